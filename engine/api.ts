@@ -1,0 +1,175 @@
+// The engine's public contract. Everything outside engine/ imports from engine/index.ts only,
+// which re-exports this file and createEngine; nothing here knows about chat platforms.
+
+export type DeviceChoice = 'auto' | 'cuda' | 'cpu';
+
+/** An 8-bit RGB image, rows top to bottom, pixels interleaved (length = width * height * 3). */
+export interface RgbImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** ML-Cache (dimoo-inference.md §4.4); text-to-image only. */
+export interface MlCacheOptions {
+  cacheRatio: number; // (0, 1)
+  warmupRatio: number; // [0, 1)
+  refreshInterval: number; // (1, T - floor(warmup*T) - 1]
+}
+
+export interface TextToImageRequest {
+  task: 'text_to_image';
+  prompt: string;
+  width: number; // multiple of 16
+  height: number; // multiple of 16
+  steps?: number; // default 64
+  cfg?: number; // default 4.0, upstream's (1+s)·c − s·u
+  temperature?: number; // default 1.0; 0 = deterministic argmax
+  seed?: number; // uint32; absent = random, reported back in the result
+  cache?: MlCacheOptions | boolean;
+}
+
+export interface ImageToImageRequest {
+  task: 'image_to_image';
+  editType: string; // edit_add, canny_control, image_ref_transfer, multi_view_left, ...
+  prompt: string;
+  image: RgbImage;
+  refImage?: RgbImage; // required for image_ref_transfer
+  steps?: number; // default 64
+  cfg?: number; // default 2.5 (text guidance)
+  cfgImg?: number; // default 4.0 (image guidance)
+  temperature?: number;
+  seed?: number;
+  densePrompt?: boolean; // use the dense_prediction system prompt for *_pred types instead of upstream's fallback
+}
+
+/** Which latent cells to regenerate. Boxes and extension are fractions of width/height. */
+export type PaintRegion =
+  | { kind: 'inpaint_ratio'; hRatio: number; wRatio: number }
+  | { kind: 'outpaint_ratio'; hRatio: number; wRatio: number }
+  | { kind: 'boxes'; boxes: Array<{ x: number; y: number; w: number; h: number }> }
+  | { kind: 'mask'; mask: RgbImage } // white = regenerate
+  | { kind: 'extend'; left: number; top: number; right: number; bottom: number }; // canvas growth, fractions
+
+export interface PaintRequest {
+  task: 'paint';
+  prompt: string;
+  image: RgbImage;
+  region: PaintRegion;
+  dilate?: number; // latent-cell dilation, default 0
+  pasteBack?: boolean; // default true: pixels outside the mask are the input's own
+  steps?: number;
+  cfg?: number;
+  temperature?: number;
+  seed?: number;
+}
+
+export interface UnderstandRequest {
+  task: 'understand';
+  image: RgbImage;
+  question?: string; // default: describe the image
+  steps?: number; // default 128
+  genLength?: number; // default 128
+  blockLength?: number; // default 32
+  temperature?: number; // default 0
+  cfg?: number; // default 0
+  seed?: number;
+}
+
+export type EngineRequest = TextToImageRequest | ImageToImageRequest | PaintRequest | UnderstandRequest;
+export type EngineTask = EngineRequest['task'];
+
+export interface EngineTimings {
+  total_ms: number;
+  forward_ms: number;
+  load_ms: number;
+}
+
+export interface ImageResult {
+  kind: 'image';
+  image: RgbImage;
+  /** Final VQ indices, rows × cols. */
+  tokens: { rows: number; cols: number; data: Int32Array };
+  seed: number;
+  steps: number;
+  timings: EngineTimings;
+}
+
+export interface TextResult {
+  kind: 'text';
+  text: string;
+  seed: number;
+  steps: number;
+  timings: EngineTimings;
+}
+
+export type EngineResult = ImageResult | TextResult;
+
+export interface ProgressEvent {
+  step: number; // 1-based, steps done
+  total: number;
+  preview?: RgbImage; // low-resolution, only when asked and at most every previewIntervalMs
+}
+
+export interface GenerateOptions {
+  signal?: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+  previewIntervalMs?: number; // absent = no previews
+}
+
+export interface EngineInfo {
+  device: 'cuda' | 'cpu';
+  /** Why the device was chosen, e.g. why CUDA was not used under DEVICE=auto. */
+  deviceNote?: string;
+  modelDir: string;
+  dtype: 'bf16' | 'fp16' | 'fp32';
+  dims: {
+    dModel: number;
+    nLayers: number;
+    nHeads: number;
+    nKvHeads: number;
+    mlpHidden: number;
+    vocabSize: number;
+    codebookSize: number;
+  };
+}
+
+export interface Engine {
+  readonly info: EngineInfo;
+  generate(request: EngineRequest, options?: GenerateOptions): Promise<EngineResult>;
+  /** Forward-token units the request will cost (engine-design §4); used by the scheduler. */
+  estimateCost(request: EngineRequest): number;
+  close(): Promise<void>;
+}
+
+export interface CreateEngineOptions {
+  modelDir: string;
+  device?: DeviceChoice;
+  /** Where derived artefacts (graphs, converted weights) may be cached; defaults beside the checkpoint or in DATA_DIR. */
+  cacheDir?: string;
+  log?: (level: 'info' | 'warn' | 'debug', message: string, fields?: Record<string, unknown>) => void;
+}
+
+export type EngineErrorCode =
+  | 'checkpoint_missing'
+  | 'checkpoint_invalid'
+  | 'device_unavailable'
+  | 'bad_request'
+  | 'image_invalid'
+  | 'image_too_large'
+  | 'image_unsupported'
+  | 'cancelled'
+  | 'out_of_memory'
+  | 'internal';
+
+/** One clear failure. `code` maps to a locale key `errors.engine.<code>`; `params` fill its placeholders. */
+export class EngineError extends Error {
+  constructor(
+    readonly code: EngineErrorCode,
+    message: string,
+    readonly params: Record<string, string | number> = {},
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}

@@ -1,0 +1,28 @@
+import { ConfigError, loadConfig } from '../config/index.js';
+import type { CliCommand } from './command.js';
+
+export const configCommand: CliCommand = {
+  name: 'config',
+  summary: 'Validate the configuration (environment and .env) and print it, secrets hidden',
+  usage: 'dimoo config',
+  async run(_argv, io) {
+    try {
+      const config = loadConfig();
+      const shown = JSON.stringify(
+        config,
+        (key, value) => (/token|secret/i.test(key) && typeof value === 'string' ? '[set]' : value),
+        2,
+      );
+      io.stdout.write(`${shown}\n`);
+      return 0;
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        io.stderr.write(`${error.message}\n`);
+        return 1;
+      }
+      throw error;
+    }
+  },
+};
+
+

@@ -1,0 +1,91 @@
+import { resolve } from 'node:path';
+import dotenv from 'dotenv';
+import type { z } from 'zod';
+import { type Env, envSchema, SECRET_VARIABLES } from './schema.js';
+
+export { SECRET_VARIABLES } from './schema.js';
+
+export interface Config {
+  discord: { token?: string; appId?: string; guildIds: string[] };
+  telegram: { token?: string; webhookUrl?: string; webhookSecret?: string };
+  modelDir?: string;
+  device: Env['DEVICE'];
+  dataDir: string;
+  web: { host: string; port?: number; accessToken?: string };
+  adminIds: string[];
+  logLevel: Env['LOG_LEVEL'];
+  defaultLocale: Env['DEFAULT_LOCALE'];
+  queue: {
+    maxPerUser: number;
+    maxRunningPerUser: number;
+    maxPerScope: number;
+    maxTotal: number;
+    jobTimeoutMs: number;
+  };
+  limits: { rateLimitPerMinute: number; maxInputBytes: number; maxInputPixels: number; blockedWords: string[] };
+}
+
+/** Every problem in the environment at once, never with a secret's value. */
+export class ConfigError extends Error {
+  constructor(readonly problems: Array<{ variable: string; problem: string }>) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  - ${p.variable}: ${p.problem}`).join('\n') +
+        '\nFix these in your environment or .env file (see .env.example for every variable and its default).',
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+function describeIssues(issues: z.core.$ZodIssue[]): Array<{ variable: string; problem: string }> {
+  const secrets: readonly string[] = SECRET_VARIABLES;
+  return issues.map((issue) => {
+    const variable = String(issue.path[0] ?? '(unknown)');
+    // zod messages here are our own and never quote the value, so they are safe for secrets too.
+    const problem = secrets.includes(variable) ? `is invalid: ${issue.message} (value hidden)` : issue.message;
+    return { variable, problem };
+  });
+}
+
+/** Parses an environment (defaults to process.env plus .env) into the typed config, or throws ConfigError. */
+export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues));
+  const e = parsed.data;
+  if (e.TELEGRAM_WEBHOOK_URL && !e.TELEGRAM_WEBHOOK_SECRET) {
+    throw new ConfigError([
+      { variable: 'TELEGRAM_WEBHOOK_SECRET', problem: 'is required when TELEGRAM_WEBHOOK_URL is set' },
+    ]);
+  }
+  return {
+    discord: { token: e.DISCORD_TOKEN, appId: e.DISCORD_APP_ID, guildIds: e.DISCORD_GUILD_IDS },
+    telegram: { token: e.TELEGRAM_TOKEN, webhookUrl: e.TELEGRAM_WEBHOOK_URL, webhookSecret: e.TELEGRAM_WEBHOOK_SECRET },
+    modelDir: e.MODEL_DIR ? resolve(e.MODEL_DIR) : undefined,
+    device: e.DEVICE,
+    dataDir: resolve(e.DATA_DIR),
+    web: { host: e.WEB_HOST, port: e.WEB_PORT, accessToken: e.WEB_ACCESS_TOKEN },
+    adminIds: e.ADMIN_IDS,
+    logLevel: e.LOG_LEVEL,
+    defaultLocale: e.DEFAULT_LOCALE,
+    queue: {
+      maxPerUser: e.QUEUE_MAX_PER_USER,
+      maxRunningPerUser: e.QUEUE_MAX_RUNNING_PER_USER,
+      maxPerScope: e.QUEUE_MAX_PER_SCOPE,
+      maxTotal: e.QUEUE_MAX_TOTAL,
+      jobTimeoutMs: e.JOB_TIMEOUT_S * 1000,
+    },
+    limits: {
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      maxInputBytes: e.MAX_INPUT_MB * 1024 * 1024,
+      maxInputPixels: e.MAX_INPUT_PIXELS,
+      blockedWords: e.BLOCKED_WORDS.map((w) => w.toLowerCase()),
+    },
+  };
+}
+
+/** process.env layered over .env (process.env wins), without dotenv's banner. */
+export function readEnv(path = '.env'): NodeJS.ProcessEnv {
+  const fromFile: Record<string, string> = {};
+  dotenv.config({ path, processEnv: fromFile, quiet: true });
+  return { ...fromFile, ...process.env };
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+/** Variables whose values must never be printed, logged or echoed in an error. */
+export const SECRET_VARIABLES = [
+  'DISCORD_TOKEN',
+  'TELEGRAM_TOKEN',
+  'TELEGRAM_WEBHOOK_SECRET',
+  'WEB_ACCESS_TOKEN',
+] as const;
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
+
+const list = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : (v ?? [])),
+  z.array(z.string()),
+);
+
+const snowflakeList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : (v ?? [])),
+  z.array(z.string().regex(/^\d{15,21}$/, 'each id must be a Discord snowflake (15–21 digits)')),
+);
+
+const intIn = (min: number, max: number, fallback: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: `must be a whole number from ${min} to ${max}` })
+      .int(`must be a whole number from ${min} to ${max}`)
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`)
+      .default(fallback),
+  );
+
+const port = z.preprocess(
+  emptyToUndefined,
+  z.coerce
+    .number({ error: 'must be a port number from 1 to 65535' })
+    .int('must be a port number from 1 to 65535')
+    .min(1, 'must be a port number from 1 to 65535')
+    .max(65535, 'must be a port number from 1 to 65535')
+    .optional(),
+);
+
+export const LOCALES = ['en', 'zh-CN'] as const;
+
+export const envSchema = z.object({
+  DISCORD_TOKEN: optionalString,
+  DISCORD_APP_ID: z.preprocess(emptyToUndefined, z.string().regex(/^\d{15,21}$/, 'must be a Discord snowflake (15–21 digits)').optional()),
+  DISCORD_GUILD_IDS: snowflakeList,
+  TELEGRAM_TOKEN: z.preprocess(
+    emptyToUndefined,
+    z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'must look like 123456:ABC… as given by @BotFather').optional(),
+  ),
+  TELEGRAM_WEBHOOK_URL: z.preprocess(emptyToUndefined, z.url('must be an https URL').optional()),
+  TELEGRAM_WEBHOOK_SECRET: optionalString,
+  MODEL_DIR: optionalString,
+  DEVICE: z.preprocess(
+    emptyToUndefined,
+    z.enum(['auto', 'cuda', 'cpu'], { error: 'must be one of auto, cuda, cpu' }).default('auto'),
+  ),
+  DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
+  WEB_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  WEB_PORT: port,
+  WEB_ACCESS_TOKEN: optionalString,
+  ADMIN_IDS: list,
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+      })
+      .default('info'),
+  ),
+  DEFAULT_LOCALE: z.preprocess(
+    emptyToUndefined,
+    z.enum(LOCALES, { error: `must be one of ${LOCALES.join(', ')}` }).default('en'),
+  ),
+  QUEUE_MAX_PER_USER: intIn(1, 1000, 3),
+  QUEUE_MAX_RUNNING_PER_USER: intIn(1, 100, 1),
+  QUEUE_MAX_PER_SCOPE: intIn(1, 10000, 20),
+  QUEUE_MAX_TOTAL: intIn(1, 100000, 200),
+  JOB_TIMEOUT_S: intIn(10, 86400, 900),
+  RATE_LIMIT_PER_MINUTE: intIn(0, 1000, 6),
+  MAX_INPUT_MB: intIn(1, 100, 20),
+  MAX_INPUT_PIXELS: intIn(65536, 268435456, 40000000),
+  BLOCKED_WORDS: list,
+});
+
+export type Env = z.infer<typeof envSchema>;
