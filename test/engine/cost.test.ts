@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { estimateCost, forwardUnits } from '../../engine/cost.js';
+
+const image = { width: 512, height: 512, data: new Uint8Array(512 * 512 * 3) };
+
+describe('engine cost model', () => {
+  it('grows faster than linearly with sequence length because of attention', () => {
+    const dims = { dModel: 64, mlpHidden: 128 };
+    expect(forwardUnits(2000, dims) / forwardUnits(1000, dims)).toBeGreaterThan(2);
+  });
+
+  it('prices a 1024² text-to-image far above a 256² one and halves it with ML-Cache', () => {
+    const big = estimateCost({ task: 'text_to_image', prompt: 'a cat', width: 1024, height: 1024 });
+    const small = estimateCost({ task: 'text_to_image', prompt: 'a cat', width: 256, height: 256 });
+    const cached = estimateCost({
+      task: 'text_to_image',
+      prompt: 'a cat',
+      width: 1024,
+      height: 1024,
+      cache: true,
+    });
+    expect(big / small).toBeGreaterThan(10);
+    expect(cached).toBeCloseTo(big / 2);
+  });
+
+  it('counts guidance branches: no CFG is half the price of CFG', () => {
+    const guided = estimateCost({ task: 'text_to_image', prompt: 'x', width: 256, height: 256, cfg: 4 });
+    const plain = estimateCost({ task: 'text_to_image', prompt: 'x', width: 256, height: 256, cfg: 0 });
+    expect(guided).toBeCloseTo(2 * plain);
+  });
+
+  it('prices describe below a default edit', () => {
+    const describe = estimateCost({ task: 'understand', image });
+    const edit = estimateCost({ task: 'image_to_image', editType: 'edit_add', prompt: 'add a hat', image });
+    expect(describe).toBeLessThan(edit);
+  });
+});
