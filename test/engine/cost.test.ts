@@ -29,9 +29,9 @@ describe('engine cost model', () => {
     expect(guided).toBeCloseTo(2 * plain);
   });
 
-  it('prices describe below a default edit', () => {
-    const describe = estimateCost({ task: 'understand', image });
-    const edit = estimateCost({ task: 'image_to_image', editType: 'edit_add', prompt: 'add a hat', image });
-    expect(describe).toBeLessThan(edit);
+  it('prices understanding by its step count', () => {
+    const short = estimateCost({ task: 'understand', image, steps: 32, genLength: 32, blockLength: 32 });
+    const long = estimateCost({ task: 'understand', image, steps: 128, genLength: 32, blockLength: 32 });
+    expect(long).toBeCloseTo(4 * short);
   });
 });
