@@ -30,7 +30,7 @@ function boxCoefficients(inSize: number, outSize: number): Array<{ start: number
 
 function clip8(acc: number): number {
   const v = Math.floor((acc + 2 ** (PRECISION_BITS - 1)) / 2 ** PRECISION_BITS);
-  return v < 0 ? 0 : v > 255 ? 255 : v;
+  return Math.min(Math.max(v, 0), 255);
 }
 
 /** Box-filter downscale to `(⌊w/2⌋, ⌊h/2⌋)`, two passes with 8-bit rounding as PIL's `Image.BOX` does. */
