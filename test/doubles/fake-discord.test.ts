@@ -26,6 +26,7 @@ import {
   startFakeDiscord,
 } from './fake-discord/index.js';
 import { captureUnhandledRejections } from './shared/unhandled.js';
+import { waitUntil } from './shared/wait.js';
 
 const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
@@ -371,7 +372,7 @@ describe('fake Discord driving a real discord.js client', () => {
     fake.gateway.dropConnections(4000);
     await fake.gatewayFrames.waitForCalls((frame) => frame.op === 6, 2);
     fake.dispatchInteraction(fake.build.slashCommand({ name: 'after-drop' }));
-    for (let i = 0; i < 50 && received.length < 2; i++) await sleep(20);
+    await waitUntil(() => received.length === 2, 'both interactions arrived');
     expect(received).toEqual(['after-reconnect', 'after-drop']);
     expect(fake.gatewayFrames.calls.filter((frame) => frame.op === 2)).toHaveLength(1);
   });
@@ -379,7 +380,7 @@ describe('fake Discord driving a real discord.js client', () => {
   it('acknowledges heartbeats', async () => {
     const { fake, client } = await connect({ heartbeatIntervalMs: 50 });
     await fake.gatewayFrames.waitForCalls((frame) => frame.op === 1, 2);
-    for (let i = 0; i < 50 && client.ws.ping < 0; i++) await sleep(10);
+    await waitUntil(() => client.ws.ping >= 0, 'a heartbeat ack was measured');
     expect(client.ws.ping).toBeGreaterThanOrEqual(0);
   });
 
