@@ -50,13 +50,15 @@ export class UpdateQueue {
     this.pending.length = 0;
   }
 
-  /** Resolves with updates, or [] after the (bounded) timeout, or 'conflict' if a newer poll replaced this one. */
+  /** Resolves with updates, [] after the (bounded) timeout, or 'conflict' when a webhook is set meanwhile. */
   poll(
     limit: number,
     timeoutSeconds: number,
     onClose: (cancel: () => void) => void,
   ): Promise<unknown[] | 'conflict'> {
-    this.#poller?.resolve('conflict');
+    // Telegram ends the older of two overlapping polls with 409. grammY's stop() aborts its poll and at once sends
+    // a confirming one, and the aborted request often still looks open here: answer it with nothing instead.
+    this.#poller?.resolve([]);
     if (this.pending.length > 0 || timeoutSeconds <= 0 || this.#closed) {
       return Promise.resolve(this.pending.slice(0, limit));
     }
