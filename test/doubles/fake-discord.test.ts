@@ -320,6 +320,50 @@ describe('fake Discord driving a real discord.js client', () => {
     expect(dm.params.channel).toBe(`${fake.world.users.bob.id}0`);
   });
 
+  it("enforces Discord's ack deadline, token lifetime, upload and content limits", async () => {
+    const { fake, client } = await connect({
+      limits: { ackDeadlineMs: 100, tokenLifetimeMs: 300, uploadLimitBytes: 1000 },
+    });
+    const outcomes: Record<string, unknown> = {};
+    onInteraction(client, async (interaction) => {
+      if (!interaction.isChatInputCommand()) return;
+      const name = interaction.commandName;
+      const settle = (promise: Promise<unknown>) =>
+        promise.then(
+          () => 'ok',
+          (error: DiscordAPIError) => error.code,
+        );
+      if (name === 'slow') {
+        await sleep(150);
+        outcomes.slow = await settle(interaction.deferReply());
+        return;
+      }
+      outcomes.guild = [interaction.guildId, interaction.inCachedGuild()];
+      await interaction.deferReply();
+      outcomes.big = await settle(
+        interaction.editReply({ files: [new AttachmentBuilder(Buffer.alloc(2000), { name: 'x.png' })] }),
+      );
+      outcomes.long = await settle(interaction.editReply({ content: 'x'.repeat(2001) }));
+      await sleep(350);
+      outcomes.late = await settle(interaction.editReply('still there?'));
+      outcomes.fallback = await settle(
+        (interaction.channel as TextChannel).send('your result, as a channel message'),
+      );
+    });
+    const slow = fake.dispatchInteraction(fake.build.slashCommand({ name: 'slow' }));
+    fake.dispatchInteraction(fake.build.slashCommand({ name: 'imagine', guildId: '42' }));
+    await waitUntil(() => Object.keys(outcomes).length === 6, 'every outcome is known');
+    expect(outcomes).toEqual({
+      slow: 10062,
+      guild: ['42', false],
+      big: 40005,
+      long: 50035,
+      late: 50027,
+      fallback: 'ok',
+    });
+    expect(fake.interaction(slow.id)?.missedDeadline).toBe(true);
+  });
+
   it('registers commands by bulk overwrite, globally and per guild', async () => {
     const { fake, client } = await connect();
     const commands = [

@@ -131,6 +131,8 @@ export interface Place {
   /** Defaults to false: events happen in the guild text channel. */
   dm?: boolean;
   channelId?: string;
+  /** Another guild than the world's, e.g. to test a guild allowlist (discord.js will not have it cached). */
+  guildId?: string;
   locale?: Locale;
   guildLocale?: Locale;
   roles?: string[];
@@ -148,7 +150,7 @@ function interactionBase<T extends InteractionType>(world: DiscordWorld, type: T
     locale: place.locale ?? ('en-US' as Locale),
     app_permissions: ALL_PERMISSIONS,
     entitlements: [],
-    authorizing_integration_owners: { 0: world.guild.id },
+    authorizing_integration_owners: {},
     attachment_size_limit: place.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_SIZE_LIMIT,
   };
   if (place.dm) {
@@ -162,19 +164,16 @@ function interactionBase<T extends InteractionType>(world: DiscordWorld, type: T
     };
   }
   const channelId = place.channelId ?? world.channel.id;
+  const guildId = place.guildId ?? world.guild.id;
   return {
     ...common,
-    guild_id: world.guild.id,
-    guild: { id: world.guild.id, locale: world.guild.preferredLocale, features: [] },
+    authorizing_integration_owners: { 0: guildId },
+    guild_id: guildId,
+    guild: { id: guildId, locale: world.guild.preferredLocale, features: [] },
     guild_locale: place.guildLocale ?? world.guild.preferredLocale,
     member: guildMember(user, place.roles),
     channel_id: channelId,
-    channel: {
-      id: channelId,
-      type: ChannelType.GuildText,
-      guild_id: world.guild.id,
-      name: world.channel.name,
-    },
+    channel: { id: channelId, type: ChannelType.GuildText, guild_id: guildId, name: world.channel.name },
     context: InteractionContextType.Guild,
   };
 }
@@ -319,6 +318,7 @@ export interface UserMessageSpec {
   /** Makes this a reply (type 19) carrying both `message_reference` and `referenced_message`. */
   replyTo?: APIMessage;
   roles?: string[];
+  guildId?: string;
 }
 
 export function mention(user: APIUser): string {
@@ -331,7 +331,10 @@ export function userMessage(world: DiscordWorld, spec: UserMessageSpec): Gateway
     spec.channelId ?? spec.replyTo?.channel_id ?? (spec.dm ? `${author.id}0` : world.channel.id);
   const guildFields = spec.dm
     ? {}
-    : { guild_id: world.guild.id, member: { ...guildMember(author, spec.roles), user: undefined } };
+    : {
+        guild_id: spec.guildId ?? world.guild.id,
+        member: { ...guildMember(author, spec.roles), user: undefined },
+      };
   return {
     id: world.snowflake(),
     channel_id: channelId,
@@ -354,7 +357,7 @@ export function userMessage(world: DiscordWorld, spec: UserMessageSpec): Gateway
             type: 0,
             message_id: spec.replyTo.id,
             channel_id: spec.replyTo.channel_id,
-            ...(spec.dm ? {} : { guild_id: world.guild.id }),
+            ...(spec.dm ? {} : { guild_id: spec.guildId ?? world.guild.id }),
           },
           referenced_message: spec.replyTo,
         }

@@ -21,12 +21,14 @@ import { FakeGateway, type GatewayFrame } from './gateway.js';
 import { createSnowflakeSource } from './ids.js';
 import { createDiscordHttpServer, type DiscordCall, type DiscordFailure } from './server.js';
 import { DiscordStore, type InteractionState, type RegisterAttachmentSpec } from './store.js';
+import { DEFAULT_LIMITS, type DiscordLimits } from './validation.js';
 
 export type { DiscordWorld, SlashOptionValue } from './builders.js';
 export { mention } from './builders.js';
 export type { GatewayFrame } from './gateway.js';
 export type { DiscordCall } from './server.js';
 export type { InteractionState, JsonBody, RegisterAttachmentSpec } from './store.js';
+export type { DiscordLimits } from './validation.js';
 
 /** `'PATCH /webhooks/:app/:token/messages/:message'`, `'/channels/:channel/messages'` (any method) or a predicate. */
 export type RouteMatcher = string | ((call: DiscordCall) => boolean);
@@ -34,6 +36,8 @@ export type RouteMatcher = string | ((call: DiscordCall) => boolean);
 export interface FakeDiscordOptions {
   /** Hello's heartbeat interval; short values exercise heartbeats and zombie detection. Default 41250. */
   heartbeatIntervalMs?: number;
+  /** Discord's ack deadline (3 s), token lifetime (15 min) and per-file upload limit (10 MiB), to shrink in tests. */
+  limits?: Partial<DiscordLimits>;
 }
 
 export interface DispatchedInteraction<T extends APIInteraction = APIInteraction> {
@@ -70,11 +74,13 @@ export class FakeDiscord {
   readonly failures = new FailurePlan<DiscordCall, DiscordFailure>();
   /** Any string works: the fake never checks it, and real tokens must never reach a test. */
   readonly token = 'fake-discord-bot-token';
+  readonly limits: DiscordLimits;
   readonly #server;
   #port = 0;
   gateway!: FakeGateway;
 
   private constructor(options: FakeDiscordOptions) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     const snowflake = createSnowflakeSource();
     const applicationId = snowflake();
     const botUser = makeUser(applicationId, 'dimoo', true);
@@ -94,6 +100,7 @@ export class FakeDiscord {
       recorder: this.recorder,
       failures: this.failures,
       gatewayUrl: () => this.gatewayUrl,
+      limits: this.limits,
     });
     this.gateway = new FakeGateway(this.#server, this.world, this.gatewayFrames, () => this.gatewayUrl, {
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,

@@ -2,7 +2,11 @@ import type { APIApplicationCommand, APIMessage } from 'discord.js';
 import { ChannelType, InteractionType, MessageFlags, MessageType } from 'discord.js';
 import type { UploadedFile } from '../shared/multipart.js';
 import type { DiscordWorld } from './builders.js';
+import { discordError, type RouteReply } from './errors.js';
 import type { DiscordStore, InteractionState, JsonBody } from './store.js';
+import { type DiscordLimits, invalidMessageBody } from './validation.js';
+
+export { discordError, type RouteReply } from './errors.js';
 
 export interface RouteRequest {
   params: Record<string, string>;
@@ -11,16 +15,11 @@ export interface RouteRequest {
   files: UploadedFile[];
 }
 
-export interface RouteReply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
 export interface RouteContext {
   world: DiscordWorld;
   store: DiscordStore;
   gatewayUrl: string;
+  limits: DiscordLimits;
 }
 
 type Handler = (req: RouteRequest, ctx: RouteContext) => RouteReply;
@@ -32,10 +31,6 @@ interface Route {
   handle: Handler;
 }
 
-export function discordError(status: number, code: number, message: string): RouteReply {
-  return { status, body: { message, code } };
-}
-
 const ok = (body: unknown): RouteReply => ({ status: 200, body });
 const noContent: RouteReply = { status: 204 };
 const unknownMessage = () => discordError(404, 10008, 'Unknown Message');
@@ -45,7 +40,9 @@ function interactionByToken(ctx: RouteContext, app: string, token: string): Inte
   if (app !== ctx.world.applicationId) return unknownWebhook();
   for (const state of ctx.store.interactions.values()) {
     if (state.payload.token !== token) continue;
-    if (state.expired) return discordError(401, 50027, 'Invalid Webhook Token');
+    if (state.expired || Date.now() - state.dispatchedAt > ctx.limits.tokenLifetimeMs) {
+      return discordError(401, 50027, 'Invalid Webhook Token');
+    }
     // Discord refuses webhook use of an interaction that was never acknowledged.
     if (!state.ack) return unknownWebhook();
     return state;
@@ -68,8 +65,17 @@ function interactionCallback(req: RouteRequest, ctx: RouteContext): RouteReply {
     return discordError(404, 10062, 'Unknown interaction');
   }
   if (state.ack) return discordError(400, 40060, 'Interaction has already been acknowledged.');
+  // Discord forgets an interaction that was not answered in time; the user sees "The application did not respond".
+  if (Date.now() - state.dispatchedAt > ctx.limits.ackDeadlineMs) {
+    state.missedDeadline = true;
+    return discordError(404, 10062, 'Unknown interaction');
+  }
   const type = Number(req.body?.type);
   const data = req.body?.data;
+  if (type === 4 || type === 7) {
+    const invalid = invalidMessageBody(data, req.files, ctx.limits);
+    if (invalid) return invalid;
+  }
   const channelId = state.payload.channel_id ?? ctx.world.channel.id;
   const source = state.payload.message;
   let message: APIMessage | undefined;
@@ -138,6 +144,11 @@ function bulkOverwrite(target: APIApplicationCommand[], body: JsonBody, ctx: Rou
   return ok(commands);
 }
 
+/** Message bodies are checked against Discord's limits before the handler runs. */
+function validated(handler: Handler): Handler {
+  return (req, ctx) => invalidMessageBody(req.body, req.files, ctx.limits) ?? handler(req, ctx);
+}
+
 const routeTable: Array<[string, string, Handler]> = [
   [
     'GET',
@@ -186,12 +197,12 @@ const routeTable: Array<[string, string, Handler]> = [
   [
     'PATCH',
     '/webhooks/:app/:token/messages/:message',
-    (req, ctx) => {
+    validated((req, ctx) => {
       const state = interactionByToken(ctx, req.params.app ?? '', req.params.token ?? '');
       if (isReply(state)) return state;
       const message = webhookMessage(ctx, state, req.params.message ?? '');
       return message ? ok(ctx.store.editMessage(message, req.body, req.files)) : unknownMessage();
-    },
+    }),
   ],
   [
     'DELETE',
@@ -208,7 +219,7 @@ const routeTable: Array<[string, string, Handler]> = [
   [
     'POST',
     '/webhooks/:app/:token',
-    (req, ctx) => {
+    validated((req, ctx) => {
       const state = interactionByToken(ctx, req.params.app ?? '', req.params.token ?? '');
       if (isReply(state)) return state;
       const channelId = state.payload.channel_id ?? ctx.world.channel.id;
@@ -217,12 +228,12 @@ const routeTable: Array<[string, string, Handler]> = [
         application_id: ctx.world.applicationId,
       });
       return req.query.wait === 'true' ? ok(message) : noContent;
-    },
+    }),
   ],
   [
     'POST',
     '/channels/:channel/messages',
-    (req, ctx) => ok(ctx.store.createMessage(req.params.channel ?? '', req.body, req.files)),
+    validated((req, ctx) => ok(ctx.store.createMessage(req.params.channel ?? '', req.body, req.files))),
   ],
   [
     'GET',
@@ -235,14 +246,14 @@ const routeTable: Array<[string, string, Handler]> = [
   [
     'PATCH',
     '/channels/:channel/messages/:message',
-    (req, ctx) => {
+    validated((req, ctx) => {
       const message = ctx.store.messages.get(req.params.message ?? '');
       if (!message || message.channel_id !== req.params.channel) return unknownMessage();
       if (message.author.id !== ctx.world.botUser.id) {
         return discordError(403, 50005, 'Cannot edit a message authored by another user');
       }
       return ok(ctx.store.editMessage(message, req.body, req.files));
-    },
+    }),
   ],
   [
     'DELETE',

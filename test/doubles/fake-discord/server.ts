@@ -6,6 +6,7 @@ import type { CallRecorder, Recorded } from '../shared/recorder.js';
 import type { DiscordWorld } from './builders.js';
 import { discordError, matchRoute, type RouteReply } from './routes.js';
 import type { DiscordStore, JsonBody } from './store.js';
+import type { DiscordLimits } from './validation.js';
 
 /** One HTTP request the fake received (REST or CDN), after parsing, with the status it answered. */
 export interface DiscordCall extends Recorded {
@@ -39,6 +40,7 @@ export interface HttpDeps {
   recorder: CallRecorder<DiscordCall>;
   failures: FailurePlan<DiscordCall, DiscordFailure>;
   gatewayUrl: () => string;
+  limits: DiscordLimits;
 }
 
 export function createDiscordHttpServer(deps: HttpDeps): Server {
@@ -137,6 +139,6 @@ function answer(
   if (!handler) return discordError(404, 0, '404: Not Found');
   return handler(
     { params: call.params, query: call.query, body: call.body, files: call.files },
-    { world: deps.world, store: deps.store, gatewayUrl: deps.gatewayUrl() },
+    { world: deps.world, store: deps.store, gatewayUrl: deps.gatewayUrl(), limits: deps.limits },
   );
 }

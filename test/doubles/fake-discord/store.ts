@@ -17,6 +17,8 @@ export interface InteractionState {
   originalMessageId?: string;
   /** After `expireInteraction`, webhook calls fail as they do once the 15-minute token is gone. */
   expired: boolean;
+  /** Set when a callback came after the ack deadline and was refused with 10062. */
+  missedDeadline?: boolean;
 }
 
 export interface RegisterAttachmentSpec {
