@@ -82,7 +82,7 @@ describe('fake Telegram Bot API driving a real grammY bot', () => {
     const input = pngOf(64, 48, 1);
     const result = pngOf(32, 32, 2);
     const downloads: Buffer[] = [];
-    const { fake } = await startBot((b) => {
+    const { fake, bot } = await startBot((b) => {
       b.on('message:photo', async (ctx) => {
         const largest = ctx.msg.photo.at(-1)!;
         downloads.push(await download(fake!, b, largest.file_id));
@@ -121,6 +121,15 @@ describe('fake Telegram Bot API driving a real grammY bot', () => {
     fake.injectText('make it blue', { chat: 'group', replyTo: botPhoto });
     await fake.waitForCall('sendMessage');
     expect(downloads[1]).toEqual(result);
+
+    const resent = await bot.api.sendPhoto(fake.world.group.id, botPhoto.photo!.at(-1)!.file_id);
+    expect(resent.photo?.at(-1)?.file_id).toBe(botPhoto.photo?.at(-1)?.file_id);
+    await expect(bot.api.sendPhoto(fake.world.group.id, 'no-such-file-id')).rejects.toThrow(
+      /wrong file identifier/,
+    );
+    const admin = await bot.api.getChatMember(fake.world.group.id, fake.world.users.alice.id);
+    const member = await bot.api.getChatMember(fake.world.group.id, fake.world.users.bob.id);
+    expect([admin.status, member.status]).toEqual(['creator', 'member']);
   });
 
   it('editMessageMedia swaps the photo through multipart; text edits that change nothing are refused', async () => {

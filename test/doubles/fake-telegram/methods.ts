@@ -258,6 +258,22 @@ const methods: Record<string, Method> = {
     return ok(true);
   },
 
+  getChat: (ctx) => {
+    const chat = targetChat(ctx);
+    return chat ? ok(chat) : badRequest('chat not found');
+  },
+  getChatMember: (ctx) => {
+    const chat = targetChat(ctx);
+    const userId = Number(ctx.params.user_id);
+    const world = ctx.state.world;
+    const user = [world.bot, ...Object.values(world.users)].find((candidate) => candidate.id === userId);
+    if (!chat) return badRequest('chat not found');
+    if (!user) return badRequest('PARTICIPANT_ID_INVALID');
+    // In the group Alice is the creator and Bob a plain member, for admin-only checks.
+    const status = chat.type === 'private' || user.id === world.users.alice.id ? 'creator' : 'member';
+    return ok(status === 'creator' ? { status, user, is_anonymous: false } : { status, user });
+  },
+
   getFile: (ctx) => {
     const file = ctx.state.files.get(String(ctx.params.file_id ?? ''));
     if (!file) return badRequest('invalid file_id');
