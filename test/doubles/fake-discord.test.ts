@@ -10,6 +10,7 @@ import {
   Events,
   GatewayIntentBits,
   type Interaction,
+  Locale,
   type Message,
   MessageFlags,
   ModalBuilder,
@@ -107,7 +108,7 @@ describe('fake Discord driving a real discord.js client', () => {
       fake.build.slashCommand({
         name: 'imagine',
         options: { prompt: 'a cat', steps: 8, guidance: 4.5, image: input },
-        locale: 'zh-CN' as never,
+        locale: Locale.ChineseCN,
       }),
     );
     const patch = await fake.waitForCall('PATCH /webhooks/:app/:token/messages/:message');

@@ -21,7 +21,7 @@ import {
   type GuildTextChannelType,
   InteractionContextType,
   InteractionType,
-  type Locale,
+  Locale,
   MessageType,
   type RoleFlags,
 } from 'discord.js';
@@ -147,7 +147,7 @@ function interactionBase<T extends InteractionType>(world: DiscordWorld, type: T
     type,
     token: randomToken('ixtoken'),
     version: 1 as const,
-    locale: place.locale ?? ('en-US' as Locale),
+    locale: place.locale ?? Locale.EnglishUS,
     app_permissions: ALL_PERMISSIONS,
     entitlements: [],
     authorizing_integration_owners: {},

@@ -1,4 +1,10 @@
-import type { APIAttachment, APIInteraction, APIMessage, GatewayMessageCreateDispatchData } from 'discord.js';
+import {
+  type APIAttachment,
+  type APIInteraction,
+  type APIMessage,
+  type GatewayMessageCreateDispatchData,
+  Locale,
+} from 'discord.js';
 import { FailurePlan } from '../shared/failures.js';
 import { closeServer, listenOnLoopback } from '../shared/http.js';
 import { CallRecorder } from '../shared/recorder.js';
@@ -77,7 +83,7 @@ export class FakeDiscord {
   readonly limits: DiscordLimits;
   readonly #server;
   #port = 0;
-  gateway!: FakeGateway;
+  readonly gateway: FakeGateway;
 
   private constructor(options: FakeDiscordOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -89,7 +95,7 @@ export class FakeDiscord {
       applicationId,
       botUser,
       users: { alice, bob: makeUser(snowflake(), 'bob') },
-      guild: { id: snowflake(), name: 'Fake Guild', ownerId: alice.id, preferredLocale: 'en-US' as never },
+      guild: { id: snowflake(), name: 'Fake Guild', ownerId: alice.id, preferredLocale: Locale.EnglishUS },
       channel: { id: snowflake(), name: 'general' },
       snowflake,
     };
