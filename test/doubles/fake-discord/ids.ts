@@ -1,0 +1,14 @@
+const DISCORD_EPOCH = 1420070400000n;
+
+/** Snowflakes that sort by creation time, as discord.js expects (it reads timestamps out of ids). */
+export function createSnowflakeSource(): () => string {
+  let counter = 0n;
+  return () => {
+    counter = (counter + 1n) & 0xfffn;
+    return (((BigInt(Date.now()) - DISCORD_EPOCH) << 22n) | (1n << 17n) | counter).toString();
+  };
+}
+
+export function randomToken(prefix: string): string {
+  return `${prefix}_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+}

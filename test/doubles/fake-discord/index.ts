@@ -1,0 +1,259 @@
+import {
+  type APIAttachment,
+  type APIInteraction,
+  type APIMessage,
+  type GatewayMessageCreateDispatchData,
+  Locale,
+} from 'discord.js';
+import { FailurePlan } from '../shared/failures.js';
+import { closeServer, listenOnLoopback } from '../shared/http.js';
+import { CallRecorder } from '../shared/recorder.js';
+import {
+  type ButtonSpec,
+  buttonPress,
+  type DiscordWorld,
+  guildCreate,
+  type MessageContextMenuSpec,
+  type ModalSubmitSpec,
+  makeUser,
+  messageContextMenu,
+  modalSubmit,
+  type SlashCommandSpec,
+  slashCommand,
+  type UserMessageSpec,
+  userMessage,
+} from './builders.js';
+import { FakeGateway, type GatewayFrame } from './gateway.js';
+import { createSnowflakeSource } from './ids.js';
+import { createDiscordHttpServer, type DiscordCall, type DiscordFailure } from './server.js';
+import { DiscordStore, type InteractionState, type RegisterAttachmentSpec } from './store.js';
+import { DEFAULT_LIMITS, type DiscordLimits } from './validation.js';
+
+export type { DiscordWorld, SlashOptionValue } from './builders.js';
+export { mention } from './builders.js';
+export type { GatewayFrame } from './gateway.js';
+export type { DiscordCall } from './server.js';
+export type { InteractionState, JsonBody, RegisterAttachmentSpec } from './store.js';
+export type { DiscordLimits } from './validation.js';
+
+/** `'PATCH /webhooks/:app/:token/messages/:message'`, `'/channels/:channel/messages'` (any method) or a predicate. */
+export type RouteMatcher = string | ((call: DiscordCall) => boolean);
+
+export interface FakeDiscordOptions {
+  /** Hello's heartbeat interval; short values exercise heartbeats and zombie detection. Default 41250. */
+  heartbeatIntervalMs?: number;
+  /** Discord's ack deadline (3 s), token lifetime (15 min) and per-file upload limit (10 MiB), to shrink in tests. */
+  limits?: Partial<DiscordLimits>;
+}
+
+export interface DispatchedInteraction<T extends APIInteraction = APIInteraction> {
+  id: string;
+  token: string;
+  payload: T;
+}
+
+function toPredicate(matcher: RouteMatcher): (call: DiscordCall) => boolean {
+  if (typeof matcher === 'function') return matcher;
+  if (matcher.includes(' ')) return (call) => call.route === matcher;
+  return (call) => call.route.slice(call.route.indexOf(' ') + 1) === matcher;
+}
+
+function describeCall(call: DiscordCall): string {
+  const files =
+    call.files.length > 0
+      ? ` files=[${call.files.map((f) => `${f.field}:${f.filename}:${f.bytes.length}B`)}]`
+      : '';
+  const body = call.body === undefined ? '' : ` body=${JSON.stringify(call.body).slice(0, 160)}`;
+  return `${call.method} ${call.path} → ${call.status}${files}${body}`;
+}
+
+/**
+ * A fake Discord on 127.0.0.1: REST under `/api`, the gateway at `/gateway`, attachment files at `/attachments`.
+ * Start one per test with `startFakeDiscord()`, log a real discord.js client in with `clientOptions()` and `token`,
+ * inject events with `dispatch*`, and assert on `calls` / `waitForCall`.
+ */
+export class FakeDiscord {
+  readonly world: DiscordWorld;
+  readonly store: DiscordStore;
+  readonly recorder = new CallRecorder<DiscordCall>('fake-discord REST', describeCall);
+  readonly gatewayFrames = new CallRecorder<GatewayFrame>('fake-discord gateway', (f) => `op ${f.op}`);
+  readonly failures = new FailurePlan<DiscordCall, DiscordFailure>();
+  /** Any string works: the fake never checks it, and real tokens must never reach a test. */
+  readonly token = 'fake-discord-bot-token';
+  readonly limits: DiscordLimits;
+  readonly #server;
+  #port = 0;
+  readonly gateway: FakeGateway;
+
+  private constructor(options: FakeDiscordOptions) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const snowflake = createSnowflakeSource();
+    const applicationId = snowflake();
+    const botUser = makeUser(applicationId, 'dimoo', true);
+    const alice = makeUser(snowflake(), 'alice');
+    this.world = {
+      applicationId,
+      botUser,
+      users: { alice, bob: makeUser(snowflake(), 'bob') },
+      guild: { id: snowflake(), name: 'Fake Guild', ownerId: alice.id, preferredLocale: Locale.EnglishUS },
+      channel: { id: snowflake(), name: 'general' },
+      snowflake,
+    };
+    this.store = new DiscordStore(this.world, () => this.baseUrl);
+    this.#server = createDiscordHttpServer({
+      world: this.world,
+      store: this.store,
+      recorder: this.recorder,
+      failures: this.failures,
+      gatewayUrl: () => this.gatewayUrl,
+      limits: this.limits,
+    });
+    this.gateway = new FakeGateway(this.#server, this.world, this.gatewayFrames, () => this.gatewayUrl, {
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
+      ackHeartbeats: true,
+    });
+  }
+
+  static async start(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
+    const fake = new FakeDiscord(options);
+    fake.#port = await listenOnLoopback(fake.#server);
+    return fake;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.#port}`;
+  }
+  get apiUrl(): string {
+    return `${this.baseUrl}/api`;
+  }
+  get gatewayUrl(): string {
+    return `ws://127.0.0.1:${this.#port}/gateway`;
+  }
+  /** Hosts the adapter's attachment allowlist must accept in tests (Discord's CDN hosts in production). */
+  get cdnHosts(): string[] {
+    return [`127.0.0.1:${this.#port}`];
+  }
+
+  /** Spread into `new Client({ intents, ...fake.clientOptions() })`. */
+  clientOptions(): { rest: { api: string; cdn: string } } {
+    return { rest: { api: this.apiUrl, cdn: this.baseUrl } };
+  }
+
+  get calls(): DiscordCall[] {
+    return this.recorder.calls;
+  }
+
+  /** Waits for a REST call (already recorded ones count); on timeout the error lists every call seen. */
+  waitForCall(matcher: RouteMatcher, timeoutMs = 5000): Promise<DiscordCall> {
+    return this.recorder.waitForCall(toPredicate(matcher), timeoutMs);
+  }
+
+  waitForCalls(matcher: RouteMatcher, count: number, timeoutMs = 5000): Promise<DiscordCall[]> {
+    return this.recorder.waitForCalls(toPredicate(matcher), count, timeoutMs);
+  }
+
+  callsTo(matcher: RouteMatcher): DiscordCall[] {
+    return this.calls.filter(toPredicate(matcher));
+  }
+
+  /** Payload builders bound to this fake's world (ids, users, guild, channel). */
+  readonly build = {
+    slashCommand: (spec: SlashCommandSpec) => slashCommand(this.world, spec),
+    messageContextMenu: (spec: MessageContextMenuSpec) => messageContextMenu(this.world, spec),
+    buttonPress: (spec: ButtonSpec) => buttonPress(this.world, spec),
+    modalSubmit: (spec: ModalSubmitSpec) => modalSubmit(this.world, spec),
+    userMessage: (spec: UserMessageSpec) => userMessage(this.world, spec),
+    guildCreate: () => guildCreate(this.world),
+  };
+
+  /** Raw dispatch, any event name, any (even malformed) payload. */
+  dispatch(event: string, data: unknown): void {
+    this.gateway.dispatch(event, data);
+  }
+
+  dispatchInteraction<T extends APIInteraction>(payload: T): DispatchedInteraction<T> {
+    this.store.interactions.set(payload.id, { payload, dispatchedAt: Date.now(), expired: false });
+    this.gateway.dispatch('INTERACTION_CREATE', payload);
+    return { id: payload.id, token: payload.token, payload };
+  }
+
+  /** Dispatches MESSAGE_CREATE and remembers the message, so later replies and context menus can point at it. */
+  dispatchMessage(payload: GatewayMessageCreateDispatchData): APIMessage {
+    this.store.messages.set(payload.id, payload);
+    this.gateway.dispatch('MESSAGE_CREATE', payload);
+    return payload;
+  }
+
+  /** Serves `bytes` from this fake's CDN route and returns the attachment object to put in payloads. */
+  registerAttachment(spec: RegisterAttachmentSpec): APIAttachment {
+    return this.store.registerAttachment(spec);
+  }
+
+  /** The fake's current view of a message the bot posted or edited (latest content, attachments, components). */
+  message(id: string): APIMessage | undefined {
+    return this.store.messages.get(id);
+  }
+
+  interaction(id: string): InteractionState | undefined {
+    return this.store.interactions.get(id);
+  }
+
+  /** The bytes behind an attachment URL served by this fake (e.g. the PNG the bot uploaded). */
+  attachmentBytes(attachment: APIAttachment): Buffer | undefined {
+    return this.store.cdn.get(decodeURIComponent(new URL(attachment.url).pathname))?.bytes;
+  }
+
+  /** From now on the interaction's token is dead, as after Discord's 15 minutes: webhook calls get 401/50027. */
+  expireInteraction(id: string): void {
+    const state = this.store.interactions.get(id);
+    if (!state) throw new Error(`fake-discord: no interaction ${id} was dispatched`);
+    state.expired = true;
+  }
+
+  /** The next `times` matching calls get a 429 with Discord's headers and body; discord.js should wait it out. */
+  rateLimit(
+    matcher: RouteMatcher,
+    {
+      times = 1,
+      retryAfterSeconds = 0.2,
+      global = false,
+    }: { times?: number; retryAfterSeconds?: number; global?: boolean } = {},
+  ): void {
+    this.failures.add(toPredicate(matcher), times, {
+      kind: 'status',
+      status: 429,
+      body: { message: 'You are being rate limited.', retry_after: retryAfterSeconds, global },
+      headers: {
+        'retry-after': String(retryAfterSeconds),
+        'x-ratelimit-limit': '5',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset-after': String(retryAfterSeconds),
+        'x-ratelimit-bucket': 'fakebucket',
+        'x-ratelimit-scope': global ? 'global' : 'user',
+        ...(global ? { 'x-ratelimit-global': 'true' } : {}),
+      },
+    });
+  }
+
+  /** The next `times` matching calls fail with this status and a Discord error body. */
+  failRoute(
+    matcher: RouteMatcher,
+    { times = 1, status = 500, code = 0, message = 'fake-discord injected failure' } = {},
+  ): void {
+    this.failures.add(toPredicate(matcher), times, { kind: 'status', status, body: { message, code } });
+  }
+
+  /** The next `times` matching requests have their connection destroyed without an answer. */
+  resetConnection(matcher: RouteMatcher, times = 1): void {
+    this.failures.add(toPredicate(matcher), times, { kind: 'reset' });
+  }
+
+  async stop(): Promise<void> {
+    await this.gateway.close();
+    await closeServer(this.#server);
+  }
+}
+
+export function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
+  return FakeDiscord.start(options);
+}

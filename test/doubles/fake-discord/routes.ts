@@ -1,0 +1,340 @@
+import type { APIApplicationCommand, APIMessage } from 'discord.js';
+import { ChannelType, InteractionType, MessageFlags, MessageType } from 'discord.js';
+import type { UploadedFile } from '../shared/multipart.js';
+import type { DiscordWorld } from './builders.js';
+import { discordError, type RouteReply } from './errors.js';
+import type { DiscordStore, InteractionState, JsonBody } from './store.js';
+import { type DiscordLimits, invalidMessageBody } from './validation.js';
+
+export { discordError, type RouteReply } from './errors.js';
+
+export interface RouteRequest {
+  params: Record<string, string>;
+  query: Record<string, string>;
+  body: JsonBody;
+  files: UploadedFile[];
+}
+
+export interface RouteContext {
+  world: DiscordWorld;
+  store: DiscordStore;
+  gatewayUrl: string;
+  limits: DiscordLimits;
+}
+
+type Handler = (req: RouteRequest, ctx: RouteContext) => RouteReply;
+
+interface Route {
+  method: string;
+  template: string;
+  segments: string[];
+  handle: Handler;
+}
+
+const ok = (body: unknown): RouteReply => ({ status: 200, body });
+const noContent: RouteReply = { status: 204 };
+const unknownMessage = () => discordError(404, 10008, 'Unknown Message');
+const unknownWebhook = () => discordError(404, 10015, 'Unknown Webhook');
+
+function interactionByToken(ctx: RouteContext, app: string, token: string): InteractionState | RouteReply {
+  if (app !== ctx.world.applicationId) return unknownWebhook();
+  for (const state of ctx.store.interactions.values()) {
+    if (state.payload.token !== token) continue;
+    if (state.expired || Date.now() - state.dispatchedAt > ctx.limits.tokenLifetimeMs) {
+      return discordError(401, 50027, 'Invalid Webhook Token');
+    }
+    // Discord refuses webhook use of an interaction that was never acknowledged.
+    if (!state.ack) return unknownWebhook();
+    return state;
+  }
+  return unknownWebhook();
+}
+
+function isReply(value: InteractionState | RouteReply): value is RouteReply {
+  return 'status' in value;
+}
+
+function webhookMessage(ctx: RouteContext, state: InteractionState, id: string): APIMessage | undefined {
+  const messageId = id === '@original' ? state.originalMessageId : id;
+  return messageId ? ctx.store.messages.get(messageId) : undefined;
+}
+
+function interactionCallback(req: RouteRequest, ctx: RouteContext): RouteReply {
+  const state = ctx.store.interactions.get(req.params.id ?? '');
+  if (!state || state.payload.token !== req.params.token || state.expired) {
+    return discordError(404, 10062, 'Unknown interaction');
+  }
+  if (state.ack) return discordError(400, 40060, 'Interaction has already been acknowledged.');
+  // Discord forgets an interaction that was not answered in time; the user sees "The application did not respond".
+  if (Date.now() - state.dispatchedAt > ctx.limits.ackDeadlineMs) {
+    state.missedDeadline = true;
+    return discordError(404, 10062, 'Unknown interaction');
+  }
+  const type = Number(req.body?.type);
+  const data = req.body?.data;
+  if (type === 4 || type === 7) {
+    const invalid = invalidMessageBody(data, req.files, ctx.limits);
+    if (invalid) return invalid;
+  }
+  const channelId = state.payload.channel_id ?? ctx.world.channel.id;
+  const source = state.payload.message;
+  let message: APIMessage | undefined;
+  switch (type) {
+    case 4:
+      message = ctx.store.createMessage(channelId, data, req.files, interactionMessageExtras(ctx, state));
+      break;
+    case 5: {
+      const flags = MessageFlags.Loading | ((data?.flags ?? 0) & MessageFlags.Ephemeral);
+      message = ctx.store.createMessage(channelId, { flags }, [], interactionMessageExtras(ctx, state));
+      break;
+    }
+    case 6:
+      message = source ? (ctx.store.messages.get(source.id) ?? source) : undefined;
+      break;
+    case 7:
+      if (!source) return discordError(400, 50035, 'Invalid Form Body: UPDATE_MESSAGE needs a message');
+      message = ctx.store.editMessage(ctx.store.messages.get(source.id) ?? source, data, req.files);
+      break;
+    case 1:
+    case 8:
+    case 9:
+    case 12:
+      break;
+    default:
+      return discordError(400, 50035, `Invalid Form Body: unknown interaction callback type ${type}`);
+  }
+  state.ack = { type, at: Date.now(), data };
+  if (message) state.originalMessageId = message.id;
+  if (req.query.with_response !== 'true') return noContent;
+  return ok({
+    interaction: {
+      id: state.payload.id,
+      type: state.payload.type,
+      response_message_id: message?.id,
+      response_message_loading: type === 5,
+      response_message_ephemeral: Boolean((message?.flags ?? 0) & MessageFlags.Ephemeral),
+    },
+    resource: { type, ...(message ? { message } : {}) },
+  });
+}
+
+function interactionMessageExtras(ctx: RouteContext, state: InteractionState): Partial<APIMessage> {
+  const type =
+    state.payload.type === InteractionType.ApplicationCommand
+      ? MessageType.ChatInputCommand
+      : MessageType.Default;
+  return { webhook_id: ctx.world.applicationId, application_id: ctx.world.applicationId, type };
+}
+
+function bulkOverwrite(target: APIApplicationCommand[], body: JsonBody, ctx: RouteContext, guildId?: string) {
+  if (!Array.isArray(body))
+    return discordError(400, 50035, 'Invalid Form Body: expected an array of commands');
+  const commands = body.map(
+    (command: JsonBody) =>
+      ({
+        ...command,
+        id: ctx.world.snowflake(),
+        application_id: ctx.world.applicationId,
+        version: ctx.world.snowflake(),
+        type: command?.type ?? 1,
+        ...(guildId ? { guild_id: guildId } : {}),
+      }) as APIApplicationCommand,
+  );
+  target.splice(0, target.length, ...commands);
+  return ok(commands);
+}
+
+/** Message bodies are checked against Discord's limits before the handler runs. */
+function validated(handler: Handler): Handler {
+  return (req, ctx) => invalidMessageBody(req.body, req.files, ctx.limits) ?? handler(req, ctx);
+}
+
+const routeTable: Array<[string, string, Handler]> = [
+  [
+    'GET',
+    '/gateway/bot',
+    (_req, ctx) =>
+      ok({
+        url: ctx.gatewayUrl,
+        shards: 1,
+        session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+      }),
+  ],
+  ['GET', '/gateway', (_req, ctx) => ok({ url: ctx.gatewayUrl })],
+  ['GET', '/users/@me', (_req, ctx) => ok(ctx.world.botUser)],
+  [
+    'GET',
+    '/applications/@me',
+    (_req, ctx) =>
+      ok({ id: ctx.world.applicationId, name: ctx.world.botUser.username, bot: ctx.world.botUser, flags: 0 }),
+  ],
+  [
+    'POST',
+    '/users/@me/channels',
+    (req, ctx) => {
+      const recipientId = String(req.body?.recipient_id ?? '');
+      const recipient = Object.values(ctx.world.users).find((user) => user.id === recipientId);
+      if (!recipient) return discordError(400, 50033, 'Invalid Recipient(s)');
+      return ok({
+        id: `${recipient.id}0`,
+        type: ChannelType.DM,
+        last_message_id: null,
+        recipients: [recipient],
+      });
+    },
+  ],
+  ['POST', '/interactions/:id/:token/callback', interactionCallback],
+  [
+    'GET',
+    '/webhooks/:app/:token/messages/:message',
+    (req, ctx) => {
+      const state = interactionByToken(ctx, req.params.app ?? '', req.params.token ?? '');
+      if (isReply(state)) return state;
+      const message = webhookMessage(ctx, state, req.params.message ?? '');
+      return message ? ok(message) : unknownMessage();
+    },
+  ],
+  [
+    'PATCH',
+    '/webhooks/:app/:token/messages/:message',
+    validated((req, ctx) => {
+      const state = interactionByToken(ctx, req.params.app ?? '', req.params.token ?? '');
+      if (isReply(state)) return state;
+      const message = webhookMessage(ctx, state, req.params.message ?? '');
+      return message ? ok(ctx.store.editMessage(message, req.body, req.files)) : unknownMessage();
+    }),
+  ],
+  [
+    'DELETE',
+    '/webhooks/:app/:token/messages/:message',
+    (req, ctx) => {
+      const state = interactionByToken(ctx, req.params.app ?? '', req.params.token ?? '');
+      if (isReply(state)) return state;
+      const message = webhookMessage(ctx, state, req.params.message ?? '');
+      if (!message) return unknownMessage();
+      ctx.store.messages.delete(message.id);
+      return noContent;
+    },
+  ],
+  [
+    'POST',
+    '/webhooks/:app/:token',
+    validated((req, ctx) => {
+      const state = interactionByToken(ctx, req.params.app ?? '', req.params.token ?? '');
+      if (isReply(state)) return state;
+      const channelId = state.payload.channel_id ?? ctx.world.channel.id;
+      const message = ctx.store.createMessage(channelId, req.body, req.files, {
+        webhook_id: ctx.world.applicationId,
+        application_id: ctx.world.applicationId,
+      });
+      return req.query.wait === 'true' ? ok(message) : noContent;
+    }),
+  ],
+  [
+    'POST',
+    '/channels/:channel/messages',
+    validated((req, ctx) => ok(ctx.store.createMessage(req.params.channel ?? '', req.body, req.files))),
+  ],
+  [
+    'GET',
+    '/channels/:channel/messages/:message',
+    (req, ctx) => {
+      const message = ctx.store.messages.get(req.params.message ?? '');
+      return message && message.channel_id === req.params.channel ? ok(message) : unknownMessage();
+    },
+  ],
+  [
+    'PATCH',
+    '/channels/:channel/messages/:message',
+    validated((req, ctx) => {
+      const message = ctx.store.messages.get(req.params.message ?? '');
+      if (!message || message.channel_id !== req.params.channel) return unknownMessage();
+      if (message.author.id !== ctx.world.botUser.id) {
+        return discordError(403, 50005, 'Cannot edit a message authored by another user');
+      }
+      return ok(ctx.store.editMessage(message, req.body, req.files));
+    }),
+  ],
+  [
+    'DELETE',
+    '/channels/:channel/messages/:message',
+    (req, ctx) => {
+      const message = ctx.store.messages.get(req.params.message ?? '');
+      if (!message || message.channel_id !== req.params.channel) return unknownMessage();
+      ctx.store.messages.delete(message.id);
+      return noContent;
+    },
+  ],
+  ['POST', '/channels/:channel/typing', () => noContent],
+  ['PUT', '/channels/:channel/messages/:message/reactions/:emoji/@me', () => noContent],
+  [
+    'PUT',
+    '/applications/:app/commands',
+    (req, ctx) => bulkOverwrite(ctx.store.globalCommands, req.body, ctx),
+  ],
+  ['GET', '/applications/:app/commands', (_req, ctx) => ok(ctx.store.globalCommands)],
+  [
+    'PUT',
+    '/applications/:app/guilds/:guild/commands',
+    (req, ctx) => {
+      const guildId = req.params.guild ?? '';
+      const list = ctx.store.guildCommands.get(guildId) ?? [];
+      ctx.store.guildCommands.set(guildId, list);
+      return bulkOverwrite(list, req.body, ctx, guildId);
+    },
+  ],
+  [
+    'GET',
+    '/applications/:app/guilds/:guild/commands',
+    (req, ctx) => ok(ctx.store.guildCommands.get(req.params.guild ?? '') ?? []),
+  ],
+  [
+    'GET',
+    '/guilds/:guild/members/:user',
+    (req, ctx) => {
+      const user = [ctx.world.botUser, ...Object.values(ctx.world.users)].find(
+        (u) => u.id === req.params.user,
+      );
+      if (!user || req.params.guild !== ctx.world.guild.id) return discordError(404, 10007, 'Unknown Member');
+      return ok({
+        user,
+        roles: [],
+        joined_at: new Date(0).toISOString(),
+        deaf: false,
+        mute: false,
+        flags: 0,
+      });
+    },
+  ],
+];
+
+const routes: Route[] = routeTable.map(([method, template, handle]) => ({
+  method,
+  template,
+  segments: template.split('/').slice(1),
+  handle,
+}));
+
+export interface MatchedRoute {
+  route: string;
+  params: Record<string, string>;
+  handle?: Handler;
+}
+
+/** Matches a decoded API path (after `/api/v10`) to a route template; unknown paths keep their own path. */
+export function matchRoute(method: string, segments: string[]): MatchedRoute {
+  for (const route of routes) {
+    if (route.method !== method || route.segments.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    const matched = route.segments.every((part, index) => {
+      const actual = segments[index] ?? '';
+      if (part.startsWith(':')) {
+        params[part.slice(1)] = actual;
+        return actual.length > 0;
+      }
+      return part === actual;
+    });
+    if (matched) return { route: `${method} ${route.template}`, params, handle: route.handle };
+  }
+  return { route: `${method} /${segments.join('/')}`, params: {} };
+}

@@ -1,0 +1,231 @@
+import type { CallbackQuery, Chat, Message, Update, User } from 'grammy/types';
+import { FailurePlan } from '../shared/failures.js';
+import { closeServer, listenOnLoopback } from '../shared/http.js';
+import { CallRecorder } from '../shared/recorder.js';
+import { autoEntities, documentOf, photoSizes, privateChat, type TelegramWorld } from './builders.js';
+import type { RegisterFileSpec, StoredFile } from './files.js';
+import { createTelegramServer, type TelegramCall, type TelegramFailure } from './server.js';
+import { TelegramState } from './state.js';
+
+export type { TelegramWorld } from './builders.js';
+export type { RegisterFileSpec, StoredFile } from './files.js';
+export type { TelegramCall, TelegramUpload } from './server.js';
+
+export interface FakeTelegramOptions {
+  token?: string;
+  /** Upper bound on how long one getUpdates waits, whatever timeout the bot asks for. Default 1000 ms. */
+  maxLongPollMs?: number;
+}
+
+/** `'sendPhoto'` or a predicate over recorded calls. */
+export type MethodMatcher = string | ((call: TelegramCall) => boolean);
+
+/** Where a user message is posted: a private chat with its author (default) or the group. */
+export interface Origin {
+  from?: User;
+  /** `'private'` (default) or `'group'`, or any chat object. */
+  chat?: 'private' | 'group' | Chat;
+  replyTo?: Message;
+}
+
+function toPredicate(matcher: MethodMatcher): (call: TelegramCall) => boolean {
+  return typeof matcher === 'string' ? (call) => call.method === matcher : matcher;
+}
+
+function describeCall(call: TelegramCall): string {
+  const files =
+    call.files.length > 0 ? ` files=[${call.files.map((f) => `${f.param}:${f.bytes.length}B`)}]` : '';
+  const outcome = call.error ? ` → ${call.status} ${call.error}` : ` → ${call.status}`;
+  return `${call.method} ${JSON.stringify(call.params).slice(0, 160)}${files}${outcome}`;
+}
+
+function user(id: number, firstName: string, languageCode: string): User {
+  return {
+    id,
+    is_bot: false,
+    first_name: firstName,
+    username: firstName.toLowerCase(),
+    language_code: languageCode,
+  };
+}
+
+/**
+ * A local Bot API stand-in on 127.0.0.1 for a real grammY bot: `new Bot(fake.token, { client: { apiRoot:
+ * fake.apiRoot } })`. Users act through `inject*`, the bot's requests land in `calls`, files are served at
+ * `/file/bot<token>/<path>`, and failures (429, 400, network) are armed per method.
+ */
+export class FakeTelegram {
+  readonly token: string;
+  readonly world: TelegramWorld;
+  readonly state: TelegramState;
+  readonly recorder = new CallRecorder<TelegramCall>('fake-telegram', describeCall);
+  readonly failures = new FailurePlan<TelegramCall, TelegramFailure>();
+  readonly #server;
+  #port = 0;
+  #callbackCounter = 0;
+
+  private constructor(options: FakeTelegramOptions) {
+    this.token = options.token ?? '123456:fake-telegram-token';
+    const botId = Number(this.token.split(':')[0]) || 123456;
+    this.world = {
+      bot: { id: botId, is_bot: true, first_name: 'DiMOO', username: 'dimoo_test_bot' },
+      users: { alice: user(1001, 'Alice', 'en'), bob: user(1002, 'Bob', 'zh-hans') },
+      group: { id: -100200300, type: 'group', title: 'Fake Group' },
+    };
+    this.state = new TelegramState(this.world, options.maxLongPollMs ?? 1000);
+    this.#server = createTelegramServer({
+      token: this.token,
+      state: this.state,
+      recorder: this.recorder,
+      failures: this.failures,
+    });
+  }
+
+  static async start(options: FakeTelegramOptions = {}): Promise<FakeTelegram> {
+    const fake = new FakeTelegram(options);
+    fake.#port = await listenOnLoopback(fake.#server);
+    return fake;
+  }
+
+  /** For grammY's `client.apiRoot` (no trailing slash). */
+  get apiRoot(): string {
+    return `http://127.0.0.1:${this.#port}`;
+  }
+  /** Where downloads live; `https://api.telegram.org/file/bot<token>/…` in production. */
+  fileUrl(filePath: string): string {
+    return `${this.apiRoot}/file/bot${this.token}/${filePath}`;
+  }
+
+  get calls(): TelegramCall[] {
+    return this.recorder.calls;
+  }
+  callsTo(matcher: MethodMatcher): TelegramCall[] {
+    return this.calls.filter(toPredicate(matcher));
+  }
+  /** Waits for a call (already recorded ones count); on timeout the error lists every call seen. */
+  waitForCall(matcher: MethodMatcher, timeoutMs = 5000): Promise<TelegramCall> {
+    return this.recorder.waitForCall(toPredicate(matcher), timeoutMs);
+  }
+  waitForCalls(matcher: MethodMatcher, count: number, timeoutMs = 5000): Promise<TelegramCall[]> {
+    return this.recorder.waitForCalls(toPredicate(matcher), count, timeoutMs);
+  }
+
+  /** Stores bytes under a file_id the bot can `getFile` and download. */
+  registerFile(bytes: Buffer | Uint8Array, spec: RegisterFileSpec = {}): StoredFile {
+    return this.state.files.register(bytes, spec);
+  }
+
+  /** The fake's current view of a message (after the bot's edits). */
+  message(chatId: number, messageId: number): Message | undefined {
+    return this.state.message(chatId, messageId);
+  }
+
+  /** Menu registered with setMyCommands for a scope type and language (`''` = all languages). */
+  commands(languageCode = '', scopeType = 'default') {
+    return this.state.commands.get(`${scopeType}:${languageCode}`);
+  }
+
+  #chat(origin: Origin, from: User): Chat {
+    if (origin.chat === 'group') return this.world.group;
+    if (origin.chat && typeof origin.chat === 'object') return origin.chat;
+    return privateChat(from);
+  }
+
+  #userMessage(origin: Origin, fields: Partial<Message>): Message {
+    const from = origin.from ?? this.world.users.alice;
+    const chat = origin.replyTo?.chat ?? this.#chat(origin, from);
+    const message = this.state.compose(chat, { from, ...fields }, origin.replyTo);
+    this.state.store(message);
+    this.state.updates.push({ message } as Omit<Update, 'update_id'>);
+    return message;
+  }
+
+  /** A user sends text; bot_command and @mention entities are added as Telegram does. */
+  injectText(text: string, origin: Origin = {}): Message {
+    const entities = autoEntities(text);
+    return this.#userMessage(origin, { text, ...(entities.length > 0 ? { entities } : {}) });
+  }
+
+  /** A user sends a photo (Telegram lists three sizes, largest last), optionally with a caption. */
+  injectPhoto(file: StoredFile, origin: Origin & { caption?: string } = {}): Message {
+    const entities = origin.caption ? autoEntities(origin.caption) : [];
+    return this.#userMessage(origin, {
+      photo: photoSizes(file),
+      ...(origin.caption ? { caption: origin.caption } : {}),
+      ...(entities.length > 0 ? { caption_entities: entities } : {}),
+    });
+  }
+
+  /** A user sends a file as a document (uncompressed), optionally with a caption. */
+  injectDocument(file: StoredFile, origin: Origin & { caption?: string } = {}): Message {
+    const entities = origin.caption ? autoEntities(origin.caption) : [];
+    return this.#userMessage(origin, {
+      document: documentOf(file),
+      ...(origin.caption ? { caption: origin.caption } : {}),
+      ...(entities.length > 0 ? { caption_entities: entities } : {}),
+    });
+  }
+
+  /** A user presses an inline button on `message`; returns the query (answerCallbackQuery needs its id). */
+  injectCallbackQuery(message: Message, data: string, from: User = this.world.users.alice): CallbackQuery {
+    this.#callbackCounter += 1;
+    const query: CallbackQuery = {
+      id: `${Date.now()}${this.#callbackCounter}`,
+      from,
+      message: message as CallbackQuery['message'] & object,
+      chat_instance: String(message.chat.id),
+      data,
+    };
+    this.state.openCallbackQueries.add(query.id);
+    this.state.updates.push({ callback_query: query });
+    return query;
+  }
+
+  /** Queues any update as is (malformed ones included); returns its update_id. */
+  injectUpdate(update: Record<string, unknown>): number {
+    return this.state.updates.push(update);
+  }
+
+  /** The next `times` calls of `method` answer 429 with `retry_after`, as Telegram's flood control does. */
+  rateLimit(
+    matcher: MethodMatcher,
+    { times = 1, retryAfter = 1 }: { times?: number; retryAfter?: number } = {},
+  ): void {
+    this.failures.add(toPredicate(matcher), times, {
+      kind: 'answer',
+      status: 429,
+      body: {
+        ok: false,
+        error_code: 429,
+        description: `Too Many Requests: retry after ${retryAfter}`,
+        parameters: { retry_after: retryAfter },
+      },
+    });
+  }
+
+  /** The next `times` calls of `method` fail with this error code and description (e.g. 400 PHOTO_INVALID_DIMENSIONS). */
+  failMethod(
+    matcher: MethodMatcher,
+    { times = 1, errorCode = 400, description = 'Bad Request: injected failure' } = {},
+  ): void {
+    this.failures.add(toPredicate(matcher), times, {
+      kind: 'answer',
+      status: errorCode,
+      body: { ok: false, error_code: errorCode, description },
+    });
+  }
+
+  /** The next `times` matching requests (downloads too: `'downloadFile'`) lose their connection unanswered. */
+  networkError(matcher: MethodMatcher, times = 1): void {
+    this.failures.add(toPredicate(matcher), times, { kind: 'network' });
+  }
+
+  async stop(): Promise<void> {
+    this.state.updates.close();
+    await closeServer(this.#server);
+  }
+}
+
+export function startFakeTelegram(options: FakeTelegramOptions = {}): Promise<FakeTelegram> {
+  return FakeTelegram.start(options);
+}

@@ -1,0 +1,296 @@
+import type { InlineKeyboardMarkup, Message } from 'grammy/types';
+import { documentOf, photoSizes } from './builders.js';
+import type { StoredFile } from './files.js';
+import type { TelegramState } from './state.js';
+
+export type ApiResult =
+  | { ok: true; result: unknown }
+  | { ok: false; error_code: number; description: string; parameters?: { retry_after?: number } };
+
+// biome-ignore lint/suspicious/noExplicitAny: Bot API parameters arrive as JSON of many shapes
+export type Params = Record<string, any>;
+
+export interface MethodContext {
+  state: TelegramState;
+  params: Params;
+  /** Resolves a file parameter: an upload (`attach://id` or a part named like the parameter) or a known file_id. */
+  input: (name: string, value: unknown) => StoredFile | undefined;
+  /** Lets getUpdates notice that the client went away. */
+  onClose: (cancel: () => void) => void;
+}
+
+type Method = (ctx: MethodContext) => ApiResult | Promise<ApiResult>;
+
+const MB = 1024 * 1024;
+const ok = (result: unknown): ApiResult => ({ ok: true, result });
+export const badRequest = (what: string): ApiResult => ({
+  ok: false,
+  error_code: 400,
+  description: `Bad Request: ${what}`,
+});
+const NOT_MODIFIED =
+  'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message';
+
+function targetChat(ctx: MethodContext) {
+  return ctx.state.chat(ctx.params.chat_id);
+}
+
+function replyTarget(ctx: MethodContext, chatId: number): Message | undefined | 'missing' {
+  const id = ctx.params.reply_parameters?.message_id ?? ctx.params.reply_to_message_id;
+  if (id === undefined) return undefined;
+  const message = ctx.state.message(chatId, Number(id));
+  if (message) return message;
+  const allow =
+    ctx.params.reply_parameters?.allow_sending_without_reply ?? ctx.params.allow_sending_without_reply;
+  return allow ? undefined : 'missing';
+}
+
+/** Shared by every send*: chat lookup, reply target, caption rules, then store the message from the bot. */
+function send(ctx: MethodContext, content: Partial<Message>): ApiResult {
+  const chat = targetChat(ctx);
+  if (!chat) return badRequest('chat not found');
+  const replyTo = replyTarget(ctx, chat.id);
+  if (replyTo === 'missing') return badRequest('message to be replied not found');
+  const caption = ctx.params.caption;
+  if (typeof caption === 'string' && caption.length > 1024) return badRequest('message caption is too long');
+  const message = ctx.state.compose(
+    chat,
+    {
+      from: ctx.state.world.bot,
+      ...content,
+      ...(typeof caption === 'string' && caption.length > 0 ? { caption } : {}),
+      ...(ctx.params.reply_markup ? { reply_markup: ctx.params.reply_markup } : {}),
+    },
+    replyTo,
+  );
+  return ok(ctx.state.store(message));
+}
+
+/** Photos must satisfy Telegram's rules: ≤ 10 MB, width + height ≤ 10000, aspect ratio ≤ 20. */
+function photoProblem(file: StoredFile): ApiResult | undefined {
+  if (file.bytes.length > 10 * MB)
+    return { ok: false, error_code: 413, description: 'Request Entity Too Large' };
+  const ratio = Math.max(file.width, file.height) / Math.max(1, Math.min(file.width, file.height));
+  if (file.width + file.height > 10_000 || ratio > 20) return badRequest('PHOTO_INVALID_DIMENSIONS');
+  return undefined;
+}
+
+function editable(ctx: MethodContext): Message | ApiResult {
+  const chat = targetChat(ctx);
+  const message = chat ? ctx.state.message(chat.id, Number(ctx.params.message_id)) : undefined;
+  if (!message || message.from?.id !== ctx.state.world.bot.id) return badRequest('message to edit not found');
+  return message;
+}
+
+function isResult(value: Message | ApiResult): value is ApiResult {
+  return 'ok' in value;
+}
+
+function sameMarkup(a: InlineKeyboardMarkup | undefined, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+function edited(ctx: MethodContext, message: Message, changes: Partial<Message>): ApiResult {
+  const next = {
+    ...message,
+    ...changes,
+    edit_date: Math.floor(Date.now() / 1000),
+  } as Message & { reply_markup?: unknown };
+  if ('reply_markup' in ctx.params) next.reply_markup = ctx.params.reply_markup;
+  else delete next.reply_markup;
+  return ok(ctx.state.store(next as Message));
+}
+
+const methods: Record<string, Method> = {
+  getMe: (ctx) => ok(ctx.state.world.bot),
+  logOut: () => ok(true),
+  close: () => ok(true),
+
+  getUpdates: async (ctx) => {
+    const queue = ctx.state.updates;
+    if (queue.webhook) {
+      return {
+        ok: false,
+        error_code: 409,
+        description:
+          "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+      };
+    }
+    if (ctx.params.offset !== undefined) queue.confirm(Number(ctx.params.offset));
+    const limit = Math.min(100, Math.max(1, Number(ctx.params.limit ?? 100)));
+    const result = await queue.poll(limit, Number(ctx.params.timeout ?? 0), ctx.onClose);
+    if (result === 'conflict') {
+      return {
+        ok: false,
+        error_code: 409,
+        description:
+          'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+      };
+    }
+    return ok(result);
+  },
+  setWebhook: (ctx) => {
+    const url = String(ctx.params.url ?? '');
+    if (url === '') {
+      ctx.state.updates.setWebhook(undefined);
+      return ok(true);
+    }
+    if (!/^https?:\/\//.test(url))
+      return badRequest('bad webhook: An HTTPS URL must be provided for webhook');
+    if (ctx.params.drop_pending_updates) ctx.state.updates.dropPending();
+    ctx.state.updates.setWebhook({ url, secretToken: ctx.params.secret_token });
+    return ok(true);
+  },
+  deleteWebhook: (ctx) => {
+    if (ctx.params.drop_pending_updates) ctx.state.updates.dropPending();
+    ctx.state.updates.setWebhook(undefined);
+    return ok(true);
+  },
+  getWebhookInfo: (ctx) =>
+    ok({
+      url: ctx.state.updates.webhook?.url ?? '',
+      has_custom_certificate: false,
+      pending_update_count: ctx.state.updates.pending.length,
+    }),
+
+  sendMessage: (ctx) => {
+    const text = ctx.params.text;
+    if (typeof text !== 'string' || text.trim() === '') return badRequest('message text is empty');
+    if (text.length > 4096) return badRequest('message is too long');
+    return send(ctx, { text, ...(ctx.params.entities ? { entities: ctx.params.entities } : {}) });
+  },
+  sendPhoto: (ctx) => {
+    const file = ctx.input('photo', ctx.params.photo);
+    if (!file) return badRequest('wrong file identifier/HTTP URL specified');
+    return photoProblem(file) ?? send(ctx, { photo: photoSizes(file) });
+  },
+  sendDocument: (ctx) => {
+    const file = ctx.input('document', ctx.params.document);
+    if (!file) return badRequest('wrong file identifier/HTTP URL specified');
+    if (file.bytes.length > 50 * MB)
+      return { ok: false, error_code: 413, description: 'Request Entity Too Large' };
+    return send(ctx, { document: documentOf(file) });
+  },
+  sendChatAction: (ctx) => {
+    if (!targetChat(ctx)) return badRequest('chat not found');
+    const actions = ['typing', 'upload_photo', 'upload_document', 'choose_sticker', 'find_location'];
+    return actions.includes(ctx.params.action) ? ok(true) : badRequest('wrong parameter action in request');
+  },
+
+  editMessageText: (ctx) => {
+    if (ctx.params.inline_message_id) return ok(true);
+    const message = editable(ctx);
+    if (isResult(message)) return message;
+    if (message.text === undefined) return badRequest('there is no text in the message to edit');
+    const text = ctx.params.text;
+    if (typeof text !== 'string' || text.trim() === '') return badRequest('message text is empty');
+    if (text.length > 4096) return badRequest('message is too long');
+    if (text === message.text && sameMarkup(message.reply_markup, ctx.params.reply_markup)) {
+      return badRequest(NOT_MODIFIED);
+    }
+    return edited(ctx, message, { text });
+  },
+  editMessageCaption: (ctx) => {
+    if (ctx.params.inline_message_id) return ok(true);
+    const message = editable(ctx);
+    if (isResult(message)) return message;
+    const caption = typeof ctx.params.caption === 'string' ? ctx.params.caption : '';
+    if (caption.length > 1024) return badRequest('message caption is too long');
+    if (caption === (message.caption ?? '') && sameMarkup(message.reply_markup, ctx.params.reply_markup)) {
+      return badRequest(NOT_MODIFIED);
+    }
+    return edited(ctx, message, { caption });
+  },
+  editMessageReplyMarkup: (ctx) => {
+    if (ctx.params.inline_message_id) return ok(true);
+    const message = editable(ctx);
+    if (isResult(message)) return message;
+    if (sameMarkup(message.reply_markup, ctx.params.reply_markup)) return badRequest(NOT_MODIFIED);
+    return edited(ctx, message, {});
+  },
+  editMessageMedia: (ctx) => {
+    if (ctx.params.inline_message_id) return ok(true);
+    const message = editable(ctx);
+    if (isResult(message)) return message;
+    const media = ctx.params.media;
+    if (!media || typeof media !== 'object') return badRequest('media not specified');
+    const file = ctx.input('media', media.media);
+    if (!file) return badRequest('wrong file identifier/HTTP URL specified');
+    if (media.type === 'photo') {
+      const problem = photoProblem(file);
+      if (problem) return problem;
+    }
+    const { photo: _photo, document: _document, caption: _caption, ...rest } = message;
+    const content = media.type === 'photo' ? { photo: photoSizes(file) } : { document: documentOf(file) };
+    return edited(ctx, rest as Message, {
+      ...content,
+      ...(typeof media.caption === 'string' && media.caption !== '' ? { caption: media.caption } : {}),
+    });
+  },
+  deleteMessage: (ctx) => {
+    const chat = targetChat(ctx);
+    const key = `${chat?.id}:${Number(ctx.params.message_id)}`;
+    if (!chat || !ctx.state.messages.delete(key)) return badRequest('message to delete not found');
+    return ok(true);
+  },
+  answerCallbackQuery: (ctx) => {
+    const id = String(ctx.params.callback_query_id ?? '');
+    if (!ctx.state.openCallbackQueries.delete(id)) {
+      return badRequest('query is too old and response timeout expired or query ID is invalid');
+    }
+    return ok(true);
+  },
+
+  setMyCommands: (ctx) => {
+    const commands = ctx.params.commands;
+    if (!Array.isArray(commands)) return badRequest("can't parse commands JSON object");
+    for (const command of commands) {
+      if (!/^[a-z0-9_]{1,32}$/.test(String(command?.command))) return badRequest('BOT_COMMAND_INVALID');
+      const length = String(command?.description ?? '').length;
+      if (length < 1 || length > 256) return badRequest('command description is empty or too long');
+    }
+    ctx.state.commands.set(commandsKey(ctx), commands);
+    return ok(true);
+  },
+  getMyCommands: (ctx) => ok(ctx.state.commands.get(commandsKey(ctx)) ?? []),
+  deleteMyCommands: (ctx) => {
+    ctx.state.commands.delete(commandsKey(ctx));
+    return ok(true);
+  },
+
+  getChat: (ctx) => {
+    const chat = targetChat(ctx);
+    return chat ? ok(chat) : badRequest('chat not found');
+  },
+  getChatMember: (ctx) => {
+    const chat = targetChat(ctx);
+    const userId = Number(ctx.params.user_id);
+    const world = ctx.state.world;
+    const user = [world.bot, ...Object.values(world.users)].find((candidate) => candidate.id === userId);
+    if (!chat) return badRequest('chat not found');
+    if (!user) return badRequest('PARTICIPANT_ID_INVALID');
+    // In the group Alice is the creator and Bob a plain member, for admin-only checks.
+    const status = chat.type === 'private' || user.id === world.users.alice.id ? 'creator' : 'member';
+    return ok(status === 'creator' ? { status, user, is_anonymous: false } : { status, user });
+  },
+
+  getFile: (ctx) => {
+    const file = ctx.state.files.get(String(ctx.params.file_id ?? ''));
+    if (!file) return badRequest('invalid file_id');
+    if (file.bytes.length > 20 * MB) return badRequest('file is too big');
+    return ok({
+      file_id: file.fileId,
+      file_unique_id: file.fileUniqueId,
+      file_size: file.bytes.length,
+      file_path: file.filePath,
+    });
+  },
+};
+
+export function commandsKey(ctx: { params: Params }): string {
+  return `${ctx.params.scope?.type ?? 'default'}:${ctx.params.language_code ?? ''}`;
+}
+
+export function findMethod(name: string): Method | undefined {
+  return Object.hasOwn(methods, name) ? methods[name] : undefined;
+}

@@ -1,0 +1,58 @@
+import type { BotCommand, Chat, Message } from 'grammy/types';
+import { privateChat, type TelegramWorld, withoutNested } from './builders.js';
+import { FileStore } from './files.js';
+import { UpdateQueue } from './updates.js';
+
+/** Everything the fake Bot API remembers: chats, messages per chat, files, updates, commands, callbacks. */
+export class TelegramState {
+  readonly files = new FileStore();
+  readonly updates: UpdateQueue;
+  readonly chats = new Map<number, Chat>();
+  /** `${chatId}:${messageId}` → latest version of the message. */
+  readonly messages = new Map<string, Message>();
+  /** `${scopeType}:${languageCode}` → the menu registered with setMyCommands. */
+  readonly commands = new Map<string, BotCommand[]>();
+  readonly openCallbackQueries = new Set<string>();
+  #messageIds = new Map<number, number>();
+
+  constructor(
+    readonly world: TelegramWorld,
+    maxLongPollMs: number,
+  ) {
+    this.updates = new UpdateQueue(maxLongPollMs);
+    for (const user of Object.values(world.users)) this.chats.set(user.id, privateChat(user));
+    this.chats.set(world.group.id, world.group);
+  }
+
+  chat(chatId: unknown): Chat | undefined {
+    const id = typeof chatId === 'string' && /^-?\d+$/.test(chatId) ? Number(chatId) : chatId;
+    return typeof id === 'number' ? this.chats.get(id) : undefined;
+  }
+
+  nextMessageId(chatId: number): number {
+    const next = (this.#messageIds.get(chatId) ?? 0) + 1;
+    this.#messageIds.set(chatId, next);
+    return next;
+  }
+
+  message(chatId: number, messageId: number): Message | undefined {
+    return this.messages.get(`${chatId}:${messageId}`);
+  }
+
+  store(message: Message): Message {
+    this.chats.set(message.chat.id, message.chat);
+    this.messages.set(`${message.chat.id}:${message.message_id}`, message);
+    return message;
+  }
+
+  /** A new message in `chat` with the next id; `replyTo` becomes a one-level `reply_to_message`. */
+  compose(chat: Chat, fields: Partial<Message> & { from?: Message['from'] }, replyTo?: Message): Message {
+    return {
+      message_id: this.nextMessageId(chat.id),
+      date: Math.floor(Date.now() / 1000),
+      chat,
+      ...(replyTo ? { reply_to_message: withoutNested(replyTo) } : {}),
+      ...fields,
+    } as Message;
+  }
+}
