@@ -1,0 +1,5 @@
+// The engine's public entry: the only module outside engine/ may import (besides the types in api.ts).
+export * from './api.js';
+export { estimateCost } from './cost.js';
+export { ACCEPTED_FORMATS, decodeImage, encodePng } from './image/io.js';
+export { isKnownEditType, needsReferenceImage } from './prompts.js';
