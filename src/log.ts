@@ -24,7 +24,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     if (typeof value === 'string') return scrubText(value);
     if (depth > 6 || value === null || typeof value !== 'object') return value;
     if (value instanceof Error) {
-      return { type: value.name, message: scrubText(value.message), stack: value.stack && scrubText(value.stack) };
+      return {
+        type: value.name,
+        message: scrubText(value.message),
+        stack: value.stack && scrubText(value.stack),
+      };
     }
     if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
     const out: Record<string, unknown> = {};
@@ -32,9 +36,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     return out;
   };
 
-  const usePretty = options.pretty ?? (process.stdout.isTTY === true && process.env.NODE_ENV !== 'production');
+  const usePretty =
+    options.pretty ?? (process.stdout.isTTY === true && process.env.NODE_ENV !== 'production');
   const destination =
-    options.destination ?? (usePretty ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss' }) : undefined);
+    options.destination ??
+    (usePretty ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss' }) : undefined);
   return pino(
     {
       level: options.level ?? 'info',

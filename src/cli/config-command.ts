@@ -24,5 +24,3 @@ export const configCommand: CliCommand = {
     }
   },
 };
-
-

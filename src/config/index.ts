@@ -22,7 +22,12 @@ export interface Config {
     maxTotal: number;
     jobTimeoutMs: number;
   };
-  limits: { rateLimitPerMinute: number; maxInputBytes: number; maxInputPixels: number; blockedWords: string[] };
+  limits: {
+    rateLimitPerMinute: number;
+    maxInputBytes: number;
+    maxInputPixels: number;
+    blockedWords: string[];
+  };
 }
 
 /** Every problem in the environment at once, never with a secret's value. */
@@ -42,7 +47,9 @@ function describeIssues(issues: z.core.$ZodIssue[]): Array<{ variable: string; p
   return issues.map((issue) => {
     const variable = String(issue.path[0] ?? '(unknown)');
     // zod messages here are our own and never quote the value, so they are safe for secrets too.
-    const problem = secrets.includes(variable) ? `is invalid: ${issue.message} (value hidden)` : issue.message;
+    const problem = secrets.includes(variable)
+      ? `is invalid: ${issue.message} (value hidden)`
+      : issue.message;
     return { variable, problem };
   });
 }
@@ -59,7 +66,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
   }
   return {
     discord: { token: e.DISCORD_TOKEN, appId: e.DISCORD_APP_ID, guildIds: e.DISCORD_GUILD_IDS },
-    telegram: { token: e.TELEGRAM_TOKEN, webhookUrl: e.TELEGRAM_WEBHOOK_URL, webhookSecret: e.TELEGRAM_WEBHOOK_SECRET },
+    telegram: {
+      token: e.TELEGRAM_TOKEN,
+      webhookUrl: e.TELEGRAM_WEBHOOK_URL,
+      webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+    },
     modelDir: e.MODEL_DIR ? resolve(e.MODEL_DIR) : undefined,
     device: e.DEVICE,
     dataDir: resolve(e.DATA_DIR),

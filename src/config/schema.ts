@@ -13,12 +13,24 @@ const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
 
 const list = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : (v ?? [])),
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : (v ?? []),
   z.array(z.string()),
 );
 
 const snowflakeList = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : (v ?? [])),
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : (v ?? []),
   z.array(z.string().regex(/^\d{15,21}$/, 'each id must be a Discord snowflake (15–21 digits)')),
 );
 
@@ -47,11 +59,20 @@ export const LOCALES = ['en', 'zh-CN'] as const;
 
 export const envSchema = z.object({
   DISCORD_TOKEN: optionalString,
-  DISCORD_APP_ID: z.preprocess(emptyToUndefined, z.string().regex(/^\d{15,21}$/, 'must be a Discord snowflake (15–21 digits)').optional()),
+  DISCORD_APP_ID: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\d{15,21}$/, 'must be a Discord snowflake (15–21 digits)')
+      .optional(),
+  ),
   DISCORD_GUILD_IDS: snowflakeList,
   TELEGRAM_TOKEN: z.preprocess(
     emptyToUndefined,
-    z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'must look like 123456:ABC… as given by @BotFather').optional(),
+    z
+      .string()
+      .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'must look like 123456:ABC… as given by @BotFather')
+      .optional(),
   ),
   TELEGRAM_WEBHOOK_URL: z.preprocess(emptyToUndefined, z.url('must be an https URL').optional()),
   TELEGRAM_WEBHOOK_SECRET: optionalString,
