@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SUPPORTED_LOCALES } from '../i18n.js';
 
 /** Variables whose values must never be printed, logged or echoed in an error. */
 export const SECRET_VARIABLES = [
@@ -55,8 +56,6 @@ const port = z.preprocess(
     .optional(),
 );
 
-export const LOCALES = ['en', 'zh-CN'] as const;
-
 export const envSchema = z.object({
   DISCORD_TOKEN: optionalString,
   DISCORD_APP_ID: z.preprocess(
@@ -74,8 +73,18 @@ export const envSchema = z.object({
       .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'must look like 123456:ABC… as given by @BotFather')
       .optional(),
   ),
-  TELEGRAM_WEBHOOK_URL: z.preprocess(emptyToUndefined, z.url('must be an https URL').optional()),
-  TELEGRAM_WEBHOOK_SECRET: optionalString,
+  TELEGRAM_WEBHOOK_URL: z.preprocess(
+    emptyToUndefined,
+    z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
+  ),
+  TELEGRAM_WEBHOOK_SECRET: z.preprocess(
+    emptyToUndefined,
+    // Telegram's own rule for secret_token.
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1–256 characters of A–Z, a–z, 0–9, _ and -')
+      .optional(),
+  ),
   MODEL_DIR: optionalString,
   DEVICE: z.preprocess(
     emptyToUndefined,
@@ -96,7 +105,7 @@ export const envSchema = z.object({
   ),
   DEFAULT_LOCALE: z.preprocess(
     emptyToUndefined,
-    z.enum(LOCALES, { error: `must be one of ${LOCALES.join(', ')}` }).default('en'),
+    z.enum(SUPPORTED_LOCALES, { error: `must be one of ${SUPPORTED_LOCALES.join(', ')}` }).default('en'),
   ),
   QUEUE_MAX_PER_USER: intIn(1, 1000, 3),
   QUEUE_MAX_RUNNING_PER_USER: intIn(1, 100, 1),
