@@ -18,12 +18,6 @@ export interface RunningAdapter {
 export type AdapterFactory = (context: AppContext) => Promise<RunningAdapter>;
 export type AdapterFactories = Partial<Record<AdapterName, AdapterFactory>>;
 
-/**
- * The adapters that exist in this build. Each adapter issue adds its factory here; until then the app says
- * plainly that the adapter the configuration asks for is not built yet.
- */
-export const builtAdapters: AdapterFactories = {};
-
 export interface PlannedAdapter {
   name: AdapterName;
   /** Why the configuration asks for it, for the start-up log line. */
@@ -59,10 +53,7 @@ export interface App {
  * Starts what the configuration asks for. If one adapter fails to start, the ones already started are stopped
  * again and the error is rethrown, so a half-started bot never lingers.
  */
-export async function startApp(
-  context: AppContext,
-  factories: AdapterFactories = builtAdapters,
-): Promise<App> {
+export async function startApp(context: AppContext, factories: AdapterFactories): Promise<App> {
   const { log } = context;
   const plan = planAdapters(context.config);
   log.info(

@@ -1,5 +1,6 @@
 // `npm start`: validate the configuration, start what it asks for, stop cleanly on SIGINT/SIGTERM.
 import { startApp, stopOnSignal } from './app.js';
+import { builtAdapters } from './app-services.js';
 import { type Config, ConfigError, loadConfig, secretsOf } from './config/index.js';
 import { createLogger } from './log.js';
 
@@ -18,7 +19,7 @@ async function main(): Promise<number> {
 
   const log = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   try {
-    const app = await startApp({ config, log });
+    const app = await startApp({ config, log }, builtAdapters);
     if (app.running.length === 0) {
       log.info(
         { notBuilt: app.notBuilt },

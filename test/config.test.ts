@@ -82,11 +82,11 @@ describe('lists', () => {
   it('split on commas, trim, and drop empty entries', () => {
     const config = loadConfig({
       DISCORD_GUILD_IDS: ' 123456789012345678 ,, 987654321098765432,',
-      ADMIN_IDS: '42, 1234567890123456789 ',
+      ADMIN_IDS: 'telegram:42, discord:1234567890123456789 ',
       BLOCKED_WORDS: 'Gore, NSFW ,',
     });
     expect(config.discord.guildIds).toEqual(['123456789012345678', '987654321098765432']);
-    expect(config.adminIds).toEqual(['42', '1234567890123456789']);
+    expect(config.adminIds).toEqual(['telegram:42', 'discord:1234567890123456789']);
     expect(config.limits.blockedWords).toEqual(['gore', 'nsfw']);
   });
 
@@ -98,6 +98,8 @@ describe('lists', () => {
 describe('each variable is validated', () => {
   const invalid: Array<[string, string, RegExp]> = [
     ['DEVICE', 'tpu', /auto, cuda, cpu/],
+    ['ADMIN_IDS', 'discord:123,42', /platform:id/],
+    ['ADMIN_IDS', 'slack:42', /platform:id/],
     ['WEB_PORT', 'abc', /port number from 1 to 65535/],
     ['WEB_PORT', '0', /port number/],
     ['WEB_PORT', '70000', /port number/],

@@ -13,26 +13,31 @@ const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 
 const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
 
-const list = z.preprocess(
-  (v) =>
-    typeof v === 'string'
-      ? v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : (v ?? []),
-  z.array(z.string()),
-);
+/** A comma-separated list, trimmed, empty entries dropped, each entry checked by `item`. */
+const listOf = (item: z.ZodType<string>) =>
+  z.preprocess(
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : (v ?? []),
+    z.array(item),
+  );
 
-const snowflakeList = z.preprocess(
-  (v) =>
-    typeof v === 'string'
-      ? v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : (v ?? []),
-  z.array(z.string().regex(/^\d{15,21}$/, 'each id must be a Discord snowflake (15–21 digits)')),
+const list = listOf(z.string());
+const snowflakeList = listOf(
+  z.string().regex(/^\d{15,21}$/, 'each id must be a Discord snowflake (15–21 digits)'),
+);
+// Platform-qualified, so a Telegram id can never grant admin rights to the Discord user with the same number.
+const adminList = listOf(
+  z
+    .string()
+    .regex(
+      /^(discord|telegram):\d{1,21}$/,
+      'each admin must be platform:id, e.g. discord:123… or telegram:456…',
+    ),
 );
 
 const intIn = (min: number, max: number, fallback: number) =>
@@ -94,7 +99,7 @@ export const envSchema = z.object({
   WEB_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
   WEB_PORT: port,
   WEB_ACCESS_TOKEN: optionalString,
-  ADMIN_IDS: list,
+  ADMIN_IDS: adminList,
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z
