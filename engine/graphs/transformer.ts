@@ -36,6 +36,17 @@ export interface TransformerDims {
  */
 export type LinearForm = 'transpose' | 'gemm' | 'fused';
 
+/**
+ * onnxruntime's fused forms (measured in bench/transformer.ts): `norm` SimplifiedLayerNormalization (RMSNorm),
+ * `rope` com.microsoft RotaryEmbedding, `attention` com.microsoft MultiHeadAttention with a key-padding mask
+ * (plain MHA only: grouped K/V heads keep the plain form).
+ */
+export interface ContribOps {
+  norm?: boolean;
+  rope?: boolean;
+  attention?: boolean;
+}
+
 export interface TransformerGraphOptions {
   dims: TransformerDims;
   /** Looks a tensor up by its published name, e.g. `model.transformer.blocks.0.q_proj.weight`. */
@@ -43,6 +54,7 @@ export interface TransformerGraphOptions {
   /** The folder external-data locations are relative to (engine/runtime/external-data.ts). */
   folder: string;
   linear?: LinearForm;
+  contrib?: ContribOps;
 }
 
 export interface ImageStepGraphOptions extends TransformerGraphOptions {
@@ -84,6 +96,19 @@ export function validateDims(dims: TransformerDims): void {
   if (!(dims.rmsNormEps > 0)) throw invalid(`config: rms_norm_eps must be positive, got ${dims.rmsNormEps}`);
 }
 
+interface RopeTables {
+  cos: string;
+  sin: string;
+}
+
+interface BlockContext {
+  tables: RopeTables;
+  /** Additive key-padding bias [N, 1, 1, L] (plain attention). */
+  bias: string;
+  /** Key-padding mask [N, L] int32 (MultiHeadAttention). */
+  maskI32: string;
+}
+
 /** The graph of the shared trunk; image and text graphs add their heads on top. */
 class LladaGraph {
   readonly g = new GraphBuilder('llada');
@@ -91,12 +116,15 @@ class LladaGraph {
   private readonly headSize: number;
   private readonly form: LinearForm;
   private readonly transposed = new Map<string, string>();
+  private readonly contrib: ContribOps;
 
   constructor(private readonly options: TransformerGraphOptions) {
     validateDims(options.dims);
     this.d = options.dims;
     this.headSize = this.d.dModel / this.d.nHeads;
     this.form = options.linear ?? 'transpose';
+    this.contrib = { ...options.contrib };
+    if (this.d.nKvHeads !== this.d.nHeads) this.contrib.attention = false;
   }
 
   private ref(name: string, shape: readonly number[]): WeightRef {
@@ -155,28 +183,54 @@ class LladaGraph {
   rmsNorm(x: string, weightName: string): string {
     const { g } = this;
     const w = this.param(weightName, [this.d.dModel]);
+    if (this.contrib.norm) {
+      return g.op('SimplifiedLayerNormalization', [x, w], {
+        axis: -1,
+        epsilon: { float: this.d.rmsNormEps },
+      });
+    }
     const variance = g.op('ReduceMean', [g.op('Mul', [x, x]), g.ints([-1])], { keepdims: 1 });
     const norm = g.op('Div', [x, g.op('Sqrt', [g.op('Add', [variance, g.scalar(this.d.rmsNormEps)])])]);
     return g.op('Mul', [norm, w]);
   }
 
-  /** cos and sin tables [L, 1, hs] for positions 0..L−1: inv_freq = θ^(−2i/hs), duplicated over both halves. */
-  ropeTables(length: string): { cos: string; sin: string } {
+  /**
+   * cos and sin for positions 0..L−1 with inv_freq = θ^(−2i/hs): [L, 1, hs] (duplicated over both halves) for the
+   * plain form, [L, hs/2] caches for RotaryEmbedding.
+   */
+  ropeTables(length: string): RopeTables {
     const { g } = this;
     const hs = this.headSize;
     const invFreq = Array.from({ length: hs / 2 }, (_, i) =>
       Math.fround(1 / this.d.ropeTheta ** ((2 * i) / hs)),
     );
+    const pos = g.op('Unsqueeze', [
+      g.op('Range', [g.scalar(0), g.op('Cast', [length], { to: 1 }), g.scalar(1)]),
+      g.ints([1]),
+    ]);
+    if (this.contrib.rope) {
+      const angles = g.op('Mul', [pos, g.constant('float32', [1, hs / 2], invFreq)]); // [L, hs/2]
+      return { cos: g.op('Cos', [angles]), sin: g.op('Sin', [angles]) };
+    }
     const inv = g.constant('float32', [1, hs], [...invFreq, ...invFreq]);
-    const pos = g.op('Range', [g.scalar(0), g.op('Cast', [length], { to: 1 }), g.scalar(1)]);
-    const angles = g.op('Mul', [g.op('Unsqueeze', [pos, g.ints([1])]), inv]); // [L, hs]
-    const at = g.op('Unsqueeze', [angles, g.ints([1])]); // [L, 1, hs]
+    const at = g.op('Unsqueeze', [g.op('Mul', [pos, inv]), g.ints([1])]); // [L, 1, hs]
     return { cos: g.op('Cos', [at]), sin: g.op('Sin', [at]) };
   }
 
-  /** NeoX rotate-half RoPE on x [N, L, heads, hs]: x·cos + cat(−x₂, x₁)·sin. */
-  rope(x: string, tables: { cos: string; sin: string }): string {
+  /** NeoX rotate-half RoPE on x [N, L, heads·hs]: x·cos + cat(−x₂, x₁)·sin per head; → [N, L, heads, hs]. */
+  rope(flat: string, heads: number, tables: RopeTables): string {
     const { g } = this;
+    const shape = g.ints([0, 0, heads, this.headSize]);
+    if (this.contrib.rope) {
+      const rotated = g.op(
+        'RotaryEmbedding',
+        [flat, g.constant('int64', [1], [0n]), tables.cos, tables.sin],
+        { interleaved: 0, num_heads: heads },
+        { domain: 'com.microsoft' },
+      );
+      return g.op('Reshape', [rotated, shape]);
+    }
+    const x = g.op('Reshape', [flat, shape]);
     const half = this.headSize / 2;
     const [x1, x2] = g.node('Split', [x, g.ints([half, half])], { axis: -1 }, { outputs: 2 }) as [
       string,
@@ -211,7 +265,17 @@ class LladaGraph {
     return g.op('Reshape', [merged, g.ints([0, 0, dModel])]);
   }
 
-  block(x: string, i: number, tables: { cos: string; sin: string }, bias: string): string {
+  /** MultiHeadAttention on [N, L, D] rows with the int32 key-padding mask [N, L]. */
+  fusedAttention(q: string, k: string, v: string, mask: string): string {
+    return this.g.op(
+      'MultiHeadAttention',
+      [q, k, v, '', mask],
+      { num_heads: this.d.nHeads, scale: { float: 1 / Math.sqrt(this.headSize) } },
+      { domain: 'com.microsoft' },
+    );
+  }
+
+  block(x: string, i: number, ctx: BlockContext): string {
     const { g } = this;
     const { dModel: D, nHeads, nKvHeads, mlpHidden } = this.d;
     const hs = this.headSize;
@@ -221,10 +285,16 @@ class LladaGraph {
     const q = this.linear(h, this.param(`${p}.q_proj.weight`, [D, D]), D, D);
     const k = this.linear(h, this.param(`${p}.k_proj.weight`, [kvWidth, D]), kvWidth, D);
     const v = this.linear(h, this.param(`${p}.v_proj.weight`, [kvWidth, D]), kvWidth, D);
-    const qr = this.rope(g.op('Reshape', [q, g.ints([0, 0, nHeads, hs])]), tables);
-    const kr = this.rope(g.op('Reshape', [k, g.ints([0, 0, nKvHeads, hs])]), tables);
-    const vr = g.op('Reshape', [v, g.ints([0, 0, nKvHeads, hs])]);
-    const att = this.attention(qr, kr, vr, bias);
+    const qr = this.rope(q, nHeads, ctx.tables);
+    const kr = this.rope(k, nKvHeads, ctx.tables);
+    const att = this.contrib.attention
+      ? this.fusedAttention(
+          g.op('Reshape', [qr, g.ints([0, 0, D])]),
+          g.op('Reshape', [kr, g.ints([0, 0, D])]),
+          v,
+          ctx.maskI32,
+        )
+      : this.attention(qr, kr, g.op('Reshape', [v, g.ints([0, 0, nKvHeads, hs])]), ctx.bias);
     const x1 = g.op('Add', [x, this.linear(att, this.param(`${p}.attn_out.weight`, [D, D]), D, D)]);
     const h2 = this.rmsNorm(x1, `${p}.ff_norm.weight`);
     const gate = this.linear(h2, this.param(`${p}.ff_proj.weight`, [mlpHidden, D]), mlpHidden, D);
@@ -244,8 +314,9 @@ class LladaGraph {
     const tables = this.ropeTables(g.op('Squeeze', [length, g.ints([0])]));
     const missing = g.op('Sub', [g.scalar(1), g.op('Cast', [mask], { to: 1 })]);
     const bias = g.op('Unsqueeze', [g.op('Mul', [missing, g.scalar(MASKED_SCORE)]), g.ints([1, 2])]);
+    const ctx: BlockContext = { tables, bias, maskI32: g.op('Cast', [mask], { to: 6 }) };
     let x = g.op('Gather', [this.param(`${PREFIX}.wte.weight`, [V, D]), ids], { axis: 0 });
-    for (let i = 0; i < nLayers; i++) x = this.block(x, i, tables, bias);
+    for (let i = 0; i < nLayers; i++) x = this.block(x, i, ctx);
     return this.rmsNorm(x, `${PREFIX}.ln_f.weight`);
   }
 

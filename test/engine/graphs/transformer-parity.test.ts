@@ -7,6 +7,7 @@ import { EngineError } from '../../../engine/api.js';
 import {
   buildImageStepGraph,
   buildTextStepGraph,
+  type ContribOps,
   type ImageStepGraphOptions,
   type LinearForm,
   type TransformerDims,
@@ -215,6 +216,17 @@ describe('transformer graph vs the float64 reference (fp32 weights)', () => {
     const a = await runBatch(runner, [[cond, uncond]], [[5, -4]], [0]);
     const b = await runBatch(other, [[cond, uncond]], [[5, -4]], [0]);
     expect(relError(b.logits!, a.logits!)).toBeLessThan(1e-5);
+  });
+
+  it.each<[string, ContribOps]>([
+    ['SimplifiedLayerNormalization', { norm: true }],
+    ['RotaryEmbedding', { rope: true }],
+    ['MultiHeadAttention', { attention: true }],
+  ])('the fused %s keeps parity, padding mask included', async (_, contrib) => {
+    const fused = await imageRunner(model, { contrib });
+    const batched = await runBatch(fused, [[cond], [uncond]], [[1], [1]], [0, 0]);
+    const expected = model.naive.logits(model.naive.hidden(uncond.ids), uncond.pos, OFFSET, K);
+    expect(relError(batched.logits!.subarray(6 * K), expected)).toBeLessThan(1e-4);
   });
 
   it('the text step graph returns guided full-vocabulary logits at the block positions and their argmax', async () => {
