@@ -1,229 +1,231 @@
-// The aMUSEd VQ image tokenizer (diffusers VQModel) as two ONNX graphs, built from vqvae/config.json and the
-// weights by their diffusers names. Encoder: pixels → Encoder → quant_conv → nearest codebook entry.
-// Decoder: codebook lookup → post_quant_conv → Decoder → clip to [0, 1] → 8-bit pixels (dimoo-inference.md §2).
+// The image tokenizer (diffusers VQModel, as aMUSEd/DiMOO use it) as two ONNX graphs built from the config and
+// the checkpoint's tensor names:
+//   encoder: image [1,3,H,W] in [0,1] → Encoder → quant_conv → nearest codebook entry → indices [1, H/s·W/s]
+//   decoder: indices [1,h,w] → codebook rows → post_quant_conv → Decoder → clip to [0,1] → image
+// Layer structure follows diffusers' Encoder/Decoder with DownEncoderBlock2D/UpDecoderBlock2D, UNetMidBlock2D
+// without attention and ResnetBlock2D without a time embedding (GroupNorm eps 1e-6, output scale 1).
+// Weights are fp32 math whatever the checkpoint stores (upstream keeps the VQ in fp32): f16/bf16 tensors are
+// cast once, which onnxruntime folds at session start.
 import { EngineError } from '../api.js';
-import { encodeModel, GraphBuilder } from '../onnx/graph.js';
-import { type ExternalTensorSource, externalTensor } from '../runtime/external-data.js';
+import { type DType, encodeModel, GraphBuilder } from '../onnx/graph.js';
+import { externalDataFor, type WeightRef } from '../runtime/external-data.js';
+import type { VqConfig } from './vq-config.js';
 
-/** The vqvae/config.json fields the graphs depend on (diffusers' own names). */
-export interface VqArchitecture {
-  block_out_channels: number[];
-  layers_per_block: number;
-  latent_channels: number;
-  vq_embed_dim?: number | null;
-  num_vq_embeddings: number;
-  norm_num_groups: number;
-  norm_type?: string;
-  mid_block_add_attention?: boolean;
-  in_channels?: number;
-  out_channels?: number;
-  act_fn?: string;
-}
-
-export interface VqWeights {
-  /** Absolute checkpoint folder: external data locations are relative to it. */
-  checkpointDir: string;
-  weight(name: string): ExternalTensorSource;
-}
-
-// diffusers builds every ResnetBlock2D and GroupNorm of the VQ model with this epsilon.
+export const VQ_OPSET = 21;
 const NORM_EPS = 1e-6;
 
-export function vqScaleFactor(arch: VqArchitecture): number {
-  return 2 ** (arch.block_out_channels.length - 1);
+/** How GroupNorm is expressed; 'instance' measured fastest on onnxruntime-node 1.30 CPU (see bench/vq.ts). */
+export type GroupNormMode = 'instance' | 'group' | 'reduce';
+
+export interface VqGraphOptions {
+  /** Looks a tensor up by its diffusers parameter name (e.g. `encoder.conv_in.weight`). */
+  weight: (name: string) => WeightRef;
+  /** The folder external-data locations are relative to (see engine/runtime/external-data.ts). */
+  folder: string;
+  groupNorm?: GroupNormMode;
 }
 
-export function embedDim(arch: VqArchitecture): number {
-  return arch.vq_embed_dim ?? arch.latent_channels;
+export interface VqEncoderOptions extends VqGraphOptions {
+  /** Also return the pre-quantisation latents [1, embedDim, h, w] (for parity checks). */
+  latentsOutput?: boolean;
 }
 
-/** Throws checkpoint_invalid for a configuration these graphs do not implement. */
-export function checkVqArchitecture(arch: VqArchitecture): void {
-  const bad = (key: string, expected: string) => {
-    throw new EngineError(
-      'checkpoint_invalid',
-      `vqvae/config.json: "${key}" must be ${expected} for this engine (found ${JSON.stringify((arch as unknown as Record<string, unknown>)[key])})`,
-      { detail: `vqvae/config.json ${key}` },
-    );
-  };
-  if (arch.norm_type !== undefined && arch.norm_type !== 'group') bad('norm_type', '"group"');
-  if (arch.mid_block_add_attention === true) bad('mid_block_add_attention', 'false');
-  if (arch.act_fn !== undefined && arch.act_fn !== 'silu') bad('act_fn', '"silu"');
-  if ((arch.in_channels ?? 3) !== 3) bad('in_channels', '3');
-  if ((arch.out_channels ?? 3) !== 3) bad('out_channels', '3');
-  for (const c of arch.block_out_channels)
-    if (c % arch.norm_num_groups !== 0) bad('norm_num_groups', 'a divisor of every block_out_channels entry');
+export interface VqDecoderOptions extends VqGraphOptions {
+  /** 'float': image [1,3,H,W] float32 in [0,1]; 'rgb8': image [1,H,W,3] uint8 = round(x·255), as upstream. */
+  output?: 'float' | 'rgb8';
 }
 
-/** Shared layer vocabulary for both graphs. */
-class VqGraph {
-  readonly g: GraphBuilder;
+const STORED_DTYPE: Record<WeightRef['dtype'], DType> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
+
+/** Graph-building helpers for the convolutional layers; every weight is checked against its expected shape. */
+class ConvNet {
+  private readonly mode: GroupNormMode;
 
   constructor(
-    name: string,
-    private readonly weights: VqWeights,
-    private readonly arch: VqArchitecture,
+    readonly g: GraphBuilder,
+    private readonly options: VqGraphOptions,
+    private readonly groups: number,
   ) {
-    this.g = new GraphBuilder(name);
+    this.mode = options.groupNorm ?? 'instance';
   }
 
-  /** A float32 view of a checkpoint tensor (bf16/fp16 weights get a Cast that onnxruntime folds at load). */
-  param(name: string): string {
-    const source = this.weights.weight(name);
-    const init = externalTensor(source, this.weights.checkpointDir);
-    const raw = this.g.initializer(name, init);
-    return init.dtype === 'float32' ? raw : this.g.op('Cast', [raw], { to: 1 });
-  }
-
-  conv(x: string, prefix: string, options: { stride?: number; pad?: number } = {}): string {
-    const weight = this.weights.weight(`${prefix}.weight`);
-    const kernel = weight.shape[2] ?? 1;
-    const pad = options.pad ?? (kernel - 1) / 2;
-    return this.g.op('Conv', [x, this.param(`${prefix}.weight`), this.param(`${prefix}.bias`)], {
-      kernel_shape: [kernel, kernel],
-      strides: [options.stride ?? 1, options.stride ?? 1],
-      pads: [pad, pad, pad, pad],
+  param(name: string, shape: readonly number[]): string {
+    const ref = this.options.weight(name);
+    if (ref.shape.length !== shape.length || ref.shape.some((d, i) => d !== shape[i])) {
+      const message = `${ref.file}: tensor "${name}" has shape [${ref.shape.join(', ')}], expected [${shape.join(', ')}] from vqvae/config.json`;
+      throw new EngineError('checkpoint_invalid', message, { detail: message, file: ref.file, tensor: name });
+    }
+    const stored = STORED_DTYPE[ref.dtype];
+    const init = this.g.initializer(name, {
+      dtype: stored,
+      dims: shape,
+      external: externalDataFor(ref, this.options.folder),
     });
+    return stored === 'float32' ? init : this.g.op('Cast', [init], { to: 1 });
   }
 
-  /** GroupNorm as InstanceNormalization over [N, groups, rest], then the per-channel affine. */
-  groupNorm(x: string, prefix: string, channels: number): string {
-    const g = this.g;
-    const groups = this.arch.norm_num_groups;
-    const grouped = g.op('Reshape', [x, g.ints([0, groups, -1])]);
-    const ones = g.constant('float32', [groups], new Array(groups).fill(1));
-    const zeros = g.constant('float32', [groups], new Array(groups).fill(0));
-    const normed = g.op('InstanceNormalization', [grouped, ones, zeros], { epsilon: { float: NORM_EPS } });
-    const back = g.op('Reshape', [normed, g.op('Shape', [x])]);
-    const gamma = g.op('Reshape', [this.param(`${prefix}.weight`), g.ints([channels, 1, 1])]);
-    const beta = g.op('Reshape', [this.param(`${prefix}.bias`), g.ints([channels, 1, 1])]);
-    return g.op('Add', [g.op('Mul', [back, gamma]), beta]);
+  conv(x: string, name: string, cin: number, cout: number, k: number, stride = 1, pads?: number[]): string {
+    const w = this.param(`${name}.weight`, [cout, cin, k, k]);
+    const b = this.param(`${name}.bias`, [cout]);
+    const p = (k - 1) / 2;
+    return this.g.op('Conv', [x, w, b], {
+      kernel_shape: [k, k],
+      strides: [stride, stride],
+      pads: pads ?? [p, p, p, p],
+    });
   }
 
   silu(x: string): string {
     return this.g.op('Mul', [x, this.g.op('Sigmoid', [x])]);
   }
 
-  /** diffusers ResnetBlock2D without time embedding: x + conv2(silu(norm2(conv1(silu(norm1(x)))))). */
-  resnet(x: string, prefix: string, inChannels: number, outChannels: number): string {
-    let h = this.silu(this.groupNorm(x, `${prefix}.norm1`, inChannels));
-    h = this.conv(h, `${prefix}.conv1`);
-    h = this.silu(this.groupNorm(h, `${prefix}.norm2`, outChannels));
-    h = this.conv(h, `${prefix}.conv2`);
-    const shortcut = inChannels === outChannels ? x : this.conv(x, `${prefix}.conv_shortcut`, { pad: 0 });
+  groupNorm(x: string, name: string, channels: number): string {
+    const { g } = this;
+    const gamma = this.param(`${name}.weight`, [channels]);
+    const beta = this.param(`${name}.bias`, [channels]);
+    if (this.mode === 'group') {
+      return g.op('GroupNormalization', [x, gamma, beta], {
+        epsilon: { float: NORM_EPS },
+        num_groups: this.groups,
+      });
+    }
+    const grouped = g.op('Reshape', [x, g.ints([0, this.groups, -1])]);
+    let normed: string;
+    if (this.mode === 'instance') {
+      normed = g.op(
+        'InstanceNormalization',
+        [
+          grouped,
+          g.constant('float32', [this.groups], new Array(this.groups).fill(1)),
+          g.constant('float32', [this.groups], new Array(this.groups).fill(0)),
+        ],
+        { epsilon: { float: NORM_EPS } },
+      );
+    } else {
+      const mean = g.op('ReduceMean', [grouped, g.ints([2])], { keepdims: 1 });
+      const centred = g.op('Sub', [grouped, mean]);
+      const variance = g.op('ReduceMean', [g.op('Mul', [centred, centred]), g.ints([2])], { keepdims: 1 });
+      normed = g.op('Div', [centred, g.op('Sqrt', [g.op('Add', [variance, g.scalar(NORM_EPS)])])]);
+    }
+    const restored = g.op('Reshape', [normed, g.op('Shape', [x])]);
+    const perChannel = g.ints([channels, 1, 1]);
+    return g.op('Add', [
+      g.op('Mul', [restored, g.op('Reshape', [gamma, perChannel])]),
+      g.op('Reshape', [beta, perChannel]),
+    ]);
+  }
+
+  resnet(x: string, name: string, cin: number, cout: number): string {
+    let h = this.silu(this.groupNorm(x, `${name}.norm1`, cin));
+    h = this.conv(h, `${name}.conv1`, cin, cout, 3);
+    h = this.silu(this.groupNorm(h, `${name}.norm2`, cout));
+    h = this.conv(h, `${name}.conv2`, cout, cout, 3);
+    const shortcut = cin === cout ? x : this.conv(x, `${name}.conv_shortcut`, cin, cout, 1);
     return this.g.op('Add', [shortcut, h]);
   }
 
-  midBlock(x: string, prefix: string, channels: number): string {
-    const h = this.resnet(x, `${prefix}.resnets.0`, channels, channels);
-    return this.resnet(h, `${prefix}.resnets.1`, channels, channels);
+  midBlock(x: string, name: string, channels: number): string {
+    return this.resnet(
+      this.resnet(x, `${name}.resnets.0`, channels, channels),
+      `${name}.resnets.1`,
+      channels,
+      channels,
+    );
   }
 
-  /** Downsample2D with padding 0: pad one row/column at the bottom/right, then a stride-2 3×3 conv. */
-  downsample(x: string, prefix: string): string {
-    const padded = this.g.op('Pad', [x, this.g.ints([0, 0, 0, 0, 0, 0, 1, 1])], { mode: 'constant' });
-    return this.conv(padded, prefix, { stride: 2, pad: 0 });
-  }
-
-  /** Upsample2D: nearest-neighbour ×2, then a 3×3 conv. */
-  upsample(x: string, prefix: string): string {
-    const scales = this.g.constant('float32', [4], [1, 1, 2, 2]);
-    const up = this.g.op('Resize', [x, '', scales], {
-      mode: 'nearest',
-      coordinate_transformation_mode: 'asymmetric',
-      nearest_mode: 'floor',
-    });
-    return this.conv(up, prefix);
-  }
-
-  encode(options: VqModelOptions): Uint8Array {
-    return encodeModel(this.g, { opset: 18, producer: options.producer });
+  /** conv_norm_out → SiLU → conv_out */
+  head(x: string, name: string, cin: number, cout: number): string {
+    return this.conv(
+      this.silu(this.groupNorm(x, `${name}.conv_norm_out`, cin)),
+      `${name}.conv_out`,
+      cin,
+      cout,
+      3,
+    );
   }
 }
 
-export interface VqModelOptions {
-  producer?: string;
-}
-
-/** Encoder graph: `pixels [1, H, W, 3] uint8` → `indices [1, H/16 · W/16] int64` in row-major cell order. */
-export function buildVqEncoder(
-  arch: VqArchitecture,
-  weights: VqWeights,
-  options: VqModelOptions = {},
-): Uint8Array {
-  checkVqArchitecture(arch);
-  const m = new VqGraph('vq_encoder', weights, arch);
-  const g = m.g;
-  const channels = arch.block_out_channels;
-  const pixels = g.input('pixels', 'uint8', [1, 'height', 'width', 3]);
-  // Upstream feeds RGB / 255 in [0, 1] (do_normalize=False), NCHW.
-  const scaled = g.op('Div', [g.op('Cast', [pixels], { to: 1 }), g.scalar(255)]);
-  let h = m.conv(g.op('Transpose', [scaled], { perm: [0, 3, 1, 2] }), 'encoder.conv_in');
-  let inChannels = channels[0] as number;
-  channels.forEach((outChannels, i) => {
-    for (let j = 0; j < arch.layers_per_block; j++) {
-      h = m.resnet(
-        h,
-        `encoder.down_blocks.${i}.resnets.${j}`,
-        j === 0 ? inChannels : outChannels,
-        outChannels,
-      );
+function encoder(net: ConvNet, image: string, config: VqConfig): string {
+  const channels = config.blockOutChannels;
+  const levels = channels.length;
+  let x = net.conv(image, 'encoder.conv_in', config.inChannels, channels[0] as number, 3);
+  let cin = channels[0] as number;
+  for (let i = 0; i < levels; i++) {
+    const cout = channels[i] as number;
+    for (let j = 0; j < config.layersPerBlock; j++) {
+      x = net.resnet(x, `encoder.down_blocks.${i}.resnets.${j}`, j === 0 ? cin : cout, cout);
     }
-    if (i < channels.length - 1) h = m.downsample(h, `encoder.down_blocks.${i}.downsamplers.0.conv`);
-    inChannels = outChannels;
-  });
-  const top = channels[channels.length - 1] as number;
-  h = m.midBlock(h, 'encoder.mid_block', top);
-  h = m.conv(m.silu(m.groupNorm(h, 'encoder.conv_norm_out', top)), 'encoder.conv_out');
-  const latents = m.conv(h, 'quant_conv', { pad: 0 });
-  g.output(latents, 'latents', 'float32', [1, embedDim(arch), 'rows', 'cols']);
+    // Downsample2D with padding=0: zero-pad right and bottom by one, then a 3×3 stride-2 conv.
+    if (i < levels - 1)
+      x = net.conv(x, `encoder.down_blocks.${i}.downsamplers.0.conv`, cout, cout, 3, 2, [0, 0, 1, 1]);
+    cin = cout;
+  }
+  x = net.midBlock(x, 'encoder.mid_block', cin);
+  return net.head(x, 'encoder', cin, config.latentChannels);
+}
 
-  // Nearest codebook entry: argmin ||z − e||² = argmin (||e||² − 2 z·e); ||z||² is the same for every e.
-  const codebook = m.param('quantize.embedding.weight');
-  const flat = g.op('Reshape', [
-    g.op('Transpose', [latents], { perm: [0, 2, 3, 1] }),
-    g.ints([-1, embedDim(arch)]),
-  ]);
-  const dots = g.op('MatMul', [flat, g.op('Transpose', [codebook], { perm: [1, 0] })]);
-  const norms = g.op('ReduceSum', [g.op('Mul', [codebook, codebook]), g.ints([1])], { keepdims: 0 });
-  const distance = g.op('Sub', [norms, g.op('Mul', [dots, g.scalar(2)])]);
-  const indices = g.op('ArgMin', [distance], { axis: 1, keepdims: 0 });
+function decoder(net: ConvNet, latents: string, config: VqConfig): string {
+  const { g } = net;
+  const reversed = [...config.blockOutChannels].reverse();
+  const levels = reversed.length;
+  let cin = reversed[0] as number;
+  let x = net.conv(latents, 'decoder.conv_in', config.latentChannels, cin, 3);
+  x = net.midBlock(x, 'decoder.mid_block', cin);
+  for (let i = 0; i < levels; i++) {
+    const cout = reversed[i] as number;
+    for (let j = 0; j <= config.layersPerBlock; j++) {
+      x = net.resnet(x, `decoder.up_blocks.${i}.resnets.${j}`, j === 0 ? cin : cout, cout);
+    }
+    if (i < levels - 1) {
+      // Upsample2D: nearest ×2 (torch's floor(dst/2) source pixel), then a 3×3 conv.
+      x = g.op('Resize', [x, '', g.constant('float32', [4], [1, 1, 2, 2])], {
+        mode: 'nearest',
+        coordinate_transformation_mode: 'asymmetric',
+        nearest_mode: 'floor',
+      });
+      x = net.conv(x, `decoder.up_blocks.${i}.upsamplers.0.conv`, cout, cout, 3);
+    }
+    cin = cout;
+  }
+  return net.head(x, 'decoder', cin, config.outChannels);
+}
+
+/** The encoder graph: `image` [1,3,H,W] float32 in [0,1] → `indices` [1, (H/s)·(W/s)] int64, row-major cells. */
+export function buildVqEncoder(config: VqConfig, options: VqEncoderOptions): Uint8Array {
+  const g = new GraphBuilder('vq_encoder');
+  const net = new ConvNet(g, options, config.normGroups);
+  const image = g.input('image', 'float32', [1, config.inChannels, 'height', 'width']);
+  const d = config.embedDim;
+  const latents = net.conv(encoder(net, image, config), 'quant_conv', config.latentChannels, d, 1);
+
+  // Nearest codebook entry by squared Euclidean distance ||z||² − 2 z·e + ||e||², first index on ties.
+  const codebook = net.param('quantize.embedding.weight', [config.codebookSize, d]);
+  const z = g.op('Transpose', [g.op('Reshape', [latents, g.ints([d, -1])])], { perm: [1, 0] });
+  const dot = g.op('MatMul', [z, g.op('Transpose', [codebook], { perm: [1, 0] })]);
+  const zz = g.op('ReduceSumSquare', [z, g.ints([1])], { keepdims: 1 });
+  const ee = g.op('ReduceSumSquare', [codebook, g.ints([1])], { keepdims: 0 });
+  const dist = g.op('Add', [g.op('Sub', [zz, g.op('Mul', [dot, g.scalar(2)])]), ee]);
+  const indices = g.op('ArgMin', [dist], { axis: 1, keepdims: 0 });
   g.output(g.op('Unsqueeze', [indices, g.ints([0])]), 'indices', 'int64', [1, 'cells']);
-  return m.encode(options);
+  if (options.latentsOutput) g.output(latents, 'latents', 'float32', [1, d, 'rows', 'cols']);
+  return encodeModel(g, { opset: VQ_OPSET });
 }
 
-/**
- * Decoder graph: `indices [1, rows, cols] int64` → `pixels [1, H, W, 3] uint8` (round(clip(x, 0, 1) · 255), as
- * upstream's postprocess) and, with `floatOutput`, also `image [1, 3, H, W]` float in [0, 1].
- */
-export function buildVqDecoder(
-  arch: VqArchitecture,
-  weights: VqWeights,
-  options: VqModelOptions & { floatOutput?: boolean } = {},
-): Uint8Array {
-  checkVqArchitecture(arch);
-  const m = new VqGraph('vq_decoder', weights, arch);
-  const g = m.g;
-  const channels = arch.block_out_channels;
+/** The decoder graph: `indices` [1,h,w] int64 → `image` (see VqDecoderOptions.output). */
+export function buildVqDecoder(config: VqConfig, options: VqDecoderOptions): Uint8Array {
+  const g = new GraphBuilder('vq_decoder');
+  const net = new ConvNet(g, options, config.normGroups);
   const indices = g.input('indices', 'int64', [1, 'rows', 'cols']);
-  const quant = g.op('Transpose', [g.op('Gather', [m.param('quantize.embedding.weight'), indices])], {
-    perm: [0, 3, 1, 2],
-  });
-  let h = m.conv(m.conv(quant, 'post_quant_conv', { pad: 0 }), 'decoder.conv_in');
-  const reversed = [...channels].reverse();
-  h = m.midBlock(h, 'decoder.mid_block', reversed[0] as number);
-  let inChannels = reversed[0] as number;
-  reversed.forEach((outChannels, i) => {
-    for (let j = 0; j < arch.layers_per_block + 1; j++) {
-      h = m.resnet(h, `decoder.up_blocks.${i}.resnets.${j}`, j === 0 ? inChannels : outChannels, outChannels);
-    }
-    if (i < reversed.length - 1) h = m.upsample(h, `decoder.up_blocks.${i}.upsamplers.0.conv`);
-    inChannels = outChannels;
-  });
-  h = m.conv(m.silu(m.groupNorm(h, 'decoder.conv_norm_out', channels[0] as number)), 'decoder.conv_out');
-  const image = g.op('Clip', [h, g.scalar(0), g.scalar(1)]);
-  if (options.floatOutput) g.output(image, 'image', 'float32', [1, 3, 'height', 'width']);
-  const bytes = g.op('Cast', [g.op('Round', [g.op('Mul', [image, g.scalar(255)])])], { to: 2 });
-  g.output(g.op('Transpose', [bytes], { perm: [0, 2, 3, 1] }), 'pixels', 'uint8', [1, 'height', 'width', 3]);
-  return m.encode(options);
+  const codebook = net.param('quantize.embedding.weight', [config.codebookSize, config.embedDim]);
+  const quant = g.op('Transpose', [g.op('Gather', [codebook, indices], { axis: 0 })], { perm: [0, 3, 1, 2] });
+  const latents = net.conv(quant, 'post_quant_conv', config.embedDim, config.latentChannels, 1);
+  const image = g.op('Clip', [decoder(net, latents, config), g.scalar(0), g.scalar(1)]);
+  if (options.output === 'rgb8') {
+    // ONNX Round is half-to-even, like numpy's round in diffusers' postprocess.
+    const bytes = g.op('Cast', [g.op('Round', [g.op('Mul', [image, g.scalar(255)])])], { to: 2 });
+    g.output(g.op('Transpose', [bytes], { perm: [0, 2, 3, 1] }), 'image', 'uint8', [1, 'height', 'width', 3]);
+  } else {
+    g.output(image, 'image', 'float32', [1, config.outChannels, 'height', 'width']);
+  }
+  return encodeModel(g, { opset: VQ_OPSET });
 }

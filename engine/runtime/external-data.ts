@@ -1,56 +1,49 @@
-// Weights stay in the checkpoint's safetensors files: each ONNX initializer is external data (offset/length)
-// relative to the checkpoint folder. onnxruntime refuses external paths that are absolute or escape the model's
-// folder (symlinks included), and a model given as bytes has no folder, so sessions are created from the encoded
-// model bytes with `session.model_external_initializers_file_folder_path` set to the checkpoint folder: nothing is
-// copied or written. (Measured on onnxruntime-node 1.30: hard links and a model file beside the weights also work;
-// symlinks, `../` and absolute locations are refused; `externalData` in Node only takes in-memory bytes.)
-import { isAbsolute, relative, sep } from 'node:path';
-import type * as ort from 'onnxruntime-node';
-import type { DType, TensorInit } from '../onnx/graph.js';
+// Weights stay where the checkpoint keeps them: an initializer points into a safetensors file as ONNX external
+// data (location/offset/length), and the model itself is handed to onnxruntime as bytes, so nothing is written to
+// disk and nothing is copied per start.
+//
+// Measured on onnxruntime-node 1.30 (CPU): external-data locations are resolved against the model file's folder
+// and refused when absolute, when they contain `..`, or when they escape the folder through a symlink (a symlinked
+// file in a cache folder is refused; a hard link works but needs the same filesystem). A model loaded from bytes
+// resolves them against the session config entry `session.model_external_initializers_file_folder_path`, which
+// the Node binding accepts through `SessionOptions.extra`; the folder may itself be reached through a symlink.
+import * as path from 'node:path';
+import type { InferenceSession } from 'onnxruntime-node';
+import type { ExternalData } from '../onnx/graph.js';
 
-/** The part of a safetensors tensor entry the graph builders need. */
-export interface ExternalTensorSource {
+/** Where one tensor's bytes lie: the shape of what the checkpoint reader reports for each safetensors entry. */
+export interface WeightRef {
   name: string;
-  dtype: string; // safetensors dtype: F32, F16, BF16, …
-  shape: readonly number[];
-  file: string; // absolute path
-  offset: number; // absolute byte offset of the data in the file
+  dtype: 'F32' | 'F16' | 'BF16';
+  shape: number[];
+  /** Absolute path of the safetensors file. */
+  file: string;
+  /** Absolute byte offset of the tensor's data in `file`. */
+  offset: number;
   length: number;
 }
 
-const SAFETENSORS_TO_ONNX: Record<string, DType> = {
-  F32: 'float32',
-  F16: 'float16',
-  BF16: 'bfloat16',
-  F64: 'double',
-  I64: 'int64',
-  I32: 'int32',
-  I8: 'int8',
-  U8: 'uint8',
-  BOOL: 'bool',
-};
-
-export function onnxDtype(source: ExternalTensorSource): DType {
-  const dtype = SAFETENSORS_TO_ONNX[source.dtype];
-  if (!dtype)
-    throw new Error(`tensor ${source.name} has dtype ${source.dtype}, which the engine cannot read`);
-  return dtype;
-}
-
-/** An initializer that points into the checkpoint file instead of holding the bytes. */
-export function externalTensor(source: ExternalTensorSource, checkpointDir: string): TensorInit {
-  const location = relative(checkpointDir, source.file);
-  if (location.startsWith('..') || isAbsolute(location)) {
-    throw new Error(`weight file ${source.file} is outside the checkpoint folder ${checkpointDir}`);
-  }
+/**
+ * Session options that let a model given as bytes find its external data under `folder` (absolute). Merge them
+ * into the options a session factory receives; `extra.session` entries from the caller are kept.
+ */
+export function externalDataSessionOptions(
+  folder: string,
+  options: InferenceSession.SessionOptions = {},
+): InferenceSession.SessionOptions {
+  const extra = (options.extra ?? {}) as Record<string, unknown>;
+  const session = (extra.session ?? {}) as Record<string, unknown>;
   return {
-    dtype: onnxDtype(source),
-    dims: source.shape,
-    external: { location: location.split(sep).join('/'), offset: source.offset, length: source.length },
+    ...options,
+    extra: { ...extra, session: { ...session, model_external_initializers_file_folder_path: folder } },
   };
 }
 
-/** Session options that let a model given as bytes resolve its external data inside `checkpointDir`. */
-export function externalDataOptions(checkpointDir: string): ort.InferenceSession.SessionOptions {
-  return { extra: { session: { model_external_initializers_file_folder_path: checkpointDir } } };
+/** The external-data entry for `ref`, relative to `folder`; throws when the file does not lie under it. */
+export function externalDataFor(ref: WeightRef, folder: string): ExternalData {
+  const location = path.relative(folder, ref.file);
+  if (location === '' || location.startsWith('..') || path.isAbsolute(location)) {
+    throw new Error(`weight file ${ref.file} does not lie under the external-data folder ${folder}`);
+  }
+  return { location: location.split(path.sep).join('/'), offset: ref.offset, length: ref.length };
 }

@@ -1,158 +1,179 @@
-// Test double: a small random diffusers VQModel written as vqvae/config.json + safetensors, with the parameter
-// names and shapes the published checkpoint uses (only the sizes are small).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { VqArchitecture, VqWeights } from '../../engine/graphs/vq.js';
+// Test double: a random diffusers VQModel folder (config.json + diffusion_pytorch_model.safetensors) with the
+// parameter names and shapes diffusers gives VQModel (Encoder/Decoder without mid-block attention). Written from
+// the diffusers module structure, independently of engine/graphs/vq.ts.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  floatToBf16,
+  floatToHalf,
+  type StoredDType,
+  type TensorSpec,
+  writeSafetensorsDouble,
+} from './safetensors-double.js';
 
-export interface TestTensor {
-  name: string;
-  shape: number[];
-  data: Float32Array;
+export interface VqConfigJson {
+  block_out_channels: number[];
+  layers_per_block: number;
+  latent_channels: number;
+  vq_embed_dim: number | null;
+  num_vq_embeddings: number;
+  norm_num_groups: number;
+  [key: string]: unknown;
 }
 
-/** Writes F32 tensors in the safetensors format and returns their header entries as weight sources. */
-export function writeTestSafetensors(file: string, tensors: TestTensor[]) {
-  const header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> = {};
-  let offset = 0;
-  for (const t of tensors) {
-    header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
-  }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (json.length % 8)) % 8);
-  const headerBytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
-  out.set(headerBytes, 8);
-  const base = 8 + headerBytes.length;
-  for (const t of tensors)
-    out.set(new Uint8Array(t.data.buffer), base + (header[t.name]?.data_offsets[0] ?? 0));
-  writeFileSync(file, out);
-  return new Map(
-    tensors.map((t) => {
-      const [start, end] = header[t.name]?.data_offsets ?? [0, 0];
-      return [
-        t.name,
-        { name: t.name, dtype: 'F32', shape: t.shape, file, offset: base + start, length: end - start },
-      ];
-    }),
-  );
-}
-
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return ((s >>> 0) / 4294967296) * 2 - 1;
+function base(channels: number[]): Record<string, unknown> {
+  return {
+    _class_name: 'VQModel',
+    act_fn: 'silu',
+    in_channels: 3,
+    out_channels: 3,
+    down_block_types: channels.map(() => 'DownEncoderBlock2D'),
+    up_block_types: channels.map(() => 'UpDecoderBlock2D'),
+    norm_type: 'group',
+    mid_block_add_attention: false,
+    lookup_from_codebook: true,
+    force_upcast: true,
+    scaling_factor: 0.18215,
+    sample_size: 32,
   };
 }
 
-export const TINY_VQ: VqArchitecture = {
-  block_out_channels: [8, 8, 8, 8, 16],
-  layers_per_block: 1,
-  latent_channels: 4,
+/** amused-512's vqvae/config.json values (dimoo-inference.md §2). */
+export const AMUSED_VQ_CONFIG: VqConfigJson = {
+  ...base([128, 256, 256, 512, 768]),
+  block_out_channels: [128, 256, 256, 512, 768],
+  layers_per_block: 2,
+  latent_channels: 64,
   vq_embed_dim: null,
-  num_vq_embeddings: 16,
-  norm_num_groups: 4,
-  norm_type: 'group',
-  mid_block_add_attention: false,
-  in_channels: 3,
-  out_channels: 3,
-  act_fn: 'silu',
+  num_vq_embeddings: 8192,
+  norm_num_groups: 32,
 };
 
-/** Every VQModel parameter for an architecture, with diffusers' names and shapes. */
-export function vqParameterShapes(arch: VqArchitecture): Array<[string, number[]]> {
-  const out: Array<[string, number[]]> = [];
-  const conv = (name: string, o: number, i: number, k: number) =>
-    out.push([`${name}.weight`, [o, i, k, k]], [`${name}.bias`, [o]]);
-  const norm = (name: string, c: number) => out.push([`${name}.weight`, [c]], [`${name}.bias`, [c]]);
-  const resnet = (name: string, i: number, o: number) => {
-    norm(`${name}.norm1`, i);
-    conv(`${name}.conv1`, o, i, 3);
-    norm(`${name}.norm2`, o);
-    conv(`${name}.conv2`, o, o, 3);
-    if (i !== o) conv(`${name}.conv_shortcut`, o, i, 1);
-  };
-  const ch = arch.block_out_channels;
+/** The same structure with tiny widths: scale factor 16, 8 latent channels, 64 codes. */
+export const TINY_VQ_CONFIG: VqConfigJson = {
+  ...base([16, 16, 16, 16, 32]),
+  block_out_channels: [16, 16, 16, 16, 32],
+  layers_per_block: 2,
+  latent_channels: 8,
+  vq_embed_dim: null,
+  num_vq_embeddings: 64,
+  norm_num_groups: 8,
+};
+
+type Kind = 'conv' | 'bias' | 'norm_weight' | 'norm_bias' | 'codebook';
+interface Param {
+  name: string;
+  shape: number[];
+  kind: Kind;
+}
+
+function conv(params: Param[], name: string, cin: number, cout: number, k: number): void {
+  params.push({ name: `${name}.weight`, shape: [cout, cin, k, k], kind: 'conv' });
+  params.push({ name: `${name}.bias`, shape: [cout], kind: 'bias' });
+}
+function norm(params: Param[], name: string, c: number): void {
+  params.push({ name: `${name}.weight`, shape: [c], kind: 'norm_weight' });
+  params.push({ name: `${name}.bias`, shape: [c], kind: 'norm_bias' });
+}
+function resnet(params: Param[], name: string, cin: number, cout: number): void {
+  norm(params, `${name}.norm1`, cin);
+  conv(params, `${name}.conv1`, cin, cout, 3);
+  norm(params, `${name}.norm2`, cout);
+  conv(params, `${name}.conv2`, cout, cout, 3);
+  if (cin !== cout) conv(params, `${name}.conv_shortcut`, cin, cout, 1);
+}
+
+/** Every VQModel parameter with its shape, in diffusers' naming. */
+export function vqParameters(config: VqConfigJson): Param[] {
+  const p: Param[] = [];
+  const ch = config.block_out_channels;
   const top = ch[ch.length - 1] as number;
-  const latent = arch.latent_channels;
-  const dim = arch.vq_embed_dim ?? latent;
-  conv('encoder.conv_in', ch[0] as number, 3, 3);
+  const embed = config.vq_embed_dim ?? config.latent_channels;
+  conv(p, 'encoder.conv_in', 3, ch[0] as number, 3);
   let prev = ch[0] as number;
   ch.forEach((c, i) => {
-    for (let j = 0; j < arch.layers_per_block; j++)
-      resnet(`encoder.down_blocks.${i}.resnets.${j}`, j === 0 ? prev : c, c);
-    if (i < ch.length - 1) conv(`encoder.down_blocks.${i}.downsamplers.0.conv`, c, c, 3);
+    for (let j = 0; j < config.layers_per_block; j++)
+      resnet(p, `encoder.down_blocks.${i}.resnets.${j}`, j ? c : prev, c);
+    if (i < ch.length - 1) conv(p, `encoder.down_blocks.${i}.downsamplers.0.conv`, c, c, 3);
     prev = c;
   });
-  resnet('encoder.mid_block.resnets.0', top, top);
-  resnet('encoder.mid_block.resnets.1', top, top);
-  norm('encoder.conv_norm_out', top);
-  conv('encoder.conv_out', latent, top, 3);
-  conv('quant_conv', dim, latent, 1);
-  out.push(['quantize.embedding.weight', [arch.num_vq_embeddings, dim]]);
-  conv('post_quant_conv', latent, dim, 1);
-  conv('decoder.conv_in', top, latent, 3);
-  resnet('decoder.mid_block.resnets.0', top, top);
-  resnet('decoder.mid_block.resnets.1', top, top);
+  for (const j of [0, 1]) resnet(p, `encoder.mid_block.resnets.${j}`, top, top);
+  norm(p, 'encoder.conv_norm_out', top);
+  conv(p, 'encoder.conv_out', top, config.latent_channels, 3);
+  conv(p, 'quant_conv', config.latent_channels, embed, 1);
+  p.push({ name: 'quantize.embedding.weight', shape: [config.num_vq_embeddings, embed], kind: 'codebook' });
+  conv(p, 'post_quant_conv', embed, config.latent_channels, 1);
+  conv(p, 'decoder.conv_in', config.latent_channels, top, 3);
+  for (const j of [0, 1]) resnet(p, `decoder.mid_block.resnets.${j}`, top, top);
   const rev = [...ch].reverse();
-  prev = rev[0] as number;
+  prev = top;
   rev.forEach((c, i) => {
-    for (let j = 0; j < arch.layers_per_block + 1; j++)
-      resnet(`decoder.up_blocks.${i}.resnets.${j}`, j === 0 ? prev : c, c);
-    if (i < rev.length - 1) conv(`decoder.up_blocks.${i}.upsamplers.0.conv`, c, c, 3);
+    for (let j = 0; j <= config.layers_per_block; j++)
+      resnet(p, `decoder.up_blocks.${i}.resnets.${j}`, j ? c : prev, c);
+    if (i < rev.length - 1) conv(p, `decoder.up_blocks.${i}.upsamplers.0.conv`, c, c, 3);
     prev = c;
   });
-  norm('decoder.conv_norm_out', ch[0] as number);
-  conv('decoder.conv_out', 3, ch[0] as number, 3);
+  norm(p, 'decoder.conv_norm_out', ch[0] as number);
+  conv(p, 'decoder.conv_out', ch[0] as number, 3, 3);
+  return p;
+}
+
+/** mulberry32: small, seeded, good enough for weights. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function values(param: Param, random: () => number): Float32Array {
+  const count = param.shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(count);
+  const fanIn = param.shape.slice(1).reduce((a, b) => a * b, 1);
+  // Variance-preserving convs keep activations O(1) through many layers; norms near identity.
+  const [scale, offset] =
+    param.kind === 'conv'
+      ? [Math.sqrt(3 / fanIn), 0]
+      : param.kind === 'norm_weight'
+        ? [0.2, 1]
+        : param.kind === 'codebook'
+          ? [1, 0]
+          : [0.1, 0];
+  for (let i = 0; i < count; i++) out[i] = offset + scale * (2 * random() - 1);
   return out;
 }
 
-/** Writes `dir/vqvae/{config.json, diffusion_pytorch_model.safetensors}` with random weights. */
-export function writeRandomVq(
-  dir: string,
-  arch: VqArchitecture = TINY_VQ,
-  seed = 1,
-): VqWeights & { tensors: Map<string, TestTensor> } {
-  const random = rng(seed);
-  const tensors = vqParameterShapes(arch).map(([name, shape]) => {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(size);
-    const fanIn = shape.length === 4 ? (shape[1] as number) * (shape[2] as number) * (shape[3] as number) : 1;
-    const isNormWeight = /norm.*\.weight$/.test(name);
-    // Centre the decoded image in [0, 1] so few pixels are clipped and parity compares real values.
-    const outputScale = name.startsWith('decoder.conv_out') ? 0.6 : 1;
-    const outputBias = name === 'decoder.conv_out.bias' ? 0.5 : 0;
-    for (let i = 0; i < size; i++) {
-      data[i] =
-        outputBias +
-        outputScale *
-          (name.startsWith('quantize')
-            ? random()
-            : isNormWeight
-              ? 1 + 0.1 * random()
-              : name.endsWith('.bias')
-                ? 0.05 * random()
-                : (random() * Math.sqrt(3)) / Math.sqrt(fanIn));
-    }
-    return { name, shape, data };
-  });
-  mkdirSync(join(dir, 'vqvae'), { recursive: true });
-  writeFileSync(
-    join(dir, 'vqvae', 'config.json'),
-    JSON.stringify({ _class_name: 'VQModel', ...arch }, null, 2),
+function encode(v: Float32Array, dtype: StoredDType): Uint8Array {
+  if (dtype === 'F32') return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  const out = new Uint16Array(v.length);
+  for (let i = 0; i < v.length; i++)
+    out[i] = dtype === 'BF16' ? floatToBf16(v[i] as number) : floatToHalf(v[i] as number);
+  return new Uint8Array(out.buffer);
+}
+
+export interface RandomVqOptions {
+  config?: VqConfigJson;
+  seed?: number;
+  dtype?: StoredDType;
+}
+
+/** Writes `dir/config.json` and `dir/diffusion_pytorch_model.safetensors`; returns the weights file's path. */
+export function writeRandomVq(dir: string, options: RandomVqOptions = {}): string {
+  const config = options.config ?? TINY_VQ_CONFIG;
+  const dtype = options.dtype ?? 'F32';
+  const random = rng(options.seed ?? 1);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
+  const params = vqParameters(config);
+  const byName = new Map(params.map((p) => [p.name, p]));
+  const file = path.join(dir, 'diffusion_pytorch_model.safetensors');
+  const specs: TensorSpec[] = params.map((p) => ({ name: p.name, dtype, shape: p.shape }));
+  writeSafetensorsDouble(file, specs, (spec) =>
+    encode(values(byName.get(spec.name) as Param, random), dtype),
   );
-  const sources = writeTestSafetensors(join(dir, 'vqvae', 'diffusion_pytorch_model.safetensors'), tensors);
-  return {
-    checkpointDir: dir,
-    weight(name) {
-      const s = sources.get(name);
-      if (!s) throw new Error(`no tensor ${name}`);
-      return s;
-    },
-    tensors: new Map(tensors.map((t) => [t.name, t])),
-  };
+  return file;
 }

@@ -1,190 +1,207 @@
-// Independent float64 reference of diffusers' VQModel encode/decode with naive loops, for parity tests only.
-import type { VqArchitecture } from '../../engine/graphs/vq.js';
-import type { TestTensor } from '../doubles/random-vq.js';
+// Plain float64 reference of diffusers' VQModel encode (Encoder → quant_conv → nearest code) and decode
+// (codebook → post_quant_conv → Decoder → clip), written as naive loops. It shares nothing with
+// engine/graphs/vq.ts; it reads the raw config JSON and looks weights up by diffusers' parameter names.
 
-interface Map3 {
+export interface Map3 {
   c: number;
   h: number;
   w: number;
-  d: Float64Array;
+  data: Float64Array;
 }
 
-type Params = Map<string, TestTensor>;
+export type Weights = (name: string) => Float64Array;
 
-function p(params: Params, name: string): Float32Array {
-  const t = params.get(name);
-  if (!t) throw new Error(`missing ${name}`);
-  return t.data;
+interface RawConfig {
+  block_out_channels: number[];
+  layers_per_block: number;
+  latent_channels: number;
+  vq_embed_dim?: number | null;
+  num_vq_embeddings: number;
+  norm_num_groups: number;
 }
 
-function conv(x: Map3, params: Params, prefix: string, stride = 1, pad?: number): Map3 {
-  const weight = params.get(`${prefix}.weight`);
-  if (!weight) throw new Error(`missing ${prefix}.weight`);
-  const [o, i, k] = weight.shape as [number, number, number];
-  const bias = p(params, `${prefix}.bias`);
-  const padding = pad ?? (k - 1) / 2;
-  const h = Math.floor((x.h + 2 * padding - k) / stride) + 1;
-  const w = Math.floor((x.w + 2 * padding - k) / stride) + 1;
-  const out = new Float64Array(o * h * w);
-  for (let oc = 0; oc < o; oc++)
-    for (let y = 0; y < h; y++)
-      for (let xx = 0; xx < w; xx++) {
-        let acc = bias[oc] as number;
-        for (let ic = 0; ic < i; ic++)
-          for (let ky = 0; ky < k; ky++)
-            for (let kx = 0; kx < k; kx++) {
-              const sy = y * stride + ky - padding;
-              const sx = xx * stride + kx - padding;
-              if (sy < 0 || sx < 0 || sy >= x.h || sx >= x.w) continue;
-              acc +=
-                (weight.data[((oc * i + ic) * k + ky) * k + kx] as number) *
-                (x.d[(ic * x.h + sy) * x.w + sx] as number);
+const EPS = 1e-6;
+
+function zeros(c: number, h: number, w: number): Map3 {
+  return { c, h, w, data: new Float64Array(c * h * w) };
+}
+
+/** Conv2d with explicit padding (top, left, bottom, right) and stride. */
+export function conv2d(
+  x: Map3,
+  weight: Float64Array,
+  bias: Float64Array,
+  cout: number,
+  k: number,
+  stride = 1,
+  pad = [(k - 1) / 2, (k - 1) / 2, (k - 1) / 2, (k - 1) / 2],
+): Map3 {
+  const [top, left, bottom, right] = pad as [number, number, number, number];
+  const oh = Math.floor((x.h + top + bottom - k) / stride) + 1;
+  const ow = Math.floor((x.w + left + right - k) / stride) + 1;
+  const out = zeros(cout, oh, ow);
+  for (let co = 0; co < cout; co++) {
+    const plane = co * oh * ow;
+    out.data.fill(bias[co] as number, plane, plane + oh * ow);
+    for (let ci = 0; ci < x.c; ci++) {
+      for (let ky = 0; ky < k; ky++) {
+        for (let kx = 0; kx < k; kx++) {
+          const wv = weight[((co * x.c + ci) * k + ky) * k + kx] as number;
+          for (let oy = 0; oy < oh; oy++) {
+            const iy = oy * stride + ky - top;
+            if (iy < 0 || iy >= x.h) continue;
+            const row = (ci * x.h + iy) * x.w;
+            const orow = plane + oy * ow;
+            for (let ox = 0; ox < ow; ox++) {
+              const ix = ox * stride + kx - left;
+              if (ix < 0 || ix >= x.w) continue;
+              out.data[orow + ox] = (out.data[orow + ox] as number) + wv * (x.data[row + ix] as number);
             }
-        out[(oc * h + y) * w + xx] = acc;
-      }
-  return { c: o, h, w, d: out };
-}
-
-function groupNorm(x: Map3, params: Params, prefix: string, groups: number): Map3 {
-  const gamma = p(params, `${prefix}.weight`);
-  const beta = p(params, `${prefix}.bias`);
-  const per = x.c / groups;
-  const plane = x.h * x.w;
-  const out = new Float64Array(x.d.length);
-  for (let g = 0; g < groups; g++) {
-    let mean = 0;
-    for (let i = g * per * plane; i < (g + 1) * per * plane; i++) mean += x.d[i] as number;
-    mean /= per * plane;
-    let variance = 0;
-    for (let i = g * per * plane; i < (g + 1) * per * plane; i++)
-      variance += ((x.d[i] as number) - mean) ** 2;
-    variance /= per * plane;
-    for (let c = g * per; c < (g + 1) * per; c++)
-      for (let i = 0; i < plane; i++) {
-        const v = ((x.d[c * plane + i] as number) - mean) / Math.sqrt(variance + 1e-6);
-        out[c * plane + i] = v * (gamma[c] as number) + (beta[c] as number);
-      }
-  }
-  return { ...x, d: out };
-}
-
-const silu = (x: Map3): Map3 => ({ ...x, d: x.d.map((v) => v / (1 + Math.exp(-v))) });
-const add = (a: Map3, b: Map3): Map3 => ({ ...a, d: a.d.map((v, i) => v + (b.d[i] as number)) });
-
-function resnet(x: Map3, params: Params, prefix: string, groups: number): Map3 {
-  let h = conv(silu(groupNorm(x, params, `${prefix}.norm1`, groups)), params, `${prefix}.conv1`);
-  h = conv(silu(groupNorm(h, params, `${prefix}.norm2`, groups)), params, `${prefix}.conv2`);
-  const shortcut = params.has(`${prefix}.conv_shortcut.weight`)
-    ? conv(x, params, `${prefix}.conv_shortcut`, 1, 0)
-    : x;
-  return add(shortcut, h);
-}
-
-function padBottomRight(x: Map3): Map3 {
-  const h = x.h + 1;
-  const w = x.w + 1;
-  const d = new Float64Array(x.c * h * w);
-  for (let c = 0; c < x.c; c++)
-    for (let y = 0; y < x.h; y++)
-      for (let xx = 0; xx < x.w; xx++) d[(c * h + y) * w + xx] = x.d[(c * x.h + y) * x.w + xx] as number;
-  return { c: x.c, h, w, d };
-}
-
-function upsampleNearest(x: Map3): Map3 {
-  const h = x.h * 2;
-  const w = x.w * 2;
-  const d = new Float64Array(x.c * h * w);
-  for (let c = 0; c < x.c; c++)
-    for (let y = 0; y < h; y++)
-      for (let xx = 0; xx < w; xx++)
-        d[(c * h + y) * w + xx] = x.d[(c * x.h + (y >> 1)) * x.w + (xx >> 1)] as number;
-  return { c: x.c, h, w, d };
-}
-
-/** RGB bytes (HWC) → pre-quantisation latents and codebook indices. */
-export function naiveEncode(
-  arch: VqArchitecture,
-  params: Params,
-  rgb: Uint8Array,
-  width: number,
-  height: number,
-) {
-  const groups = arch.norm_num_groups;
-  const d = new Float64Array(3 * height * width);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++)
-      for (let c = 0; c < 3; c++)
-        d[(c * height + y) * width + x] = (rgb[(y * width + x) * 3 + c] as number) / 255;
-  let h = conv({ c: 3, h: height, w: width, d }, params, 'encoder.conv_in');
-  const ch = arch.block_out_channels;
-  ch.forEach((_, i) => {
-    for (let j = 0; j < arch.layers_per_block; j++)
-      h = resnet(h, params, `encoder.down_blocks.${i}.resnets.${j}`, groups);
-    if (i < ch.length - 1)
-      h = conv(padBottomRight(h), params, `encoder.down_blocks.${i}.downsamplers.0.conv`, 2, 0);
-  });
-  h = resnet(
-    resnet(h, params, 'encoder.mid_block.resnets.0', groups),
-    params,
-    'encoder.mid_block.resnets.1',
-    groups,
-  );
-  h = conv(silu(groupNorm(h, params, 'encoder.conv_norm_out', groups)), params, 'encoder.conv_out');
-  const latents = conv(h, params, 'quant_conv', 1, 0);
-  const codebook = p(params, 'quantize.embedding.weight');
-  const dim = latents.c;
-  const n = codebook.length / dim;
-  const indices: number[] = [];
-  for (let cell = 0; cell < latents.h * latents.w; cell++) {
-    let best = 0;
-    let bestDistance = Number.POSITIVE_INFINITY;
-    for (let e = 0; e < n; e++) {
-      let distance = 0;
-      for (let c = 0; c < dim; c++)
-        distance +=
-          ((latents.d[c * latents.h * latents.w + cell] as number) - (codebook[e * dim + c] as number)) ** 2;
-      if (distance < bestDistance) {
-        bestDistance = distance;
-        best = e;
+          }
+        }
       }
     }
-    indices.push(best);
   }
-  return { latents, indices };
+  return out;
 }
 
-/** Codebook indices (row-major) → image in [0, 1], CHW float64. */
-export function naiveDecode(
-  arch: VqArchitecture,
-  params: Params,
-  indices: number[],
-  rows: number,
-  cols: number,
-): Map3 {
-  const groups = arch.norm_num_groups;
-  const codebook = p(params, 'quantize.embedding.weight');
-  const dim = arch.vq_embed_dim ?? arch.latent_channels;
-  const d = new Float64Array(dim * rows * cols);
-  indices.forEach((index, cell) => {
-    for (let c = 0; c < dim; c++) d[c * rows * cols + cell] = codebook[index * dim + c] as number;
-  });
-  let h = conv(
-    conv({ c: dim, h: rows, w: cols, d }, params, 'post_quant_conv', 1, 0),
-    params,
-    'decoder.conv_in',
-  );
-  h = resnet(
-    resnet(h, params, 'decoder.mid_block.resnets.0', groups),
-    params,
-    'decoder.mid_block.resnets.1',
-    groups,
-  );
-  const levels = arch.block_out_channels.length;
-  for (let i = 0; i < levels; i++) {
-    for (let j = 0; j < arch.layers_per_block + 1; j++)
-      h = resnet(h, params, `decoder.up_blocks.${i}.resnets.${j}`, groups);
-    if (i < levels - 1) h = conv(upsampleNearest(h), params, `decoder.up_blocks.${i}.upsamplers.0.conv`);
+export function groupNorm(x: Map3, gamma: Float64Array, beta: Float64Array, groups: number): Map3 {
+  const out = zeros(x.c, x.h, x.w);
+  const per = (x.c / groups) * x.h * x.w;
+  const plane = x.h * x.w;
+  for (let g = 0; g < groups; g++) {
+    const start = g * per;
+    let mean = 0;
+    for (let i = 0; i < per; i++) mean += x.data[start + i] as number;
+    mean /= per;
+    let variance = 0;
+    for (let i = 0; i < per; i++) variance += ((x.data[start + i] as number) - mean) ** 2;
+    variance /= per;
+    const inv = 1 / Math.sqrt(variance + EPS);
+    for (let i = 0; i < per; i++) {
+      const c = Math.floor((start + i) / plane);
+      out.data[start + i] =
+        ((x.data[start + i] as number) - mean) * inv * (gamma[c] as number) + (beta[c] as number);
+    }
   }
-  h = conv(silu(groupNorm(h, params, 'decoder.conv_norm_out', groups)), params, 'decoder.conv_out');
-  return { ...h, d: h.d.map((v) => Math.min(1, Math.max(0, v))) };
+  return out;
+}
+
+export function silu(x: Map3): Map3 {
+  const out = zeros(x.c, x.h, x.w);
+  for (let i = 0; i < x.data.length; i++) {
+    const v = x.data[i] as number;
+    out.data[i] = v / (1 + Math.exp(-v));
+  }
+  return out;
+}
+
+export function upsampleNearest2x(x: Map3): Map3 {
+  const out = zeros(x.c, x.h * 2, x.w * 2);
+  for (let c = 0; c < x.c; c++)
+    for (let y = 0; y < out.h; y++)
+      for (let xx = 0; xx < out.w; xx++)
+        out.data[(c * out.h + y) * out.w + xx] = x.data[(c * x.h + (y >> 1)) * x.w + (xx >> 1)] as number;
+  return out;
+}
+
+function add(a: Map3, b: Map3): Map3 {
+  const out = zeros(a.c, a.h, a.w);
+  for (let i = 0; i < a.data.length; i++) out.data[i] = (a.data[i] as number) + (b.data[i] as number);
+  return out;
+}
+
+export class NaiveVq {
+  private readonly embed: number;
+
+  constructor(
+    private readonly config: RawConfig,
+    private readonly weights: Weights,
+  ) {
+    this.embed = config.vq_embed_dim ?? config.latent_channels;
+  }
+
+  private conv(x: Map3, name: string, cout: number, k: number, stride = 1, pad?: number[]): Map3 {
+    return conv2d(x, this.weights(`${name}.weight`), this.weights(`${name}.bias`), cout, k, stride, pad);
+  }
+
+  private norm(x: Map3, name: string): Map3 {
+    return groupNorm(
+      x,
+      this.weights(`${name}.weight`),
+      this.weights(`${name}.bias`),
+      this.config.norm_num_groups,
+    );
+  }
+
+  private resnet(x: Map3, name: string, cout: number): Map3 {
+    let h = this.conv(silu(this.norm(x, `${name}.norm1`)), `${name}.conv1`, cout, 3);
+    h = this.conv(silu(this.norm(h, `${name}.norm2`)), `${name}.conv2`, cout, 3);
+    const shortcut = x.c === cout ? x : this.conv(x, `${name}.conv_shortcut`, cout, 1);
+    return add(shortcut, h);
+  }
+
+  /** image: [3, H, W] in [0, 1]. */
+  encode(image: Map3): { latents: Map3; indices: Int32Array; margins: Float64Array } {
+    const ch = this.config.block_out_channels;
+    let x = this.conv(image, 'encoder.conv_in', ch[0] as number, 3);
+    ch.forEach((c, i) => {
+      for (let j = 0; j < this.config.layers_per_block; j++)
+        x = this.resnet(x, `encoder.down_blocks.${i}.resnets.${j}`, c);
+      if (i < ch.length - 1)
+        x = this.conv(x, `encoder.down_blocks.${i}.downsamplers.0.conv`, c, 3, 2, [0, 0, 1, 1]);
+    });
+    x = this.resnet(this.resnet(x, 'encoder.mid_block.resnets.0', x.c), 'encoder.mid_block.resnets.1', x.c);
+    x = this.conv(
+      silu(this.norm(x, 'encoder.conv_norm_out')),
+      'encoder.conv_out',
+      this.config.latent_channels,
+      3,
+    );
+    const latents = this.conv(x, 'quant_conv', this.embed, 1);
+
+    const codebook = this.weights('quantize.embedding.weight');
+    const cells = latents.h * latents.w;
+    const indices = new Int32Array(cells);
+    const margins = new Float64Array(cells); // distance gap between the best and second-best code
+    for (let n = 0; n < cells; n++) {
+      let best = Number.POSITIVE_INFINITY;
+      let second = Number.POSITIVE_INFINITY;
+      for (let k = 0; k < this.config.num_vq_embeddings; k++) {
+        let d = 0;
+        for (let c = 0; c < this.embed; c++) {
+          d += ((latents.data[c * cells + n] as number) - (codebook[k * this.embed + c] as number)) ** 2;
+        }
+        if (d < best) {
+          second = best;
+          best = d;
+          indices[n] = k;
+        } else if (d < second) second = d;
+      }
+      margins[n] = second - best;
+    }
+    return { latents, indices, margins };
+  }
+
+  /** indices row-major rows × cols → image [3, H, W] clipped to [0, 1]. */
+  decode(indices: ArrayLike<number>, rows: number, cols: number): Map3 {
+    const codebook = this.weights('quantize.embedding.weight');
+    const quant = zeros(this.embed, rows, cols);
+    for (let n = 0; n < rows * cols; n++)
+      for (let c = 0; c < this.embed; c++)
+        quant.data[c * rows * cols + n] = codebook[(indices[n] as number) * this.embed + c] as number;
+    let x = this.conv(quant, 'post_quant_conv', this.config.latent_channels, 1);
+    const rev = [...this.config.block_out_channels].reverse();
+    x = this.conv(x, 'decoder.conv_in', rev[0] as number, 3);
+    x = this.resnet(this.resnet(x, 'decoder.mid_block.resnets.0', x.c), 'decoder.mid_block.resnets.1', x.c);
+    rev.forEach((c, i) => {
+      for (let j = 0; j <= this.config.layers_per_block; j++)
+        x = this.resnet(x, `decoder.up_blocks.${i}.resnets.${j}`, c);
+      if (i < rev.length - 1)
+        x = this.conv(upsampleNearest2x(x), `decoder.up_blocks.${i}.upsamplers.0.conv`, c, 3);
+    });
+    x = this.conv(silu(this.norm(x, 'decoder.conv_norm_out')), 'decoder.conv_out', 3, 3);
+    for (let i = 0; i < x.data.length; i++) x.data[i] = Math.min(1, Math.max(0, x.data[i] as number));
+    return x;
+  }
 }

@@ -1,43 +1,60 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { encodeModel, GraphBuilder } from '../../../engine/onnx/graph.js';
-import { externalDataOptions, externalTensor } from '../../../engine/runtime/external-data.js';
+import {
+  externalDataFor,
+  externalDataSessionOptions,
+  type WeightRef,
+} from '../../../engine/runtime/external-data.js';
 
-function weightFile(dir: string, values: Float32Array, headerBytes = 24) {
-  const bytes = new Uint8Array(headerBytes + values.byteLength);
-  bytes.set(new Uint8Array(values.buffer), headerBytes);
-  mkdirSync(join(dir, 'vqvae'), { recursive: true });
-  const file = join(dir, 'vqvae', 'w.safetensors');
-  writeFileSync(file, bytes);
-  return { name: 'w', dtype: 'F32', shape: [2, 2], file, offset: headerBytes, length: values.byteLength };
-}
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'external-data-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-describe('weights as external data inside the checkpoint folder', () => {
-  it('runs a model given as bytes whose initializer points into a file in a subfolder', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dimoo-ext-'));
-    const source = weightFile(dir, Float32Array.of(1, 2, 3, 4));
+describe('external data straight from a weights file', () => {
+  // 13 unrelated bytes, then a 2×3 float32 matrix: the tensor does not start at an aligned offset.
+  const file = path.join(root, 'model', 'vqvae', 'w.safetensors');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(
+    file,
+    Buffer.concat([Buffer.alloc(13, 7), Buffer.from(Float32Array.of(1, 2, 3, 4, 5, 6).buffer)]),
+  );
+  const ref: WeightRef = { name: 'W', dtype: 'F32', shape: [2, 3], file, offset: 13, length: 24 };
+
+  function model(folder: string): Uint8Array {
     const g = new GraphBuilder('t');
-    const x = g.input('x', 'float32', [2, 2]);
-    const w = g.initializer('w', externalTensor(source, dir));
-    g.output(g.op('MatMul', [x, w]), 'y', 'float32', [2, 2]);
-    const session = await ort.InferenceSession.create(encodeModel(g), externalDataOptions(dir));
-    const out = await session.run({ x: new ort.Tensor('float32', Float32Array.of(1, 0, 0, 1), [2, 2]) });
-    expect(Array.from(out.y?.data as Float32Array)).toEqual([1, 2, 3, 4]);
+    const x = g.input('x', 'float32', [1, 2]);
+    const w = g.initializer('W', { dtype: 'float32', dims: [2, 3], external: externalDataFor(ref, folder) });
+    g.output(g.op('MatMul', [x, w]), 'y', 'float32', [1, 3]);
+    return encodeModel(g);
+  }
+
+  it('a model given as bytes reads its weights in place from a file in a subfolder of the folder option', async () => {
+    const folder = path.join(root, 'model');
+    expect(externalDataFor(ref, folder).location).toBe('vqvae/w.safetensors');
+    const session = await ort.InferenceSession.create(model(folder), externalDataSessionOptions(folder));
+    const out = await session.run({ x: new ort.Tensor('float32', Float32Array.of(1, 1), [1, 2]) });
+    expect(Array.from(out.y?.data as Float32Array)).toEqual([5, 7, 9]);
+    await session.release();
   });
 
-  it('refuses a weight file outside the checkpoint folder', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dimoo-ext-'));
-    const other = mkdtempSync(join(tmpdir(), 'dimoo-ext-other-'));
-    const source = weightFile(other, Float32Array.of(1, 2, 3, 4));
-    expect(() => externalTensor(source, dir)).toThrow(/outside the checkpoint folder/);
+  it('refuses a weight file outside the folder rather than building a model ORT would reject', () => {
+    expect(() => externalDataFor(ref, path.join(root, 'other'))).toThrow(/does not lie under/);
   });
 
-  it('refuses a dtype it cannot read', () => {
-    expect(() =>
-      externalTensor({ name: 'q', dtype: 'F8_E4M3', shape: [1], file: '/x/a', offset: 0, length: 1 }, '/x'),
-    ).toThrow(/F8_E4M3/);
+  it("keeps the caller's other options and session config entries", () => {
+    const options = externalDataSessionOptions('/m', {
+      graphOptimizationLevel: 'all',
+      extra: { session: { disable_prepacking: '1' }, optimization: { x: '1' } },
+    });
+    expect(options).toEqual({
+      graphOptimizationLevel: 'all',
+      extra: {
+        session: { disable_prepacking: '1', model_external_initializers_file_folder_path: '/m' },
+        optimization: { x: '1' },
+      },
+    });
   });
 });
