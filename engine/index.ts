@@ -2,4 +2,5 @@
 export * from './api.js';
 export { estimateCost } from './cost.js';
 export { ACCEPTED_FORMATS, decodeImage, encodePng } from './image/io.js';
+export { createEngine } from './load-engine.js';
 export { isKnownEditType, needsReferenceImage } from './prompts.js';
