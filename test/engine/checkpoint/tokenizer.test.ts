@@ -27,7 +27,9 @@ describe.each(['tiny', 'dimoo-ids'] as const)('the %s tokenizer', (preset) => {
 
   it('agrees with the reference Rust library run now', async () => {
     const reference = await referenceIds(dir);
-    TOKENIZER_SAMPLES.forEach((text, i) => expect(tokenizer.encode(text), text).toEqual(reference[i]));
+    TOKENIZER_SAMPLES.forEach((text, i) => {
+      expect(tokenizer.encode(text), text).toEqual(reference[i]);
+    });
   });
 
   it('adds no BOS/EOS, maps the tags to single ids and ends the prompt with </user>', () => {
