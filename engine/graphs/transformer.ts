@@ -1,0 +1,426 @@
+// The LLaDA transformer (dimoo-inference.md §1.1) as ONNX graphs, built from the config's dimensions and the
+// checkpoint's tensor names, with the per-step work the host must not do folded in (engine-design §2):
+//   trunk:  wte → n × [x += attn_out(attn(rope(q), rope(k), v; key-padding mask)) on RMSNorm(x);
+//                      x += ff_out(silu(ff_proj(h)) · up_proj(h)) on RMSNorm(x)] → ln_f
+//   image step: hidden gathered at the sampled cells → image rows of the head only → guidance weights over the
+//               branches → inverse-CDF sample at temperature τ from one host uniform per cell → code, confidence
+//   text step:  hidden gathered at the block's positions → full-vocabulary logits, guidance-combined
+// Every computation is fp32 (upstream keeps RMSNorm and RoPE in fp32; bf16/fp16 weights are cast once and
+// onnxruntime folds the cast at session start). Branches of one batch may have different lengths: they are
+// right-padded and a real key-padding mask keeps padded keys out of every softmax, so a padded batch equals
+// separate unpadded runs (upstream ignores its mask, but it also never batches).
+// @see ML-GSAI/LLaDA modeling_llada.py: LLaDALlamaBlock, RotaryEmbedding, RMSLayerNorm
+import { EngineError } from '../api.js';
+import { type DType, encodeModel, GraphBuilder } from '../onnx/graph.js';
+import { externalDataFor, type WeightRef } from '../runtime/external-data.js';
+
+export const TRANSFORMER_OPSET = 21;
+
+/** The transformer's shape, from the checkpoint's config.json (LLaDA keys in brackets). */
+export interface TransformerDims {
+  dModel: number; // d_model
+  nLayers: number; // n_layers
+  nHeads: number; // n_heads
+  nKvHeads: number; // n_kv_heads
+  mlpHidden: number; // mlp_hidden_size
+  vocabSize: number; // rows of wte and of the head (embedding_size, else vocab_size)
+  ropeTheta: number; // rope_theta
+  rmsNormEps: number; // rms_norm_eps
+  weightTying: boolean; // weight_tying: the head is wte
+}
+
+/**
+ * How `x · Wᵀ` is expressed for nn.Linear weights stored [out, in]:
+ * 'transpose': MatMul against a Transpose of the initializer (onnxruntime folds it at load, one extra copy);
+ * 'gemm': Gemm with transB on the rows flattened to 2-D; 'fused': com.microsoft FusedMatMul with transB.
+ */
+export type LinearForm = 'transpose' | 'gemm' | 'fused';
+
+/**
+ * onnxruntime's fused forms (measured in bench/transformer.ts): `norm` SimplifiedLayerNormalization (RMSNorm),
+ * `rope` com.microsoft RotaryEmbedding, `attention` com.microsoft MultiHeadAttention with a key-padding mask
+ * (plain MHA only: grouped K/V heads keep the plain form).
+ */
+export interface ContribOps {
+  norm?: boolean;
+  rope?: boolean;
+  attention?: boolean;
+}
+
+export interface TransformerGraphOptions {
+  dims: TransformerDims;
+  /** Looks a tensor up by its published name, e.g. `model.transformer.blocks.0.q_proj.weight`. */
+  weight: (name: string) => WeightRef;
+  /** The folder external-data locations are relative to (engine/runtime/external-data.ts). */
+  folder: string;
+  linear?: LinearForm;
+  contrib?: ContribOps;
+}
+
+export interface ImageStepGraphOptions extends TransformerGraphOptions {
+  /** Head row of VQ code 0 (DiMOO: 126356) and the codebook size K (8192). */
+  imageCodeOffset: number;
+  codebookSize: number;
+  /** Extra output `max_logit [N, L]`: the largest image-slice logit at every position (ML-Cache selection). */
+  maxLogitOutput?: boolean;
+  /** Extra output `logits [J, M, K]`: the guidance-combined image-slice logits (parity checks only). */
+  logitsOutput?: boolean;
+}
+
+export type TextStepGraphOptions = TransformerGraphOptions;
+
+const PREFIX = 'model.transformer';
+const STORED_DTYPE: Record<WeightRef['dtype'], DType> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
+const BYTES: Record<WeightRef['dtype'], number> = { F32: 4, F16: 2, BF16: 2 };
+/** Added to the scores of padded keys: exp(−1e9 + s − max) is exactly 0 in float32. */
+const MASKED_SCORE = -1e9;
+
+function invalid(detail: string, params: Record<string, string | number> = {}): EngineError {
+  return new EngineError('checkpoint_invalid', detail, { detail, ...params });
+}
+
+/** Checks the dimensions a graph can be built from; one clear error for the first thing wrong. */
+export function validateDims(dims: TransformerDims): void {
+  const positive = ['dModel', 'nLayers', 'nHeads', 'nKvHeads', 'mlpHidden', 'vocabSize'] as const;
+  for (const key of positive) {
+    const v = dims[key];
+    if (!Number.isInteger(v) || v <= 0) throw invalid(`config: ${key} must be a positive integer, got ${v}`);
+  }
+  if (dims.dModel % dims.nHeads !== 0)
+    throw invalid(`config: d_model ${dims.dModel} is not a multiple of n_heads ${dims.nHeads}`);
+  if ((dims.dModel / dims.nHeads) % 2 !== 0)
+    throw invalid(`config: head size ${dims.dModel / dims.nHeads} must be even for rotary embeddings`);
+  if (dims.nHeads % dims.nKvHeads !== 0)
+    throw invalid(`config: n_heads ${dims.nHeads} is not a multiple of n_kv_heads ${dims.nKvHeads}`);
+  if (!(dims.ropeTheta > 0)) throw invalid(`config: rope_theta must be positive, got ${dims.ropeTheta}`);
+  if (!(dims.rmsNormEps > 0)) throw invalid(`config: rms_norm_eps must be positive, got ${dims.rmsNormEps}`);
+}
+
+interface RopeTables {
+  cos: string;
+  sin: string;
+}
+
+interface BlockContext {
+  tables: RopeTables;
+  /** Additive key-padding bias [N, 1, 1, L] (plain attention). */
+  bias: string;
+  /** Key-padding mask [N, L] int32 (MultiHeadAttention). */
+  maskI32: string;
+}
+
+/** The graph of the shared trunk; image and text graphs add their heads on top. */
+class LladaGraph {
+  readonly g = new GraphBuilder('llada');
+  private readonly d: TransformerDims;
+  private readonly headSize: number;
+  private readonly form: LinearForm;
+  private readonly transposed = new Map<string, string>();
+  private readonly contrib: ContribOps;
+
+  constructor(private readonly options: TransformerGraphOptions) {
+    validateDims(options.dims);
+    this.d = options.dims;
+    this.headSize = this.d.dModel / this.d.nHeads;
+    this.form = options.linear ?? 'transpose';
+    this.contrib = { ...options.contrib };
+    if (this.d.nKvHeads !== this.d.nHeads) this.contrib.attention = false;
+  }
+
+  private ref(name: string, shape: readonly number[]): WeightRef {
+    const ref = this.options.weight(name);
+    if (ref.shape.length !== shape.length || ref.shape.some((d, i) => d !== shape[i])) {
+      throw invalid(
+        `${ref.file}: tensor "${name}" has shape [${ref.shape.join(', ')}], expected [${shape.join(', ')}] from config.json`,
+        { file: ref.file, tensor: name },
+      );
+    }
+    return ref;
+  }
+
+  /** A weight as an fp32 value: an external initializer, cast when stored as bf16/fp16. */
+  param(name: string, shape: readonly number[], rows?: { from: number; count: number }): string {
+    const ref = this.ref(name, shape);
+    const external = externalDataFor(ref, this.options.folder);
+    let dims = shape;
+    let initName = name;
+    if (rows) {
+      // Rows of a row-major [V, D] matrix are one contiguous byte range: point at the slice only.
+      const rowBytes = (shape[1] as number) * BYTES[ref.dtype];
+      external.offset += rows.from * rowBytes;
+      external.length = rows.count * rowBytes;
+      dims = [rows.count, shape[1] as number];
+      initName = `${name}[${rows.from}:${rows.from + rows.count}]`;
+    }
+    const stored = STORED_DTYPE[ref.dtype];
+    const init = this.g.initializer(initName, { dtype: stored, dims, external });
+    return stored === 'float32' ? init : this.g.op('Cast', [init], { to: 1 });
+  }
+
+  /** `x · Wᵀ` for a weight stored [out, in]; x is [..., in]. */
+  linear(x: string, w: string, out: number, inFeatures: number): string {
+    const { g } = this;
+    switch (this.form) {
+      case 'transpose': {
+        let wt = this.transposed.get(w);
+        if (!wt) {
+          wt = g.op('Transpose', [w], { perm: [1, 0] });
+          this.transposed.set(w, wt);
+        }
+        return g.op('MatMul', [x, wt]);
+      }
+      case 'fused':
+        return g.op('FusedMatMul', [x, w], { transB: 1, alpha: { float: 1 } }, { domain: 'com.microsoft' });
+      case 'gemm': {
+        const flat = g.op('Reshape', [x, g.ints([-1, inFeatures])]);
+        const y = g.op('Gemm', [flat, w], { transB: 1 });
+        const lead = g.op('Slice', [g.op('Shape', [x]), g.ints([0]), g.ints([-1])]);
+        return g.op('Reshape', [y, g.op('Concat', [lead, g.ints([out])], { axis: 0 })]);
+      }
+    }
+  }
+
+  rmsNorm(x: string, weightName: string): string {
+    const { g } = this;
+    const w = this.param(weightName, [this.d.dModel]);
+    if (this.contrib.norm) {
+      return g.op('SimplifiedLayerNormalization', [x, w], {
+        axis: -1,
+        epsilon: { float: this.d.rmsNormEps },
+      });
+    }
+    const variance = g.op('ReduceMean', [g.op('Mul', [x, x]), g.ints([-1])], { keepdims: 1 });
+    const norm = g.op('Div', [x, g.op('Sqrt', [g.op('Add', [variance, g.scalar(this.d.rmsNormEps)])])]);
+    return g.op('Mul', [norm, w]);
+  }
+
+  /**
+   * cos and sin for positions 0..L−1 with inv_freq = θ^(−2i/hs): [L, 1, hs] (duplicated over both halves) for the
+   * plain form, [L, hs/2] caches for RotaryEmbedding.
+   */
+  ropeTables(length: string): RopeTables {
+    const { g } = this;
+    const hs = this.headSize;
+    const invFreq = Array.from({ length: hs / 2 }, (_, i) =>
+      Math.fround(1 / this.d.ropeTheta ** ((2 * i) / hs)),
+    );
+    const pos = g.op('Unsqueeze', [
+      g.op('Range', [g.scalar(0), g.op('Cast', [length], { to: 1 }), g.scalar(1)]),
+      g.ints([1]),
+    ]);
+    if (this.contrib.rope) {
+      const angles = g.op('Mul', [pos, g.constant('float32', [1, hs / 2], invFreq)]); // [L, hs/2]
+      return { cos: g.op('Cos', [angles]), sin: g.op('Sin', [angles]) };
+    }
+    const inv = g.constant('float32', [1, hs], [...invFreq, ...invFreq]);
+    const at = g.op('Unsqueeze', [g.op('Mul', [pos, inv]), g.ints([1])]); // [L, 1, hs]
+    return { cos: g.op('Cos', [at]), sin: g.op('Sin', [at]) };
+  }
+
+  /** NeoX rotate-half RoPE on x [N, L, heads·hs]: x·cos + cat(−x₂, x₁)·sin per head; → [N, L, heads, hs]. */
+  rope(flat: string, heads: number, tables: RopeTables): string {
+    const { g } = this;
+    const shape = g.ints([0, 0, heads, this.headSize]);
+    if (this.contrib.rope) {
+      const rotated = g.op(
+        'RotaryEmbedding',
+        [flat, g.constant('int64', [1], [0n]), tables.cos, tables.sin],
+        { interleaved: 0, num_heads: heads },
+        { domain: 'com.microsoft' },
+      );
+      return g.op('Reshape', [rotated, shape]);
+    }
+    const x = g.op('Reshape', [flat, shape]);
+    const half = this.headSize / 2;
+    const [x1, x2] = g.node('Split', [x, g.ints([half, half])], { axis: -1 }, { outputs: 2 }) as [
+      string,
+      string,
+    ];
+    const rotated = g.op('Concat', [g.op('Neg', [x2]), x1], { axis: -1 });
+    return g.op('Add', [g.op('Mul', [x, tables.cos]), g.op('Mul', [rotated, tables.sin])]);
+  }
+
+  /** Bidirectional multi-head attention with grouped K/V heads and an additive key-padding bias. */
+  attention(q: string, k: string, v: string, bias: string): string {
+    const { g } = this;
+    const { nHeads, nKvHeads, dModel } = this.d;
+    const hs = this.headSize;
+    const rep = nHeads / nKvHeads;
+    const scale = g.scalar(1 / Math.sqrt(hs));
+    let qh = g.op('Transpose', [q], { perm: [0, 2, 1, 3] }); // [N, H, L, hs]
+    let kh = g.op('Transpose', [k], { perm: [0, 2, 3, 1] }); // [N, Hkv, hs, L]
+    let vh = g.op('Transpose', [v], { perm: [0, 2, 1, 3] }); // [N, Hkv, L, hs]
+    let maskBias = bias; // [N, 1, 1, L]
+    if (rep > 1) {
+      // Query head h uses K/V head ⌊h / rep⌋ (upstream repeat_interleave): group the queries, broadcast K/V.
+      qh = g.op('Reshape', [qh, g.ints([0, nKvHeads, rep, -1, hs])]);
+      kh = g.op('Unsqueeze', [kh, g.ints([2])]);
+      vh = g.op('Unsqueeze', [vh, g.ints([2])]);
+      maskBias = g.op('Unsqueeze', [bias, g.ints([1])]);
+    }
+    const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [qh, kh]), scale]), maskBias]);
+    let att = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), vh]);
+    if (rep > 1) att = g.op('Reshape', [att, g.ints([0, nHeads, -1, hs])]);
+    const merged = g.op('Transpose', [att], { perm: [0, 2, 1, 3] });
+    return g.op('Reshape', [merged, g.ints([0, 0, dModel])]);
+  }
+
+  /** MultiHeadAttention on [N, L, D] rows with the int32 key-padding mask [N, L]. */
+  fusedAttention(q: string, k: string, v: string, mask: string): string {
+    return this.g.op(
+      'MultiHeadAttention',
+      [q, k, v, '', mask],
+      { num_heads: this.d.nHeads, scale: { float: 1 / Math.sqrt(this.headSize) } },
+      { domain: 'com.microsoft' },
+    );
+  }
+
+  block(x: string, i: number, ctx: BlockContext): string {
+    const { g } = this;
+    const { dModel: D, nHeads, nKvHeads, mlpHidden } = this.d;
+    const hs = this.headSize;
+    const p = `${PREFIX}.blocks.${i}`;
+    const kvWidth = nKvHeads * hs;
+    const h = this.rmsNorm(x, `${p}.attn_norm.weight`);
+    const q = this.linear(h, this.param(`${p}.q_proj.weight`, [D, D]), D, D);
+    const k = this.linear(h, this.param(`${p}.k_proj.weight`, [kvWidth, D]), kvWidth, D);
+    const v = this.linear(h, this.param(`${p}.v_proj.weight`, [kvWidth, D]), kvWidth, D);
+    const qr = this.rope(q, nHeads, ctx.tables);
+    const kr = this.rope(k, nKvHeads, ctx.tables);
+    const att = this.contrib.attention
+      ? this.fusedAttention(
+          g.op('Reshape', [qr, g.ints([0, 0, D])]),
+          g.op('Reshape', [kr, g.ints([0, 0, D])]),
+          v,
+          ctx.maskI32,
+        )
+      : this.attention(qr, kr, g.op('Reshape', [v, g.ints([0, 0, nKvHeads, hs])]), ctx.bias);
+    const x1 = g.op('Add', [x, this.linear(att, this.param(`${p}.attn_out.weight`, [D, D]), D, D)]);
+    const h2 = this.rmsNorm(x1, `${p}.ff_norm.weight`);
+    const gate = this.linear(h2, this.param(`${p}.ff_proj.weight`, [mlpHidden, D]), mlpHidden, D);
+    const up = this.linear(h2, this.param(`${p}.up_proj.weight`, [mlpHidden, D]), mlpHidden, D);
+    const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
+    const down = this.linear(act, this.param(`${p}.ff_out.weight`, [D, mlpHidden]), D, mlpHidden);
+    return g.op('Add', [x1, down]);
+  }
+
+  /** Inputs `ids [N, L]`, `attn_mask [N, L]`; returns the final normed hidden states [N, L, D]. */
+  trunk(): string {
+    const { g } = this;
+    const { dModel: D, vocabSize: V, nLayers } = this.d;
+    const ids = g.input('ids', 'int64', ['N', 'L']);
+    const mask = g.input('attn_mask', 'int64', ['N', 'L']);
+    const length = g.op('Slice', [g.op('Shape', [ids]), g.ints([1]), g.ints([2])]);
+    const tables = this.ropeTables(g.op('Squeeze', [length, g.ints([0])]));
+    const missing = g.op('Sub', [g.scalar(1), g.op('Cast', [mask], { to: 1 })]);
+    const bias = g.op('Unsqueeze', [g.op('Mul', [missing, g.scalar(MASKED_SCORE)]), g.ints([1, 2])]);
+    const ctx: BlockContext = { tables, bias, maskI32: g.op('Cast', [mask], { to: 6 }) };
+    let x = g.op('Gather', [this.param(`${PREFIX}.wte.weight`, [V, D]), ids], { axis: 0 });
+    for (let i = 0; i < nLayers; i++) x = this.block(x, i, ctx);
+    return this.rmsNorm(x, `${PREFIX}.ln_f.weight`);
+  }
+
+  headName(): string {
+    return this.d.weightTying ? `${PREFIX}.wte.weight` : `${PREFIX}.ff_out.weight`;
+  }
+
+  /** hidden [N, L, D] at `pos [N, P]` → [N, P, D]. */
+  gatherRows(hidden: string, pos: string): string {
+    const { g } = this;
+    return g.op('GatherND', [hidden, g.op('Unsqueeze', [pos, g.ints([-1])])], { batch_dims: 1 });
+  }
+
+  /** Σ_g w[j, g] · x[j·G + g] for x [N, P, C] and `w [J, G]` → [J, P, C]. */
+  combineBranches(x: string, branchW: string, width: number): string {
+    const { g } = this;
+    const grouped = g.op('Reshape', [
+      x,
+      g.op('Concat', [g.op('Shape', [branchW]), g.ints([-1, width])], { axis: 0 }),
+    ]);
+    const w = g.op('Unsqueeze', [branchW, g.ints([2, 3])]);
+    return g.op('ReduceSum', [g.op('Mul', [grouped, w]), g.ints([1])], { keepdims: 0 });
+  }
+
+  /** softmax(logits)[index] along the last axis, for logits [J, P, C] and index [J, P] int64 → [J, P]. */
+  softmaxAt(logits: string, index: string): string {
+    const { g } = this;
+    const p = g.op('Softmax', [logits], { axis: -1 });
+    const at = g.op('GatherElements', [p, g.op('Unsqueeze', [index, g.ints([-1])])], { axis: -1 });
+    return g.op('Squeeze', [at, g.ints([-1])]);
+  }
+}
+
+/**
+ * One image sampling step for J jobs × G guidance branches (N = J·G rows, branch g of job j at row j·G + g).
+ * Inputs: `ids [N, L] int64`, `attn_mask [N, L] int64` (1 = real token, right padding), `gather_pos [N, M] int64`
+ * (the sampled cells of each branch), `branch_w [J, G] float` (T2I CFG [1+s, −s]; I2I [1+a+b, −a, −b]; none [1]),
+ * `temperature [J] float`, `noise [J, M] float` uniforms in (0, 1).
+ * Outputs: `codes [J, M] int64` (inverse-CDF sample of softmax(logits/τ), argmax at τ = 0), `probs [J, M]`
+ * (softmax(logits)[code], no temperature, as upstream), `best [J, M] int64` (argmax, for previews), and the
+ * optional `max_logit [N, L]` / `logits [J, M, K]`.
+ */
+export function buildImageStepGraph(options: ImageStepGraphOptions): Uint8Array {
+  const m = new LladaGraph(options);
+  const { g } = m;
+  const { dModel: D, vocabSize: V } = options.dims;
+  const { imageCodeOffset: offset, codebookSize: K } = options;
+  if (!Number.isInteger(offset) || !Number.isInteger(K) || offset < 0 || K <= 0 || offset + K > V) {
+    throw invalid(`image codes [${offset}, ${offset + K}) do not fit in the head's ${V} rows`);
+  }
+  const hidden = m.trunk();
+  const gatherPos = g.input('gather_pos', 'int64', ['N', 'M']);
+  const branchW = g.input('branch_w', 'float32', ['J', 'G']);
+  const temperature = g.input('temperature', 'float32', ['J']);
+  const noise = g.input('noise', 'float32', ['J', 'M']);
+
+  const head = m.param(m.headName(), [V, D], { from: offset, count: K });
+  const cellLogits = m.linear(m.gatherRows(hidden, gatherPos), head, K, D); // [N, M, K]
+  const logits = m.combineBranches(cellLogits, branchW, K); // [J, M, K]
+  const best = g.op('ArgMax', [logits], { axis: -1, keepdims: 0 });
+
+  // Inverse CDF: the first code whose cumulative mass exceeds u·total (comparing against the row's own total
+  // keeps a pick even when float rounding leaves the sum a hair below 1).
+  const tau = g.op('Unsqueeze', [temperature, g.ints([1, 2])]); // [J, 1, 1]
+  const greedy = g.op('Equal', [tau, g.scalar(0)]);
+  const safeTau = g.op('Where', [greedy, g.scalar(1), tau]);
+  const tempered = g.op('Softmax', [g.op('Div', [logits, safeTau])], { axis: -1 });
+  const cdf = g.op('CumSum', [tempered, g.constant('int32', [], [-1])]);
+  const total = g.op('Slice', [cdf, g.ints([-1]), g.ints([2 ** 31 - 1]), g.ints([-1])]); // [J, M, 1]
+  const target = g.op('Mul', [g.op('Unsqueeze', [noise, g.ints([-1])]), total]);
+  const crossed = g.op('Cast', [g.op('Greater', [cdf, target])], { to: 6 });
+  const sampled = g.op('ArgMax', [crossed], { axis: -1, keepdims: 0 }); // first crossing
+  const codes = g.op('Where', [g.op('Squeeze', [greedy, g.ints([2])]), best, sampled]);
+  const probs = m.softmaxAt(logits, codes);
+
+  g.output(codes, 'codes', 'int64', ['J', 'M']);
+  g.output(probs, 'probs', 'float32', ['J', 'M']);
+  g.output(best, 'best', 'int64', ['J', 'M']);
+  if (options.maxLogitOutput) {
+    const all = m.linear(hidden, head, K, D); // [N, L, K]
+    g.output(g.op('ReduceMax', [all, g.ints([-1])], { keepdims: 0 }), 'max_logit', 'float32', ['N', 'L']);
+  }
+  if (options.logitsOutput) g.output(logits, 'logits', 'float32', ['J', 'M', K]);
+  return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
+}
+
+/**
+ * One understanding step: `ids`, `attn_mask` as above, `gather_pos [N, B] int64` (the block's positions),
+ * `branch_w [J, G]`. Outputs `logits [J, B, V]` (full vocabulary, guidance-combined; the host samples at τ > 0),
+ * and `best [J, B] int64` with `best_prob [J, B]` = softmax(logits)[best], which is all the host needs at τ = 0.
+ */
+export function buildTextStepGraph(options: TextStepGraphOptions): Uint8Array {
+  const m = new LladaGraph(options);
+  const { g } = m;
+  const { dModel: D, vocabSize: V } = options.dims;
+  const hidden = m.trunk();
+  const gatherPos = g.input('gather_pos', 'int64', ['N', 'B']);
+  const branchW = g.input('branch_w', 'float32', ['J', 'G']);
+  const head = m.param(m.headName(), [V, D]);
+  const logits = m.combineBranches(m.linear(m.gatherRows(hidden, gatherPos), head, V, D), branchW, V);
+  const best = g.op('ArgMax', [logits], { axis: -1, keepdims: 0 });
+  const prob = m.softmaxAt(logits, best);
+  g.output(logits, 'logits', 'float32', ['J', 'B', V]);
+  g.output(best, 'best', 'int64', ['J', 'B']);
+  g.output(prob, 'best_prob', 'float32', ['J', 'B']);
+  return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
+}

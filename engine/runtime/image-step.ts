@@ -1,0 +1,81 @@
+// One image sampling step through the image-step graph (engine/graphs/transformer.ts): host arrays in, the
+// sampled codes and their confidences out. Only [J, M]-sized tensors cross back to the host.
+import { performance } from 'node:perf_hooks';
+import * as ort from 'onnxruntime-node';
+import { EngineError } from '../api.js';
+
+export interface ImageStepInput {
+  /** [N, L] token ids, N = J·G branches, each right-padded to L. */
+  ids: BigInt64Array;
+  /** [N, L] 1 for real tokens, 0 for padding. */
+  attnMask: BigInt64Array;
+  /** [N, M] the sampled cells' positions in each branch. */
+  gatherPos: BigInt64Array;
+  /** [J, G] guidance weight of each branch. */
+  branchW: Float32Array;
+  /** [J] sampling temperature; 0 = argmax. */
+  temperature: Float32Array;
+  /** [J, M] uniforms in (0, 1), one per cell (samplingNoise(seed, step, M, 1)); ignored at temperature 0. */
+  noise: Float32Array;
+  J: number;
+  G: number;
+  L: number;
+  M: number;
+}
+
+export interface ImageStepOutput {
+  /** [J, M] sampled VQ index per cell. */
+  codes: BigInt64Array;
+  /** [J, M] softmax(guided logits)[code]. */
+  probs: Float32Array;
+  /** [J, M] most likely VQ index per cell (previews). */
+  best: BigInt64Array;
+  /** [N, L] max image-slice logit per position, when the graph was built with it. */
+  maxLogit?: Float32Array;
+  /** [J, M, K] guided logits, when the graph was built with the debug output. */
+  logits?: Float32Array;
+  /** Time inside session.run. */
+  forwardMs: number;
+}
+
+function check(name: string, actual: number, expected: number): void {
+  if (actual !== expected) {
+    const detail = `image step: ${name} has ${actual} values, expected ${expected}`;
+    throw new EngineError('internal', detail, { detail });
+  }
+}
+
+export class ImageStepRunner {
+  constructor(private readonly session: ort.InferenceSession) {}
+
+  async run(input: ImageStepInput): Promise<ImageStepOutput> {
+    const { J, G, L, M } = input;
+    const N = J * G;
+    check('ids', input.ids.length, N * L);
+    check('attnMask', input.attnMask.length, N * L);
+    check('gatherPos', input.gatherPos.length, N * M);
+    check('branchW', input.branchW.length, J * G);
+    check('temperature', input.temperature.length, J);
+    check('noise', input.noise.length, J * M);
+    const feeds = {
+      ids: new ort.Tensor('int64', input.ids, [N, L]),
+      attn_mask: new ort.Tensor('int64', input.attnMask, [N, L]),
+      gather_pos: new ort.Tensor('int64', input.gatherPos, [N, M]),
+      branch_w: new ort.Tensor('float32', input.branchW, [J, G]),
+      temperature: new ort.Tensor('float32', input.temperature, [J]),
+      noise: new ort.Tensor('float32', input.noise, [J, M]),
+    };
+    const started = performance.now();
+    const out = await this.session.run(feeds);
+    const forwardMs = performance.now() - started;
+    const result: ImageStepOutput = {
+      codes: out.codes?.data as BigInt64Array,
+      probs: out.probs?.data as Float32Array,
+      best: out.best?.data as BigInt64Array,
+      forwardMs,
+    };
+    if (out.max_logit) result.maxLogit = out.max_logit.data as Float32Array;
+    if (out.logits) result.logits = out.logits.data as Float32Array;
+    return result;
+  }
+}

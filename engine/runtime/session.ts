@@ -1,0 +1,81 @@
+// Opens onnxruntime sessions on the device the operator chose. onnxruntime-node throws (rather than falling back)
+// when ['cuda', 'cpu'] is asked for and the CUDA provider library is missing, so 'auto' catches that and retries
+// on the CPU, keeping one line that says why.
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { type DeviceChoice, EngineError } from '../api.js';
+
+export type Provider = 'cuda' | 'cpu';
+
+export interface CreateSessionOptions {
+  device: DeviceChoice;
+  /** Merged into the session options (e.g. externalDataSessionOptions for weights outside the model). */
+  sessionOptions?: ort.InferenceSession.SessionOptions;
+  /** CPU threads for one operator; default: every core this process may use. */
+  intraOpThreads?: number;
+}
+
+export interface OpenedSession {
+  session: ort.InferenceSession;
+  provider: Provider;
+  /** Why the session is not on the device asked for (auto fell back to the CPU). */
+  note?: string;
+}
+
+function firstLine(error: unknown): string {
+  return String(error instanceof Error ? error.message : error).split('\n')[0] ?? '';
+}
+
+function optionsFor(provider: Provider, options: CreateSessionOptions): ort.InferenceSession.SessionOptions {
+  return {
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    intraOpNumThreads: options.intraOpThreads ?? os.availableParallelism(),
+    interOpNumThreads: 1,
+    // A missing CUDA library is expected under 'auto'; keep onnxruntime's own error log quiet about it.
+    logSeverityLevel: provider === 'cuda' ? 4 : 3,
+    ...options.sessionOptions,
+    executionProviders: provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
+  };
+}
+
+/**
+ * Why CUDA cannot work before even trying, or undefined: on Linux the provider is a library next to the binding
+ * (installed by onnxruntime-node's install script on a GPU host); asking for it when absent makes onnxruntime log
+ * a multi-line error of its own.
+ */
+function missingCudaLibrary(): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
+  const folder = path.join(path.dirname(entry), '..', 'bin', 'napi-v6', 'linux', process.arch);
+  const library = path.join(folder, 'libonnxruntime_providers_cuda.so');
+  return fs.existsSync(library) ? undefined : `${library} is not installed`;
+}
+
+/** Opens `model` (a path or the model's bytes) on the chosen device. */
+export async function createSession(
+  model: string | Uint8Array,
+  options: CreateSessionOptions,
+): Promise<OpenedSession> {
+  const open = (provider: Provider) =>
+    typeof model === 'string'
+      ? ort.InferenceSession.create(model, optionsFor(provider, options))
+      : ort.InferenceSession.create(model, optionsFor(provider, options));
+  if (options.device === 'cpu') return { session: await open('cpu'), provider: 'cpu' };
+  try {
+    const missing = missingCudaLibrary();
+    if (missing) throw new Error(missing);
+    return { session: await open('cuda'), provider: 'cuda' };
+  } catch (error) {
+    const reason = firstLine(error);
+    if (options.device === 'cuda') {
+      const detail = `the CUDA execution provider could not be used: ${reason}`;
+      throw new EngineError('device_unavailable', detail, { device: 'cuda', detail });
+    }
+    const session = await open('cpu');
+    return { session, provider: 'cpu', note: `CUDA unavailable, running on the CPU (${reason})` };
+  }
+}

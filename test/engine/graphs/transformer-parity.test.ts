@@ -1,0 +1,311 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { InferenceSession } from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EngineError } from '../../../engine/api.js';
+import {
+  buildImageStepGraph,
+  buildTextStepGraph,
+  type ContribOps,
+  type ImageStepGraphOptions,
+  type LinearForm,
+  type TransformerDims,
+} from '../../../engine/graphs/transformer.js';
+import { externalDataSessionOptions, type WeightRef } from '../../../engine/runtime/external-data.js';
+import { type ImageStepOutput, ImageStepRunner } from '../../../engine/runtime/image-step.js';
+import { createSession } from '../../../engine/runtime/session.js';
+import { sampleCells, softmaxAt } from '../../../engine/sampling/categorical.js';
+import { samplingNoise } from '../../../engine/sampling/rng.js';
+import { TINY_DIMS, writeRandomLlada } from '../../doubles/random-llada.js';
+import { readWeightRefs, type StoredDType } from '../../doubles/safetensors-double.js';
+import { NaiveLlada } from '../../reference/naive-transformer.js';
+
+const OFFSET = 200;
+const K = 64;
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'llada-parity-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+interface Model {
+  dir: string;
+  dims: TransformerDims;
+  weight: (name: string) => WeightRef;
+  naive: NaiveLlada;
+}
+
+function makeModel(name: string, dims: TransformerDims, dtype: StoredDType, seed: number): Model {
+  const dir = path.join(root, name);
+  const refs = readWeightRefs(writeRandomLlada(dir, dims, dtype, seed));
+  const weight = (n: string) => {
+    const ref = refs.get(n);
+    if (!ref) throw new Error(`no tensor ${n}`);
+    return ref;
+  };
+  return { dir, dims, weight, naive: new NaiveLlada(dims, weight) };
+}
+
+async function imageRunner(
+  model: Model,
+  extra: Partial<ImageStepGraphOptions> = {},
+): Promise<ImageStepRunner> {
+  const bytes = buildImageStepGraph({
+    dims: model.dims,
+    weight: model.weight,
+    folder: model.dir,
+    imageCodeOffset: OFFSET,
+    codebookSize: K,
+    logitsOutput: true,
+    ...extra,
+  });
+  const { session } = await createSession(bytes, {
+    device: 'cpu',
+    sessionOptions: externalDataSessionOptions(model.dir),
+  });
+  return new ImageStepRunner(session);
+}
+
+function randomIds(length: number, seed: number): number[] {
+  let s = seed;
+  return Array.from({ length }, () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return s % TINY_DIMS.vocabSize;
+  });
+}
+
+interface Branch {
+  ids: number[];
+  pos: number[];
+}
+
+/** Runs jobs × branches as one right-padded batch; padding gets arbitrary ids to prove the mask hides them. */
+function runBatch(
+  runner: ImageStepRunner,
+  jobs: Branch[][],
+  weights: number[][],
+  temperature: number[],
+  noise?: Float32Array,
+): Promise<ImageStepOutput> {
+  const J = jobs.length;
+  const G = jobs[0]!.length;
+  const L = Math.max(...jobs.flat().map((b) => b.ids.length));
+  const M = jobs[0]![0]!.pos.length;
+  const ids = new BigInt64Array(J * G * L).fill(7n);
+  const mask = new BigInt64Array(J * G * L);
+  const pos = new BigInt64Array(J * G * M);
+  jobs.flat().forEach((b, n) => {
+    b.ids.forEach((id, t) => {
+      ids[n * L + t] = BigInt(id);
+      mask[n * L + t] = 1n;
+    });
+    b.pos.forEach((p, i) => {
+      pos[n * M + i] = BigInt(p);
+    });
+  });
+  return runner.run({
+    ids,
+    attnMask: mask,
+    gatherPos: pos,
+    branchW: Float32Array.from(weights.flat()),
+    temperature: Float32Array.from(temperature),
+    noise: noise ?? new Float32Array(J * M).fill(0.5),
+    J,
+    G,
+    L,
+    M,
+  });
+}
+
+function relError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  return diff / scale;
+}
+
+const cond: Branch = { ids: randomIds(30, 1), pos: [3, 9, 10, 17, 22, 29] };
+const uncond: Branch = { ids: randomIds(19, 2), pos: [2, 5, 6, 11, 13, 18] };
+const third: Branch = { ids: randomIds(25, 3), pos: [0, 1, 4, 8, 20, 24] };
+
+describe('transformer graph vs the float64 reference (fp32 weights)', () => {
+  let model: Model;
+  let runner: ImageStepRunner;
+  beforeAll(async () => {
+    model = makeModel('fp32', TINY_DIMS, 'F32', 11);
+    runner = await imageRunner(model, { maxLogitOutput: true });
+  });
+
+  it('image-slice logits at the gathered cells and the max-logit of every position agree within 1e-4', async () => {
+    const out = await runBatch(runner, [[cond]], [[1]], [0]);
+    const hidden = model.naive.hidden(cond.ids);
+    const expected = model.naive.logits(hidden, cond.pos, OFFSET, K);
+    expect(relError(out.logits!, expected)).toBeLessThan(1e-4);
+    const all = model.naive.logits(
+      hidden,
+      cond.ids.map((_, t) => t),
+      OFFSET,
+      K,
+    );
+    const maxPerPos = cond.ids.map((_, t) => Math.max(...all.subarray(t * K, (t + 1) * K)));
+    expect(relError(out.maxLogit!, maxPerPos)).toBeLessThan(1e-4);
+  });
+
+  it('a right-padded batch of different lengths equals separate unpadded runs', async () => {
+    const batched = await runBatch(runner, [[cond], [uncond], [third]], [[1], [1], [1]], [0, 0, 0]);
+    for (const [j, b] of [cond, uncond, third].entries()) {
+      const alone = await runBatch(runner, [[b]], [[1]], [0]);
+      expect(relError(batched.logits!.subarray(j * 6 * K, (j + 1) * 6 * K), alone.logits!)).toBeLessThan(
+        1e-6,
+      );
+      expect(batched.codes[j * 6]).toBe(alone.codes[0]);
+    }
+    // Without the mask the padding would count: the same ids with the padding marked real give other logits.
+    const padIds = [...uncond.ids, ...new Array(cond.ids.length - uncond.ids.length).fill(7)];
+    const unmasked = await runBatch(runner, [[{ ids: padIds, pos: uncond.pos }]], [[1]], [0]);
+    expect(relError(unmasked.logits!, batched.logits!.subarray(6 * K, 12 * K))).toBeGreaterThan(1e-3);
+  });
+
+  it('combines CFG branches in the graph as (1+s)·c − s·u and I2I as (1+a+b)·c − a·t − b·i', async () => {
+    const [c, u, t] = await Promise.all(
+      [cond, uncond, third].map((b) => runBatch(runner, [[b]], [[1]], [0])),
+    );
+    const s = 4;
+    const cfg = await runBatch(runner, [[cond, uncond]], [[1 + s, -s]], [0]);
+    const manual = c!.logits!.map((v, i) => (1 + s) * v - s * u!.logits![i]!);
+    expect(relError(cfg.logits!, manual)).toBeLessThan(1e-5);
+    const [a, b] = [2.5, 4];
+    const i2i = await runBatch(runner, [[cond, uncond, third]], [[1 + a + b, -a, -b]], [0]);
+    const manual3 = c!.logits!.map((v, i) => v + a * (v - u!.logits![i]!) + b * (v - t!.logits![i]!));
+    expect(relError(i2i.logits!, manual3)).toBeLessThan(1e-5);
+  });
+
+  it('τ = 0 picks the reference argmax with softmax(logits)[code] as confidence; best is the argmax', async () => {
+    const out = await runBatch(runner, [[cond, uncond]], [[5, -4]], [0]);
+    const hc = model.naive.logits(model.naive.hidden(cond.ids), cond.pos, OFFSET, K);
+    const hu = model.naive.logits(model.naive.hidden(uncond.ids), uncond.pos, OFFSET, K);
+    const guided = Float32Array.from(hc, (v, i) => 5 * v - 4 * hu[i]!);
+    const reference = sampleCells(guided, K, 0, null, 1);
+    expect(Array.from(out.codes, Number)).toEqual(Array.from(reference.codes));
+    expect(Array.from(out.best, Number)).toEqual(Array.from(reference.codes));
+    for (let i = 0; i < 6; i++) expect(out.probs[i]).toBeCloseTo(reference.probs[i]!, 5);
+  });
+
+  it('τ > 0 picks the inverse-CDF code of the host reference for the given uniforms, per job temperature', async () => {
+    const M = 6;
+    const noise = new Float32Array(3 * M);
+    for (let step = 0; step < 4; step++) {
+      noise.set(samplingNoise(99, step, 3 * M, 1));
+      const taus = [1, 0.6, 2.5];
+      const out = await runBatch(runner, [[cond], [uncond], [third]], [[1], [1], [1]], taus, noise);
+      for (let j = 0; j < 3; j++) {
+        const logits = out.logits!.subarray(j * M * K, (j + 1) * M * K);
+        const ref = sampleCells(logits, K, taus[j]!, noise.subarray(j * M, (j + 1) * M), 1);
+        expect(Array.from(out.codes.subarray(j * M, (j + 1) * M), Number)).toEqual(Array.from(ref.codes));
+        for (let i = 0; i < M; i++) expect(out.probs[j * M + i]).toBeCloseTo(ref.probs[i]!, 5);
+      }
+      // Sampling differs from the argmax somewhere at τ = 2.5 for these uniforms: the noise is really used.
+      if (step === 0)
+        expect(Array.from(out.codes.subarray(2 * M))).not.toEqual(Array.from(out.best.subarray(2 * M)));
+    }
+  });
+
+  it.each<LinearForm>(['gemm', 'fused'])('the %s form of x·Wᵀ gives the same logits', async (form) => {
+    const other = await imageRunner(model, { linear: form });
+    const a = await runBatch(runner, [[cond, uncond]], [[5, -4]], [0]);
+    const b = await runBatch(other, [[cond, uncond]], [[5, -4]], [0]);
+    expect(relError(b.logits!, a.logits!)).toBeLessThan(1e-5);
+  });
+
+  it.each<[string, ContribOps]>([
+    ['SimplifiedLayerNormalization', { norm: true }],
+    ['RotaryEmbedding', { rope: true }],
+    ['MultiHeadAttention', { attention: true }],
+  ])('the fused %s keeps parity, padding mask included', async (_, contrib) => {
+    const fused = await imageRunner(model, { contrib });
+    const batched = await runBatch(fused, [[cond], [uncond]], [[1], [1]], [0, 0]);
+    const expected = model.naive.logits(model.naive.hidden(uncond.ids), uncond.pos, OFFSET, K);
+    expect(relError(batched.logits!.subarray(6 * K), expected)).toBeLessThan(1e-4);
+  });
+
+  it('the text step graph returns guided full-vocabulary logits at the block positions and their argmax', async () => {
+    const bytes = buildTextStepGraph({ dims: model.dims, weight: model.weight, folder: model.dir });
+    const { session } = await createSession(bytes, {
+      device: 'cpu',
+      sessionOptions: externalDataSessionOptions(model.dir),
+    });
+    const out = await runText(session, cond, [1]);
+    const V = TINY_DIMS.vocabSize;
+    const expected = model.naive.logits(model.naive.hidden(cond.ids), cond.pos, 0, V);
+    const logits = out.logits!.data as Float32Array;
+    expect(relError(logits, expected)).toBeLessThan(1e-4);
+    const best = out.best!.data as BigInt64Array;
+    const prob = out.best_prob!.data as Float32Array;
+    for (let i = 0; i < cond.pos.length; i++) {
+      const row = logits.subarray(i * V, (i + 1) * V);
+      const arg = row.indexOf(Math.max(...row));
+      expect(Number(best[i])).toBe(arg);
+      expect(prob[i]).toBeCloseTo(softmaxAt(row, 0, V, arg), 5);
+    }
+  });
+});
+
+async function runText(session: InferenceSession, b: Branch, weights: number[]) {
+  const { Tensor } = await import('onnxruntime-node');
+  const L = b.ids.length;
+  return session.run({
+    ids: new Tensor('int64', BigInt64Array.from(b.ids, BigInt), [1, L]),
+    attn_mask: new Tensor('int64', new BigInt64Array(L).fill(1n), [1, L]),
+    gather_pos: new Tensor('int64', BigInt64Array.from(b.pos, BigInt), [1, b.pos.length]),
+    branch_w: new Tensor('float32', Float32Array.from(weights), [1, weights.length]),
+  });
+}
+
+describe('other checkpoints', () => {
+  it('grouped K/V heads (n_kv_heads < n_heads) match the reference', async () => {
+    const model = makeModel('gqa', { ...TINY_DIMS, nKvHeads: 2, weightTying: true }, 'F32', 5);
+    const runner = await imageRunner(model);
+    const out = await runBatch(runner, [[cond]], [[1]], [0]);
+    const expected = model.naive.logits(model.naive.hidden(cond.ids), cond.pos, OFFSET, K);
+    expect(relError(out.logits!, expected)).toBeLessThan(1e-4);
+  });
+
+  it('bf16 weights are upcast exactly: same 1e-4 bound against the float64 reference on the same bf16 values', async () => {
+    const model = makeModel('bf16', TINY_DIMS, 'BF16', 11);
+    const runner = await imageRunner(model);
+    const out = await runBatch(runner, [[cond]], [[1]], [0]);
+    const expected = model.naive.logits(model.naive.hidden(cond.ids), cond.pos, OFFSET, K);
+    expect(relError(out.logits!, expected)).toBeLessThan(1e-4);
+  });
+
+  it('rejects a tensor whose shape disagrees with the config, naming file and tensor', () => {
+    const model = makeModel('bad', TINY_DIMS, 'F32', 3);
+    const build = () =>
+      buildImageStepGraph({
+        dims: { ...TINY_DIMS, mlpHidden: 128 },
+        weight: model.weight,
+        folder: model.dir,
+        imageCodeOffset: OFFSET,
+        codebookSize: K,
+      });
+    expect(build).toThrow(EngineError);
+    expect(build).toThrow(
+      /model\.safetensors: tensor "model\.transformer\.blocks\.0\.ff_proj\.weight" has shape \[160, 64\], expected \[128, 64\]/,
+    );
+  });
+
+  it('rejects dims it cannot build and an image slice outside the head', () => {
+    const model = makeModel('dims', TINY_DIMS, 'F32', 4);
+    const base = { weight: model.weight, folder: model.dir, imageCodeOffset: OFFSET, codebookSize: K };
+    expect(() => buildImageStepGraph({ ...base, dims: { ...TINY_DIMS, nKvHeads: 3 } })).toThrow(
+      /n_kv_heads 3/,
+    );
+    expect(() => buildImageStepGraph({ ...base, dims: { ...TINY_DIMS, nHeads: 5 } })).toThrow(
+      /multiple of n_heads 5/,
+    );
+    expect(() => buildImageStepGraph({ ...base, dims: TINY_DIMS, codebookSize: 200 })).toThrow(
+      /image codes \[200, 400\)/,
+    );
+  });
+});
