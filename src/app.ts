@@ -57,7 +57,12 @@ export async function startApp(context: AppContext, factories: AdapterFactories)
   const { log } = context;
   const plan = planAdapters(context.config);
   log.info(
-    { adapters: plan.map((p) => p.name), device: context.config.device, dataDir: context.config.dataDir },
+    {
+      adapters: plan.map((p) => p.name),
+      device: context.config.device,
+      modelDir: context.config.modelDir ?? null,
+      dataDir: context.config.dataDir,
+    },
     `dimoo-bot starting: ${plan.map((p) => `${p.name} (${p.reason})`).join(', ')}`,
   );
 

@@ -61,7 +61,6 @@ function importsOf(file: string): Import[] {
 const inRoom = (target: string, room: string) => target === room || target.startsWith(`${room}/`);
 const ENGINE_PUBLIC = new Set(['engine/index.ts', 'engine/api.ts']);
 const JOBS_PUBLIC = new Set(['src/jobs/index.ts']);
-const CHAT_PACKAGES = ['discord.js', '@discordjs/rest', '@discordjs/ws', 'grammy', '@grammyjs/auto-retry'];
 /** The composition root: the only product files that wire adapters and commands together. */
 const COMPOSITION_ROOT = new Set(['src/main.ts', 'src/app-services.ts']);
 
@@ -101,12 +100,8 @@ describe('the import scanner', () => {
 });
 
 describe('architecture import rules', () => {
-  it('engine imports only engine/ and packages, never chat platforms', () => {
-    expect(
-      violations('engine', (i) =>
-        i.relative ? !inRoom(i.target, 'engine') : CHAT_PACKAGES.includes(i.target),
-      ),
-    ).toEqual([]);
+  it('engine imports only engine/ and packages', () => {
+    expect(violations('engine', (i) => i.relative && !inRoom(i.target, 'engine'))).toEqual([]);
   });
 
   it('src reaches the engine only through its public entry; only the composition root wires adapters and commands', () => {
@@ -121,14 +116,10 @@ describe('architecture import rules', () => {
     ).toEqual([]);
   });
 
-  it('jobs know no chat platform', () => {
-    expect(violations('src/jobs', (i) => !i.relative && CHAT_PACKAGES.includes(i.target))).toEqual([]);
-  });
-
-  it('commands reach the engine and jobs only through their public entries and know no adapter or platform', () => {
+  it('commands reach the engine and jobs only through their public entries and know no adapter', () => {
     expect(
       violations('commands', (i) => {
-        if (!i.relative) return CHAT_PACKAGES.includes(i.target);
+        if (!i.relative) return false;
         if (inRoom(i.target, 'engine')) return !ENGINE_PUBLIC.has(i.target);
         if (inRoom(i.target, 'src/jobs')) return !JOBS_PUBLIC.has(i.target);
         return inRoom(i.target, 'adapters') || inRoom(i.target, 'src/cli') || COMPOSITION_ROOT.has(i.target);
@@ -150,6 +141,24 @@ describe('architecture import rules', () => {
         return false;
       }),
     ).toEqual([]);
+  });
+
+  it('each runtime SDK is imported only in the room that owns it (no chat platform in engine, jobs or commands)', () => {
+    const owners: Array<[RegExp, string]> = [
+      [/^onnxruntime-(node|common)$/, 'engine'],
+      [/^(discord\.js|@discordjs\/.+)$/, 'adapters/discord'],
+      [/^(grammy|@grammyjs\/.+)$/, 'adapters/telegram'],
+    ];
+    for (const room of ['engine', 'src', 'commands', 'adapters']) {
+      expect(
+        violations(room, (i) => {
+          if (i.relative) return false;
+          const owner = owners.find(([pattern]) => pattern.test(i.target))?.[1];
+          return owner !== undefined && !inRoom(i.file, owner);
+        }),
+        room,
+      ).toEqual([]);
+    }
   });
 
   it('product code never imports tests, test doubles or benchmarks', () => {

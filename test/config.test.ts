@@ -200,3 +200,11 @@ describe('.env.example', () => {
     expect(loadConfig(example)).toEqual(loadConfig({}));
   });
 });
+
+describe('README configuration table', () => {
+  it('has one row per schema variable', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const rows = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]*)` +\|/gm)].map((m) => m[1]);
+    expect(rows.sort()).toEqual(Object.keys(envSchema.shape).sort());
+  });
+});
