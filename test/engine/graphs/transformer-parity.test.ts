@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { InferenceSession } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../../engine/api.js';
 import {
@@ -15,6 +14,7 @@ import {
 import { externalDataSessionOptions, type WeightRef } from '../../../engine/runtime/external-data.js';
 import { type ImageStepOutput, ImageStepRunner } from '../../../engine/runtime/image-step.js';
 import { createSession } from '../../../engine/runtime/session.js';
+import { TextStepRunner } from '../../../engine/runtime/text-step.js';
 import { sampleCells, softmaxAt } from '../../../engine/sampling/categorical.js';
 import { samplingNoise } from '../../../engine/sampling/rng.js';
 import { TINY_DIMS, writeRandomLlada } from '../../doubles/random-llada.js';
@@ -235,32 +235,67 @@ describe('transformer graph vs the float64 reference (fp32 weights)', () => {
       device: 'cpu',
       sessionOptions: externalDataSessionOptions(model.dir),
     });
-    const out = await runText(session, cond, [1]);
+    const text = new TextStepRunner(session);
     const V = TINY_DIMS.vocabSize;
-    const expected = model.naive.logits(model.naive.hidden(cond.ids), cond.pos, 0, V);
-    const logits = out.logits!.data as Float32Array;
-    expect(relError(logits, expected)).toBeLessThan(1e-4);
-    const best = out.best!.data as BigInt64Array;
-    const prob = out.best_prob!.data as Float32Array;
-    for (let i = 0; i < cond.pos.length; i++) {
-      const row = logits.subarray(i * V, (i + 1) * V);
+    const L = cond.ids.length;
+    const B = cond.pos.length;
+    const ids = new BigInt64Array(2 * L).fill(7n);
+    const mask = new BigInt64Array(2 * L);
+    [cond, uncond].forEach((b, n) => {
+      b.ids.forEach((id, t) => {
+        ids[n * L + t] = BigInt(id);
+        mask[n * L + t] = 1n;
+      });
+    });
+    const pos = BigInt64Array.from([...cond.pos, ...uncond.pos], BigInt);
+    const out = await text.run({
+      ids,
+      attnMask: mask,
+      gatherPos: pos,
+      branchW: Float32Array.of(3, -2),
+      J: 1,
+      G: 2,
+      L,
+      B,
+    });
+    const c = model.naive.logits(model.naive.hidden(cond.ids), cond.pos, 0, V);
+    const u = model.naive.logits(model.naive.hidden(uncond.ids), uncond.pos, 0, V);
+    expect(
+      relError(
+        out.logits,
+        c.map((v, i) => 3 * v - 2 * u[i]!),
+      ),
+    ).toBeLessThan(1e-4);
+    for (let i = 0; i < B; i++) {
+      const row = out.logits.subarray(i * V, (i + 1) * V);
       const arg = row.indexOf(Math.max(...row));
-      expect(Number(best[i])).toBe(arg);
-      expect(prob[i]).toBeCloseTo(softmaxAt(row, 0, V, arg), 5);
+      expect(Number(out.best[i])).toBe(arg);
+      expect(out.bestProb[i]).toBeCloseTo(softmaxAt(row, 0, V, arg), 5);
     }
   });
-});
 
-async function runText(session: InferenceSession, b: Branch, weights: number[]) {
-  const { Tensor } = await import('onnxruntime-node');
-  const L = b.ids.length;
-  return session.run({
-    ids: new Tensor('int64', BigInt64Array.from(b.ids, BigInt), [1, L]),
-    attn_mask: new Tensor('int64', new BigInt64Array(L).fill(1n), [1, L]),
-    gather_pos: new Tensor('int64', BigInt64Array.from(b.pos, BigInt), [1, b.pos.length]),
-    branch_w: new Tensor('float32', Float32Array.from(weights), [1, weights.length]),
+  it('the runner refuses inputs of the wrong size or positions outside the sequence', async () => {
+    const base = {
+      ids: new BigInt64Array(10),
+      attnMask: new BigInt64Array(10).fill(1n),
+      gatherPos: BigInt64Array.of(0n, 9n),
+      branchW: Float32Array.of(1),
+      temperature: Float32Array.of(0),
+      noise: Float32Array.of(0.5, 0.5),
+      J: 1,
+      G: 1,
+      L: 10,
+      M: 2,
+    };
+    await expect(runner.run({ ...base, noise: Float32Array.of(0.5) })).rejects.toThrow(
+      /noise has 1 values, expected 2/,
+    );
+    await expect(runner.run({ ...base, gatherPos: BigInt64Array.of(0n, 10n) })).rejects.toThrow(
+      /gatherPos holds 10/,
+    );
+    await expect(runner.run(base)).resolves.toMatchObject({ codes: expect.any(BigInt64Array) });
   });
-}
+});
 
 describe('other checkpoints', () => {
   it('grouped K/V heads (n_kv_heads < n_heads) match the reference', async () => {
