@@ -190,7 +190,8 @@ class LladaGraph {
       });
     }
     const variance = g.op('ReduceMean', [g.op('Mul', [x, x]), g.ints([-1])], { keepdims: 1 });
-    const norm = g.op('Div', [x, g.op('Sqrt', [g.op('Add', [variance, g.scalar(this.d.rmsNormEps)])])]);
+    const inv = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [variance, g.scalar(this.d.rmsNormEps)])])]);
+    const norm = g.op('Mul', [x, inv]);
     return g.op('Mul', [norm, w]);
   }
 
@@ -201,9 +202,9 @@ class LladaGraph {
   ropeTables(length: string): RopeTables {
     const { g } = this;
     const hs = this.headSize;
-    const invFreq = Array.from({ length: hs / 2 }, (_, i) =>
-      Math.fround(1 / this.d.ropeTheta ** ((2 * i) / hs)),
-    );
+    // float32 at every step, as torch computes 1 / θ^(arange(0, hs, 2).float() / hs).
+    const f = Math.fround;
+    const invFreq = Array.from({ length: hs / 2 }, (_, i) => f(1 / f(this.d.ropeTheta ** f((2 * i) / hs))));
     const pos = g.op('Unsqueeze', [
       g.op('Range', [g.scalar(0), g.op('Cast', [length], { to: 1 }), g.scalar(1)]),
       g.ints([1]),
