@@ -6,11 +6,13 @@ export type Locale = (typeof SUPPORTED_LOCALES)[number];
 export const FALLBACK_LOCALE: Locale = 'en';
 
 export type Params = Record<string, string | number>;
-type Catalog = Record<string, string>;
+export type Catalog = Record<string, string>;
+export type Translate = (locale: Locale, key: string, params?: Params) => string;
 
 const localeDir = fileURLToPath(new URL('../locales/', import.meta.url));
 
-function loadCatalog(locale: Locale): Catalog {
+/** The parsed `locales/<locale>.json` file. */
+export function loadCatalog(locale: Locale): Catalog {
   return JSON.parse(readFileSync(`${localeDir}${locale}.json`, 'utf8')) as Catalog;
 }
 
@@ -22,15 +24,23 @@ export function catalog(locale: Locale): Readonly<Catalog> {
 
 /**
  * Maps a platform's language tag (Discord `zh-CN`, Telegram `zh-hans`, a browser's `zh-TW,zh;q=0.9`) to a
- * supported locale, or undefined when there is none.
+ * supported locale, or undefined when there is none. Lists are tried in order of their q weights. Every Chinese
+ * variant maps to zh-CN, the one Chinese catalog, since it serves traditional-script readers better than English.
  */
 export function matchLocale(tag: string | undefined | null): Locale | undefined {
   if (!tag) return undefined;
-  for (const part of tag.split(',')) {
-    const lang = part.split(';')[0]?.trim().toLowerCase() ?? '';
-    if (lang === '') continue;
-    if (lang.startsWith('zh')) return 'zh-CN';
-    if (lang.startsWith('en')) return 'en';
+  const ranked = tag
+    .split(',')
+    .map((part, index) => {
+      const [lang = '', ...options] = part.split(';').map((s) => s.trim());
+      const q = options.find((o) => o.startsWith('q='));
+      return { lang: lang.toLowerCase(), weight: q === undefined ? 1 : Number(q.slice(2)) || 0, index };
+    })
+    .filter((r) => r.lang !== '' && r.weight > 0)
+    .sort((a, b) => b.weight - a.weight || a.index - b.index);
+  for (const { lang } of ranked) {
+    if (lang === 'zh' || lang.startsWith('zh-')) return 'zh-CN';
+    if (lang === 'en' || lang.startsWith('en-')) return 'en';
   }
   return undefined;
 }
@@ -40,25 +50,31 @@ export function placeholders(message: string): string[] {
   return [...message.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string).sort();
 }
 
-function lookup(locale: Locale, key: string): string | undefined {
-  return catalogs[locale][key] ?? catalogs[FALLBACK_LOCALE][key];
+/**
+ * A lookup over the given catalogs. With a numeric `count` param the plural variant `key_zero|_one|_other`
+ * is chosen by the locale's plural rules (`_zero` first when it exists); missing keys fall back to English,
+ * then to the key itself, so a gap shows up as a readable key and never as a crash.
+ */
+export function createTranslate(source: Readonly<Record<Locale, Readonly<Catalog>>>): Translate {
+  const lookup = (locale: Locale, key: string) => source[locale][key] ?? source[FALLBACK_LOCALE][key];
+  return (locale, key, params = {}) => {
+    let message: string | undefined;
+    if (typeof params.count === 'number') {
+      const category = new Intl.PluralRules(locale).select(params.count);
+      message =
+        (params.count === 0 ? lookup(locale, `${key}_zero`) : undefined) ??
+        lookup(locale, `${key}_${category}`) ??
+        lookup(locale, `${key}_other`);
+    }
+    message ??= lookup(locale, key) ?? key;
+    return message.replace(/\{(\w+)\}/g, (whole, name: string) =>
+      params[name] === undefined ? whole : String(params[name]),
+    );
+  };
 }
 
-/**
- * The one lookup every adapter uses. With a numeric `count` param the plural variant `key_zero|_one|_other`
- * is chosen by the locale's plural rules; missing keys fall back to English, then to the key itself.
- */
-export function t(locale: Locale, key: string, params: Params = {}): string {
-  let message: string | undefined;
-  if (typeof params.count === 'number') {
-    const category = params.count === 0 ? 'zero' : new Intl.PluralRules(locale).select(params.count);
-    message = lookup(locale, `${key}_${category}`) ?? lookup(locale, `${key}_other`);
-  }
-  message ??= lookup(locale, key) ?? key;
-  return message.replace(/\{(\w+)\}/g, (whole, name: string) =>
-    params[name] === undefined ? whole : String(params[name]),
-  );
-}
+/** The one lookup every adapter uses, over the catalogs in `locales/`. */
+export const t: Translate = createTranslate(catalogs);
 
 /** A translator bound to one locale, for code that renders a whole reply. */
 export function translator(locale: Locale): (key: string, params?: Params) => string {

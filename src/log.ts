@@ -6,7 +6,8 @@ export type { Logger } from 'pino';
 const REDACTED = '[redacted]';
 
 /** Field names whose values are secrets wherever they appear in a log object. */
-const SECRET_KEYS = /^(token|.*_token|authorization|password|secret|.*_secret|access_token|botToken)$/i;
+const SECRET_KEYS = /(token|secret|password|passwd|authorization|api_?key|cookie)$/i;
+const MAX_DEPTH = 10;
 
 export interface LoggerOptions {
   level?: string;
@@ -22,18 +23,43 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const scrubText = (text: string) => secrets.reduce((t, s) => t.split(s).join(REDACTED), text);
   const scrub = (value: unknown, depth = 0): unknown => {
     if (typeof value === 'string') return scrubText(value);
-    if (depth > 6 || value === null || typeof value !== 'object') return value;
-    if (value instanceof Error) {
-      return {
-        type: value.name,
-        message: scrubText(value.message),
-        stack: value.stack && scrubText(value.stack),
-      };
-    }
+    if (value === null || typeof value !== 'object') return value;
+    // Deeper than any log object we write: refuse rather than pass unscrubbed (and cycles end here).
+    if (depth > MAX_DEPTH) return '[too deep]';
+    if (value instanceof Error) return scrubError(value, depth);
     if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEYS.test(k) ? REDACTED : scrub(v, depth + 1);
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = SECRET_KEYS.test(k) && typeof v === 'string' ? REDACTED : scrub(v, depth + 1);
+    }
     return out;
+  };
+  // A copy with the same prototype, so pino still sees an Error (msg, type, cause chain) but only scrubbed text.
+  const scrubError = (error: Error, depth: number): Error => {
+    const copy = Object.create(Object.getPrototypeOf(error) as object) as Error;
+    for (const [k, v] of Object.entries(error)) {
+      (copy as unknown as Record<string, unknown>)[k] =
+        SECRET_KEYS.test(k) && typeof v === 'string' ? REDACTED : scrub(v, depth + 1);
+    }
+    Object.defineProperties(copy, {
+      name: { value: error.name, enumerable: false, writable: true, configurable: true },
+      message: { value: scrubText(error.message), enumerable: false, writable: true, configurable: true },
+      stack: {
+        value: error.stack && scrubText(error.stack),
+        enumerable: false,
+        writable: true,
+        configurable: true,
+      },
+    });
+    if (error.cause !== undefined) {
+      Object.defineProperty(copy, 'cause', {
+        value: scrub(error.cause, depth + 1),
+        enumerable: false,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return copy;
   };
 
   const usePretty =
@@ -45,7 +71,17 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     {
       level: options.level ?? 'info',
       base: undefined,
-      formatters: { log: (obj) => scrub(obj) as Record<string, unknown> },
+      formatters: {
+        log: (obj) => scrub(obj) as Record<string, unknown>,
+      },
+      // pino serializes a child's bindings once, into a JSON fragment, and skips formatters for them: scrub that.
+      onChild(child) {
+        const holder = child as unknown as Record<symbol, string | undefined>;
+        const fragment = holder[pino.symbols.chindingsSym];
+        if (!fragment) return;
+        const clean = JSON.stringify(scrub(JSON.parse(`{${fragment.slice(1)}}`)));
+        holder[pino.symbols.chindingsSym] = clean === '{}' ? '' : `,${clean.slice(1, -1)}`;
+      },
       hooks: {
         logMethod(args, method) {
           // Message strings and printf arguments are scrubbed too, not only structured fields.

@@ -1,41 +1,39 @@
-import { startApp } from './app.js';
-import { ConfigError, loadConfig } from './config/index.js';
+// `npm start`: validate the configuration, start what it asks for, stop cleanly on SIGINT/SIGTERM.
+import { startApp, stopOnSignal } from './app.js';
+import { builtAdapters } from './app-services.js';
+import { type Config, ConfigError, loadConfig, secretsOf } from './config/index.js';
 import { createLogger } from './log.js';
 
 async function main(): Promise<number> {
-  let config: ReturnType<typeof loadConfig>;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
+      // The message lists every bad variable and never a secret's value; a stack trace would only hide it.
       process.stderr.write(`${error.message}\n`);
       return 1;
     }
     throw error;
   }
-  const log = createLogger({
-    level: config.logLevel,
-    secrets: [
-      config.discord.token,
-      config.telegram.token,
-      config.telegram.webhookSecret,
-      config.web.accessToken,
-    ],
-  });
-  const app = await startApp(config, log);
-  if (app.services.length === 0) {
-    log.info('No service could be started yet; configuration is valid. Exiting.');
+
+  const log = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  try {
+    const app = await startApp({ config, log }, builtAdapters);
+    if (app.running.length === 0) {
+      log.info(
+        { notBuilt: app.notBuilt },
+        'configuration is valid; none of the requested adapters exists in this build yet, so there is nothing to run',
+      );
+      await app.stop();
+      return 0;
+    }
+    await stopOnSignal(app, log);
     return 0;
+  } catch (error) {
+    log.fatal({ err: error }, 'dimoo-bot could not start');
+    return 1;
   }
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
-      log.info({ signal }, 'shutting down');
-      void app.stop().then(resolve);
-    };
-    process.once('SIGINT', shutdown);
-    process.once('SIGTERM', shutdown);
-  });
-  return 0;
 }
 
 process.exitCode = await main();

@@ -1,79 +1,172 @@
-// Enforces ARCHITECTURE.md's import rules by reading every source file's import specifiers.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// Enforces ARCHITECTURE.md's import rules by reading every product source file's import specifiers.
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const ROOT = resolve('.');
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 function sourceFiles(dir: string): string[] {
-  let entries: string[];
+  let entries: import('node:fs').Dirent[];
   try {
-    entries = readdirSync(dir);
+    entries = readdirSync(join(ROOT, dir), { withFileTypes: true });
   } catch {
-    return [];
+    return []; // a room that does not exist yet has nothing to break
   }
-  return entries.flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return sourceFiles(path);
-    return /\.(ts|js)$/.test(name) ? [path] : [];
+  return entries.flatMap((entry) => {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) return sourceFiles(path);
+    return /\.(ts|js|mjs)$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [path] : [];
   });
 }
 
-/** Relative imports of a file, resolved to repository paths like `engine/index.ts`. */
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map(
-    (m) => m[1] as string,
-  );
-  return specifiers
-    .filter((s) => s.startsWith('.'))
-    .map((s) => relative(ROOT, resolve(dirname(file), s)).replace(/\.js$/, '.ts'));
+/**
+ * Every import/export/dynamic-import specifier of a source text. Comments are dropped first: block comments that
+ * open a line, and `//` comments after whitespace (so `https://` inside a string stays).
+ */
+function specifiersOf(source: string): string[] {
+  const code = source.replace(/^\s*\/\*[\s\S]*?\*\//gm, '').replace(/(^|\s)\/\/.*$/gm, '$1');
+  const patterns = [
+    /\b(?:import|export)\s+(?:type\s+)?[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
+  return patterns.flatMap((p) => [...code.matchAll(p)].map((m) => m[1] as string));
 }
 
-function violations(room: string, allowed: (target: string) => boolean): string[] {
-  return sourceFiles(join(ROOT, room)).flatMap((file) =>
-    importsOf(file)
-      .filter((target) => !allowed(target))
-      .map((target) => `${relative(ROOT, file)} → ${target}`),
-  );
+interface Import {
+  file: string;
+  /** Repository path (`engine/index.ts`) for relative imports, else the package name (`discord.js`, `node:fs`). */
+  target: string;
+  relative: boolean;
 }
 
-const ENGINE_PUBLIC = new Set(['engine/index.ts', 'engine/api.ts']);
+function importsOf(file: string): Import[] {
+  return specifiersOf(readFileSync(join(ROOT, file), 'utf8')).map((s) => {
+    if (!s.startsWith('.')) {
+      const parts = s.split('/');
+      return {
+        file,
+        target: s.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string),
+        relative: false,
+      };
+    }
+    const path = relative(ROOT, resolve(ROOT, dirname(file), s))
+      .split('\\')
+      .join('/');
+    return { file, target: path.replace(/\.js$/, '.ts'), relative: true };
+  });
+}
+
 const inRoom = (target: string, room: string) => target === room || target.startsWith(`${room}/`);
+const ENGINE_PUBLIC = new Set(['engine/index.ts', 'engine/api.ts']);
+const JOBS_PUBLIC = new Set(['src/jobs/index.ts']);
+/** The composition root: the only product files that wire adapters and commands together. */
+const COMPOSITION_ROOT = new Set(['src/main.ts', 'src/app-services.ts']);
+
+/** `file → target` for each import in a room that the rule refuses. */
+function violations(room: string, refuses: (i: Import) => boolean): string[] {
+  return sourceFiles(room)
+    .flatMap(importsOf)
+    .filter(refuses)
+    .map((i) => `${i.file} → ${i.target}`);
+}
+
+describe('the import scanner', () => {
+  it('finds static, re-export, side-effect, type-only and dynamic imports, not commented ones', () => {
+    const source = [
+      "import { a } from './a.js';",
+      "import type { B } from '../b.js';",
+      "export * from './c.js';",
+      "export { d } from './d.js';",
+      "import './e.js';",
+      "const f = await import('./f.js');",
+      "import {\n  g,\n  h,\n} from 'discord.js';",
+      "// import { x } from './commented.js';",
+      "/* import y from './block.js'; */",
+      "const glob = '**/*.ts';",
+      "import { w } from './after-glob.js';",
+      "const url = 'https://example.org'; // import z from './trailing.js'",
+    ].join('\n');
+    expect(specifiersOf(source).sort()).toEqual(
+      ['./a.js', '../b.js', './c.js', './d.js', './e.js', './f.js', 'discord.js', './after-glob.js'].sort(),
+    );
+  });
+
+  it('sees the product source files', () => {
+    expect(sourceFiles('engine')).toContain('engine/index.ts');
+    expect(sourceFiles('src')).toContain('src/main.ts');
+  });
+});
 
 describe('architecture import rules', () => {
-  it('engine knows nothing of jobs, commands or chat platforms', () => {
-    expect(violations('engine', (t) => inRoom(t, 'engine'))).toEqual([]);
+  it('engine imports only engine/ and packages', () => {
+    expect(violations('engine', (i) => i.relative && !inRoom(i.target, 'engine'))).toEqual([]);
   });
 
-  it('jobs (src) reach the engine only through its public entry and never import commands or adapters', () => {
+  it('src reaches the engine only through its public entry; only the composition root wires adapters and commands', () => {
     expect(
-      violations('src', (t) => {
-        if (inRoom(t, 'engine')) return ENGINE_PUBLIC.has(t) || t.startsWith('engine/testing/');
-        // The composition root (src/main.ts, src/app-services.ts) is the one place that wires adapters in.
-        return !inRoom(t, 'commands') && !inRoom(t, 'adapters');
-      }).filter((v) => !/^src\/(main|app-services)\.ts →/.test(v)),
+      violations('src', (i) => {
+        if (!i.relative) return false;
+        if (inRoom(i.target, 'engine')) return !ENGINE_PUBLIC.has(i.target);
+        return (
+          !COMPOSITION_ROOT.has(i.file) && (inRoom(i.target, 'commands') || inRoom(i.target, 'adapters'))
+        );
+      }),
     ).toEqual([]);
   });
 
-  it('commands reach the engine only through its public entry and know no adapter', () => {
+  it('commands reach the engine and jobs only through their public entries and know no adapter', () => {
     expect(
-      violations('commands', (t) => !inRoom(t, 'adapters') && (!inRoom(t, 'engine') || ENGINE_PUBLIC.has(t))),
+      violations('commands', (i) => {
+        if (!i.relative) return false;
+        if (inRoom(i.target, 'engine')) return !ENGINE_PUBLIC.has(i.target);
+        if (inRoom(i.target, 'src/jobs')) return !JOBS_PUBLIC.has(i.target);
+        return inRoom(i.target, 'adapters') || inRoom(i.target, 'src/cli') || COMPOSITION_ROOT.has(i.target);
+      }),
     ).toEqual([]);
   });
 
-  it('adapters never reach into engine internals', () => {
+  it('adapters never reach into engine or jobs internals, nor into another adapter', () => {
     expect(
-      violations(
-        'adapters',
-        (t) => !inRoom(t, 'engine') || ENGINE_PUBLIC.has(t) || t.startsWith('engine/testing/'),
-      ),
+      violations('adapters', (i) => {
+        if (!i.relative) return false;
+        if (inRoom(i.target, 'engine')) return !ENGINE_PUBLIC.has(i.target);
+        if (inRoom(i.target, 'src/jobs')) return !JOBS_PUBLIC.has(i.target);
+        if (inRoom(i.target, 'adapters')) {
+          // adapters/<name>/… may use its own folder and adapters/shared, not a sibling platform's code.
+          const own = i.file.split('/').slice(0, 2).join('/');
+          return !inRoom(i.target, own) && !inRoom(i.target, 'adapters/shared');
+        }
+        return false;
+      }),
     ).toEqual([]);
   });
 
-  it('product code never imports test doubles', () => {
+  it('each runtime SDK is imported only in the room that owns it (no chat platform in engine, jobs or commands)', () => {
+    const owners: Array<[RegExp, string]> = [
+      [/^onnxruntime-(node|common)$/, 'engine'],
+      [/^(discord\.js|@discordjs\/.+)$/, 'adapters/discord'],
+      [/^(grammy|@grammyjs\/.+)$/, 'adapters/telegram'],
+    ];
     for (const room of ['engine', 'src', 'commands', 'adapters']) {
-      expect(violations(room, (t) => !inRoom(t, 'test'))).toEqual([]);
+      expect(
+        violations(room, (i) => {
+          if (i.relative) return false;
+          const owner = owners.find(([pattern]) => pattern.test(i.target))?.[1];
+          return owner !== undefined && !inRoom(i.file, owner);
+        }),
+        room,
+      ).toEqual([]);
+    }
+  });
+
+  it('product code never imports tests, test doubles or benchmarks', () => {
+    for (const room of ['engine', 'src', 'commands', 'adapters']) {
+      expect(
+        violations(room, (i) => i.relative && (inRoom(i.target, 'test') || inRoom(i.target, 'bench'))),
+        room,
+      ).toEqual([]);
     }
   });
 });

@@ -1,63 +1,90 @@
-import { spawnSync } from 'node:child_process';
-import { Writable } from 'node:stream';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import type { CliIo } from '../src/cli/command.js';
 import { commands } from '../src/cli/commands.js';
 import { main } from '../src/cli/main.js';
 
-function io() {
-  let out = '';
-  let err = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _e, done) {
-        append(String(chunk));
-        done();
-      },
-    });
+const root = fileURLToPath(new URL('..', import.meta.url));
+const run = promisify(execFile);
+
+/** In-memory stdout/stderr for main(). */
+function captureIo(): CliIo & { out: () => string; err: () => string } {
+  const chunks = { out: [] as string[], err: [] as string[] };
+  const stream = (into: string[]) =>
+    ({ write: (chunk: string) => into.push(String(chunk)) > 0 }) as unknown as NodeJS.WritableStream;
   return {
-    io: { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)) },
-    out: () => out,
-    err: () => err,
+    stdout: stream(chunks.out),
+    stderr: stream(chunks.err),
+    out: () => chunks.out.join(''),
+    err: () => chunks.err.join(''),
   };
 }
 
+/** The command names listed under "Commands:" in a usage text. */
+function listedCommands(usage: string): string[] {
+  const section = usage.split('Commands:\n')[1]?.split('\n\n')[0] ?? '';
+  return section
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/)[0] ?? '')
+    .filter(Boolean);
+}
+
 describe('dimoo CLI', () => {
-  it('--help lists exactly the registered commands', async () => {
-    const c = io();
-    expect(await main(['--help'], c.io)).toBe(0);
-    const listed = c
-      .out()
-      .split('\n')
-      .filter((l) => /^ {2}\S/.test(l))
-      .map((l) => l.trim().split(/\s+/)[0]);
-    expect(listed).toEqual(commands.map((cmd) => cmd.name));
+  it('--help lists exactly the registered commands, with their summaries', async () => {
+    const io = captureIo();
+    expect(await main(['--help'], io)).toBe(0);
+    expect(listedCommands(io.out())).toEqual(commands.map((c) => c.name));
+    for (const c of commands) expect(io.out()).toContain(c.summary);
+    expect(io.err()).toBe('');
   });
 
-  it('refuses an unknown command with exit code 2', async () => {
-    const c = io();
-    expect(await main(['paint-the-moon'], c.io)).toBe(2);
-    expect(c.err()).toContain('Unknown command "paint-the-moon"');
+  it('no command prints the usage and exits 2', async () => {
+    const io = captureIo();
+    expect(await main([], io)).toBe(2);
+    expect(io.out()).toMatch(/^Usage: dimoo <command>/);
   });
 
-  it('runs through the bin entry', () => {
-    const run = spawnSync(process.execPath, ['bin/dimoo.js', '--help'], { encoding: 'utf8' });
-    expect(run.status).toBe(0);
-    expect(run.stdout).toContain('Usage: dimoo <command>');
+  it('an unknown command is named on stderr with the usage, exit 2', async () => {
+    const io = captureIo();
+    expect(await main(['paint-the-moon'], io)).toBe(2);
+    expect(io.err()).toMatch(/Unknown command "paint-the-moon"/);
+    expect(listedCommands(io.err())).toEqual(commands.map((c) => c.name));
+    expect(io.out()).toBe('');
   });
-});
 
-describe('npm start with an invalid configuration', () => {
-  it('prints one message naming each bad variable, without secrets, and exits 1', () => {
-    const secret = 'secretvalue123456';
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      encoding: 'utf8',
-      env: { ...process.env, DEVICE: 'tpu', WEB_PORT: 'abc', DISCORD_TOKEN: secret, TELEGRAM_TOKEN: secret },
+  it('<command> --help prints that command usage', async () => {
+    const io = captureIo();
+    expect(await main(['config', '--help'], io)).toBe(0);
+    expect(io.out()).toMatch(/^Usage: dimoo config/);
+  });
+
+  it('the installed bin runs through tsx and prints usage', async () => {
+    const { stdout } = await run(process.execPath, ['bin/dimoo.js', '--help'], { cwd: root });
+    expect(listedCommands(stdout)).toEqual(commands.map((c) => c.name));
+  });
+
+  it('dimoo config refuses an invalid environment with exit 1 and hides secrets', async () => {
+    const error = await run(process.execPath, ['bin/dimoo.js', 'config'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, DEVICE: 'tpu', TELEGRAM_TOKEN: 'broken-secret-value-42' },
+    }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    expect(error).toMatchObject({ code: 1, stdout: '' });
+    expect((error as { stderr: string }).stderr).toMatch(/DEVICE: must be one of auto, cuda, cpu/);
+    expect((error as { stderr: string }).stderr).toMatch(/TELEGRAM_TOKEN/);
+    expect((error as { stderr: string }).stderr).not.toContain('broken-secret-value-42');
+  });
+
+  it('dimoo config prints a valid configuration with secrets as [set]', async () => {
+    const token = '123456789:AAExampleExampleExampleExample_-xyz';
+    const { stdout } = await run(process.execPath, ['bin/dimoo.js', 'config'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, TELEGRAM_TOKEN: token, DEVICE: 'cpu' },
     });
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain('DEVICE');
-    expect(run.stderr).toContain('WEB_PORT');
-    expect(run.stderr).toContain('TELEGRAM_TOKEN');
-    expect(run.stderr + run.stdout).not.toContain(secret);
-    expect(run.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    const shown = JSON.parse(stdout) as { device: string; telegram: { token: string } };
+    expect(shown.device).toBe('cpu');
+    expect(shown.telegram.token).toBe('[set]');
+    expect(stdout).not.toContain(token);
   });
 });

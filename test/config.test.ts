@@ -1,78 +1,210 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import dotenv from 'dotenv';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config/index.js';
+import { ConfigError, loadConfig, SECRET_VARIABLES, secretsOf } from '../src/config/index.js';
 import { envSchema } from '../src/config/schema.js';
 
-function problemsOf(env: NodeJS.ProcessEnv): ConfigError {
+const TELEGRAM_TOKEN = '123456789:AAExampleExampleExampleExample_-xyz';
+
+function problemsOf(env: Record<string, string>): Array<{ variable: string; problem: string }> {
   try {
     loadConfig(env);
   } catch (error) {
-    if (error instanceof ConfigError) return error;
+    if (error instanceof ConfigError) return error.problems;
     throw error;
   }
-  throw new Error('expected a ConfigError');
+  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
 }
 
-describe('configuration', () => {
-  it('has working defaults for an empty environment', () => {
+function problemFor(variable: string, value: string): string | undefined {
+  return problemsOf({ [variable]: value }).find((p) => p.variable === variable)?.problem;
+}
+
+describe('loadConfig defaults', () => {
+  it('an empty environment gives a complete config with the documented defaults', () => {
     const config = loadConfig({});
-    expect(config.device).toBe('auto');
-    expect(config.web.host).toBe('127.0.0.1');
-    expect(config.web.port).toBeUndefined();
-    expect(config.queue.maxPerUser).toBe(3);
-    expect(config.queue.maxRunningPerUser).toBe(1);
-    expect(config.defaultLocale).toBe('en');
-    expect(config.discord.guildIds).toEqual([]);
-  });
-
-  it('parses lists, numbers and enums', () => {
-    const config = loadConfig({
-      DISCORD_GUILD_IDS: '123456789012345678, 223456789012345678',
-      ADMIN_IDS: 'discord:1,telegram:2',
-      WEB_PORT: '9000',
-      DEVICE: 'cpu',
-      DEFAULT_LOCALE: 'zh-CN',
-      BLOCKED_WORDS: 'Foo,bar',
-      JOB_TIMEOUT_S: '60',
+    expect(config).toEqual({
+      discord: { token: undefined, appId: undefined, guildIds: [] },
+      telegram: { token: undefined, webhookUrl: undefined, webhookSecret: undefined },
+      modelDir: undefined,
+      device: 'auto',
+      dataDir: resolve('./data'),
+      web: { host: '127.0.0.1', port: undefined, accessToken: undefined },
+      adminIds: [],
+      logLevel: 'info',
+      defaultLocale: 'en',
+      queue: { maxPerUser: 3, maxRunningPerUser: 1, maxPerScope: 20, maxTotal: 200, jobTimeoutMs: 900_000 },
+      limits: {
+        rateLimitPerMinute: 6,
+        maxInputBytes: 20 * 1024 * 1024,
+        maxInputPixels: 40_000_000,
+        blockedWords: [],
+      },
     });
-    expect(config.discord.guildIds).toHaveLength(2);
-    expect(config.adminIds).toEqual(['discord:1', 'telegram:2']);
-    expect(config.web.port).toBe(9000);
-    expect(config.device).toBe('cpu');
-    expect(config.defaultLocale).toBe('zh-CN');
-    expect(config.limits.blockedWords).toEqual(['foo', 'bar']);
+  });
+
+  it('empty and blank values count as unset', () => {
+    expect(loadConfig({ DEVICE: '', WEB_PORT: '  ', DISCORD_TOKEN: '' })).toEqual(loadConfig({}));
+  });
+
+  it('valid values are typed and converted', () => {
+    const config = loadConfig({
+      DEVICE: 'cuda',
+      WEB_PORT: '8080',
+      JOB_TIMEOUT_S: '60',
+      MAX_INPUT_MB: '5',
+      MODEL_DIR: 'models/dimoo',
+      DATA_DIR: '/var/lib/dimoo',
+      LOG_LEVEL: 'debug',
+      DEFAULT_LOCALE: 'zh-CN',
+      TELEGRAM_TOKEN,
+      TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/telegram',
+      TELEGRAM_WEBHOOK_SECRET: 'hook_secret-1',
+    });
+    expect(config.device).toBe('cuda');
+    expect(config.web.port).toBe(8080);
     expect(config.queue.jobTimeoutMs).toBe(60_000);
+    expect(config.limits.maxInputBytes).toBe(5 * 1024 * 1024);
+    expect(config.modelDir).toBe(resolve('models/dimoo'));
+    expect(config.dataDir).toBe('/var/lib/dimoo');
+    expect(config.logLevel).toBe('debug');
+    expect(config.defaultLocale).toBe('zh-CN');
+    expect(config.telegram).toEqual({
+      token: TELEGRAM_TOKEN,
+      webhookUrl: 'https://bot.example.org/telegram',
+      webhookSecret: 'hook_secret-1',
+    });
+  });
+});
+
+describe('lists', () => {
+  it('split on commas, trim, and drop empty entries', () => {
+    const config = loadConfig({
+      DISCORD_GUILD_IDS: ' 123456789012345678 ,, 987654321098765432,',
+      ADMIN_IDS: 'telegram:42, discord:1234567890123456789 ',
+      BLOCKED_WORDS: 'Gore, NSFW ,',
+    });
+    expect(config.discord.guildIds).toEqual(['123456789012345678', '987654321098765432']);
+    expect(config.adminIds).toEqual(['telegram:42', 'discord:1234567890123456789']);
+    expect(config.limits.blockedWords).toEqual(['gore', 'nsfw']);
   });
 
-  it('lists every bad variable in one error', () => {
-    const error = problemsOf({ DEVICE: 'tpu', WEB_PORT: 'abc', QUEUE_MAX_PER_USER: '0' });
-    expect(error.problems.map((p) => p.variable).sort()).toEqual([
-      'DEVICE',
-      'QUEUE_MAX_PER_USER',
-      'WEB_PORT',
+  it('a guild list names the entry that is not a snowflake', () => {
+    expect(problemFor('DISCORD_GUILD_IDS', '123456789012345678,abc')).toMatch(/snowflake/);
+  });
+});
+
+describe('each variable is validated', () => {
+  const invalid: Array<[string, string, RegExp]> = [
+    ['DEVICE', 'tpu', /auto, cuda, cpu/],
+    ['ADMIN_IDS', 'discord:123,42', /platform:id/],
+    ['ADMIN_IDS', 'slack:42', /platform:id/],
+    ['WEB_PORT', 'abc', /port number from 1 to 65535/],
+    ['WEB_PORT', '0', /port number/],
+    ['WEB_PORT', '70000', /port number/],
+    ['WEB_PORT', '80.5', /port number/],
+    ['DISCORD_APP_ID', '12ab', /snowflake/],
+    ['TELEGRAM_TOKEN', 'not-a-token', /@BotFather/],
+    ['TELEGRAM_WEBHOOK_URL', 'http://bot.example.org/hook', /https/],
+    ['TELEGRAM_WEBHOOK_URL', 'not a url', /https/],
+    ['TELEGRAM_WEBHOOK_SECRET', 'has spaces in it', /A–Z/],
+    ['LOG_LEVEL', 'verbose', /fatal, error, warn, info, debug, trace, silent/],
+    ['DEFAULT_LOCALE', 'fr', /en, zh-CN/],
+    ['QUEUE_MAX_PER_USER', '0', /at least 1/],
+    ['QUEUE_MAX_RUNNING_PER_USER', 'two', /whole number/],
+    ['QUEUE_MAX_PER_SCOPE', '1.5', /whole number/],
+    ['QUEUE_MAX_TOTAL', '100001', /at most 100000/],
+    ['JOB_TIMEOUT_S', '5', /at least 10/],
+    ['RATE_LIMIT_PER_MINUTE', '-1', /at least 0/],
+    ['MAX_INPUT_MB', '101', /at most 100/],
+    ['MAX_INPUT_PIXELS', '1000', /at least 65536/],
+  ];
+  it.each(invalid)('%s=%s is refused', (variable, value, message) => {
+    expect(problemFor(variable, value)).toMatch(message);
+  });
+
+  it('a webhook URL without its secret is refused, naming the missing secret', () => {
+    expect(problemsOf({ TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/hook' })).toEqual([
+      { variable: 'TELEGRAM_WEBHOOK_SECRET', problem: 'is required when TELEGRAM_WEBHOOK_URL is set' },
     ]);
-    expect(error.message).toContain('DEVICE: must be one of auto, cuda, cpu');
-    expect(error.message).toContain('WEB_PORT: must be a port number');
+  });
+});
+
+describe('ConfigError', () => {
+  it('lists every bad variable in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({ DEVICE: 'tpu', WEB_PORT: 'abc', TELEGRAM_WEBHOOK_URL: 'https://x.example/hook' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, message } = error as ConfigError;
+    expect(problems.map((p) => p.variable).sort()).toEqual(['DEVICE', 'TELEGRAM_WEBHOOK_SECRET', 'WEB_PORT']);
+    expect(message).toMatch(/3 problems/);
+    expect(message).toMatch(/DEVICE: must be one of auto, cuda, cpu/);
+    expect(message).toMatch(/WEB_PORT: must be a port number/);
+    expect(message).toMatch(/\.env\.example/);
   });
 
-  it('never echoes a secret value', () => {
-    const secret = 'not-a-valid-telegram-token-value';
-    const error = problemsOf({ TELEGRAM_TOKEN: secret, DEVICE: 'tpu' });
-    expect(error.problems.map((p) => p.variable)).toContain('TELEGRAM_TOKEN');
-    expect(error.message).not.toContain(secret);
-    expect(error.message).toContain('value hidden');
+  it('never contains a secret value, even the bad value of a secret variable', () => {
+    const badToken = 'definitely-not-valid-secret-98765';
+    let error: unknown;
+    try {
+      loadConfig({ TELEGRAM_TOKEN: badToken, TELEGRAM_WEBHOOK_SECRET: `${badToken} x`, DEVICE: 'tpu' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const text = `${(error as Error).message}\n${JSON.stringify((error as ConfigError).problems)}\n${(error as Error).stack}`;
+    expect(text).toContain('TELEGRAM_TOKEN');
+    expect(text).toContain('TELEGRAM_WEBHOOK_SECRET');
+    expect(text).toContain('value hidden');
+    expect(text).not.toContain(badToken);
+  });
+});
+
+describe('secretsOf', () => {
+  it('returns the value of every secret variable that is set, for the logger to scrub', () => {
+    const env = {
+      DISCORD_TOKEN: 'discord-secret-value',
+      TELEGRAM_TOKEN,
+      TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/hook',
+      TELEGRAM_WEBHOOK_SECRET: 'webhook-secret-value',
+      WEB_ACCESS_TOKEN: 'web-access-secret',
+    };
+    expect(Object.keys(env).filter((k) => k !== 'TELEGRAM_WEBHOOK_URL')).toEqual([...SECRET_VARIABLES]);
+    expect(secretsOf(loadConfig(env)).sort()).toEqual(SECRET_VARIABLES.map((k) => env[k]).sort());
+    expect(secretsOf(loadConfig({}))).toEqual([]);
+  });
+});
+
+describe('.env.example', () => {
+  const text = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+  const example = dotenv.parse(text);
+
+  it('documents every schema variable and nothing else', () => {
+    expect(Object.keys(example).sort()).toEqual(Object.keys(envSchema.shape).sort());
   });
 
-  it('requires a webhook secret with a webhook URL', () => {
-    const error = problemsOf({ TELEGRAM_WEBHOOK_URL: 'https://example.org/hook' });
-    expect(error.problems[0]?.variable).toBe('TELEGRAM_WEBHOOK_SECRET');
+  it('explains every variable in a comment right above it', () => {
+    const lines = text.split('\n');
+    for (const name of Object.keys(example)) {
+      const at = lines.findIndex((l) => l.startsWith(`${name}=`));
+      expect(lines[at - 1], name).toMatch(/^# \S/);
+    }
   });
 
-  it('documents exactly the schema variables in .env.example', () => {
-    const documented = readFileSync('.env.example', 'utf8')
-      .split('\n')
-      .filter((line) => /^[A-Z_]+=/.test(line))
-      .map((line) => line.split('=')[0]);
-    expect(documented.sort()).toEqual(Object.keys(envSchema.shape).sort());
+  it('shows the real defaults: loading it as-is equals loading nothing', () => {
+    expect(loadConfig(example)).toEqual(loadConfig({}));
+  });
+});
+
+describe('README configuration table', () => {
+  it('has one row per schema variable', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const rows = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]*)` +\|/gm)].map((m) => m[1]);
+    expect(rows.sort()).toEqual(Object.keys(envSchema.shape).sort());
   });
 });

@@ -1,52 +1,159 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/log.js';
+import { createLogger, type Logger } from '../src/log.js';
 
-const TOKEN = 'MTIzNDU2Nzg5.secret-token-value';
+const SECRET = 'MTIzNDU2Nzg5.discord-token-value';
+const OTHER = '987654:telegram-token-value-abcdef';
 
-function capture() {
+/** A logger writing JSON lines into an array, with SECRET and OTHER registered. */
+function capture(level = 'trace'): { log: Logger; lines: string[]; text: () => string } {
   const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(String(chunk));
-      done();
-    },
+  const log = createLogger({
+    level,
+    pretty: false,
+    secrets: [SECRET, OTHER, undefined, 'abc'],
+    destination: { write: (line: string) => void lines.push(line) },
   });
-  const log = createLogger({ level: 'debug', pretty: false, secrets: [TOKEN], destination });
-  return { log, output: () => lines.join('') };
+  return { log, lines, text: () => lines.join('') };
 }
 
-describe('logger redaction', () => {
-  it('scrubs a registered secret from message strings and printf arguments', () => {
-    const { log, output } = capture();
-    log.info(`connecting with ${TOKEN}`);
-    log.info('token is %s', TOKEN);
-    expect(output()).not.toContain(TOKEN);
-    expect(output()).toContain('[redacted]');
+function entries(lines: string[]): Array<Record<string, unknown>> {
+  return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe('secret redaction', () => {
+  it('scrubs a registered secret from the message string and printf arguments', () => {
+    const { log, lines, text } = capture();
+    log.info(`connecting with ${SECRET}`);
+    log.warn('token is %s and %s', SECRET, OTHER);
+    expect(text()).not.toContain(SECRET);
+    expect(text()).not.toContain(OTHER);
+    expect(entries(lines).map((e) => e.msg)).toEqual([
+      'connecting with [redacted]',
+      'token is [redacted] and [redacted]',
+    ]);
   });
 
-  it('redacts fields named like secrets and nested values', () => {
-    const { log, output } = capture();
+  it('redacts fields named like secrets whatever their value, at any depth', () => {
+    const { log, lines, text } = capture();
     log.info(
-      { token: 'abcdefghijk', headers: { authorization: 'Bot xyzxyzxyz' }, nested: { deep: [TOKEN] } },
-      'x',
+      {
+        token: 'unregistered-value-1',
+        Authorization: 'Bot unregistered-value-2',
+        request: { headers: { authorization: 'Bearer unregistered-value-3', accept: 'json' } },
+        discord: { bot_token: 'unregistered-value-4', webhookSecret: 'unregistered-value-5' },
+        list: [{ access_token: 'unregistered-value-6' }],
+      },
+      'request',
     );
-    const text = output();
-    expect(text).not.toContain('abcdefghijk');
-    expect(text).not.toContain('xyzxyzxyz');
-    expect(text).not.toContain(TOKEN);
+    expect(text()).not.toMatch(/unregistered-value/);
+    const [entry] = entries(lines);
+    expect(entry).toMatchObject({
+      token: '[redacted]',
+      Authorization: '[redacted]',
+      request: { headers: { authorization: '[redacted]', accept: 'json' } },
+      discord: { bot_token: '[redacted]', webhookSecret: '[redacted]' },
+      list: [{ access_token: '[redacted]' }],
+    });
   });
 
-  it('scrubs secrets inside errors', () => {
-    const { log, output } = capture();
-    log.error({ err: new Error(`401 for ${TOKEN}`) }, 'request failed');
-    expect(output()).toContain('401 for [redacted]');
-    expect(output()).not.toContain(TOKEN);
+  it('scrubs a registered secret inside an innocent field, nested', () => {
+    const { log, text } = capture();
+    log.debug(
+      { call: { url: `https://api.telegram.org/bot${OTHER}/getMe`, attempts: [SECRET] } },
+      'api call',
+    );
+    expect(text()).not.toContain(OTHER);
+    expect(text()).not.toContain(SECRET);
+    expect(text()).toContain('https://api.telegram.org/bot[redacted]/getMe');
   });
 
-  it('keeps ordinary fields', () => {
-    const { log, output } = capture();
-    log.info({ jobId: 'j1', user: 'u' }, 'queued');
-    expect(JSON.parse(output())).toMatchObject({ jobId: 'j1', user: 'u', msg: 'queued' });
+  it('scrubs a secret from an Error message and stack, passed as err or directly', () => {
+    const { log, lines, text } = capture();
+    log.error({ err: new Error(`login failed for ${SECRET}`) }, 'discord login');
+    log.error(new Error(`401 with ${OTHER}`));
+    log.error(new Error('outer', { cause: new Error(`inner ${SECRET}`) }), 'nested cause');
+    expect(text()).not.toContain(SECRET);
+    expect(text()).not.toContain(OTHER);
+    const [withErr, direct, nested] = entries(lines);
+    expect(withErr).toMatchObject({
+      msg: 'discord login',
+      err: { type: 'Error', message: 'login failed for [redacted]' },
+    });
+    // pino still treats it as an error: message as msg, the error under err, the cause chain kept (scrubbed).
+    expect(direct).toMatchObject({ msg: '401 with [redacted]', err: { type: 'Error' } });
+    expect(nested).toMatchObject({ msg: 'nested cause', err: { message: 'outer: inner [redacted]' } });
+  });
+
+  it('keeps an error subclass name and its own fields, scrubbing them too', () => {
+    class TestOnlyPlatformError extends Error {
+      override name = 'TestOnlyPlatformError';
+      constructor(
+        message: string,
+        readonly status: number,
+        readonly requestBody: unknown,
+      ) {
+        super(message);
+      }
+    }
+    const { log, lines, text } = capture();
+    log.warn({
+      err: new TestOnlyPlatformError('rejected', 401, {
+        auth: { botToken: 'x-unregistered-9' },
+        url: SECRET,
+      }),
+    });
+    expect(text()).not.toContain(SECRET);
+    expect(text()).not.toContain('x-unregistered-9');
+    expect(entries(lines)[0]).toMatchObject({
+      err: { type: 'TestOnlyPlatformError', status: 401, requestBody: { auth: { botToken: '[redacted]' } } },
+    });
+  });
+
+  it('survives cyclic objects and cuts them off instead of passing them unscrubbed', () => {
+    const { log, lines } = capture();
+    const cyclic: Record<string, unknown> = { name: 'job' };
+    cyclic.self = cyclic;
+    log.info({ cyclic }, 'cycle');
+    expect(lines[0]).toContain('[too deep]');
+  });
+
+  it('scrubs secrets in child logger bindings, grandchildren too', () => {
+    const { log, lines, text } = capture();
+    const child = log.child({
+      adapter: 'telegram',
+      token: 'unregistered-binding',
+      url: `https://x/${SECRET}`,
+    });
+    child.info('ready');
+    child.child({ chat: 42, authorization: 'Bearer unregistered-binding' }).info('grandchild');
+    expect(text()).not.toContain('unregistered-binding');
+    expect(text()).not.toContain(SECRET);
+    expect(entries(lines)).toEqual([
+      expect.objectContaining({
+        adapter: 'telegram',
+        token: '[redacted]',
+        url: 'https://x/[redacted]',
+        msg: 'ready',
+      }),
+      expect.objectContaining({
+        adapter: 'telegram',
+        chat: 42,
+        authorization: '[redacted]',
+        msg: 'grandchild',
+      }),
+    ]);
+  });
+
+  it('ignores registered values too short to scrub safely', () => {
+    const { log, lines } = capture();
+    log.info('abc is a word');
+    expect(entries(lines)[0]?.msg).toBe('abc is a word');
+  });
+
+  it('honours the level', () => {
+    const { log, lines } = capture('warn');
+    log.info('quiet');
+    log.warn('loud');
+    expect(entries(lines).map((e) => e.msg)).toEqual(['loud']);
   });
 });

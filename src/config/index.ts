@@ -54,16 +54,25 @@ function describeIssues(issues: z.core.$ZodIssue[]): Array<{ variable: string; p
   });
 }
 
+function crossChecks(env: NodeJS.ProcessEnv): Array<{ variable: string; problem: string }> {
+  const isSet = (name: string) => (env[name] ?? '').trim() !== '';
+  const problems: Array<{ variable: string; problem: string }> = [];
+  if (isSet('TELEGRAM_WEBHOOK_URL') && !isSet('TELEGRAM_WEBHOOK_SECRET')) {
+    problems.push({
+      variable: 'TELEGRAM_WEBHOOK_SECRET',
+      problem: 'is required when TELEGRAM_WEBHOOK_URL is set',
+    });
+  }
+  return problems;
+}
+
 /** Parses an environment (defaults to process.env plus .env) into the typed config, or throws ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues));
+  // Rules between variables are checked on the raw values, so they are listed together with the schema's problems.
+  const problems = [...(parsed.success ? [] : describeIssues(parsed.error.issues)), ...crossChecks(env)];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
-  if (e.TELEGRAM_WEBHOOK_URL && !e.TELEGRAM_WEBHOOK_SECRET) {
-    throw new ConfigError([
-      { variable: 'TELEGRAM_WEBHOOK_SECRET', problem: 'is required when TELEGRAM_WEBHOOK_URL is set' },
-    ]);
-  }
   return {
     discord: { token: e.DISCORD_TOKEN, appId: e.DISCORD_APP_ID, guildIds: e.DISCORD_GUILD_IDS },
     telegram: {
@@ -92,6 +101,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
       blockedWords: e.BLOCKED_WORDS.map((w) => w.toLowerCase()),
     },
   };
+}
+
+/** The secret values a config holds (one per SECRET_VARIABLES entry that is set), for the logger to scrub. */
+export function secretsOf(config: Config): string[] {
+  return [
+    config.discord.token,
+    config.telegram.token,
+    config.telegram.webhookSecret,
+    config.web.accessToken,
+  ].filter((s): s is string => s !== undefined);
 }
 
 /** process.env layered over .env (process.env wins), without dotenv's banner. */

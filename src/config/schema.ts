@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SUPPORTED_LOCALES } from '../i18n.js';
 
 /** Variables whose values must never be printed, logged or echoed in an error. */
 export const SECRET_VARIABLES = [
@@ -12,26 +13,31 @@ const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 
 const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
 
-const list = z.preprocess(
-  (v) =>
-    typeof v === 'string'
-      ? v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : (v ?? []),
-  z.array(z.string()),
-);
+/** A comma-separated list, trimmed, empty entries dropped, each entry checked by `item`. */
+const listOf = (item: z.ZodType<string>) =>
+  z.preprocess(
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : (v ?? []),
+    z.array(item),
+  );
 
-const snowflakeList = z.preprocess(
-  (v) =>
-    typeof v === 'string'
-      ? v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : (v ?? []),
-  z.array(z.string().regex(/^\d{15,21}$/, 'each id must be a Discord snowflake (15–21 digits)')),
+const list = listOf(z.string());
+const snowflakeList = listOf(
+  z.string().regex(/^\d{15,21}$/, 'each id must be a Discord snowflake (15–21 digits)'),
+);
+// Platform-qualified, so a Telegram id can never grant admin rights to the Discord user with the same number.
+const adminList = listOf(
+  z
+    .string()
+    .regex(
+      /^(discord|telegram):\d{1,21}$/,
+      'each admin must be platform:id, e.g. discord:123… or telegram:456…',
+    ),
 );
 
 const intIn = (min: number, max: number, fallback: number) =>
@@ -55,8 +61,6 @@ const port = z.preprocess(
     .optional(),
 );
 
-export const LOCALES = ['en', 'zh-CN'] as const;
-
 export const envSchema = z.object({
   DISCORD_TOKEN: optionalString,
   DISCORD_APP_ID: z.preprocess(
@@ -74,8 +78,18 @@ export const envSchema = z.object({
       .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'must look like 123456:ABC… as given by @BotFather')
       .optional(),
   ),
-  TELEGRAM_WEBHOOK_URL: z.preprocess(emptyToUndefined, z.url('must be an https URL').optional()),
-  TELEGRAM_WEBHOOK_SECRET: optionalString,
+  TELEGRAM_WEBHOOK_URL: z.preprocess(
+    emptyToUndefined,
+    z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
+  ),
+  TELEGRAM_WEBHOOK_SECRET: z.preprocess(
+    emptyToUndefined,
+    // Telegram's own rule for secret_token.
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1–256 characters of A–Z, a–z, 0–9, _ and -')
+      .optional(),
+  ),
   MODEL_DIR: optionalString,
   DEVICE: z.preprocess(
     emptyToUndefined,
@@ -85,7 +99,7 @@ export const envSchema = z.object({
   WEB_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
   WEB_PORT: port,
   WEB_ACCESS_TOKEN: optionalString,
-  ADMIN_IDS: list,
+  ADMIN_IDS: adminList,
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z
@@ -96,7 +110,7 @@ export const envSchema = z.object({
   ),
   DEFAULT_LOCALE: z.preprocess(
     emptyToUndefined,
-    z.enum(LOCALES, { error: `must be one of ${LOCALES.join(', ')}` }).default('en'),
+    z.enum(SUPPORTED_LOCALES, { error: `must be one of ${SUPPORTED_LOCALES.join(', ')}` }).default('en'),
   ),
   QUEUE_MAX_PER_USER: intIn(1, 1000, 3),
   QUEUE_MAX_RUNNING_PER_USER: intIn(1, 100, 1),

@@ -1,0 +1,187 @@
+// safetensors files as published: an 8-byte little-endian header length, a JSON header of
+// `name → { dtype, shape, data_offsets: [begin, end] }` (offsets relative to the data section), then the data.
+// Only headers are read; tensor bytes stay in the file and reach onnxruntime as external data.
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { EngineError } from '../api.js';
+import type { WeightRef } from '../runtime/external-data.js';
+
+export type { WeightRef } from '../runtime/external-data.js';
+
+const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+const MAX_HEADER = 100 * 1024 * 1024;
+
+function invalid(file: string, detail: string): EngineError {
+  return new EngineError('checkpoint_invalid', `${file}: ${detail}`, { detail: `${basename(file)}: ${detail}` });
+}
+
+/** Reads one file's header into weight references (absolute offsets), checking every entry against the file. */
+export function readSafetensorsHeader(file: string): Map<string, WeightRef> {
+  if (!existsSync(file)) {
+    throw new EngineError('checkpoint_missing', `${file} does not exist`, { detail: `${basename(file)} is missing` });
+  }
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size < 8) throw invalid(file, `file is ${size} bytes, too short for a safetensors header`);
+    const lengthBytes = Buffer.alloc(8);
+    readSync(fd, lengthBytes, 0, 8, 0);
+    const headerLength = Number(lengthBytes.readBigUInt64LE(0));
+    if (headerLength < 2 || headerLength > MAX_HEADER || 8 + headerLength > size) {
+      throw invalid(file, `header length ${headerLength} does not fit a ${size}-byte file (truncated or not safetensors)`);
+    }
+    const headerBytes = Buffer.alloc(headerLength);
+    readSync(fd, headerBytes, 0, headerLength, 8);
+    let header: Record<string, unknown>;
+    try {
+      header = JSON.parse(headerBytes.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      throw invalid(file, 'header is not valid JSON');
+    }
+    const dataStart = 8 + headerLength;
+    const refs = new Map<string, WeightRef>();
+    const ranges: Array<[number, number, string]> = [];
+    for (const [name, entry] of Object.entries(header)) {
+      if (name === '__metadata__') continue;
+      const { dtype, shape, data_offsets: offsets } = (entry ?? {}) as { dtype?: string; shape?: number[]; data_offsets?: number[] };
+      const bytes = dtype ? DTYPE_BYTES[dtype] : undefined;
+      if (!bytes || !Array.isArray(shape) || !Array.isArray(offsets) || offsets.length !== 2) {
+        throw invalid(file, `tensor ${name} has a malformed header entry`);
+      }
+      const [begin, end] = offsets as [number, number];
+      const expected = shape.reduce((a, b) => a * b, 1) * bytes;
+      if (end - begin !== expected) {
+        throw invalid(file, `tensor ${name} (${dtype} ${JSON.stringify(shape)}) should have ${expected} bytes, header says ${end - begin}`);
+      }
+      if (begin < 0 || dataStart + end > size) {
+        throw invalid(file, `tensor ${name} needs bytes up to ${dataStart + end} but the file has ${size} (truncated?)`);
+      }
+      ranges.push([begin, end, name]);
+      refs.set(name, { name, dtype: dtype as WeightRef['dtype'], shape, file, offset: dataStart + begin, length: expected });
+    }
+    ranges.sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < ranges.length; i++) {
+      const [prevBegin, prevEnd, prevName] = ranges[i - 1] as [number, number, string];
+      const [begin, , name] = ranges[i] as [number, number, string];
+      if (begin < prevEnd && prevEnd > prevBegin) throw invalid(file, `tensors ${prevName} and ${name} overlap`);
+    }
+    return refs;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * All weights of a model folder: `model.safetensors`, or the shards named by `model.safetensors.index.json`.
+ * `prefix` selects another file stem (e.g. `vqvae/diffusion_pytorch_model`).
+ */
+export function readWeightIndex(dir: string, stem = 'model'): Map<string, WeightRef> {
+  const single = join(dir, `${stem}.safetensors`);
+  const index = join(dir, `${stem}.safetensors.index.json`);
+  if (existsSync(single)) return readSafetensorsHeader(single);
+  if (!existsSync(index)) {
+    throw new EngineError('checkpoint_missing', `neither ${single} nor ${index} exists`, {
+      detail: `${stem}.safetensors (or ${stem}.safetensors.index.json with its shards) is missing in ${dir}`,
+    });
+  }
+  let weightMap: Record<string, string>;
+  try {
+    weightMap = (JSON.parse(readFileSync(index, 'utf8')) as { weight_map: Record<string, string> }).weight_map;
+    if (!weightMap || typeof weightMap !== 'object') throw new Error('no weight_map');
+  } catch {
+    throw invalid(index, 'is not a safetensors index with a weight_map');
+  }
+  const shards = new Map<string, Map<string, WeightRef>>();
+  const refs = new Map<string, WeightRef>();
+  for (const [name, shard] of Object.entries(weightMap)) {
+    if (shard.includes('/') || shard.includes('\\')) throw invalid(index, `shard name ${shard} must be a plain file name`);
+    let headers = shards.get(shard);
+    if (!headers) {
+      headers = readSafetensorsHeader(join(dirname(index), shard));
+      shards.set(shard, headers);
+    }
+    const ref = headers.get(name);
+    if (!ref) throw invalid(index, `weight_map says ${name} is in ${shard}, but that shard has no such tensor`);
+    refs.set(name, ref);
+  }
+  return refs;
+}
+
+export interface TensorToWrite {
+  name: string;
+  dtype: 'F32' | 'BF16' | 'F16';
+  shape: number[];
+  /** Raw little-endian bytes in `dtype`. */
+  data: Uint8Array;
+}
+
+/** Writes tensors in the safetensors format (header padded to 8 bytes, as the reference writer does). */
+export function writeSafetensors(file: string, tensors: TensorToWrite[], metadata: Record<string, string> = { format: 'pt' }): void {
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  for (const t of tensors) {
+    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
+    offset += t.data.byteLength;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((json.length + 8) % 8)) % 8);
+  const headerBytes = Buffer.from(json, 'utf8');
+  const out = Buffer.alloc(8 + headerBytes.length + offset);
+  out.writeBigUInt64LE(BigInt(headerBytes.length), 0);
+  headerBytes.copy(out, 8);
+  let at = 8 + headerBytes.length;
+  for (const t of tensors) {
+    out.set(t.data, at);
+    at += t.data.byteLength;
+  }
+  writeFileSync(file, out);
+}
+
+/** Reads a (small) tensor as float32, converting bf16/f16. */
+export function readTensor(ref: WeightRef): Float32Array {
+  const fd = openSync(ref.file, 'r');
+  try {
+    const bytes = Buffer.alloc(ref.length);
+    readSync(fd, bytes, 0, ref.length, ref.offset);
+    const count = ref.shape.reduce((a, b) => a * b, 1);
+    const out = new Float32Array(count);
+    if (ref.dtype === 'F32') return new Float32Array(bytes.buffer, bytes.byteOffset, count).slice();
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const scratch = new DataView(new ArrayBuffer(4));
+    for (let i = 0; i < count; i++) {
+      const h = view.getUint16(2 * i, true);
+      if (ref.dtype === 'BF16') {
+        scratch.setUint32(0, h << 16);
+        out[i] = scratch.getFloat32(0);
+      } else {
+        out[i] = halfToFloat(h);
+      }
+    }
+    return out;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 31) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
+
+/** float32 → bfloat16 bits, round to nearest even (as torch's conversion). */
+export function toBf16Bytes(values: Float32Array): Uint8Array {
+  const out = new Uint8Array(values.length * 2);
+  const view = new DataView(out.buffer);
+  const scratch = new DataView(new ArrayBuffer(4));
+  for (let i = 0; i < values.length; i++) {
+    scratch.setFloat32(0, values[i] as number);
+    const bits = scratch.getUint32(0);
+    const rounded = (bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16;
+    view.setUint16(2 * i, rounded, true);
+  }
+  return out;
+}

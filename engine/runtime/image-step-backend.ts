@@ -1,0 +1,27 @@
+// What the image loop needs from the model for one step, independent of how the ONNX graph is fed.
+
+export interface ImageStepInput {
+  /** Token ids: the conditional sequence first, then each guidance branch (lengths may differ). */
+  sequences: Int32Array[];
+  /** For each sequence, the positions of the cells to sample (same count and order in every sequence). */
+  positions: Int32Array[];
+  /** Guidance weight of each sequence: logits = Σ weight · logits(sequence). */
+  weights: number[];
+  temperature: number;
+  /** One uniform in (0, 1) per cell for inverse-CDF sampling. */
+  noise: Float32Array;
+}
+
+export interface ImageStepOutput {
+  /** Sampled VQ index per cell. */
+  codes: Int32Array;
+  /** softmax(guided logits)[code] per cell (no temperature, as upstream). */
+  probs: Float32Array;
+  /** argmax of the guided logits per cell (previews). */
+  best: Int32Array;
+  forwardMs: number;
+}
+
+export interface ImageStepBackend {
+  step(input: ImageStepInput): Promise<ImageStepOutput>;
+}

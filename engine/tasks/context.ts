@@ -1,0 +1,29 @@
+// What every task needs from a loaded engine: the token layout and tokenizer, the image-step backend and the VQ
+// codec. Tasks are plain functions over this context, so they read like the upstream generators.
+import type { RgbImage } from '../api.js';
+import type { ImageStepBackend } from '../runtime/image-step-backend.js';
+import type { TextTokenizer, TokenLayout } from '../sampling/layout-type.js';
+
+export interface VqPort {
+  readonly scaleFactor: number;
+  encode(image: RgbImage): Promise<{ rows: number; cols: number; indices: Int32Array }>;
+  decode(rows: number, cols: number, indices: ArrayLike<number>): Promise<RgbImage>;
+}
+
+export interface TaskContext {
+  layout: TokenLayout;
+  tokenizer: TextTokenizer;
+  imageStep: ImageStepBackend;
+  vq: VqPort;
+}
+
+/** Output-size and step limits: big enough for every DiMOO use, small enough to refuse mistakes early. */
+export const LIMITS = Object.freeze({
+  minSide: 16,
+  maxSide: 2048,
+  maxPixels: 2048 * 2048,
+  maxSteps: 256,
+  maxGuidance: 50,
+  maxTemperature: 10,
+  maxPromptChars: 4000,
+});

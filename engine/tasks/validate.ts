@@ -1,0 +1,46 @@
+// Request checks shared by the tasks: each failure is one bad_request naming the field and its allowed range.
+import { EngineError } from '../api.js';
+import { LIMITS } from './context.js';
+
+function bad(detail: string): EngineError {
+  return new EngineError('bad_request', detail, { detail });
+}
+
+export function checkInteger(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw bad(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+  return value;
+}
+
+export function checkNumber(name: string, value: number, min: number, max: number): number {
+  if (!Number.isFinite(value) || value < min || value > max)
+    throw bad(`${name} must be from ${min} to ${max}, got ${value}`);
+  return value;
+}
+
+export function checkPrompt(prompt: string, { allowEmpty = false } = {}): string {
+  if (typeof prompt !== 'string') throw bad('prompt must be text');
+  if (!allowEmpty && prompt.trim() === '') throw bad('prompt is empty');
+  if (prompt.length > LIMITS.maxPromptChars)
+    throw bad(`prompt is ${prompt.length} characters; the limit is ${LIMITS.maxPromptChars}`);
+  return prompt;
+}
+
+/** Output size: multiples of 16 within the side and pixel limits. */
+export function checkSize(width: number, height: number): void {
+  for (const [name, value] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
+    if (!Number.isInteger(value) || value % 16 !== 0 || value < LIMITS.minSide || value > LIMITS.maxSide) {
+      throw bad(`${name} must be a multiple of 16 from ${LIMITS.minSide} to ${LIMITS.maxSide}, got ${value}`);
+    }
+  }
+  if (width * height > LIMITS.maxPixels)
+    throw bad(`${width}×${height} is more than ${LIMITS.maxPixels} pixels`);
+}
+
+export function checkSeed(seed: number | undefined): number | undefined {
+  if (seed === undefined) return undefined;
+  return checkInteger('seed', seed, 0, 2 ** 32 - 1);
+}

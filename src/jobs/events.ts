@@ -1,0 +1,33 @@
+// Job events for subscribers (the commands layer, and through it the adapters).
+import type { RgbImage } from '../../engine/index.js';
+import type { Job } from './types.js';
+
+export type JobEvent =
+  | { type: 'queued'; job: Job; ahead: number; etaMs: number }
+  | { type: 'position'; job: Job; ahead: number; etaMs: number }
+  | { type: 'started'; job: Job; etaMs: number }
+  | { type: 'progress'; job: Job; step: number; total: number; preview?: RgbImage }
+  | { type: 'done'; job: Job }
+  | { type: 'failed'; job: Job }
+  | { type: 'cancelled'; job: Job };
+
+export type JobListener = (event: JobEvent) => void;
+
+export class JobEvents {
+  private readonly listeners = new Set<JobListener>();
+
+  subscribe(listener: JobListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(event: JobEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A broken subscriber must not stop the worker or the other subscribers.
+      }
+    }
+  }
+}

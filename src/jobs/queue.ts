@@ -1,0 +1,441 @@
+// The job queue in front of the single model: admission caps, durable state, one worker choosing the fair-next
+// job, cancellation, timeouts, failure isolation, positions and ETAs, restart recovery.
+import {
+  decodeImage,
+  type Engine,
+  EngineError,
+  type EngineRequest,
+  type EngineResult,
+  encodePng,
+  type RgbImage,
+} from '../../engine/index.js';
+import { JobEvents, type JobListener } from './events.js';
+import { type Candidate, charge, FairScheduler, liftReturningUser } from './scheduler.js';
+import type { JobStore } from './store.js';
+import type { Job, JobKind, Owner, Priority, Scope, StoredRequest } from './types.js';
+import { ownerKey } from './types.js';
+
+export interface QueueLimits {
+  maxPerUser: number;
+  maxRunningPerUser: number;
+  maxPerScope: number;
+  maxTotal: number;
+  jobTimeoutMs: number;
+}
+
+export interface JobQueueOptions {
+  store: JobStore;
+  engine: Pick<Engine, 'generate' | 'estimateCost' | 'info'>;
+  limits: QueueLimits;
+  /** Owners (as `platform:id`) who may cancel any job and whose jobs run at high priority. */
+  admins?: readonly string[];
+  agingMs?: number;
+  previewIntervalMs?: number;
+  maxInputPixels?: number;
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  now?: () => number;
+}
+
+export interface SubmitInput {
+  owner: Owner;
+  scope: Scope;
+  kind: JobKind;
+  request: StoredRequest;
+  /** Input files named in `request` (PNG/JPEG/WebP bytes as received), stored before the job is accepted. */
+  files?: Record<string, Uint8Array>;
+  meta?: Record<string, unknown>;
+  priority?: Priority;
+}
+
+export interface Refusal {
+  key: string;
+  params: Record<string, string | number>;
+}
+
+export type SubmitResult =
+  | { ok: true; job: Job; ahead: number; etaMs: number }
+  | { ok: false; refusal: Refusal };
+
+export type CancelResult = 'cancelled' | 'cancelling' | 'not_found' | 'refused' | 'finished';
+
+const DEFAULT_MS_PER_UNIT = 0.002;
+const MAX_ATTEMPTS = 2; // the first run plus one retry after a crash or restart
+
+export class JobQueue {
+  readonly events = new JobEvents();
+  private readonly scheduler: FairScheduler;
+  private readonly store: JobStore;
+  private readonly counters: Map<string, number>;
+  private readonly running = new Map<
+    string,
+    { job: Job; controller: AbortController; reason?: 'cancel' | 'timeout' }
+  >();
+  private lastPositions = new Map<string, number>();
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private readonly admins: Set<string>;
+  private readonly now: () => number;
+  private recovered: Job[] = [];
+
+  constructor(private readonly options: JobQueueOptions) {
+    this.store = options.store;
+    this.admins = new Set(options.admins ?? []);
+    this.now = options.now ?? Date.now;
+    this.scheduler = new FairScheduler({
+      agingMs: options.agingMs ?? 10 * 60_000,
+      maxRunningPerUser: options.limits.maxRunningPerUser,
+    });
+    this.counters = this.store.counters();
+    this.recover();
+  }
+
+  subscribe(listener: JobListener): () => void {
+    return this.events.subscribe(listener);
+  }
+
+  /** Jobs that were running when the process stopped: retried once, then failed with an apology. */
+  private recover(): void {
+    for (const job of this.store.byStatus('running')) {
+      // The interrupted run delivered nothing: refund what it was charged at start, so order and shares hold.
+      const user = ownerKey(job.owner);
+      charge(this.counters, user, -job.estimatedCost);
+      this.store.setCounter(user, this.counters.get(user) ?? 0);
+      if (job.attempts < MAX_ATTEMPTS) {
+        job.status = 'queued';
+        job.startedAt = undefined;
+      } else {
+        job.status = 'failed';
+        job.finishedAt = this.now();
+        job.error = { key: 'errors.job.interrupted', params: {} };
+        this.recovered.push(job);
+      }
+      this.store.update(job);
+    }
+  }
+
+  get msPerUnit(): number {
+    return this.store.calibration(this.options.engine.info.device)?.msPerUnit ?? DEFAULT_MS_PER_UNIT;
+  }
+
+  isAdmin(owner: Owner): boolean {
+    return this.admins.has(ownerKey(owner));
+  }
+
+  submit(input: SubmitInput): SubmitResult {
+    if (this.stopping) return { ok: false, refusal: { key: 'errors.queue.stopping', params: {} } };
+    const queued = this.store.byStatus('queued');
+    const user = ownerKey(input.owner);
+    const { limits } = this.options;
+    const mine = queued.filter((j) => ownerKey(j.owner) === user).length;
+    if (mine >= limits.maxPerUser) {
+      return {
+        ok: false,
+        refusal: { key: 'errors.queue.user_full', params: { count: mine, limit: limits.maxPerUser } },
+      };
+    }
+    const inScope = queued.filter((j) => j.scope === input.scope).length;
+    if (inScope >= limits.maxPerScope) {
+      return {
+        ok: false,
+        refusal: { key: 'errors.queue.scope_full', params: { count: inScope, limit: limits.maxPerScope } },
+      };
+    }
+    if (queued.length >= limits.maxTotal) {
+      return { ok: false, refusal: { key: 'errors.queue.full', params: { limit: limits.maxTotal } } };
+    }
+    const id = this.store.newId();
+    const job: Job = {
+      id,
+      seq: this.store.nextSeq(),
+      owner: input.owner,
+      scope: input.scope,
+      kind: input.kind,
+      request: input.request,
+      meta: input.meta ?? {},
+      priority: input.priority ?? (this.isAdmin(input.owner) ? 'high' : 'normal'),
+      status: 'queued',
+      attempts: 0,
+      estimatedCost: this.estimate(input.request),
+      createdAt: this.now(),
+    };
+    for (const [name, bytes] of Object.entries(input.files ?? {})) this.store.writeFile(id, name, bytes);
+    const active = new Set([
+      ...queued.map((j) => ownerKey(j.owner)),
+      ...[...this.running.values()].map((r) => ownerKey(r.job.owner)),
+    ]);
+    this.store.transaction(() => {
+      if (!active.has(user)) this.store.setCounter(user, liftReturningUser(this.counters, user, active));
+      this.store.insert(job);
+    });
+    const { ahead, etaMs } = this.positionOf(job.id);
+    this.events.emit({ type: 'queued', job, ahead, etaMs });
+    this.emitPositions(job.id);
+    this.wake?.();
+    return { ok: true, job, ahead, etaMs };
+  }
+
+  private estimate(request: StoredRequest): number {
+    // Images only change the cost through their shape, which the stored request does not carry: price a typical
+    // 512-class input.
+    const placeholder: RgbImage = { width: 512, height: 512, data: new Uint8Array(0) };
+    const priced = JSON.parse(JSON.stringify(request), (_key, value) =>
+      value && typeof value === 'object' && 'file' in value && Object.keys(value).length === 1
+        ? placeholder
+        : value,
+    ) as EngineRequest;
+    return this.options.engine.estimateCost(priced);
+  }
+
+  get(id: string): Job | undefined {
+    return this.store.get(id);
+  }
+
+  private candidates(): Candidate[] {
+    return this.store.byStatus('queued').map((j) => ({
+      id: j.id,
+      user: ownerKey(j.owner),
+      seq: j.seq,
+      cost: j.estimatedCost,
+      priority: j.priority,
+      createdAt: j.createdAt,
+      batchKey: batchKeyOf(j),
+    }));
+  }
+
+  /** Jobs ahead (by a dry run of the scheduler) and the ETA until the job starts. */
+  positionOf(id: string): { ahead: number; etaMs: number } {
+    const order = this.scheduler.order(this.candidates(), this.counters, this.now());
+    const index = order.findIndex((c) => c.id === id);
+    const ahead = index < 0 ? 0 : index;
+    const aheadCost = order.slice(0, ahead).reduce((sum, c) => sum + c.cost, 0);
+    return {
+      ahead: ahead + this.running.size,
+      etaMs: Math.round(aheadCost * this.msPerUnit + this.remainingRunningMs()),
+    };
+  }
+
+  /** The dry-run start order of every queued job. */
+  plannedOrder(): Job[] {
+    const byId = new Map(this.store.byStatus('queued').map((j) => [j.id, j]));
+    return this.scheduler
+      .order(this.candidates(), this.counters, this.now())
+      .map((c) => byId.get(c.id) as Job);
+  }
+
+  private remainingRunningMs(): number {
+    let ms = 0;
+    for (const { job } of this.running.values()) {
+      const elapsed = this.now() - (job.startedAt ?? this.now());
+      ms += Math.max(0, job.estimatedCost * this.msPerUnit - elapsed);
+    }
+    return ms;
+  }
+
+  private emitPositions(except?: string): void {
+    const order = this.plannedOrder();
+    const next = new Map<string, number>();
+    let cost = this.remainingRunningMs();
+    order.forEach((job, i) => {
+      const ahead = i + this.running.size;
+      next.set(job.id, ahead);
+      if (job.id !== except && this.lastPositions.get(job.id) !== ahead) {
+        this.events.emit({ type: 'position', job, ahead, etaMs: Math.round(cost) });
+      }
+      cost += job.estimatedCost * this.msPerUnit;
+    });
+    this.lastPositions = next;
+  }
+
+  cancel(id: string, by: Owner): CancelResult {
+    const job = this.store.get(id);
+    if (!job) return 'not_found';
+    if (ownerKey(job.owner) !== ownerKey(by) && !this.isAdmin(by)) return 'refused';
+    if (job.status === 'queued') {
+      job.status = 'cancelled';
+      job.finishedAt = this.now();
+      this.store.update(job);
+      this.events.emit({ type: 'cancelled', job });
+      this.emitPositions();
+      return 'cancelled';
+    }
+    const run = this.running.get(id);
+    if (job.status === 'running' && run) {
+      run.reason = 'cancel';
+      run.controller.abort();
+      return 'cancelling';
+    }
+    return 'finished';
+  }
+
+  /** Starts the worker; events for jobs that failed during recovery are emitted now that listeners exist. */
+  start(): void {
+    for (const job of this.recovered.splice(0)) this.events.emit({ type: 'failed', job });
+    this.loop ??= this.work();
+  }
+
+  private async work(): Promise<void> {
+    while (!this.stopping) {
+      const next = this.scheduler.pick(this.candidates(), this.counters, this.runningPerUser(), this.now());
+      if (!next) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+        this.wake = undefined;
+        continue;
+      }
+      const job = this.store.get(next.id);
+      if (job?.status === 'queued') await this.run(job);
+    }
+  }
+
+  private runningPerUser(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const { job } of this.running.values())
+      out.set(ownerKey(job.owner), (out.get(ownerKey(job.owner)) ?? 0) + 1);
+    return out;
+  }
+
+  private async run(job: Job): Promise<void> {
+    const user = ownerKey(job.owner);
+    const controller = new AbortController();
+    const entry: { job: Job; controller: AbortController; reason?: 'cancel' | 'timeout' } = {
+      job,
+      controller,
+    };
+    job.status = 'running';
+    job.attempts += 1;
+    job.startedAt = this.now();
+    this.store.transaction(() => {
+      charge(this.counters, user, job.estimatedCost);
+      this.store.setCounter(user, this.counters.get(user) ?? 0);
+      this.store.update(job);
+    });
+    this.running.set(job.id, entry);
+    this.events.emit({ type: 'started', job, etaMs: Math.round(job.estimatedCost * this.msPerUnit) });
+    this.emitPositions();
+    const timer = setTimeout(() => {
+      entry.reason = 'timeout';
+      controller.abort();
+    }, this.options.limits.jobTimeoutMs);
+    const started = performance.now();
+    try {
+      const request = await this.materialize(job);
+      const result = await this.options.engine.generate(request, {
+        signal: controller.signal,
+        previewIntervalMs: this.options.previewIntervalMs,
+        onProgress: (p) =>
+          this.events.emit({ type: 'progress', job, step: p.step, total: p.total, preview: p.preview }),
+      });
+      await this.finish(job, result, performance.now() - started);
+    } catch (error) {
+      this.fail(job, error, entry.reason);
+    } finally {
+      clearTimeout(timer);
+      this.running.delete(job.id);
+      this.emitPositions();
+    }
+  }
+
+  /** Reads the job's stored images back into the engine request. */
+  private async materialize(job: Job): Promise<EngineRequest> {
+    const pending: Array<Promise<void>> = [];
+    const maxPixels = this.options.maxInputPixels ?? 40_000_000;
+    const request = JSON.parse(JSON.stringify(job.request), (_key, value) => {
+      if (
+        value &&
+        typeof value === 'object' &&
+        typeof value.file === 'string' &&
+        Object.keys(value).length === 1
+      ) {
+        const holder: { image?: RgbImage } = {};
+        pending.push(
+          decodeImage(this.store.readFile(job.id, value.file), { maxPixels }).then((image) => {
+            Object.assign(holder, image);
+          }),
+        );
+        return holder;
+      }
+      return value;
+    }) as EngineRequest;
+    await Promise.all(pending);
+    return request;
+  }
+
+  private async finish(job: Job, result: EngineResult, elapsedMs: number): Promise<void> {
+    job.result = { seed: result.seed };
+    if (result.kind === 'image') {
+      this.store.writeFile(job.id, 'result.png', await encodePng(result.image));
+      job.result = {
+        ...job.result,
+        file: 'result.png',
+        width: result.image.width,
+        height: result.image.height,
+      };
+    } else {
+      job.result = { ...job.result, text: result.text };
+    }
+    job.status = 'done';
+    job.finishedAt = this.now();
+    job.measuredMs = Math.round(elapsedMs);
+    this.settle(job, elapsedMs);
+    this.events.emit({ type: 'done', job });
+  }
+
+  /**
+   * Feeds the measured time into the device's seconds-per-unit calibration (ETAs). Fairness counters keep the
+   * shape-based estimate charged at start, so the dry-run order is the order jobs really start in.
+   */
+  private settle(job: Job, elapsedMs: number): void {
+    const device = this.options.engine.info.device;
+    const calibration = this.store.calibration(device);
+    const observed = elapsedMs / Math.max(job.estimatedCost, 1);
+    const samples = (calibration?.samples ?? 0) + 1;
+    const msPerUnit = calibration
+      ? calibration.msPerUnit + (observed - calibration.msPerUnit) / Math.min(samples, 20)
+      : observed;
+    this.store.transaction(() => {
+      this.store.setCalibration(device, msPerUnit, samples);
+      this.store.update(job);
+    });
+  }
+
+  private fail(job: Job, error: unknown, reason: 'cancel' | 'timeout' | undefined): void {
+    job.finishedAt = this.now();
+    if (reason === 'cancel') {
+      job.status = 'cancelled';
+    } else {
+      job.status = 'failed';
+      if (reason === 'timeout') {
+        job.error = {
+          key: 'errors.job.timeout',
+          params: { minutes: Math.round(this.options.limits.jobTimeoutMs / 60_000) },
+        };
+      } else if (error instanceof EngineError) {
+        job.error = { key: `errors.engine.${error.code}`, params: error.params };
+      } else {
+        job.error = { key: 'errors.generic', params: {} };
+      }
+      this.options.log?.('warn', 'job failed', {
+        jobId: job.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    this.store.update(job);
+    this.events.emit(job.status === 'cancelled' ? { type: 'cancelled', job } : { type: 'failed', job });
+  }
+
+  /** Stops intake, lets the running job finish (or persists it as running, to be retried on the next start). */
+  async stop({ waitMs = 30_000 } = {}): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref());
+    await Promise.race([this.loop ?? Promise.resolve(), deadline]);
+  }
+}
+
+function batchKeyOf(job: Job): string | undefined {
+  const r = job.request;
+  if (r.task === 'text_to_image') return `t2i:${r.width}x${r.height}:${r.steps ?? 64}`;
+  return undefined;
+}

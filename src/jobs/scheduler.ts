@@ -1,0 +1,133 @@
+// Fair share of the single model between users: a virtual token counter (VTC, arXiv 2401.00588) per user counts the
+// service received in cost units. The next job belongs to the backlogged user with the smallest counter; a user who
+// comes back after being idle is lifted to the smallest counter among active users, so idle time is not banked.
+// Two priority classes (admins' jobs are 'high'); a normal job that has waited `agingMs` is promoted, so nothing
+// starves. The same rules run as a dry run to give honest "jobs ahead of yours" positions.
+// p-queue is not used here: its priorities are static and FIFO within a priority, which is exactly the unfairness
+// this scheduler exists to avoid.
+
+export interface Candidate {
+  id: string;
+  user: string;
+  seq: number;
+  cost: number;
+  priority: 'normal' | 'high';
+  createdAt: number;
+  /** Jobs with equal keys may share a batch (same task and shape). */
+  batchKey?: string;
+}
+
+export interface SchedulerOptions {
+  agingMs: number;
+  maxRunningPerUser: number;
+}
+
+export class FairScheduler {
+  constructor(private readonly options: SchedulerOptions) {}
+
+  private effectivePriority(c: Candidate, now: number): number {
+    return c.priority === 'high' || now - c.createdAt >= this.options.agingMs ? 1 : 0;
+  }
+
+  /** The fair-next job among `queued`, skipping users already at their running cap. */
+  pick(
+    queued: readonly Candidate[],
+    counters: ReadonlyMap<string, number>,
+    running: ReadonlyMap<string, number>,
+    now: number,
+  ): Candidate | undefined {
+    let best: Candidate | undefined;
+    let bestKey: [number, number, number] | undefined;
+    const oldestOfUser = new Map<string, Candidate>();
+    for (const c of queued) {
+      const known = oldestOfUser.get(c.user);
+      const better =
+        !known ||
+        this.effectivePriority(c, now) > this.effectivePriority(known, now) ||
+        (this.effectivePriority(c, now) === this.effectivePriority(known, now) && c.seq < known.seq);
+      if (better) oldestOfUser.set(c.user, c);
+    }
+    for (const [user, c] of oldestOfUser) {
+      if ((running.get(user) ?? 0) >= this.options.maxRunningPerUser) continue;
+      const key: [number, number, number] = [-this.effectivePriority(c, now), counters.get(user) ?? 0, c.seq];
+      if (!bestKey || compare(key, bestKey) < 0) {
+        best = c;
+        bestKey = key;
+      }
+    }
+    return best;
+  }
+
+  /** The fair-next job, then up to `max − 1` more of the same batch key, each chosen fairly among those left. */
+  pickBatch(
+    queued: readonly Candidate[],
+    counters: Map<string, number>,
+    running: ReadonlyMap<string, number>,
+    now: number,
+    max: number,
+  ): Candidate[] {
+    const first = this.pick(queued, counters, running, now);
+    if (!first) return [];
+    const batch = [first];
+    if (first.batchKey === undefined || max <= 1) return batch;
+    const trial = new Map(counters);
+    const busy = new Map(running);
+    charge(trial, first.user, first.cost);
+    busy.set(first.user, (busy.get(first.user) ?? 0) + 1);
+    let left = queued.filter((c) => c.id !== first.id && c.batchKey === first.batchKey);
+    while (batch.length < max) {
+      const next = this.pick(left, trial, busy, now);
+      if (!next) break;
+      batch.push(next);
+      charge(trial, next.user, next.cost);
+      busy.set(next.user, (busy.get(next.user) ?? 0) + 1);
+      left = left.filter((c) => c.id !== next.id);
+    }
+    return batch;
+  }
+
+  /** Dry run: the order in which the queued jobs would start if nobody new arrived. */
+  order(queued: readonly Candidate[], counters: ReadonlyMap<string, number>, now: number): Candidate[] {
+    const trial = new Map(counters);
+    const none = new Map<string, number>();
+    let left = [...queued];
+    const out: Candidate[] = [];
+    while (left.length > 0) {
+      const next = this.pick(left, trial, none, now);
+      if (!next) break;
+      out.push(next);
+      charge(trial, next.user, next.cost);
+      left = left.filter((c) => c.id !== next.id);
+    }
+    return out;
+  }
+}
+
+export function charge(counters: Map<string, number>, user: string, cost: number): void {
+  counters.set(user, (counters.get(user) ?? 0) + cost);
+}
+
+/** A user becoming active again starts no lower than the least-served active user. */
+export function liftReturningUser(
+  counters: Map<string, number>,
+  user: string,
+  activeUsers: Iterable<string>,
+): number {
+  let floor: number | undefined;
+  for (const other of activeUsers) {
+    if (other === user) continue;
+    const c = counters.get(other) ?? 0;
+    floor = floor === undefined ? c : Math.min(floor, c);
+  }
+  const lifted = Math.max(counters.get(user) ?? 0, floor ?? counters.get(user) ?? 0);
+  counters.set(user, lifted);
+  return lifted;
+}
+
+function compare(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (d !== 0) return d;
+  }
+  return 0;
+}

@@ -1,0 +1,160 @@
+// Durable job storage: SQLite in WAL mode under DATA_DIR, input and result files in DATA_DIR/jobs/<id>/.
+// Every state change is one synchronous transaction, so a process killed at any point loses no job.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Job, JobStatus, Owner } from './types.js';
+import { ownerKey } from './types.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  status TEXT NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, seq);
+CREATE TABLE IF NOT EXISTS fairness (user TEXT PRIMARY KEY, counter REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS settings (user TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS calibration (device TEXT PRIMARY KEY, ms_per_unit REAL NOT NULL, samples INTEGER NOT NULL);
+`;
+
+const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const FILE = /^[a-z0-9_-]{1,40}\.(png|txt|json)$/;
+
+export class JobStore {
+  private readonly db: Database.Database;
+
+  constructor(readonly dataDir: string) {
+    mkdirSync(join(dataDir, 'jobs'), { recursive: true });
+    this.db = new Database(join(dataDir, 'jobs.sqlite'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(SCHEMA);
+  }
+
+  newId(): string {
+    return randomUUID();
+  }
+
+  nextSeq(): number {
+    const row = this.db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM jobs').get() as {
+      next: number;
+    };
+    return row.next;
+  }
+
+  insert(job: Job): void {
+    this.db
+      .prepare('INSERT INTO jobs (id, seq, owner, scope, status, body) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(job.id, job.seq, ownerKey(job.owner), job.scope, job.status, JSON.stringify(job));
+  }
+
+  update(job: Job): void {
+    this.db
+      .prepare('UPDATE jobs SET status = ?, body = ? WHERE id = ?')
+      .run(job.status, JSON.stringify(job), job.id);
+  }
+
+  /** Applies several changes atomically (a finished job and the fairness counter it charged). */
+  transaction(work: () => void): void {
+    this.db.transaction(work)();
+  }
+
+  get(id: string): Job | undefined {
+    const row = this.db.prepare('SELECT body FROM jobs WHERE id = ?').get(id) as { body: string } | undefined;
+    return row ? (JSON.parse(row.body) as Job) : undefined;
+  }
+
+  byStatus(...statuses: JobStatus[]): Job[] {
+    const marks = statuses.map(() => '?').join(',');
+    const rows = this.db
+      .prepare(`SELECT body FROM jobs WHERE status IN (${marks}) ORDER BY seq`)
+      .all(...statuses) as Array<{ body: string }>;
+    return rows.map((r) => JSON.parse(r.body) as Job);
+  }
+
+  recentOf(owner: Owner, limit = 10): Job[] {
+    const rows = this.db
+      .prepare('SELECT body FROM jobs WHERE owner = ? ORDER BY seq DESC LIMIT ?')
+      .all(ownerKey(owner), limit) as Array<{ body: string }>;
+    return rows.map((r) => JSON.parse(r.body) as Job);
+  }
+
+  counters(): Map<string, number> {
+    const rows = this.db.prepare('SELECT user, counter FROM fairness').all() as Array<{
+      user: string;
+      counter: number;
+    }>;
+    return new Map(rows.map((r) => [r.user, r.counter]));
+  }
+
+  setCounter(user: string, counter: number): void {
+    this.db
+      .prepare(
+        'INSERT INTO fairness (user, counter) VALUES (?, ?) ON CONFLICT(user) DO UPDATE SET counter = excluded.counter',
+      )
+      .run(user, counter);
+  }
+
+  calibration(device: string): { msPerUnit: number; samples: number } | undefined {
+    const row = this.db
+      .prepare('SELECT ms_per_unit, samples FROM calibration WHERE device = ?')
+      .get(device) as { ms_per_unit: number; samples: number } | undefined;
+    return row ? { msPerUnit: row.ms_per_unit, samples: row.samples } : undefined;
+  }
+
+  setCalibration(device: string, msPerUnit: number, samples: number): void {
+    this.db
+      .prepare(
+        'INSERT INTO calibration (device, ms_per_unit, samples) VALUES (?, ?, ?) ON CONFLICT(device) DO UPDATE SET ms_per_unit = excluded.ms_per_unit, samples = excluded.samples',
+      )
+      .run(device, msPerUnit, samples);
+  }
+
+  settings<T>(user: string): T | undefined {
+    const row = this.db.prepare('SELECT body FROM settings WHERE user = ?').get(user) as
+      | { body: string }
+      | undefined;
+    return row ? (JSON.parse(row.body) as T) : undefined;
+  }
+
+  saveSettings(user: string, body: unknown): void {
+    this.db
+      .prepare(
+        'INSERT INTO settings (user, body) VALUES (?, ?) ON CONFLICT(user) DO UPDATE SET body = excluded.body',
+      )
+      .run(user, JSON.stringify(body));
+  }
+
+  private folder(id: string): string {
+    if (!ID.test(id)) throw new Error(`invalid job id ${JSON.stringify(id)}`);
+    return join(this.dataDir, 'jobs', id);
+  }
+
+  /** Path of a job's stored file; ids and names are validated so no request reaches the file system unchecked. */
+  filePath(id: string, name: string): string {
+    if (!FILE.test(name)) throw new Error(`invalid job file name ${JSON.stringify(name)}`);
+    return join(this.folder(id), name);
+  }
+
+  writeFile(id: string, name: string, bytes: Uint8Array): void {
+    mkdirSync(this.folder(id), { recursive: true });
+    writeFileSync(this.filePath(id, name), bytes);
+  }
+
+  readFile(id: string, name: string): Buffer {
+    return readFileSync(this.filePath(id, name));
+  }
+
+  removeFiles(id: string): void {
+    rmSync(this.folder(id), { recursive: true, force: true });
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

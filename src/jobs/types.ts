@@ -1,0 +1,60 @@
+// The job model: what was asked, by whom, where, and what became of it.
+import type { EngineRequest } from '../../engine/index.js';
+
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+export type JobKind = 'imagine' | 'edit' | 'paint' | 'describe';
+export type Platform = 'discord' | 'telegram' | 'web' | 'cli';
+
+export interface Owner {
+  platform: Platform;
+  userId: string;
+}
+
+/** `guild:<id>`, `chat:<id>`, `dm:<user>`, `playground` — the second level of fairness and of caps. */
+export type Scope = string;
+
+/** An image input of a request, by the name of its stored file in the job's folder. */
+export interface StoredImage {
+  file: string;
+}
+
+/** The engine request with images replaced by stored files, as kept in the database. */
+export type StoredRequest = DistributeImages<EngineRequest>;
+
+type DistributeImages<T> = T extends unknown ? ReplaceImages<T> : never;
+type ReplaceImages<T> = {
+  [K in keyof T]: T[K] extends { data: Uint8Array } | undefined
+    ? StoredImage | Extract<T[K], undefined>
+    : T[K] extends { kind: 'mask'; mask: { data: Uint8Array } }
+      ? { kind: 'mask'; mask: StoredImage }
+      : T[K];
+};
+
+export type Priority = 'normal' | 'high';
+
+export interface Job {
+  id: string;
+  seq: number; // submission order
+  owner: Owner;
+  scope: Scope;
+  kind: JobKind;
+  request: StoredRequest;
+  /** Free-form data the commands layer keeps with a job (locale, chat/message ids to edit, origin job). */
+  meta: Record<string, unknown>;
+  priority: Priority;
+  status: JobStatus;
+  attempts: number;
+  estimatedCost: number; // forward-token units
+  measuredMs?: number;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  /** Result: a stored PNG and/or text. */
+  result?: { file?: string; text?: string; seed?: number; width?: number; height?: number };
+  /** Locale key of the failure, with its parameters. */
+  error?: { key: string; params: Record<string, string | number> };
+}
+
+export function ownerKey(owner: Owner): string {
+  return `${owner.platform}:${owner.userId}`;
+}

@@ -1,0 +1,54 @@
+// Test double for the engine: takes `msPerStep` per step, reports progress, honours the abort signal, fails on
+// prompts containing "boom", and records the order in which requests started. Real cost estimates.
+import type { Engine, EngineRequest, EngineResult, GenerateOptions } from '../../engine/index.js';
+import { EngineError, estimateCost } from '../../engine/index.js';
+
+export class TimedEngineDouble implements Pick<Engine, 'generate' | 'estimateCost' | 'info'> {
+  readonly started: EngineRequest[] = [];
+  readonly info = {
+    device: 'cpu' as const,
+    modelDir: '/test-double',
+    dtype: 'fp32' as const,
+    dims: {
+      dModel: 64,
+      nLayers: 2,
+      nHeads: 4,
+      nKvHeads: 4,
+      mlpHidden: 128,
+      vocabSize: 512,
+      codebookSize: 64,
+    },
+  };
+
+  constructor(
+    private readonly msPerStep = 2,
+    private readonly steps = 3,
+  ) {}
+
+  estimateCost(request: EngineRequest): number {
+    return estimateCost(request);
+  }
+
+  async generate(request: EngineRequest, options: GenerateOptions = {}): Promise<EngineResult> {
+    this.started.push(request);
+    for (let step = 1; step <= this.steps; step++) {
+      await new Promise((resolve) => setTimeout(resolve, this.msPerStep));
+      if (options.signal?.aborted) throw new EngineError('cancelled', 'cancelled');
+      if ('prompt' in request && request.prompt.includes('boom')) throw new EngineError('internal', 'boom');
+      options.onProgress?.({ step, total: this.steps });
+    }
+    const timings = { total_ms: 1, forward_ms: 1, load_ms: 0 };
+    if (request.task === 'understand')
+      return { kind: 'text', text: 'a test answer', seed: 0, steps: this.steps, timings };
+    const width = request.task === 'text_to_image' ? request.width : 16;
+    const height = request.task === 'text_to_image' ? request.height : 16;
+    return {
+      kind: 'image',
+      image: { width, height, data: new Uint8Array(width * height * 3).fill(128) },
+      tokens: { rows: height / 16, cols: width / 16, data: new Int32Array((width / 16) * (height / 16)) },
+      seed: request.seed ?? 1,
+      steps: this.steps,
+      timings,
+    };
+  }
+}

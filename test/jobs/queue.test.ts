@@ -1,0 +1,204 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { JobEvent } from '../../src/jobs/events.js';
+import { JobQueue, type QueueLimits } from '../../src/jobs/queue.js';
+import { JobStore } from '../../src/jobs/store.js';
+import type { Owner } from '../../src/jobs/types.js';
+import { TimedEngineDouble } from '../doubles/timed-engine.js';
+
+const LIMITS: QueueLimits = {
+  maxPerUser: 3,
+  maxRunningPerUser: 1,
+  maxPerScope: 100,
+  maxTotal: 100,
+  jobTimeoutMs: 60_000,
+};
+const open: JobQueue[] = [];
+
+function makeQueue(
+  options: {
+    limits?: Partial<QueueLimits>;
+    engine?: TimedEngineDouble;
+    dir?: string;
+    admins?: string[];
+  } = {},
+) {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'dimoo-jobs-'));
+  const store = new JobStore(dir);
+  const engine = options.engine ?? new TimedEngineDouble();
+  const queue = new JobQueue({
+    store,
+    engine,
+    limits: { ...LIMITS, ...options.limits },
+    admins: options.admins,
+  });
+  const events: JobEvent[] = [];
+  queue.subscribe((e) => events.push(e));
+  open.push(queue);
+  return { queue, store, engine, events, dir };
+}
+
+const user = (id: string): Owner => ({ platform: 'discord', userId: id });
+const imagine = (prompt: string, size = 256) => ({
+  task: 'text_to_image' as const,
+  prompt,
+  width: size,
+  height: size,
+});
+
+function submit(queue: JobQueue, owner: Owner, prompt: string, size = 256) {
+  const result = queue.submit({ owner, scope: 'guild:1', kind: 'imagine', request: imagine(prompt, size) });
+  if (!result.ok) throw new Error(`refused: ${result.refusal.key}`);
+  return result.job;
+}
+
+function waitFor(
+  events: JobEvent[],
+  predicate: (e: JobEvent) => boolean,
+  timeoutMs = 10_000,
+): Promise<JobEvent> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = () => {
+      const hit = events.find(predicate);
+      if (hit) return resolve(hit);
+      if (Date.now() - started > timeoutMs) return reject(new Error('timed out waiting for a job event'));
+      setTimeout(poll, 2);
+    };
+    poll();
+  });
+}
+
+afterEach(async () => {
+  for (const q of open.splice(0)) await q.stop({ waitMs: 2000 });
+});
+
+describe('fair scheduling', () => {
+  it('starts each light user’s job within one job of its submission while a heavy user has 20 queued', async () => {
+    const { queue, events } = makeQueue({ limits: { maxPerUser: 50 } });
+    const heavy = user('heavy');
+    for (let i = 0; i < 20; i++) submit(queue, heavy, `heavy ${i}`);
+    queue.start();
+    const startOrder = () => events.filter((e) => e.type === 'started').map((e) => e.job.id);
+    for (let i = 0; i < 5; i++) {
+      // Let a couple of heavy jobs run between light arrivals.
+      const before = startOrder().length;
+      await waitFor(events, () => startOrder().length >= before + 2);
+      const startsAtSubmit = startOrder().length;
+      const light = submit(queue, user(`light${i}`), `light ${i}`);
+      await waitFor(events, (e) => e.type === 'started' && e.job.id === light.id);
+      const startedAt = startOrder().indexOf(light.id);
+      expect(startedAt - startsAtSubmit, `light ${i}`).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('dry-run positions match the actual start order when nobody new arrives', async () => {
+    const { queue, events } = makeQueue({ limits: { maxPerUser: 10 } });
+    for (const [u, n, size] of [
+      ['a', 4, 512],
+      ['b', 2, 256],
+      ['c', 3, 128],
+    ] as const) {
+      for (let i = 0; i < n; i++) submit(queue, user(u), `${u}${i}`, size);
+    }
+    const planned = queue.plannedOrder().map((j) => j.id);
+    expect(planned).toHaveLength(9);
+    expect(queue.positionOf(planned[4]!).ahead).toBe(4);
+    queue.start();
+    await waitFor(events, () => events.filter((e) => e.type === 'done').length === 9);
+    expect(events.filter((e) => e.type === 'started').map((e) => e.job.id)).toEqual(planned);
+    // Interleaved, not FIFO: the first three starts are three different users.
+    const firstUsers = events
+      .filter((e) => e.type === 'started')
+      .slice(0, 3)
+      .map((e) => e.job.owner.userId);
+    expect(new Set(firstUsers).size).toBe(3);
+  });
+});
+
+describe('admission caps', () => {
+  it('refuses past the per-user, per-scope and global caps with locale keys', () => {
+    const { queue } = makeQueue({ limits: { maxPerUser: 2, maxPerScope: 3, maxTotal: 4 } });
+    submit(queue, user('a'), 'a1');
+    submit(queue, user('a'), 'a2');
+    const third = queue.submit({
+      owner: user('a'),
+      scope: 'guild:1',
+      kind: 'imagine',
+      request: imagine('a3'),
+    });
+    expect(third).toMatchObject({
+      ok: false,
+      refusal: { key: 'errors.queue.user_full', params: { count: 2, limit: 2 } },
+    });
+    submit(queue, user('b'), 'b1');
+    const scope = queue.submit({
+      owner: user('c'),
+      scope: 'guild:1',
+      kind: 'imagine',
+      request: imagine('c1'),
+    });
+    expect(scope).toMatchObject({ ok: false, refusal: { key: 'errors.queue.scope_full' } });
+    const other = queue.submit({
+      owner: user('c'),
+      scope: 'guild:2',
+      kind: 'imagine',
+      request: imagine('c1'),
+    });
+    expect(other.ok).toBe(true);
+    const full = queue.submit({
+      owner: user('e'),
+      scope: 'guild:3',
+      kind: 'imagine',
+      request: imagine('e1'),
+    });
+    expect(full).toMatchObject({ ok: false, refusal: { key: 'errors.queue.full', params: { limit: 4 } } });
+  });
+});
+
+describe('cancellation', () => {
+  it('lets the owner and admins cancel, and refuses everyone else', async () => {
+    const { queue, events } = makeQueue({
+      admins: ['telegram:admin'],
+      engine: new TimedEngineDouble(30, 20),
+    });
+    const running = submit(queue, user('owner'), 'long one');
+    const queued = submit(queue, user('owner'), 'second');
+    const third = submit(queue, user('owner'), 'third');
+    queue.start();
+    await waitFor(events, (e) => e.type === 'progress' && e.job.id === running.id);
+    expect(queue.cancel(running.id, user('intruder'))).toBe('refused');
+    expect(queue.cancel(queued.id, user('intruder'))).toBe('refused');
+    expect(queue.cancel(queued.id, user('owner'))).toBe('cancelled');
+    expect(queue.cancel(third.id, { platform: 'telegram', userId: 'admin' })).toBe('cancelled');
+    expect(queue.cancel(running.id, user('owner'))).toBe('cancelling');
+    await waitFor(events, (e) => e.type === 'cancelled' && e.job.id === running.id);
+    expect(queue.get(running.id)?.status).toBe('cancelled');
+    expect(queue.cancel('00000000-0000-0000-0000-000000000000', user('owner'))).toBe('not_found');
+  });
+});
+
+describe('failure isolation', () => {
+  it('fails only the job whose engine run failed, with a localizable key, and goes on', async () => {
+    const { queue, events } = makeQueue();
+    const bad = submit(queue, user('a'), 'boom please');
+    const good = submit(queue, user('b'), 'fine');
+    queue.start();
+    await waitFor(events, (e) => e.type === 'done' && e.job.id === good.id);
+    expect(queue.get(bad.id)).toMatchObject({ status: 'failed', error: { key: 'errors.engine.internal' } });
+    expect(queue.get(good.id)?.result?.file).toBe('result.png');
+  });
+
+  it('times a job out with its own key', async () => {
+    const { queue, events } = makeQueue({
+      engine: new TimedEngineDouble(50, 100),
+      limits: { jobTimeoutMs: 100 },
+    });
+    const job = submit(queue, user('a'), 'slow');
+    queue.start();
+    await waitFor(events, (e) => e.type === 'failed' && e.job.id === job.id);
+    expect(queue.get(job.id)?.error?.key).toBe('errors.job.timeout');
+  });
+});
