@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { readSafetensorsHeader } from '../engine/checkpoint/safetensors.js';
 import {
   buildImageStepGraph,
   type ContribOps,
@@ -18,7 +19,6 @@ import { ImageStepRunner } from '../engine/runtime/image-step.js';
 import { createSession } from '../engine/runtime/session.js';
 import { samplingNoise } from '../engine/sampling/rng.js';
 import { writeRandomLlada } from '../test/doubles/random-llada.js';
-import { readWeightRefs } from '../test/doubles/safetensors-double.js';
 
 const SMALL: TransformerDims = {
   dModel: 512,
@@ -46,12 +46,40 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     lengths: { type: 'string', default: '300,1100' },
     child: { type: 'string' },
+    interleave: { type: 'boolean', default: false },
   },
 });
 
+/** A CFG step at length L: cond and a 24-token-shorter uncond branch, right-padded; 256 or 1024 cells. */
+function stepInput(L: number) {
+  const G = 2;
+  const M = L > 600 ? 1024 : 256;
+  const ids = new BigInt64Array(G * L);
+  for (let i = 0; i < ids.length; i++) ids[i] = BigInt((i * 7919) % SMALL.vocabSize);
+  const mask = new BigInt64Array(G * L).fill(1n);
+  for (let t = L - 24; t < L; t++) mask[L + t] = 0n;
+  const pos = new BigInt64Array(G * M);
+  for (let i = 0; i < M; i++) {
+    pos[i] = BigInt(L - M - 2 + i);
+    pos[M + i] = BigInt(L - 24 - M - 2 + i);
+  }
+  return {
+    ids,
+    attnMask: mask,
+    gatherPos: pos,
+    branchW: Float32Array.of(5, -4),
+    temperature: Float32Array.of(1),
+    noise: samplingNoise(1, 0, M, 1),
+    J: 1,
+    G,
+    L,
+    M,
+  };
+}
+
 async function child(spec: { variant: Variant; dir: string; runs: number; lengths: number[] }) {
   const { variant, dir, runs, lengths } = spec;
-  const refs = readWeightRefs(path.join(dir, 'model.safetensors'));
+  const refs = readSafetensorsHeader(path.join(dir, 'model.safetensors'));
   const weight = (n: string) => refs.get(n) as WeightRef;
   let t = performance.now();
   const bytes = buildImageStepGraph({
@@ -74,30 +102,8 @@ async function child(spec: { variant: Variant; dir: string; runs: number; length
   const runner = new ImageStepRunner(session);
   const steps: Record<string, unknown>[] = [];
   for (const L of lengths) {
-    const G = 2;
-    const M = L > 600 ? 1024 : 256;
-    const ids = new BigInt64Array(G * L);
-    for (let i = 0; i < ids.length; i++) ids[i] = BigInt((i * 7919) % SMALL.vocabSize);
-    const mask = new BigInt64Array(G * L).fill(1n);
-    // The uncond branch is shorter (no text prompt): right-padded, as the engine batches CFG.
-    for (let t2 = L - 24; t2 < L; t2++) mask[L + t2] = 0n;
-    const pos = new BigInt64Array(G * M);
-    for (let i = 0; i < M; i++) {
-      pos[i] = BigInt(L - M - 2 + i);
-      pos[M + i] = BigInt(L - 24 - M - 2 + i);
-    }
-    const input = {
-      ids,
-      attnMask: mask,
-      gatherPos: pos,
-      branchW: Float32Array.of(5, -4),
-      temperature: Float32Array.of(1),
-      noise: samplingNoise(1, 0, M, 1),
-      J: 1,
-      G,
-      L,
-      M,
-    };
+    const input = stepInput(L);
+    const { G, M } = input;
     await runner.run(input); // warm-up
     const total: number[] = [];
     const forward: number[] = [];
@@ -135,6 +141,51 @@ async function child(spec: { variant: Variant; dir: string; runs: number; length
   };
 }
 
+/**
+ * All variants' sessions in one process, runs alternating between them, so that load from other processes
+ * falls on every variant alike; reports the fastest and the median run of each.
+ */
+async function interleaved(root: string, variants: Variant[], runs: number, lengths: number[]) {
+  const runners: ImageStepRunner[] = [];
+  for (const variant of variants) {
+    const dir = path.join(root, variant.dtype);
+    const refs = readSafetensorsHeader(path.join(dir, 'model.safetensors'));
+    const bytes = buildImageStepGraph({
+      dims: SMALL,
+      weight: (n) => refs.get(n) as WeightRef,
+      folder: dir,
+      imageCodeOffset: OFFSET,
+      codebookSize: K,
+      linear: variant.linear,
+      contrib: variant.contrib,
+    });
+    const opened = await createSession(bytes, {
+      device: 'cpu',
+      sessionOptions: externalDataSessionOptions(dir),
+    });
+    runners.push(new ImageStepRunner(opened.session));
+  }
+  const table: Record<string, Record<string, { minMs: number; medianMs: number }>> = {};
+  for (const L of lengths) {
+    const input = stepInput(L);
+    const times = variants.map(() => [] as number[]);
+    for (const r of runners) await r.run(input);
+    for (let round = 0; round < runs; round++) {
+      for (const [i, r] of runners.entries()) times[i]!.push((await r.run(input)).forwardMs);
+    }
+    for (const [i, v] of variants.entries()) {
+      const sorted = [...times[i]!].sort((a, b) => a - b);
+      table[v.name] ??= {};
+      table[v.name]![`L${L}`] = {
+        minMs: Math.round(sorted[0]!),
+        medianMs: Math.round(sorted[Math.floor(sorted.length / 2)]!),
+      };
+    }
+    console.log(JSON.stringify({ L, table }));
+  }
+  return table;
+}
+
 if (values.child) {
   console.log(JSON.stringify(await child(JSON.parse(values.child))));
 } else {
@@ -160,17 +211,28 @@ if (values.child) {
     { name: 'bf16 cast-at-load transpose', dtype: 'BF16', linear: 'transpose', contrib: plain },
   ];
   const results = [];
-  for (const variant of variants) {
-    const spec = JSON.stringify({ variant, dir: path.join(root, variant.dtype), runs, lengths });
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/transformer.ts', '--child', spec], {
-      encoding: 'utf8',
-    });
-    const result = JSON.parse(out.trim().split('\n').pop() as string);
-    console.log(JSON.stringify(result));
-    results.push(result);
-  }
+  let interleavedTimes: unknown;
+  if (values.interleave) interleavedTimes = await interleaved(root, variants, runs, lengths);
+  else
+    for (const variant of variants) {
+      const spec = JSON.stringify({ variant, dir: path.join(root, variant.dtype), runs, lengths });
+      const out = execFileSync(
+        process.execPath,
+        ['--import', 'tsx', 'bench/transformer.ts', '--child', spec],
+        {
+          encoding: 'utf8',
+        },
+      );
+      const result = JSON.parse(out.trim().split('\n').pop() as string);
+      console.log(JSON.stringify(result));
+      results.push(result);
+    }
   fs.rmSync(root, { recursive: true, force: true });
-  const file = path.join('bench', 'results', 'transformer.json');
+  const file = path.join(
+    'bench',
+    'results',
+    values.interleave ? 'transformer-interleaved.json' : 'transformer.json',
+  );
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const record = {
     date: new Date().toISOString(),
@@ -179,7 +241,7 @@ if (values.child) {
     imageSlice: { offset: OFFSET, K },
     weightBytesF32: weightBytes.F32,
     runs,
-    results,
+    ...(values.interleave ? { interleaved: interleavedTimes } : { results }),
   };
   fs.writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
 }

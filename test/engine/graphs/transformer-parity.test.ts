@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../../engine/api.js';
+import { readSafetensorsHeader } from '../../../engine/checkpoint/safetensors.js';
 import {
   buildImageStepGraph,
   buildTextStepGraph,
@@ -18,7 +19,6 @@ import { TextStepRunner } from '../../../engine/runtime/text-step.js';
 import { sampleCells, softmaxAt } from '../../../engine/sampling/categorical.js';
 import { samplingNoise } from '../../../engine/sampling/rng.js';
 import { TINY_DIMS, writeRandomLlada } from '../../doubles/random-llada.js';
-import { readWeightRefs, type StoredDType } from '../../doubles/safetensors-double.js';
 import { NaiveLlada } from '../../reference/naive-transformer.js';
 
 const OFFSET = 200;
@@ -33,9 +33,9 @@ interface Model {
   naive: NaiveLlada;
 }
 
-function makeModel(name: string, dims: TransformerDims, dtype: StoredDType, seed: number): Model {
+function makeModel(name: string, dims: TransformerDims, dtype: 'F32' | 'BF16', seed: number): Model {
   const dir = path.join(root, name);
-  const refs = readWeightRefs(writeRandomLlada(dir, dims, dtype, seed));
+  const refs = readSafetensorsHeader(writeRandomLlada(dir, dims, dtype, seed));
   const weight = (n: string) => {
     const ref = refs.get(n);
     if (!ref) throw new Error(`no tensor ${n}`);
