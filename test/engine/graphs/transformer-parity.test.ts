@@ -179,6 +179,22 @@ describe('transformer graph vs the float64 reference (fp32 weights)', () => {
     const i2i = await runBatch(runner, [[cond, uncond, third]], [[1 + a + b, -a, -b]], [0]);
     const manual3 = c!.logits!.map((v, i) => v + a * (v - u!.logits![i]!) + b * (v - t!.logits![i]!));
     expect(relError(i2i.logits!, manual3)).toBeLessThan(1e-5);
+    // Two CFG jobs in one batch (J = 2, G = 2) keep their own weights and branches.
+    const two = await runBatch(
+      runner,
+      [
+        [cond, uncond],
+        [third, uncond],
+      ],
+      [
+        [1 + s, -s],
+        [2, -1],
+      ],
+      [0, 0],
+    );
+    expect(relError(two.logits!.subarray(0, 6 * K), cfg.logits!)).toBeLessThan(1e-6);
+    const manualSecond = t!.logits!.map((v, i) => 2 * v - u!.logits![i]!);
+    expect(relError(two.logits!.subarray(6 * K), manualSecond)).toBeLessThan(1e-5);
   });
 
   it('τ = 0 picks the reference argmax with softmax(logits)[code] as confidence; best is the argmax', async () => {
