@@ -47,6 +47,7 @@ const { values } = parseArgs({
     lengths: { type: 'string', default: '300,1100' },
     child: { type: 'string' },
     interleave: { type: 'boolean', default: false },
+    only: { type: 'string' },
   },
 });
 
@@ -195,7 +196,7 @@ if (values.child) {
   for (const dtype of ['F32', 'BF16'] as const) writeRandomLlada(path.join(root, dtype), SMALL, dtype, 1);
   const weightBytes = { F32: fs.statSync(path.join(root, 'F32', 'model.safetensors')).size };
   const plain: ContribOps = {};
-  const variants: Variant[] = [
+  const all: Variant[] = [
     { name: 'fp32 transpose', dtype: 'F32', linear: 'transpose', contrib: plain },
     { name: 'fp32 gemm', dtype: 'F32', linear: 'gemm', contrib: plain },
     { name: 'fp32 fused-matmul', dtype: 'F32', linear: 'fused', contrib: plain },
@@ -209,7 +210,9 @@ if (values.child) {
       contrib: { norm: true, rope: true, attention: true },
     },
     { name: 'bf16 cast-at-load transpose', dtype: 'BF16', linear: 'transpose', contrib: plain },
+    { name: 'bf16 cast-at-load gemm', dtype: 'BF16', linear: 'gemm', contrib: plain },
   ];
+  const variants = all.filter((v) => !values.only || v.name.includes(values.only));
   const results = [];
   let interleavedTimes: unknown;
   if (values.interleave) interleavedTimes = await interleaved(root, variants, runs, lengths);
