@@ -8,7 +8,7 @@ export ONNXRUNTIME_NODE_INSTALL=skip
 npm ci --no-audit --no-fund
 ONNXRUNTIME_NODE_INSTALL=1 node node_modules/onnxruntime-node/script/install.js || echo "CUDA provider install failed"
 nvidia-smi --query-gpu=name,memory.total --format=csv || true
-DEVICE=cuda npx vitest run test/engine
+DIMOO_TEST_DEVICE=cuda npx vitest run test/engine
 npm run bench -- engine
 cp bench/results/engine.json bench/results/engine-gpu.json
 cat bench/results/engine-gpu.json

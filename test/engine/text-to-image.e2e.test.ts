@@ -13,12 +13,15 @@ import {
 } from '../../engine/index.js';
 import { gridForSize, textToImageSequence } from '../../engine/sequence.js';
 
+// bench/gpu-check.sh sets DIMOO_TEST_DEVICE=cuda to run these on a GPU.
+const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
+
 describe('text-to-image on a generated tiny checkpoint', () => {
   let engine: Engine;
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dimoo-t2i-'));
     makeTestCheckpoint({ out: dir, preset: 'tiny', seed: 5, dtype: 'bf16' });
-    engine = await createEngine({ modelDir: dir, device: 'cpu' });
+    engine = await createEngine({ modelDir: dir, device: TEST_DEVICE });
   });
   afterAll(async () => engine.close());
 
@@ -49,7 +52,7 @@ describe('text-to-image on a generated tiny checkpoint', () => {
     expect(result.seed).toBe(9);
     expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
     expect(result.timings.forward_ms).toBeGreaterThan(0);
-    expect(engine.info.device).toBe('cpu');
+    expect(engine.info.device).toBe(TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu');
   });
 
   it('gives identical tokens and PNG bytes for the same seed, and other tokens for another seed', async () => {
