@@ -22,7 +22,14 @@ async function runCase(preset: Preset, size: number, steps: number) {
   const engine = await createEngine({ modelDir: dir, device: 'auto' });
   const loadMs = performance.now() - loadStarted;
   // One short warm-up run so first-run allocation does not count as step time.
-  await engine.generate({ task: 'text_to_image', prompt: 'warm up', width: size, height: size, steps: 2, seed: 1 });
+  await engine.generate({
+    task: 'text_to_image',
+    prompt: 'warm up',
+    width: size,
+    height: size,
+    steps: 2,
+    seed: 1,
+  });
   const stamps: number[] = [];
   const started = performance.now();
   const result = (await engine.generate(
@@ -70,9 +77,13 @@ if (caseArg >= 0) {
   const self = fileURLToPath(import.meta.url);
   const results = [];
   for (const [preset, size] of CASES) {
-    const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--case', `${preset}:${size}`, '--steps', String(steps)], {
-      encoding: 'utf8',
-    });
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', self, '--case', `${preset}:${size}`, '--steps', String(steps)],
+      {
+        encoding: 'utf8',
+      },
+    );
     if (child.status !== 0) throw new Error(`case ${preset} ${size} failed:\n${child.stderr}`);
     const row = JSON.parse(child.stdout.trim().split('\n').at(-1) as string);
     process.stdout.write(`${JSON.stringify(row)}\n`);
