@@ -127,6 +127,7 @@ const previous = fs.existsSync(file)
 previous[values.preset ?? 'tiny'] = {
   when: new Date().toISOString(),
   machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, onnxruntime-node 1.30.0 CPU`,
+  note: 'shared VM, other jobs running: min ≈ uncontended cost, median what a job saw',
   config: preset,
   params,
   generateMs: Math.round(generateMs),
