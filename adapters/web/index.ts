@@ -7,7 +7,10 @@ import { startPlaygroundServer } from './server.js';
 /** The port the playground uses when it starts by default (no platform token, no WEB_PORT). */
 export const DEFAULT_PLAYGROUND_PORT = 8080;
 
-export async function startPlayground(context: AppContext, services: Services): Promise<RunningAdapter & { url: string }> {
+export async function startPlayground(
+  context: AppContext,
+  services: Services,
+): Promise<RunningAdapter & { url: string }> {
   const { config, log } = context;
   const commands = new Commands({
     queue: services.jobs.queue,

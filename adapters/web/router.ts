@@ -7,7 +7,10 @@ import type { Upload } from './uploads.js';
 function takeFlag(text: string, flag: string): { rest: string; value?: string } {
   const match = new RegExp(`(?:^|\\s)--${flag}\\s+(\\S+)`).exec(text);
   if (!match) return { rest: text };
-  return { rest: (text.slice(0, match.index) + text.slice(match.index + match[0].length)).trim(), value: match[1] };
+  return {
+    rest: (text.slice(0, match.index) + text.slice(match.index + match[0].length)).trim(),
+    value: match[1],
+  };
 }
 
 function isQuestion(text: string): boolean {
@@ -16,8 +19,14 @@ function isQuestion(text: string): boolean {
 
 export async function route(commands: Commands, ctx: CommandContext, upload: Upload): Promise<Reply> {
   const raw = (upload.fields.text ?? '').trim();
-  const image: InputImage | undefined = upload.files.image && { data: upload.files.image.data, filename: upload.files.image.filename };
-  const mask: InputImage | undefined = upload.files.mask && { data: upload.files.mask.data, filename: upload.files.mask.filename };
+  const image: InputImage | undefined = upload.files.image && {
+    data: upload.files.image.data,
+    filename: upload.files.image.filename,
+  };
+  const mask: InputImage | undefined = upload.files.mask && {
+    data: upload.files.mask.data,
+    filename: upload.files.mask.filename,
+  };
   const reference: InputImage | undefined = upload.files.reference && {
     data: upload.files.reference.data,
     filename: upload.files.reference.filename,
@@ -66,13 +75,17 @@ export async function route(commands: Commands, ctx: CommandContext, upload: Upl
         return commands.help(ctx);
       case undefined:
         if (image && mask) return commands.retouch(ctx, { image, prompt: rest, mask });
-        if (image) return isQuestion(rest) || rest === '' ? commands.describe(ctx, { image, question: rest || undefined }) : commands.edit(ctx, { image, instruction: rest, reference });
+        if (image)
+          return isQuestion(rest) || rest === ''
+            ? commands.describe(ctx, { image, question: rest || undefined })
+            : commands.edit(ctx, { image, instruction: rest, reference });
         return commands.imagine(ctx, { prompt: rest });
       default:
         return { text: [{ key: 'web.unknown_command', params: { command: `/${name}` } }], ephemeral: true };
     }
   } catch (error) {
-    if (error instanceof MissingImage) return { text: [{ key: 'web.needs_image', params: { command: `/${name}` } }], ephemeral: true };
+    if (error instanceof MissingImage)
+      return { text: [{ key: 'web.needs_image', params: { command: `/${name}` } }], ephemeral: true };
     throw error;
   }
 }

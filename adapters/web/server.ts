@@ -61,7 +61,9 @@ function readJson(req: IncomingMessage, limit = 16_384): Promise<Record<string, 
 
 export async function startPlaygroundServer(options: PlaygroundOptions): Promise<Playground> {
   if (!isLoopback(options.host) && !options.accessToken) {
-    throw new Error(`WEB_HOST=${options.host} is reachable from other machines: set WEB_ACCESS_TOKEN to protect the playground`);
+    throw new Error(
+      `WEB_HOST=${options.host} is reachable from other machines: set WEB_ACCESS_TOKEN to protect the playground`,
+    );
   }
   const { commands, log } = options;
   const streams = new Map<string, Set<{ res: ServerResponse; locale: Locale }>>();
@@ -74,9 +76,14 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     if (job.owner.platform === 'web') send(job.owner.userId, reply);
   });
 
-  const localeOf = (req: IncomingMessage): Locale => matchLocale(req.headers['accept-language']) ?? options.defaultLocale;
+  const localeOf = (req: IncomingMessage): Locale =>
+    matchLocale(req.headers['accept-language']) ?? options.defaultLocale;
   const contextOf = (req: IncomingMessage, user: string) =>
-    commands.context({ user: { platform: 'web', userId: user }, scope: 'playground', language: req.headers['accept-language'] });
+    commands.context({
+      user: { platform: 'web', userId: user },
+      scope: 'playground',
+      language: req.headers['accept-language'],
+    });
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://playground');
@@ -90,12 +97,18 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     }
     const locale = localeOf(req);
     if (req.method === 'GET' && url.pathname === '/api/info') {
-      const strings = Object.fromEntries(Object.entries(catalog(locale)).filter(([k]) => k.startsWith('web.')));
+      const strings = Object.fromEntries(
+        Object.entries(catalog(locale)).filter(([k]) => k.startsWith('web.')),
+      );
       json(res, 200, { locale, strings, bundledModel: options.bundledModel, device: options.device });
       return;
     }
     if (req.method === 'GET' && url.pathname === '/api/events') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
       res.write(': connected\n\n');
       const client = { res, locale };
       const set = streams.get(user) ?? new Set();
@@ -115,7 +128,14 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
         reply = await route(commands, ctx, await readUpload(req, options.maxInputBytes));
       } catch (error) {
         if (!(error instanceof UploadTooLarge)) throw error;
-        reply = { text: [{ key: 'errors.input.too_large', params: { limit: `${Math.round(options.maxInputBytes / 1048576)} MB` } }] };
+        reply = {
+          text: [
+            {
+              key: 'errors.input.too_large',
+              params: { limit: `${Math.round(options.maxInputBytes / 1048576)} MB` },
+            },
+          ],
+        };
       }
       json(res, 200, toWebMessage(reply, ctx.locale));
       return;
@@ -139,7 +159,8 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       log.error({ err: error, path: req.url }, 'playground request failed');
-      if (!res.headersSent) json(res, 500, { lines: [t(localeOf(req), 'errors.generic')], images: [], buttons: [] });
+      if (!res.headersSent)
+        json(res, 500, { lines: [t(localeOf(req), 'errors.generic')], images: [], buttons: [] });
       else res.end();
     });
   });

@@ -4,6 +4,7 @@ const log = $('log');
 const messages = new Map(); // jobId → <li>
 let strings = {};
 let attached = null; // { file, width, height }
+window.dimooEvents = [];
 
 const tr = (key, fallback) => strings[key] ?? fallback ?? key;
 
@@ -11,14 +12,18 @@ async function init() {
   const info = await (await fetch('/api/info')).json();
   strings = info.strings;
   document.documentElement.lang = info.locale;
-  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = tr(el.dataset.i18n, el.textContent);
-  for (const el of document.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = tr(el.dataset.i18nPlaceholder, el.placeholder);
+  for (const el of document.querySelectorAll('[data-i18n]'))
+    el.textContent = tr(el.dataset.i18n, el.textContent);
+  for (const el of document.querySelectorAll('[data-i18n-placeholder]'))
+    el.placeholder = tr(el.dataset.i18nPlaceholder, el.placeholder);
   if (info.bundledModel) {
     $('banner').textContent = tr('web.bundled_model');
     $('banner').hidden = false;
   }
   const events = new EventSource('/api/events');
-  events.onmessage = (e) => show(JSON.parse(e.data));
+  events.onmessage = (e) => {
+    show(JSON.parse(e.data));
+  };
   addBot({ lines: [tr('web.welcome')], images: [], buttons: [] });
 }
 
@@ -80,6 +85,8 @@ function addBot(msg) {
 }
 
 function show(msg) {
+  // Every reply and update, kept for the browser test and for debugging from the console.
+  window.dimooEvents.push(msg);
   if (msg.deleteSource) return;
   const known = msg.jobId && messages.get(msg.jobId);
   if (known) {
@@ -153,7 +160,10 @@ canvas.addEventListener('pointerdown', (e) => {
 });
 canvas.addEventListener('pointermove', paintAt);
 canvas.addEventListener('pointerup', () => (drawing = false));
-$('draw').addEventListener('change', () => (canvas.style.pointerEvents = $('draw').checked ? 'auto' : 'none'));
+$('draw').addEventListener(
+  'change',
+  () => (canvas.style.pointerEvents = $('draw').checked ? 'auto' : 'none'),
+);
 canvas.style.pointerEvents = 'none';
 $('clear-mask').addEventListener('click', () => {
   ctx2d.clearRect(0, 0, canvas.width, canvas.height);
