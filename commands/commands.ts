@@ -136,14 +136,26 @@ export class Commands {
     return { user, scope, locale, settings, isAdmin: this.queue.isAdmin(user), meta };
   }
 
-  /** Rendered job updates (position, started, progress, done, failed, cancelled) for the adapter to show. */
+  /**
+   * Rendered job updates (position, started, progress, done, failed, cancelled) for the adapter to show, in event
+   * order per job: a preview still being encoded never lands after the final result.
+   */
   subscribe(listener: JobUpdateListener): () => void {
+    const chains = new Map<string, Promise<void>>();
     return this.queue.subscribe((event) => {
       if (event.type === 'queued') return;
-      renderEvent(event, this.render).then(
-        (reply) => listener({ job: event.job, reply }),
-        (error) => this.options.log?.('error', 'rendering a job event failed', { error: String(error) }),
-      );
+      const { job } = event;
+      const previous = chains.get(job.id) ?? Promise.resolve();
+      const next = previous
+        .then(() => renderEvent(event, this.render))
+        .then(
+          (reply) => {
+            listener({ job, reply });
+            if (reply.final && chains.get(job.id) === next) chains.delete(job.id);
+          },
+          (error) => this.options.log?.('error', 'rendering a job event failed', { error: String(error) }),
+        );
+      chains.set(job.id, next);
     });
   }
 

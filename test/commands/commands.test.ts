@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CommandContext, Commands, type CommandsConfig } from '../../commands/commands.js';
 import type { Reply } from '../../commands/reply.js';
-import { encodePng } from '../../engine/index.js';
+import { type EngineRequest, encodePng, type GenerateOptions } from '../../engine/index.js';
 import { type Job, JobQueue, JobStore } from '../../src/jobs/index.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
 
@@ -16,11 +16,30 @@ afterEach(async () => {
 });
 
 function setup(
-  options: { rateLimitPerMinute?: number; msPerStep?: number; admins?: string[]; start?: boolean } = {},
+  options: {
+    rateLimitPerMinute?: number;
+    msPerStep?: number;
+    admins?: string[];
+    start?: boolean;
+    previews?: boolean;
+  } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'dimoo-commands-'));
   const store = new JobStore(dir);
-  const engine = new TimedEngineDouble(options.msPerStep ?? 2, 3);
+  const timed = new TimedEngineDouble(options.msPerStep ?? 2, 3);
+  // Previews as the real engine sends them: a small RGB image with some progress events.
+  const engine = options.previews
+    ? {
+        info: timed.info,
+        estimateCost: timed.estimateCost.bind(timed),
+        generate: (request: EngineRequest, o: GenerateOptions = {}) =>
+          timed.generate(request, {
+            ...o,
+            onProgress: (p) =>
+              o.onProgress?.({ ...p, preview: { width: 64, height: 64, data: new Uint8Array(64 * 64 * 3) } }),
+          }),
+      }
+    : timed;
   const queue = new JobQueue({
     store,
     engine,
@@ -65,7 +84,7 @@ function setup(
   const advance = (ms: number) => {
     clock += ms;
   };
-  return { commands, queue, store, engine, ctx, updates, until, advance };
+  return { commands, queue, store, engine: timed, ctx, updates, until, advance };
 }
 
 const keys = (reply: Reply) => reply.text.map((t) => t.key);
@@ -129,6 +148,19 @@ describe('imagine', () => {
     ]);
     const progress = await until((u) => u.job.id === queued.jobId && u.reply.text[0]?.key === 'job.running');
     expect(progress.reply.text[0]?.params).toMatchObject({ total: 3 });
+  });
+
+  it('sends progress previews as PNGs, and the final reply always last', async () => {
+    const { commands, ctx, until, updates } = setup({ previews: true });
+    const queued = await commands.imagine(ctx('1'), { prompt: 'a kite' });
+    await until((u) => u.job.id === queued.jobId && u.reply.final === true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const mine = updates.filter((u) => u.job.id === queued.jobId).map((u) => u.reply);
+    expect(mine.at(-1)?.text[0]?.key).toBe('job.done');
+    const previews = mine.filter((r) => r.text[0]?.key === 'job.running');
+    expect(previews).toHaveLength(3);
+    for (const r of previews) expect(r.images?.[0]?.filename).toBe('preview.png');
+    expect((await sharp(previews[0]?.images?.[0]?.data).metadata()).width).toBe(64);
   });
 
   it('refuses bad prompts with one localized key and queues nothing', async () => {
