@@ -1,7 +1,7 @@
 // The platform-neutral operations adapters call: each validates its input, turns it into a job, and answers with
 // a neutral Reply. Adapters build one `Commands` with the queue, the store and the config, make a
 // `CommandContext` per incoming event with `context()`, and subscribe to rendered job updates.
-import { EngineError, isKnownEditType, needsReferenceImage, type PaintRegion } from '../engine/index.js';
+import { EngineError, isKnownEditType, needsReferenceImage } from '../engine/index.js';
 import type { Config } from '../src/config/index.js';
 import { type Locale, matchLocale } from '../src/i18n.js';
 import {
@@ -14,8 +14,16 @@ import {
   type Scope,
   type StoredRequest,
 } from '../src/jobs/index.js';
-import { DEFAULT_EDIT_TYPE, DIRECTIONS, ZOOMS } from './definitions.js';
-import { acceptImage, type InputImage } from './inputs.js';
+import { DEFAULT_EDIT_TYPE } from './definitions.js';
+import {
+  acceptImage,
+  type DescribeInput,
+  type EditInput,
+  type ImagineInput,
+  type InputImage,
+  type OutpaintInput,
+  type RetouchInput,
+} from './inputs.js';
 import {
   checkPrompt,
   DEFAULT_SIZE_CLASS,
@@ -29,6 +37,7 @@ import {
   UserInputError,
 } from './prompt.js';
 import { RateLimiter } from './rate-limit.js';
+import { extensionOf, parseBoxes } from './regions.js';
 import { formatDuration, type RenderDeps, renderEvent, renderQueued } from './render.js';
 import { parseButtonId, type Reply, textReply } from './reply.js';
 import { applySettingsChanges, type SettingsChanges, type UserSettings } from './settings.js';
@@ -61,45 +70,6 @@ export interface ContextInput {
   /** The platform's language tag (Discord `locale`, Telegram `language_code`, a browser's Accept-Language). */
   language?: string | null;
   meta?: Record<string, unknown>;
-}
-
-export interface ImagineInput {
-  prompt: string;
-  aspect?: string;
-  size?: number;
-  steps?: number;
-  cfg?: number;
-  seed?: number;
-}
-
-export interface EditInput {
-  image: InputImage;
-  instruction: string;
-  type?: string;
-  reference?: InputImage;
-  seed?: number;
-}
-
-export interface RetouchInput {
-  image: InputImage;
-  prompt: string;
-  /** `x,y,w,h` fractions of the image, several separated by `;`. */
-  boxes?: string;
-  mask?: InputImage;
-  seed?: number;
-}
-
-export interface OutpaintInput {
-  image: InputImage;
-  prompt: string;
-  zoom?: number;
-  direction?: (typeof DIRECTIONS)[number];
-  seed?: number;
-}
-
-export interface DescribeInput {
-  image: InputImage;
-  question?: string;
 }
 
 /** A rendered job update for subscribers; `queued` is not sent (the submitting call returns that reply). */
@@ -556,56 +526,6 @@ export class Commands {
 }
 
 type StoredPaintRegion = Extract<StoredRequest, { task: 'paint' }>['region'];
-
-/** `x,y,w,h` fractions, boxes separated by `;` or spaces: each inside the image with a positive size. */
-export function parseBoxes(text: string): Array<{ x: number; y: number; w: number; h: number }> {
-  const parts = text.split(/[;\s]+/).filter(Boolean);
-  if (parts.length === 0 || parts.length > 10)
-    throw new UserInputError('errors.retouch.boxes', { value: text.slice(0, 60) });
-  return parts.map((part) => {
-    const n = part.split(',').map(Number);
-    const [x, y, w, h] = n as [number, number, number, number];
-    const ok =
-      n.length === 4 &&
-      n.every((v) => Number.isFinite(v) && v >= 0 && v <= 1) &&
-      w > 0 &&
-      h > 0 &&
-      x + w <= 1.0001 &&
-      y + h <= 1.0001;
-    if (!ok) throw new UserInputError('errors.retouch.boxes', { value: part.slice(0, 60) });
-    return { x, y, w, h };
-  });
-}
-
-/** Zoom-out grows every side by half the extra width; a pan grows one side by half the image. */
-export function extensionOf(zoom?: number, direction?: string): Extract<PaintRegion, { kind: 'extend' }> {
-  if (zoom !== undefined && direction !== undefined) {
-    throw new UserInputError('errors.flag.conflict', { a: 'zoom', b: 'direction' });
-  }
-  if (direction !== undefined) {
-    if (!(DIRECTIONS as readonly string[]).includes(direction)) {
-      throw new UserInputError('errors.settings.choice', {
-        option: 'direction',
-        value: direction,
-        choices: DIRECTIONS.join(', '),
-      });
-    }
-    const side = { left: 'left', right: 'right', up: 'top', down: 'bottom' }[
-      direction as (typeof DIRECTIONS)[number]
-    ];
-    return { kind: 'extend', left: 0, top: 0, right: 0, bottom: 0, [side]: 0.5 };
-  }
-  const z = zoom ?? 1.5;
-  if (!(ZOOMS as readonly number[]).includes(z)) {
-    throw new UserInputError('errors.settings.choice', {
-      option: 'zoom',
-      value: String(z),
-      choices: ZOOMS.join(', '),
-    });
-  }
-  const grow = (z - 1) / 2;
-  return { kind: 'extend', left: grow, top: grow, right: grow, bottom: grow };
-}
 
 function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
