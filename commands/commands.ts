@@ -33,6 +33,7 @@ import {
   parseAspect,
   parseNumber,
   parsePrompt,
+  SIZE_CLASSES,
   sizeForAspect,
   UserInputError,
 } from './prompt.js';
@@ -140,6 +141,13 @@ export class Commands {
       if (input.seed !== undefined) flags.seed = parseNumber(String(input.seed), 'seed', LIMITS.seed, true);
       if (flags.aspect && flags.size)
         throw new UserInputError('errors.flag.conflict', { a: '--ar', b: '--size' });
+      if (input.size !== undefined && !(SIZE_CLASSES as readonly number[]).includes(input.size)) {
+        throw new UserInputError('errors.settings.choice', {
+          option: 'size',
+          value: String(input.size),
+          choices: SIZE_CLASSES.join(', '),
+        });
+      }
       const sizeClass = input.size ?? ctx.settings.size ?? DEFAULT_SIZE_CLASS;
       const aspect = flags.aspect ?? parseAspect(ctx.settings.aspect ?? '1:1');
       const { width, height } = flags.size ?? sizeForAspect(aspect, sizeClass);
@@ -251,7 +259,7 @@ export class Commands {
   /** The same request again with a new seed; inputs are copied from the original job. */
   reroll(ctx: CommandContext, jobId: string): Promise<Reply> {
     return this.guard(ctx, async () => {
-      const job = this.finishedImageJob(jobId);
+      const job = this.imageJob(jobId);
       const request = { ...job.request, seed: this.randomSeed() } as StoredRequest;
       return this.submit(ctx, job.kind, request, this.inputFiles(job), {
         origin: job.id,
@@ -266,7 +274,7 @@ export class Commands {
    */
   variations(ctx: CommandContext, jobId: string): Promise<Reply> {
     return this.guard(ctx, async () => {
-      const job = this.finishedImageJob(jobId);
+      const job = this.imageJob(jobId);
       const temperature = Math.max(1, job.request.temperature ?? 1);
       const request = { ...job.request, seed: this.randomSeed(), temperature } as StoredRequest;
       return this.submit(ctx, job.kind, request, this.inputFiles(job), {
@@ -292,7 +300,7 @@ export class Commands {
   /** Zoom out ×1.5 around a finished result, with its prompt. */
   zoomOut(ctx: CommandContext, jobId: string): Promise<Reply> {
     return this.guard(ctx, async () => {
-      const job = this.finishedImageJob(jobId);
+      const job = this.imageJob(jobId);
       const prompt = 'prompt' in job.request ? job.request.prompt : '';
       return this.outpaint(ctx, {
         image: { data: this.resultBytes(jobId) },
@@ -478,7 +486,7 @@ export class Commands {
     };
   }
 
-  private finishedImageJob(jobId: string): Job & { request: Exclude<StoredRequest, { task: 'understand' }> } {
+  private imageJob(jobId: string): Job & { request: Exclude<StoredRequest, { task: 'understand' }> } {
     const job = this.store.get(jobId);
     if (!job) throw new UserInputError('errors.job.not_found');
     if (job.request.task === 'understand') throw new UserInputError('errors.button.not_available');

@@ -178,6 +178,9 @@ describe('imagine', () => {
       expect(keys(reply), prompt.slice(0, 20)).toEqual([key]);
       expect(reply.ephemeral).toBe(true);
     }
+    expect(keys(await commands.imagine(ctx('1'), { prompt: 'a cat', size: 640 }))).toEqual([
+      'errors.settings.choice',
+    ]);
     expect(store.byStatus('queued', 'running', 'done')).toHaveLength(0);
   });
 
