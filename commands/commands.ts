@@ -3,7 +3,7 @@
 // `CommandContext` per incoming event with `context()`, and subscribe to rendered job updates.
 import { EngineError, isKnownEditType, needsReferenceImage } from '../engine/index.js';
 import type { Config } from '../src/config/index.js';
-import { type Locale, matchLocale } from '../src/i18n.js';
+import { catalog, type Locale, matchLocale } from '../src/i18n.js';
 import {
   type Job,
   type JobKind,
@@ -42,6 +42,13 @@ import { extensionOf, parseBoxes } from './regions.js';
 import { formatDuration, type RenderDeps, renderEvent, renderQueued } from './render.js';
 import { parseButtonId, type Reply, textReply } from './reply.js';
 import { applySettingsChanges, type SettingsChanges, type UserSettings } from './settings.js';
+import {
+  isQuestion,
+  parseSettingsText,
+  parseTextCommand,
+  splitOutpaintText,
+  splitRetouchText,
+} from './text-commands.js';
 
 export type CommandsConfig = Pick<Config, 'limits' | 'defaultLocale'>;
 
@@ -392,7 +399,7 @@ export class Commands {
               size: settings.size ?? DEFAULT_SIZE_CLASS,
               aspect: settings.aspect ?? '1:1',
               steps: settings.steps ?? 64,
-              language: settings.language ?? ctx.locale,
+              language: catalog(settings.language ?? ctx.locale)['meta.language_name'] ?? ctx.locale,
               private: settings.private ? '✓' : '✗',
             },
           },
@@ -407,6 +414,59 @@ export class Commands {
       text: [{ key: 'help.text' }, { key: 'help.flags' }, { key: 'help.images' }],
       ephemeral: true,
     });
+  }
+
+  /** A text reply to an image (or to the bot's result): a question describes it, anything else edits it. */
+  replyToImage(ctx: CommandContext, input: { image: InputImage; text: string }): Promise<Reply> {
+    return isQuestion(input.text)
+      ? this.describe(ctx, { image: input.image, question: input.text })
+      : this.edit(ctx, { image: input.image, instruction: input.text });
+  }
+
+  /**
+   * Runs a command typed as text with the images that came with it (first = the image, second = the mask or
+   * reference). Undefined when the text is not one of our commands, so the adapter can ignore it.
+   */
+  async runText(
+    ctx: CommandContext,
+    text: string,
+    images: readonly InputImage[] = [],
+    botUsername?: string,
+  ): Promise<Reply | undefined> {
+    const command = parseTextCommand(text, botUsername);
+    if (!command) return undefined;
+    const { name, args } = command;
+    const [image, second] = images;
+    const needsImage = ['edit', 'describe', 'retouch', 'outpaint'].includes(name);
+    if (needsImage && !image) return textReply('errors.input.image_missing', { command: `/${name}` });
+    const img = image as InputImage;
+    switch (name) {
+      case 'imagine':
+        return this.imagine(ctx, { prompt: args });
+      case 'edit':
+        return this.edit(ctx, { image: img, instruction: args, ...(second ? { reference: second } : {}) });
+      case 'describe':
+        return this.describe(ctx, { image: img, question: args });
+      case 'retouch':
+        return this.retouch(ctx, {
+          image: img,
+          ...splitRetouchText(args),
+          ...(second ? { mask: second } : {}),
+        });
+      case 'outpaint':
+        return this.outpaint(ctx, { image: img, ...splitOutpaintText(args) });
+      case 'queue':
+        return this.queueStatus(ctx);
+      case 'cancel':
+        return this.cancel(ctx, args || undefined);
+      case 'settings': {
+        const { changes, unknown } = parseSettingsText(args);
+        if (unknown.length > 0) return textReply('errors.settings.unknown', { option: unknown.join(', ') });
+        return this.settings(ctx, changes);
+      }
+      default:
+        return this.help(ctx);
+    }
   }
 
   /** Dispatches a button press (`<action>:<jobId>`). */

@@ -14,3 +14,4 @@ export { parseBoxes } from './regions.js';
 export { formatDuration, localeOf, renderEvent, resultButtons } from './render.js';
 export * from './reply.js';
 export type { SettingsChanges, UserSettings } from './settings.js';
+export * from './text-commands.js';

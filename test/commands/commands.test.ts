@@ -271,6 +271,45 @@ describe('image inputs', () => {
   });
 });
 
+describe('text and reply flows', () => {
+  it('runs typed commands with their images, and tells a question from an edit in a reply', async () => {
+    const { commands, ctx, store } = setup({ start: false });
+    const image = { data: await png() };
+    const imagine = await commands.runText(ctx('1'), '/draw@dimoobot a fox --seed 9', [], 'dimoobot');
+    expect(store.get(imagine?.jobId as string)?.request).toMatchObject({ prompt: 'a fox', seed: 9 });
+    expect(await commands.runText(ctx('1'), 'just chatting')).toBeUndefined();
+    expect(keys((await commands.runText(ctx('1'), '/edit make it blue')) as Reply)).toEqual([
+      'errors.input.image_missing',
+    ]);
+    const retouch = await commands.runText(ctx('2'), '/retouch 0,0,0.5,0.5 a hat', [image]);
+    expect(store.get(retouch?.jobId as string)?.request).toMatchObject({
+      region: { kind: 'boxes', boxes: [{ x: 0, y: 0, w: 0.5, h: 0.5 }] },
+      prompt: 'a hat',
+    });
+    const outpaint = await commands.runText(ctx('3'), '/outpaint 2x more sky', [image]);
+    expect(store.get(outpaint?.jobId as string)?.request).toMatchObject({
+      region: { kind: 'extend', left: 0.5 },
+    });
+    const settings = (await commands.runText(ctx('4'), '/settings size=768 private=on')) as Reply;
+    expect(keys(settings)).toEqual(['settings.saved', 'settings.current']);
+    expect(settings.text[1]?.params).toMatchObject({ size: 768, language: 'English', private: '✓' });
+    expect(keys((await commands.runText(ctx('4'), '/settings colour=red')) as Reply)).toEqual([
+      'errors.settings.unknown',
+    ]);
+    expect(keys((await commands.runText(ctx('4'), '/start')) as Reply)).toContain('help.text');
+    const question = await commands.replyToImage(ctx('5'), { image, text: '图里有什么？' });
+    expect(store.get(question.jobId as string)?.request).toMatchObject({
+      task: 'understand',
+      question: '图里有什么？',
+    });
+    const edit = await commands.replyToImage(ctx('6'), { image, text: 'add a moon' });
+    expect(store.get(edit.jobId as string)?.request).toMatchObject({
+      task: 'image_to_image',
+      prompt: 'add a moon',
+    });
+  });
+});
+
 describe('buttons', () => {
   it('re-roll keeps the prompt and shape and changes the seed; the new job is the presser’s', async () => {
     const { commands, ctx, until, store } = setup();
