@@ -330,9 +330,12 @@ export class Commands {
   /** Cancels a job (the user's latest waiting or running one when no id is given). */
   cancel(ctx: CommandContext, jobId?: string): Promise<Reply> {
     return this.guard(ctx, async () => {
-      const id =
-        jobId?.trim() ||
-        this.store.recentOf(ctx.user, 20).find((j) => j.status === 'queued' || j.status === 'running')?.id;
+      const typed = jobId?.trim().toLowerCase();
+      const recent = this.store.recentOf(ctx.user, 50);
+      // /queue shows the first 8 characters of an id, so a prefix of one of the user's own jobs is enough.
+      const id = typed
+        ? (recent.find((j) => typed.length >= 4 && j.id.startsWith(typed))?.id ?? typed)
+        : recent.find((j) => j.status === 'queued' || j.status === 'running')?.id;
       if (!id) return textReply('cancel.nothing');
       const outcome = this.queue.cancel(id, ctx.user);
       const key = {
@@ -363,7 +366,11 @@ export class Commands {
         const { ahead, etaMs } = this.queue.positionOf(job.id);
         reply.text.push({
           key: 'queue.mine_queued',
-          params: { id: job.id.slice(0, 8), count: ahead, eta: formatDuration(ctx.locale, etaMs) },
+          params: {
+            id: job.id.slice(0, 8),
+            count: ahead,
+            eta: formatDuration(ctx.locale, etaMs + job.estimatedCost * this.queue.msPerUnit),
+          },
         });
         const row = reply.buttons?.at(-1);
         const button = {

@@ -341,6 +341,9 @@ describe('buttons', () => {
     expect(keys((await until((u) => u.job.id === second.jobId && u.reply.final === true)).reply)).toEqual([
       'job.cancelled',
     ]);
+    const third = await commands.imagine(ctx('1'), { prompt: 'third' });
+    expect(keys(await commands.cancel(ctx('1'), third.jobId?.slice(0, 8)))).toEqual(['cancel.done']);
+    expect(keys(await commands.cancel(ctx('2'), third.jobId?.slice(0, 8)))).toEqual(['errors.job.not_found']);
     expect(keys(await commands.cancel(ctx('1')))).toEqual(['cancel.stopping']);
     expect(keys(await commands.pressButton(ctx('1'), 'cancel:not-a-job'))).toEqual(['errors.button.unknown']);
   });
