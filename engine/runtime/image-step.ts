@@ -38,10 +38,20 @@ export interface ImageStepOutput {
   forwardMs: number;
 }
 
-function check(name: string, actual: number, expected: number): void {
+/** A caller bug (the engine builds these arrays), reported before onnxruntime's less readable error. */
+export function checkSize(name: string, actual: number, expected: number): void {
   if (actual !== expected) {
-    const detail = `image step: ${name} has ${actual} values, expected ${expected}`;
+    const detail = `step input ${name} has ${actual} values, expected ${expected}`;
     throw new EngineError('internal', detail, { detail });
+  }
+}
+
+export function checkPositions(positions: BigInt64Array, length: number): void {
+  for (const p of positions) {
+    if (p < 0n || p >= BigInt(length)) {
+      const detail = `step input gatherPos holds ${p}, outside the sequence length ${length}`;
+      throw new EngineError('internal', detail, { detail });
+    }
   }
 }
 
@@ -51,12 +61,13 @@ export class ImageStepRunner {
   async run(input: ImageStepInput): Promise<ImageStepOutput> {
     const { J, G, L, M } = input;
     const N = J * G;
-    check('ids', input.ids.length, N * L);
-    check('attnMask', input.attnMask.length, N * L);
-    check('gatherPos', input.gatherPos.length, N * M);
-    check('branchW', input.branchW.length, J * G);
-    check('temperature', input.temperature.length, J);
-    check('noise', input.noise.length, J * M);
+    checkSize('ids', input.ids.length, N * L);
+    checkSize('attnMask', input.attnMask.length, N * L);
+    checkSize('gatherPos', input.gatherPos.length, N * M);
+    checkSize('branchW', input.branchW.length, J * G);
+    checkSize('temperature', input.temperature.length, J);
+    checkSize('noise', input.noise.length, J * M);
+    checkPositions(input.gatherPos, L);
     const feeds = {
       ids: new ort.Tensor('int64', input.ids, [N, L]),
       attn_mask: new ort.Tensor('int64', input.attnMask, [N, L]),

@@ -1,14 +1,13 @@
 // Test double: a random LLaDA-shaped checkpoint (published tensor names, nn.Linear [out, in] layout) written as
-// one safetensors file, for parity tests of the transformer graphs. Not a product path.
+// one safetensors file through the engine's writer, for parity tests of the transformer graphs. Not a product path.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { type TensorToWrite, writeSafetensors } from '../../engine/checkpoint/safetensors.js';
 import type { TransformerDims } from '../../engine/graphs/transformer.js';
-import {
-  floatToBf16,
-  floatToHalf,
-  type StoredDType,
-  type TensorSpec,
-  writeSafetensorsDouble,
-} from './safetensors-double.js';
+import { floatToBf16, floatToHalf } from './safetensors-double.js';
+
+type StoredDType = TensorToWrite['dtype'];
+type TensorSpec = Omit<TensorToWrite, 'data'>;
 
 export const TINY_DIMS: TransformerDims = {
   dModel: 64,
@@ -65,7 +64,7 @@ function mulberry32(seed: number): () => number {
 export function writeRandomLlada(dir: string, dims: TransformerDims, dtype: StoredDType, seed = 1): string {
   const random = mulberry32(seed);
   const file = path.join(dir, 'model.safetensors');
-  writeSafetensorsDouble(file, lladaTensorSpecs(dims, dtype), (spec) => {
+  const produce = (spec: TensorSpec): Uint8Array => {
     const count = spec.shape.reduce((a, b) => a * b, 1);
     const isNorm = spec.shape.length === 1;
     const isHead = spec.name === 'model.transformer.ff_out.weight';
@@ -84,6 +83,11 @@ export function writeRandomLlada(dir: string, dims: TransformerDims, dtype: Stor
     for (let i = 0; i < count; i++)
       bits[i] = spec.dtype === 'BF16' ? floatToBf16(values[i]!) : floatToHalf(values[i]!);
     return new Uint8Array(bits.buffer);
-  });
+  };
+  fs.mkdirSync(dir, { recursive: true });
+  writeSafetensors(
+    file,
+    lladaTensorSpecs(dims, dtype).map((spec) => ({ ...spec, data: produce(spec) })),
+  );
   return file;
 }

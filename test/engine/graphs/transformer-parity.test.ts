@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { InferenceSession } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../../engine/api.js';
+import { readSafetensorsHeader } from '../../../engine/checkpoint/safetensors.js';
 import {
   buildImageStepGraph,
   buildTextStepGraph,
@@ -15,10 +15,10 @@ import {
 import { externalDataSessionOptions, type WeightRef } from '../../../engine/runtime/external-data.js';
 import { type ImageStepOutput, ImageStepRunner } from '../../../engine/runtime/image-step.js';
 import { createSession } from '../../../engine/runtime/session.js';
+import { TextStepRunner } from '../../../engine/runtime/text-step.js';
 import { sampleCells, softmaxAt } from '../../../engine/sampling/categorical.js';
 import { samplingNoise } from '../../../engine/sampling/rng.js';
 import { TINY_DIMS, writeRandomLlada } from '../../doubles/random-llada.js';
-import { readWeightRefs, type StoredDType } from '../../doubles/safetensors-double.js';
 import { NaiveLlada } from '../../reference/naive-transformer.js';
 
 const OFFSET = 200;
@@ -33,9 +33,9 @@ interface Model {
   naive: NaiveLlada;
 }
 
-function makeModel(name: string, dims: TransformerDims, dtype: StoredDType, seed: number): Model {
+function makeModel(name: string, dims: TransformerDims, dtype: 'F32' | 'BF16', seed: number): Model {
   const dir = path.join(root, name);
-  const refs = readWeightRefs(writeRandomLlada(dir, dims, dtype, seed));
+  const refs = readSafetensorsHeader(writeRandomLlada(dir, dims, dtype, seed));
   const weight = (n: string) => {
     const ref = refs.get(n);
     if (!ref) throw new Error(`no tensor ${n}`);
@@ -179,6 +179,22 @@ describe('transformer graph vs the float64 reference (fp32 weights)', () => {
     const i2i = await runBatch(runner, [[cond, uncond, third]], [[1 + a + b, -a, -b]], [0]);
     const manual3 = c!.logits!.map((v, i) => v + a * (v - u!.logits![i]!) + b * (v - t!.logits![i]!));
     expect(relError(i2i.logits!, manual3)).toBeLessThan(1e-5);
+    // Two CFG jobs in one batch (J = 2, G = 2) keep their own weights and branches.
+    const two = await runBatch(
+      runner,
+      [
+        [cond, uncond],
+        [third, uncond],
+      ],
+      [
+        [1 + s, -s],
+        [2, -1],
+      ],
+      [0, 0],
+    );
+    expect(relError(two.logits!.subarray(0, 6 * K), cfg.logits!)).toBeLessThan(1e-6);
+    const manualSecond = t!.logits!.map((v, i) => 2 * v - u!.logits![i]!);
+    expect(relError(two.logits!.subarray(6 * K), manualSecond)).toBeLessThan(1e-5);
   });
 
   it('τ = 0 picks the reference argmax with softmax(logits)[code] as confidence; best is the argmax', async () => {
@@ -211,7 +227,7 @@ describe('transformer graph vs the float64 reference (fp32 weights)', () => {
     }
   });
 
-  it.each<LinearForm>(['gemm', 'fused'])('the %s form of x·Wᵀ gives the same logits', async (form) => {
+  it.each<LinearForm>(['transpose', 'fused'])('the %s form of x·Wᵀ gives the same logits', async (form) => {
     const other = await imageRunner(model, { linear: form });
     const a = await runBatch(runner, [[cond, uncond]], [[5, -4]], [0]);
     const b = await runBatch(other, [[cond, uncond]], [[5, -4]], [0]);
@@ -235,32 +251,67 @@ describe('transformer graph vs the float64 reference (fp32 weights)', () => {
       device: 'cpu',
       sessionOptions: externalDataSessionOptions(model.dir),
     });
-    const out = await runText(session, cond, [1]);
+    const text = new TextStepRunner(session);
     const V = TINY_DIMS.vocabSize;
-    const expected = model.naive.logits(model.naive.hidden(cond.ids), cond.pos, 0, V);
-    const logits = out.logits!.data as Float32Array;
-    expect(relError(logits, expected)).toBeLessThan(1e-4);
-    const best = out.best!.data as BigInt64Array;
-    const prob = out.best_prob!.data as Float32Array;
-    for (let i = 0; i < cond.pos.length; i++) {
-      const row = logits.subarray(i * V, (i + 1) * V);
+    const L = cond.ids.length;
+    const B = cond.pos.length;
+    const ids = new BigInt64Array(2 * L).fill(7n);
+    const mask = new BigInt64Array(2 * L);
+    [cond, uncond].forEach((b, n) => {
+      b.ids.forEach((id, t) => {
+        ids[n * L + t] = BigInt(id);
+        mask[n * L + t] = 1n;
+      });
+    });
+    const pos = BigInt64Array.from([...cond.pos, ...uncond.pos], BigInt);
+    const out = await text.run({
+      ids,
+      attnMask: mask,
+      gatherPos: pos,
+      branchW: Float32Array.of(3, -2),
+      J: 1,
+      G: 2,
+      L,
+      B,
+    });
+    const c = model.naive.logits(model.naive.hidden(cond.ids), cond.pos, 0, V);
+    const u = model.naive.logits(model.naive.hidden(uncond.ids), uncond.pos, 0, V);
+    expect(
+      relError(
+        out.logits,
+        c.map((v, i) => 3 * v - 2 * u[i]!),
+      ),
+    ).toBeLessThan(1e-4);
+    for (let i = 0; i < B; i++) {
+      const row = out.logits.subarray(i * V, (i + 1) * V);
       const arg = row.indexOf(Math.max(...row));
-      expect(Number(best[i])).toBe(arg);
-      expect(prob[i]).toBeCloseTo(softmaxAt(row, 0, V, arg), 5);
+      expect(Number(out.best[i])).toBe(arg);
+      expect(out.bestProb[i]).toBeCloseTo(softmaxAt(row, 0, V, arg), 5);
     }
   });
-});
 
-async function runText(session: InferenceSession, b: Branch, weights: number[]) {
-  const { Tensor } = await import('onnxruntime-node');
-  const L = b.ids.length;
-  return session.run({
-    ids: new Tensor('int64', BigInt64Array.from(b.ids, BigInt), [1, L]),
-    attn_mask: new Tensor('int64', new BigInt64Array(L).fill(1n), [1, L]),
-    gather_pos: new Tensor('int64', BigInt64Array.from(b.pos, BigInt), [1, b.pos.length]),
-    branch_w: new Tensor('float32', Float32Array.from(weights), [1, weights.length]),
+  it('the runner refuses inputs of the wrong size or positions outside the sequence', async () => {
+    const base = {
+      ids: new BigInt64Array(10),
+      attnMask: new BigInt64Array(10).fill(1n),
+      gatherPos: BigInt64Array.of(0n, 9n),
+      branchW: Float32Array.of(1),
+      temperature: Float32Array.of(0),
+      noise: Float32Array.of(0.5, 0.5),
+      J: 1,
+      G: 1,
+      L: 10,
+      M: 2,
+    };
+    await expect(runner.run({ ...base, noise: Float32Array.of(0.5) })).rejects.toThrow(
+      /noise has 1 values, expected 2/,
+    );
+    await expect(runner.run({ ...base, gatherPos: BigInt64Array.of(0n, 10n) })).rejects.toThrow(
+      /gatherPos holds 10/,
+    );
+    await expect(runner.run(base)).resolves.toMatchObject({ codes: expect.any(BigInt64Array) });
   });
-}
+});
 
 describe('other checkpoints', () => {
   it('grouped K/V heads (n_kv_heads < n_heads) match the reference', async () => {

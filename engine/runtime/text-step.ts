@@ -1,0 +1,57 @@
+// One understanding step through the text-step graph (engine/graphs/transformer.ts): the guided full-vocabulary
+// logits of the block's positions, plus their argmax and its probability (all the host needs at τ = 0).
+import { performance } from 'node:perf_hooks';
+import * as ort from 'onnxruntime-node';
+import { checkPositions, checkSize } from './image-step.js';
+
+export interface TextStepInput {
+  /** [N, L] token ids, N = J·G branches, right-padded to L. */
+  ids: BigInt64Array;
+  /** [N, L] 1 for real tokens, 0 for padding. */
+  attnMask: BigInt64Array;
+  /** [N, B] the block's positions in each branch. */
+  gatherPos: BigInt64Array;
+  /** [J, G] guidance weight of each branch (CFG: [1+c, −c]). */
+  branchW: Float32Array;
+  J: number;
+  G: number;
+  L: number;
+  B: number;
+}
+
+export interface TextStepOutput {
+  /** [J, B, V] guided logits. */
+  logits: Float32Array;
+  /** [J, B] argmax of the guided logits. */
+  best: BigInt64Array;
+  /** [J, B] softmax(guided logits)[best]. */
+  bestProb: Float32Array;
+  forwardMs: number;
+}
+
+export class TextStepRunner {
+  constructor(private readonly session: ort.InferenceSession) {}
+
+  async run(input: TextStepInput): Promise<TextStepOutput> {
+    const { J, G, L, B } = input;
+    const N = J * G;
+    checkSize('ids', input.ids.length, N * L);
+    checkSize('attnMask', input.attnMask.length, N * L);
+    checkSize('gatherPos', input.gatherPos.length, N * B);
+    checkSize('branchW', input.branchW.length, J * G);
+    checkPositions(input.gatherPos, L);
+    const started = performance.now();
+    const out = await this.session.run({
+      ids: new ort.Tensor('int64', input.ids, [N, L]),
+      attn_mask: new ort.Tensor('int64', input.attnMask, [N, L]),
+      gather_pos: new ort.Tensor('int64', input.gatherPos, [N, B]),
+      branch_w: new ort.Tensor('float32', input.branchW, [J, G]),
+    });
+    return {
+      logits: out.logits?.data as Float32Array,
+      best: out.best?.data as BigInt64Array,
+      bestProb: out.best_prob?.data as Float32Array,
+      forwardMs: performance.now() - started,
+    };
+  }
+}
