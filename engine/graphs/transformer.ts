@@ -68,7 +68,10 @@ export interface ImageStepGraphOptions extends TransformerGraphOptions {
   logitsOutput?: boolean;
 }
 
-export type TextStepGraphOptions = TransformerGraphOptions;
+export interface TextStepGraphOptions extends TransformerGraphOptions {
+  /** Return `logits [J, B, V]` (needed to sample at τ > 0); false keeps only best/best_prob (greedy decoding). */
+  logitsOutput?: boolean;
+}
 
 const PREFIX = 'model.transformer';
 const STORED_DTYPE: Record<WeightRef['dtype'], DType> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
@@ -407,8 +410,9 @@ export function buildImageStepGraph(options: ImageStepGraphOptions): Uint8Array 
 
 /**
  * One understanding step: `ids`, `attn_mask` as above, `gather_pos [N, B] int64` (the block's positions),
- * `branch_w [J, G]`. Outputs `logits [J, B, V]` (full vocabulary, guidance-combined; the host samples at τ > 0),
- * and `best [J, B] int64` with `best_prob [J, B]` = softmax(logits)[best], which is all the host needs at τ = 0.
+ * `branch_w [J, G]`. Outputs `logits [J, B, V]` (full vocabulary, guidance-combined; the host samples at τ > 0;
+ * left out with `logitsOutput: false`), and `best [J, B] int64` with `best_prob [J, B]` = softmax(logits)[best]
+ * (float32 here; upstream takes this softmax in float64), which is all the host needs at τ = 0.
  */
 export function buildTextStepGraph(options: TextStepGraphOptions): Uint8Array {
   const m = new LladaGraph(options);
@@ -421,7 +425,7 @@ export function buildTextStepGraph(options: TextStepGraphOptions): Uint8Array {
   const logits = m.combineBranches(m.linear(m.gatherRows(hidden, gatherPos), head, V, D), branchW, V);
   const best = g.op('ArgMax', [logits], { axis: -1, keepdims: 0 });
   const prob = m.softmaxAt(logits, best);
-  g.output(logits, 'logits', 'float32', ['J', 'B', V]);
+  if (options.logitsOutput ?? true) g.output(logits, 'logits', 'float32', ['J', 'B', V]);
   g.output(best, 'best', 'int64', ['J', 'B']);
   g.output(prob, 'best_prob', 'float32', ['J', 'B']);
   return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });

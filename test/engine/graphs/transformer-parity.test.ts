@@ -246,7 +246,8 @@ describe('transformer graph vs the float64 reference (fp32 weights)', () => {
   });
 
   it('the text step graph returns guided full-vocabulary logits at the block positions and their argmax', async () => {
-    const bytes = buildTextStepGraph({ dims: model.dims, weight: model.weight, folder: model.dir });
+    const base = { dims: model.dims, weight: model.weight, folder: model.dir };
+    const bytes = buildTextStepGraph(base);
     const { session } = await createSession(bytes, {
       device: 'cpu',
       sessionOptions: externalDataSessionOptions(model.dir),
@@ -264,7 +265,7 @@ describe('transformer graph vs the float64 reference (fp32 weights)', () => {
       });
     });
     const pos = BigInt64Array.from([...cond.pos, ...uncond.pos], BigInt);
-    const out = await text.run({
+    const input = {
       ids,
       attnMask: mask,
       gatherPos: pos,
@@ -273,21 +274,33 @@ describe('transformer graph vs the float64 reference (fp32 weights)', () => {
       G: 2,
       L,
       B,
-    });
+    };
+    const out = await text.run(input);
+    const logits = out.logits!;
     const c = model.naive.logits(model.naive.hidden(cond.ids), cond.pos, 0, V);
     const u = model.naive.logits(model.naive.hidden(uncond.ids), uncond.pos, 0, V);
     expect(
       relError(
-        out.logits,
+        logits,
         c.map((v, i) => 3 * v - 2 * u[i]!),
       ),
     ).toBeLessThan(1e-4);
     for (let i = 0; i < B; i++) {
-      const row = out.logits.subarray(i * V, (i + 1) * V);
+      const row = logits.subarray(i * V, (i + 1) * V);
       const arg = row.indexOf(Math.max(...row));
       expect(Number(out.best[i])).toBe(arg);
       expect(out.bestProb[i]).toBeCloseTo(softmaxAt(row, 0, V, arg), 5);
     }
+    // The greedy build returns only the argmax and its probability: no [B, V] crosses to the host.
+    const greedyBytes = buildTextStepGraph({ ...base, logitsOutput: false });
+    const opened = await createSession(greedyBytes, {
+      device: 'cpu',
+      sessionOptions: externalDataSessionOptions(model.dir),
+    });
+    const lean = await new TextStepRunner(opened.session).run(input);
+    expect(lean.logits).toBeUndefined();
+    expect(lean.best).toEqual(out.best);
+    expect(lean.bestProb).toEqual(out.bestProb);
   });
 
   it('the runner refuses inputs of the wrong size or positions outside the sequence', async () => {
