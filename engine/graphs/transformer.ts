@@ -132,7 +132,8 @@ class LladaGraph {
   }
 
   private ref(name: string, shape: readonly number[]): WeightRef {
-    const ref = this.options.weight(name);
+    const ref = this.options.weight(name) as WeightRef | undefined;
+    if (!ref) throw invalid(`the checkpoint has no tensor "${name}"`, { tensor: name });
     if (ref.shape.length !== shape.length || ref.shape.some((d, i) => d !== shape[i])) {
       throw invalid(
         `${ref.file}: tensor "${name}" has shape [${ref.shape.join(', ')}], expected [${shape.join(', ')}] from config.json`,

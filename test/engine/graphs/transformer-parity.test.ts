@@ -359,6 +359,20 @@ describe('other checkpoints', () => {
     );
   });
 
+  it('names a tensor the checkpoint lacks', () => {
+    const model = makeModel('lacking', TINY_DIMS, 'F32', 6);
+    const weight = (n: string) => (n.endsWith('up_proj.weight') ? undefined : model.weight(n)) as WeightRef;
+    const build = () =>
+      buildImageStepGraph({
+        dims: TINY_DIMS,
+        weight,
+        folder: model.dir,
+        imageCodeOffset: OFFSET,
+        codebookSize: K,
+      });
+    expect(build).toThrow(/no tensor "model\.transformer\.blocks\.0\.up_proj\.weight"/);
+  });
+
   it('rejects dims it cannot build and an image slice outside the head', () => {
     const model = makeModel('dims', TINY_DIMS, 'F32', 4);
     const base = { weight: model.weight, folder: model.dir, imageCodeOffset: OFFSET, codebookSize: K };
