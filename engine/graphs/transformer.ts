@@ -38,9 +38,11 @@ export interface TransformerDims {
 export type LinearForm = 'transpose' | 'gemm' | 'fused';
 
 /**
- * onnxruntime's fused forms (measured in bench/transformer.ts): `norm` SimplifiedLayerNormalization (RMSNorm),
- * `rope` com.microsoft RotaryEmbedding, `attention` com.microsoft MultiHeadAttention with a key-padding mask
- * (plain MHA only: grouped K/V heads keep the plain form).
+ * onnxruntime's fused forms: `norm` SimplifiedLayerNormalization (RMSNorm), `rope` com.microsoft RotaryEmbedding,
+ * `attention` com.microsoft MultiHeadAttention with a key-padding mask (plain MHA only: grouped K/V heads keep the
+ * plain form). All on by default: parity-tested like the plain ops, 2–9% faster on CPU (bench/transformer.ts),
+ * and on CUDA MultiHeadAttention runs fused kernels instead of materialising [N, H, L, L] scores per layer.
+ * Pass `{}` for plain ONNX ops only.
  */
 export interface ContribOps {
   norm?: boolean;
@@ -127,7 +129,7 @@ class LladaGraph {
     this.d = options.dims;
     this.headSize = this.d.dModel / this.d.nHeads;
     this.form = options.linear ?? 'gemm';
-    this.contrib = { ...options.contrib };
+    this.contrib = { ...(options.contrib ?? { norm: true, rope: true, attention: true }) };
     if (this.d.nKvHeads !== this.d.nHeads) this.contrib.attention = false;
   }
 
