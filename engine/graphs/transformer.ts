@@ -122,6 +122,7 @@ class LladaGraph {
   private readonly headSize: number;
   private readonly form: LinearForm;
   private readonly transposed = new Map<string, string>();
+  private readonly params = new Map<string, string>();
   private readonly contrib: ContribOps;
 
   constructor(private readonly options: TransformerGraphOptions) {
@@ -159,9 +160,14 @@ class LladaGraph {
       dims = [rows.count, shape[1] as number];
       initName = `${name}[${rows.from}:${rows.from + rows.count}]`;
     }
+    // A tied head reads wte again: one initializer (and one cast) serves both uses.
+    const known = this.params.get(initName);
+    if (known) return known;
     const stored = STORED_DTYPE[ref.dtype];
     const init = this.g.initializer(initName, { dtype: stored, dims, external });
-    return stored === 'float32' ? init : this.g.op('Cast', [init], { to: 1 });
+    const value = stored === 'float32' ? init : this.g.op('Cast', [init], { to: 1 });
+    this.params.set(initName, value);
+    return value;
   }
 
   /** `x · Wᵀ` for a weight stored [out, in]; x is [..., in]. */

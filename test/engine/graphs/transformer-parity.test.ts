@@ -336,6 +336,29 @@ describe('other checkpoints', () => {
     expect(relError(out.logits!, expected)).toBeLessThan(1e-4);
   });
 
+  it('a tied head (weight_tying) reads wte once in the text graph and matches the reference', async () => {
+    const model = makeModel('tied', { ...TINY_DIMS, weightTying: true }, 'BF16', 8);
+    const bytes = buildTextStepGraph({ dims: model.dims, weight: model.weight, folder: model.dir });
+    const { session } = await createSession(bytes, {
+      device: 'cpu',
+      sessionOptions: externalDataSessionOptions(model.dir),
+    });
+    const L = cond.ids.length;
+    const out = await new TextStepRunner(session).run({
+      ids: BigInt64Array.from(cond.ids, BigInt),
+      attnMask: new BigInt64Array(L).fill(1n),
+      gatherPos: BigInt64Array.from(cond.pos, BigInt),
+      branchW: Float32Array.of(1),
+      J: 1,
+      G: 1,
+      L,
+      B: cond.pos.length,
+    });
+    const V = TINY_DIMS.vocabSize;
+    const expected = model.naive.logits(model.naive.hidden(cond.ids), cond.pos, 0, V);
+    expect(relError(out.logits!, expected)).toBeLessThan(1e-4);
+  });
+
   it('bf16 weights are upcast exactly: same 1e-4 bound against the float64 reference on the same bf16 values', async () => {
     const model = makeModel('bf16', TINY_DIMS, 'BF16', 11);
     const runner = await imageRunner(model);
