@@ -2,4 +2,6 @@
 export * from './api.js';
 export { estimateCost } from './cost.js';
 export { ACCEPTED_FORMATS, decodeImage, encodePng } from './image/io.js';
+export { createEngine } from './load-engine.js';
 export { isKnownEditType, needsReferenceImage } from './prompts.js';
+export { makeTestCheckpoint, PRESETS, type Preset } from './testing/make-test-checkpoint.js';

@@ -1,6 +1,6 @@
 // `npm start`: validate the configuration, start what it asks for, stop cleanly on SIGINT/SIGTERM.
 import { startApp, stopOnSignal } from './app.js';
-import { builtAdapters } from './app-services.js';
+import { builtAdapters, closeServices } from './app-services.js';
 import { type Config, ConfigError, loadConfig, secretsOf } from './config/index.js';
 import { createLogger } from './log.js';
 
@@ -29,9 +29,11 @@ async function main(): Promise<number> {
       return 0;
     }
     await stopOnSignal(app, log);
+    await closeServices();
     return 0;
   } catch (error) {
     log.fatal({ err: error }, 'dimoo-bot could not start');
+    await closeServices().catch(() => undefined);
     return 1;
   }
 }

@@ -9,7 +9,9 @@ export interface ModelConfig extends TransformerDims {
 }
 
 function invalid(key: string, detail: string): EngineError {
-  return new EngineError('checkpoint_invalid', `config.json: ${key} ${detail}`, { detail: `config.json ${key} ${detail}` });
+  return new EngineError('checkpoint_invalid', `config.json: ${key} ${detail}`, {
+    detail: `config.json ${key} ${detail}`,
+  });
 }
 
 function positiveInt(raw: Record<string, unknown>, key: string, fallback?: number): number {
@@ -22,7 +24,8 @@ function positiveInt(raw: Record<string, unknown>, key: string, fallback?: numbe
 
 function positive(raw: Record<string, unknown>, key: string, fallback: number): number {
   const value = raw[key] ?? fallback;
-  if (typeof value !== 'number' || !(value > 0)) throw invalid(key, `must be a positive number, found ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !(value > 0))
+    throw invalid(key, `must be a positive number, found ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -44,15 +47,21 @@ export function parseModelConfig(raw: unknown): ModelConfig {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw invalid('(file)', 'must be a JSON object');
   const c = raw as Record<string, unknown>;
   for (const [key, expected, message] of REQUIRED) {
-    if (key in c && c[key] !== null && c[key] !== expected) throw invalid(key, `${message}, found ${JSON.stringify(c[key])}`);
+    if (key in c && c[key] !== null && c[key] !== expected)
+      throw invalid(key, `${message}, found ${JSON.stringify(c[key])}`);
   }
   const dModel = positiveInt(c, 'd_model');
   const nHeads = positiveInt(c, 'n_heads');
   const nKvHeads = positiveInt(c, 'n_kv_heads', nHeads);
   if (dModel % nHeads !== 0) throw invalid('n_heads', `must divide d_model (${dModel}), found ${nHeads}`);
-  if (nHeads % nKvHeads !== 0) throw invalid('n_kv_heads', `must divide n_heads (${nHeads}), found ${nKvHeads}`);
+  if (nHeads % nKvHeads !== 0)
+    throw invalid('n_kv_heads', `must divide n_heads (${nHeads}), found ${nKvHeads}`);
   const mlpRatio = typeof c.mlp_ratio === 'number' ? c.mlp_ratio : 4;
-  const vocabSize = positiveInt(c, 'embedding_size', typeof c.vocab_size === 'number' ? c.vocab_size : undefined);
+  const vocabSize = positiveInt(
+    c,
+    'embedding_size',
+    typeof c.vocab_size === 'number' ? c.vocab_size : undefined,
+  );
   return {
     dModel,
     nLayers: positiveInt(c, 'n_layers'),

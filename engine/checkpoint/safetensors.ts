@@ -8,17 +8,32 @@ import type { WeightRef } from '../runtime/external-data.js';
 
 export type { WeightRef } from '../runtime/external-data.js';
 
-const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+const DTYPE_BYTES: Record<string, number> = {
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  F64: 8,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+};
 const MAX_HEADER = 100 * 1024 * 1024;
 
 function invalid(file: string, detail: string): EngineError {
-  return new EngineError('checkpoint_invalid', `${file}: ${detail}`, { detail: `${basename(file)}: ${detail}` });
+  return new EngineError('checkpoint_invalid', `${file}: ${detail}`, {
+    detail: `${basename(file)}: ${detail}`,
+  });
 }
 
 /** Reads one file's header into weight references (absolute offsets), checking every entry against the file. */
 export function readSafetensorsHeader(file: string): Map<string, WeightRef> {
   if (!existsSync(file)) {
-    throw new EngineError('checkpoint_missing', `${file} does not exist`, { detail: `${basename(file)} is missing` });
+    throw new EngineError('checkpoint_missing', `${file} does not exist`, {
+      detail: `${basename(file)} is missing`,
+    });
   }
   const fd = openSync(file, 'r');
   try {
@@ -28,7 +43,10 @@ export function readSafetensorsHeader(file: string): Map<string, WeightRef> {
     readSync(fd, lengthBytes, 0, 8, 0);
     const headerLength = Number(lengthBytes.readBigUInt64LE(0));
     if (headerLength < 2 || headerLength > MAX_HEADER || 8 + headerLength > size) {
-      throw invalid(file, `header length ${headerLength} does not fit a ${size}-byte file (truncated or not safetensors)`);
+      throw invalid(
+        file,
+        `header length ${headerLength} does not fit a ${size}-byte file (truncated or not safetensors)`,
+      );
     }
     const headerBytes = Buffer.alloc(headerLength);
     readSync(fd, headerBytes, 0, headerLength, 8);
@@ -43,7 +61,11 @@ export function readSafetensorsHeader(file: string): Map<string, WeightRef> {
     const ranges: Array<[number, number, string]> = [];
     for (const [name, entry] of Object.entries(header)) {
       if (name === '__metadata__') continue;
-      const { dtype, shape, data_offsets: offsets } = (entry ?? {}) as { dtype?: string; shape?: number[]; data_offsets?: number[] };
+      const {
+        dtype,
+        shape,
+        data_offsets: offsets,
+      } = (entry ?? {}) as { dtype?: string; shape?: number[]; data_offsets?: number[] };
       const bytes = dtype ? DTYPE_BYTES[dtype] : undefined;
       if (!bytes || !Array.isArray(shape) || !Array.isArray(offsets) || offsets.length !== 2) {
         throw invalid(file, `tensor ${name} has a malformed header entry`);
@@ -51,19 +73,33 @@ export function readSafetensorsHeader(file: string): Map<string, WeightRef> {
       const [begin, end] = offsets as [number, number];
       const expected = shape.reduce((a, b) => a * b, 1) * bytes;
       if (end - begin !== expected) {
-        throw invalid(file, `tensor ${name} (${dtype} ${JSON.stringify(shape)}) should have ${expected} bytes, header says ${end - begin}`);
+        throw invalid(
+          file,
+          `tensor ${name} (${dtype} ${JSON.stringify(shape)}) should have ${expected} bytes, header says ${end - begin}`,
+        );
       }
       if (begin < 0 || dataStart + end > size) {
-        throw invalid(file, `tensor ${name} needs bytes up to ${dataStart + end} but the file has ${size} (truncated?)`);
+        throw invalid(
+          file,
+          `tensor ${name} needs bytes up to ${dataStart + end} but the file has ${size} (truncated?)`,
+        );
       }
       ranges.push([begin, end, name]);
-      refs.set(name, { name, dtype: dtype as WeightRef['dtype'], shape, file, offset: dataStart + begin, length: expected });
+      refs.set(name, {
+        name,
+        dtype: dtype as WeightRef['dtype'],
+        shape,
+        file,
+        offset: dataStart + begin,
+        length: expected,
+      });
     }
     ranges.sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < ranges.length; i++) {
       const [prevBegin, prevEnd, prevName] = ranges[i - 1] as [number, number, string];
       const [begin, , name] = ranges[i] as [number, number, string];
-      if (begin < prevEnd && prevEnd > prevBegin) throw invalid(file, `tensors ${prevName} and ${name} overlap`);
+      if (begin < prevEnd && prevEnd > prevBegin)
+        throw invalid(file, `tensors ${prevName} and ${name} overlap`);
     }
     return refs;
   } finally {
@@ -86,7 +122,8 @@ export function readWeightIndex(dir: string, stem = 'model'): Map<string, Weight
   }
   let weightMap: Record<string, string>;
   try {
-    weightMap = (JSON.parse(readFileSync(index, 'utf8')) as { weight_map: Record<string, string> }).weight_map;
+    weightMap = (JSON.parse(readFileSync(index, 'utf8')) as { weight_map: Record<string, string> })
+      .weight_map;
     if (!weightMap || typeof weightMap !== 'object') throw new Error('no weight_map');
   } catch {
     throw invalid(index, 'is not a safetensors index with a weight_map');
@@ -94,14 +131,16 @@ export function readWeightIndex(dir: string, stem = 'model'): Map<string, Weight
   const shards = new Map<string, Map<string, WeightRef>>();
   const refs = new Map<string, WeightRef>();
   for (const [name, shard] of Object.entries(weightMap)) {
-    if (shard.includes('/') || shard.includes('\\')) throw invalid(index, `shard name ${shard} must be a plain file name`);
+    if (shard.includes('/') || shard.includes('\\'))
+      throw invalid(index, `shard name ${shard} must be a plain file name`);
     let headers = shards.get(shard);
     if (!headers) {
       headers = readSafetensorsHeader(join(dirname(index), shard));
       shards.set(shard, headers);
     }
     const ref = headers.get(name);
-    if (!ref) throw invalid(index, `weight_map says ${name} is in ${shard}, but that shard has no such tensor`);
+    if (!ref)
+      throw invalid(index, `weight_map says ${name} is in ${shard}, but that shard has no such tensor`);
     refs.set(name, ref);
   }
   return refs;
@@ -116,7 +155,11 @@ export interface TensorToWrite {
 }
 
 /** Writes tensors in the safetensors format (header padded to 8 bytes, as the reference writer does). */
-export function writeSafetensors(file: string, tensors: TensorToWrite[], metadata: Record<string, string> = { format: 'pt' }): void {
+export function writeSafetensors(
+  file: string,
+  tensors: TensorToWrite[],
+  metadata: Record<string, string> = { format: 'pt' },
+): void {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const t of tensors) {

@@ -17,6 +17,8 @@ export interface VqConfig {
   normGroups: number;
   /** Pixels per latent cell along each side: 2^(levels − 1). */
   scaleFactor: number;
+  /** Single-head self-attention between the two mid-block resnets (`mid_block_add_attention`). */
+  midBlockAttention: boolean;
 }
 
 function invalid(key: string, detail: string): EngineError {
@@ -91,9 +93,9 @@ export function parseVqConfig(json: unknown): VqConfig {
   }
 
   oneOf(raw, 'act_fn', 'silu', ['silu', 'swish']);
-  // The spatially conditioned decoder norm (MoVQ) and the mid-block self-attention are not built.
+  // The spatially conditioned decoder norm (MoVQ) is not built.
   oneOf(raw, 'norm_type', 'group', ['group']);
-  oneOf(raw, 'mid_block_add_attention', true, [false]);
+  oneOf(raw, 'mid_block_add_attention', true, [true, false]);
 
   const inChannels = positiveInt(raw, 'in_channels', 3);
   if (inChannels !== 3) throw invalid('in_channels', `is ${inChannels}; RGB input needs 3`);
@@ -120,5 +122,6 @@ export function parseVqConfig(json: unknown): VqConfig {
     codebookSize: positiveInt(raw, 'num_vq_embeddings', 256),
     normGroups,
     scaleFactor: 2 ** (levels - 1),
+    midBlockAttention: (raw.mid_block_add_attention ?? true) === true,
   };
 }

@@ -3,7 +3,8 @@
 //   encoder: image [1,3,H,W] in [0,1] → Encoder → quant_conv → nearest codebook entry → indices [1, H/s·W/s]
 //   decoder: indices [1,h,w] → codebook rows → post_quant_conv → Decoder → clip to [0,1] → image
 // Layer structure follows diffusers' Encoder/Decoder with DownEncoderBlock2D/UpDecoderBlock2D, UNetMidBlock2D
-// without attention and ResnetBlock2D without a time embedding (GroupNorm eps 1e-6, output scale 1).
+// (resnet, optional single-head self-attention, resnet) and ResnetBlock2D without a time embedding (GroupNorm
+// eps 1e-6, output scale 1).
 // Weights are fp32 math whatever the checkpoint stores (upstream keeps the VQ in fp32): f16/bf16 tensors are
 // cast once, which onnxruntime folds at session start.
 import { EngineError } from '../api.js';
@@ -47,6 +48,19 @@ class ConvNet {
     private readonly groups: number,
   ) {
     this.mode = options.groupNorm ?? 'instance';
+  }
+
+  /** The first of `names` the checkpoint has (diffusers renames old attention weights on load). */
+  paramAny(names: readonly string[], shape: readonly number[]): string {
+    for (const name of names.slice(1)) {
+      try {
+        this.options.weight(name);
+      } catch {
+        continue;
+      }
+      return this.param(name, shape);
+    }
+    return this.param(names[0] as string, shape);
   }
 
   param(name: string, shape: readonly number[]): string {
@@ -124,13 +138,35 @@ class ConvNet {
     return this.g.op('Add', [shortcut, h]);
   }
 
-  midBlock(x: string, name: string, channels: number): string {
-    return this.resnet(
-      this.resnet(x, `${name}.resnets.0`, channels, channels),
-      `${name}.resnets.1`,
-      channels,
-      channels,
-    );
+  /** diffusers' Attention as UNetMidBlock2D builds it: one head of width C over the h·w cells, residual added. */
+  attention(x: string, name: string, channels: number): string {
+    const { g } = this;
+    const linear = (h: string, current: string, legacy: string) => {
+      const w = this.paramAny(
+        [`${name}.${current}.weight`, `${name}.${legacy}.weight`],
+        [channels, channels],
+      );
+      const b = this.paramAny([`${name}.${current}.bias`, `${name}.${legacy}.bias`], [channels]);
+      return g.op('Gemm', [h, w, b], { transB: 1 });
+    };
+    const normed = this.groupNorm(x, `${name}.group_norm`, channels);
+    const tokens = g.op('Transpose', [g.op('Reshape', [normed, g.ints([channels, -1])])], { perm: [1, 0] });
+    const q = linear(tokens, 'to_q', 'query');
+    const k = linear(tokens, 'to_k', 'key');
+    const v = linear(tokens, 'to_v', 'value');
+    const scores = g.op('Mul', [
+      g.op('MatMul', [q, g.op('Transpose', [k], { perm: [1, 0] })]),
+      g.scalar(1 / Math.sqrt(channels)),
+    ]);
+    const mixed = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), v]);
+    const out = g.op('Transpose', [linear(mixed, 'to_out.0', 'proj_attn')], { perm: [1, 0] });
+    return g.op('Add', [g.op('Reshape', [out, g.op('Shape', [x])]), x]);
+  }
+
+  midBlock(x: string, name: string, channels: number, attention: boolean): string {
+    let h = this.resnet(x, `${name}.resnets.0`, channels, channels);
+    if (attention) h = this.attention(h, `${name}.attentions.0`, channels);
+    return this.resnet(h, `${name}.resnets.1`, channels, channels);
   }
 
   /** conv_norm_out → SiLU → conv_out */
@@ -160,7 +196,7 @@ function encoder(net: ConvNet, image: string, config: VqConfig): string {
       x = net.conv(x, `encoder.down_blocks.${i}.downsamplers.0.conv`, cout, cout, 3, 2, [0, 0, 1, 1]);
     cin = cout;
   }
-  x = net.midBlock(x, 'encoder.mid_block', cin);
+  x = net.midBlock(x, 'encoder.mid_block', cin, config.midBlockAttention);
   return net.head(x, 'encoder', cin, config.latentChannels);
 }
 
@@ -170,7 +206,7 @@ function decoder(net: ConvNet, latents: string, config: VqConfig): string {
   const levels = reversed.length;
   let cin = reversed[0] as number;
   let x = net.conv(latents, 'decoder.conv_in', config.latentChannels, cin, 3);
-  x = net.midBlock(x, 'decoder.mid_block', cin);
+  x = net.midBlock(x, 'decoder.mid_block', cin, config.midBlockAttention);
   for (let i = 0; i < levels; i++) {
     const cout = reversed[i] as number;
     for (let j = 0; j <= config.layersPerBlock; j++) {

@@ -7,6 +7,9 @@
 // file in a cache folder is refused; a hard link works but needs the same filesystem). A model loaded from bytes
 // resolves them against the session config entry `session.model_external_initializers_file_folder_path`, which
 // the Node binding accepts through `SessionOptions.extra`; the folder may itself be reached through a symlink.
+// ORT checks the symlink-resolved path: a Hugging Face cache snapshot (files are symlinks into ../../blobs/) is
+// refused unless the folder is the blobs' real folder, which is what `externalDataRoot` picks.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { ExternalData } from '../onnx/graph.js';
@@ -39,11 +42,34 @@ export function externalDataSessionOptions(
   };
 }
 
-/** The external-data entry for `ref`, relative to `folder`; throws when the file does not lie under it. */
+function realPath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+/** The folder to give onnxruntime for weights in `files`: the deepest common ancestor of their real paths. */
+export function externalDataRoot(files: Iterable<string>): string {
+  let root: string | undefined;
+  for (const file of files) {
+    const dir = path.dirname(realPath(file));
+    if (root === undefined) root = dir;
+    while (path.relative(root, dir).startsWith('..')) root = path.dirname(root);
+  }
+  if (root === undefined) throw new Error('externalDataRoot needs at least one file');
+  return root;
+}
+
+/** The external-data entry for `ref`, relative to `folder` (symlinks resolved, as onnxruntime checks them). */
 export function externalDataFor(ref: WeightRef, folder: string): ExternalData {
-  const location = path.relative(folder, ref.file);
+  const location = path.relative(realPath(folder), realPath(ref.file));
   if (location === '' || location.startsWith('..') || path.isAbsolute(location)) {
-    throw new Error(`weight file ${ref.file} does not lie under the external-data folder ${folder}`);
+    throw new Error(
+      `weight file ${ref.file} does not lie under the external-data folder ${folder} (symlinks resolved); ` +
+        'pick the folder with externalDataRoot',
+    );
   }
   return { location: location.split(path.sep).join('/'), offset: ref.offset, length: ref.length };
 }

@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS calibration (device TEXT PRIMARY KEY, ms_per_unit REA
 `;
 
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const FILE = /^[a-z0-9_-]{1,40}\.(png|txt|json)$/;
+// Inputs keep the format they arrived in (PNG, JPEG, WebP), so the stored file is the original bytes.
+const FILE = /^[a-z0-9_-]{1,40}\.(png|jpg|webp|txt|json)$/;
 
 export class JobStore {
   private readonly db: Database.Database;

@@ -22,13 +22,13 @@ export interface StoredImage {
 export type StoredRequest = DistributeImages<EngineRequest>;
 
 type DistributeImages<T> = T extends unknown ? ReplaceImages<T> : never;
-type ReplaceImages<T> = {
-  [K in keyof T]: T[K] extends { data: Uint8Array } | undefined
-    ? StoredImage | Extract<T[K], undefined>
-    : T[K] extends { kind: 'mask'; mask: { data: Uint8Array } }
-      ? { kind: 'mask'; mask: StoredImage }
-      : T[K];
-};
+type ReplaceImages<T> = { [K in keyof T]: ReplaceField<T[K]> };
+// Distributes over unions (optional fields, PaintRegion), so a mask region nested in `region` is stored too.
+type ReplaceField<F> = F extends { data: Uint8Array }
+  ? StoredImage
+  : F extends { kind: 'mask'; mask: { data: Uint8Array } }
+    ? { kind: 'mask'; mask: StoredImage }
+    : F;
 
 export type Priority = 'normal' | 'high';
 

@@ -83,8 +83,23 @@ function resnet(params: Param[], name: string, cin: number, cout: number): void 
   if (cin !== cout) conv(params, `${name}.conv_shortcut`, cin, cout, 1);
 }
 
-/** Every VQModel parameter with its shape, in diffusers' naming. */
-export function vqParameters(config: VqConfigJson): Param[] {
+function midBlock(params: Param[], name: string, c: number, config: VqConfigJson, legacy: boolean): void {
+  resnet(params, `${name}.resnets.0`, c, c);
+  if (config.mid_block_add_attention !== false) {
+    const attn = `${name}.attentions.0`;
+    norm(params, `${attn}.group_norm`, c);
+    // Checkpoints saved before diffusers 0.14 name the projections query/key/value/proj_attn.
+    const names = legacy ? ['query', 'key', 'value', 'proj_attn'] : ['to_q', 'to_k', 'to_v', 'to_out.0'];
+    for (const n of names) {
+      params.push({ name: `${attn}.${n}.weight`, shape: [c, c], kind: 'conv' });
+      params.push({ name: `${attn}.${n}.bias`, shape: [c], kind: 'bias' });
+    }
+  }
+  resnet(params, `${name}.resnets.1`, c, c);
+}
+
+/** Every VQModel parameter with its shape, in diffusers' naming (`legacy`: pre-0.14 attention names). */
+export function vqParameters(config: VqConfigJson, legacy = false): Param[] {
   const p: Param[] = [];
   const ch = config.block_out_channels;
   const top = ch[ch.length - 1] as number;
@@ -97,14 +112,14 @@ export function vqParameters(config: VqConfigJson): Param[] {
     if (i < ch.length - 1) conv(p, `encoder.down_blocks.${i}.downsamplers.0.conv`, c, c, 3);
     prev = c;
   });
-  for (const j of [0, 1]) resnet(p, `encoder.mid_block.resnets.${j}`, top, top);
+  midBlock(p, 'encoder.mid_block', top, config, legacy);
   norm(p, 'encoder.conv_norm_out', top);
   conv(p, 'encoder.conv_out', top, config.latent_channels, 3);
   conv(p, 'quant_conv', config.latent_channels, embed, 1);
   p.push({ name: 'quantize.embedding.weight', shape: [config.num_vq_embeddings, embed], kind: 'codebook' });
   conv(p, 'post_quant_conv', embed, config.latent_channels, 1);
   conv(p, 'decoder.conv_in', config.latent_channels, top, 3);
-  for (const j of [0, 1]) resnet(p, `decoder.mid_block.resnets.${j}`, top, top);
+  midBlock(p, 'decoder.mid_block', top, config, legacy);
   const rev = [...ch].reverse();
   prev = top;
   rev.forEach((c, i) => {
@@ -159,6 +174,8 @@ export interface RandomVqOptions {
   config?: VqConfigJson;
   seed?: number;
   dtype?: StoredDType;
+  /** Name the mid-block attention weights as old checkpoints do (query/key/value/proj_attn). */
+  legacyAttentionNames?: boolean;
 }
 
 /** Writes `dir/config.json` and `dir/diffusion_pytorch_model.safetensors`; returns the weights file's path. */
@@ -168,7 +185,7 @@ export function writeRandomVq(dir: string, options: RandomVqOptions = {}): strin
   const random = rng(options.seed ?? 1);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
-  const params = vqParameters(config);
+  const params = vqParameters(config, options.legacyAttentionNames ?? false);
   const byName = new Map(params.map((p) => [p.name, p]));
   const file = path.join(dir, 'diffusion_pytorch_model.safetensors');
   const specs: TensorSpec[] = params.map((p) => ({ name: p.name, dtype, shape: p.shape }));

@@ -18,6 +18,7 @@ interface RawConfig {
   vq_embed_dim?: number | null;
   num_vq_embeddings: number;
   norm_num_groups: number;
+  mid_block_add_attention?: boolean;
 }
 
 const EPS = 1e-6;
@@ -141,6 +142,71 @@ export class NaiveVq {
     return add(shortcut, h);
   }
 
+  private linear(tokens: Float64Array, n: number, name: string): Float64Array {
+    const c = tokens.length / n;
+    const w = this.weights(`${name}.weight`);
+    const b = this.weights(`${name}.bias`);
+    const out = new Float64Array(n * c);
+    for (let t = 0; t < n; t++)
+      for (let o = 0; o < c; o++) {
+        let acc = b[o] as number;
+        for (let i = 0; i < c; i++) acc += (w[o * c + i] as number) * (tokens[t * c + i] as number);
+        out[t * c + o] = acc;
+      }
+    return out;
+  }
+
+  /** Single-head self-attention over the cells, as UNetMidBlock2D's Attention; residual added. */
+  private attention(x: Map3, name: string): Map3 {
+    const n = x.h * x.w;
+    const c = x.c;
+    const normed = this.norm(x, `${name}.group_norm`);
+    const tokens = new Float64Array(n * c);
+    for (let t = 0; t < n; t++)
+      for (let i = 0; i < c; i++) tokens[t * c + i] = normed.data[i * n + t] as number;
+    const names = this.attentionNames(name);
+    const q = this.linear(tokens, n, names[0]);
+    const k = this.linear(tokens, n, names[1]);
+    const v = this.linear(tokens, n, names[2]);
+    const mixed = new Float64Array(n * c);
+    for (let t = 0; t < n; t++) {
+      const scores = new Float64Array(n);
+      for (let s = 0; s < n; s++) {
+        let dot = 0;
+        for (let i = 0; i < c; i++) dot += (q[t * c + i] as number) * (k[s * c + i] as number);
+        scores[s] = dot / Math.sqrt(c);
+      }
+      const max = Math.max(...scores);
+      let sum = 0;
+      for (let s = 0; s < n; s++) sum += scores[s] = Math.exp((scores[s] as number) - max);
+      for (let s = 0; s < n; s++)
+        for (let i = 0; i < c; i++)
+          mixed[t * c + i] =
+            (mixed[t * c + i] as number) + ((scores[s] as number) / sum) * (v[s * c + i] as number);
+    }
+    const out = this.linear(mixed, n, names[3]);
+    const result = zeros(c, x.h, x.w);
+    for (let t = 0; t < n; t++)
+      for (let i = 0; i < c; i++)
+        result.data[i * n + t] = (out[t * c + i] as number) + (x.data[i * n + t] as number);
+    return result;
+  }
+
+  private attentionNames(name: string): [string, string, string, string] {
+    try {
+      this.weights(`${name}.to_q.weight`);
+      return [`${name}.to_q`, `${name}.to_k`, `${name}.to_v`, `${name}.to_out.0`];
+    } catch {
+      return [`${name}.query`, `${name}.key`, `${name}.value`, `${name}.proj_attn`];
+    }
+  }
+
+  private midBlock(x: Map3, name: string): Map3 {
+    let h = this.resnet(x, `${name}.resnets.0`, x.c);
+    if (this.config.mid_block_add_attention !== false) h = this.attention(h, `${name}.attentions.0`);
+    return this.resnet(h, `${name}.resnets.1`, x.c);
+  }
+
   /** image: [3, H, W] in [0, 1]. */
   encode(image: Map3): { latents: Map3; indices: Int32Array; margins: Float64Array } {
     const ch = this.config.block_out_channels;
@@ -151,7 +217,7 @@ export class NaiveVq {
       if (i < ch.length - 1)
         x = this.conv(x, `encoder.down_blocks.${i}.downsamplers.0.conv`, c, 3, 2, [0, 0, 1, 1]);
     });
-    x = this.resnet(this.resnet(x, 'encoder.mid_block.resnets.0', x.c), 'encoder.mid_block.resnets.1', x.c);
+    x = this.midBlock(x, 'encoder.mid_block');
     x = this.conv(
       silu(this.norm(x, 'encoder.conv_norm_out')),
       'encoder.conv_out',
@@ -193,7 +259,7 @@ export class NaiveVq {
     let x = this.conv(quant, 'post_quant_conv', this.config.latent_channels, 1);
     const rev = [...this.config.block_out_channels].reverse();
     x = this.conv(x, 'decoder.conv_in', rev[0] as number, 3);
-    x = this.resnet(this.resnet(x, 'decoder.mid_block.resnets.0', x.c), 'decoder.mid_block.resnets.1', x.c);
+    x = this.midBlock(x, 'decoder.mid_block');
     rev.forEach((c, i) => {
       for (let j = 0; j <= this.config.layers_per_block; j++)
         x = this.resnet(x, `decoder.up_blocks.${i}.resnets.${j}`, c);

@@ -31,6 +31,7 @@ describe('vqvae/config.json', () => {
       codebookSize: 8192,
       normGroups: 32,
       scaleFactor: 16,
+      midBlockAttention: false,
     });
   });
 
@@ -51,7 +52,7 @@ describe('vqvae/config.json', () => {
 
   it.each([
     ['norm_type', { norm_type: 'spatial' }, /"norm_type" is "spatial"; supported: "group"/],
-    ['mid_block_add_attention', { mid_block_add_attention: true }, /"mid_block_add_attention" is true/],
+    ['mid_block_add_attention', { mid_block_add_attention: 'yes' }, /"mid_block_add_attention" is "yes"/],
     ['act_fn', { act_fn: 'gelu' }, /"act_fn" is "gelu"/],
     [
       'down_block_types',
@@ -77,9 +78,9 @@ describe('vqvae/config.json', () => {
     expect(error.params).toMatchObject({ file: 'vqvae/config.json', key });
   });
 
-  it('refuses a config without mid_block_add_attention (VQModel defaults it to true)', () => {
+  it('builds the mid-block attention when mid_block_add_attention is absent (VQModel defaults it to true)', () => {
     const { mid_block_add_attention: _, ...rest } = TINY_VQ_CONFIG;
-    expect(rejection(rest).params.key).toBe('mid_block_add_attention');
+    expect(parseVqConfig(rest).midBlockAttention).toBe(true);
   });
 
   it('refuses block type lists whose length differs from block_out_channels (VQModel would build a broken model)', () => {

@@ -11,16 +11,23 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildVqDecoder, buildVqEncoder, type GroupNormMode } from '../../../engine/graphs/vq.js';
 import { parseVqConfig } from '../../../engine/graphs/vq-config.js';
 import { externalDataSessionOptions } from '../../../engine/runtime/external-data.js';
-import { TINY_VQ_CONFIG, writeRandomVq } from '../../doubles/random-vq.js';
+import { TINY_VQ_CONFIG, type VqConfigJson, writeRandomVq } from '../../doubles/random-vq.js';
 import { readTensorFloat64, readWeightRefs, type StoredDType } from '../../doubles/safetensors-double.js';
 import { type Map3, NaiveVq } from '../../reference/naive-vq.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vq-parity-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-function checkpoint(dtype: StoredDType, seed: number) {
-  const dir = path.join(root, `${dtype}-${seed}`);
-  const refs = readWeightRefs(writeRandomVq(path.join(dir, 'vqvae'), { seed, dtype }));
+function checkpoint(
+  dtype: StoredDType,
+  seed: number,
+  json: VqConfigJson = TINY_VQ_CONFIG,
+  legacyAttentionNames = false,
+) {
+  const dir = path.join(root, `${dtype}-${seed}-${legacyAttentionNames}`);
+  const refs = readWeightRefs(
+    writeRandomVq(path.join(dir, 'vqvae'), { seed, dtype, config: json, legacyAttentionNames }),
+  );
   const weight = (name: string) => {
     const ref = refs.get(name);
     if (!ref) throw new Error(`test checkpoint lacks ${name}`);
@@ -28,7 +35,7 @@ function checkpoint(dtype: StoredDType, seed: number) {
   };
   const config = parseVqConfig(JSON.parse(fs.readFileSync(path.join(dir, 'vqvae', 'config.json'), 'utf8')));
   const cache = new Map<string, Float64Array>();
-  const naive = new NaiveVq(TINY_VQ_CONFIG, (name) => {
+  const naive = new NaiveVq(json, (name) => {
     const known = cache.get(name);
     if (known) return known;
     const values = readTensorFloat64(weight(name));
@@ -132,6 +139,20 @@ describe('VQ graphs match the float64 reference', () => {
       const image = testImage(48, 32, 2);
       const got = await runVq(ck, image, 48, 32);
       const ref = ck.naive.encode({ c: 3, h: 48, w: 32, data: Float64Array.from(image) });
+      expect(got.indices).toEqual(Array.from(ref.indices));
+      expect(relativeError(got.latents, ref.latents)).toBeLessThan(1e-4);
+      expect(relativeError(got.image, ck.naive.decode(ref.indices, 3, 2))).toBeLessThan(1e-4);
+    });
+  }
+
+  for (const legacy of [false, true]) {
+    it(`mid-block self-attention (${legacy ? 'pre-0.14 query/key/value/proj_attn' : 'to_q/to_k/to_v/to_out.0'} names)`, async () => {
+      const ck = checkpoint('F32', 13, { ...TINY_VQ_CONFIG, mid_block_add_attention: true }, legacy);
+      expect(ck.config.midBlockAttention).toBe(true);
+      const image = testImage(48, 32, 3);
+      const got = await runVq(ck, image, 48, 32);
+      const ref = ck.naive.encode({ c: 3, h: 48, w: 32, data: Float64Array.from(image) });
+      expect(Math.min(...ref.margins)).toBeGreaterThan(1e-3);
       expect(got.indices).toEqual(Array.from(ref.indices));
       expect(relativeError(got.latents, ref.latents)).toBeLessThan(1e-4);
       expect(relativeError(got.image, ck.naive.decode(ref.indices, 3, 2))).toBeLessThan(1e-4);

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { encodeModel, GraphBuilder } from '../../../engine/onnx/graph.js';
 import {
   externalDataFor,
+  externalDataRoot,
   externalDataSessionOptions,
   type WeightRef,
 } from '../../../engine/runtime/external-data.js';
@@ -38,6 +39,39 @@ describe('external data straight from a weights file', () => {
     const out = await session.run({ x: new ort.Tensor('float32', Float32Array.of(1, 1), [1, 2]) });
     expect(Array.from(out.y?.data as Float32Array)).toEqual([5, 7, 9]);
     await session.release();
+  });
+
+  it('follows a Hugging Face cache snapshot (files are symlinks into ../../blobs) to the real folder', async () => {
+    const hub = path.join(root, 'models--x');
+    fs.mkdirSync(path.join(hub, 'blobs'), { recursive: true });
+    fs.mkdirSync(path.join(hub, 'snapshots', 'rev', 'vqvae'), { recursive: true });
+    fs.copyFileSync(file, path.join(hub, 'blobs', '0f3a'));
+    const linked = path.join(hub, 'snapshots', 'rev', 'vqvae', 'w.safetensors');
+    fs.symlinkSync('../../../blobs/0f3a', linked);
+    const linkedRef = { ...ref, file: linked };
+    // onnxruntime resolves the symlink and refuses it under the snapshot folder; so does externalDataFor.
+    expect(() => externalDataFor(linkedRef, path.join(hub, 'snapshots', 'rev'))).toThrow(/externalDataRoot/);
+    const folder = externalDataRoot([linked]);
+    expect(folder).toBe(fs.realpathSync(path.join(hub, 'blobs')));
+    const g = new GraphBuilder('t');
+    const x = g.input('x', 'float32', [1, 2]);
+    const w = g.initializer('W', {
+      dtype: 'float32',
+      dims: [2, 3],
+      external: externalDataFor(linkedRef, folder),
+    });
+    g.output(g.op('MatMul', [x, w]), 'y', 'float32', [1, 3]);
+    const session = await ort.InferenceSession.create(encodeModel(g), externalDataSessionOptions(folder));
+    const out = await session.run({ x: new ort.Tensor('float32', Float32Array.of(1, 0), [1, 2]) });
+    expect(Array.from(out.y?.data as Float32Array)).toEqual([1, 2, 3]);
+    await session.release();
+  });
+
+  it('externalDataRoot is the deepest folder holding every file', () => {
+    const a = path.join(root, 'model', 'a', 'x.safetensors');
+    const b = path.join(root, 'model', 'b', 'c', 'y.safetensors');
+    expect(externalDataRoot([a, b])).toBe(path.join(fs.realpathSync(root), 'model'));
+    expect(externalDataRoot([a])).toBe(path.join(fs.realpathSync(root), 'model', 'a'));
   });
 
   it('refuses a weight file outside the folder rather than building a model ORT would reject', () => {

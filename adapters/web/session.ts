@@ -1,0 +1,59 @@
+// Who is on the other side of the playground: a random id in a cookie (platform 'web'), and, when the server is
+// reachable beyond this machine, an access token checked on every request.
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+const COOKIE_USER = 'dimoo_uid';
+const COOKIE_TOKEN = 'dimoo_token';
+const USER_ID = /^[0-9a-f-]{36}$/;
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+function cookies(req: IncomingMessage): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k) out.set(k, decodeURIComponent(v.join('=')));
+  }
+  return out;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The user id for this request (set as a cookie on first visit). Returns undefined after answering 401 when an
+ * access token is required and missing or wrong; `?token=` sets the token cookie once.
+ */
+export function identify(
+  req: IncomingMessage,
+  res: ServerResponse,
+  accessToken: string | undefined,
+): string | undefined {
+  const jar = cookies(req);
+  const set: string[] = [];
+  if (accessToken !== undefined) {
+    const fromQuery = new URL(req.url ?? '/', 'http://x').searchParams.get('token');
+    const given =
+      fromQuery ?? jar.get(COOKIE_TOKEN) ?? (req.headers.authorization ?? '').replace(/^Bearer /, '');
+    if (!given || !sameSecret(given, accessToken)) {
+      res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('An access token is required: open the URL printed in the bot log (…/?token=…).\n');
+      return undefined;
+    }
+    if (fromQuery)
+      set.push(`${COOKIE_TOKEN}=${encodeURIComponent(fromQuery)}; HttpOnly; SameSite=Strict; Path=/`);
+  }
+  let user = jar.get(COOKIE_USER);
+  if (!user || !USER_ID.test(user)) {
+    user = randomUUID();
+    set.push(`${COOKIE_USER}=${user}; HttpOnly; SameSite=Strict; Path=/; Max-Age=31536000`);
+  }
+  if (set.length > 0) res.setHeader('set-cookie', set);
+  return user;
+}

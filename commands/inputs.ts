@@ -1,0 +1,92 @@
+// Image inputs arrive as bytes (adapters download them at once): checked for size, decoded with a pixel limit
+// to prove they are images, and kept as the original bytes under a name that says their format.
+import { decodeImage, type RgbImage } from '../engine/index.js';
+import type { DIRECTIONS } from './definitions.js';
+import { UserInputError } from './prompt.js';
+
+export interface InputImage {
+  data: Uint8Array;
+  /** The name it had on the platform, for messages only. */
+  filename?: string;
+}
+
+export interface AcceptedImage {
+  /** Stored file name in the job folder, e.g. `input.jpg`. */
+  file: string;
+  bytes: Uint8Array;
+  image: RgbImage;
+}
+
+export interface InputLimits {
+  maxInputBytes: number;
+  maxInputPixels: number;
+}
+
+/** The container by its magic bytes; decodeImage has the final word on whether it really is one. */
+export function sniffExtension(bytes: Uint8Array): 'png' | 'jpg' | 'webp' {
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return 'jpg';
+  const tag = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
+  if (tag(0, 4) === 'RIFF' && tag(8, 12) === 'WEBP') return 'webp';
+  return 'png';
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB`;
+}
+
+/** Throws UserInputError (too large) or the engine's EngineError (image_invalid / image_too_large / unsupported). */
+export async function acceptImage(
+  input: InputImage,
+  stem: string,
+  limits: InputLimits,
+): Promise<AcceptedImage> {
+  if (input.data.length > limits.maxInputBytes) {
+    throw new UserInputError('errors.input.too_large', {
+      size: megabytes(input.data.length),
+      limit: megabytes(limits.maxInputBytes),
+    });
+  }
+  const image = await decodeImage(input.data, { maxPixels: limits.maxInputPixels });
+  return { file: `${stem}.${sniffExtension(input.data)}`, bytes: input.data, image };
+}
+
+// The options of each operation, as adapters collect them (images already downloaded).
+
+export interface ImagineInput {
+  prompt: string;
+  aspect?: string;
+  size?: number;
+  steps?: number;
+  cfg?: number;
+  seed?: number;
+}
+
+export interface EditInput {
+  image: InputImage;
+  instruction: string;
+  type?: string;
+  reference?: InputImage;
+  seed?: number;
+}
+
+export interface RetouchInput {
+  image: InputImage;
+  prompt: string;
+  /** `x,y,w,h` fractions of the image, several separated by `;`. */
+  boxes?: string;
+  mask?: InputImage;
+  seed?: number;
+}
+
+export interface OutpaintInput {
+  image: InputImage;
+  prompt: string;
+  zoom?: number;
+  direction?: (typeof DIRECTIONS)[number];
+  seed?: number;
+}
+
+export interface DescribeInput {
+  image: InputImage;
+  question?: string;
+}

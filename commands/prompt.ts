@@ -1,0 +1,220 @@
+// Prompts with Midjourney-style flags typed into them (`a fox --ar 16:9 --seed 42`), the aspect-to-size maths,
+// and the checks every prompt passes (empty, too long, blocked words). Failures are `UserInputError`s whose code
+// is a locale key, so the reply is one localized sentence naming what is wrong.
+
+export class UserInputError extends Error {
+  constructor(
+    readonly key: string,
+    readonly params: Record<string, string | number> = {},
+  ) {
+    super(key);
+    this.name = 'UserInputError';
+  }
+}
+
+export const MAX_PROMPT_CHARS = 1000;
+/** Output sides: the engine works on 16-pixel cells; 1024 is DiMOO's largest trained resolution. */
+export const MIN_SIDE = 256;
+export const MAX_SIDE = 1024;
+/** The default output area is 512² pixels: CPU-friendly, and the smallest class DiMOO was trained at. */
+export const DEFAULT_SIZE_CLASS = 512;
+export const SIZE_CLASSES = [256, 512, 768, 1024] as const;
+/** The most elongated aspect accepted (either way). */
+export const MAX_ASPECT = 4;
+
+export const LIMITS = {
+  seed: { min: 0, max: 4_294_967_295 },
+  steps: { min: 1, max: 128 },
+  cfg: { min: 0, max: 20 },
+  temperature: { min: 0, max: 2 },
+} as const;
+
+export interface Aspect {
+  w: number;
+  h: number;
+}
+
+export interface PromptFlags {
+  aspect?: Aspect;
+  size?: { width: number; height: number };
+  seed?: number;
+  steps?: number;
+  cfg?: number;
+  temperature?: number;
+  cache?: boolean;
+}
+
+export type FlagName = 'ar' | 'size' | 'seed' | 'steps' | 'cfg' | 'temperature' | 'cache' | 'no-cache';
+export const ALL_FLAGS: readonly FlagName[] = [
+  'ar',
+  'size',
+  'seed',
+  'steps',
+  'cfg',
+  'temperature',
+  'cache',
+  'no-cache',
+];
+/** Flags that make sense for every image task (the output shape follows the input image there). */
+export const IMAGE_FLAGS: readonly FlagName[] = ['seed', 'steps', 'cfg', 'temperature'];
+
+const SWITCHES = new Set<FlagName>(['cache', 'no-cache']);
+const ALIASES: Record<string, FlagName> = {
+  aspect: 'ar',
+  s: 'size',
+  temp: 'temperature',
+  guidance: 'cfg',
+  nocache: 'no-cache',
+};
+
+export interface ParsedPrompt {
+  prompt: string;
+  flags: PromptFlags;
+}
+
+/**
+ * Splits the prompt text from its `--flags`. Phones turn `--` into an em or en dash, so `—ar` counts too.
+ * Throws `UserInputError` for an unknown flag, a flag not allowed here, a missing or out-of-range value.
+ */
+export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLAGS): ParsedPrompt {
+  const tokens = text.replace(/[—–]/g, '--').split(/\s+/).filter(Boolean);
+  const words: string[] = [];
+  const flags: PromptFlags = {};
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as string;
+    const match = /^--([a-z][a-z-]*)(?:=(.*))?$/i.exec(token);
+    if (!match) {
+      words.push(token);
+      continue;
+    }
+    const raw = (match[1] as string).toLowerCase();
+    const name = (ALIASES[raw] ?? raw) as FlagName;
+    const flag = `--${raw}`;
+    if (!ALL_FLAGS.includes(name)) throw new UserInputError('errors.flag.unknown', { flag });
+    if (!allowed.includes(name)) throw new UserInputError('errors.flag.not_here', { flag });
+    if (SWITCHES.has(name)) {
+      flags.cache = name === 'cache';
+      continue;
+    }
+    let value = match[2];
+    if (value === undefined) {
+      const next = tokens[i + 1];
+      if (next === undefined || next.startsWith('--'))
+        throw new UserInputError('errors.flag.missing_value', { flag });
+      value = next;
+      i++;
+    }
+    applyFlag(flags, name, flag, value);
+  }
+  return { prompt: words.join(' '), flags };
+}
+
+function applyFlag(flags: PromptFlags, name: FlagName, flag: string, value: string): void {
+  switch (name) {
+    case 'ar':
+      flags.aspect = parseAspect(value, flag);
+      return;
+    case 'size':
+      flags.size = parseSize(value, flag);
+      return;
+    case 'seed':
+    case 'steps':
+      flags[name] = parseNumber(value, flag, LIMITS[name], true);
+      return;
+    case 'cfg':
+    case 'temperature':
+      flags[name] = parseNumber(value, flag, LIMITS[name], false);
+      return;
+    default:
+      throw new UserInputError('errors.flag.unknown', { flag });
+  }
+}
+
+/** A whole or decimal number within [min, max]; the message names the flag and the range. */
+export function parseNumber(
+  value: string,
+  flag: string,
+  range: { min: number; max: number },
+  integer: boolean,
+): number {
+  const n = integer ? (/^\d+$/.test(value) ? Number(value) : Number.NaN) : Number(value);
+  if (!Number.isFinite(n) || value.trim() === '' || n < range.min || n > range.max) {
+    throw new UserInputError(integer ? 'errors.flag.range_integer' : 'errors.flag.range_number', {
+      flag,
+      value: value.slice(0, 40),
+      min: range.min,
+      max: range.max,
+    });
+  }
+  return n;
+}
+
+/** `16:9`, `3:2`, `1:1` (whole numbers), no more elongated than 4:1. */
+export function parseAspect(value: string, flag = '--ar'): Aspect {
+  const m = /^(\d{1,3}):(\d{1,3})$/.exec(value.trim());
+  const w = Number(m?.[1]);
+  const h = Number(m?.[2]);
+  if (!m || w <= 0 || h <= 0 || Math.max(w / h, h / w) > MAX_ASPECT) {
+    throw new UserInputError('errors.flag.aspect', {
+      flag,
+      value: value.slice(0, 40),
+      max: `${MAX_ASPECT}:1`,
+    });
+  }
+  return { w, h };
+}
+
+/** `768x512` (or `768×512`): each side from MIN_SIDE to MAX_SIDE, rounded to the engine's 16-pixel cells. */
+export function parseSize(value: string, flag = '--size'): { width: number; height: number } {
+  const m = /^(\d{2,5})[x×*](\d{2,5})$/i.exec(value.trim());
+  const refuse = () =>
+    new UserInputError('errors.flag.size', { flag, value: value.slice(0, 40), min: MIN_SIDE, max: MAX_SIDE });
+  if (!m) throw refuse();
+  const [width, height] = [Number(m[1]), Number(m[2])].map((n) => Math.round(n / 16) * 16) as [
+    number,
+    number,
+  ];
+  if ([width, height].some((s) => s < MIN_SIDE || s > MAX_SIDE)) throw refuse();
+  return { width, height };
+}
+
+/**
+ * The output size for an aspect ratio at about `sizeClass²` pixels: sides are multiples of 16, each within
+ * [MIN_SIDE, MAX_SIDE], so very wide shapes are clamped rather than refused once the aspect itself is accepted.
+ */
+export function sizeForAspect(
+  aspect: Aspect,
+  sizeClass = DEFAULT_SIZE_CLASS,
+): { width: number; height: number } {
+  const area = sizeClass * sizeClass;
+  const ratio = aspect.w / aspect.h;
+  const side = (x: number) => Math.min(MAX_SIDE, Math.max(MIN_SIDE, Math.round(x / 16) * 16));
+  return { width: side(Math.sqrt(area * ratio)), height: side(Math.sqrt(area / ratio)) };
+}
+
+/** The checks every prompt passes. Blocked words match whole words in scripts with spaces, substrings in others. */
+export function checkPrompt(
+  prompt: string,
+  { blockedWords = [], required = true }: { blockedWords?: readonly string[]; required?: boolean } = {},
+): string {
+  const trimmed = prompt.trim();
+  if (required && trimmed === '') throw new UserInputError('errors.prompt_empty');
+  const length = [...trimmed].length;
+  if (length > MAX_PROMPT_CHARS) {
+    throw new UserInputError('errors.prompt_too_long', { length, limit: MAX_PROMPT_CHARS });
+  }
+  const lower = trimmed.toLowerCase();
+  for (const word of blockedWords) {
+    if (word === '') continue;
+    const hit =
+      /^[\p{L}\p{N}]+$/u.test(word) && /^[\x20-\x7e]+$/.test(word)
+        ? new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegExp(word)}($|[^\\p{L}\\p{N}])`, 'u').test(lower)
+        : lower.includes(word.toLowerCase());
+    if (hit) throw new UserInputError('errors.blocked_words');
+  }
+  return trimmed;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

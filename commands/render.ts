@@ -1,0 +1,131 @@
+// Job events as neutral replies: queued (~N ahead, ETA), started, progress (step/total, preview), done (the PNG,
+// seed and buttons), failed (the localized reason), cancelled. The job's locale travels in `job.meta.locale`.
+import { encodePng } from '../engine/index.js';
+import { type Locale, SUPPORTED_LOCALES, t } from '../src/i18n.js';
+import type { Job, JobEvent, JobStore } from '../src/jobs/index.js';
+import { buttonId, type Reply, type ReplyButton } from './reply.js';
+
+export interface RenderDeps {
+  store: Pick<JobStore, 'readFile'>;
+  defaultLocale: Locale;
+  now: () => number;
+  /** Measured milliseconds per cost unit (the queue's calibration), for "ready in" estimates. */
+  msPerUnit: () => number;
+}
+
+export function localeOf(job: Job, fallback: Locale): Locale {
+  const locale = job.meta.locale;
+  return (SUPPORTED_LOCALES as readonly unknown[]).includes(locale) ? (locale as Locale) : fallback;
+}
+
+/** "12 seconds" / "3 minutes", in the job's language, for the `{eta}` and `{when}` placeholders. */
+export function formatDuration(
+  locale: Locale,
+  ms: number,
+  key: 'time.duration' | 'time.in' = 'time.duration',
+): string {
+  const seconds = Math.max(1, Math.round(ms / 1000));
+  if (seconds < 90) return t(locale, `${key}.seconds`, { count: seconds });
+  return t(locale, `${key}.minutes`, { count: Math.round(seconds / 60) });
+}
+
+export function cancelButton(jobId: string): ReplyButton {
+  return { id: buttonId('cancel', jobId), labelKey: 'button.cancel', style: 'danger', ownerOnly: true };
+}
+
+export function resultButtons(job: Job): ReplyButton[][] {
+  const id = job.id;
+  const row: ReplyButton[] = [
+    { id: buttonId('reroll', id), labelKey: 'button.reroll', style: 'primary' },
+    { id: buttonId('vary', id), labelKey: 'button.vary', style: 'secondary' },
+    { id: buttonId('edit', id), labelKey: 'button.edit', style: 'secondary' },
+    { id: buttonId('describe', id), labelKey: 'button.describe', style: 'secondary' },
+    { id: buttonId('zoomout', id), labelKey: 'button.zoomout', style: 'secondary' },
+  ];
+  return [row, [{ id: buttonId('delete', id), labelKey: 'button.delete', style: 'danger', ownerOnly: true }]];
+}
+
+function promptOf(job: Job): string | undefined {
+  const r = job.request;
+  return r.task === 'understand' ? r.question : r.prompt;
+}
+
+/** The reply for a job that is waiting: how many jobs run before it, and when it should be ready. */
+export function renderQueued(job: Job, ahead: number, etaMs: number, deps: RenderDeps): Reply {
+  const locale = localeOf(job, deps.defaultLocale);
+  const readyMs = etaMs + job.estimatedCost * deps.msPerUnit();
+  return {
+    text: [{ key: 'job.queued', params: { count: ahead, eta: formatDuration(locale, readyMs) } }],
+    buttons: [[cancelButton(job.id)]],
+    jobId: job.id,
+    etaAt: deps.now() + readyMs,
+    ephemeral: job.meta.private === true,
+  };
+}
+
+/** Turns one job event into the reply that should replace the job's message. */
+export async function renderEvent(event: JobEvent, deps: RenderDeps): Promise<Reply> {
+  const { job } = event;
+  const locale = localeOf(job, deps.defaultLocale);
+  const base = { jobId: job.id, ephemeral: job.meta.private === true };
+  switch (event.type) {
+    case 'queued':
+    case 'position':
+      return renderQueued(job, event.ahead, event.etaMs, deps);
+    case 'started':
+      return {
+        ...base,
+        text: [{ key: 'job.started', params: { eta: formatDuration(locale, event.etaMs) } }],
+        buttons: [[cancelButton(job.id)]],
+        etaAt: deps.now() + event.etaMs,
+      };
+    case 'progress': {
+      const images = event.preview
+        ? [{ data: await encodePng(event.preview), filename: 'preview.png', mime: 'image/png' as const }]
+        : undefined;
+      return {
+        ...base,
+        text: [{ key: 'job.running', params: { step: event.step, total: event.total } }],
+        images,
+        buttons: [[cancelButton(job.id)]],
+      };
+    }
+    case 'done': {
+      const seconds = ((job.measuredMs ?? (job.finishedAt ?? 0) - (job.startedAt ?? 0)) / 1000).toFixed(1);
+      const seed = job.result?.seed ?? 0;
+      if (job.result?.text !== undefined) {
+        return {
+          ...base,
+          final: true,
+          text: [{ key: 'job.answer', params: { text: job.result.text } }],
+          buttons: [
+            [{ id: buttonId('delete', job.id), labelKey: 'button.delete', style: 'danger', ownerOnly: true }],
+          ],
+        };
+      }
+      const file = job.result?.file;
+      return {
+        ...base,
+        final: true,
+        text: [{ key: 'job.done', params: { seconds, seed } }],
+        images: file
+          ? [
+              {
+                data: new Uint8Array(deps.store.readFile(job.id, file)),
+                filename: `dimoo-${seed}.png`,
+                mime: 'image/png',
+                alt: promptOf(job)?.slice(0, 1000),
+              },
+            ]
+          : undefined,
+        buttons: resultButtons(job),
+      };
+    }
+    case 'failed': {
+      const reason = job.error ? t(locale, job.error.key, job.error.params) : t(locale, 'errors.generic');
+      return { ...base, final: true, text: [{ key: 'job.failed', params: { reason } }] };
+    }
+    case 'cancelled':
+      return { ...base, final: true, text: [{ key: 'job.cancelled' }] };
+  }
+}

@@ -1,0 +1,74 @@
+// The platform-neutral reply every operation returns: locale keys with parameters, images, buttons. Adapters
+// translate the keys (`t(locale, key, params)`) and render the rest within their platform's limits.
+
+export interface ReplyText {
+  key: string;
+  params?: Record<string, string | number>;
+}
+
+export interface ReplyImage {
+  data: Uint8Array;
+  filename: string;
+  mime: 'image/png';
+  alt?: string;
+}
+
+export type ButtonStyle = 'primary' | 'secondary' | 'danger';
+
+/** Button actions; the id is `<action>:<jobId>` (≤ 45 bytes: fits Discord custom_id and Telegram callback_data). */
+export const BUTTON_ACTIONS = ['reroll', 'vary', 'edit', 'describe', 'zoomout', 'delete', 'cancel'] as const;
+export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
+
+export interface ReplyButton {
+  id: string;
+  labelKey: string;
+  style: ButtonStyle;
+  /** Only the job's owner (or an admin) may press it; adapters may hide or grey it for others. */
+  ownerOnly?: boolean;
+}
+
+/** What the adapter should ask the user before calling back (a Discord modal, a Telegram ForceReply). */
+export interface ReplyAsk {
+  /** Call `commands.editResult(ctx, jobId, answer)` with the answer. */
+  kind: 'edit_instruction';
+  jobId: string;
+  titleKey: string;
+  labelKey: string;
+}
+
+export interface Reply {
+  /** Lines of the message, in order; the adapter joins them with newlines. */
+  text: ReplyText[];
+  images?: ReplyImage[];
+  /** Rows of buttons (at most 5 per row). */
+  buttons?: ReplyButton[][];
+  /** Show only to the user who asked (Discord ephemeral; elsewhere a private message when possible). */
+  ephemeral?: boolean;
+  /** The job this reply is about: adapters key their message by it to edit it on later events. */
+  jobId?: string;
+  /** When the job is expected to start or finish (epoch ms), for relative timestamps such as Discord's `<t:…:R>`. */
+  etaAt?: number;
+  /** The reply ends the job's story: no more events will follow for `jobId`. */
+  final?: boolean;
+  /** The adapter should delete the message the pressed button was on. */
+  deleteSource?: boolean;
+  ask?: ReplyAsk;
+}
+
+export function buttonId(action: ButtonAction, jobId: string): string {
+  return `${action}:${jobId}`;
+}
+
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function parseButtonId(id: string): { action: ButtonAction; jobId: string } | undefined {
+  const [action, jobId, ...rest] = id.split(':');
+  if (rest.length > 0 || jobId === undefined || !JOB_ID.test(jobId)) return undefined;
+  if (!(BUTTON_ACTIONS as readonly string[]).includes(action ?? '')) return undefined;
+  return { action: action as ButtonAction, jobId };
+}
+
+/** A one-line reply from a key, e.g. a refusal. */
+export function textReply(key: string, params?: Record<string, string | number>, ephemeral = true): Reply {
+  return { text: [{ key, params }], ephemeral };
+}

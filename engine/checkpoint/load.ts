@@ -1,0 +1,112 @@
+// Reads a Lumina-DiMOO checkpoint folder as published: config.json, model(.safetensors | -*.safetensors + index),
+// tokenizer.json + tokenizer_config.json, vqvae/config.json + vqvae/*.safetensors, and optionally
+// dimoo_layout.json. Only headers and small JSON files are read; weights stay in place.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { EngineError } from '../api.js';
+import { parseVqConfig, type VqConfig } from '../graphs/vq-config.js';
+import type { WeightRef } from '../runtime/external-data.js';
+import { type ModelConfig, parseModelConfig } from './config.js';
+import { loadTokenLayout, type TokenLayout } from './layout.js';
+import { readSafetensorsHeader, readWeightIndex } from './safetensors.js';
+import { CheckpointTokenizer } from './tokenizer.js';
+
+export interface Checkpoint {
+  dir: string;
+  config: ModelConfig;
+  vqConfig: VqConfig;
+  layout: TokenLayout;
+  /** The transformer weights' stored type (they are cast to float32 inside the graphs). */
+  dtype: 'bf16' | 'fp16' | 'fp32';
+  weights: Map<string, WeightRef>;
+  vqWeights: Map<string, WeightRef>;
+  tokenizer: CheckpointTokenizer;
+}
+
+function missing(file: string, what: string): EngineError {
+  return new EngineError('checkpoint_missing', `${file} is missing: ${what}`, {
+    detail: `${file} is missing (${what})`,
+  });
+}
+
+function readJson(dir: string, file: string, what: string): unknown {
+  const path = join(dir, file);
+  if (!existsSync(path)) throw missing(file, what);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new EngineError('checkpoint_invalid', `${file} is not valid JSON`, {
+      detail: `${file} is not valid JSON`,
+    });
+  }
+}
+
+/** Every transformer tensor the config implies, with the shape it must have (nn.Linear stores [out, in]). */
+export function expectedTransformerShapes(c: ModelConfig): Array<[string, number[]]> {
+  const kv = (c.dModel / c.nHeads) * c.nKvHeads;
+  const p = 'model.transformer';
+  const shapes: Array<[string, number[]]> = [[`${p}.wte.weight`, [c.vocabSize, c.dModel]]];
+  for (let i = 0; i < c.nLayers; i++) {
+    const b = `${p}.blocks.${i}`;
+    shapes.push(
+      [`${b}.attn_norm.weight`, [c.dModel]],
+      [`${b}.q_proj.weight`, [c.dModel, c.dModel]],
+      [`${b}.k_proj.weight`, [kv, c.dModel]],
+      [`${b}.v_proj.weight`, [kv, c.dModel]],
+      [`${b}.attn_out.weight`, [c.dModel, c.dModel]],
+      [`${b}.ff_norm.weight`, [c.dModel]],
+      [`${b}.ff_proj.weight`, [c.mlpHidden, c.dModel]],
+      [`${b}.up_proj.weight`, [c.mlpHidden, c.dModel]],
+      [`${b}.ff_out.weight`, [c.dModel, c.mlpHidden]],
+    );
+  }
+  shapes.push([`${p}.ln_f.weight`, [c.dModel]]);
+  if (!c.weightTying) shapes.push([`${p}.ff_out.weight`, [c.vocabSize, c.dModel]]);
+  return shapes;
+}
+
+function checkShapes(weights: Map<string, WeightRef>, expected: Array<[string, number[]]>): void {
+  for (const [name, shape] of expected) {
+    const ref = weights.get(name);
+    if (!ref) {
+      throw new EngineError('checkpoint_invalid', `tensor ${name} is missing from the model weights`, {
+        detail: `tensor ${name} is missing from the model's safetensors`,
+      });
+    }
+    if (ref.shape.length !== shape.length || ref.shape.some((d, i) => d !== shape[i])) {
+      const detail = `${ref.file.split('/').pop()}: tensor ${name} has shape [${ref.shape}], config.json implies [${shape}]`;
+      throw new EngineError('checkpoint_invalid', detail, { detail });
+    }
+    if (!['F32', 'F16', 'BF16'].includes(ref.dtype)) {
+      const detail = `tensor ${name} is ${ref.dtype}; the engine reads F32, F16 and BF16`;
+      throw new EngineError('checkpoint_invalid', detail, { detail });
+    }
+  }
+}
+
+function vqWeightFile(vqDir: string): string {
+  if (!existsSync(vqDir)) throw missing('vqvae/', 'the VQ image tokenizer folder');
+  const files = readdirSync(vqDir).filter((f) => f.endsWith('.safetensors'));
+  const preferred = files.find((f) => f === 'diffusion_pytorch_model.safetensors') ?? files[0];
+  if (!preferred) throw missing('vqvae/diffusion_pytorch_model.safetensors', 'the VQ weights');
+  return join(vqDir, preferred);
+}
+
+export async function loadCheckpoint(modelDir: string): Promise<Checkpoint> {
+  const dir = resolve(modelDir);
+  if (!existsSync(dir)) {
+    throw new EngineError('checkpoint_missing', `the checkpoint folder ${dir} does not exist`, {
+      detail: `the folder ${dir} does not exist`,
+    });
+  }
+  const config = parseModelConfig(readJson(dir, 'config.json', 'the model configuration'));
+  const vqConfig = parseVqConfig(readJson(dir, 'vqvae/config.json', 'the VQ model configuration'));
+  const weights = readWeightIndex(dir);
+  checkShapes(weights, expectedTransformerShapes(config));
+  const vqWeights = readSafetensorsHeader(vqWeightFile(join(dir, 'vqvae')));
+  const layout = loadTokenLayout(dir, config.vocabSize, vqConfig.codebookSize);
+  const tokenizer = CheckpointTokenizer.load(dir);
+  const stored = weights.get('model.transformer.wte.weight')?.dtype ?? 'F32';
+  const dtype = stored === 'BF16' ? 'bf16' : stored === 'F16' ? 'fp16' : 'fp32';
+  return { dir, config, vqConfig, layout, dtype, weights, vqWeights, tokenizer };
+}

@@ -1,0 +1,95 @@
+// createEngine: reads the checkpoint, builds the graphs in memory, opens them on the chosen device (weights read
+// in place as external data), and returns a ready DimooEngine.
+import type * as ort from 'onnxruntime-node';
+import { type CreateEngineOptions, type Engine, EngineError } from './api.js';
+import { loadCheckpoint } from './checkpoint/load.js';
+import { DimooEngine } from './engine.js';
+import { buildImageStepGraph } from './graphs/transformer.js';
+import { externalDataSessionOptions, type WeightRef } from './runtime/external-data.js';
+import { ImageStepRunner } from './runtime/image-step.js';
+import { ImageStepSession } from './runtime/image-step-session.js';
+import { createSession, type Provider } from './runtime/session.js';
+import { VqCodec } from './runtime/vq-codec.js';
+
+function lookup(weights: Map<string, WeightRef>, where: string): (name: string) => WeightRef {
+  return (name) => {
+    const ref = weights.get(name);
+    if (!ref) {
+      const detail = `tensor ${name} is missing from ${where}`;
+      throw new EngineError('checkpoint_invalid', detail, { detail });
+    }
+    return ref;
+  };
+}
+
+export async function createEngine(options: CreateEngineOptions): Promise<Engine> {
+  const started = performance.now();
+  const log = options.log ?? (() => undefined);
+  const device = options.device ?? 'auto';
+  const checkpoint = await loadCheckpoint(options.modelDir);
+  const { config, layout, dir } = checkpoint;
+
+  const imageStepModel = buildImageStepGraph({
+    dims: config,
+    weight: lookup(checkpoint.weights, 'the model weights'),
+    folder: dir,
+    imageCodeOffset: layout.imageCodeOffset,
+    codebookSize: layout.codebookSize,
+  });
+  const opened = await createSession(imageStepModel, {
+    device,
+    sessionOptions: externalDataSessionOptions(dir),
+  });
+  const provider: Provider = opened.provider;
+  if (opened.note) log('warn', opened.note);
+  // The VQ graphs follow the transformer onto the same provider.
+  const openOnProvider = async (
+    model: Uint8Array | string,
+    sessionOptions: ort.InferenceSession.SessionOptions,
+  ) => (await createSession(model, { device: provider, sessionOptions })).session;
+  const vqFolder = dir;
+  const vqWeights = new Map([...checkpoint.vqWeights].map(([name, ref]) => [name, ref]));
+  const vq = new VqCodec({
+    config: checkpoint.vqConfig,
+    weight: lookup(vqWeights, 'vqvae/diffusion_pytorch_model.safetensors'),
+    folder: vqFolder,
+    createSession: openOnProvider,
+  });
+  await vq.warm();
+  const loadMs = performance.now() - started;
+  log('info', 'engine loaded', {
+    device: provider,
+    modelDir: dir,
+    dtype: checkpoint.dtype,
+    loadMs: Math.round(loadMs),
+  });
+
+  return new DimooEngine(
+    {
+      device: provider,
+      deviceNote: opened.note,
+      modelDir: dir,
+      dtype: checkpoint.dtype,
+      dims: {
+        dModel: config.dModel,
+        nLayers: config.nLayers,
+        nHeads: config.nHeads,
+        nKvHeads: config.nKvHeads,
+        mlpHidden: config.mlpHidden,
+        vocabSize: config.vocabSize,
+        codebookSize: layout.codebookSize,
+      },
+    },
+    {
+      layout,
+      tokenizer: checkpoint.tokenizer,
+      imageStep: new ImageStepSession(new ImageStepRunner(opened.session)),
+      vq,
+    },
+    loadMs,
+    async () => {
+      await vq.close();
+      await opened.session.release();
+    },
+  );
+}

@@ -1,0 +1,44 @@
+// Shared option parsing for the CLI commands: node:util parseArgs with errors turned into UsageError.
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { UsageError } from './command.js';
+
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values;
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+export function intOption(name: string, value: string | undefined, fallback?: number): number | undefined {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new UsageError(`--${name} must be a whole number, got "${value}"`);
+  return n;
+}
+
+export function numberOption(name: string, value: string | undefined, fallback?: number): number | undefined {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${value}"`);
+  return n;
+}
+
+export function required(name: string, value: string | undefined): string {
+  if (value === undefined || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+/** A one-line progress bar on stderr, only when stderr is a terminal. */
+export function progressBar(
+  stream: NodeJS.WritableStream & { isTTY?: boolean },
+): (step: number, total: number) => void {
+  if (!stream.isTTY) return () => undefined;
+  return (step, total) => {
+    const width = 30;
+    const filled = Math.round((step / total) * width);
+    stream.write(
+      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${step}/${total}${step === total ? '\n' : ''}`,
+    );
+  };
+}

@@ -1,0 +1,80 @@
+import { writeFileSync } from 'node:fs';
+import { createEngine, type DeviceChoice, EngineError, encodePng } from '../../engine/index.js';
+import { intOption, numberOption, parse, progressBar, required } from './args.js';
+import { type CliCommand, UsageError } from './command.js';
+
+export const imagineCommand: CliCommand = {
+  name: 'imagine',
+  summary: 'Generate an image from a text prompt with a checkpoint folder',
+  usage:
+    'dimoo imagine --model DIR --prompt TEXT [--width 1024 --height 1024 --steps 64 --cfg 4 --temperature 1 --seed N] [--cache] [--device auto|cuda|cpu] --out FILE.png [--json]',
+  async run(argv, io) {
+    const o = parse(argv, {
+      model: { type: 'string' },
+      prompt: { type: 'string' },
+      width: { type: 'string' },
+      height: { type: 'string' },
+      steps: { type: 'string' },
+      cfg: { type: 'string' },
+      temperature: { type: 'string' },
+      seed: { type: 'string' },
+      cache: { type: 'boolean' },
+      device: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    const device = (o.device ?? 'auto') as DeviceChoice;
+    if (!['auto', 'cuda', 'cpu'].includes(device)) throw new UsageError('--device must be auto, cuda or cpu');
+    const out = required('out', o.out);
+    const request = {
+      task: 'text_to_image' as const,
+      prompt: required('prompt', o.prompt),
+      width: intOption('width', o.width, 1024) as number,
+      height: intOption('height', o.height, 1024) as number,
+      steps: intOption('steps', o.steps, 64),
+      cfg: numberOption('cfg', o.cfg, 4),
+      temperature: numberOption('temperature', o.temperature, 1),
+      seed: intOption('seed', o.seed),
+      cache: o.cache === true,
+    };
+    try {
+      const engine = await createEngine({ modelDir: required('model', o.model), device });
+      const bar = progressBar(io.stderr);
+      const result = await engine.generate(request, { onProgress: (p) => bar(p.step, p.total) });
+      await engine.close();
+      if (result.kind !== 'image') throw new Error('text-to-image returned no image');
+      writeFileSync(out, await encodePng(result.image));
+      if (o.json) {
+        const rows: number[][] = [];
+        for (let r = 0; r < result.tokens.rows; r++) {
+          rows.push(
+            Array.from(result.tokens.data.subarray(r * result.tokens.cols, (r + 1) * result.tokens.cols)),
+          );
+        }
+        io.stdout.write(
+          `${JSON.stringify({
+            seed: result.seed,
+            width: result.image.width,
+            height: result.image.height,
+            steps: result.steps,
+            device: engine.info.device,
+            tokens: rows,
+            timings: result.timings,
+            out,
+          })}\n`,
+        );
+      } else {
+        io.stderr.write(
+          `wrote ${out} (seed ${result.seed}, ${Math.round(result.timings.total_ms)} ms on ${engine.info.device})\n`,
+        );
+      }
+      return 0;
+    } catch (error) {
+      if (error instanceof EngineError) {
+        io.stderr.write(`dimoo imagine: ${error.message}\n`);
+        return 1;
+      }
+      throw error;
+    }
+  },
+};

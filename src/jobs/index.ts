@@ -1,0 +1,75 @@
+// The job system's public entry: commands/ and adapters/ import the queue, store, events and types from here only.
+import type { Engine } from '../../engine/index.js';
+import type { Config } from '../config/index.js';
+import { JobQueue } from './queue.js';
+import { JobStore } from './store.js';
+
+export type { JobEvent, JobListener } from './events.js';
+export { JobEvents } from './events.js';
+export type {
+  CancelResult,
+  JobQueueOptions,
+  QueueLimits,
+  Refusal,
+  SubmitInput,
+  SubmitResult,
+} from './queue.js';
+export { JobQueue } from './queue.js';
+export type { Candidate, SchedulerOptions } from './scheduler.js';
+export { charge, FairScheduler, liftReturningUser } from './scheduler.js';
+export { JobStore } from './store.js';
+export type {
+  Job,
+  JobKind,
+  JobStatus,
+  Owner,
+  Platform,
+  Priority,
+  Scope,
+  StoredImage,
+  StoredRequest,
+} from './types.js';
+export { ownerKey } from './types.js';
+
+export interface JobSystem {
+  store: JobStore;
+  queue: JobQueue;
+  /** Stops intake, lets the running job finish (or persists it for the next start), closes the database. */
+  close(options?: { waitMs?: number }): Promise<void>;
+}
+
+export interface OpenJobSystemOptions {
+  config: Pick<Config, 'dataDir' | 'queue' | 'adminIds' | 'limits'>;
+  engine: Pick<Engine, 'generate' | 'estimateCost' | 'info'>;
+  log?: JobQueueLog;
+  /** Ask the engine for progress previews at most this often (absent = none). */
+  previewIntervalMs?: number;
+}
+
+type JobQueueLog = (
+  level: 'info' | 'warn' | 'error',
+  message: string,
+  fields?: Record<string, unknown>,
+) => void;
+
+/** Opens the store under DATA_DIR and the queue with the configured caps and admins; call `queue.start()` next. */
+export function openJobSystem({ config, engine, log, previewIntervalMs }: OpenJobSystemOptions): JobSystem {
+  const store = new JobStore(config.dataDir);
+  const queue = new JobQueue({
+    store,
+    engine,
+    limits: config.queue,
+    admins: config.adminIds,
+    maxInputPixels: config.limits.maxInputPixels,
+    previewIntervalMs,
+    log,
+  });
+  return {
+    store,
+    queue,
+    async close(options) {
+      await queue.stop(options);
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import {
+  COMMANDS,
+  descriptionKey,
+  findCommand,
+  optionDescriptionKey,
+  toDiscordCommands,
+  toTelegramCommands,
+} from '../../commands/definitions.js';
+import { catalog, SUPPORTED_LOCALES } from '../../src/i18n.js';
+
+type Json = Record<string, unknown>;
+const commands = toDiscordCommands() as Json[];
+const chat = commands.filter((c) => c.type === 1);
+
+describe('Discord command JSON', () => {
+  it('has the chat commands of the table (not Telegram-only /start) and three message menus', () => {
+    expect(chat.map((c) => c.name)).toEqual([
+      'imagine',
+      'edit',
+      'describe',
+      'retouch',
+      'outpaint',
+      'queue',
+      'cancel',
+      'settings',
+      'help',
+    ]);
+    const menus = commands.filter((c) => c.type === 3);
+    expect(menus.map((m) => m.name)).toEqual(['Describe image', 'Edit image…', 'Retouch…']);
+    expect(menus[0]?.name_localizations).toMatchObject({ 'zh-CN': '描述图片' });
+  });
+
+  it('uses valid names and fits Discord limits, with en and zh-CN localizations everywhere', () => {
+    const name = /^[-_\p{Ll}\p{Lo}\p{N}]{1,32}$/u;
+    for (const c of chat) {
+      expect(c.name).toMatch(name);
+      expect(String(c.description).length).toBeLessThanOrEqual(100);
+      for (const map of [c.name_localizations, c.description_localizations] as Json[]) {
+        expect(Object.keys(map).sort()).toEqual(['en-GB', 'en-US', 'zh-CN']);
+      }
+      expect((c.name_localizations as Json)['zh-CN']).toMatch(name);
+      const options = c.options as Json[];
+      expect(options.length).toBeLessThanOrEqual(25);
+      // Required options first.
+      const required = options.map((o) => o.required);
+      expect(required).toEqual([...required].sort((a, b) => Number(b) - Number(a)));
+      for (const o of options) {
+        expect(o.name).toMatch(name);
+        expect(String(o.description).length, `${c.name}.${o.name}`).toBeLessThanOrEqual(100);
+        expect(o.description, `${c.name}.${o.name}`).not.toMatch(/^command\./);
+        const zh = (o.description_localizations as Json)['zh-CN'];
+        expect(zh).not.toBe(o.description);
+        expect(String(zh).length).toBeLessThanOrEqual(100);
+        for (const choice of (o.choices as Json[] | undefined) ?? []) {
+          expect(String(choice.name).length).toBeLessThanOrEqual(100);
+          expect(choice.name).not.toMatch(/^choice\./);
+        }
+      }
+    }
+    expect(JSON.parse(JSON.stringify(commands))).toEqual(commands);
+  });
+
+  it('maps option types and limits to Discord’s', () => {
+    const imagine = chat.find((c) => c.name === 'imagine') as Json;
+    const options = Object.fromEntries((imagine.options as Json[]).map((o) => [o.name, o]));
+    expect(options.prompt).toMatchObject({ type: 3, required: true, max_length: 1000 });
+    expect(options.steps).toMatchObject({ type: 4, min_value: 1, max_value: 128 });
+    expect(options.cfg).toMatchObject({ type: 10, min_value: 0, max_value: 20 });
+    const edit = chat.find((c) => c.name === 'edit') as Json;
+    const editOptions = Object.fromEntries((edit.options as Json[]).map((o) => [o.name, o]));
+    expect(editOptions.image).toMatchObject({ type: 11, required: true });
+    expect(((editOptions.type as Json).choices as Json[])[0]).toEqual({
+      name: 'Follow the instruction',
+      name_localizations: {
+        'en-US': 'Follow the instruction',
+        'en-GB': 'Follow the instruction',
+        'zh-CN': '按指令修改',
+      },
+      value: 'edit_replace',
+    });
+    const settings = chat.find((c) => c.name === 'settings') as Json;
+    const language = (settings.options as Json[]).find((o) => o.name === 'language') as Json;
+    expect(language.choices).toEqual([
+      { name: 'English', value: 'en' },
+      { name: catalog('zh-CN')['meta.language_name'], value: 'zh-CN' },
+    ]);
+  });
+
+  it('has a description key in both catalogs for every command and option of the table', () => {
+    for (const locale of SUPPORTED_LOCALES) {
+      const messages = catalog(locale);
+      for (const c of COMMANDS) {
+        expect(messages, `${locale} ${c.name}`).toHaveProperty([descriptionKey(c.name)]);
+        for (const o of c.options) expect(messages).toHaveProperty([optionDescriptionKey(c.name, o.name)]);
+      }
+    }
+  });
+});
+
+describe('Telegram commands', () => {
+  it('lists every command with the /draw alias, without /start, described in the asked language', () => {
+    for (const locale of SUPPORTED_LOCALES) {
+      const list = toTelegramCommands(locale);
+      expect(list.map((c) => c.command)).toEqual([
+        'imagine',
+        'draw',
+        'edit',
+        'describe',
+        'retouch',
+        'outpaint',
+        'queue',
+        'cancel',
+        'settings',
+        'help',
+      ]);
+      for (const c of list) {
+        expect(c.command).toMatch(/^[a-z0-9_]{1,32}$/);
+        expect(c.description.length).toBeGreaterThan(0);
+        expect(c.description.length).toBeLessThanOrEqual(256);
+      }
+    }
+    expect(toTelegramCommands('zh-CN')[0]?.description).toBe(catalog('zh-CN')['command.imagine.description']);
+    expect(findCommand('draw')?.name).toBe('imagine');
+    expect(findCommand('start')?.aliasOf).toBe('help');
+  });
+});

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkPrompt,
+  IMAGE_FLAGS,
+  MAX_PROMPT_CHARS,
+  parsePrompt,
+  sizeForAspect,
+  UserInputError,
+} from '../../commands/prompt.js';
+import { extensionOf, parseBoxes } from '../../commands/regions.js';
+
+function refusal(work: () => unknown): { key: string; params: Record<string, string | number> } {
+  try {
+    work();
+  } catch (error) {
+    if (error instanceof UserInputError) return { key: error.key, params: error.params };
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('prompt flags', () => {
+  it('reads every flag and keeps the rest as the prompt', () => {
+    const parsed = parsePrompt(
+      'a red fox --ar 16:9 in the snow --seed 42 --steps 32 --cfg 4.5 --temperature 0 --no-cache',
+    );
+    expect(parsed.prompt).toBe('a red fox in the snow');
+    expect(parsed.flags).toEqual({
+      aspect: { w: 16, h: 9 },
+      seed: 42,
+      steps: 32,
+      cfg: 4.5,
+      temperature: 0,
+      cache: false,
+    });
+    expect(parsePrompt('x --size 768x512 --cache').flags).toEqual({
+      size: { width: 768, height: 512 },
+      cache: true,
+    });
+  });
+
+  it('accepts phone dashes, `=` values, aliases, and rounds sizes to 16-pixel cells', () => {
+    expect(parsePrompt('cat —ar 3:2').flags.aspect).toEqual({ w: 3, h: 2 });
+    expect(parsePrompt('cat --seed=7 --guidance 2').flags).toEqual({ seed: 7, cfg: 2 });
+    expect(parsePrompt('cat --size 500×300').flags.size).toEqual({ width: 496, height: 304 });
+  });
+
+  it.each([
+    ['cat --style raw', 'errors.flag.unknown', { flag: '--style' }],
+    ['cat --seed', 'errors.flag.missing_value', { flag: '--seed' }],
+    ['cat --seed --steps 3', 'errors.flag.missing_value', { flag: '--seed' }],
+    ['cat --seed -1', 'errors.flag.range_integer', { flag: '--seed', min: 0, max: 4294967295 }],
+    ['cat --seed 4294967296', 'errors.flag.range_integer', { flag: '--seed' }],
+    ['cat --steps 2.5', 'errors.flag.range_integer', { flag: '--steps', value: '2.5' }],
+    ['cat --steps 0', 'errors.flag.range_integer', { flag: '--steps', min: 1, max: 128 }],
+    ['cat --steps 500', 'errors.flag.range_integer', { flag: '--steps' }],
+    ['cat --cfg 21', 'errors.flag.range_number', { flag: '--cfg', min: 0, max: 20 }],
+    ['cat --cfg abc', 'errors.flag.range_number', { flag: '--cfg', value: 'abc' }],
+    ['cat --temperature 3', 'errors.flag.range_number', { flag: '--temperature', max: 2 }],
+    ['cat --ar 16-9', 'errors.flag.aspect', { flag: '--ar', value: '16-9' }],
+    ['cat --ar 10:1', 'errors.flag.aspect', { max: '4:1' }],
+    ['cat --ar 0:1', 'errors.flag.aspect', {}],
+    ['cat --size 2048x512', 'errors.flag.size', { min: 256, max: 1024 }],
+    ['cat --size big', 'errors.flag.size', { value: 'big' }],
+  ])('%s → %s', (text, key, params) => {
+    const r = refusal(() => parsePrompt(text));
+    expect(r.key).toBe(key);
+    expect(r.params).toMatchObject(params);
+  });
+
+  it('refuses shape flags where the input image decides the shape', () => {
+    expect(refusal(() => parsePrompt('make it blue --ar 1:1', IMAGE_FLAGS))).toEqual({
+      key: 'errors.flag.not_here',
+      params: { flag: '--ar' },
+    });
+    expect(parsePrompt('make it blue --seed 3', IMAGE_FLAGS).flags.seed).toBe(3);
+  });
+});
+
+describe('aspect to size', () => {
+  it.each([
+    [1, 1, 512, 512, 512],
+    [16, 9, 512, 688, 384],
+    [9, 16, 512, 384, 688],
+    [2, 3, 512, 416, 624],
+    [1, 1, 1024, 1024, 1024],
+    [4, 1, 512, 1024, 256],
+    [16, 9, 1024, 1024, 768],
+  ])('%i:%i at %i² → %i×%i', (w, h, sizeClass, width, height) => {
+    expect(sizeForAspect({ w, h }, sizeClass)).toEqual({ width, height });
+  });
+
+  it('keeps every side a multiple of 16 within [256, 1024] and the area near the class', () => {
+    for (const sizeClass of [256, 512, 768, 1024]) {
+      for (let w = 1; w <= 4; w++) {
+        for (let h = 1; h <= 4; h++) {
+          const { width, height } = sizeForAspect({ w, h }, sizeClass);
+          for (const side of [width, height]) {
+            expect(side % 16).toBe(0);
+            expect(side).toBeGreaterThanOrEqual(256);
+            expect(side).toBeLessThanOrEqual(1024);
+          }
+          if (sizeClass === 512) expect(Math.abs(width * height - 512 * 512) / (512 * 512)).toBeLessThan(0.1);
+        }
+      }
+    }
+  });
+});
+
+describe('prompt checks', () => {
+  it('refuses empty, too long and blocked prompts', () => {
+    expect(refusal(() => checkPrompt('   ')).key).toBe('errors.prompt_empty');
+    expect(refusal(() => checkPrompt('a'.repeat(MAX_PROMPT_CHARS + 1)))).toEqual({
+      key: 'errors.prompt_too_long',
+      params: { length: MAX_PROMPT_CHARS + 1, limit: MAX_PROMPT_CHARS },
+    });
+    expect(checkPrompt('a'.repeat(MAX_PROMPT_CHARS))).toHaveLength(MAX_PROMPT_CHARS);
+  });
+
+  it('matches blocked words as whole words in spaced scripts and as substrings in CJK', () => {
+    const blockedWords = ['gore', '血腥'];
+    expect(refusal(() => checkPrompt('so much GORE here', { blockedWords })).key).toBe(
+      'errors.blocked_words',
+    );
+    expect(refusal(() => checkPrompt('一幅血腥的画', { blockedWords })).key).toBe('errors.blocked_words');
+    expect(checkPrompt('a gorgeous gorest', { blockedWords })).toBe('a gorgeous gorest');
+  });
+});
+
+describe('regions', () => {
+  it('parses boxes as fractions and refuses boxes outside the image', () => {
+    expect(parseBoxes('0.1,0.2,0.5,0.5; 0,0,1,0.25')).toEqual([
+      { x: 0.1, y: 0.2, w: 0.5, h: 0.5 },
+      { x: 0, y: 0, w: 1, h: 0.25 },
+    ]);
+    for (const bad of ['0.6,0,0.5,0.5', '1,2,3', '0,0,0,0.5', 'a,b,c,d', '-0.1,0,0.5,0.5']) {
+      expect(refusal(() => parseBoxes(bad)).key).toBe('errors.retouch.boxes');
+    }
+  });
+
+  it('turns zoom factors and pan directions into canvas extensions', () => {
+    expect(extensionOf(2)).toEqual({ kind: 'extend', left: 0.5, top: 0.5, right: 0.5, bottom: 0.5 });
+    expect(extensionOf()).toEqual({ kind: 'extend', left: 0.25, top: 0.25, right: 0.25, bottom: 0.25 });
+    expect(extensionOf(undefined, 'up')).toEqual({ kind: 'extend', left: 0, top: 0.5, right: 0, bottom: 0 });
+    expect(refusal(() => extensionOf(3)).key).toBe('errors.settings.choice');
+    expect(refusal(() => extensionOf(2, 'left')).key).toBe('errors.flag.conflict');
+  });
+});
