@@ -18,6 +18,11 @@ async function main(): Promise<number> {
   }
 
   const log = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  // discord.js turns a malformed gateway event into an unhandled rejection inside its WebSocket layer; logging it
+  // keeps the bot serving instead of letting Node end the process.
+  process.on('unhandledRejection', (reason) =>
+    log.error({ err: reason }, 'unhandled rejection (kept running)'),
+  );
   try {
     const app = await startApp({ config, log }, builtAdapters);
     if (app.running.length === 0) {

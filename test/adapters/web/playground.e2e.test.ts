@@ -79,10 +79,12 @@ describe.skipIf(!haveBrowser)('playground in a browser', () => {
     page.waitForFunction(`document.querySelectorAll('#log li.bot').length > ${n}`, undefined, {
       timeout: 20_000,
     });
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's locator API, not a DOM node.
   const lastBotText = () => page.locator('#log li.bot').last().innerText();
 
   it('says the model is the random bundled one', async () => {
-    await expect(page.locator('#banner')).toBeTruthy();
+    expect(await page.locator('#banner').isVisible()).toBe(true);
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's locator API, not a DOM node.
     expect(await page.locator('#banner').innerText()).toContain('RANDOM');
     await page.screenshot({ path: join(artifacts, 'playground-1-start.png') });
   });
