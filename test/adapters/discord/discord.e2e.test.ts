@@ -182,3 +182,45 @@ describe('Discord adapter', () => {
     expect(JSON.stringify(reply.body)).toMatch(/Queued|queue/i);
   });
 });
+
+describe('Discord adapter after a restart', () => {
+  it('finishes a job that was running when the process died, in its channel', async () => {
+    const { JobStore } = await import('../../../src/jobs/index.js');
+    const fake2 = await startFakeDiscord();
+    const dataDir = mkdtempSync(join(tmpdir(), 'dimoo-discord-restart-'));
+    // The state a killed process leaves behind: a job marked running, with the channel it came from.
+    const store = new JobStore(dataDir);
+    store.insert({
+      id: store.newId(),
+      seq: store.nextSeq(),
+      owner: { platform: 'discord', userId: fake2.world.users.alice.id },
+      scope: `guild:${fake2.world.guild.id}`,
+      kind: 'imagine',
+      request: { task: 'text_to_image', prompt: 'interrupted fox', width: 64, height: 64, steps: 3, seed: 5 },
+      meta: { discordChannelId: fake2.world.channel.id, locale: 'en' },
+      priority: 'normal',
+      status: 'running',
+      attempts: 1,
+      estimatedCost: 1000,
+      createdAt: Date.now(),
+      startedAt: Date.now(),
+    });
+    store.close();
+    const config = loadConfig({ DATA_DIR: dataDir, DEVICE: 'cpu', DISCORD_TOKEN: fake2.token });
+    const log = createLogger({ level: 'silent', pretty: false });
+    const restarted = await openServices(config, log);
+    const bot = await startDiscord({ config, log }, restarted, {
+      rest: fake2.clientOptions().rest,
+      cdnHosts: fake2.cdnHosts,
+    });
+    try {
+      const post = await fake2.waitForCall('POST /channels/:channel/messages', 60_000);
+      expect(post.params.channel).toBe(fake2.world.channel.id);
+      expect(post.files.some((f) => f.filename?.endsWith('.png'))).toBe(true);
+    } finally {
+      await bot.stop();
+      await restarted.close();
+      await fake2.stop();
+    }
+  });
+});
