@@ -10,6 +10,8 @@ import {
 } from './api.js';
 import { estimateCost } from './cost.js';
 import type { TaskContext } from './tasks/context.js';
+import { imageToImage } from './tasks/image-to-image.js';
+import { paint } from './tasks/paint.js';
 import { textToImage } from './tasks/text-to-image.js';
 
 export class DimooEngine implements Engine {
@@ -54,6 +56,10 @@ export class DimooEngine implements Engine {
     switch (request.task) {
       case 'text_to_image':
         return textToImage(this.ctx, request, options);
+      case 'image_to_image':
+        return imageToImage(this.ctx, request, options);
+      case 'paint':
+        return paint(this.ctx, request, options);
       default:
         throw new EngineError('bad_request', `the ${request.task} task is not available in this engine yet`, {
           detail: `${request.task} is not available yet`,

@@ -27,3 +27,6 @@ export const LIMITS = Object.freeze({
   maxTemperature: 10,
   maxPromptChars: 4000,
 });
+
+/** Largest input image a task accepts (before its own crop or resize). */
+export const MAX_INPUT_PIXELS = 4096 * 4096;

@@ -1,5 +1,5 @@
 // Request checks shared by the tasks: each failure is one bad_request naming the field and its allowed range.
-import { EngineError } from '../api.js';
+import { EngineError, type RgbImage } from '../api.js';
 import { LIMITS } from './context.js';
 
 function bad(detail: string): EngineError {
@@ -43,4 +43,21 @@ export function checkSize(width: number, height: number): void {
 export function checkSeed(seed: number | undefined): number | undefined {
   if (seed === undefined) return undefined;
   return checkInteger('seed', seed, 0, 2 ** 32 - 1);
+}
+
+/** An input image as the tasks receive it: a whole RGB buffer of a sane size. */
+export function checkInputImage(name: string, image: RgbImage | undefined, maxPixels: number): RgbImage {
+  if (!image || typeof image !== 'object') throw bad(`${name} is missing`);
+  const { width, height, data } = image;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1)
+    throw bad(`${name} has no valid size (${width}×${height})`);
+  if (width * height > maxPixels)
+    throw new EngineError('image_too_large', `${name} is ${width}×${height}, over ${maxPixels} pixels`, {
+      limit: `${maxPixels} pixels`,
+    });
+  if (!(data instanceof Uint8Array) || data.length !== width * height * 3)
+    throw bad(
+      `${name} holds ${data?.length ?? 0} bytes, expected ${width * height * 3} for ${width}×${height} RGB`,
+    );
+  return image;
 }

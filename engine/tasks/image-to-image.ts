@@ -1,0 +1,89 @@
+// Image-to-image as upstream's generate_i2i (dimoo-inference.md §3.2, §4.2): every input image gets a 512-class
+// bucket crop (ours centred, upstream's offset is random) and goes inside the user turn; dual guidance
+// `c + a·(c − u_text) + b·(c − u_img)` = weights [1+a+b, −a, −b] over [cond, uncond_text, uncond_image].
+// The output has the (last) input crop's size.
+import { EngineError, type GenerateOptions, type ImageResult, type ImageToImageRequest } from '../api.js';
+import { cropToBucket } from '../image/io.js';
+import { imageToImagePrompt, needsReferenceImage } from '../prompts.js';
+import { randomSeed } from '../sampling/rng.js';
+import { type ImageCodes, imageToImageSequence } from '../sequence.js';
+import { LIMITS, MAX_INPUT_PIXELS, type TaskContext } from './context.js';
+import { runImageLoop, throwIfCancelled } from './image-loop.js';
+import { checkInputImage, checkInteger, checkNumber, checkPrompt, checkSeed } from './validate.js';
+
+export const IMAGE_TO_IMAGE_DEFAULTS = Object.freeze({ steps: 64, cfg: 2.5, cfgImg: 4.0, temperature: 1.0 });
+
+/** Guidance weights for [cond, uncond_text, uncond_image]; a zero scale drops its branch. */
+export function dualGuidanceWeights(cfg: number, cfgImg: number): number[] {
+  return [1 + cfg + cfgImg, -cfg, -cfgImg];
+}
+
+export async function imageToImage(
+  ctx: TaskContext,
+  request: ImageToImageRequest,
+  options: GenerateOptions = {},
+): Promise<Omit<ImageResult, 'timings'> & { forwardMs: number }> {
+  const editType = String(request.editType ?? '');
+  // The prompt rules refuse unknown edit types and empty prompts before any pixel work.
+  imageToImagePrompt(editType, checkPrompt(request.prompt ?? '', { allowEmpty: true }), request);
+  const content = checkInputImage('the image', request.image, MAX_INPUT_PIXELS);
+  const inputs = [content];
+  if (needsReferenceImage(editType)) {
+    if (!request.refImage) {
+      const detail = `edit type "${editType}" needs a style reference image besides the content image`;
+      throw new EngineError('bad_request', detail, { detail });
+    }
+    inputs.push(checkInputImage('the reference image', request.refImage, MAX_INPUT_PIXELS));
+  } else if (request.refImage) {
+    const detail = `edit type "${editType}" takes one image; only image_ref_transfer takes a reference image`;
+    throw new EngineError('bad_request', detail, { detail });
+  }
+  const steps = checkInteger('steps', request.steps ?? IMAGE_TO_IMAGE_DEFAULTS.steps, 1, LIMITS.maxSteps);
+  const cfg = checkNumber('cfg', request.cfg ?? IMAGE_TO_IMAGE_DEFAULTS.cfg, 0, LIMITS.maxGuidance);
+  const cfgImg = checkNumber(
+    'cfgImg',
+    request.cfgImg ?? IMAGE_TO_IMAGE_DEFAULTS.cfgImg,
+    0,
+    LIMITS.maxGuidance,
+  );
+  const temperature = checkNumber(
+    'temperature',
+    request.temperature ?? IMAGE_TO_IMAGE_DEFAULTS.temperature,
+    0,
+    LIMITS.maxTemperature,
+  );
+  const seed = checkSeed(request.seed) ?? (temperature === 0 ? 0 : randomSeed());
+
+  const encoded: ImageCodes[] = [];
+  for (const input of inputs) {
+    throwIfCancelled(options.signal);
+    const { image } = await cropToBucket(input, 512);
+    const vq = await ctx.vq.encode(image);
+    encoded.push({ rows: vq.rows, cols: vq.cols, codes: vq.indices });
+  }
+  const seq = imageToImageSequence(
+    ctx,
+    { editType, prompt: request.prompt ?? '', densePrompt: request.densePrompt },
+    encoded,
+  );
+  const decode = (codes: ImageCodes) => ctx.vq.decode(codes.rows, codes.cols, codes.codes);
+  const loop = await runImageLoop(seq, ctx.layout, ctx.imageStep, {
+    steps,
+    temperature,
+    seed,
+    weights: dualGuidanceWeights(cfg, cfgImg),
+    signal: options.signal,
+    onProgress: options.onProgress,
+    preview:
+      options.previewIntervalMs === undefined ? undefined : { intervalMs: options.previewIntervalMs, decode },
+  });
+  const image = await decode(loop.codes);
+  return {
+    kind: 'image',
+    image,
+    tokens: { rows: loop.codes.rows, cols: loop.codes.cols, data: loop.codes.codes },
+    seed,
+    steps,
+    forwardMs: loop.forwardMs,
+  };
+}

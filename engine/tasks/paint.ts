@@ -1,0 +1,89 @@
+// Inpainting, outpainting, box retouching, mask images and canvas extension (dimoo-inference.md §3.3): the T2I
+// template and CFG over the image's own grid, kept cells carrying their VQ codes and only the regenerated cells
+// sampled. Upstream shows the VQ reconstruction of the kept area; by default we paste the original pixels back
+// outside the regenerated cells with a soft edge, so untouched pixels stay untouched.
+import {
+  EngineError,
+  type GenerateOptions,
+  type ImageResult,
+  type PaintRequest,
+  type RgbImage,
+} from '../api.js';
+import { composeCanvas, resizeToMultipleOf } from '../image/io.js';
+import { pasteBack, planPaint } from '../paint/mask.js';
+import { randomSeed } from '../sampling/rng.js';
+import { type ImageCodes, paintSequence } from '../sequence.js';
+import { LIMITS, MAX_INPUT_PIXELS, type TaskContext } from './context.js';
+import { runImageLoop, throwIfCancelled } from './image-loop.js';
+import { checkInputImage, checkInteger, checkNumber, checkPrompt, checkSeed } from './validate.js';
+
+export const PAINT_DEFAULTS = Object.freeze({
+  steps: 64,
+  cfg: 4.0,
+  temperature: 1.0,
+  dilate: 0,
+  /** Width in pixels of the blend on each side of the regenerated area's edge. */
+  feather: 8,
+});
+
+export async function paint(
+  ctx: TaskContext,
+  request: PaintRequest,
+  options: GenerateOptions = {},
+): Promise<Omit<ImageResult, 'timings'> & { forwardMs: number }> {
+  const prompt = checkPrompt(request.prompt);
+  const source = checkInputImage('the image', request.image, MAX_INPUT_PIXELS);
+  if (request.region?.kind === 'mask') checkInputImage('the mask', request.region.mask, MAX_INPUT_PIXELS);
+  const steps = checkInteger('steps', request.steps ?? PAINT_DEFAULTS.steps, 1, LIMITS.maxSteps);
+  const cfg = checkNumber('cfg', request.cfg ?? PAINT_DEFAULTS.cfg, 0, LIMITS.maxGuidance);
+  const temperature = checkNumber(
+    'temperature',
+    request.temperature ?? PAINT_DEFAULTS.temperature,
+    0,
+    LIMITS.maxTemperature,
+  );
+  const dilate = checkInteger('dilate', request.dilate ?? PAINT_DEFAULTS.dilate, 0, 16);
+  const seed = checkSeed(request.seed) ?? (temperature === 0 ? 0 : randomSeed());
+
+  const plan = planPaint(request.region, source, {
+    dilate,
+    maxPixels: LIMITS.maxPixels,
+    cellSize: ctx.vq.scaleFactor,
+  });
+  if (plan.canvas.width * plan.canvas.height > LIMITS.maxPixels) {
+    const detail = `the painting canvas ${plan.canvas.width}×${plan.canvas.height} is over ${LIMITS.maxPixels} pixels`;
+    throw new EngineError('bad_request', detail, { detail });
+  }
+  const canvas: RgbImage =
+    request.region.kind === 'extend'
+      ? await composeCanvas(source, plan.canvas, plan.place)
+      : await resizeToMultipleOf(source, ctx.vq.scaleFactor);
+  throwIfCancelled(options.signal);
+  const vq = await ctx.vq.encode(canvas);
+  const encoded: ImageCodes = { rows: vq.rows, cols: vq.cols, codes: vq.indices };
+  const seq = paintSequence(ctx, prompt, encoded, plan.cells);
+  const decode = (codes: ImageCodes) => ctx.vq.decode(codes.rows, codes.cols, codes.codes);
+  const loop = await runImageLoop(seq, ctx.layout, ctx.imageStep, {
+    steps,
+    temperature,
+    seed,
+    weights: cfg > 0 ? [1 + cfg, -cfg] : [1, 0],
+    signal: options.signal,
+    onProgress: options.onProgress,
+    preview:
+      options.previewIntervalMs === undefined ? undefined : { intervalMs: options.previewIntervalMs, decode },
+  });
+  const decoded = await decode(loop.codes);
+  const image =
+    request.pasteBack === false
+      ? decoded
+      : pasteBack(canvas, decoded, plan.regenerated, PAINT_DEFAULTS.feather);
+  return {
+    kind: 'image',
+    image,
+    tokens: { rows: loop.codes.rows, cols: loop.codes.cols, data: loop.codes.codes },
+    seed,
+    steps,
+    forwardMs: loop.forwardMs,
+  };
+}

@@ -1,0 +1,152 @@
+// Painting through the real engine on a generated tiny checkpoint: kept cells keep their VQ codes, pixels away
+// from the regenerated area are the input's own, every region kind runs, seeds reproduce, bad regions are refused.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCheckpoint } from '../../../engine/checkpoint/load.js';
+import {
+  createEngine,
+  type Engine,
+  type ImageResult,
+  makeTestCheckpoint,
+  type PaintRegion,
+  type RgbImage,
+} from '../../../engine/index.js';
+import { planPaint } from '../../../engine/paint/mask.js';
+import { VqCodec } from '../../../engine/runtime/vq-codec.js';
+
+function gradient(width: number, height: number): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      for (let c = 0; c < 3; c++) data[(y * width + x) * 3 + c] = (x * 9 + y * 4 + c * 70) % 256;
+  return { width, height, data };
+}
+
+describe('painting on a generated tiny checkpoint', () => {
+  let engine: Engine;
+  let vq: VqCodec;
+  const image = gradient(128, 96); // an 8×6 grid, already multiples of 16: the canvas is the input itself
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dimoo-paint-'));
+    makeTestCheckpoint({ out: dir, preset: 'tiny', seed: 4, dtype: 'bf16' });
+    engine = await createEngine({ modelDir: dir, device: 'cpu' });
+    const ckpt = await loadCheckpoint(dir);
+    vq = new VqCodec({
+      config: ckpt.vqConfig,
+      weight: (name) => ckpt.vqWeights.get(name)!,
+      folder: ckpt.dir,
+      createSession: (model, options) =>
+        typeof model === 'string'
+          ? ort.InferenceSession.create(model, options)
+          : ort.InferenceSession.create(model, options),
+    });
+  });
+  afterAll(async () => {
+    await engine.close();
+    await vq.close();
+  });
+
+  const run = (region: PaintRegion, extra = {}) =>
+    engine.generate({
+      task: 'paint',
+      prompt: 'a boat',
+      image,
+      region,
+      steps: 3,
+      seed: 5,
+      ...extra,
+    }) as Promise<ImageResult>;
+
+  it('never changes kept cells and keeps the input pixels outside the feathered mask', async () => {
+    const region: PaintRegion = { kind: 'inpaint_ratio', hRatio: 0.5, wRatio: 0.5 };
+    const plan = planPaint(region, image);
+    const result = await run(region);
+    const input = await vq.encode(image);
+    expect([result.image.width, result.image.height]).toEqual([128, 96]);
+    expect([result.tokens.rows, result.tokens.cols]).toEqual([6, 8]);
+    const kept = [...plan.cells.keys()].filter((c) => plan.cells[c] === 0);
+    expect(kept.length).toBeGreaterThan(0);
+    for (const c of kept) expect(result.tokens.data[c]).toBe(input.indices[c]);
+    // Outside the regenerated cells by more than the 8-pixel feather: the input, byte for byte.
+    let checked = 0;
+    for (let y = 0; y < 96; y++)
+      for (let x = 0; x < 128; x++) {
+        let near = false;
+        for (let dy = -8; dy <= 8 && !near; dy++)
+          for (let dx = -8; dx <= 8 && !near; dx++) {
+            const yy = y + dy;
+            const xx = x + dx;
+            if (yy >= 0 && yy < 96 && xx >= 0 && xx < 128 && plan.regenerated.data[yy * 128 + xx]! > 0.5)
+              near = true;
+          }
+        if (near) continue;
+        checked++;
+        for (let ch = 0; ch < 3; ch++) {
+          const i = 3 * (y * 128 + x) + ch;
+          if (result.image.data[i] !== image.data[i]) throw new Error(`pixel ${x},${y} changed`);
+        }
+      }
+    expect(checked).toBeGreaterThan(1000);
+  });
+
+  it('returns the plain VQ decode with pasteBack off', async () => {
+    const result = await run({ kind: 'inpaint_ratio', hRatio: 0.5, wRatio: 0.5 }, { pasteBack: false });
+    const decoded = await vq.decode(result.tokens.rows, result.tokens.cols, result.tokens.data);
+    expect(Buffer.from(result.image.data).equals(Buffer.from(decoded.data))).toBe(true);
+  });
+
+  it('runs outpainting, boxes, a mask image and canvas extension', async () => {
+    const out = await run({ kind: 'outpaint_ratio', hRatio: 1, wRatio: 0.5 });
+    expect(out.image.width).toBe(128);
+    const boxes = await run({ kind: 'boxes', boxes: [{ x: 0, y: 0, w: 0.25, h: 0.34 }] });
+    const input = await vq.encode(image);
+    expect(boxes.tokens.data[5 * 8 + 7]).toBe(input.indices[5 * 8 + 7]);
+    const mask = { width: 128, height: 96, data: new Uint8Array(128 * 96 * 3) };
+    for (let y = 48; y < 96; y++) mask.data.fill(255, 3 * y * 128, 3 * (y * 128 + 64));
+    const masked = await run({ kind: 'mask', mask });
+    expect(masked.tokens.data[0]).toBe(input.indices[0]);
+    const extended = await run({ kind: 'extend', left: 0.25, top: 0, right: 0.25, bottom: 0 });
+    expect([extended.image.width, extended.image.height]).toEqual([192, 96]);
+    expect([extended.tokens.rows, extended.tokens.cols]).toEqual([6, 12]);
+  });
+
+  it('is deterministic for a seed', async () => {
+    const region: PaintRegion = { kind: 'inpaint_ratio', hRatio: 1, wRatio: 0.5 };
+    const [a, b, c] = [await run(region), await run(region), await run(region, { seed: 6 })];
+    expect(Buffer.from(a.image.data).equals(Buffer.from(b.image.data))).toBe(true);
+    expect(Array.from(a.tokens.data)).not.toEqual(Array.from(c.tokens.data));
+  });
+
+  it('refuses empty masks, boxes outside the image and tiny regions; cancels within a step', async () => {
+    const black = { width: 128, height: 96, data: new Uint8Array(128 * 96 * 3) };
+    await expect(run({ kind: 'mask', mask: black })).rejects.toMatchObject({
+      code: 'bad_request',
+      message: /mask is empty/,
+    });
+    await expect(run({ kind: 'boxes', boxes: [{ x: 1.2, y: 0, w: 0.3, h: 0.3 }] })).rejects.toMatchObject({
+      code: 'bad_request',
+      message: /outside the image/,
+    });
+    await expect(run({ kind: 'boxes', boxes: [{ x: 0, y: 0, w: 0.05, h: 0.05 }] })).rejects.toMatchObject({
+      code: 'bad_request',
+      message: /covers no whole/,
+    });
+    const controller = new AbortController();
+    const cancelled = engine.generate(
+      {
+        task: 'paint',
+        prompt: 'x',
+        image,
+        region: { kind: 'outpaint_ratio', hRatio: 0.5, wRatio: 0.5 },
+        steps: 20,
+        seed: 1,
+      },
+      { signal: controller.signal, onProgress: (p) => p.step === 2 && controller.abort() },
+    );
+    await expect(cancelled).rejects.toMatchObject({ code: 'cancelled' });
+    expect((await run({ kind: 'inpaint_ratio', hRatio: 0.5, wRatio: 0.5 })).kind).toBe('image');
+  });
+});
