@@ -12,6 +12,11 @@ function services(context: AppContext): Promise<Services> {
   return shared;
 }
 
+/** Starts the shared worker once the adapters are listening (no-op when no adapter opened the services). */
+export async function startServices(): Promise<void> {
+  if (shared) (await shared).start();
+}
+
 /** Closes the shared model and queue after the adapters stopped (no-op when none was opened). */
 export async function closeServices(): Promise<void> {
   const opened = shared;

@@ -1,6 +1,6 @@
 // `npm start`: validate the configuration, start what it asks for, stop cleanly on SIGINT/SIGTERM.
 import { startApp, stopOnSignal } from './app.js';
-import { builtAdapters, closeServices } from './app-services.js';
+import { builtAdapters, closeServices, startServices } from './app-services.js';
 import { type Config, ConfigError, loadConfig, secretsOf } from './config/index.js';
 import { createLogger } from './log.js';
 
@@ -33,6 +33,7 @@ async function main(): Promise<number> {
       await app.stop();
       return 0;
     }
+    await startServices();
     await stopOnSignal(app, log);
     await closeServices();
     return 0;

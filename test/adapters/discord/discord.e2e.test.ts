@@ -35,6 +35,7 @@ beforeAll(async () => {
     cdnHosts: fake.cdnHosts,
     editIntervalMs: 200,
   });
+  services.start();
 }, 60_000);
 
 afterAll(async () => {
@@ -60,7 +61,7 @@ async function finalEditOf(token: string, timeoutMs = 60_000) {
   );
 }
 
-describe('Discord adapter', () => {
+describe('Discord adapter', { timeout: 90_000 }, () => {
   it('registers the commands with localizations', async () => {
     const put = await fake.waitForCall('PUT /applications/:app/commands');
     const names = (put.body as Array<{ name: string; name_localizations?: Record<string, string> }>).map(
@@ -213,6 +214,7 @@ describe('Discord adapter after a restart', () => {
       rest: fake2.clientOptions().rest,
       cdnHosts: fake2.cdnHosts,
     });
+    restarted.start();
     try {
       const post = await fake2.waitForCall('POST /channels/:channel/messages', 60_000);
       expect(post.params.channel).toBe(fake2.world.channel.id);
@@ -222,5 +224,5 @@ describe('Discord adapter after a restart', () => {
       await restarted.close();
       await fake2.stop();
     }
-  });
+  }, 120_000);
 });

@@ -18,7 +18,7 @@ if (!haveBrowser && process.env.CI)
   throw new Error('CI needs Debian chromium for the playground test (see .ci/run)');
 const artifacts = join(process.cwd(), 'test', 'artifacts');
 
-describe.skipIf(!haveBrowser)('playground in a browser', () => {
+describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 120_000 }, () => {
   let services: Services;
   let server: { url: string; close(): Promise<void> };
   let browser: Browser;
@@ -45,6 +45,7 @@ describe.skipIf(!haveBrowser)('playground in a browser', () => {
       device: 'cpu',
       log,
     });
+    services.start();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
