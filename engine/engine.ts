@@ -13,6 +13,7 @@ import type { TaskContext } from './tasks/context.js';
 import { imageToImage } from './tasks/image-to-image.js';
 import { paint } from './tasks/paint.js';
 import { textToImage } from './tasks/text-to-image.js';
+import { understand } from './tasks/understand.js';
 
 export class DimooEngine implements Engine {
   private queue: Promise<unknown> = Promise.resolve();
@@ -60,10 +61,13 @@ export class DimooEngine implements Engine {
         return imageToImage(this.ctx, request, options);
       case 'paint':
         return paint(this.ctx, request, options);
-      default:
-        throw new EngineError('bad_request', `the ${request.task} task is not available in this engine yet`, {
-          detail: `${request.task} is not available yet`,
-        });
+      case 'understand':
+        return understand(this.ctx, request, options);
+      default: {
+        // Requests arrive from JSON (stored jobs, the CLI): the type system cannot vouch for the task name.
+        const task = String((request as { task?: unknown }).task);
+        throw new EngineError('bad_request', `unknown task "${task}"`, { detail: `unknown task "${task}"` });
+      }
     }
   }
 

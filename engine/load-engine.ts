@@ -4,11 +4,13 @@ import type * as ort from 'onnxruntime-node';
 import { type CreateEngineOptions, type Engine, EngineError } from './api.js';
 import { loadCheckpoint } from './checkpoint/load.js';
 import { DimooEngine } from './engine.js';
-import { buildImageStepGraph } from './graphs/transformer.js';
+import { buildImageStepGraph, buildTextStepGraph } from './graphs/transformer.js';
 import { externalDataSessionOptions, type WeightRef } from './runtime/external-data.js';
 import { ImageStepRunner } from './runtime/image-step.js';
 import { ImageStepSession } from './runtime/image-step-session.js';
 import { createSession, type Provider } from './runtime/session.js';
+import { TextStepRunner } from './runtime/text-step.js';
+import { type TextStepBackend, TextStepSession } from './runtime/text-step-backend.js';
 import { VqCodec } from './runtime/vq-codec.js';
 
 function lookup(weights: Map<string, WeightRef>, where: string): (name: string) => WeightRef {
@@ -56,6 +58,19 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     createSession: openOnProvider,
   });
   await vq.warm();
+  // The understanding graph (full-vocabulary head) opens on first use: drawing-only deployments never pay for it.
+  let textSession: ort.InferenceSession | undefined;
+  let textStep: Promise<TextStepBackend> | undefined;
+  const openTextStep = async (): Promise<TextStepBackend> => {
+    const model = buildTextStepGraph({
+      dims: config,
+      weight: lookup(checkpoint.weights, 'the model weights'),
+      folder: dir,
+    });
+    textSession = await openOnProvider(model, externalDataSessionOptions(dir));
+    log('info', 'understanding graph opened', { device: provider });
+    return new TextStepSession(new TextStepRunner(textSession));
+  };
   const loadMs = performance.now() - started;
   log('info', 'engine loaded', {
     device: provider,
@@ -85,10 +100,18 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       tokenizer: checkpoint.tokenizer,
       imageStep: new ImageStepSession(new ImageStepRunner(opened.session)),
       vq,
+      textStep: () => {
+        textStep ??= openTextStep().catch((error) => {
+          textStep = undefined;
+          throw error;
+        });
+        return textStep;
+      },
     },
     loadMs,
     async () => {
       await vq.close();
+      await textSession?.release();
       await opened.session.release();
     },
   );

@@ -181,5 +181,7 @@ export function findAnswerEnd(x: Int32Array, codeStart: number, hi: number, layo
 
 /** The answer text of `x[codeStart : end)`, special tokens dropped. */
 export function answerText(tokenizer: TextTokenizer, x: Int32Array, codeStart: number, end: number): string {
+  // An answer that is `</answer>` at once is empty (the tokenizer refuses to decode no ids).
+  if (end <= codeStart) return '';
   return tokenizer.decode(Array.from(x.subarray(codeStart, end)), { skipSpecial: true }).trim();
 }

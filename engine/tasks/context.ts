@@ -2,6 +2,7 @@
 // codec. Tasks are plain functions over this context, so they read like the upstream generators.
 import type { RgbImage } from '../api.js';
 import type { ImageStepBackend } from '../runtime/image-step-backend.js';
+import type { TextStepBackend } from '../runtime/text-step-backend.js';
 import type { TextTokenizer, TokenLayout } from '../sampling/layout-type.js';
 
 export interface VqPort {
@@ -15,6 +16,8 @@ export interface TaskContext {
   tokenizer: TextTokenizer;
   imageStep: ImageStepBackend;
   vq: VqPort;
+  /** The understanding step; its graph is built on first use (most deployments only draw). */
+  textStep: () => Promise<TextStepBackend>;
 }
 
 /** Output-size and step limits: big enough for every DiMOO use, small enough to refuse mistakes early. */

@@ -1,7 +1,19 @@
+import { batchCommand } from './batch-command.js';
 import type { CliCommand } from './command.js';
 import { configCommand } from './config-command.js';
+import { describeCommand } from './describe-command.js';
+import { editCommand } from './edit-command.js';
 import { imagineCommand } from './imagine-command.js';
 import { makeTestCheckpointCommand } from './make-test-checkpoint-command.js';
+import { paintCommand } from './paint-command.js';
 
 /** Every sub-command that exists; `dimoo --help` lists exactly these. */
-export const commands: CliCommand[] = [imagineCommand, makeTestCheckpointCommand, configCommand];
+export const commands: CliCommand[] = [
+  imagineCommand,
+  editCommand,
+  paintCommand,
+  describeCommand,
+  batchCommand,
+  makeTestCheckpointCommand,
+  configCommand,
+];

@@ -1,0 +1,101 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { intOption, numberOption, parse, required } from './args.js';
+import type { CliCommand } from './command.js';
+import { deviceOption, ENGINE_OPTIONS, modelOption, withEngine, writePng } from './engine-io.js';
+import { batchFileName, readPromptFile } from './prompt-file.js';
+
+export interface BatchResult {
+  image_path: string;
+  prompt: string;
+  elapsed_time: number;
+  seed: number;
+}
+
+/** A whole-batch bar: prompts done and the current prompt's steps, on stderr when it is a terminal. */
+function batchBar(stream: NodeJS.WritableStream & { isTTY?: boolean }, count: number) {
+  if (!stream.isTTY) return () => undefined;
+  return (done: number, step: number, total: number) => {
+    const width = 30;
+    const fraction = (done + step / total) / count;
+    const filled = Math.round(fraction * width);
+    stream.write(
+      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${count} images, step ${step}/${total}`,
+    );
+  };
+}
+
+export const batchCommand: CliCommand = {
+  name: 'batch',
+  summary: 'Generate one image per prompt of a .jsonl, .json or .txt file, with results.json',
+  usage:
+    'dimoo batch --model DIR --prompts FILE.jsonl|FILE.json|FILE.txt --out-dir DIR [--width 1024 --height 1024 --steps 64 --cfg 4 --temperature 1 --seed N] [--device auto|cuda|cpu] [--out results.json] [--json]',
+  async run(argv, io) {
+    const o = parse(argv, {
+      ...ENGINE_OPTIONS,
+      prompts: { type: 'string' },
+      'out-dir': { type: 'string' },
+      width: { type: 'string' },
+      height: { type: 'string' },
+      steps: { type: 'string' },
+      cfg: { type: 'string' },
+      temperature: { type: 'string' },
+    });
+    const device = deviceOption(o.device);
+    const model = modelOption(o.model);
+    const outDir = required('out-dir', o['out-dir']);
+    const prompts = readPromptFile(required('prompts', o.prompts));
+    const width = intOption('width', o.width, 1024) as number;
+    const height = intOption('height', o.height, 1024) as number;
+    const steps = intOption('steps', o.steps, 64) as number;
+    const cfg = numberOption('cfg', o.cfg, 4) as number;
+    const temperature = numberOption('temperature', o.temperature, 1) as number;
+    const baseSeed = intOption('seed', o.seed);
+    const resultsPath = o.out ?? join(outDir, 'results.json');
+    mkdirSync(outDir, { recursive: true });
+    return withEngine('batch', { model, device }, io, async (engine) => {
+      const results: BatchResult[] = [];
+      const bar = batchBar(io.stderr, prompts.length);
+      for (const [i, prompt] of prompts.entries()) {
+        const started = performance.now();
+        const result = await engine.generate(
+          {
+            task: 'text_to_image',
+            prompt,
+            width,
+            height,
+            steps,
+            cfg,
+            temperature,
+            // Each prompt its own seed, reproducible from the base seed.
+            seed: baseSeed === undefined ? undefined : (baseSeed + i) % 2 ** 32,
+          },
+          { onProgress: (p) => bar(i, p.step, p.total) },
+        );
+        if (result.kind !== 'image') throw new Error('text-to-image returned no image');
+        const name = batchFileName(i, prompt, { width, height, steps, cfg, seed: result.seed });
+        await writePng(join(outDir, name), result.image);
+        results.push({
+          image_path: name,
+          prompt,
+          elapsed_time: (performance.now() - started) / 1000,
+          seed: result.seed,
+        });
+        // Written after every image, so an interrupted batch keeps what it made.
+        writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
+      }
+      if (io.stderr.isTTY) io.stderr.write('\n');
+      const total = results.reduce((s, r) => s + r.elapsed_time, 0);
+      if (o.json) {
+        io.stdout.write(
+          `${JSON.stringify({ count: results.length, out_dir: outDir, results: resultsPath, device: engine.info.device, average_s: total / results.length })}\n`,
+        );
+      } else {
+        io.stderr.write(
+          `wrote ${results.length} images to ${outDir} and ${resultsPath} (${(total / results.length).toFixed(2)} s per image)\n`,
+        );
+      }
+      return 0;
+    });
+  },
+};

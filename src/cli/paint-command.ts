@@ -1,0 +1,139 @@
+import type { PaintRegion } from '../../engine/index.js';
+import { intOption, numberOption, parse, progressBar, required } from './args.js';
+import { type CliCommand, UsageError } from './command.js';
+import {
+  deviceOption,
+  ENGINE_OPTIONS,
+  modelOption,
+  numberList,
+  readImageFile,
+  tokenRows,
+  withEngine,
+  writePng,
+} from './engine-io.js';
+
+type RegionSpec =
+  | { kind: 'ratio'; mode: 'inpaint' | 'outpaint'; h: number; w: number }
+  | { kind: 'boxes'; boxes: PaintRegion & { kind: 'boxes' } }
+  | { kind: 'mask'; path: string }
+  | { kind: 'extend'; region: PaintRegion };
+
+/** Exactly one way of saying where to paint. */
+function regionSpec(o: {
+  inpaint?: boolean;
+  outpaint?: boolean;
+  ratio?: string;
+  box?: string[];
+  mask?: string;
+  extend?: string;
+}): RegionSpec {
+  const given = [o.ratio, o.box?.length ? o.box : undefined, o.mask, o.extend].filter((v) => v !== undefined);
+  if (given.length !== 1) throw new UsageError('give exactly one of --ratio, --box, --mask or --extend');
+  if (o.inpaint && o.outpaint) throw new UsageError('--inpaint and --outpaint exclude each other');
+  if (o.ratio !== undefined) {
+    const [h, w] = numberList('ratio', o.ratio, 2) as [number, number];
+    return { kind: 'ratio', mode: o.outpaint ? 'outpaint' : 'inpaint', h, w };
+  }
+  if (o.outpaint) throw new UsageError('--outpaint goes with --ratio; use --extend to grow the canvas');
+  if (o.box?.length) {
+    const boxes = o.box.map((b) => {
+      const [x, y, w, h] = numberList('box', b, 4) as [number, number, number, number];
+      return { x, y, w, h };
+    });
+    return { kind: 'boxes', boxes: { kind: 'boxes', boxes } };
+  }
+  if (o.mask !== undefined) return { kind: 'mask', path: o.mask };
+  const [left, top, right, bottom] = numberList('extend', o.extend ?? '', 4) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  return { kind: 'extend', region: { kind: 'extend', left, top, right, bottom } };
+}
+
+export const paintCommand: CliCommand = {
+  name: 'paint',
+  summary: 'Inpaint, outpaint, retouch boxes or a mask, or extend the canvas of an image',
+  usage:
+    'dimoo paint --model DIR --image FILE --prompt TEXT [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] [--device auto|cuda|cpu] --out FILE.png [--json]',
+  async run(argv, io) {
+    const o = parse(argv, {
+      ...ENGINE_OPTIONS,
+      image: { type: 'string' },
+      prompt: { type: 'string' },
+      inpaint: { type: 'boolean' },
+      outpaint: { type: 'boolean' },
+      ratio: { type: 'string' },
+      box: { type: 'string', multiple: true },
+      mask: { type: 'string' },
+      extend: { type: 'string' },
+      dilate: { type: 'string' },
+      'no-paste-back': { type: 'boolean' },
+      steps: { type: 'string' },
+      cfg: { type: 'string' },
+      temperature: { type: 'string' },
+    });
+    const device = deviceOption(o.device);
+    const model = modelOption(o.model);
+    const out = required('out', o.out);
+    const imagePath = required('image', o.image);
+    const prompt = required('prompt', o.prompt);
+    const spec = regionSpec(o);
+    const settings = {
+      steps: intOption('steps', o.steps),
+      cfg: numberOption('cfg', o.cfg),
+      temperature: numberOption('temperature', o.temperature),
+      seed: intOption('seed', o.seed),
+      dilate: intOption('dilate', o.dilate),
+      pasteBack: o['no-paste-back'] !== true,
+    };
+    return withEngine('paint', { model, device }, io, async (engine) => {
+      const image = await readImageFile('image', imagePath);
+      let region: PaintRegion;
+      switch (spec.kind) {
+        case 'ratio':
+          region = {
+            kind: spec.mode === 'inpaint' ? 'inpaint_ratio' : 'outpaint_ratio',
+            hRatio: spec.h,
+            wRatio: spec.w,
+          };
+          break;
+        case 'boxes':
+          region = spec.boxes;
+          break;
+        case 'mask':
+          region = { kind: 'mask', mask: await readImageFile('mask', spec.path) };
+          break;
+        case 'extend':
+          region = spec.region;
+          break;
+      }
+      const bar = progressBar(io.stderr);
+      const result = await engine.generate(
+        { task: 'paint', prompt, image, region, ...settings },
+        { onProgress: (p) => bar(p.step, p.total) },
+      );
+      if (result.kind !== 'image') throw new Error('painting returned no image');
+      await writePng(out, result.image);
+      if (o.json) {
+        io.stdout.write(
+          `${JSON.stringify({
+            region: region.kind,
+            seed: result.seed,
+            width: result.image.width,
+            height: result.image.height,
+            steps: result.steps,
+            device: engine.info.device,
+            tokens: tokenRows(result.tokens),
+            timings: result.timings,
+            out,
+          })}\n`,
+        );
+      } else {
+        io.stderr.write(`wrote ${out} (${result.image.width}×${result.image.height}, seed ${result.seed})\n`);
+      }
+      return 0;
+    });
+  },
+};

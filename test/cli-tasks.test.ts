@@ -1,0 +1,242 @@
+// dimoo edit / paint / describe / batch, run in-process on a generated tiny checkpoint, plus the prompt-file
+// formats and the one-line failures.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeImage, encodePng, makeTestCheckpoint } from '../engine/index.js';
+import type { CliIo } from '../src/cli/command.js';
+import { main } from '../src/cli/main.js';
+import { batchFileName, parsePromptFile } from '../src/cli/prompt-file.js';
+
+function captureIo(): CliIo & { out: () => string; err: () => string } {
+  const chunks = { out: [] as string[], err: [] as string[] };
+  const stream = (into: string[]) =>
+    ({ write: (chunk: string) => into.push(String(chunk)) > 0 }) as unknown as NodeJS.WritableStream;
+  return {
+    stdout: stream(chunks.out),
+    stderr: stream(chunks.err),
+    out: () => chunks.out.join(''),
+    err: () => chunks.err.join(''),
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'dimoo-cli-tasks-'));
+const model = join(dir, 'model');
+const input = join(dir, 'in.png');
+const size = async (path: string) => {
+  const img = await decodeImage(readFileSync(path), { maxPixels: 1e8 });
+  return [img.width, img.height];
+};
+
+beforeAll(async () => {
+  makeTestCheckpoint({ out: model, preset: 'tiny', seed: 2 });
+  const data = new Uint8Array(96 * 64 * 3).map((_, i) => (i * 11) % 256);
+  writeFileSync(input, await encodePng({ width: 96, height: 64, data }));
+});
+
+const cli = async (...argv: string[]) => {
+  const io = captureIo();
+  const code = await main([...argv, '--model', model, '--device', 'cpu'], io);
+  return { code, out: io.out(), err: io.err() };
+};
+
+describe('dimoo edit / paint / describe / batch', () => {
+  it('edit writes the bucket-sized PNG and reports JSON', async () => {
+    const out = join(dir, 'edit.png');
+    const r = await cli(
+      'edit',
+      '--image',
+      input,
+      '--type',
+      'edit_add',
+      '--prompt',
+      'a hat',
+      '--steps',
+      '2',
+      '--seed',
+      '4',
+      '--out',
+      out,
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.out);
+    expect([json.width, json.height, json.seed, json.type]).toEqual([608, 416, 4, 'edit_add']);
+    expect(await size(out)).toEqual([608, 416]);
+  });
+
+  it('paint runs ratio, boxes and extension', async () => {
+    const out = join(dir, 'paint.png');
+    let r = await cli(
+      'paint',
+      '--image',
+      input,
+      '--prompt',
+      'sea',
+      '--outpaint',
+      '--ratio',
+      '1,0.5',
+      '--steps',
+      '2',
+      '--out',
+      out,
+    );
+    expect(r.code).toBe(0);
+    expect(await size(out)).toEqual([96, 64]);
+    r = await cli(
+      'paint',
+      '--image',
+      input,
+      '--prompt',
+      'sea',
+      '--box',
+      '0,0,0.5,0.5',
+      '--box',
+      '0.5,0.5,0.5,0.5',
+      '--steps',
+      '2',
+      '--out',
+      out,
+    );
+    expect(r.code).toBe(0);
+    r = await cli(
+      'paint',
+      '--image',
+      input,
+      '--prompt',
+      'sea',
+      '--extend',
+      '0,0,0.5,0',
+      '--steps',
+      '2',
+      '--out',
+      out,
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).width).toBe(144);
+  });
+
+  it('describe prints the answer', async () => {
+    const r = await cli(
+      'describe',
+      '--image',
+      input,
+      '--steps',
+      '2',
+      '--gen-length',
+      '4',
+      '--block-length',
+      '2',
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    expect(typeof JSON.parse(r.out).text).toBe('string');
+  });
+
+  it('batch writes one PNG per prompt and results.json', async () => {
+    const prompts = join(dir, 'prompts.jsonl');
+    writeFileSync(prompts, '{"prompt": "a cat"}\n\n{"prompt": "a red dog!"}\n');
+    const outDir = join(dir, 'batch');
+    const r = await cli(
+      'batch',
+      '--prompts',
+      prompts,
+      '--out-dir',
+      outDir,
+      '--width',
+      '32',
+      '--height',
+      '32',
+      '--steps',
+      '2',
+      '--seed',
+      '7',
+    );
+    expect(r.code).toBe(0);
+    const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8'));
+    expect(results.map((x: { prompt: string; seed: number }) => [x.prompt, x.seed])).toEqual([
+      ['a cat', 7],
+      ['a red dog!', 8],
+    ]);
+    expect(results[1].image_path).toBe('1_a_red_dog_32x32_t2_cfg4_seed8.png');
+    for (const x of results) expect(existsSync(join(outDir, x.image_path))).toBe(true);
+    expect(results[0].elapsed_time).toBeGreaterThan(0);
+  });
+
+  it('fails with one clear line: missing file, unknown edit type, bad divisibility; usage errors exit 2', async () => {
+    let r = await cli(
+      'edit',
+      '--image',
+      join(dir, 'nope.png'),
+      '--type',
+      'edit_add',
+      '--prompt',
+      'x',
+      '--out',
+      join(dir, 'x.png'),
+    );
+    expect([r.code, r.err.trim().split('\n').length]).toEqual([1, 1]);
+    expect(r.err).toMatch(/nope\.png: no such file/);
+    r = await cli(
+      'edit',
+      '--image',
+      input,
+      '--type',
+      'edit_all',
+      '--prompt',
+      'x',
+      '--out',
+      join(dir, 'x.png'),
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/unknown edit type "edit_all"/);
+    writeFileSync(join(dir, 'bad.png'), 'not an image');
+    r = await cli('describe', '--image', join(dir, 'bad.png'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/bad\.png/);
+    r = await cli('describe', '--image', input, '--gen-length', '10', '--block-length', '4');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/multiple of block_length/);
+    r = await cli(
+      'paint',
+      '--image',
+      input,
+      '--prompt',
+      'x',
+      '--ratio',
+      '1,1',
+      '--box',
+      '0,0,1,1',
+      '--out',
+      join(dir, 'x.png'),
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/exactly one of/);
+  });
+});
+
+describe('prompt files', () => {
+  it('reads .jsonl, .json and .txt as upstream, refusing the wrong shapes', () => {
+    expect(parsePromptFile('p.txt', 'a\n\n b \n')).toEqual(['a', 'b']);
+    expect(parsePromptFile('p.json', '["a", " b"]')).toEqual(['a', 'b']);
+    expect(parsePromptFile('p.jsonl', '{"prompt":"a","x":1}\n{"prompt":""}\n')).toEqual(['a']);
+    expect(() => parsePromptFile('p.json', '{"prompt":"a"}')).toThrow(/JSON array of prompt strings/);
+    expect(() => parsePromptFile('p.jsonl', '{"text":"a"}')).toThrow(/line 1 has no "prompt"/);
+    expect(() => parsePromptFile('p.csv', 'a')).toThrow(/\.jsonl, \.json or \.txt/);
+    expect(() => parsePromptFile('p.txt', '\n')).toThrow(/no prompt/);
+  });
+
+  it('names files like upstream', () => {
+    expect(
+      batchFileName(3, 'A cat, on a mat: 1 2 3 4 5 6 7 8', {
+        width: 64,
+        height: 32,
+        steps: 8,
+        cfg: 4,
+        seed: 1,
+      }),
+    ).toBe('3_A_cat_on_a_mat_1_2_3_4_5_32x64_t8_cfg4_seed1.png');
+  });
+});
