@@ -90,7 +90,9 @@ function show(msg) {
   if (msg.deleteSource) return;
   const known = msg.jobId && messages.get(msg.jobId);
   if (known) {
+    const atBottom = known === log.lastElementChild;
     fill(known, msg);
+    if (atBottom) known.scrollIntoView({ block: 'end' });
     known.dataset.state = msg.final ? 'final' : 'live';
     return;
   }

@@ -111,8 +111,12 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 120_000 }, (
     const before = await page.locator('#log li.bot').count();
     await send('what is in this picture?');
     await botCountAbove(before);
-    await page.waitForSelector('#log li.bot[data-state=final] >> nth=-1', { timeout: 90_000 });
-    expect((await lastBotText()).length).toBeGreaterThan(0);
+    await page.waitForFunction(
+      `(() => { const l = document.querySelectorAll('#log li.bot'); return l[l.length - 1].dataset.state === 'final'; })()`,
+      undefined,
+      { timeout: 90_000 },
+    );
+    expect(await lastBotText()).not.toMatch(/failed|Sorry|Queued/);
     await page.screenshot({ path: join(artifacts, 'playground-4-describe.png') });
   });
 
