@@ -52,6 +52,7 @@ describe('the understanding loop with a scripted text step', () => {
     vq,
     imageStep: {} as ImageStepBackend, // never used by understanding
     textStep: async () => textStep,
+    mlCache: () => Promise.reject(new Error('not used by understanding')),
   });
 
   it('stops after the block in which </answer> appears and cuts the text there', async () => {
