@@ -21,6 +21,9 @@ import { gridForSize, textToImageSequence } from '../../../engine/sequence.js';
 import { runImageLoop } from '../../../engine/tasks/image-loop.js';
 import { runCachedImageLoop, sampleImageCells } from '../../../engine/tasks/ml-cache-loop.js';
 
+// bench/gpu-check.sh sets DIMOO_TEST_DEVICE=cuda to run these on a GPU.
+const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
+
 let dir: string;
 let ckpt: Checkpoint;
 let sessions: MlCacheSessions;
@@ -118,7 +121,7 @@ describe('ML-Cache graphs', () => {
 describe('text-to-image with ML-Cache', () => {
   let engine: Engine;
   beforeAll(async () => {
-    engine = await createEngine({ modelDir: dir, device: 'cpu' });
+    engine = await createEngine({ modelDir: dir, device: TEST_DEVICE });
   });
   afterAll(async () => engine.close());
   const run = (seed: number, steps = 8) =>
