@@ -96,7 +96,7 @@ export async function runCachedImageLoop(
   const N = lengths.length;
   const L = Math.max(...lengths);
   const mask = new BigInt64Array(N * L);
-  lengths.forEach((len, r) => mask.fill(1n, r * L, r * L + len));
+  for (const [r, len] of lengths.entries()) mask.fill(1n, r * L, r * L + len);
   const kv = backend.kvWidth;
   let logitCache: Float32Array = new Float32Array(0);
   let kCache: Float32Array[] = [];

@@ -60,12 +60,12 @@ describe('ML-Cache graphs', () => {
     const L = Math.max(...rows.map((r) => r.length));
     const ids = new BigInt64Array(2 * L);
     const mask = new BigInt64Array(2 * L);
-    rows.forEach((r, n) =>
-      r.forEach((id, p) => {
+    for (const [n, r] of rows.entries()) {
+      for (const [p, id] of r.entries()) {
         ids[n * L + p] = BigInt(id);
         mask[n * L + p] = 1n;
-      }),
-    );
+      }
+    }
     const full = await sessions.full(ids, mask, 2, L);
     const K = ckpt.layout.codebookSize;
     const picks = [
@@ -77,15 +77,15 @@ describe('ML-Cache graphs', () => {
     const sel = BigInt64Array.from(picks.flatMap((ps, n) => ps.map((p) => BigInt(rows[n]![p]!))));
     const out = await sessions.cached(sel, pos, mask, { k: full.k, v: full.v }, 2, S, L);
     let worst = 0;
-    picks.forEach((ps, n) =>
-      ps.forEach((p, i) => {
+    for (const [n, ps] of picks.entries()) {
+      for (const [i, p] of ps.entries()) {
         for (let c = 0; c < K; c++) {
           const a = out.logits[(n * S + i) * K + c]!;
           const b = full.logits[(n * L + p) * K + c]!;
           worst = Math.max(worst, Math.abs(a - b) / Math.max(1, Math.abs(b)));
         }
-      }),
-    );
+      }
+    }
     expect(worst).toBeLessThan(1e-4);
     // The new K rows are the full forward's rows at those positions.
     const kv = sessions.kvWidth;

@@ -137,6 +137,10 @@ describe('painting on a generated tiny checkpoint', () => {
       code: 'bad_request',
       message: /covers no whole/,
     });
+    await expect(run({ kind: 'circle' } as unknown as PaintRegion)).rejects.toMatchObject({
+      code: 'bad_request',
+      message: /say where to paint/,
+    });
     const controller = new AbortController();
     const cancelled = engine.generate(
       {
