@@ -1,8 +1,9 @@
 // `npm run bench -- engine-tasks [--preset small] [--steps 8]`: per-step time of every DiMOO task on a generated
 // checkpoint: text-to-image 256² (2 branches), image-to-image from a square input (512² output, 3 branches over
 // two image blocks), painting a 256² image (half the cells), understanding a 1024-class crop (block diffusion,
-// full-vocabulary logits). → bench/results/engine-tasks.json
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// full-vocabulary logits); and text-to-image with and without ML-Cache (`--only mlcache` runs just that part).
+// → bench/results/engine-tasks.json
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,48 +55,99 @@ const steps = Number(opt('steps', '8'));
 const dir = join(tmpdir(), `dimoo-bench-${preset}`);
 if (!existsSync(join(dir, 'config.json'))) makeTestCheckpoint({ out: dir, preset, dtype: 'bf16' });
 const engine = await createEngine({ modelDir: dir, device: 'auto' });
-const square = gradient(320, 320);
-const results = [];
-for (const [name, request] of [
-  [
-    'text_to_image 256x256',
-    { task: 'text_to_image', prompt: 'a red fox', width: 256, height: 256, steps, seed: 1 },
-  ],
-  [
-    'image_to_image edit_add 512x512',
-    { task: 'image_to_image', editType: 'edit_add', prompt: 'a hat', image: square, steps, seed: 1 },
-  ],
-  [
-    'image_to_image image_ref_transfer 512x512',
-    {
-      task: 'image_to_image',
-      editType: 'image_ref_transfer',
-      prompt: '',
-      image: square,
-      refImage: square,
-      steps,
+const only = opt('only', 'all');
+const previous = (() => {
+  try {
+    return JSON.parse(
+      readFileSync(fileURLToPath(new URL('./results/engine-tasks.json', import.meta.url)), 'utf8'),
+    );
+  } catch {
+    return {};
+  }
+})();
+let results = previous.results ?? [];
+if (only === 'all' || only === 'tasks') {
+  results = [];
+  const square = gradient(320, 320);
+  for (const [name, request] of [
+    [
+      'text_to_image 256x256',
+      { task: 'text_to_image', prompt: 'a red fox', width: 256, height: 256, steps, seed: 1 },
+    ],
+    [
+      'image_to_image edit_add 512x512',
+      { task: 'image_to_image', editType: 'edit_add', prompt: 'a hat', image: square, steps, seed: 1 },
+    ],
+    [
+      'image_to_image image_ref_transfer 512x512',
+      {
+        task: 'image_to_image',
+        editType: 'image_ref_transfer',
+        prompt: '',
+        image: square,
+        refImage: square,
+        steps,
+        seed: 1,
+      },
+    ],
+    [
+      'paint inpaint 0.5x1 256x256',
+      {
+        task: 'paint',
+        prompt: 'a boat',
+        image: gradient(256, 256),
+        region: { kind: 'inpaint_ratio', hRatio: 1, wRatio: 0.5 },
+        steps,
+        seed: 1,
+      },
+    ],
+    [
+      'understand 1024x1024 gen 64 block 32',
+      { task: 'understand', image: square, genLength: 64, blockLength: 32, steps: 2 * steps },
+    ],
+  ] as Array<[string, EngineRequest]>) {
+    const row = await timeTask(engine, name, request);
+    process.stdout.write(`${JSON.stringify(row)}\n`);
+    results.push(row);
+  }
+}
+let mlCache = previous.ml_cache ?? [];
+if (only === 'all' || only === 'mlcache') {
+  mlCache = [];
+  const cacheSteps = Number(opt('cache-steps', '32'));
+  const { resolveMlCache } = await import('../engine/sampling/ml-cache.js');
+  const plan = resolveMlCache(true, cacheSteps)!;
+  for (const size of [256, 512]) {
+    const request = {
+      task: 'text_to_image' as const,
+      prompt: 'a red fox',
+      width: size,
+      height: size,
+      steps: cacheSteps,
       seed: 1,
-    },
-  ],
-  [
-    'paint inpaint 0.5x1 256x256',
-    {
-      task: 'paint',
-      prompt: 'a boat',
-      image: gradient(256, 256),
-      region: { kind: 'inpaint_ratio', hRatio: 1, wRatio: 0.5 },
-      steps,
-      seed: 1,
-    },
-  ],
-  [
-    'understand 1024x1024 gen 64 block 32',
-    { task: 'understand', image: square, genLength: 64, blockLength: 32, steps: 2 * steps },
-  ],
-] as Array<[string, EngineRequest]>) {
-  const row = await timeTask(engine, name, request);
-  process.stdout.write(`${JSON.stringify(row)}\n`);
-  results.push(row);
+    };
+    await engine.generate({ ...request, steps: 2 });
+    await engine.generate({ ...request, steps: 8, cache: true });
+    const plain = await engine.generate(request);
+    const cached = await engine.generate({ ...request, cache: true });
+    // Forward-token units (derived from the plan): full steps run every position of both branches, cached
+    // steps about (1 − cache_ratio) of them.
+    const cachedSteps = cacheSteps - plan.fullCount;
+    const unitsRatio = (plan.fullCount + cachedSteps * (1 - plan.cacheRatio)) / cacheSteps;
+    const row = {
+      size: `${size}x${size}`,
+      steps: cacheSteps,
+      full_steps: plan.fullCount,
+      plain_total_ms: Math.round(plain.timings.total_ms),
+      cached_total_ms: Math.round(cached.timings.total_ms),
+      plain_forward_ms: Math.round(plain.timings.forward_ms),
+      cached_forward_ms: Math.round(cached.timings.forward_ms),
+      speedup_wall: Number((plain.timings.total_ms / cached.timings.total_ms).toFixed(2)),
+      forward_units_ratio_derived: Number(unitsRatio.toFixed(3)),
+    };
+    process.stdout.write(`${JSON.stringify(row)}\n`);
+    mlCache.push(row);
+  }
 }
 const device = engine.info.device;
 await engine.close();
@@ -107,11 +159,14 @@ writeFileSync(
     {
       when: new Date().toISOString(),
       machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
-      command: `npm run bench -- engine-tasks --preset ${preset} --steps ${steps}`,
+      command: `npm run bench -- engine-tasks --preset ${preset} --steps ${steps} [--only tasks|mlcache]`,
       preset,
       device,
       note: 'step_ms_mean excludes the first step (crop + VQ encode happen before it); understanding stops early once </answer> appears, which a random model rarely emits',
       results,
+      ml_cache: mlCache,
+      ml_cache_note:
+        'per-step path on CPU: full steps run a graph that also returns pre-RoPE K/V and all image logits; cached steps recompute the selected rows against the cached K/V; guidance and sampling on the host',
     },
     null,
     2,

@@ -4,10 +4,16 @@ import type * as ort from 'onnxruntime-node';
 import { type CreateEngineOptions, type Engine, EngineError } from './api.js';
 import { loadCheckpoint } from './checkpoint/load.js';
 import { DimooEngine } from './engine.js';
-import { buildImageStepGraph, buildTextStepGraph } from './graphs/transformer.js';
+import {
+  buildImageStepGraph,
+  buildMlCacheFullGraph,
+  buildMlCacheStepGraph,
+  buildTextStepGraph,
+} from './graphs/transformer.js';
 import { externalDataSessionOptions, type WeightRef } from './runtime/external-data.js';
 import { ImageStepRunner } from './runtime/image-step.js';
 import { ImageStepSession } from './runtime/image-step-session.js';
+import { type MlCacheBackend, MlCacheSessions } from './runtime/ml-cache-session.js';
 import { createSession, type Provider } from './runtime/session.js';
 import { TextStepRunner } from './runtime/text-step.js';
 import { type TextStepBackend, TextStepSession } from './runtime/text-step-backend.js';
@@ -71,6 +77,24 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     log('info', 'understanding graph opened', { device: provider });
     return new TextStepSession(new TextStepRunner(textSession));
   };
+  let mlCacheSessions: MlCacheSessions | undefined;
+  let mlCache: Promise<MlCacheBackend> | undefined;
+  const openMlCache = async (): Promise<MlCacheBackend> => {
+    const graphOptions = {
+      dims: config,
+      weight: lookup(checkpoint.weights, 'the model weights'),
+      folder: dir,
+      imageCodeOffset: layout.imageCodeOffset,
+      codebookSize: layout.codebookSize,
+    };
+    const sessionOptions = externalDataSessionOptions(dir);
+    const full = await openOnProvider(buildMlCacheFullGraph(graphOptions), sessionOptions);
+    const step = await openOnProvider(buildMlCacheStepGraph(graphOptions), sessionOptions);
+    const kvWidth = config.nKvHeads * (config.dModel / config.nHeads);
+    mlCacheSessions = new MlCacheSessions(full, step, config.nLayers, kvWidth);
+    log('info', 'ML-Cache graphs opened', { device: provider });
+    return mlCacheSessions;
+  };
   const loadMs = performance.now() - started;
   log('info', 'engine loaded', {
     device: provider,
@@ -107,11 +131,19 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
         });
         return textStep;
       },
+      mlCache: () => {
+        mlCache ??= openMlCache().catch((error) => {
+          mlCache = undefined;
+          throw error;
+        });
+        return mlCache;
+      },
     },
     loadMs,
     async () => {
       await vq.close();
       await textSession?.release();
+      await mlCacheSessions?.release();
       await opened.session.release();
     },
   );

@@ -124,6 +124,8 @@ class LladaGraph {
   private readonly transposed = new Map<string, string>();
   private readonly params = new Map<string, string>();
   private readonly contrib: ContribOps;
+  /** Each block's K and V projections before RoPE, in layer order (ML-Cache stores them). */
+  readonly kvTaps: Array<{ k: string; v: string }> = [];
 
   constructor(private readonly options: TransformerGraphOptions) {
     validateDims(options.dims);
@@ -212,12 +214,29 @@ class LladaGraph {
    * cos and sin for positions 0..L−1 with inv_freq = θ^(−2i/hs): [L, 1, hs] (duplicated over both halves) for the
    * plain form, [L, hs/2] caches for RotaryEmbedding.
    */
-  ropeTables(length: string): RopeTables {
-    const { g } = this;
+  private invFreq(): number[] {
     const hs = this.headSize;
     // float32 at every step, as torch computes 1 / θ^(arange(0, hs, 2).float() / hs).
     const f = Math.fround;
-    const invFreq = Array.from({ length: hs / 2 }, (_, i) => f(1 / f(this.d.ropeTheta ** f((2 * i) / hs))));
+    return Array.from({ length: hs / 2 }, (_, i) => f(1 / f(this.d.ropeTheta ** f((2 * i) / hs))));
+  }
+
+  /** Plain-form tables [N, S, 1, hs] for the absolute positions `pos [N, S]` (ML-Cache's selected rows). */
+  ropeAt(pos: string): RopeTables {
+    const { g } = this;
+    const invFreq = this.invFreq();
+    const inv = g.constant('float32', [1, 1, this.headSize], [...invFreq, ...invFreq]);
+    const at = g.op('Unsqueeze', [
+      g.op('Mul', [g.op('Unsqueeze', [g.op('Cast', [pos], { to: 1 }), g.ints([-1])]), inv]),
+      g.ints([2]),
+    ]);
+    return { cos: g.op('Cos', [at]), sin: g.op('Sin', [at]) };
+  }
+
+  ropeTables(length: string): RopeTables {
+    const { g } = this;
+    const hs = this.headSize;
+    const invFreq = this.invFreq();
     const pos = g.op('Unsqueeze', [
       g.op('Range', [g.scalar(0), g.op('Cast', [length], { to: 1 }), g.scalar(1)]),
       g.ints([1]),
@@ -291,7 +310,7 @@ class LladaGraph {
 
   block(x: string, i: number, ctx: BlockContext): string {
     const { g } = this;
-    const { dModel: D, nHeads, nKvHeads, mlpHidden } = this.d;
+    const { dModel: D, nHeads, nKvHeads } = this.d;
     const hs = this.headSize;
     const p = `${PREFIX}.blocks.${i}`;
     const kvWidth = nKvHeads * hs;
@@ -299,6 +318,7 @@ class LladaGraph {
     const q = this.linear(h, this.param(`${p}.q_proj.weight`, [D, D]), D, D);
     const k = this.linear(h, this.param(`${p}.k_proj.weight`, [kvWidth, D]), kvWidth, D);
     const v = this.linear(h, this.param(`${p}.v_proj.weight`, [kvWidth, D]), kvWidth, D);
+    this.kvTaps.push({ k, v });
     const qr = this.rope(q, nHeads, ctx.tables);
     const kr = this.rope(k, nKvHeads, ctx.tables);
     const att = this.contrib.attention
@@ -309,6 +329,51 @@ class LladaGraph {
           ctx.maskI32,
         )
       : this.attention(qr, kr, g.op('Reshape', [v, g.ints([0, 0, nKvHeads, hs])]), ctx.bias);
+    return this.blockTail(x, att, i);
+  }
+
+  /**
+   * An ML-Cache block on the selected rows only (dimoo-inference.md §4.4): their K/V are written into the
+   * caches at `pos`, queries get RoPE at their absolute positions and attend to every cached key.
+   */
+  cachedBlock(
+    x: string,
+    i: number,
+    c: {
+      pos: string;
+      qTables: RopeTables;
+      kTables: RopeTables;
+      bias: string;
+      kCache: string;
+      vCache: string;
+    },
+  ): { x: string; k: string; v: string } {
+    const { g } = this;
+    const { dModel: D, nHeads, nKvHeads } = this.d;
+    const hs = this.headSize;
+    const p = `${PREFIX}.blocks.${i}`;
+    const kvWidth = nKvHeads * hs;
+    const h = this.rmsNorm(x, `${p}.attn_norm.weight`);
+    const q = this.linear(h, this.param(`${p}.q_proj.weight`, [D, D]), D, D);
+    const k = this.linear(h, this.param(`${p}.k_proj.weight`, [kvWidth, D]), kvWidth, D);
+    const v = this.linear(h, this.param(`${p}.v_proj.weight`, [kvWidth, D]), kvWidth, D);
+    const at = g.op('Expand', [g.op('Unsqueeze', [c.pos, g.ints([-1])]), g.op('Shape', [k])]);
+    const kAll = g.op('ScatterElements', [c.kCache, at, k], { axis: 1 });
+    const vAll = g.op('ScatterElements', [c.vCache, at, v], { axis: 1 });
+    const att = this.attention(
+      this.rope(q, nHeads, c.qTables),
+      this.rope(kAll, nKvHeads, c.kTables),
+      g.op('Reshape', [vAll, g.ints([0, 0, nKvHeads, hs])]),
+      c.bias,
+    );
+    return { x: this.blockTail(x, att, i), k, v };
+  }
+
+  /** Attention output projection, residual, and the SwiGLU MLP with its residual. */
+  private blockTail(x: string, att: string, i: number): string {
+    const { g } = this;
+    const { dModel: D, mlpHidden } = this.d;
+    const p = `${PREFIX}.blocks.${i}`;
     const x1 = g.op('Add', [x, this.linear(att, this.param(`${p}.attn_out.weight`, [D, D]), D, D)]);
     const h2 = this.rmsNorm(x1, `${p}.ff_norm.weight`);
     const gate = this.linear(h2, this.param(`${p}.ff_proj.weight`, [mlpHidden, D]), mlpHidden, D);
@@ -437,5 +502,73 @@ export function buildTextStepGraph(options: TextStepGraphOptions): Uint8Array {
   if (options.logitsOutput ?? true) g.output(logits, 'logits', 'float32', ['J', 'B', V]);
   g.output(best, 'best', 'int64', ['J', 'B']);
   g.output(prob, 'best_prob', 'float32', ['J', 'B']);
+  return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
+}
+
+function imageHead(m: LladaGraph, options: ImageStepGraphOptions): string {
+  const { dModel: D, vocabSize: V } = options.dims;
+  const { imageCodeOffset: offset, codebookSize: K } = options;
+  if (!Number.isInteger(offset) || !Number.isInteger(K) || offset < 0 || K <= 0 || offset + K > V) {
+    throw invalid(`image codes [${offset}, ${offset + K}) do not fit in the head's ${V} rows`);
+  }
+  return m.param(m.headName(), [V, D], { from: offset, count: K });
+}
+
+/**
+ * ML-Cache full step (dimoo-inference.md §4.4): a normal forward over `ids [N, L]`, `attn_mask [N, L]` returning
+ * what the caches hold: `image_logits [N, L, K]` at every position and each layer's pre-RoPE `k_<i>`, `v_<i>`
+ * `[N, L, kv]`. Guidance, sampling and the max-logit selection run on the host over the (partly stale) logits.
+ */
+export function buildMlCacheFullGraph(options: ImageStepGraphOptions): Uint8Array {
+  const m = new LladaGraph({ ...options, contrib: {} });
+  const { g } = m;
+  const { dModel: D } = options.dims;
+  const K = options.codebookSize;
+  const head = imageHead(m, options);
+  const hidden = m.trunk();
+  g.output(m.linear(hidden, head, K, D), 'image_logits', 'float32', ['N', 'L', K]);
+  const kv = options.dims.nKvHeads * (D / options.dims.nHeads);
+  m.kvTaps.forEach(({ k, v }, i) => {
+    g.output(k, `k_${i}`, 'float32', ['N', 'L', kv]);
+    g.output(v, `v_${i}`, 'float32', ['N', 'L', kv]);
+  });
+  return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
+}
+
+/**
+ * ML-Cache cached step: only the selected rows `ids [N, S]` at absolute positions `pos [N, S]` run through the
+ * network; per layer their K/V are written into `k_cache_<i>`, `v_cache_<i>` `[N, L, kv]` (pre-RoPE) and their
+ * queries attend to all L keys (`attn_mask [N, L]`). Outputs `image_logits [N, S, K]` and the rows' new
+ * `k_<i>`, `v_<i>` `[N, S, kv]` for the host to write into its caches.
+ */
+export function buildMlCacheStepGraph(options: ImageStepGraphOptions): Uint8Array {
+  const m = new LladaGraph({ ...options, contrib: {} });
+  const { g } = m;
+  const { dModel: D, vocabSize: V, nLayers, nKvHeads, nHeads } = options.dims;
+  const K = options.codebookSize;
+  const kv = nKvHeads * (D / nHeads);
+  const head = imageHead(m, options);
+  const ids = g.input('ids', 'int64', ['N', 'S']);
+  const pos = g.input('pos', 'int64', ['N', 'S']);
+  const mask = g.input('attn_mask', 'int64', ['N', 'L']);
+  const length = g.op('Squeeze', [
+    g.op('Slice', [g.op('Shape', [mask]), g.ints([1]), g.ints([2])]),
+    g.ints([0]),
+  ]);
+  const kTables = m.ropeTables(length);
+  const qTables = m.ropeAt(pos);
+  const missing = g.op('Sub', [g.scalar(1), g.op('Cast', [mask], { to: 1 })]);
+  const bias = g.op('Unsqueeze', [g.op('Mul', [missing, g.scalar(MASKED_SCORE)]), g.ints([1, 2])]);
+  let x = g.op('Gather', [m.param(`${PREFIX}.wte.weight`, [V, D]), ids], { axis: 0 });
+  for (let i = 0; i < nLayers; i++) {
+    const kCache = g.input(`k_cache_${i}`, 'float32', ['N', 'L', kv]);
+    const vCache = g.input(`v_cache_${i}`, 'float32', ['N', 'L', kv]);
+    const out = m.cachedBlock(x, i, { pos, qTables, kTables, bias, kCache, vCache });
+    x = out.x;
+    g.output(out.k, `k_${i}`, 'float32', ['N', 'S', kv]);
+    g.output(out.v, `v_${i}`, 'float32', ['N', 'S', kv]);
+  }
+  const hidden = m.rmsNorm(x, `${PREFIX}.ln_f.weight`);
+  g.output(m.linear(hidden, head, K, D), 'image_logits', 'float32', ['N', 'S', K]);
   return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
 }

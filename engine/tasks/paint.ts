@@ -26,6 +26,8 @@ export const PAINT_DEFAULTS = Object.freeze({
   feather: 8,
 });
 
+const REGION_KINDS: readonly string[] = ['inpaint_ratio', 'outpaint_ratio', 'boxes', 'mask', 'extend'];
+
 export async function paint(
   ctx: TaskContext,
   request: PaintRequest,
@@ -33,7 +35,11 @@ export async function paint(
 ): Promise<Omit<ImageResult, 'timings'> & { forwardMs: number }> {
   const prompt = checkPrompt(request.prompt);
   const source = checkInputImage('the image', request.image, MAX_INPUT_PIXELS);
-  if (request.region?.kind === 'mask') checkInputImage('the mask', request.region.mask, MAX_INPUT_PIXELS);
+  if (!request.region || !REGION_KINDS.includes(request.region.kind)) {
+    const detail = 'say where to paint: a ratio, boxes, a mask image or a canvas extension';
+    throw new EngineError('bad_request', detail, { detail });
+  }
+  if (request.region.kind === 'mask') checkInputImage('the mask', request.region.mask, MAX_INPUT_PIXELS);
   const steps = checkInteger('steps', request.steps ?? PAINT_DEFAULTS.steps, 1, LIMITS.maxSteps);
   const cfg = checkNumber('cfg', request.cfg ?? PAINT_DEFAULTS.cfg, 0, LIMITS.maxGuidance);
   const temperature = checkNumber(

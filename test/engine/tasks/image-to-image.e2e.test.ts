@@ -13,6 +13,9 @@ import {
 } from '../../../engine/index.js';
 import { dualGuidanceWeights } from '../../../engine/tasks/image-to-image.js';
 
+// bench/gpu-check.sh sets DIMOO_TEST_DEVICE=cuda to run these on a GPU.
+const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
+
 function gradient(width: number, height: number): RgbImage {
   const data = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++)
@@ -32,7 +35,7 @@ describe('image-to-image on a generated tiny checkpoint', () => {
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dimoo-i2i-'));
     makeTestCheckpoint({ out: dir, preset: 'tiny', seed: 3, dtype: 'bf16' });
-    engine = await createEngine({ modelDir: dir, device: 'cpu' });
+    engine = await createEngine({ modelDir: dir, device: TEST_DEVICE });
   });
   afterAll(async () => engine.close());
 

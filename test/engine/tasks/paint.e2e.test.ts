@@ -17,6 +17,9 @@ import {
 import { planPaint } from '../../../engine/paint/mask.js';
 import { VqCodec } from '../../../engine/runtime/vq-codec.js';
 
+// bench/gpu-check.sh sets DIMOO_TEST_DEVICE=cuda to run these on a GPU.
+const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
+
 function gradient(width: number, height: number): RgbImage {
   const data = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++)
@@ -32,7 +35,7 @@ describe('painting on a generated tiny checkpoint', () => {
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dimoo-paint-'));
     makeTestCheckpoint({ out: dir, preset: 'tiny', seed: 4, dtype: 'bf16' });
-    engine = await createEngine({ modelDir: dir, device: 'cpu' });
+    engine = await createEngine({ modelDir: dir, device: TEST_DEVICE });
     const ckpt = await loadCheckpoint(dir);
     vq = new VqCodec({
       config: ckpt.vqConfig,
@@ -133,6 +136,10 @@ describe('painting on a generated tiny checkpoint', () => {
     await expect(run({ kind: 'boxes', boxes: [{ x: 0, y: 0, w: 0.05, h: 0.05 }] })).rejects.toMatchObject({
       code: 'bad_request',
       message: /covers no whole/,
+    });
+    await expect(run({ kind: 'circle' } as unknown as PaintRegion)).rejects.toMatchObject({
+      code: 'bad_request',
+      message: /say where to paint/,
     });
     const controller = new AbortController();
     const cancelled = engine.generate(

@@ -19,6 +19,9 @@ import type { TaskContext } from '../../../engine/tasks/context.js';
 import { understand } from '../../../engine/tasks/understand.js';
 import { ScriptedTextStep } from '../../doubles/scripted-text-step.js';
 
+// bench/gpu-check.sh sets DIMOO_TEST_DEVICE=cuda to run these on a GPU.
+const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
+
 function gradient(width: number, height: number): RgbImage {
   const data = new Uint8Array(width * height * 3);
   for (let i = 0; i < data.length; i++) data[i] = (i * 13) % 256;
@@ -52,6 +55,7 @@ describe('the understanding loop with a scripted text step', () => {
     vq,
     imageStep: {} as ImageStepBackend, // never used by understanding
     textStep: async () => textStep,
+    mlCache: () => Promise.reject(new Error('not used by understanding')),
   });
 
   it('stops after the block in which </answer> appears and cuts the text there', async () => {
@@ -104,7 +108,7 @@ describe('the understanding loop with a scripted text step', () => {
 describe('understanding on a generated tiny checkpoint', () => {
   let engine: Engine;
   beforeAll(async () => {
-    engine = await createEngine({ modelDir: dir, device: 'cpu' });
+    engine = await createEngine({ modelDir: dir, device: TEST_DEVICE });
   });
   afterAll(async () => engine.close());
   const ask = (extra = {}) =>

@@ -1,0 +1,93 @@
+// The two ML-Cache graphs (engine/graphs/transformer.ts) behind one small interface: a full forward that fills
+// the caches, and a cached forward over selected rows that returns their logits and new K/V rows.
+import { performance } from 'node:perf_hooks';
+import * as ort from 'onnxruntime-node';
+
+export interface MlCacheFullOutput {
+  /** [N, L, K] image-slice logits at every position. */
+  logits: Float32Array;
+  /** Per layer [N, L, kv] pre-RoPE keys and values. */
+  k: Float32Array[];
+  v: Float32Array[];
+  forwardMs: number;
+}
+
+export interface MlCacheStepOutput {
+  /** [N, S, K] image-slice logits of the selected rows. */
+  logits: Float32Array;
+  /** Per layer [N, S, kv] the selected rows' new keys and values. */
+  k: Float32Array[];
+  v: Float32Array[];
+  forwardMs: number;
+}
+
+export interface MlCacheBackend {
+  readonly layers: number;
+  readonly kvWidth: number;
+  full(ids: BigInt64Array, mask: BigInt64Array, N: number, L: number): Promise<MlCacheFullOutput>;
+  cached(
+    ids: BigInt64Array,
+    pos: BigInt64Array,
+    mask: BigInt64Array,
+    caches: { k: Float32Array[]; v: Float32Array[] },
+    N: number,
+    S: number,
+    L: number,
+  ): Promise<MlCacheStepOutput>;
+}
+
+export class MlCacheSessions implements MlCacheBackend {
+  constructor(
+    private readonly fullSession: ort.InferenceSession,
+    private readonly stepSession: ort.InferenceSession,
+    readonly layers: number,
+    readonly kvWidth: number,
+  ) {}
+
+  private split(out: ort.InferenceSession.OnnxValueMapType) {
+    const k: Float32Array[] = [];
+    const v: Float32Array[] = [];
+    for (let i = 0; i < this.layers; i++) {
+      k.push(out[`k_${i}`]?.data as Float32Array);
+      v.push(out[`v_${i}`]?.data as Float32Array);
+    }
+    return { logits: out.image_logits?.data as Float32Array, k, v };
+  }
+
+  async full(ids: BigInt64Array, mask: BigInt64Array, N: number, L: number): Promise<MlCacheFullOutput> {
+    const started = performance.now();
+    const out = await this.fullSession.run({
+      ids: new ort.Tensor('int64', ids, [N, L]),
+      attn_mask: new ort.Tensor('int64', mask, [N, L]),
+    });
+    return { ...this.split(out), forwardMs: performance.now() - started };
+  }
+
+  async cached(
+    ids: BigInt64Array,
+    pos: BigInt64Array,
+    mask: BigInt64Array,
+    caches: { k: Float32Array[]; v: Float32Array[] },
+    N: number,
+    S: number,
+    L: number,
+  ): Promise<MlCacheStepOutput> {
+    const feeds: Record<string, ort.Tensor> = {
+      ids: new ort.Tensor('int64', ids, [N, S]),
+      pos: new ort.Tensor('int64', pos, [N, S]),
+      attn_mask: new ort.Tensor('int64', mask, [N, L]),
+    };
+    for (let i = 0; i < this.layers; i++) {
+      feeds[`k_cache_${i}`] = new ort.Tensor('float32', caches.k[i]!, [N, L, this.kvWidth]);
+      feeds[`v_cache_${i}`] = new ort.Tensor('float32', caches.v[i]!, [N, L, this.kvWidth]);
+    }
+    const started = performance.now();
+    const out = await this.stepSession.run(feeds);
+    return { ...this.split(out), forwardMs: performance.now() - started };
+  }
+
+  async release(): Promise<void> {
+    await this.fullSession.release();
+    await this.stepSession.release();
+  }
+}

@@ -1,0 +1,170 @@
+// ML-Cache on a generated tiny checkpoint: the cached-step graph reproduces the full forward on the rows it
+// recomputes (fresh caches), and text-to-image with the cache runs, reproduces its seed and cancels.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Checkpoint, loadCheckpoint } from '../../../engine/checkpoint/load.js';
+import {
+  buildImageStepGraph,
+  buildMlCacheFullGraph,
+  buildMlCacheStepGraph,
+} from '../../../engine/graphs/transformer.js';
+import { createEngine, type Engine, type ImageResult, makeTestCheckpoint } from '../../../engine/index.js';
+import { externalDataSessionOptions } from '../../../engine/runtime/external-data.js';
+import { ImageStepRunner } from '../../../engine/runtime/image-step.js';
+import { ImageStepSession } from '../../../engine/runtime/image-step-session.js';
+import { MlCacheSessions } from '../../../engine/runtime/ml-cache-session.js';
+import { resolveMlCache } from '../../../engine/sampling/ml-cache.js';
+import { gridForSize, textToImageSequence } from '../../../engine/sequence.js';
+import { runImageLoop } from '../../../engine/tasks/image-loop.js';
+import { runCachedImageLoop, sampleImageCells } from '../../../engine/tasks/ml-cache-loop.js';
+
+// bench/gpu-check.sh sets DIMOO_TEST_DEVICE=cuda to run these on a GPU.
+const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
+
+let dir: string;
+let ckpt: Checkpoint;
+let sessions: MlCacheSessions;
+let imageStep: ImageStepSession;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'dimoo-mlcache-'));
+  makeTestCheckpoint({ out: dir, preset: 'tiny', seed: 6 });
+  ckpt = await loadCheckpoint(dir);
+  const options = {
+    dims: ckpt.config,
+    weight: (name: string) => ckpt.weights.get(name)!,
+    folder: ckpt.dir,
+    imageCodeOffset: ckpt.layout.imageCodeOffset,
+    codebookSize: ckpt.layout.codebookSize,
+  };
+  const open = (model: Uint8Array) =>
+    ort.InferenceSession.create(model, externalDataSessionOptions(ckpt.dir));
+  const kv = ckpt.config.nKvHeads * (ckpt.config.dModel / ckpt.config.nHeads);
+  sessions = new MlCacheSessions(
+    await open(buildMlCacheFullGraph(options)),
+    await open(buildMlCacheStepGraph(options)),
+    ckpt.config.nLayers,
+    kv,
+  );
+  imageStep = new ImageStepSession(new ImageStepRunner(await open(buildImageStepGraph(options))));
+});
+afterAll(async () => sessions.release());
+
+describe('ML-Cache graphs', () => {
+  it('the cached step on fresh caches equals the full forward at the recomputed rows (two padded branches)', async () => {
+    const seq = textToImageSequence(ckpt, 'a fox', gridForSize(64, 32));
+    const uncond = [...seq.branches[0]!.prefix, ...seq.ids.subarray(seq.answerStart)];
+    const rows = [Array.from(seq.ids), uncond];
+    const L = Math.max(...rows.map((r) => r.length));
+    const ids = new BigInt64Array(2 * L);
+    const mask = new BigInt64Array(2 * L);
+    for (const [n, r] of rows.entries()) {
+      for (const [p, id] of r.entries()) {
+        ids[n * L + p] = BigInt(id);
+        mask[n * L + p] = 1n;
+      }
+    }
+    const full = await sessions.full(ids, mask, 2, L);
+    const K = ckpt.layout.codebookSize;
+    const picks = [
+      [0, 3, 17, rows[0]!.length - 1],
+      [1, 2, 9, rows[1]!.length - 1],
+    ];
+    const S = 4;
+    const pos = BigInt64Array.from(picks.flat(), BigInt);
+    const sel = BigInt64Array.from(picks.flatMap((ps, n) => ps.map((p) => BigInt(rows[n]![p]!))));
+    const out = await sessions.cached(sel, pos, mask, { k: full.k, v: full.v }, 2, S, L);
+    let worst = 0;
+    for (const [n, ps] of picks.entries()) {
+      for (const [i, p] of ps.entries()) {
+        for (let c = 0; c < K; c++) {
+          const a = out.logits[(n * S + i) * K + c]!;
+          const b = full.logits[(n * L + p) * K + c]!;
+          worst = Math.max(worst, Math.abs(a - b) / Math.max(1, Math.abs(b)));
+        }
+      }
+    }
+    expect(worst).toBeLessThan(1e-4);
+    // The new K rows are the full forward's rows at those positions.
+    const kv = sessions.kvWidth;
+    const fresh = out.k[1]!.subarray(kv, 2 * kv);
+    const stored = full.k[1]!.subarray(3 * kv, 4 * kv);
+    expect(Math.max(...fresh.map((v, i) => Math.abs(v - stored[i]!)))).toBeLessThan(1e-4);
+  });
+
+  it('with every step full, the cached loop gives the image-step graph loop’s tokens', async () => {
+    const seq = textToImageSequence(ckpt, 'a red fox', gridForSize(64, 48));
+    const steps = 6;
+    const plan = { ...resolveMlCache(true, 64)!, steps, full: new Array<boolean>(steps).fill(true) };
+    for (const temperature of [0, 1]) {
+      const options = { steps, temperature, seed: 9, weights: [5, -4] };
+      const graph = await runImageLoop(seq, ckpt.layout, imageStep, options);
+      const cached = await runCachedImageLoop(seq, ckpt.layout, sessions, { ...options, plan });
+      expect(Array.from(cached.codes.codes)).toEqual(Array.from(graph.codes.codes));
+      expect(cached.tokensRun).toBe(cached.tokensFull);
+    }
+  });
+
+  it('host sampling is argmax at τ = 0 and follows the noise through the CDF', () => {
+    const logits = Float32Array.from([0, 2, 1, 5, 5, 0]);
+    const greedy = sampleImageCells(logits, 3, 0, new Float32Array(2));
+    expect(Array.from(greedy.codes)).toEqual([1, 0]);
+    expect(greedy.probs[0]).toBeCloseTo(Math.exp(2) / (1 + Math.exp(2) + Math.exp(1)), 6);
+    expect(Array.from(sampleImageCells(logits, 3, 1, Float32Array.from([0.001, 0.999])).codes)).toEqual([
+      0, 2,
+    ]);
+  });
+});
+
+describe('text-to-image with ML-Cache', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await createEngine({ modelDir: dir, device: TEST_DEVICE });
+  });
+  afterAll(async () => engine.close());
+  const run = (seed: number, steps = 8) =>
+    engine.generate({
+      task: 'text_to_image',
+      prompt: 'a fox',
+      width: 64,
+      height: 48,
+      steps,
+      seed,
+      cache: true,
+    }) as Promise<ImageResult>;
+
+  it('runs with cached steps, reproduces a seed and refuses invalid ranges', async () => {
+    expect(resolveMlCache(true, 8)?.full).toEqual([true, true, true, false, false, false, false, true]);
+    const progress: number[] = [];
+    const a = (await engine.generate(
+      { task: 'text_to_image', prompt: 'a fox', width: 64, height: 48, steps: 8, seed: 3, cache: true },
+      { onProgress: (p) => progress.push(p.step) },
+    )) as ImageResult;
+    expect(progress).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect([a.image.width, a.image.height, a.tokens.data.length]).toEqual([64, 48, 12]);
+    const b = await run(3);
+    expect(Array.from(b.tokens.data)).toEqual(Array.from(a.tokens.data));
+    await expect(
+      engine.generate({
+        task: 'text_to_image',
+        prompt: 'x',
+        width: 64,
+        height: 64,
+        steps: 8,
+        cache: { cacheRatio: 1, warmupRatio: 0.3, refreshInterval: 5 },
+      }),
+    ).rejects.toMatchObject({ code: 'bad_request', message: /cache_ratio/ });
+  });
+
+  it('stops when cancelled and stays usable', async () => {
+    const controller = new AbortController();
+    const cancelled = engine.generate(
+      { task: 'text_to_image', prompt: 'x', width: 64, height: 64, steps: 20, seed: 1, cache: true },
+      { signal: controller.signal, onProgress: (p) => p.step === 5 && controller.abort() },
+    );
+    await expect(cancelled).rejects.toMatchObject({ code: 'cancelled' });
+    expect((await run(2)).kind).toBe('image');
+  });
+});
