@@ -1,6 +1,7 @@
 // The composition root's list of adapters: the one file in src/ that may import adapters/. The model and the job
 // queue are opened once, on the first adapter's start, and shared by all of them.
 import { startDiscord } from '../adapters/discord/index.js';
+import { startTelegram } from '../adapters/telegram/index.js';
 import { startPlayground } from '../adapters/web/index.js';
 import type { AdapterFactories, AppContext } from './app.js';
 import { openServices, type Services } from './services.js';
@@ -26,5 +27,6 @@ export async function closeServices(): Promise<void> {
 
 export const builtAdapters: AdapterFactories = {
   discord: async (context) => startDiscord(context, await services(context)),
+  telegram: async (context) => startTelegram(context, await services(context)),
   playground: async (context) => startPlayground(context, await services(context)),
 };

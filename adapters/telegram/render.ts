@@ -1,0 +1,19 @@
+// A platform-neutral Reply as Telegram message parts: text (≤ 4096), a caption (≤ 1024) and an inline keyboard.
+import { InlineKeyboard } from 'grammy';
+import type { Reply } from '../../commands/index.js';
+import { type Locale, t } from '../../src/i18n.js';
+
+export function replyText(reply: Reply, locale: Locale, limit = 4096): string {
+  const text = reply.text.map((line) => t(locale, line.key, line.params ?? {})).join('\n') || '…';
+  return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;
+}
+
+export function keyboard(reply: Reply, locale: Locale): InlineKeyboard | undefined {
+  if (!reply.buttons || reply.buttons.length === 0) return undefined;
+  const kb = new InlineKeyboard();
+  reply.buttons.forEach((row, i) => {
+    if (i > 0) kb.row();
+    for (const b of row) kb.text(t(locale, b.labelKey), b.id);
+  });
+  return kb;
+}

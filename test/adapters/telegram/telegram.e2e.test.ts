@@ -1,0 +1,178 @@
+// The Telegram adapter with a real grammY bot against the local Bot API stand-in, and the real engine on a
+// generated checkpoint: the Bot API calls it makes are the assertions.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTelegram } from '../../../adapters/telegram/index.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { createLogger } from '../../../src/log.js';
+import { openServices, type Services } from '../../../src/services.js';
+import { type FakeTelegram, startFakeTelegram } from '../../doubles/fake-telegram/index.js';
+
+let fake: FakeTelegram;
+let services: Services;
+let running: { stop(): Promise<void> };
+
+beforeAll(async () => {
+  fake = await startFakeTelegram({ maxLongPollMs: 300, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
+  const config = loadConfig({
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-telegram-')),
+    DEVICE: 'cpu',
+    TELEGRAM_TOKEN: fake.token,
+    MAX_INPUT_MB: '1',
+    RATE_LIMIT_PER_MINUTE: '0',
+    QUEUE_MAX_PER_USER: '10',
+  });
+  const log = createLogger({ level: 'silent', pretty: false });
+  services = await openServices(config, log);
+  running = await startTelegram({ config, log }, services, {
+    apiRoot: fake.apiRoot,
+    editIntervalMs: { private: 100, group: 300 },
+  });
+  services.start();
+}, 60_000);
+
+afterAll(async () => {
+  await running?.stop();
+  await services?.close();
+  await fake?.stop();
+});
+
+const png = (color: string) =>
+  sharp({ create: { width: 64, height: 64, channels: 3, background: color } })
+    .png()
+    .toBuffer();
+const textOf = (call: { params: Record<string, unknown> }) =>
+  String(call.params.text ?? call.params.caption ?? '');
+const markupOf = (call: { params: Record<string, unknown> }) =>
+  JSON.stringify(call.params.reply_markup ?? '');
+
+describe('Telegram adapter', { timeout: 90_000 }, () => {
+  it('registers its command menu in English and Chinese', async () => {
+    const calls = await fake.waitForCalls('setMyCommands', 2);
+    expect(calls.map((c) => c.params.language_code ?? 'default')).toEqual(['default', 'zh']);
+    expect(JSON.stringify(calls[0]?.params.commands)).toContain('imagine');
+  });
+
+  it('/imagine: queued reply, a progress edit, then a photo reply with the keyboard', async () => {
+    const before = fake.calls.length;
+    fake.injectText('/imagine a red fox --steps 6');
+    const queued = await fake.waitForCall(
+      (c) => c.method === 'sendMessage' && /Queued/.test(textOf(c)),
+      20_000,
+    );
+    await fake.waitForCall(
+      (c) => c.method === 'editMessageText' && /step \d+ of \d+|Working/i.test(textOf(c)),
+      30_000,
+    );
+    const photo = await fake.waitForCall((c) => c.method === 'sendPhoto', 60_000);
+    expect(photo.files[0]?.bytes.subarray(1, 4).toString()).toBe('PNG');
+    expect(markupOf(photo)).toMatch(/reroll:/);
+    expect(textOf(photo).length).toBeLessThanOrEqual(1024);
+    expect(
+      fake.calls
+        .slice(before)
+        .some((c) => c.method === 'sendChatAction' && c.params.action === 'upload_photo'),
+    ).toBe(true);
+    expect(queued).toBeDefined();
+  });
+
+  it('a reply to a photo edits it, a question describes it, and Re-roll keeps the prompt with a new seed', async () => {
+    const photo = fake.injectPhoto(fake.registerFile(await png('#3a6')), { caption: 'my picture' });
+    fake.injectText('add a small red hat', { replyTo: photo });
+    await fake.waitForCall(
+      (c) =>
+        c.method === 'sendMessage' && /Queued/.test(textOf(c)) && c.params.reply_parameters !== undefined,
+      20_000,
+    );
+    fake.injectText('what is in this picture?', { replyTo: photo });
+    const answers = () => fake.callsTo('sendPhoto').length;
+    const photosBefore = answers();
+    // The edit result arrives as a photo; the describe as text in the status message.
+    await fake.waitForCall(
+      (c) => c.method === 'sendPhoto' && answers() > photosBefore - 1 && markupOf(c).includes('reroll:'),
+      60_000,
+    );
+
+    const result = fake.callsTo('sendPhoto').at(-1);
+    const rerollId = /reroll:[0-9a-f-]{36}/.exec(markupOf(result ?? { params: {} }))?.[0] as string;
+    const oldJob = services.jobs.queue.get(rerollId.split(':')[1] as string);
+    const alice = { platform: 'telegram' as const, userId: String(fake.world.users.alice.id) };
+    const anchor = fake.injectText('anchor for the button');
+    fake.injectCallbackQuery(anchor, rerollId);
+    await fake.waitForCall((c) => c.method === 'answerCallbackQuery', 10_000);
+    await expect
+      .poll(() => services.jobs.store.recentOf(alice, 1)[0]?.id, { timeout: 10_000 })
+      .not.toBe(oldJob?.id);
+    const newest = services.jobs.store.recentOf(alice, 1)[0]?.request as { prompt?: string; seed?: number };
+    const original = oldJob?.request as { prompt?: string; seed?: number };
+    expect(newest.prompt).toBe(original.prompt);
+    expect(newest.seed).not.toBe(original.seed);
+  });
+
+  it('lets the owner cancel and refuses another user', async () => {
+    // Two long jobs: the second waits behind the first, so it is still there to cancel.
+    const from = fake.calls.length;
+    fake.injectText('/imagine a very slow one --steps 120');
+    fake.injectText('/imagine another slow one --steps 120');
+    const statuses = () =>
+      fake.calls
+        .slice(from)
+        .filter((c) => c.method === 'sendMessage' && /Queued/.test(textOf(c)) && /cancel:/.test(markupOf(c)));
+    await expect.poll(() => statuses().length, { timeout: 20_000 }).toBe(2);
+    const [first, status] = statuses() as unknown as [
+      { params: Record<string, unknown> },
+      { params: Record<string, unknown> },
+    ];
+    const firstId = /cancel:([0-9a-f-]{36})/.exec(markupOf(first))?.[1] as string;
+    const cancelId = /cancel:[0-9a-f-]{36}/.exec(markupOf(status))?.[0] as string;
+    const anchor = fake.injectText('anchor for the cancel button');
+    fake.injectCallbackQuery(anchor, cancelId, fake.world.users.bob);
+    // Bob's Telegram is set to Chinese: the refusal comes in his language.
+    await fake.waitForCall((c) => c.method === 'sendMessage' && /只有发起任务的人/.test(textOf(c)), 20_000);
+    expect(services.jobs.queue.get(cancelId.split(':')[1] as string)?.status).not.toBe('cancelled');
+    fake.injectCallbackQuery(anchor, cancelId, fake.world.users.alice);
+    await expect
+      .poll(() => services.jobs.queue.get(cancelId.split(':')[1] as string)?.status, { timeout: 20_000 })
+      .toBe('cancelled');
+    // The running one is cancelled too (through its abort signal), so later tests do not wait behind it.
+    expect(
+      services.jobs.queue.cancel(firstId, {
+        platform: 'telegram',
+        userId: String(fake.world.users.alice.id),
+      }),
+    ).toMatch(/cancel/);
+    await expect.poll(() => services.jobs.queue.get(firstId)?.status, { timeout: 20_000 }).toBe('cancelled');
+  });
+
+  it('answers corrupt and oversized images with localized errors and keeps serving', async () => {
+    fake.injectPhoto(fake.registerFile(Buffer.from('this is not an image')), { caption: '/describe' });
+    await fake.waitForCall(
+      (c) => c.method === 'sendMessage' && /not supported|could not be read/.test(textOf(c)),
+      20_000,
+    );
+    fake.injectPhoto(fake.registerFile(Buffer.alloc(2 * 1024 * 1024, 7)), { caption: '/describe' });
+    await fake.waitForCall((c) => c.method === 'sendMessage' && /too large/i.test(textOf(c)), 20_000);
+    fake.injectText('/help');
+    await fake.waitForCall(
+      (c) => c.method === 'sendMessage' && /imagine/.test(textOf(c)) && !/Queued/.test(textOf(c)),
+      20_000,
+    );
+  });
+
+  it('waits out a 429 with retry_after instead of dropping the reply', async () => {
+    fake.rateLimit('sendMessage', { times: 1, retryAfter: 1 });
+    const started = Date.now();
+    fake.injectText('/help');
+    const limited = await fake.waitForCall((c) => c.method === 'sendMessage' && c.status === 429, 10_000);
+    const delivered = await fake.waitForCall(
+      (c) =>
+        c.method === 'sendMessage' && c.status === 200 && fake.calls.indexOf(c) > fake.calls.indexOf(limited),
+      10_000,
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(textOf(delivered)).toMatch(/imagine/);
+  });
+});
