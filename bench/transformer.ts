@@ -209,10 +209,17 @@ if (values.child) {
       linear: 'transpose',
       contrib: { norm: true, rope: true, attention: true },
     },
+    {
+      name: 'fp32 gemm + all fused',
+      dtype: 'F32',
+      linear: 'gemm',
+      contrib: { norm: true, rope: true, attention: true },
+    },
     { name: 'bf16 cast-at-load transpose', dtype: 'BF16', linear: 'transpose', contrib: plain },
     { name: 'bf16 cast-at-load gemm', dtype: 'BF16', linear: 'gemm', contrib: plain },
   ];
-  const variants = all.filter((v) => !values.only || v.name.includes(values.only));
+  const wanted = values.only?.split(',');
+  const variants = all.filter((v) => !wanted || wanted.some((w) => v.name.includes(w)));
   const results = [];
   let interleavedTimes: unknown;
   if (values.interleave) interleavedTimes = await interleaved(root, variants, runs, lengths);

@@ -1,9 +1,9 @@
 // The platform-neutral operations adapters call: each validates its input, turns it into a job, and answers with
 // a neutral Reply. Adapters build one `Commands` with the queue, the store and the config, make a
 // `CommandContext` per incoming event with `context()`, and subscribe to rendered job updates.
-import { EngineError, isKnownEditType, needsReferenceImage, type PaintRegion } from '../engine/index.js';
+import { EngineError, isKnownEditType, needsReferenceImage } from '../engine/index.js';
 import type { Config } from '../src/config/index.js';
-import { type Locale, matchLocale } from '../src/i18n.js';
+import { catalog, type Locale, matchLocale } from '../src/i18n.js';
 import {
   type Job,
   type JobKind,
@@ -14,8 +14,16 @@ import {
   type Scope,
   type StoredRequest,
 } from '../src/jobs/index.js';
-import { DEFAULT_EDIT_TYPE, DIRECTIONS, ZOOMS } from './definitions.js';
-import { acceptImage, type InputImage } from './inputs.js';
+import { DEFAULT_EDIT_TYPE } from './definitions.js';
+import {
+  acceptImage,
+  type DescribeInput,
+  type EditInput,
+  type ImagineInput,
+  type InputImage,
+  type OutpaintInput,
+  type RetouchInput,
+} from './inputs.js';
 import {
   checkPrompt,
   DEFAULT_SIZE_CLASS,
@@ -25,13 +33,22 @@ import {
   parseAspect,
   parseNumber,
   parsePrompt,
+  SIZE_CLASSES,
   sizeForAspect,
   UserInputError,
 } from './prompt.js';
 import { RateLimiter } from './rate-limit.js';
+import { extensionOf, parseBoxes } from './regions.js';
 import { formatDuration, type RenderDeps, renderEvent, renderQueued } from './render.js';
 import { parseButtonId, type Reply, textReply } from './reply.js';
 import { applySettingsChanges, type SettingsChanges, type UserSettings } from './settings.js';
+import {
+  isQuestion,
+  parseSettingsText,
+  parseTextCommand,
+  splitOutpaintText,
+  splitRetouchText,
+} from './text-commands.js';
 
 export type CommandsConfig = Pick<Config, 'limits' | 'defaultLocale'>;
 
@@ -61,45 +78,6 @@ export interface ContextInput {
   /** The platform's language tag (Discord `locale`, Telegram `language_code`, a browser's Accept-Language). */
   language?: string | null;
   meta?: Record<string, unknown>;
-}
-
-export interface ImagineInput {
-  prompt: string;
-  aspect?: string;
-  size?: number;
-  steps?: number;
-  cfg?: number;
-  seed?: number;
-}
-
-export interface EditInput {
-  image: InputImage;
-  instruction: string;
-  type?: string;
-  reference?: InputImage;
-  seed?: number;
-}
-
-export interface RetouchInput {
-  image: InputImage;
-  prompt: string;
-  /** `x,y,w,h` fractions of the image, several separated by `;`. */
-  boxes?: string;
-  mask?: InputImage;
-  seed?: number;
-}
-
-export interface OutpaintInput {
-  image: InputImage;
-  prompt: string;
-  zoom?: number;
-  direction?: (typeof DIRECTIONS)[number];
-  seed?: number;
-}
-
-export interface DescribeInput {
-  image: InputImage;
-  question?: string;
 }
 
 /** A rendered job update for subscribers; `queued` is not sent (the submitting call returns that reply). */
@@ -136,14 +114,26 @@ export class Commands {
     return { user, scope, locale, settings, isAdmin: this.queue.isAdmin(user), meta };
   }
 
-  /** Rendered job updates (position, started, progress, done, failed, cancelled) for the adapter to show. */
+  /**
+   * Rendered job updates (position, started, progress, done, failed, cancelled) for the adapter to show, in event
+   * order per job: a preview still being encoded never lands after the final result.
+   */
   subscribe(listener: JobUpdateListener): () => void {
+    const chains = new Map<string, Promise<void>>();
     return this.queue.subscribe((event) => {
       if (event.type === 'queued') return;
-      renderEvent(event, this.render).then(
-        (reply) => listener({ job: event.job, reply }),
-        (error) => this.options.log?.('error', 'rendering a job event failed', { error: String(error) }),
-      );
+      const { job } = event;
+      const previous = chains.get(job.id) ?? Promise.resolve();
+      const next = previous
+        .then(() => renderEvent(event, this.render))
+        .then(
+          (reply) => {
+            listener({ job, reply });
+            if (reply.final && chains.get(job.id) === next) chains.delete(job.id);
+          },
+          (error) => this.options.log?.('error', 'rendering a job event failed', { error: String(error) }),
+        );
+      chains.set(job.id, next);
     });
   }
 
@@ -158,6 +148,13 @@ export class Commands {
       if (input.seed !== undefined) flags.seed = parseNumber(String(input.seed), 'seed', LIMITS.seed, true);
       if (flags.aspect && flags.size)
         throw new UserInputError('errors.flag.conflict', { a: '--ar', b: '--size' });
+      if (input.size !== undefined && !(SIZE_CLASSES as readonly number[]).includes(input.size)) {
+        throw new UserInputError('errors.settings.choice', {
+          option: 'size',
+          value: String(input.size),
+          choices: SIZE_CLASSES.join(', '),
+        });
+      }
       const sizeClass = input.size ?? ctx.settings.size ?? DEFAULT_SIZE_CLASS;
       const aspect = flags.aspect ?? parseAspect(ctx.settings.aspect ?? '1:1');
       const { width, height } = flags.size ?? sizeForAspect(aspect, sizeClass);
@@ -269,7 +266,7 @@ export class Commands {
   /** The same request again with a new seed; inputs are copied from the original job. */
   reroll(ctx: CommandContext, jobId: string): Promise<Reply> {
     return this.guard(ctx, async () => {
-      const job = this.finishedImageJob(jobId);
+      const job = this.imageJob(jobId);
       const request = { ...job.request, seed: this.randomSeed() } as StoredRequest;
       return this.submit(ctx, job.kind, request, this.inputFiles(job), {
         origin: job.id,
@@ -284,7 +281,7 @@ export class Commands {
    */
   variations(ctx: CommandContext, jobId: string): Promise<Reply> {
     return this.guard(ctx, async () => {
-      const job = this.finishedImageJob(jobId);
+      const job = this.imageJob(jobId);
       const temperature = Math.max(1, job.request.temperature ?? 1);
       const request = { ...job.request, seed: this.randomSeed(), temperature } as StoredRequest;
       return this.submit(ctx, job.kind, request, this.inputFiles(job), {
@@ -310,7 +307,7 @@ export class Commands {
   /** Zoom out ×1.5 around a finished result, with its prompt. */
   zoomOut(ctx: CommandContext, jobId: string): Promise<Reply> {
     return this.guard(ctx, async () => {
-      const job = this.finishedImageJob(jobId);
+      const job = this.imageJob(jobId);
       const prompt = 'prompt' in job.request ? job.request.prompt : '';
       return this.outpaint(ctx, {
         image: { data: this.resultBytes(jobId) },
@@ -333,9 +330,12 @@ export class Commands {
   /** Cancels a job (the user's latest waiting or running one when no id is given). */
   cancel(ctx: CommandContext, jobId?: string): Promise<Reply> {
     return this.guard(ctx, async () => {
-      const id =
-        jobId?.trim() ||
-        this.store.recentOf(ctx.user, 20).find((j) => j.status === 'queued' || j.status === 'running')?.id;
+      const typed = jobId?.trim().toLowerCase();
+      const recent = this.store.recentOf(ctx.user, 50);
+      // /queue shows the first 8 characters of an id, so a prefix of one of the user's own jobs is enough.
+      const id = typed
+        ? (recent.find((j) => typed.length >= 4 && j.id.startsWith(typed))?.id ?? typed)
+        : recent.find((j) => j.status === 'queued' || j.status === 'running')?.id;
       if (!id) return textReply('cancel.nothing');
       const outcome = this.queue.cancel(id, ctx.user);
       const key = {
@@ -366,7 +366,11 @@ export class Commands {
         const { ahead, etaMs } = this.queue.positionOf(job.id);
         reply.text.push({
           key: 'queue.mine_queued',
-          params: { id: job.id.slice(0, 8), count: ahead, eta: formatDuration(ctx.locale, etaMs) },
+          params: {
+            id: job.id.slice(0, 8),
+            count: ahead,
+            eta: formatDuration(ctx.locale, etaMs + job.estimatedCost * this.queue.msPerUnit),
+          },
         });
         const row = reply.buttons?.at(-1);
         const button = {
@@ -402,7 +406,7 @@ export class Commands {
               size: settings.size ?? DEFAULT_SIZE_CLASS,
               aspect: settings.aspect ?? '1:1',
               steps: settings.steps ?? 64,
-              language: settings.language ?? ctx.locale,
+              language: catalog(settings.language ?? ctx.locale)['meta.language_name'] ?? ctx.locale,
               private: settings.private ? '✓' : '✗',
             },
           },
@@ -417,6 +421,59 @@ export class Commands {
       text: [{ key: 'help.text' }, { key: 'help.flags' }, { key: 'help.images' }],
       ephemeral: true,
     });
+  }
+
+  /** A text reply to an image (or to the bot's result): a question describes it, anything else edits it. */
+  replyToImage(ctx: CommandContext, input: { image: InputImage; text: string }): Promise<Reply> {
+    return isQuestion(input.text)
+      ? this.describe(ctx, { image: input.image, question: input.text })
+      : this.edit(ctx, { image: input.image, instruction: input.text });
+  }
+
+  /**
+   * Runs a command typed as text with the images that came with it (first = the image, second = the mask or
+   * reference). Undefined when the text is not one of our commands, so the adapter can ignore it.
+   */
+  async runText(
+    ctx: CommandContext,
+    text: string,
+    images: readonly InputImage[] = [],
+    botUsername?: string,
+  ): Promise<Reply | undefined> {
+    const command = parseTextCommand(text, botUsername);
+    if (!command) return undefined;
+    const { name, args } = command;
+    const [image, second] = images;
+    const needsImage = ['edit', 'describe', 'retouch', 'outpaint'].includes(name);
+    if (needsImage && !image) return textReply('errors.input.image_missing', { command: `/${name}` });
+    const img = image as InputImage;
+    switch (name) {
+      case 'imagine':
+        return this.imagine(ctx, { prompt: args });
+      case 'edit':
+        return this.edit(ctx, { image: img, instruction: args, ...(second ? { reference: second } : {}) });
+      case 'describe':
+        return this.describe(ctx, { image: img, question: args });
+      case 'retouch':
+        return this.retouch(ctx, {
+          image: img,
+          ...splitRetouchText(args),
+          ...(second ? { mask: second } : {}),
+        });
+      case 'outpaint':
+        return this.outpaint(ctx, { image: img, ...splitOutpaintText(args) });
+      case 'queue':
+        return this.queueStatus(ctx);
+      case 'cancel':
+        return this.cancel(ctx, args || undefined);
+      case 'settings': {
+        const { changes, unknown } = parseSettingsText(args);
+        if (unknown.length > 0) return textReply('errors.settings.unknown', { option: unknown.join(', ') });
+        return this.settings(ctx, changes);
+      }
+      default:
+        return this.help(ctx);
+    }
   }
 
   /** Dispatches a button press (`<action>:<jobId>`). */
@@ -496,7 +553,7 @@ export class Commands {
     };
   }
 
-  private finishedImageJob(jobId: string): Job & { request: Exclude<StoredRequest, { task: 'understand' }> } {
+  private imageJob(jobId: string): Job & { request: Exclude<StoredRequest, { task: 'understand' }> } {
     const job = this.store.get(jobId);
     if (!job) throw new UserInputError('errors.job.not_found');
     if (job.request.task === 'understand') throw new UserInputError('errors.button.not_available');
@@ -544,56 +601,6 @@ export class Commands {
 }
 
 type StoredPaintRegion = Extract<StoredRequest, { task: 'paint' }>['region'];
-
-/** `x,y,w,h` fractions, boxes separated by `;` or spaces: each inside the image with a positive size. */
-export function parseBoxes(text: string): Array<{ x: number; y: number; w: number; h: number }> {
-  const parts = text.split(/[;\s]+/).filter(Boolean);
-  if (parts.length === 0 || parts.length > 10)
-    throw new UserInputError('errors.retouch.boxes', { value: text.slice(0, 60) });
-  return parts.map((part) => {
-    const n = part.split(',').map(Number);
-    const [x, y, w, h] = n as [number, number, number, number];
-    const ok =
-      n.length === 4 &&
-      n.every((v) => Number.isFinite(v) && v >= 0 && v <= 1) &&
-      w > 0 &&
-      h > 0 &&
-      x + w <= 1.0001 &&
-      y + h <= 1.0001;
-    if (!ok) throw new UserInputError('errors.retouch.boxes', { value: part.slice(0, 60) });
-    return { x, y, w, h };
-  });
-}
-
-/** Zoom-out grows every side by half the extra width; a pan grows one side by half the image. */
-export function extensionOf(zoom?: number, direction?: string): Extract<PaintRegion, { kind: 'extend' }> {
-  if (zoom !== undefined && direction !== undefined) {
-    throw new UserInputError('errors.flag.conflict', { a: 'zoom', b: 'direction' });
-  }
-  if (direction !== undefined) {
-    if (!(DIRECTIONS as readonly string[]).includes(direction)) {
-      throw new UserInputError('errors.settings.choice', {
-        option: 'direction',
-        value: direction,
-        choices: DIRECTIONS.join(', '),
-      });
-    }
-    const side = { left: 'left', right: 'right', up: 'top', down: 'bottom' }[
-      direction as (typeof DIRECTIONS)[number]
-    ];
-    return { kind: 'extend', left: 0, top: 0, right: 0, bottom: 0, [side]: 0.5 };
-  }
-  const z = zoom ?? 1.5;
-  if (!(ZOOMS as readonly number[]).includes(z)) {
-    throw new UserInputError('errors.settings.choice', {
-      option: 'zoom',
-      value: String(z),
-      choices: ZOOMS.join(', '),
-    });
-  }
-  const grow = (z - 1) / 2;
-  return { kind: 'extend', left: grow, top: grow, right: grow, bottom: grow };
-}
 
 function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

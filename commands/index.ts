@@ -1,8 +1,17 @@
 // The commands layer's public entry for adapters.
 export * from './commands.js';
 export * from './definitions.js';
-export type { InputImage } from './inputs.js';
+export type {
+  DescribeInput,
+  EditInput,
+  ImagineInput,
+  InputImage,
+  OutpaintInput,
+  RetouchInput,
+} from './inputs.js';
 export * from './prompt.js';
+export { parseBoxes } from './regions.js';
 export { formatDuration, localeOf, renderEvent, resultButtons } from './render.js';
 export * from './reply.js';
 export type { SettingsChanges, UserSettings } from './settings.js';
+export * from './text-commands.js';

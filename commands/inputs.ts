@@ -1,6 +1,7 @@
 // Image inputs arrive as bytes (adapters download them at once): checked for size, decoded with a pixel limit
 // to prove they are images, and kept as the original bytes under a name that says their format.
 import { decodeImage, type RgbImage } from '../engine/index.js';
+import type { DIRECTIONS } from './definitions.js';
 import { UserInputError } from './prompt.js';
 
 export interface InputImage {
@@ -47,4 +48,45 @@ export async function acceptImage(
   }
   const image = await decodeImage(input.data, { maxPixels: limits.maxInputPixels });
   return { file: `${stem}.${sniffExtension(input.data)}`, bytes: input.data, image };
+}
+
+// The options of each operation, as adapters collect them (images already downloaded).
+
+export interface ImagineInput {
+  prompt: string;
+  aspect?: string;
+  size?: number;
+  steps?: number;
+  cfg?: number;
+  seed?: number;
+}
+
+export interface EditInput {
+  image: InputImage;
+  instruction: string;
+  type?: string;
+  reference?: InputImage;
+  seed?: number;
+}
+
+export interface RetouchInput {
+  image: InputImage;
+  prompt: string;
+  /** `x,y,w,h` fractions of the image, several separated by `;`. */
+  boxes?: string;
+  mask?: InputImage;
+  seed?: number;
+}
+
+export interface OutpaintInput {
+  image: InputImage;
+  prompt: string;
+  zoom?: number;
+  direction?: (typeof DIRECTIONS)[number];
+  seed?: number;
+}
+
+export interface DescribeInput {
+  image: InputImage;
+  question?: string;
 }

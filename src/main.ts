@@ -1,6 +1,6 @@
 // `npm start`: validate the configuration, start what it asks for, stop cleanly on SIGINT/SIGTERM.
 import { startApp, stopOnSignal } from './app.js';
-import { builtAdapters } from './app-services.js';
+import { builtAdapters, closeServices, startServices } from './app-services.js';
 import { type Config, ConfigError, loadConfig, secretsOf } from './config/index.js';
 import { createLogger } from './log.js';
 
@@ -18,6 +18,11 @@ async function main(): Promise<number> {
   }
 
   const log = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  // discord.js turns a malformed gateway event into an unhandled rejection inside its WebSocket layer; logging it
+  // keeps the bot serving instead of letting Node end the process.
+  process.on('unhandledRejection', (reason) =>
+    log.error({ err: reason }, 'unhandled rejection (kept running)'),
+  );
   try {
     const app = await startApp({ config, log }, builtAdapters);
     if (app.running.length === 0) {
@@ -28,10 +33,13 @@ async function main(): Promise<number> {
       await app.stop();
       return 0;
     }
+    await startServices();
     await stopOnSignal(app, log);
+    await closeServices();
     return 0;
   } catch (error) {
     log.fatal({ err: error }, 'dimoo-bot could not start');
+    await closeServices().catch(() => undefined);
     return 1;
   }
 }

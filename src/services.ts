@@ -13,6 +13,11 @@ export interface Services {
   jobs: JobSystem;
   /** True when running on the generated random checkpoint (no MODEL_DIR). */
   bundledModel: boolean;
+  /**
+   * Starts the worker. Call it once every adapter has subscribed: jobs recovered after a restart then report to
+   * the adapter that owns them instead of into the void.
+   */
+  start(): void;
   close(): Promise<void>;
 }
 
@@ -48,11 +53,11 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     previewIntervalMs: 1500,
     log: (level, message, fields) => log[level](fields ?? {}, message),
   });
-  jobs.queue.start();
   return {
     engine,
     jobs,
     bundledModel,
+    start: () => jobs.queue.start(),
     async close() {
       await jobs.close({ waitMs: 10_000 });
       await engine.close();

@@ -30,18 +30,24 @@ function sameSecret(given: string, expected: string): boolean {
  * The user id for this request (set as a cookie on first visit). Returns undefined after answering 401 when an
  * access token is required and missing or wrong; `?token=` sets the token cookie once.
  */
-export function identify(req: IncomingMessage, res: ServerResponse, accessToken: string | undefined): string | undefined {
+export function identify(
+  req: IncomingMessage,
+  res: ServerResponse,
+  accessToken: string | undefined,
+): string | undefined {
   const jar = cookies(req);
   const set: string[] = [];
   if (accessToken !== undefined) {
     const fromQuery = new URL(req.url ?? '/', 'http://x').searchParams.get('token');
-    const given = fromQuery ?? jar.get(COOKIE_TOKEN) ?? (req.headers.authorization ?? '').replace(/^Bearer /, '');
+    const given =
+      fromQuery ?? jar.get(COOKIE_TOKEN) ?? (req.headers.authorization ?? '').replace(/^Bearer /, '');
     if (!given || !sameSecret(given, accessToken)) {
       res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('An access token is required: open the URL printed in the bot log (…/?token=…).\n');
       return undefined;
     }
-    if (fromQuery) set.push(`${COOKIE_TOKEN}=${encodeURIComponent(fromQuery)}; HttpOnly; SameSite=Strict; Path=/`);
+    if (fromQuery)
+      set.push(`${COOKIE_TOKEN}=${encodeURIComponent(fromQuery)}; HttpOnly; SameSite=Strict; Path=/`);
   }
   let user = jar.get(COOKIE_USER);
   if (!user || !USER_ID.test(user)) {

@@ -15,7 +15,10 @@ export function readUpload(req: IncomingMessage, maxFileBytes: number): Promise<
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, limits: { fileSize: maxFileBytes, files: 3, fields: 8, fieldSize: 16_384 } });
+      parser = busboy({
+        headers: req.headers,
+        limits: { fileSize: maxFileBytes, files: 3, fields: 8, fieldSize: 16_384 },
+      });
     } catch (error) {
       reject(error);
       return;
@@ -36,7 +39,8 @@ export function readUpload(req: IncomingMessage, maxFileBytes: number): Promise<
         tooLarge = true;
       });
       stream.on('close', () => {
-        if (chunks.length > 0) upload.files[name] = { data: Buffer.concat(chunks), filename: info.filename ?? name };
+        if (chunks.length > 0)
+          upload.files[name] = { data: Buffer.concat(chunks), filename: info.filename ?? name };
       });
     });
     parser.on('error', reject);

@@ -53,6 +53,8 @@ export class TextStepSession implements TextStepBackend {
 
   async step(request: TextStepRequest): Promise<TextStepResult> {
     const out = await this.runner.run(packTextStep(request));
+    if (!out.logits)
+      throw new EngineError('internal', 'the text-step graph was built without its logits output');
     return {
       logits: out.logits,
       best: Int32Array.from(out.best, Number),

@@ -20,8 +20,8 @@ export interface TextStepInput {
 }
 
 export interface TextStepOutput {
-  /** [J, B, V] guided logits. */
-  logits: Float32Array;
+  /** [J, B, V] guided logits, unless the graph was built without them. */
+  logits?: Float32Array;
   /** [J, B] argmax of the guided logits. */
   best: BigInt64Array;
   /** [J, B] softmax(guided logits)[best]. */
@@ -47,11 +47,13 @@ export class TextStepRunner {
       gather_pos: new ort.Tensor('int64', input.gatherPos, [N, B]),
       branch_w: new ort.Tensor('float32', input.branchW, [J, G]),
     });
-    return {
-      logits: out.logits?.data as Float32Array,
+    const forwardMs = performance.now() - started;
+    const result: TextStepOutput = {
       best: out.best?.data as BigInt64Array,
       bestProb: out.best_prob?.data as Float32Array,
-      forwardMs: performance.now() - started,
+      forwardMs,
     };
+    if (out.logits) result.logits = out.logits.data as Float32Array;
+    return result;
   }
 }

@@ -207,7 +207,7 @@ export class JobQueue {
   positionOf(id: string): { ahead: number; etaMs: number } {
     const order = this.scheduler.order(this.candidates(), this.counters, this.now());
     const index = order.findIndex((c) => c.id === id);
-    const ahead = index < 0 ? 0 : index;
+    const ahead = Math.max(index, 0);
     const aheadCost = order.slice(0, ahead).reduce((sum, c) => sum + c.cost, 0);
     return {
       ahead: ahead + this.running.size,

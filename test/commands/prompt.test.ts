@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { extensionOf, parseBoxes } from '../../commands/commands.js';
 import {
   checkPrompt,
   IMAGE_FLAGS,
@@ -8,6 +7,7 @@ import {
   sizeForAspect,
   UserInputError,
 } from '../../commands/prompt.js';
+import { extensionOf, parseBoxes } from '../../commands/regions.js';
 
 function refusal(work: () => unknown): { key: string; params: Record<string, string | number> } {
   try {

@@ -235,10 +235,11 @@ describe('transformer graph vs the float64 reference (fp32 weights)', () => {
   });
 
   it.each<[string, ContribOps]>([
+    ['plain ONNX ops only', {}],
     ['SimplifiedLayerNormalization', { norm: true }],
     ['RotaryEmbedding', { rope: true }],
     ['MultiHeadAttention', { attention: true }],
-  ])('the fused %s keeps parity, padding mask included', async (_, contrib) => {
+  ])('%s keeps parity, padding mask included', async (_, contrib) => {
     const fused = await imageRunner(model, { contrib });
     const batched = await runBatch(fused, [[cond], [uncond]], [[1], [1]], [0, 0]);
     const expected = model.naive.logits(model.naive.hidden(uncond.ids), uncond.pos, OFFSET, K);
@@ -246,7 +247,8 @@ describe('transformer graph vs the float64 reference (fp32 weights)', () => {
   });
 
   it('the text step graph returns guided full-vocabulary logits at the block positions and their argmax', async () => {
-    const bytes = buildTextStepGraph({ dims: model.dims, weight: model.weight, folder: model.dir });
+    const base = { dims: model.dims, weight: model.weight, folder: model.dir };
+    const bytes = buildTextStepGraph(base);
     const { session } = await createSession(bytes, {
       device: 'cpu',
       sessionOptions: externalDataSessionOptions(model.dir),
@@ -264,7 +266,7 @@ describe('transformer graph vs the float64 reference (fp32 weights)', () => {
       });
     });
     const pos = BigInt64Array.from([...cond.pos, ...uncond.pos], BigInt);
-    const out = await text.run({
+    const input = {
       ids,
       attnMask: mask,
       gatherPos: pos,
@@ -273,21 +275,33 @@ describe('transformer graph vs the float64 reference (fp32 weights)', () => {
       G: 2,
       L,
       B,
-    });
+    };
+    const out = await text.run(input);
+    const logits = out.logits!;
     const c = model.naive.logits(model.naive.hidden(cond.ids), cond.pos, 0, V);
     const u = model.naive.logits(model.naive.hidden(uncond.ids), uncond.pos, 0, V);
     expect(
       relError(
-        out.logits,
+        logits,
         c.map((v, i) => 3 * v - 2 * u[i]!),
       ),
     ).toBeLessThan(1e-4);
     for (let i = 0; i < B; i++) {
-      const row = out.logits.subarray(i * V, (i + 1) * V);
+      const row = logits.subarray(i * V, (i + 1) * V);
       const arg = row.indexOf(Math.max(...row));
       expect(Number(out.best[i])).toBe(arg);
       expect(out.bestProb[i]).toBeCloseTo(softmaxAt(row, 0, V, arg), 5);
     }
+    // The greedy build returns only the argmax and its probability: no [B, V] crosses to the host.
+    const greedyBytes = buildTextStepGraph({ ...base, logitsOutput: false });
+    const opened = await createSession(greedyBytes, {
+      device: 'cpu',
+      sessionOptions: externalDataSessionOptions(model.dir),
+    });
+    const lean = await new TextStepRunner(opened.session).run(input);
+    expect(lean.logits).toBeUndefined();
+    expect(lean.best).toEqual(out.best);
+    expect(lean.bestProb).toEqual(out.bestProb);
   });
 
   it('the runner refuses inputs of the wrong size or positions outside the sequence', async () => {
@@ -322,6 +336,29 @@ describe('other checkpoints', () => {
     expect(relError(out.logits!, expected)).toBeLessThan(1e-4);
   });
 
+  it('a tied head (weight_tying) reads wte once in the text graph and matches the reference', async () => {
+    const model = makeModel('tied', { ...TINY_DIMS, weightTying: true }, 'BF16', 8);
+    const bytes = buildTextStepGraph({ dims: model.dims, weight: model.weight, folder: model.dir });
+    const { session } = await createSession(bytes, {
+      device: 'cpu',
+      sessionOptions: externalDataSessionOptions(model.dir),
+    });
+    const L = cond.ids.length;
+    const out = await new TextStepRunner(session).run({
+      ids: BigInt64Array.from(cond.ids, BigInt),
+      attnMask: new BigInt64Array(L).fill(1n),
+      gatherPos: BigInt64Array.from(cond.pos, BigInt),
+      branchW: Float32Array.of(1),
+      J: 1,
+      G: 1,
+      L,
+      B: cond.pos.length,
+    });
+    const V = TINY_DIMS.vocabSize;
+    const expected = model.naive.logits(model.naive.hidden(cond.ids), cond.pos, 0, V);
+    expect(relError(out.logits!, expected)).toBeLessThan(1e-4);
+  });
+
   it('bf16 weights are upcast exactly: same 1e-4 bound against the float64 reference on the same bf16 values', async () => {
     const model = makeModel('bf16', TINY_DIMS, 'BF16', 11);
     const runner = await imageRunner(model);
@@ -344,6 +381,20 @@ describe('other checkpoints', () => {
     expect(build).toThrow(
       /model\.safetensors: tensor "model\.transformer\.blocks\.0\.ff_proj\.weight" has shape \[160, 64\], expected \[128, 64\]/,
     );
+  });
+
+  it('names a tensor the checkpoint lacks', () => {
+    const model = makeModel('lacking', TINY_DIMS, 'F32', 6);
+    const weight = (n: string) => (n.endsWith('up_proj.weight') ? undefined : model.weight(n)) as WeightRef;
+    const build = () =>
+      buildImageStepGraph({
+        dims: TINY_DIMS,
+        weight,
+        folder: model.dir,
+        imageCodeOffset: OFFSET,
+        codebookSize: K,
+      });
+    expect(build).toThrow(/no tensor "model\.transformer\.blocks\.0\.up_proj\.weight"/);
   });
 
   it('rejects dims it cannot build and an image slice outside the head', () => {

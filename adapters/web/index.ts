@@ -1,0 +1,34 @@
+// The playground adapter's factory: shared services in, a running web server out.
+import { Commands } from '../../commands/index.js';
+import type { AppContext, RunningAdapter } from '../../src/app.js';
+import type { Services } from '../../src/services.js';
+import { startPlaygroundServer } from './server.js';
+
+/** The port the playground uses when it starts by default (no platform token, no WEB_PORT). */
+export const DEFAULT_PLAYGROUND_PORT = 8080;
+
+export async function startPlayground(
+  context: AppContext,
+  services: Services,
+): Promise<RunningAdapter & { url: string }> {
+  const { config, log } = context;
+  const commands = new Commands({
+    queue: services.jobs.queue,
+    store: services.jobs.store,
+    config,
+    log: (level, message, fields) => log[level](fields ?? {}, message),
+  });
+  const server = await startPlaygroundServer({
+    commands,
+    host: config.web.host,
+    port: config.web.port ?? DEFAULT_PLAYGROUND_PORT,
+    accessToken: config.web.accessToken,
+    maxInputBytes: config.limits.maxInputBytes,
+    defaultLocale: config.defaultLocale,
+    bundledModel: services.bundledModel,
+    device: services.engine.info.device,
+    log,
+  });
+  log.info({ url: server.url }, `playground ready: open ${server.url}`);
+  return { name: 'playground', url: server.url, stop: () => server.close() };
+}

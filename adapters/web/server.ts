@@ -1,0 +1,183 @@
+// The local playground: a small node:http server speaking the bot's commands to a chat-like page. Binds to
+// loopback by default; anywhere else it requires WEB_ACCESS_TOKEN. Static files come from a fixed allowlist.
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Commands, Reply } from '../../commands/index.js';
+import { catalog, type Locale, matchLocale, t } from '../../src/i18n.js';
+import type { Logger } from '../../src/log.js';
+import { toWebMessage } from './render.js';
+import { route } from './router.js';
+import { identify, isLoopback } from './session.js';
+import { readUpload, UploadTooLarge } from './uploads.js';
+
+export interface PlaygroundOptions {
+  commands: Commands;
+  host: string;
+  port: number;
+  accessToken?: string;
+  maxInputBytes: number;
+  defaultLocale: Locale;
+  /** Shown as a banner: the model is the generated random one. */
+  bundledModel: boolean;
+  device: string;
+  log: Logger;
+}
+
+export interface Playground {
+  url: string;
+  close(): Promise<void>;
+}
+
+const STATIC: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+};
+const publicDir = new URL('./public/', import.meta.url);
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+function readJson(req: IncomingMessage, limit = 16_384): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+      if (body.length > limit) reject(new UploadTooLarge());
+    });
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(body || '{}') as Record<string, unknown>);
+      } catch (error) {
+        reject(error);
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+export async function startPlaygroundServer(options: PlaygroundOptions): Promise<Playground> {
+  if (!isLoopback(options.host) && !options.accessToken) {
+    throw new Error(
+      `WEB_HOST=${options.host} is reachable from other machines: set WEB_ACCESS_TOKEN to protect the playground`,
+    );
+  }
+  const { commands, log } = options;
+  const streams = new Map<string, Set<{ res: ServerResponse; locale: Locale }>>();
+  const send = (userId: string, reply: Reply) => {
+    for (const client of streams.get(userId) ?? []) {
+      client.res.write(`data: ${JSON.stringify(toWebMessage(reply, client.locale))}\n\n`);
+    }
+  };
+  const unsubscribe = commands.subscribe(({ job, reply }) => {
+    if (job.owner.platform === 'web') send(job.owner.userId, reply);
+  });
+
+  const localeOf = (req: IncomingMessage): Locale =>
+    matchLocale(req.headers['accept-language']) ?? options.defaultLocale;
+  const contextOf = (req: IncomingMessage, user: string) =>
+    commands.context({
+      user: { platform: 'web', userId: user },
+      scope: 'playground',
+      language: req.headers['accept-language'],
+    });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://playground');
+    const user = identify(req, res, options.accessToken);
+    if (!user) return;
+    const asset = req.method === 'GET' ? STATIC[url.pathname] : undefined;
+    if (asset) {
+      res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-cache' });
+      res.end(readFileSync(new URL(asset.file, publicDir)));
+      return;
+    }
+    const locale = localeOf(req);
+    if (req.method === 'GET' && url.pathname === '/api/info') {
+      const strings = Object.fromEntries(
+        Object.entries(catalog(locale)).filter(([k]) => k.startsWith('web.')),
+      );
+      json(res, 200, { locale, strings, bundledModel: options.bundledModel, device: options.device });
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/api/events') {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
+      res.write(': connected\n\n');
+      const client = { res, locale };
+      const set = streams.get(user) ?? new Set();
+      set.add(client);
+      streams.set(user, set);
+      const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+      req.on('close', () => {
+        clearInterval(ping);
+        set.delete(client);
+      });
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/api/messages') {
+      const ctx = contextOf(req, user);
+      let reply: Reply;
+      try {
+        reply = await route(commands, ctx, await readUpload(req, options.maxInputBytes));
+      } catch (error) {
+        if (!(error instanceof UploadTooLarge)) throw error;
+        reply = {
+          text: [
+            {
+              key: 'errors.input.too_large',
+              params: { limit: `${Math.round(options.maxInputBytes / 1048576)} MB` },
+            },
+          ],
+        };
+      }
+      json(res, 200, toWebMessage(reply, ctx.locale));
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/api/actions') {
+      const ctx = contextOf(req, user);
+      const body = await readJson(req);
+      const id = typeof body.id === 'string' ? body.id : '';
+      const answer = typeof body.answer === 'string' ? body.answer : undefined;
+      const [action, jobId] = id.split(':');
+      const reply =
+        answer !== undefined && action === 'edit' && jobId
+          ? await commands.editResult(ctx, jobId, answer)
+          : await commands.pressButton(ctx, id);
+      json(res, 200, toWebMessage(reply, ctx.locale));
+      return;
+    }
+    json(res, 404, { error: t(locale, 'web.not_found') });
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log.error({ err: error, path: req.url }, 'playground request failed');
+      if (!res.headersSent)
+        json(res, 500, { lines: [t(localeOf(req), 'errors.generic')], images: [], buttons: [] });
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const url = `http://${host}:${port}/${options.accessToken ? '?token=<WEB_ACCESS_TOKEN>' : ''}`;
+  return {
+    url,
+    async close() {
+      unsubscribe();
+      for (const set of streams.values()) for (const client of set) client.res.end();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// Where a retouch or outpaint applies: boxes typed as fractions, zoom-out factors and pan directions.
+import type { PaintRegion } from '../engine/index.js';
+import { DIRECTIONS, ZOOMS } from './definitions.js';
+import { UserInputError } from './prompt.js';
+
+/** `x,y,w,h` fractions, boxes separated by `;` or spaces: each inside the image with a positive size. */
+export function parseBoxes(text: string): Array<{ x: number; y: number; w: number; h: number }> {
+  const parts = text.split(/[;\s]+/).filter(Boolean);
+  if (parts.length === 0 || parts.length > 10)
+    throw new UserInputError('errors.retouch.boxes', { value: text.slice(0, 60) });
+  return parts.map((part) => {
+    const n = part.split(',').map(Number);
+    const [x, y, w, h] = n as [number, number, number, number];
+    const ok =
+      n.length === 4 &&
+      n.every((v) => Number.isFinite(v) && v >= 0 && v <= 1) &&
+      w > 0 &&
+      h > 0 &&
+      x + w <= 1.0001 &&
+      y + h <= 1.0001;
+    if (!ok) throw new UserInputError('errors.retouch.boxes', { value: part.slice(0, 60) });
+    return { x, y, w, h };
+  });
+}
+
+/** Zoom-out grows every side by half the extra width; a pan grows one side by half the image. */
+export function extensionOf(zoom?: number, direction?: string): Extract<PaintRegion, { kind: 'extend' }> {
+  if (zoom !== undefined && direction !== undefined) {
+    throw new UserInputError('errors.flag.conflict', { a: 'zoom', b: 'direction' });
+  }
+  if (direction !== undefined) {
+    if (!(DIRECTIONS as readonly string[]).includes(direction)) {
+      throw new UserInputError('errors.settings.choice', {
+        option: 'direction',
+        value: direction,
+        choices: DIRECTIONS.join(', '),
+      });
+    }
+    const side = { left: 'left', right: 'right', up: 'top', down: 'bottom' }[
+      direction as (typeof DIRECTIONS)[number]
+    ];
+    return { kind: 'extend', left: 0, top: 0, right: 0, bottom: 0, [side]: 0.5 };
+  }
+  const z = zoom ?? 1.5;
+  if (!(ZOOMS as readonly number[]).includes(z)) {
+    throw new UserInputError('errors.settings.choice', {
+      option: 'zoom',
+      value: String(z),
+      choices: ZOOMS.join(', '),
+    });
+  }
+  const grow = (z - 1) / 2;
+  return { kind: 'extend', left: grow, top: grow, right: grow, bottom: grow };
+}

@@ -1,0 +1,87 @@
+// Commands typed as text (Telegram messages and captions, the web playground): `/imagine@bot a fox --ar 16:9`,
+// `/retouch 0.1,0.1,0.5,0.5 a hat`, `/outpaint 2x more sky`, `/settings size=768 private=on`. Both text
+// platforms share this, so the option shapes match what Discord's slash options deliver.
+import { findCommand } from './definitions.js';
+import type { SettingsChanges } from './settings.js';
+
+export interface TextCommand {
+  /** The table's command name (aliases resolved: /draw → imagine, /start → help). */
+  name: string;
+  /** Everything after the command word. */
+  args: string;
+}
+
+/** `/name[@bot] args`; undefined when the text is not a command of ours (or is addressed to another bot). */
+export function parseTextCommand(text: string, botUsername?: string): TextCommand | undefined {
+  const m = /^\/([a-z0-9_]{1,32})(?:@([a-z0-9_]{3,64}))?(?:\s+([\s\S]*))?$/i.exec(text.trim());
+  if (!m) return undefined;
+  const [, word = '', addressee, args = ''] = m;
+  if (addressee && botUsername && addressee.toLowerCase() !== botUsername.toLowerCase()) return undefined;
+  const spec = findCommand(word.toLowerCase());
+  if (!spec) return undefined;
+  return { name: spec.aliasOf ?? spec.name, args: args.trim() };
+}
+
+const BOX = /^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$/;
+
+/** Leading `x,y,w,h` tokens of a /retouch line are its boxes; the rest is the prompt. */
+export function splitRetouchText(args: string): { boxes?: string; prompt: string } {
+  const words = args.split(/\s+/).filter(Boolean);
+  const boxes: string[] = [];
+  while (words.length > 0 && BOX.test((words[0] as string).replace(/;$/, ''))) {
+    boxes.push((words.shift() as string).replace(/;$/, ''));
+  }
+  return { ...(boxes.length > 0 ? { boxes: boxes.join(';') } : {}), prompt: words.join(' ') };
+}
+
+const DIRECTION_WORDS = new Set(['left', 'right', 'up', 'down']);
+
+/** A leading `1.5x`/`2x`/`x2` (zoom) or `left|right|up|down` (pan) of an /outpaint line; the rest is the prompt. */
+export function splitOutpaintText(args: string): {
+  zoom?: number;
+  direction?: 'left' | 'right' | 'up' | 'down';
+  prompt: string;
+} {
+  const [first = '', ...rest] = args.split(/\s+/).filter(Boolean);
+  const zoom = /^(?:x|×)?(\d+(?:\.\d+)?)(?:x|×)?$/i.exec(first);
+  if (zoom && /x|×/i.test(first)) return { zoom: Number(zoom[1]), prompt: rest.join(' ') };
+  if (DIRECTION_WORDS.has(first.toLowerCase())) {
+    return { direction: first.toLowerCase() as 'left' | 'right' | 'up' | 'down', prompt: rest.join(' ') };
+  }
+  return { prompt: args.trim() };
+}
+
+/** `size=768 aspect=16:9 steps=20 language=zh-CN private=on`; unknown keys are left out for the caller to name. */
+export function parseSettingsText(args: string): { changes: SettingsChanges; unknown: string[] } {
+  const changes: SettingsChanges = {};
+  const unknown: string[] = [];
+  for (const pair of args.split(/\s+/).filter(Boolean)) {
+    const [key = '', value = ''] = pair.split('=');
+    switch (key.toLowerCase()) {
+      case 'size':
+      case 'steps':
+      case 'aspect':
+      case 'language':
+        changes[key.toLowerCase() as 'size' | 'steps' | 'aspect' | 'language'] = value;
+        break;
+      case 'private':
+        changes.private = /^(on|true|yes|1)$/i.test(value);
+        break;
+      default:
+        unknown.push(key);
+    }
+  }
+  return { changes, unknown };
+}
+
+const QUESTION_START =
+  /^(what|what's|whats|who|whom|whose|where|when|why|how|which|is|are|was|were|do|does|did|can|could|should|would|will|describe|tell me|explain|请描述|描述|这是|图中|图里|什么|谁|哪|为什么|怎么|几)/i;
+
+/**
+ * A text reply to an image: a question asks about it (describe), anything else changes it (edit). Questions end
+ * with a question mark, start with a question word, or (in Chinese) end with 吗/呢.
+ */
+export function isQuestion(text: string): boolean {
+  const t = text.trim();
+  return /[?？]$/.test(t) || /[吗呢]$/.test(t) || QUESTION_START.test(t);
+}

@@ -1,0 +1,235 @@
+// The Discord adapter with a real discord.js client against the in-repo fake Discord, and the real engine on a
+// generated checkpoint (no engine double): the REST calls it makes are the assertions.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Locale } from 'discord.js';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DiscordBot } from '../../../adapters/discord/bot.js';
+import { startDiscord } from '../../../adapters/discord/index.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { createLogger } from '../../../src/log.js';
+import { openServices, type Services } from '../../../src/services.js';
+import { type FakeDiscord, mention, startFakeDiscord } from '../../doubles/fake-discord/index.js';
+
+const EDIT = 'PATCH /webhooks/:app/:token/messages/:message';
+let fake: FakeDiscord;
+let services: Services;
+let running: { bot: DiscordBot; stop(): Promise<void> };
+
+beforeAll(async () => {
+  fake = await startFakeDiscord();
+  const config = loadConfig({
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-discord-')),
+    DEVICE: 'cpu',
+    DISCORD_TOKEN: fake.token,
+    MAX_INPUT_MB: '1',
+    RATE_LIMIT_PER_MINUTE: '0',
+  });
+  const log = createLogger({ level: 'silent', pretty: false });
+  services = await openServices(config, log);
+  const options = fake.clientOptions();
+  running = await startDiscord({ config, log }, services, {
+    rest: options.rest,
+    cdnHosts: fake.cdnHosts,
+    editIntervalMs: 200,
+  });
+  services.start();
+}, 60_000);
+
+afterAll(async () => {
+  await running?.stop();
+  await services?.close();
+  await fake?.stop();
+});
+
+const png = (color: string) =>
+  sharp({ create: { width: 64, height: 64, channels: 3, background: color } })
+    .png()
+    .toBuffer();
+
+/** Edits of one interaction's original response, in order. */
+function editsOf(token: string) {
+  return fake.callsTo(EDIT).filter((c) => c.params.token === token);
+}
+
+async function finalEditOf(token: string, timeoutMs = 60_000) {
+  return fake.waitForCall(
+    (c) => c.route === EDIT && c.params.token === token && JSON.stringify(c.body ?? '').includes('reroll:'),
+    timeoutMs,
+  );
+}
+
+describe('Discord adapter', { timeout: 90_000 }, () => {
+  it('registers the commands with localizations', async () => {
+    const put = await fake.waitForCall('PUT /applications/:app/commands');
+    const names = (put.body as Array<{ name: string; name_localizations?: Record<string, string> }>).map(
+      (c) => c.name,
+    );
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'imagine',
+        'edit',
+        'describe',
+        'retouch',
+        'outpaint',
+        'queue',
+        'cancel',
+        'settings',
+        'help',
+        'Describe image',
+      ]),
+    );
+  });
+
+  it('/imagine: deferred within the deadline, queued text, a progress edit, then a PNG with buttons', async () => {
+    const ix = fake.dispatchInteraction(
+      fake.build.slashCommand({
+        name: 'imagine',
+        options: { prompt: 'a red fox --steps 6 --ar 1:1' },
+        locale: Locale.EnglishUS,
+      }),
+    );
+    const final = await finalEditOf(ix.token);
+    const state = fake.interaction(ix.id);
+    expect(state?.ack?.type).toBe(5);
+    expect((state?.ack?.at ?? Infinity) - (state?.dispatchedAt ?? 0)).toBeLessThan(3000);
+    const edits = editsOf(ix.token).map((c) => JSON.stringify(c.body));
+    expect(edits[0]).toMatch(/Queued/);
+    expect(edits.some((e) => /step \d+ of \d+|Working/i.test(e))).toBe(true);
+    expect(final.files.some((f) => f.filename?.endsWith('.png'))).toBe(true);
+    expect(JSON.stringify(final.body)).toMatch(/vary:/);
+  });
+
+  it('Re-roll makes a new job with the same prompt and a new seed; another user cannot cancel, the owner can', async () => {
+    const ix = fake.dispatchInteraction(
+      fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a blue bird --steps 4' } }),
+    );
+    const final = await finalEditOf(ix.token);
+    const message = fake.message(fake.interaction(ix.id)?.originalMessageId ?? '');
+    expect(message).toBeDefined();
+    const rerollId = /reroll:[0-9a-f-]{36}/.exec(JSON.stringify(final.body))?.[0] as string;
+    const jobId = rerollId.split(':')[1] as string;
+    const press = fake.dispatchInteraction(
+      fake.build.buttonPress({ customId: rerollId, message: message as never }),
+    );
+    const rerolled = await finalEditOf(press.token);
+    const newJob = /reroll:([0-9a-f-]{36})/.exec(JSON.stringify(rerolled.body))?.[1] as string;
+    const before = services.jobs.queue.get(jobId)?.request as { prompt: string; seed?: number };
+    const after = services.jobs.queue.get(newJob)?.request as { prompt: string; seed?: number };
+    expect(newJob).not.toBe(jobId);
+    expect(after.prompt).toBe(before.prompt);
+    expect(after.seed).not.toBe(before.seed);
+
+    // A long job to cancel.
+    const long = fake.dispatchInteraction(
+      fake.build.slashCommand({ name: 'imagine', options: { prompt: 'slow one --steps 120' } }),
+    );
+    const queued = await fake.waitForCall((c) => c.route === EDIT && c.params.token === long.token);
+    const cancelId = /cancel:[0-9a-f-]{36}/.exec(JSON.stringify(queued.body))?.[0] as string;
+    const other = fake.dispatchInteraction(
+      fake.build.buttonPress({ customId: cancelId, message: message as never, user: fake.world.users.bob }),
+    );
+    const refused = await fake.waitForCall((c) => c.route === EDIT && c.params.token === other.token);
+    expect(JSON.stringify(refused.body)).toMatch(/Only the person who asked|only/i);
+    const owner = fake.dispatchInteraction(
+      fake.build.buttonPress({ customId: cancelId, message: message as never }),
+    );
+    await fake.waitForCall((c) => c.route === EDIT && c.params.token === owner.token);
+    await expect
+      .poll(() => services.jobs.queue.get(cancelId.split(':')[1] as string)?.status, { timeout: 20_000 })
+      .toBe('cancelled');
+  });
+
+  it('answers a corrupt and an oversized image with localized errors and still answers the next command', async () => {
+    const corrupt = fake.registerAttachment({
+      filename: 'broken.png',
+      bytes: Buffer.from('definitely not a png'),
+    });
+    const a = fake.dispatchInteraction(
+      fake.build.slashCommand({ name: 'describe', options: { image: corrupt } }),
+    );
+    const first = await fake.waitForCall((c) => c.route === EDIT && c.params.token === a.token);
+    expect(JSON.stringify(first.body)).toMatch(/not supported|could not be read/);
+    const huge = fake.registerAttachment({ filename: 'huge.png', bytes: Buffer.alloc(2 * 1024 * 1024, 1) });
+    const b = fake.dispatchInteraction(
+      fake.build.slashCommand({ name: 'describe', options: { image: huge } }),
+    );
+    const second = await fake.waitForCall((c) => c.route === EDIT && c.params.token === b.token);
+    expect(JSON.stringify(second.body)).toMatch(/too large|limit/i);
+    const c = fake.dispatchInteraction(fake.build.slashCommand({ name: 'help', options: {} }));
+    const help = await fake.waitForCall((call) => call.route === EDIT && call.params.token === c.token);
+    expect(JSON.stringify(help.body)).toMatch(/imagine/);
+  });
+
+  it('the "Describe image" menu and a reply with a mention both reach the commands', async () => {
+    const image = fake.registerAttachment({ filename: 'red.png', bytes: await png('#c33') });
+    const target = fake.build.userMessage({ content: 'look', attachments: [image] });
+    fake.dispatchMessage(target);
+    const menu = fake.dispatchInteraction(fake.build.messageContextMenu({ name: 'Describe image', target }));
+    const answer = await fake.waitForCall((c) => c.route === EDIT && c.params.token === menu.token);
+    expect(JSON.stringify(answer.body)).toMatch(/Queued/);
+    // The describe job ends in the same message with the model's answer (the random model's text), not a failure.
+    const done = await fake.waitForCall(
+      (c) =>
+        c.route === EDIT &&
+        c.params.token === menu.token &&
+        !/Queued|Working|step \d+ of/.test(JSON.stringify(c.body)),
+      60_000,
+    );
+    expect(JSON.stringify(done.body)).not.toMatch(/failed|Sorry/);
+    fake.dispatchMessage(
+      fake.build.userMessage({
+        content: `${mention(fake.world.botUser)} make it bluer`,
+        mentions: [fake.world.botUser],
+        replyTo: target,
+      }),
+    );
+    const reply = await fake.waitForCall('POST /channels/:channel/messages');
+    expect(JSON.stringify(reply.body)).toMatch(/Queued|queue/i);
+  });
+});
+
+describe('Discord adapter after a restart', () => {
+  it('finishes a job that was running when the process died, in its channel', async () => {
+    const { JobStore } = await import('../../../src/jobs/index.js');
+    const fake2 = await startFakeDiscord();
+    const dataDir = mkdtempSync(join(tmpdir(), 'dimoo-discord-restart-'));
+    // The state a killed process leaves behind: a job marked running, with the channel it came from.
+    const store = new JobStore(dataDir);
+    store.insert({
+      id: store.newId(),
+      seq: store.nextSeq(),
+      owner: { platform: 'discord', userId: fake2.world.users.alice.id },
+      scope: `guild:${fake2.world.guild.id}`,
+      kind: 'imagine',
+      request: { task: 'text_to_image', prompt: 'interrupted fox', width: 64, height: 64, steps: 3, seed: 5 },
+      meta: { discordChannelId: fake2.world.channel.id, locale: 'en' },
+      priority: 'normal',
+      status: 'running',
+      attempts: 1,
+      estimatedCost: 1000,
+      createdAt: Date.now(),
+      startedAt: Date.now(),
+    });
+    store.close();
+    const config = loadConfig({ DATA_DIR: dataDir, DEVICE: 'cpu', DISCORD_TOKEN: fake2.token });
+    const log = createLogger({ level: 'silent', pretty: false });
+    const restarted = await openServices(config, log);
+    const bot = await startDiscord({ config, log }, restarted, {
+      rest: fake2.clientOptions().rest,
+      cdnHosts: fake2.cdnHosts,
+    });
+    restarted.start();
+    try {
+      const post = await fake2.waitForCall('POST /channels/:channel/messages', 60_000);
+      expect(post.params.channel).toBe(fake2.world.channel.id);
+      expect(post.files.some((f) => f.filename?.endsWith('.png'))).toBe(true);
+    } finally {
+      await bot.stop();
+      await restarted.close();
+      await fake2.stop();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,160 @@
+// The playground in a real browser (Debian's Chromium driven by playwright-core) against the real server,
+// commands, job queue and engine on a generated checkpoint. Screenshots go to test/artifacts/.
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPlaygroundServer } from '../../../adapters/web/server.js';
+import { Commands } from '../../../commands/index.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { createLogger } from '../../../src/log.js';
+import { openServices, type Services } from '../../../src/services.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveBrowser = existsSync(CHROMIUM);
+if (!haveBrowser && process.env.CI)
+  throw new Error('CI needs Debian chromium for the playground test (see .ci/run)');
+const artifacts = join(process.cwd(), 'test', 'artifacts');
+
+describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 120_000 }, () => {
+  let services: Services;
+  let server: { url: string; close(): Promise<void> };
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    const config = loadConfig({
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-web-')),
+      DEVICE: 'cpu',
+      LOG_LEVEL: 'silent',
+    });
+    const log = createLogger({ level: 'silent', pretty: false });
+    services = await openServices(config, log);
+    const commands = new Commands({ queue: services.jobs.queue, store: services.jobs.store, config });
+    server = await startPlaygroundServer({
+      commands,
+      host: '127.0.0.1',
+      port: 0,
+      maxInputBytes: config.limits.maxInputBytes,
+      defaultLocale: 'en',
+      bundledModel: services.bundledModel,
+      device: 'cpu',
+      log,
+    });
+    services.start();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    page = await browser.newPage({ locale: 'en-US' });
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    await page.goto(server.url);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await services?.close();
+  });
+
+  const send = async (text: string) => {
+    await page.fill('#text', text);
+    await page.click('#send');
+  };
+  // Browser-side code is passed as strings: this file is type-checked without the DOM library.
+  const events = () => page.evaluate('window.dimooEvents') as Promise<Array<Record<string, unknown>>>;
+  const botCountAbove = (n: number) =>
+    page.waitForFunction(`document.querySelectorAll('#log li.bot').length > ${n}`, undefined, {
+      timeout: 20_000,
+    });
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's locator API, not a DOM node.
+  const lastBotText = () => page.locator('#log li.bot').last().innerText();
+
+  it('says the model is the random bundled one', async () => {
+    expect(await page.locator('#banner').isVisible()).toBe(true);
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's locator API, not a DOM node.
+    expect(await page.locator('#banner').innerText()).toContain('RANDOM');
+    await page.screenshot({ path: join(artifacts, 'playground-1-start.png') });
+  });
+
+  it('runs /imagine: queued, a progress update, then the final image with buttons', async () => {
+    await send('/imagine a red fox in the snow --steps 6 --ar 1:1');
+    await page.waitForFunction('window.dimooEvents.length > 0');
+    await page.screenshot({ path: join(artifacts, 'playground-2-queued.png') });
+    await page.waitForSelector('#log li.bot[data-state=final] img', { timeout: 60_000 });
+    const seen = (await events()).map((e) => (e.lines as string[]).join(' '));
+    expect(seen[0]).toMatch(/Queued/);
+    expect(seen.some((line) => /step \d+ of \d+|Working/i.test(line))).toBe(true);
+    expect(await page.locator('#log li.bot[data-state=final] .buttons button').count()).toBeGreaterThan(2);
+    await page.screenshot({ path: join(artifacts, 'playground-3-result.png') });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('describes an uploaded image', async () => {
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#c33' } })
+      .png()
+      .toBuffer();
+    await page.setInputFiles('#file', { name: 'red.png', mimeType: 'image/png', buffer: png });
+    const before = await page.locator('#log li.bot').count();
+    await send('what is in this picture?');
+    await botCountAbove(before);
+    await page.waitForFunction(
+      `(() => { const l = document.querySelectorAll('#log li.bot'); return l[l.length - 1].dataset.state === 'final'; })()`,
+      undefined,
+      { timeout: 90_000 },
+    );
+    expect(await lastBotText()).not.toMatch(/failed|Sorry|Queued/);
+    await page.screenshot({ path: join(artifacts, 'playground-4-describe.png') });
+  });
+
+  it('retouches a region drawn with the mouse', async () => {
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#36c' } })
+      .png()
+      .toBuffer();
+    await page.setInputFiles('#file', { name: 'blue.png', mimeType: 'image/png', buffer: png });
+    await page.check('#draw');
+    const box = await page.locator('#mask').boundingBox();
+    if (!box) throw new Error('no mask canvas');
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.7, { steps: 8 });
+    await page.mouse.up();
+    await page.screenshot({ path: join(artifacts, 'playground-5-mask.png') });
+    const drawn = await page.evaluate(`(() => {
+      const c = document.getElementById('mask');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      return d.some((v, i) => i % 4 === 3 && v > 0);
+    })()`);
+    expect(drawn).toBe(true);
+    const before = await page.locator('#log li.bot').count();
+    await send('/retouch a yellow star --steps 4');
+    await botCountAbove(before);
+    await page.screenshot({ path: join(artifacts, 'playground-6-retouch.png') });
+  });
+
+  it('answers a corrupt upload with the localized error and keeps serving', async () => {
+    await page.setInputFiles('#file', {
+      name: 'broken.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from('not an image at all'),
+    });
+    await send('make it blue');
+    await page.waitForSelector('#log li.bot >> text=/could not be read|not supported/i', { timeout: 20_000 });
+    await page.screenshot({ path: join(artifacts, 'playground-7-corrupt.png') });
+    await send('/help');
+    await page.waitForSelector('#log li.bot >> text=/imagine/i >> nth=-1', { timeout: 20_000 });
+  });
+});

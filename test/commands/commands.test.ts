@@ -1,0 +1,426 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import sharp from 'sharp';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type CommandContext, Commands, type CommandsConfig } from '../../commands/commands.js';
+import type { Reply } from '../../commands/reply.js';
+import { type EngineRequest, encodePng, type GenerateOptions } from '../../engine/index.js';
+import { type Job, JobQueue, JobStore } from '../../src/jobs/index.js';
+import { TimedEngineDouble } from '../doubles/timed-engine.js';
+
+const open: JobQueue[] = [];
+afterEach(async () => {
+  for (const q of open.splice(0)) await q.stop({ waitMs: 2000 });
+});
+
+function setup(
+  options: {
+    rateLimitPerMinute?: number;
+    msPerStep?: number;
+    admins?: string[];
+    start?: boolean;
+    previews?: boolean;
+  } = {},
+) {
+  const dir = mkdtempSync(join(tmpdir(), 'dimoo-commands-'));
+  const store = new JobStore(dir);
+  const timed = new TimedEngineDouble(options.msPerStep ?? 2, 3);
+  // Previews as the real engine sends them: a small RGB image with some progress events.
+  const engine = options.previews
+    ? {
+        info: timed.info,
+        estimateCost: timed.estimateCost.bind(timed),
+        generate: (request: EngineRequest, o: GenerateOptions = {}) =>
+          timed.generate(request, {
+            ...o,
+            onProgress: (p) =>
+              o.onProgress?.({ ...p, preview: { width: 64, height: 64, data: new Uint8Array(64 * 64 * 3) } }),
+          }),
+      }
+    : timed;
+  const queue = new JobQueue({
+    store,
+    engine,
+    admins: options.admins,
+    limits: { maxPerUser: 5, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
+  });
+  open.push(queue);
+  const config: CommandsConfig = {
+    defaultLocale: 'en',
+    limits: {
+      rateLimitPerMinute: options.rateLimitPerMinute ?? 0,
+      maxInputBytes: 200_000,
+      maxInputPixels: 1_000_000,
+      blockedWords: ['gore'],
+    },
+  };
+  let clock = 1_000_000;
+  let seed = 100;
+  const commands = new Commands({
+    queue,
+    store,
+    config,
+    now: () => clock,
+    randomSeed: () => seed++,
+  });
+  const updates: Array<{ job: Job; reply: Reply }> = [];
+  commands.subscribe((u) => updates.push(u));
+  if (options.start !== false) queue.start();
+  const ctx = (userId: string, language = 'en'): CommandContext =>
+    commands.context({ user: { platform: 'discord', userId }, scope: 'guild:1', language });
+  const until = (predicate: (u: { job: Job; reply: Reply }) => boolean, timeoutMs = 5000) =>
+    new Promise<{ job: Job; reply: Reply }>((resolve, reject) => {
+      const started = Date.now();
+      const poll = () => {
+        const hit = updates.find(predicate);
+        if (hit) return resolve(hit);
+        if (Date.now() - started > timeoutMs) return reject(new Error('timed out waiting for a job update'));
+        setTimeout(poll, 2);
+      };
+      poll();
+    });
+  const advance = (ms: number) => {
+    clock += ms;
+  };
+  return { commands, queue, store, engine: timed, ctx, updates, until, advance };
+}
+
+const keys = (reply: Reply) => reply.text.map((t) => t.key);
+const png = (size = 32) =>
+  encodePng({ width: size, height: size, data: new Uint8Array(size * size * 3).fill(90) });
+
+/** A valid PNG header that claims 30000×30000 pixels: must be refused before any decoding. */
+function pixelBomb(): Uint8Array {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(30000, 0);
+  ihdr.writeUInt32BE(30000, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(8 + data.length + 4);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', Buffer.alloc(16)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+describe('imagine', () => {
+  it('answers "queued" at once, then the result PNG with its seed and buttons', async () => {
+    const { commands, ctx, until } = setup();
+    const queued = await commands.imagine(ctx('1'), { prompt: 'a red fox --ar 16:9 --seed 42 --steps 8' });
+    expect(keys(queued)).toEqual(['job.queued']);
+    expect(queued.text[0]?.params).toMatchObject({ count: 0 });
+    expect(queued.buttons?.[0]?.[0]).toMatchObject({
+      id: `cancel:${queued.jobId}`,
+      style: 'danger',
+      ownerOnly: true,
+    });
+    expect(queued.etaAt).toBeGreaterThan(1_000_000);
+    const done = await until((u) => u.job.id === queued.jobId && u.reply.final === true);
+    expect(done.job.request).toMatchObject({
+      prompt: 'a red fox',
+      width: 688,
+      height: 384,
+      seed: 42,
+      steps: 8,
+    });
+    expect(keys(done.reply)).toEqual(['job.done']);
+    expect(done.reply.text[0]?.params).toMatchObject({ seed: 42 });
+    const image = done.reply.images?.[0];
+    expect(image).toMatchObject({ filename: 'dimoo-42.png', mime: 'image/png', alt: 'a red fox' });
+    expect((await sharp(image?.data).metadata()).width).toBe(688);
+    expect(done.reply.buttons?.flat().map((b) => b.id.split(':')[0])).toEqual([
+      'reroll',
+      'vary',
+      'edit',
+      'describe',
+      'zoomout',
+      'delete',
+    ]);
+    const progress = await until((u) => u.job.id === queued.jobId && u.reply.text[0]?.key === 'job.running');
+    expect(progress.reply.text[0]?.params).toMatchObject({ total: 3 });
+  });
+
+  it('sends progress previews as PNGs, and the final reply always last', async () => {
+    const { commands, ctx, until, updates } = setup({ previews: true });
+    const queued = await commands.imagine(ctx('1'), { prompt: 'a kite' });
+    await until((u) => u.job.id === queued.jobId && u.reply.final === true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const mine = updates.filter((u) => u.job.id === queued.jobId).map((u) => u.reply);
+    expect(mine.at(-1)?.text[0]?.key).toBe('job.done');
+    const previews = mine.filter((r) => r.text[0]?.key === 'job.running');
+    expect(previews).toHaveLength(3);
+    for (const r of previews) expect(r.images?.[0]?.filename).toBe('preview.png');
+    expect((await sharp(previews[0]?.images?.[0]?.data).metadata()).width).toBe(64);
+  });
+
+  it('refuses bad prompts with one localized key and queues nothing', async () => {
+    const { commands, ctx, store } = setup();
+    const cases: Array<[string, string]> = [
+      ['   ', 'errors.prompt_empty'],
+      ['x'.repeat(1001), 'errors.prompt_too_long'],
+      ['lots of gore', 'errors.blocked_words'],
+      ['a cat --style raw', 'errors.flag.unknown'],
+      ['a cat --steps 999', 'errors.flag.range_integer'],
+      ['a cat --ar 16:9 --size 512x512', 'errors.flag.conflict'],
+    ];
+    for (const [prompt, key] of cases) {
+      const reply = await commands.imagine(ctx('1'), { prompt });
+      expect(keys(reply), prompt.slice(0, 20)).toEqual([key]);
+      expect(reply.ephemeral).toBe(true);
+    }
+    expect(keys(await commands.imagine(ctx('1'), { prompt: 'a cat', size: 640 }))).toEqual([
+      'errors.settings.choice',
+    ]);
+    expect(store.byStatus('queued', 'running', 'done')).toHaveLength(0);
+  });
+
+  it('fails only the job whose run fails, with the reason in the job’s language', async () => {
+    const { commands, ctx, until } = setup();
+    const bad = await commands.imagine(ctx('1', 'zh-CN'), { prompt: 'boom' });
+    const failed = await until((u) => u.job.id === bad.jobId && u.reply.final === true);
+    expect(keys(failed.reply)).toEqual(['job.failed']);
+    expect(failed.reply.text[0]?.params?.reason).toMatch(/模型/);
+    const good = await commands.imagine(ctx('1'), { prompt: 'fine' });
+    expect(keys((await until((u) => u.job.id === good.jobId && u.reply.final === true)).reply)).toEqual([
+      'job.done',
+    ]);
+  });
+});
+
+describe('image inputs', () => {
+  it('refuses oversized bytes, corrupt images and pixel bombs before queueing', async () => {
+    const { commands, ctx, store } = setup();
+    const big = new Uint8Array(200_001);
+    expect(keys(await commands.edit(ctx('1'), { image: { data: big }, instruction: 'x' }))).toEqual([
+      'errors.input.too_large',
+    ]);
+    const corrupt = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4, 5]);
+    expect(keys(await commands.describe(ctx('1'), { image: { data: corrupt } }))).toEqual([
+      'errors.engine.image_invalid',
+    ]);
+    const bomb = await commands.retouch(ctx('1'), {
+      image: { data: pixelBomb() },
+      prompt: 'x',
+      boxes: '0,0,1,1',
+    });
+    expect(keys(bomb)).toEqual(['errors.engine.image_too_large']);
+    expect(store.byStatus('queued', 'running', 'done', 'failed')).toHaveLength(0);
+  });
+
+  it('runs edit, describe, retouch (mask) and outpaint with the original bytes stored', async () => {
+    const { commands, ctx, until, store } = setup();
+    const jpeg = new Uint8Array(
+      await sharp(await png())
+        .jpeg()
+        .toBuffer(),
+    );
+    const edit = await commands.edit(ctx('1'), {
+      image: { data: jpeg },
+      instruction: 'make it blue --seed 5',
+    });
+    const editJob = store.get(edit.jobId as string);
+    expect(editJob?.request).toMatchObject({
+      task: 'image_to_image',
+      editType: 'edit_replace',
+      prompt: 'make it blue',
+    });
+    expect([...store.readFile(edit.jobId as string, 'input.jpg')]).toEqual([...jpeg]);
+    const describe = await commands.describe(ctx('2'), { image: { data: await png() }, question: 'what?' });
+    const retouch = await commands.retouch(ctx('3'), {
+      image: { data: await png() },
+      prompt: 'a hat',
+      mask: { data: await png() },
+    });
+    expect(store.get(retouch.jobId as string)?.request).toMatchObject({
+      region: { kind: 'mask', mask: { file: 'mask.png' } },
+    });
+    const outpaint = await commands.outpaint(ctx('4'), {
+      image: { data: await png() },
+      prompt: 'more sky',
+      direction: 'up',
+    });
+    for (const reply of [edit, describe, retouch, outpaint]) {
+      expect(
+        keys((await until((u) => u.job.id === reply.jobId && u.reply.final === true)).reply),
+      ).not.toEqual(['job.failed']);
+    }
+    const answer = await until((u) => u.job.id === describe.jobId && u.reply.final === true);
+    expect(answer.reply.text).toEqual([{ key: 'job.answer', params: { text: 'a test answer' } }]);
+    expect(
+      keys(
+        await commands.edit(ctx('1'), {
+          image: { data: await png() },
+          instruction: 'x',
+          type: 'image_ref_transfer',
+        }),
+      ),
+    ).toEqual(['errors.edit.reference_missing']);
+    expect(keys(await commands.retouch(ctx('1'), { image: { data: await png() }, prompt: 'x' }))).toEqual([
+      'errors.retouch.region_missing',
+    ]);
+  });
+});
+
+describe('text and reply flows', () => {
+  it('runs typed commands with their images, and tells a question from an edit in a reply', async () => {
+    const { commands, ctx, store } = setup({ start: false });
+    const image = { data: await png() };
+    const imagine = await commands.runText(ctx('1'), '/draw@dimoobot a fox --seed 9', [], 'dimoobot');
+    expect(store.get(imagine?.jobId as string)?.request).toMatchObject({ prompt: 'a fox', seed: 9 });
+    expect(await commands.runText(ctx('1'), 'just chatting')).toBeUndefined();
+    expect(keys((await commands.runText(ctx('1'), '/edit make it blue')) as Reply)).toEqual([
+      'errors.input.image_missing',
+    ]);
+    const retouch = await commands.runText(ctx('2'), '/retouch 0,0,0.5,0.5 a hat', [image]);
+    expect(store.get(retouch?.jobId as string)?.request).toMatchObject({
+      region: { kind: 'boxes', boxes: [{ x: 0, y: 0, w: 0.5, h: 0.5 }] },
+      prompt: 'a hat',
+    });
+    const outpaint = await commands.runText(ctx('3'), '/outpaint 2x more sky', [image]);
+    expect(store.get(outpaint?.jobId as string)?.request).toMatchObject({
+      region: { kind: 'extend', left: 0.5 },
+    });
+    const settings = (await commands.runText(ctx('4'), '/settings size=768 private=on')) as Reply;
+    expect(keys(settings)).toEqual(['settings.saved', 'settings.current']);
+    expect(settings.text[1]?.params).toMatchObject({ size: 768, language: 'English', private: '✓' });
+    expect(keys((await commands.runText(ctx('4'), '/settings colour=red')) as Reply)).toEqual([
+      'errors.settings.unknown',
+    ]);
+    expect(keys((await commands.runText(ctx('4'), '/start')) as Reply)).toContain('help.text');
+    const question = await commands.replyToImage(ctx('5'), { image, text: '图里有什么？' });
+    expect(store.get(question.jobId as string)?.request).toMatchObject({
+      task: 'understand',
+      question: '图里有什么？',
+    });
+    const edit = await commands.replyToImage(ctx('6'), { image, text: 'add a moon' });
+    expect(store.get(edit.jobId as string)?.request).toMatchObject({
+      task: 'image_to_image',
+      prompt: 'add a moon',
+    });
+  });
+});
+
+describe('buttons', () => {
+  it('re-roll keeps the prompt and shape and changes the seed; the new job is the presser’s', async () => {
+    const { commands, ctx, until, store } = setup();
+    const first = await commands.imagine(ctx('1'), { prompt: 'a lighthouse --ar 2:3 --seed 7 --cfg 3' });
+    const done = await until((u) => u.job.id === first.jobId && u.reply.final === true);
+    const rerollId = done.reply.buttons?.[0]?.[0]?.id as string;
+    const again = await commands.pressButton(ctx('2'), rerollId);
+    expect(keys(again)).toEqual(['job.queued']);
+    const job = store.get(again.jobId as string) as Job;
+    const original = store.get(first.jobId as string) as Job;
+    expect(job.request).toEqual({ ...original.request, seed: expect.any(Number) });
+    expect(job.request.seed).not.toBe(7);
+    expect(job.owner).toEqual({ platform: 'discord', userId: '2' });
+    expect(job.meta.origin).toBe(first.jobId);
+    const vary = await commands.pressButton(ctx('1'), `vary:${first.jobId}`);
+    expect(store.get(vary.jobId as string)?.request).toMatchObject({
+      prompt: 'a lighthouse',
+      temperature: 1,
+    });
+  });
+
+  it('cancel: another user is refused, the owner is not, and the job ends as cancelled', async () => {
+    const { commands, ctx, until } = setup({ msPerStep: 40 });
+    await commands.imagine(ctx('1'), { prompt: 'first' });
+    const second = await commands.imagine(ctx('1'), { prompt: 'second' });
+    const button = second.buttons?.[0]?.[0]?.id as string;
+    expect(keys(await commands.pressButton(ctx('2'), button))).toEqual(['job.cancel_refused']);
+    expect(keys(await commands.pressButton(ctx('1'), button))).toEqual(['cancel.done']);
+    expect(keys((await until((u) => u.job.id === second.jobId && u.reply.final === true)).reply)).toEqual([
+      'job.cancelled',
+    ]);
+    const third = await commands.imagine(ctx('1'), { prompt: 'third' });
+    expect(keys(await commands.cancel(ctx('1'), third.jobId?.slice(0, 8)))).toEqual(['cancel.done']);
+    expect(keys(await commands.cancel(ctx('2'), third.jobId?.slice(0, 8)))).toEqual(['errors.job.not_found']);
+    expect(keys(await commands.cancel(ctx('1')))).toEqual(['cancel.stopping']);
+    expect(keys(await commands.pressButton(ctx('1'), 'cancel:not-a-job'))).toEqual(['errors.button.unknown']);
+  });
+
+  it('delete is the owner’s; edit asks for an instruction and edits the result', async () => {
+    const { commands, ctx, until, store } = setup();
+    const first = await commands.imagine(ctx('1'), { prompt: 'a boat' });
+    await until((u) => u.job.id === first.jobId && u.reply.final === true);
+    expect(keys(await commands.pressButton(ctx('2'), `delete:${first.jobId}`))).toEqual([
+      'errors.button.owner_only',
+    ]);
+    expect((await commands.pressButton(ctx('1'), `delete:${first.jobId}`)).deleteSource).toBe(true);
+    const ask = await commands.pressButton(ctx('2'), `edit:${first.jobId}`);
+    expect(ask.ask).toMatchObject({ kind: 'edit_instruction', jobId: first.jobId });
+    const edit = await commands.editResult(ctx('2'), first.jobId as string, 'add a moon');
+    expect(store.get(edit.jobId as string)?.request).toMatchObject({
+      task: 'image_to_image',
+      prompt: 'add a moon',
+    });
+    const zoom = await commands.pressButton(ctx('2'), `zoomout:${first.jobId}`);
+    expect(store.get(zoom.jobId as string)?.request).toMatchObject({
+      task: 'paint',
+      prompt: 'a boat',
+      region: { kind: 'extend', left: 0.25 },
+    });
+  });
+});
+
+describe('limits and settings', () => {
+  it('rate-limits submissions per user per minute and says when to retry', async () => {
+    const { commands, ctx, advance } = setup({ rateLimitPerMinute: 2, start: false });
+    expect(keys(await commands.imagine(ctx('1'), { prompt: 'a' }))).toEqual(['job.queued']);
+    advance(10_000);
+    expect(keys(await commands.imagine(ctx('1'), { prompt: 'b' }))).toEqual(['job.queued']);
+    const refused = await commands.imagine(ctx('1'), { prompt: 'c' });
+    expect(refused.text).toEqual([{ key: 'errors.rate_limited', params: { when: 'in 50 seconds' } }]);
+    expect(keys(await commands.imagine(ctx('2'), { prompt: 'other user' }))).toEqual(['job.queued']);
+    advance(50_000);
+    expect(keys(await commands.imagine(ctx('1'), { prompt: 'd' }))).toEqual(['job.queued']);
+    const zh = await commands.imagine(ctx('1', 'zh-CN'), { prompt: 'e' });
+    expect(zh.text[0]?.params?.when).toBe('10 秒后');
+  });
+
+  it('persists settings, which then shape jobs, language and privacy', async () => {
+    const { commands, ctx, store } = setup({ start: false });
+    const saved = await commands.settings(ctx('1'), {
+      size: 768,
+      aspect: '16:9',
+      steps: 20,
+      language: 'zh-CN',
+      private: true,
+    });
+    expect(keys(saved)).toEqual(['settings.saved', 'settings.current']);
+    expect(keys(await commands.settings(ctx('1'), { size: 300 }))).toEqual(['errors.settings.choice']);
+    const later = ctx('1', 'en');
+    expect(later.locale).toBe('zh-CN');
+    expect(later.settings).toEqual({
+      size: 768,
+      aspect: '16:9',
+      steps: 20,
+      language: 'zh-CN',
+      private: true,
+    });
+    const reply = await commands.imagine(later, { prompt: 'a city' });
+    expect(reply.ephemeral).toBe(true);
+    expect(store.get(reply.jobId as string)?.request).toMatchObject({ width: 1024, height: 576, steps: 20 });
+    expect(store.get(reply.jobId as string)?.meta).toMatchObject({ locale: 'zh-CN', private: true });
+    const status = await commands.queueStatus(later);
+    expect(keys(status)).toEqual(['queue.summary', 'queue.mine_queued']);
+    expect(status.buttons?.[0]?.[0]?.id).toBe(`cancel:${reply.jobId}`);
+    expect(keys(await commands.help(later))).toContain('help.text');
+  });
+
+  it('passes queue refusals through as replies', async () => {
+    const { commands, ctx } = setup({ start: false });
+    for (let i = 0; i < 5; i++) await commands.imagine(ctx('1'), { prompt: `p${i}` });
+    const refused = await commands.imagine(ctx('1'), { prompt: 'one too many' });
+    expect(refused.text).toEqual([{ key: 'errors.queue.user_full', params: { count: 5, limit: 5 } }]);
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import {
+  isQuestion,
+  parseSettingsText,
+  parseTextCommand,
+  splitOutpaintText,
+  splitRetouchText,
+} from '../../commands/text-commands.js';
+
+describe('text commands', () => {
+  it('reads /name[@bot] args, resolves aliases, and ignores other bots and unknown commands', () => {
+    expect(parseTextCommand('/imagine a fox --ar 16:9')).toEqual({
+      name: 'imagine',
+      args: 'a fox --ar 16:9',
+    });
+    expect(parseTextCommand('/draw@DimooBot  a\nfox ', 'dimoobot')).toEqual({
+      name: 'imagine',
+      args: 'a\nfox',
+    });
+    expect(parseTextCommand('/start')).toEqual({ name: 'help', args: '' });
+    expect(parseTextCommand('/imagine@otherbot a fox', 'dimoobot')).toBeUndefined();
+    expect(parseTextCommand('/frobnicate x')).toBeUndefined();
+    expect(parseTextCommand('imagine a fox')).toBeUndefined();
+  });
+
+  it('splits retouch boxes and outpaint zoom or direction from the prompt', () => {
+    expect(splitRetouchText('0.1,0.1,0.5,0.5; 0,0,1,0.2 a red hat')).toEqual({
+      boxes: '0.1,0.1,0.5,0.5;0,0,1,0.2',
+      prompt: 'a red hat',
+    });
+    expect(splitRetouchText('a red hat')).toEqual({ prompt: 'a red hat' });
+    expect(splitOutpaintText('2x more sky')).toEqual({ zoom: 2, prompt: 'more sky' });
+    expect(splitOutpaintText('x1.5 beach')).toEqual({ zoom: 1.5, prompt: 'beach' });
+    expect(splitOutpaintText('Left a forest')).toEqual({ direction: 'left', prompt: 'a forest' });
+    expect(splitOutpaintText('2 dogs on a beach')).toEqual({ prompt: '2 dogs on a beach' });
+  });
+
+  it('reads settings as key=value pairs and names unknown keys', () => {
+    expect(parseSettingsText('size=768 aspect=16:9 steps=20 language=zh-CN private=on colour=red')).toEqual({
+      changes: { size: '768', aspect: '16:9', steps: '20', language: 'zh-CN', private: true },
+      unknown: ['colour'],
+    });
+    expect(parseSettingsText('private=off').changes).toEqual({ private: false });
+  });
+
+  it.each([
+    ['what is in this picture', true],
+    ['Is this a cat?', true],
+    ['这是什么？', true],
+    ['图里有几只猫', true],
+    ['这只猫可爱吗', true],
+    ['make the sky purple', false],
+    ['把天空变成紫色', false],
+    ['add a hat', false],
+  ])('%s → question: %s', (text, question) => {
+    expect(isQuestion(text)).toBe(question);
+  });
+});
