@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Commands, Reply } from '../../commands/index.js';
+import { type Commands, megabytes, type Reply } from '../../commands/index.js';
 import { catalog, type Locale, matchLocale, t } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
 import { toWebMessage } from './render.js';
@@ -46,7 +46,7 @@ function readJson(req: IncomingMessage, limit = 16_384): Promise<Record<string, 
     let body = '';
     req.on('data', (chunk) => {
       body += chunk;
-      if (body.length > limit) reject(new UploadTooLarge());
+      if (body.length > limit) reject(new UploadTooLarge(body.length));
     });
     req.on('end', () => {
       try {
@@ -132,7 +132,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
           text: [
             {
               key: 'errors.input.too_large',
-              params: { limit: `${Math.round(options.maxInputBytes / 1048576)} MB` },
+              params: { size: megabytes(error.receivedBytes), limit: megabytes(options.maxInputBytes) },
             },
           ],
         };
