@@ -41,23 +41,34 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** A small JSON body; anything over `limit` or not JSON is a BadRequest (the rest of the body is discarded). */
 function readJson(req: IncomingMessage, limit = 16_384): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     let body = '';
+    let over = false;
     req.on('data', (chunk) => {
+      if (over) return;
       body += chunk;
-      if (body.length > limit) reject(new UploadTooLarge(body.length));
+      if (body.length > limit) {
+        over = true;
+        reject(new BadRequest());
+      }
     });
     req.on('end', () => {
+      if (over) return;
       try {
-        resolve(JSON.parse(body || '{}') as Record<string, unknown>);
-      } catch (error) {
-        reject(error);
+        const value: unknown = JSON.parse(body || '{}');
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BadRequest();
+        resolve(value as Record<string, unknown>);
+      } catch {
+        reject(new BadRequest());
       }
     });
     req.on('error', reject);
   });
 }
+
+class BadRequest extends Error {}
 
 export async function startPlaygroundServer(options: PlaygroundOptions): Promise<Playground> {
   if (!isLoopback(options.host) && !options.accessToken) {
@@ -142,7 +153,14 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     }
     if (req.method === 'POST' && url.pathname === '/api/actions') {
       const ctx = contextOf(req, user);
-      const body = await readJson(req);
+      const body = await readJson(req).catch((error: unknown) => {
+        if (error instanceof BadRequest) return undefined;
+        throw error;
+      });
+      if (!body) {
+        json(res, 400, toWebMessage({ text: [{ key: 'web.bad_request' }], ephemeral: true }, ctx.locale));
+        return;
+      }
       const id = typeof body.id === 'string' ? body.id : '';
       const answer = typeof body.answer === 'string' ? body.answer : undefined;
       const [action, jobId] = id.split(':');

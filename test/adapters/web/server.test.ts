@@ -174,6 +174,20 @@ describe('playground server', () => {
     expect(jobs.queue.plannedOrder()).toHaveLength(0);
   });
 
+  it('answers a malformed or oversized button press with a localized 400, not a crash', async () => {
+    const { port } = await start('127.0.0.1');
+    for (const body of ['not json', '[1,2]', JSON.stringify({ id: 'x'.repeat(20_000) })]) {
+      const answer = await send(port, '/api/actions', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'accept-language': 'zh-CN' },
+        body: Buffer.from(body),
+      });
+      expect(answer.status).toBe(400);
+      expect((JSON.parse(answer.body) as { lines: string[] }).lines).toEqual([t('zh-CN', 'web.bad_request')]);
+    }
+    expect((await send(port, '/')).status).toBe(200);
+  });
+
   it('refuses an image over the pixel limit and a corrupt one, each with its localized message', async () => {
     const { port } = await start('127.0.0.1');
     const big = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#808080' } })
