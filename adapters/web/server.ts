@@ -1,6 +1,5 @@
 // The local playground: a small node:http server speaking the bot's commands to a chat-like page. Binds to
 // loopback by default; anywhere else it requires WEB_ACCESS_TOKEN. Static files come from a fixed allowlist.
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Commands, megabytes, type Reply } from '../../commands/index.js';
@@ -9,6 +8,8 @@ import type { Logger } from '../../src/log.js';
 import { toWebMessage } from './render.js';
 import { route } from './router.js';
 import { identify, isLoopback } from './session.js';
+import { EventStreams } from './sse.js';
+import { serveAsset } from './static.js';
 import { readUpload, UploadTooLarge } from './uploads.js';
 
 export interface PlaygroundOptions {
@@ -28,13 +29,6 @@ export interface Playground {
   url: string;
   close(): Promise<void>;
 }
-
-const STATIC: Record<string, { file: string; type: string }> = {
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
-  '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
-};
-const publicDir = new URL('./public/', import.meta.url);
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -77,12 +71,9 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     );
   }
   const { commands, log } = options;
-  const streams = new Map<string, Set<{ res: ServerResponse; locale: Locale }>>();
-  const send = (userId: string, reply: Reply) => {
-    for (const client of streams.get(userId) ?? []) {
-      client.res.write(`data: ${JSON.stringify(toWebMessage(reply, client.locale))}\n\n`);
-    }
-  };
+  const streams = new EventStreams();
+  const send = (userId: string, reply: Reply) =>
+    streams.send(userId, (locale) => toWebMessage(reply, locale));
   const unsubscribe = commands.subscribe(({ job, reply }) => {
     if (job.owner.platform === 'web') send(job.owner.userId, reply);
   });
@@ -100,12 +91,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     const url = new URL(req.url ?? '/', 'http://playground');
     const user = identify(req, res, options.accessToken);
     if (!user) return;
-    const asset = req.method === 'GET' ? STATIC[url.pathname] : undefined;
-    if (asset) {
-      res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-cache' });
-      res.end(readFileSync(new URL(asset.file, publicDir)));
-      return;
-    }
+    if (req.method === 'GET' && serveAsset(url.pathname, res)) return;
     const locale = localeOf(req);
     if (req.method === 'GET' && url.pathname === '/api/info') {
       const strings = Object.fromEntries(
@@ -115,21 +101,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
       return;
     }
     if (req.method === 'GET' && url.pathname === '/api/events') {
-      res.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-      });
-      res.write(': connected\n\n');
-      const client = { res, locale };
-      const set = streams.get(user) ?? new Set();
-      set.add(client);
-      streams.set(user, set);
-      const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-      req.on('close', () => {
-        clearInterval(ping);
-        set.delete(client);
-      });
+      streams.open(user, locale, req, res);
       return;
     }
     if (req.method === 'POST' && url.pathname === '/api/messages') {
@@ -193,7 +165,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     url,
     async close() {
       unsubscribe();
-      for (const set of streams.values()) for (const client of set) client.res.end();
+      streams.closeAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     },

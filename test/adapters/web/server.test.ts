@@ -121,6 +121,8 @@ describe('playground server', () => {
       '/index.html%00.js',
       '//etc/passwd',
       '/api/files/../../package.json',
+      '/__proto__',
+      '/hasOwnProperty',
     ]) {
       const answer = await send(port, path);
       expect(answer.status, path).toBe(404);
