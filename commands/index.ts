@@ -9,6 +9,7 @@ export type {
   OutpaintInput,
   RetouchInput,
 } from './inputs.js';
+export { megabytes } from './inputs.js';
 export * from './prompt.js';
 export { parseBoxes } from './regions.js';
 export { formatDuration, localeOf, renderEvent, resultButtons } from './render.js';

@@ -30,7 +30,8 @@ export function sniffExtension(bytes: Uint8Array): 'png' | 'jpg' | 'webp' {
   return 'png';
 }
 
-function megabytes(bytes: number): string {
+/** A byte count as users read it in refusals ("12.5 MB"). */
+export function megabytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB`;
 }
 

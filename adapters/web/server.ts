@@ -1,14 +1,15 @@
 // The local playground: a small node:http server speaking the bot's commands to a chat-like page. Binds to
 // loopback by default; anywhere else it requires WEB_ACCESS_TOKEN. Static files come from a fixed allowlist.
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Commands, Reply } from '../../commands/index.js';
+import { type Commands, megabytes, type Reply } from '../../commands/index.js';
 import { catalog, type Locale, matchLocale, t } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
 import { toWebMessage } from './render.js';
 import { route } from './router.js';
 import { identify, isLoopback } from './session.js';
+import { EventStreams } from './sse.js';
+import { serveAsset } from './static.js';
 import { readUpload, UploadTooLarge } from './uploads.js';
 
 export interface PlaygroundOptions {
@@ -29,35 +30,39 @@ export interface Playground {
   close(): Promise<void>;
 }
 
-const STATIC: Record<string, { file: string; type: string }> = {
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
-  '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
-};
-const publicDir = new URL('./public/', import.meta.url);
-
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
 }
 
+/** A small JSON body; anything over `limit` or not JSON is a BadRequest (the rest of the body is discarded). */
 function readJson(req: IncomingMessage, limit = 16_384): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     let body = '';
+    let over = false;
     req.on('data', (chunk) => {
+      if (over) return;
       body += chunk;
-      if (body.length > limit) reject(new UploadTooLarge());
+      if (body.length > limit) {
+        over = true;
+        reject(new BadRequest());
+      }
     });
     req.on('end', () => {
+      if (over) return;
       try {
-        resolve(JSON.parse(body || '{}') as Record<string, unknown>);
-      } catch (error) {
-        reject(error);
+        const value: unknown = JSON.parse(body || '{}');
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BadRequest();
+        resolve(value as Record<string, unknown>);
+      } catch {
+        reject(new BadRequest());
       }
     });
     req.on('error', reject);
   });
 }
+
+class BadRequest extends Error {}
 
 export async function startPlaygroundServer(options: PlaygroundOptions): Promise<Playground> {
   if (!isLoopback(options.host) && !options.accessToken) {
@@ -66,12 +71,9 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     );
   }
   const { commands, log } = options;
-  const streams = new Map<string, Set<{ res: ServerResponse; locale: Locale }>>();
-  const send = (userId: string, reply: Reply) => {
-    for (const client of streams.get(userId) ?? []) {
-      client.res.write(`data: ${JSON.stringify(toWebMessage(reply, client.locale))}\n\n`);
-    }
-  };
+  const streams = new EventStreams();
+  const send = (userId: string, reply: Reply) =>
+    streams.send(userId, (locale) => toWebMessage(reply, locale));
   const unsubscribe = commands.subscribe(({ job, reply }) => {
     if (job.owner.platform === 'web') send(job.owner.userId, reply);
   });
@@ -89,12 +91,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     const url = new URL(req.url ?? '/', 'http://playground');
     const user = identify(req, res, options.accessToken);
     if (!user) return;
-    const asset = req.method === 'GET' ? STATIC[url.pathname] : undefined;
-    if (asset) {
-      res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-cache' });
-      res.end(readFileSync(new URL(asset.file, publicDir)));
-      return;
-    }
+    if (req.method === 'GET' && serveAsset(url.pathname, res)) return;
     const locale = localeOf(req);
     if (req.method === 'GET' && url.pathname === '/api/info') {
       const strings = Object.fromEntries(
@@ -104,21 +101,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
       return;
     }
     if (req.method === 'GET' && url.pathname === '/api/events') {
-      res.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-      });
-      res.write(': connected\n\n');
-      const client = { res, locale };
-      const set = streams.get(user) ?? new Set();
-      set.add(client);
-      streams.set(user, set);
-      const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-      req.on('close', () => {
-        clearInterval(ping);
-        set.delete(client);
-      });
+      streams.open(user, locale, req, res);
       return;
     }
     if (req.method === 'POST' && url.pathname === '/api/messages') {
@@ -132,7 +115,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
           text: [
             {
               key: 'errors.input.too_large',
-              params: { limit: `${Math.round(options.maxInputBytes / 1048576)} MB` },
+              params: { size: megabytes(error.receivedBytes), limit: megabytes(options.maxInputBytes) },
             },
           ],
         };
@@ -142,7 +125,14 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     }
     if (req.method === 'POST' && url.pathname === '/api/actions') {
       const ctx = contextOf(req, user);
-      const body = await readJson(req);
+      const body = await readJson(req).catch((error: unknown) => {
+        if (error instanceof BadRequest) return undefined;
+        throw error;
+      });
+      if (!body) {
+        json(res, 400, toWebMessage({ text: [{ key: 'web.bad_request' }], ephemeral: true }, ctx.locale));
+        return;
+      }
       const id = typeof body.id === 'string' ? body.id : '';
       const answer = typeof body.answer === 'string' ? body.answer : undefined;
       const [action, jobId] = id.split(':');
@@ -175,7 +165,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     url,
     async close() {
       unsubscribe();
-      for (const set of streams.values()) for (const client of set) client.res.end();
+      streams.closeAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     },

@@ -7,7 +7,12 @@ export interface Upload {
   files: Record<string, { data: Uint8Array; filename: string }>;
 }
 
-export class UploadTooLarge extends Error {}
+/** A file went over the limit; `receivedBytes` is the whole request body read (the file's size, near enough). */
+export class UploadTooLarge extends Error {
+  constructor(readonly receivedBytes: number) {
+    super(`upload over the limit (${receivedBytes} bytes received)`);
+  }
+}
 
 const FILE_FIELDS = new Set(['image', 'mask', 'reference']);
 
@@ -25,6 +30,11 @@ export function readUpload(req: IncomingMessage, maxFileBytes: number): Promise<
     }
     const upload: Upload = { fields: {}, files: {} };
     let tooLarge = false;
+    let received = 0;
+    // Counted beside busboy: it truncates the file at the limit, and the refusal names the size that was sent.
+    req.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+    });
     parser.on('field', (name, value) => {
       upload.fields[name] = value;
     });
@@ -44,7 +54,7 @@ export function readUpload(req: IncomingMessage, maxFileBytes: number): Promise<
       });
     });
     parser.on('error', reject);
-    parser.on('close', () => (tooLarge ? reject(new UploadTooLarge()) : resolve(upload)));
+    parser.on('close', () => (tooLarge ? reject(new UploadTooLarge(received)) : resolve(upload)));
     req.pipe(parser);
   });
 }

@@ -18,7 +18,7 @@ if (!haveBrowser && process.env.CI)
   throw new Error('CI needs Debian chromium for the playground test (see .ci/run)');
 const artifacts = join(process.cwd(), 'test', 'artifacts');
 
-describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 120_000 }, () => {
+describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 180_000 }, () => {
   let services: Services;
   let server: { url: string; close(): Promise<void> };
   let browser: Browser;
@@ -76,9 +76,10 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 120_000 }, (
   };
   // Browser-side code is passed as strings: this file is type-checked without the DOM library.
   const events = () => page.evaluate('window.dimooEvents') as Promise<Array<Record<string, unknown>>>;
+  // Generous: on a loaded 2-core machine every browser step (upload, click, screenshot) took seconds.
   const botCountAbove = (n: number) =>
     page.waitForFunction(`document.querySelectorAll('#log li.bot').length > ${n}`, undefined, {
-      timeout: 20_000,
+      timeout: 60_000,
     });
   // biome-ignore lint/performance/useDomNodeTextContent: Playwright's locator API, not a DOM node.
   const lastBotText = () => page.locator('#log li.bot').last().innerText();

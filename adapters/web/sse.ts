@@ -1,0 +1,45 @@
+// Server-sent event streams per playground user: each open page of a user gets every update of that user's jobs,
+// rendered in the page's locale. A comment line every 15 s keeps proxies from closing an idle stream.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Locale } from '../../src/i18n.js';
+
+interface Client {
+  res: ServerResponse;
+  locale: Locale;
+}
+
+export class EventStreams {
+  private readonly byUser = new Map<string, Set<Client>>();
+
+  /** Turns this response into an event stream for `userId` until the browser closes it. */
+  open(userId: string, locale: Locale, req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
+    res.write(': connected\n\n');
+    const client = { res, locale };
+    const set = this.byUser.get(userId) ?? new Set<Client>();
+    set.add(client);
+    this.byUser.set(userId, set);
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    req.on('close', () => {
+      clearInterval(ping);
+      set.delete(client);
+      if (set.size === 0 && this.byUser.get(userId) === set) this.byUser.delete(userId);
+    });
+  }
+
+  /** Sends one event to every open page of `userId`, rendered for that page's locale. */
+  send(userId: string, render: (locale: Locale) => unknown): void {
+    for (const client of this.byUser.get(userId) ?? []) {
+      client.res.write(`data: ${JSON.stringify(render(client.locale))}\n\n`);
+    }
+  }
+
+  closeAll(): void {
+    for (const set of this.byUser.values()) for (const client of set) client.res.end();
+    this.byUser.clear();
+  }
+}

@@ -1,0 +1,20 @@
+// The page's files: a fixed allowlist from URL path to a file in public/. A request path is only ever a key into
+// this table, so nothing a client sends reaches the file system.
+import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+
+const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+};
+const publicDir = new URL('./public/', import.meta.url);
+
+/** Answers with the allowlisted asset at `pathname` and returns true, or returns false (not an asset). */
+export function serveAsset(pathname: string, res: ServerResponse): boolean {
+  const asset = Object.hasOwn(ASSETS, pathname) ? ASSETS[pathname] : undefined;
+  if (!asset) return false;
+  res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-cache' });
+  res.end(readFileSync(new URL(asset.file, publicDir)));
+  return true;
+}

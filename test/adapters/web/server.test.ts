@@ -1,0 +1,219 @@
+// The playground server's guards, over real HTTP: the static allowlist against traversal, the access token off
+// loopback, and upload limits answered with the localized refusal. Real commands and queue; the engine is the
+// timed test double (these requests never reach a run).
+import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Playground, startPlaygroundServer } from '../../../adapters/web/server.js';
+import { Commands, megabytes } from '../../../commands/index.js';
+import { type Config, loadConfig } from '../../../src/config/index.js';
+import { t } from '../../../src/i18n.js';
+import { type JobSystem, openJobSystem } from '../../../src/jobs/index.js';
+import { createLogger } from '../../../src/log.js';
+import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A raw request: the path goes on the wire exactly as written (no client-side URL normalization). */
+function send(
+  port: number,
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; body?: Buffer } = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: init.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+function multipart(text: string, image?: Buffer): { headers: Record<string, string>; body: Buffer } {
+  const boundary = '----dimootest';
+  const parts: Buffer[] = [
+    Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="text"\r\n\r\n${text}\r\n`),
+  ];
+  if (image) {
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\ncontent-disposition: form-data; name="image"; filename="in.png"\r\ncontent-type: image/png\r\n\r\n`,
+      ),
+      image,
+      Buffer.from('\r\n'),
+    );
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return {
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    body: Buffer.concat(parts),
+  };
+}
+
+describe('playground server', () => {
+  let config: Config;
+  let jobs: JobSystem;
+  let commands: Commands;
+  const log = createLogger({ level: 'silent', pretty: false });
+  const open: Playground[] = [];
+  const start = async (host: string, accessToken?: string) => {
+    const server = await startPlaygroundServer({
+      commands,
+      host,
+      port: 0,
+      accessToken,
+      maxInputBytes: 1024 * 1024,
+      defaultLocale: 'en',
+      bundledModel: true,
+      device: 'cpu',
+      log,
+    });
+    open.push(server);
+    return { server, port: Number(new URL(server.url).port) };
+  };
+
+  beforeAll(() => {
+    config = loadConfig({
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-web-server-')),
+      LOG_LEVEL: 'silent',
+      MAX_INPUT_PIXELS: '65536',
+    });
+    jobs = openJobSystem({ config, engine: new TimedEngineDouble() });
+    commands = new Commands({ queue: jobs.queue, store: jobs.store, config });
+  });
+  afterAll(async () => {
+    for (const server of open) await server.close();
+    await jobs.close({ waitMs: 100 });
+  });
+
+  it('serves only the allowlisted assets; traversal and other paths get 404', async () => {
+    const { port } = await start('127.0.0.1');
+    const page = await send(port, '/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect((await send(port, '/app.js')).headers['content-type']).toMatch(/javascript/);
+    for (const path of [
+      '/../package.json',
+      '/../../../../etc/passwd',
+      '/..%2f..%2fpackage.json',
+      '/%2e%2e/%2e%2e/package.json',
+      '/public/../server.ts',
+      '/app.js/../../server.ts',
+      '/server.ts',
+      '/index.html%00.js',
+      '//etc/passwd',
+      '/api/files/../../package.json',
+      '/__proto__',
+      '/hasOwnProperty',
+    ]) {
+      const answer = await send(port, path);
+      expect(answer.status, path).toBe(404);
+      expect(answer.body, path).not.toMatch(/"dependencies"|root:|startPlaygroundServer/);
+    }
+  });
+
+  it('refuses to bind beyond loopback without WEB_ACCESS_TOKEN', async () => {
+    await expect(start('0.0.0.0')).rejects.toThrow(/WEB_ACCESS_TOKEN/);
+  });
+
+  it('off loopback, checks the token on every request: query sets a cookie, cookie and bearer pass', async () => {
+    const token = 'correct-horse-battery';
+    const { server, port } = await start('0.0.0.0', token);
+    expect(server.url).not.toContain(token);
+    expect((await send(port, '/')).status).toBe(401);
+    expect((await send(port, '/api/info')).status).toBe(401);
+    expect((await send(port, '/?token=correct-horse-batterx')).status).toBe(401);
+    expect((await send(port, '/?token=short')).status).toBe(401);
+    expect((await send(port, '/api/events', { headers: { cookie: 'dimoo_token=nope' } })).status).toBe(401);
+
+    const first = await send(port, `/?token=${token}`);
+    expect(first.status).toBe(200);
+    const cookies = ([] as string[]).concat(first.headers['set-cookie'] ?? []);
+    const tokenCookie = cookies.find((c) => c.startsWith('dimoo_token='));
+    expect(tokenCookie).toMatch(/HttpOnly/);
+    const jar = cookies.map((c) => c.split(';')[0]).join('; ');
+    expect((await send(port, '/api/info', { headers: { cookie: jar } })).status).toBe(200);
+    expect((await send(port, '/api/info', { headers: { authorization: `Bearer ${token}` } })).status).toBe(
+      200,
+    );
+  });
+
+  it('refuses an oversized upload with the localized message, sizes filled in', async () => {
+    const { port } = await start('127.0.0.1');
+    const { headers, body } = multipart('/describe', Buffer.alloc(1.5 * 1024 * 1024, 7));
+    for (const locale of ['en', 'zh-CN'] as const) {
+      const answer = await send(port, '/api/messages', {
+        method: 'POST',
+        headers: { ...headers, 'accept-language': locale },
+        body,
+      });
+      expect(answer.status).toBe(200);
+      const line = (JSON.parse(answer.body) as { lines: string[] }).lines[0];
+      expect(line).toBe(
+        t(locale, 'errors.input.too_large', { size: megabytes(body.length), limit: megabytes(1024 * 1024) }),
+      );
+      expect(line).toContain('1.5 MB');
+      expect(line).not.toMatch(/[{}]/);
+    }
+    expect(jobs.queue.plannedOrder()).toHaveLength(0);
+  });
+
+  it('answers a malformed or oversized button press with a localized 400, not a crash', async () => {
+    const { port } = await start('127.0.0.1');
+    for (const body of ['not json', '[1,2]', JSON.stringify({ id: 'x'.repeat(20_000) })]) {
+      const answer = await send(port, '/api/actions', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'accept-language': 'zh-CN' },
+        body: Buffer.from(body),
+      });
+      expect(answer.status).toBe(400);
+      expect((JSON.parse(answer.body) as { lines: string[] }).lines).toEqual([t('zh-CN', 'web.bad_request')]);
+    }
+    expect((await send(port, '/')).status).toBe(200);
+  });
+
+  it('refuses an image over the pixel limit and a corrupt one, each with its localized message', async () => {
+    const { port } = await start('127.0.0.1');
+    const big = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#808080' } })
+      .png({ compressionLevel: 9 })
+      .toBuffer();
+    expect(big.length).toBeLessThan(1024 * 1024);
+    const tooMany = multipart('/describe', big);
+    const answer = await send(port, '/api/messages', { method: 'POST', ...tooMany });
+    const lines = (JSON.parse(answer.body) as { lines: string[] }).lines;
+    const [prefix] = t('en', 'errors.engine.image_too_large').split('{limit}');
+    expect(lines[0]?.startsWith(prefix ?? '?')).toBe(true);
+    expect(lines.join(' ')).not.toMatch(/[{}]/);
+
+    const corrupt = multipart('/describe', Buffer.from('not an image at all'));
+    const zh = await send(port, '/api/messages', {
+      method: 'POST',
+      headers: { ...corrupt.headers, 'accept-language': 'zh-CN,zh;q=0.9' },
+      body: corrupt.body,
+    });
+    const zhLine = (JSON.parse(zh.body) as { lines: string[] }).lines[0] ?? '';
+    expect([
+      t('zh-CN', 'errors.engine.image_invalid'),
+      t('zh-CN', 'errors.engine.image_unsupported'),
+    ]).toContain(zhLine);
+    expect(zhLine).not.toMatch(/[{}]/);
+  });
+});
