@@ -5,9 +5,8 @@ import {
   ENGINE_OPTIONS,
   modelOption,
   readImageFile,
-  tokenRows,
+  reportImage,
   withEngine,
-  writePng,
 } from './engine-io.js';
 
 export const editCommand: CliCommand = {
@@ -57,24 +56,11 @@ export const editCommand: CliCommand = {
         { onProgress: (p) => bar(p.step, p.total) },
       );
       if (result.kind !== 'image') throw new Error('image-to-image returned no image');
-      await writePng(out, result.image);
-      if (o.json) {
-        io.stdout.write(
-          `${JSON.stringify({
-            type: editType,
-            seed: result.seed,
-            width: result.image.width,
-            height: result.image.height,
-            steps: result.steps,
-            device: engine.info.device,
-            tokens: tokenRows(result.tokens),
-            timings: result.timings,
-            out,
-          })}\n`,
-        );
-      } else {
-        io.stderr.write(`wrote ${out} (${result.image.width}×${result.image.height}, seed ${result.seed})\n`);
-      }
+      await reportImage(
+        io,
+        { json: o.json === true, out, device: engine.info.device, extra: { type: editType } },
+        result,
+      );
       return 0;
     });
   },

@@ -8,6 +8,7 @@ import {
   type Engine,
   EngineError,
   encodePng,
+  type ImageResult,
   type RgbImage,
 } from '../../engine/index.js';
 import { type CliIo, UsageError } from './command.js';
@@ -63,6 +64,35 @@ export function tokenRows(tokens: { rows: number; cols: number; data: Int32Array
   for (let r = 0; r < tokens.rows; r++)
     rows.push(Array.from(tokens.data.subarray(r * tokens.cols, (r + 1) * tokens.cols)));
   return rows;
+}
+
+/**
+ * Writes an image result to `out` and reports it: with `--json` one JSON object on stdout (`extra` first, then
+ * seed, size, steps, device, token grid, timings, out), otherwise one line on stderr.
+ */
+export async function reportImage(
+  io: CliIo,
+  options: { json: boolean; out: string; device: string; extra?: Record<string, unknown> },
+  result: ImageResult,
+): Promise<void> {
+  await writePng(options.out, result.image);
+  const { width, height } = result.image;
+  if (!options.json) {
+    io.stderr.write(`wrote ${options.out} (${width}×${height}, seed ${result.seed})\n`);
+    return;
+  }
+  const report = {
+    ...options.extra,
+    seed: result.seed,
+    width,
+    height,
+    steps: result.steps,
+    device: options.device,
+    tokens: tokenRows(result.tokens),
+    timings: result.timings,
+    out: options.out,
+  };
+  io.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
 /** Opens the engine, runs `body`, always closes it; EngineError → one line on stderr and exit 1. */

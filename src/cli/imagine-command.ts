@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { createEngine, type DeviceChoice, EngineError, encodePng } from '../../engine/index.js';
 import { intOption, numberOption, parse, progressBar, required } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
+import { tokenRows } from './engine-io.js';
 
 export const imagineCommand: CliCommand = {
   name: 'imagine',
@@ -45,12 +46,6 @@ export const imagineCommand: CliCommand = {
       if (result.kind !== 'image') throw new Error('text-to-image returned no image');
       writeFileSync(out, await encodePng(result.image));
       if (o.json) {
-        const rows: number[][] = [];
-        for (let r = 0; r < result.tokens.rows; r++) {
-          rows.push(
-            Array.from(result.tokens.data.subarray(r * result.tokens.cols, (r + 1) * result.tokens.cols)),
-          );
-        }
         io.stdout.write(
           `${JSON.stringify({
             seed: result.seed,
@@ -58,7 +53,7 @@ export const imagineCommand: CliCommand = {
             height: result.image.height,
             steps: result.steps,
             device: engine.info.device,
-            tokens: rows,
+            tokens: tokenRows(result.tokens),
             timings: result.timings,
             out,
           })}\n`,

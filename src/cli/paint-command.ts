@@ -7,9 +7,8 @@ import {
   modelOption,
   numberList,
   readImageFile,
-  tokenRows,
+  reportImage,
   withEngine,
-  writePng,
 } from './engine-io.js';
 
 type RegionSpec =
@@ -115,24 +114,11 @@ export const paintCommand: CliCommand = {
         { onProgress: (p) => bar(p.step, p.total) },
       );
       if (result.kind !== 'image') throw new Error('painting returned no image');
-      await writePng(out, result.image);
-      if (o.json) {
-        io.stdout.write(
-          `${JSON.stringify({
-            region: region.kind,
-            seed: result.seed,
-            width: result.image.width,
-            height: result.image.height,
-            steps: result.steps,
-            device: engine.info.device,
-            tokens: tokenRows(result.tokens),
-            timings: result.timings,
-            out,
-          })}\n`,
-        );
-      } else {
-        io.stderr.write(`wrote ${out} (${result.image.width}×${result.image.height}, seed ${result.seed})\n`);
-      }
+      await reportImage(
+        io,
+        { json: o.json === true, out, device: engine.info.device, extra: { region: region.kind } },
+        result,
+      );
       return 0;
     });
   },
