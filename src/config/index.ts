@@ -6,7 +6,13 @@ import { type Env, envSchema, SECRET_VARIABLES } from './schema.js';
 export { SECRET_VARIABLES } from './schema.js';
 
 export interface Config {
-  discord: { token?: string; appId?: string; guildIds: string[] };
+  discord: {
+    token?: string;
+    appId?: string;
+    guildIds: string[];
+    adminRoleIds: string[];
+    allowDms: boolean;
+  };
   telegram: { token?: string; webhookUrl?: string; webhookSecret?: string };
   modelDir?: string;
   device: Env['DEVICE'];
@@ -74,7 +80,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
-    discord: { token: e.DISCORD_TOKEN, appId: e.DISCORD_APP_ID, guildIds: e.DISCORD_GUILD_IDS },
+    discord: {
+      token: e.DISCORD_TOKEN,
+      appId: e.DISCORD_APP_ID,
+      guildIds: e.DISCORD_GUILD_IDS,
+      adminRoleIds: e.DISCORD_ADMIN_ROLE_IDS,
+      allowDms: e.DISCORD_ALLOW_DMS,
+    },
     telegram: {
       token: e.TELEGRAM_TOKEN,
       webhookUrl: e.TELEGRAM_WEBHOOK_URL,
