@@ -33,11 +33,14 @@ function renamed(filename: string, format: FitFormat): string {
 export async function fitImage(image: ReplyImage, maxBytes: number): Promise<FittedImage | undefined> {
   if (image.data.byteLength <= maxBytes) return { ...image, format: formatOf(image), converted: false };
   // Decoded once; every attempt encodes from the same pixels.
-  const { data: pixels, info } = await sharp(image.data)
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+  const { data: pixels, info } = await sharp(image.data).raw().toBuffer({ resolveWithObject: true });
   const raw = { width: info.width, height: info.height, channels: info.channels };
-  const attempt = async (format: 'webp' | 'jpeg', quality: number, width = info.width, height = info.height) => {
+  const attempt = async (
+    format: 'webp' | 'jpeg',
+    quality: number,
+    width = info.width,
+    height = info.height,
+  ) => {
     let pipeline = sharp(pixels, { raw });
     if (width !== info.width || height !== info.height) pipeline = pipeline.resize(width, height);
     const bytes =

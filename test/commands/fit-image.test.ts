@@ -10,7 +10,11 @@ async function noisePng(width: number, height: number): Promise<Uint8Array> {
     state = (Math.imul(state, 1103515245) + 12345) >>> 0;
     pixels[i] = state >>> 24;
   }
-  return new Uint8Array(await sharp(pixels, { raw: { width, height, channels: 3 } }).png().toBuffer());
+  return new Uint8Array(
+    await sharp(pixels, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
 }
 
 const asImage = (data: Uint8Array) => ({ data, filename: 'dimoo-7.png', mime: 'image/png' as const });
@@ -38,11 +42,7 @@ describe('fitImage', () => {
 
   it('steps down to JPEG, then scales down, and gives up only below a thumbnail', async () => {
     const png = await noisePng(256, 256);
-    const webpFloor = (
-      await sharp(png)
-        .webp({ quality: 50, effort: 4 })
-        .toBuffer()
-    ).byteLength;
+    const webpFloor = (await sharp(png).webp({ quality: 50, effort: 4 }).toBuffer()).byteLength;
     const jpegFloor = (await sharp(png).jpeg({ quality: 40, mozjpeg: true }).toBuffer()).byteLength;
     // Noise: WebP's floor is above JPEG's, so a limit between them leaves only JPEG.
     expect(jpegFloor).toBeLessThan(webpFloor);
