@@ -18,7 +18,9 @@ import {
   makeUser,
   messageContextMenu,
   modalSubmit,
+  type SelectSpec,
   type SlashCommandSpec,
+  selectMenu,
   slashCommand,
   type UserMessageSpec,
   userMessage,
@@ -97,6 +99,7 @@ export class FakeDiscord {
       users: { alice, bob: makeUser(snowflake(), 'bob') },
       guild: { id: snowflake(), name: 'Fake Guild', ownerId: alice.id, preferredLocale: Locale.EnglishUS },
       channel: { id: snowflake(), name: 'general' },
+      roles: { moderator: { id: snowflake(), name: 'Moderators' } },
       snowflake,
     };
     this.store = new DiscordStore(this.world, () => this.baseUrl);
@@ -161,6 +164,7 @@ export class FakeDiscord {
     slashCommand: (spec: SlashCommandSpec) => slashCommand(this.world, spec),
     messageContextMenu: (spec: MessageContextMenuSpec) => messageContextMenu(this.world, spec),
     buttonPress: (spec: ButtonSpec) => buttonPress(this.world, spec),
+    selectMenu: (spec: SelectSpec) => selectMenu(this.world, spec),
     modalSubmit: (spec: ModalSubmitSpec) => modalSubmit(this.world, spec),
     userMessage: (spec: UserMessageSpec) => userMessage(this.world, spec),
     guildCreate: () => guildCreate(this.world),
