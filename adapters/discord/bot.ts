@@ -413,6 +413,8 @@ export class DiscordBot {
       return;
     }
     await i.deferReply({ ephemeral: ctx.settings.private === true });
+    // One pick per question: the select goes away so a second click cannot start a second job.
+    await i.message.edit({ components: [] }).catch(() => undefined);
     const { images, text } = await this.mentionSource(message);
     const image = await this.image(images[index]);
     const reply = image
