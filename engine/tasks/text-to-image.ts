@@ -3,13 +3,11 @@
 import { EngineError, type GenerateOptions, type ImageResult, type TextToImageRequest } from '../api.js';
 import { asEngineError } from '../errors.js';
 import { resolveMlCache } from '../sampling/ml-cache.js';
-import { randomSeed } from '../sampling/rng.js';
 import { gridForSize, type ImageCodes, textToImageSequence } from '../sequence.js';
 import type { TaskContext } from './context.js';
-import { LIMITS } from './context.js';
 import { type ImageLoopOptions, type ImageLoopResult, runImageLoop, runImageLoops } from './image-loop.js';
 import { runCachedImageLoop } from './ml-cache-loop.js';
-import { checkInteger, checkNumber, checkPrompt, checkSeed, checkSize } from './validate.js';
+import { checkPrompt, checkSampling, checkSize } from './validate.js';
 
 export const TEXT_TO_IMAGE_DEFAULTS = Object.freeze({ steps: 64, cfg: 4.0, temperature: 1.0 });
 
@@ -19,15 +17,7 @@ type TextToImageOutput = Omit<ImageResult, 'timings'> & { forwardMs: number };
 function prepare(ctx: TaskContext, request: TextToImageRequest) {
   const prompt = checkPrompt(request.prompt);
   checkSize(request.width, request.height);
-  const steps = checkInteger('steps', request.steps ?? TEXT_TO_IMAGE_DEFAULTS.steps, 1, LIMITS.maxSteps);
-  const cfg = checkNumber('cfg', request.cfg ?? TEXT_TO_IMAGE_DEFAULTS.cfg, 0, LIMITS.maxGuidance);
-  const temperature = checkNumber(
-    'temperature',
-    request.temperature ?? TEXT_TO_IMAGE_DEFAULTS.temperature,
-    0,
-    LIMITS.maxTemperature,
-  );
-  const seed = checkSeed(request.seed) ?? (temperature === 0 ? 0 : randomSeed());
+  const { steps, cfg, temperature, seed } = checkSampling(request, TEXT_TO_IMAGE_DEFAULTS);
   const cachePlan = resolveMlCache(request.cache, steps);
   const seq = textToImageSequence(
     ctx,
