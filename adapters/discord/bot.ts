@@ -407,8 +407,12 @@ export class DiscordBot {
     }
     const message = await this.fetchMessage(i.channelId, parsed.messageId);
     if (parsed.action !== 'mention') return this.runMenuAction(i, ctx, parsed.action, message, index);
+    if (!message) {
+      await i.reply({ content: t(ctx.locale, 'errors.discord.no_image'), ephemeral: true });
+      return;
+    }
     // The picker under a mention is public: only the person who mentioned the bot may answer it.
-    if (!message || message.author.id !== i.user.id) {
+    if (message.author.id !== i.user.id) {
       await i.reply({ content: t(ctx.locale, 'errors.button.owner_only'), ephemeral: true });
       return;
     }

@@ -217,6 +217,36 @@ describe('Discord adapter controls', { timeout: 90_000 }, () => {
     drop(editJob);
   });
 
+  it('"Retouch…" on a one-image message opens the form at once and makes a paint job with the boxes', async () => {
+    const image = await png('#888');
+    const target = fake.build.userMessage({
+      content: 'one',
+      attachments: [fake.registerAttachment({ filename: 'grey.png', bytes: image })],
+    });
+    fake.dispatchMessage(target);
+    const menu = fake.dispatchInteraction(fake.build.messageContextMenu({ name: 'Retouch…', target }));
+    const modal = await fake.waitForCall((c) => c.route === CALLBACK && c.params.id === menu.id);
+    const data = (modal.body as { type: number; data: { custom_id: string } }).data;
+    expect((modal.body as { type: number }).type).toBe(9);
+    expect(data.custom_id).toBe(`menuretouch:${target.id}:0`);
+    expect(JSON.stringify(modal.body)).toMatch(/"custom_id":"boxes"/);
+    const submit = fake.dispatchInteraction(
+      fake.build.modalSubmit({
+        customId: data.custom_id,
+        fields: { prompt: 'a small red boat --steps 4', boxes: '0.25,0.25,0.5,0.5' },
+      }),
+    );
+    const jobId = await queuedJob(submit.token);
+    const job = services.jobs.queue.get(jobId);
+    expect(job?.kind).toBe('paint');
+    expect(job?.request).toMatchObject({
+      prompt: 'a small red boat',
+      region: { kind: 'boxes', boxes: [{ x: 0.25, y: 0.25, w: 0.5, h: 0.5 }] },
+    });
+    expect(services.jobs.store.readFile(jobId, 'input.png').equals(image)).toBe(true);
+    drop(jobId);
+  });
+
   it('a mention replying to a two-image message asks its author which one; others may not answer', async () => {
     const red = await png('#a22');
     const green = await png('#2a2');
