@@ -32,6 +32,7 @@ import type { Config } from '../../src/config/index.js';
 import { type Locale, t } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
 import { AttachmentRefused, DISCORD_CDN_HOSTS, download } from './attachments.js';
+import { type InteractionsEndpoint, startInteractionsEndpoint } from './interactions-endpoint.js';
 import { imagesOf, type PickAction, parsePickerId, pickerMessage } from './picker.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, signature, toDiscordMessage } from './render.js';
 
@@ -44,6 +45,24 @@ export interface DiscordOptions {
   cdnHosts?: readonly string[];
   /** Minimum time between progress edits of one message. */
   editIntervalMs?: number;
+  /** Tests listen on an ephemeral port (0) instead of DISCORD_INTERACTIONS_PORT. */
+  interactionsPort?: number;
+}
+
+/**
+ * discord.js has no public entry for interactions that arrive over HTTP. Its gateway handler for INTERACTION_CREATE
+ * is exactly `client.actions.InteractionCreate.handle(data)`; this is that call, checked at start-up.
+ */
+type InteractionAction = { handle(data: unknown): void };
+function interactionAction(client: Client): InteractionAction {
+  const actions = (client as unknown as { actions?: { InteractionCreate?: InteractionAction } }).actions;
+  const action = actions?.InteractionCreate;
+  if (typeof action?.handle !== 'function') {
+    throw new Error(
+      'this discord.js version has no InteractionCreate action: HTTP interactions cannot be used',
+    );
+  }
+  return action;
 }
 
 /** Interaction tokens live 15 minutes; past ~14 the adapter posts ordinary channel messages instead. */
@@ -82,6 +101,7 @@ export class DiscordBot {
   readonly client: Client;
   private readonly tracked = new Map<string, Tracked>();
   private unsubscribe?: () => void;
+  private endpoint?: InteractionsEndpoint;
   private readonly hosts: readonly string[];
   private readonly editIntervalMs: number;
 
@@ -116,7 +136,30 @@ export class DiscordBot {
     await client.login(token);
     await ready;
     await this.register();
+    const http = this.options.config.discord.interactions;
+    if (http) {
+      const action = interactionAction(client);
+      this.endpoint = await startInteractionsEndpoint({
+        publicKey: http.publicKey,
+        host: http.host,
+        port: this.options.interactionsPort ?? http.port,
+        onInteraction: (payload) => {
+          try {
+            action.handle(payload);
+          } catch (error) {
+            log.warn({ err: error }, 'discord http interaction could not be read');
+          }
+        },
+        onError: (error) => log.warn({ err: error }, 'discord interactions endpoint error'),
+      });
+      log.info({ url: this.endpoint.url }, 'discord interactions endpoint listening');
+    }
     log.info({ user: client.user?.tag }, 'discord connected');
+  }
+
+  /** The local URL of the HTTP interactions endpoint, when that mode is on. */
+  get interactionsUrl(): string | undefined {
+    return this.endpoint?.url;
   }
 
   /**
@@ -136,6 +179,7 @@ export class DiscordBot {
   }
 
   async stop(): Promise<void> {
+    await this.endpoint?.close();
     this.unsubscribe?.();
     for (const entry of this.tracked.values()) clearTimeout(entry.timer);
     await this.client.destroy();

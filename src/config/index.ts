@@ -12,6 +12,8 @@ export interface Config {
     guildIds: string[];
     adminRoleIds: string[];
     allowDms: boolean;
+    /** HTTP interactions mode (an Interactions Endpoint URL instead of gateway interactions), when a port is set. */
+    interactions?: { host: string; port: number; publicKey: string };
   };
   telegram: { token?: string; webhookUrl?: string; webhookSecret?: string };
   modelDir?: string;
@@ -71,6 +73,12 @@ function crossChecks(env: NodeJS.ProcessEnv): Array<{ variable: string; problem:
       problem: 'is required when TELEGRAM_WEBHOOK_URL is set',
     });
   }
+  if (isSet('DISCORD_INTERACTIONS_PORT') && !isSet('DISCORD_PUBLIC_KEY')) {
+    problems.push({
+      variable: 'DISCORD_PUBLIC_KEY',
+      problem: 'is required when DISCORD_INTERACTIONS_PORT is set (it verifies the requests Discord sends)',
+    });
+  }
   return problems;
 }
 
@@ -88,6 +96,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
       guildIds: e.DISCORD_GUILD_IDS,
       adminRoleIds: e.DISCORD_ADMIN_ROLE_IDS,
       allowDms: e.DISCORD_ALLOW_DMS,
+      interactions:
+        e.DISCORD_INTERACTIONS_PORT !== undefined && e.DISCORD_PUBLIC_KEY !== undefined
+          ? {
+              host: e.DISCORD_INTERACTIONS_HOST,
+              port: e.DISCORD_INTERACTIONS_PORT,
+              publicKey: e.DISCORD_PUBLIC_KEY,
+            }
+          : undefined,
     },
     telegram: {
       token: e.TELEGRAM_TOKEN,

@@ -89,6 +89,16 @@ export const envSchema = z.object({
   /** Members holding one of these roles are admins in that guild (as ADMIN_IDS, but per role). */
   DISCORD_ADMIN_ROLE_IDS: snowflakeList,
   DISCORD_ALLOW_DMS: booleanFlag(true),
+  /** The application's public key (not a secret): verifies requests to the HTTP interactions endpoint. */
+  DISCORD_PUBLIC_KEY: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be the 64 hex characters shown as Public Key in the Developer Portal')
+      .optional(),
+  ),
+  DISCORD_INTERACTIONS_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  DISCORD_INTERACTIONS_PORT: port,
   TELEGRAM_TOKEN: z.preprocess(
     emptyToUndefined,
     z
