@@ -120,6 +120,23 @@ describe('switches', () => {
   });
 });
 
+describe('Discord HTTP interactions', () => {
+  const key = 'a'.repeat(64);
+  it('are on when a port and the public key are set, with loopback as the default interface', () => {
+    expect(loadConfig({}).discord.interactions).toBeUndefined();
+    expect(
+      loadConfig({ DISCORD_INTERACTIONS_PORT: '8443', DISCORD_PUBLIC_KEY: key }).discord.interactions,
+    ).toEqual({ host: '127.0.0.1', port: 8443, publicKey: key });
+  });
+
+  it('a port without the public key, or a key that is not 64 hex characters, is refused', () => {
+    expect(problemsOf({ DISCORD_INTERACTIONS_PORT: '8443' })).toEqual([
+      expect.objectContaining({ variable: 'DISCORD_PUBLIC_KEY', problem: expect.stringMatching(/required/) }),
+    ]);
+    expect(problemFor('DISCORD_PUBLIC_KEY', 'xyz')).toMatch(/64 hex/);
+  });
+});
+
 describe('each variable is validated', () => {
   const invalid: Array<[string, string, RegExp]> = [
     ['DEVICE', 'tpu', /auto, cuda, cpu/],
