@@ -13,6 +13,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/log.js';
 import { openServices, type Services } from '../../../src/services.js';
 import { type FakeDiscord, mention, startFakeDiscord } from '../../doubles/fake-discord/index.js';
+import { captureUnhandledRejections } from '../../doubles/shared/unhandled.js';
 
 const EDIT = 'PATCH /webhooks/:app/:token/messages/:message';
 const CALLBACK = 'POST /interactions/:id/:token/callback';
@@ -295,5 +296,52 @@ describe('Discord adapter controls', { timeout: 90_000 }, () => {
     expect(job?.request).toMatchObject({ prompt: 'make it brighter', steps: 4 });
     expect(services.jobs.store.readFile(jobId, 'input.png').equals(green)).toBe(true);
     drop(jobId);
+  });
+});
+
+describe('Discord adapter robustness', { timeout: 60_000 }, () => {
+  const help = async () => {
+    const ix = fake.dispatchInteraction(fake.build.slashCommand({ name: 'help' }));
+    const answer = await fake.waitForCall(
+      (c) => c.route === EDIT && c.params.token === ix.token && c.status === 200,
+      15_000,
+    );
+    expect(JSON.stringify(answer.body)).toMatch(/imagine/);
+  };
+
+  it('a refused acknowledgement, a rate limit, malformed events and a reconnect never stop it answering', async () => {
+    fake.failRoute(CALLBACK, { times: 1, status: 400, code: 50035, message: 'Invalid Form Body' });
+    const failed = fake.dispatchInteraction(fake.build.slashCommand({ name: 'help' }));
+    await fake.waitForCall((c) => c.route === CALLBACK && c.params.id === failed.id && c.status === 400);
+    // The user still hears something: the one localized error, as the interaction's (second) response.
+    const apology = await fake.waitForCall(
+      (c) => c.route === CALLBACK && c.params.id === failed.id && c.status < 300,
+    );
+    expect(JSON.stringify(apology.body)).toMatch(/Something went wrong/);
+    await help();
+
+    fake.rateLimit(EDIT, { times: 2, retryAfterSeconds: 0.2 });
+    await help();
+    expect(fake.callsTo(EDIT).filter((c) => c.status === 429).length).toBeGreaterThanOrEqual(2);
+
+    const { captured } = await captureUnhandledRejections(async () => {
+      fake.dispatch('MESSAGE_CREATE', {
+        id: '1',
+        channel_id: fake.world.channel.id,
+        author: null,
+        content: null,
+      });
+      fake.dispatch('INTERACTION_CREATE', { id: '2', type: 2, token: 't', data: null });
+      fake.dispatch('MESSAGE_CREATE', {
+        ...fake.build.userMessage({ content: mention(fake.world.botUser), mentions: [fake.world.botUser] }),
+        attachments: null,
+      });
+      await help();
+    });
+    expect(captured.every((reason) => reason instanceof Error)).toBe(true);
+
+    fake.gateway.requestReconnect();
+    await fake.gatewayFrames.waitForCalls((frame) => frame.op === 6, 1, 10_000);
+    await help();
   });
 });
