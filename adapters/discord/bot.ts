@@ -95,6 +95,8 @@ interface Tracked {
   timer?: NodeJS.Timeout;
   /** The first response to the user; updates wait for it so they never overtake it. */
   initial?: Promise<unknown>;
+  /** The latest edit in flight; the next one waits for it. */
+  sending?: Promise<unknown>;
 }
 
 export class DiscordBot {
@@ -597,19 +599,28 @@ export class DiscordBot {
     await this.edit(entry, reply);
   }
 
-  private async edit(entry: Tracked, reply: Reply): Promise<void> {
-    await entry.initial;
-    const payload = toDiscordMessage(await fitReply(reply, entry.uploadLimit), entry.locale);
-    if (entry.interaction && Date.now() - entry.at < TOKEN_LIFETIME_MS) {
-      await entry.interaction.editReply(payload);
-      return;
-    }
-    // The interaction token is expiring: the result continues as an ordinary channel message.
-    if (entry.message && reply.final) {
-      await entry.message.reply(payload as Parameters<Message['reply']>[0]);
-    } else if (entry.message) {
-      await entry.message.edit(payload as Parameters<Message['edit']>[0]);
-    }
+  /**
+   * Sends in call order: images are fitted concurrently, but a slow re-encode of a preview must never land after
+   * the final result.
+   */
+  private edit(entry: Tracked, reply: Reply): Promise<void> {
+    const fitted = fitReply(reply, entry.uploadLimit);
+    const previous = entry.sending ?? entry.initial ?? Promise.resolve();
+    const send = previous.then(async () => {
+      const payload = toDiscordMessage(await fitted, entry.locale);
+      if (entry.interaction && Date.now() - entry.at < TOKEN_LIFETIME_MS) {
+        await entry.interaction.editReply(payload);
+        return;
+      }
+      // The interaction token is expiring: the result continues as an ordinary channel message.
+      if (entry.message && reply.final) {
+        await entry.message.reply(payload as Parameters<Message['reply']>[0]);
+      } else if (entry.message) {
+        await entry.message.edit(payload as Parameters<Message['edit']>[0]);
+      }
+    });
+    entry.sending = send.catch(() => undefined);
+    return send;
   }
 
   private errorReply(error: unknown): Reply {

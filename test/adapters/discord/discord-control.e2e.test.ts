@@ -99,6 +99,10 @@ describe('Discord adapter controls', { timeout: 90_000 }, () => {
     const format = (await sharp(file?.bytes).metadata()).format;
     expect(['webp', 'jpeg']).toContain(format);
     expect(JSON.stringify(final.body)).toMatch(/upload limit here \(4 KB\), so it is sent as (WEBP|JPEG)/);
+    // Previews are re-encoded too; none of them may land after the result.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const edits = fake.callsTo((c) => c.route === EDIT && c.params.token === ix.token);
+    expect(JSON.stringify(edits.at(-1)?.body)).toContain('reroll:');
   });
 
   it('a member with an admin role runs at high priority and may cancel another user’s job', async () => {
