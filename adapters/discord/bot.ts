@@ -165,19 +165,23 @@ export class DiscordBot {
   }
 
   /**
-   * Registers the commands per guild in DISCORD_GUILD_IDS (instant), else globally. With DMs off the commands are
-   * offered in guilds only (`contexts`); the refusal in onInteraction still covers clients that show them anyway.
+   * Registers the commands per guild in DISCORD_GUILD_IDS (instant; they never show in DMs), else globally, where
+   * `contexts` offers them in DMs only when DMs are on. The refusal in onInteraction covers older clients.
    */
   private async register(): Promise<void> {
     const application = this.client.application;
     if (!application) return;
-    const contexts = this.options.config.discord.allowDms ? [0, 1] : [0];
-    const body = toDiscordCommands().map((command) => ({ ...command, contexts })) as unknown as Parameters<
-      typeof application.commands.set
-    >[0];
+    type Body = Parameters<typeof application.commands.set>[0];
     const guilds = this.options.config.discord.guildIds;
-    if (guilds.length === 0) await application.commands.set(body);
-    else for (const guild of guilds) await application.commands.set(body, guild);
+    if (guilds.length === 0) {
+      // Discord: contexts apply to globally-scoped commands only.
+      const contexts = this.options.config.discord.allowDms ? [0, 1] : [0];
+      const body = toDiscordCommands().map((command) => ({ ...command, contexts }));
+      await application.commands.set(body as unknown as Body);
+    } else {
+      for (const guild of guilds)
+        await application.commands.set(toDiscordCommands() as unknown as Body, guild);
+    }
   }
 
   async stop(): Promise<void> {
