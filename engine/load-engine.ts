@@ -7,6 +7,8 @@ import { DimooEngine } from './engine.js';
 import {
   buildImageStepGraph,
   buildMlCacheFullGraph,
+  buildMlCacheStateFullGraph,
+  buildMlCacheStateStepGraph,
   buildMlCacheStepGraph,
   buildTextStepGraph,
 } from './graphs/transformer.js';
@@ -14,10 +16,12 @@ import { externalDataSessionOptions, type WeightRef } from './runtime/external-d
 import { ImageStepRunner } from './runtime/image-step.js';
 import { ImageStepSession } from './runtime/image-step-session.js';
 import { type MlCacheBackend, MlCacheSessions } from './runtime/ml-cache-session.js';
+import { type MlCacheStateBackend, MlCacheStateSessions } from './runtime/ml-cache-state-session.js';
 import { createSession, type Provider } from './runtime/session.js';
 import { TextStepRunner } from './runtime/text-step.js';
 import { type TextStepBackend, TextStepSession } from './runtime/text-step-backend.js';
 import { VqCodec } from './runtime/vq-codec.js';
+import { mlCachePathFor } from './tasks/ml-cache-loop.js';
 
 function lookup(weights: Map<string, WeightRef>, where: string): (name: string) => WeightRef {
   return (name) => {
@@ -77,9 +81,11 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     log('info', 'understanding graph opened', { device: provider });
     return new TextStepSession(new TextStepRunner(textSession));
   };
-  let mlCacheSessions: MlCacheSessions | undefined;
-  let mlCache: Promise<MlCacheBackend> | undefined;
-  const openMlCache = async (): Promise<MlCacheBackend> => {
+  // Which ML-Cache path (engine/tasks/ml-cache-loop.ts explains the defaults); read once, refused early if wrong.
+  const mlCachePath = mlCachePathFor(provider, process.env.DIMOO_ML_CACHE_PATH);
+  let mlCacheSessions: MlCacheSessions | MlCacheStateSessions | undefined;
+  let mlCache: Promise<MlCacheBackend | MlCacheStateBackend> | undefined;
+  const openMlCache = async (): Promise<MlCacheBackend | MlCacheStateBackend> => {
     const graphOptions = {
       dims: config,
       weight: lookup(checkpoint.weights, 'the model weights'),
@@ -88,11 +94,20 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       codebookSize: layout.codebookSize,
     };
     const sessionOptions = externalDataSessionOptions(dir);
-    const full = await openOnProvider(buildMlCacheFullGraph(graphOptions), sessionOptions);
-    const step = await openOnProvider(buildMlCacheStepGraph(graphOptions), sessionOptions);
+    const inGraph = mlCachePath === 'in-graph';
+    const full = await openOnProvider(
+      (inGraph ? buildMlCacheStateFullGraph : buildMlCacheFullGraph)(graphOptions),
+      sessionOptions,
+    );
+    const step = await openOnProvider(
+      (inGraph ? buildMlCacheStateStepGraph : buildMlCacheStepGraph)(graphOptions),
+      sessionOptions,
+    );
     const kvWidth = config.nKvHeads * (config.dModel / config.nHeads);
-    mlCacheSessions = new MlCacheSessions(full, step, config.nLayers, kvWidth);
-    log('info', 'ML-Cache graphs opened', { device: provider });
+    mlCacheSessions = inGraph
+      ? new MlCacheStateSessions(full, step, config.nLayers)
+      : new MlCacheSessions(full, step, config.nLayers, kvWidth);
+    log('info', 'ML-Cache graphs opened', { device: provider, path: mlCachePath });
     return mlCacheSessions;
   };
   const loadMs = performance.now() - started;

@@ -347,7 +347,7 @@ class LladaGraph {
       kCache: string;
       vCache: string;
     },
-  ): { x: string; k: string; v: string } {
+  ): { x: string; k: string; v: string; kAll: string; vAll: string } {
     const { g } = this;
     const { dModel: D, nHeads, nKvHeads } = this.d;
     const hs = this.headSize;
@@ -366,7 +366,7 @@ class LladaGraph {
       g.op('Reshape', [vAll, g.ints([0, 0, nKvHeads, hs])]),
       c.bias,
     );
-    return { x: this.blockTail(x, att, i), k, v };
+    return { x: this.blockTail(x, att, i), k, v, kAll, vAll };
   }
 
   /** Attention output projection, residual, and the SwiGLU MLP with its residual. */
@@ -427,6 +427,36 @@ class LladaGraph {
     const at = g.op('GatherElements', [p, g.op('Unsqueeze', [index, g.ints([-1])])], { axis: -1 });
     return g.op('Squeeze', [at, g.ints([-1])]);
   }
+
+  /**
+   * Guidance and sampling of the image cells: the branches' image-slice logits `cells [N, M, K]` combined with
+   * `branchW [J, G]`, then an inverse-CDF sample of softmax(logits/τ) from one uniform per cell (`noise [J, M]`,
+   * argmax at τ = 0) → `codes`, `probs` = softmax(logits)[code] (no temperature, as upstream), `best` = argmax.
+   */
+  sampleCells(
+    cells: string,
+    branchW: string,
+    temperature: string,
+    noise: string,
+    K: number,
+  ): { logits: string; codes: string; probs: string; best: string } {
+    const { g } = this;
+    const logits = this.combineBranches(cells, branchW, K); // [J, M, K]
+    const best = g.op('ArgMax', [logits], { axis: -1, keepdims: 0 });
+    // Inverse CDF: the first code whose cumulative mass exceeds u·total (comparing against the row's own total
+    // keeps a pick even when float rounding leaves the sum a hair below 1).
+    const tau = g.op('Unsqueeze', [temperature, g.ints([1, 2])]); // [J, 1, 1]
+    const greedy = g.op('Equal', [tau, g.scalar(0)]);
+    const safeTau = g.op('Where', [greedy, g.scalar(1), tau]);
+    const tempered = g.op('Softmax', [g.op('Div', [logits, safeTau])], { axis: -1 });
+    const cdf = g.op('CumSum', [tempered, g.constant('int32', [], [-1])]);
+    const total = g.op('Slice', [cdf, g.ints([-1]), g.ints([2 ** 31 - 1]), g.ints([-1])]); // [J, M, 1]
+    const target = g.op('Mul', [g.op('Unsqueeze', [noise, g.ints([-1])]), total]);
+    const crossed = g.op('Cast', [g.op('Greater', [cdf, target])], { to: 6 });
+    const sampled = g.op('ArgMax', [crossed], { axis: -1, keepdims: 0 }); // first crossing
+    const codes = g.op('Where', [g.op('Squeeze', [greedy, g.ints([2])]), best, sampled]);
+    return { logits, codes, probs: this.softmaxAt(logits, codes), best };
+  }
 }
 
 /**
@@ -454,22 +484,7 @@ export function buildImageStepGraph(options: ImageStepGraphOptions): Uint8Array 
 
   const head = m.param(m.headName(), [V, D], { from: offset, count: K });
   const cellLogits = m.linear(m.gatherRows(hidden, gatherPos), head, K, D); // [N, M, K]
-  const logits = m.combineBranches(cellLogits, branchW, K); // [J, M, K]
-  const best = g.op('ArgMax', [logits], { axis: -1, keepdims: 0 });
-
-  // Inverse CDF: the first code whose cumulative mass exceeds u·total (comparing against the row's own total
-  // keeps a pick even when float rounding leaves the sum a hair below 1).
-  const tau = g.op('Unsqueeze', [temperature, g.ints([1, 2])]); // [J, 1, 1]
-  const greedy = g.op('Equal', [tau, g.scalar(0)]);
-  const safeTau = g.op('Where', [greedy, g.scalar(1), tau]);
-  const tempered = g.op('Softmax', [g.op('Div', [logits, safeTau])], { axis: -1 });
-  const cdf = g.op('CumSum', [tempered, g.constant('int32', [], [-1])]);
-  const total = g.op('Slice', [cdf, g.ints([-1]), g.ints([2 ** 31 - 1]), g.ints([-1])]); // [J, M, 1]
-  const target = g.op('Mul', [g.op('Unsqueeze', [noise, g.ints([-1])]), total]);
-  const crossed = g.op('Cast', [g.op('Greater', [cdf, target])], { to: 6 });
-  const sampled = g.op('ArgMax', [crossed], { axis: -1, keepdims: 0 }); // first crossing
-  const codes = g.op('Where', [g.op('Squeeze', [greedy, g.ints([2])]), best, sampled]);
-  const probs = m.softmaxAt(logits, codes);
+  const { logits, codes, probs, best } = m.sampleCells(cellLogits, branchW, temperature, noise, K);
 
   g.output(codes, 'codes', 'int64', ['J', 'M']);
   g.output(probs, 'probs', 'float32', ['J', 'M']);
@@ -535,14 +550,8 @@ export function buildMlCacheFullGraph(options: ImageStepGraphOptions): Uint8Arra
   return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
 }
 
-/**
- * ML-Cache cached step: only the selected rows `ids [N, S]` at absolute positions `pos [N, S]` run through the
- * network; per layer their K/V are written into `k_cache_<i>`, `v_cache_<i>` `[N, L, kv]` (pre-RoPE) and their
- * queries attend to all L keys (`attn_mask [N, L]`). Outputs `image_logits [N, S, K]` and the rows' new
- * `k_<i>`, `v_<i>` `[N, S, kv]` for the host to write into its caches.
- */
-export function buildMlCacheStepGraph(options: ImageStepGraphOptions): Uint8Array {
-  const m = new LladaGraph({ ...options, contrib: {} });
+/** The cached forward shared by both ML-Cache step graphs: selected rows through every layer against the caches. */
+function cachedForward(m: LladaGraph, options: ImageStepGraphOptions) {
   const { g } = m;
   const { dModel: D, vocabSize: V, nLayers, nKvHeads, nHeads } = options.dims;
   const K = options.codebookSize;
@@ -560,15 +569,98 @@ export function buildMlCacheStepGraph(options: ImageStepGraphOptions): Uint8Arra
   const missing = g.op('Sub', [g.scalar(1), g.op('Cast', [mask], { to: 1 })]);
   const bias = g.op('Unsqueeze', [g.op('Mul', [missing, g.scalar(MASKED_SCORE)]), g.ints([1, 2])]);
   let x = g.op('Gather', [m.param(`${PREFIX}.wte.weight`, [V, D]), ids], { axis: 0 });
+  const layers: Array<{ k: string; v: string; kAll: string; vAll: string }> = [];
   for (let i = 0; i < nLayers; i++) {
     const kCache = g.input(`k_cache_${i}`, 'float32', ['N', 'L', kv]);
     const vCache = g.input(`v_cache_${i}`, 'float32', ['N', 'L', kv]);
     const out = m.cachedBlock(x, i, { pos, qTables, kTables, bias, kCache, vCache });
     x = out.x;
-    g.output(out.k, `k_${i}`, 'float32', ['N', 'S', kv]);
-    g.output(out.v, `v_${i}`, 'float32', ['N', 'S', kv]);
+    layers.push(out);
   }
   const hidden = m.rmsNorm(x, `${PREFIX}.ln_f.weight`);
-  g.output(m.linear(hidden, head, K, D), 'image_logits', 'float32', ['N', 'S', K]);
+  return { logits: m.linear(hidden, head, K, D), layers, pos, kv, K };
+}
+
+/**
+ * ML-Cache cached step: only the selected rows `ids [N, S]` at absolute positions `pos [N, S]` run through the
+ * network; per layer their K/V are written into `k_cache_<i>`, `v_cache_<i>` `[N, L, kv]` (pre-RoPE) and their
+ * queries attend to all L keys (`attn_mask [N, L]`). Outputs `image_logits [N, S, K]` and the rows' new
+ * `k_<i>`, `v_<i>` `[N, S, kv]` for the host to write into its caches.
+ */
+export function buildMlCacheStepGraph(options: ImageStepGraphOptions): Uint8Array {
+  const m = new LladaGraph({ ...options, contrib: {} });
+  const { g } = m;
+  const { logits, layers, kv, K } = cachedForward(m, options);
+  layers.forEach(({ k, v }, i) => {
+    g.output(k, `k_${i}`, 'float32', ['N', 'S', kv]);
+    g.output(v, `v_${i}`, 'float32', ['N', 'S', kv]);
+  });
+  g.output(logits, 'image_logits', 'float32', ['N', 'S', K]);
   return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
+}
+
+/**
+ * The state-in-graph head shared by both in-graph ML-Cache graphs: from the updated logit cache `cache [N, L, K]`
+ * it gathers the masked cells (`gather_pos [N, M]`), combines the branches (`branch_w [J, G]`) and samples
+ * (`temperature [J]`, `noise [J, M]`) exactly as the image-step graph → `codes`, `probs`, `best` `[J, M]`, plus
+ * `max_logit [N, L]` for the host's quantile selection, and hands every cache back as `new_<input name>`.
+ */
+function stateOutputs(
+  m: LladaGraph,
+  K: number,
+  kv: number,
+  cache: string,
+  layers: ReadonlyArray<{ k: string; v: string }>,
+): Uint8Array {
+  const { g } = m;
+  const gatherPos = g.input('gather_pos', 'int64', ['N', 'M']);
+  const branchW = g.input('branch_w', 'float32', ['J', 'G']);
+  const temperature = g.input('temperature', 'float32', ['J']);
+  const noise = g.input('noise', 'float32', ['J', 'M']);
+  const sampled = m.sampleCells(m.gatherRows(cache, gatherPos), branchW, temperature, noise, K);
+  g.output(sampled.codes, 'codes', 'int64', ['J', 'M']);
+  g.output(sampled.probs, 'probs', 'float32', ['J', 'M']);
+  g.output(sampled.best, 'best', 'int64', ['J', 'M']);
+  g.output(g.op('ReduceMax', [cache, g.ints([-1])], { keepdims: 0 }), 'max_logit', 'float32', ['N', 'L']);
+  g.output(cache, 'new_logit_cache', 'float32', ['N', 'L', K]);
+  layers.forEach(({ k, v }, i) => {
+    g.output(k, `new_k_cache_${i}`, 'float32', ['N', 'L', kv]);
+    g.output(v, `new_v_cache_${i}`, 'float32', ['N', 'L', kv]);
+  });
+  return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
+}
+
+/**
+ * ML-Cache full step with the state kept in the graph's hands (engine-design §3): the full forward of
+ * `buildMlCacheFullGraph`, plus the in-graph head of `stateOutputs`. The host feeds the `new_*` outputs back
+ * unread as the cached step's `logit_cache`, `k_cache_<i>`, `v_cache_<i>`.
+ */
+export function buildMlCacheStateFullGraph(options: ImageStepGraphOptions): Uint8Array {
+  const m = new LladaGraph({ ...options, contrib: {} });
+  const { dModel: D, nKvHeads, nHeads } = options.dims;
+  const K = options.codebookSize;
+  const head = imageHead(m, options);
+  const hidden = m.trunk();
+  return stateOutputs(m, K, nKvHeads * (D / nHeads), m.linear(hidden, head, K, D), m.kvTaps);
+}
+
+/**
+ * ML-Cache cached step with the state in the graph: the cached forward of `buildMlCacheStepGraph`, whose
+ * scattered K/V caches and the logit cache `logit_cache [N, L, K]` with the selected rows' new logits scattered
+ * in become outputs, plus the in-graph head of `stateOutputs`.
+ */
+export function buildMlCacheStateStepGraph(options: ImageStepGraphOptions): Uint8Array {
+  const m = new LladaGraph({ ...options, contrib: {} });
+  const { g } = m;
+  const { logits, layers, pos, kv, K } = cachedForward(m, options);
+  const logitCache = g.input('logit_cache', 'float32', ['N', 'L', K]);
+  const at = g.op('Expand', [g.op('Unsqueeze', [pos, g.ints([-1])]), g.op('Shape', [logits])]);
+  const cache = g.op('ScatterElements', [logitCache, at, logits], { axis: 1 });
+  return stateOutputs(
+    m,
+    K,
+    kv,
+    cache,
+    layers.map(({ kAll, vAll }) => ({ k: kAll, v: vAll })),
+  );
 }

@@ -37,7 +37,9 @@ export async function textToImage(
   );
   const decode = (codes: { rows: number; cols: number; codes: Int32Array }) =>
     ctx.vq.decode(codes.rows, codes.cols, codes.codes);
-  // As upstream, ML-Cache is wired only for guided generation (cfg > 0); previews are not offered with it.
+  const preview =
+    options.previewIntervalMs === undefined ? undefined : { intervalMs: options.previewIntervalMs, decode };
+  // As upstream, ML-Cache is wired only for guided generation (cfg > 0).
   const loop =
     cachePlan && cfg > 0
       ? await runCachedImageLoop(seq, ctx.layout, await ctx.mlCache(), {
@@ -48,6 +50,7 @@ export async function textToImage(
           plan: cachePlan,
           signal: options.signal,
           onProgress: options.onProgress,
+          preview,
         })
       : await runImageLoop(seq, ctx.layout, ctx.imageStep, {
           steps,
@@ -56,10 +59,7 @@ export async function textToImage(
           weights: cfg > 0 ? [1 + cfg, -cfg] : [1, 0],
           signal: options.signal,
           onProgress: options.onProgress,
-          preview:
-            options.previewIntervalMs === undefined
-              ? undefined
-              : { intervalMs: options.previewIntervalMs, decode },
+          preview,
         });
   const image = await decode(loop.codes);
   return {

@@ -1,0 +1,207 @@
+// The two ML-Cache paths on a generated tiny checkpoint: the state-in-graph path gives the per-step path's tokens
+// for the same seed (cached steps included), both give previews with runImageLoop's pacing without changing the
+// result, and both stop within one step when cancelled.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProgressEvent, RgbImage } from '../../../engine/api.js';
+import { type Checkpoint, loadCheckpoint } from '../../../engine/checkpoint/load.js';
+import {
+  buildMlCacheFullGraph,
+  buildMlCacheStateFullGraph,
+  buildMlCacheStateStepGraph,
+  buildMlCacheStepGraph,
+} from '../../../engine/graphs/transformer.js';
+import { createEngine, type ImageResult, makeTestCheckpoint } from '../../../engine/index.js';
+import { externalDataSessionOptions } from '../../../engine/runtime/external-data.js';
+import { MlCacheSessions } from '../../../engine/runtime/ml-cache-session.js';
+import { MlCacheStateSessions } from '../../../engine/runtime/ml-cache-state-session.js';
+import { resolveMlCache } from '../../../engine/sampling/ml-cache.js';
+import { gridForSize, type ImageCodes, textToImageSequence } from '../../../engine/sequence.js';
+import {
+  type CachedLoopOptions,
+  mlCachePathFor,
+  runCachedImageLoop,
+} from '../../../engine/tasks/ml-cache-loop.js';
+
+let dir: string;
+let ckpt: Checkpoint;
+let perStep: MlCacheSessions;
+let inGraph: MlCacheStateSessions;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'dimoo-mlcache-paths-'));
+  makeTestCheckpoint({ out: dir, preset: 'tiny', seed: 11 });
+  ckpt = await loadCheckpoint(dir);
+  const options = {
+    dims: ckpt.config,
+    weight: (name: string) => ckpt.weights.get(name)!,
+    folder: ckpt.dir,
+    imageCodeOffset: ckpt.layout.imageCodeOffset,
+    codebookSize: ckpt.layout.codebookSize,
+  };
+  const open = (model: Uint8Array) =>
+    ort.InferenceSession.create(model, externalDataSessionOptions(ckpt.dir));
+  const kv = ckpt.config.nKvHeads * (ckpt.config.dModel / ckpt.config.nHeads);
+  perStep = new MlCacheSessions(
+    await open(buildMlCacheFullGraph(options)),
+    await open(buildMlCacheStepGraph(options)),
+    ckpt.config.nLayers,
+    kv,
+  );
+  inGraph = new MlCacheStateSessions(
+    await open(buildMlCacheStateFullGraph(options)),
+    await open(buildMlCacheStateStepGraph(options)),
+    ckpt.config.nLayers,
+  );
+});
+afterAll(async () => {
+  await perStep.release();
+  await inGraph.release();
+});
+
+const STEPS = 16;
+// 16 steps: full at 0…4, 9 and 14; steps 5–8, 10–13 and 15 are cached.
+const plan = () => resolveMlCache(true, STEPS)!;
+const sequence = () => textToImageSequence(ckpt, 'a red fox in the snow', gridForSize(128, 96));
+const loopOptions = (seed: number, cfg: number, temperature = 1): CachedLoopOptions => ({
+  steps: STEPS,
+  temperature,
+  seed,
+  weights: [1 + cfg, -cfg],
+  plan: plan(),
+});
+
+describe('ML-Cache paths', () => {
+  it('the in-graph path gives the per-step path’s tokens and token counts', async () => {
+    expect(plan().full.filter((f) => !f)).toHaveLength(9);
+    for (const [seed, cfg, temperature] of [
+      [1, 4, 1],
+      [7, 2.5, 1],
+      [3, 4, 0],
+    ] as const) {
+      const options = loopOptions(seed, cfg, temperature);
+      const a = await runCachedImageLoop(sequence(), ckpt.layout, perStep, options);
+      const b = await runCachedImageLoop(sequence(), ckpt.layout, inGraph, options);
+      expect(Array.from(b.codes.codes), `seed ${seed} cfg ${cfg} τ ${temperature}`).toEqual(
+        Array.from(a.codes.codes),
+      );
+      expect([b.stepsRun, b.tokensRun]).toEqual([a.stepsRun, a.tokensRun]);
+      expect(a.tokensRun).toBeLessThan(a.tokensFull);
+    }
+  });
+
+  for (const path of ['per-step', 'in-graph'] as const) {
+    const backend = () => (path === 'per-step' ? perStep : inGraph);
+
+    it(`${path}: previews follow the interval and leave the result unchanged`, async () => {
+      const plain = await runCachedImageLoop(sequence(), ckpt.layout, backend(), loopOptions(5, 4));
+      const grids: ImageCodes[] = [];
+      const events: ProgressEvent[] = [];
+      const decode = async (codes: ImageCodes): Promise<RgbImage> => {
+        grids.push({ ...codes, codes: Int32Array.from(codes.codes) });
+        return { width: codes.cols, height: codes.rows, data: new Uint8Array(codes.cols * codes.rows * 3) };
+      };
+      const every = await runCachedImageLoop(sequence(), ckpt.layout, backend(), {
+        ...loopOptions(5, 4),
+        onProgress: (e) => events.push(e),
+        preview: { intervalMs: 0, decode },
+      });
+      expect(Array.from(every.codes.codes)).toEqual(Array.from(plain.codes.codes));
+      // Interval 0: a preview with every step that leaves cells masked, i.e. all but the last.
+      expect(events.map((e) => e.preview !== undefined)).toEqual([
+        ...new Array<boolean>(STEPS - 1).fill(true),
+        false,
+      ]);
+      expect(events[0]?.preview).toMatchObject({ width: 8, height: 6 });
+      const { imageCodeOffset, mask } = ckpt.layout;
+      for (const grid of grids) {
+        expect(grid.codes.length).toBe(48);
+        for (const c of grid.codes) expect(c === mask - imageCodeOffset || c < 0).toBe(false);
+      }
+      // A long interval: only the first step's preview.
+      const sparse: ProgressEvent[] = [];
+      const once = await runCachedImageLoop(sequence(), ckpt.layout, backend(), {
+        ...loopOptions(5, 4),
+        onProgress: (e) => sparse.push(e),
+        preview: { intervalMs: 60_000, decode },
+      });
+      expect(sparse.filter((e) => e.preview).map((e) => e.step)).toEqual([1]);
+      expect(Array.from(once.codes.codes)).toEqual(Array.from(plain.codes.codes));
+    });
+
+    it(`${path}: an aborted signal stops the loop within one step`, async () => {
+      for (const at of [2, 6]) {
+        const controller = new AbortController();
+        const seen: number[] = [];
+        const run = runCachedImageLoop(sequence(), ckpt.layout, backend(), {
+          ...loopOptions(2, 4),
+          signal: controller.signal,
+          onProgress: (e) => {
+            seen.push(e.step);
+            if (e.step === at) controller.abort();
+          },
+        });
+        await expect(run).rejects.toMatchObject({ code: 'cancelled' });
+        expect(seen).toEqual(Array.from({ length: at }, (_, i) => i + 1));
+      }
+      const before = new AbortController();
+      before.abort();
+      await expect(
+        runCachedImageLoop(sequence(), ckpt.layout, backend(), {
+          ...loopOptions(2, 4),
+          signal: before.signal,
+        }),
+      ).rejects.toMatchObject({ code: 'cancelled' });
+    });
+  }
+
+  it('picks in-graph on CPU and per-step on CUDA unless DIMOO_ML_CACHE_PATH says otherwise', () => {
+    expect(mlCachePathFor('cpu')).toBe('in-graph');
+    expect(mlCachePathFor('cuda')).toBe('per-step');
+    expect(mlCachePathFor('cuda', 'in-graph')).toBe('in-graph');
+    expect(mlCachePathFor('cpu', 'per-step')).toBe('per-step');
+    expect(() => mlCachePathFor('cpu', 'loop')).toThrow(/DIMOO_ML_CACHE_PATH/);
+  });
+});
+
+describe('text-to-image with ML-Cache through the engine', () => {
+  it('offers previews with the cache, on either path, with the same image as without them', async () => {
+    const saved = process.env.DIMOO_ML_CACHE_PATH;
+    try {
+      const tokens: number[][] = [];
+      for (const path of ['per-step', 'in-graph']) {
+        process.env.DIMOO_ML_CACHE_PATH = path;
+        const engine = await createEngine({ modelDir: dir, device: 'cpu' });
+        try {
+          const request = {
+            task: 'text_to_image' as const,
+            prompt: 'a fox',
+            width: 64,
+            height: 48,
+            steps: 8,
+            seed: 4,
+            cache: true,
+          };
+          const previews: RgbImage[] = [];
+          const withPreviews = (await engine.generate(request, {
+            previewIntervalMs: 0,
+            onProgress: (e) => e.preview && previews.push(e.preview),
+          })) as ImageResult;
+          const without = (await engine.generate(request)) as ImageResult;
+          expect(previews.length).toBeGreaterThan(0);
+          expect([previews[0]!.width, previews[0]!.height]).toEqual([64, 48]);
+          expect(Array.from(withPreviews.tokens.data)).toEqual(Array.from(without.tokens.data));
+          tokens.push(Array.from(without.tokens.data));
+        } finally {
+          await engine.close();
+        }
+      }
+      expect(tokens[1]).toEqual(tokens[0]);
+    } finally {
+      if (saved === undefined) delete process.env.DIMOO_ML_CACHE_PATH;
+      else process.env.DIMOO_ML_CACHE_PATH = saved;
+    }
+  });
+});
