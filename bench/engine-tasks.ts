@@ -11,10 +11,12 @@ import {
   createEngine,
   type Engine,
   type EngineRequest,
+  type ImageResult,
   makeTestCheckpoint,
   type Preset,
   type RgbImage,
 } from '../engine/index.js';
+import type { MlCachePlan } from '../engine/sampling/ml-cache.js';
 
 function gradient(width: number, height: number): RgbImage {
   const data = new Uint8Array(width * height * 3);
@@ -112,12 +114,24 @@ if (only === 'all' || only === 'tasks') {
   }
 }
 let mlCache = previous.ml_cache ?? [];
+let mlCacheNote: string = previous.ml_cache_note ?? '';
 if (only === 'all' || only === 'mlcache') {
   mlCache = [];
   const cacheSteps = Number(opt('cache-steps', '32'));
+  const repeats = Number(opt('repeats', '2'));
   const { resolveMlCache } = await import('../engine/sampling/ml-cache.js');
   const plan = resolveMlCache(true, cacheSteps)!;
-  const sizes = opt('sizes', '256,512').split(',').map(Number);
+  const sizes = opt('sizes', '256').split(',').map(Number);
+  // One engine per ML-Cache path (DIMOO_ML_CACHE_PATH is read when an engine is created); plain runs use the first.
+  const saved = process.env.DIMOO_ML_CACHE_PATH;
+  const engines: Record<'per-step' | 'in-graph', Engine> = {} as Record<'per-step' | 'in-graph', Engine>;
+  for (const path of ['per-step', 'in-graph'] as const) {
+    process.env.DIMOO_ML_CACHE_PATH = path;
+    engines[path] = await createEngine({ modelDir: dir, device: 'auto' });
+  }
+  if (saved === undefined) delete process.env.DIMOO_ML_CACHE_PATH;
+  else process.env.DIMOO_ML_CACHE_PATH = saved;
+  const modes = ['plain', 'per-step', 'in-graph'] as const;
   for (const size of sizes) {
     const request = {
       task: 'text_to_image' as const,
@@ -127,39 +141,103 @@ if (only === 'all' || only === 'mlcache') {
       steps: cacheSteps,
       seed: 1,
     };
-    await engine.generate({ ...request, steps: 2 });
-    await engine.generate({ ...request, steps: 8, cache: true });
+    for (const path of ['per-step', 'in-graph'] as const) {
+      await engines[path].generate({ ...request, steps: 2 });
+      await engines[path].generate({ ...request, steps: 8, cache: true });
+    }
     // Interleaved and repeated, keeping each mode's fastest run: the VM is shared, so load from other processes
     // would otherwise land on whichever mode ran during it.
-    const runs: Array<{ cache: boolean; total: number; forward: number }> = [];
-    for (let r = 0; r < 2; r++) {
-      for (const cache of [true, false]) {
-        const t = (await engine.generate({ ...request, cache })).timings;
-        runs.push({ cache, total: t.total_ms, forward: t.forward_ms });
+    const runs: Array<{ mode: (typeof modes)[number]; total: number; forward: number; tokens: number[] }> =
+      [];
+    for (let r = 0; r < repeats; r++) {
+      for (const mode of modes) {
+        const engine = engines[mode === 'plain' ? 'per-step' : mode];
+        const result = (await engine.generate({ ...request, cache: mode !== 'plain' })) as ImageResult;
+        runs.push({
+          mode,
+          total: result.timings.total_ms,
+          forward: result.timings.forward_ms,
+          tokens: Array.from(result.tokens.data),
+        });
+        process.stdout.write(`${size} ${mode} run ${r + 1}: ${Math.round(result.timings.total_ms)} ms\n`);
       }
     }
-    const best = (cache: boolean) =>
-      runs.filter((x) => x.cache === cache).reduce((a, b) => (b.total < a.total ? b : a));
-    const plain = { timings: { total_ms: best(false).total, forward_ms: best(false).forward } };
-    const cached = { timings: { total_ms: best(true).total, forward_ms: best(true).forward } };
-    // Forward-token units (derived from the plan): full steps run every position of both branches, cached
-    // steps about (1 − cache_ratio) of them.
-    const cachedSteps = cacheSteps - plan.fullCount;
-    const unitsRatio = (plan.fullCount + cachedSteps * (1 - plan.cacheRatio)) / cacheSteps;
+    const best = (mode: (typeof modes)[number]) =>
+      runs.filter((x) => x.mode === mode).reduce((a, b) => (b.total < a.total ? b : a));
+    const [plain, perStep, inGraph] = modes.map(best) as [
+      (typeof runs)[number],
+      (typeof runs)[number],
+      (typeof runs)[number],
+    ];
+    const units = await forwardUnits(size, cacheSteps, plan);
+    const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
     const row = {
       size: `${size}x${size}`,
       steps: cacheSteps,
       full_steps: plan.fullCount,
-      plain_total_ms: Math.round(plain.timings.total_ms),
-      cached_total_ms: Math.round(cached.timings.total_ms),
-      plain_forward_ms: Math.round(plain.timings.forward_ms),
-      cached_forward_ms: Math.round(cached.timings.forward_ms),
-      speedup_wall: Number((plain.timings.total_ms / cached.timings.total_ms).toFixed(2)),
-      forward_units_ratio_derived: Number(unitsRatio.toFixed(3)),
+      forward_units_plain: units.full,
+      forward_units_cached: units.run,
+      forward_units_ratio: Number((units.run / units.full).toFixed(3)),
+      plain_total_ms: Math.round(plain.total),
+      per_step_total_ms: Math.round(perStep.total),
+      in_graph_total_ms: Math.round(inGraph.total),
+      plain_forward_ms: Math.round(plain.forward),
+      per_step_forward_ms: Math.round(perStep.forward),
+      in_graph_forward_ms: Math.round(inGraph.forward),
+      speedup_per_step: ratio(plain.total, perStep.total),
+      speedup_in_graph: ratio(plain.total, inGraph.total),
+      in_graph_vs_per_step: ratio(perStep.total, inGraph.total),
+      same_tokens_per_step_in_graph: runs
+        .filter((x) => x.mode === 'in-graph')
+        .every((x) => x.tokens.join() === perStep.tokens.join()),
+      all_runs_ms: Object.fromEntries(
+        modes.map((m) => [m, runs.filter((x) => x.mode === m).map((x) => Math.round(x.total))]),
+      ),
     };
     process.stdout.write(`${JSON.stringify(row)}\n`);
     mlCache.push(row);
   }
+  for (const e of Object.values(engines)) await e.close();
+  mlCacheNote =
+    'plain = no cache; per-step = caches on the host, guidance/sampling/max-logit in JS; in-graph = the graphs scatter into the caches and return them, fed back unread, guidance/sampling/max-logit in the graph. Fastest of the interleaved repeats per mode (all_runs_ms lists every run); forward_ms includes, for in-graph, copying the returned caches into JS. forward units = positions run × rows, counted by running the loop. 2 shared vCPUs with other jobs running: wall times are noisy (runs of one mode differ by up to 2x); compare ratios within one row, not across files.';
+}
+
+/** Forward-token units of one cached run (positions × rows actually run) and of the same steps without the cache. */
+async function forwardUnits(size: number, cacheSteps: number, plan: MlCachePlan) {
+  const { loadCheckpoint } = await import('../engine/checkpoint/load.js');
+  const { buildMlCacheStateFullGraph, buildMlCacheStateStepGraph } = await import(
+    '../engine/graphs/transformer.js'
+  );
+  const { externalDataSessionOptions } = await import('../engine/runtime/external-data.js');
+  const { MlCacheStateSessions } = await import('../engine/runtime/ml-cache-state-session.js');
+  const { gridForSize, textToImageSequence } = await import('../engine/sequence.js');
+  const { runCachedImageLoop } = await import('../engine/tasks/ml-cache-loop.js');
+  const ort = await import('onnxruntime-node');
+  const ckpt = await loadCheckpoint(dir);
+  const options = {
+    dims: ckpt.config,
+    weight: (name: string) => ckpt.weights.get(name)!,
+    folder: ckpt.dir,
+    imageCodeOffset: ckpt.layout.imageCodeOffset,
+    codebookSize: ckpt.layout.codebookSize,
+  };
+  const open = (model: Uint8Array) =>
+    ort.InferenceSession.create(model, externalDataSessionOptions(ckpt.dir));
+  const sessions = new MlCacheStateSessions(
+    await open(buildMlCacheStateFullGraph(options)),
+    await open(buildMlCacheStateStepGraph(options)),
+    ckpt.config.nLayers,
+  );
+  const seq = textToImageSequence(ckpt, 'a red fox', gridForSize(size, size, 16));
+  const out = await runCachedImageLoop(seq, ckpt.layout, sessions, {
+    steps: cacheSteps,
+    temperature: 1,
+    seed: 1,
+    weights: [5, -4],
+    plan,
+  });
+  await sessions.release();
+  return { run: out.tokensRun, full: out.tokensFull };
 }
 const device = engine.info.device;
 await engine.close();
@@ -169,7 +247,9 @@ writeFileSync(
   out,
   `${JSON.stringify(
     {
-      when: new Date().toISOString(),
+      // Fields this run does not produce (other parts' results and notes) are kept as they were.
+      ...previous,
+      when: only === 'mlcache' ? (previous.when ?? new Date().toISOString()) : new Date().toISOString(),
       machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
       command: `npm run bench -- engine-tasks --preset ${preset} --steps ${steps} [--only tasks|mlcache]`,
       preset,
@@ -177,8 +257,10 @@ writeFileSync(
       note: 'step_ms_mean excludes the first step (crop + VQ encode happen before it); understanding stops early once </answer> appears, which a random model rarely emits',
       results,
       ml_cache: mlCache,
-      ml_cache_note:
-        'per-step path on CPU: full steps run a graph that also returns pre-RoPE K/V and all image logits; cached steps recompute the selected rows against the cached K/V; guidance and sampling on the host',
+      ml_cache_note: mlCacheNote,
+      ml_cache_when: only === 'all' || only === 'mlcache' ? new Date().toISOString() : previous.ml_cache_when,
+      ml_cache_command:
+        'npm run bench -- engine-tasks --preset small --only mlcache [--sizes 256 --cache-steps 32 --repeats 2]',
     },
     null,
     2,
