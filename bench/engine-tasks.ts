@@ -118,7 +118,7 @@ let mlCacheNote: string = previous.ml_cache_note ?? '';
 if (only === 'all' || only === 'mlcache') {
   mlCache = [];
   const cacheSteps = Number(opt('cache-steps', '32'));
-  const repeats = Number(opt('repeats', '2'));
+  const repeats = Number(opt('repeats', '3'));
   const { resolveMlCache } = await import('../engine/sampling/ml-cache.js');
   const plan = resolveMlCache(true, cacheSteps)!;
   const sizes = opt('sizes', '256').split(',').map(Number);
@@ -147,23 +147,38 @@ if (only === 'all' || only === 'mlcache') {
     }
     // Interleaved and repeated, keeping each mode's fastest run: the VM is shared, so load from other processes
     // would otherwise land on whichever mode ran during it.
-    const runs: Array<{ mode: (typeof modes)[number]; total: number; forward: number; tokens: number[] }> =
-      [];
+    type Run = {
+      mode: (typeof modes)[number];
+      total: number;
+      forward: number;
+      cpu: number;
+      tokens: number[];
+    };
+    const runs: Run[] = [];
     for (let r = 0; r < repeats; r++) {
       for (const mode of modes) {
         const engine = engines[mode === 'plain' ? 'per-step' : mode];
+        // CPU time of the whole process (onnxruntime's threads included) barely moves when other jobs take the
+        // cores, unlike wall time: on this shared VM it is the steadier figure to compare the modes by.
+        const cpuBefore = process.cpuUsage();
         const result = (await engine.generate({ ...request, cache: mode !== 'plain' })) as ImageResult;
+        const cpuUsed = process.cpuUsage(cpuBefore);
         runs.push({
           mode,
           total: result.timings.total_ms,
           forward: result.timings.forward_ms,
+          cpu: (cpuUsed.user + cpuUsed.system) / 1000,
           tokens: Array.from(result.tokens.data),
         });
-        process.stdout.write(`${size} ${mode} run ${r + 1}: ${Math.round(result.timings.total_ms)} ms\n`);
+        process.stdout.write(
+          `${size} ${mode} run ${r + 1}: ${Math.round(result.timings.total_ms)} ms wall, ${Math.round(cpuUsed.user / 1000 + cpuUsed.system / 1000)} ms cpu\n`,
+        );
       }
     }
     const best = (mode: (typeof modes)[number]) =>
       runs.filter((x) => x.mode === mode).reduce((a, b) => (b.total < a.total ? b : a));
+    const cpu = (mode: (typeof modes)[number]) =>
+      Math.min(...runs.filter((x) => x.mode === mode).map((x) => x.cpu));
     const [plain, perStep, inGraph] = modes.map(best) as [
       (typeof runs)[number],
       (typeof runs)[number],
@@ -184,14 +199,23 @@ if (only === 'all' || only === 'mlcache') {
       plain_forward_ms: Math.round(plain.forward),
       per_step_forward_ms: Math.round(perStep.forward),
       in_graph_forward_ms: Math.round(inGraph.forward),
-      speedup_per_step: ratio(plain.total, perStep.total),
-      speedup_in_graph: ratio(plain.total, inGraph.total),
-      in_graph_vs_per_step: ratio(perStep.total, inGraph.total),
+      plain_cpu_ms: Math.round(cpu('plain')),
+      per_step_cpu_ms: Math.round(cpu('per-step')),
+      in_graph_cpu_ms: Math.round(cpu('in-graph')),
+      speedup_per_step_wall: ratio(plain.total, perStep.total),
+      speedup_in_graph_wall: ratio(plain.total, inGraph.total),
+      in_graph_vs_per_step_wall: ratio(perStep.total, inGraph.total),
+      speedup_per_step_cpu: ratio(cpu('plain'), cpu('per-step')),
+      speedup_in_graph_cpu: ratio(cpu('plain'), cpu('in-graph')),
+      in_graph_vs_per_step_cpu: ratio(cpu('per-step'), cpu('in-graph')),
       same_tokens_per_step_in_graph: runs
         .filter((x) => x.mode === 'in-graph')
         .every((x) => x.tokens.join() === perStep.tokens.join()),
-      all_runs_ms: Object.fromEntries(
+      all_runs_wall_ms: Object.fromEntries(
         modes.map((m) => [m, runs.filter((x) => x.mode === m).map((x) => Math.round(x.total))]),
+      ),
+      all_runs_cpu_ms: Object.fromEntries(
+        modes.map((m) => [m, runs.filter((x) => x.mode === m).map((x) => Math.round(x.cpu))]),
       ),
     };
     process.stdout.write(`${JSON.stringify(row)}\n`);
@@ -199,7 +223,7 @@ if (only === 'all' || only === 'mlcache') {
   }
   for (const e of Object.values(engines)) await e.close();
   mlCacheNote =
-    'plain = no cache; per-step = caches on the host, guidance/sampling/max-logit in JS; in-graph = the graphs scatter into the caches and return them, fed back unread, guidance/sampling/max-logit in the graph. Fastest of the interleaved repeats per mode (all_runs_ms lists every run); forward_ms includes, for in-graph, copying the returned caches into JS. forward units = positions run × rows, counted by running the loop. 2 shared vCPUs with other jobs running: wall times are noisy (runs of one mode differ by up to 2x); compare ratios within one row, not across files.';
+    'plain = no cache; per-step = caches on the host, guidance/sampling/max-logit in JS; in-graph = the graphs scatter into the caches and return them, fed back unread, guidance/sampling/max-logit in the graph. Fastest (wall) and least CPU time of the interleaved repeats per mode (all_runs_* list every run); CPU time counts every thread of the process and is the steadier comparison here; forward_ms includes, for in-graph, copying the returned caches into JS. forward units = positions run × rows, counted by running the loop. 2 shared vCPUs with other jobs running: wall times are noisy (runs of one mode differ by up to 2x); compare ratios within one row, not across files.';
 }
 
 /** Forward-token units of one cached run (positions × rows actually run) and of the same steps without the cache. */
@@ -260,7 +284,7 @@ writeFileSync(
       ml_cache_note: mlCacheNote,
       ml_cache_when: only === 'all' || only === 'mlcache' ? new Date().toISOString() : previous.ml_cache_when,
       ml_cache_command:
-        'npm run bench -- engine-tasks --preset small --only mlcache [--sizes 256 --cache-steps 32 --repeats 2]',
+        'npm run bench -- engine-tasks --preset small --only mlcache [--sizes 256 --cache-steps 32 --repeats 3]',
     },
     null,
     2,
