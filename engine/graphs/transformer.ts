@@ -102,7 +102,7 @@ export function validateDims(dims: TransformerDims): void {
   if (!(dims.rmsNormEps > 0)) throw invalid(`config: rms_norm_eps must be positive, got ${dims.rmsNormEps}`);
 }
 
-interface RopeTables {
+export interface RopeTables {
   cos: string;
   sin: string;
 }
@@ -115,9 +115,12 @@ interface BlockContext {
   maskI32: string;
 }
 
-/** The graph of the shared trunk; image and text graphs add their heads on top. */
-class LladaGraph {
-  readonly g = new GraphBuilder('llada');
+/**
+ * The graph of the shared trunk; image and text graphs add their heads on top. A graph made with `parent` writes
+ * its ops into `g` (a subgraph, e.g. an ONNX Loop body) but takes every weight from the parent's scope.
+ */
+export class LladaGraph {
+  readonly g: GraphBuilder;
   private readonly d: TransformerDims;
   private readonly headSize: number;
   private readonly form: LinearForm;
@@ -127,7 +130,12 @@ class LladaGraph {
   /** Each block's K and V projections before RoPE, in layer order (ML-Cache stores them). */
   readonly kvTaps: Array<{ k: string; v: string }> = [];
 
-  constructor(private readonly options: TransformerGraphOptions) {
+  constructor(
+    private readonly options: TransformerGraphOptions,
+    private readonly parent?: LladaGraph,
+    g?: GraphBuilder,
+  ) {
+    this.g = g ?? new GraphBuilder('llada');
     validateDims(options.dims);
     this.d = options.dims;
     this.headSize = this.d.dModel / this.d.nHeads;
@@ -150,6 +158,7 @@ class LladaGraph {
 
   /** A weight as an fp32 value: an external initializer, cast when stored as bf16/fp16. */
   param(name: string, shape: readonly number[], rows?: { from: number; count: number }): string {
+    if (this.parent) return this.parent.param(name, shape, rows);
     const ref = this.ref(name, shape);
     const external = externalDataFor(ref, this.options.folder);
     let dims = shape;
@@ -177,10 +186,11 @@ class LladaGraph {
     const { g } = this;
     switch (this.form) {
       case 'transpose': {
-        let wt = this.transposed.get(w);
+        const root = this.parent ?? this;
+        let wt = root.transposed.get(w);
         if (!wt) {
-          wt = g.op('Transpose', [w], { perm: [1, 0] });
-          this.transposed.set(w, wt);
+          wt = root.g.op('Transpose', [w], { perm: [1, 0] });
+          root.transposed.set(w, wt);
         }
         return g.op('MatMul', [x, wt]);
       }
@@ -520,7 +530,7 @@ export function buildTextStepGraph(options: TextStepGraphOptions): Uint8Array {
   return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
 }
 
-function imageHead(m: LladaGraph, options: ImageStepGraphOptions): string {
+export function imageHead(m: LladaGraph, options: ImageStepGraphOptions): string {
   const { dModel: D, vocabSize: V } = options.dims;
   const { imageCodeOffset: offset, codebookSize: K } = options;
   if (!Number.isInteger(offset) || !Number.isInteger(K) || offset < 0 || K <= 0 || offset + K > V) {
@@ -550,13 +560,59 @@ export function buildMlCacheFullGraph(options: ImageStepGraphOptions): Uint8Arra
   return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
 }
 
-/** The cached forward shared by both ML-Cache step graphs: selected rows through every layer against the caches. */
+/** The additive key-padding bias [N, 1, 1, L] from `mask [N, L]` (1 = real token). */
+export function keyPaddingBias(m: LladaGraph, mask: string): string {
+  const { g } = m;
+  const missing = g.op('Sub', [g.scalar(1), g.op('Cast', [mask], { to: 1 })]);
+  return g.op('Unsqueeze', [g.op('Mul', [missing, g.scalar(MASKED_SCORE)]), g.ints([1, 2])]);
+}
+
+/**
+ * ML-Cache's cached forward (dimoo-inference.md §4.4): the rows `ids [N, S]` at positions `pos [N, S]` through
+ * every layer against `caches` (pre-RoPE K/V [N, L, kv] per layer; `kTables` RoPE for positions 0…L−1) →
+ * their image-slice logits [N, S, K] and, per layer, their new K/V rows and the caches with those rows written.
+ */
+export function cachedRows(
+  m: LladaGraph,
+  options: ImageStepGraphOptions,
+  v: {
+    ids: string;
+    pos: string;
+    kTables: RopeTables;
+    bias: string;
+    caches: ReadonlyArray<{ k: string; v: string }>;
+  },
+) {
+  const { g } = m;
+  const { dModel: D, vocabSize: V, nLayers } = options.dims;
+  const K = options.codebookSize;
+  const head = imageHead(m, options);
+  const qTables = m.ropeAt(v.pos);
+  let x = g.op('Gather', [m.param(`${PREFIX}.wte.weight`, [V, D]), v.ids], { axis: 0 });
+  const layers: Array<{ k: string; v: string; kAll: string; vAll: string }> = [];
+  for (let i = 0; i < nLayers; i++) {
+    const cache = v.caches[i]!;
+    const out = m.cachedBlock(x, i, {
+      pos: v.pos,
+      qTables,
+      kTables: v.kTables,
+      bias: v.bias,
+      kCache: cache.k,
+      vCache: cache.v,
+    });
+    x = out.x;
+    layers.push(out);
+  }
+  const hidden = m.rmsNorm(x, `${PREFIX}.ln_f.weight`);
+  return { logits: m.linear(hidden, head, K, D), layers };
+}
+
+/** The cached forward shared by both ML-Cache step graphs, over graph inputs. */
 function cachedForward(m: LladaGraph, options: ImageStepGraphOptions) {
   const { g } = m;
-  const { dModel: D, vocabSize: V, nLayers, nKvHeads, nHeads } = options.dims;
+  const { dModel: D, nLayers, nKvHeads, nHeads } = options.dims;
   const K = options.codebookSize;
   const kv = nKvHeads * (D / nHeads);
-  const head = imageHead(m, options);
   const ids = g.input('ids', 'int64', ['N', 'S']);
   const pos = g.input('pos', 'int64', ['N', 'S']);
   const mask = g.input('attn_mask', 'int64', ['N', 'L']);
@@ -564,21 +620,18 @@ function cachedForward(m: LladaGraph, options: ImageStepGraphOptions) {
     g.op('Slice', [g.op('Shape', [mask]), g.ints([1]), g.ints([2])]),
     g.ints([0]),
   ]);
-  const kTables = m.ropeTables(length);
-  const qTables = m.ropeAt(pos);
-  const missing = g.op('Sub', [g.scalar(1), g.op('Cast', [mask], { to: 1 })]);
-  const bias = g.op('Unsqueeze', [g.op('Mul', [missing, g.scalar(MASKED_SCORE)]), g.ints([1, 2])]);
-  let x = g.op('Gather', [m.param(`${PREFIX}.wte.weight`, [V, D]), ids], { axis: 0 });
-  const layers: Array<{ k: string; v: string; kAll: string; vAll: string }> = [];
-  for (let i = 0; i < nLayers; i++) {
-    const kCache = g.input(`k_cache_${i}`, 'float32', ['N', 'L', kv]);
-    const vCache = g.input(`v_cache_${i}`, 'float32', ['N', 'L', kv]);
-    const out = m.cachedBlock(x, i, { pos, qTables, kTables, bias, kCache, vCache });
-    x = out.x;
-    layers.push(out);
-  }
-  const hidden = m.rmsNorm(x, `${PREFIX}.ln_f.weight`);
-  return { logits: m.linear(hidden, head, K, D), layers, pos, kv, K };
+  const caches = Array.from({ length: nLayers }, (_, i) => ({
+    k: g.input(`k_cache_${i}`, 'float32', ['N', 'L', kv]),
+    v: g.input(`v_cache_${i}`, 'float32', ['N', 'L', kv]),
+  }));
+  const { logits, layers } = cachedRows(m, options, {
+    ids,
+    pos,
+    kTables: m.ropeTables(length),
+    bias: keyPaddingBias(m, mask),
+    caches,
+  });
+  return { logits, layers, pos, kv, K };
 }
 
 /**

@@ -14,6 +14,7 @@
 //     run (an ONNX Loop, engine-design §3), which is not built yet.
 // DIMOO_ML_CACHE_PATH=per-step|in-graph overrides the default (engine/load-engine.ts).
 import { EngineError, type ProgressEvent } from '../api.js';
+import type { MlCacheIntervalBackend } from '../runtime/ml-cache-interval-session.js';
 import type { MlCacheBackend } from '../runtime/ml-cache-session.js';
 import type { MlCacheStateBackend } from '../runtime/ml-cache-state-session.js';
 import { applyImageStep } from '../sampling/image-step.js';
@@ -31,17 +32,18 @@ import type { ImageLoopResult } from './image-loop.js';
 import { throwIfCancelled } from './image-loop.js';
 import { graphCachedStep } from './ml-cache-graph-step.js';
 import { hostCachedStep } from './ml-cache-host-step.js';
+import { runIntervalImageLoop } from './ml-cache-interval-loop.js';
 import { type PreviewOption, PreviewPacer, previewCodes } from './preview.js';
 
 export { sampleImageCells } from './ml-cache-host-step.js';
 
-export type MlCachePath = 'per-step' | 'in-graph';
+export type MlCachePath = 'per-step' | 'in-graph' | 'loop';
 
 /** The ML-Cache path for a provider: `override` (DIMOO_ML_CACHE_PATH) when set, else the default above. */
 export function mlCachePathFor(provider: 'cpu' | 'cuda', override?: string): MlCachePath {
   if (override === undefined || override === '') return provider === 'cuda' ? 'per-step' : 'in-graph';
-  if (override === 'per-step' || override === 'in-graph') return override;
-  const detail = `DIMOO_ML_CACHE_PATH must be "per-step" or "in-graph", got "${override}"`;
+  if (override === 'per-step' || override === 'in-graph' || override === 'loop') return override;
+  const detail = `DIMOO_ML_CACHE_PATH must be "per-step", "in-graph" or "loop", got "${override}"`;
   throw new EngineError('bad_request', detail, { detail });
 }
 
@@ -67,9 +69,10 @@ export interface CachedLoopResult extends ImageLoopResult {
 export async function runCachedImageLoop(
   seq: ImageGenerationSequence,
   layout: TokenLayout,
-  backend: MlCacheBackend | MlCacheStateBackend,
+  backend: MlCacheBackend | MlCacheStateBackend | MlCacheIntervalBackend,
   options: CachedLoopOptions,
 ): Promise<CachedLoopResult> {
+  if (backend.path === 'loop') return runIntervalImageLoop(seq, layout, backend, options);
   const x = Int32Array.from(seq.ids);
   const rows = () => [x, ...seq.branches.map((b) => branchIds(seq, b, x))];
   const lengths = rows().map((r) => r.length);

@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressEvent, RgbImage } from '../../../engine/api.js';
 import { type Checkpoint, loadCheckpoint } from '../../../engine/checkpoint/load.js';
+import { buildMlCacheIntervalGraph } from '../../../engine/graphs/ml-cache-interval.js';
 import {
   buildMlCacheFullGraph,
   buildMlCacheStateFullGraph,
@@ -16,6 +17,7 @@ import {
 } from '../../../engine/graphs/transformer.js';
 import { createEngine, type ImageResult, makeTestCheckpoint } from '../../../engine/index.js';
 import { externalDataSessionOptions } from '../../../engine/runtime/external-data.js';
+import { MlCacheIntervalSession } from '../../../engine/runtime/ml-cache-interval-session.js';
 import { MlCacheSessions } from '../../../engine/runtime/ml-cache-session.js';
 import { MlCacheStateSessions } from '../../../engine/runtime/ml-cache-state-session.js';
 import { resolveMlCache } from '../../../engine/sampling/ml-cache.js';
@@ -30,6 +32,7 @@ let dir: string;
 let ckpt: Checkpoint;
 let perStep: MlCacheSessions;
 let inGraph: MlCacheStateSessions;
+let interval: MlCacheIntervalSession;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dimoo-mlcache-paths-'));
   makeTestCheckpoint({ out: dir, preset: 'tiny', seed: 11 });
@@ -55,10 +58,14 @@ beforeAll(async () => {
     await open(buildMlCacheStateStepGraph(options)),
     ckpt.config.nLayers,
   );
+  interval = new MlCacheIntervalSession(
+    await open(buildMlCacheIntervalGraph({ ...options, rows: 2, maskId: ckpt.layout.mask })),
+  );
 });
 afterAll(async () => {
   await perStep.release();
   await inGraph.release();
+  await interval.release();
 });
 
 const STEPS = 16;
@@ -74,7 +81,7 @@ const loopOptions = (seed: number, cfg: number, temperature = 1): CachedLoopOpti
 });
 
 describe('ML-Cache paths', () => {
-  it('the in-graph path gives the per-step path’s tokens and token counts', async () => {
+  it('the in-graph and loop paths give the per-step path’s tokens and token counts', async () => {
     expect(plan().full.filter((f) => !f)).toHaveLength(9);
     for (const [seed, cfg, temperature] of [
       [1, 4, 1],
@@ -83,12 +90,14 @@ describe('ML-Cache paths', () => {
     ] as const) {
       const options = loopOptions(seed, cfg, temperature);
       const a = await runCachedImageLoop(sequence(), ckpt.layout, perStep, options);
-      const b = await runCachedImageLoop(sequence(), ckpt.layout, inGraph, options);
-      expect(Array.from(b.codes.codes), `seed ${seed} cfg ${cfg} τ ${temperature}`).toEqual(
-        Array.from(a.codes.codes),
-      );
-      expect([b.stepsRun, b.tokensRun]).toEqual([a.stepsRun, a.tokensRun]);
       expect(a.tokensRun).toBeLessThan(a.tokensFull);
+      for (const other of [inGraph, interval]) {
+        const b = await runCachedImageLoop(sequence(), ckpt.layout, other, options);
+        expect(Array.from(b.codes.codes), `${other.path} seed ${seed} cfg ${cfg} τ ${temperature}`).toEqual(
+          Array.from(a.codes.codes),
+        );
+        expect([b.stepsRun, b.tokensRun]).toEqual([a.stepsRun, a.tokensRun]);
+      }
     }
   });
 
