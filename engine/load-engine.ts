@@ -4,6 +4,7 @@ import type * as ort from 'onnxruntime-node';
 import { type CreateEngineOptions, type Engine, EngineError } from './api.js';
 import { loadCheckpoint } from './checkpoint/load.js';
 import { DimooEngine } from './engine.js';
+import { buildMlCacheIntervalGraph } from './graphs/ml-cache-interval.js';
 import {
   buildImageStepGraph,
   buildMlCacheFullGraph,
@@ -15,6 +16,7 @@ import {
 import { externalDataSessionOptions, type WeightRef } from './runtime/external-data.js';
 import { ImageStepRunner } from './runtime/image-step.js';
 import { ImageStepSession } from './runtime/image-step-session.js';
+import { type MlCacheIntervalBackend, MlCacheIntervalSession } from './runtime/ml-cache-interval-session.js';
 import { type MlCacheBackend, MlCacheSessions } from './runtime/ml-cache-session.js';
 import { type MlCacheStateBackend, MlCacheStateSessions } from './runtime/ml-cache-state-session.js';
 import { createSession, type Provider } from './runtime/session.js';
@@ -83,9 +85,10 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   };
   // Which ML-Cache path (engine/tasks/ml-cache-loop.ts explains the defaults); read once, refused early if wrong.
   const mlCachePath = mlCachePathFor(provider, process.env.DIMOO_ML_CACHE_PATH);
-  let mlCacheSessions: MlCacheSessions | MlCacheStateSessions | undefined;
-  let mlCache: Promise<MlCacheBackend | MlCacheStateBackend> | undefined;
-  const openMlCache = async (): Promise<MlCacheBackend | MlCacheStateBackend> => {
+  type MlCacheOpened = MlCacheBackend | MlCacheStateBackend | MlCacheIntervalBackend;
+  let mlCacheSessions: MlCacheSessions | MlCacheStateSessions | MlCacheIntervalSession | undefined;
+  let mlCache: Promise<MlCacheOpened> | undefined;
+  const openMlCache = async (): Promise<MlCacheOpened> => {
     const graphOptions = {
       dims: config,
       weight: lookup(checkpoint.weights, 'the model weights'),
@@ -94,19 +97,31 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       codebookSize: layout.codebookSize,
     };
     const sessionOptions = externalDataSessionOptions(dir);
-    const inGraph = mlCachePath === 'in-graph';
-    const full = await openOnProvider(
-      (inGraph ? buildMlCacheStateFullGraph : buildMlCacheFullGraph)(graphOptions),
-      sessionOptions,
-    );
-    const step = await openOnProvider(
-      (inGraph ? buildMlCacheStateStepGraph : buildMlCacheStepGraph)(graphOptions),
-      sessionOptions,
-    );
+    const open = (model: Uint8Array) => openOnProvider(model, sessionOptions);
     const kvWidth = config.nKvHeads * (config.dModel / config.nHeads);
-    mlCacheSessions = inGraph
-      ? new MlCacheStateSessions(full, step, config.nLayers)
-      : new MlCacheSessions(full, step, config.nLayers, kvWidth);
+    switch (mlCachePath) {
+      case 'loop':
+        // Text-to-image runs two rows: the prompt and the <uncondition> branch.
+        mlCacheSessions = new MlCacheIntervalSession(
+          await open(buildMlCacheIntervalGraph({ ...graphOptions, rows: 2, maskId: layout.mask })),
+        );
+        break;
+      case 'in-graph':
+        mlCacheSessions = new MlCacheStateSessions(
+          await open(buildMlCacheStateFullGraph(graphOptions)),
+          await open(buildMlCacheStateStepGraph(graphOptions)),
+          config.nLayers,
+        );
+        break;
+      case 'per-step':
+        mlCacheSessions = new MlCacheSessions(
+          await open(buildMlCacheFullGraph(graphOptions)),
+          await open(buildMlCacheStepGraph(graphOptions)),
+          config.nLayers,
+          kvWidth,
+        );
+        break;
+    }
     log('info', 'ML-Cache graphs opened', { device: provider, path: mlCachePath });
     return mlCacheSessions;
   };

@@ -166,21 +166,64 @@ describe('ML-Cache paths', () => {
     });
   }
 
+  it('loop: previews and progress come per refresh interval, with the same result', async () => {
+    const plain = await runCachedImageLoop(sequence(), ckpt.layout, interval, loopOptions(5, 4));
+    const events: ProgressEvent[] = [];
+    const decode = async (codes: ImageCodes): Promise<RgbImage> => {
+      for (const c of codes.codes) expect(c === ckpt.layout.mask - ckpt.layout.imageCodeOffset).toBe(false);
+      return { width: codes.cols, height: codes.rows, data: new Uint8Array(codes.cols * codes.rows * 3) };
+    };
+    const withPreviews = await runCachedImageLoop(sequence(), ckpt.layout, interval, {
+      ...loopOptions(5, 4),
+      onProgress: (e) => events.push(e),
+      preview: { intervalMs: 0, decode },
+    });
+    expect(Array.from(withPreviews.codes.codes)).toEqual(Array.from(plain.codes.codes));
+    expect(events.map((e) => e.step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
+    // Intervals [0] [1] [2] [3] [4–8] [9–13] [14–15]: a preview at the end of each but the last.
+    expect(events.filter((e) => e.preview).map((e) => e.step)).toEqual([1, 2, 3, 4, 9, 14]);
+  });
+
+  it('loop: an aborted signal stops at the next step event, within one interval', async () => {
+    const controller = new AbortController();
+    const seen: number[] = [];
+    let runsAfterAbort = 0;
+    const counting = {
+      path: 'loop' as const,
+      run: (input: Parameters<typeof interval.run>[0]) => {
+        if (controller.signal.aborted) runsAfterAbort += 1;
+        return interval.run(input);
+      },
+    };
+    const run = runCachedImageLoop(sequence(), ckpt.layout, counting, {
+      ...loopOptions(2, 4),
+      signal: controller.signal,
+      onProgress: (e) => {
+        seen.push(e.step);
+        if (e.step === 6) controller.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'cancelled' });
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(runsAfterAbort).toBe(0);
+  });
+
   it('picks in-graph on CPU and per-step on CUDA unless DIMOO_ML_CACHE_PATH says otherwise', () => {
     expect(mlCachePathFor('cpu')).toBe('in-graph');
     expect(mlCachePathFor('cuda')).toBe('per-step');
     expect(mlCachePathFor('cuda', 'in-graph')).toBe('in-graph');
     expect(mlCachePathFor('cpu', 'per-step')).toBe('per-step');
-    expect(() => mlCachePathFor('cpu', 'loop')).toThrow(/DIMOO_ML_CACHE_PATH/);
+    expect(mlCachePathFor('cpu', 'loop')).toBe('loop');
+    expect(() => mlCachePathFor('cpu', 'scan')).toThrow(/DIMOO_ML_CACHE_PATH/);
   });
 });
 
 describe('text-to-image with ML-Cache through the engine', () => {
-  it('offers previews with the cache, on either path, with the same image as without them', async () => {
+  it('offers previews with the cache, on every path, with the same image as without them', async () => {
     const saved = process.env.DIMOO_ML_CACHE_PATH;
     try {
       const tokens: number[][] = [];
-      for (const path of ['per-step', 'in-graph']) {
+      for (const path of ['per-step', 'in-graph', 'loop']) {
         process.env.DIMOO_ML_CACHE_PATH = path;
         const engine = await createEngine({ modelDir: dir, device: 'cpu' });
         try {
@@ -208,6 +251,7 @@ describe('text-to-image with ML-Cache through the engine', () => {
         }
       }
       expect(tokens[1]).toEqual(tokens[0]);
+      expect(tokens[2]).toEqual(tokens[0]);
     } finally {
       if (saved === undefined) delete process.env.DIMOO_ML_CACHE_PATH;
       else process.env.DIMOO_ML_CACHE_PATH = saved;
