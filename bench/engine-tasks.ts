@@ -124,14 +124,15 @@ if (only === 'all' || only === 'mlcache') {
   const sizes = opt('sizes', '256').split(',').map(Number);
   // One engine per ML-Cache path (DIMOO_ML_CACHE_PATH is read when an engine is created); plain runs use the first.
   const saved = process.env.DIMOO_ML_CACHE_PATH;
-  const engines: Record<'per-step' | 'in-graph', Engine> = {} as Record<'per-step' | 'in-graph', Engine>;
-  for (const path of ['per-step', 'in-graph'] as const) {
+  const paths = ['per-step', 'in-graph', 'loop'] as const;
+  const engines = {} as Record<(typeof paths)[number], Engine>;
+  for (const path of paths) {
     process.env.DIMOO_ML_CACHE_PATH = path;
     engines[path] = await createEngine({ modelDir: dir, device: 'auto' });
   }
   if (saved === undefined) delete process.env.DIMOO_ML_CACHE_PATH;
   else process.env.DIMOO_ML_CACHE_PATH = saved;
-  const modes = ['plain', 'per-step', 'in-graph'] as const;
+  const modes = ['plain', ...paths] as const;
   for (const size of sizes) {
     const request = {
       task: 'text_to_image' as const,
@@ -141,7 +142,7 @@ if (only === 'all' || only === 'mlcache') {
       steps: cacheSteps,
       seed: 1,
     };
-    for (const path of ['per-step', 'in-graph'] as const) {
+    for (const path of paths) {
       await engines[path].generate({ ...request, steps: 2 });
       await engines[path].generate({ ...request, steps: 8, cache: true });
     }
@@ -179,51 +180,45 @@ if (only === 'all' || only === 'mlcache') {
       runs.filter((x) => x.mode === mode).reduce((a, b) => (b.total < a.total ? b : a));
     const cpu = (mode: (typeof modes)[number]) =>
       Math.min(...runs.filter((x) => x.mode === mode).map((x) => x.cpu));
-    const [plain, perStep, inGraph] = modes.map(best) as [
-      (typeof runs)[number],
-      (typeof runs)[number],
-      (typeof runs)[number],
-    ];
+    const plain = best('plain');
+    const perStep = best('per-step');
     const units = await forwardUnits(size, cacheSteps, plan);
     const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
-    const row = {
+    const key = (mode: (typeof modes)[number]) => mode.replace('-', '_');
+    const row: Record<string, unknown> = {
       size: `${size}x${size}`,
       steps: cacheSteps,
       full_steps: plan.fullCount,
       forward_units_plain: units.full,
       forward_units_cached: units.run,
       forward_units_ratio: Number((units.run / units.full).toFixed(3)),
-      plain_total_ms: Math.round(plain.total),
-      per_step_total_ms: Math.round(perStep.total),
-      in_graph_total_ms: Math.round(inGraph.total),
-      plain_forward_ms: Math.round(plain.forward),
-      per_step_forward_ms: Math.round(perStep.forward),
-      in_graph_forward_ms: Math.round(inGraph.forward),
-      plain_cpu_ms: Math.round(cpu('plain')),
-      per_step_cpu_ms: Math.round(cpu('per-step')),
-      in_graph_cpu_ms: Math.round(cpu('in-graph')),
-      speedup_per_step_wall: ratio(plain.total, perStep.total),
-      speedup_in_graph_wall: ratio(plain.total, inGraph.total),
-      in_graph_vs_per_step_wall: ratio(perStep.total, inGraph.total),
-      speedup_per_step_cpu: ratio(cpu('plain'), cpu('per-step')),
-      speedup_in_graph_cpu: ratio(cpu('plain'), cpu('in-graph')),
-      in_graph_vs_per_step_cpu: ratio(cpu('per-step'), cpu('in-graph')),
-      same_tokens_per_step_in_graph: runs
-        .filter((x) => x.mode === 'in-graph')
-        .every((x) => x.tokens.join() === perStep.tokens.join()),
+    };
+    for (const mode of modes) {
+      row[`${key(mode)}_total_ms`] = Math.round(best(mode).total);
+      row[`${key(mode)}_forward_ms`] = Math.round(best(mode).forward);
+      row[`${key(mode)}_cpu_ms`] = Math.round(cpu(mode));
+    }
+    for (const path of paths) {
+      row[`speedup_${key(path)}_wall`] = ratio(plain.total, best(path).total);
+      row[`speedup_${key(path)}_cpu`] = ratio(cpu('plain'), cpu(path));
+      row[`same_tokens_${key(path)}_as_per_step`] = runs
+        .filter((x) => x.mode === path)
+        .every((x) => x.tokens.join() === perStep.tokens.join());
+    }
+    Object.assign(row, {
       all_runs_wall_ms: Object.fromEntries(
         modes.map((m) => [m, runs.filter((x) => x.mode === m).map((x) => Math.round(x.total))]),
       ),
       all_runs_cpu_ms: Object.fromEntries(
         modes.map((m) => [m, runs.filter((x) => x.mode === m).map((x) => Math.round(x.cpu))]),
       ),
-    };
+    });
     process.stdout.write(`${JSON.stringify(row)}\n`);
     mlCache.push(row);
   }
   for (const e of Object.values(engines)) await e.close();
   mlCacheNote =
-    'plain = no cache; per-step = caches on the host, guidance/sampling/max-logit in JS; in-graph = the graphs scatter into the caches and return them, fed back unread, guidance/sampling/max-logit in the graph. Fastest (wall) and least CPU time of the interleaved repeats per mode (all_runs_* list every run); CPU time counts every thread of the process and is the steadier comparison here; forward_ms includes, for in-graph, copying the returned caches into JS. forward units = positions run × rows, counted by running the loop. 2 shared vCPUs with other jobs running: wall times are noisy (runs of one mode differ by up to 2x); compare ratios within one row, not across files.';
+    'plain = no cache; per-step = caches on the host, guidance/sampling/max-logit in JS; in-graph = the graphs scatter into the caches and return them, fed back unread, guidance/sampling/max-logit in the graph; loop = one run per refresh interval (full step + cached steps in an ONNX Loop), caches never leave onnxruntime, host sees rows and counts. Fastest (wall) and least CPU time of the interleaved repeats per mode (all_runs_* list every run); CPU time counts every thread of the process and is the steadier comparison here; forward_ms includes, for in-graph, copying the returned caches into JS, and for loop all host-side sampling work too (it is in the graph). forward units = positions run × rows, counted by running the loop. 2 shared vCPUs with other jobs running: wall times are noisy (runs of one mode differed by up to 3x); compare ratios within one row, not across files.';
 }
 
 /** Forward-token units of one cached run (positions × rows actually run) and of the same steps without the cache. */
