@@ -104,6 +104,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
         // Text-to-image runs two rows: the prompt and the <uncondition> branch.
         mlCacheSessions = new MlCacheIntervalSession(
           await open(buildMlCacheIntervalGraph({ ...graphOptions, rows: 2, maskId: layout.mask })),
+          2,
         );
         break;
       case 'in-graph':

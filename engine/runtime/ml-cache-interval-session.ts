@@ -42,12 +42,17 @@ export interface MlCacheIntervalOutput {
 export interface MlCacheIntervalBackend {
   /** One run per refresh interval (engine/tasks/ml-cache-interval-loop.ts). */
   readonly path: 'loop';
+  /** The rows per run the graph was built for (its recompute selection is unrolled over them). */
+  readonly rows: number;
   run(input: MlCacheIntervalInput): Promise<MlCacheIntervalOutput>;
 }
 
 export class MlCacheIntervalSession implements MlCacheIntervalBackend {
   readonly path = 'loop';
-  constructor(private readonly session: ort.InferenceSession) {}
+  constructor(
+    private readonly session: ort.InferenceSession,
+    readonly rows: number,
+  ) {}
 
   async run(input: MlCacheIntervalInput): Promise<MlCacheIntervalOutput> {
     const { N, L, M } = input;

@@ -3,7 +3,7 @@
 // interval's steps (sampling uniforms, re-masking Gumbel values, keep counts; all depend only on the seed, the
 // step and how many cells are masked) and the quantile's rank per row; progress, previews and cancellation come
 // once per interval (engine-design §3).
-import type { ProgressEvent } from '../api.js';
+import { EngineError, type ProgressEvent } from '../api.js';
 import type { MlCacheIntervalBackend } from '../runtime/ml-cache-interval-session.js';
 import type { TokenLayout } from '../sampling/layout-type.js';
 import { gumbel } from '../sampling/remask.js';
@@ -42,6 +42,12 @@ export async function runIntervalImageLoop(
   const lengths = rows().map((r) => r.length);
   const N = lengths.length;
   const L = Math.max(...lengths);
+  if (N !== backend.rows) {
+    throw new EngineError(
+      'internal',
+      `the ML-Cache interval graph runs ${backend.rows} rows, this task has ${N}`,
+    );
+  }
   const mask = new BigInt64Array(N * L);
   for (const [r, len] of lengths.entries()) mask.fill(1n, r * L, r * L + len);
   const ranks = lengths.map((n) => quantileRank(n, 1 - plan.cacheRatio));

@@ -60,6 +60,7 @@ beforeAll(async () => {
   );
   interval = new MlCacheIntervalSession(
     await open(buildMlCacheIntervalGraph({ ...options, rows: 2, maskId: ckpt.layout.mask })),
+    2,
   );
 });
 afterAll(async () => {
@@ -190,6 +191,7 @@ describe('ML-Cache paths', () => {
     let runsAfterAbort = 0;
     const counting = {
       path: 'loop' as const,
+      rows: 2,
       run: (input: Parameters<typeof interval.run>[0]) => {
         if (controller.signal.aborted) runsAfterAbort += 1;
         return interval.run(input);
