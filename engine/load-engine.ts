@@ -84,7 +84,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     return new TextStepSession(new TextStepRunner(textSession));
   };
   // Which ML-Cache path (engine/tasks/ml-cache-loop.ts explains the defaults); read once, refused early if wrong.
-  const mlCachePath = mlCachePathFor(provider, process.env.DIMOO_ML_CACHE_PATH);
+  const mlCachePath = mlCachePathFor(process.env.DIMOO_ML_CACHE_PATH);
   type MlCacheOpened = MlCacheBackend | MlCacheStateBackend | MlCacheIntervalBackend;
   let mlCacheSessions: MlCacheSessions | MlCacheStateSessions | MlCacheIntervalSession | undefined;
   let mlCache: Promise<MlCacheOpened> | undefined;

@@ -1,18 +1,25 @@
 // Text-to-image with ML-Cache (dimoo-inference.md §4.4): full steps run the whole sequence of every branch and
 // refill the caches (pre-RoPE K/V per layer, image-slice logits at every position); cached steps run only the
 // positions picked after the previous step (max image logit ≤ the (1 − cache_ratio) quantile over the branch's
-// whole sequence, on the host so it reproduces torch.quantile exactly), writing their K/V and logits into the
-// caches. Both paths draw from the same noise as the image-step graph and give the same tokens:
-//   'in-graph' (ml-cache-graph-step.ts): the graphs scatter into the caches and hand them back as outputs that
-//     go straight back in; guidance, sampling and the max logits run in the graph. Default on CPU: measured
-//     faster here (bench/engine-tasks.ts --only mlcache) — the host no longer combines and samples M×K logits in JS.
-//   'per-step' (ml-cache-host-step.ts): the caches live on the host; the cached graph returns only the selected
-//     rows. Default on CUDA: onnxruntime-node 1.30 binds every output to host memory (its `preferredOutputLocation`
-//     'gpu-buffer' is WebGPU's buffer type only, there is no CUDA IO binding in the Node binding), so the in-graph
-//     path would copy the K/V caches device → host every step on top of host → device, about twice the bytes
-//     (fp32 K/V at 1024² ≈ 4.5 GB per branch). Keeping them on the device needs the whole refresh interval in one
-//     run (an ONNX Loop, engine-design §3), which is not built yet.
-// DIMOO_ML_CACHE_PATH=per-step|in-graph overrides the default (engine/load-engine.ts).
+// whole sequence, reproducing torch.quantile's float32 arithmetic), writing their K/V and logits into the caches.
+// Three interchangeable paths, all drawing the image-step graph's noise and giving the same tokens for a seed
+// (test/engine/tasks/ml-cache-paths.e2e.test.ts):
+//   'per-step' (ml-cache-host-step.ts): the caches live on the host; a cached run takes the whole K/V caches in
+//     and returns the selected rows; guidance, sampling and the max logits run in JS.
+//   'in-graph' (ml-cache-graph-step.ts): the graphs scatter into the caches themselves and return them, fed back
+//     unread as the next run's inputs; guidance, sampling and max logits run in the graph; the host reads [M]
+//     codes and [N, L] max logits and does the selection.
+//   'loop' (ml-cache-interval-loop.ts, engine/graphs/ml-cache-interval.ts): one run per refresh interval, the
+//     full step and the cached steps after it inside an ONNX Loop; commit, re-masking and selection are in the
+//     graph too, so the caches never leave onnxruntime. Progress, previews and cancellation come per interval
+//     (≤ refresh_interval steps; warm-up steps are intervals of one).
+// Default 'loop' on both providers. CPU (small preset, 256², T=32, best of 5 interleaved runs on 2 shared vCPUs):
+// loop 4.1 s / 8.1 s CPU, per-step 4.5 s / 9.0 s, in-graph 7.0 s / 10.5 s, no cache 7.4 s / 14.4 s
+// (bench/results/engine-tasks.json): in-graph pays for copying every cache into JS each step. CUDA: onnxruntime-
+// node 1.30 returns every output in host memory (its `preferredOutputLocation: 'gpu-buffer'` binds WebGPU's
+// buffer type only; the Node binding has no CUDA IO binding), so per-step and in-graph would move the fp32 K/V
+// caches (≈ 4.5 GB per branch at 1024²) across PCIe every cached step, in-graph both ways; loop moves none.
+// DIMOO_ML_CACHE_PATH=per-step|in-graph|loop overrides the default when the engine is created.
 import { EngineError, type ProgressEvent } from '../api.js';
 import type { MlCacheIntervalBackend } from '../runtime/ml-cache-interval-session.js';
 import type { MlCacheBackend } from '../runtime/ml-cache-session.js';
@@ -39,9 +46,12 @@ export { sampleImageCells } from './ml-cache-host-step.js';
 
 export type MlCachePath = 'per-step' | 'in-graph' | 'loop';
 
-/** The ML-Cache path for a provider: `override` (DIMOO_ML_CACHE_PATH) when set, else the default above. */
-export function mlCachePathFor(provider: 'cpu' | 'cuda', override?: string): MlCachePath {
-  if (override === undefined || override === '') return provider === 'cuda' ? 'per-step' : 'in-graph';
+/**
+ * The ML-Cache path: `override` (DIMOO_ML_CACHE_PATH) when set, else 'loop' on every provider: measured fastest
+ * on CPU, and the only path that keeps the caches on a GPU.
+ */
+export function mlCachePathFor(override?: string): MlCachePath {
+  if (override === undefined || override === '') return 'loop';
   if (override === 'per-step' || override === 'in-graph' || override === 'loop') return override;
   const detail = `DIMOO_ML_CACHE_PATH must be "per-step", "in-graph" or "loop", got "${override}"`;
   throw new EngineError('bad_request', detail, { detail });

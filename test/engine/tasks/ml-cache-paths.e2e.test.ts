@@ -210,13 +210,13 @@ describe('ML-Cache paths', () => {
     expect(runsAfterAbort).toBe(0);
   });
 
-  it('picks in-graph on CPU and per-step on CUDA unless DIMOO_ML_CACHE_PATH says otherwise', () => {
-    expect(mlCachePathFor('cpu')).toBe('in-graph');
-    expect(mlCachePathFor('cuda')).toBe('per-step');
-    expect(mlCachePathFor('cuda', 'in-graph')).toBe('in-graph');
-    expect(mlCachePathFor('cpu', 'per-step')).toBe('per-step');
-    expect(mlCachePathFor('cpu', 'loop')).toBe('loop');
-    expect(() => mlCachePathFor('cpu', 'scan')).toThrow(/DIMOO_ML_CACHE_PATH/);
+  it('picks the loop path unless DIMOO_ML_CACHE_PATH says otherwise', () => {
+    expect(mlCachePathFor()).toBe('loop');
+    expect(mlCachePathFor('')).toBe('loop');
+    expect(mlCachePathFor('in-graph')).toBe('in-graph');
+    expect(mlCachePathFor('per-step')).toBe('per-step');
+    expect(mlCachePathFor('loop')).toBe('loop');
+    expect(() => mlCachePathFor('scan')).toThrow(/DIMOO_ML_CACHE_PATH/);
   });
 });
 
