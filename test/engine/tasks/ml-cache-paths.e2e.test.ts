@@ -1,6 +1,7 @@
-// The two ML-Cache paths on a generated tiny checkpoint: the state-in-graph path gives the per-step path's tokens
-// for the same seed (cached steps included), both give previews with runImageLoop's pacing without changing the
-// result, and both stop within one step when cancelled.
+// The three ML-Cache paths on a generated tiny checkpoint: the state-in-graph and refresh-interval ('loop') paths
+// give the per-step path's tokens for the same seed (cached steps included); previews come with runImageLoop's
+// pacing (per interval on the loop path) without changing the result; a cancelled loop stops within one step
+// (one interval on the loop path); the engine runs all three, on the GPU too under DIMOO_TEST_DEVICE=cuda.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,9 @@ import {
   mlCachePathFor,
   runCachedImageLoop,
 } from '../../../engine/tasks/ml-cache-loop.js';
+
+// bench/gpu-check.sh sets DIMOO_TEST_DEVICE=cuda to run the engine test below on a GPU.
+const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
 
 let dir: string;
 let ckpt: Checkpoint;
@@ -227,7 +231,7 @@ describe('text-to-image with ML-Cache through the engine', () => {
       const tokens: number[][] = [];
       for (const path of ['per-step', 'in-graph', 'loop']) {
         process.env.DIMOO_ML_CACHE_PATH = path;
-        const engine = await createEngine({ modelDir: dir, device: 'cpu' });
+        const engine = await createEngine({ modelDir: dir, device: TEST_DEVICE });
         try {
           const request = {
             task: 'text_to_image' as const,
