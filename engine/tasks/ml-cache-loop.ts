@@ -13,8 +13,8 @@
 //     full step and the cached steps after it inside an ONNX Loop; commit, re-masking and selection are in the
 //     graph too, so the caches never leave onnxruntime. Progress, previews and cancellation come per interval
 //     (≤ refresh_interval steps; warm-up steps are intervals of one).
-// Default 'loop' on both providers. CPU (small preset, 256², T=32, best of 5 interleaved runs on 2 shared vCPUs):
-// loop 4.1 s / 8.1 s CPU, per-step 4.5 s / 9.0 s, in-graph 7.0 s / 10.5 s, no cache 7.4 s / 14.4 s
+// Default 'loop' on both providers. CPU (small preset, 256², T=32, best of 5 interleaved runs on 2 shared vCPUs,
+// CPU time / wall): loop 8.8 s / 4.5 s, per-step 10.6 s / 6.5 s, in-graph 11.7 s / 7.8 s, no cache 18.6 s / 16.8 s
 // (bench/results/engine-tasks.json): in-graph pays for copying every cache into JS each step. CUDA: onnxruntime-
 // node 1.30 returns every output in host memory (its `preferredOutputLocation: 'gpu-buffer'` binds WebGPU's
 // buffer type only; the Node binding has no CUDA IO binding), so per-step and in-graph would move the fp32 K/V
