@@ -106,6 +106,55 @@ describe('ML-Cache paths', () => {
     }
   });
 
+  it('all three paths agree at the full codebook width (K = 8192, dimoo-ids preset)', async () => {
+    const wide = mkdtempSync(join(tmpdir(), 'dimoo-mlcache-k8192-'));
+    makeTestCheckpoint({ out: wide, preset: 'dimoo-ids', seed: 3 });
+    const c = await loadCheckpoint(wide);
+    expect(c.layout.codebookSize).toBe(8192);
+    const o = {
+      dims: c.config,
+      weight: (name: string) => c.weights.get(name)!,
+      folder: c.dir,
+      imageCodeOffset: c.layout.imageCodeOffset,
+      codebookSize: c.layout.codebookSize,
+    };
+    const open = (model: Uint8Array) => ort.InferenceSession.create(model, externalDataSessionOptions(c.dir));
+    const kv = c.config.nKvHeads * (c.config.dModel / c.config.nHeads);
+    const backends = [
+      new MlCacheSessions(
+        await open(buildMlCacheFullGraph(o)),
+        await open(buildMlCacheStepGraph(o)),
+        c.config.nLayers,
+        kv,
+      ),
+      new MlCacheStateSessions(
+        await open(buildMlCacheStateFullGraph(o)),
+        await open(buildMlCacheStateStepGraph(o)),
+        c.config.nLayers,
+      ),
+      new MlCacheIntervalSession(
+        await open(buildMlCacheIntervalGraph({ ...o, rows: 2, maskId: c.layout.mask })),
+        2,
+      ),
+    ];
+    try {
+      const tokens: string[] = [];
+      for (const backend of backends) {
+        const seq = textToImageSequence(c, 'a red fox in the snow', gridForSize(128, 128));
+        const out = await runCachedImageLoop(seq, c.layout, backend, {
+          ...loopOptions(4, 4),
+          steps: 12,
+          plan: resolveMlCache(true, 12)!,
+        });
+        tokens.push(Array.from(out.codes.codes).join());
+      }
+      expect(tokens[1]).toBe(tokens[0]);
+      expect(tokens[2]).toBe(tokens[0]);
+    } finally {
+      for (const backend of backends) await backend.release();
+    }
+  });
+
   for (const path of ['per-step', 'in-graph'] as const) {
     const backend = () => (path === 'per-step' ? perStep : inGraph);
 
