@@ -12,10 +12,12 @@ import {
   createEngine,
   type Engine,
   type EngineRequest,
+  type ImageResult,
   makeTestCheckpoint,
   type Preset,
   type RgbImage,
 } from '../engine/index.js';
+import type { MlCachePlan } from '../engine/sampling/ml-cache.js';
 
 function gradient(width: number, height: number): RgbImage {
   const data = new Uint8Array(width * height * 3);
@@ -113,12 +115,25 @@ if (only === 'all' || only === 'tasks') {
   }
 }
 let mlCache = previous.ml_cache ?? [];
+let mlCacheNote: string = previous.ml_cache_note ?? '';
 if (only === 'all' || only === 'mlcache') {
   mlCache = [];
   const cacheSteps = Number(opt('cache-steps', '32'));
+  const repeats = Number(opt('repeats', '5'));
   const { resolveMlCache } = await import('../engine/sampling/ml-cache.js');
   const plan = resolveMlCache(true, cacheSteps)!;
-  const sizes = opt('sizes', '256,512').split(',').map(Number);
+  const sizes = opt('sizes', '256').split(',').map(Number);
+  // One engine per ML-Cache path (DIMOO_ML_CACHE_PATH is read when an engine is created); plain runs use the first.
+  const saved = process.env.DIMOO_ML_CACHE_PATH;
+  const paths = ['per-step', 'in-graph', 'loop'] as const;
+  const engines = {} as Record<(typeof paths)[number], Engine>;
+  for (const path of paths) {
+    process.env.DIMOO_ML_CACHE_PATH = path;
+    engines[path] = await createEngine({ modelDir: dir, device: 'auto' });
+  }
+  if (saved === undefined) delete process.env.DIMOO_ML_CACHE_PATH;
+  else process.env.DIMOO_ML_CACHE_PATH = saved;
+  const modes = ['plain', ...paths] as const;
   for (const size of sizes) {
     const request = {
       task: 'text_to_image' as const,
@@ -128,39 +143,121 @@ if (only === 'all' || only === 'mlcache') {
       steps: cacheSteps,
       seed: 1,
     };
-    await engine.generate({ ...request, steps: 2 });
-    await engine.generate({ ...request, steps: 8, cache: true });
+    for (const path of paths) {
+      await engines[path].generate({ ...request, steps: 2 });
+      await engines[path].generate({ ...request, steps: 8, cache: true });
+    }
     // Interleaved and repeated, keeping each mode's fastest run: the VM is shared, so load from other processes
     // would otherwise land on whichever mode ran during it.
-    const runs: Array<{ cache: boolean; total: number; forward: number }> = [];
-    for (let r = 0; r < 2; r++) {
-      for (const cache of [true, false]) {
-        const t = (await engine.generate({ ...request, cache })).timings;
-        runs.push({ cache, total: t.total_ms, forward: t.forward_ms });
+    type Run = {
+      mode: (typeof modes)[number];
+      total: number;
+      forward: number;
+      cpu: number;
+      tokens: number[];
+    };
+    const runs: Run[] = [];
+    for (let r = 0; r < repeats; r++) {
+      for (const mode of modes) {
+        const engine = engines[mode === 'plain' ? 'per-step' : mode];
+        // CPU time of the whole process (onnxruntime's threads included) barely moves when other jobs take the
+        // cores, unlike wall time: on this shared VM it is the steadier figure to compare the modes by.
+        const cpuBefore = process.cpuUsage();
+        const result = (await engine.generate({ ...request, cache: mode !== 'plain' })) as ImageResult;
+        const cpuUsed = process.cpuUsage(cpuBefore);
+        runs.push({
+          mode,
+          total: result.timings.total_ms,
+          forward: result.timings.forward_ms,
+          cpu: (cpuUsed.user + cpuUsed.system) / 1000,
+          tokens: Array.from(result.tokens.data),
+        });
+        process.stdout.write(
+          `${size} ${mode} run ${r + 1}: ${Math.round(result.timings.total_ms)} ms wall, ${Math.round(cpuUsed.user / 1000 + cpuUsed.system / 1000)} ms cpu\n`,
+        );
       }
     }
-    const best = (cache: boolean) =>
-      runs.filter((x) => x.cache === cache).reduce((a, b) => (b.total < a.total ? b : a));
-    const plain = { timings: { total_ms: best(false).total, forward_ms: best(false).forward } };
-    const cached = { timings: { total_ms: best(true).total, forward_ms: best(true).forward } };
-    // Forward-token units (derived from the plan): full steps run every position of both branches, cached
-    // steps about (1 − cache_ratio) of them.
-    const cachedSteps = cacheSteps - plan.fullCount;
-    const unitsRatio = (plan.fullCount + cachedSteps * (1 - plan.cacheRatio)) / cacheSteps;
-    const row = {
+    const best = (mode: (typeof modes)[number]) =>
+      runs.filter((x) => x.mode === mode).reduce((a, b) => (b.total < a.total ? b : a));
+    const cpu = (mode: (typeof modes)[number]) =>
+      Math.min(...runs.filter((x) => x.mode === mode).map((x) => x.cpu));
+    const plain = best('plain');
+    const perStep = best('per-step');
+    const units = await forwardUnits(size, cacheSteps, plan);
+    const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+    const key = (mode: (typeof modes)[number]) => mode.replace('-', '_');
+    const row: Record<string, unknown> = {
       size: `${size}x${size}`,
       steps: cacheSteps,
       full_steps: plan.fullCount,
-      plain_total_ms: Math.round(plain.timings.total_ms),
-      cached_total_ms: Math.round(cached.timings.total_ms),
-      plain_forward_ms: Math.round(plain.timings.forward_ms),
-      cached_forward_ms: Math.round(cached.timings.forward_ms),
-      speedup_wall: Number((plain.timings.total_ms / cached.timings.total_ms).toFixed(2)),
-      forward_units_ratio_derived: Number(unitsRatio.toFixed(3)),
+      forward_units_plain: units.full,
+      forward_units_cached: units.run,
+      forward_units_ratio: Number((units.run / units.full).toFixed(3)),
     };
+    for (const mode of modes) {
+      row[`${key(mode)}_total_ms`] = Math.round(best(mode).total);
+      row[`${key(mode)}_forward_ms`] = Math.round(best(mode).forward);
+      row[`${key(mode)}_cpu_ms`] = Math.round(cpu(mode));
+    }
+    for (const path of paths) {
+      row[`speedup_${key(path)}_wall`] = ratio(plain.total, best(path).total);
+      row[`speedup_${key(path)}_cpu`] = ratio(cpu('plain'), cpu(path));
+      row[`same_tokens_${key(path)}_as_per_step`] = runs
+        .filter((x) => x.mode === path)
+        .every((x) => x.tokens.join() === perStep.tokens.join());
+    }
+    Object.assign(row, {
+      all_runs_wall_ms: Object.fromEntries(
+        modes.map((m) => [m, runs.filter((x) => x.mode === m).map((x) => Math.round(x.total))]),
+      ),
+      all_runs_cpu_ms: Object.fromEntries(
+        modes.map((m) => [m, runs.filter((x) => x.mode === m).map((x) => Math.round(x.cpu))]),
+      ),
+    });
     process.stdout.write(`${JSON.stringify(row)}\n`);
     mlCache.push(row);
   }
+  for (const e of Object.values(engines)) await e.close();
+  mlCacheNote =
+    'plain = no cache; per-step = caches on the host, guidance/sampling/max-logit in JS; in-graph = the graphs scatter into the caches and return them, fed back unread, guidance/sampling/max-logit in the graph; loop = one run per refresh interval (full step + cached steps in an ONNX Loop), caches never leave onnxruntime, host sees rows and counts. Fastest (wall) and least CPU time of the interleaved repeats per mode (all_runs_* list every run); CPU time counts every thread of the process and is the steadier comparison here; forward_ms includes, for in-graph, copying the returned caches into JS, and for loop all host-side sampling work too (it is in the graph). forward units = positions run × rows, counted by running the loop. 2 shared vCPUs with other jobs running: wall times are noisy (runs of one mode differed by up to 3x); compare ratios within one row, not across files.';
+}
+
+/** Forward-token units of one cached run (positions × rows actually run) and of the same steps without the cache. */
+async function forwardUnits(size: number, cacheSteps: number, plan: MlCachePlan) {
+  const { loadCheckpoint } = await import('../engine/checkpoint/load.js');
+  const { buildMlCacheStateFullGraph, buildMlCacheStateStepGraph } = await import(
+    '../engine/graphs/transformer.js'
+  );
+  const { externalDataSessionOptions } = await import('../engine/runtime/external-data.js');
+  const { MlCacheStateSessions } = await import('../engine/runtime/ml-cache-state-session.js');
+  const { gridForSize, textToImageSequence } = await import('../engine/sequence.js');
+  const { runCachedImageLoop } = await import('../engine/tasks/ml-cache-loop.js');
+  const ort = await import('onnxruntime-node');
+  const ckpt = await loadCheckpoint(dir);
+  const options = {
+    dims: ckpt.config,
+    weight: (name: string) => ckpt.weights.get(name)!,
+    folder: ckpt.dir,
+    imageCodeOffset: ckpt.layout.imageCodeOffset,
+    codebookSize: ckpt.layout.codebookSize,
+  };
+  const open = (model: Uint8Array) =>
+    ort.InferenceSession.create(model, externalDataSessionOptions(ckpt.dir));
+  const sessions = new MlCacheStateSessions(
+    await open(buildMlCacheStateFullGraph(options)),
+    await open(buildMlCacheStateStepGraph(options)),
+    ckpt.config.nLayers,
+  );
+  const seq = textToImageSequence(ckpt, 'a red fox', gridForSize(size, size, 16));
+  const out = await runCachedImageLoop(seq, ckpt.layout, sessions, {
+    steps: cacheSteps,
+    temperature: 1,
+    seed: 1,
+    weights: [5, -4],
+    plan,
+  });
+  await sessions.release();
+  return { run: out.tokensRun, full: out.tokensFull };
 }
 let batching = previous.batching ?? [];
 if (only === 'all' || only === 'batch') {
@@ -215,7 +312,9 @@ writeFileSync(
   out,
   `${JSON.stringify(
     {
-      when: new Date().toISOString(),
+      // Fields this run does not produce (other parts' results and notes) are kept as they were.
+      ...previous,
+      when: only === 'mlcache' ? (previous.when ?? new Date().toISOString()) : new Date().toISOString(),
       machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
       command: `npm run bench -- engine-tasks --preset ${preset} --steps ${steps} [--only tasks|mlcache|batch]`,
       preset,
@@ -226,8 +325,10 @@ writeFileSync(
       batching,
       batching_note:
         'jobs submitted together through engine.generateBatch (one image-step graph run per step for all of them, J jobs × 2 CFG branches); throughput_gain = n × wall(1 job) / wall(n jobs)',
-      ml_cache_note:
-        'per-step path on CPU: full steps run a graph that also returns pre-RoPE K/V and all image logits; cached steps recompute the selected rows against the cached K/V; guidance and sampling on the host',
+      ml_cache_note: mlCacheNote,
+      ml_cache_when: only === 'all' || only === 'mlcache' ? new Date().toISOString() : previous.ml_cache_when,
+      ml_cache_command:
+        'npm run bench -- engine-tasks --preset small --only mlcache [--sizes 256 --cache-steps 32 --repeats 5]',
     },
     null,
     2,

@@ -4,20 +4,26 @@ import type * as ort from 'onnxruntime-node';
 import { type CreateEngineOptions, type Engine, EngineError } from './api.js';
 import { loadCheckpoint } from './checkpoint/load.js';
 import { DimooEngine } from './engine.js';
+import { buildMlCacheIntervalGraph } from './graphs/ml-cache-interval.js';
 import {
   buildImageStepGraph,
   buildMlCacheFullGraph,
+  buildMlCacheStateFullGraph,
+  buildMlCacheStateStepGraph,
   buildMlCacheStepGraph,
   buildTextStepGraph,
 } from './graphs/transformer.js';
 import { externalDataSessionOptions, type WeightRef } from './runtime/external-data.js';
 import { ImageStepRunner } from './runtime/image-step.js';
 import { ImageStepSession } from './runtime/image-step-session.js';
+import { type MlCacheIntervalBackend, MlCacheIntervalSession } from './runtime/ml-cache-interval-session.js';
 import { type MlCacheBackend, MlCacheSessions } from './runtime/ml-cache-session.js';
+import { type MlCacheStateBackend, MlCacheStateSessions } from './runtime/ml-cache-state-session.js';
 import { createSession, type Provider } from './runtime/session.js';
 import { TextStepRunner } from './runtime/text-step.js';
 import { type TextStepBackend, TextStepSession } from './runtime/text-step-backend.js';
 import { VqCodec } from './runtime/vq-codec.js';
+import { mlCachePathFor } from './tasks/ml-cache-loop.js';
 
 function lookup(weights: Map<string, WeightRef>, where: string): (name: string) => WeightRef {
   return (name) => {
@@ -77,9 +83,12 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     log('info', 'understanding graph opened', { device: provider });
     return new TextStepSession(new TextStepRunner(textSession));
   };
-  let mlCacheSessions: MlCacheSessions | undefined;
-  let mlCache: Promise<MlCacheBackend> | undefined;
-  const openMlCache = async (): Promise<MlCacheBackend> => {
+  // Which ML-Cache path (engine/tasks/ml-cache-loop.ts explains the defaults); read once, refused early if wrong.
+  const mlCachePath = mlCachePathFor(process.env.DIMOO_ML_CACHE_PATH);
+  type MlCacheOpened = MlCacheBackend | MlCacheStateBackend | MlCacheIntervalBackend;
+  let mlCacheSessions: MlCacheSessions | MlCacheStateSessions | MlCacheIntervalSession | undefined;
+  let mlCache: Promise<MlCacheOpened> | undefined;
+  const openMlCache = async (): Promise<MlCacheOpened> => {
     const graphOptions = {
       dims: config,
       weight: lookup(checkpoint.weights, 'the model weights'),
@@ -88,11 +97,33 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       codebookSize: layout.codebookSize,
     };
     const sessionOptions = externalDataSessionOptions(dir);
-    const full = await openOnProvider(buildMlCacheFullGraph(graphOptions), sessionOptions);
-    const step = await openOnProvider(buildMlCacheStepGraph(graphOptions), sessionOptions);
+    const open = (model: Uint8Array) => openOnProvider(model, sessionOptions);
     const kvWidth = config.nKvHeads * (config.dModel / config.nHeads);
-    mlCacheSessions = new MlCacheSessions(full, step, config.nLayers, kvWidth);
-    log('info', 'ML-Cache graphs opened', { device: provider });
+    switch (mlCachePath) {
+      case 'loop':
+        // Text-to-image runs two rows: the prompt and the <uncondition> branch.
+        mlCacheSessions = new MlCacheIntervalSession(
+          await open(buildMlCacheIntervalGraph({ ...graphOptions, rows: 2, maskId: layout.mask })),
+          2,
+        );
+        break;
+      case 'in-graph':
+        mlCacheSessions = new MlCacheStateSessions(
+          await open(buildMlCacheStateFullGraph(graphOptions)),
+          await open(buildMlCacheStateStepGraph(graphOptions)),
+          config.nLayers,
+        );
+        break;
+      case 'per-step':
+        mlCacheSessions = new MlCacheSessions(
+          await open(buildMlCacheFullGraph(graphOptions)),
+          await open(buildMlCacheStepGraph(graphOptions)),
+          config.nLayers,
+          kvWidth,
+        );
+        break;
+    }
+    log('info', 'ML-Cache graphs opened', { device: provider, path: mlCachePath });
     return mlCacheSessions;
   };
   const loadMs = performance.now() - started;

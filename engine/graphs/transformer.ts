@@ -102,7 +102,7 @@ export function validateDims(dims: TransformerDims): void {
   if (!(dims.rmsNormEps > 0)) throw invalid(`config: rms_norm_eps must be positive, got ${dims.rmsNormEps}`);
 }
 
-interface RopeTables {
+export interface RopeTables {
   cos: string;
   sin: string;
 }
@@ -115,9 +115,12 @@ interface BlockContext {
   maskI32: string;
 }
 
-/** The graph of the shared trunk; image and text graphs add their heads on top. */
-class LladaGraph {
-  readonly g = new GraphBuilder('llada');
+/**
+ * The graph of the shared trunk; image and text graphs add their heads on top. A graph made with `parent` writes
+ * its ops into `g` (a subgraph, e.g. an ONNX Loop body) but takes every weight from the parent's scope.
+ */
+export class LladaGraph {
+  readonly g: GraphBuilder;
   private readonly d: TransformerDims;
   private readonly headSize: number;
   private readonly form: LinearForm;
@@ -127,7 +130,12 @@ class LladaGraph {
   /** Each block's K and V projections before RoPE, in layer order (ML-Cache stores them). */
   readonly kvTaps: Array<{ k: string; v: string }> = [];
 
-  constructor(private readonly options: TransformerGraphOptions) {
+  constructor(
+    private readonly options: TransformerGraphOptions,
+    private readonly parent?: LladaGraph,
+    g?: GraphBuilder,
+  ) {
+    this.g = g ?? new GraphBuilder('llada');
     validateDims(options.dims);
     this.d = options.dims;
     this.headSize = this.d.dModel / this.d.nHeads;
@@ -150,6 +158,7 @@ class LladaGraph {
 
   /** A weight as an fp32 value: an external initializer, cast when stored as bf16/fp16. */
   param(name: string, shape: readonly number[], rows?: { from: number; count: number }): string {
+    if (this.parent) return this.parent.param(name, shape, rows);
     const ref = this.ref(name, shape);
     const external = externalDataFor(ref, this.options.folder);
     let dims = shape;
@@ -177,10 +186,11 @@ class LladaGraph {
     const { g } = this;
     switch (this.form) {
       case 'transpose': {
-        let wt = this.transposed.get(w);
+        const root = this.parent ?? this;
+        let wt = root.transposed.get(w);
         if (!wt) {
-          wt = g.op('Transpose', [w], { perm: [1, 0] });
-          this.transposed.set(w, wt);
+          wt = root.g.op('Transpose', [w], { perm: [1, 0] });
+          root.transposed.set(w, wt);
         }
         return g.op('MatMul', [x, wt]);
       }
@@ -347,7 +357,7 @@ class LladaGraph {
       kCache: string;
       vCache: string;
     },
-  ): { x: string; k: string; v: string } {
+  ): { x: string; k: string; v: string; kAll: string; vAll: string } {
     const { g } = this;
     const { dModel: D, nHeads, nKvHeads } = this.d;
     const hs = this.headSize;
@@ -366,7 +376,7 @@ class LladaGraph {
       g.op('Reshape', [vAll, g.ints([0, 0, nKvHeads, hs])]),
       c.bias,
     );
-    return { x: this.blockTail(x, att, i), k, v };
+    return { x: this.blockTail(x, att, i), k, v, kAll, vAll };
   }
 
   /** Attention output projection, residual, and the SwiGLU MLP with its residual. */
@@ -427,6 +437,36 @@ class LladaGraph {
     const at = g.op('GatherElements', [p, g.op('Unsqueeze', [index, g.ints([-1])])], { axis: -1 });
     return g.op('Squeeze', [at, g.ints([-1])]);
   }
+
+  /**
+   * Guidance and sampling of the image cells: the branches' image-slice logits `cells [N, M, K]` combined with
+   * `branchW [J, G]`, then an inverse-CDF sample of softmax(logits/τ) from one uniform per cell (`noise [J, M]`,
+   * argmax at τ = 0) → `codes`, `probs` = softmax(logits)[code] (no temperature, as upstream), `best` = argmax.
+   */
+  sampleCells(
+    cells: string,
+    branchW: string,
+    temperature: string,
+    noise: string,
+    K: number,
+  ): { logits: string; codes: string; probs: string; best: string } {
+    const { g } = this;
+    const logits = this.combineBranches(cells, branchW, K); // [J, M, K]
+    const best = g.op('ArgMax', [logits], { axis: -1, keepdims: 0 });
+    // Inverse CDF: the first code whose cumulative mass exceeds u·total (comparing against the row's own total
+    // keeps a pick even when float rounding leaves the sum a hair below 1).
+    const tau = g.op('Unsqueeze', [temperature, g.ints([1, 2])]); // [J, 1, 1]
+    const greedy = g.op('Equal', [tau, g.scalar(0)]);
+    const safeTau = g.op('Where', [greedy, g.scalar(1), tau]);
+    const tempered = g.op('Softmax', [g.op('Div', [logits, safeTau])], { axis: -1 });
+    const cdf = g.op('CumSum', [tempered, g.constant('int32', [], [-1])]);
+    const total = g.op('Slice', [cdf, g.ints([-1]), g.ints([2 ** 31 - 1]), g.ints([-1])]); // [J, M, 1]
+    const target = g.op('Mul', [g.op('Unsqueeze', [noise, g.ints([-1])]), total]);
+    const crossed = g.op('Cast', [g.op('Greater', [cdf, target])], { to: 6 });
+    const sampled = g.op('ArgMax', [crossed], { axis: -1, keepdims: 0 }); // first crossing
+    const codes = g.op('Where', [g.op('Squeeze', [greedy, g.ints([2])]), best, sampled]);
+    return { logits, codes, probs: this.softmaxAt(logits, codes), best };
+  }
 }
 
 /**
@@ -454,22 +494,7 @@ export function buildImageStepGraph(options: ImageStepGraphOptions): Uint8Array 
 
   const head = m.param(m.headName(), [V, D], { from: offset, count: K });
   const cellLogits = m.linear(m.gatherRows(hidden, gatherPos), head, K, D); // [N, M, K]
-  const logits = m.combineBranches(cellLogits, branchW, K); // [J, M, K]
-  const best = g.op('ArgMax', [logits], { axis: -1, keepdims: 0 });
-
-  // Inverse CDF: the first code whose cumulative mass exceeds u·total (comparing against the row's own total
-  // keeps a pick even when float rounding leaves the sum a hair below 1).
-  const tau = g.op('Unsqueeze', [temperature, g.ints([1, 2])]); // [J, 1, 1]
-  const greedy = g.op('Equal', [tau, g.scalar(0)]);
-  const safeTau = g.op('Where', [greedy, g.scalar(1), tau]);
-  const tempered = g.op('Softmax', [g.op('Div', [logits, safeTau])], { axis: -1 });
-  const cdf = g.op('CumSum', [tempered, g.constant('int32', [], [-1])]);
-  const total = g.op('Slice', [cdf, g.ints([-1]), g.ints([2 ** 31 - 1]), g.ints([-1])]); // [J, M, 1]
-  const target = g.op('Mul', [g.op('Unsqueeze', [noise, g.ints([-1])]), total]);
-  const crossed = g.op('Cast', [g.op('Greater', [cdf, target])], { to: 6 });
-  const sampled = g.op('ArgMax', [crossed], { axis: -1, keepdims: 0 }); // first crossing
-  const codes = g.op('Where', [g.op('Squeeze', [greedy, g.ints([2])]), best, sampled]);
-  const probs = m.softmaxAt(logits, codes);
+  const { logits, codes, probs, best } = m.sampleCells(cellLogits, branchW, temperature, noise, K);
 
   g.output(codes, 'codes', 'int64', ['J', 'M']);
   g.output(probs, 'probs', 'float32', ['J', 'M']);
@@ -505,7 +530,7 @@ export function buildTextStepGraph(options: TextStepGraphOptions): Uint8Array {
   return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
 }
 
-function imageHead(m: LladaGraph, options: ImageStepGraphOptions): string {
+export function imageHead(m: LladaGraph, options: ImageStepGraphOptions): string {
   const { dModel: D, vocabSize: V } = options.dims;
   const { imageCodeOffset: offset, codebookSize: K } = options;
   if (!Number.isInteger(offset) || !Number.isInteger(K) || offset < 0 || K <= 0 || offset + K > V) {
@@ -535,6 +560,80 @@ export function buildMlCacheFullGraph(options: ImageStepGraphOptions): Uint8Arra
   return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
 }
 
+/** The additive key-padding bias [N, 1, 1, L] from `mask [N, L]` (1 = real token). */
+export function keyPaddingBias(m: LladaGraph, mask: string): string {
+  const { g } = m;
+  const missing = g.op('Sub', [g.scalar(1), g.op('Cast', [mask], { to: 1 })]);
+  return g.op('Unsqueeze', [g.op('Mul', [missing, g.scalar(MASKED_SCORE)]), g.ints([1, 2])]);
+}
+
+/**
+ * ML-Cache's cached forward (dimoo-inference.md §4.4): the rows `ids [N, S]` at positions `pos [N, S]` through
+ * every layer against `caches` (pre-RoPE K/V [N, L, kv] per layer; `kTables` RoPE for positions 0…L−1) →
+ * their image-slice logits [N, S, K] and, per layer, their new K/V rows and the caches with those rows written.
+ */
+export function cachedRows(
+  m: LladaGraph,
+  options: ImageStepGraphOptions,
+  v: {
+    ids: string;
+    pos: string;
+    kTables: RopeTables;
+    bias: string;
+    caches: ReadonlyArray<{ k: string; v: string }>;
+  },
+) {
+  const { g } = m;
+  const { dModel: D, vocabSize: V, nLayers } = options.dims;
+  const K = options.codebookSize;
+  const head = imageHead(m, options);
+  const qTables = m.ropeAt(v.pos);
+  let x = g.op('Gather', [m.param(`${PREFIX}.wte.weight`, [V, D]), v.ids], { axis: 0 });
+  const layers: Array<{ k: string; v: string; kAll: string; vAll: string }> = [];
+  for (let i = 0; i < nLayers; i++) {
+    const cache = v.caches[i]!;
+    const out = m.cachedBlock(x, i, {
+      pos: v.pos,
+      qTables,
+      kTables: v.kTables,
+      bias: v.bias,
+      kCache: cache.k,
+      vCache: cache.v,
+    });
+    x = out.x;
+    layers.push(out);
+  }
+  const hidden = m.rmsNorm(x, `${PREFIX}.ln_f.weight`);
+  return { logits: m.linear(hidden, head, K, D), layers };
+}
+
+/** The cached forward shared by both ML-Cache step graphs, over graph inputs. */
+function cachedForward(m: LladaGraph, options: ImageStepGraphOptions) {
+  const { g } = m;
+  const { dModel: D, nLayers, nKvHeads, nHeads } = options.dims;
+  const K = options.codebookSize;
+  const kv = nKvHeads * (D / nHeads);
+  const ids = g.input('ids', 'int64', ['N', 'S']);
+  const pos = g.input('pos', 'int64', ['N', 'S']);
+  const mask = g.input('attn_mask', 'int64', ['N', 'L']);
+  const length = g.op('Squeeze', [
+    g.op('Slice', [g.op('Shape', [mask]), g.ints([1]), g.ints([2])]),
+    g.ints([0]),
+  ]);
+  const caches = Array.from({ length: nLayers }, (_, i) => ({
+    k: g.input(`k_cache_${i}`, 'float32', ['N', 'L', kv]),
+    v: g.input(`v_cache_${i}`, 'float32', ['N', 'L', kv]),
+  }));
+  const { logits, layers } = cachedRows(m, options, {
+    ids,
+    pos,
+    kTables: m.ropeTables(length),
+    bias: keyPaddingBias(m, mask),
+    caches,
+  });
+  return { logits, layers, pos, kv, K };
+}
+
 /**
  * ML-Cache cached step: only the selected rows `ids [N, S]` at absolute positions `pos [N, S]` run through the
  * network; per layer their K/V are written into `k_cache_<i>`, `v_cache_<i>` `[N, L, kv]` (pre-RoPE) and their
@@ -544,31 +643,77 @@ export function buildMlCacheFullGraph(options: ImageStepGraphOptions): Uint8Arra
 export function buildMlCacheStepGraph(options: ImageStepGraphOptions): Uint8Array {
   const m = new LladaGraph({ ...options, contrib: {} });
   const { g } = m;
-  const { dModel: D, vocabSize: V, nLayers, nKvHeads, nHeads } = options.dims;
-  const K = options.codebookSize;
-  const kv = nKvHeads * (D / nHeads);
-  const head = imageHead(m, options);
-  const ids = g.input('ids', 'int64', ['N', 'S']);
-  const pos = g.input('pos', 'int64', ['N', 'S']);
-  const mask = g.input('attn_mask', 'int64', ['N', 'L']);
-  const length = g.op('Squeeze', [
-    g.op('Slice', [g.op('Shape', [mask]), g.ints([1]), g.ints([2])]),
-    g.ints([0]),
-  ]);
-  const kTables = m.ropeTables(length);
-  const qTables = m.ropeAt(pos);
-  const missing = g.op('Sub', [g.scalar(1), g.op('Cast', [mask], { to: 1 })]);
-  const bias = g.op('Unsqueeze', [g.op('Mul', [missing, g.scalar(MASKED_SCORE)]), g.ints([1, 2])]);
-  let x = g.op('Gather', [m.param(`${PREFIX}.wte.weight`, [V, D]), ids], { axis: 0 });
-  for (let i = 0; i < nLayers; i++) {
-    const kCache = g.input(`k_cache_${i}`, 'float32', ['N', 'L', kv]);
-    const vCache = g.input(`v_cache_${i}`, 'float32', ['N', 'L', kv]);
-    const out = m.cachedBlock(x, i, { pos, qTables, kTables, bias, kCache, vCache });
-    x = out.x;
-    g.output(out.k, `k_${i}`, 'float32', ['N', 'S', kv]);
-    g.output(out.v, `v_${i}`, 'float32', ['N', 'S', kv]);
-  }
-  const hidden = m.rmsNorm(x, `${PREFIX}.ln_f.weight`);
-  g.output(m.linear(hidden, head, K, D), 'image_logits', 'float32', ['N', 'S', K]);
+  const { logits, layers, kv, K } = cachedForward(m, options);
+  layers.forEach(({ k, v }, i) => {
+    g.output(k, `k_${i}`, 'float32', ['N', 'S', kv]);
+    g.output(v, `v_${i}`, 'float32', ['N', 'S', kv]);
+  });
+  g.output(logits, 'image_logits', 'float32', ['N', 'S', K]);
   return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
+}
+
+/**
+ * The state-in-graph head shared by both in-graph ML-Cache graphs: from the updated logit cache `cache [N, L, K]`
+ * it gathers the masked cells (`gather_pos [N, M]`), combines the branches (`branch_w [J, G]`) and samples
+ * (`temperature [J]`, `noise [J, M]`) exactly as the image-step graph → `codes`, `probs`, `best` `[J, M]`, plus
+ * `max_logit [N, L]` for the host's quantile selection, and hands every cache back as `new_<input name>`.
+ */
+function stateOutputs(
+  m: LladaGraph,
+  K: number,
+  kv: number,
+  cache: string,
+  layers: ReadonlyArray<{ k: string; v: string }>,
+): Uint8Array {
+  const { g } = m;
+  const gatherPos = g.input('gather_pos', 'int64', ['N', 'M']);
+  const branchW = g.input('branch_w', 'float32', ['J', 'G']);
+  const temperature = g.input('temperature', 'float32', ['J']);
+  const noise = g.input('noise', 'float32', ['J', 'M']);
+  const sampled = m.sampleCells(m.gatherRows(cache, gatherPos), branchW, temperature, noise, K);
+  g.output(sampled.codes, 'codes', 'int64', ['J', 'M']);
+  g.output(sampled.probs, 'probs', 'float32', ['J', 'M']);
+  g.output(sampled.best, 'best', 'int64', ['J', 'M']);
+  g.output(g.op('ReduceMax', [cache, g.ints([-1])], { keepdims: 0 }), 'max_logit', 'float32', ['N', 'L']);
+  g.output(cache, 'new_logit_cache', 'float32', ['N', 'L', K]);
+  layers.forEach(({ k, v }, i) => {
+    g.output(k, `new_k_cache_${i}`, 'float32', ['N', 'L', kv]);
+    g.output(v, `new_v_cache_${i}`, 'float32', ['N', 'L', kv]);
+  });
+  return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
+}
+
+/**
+ * ML-Cache full step with the state kept in the graph's hands (engine-design §3): the full forward of
+ * `buildMlCacheFullGraph`, plus the in-graph head of `stateOutputs`. The host feeds the `new_*` outputs back
+ * unread as the cached step's `logit_cache`, `k_cache_<i>`, `v_cache_<i>`.
+ */
+export function buildMlCacheStateFullGraph(options: ImageStepGraphOptions): Uint8Array {
+  const m = new LladaGraph({ ...options, contrib: {} });
+  const { dModel: D, nKvHeads, nHeads } = options.dims;
+  const K = options.codebookSize;
+  const head = imageHead(m, options);
+  const hidden = m.trunk();
+  return stateOutputs(m, K, nKvHeads * (D / nHeads), m.linear(hidden, head, K, D), m.kvTaps);
+}
+
+/**
+ * ML-Cache cached step with the state in the graph: the cached forward of `buildMlCacheStepGraph`, whose
+ * scattered K/V caches and the logit cache `logit_cache [N, L, K]` with the selected rows' new logits scattered
+ * in become outputs, plus the in-graph head of `stateOutputs`.
+ */
+export function buildMlCacheStateStepGraph(options: ImageStepGraphOptions): Uint8Array {
+  const m = new LladaGraph({ ...options, contrib: {} });
+  const { g } = m;
+  const { logits, layers, pos, kv, K } = cachedForward(m, options);
+  const logitCache = g.input('logit_cache', 'float32', ['N', 'L', K]);
+  const at = g.op('Expand', [g.op('Unsqueeze', [pos, g.ints([-1])]), g.op('Shape', [logits])]);
+  const cache = g.op('ScatterElements', [logitCache, at, logits], { axis: 1 });
+  return stateOutputs(
+    m,
+    K,
+    kv,
+    cache,
+    layers.map(({ kAll, vAll }) => ({ k: kAll, v: vAll })),
+  );
 }

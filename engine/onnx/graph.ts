@@ -101,12 +101,16 @@ export class GraphBuilder {
   private readonly constantsByKey = new Map<string, string>();
   private counter = 0;
 
-  constructor(readonly name: string) {}
+  /** `namePrefix` keeps a subgraph's generated names apart from its parent's (ONNX forbids shadowing them). */
+  constructor(
+    readonly name: string,
+    private readonly namePrefix = '',
+  ) {}
 
   /** A name no other value in this graph uses. */
   fresh(prefix: string): string {
     this.counter += 1;
-    return `${prefix}_${this.counter}`;
+    return `${this.namePrefix}${prefix}_${this.counter}`;
   }
 
   input(name: string, dtype: DType, shape: readonly Dim[]): string {

@@ -22,6 +22,8 @@ export interface MlCacheStepOutput {
 }
 
 export interface MlCacheBackend {
+  /** The per-step path: caches live on the host (engine/tasks/ml-cache-loop.ts). */
+  readonly path: 'per-step';
   readonly layers: number;
   readonly kvWidth: number;
   full(ids: BigInt64Array, mask: BigInt64Array, N: number, L: number): Promise<MlCacheFullOutput>;
@@ -37,6 +39,7 @@ export interface MlCacheBackend {
 }
 
 export class MlCacheSessions implements MlCacheBackend {
+  readonly path = 'per-step';
   constructor(
     private readonly fullSession: ort.InferenceSession,
     private readonly stepSession: ort.InferenceSession,

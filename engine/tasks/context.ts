@@ -2,7 +2,9 @@
 // codec. Tasks are plain functions over this context, so they read like the upstream generators.
 import type { RgbImage } from '../api.js';
 import type { ImageStepBackend } from '../runtime/image-step-backend.js';
+import type { MlCacheIntervalBackend } from '../runtime/ml-cache-interval-session.js';
 import type { MlCacheBackend } from '../runtime/ml-cache-session.js';
+import type { MlCacheStateBackend } from '../runtime/ml-cache-state-session.js';
 import type { TextStepBackend } from '../runtime/text-step-backend.js';
 import type { TextTokenizer, TokenLayout } from '../sampling/layout-type.js';
 
@@ -19,8 +21,8 @@ export interface TaskContext {
   vq: VqPort;
   /** The understanding step; its graph is built on first use (most deployments only draw). */
   textStep: () => Promise<TextStepBackend>;
-  /** The ML-Cache graphs for text-to-image, built on first use. */
-  mlCache: () => Promise<MlCacheBackend>;
+  /** The ML-Cache graphs for text-to-image (per-step, state-in-graph or refresh-interval path), built on first use. */
+  mlCache: () => Promise<MlCacheBackend | MlCacheStateBackend | MlCacheIntervalBackend>;
 }
 
 /** Output-size and step limits: big enough for every DiMOO use, small enough to refuse mistakes early. */

@@ -1,10 +1,29 @@
-// Text-to-image with ML-Cache (dimoo-inference.md §4.4), the per-step path: full steps run the whole sequence
-// of every branch and refill the caches (pre-RoPE K/V per layer, image-slice logits at every position); cached
-// steps run only the positions picked after the previous step (max image logit ≤ the (1 − cache_ratio)
-// quantile over the branch's whole sequence), writing their K/V and logits into the caches. Guidance and
-// sampling then run on the host over the cached logits, drawing from the same noise as the image-step graph.
-import type { ProgressEvent } from '../api.js';
+// Text-to-image with ML-Cache (dimoo-inference.md §4.4): full steps run the whole sequence of every branch and
+// refill the caches (pre-RoPE K/V per layer, image-slice logits at every position); cached steps run only the
+// positions picked after the previous step (max image logit ≤ the (1 − cache_ratio) quantile over the branch's
+// whole sequence, reproducing torch.quantile's float32 arithmetic), writing their K/V and logits into the caches.
+// Three interchangeable paths, all drawing the image-step graph's noise and giving the same tokens for a seed
+// (test/engine/tasks/ml-cache-paths.e2e.test.ts):
+//   'per-step' (ml-cache-host-step.ts): the caches live on the host; a cached run takes the whole K/V caches in
+//     and returns the selected rows; guidance, sampling and the max logits run in JS.
+//   'in-graph' (ml-cache-graph-step.ts): the graphs scatter into the caches themselves and return them, fed back
+//     unread as the next run's inputs; guidance, sampling and max logits run in the graph; the host reads [M]
+//     codes and [N, L] max logits and does the selection.
+//   'loop' (ml-cache-interval-loop.ts, engine/graphs/ml-cache-interval.ts): one run per refresh interval, the
+//     full step and the cached steps after it inside an ONNX Loop; commit, re-masking and selection are in the
+//     graph too, so the caches never leave onnxruntime. Progress, previews and cancellation come per interval
+//     (≤ refresh_interval steps; warm-up steps are intervals of one).
+// Default 'loop' on both providers. CPU (small preset, 256², T=32, best of 5 interleaved runs on 2 shared vCPUs,
+// CPU time / wall): loop 8.8 s / 4.5 s, per-step 10.6 s / 6.5 s, in-graph 11.7 s / 7.8 s, no cache 18.6 s / 16.8 s
+// (bench/results/engine-tasks.json): in-graph pays for copying every cache into JS each step. CUDA: onnxruntime-
+// node 1.30 returns every output in host memory (its `preferredOutputLocation: 'gpu-buffer'` binds WebGPU's
+// buffer type only; the Node binding has no CUDA IO binding), so per-step and in-graph would move the fp32 K/V
+// caches (≈ 4.5 GB per branch at 1024²) across PCIe every cached step, in-graph both ways; loop moves none.
+// DIMOO_ML_CACHE_PATH=per-step|in-graph|loop overrides the default when the engine is created.
+import { EngineError, type ProgressEvent } from '../api.js';
+import type { MlCacheIntervalBackend } from '../runtime/ml-cache-interval-session.js';
 import type { MlCacheBackend } from '../runtime/ml-cache-session.js';
+import type { MlCacheStateBackend } from '../runtime/ml-cache-state-session.js';
 import { applyImageStep } from '../sampling/image-step.js';
 import type { TokenLayout } from '../sampling/layout-type.js';
 import { isFullStep, type MlCachePlan, needsSelectionAfter, selectRecompute } from '../sampling/ml-cache.js';
@@ -18,6 +37,25 @@ import {
 } from '../sequence.js';
 import type { ImageLoopResult } from './image-loop.js';
 import { throwIfCancelled } from './image-loop.js';
+import { graphCachedStep } from './ml-cache-graph-step.js';
+import { hostCachedStep } from './ml-cache-host-step.js';
+import { runIntervalImageLoop } from './ml-cache-interval-loop.js';
+import { type PreviewOption, PreviewPacer, previewCodes } from './preview.js';
+
+export { sampleImageCells } from './ml-cache-host-step.js';
+
+export type MlCachePath = 'per-step' | 'in-graph' | 'loop';
+
+/**
+ * The ML-Cache path: `override` (DIMOO_ML_CACHE_PATH) when set, else 'loop' on every provider: measured fastest
+ * on CPU, and the only path that keeps the caches on a GPU.
+ */
+export function mlCachePathFor(override?: string): MlCachePath {
+  if (override === undefined || override === '') return 'loop';
+  if (override === 'per-step' || override === 'in-graph' || override === 'loop') return override;
+  const detail = `DIMOO_ML_CACHE_PATH must be "per-step", "in-graph" or "loop", got "${override}"`;
+  throw new EngineError('bad_request', detail, { detail });
+}
 
 export interface CachedLoopOptions {
   steps: number;
@@ -28,6 +66,8 @@ export interface CachedLoopOptions {
   plan: MlCachePlan;
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
+  /** Decodes a preview grid (still-masked cells as their most likely code); at most every `intervalMs`. */
+  preview?: PreviewOption;
 }
 
 export interface CachedLoopResult extends ImageLoopResult {
@@ -36,60 +76,13 @@ export interface CachedLoopResult extends ImageLoopResult {
   tokensFull: number;
 }
 
-/**
- * The image-step graph's sampling, on the host: inverse CDF of softmax(logits/τ) against `u · total`, argmax at
- * τ = 0; the confidence is softmax(logits)[code] without temperature.
- */
-export function sampleImageCells(
-  logits: Float32Array,
-  K: number,
-  temperature: number,
-  noise: Float32Array,
-): { codes: Int32Array; probs: Float32Array; best: Int32Array } {
-  const M = logits.length / K;
-  const codes = new Int32Array(M);
-  const probs = new Float32Array(M);
-  const best = new Int32Array(M);
-  const tempered = new Float64Array(K);
-  for (let i = 0; i < M; i++) {
-    const row = logits.subarray(i * K, (i + 1) * K);
-    let argmax = 0;
-    for (let c = 1; c < K; c++) if (row[c]! > row[argmax]!) argmax = c;
-    const max = row[argmax]!;
-    let sum = 0;
-    for (let c = 0; c < K; c++) sum += Math.exp(row[c]! - max);
-    let code = argmax;
-    if (temperature > 0) {
-      let total = 0;
-      for (let c = 0; c < K; c++) {
-        tempered[c] = Math.exp((row[c]! - max) / temperature);
-        total += tempered[c]!;
-      }
-      const target = noise[i]! * total;
-      let acc = 0;
-      code = K - 1;
-      for (let c = 0; c < K; c++) {
-        acc += tempered[c]!;
-        if (acc > target) {
-          code = c;
-          break;
-        }
-      }
-    }
-    codes[i] = code;
-    best[i] = argmax;
-    probs[i] = Math.exp(row[code]! - max) / sum;
-  }
-  return { codes, probs, best };
-}
-
 export async function runCachedImageLoop(
   seq: ImageGenerationSequence,
   layout: TokenLayout,
-  backend: MlCacheBackend,
+  backend: MlCacheBackend | MlCacheStateBackend | MlCacheIntervalBackend,
   options: CachedLoopOptions,
 ): Promise<CachedLoopResult> {
-  const K = layout.codebookSize;
+  if (backend.path === 'loop') return runIntervalImageLoop(seq, layout, backend, options);
   const x = Int32Array.from(seq.ids);
   const rows = () => [x, ...seq.branches.map((b) => branchIds(seq, b, x))];
   const lengths = rows().map((r) => r.length);
@@ -97,10 +90,12 @@ export async function runCachedImageLoop(
   const L = Math.max(...lengths);
   const mask = new BigInt64Array(N * L);
   for (const [r, len] of lengths.entries()) mask.fill(1n, r * L, r * L + len);
-  const kv = backend.kvWidth;
-  let logitCache: Float32Array = new Float32Array(0);
-  let kCache: Float32Array[] = [];
-  let vCache: Float32Array[] = [];
+  const sampling = { weights: options.weights, temperature: options.temperature };
+  const runStep =
+    backend.path === 'in-graph'
+      ? graphCachedStep(backend, { N, L, mask }, sampling)
+      : hostCachedStep(backend, { N, L, K: layout.codebookSize, mask }, sampling);
+  const pacer = new PreviewPacer(options.preview);
   let selected: Int32Array[] = [];
   let masked = maskedCellPositions(seq, x, layout);
   const initialMasked = masked.length;
@@ -111,22 +106,21 @@ export async function runCachedImageLoop(
   for (let step = 0; step < options.steps && masked.length > 0; step++) {
     throwIfCancelled(options.signal);
     const current = rows();
-    if (isFullStep(options.plan, step)) {
-      const ids = new BigInt64Array(N * L);
+    const full = isFullStep(options.plan, step);
+    let ids: BigInt64Array;
+    let pos = new BigInt64Array(0);
+    let S = 0;
+    if (full) {
+      ids = new BigInt64Array(N * L);
       current.forEach((r, n) => {
         for (let p = 0; p < r.length; p++) ids[n * L + p] = BigInt(r[p]!);
       });
-      const out = await backend.full(ids, mask, N, L);
-      forwardMs += out.forwardMs;
       tokensRun += lengths.reduce((s, v) => s + v, 0);
-      logitCache = out.logits;
-      kCache = out.k;
-      vCache = out.v;
     } else {
       // Rows with fewer selected positions repeat their first one: recomputing a row twice writes the same values.
-      const S = Math.max(1, ...selected.map((s) => s.length));
-      const ids = new BigInt64Array(N * S);
-      const pos = new BigInt64Array(N * S);
+      S = Math.max(1, ...selected.map((s) => s.length));
+      ids = new BigInt64Array(N * S);
+      pos = new BigInt64Array(N * S);
       selected.forEach((sel, n) => {
         for (let i = 0; i < S; i++) {
           const p = sel[i] ?? sel[0] ?? 0;
@@ -135,42 +129,25 @@ export async function runCachedImageLoop(
         }
         tokensRun += sel.length;
       });
-      const out = await backend.cached(ids, pos, mask, { k: kCache, v: vCache }, N, S, L);
-      forwardMs += out.forwardMs;
-      for (let n = 0; n < N; n++) {
-        for (let i = 0; i < S; i++) {
-          const p = Number(pos[n * S + i]);
-          logitCache.set(out.logits.subarray((n * S + i) * K, (n * S + i + 1) * K), (n * L + p) * K);
-          for (let layer = 0; layer < backend.layers; layer++) {
-            const from = (n * S + i) * kv;
-            kCache[layer]!.set(out.k[layer]!.subarray(from, from + kv), (n * L + p) * kv);
-            vCache[layer]!.set(out.v[layer]!.subarray(from, from + kv), (n * L + p) * kv);
-          }
-        }
-      }
     }
-
-    // Guided logits of the masked cells, from the (partly stale) caches.
-    const positions = [masked, ...seq.branches.map((b) => toBranchPositions(masked, b))];
-    const guided = new Float32Array(masked.length * K);
-    for (let i = 0; i < masked.length; i++) {
-      for (let n = 0; n < N; n++) {
-        const w = options.weights[n] ?? 0;
-        if (w === 0) continue;
-        const from = (n * L + positions[n]![i]!) * K;
-        for (let c = 0; c < K; c++) guided[i * K + c] = guided[i * K + c]! + w * logitCache[from + c]!;
-      }
-    }
-    const noise =
-      options.temperature > 0
-        ? samplingNoise(options.seed, step, masked.length, 1)
-        : new Float32Array(masked.length);
-    const sampled = sampleImageCells(guided, K, options.temperature, noise);
-    masked = applyImageStep(
+    const out = await runStep({
+      full,
+      ids,
+      pos,
+      S,
+      positions: [masked, ...seq.branches.map((b) => toBranchPositions(masked, b))],
+      noise:
+        options.temperature > 0
+          ? samplingNoise(options.seed, step, masked.length, 1)
+          : new Float32Array(masked.length),
+      maxLogit: needsSelectionAfter(options.plan, step),
+    });
+    forwardMs += out.forwardMs;
+    const stillMasked = applyImageStep(
       x,
       masked,
-      sampled.codes,
-      sampled.probs,
+      out.codes,
+      out.probs,
       {
         step,
         totalSteps: options.steps,
@@ -181,23 +158,24 @@ export async function runCachedImageLoop(
       layout,
     ).masked;
 
-    if (needsSelectionAfter(options.plan, step)) {
+    if (out.maxLogit) {
+      const maxLogit = out.maxLogit;
       selected = lengths.map((len, n) => {
-        const mx = new Float32Array(len);
-        for (let p = 0; p < len; p++) {
-          const from = (n * L + p) * K;
-          let m = logitCache[from]!;
-          for (let c = 1; c < K; c++) m = Math.max(m, logitCache[from + c]!);
-          mx[p] = m;
-        }
-        const pick = selectRecompute(mx, options.plan.cacheRatio);
-        const out: number[] = [];
-        for (let p = 0; p < len; p++) if (pick[p]) out.push(p);
-        return Int32Array.from(out);
+        const pick = selectRecompute(maxLogit.subarray(n * L, n * L + len), options.plan.cacheRatio);
+        const picked: number[] = [];
+        for (let p = 0; p < len; p++) if (pick[p]) picked.push(p);
+        return Int32Array.from(picked);
       });
     }
     stepsRun = step + 1;
-    options.onProgress?.({ step: stepsRun, total: options.steps });
+    const event: ProgressEvent = { step: stepsRun, total: options.steps };
+    const sampledCells = masked;
+    const preview = await pacer.maybe(stillMasked.length, () =>
+      previewCodes(seq, x, sampledCells, out.best, layout),
+    );
+    if (preview) event.preview = preview;
+    masked = stillMasked;
+    options.onProgress?.(event);
   }
   return {
     codes: readImageCodes(seq, x, layout),

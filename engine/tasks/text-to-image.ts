@@ -72,17 +72,12 @@ export async function textToImage(
   options: GenerateOptions = {},
 ): Promise<TextToImageOutput> {
   const p = prepare(ctx, request);
-  // As upstream, ML-Cache is wired only for guided generation (cfg > 0); previews are not offered with it.
+  // As upstream, ML-Cache is wired only for guided generation (cfg > 0).
   const loop =
     p.cachePlan && p.cfg > 0
       ? await runCachedImageLoop(p.seq, ctx.layout, await ctx.mlCache(), {
-          steps: p.steps,
-          temperature: p.temperature,
-          seed: p.seed,
-          weights: p.weights,
+          ...loopOptions(ctx, p, options),
           plan: p.cachePlan,
-          signal: options.signal,
-          onProgress: options.onProgress,
         })
       : await runImageLoop(p.seq, ctx.layout, ctx.imageStep, loopOptions(ctx, p, options));
   return toResult(ctx, p, loop);

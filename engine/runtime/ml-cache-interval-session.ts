@@ -1,0 +1,91 @@
+// The refresh-interval ML-Cache graph (engine/graphs/ml-cache-interval.ts) behind one small interface: one run per
+// full step and the cached steps after it; the caches never leave onnxruntime.
+import { performance } from 'node:perf_hooks';
+import * as ort from 'onnxruntime-node';
+
+export interface MlCacheIntervalInput {
+  /** [N, L] current rows (right-padded) and their key mask. */
+  ids: BigInt64Array;
+  mask: BigInt64Array;
+  N: number;
+  L: number;
+  /** [N, M] masked cells per row. */
+  gatherPos: BigInt64Array;
+  M: number;
+  weights: readonly number[];
+  temperature: number;
+  /** [I, M] per step of the interval: sampling uniforms and re-masking Gumbel values (I = 1 + cachedSteps). */
+  noise: Float32Array;
+  gumbel: Float64Array;
+  /** [I] the schedule's keep count of each step. */
+  keep: BigInt64Array;
+  /** [N] real length of each row and its quantile rank (lo, hi), weight w and 1 − w. */
+  lengths: BigInt64Array;
+  qLo: BigInt64Array;
+  qHi: BigInt64Array;
+  qW: Float32Array;
+  qOmw: Float32Array;
+  cachedSteps: number;
+}
+
+export interface MlCacheIntervalOutput {
+  /** [N, L] the rows after the interval. */
+  ids: BigInt64Array;
+  /** The last step's argmax codes and the conditional-row cells it sampled (previews). */
+  best: Int32Array;
+  bestPos: Int32Array;
+  /** Positions recomputed by each cached step that ran (may be fewer than asked once no cell is masked). */
+  recomputed: number[];
+  forwardMs: number;
+}
+
+export interface MlCacheIntervalBackend {
+  /** One run per refresh interval (engine/tasks/ml-cache-interval-loop.ts). */
+  readonly path: 'loop';
+  /** The rows per run the graph was built for (its recompute selection is unrolled over them). */
+  readonly rows: number;
+  run(input: MlCacheIntervalInput): Promise<MlCacheIntervalOutput>;
+}
+
+export class MlCacheIntervalSession implements MlCacheIntervalBackend {
+  readonly path = 'loop';
+  constructor(
+    private readonly session: ort.InferenceSession,
+    readonly rows: number,
+  ) {}
+
+  async run(input: MlCacheIntervalInput): Promise<MlCacheIntervalOutput> {
+    const { N, L, M } = input;
+    const I = input.cachedSteps + 1;
+    const started = performance.now();
+    const out = await this.session.run({
+      ids: new ort.Tensor('int64', input.ids, [N, L]),
+      attn_mask: new ort.Tensor('int64', input.mask, [N, L]),
+      gather_pos: new ort.Tensor('int64', input.gatherPos, [N, M]),
+      branch_w: new ort.Tensor('float32', Float32Array.from(input.weights), [1, N]),
+      temperature: new ort.Tensor('float32', Float32Array.of(input.temperature), [1]),
+      tau: new ort.Tensor('float64', Float64Array.of(input.temperature), []),
+      noise: new ort.Tensor('float32', input.noise, [I, M]),
+      gumbel: new ort.Tensor('float64', input.gumbel, [I, M]),
+      keep: new ort.Tensor('int64', input.keep, [I]),
+      lengths: new ort.Tensor('int64', input.lengths, [N]),
+      q_lo: new ort.Tensor('int64', input.qLo, [N]),
+      q_hi: new ort.Tensor('int64', input.qHi, [N]),
+      q_w: new ort.Tensor('float32', input.qW, [N]),
+      q_omw: new ort.Tensor('float32', input.qOmw, [N]),
+      cached_steps: new ort.Tensor('int64', BigInt64Array.of(BigInt(input.cachedSteps)), []),
+    });
+    const forwardMs = performance.now() - started;
+    return {
+      ids: out.ids_out?.data as BigInt64Array,
+      best: Int32Array.from(out.best?.data as BigInt64Array, Number),
+      bestPos: Int32Array.from(out.best_pos?.data as BigInt64Array, Number),
+      recomputed: Array.from(out.recomputed?.data as BigInt64Array, Number),
+      forwardMs,
+    };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

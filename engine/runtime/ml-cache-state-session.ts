@@ -1,0 +1,149 @@
+// The two state-in-graph ML-Cache graphs (engine/graphs/transformer.ts buildMlCacheState*Graph) behind one small
+// interface. The caches (per-layer pre-RoPE K/V, the [N, L, K] image-logit cache) stay opaque: each run's `new_*`
+// output tensors are fed back as the next cached run's inputs exactly as onnxruntime returned them, so the host
+// only ever reads the sampled codes, their confidences, the argmax codes and, when asked, the [N, L] max logits.
+import { performance } from 'node:perf_hooks';
+import * as ort from 'onnxruntime-node';
+
+/** The caches after a run, as onnxruntime returned them, keyed by the cached graph's input names. */
+export class MlCacheState {
+  constructor(readonly feeds: Readonly<Record<string, ort.Tensor>>) {}
+}
+
+/** What both graphs sample: the masked cells of every branch and the guidance/sampling inputs. */
+export interface MlCacheCells {
+  /** [N, M] the masked cells' positions in each branch's sequence. */
+  gatherPos: BigInt64Array;
+  M: number;
+  /** One weight per branch row, e.g. [1+s, −s]. */
+  weights: readonly number[];
+  temperature: number;
+  /** [M] uniforms in (0, 1). */
+  noise: Float32Array;
+  /** Fetch `max_logit [N, L]` (only needed when the next step is a cached one). */
+  maxLogit: boolean;
+}
+
+export interface MlCacheStateOutput {
+  codes: Int32Array;
+  probs: Float32Array;
+  best: Int32Array;
+  /** [N, L] the largest image-slice logit of every position (when asked for). */
+  maxLogit?: Float32Array;
+  state: MlCacheState;
+  forwardMs: number;
+}
+
+export interface MlCacheStateBackend {
+  /** The state-in-graph path (engine/tasks/ml-cache-loop.ts). */
+  readonly path: 'in-graph';
+  full(
+    ids: BigInt64Array,
+    mask: BigInt64Array,
+    N: number,
+    L: number,
+    cells: MlCacheCells,
+  ): Promise<MlCacheStateOutput>;
+  cached(
+    ids: BigInt64Array,
+    pos: BigInt64Array,
+    mask: BigInt64Array,
+    state: MlCacheState,
+    N: number,
+    S: number,
+    L: number,
+    cells: MlCacheCells,
+  ): Promise<MlCacheStateOutput>;
+}
+
+const SAMPLED = ['codes', 'probs', 'best'] as const;
+
+export class MlCacheStateSessions implements MlCacheStateBackend {
+  readonly path = 'in-graph';
+  private readonly stateOutputs: string[];
+
+  constructor(
+    private readonly fullSession: ort.InferenceSession,
+    private readonly stepSession: ort.InferenceSession,
+    readonly layers: number,
+  ) {
+    this.stateOutputs = ['new_logit_cache'];
+    for (let i = 0; i < layers; i++) this.stateOutputs.push(`new_k_cache_${i}`, `new_v_cache_${i}`);
+  }
+
+  private cellFeeds(cells: MlCacheCells, N: number): Record<string, ort.Tensor> {
+    return {
+      gather_pos: new ort.Tensor('int64', cells.gatherPos, [N, cells.M]),
+      branch_w: new ort.Tensor('float32', Float32Array.from(cells.weights), [1, N]),
+      temperature: new ort.Tensor('float32', Float32Array.of(cells.temperature), [1]),
+      noise: new ort.Tensor('float32', cells.noise, [1, cells.M]),
+    };
+  }
+
+  private async run(
+    session: ort.InferenceSession,
+    feeds: Record<string, ort.Tensor>,
+    cells: MlCacheCells,
+  ): Promise<MlCacheStateOutput> {
+    const fetches = [...SAMPLED, ...this.stateOutputs, ...(cells.maxLogit ? ['max_logit'] : [])];
+    const started = performance.now();
+    const out = await session.run(feeds, fetches);
+    const forwardMs = performance.now() - started;
+    const next: Record<string, ort.Tensor> = {};
+    for (const name of this.stateOutputs) next[name.slice('new_'.length)] = out[name] as ort.Tensor;
+    return {
+      codes: Int32Array.from(out.codes?.data as BigInt64Array, Number),
+      probs: out.probs?.data as Float32Array,
+      best: Int32Array.from(out.best?.data as BigInt64Array, Number),
+      maxLogit: cells.maxLogit ? (out.max_logit?.data as Float32Array) : undefined,
+      state: new MlCacheState(next),
+      forwardMs,
+    };
+  }
+
+  full(
+    ids: BigInt64Array,
+    mask: BigInt64Array,
+    N: number,
+    L: number,
+    cells: MlCacheCells,
+  ): Promise<MlCacheStateOutput> {
+    return this.run(
+      this.fullSession,
+      {
+        ids: new ort.Tensor('int64', ids, [N, L]),
+        attn_mask: new ort.Tensor('int64', mask, [N, L]),
+        ...this.cellFeeds(cells, N),
+      },
+      cells,
+    );
+  }
+
+  cached(
+    ids: BigInt64Array,
+    pos: BigInt64Array,
+    mask: BigInt64Array,
+    state: MlCacheState,
+    N: number,
+    S: number,
+    L: number,
+    cells: MlCacheCells,
+  ): Promise<MlCacheStateOutput> {
+    return this.run(
+      this.stepSession,
+      {
+        ids: new ort.Tensor('int64', ids, [N, S]),
+        pos: new ort.Tensor('int64', pos, [N, S]),
+        attn_mask: new ort.Tensor('int64', mask, [N, L]),
+        ...state.feeds,
+        ...this.cellFeeds(cells, N),
+      },
+      cells,
+    );
+  }
+
+  async release(): Promise<void> {
+    await this.fullSession.release();
+    await this.stepSession.release();
+  }
+}

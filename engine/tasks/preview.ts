@@ -1,0 +1,43 @@
+// Previews for image loops that are not runImageLoop (the ML-Cache loops): the same picture and the same
+// pacing, kept in their own module so the loops share one definition.
+import type { RgbImage } from '../api.js';
+import type { TokenLayout } from '../sampling/layout-type.js';
+import { type ImageCodes, type ImageGenerationSequence, readImageCodes } from '../sequence.js';
+
+export interface PreviewOption {
+  intervalMs: number;
+  decode: (codes: ImageCodes) => Promise<RgbImage>;
+}
+
+/** The current grid with every still-masked cell shown as its most likely code (`best`, one per sampled cell). */
+export function previewCodes(
+  seq: ImageGenerationSequence,
+  x: Int32Array,
+  sampled: Int32Array,
+  best: Int32Array,
+  layout: TokenLayout,
+): ImageCodes {
+  const filled = Int32Array.from(x);
+  for (let i = 0; i < sampled.length; i++) {
+    const p = sampled[i]!;
+    if (filled[p] === layout.mask) filled[p] = layout.imageCodeOffset + best[i]!;
+  }
+  return readImageCodes(seq, filled, layout);
+}
+
+/**
+ * Paces previews as runImageLoop does: one after the first step that leaves cells masked, then only once
+ * `intervalMs` has passed since the last one; never after the last step (the result is the final picture).
+ */
+export class PreviewPacer {
+  private last = Number.NEGATIVE_INFINITY;
+  constructor(private readonly option: PreviewOption | undefined) {}
+
+  async maybe(stillMasked: number, codes: () => ImageCodes): Promise<RgbImage | undefined> {
+    if (!this.option || stillMasked === 0) return undefined;
+    const now = performance.now();
+    if (now - this.last < this.option.intervalMs) return undefined;
+    this.last = now;
+    return this.option.decode(codes());
+  }
+}
