@@ -7,7 +7,16 @@ export { SECRET_VARIABLES } from './schema.js';
 
 export interface Config {
   discord: { token?: string; appId?: string; guildIds: string[] };
-  telegram: { token?: string; webhookUrl?: string; webhookSecret?: string };
+  telegram: {
+    token?: string;
+    webhookUrl?: string;
+    webhookSecret?: string;
+    /** Where the webhook's HTTP server listens (behind the TLS proxy that TELEGRAM_WEBHOOK_URL points at). */
+    webhookHost: string;
+    webhookPort: number;
+    /** The path it answers on; defaults to the path of TELEGRAM_WEBHOOK_URL. */
+    webhookPath: string;
+  };
   modelDir?: string;
   device: Env['DEVICE'];
   dataDir: string;
@@ -79,6 +88,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
       token: e.TELEGRAM_TOKEN,
       webhookUrl: e.TELEGRAM_WEBHOOK_URL,
       webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+      webhookHost: e.TELEGRAM_WEBHOOK_HOST,
+      webhookPort: e.TELEGRAM_WEBHOOK_PORT,
+      webhookPath:
+        e.TELEGRAM_WEBHOOK_PATH ?? (e.TELEGRAM_WEBHOOK_URL ? new URL(e.TELEGRAM_WEBHOOK_URL).pathname : '/'),
     },
     modelDir: e.MODEL_DIR ? resolve(e.MODEL_DIR) : undefined,
     device: e.DEVICE,

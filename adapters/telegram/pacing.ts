@@ -1,0 +1,48 @@
+// Outgoing pacing for messages that may wait or be merged (progress and queue-position edits). Telegram allows
+// about one message a second per chat, 20 a minute in groups and ~30 a second overall, sends and edits together;
+// each edit books the next free slot of its chat (and of the bot as a whole) so many jobs in one chat, or many
+// waiting users at once, never add up to a burst.
+
+export interface PacerGaps {
+  privateMs: number;
+  groupMs: number;
+  /** Between any two paced messages of the bot, whatever the chat. */
+  globalMs: number;
+}
+
+export class ChatPacer {
+  private readonly nextAt = new Map<number, number>();
+  private globalNextAt = 0;
+
+  constructor(
+    private readonly gaps: PacerGaps,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Books the chat's next free slot and returns how long to wait for it (0 = now). */
+  reserve(chatId: number, group: boolean): number {
+    const now = this.now();
+    const at = Math.max(now, this.nextAt.get(chatId) ?? 0, this.globalNextAt);
+    this.nextAt.set(chatId, at + this.gap(group));
+    this.globalNextAt = at + this.gaps.globalMs;
+    this.prune(now);
+    return at - now;
+  }
+
+  /** A message sent without waiting (a command's answer, a result): later edits keep their distance from it. */
+  note(chatId: number, group: boolean): void {
+    const now = this.now();
+    this.nextAt.set(chatId, Math.max(this.nextAt.get(chatId) ?? 0, now + this.gap(group)));
+    this.prune(now);
+  }
+
+  private gap(group: boolean): number {
+    return group ? this.gaps.groupMs : this.gaps.privateMs;
+  }
+
+  /** Chats whose slot is in the past need no entry: keeps the map as small as the set of busy chats. */
+  private prune(now: number): void {
+    if (this.nextAt.size < 1000) return;
+    for (const [chat, at] of this.nextAt) if (at <= now) this.nextAt.delete(chat);
+  }
+}
