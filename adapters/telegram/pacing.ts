@@ -12,7 +12,8 @@ export interface PacerGaps {
 
 export class ChatPacer {
   private readonly nextAt = new Map<number, number>();
-  private globalNextAt = 0;
+  /** Booked global slots (time / globalMs), so two chats never get the same instant. */
+  private readonly taken = new Set<number>();
 
   constructor(
     private readonly gaps: PacerGaps,
@@ -22,9 +23,14 @@ export class ChatPacer {
   /** Books the chat's next free slot and returns how long to wait for it (0 = now). */
   reserve(chatId: number, group: boolean): number {
     const now = this.now();
-    const at = Math.max(now, this.nextAt.get(chatId) ?? 0, this.globalNextAt);
+    let at = Math.max(now, this.nextAt.get(chatId) ?? 0);
+    if (this.gaps.globalMs > 0) {
+      let slot = Math.ceil(at / this.gaps.globalMs);
+      while (this.taken.has(slot)) slot += 1;
+      this.taken.add(slot);
+      at = Math.max(at, slot * this.gaps.globalMs);
+    }
     this.nextAt.set(chatId, at + this.gap(group));
-    this.globalNextAt = at + this.gaps.globalMs;
     this.prune(now);
     return at - now;
   }
@@ -42,7 +48,11 @@ export class ChatPacer {
 
   /** Chats whose slot is in the past need no entry: keeps the map as small as the set of busy chats. */
   private prune(now: number): void {
-    if (this.nextAt.size < 1000) return;
-    for (const [chat, at] of this.nextAt) if (at <= now) this.nextAt.delete(chat);
+    if (this.nextAt.size >= 1000) {
+      for (const [chat, at] of this.nextAt) if (at <= now) this.nextAt.delete(chat);
+    }
+    if (this.taken.size >= 1000) {
+      for (const slot of this.taken) if (slot * this.gaps.globalMs < now) this.taken.delete(slot);
+    }
   }
 }
