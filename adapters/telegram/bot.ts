@@ -345,7 +345,8 @@ export class TelegramBot {
       ...parameters,
       reply_markup: keyboard(reply, c.locale),
     });
-    if (reply.jobId && !reply.final) {
+    // The job's status message is the first one sent for it; later replies naming it (a /cancel answer) are not.
+    if (reply.jobId && !reply.final && !this.tracked.has(reply.jobId)) {
       this.tracked.set(reply.jobId, {
         chatId,
         statusMessageId: sent.message_id,
