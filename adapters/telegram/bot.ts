@@ -77,6 +77,8 @@ export class TelegramBot {
   private readonly pacer: ChatPacer;
   private readonly albums: AlbumCollector<Context>;
   private webhook?: WebhookServer;
+  /** ForceReply questions sent for the Edit button: `<chatId>:<messageId>` → the job whose result to edit. */
+  private readonly asks = new Map<string, string>();
 
   constructor(private readonly options: TelegramOptions) {
     const token = options.config.telegram.token;
@@ -304,6 +306,11 @@ export class TelegramBot {
       if (reply) await this.send(ctx, c, reply);
       return;
     }
+    const asked = replied && this.asks.get(`${replied.chat.id}:${replied.message_id}`);
+    if (asked) {
+      await this.send(ctx, c, await this.options.commands.editResult(c, asked, text));
+      return;
+    }
     if (!repliedImage) return;
     // In groups (privacy mode) only replies to the bot's own messages or mentions of it are meant for the bot.
     const mentioned = text.includes(`@${me.username}`);
@@ -323,7 +330,28 @@ export class TelegramBot {
       await ctx.deleteMessage().catch(() => undefined);
       return;
     }
+    if (reply.ask) {
+      await this.ask(ctx, c, reply.ask.labelKey, reply.ask.jobId);
+      return;
+    }
     await this.send(ctx, c, reply);
+  }
+
+  /**
+   * Asks with a ForceReply under the result: the user's answer is a reply to the bot's message, which Telegram
+   * delivers in groups too (privacy mode), and names the job through the remembered question.
+   */
+  private async ask(ctx: Context, c: CommandContext, labelKey: string, jobId: string): Promise<void> {
+    const chatId = ctx.chat?.id;
+    if (chatId === undefined) return;
+    const source = ctx.callbackQuery?.message?.message_id;
+    const sent = await this.bot.api.sendMessage(chatId, t(c.locale, labelKey), {
+      reply_markup: { force_reply: true, input_field_placeholder: t(c.locale, labelKey).slice(0, 64) },
+      ...(source ? { reply_parameters: { message_id: source, allow_sending_without_reply: true } } : {}),
+    });
+    this.asks.set(`${chatId}:${sent.message_id}`, jobId);
+    // Old questions are rarely answered: keep the most recent ones only.
+    if (this.asks.size > 1000) this.asks.delete(this.asks.keys().next().value as string);
   }
 
   /** Sends a reply: images with their keyboard, else text; tracks the message when a job will update it. */

@@ -224,6 +224,30 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
     );
     expect(doc.files[0]?.bytes.equals(stored)).toBe(true);
     expect(doc.files[0]?.filename).toMatch(/\.png$/);
+
+    // Edit asks with a ForceReply; the answer to that question edits this result.
+    fake.injectCallbackQuery(anchor, `edit:${jobId}`);
+    const ask = await fake.waitForCall(
+      (c) => c.method === 'sendMessage' && textOf(c) === 'What should change?',
+      20_000,
+    );
+    expect(ask.params.reply_markup).toMatchObject({ force_reply: true });
+    const question = [...fake.state.messages.values()].find(
+      (m) => m.from?.id === fake.world.bot.id && m.text === 'What should change?',
+    );
+    const alice = { platform: 'telegram' as const, userId: String(fake.world.users.alice.id) };
+    const last = services.jobs.store.recentOf(alice, 1)[0]?.id;
+    fake.injectText('make it night --steps 2', { replyTo: question });
+    await expect
+      .poll(() => services.jobs.store.recentOf(alice, 1)[0]?.id, { timeout: 20_000 })
+      .not.toBe(last);
+    const edit = services.jobs.store.recentOf(alice, 1)[0] as NonNullable<
+      ReturnType<typeof services.jobs.queue.get>
+    >;
+    expect(edit.request).toMatchObject({ task: 'image_to_image', prompt: 'make it night' });
+    const input = (edit.request as { image: { file: string } }).image.file;
+    expect(services.jobs.store.readFile(edit.id, input).equals(stored)).toBe(true);
+    clearQueue();
   });
 
   it('a second photo is the mask for /retouch: as an album, as a reply captioned /retouch, or a reply to one’s own /retouch photo', async () => {
