@@ -30,6 +30,7 @@ describe('loadConfig defaults', () => {
         token: undefined,
         webhookUrl: undefined,
         webhookSecret: undefined,
+        chatIds: [],
         webhookHost: '127.0.0.1',
         webhookPort: 8443,
         webhookPath: '/',
@@ -81,6 +82,7 @@ describe('loadConfig defaults', () => {
       token: TELEGRAM_TOKEN,
       webhookUrl: 'https://bot.example.org/telegram',
       webhookSecret: 'hook_secret-1',
+      chatIds: [],
       webhookHost: '127.0.0.1',
       webhookPort: 8443,
       // The path the proxy forwards defaults to the public URL's path.
@@ -96,7 +98,9 @@ describe('loadConfig defaults', () => {
       TELEGRAM_WEBHOOK_HOST: '0.0.0.0',
       TELEGRAM_WEBHOOK_PORT: '9000',
       TELEGRAM_WEBHOOK_PATH: '/hooks/tg',
+      TELEGRAM_CHAT_IDS: '-1001234567890, 42',
     });
+    expect(config.telegram.chatIds).toEqual([-1001234567890, 42]);
     expect(config.telegram).toMatchObject({
       webhookHost: '0.0.0.0',
       webhookPort: 9000,
@@ -137,6 +141,7 @@ describe('each variable is validated', () => {
     ['TELEGRAM_WEBHOOK_URL', 'not a url', /https/],
     ['TELEGRAM_WEBHOOK_SECRET', 'has spaces in it', /A–Z/],
     ['TELEGRAM_WEBHOOK_PORT', '0', /port number/],
+    ['TELEGRAM_CHAT_IDS', '-100123, @mygroup', /Telegram chat id/],
     ['TELEGRAM_WEBHOOK_PATH', 'no-slash', /starting with \//],
     ['LOG_LEVEL', 'verbose', /fatal, error, warn, info, debug, trace, silent/],
     ['DEFAULT_LOCALE', 'fr', /en, zh-CN/],

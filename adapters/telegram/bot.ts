@@ -94,6 +94,11 @@ export class TelegramBot {
     // loops forever on a dead connection.
     this.bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true }));
     this.bot.catch((error) => options.log.warn({ err: error.error }, 'telegram update failed'));
+    // The chat allowlist: updates from other chats are dropped before any handler sees them.
+    const allowed = new Set(options.config.telegram.chatIds);
+    if (allowed.size > 0) {
+      this.bot.use((ctx, next) => (ctx.chat && allowed.has(ctx.chat.id) ? next() : undefined));
+    }
     this.bot.on('callback_query:data', (ctx) => this.guard(ctx, () => this.onButton(ctx)));
     this.bot.on(['message:photo', 'message:document'], (ctx) => {
       const group = ctx.message.media_group_id;

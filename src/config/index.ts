@@ -11,6 +11,8 @@ export interface Config {
     token?: string;
     webhookUrl?: string;
     webhookSecret?: string;
+    /** Chats the bot serves (private chat id = user id); empty = every chat. */
+    chatIds: number[];
     /** Where the webhook's HTTP server listens (behind the TLS proxy that TELEGRAM_WEBHOOK_URL points at). */
     webhookHost: string;
     webhookPort: number;
@@ -88,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
       token: e.TELEGRAM_TOKEN,
       webhookUrl: e.TELEGRAM_WEBHOOK_URL,
       webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+      chatIds: e.TELEGRAM_CHAT_IDS.map(Number),
       webhookHost: e.TELEGRAM_WEBHOOK_HOST,
       webhookPort: e.TELEGRAM_WEBHOOK_PORT,
       webhookPath:

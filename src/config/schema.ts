@@ -90,6 +90,9 @@ export const envSchema = z.object({
       .regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1–256 characters of A–Z, a–z, 0–9, _ and -')
       .optional(),
   ),
+  TELEGRAM_CHAT_IDS: listOf(
+    z.string().regex(/^-?\d{1,20}$/, 'each id must be a Telegram chat id (a whole number, groups negative)'),
+  ),
   TELEGRAM_WEBHOOK_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
   TELEGRAM_WEBHOOK_PORT: z.preprocess(
     emptyToUndefined,

@@ -27,6 +27,8 @@ beforeAll(async () => {
     TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/tg/hook',
     TELEGRAM_WEBHOOK_SECRET: SECRET,
     RATE_LIMIT_PER_MINUTE: '0',
+    // Alice's private chat and the group; Bob's private chat is not served.
+    TELEGRAM_CHAT_IDS: '1001, -100200300',
   });
   const log = createLogger({ level: 'silent', pretty: false });
   services = await openServices(config, log);
@@ -42,17 +44,16 @@ afterAll(async () => {
 });
 
 let updateId = 500;
-/** A private-chat text message from Alice, as Telegram would POST it. */
-function textUpdate(text: string) {
-  const alice = fake.world.users.alice;
+/** A private-chat text message (from Alice unless told), as Telegram would POST it. */
+function textUpdate(text: string, from = fake.world.users.alice) {
   updateId += 1;
   return {
     update_id: updateId,
     message: {
       message_id: updateId,
       date: Math.floor(Date.now() / 1000),
-      chat: { id: alice.id, type: 'private', first_name: alice.first_name },
-      from: alice,
+      chat: { id: from.id, type: 'private', first_name: from.first_name },
+      from,
       text,
       entities: [{ type: 'bot_command', offset: 0, length: text.split(' ')[0]?.length ?? 0 }],
     },
@@ -104,6 +105,15 @@ describe('Telegram webhook mode', { timeout: 60_000 }, () => {
     const since = fake.calls.slice(before).filter((c) => c.method === 'sendMessage');
     expect(since.map((c) => String(c.params.text))).toEqual([expect.stringMatching(/^Your settings/)]);
     expect(sentTexts().some((text) => text.startsWith('Queue:'))).toBe(false);
+  });
+
+  it('serves only the chats on its allowlist', async () => {
+    const before = fake.calls.length;
+    expect((await post(textUpdate('/help', fake.world.users.bob), SECRET)).status).toBe(200);
+    expect((await post(textUpdate('/start'), SECRET)).status).toBe(200);
+    await fake.waitForCall((c) => c.method === 'sendMessage' && fake.calls.indexOf(c) >= before);
+    const answered = fake.calls.slice(before).filter((c) => c.method === 'sendMessage');
+    expect(answered.map((c) => c.params.chat_id)).toEqual([fake.world.users.alice.id]);
   });
 
   it('answers only POSTs on its path, survives a malformed body, and closes on stop', async () => {
