@@ -19,7 +19,7 @@ import type { Config } from '../../src/config/index.js';
 import { type Locale, t } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
 import { AlbumCollector } from './albums.js';
-import { ChatPacer } from './pacing.js';
+import { EditPacer } from './pacing.js';
 import { fitsAsPhoto } from './photo-limits.js';
 import { keyboard, replyText } from './render.js';
 import { serveWebhook, type WebhookServer } from './webhook.js';
@@ -50,8 +50,8 @@ interface Tracked {
   lastText: string;
   /** The queue position the status message shows, for the geometric update schedule. */
   shownAhead?: number;
+  /** The newest state not yet shown; the pacer shows it at the chat's next turn. */
   pending?: Reply;
-  timer?: NodeJS.Timeout;
   typing?: NodeJS.Timeout;
 }
 
@@ -74,7 +74,7 @@ export class TelegramBot {
   readonly bot: Bot;
   private readonly tracked = new Map<string, Tracked>();
   private unsubscribe?: () => void;
-  private readonly pacer: ChatPacer;
+  private readonly pacer: EditPacer;
   private readonly albums: AlbumCollector<Context>;
   private webhook?: WebhookServer;
   /** ForceReply questions sent for the Edit button: `<chatId>:<messageId>` → the job whose result to edit. */
@@ -84,7 +84,10 @@ export class TelegramBot {
     const token = options.config.telegram.token;
     if (!token) throw new Error('TELEGRAM_TOKEN is not set');
     const intervals = options.editIntervalMs ?? { private: 1000, group: 3000 };
-    this.pacer = new ChatPacer({ privateMs: intervals.private, groupMs: intervals.group, globalMs: 40 });
+    this.pacer = new EditPacer(
+      { privateMs: intervals.private, groupMs: intervals.group, globalMs: 40 },
+      (jobId) => this.flushStatus(jobId),
+    );
     this.albums = new AlbumCollector(options.albumQuietMs ?? 800, (items) => {
       const first = items[0];
       if (first) void this.guard(first, () => this.onAlbum(items));
@@ -178,10 +181,8 @@ export class TelegramBot {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.albums.clear();
-    for (const entry of this.tracked.values()) {
-      clearTimeout(entry.timer);
-      clearInterval(entry.typing);
-    }
+    this.pacer.clear();
+    for (const entry of this.tracked.values()) clearInterval(entry.typing);
     if (this.webhook) await this.webhook.close();
     else await this.bot.stop();
   }
@@ -429,7 +430,7 @@ export class TelegramBot {
     if (!entry) return;
     if (reply.final) {
       this.tracked.delete(jobId);
-      clearTimeout(entry.timer);
+      this.pacer.drop(entry.chatId, jobId);
       clearInterval(entry.typing);
       await this.finish(entry, reply);
       return;
@@ -443,18 +444,20 @@ export class TelegramBot {
     }
     if (!running && !positionWorthShowing(entry.shownAhead, reply.ahead as number)) return;
     entry.pending = reply;
-    if (entry.timer) return; // an edit is already booked: it will show the latest state
-    if (replyText(reply, entry.locale) === entry.lastText) return;
-    const wait = this.pacer.reserve(entry.chatId, entry.group);
-    entry.timer = setTimeout(() => {
-      entry.timer = undefined;
-      const pending = entry.pending;
-      entry.pending = undefined;
-      if (!pending || this.tracked.get(jobId) !== entry) return;
-      this.editStatus(entry, pending).catch((error: unknown) =>
-        this.options.log.warn({ err: error, jobId }, 'telegram progress edit failed'),
-      );
-    }, wait);
+    this.pacer.mark(entry.chatId, entry.group, jobId);
+  }
+
+  /** The pacer's turn for a job: edits its status message to the newest state, unless that changes nothing. */
+  private flushStatus(jobId: string): boolean {
+    const entry = this.tracked.get(jobId);
+    const pending = entry?.pending;
+    if (!entry || !pending) return false;
+    entry.pending = undefined;
+    if (replyText(pending, entry.locale) === entry.lastText) return false;
+    this.editStatus(entry, pending).catch((error: unknown) =>
+      this.options.log.warn({ err: error, jobId }, 'telegram progress edit failed'),
+    );
+    return true;
   }
 
   /** The result replies to the request and the status message goes; if it cannot be sent, the status says so. */

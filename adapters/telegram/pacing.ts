@@ -1,58 +1,106 @@
-// Outgoing pacing for messages that may wait or be merged (progress and queue-position edits). Telegram allows
-// about one message a second per chat, 20 a minute in groups and ~30 a second overall, sends and edits together;
-// each edit books the next free slot of its chat (and of the bot as a whole) so many jobs in one chat, or many
-// waiting users at once, never add up to a burst.
+// Outgoing pacing for edits that may wait and be merged (progress and queue-position edits). Telegram allows about
+// one message a second per chat, 20 a minute in groups and ~30 a second overall, sends and edits together. Each
+// chat has a queue of jobs whose status message has a newer state to show; one timer per chat serves them in
+// turn, a chat gap apart, each showing its latest state when its turn comes. A job that ends leaves the queue
+// without using a turn, and many waiting jobs in one chat never add up to a burst.
 
 export interface PacerGaps {
   privateMs: number;
   groupMs: number;
-  /** Between any two paced messages of the bot, whatever the chat. */
+  /** Between any two paced edits of the bot, whatever the chat. */
   globalMs: number;
 }
 
-export class ChatPacer {
-  private readonly nextAt = new Map<number, number>();
-  /** Booked global slots (time / globalMs), so two chats never get the same instant. */
-  private readonly taken = new Set<number>();
+interface ChatState {
+  group: boolean;
+  /** Keys with a newer state to show, in the order they became dirty (a Set keeps insertion order). */
+  dirty: Set<string>;
+  lastAt: number;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * `flush(key)` shows the latest state of `key` now and returns true, or returns false when there is nothing
+ * new to show (the turn then goes to the next key at once).
+ */
+export class EditPacer {
+  private readonly chats = new Map<number, ChatState>();
+  private globalNextAt = 0;
 
   constructor(
     private readonly gaps: PacerGaps,
+    private readonly flush: (key: string) => boolean,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Books the chat's next free slot and returns how long to wait for it (0 = now). */
-  reserve(chatId: number, group: boolean): number {
-    const now = this.now();
-    let at = Math.max(now, this.nextAt.get(chatId) ?? 0);
-    if (this.gaps.globalMs > 0) {
-      let slot = Math.ceil(at / this.gaps.globalMs);
-      while (this.taken.has(slot)) slot += 1;
-      this.taken.add(slot);
-      at = Math.max(at, slot * this.gaps.globalMs);
-    }
-    this.nextAt.set(chatId, at + this.gap(group));
-    this.prune(now);
-    return at - now;
+  /** `key` (a job) in this chat has something new to show: it gets the chat's next free turn. */
+  mark(chatId: number, group: boolean, key: string): void {
+    const chat = this.chat(chatId, group);
+    chat.dirty.add(key);
+    this.arm(chatId, chat);
   }
 
-  /** A message sent without waiting (a command's answer, a result): later edits keep their distance from it. */
+  /** `key` has nothing more to show (its job ended). */
+  drop(chatId: number, key: string): void {
+    this.chats.get(chatId)?.dirty.delete(key);
+  }
+
+  /** A message was sent to the chat without waiting (an answer, a result): the next edit keeps its distance. */
   note(chatId: number, group: boolean): void {
-    const now = this.now();
-    this.nextAt.set(chatId, Math.max(this.nextAt.get(chatId) ?? 0, now + this.gap(group)));
-    this.prune(now);
+    this.chat(chatId, group).lastAt = this.now();
   }
 
-  private gap(group: boolean): number {
-    return group ? this.gaps.groupMs : this.gaps.privateMs;
+  /** Stops every timer (shutdown). */
+  clear(): void {
+    for (const chat of this.chats.values()) clearTimeout(chat.timer);
+    this.chats.clear();
   }
 
-  /** Chats whose slot is in the past need no entry: keeps the map as small as the set of busy chats. */
-  private prune(now: number): void {
-    if (this.nextAt.size >= 1000) {
-      for (const [chat, at] of this.nextAt) if (at <= now) this.nextAt.delete(chat);
+  private chat(chatId: number, group: boolean): ChatState {
+    let chat = this.chats.get(chatId);
+    if (!chat) {
+      this.prune();
+      chat = { group, dirty: new Set(), lastAt: Number.NEGATIVE_INFINITY };
+      this.chats.set(chatId, chat);
     }
-    if (this.taken.size >= 1000) {
-      for (const slot of this.taken) if (slot * this.gaps.globalMs < now) this.taken.delete(slot);
+    return chat;
+  }
+
+  private arm(chatId: number, chat: ChatState): void {
+    if (chat.timer || chat.dirty.size === 0) return;
+    const now = this.now();
+    const gap = chat.group ? this.gaps.groupMs : this.gaps.privateMs;
+    const at = Math.max(now, chat.lastAt + gap, this.globalNextAt);
+    chat.timer = setTimeout(() => this.turn(chatId), at - now);
+  }
+
+  private turn(chatId: number): void {
+    const chat = this.chats.get(chatId);
+    if (!chat) return;
+    chat.timer = undefined;
+    const now = this.now();
+    if (now < this.globalNextAt) {
+      this.arm(chatId, chat);
+      return;
+    }
+    for (const key of chat.dirty) {
+      chat.dirty.delete(key);
+      if (this.flush(key)) {
+        chat.lastAt = now;
+        this.globalNextAt = now + this.gaps.globalMs;
+        break;
+      }
+    }
+    this.arm(chatId, chat);
+  }
+
+  /** Idle chats whose last message is long past need no entry: the map stays as small as the set of busy chats. */
+  private prune(): void {
+    if (this.chats.size < 1000) return;
+    const now = this.now();
+    for (const [id, chat] of this.chats) {
+      if (chat.dirty.size === 0 && !chat.timer && now - chat.lastAt > this.gaps.groupMs)
+        this.chats.delete(id);
     }
   }
 }

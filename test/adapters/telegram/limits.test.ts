@@ -1,7 +1,7 @@
 // The Telegram adapter's local rules: per-chat pacing of edits, photo limits, album collection.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AlbumCollector } from '../../../adapters/telegram/albums.js';
-import { ChatPacer } from '../../../adapters/telegram/pacing.js';
+import { EditPacer } from '../../../adapters/telegram/pacing.js';
 import { fitsAsPhoto, pngDimensions } from '../../../adapters/telegram/photo-limits.js';
 
 /** The first 24 bytes of a PNG claiming `width`×`height`, padded to `length`. */
@@ -14,27 +14,65 @@ function pngHeader(width: number, height: number, length = 64): Uint8Array {
   return bytes;
 }
 
-describe('ChatPacer', () => {
-  it('spaces edits per chat by chat type, and gives two chats different instants', () => {
-    let now = 0;
-    const pacer = new ChatPacer({ privateMs: 1000, groupMs: 3000, globalMs: 40 }, () => now);
-    expect(pacer.reserve(1, false)).toBe(0);
-    expect(pacer.reserve(1, false)).toBe(1000);
-    expect(pacer.reserve(1, false)).toBe(2000);
-    // Another chat is not held up by chat 1's queue, only kept off its instants.
-    expect(pacer.reserve(-5, true)).toBe(40);
-    expect(pacer.reserve(-5, true)).toBe(3040);
-    expect(pacer.reserve(2, false)).toBe(80);
-    now = 10_000;
-    expect(pacer.reserve(1, false)).toBe(0);
+describe('EditPacer', () => {
+  afterEach(() => {
+    vi.useRealTimers();
   });
 
-  it('keeps later edits a gap away from a message sent without waiting', () => {
-    let now = 0;
-    const pacer = new ChatPacer({ privateMs: 1000, groupMs: 3000, globalMs: 0 }, () => now);
-    pacer.note(-7, true);
-    now = 1000;
-    expect(pacer.reserve(-7, true)).toBe(2000);
+  /** A pacer on fake timers that records `[ms since start, key]` for every edit it lets through. */
+  function pacer(gaps = { privateMs: 1000, groupMs: 3000, globalMs: 40 }, unchanged = new Set<string>()) {
+    vi.useFakeTimers({ now: 0 });
+    const shown: Array<[number, string]> = [];
+    const p = new EditPacer(gaps, (key) => {
+      if (unchanged.has(key)) return false;
+      shown.push([Date.now(), key]);
+      return true;
+    });
+    return { p, shown };
+  }
+
+  it('serves the jobs of one chat in turn, a chat gap apart, each once however often it changed', () => {
+    const { p, shown } = pacer();
+    p.mark(-5, true, 'a');
+    p.mark(-5, true, 'b');
+    p.mark(-5, true, 'a'); // a newer state of a: still one turn
+    vi.advanceTimersByTime(4000);
+    expect(shown).toEqual([
+      [0, 'a'],
+      [3000, 'b'],
+    ]);
+    p.mark(-5, true, 'a');
+    vi.advanceTimersByTime(10_000);
+    expect(shown.at(-1)).toEqual([6000, 'a']); // not before the gap after b
+  });
+
+  it('keeps chats independent but never at the same instant, and private chats at their own gap', () => {
+    const { p, shown } = pacer();
+    p.mark(1, false, 'x');
+    p.mark(2, false, 'y');
+    vi.advanceTimersByTime(0);
+    vi.advanceTimersByTime(40);
+    p.mark(1, false, 'x');
+    vi.advanceTimersByTime(2000);
+    expect(shown).toEqual([
+      [0, 'x'],
+      [40, 'y'],
+      [1000, 'x'],
+    ]);
+  });
+
+  it('gives no turn to a job that ended or has nothing new, and keeps its distance from a sent message', () => {
+    const { p, shown } = pacer(undefined, new Set(['same']));
+    p.note(-5, true);
+    p.mark(-5, true, 'ended');
+    p.mark(-5, true, 'same');
+    p.mark(-5, true, 'next');
+    p.drop(-5, 'ended');
+    vi.advanceTimersByTime(2999);
+    expect(shown).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(shown).toEqual([[3000, 'next']]);
+    p.clear();
   });
 });
 
