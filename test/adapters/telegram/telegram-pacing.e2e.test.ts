@@ -68,7 +68,7 @@ describe('Telegram flood control with a long queue in one group', { timeout: 60_
     );
     expect(edits.length).toBeGreaterThan(5);
     for (let i = 1; i < edits.length; i++) {
-      expect((edits[i]?.at ?? 0) - (edits[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(GROUP_GAP_MS - 10);
+      expect((edits[i]?.at ?? 0) - (edits[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(GROUP_GAP_MS * 0.8);
     }
 
     // Waiting jobs show positions on the ladder only (19 waited behind: 15–18 are not rungs), always going down.
