@@ -1,7 +1,8 @@
 // `npm run bench -- engine-tasks [--preset small] [--steps 8]`: per-step time of every DiMOO task on a generated
 // checkpoint: text-to-image 256² (2 branches), image-to-image from a square input (512² output, 3 branches over
 // two image blocks), painting a 256² image (half the cells), understanding a 1024-class crop (block diffusion,
-// full-vocabulary logits); and text-to-image with and without ML-Cache (`--only mlcache` runs just that part).
+// full-vocabulary logits); text-to-image with and without ML-Cache (`--only mlcache` runs just that part); and
+// the throughput of 1, 2 and 4 text-to-image jobs sharing forward passes (`--only batch`).
 // → bench/results/engine-tasks.json
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -161,6 +162,51 @@ if (only === 'all' || only === 'mlcache') {
     mlCache.push(row);
   }
 }
+let batching = previous.batching ?? [];
+if (only === 'all' || only === 'batch') {
+  // Throughput of 1, 2 and 4 text-to-image jobs of one shape submitted together (engine.generateBatch shares
+  // every forward pass between them), each size repeated in interleaved rounds keeping its fastest run.
+  batching = [];
+  const batchSteps = Number(opt('batch-steps', String(steps)));
+  const prompts = ['a red fox', 'a lighthouse on a cliff at dusk', 'a bowl of ramen', 'two cats in the snow'];
+  const jobs = (n: number) =>
+    prompts.slice(0, n).map((prompt, i) => ({
+      request: {
+        task: 'text_to_image' as const,
+        prompt,
+        width: 256,
+        height: 256,
+        steps: batchSteps,
+        seed: i + 1,
+      },
+    }));
+  await engine.generateBatch(jobs(2).map((j) => ({ request: { ...j.request, steps: 1 } })));
+  const sizes = [1, 2, 4];
+  const best = new Map<number, number>();
+  for (let round = 0; round < Number(opt('rounds', '2')); round++) {
+    for (const n of sizes) {
+      const started = performance.now();
+      const out = await engine.generateBatch(jobs(n));
+      const ms = performance.now() - started;
+      if (out.some((r) => r instanceof Error)) throw new Error(`batch of ${n} failed: ${String(out[0])}`);
+      best.set(n, Math.min(best.get(n) ?? Number.POSITIVE_INFINITY, ms));
+    }
+  }
+  const single = best.get(1)!;
+  for (const n of sizes) {
+    const ms = best.get(n)!;
+    const row = {
+      jobs: n,
+      size: '256x256',
+      steps: batchSteps,
+      wall_ms: Math.round(ms),
+      jobs_per_min: Number(((n * 60_000) / ms).toFixed(2)),
+      throughput_gain: Number(((n * single) / ms).toFixed(2)),
+    };
+    process.stdout.write(`${JSON.stringify(row)}\n`);
+    batching.push(row);
+  }
+}
 const device = engine.info.device;
 await engine.close();
 const out = fileURLToPath(new URL('./results/engine-tasks.json', import.meta.url));
@@ -171,12 +217,15 @@ writeFileSync(
     {
       when: new Date().toISOString(),
       machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
-      command: `npm run bench -- engine-tasks --preset ${preset} --steps ${steps} [--only tasks|mlcache]`,
+      command: `npm run bench -- engine-tasks --preset ${preset} --steps ${steps} [--only tasks|mlcache|batch]`,
       preset,
       device,
       note: 'step_ms_mean excludes the first step (crop + VQ encode happen before it); understanding stops early once </answer> appears, which a random model rarely emits',
       results,
       ml_cache: mlCache,
+      batching,
+      batching_note:
+        'jobs submitted together through engine.generateBatch (one image-step graph run per step for all of them, J jobs × 2 CFG branches); throughput_gain = n × wall(1 job) / wall(n jobs)',
       ml_cache_note:
         'per-step path on CPU: full steps run a graph that also returns pre-RoPE K/V and all image logits; cached steps recompute the selected rows against the cached K/V; guidance and sampling on the host',
     },

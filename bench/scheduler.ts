@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type EngineRequest, estimateCost } from '../engine/index.js';
+import { mulberry32 } from '../engine/testing/mulberry32.js';
 import { type Candidate, charge, FairScheduler, liftReturningUser } from '../src/jobs/index.js';
 
 const { values } = parseArgs({
@@ -45,17 +46,6 @@ interface SimJob {
   serviceMs: number;
   start?: number;
   end?: number;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function workload(seed: number): SimJob[] {

@@ -117,6 +117,12 @@ export interface GenerateOptions {
   previewIntervalMs?: number; // absent = no previews
 }
 
+/** One request of a batch, with its own cancellation and progress. */
+export interface BatchItem {
+  request: EngineRequest;
+  options?: GenerateOptions;
+}
+
 export interface EngineInfo {
   device: 'cuda' | 'cpu';
   /** Why the device was chosen, e.g. why CUDA was not used under DEVICE=auto. */
@@ -137,6 +143,12 @@ export interface EngineInfo {
 export interface Engine {
   readonly info: EngineInfo;
   generate(request: EngineRequest, options?: GenerateOptions): Promise<EngineResult>;
+  /**
+   * Runs several requests together: those with the same `batchKey` share every forward pass (engine-design §4),
+   * the rest run one after another. One result or error per item, in order; cancelling one item does not stop
+   * the others.
+   */
+  generateBatch(items: readonly BatchItem[]): Promise<Array<EngineResult | EngineError>>;
   /** Forward-token units the request will cost (engine-design §4); used by the scheduler. */
   estimateCost(request: EngineRequest): number;
   close(): Promise<void>;

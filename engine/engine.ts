@@ -1,18 +1,22 @@
 // A loaded model: runs one request at a time (the model is one GPU-resident instance) and dispatches each task to
 // its function in engine/tasks. Loading lives in engine/load-engine.ts.
 import {
+  type BatchItem,
   type Engine,
   EngineError,
   type EngineInfo,
   type EngineRequest,
   type EngineResult,
   type GenerateOptions,
+  type TextToImageRequest,
 } from './api.js';
+import { batchKey } from './batch-key.js';
 import { estimateCost } from './cost.js';
+import { asEngineError } from './errors.js';
 import type { TaskContext } from './tasks/context.js';
 import { imageToImage } from './tasks/image-to-image.js';
 import { paint } from './tasks/paint.js';
-import { textToImage } from './tasks/text-to-image.js';
+import { textToImage, textToImageBatch } from './tasks/text-to-image.js';
 import { understand } from './tasks/understand.js';
 
 export class DimooEngine implements Engine {
@@ -35,6 +39,53 @@ export class DimooEngine implements Engine {
     // The next request waits for this one whether it succeeds or fails.
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  generateBatch(items: readonly BatchItem[]): Promise<Array<EngineResult | EngineError>> {
+    const run = this.queue.then(() => this.runBatch(items));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Items sharing a batch key go through textToImageBatch together; the others run one by one. */
+  private async runBatch(items: readonly BatchItem[]): Promise<Array<EngineResult | EngineError>> {
+    if (this.closed) throw new EngineError('internal', 'the engine is closed');
+    const out: Array<EngineResult | EngineError | undefined> = items.map(() => undefined);
+    const groups = new Map<string, number[]>();
+    for (const [i, item] of items.entries()) {
+      const key = batchKey(item.request);
+      if (key === undefined) continue;
+      groups.set(key, [...(groups.get(key) ?? []), i]);
+    }
+    for (const members of groups.values()) {
+      if (members.length < 2) continue;
+      const started = performance.now();
+      const batch = members.map((i) => items[i] as BatchItem);
+      let results: Array<Awaited<ReturnType<typeof textToImageBatch>>[number]>;
+      try {
+        results = await textToImageBatch(
+          this.ctx,
+          batch.map(({ request, options }) => ({ request: request as TextToImageRequest, options })),
+        );
+      } catch (error) {
+        const failure = asEngineError(error);
+        results = batch.map(() => failure);
+      }
+      const totalMs = performance.now() - started;
+      for (const [k, i] of members.entries()) {
+        const r = results[k] as (typeof results)[number];
+        if (r instanceof EngineError) out[i] = r;
+        else {
+          const { forwardMs, ...rest } = r;
+          out[i] = { ...rest, timings: { total_ms: totalMs, forward_ms: forwardMs, load_ms: this.loadMs } };
+        }
+      }
+    }
+    for (const [i, item] of items.entries()) {
+      if (out[i] !== undefined) continue;
+      out[i] = await this.run(item.request, item.options ?? {}).catch(asEngineError);
+    }
+    return out as Array<EngineResult | EngineError>;
   }
 
   private async run(request: EngineRequest, options: GenerateOptions): Promise<EngineResult> {
@@ -76,14 +127,4 @@ export class DimooEngine implements Engine {
     await this.queue;
     await this.release();
   }
-}
-
-/** Any failure inside a run becomes an EngineError; onnxruntime's allocation failures become out_of_memory. */
-export function asEngineError(error: unknown): EngineError {
-  if (error instanceof EngineError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  if (/bad_alloc|out of memory|Failed to allocate/i.test(message)) {
-    return new EngineError('out_of_memory', message, { detail: 'out of memory' });
-  }
-  return new EngineError('internal', message, { detail: message.slice(0, 200) });
 }

@@ -165,6 +165,24 @@ describe('dimoo edit / paint / describe / batch', () => {
     expect(results[0].elapsed_time).toBeGreaterThan(0);
   });
 
+  it('batch --batch-size 2 shares passes and writes the same images as one by one', async () => {
+    const prompts = join(dir, 'prompts3.txt');
+    writeFileSync(prompts, 'a cat\na much longer prompt about a red dog\na fox\n');
+    const run = async (size: string) => {
+      const outDir = join(dir, `batch-${size}`);
+      const args = ['--width', '32', '--height', '32', '--steps', '3', '--seed', '5', '--batch-size', size];
+      const r = await cli('batch', '--prompts', prompts, '--out-dir', outDir, ...args);
+      expect(r.code).toBe(0);
+      const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as Array<{
+        image_path: string;
+      }>;
+      return results.map((x) => readFileSync(join(outDir, x.image_path)).toString('base64'));
+    };
+    const grouped = await run('2');
+    expect(grouped).toHaveLength(3);
+    expect(grouped).toEqual(await run('1'));
+  });
+
   it('fails with one clear line: missing file, unknown edit type, bad divisibility; usage errors exit 2', async () => {
     let r = await cli(
       'edit',

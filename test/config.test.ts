@@ -42,7 +42,14 @@ describe('loadConfig defaults', () => {
       adminIds: [],
       logLevel: 'info',
       defaultLocale: 'en',
-      queue: { maxPerUser: 3, maxRunningPerUser: 1, maxPerScope: 20, maxTotal: 200, jobTimeoutMs: 900_000 },
+      queue: {
+        maxPerUser: 3,
+        maxRunningPerUser: 1,
+        maxBatch: 0,
+        maxPerScope: 20,
+        maxTotal: 200,
+        jobTimeoutMs: 900_000,
+      },
       limits: {
         rateLimitPerMinute: 6,
         maxInputBytes: 20 * 1024 * 1024,

@@ -24,4 +24,9 @@ export interface ImageStepOutput {
 
 export interface ImageStepBackend {
   step(input: ImageStepInput): Promise<ImageStepOutput>;
+  /**
+   * One step for several jobs sharing a forward pass (engine-design §4). Every job has the same number of
+   * branches and of cells to sample; each output's `forwardMs` is its share of the pass.
+   */
+  stepBatch(inputs: readonly ImageStepInput[]): Promise<ImageStepOutput[]>;
 }

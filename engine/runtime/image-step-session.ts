@@ -1,55 +1,82 @@
-// Adapts the image loop's per-step request (one sequence per guidance branch) to the image-step graph's
-// batched tensors: branches right-padded into one [G, L] batch with a key-padding mask, one job (J = 1).
+// Adapts the image loop's per-step requests (one sequence per guidance branch, one request per job) to the
+// image-step graph's batched tensors: every branch of every job right-padded into one [J·G, L] batch with a
+// key-padding mask, so J jobs share each forward pass.
 import { EngineError } from '../api.js';
 import type { ImageStepInput as GraphInput, ImageStepRunner } from './image-step.js';
 import type { ImageStepBackend, ImageStepInput, ImageStepOutput } from './image-step-backend.js';
 
-/** Packs one job's branches for the graph; padding uses `padId` (masked out, so its value never matters). */
-export function packImageStep(input: ImageStepInput, padId = 0): GraphInput {
-  const G = input.sequences.length;
-  const M = input.positions[0]?.length ?? 0;
-  if (input.positions.length !== G || input.weights.length !== G) {
-    const detail = `image step got ${G} sequences, ${input.positions.length} position sets, ${input.weights.length} weights`;
-    throw new EngineError('internal', detail, { detail });
-  }
-  const L = Math.max(...input.sequences.map((s) => s.length));
-  const ids = new BigInt64Array(G * L).fill(BigInt(padId));
-  const attnMask = new BigInt64Array(G * L);
-  const gatherPos = new BigInt64Array(G * M);
-  input.sequences.forEach((seq, r) => {
-    for (let i = 0; i < seq.length; i++) {
-      ids[r * L + i] = BigInt(seq[i] as number);
-      attnMask[r * L + i] = 1n;
+function mismatch(detail: string): EngineError {
+  return new EngineError('internal', detail, { detail });
+}
+
+/**
+ * Packs J jobs' branches for the graph (job j's branch g at row j·G + g). Every job needs the same number of
+ * branches G and of cells M; padding uses `padId` (masked out, so its value never matters).
+ */
+export function packImageSteps(inputs: readonly ImageStepInput[], padId = 0): GraphInput {
+  const J = inputs.length;
+  const first = inputs[0];
+  if (!first) throw mismatch('image step got no jobs');
+  const G = first.sequences.length;
+  const M = first.positions[0]?.length ?? 0;
+  for (const input of inputs) {
+    if (input.sequences.length !== G || input.positions.length !== G || input.weights.length !== G) {
+      throw mismatch(
+        `image step got ${input.sequences.length} sequences, ${input.positions.length} position sets, ${input.weights.length} weights (batch has ${G} branches)`,
+      );
     }
-    const positions = input.positions[r] as Int32Array;
-    if (positions.length !== M)
-      throw new EngineError('internal', 'guidance branches disagree on the cells to sample');
-    for (let i = 0; i < M; i++) gatherPos[r * M + i] = BigInt(positions[i] as number);
+  }
+  const L = Math.max(...inputs.flatMap((input) => input.sequences.map((s) => s.length)));
+  const N = J * G;
+  const ids = new BigInt64Array(N * L).fill(BigInt(padId));
+  const attnMask = new BigInt64Array(N * L);
+  const gatherPos = new BigInt64Array(N * M);
+  const branchW = new Float32Array(J * G);
+  const temperature = new Float32Array(J);
+  const noise = new Float32Array(J * M);
+  inputs.forEach((input, j) => {
+    if (input.noise.length !== M) throw mismatch('jobs of one batch disagree on the number of cells');
+    input.sequences.forEach((seq, g) => {
+      const r = j * G + g;
+      for (let i = 0; i < seq.length; i++) {
+        ids[r * L + i] = BigInt(seq[i] as number);
+        attnMask[r * L + i] = 1n;
+      }
+      const positions = input.positions[g] as Int32Array;
+      if (positions.length !== M) throw mismatch('guidance branches disagree on the cells to sample');
+      for (let i = 0; i < M; i++) gatherPos[r * M + i] = BigInt(positions[i] as number);
+      branchW[r] = input.weights[g] as number;
+    });
+    temperature[j] = input.temperature;
+    noise.set(input.noise, j * M);
   });
-  return {
-    ids,
-    attnMask,
-    gatherPos,
-    branchW: Float32Array.from(input.weights),
-    temperature: Float32Array.of(input.temperature),
-    noise: input.noise,
-    J: 1,
-    G,
-    L,
-    M,
-  };
+  return { ids, attnMask, gatherPos, branchW, temperature, noise, J, G, L, M };
+}
+
+/** One job's step (J = 1). */
+export function packImageStep(input: ImageStepInput, padId = 0): GraphInput {
+  return packImageSteps([input], padId);
 }
 
 export class ImageStepSession implements ImageStepBackend {
   constructor(private readonly runner: ImageStepRunner) {}
 
   async step(input: ImageStepInput): Promise<ImageStepOutput> {
-    const out = await this.runner.run(packImageStep(input));
-    return {
-      codes: Int32Array.from(out.codes, Number),
-      probs: Float32Array.from(out.probs),
-      best: Int32Array.from(out.best, Number),
-      forwardMs: out.forwardMs,
-    };
+    const [out] = await this.stepBatch([input]);
+    return out as ImageStepOutput;
+  }
+
+  async stepBatch(inputs: readonly ImageStepInput[]): Promise<ImageStepOutput[]> {
+    const packed = packImageSteps(inputs);
+    const out = await this.runner.run(packed);
+    const { M } = packed;
+    // One forward pass served every job; each is charged an equal share of it.
+    const share = out.forwardMs / inputs.length;
+    return inputs.map((_, j) => ({
+      codes: Int32Array.from(out.codes.subarray(j * M, (j + 1) * M), Number),
+      probs: out.probs.slice(j * M, (j + 1) * M),
+      best: Int32Array.from(out.best.subarray(j * M, (j + 1) * M), Number),
+      forwardMs: share,
+    }));
   }
 }

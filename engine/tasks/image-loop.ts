@@ -3,7 +3,7 @@
 // returns only a sampled code and its confidence per masked cell; the host commits them and re-masks the least
 // confident by the cosine schedule. Everything is committed at the last step.
 import { EngineError, type ProgressEvent, type RgbImage } from '../api.js';
-import type { ImageStepBackend } from '../runtime/image-step-backend.js';
+import type { ImageStepBackend, ImageStepInput, ImageStepOutput } from '../runtime/image-step-backend.js';
 import { applyImageStep } from '../sampling/image-step.js';
 import type { TokenLayout } from '../sampling/layout-type.js';
 import { samplingNoise } from '../sampling/rng.js';
@@ -38,64 +38,153 @@ export function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new EngineError('cancelled', 'the job was cancelled');
 }
 
+export interface ImageLoopJob {
+  seq: ImageGenerationSequence;
+  options: ImageLoopOptions;
+}
+
+/** One job's progress through the loop. */
+class LoopState {
+  readonly x: Int32Array;
+  readonly branches: ImageGenerationSequence['branches'];
+  readonly weights: number[];
+  readonly initialMasked: number;
+  masked: Int32Array;
+  forwardMs = 0;
+  stepsRun = 0;
+  lastPreview = Number.NEGATIVE_INFINITY;
+  error: EngineError | undefined;
+
+  constructor(
+    readonly job: ImageLoopJob,
+    layout: TokenLayout,
+  ) {
+    const { seq, options } = job;
+    this.x = Int32Array.from(seq.ids);
+    this.branches = seq.branches.filter((_, i) => (options.weights[i + 1] ?? 0) !== 0);
+    this.weights = [
+      options.weights[0] ?? 1,
+      ...seq.branches.map((_, i) => options.weights[i + 1] ?? 0).filter((w) => w !== 0),
+    ];
+    this.masked = maskedCellPositions(seq, this.x, layout);
+    this.initialMasked = this.masked.length;
+  }
+
+  wantsStep(step: number): boolean {
+    if (this.error || this.masked.length === 0 || step >= this.job.options.steps) return false;
+    if (this.job.options.signal?.aborted) {
+      this.error = new EngineError('cancelled', 'the job was cancelled');
+      return false;
+    }
+    return true;
+  }
+
+  input(step: number): ImageStepInput {
+    const { seq, options } = this.job;
+    const m = this.masked.length;
+    return {
+      sequences: [this.x, ...this.branches.map((b) => branchIds(seq, b, this.x))],
+      positions: [this.masked, ...this.branches.map((b) => toBranchPositions(this.masked, b))],
+      weights: this.weights,
+      temperature: options.temperature,
+      noise: options.temperature > 0 ? samplingNoise(options.seed, step, m, 1) : new Float32Array(m),
+    };
+  }
+}
+
+/** Jobs whose steps can share one forward pass: the same number of branches and of cells to sample. */
+function groupsOf(states: LoopState[]): LoopState[][] {
+  const groups = new Map<string, LoopState[]>();
+  for (const s of states) {
+    const key = `${s.branches.length}:${s.masked.length}`;
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * Runs several jobs' loops side by side: each step, jobs with the same branch and cell counts (same task family,
+ * grid and step count) go through the graph as one batch. A cancelled job leaves the batch at the next step and
+ * gets its own `cancelled` error; the others carry on. A failing forward pass fails the jobs it served.
+ */
+export async function runImageLoops(
+  jobs: readonly ImageLoopJob[],
+  layout: TokenLayout,
+  backend: ImageStepBackend,
+): Promise<Array<ImageLoopResult | EngineError>> {
+  const states = jobs.map((job) => new LoopState(job, layout));
+  const maxSteps = Math.max(0, ...jobs.map((j) => j.options.steps));
+  for (let step = 0; step < maxSteps; step++) {
+    const active = states.filter((s) => s.wantsStep(step));
+    if (active.length === 0) break;
+    for (const group of groupsOf(active)) {
+      const inputs = group.map((s) => s.input(step));
+      let outputs: ImageStepOutput[];
+      try {
+        outputs =
+          group.length === 1
+            ? [await backend.step(inputs[0] as ImageStepInput)]
+            : await backend.stepBatch(inputs);
+      } catch (error) {
+        if (jobs.length === 1) throw error;
+        const failure =
+          error instanceof EngineError
+            ? error
+            : new EngineError('internal', String(error), { detail: String(error) });
+        for (const s of group) s.error = failure;
+        continue;
+      }
+      for (const [i, s] of group.entries()) await advance(s, outputs[i] as ImageStepOutput, step, layout);
+    }
+  }
+  return states.map((s) => {
+    if (s.error) return s.error;
+    if (s.masked.length > 0)
+      return new EngineError('internal', `${s.masked.length} cells were still masked after the last step`);
+    return { codes: readImageCodes(s.job.seq, s.x, layout), forwardMs: s.forwardMs, stepsRun: s.stepsRun };
+  });
+}
+
+/** Commits one step's samples into a job, reports progress and, when due, a preview. */
+async function advance(s: LoopState, out: ImageStepOutput, step: number, layout: TokenLayout): Promise<void> {
+  const { seq, options } = s.job;
+  s.forwardMs += out.forwardMs;
+  const stillMasked = applyImageStep(
+    s.x,
+    s.masked,
+    out.codes,
+    out.probs,
+    {
+      step,
+      totalSteps: options.steps,
+      initialMasked: s.initialMasked,
+      temperature: options.temperature,
+      seed: options.seed,
+    },
+    layout,
+  ).masked;
+  s.stepsRun = step + 1;
+  const event: ProgressEvent = { step: s.stepsRun, total: options.steps };
+  const now = performance.now();
+  if (options.preview && stillMasked.length > 0 && now - s.lastPreview >= options.preview.intervalMs) {
+    s.lastPreview = now;
+    event.preview = await options.preview.decode(previewCodes(seq, s.x, s.masked, out.best, layout));
+  }
+  s.masked = stillMasked;
+  options.onProgress?.(event);
+}
+
+/** One job's loop; failures (cancellation included) are thrown. */
 export async function runImageLoop(
   seq: ImageGenerationSequence,
   layout: TokenLayout,
   backend: ImageStepBackend,
   options: ImageLoopOptions,
 ): Promise<ImageLoopResult> {
-  const x = Int32Array.from(seq.ids);
-  const branches = seq.branches.filter((_, i) => (options.weights[i + 1] ?? 0) !== 0);
-  const weights = [
-    options.weights[0] ?? 1,
-    ...seq.branches.map((_, i) => options.weights[i + 1] ?? 0).filter((w) => w !== 0),
-  ];
-  let masked = maskedCellPositions(seq, x, layout);
-  const initialMasked = masked.length;
-  let forwardMs = 0;
-  let lastPreview = Number.NEGATIVE_INFINITY;
-  let stepsRun = 0;
-
-  for (let step = 0; step < options.steps && masked.length > 0; step++) {
-    throwIfCancelled(options.signal);
-    const out = await backend.step({
-      sequences: [x, ...branches.map((b) => branchIds(seq, b, x))],
-      positions: [masked, ...branches.map((b) => toBranchPositions(masked, b))],
-      weights,
-      temperature: options.temperature,
-      noise:
-        options.temperature > 0
-          ? samplingNoise(options.seed, step, masked.length, 1)
-          : new Float32Array(masked.length),
-    });
-    forwardMs += out.forwardMs;
-    const stillMasked = applyImageStep(
-      x,
-      masked,
-      out.codes,
-      out.probs,
-      {
-        step,
-        totalSteps: options.steps,
-        initialMasked,
-        temperature: options.temperature,
-        seed: options.seed,
-      },
-      layout,
-    ).masked;
-    stepsRun = step + 1;
-    const event: ProgressEvent = { step: stepsRun, total: options.steps };
-    const now = performance.now();
-    if (options.preview && stillMasked.length > 0 && now - lastPreview >= options.preview.intervalMs) {
-      lastPreview = now;
-      event.preview = await options.preview.decode(previewCodes(seq, x, masked, out.best, layout));
-    }
-    masked = stillMasked;
-    options.onProgress?.(event);
-  }
-  if (masked.length > 0)
-    throw new EngineError('internal', `${masked.length} cells were still masked after the last step`);
-  return { codes: readImageCodes(seq, x, layout), forwardMs, stepsRun };
+  throwIfCancelled(options.signal);
+  const [result] = await runImageLoops([{ seq, options }], layout, backend);
+  if (result instanceof EngineError) throw result;
+  return result as ImageLoopResult;
 }
 
 /** The current grid with every still-masked cell shown as its most likely code. */

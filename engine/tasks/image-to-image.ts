@@ -5,11 +5,10 @@
 import { EngineError, type GenerateOptions, type ImageResult, type ImageToImageRequest } from '../api.js';
 import { cropToBucket } from '../image/io.js';
 import { imageToImagePrompt, needsReferenceImage } from '../prompts.js';
-import { randomSeed } from '../sampling/rng.js';
 import { type ImageCodes, imageToImageSequence } from '../sequence.js';
 import { LIMITS, MAX_INPUT_PIXELS, type TaskContext } from './context.js';
 import { runImageLoop, throwIfCancelled } from './image-loop.js';
-import { checkInputImage, checkInteger, checkNumber, checkPrompt, checkSeed } from './validate.js';
+import { checkInputImage, checkNumber, checkPrompt, checkSampling } from './validate.js';
 
 export const IMAGE_TO_IMAGE_DEFAULTS = Object.freeze({ steps: 64, cfg: 2.5, cfgImg: 4.0, temperature: 1.0 });
 
@@ -38,21 +37,13 @@ export async function imageToImage(
     const detail = `edit type "${editType}" takes one image; only image_ref_transfer takes a reference image`;
     throw new EngineError('bad_request', detail, { detail });
   }
-  const steps = checkInteger('steps', request.steps ?? IMAGE_TO_IMAGE_DEFAULTS.steps, 1, LIMITS.maxSteps);
-  const cfg = checkNumber('cfg', request.cfg ?? IMAGE_TO_IMAGE_DEFAULTS.cfg, 0, LIMITS.maxGuidance);
+  const { steps, cfg, temperature, seed } = checkSampling(request, IMAGE_TO_IMAGE_DEFAULTS);
   const cfgImg = checkNumber(
     'cfgImg',
     request.cfgImg ?? IMAGE_TO_IMAGE_DEFAULTS.cfgImg,
     0,
     LIMITS.maxGuidance,
   );
-  const temperature = checkNumber(
-    'temperature',
-    request.temperature ?? IMAGE_TO_IMAGE_DEFAULTS.temperature,
-    0,
-    LIMITS.maxTemperature,
-  );
-  const seed = checkSeed(request.seed) ?? (temperature === 0 ? 0 : randomSeed());
 
   const encoded: ImageCodes[] = [];
   for (const input of inputs) {

@@ -11,11 +11,10 @@ import {
 } from '../api.js';
 import { composeCanvas, resizeToMultipleOf } from '../image/io.js';
 import { pasteBack, planPaint } from '../paint/mask.js';
-import { randomSeed } from '../sampling/rng.js';
 import { type ImageCodes, paintSequence } from '../sequence.js';
 import { LIMITS, MAX_INPUT_PIXELS, type TaskContext } from './context.js';
 import { runImageLoop, throwIfCancelled } from './image-loop.js';
-import { checkInputImage, checkInteger, checkNumber, checkPrompt, checkSeed } from './validate.js';
+import { checkInputImage, checkInteger, checkPrompt, checkSampling } from './validate.js';
 
 export const PAINT_DEFAULTS = Object.freeze({
   steps: 64,
@@ -40,16 +39,8 @@ export async function paint(
     throw new EngineError('bad_request', detail, { detail });
   }
   if (request.region.kind === 'mask') checkInputImage('the mask', request.region.mask, MAX_INPUT_PIXELS);
-  const steps = checkInteger('steps', request.steps ?? PAINT_DEFAULTS.steps, 1, LIMITS.maxSteps);
-  const cfg = checkNumber('cfg', request.cfg ?? PAINT_DEFAULTS.cfg, 0, LIMITS.maxGuidance);
-  const temperature = checkNumber(
-    'temperature',
-    request.temperature ?? PAINT_DEFAULTS.temperature,
-    0,
-    LIMITS.maxTemperature,
-  );
+  const { steps, cfg, temperature, seed } = checkSampling(request, PAINT_DEFAULTS);
   const dilate = checkInteger('dilate', request.dilate ?? PAINT_DEFAULTS.dilate, 0, 16);
-  const seed = checkSeed(request.seed) ?? (temperature === 0 ? 0 : randomSeed());
 
   const plan = planPaint(request.region, source, {
     dilate,

@@ -1,5 +1,6 @@
 // Request checks shared by the tasks: each failure is one bad_request naming the field and its allowed range.
 import { EngineError, type RgbImage } from '../api.js';
+import { randomSeed } from '../sampling/rng.js';
 import { LIMITS } from './context.js';
 
 function bad(detail: string): EngineError {
@@ -60,4 +61,24 @@ export function checkInputImage(name: string, image: RgbImage | undefined, maxPi
       `${name} holds ${data?.length ?? 0} bytes, expected ${width * height * 3} for ${width}×${height} RGB`,
     );
   return image;
+}
+
+/**
+ * The sampling settings every image task takes: steps, (text) guidance and temperature within their limits, and
+ * the seed (a random one when absent; 0 at temperature 0, where none is drawn).
+ */
+export function checkSampling(
+  request: { steps?: number; cfg?: number; temperature?: number; seed?: number },
+  defaults: { steps: number; cfg: number; temperature: number },
+): { steps: number; cfg: number; temperature: number; seed: number } {
+  const steps = checkInteger('steps', request.steps ?? defaults.steps, 1, LIMITS.maxSteps);
+  const cfg = checkNumber('cfg', request.cfg ?? defaults.cfg, 0, LIMITS.maxGuidance);
+  const temperature = checkNumber(
+    'temperature',
+    request.temperature ?? defaults.temperature,
+    0,
+    LIMITS.maxTemperature,
+  );
+  const seed = checkSeed(request.seed) ?? (temperature === 0 ? 0 : randomSeed());
+  return { steps, cfg, temperature, seed };
 }

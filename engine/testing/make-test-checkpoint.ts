@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DIMOO_TOKEN_LAYOUT, LAYOUT_FILE, type TokenLayout } from '../checkpoint/layout.js';
 import { type TensorToWrite, toBf16Bytes, writeSafetensors } from '../checkpoint/safetensors.js';
 import { buildByteLevelBpe } from './bpe-tokenizer.js';
+import { mulberry32 } from './mulberry32.js';
 
 export type Preset = 'tiny' | 'small' | 'dimoo-ids';
 export const PRESETS: readonly Preset[] = ['tiny', 'small', 'dimoo-ids'];
@@ -113,14 +114,9 @@ function specialTokens(layout: TokenLayout, tags: Record<string, number>) {
 
 /** Deterministic normal(0, 1) numbers from a seed (mulberry32 + Box–Muller). */
 function normals(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  // Shifted half a step off 0 so log() never sees it (exact: both terms are multiples of 2^-33).
+  const uniform = () => next() + 2 ** -33;
   return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 

@@ -29,6 +29,8 @@ export interface Config {
   queue: {
     maxPerUser: number;
     maxRunningPerUser: number;
+    /** Compatible jobs that may share the engine's forward passes; 0 = by device (engine-tasks bench). */
+    maxBatch: number;
     maxPerScope: number;
     maxTotal: number;
     jobTimeoutMs: number;
@@ -106,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     queue: {
       maxPerUser: e.QUEUE_MAX_PER_USER,
       maxRunningPerUser: e.QUEUE_MAX_RUNNING_PER_USER,
+      maxBatch: e.QUEUE_MAX_BATCH,
       maxPerScope: e.QUEUE_MAX_PER_SCOPE,
       maxTotal: e.QUEUE_MAX_TOTAL,
       jobTimeoutMs: e.JOB_TIMEOUT_S * 1000,

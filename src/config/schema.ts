@@ -134,6 +134,7 @@ export const envSchema = z.object({
   ),
   QUEUE_MAX_PER_USER: intIn(1, 1000, 3),
   QUEUE_MAX_RUNNING_PER_USER: intIn(1, 100, 1),
+  QUEUE_MAX_BATCH: intIn(0, 16, 0),
   QUEUE_MAX_PER_SCOPE: intIn(1, 10000, 20),
   QUEUE_MAX_TOTAL: intIn(1, 100000, 200),
   JOB_TIMEOUT_S: intIn(10, 86400, 900),

@@ -40,7 +40,7 @@ export interface JobSystem {
 
 export interface OpenJobSystemOptions {
   config: Pick<Config, 'dataDir' | 'queue' | 'adminIds' | 'limits'>;
-  engine: Pick<Engine, 'generate' | 'estimateCost' | 'info'>;
+  engine: Pick<Engine, 'generate' | 'estimateCost' | 'info'> & Partial<Pick<Engine, 'generateBatch'>>;
   log?: JobQueueLog;
   /** Ask the engine for progress previews at most this often (absent = none). */
   previewIntervalMs?: number;
@@ -60,6 +60,7 @@ export function openJobSystem({ config, engine, log, previewIntervalMs }: OpenJo
     engine,
     limits: config.queue,
     admins: config.adminIds,
+    maxBatch: config.queue.maxBatch || defaultMaxBatch(engine.info.device),
     maxInputPixels: config.limits.maxInputPixels,
     previewIntervalMs,
     log,
@@ -72,4 +73,13 @@ export function openJobSystem({ config, engine, log, previewIntervalMs }: OpenJo
       store.close();
     },
   };
+}
+
+/**
+ * On CPU a forward pass already uses every core: 2 or 4 jobs together took exactly 2 or 4 times as long
+ * (bench/results/engine-tasks.json, `batching`). On a GPU a 256²–512² job leaves most of the device idle, so
+ * jobs of one shape share passes.
+ */
+export function defaultMaxBatch(device: 'cuda' | 'cpu'): number {
+  return device === 'cuda' ? 4 : 1;
 }

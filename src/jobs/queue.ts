@@ -1,12 +1,14 @@
 // The job queue in front of the single model: admission caps, durable state, one worker choosing the fair-next
 // job, cancellation, timeouts, failure isolation, positions and ETAs, restart recovery.
 import {
+  batchKey,
   decodeImage,
   type Engine,
   EngineError,
   type EngineRequest,
   type EngineResult,
   encodePng,
+  type GenerateOptions,
   type RgbImage,
 } from '../../engine/index.js';
 import { JobEvents, type JobListener } from './events.js';
@@ -25,8 +27,10 @@ export interface QueueLimits {
 
 export interface JobQueueOptions {
   store: JobStore;
-  engine: Pick<Engine, 'generate' | 'estimateCost' | 'info'>;
+  engine: Pick<Engine, 'generate' | 'estimateCost' | 'info'> & Partial<Pick<Engine, 'generateBatch'>>;
   limits: QueueLimits;
+  /** Most compatible jobs run together through the engine's shared passes (1 = one job at a time). */
+  maxBatch?: number;
   /** Owners (as `platform:id`) who may cancel any job and whose jobs run at high priority. */
   admins?: readonly string[];
   agingMs?: number;
@@ -58,6 +62,18 @@ export type SubmitResult =
 
 export type CancelResult = 'cancelled' | 'cancelling' | 'not_found' | 'refused' | 'finished';
 
+interface RunningEntry {
+  job: Job;
+  controller: AbortController;
+  reason?: 'cancel' | 'timeout';
+  timer?: NodeJS.Timeout;
+}
+
+/** An engine failure carried next to the results of a batch. */
+class Failure {
+  constructor(readonly error: unknown) {}
+}
+
 const DEFAULT_MS_PER_UNIT = 0.002;
 const MAX_ATTEMPTS = 2; // the first run plus one retry after a crash or restart
 
@@ -66,10 +82,7 @@ export class JobQueue {
   private readonly scheduler: FairScheduler;
   private readonly store: JobStore;
   private readonly counters: Map<string, number>;
-  private readonly running = new Map<
-    string,
-    { job: Job; controller: AbortController; reason?: 'cancel' | 'timeout' }
-  >();
+  private readonly running = new Map<string, RunningEntry>();
   private lastPositions = new Map<string, number>();
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
@@ -199,7 +212,7 @@ export class JobQueue {
       cost: j.estimatedCost,
       priority: j.priority,
       createdAt: j.createdAt,
-      batchKey: batchKeyOf(j),
+      batchKey: batchKey(j.request as EngineRequest),
     }));
   }
 
@@ -276,16 +289,22 @@ export class JobQueue {
 
   private async work(): Promise<void> {
     while (!this.stopping) {
-      const next = this.scheduler.pick(this.candidates(), this.counters, this.runningPerUser(), this.now());
-      if (!next) {
+      const picked = this.scheduler.pickBatch(
+        this.candidates(),
+        this.counters,
+        this.runningPerUser(),
+        this.now(),
+        this.options.engine.generateBatch ? (this.options.maxBatch ?? 1) : 1,
+      );
+      if (picked.length === 0) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
         });
         this.wake = undefined;
         continue;
       }
-      const job = this.store.get(next.id);
-      if (job?.status === 'queued') await this.run(job);
+      const jobs = picked.map((c) => this.store.get(c.id)).filter((j): j is Job => j?.status === 'queued');
+      if (jobs.length > 0) await this.run(jobs);
     }
   }
 
@@ -296,13 +315,10 @@ export class JobQueue {
     return out;
   }
 
-  private async run(job: Job): Promise<void> {
+  /** Marks the job running, charges its owner and arms its timeout. */
+  private begin(job: Job): RunningEntry {
     const user = ownerKey(job.owner);
-    const controller = new AbortController();
-    const entry: { job: Job; controller: AbortController; reason?: 'cancel' | 'timeout' } = {
-      job,
-      controller,
-    };
+    const entry: RunningEntry = { job, controller: new AbortController() };
     job.status = 'running';
     job.attempts += 1;
     job.startedAt = this.now();
@@ -313,28 +329,73 @@ export class JobQueue {
     });
     this.running.set(job.id, entry);
     this.events.emit({ type: 'started', job, etaMs: Math.round(job.estimatedCost * this.msPerUnit) });
-    this.emitPositions();
-    const timer = setTimeout(() => {
+    entry.timer = setTimeout(() => {
       entry.reason = 'timeout';
-      controller.abort();
+      entry.controller.abort();
     }, this.options.limits.jobTimeoutMs);
+    return entry;
+  }
+
+  private generateOptions(entry: RunningEntry): GenerateOptions {
+    const { job } = entry;
+    return {
+      signal: entry.controller.signal,
+      previewIntervalMs: this.options.previewIntervalMs,
+      onProgress: (p) =>
+        this.events.emit({ type: 'progress', job, step: p.step, total: p.total, preview: p.preview }),
+    };
+  }
+
+  /**
+   * Runs one job, or several compatible ones sharing the engine's forward passes (the scheduler picked each of
+   * them fairly). Each job keeps its own cancellation, timeout, progress and outcome.
+   */
+  private async run(jobs: Job[]): Promise<void> {
+    const entries = jobs.map((job) => this.begin(job));
+    this.emitPositions();
     const started = performance.now();
-    try {
-      const request = await this.materialize(job);
-      const result = await this.options.engine.generate(request, {
-        signal: controller.signal,
-        previewIntervalMs: this.options.previewIntervalMs,
-        onProgress: (p) =>
-          this.events.emit({ type: 'progress', job, step: p.step, total: p.total, preview: p.preview }),
-      });
-      await this.finish(job, result, performance.now() - started);
-    } catch (error) {
-      this.fail(job, error, entry.reason);
-    } finally {
-      clearTimeout(timer);
-      this.running.delete(job.id);
-      this.emitPositions();
+    const ready: Array<{ entry: RunningEntry; request: EngineRequest }> = [];
+    for (const entry of entries) {
+      try {
+        ready.push({ entry, request: await this.materialize(entry.job) });
+      } catch (error) {
+        this.fail(entry.job, error, entry.reason);
+      }
     }
+    const outcomes: Array<EngineResult | unknown> =
+      ready.length === 1
+        ? [
+            await this.options.engine
+              .generate(ready[0]!.request, this.generateOptions(ready[0]!.entry))
+              .catch((error: unknown) => new Failure(error)),
+          ]
+        : ready.length > 1 && this.options.engine.generateBatch
+          ? await this.options.engine
+              .generateBatch(
+                ready.map(({ entry, request }) => ({ request, options: this.generateOptions(entry) })),
+              )
+              .then(
+                (results) => results.map((r) => (r instanceof EngineError ? new Failure(r) : r)),
+                (error: unknown) => ready.map(() => new Failure(error)),
+              )
+          : [];
+    const elapsedMs = performance.now() - started;
+    // A batch's jobs shared the device for the whole run: calibrate on their summed cost.
+    const batchCost = ready.reduce((sum, { entry }) => sum + entry.job.estimatedCost, 0);
+    for (const [i, { entry }] of ready.entries()) {
+      const outcome = outcomes[i];
+      try {
+        if (outcome instanceof Failure) throw outcome.error;
+        await this.finish(entry.job, outcome as EngineResult, elapsedMs, batchCost);
+      } catch (error) {
+        this.fail(entry.job, error, entry.reason);
+      }
+    }
+    for (const entry of entries) {
+      clearTimeout(entry.timer);
+      this.running.delete(entry.job.id);
+    }
+    this.emitPositions();
   }
 
   /** Reads the job's stored images back into the engine request. */
@@ -362,7 +423,7 @@ export class JobQueue {
     return request;
   }
 
-  private async finish(job: Job, result: EngineResult, elapsedMs: number): Promise<void> {
+  private async finish(job: Job, result: EngineResult, elapsedMs: number, batchCost: number): Promise<void> {
     job.result = { seed: result.seed };
     if (result.kind === 'image') {
       this.store.writeFile(job.id, 'result.png', await encodePng(result.image));
@@ -378,7 +439,7 @@ export class JobQueue {
     job.status = 'done';
     job.finishedAt = this.now();
     job.measuredMs = Math.round(elapsedMs);
-    this.settle(job, elapsedMs);
+    this.settle(job, elapsedMs, batchCost);
     this.events.emit({ type: 'done', job });
   }
 
@@ -386,10 +447,10 @@ export class JobQueue {
    * Feeds the measured time into the device's seconds-per-unit calibration (ETAs). Fairness counters keep the
    * shape-based estimate charged at start, so the dry-run order is the order jobs really start in.
    */
-  private settle(job: Job, elapsedMs: number): void {
+  private settle(job: Job, elapsedMs: number, batchCost: number): void {
     const device = this.options.engine.info.device;
     const calibration = this.store.calibration(device);
-    const observed = elapsedMs / Math.max(job.estimatedCost, 1);
+    const observed = elapsedMs / Math.max(batchCost, 1);
     const samples = (calibration?.samples ?? 0) + 1;
     const msPerUnit = calibration
       ? calibration.msPerUnit + (observed - calibration.msPerUnit) / Math.min(samples, 20)
@@ -432,10 +493,4 @@ export class JobQueue {
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref());
     await Promise.race([this.loop ?? Promise.resolve(), deadline]);
   }
-}
-
-function batchKeyOf(job: Job): string | undefined {
-  const r = job.request;
-  if (r.task === 'text_to_image') return `t2i:${r.width}x${r.height}:${r.steps ?? 64}`;
-  return undefined;
 }

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type TensorToWrite, writeSafetensors } from '../../engine/checkpoint/safetensors.js';
 import type { TransformerDims } from '../../engine/graphs/transformer.js';
+import { mulberry32 } from '../../engine/testing/mulberry32.js';
 import { floatToBf16, floatToHalf } from './safetensors-double.js';
 
 type StoredDType = TensorToWrite['dtype'];
@@ -44,17 +45,6 @@ export function lladaTensorSpecs(dims: TransformerDims, dtype: StoredDType): Ten
   specs.push({ name: `${p}.ln_f.weight`, dtype, shape: [D] });
   if (!dims.weightTying) specs.push({ name: `${p}.ff_out.weight`, dtype, shape: [V, D] });
   return specs;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

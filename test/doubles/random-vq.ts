@@ -3,6 +3,7 @@
 // the diffusers module structure, independently of engine/graphs/vq.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { mulberry32 } from '../../engine/testing/mulberry32.js';
 import {
   floatToBf16,
   floatToHalf,
@@ -133,18 +134,6 @@ export function vqParameters(config: VqConfigJson, legacy = false): Param[] {
   return p;
 }
 
-/** mulberry32: small, seeded, good enough for weights. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function values(param: Param, random: () => number): Float32Array {
   const count = param.shape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(count);
@@ -182,7 +171,7 @@ export interface RandomVqOptions {
 export function writeRandomVq(dir: string, options: RandomVqOptions = {}): string {
   const config = options.config ?? TINY_VQ_CONFIG;
   const dtype = options.dtype ?? 'F32';
-  const random = rng(options.seed ?? 1);
+  const random = mulberry32(options.seed ?? 1);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
   const params = vqParameters(config, options.legacyAttentionNames ?? false);

@@ -8,6 +8,8 @@ import type {
 
 export class ScriptedImageStep implements ImageStepBackend {
   readonly calls: ImageStepInput[] = [];
+  /** Jobs served by each forward pass, in order (1 for `step`). */
+  readonly passes: number[] = [];
 
   constructor(
     private readonly codebookSize: number,
@@ -15,6 +17,16 @@ export class ScriptedImageStep implements ImageStepBackend {
   ) {}
 
   async step(input: ImageStepInput): Promise<ImageStepOutput> {
+    this.passes.push(1);
+    return this.sample(input);
+  }
+
+  async stepBatch(inputs: readonly ImageStepInput[]): Promise<ImageStepOutput[]> {
+    this.passes.push(inputs.length);
+    return Promise.all(inputs.map((input) => this.sample(input)));
+  }
+
+  private async sample(input: ImageStepInput): Promise<ImageStepOutput> {
     this.calls.push(input);
     this.onStep?.(this.calls.length);
     const cond = input.positions[0] ?? new Int32Array(0);

@@ -1,10 +1,14 @@
 // Test double for the engine: takes `msPerStep` per step, reports progress, honours the abort signal, fails on
-// prompts containing "boom", and records the order in which requests started. Real cost estimates.
-import type { Engine, EngineRequest, EngineResult, GenerateOptions } from '../../engine/index.js';
+// prompts containing "boom", and records the order in which requests started and the size of every batch it
+// was given. Real cost estimates.
+import type { BatchItem, Engine, EngineRequest, EngineResult, GenerateOptions } from '../../engine/index.js';
 import { EngineError, estimateCost } from '../../engine/index.js';
 
-export class TimedEngineDouble implements Pick<Engine, 'generate' | 'estimateCost' | 'info'> {
+export class TimedEngineDouble
+  implements Pick<Engine, 'generate' | 'generateBatch' | 'estimateCost' | 'info'>
+{
   readonly started: EngineRequest[] = [];
+  readonly batches: number[] = [];
   readonly info = {
     device: 'cpu' as const,
     modelDir: '/test-double',
@@ -27,6 +31,17 @@ export class TimedEngineDouble implements Pick<Engine, 'generate' | 'estimateCos
 
   estimateCost(request: EngineRequest): number {
     return estimateCost(request);
+  }
+
+  async generateBatch(items: readonly BatchItem[]): Promise<Array<EngineResult | EngineError>> {
+    this.batches.push(items.length);
+    return Promise.all(
+      items.map((item) =>
+        this.generate(item.request, item.options).catch((error: unknown) =>
+          error instanceof EngineError ? error : new EngineError('internal', String(error)),
+        ),
+      ),
+    );
   }
 
   async generate(request: EngineRequest, options: GenerateOptions = {}): Promise<EngineResult> {

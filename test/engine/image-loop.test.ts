@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { EngineError } from '../../engine/api.js';
 import { DIMOO_TOKEN_LAYOUT } from '../../engine/sampling/layout-type.js';
 import { unmaskCounts } from '../../engine/sampling/schedule.js';
 import { gridForSize, textToImageSequence } from '../../engine/sequence.js';
-import { runImageLoop } from '../../engine/tasks/image-loop.js';
+import { runImageLoop, runImageLoops } from '../../engine/tasks/image-loop.js';
 import { CharTokenizer } from '../doubles/char-tokenizer.js';
 import { ScriptedImageStep } from '../doubles/scripted-image-step.js';
 
@@ -96,5 +97,53 @@ describe('image loop', () => {
     expect(events.map((e) => e.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(decoded).toBe(1);
     expect(events[0]?.preview).toBe(true);
+  });
+
+  it('runs jobs of one shape through shared passes and other shapes in their own', async () => {
+    const backend = new ScriptedImageStep(layout.codebookSize);
+    const job = (prompt: string, width: number, seed: number) => ({
+      seq: textToImageSequence(ctx, prompt, gridForSize(width, 64)),
+      options: { steps: 4, temperature: 1, seed, weights: [5, -4] },
+    });
+    const results = await runImageLoops(
+      [job('a red fox', 128, 1), job('a much longer prompt about a fox', 128, 2), job('x', 64, 3)],
+      layout,
+      backend,
+    );
+    // Per step: one pass for the two 128×64 jobs, one for the 64×64 job.
+    expect(backend.passes).toEqual([2, 1, 2, 1, 2, 1, 2, 1]);
+    expect(results[1]).not.toBeInstanceOf(EngineError);
+    expect(results.map((r) => (r as { stepsRun: number }).stepsRun)).toEqual([4, 4, 4]);
+    // The scripted backend depends on positions and noise only: a job's result does not depend on its batch.
+    const again = await runImageLoops([job('a much longer prompt about a fox', 128, 2)], layout, backend);
+    expect(Array.from((again[0] as { codes: { codes: Int32Array } }).codes.codes)).toEqual(
+      Array.from((results[1] as { codes: { codes: Int32Array } }).codes.codes),
+    );
+  });
+
+  it('lets one cancelled job leave the batch while the others carry on', async () => {
+    const controller = new AbortController();
+    const backend = new ScriptedImageStep(layout.codebookSize);
+    const seq = textToImageSequence(ctx, 'x', gridForSize(64, 64));
+    const base = { steps: 6, temperature: 1, weights: [1] };
+    const results = await runImageLoops(
+      [
+        { seq, options: { ...base, seed: 1 } },
+        {
+          seq,
+          options: {
+            ...base,
+            seed: 2,
+            signal: controller.signal,
+            onProgress: (e: { step: number }) => e.step === 2 && controller.abort(),
+          },
+        },
+      ],
+      layout,
+      backend,
+    );
+    expect(backend.passes).toEqual([2, 2, 1, 1, 1, 1]);
+    expect(results[1]).toMatchObject({ code: 'cancelled' });
+    expect(results[0]).toMatchObject({ stepsRun: 6 });
   });
 });

@@ -8,7 +8,14 @@ import { TimedEngineDouble } from '../doubles/timed-engine.js';
 const config = (dataDir: string) => ({
   dataDir,
   adminIds: ['discord:1'],
-  queue: { maxPerUser: 2, maxRunningPerUser: 1, maxPerScope: 10, maxTotal: 10, jobTimeoutMs: 60_000 },
+  queue: {
+    maxPerUser: 2,
+    maxRunningPerUser: 1,
+    maxBatch: 0,
+    maxPerScope: 10,
+    maxTotal: 10,
+    jobTimeoutMs: 60_000,
+  },
   limits: { rateLimitPerMinute: 0, maxInputBytes: 1024, maxInputPixels: 1_000_000, blockedWords: [] },
 });
 

@@ -23,6 +23,7 @@ function makeQueue(
     engine?: TimedEngineDouble;
     dir?: string;
     admins?: string[];
+    maxBatch?: number;
   } = {},
 ) {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'dimoo-jobs-'));
@@ -33,6 +34,7 @@ function makeQueue(
     engine,
     limits: { ...LIMITS, ...options.limits },
     admins: options.admins,
+    maxBatch: options.maxBatch,
   });
   const events: JobEvent[] = [];
   queue.subscribe((e) => events.push(e));
@@ -115,6 +117,47 @@ describe('fair scheduling', () => {
       .slice(0, 3)
       .map((e) => e.job.owner.userId);
     expect(new Set(firstUsers).size).toBe(3);
+  });
+});
+
+describe('batching', () => {
+  it('runs compatible jobs of different users together, each with its own outcome', async () => {
+    const engine = new TimedEngineDouble(15, 4);
+    const { queue, events } = makeQueue({ engine, maxBatch: 4 });
+    const first = submit(queue, user('a'), 'a1');
+    queue.start();
+    await waitFor(events, (e) => e.type === 'started' && e.job.id === first.id);
+    // While a1 runs: three 256² jobs of three users, one 512² job, and a second job of user b.
+    const b = submit(queue, user('b'), 'b1');
+    const c = submit(queue, user('c'), 'c1');
+    const d = submit(queue, user('d'), 'd1', 512);
+    const e = submit(queue, user('e'), 'e1');
+    const b2 = submit(queue, user('b'), 'b2');
+    const cancelled = waitFor(events, (ev) => ev.type === 'started' && ev.job.id === c.id).then(() =>
+      queue.cancel(c.id, user('c')),
+    );
+    await waitFor(events, () => events.filter((ev) => ev.type === 'done').length === 5);
+    await cancelled;
+    // a1 alone; then b1, c1, e1 share passes (b2 waits: one running job per user); then d1 and b2 on their own.
+    expect(engine.batches[0]).toBe(3);
+    expect(
+      engine.started
+        .slice(1, 4)
+        .map((r) => (r as { prompt: string }).prompt)
+        .sort(),
+    ).toEqual(['b1', 'c1', 'e1']);
+    const outcome = (id: string) => events.filter((ev) => ev.job.id === id).at(-1)?.type;
+    expect([b, e, d, b2].map((j) => outcome(j.id))).toEqual(['done', 'done', 'done', 'done']);
+    expect(outcome(c.id)).toBe('cancelled');
+  });
+
+  it('runs one job at a time when batching is off', async () => {
+    const engine = new TimedEngineDouble(2, 2);
+    const { queue, events } = makeQueue({ engine });
+    for (const u of ['a', 'b', 'c']) submit(queue, user(u), `${u}1`);
+    queue.start();
+    await waitFor(events, () => events.filter((ev) => ev.type === 'done').length === 3);
+    expect(engine.batches).toEqual([]);
   });
 });
 

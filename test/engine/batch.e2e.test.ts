@@ -1,0 +1,92 @@
+// Batching through the real engine: requests of one shape share forward passes and give exactly what each gives
+// alone; a cancelled or invalid member fails on its own.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  batchKey,
+  createEngine,
+  type Engine,
+  EngineError,
+  type ImageResult,
+  makeTestCheckpoint,
+  type TextToImageRequest,
+} from '../../engine/index.js';
+
+const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
+
+const request = (
+  prompt: string,
+  seed: number,
+  extra: Partial<TextToImageRequest> = {},
+): TextToImageRequest => ({
+  task: 'text_to_image',
+  prompt,
+  width: 64,
+  height: 64,
+  steps: 6,
+  seed,
+  ...extra,
+});
+
+describe('batched text-to-image on a generated tiny checkpoint', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dimoo-batch-'));
+    makeTestCheckpoint({ out: dir, preset: 'tiny', seed: 8, dtype: 'bf16' });
+    engine = await createEngine({ modelDir: dir, device: TEST_DEVICE });
+  });
+  afterAll(async () => engine.close());
+
+  const tokens = (r: unknown) => Array.from((r as ImageResult).tokens.data);
+
+  it('keys requests by task, size, steps and guidance; ML-Cache and other tasks run alone', () => {
+    expect(batchKey(request('a', 1))).toBe(batchKey(request('something longer', 2, { cfg: 7 })));
+    expect(batchKey(request('a', 1))).not.toBe(batchKey(request('a', 1, { width: 128 })));
+    expect(batchKey(request('a', 1))).not.toBe(batchKey(request('a', 1, { steps: 8 })));
+    expect(batchKey(request('a', 1))).not.toBe(batchKey(request('a', 1, { cfg: 0 })));
+    expect(batchKey(request('a', 1, { cache: true }))).toBeUndefined();
+    expect(
+      batchKey({ task: 'understand', image: { width: 1, height: 1, data: new Uint8Array(3) } }),
+    ).toBeUndefined();
+  });
+
+  it('gives every member exactly the tokens it gets alone, prompts of different lengths included', async () => {
+    const requests = [
+      request('a red fox', 1),
+      request('一只在雪地里奔跑的狐狸，夜晚，月光', 2, { cfg: 6 }),
+      request('fox', 3, { temperature: 0 }),
+      request('a red fox', 4, { cfg: 0 }), // another key: runs on its own
+    ];
+    const progress = requests.map(() => [] as number[]);
+    const batched = await engine.generateBatch(
+      requests.map((r, i) => ({ request: r, options: { onProgress: (p) => progress[i]!.push(p.step) } })),
+    );
+    for (const [i, r] of requests.entries()) {
+      const alone = await engine.generate(r);
+      expect(batched[i]).not.toBeInstanceOf(EngineError);
+      expect(tokens(batched[i])).toEqual(tokens(alone));
+      expect((batched[i] as ImageResult).seed).toBe(r.seed);
+      expect(progress[i]).toEqual([1, 2, 3, 4, 5, 6]);
+    }
+  });
+
+  it('drops a cancelled member at the next step and an invalid one at once; the others finish', async () => {
+    const controller = new AbortController();
+    const requests = [request('a red fox', 11), request('a blue bird', 12), request('', 13)];
+    const batched = await engine.generateBatch([
+      { request: requests[0]! },
+      {
+        request: requests[1]!,
+        options: { signal: controller.signal, onProgress: (p) => p.step === 2 && controller.abort() },
+      },
+      { request: requests[2]! },
+    ]);
+    expect(tokens(batched[0])).toEqual(tokens(await engine.generate(requests[0]!)));
+    expect(batched[1]).toMatchObject({ code: 'cancelled' });
+    expect(batched[2]).toMatchObject({ code: 'bad_request' });
+    // The engine stays usable.
+    expect(tokens(await engine.generate(requests[1]!))).toHaveLength(16);
+  });
+});

@@ -1,0 +1,130 @@
+// A broken checkpoint is normal input: each way of breaking the published folder gives one EngineError with a
+// code and a message naming the file (and the tensor or key) at fault.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EngineError } from '../../../engine/api.js';
+import { createEngine } from '../../../engine/index.js';
+import { makeTestCheckpoint } from '../../../engine/testing/make-test-checkpoint.js';
+
+let base: string;
+
+beforeAll(() => {
+  base = mkdtempSync(join(tmpdir(), 'dimoo-broken-'));
+  makeTestCheckpoint({ out: join(base, 'one'), preset: 'tiny', seed: 3, dtype: 'fp32' });
+  makeTestCheckpoint({ out: join(base, 'sharded'), preset: 'tiny', seed: 3, dtype: 'bf16', shards: 2 });
+});
+
+const editJson = (file: string, edit: (value: Record<string, unknown>) => void) => {
+  const value = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  edit(value);
+  writeFileSync(file, JSON.stringify(value));
+};
+
+const CASES: Array<[string, 'one' | 'sharded', (dir: string) => void, EngineError['code'], RegExp]> = [
+  [
+    'a header length beyond the file',
+    'one',
+    (d) => {
+      const bytes = readFileSync(join(d, 'model.safetensors'));
+      bytes.writeBigUInt64LE(10n ** 15n, 0);
+      writeFileSync(join(d, 'model.safetensors'), bytes);
+    },
+    'checkpoint_invalid',
+    /model\.safetensors: header length \d+ does not fit/,
+  ],
+  [
+    'a header that is not JSON',
+    'one',
+    (d) => {
+      const bytes = readFileSync(join(d, 'model.safetensors'));
+      bytes.write('!!!!', 8);
+      writeFileSync(join(d, 'model.safetensors'), bytes);
+    },
+    'checkpoint_invalid',
+    /model\.safetensors: header is not valid JSON/,
+  ],
+  [
+    'an empty weights file',
+    'one',
+    (d) => writeFileSync(join(d, 'model.safetensors'), ''),
+    'checkpoint_invalid',
+    /model\.safetensors: file is 0 bytes/,
+  ],
+  [
+    'config.json that is not JSON',
+    'one',
+    (d) => writeFileSync(join(d, 'config.json'), '{ not json'),
+    'checkpoint_invalid',
+    /config\.json is not valid JSON/,
+  ],
+  [
+    'more layers in config.json than in the weights',
+    'one',
+    (d) => editJson(join(d, 'config.json'), (c) => Object.assign(c, { n_layers: Number(c.n_layers) + 1 })),
+    'checkpoint_invalid',
+    /blocks\.2\.attn_norm\.weight is missing/,
+  ],
+  [
+    'a shard the index names but the folder lacks',
+    'sharded',
+    (d) => rmSync(join(d, 'model-00002-of-00002.safetensors')),
+    'checkpoint_missing',
+    /model-00002-of-00002\.safetensors does not exist/,
+  ],
+  [
+    'vqvae/config.json that is not JSON',
+    'one',
+    (d) => writeFileSync(join(d, 'vqvae', 'config.json'), 'nope'),
+    'checkpoint_invalid',
+    /vqvae\/config\.json is not valid JSON/,
+  ],
+  [
+    'missing VQ weights',
+    'one',
+    (d) => rmSync(join(d, 'vqvae', 'diffusion_pytorch_model.safetensors')),
+    'checkpoint_missing',
+    /vqvae\/diffusion_pytorch_model\.safetensors is missing/,
+  ],
+  [
+    'VQ channels that disagree with the VQ weights',
+    'one',
+    (d) =>
+      editJson(join(d, 'vqvae', 'config.json'), (c) =>
+        Object.assign(c, { block_out_channels: (c.block_out_channels as number[]).map((x) => x * 2) }),
+      ),
+    'checkpoint_invalid',
+    /diffusion_pytorch_model\.safetensors: tensor "encoder\.conv_in\.weight" has shape \[16, 3, 3, 3\], expected \[32, 3, 3, 3\]/,
+  ],
+  [
+    'tokenizer.json that is not JSON',
+    'one',
+    (d) => writeFileSync(join(d, 'tokenizer.json'), 'xx'),
+    'checkpoint_invalid',
+    /tokenizer\.json or tokenizer_config\.json is not valid JSON/,
+  ],
+  [
+    'tokenizer.json without a tokenizer in it',
+    'one',
+    (d) => writeFileSync(join(d, 'tokenizer.json'), '{"model": 3}'),
+    'checkpoint_invalid',
+    /tokenizer\.json could not be loaded/,
+  ],
+];
+
+describe('a broken checkpoint folder', () => {
+  it.each(CASES)('%s', async (_name, from, breakIt, code, message) => {
+    const dir = mkdtempSync(join(base, 'case-'));
+    cpSync(join(base, from), dir, { recursive: true });
+    breakIt(dir);
+    // Through createEngine: some faults (VQ shapes) surface only when the graphs are built.
+    const error = await createEngine({ modelDir: dir, device: 'cpu' }).then(
+      async (engine) => engine.close(),
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(EngineError);
+    expect((error as EngineError).code).toBe(code);
+    expect((error as EngineError).message).toMatch(message);
+  });
+});
