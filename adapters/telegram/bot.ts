@@ -7,6 +7,7 @@ import type { Message, PhotoSize } from 'grammy/types';
 import {
   type CommandContext,
   type Commands,
+  findCommand,
   type InputImage,
   parseTextCommand,
   positionWorthShowing,
@@ -247,6 +248,11 @@ export class TelegramBot {
     return parseTextCommand(text ?? '', this.bot.botInfo.username)?.name === name;
   }
 
+  /** Commands with an image option (from the command table): only they are worth downloading a photo for. */
+  private takesImages(name: string): boolean {
+    return findCommand(name)?.options.some((o) => o.type === 'attachment') ?? false;
+  }
+
   /**
    * A photo or image document, with or without a caption. Besides "photo + caption command", two ways give
    * /retouch its mask as a second photo: reply to the image with the mask captioned `/retouch <prompt>`, or reply
@@ -288,6 +294,11 @@ export class TelegramBot {
     const command = parseTextCommand(caption, this.bot.botInfo.username);
     // In private chats a plain caption edits or describes the photo; elsewhere only our commands count.
     if (!command && !(ctx.chat?.type === 'private' && caption)) return;
+    if (command && !this.takesImages(command.name)) {
+      const reply = await this.options.commands.runText(c, caption, [], this.bot.botInfo.username);
+      if (reply) await this.send(ctx, c, reply);
+      return;
+    }
     const images: InputImage[] = [];
     for (const ref of refs.slice(0, 2)) images.push(await this.download(ref));
     const [image] = images;
@@ -307,7 +318,8 @@ export class TelegramBot {
     const me = this.bot.botInfo;
     const command = parseTextCommand(text, me.username);
     if (command) {
-      const images = repliedImage ? [await this.download(repliedImage)] : [];
+      const images =
+        repliedImage && this.takesImages(command.name) ? [await this.download(repliedImage)] : [];
       const reply = await this.options.commands.runText(c, text, images, me.username);
       if (reply) await this.send(ctx, c, reply);
       return;

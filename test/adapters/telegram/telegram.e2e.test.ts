@@ -332,8 +332,9 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
     });
     const before = fake.calls.length;
     fake.injectText('make it blue', { chat: 'group', replyTo: photo });
-    // A command after it as a marker: once it is answered, the plain reply has been seen and ignored.
-    fake.injectText('/queue', { chat: 'group' });
+    // A command after it as a marker: once it is answered, the plain reply has been seen and ignored. It replies
+    // to the photo too, which /queue has no use for: nothing is downloaded.
+    fake.injectText('/queue', { chat: 'group', replyTo: photo });
     await fake.waitForCall(
       (c) => c.method === 'sendMessage' && fake.calls.indexOf(c) >= before && /^Queue:/.test(textOf(c)),
       20_000,
