@@ -82,6 +82,11 @@ export interface ContextInput {
   /** The platform's language tag (Discord `locale`, Telegram `language_code`, a browser's Accept-Language). */
   language?: string | null;
   meta?: Record<string, unknown>;
+  /**
+   * The platform vouches for admin rights beyond ADMIN_IDS (a Discord member holding an admin role): the same
+   * powers, for this event only.
+   */
+  admin?: boolean;
 }
 
 /** A rendered job update for subscribers; `queued` is not sent (the submitting call returns that reply). */
@@ -113,10 +118,10 @@ export class Commands {
   }
 
   /** Locale order as grammY's i18n: the user's stored choice, then the platform's tag, then the default. */
-  context({ user, scope, language, meta = {} }: ContextInput): CommandContext {
+  context({ user, scope, language, meta = {}, admin = false }: ContextInput): CommandContext {
     const settings = this.store.settings<UserSettings>(ownerKey(user)) ?? {};
     const locale = settings.language ?? matchLocale(language) ?? this.config.defaultLocale;
-    return { user, scope, locale, settings, isAdmin: this.queue.isAdmin(user), meta };
+    return { user, scope, locale, settings, isAdmin: admin || this.queue.isAdmin(user), meta };
   }
 
   /**
@@ -343,7 +348,7 @@ export class Commands {
         ? (recent.find((j) => typed.length >= 4 && j.id.startsWith(typed))?.id ?? typed)
         : recent.find((j) => j.status === 'queued' || j.status === 'running')?.id;
       if (!id) return textReply('cancel.nothing');
-      const outcome = this.queue.cancel(id, ctx.user);
+      const outcome = this.queue.cancel(id, ctx.user, ctx.isAdmin);
       const key = {
         cancelled: 'cancel.done',
         cancelling: 'cancel.stopping',
@@ -543,6 +548,8 @@ export class Commands {
       request,
       files,
       meta: { ...ctx.meta, ...definedOnly(meta), locale: ctx.locale, private: ctx.settings.private === true },
+      // Admin rights can come from the platform (a role), which the queue cannot see.
+      ...(ctx.isAdmin ? { priority: 'high' as const } : {}),
     });
     if (!result.ok) return textReply(result.refusal.key, result.refusal.params);
     this.limiter.record(user, now);

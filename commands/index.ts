@@ -1,6 +1,7 @@
 // The commands layer's public entry for adapters.
 export * from './commands.js';
 export * from './definitions.js';
+export { type FitFormat, type FittedImage, fitImage } from './fit-image.js';
 export type {
   DescribeInput,
   EditInput,

@@ -9,7 +9,8 @@ export interface ReplyText {
 export interface ReplyImage {
   data: Uint8Array;
   filename: string;
-  mime: 'image/png';
+  /** Results and previews are PNG; `fitImage` may re-encode one as WebP or JPEG to fit an upload cap. */
+  mime: 'image/png' | 'image/webp' | 'image/jpeg';
   alt?: string;
 }
 

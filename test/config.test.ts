@@ -25,7 +25,7 @@ describe('loadConfig defaults', () => {
   it('an empty environment gives a complete config with the documented defaults', () => {
     const config = loadConfig({});
     expect(config).toEqual({
-      discord: { token: undefined, appId: undefined, guildIds: [] },
+      discord: { token: undefined, appId: undefined, guildIds: [], adminRoleIds: [], allowDms: true },
       telegram: {
         token: undefined,
         webhookUrl: undefined,
@@ -128,8 +128,43 @@ describe('lists', () => {
     expect(config.limits.blockedWords).toEqual(['gore', 'nsfw']);
   });
 
+  it('Discord admin roles are snowflakes', () => {
+    const config = loadConfig({ DISCORD_ADMIN_ROLE_IDS: '223456789012345678, 323456789012345678' });
+    expect(config.discord.adminRoleIds).toEqual(['223456789012345678', '323456789012345678']);
+    expect(problemFor('DISCORD_ADMIN_ROLE_IDS', 'moderators')).toMatch(/snowflake/);
+  });
+
   it('a guild list names the entry that is not a snowflake', () => {
     expect(problemFor('DISCORD_GUILD_IDS', '123456789012345678,abc')).toMatch(/snowflake/);
+  });
+});
+
+describe('switches', () => {
+  it('DISCORD_ALLOW_DMS reads the usual words for yes and no, and defaults to on', () => {
+    for (const word of ['false', 'OFF', '0', 'no']) {
+      expect(loadConfig({ DISCORD_ALLOW_DMS: word }).discord.allowDms).toBe(false);
+    }
+    for (const word of ['true', 'On', '1', 'yes', '']) {
+      expect(loadConfig({ DISCORD_ALLOW_DMS: word }).discord.allowDms).toBe(true);
+    }
+    expect(problemFor('DISCORD_ALLOW_DMS', 'maybe')).toMatch(/true or false/);
+  });
+});
+
+describe('Discord HTTP interactions', () => {
+  const key = 'a'.repeat(64);
+  it('are on when a port and the public key are set, with loopback as the default interface', () => {
+    expect(loadConfig({}).discord.interactions).toBeUndefined();
+    expect(
+      loadConfig({ DISCORD_INTERACTIONS_PORT: '8443', DISCORD_PUBLIC_KEY: key }).discord.interactions,
+    ).toEqual({ host: '127.0.0.1', port: 8443, publicKey: key });
+  });
+
+  it('a port without the public key, or a key that is not 64 hex characters, is refused', () => {
+    expect(problemsOf({ DISCORD_INTERACTIONS_PORT: '8443' })).toEqual([
+      expect.objectContaining({ variable: 'DISCORD_PUBLIC_KEY', problem: expect.stringMatching(/required/) }),
+    ]);
+    expect(problemFor('DISCORD_PUBLIC_KEY', 'xyz')).toMatch(/64 hex/);
   });
 });
 

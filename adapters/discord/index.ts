@@ -11,6 +11,7 @@ export async function startDiscord(
     rest?: { api: string; cdn?: string };
     cdnHosts?: readonly string[];
     editIntervalMs?: number;
+    interactionsPort?: number;
   } = {},
 ): Promise<RunningAdapter & { bot: DiscordBot }> {
   const { config, log } = context;

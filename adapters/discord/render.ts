@@ -1,5 +1,5 @@
-// A platform-neutral Reply as a Discord message: translated content (≤ 2000 chars), PNG files, button rows, and
-// the ETA as a relative timestamp the client counts down by itself.
+// A platform-neutral Reply as a Discord message: translated content (≤ 2000 chars), files within the upload
+// limit, button rows, and the ETA as a relative timestamp the client counts down by itself.
 import {
   ActionRowBuilder,
   AttachmentBuilder,
@@ -7,7 +7,7 @@ import {
   ButtonStyle,
   type InteractionEditReplyOptions,
 } from 'discord.js';
-import type { Reply } from '../../commands/index.js';
+import { fitImage, megabytes, type Reply, type ReplyImage, type ReplyText } from '../../commands/index.js';
 import { type Locale, t } from '../../src/i18n.js';
 
 const STYLE = {
@@ -44,6 +44,40 @@ export function toDiscordMessage(
       ),
     );
   return { content, files, components, attachments: [] };
+}
+
+/**
+ * Discord's per-file upload limit when the event does not say (messages; interactions carry
+ * `attachment_size_limit`, which boosted guilds raise).
+ */
+export const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
+
+function formatLimit(bytes: number): string {
+  return bytes >= 1024 * 1024 ? megabytes(bytes) : `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
+/**
+ * The reply with every image within `limit` bytes: a PNG over it becomes WebP or JPEG (see `fitImage`) and the
+ * message says so; one that cannot be made to fit is left out, with a line saying why.
+ */
+export async function fitReply(reply: Reply, limit: number): Promise<Reply> {
+  if (!reply.images?.some((image) => image.data.byteLength > limit)) return reply;
+  const images: ReplyImage[] = [];
+  const notes: ReplyText[] = [];
+  const note = (key: string, params: Record<string, string>) => {
+    if (!notes.some((n) => n.key === key)) notes.push({ key, params });
+  };
+  for (const image of reply.images) {
+    const fitted = await fitImage(image, limit);
+    if (!fitted) {
+      note('result.too_large', { limit: formatLimit(limit) });
+      continue;
+    }
+    if (fitted.converted)
+      note('result.converted', { limit: formatLimit(limit), format: fitted.format.toUpperCase() });
+    images.push({ data: fitted.data, filename: fitted.filename, mime: fitted.mime, alt: fitted.alt });
+  }
+  return { ...reply, text: [...reply.text, ...notes], images };
 }
 
 /** A stable signature of what a reply shows, to skip edits that would change nothing. */

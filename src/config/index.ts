@@ -6,7 +6,15 @@ import { type Env, envSchema, SECRET_VARIABLES } from './schema.js';
 export { SECRET_VARIABLES } from './schema.js';
 
 export interface Config {
-  discord: { token?: string; appId?: string; guildIds: string[] };
+  discord: {
+    token?: string;
+    appId?: string;
+    guildIds: string[];
+    adminRoleIds: string[];
+    allowDms: boolean;
+    /** HTTP interactions mode (an Interactions Endpoint URL instead of gateway interactions), when a port is set. */
+    interactions?: { host: string; port: number; publicKey: string };
+  };
   telegram: {
     token?: string;
     webhookUrl?: string;
@@ -76,6 +84,12 @@ function crossChecks(env: NodeJS.ProcessEnv): Array<{ variable: string; problem:
       problem: 'is required when TELEGRAM_WEBHOOK_URL is set',
     });
   }
+  if (isSet('DISCORD_INTERACTIONS_PORT') && !isSet('DISCORD_PUBLIC_KEY')) {
+    problems.push({
+      variable: 'DISCORD_PUBLIC_KEY',
+      problem: 'is required when DISCORD_INTERACTIONS_PORT is set (it verifies the requests Discord sends)',
+    });
+  }
   return problems;
 }
 
@@ -87,7 +101,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
-    discord: { token: e.DISCORD_TOKEN, appId: e.DISCORD_APP_ID, guildIds: e.DISCORD_GUILD_IDS },
+    discord: {
+      token: e.DISCORD_TOKEN,
+      appId: e.DISCORD_APP_ID,
+      guildIds: e.DISCORD_GUILD_IDS,
+      adminRoleIds: e.DISCORD_ADMIN_ROLE_IDS,
+      allowDms: e.DISCORD_ALLOW_DMS,
+      interactions:
+        e.DISCORD_INTERACTIONS_PORT !== undefined && e.DISCORD_PUBLIC_KEY !== undefined
+          ? {
+              host: e.DISCORD_INTERACTIONS_HOST,
+              port: e.DISCORD_INTERACTIONS_PORT,
+              publicKey: e.DISCORD_PUBLIC_KEY,
+            }
+          : undefined,
+    },
     telegram: {
       token: e.TELEGRAM_TOKEN,
       webhookUrl: e.TELEGRAM_WEBHOOK_URL,

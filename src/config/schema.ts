@@ -40,6 +40,21 @@ const adminList = listOf(
     ),
 );
 
+const TRUE = ['1', 'true', 'yes', 'on'];
+const FALSE = ['0', 'false', 'no', 'off'];
+const booleanFlag = (fallback: boolean) =>
+  z.preprocess(
+    (v) => {
+      if (typeof v !== 'string') return v ?? fallback;
+      const word = v.trim().toLowerCase();
+      if (word === '') return fallback;
+      if (TRUE.includes(word)) return true;
+      if (FALSE.includes(word)) return false;
+      return v;
+    },
+    z.boolean({ error: 'must be true or false (also 1/0, yes/no, on/off)' }),
+  );
+
 const intIn = (min: number, max: number, fallback: number) =>
   z.preprocess(
     emptyToUndefined,
@@ -71,6 +86,19 @@ export const envSchema = z.object({
       .optional(),
   ),
   DISCORD_GUILD_IDS: snowflakeList,
+  /** Members holding one of these roles are admins in that guild (as ADMIN_IDS, but per role). */
+  DISCORD_ADMIN_ROLE_IDS: snowflakeList,
+  DISCORD_ALLOW_DMS: booleanFlag(true),
+  /** The application's public key (not a secret): verifies requests to the HTTP interactions endpoint. */
+  DISCORD_PUBLIC_KEY: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be the 64 hex characters shown as Public Key in the Developer Portal')
+      .optional(),
+  ),
+  DISCORD_INTERACTIONS_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  DISCORD_INTERACTIONS_PORT: port,
   TELEGRAM_TOKEN: z.preprocess(
     emptyToUndefined,
     z

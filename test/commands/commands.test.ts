@@ -373,6 +373,30 @@ describe('buttons', () => {
     expect(keys(await commands.pressButton(ctx('1'), 'cancel:not-a-job'))).toEqual(['errors.button.unknown']);
   });
 
+  it('an admin vouched for by the platform (a role) runs at high priority and may cancel and delete others’ jobs', async () => {
+    const { commands, ctx, until, store } = setup({ msPerStep: 40 });
+    const roleAdmin = commands.context({
+      user: { platform: 'discord', userId: '9' },
+      scope: 'guild:1',
+      admin: true,
+    });
+    expect(roleAdmin.isAdmin).toBe(true);
+    expect(ctx('9').isAdmin).toBe(false);
+    const first = await commands.imagine(ctx('1'), { prompt: 'first' });
+    const second = await commands.imagine(ctx('1'), { prompt: 'second' });
+    const button = second.buttons?.[0]?.[0]?.id as string;
+    expect(keys(await commands.pressButton(ctx('9'), button))).toEqual(['job.cancel_refused']);
+    expect(keys(await commands.pressButton(roleAdmin, button))).toEqual(['cancel.done']);
+    const own = await commands.imagine(roleAdmin, { prompt: 'mine' });
+    expect(store.get(own.jobId as string)?.priority).toBe('high');
+    expect(store.get(first.jobId as string)?.priority).toBe('normal');
+    await until((u) => u.job.id === first.jobId && u.reply.final === true);
+    expect(keys(await commands.pressButton(ctx('9'), `delete:${first.jobId}`))).toEqual([
+      'errors.button.owner_only',
+    ]);
+    expect((await commands.pressButton(roleAdmin, `delete:${first.jobId}`)).deleteSource).toBe(true);
+  });
+
   it('delete is the owner’s; edit asks for an instruction and edits the result', async () => {
     const { commands, ctx, until, store } = setup();
     const first = await commands.imagine(ctx('1'), { prompt: 'a boat' });

@@ -142,6 +142,14 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
       .toBe('cancelled');
   });
 
+  it('takes commands in DMs by default (DISCORD_ALLOW_DMS unset)', async () => {
+    const ix = fake.dispatchInteraction(fake.build.slashCommand({ name: 'help', options: {}, dm: true }));
+    const help = await fake.waitForCall((c) => c.route === EDIT && c.params.token === ix.token);
+    expect(JSON.stringify(help.body)).toMatch(/imagine/);
+    const put = await fake.waitForCall('PUT /applications/:app/commands');
+    expect((put.body as Array<{ contexts?: number[] }>)[0]?.contexts).toEqual([0, 1]);
+  });
+
   it('answers a corrupt and an oversized image with localized errors and still answers the next command', async () => {
     const corrupt = fake.registerAttachment({
       filename: 'broken.png',
@@ -181,7 +189,7 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
     expect(JSON.stringify(done.body)).not.toMatch(/failed|Sorry/);
     fake.dispatchMessage(
       fake.build.userMessage({
-        content: `${mention(fake.world.botUser)} make it bluer`,
+        content: `${mention(fake.world.botUser)} make it bluer --steps 4`,
         mentions: [fake.world.botUser],
         replyTo: target,
       }),

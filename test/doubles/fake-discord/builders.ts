@@ -8,6 +8,8 @@ import {
   type APIMessage,
   type APIMessageApplicationCommandInteraction,
   type APIMessageComponentButtonInteraction,
+  type APIMessageComponentSelectMenuInteraction,
+  type APIMessageStringSelectInteractionData,
   type APIModalSubmitInteraction,
   type APIRole,
   type APIUser,
@@ -35,6 +37,8 @@ export interface DiscordWorld {
   users: { alice: APIUser; bob: APIUser };
   guild: { id: string; name: string; ownerId: string; preferredLocale: Locale };
   channel: { id: string; name: string };
+  /** A role of the guild besides @everyone (e.g. to configure as an admin role). */
+  roles: { moderator: { id: string; name: string } };
   snowflake: () => string;
 }
 
@@ -90,13 +94,20 @@ export function guildCreate(world: DiscordWorld): GatewayGuildCreateDispatchData
     flags: 0 as RoleFlags,
   };
   // Fields discord.js ignores are left out; the cast says this is a plausible, not exhaustive, guild.
+  const moderator: APIRole = {
+    ...everyone,
+    id: world.roles.moderator.id,
+    name: world.roles.moderator.name,
+    position: 1,
+    permissions: '0',
+  };
   return {
     id: world.guild.id,
     name: world.guild.name,
     icon: null,
     owner_id: world.guild.ownerId,
     preferred_locale: world.guild.preferredLocale,
-    roles: [everyone],
+    roles: [everyone, moderator],
     emojis: [],
     stickers: [],
     features: [],
@@ -283,6 +294,30 @@ export function buttonPress(world: DiscordWorld, spec: ButtonSpec): APIMessageCo
     message: spec.message,
     data: { custom_id: spec.customId, component_type: ComponentType.Button },
   } as APIMessageComponentButtonInteraction;
+}
+
+export interface SelectSpec extends Place {
+  customId: string;
+  /** The chosen options' values. */
+  values: string[];
+  /** The message that carries the select (e.g. the bot's ephemeral picker, from `fake.message`). */
+  message: APIMessage;
+}
+
+export function selectMenu(world: DiscordWorld, spec: SelectSpec): APIMessageComponentSelectMenuInteraction {
+  const data: APIMessageStringSelectInteractionData = {
+    custom_id: spec.customId,
+    component_type: ComponentType.StringSelect,
+    values: spec.values,
+  };
+  return {
+    ...interactionBase(world, InteractionType.MessageComponent, {
+      channelId: spec.message.channel_id,
+      ...spec,
+    }),
+    message: spec.message,
+    data,
+  } as APIMessageComponentSelectMenuInteraction;
 }
 
 export interface ModalSubmitSpec extends Place {

@@ -18,12 +18,21 @@ import {
   makeUser,
   messageContextMenu,
   modalSubmit,
+  type SelectSpec,
   type SlashCommandSpec,
+  selectMenu,
   slashCommand,
   type UserMessageSpec,
   userMessage,
 } from './builders.js';
 import { FakeGateway, type GatewayFrame } from './gateway.js';
+import {
+  type Delivery,
+  type DeliveryOptions,
+  makeSigningKeys,
+  postSignedInteraction,
+  type SigningKeys,
+} from './http-interactions.js';
 import { createSnowflakeSource } from './ids.js';
 import { createDiscordHttpServer, type DiscordCall, type DiscordFailure } from './server.js';
 import { DiscordStore, type InteractionState, type RegisterAttachmentSpec } from './store.js';
@@ -32,6 +41,7 @@ import { DEFAULT_LIMITS, type DiscordLimits } from './validation.js';
 export type { DiscordWorld, SlashOptionValue } from './builders.js';
 export { mention } from './builders.js';
 export type { GatewayFrame } from './gateway.js';
+export type { Delivery, DeliveryOptions } from './http-interactions.js';
 export type { DiscordCall } from './server.js';
 export type { InteractionState, JsonBody, RegisterAttachmentSpec } from './store.js';
 export type { DiscordLimits } from './validation.js';
@@ -80,6 +90,8 @@ export class FakeDiscord {
   readonly failures = new FailurePlan<DiscordCall, DiscordFailure>();
   /** Any string works: the fake never checks it, and real tokens must never reach a test. */
   readonly token = 'fake-discord-bot-token';
+  /** The application's Ed25519 key pair for HTTP interactions; give the bot `signingKeys.publicKeyHex`. */
+  readonly signingKeys: SigningKeys = makeSigningKeys();
   readonly limits: DiscordLimits;
   readonly #server;
   #port = 0;
@@ -97,6 +109,7 @@ export class FakeDiscord {
       users: { alice, bob: makeUser(snowflake(), 'bob') },
       guild: { id: snowflake(), name: 'Fake Guild', ownerId: alice.id, preferredLocale: Locale.EnglishUS },
       channel: { id: snowflake(), name: 'general' },
+      roles: { moderator: { id: snowflake(), name: 'Moderators' } },
       snowflake,
     };
     this.store = new DiscordStore(this.world, () => this.baseUrl);
@@ -161,6 +174,7 @@ export class FakeDiscord {
     slashCommand: (spec: SlashCommandSpec) => slashCommand(this.world, spec),
     messageContextMenu: (spec: MessageContextMenuSpec) => messageContextMenu(this.world, spec),
     buttonPress: (spec: ButtonSpec) => buttonPress(this.world, spec),
+    selectMenu: (spec: SelectSpec) => selectMenu(this.world, spec),
     modalSubmit: (spec: ModalSubmitSpec) => modalSubmit(this.world, spec),
     userMessage: (spec: UserMessageSpec) => userMessage(this.world, spec),
     guildCreate: () => guildCreate(this.world),
@@ -175,6 +189,24 @@ export class FakeDiscord {
     this.store.interactions.set(payload.id, { payload, dispatchedAt: Date.now(), expired: false });
     this.gateway.dispatch('INTERACTION_CREATE', payload);
     return { id: payload.id, token: payload.token, payload };
+  }
+
+  /**
+   * HTTP interactions mode: POSTs the interaction to the app's endpoint, signed as Discord signs it, and answers
+   * with the endpoint's status and JSON body. The interaction is tracked as a dispatched one (deadlines, callbacks).
+   */
+  deliverInteraction<T extends APIInteraction>(
+    url: string,
+    payload: T,
+    options: DeliveryOptions = {},
+  ): Promise<Delivery & DispatchedInteraction<T>> {
+    this.store.interactions.set(payload.id, { payload, dispatchedAt: Date.now(), expired: false });
+    return postSignedInteraction(url, payload, this.signingKeys, options).then((delivery) => ({
+      ...delivery,
+      id: payload.id,
+      token: payload.token,
+      payload,
+    }));
   }
 
   /** Dispatches MESSAGE_CREATE and remembers the message, so later replies and context menus can point at it. */

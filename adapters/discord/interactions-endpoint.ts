@@ -1,0 +1,138 @@
+// HTTP interactions mode: with an Interactions Endpoint URL set in the Developer Portal, Discord POSTs interactions
+// to it instead of sending them over the gateway (the two are exclusive). Each request is verified (Ed25519 over
+// timestamp + body, with the application's public key); a PING gets its PONG; every other interaction is answered
+// 202 at once and handed on, and the bot then responds through the callback endpoint as it does for gateway
+// interactions (Discord: "respond to the original HTTP request with a 202 and no body").
+import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** DER prefix of an Ed25519 SubjectPublicKeyInfo; the 32 raw key bytes follow it. */
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+/** Interactions carry ids, text and attachment URLs, never file bytes. */
+const MAX_BODY_BYTES = 1024 * 1024;
+/** Requests signed longer ago than this are replays or a badly wrong clock: refused. */
+const MAX_SKEW_S = 300;
+export const INTERACTIONS_PATH = '/interactions';
+
+export function publicKeyFromHex(hex: string): KeyObject {
+  return createPublicKey({
+    key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(hex, 'hex')]),
+    format: 'der',
+    type: 'spki',
+  });
+}
+
+/** Discord's request signature check: `X-Signature-Ed25519` over `X-Signature-Timestamp` + the raw body. */
+export function verifyInteraction(
+  key: KeyObject,
+  signature: string | undefined,
+  timestamp: string | undefined,
+  body: Buffer,
+  nowS = Date.now() / 1000,
+): boolean {
+  if (!signature || !timestamp || !/^[0-9a-f]{128}$/i.test(signature) || !/^\d{1,12}$/.test(timestamp)) {
+    return false;
+  }
+  if (Math.abs(nowS - Number(timestamp)) > MAX_SKEW_S) return false;
+  return verify(null, Buffer.concat([Buffer.from(timestamp), body]), key, Buffer.from(signature, 'hex'));
+}
+
+export interface InteractionsEndpointOptions {
+  /** The application's public key (hex), from the Developer Portal's General Information. */
+  publicKey: string;
+  host: string;
+  port: number;
+  /** A verified interaction other than PING; called after the 202 is sent. */
+  onInteraction: (payload: Record<string, unknown>) => void;
+  onError?: (error: unknown) => void;
+}
+
+export interface InteractionsEndpoint {
+  /** `http://host:port/interactions`; put the public https:// URL of the proxy in front of it into the portal. */
+  url: string;
+  close(): Promise<void>;
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        resolve(undefined);
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function answer(response: ServerResponse, status: number, body?: unknown): void {
+  if (body === undefined) {
+    response.writeHead(status).end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+export async function startInteractionsEndpoint(
+  options: InteractionsEndpointOptions,
+): Promise<InteractionsEndpoint> {
+  const key = publicKeyFromHex(options.publicKey);
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    const path = new URL(request.url ?? '/', 'http://endpoint').pathname;
+    if (path !== INTERACTIONS_PATH) return answer(response, 404, { message: 'not found' });
+    if (request.method !== 'POST') return answer(response, 405, { message: 'POST only' });
+    const body = await readBody(request);
+    if (!body) return answer(response, 413, { message: 'body too large' });
+    const signature = request.headers['x-signature-ed25519'];
+    const timestamp = request.headers['x-signature-timestamp'];
+    // Discord probes the endpoint with bad signatures when it is saved and expects them refused.
+    if (!verifyInteraction(key, String(signature ?? ''), String(timestamp ?? ''), body)) {
+      return answer(response, 401, { message: 'invalid request signature' });
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body.toString('utf8'));
+    } catch {
+      return answer(response, 400, { message: 'body is not JSON' });
+    }
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) {
+      return answer(response, 400, { message: 'body is not an interaction' });
+    }
+    const interaction = payload as Record<string, unknown>;
+    if (interaction.type === 1) return answer(response, 200, { type: 1 });
+    answer(response, 202);
+    options.onInteraction(interaction);
+  };
+  const server: Server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      options.onError?.(error);
+      if (!response.headersSent) answer(response, 500, { message: 'internal error' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${host}:${port}${INTERACTIONS_PATH}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

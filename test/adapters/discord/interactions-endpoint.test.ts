@@ -1,0 +1,69 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type InteractionsEndpoint,
+  startInteractionsEndpoint,
+} from '../../../adapters/discord/interactions-endpoint.js';
+import { makeSigningKeys, postSignedInteraction } from '../../doubles/fake-discord/http-interactions.js';
+
+const keys = makeSigningKeys();
+let endpoint: InteractionsEndpoint | undefined;
+afterEach(async () => {
+  await endpoint?.close();
+  endpoint = undefined;
+});
+
+async function start() {
+  const received: Array<Record<string, unknown>> = [];
+  endpoint = await startInteractionsEndpoint({
+    publicKey: keys.publicKeyHex,
+    host: '127.0.0.1',
+    port: 0,
+    onInteraction: (payload) => received.push(payload),
+  });
+  return { url: endpoint.url, received };
+}
+
+const command = { id: '1', type: 2, token: 'tok', data: { name: 'help' } };
+
+describe('HTTP interactions endpoint', () => {
+  it('answers a signed PING with PONG and hands a signed command on after a 202', async () => {
+    const { url, received } = await start();
+    expect(await postSignedInteraction(url, { id: '0', type: 1 }, keys)).toEqual({
+      status: 200,
+      body: { type: 1 },
+    });
+    expect(received).toEqual([]);
+    expect((await postSignedInteraction(url, command, keys)).status).toBe(202);
+    expect(received).toEqual([command]);
+  });
+
+  it('refuses a forged signature, a changed body and a stale timestamp with 401, handing nothing on', async () => {
+    const { url, received } = await start();
+    const forger = generateKeyPairSync('ed25519').privateKey;
+    expect((await postSignedInteraction(url, command, keys, { privateKey: forger })).status).toBe(401);
+    const tampered = await postSignedInteraction(url, command, keys, {
+      tamper: (body) => body.replace('help', 'imagine'),
+    });
+    expect(tampered.status).toBe(401);
+    const stale = await postSignedInteraction(url, command, keys, {
+      timestamp: Math.floor(Date.now() / 1000) - 3600,
+    });
+    expect(stale.status).toBe(401);
+    const unsigned = await fetch(url, { method: 'POST', body: JSON.stringify(command) });
+    expect(unsigned.status).toBe(401);
+    expect(received).toEqual([]);
+  });
+
+  it('answers other paths, methods, non-JSON and oversized bodies with a clear status', async () => {
+    const { url, received } = await start();
+    expect((await fetch(url.replace('/interactions', '/other'), { method: 'POST' })).status).toBe(404);
+    expect((await fetch(url)).status).toBe(405);
+    expect((await postSignedInteraction(url, 'just text', keys)).status).toBe(400);
+    const huge = await fetch(url, { method: 'POST', body: Buffer.alloc(2 * 1024 * 1024, 32) }).catch(
+      () => undefined,
+    );
+    expect([413, undefined]).toContain(huge?.status);
+    expect(received).toEqual([]);
+  });
+});
