@@ -77,7 +77,7 @@ describe('Telegram flood control with a long queue in one group', { timeout: 60_
     const times = issuedEdits.filter((e) => e.chatId === fake.world.group.id).map((e) => e.at);
     expect(times).toHaveLength(edits.length);
     for (let i = 1; i < times.length; i++) {
-      expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(GROUP_GAP_MS - 1);
+      expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(GROUP_GAP_MS - 15); // a few ms of work between the turn and the call
     }
 
     // Waiting jobs show positions on the ladder only (19 waited behind: 15–18 are not rungs), always going down.

@@ -102,7 +102,7 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
     }
     const times = issuedEdits.filter((e) => e.chatId === fake.world.users.alice.id).map((e) => e.at);
     for (let i = 1; i < times.length; i++) {
-      expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(99);
+      expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(90); // 100 ms, less a few ms of work
     }
   });
 
