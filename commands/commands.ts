@@ -60,6 +60,10 @@ export interface CommandsOptions {
   /** A uint32 seed source (tests pin it). */
   randomSeed?: () => number;
   log?: (level: 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  /** Image results get an "Original file" button (platforms that recompress photos). */
+  originalFileButton?: boolean;
+  /** Extra `help` lines (locale keys) for ways of giving input that only one platform has. */
+  helpKeys?: readonly string[];
 }
 
 /** Who asks, where, in which language, with their stored defaults; `meta` is the adapter's own (message ids). */
@@ -109,6 +113,7 @@ export class Commands {
       defaultLocale: this.config.defaultLocale,
       now: this.now,
       msPerUnit: () => this.queue.msPerUnit,
+      originalFileButton: options.originalFileButton,
     };
   }
 
@@ -326,6 +331,7 @@ export class Commands {
   originalFile(ctx: CommandContext, jobId: string): Promise<Reply> {
     return this.guard(ctx, async () => ({
       text: [],
+      asFiles: true,
       images: [
         { data: this.resultBytes(jobId), filename: `dimoo-${jobId.slice(0, 8)}.png`, mime: 'image/png' },
       ],
@@ -423,7 +429,12 @@ export class Commands {
 
   help(_ctx: CommandContext): Promise<Reply> {
     return Promise.resolve({
-      text: [{ key: 'help.text' }, { key: 'help.flags' }, { key: 'help.images' }],
+      text: [
+        { key: 'help.text' },
+        { key: 'help.flags' },
+        { key: 'help.images' },
+        ...(this.options.helpKeys ?? []).map((key) => ({ key })),
+      ],
       ephemeral: true,
     });
   }
@@ -496,6 +507,8 @@ export class Commands {
           return this.describeResult(ctx, jobId);
         case 'zoomout':
           return this.zoomOut(ctx, jobId);
+        case 'original':
+          return this.originalFile(ctx, jobId);
         case 'cancel':
           return this.cancel(ctx, jobId);
         case 'edit':

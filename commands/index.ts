@@ -11,6 +11,7 @@ export type {
   RetouchInput,
 } from './inputs.js';
 export { megabytes } from './inputs.js';
+export { positionMilestones, positionWorthShowing } from './position-schedule.js';
 export * from './prompt.js';
 export { parseBoxes } from './regions.js';
 export { formatDuration, localeOf, renderEvent, resultButtons } from './render.js';

@@ -11,6 +11,11 @@ export interface RenderDeps {
   now: () => number;
   /** Measured milliseconds per cost unit (the queue's calibration), for "ready in" estimates. */
   msPerUnit: () => number;
+  /**
+   * Add an "Original file" button to image results: for platforms that recompress photos (Telegram), so users can
+   * fetch the lossless PNG.
+   */
+  originalFileButton?: boolean;
 }
 
 export function localeOf(job: Job, fallback: Locale): Locale {
@@ -33,7 +38,7 @@ export function cancelButton(jobId: string): ReplyButton {
   return { id: buttonId('cancel', jobId), labelKey: 'button.cancel', style: 'danger', ownerOnly: true };
 }
 
-export function resultButtons(job: Job): ReplyButton[][] {
+export function resultButtons(job: Job, options: { originalFile?: boolean } = {}): ReplyButton[][] {
   const id = job.id;
   const row: ReplyButton[] = [
     { id: buttonId('reroll', id), labelKey: 'button.reroll', style: 'primary' },
@@ -42,7 +47,13 @@ export function resultButtons(job: Job): ReplyButton[][] {
     { id: buttonId('describe', id), labelKey: 'button.describe', style: 'secondary' },
     { id: buttonId('zoomout', id), labelKey: 'button.zoomout', style: 'secondary' },
   ];
-  return [row, [{ id: buttonId('delete', id), labelKey: 'button.delete', style: 'danger', ownerOnly: true }]];
+  const last: ReplyButton[] = [
+    { id: buttonId('delete', id), labelKey: 'button.delete', style: 'danger', ownerOnly: true },
+  ];
+  if (options.originalFile) {
+    last.unshift({ id: buttonId('original', id), labelKey: 'button.original', style: 'secondary' });
+  }
+  return [row, last];
 }
 
 function promptOf(job: Job): string | undefined {
@@ -60,6 +71,7 @@ export function renderQueued(job: Job, ahead: number, etaMs: number, deps: Rende
     jobId: job.id,
     etaAt: deps.now() + readyMs,
     ephemeral: job.meta.private === true,
+    ahead,
   };
 }
 
@@ -118,7 +130,7 @@ export async function renderEvent(event: JobEvent, deps: RenderDeps): Promise<Re
               },
             ]
           : undefined,
-        buttons: resultButtons(job),
+        buttons: resultButtons(job, { originalFile: deps.originalFileButton }),
       };
     }
     case 'failed': {

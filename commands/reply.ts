@@ -17,7 +17,16 @@ export interface ReplyImage {
 export type ButtonStyle = 'primary' | 'secondary' | 'danger';
 
 /** Button actions; the id is `<action>:<jobId>` (≤ 45 bytes: fits Discord custom_id and Telegram callback_data). */
-export const BUTTON_ACTIONS = ['reroll', 'vary', 'edit', 'describe', 'zoomout', 'delete', 'cancel'] as const;
+export const BUTTON_ACTIONS = [
+  'reroll',
+  'vary',
+  'edit',
+  'describe',
+  'zoomout',
+  'original',
+  'delete',
+  'cancel',
+] as const;
 export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
 
 export interface ReplyButton {
@@ -53,6 +62,10 @@ export interface Reply {
   final?: boolean;
   /** The adapter should delete the message the pressed button was on. */
   deleteSource?: boolean;
+  /** Send the images as files, untouched (Telegram `sendDocument`), not as photos a platform recompresses. */
+  asFiles?: boolean;
+  /** Jobs ahead of this one while it waits (position updates), so adapters can thin them out. */
+  ahead?: number;
   ask?: ReplyAsk;
 }
 

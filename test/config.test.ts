@@ -26,7 +26,15 @@ describe('loadConfig defaults', () => {
     const config = loadConfig({});
     expect(config).toEqual({
       discord: { token: undefined, appId: undefined, guildIds: [], adminRoleIds: [], allowDms: true },
-      telegram: { token: undefined, webhookUrl: undefined, webhookSecret: undefined },
+      telegram: {
+        token: undefined,
+        webhookUrl: undefined,
+        webhookSecret: undefined,
+        chatIds: [],
+        webhookHost: '127.0.0.1',
+        webhookPort: 8443,
+        webhookPath: '/',
+      },
       modelDir: undefined,
       device: 'auto',
       dataDir: resolve('./data'),
@@ -81,6 +89,29 @@ describe('loadConfig defaults', () => {
       token: TELEGRAM_TOKEN,
       webhookUrl: 'https://bot.example.org/telegram',
       webhookSecret: 'hook_secret-1',
+      chatIds: [],
+      webhookHost: '127.0.0.1',
+      webhookPort: 8443,
+      // The path the proxy forwards defaults to the public URL's path.
+      webhookPath: '/telegram',
+    });
+  });
+
+  it('the webhook listener can be moved behind a proxy that rewrites the path', () => {
+    const config = loadConfig({
+      TELEGRAM_TOKEN,
+      TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/telegram',
+      TELEGRAM_WEBHOOK_SECRET: 'hook_secret-1',
+      TELEGRAM_WEBHOOK_HOST: '0.0.0.0',
+      TELEGRAM_WEBHOOK_PORT: '9000',
+      TELEGRAM_WEBHOOK_PATH: '/hooks/tg',
+      TELEGRAM_CHAT_IDS: '-1001234567890, 42',
+    });
+    expect(config.telegram.chatIds).toEqual([-1001234567890, 42]);
+    expect(config.telegram).toMatchObject({
+      webhookHost: '0.0.0.0',
+      webhookPort: 9000,
+      webhookPath: '/hooks/tg',
     });
   });
 });
@@ -151,6 +182,9 @@ describe('each variable is validated', () => {
     ['TELEGRAM_WEBHOOK_URL', 'http://bot.example.org/hook', /https/],
     ['TELEGRAM_WEBHOOK_URL', 'not a url', /https/],
     ['TELEGRAM_WEBHOOK_SECRET', 'has spaces in it', /A–Z/],
+    ['TELEGRAM_WEBHOOK_PORT', '0', /port number/],
+    ['TELEGRAM_CHAT_IDS', '-100123, @mygroup', /Telegram chat id/],
+    ['TELEGRAM_WEBHOOK_PATH', 'no-slash', /starting with \//],
     ['LOG_LEVEL', 'verbose', /fatal, error, warn, info, debug, trace, silent/],
     ['DEFAULT_LOCALE', 'fr', /en, zh-CN/],
     ['QUEUE_MAX_PER_USER', '0', /at least 1/],

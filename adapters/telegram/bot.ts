@@ -1,20 +1,29 @@
-// The Telegram adapter (grammY): commands, captions and replies to photos in, commands called, replies sent and
-// kept up to date within Telegram's flood limits. Every handler answers with one localized message on failure
-// and the bot keeps polling.
+// The Telegram adapter (grammY): commands, captions, albums and replies to photos in, commands called, replies sent
+// and kept up to date within Telegram's flood limits. Every handler answers with one localized message on failure
+// and the bot keeps serving. Long polling by default; a webhook with a secret token when configured.
 import { autoRetry } from '@grammyjs/auto-retry';
 import { Bot, type Context, GrammyError, InputFile } from 'grammy';
 import type { Message, PhotoSize } from 'grammy/types';
 import {
   type CommandContext,
   type Commands,
+  findCommand,
   type InputImage,
+  parseTextCommand,
+  positionWorthShowing,
   type Reply,
+  type ReplyImage,
+  textReply,
   toTelegramCommands,
 } from '../../commands/index.js';
 import type { Config } from '../../src/config/index.js';
 import { type Locale, t } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
+import { AlbumCollector } from './albums.js';
+import { EditPacer } from './pacing.js';
+import { fitsAsPhoto } from './photo-limits.js';
 import { keyboard, replyText } from './render.js';
+import { serveWebhook, type WebhookServer } from './webhook.js';
 
 export interface TelegramOptions {
   config: Config;
@@ -22,11 +31,16 @@ export interface TelegramOptions {
   log: Logger;
   /** Tests point grammY at a local Bot API. */
   apiRoot?: string;
-  /** Minimum time between progress edits, per chat type. */
+  /** Minimum time between progress edits in one chat, per chat type. */
   editIntervalMs?: { private: number; group: number };
+  /** How long an album must be quiet before its items are handled together. */
+  albumQuietMs?: number;
+  /** Overrides the configured webhook port (tests listen on 0). */
+  webhookPort?: number;
 }
 
 const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024; // getFile's limit
+const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
 interface Tracked {
   chatId: number;
@@ -34,10 +48,11 @@ interface Tracked {
   replyTo: number;
   locale: Locale;
   group: boolean;
-  lastEdit: number;
   lastText: string;
+  /** The queue position the status message shows, for the geometric update schedule. */
+  shownAhead?: number;
+  /** The newest state not yet shown; the pacer shows it at the chat's next turn. */
   pending?: Reply;
-  timer?: NodeJS.Timeout;
   typing?: NodeJS.Timeout;
 }
 
@@ -50,28 +65,62 @@ class InputRefused extends Error {
   }
 }
 
+/** A photo or image document of a message, not yet downloaded. */
+interface ImageRef {
+  id: string;
+  size?: number;
+}
+
 export class TelegramBot {
   readonly bot: Bot;
   private readonly tracked = new Map<string, Tracked>();
   private unsubscribe?: () => void;
-  private readonly intervals: { private: number; group: number };
+  private readonly pacer: EditPacer;
+  private readonly albums: AlbumCollector<Context>;
+  private webhook?: WebhookServer;
+  /** ForceReply questions sent for the Edit button: `<chatId>:<messageId>` → the job whose result to edit. */
+  private readonly asks = new Map<string, string>();
 
   constructor(private readonly options: TelegramOptions) {
     const token = options.config.telegram.token;
     if (!token) throw new Error('TELEGRAM_TOKEN is not set');
-    this.intervals = options.editIntervalMs ?? { private: 1000, group: 3000 };
+    const intervals = options.editIntervalMs ?? { private: 1000, group: 3000 };
+    this.pacer = new EditPacer(
+      { privateMs: intervals.private, groupMs: intervals.group, globalMs: 40 },
+      (jobId) => this.flushStatus(jobId),
+    );
+    this.albums = new AlbumCollector(options.albumQuietMs ?? 800, (items) => {
+      const first = items[0];
+      if (first) void this.guard(first, () => this.onAlbum(items));
+    });
     this.bot = new Bot(token, options.apiRoot ? { client: { apiRoot: options.apiRoot } } : {});
     // Waits out 429 retry_after (up to a minute) and gives up on network errors after a few tries, so nothing
     // loops forever on a dead connection.
     this.bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true }));
     this.bot.catch((error) => options.log.warn({ err: error.error }, 'telegram update failed'));
+    // The chat allowlist: updates from other chats are dropped before any handler sees them.
+    const allowed = new Set(options.config.telegram.chatIds);
+    if (allowed.size > 0) {
+      this.bot.use((ctx, next) => (ctx.chat && allowed.has(ctx.chat.id) ? next() : undefined));
+    }
     this.bot.on('callback_query:data', (ctx) => this.guard(ctx, () => this.onButton(ctx)));
-    this.bot.on(['message:photo', 'message:document'], (ctx) => this.guard(ctx, () => this.onImage(ctx)));
+    this.bot.on(['message:photo', 'message:document'], (ctx) => {
+      const group = ctx.message.media_group_id;
+      // Album items are handled together once the album is complete; the handler returns at once so the
+      // other items (later updates) can arrive.
+      if (group) this.albums.add(`${ctx.chat.id}:${group}`, ctx.message.message_id, ctx);
+      else return this.guard(ctx, () => this.onImage(ctx));
+    });
     this.bot.on('message:text', (ctx) => this.guard(ctx, () => this.onText(ctx)));
   }
 
+  /** The webhook server's port, in webhook mode. */
+  get webhookPort(): number | undefined {
+    return this.webhook?.port;
+  }
+
   async start(): Promise<void> {
-    const { log } = this.options;
+    const { log, config } = this.options;
     this.unsubscribe = this.options.commands.subscribe(({ job, reply }) => {
       this.onUpdate(job.id, reply).catch((error: unknown) =>
         log.warn({ err: error, jobId: job.id }, 'telegram update failed'),
@@ -86,19 +135,57 @@ export class TelegramBot {
         .setMyCommands(toTelegramCommands(locale), code ? { language_code: code } : {})
         .catch((error: unknown) => log.warn({ err: error }, 'setMyCommands failed'));
     }
+    const { webhookUrl, webhookSecret } = config.telegram;
+    if (webhookUrl && webhookSecret) {
+      await this.startWebhook(webhookUrl, webhookSecret);
+      return;
+    }
+    // Pending updates are kept: commands sent while the bot was down are still answered.
     void this.bot
-      .start({ drop_pending_updates: false })
+      .start({ drop_pending_updates: false, allowed_updates: ALLOWED_UPDATES })
       .catch((error: unknown) => log.error({ err: error }, 'telegram polling stopped'));
-    log.info({ bot: this.bot.botInfo.username }, 'telegram connected');
+    log.info({ bot: this.bot.botInfo.username }, 'telegram connected (long polling)');
   }
 
+  /**
+   * Listens first, then tells Telegram where to post, so no update is sent to a closed port. Pending updates are
+   * kept, as in polling mode.
+   */
+  private async startWebhook(url: string, secret: string): Promise<void> {
+    const { config, log } = this.options;
+    const { webhookHost, webhookPort, webhookPath } = config.telegram;
+    this.webhook = await serveWebhook(
+      this.bot,
+      {
+        host: webhookHost,
+        port: this.options.webhookPort ?? webhookPort,
+        path: webhookPath,
+        secretToken: secret,
+      },
+      log,
+    );
+    await this.bot.api.setWebhook(url, {
+      secret_token: secret,
+      allowed_updates: ALLOWED_UPDATES,
+      drop_pending_updates: false,
+    });
+    log.info(
+      { bot: this.bot.botInfo.username, host: webhookHost, port: this.webhook.port, path: webhookPath },
+      'telegram connected (webhook)',
+    );
+  }
+
+  /**
+   * Stops taking updates and lets in-flight requests finish. In webhook mode the webhook stays registered:
+   * Telegram keeps the updates that arrive meanwhile and delivers them after a restart.
+   */
   async stop(): Promise<void> {
     this.unsubscribe?.();
-    for (const entry of this.tracked.values()) {
-      clearTimeout(entry.timer);
-      clearInterval(entry.typing);
-    }
-    await this.bot.stop();
+    this.albums.clear();
+    this.pacer.clear();
+    for (const entry of this.tracked.values()) clearInterval(entry.typing);
+    if (this.webhook) await this.webhook.close();
+    else await this.bot.stop();
   }
 
   private context(ctx: Context): CommandContext {
@@ -126,12 +213,15 @@ export class TelegramBot {
   }
 
   /** Downloads a photo (largest size) or an image document at once: Telegram's file links expire. */
-  private async download(fileId: string, size: number | undefined): Promise<InputImage> {
+  private async download({ id, size }: ImageRef): Promise<InputImage> {
     const limit = Math.min(MAX_DOWNLOAD_BYTES, this.options.config.limits.maxInputBytes);
     const tooLarge = () =>
-      new InputRefused('errors.input.too_large', { limit: `${Math.round(limit / 1048576)} MB` });
+      new InputRefused('errors.input.too_large', {
+        size: size ? `${(size / 1048576).toFixed(1)} MB` : '?',
+        limit: `${Math.round(limit / 1048576)} MB`,
+      });
     if (size !== undefined && size > limit) throw tooLarge();
-    const file = await this.bot.api.getFile(fileId);
+    const file = await this.bot.api.getFile(id);
     if (!file.file_path) throw new InputRefused('errors.telegram.download_failed');
     const root = this.options.apiRoot ?? 'https://api.telegram.org';
     const response = await fetch(`${root}/file/bot${this.options.config.telegram.token}/${file.file_path}`, {
@@ -143,7 +233,7 @@ export class TelegramBot {
     return { data, filename: file.file_path.split('/').pop() ?? 'image' };
   }
 
-  private imageOf(message: Message | undefined): { id: string; size?: number } | undefined {
+  private imageOf(message: Message | undefined): ImageRef | undefined {
     if (!message) return undefined;
     const photo = message.photo?.reduce((a: PhotoSize, b: PhotoSize) =>
       b.width * b.height > a.width * a.height ? b : a,
@@ -154,19 +244,69 @@ export class TelegramBot {
     return undefined;
   }
 
+  private isCommand(text: string | undefined, name: string): boolean {
+    return parseTextCommand(text ?? '', this.bot.botInfo.username)?.name === name;
+  }
+
+  /** Commands with an image option (from the command table): only they are worth downloading a photo for. */
+  private takesImages(name: string): boolean {
+    return findCommand(name)?.options.some((o) => o.type === 'attachment') ?? false;
+  }
+
+  /**
+   * A photo or image document, with or without a caption. Besides "photo + caption command", two ways give
+   * /retouch its mask as a second photo: reply to the image with the mask captioned `/retouch <prompt>`, or reply
+   * to one's own `/retouch <prompt>` photo with the mask alone.
+   */
   private async onImage(ctx: Context): Promise<void> {
     const message = ctx.message as Message;
-    const caption = message.caption ?? '';
-    const found = this.imageOf(message);
-    if (!found) return;
+    const attached = this.imageOf(message);
+    if (!attached) return;
+    const replied = message.reply_to_message;
+    const repliedImage = this.imageOf(replied);
+    let caption = message.caption ?? '';
+    let refs: ImageRef[] = [attached];
+    if (repliedImage && this.isCommand(caption, 'retouch')) {
+      refs = [repliedImage, attached];
+    } else if (
+      repliedImage &&
+      !caption &&
+      replied?.from?.id === message.from?.id &&
+      this.isCommand(replied?.caption, 'retouch')
+    ) {
+      caption = replied?.caption ?? '';
+      refs = [repliedImage, attached];
+    }
+    await this.runImages(ctx, caption, refs);
+  }
+
+  /** An album: the caption (wherever it is) applies to its images in order: image first, then mask or reference. */
+  private async onAlbum(items: Context[]): Promise<void> {
+    const messages = items.map((ctx) => ctx.message as Message);
+    const refs = messages.map((m) => this.imageOf(m)).filter((r): r is ImageRef => r !== undefined);
+    const caption = messages.find((m) => m.caption)?.caption ?? '';
+    if (refs.length === 0 || !items[0]) return;
+    await this.runImages(items[0], caption, refs);
+  }
+
+  private async runImages(ctx: Context, caption: string, refs: ImageRef[]): Promise<void> {
     const c = this.context(ctx);
-    const image = await this.download(found.id, found.size);
+    const command = parseTextCommand(caption, this.bot.botInfo.username);
+    // In private chats a plain caption edits or describes the photo; elsewhere only our commands count.
+    if (!command && !(ctx.chat?.type === 'private' && caption)) return;
+    if (command && !this.takesImages(command.name)) {
+      const reply = await this.options.commands.runText(c, caption, [], this.bot.botInfo.username);
+      if (reply) await this.send(ctx, c, reply);
+      return;
+    }
+    const images: InputImage[] = [];
+    for (const ref of refs.slice(0, 2)) images.push(await this.download(ref));
+    const [image] = images;
+    if (!image) return;
     const reply =
-      (await this.options.commands.runText(c, caption, [image], this.bot.botInfo.username)) ??
-      (ctx.chat?.type === 'private' && caption
-        ? await this.options.commands.replyToImage(c, { image, text: caption })
-        : undefined);
-    if (reply) await this.send(ctx, c, reply);
+      (await this.options.commands.runText(c, caption, images, this.bot.botInfo.username)) ??
+      (await this.options.commands.replyToImage(c, { image, text: caption }));
+    await this.send(ctx, c, reply);
   }
 
   private async onText(ctx: Context): Promise<void> {
@@ -175,20 +315,28 @@ export class TelegramBot {
     const c = this.context(ctx);
     const replied = message.reply_to_message;
     const repliedImage = this.imageOf(replied);
-    const images = repliedImage ? [await this.download(repliedImage.id, repliedImage.size)] : [];
-    const command = await this.options.commands.runText(c, text, images, this.bot.botInfo.username);
+    const me = this.bot.botInfo;
+    const command = parseTextCommand(text, me.username);
     if (command) {
-      await this.send(ctx, c, command);
+      const images =
+        repliedImage && this.takesImages(command.name) ? [await this.download(repliedImage)] : [];
+      const reply = await this.options.commands.runText(c, text, images, me.username);
+      if (reply) await this.send(ctx, c, reply);
       return;
     }
-    if (!repliedImage || !images[0]) return;
+    const asked = replied && this.asks.get(`${replied.chat.id}:${replied.message_id}`);
+    if (asked) {
+      await this.send(ctx, c, await this.options.commands.editResult(c, asked, text));
+      return;
+    }
+    if (!repliedImage) return;
     // In groups (privacy mode) only replies to the bot's own messages or mentions of it are meant for the bot.
-    const me = this.bot.botInfo;
     const mentioned = text.includes(`@${me.username}`);
     const toBot = replied?.from?.id === me.id;
     if (ctx.chat?.type !== 'private' && !mentioned && !toBot) return;
+    const image = await this.download(repliedImage);
     const cleaned = text.replace(`@${me.username}`, '').trim();
-    await this.send(ctx, c, await this.options.commands.replyToImage(c, { image: images[0], text: cleaned }));
+    await this.send(ctx, c, await this.options.commands.replyToImage(c, { image, text: cleaned }));
   }
 
   private async onButton(ctx: Context): Promise<void> {
@@ -200,19 +348,42 @@ export class TelegramBot {
       await ctx.deleteMessage().catch(() => undefined);
       return;
     }
+    if (reply.ask) {
+      await this.ask(ctx, c, reply.ask.labelKey, reply.ask.jobId);
+      return;
+    }
     await this.send(ctx, c, reply);
   }
 
-  /** Sends a reply: a photo with its keyboard, else text; tracks the message when a job will update it. */
+  /**
+   * Asks with a ForceReply under the result: the user's answer is a reply to the bot's message, which Telegram
+   * delivers in groups too (privacy mode), and names the job through the remembered question.
+   */
+  private async ask(ctx: Context, c: CommandContext, labelKey: string, jobId: string): Promise<void> {
+    const chatId = ctx.chat?.id;
+    if (chatId === undefined) return;
+    const source = ctx.callbackQuery?.message?.message_id;
+    const sent = await this.bot.api.sendMessage(chatId, t(c.locale, labelKey), {
+      reply_markup: { force_reply: true, input_field_placeholder: t(c.locale, labelKey).slice(0, 64) },
+      ...(source ? { reply_parameters: { message_id: source, allow_sending_without_reply: true } } : {}),
+    });
+    this.asks.set(`${chatId}:${sent.message_id}`, jobId);
+    // Old questions are rarely answered: keep the most recent ones only.
+    if (this.asks.size > 1000) this.asks.delete(this.asks.keys().next().value as string);
+  }
+
+  /** Sends a reply: images with their keyboard, else text; tracks the message when a job will update it. */
   private async send(ctx: Context, c: CommandContext, reply: Reply): Promise<void> {
     const chatId = ctx.chat?.id;
     if (chatId === undefined) return;
+    const group = ctx.chat?.type !== 'private';
     const replyTo = ctx.message?.message_id ?? ctx.callbackQuery?.message?.message_id;
     const parameters = replyTo
       ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }
       : {};
+    this.pacer.note(chatId, group);
     if (reply.images && reply.images.length > 0) {
-      await this.sendImage(chatId, reply, c.locale, parameters);
+      await this.sendImages(chatId, reply, c.locale, parameters);
       return;
     }
     const text = replyText(reply, c.locale);
@@ -220,81 +391,112 @@ export class TelegramBot {
       ...parameters,
       reply_markup: keyboard(reply, c.locale),
     });
-    if (reply.jobId && !reply.final) {
-      const entry: Tracked = {
+    // The job's status message is the first one sent for it; later replies naming it (a /cancel answer) are not.
+    if (reply.jobId && !reply.final && !this.tracked.has(reply.jobId)) {
+      this.tracked.set(reply.jobId, {
         chatId,
         statusMessageId: sent.message_id,
         replyTo: replyTo ?? sent.message_id,
         locale: c.locale,
-        group: ctx.chat?.type !== 'private',
-        lastEdit: Date.now(),
+        group,
         lastText: text,
-      };
-      this.tracked.set(reply.jobId, entry);
+        shownAhead: reply.ahead,
+      });
     }
   }
 
-  private async sendImage(chatId: number, reply: Reply, locale: Locale, parameters: object): Promise<void> {
-    const image = reply.images?.[0];
-    if (!image) return;
+  /**
+   * Images as photos (the caption and keyboard on the first), or as documents when asked for files or when a
+   * photo is past Telegram's limits; a photo Telegram still refuses (400/413) is sent again as a document.
+   */
+  private async sendImages(chatId: number, reply: Reply, locale: Locale, parameters: object): Promise<void> {
     const caption = replyText(reply, locale, 1024);
     const markup = keyboard(reply, locale);
-    const file = () => new InputFile(Buffer.from(image.data), image.filename);
-    try {
-      await this.bot.api.sendPhoto(chatId, file(), { ...parameters, caption, reply_markup: markup });
-    } catch (error) {
-      // Photos past Telegram's limits (size, dimensions) go as documents, lossless.
-      if (!(error instanceof GrammyError) || (error.error_code !== 400 && error.error_code !== 413))
-        throw error;
-      await this.bot.api.sendDocument(chatId, file(), { ...parameters, caption, reply_markup: markup });
+    for (const [i, image] of (reply.images ?? []).entries()) {
+      const extra =
+        i === 0 ? { ...parameters, ...(reply.text.length > 0 ? { caption } : {}), reply_markup: markup } : {};
+      if (reply.asFiles || !fitsAsPhoto(image.data)) {
+        await this.sendDocument(chatId, image, extra);
+        continue;
+      }
+      try {
+        await this.bot.api.sendPhoto(chatId, toInputFile(image), extra);
+      } catch (error) {
+        if (!(error instanceof GrammyError) || (error.error_code !== 400 && error.error_code !== 413))
+          throw error;
+        await this.sendDocument(chatId, image, extra);
+      }
     }
   }
 
-  /** Job updates: progress edits throttled per chat and skipped when unchanged; the result as a photo reply. */
+  private sendDocument(chatId: number, image: ReplyImage, extra: object) {
+    return this.bot.api.sendDocument(chatId, toInputFile(image), {
+      ...extra,
+      disable_content_type_detection: true,
+    });
+  }
+
+  /** Job updates: progress and position edits paced per chat and skipped when unchanged; the result as a photo. */
   private async onUpdate(jobId: string, reply: Reply): Promise<void> {
     const entry = this.tracked.get(jobId);
     if (!entry) return;
-    if (!entry.typing && !reply.final) {
+    if (reply.final) {
+      this.tracked.delete(jobId);
+      this.pacer.drop(entry.chatId, jobId);
+      clearInterval(entry.typing);
+      await this.finish(entry, reply);
+      return;
+    }
+    const running = reply.ahead === undefined;
+    if (running && !entry.typing) {
       const action = () =>
         void this.bot.api.sendChatAction(entry.chatId, 'upload_photo').catch(() => undefined);
       action();
       entry.typing = setInterval(action, 4500);
     }
-    if (reply.final) {
-      this.tracked.delete(jobId);
-      clearTimeout(entry.timer);
-      clearInterval(entry.typing);
-      const parameters = {
-        reply_parameters: { message_id: entry.replyTo, allow_sending_without_reply: true },
-      };
-      if (reply.images && reply.images.length > 0) {
-        await this.sendImage(entry.chatId, reply, entry.locale, parameters);
-        await this.bot.api.deleteMessage(entry.chatId, entry.statusMessageId).catch(() => undefined);
-      } else {
-        await this.editStatus(entry, reply);
-      }
+    if (!running && !positionWorthShowing(entry.shownAhead, reply.ahead as number)) return;
+    entry.pending = reply;
+    this.pacer.mark(entry.chatId, entry.group, jobId);
+  }
+
+  /** The pacer's turn for a job: edits its status message to the newest state, unless that changes nothing. */
+  private flushStatus(jobId: string): boolean {
+    const entry = this.tracked.get(jobId);
+    const pending = entry?.pending;
+    if (!entry || !pending) return false;
+    entry.pending = undefined;
+    if (replyText(pending, entry.locale) === entry.lastText) return false;
+    this.editStatus(entry, pending).catch((error: unknown) =>
+      this.options.log.warn({ err: error, jobId }, 'telegram progress edit failed'),
+    );
+    return true;
+  }
+
+  /** The result replies to the request and the status message goes; if it cannot be sent, the status says so. */
+  private async finish(entry: Tracked, reply: Reply): Promise<void> {
+    this.pacer.note(entry.chatId, entry.group);
+    if (!reply.images || reply.images.length === 0) {
+      await this.editStatus(entry, reply);
       return;
     }
-    const text = replyText(reply, entry.locale);
-    if (text === entry.lastText) return;
-    const wait = entry.lastEdit + (entry.group ? this.intervals.group : this.intervals.private) - Date.now();
-    if (wait > 0) {
-      entry.pending = reply;
-      entry.timer ??= setTimeout(() => {
-        entry.timer = undefined;
-        const pending = entry.pending;
-        entry.pending = undefined;
-        if (pending && this.tracked.has(jobId)) void this.onUpdate(jobId, pending);
-      }, wait);
+    const parameters = {
+      reply_parameters: { message_id: entry.replyTo, allow_sending_without_reply: true },
+    };
+    try {
+      await this.sendImages(entry.chatId, reply, entry.locale, parameters);
+    } catch (error) {
+      this.options.log.warn({ err: error, jobId: reply.jobId }, 'telegram result could not be sent');
+      await this.editStatus(entry, textReply('errors.telegram.send_failed'));
       return;
     }
-    await this.editStatus(entry, reply);
+    await this.bot.api.deleteMessage(entry.chatId, entry.statusMessageId).catch(() => undefined);
   }
 
   private async editStatus(entry: Tracked, reply: Reply): Promise<void> {
     const text = replyText(reply, entry.locale);
+    if (text === entry.lastText) return;
     entry.lastText = text;
-    entry.lastEdit = Date.now();
+    if (reply.ahead !== undefined) entry.shownAhead = reply.ahead;
     await this.bot.api
       .editMessageText(entry.chatId, entry.statusMessageId, text, {
         reply_markup: keyboard(reply, entry.locale),
@@ -304,4 +506,8 @@ export class TelegramBot {
         if (!(error instanceof GrammyError)) throw error;
       });
   }
+}
+
+function toInputFile(image: ReplyImage): InputFile {
+  return new InputFile(Buffer.from(image.data), image.filename);
 }

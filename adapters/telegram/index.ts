@@ -1,13 +1,19 @@
-// The Telegram adapter's factory: shared services in, a polling bot out.
+// The Telegram adapter's factory: shared services in, a running bot out (long polling, or a webhook with a secret
+// token when TELEGRAM_WEBHOOK_URL is set).
 import { Commands } from '../../commands/index.js';
 import type { AppContext, RunningAdapter } from '../../src/app.js';
 import type { Services } from '../../src/services.js';
-import { TelegramBot } from './bot.js';
+import { TelegramBot, type TelegramOptions } from './bot.js';
+
+export type TelegramTesting = Pick<
+  TelegramOptions,
+  'apiRoot' | 'editIntervalMs' | 'albumQuietMs' | 'webhookPort'
+>;
 
 export async function startTelegram(
   context: AppContext,
   services: Services,
-  testing: { apiRoot?: string; editIntervalMs?: { private: number; group: number } } = {},
+  testing: TelegramTesting = {},
 ): Promise<RunningAdapter & { bot: TelegramBot }> {
   const { config, log } = context;
   const commands = new Commands({
@@ -15,6 +21,9 @@ export async function startTelegram(
     store: services.jobs.store,
     config,
     log: (level, message, fields) => log[level](fields ?? {}, message),
+    // Telegram recompresses photos: results offer the lossless PNG as a file.
+    originalFileButton: true,
+    helpKeys: ['help.telegram.mask'],
   });
   const bot = new TelegramBot({ config, commands, log, ...testing });
   await bot.start();

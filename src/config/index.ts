@@ -15,7 +15,18 @@ export interface Config {
     /** HTTP interactions mode (an Interactions Endpoint URL instead of gateway interactions), when a port is set. */
     interactions?: { host: string; port: number; publicKey: string };
   };
-  telegram: { token?: string; webhookUrl?: string; webhookSecret?: string };
+  telegram: {
+    token?: string;
+    webhookUrl?: string;
+    webhookSecret?: string;
+    /** Chats the bot serves (private chat id = user id); empty = every chat. */
+    chatIds: number[];
+    /** Where the webhook's HTTP server listens (behind the TLS proxy that TELEGRAM_WEBHOOK_URL points at). */
+    webhookHost: string;
+    webhookPort: number;
+    /** The path it answers on; defaults to the path of TELEGRAM_WEBHOOK_URL. */
+    webhookPath: string;
+  };
   modelDir?: string;
   device: Env['DEVICE'];
   dataDir: string;
@@ -109,6 +120,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
       token: e.TELEGRAM_TOKEN,
       webhookUrl: e.TELEGRAM_WEBHOOK_URL,
       webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+      chatIds: e.TELEGRAM_CHAT_IDS.map(Number),
+      webhookHost: e.TELEGRAM_WEBHOOK_HOST,
+      webhookPort: e.TELEGRAM_WEBHOOK_PORT,
+      webhookPath:
+        e.TELEGRAM_WEBHOOK_PATH ?? (e.TELEGRAM_WEBHOOK_URL ? new URL(e.TELEGRAM_WEBHOOK_URL).pathname : '/'),
     },
     modelDir: e.MODEL_DIR ? resolve(e.MODEL_DIR) : undefined,
     device: e.DEVICE,

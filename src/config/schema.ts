@@ -118,6 +118,26 @@ export const envSchema = z.object({
       .regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1–256 characters of A–Z, a–z, 0–9, _ and -')
       .optional(),
   ),
+  TELEGRAM_CHAT_IDS: listOf(
+    z.string().regex(/^-?\d{1,20}$/, 'each id must be a Telegram chat id (a whole number, groups negative)'),
+  ),
+  TELEGRAM_WEBHOOK_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  TELEGRAM_WEBHOOK_PORT: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: 'must be a port number from 1 to 65535' })
+      .int('must be a port number from 1 to 65535')
+      .min(1, 'must be a port number from 1 to 65535')
+      .max(65535, 'must be a port number from 1 to 65535')
+      .default(8443),
+  ),
+  TELEGRAM_WEBHOOK_PATH: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~/-]*$/, 'must be a path starting with / (letters, digits, . _ ~ - /)')
+      .optional(),
+  ),
   MODEL_DIR: optionalString,
   DEVICE: z.preprocess(
     emptyToUndefined,

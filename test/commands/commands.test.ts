@@ -22,6 +22,8 @@ function setup(
     admins?: string[];
     start?: boolean;
     previews?: boolean;
+    originalFileButton?: boolean;
+    helpKeys?: string[];
   } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'dimoo-commands-'));
@@ -64,6 +66,8 @@ function setup(
     config,
     now: () => clock,
     randomSeed: () => seed++,
+    originalFileButton: options.originalFileButton,
+    helpKeys: options.helpKeys,
   });
   const updates: Array<{ job: Job; reply: Reply }> = [];
   commands.subscribe((u) => updates.push(u));
@@ -148,6 +152,27 @@ describe('imagine', () => {
     ]);
     const progress = await until((u) => u.job.id === queued.jobId && u.reply.text[0]?.key === 'job.running');
     expect(progress.reply.text[0]?.params).toMatchObject({ total: 3 });
+  });
+
+  it('offers the lossless PNG as a file where asked for, and platform lines in help', async () => {
+    const { commands, ctx, until, store } = setup({
+      originalFileButton: true,
+      helpKeys: ['help.telegram.mask'],
+    });
+    const queued = await commands.imagine(ctx('1'), { prompt: 'a red fox --steps 4' });
+    expect(queued.ahead).toBe(0);
+    const done = await until((u) => u.job.id === queued.jobId && u.reply.final === true);
+    expect(done.reply.buttons?.[1]?.map((b) => b.id.split(':')[0])).toEqual(['original', 'delete']);
+    // Anyone may fetch the file, not only the owner.
+    const file = await commands.pressButton(ctx('2'), `original:${queued.jobId}`);
+    expect(file.asFiles).toBe(true);
+    const stored = store.readFile(done.job.id, done.job.result?.file as string);
+    expect(Buffer.from(file.images?.[0]?.data ?? []).equals(stored)).toBe(true);
+    expect(keys(await commands.help(ctx('1'))).at(-1)).toBe('help.telegram.mask');
+    const running = await commands.imagine(ctx('1'), { prompt: 'still waiting --steps 4' });
+    expect(keys(await commands.pressButton(ctx('1'), `original:${running.jobId}`))).toEqual([
+      'errors.button.not_available',
+    ]);
   });
 
   it('sends progress previews as PNGs, and the final reply always last', async () => {

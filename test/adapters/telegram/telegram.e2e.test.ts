@@ -13,7 +13,9 @@ import { type FakeTelegram, startFakeTelegram } from '../../doubles/fake-telegra
 
 let fake: FakeTelegram;
 let services: Services;
-let running: { stop(): Promise<void> };
+let running: Awaited<ReturnType<typeof startTelegram>>;
+/** Edits as the bot issued them, by its own clock (arrival stamps at the stand-in share the engine's loaded loop). */
+const issuedEdits: Array<{ chatId: unknown; at: number }> = [];
 
 beforeAll(async () => {
   fake = await startFakeTelegram({ maxLongPollMs: 300, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
@@ -30,6 +32,12 @@ beforeAll(async () => {
   running = await startTelegram({ config, log }, services, {
     apiRoot: fake.apiRoot,
     editIntervalMs: { private: 100, group: 300 },
+    albumQuietMs: 200,
+  });
+  running.bot.bot.api.config.use((prev, method, payload, signal) => {
+    if (method === 'editMessageText')
+      issuedEdits.push({ chatId: (payload as { chat_id?: unknown }).chat_id, at: Date.now() });
+    return prev(method, payload, signal);
   });
   services.start();
 }, 60_000);
@@ -48,6 +56,11 @@ const textOf = (call: { params: Record<string, unknown> }) =>
   String(call.params.text ?? call.params.caption ?? '');
 const markupOf = (call: { params: Record<string, unknown> }) =>
   JSON.stringify(call.params.reply_markup ?? '');
+/** Cancels every waiting or running job (as its owner). */
+const clearQueue = () => {
+  for (const job of services.jobs.store.byStatus('queued', 'running'))
+    services.jobs.queue.cancel(job.id, job.owner);
+};
 
 describe('Telegram adapter', { timeout: 90_000 }, () => {
   it('registers its command menu in English and Chinese', async () => {
@@ -77,6 +90,20 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
         .some((c) => c.method === 'sendChatAction' && c.params.action === 'upload_photo'),
     ).toBe(true);
     expect(queued).toBeDefined();
+    // Progress edits of one chat keep the private-chat gap (100 ms here) and never repeat the text.
+    const edits = fake.calls
+      .slice(before)
+      .filter((c) => c.method === 'editMessageText' && c.params.chat_id === fake.world.users.alice.id);
+    expect(edits.length).toBeGreaterThan(0);
+    for (let i = 1; i < edits.length; i++) {
+      expect(textOf(edits[i] as (typeof edits)[number])).not.toBe(
+        textOf(edits[i - 1] as (typeof edits)[number]),
+      );
+    }
+    const times = issuedEdits.filter((e) => e.chatId === fake.world.users.alice.id).map((e) => e.at);
+    for (let i = 1; i < times.length; i++) {
+      expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(90); // 100 ms, less a few ms of work
+    }
   });
 
   it('a reply to a photo edits it, a question describes it, and Re-roll keeps the prompt with a new seed', async () => {
@@ -174,5 +201,157 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
     );
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(textOf(delivered)).toMatch(/imagine/);
+  });
+
+  it('"Original file" sends the lossless PNG as a document; a photo Telegram refuses goes as a document', async () => {
+    clearQueue(); // earlier tests' jobs: this one should not wait behind them
+    fake.failMethod('sendPhoto', {
+      times: 1,
+      errorCode: 400,
+      description: 'Bad Request: PHOTO_INVALID_DIMENSIONS',
+    });
+    const from = fake.calls.length;
+    fake.injectText('/imagine a tall tower --steps 4');
+    const fallback = await fake.waitForCall(
+      (c) => c.method === 'sendDocument' && fake.calls.indexOf(c) > from && markupOf(c).includes('reroll:'),
+      60_000,
+    );
+    expect(fake.calls.slice(from).some((c) => c.method === 'sendPhoto' && c.status === 400)).toBe(true);
+    expect(textOf(fallback)).toMatch(/seed/);
+    expect(fallback.params.disable_content_type_detection).toBe(true);
+
+    const jobId = /original:([0-9a-f-]{36})/.exec(markupOf(fallback))?.[1] as string;
+    expect(jobId).toBeDefined();
+    const job = services.jobs.queue.get(jobId);
+    const stored = services.jobs.store.readFile(jobId, job?.result?.file as string);
+    const anchor = fake.injectText('anchor for the original button');
+    const before = fake.calls.length;
+    // Anyone in the chat may fetch it.
+    fake.injectCallbackQuery(anchor, `original:${jobId}`, fake.world.users.bob);
+    const doc = await fake.waitForCall(
+      (c) => c.method === 'sendDocument' && fake.calls.indexOf(c) >= before,
+      20_000,
+    );
+    expect(doc.files[0]?.bytes.equals(stored)).toBe(true);
+    expect(doc.files[0]?.filename).toMatch(/\.png$/);
+
+    // Edit asks with a ForceReply; the answer to that question edits this result.
+    fake.injectCallbackQuery(anchor, `edit:${jobId}`);
+    const ask = await fake.waitForCall(
+      (c) => c.method === 'sendMessage' && textOf(c) === 'What should change?',
+      20_000,
+    );
+    expect(ask.params.reply_markup).toMatchObject({ force_reply: true });
+    const question = [...fake.state.messages.values()].find(
+      (m) => m.from?.id === fake.world.bot.id && m.text === 'What should change?',
+    );
+    const alice = { platform: 'telegram' as const, userId: String(fake.world.users.alice.id) };
+    const last = services.jobs.store.recentOf(alice, 1)[0]?.id;
+    fake.injectText('make it night --steps 2', { replyTo: question });
+    await expect
+      .poll(() => services.jobs.store.recentOf(alice, 1)[0]?.id, { timeout: 20_000 })
+      .not.toBe(last);
+    const edit = services.jobs.store.recentOf(alice, 1)[0] as NonNullable<
+      ReturnType<typeof services.jobs.queue.get>
+    >;
+    expect(edit.request).toMatchObject({ task: 'image_to_image', prompt: 'make it night' });
+    const input = (edit.request as { image: { file: string } }).image.file;
+    expect(services.jobs.store.readFile(edit.id, input).equals(stored)).toBe(true);
+    clearQueue();
+  });
+
+  it('a second photo is the mask for /retouch: as an album, as a reply captioned /retouch, or a reply to one’s own /retouch photo', async () => {
+    const alice = { platform: 'telegram' as const, userId: String(fake.world.users.alice.id) };
+    const image = await png('#3a6');
+    const mask = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
+    const newestJob = async (after: string | undefined) => {
+      await expect
+        .poll(() => services.jobs.store.recentOf(alice, 1)[0]?.id, { timeout: 20_000 })
+        .not.toBe(after);
+      const job = services.jobs.store.recentOf(alice, 1)[0] as NonNullable<
+        ReturnType<typeof services.jobs.queue.get>
+      >;
+      // Its "queued" answer, then it is cancelled: the inputs are what this test is about, not the painting.
+      await fake.waitForCall(
+        (c) => c.method === 'sendMessage' && markupOf(c).includes(`cancel:${job.id}`),
+        20_000,
+      );
+      services.jobs.queue.cancel(job.id, alice);
+      return job;
+    };
+    const expectMaskJob = (job: NonNullable<ReturnType<typeof services.jobs.queue.get>>) => {
+      expect(job.request).toMatchObject({ task: 'paint', prompt: 'a hat', region: { kind: 'mask' } });
+      const request = job.request as { image: { file: string }; region: { mask: { file: string } } };
+      expect(services.jobs.store.readFile(job.id, request.image.file).equals(image)).toBe(true);
+      expect(services.jobs.store.readFile(job.id, request.region.mask.file).equals(mask)).toBe(true);
+    };
+
+    // 1. An album: the caption on the first photo, the mask second.
+    let last = services.jobs.store.recentOf(alice, 1)[0]?.id;
+    fake.injectPhoto(fake.registerFile(image), {
+      caption: '/retouch a hat --steps 2',
+      mediaGroupId: 'album-1',
+    });
+    fake.injectPhoto(fake.registerFile(mask), { mediaGroupId: 'album-1' });
+    let job = await newestJob(last);
+    expectMaskJob(job);
+
+    // 2. A reply to the image, with the mask captioned /retouch (works in groups too).
+    last = job.id;
+    const photo = fake.injectPhoto(fake.registerFile(image), { chat: 'group', from: fake.world.users.bob });
+    fake.injectPhoto(fake.registerFile(mask), {
+      chat: 'group',
+      caption: '/retouch a hat --steps 2',
+      replyTo: photo,
+    });
+    job = await newestJob(last);
+    expectMaskJob(job);
+
+    // 3. Private chat: /retouch without a region asks for one; the mask as a reply to that photo completes it.
+    last = job.id;
+    const before = fake.calls.length;
+    const own = fake.injectPhoto(fake.registerFile(image), { caption: '/retouch a hat --steps 2' });
+    await fake.waitForCall(
+      (c) =>
+        c.method === 'sendMessage' &&
+        fake.calls.indexOf(c) >= before &&
+        textOf(c) === 'Say which part to redraw: give boxes (x,y,w,h) or a mask image (see /help).',
+      20_000,
+    );
+    fake.injectPhoto(fake.registerFile(mask), { replyTo: own });
+    job = await newestJob(last);
+    expectMaskJob(job);
+  });
+
+  it('in a group, a plain reply to someone’s photo is not for the bot; a mention is', async () => {
+    const photo = fake.injectPhoto(fake.registerFile(await png('#a36')), {
+      chat: 'group',
+      from: fake.world.users.bob,
+    });
+    const before = fake.calls.length;
+    fake.injectText('make it blue', { chat: 'group', replyTo: photo });
+    // A command after it as a marker: once it is answered, the plain reply has been seen and ignored. It replies
+    // to the photo too, which /queue has no use for: nothing is downloaded.
+    fake.injectText('/queue', { chat: 'group', replyTo: photo });
+    await fake.waitForCall(
+      (c) => c.method === 'sendMessage' && fake.calls.indexOf(c) >= before && /^Queue:/.test(textOf(c)),
+      20_000,
+    );
+    const sent = () =>
+      fake.calls
+        .slice(before)
+        .filter((c) => c.method === 'sendMessage' && c.params.chat_id === fake.world.group.id);
+    expect(sent().map(textOf)).toEqual([expect.stringMatching(/^Queue:/)]);
+    expect(fake.calls.slice(before).some((c) => c.method === 'getFile')).toBe(false);
+
+    fake.injectText(`@${fake.world.bot.username} make it blue --steps 2`, { chat: 'group', replyTo: photo });
+    const queued = await fake.waitForCall(
+      (c) => c.method === 'sendMessage' && fake.calls.indexOf(c) >= before && /Queued/.test(textOf(c)),
+      20_000,
+    );
+    expect(queued.params.chat_id).toBe(fake.world.group.id);
+    clearQueue();
   });
 });

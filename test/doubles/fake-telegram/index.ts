@@ -146,11 +146,15 @@ export class FakeTelegram {
     return this.#userMessage(origin, { text, ...(entities.length > 0 ? { entities } : {}) });
   }
 
-  /** A user sends a photo (Telegram lists three sizes, largest last), optionally with a caption. */
-  injectPhoto(file: StoredFile, origin: Origin & { caption?: string } = {}): Message {
+  /**
+   * A user sends a photo (Telegram lists three sizes, largest last), optionally with a caption; photos of one
+   * album share a `mediaGroupId` and arrive as separate updates, as on Telegram.
+   */
+  injectPhoto(file: StoredFile, origin: Origin & { caption?: string; mediaGroupId?: string } = {}): Message {
     const entities = origin.caption ? autoEntities(origin.caption) : [];
     return this.#userMessage(origin, {
       photo: photoSizes(file),
+      ...(origin.mediaGroupId ? { media_group_id: origin.mediaGroupId } : {}),
       ...(origin.caption ? { caption: origin.caption } : {}),
       ...(entities.length > 0 ? { caption_entities: entities } : {}),
     });

@@ -1,0 +1,68 @@
+// Webhook mode: a plain HTTP server (TLS is the reverse proxy's job: Telegram only calls https:// URLs) that hands
+// POSTs on one path to grammY. grammY compares X-Telegram-Bot-Api-Secret-Token in constant time and answers 401
+// when it does not match, before the update is parsed or handled.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Bot, webhookCallback } from 'grammy';
+import type { Logger } from '../../src/log.js';
+
+export interface WebhookListen {
+  host: string;
+  port: number;
+  path: string;
+  secretToken: string;
+}
+
+export interface WebhookServer {
+  /** The port actually bound (tests listen on 0). */
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Updates are a few KB; anything much larger is not from Telegram. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger): Promise<WebhookServer> {
+  // Telegram resends an update whose request fails or times out, so a slow handler answers 200 and goes on.
+  const handle = webhookCallback(bot, 'http', {
+    secretToken: listen.secretToken,
+    onTimeout: 'return',
+    timeoutMilliseconds: 50_000,
+  });
+  const server: Server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== listen.path) {
+      res.writeHead(404).end();
+      return;
+    }
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST' }).end();
+      return;
+    }
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+      res.writeHead(413).end();
+      return;
+    }
+    handle(req, res).catch((error: unknown) => {
+      // A body that is not JSON: nothing to handle, and Telegram should not retry it forever.
+      log.warn({ err: error }, 'telegram webhook request rejected');
+      if (!res.headersSent) res.writeHead(400).end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,114 @@
+// The Telegram adapter's local rules: per-chat pacing of edits, photo limits, album collection.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AlbumCollector } from '../../../adapters/telegram/albums.js';
+import { EditPacer } from '../../../adapters/telegram/pacing.js';
+import { fitsAsPhoto, pngDimensions } from '../../../adapters/telegram/photo-limits.js';
+
+/** The first 24 bytes of a PNG claiming `width`×`height`, padded to `length`. */
+function pngHeader(width: number, height: number, length = 64): Uint8Array {
+  const bytes = Buffer.alloc(length);
+  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13], 0);
+  bytes.write('IHDR', 12, 'ascii');
+  bytes.writeUInt32BE(width, 16);
+  bytes.writeUInt32BE(height, 20);
+  return bytes;
+}
+
+describe('EditPacer', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A pacer on fake timers that records `[ms since start, key]` for every edit it lets through. */
+  function pacer(gaps = { privateMs: 1000, groupMs: 3000, globalMs: 40 }, unchanged = new Set<string>()) {
+    vi.useFakeTimers({ now: 0 });
+    const shown: Array<[number, string]> = [];
+    const p = new EditPacer(gaps, (key) => {
+      if (unchanged.has(key)) return false;
+      shown.push([Date.now(), key]);
+      return true;
+    });
+    return { p, shown };
+  }
+
+  it('serves the jobs of one chat in turn, a chat gap apart, each once however often it changed', () => {
+    const { p, shown } = pacer();
+    p.mark(-5, true, 'a');
+    p.mark(-5, true, 'b');
+    p.mark(-5, true, 'a'); // a newer state of a: still one turn
+    vi.advanceTimersByTime(4000);
+    expect(shown).toEqual([
+      [0, 'a'],
+      [3000, 'b'],
+    ]);
+    p.mark(-5, true, 'a');
+    vi.advanceTimersByTime(10_000);
+    expect(shown.at(-1)).toEqual([6000, 'a']); // not before the gap after b
+  });
+
+  it('keeps chats independent but never at the same instant, and private chats at their own gap', () => {
+    const { p, shown } = pacer();
+    p.mark(1, false, 'x');
+    p.mark(2, false, 'y');
+    vi.advanceTimersByTime(0);
+    vi.advanceTimersByTime(40);
+    p.mark(1, false, 'x');
+    vi.advanceTimersByTime(2000);
+    expect(shown).toEqual([
+      [0, 'x'],
+      [40, 'y'],
+      [1000, 'x'],
+    ]);
+  });
+
+  it('gives no turn to a job that ended or has nothing new, and keeps its distance from a sent message', () => {
+    const { p, shown } = pacer(undefined, new Set(['same']));
+    p.note(-5, true);
+    p.mark(-5, true, 'ended');
+    p.mark(-5, true, 'same');
+    p.mark(-5, true, 'next');
+    p.drop(-5, 'ended');
+    vi.advanceTimersByTime(2999);
+    expect(shown).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(shown).toEqual([[3000, 'next']]);
+    p.clear();
+  });
+});
+
+describe('photo limits', () => {
+  it('reads PNG dimensions and refuses what sendPhoto would', () => {
+    expect(pngDimensions(pngHeader(640, 480))).toEqual({ width: 640, height: 480 });
+    expect(pngDimensions(Buffer.from('not a png at all, not at all'))).toBeUndefined();
+    expect(fitsAsPhoto(pngHeader(1024, 1024))).toBe(true);
+    expect(fitsAsPhoto(pngHeader(5000, 5000))).toBe(true);
+    expect(fitsAsPhoto(pngHeader(5001, 5000))).toBe(false); // width + height > 10000
+    expect(fitsAsPhoto(pngHeader(2000, 100))).toBe(true); // ratio 20
+    expect(fitsAsPhoto(pngHeader(2001, 100))).toBe(false);
+    expect(fitsAsPhoto(pngHeader(512, 512, 10 * 1024 * 1024 + 1))).toBe(false);
+  });
+});
+
+describe('AlbumCollector', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('hands over an album once it is quiet, items in message order, albums apart', () => {
+    vi.useFakeTimers();
+    const albums: string[][] = [];
+    const collector = new AlbumCollector<string>(500, (items) => albums.push(items));
+    collector.add('chat:1', 11, 'mask');
+    collector.add('chat:2', 3, 'other');
+    vi.advanceTimersByTime(400);
+    collector.add('chat:1', 10, 'image');
+    vi.advanceTimersByTime(400);
+    expect(albums).toEqual([['other']]);
+    vi.advanceTimersByTime(200);
+    expect(albums).toEqual([['other'], ['image', 'mask']]);
+    collector.add('chat:3', 1, 'dropped');
+    collector.clear();
+    vi.advanceTimersByTime(1000);
+    expect(albums).toHaveLength(2);
+  });
+});
