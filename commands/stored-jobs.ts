@@ -1,6 +1,6 @@
 // Reading a job the user points at (a button, a reply to a result): the job itself, its result image, and the
 // stored inputs a follow-up job copies. A job that is gone or not suitable is a UserInputError.
-import type { Job, JobStore, StoredRequest } from '../src/jobs/index.js';
+import { isStoredImage, type Job, type JobStore, type StoredRequest } from '../src/jobs/index.js';
 import { UserInputError } from './prompt.js';
 
 export type ImageJob = Job & { request: Exclude<StoredRequest, { task: 'understand' }> };
@@ -29,14 +29,7 @@ export function resultBytes(store: JobStore, jobId: string): Uint8Array {
 export function inputFiles(store: JobStore, job: Job): Record<string, Uint8Array> {
   const files: Record<string, Uint8Array> = {};
   JSON.stringify(job.request, (_key, value) => {
-    if (
-      value &&
-      typeof value === 'object' &&
-      typeof value.file === 'string' &&
-      Object.keys(value).length === 1
-    ) {
-      files[value.file] = new Uint8Array(store.readFile(job.id, value.file));
-    }
+    if (isStoredImage(value)) files[value.file] = new Uint8Array(store.readFile(job.id, value.file));
     return value;
   });
   return files;
