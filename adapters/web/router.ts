@@ -1,7 +1,13 @@
 // The playground's chat line → the commands layer. Parsing is the commands layer's (`runChatLine`): the same typed
 // commands as on Telegram, and a plain line with an image edits it (describes it when it is a question, retouches
 // it when a mask was drawn); a plain line without one is an imagine. Only an unknown `/command` is answered here.
-import type { CommandContext, Commands, InputImage, Reply } from '../../commands/index.js';
+import {
+  type CommandContext,
+  type Commands,
+  type InputImage,
+  type Reply,
+  textReply,
+} from '../../commands/index.js';
 import type { Upload } from './uploads.js';
 
 function fileOf(upload: Upload, field: 'image' | 'mask' | 'reference'): InputImage | undefined {
@@ -17,7 +23,5 @@ export async function route(commands: Commands, ctx: CommandContext, upload: Upl
     reference: fileOf(upload, 'reference'),
   });
   const command = text.split(/\s/, 1)[0]?.toLowerCase();
-  return (
-    reply ?? { text: [{ key: 'web.unknown_command', params: { command: command ?? '/' } }], ephemeral: true }
-  );
+  return reply ?? textReply('web.unknown_command', { command: command ?? '/' });
 }
