@@ -22,12 +22,32 @@ export function parseTextCommand(text: string, botUsername?: string): TextComman
   return { name: spec.aliasOf ?? spec.name, args: args.trim() };
 }
 
+/**
+ * Takes `--name value` (or `--name=value`) out of a line: options that are not prompt flags, such as an edit's
+ * `--type`, go before the prompt parser sees the rest.
+ */
+export function takeOption(text: string, name: string): { rest: string; value?: string } {
+  const match = new RegExp(`(?:^|\\s)(?:--|[—–])${name}(?:=|\\s+)(\\S+)`).exec(text);
+  if (!match) return { rest: text };
+  return {
+    rest: (text.slice(0, match.index) + text.slice(match.index + match[0].length)).trim(),
+    value: match[1],
+  };
+}
+
+/** An /edit line: `--type edit_remove` picks the edit family; the rest is the instruction. */
+export function splitEditText(args: string): { type?: string; instruction: string } {
+  const { rest, value } = takeOption(args, 'type');
+  return { ...(value !== undefined ? { type: value } : {}), instruction: rest };
+}
+
 const BOX = /^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$/;
 
-/** Leading `x,y,w,h` tokens of a /retouch line are its boxes; the rest is the prompt. */
+/** Leading `x,y,w,h` tokens (or a `--box x,y,w,h` option) of a /retouch line are its boxes; the rest is the prompt. */
 export function splitRetouchText(args: string): { boxes?: string; prompt: string } {
-  const words = args.split(/\s+/).filter(Boolean);
-  const boxes: string[] = [];
+  const option = takeOption(args, 'box');
+  const words = option.rest.split(/\s+/).filter(Boolean);
+  const boxes: string[] = option.value !== undefined ? [option.value] : [];
   while (words.length > 0 && BOX.test((words[0] as string).replace(/;$/, ''))) {
     boxes.push((words.shift() as string).replace(/;$/, ''));
   }
@@ -36,17 +56,28 @@ export function splitRetouchText(args: string): { boxes?: string; prompt: string
 
 const DIRECTION_WORDS = new Set(['left', 'right', 'up', 'down']);
 
-/** A leading `1.5x`/`2x`/`x2` (zoom) or `left|right|up|down` (pan) of an /outpaint line; the rest is the prompt. */
-export function splitOutpaintText(args: string): {
-  zoom?: number;
-  direction?: 'left' | 'right' | 'up' | 'down';
-  prompt: string;
-} {
+type Direction = 'left' | 'right' | 'up' | 'down';
+
+/**
+ * A leading `1.5x`/`2x`/`x2` (zoom) or `left|right|up|down` (pan) of an /outpaint line, or the options
+ * `--zoom 2` / `--pan left`; the rest is the prompt.
+ */
+export function splitOutpaintText(args: string): { zoom?: number; direction?: Direction; prompt: string } {
+  const zoomOption = takeOption(args, 'zoom');
+  const panOption = takeOption(zoomOption.rest, 'pan');
+  if (zoomOption.value !== undefined || panOption.value !== undefined) {
+    return {
+      ...(zoomOption.value !== undefined ? { zoom: Number(zoomOption.value) } : {}),
+      // Any word passes here: extensionOf refuses what is not a direction, naming the choices.
+      ...(panOption.value !== undefined ? { direction: panOption.value.toLowerCase() as Direction } : {}),
+      prompt: panOption.rest,
+    };
+  }
   const [first = '', ...rest] = args.split(/\s+/).filter(Boolean);
   const zoom = /^(?:x|×)?(\d+(?:\.\d+)?)(?:x|×)?$/i.exec(first);
   if (zoom && /x|×/i.test(first)) return { zoom: Number(zoom[1]), prompt: rest.join(' ') };
   if (DIRECTION_WORDS.has(first.toLowerCase())) {
-    return { direction: first.toLowerCase() as 'left' | 'right' | 'up' | 'down', prompt: rest.join(' ') };
+    return { direction: first.toLowerCase() as Direction, prompt: rest.join(' ') };
   }
   return { prompt: args.trim() };
 }
@@ -74,8 +105,9 @@ export function parseSettingsText(args: string): { changes: SettingsChanges; unk
   return { changes, unknown };
 }
 
+/** Latin question words count only as whole words ("isolate the cat", "candle light" are not questions). */
 const QUESTION_START =
-  /^(what|what's|whats|who|whom|whose|where|when|why|how|which|is|are|was|were|do|does|did|can|could|should|would|will|describe|tell me|explain|请描述|描述|这是|图中|图里|什么|谁|哪|为什么|怎么|几)/i;
+  /^(?:(?:what|what's|whats|who|whom|whose|where|when|why|how|which|is|are|was|were|do|does|did|can|could|should|would|will|describe|tell me|explain)(?![a-z])|请描述|描述|这是|图中|图里|什么|谁|哪|为什么|怎么|几)/i;
 
 /**
  * A text reply to an image: a question asks about it (describe), anything else changes it (edit). Questions end

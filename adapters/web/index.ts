@@ -17,6 +17,8 @@ export async function startPlayground(
     store: services.jobs.store,
     config,
     log: (level, message, fields) => log[level](fields ?? {}, message),
+    // No reply-to-image here: the refusal says to attach, paste or drop one.
+    imageMissingKey: 'web.needs_image',
   });
   const server = await startPlaygroundServer({
     commands,

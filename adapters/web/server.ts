@@ -2,7 +2,7 @@
 // loopback by default; anywhere else it requires WEB_ACCESS_TOKEN. Static files come from a fixed allowlist.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Commands, megabytes, type Reply } from '../../commands/index.js';
+import { type Commands, megabytes, parseButtonId, type Reply, textReply } from '../../commands/index.js';
 import { catalog, type Locale, matchLocale, t } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
 import { toWebMessage } from './render.js';
@@ -111,14 +111,10 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
         reply = await route(commands, ctx, await readUpload(req, options.maxInputBytes));
       } catch (error) {
         if (!(error instanceof UploadTooLarge)) throw error;
-        reply = {
-          text: [
-            {
-              key: 'errors.input.too_large',
-              params: { size: megabytes(error.receivedBytes), limit: megabytes(options.maxInputBytes) },
-            },
-          ],
-        };
+        reply = textReply('errors.input.too_large', {
+          size: megabytes(error.receivedBytes),
+          limit: megabytes(options.maxInputBytes),
+        });
       }
       json(res, 200, toWebMessage(reply, ctx.locale));
       return;
@@ -130,15 +126,16 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
         throw error;
       });
       if (!body) {
-        json(res, 400, toWebMessage({ text: [{ key: 'web.bad_request' }], ephemeral: true }, ctx.locale));
+        json(res, 400, toWebMessage(textReply('web.bad_request'), ctx.locale));
         return;
       }
       const id = typeof body.id === 'string' ? body.id : '';
       const answer = typeof body.answer === 'string' ? body.answer : undefined;
-      const [action, jobId] = id.split(':');
+      // The answer to an Edit button's question comes back with that button's id.
+      const button = parseButtonId(id);
       const reply =
-        answer !== undefined && action === 'edit' && jobId
-          ? await commands.editResult(ctx, jobId, answer)
+        answer !== undefined && button?.action === 'edit'
+          ? await commands.editResult(ctx, button.jobId, answer)
           : await commands.pressButton(ctx, id);
       json(res, 200, toWebMessage(reply, ctx.locale));
       return;

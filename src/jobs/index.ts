@@ -29,7 +29,7 @@ export type {
   StoredImage,
   StoredRequest,
 } from './types.js';
-export { ownerKey } from './types.js';
+export { isStoredImage, ownerKey } from './types.js';
 
 export interface JobSystem {
   store: JobStore;

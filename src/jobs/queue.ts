@@ -15,7 +15,7 @@ import { JobEvents, type JobListener } from './events.js';
 import { type Candidate, charge, FairScheduler, liftReturningUser } from './scheduler.js';
 import type { JobStore } from './store.js';
 import type { Job, JobKind, Owner, Priority, Scope, StoredRequest } from './types.js';
-import { ownerKey } from './types.js';
+import { isStoredImage, ownerKey } from './types.js';
 
 export interface QueueLimits {
   maxPerUser: number;
@@ -404,12 +404,7 @@ export class JobQueue {
     const pending: Array<Promise<void>> = [];
     const maxPixels = this.options.maxInputPixels ?? 40_000_000;
     const request = JSON.parse(JSON.stringify(job.request), (_key, value) => {
-      if (
-        value &&
-        typeof value === 'object' &&
-        typeof value.file === 'string' &&
-        Object.keys(value).length === 1
-      ) {
+      if (isStoredImage(value)) {
         const holder: { image?: RgbImage } = {};
         pending.push(
           decodeImage(this.store.readFile(job.id, value.file), { maxPixels }).then((image) => {

@@ -18,6 +18,16 @@ export interface StoredImage {
   file: string;
 }
 
+/** A `{ file }` object inside a stored request: one of its images (wherever it is nested, a mask included). */
+export function isStoredImage(value: unknown): value is StoredImage {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { file?: unknown }).file === 'string' &&
+    Object.keys(value).length === 1
+  );
+}
+
 /** The engine request with images replaced by stored files, as kept in the database. */
 export type StoredRequest = DistributeImages<EngineRequest>;
 

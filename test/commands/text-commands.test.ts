@@ -3,6 +3,7 @@ import {
   isQuestion,
   parseSettingsText,
   parseTextCommand,
+  splitEditText,
   splitOutpaintText,
   splitRetouchText,
 } from '../../commands/text-commands.js';
@@ -35,6 +36,17 @@ describe('text commands', () => {
     expect(splitOutpaintText('2 dogs on a beach')).toEqual({ prompt: '2 dogs on a beach' });
   });
 
+  it('takes the --type, --box, --zoom and --pan options out of the line, wherever they stand', () => {
+    expect(splitEditText('--type edit_remove the cat')).toEqual({
+      type: 'edit_remove',
+      instruction: 'the cat',
+    });
+    expect(splitEditText('make it blue --steps 8')).toEqual({ instruction: 'make it blue --steps 8' });
+    expect(splitRetouchText('a hat --box 0,0,0.5,0.5')).toEqual({ boxes: '0,0,0.5,0.5', prompt: 'a hat' });
+    expect(splitOutpaintText('more sky —zoom=2')).toEqual({ zoom: 2, prompt: 'more sky' });
+    expect(splitOutpaintText('--pan Up clouds')).toEqual({ direction: 'up', prompt: 'clouds' });
+  });
+
   it('reads settings as key=value pairs and names unknown keys', () => {
     expect(parseSettingsText('size=768 aspect=16:9 steps=20 language=zh-CN private=on colour=red')).toEqual({
       changes: { size: '768', aspect: '16:9', steps: '20', language: 'zh-CN', private: true },
@@ -52,6 +64,10 @@ describe('text commands', () => {
     ['make the sky purple', false],
     ['把天空变成紫色', false],
     ['add a hat', false],
+    ['isolate the cat', false],
+    ['candle light on the table', false],
+    ['however you like', false],
+    ["what's that", true],
   ])('%s → question: %s', (text, question) => {
     expect(isQuestion(text)).toBe(question);
   });

@@ -190,6 +190,25 @@ describe('playground server', () => {
     expect((await send(port, '/')).status).toBe(200);
   });
 
+  it('sends an Edit answer to that job and anything else to the button handler', async () => {
+    const { port } = await start('127.0.0.1');
+    const press = async (body: unknown) => {
+      const answer = await send(port, '/api/actions', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.from(JSON.stringify(body)),
+      });
+      return (JSON.parse(answer.body) as { lines: string[] }).lines;
+    };
+    const gone = '00000000-0000-4000-8000-000000000000';
+    expect(await press({ id: `edit:${gone}`, answer: 'make it blue' })).toEqual([
+      t('en', 'errors.job.not_found'),
+    ]);
+    expect(await press({ id: 'edit:nope', answer: 'make it blue' })).toEqual([
+      t('en', 'errors.button.unknown'),
+    ]);
+  });
+
   it('refuses an image over the pixel limit and a corrupt one, each with its localized message', async () => {
     const { port } = await start('127.0.0.1');
     const big = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#808080' } })

@@ -1,0 +1,39 @@
+// Button presses: the id is `<action>:<jobId>` (reply.ts), and each action has one handler here. The record is
+// typed by `ButtonAction`, so a new action does not compile until it has a handler.
+import { ownerKey } from '../src/jobs/index.js';
+import type { Operation } from './context.js';
+import { describeResult, originalFile, reroll, variations, zoomOut } from './follow-ups.js';
+import { cancel } from './queue-commands.js';
+import { type ButtonAction, parseButtonId, textReply } from './reply.js';
+import { resultBytes } from './stored-jobs.js';
+
+const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
+  reroll,
+  vary: variations,
+  describe: (deps, ctx, jobId) => describeResult(deps, ctx, { jobId }),
+  zoomout: zoomOut,
+  original: originalFile,
+  cancel,
+  /** Asks for the instruction first; the answer comes back through `editResult`. */
+  edit: async (deps, _ctx, jobId) => {
+    resultBytes(deps.store, jobId);
+    return {
+      text: [],
+      ask: { kind: 'edit_instruction', jobId, titleKey: 'ask.edit.title', labelKey: 'ask.edit.label' },
+    };
+  },
+  delete: async (deps, ctx, jobId) => {
+    const job = deps.store.get(jobId);
+    if (!job) return textReply('errors.job.not_found');
+    if (ownerKey(job.owner) !== ownerKey(ctx.user) && !ctx.isAdmin)
+      return textReply('errors.button.owner_only');
+    return { text: [], deleteSource: true, jobId };
+  },
+};
+
+/** Dispatches a button press (`<action>:<jobId>`). */
+export const pressButton: Operation<string> = async (deps, ctx, id) => {
+  const parsed = parseButtonId(id);
+  if (!parsed) return textReply('errors.button.unknown');
+  return BUTTON_HANDLERS[parsed.action](deps, ctx, parsed.jobId);
+};

@@ -1,0 +1,43 @@
+// The typed context every operation receives: who asks, where, in which language, with their stored defaults.
+// Adapters make one per incoming event with `commands.context()`.
+import { type Locale, matchLocale } from '../src/i18n.js';
+import { type Owner, ownerKey, type Scope } from '../src/jobs/index.js';
+import type { CommandDeps } from './deps.js';
+import type { Reply } from './reply.js';
+import type { UserSettings } from './settings.js';
+
+/** Who asks, where, in which language, with their stored defaults; `meta` is the adapter's own (message ids). */
+export interface CommandContext {
+  user: Owner;
+  scope: Scope;
+  locale: Locale;
+  settings: UserSettings;
+  isAdmin: boolean;
+  meta: Record<string, unknown>;
+}
+
+export interface ContextInput {
+  user: Owner;
+  scope: Scope;
+  /** The platform's language tag (Discord `locale`, Telegram `language_code`, a browser's Accept-Language). */
+  language?: string | null;
+  meta?: Record<string, unknown>;
+  /**
+   * The platform vouches for admin rights beyond ADMIN_IDS (a Discord member holding an admin role): the same
+   * powers, for this event only.
+   */
+  admin?: boolean;
+}
+
+/** One operation of the commands layer; it may throw, the facade's error boundary turns that into a reply. */
+export type Operation<I> = (deps: CommandDeps, ctx: CommandContext, input: I) => Promise<Reply>;
+
+/** Locale order as grammY's i18n: the user's stored choice, then the platform's tag, then the default. */
+export function makeContext(
+  deps: Pick<CommandDeps, 'store' | 'queue' | 'config'>,
+  { user, scope, language, meta = {}, admin = false }: ContextInput,
+): CommandContext {
+  const settings = deps.store.settings<UserSettings>(ownerKey(user)) ?? {};
+  const locale = settings.language ?? matchLocale(language) ?? deps.config.defaultLocale;
+  return { user, scope, locale, settings, isAdmin: admin || deps.queue.isAdmin(user), meta };
+}

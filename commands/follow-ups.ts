@@ -1,0 +1,64 @@
+// Operations on a job the user already has (its buttons, a reply to its result): run it again with a new seed,
+// vary it, edit / describe / zoom out its result, or fetch the lossless file.
+import type { StoredRequest } from '../src/jobs/index.js';
+import type { CommandContext, Operation } from './context.js';
+import type { CommandDeps } from './deps.js';
+import { describe, edit, outpaint } from './generate.js';
+import type { Reply } from './reply.js';
+import { type ImageJob, imageJob, inputFiles, resultBytes } from './stored-jobs.js';
+import { submit } from './submit.js';
+
+/** The same request again with a new seed; inputs are copied from the original job. */
+export const reroll: Operation<string> = async (deps, ctx, jobId) =>
+  again(deps, ctx, jobId, (job) => ({ ...job.request, seed: deps.randomSeed() }) as StoredRequest);
+
+/**
+ * Same prompt, new seed, and sampling at temperature ≥ 1: a re-roll of a temperature-0 job would repeat the same
+ * image, a variation never does.
+ */
+export const variations: Operation<string> = async (deps, ctx, jobId) =>
+  again(deps, ctx, jobId, (job) => {
+    const temperature = Math.max(1, job.request.temperature ?? 1);
+    return { ...job.request, seed: deps.randomSeed(), temperature } as StoredRequest;
+  });
+
+/** An edit of a finished job's result (the Edit button's modal or reply answer). */
+export const editResult: Operation<{ jobId: string; instruction: string }> = async (deps, ctx, input) =>
+  edit(deps, ctx, { image: { data: resultBytes(deps.store, input.jobId) }, instruction: input.instruction });
+
+export const describeResult: Operation<{ jobId: string; question?: string }> = async (deps, ctx, input) =>
+  describe(deps, ctx, { image: { data: resultBytes(deps.store, input.jobId) }, question: input.question });
+
+/** Zoom out ×1.5 around a finished result, with its prompt. */
+export const zoomOut: Operation<string> = async (deps, ctx, jobId) => {
+  const job = imageJob(deps.store, jobId);
+  const prompt = 'prompt' in job.request ? job.request.prompt : '';
+  return outpaint(deps, ctx, {
+    image: { data: resultBytes(deps.store, jobId) },
+    prompt: prompt || '.',
+    zoom: 1.5,
+  });
+};
+
+/** The lossless PNG of a result, as a file. */
+export const originalFile: Operation<string> = async (deps, _ctx, jobId) => ({
+  text: [],
+  asFiles: true,
+  images: [
+    { data: resultBytes(deps.store, jobId), filename: `dimoo-${jobId.slice(0, 8)}.png`, mime: 'image/png' },
+  ],
+});
+
+/** A follow-up of an image job: its request changed by `change`, its inputs copied, its origin remembered. */
+function again(
+  deps: CommandDeps,
+  ctx: CommandContext,
+  jobId: string,
+  change: (job: ImageJob) => StoredRequest,
+): Reply {
+  const job = imageJob(deps.store, jobId);
+  return submit(deps, ctx, job.kind, change(job), inputFiles(deps.store, job), {
+    origin: job.id,
+    paint: job.meta.paint,
+  });
+}

@@ -1,0 +1,26 @@
+// The error boundary around every operation: a user's mistake or a bad image becomes one localized sentence,
+// anything else a generic one (and a log line), so an adapter never sees a thrown error from a command.
+import { EngineError } from '../engine/index.js';
+import { ownerKey } from '../src/jobs/index.js';
+import type { CommandContext } from './context.js';
+import type { CommandDeps } from './deps.js';
+import { UserInputError } from './prompt.js';
+import { type Reply, textReply } from './reply.js';
+
+export async function guard<T extends Reply | undefined>(
+  deps: Pick<CommandDeps, 'log'>,
+  ctx: CommandContext,
+  work: () => Promise<T>,
+): Promise<T | Reply> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof UserInputError) return textReply(error.key, error.params);
+    if (error instanceof EngineError) return textReply(`errors.engine.${error.code}`, error.params);
+    deps.log?.('error', 'command failed', {
+      user: ownerKey(ctx.user),
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return textReply('errors.generic');
+  }
+}

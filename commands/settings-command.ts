@@ -1,0 +1,33 @@
+// /settings: shows the user's defaults, after saving the changes given; the reply speaks the new language at once.
+import { catalog } from '../src/i18n.js';
+import { ownerKey } from '../src/jobs/index.js';
+import type { Operation } from './context.js';
+import { DEFAULT_SIZE_CLASS } from './prompt.js';
+import { applySettingsChanges, type SettingsChanges } from './settings.js';
+
+export const settings: Operation<SettingsChanges | undefined> = async (deps, ctx, changes) => {
+  let current = ctx.settings;
+  const changing = changes && Object.values(changes).some((v) => v !== undefined);
+  if (changing) {
+    current = applySettingsChanges(current, changes);
+    deps.store.saveSettings(ownerKey(ctx.user), current);
+    ctx.settings = current;
+    ctx.locale = current.language ?? ctx.locale;
+  }
+  return {
+    text: [
+      ...(changing ? [{ key: 'settings.saved' }] : []),
+      {
+        key: 'settings.current',
+        params: {
+          size: current.size ?? DEFAULT_SIZE_CLASS,
+          aspect: current.aspect ?? '1:1',
+          steps: current.steps ?? 64,
+          language: catalog(current.language ?? ctx.locale)['meta.language_name'] ?? ctx.locale,
+          private: current.private ? '✓' : '✗',
+        },
+      },
+    ],
+    ephemeral: true,
+  };
+};

@@ -1,0 +1,36 @@
+// Reading a job the user points at (a button, a reply to a result): the job itself, its result image, and the
+// stored inputs a follow-up job copies. A job that is gone or not suitable is a UserInputError.
+import { isStoredImage, type Job, type JobStore, type StoredRequest } from '../src/jobs/index.js';
+import { UserInputError } from './prompt.js';
+
+export type ImageJob = Job & { request: Exclude<StoredRequest, { task: 'understand' }> };
+
+export function jobOf(store: JobStore, jobId: string): Job {
+  const job = store.get(jobId);
+  if (!job) throw new UserInputError('errors.job.not_found');
+  return job;
+}
+
+/** A job whose request makes an image (every task but describe), so it can be re-rolled or varied. */
+export function imageJob(store: JobStore, jobId: string): ImageJob {
+  const job = jobOf(store, jobId);
+  if (job.request.task === 'understand') throw new UserInputError('errors.button.not_available');
+  return job as ImageJob;
+}
+
+/** The PNG of a finished job's result. */
+export function resultBytes(store: JobStore, jobId: string): Uint8Array {
+  const job = jobOf(store, jobId);
+  if (job.status !== 'done' || !job.result?.file) throw new UserInputError('errors.button.not_available');
+  return new Uint8Array(store.readFile(job.id, job.result.file));
+}
+
+/** The stored inputs a request names (`{ file }` objects anywhere in it), to copy into a follow-up job. */
+export function inputFiles(store: JobStore, job: Job): Record<string, Uint8Array> {
+  const files: Record<string, Uint8Array> = {};
+  JSON.stringify(job.request, (_key, value) => {
+    if (isStoredImage(value)) files[value.file] = new Uint8Array(store.readFile(job.id, value.file));
+    return value;
+  });
+  return files;
+}

@@ -1,0 +1,49 @@
+// The common path of every job-making operation: the sampling settings a request carries, the rate limit, queue
+// admission, and the "queued" reply.
+import { type JobKind, ownerKey, type StoredRequest } from '../src/jobs/index.js';
+import type { CommandContext } from './context.js';
+import type { CommandDeps } from './deps.js';
+import type { PromptFlags } from './prompt.js';
+import { formatDuration, renderQueued } from './render.js';
+import { type Reply, textReply } from './reply.js';
+
+export function submit(
+  deps: CommandDeps,
+  ctx: CommandContext,
+  kind: JobKind,
+  request: StoredRequest,
+  files: Record<string, Uint8Array>,
+  meta: Record<string, unknown> = {},
+): Reply {
+  const user = ownerKey(ctx.user);
+  const now = deps.now();
+  const wait = ctx.isAdmin ? 0 : deps.limiter.retryAfter(user, now);
+  if (wait > 0)
+    return textReply('errors.rate_limited', { when: formatDuration(ctx.locale, wait, 'time.in') });
+  const result = deps.queue.submit({
+    owner: ctx.user,
+    scope: ctx.scope,
+    kind,
+    request,
+    files,
+    meta: { ...ctx.meta, ...definedOnly(meta), locale: ctx.locale, private: ctx.settings.private === true },
+    // Admin rights can come from the platform (a role), which the queue cannot see.
+    ...(ctx.isAdmin ? { priority: 'high' as const } : {}),
+  });
+  if (!result.ok) return textReply(result.refusal.key, result.refusal.params);
+  deps.limiter.record(user, now);
+  return renderQueued(result.job, result.ahead, result.etaMs, deps.render);
+}
+
+/** Steps from the flag or the user's default; a seed always, so re-rolls and the reply can name it. */
+export function sampling(deps: Pick<CommandDeps, 'randomSeed'>, ctx: CommandContext, flags: PromptFlags) {
+  const steps = flags.steps ?? ctx.settings.steps;
+  return {
+    ...definedOnly({ steps, cfg: flags.cfg, temperature: flags.temperature }),
+    seed: flags.seed ?? deps.randomSeed(),
+  };
+}
+
+export function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,114 @@
+// The playground's chat line goes through the commands layer's parsing: typed commands with their options, plain
+// lines by what is attached, and the playground's own refusals (unknown command, no image). Real commands and
+// queue (not started: the jobs only wait); the engine is the timed test double.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { route } from '../../../adapters/web/router.js';
+import type { Upload } from '../../../adapters/web/uploads.js';
+import { type CommandContext, Commands, type Reply } from '../../../commands/index.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { type JobSystem, openJobSystem, type StoredRequest } from '../../../src/jobs/index.js';
+import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+
+describe('playground router', () => {
+  let jobs: JobSystem;
+  let commands: Commands;
+  let png: Uint8Array;
+  let user = 0;
+  // A fresh user per line keeps the per-user caps out of the way.
+  const ctx = (): CommandContext =>
+    commands.context({
+      user: { platform: 'web', userId: `u${++user}` },
+      scope: 'playground',
+      language: 'en',
+    });
+  const upload = (text: string, files: Array<'image' | 'mask' | 'reference'> = []): Upload => ({
+    fields: { text },
+    files: Object.fromEntries(files.map((f) => [f, { data: png, filename: `${f}.png` }])),
+  });
+  const requestOf = (reply: Reply): StoredRequest | undefined => jobs.store.get(reply.jobId ?? '')?.request;
+
+  beforeAll(async () => {
+    const config = loadConfig({
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-web-router-')),
+      LOG_LEVEL: 'silent',
+    });
+    jobs = openJobSystem({ config, engine: new TimedEngineDouble() });
+    commands = new Commands({
+      queue: jobs.queue,
+      store: jobs.store,
+      config,
+      imageMissingKey: 'web.needs_image',
+    });
+    png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#4a4' } })
+      .png()
+      .toBuffer();
+  });
+  afterAll(async () => {
+    await jobs.close({ waitMs: 100 });
+  });
+
+  it('runs typed commands with the playground options --type, --box, --zoom and --pan', async () => {
+    expect(requestOf(await route(commands, ctx(), upload('/draw a fox --seed 3')))).toMatchObject({
+      task: 'text_to_image',
+      prompt: 'a fox',
+      seed: 3,
+    });
+    const edit = await route(commands, ctx(), upload('/edit --type edit_remove the cat', ['image']));
+    expect(requestOf(edit)).toMatchObject({ editType: 'edit_remove', prompt: 'the cat' });
+    const retouch = await route(commands, ctx(), upload('/retouch a hat --box 0,0,0.5,0.5', ['image']));
+    expect(requestOf(retouch)).toMatchObject({
+      prompt: 'a hat',
+      region: { kind: 'boxes', boxes: [{ x: 0, y: 0, w: 0.5, h: 0.5 }] },
+    });
+    const zoom = await route(commands, ctx(), upload('/outpaint --zoom 2 more sky', ['image']));
+    expect(requestOf(zoom)).toMatchObject({
+      prompt: 'more sky',
+      region: { kind: 'extend', left: 0.5, top: 0.5 },
+    });
+    const pan = await route(commands, ctx(), upload('/outpaint a forest --pan left', ['image']));
+    expect(requestOf(pan)).toMatchObject({ region: { kind: 'extend', left: 0.5, right: 0 } });
+    const badPan = await route(commands, ctx(), upload('/outpaint --pan sideways x', ['image']));
+    expect(badPan.text[0]).toMatchObject({ key: 'errors.settings.choice', params: { option: 'direction' } });
+  });
+
+  it('reads a plain line by what is attached: imagine, describe, edit with reference, retouch with mask', async () => {
+    expect(requestOf(await route(commands, ctx(), upload('a lighthouse')))).toMatchObject({
+      task: 'text_to_image',
+      prompt: 'a lighthouse',
+    });
+    expect(requestOf(await route(commands, ctx(), upload('', ['image'])))).toMatchObject({
+      task: 'understand',
+    });
+    expect(requestOf(await route(commands, ctx(), upload('what is this?', ['image'])))).toMatchObject({
+      task: 'understand',
+      question: 'what is this?',
+    });
+    // "isolate" starts like "is", but is not a question.
+    const edit = await route(commands, ctx(), upload('isolate the cat', ['image', 'reference']));
+    expect(requestOf(edit)).toMatchObject({
+      task: 'image_to_image',
+      prompt: 'isolate the cat',
+      refImage: { file: 'reference.png' },
+    });
+    const retouch = await route(commands, ctx(), upload('a yellow star', ['image', 'mask']));
+    expect(requestOf(retouch)).toMatchObject({
+      task: 'paint',
+      region: { kind: 'mask', mask: { file: 'mask.png' } },
+    });
+  });
+
+  it('answers an unknown command and a command without its image with the playground refusals', async () => {
+    expect((await route(commands, ctx(), upload('/frobnicate now'))).text).toEqual([
+      { key: 'web.unknown_command', params: { command: '/frobnicate' } },
+    ]);
+    expect((await route(commands, ctx(), upload('/describe what is it'))).text).toEqual([
+      { key: 'web.needs_image', params: { command: '/describe' } },
+    ]);
+    const settings = await route(commands, ctx(), upload('/settings size=768'));
+    expect(settings.text.map((line) => line.key)).toEqual(['settings.saved', 'settings.current']);
+  });
+});
