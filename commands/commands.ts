@@ -3,7 +3,7 @@
 // `CommandContext` per incoming event with `context()`, and subscribe to rendered job updates.
 import { EngineError, isKnownEditType, needsReferenceImage } from '../engine/index.js';
 import type { Config } from '../src/config/index.js';
-import { catalog, type Locale, matchLocale } from '../src/i18n.js';
+import { catalog, type Locale, matchLocale, t } from '../src/i18n.js';
 import {
   type Job,
   type JobKind,
@@ -419,6 +419,12 @@ export class Commands {
               steps: settings.steps ?? 64,
               language: catalog(settings.language ?? ctx.locale)['meta.language_name'] ?? ctx.locale,
               private: settings.private ? '✓' : '✗',
+              previews:
+                settings.previews === undefined
+                  ? t(settings.language ?? ctx.locale, 'settings.previews_auto')
+                  : settings.previews
+                    ? '✓'
+                    : '✗',
             },
           },
         ],
@@ -547,7 +553,14 @@ export class Commands {
       kind,
       request,
       files,
-      meta: { ...ctx.meta, ...definedOnly(meta), locale: ctx.locale, private: ctx.settings.private === true },
+      meta: {
+        ...ctx.meta,
+        ...definedOnly(meta),
+        locale: ctx.locale,
+        private: ctx.settings.private === true,
+        // Only an explicit "off" travels: the platform picks the default (Telegram: off in groups).
+        ...(ctx.settings.previews === false ? { previews: false } : {}),
+      },
       // Admin rights can come from the platform (a role), which the queue cannot see.
       ...(ctx.isAdmin ? { priority: 'high' as const } : {}),
     });

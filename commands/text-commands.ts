@@ -51,7 +51,7 @@ export function splitOutpaintText(args: string): {
   return { prompt: args.trim() };
 }
 
-/** `size=768 aspect=16:9 steps=20 language=zh-CN private=on`; unknown keys are left out for the caller to name. */
+/** `size=768 aspect=16:9 steps=20 language=zh-CN private=on previews=off`; unknown keys are left out for the caller to name. */
 export function parseSettingsText(args: string): { changes: SettingsChanges; unknown: string[] } {
   const changes: SettingsChanges = {};
   const unknown: string[] = [];
@@ -65,7 +65,8 @@ export function parseSettingsText(args: string): { changes: SettingsChanges; unk
         changes[key.toLowerCase() as 'size' | 'steps' | 'aspect' | 'language'] = value;
         break;
       case 'private':
-        changes.private = /^(on|true|yes|1)$/i.test(value);
+      case 'previews':
+        changes[key.toLowerCase() as 'private' | 'previews'] = /^(on|true|yes|1)$/i.test(value);
         break;
       default:
         unknown.push(key);
