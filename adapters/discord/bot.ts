@@ -12,6 +12,7 @@ import {
   type Interaction,
   type Message,
   type MessageContextMenuCommandInteraction,
+  MessageFlags,
   ModalBuilder,
   type ModalSubmitInteraction,
   Partials,
@@ -240,7 +241,7 @@ export class DiscordBot {
         ? 'errors.discord.dms_disabled'
         : undefined;
     if (refusal) {
-      await interaction.reply({ content: t(ctx.locale, refusal), ephemeral: true });
+      await interaction.reply({ content: t(ctx.locale, refusal), flags: MessageFlags.Ephemeral });
       return;
     }
     if (interaction.isButton()) return this.onButton(interaction, ctx);
@@ -251,7 +252,7 @@ export class DiscordBot {
   }
 
   private async onSlash(i: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
-    await i.deferReply({ ephemeral: ctx.settings.private === true });
+    await i.deferReply({ ...onlyFor(ctx.settings.private === true) });
     const c = this.options.commands;
     const o = i.options;
     const seed = o.getInteger('seed') ?? undefined;
@@ -332,7 +333,7 @@ export class DiscordBot {
     }
     // Re-roll, variations, describe and zoom-out start a new job: a new message. Cancel and delete act in place.
     const inPlace = parsed?.action === 'cancel' || parsed?.action === 'delete';
-    if (inPlace) await i.deferReply({ ephemeral: true });
+    if (inPlace) await i.deferReply({ flags: MessageFlags.Ephemeral });
     else await i.deferReply();
     const reply = await this.options.commands.pressButton(ctx, i.customId);
     if (reply.deleteSource) {
@@ -386,7 +387,7 @@ export class DiscordBot {
 
   /** Modals opened from a message menu (`menuedit:` / `menuretouch:` + message id + image index) or a button. */
   private async onModal(i: ModalSubmitInteraction, ctx: CommandContext): Promise<void> {
-    await i.deferReply({ ephemeral: ctx.settings.private === true });
+    await i.deferReply({ ...onlyFor(ctx.settings.private === true) });
     const [kind, id, index] = i.customId.split(':');
     const c = this.options.commands;
     let reply: Reply;
@@ -418,7 +419,10 @@ export class DiscordBot {
     const action = actions[i.commandName] ?? 'describe';
     const images = imagesOf(i.targetMessage);
     if (images.length > 1) {
-      await i.reply({ ...pickerMessage(images, action, i.targetMessage.id, ctx.locale), ephemeral: true });
+      await i.reply({
+        ...pickerMessage(images, action, i.targetMessage.id, ctx.locale),
+        flags: MessageFlags.Ephemeral,
+      });
       return;
     }
     await this.runMenuAction(i, ctx, action, i.targetMessage, 0);
@@ -440,7 +444,7 @@ export class DiscordBot {
       await i.showModal(modal);
       return;
     }
-    await i.deferReply({ ephemeral: ctx.settings.private === true });
+    await i.deferReply({ ...onlyFor(ctx.settings.private === true) });
     const image = await this.image(attachment);
     const reply = image
       ? await this.options.commands.describe(ctx, { image })
@@ -453,21 +457,21 @@ export class DiscordBot {
     const parsed = parsePickerId(i.customId);
     const index = Number(i.values[0]);
     if (!parsed || !Number.isInteger(index)) {
-      await i.reply({ content: t(ctx.locale, 'errors.button.unknown'), ephemeral: true });
+      await i.reply({ content: t(ctx.locale, 'errors.button.unknown'), flags: MessageFlags.Ephemeral });
       return;
     }
     const message = await this.fetchMessage(i.channelId, parsed.messageId);
     if (parsed.action !== 'mention') return this.runMenuAction(i, ctx, parsed.action, message, index);
     if (!message) {
-      await i.reply({ content: t(ctx.locale, 'errors.discord.no_image'), ephemeral: true });
+      await i.reply({ content: t(ctx.locale, 'errors.discord.no_image'), flags: MessageFlags.Ephemeral });
       return;
     }
     // The picker under a mention is public: only the person who mentioned the bot may answer it.
     if (message.author.id !== i.user.id) {
-      await i.reply({ content: t(ctx.locale, 'errors.button.owner_only'), ephemeral: true });
+      await i.reply({ content: t(ctx.locale, 'errors.button.owner_only'), flags: MessageFlags.Ephemeral });
       return;
     }
-    await i.deferReply({ ephemeral: ctx.settings.private === true });
+    await i.deferReply({ ...onlyFor(ctx.settings.private === true) });
     // One pick per question: the select goes away so a second click cannot start a second job.
     await i.message.edit({ components: [] }).catch(() => undefined);
     const { images, text } = await this.mentionSource(message);
@@ -642,7 +646,7 @@ export class DiscordBot {
     const payload = toDiscordMessage(reply, locale);
     try {
       if (interaction.deferred || interaction.replied) await interaction.editReply(payload);
-      else await interaction.reply({ content: payload.content, ephemeral: true });
+      else await interaction.reply({ content: payload.content, flags: MessageFlags.Ephemeral });
     } catch (second) {
       this.options.log.warn({ err: second }, 'could not report a discord error');
     }
@@ -657,4 +661,9 @@ function roleIdsOf(member: GuildMember | APIInteractionGuildMember | null | unde
   if (!member) return [];
   if (Array.isArray(member.roles)) return member.roles;
   return [...member.roles.cache.keys()];
+}
+
+/** An answer only its user sees (Discord's ephemeral flag), when asked. */
+function onlyFor(privately: boolean): { flags?: MessageFlags.Ephemeral } {
+  return privately ? { flags: MessageFlags.Ephemeral } : {};
 }

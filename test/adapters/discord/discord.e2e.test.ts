@@ -11,6 +11,7 @@ import { startDiscord } from '../../../adapters/discord/index.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/log.js';
 import { openServices, type Services } from '../../../src/services.js';
+import { makeUser } from '../../doubles/fake-discord/builders.js';
 import { type FakeDiscord, mention, startFakeDiscord } from '../../doubles/fake-discord/index.js';
 
 const EDIT = 'PATCH /webhooks/:app/:token/messages/:message';
@@ -100,6 +101,24 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
     expect(edits.some((e) => /step \d+ of \d+|Working/i.test(e))).toBe(true);
     expect(final.files.some((f) => f.filename?.endsWith('.png'))).toBe(true);
     expect(JSON.stringify(final.body)).toMatch(/vary:/);
+  });
+
+  it('private results: after /settings private:true, /imagine is deferred as ephemeral; by default it is not', async () => {
+    const user = makeUser('910000000000000001', 'quiet');
+    const plain = fake.dispatchInteraction(
+      fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a cat --steps 2' }, user }),
+    );
+    await finalEditOf(plain.token);
+    expect((fake.interaction(plain.id)?.ack?.data as { flags?: number })?.flags ?? 0).toBe(0);
+    const set = fake.dispatchInteraction(
+      fake.build.slashCommand({ name: 'settings', options: { private: true }, user }),
+    );
+    await fake.waitForCall((c) => c.route === EDIT && c.params.token === set.token);
+    const hidden = fake.dispatchInteraction(
+      fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a cat --steps 2' }, user }),
+    );
+    await finalEditOf(hidden.token);
+    expect((fake.interaction(hidden.id)?.ack?.data as { flags?: number })?.flags).toBe(64);
   });
 
   it('Re-roll makes a new job with the same prompt and a new seed; another user cannot cancel, the owner can', async () => {

@@ -146,12 +146,23 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
   it('lets the owner cancel and refuses another user', async () => {
     // Two long jobs: the second waits behind the first, so it is still there to cancel.
     const from = fake.calls.length;
-    fake.injectText('/imagine a very slow one --steps 120');
-    fake.injectText('/imagine another slow one --steps 120');
+    const asked = [
+      fake.injectText('/imagine a very slow one --steps 120'),
+      fake.injectText('/imagine another slow one --steps 120'),
+    ].map((m) => m.message_id);
+    // Only the statuses answering these two commands (the previous test's re-roll may still be reporting).
+    const answersOne = (c: { params: Record<string, unknown> }) =>
+      asked.includes((c.params.reply_parameters as { message_id?: number } | undefined)?.message_id ?? -1);
     const statuses = () =>
       fake.calls
         .slice(from)
-        .filter((c) => c.method === 'sendMessage' && /Queued/.test(textOf(c)) && /cancel:/.test(markupOf(c)));
+        .filter(
+          (c) =>
+            c.method === 'sendMessage' &&
+            /Queued/.test(textOf(c)) &&
+            /cancel:/.test(markupOf(c)) &&
+            answersOne(c),
+        );
     await expect.poll(() => statuses().length, { timeout: 20_000 }).toBe(2);
     const [first, status] = statuses() as unknown as [
       { params: Record<string, unknown> },
