@@ -22,6 +22,7 @@ import type { Logger } from '../../src/log.js';
 import { AlbumCollector } from './albums.js';
 import { EditPacer } from './pacing.js';
 import { fitsAsPhoto } from './photo-limits.js';
+import { previewPhoto } from './preview-photo.js';
 import { keyboard, replyText } from './render.js';
 import { StatusMessage } from './status-message.js';
 import { serveWebhook, type WebhookServer } from './webhook.js';
@@ -52,12 +53,14 @@ interface Tracked {
   group: boolean;
   /** The queue position the status message shows, for the geometric update schedule. */
   shownAhead?: number;
-  /** The newest state not yet shown; the pacer shows it at the chat's next turn. */
-  pending?: Reply;
+  /** The newest state (shown or not); the pacer shows it at the chat's next turn unless it changes nothing. */
+  latest?: Reply;
   /** The newest preview not yet shown (kept apart: a later text-only progress update must not drop it). */
   pendingPreview?: ReplyImage;
   /** A turn came while the status message was busy: the job asks for another once it is idle. */
   deferred?: boolean;
+  /** Counts previews as they arrive: only the newest one being shrunk may become pending. */
+  previewSeq: number;
   typing?: NodeJS.Timeout;
 }
 
@@ -415,6 +418,7 @@ export class TelegramBot {
         locale: c.locale,
         group,
         shownAhead: reply.ahead,
+        previewSeq: 0,
       });
     }
   }
@@ -469,9 +473,31 @@ export class TelegramBot {
       entry.typing = setInterval(action, 4500);
     }
     if (!running && !positionWorthShowing(entry.shownAhead, reply.ahead as number)) return;
-    entry.pending = reply;
+    entry.latest = reply;
+    this.pacer.mark(entry.chatId, entry.group, jobId);
     const preview = reply.images?.[0];
-    if (preview) entry.pendingPreview = preview;
+    if (preview && entry.status.showsPreviews) await this.shrinkPreview(jobId, entry, preview);
+  }
+
+  /**
+   * Shrinks a preview as it arrives, so the pacer's turn sends it at once; it becomes pending unless the job
+   * ended or a newer preview came meanwhile.
+   */
+  private async shrinkPreview(jobId: string, entry: Tracked, preview: ReplyImage): Promise<void> {
+    const seq = ++entry.previewSeq;
+    let photo: ReplyImage;
+    try {
+      photo = await previewPhoto(preview);
+    } catch (error) {
+      this.options.log.warn(
+        { err: error, jobId },
+        'telegram preview could not be encoded; progress goes on as text',
+      );
+      entry.status.stopPreviews();
+      return;
+    }
+    if (this.tracked.get(jobId) !== entry || seq !== entry.previewSeq) return;
+    entry.pendingPreview = photo;
     this.pacer.mark(entry.chatId, entry.group, jobId);
   }
 
@@ -481,8 +507,8 @@ export class TelegramBot {
    */
   private flushStatus(jobId: string): boolean {
     const entry = this.tracked.get(jobId);
-    const pending = entry?.pending;
-    if (!entry || !pending) return false;
+    const latest = entry?.latest;
+    if (!entry || !latest) return false;
     if (entry.status.busy) {
       // One call per status message at a time, each at a turn of its own: a slow upload (a preview) must not let
       // turns queue up behind it and go out as a burst.
@@ -496,12 +522,11 @@ export class TelegramBot {
       return false;
     }
     const preview = entry.pendingPreview;
-    entry.pending = undefined;
     entry.pendingPreview = undefined;
-    if (!entry.status.changes(pending, preview)) return false;
-    if (pending.ahead !== undefined) entry.shownAhead = pending.ahead;
+    if (!entry.status.changes(latest, preview)) return false;
+    if (latest.ahead !== undefined) entry.shownAhead = latest.ahead;
     entry.status
-      .show(pending, preview)
+      .show(latest, preview)
       .catch((error: unknown) =>
         this.options.log.warn({ err: error, jobId }, 'telegram progress edit failed'),
       );

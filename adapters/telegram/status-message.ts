@@ -43,6 +43,16 @@ export class StatusMessage {
     this.lastText = options.text;
   }
 
+  /** Previews are wanted: on for this job and none has failed yet. */
+  get showsPreviews(): boolean {
+    return this.previews;
+  }
+
+  /** Previews stop for this job. */
+  stopPreviews(): void {
+    this.previews = false;
+  }
+
   /** A call on this message is under way (or waiting for the one before it). */
   get busy(): boolean {
     return this.inFlight > 0;
@@ -63,7 +73,10 @@ export class StatusMessage {
   show(reply: Reply, preview?: ReplyImage): Promise<void> {
     return this.serial(async () => {
       if (this.wantsPreview(preview) && !sameBytes(preview.data, this.lastPreview)) {
-        if (await this.editMedia(reply, preview, 'telegram preview failed; progress goes on as text')) return;
+        if (await this.editMedia(reply, preview, 'telegram preview failed; progress goes on as text')) {
+          this.lastPreview = preview.data;
+          return;
+        }
         // Previews stop for this job (one log line, no retries); the text is shown instead.
         this.previews = false;
       }
@@ -118,7 +131,7 @@ export class StatusMessage {
     return next;
   }
 
-  /** Replaces the message's content with `image`, the reply's text as caption and its keyboard. */
+  /** Replaces the message's content with the photo, the reply's text as caption and its keyboard. */
   private async editMedia(reply: Reply, image: ReplyImage, failure: string): Promise<boolean> {
     const { api, locale } = this.options;
     const caption = replyText(reply, locale, CAPTION_LIMIT);
@@ -135,7 +148,6 @@ export class StatusMessage {
     }
     this.photo = true;
     this.lastText = caption;
-    this.lastPreview = image.data;
     return true;
   }
 

@@ -56,6 +56,7 @@ afterAll(async () => {
 const alice = () => fake.world.users.alice.id;
 const captionOf = (call: TelegramCall) => String(call.params.media?.caption ?? call.params.caption ?? '');
 const markupOf = (call: TelegramCall) => JSON.stringify(call.params.reply_markup ?? '');
+const isJpeg = (bytes: Uint8Array | undefined) => bytes?.[0] === 0xff && bytes[1] === 0xd8;
 const isPng = (bytes: Uint8Array | undefined) =>
   Buffer.from(bytes ?? [])
     .subarray(1, 4)
@@ -125,17 +126,17 @@ describe('Telegram progress previews', { timeout: 90_000 }, () => {
     );
     const media = since(from, 'editMessageMedia').filter((c) => c.params.message_id === statusId);
     const previews = media.filter((c) => c !== result);
-    // The first preview turns the text into a photo, later ones swap it: each a PNG photo with the step as caption
-    // and the Cancel button.
+    // The first preview turns the text into a photo, later ones swap it: each a small JPEG photo with the step as
+    // caption and the Cancel button.
     expect(previews.length).toBeGreaterThanOrEqual(2);
     for (const call of previews) {
       expect(call.status).toBe(200);
       expect(call.params.media?.type).toBe('photo');
-      expect(isPng(call.files[0]?.bytes)).toBe(true);
+      expect(isJpeg(call.files[0]?.bytes)).toBe(true);
       expect(captionOf(call)).toMatch(/step \d+ of 16/);
       expect(markupOf(call)).toMatch(/cancel:/);
     }
-    // The result replaces the preview: its PNG, its caption, the result keyboard; nothing sent apart.
+    // The result replaces the preview: the lossless PNG, its caption, the result keyboard; nothing sent apart.
     expect(result.status).toBe(200);
     expect(isPng(result.files[0]?.bytes)).toBe(true);
     expect(captionOf(result)).toMatch(/seed/i);
