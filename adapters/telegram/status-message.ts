@@ -2,9 +2,9 @@
 // preview turns it into a photo through editMessageMedia (the Bot API may "replace a text … message with a media",
 // as grammY 1.46's types say), later previews swap the photo, text-only updates edit the caption, and the result
 // lands in the same message: one message per request (an edit, so the result brings no notification of its own).
-// Every call on one message runs in order, so a slow
-// preview upload never lands after the result. A preview that fails costs one log line and the job goes on as
-// text; a result that cannot replace the preview is sent the usual way by the caller.
+// Every call on one message runs in order, so a slow preview upload never lands after the result. A preview that
+// fails costs one log line and the job goes on as text; a result that cannot replace the preview is sent the usual
+// way by the caller.
 import { type Api, GrammyError, InputFile } from 'grammy';
 import type { Reply, ReplyImage } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';
