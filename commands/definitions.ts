@@ -143,6 +143,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         choices: SUPPORTED_LOCALES.map((value) => ({ value, labelKey: 'meta.language_name' })),
       },
       { name: 'private', type: 'boolean' },
+      { name: 'previews', type: 'boolean' },
     ],
   },
   { name: 'help', options: [] },

@@ -92,9 +92,11 @@ export async function renderEvent(event: JobEvent, deps: RenderDeps): Promise<Re
         etaAt: deps.now() + event.etaMs,
       };
     case 'progress': {
-      const images = event.preview
-        ? [{ data: await encodePng(event.preview), filename: 'preview.png', mime: 'image/png' as const }]
-        : undefined;
+      // A user who turned previews off gets none on any platform (and the PNG is not even encoded).
+      const images =
+        event.preview && job.meta.previews !== false
+          ? [{ data: await encodePng(event.preview), filename: 'preview.png', mime: 'image/png' as const }]
+          : undefined;
       return {
         ...base,
         text: [{ key: 'job.running', params: { step: event.step, total: event.total } }],

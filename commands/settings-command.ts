@@ -1,5 +1,5 @@
 // /settings: shows the user's defaults, after saving the changes given; the reply speaks the new language at once.
-import { catalog } from '../src/i18n.js';
+import { catalog, t } from '../src/i18n.js';
 import { ownerKey } from '../src/jobs/index.js';
 import type { Operation } from './context.js';
 import { DEFAULT_SIZE_CLASS } from './prompt.js';
@@ -25,6 +25,12 @@ export const settings: Operation<SettingsChanges | undefined> = async (deps, ctx
           steps: current.steps ?? 64,
           language: catalog(current.language ?? ctx.locale)['meta.language_name'] ?? ctx.locale,
           private: current.private ? '✓' : '✗',
+          previews:
+            current.previews === undefined
+              ? t(current.language ?? ctx.locale, 'settings.previews_auto')
+              : current.previews
+                ? '✓'
+                : '✗',
         },
       },
     ],

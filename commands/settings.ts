@@ -1,4 +1,5 @@
-// Per-user defaults kept in the job store: output size class and aspect, steps, language, private results.
+// Per-user defaults kept in the job store: output size class and aspect, steps, language, private results,
+// progress previews.
 import type { Locale } from '../src/i18n.js';
 import { SUPPORTED_LOCALES } from '../src/i18n.js';
 import { LIMITS, parseAspect, parseNumber, SIZE_CLASSES, UserInputError } from './prompt.js';
@@ -12,6 +13,11 @@ export interface UserSettings {
   language?: Locale;
   /** Results only to the user (ephemeral on Discord, a private chat elsewhere). */
   private?: boolean;
+  /**
+   * Show low-resolution previews while a job runs. Unset = the platform's default (Telegram: on in private chats,
+   * off in groups, where every preview counts against the group's flood limit; Discord: on).
+   */
+  previews?: boolean;
 }
 
 /** Raw changes as options deliver them; each is validated, unknown values refused with the option named. */
@@ -21,6 +27,7 @@ export interface SettingsChanges {
   steps?: number | string;
   language?: string;
   private?: boolean;
+  previews?: boolean;
 }
 
 export function applySettingsChanges(current: UserSettings, changes: SettingsChanges): UserSettings {
@@ -53,5 +60,6 @@ export function applySettingsChanges(current: UserSettings, changes: SettingsCha
     next.language = changes.language as Locale;
   }
   if (changes.private !== undefined) next.private = changes.private;
+  if (changes.previews !== undefined) next.previews = changes.previews;
   return next;
 }

@@ -26,7 +26,14 @@ export function submit(
     kind,
     request,
     files,
-    meta: { ...ctx.meta, ...definedOnly(meta), locale: ctx.locale, private: ctx.settings.private === true },
+    meta: {
+      ...ctx.meta,
+      ...definedOnly(meta),
+      locale: ctx.locale,
+      private: ctx.settings.private === true,
+      // Only an explicit "off" travels: the platform picks the default (Telegram: off in groups).
+      ...(ctx.settings.previews === false ? { previews: false } : {}),
+    },
     // Admin rights can come from the platform (a role), which the queue cannot see.
     ...(ctx.isAdmin ? { priority: 'high' as const } : {}),
   });

@@ -82,7 +82,7 @@ export function splitOutpaintText(args: string): { zoom?: number; direction?: Di
   return { prompt: args.trim() };
 }
 
-/** `size=768 aspect=16:9 steps=20 language=zh-CN private=on`; unknown keys are left out for the caller to name. */
+/** `size=768 aspect=16:9 steps=20 language=zh-CN private=on previews=off`; unknown keys are left out for the caller to name. */
 export function parseSettingsText(args: string): { changes: SettingsChanges; unknown: string[] } {
   const changes: SettingsChanges = {};
   const unknown: string[] = [];
@@ -96,7 +96,8 @@ export function parseSettingsText(args: string): { changes: SettingsChanges; unk
         changes[key.toLowerCase() as 'size' | 'steps' | 'aspect' | 'language'] = value;
         break;
       case 'private':
-        changes.private = /^(on|true|yes|1)$/i.test(value);
+      case 'previews':
+        changes[key.toLowerCase() as 'private' | 'previews'] = /^(on|true|yes|1)$/i.test(value);
         break;
       default:
         unknown.push(key);

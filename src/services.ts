@@ -28,7 +28,16 @@ export function bundledModelDir(config: Config): string {
   return join(config.dataDir, 'checkpoints', `generated-${BUNDLED_PRESET}`);
 }
 
-export async function openServices(config: Config, log: Logger): Promise<Services> {
+export interface ServicesOptions {
+  /** How often a running job reports a preview (default 1.5 s); tests shorten it. */
+  previewIntervalMs?: number;
+}
+
+export async function openServices(
+  config: Config,
+  log: Logger,
+  options: ServicesOptions = {},
+): Promise<Services> {
   let modelDir = config.modelDir;
   const bundledModel = modelDir === undefined;
   if (modelDir === undefined) {
@@ -50,7 +59,7 @@ export async function openServices(config: Config, log: Logger): Promise<Service
   const jobs = openJobSystem({
     config,
     engine,
-    previewIntervalMs: 1500,
+    previewIntervalMs: options.previewIntervalMs ?? 1500,
     log: (level, message, fields) => log[level](fields ?? {}, message),
   });
   return {

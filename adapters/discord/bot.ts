@@ -316,6 +316,7 @@ export class DiscordBot {
           steps: o.getInteger('steps') ?? undefined,
           language: (o.getString('language') ?? undefined) as Locale | undefined,
           private: o.getBoolean('private') ?? undefined,
+          previews: o.getBoolean('previews') ?? undefined,
         });
         break;
       default:

@@ -22,7 +22,9 @@ import type { Logger } from '../../src/log.js';
 import { AlbumCollector } from './albums.js';
 import { EditPacer } from './pacing.js';
 import { fitsAsPhoto } from './photo-limits.js';
+import { previewPhoto } from './preview-photo.js';
 import { keyboard, replyText } from './render.js';
+import { StatusMessage } from './status-message.js';
 import { serveWebhook, type WebhookServer } from './webhook.js';
 
 export interface TelegramOptions {
@@ -44,15 +46,21 @@ const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
 interface Tracked {
   chatId: number;
-  statusMessageId: number;
+  /** The job's status message: text, then the latest preview photo when previews are on. */
+  status: StatusMessage;
   replyTo: number;
   locale: Locale;
   group: boolean;
-  lastText: string;
   /** The queue position the status message shows, for the geometric update schedule. */
   shownAhead?: number;
-  /** The newest state not yet shown; the pacer shows it at the chat's next turn. */
-  pending?: Reply;
+  /** The newest state (shown or not); the pacer shows it at the chat's next turn unless it changes nothing. */
+  latest?: Reply;
+  /** The newest preview not yet shown (kept apart: a later text-only progress update must not drop it). */
+  pendingPreview?: ReplyImage;
+  /** A turn came while the status message was busy: the job asks for another once it is idle. */
+  deferred?: boolean;
+  /** Counts previews as they arrive: only the newest one being shrunk may become pending. */
+  previewSeq: number;
   typing?: NodeJS.Timeout;
 }
 
@@ -393,14 +401,24 @@ export class TelegramBot {
     });
     // The job's status message is the first one sent for it; later replies naming it (a /cancel answer) are not.
     if (reply.jobId && !reply.final && !this.tracked.has(reply.jobId)) {
+      const status = new StatusMessage({
+        api: this.bot.api,
+        chatId,
+        messageId: sent.message_id,
+        locale: c.locale,
+        text,
+        // Groups share one flood limit (20 messages a minute): previews there only for those who ask.
+        previews: c.settings.previews ?? !group,
+        warn: (fields, message) => this.options.log.warn(fields, message),
+      });
       this.tracked.set(reply.jobId, {
         chatId,
-        statusMessageId: sent.message_id,
+        status,
         replyTo: replyTo ?? sent.message_id,
         locale: c.locale,
         group,
-        lastText: text,
         shownAhead: reply.ahead,
+        previewSeq: 0,
       });
     }
   }
@@ -455,30 +473,73 @@ export class TelegramBot {
       entry.typing = setInterval(action, 4500);
     }
     if (!running && !positionWorthShowing(entry.shownAhead, reply.ahead as number)) return;
-    entry.pending = reply;
+    entry.latest = reply;
+    this.pacer.mark(entry.chatId, entry.group, jobId);
+    const preview = reply.images?.[0];
+    if (preview && entry.status.showsPreviews) await this.shrinkPreview(jobId, entry, preview);
+  }
+
+  /**
+   * Shrinks a preview as it arrives, so the pacer's turn sends it at once; it becomes pending unless the job
+   * ended or a newer preview came meanwhile.
+   */
+  private async shrinkPreview(jobId: string, entry: Tracked, preview: ReplyImage): Promise<void> {
+    const seq = ++entry.previewSeq;
+    let photo: ReplyImage;
+    try {
+      photo = await previewPhoto(preview);
+    } catch (error) {
+      this.options.log.warn(
+        { err: error, jobId },
+        'telegram preview could not be encoded; progress goes on as text',
+      );
+      entry.status.stopPreviews();
+      return;
+    }
+    if (this.tracked.get(jobId) !== entry || seq !== entry.previewSeq) return;
+    entry.pendingPreview = photo;
     this.pacer.mark(entry.chatId, entry.group, jobId);
   }
 
-  /** The pacer's turn for a job: edits its status message to the newest state, unless that changes nothing. */
+  /**
+   * The pacer's turn for a job: shows the newest state on its status message (the newest preview with it),
+   * unless that changes nothing.
+   */
   private flushStatus(jobId: string): boolean {
     const entry = this.tracked.get(jobId);
-    const pending = entry?.pending;
-    if (!entry || !pending) return false;
-    entry.pending = undefined;
-    if (replyText(pending, entry.locale) === entry.lastText) return false;
-    this.editStatus(entry, pending).catch((error: unknown) =>
-      this.options.log.warn({ err: error, jobId }, 'telegram progress edit failed'),
-    );
+    const latest = entry?.latest;
+    if (!entry || !latest) return false;
+    if (entry.status.busy) {
+      // One call per status message at a time, each at a turn of its own: a slow upload (a preview) must not let
+      // turns queue up behind it and go out as a burst.
+      if (!entry.deferred) {
+        entry.deferred = true;
+        void entry.status.idle().then(() => {
+          entry.deferred = false;
+          if (this.tracked.get(jobId) === entry) this.pacer.mark(entry.chatId, entry.group, jobId);
+        });
+      }
+      return false;
+    }
+    const preview = entry.pendingPreview;
+    entry.pendingPreview = undefined;
+    if (!entry.status.changes(latest, preview)) return false;
+    if (latest.ahead !== undefined) entry.shownAhead = latest.ahead;
+    entry.status
+      .show(latest, preview)
+      .catch((error: unknown) =>
+        this.options.log.warn({ err: error, jobId }, 'telegram progress edit failed'),
+      );
     return true;
   }
 
-  /** The result replies to the request and the status message goes; if it cannot be sent, the status says so. */
+  /**
+   * A text ending edits the status message, and a result replaces the preview photo in it. Otherwise the result
+   * replies to the request and the status message goes; if it cannot be sent, the status says so.
+   */
   private async finish(entry: Tracked, reply: Reply): Promise<void> {
     this.pacer.note(entry.chatId, entry.group);
-    if (!reply.images || reply.images.length === 0) {
-      await this.editStatus(entry, reply);
-      return;
-    }
+    if (await entry.status.finish(reply)) return;
     const parameters = {
       reply_parameters: { message_id: entry.replyTo, allow_sending_without_reply: true },
     };
@@ -486,25 +547,10 @@ export class TelegramBot {
       await this.sendImages(entry.chatId, reply, entry.locale, parameters);
     } catch (error) {
       this.options.log.warn({ err: error, jobId: reply.jobId }, 'telegram result could not be sent');
-      await this.editStatus(entry, textReply('errors.telegram.send_failed'));
+      await entry.status.text(textReply('errors.telegram.send_failed'));
       return;
     }
-    await this.bot.api.deleteMessage(entry.chatId, entry.statusMessageId).catch(() => undefined);
-  }
-
-  private async editStatus(entry: Tracked, reply: Reply): Promise<void> {
-    const text = replyText(reply, entry.locale);
-    if (text === entry.lastText) return;
-    entry.lastText = text;
-    if (reply.ahead !== undefined) entry.shownAhead = reply.ahead;
-    await this.bot.api
-      .editMessageText(entry.chatId, entry.statusMessageId, text, {
-        reply_markup: keyboard(reply, entry.locale),
-      })
-      .catch((error: unknown) => {
-        // "message is not modified" and a deleted status message are not worth a retry.
-        if (!(error instanceof GrammyError)) throw error;
-      });
+    await entry.status.delete();
   }
 }
 

@@ -188,6 +188,26 @@ describe('imagine', () => {
     expect((await sharp(previews[0]?.images?.[0]?.data).metadata()).width).toBe(64);
   });
 
+  it('a user who turned previews off gets progress without images; /settings shows the choice', async () => {
+    const { commands, ctx, until, updates, store } = setup({ previews: true });
+    const unset = await commands.settings(ctx('2'));
+    expect(unset.text[0]?.params?.previews).toBe('auto (off in Telegram groups)');
+    const saved = (await commands.runText(ctx('2'), '/settings previews=off')) as Reply;
+    expect(keys(saved)).toEqual(['settings.saved', 'settings.current']);
+    expect(saved.text[1]?.params?.previews).toBe('✗');
+    const queued = await commands.imagine(ctx('2'), { prompt: 'a kite' });
+    expect(store.get(queued.jobId as string)?.meta.previews).toBe(false);
+    await until((u) => u.job.id === queued.jobId && u.reply.final === true);
+    const running = updates.filter(
+      (u) => u.job.id === queued.jobId && u.reply.text[0]?.key === 'job.running',
+    );
+    expect(running.length).toBeGreaterThan(0);
+    for (const u of running) expect(u.reply.images).toBeUndefined();
+    const on = (await commands.runText(ctx('2'), '/settings previews=on')) as Reply;
+    expect(on.text[1]?.params?.previews).toBe('✓');
+    expect(ctx('2').settings.previews).toBe(true);
+  });
+
   it('refuses bad prompts with one localized key and queues nothing', async () => {
     const { commands, ctx, store } = setup();
     const cases: Array<[string, string]> = [

@@ -53,6 +53,8 @@ describe('text commands', () => {
       unknown: ['colour'],
     });
     expect(parseSettingsText('private=off').changes).toEqual({ private: false });
+    expect(parseSettingsText('previews=off private=on').changes).toEqual({ previews: false, private: true });
+    expect(parseSettingsText('PREVIEWS=on').changes).toEqual({ previews: true });
   });
 
   it.each([

@@ -158,6 +158,28 @@ describe('fake Telegram Bot API driving a real grammY bot', () => {
     expect(fake.message(chatId, status.message_id)?.text).toBe('queued, 1 ahead');
   });
 
+  it('editMessageMedia turns a text message into a photo, which then has a caption and no text', async () => {
+    const { fake, bot } = await startBot(() => {});
+    const chatId = fake.world.users.alice.id;
+    const status = await bot.api.sendMessage(chatId, 'step 1 of 8');
+    await expect(bot.api.editMessageCaption(chatId, status.message_id, { caption: 'x' })).rejects.toThrow(
+      /there is no caption in the message to edit/,
+    );
+    await bot.api.editMessageMedia(
+      chatId,
+      status.message_id,
+      InputMediaBuilder.photo(new InputFile(pngOf(16, 16, 5)), { caption: 'step 2 of 8' }),
+    );
+    const message = fake.message(chatId, status.message_id);
+    expect(message?.text).toBeUndefined();
+    expect([message?.caption, message?.photo?.length]).toEqual(['step 2 of 8', expect.any(Number)]);
+    await expect(bot.api.editMessageText(chatId, status.message_id, 'step 3 of 8')).rejects.toThrow(
+      /there is no text in the message to edit/,
+    );
+    await bot.api.editMessageCaption(chatId, status.message_id, { caption: 'step 3 of 8' });
+    expect(fake.message(chatId, status.message_id)?.caption).toBe('step 3 of 8');
+  });
+
   it('a 429 with retry_after is waited out by auto-retry, not dropped', async () => {
     const { fake, bot } = await startBot(() => {});
     fake.rateLimit('sendMessage', { times: 1, retryAfter: 1 });

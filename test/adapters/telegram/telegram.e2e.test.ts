@@ -29,6 +29,8 @@ beforeAll(async () => {
   });
   const log = createLogger({ level: 'silent', pretty: false });
   services = await openServices(config, log);
+  // These flows are about the text status and photo replies; previews have their own file.
+  services.jobs.store.saveSettings(`telegram:${fake.world.users.alice.id}`, { previews: false });
   running = await startTelegram({ config, log }, services, {
     apiRoot: fake.apiRoot,
     editIntervalMs: { private: 100, group: 300 },
@@ -90,6 +92,8 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
         .some((c) => c.method === 'sendChatAction' && c.params.action === 'upload_photo'),
     ).toBe(true);
     expect(queued).toBeDefined();
+    // Previews off: the status stays text, nothing is swapped for a photo.
+    expect(fake.calls.slice(before).filter((c) => c.method === 'editMessageMedia')).toEqual([]);
     // Progress edits of one chat keep the private-chat gap (100 ms here) and never repeat the text.
     const edits = fake.calls
       .slice(before)

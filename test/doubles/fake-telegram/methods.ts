@@ -194,6 +194,7 @@ const methods: Record<string, Method> = {
     if (ctx.params.inline_message_id) return ok(true);
     const message = editable(ctx);
     if (isResult(message)) return message;
+    if (message.text !== undefined) return badRequest('there is no caption in the message to edit');
     const caption = typeof ctx.params.caption === 'string' ? ctx.params.caption : '';
     if (caption.length > 1024) return badRequest('message caption is too long');
     if (caption === (message.caption ?? '') && sameMarkup(message.reply_markup, ctx.params.reply_markup)) {
@@ -220,7 +221,15 @@ const methods: Record<string, Method> = {
       const problem = photoProblem(file);
       if (problem) return problem;
     }
-    const { photo: _photo, document: _document, caption: _caption, ...rest } = message;
+    // Media replaces whatever the message held, text included (Bot API: "replace a text message with a media").
+    const {
+      photo: _photo,
+      document: _document,
+      caption: _caption,
+      text: _text,
+      entities: _entities,
+      ...rest
+    } = message;
     const content = media.type === 'photo' ? { photo: photoSizes(file) } : { document: documentOf(file) };
     return edited(ctx, rest as Message, {
       ...content,

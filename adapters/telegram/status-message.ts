@@ -1,0 +1,176 @@
+// A job's status message in one chat. It starts as text ("queued", "step 3 of 64"); with previews on, the first
+// preview turns it into a photo through editMessageMedia (the Bot API may "replace a text … message with a media",
+// as grammY 1.46's types say), later previews swap the photo, text-only updates edit the caption, and the result
+// lands in the same message: one message per request (an edit, so the result brings no notification of its own).
+// Every call on one message runs in order, so a slow preview upload never lands after the result. A preview that
+// fails costs one log line and the job goes on as text; a result that cannot replace the preview is sent the usual
+// way by the caller.
+import { type Api, GrammyError, InputFile } from 'grammy';
+import type { Reply, ReplyImage } from '../../commands/index.js';
+import type { Locale } from '../../src/i18n.js';
+import { fitsAsPhoto } from './photo-limits.js';
+import { keyboard, replyText } from './render.js';
+
+const CAPTION_LIMIT = 1024;
+const TEXT_LIMIT = 4096;
+
+export interface StatusOptions {
+  api: Api;
+  chatId: number;
+  messageId: number;
+  locale: Locale;
+  /** The text the message was sent with. */
+  text: string;
+  /** Show previews (the user's setting, or the chat type's default). */
+  previews: boolean;
+  warn: (fields: Record<string, unknown>, message: string) => void;
+}
+
+export class StatusMessage {
+  readonly chatId: number;
+  readonly messageId: number;
+  /** The message shows a photo (a preview) with the status as its caption. */
+  private photo = false;
+  private previews: boolean;
+  private lastText: string;
+  private lastPreview?: Uint8Array;
+  private queue: Promise<unknown> = Promise.resolve();
+  private inFlight = 0;
+
+  constructor(private readonly options: StatusOptions) {
+    this.chatId = options.chatId;
+    this.messageId = options.messageId;
+    this.previews = options.previews;
+    this.lastText = options.text;
+  }
+
+  /** Previews are wanted: on for this job and none has failed yet. */
+  get showsPreviews(): boolean {
+    return this.previews;
+  }
+
+  /** Previews stop for this job. */
+  stopPreviews(): void {
+    this.previews = false;
+  }
+
+  /** A call on this message is under way (or waiting for the one before it). */
+  get busy(): boolean {
+    return this.inFlight > 0;
+  }
+
+  /** Settles once every call asked for so far is done. */
+  idle(): Promise<void> {
+    return this.queue.then(() => undefined);
+  }
+
+  /** Whether `reply` (with this preview) would show something new; unchanged states are never sent. */
+  changes(reply: Reply, preview?: ReplyImage): boolean {
+    if (this.wantsPreview(preview) && !sameBytes(preview.data, this.lastPreview)) return true;
+    return this.textOf(reply) !== this.lastText;
+  }
+
+  /** Shows the newest state: the preview when there is one to show, else the text (or caption). */
+  show(reply: Reply, preview?: ReplyImage): Promise<void> {
+    return this.serial(async () => {
+      if (this.wantsPreview(preview) && !sameBytes(preview.data, this.lastPreview)) {
+        if (await this.editMedia(reply, preview, 'telegram preview failed; progress goes on as text')) {
+          this.lastPreview = preview.data;
+          return;
+        }
+        // Previews stop for this job (one log line, no retries); the text is shown instead.
+        this.previews = false;
+      }
+      await this.editText(reply);
+    });
+  }
+
+  /**
+   * The job's last word. A text reply (failed, cancelled, an answer) edits the message; an image result replaces
+   * the preview photo. False when the caller should send the result as a new message instead (no preview shown,
+   * a result that is not one photo, or Telegram refused the edit).
+   */
+  finish(reply: Reply): Promise<boolean> {
+    return this.serial(async () => {
+      const images = reply.images ?? [];
+      if (images.length === 0) {
+        await this.editText(reply);
+        return true;
+      }
+      const [image] = images;
+      if (!this.photo || images.length > 1 || !image || reply.asFiles || !fitsAsPhoto(image.data))
+        return false;
+      return this.editMedia(reply, image, 'telegram result could not replace the preview; sending it');
+    });
+  }
+
+  /** Edits the text (or caption) to `reply`, after any call in flight. */
+  text(reply: Reply): Promise<void> {
+    return this.serial(() => this.editText(reply));
+  }
+
+  delete(): Promise<void> {
+    return this.serial(async () => {
+      await this.options.api.deleteMessage(this.chatId, this.messageId).catch(() => undefined);
+    });
+  }
+
+  private wantsPreview(preview: ReplyImage | undefined): preview is ReplyImage {
+    return preview !== undefined && this.previews && fitsAsPhoto(preview.data);
+  }
+
+  private textOf(reply: Reply): string {
+    return replyText(reply, this.options.locale, this.photo ? CAPTION_LIMIT : TEXT_LIMIT);
+  }
+
+  private serial<T>(call: () => Promise<T>): Promise<T> {
+    this.inFlight += 1;
+    const next = this.queue.then(call).finally(() => {
+      this.inFlight -= 1;
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Replaces the message's content with the photo, the reply's text as caption and its keyboard. */
+  private async editMedia(reply: Reply, image: ReplyImage, failure: string): Promise<boolean> {
+    const { api, locale } = this.options;
+    const caption = replyText(reply, locale, CAPTION_LIMIT);
+    try {
+      await api.editMessageMedia(
+        this.chatId,
+        this.messageId,
+        { type: 'photo', media: new InputFile(Buffer.from(image.data), image.filename), caption },
+        { reply_markup: keyboard(reply, locale) },
+      );
+    } catch (error) {
+      this.options.warn({ err: error, chatId: this.chatId, jobId: reply.jobId }, failure);
+      return false;
+    }
+    this.photo = true;
+    this.lastText = caption;
+    return true;
+  }
+
+  private async editText(reply: Reply): Promise<void> {
+    const { api, locale } = this.options;
+    const text = this.textOf(reply);
+    if (text === this.lastText) return;
+    this.lastText = text;
+    const other = { reply_markup: keyboard(reply, locale) };
+    const edit = this.photo
+      ? api.editMessageCaption(this.chatId, this.messageId, { caption: text, ...other })
+      : api.editMessageText(this.chatId, this.messageId, text, other);
+    await edit.catch((error: unknown) => {
+      // "message is not modified" and a deleted status message are not worth a retry.
+      if (!(error instanceof GrammyError)) throw error;
+    });
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array | undefined): boolean {
+  if (b === undefined || a.byteLength !== b.byteLength) return false;
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  );
+}
