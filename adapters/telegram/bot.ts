@@ -534,8 +534,8 @@ export class TelegramBot {
   }
 
   /**
-   * A text ending edits the status message, and a result replaces the preview photo in it. Otherwise the result
-   * replies to the request and the status message goes; if it cannot be sent, the status says so.
+   * A text ending edits the status message. A result replies to the request as a new message (so the user is
+   * notified) and the status message, text or preview photo, goes; if it cannot be sent, the status says so.
    */
   private async finish(entry: Tracked, reply: Reply): Promise<void> {
     this.pacer.note(entry.chatId, entry.group);

@@ -1,10 +1,9 @@
 // A job's status message in one chat. It starts as text ("queued", "step 3 of 64"); with previews on, the first
 // preview turns it into a photo through editMessageMedia (the Bot API may "replace a text … message with a media",
-// as grammY 1.46's types say), later previews swap the photo, text-only updates edit the caption, and the result
-// lands in the same message: one message per request (an edit, so the result brings no notification of its own).
-// Every call on one message runs in order, so a slow preview upload never lands after the result. A preview that
-// fails costs one log line and the job goes on as text; a result that cannot replace the preview is sent the usual
-// way by the caller.
+// as grammY 1.46's types say), later previews swap the photo and text-only updates edit the caption. The result is
+// sent by the caller as a new photo replying to the request (an edit would not notify the user), and this message
+// is deleted. Every call on one message runs in order, so a slow preview upload never lands after the result. A
+// preview that fails costs one log line and the job goes on as text.
 import { type Api, GrammyError, InputFile } from 'grammy';
 import type { Reply, ReplyImage } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';
@@ -86,9 +85,8 @@ export class StatusMessage {
   }
 
   /**
-   * The job's last word. A text reply (failed, cancelled, an answer) edits the message; an image result replaces
-   * the preview photo. False when the caller should send the result as a new message instead (no preview shown,
-   * a result that is not one photo, or Telegram refused the edit).
+   * The job's last word. A text reply (failed, cancelled, an answer) edits the message; false for an image
+   * result, which the caller sends as a new message.
    */
   finish(reply: Reply): Promise<boolean> {
     return this.serial(async () => {
@@ -97,10 +95,9 @@ export class StatusMessage {
         await this.editText(reply);
         return true;
       }
-      const [image] = images;
-      if (!this.photo || images.length > 1 || !image || reply.asFiles || !fitsAsPhoto(image.data))
-        return false;
-      return this.editMedia(reply, image, 'telegram result could not replace the preview; sending it');
+      // A result is a new photo replying to the request (the caller sends it and deletes this status): an edit
+      // would bring the user no notification, and a job can take minutes.
+      return false;
     });
   }
 
