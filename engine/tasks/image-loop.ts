@@ -2,7 +2,7 @@
 // runs the conditional sequence and its guidance branches as one batch through the image-step graph, which
 // returns only a sampled code and its confidence per masked cell; the host commits them and re-masks the least
 // confident by the cosine schedule. Everything is committed at the last step.
-import { EngineError, type ProgressEvent, type RgbImage } from '../api.js';
+import { EngineError, type ProgressEvent } from '../api.js';
 import type { ImageStepBackend, ImageStepInput, ImageStepOutput } from '../runtime/image-step-backend.js';
 import { applyImageStep } from '../sampling/image-step.js';
 import type { TokenLayout } from '../sampling/layout-type.js';
@@ -15,6 +15,7 @@ import {
   readImageCodes,
   toBranchPositions,
 } from '../sequence.js';
+import { type PreviewOption, PreviewPacer, previewCodes } from './preview.js';
 
 export interface ImageLoopOptions {
   steps: number;
@@ -24,8 +25,8 @@ export interface ImageLoopOptions {
   weights: number[];
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
-  /** Decodes a preview grid; called at most every `previewIntervalMs`. */
-  preview?: { intervalMs: number; decode: (codes: ImageCodes) => Promise<RgbImage> };
+  /** Decodes a preview grid; called at most every `intervalMs`. */
+  preview?: PreviewOption;
 }
 
 export interface ImageLoopResult {
@@ -52,7 +53,7 @@ class LoopState {
   masked: Int32Array;
   forwardMs = 0;
   stepsRun = 0;
-  lastPreview = Number.NEGATIVE_INFINITY;
+  readonly previews: PreviewPacer;
   error: EngineError | undefined;
 
   constructor(
@@ -68,6 +69,7 @@ class LoopState {
     ];
     this.masked = maskedCellPositions(seq, this.x, layout);
     this.initialMasked = this.masked.length;
+    this.previews = new PreviewPacer(options.preview);
   }
 
   wantsStep(step: number): boolean {
@@ -164,12 +166,10 @@ async function advance(s: LoopState, out: ImageStepOutput, step: number, layout:
     layout,
   ).masked;
   s.stepsRun = step + 1;
-  const event: ProgressEvent = { step: s.stepsRun, total: options.steps };
-  const now = performance.now();
-  if (options.preview && stillMasked.length > 0 && now - s.lastPreview >= options.preview.intervalMs) {
-    s.lastPreview = now;
-    event.preview = await options.preview.decode(previewCodes(seq, s.x, s.masked, out.best, layout));
-  }
+  const preview = await s.previews.maybe(stillMasked.length, () =>
+    previewCodes(seq, s.x, s.masked, out.best, layout),
+  );
+  const event: ProgressEvent = { step: s.stepsRun, total: options.steps, ...(preview ? { preview } : {}) };
   s.masked = stillMasked;
   options.onProgress?.(event);
 }
@@ -185,20 +185,4 @@ export async function runImageLoop(
   const [result] = await runImageLoops([{ seq, options }], layout, backend);
   if (result instanceof EngineError) throw result;
   return result as ImageLoopResult;
-}
-
-/** The current grid with every still-masked cell shown as its most likely code. */
-function previewCodes(
-  seq: ImageGenerationSequence,
-  x: Int32Array,
-  sampled: Int32Array,
-  best: Int32Array,
-  layout: TokenLayout,
-): ImageCodes {
-  const filled = Int32Array.from(x);
-  for (let i = 0; i < sampled.length; i++) {
-    const p = sampled[i]!;
-    if (filled[p] === layout.mask) filled[p] = layout.imageCodeOffset + best[i]!;
-  }
-  return readImageCodes(seq, filled, layout);
 }

@@ -1,5 +1,5 @@
-// Previews for image loops that are not runImageLoop (the ML-Cache loops): the same picture and the same
-// pacing, kept in their own module so the loops share one definition.
+// Progress previews of the image loops (runImageLoops and the ML-Cache loops): one picture and one pacing for
+// all of them (engine-design §4: the grid with masked cells filled by their most likely code, rate-limited).
 import type { RgbImage } from '../api.js';
 import type { TokenLayout } from '../sampling/layout-type.js';
 import { type ImageCodes, type ImageGenerationSequence, readImageCodes } from '../sequence.js';
@@ -26,7 +26,7 @@ export function previewCodes(
 }
 
 /**
- * Paces previews as runImageLoop does: one after the first step that leaves cells masked, then only once
+ * Paces previews: one after the first step that leaves cells masked, then only once
  * `intervalMs` has passed since the last one; never after the last step (the result is the final picture).
  */
 export class PreviewPacer {
