@@ -119,7 +119,7 @@ async function setPreviews(value: 'on' | 'off') {
 describe('Telegram progress previews', { timeout: 90_000 }, () => {
   it('private chat: the status becomes the preview photo, previews swap it, the result comes as a new photo', async () => {
     const from = fake.calls.length;
-    const { request, statusId } = await imagine('a red fox --size 256x256 --steps 16');
+    const { request, statusId } = await imagine('a red fox --size 256x256 --steps 48');
     const result = await resultAfter(from);
     const previews = since(from, 'editMessageMedia').filter((c) => c.params.message_id === statusId);
     // The first preview turns the text into a photo, later ones swap it: each a small JPEG photo with the step as
@@ -129,7 +129,7 @@ describe('Telegram progress previews', { timeout: 90_000 }, () => {
       expect(call.status).toBe(200);
       expect(call.params.media?.type).toBe('photo');
       expect(isJpeg(call.files[0]?.bytes)).toBe(true);
-      expect(captionOf(call)).toMatch(/step \d+ of 16/);
+      expect(captionOf(call)).toMatch(/step \d+ of 48/);
       expect(markupOf(call)).toMatch(/cancel:/);
       expect(markupOf(call)).not.toMatch(/reroll:/);
     }
@@ -158,7 +158,7 @@ describe('Telegram progress previews', { timeout: 90_000 }, () => {
   it('a preview Telegram refuses costs nothing: progress goes on as text and the result is sent', async () => {
     fake.failMethod('editMessageMedia', { times: 1, errorCode: 400, description: 'Bad Request: injected' });
     const from = fake.calls.length;
-    const { request, statusId } = await imagine('a blue fox --size 256x256 --steps 8');
+    const { request, statusId } = await imagine('a blue fox --size 256x256 --steps 48');
     const photo = await resultAfter(from);
     expect(photo.method).toBe('sendPhoto');
     expect(isPng(photo.files[0]?.bytes)).toBe(true);
