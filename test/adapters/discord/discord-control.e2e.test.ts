@@ -1,19 +1,12 @@
-// The Discord adapter's controls and limits, with a real discord.js client against the in-repo fake Discord and
-// the real engine on a generated checkpoint: uploads over `attachment_size_limit`, admin roles, DMs switched off,
-// and the picker for messages that hold several images.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { APIMessage } from 'discord.js';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscordBot } from '../../../adapters/discord/bot.js';
 import { startDiscord } from '../../../adapters/discord/index.js';
-import { loadConfig } from '../../../src/config/index.js';
-import { createLogger } from '../../../src/log.js';
-import { openServices, type Services } from '../../../src/services.js';
+import type { Services } from '../../../src/services.js';
 import { type FakeDiscord, mention, startFakeDiscord } from '../../doubles/fake-discord/index.js';
 import { captureUnhandledRejections } from '../../doubles/shared/unhandled.js';
+import { openE2eServices, solidPng } from '../e2e-services.js';
 
 const EDIT = 'PATCH /webhooks/:app/:token/messages/:message';
 const CALLBACK = 'POST /interactions/:id/:token/callback';
@@ -23,16 +16,14 @@ let running: { bot: DiscordBot; stop(): Promise<void> };
 
 beforeAll(async () => {
   fake = await startFakeDiscord();
-  const config = loadConfig({
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-discord-control-')),
-    DEVICE: 'cpu',
+  const opened = await openE2eServices('discord-control', {
     DISCORD_TOKEN: fake.token,
     DISCORD_ADMIN_ROLE_IDS: fake.world.roles.moderator.id,
     DISCORD_ALLOW_DMS: 'false',
     RATE_LIMIT_PER_MINUTE: '0',
   });
-  const log = createLogger({ level: 'silent', pretty: false });
-  services = await openServices(config, log);
+  const { config, log } = opened;
+  services = opened.services;
   running = await startDiscord({ config, log }, services, {
     rest: fake.clientOptions().rest,
     cdnHosts: fake.cdnHosts,
@@ -47,10 +38,7 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-const png = (color: string) =>
-  sharp({ create: { width: 64, height: 64, channels: 3, background: color } })
-    .png()
-    .toBuffer();
+const png = solidPng;
 
 const jobIdIn = (body: unknown) => /cancel:([0-9a-f-]{36})/.exec(JSON.stringify(body))?.[1];
 

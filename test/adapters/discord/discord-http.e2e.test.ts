@@ -3,16 +3,12 @@
 // on a generated checkpoint makes the image.
 
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscordBot } from '../../../adapters/discord/bot.js';
 import { startDiscord } from '../../../adapters/discord/index.js';
-import { loadConfig } from '../../../src/config/index.js';
-import { createLogger } from '../../../src/log.js';
-import { openServices, type Services } from '../../../src/services.js';
+import type { Services } from '../../../src/services.js';
 import { type FakeDiscord, startFakeDiscord } from '../../doubles/fake-discord/index.js';
+import { openE2eServices } from '../e2e-services.js';
 
 const EDIT = 'PATCH /webhooks/:app/:token/messages/:message';
 const CALLBACK = 'POST /interactions/:id/:token/callback';
@@ -23,16 +19,14 @@ let url: string;
 
 beforeAll(async () => {
   fake = await startFakeDiscord();
-  const config = loadConfig({
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-discord-http-')),
-    DEVICE: 'cpu',
+  const opened = await openE2eServices('discord-http', {
     DISCORD_TOKEN: fake.token,
     DISCORD_PUBLIC_KEY: fake.signingKeys.publicKeyHex,
     DISCORD_INTERACTIONS_PORT: '8999',
     RATE_LIMIT_PER_MINUTE: '0',
   });
-  const log = createLogger({ level: 'silent', pretty: false });
-  services = await openServices(config, log);
+  const { config, log } = opened;
+  services = opened.services;
   running = await startDiscord({ config, log }, services, {
     rest: fake.clientOptions().rest,
     cdnHosts: fake.cdnHosts,

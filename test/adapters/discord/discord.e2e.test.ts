@@ -4,7 +4,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Locale } from 'discord.js';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscordBot } from '../../../adapters/discord/bot.js';
 import { startDiscord } from '../../../adapters/discord/index.js';
@@ -13,6 +12,7 @@ import { createLogger } from '../../../src/log.js';
 import { openServices, type Services } from '../../../src/services.js';
 import { makeUser } from '../../doubles/fake-discord/builders.js';
 import { type FakeDiscord, mention, startFakeDiscord } from '../../doubles/fake-discord/index.js';
+import { openE2eServices, solidPng } from '../e2e-services.js';
 
 const EDIT = 'PATCH /webhooks/:app/:token/messages/:message';
 let fake: FakeDiscord;
@@ -21,15 +21,13 @@ let running: { bot: DiscordBot; stop(): Promise<void> };
 
 beforeAll(async () => {
   fake = await startFakeDiscord();
-  const config = loadConfig({
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-discord-')),
-    DEVICE: 'cpu',
+  const opened = await openE2eServices('discord', {
     DISCORD_TOKEN: fake.token,
     MAX_INPUT_MB: '1',
     RATE_LIMIT_PER_MINUTE: '0',
   });
-  const log = createLogger({ level: 'silent', pretty: false });
-  services = await openServices(config, log);
+  const { config, log } = opened;
+  services = opened.services;
   const options = fake.clientOptions();
   running = await startDiscord({ config, log }, services, {
     rest: options.rest,
@@ -45,10 +43,7 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-const png = (color: string) =>
-  sharp({ create: { width: 64, height: 64, channels: 3, background: color } })
-    .png()
-    .toBuffer();
+const png = solidPng;
 
 /** Edits of one interaction's original response, in order. */
 function editsOf(token: string) {

@@ -1,21 +1,13 @@
-// Progress previews on Telegram with a real grammY bot against the local Bot API stand-in and the real engine on a
-// generated checkpoint: the status message becomes the preview photo and previews swap it; the result arrives as a
-// new photo (a notification) and the preview goes; with previews off (or in groups by default) it stays text;
-// failed preview calls lose nothing.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Message } from 'grammy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelegram } from '../../../adapters/telegram/index.js';
-import { loadConfig } from '../../../src/config/index.js';
-import { createLogger } from '../../../src/log.js';
-import { openServices, type Services } from '../../../src/services.js';
+import type { Services } from '../../../src/services.js';
 import {
   type FakeTelegram,
   startFakeTelegram,
   type TelegramCall,
 } from '../../doubles/fake-telegram/index.js';
+import { openE2eServices } from '../e2e-services.js';
 
 const PRIVATE_GAP_MS = 100;
 let fake: FakeTelegram;
@@ -27,15 +19,17 @@ const STATUS_EDITS = new Set(['editMessageText', 'editMessageCaption', 'editMess
 
 beforeAll(async () => {
   fake = await startFakeTelegram({ maxLongPollMs: 300, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
-  const config = loadConfig({
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-telegram-preview-')),
-    DEVICE: 'cpu',
-    TELEGRAM_TOKEN: fake.token,
-    RATE_LIMIT_PER_MINUTE: '0',
-  });
-  const log = createLogger({ level: 'silent', pretty: false });
+  const opened = await openE2eServices(
+    'telegram-preview',
+    {
+      TELEGRAM_TOKEN: fake.token,
+      RATE_LIMIT_PER_MINUTE: '0',
+    },
+    { previewIntervalMs: 100 },
+  );
+  const { config, log } = opened;
+  services = opened.services;
   // Previews every 100 ms instead of 1.5 s: each job shows several within its second or two.
-  services = await openServices(config, log, { previewIntervalMs: 100 });
   running = await startTelegram({ config, log }, services, {
     apiRoot: fake.apiRoot,
     editIntervalMs: { private: PRIVATE_GAP_MS, group: 300 },

@@ -1,19 +1,11 @@
-// Text flows of the Telegram adapter against `telegram-test-api` (the npm Bot API emulator): the product's grammY
-// bot, unchanged but for `apiRoot`, on the real engine with a generated checkpoint. Users act through the
-// emulator's clients; what the bot sent (and later edited) is read from the emulator's storage. Media flows are
-// in telegram.e2e.test.ts (the emulator has no photos, files or chat actions).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { StoredBotUpdate } from 'telegram-test-api/lib/telegramServer.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelegram } from '../../../adapters/telegram/index.js';
-import { loadConfig } from '../../../src/config/index.js';
 import { t } from '../../../src/i18n.js';
-import { createLogger } from '../../../src/log.js';
-import { openServices, type Services } from '../../../src/services.js';
+import type { Services } from '../../../src/services.js';
 import { waitUntil } from '../../doubles/shared/wait.js';
 import { startTelegramTestApi, type TelegramTestApi } from '../../doubles/telegram-test-api.js';
+import { openE2eServices } from '../e2e-services.js';
 
 let api: TelegramTestApi;
 let services: Services;
@@ -27,16 +19,14 @@ const BOB = 1002;
 
 beforeAll(async () => {
   api = await startTelegramTestApi({ token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz', maxLongPollMs: 300 });
-  const config = loadConfig({
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-telegram-text-')),
-    DEVICE: 'cpu',
+  const opened = await openE2eServices('telegram-text', {
     TELEGRAM_TOKEN: api.token,
     RATE_LIMIT_PER_MINUTE: '0',
     QUEUE_MAX_PER_USER: '10',
     BLOCKED_WORDS: 'gore',
   });
-  const log = createLogger({ level: 'silent', pretty: false });
-  services = await openServices(config, log);
+  const { config, log } = opened;
+  services = opened.services;
   const record = () => {
     for (const update of api.emulator.storage.botMessages) {
       const seen = history.get(update.messageId) ?? [];

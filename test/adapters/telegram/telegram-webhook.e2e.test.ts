@@ -1,16 +1,9 @@
-// Webhook mode: the product's bot registers its public URL with the secret token and serves updates POSTed to its
-// local listener (what the TLS proxy forwards). The test plays Telegram's side of the webhook; replies go to the
-// local Bot API stand-in.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelegram } from '../../../adapters/telegram/index.js';
-import { loadConfig } from '../../../src/config/index.js';
 import { t } from '../../../src/i18n.js';
-import { createLogger } from '../../../src/log.js';
-import { openServices, type Services } from '../../../src/services.js';
+import type { Services } from '../../../src/services.js';
 import { type FakeTelegram, startFakeTelegram } from '../../doubles/fake-telegram/index.js';
+import { openE2eServices } from '../e2e-services.js';
 
 const SECRET = 'hook_secret-1';
 let fake: FakeTelegram;
@@ -20,9 +13,7 @@ let hookUrl: string;
 
 beforeAll(async () => {
   fake = await startFakeTelegram({ maxLongPollMs: 300, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
-  const config = loadConfig({
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-telegram-hook-')),
-    DEVICE: 'cpu',
+  const opened = await openE2eServices('telegram-hook', {
     TELEGRAM_TOKEN: fake.token,
     TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/tg/hook',
     TELEGRAM_WEBHOOK_SECRET: SECRET,
@@ -30,8 +21,8 @@ beforeAll(async () => {
     // Alice's private chat and the group; Bob's private chat is not served.
     TELEGRAM_CHAT_IDS: '1001, -100200300',
   });
-  const log = createLogger({ level: 'silent', pretty: false });
-  services = await openServices(config, log);
+  const { config, log } = opened;
+  services = opened.services;
   running = await startTelegram({ config, log }, services, { apiRoot: fake.apiRoot, webhookPort: 0 });
   services.start();
   hookUrl = `http://127.0.0.1:${running.bot.webhookPort}/tg/hook`;

@@ -1,15 +1,9 @@
-// The Telegram adapter with a real grammY bot against the local Bot API stand-in, and the real engine on a
-// generated checkpoint: the Bot API calls it makes are the assertions.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelegram } from '../../../adapters/telegram/index.js';
-import { loadConfig } from '../../../src/config/index.js';
-import { createLogger } from '../../../src/log.js';
-import { openServices, type Services } from '../../../src/services.js';
+import type { Services } from '../../../src/services.js';
 import { type FakeTelegram, startFakeTelegram } from '../../doubles/fake-telegram/index.js';
+import { openE2eServices, solidPng } from '../e2e-services.js';
 
 let fake: FakeTelegram;
 let services: Services;
@@ -19,16 +13,14 @@ const issuedEdits: Array<{ chatId: unknown; at: number }> = [];
 
 beforeAll(async () => {
   fake = await startFakeTelegram({ maxLongPollMs: 300, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
-  const config = loadConfig({
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-telegram-')),
-    DEVICE: 'cpu',
+  const opened = await openE2eServices('telegram', {
     TELEGRAM_TOKEN: fake.token,
     MAX_INPUT_MB: '1',
     RATE_LIMIT_PER_MINUTE: '0',
     QUEUE_MAX_PER_USER: '10',
   });
-  const log = createLogger({ level: 'silent', pretty: false });
-  services = await openServices(config, log);
+  const { config, log } = opened;
+  services = opened.services;
   // These flows are about the text status and photo replies; previews have their own file.
   services.jobs.store.saveSettings(`telegram:${fake.world.users.alice.id}`, { previews: false });
   running = await startTelegram({ config, log }, services, {
@@ -50,10 +42,7 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-const png = (color: string) =>
-  sharp({ create: { width: 64, height: 64, channels: 3, background: color } })
-    .png()
-    .toBuffer();
+const png = solidPng;
 const textOf = (call: { params: Record<string, unknown> }) =>
   String(call.params.text ?? call.params.caption ?? '');
 const markupOf = (call: { params: Record<string, unknown> }) =>
