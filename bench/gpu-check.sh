@@ -14,7 +14,7 @@ BIN=node_modules/onnxruntime-node/bin/napi-v6/linux/x64
 if [ -n "${DIMOO_CUDA_EP_DIR:-}" ]; then
   cp "$DIMOO_CUDA_EP_DIR"/libonnxruntime_providers_*.so "$BIN"/
 else
-  ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js || echo "CUDA provider install failed"
+  ONNXRUNTIME_NODE_INSTALL=1 node node_modules/onnxruntime-node/script/install.js || echo "CUDA provider install failed"
 fi
 ls "$BIN"
 nvidia-smi --query-gpu=name,memory.total --format=csv || true
