@@ -229,18 +229,13 @@ async function forwardUnits(size: number, cacheSteps: number, plan: MlCachePlan)
     '../engine/graphs/transformer.js'
   );
   const { externalDataSessionOptions } = await import('../engine/runtime/external-data.js');
+  const { imageGraphOptions } = await import('../engine/graphs/from-checkpoint.js');
   const { MlCacheStateSessions } = await import('../engine/runtime/ml-cache-state-session.js');
   const { gridForSize, textToImageSequence } = await import('../engine/sequence.js');
   const { runCachedImageLoop } = await import('../engine/tasks/ml-cache-loop.js');
   const ort = await import('onnxruntime-node');
   const ckpt = await loadCheckpoint(dir);
-  const options = {
-    dims: ckpt.config,
-    weight: (name: string) => ckpt.weights.get(name)!,
-    folder: ckpt.dir,
-    imageCodeOffset: ckpt.layout.imageCodeOffset,
-    codebookSize: ckpt.layout.codebookSize,
-  };
+  const options = imageGraphOptions(ckpt);
   const open = (model: Uint8Array) =>
     ort.InferenceSession.create(model, externalDataSessionOptions(ckpt.dir));
   const sessions = new MlCacheStateSessions(

@@ -1,9 +1,10 @@
 // createEngine: reads the checkpoint, builds the graphs in memory, opens them on the chosen device (weights read
 // in place as external data), and returns a ready DimooEngine.
 import type * as ort from 'onnxruntime-node';
-import { type CreateEngineOptions, type Engine, EngineError } from './api.js';
+import type { CreateEngineOptions, Engine } from './api.js';
 import { loadCheckpoint } from './checkpoint/load.js';
 import { DimooEngine } from './engine.js';
+import { imageGraphOptions, transformerGraphOptions, weightLookup } from './graphs/from-checkpoint.js';
 import { buildMlCacheIntervalGraph } from './graphs/ml-cache-interval.js';
 import {
   buildImageStepGraph,
@@ -13,7 +14,7 @@ import {
   buildMlCacheStepGraph,
   buildTextStepGraph,
 } from './graphs/transformer.js';
-import { externalDataSessionOptions, type WeightRef } from './runtime/external-data.js';
+import { externalDataSessionOptions } from './runtime/external-data.js';
 import { ImageStepRunner } from './runtime/image-step.js';
 import { ImageStepSession } from './runtime/image-step-session.js';
 import { type MlCacheIntervalBackend, MlCacheIntervalSession } from './runtime/ml-cache-interval-session.js';
@@ -25,17 +26,6 @@ import { type TextStepBackend, TextStepSession } from './runtime/text-step-backe
 import { VqCodec } from './runtime/vq-codec.js';
 import { mlCachePathFor } from './tasks/ml-cache-loop.js';
 
-function lookup(weights: Map<string, WeightRef>, where: string): (name: string) => WeightRef {
-  return (name) => {
-    const ref = weights.get(name);
-    if (!ref) {
-      const detail = `tensor ${name} is missing from ${where}`;
-      throw new EngineError('checkpoint_invalid', detail, { detail });
-    }
-    return ref;
-  };
-}
-
 export async function createEngine(options: CreateEngineOptions): Promise<Engine> {
   const started = performance.now();
   const log = options.log ?? (() => undefined);
@@ -43,13 +33,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   const checkpoint = await loadCheckpoint(options.modelDir);
   const { config, layout, dir } = checkpoint;
 
-  const imageStepModel = buildImageStepGraph({
-    dims: config,
-    weight: lookup(checkpoint.weights, 'the model weights'),
-    folder: dir,
-    imageCodeOffset: layout.imageCodeOffset,
-    codebookSize: layout.codebookSize,
-  });
+  const imageStepModel = buildImageStepGraph(imageGraphOptions(checkpoint));
   const opened = await createSession(imageStepModel, {
     device,
     sessionOptions: externalDataSessionOptions(dir),
@@ -61,12 +45,10 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     model: Uint8Array | string,
     sessionOptions: ort.InferenceSession.SessionOptions,
   ) => (await createSession(model, { device: provider, sessionOptions })).session;
-  const vqFolder = dir;
-  const vqWeights = new Map([...checkpoint.vqWeights].map(([name, ref]) => [name, ref]));
   const vq = new VqCodec({
     config: checkpoint.vqConfig,
-    weight: lookup(vqWeights, 'vqvae/diffusion_pytorch_model.safetensors'),
-    folder: vqFolder,
+    weight: weightLookup(checkpoint.vqWeights, 'vqvae/diffusion_pytorch_model.safetensors'),
+    folder: dir,
     createSession: openOnProvider,
   });
   await vq.warm();
@@ -74,11 +56,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   let textSession: ort.InferenceSession | undefined;
   let textStep: Promise<TextStepBackend> | undefined;
   const openTextStep = async (): Promise<TextStepBackend> => {
-    const model = buildTextStepGraph({
-      dims: config,
-      weight: lookup(checkpoint.weights, 'the model weights'),
-      folder: dir,
-    });
+    const model = buildTextStepGraph(transformerGraphOptions(checkpoint));
     textSession = await openOnProvider(model, externalDataSessionOptions(dir));
     log('info', 'understanding graph opened', { device: provider });
     return new TextStepSession(new TextStepRunner(textSession));
@@ -89,13 +67,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   let mlCacheSessions: MlCacheSessions | MlCacheStateSessions | MlCacheIntervalSession | undefined;
   let mlCache: Promise<MlCacheOpened> | undefined;
   const openMlCache = async (): Promise<MlCacheOpened> => {
-    const graphOptions = {
-      dims: config,
-      weight: lookup(checkpoint.weights, 'the model weights'),
-      folder: dir,
-      imageCodeOffset: layout.imageCodeOffset,
-      codebookSize: layout.codebookSize,
-    };
+    const graphOptions = imageGraphOptions(checkpoint);
     const sessionOptions = externalDataSessionOptions(dir);
     const open = (model: Uint8Array) => openOnProvider(model, sessionOptions);
     const kvWidth = config.nKvHeads * (config.dModel / config.nHeads);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Checkpoint, loadCheckpoint } from '../../../engine/checkpoint/load.js';
+import { imageGraphOptions } from '../../../engine/graphs/from-checkpoint.js';
 import {
   buildImageStepGraph,
   buildMlCacheFullGraph,
@@ -32,13 +33,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dimoo-mlcache-'));
   makeTestCheckpoint({ out: dir, preset: 'tiny', seed: 6 });
   ckpt = await loadCheckpoint(dir);
-  const options = {
-    dims: ckpt.config,
-    weight: (name: string) => ckpt.weights.get(name)!,
-    folder: ckpt.dir,
-    imageCodeOffset: ckpt.layout.imageCodeOffset,
-    codebookSize: ckpt.layout.codebookSize,
-  };
+  const options = imageGraphOptions(ckpt);
   const open = (model: Uint8Array) =>
     ort.InferenceSession.create(model, externalDataSessionOptions(ckpt.dir));
   const kv = ckpt.config.nKvHeads * (ckpt.config.dModel / ckpt.config.nHeads);

@@ -1,0 +1,37 @@
+// The graph builders' inputs from a loaded checkpoint: its dimensions, its weights by published name, the folder
+// external data is relative to, and the head rows of the image codes.
+import { EngineError } from '../api.js';
+import type { Checkpoint } from '../checkpoint/load.js';
+import type { WeightRef } from '../runtime/external-data.js';
+import type { ImageStepGraphOptions, TransformerGraphOptions } from './transformer.js';
+
+/** Weights by name; a missing one is a checkpoint_invalid error naming it and where it was looked for. */
+export function weightLookup(
+  weights: ReadonlyMap<string, WeightRef>,
+  where: string,
+): (name: string) => WeightRef {
+  return (name) => {
+    const ref = weights.get(name);
+    if (!ref) {
+      const detail = `tensor ${name} is missing from ${where}`;
+      throw new EngineError('checkpoint_invalid', detail, { detail });
+    }
+    return ref;
+  };
+}
+
+export function transformerGraphOptions(checkpoint: Checkpoint): TransformerGraphOptions {
+  return {
+    dims: checkpoint.config,
+    weight: weightLookup(checkpoint.weights, 'the model weights'),
+    folder: checkpoint.dir,
+  };
+}
+
+export function imageGraphOptions(checkpoint: Checkpoint): ImageStepGraphOptions {
+  return {
+    ...transformerGraphOptions(checkpoint),
+    imageCodeOffset: checkpoint.layout.imageCodeOffset,
+    codebookSize: checkpoint.layout.codebookSize,
+  };
+}
