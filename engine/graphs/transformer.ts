@@ -318,16 +318,24 @@ export class LladaGraph {
     );
   }
 
+  /** Block i's attention inputs on RMSNorm(x): q [.., D], k and v [.., kv] (before RoPE). */
+  private projectQkv(x: string, i: number): { q: string; k: string; v: string } {
+    const { dModel: D, nKvHeads } = this.d;
+    const p = `${PREFIX}.blocks.${i}`;
+    const kvWidth = nKvHeads * this.headSize;
+    const h = this.rmsNorm(x, `${p}.attn_norm.weight`);
+    return {
+      q: this.linear(h, this.param(`${p}.q_proj.weight`, [D, D]), D, D),
+      k: this.linear(h, this.param(`${p}.k_proj.weight`, [kvWidth, D]), kvWidth, D),
+      v: this.linear(h, this.param(`${p}.v_proj.weight`, [kvWidth, D]), kvWidth, D),
+    };
+  }
+
   block(x: string, i: number, ctx: BlockContext): string {
     const { g } = this;
     const { dModel: D, nHeads, nKvHeads } = this.d;
     const hs = this.headSize;
-    const p = `${PREFIX}.blocks.${i}`;
-    const kvWidth = nKvHeads * hs;
-    const h = this.rmsNorm(x, `${p}.attn_norm.weight`);
-    const q = this.linear(h, this.param(`${p}.q_proj.weight`, [D, D]), D, D);
-    const k = this.linear(h, this.param(`${p}.k_proj.weight`, [kvWidth, D]), kvWidth, D);
-    const v = this.linear(h, this.param(`${p}.v_proj.weight`, [kvWidth, D]), kvWidth, D);
+    const { q, k, v } = this.projectQkv(x, i);
     this.kvTaps.push({ k, v });
     const qr = this.rope(q, nHeads, ctx.tables);
     const kr = this.rope(k, nKvHeads, ctx.tables);
@@ -359,14 +367,9 @@ export class LladaGraph {
     },
   ): { x: string; k: string; v: string; kAll: string; vAll: string } {
     const { g } = this;
-    const { dModel: D, nHeads, nKvHeads } = this.d;
+    const { nHeads, nKvHeads } = this.d;
     const hs = this.headSize;
-    const p = `${PREFIX}.blocks.${i}`;
-    const kvWidth = nKvHeads * hs;
-    const h = this.rmsNorm(x, `${p}.attn_norm.weight`);
-    const q = this.linear(h, this.param(`${p}.q_proj.weight`, [D, D]), D, D);
-    const k = this.linear(h, this.param(`${p}.k_proj.weight`, [kvWidth, D]), kvWidth, D);
-    const v = this.linear(h, this.param(`${p}.v_proj.weight`, [kvWidth, D]), kvWidth, D);
+    const { q, k, v } = this.projectQkv(x, i);
     const at = g.op('Expand', [g.op('Unsqueeze', [c.pos, g.ints([-1])]), g.op('Shape', [k])]);
     const kAll = g.op('ScatterElements', [c.kCache, at, k], { axis: 1 });
     const vAll = g.op('ScatterElements', [c.vCache, at, v], { axis: 1 });
