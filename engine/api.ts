@@ -154,9 +154,18 @@ export interface Engine {
   close(): Promise<void>;
 }
 
+/** Transformer arithmetic: under 'auto', fp16 weights and activations on CUDA and fp32 on the CPU. */
+export type Precision = 'auto' | 'fp32' | 'fp16';
+/** Weight-only quantization of the transformer's linear layers (issue #12). */
+export type WeightQuant = 'none' | 'int8' | 'int4';
+
 export interface CreateEngineOptions {
   modelDir: string;
   device?: DeviceChoice;
+  precision?: Precision;
+  quant?: WeightQuant;
+  /** Device memory the engine may plan for, in bytes; a request whose estimate exceeds it is refused, not run. */
+  deviceMemoryBudget?: number;
   /** Where derived artefacts (graphs, converted weights) may be cached; defaults beside the checkpoint or in DATA_DIR. */
   cacheDir?: string;
   log?: (level: 'info' | 'warn' | 'debug', message: string, fields?: Record<string, unknown>) => void;
