@@ -129,6 +129,8 @@ export interface EngineInfo {
   deviceNote?: string;
   modelDir: string;
   dtype: 'bf16' | 'fp16' | 'fp32';
+  /** What the transformer computes in (fp16 linear layers on CUDA under precision 'auto'). */
+  precision?: 'fp16' | 'fp32';
   dims: {
     dModel: number;
     nLayers: number;

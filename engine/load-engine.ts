@@ -33,11 +33,24 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   const checkpoint = await loadCheckpoint(options.modelDir);
   const { config, layout, dir } = checkpoint;
 
-  const imageStepModel = buildImageStepGraph(imageGraphOptions(checkpoint));
-  const opened = await createSession(imageStepModel, {
+  // fp16 is the GPU's precision; 'auto' builds the fp16 graph when CUDA may be used and rebuilds in fp32 if the
+  // session falls back to the CPU (whose fp16 kernels are few and slow).
+  const precision = options.precision ?? 'auto';
+  const wantHalf = precision === 'fp16' || (precision === 'auto' && device !== 'cpu');
+  let opened = await createSession(buildImageStepGraph(imageGraphOptions(checkpoint, wantHalf)), {
     device,
     sessionOptions: externalDataSessionOptions(dir),
   });
+  let half = wantHalf;
+  if (half && precision === 'auto' && opened.provider === 'cpu') {
+    await opened.session.release();
+    const reopened = await createSession(buildImageStepGraph(imageGraphOptions(checkpoint)), {
+      device: 'cpu',
+      sessionOptions: externalDataSessionOptions(dir),
+    });
+    opened = { ...reopened, note: opened.note };
+    half = false;
+  }
   const provider: Provider = opened.provider;
   if (opened.note) log('warn', opened.note);
   // The VQ graphs follow the transformer onto the same provider.
@@ -56,7 +69,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   let textSession: ort.InferenceSession | undefined;
   let textStep: Promise<TextStepBackend> | undefined;
   const openTextStep = async (): Promise<TextStepBackend> => {
-    const model = buildTextStepGraph(transformerGraphOptions(checkpoint));
+    const model = buildTextStepGraph(transformerGraphOptions(checkpoint, half));
     textSession = await openOnProvider(model, externalDataSessionOptions(dir));
     log('info', 'understanding graph opened', { device: provider });
     return new TextStepSession(new TextStepRunner(textSession));
@@ -67,7 +80,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   let mlCacheSessions: MlCacheSessions | MlCacheStateSessions | MlCacheIntervalSession | undefined;
   let mlCache: Promise<MlCacheOpened> | undefined;
   const openMlCache = async (): Promise<MlCacheOpened> => {
-    const graphOptions = imageGraphOptions(checkpoint);
+    const graphOptions = imageGraphOptions(checkpoint, half);
     const sessionOptions = externalDataSessionOptions(dir);
     const open = (model: Uint8Array) => openOnProvider(model, sessionOptions);
     const kvWidth = config.nKvHeads * (config.dModel / config.nHeads);
@@ -103,6 +116,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     device: provider,
     modelDir: dir,
     dtype: checkpoint.dtype,
+    precision: half ? 'fp16' : 'fp32',
     loadMs: Math.round(loadMs),
   });
 
@@ -112,6 +126,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       deviceNote: opened.note,
       modelDir: dir,
       dtype: checkpoint.dtype,
+      precision: half ? 'fp16' : 'fp32',
       dims: {
         dModel: config.dModel,
         nLayers: config.nLayers,

@@ -20,17 +20,19 @@ export function weightLookup(
   };
 }
 
-export function transformerGraphOptions(checkpoint: Checkpoint): TransformerGraphOptions {
+/** `half`: fp16 linear layers (the GPU's precision; engine/graphs/transformer.ts). */
+export function transformerGraphOptions(checkpoint: Checkpoint, half = false): TransformerGraphOptions {
   return {
     dims: checkpoint.config,
     weight: weightLookup(checkpoint.weights, 'the model weights'),
     folder: checkpoint.dir,
+    half,
   };
 }
 
-export function imageGraphOptions(checkpoint: Checkpoint): ImageStepGraphOptions {
+export function imageGraphOptions(checkpoint: Checkpoint, half = false): ImageStepGraphOptions {
   return {
-    ...transformerGraphOptions(checkpoint),
+    ...transformerGraphOptions(checkpoint, half),
     imageCodeOffset: checkpoint.layout.imageCodeOffset,
     codebookSize: checkpoint.layout.codebookSize,
   };

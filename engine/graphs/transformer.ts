@@ -6,7 +6,9 @@
 //               branches → inverse-CDF sample at temperature τ from one host uniform per cell → code, confidence
 //   text step:  hidden gathered at the block's positions → full-vocabulary logits, guidance-combined
 // Every computation is fp32 (upstream keeps RMSNorm and RoPE in fp32; bf16/fp16 weights are cast once and
-// onnxruntime folds the cast at session start). Branches of one batch may have different lengths: they are
+// onnxruntime folds the cast at session start), except with `half`: the linear layers' weights are then held in
+// fp16 and their matrix products (and the fused attention) run in fp16, while the residual stream, RMSNorm, RoPE,
+// guidance, softmax and sampling stay fp32, so the confidence ranking sees fp32 logits. Branches of one batch may have different lengths: they are
 // right-padded and a real key-padding mask keeps padded keys out of every softmax, so a padded batch equals
 // separate unpadded runs (upstream ignores its mask, but it also never batches).
 // @see ML-GSAI/LLaDA modeling_llada.py: LLaDALlamaBlock, RotaryEmbedding, RMSLayerNorm
@@ -58,6 +60,8 @@ export interface TransformerGraphOptions {
   folder: string;
   linear?: LinearForm;
   contrib?: ContribOps;
+  /** fp16 weights and fp16 products for the linear layers and fused attention (the GPU's precision). */
+  half?: boolean;
 }
 
 export interface ImageStepGraphOptions extends TransformerGraphOptions {
@@ -126,6 +130,10 @@ export class LladaGraph {
   private readonly form: LinearForm;
   private readonly transposed = new Map<string, string>();
   private readonly params = new Map<string, string>();
+  private readonly initializers = new Map<string, string>();
+  /** Values held in fp16 (`half` matrices), and each fp32 activation's fp16 copy (one Cast per input, not per use). */
+  private readonly halfValues = new Set<string>();
+  private readonly halfCopies = new Map<string, string>();
   private readonly contrib: ContribOps;
   /** Each block's K and V projections before RoPE, in layer order (ML-Cache stores them). */
   readonly kvTaps: Array<{ k: string; v: string }> = [];
@@ -156,9 +164,12 @@ export class LladaGraph {
     return ref;
   }
 
-  /** A weight as an fp32 value: an external initializer, cast when stored as bf16/fp16. */
-  param(name: string, shape: readonly number[], rows?: { from: number; count: number }): string {
-    if (this.parent) return this.parent.param(name, shape, rows);
+  /** The checkpoint tensor `name` (or some of its rows) as an external initializer in its stored type. */
+  private stored(
+    name: string,
+    shape: readonly number[],
+    rows?: { from: number; count: number },
+  ): { init: string; dtype: DType } {
     const ref = this.ref(name, shape);
     const external = externalDataFor(ref, this.options.folder);
     let dims = shape;
@@ -171,18 +182,69 @@ export class LladaGraph {
       dims = [rows.count, shape[1] as number];
       initName = `${name}[${rows.from}:${rows.from + rows.count}]`;
     }
-    // A tied head reads wte again: one initializer (and one cast) serves both uses.
-    const known = this.params.get(initName);
+    const dtype = STORED_DTYPE[ref.dtype];
+    // A tied head reads wte again, perhaps in another type: still one initializer.
+    let init = this.initializers.get(initName);
+    if (!init) {
+      init = this.g.initializer(initName, { dtype, dims, external });
+      this.initializers.set(initName, init);
+    }
+    return { init, dtype };
+  }
+
+  /** A weight in `want` (fp32 or fp16): one initializer and one cast per tensor and type, however often read. */
+  private weightAs(
+    want: 'float32' | 'float16',
+    name: string,
+    shape: readonly number[],
+    rows?: { from: number; count: number },
+  ): string {
+    const key = `${name}|${rows ? `${rows.from}:${rows.count}` : ''}|${want}`;
+    const known = this.params.get(key);
     if (known) return known;
-    const stored = STORED_DTYPE[ref.dtype];
-    const init = this.g.initializer(initName, { dtype: stored, dims, external });
-    const value = stored === 'float32' ? init : this.g.op('Cast', [init], { to: 1 });
-    this.params.set(initName, value);
+    const { init, dtype } = this.stored(name, shape, rows);
+    const value = dtype === want ? init : this.g.op('Cast', [init], { to: want === 'float32' ? 1 : 10 });
+    this.params.set(key, value);
+    if (want === 'float16') this.halfValues.add(value);
     return value;
   }
 
-  /** `x · Wᵀ` for a weight stored [out, in]; x is [..., in]. */
+  /** A weight as an fp32 value: an external initializer, cast when stored as bf16/fp16. */
+  param(name: string, shape: readonly number[], rows?: { from: number; count: number }): string {
+    if (this.parent) return this.parent.param(name, shape, rows);
+    return this.weightAs('float32', name, shape, rows);
+  }
+
+  /**
+   * A linear layer's weight [out, in]: fp16 under `half` (cast once from what the checkpoint stores, folded at
+   * session start), else the fp32 value of `param`.
+   */
+  matrix(name: string, shape: readonly number[], rows?: { from: number; count: number }): string {
+    if (this.parent) return this.parent.matrix(name, shape, rows);
+    return this.weightAs(this.options.half ? 'float16' : 'float32', name, shape, rows);
+  }
+
+  private isHalf(value: string): boolean {
+    return (this.parent ?? this).halfValues.has(value);
+  }
+
+  /** The fp16 copy of an fp32 activation, cast once however many layers read it. */
+  toHalf(x: string): string {
+    let copy = this.halfCopies.get(x);
+    if (!copy) {
+      copy = this.g.op('Cast', [x], { to: 10 });
+      this.halfCopies.set(x, copy);
+    }
+    return copy;
+  }
+
+  /** `x · Wᵀ` for a weight stored [out, in]; x is [..., in] fp32, and so is the result. */
   linear(x: string, w: string, out: number, inFeatures: number): string {
+    if (!this.isHalf(w)) return this.product(x, w, out, inFeatures);
+    return this.g.op('Cast', [this.product(this.toHalf(x), w, out, inFeatures)], { to: 1 });
+  }
+
+  private product(x: string, w: string, out: number, inFeatures: number): string {
     const { g } = this;
     switch (this.form) {
       case 'transpose': {
@@ -310,12 +372,15 @@ export class LladaGraph {
 
   /** MultiHeadAttention on [N, L, D] rows with the int32 key-padding mask [N, L]. */
   fusedAttention(q: string, k: string, v: string, mask: string): string {
-    return this.g.op(
+    const half = this.options.half === true;
+    const input = (x: string) => (half ? this.toHalf(x) : x);
+    const att = this.g.op(
       'MultiHeadAttention',
-      [q, k, v, '', mask],
+      [input(q), input(k), input(v), '', mask],
       { num_heads: this.d.nHeads, scale: { float: 1 / Math.sqrt(this.headSize) } },
       { domain: 'com.microsoft' },
     );
+    return half ? this.g.op('Cast', [att], { to: 1 }) : att;
   }
 
   /** Block i's attention inputs on RMSNorm(x): q [.., D], k and v [.., kv] (before RoPE). */
@@ -325,9 +390,9 @@ export class LladaGraph {
     const kvWidth = nKvHeads * this.headSize;
     const h = this.rmsNorm(x, `${p}.attn_norm.weight`);
     return {
-      q: this.linear(h, this.param(`${p}.q_proj.weight`, [D, D]), D, D),
-      k: this.linear(h, this.param(`${p}.k_proj.weight`, [kvWidth, D]), kvWidth, D),
-      v: this.linear(h, this.param(`${p}.v_proj.weight`, [kvWidth, D]), kvWidth, D),
+      q: this.linear(h, this.matrix(`${p}.q_proj.weight`, [D, D]), D, D),
+      k: this.linear(h, this.matrix(`${p}.k_proj.weight`, [kvWidth, D]), kvWidth, D),
+      v: this.linear(h, this.matrix(`${p}.v_proj.weight`, [kvWidth, D]), kvWidth, D),
     };
   }
 
@@ -387,12 +452,12 @@ export class LladaGraph {
     const { g } = this;
     const { dModel: D, mlpHidden } = this.d;
     const p = `${PREFIX}.blocks.${i}`;
-    const x1 = g.op('Add', [x, this.linear(att, this.param(`${p}.attn_out.weight`, [D, D]), D, D)]);
+    const x1 = g.op('Add', [x, this.linear(att, this.matrix(`${p}.attn_out.weight`, [D, D]), D, D)]);
     const h2 = this.rmsNorm(x1, `${p}.ff_norm.weight`);
-    const gate = this.linear(h2, this.param(`${p}.ff_proj.weight`, [mlpHidden, D]), mlpHidden, D);
-    const up = this.linear(h2, this.param(`${p}.up_proj.weight`, [mlpHidden, D]), mlpHidden, D);
+    const gate = this.linear(h2, this.matrix(`${p}.ff_proj.weight`, [mlpHidden, D]), mlpHidden, D);
+    const up = this.linear(h2, this.matrix(`${p}.up_proj.weight`, [mlpHidden, D]), mlpHidden, D);
     const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
-    const down = this.linear(act, this.param(`${p}.ff_out.weight`, [D, mlpHidden]), D, mlpHidden);
+    const down = this.linear(act, this.matrix(`${p}.ff_out.weight`, [D, mlpHidden]), D, mlpHidden);
     return g.op('Add', [x1, down]);
   }
 
@@ -495,7 +560,7 @@ export function buildImageStepGraph(options: ImageStepGraphOptions): Uint8Array 
   const temperature = g.input('temperature', 'float32', ['J']);
   const noise = g.input('noise', 'float32', ['J', 'M']);
 
-  const head = m.param(m.headName(), [V, D], { from: offset, count: K });
+  const head = m.matrix(m.headName(), [V, D], { from: offset, count: K });
   const cellLogits = m.linear(m.gatherRows(hidden, gatherPos), head, K, D); // [N, M, K]
   const { logits, codes, probs, best } = m.sampleCells(cellLogits, branchW, temperature, noise, K);
 
@@ -523,7 +588,7 @@ export function buildTextStepGraph(options: TextStepGraphOptions): Uint8Array {
   const hidden = m.trunk();
   const gatherPos = g.input('gather_pos', 'int64', ['N', 'B']);
   const branchW = g.input('branch_w', 'float32', ['J', 'G']);
-  const head = m.param(m.headName(), [V, D]);
+  const head = m.matrix(m.headName(), [V, D]);
   const logits = m.combineBranches(m.linear(m.gatherRows(hidden, gatherPos), head, V, D), branchW, V);
   const best = g.op('ArgMax', [logits], { axis: -1, keepdims: 0 });
   const prob = m.softmaxAt(logits, best);
@@ -539,7 +604,7 @@ export function imageHead(m: LladaGraph, options: ImageStepGraphOptions): string
   if (!Number.isInteger(offset) || !Number.isInteger(K) || offset < 0 || K <= 0 || offset + K > V) {
     throw invalid(`image codes [${offset}, ${offset + K}) do not fit in the head's ${V} rows`);
   }
-  return m.param(m.headName(), [V, D], { from: offset, count: K });
+  return m.matrix(m.headName(), [V, D], { from: offset, count: K });
 }
 
 /**

@@ -4,6 +4,9 @@
 //   tiny      — a compact layout (dimoo_layout.json), d_model 64, 2 layers: fast tests.
 //   small     — compact layout, d_model 512, 8 layers, 8 heads: meaningful timings.
 //   dimoo-ids — DiMOO's real special-token ids and 134,548-wide head, d_model 64: the hard-coded-id paths.
+//   8b        — the real model's shapes (d_model 4096, 32 layers, 134,548-wide head, the aMUSEd VQ): ~16 GB in
+//               bf16, for GPU timings and memory (bench/gpu.ts). Large tensors tile a block of random values, so
+//               writing it costs about what the disk takes.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIMOO_TOKEN_LAYOUT, LAYOUT_FILE, type TokenLayout } from '../checkpoint/layout.js';
@@ -11,8 +14,8 @@ import { type TensorToWrite, toBf16Bytes, writeSafetensors } from '../checkpoint
 import { buildByteLevelBpe } from './bpe-tokenizer.js';
 import { mulberry32 } from './mulberry32.js';
 
-export type Preset = 'tiny' | 'small' | 'dimoo-ids';
-export const PRESETS: readonly Preset[] = ['tiny', 'small', 'dimoo-ids'];
+export type Preset = 'tiny' | 'small' | 'dimoo-ids' | '8b';
+export const PRESETS: readonly Preset[] = ['tiny', 'small', 'dimoo-ids', '8b'];
 
 export interface MakeTestCheckpointOptions {
   out: string;
@@ -67,7 +70,26 @@ const SPECS: Record<Preset, PresetSpec> = {
     vq: { blockOutChannels: [16, 16, 16, 16, 32], layersPerBlock: 1, latent: 8, codebook: 8192, groups: 8 },
     dimooIds: true,
   },
+  '8b': {
+    dModel: 4096,
+    nLayers: 32,
+    nHeads: 32,
+    mlpHidden: 12288,
+    merges: 200,
+    vq: {
+      blockOutChannels: [128, 256, 256, 512, 768],
+      layersPerBlock: 2,
+      latent: 64,
+      codebook: 8192,
+      groups: 32,
+    },
+    dimooIds: true,
+  },
 };
+
+/** Tensors above this many values tile one random block instead of drawing every value (the 8b preset). */
+const TILED_ABOVE = 1 << 22;
+const TILE = 1 << 20;
 
 /** Chat tags have no fixed ids upstream (the tokenizer assigns them); these are free LLaDA reserved slots. */
 const DIMOO_CHAT_TAG_IDS = { '<system>': 126085, '</system>': 126086, '<user>': 126087, '</user>': 126088 };
@@ -127,11 +149,35 @@ function tensor(
   dtype: 'bf16' | 'fp32',
 ): TensorToWrite {
   const count = shape.reduce((a, b) => a * b, 1);
+  if (count > TILED_ABOVE) return tiledTensor(name, shape, fill, dtype);
   const values = new Float32Array(count);
   for (let i = 0; i < count; i++) values[i] = fill(i);
   return dtype === 'bf16'
     ? { name, dtype: 'BF16', shape, data: toBf16Bytes(values) }
     : { name, dtype: 'F32', shape, data: new Uint8Array(values.buffer) };
+}
+
+/** A large tensor: one block of TILE values drawn from `fill`, repeated from an offset that depends on the name. */
+function tiledTensor(
+  name: string,
+  shape: number[],
+  fill: (i: number) => number,
+  dtype: 'bf16' | 'fp32',
+): TensorToWrite {
+  const count = shape.reduce((a, b) => a * b, 1);
+  const block = new Float32Array(TILE);
+  for (let i = 0; i < TILE; i++) block[i] = fill(i);
+  const unit = dtype === 'bf16' ? toBf16Bytes(block) : new Uint8Array(block.buffer);
+  const width = dtype === 'bf16' ? 2 : 4;
+  const data = new Uint8Array(count * width);
+  let start = [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % TILE, 7);
+  for (let at = 0; at < count; ) {
+    const n = Math.min(TILE - start, count - at);
+    data.set(unit.subarray(start * width, (start + n) * width), at * width);
+    at += n;
+    start = (start + 4099) % TILE;
+  }
+  return { name, dtype: dtype === 'bf16' ? 'BF16' : 'F32', shape, data };
 }
 
 function transformerTensors(
@@ -340,7 +386,8 @@ export function makeTestCheckpoint(options: MakeTestCheckpointOptions): { dir: s
   writeModelWeights(
     options.out,
     transformerTensors(spec, layout.vocabSize, random, dtype),
-    options.shards ?? 1,
+    // One shard is one buffer: the 8b preset's 16 GB go in eight (a Node Buffer stops at 4 GiB).
+    options.shards ?? (options.preset === '8b' ? 8 : 1),
   );
   writeFileSync(join(options.out, 'vqvae', 'config.json'), JSON.stringify(vqConfigJson(spec.vq), null, 2));
   writeSafetensors(

@@ -7,7 +7,7 @@ export const makeTestCheckpointCommand: CliCommand = {
   summary:
     'Write a random checkpoint in the published Lumina-DiMOO layout (produces noise; for tests and trials)',
   usage:
-    'dimoo make-test-checkpoint --out DIR --preset tiny|small|dimoo-ids [--seed N] [--dtype bf16|fp32] [--shards N]',
+    'dimoo make-test-checkpoint --out DIR --preset tiny|small|dimoo-ids|8b [--seed N] [--dtype bf16|fp32] [--shards N]',
   async run(argv, io) {
     const o = parse(argv, {
       out: { type: 'string' },
@@ -27,7 +27,7 @@ export const makeTestCheckpointCommand: CliCommand = {
       preset: preset as Preset,
       seed: intOption('seed', o.seed, 1),
       dtype,
-      shards: intOption('shards', o.shards, 1),
+      shards: o.shards === undefined ? undefined : intOption('shards', o.shards, 1),
     });
     io.stderr.write(
       `wrote a random ${preset} checkpoint (${dtype}) to ${dir} in ${Math.round(performance.now() - started)} ms\n`,

@@ -1,0 +1,117 @@
+// The fp16 image-step graph (the GPU's precision): built from the same checkpoint, its linear layers hold fp16
+// weights and multiply in fp16 while norms, RoPE, guidance and sampling stay fp32. Checked for its types, and run
+// on the CPU provider where its kernels exist, against the fp32 graph.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSafetensorsHeader } from '../../../engine/checkpoint/safetensors.js';
+import { buildImageStepGraph, type ImageStepGraphOptions } from '../../../engine/graphs/transformer.js';
+import { externalDataSessionOptions } from '../../../engine/runtime/external-data.js';
+import { ImageStepRunner } from '../../../engine/runtime/image-step.js';
+import { createSession } from '../../../engine/runtime/session.js';
+import { TINY_DIMS, writeRandomLlada } from '../../doubles/random-llada.js';
+import { type OnnxGraph, readOnnxGraph } from '../../reference/onnx-reader.js';
+
+const FLOAT = 1;
+const FLOAT16 = 10;
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'llada-half-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+let options: ImageStepGraphOptions;
+beforeAll(() => {
+  const refs = readSafetensorsHeader(writeRandomLlada(root, TINY_DIMS, 'BF16', 5));
+  options = {
+    dims: TINY_DIMS,
+    weight: (n) => {
+      const ref = refs.get(n);
+      if (!ref) throw new Error(`no tensor ${n}`);
+      return ref;
+    },
+    folder: root,
+    imageCodeOffset: 200,
+    codebookSize: 64,
+    logitsOutput: true,
+  };
+});
+
+describe('the fp16 image-step graph', () => {
+  it('casts every linear weight to fp16 once, multiplies in fp16 and returns to fp32 for the norms and the head', () => {
+    const graph = readOnnxGraph(buildImageStepGraph({ ...options, half: true }));
+    const plain = readOnnxGraph(buildImageStepGraph(options));
+    const casts = (g: OnnxGraph, to: number) =>
+      g.nodes.filter((n) => n.op === 'Cast' && n.ints.to === BigInt(to));
+    const initializers = new Set(graph.initializers);
+    // 7 matrices per block and the image head's rows, each cast bf16 → fp16 straight from its initializer.
+    const weightCasts = casts(graph, FLOAT16).filter((n) => initializers.has(n.inputs[0]!));
+    expect(weightCasts).toHaveLength(7 * TINY_DIMS.nLayers + 1);
+    // The fp32 graph has no fp16 value at all; both keep the same initializers (no weight is stored twice).
+    expect(casts(plain, FLOAT16)).toHaveLength(0);
+    const weights = (g: OnnxGraph) => g.initializers.filter((n) => n.startsWith('model.')).sort();
+    expect(weights(graph)).toEqual(weights(plain));
+    // Norm weights and wte stay fp32.
+    const fp32Weights = casts(graph, FLOAT).filter((n) => initializers.has(n.inputs[0]!));
+    expect(fp32Weights.map((n) => n.inputs[0]).sort()).toEqual(
+      [
+        'model.transformer.wte.weight',
+        'model.transformer.ln_f.weight',
+        ...Array.from({ length: TINY_DIMS.nLayers }, (_, i) => [
+          `model.transformer.blocks.${i}.attn_norm.weight`,
+          `model.transformer.blocks.${i}.ff_norm.weight`,
+        ]).flat(),
+      ].sort(),
+    );
+    // One fp16 copy per activation: q, k and v share the cast of their normed input.
+    const activationCasts = casts(graph, FLOAT16).filter((n) => !initializers.has(n.inputs[0]!));
+    const inputs = activationCasts.map((n) => n.inputs[0]);
+    expect(new Set(inputs).size).toBe(inputs.length);
+    // The graph's interface is unchanged.
+    expect(graph.outputs).toEqual(plain.outputs);
+    expect(graph.outputs.length).toBeGreaterThan(0);
+  });
+
+  it('samples the same cells as the fp32 graph at τ = 0 where the CPU has the fp16 kernels', async () => {
+    const open = async (half: boolean) => {
+      const { session } = await createSession(buildImageStepGraph({ ...options, half }), {
+        device: 'cpu',
+        sessionOptions: externalDataSessionOptions(root),
+      });
+      return new ImageStepRunner(session);
+    };
+    let halfRunner: ImageStepRunner;
+    try {
+      halfRunner = await open(true);
+    } catch (error) {
+      // onnxruntime's CPU provider lacks some fp16 kernels in some builds; the types test above still holds.
+      expect(String(error)).toMatch(/NOT_IMPLEMENTED|kernel|Could not find an implementation/i);
+      console.info(`fp16 graph not runnable on this CPU provider: ${String(error).split('\n')[0]}`);
+      return;
+    }
+    const full = await open(false);
+    const L = 24;
+    const M = 8;
+    const ids = BigInt64Array.from({ length: 2 * L }, (_, i) => BigInt((i * 37 + 11) % TINY_DIMS.vocabSize));
+    const feed = {
+      ids,
+      attnMask: new BigInt64Array(2 * L).fill(1n),
+      gatherPos: BigInt64Array.from({ length: 2 * M }, (_, i) => BigInt((i * 3) % L)),
+      branchW: Float32Array.from([5, -4]),
+      temperature: Float32Array.from([0]),
+      noise: new Float32Array(M).fill(0.5),
+      J: 1,
+      G: 2,
+      L,
+      M,
+    };
+    const a = await halfRunner.run(feed);
+    const b = await full.run(feed);
+    let scale = 0;
+    let diff = 0;
+    for (let i = 0; i < b.logits!.length; i++) {
+      scale = Math.max(scale, Math.abs(b.logits![i]!));
+      diff = Math.max(diff, Math.abs(a.logits![i]! - b.logits![i]!));
+    }
+    expect(diff / scale).toBeLessThan(2e-2);
+    expect(diff / scale).toBeGreaterThan(0); // it did compute in fp16
+  });
+});
