@@ -1,27 +1,56 @@
 #!/usr/bin/env bash
-# One call on a CUDA host: install, run the engine tests on the GPU, then the engine benchmarks (per-step times,
-# batching of 1/2/4 jobs, the three ML-Cache paths); figures land in bench/results/*-gpu.json and are printed.
-#
-# The CUDA execution provider is not in the npm package: onnxruntime-node's install script downloads it
-# (libonnxruntime_providers_cuda.so + libonnxruntime_providers_shared.so, NuGet Microsoft.ML.OnnxRuntime.Gpu.Linux
-# of the same version as onnxruntime-node). A host with internet gets it from that script; a host without
-# (the lent device machines reach nothing) needs the two files carried in a folder named by DIMOO_CUDA_EP_DIR.
+# On a GPU host with no Node.js and no network (bench/README.md): reassembles what bench/gpu-pack.sh made (staged
+# by bench/gpu-stage.sh, or part folders given as arguments), finds the CUDA 13 and cuDNN 9 libraries (a CUDA
+# toolkit, the library path, or NVIDIA's pip wheels inside a Python environment), generates an 8B-shaped random
+# checkpoint there, and runs bench/gpu.ts: bench/results/gpu.json (and $OUT/gpu.json).
+# The same script runs on a CPU machine: DEVICE=cpu DIMOO_GPU_CHECK_PRESET=small bash bench/gpu-check.sh .gpu/part-*
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export ONNXRUNTIME_NODE_INSTALL=skip
-npm ci --no-audit --no-fund
-BIN=node_modules/onnxruntime-node/bin/napi-v6/linux/x64
-if [ -n "${DIMOO_CUDA_EP_DIR:-}" ]; then
-  cp "$DIMOO_CUDA_EP_DIR"/libonnxruntime_providers_*.so "$BIN"/
-else
-  ONNXRUNTIME_NODE_INSTALL=1 node node_modules/onnxruntime-node/script/install.js || echo "CUDA provider install failed"
+pack=${DIMOO_PACK_DIR:-/tmp/dimoo-pack}
+run=${DIMOO_RUN_DIR:-/tmp/dimoo-run}
+[ $# -gt 0 ] && DIMOO_PACK_DIR=$pack bash bench/gpu-stage.sh "$@"
+if [ ! -x "$run/node/bin/node" ]; then
+  [ -f "$pack/MANIFEST" ] || { echo "gpu-check: nothing staged in $pack (bench/gpu-stage.sh)" >&2; exit 1; }
+  want=$(sed -n 's/^parts=//p' "$pack/MANIFEST")
+  have=$(ls "$pack"/pack.tar.xz.* | wc -l)
+  [ "$have" = "$want" ] || { echo "gpu-check: $have of $want parts staged in $pack" >&2; exit 1; }
+  sum=$(cat "$pack"/pack.tar.xz.* | sha256sum | cut -d' ' -f1)
+  [ "$sum" = "$(sed -n 's/^sha256=//p' "$pack/MANIFEST")" ] || { echo "gpu-check: checksum mismatch" >&2; exit 1; }
+  mkdir -p "$run"
+  cat "$pack"/pack.tar.xz.* | xz -d | tar -x -C "$run"
+  echo "gpu-check: unpacked into $run"
 fi
-ls "$BIN"
-nvidia-smi --query-gpu=name,memory.total --format=csv || true
-DIMOO_TEST_DEVICE=cuda npx vitest run test/engine
-npm run bench -- engine
-cp bench/results/engine.json bench/results/engine-gpu.json
-npm run bench -- engine-tasks --preset small --only batch
-npm run bench -- engine-tasks --preset small --only mlcache
-cp bench/results/engine-tasks.json bench/results/engine-tasks-gpu.json
-cat bench/results/engine-gpu.json bench/results/engine-tasks-gpu.json
+"$run/node/bin/node" --version
+
+# The CUDA provider links libcublasLt/libcublas/libcurand/libcudart and loads cuDNN at run time; the loader only
+# reads LD_LIBRARY_PATH at process start, so it is set here, before node starts.
+dirs=()
+IFS=: read -r -a from_env <<<"${LD_LIBRARY_PATH:-}"
+for d in "${from_env[@]}" /usr/local/cuda*/lib64 /usr/local/cuda*/targets/x86_64-linux/lib /usr/lib/x86_64-linux-gnu; do
+  [ -d "$d" ] && dirs+=("$d")
+done
+for py in python3 /opt/*/.venv/bin/python3; do
+  command -v "$py" >/dev/null 2>&1 || [ -x "$py" ] || continue
+  for site in $("$py" -c 'import site,sys; print(" ".join(site.getsitepackages()+[site.getusersitepackages()]))' 2>/dev/null); do
+    for d in "$site"/nvidia/*/lib; do [ -d "$d" ] && dirs+=("$d"); done
+  done
+done
+missing=()
+path=""
+for lib in libcudart.so.13 libcublas.so.13 libcublasLt.so.13 libcurand.so.10 libcudnn.so.9 libcufft.so.12; do
+  found=""
+  for d in "${dirs[@]}"; do
+    if [ -e "$d/$lib" ]; then found=$d; break; fi
+  done
+  if [ -n "$found" ]; then
+    case ":$path:" in *":$found:"*) ;; *) path=${path:+$path:}$found ;; esac
+  else
+    missing+=("$lib")
+  fi
+done
+echo "gpu-check: CUDA libraries from: ${path:-none}"
+[ ${#missing[@]} -eq 0 ] || echo "gpu-check: not found: ${missing[*]} (looked in ${#dirs[@]} folders)"
+export LD_LIBRARY_PATH=${path}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || echo "gpu-check: no nvidia-smi"
+export DEVICE=${DEVICE:-cuda}
+exec "$run/node/bin/node" "$run/app/gpu-bench.mjs" --device "$DEVICE" --work "${DIMOO_GPU_CHECK_DIR:-/tmp}" ${DIMOO_GPU_CHECK_ARGS:-}

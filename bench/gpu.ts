@@ -1,0 +1,242 @@
+// `npm run bench -- gpu [--preset 8b|small] [--device cuda|cpu] [--budget 540] [--size 1024] [--steps 64]`:
+// the GPU figures of issue #12 on a generated checkpoint (never real weights): text-to-image at --size² and
+// --steps with and without ML-Cache, a 4-job batch at 512², fp16 against fp32, peak device memory, and the share
+// of τ = 0 grid cells on which fp16 agrees with fp32 (small checkpoint). Each configuration runs in its own
+// engine and is recorded as it ends; one that fails is recorded with its error and the rest go on; a time
+// budget skips what would not finish. bench/gpu-check.sh runs this bundled on a GPU host without Node.js.
+// → bench/results/gpu.json (and $OUT/gpu.json when OUT is set)
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createEngine,
+  type CreateEngineOptions,
+  type Engine,
+  type ImageResult,
+  makeTestCheckpoint,
+  type Preset,
+  type TextToImageRequest,
+} from '../engine/index.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
+};
+const preset = opt('preset', process.env.DIMOO_GPU_CHECK_PRESET ?? '8b') as Preset;
+const device = opt('device', process.env.DEVICE ?? 'cuda') as 'cuda' | 'cpu';
+const budgetMs = Number(opt('budget', process.env.DIMOO_GPU_CHECK_BUDGET_S ?? '540')) * 1000;
+const size = Number(opt('size', '1024'));
+const steps = Number(opt('steps', '64'));
+const batchSize = Number(opt('batch-size', '512'));
+const workDir = opt('work', process.env.DIMOO_GPU_CHECK_DIR ?? tmpdir());
+const started = performance.now();
+const elapsed = () => performance.now() - started;
+
+function log(line: string): void {
+  process.stdout.write(`[gpu ${(elapsed() / 1000).toFixed(1)}s] ${line}\n`);
+}
+
+/** Peak device memory in MiB, polled from nvidia-smi (absent on a CPU host: null). */
+class DeviceMemory {
+  peakMiB: number | null = null;
+  baselineMiB: number | null = null;
+  private readonly child;
+  constructor() {
+    this.child = spawn(
+      'nvidia-smi',
+      ['--query-gpu=memory.used', '--format=csv,noheader,nounits', '-lms', '200'],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    this.child.on('error', () => undefined);
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) {
+        const v = Number(line.trim());
+        if (line.trim() === '' || !Number.isFinite(v)) continue;
+        this.baselineMiB ??= v;
+        this.peakMiB = Math.max(this.peakMiB ?? 0, v);
+      }
+    });
+  }
+  /** Starts a new window: the peak seen from now on. */
+  reset(): void {
+    this.peakMiB = null;
+  }
+  stop(): void {
+    this.child.kill();
+  }
+}
+
+const results: Record<string, unknown> = {
+  preset,
+  device,
+  size,
+  steps,
+  node: process.version,
+  started_at: new Date().toISOString(),
+  runs: [] as unknown[],
+};
+const runs = results.runs as Array<Record<string, unknown>>;
+const outFiles = [
+  join(import.meta.dirname ?? '.', 'results', 'gpu.json'),
+  ...(process.env.OUT ? [join(process.env.OUT, 'gpu.json')] : []),
+];
+function save(): void {
+  results.elapsed_s = Math.round(elapsed() / 100) / 10;
+  for (const file of outFiles) {
+    try {
+      mkdirSync(join(file, '..'), { recursive: true });
+      writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    } catch {
+      // A read-only results folder (a bundled run) still leaves the $OUT copy.
+    }
+  }
+}
+
+function checkpoint(which: Preset): string {
+  const dir = join(workDir, `dimoo-gpu-${which}`);
+  if (!existsSync(join(dir, 'config.json'))) {
+    const t = performance.now();
+    makeTestCheckpoint({ out: dir, preset: which, dtype: 'bf16' });
+    log(`wrote the ${which} checkpoint in ${Math.round(performance.now() - t)} ms`);
+    if (which === preset) results.checkpoint_write_ms = Math.round(performance.now() - t);
+  }
+  return dir;
+}
+
+const memory = new DeviceMemory();
+const t2i = (s: number, n: number, extra: Partial<TextToImageRequest> = {}): TextToImageRequest => ({
+  task: 'text_to_image',
+  prompt: 'a red fox in the snow, detailed fur, golden hour',
+  width: s,
+  height: s,
+  steps: n,
+  seed: 42,
+  ...extra,
+});
+
+async function timed(engine: Engine, request: TextToImageRequest) {
+  const stamps: number[] = [];
+  const t = performance.now();
+  const result = (await engine.generate(request, { onProgress: () => stamps.push(performance.now()) })) as ImageResult;
+  const wall = performance.now() - t;
+  const steps = stamps.map((s, i) => s - (i === 0 ? t : stamps[i - 1]!));
+  const loop = steps.slice(1);
+  return {
+    result,
+    wall_s: Math.round(wall) / 1000,
+    step_ms_mean: Math.round((loop.reduce((a, b) => a + b, 0) / Math.max(1, loop.length)) * 10) / 10,
+    forward_ms: Math.round(result.timings.forward_ms),
+  };
+}
+
+/** Runs `body` on a fresh engine unless the budget is too short for `needMs`; records what it returns. */
+async function configuration(
+  name: string,
+  options: Omit<CreateEngineOptions, 'modelDir'> & { modelDir?: string },
+  needMs: number,
+  body: (engine: Engine, record: Record<string, unknown>) => Promise<void>,
+): Promise<void> {
+  const record: Record<string, unknown> = { name };
+  runs.push(record);
+  if (elapsed() + needMs > budgetMs) {
+    record.skipped = `time budget: ${Math.round((budgetMs - elapsed()) / 1000)} s left, needs about ${Math.round(needMs / 1000)} s`;
+    log(`${name}: skipped (${record.skipped})`);
+    save();
+    return;
+  }
+  memory.reset();
+  let engine: Engine | undefined;
+  try {
+    const t = performance.now();
+    engine = await createEngine({
+      modelDir: options.modelDir ?? checkpoint(preset),
+      device,
+      ...options,
+      log: (level, message, fields) => {
+        if (level !== 'debug') log(`  engine ${level}: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`);
+      },
+    });
+    record.load_s = Math.round(performance.now() - t) / 1000;
+    record.engine = { device: engine.info.device, precision: engine.info.precision, dtype: engine.info.dtype };
+    log(`${name}: engine loaded in ${record.load_s} s (${JSON.stringify(record.engine)})`);
+    await body(engine, record);
+  } catch (error) {
+    record.error = String(error instanceof Error ? error.message : error).split('\n')[0];
+    log(`${name}: FAILED ${record.error}`);
+  } finally {
+    await engine?.close().catch(() => undefined);
+    record.peak_device_mib = memory.peakMiB;
+    record.peak_rss_mib = Math.round(process.resourceUsage().maxRSS / 1024);
+    log(`${name}: ${JSON.stringify(record)}`);
+    save();
+  }
+}
+
+const precisions = (process.env.DIMOO_GPU_CHECK_PRECISIONS ?? (device === 'cuda' ? 'fp16,fp32' : 'fp32'))
+  .split(',')
+  .filter(Boolean) as Array<'fp16' | 'fp32'>;
+
+log(`preset ${preset}, device ${device}, ${size}² × ${steps} steps, budget ${budgetMs / 1000} s`);
+checkpoint(preset);
+results.device_memory_baseline_mib = memory.baselineMiB;
+
+for (const precision of precisions) {
+  const main = precision === precisions[0];
+  await configuration(`t2i ${precision}`, { precision }, main ? 60_000 : 120_000, async (engine, record) => {
+    // A short run of the same shape first, so first-use allocations and kernel choices do not count.
+    await engine.generate(t2i(size, 2));
+    const plain = await timed(engine, t2i(size, main ? steps : Math.min(steps, 16)));
+    record.t2i = { size, steps: main ? steps : Math.min(steps, 16), ...plain, result: undefined };
+    log(`${precision} ${size}²: ${plain.wall_s} s (${plain.step_ms_mean} ms/step)`);
+    save();
+    if (!main) return;
+    await engine.generate(t2i(size, 16, { cache: true }));
+    const cached = await timed(engine, t2i(size, steps, { cache: true }));
+    record.t2i_ml_cache = { size, steps, ...cached, result: undefined };
+    log(`${precision} ${size}² ${steps} steps with ML-Cache: ${cached.wall_s} s`);
+    save();
+    const items = Array.from({ length: 4 }, (_, i) => ({ request: t2i(batchSize, steps, { seed: 100 + i }) }));
+    await engine.generateBatch(items.map((it) => ({ request: { ...it.request, steps: 2 } })));
+    const t = performance.now();
+    const out = await engine.generateBatch(items);
+    const wall = (performance.now() - t) / 1000;
+    const failed = out.filter((r) => !('kind' in r));
+    const single = await timed(engine, t2i(batchSize, steps, { seed: 100 }));
+    record.batch = {
+      jobs: 4,
+      size: batchSize,
+      steps,
+      wall_s: Math.round(wall * 1000) / 1000,
+      jobs_per_min: Math.round((4 / wall) * 60 * 10) / 10,
+      single_wall_s: single.wall_s,
+      throughput_gain: Math.round(((4 * single.wall_s) / wall) * 100) / 100,
+      failed: failed.length,
+    };
+    log(`batch 4 × ${batchSize}²: ${wall.toFixed(2)} s vs ${single.wall_s} s alone`);
+  });
+}
+
+// τ = 0 agreement of fp16 with fp32 on the small checkpoint (the same prompt, seed and schedule).
+if (device === 'cuda') {
+  const small = checkpoint('small');
+  const codes: Partial<Record<'fp16' | 'fp32', Int32Array>> = {};
+  for (const precision of ['fp32', 'fp16'] as const) {
+    await configuration(`agreement ${precision}`, { precision, modelDir: small }, 30_000, async (engine) => {
+      const r = (await engine.generate(t2i(256, 16, { temperature: 0 }))) as ImageResult;
+      codes[precision] = r.tokens.data;
+    });
+  }
+  if (codes.fp16 && codes.fp32) {
+    let same = 0;
+    for (let i = 0; i < codes.fp32.length; i++) if (codes.fp16[i] === codes.fp32[i]) same++;
+    results.fp16_fp32_agreement = { cells: codes.fp32.length, equal: same, share: same / codes.fp32.length };
+    log(`fp16 vs fp32 at τ = 0: ${same} of ${codes.fp32.length} cells equal`);
+  }
+}
+
+memory.stop();
+save();
+log(`done in ${(elapsed() / 1000).toFixed(1)} s → ${outFiles.join(', ')}`);
+process.exit(0);
