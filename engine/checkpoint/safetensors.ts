@@ -1,7 +1,7 @@
 // safetensors files as published: an 8-byte little-endian header length, a JSON header of
 // `name → { dtype, shape, data_offsets: [begin, end] }` (offsets relative to the data section), then the data.
 // Only headers are read; tensor bytes stay in the file and reach onnxruntime as external data.
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { EngineError } from '../api.js';
 import type { WeightRef } from '../runtime/external-data.js';
@@ -169,15 +169,24 @@ export function writeSafetensors(
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - ((json.length + 8) % 8)) % 8);
   const headerBytes = Buffer.from(json, 'utf8');
-  const out = Buffer.alloc(8 + headerBytes.length + offset);
-  out.writeBigUInt64LE(BigInt(headerBytes.length), 0);
-  headerBytes.copy(out, 8);
-  let at = 8 + headerBytes.length;
-  for (const t of tensors) {
-    out.set(t.data, at);
-    at += t.data.byteLength;
+  const head = Buffer.alloc(8 + headerBytes.length);
+  head.writeBigUInt64LE(BigInt(headerBytes.length), 0);
+  headerBytes.copy(head, 8);
+  // Tensor by tensor and in slices: one write stops at 2 GiB, and a whole 8B shard would not fit one Buffer.
+  const fd = openSync(file, 'w');
+  try {
+    writeAll(fd, head);
+    for (const t of tensors) writeAll(fd, t.data);
+  } finally {
+    closeSync(fd);
   }
-  writeFileSync(file, out);
+}
+
+function writeAll(fd: number, data: Uint8Array): void {
+  const slice = 1 << 30;
+  for (let at = 0; at < data.byteLength; ) {
+    at += writeSync(fd, data, at, Math.min(slice, data.byteLength - at));
+  }
 }
 
 /** Reads a (small) tensor as float32, converting bf16/f16. */
