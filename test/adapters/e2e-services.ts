@@ -18,7 +18,7 @@ export async function openE2eServices(
     DEVICE: 'cpu',
     ...env,
   });
-  const log = createLogger({ level: 'silent', pretty: false });
+  const log = createLogger({ level: process.env.E2E_LOG_LEVEL ?? 'silent', pretty: false });
   return { config, log, services: await openServices(config, log, options) };
 }
 

@@ -209,6 +209,19 @@ export class FakeDiscord {
     }));
   }
 
+  /**
+   * Matches an interaction's visible answers, whichever way the bot gave them: a successful callback carrying a
+   * message (type 4 or 7) or an edit of its reply through the interaction webhook.
+   */
+  answerOf(ix: { id: string; token: string }): (call: DiscordCall) => boolean {
+    return (call) =>
+      (call.route === 'POST /interactions/:id/:token/callback' &&
+        call.params.id === ix.id &&
+        (call.status ?? 0) < 300 &&
+        [4, 7].includes(Number((call.body as { type?: number } | undefined)?.type))) ||
+      (call.route === 'PATCH /webhooks/:app/:token/messages/:message' && call.params.token === ix.token);
+  }
+
   /** Dispatches MESSAGE_CREATE and remembers the message, so later replies and context menus can point at it. */
   dispatchMessage(payload: GatewayMessageCreateDispatchData): APIMessage {
     this.store.messages.set(payload.id, payload);
