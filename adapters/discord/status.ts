@@ -42,8 +42,9 @@ export class DiscordStatus implements StatusSurface {
     return this.edit(reply);
   }
 
-  finish(reply: Reply): Promise<void> {
-    return this.edit(reply);
+  async finish(reply: Reply): Promise<boolean> {
+    await this.edit(reply);
+    return true;
   }
 
   async replyToUser(reply: Reply): Promise<void> {

@@ -11,10 +11,11 @@ export interface StatusSurface {
   /** Shows a non-final state (progress, position). A failure is logged; the job goes on. */
   show(reply: Reply): Promise<void>;
   /**
-   * Ends the status message with the final reply (its final buttons). Throws when the message cannot be edited.
-   * Absent where the platform delivers a final elsewhere (a Telegram result is a new photo reply).
+   * Ends the status message with the final reply (its final buttons): true when done, false when this platform
+   * delivers such an ending as a new message instead (a Telegram photo result, so the user is notified). Throws
+   * when the message cannot be edited.
    */
-  finish?(reply: Reply): Promise<void>;
+  finish(reply: Reply): Promise<boolean>;
   /** Posts the final as a reply to the user's own message (or next to the status), pinging only them. Throws. */
   replyToUser(reply: Reply): Promise<void>;
   /** After a successful reply: the status message stops offering live buttons, if it still can. Best effort. */
@@ -114,10 +115,9 @@ export class JobStatusBoard {
 
   private async deliver(jobId: string, surface: StatusSurface | undefined, reply: Reply): Promise<Delivery> {
     const { warn } = this.options;
-    if (surface?.finish) {
+    if (surface) {
       try {
-        await surface.finish(reply);
-        return 'edited';
+        if (await surface.finish(reply)) return 'edited';
       } catch (error) {
         warn({ err: error, jobId }, 'the job status message could not be edited; replying to the user');
       }
