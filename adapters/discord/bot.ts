@@ -37,6 +37,7 @@ import type { Logger } from '../../src/log.js';
 import { type Delivery, JobStatusBoard } from '../shared/job-status.js';
 import { RecentIds } from '../shared/recent-ids.js';
 import { AttachmentRefused, DISCORD_CDN_HOSTS, download } from './attachments.js';
+import { guardGateway } from './gateway-guard.js';
 import { type InteractionsEndpoint, startInteractionsEndpoint } from './interactions-endpoint.js';
 import { imagesOf, type PickAction, parsePickerId, pickerMessage } from './picker.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, NO_MENTIONS, signature, toDiscordMessage } from './render.js';
@@ -145,6 +146,7 @@ export class DiscordBot {
         log.warn({ err: error }, 'discord message handling failed'),
       );
     });
+    guardGateway(client, (event) => log.warn({ event }, 'discord gateway event without a user dropped'));
     client.on('error', (error) => log.warn({ err: error }, 'discord client error'));
     client.on('shardError', (error) => log.warn({ err: error }, 'discord gateway error'));
     this.unsubscribe = this.options.commands.subscribe(({ job, reply }) => {

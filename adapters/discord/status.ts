@@ -31,6 +31,9 @@ export function placeOf(value: Record<string, unknown> | undefined): DiscordPlac
 }
 
 export class DiscordStatus implements StatusSurface {
+  /** The interaction token was refused once: later edits go through the channel at once. */
+  private tokenDead = false;
+
   constructor(
     private readonly client: Client,
     readonly place: DiscordPlace,
@@ -71,12 +74,13 @@ export class DiscordStatus implements StatusSurface {
   private async edit(reply: Reply): Promise<void> {
     const { place } = this;
     const payload = toDiscordMessage(await fitReply(reply, place.uploadLimit), place.locale);
-    if (this.interaction && Date.now() - this.at < TOKEN_LIFETIME_MS) {
+    if (this.interaction && !this.tokenDead && Date.now() - this.at < TOKEN_LIFETIME_MS) {
       try {
         await this.interaction.editReply(payload);
         return;
       } catch (error) {
         // A revoked or expired token: the channel endpoint may still reach a public message.
+        this.tokenDead = true;
         if (place.private || !place.messageId) throw error;
       }
     }

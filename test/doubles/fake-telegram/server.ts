@@ -25,7 +25,10 @@ export interface TelegramCall extends Recorded {
   error?: string;
 }
 
-export type TelegramFailure = { kind: 'answer'; status: number; body: ApiResult } | { kind: 'network' };
+export type TelegramFailure =
+  | { kind: 'answer'; status: number; body: ApiResult }
+  | { kind: 'network' }
+  | { kind: 'delay'; ms: number };
 
 const BODY_LIMIT = 64 * 1024 * 1024;
 /** Parameters whose values are plain strings even when they look like JSON numbers. */
@@ -178,7 +181,8 @@ async function respond(
     return { status: 401, body: { ok: false, error_code: 401, description: 'Unauthorized' } };
   const failure = deps.failures.take(call);
   if (failure?.kind === 'network') return 'network';
-  if (failure) return { status: failure.status, body: failure.body };
+  if (failure?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, failure.ms));
+  else if (failure) return { status: failure.status, body: failure.body };
   if (isDownload) {
     const file = deps.state.files.byPath.get(String(call.params.file_path));
     return file ? { status: 200, body: file.bytes } : notFound;
