@@ -23,6 +23,8 @@ export interface TelegramCall extends Recorded {
   status: number;
   /** The `description` of an error answer. */
   error?: string;
+  /** The `result` of a successful answer (the sent message, with its message_id). */
+  result?: unknown;
 }
 
 export type TelegramFailure =
@@ -160,6 +162,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: TelegramS
   }
   call.status = answer.status;
   if (!Buffer.isBuffer(answer.body) && !answer.body.ok) call.error = answer.body.description;
+  if (!Buffer.isBuffer(answer.body) && answer.body.ok) call.result = answer.body.result;
   deps.recorder.record(call);
   if (Buffer.isBuffer(answer.body)) {
     if (!res.destroyed) res.writeHead(200, { 'content-length': answer.body.length }).end(answer.body);
