@@ -50,6 +50,14 @@ export class DiscordStatus implements StatusSurface {
     return true;
   }
 
+  /**
+   * After a fallback reply, the status message is tried once more (a refusal may have been passing): the final
+   * text and buttons, without a second copy of the image (the reply carries it).
+   */
+  settle(reply: Reply): Promise<void> {
+    return this.edit({ ...reply, images: undefined });
+  }
+
   async replyToUser(reply: Reply): Promise<void> {
     const { place } = this;
     const payload = toDiscordMessage(await fitReply(reply, place.uploadLimit), place.locale);

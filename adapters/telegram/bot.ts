@@ -495,7 +495,9 @@ export class TelegramBot {
           reply_markup: keyboard(reply, place.locale),
         });
       },
-      settle: () => status.delete(),
+      // A result replaced the status message; a text ending tries the status message once more (a refusal may
+      // have been passing), so it does not keep a live Cancel button.
+      settle: (reply) => (reply.images && reply.images.length > 0 ? status.delete() : status.text(reply)),
       tellUndelivered: () => status.text(textReply('job.undelivered')),
     };
   }

@@ -154,6 +154,7 @@ export class StatusMessage {
     const { api, locale } = this.options;
     const text = this.textOf(reply);
     if (text === this.lastText) return;
+    const previous = this.lastText;
     this.lastText = text;
     const other = { reply_markup: keyboard(reply, locale) };
     const edit = this.photo
@@ -162,6 +163,8 @@ export class StatusMessage {
     await edit.catch((error: unknown) => {
       // Showing what is already shown is no failure; anything else (a deleted message, a refused edit) is.
       if (error instanceof GrammyError && /message is not modified/i.test(error.description)) return;
+      // Not shown: a later call with the same text must try again.
+      this.lastText = previous;
       throw error;
     });
   }
