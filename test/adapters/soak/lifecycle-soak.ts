@@ -6,6 +6,7 @@
 import { startDiscord } from '../../../adapters/discord/index.js';
 import type { Delivery } from '../../../adapters/shared/job-status.js';
 import { startTelegram } from '../../../adapters/telegram/index.js';
+import { mulberry32 } from '../../../engine/testing/mulberry32.js';
 import type { Job } from '../../../src/jobs/index.js';
 import { makeUser } from '../../doubles/fake-discord/builders.js';
 import { type FakeDiscord, startFakeDiscord } from '../../doubles/fake-discord/index.js';
@@ -76,18 +77,6 @@ export interface SoakFigures {
   wallMs: number;
 }
 
-/** mulberry32: a small seeded generator, so a run can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const JOB_IN = /(?:cancel|reroll):([0-9a-f-]{36})/;
 const DISCORD_EDITS = [
   'PATCH /webhooks/:app/:token/messages/:message',
@@ -108,7 +97,7 @@ export async function runSoak(
 ): Promise<{ figures: SoakFigures; jobs: SoakJob[] }> {
   const started = Date.now();
   const deadline = started + options.deadlineMs;
-  const rand = random(options.seed);
+  const rand = mulberry32(options.seed);
   const unhandled = watchUnhandledRejections();
   const discord: FakeDiscord = await startFakeDiscord();
   const telegram: FakeTelegram = await startFakeTelegram({
