@@ -581,6 +581,8 @@ export class DiscordBot {
     privately: boolean,
   ): Promise<void> {
     const pending = work();
+    // Awaited below on every path but one (the deferral itself failing): that one must not leave it unhandled.
+    pending.catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), ACK_BUDGET_MS);
