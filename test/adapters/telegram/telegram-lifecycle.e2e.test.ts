@@ -201,6 +201,25 @@ describe('Telegram: repeated and odd updates, throughput', { timeout: 60_000 }, 
     await ended(jobIdIn(slowCalls()[0] as never) as string);
   });
 
+  it('in a group, personal answers and refusals reply to the user’s own message', async () => {
+    const from = newUser();
+    const asks = [
+      fake.injectText('/queue', { from, chat: 'group' }),
+      fake.injectText('/settings', { from, chat: 'group' }),
+      fake.injectText('/imagine', { from, chat: 'group' }),
+    ];
+    for (const ask of asks) {
+      const answer = await fake.waitForCall(
+        (c) =>
+          c.method === 'sendMessage' &&
+          String(c.params.chat_id) === String(fake.world.group.id) &&
+          JSON.stringify(c.params.reply_parameters ?? '').includes(`"message_id":${ask.message_id}`),
+        10_000,
+      );
+      expect(textOf(answer).length).toBeGreaterThan(0);
+    }
+  });
+
   it('what the user typed is shown as plain text: no parse mode, ever', async () => {
     const from = newUser();
     fake.injectText('/imagine <b>*bold*</b> [x](http://e.vil) _it_ --ar @everyone', { from });
