@@ -73,6 +73,8 @@ export const queueStatus: Operation<void> = async (deps, ctx) => {
     });
     if (job.result?.file)
       addButton(reply, { id: buttonId('original', job.id), labelKey: 'button.original', style: 'secondary' });
+    // An answer or an ending without a file is delivered by this very list; an image waits for its button.
+    else store.deliveries.clear(job.id);
   }
   store.deliveries.markTold(undelivered.map((job) => job.id));
   return reply;
