@@ -427,10 +427,14 @@ export class TelegramBot {
       return;
     }
     const text = replyText(reply, c.locale);
-    const sent = await this.bot.api.sendMessage(chatId, text, {
-      ...parameters,
-      reply_markup: keyboard(reply, c.locale),
-    });
+    const sent = await this.bot.api
+      .sendMessage(chatId, text, { ...parameters, reply_markup: keyboard(reply, c.locale) })
+      .catch((error: unknown) => {
+        // A job whose status message could not be sent: its ending is undelivered (and told) at once, not after
+        // the board's wait for a status message that will never come.
+        if (reply.startsJob && reply.jobId) this.board.open(reply.jobId, Promise.resolve(undefined));
+        throw error;
+      });
     // The reply that starts a job is its status message; later replies naming it (a /cancel answer) are not.
     if (reply.startsJob && reply.jobId) {
       const place: TelegramPlace = {
