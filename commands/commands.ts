@@ -20,7 +20,7 @@ import type {
   RetouchInput,
 } from './inputs.js';
 import { subscribeRendered } from './job-updates.js';
-import { cancel, queueStatus } from './queue-commands.js';
+import { cancel, queueStatus, withUndeliveredNotice } from './queue-commands.js';
 import type { Reply } from './reply.js';
 import { replyToImage, runChatLine, runText, type TextImages } from './run-text.js';
 import type { SettingsChanges } from './settings.js';
@@ -143,7 +143,9 @@ export class Commands {
     images: TextImages = [],
     botUsername?: string,
   ): Promise<Reply | undefined> {
-    return guard(this.deps, ctx, () => runText(this.deps, ctx, { text, images, botUsername }));
+    return guard(this.deps, ctx, () => runText(this.deps, ctx, { text, images, botUsername })).then(
+      (reply) => (reply ? withUndeliveredNotice(this.deps, ctx, reply) : reply),
+    );
   }
 
   /**
@@ -156,6 +158,8 @@ export class Commands {
   }
 
   private run<I>(operation: Operation<I>, ctx: CommandContext, input: I): Promise<Reply> {
-    return guard(this.deps, ctx, () => operation(this.deps, ctx, input));
+    return guard(this.deps, ctx, () => operation(this.deps, ctx, input)).then((reply) =>
+      withUndeliveredNotice(this.deps, ctx, reply),
+    );
   }
 }

@@ -1,6 +1,6 @@
 // Operations on a job the user already has (its buttons, a reply to its result): run it again with a new seed,
 // vary it, edit / describe / zoom out its result, or fetch the lossless file.
-import type { StoredRequest } from '../src/jobs/index.js';
+import { ownerKey, type StoredRequest } from '../src/jobs/index.js';
 import type { CommandContext, Operation } from './context.js';
 import type { CommandDeps } from './deps.js';
 import { describe, edit, outpaint } from './generate.js';
@@ -41,13 +41,17 @@ export const zoomOut: Operation<string> = async (deps, ctx, jobId) => {
 };
 
 /** The lossless PNG of a result, as a file. */
-export const originalFile: Operation<string> = async (deps, _ctx, jobId) => ({
-  text: [],
-  asFiles: true,
-  images: [
-    { data: resultBytes(deps.store, jobId), filename: `dimoo-${jobId.slice(0, 8)}.png`, mime: 'image/png' },
-  ],
-});
+export const originalFile: Operation<string> = async (deps, ctx, jobId) => {
+  const data = resultBytes(deps.store, jobId);
+  // Fetched by its owner (from /queue when undelivered): it has reached them now.
+  if (ownerKey(deps.store.get(jobId)?.owner ?? ctx.user) === ownerKey(ctx.user))
+    deps.store.deliveries.clear(jobId);
+  return {
+    text: [],
+    asFiles: true,
+    images: [{ data, filename: `dimoo-${jobId.slice(0, 8)}.png`, mime: 'image/png' }],
+  };
+};
 
 /** A follow-up of an image job: its request changed by `change`, its inputs copied, its origin remembered. */
 function again(

@@ -66,6 +66,11 @@ export interface Reply {
   asFiles?: boolean;
   /** Jobs ahead of this one while it waits (position updates), so adapters can thin them out. */
   ahead?: number;
+  /**
+   * The reply announces a newly submitted job: the message that shows it becomes the job's status message, which
+   * every later event of the job edits. Other replies naming a job (a /cancel answer) never take that role.
+   */
+  startsJob?: boolean;
   ask?: ReplyAsk;
 }
 

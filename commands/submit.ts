@@ -39,7 +39,7 @@ export function submit(
   });
   if (!result.ok) return textReply(result.refusal.key, result.refusal.params);
   deps.limiter.record(user, now);
-  return renderQueued(result.job, result.ahead, result.etaMs, deps.render);
+  return { ...renderQueued(result.job, result.ahead, result.etaMs, deps.render), startsJob: true };
 }
 
 /** Steps from the flag or the user's default; a seed always, so re-rolls and the reply can name it. */

@@ -9,6 +9,19 @@ const REDACTED = '[redacted]';
 const SECRET_KEYS = /(token|secret|password|passwd|authorization|api_?key|cookie)$/i;
 const MAX_DEPTH = 10;
 
+/**
+ * Tokens that live inside URLs and are never registered (a Discord interaction token changes with every
+ * interaction): `/webhooks/<application id>/<token>` and Telegram's `/bot<token>/` and `/file/bot<token>/`.
+ */
+const TOKEN_URLS: Array<[RegExp, string]> = [
+  [/(\/webhooks\/\d+\/)[A-Za-z0-9_.-]{16,}/g, `$1${REDACTED}`],
+  [/(\/(?:file\/)?bot)\d+:[A-Za-z0-9_-]{20,}/g, `$1${REDACTED}`],
+];
+
+function scrubTokenUrls(text: string): string {
+  return TOKEN_URLS.reduce((t, [pattern, replacement]) => t.replace(pattern, replacement), text);
+}
+
 export interface LoggerOptions {
   level?: string;
   /** Pretty lines for a terminal; JSON otherwise. Defaults to stdout being a TTY outside production. */
@@ -20,7 +33,8 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const secrets = (options.secrets ?? []).filter((s): s is string => typeof s === 'string' && s.length >= 6);
-  const scrubText = (text: string) => secrets.reduce((t, s) => t.split(s).join(REDACTED), text);
+  const scrubText = (text: string) =>
+    scrubTokenUrls(secrets.reduce((t, s) => t.split(s).join(REDACTED), text));
   const scrub = (value: unknown, depth = 0): unknown => {
     if (typeof value === 'string') return scrubText(value);
     if (value === null || typeof value !== 'object') return value;

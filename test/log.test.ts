@@ -144,6 +144,24 @@ describe('secret redaction', () => {
     ]);
   });
 
+  it('scrubs interaction-webhook tokens and Telegram bot tokens inside URLs, registered or not', () => {
+    const { log, text } = capture();
+    const interactionToken = 'aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDpRWHJzZUZ6dGVzdA';
+    const botToken = '7654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
+    const discordError = Object.assign(new Error('Unknown Webhook'), {
+      url: `https://discord.com/api/v10/webhooks/1578386743789486081/${interactionToken}/messages/@original`,
+      method: 'PATCH',
+    });
+    log.warn({ err: discordError }, 'discord update failed');
+    log.warn(`download failed: https://api.telegram.org/file/bot${botToken}/photos/file_1.jpg`);
+    log.warn({ err: new Error(`request to https://api.telegram.org/bot${botToken}/getFile failed`) }, 'x');
+    expect(text()).not.toContain(interactionToken);
+    expect(text()).not.toContain(botToken);
+    expect(text()).toContain('/webhooks/1578386743789486081/[redacted]/messages/@original');
+    expect(text()).toContain('/file/bot[redacted]/photos/file_1.jpg');
+    expect(text()).toContain('/bot[redacted]/getFile');
+  });
+
   it('ignores registered values too short to scrub safely', () => {
     const { log, lines } = capture();
     log.info('abc is a word');

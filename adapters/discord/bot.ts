@@ -27,20 +27,30 @@ import {
   type InputImage,
   parseButtonId,
   type Reply,
+  textReply,
   toDiscordCommands,
 } from '../../commands/index.js';
 import type { Config } from '../../src/config/index.js';
 import { type Locale, t } from '../../src/i18n.js';
+import type { DeliveryLog, Job } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
+import { type Delivery, JobStatusBoard } from '../shared/job-status.js';
+import { RecentIds } from '../shared/recent-ids.js';
 import { AttachmentRefused, DISCORD_CDN_HOSTS, download } from './attachments.js';
+import { guardGateway } from './gateway-guard.js';
 import { type InteractionsEndpoint, startInteractionsEndpoint } from './interactions-endpoint.js';
 import { imagesOf, type PickAction, parsePickerId, pickerMessage } from './picker.js';
-import { DEFAULT_UPLOAD_LIMIT, fitReply, signature, toDiscordMessage } from './render.js';
+import { DEFAULT_UPLOAD_LIMIT, fitReply, NO_MENTIONS, signature, toDiscordMessage } from './render.js';
+import { type DiscordPlace, DiscordStatus, placeOf } from './status.js';
 
 export interface DiscordOptions {
   config: Config;
   commands: Commands;
   log: Logger;
+  /** Where status messages are remembered and undelivered endings marked (the job store's). */
+  deliveries: DeliveryLog;
+  /** Tests and the soak count how each job's ending reached its owner. */
+  onDelivery?: (jobId: string, delivery: Delivery) => void;
   /** Tests point discord.js at a local fake; production leaves these out. */
   rest?: { api: string; cdn?: string };
   cdnHosts?: readonly string[];
@@ -66,9 +76,6 @@ function interactionAction(client: Client): InteractionAction {
   return action;
 }
 
-/** Interaction tokens live 15 minutes; past ~14 the adapter posts ordinary channel messages instead. */
-const TOKEN_LIFETIME_MS = 14 * 60_000;
-
 /** Where an event came from and who sent it, as far as the adapter's decisions need. */
 interface Origin {
   user: { id: string };
@@ -83,26 +90,25 @@ interface Origin {
 
 type MenuAction = Exclude<PickAction, 'mention'>;
 
-interface Tracked {
-  locale: Locale;
-  uploadLimit: number;
-  interaction?: RepliableInteraction;
-  at: number;
-  message?: Message;
-  channelId?: string;
+/** Pacing of one job's progress edits: at most one per editIntervalMs, never the same content twice. */
+interface Pace {
   lastEdit: number;
   lastSignature?: string;
   pending?: Reply;
   timer?: NodeJS.Timeout;
-  /** The first response to the user; updates wait for it so they never overtake it. */
-  initial?: Promise<unknown>;
-  /** The latest edit in flight; the next one waits for it. */
-  sending?: Promise<unknown>;
 }
+
+/** Computing a reply longer than this defers the interaction first (Discord wants an answer within 3 s). */
+const ACK_BUDGET_MS = 2000;
 
 export class DiscordBot {
   readonly client: Client;
-  private readonly tracked = new Map<string, Tracked>();
+  private readonly paces = new Map<string, Pace>();
+  private readonly board: JobStatusBoard;
+  /** Interaction and message ids already handled: Discord (or a replayed gateway) may deliver one twice. */
+  private readonly seen = new RecentIds(5000);
+  /** Jobs created before this are from an earlier run: their status messages come from storage. */
+  private readonly startedAt = Date.now();
   private unsubscribe?: () => void;
   private endpoint?: InteractionsEndpoint;
   private readonly hosts: readonly string[];
@@ -114,24 +120,38 @@ export class DiscordBot {
     this.client = new Client({
       intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages],
       partials: [Partials.Channel, Partials.Message],
+      // Nothing the bot sends pings anyone unless a message asks for it (only the requester, on a fallback reply).
+      allowedMentions: NO_MENTIONS,
       ...(options.rest ? { rest: options.rest } : {}),
+    });
+    this.board = new JobStatusBoard({
+      markUndelivered: (jobId) => options.deliveries.markUndelivered(jobId),
+      warn: (fields, message) => options.log.warn(fields, message),
+      restore: (job) => this.restore(job),
+      onDelivery: options.onDelivery,
     });
   }
 
   async start(token: string): Promise<void> {
     const { client, log } = { client: this.client, log: this.options.log };
     client.on('interactionCreate', (interaction) => {
-      this.onInteraction(interaction).catch((error: unknown) => this.fail(interaction, error));
+      if (!this.seen.add(`i:${interaction.id}`)) return;
+      this.onInteraction(interaction)
+        .catch((error: unknown) => this.fail(interaction, error))
+        .catch((error: unknown) => log.warn({ err: error }, 'discord interaction failed'));
     });
     client.on('messageCreate', (message) => {
+      if (!message?.id || !this.seen.add(`m:${message.id}`)) return;
       this.onMessage(message).catch((error: unknown) =>
         log.warn({ err: error }, 'discord message handling failed'),
       );
     });
+    guardGateway(client, (event) => log.warn({ event }, 'discord gateway event without a user dropped'));
     client.on('error', (error) => log.warn({ err: error }, 'discord client error'));
     client.on('shardError', (error) => log.warn({ err: error }, 'discord gateway error'));
     this.unsubscribe = this.options.commands.subscribe(({ job, reply }) => {
-      this.onUpdate(job.id, reply, job.meta).catch((error: unknown) =>
+      if (job.owner.platform !== 'discord') return;
+      this.onUpdate(job, reply).catch((error: unknown) =>
         log.warn({ err: error, jobId: job.id }, 'discord update failed'),
       );
     });
@@ -188,13 +208,14 @@ export class DiscordBot {
   async stop(): Promise<void> {
     await this.endpoint?.close();
     this.unsubscribe?.();
-    for (const entry of this.tracked.values()) clearTimeout(entry.timer);
+    for (const pace of this.paces.values()) clearTimeout(pace.timer);
+    this.board.clear();
     await this.client.destroy();
   }
 
   private originOf(interaction: Interaction): Origin {
     return {
-      user: interaction.user,
+      user: interaction.user ?? { id: '0' },
       guildId: interaction.guildId,
       locale: interaction.locale,
       channelId: interaction.channelId,
@@ -252,77 +273,76 @@ export class DiscordBot {
   }
 
   private async onSlash(i: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
-    await i.deferReply({ ...onlyFor(ctx.settings.private === true) });
     const c = this.options.commands;
     const o = i.options;
     const seed = o.getInteger('seed') ?? undefined;
-    let reply: Reply;
-    switch (i.commandName) {
-      case 'imagine':
-        reply = await c.imagine(ctx, {
-          prompt: o.getString('prompt', true),
-          aspect: o.getString('aspect') ?? undefined,
-          size: o.getInteger('size') ?? undefined,
-          steps: o.getInteger('steps') ?? undefined,
-          cfg: o.getNumber('cfg') ?? undefined,
-          seed,
-        });
-        break;
-      case 'edit':
-        reply = await c.edit(ctx, {
-          image: (await this.image(o.getAttachment('image', true))) as InputImage,
-          instruction: o.getString('instruction', true),
-          type: o.getString('type') ?? undefined,
-          reference: await this.image(o.getAttachment('reference')),
-          seed,
-        });
-        break;
-      case 'describe':
-        reply = await c.describe(ctx, {
-          image: (await this.image(o.getAttachment('image', true))) as InputImage,
-          question: o.getString('question') ?? undefined,
-        });
-        break;
-      case 'retouch':
-        reply = await c.retouch(ctx, {
-          image: (await this.image(o.getAttachment('image', true))) as InputImage,
-          prompt: o.getString('prompt', true),
-          boxes: o.getString('boxes') ?? undefined,
-          mask: await this.image(o.getAttachment('mask')),
-          seed,
-        });
-        break;
-      case 'outpaint': {
-        const direction = o.getString('direction') ?? undefined;
-        reply = await c.outpaint(ctx, {
-          image: (await this.image(o.getAttachment('image', true))) as InputImage,
-          prompt: o.getString('prompt', true),
-          zoom: o.getNumber('zoom') ?? undefined,
-          direction: direction as 'left' | 'right' | 'up' | 'down' | undefined,
-          seed,
-        });
-        break;
+    const personal = ['queue', 'cancel', 'settings', 'help'].includes(i.commandName);
+    // An attachment missing from `resolved` (or never given) is a refusal, never a crash.
+    const required = async (name: string): Promise<InputImage> => {
+      const image = await this.image(o.getAttachment(name));
+      if (!image) throw new ImageMissing(`/${i.commandName}`);
+      return image;
+    };
+    const work = async (): Promise<Reply> => {
+      switch (i.commandName) {
+        case 'imagine':
+          return c.imagine(ctx, {
+            prompt: o.getString('prompt') ?? '',
+            aspect: o.getString('aspect') ?? undefined,
+            size: o.getInteger('size') ?? undefined,
+            steps: o.getInteger('steps') ?? undefined,
+            cfg: o.getNumber('cfg') ?? undefined,
+            seed,
+          });
+        case 'edit':
+          return c.edit(ctx, {
+            image: await required('image'),
+            instruction: o.getString('instruction') ?? '',
+            type: o.getString('type') ?? undefined,
+            reference: await this.image(o.getAttachment('reference')),
+            seed,
+          });
+        case 'describe':
+          return c.describe(ctx, {
+            image: await required('image'),
+            question: o.getString('question') ?? undefined,
+          });
+        case 'retouch':
+          return c.retouch(ctx, {
+            image: await required('image'),
+            prompt: o.getString('prompt') ?? '',
+            boxes: o.getString('boxes') ?? undefined,
+            mask: await this.image(o.getAttachment('mask')),
+            seed,
+          });
+        case 'outpaint': {
+          const direction = o.getString('direction') ?? undefined;
+          return c.outpaint(ctx, {
+            image: await required('image'),
+            prompt: o.getString('prompt') ?? '',
+            zoom: o.getNumber('zoom') ?? undefined,
+            direction: direction as 'left' | 'right' | 'up' | 'down' | undefined,
+            seed,
+          });
+        }
+        case 'queue':
+          return c.queueStatus(ctx);
+        case 'cancel':
+          return c.cancel(ctx, o.getString('job') ?? undefined);
+        case 'settings':
+          return c.settings(ctx, {
+            size: o.getInteger('size') ?? undefined,
+            aspect: o.getString('aspect') ?? undefined,
+            steps: o.getInteger('steps') ?? undefined,
+            language: (o.getString('language') ?? undefined) as Locale | undefined,
+            private: o.getBoolean('private') ?? undefined,
+            previews: o.getBoolean('previews') ?? undefined,
+          });
+        default:
+          return c.help(ctx);
       }
-      case 'queue':
-        reply = await c.queueStatus(ctx);
-        break;
-      case 'cancel':
-        reply = await c.cancel(ctx, o.getString('job') ?? undefined);
-        break;
-      case 'settings':
-        reply = await c.settings(ctx, {
-          size: o.getInteger('size') ?? undefined,
-          aspect: o.getString('aspect') ?? undefined,
-          steps: o.getInteger('steps') ?? undefined,
-          language: (o.getString('language') ?? undefined) as Locale | undefined,
-          private: o.getBoolean('private') ?? undefined,
-          previews: o.getBoolean('previews') ?? undefined,
-        });
-        break;
-      default:
-        reply = await c.help(ctx);
-    }
-    await this.respond(i, ctx.locale, reply);
+    };
+    await this.answer(i, ctx, work, personal || ctx.settings.private === true);
   }
 
   private async onButton(i: ButtonInteraction, ctx: CommandContext): Promise<void> {
@@ -331,17 +351,10 @@ export class DiscordBot {
       await i.showModal(this.editModal(`editmodal:${parsed.jobId}`, ctx.locale));
       return;
     }
-    // Re-roll, variations, describe and zoom-out start a new job: a new message. Cancel and delete act in place.
+    // Re-roll, variations, describe and zoom-out start a new job: a new message. Cancel and delete act in place,
+    // and their answer is for the presser only.
     const inPlace = parsed?.action === 'cancel' || parsed?.action === 'delete';
-    if (inPlace) await i.deferReply({ flags: MessageFlags.Ephemeral });
-    else await i.deferReply();
-    const reply = await this.options.commands.pressButton(ctx, i.customId);
-    if (reply.deleteSource) {
-      await i.message.delete().catch(() => undefined);
-      await i.deleteReply().catch(() => undefined);
-      return;
-    }
-    await this.respond(i, ctx.locale, reply);
+    await this.answer(i, ctx, () => this.options.commands.pressButton(ctx, i.customId), inPlace);
   }
 
   private editModal(customId: string, locale: Locale): ModalBuilder {
@@ -387,26 +400,25 @@ export class DiscordBot {
 
   /** Modals opened from a message menu (`menuedit:` / `menuretouch:` + message id + image index) or a button. */
   private async onModal(i: ModalSubmitInteraction, ctx: CommandContext): Promise<void> {
-    await i.deferReply({ ...onlyFor(ctx.settings.private === true) });
     const [kind, id, index] = i.customId.split(':');
     const c = this.options.commands;
-    let reply: Reply;
-    if (kind === 'editmodal' && id) {
-      reply = await c.editResult(ctx, id, i.fields.getTextInputValue('instruction'));
-    } else if ((kind === 'menuedit' || kind === 'menuretouch') && id) {
-      const message = await this.fetchMessage(i.channelId, id);
-      const image = await this.image(imagesOf(message)[Number(index ?? 0)]);
-      if (!image) reply = { text: [{ key: 'errors.discord.no_image' }] };
-      else if (kind === 'menuedit')
-        reply = await c.edit(ctx, { image, instruction: i.fields.getTextInputValue('instruction') });
-      else
-        reply = await c.retouch(ctx, {
+    const work = async (): Promise<Reply> => {
+      if (kind === 'editmodal' && id) return c.editResult(ctx, id, i.fields.getTextInputValue('instruction'));
+      if ((kind === 'menuedit' || kind === 'menuretouch') && id) {
+        const message = await this.fetchMessage(i.channelId, id);
+        const image = await this.image(imagesOf(message)[Number(index ?? 0)]);
+        if (!image) return textReply('errors.discord.no_image');
+        if (kind === 'menuedit')
+          return c.edit(ctx, { image, instruction: i.fields.getTextInputValue('instruction') });
+        return c.retouch(ctx, {
           image,
           prompt: i.fields.getTextInputValue('prompt'),
           boxes: i.fields.getTextInputValue('boxes'),
         });
-    } else reply = await c.help(ctx);
-    await this.respond(i, ctx.locale, reply);
+      }
+      return c.help(ctx);
+    };
+    await this.answer(i, ctx, work, ctx.settings.private === true);
   }
 
   /** "Describe image", "Edit image…", "Retouch…": at once with one image, after a pick with several. */
@@ -444,12 +456,11 @@ export class DiscordBot {
       await i.showModal(modal);
       return;
     }
-    await i.deferReply({ ...onlyFor(ctx.settings.private === true) });
-    const image = await this.image(attachment);
-    const reply = image
-      ? await this.options.commands.describe(ctx, { image })
-      : { text: [{ key: 'errors.discord.no_image' }] };
-    await this.respond(i, ctx.locale, reply);
+    const work = async (): Promise<Reply> => {
+      const image = await this.image(attachment);
+      return image ? this.options.commands.describe(ctx, { image }) : textReply('errors.discord.no_image');
+    };
+    await this.answer(i, ctx, work, ctx.settings.private === true);
   }
 
   /** A pick from a picker: the value is the image's index in the message it names. */
@@ -467,19 +478,20 @@ export class DiscordBot {
       return;
     }
     // The picker under a mention is public: only the person who mentioned the bot may answer it.
-    if (message.author.id !== i.user.id) {
+    if (message.author?.id !== i.user.id) {
       await i.reply({ content: t(ctx.locale, 'errors.button.owner_only'), flags: MessageFlags.Ephemeral });
       return;
     }
-    await i.deferReply({ ...onlyFor(ctx.settings.private === true) });
     // One pick per question: the select goes away so a second click cannot start a second job.
     await i.message.edit({ components: [] }).catch(() => undefined);
-    const { images, text } = await this.mentionSource(message);
-    const image = await this.image(images[index]);
-    const reply = image
-      ? await this.options.commands.replyToImage(ctx, { image, text })
-      : { text: [{ key: 'errors.discord.no_image' }] };
-    await this.respond(i, ctx.locale, reply);
+    const work = async (): Promise<Reply> => {
+      const { images, text } = await this.mentionSource(message);
+      const image = await this.image(images[index]);
+      return image
+        ? this.options.commands.replyToImage(ctx, { image, text })
+        : textReply('errors.discord.no_image');
+    };
+    await this.answer(i, ctx, work, ctx.settings.private === true);
   }
 
   private async fetchMessage(channelId: string | null, messageId: string): Promise<Message | undefined> {
@@ -494,8 +506,13 @@ export class DiscordBot {
   /** The images a mention is about (those of the message it replies to, else its own) and its text. */
   private async mentionSource(message: Message): Promise<{ images: Attachment[]; text: string }> {
     const me = this.client.user?.id ?? '';
-    const text = message.content.replace(new RegExp(`<@!?${me}>`, 'g'), '').trim();
-    const referenced = message.reference?.messageId ? await message.fetchReference() : undefined;
+    const text = (message.content ?? '').replace(new RegExp(`<@!?${me}>`, 'g'), '').trim();
+    let referenced: Message | undefined;
+    if (message.reference?.messageId) {
+      // The message it replies to may have been deleted meanwhile: that is the user's answer, not a crash.
+      referenced = await message.fetchReference().catch(() => undefined);
+      if (!referenced) throw new ReferenceGone();
+    }
     const theirs = imagesOf(referenced);
     return { images: theirs.length > 0 ? theirs : imagesOf(message), text };
   }
@@ -503,7 +520,7 @@ export class DiscordBot {
   /** Mentions that reply to a message with an image: an edit, or a describe when it is a question. */
   private async onMessage(message: Message): Promise<void> {
     const me = this.client.user;
-    if (!me || message.author?.bot || !message.mentions?.users?.has(me.id)) return;
+    if (!me || !message.author || message.author.bot || !message.mentions?.users?.has(me.id)) return;
     if (!this.allowed(message.guildId)) return;
     const ctx = this.context({
       user: message.author,
@@ -514,14 +531,20 @@ export class DiscordBot {
       uploadLimit: DEFAULT_UPLOAD_LIMIT,
     });
     if (this.dmsRefused(message.guildId)) {
-      await message.reply(t(ctx.locale, 'errors.discord.dms_disabled'));
+      await message.reply({
+        content: t(ctx.locale, 'errors.discord.dms_disabled'),
+        allowedMentions: NO_MENTIONS,
+      });
       return;
     }
     let reply: Reply;
     try {
       const { images, text } = await this.mentionSource(message);
       if (images.length > 1) {
-        await message.reply(pickerMessage(images, 'mention', message.id, ctx.locale));
+        await message.reply({
+          ...pickerMessage(images, 'mention', message.id, ctx.locale),
+          allowedMentions: NO_MENTIONS,
+        });
         return;
       }
       const image = await this.image(images[0]);
@@ -532,113 +555,176 @@ export class DiscordBot {
       reply = this.errorReply(error);
     }
     const payload = toDiscordMessage(await fitReply(reply, DEFAULT_UPLOAD_LIMIT), ctx.locale);
-    const sent = await message.reply(payload as Parameters<Message['reply']>[0]);
-    if (reply.jobId && !reply.final)
-      this.tracked.set(reply.jobId, {
+    const sent = message.reply(payload as Parameters<Message['reply']>[0]);
+    if (reply.startsJob && reply.jobId) {
+      const place: DiscordPlace = {
+        channelId: message.channelId,
+        userMessageId: message.id,
+        userId: message.author.id,
         locale: ctx.locale,
         uploadLimit: DEFAULT_UPLOAD_LIMIT,
-        at: Date.now(),
-        message: sent,
-        lastEdit: Date.now(),
-      });
-  }
-
-  private async respond(i: RepliableInteraction, locale: Locale, reply: Reply): Promise<void> {
-    const uploadLimit = i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT;
-    // Tracked before the first edit is sent: a fast job's updates may arrive while it is in flight.
-    const entry: Tracked | undefined =
-      reply.jobId && !reply.final
-        ? {
-            locale,
-            uploadLimit,
-            interaction: i,
-            at: Date.now(),
-            channelId: i.channelId ?? undefined,
-            lastEdit: Date.now(),
-            lastSignature: signature(reply, locale),
-          }
-        : undefined;
-    if (entry && reply.jobId) this.tracked.set(reply.jobId, entry);
-    const sent = fitReply(reply, uploadLimit).then((fitted) => i.editReply(toDiscordMessage(fitted, locale)));
-    if (!entry) {
-      await sent;
-      return;
+        private: false,
+      };
+      this.openStatus(reply.jobId, reply, place, sent);
     }
-    entry.initial = sent.catch(() => undefined);
-    entry.message = await sent;
-  }
-
-  /** Job updates: edit the job's message at most every editIntervalMs, skipping edits that change nothing. */
-  private async onUpdate(jobId: string, reply: Reply, meta: Record<string, unknown>): Promise<void> {
-    const entry = this.tracked.get(jobId);
-    if (!entry) {
-      // A job from before a restart: its owner still gets the ending in the channel.
-      const channelId = typeof meta.discordChannelId === 'string' ? meta.discordChannelId : undefined;
-      if (reply.final && channelId && this.client.isReady()) {
-        const channel = await this.client.channels.fetch(channelId).catch(() => null);
-        const locale = (meta.locale as Locale | undefined) ?? 'en';
-        const limit =
-          typeof meta.discordUploadLimit === 'number' ? meta.discordUploadLimit : DEFAULT_UPLOAD_LIMIT;
-        if (channel?.isSendable())
-          await channel.send(
-            toDiscordMessage(await fitReply(reply, limit), locale) as Parameters<typeof channel.send>[0],
-          );
-      }
-      return;
-    }
-    const sig = signature(reply, entry.locale);
-    if (sig === entry.lastSignature) return;
-    const wait = entry.lastEdit + this.editIntervalMs - Date.now();
-    if (!reply.final && wait > 0) {
-      entry.pending = reply;
-      entry.timer ??= setTimeout(() => {
-        entry.timer = undefined;
-        const pending = entry.pending;
-        entry.pending = undefined;
-        if (pending) void this.onUpdate(jobId, pending, meta);
-      }, wait);
-      return;
-    }
-    clearTimeout(entry.timer);
-    entry.timer = undefined;
-    entry.pending = undefined;
-    entry.lastSignature = sig;
-    entry.lastEdit = Date.now();
-    if (reply.final) this.tracked.delete(jobId);
-    await this.edit(entry, reply);
+    await sent;
   }
 
   /**
-   * Sends in call order: images are fitted concurrently, but a slow re-encode of a preview must never land after
-   * the final result.
+   * Answers an interaction with the reply `work` makes: at once (so a refusal or a personal answer is ephemeral)
+   * when it is ready within ACK_BUDGET_MS, else after a deferral, which must choose its visibility first.
    */
-  private edit(entry: Tracked, reply: Reply): Promise<void> {
-    const fitted = fitReply(reply, entry.uploadLimit);
-    const previous = entry.sending ?? entry.initial ?? Promise.resolve();
-    const send = previous.then(async () => {
-      const payload = toDiscordMessage(await fitted, entry.locale);
-      if (entry.interaction && Date.now() - entry.at < TOKEN_LIFETIME_MS) {
-        await entry.interaction.editReply(payload);
-        return;
-      }
-      // The interaction token is expiring: the result continues as an ordinary channel message.
-      if (entry.message && reply.final) {
-        await entry.message.reply(payload as Parameters<Message['reply']>[0]);
-      } else if (entry.message) {
-        await entry.message.edit(payload as Parameters<Message['edit']>[0]);
-      }
+  private async answer(
+    i: RepliableInteraction,
+    ctx: CommandContext,
+    work: () => Promise<Reply>,
+    privately: boolean,
+  ): Promise<void> {
+    const pending = work();
+    // Awaited below on every path but one (the deferral itself failing): that one must not leave it unhandled.
+    pending.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), ACK_BUDGET_MS);
     });
-    entry.sending = send.catch(() => undefined);
-    return send;
+    const early = await Promise.race([pending, late]).finally(() => clearTimeout(timer));
+    const uploadLimit = i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT;
+    if (early === undefined) {
+      await i.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {});
+      const reply = await pending;
+      if (reply.deleteSource) return this.deleteSource(i, true);
+      const sent = fitReply(reply, uploadLimit).then((fitted) =>
+        i.editReply(toDiscordMessage(fitted, ctx.locale)),
+      );
+      this.track(i, ctx, reply, privately, sent);
+      await sent;
+      return;
+    }
+    const reply = early;
+    if (reply.deleteSource) return this.deleteSource(i, false);
+    const ephemeral = privately || reply.ephemeral === true;
+    const sent = fitReply(reply, uploadLimit)
+      .then((fitted) => {
+        const { content, files, components, allowedMentions } = toDiscordMessage(fitted, ctx.locale);
+        return i.reply({
+          content,
+          files,
+          components,
+          allowedMentions,
+          ...(ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
+          withResponse: true,
+        });
+      })
+      .then((response) => response.resource?.message ?? undefined);
+    this.track(i, ctx, reply, ephemeral, sent);
+    await sent;
+  }
+
+  /** The Delete button: the message it was on goes, and the press needs no answer of its own. */
+  private async deleteSource(i: RepliableInteraction, deferred: boolean): Promise<void> {
+    if (i.isMessageComponent()) await i.message.delete().catch(() => undefined);
+    if (deferred) await i.deleteReply().catch(() => undefined);
+    else if (i.isMessageComponent()) await i.deferUpdate().catch(() => undefined);
+  }
+
+  /** A reply that starts a job becomes its status message once sent. */
+  private track(
+    i: RepliableInteraction,
+    ctx: CommandContext,
+    reply: Reply,
+    ephemeral: boolean,
+    sent: Promise<Message | undefined>,
+  ): void {
+    if (!reply.startsJob || !reply.jobId) return;
+    const place: DiscordPlace = {
+      channelId: i.channelId ?? undefined,
+      userId: i.user.id,
+      locale: ctx.locale,
+      uploadLimit: i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT,
+      private: ephemeral,
+    };
+    this.openStatus(reply.jobId, reply, place, sent, i);
+  }
+
+  private openStatus(
+    jobId: string,
+    reply: Reply,
+    place: DiscordPlace,
+    sent: Promise<Message | undefined>,
+    interaction?: RepliableInteraction,
+  ): void {
+    this.paces.set(jobId, { lastEdit: Date.now(), lastSignature: signature(reply, place.locale) });
+    const at = Date.now();
+    this.board.open(
+      jobId,
+      sent.then((message) => {
+        const known = { ...place, ...(message ? { messageId: message.id } : {}) };
+        this.options.deliveries.remember(jobId, { ...known });
+        return new DiscordStatus(this.client, known, interaction, at);
+      }),
+    );
+  }
+
+  /** A job from before this process started: its stored status message, else its channel. */
+  private restore(job: Job): DiscordStatus | undefined {
+    if (job.createdAt >= this.startedAt) return undefined;
+    const meta = job.meta;
+    const stored = placeOf(this.options.deliveries.placeOf(job.id));
+    if (stored) return new DiscordStatus(this.client, stored);
+    const channelId = typeof meta.discordChannelId === 'string' ? meta.discordChannelId : undefined;
+    return new DiscordStatus(this.client, {
+      channelId,
+      userId: job.owner.userId,
+      locale: (meta.locale as Locale | undefined) ?? 'en',
+      uploadLimit:
+        typeof meta.discordUploadLimit === 'number' ? meta.discordUploadLimit : DEFAULT_UPLOAD_LIMIT,
+      private: meta.private === true,
+    });
+  }
+
+  /** Job updates: progress at most every editIntervalMs and never unchanged; the ending always. */
+  private async onUpdate(job: Job, reply: Reply): Promise<void> {
+    const jobId = job.id;
+    const pace = this.paces.get(jobId) ?? { lastEdit: 0 };
+    this.paces.set(jobId, pace);
+    if (reply.final) {
+      clearTimeout(pace.timer);
+      this.paces.delete(jobId);
+      await this.board.finish(job, reply);
+      return;
+    }
+    const locale = (job.meta.locale as Locale | undefined) ?? 'en';
+    const sig = signature(reply, locale);
+    if (sig === pace.lastSignature) return;
+    const wait = pace.lastEdit + this.editIntervalMs - Date.now();
+    if (wait > 0) {
+      pace.pending = reply;
+      pace.timer ??= setTimeout(() => {
+        pace.timer = undefined;
+        const pending = pace.pending;
+        pace.pending = undefined;
+        if (pending && this.paces.get(jobId) === pace)
+          this.onUpdate(job, pending).catch((error: unknown) =>
+            this.options.log.warn({ err: error, jobId }, 'discord update failed'),
+          );
+      }, wait);
+      return;
+    }
+    pace.lastSignature = sig;
+    pace.lastEdit = Date.now();
+    await this.board.show(job, reply);
   }
 
   private errorReply(error: unknown): Reply {
-    if (error instanceof AttachmentRefused) return { text: [{ key: error.key, params: error.params }] };
+    if (error instanceof AttachmentRefused) return textReply(error.key, error.params);
+    if (error instanceof ImageMissing)
+      return textReply('errors.input.image_missing', { command: error.command });
+    if (error instanceof ReferenceGone) return textReply('errors.discord.reference_gone');
     this.options.log.warn({ err: error }, 'discord request failed');
-    return { text: [{ key: 'errors.generic' }] };
+    return textReply('errors.generic');
   }
 
-  /** Any failure reaches the user as one localized message; the bot keeps running. */
+  /** Any failure reaches the user as one localized message, only them; the bot keeps running. */
   private async fail(interaction: Interaction, error: unknown): Promise<void> {
     const reply = this.errorReply(error);
     if (!interaction.isRepliable()) return;
@@ -646,10 +732,29 @@ export class DiscordBot {
     const payload = toDiscordMessage(reply, locale);
     try {
       if (interaction.deferred || interaction.replied) await interaction.editReply(payload);
-      else await interaction.reply({ content: payload.content, flags: MessageFlags.Ephemeral });
+      else
+        await interaction.reply({
+          content: payload.content,
+          allowedMentions: payload.allowedMentions,
+          flags: MessageFlags.Ephemeral,
+        });
     } catch (second) {
       this.options.log.warn({ err: second }, 'could not report a discord error');
     }
+  }
+}
+
+/** A command needs an image and none came (or its attachment is missing from `resolved`). */
+class ImageMissing extends Error {
+  constructor(readonly command: string) {
+    super(`no image with ${command}`);
+  }
+}
+
+/** A mention replies to a message that no longer exists. */
+class ReferenceGone extends Error {
+  constructor() {
+    super('the referenced message is gone');
   }
 }
 
@@ -661,9 +766,4 @@ function roleIdsOf(member: GuildMember | APIInteractionGuildMember | null | unde
   if (!member) return [];
   if (Array.isArray(member.roles)) return member.roles;
   return [...member.roles.cache.keys()];
-}
-
-/** An answer only its user sees (Discord's ephemeral flag), when asked. */
-function onlyFor(privately: boolean): { flags?: MessageFlags.Ephemeral } {
-  return privately ? { flags: MessageFlags.Ephemeral } : {};
 }

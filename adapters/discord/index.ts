@@ -2,7 +2,7 @@
 import { Commands } from '../../commands/index.js';
 import type { AppContext, RunningAdapter } from '../../src/app.js';
 import type { Services } from '../../src/services.js';
-import { DiscordBot } from './bot.js';
+import { DiscordBot, type DiscordOptions } from './bot.js';
 
 export async function startDiscord(
   context: AppContext,
@@ -12,6 +12,7 @@ export async function startDiscord(
     cdnHosts?: readonly string[];
     editIntervalMs?: number;
     interactionsPort?: number;
+    onDelivery?: DiscordOptions['onDelivery'];
   } = {},
 ): Promise<RunningAdapter & { bot: DiscordBot }> {
   const { config, log } = context;
@@ -23,7 +24,13 @@ export async function startDiscord(
     config,
     log: (level, message, fields) => log[level](fields ?? {}, message),
   });
-  const bot = new DiscordBot({ config, commands, log, ...testing });
+  const bot = new DiscordBot({
+    config,
+    commands,
+    log,
+    deliveries: services.jobs.store.deliveries,
+    ...testing,
+  });
   await bot.start(token);
   return { name: 'discord', bot, stop: () => bot.stop() };
 }

@@ -10,6 +10,9 @@ import {
 import { fitImage, megabytes, type Reply, type ReplyImage, type ReplyText } from '../../commands/index.js';
 import { type Locale, t } from '../../src/i18n.js';
 
+/** No @everyone, @here, role or user pings unless a message names whom it may ping. */
+export const NO_MENTIONS = { parse: [] as [], repliedUser: false };
+
 const STYLE = {
   primary: ButtonStyle.Primary,
   secondary: ButtonStyle.Secondary,
@@ -43,7 +46,7 @@ export function toDiscordMessage(
           ),
       ),
     );
-  return { content, files, components, attachments: [] };
+  return { content, files, components, attachments: [], allowedMentions: NO_MENTIONS };
 }
 
 /**

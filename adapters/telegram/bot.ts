@@ -2,6 +2,7 @@
 // and kept up to date within Telegram's flood limits. Every handler answers with one localized message on failure
 // and the bot keeps serving. Long polling by default; a webhook with a secret token when configured.
 import { autoRetry } from '@grammyjs/auto-retry';
+import { type RunnerHandle, run, sequentialize } from '@grammyjs/runner';
 import { Bot, type Context, GrammyError, InputFile } from 'grammy';
 import type { Message, PhotoSize } from 'grammy/types';
 import {
@@ -18,7 +19,10 @@ import {
 } from '../../commands/index.js';
 import type { Config } from '../../src/config/index.js';
 import { type Locale, t } from '../../src/i18n.js';
+import type { DeliveryLog, Job } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
+import { type Delivery, JobStatusBoard, type StatusSurface } from '../shared/job-status.js';
+import { RecentIds } from '../shared/recent-ids.js';
 import { AlbumCollector } from './albums.js';
 import { EditPacer } from './pacing.js';
 import { fitsAsPhoto } from './photo-limits.js';
@@ -31,6 +35,10 @@ export interface TelegramOptions {
   config: Config;
   commands: Commands;
   log: Logger;
+  /** Where status messages are remembered and undelivered endings marked (the job store's). */
+  deliveries: DeliveryLog;
+  /** Tests and the soak count how each job's ending reached its owner. */
+  onDelivery?: (jobId: string, delivery: Delivery) => void;
   /** Tests point grammY at a local Bot API. */
   apiRoot?: string;
   /** Minimum time between progress edits in one chat, per chat type. */
@@ -62,6 +70,8 @@ interface Tracked {
   /** Counts previews as they arrive: only the newest one being shrunk may become pending. */
   previewSeq: number;
   typing?: NodeJS.Timeout;
+  /** How the job's ending reaches the user (see `surface`). */
+  surface: StatusSurface;
 }
 
 class InputRefused extends Error {
@@ -82,6 +92,12 @@ interface ImageRef {
 export class TelegramBot {
   readonly bot: Bot;
   private readonly tracked = new Map<string, Tracked>();
+  private readonly board: JobStatusBoard;
+  /** Telegram delivers an update again after a restart or a failed webhook answer: each is handled once. */
+  private readonly seen = new RecentIds(10_000);
+  /** Jobs created before this are from an earlier run: their status messages come from storage. */
+  private readonly startedAt = Date.now();
+  private runner?: RunnerHandle;
   private unsubscribe?: () => void;
   private readonly pacer: EditPacer;
   private readonly albums: AlbumCollector<Context>;
@@ -106,6 +122,15 @@ export class TelegramBot {
     // loops forever on a dead connection.
     this.bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true }));
     this.bot.catch((error) => options.log.warn({ err: error.error }, 'telegram update failed'));
+    this.bot.use((ctx, next) => (this.seen.add(String(ctx.update.update_id)) ? next() : undefined));
+    // Chats are served concurrently (one slow download holds up only its own chat), each chat's updates in order.
+    this.bot.use(sequentialize((ctx: Context) => (ctx.chat ? String(ctx.chat.id) : undefined)));
+    this.board = new JobStatusBoard({
+      markUndelivered: (jobId) => options.deliveries.markUndelivered(jobId),
+      warn: (fields, message) => options.log.warn(fields, message),
+      restore: (job) => this.restore(job)?.surface,
+      onDelivery: options.onDelivery,
+    });
     // The chat allowlist: updates from other chats are dropped before any handler sees them.
     const allowed = new Set(options.config.telegram.chatIds);
     if (allowed.size > 0) {
@@ -130,7 +155,8 @@ export class TelegramBot {
   async start(): Promise<void> {
     const { log, config } = this.options;
     this.unsubscribe = this.options.commands.subscribe(({ job, reply }) => {
-      this.onUpdate(job.id, reply).catch((error: unknown) =>
+      if (job.owner.platform !== 'telegram') return;
+      this.onUpdate(job, reply).catch((error: unknown) =>
         log.warn({ err: error, jobId: job.id }, 'telegram update failed'),
       );
     });
@@ -148,10 +174,13 @@ export class TelegramBot {
       await this.startWebhook(webhookUrl, webhookSecret);
       return;
     }
-    // Pending updates are kept: commands sent while the bot was down are still answered.
-    void this.bot
-      .start({ drop_pending_updates: false, allowed_updates: ALLOWED_UPDATES })
-      .catch((error: unknown) => log.error({ err: error }, 'telegram polling stopped'));
+    // Pending updates are kept: commands sent while the bot was down are still answered. A webhook left from an
+    // earlier webhook-mode run would make getUpdates fail, so it goes first.
+    await this.bot.api.deleteWebhook({ drop_pending_updates: false });
+    this.runner = run(this.bot, {
+      runner: { fetch: { allowed_updates: ALLOWED_UPDATES, timeout: 30 }, silent: true },
+    });
+    void this.runner.task()?.catch((error: unknown) => log.error({ err: error }, 'telegram polling stopped'));
     log.info({ bot: this.bot.botInfo.username }, 'telegram connected (long polling)');
   }
 
@@ -192,8 +221,9 @@ export class TelegramBot {
     this.albums.clear();
     this.pacer.clear();
     for (const entry of this.tracked.values()) clearInterval(entry.typing);
+    this.board.clear();
     if (this.webhook) await this.webhook.close();
-    else await this.bot.stop();
+    else if (this.runner?.isRunning()) await this.runner.stop();
   }
 
   private context(ctx: Context): CommandContext {
@@ -243,8 +273,10 @@ export class TelegramBot {
 
   private imageOf(message: Message | undefined): ImageRef | undefined {
     if (!message) return undefined;
-    const photo = message.photo?.reduce((a: PhotoSize, b: PhotoSize) =>
-      b.width * b.height > a.width * a.height ? b : a,
+    // The largest size; a malformed message may list none.
+    const photo = message.photo?.reduce<PhotoSize | undefined>(
+      (a, b) => (!a || b.width * b.height > a.width * a.height ? b : a),
+      undefined,
     );
     if (photo) return { id: photo.file_id, size: photo.file_size };
     const doc = message.document;
@@ -395,32 +427,92 @@ export class TelegramBot {
       return;
     }
     const text = replyText(reply, c.locale);
-    const sent = await this.bot.api.sendMessage(chatId, text, {
-      ...parameters,
-      reply_markup: keyboard(reply, c.locale),
-    });
-    // The job's status message is the first one sent for it; later replies naming it (a /cancel answer) are not.
-    if (reply.jobId && !reply.final && !this.tracked.has(reply.jobId)) {
-      const status = new StatusMessage({
-        api: this.bot.api,
+    const sent = await this.bot.api
+      .sendMessage(chatId, text, { ...parameters, reply_markup: keyboard(reply, c.locale) })
+      .catch((error: unknown) => {
+        // A job whose status message could not be sent: its ending is undelivered (and told) at once, not after
+        // the board's wait for a status message that will never come.
+        if (reply.startsJob && reply.jobId) this.board.open(reply.jobId, Promise.resolve(undefined));
+        throw error;
+      });
+    // The reply that starts a job is its status message; later replies naming it (a /cancel answer) are not.
+    if (reply.startsJob && reply.jobId) {
+      const place: TelegramPlace = {
         chatId,
         messageId: sent.message_id,
-        locale: c.locale,
-        text,
-        // Groups share one flood limit (20 messages a minute): previews there only for those who ask.
-        previews: c.settings.previews ?? !group,
-        warn: (fields, message) => this.options.log.warn(fields, message),
-      });
-      this.tracked.set(reply.jobId, {
-        chatId,
-        status,
         replyTo: replyTo ?? sent.message_id,
         locale: c.locale,
         group,
-        shownAhead: reply.ahead,
-        previewSeq: 0,
-      });
+        // Groups share one flood limit (20 messages a minute): previews there only for those who ask.
+        previews: c.settings.previews ?? !group,
+        text,
+      };
+      this.options.deliveries.remember(reply.jobId, { ...place });
+      const entry = this.track(reply.jobId, place, reply.ahead);
+      this.board.open(reply.jobId, Promise.resolve(entry.surface));
     }
+  }
+
+  /** The tracking of a job's status message: pacing state and the surface its ending goes through. */
+  private track(jobId: string, place: TelegramPlace, shownAhead?: number): Tracked {
+    const status = new StatusMessage({
+      api: this.bot.api,
+      chatId: place.chatId,
+      messageId: place.messageId,
+      locale: place.locale,
+      text: place.text,
+      previews: place.previews,
+      warn: (fields, message) => this.options.log.warn(fields, message),
+    });
+    const entry: Tracked = {
+      chatId: place.chatId,
+      status,
+      replyTo: place.replyTo,
+      locale: place.locale,
+      group: place.group,
+      shownAhead,
+      previewSeq: 0,
+      surface: this.surface(status, place),
+    };
+    this.tracked.set(jobId, entry);
+    return entry;
+  }
+
+  /**
+   * A job's status message as the shared lifecycle sees it: text endings edit it; an image result, or any ending
+   * when the edit is refused, is a new message replying to the user's (so Telegram notifies them), and the status
+   * message goes.
+   */
+  private surface(status: StatusMessage, place: TelegramPlace): StatusSurface {
+    const parameters = { reply_parameters: { message_id: place.replyTo, allow_sending_without_reply: true } };
+    return {
+      show: (reply) => status.show(reply),
+      finish: (reply) => status.finish(reply),
+      replyToUser: async (reply) => {
+        this.pacer.note(place.chatId, place.group);
+        if (reply.images && reply.images.length > 0) {
+          await this.sendImages(place.chatId, reply, place.locale, parameters);
+          return;
+        }
+        await this.bot.api.sendMessage(place.chatId, replyText(reply, place.locale), {
+          ...parameters,
+          reply_markup: keyboard(reply, place.locale),
+        });
+      },
+      // A result replaced the status message; a text ending tries the status message once more (a refusal may
+      // have been passing), so it does not keep a live Cancel button.
+      settle: (reply) => (reply.images && reply.images.length > 0 ? status.delete() : status.text(reply)),
+      tellUndelivered: () => status.text(textReply('job.undelivered')),
+    };
+  }
+
+  /** A job from before this process started, reopened from its stored status message. */
+  private restore(job: Job): Tracked | undefined {
+    const known = this.tracked.get(job.id);
+    if (known) return known;
+    if (job.createdAt >= this.startedAt) return undefined;
+    const place = placeOf(this.options.deliveries.placeOf(job.id));
+    return place ? this.track(job.id, place) : undefined;
   }
 
   /**
@@ -455,16 +547,20 @@ export class TelegramBot {
   }
 
   /** Job updates: progress and position edits paced per chat and skipped when unchanged; the result as a photo. */
-  private async onUpdate(jobId: string, reply: Reply): Promise<void> {
-    const entry = this.tracked.get(jobId);
-    if (!entry) return;
+  private async onUpdate(job: Job, reply: Reply): Promise<void> {
+    const jobId = job.id;
+    const entry = this.tracked.get(jobId) ?? this.restore(job);
     if (reply.final) {
-      this.tracked.delete(jobId);
-      this.pacer.drop(entry.chatId, jobId);
-      clearInterval(entry.typing);
-      await this.finish(entry, reply);
+      if (entry) {
+        this.tracked.delete(jobId);
+        this.pacer.drop(entry.chatId, jobId);
+        clearInterval(entry.typing);
+        this.pacer.note(entry.chatId, entry.group);
+      }
+      await this.board.finish(job, reply);
       return;
     }
+    if (!entry) return;
     const running = reply.ahead === undefined;
     if (running && !entry.typing) {
       const action = () =>
@@ -532,26 +628,24 @@ export class TelegramBot {
       );
     return true;
   }
+}
 
-  /**
-   * A text ending edits the status message. A result replies to the request as a new message (so the user is
-   * notified) and the status message, text or preview photo, goes; if it cannot be sent, the status says so.
-   */
-  private async finish(entry: Tracked, reply: Reply): Promise<void> {
-    this.pacer.note(entry.chatId, entry.group);
-    if (await entry.status.finish(reply)) return;
-    const parameters = {
-      reply_parameters: { message_id: entry.replyTo, allow_sending_without_reply: true },
-    };
-    try {
-      await this.sendImages(entry.chatId, reply, entry.locale, parameters);
-    } catch (error) {
-      this.options.log.warn({ err: error, jobId: reply.jobId }, 'telegram result could not be sent');
-      await entry.status.text(textReply('errors.telegram.send_failed'));
-      return;
-    }
-    await entry.status.delete();
-  }
+/** What is stored per job, so a restarted bot can go on with its status message. */
+interface TelegramPlace {
+  chatId: number;
+  messageId: number;
+  /** The user's message the job answers. */
+  replyTo: number;
+  locale: Locale;
+  group: boolean;
+  previews: boolean;
+  /** The text the status message was sent with. */
+  text: string;
+}
+
+function placeOf(value: Record<string, unknown> | undefined): TelegramPlace | undefined {
+  if (!value || typeof value.chatId !== 'number' || typeof value.messageId !== 'number') return undefined;
+  return value as unknown as TelegramPlace;
 }
 
 function toInputFile(image: ReplyImage): InputFile {

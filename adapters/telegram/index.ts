@@ -7,7 +7,7 @@ import { TelegramBot, type TelegramOptions } from './bot.js';
 
 export type TelegramTesting = Pick<
   TelegramOptions,
-  'apiRoot' | 'editIntervalMs' | 'albumQuietMs' | 'webhookPort'
+  'apiRoot' | 'editIntervalMs' | 'albumQuietMs' | 'webhookPort' | 'onDelivery'
 >;
 
 export async function startTelegram(
@@ -25,7 +25,13 @@ export async function startTelegram(
     originalFileButton: true,
     helpKeys: ['help.telegram.mask'],
   });
-  const bot = new TelegramBot({ config, commands, log, ...testing });
+  const bot = new TelegramBot({
+    config,
+    commands,
+    log,
+    deliveries: services.jobs.store.deliveries,
+    ...testing,
+  });
   await bot.start();
   return { name: 'telegram', bot, stop: () => bot.stop() };
 }

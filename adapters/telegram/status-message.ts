@@ -85,8 +85,9 @@ export class StatusMessage {
   }
 
   /**
-   * The job's last word. A text reply (failed, cancelled, an answer) edits the message; false for an image
-   * result, which the caller sends as a new message.
+   * The job's last word. A text reply (failed, cancelled, an answer) edits the message (and throws when Telegram
+   * refuses: the message was deleted, the chat is gone); false for an image result, which the caller sends as a
+   * new message.
    */
   finish(reply: Reply): Promise<boolean> {
     return this.serial(async () => {
@@ -153,14 +154,18 @@ export class StatusMessage {
     const { api, locale } = this.options;
     const text = this.textOf(reply);
     if (text === this.lastText) return;
+    const previous = this.lastText;
     this.lastText = text;
     const other = { reply_markup: keyboard(reply, locale) };
     const edit = this.photo
       ? api.editMessageCaption(this.chatId, this.messageId, { caption: text, ...other })
       : api.editMessageText(this.chatId, this.messageId, text, other);
     await edit.catch((error: unknown) => {
-      // "message is not modified" and a deleted status message are not worth a retry.
-      if (!(error instanceof GrammyError)) throw error;
+      // Showing what is already shown is no failure; anything else (a deleted message, a refused edit) is.
+      if (error instanceof GrammyError && /message is not modified/i.test(error.description)) return;
+      // Not shown: a later call with the same text must try again.
+      this.lastText = previous;
+      throw error;
     });
   }
 }

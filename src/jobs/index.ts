@@ -4,6 +4,7 @@ import type { Config } from '../config/index.js';
 import { JobQueue } from './queue.js';
 import { JobStore } from './store.js';
 
+export { DeliveryLog } from './deliveries.js';
 export type { JobEvent, JobListener } from './events.js';
 export { JobEvents } from './events.js';
 export type {

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { DeliveryLog } from './deliveries.js';
 import type { Job, JobStatus, Owner } from './types.js';
 import { ownerKey } from './types.js';
 
@@ -28,6 +29,8 @@ const FILE = /^[a-z0-9_-]{1,40}\.(png|jpg|webp|txt|json)$/;
 
 export class JobStore {
   private readonly db: Database.Database;
+  /** Status-message places and undelivered endings of chat jobs. */
+  readonly deliveries: DeliveryLog;
 
   constructor(readonly dataDir: string) {
     mkdirSync(join(dataDir, 'jobs'), { recursive: true });
@@ -35,6 +38,7 @@ export class JobStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    this.deliveries = new DeliveryLog(this.db);
   }
 
   newId(): string {

@@ -493,3 +493,27 @@ describe('limits and settings', () => {
     expect(refused.text).toEqual([{ key: 'errors.queue.user_full', params: { count: 5, limit: 5 } }]);
   });
 });
+
+describe('undelivered endings', () => {
+  it('are mentioned once at the next reply and listed by /queue until fetched; an answer is delivered by the list', async () => {
+    const { commands, store, ctx, until } = setup();
+    const image = await commands.imagine(ctx('7'), { prompt: 'a lost fox' });
+    const answer = await commands.describe(ctx('7'), { image: { data: await png() } });
+    await until((u) => u.job.id === image.jobId && u.reply.final === true);
+    await until((u) => u.job.id === answer.jobId && u.reply.final === true);
+    store.deliveries.markUndelivered(image.jobId as string);
+    store.deliveries.markUndelivered(answer.jobId as string);
+    const next = await commands.help(ctx('7'));
+    expect(next.text.at(-1)).toEqual({ key: 'job.undelivered_notice', params: { count: 2 } });
+    expect(keys(await commands.help(ctx('7')))).not.toContain('job.undelivered_notice');
+    expect(keys(await commands.help(ctx('8')))).not.toContain('job.undelivered_notice');
+    const listed = await commands.queueStatus(ctx('7'));
+    expect(keys(listed).filter((k) => k === 'queue.undelivered')).toHaveLength(2);
+    expect(listed.buttons?.flat().map((b) => b.id)).toEqual([`original:${image.jobId}`]);
+    expect(keys(await commands.queueStatus(ctx('7'))).filter((k) => k === 'queue.undelivered')).toHaveLength(
+      1,
+    );
+    await commands.pressButton(ctx('7'), `original:${image.jobId}`);
+    expect(keys(await commands.queueStatus(ctx('7')))).not.toContain('queue.undelivered');
+  });
+});

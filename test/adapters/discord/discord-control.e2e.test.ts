@@ -42,12 +42,16 @@ const png = solidPng;
 
 const jobIdIn = (body: unknown) => /cancel:([0-9a-f-]{36})/.exec(JSON.stringify(body))?.[1];
 
-/** The first edit of an interaction's reply that names a job: the "queued" message. */
-async function queuedJob(token: string): Promise<string> {
-  const call = await fake.waitForCall(
-    (c) => c.route === EDIT && c.params.token === token && jobIdIn(c.body) !== undefined,
-    20_000,
-  );
+/** An interaction's answer: its callback (answered at once) or an edit of its deferred reply. */
+const answerOf =
+  (ix: { id: string; token: string }) =>
+  (c: { route: string; params: Record<string, string>; status?: number }) =>
+    (c.route === CALLBACK && c.params.id === ix.id && (c.status ?? 0) < 300) ||
+    (c.route === EDIT && c.params.token === ix.token);
+
+/** The first answer to an interaction that names a job: the "queued" message. */
+async function queuedJob(ix: { id: string; token: string }): Promise<string> {
+  const call = await fake.waitForCall((c) => answerOf(ix)(c) && jobIdIn(c.body) !== undefined, 20_000);
   return jobIdIn(call.body) as string;
 }
 
@@ -99,7 +103,7 @@ describe('Discord adapter controls', { timeout: 90_000 }, () => {
     const long = fake.dispatchInteraction(
       fake.build.slashCommand({ name: 'imagine', options: { prompt: 'slow one --steps 120' }, user: alice }),
     );
-    const aliceJob = await queuedJob(long.token);
+    const aliceJob = await queuedJob(long);
     expect(services.jobs.queue.get(aliceJob)?.priority).toBe('normal');
     const own = fake.dispatchInteraction(
       fake.build.slashCommand({
@@ -109,19 +113,20 @@ describe('Discord adapter controls', { timeout: 90_000 }, () => {
         roles: [moderator],
       }),
     );
-    const bobJob = await queuedJob(own.token);
+    const bobJob = await queuedJob(own);
     expect(services.jobs.queue.get(bobJob)?.priority).toBe('high');
     const message = fake.message(fake.interaction(long.id)?.originalMessageId ?? '') as APIMessage;
     const plain = fake.dispatchInteraction(
       fake.build.buttonPress({ customId: `cancel:${aliceJob}`, message, user: bob }),
     );
-    const refused = await fake.waitForCall((c) => c.route === EDIT && c.params.token === plain.token);
+    const refused = await fake.waitForCall(answerOf(plain));
+    expect(JSON.stringify(refused.body)).toMatch(/"flags":64/);
     expect(JSON.stringify(refused.body)).toMatch(/Only the person who asked/);
     expect(services.jobs.queue.get(aliceJob)?.status).not.toBe('cancelled');
     const admin = fake.dispatchInteraction(
       fake.build.buttonPress({ customId: `cancel:${aliceJob}`, message, user: bob, roles: [moderator] }),
     );
-    const accepted = await fake.waitForCall((c) => c.route === EDIT && c.params.token === admin.token);
+    const accepted = await fake.waitForCall(answerOf(admin));
     expect(JSON.stringify(accepted.body)).not.toMatch(/Only the person who asked/);
     await expect.poll(() => services.jobs.queue.get(aliceJob)?.status, { timeout: 20_000 }).toBe('cancelled');
     drop(bobJob);
@@ -181,7 +186,7 @@ describe('Discord adapter controls', { timeout: 90_000 }, () => {
     const pick = fake.dispatchInteraction(
       fake.build.selectMenu({ customId: select?.custom_id as string, values: ['1'], message: pickerMessage }),
     );
-    const describeJob = await queuedJob(pick.token);
+    const describeJob = await queuedJob(pick);
     expect(services.jobs.queue.get(describeJob)?.kind).toBe('describe');
     expect(inputOf(describeJob).equals(blue)).toBe(true);
     drop(describeJob);
@@ -204,7 +209,7 @@ describe('Discord adapter controls', { timeout: 90_000 }, () => {
     const submit = fake.dispatchInteraction(
       fake.build.modalSubmit({ customId: modalId, fields: { instruction: 'make it green --steps 4' } }),
     );
-    const editJob = await queuedJob(submit.token);
+    const editJob = await queuedJob(submit);
     expect(services.jobs.queue.get(editJob)?.kind).toBe('edit');
     expect(inputOf(editJob).equals(blue)).toBe(true);
     drop(editJob);
@@ -229,7 +234,7 @@ describe('Discord adapter controls', { timeout: 90_000 }, () => {
         fields: { prompt: 'a small red boat --steps 4', boxes: '0.25,0.25,0.5,0.5' },
       }),
     );
-    const jobId = await queuedJob(submit.token);
+    const jobId = await queuedJob(submit);
     const job = services.jobs.queue.get(jobId);
     expect(job?.kind).toBe('paint');
     expect(job?.request).toMatchObject({
@@ -282,7 +287,7 @@ describe('Discord adapter controls', { timeout: 90_000 }, () => {
     const pick = fake.dispatchInteraction(
       fake.build.selectMenu({ customId: `pick:mention:${ask.id}`, values: ['1'], message: pickerMessage }),
     );
-    const jobId = await queuedJob(pick.token);
+    const jobId = await queuedJob(pick);
     const job = services.jobs.queue.get(jobId);
     expect(job?.kind).toBe('edit');
     expect(job?.request).toMatchObject({ prompt: 'make it brighter', steps: 4 });
@@ -295,10 +300,12 @@ describe('Discord adapter robustness', { timeout: 60_000 }, () => {
   const help = async () => {
     const ix = fake.dispatchInteraction(fake.build.slashCommand({ name: 'help' }));
     const answer = await fake.waitForCall(
-      (c) => c.route === EDIT && c.params.token === ix.token && c.status === 200,
+      (c) => c.route === CALLBACK && c.params.id === ix.id && (c.status ?? 0) < 300,
       15_000,
     );
     expect(JSON.stringify(answer.body)).toMatch(/imagine/);
+    // /help is personal: only the one who asked sees it.
+    expect(JSON.stringify(answer.body)).toMatch(/"flags":64/);
   };
 
   it('a refused acknowledgement, a rate limit, malformed events and a reconnect never stop it answering', async () => {
@@ -312,9 +319,9 @@ describe('Discord adapter robustness', { timeout: 60_000 }, () => {
     expect(JSON.stringify(apology.body)).toMatch(/Something went wrong/);
     await help();
 
-    fake.rateLimit(EDIT, { times: 2, retryAfterSeconds: 0.2 });
+    fake.rateLimit(CALLBACK, { times: 2, retryAfterSeconds: 0.2 });
     await help();
-    expect(fake.callsTo(EDIT).filter((c) => c.status === 429).length).toBeGreaterThanOrEqual(2);
+    expect(fake.callsTo(CALLBACK).filter((c) => c.status === 429).length).toBeGreaterThanOrEqual(2);
 
     const { captured } = await captureUnhandledRejections(async () => {
       fake.dispatch('MESSAGE_CREATE', {

@@ -45,9 +45,9 @@ afterAll(async () => {
 
 const png = solidPng;
 
-/** Edits of one interaction's original response, in order. */
-function editsOf(token: string) {
-  return fake.callsTo(EDIT).filter((c) => c.params.token === token);
+/** What one interaction's answer showed, in order: its first response, then the edits of it. */
+function statesOf(ix: { id: string; token: string }) {
+  return fake.callsTo(fake.answerOf(ix));
 }
 
 async function finalEditOf(token: string, timeoutMs = 60_000) {
@@ -79,7 +79,7 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
     );
   });
 
-  it('/imagine: deferred within the deadline, queued text, a progress edit, then a PNG with buttons', async () => {
+  it('/imagine: answered within the deadline, queued text, a progress edit, then a PNG with buttons', async () => {
     const ix = fake.dispatchInteraction(
       fake.build.slashCommand({
         name: 'imagine',
@@ -89,16 +89,16 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
     );
     const final = await finalEditOf(ix.token);
     const state = fake.interaction(ix.id);
-    expect(state?.ack?.type).toBe(5);
+    expect(state?.ack?.type).toBe(4);
     expect((state?.ack?.at ?? Infinity) - (state?.dispatchedAt ?? 0)).toBeLessThan(3000);
-    const edits = editsOf(ix.token).map((c) => JSON.stringify(c.body));
+    const edits = statesOf(ix).map((c) => JSON.stringify(c.body));
     expect(edits[0]).toMatch(/Queued/);
     expect(edits.some((e) => /step \d+ of \d+|Working/i.test(e))).toBe(true);
     expect(final.files.some((f) => f.filename?.endsWith('.png'))).toBe(true);
     expect(JSON.stringify(final.body)).toMatch(/vary:/);
   });
 
-  it('private results: after /settings private:true, /imagine is deferred as ephemeral; by default it is not', async () => {
+  it('private results: after /settings private:true, /imagine is answered as ephemeral; by default it is not', async () => {
     const user = makeUser('910000000000000001', 'quiet');
     const plain = fake.dispatchInteraction(
       fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a cat --steps 2' }, user }),
@@ -108,7 +108,7 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
     const set = fake.dispatchInteraction(
       fake.build.slashCommand({ name: 'settings', options: { private: true }, user }),
     );
-    await fake.waitForCall((c) => c.route === EDIT && c.params.token === set.token);
+    await fake.waitForCall(fake.answerOf(set));
     const hidden = fake.dispatchInteraction(
       fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a cat --steps 2' }, user }),
     );
@@ -140,17 +140,17 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
     const long = fake.dispatchInteraction(
       fake.build.slashCommand({ name: 'imagine', options: { prompt: 'slow one --steps 120' } }),
     );
-    const queued = await fake.waitForCall((c) => c.route === EDIT && c.params.token === long.token);
+    const queued = await fake.waitForCall(fake.answerOf(long));
     const cancelId = /cancel:[0-9a-f-]{36}/.exec(JSON.stringify(queued.body))?.[0] as string;
     const other = fake.dispatchInteraction(
       fake.build.buttonPress({ customId: cancelId, message: message as never, user: fake.world.users.bob }),
     );
-    const refused = await fake.waitForCall((c) => c.route === EDIT && c.params.token === other.token);
+    const refused = await fake.waitForCall(fake.answerOf(other));
     expect(JSON.stringify(refused.body)).toMatch(/Only the person who asked|only/i);
     const owner = fake.dispatchInteraction(
       fake.build.buttonPress({ customId: cancelId, message: message as never }),
     );
-    await fake.waitForCall((c) => c.route === EDIT && c.params.token === owner.token);
+    await fake.waitForCall(fake.answerOf(owner));
     await expect
       .poll(() => services.jobs.queue.get(cancelId.split(':')[1] as string)?.status, { timeout: 20_000 })
       .toBe('cancelled');
@@ -158,7 +158,7 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
 
   it('takes commands in DMs by default (DISCORD_ALLOW_DMS unset)', async () => {
     const ix = fake.dispatchInteraction(fake.build.slashCommand({ name: 'help', options: {}, dm: true }));
-    const help = await fake.waitForCall((c) => c.route === EDIT && c.params.token === ix.token);
+    const help = await fake.waitForCall(fake.answerOf(ix));
     expect(JSON.stringify(help.body)).toMatch(/imagine/);
     const put = await fake.waitForCall('PUT /applications/:app/commands');
     expect((put.body as Array<{ contexts?: number[] }>)[0]?.contexts).toEqual([0, 1]);
@@ -172,16 +172,16 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
     const a = fake.dispatchInteraction(
       fake.build.slashCommand({ name: 'describe', options: { image: corrupt } }),
     );
-    const first = await fake.waitForCall((c) => c.route === EDIT && c.params.token === a.token);
+    const first = await fake.waitForCall(fake.answerOf(a));
     expect(JSON.stringify(first.body)).toMatch(/not supported|could not be read/);
     const huge = fake.registerAttachment({ filename: 'huge.png', bytes: Buffer.alloc(2 * 1024 * 1024, 1) });
     const b = fake.dispatchInteraction(
       fake.build.slashCommand({ name: 'describe', options: { image: huge } }),
     );
-    const second = await fake.waitForCall((c) => c.route === EDIT && c.params.token === b.token);
+    const second = await fake.waitForCall(fake.answerOf(b));
     expect(JSON.stringify(second.body)).toMatch(/too large|limit/i);
     const c = fake.dispatchInteraction(fake.build.slashCommand({ name: 'help', options: {} }));
-    const help = await fake.waitForCall((call) => call.route === EDIT && call.params.token === c.token);
+    const help = await fake.waitForCall(fake.answerOf(c));
     expect(JSON.stringify(help.body)).toMatch(/imagine/);
   });
 
@@ -190,7 +190,7 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
     const target = fake.build.userMessage({ content: 'look', attachments: [image] });
     fake.dispatchMessage(target);
     const menu = fake.dispatchInteraction(fake.build.messageContextMenu({ name: 'Describe image', target }));
-    const answer = await fake.waitForCall((c) => c.route === EDIT && c.params.token === menu.token);
+    const answer = await fake.waitForCall(fake.answerOf(menu));
     expect(JSON.stringify(answer.body)).toMatch(/Queued/);
     // The describe job ends in the same message with the model's answer (the random model's text), not a failure.
     const done = await fake.waitForCall(

@@ -36,6 +36,7 @@ beforeAll(async () => {
     config,
     commands,
     log: createLogger({ level: 'silent', pretty: false }),
+    deliveries: store.deliveries,
     apiRoot: fake.apiRoot,
     editIntervalMs: { private: 50, group: GROUP_GAP_MS },
   });

@@ -105,13 +105,20 @@ describe('Telegram text flows against telegram-test-api', { timeout: 90_000 }, (
       'a progress edit',
       30_000,
     );
-    // The emulator has no sendPhoto: the finished result cannot be delivered, and the status message says so
-    // instead of hanging at the last step (the photo itself is checked against the local stand-in).
+    // The emulator has no sendPhoto: the finished result cannot be delivered, so the job is marked undelivered and
+    // the status message says so instead of hanging at the last step (the photo itself is checked against the
+    // local stand-in).
     await waitUntil(
-      () => (history.get(id) ?? []).at(-1) === t('en', 'errors.telegram.send_failed'),
+      () => (history.get(id) ?? []).at(-1) === t('en', 'job.undelivered'),
       'the status ends with a message',
       60_000,
     );
+    const jobId = /cancel:([0-9a-f-]{36})/.exec(markupOf(queued))?.[1];
+    const undelivered = services.jobs.store.deliveries.undeliveredOf({
+      platform: 'telegram',
+      userId: String(ALICE),
+    });
+    expect(undelivered.map((job) => job.id)).toContain(jobId);
     const texts = history.get(id) ?? [];
     expect(texts[0]).toMatch(/^Queued/);
     expect(new Set(texts).size).toBe(texts.length); // no edit repeats the text it replaces

@@ -209,10 +209,56 @@ export class FakeDiscord {
     }));
   }
 
+  /**
+   * Matches an interaction's visible answers, whichever way the bot gave them: a successful callback carrying a
+   * message (type 4 or 7) or an edit of its reply through the interaction webhook.
+   */
+  answerOf(ix: { id: string; token: string }): (call: DiscordCall) => boolean {
+    return (call) =>
+      (call.route === 'POST /interactions/:id/:token/callback' &&
+        call.params.id === ix.id &&
+        (call.status ?? 0) < 300 &&
+        [4, 7].includes(Number((call.body as { type?: number } | undefined)?.type))) ||
+      (call.route === 'PATCH /webhooks/:app/:token/messages/:message' && call.params.token === ix.token);
+  }
+
+  /** The same interaction delivered again (a replayed gateway event): same id, same token. */
+  redeliverInteraction(id: string): void {
+    const state = this.store.interactions.get(id);
+    if (!state) throw new Error(`fake-discord: no interaction ${id} was dispatched`);
+    this.gateway.dispatch('INTERACTION_CREATE', state.payload);
+  }
+
+  /** A message is deleted (by its author or a moderator): fetches, replies to it and edits of it get 10008. */
+  deleteMessage(id: string): void {
+    const message = this.store.messages.get(id);
+    this.store.messages.delete(id);
+    if (message) this.gateway.dispatch('MESSAGE_DELETE', { id, channel_id: message.channel_id });
+  }
+
+  /**
+   * The next `times` edits of bot messages (through the interaction webhook or the channel) are refused with
+   * 403 Missing Access, as when the bot lost the channel or the message is out of its reach.
+   */
+  refuseEdits(times = 1): void {
+    this.failRoute(
+      (call) =>
+        call.route === 'PATCH /webhooks/:app/:token/messages/:message' ||
+        call.route === 'PATCH /channels/:channel/messages/:message',
+      { times, status: 403, code: 50001, message: 'Missing Access' },
+    );
+  }
+
   /** Dispatches MESSAGE_CREATE and remembers the message, so later replies and context menus can point at it. */
   dispatchMessage(payload: GatewayMessageCreateDispatchData): APIMessage {
-    this.store.messages.set(payload.id, payload);
-    this.gateway.dispatch('MESSAGE_CREATE', payload);
+    // The REST side never answers with the null fields a hostile gateway event may carry.
+    const stored = Object.fromEntries(Object.entries(payload).filter(([, value]) => value !== null));
+    this.store.messages.set(payload.id, stored as unknown as APIMessage);
+    // A reply to a message that is gone carries `referenced_message: null`, as on Discord.
+    const referenced = payload.message_reference?.message_id;
+    const event =
+      referenced && !this.store.messages.has(referenced) ? { ...payload, referenced_message: null } : payload;
+    this.gateway.dispatch('MESSAGE_CREATE', event);
     return payload;
   }
 

@@ -185,6 +185,33 @@ export class FakeTelegram {
     return query;
   }
 
+  /** The update that carried `message` (or any update_id) delivered a second time, same update_id. */
+  redeliver(updateId: number): void {
+    this.state.updates.redeliver(updateId);
+  }
+
+  /** The update_id of the newest queued update (the one an inject just made). */
+  get lastUpdateId(): number {
+    return this.state.updates.lastId;
+  }
+
+  /** A user (or an admin) deletes a message: replies to it and edits of it fail from now on, as on Telegram. */
+  deleteMessage(chatId: number, messageId: number): void {
+    this.state.messages.delete(`${chatId}:${messageId}`);
+  }
+
+  /**
+   * The next `times` edits of bot messages (text, caption, media, markup) are refused as Telegram refuses an edit
+   * of a message that is gone.
+   */
+  refuseEdits(times = 1, description = 'Bad Request: message to edit not found'): void {
+    this.failMethod((call) => /^editMessage(Text|Caption|Media|ReplyMarkup)$/.test(call.method), {
+      times,
+      errorCode: 400,
+      description,
+    });
+  }
+
   /** Queues any update as is (malformed ones included); returns its update_id. */
   injectUpdate(update: Record<string, unknown>): number {
     return this.state.updates.push(update);
@@ -217,6 +244,11 @@ export class FakeTelegram {
       status: errorCode,
       body: { ok: false, error_code: errorCode, description },
     });
+  }
+
+  /** The next `times` matching requests (downloads too: `'downloadFile'`) are answered only after `ms`. */
+  slowDown(matcher: MethodMatcher, ms: number, times = 1): void {
+    this.failures.add(toPredicate(matcher), times, { kind: 'delay', ms });
   }
 
   /** The next `times` matching requests (downloads too: `'downloadFile'`) lose their connection unanswered. */

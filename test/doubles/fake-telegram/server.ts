@@ -23,9 +23,14 @@ export interface TelegramCall extends Recorded {
   status: number;
   /** The `description` of an error answer. */
   error?: string;
+  /** The `result` of a successful answer (the sent message, with its message_id). */
+  result?: unknown;
 }
 
-export type TelegramFailure = { kind: 'answer'; status: number; body: ApiResult } | { kind: 'network' };
+export type TelegramFailure =
+  | { kind: 'answer'; status: number; body: ApiResult }
+  | { kind: 'network' }
+  | { kind: 'delay'; ms: number };
 
 const BODY_LIMIT = 64 * 1024 * 1024;
 /** Parameters whose values are plain strings even when they look like JSON numbers. */
@@ -157,6 +162,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: TelegramS
   }
   call.status = answer.status;
   if (!Buffer.isBuffer(answer.body) && !answer.body.ok) call.error = answer.body.description;
+  if (!Buffer.isBuffer(answer.body) && answer.body.ok) call.result = answer.body.result;
   deps.recorder.record(call);
   if (Buffer.isBuffer(answer.body)) {
     if (!res.destroyed) res.writeHead(200, { 'content-length': answer.body.length }).end(answer.body);
@@ -178,7 +184,8 @@ async function respond(
     return { status: 401, body: { ok: false, error_code: 401, description: 'Unauthorized' } };
   const failure = deps.failures.take(call);
   if (failure?.kind === 'network') return 'network';
-  if (failure) return { status: failure.status, body: failure.body };
+  if (failure?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, failure.ms));
+  else if (failure) return { status: failure.status, body: failure.body };
   if (isDownload) {
     const file = deps.state.files.byPath.get(String(call.params.file_path));
     return file ? { status: 200, body: file.bytes } : notFound;

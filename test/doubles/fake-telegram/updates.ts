@@ -33,12 +33,32 @@ export class UpdateQueue {
 
   constructor(private readonly maxLongPollMs: number) {}
 
+  get lastId(): number {
+    return this.#nextId;
+  }
+
+  /** Every update ever queued, by update_id, so one can be delivered again. */
+  readonly #sent = new Map<number, { update_id: number } & Record<string, unknown>>();
+
   /** Adds an update (its update_id is assigned here) and wakes a waiting poller or the webhook sender. */
   push(update: Omit<Update, 'update_id'> | Record<string, unknown>): number {
     this.#nextId += 1;
-    this.pending.push({ ...update, update_id: this.#nextId });
+    const queued = { ...update, update_id: this.#nextId };
+    this.pending.push(queued);
+    this.#sent.set(this.#nextId, queued);
     this.#wake();
     return this.#nextId;
+  }
+
+  /**
+   * Delivers an update again with its original update_id, as Telegram does after a webhook answer was lost or a
+   * poller restarted without confirming it.
+   */
+  redeliver(updateId: number): void {
+    const update = this.#sent.get(updateId);
+    if (!update) throw new Error(`fake-telegram: no update ${updateId} was queued`);
+    this.pending.push({ ...update });
+    this.#wake();
   }
 
   /** Confirms (drops) every update below `offset`, as Telegram does. */

@@ -23,3 +23,16 @@ export async function captureUnhandledRejections<T>(
     for (const listener of saved) process.on('unhandledRejection', listener);
   }
 }
+
+/**
+ * Records every unhandled promise rejection from now until `stop()`, on top of the runner's own handling, so a
+ * test can assert there were none (the e2e lifecycle tests do, after each test).
+ */
+export function watchUnhandledRejections(): { rejections: unknown[]; stop(): void } {
+  const rejections: unknown[] = [];
+  const record = (reason: unknown) => {
+    rejections.push(reason);
+  };
+  process.on('unhandledRejection', record);
+  return { rejections, stop: () => process.off('unhandledRejection', record) };
+}

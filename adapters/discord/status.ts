@@ -1,0 +1,101 @@
+// A Discord job's status message as a StatusSurface: the interaction's reply while its token lives (14 of its 15
+// minutes), then the same message through the bot's own channel endpoint. When neither can be edited the ending
+// goes as a reply to the user's message (a mention), or next to the status message naming the user; a private
+// job's ending goes to the user's DMs. Only the requester is ever pinged.
+import type { Client, Message, MessageCreateOptions, RepliableInteraction } from 'discord.js';
+import type { Reply } from '../../commands/index.js';
+import type { Locale } from '../../src/i18n.js';
+import type { StatusSurface } from '../shared/job-status.js';
+import { fitReply, toDiscordMessage } from './render.js';
+
+/** Interaction tokens live 15 minutes; past ~14 the status message is edited through the channel instead. */
+export const TOKEN_LIFETIME_MS = 14 * 60_000;
+
+/** What is stored per job, so a restarted bot can go on editing its status message. */
+export interface DiscordPlace {
+  channelId?: string;
+  /** The status message (absent when it was never sent). */
+  messageId?: string;
+  /** The user's own message the job answers (a mention), for the fallback reply. */
+  userMessageId?: string;
+  userId: string;
+  locale: Locale;
+  uploadLimit: number;
+  /** Ephemeral: only the interaction token can edit it, and a fallback goes to DMs. */
+  private: boolean;
+}
+
+export function placeOf(value: Record<string, unknown> | undefined): DiscordPlace | undefined {
+  if (!value || typeof value.userId !== 'string') return undefined;
+  return value as unknown as DiscordPlace;
+}
+
+export class DiscordStatus implements StatusSurface {
+  /** The interaction token was refused once: later edits go through the channel at once. */
+  private tokenDead = false;
+
+  constructor(
+    private readonly client: Client,
+    readonly place: DiscordPlace,
+    private readonly interaction?: RepliableInteraction,
+    private readonly at = Date.now(),
+  ) {}
+
+  show(reply: Reply): Promise<void> {
+    return this.edit(reply);
+  }
+
+  async finish(reply: Reply): Promise<boolean> {
+    await this.edit(reply);
+    return true;
+  }
+
+  /**
+   * After a fallback reply, the status message is tried once more (a refusal may have been passing): the final
+   * text and buttons, without a second copy of the image (the reply carries it).
+   */
+  settle(reply: Reply): Promise<void> {
+    return this.edit({ ...reply, images: undefined });
+  }
+
+  async replyToUser(reply: Reply): Promise<void> {
+    const { place } = this;
+    const payload = toDiscordMessage(await fitReply(reply, place.uploadLimit), place.locale);
+    const only = { parse: [] as [], users: [place.userId], repliedUser: true };
+    if (place.private) {
+      const user = await this.client.users.fetch(place.userId);
+      await user.send({ ...payload, allowedMentions: only } as MessageCreateOptions);
+      return;
+    }
+    const channel = place.channelId ? await this.client.channels.fetch(place.channelId) : null;
+    if (!channel?.isSendable()) throw new Error('the job’s channel cannot be reached');
+    const target = place.userMessageId ?? place.messageId;
+    await channel.send({
+      ...payload,
+      // A reply to a slash command has no user message to answer: the mention names the one it is for.
+      content: place.userMessageId ? payload.content : `<@${place.userId}> ${payload.content}`.slice(0, 2000),
+      allowedMentions: only,
+      ...(target ? { reply: { messageReference: target, failIfNotExists: false } } : {}),
+    } as MessageCreateOptions);
+  }
+
+  private async edit(reply: Reply): Promise<void> {
+    const { place } = this;
+    const payload = toDiscordMessage(await fitReply(reply, place.uploadLimit), place.locale);
+    if (this.interaction && !this.tokenDead && Date.now() - this.at < TOKEN_LIFETIME_MS) {
+      try {
+        await this.interaction.editReply(payload);
+        return;
+      } catch (error) {
+        // A revoked or expired token: the channel endpoint may still reach a public message.
+        this.tokenDead = true;
+        if (place.private || !place.messageId) throw error;
+      }
+    }
+    if (place.private || !place.channelId || !place.messageId)
+      throw new Error('the status message cannot be edited without its interaction');
+    const channel = await this.client.channels.fetch(place.channelId);
+    if (!channel?.isTextBased()) throw new Error('the job’s channel cannot be reached');
+    await channel.messages.edit(place.messageId, payload as Parameters<Message['edit']>[0]);
+  }
+}

@@ -1,0 +1,181 @@
+// One status message per chat job, from "queued" to its final state, on every platform. The adapter supplies how
+// to show a state on that message, how to end it there, and how to reply to the user instead; this module keeps
+// the calls of one job in order, lets nothing follow the final state, falls back to a reply when the message
+// cannot be edited (token expired, message deleted, 403), and when that fails too marks the job undelivered so the
+// owner hears of it at their next interaction and in /queue. Nothing the GPU made is lost without a word.
+import type { Reply } from '../../commands/index.js';
+import type { Job } from '../../src/jobs/index.js';
+
+/** A job's status message as one platform can reach it. */
+export interface StatusSurface {
+  /** Shows a non-final state (progress, position). A failure is logged; the job goes on. */
+  show(reply: Reply): Promise<void>;
+  /**
+   * Ends the status message with the final reply (its final buttons): true when done, false when this platform
+   * delivers such an ending as a new message instead (a Telegram photo result, so the user is notified). Throws
+   * when the message cannot be edited.
+   */
+  finish(reply: Reply): Promise<boolean>;
+  /** Posts the final as a reply to the user's own message (or next to the status), pinging only them. Throws. */
+  replyToUser(reply: Reply): Promise<void>;
+  /** After a successful reply: the status message stops offering live buttons, if it still can. Best effort. */
+  settle?(reply: Reply): Promise<void>;
+  /** The ending reached nobody: say so where possible (best effort). */
+  tellUndelivered?(reply: Reply): Promise<void>;
+}
+
+/** How a job's ending reached its owner. */
+export type Delivery = 'edited' | 'replied' | 'undelivered';
+
+export interface JobStatusOptions {
+  markUndelivered(jobId: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  /**
+   * Reopens the status message of a job this process did not submit (one from before a restart), from what was
+   * stored. Undefined for a job of this process, whose status message `open` brings.
+   */
+  restore?(job: Job): StatusSurface | undefined;
+  /** How long an ending waits for its job's status message to be opened (a job may end before its first reply). */
+  openGraceMs?: number;
+  /** Called with every ending (tests and the soak count them). */
+  onDelivery?(jobId: string, delivery: Delivery): void;
+}
+
+interface Entry {
+  surface: Promise<StatusSurface | undefined>;
+  /** Set while the entry waits for `open` (an ending arrived first). */
+  opened?: (surface: Promise<StatusSurface | undefined>) => void;
+  /** The last call on this job; the next one waits for it. */
+  chain: Promise<unknown>;
+  ended: boolean;
+}
+
+export class JobStatusBoard {
+  private readonly jobs = new Map<string, Entry>();
+  /** Jobs whose ending was handled, so a late or repeated final event is ignored (bounded). */
+  private readonly ended = new Set<string>();
+
+  constructor(private readonly options: JobStatusOptions) {}
+
+  /**
+   * The job's status message is being sent: `surface` settles with it (undefined when the send failed). Events
+   * that arrive meanwhile wait for it, so no update overtakes the first response.
+   */
+  open(jobId: string, surface: Promise<StatusSurface | undefined>): void {
+    const settled = surface.catch((error: unknown) => {
+      this.options.warn({ err: error, jobId }, 'a job status message could not be sent');
+      return undefined;
+    });
+    const waiting = this.jobs.get(jobId);
+    if (waiting?.opened) {
+      waiting.opened(settled);
+      waiting.opened = undefined;
+      return;
+    }
+    if (waiting || this.ended.has(jobId)) return;
+    this.jobs.set(jobId, { surface: settled, chain: settled, ended: false });
+  }
+
+  isOpen(jobId: string): boolean {
+    return this.jobs.has(jobId);
+  }
+
+  /** Shows a non-final state, after every earlier call of the job; nothing once the job has ended. */
+  show(job: Job, reply: Reply): Promise<void> {
+    const jobId = job.id;
+    const entry = this.entry(job);
+    if (!entry || entry.ended) return Promise.resolve();
+    return this.queue(entry, async (surface) => {
+      if (!surface || entry.ended) return;
+      await surface.show(reply).catch((error: unknown) => {
+        this.options.warn({ err: error, jobId }, 'a job status update failed');
+      });
+    });
+  }
+
+  /** The job's ending: on its status message, else as a reply to the user, else marked undelivered. */
+  finish(job: Job, reply: Reply): Promise<Delivery | undefined> {
+    const jobId = job.id;
+    const entry = this.entry(job) ?? this.awaitOpen(jobId);
+    if (entry.ended) return Promise.resolve(undefined);
+    entry.ended = true;
+    this.remember(jobId);
+    return this.queue(entry, async (surface) => {
+      const delivery = await this.deliver(jobId, surface, reply);
+      this.jobs.delete(jobId);
+      this.options.onDelivery?.(jobId, delivery);
+      return delivery;
+    });
+  }
+
+  /** Drops every job (shutdown). */
+  clear(): void {
+    this.jobs.clear();
+  }
+
+  private async deliver(jobId: string, surface: StatusSurface | undefined, reply: Reply): Promise<Delivery> {
+    const { warn } = this.options;
+    if (surface) {
+      try {
+        if (await surface.finish(reply)) return 'edited';
+      } catch (error) {
+        warn({ err: error, jobId }, 'the job status message could not be edited; replying to the user');
+      }
+    }
+    if (surface) {
+      try {
+        await surface.replyToUser(reply);
+        await surface.settle?.(reply).catch(() => undefined);
+        return 'replied';
+      } catch (error) {
+        warn({ err: error, jobId }, 'the job ending could not be sent; marked undelivered');
+      }
+    }
+    this.options.markUndelivered(jobId);
+    await surface?.tellUndelivered?.(reply).catch(() => undefined);
+    return 'undelivered';
+  }
+
+  /** The entry of a job, reopened from storage when it is from before this process. */
+  private entry(job: Job): Entry | undefined {
+    const known = this.jobs.get(job.id);
+    if (known || this.ended.has(job.id) || !this.options.restore) return known;
+    const surface = this.options.restore(job);
+    if (!surface) return undefined;
+    const entry: Entry = { surface: Promise.resolve(surface), chain: Promise.resolve(), ended: false };
+    this.jobs.set(job.id, entry);
+    return entry;
+  }
+
+  /**
+   * An ending came before the job's first reply was sent (a very fast job) or without one: it waits a while for
+   * `open`, then goes on without a status message (and so is marked undelivered).
+   */
+  private awaitOpen(jobId: string): Entry {
+    let timer: NodeJS.Timeout | undefined;
+    const entry: Entry = { surface: Promise.resolve(undefined), chain: Promise.resolve(), ended: false };
+    entry.surface = new Promise((resolve) => {
+      entry.opened = (surface) => {
+        clearTimeout(timer);
+        resolve(surface);
+      };
+      timer = setTimeout(() => {
+        entry.opened = undefined;
+        resolve(undefined);
+      }, this.options.openGraceMs ?? 30_000);
+    });
+    this.jobs.set(jobId, entry);
+    return entry;
+  }
+
+  private queue<T>(entry: Entry, call: (surface: StatusSurface | undefined) => Promise<T>): Promise<T> {
+    const next = entry.chain.then(() => entry.surface).then(call);
+    entry.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private remember(jobId: string): void {
+    this.ended.add(jobId);
+    if (this.ended.size > 10_000) this.ended.delete(this.ended.values().next().value as string);
+  }
+}

@@ -1,0 +1,16 @@
+// A bounded memory of ids already handled, for platforms that may deliver one event twice (a Telegram update_id
+// after a restart or a webhook retry, a Discord interaction replayed on resume).
+
+export class RecentIds {
+  private readonly ids = new Set<string>();
+
+  constructor(private readonly capacity: number) {}
+
+  /** True the first time an id is seen; false for a repeat. The oldest ids are forgotten past `capacity`. */
+  add(id: string): boolean {
+    if (this.ids.has(id)) return false;
+    this.ids.add(id);
+    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as string);
+    return true;
+  }
+}

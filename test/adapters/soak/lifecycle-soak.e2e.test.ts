@@ -1,0 +1,30 @@
+// The soak of issue 13, as a test: 200 jobs from 20 users over Discord and Telegram (real clients, in-repo
+// fakes, a fast engine double) with duplicate deliveries, cancels and refused edits. Every job must end with its
+// ending handled (edited in place, replied, or marked undelivered and listed for its owner), none lost, none made
+// twice, no status message left live, no unhandled rejection. Counts only: no timing is asserted.
+import { expect, it } from 'vitest';
+import { DEFAULT_SOAK, runSoak } from './lifecycle-soak.js';
+
+it('soak: 200 jobs, 20 users, both platforms, with duplicates, cancels and refused edits', {
+  timeout: 150_000,
+}, async () => {
+  const { figures, jobs } = await runSoak(DEFAULT_SOAK);
+  console.info(`lifecycle soak figures: ${JSON.stringify(figures)}`);
+  expect(jobs.filter((job) => !job.jobId)).toEqual([]);
+  expect(figures.jobsCreated).toBe(DEFAULT_SOAK.jobs);
+  expect(figures.duplicatedJobs).toBe(0);
+  expect(figures.lost).toBe(0);
+  expect(figures.deliveries.edited + figures.deliveries.replied + figures.deliveries.undelivered).toBe(
+    DEFAULT_SOAK.jobs,
+  );
+  // Undelivered only where the plan made every road fail (a job that ended before its road was closed reached its
+  // owner), and each one is listed for its owner.
+  expect(jobs.filter((job) => job.delivery === 'undelivered' && !job.undeliverable)).toEqual([]);
+  expect(figures.deliveries.undelivered).toBeGreaterThan(0);
+  expect(figures.undeliveredListed).toBe(figures.deliveries.undelivered);
+  // The fallback reply was exercised (refused final edits).
+  expect(figures.deliveries.replied).toBeGreaterThan(0);
+  expect((figures.statuses.queued ?? 0) + (figures.statuses.running ?? 0)).toBe(0);
+  expect(jobs.filter((job) => job.statusLive)).toEqual([]);
+  expect(figures.unhandledRejections).toBe(0);
+});
