@@ -10,8 +10,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  createEngine,
   type CreateEngineOptions,
+  createEngine,
   type Engine,
   type ImageResult,
   makeTestCheckpoint,
@@ -119,7 +119,9 @@ const t2i = (s: number, n: number, extra: Partial<TextToImageRequest> = {}): Tex
 async function timed(engine: Engine, request: TextToImageRequest) {
   const stamps: number[] = [];
   const t = performance.now();
-  const result = (await engine.generate(request, { onProgress: () => stamps.push(performance.now()) })) as ImageResult;
+  const result = (await engine.generate(request, {
+    onProgress: () => stamps.push(performance.now()),
+  })) as ImageResult;
   const wall = performance.now() - t;
   const steps = stamps.map((s, i) => s - (i === 0 ? t : stamps[i - 1]!));
   const loop = steps.slice(1);
@@ -155,11 +157,16 @@ async function configuration(
       device,
       ...options,
       log: (level, message, fields) => {
-        if (level !== 'debug') log(`  engine ${level}: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`);
+        if (level !== 'debug')
+          log(`  engine ${level}: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`);
       },
     });
     record.load_s = Math.round(performance.now() - t) / 1000;
-    record.engine = { device: engine.info.device, precision: engine.info.precision, dtype: engine.info.dtype };
+    record.engine = {
+      device: engine.info.device,
+      precision: engine.info.precision,
+      dtype: engine.info.dtype,
+    };
     log(`${name}: engine loaded in ${record.load_s} s (${JSON.stringify(record.engine)})`);
     await body(engine, record);
   } catch (error) {
@@ -197,7 +204,9 @@ for (const precision of precisions) {
     record.t2i_ml_cache = { size, steps, ...cached, result: undefined };
     log(`${precision} ${size}² ${steps} steps with ML-Cache: ${cached.wall_s} s`);
     save();
-    const items = Array.from({ length: 4 }, (_, i) => ({ request: t2i(batchSize, steps, { seed: 100 + i }) }));
+    const items = Array.from({ length: 4 }, (_, i) => ({
+      request: t2i(batchSize, steps, { seed: 100 + i }),
+    }));
     await engine.generateBatch(items.map((it) => ({ request: { ...it.request, steps: 2 } })));
     const t = performance.now();
     const out = await engine.generateBatch(items);

@@ -5,4 +5,12 @@ export { estimateCost } from './cost.js';
 export { ACCEPTED_FORMATS, decodeImage, encodePng } from './image/io.js';
 export { createEngine } from './load-engine.js';
 export { isKnownEditType, needsReferenceImage } from './prompts.js';
+export {
+  cudaLibrariesNeeded,
+  defaultSearchPlaces,
+  type LibraryReport,
+  locateLibraries,
+  type SearchPlaces,
+} from './runtime/cuda-libraries.js';
+export { ortLibraryFolder, ortVersion } from './runtime/session.js';
 export { makeTestCheckpoint, PRESETS, type Preset } from './testing/make-test-checkpoint.js';

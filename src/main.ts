@@ -1,4 +1,6 @@
 // `npm start`: validate the configuration, start what it asks for, stop cleanly on SIGINT/SIGTERM.
+
+import { EngineError } from '../engine/index.js';
 import { startApp, stopOnSignal } from './app.js';
 import { builtAdapters, closeServices, startServices } from './app-services.js';
 import { type Config, ConfigError, loadConfig, secretsOf } from './config/index.js';
@@ -38,7 +40,9 @@ async function main(): Promise<number> {
     await closeServices();
     return 0;
   } catch (error) {
-    log.fatal({ err: error }, 'dimoo-bot could not start');
+    // A missing CUDA library or a broken checkpoint is the operator's to fix: one line that names it.
+    if (error instanceof EngineError) process.stderr.write(`dimoo-bot could not start: ${error.message}\n`);
+    else log.fatal({ err: error }, 'dimoo-bot could not start');
     await closeServices().catch(() => undefined);
     return 1;
   }

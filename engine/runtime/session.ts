@@ -1,12 +1,14 @@
 // Opens onnxruntime sessions on the device the operator chose. onnxruntime-node throws (rather than falling back)
 // when ['cuda', 'cpu'] is asked for and the CUDA provider library is missing, so 'auto' catches that and retries
 // on the CPU, keeping one line that says why.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { type DeviceChoice, EngineError } from '../api.js';
+import { cudaLibrariesNeeded, defaultSearchPlaces, locateLibraries } from './cuda-libraries.js';
 
 export type Provider = 'cuda' | 'cpu';
 
@@ -42,17 +44,44 @@ function optionsFor(provider: Provider, options: CreateSessionOptions): ort.Infe
   };
 }
 
+/** The folder beside onnxruntime-node's libonnxruntime.so.1, where onnxruntime looks for its providers. */
+export function ortLibraryFolder(): string {
+  const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
+  return path.join(path.dirname(entry), '..', 'bin', 'napi-v6', process.platform, process.arch);
+}
+
+export function ortVersion(): string | undefined {
+  return (createRequire(import.meta.url)('onnxruntime-node/package.json') as { version?: string }).version;
+}
+
+let cudaCheck: string | null | undefined;
+
 /**
  * Why CUDA cannot work before even trying, or undefined: on Linux the provider is a library next to the binding
- * (installed by onnxruntime-node's install script on a GPU host); asking for it when absent makes onnxruntime log
- * a multi-line error of its own.
+ * (`dimoo gpu-setup` installs it), and it needs CUDA and cuDNN libraries the loader can find. Asking onnxruntime
+ * when one is absent makes it log a multi-line error of its own; this names the first missing piece in one line.
  */
 function missingCudaLibrary(): string | undefined {
   if (process.platform !== 'linux') return undefined;
-  const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
-  const folder = path.join(path.dirname(entry), '..', 'bin', 'napi-v6', 'linux', process.arch);
-  const library = path.join(folder, 'libonnxruntime_providers_cuda.so');
-  return fs.existsSync(library) ? undefined : `${library} is not installed`;
+  if (cudaCheck !== undefined) return cudaCheck ?? undefined;
+  const provider = path.join(ortLibraryFolder(), 'libonnxruntime_providers_cuda.so');
+  if (!fs.existsSync(provider)) {
+    cudaCheck = `${provider} is not installed (run: npx dimoo gpu-setup)`;
+    return cudaCheck;
+  }
+  const ldconfig = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' });
+  const report = locateLibraries(
+    cudaLibrariesNeeded(provider),
+    defaultSearchPlaces(process.env, ldconfig.status === 0 ? ldconfig.stdout : undefined),
+  );
+  const missing = report.missing[0];
+  const offPath = report.found.find((f) => report.needsPath.includes(f.folder));
+  cudaCheck = missing
+    ? `${missing} was not found (npx dimoo gpu-setup lists what is missing and where it looked)`
+    : offPath
+      ? `${offPath.library} is in ${offPath.folder}, which is not on LD_LIBRARY_PATH`
+      : null;
+  return cudaCheck ?? undefined;
 }
 
 /** Opens `model` (a path or the model's bytes) on the chosen device. */

@@ -3,6 +3,7 @@ import type { CliCommand } from './command.js';
 import { configCommand } from './config-command.js';
 import { describeCommand } from './describe-command.js';
 import { editCommand } from './edit-command.js';
+import { gpuSetupCommand } from './gpu-setup-command.js';
 import { imagineCommand } from './imagine-command.js';
 import { makeTestCheckpointCommand } from './make-test-checkpoint-command.js';
 import { paintCommand } from './paint-command.js';
@@ -16,4 +17,5 @@ export const commands: CliCommand[] = [
   batchCommand,
   makeTestCheckpointCommand,
   configCommand,
+  gpuSetupCommand,
 ];
