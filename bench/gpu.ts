@@ -181,28 +181,34 @@ async function configuration(
   }
 }
 
-const precisions = (process.env.DIMOO_GPU_CHECK_PRECISIONS ?? (device === 'cuda' ? 'fp16,fp32' : 'fp32'))
+type ConfigName = 'fp16' | 'fp32' | 'int8' | 'int4';
+/** fp16/fp32: the transformer's precision; int8/int4: quantized linear layers over the device's precision. */
+function engineOptions(config: ConfigName): Pick<CreateEngineOptions, 'precision' | 'quant'> {
+  return config === 'int8' || config === 'int4' ? { quant: config } : { precision: config };
+}
+const configs = (
+  process.env.DIMOO_GPU_CHECK_CONFIGS ?? (device === 'cuda' ? 'fp16,int4,int8,fp32' : 'fp32,int8,int4')
+)
   .split(',')
-  .filter(Boolean) as Array<'fp16' | 'fp32'>;
+  .filter(Boolean) as ConfigName[];
+const quantCache = join(workDir, 'dimoo-gpu-cache');
 
-log(`preset ${preset}, device ${device}, ${size}² × ${steps} steps, budget ${budgetMs / 1000} s`);
-checkpoint(preset);
-results.device_memory_baseline_mib = memory.baselineMiB;
-
-for (const precision of precisions) {
-  const main = precision === precisions[0];
-  await configuration(`t2i ${precision}`, { precision }, main ? 60_000 : 120_000, async (engine, record) => {
+for (const config of configs) {
+  const main = config === configs[0];
+  const n = main ? steps : Math.min(steps, 16);
+  const options = { ...engineOptions(config), cacheDir: quantCache };
+  await configuration(`t2i ${config}`, options, main ? 60_000 : 90_000, async (engine, record) => {
     // A short run of the same shape first, so first-use allocations and kernel choices do not count.
     await engine.generate(t2i(size, 2));
-    const plain = await timed(engine, t2i(size, main ? steps : Math.min(steps, 16)));
-    record.t2i = { size, steps: main ? steps : Math.min(steps, 16), ...plain, result: undefined };
-    log(`${precision} ${size}²: ${plain.wall_s} s (${plain.step_ms_mean} ms/step)`);
+    const plain = await timed(engine, t2i(size, n));
+    record.t2i = { size, steps: n, ...plain, result: undefined };
+    log(`${config} ${size}² × ${n}: ${plain.wall_s} s (${plain.step_ms_mean} ms/step)`);
     save();
     if (!main) return;
     await engine.generate(t2i(size, 16, { cache: true }));
     const cached = await timed(engine, t2i(size, steps, { cache: true }));
     record.t2i_ml_cache = { size, steps, ...cached, result: undefined };
-    log(`${precision} ${size}² ${steps} steps with ML-Cache: ${cached.wall_s} s`);
+    log(`${config} ${size}² × ${steps} with ML-Cache: ${cached.wall_s} s`);
     save();
     const items = Array.from({ length: 4 }, (_, i) => ({
       request: t2i(batchSize, steps, { seed: 100 + i }),
@@ -227,22 +233,29 @@ for (const precision of precisions) {
   });
 }
 
-// τ = 0 agreement of fp16 with fp32 on the small checkpoint (the same prompt, seed and schedule).
-if (device === 'cuda') {
+// τ = 0 agreement with fp32 on the small checkpoint (the same prompt, seed and schedule): the share of equal cells.
+{
   const small = checkpoint('small');
-  const codes: Partial<Record<'fp16' | 'fp32', Int32Array>> = {};
-  for (const precision of ['fp32', 'fp16'] as const) {
-    await configuration(`agreement ${precision}`, { precision, modelDir: small }, 30_000, async (engine) => {
+  const compared: ConfigName[] = device === 'cuda' ? ['fp16', 'int8', 'int4'] : ['int8', 'int4'];
+  const codes: Partial<Record<ConfigName, Int32Array>> = {};
+  for (const config of ['fp32', ...compared] as ConfigName[]) {
+    const options = { ...engineOptions(config), modelDir: small, cacheDir: quantCache };
+    await configuration(`agreement ${config}`, options, 30_000, async (engine) => {
       const r = (await engine.generate(t2i(256, 16, { temperature: 0 }))) as ImageResult;
-      codes[precision] = r.tokens.data;
+      codes[config] = r.tokens.data;
     });
   }
-  if (codes.fp16 && codes.fp32) {
+  const agreement: Record<string, unknown> = {};
+  for (const config of compared) {
+    const a = codes[config];
+    const b = codes.fp32;
+    if (!a || !b) continue;
     let same = 0;
-    for (let i = 0; i < codes.fp32.length; i++) if (codes.fp16[i] === codes.fp32[i]) same++;
-    results.fp16_fp32_agreement = { cells: codes.fp32.length, equal: same, share: same / codes.fp32.length };
-    log(`fp16 vs fp32 at τ = 0: ${same} of ${codes.fp32.length} cells equal`);
+    for (let i = 0; i < b.length; i++) if (a[i] === b[i]) same++;
+    agreement[config] = { cells: b.length, equal: same, share: Math.round((same / b.length) * 1000) / 1000 };
+    log(`${config} vs fp32 at τ = 0: ${same} of ${b.length} cells equal`);
   }
+  results.agreement_with_fp32 = agreement;
 }
 
 memory.stop();

@@ -131,6 +131,7 @@ export interface EngineInfo {
   dtype: 'bf16' | 'fp16' | 'fp32';
   /** What the transformer computes in (fp16 linear layers on CUDA under precision 'auto'). */
   precision?: 'fp16' | 'fp32';
+  quant?: WeightQuant;
   dims: {
     dModel: number;
     nLayers: number;

@@ -1,11 +1,16 @@
 // createEngine: reads the checkpoint, builds the graphs in memory, opens them on the chosen device (weights read
 // in place as external data), and returns a ready DimooEngine.
+
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { CreateEngineOptions, Engine } from './api.js';
+import type { Checkpoint } from './checkpoint/load.js';
 import { loadCheckpoint } from './checkpoint/load.js';
 import { DimooEngine } from './engine.js';
 import { imageGraphOptions, transformerGraphOptions, weightLookup } from './graphs/from-checkpoint.js';
 import { buildMlCacheIntervalGraph } from './graphs/ml-cache-interval.js';
+import type { QuantBits } from './graphs/quantize.js';
 import {
   buildImageStepGraph,
   buildMlCacheFullGraph,
@@ -14,17 +19,51 @@ import {
   buildMlCacheStepGraph,
   buildTextStepGraph,
 } from './graphs/transformer.js';
-import { externalDataSessionOptions } from './runtime/external-data.js';
+import { externalDataRoot, externalDataSessionOptions } from './runtime/external-data.js';
 import { ImageStepRunner } from './runtime/image-step.js';
 import { ImageStepSession } from './runtime/image-step-session.js';
 import { type MlCacheIntervalBackend, MlCacheIntervalSession } from './runtime/ml-cache-interval-session.js';
 import { type MlCacheBackend, MlCacheSessions } from './runtime/ml-cache-session.js';
 import { type MlCacheStateBackend, MlCacheStateSessions } from './runtime/ml-cache-state-session.js';
+import { quantizedWeights } from './runtime/quantized-weights.js';
 import { createSession, type Provider } from './runtime/session.js';
 import { TextStepRunner } from './runtime/text-step.js';
 import { type TextStepBackend, TextStepSession } from './runtime/text-step-backend.js';
 import { VqCodec } from './runtime/vq-codec.js';
 import { mlCachePathFor } from './tasks/ml-cache-loop.js';
+
+/** MatMulNBits block size along K: 32 keeps int4's error small at 0.5 extra bytes per 32 weights. */
+const QUANT_BLOCK = 32;
+
+/** The seven linear weights of every block, quantized (from the cache folder when made before). */
+function quantizedLayerWeights(
+  checkpoint: Checkpoint,
+  bits: QuantBits,
+  cacheDir: string | undefined,
+  log: NonNullable<CreateEngineOptions['log']>,
+) {
+  const names = Array.from({ length: checkpoint.config.nLayers }, (_, i) =>
+    ['q_proj', 'k_proj', 'v_proj', 'attn_out', 'ff_proj', 'up_proj', 'ff_out'].map(
+      (p) => `model.transformer.blocks.${i}.${p}.weight`,
+    ),
+  ).flat();
+  const started = performance.now();
+  const weights = quantizedWeights(
+    names.map((n) => weightLookup(checkpoint.weights, 'the model weights')(n)),
+    {
+      bits,
+      blockSize: QUANT_BLOCK,
+      cacheDir: cacheDir ?? path.join(os.homedir(), '.cache', 'dimoo'),
+    },
+  );
+  log('info', 'quantized weights ready', {
+    bits,
+    blockSize: QUANT_BLOCK,
+    file: weights.file,
+    ms: Math.round(performance.now() - started),
+  });
+  return weights;
+}
 
 export async function createEngine(options: CreateEngineOptions): Promise<Engine> {
   const started = performance.now();
@@ -37,16 +76,28 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   // session falls back to the CPU (whose fp16 kernels are few and slow).
   const precision = options.precision ?? 'auto';
   const wantHalf = precision === 'fp16' || (precision === 'auto' && device !== 'cpu');
-  let opened = await createSession(buildImageStepGraph(imageGraphOptions(checkpoint, wantHalf)), {
+  // Quantized layer weights live in a cache file beside the safetensors' folder: the transformer graphs then read
+  // external data relative to a folder above both.
+  const quant = options.quant ?? 'none';
+  const quantized =
+    quant === 'none'
+      ? undefined
+      : quantizedLayerWeights(checkpoint, quant === 'int8' ? 8 : 4, options.cacheDir, log);
+  const tfFolder = quantized
+    ? externalDataRoot([...[...checkpoint.weights.values()].map((w) => w.file), quantized.file])
+    : dir;
+  const withQuant = <T extends object>(graphOptions: T): T =>
+    quantized ? { ...graphOptions, folder: tfFolder, quant: { weights: quantized.get } } : graphOptions;
+  let opened = await createSession(buildImageStepGraph(withQuant(imageGraphOptions(checkpoint, wantHalf))), {
     device,
-    sessionOptions: externalDataSessionOptions(dir),
+    sessionOptions: externalDataSessionOptions(tfFolder),
   });
   let half = wantHalf;
   if (half && precision === 'auto' && opened.provider === 'cpu') {
     await opened.session.release();
-    const reopened = await createSession(buildImageStepGraph(imageGraphOptions(checkpoint)), {
+    const reopened = await createSession(buildImageStepGraph(withQuant(imageGraphOptions(checkpoint))), {
       device: 'cpu',
-      sessionOptions: externalDataSessionOptions(dir),
+      sessionOptions: externalDataSessionOptions(tfFolder),
     });
     opened = { ...reopened, note: opened.note };
     half = false;
@@ -69,8 +120,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   let textSession: ort.InferenceSession | undefined;
   let textStep: Promise<TextStepBackend> | undefined;
   const openTextStep = async (): Promise<TextStepBackend> => {
-    const model = buildTextStepGraph(transformerGraphOptions(checkpoint, half));
-    textSession = await openOnProvider(model, externalDataSessionOptions(dir));
+    const model = buildTextStepGraph(withQuant(transformerGraphOptions(checkpoint, half)));
+    textSession = await openOnProvider(model, externalDataSessionOptions(tfFolder));
     log('info', 'understanding graph opened', { device: provider });
     return new TextStepSession(new TextStepRunner(textSession));
   };
@@ -80,8 +131,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   let mlCacheSessions: MlCacheSessions | MlCacheStateSessions | MlCacheIntervalSession | undefined;
   let mlCache: Promise<MlCacheOpened> | undefined;
   const openMlCache = async (): Promise<MlCacheOpened> => {
-    const graphOptions = imageGraphOptions(checkpoint, half);
-    const sessionOptions = externalDataSessionOptions(dir);
+    const graphOptions = withQuant(imageGraphOptions(checkpoint, half));
+    const sessionOptions = externalDataSessionOptions(tfFolder);
     const open = (model: Uint8Array) => openOnProvider(model, sessionOptions);
     const kvWidth = config.nKvHeads * (config.dModel / config.nHeads);
     switch (mlCachePath) {
@@ -117,6 +168,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     modelDir: dir,
     dtype: checkpoint.dtype,
     precision: half ? 'fp16' : 'fp32',
+    quant,
     loadMs: Math.round(loadMs),
   });
 
@@ -127,6 +179,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       modelDir: dir,
       dtype: checkpoint.dtype,
       precision: half ? 'fp16' : 'fp32',
+      quant,
       dims: {
         dModel: config.dModel,
         nLayers: config.nLayers,

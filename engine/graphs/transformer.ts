@@ -15,6 +15,7 @@
 import { EngineError } from '../api.js';
 import { type DType, encodeModel, GraphBuilder } from '../onnx/graph.js';
 import { externalDataFor, type WeightRef } from '../runtime/external-data.js';
+import type { QuantizedRef } from '../runtime/quantized-weights.js';
 
 export const TRANSFORMER_OPSET = 21;
 
@@ -62,6 +63,12 @@ export interface TransformerGraphOptions {
   contrib?: ContribOps;
   /** fp16 weights and fp16 products for the linear layers and fused attention (the GPU's precision). */
   half?: boolean;
+  /**
+   * Weight-only quantized blocks: each layer's seven linear weights found here run as com.microsoft MatMulNBits
+   * (engine/graphs/quantize.ts); embeddings, norms and the head keep their precision. `accuracyLevel` 4 lets the
+   * CPU multiply in int8 (MatMulNBits' accuracy_level).
+   */
+  quant?: { weights: (name: string) => QuantizedRef | undefined; accuracyLevel?: number };
 }
 
 export interface ImageStepGraphOptions extends TransformerGraphOptions {
@@ -134,6 +141,8 @@ export class LladaGraph {
   /** Values held in fp16 (`half` matrices), and each fp32 activation's fp16 copy (one Cast per input, not per use). */
   private readonly halfValues = new Set<string>();
   private readonly halfCopies = new Map<string, string>();
+  /** Quantized layer weights by the handle `layerMatrix` returned: MatMulNBits' B and scales initializers. */
+  private readonly quantized = new Map<string, { b: string; scales: string; ref: QuantizedRef }>();
   private readonly contrib: ContribOps;
   /** Each block's K and V projections before RoPE, in layer order (ML-Cache stores them). */
   readonly kvTaps: Array<{ k: string; v: string }> = [];
@@ -224,6 +233,32 @@ export class LladaGraph {
     return this.weightAs(this.options.half ? 'float16' : 'float32', name, shape, rows);
   }
 
+  /** A block's linear weight: quantized when the options hold it, else as `matrix`. */
+  layerMatrix(name: string, shape: readonly number[]): string {
+    if (this.parent) return this.parent.layerMatrix(name, shape);
+    const ref = this.options.quant?.weights(name);
+    if (!ref) return this.matrix(name, shape);
+    const handle = `quantized:${name}`;
+    if (this.quantized.has(handle)) return handle;
+    if (ref.n !== shape[0] || ref.k !== shape[1])
+      throw invalid(`quantized ${name} is [${ref.n}, ${ref.k}], expected [${shape.join(', ')}]`);
+    const { folder } = this.options;
+    const b = this.g.initializer(ref.packed.name, {
+      dtype: 'uint8',
+      dims: ref.packed.shape,
+      external: externalDataFor(ref.packed, folder),
+    });
+    const scales32 = this.g.initializer(ref.scales.name, {
+      dtype: 'float32',
+      dims: ref.scales.shape,
+      external: externalDataFor(ref.scales, folder),
+    });
+    // MatMulNBits takes its scales in the activations' type.
+    const scales = this.options.half ? this.g.op('Cast', [scales32], { to: 10 }) : scales32;
+    this.quantized.set(handle, { b, scales, ref });
+    return handle;
+  }
+
   private isHalf(value: string): boolean {
     return (this.parent ?? this).halfValues.has(value);
   }
@@ -240,6 +275,23 @@ export class LladaGraph {
 
   /** `x · Wᵀ` for a weight stored [out, in]; x is [..., in] fp32, and so is the result. */
   linear(x: string, w: string, out: number, inFeatures: number): string {
+    const q = (this.parent ?? this).quantized.get(w);
+    if (q) {
+      const half = this.options.half === true;
+      const y = this.g.op(
+        'MatMulNBits',
+        [half ? this.toHalf(x) : x, q.b, q.scales],
+        {
+          K: inFeatures,
+          N: out,
+          bits: q.ref.bits,
+          block_size: q.ref.blockSize,
+          accuracy_level: this.options.quant?.accuracyLevel ?? 4,
+        },
+        { domain: 'com.microsoft' },
+      );
+      return half ? this.g.op('Cast', [y], { to: 1 }) : y;
+    }
     if (!this.isHalf(w)) return this.product(x, w, out, inFeatures);
     return this.g.op('Cast', [this.product(this.toHalf(x), w, out, inFeatures)], { to: 1 });
   }
@@ -390,9 +442,9 @@ export class LladaGraph {
     const kvWidth = nKvHeads * this.headSize;
     const h = this.rmsNorm(x, `${p}.attn_norm.weight`);
     return {
-      q: this.linear(h, this.matrix(`${p}.q_proj.weight`, [D, D]), D, D),
-      k: this.linear(h, this.matrix(`${p}.k_proj.weight`, [kvWidth, D]), kvWidth, D),
-      v: this.linear(h, this.matrix(`${p}.v_proj.weight`, [kvWidth, D]), kvWidth, D),
+      q: this.linear(h, this.layerMatrix(`${p}.q_proj.weight`, [D, D]), D, D),
+      k: this.linear(h, this.layerMatrix(`${p}.k_proj.weight`, [kvWidth, D]), kvWidth, D),
+      v: this.linear(h, this.layerMatrix(`${p}.v_proj.weight`, [kvWidth, D]), kvWidth, D),
     };
   }
 
@@ -452,12 +504,12 @@ export class LladaGraph {
     const { g } = this;
     const { dModel: D, mlpHidden } = this.d;
     const p = `${PREFIX}.blocks.${i}`;
-    const x1 = g.op('Add', [x, this.linear(att, this.matrix(`${p}.attn_out.weight`, [D, D]), D, D)]);
+    const x1 = g.op('Add', [x, this.linear(att, this.layerMatrix(`${p}.attn_out.weight`, [D, D]), D, D)]);
     const h2 = this.rmsNorm(x1, `${p}.ff_norm.weight`);
-    const gate = this.linear(h2, this.matrix(`${p}.ff_proj.weight`, [mlpHidden, D]), mlpHidden, D);
-    const up = this.linear(h2, this.matrix(`${p}.up_proj.weight`, [mlpHidden, D]), mlpHidden, D);
+    const gate = this.linear(h2, this.layerMatrix(`${p}.ff_proj.weight`, [mlpHidden, D]), mlpHidden, D);
+    const up = this.linear(h2, this.layerMatrix(`${p}.up_proj.weight`, [mlpHidden, D]), mlpHidden, D);
     const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
-    const down = this.linear(act, this.matrix(`${p}.ff_out.weight`, [D, mlpHidden]), D, mlpHidden);
+    const down = this.linear(act, this.layerMatrix(`${p}.ff_out.weight`, [D, mlpHidden]), D, mlpHidden);
     return g.op('Add', [x1, down]);
   }
 
