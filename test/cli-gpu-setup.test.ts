@@ -69,7 +69,7 @@ describe('gpuSetup', () => {
     const result = gpuSetup(
       { ortFolder: path.join(root, 'ort'), cacheDir: cache, spec: 'provider-double@1.0.0' },
       {
-        fetchPackage: (spec, dir) => {
+        fetchPackage: (_spec, dir) => {
           fetched++;
           const file = path.join(dir, 'provider-double-1.0.0.tgz');
           expect(spawnSync('tar', ['-czf', file, '-C', pkg, 'package']).status).toBe(0);

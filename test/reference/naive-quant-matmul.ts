@@ -20,14 +20,24 @@ export function naiveDequantize(
       const j = col % blockSize;
       const base = (row * blocks + block) * blob;
       const code =
-        bits === 8 ? packed[base + j]! : j % 2 === 0 ? packed[base + j / 2]! & 0x0f : packed[base + (j - 1) / 2]! >> 4;
+        bits === 8
+          ? packed[base + j]!
+          : j % 2 === 0
+            ? packed[base + j / 2]! & 0x0f
+            : packed[base + (j - 1) / 2]! >> 4;
       w[row * k + col] = (code - zero) * scales[row * blocks + block]!;
     }
   }
   return w;
 }
 
-export function naiveMatMulTransposed(a: Float32Array, m: number, w: Float64Array, n: number, k: number): Float64Array {
+export function naiveMatMulTransposed(
+  a: Float32Array,
+  m: number,
+  w: Float64Array,
+  n: number,
+  k: number,
+): Float64Array {
   const y = new Float64Array(m * n);
   for (let i = 0; i < m; i++)
     for (let j = 0; j < n; j++) {

@@ -31,7 +31,11 @@ async function runMatMulNBits(
   const g = new GraphBuilder('matmulnbits');
   const x = g.input('a', 'float32', [m, q.k]);
   const blocks = Math.ceil(q.k / q.blockSize);
-  const b = g.initializer('b', { dtype: 'uint8', dims: [q.n, blocks, (q.blockSize * q.bits) / 8], data: q.packed });
+  const b = g.initializer('b', {
+    dtype: 'uint8',
+    dims: [q.n, blocks, (q.blockSize * q.bits) / 8],
+    data: q.packed,
+  });
   const scales = g.initializer('scales', {
     dtype: 'float32',
     dims: [q.n * blocks],
