@@ -26,7 +26,7 @@ import { type MlCacheIntervalBackend, MlCacheIntervalSession } from './runtime/m
 import { type MlCacheBackend, MlCacheSessions } from './runtime/ml-cache-session.js';
 import { type MlCacheStateBackend, MlCacheStateSessions } from './runtime/ml-cache-state-session.js';
 import { quantizedWeights } from './runtime/quantized-weights.js';
-import { createSession, type Provider } from './runtime/session.js';
+import { createSession, missingCudaLibrary, type Provider } from './runtime/session.js';
 import { TextStepRunner } from './runtime/text-step.js';
 import { type TextStepBackend, TextStepSession } from './runtime/text-step-backend.js';
 import { VqCodec } from './runtime/vq-codec.js';
@@ -75,7 +75,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   // fp16 is the GPU's precision; 'auto' builds the fp16 graph when CUDA may be used and rebuilds in fp32 if the
   // session falls back to the CPU (whose fp16 kernels are few and slow).
   const precision = options.precision ?? 'auto';
-  const wantHalf = precision === 'fp16' || (precision === 'auto' && device !== 'cpu');
+  const wantHalf =
+    precision === 'fp16' || (precision === 'auto' && device !== 'cpu' && missingCudaLibrary() === undefined);
   // Quantized layer weights live in a cache file beside the safetensors' folder: the transformer graphs then read
   // external data relative to a folder above both.
   const quant = options.quant ?? 'none';

@@ -61,7 +61,7 @@ let cudaCheck: string | null | undefined;
  * (`dimoo gpu-setup` installs it), and it needs CUDA and cuDNN libraries the loader can find. Asking onnxruntime
  * when one is absent makes it log a multi-line error of its own; this names the first missing piece in one line.
  */
-function missingCudaLibrary(): string | undefined {
+export function missingCudaLibrary(): string | undefined {
   if (process.platform !== 'linux') return undefined;
   if (cudaCheck !== undefined) return cudaCheck ?? undefined;
   const provider = path.join(ortLibraryFolder(), 'libonnxruntime_providers_cuda.so');
