@@ -4,6 +4,7 @@ import type { Config } from '../config/index.js';
 import { JobQueue } from './queue.js';
 import { JobStore } from './store.js';
 
+export { estimateStoredRequest } from './estimate.js';
 export type { JobEvent, JobListener } from './events.js';
 export { JobEvents } from './events.js';
 export type {
@@ -15,6 +16,7 @@ export type {
   SubmitResult,
 } from './queue.js';
 export { JobQueue } from './queue.js';
+export type { JobQueueApi } from './queue-api.js';
 export type { Candidate, SchedulerOptions } from './scheduler.js';
 export { charge, FairScheduler, liftReturningUser } from './scheduler.js';
 export { JobStore } from './store.js';

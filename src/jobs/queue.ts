@@ -11,6 +11,7 @@ import {
   type GenerateOptions,
   type RgbImage,
 } from '../../engine/index.js';
+import { estimateStoredRequest } from './estimate.js';
 import { JobEvents, type JobListener } from './events.js';
 import { type Candidate, charge, FairScheduler, liftReturningUser } from './scheduler.js';
 import type { JobStore } from './store.js';
@@ -189,15 +190,7 @@ export class JobQueue {
   }
 
   private estimate(request: StoredRequest): number {
-    // Images only change the cost through their shape, which the stored request does not carry: price a typical
-    // 512-class input.
-    const placeholder: RgbImage = { width: 512, height: 512, data: new Uint8Array(0) };
-    const priced = JSON.parse(JSON.stringify(request), (_key, value) =>
-      value && typeof value === 'object' && 'file' in value && Object.keys(value).length === 1
-        ? placeholder
-        : value,
-    ) as EngineRequest;
-    return this.options.engine.estimateCost(priced);
+    return estimateStoredRequest(this.options.engine, request);
   }
 
   get(id: string): Job | undefined {
