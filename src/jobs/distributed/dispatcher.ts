@@ -44,6 +44,11 @@ export class Dispatcher {
       maxRunningPerUser: options.maxRunningPerUser,
     });
     this.work = new Queue(WORK_QUEUE, workQueueOptions(options.url, options.state.prefix));
+    this.work.on('error', (error) => this.warn('work queue error', error));
+  }
+
+  private warn(message: string, error: unknown): void {
+    this.options.log?.('warn', message, { error: String(error) });
   }
 
   get leaseMs(): number {
@@ -88,6 +93,7 @@ export class Dispatcher {
   private async lead(): Promise<void> {
     const { state } = this.options;
     this.events = new QueueEvents(WORK_QUEUE, workQueueOptions(this.options.url, state.prefix));
+    this.events.on('error', (error) => this.warn('queue events error', error));
     this.events.on('failed', ({ jobId, failedReason }) => void this.apologize(jobId, failedReason));
     await this.reconcile();
   }

@@ -63,9 +63,12 @@ export class SharedState {
   constructor(
     url: string,
     readonly prefix: string,
+    private readonly onError: (error: Error) => void = () => undefined,
   ) {
-    // Commands wait through a Redis restart instead of failing at once (ioredis reconnects by itself).
+    // Commands wait through a Redis restart instead of failing at once (ioredis reconnects by itself); connection
+    // errors go to `onError` (the log) rather than to an unhandled 'error' event.
     this.redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+    this.redis.on('error', this.onError);
   }
 
   key(...parts: string[]): string {
@@ -78,7 +81,9 @@ export class SharedState {
 
   /** A second connection for SUBSCRIBE (a subscribed connection can issue no other command). */
   subscriber(): Redis {
-    return this.redis.duplicate();
+    const connection = this.redis.duplicate();
+    connection.on('error', this.onError);
+    return connection;
   }
 
   async nextSeq(): Promise<number> {

@@ -18,6 +18,7 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export async function redisReachable(url = REDIS_URL): Promise<boolean> {
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => undefined); // the failed connect() answers
   try {
     await probe.connect();
     await probe.ping();
@@ -66,18 +67,20 @@ export async function startCluster(options: {
   msPerStep?: number;
   limits?: Partial<QueueLimits>;
   leaseMs?: number;
+  url?: string;
 }): Promise<Cluster> {
   const prefix = options.prefix ?? uniquePrefix();
+  const url = options.url ?? REDIS_URL;
   const states: SharedState[] = [];
   const frontEnds: Cluster['frontEnds'] = [];
   for (let i = 0; i < options.frontEnds; i++) {
-    const state = new SharedState(REDIS_URL, prefix);
+    const state = new SharedState(url, prefix);
     states.push(state);
     const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-fe-')));
     const engine = new TimedEngineDouble();
     const queue = new FrontQueue({
       state,
-      url: REDIS_URL,
+      url,
       store,
       engine,
       limits: { ...LIMITS, ...options.limits },
@@ -90,12 +93,12 @@ export async function startCluster(options: {
   }
   const workers: Cluster['workers'] = [];
   for (let i = 0; i < options.workers; i++) {
-    const state = new SharedState(REDIS_URL, prefix);
+    const state = new SharedState(url, prefix);
     states.push(state);
     const engine = new TimedEngineDouble(options.msPerStep ?? 5, 3);
     const worker = new DistributedWorker({
       state,
-      url: REDIS_URL,
+      url,
       engine,
       jobTimeoutMs: 60_000,
       lockMs: 4000,
