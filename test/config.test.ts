@@ -50,6 +50,7 @@ describe('loadConfig defaults', () => {
         maxTotal: 200,
         jobTimeoutMs: 900_000,
       },
+      metrics: { host: '127.0.0.1' },
       limits: {
         rateLimitPerMinute: 6,
         maxInputBytes: 20 * 1024 * 1024,

@@ -6,6 +6,7 @@ import { editCommand } from './edit-command.js';
 import { imagineCommand } from './imagine-command.js';
 import { makeTestCheckpointCommand } from './make-test-checkpoint-command.js';
 import { paintCommand } from './paint-command.js';
+import { workerCommand } from './worker-command.js';
 
 /** Every sub-command that exists; `dimoo --help` lists exactly these. */
 export const commands: CliCommand[] = [
@@ -16,4 +17,5 @@ export const commands: CliCommand[] = [
   batchCommand,
   makeTestCheckpointCommand,
   configCommand,
+  workerCommand,
 ];

@@ -2,6 +2,7 @@
 import type { Engine } from '../../engine/index.js';
 import type { Config } from '../config/index.js';
 import { JobQueue } from './queue.js';
+import type { JobQueueApi } from './queue-api.js';
 import { JobStore } from './store.js';
 
 export { estimateStoredRequest } from './estimate.js';
@@ -35,7 +36,7 @@ export { isStoredImage, ownerKey } from './types.js';
 
 export interface JobSystem {
   store: JobStore;
-  queue: JobQueue;
+  queue: JobQueueApi;
   /** Stops intake, lets the running job finish (or persists it for the next start), closes the database. */
   close(options?: { waitMs?: number }): Promise<void>;
 }
