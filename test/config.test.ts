@@ -257,6 +257,19 @@ describe('secretsOf', () => {
   });
 });
 
+describe('QUEUE_URL', () => {
+  it('makes this process part of a shared queue, with the password in the URL scrubbed from logs', () => {
+    const config = loadConfig({ QUEUE_URL: 'redis://:hunter2-pass@10.0.0.1:6379', QUEUE_PREFIX: 'bot2' });
+    expect(config.distributed).toEqual({ url: 'redis://:hunter2-pass@10.0.0.1:6379', prefix: 'bot2' });
+    expect(secretsOf(config)).toEqual(['hunter2-pass']);
+    expect(loadConfig({}).distributed).toBeUndefined();
+  });
+
+  it('refuses anything but a redis:// or rediss:// URL', () => {
+    expect(() => loadConfig({ QUEUE_URL: 'http://10.0.0.1:6379' })).toThrow(/QUEUE_URL: must be a redis/);
+  });
+});
+
 describe('.env.example', () => {
   const text = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
   const example = dotenv.parse(text);

@@ -20,7 +20,6 @@ export class BotMetrics {
   private readonly run: Histogram<'kind'>;
   private readonly outcomes: Counter<'kind' | 'outcome'>;
   private readonly step: Histogram;
-  private readonly busyRatio: Gauge<'worker'>;
   private readonly deviceMemory: Gauge<'kind'>;
   private readonly lastProgress = new Map<string, number>();
   private busySince: number | undefined;
@@ -70,7 +69,7 @@ export class BotMetrics {
     });
     const self = this;
     const worker = options.worker ?? 'local';
-    this.busyRatio = new Gauge({
+    new Gauge({
       name: 'dimoo_worker_busy_ratio',
       help: 'Share of time since start this worker spent running jobs',
       labelNames: ['worker'],

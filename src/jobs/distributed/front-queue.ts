@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Engine, RgbImage } from '../../../engine/index.js';
 import { estimateStoredRequest } from '../estimate.js';
 import { JobEvents, type JobListener } from '../events.js';
+import { newJob } from '../job-parts.js';
 import type { CancelResult, QueueLimits, SubmitInput, SubmitResult } from '../queue.js';
 import type { JobQueueApi } from '../queue-api.js';
 import { FairScheduler, liftReturningUser } from '../scheduler.js';
@@ -137,21 +138,14 @@ export class FrontQueue implements JobQueueApi {
     if (queued.length >= limits.maxTotal)
       return { ok: false, refusal: { key: 'errors.queue.full', params: { limit: limits.maxTotal } } };
     const store = this.options.store;
-    const job: Job = {
+    const job = newJob(input, {
       id: store.newId(),
       // Provisional: Redis assigns the shared submission order before the job is enqueued.
       seq: Number.MAX_SAFE_INTEGER - this.pendingJobs.size,
-      owner: input.owner,
-      scope: input.scope,
-      kind: input.kind,
-      request: input.request,
-      meta: input.meta ?? {},
-      priority: input.priority ?? (this.isAdmin(input.owner) ? 'high' : 'normal'),
-      status: 'queued',
-      attempts: 0,
       estimatedCost: estimateStoredRequest(this.options.engine, input.request),
+      defaultPriority: this.isAdmin(input.owner) ? 'high' : 'normal',
       createdAt: Date.now(),
-    };
+    });
     const files = input.files ?? {};
     for (const [name, bytes] of Object.entries(files)) store.writeFile(job.id, name, bytes);
     store.insert({ ...job, seq: store.nextSeq() });

@@ -6,16 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import {
-  decodeImage,
-  type Engine,
-  EngineError,
-  type EngineRequest,
-  encodePng,
-  type RgbImage,
-} from '../../../engine/index.js';
+import { type Engine, EngineError, type EngineRequest } from '../../../engine/index.js';
+import { materializeRequest, recordResult } from '../job-parts.js';
 import type { Job } from '../types.js';
-import { isStoredImage } from '../types.js';
 import { publishJobEvent, WORK_QUEUE, workQueueOptions } from './dispatcher.js';
 import type { SharedState } from './shared-state.js';
 
@@ -65,7 +58,7 @@ export class DistributedWorker {
         entry.controller.abort();
       }
     });
-    const lockMs = this.options.lockMs ?? 30_000;
+    const lockMs = this.options.lockMs ?? 15_000;
     this.worker = new Worker(WORK_QUEUE, async (bull) => this.process((bull.data as { id: string }).id), {
       ...workQueueOptions(this.options.url, state.prefix),
       concurrency: 1,
@@ -147,18 +140,7 @@ export class DistributedWorker {
       });
       await sending;
       const elapsedMs = performance.now() - started;
-      job.result = { seed: result.seed };
-      if (result.kind === 'image') {
-        await state.writeFile(job.id, 'result.png', await encodePng(result.image));
-        job.result = {
-          ...job.result,
-          file: 'result.png',
-          width: result.image.width,
-          height: result.image.height,
-        };
-      } else {
-        job.result = { ...job.result, text: result.text };
-      }
+      await recordResult(job, result, (name, bytes) => state.writeFile(job.id, name, bytes));
       job.measuredMs = Math.round(elapsedMs);
       await state.calibrate(elapsedMs / Math.max(job.estimatedCost, 1));
       await this.settle(job, 'done');
@@ -198,24 +180,12 @@ export class DistributedWorker {
     await state.publish('wake', { worker: this.id });
   }
 
-  private async materialize(job: Job): Promise<EngineRequest> {
-    const pending: Array<Promise<void>> = [];
-    const maxPixels = this.options.maxInputPixels ?? 40_000_000;
-    const request = JSON.parse(JSON.stringify(job.request), (_key, value) => {
-      if (!isStoredImage(value)) return value;
-      const holder: Partial<RgbImage> = {};
-      pending.push(
-        this.options.state
-          .readFile(job.id, value.file)
-          .then((bytes) => decodeImage(bytes, { maxPixels }))
-          .then((image) => {
-            Object.assign(holder, image);
-          }),
-      );
-      return holder;
-    }) as EngineRequest;
-    await Promise.all(pending);
-    return request;
+  private materialize(job: Job): Promise<EngineRequest> {
+    return materializeRequest(
+      job,
+      (name) => this.options.state.readFile(job.id, name),
+      this.options.maxInputPixels,
+    );
   }
 
   /** Finishes the job in hand (up to `waitMs`), then leaves; an unfinished job is retried by another worker. */
