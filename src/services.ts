@@ -2,7 +2,8 @@
 // model) and the embedded SQLite queue in this process. With QUEUE_URL: a front-end of the shared Redis queue, which
 // never loads the model (`dimoo worker` processes do). With no MODEL_DIR the bundled model is a generated random
 // checkpoint under DATA_DIR: it works end to end and produces noise, which is said plainly at start-up.
-import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEngine, type Engine, estimateCost, makeTestCheckpoint } from '../engine/index.js';
 import type { Config } from './config/index.js';
@@ -127,6 +128,19 @@ export async function openServices(
   };
 }
 
+/**
+ * A front-end keeps its name across restarts, so the events of its jobs keep coming to it and the jobs that ended
+ * while it was down are found. Two front-ends must not share a DATA_DIR.
+ */
+function frontEndId(dataDir: string): string {
+  const file = join(dataDir, 'frontend-id');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const id = randomUUID();
+  writeFileSync(file, `${id}\n`);
+  return id;
+}
+
 /** A front-end: adapters and commands over the shared queue; its own jobs' records and results in DATA_DIR. */
 async function openFrontEnd(
   config: Config,
@@ -138,6 +152,7 @@ async function openFrontEnd(
   );
   const store = new JobStore(config.dataDir);
   const queue = new FrontQueue({
+    id: frontEndId(config.dataDir),
     state,
     url: shared.url,
     store,

@@ -1,6 +1,7 @@
 // `dimoo worker`: one GPU worker of the shared queue (QUEUE_URL). Loads the model, takes the jobs the dispatcher
 // hands out one at a time, and serves /metrics, /healthz and /readyz (ready once the model is loaded and Redis
 // answers) on METRICS_PORT. SIGINT/SIGTERM finish the job in hand (up to 30 s) before leaving.
+import { hostname } from 'node:os';
 import type { Config } from './config/index.js';
 import { SharedState } from './jobs/distributed/shared-state.js';
 import { DistributedWorker } from './jobs/distributed/worker.js';
@@ -14,7 +15,7 @@ export async function runWorker(config: Config, log: Logger, signal: AbortSignal
   const state = new SharedState(shared.url, shared.prefix, (error) =>
     log.warn({ error: error.message }, 'shared queue connection'),
   );
-  const metrics = new BotMetrics();
+  const metrics = new BotMetrics({ worker: `${hostname()}:${process.pid}` });
   let engineReady = false;
   const ops = await startOps(
     config,

@@ -19,6 +19,8 @@ import { Dispatcher } from './dispatcher.js';
 import { type SharedState, type Snapshot, toCandidate, type WireEvent } from './shared-state.js';
 
 export interface FrontQueueOptions {
+  /** This front-end's name on the shared queue; keep it across restarts (services keep it in DATA_DIR). */
+  id?: string;
   state: SharedState;
   url: string;
   store: JobStore;
@@ -33,8 +35,10 @@ export interface FrontQueueOptions {
 
 const DEFAULT_MS_PER_UNIT = 0.002;
 
+const TERMINAL = new Set(['done', 'failed', 'cancelled']);
+
 export class FrontQueue implements JobQueueApi {
-  readonly id = randomUUID();
+  readonly id: string;
   readonly events = new JobEvents();
   readonly dispatcher: Dispatcher;
   private readonly scheduler: FairScheduler;
@@ -57,6 +61,7 @@ export class FrontQueue implements JobQueueApi {
   private pendingJobs = new Map<string, Job>();
 
   constructor(private readonly options: FrontQueueOptions) {
+    this.id = options.id ?? randomUUID();
     this.admins = new Set(options.admins ?? []);
     this.scheduler = new FairScheduler({
       agingMs: options.agingMs ?? 10 * 60_000,
@@ -100,8 +105,32 @@ export class FrontQueue implements JobQueueApi {
     return this.events.subscribe(listener);
   }
 
+  /**
+   * The worker side runs elsewhere (`dimoo worker`) and the dispatcher started with `connect`. What is left: this
+   * front-end's jobs that ended while it was down (pub/sub kept no event for it) are reported now that listeners
+   * exist, from their records in Redis.
+   */
   start(): void {
-    // The worker side runs elsewhere (`dimoo worker`); the dispatcher started with `connect`.
+    this.incoming = this.incoming
+      .then(() => this.catchUp())
+      .catch((error: unknown) => {
+        this.options.log?.('warn', 'catching up on finished jobs failed', { error: String(error) });
+      });
+  }
+
+  private async catchUp(): Promise<void> {
+    for (const local of this.options.store.byStatus('queued', 'running')) {
+      const shared = await this.options.state.getJob(local.id);
+      if (shared && TERMINAL.has(shared.status)) {
+        await this.deliver({ type: shared.status as 'done' | 'failed' | 'cancelled', job: shared });
+      } else if (!shared && !this.pending.has(local.id)) {
+        // Accepted here, but the process ended before Redis acknowledged it.
+        local.status = 'failed';
+        local.finishedAt = Date.now();
+        local.error = { key: 'errors.job.interrupted', params: {} };
+        await this.deliver({ type: 'failed', job: local });
+      }
+    }
   }
 
   get msPerUnit(): number {
@@ -269,11 +298,14 @@ export class FrontQueue implements JobQueueApi {
     const { store } = this.options;
     const job = event.job;
     this.pendingJobs.delete(job.id);
+    // A job's end is reported once, whether it came live or from the catch-up after a restart.
+    const known = store.get(job.id);
+    if (known && TERMINAL.has(known.status)) return;
     if (event.type === 'done' && job.result?.file) {
       store.writeFile(job.id, job.result.file, await this.options.state.readFile(job.id, job.result.file));
     }
     if (event.type !== 'progress') {
-      if (store.get(job.id)) store.update(job);
+      if (known) store.update(job);
       else store.insert({ ...job, seq: store.nextSeq() });
     }
     if (event.type === 'progress') {

@@ -202,6 +202,11 @@ export class SharedState {
     };
   }
 
+  async msPerUnit(): Promise<number | undefined> {
+    const value = await this.redis.hget(this.key('calibration'), 'msPerUnit');
+    return value === null ? undefined : Number(value);
+  }
+
   /** Running average of measured ms per cost unit over the last ~20 jobs, shared by every machine. */
   async calibrate(observedMsPerUnit: number): Promise<void> {
     const [current, samples] = await this.redis.hmget(this.key('calibration'), 'msPerUnit', 'samples');

@@ -13,8 +13,6 @@ import { publishJobEvent, WORK_QUEUE, workQueueOptions } from './dispatcher.js';
 import type { SharedState } from './shared-state.js';
 
 export interface WorkerMetrics {
-  jobStarted?(job: Job): void;
-  jobFinished?(job: Job, runMs: number): void;
   busy?(busy: boolean): void;
   step?(ms: number): void;
 }
@@ -109,10 +107,9 @@ export class DistributedWorker {
     job.attempts += 1;
     job.startedAt = Date.now();
     await state.saveJob(job);
-    const msPerUnit = (await state.snapshot().then((s) => s.msPerUnit)) ?? 0.002;
+    const msPerUnit = (await state.msPerUnit()) ?? 0.002;
     await publishJobEvent(state, { type: 'started', job, etaMs: Math.round(job.estimatedCost * msPerUnit) });
     this.options.metrics?.busy?.(true);
-    this.options.metrics?.jobStarted?.(job);
     const started = performance.now();
     let lastStep = started;
     // Progress goes out in order on this one connection; a chain keeps a slow preview from overtaking `done`.
@@ -165,7 +162,6 @@ export class DistributedWorker {
       clearTimeout(timer);
       this.controllers.delete(id);
       this.options.metrics?.busy?.(false);
-      this.options.metrics?.jobFinished?.(job, performance.now() - started);
     }
   }
 
