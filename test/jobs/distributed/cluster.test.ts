@@ -22,7 +22,8 @@ const RANK: Record<JobEvent['type'], number> = {
 describe.skipIf(skip)('distributed queue: 2 front-ends, 2 workers', () => {
   let cluster: Cluster;
   beforeAll(async () => {
-    cluster = await startCluster({ frontEnds: 2, workers: 2 });
+    // 3 steps of 15 ms a job: the flood lasts seconds, so most cancels find their job still waiting.
+    cluster = await startCluster({ frontEnds: 2, workers: 2, msPerStep: 15 });
   });
   afterAll(async () => {
     await cluster?.close();
@@ -35,6 +36,9 @@ describe.skipIf(skip)('distributed queue: 2 front-ends, 2 workers', () => {
     const owners: Owner[] = Array.from({ length: 20 }, (_, i) => ({ platform: 'discord', userId: `u${i}` }));
     const jobs: Array<{ job: Job; frontEnd: number }> = [];
     const cancels: Array<Promise<void>> = [];
+    const outcomes: string[] = [];
+    const finishedAt = (id: string) =>
+      cluster.frontEnds.some((fe) => fe.events.some((e) => e.job.id === id && TERMINAL.has(e.type)));
     for (let n = 0; n < 200; n++) {
       const frontEnd = Math.floor(random() * 2);
       const owner = owners[n % 20] as Owner;
@@ -47,16 +51,20 @@ describe.skipIf(skip)('distributed queue: 2 front-ends, 2 workers', () => {
       if (!result?.ok) throw new Error('refused');
       jobs.push({ job: result.job, frontEnd });
       if (random() < 0.1) {
-        // Cancelled by its owner through the other front-end, a little later (waiting or already running).
+        // Cancelled by its owner through the other front-end, a little later, once that front-end shows the job
+        // (as a user would see it in /queue there): waiting, already running, or even finished by then.
         const other = cluster.frontEnds[1 - frontEnd];
-        const delay = Math.floor(random() * 400);
+        const delay = Math.floor(random() * 200);
         cancels.push(
-          new Promise((resolve) =>
-            setTimeout(() => {
-              other?.queue.cancel(result.job.id, owner);
-              resolve();
-            }, delay),
-          ),
+          (async () => {
+            await new Promise((resolve) => setTimeout(resolve, delay));
+            await until(
+              () => other?.queue.get(result.job.id) !== undefined || finishedAt(result.job.id),
+              20_000,
+              'visible',
+            );
+            outcomes.push(other?.queue.cancel(result.job.id, owner) ?? 'not_found');
+          })(),
         );
       }
       if (n % 20 === 19) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -100,7 +108,10 @@ describe.skipIf(skip)('distributed queue: 2 front-ends, 2 workers', () => {
       expect(cluster.frontEnds[frontEnd]?.store.get(job.id)?.status).toBe(last);
     }
     expect(done + cancelled).toBe(200);
+    expect(outcomes).not.toContain('not_found');
+    expect(outcomes).not.toContain('refused');
     expect(cancelled).toBeGreaterThan(0);
+    expect(cancelled).toBeGreaterThanOrEqual(outcomes.filter((o) => o === 'cancelled').length);
     // Both workers took part.
     expect(cluster.workers.every(({ engine }) => engine.started.length > 0)).toBe(true);
   });
