@@ -2,7 +2,7 @@
 // source, the rate limiter and what rendering needs. The `Commands` facade builds one `CommandDeps` from its
 // options and hands it to each operation, as discord.js core receives `rest` instead of building it.
 import type { Config } from '../src/config/index.js';
-import type { JobQueue, JobStore } from '../src/jobs/index.js';
+import type { JobQueueApi, JobStore } from '../src/jobs/index.js';
 import { RateLimiter } from './rate-limit.js';
 import type { RenderDeps } from './render.js';
 
@@ -15,7 +15,7 @@ export type CommandsLog = (
 ) => void;
 
 export interface CommandsOptions {
-  queue: JobQueue;
+  queue: JobQueueApi;
   store: JobStore;
   config: CommandsConfig;
   now?: () => number;
@@ -34,7 +34,7 @@ export interface CommandsOptions {
 }
 
 export interface CommandDeps {
-  queue: JobQueue;
+  queue: JobQueueApi;
   store: JobStore;
   config: CommandsConfig;
   now: () => number;

@@ -1,16 +1,26 @@
-// The model and the job system shared by every adapter: one engine (the single GPU-resident model), one queue.
-// With no MODEL_DIR the bundled model is a generated random checkpoint under DATA_DIR: it works end to end and
-// produces noise, which is said plainly at start-up.
-import { existsSync } from 'node:fs';
+// The model and the job system shared by every adapter. Without QUEUE_URL: one engine (the single GPU-resident
+// model) and the embedded SQLite queue in this process. With QUEUE_URL: a front-end of the shared Redis queue, which
+// never loads the model (`dimoo worker` processes do). With no MODEL_DIR the bundled model is a generated random
+// checkpoint under DATA_DIR: it works end to end and produces noise, which is said plainly at start-up.
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEngine, type Engine, makeTestCheckpoint } from '../engine/index.js';
+import { createEngine, type Engine, estimateCost, makeTestCheckpoint } from '../engine/index.js';
 import type { Config } from './config/index.js';
-import { type JobSystem, openJobSystem } from './jobs/index.js';
+import { FrontQueue } from './jobs/distributed/front-queue.js';
+import { SharedState } from './jobs/distributed/shared-state.js';
+import { type JobQueueApi, JobStore, type JobSystem, openJobSystem } from './jobs/index.js';
 import type { Logger } from './log.js';
+import { BotMetrics, depthOf } from './ops/metrics.js';
+import { type OpsServer, startOpsServer } from './ops/server.js';
 
 export interface Services {
-  engine: Engine;
+  /** The model, in single-process mode; front-ends of a shared queue have none. */
+  engine?: Engine;
+  /** Where jobs run, for the playground's status line: `cuda`, `cpu` or `workers` (a shared queue). */
+  device: string;
   jobs: JobSystem;
+  metrics: BotMetrics;
   /** True when running on the generated random checkpoint (no MODEL_DIR). */
   bundledModel: boolean;
   /**
@@ -33,11 +43,17 @@ export interface ServicesOptions {
   previewIntervalMs?: number;
 }
 
-export async function openServices(
+/** The logger as the engine and the job system take it (a callback, so they need not import src/log). */
+function engineLog(log: Logger) {
+  return (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) =>
+    log[level](fields ?? {}, message);
+}
+
+/** Opens the model of MODEL_DIR, or the bundled random checkpoint (generated on first use). */
+export async function openEngine(
   config: Config,
   log: Logger,
-  options: ServicesOptions = {},
-): Promise<Services> {
+): Promise<{ engine: Engine; bundledModel: boolean }> {
   let modelDir = config.modelDir;
   const bundledModel = modelDir === undefined;
   if (modelDir === undefined) {
@@ -51,25 +67,126 @@ export async function openServices(
       'No MODEL_DIR is set: running a generated RANDOM checkpoint that produces noise. Download Alpha-VLLM/Lumina-DiMOO and set MODEL_DIR to its folder for real images.',
     );
   }
-  const engine = await createEngine({
-    modelDir,
-    device: config.device,
-    log: (level, message, fields) => log[level](fields ?? {}, message),
-  });
+  const engine = await createEngine({ modelDir, device: config.device, log: engineLog(log) });
+  return { engine, bundledModel };
+}
+
+/** Serves /metrics, /healthz and /readyz when METRICS_PORT is set; a port in use is logged, not fatal. */
+export async function startOps(
+  config: Config,
+  log: Logger,
+  metrics: BotMetrics,
+  ready: () => Promise<boolean> | boolean,
+): Promise<OpsServer | undefined> {
+  if (config.metrics.port === undefined) return undefined;
+  try {
+    const server = await startOpsServer({
+      host: config.metrics.host,
+      port: config.metrics.port,
+      metrics,
+      ready,
+    });
+    log.info(
+      { host: config.metrics.host, port: server.port },
+      'operators’ endpoints: /metrics /healthz /readyz',
+    );
+    return server;
+  } catch (error) {
+    log.warn({ err: error }, 'could not serve /metrics');
+    return undefined;
+  }
+}
+
+export async function openServices(
+  config: Config,
+  log: Logger,
+  options: ServicesOptions = {},
+): Promise<Services> {
+  if (config.distributed) return openFrontEnd(config, log, config.distributed);
+  const { engine, bundledModel } = await openEngine(config, log);
   const jobs = openJobSystem({
     config,
     engine,
     previewIntervalMs: options.previewIntervalMs ?? 1500,
-    log: (level, message, fields) => log[level](fields ?? {}, message),
+    log: engineLog(log),
   });
+  const metrics = new BotMetrics({ depth: { depth: () => depthOf(jobs.queue.plannedOrder()) } });
+  jobs.queue.subscribe((event) => metrics.observe(event));
+  const ops = await startOps(config, log, metrics, () => true);
   return {
     engine,
+    device: engine.info.device,
     jobs,
+    metrics,
     bundledModel,
     start: () => jobs.queue.start(),
     async close() {
+      await ops?.close();
       await jobs.close({ waitMs: 10_000 });
       await engine.close();
+    },
+  };
+}
+
+/**
+ * A front-end keeps its name across restarts, so the events of its jobs keep coming to it and the jobs that ended
+ * while it was down are found. Two front-ends must not share a DATA_DIR.
+ */
+function frontEndId(dataDir: string): string {
+  const file = join(dataDir, 'frontend-id');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const id = randomUUID();
+  writeFileSync(file, `${id}\n`);
+  return id;
+}
+
+/** A front-end: adapters and commands over the shared queue; its own jobs' records and results in DATA_DIR. */
+async function openFrontEnd(
+  config: Config,
+  log: Logger,
+  shared: { url: string; prefix: string },
+): Promise<Services> {
+  const state = new SharedState(shared.url, shared.prefix, (error) =>
+    log.warn({ error: error.message }, 'shared queue connection'),
+  );
+  const store = new JobStore(config.dataDir);
+  const queue = new FrontQueue({
+    id: frontEndId(config.dataDir),
+    state,
+    url: shared.url,
+    store,
+    engine: { estimateCost },
+    limits: config.queue,
+    admins: config.adminIds,
+    log: engineLog(log),
+  });
+  await queue.connect();
+  log.info({ frontEnd: queue.id }, 'front-end of the shared queue (GPU workers run `dimoo worker`)');
+  const metrics = new BotMetrics({
+    depth: { depth: () => depthOf(queue.plannedOrder()) },
+    leader: () => queue.dispatcher.isLeader,
+  });
+  queue.subscribe((event) => metrics.observe(event));
+  const ops = await startOps(config, log, metrics, async () => (await state.redis.ping()) === 'PONG');
+  const jobs: JobSystem = {
+    store,
+    queue: queue as JobQueueApi,
+    async close() {
+      await queue.stop();
+      store.close();
+    },
+  };
+  return {
+    device: 'workers',
+    jobs,
+    metrics,
+    bundledModel: config.modelDir === undefined,
+    start: () => queue.start(),
+    async close() {
+      await ops?.close();
+      await jobs.close();
+      await state.close();
     },
   };
 }

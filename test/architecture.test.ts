@@ -148,6 +148,8 @@ describe('architecture import rules', () => {
       [/^onnxruntime-(node|common)$/, 'engine'],
       [/^(discord\.js|@discordjs\/.+)$/, 'adapters/discord'],
       [/^(grammy|@grammyjs\/.+)$/, 'adapters/telegram'],
+      [/^(bullmq|ioredis)$/, 'src/jobs/distributed'],
+      [/^prom-client$/, 'src/ops'],
     ];
     for (const room of ['engine', 'src', 'commands', 'adapters']) {
       expect(

@@ -50,6 +50,7 @@ describe('loadConfig defaults', () => {
         maxTotal: 200,
         jobTimeoutMs: 900_000,
       },
+      metrics: { host: '127.0.0.1' },
       limits: {
         rateLimitPerMinute: 6,
         maxInputBytes: 20 * 1024 * 1024,
@@ -253,6 +254,19 @@ describe('secretsOf', () => {
     expect(Object.keys(env).filter((k) => k !== 'TELEGRAM_WEBHOOK_URL')).toEqual([...SECRET_VARIABLES]);
     expect(secretsOf(loadConfig(env)).sort()).toEqual(SECRET_VARIABLES.map((k) => env[k]).sort());
     expect(secretsOf(loadConfig({}))).toEqual([]);
+  });
+});
+
+describe('QUEUE_URL', () => {
+  it('makes this process part of a shared queue, with the password in the URL scrubbed from logs', () => {
+    const config = loadConfig({ QUEUE_URL: 'redis://:hunter2-pass@10.0.0.1:6379', QUEUE_PREFIX: 'bot2' });
+    expect(config.distributed).toEqual({ url: 'redis://:hunter2-pass@10.0.0.1:6379', prefix: 'bot2' });
+    expect(secretsOf(config)).toEqual(['hunter2-pass']);
+    expect(loadConfig({}).distributed).toBeUndefined();
+  });
+
+  it('refuses anything but a redis:// or rediss:// URL', () => {
+    expect(() => loadConfig({ QUEUE_URL: 'http://10.0.0.1:6379' })).toThrow(/QUEUE_URL: must be a redis/);
   });
 });
 

@@ -28,7 +28,7 @@ export async function startPlayground(
     maxInputBytes: config.limits.maxInputBytes,
     defaultLocale: config.defaultLocale,
     bundledModel: services.bundledModel,
-    device: services.engine.info.device,
+    device: services.device,
     log,
   });
   log.info({ url: server.url }, `playground ready: open ${server.url}`);

@@ -7,6 +7,7 @@ import { gpuSetupCommand } from './gpu-setup-command.js';
 import { imagineCommand } from './imagine-command.js';
 import { makeTestCheckpointCommand } from './make-test-checkpoint-command.js';
 import { paintCommand } from './paint-command.js';
+import { workerCommand } from './worker-command.js';
 
 /** Every sub-command that exists; `dimoo --help` lists exactly these. */
 export const commands: CliCommand[] = [
@@ -18,4 +19,5 @@ export const commands: CliCommand[] = [
   makeTestCheckpointCommand,
   configCommand,
   gpuSetupCommand,
+  workerCommand,
 ];

@@ -10,7 +10,12 @@ export const configCommand: CliCommand = {
       const config = loadConfig();
       const shown = JSON.stringify(
         config,
-        (key, value) => (/token|secret/i.test(key) && typeof value === 'string' ? '[set]' : value),
+        (key, value) => {
+          if (typeof value !== 'string') return value;
+          if (/token|secret/i.test(key)) return '[set]';
+          // QUEUE_URL may carry a password.
+          return key === 'url' ? value.replace(/\/\/[^@/]*@/, '//[set]@') : value;
+        },
         2,
       );
       io.stdout.write(`${shown}\n`);

@@ -43,6 +43,10 @@ export interface Config {
     maxTotal: number;
     jobTimeoutMs: number;
   };
+  /** QUEUE_URL set: this process is a front-end (npm start) or a GPU worker (dimoo worker) of a shared queue. */
+  distributed?: { url: string; prefix: string };
+  /** Operators' endpoints (/metrics, /healthz, /readyz); no port = not served. */
+  metrics: { host: string; port?: number };
   limits: {
     rateLimitPerMinute: number;
     maxInputBytes: number;
@@ -141,6 +145,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
       maxTotal: e.QUEUE_MAX_TOTAL,
       jobTimeoutMs: e.JOB_TIMEOUT_S * 1000,
     },
+    distributed: e.QUEUE_URL ? { url: e.QUEUE_URL, prefix: e.QUEUE_PREFIX } : undefined,
+    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
     limits: {
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       maxInputBytes: e.MAX_INPUT_MB * 1024 * 1024,
@@ -157,6 +163,8 @@ export function secretsOf(config: Config): string[] {
     config.telegram.token,
     config.telegram.webhookSecret,
     config.web.accessToken,
+    // A password inside QUEUE_URL; the rest of the URL may be logged.
+    config.distributed ? new URL(config.distributed.url).password || undefined : undefined,
   ].filter((s): s is string => s !== undefined);
 }
 

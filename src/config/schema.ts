@@ -166,6 +166,19 @@ export const envSchema = z.object({
   QUEUE_MAX_PER_SCOPE: intIn(1, 10000, 20),
   QUEUE_MAX_TOTAL: intIn(1, 100000, 200),
   JOB_TIMEOUT_S: intIn(10, 86400, 900),
+  QUEUE_URL: z.preprocess(
+    emptyToUndefined,
+    z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  ),
+  QUEUE_PREFIX: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1–40 characters of A–Z, a–z, 0–9, _ and -')
+      .default('dimoo'),
+  ),
+  METRICS_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  METRICS_PORT: port,
   RATE_LIMIT_PER_MINUTE: intIn(0, 1000, 6),
   MAX_INPUT_MB: intIn(1, 100, 20),
   MAX_INPUT_PIXELS: intIn(65536, 268435456, 40000000),

@@ -2,9 +2,11 @@
 import type { Engine } from '../../engine/index.js';
 import type { Config } from '../config/index.js';
 import { JobQueue } from './queue.js';
+import type { JobQueueApi } from './queue-api.js';
 import { JobStore } from './store.js';
 
 export { DeliveryLog } from './deliveries.js';
+export { estimateStoredRequest } from './estimate.js';
 export type { JobEvent, JobListener } from './events.js';
 export { JobEvents } from './events.js';
 export type {
@@ -16,6 +18,7 @@ export type {
   SubmitResult,
 } from './queue.js';
 export { JobQueue } from './queue.js';
+export type { JobQueueApi } from './queue-api.js';
 export type { Candidate, SchedulerOptions } from './scheduler.js';
 export { charge, FairScheduler, liftReturningUser } from './scheduler.js';
 export { JobStore } from './store.js';
@@ -34,7 +37,7 @@ export { isStoredImage, ownerKey } from './types.js';
 
 export interface JobSystem {
   store: JobStore;
-  queue: JobQueue;
+  queue: JobQueueApi;
   /** Stops intake, lets the running job finish (or persists it for the next start), closes the database. */
   close(options?: { waitMs?: number }): Promise<void>;
 }

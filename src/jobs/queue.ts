@@ -2,20 +2,19 @@
 // job, cancellation, timeouts, failure isolation, positions and ETAs, restart recovery.
 import {
   batchKey,
-  decodeImage,
   type Engine,
   EngineError,
   type EngineRequest,
   type EngineResult,
-  encodePng,
   type GenerateOptions,
-  type RgbImage,
 } from '../../engine/index.js';
+import { estimateStoredRequest } from './estimate.js';
 import { JobEvents, type JobListener } from './events.js';
+import { materializeRequest, newJob, recordResult } from './job-parts.js';
 import { type Candidate, charge, FairScheduler, liftReturningUser } from './scheduler.js';
 import type { JobStore } from './store.js';
 import type { Job, JobKind, Owner, Priority, Scope, StoredRequest } from './types.js';
-import { isStoredImage, ownerKey } from './types.js';
+import { ownerKey } from './types.js';
 
 export interface QueueLimits {
   maxPerUser: number;
@@ -158,20 +157,13 @@ export class JobQueue {
       return { ok: false, refusal: { key: 'errors.queue.full', params: { limit: limits.maxTotal } } };
     }
     const id = this.store.newId();
-    const job: Job = {
+    const job = newJob(input, {
       id,
       seq: this.store.nextSeq(),
-      owner: input.owner,
-      scope: input.scope,
-      kind: input.kind,
-      request: input.request,
-      meta: input.meta ?? {},
-      priority: input.priority ?? (this.isAdmin(input.owner) ? 'high' : 'normal'),
-      status: 'queued',
-      attempts: 0,
       estimatedCost: this.estimate(input.request),
+      defaultPriority: this.isAdmin(input.owner) ? 'high' : 'normal',
       createdAt: this.now(),
-    };
+    });
     for (const [name, bytes] of Object.entries(input.files ?? {})) this.store.writeFile(id, name, bytes);
     const active = new Set([
       ...queued.map((j) => ownerKey(j.owner)),
@@ -189,15 +181,7 @@ export class JobQueue {
   }
 
   private estimate(request: StoredRequest): number {
-    // Images only change the cost through their shape, which the stored request does not carry: price a typical
-    // 512-class input.
-    const placeholder: RgbImage = { width: 512, height: 512, data: new Uint8Array(0) };
-    const priced = JSON.parse(JSON.stringify(request), (_key, value) =>
-      value && typeof value === 'object' && 'file' in value && Object.keys(value).length === 1
-        ? placeholder
-        : value,
-    ) as EngineRequest;
-    return this.options.engine.estimateCost(priced);
+    return estimateStoredRequest(this.options.engine, request);
   }
 
   get(id: string): Job | undefined {
@@ -401,37 +385,11 @@ export class JobQueue {
 
   /** Reads the job's stored images back into the engine request. */
   private async materialize(job: Job): Promise<EngineRequest> {
-    const pending: Array<Promise<void>> = [];
-    const maxPixels = this.options.maxInputPixels ?? 40_000_000;
-    const request = JSON.parse(JSON.stringify(job.request), (_key, value) => {
-      if (isStoredImage(value)) {
-        const holder: { image?: RgbImage } = {};
-        pending.push(
-          decodeImage(this.store.readFile(job.id, value.file), { maxPixels }).then((image) => {
-            Object.assign(holder, image);
-          }),
-        );
-        return holder;
-      }
-      return value;
-    }) as EngineRequest;
-    await Promise.all(pending);
-    return request;
+    return materializeRequest(job, (name) => this.store.readFile(job.id, name), this.options.maxInputPixels);
   }
 
   private async finish(job: Job, result: EngineResult, elapsedMs: number, batchCost: number): Promise<void> {
-    job.result = { seed: result.seed };
-    if (result.kind === 'image') {
-      this.store.writeFile(job.id, 'result.png', await encodePng(result.image));
-      job.result = {
-        ...job.result,
-        file: 'result.png',
-        width: result.image.width,
-        height: result.image.height,
-      };
-    } else {
-      job.result = { ...job.result, text: result.text };
-    }
+    await recordResult(job, result, (name, bytes) => this.store.writeFile(job.id, name, bytes));
     job.status = 'done';
     job.finishedAt = this.now();
     job.measuredMs = Math.round(elapsedMs);

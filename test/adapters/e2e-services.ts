@@ -8,6 +8,7 @@ import type { Engine } from '../../engine/index.js';
 import { type Config, loadConfig } from '../../src/config/index.js';
 import { openJobSystem } from '../../src/jobs/index.js';
 import { createLogger, type Logger } from '../../src/log.js';
+import { BotMetrics } from '../../src/ops/metrics.js';
 import { openServices, type Services } from '../../src/services.js';
 import type { TimedEngineDouble } from '../doubles/timed-engine.js';
 
@@ -54,7 +55,9 @@ export function openDoubleServices(
     services: {
       // The adapters never call the engine itself; the double only serves the job system.
       engine: engine as unknown as Engine,
+      device: 'cpu',
       jobs,
+      metrics: new BotMetrics(),
       bundledModel: false,
       start: () => jobs.queue.start(),
       close: () => jobs.close({ waitMs: 2000 }),

@@ -1,0 +1,33 @@
+import { ConfigError, loadConfig, secretsOf } from '../config/index.js';
+import { createLogger } from '../log.js';
+import { runWorker } from '../worker-role.js';
+import type { CliCommand } from './command.js';
+
+export const workerCommand: CliCommand = {
+  name: 'worker',
+  summary:
+    'Run one GPU worker of the shared queue (QUEUE_URL): loads the model and runs the jobs it is handed',
+  usage: 'dimoo worker   (configured by the environment: QUEUE_URL, MODEL_DIR, DEVICE, METRICS_PORT, …)',
+  async run(_argv, io) {
+    let config: ReturnType<typeof loadConfig>;
+    try {
+      config = loadConfig();
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        io.stderr.write(`${error.message}\n`);
+        return 1;
+      }
+      throw error;
+    }
+    if (!config.distributed) {
+      io.stderr.write('QUEUE_URL is not set: `dimoo worker` serves a shared queue (redis://host:6379).\n');
+      return 1;
+    }
+    const log = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
+    process.once('SIGTERM', () => stop.abort());
+    await runWorker(config, log, stop.signal);
+    return 0;
+  },
+};

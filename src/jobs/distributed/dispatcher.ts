@@ -1,0 +1,201 @@
+// The single dispatcher: every front-end runs one, and the one holding the Redis lease (SET NX PX, renewed while
+// alive) decides. It hands the fair-next waiting job (FairScheduler over the shared waiting lists and counters) to
+// the BullMQ work queue only while a worker is free, so the choice is made at the last moment and a FIFO queue
+// never holds a backlog. A holder that dies stops renewing; another front-end takes the lease within `leaseMs`.
+// Jobs BullMQ gave up on (a worker died during the retry too) get the owner's apology here.
+import { randomUUID } from 'node:crypto';
+import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { FairScheduler } from '../scheduler.js';
+import type { Job } from '../types.js';
+import { ownerKey } from '../types.js';
+import { type SharedState, toCandidate, type WireEvent } from './shared-state.js';
+
+export const WORK_QUEUE = 'work';
+
+export interface DispatcherOptions {
+  state: SharedState;
+  url: string;
+  maxRunningPerUser: number;
+  agingMs?: number;
+  /** Lease time to live; a dead holder is replaced within this (plus one renewal interval). */
+  leaseMs?: number;
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  /** Called whenever this process gains or loses the lease (metrics). */
+  onLeadership?: (leading: boolean) => void;
+}
+
+export class Dispatcher {
+  readonly id = randomUUID();
+  private readonly scheduler: FairScheduler;
+  private readonly work: Queue;
+  private events: QueueEvents | undefined;
+  private subscriber: Redis | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private leading = false;
+  private running: Promise<void> = Promise.resolve();
+  private again = false;
+  private busy = false;
+  private closed = false;
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.scheduler = new FairScheduler({
+      agingMs: options.agingMs ?? 10 * 60_000,
+      maxRunningPerUser: options.maxRunningPerUser,
+    });
+    this.work = new Queue(WORK_QUEUE, workQueueOptions(options.url, options.state.prefix));
+    this.work.on('error', (error) => this.warn('work queue error', error));
+  }
+
+  private warn(message: string, error: unknown): void {
+    this.options.log?.('warn', message, { error: String(error) });
+  }
+
+  get leaseMs(): number {
+    return this.options.leaseMs ?? 5000;
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  async start(): Promise<void> {
+    const { state } = this.options;
+    this.subscriber = state.subscriber();
+    await this.subscriber.subscribe(state.channel('wake'));
+    this.subscriber.on('message', () => this.kick());
+    await this.tick();
+    // Renewal at a third of the lease; the same tick re-checks for free workers, in case a wake-up was missed
+    // (pub/sub delivers at most once).
+    this.timer = setInterval(() => void this.tick(), Math.max(200, Math.floor(this.leaseMs / 3)));
+  }
+
+  private async tick(): Promise<void> {
+    if (this.closed) return;
+    let leading = false;
+    try {
+      leading = await this.options.state.acquireLease(this.id, this.leaseMs);
+    } catch (error) {
+      this.options.log?.('warn', 'dispatcher lease check failed', { error: String(error) });
+    }
+    if (leading !== this.leading) {
+      this.leading = leading;
+      this.options.onLeadership?.(leading);
+      this.options.log?.('info', leading ? 'this process now dispatches jobs' : 'dispatcher lease lost', {
+        dispatcher: this.id,
+      });
+      if (leading) await this.lead();
+      else await this.follow();
+    }
+    if (this.leading) this.kick();
+  }
+
+  private async lead(): Promise<void> {
+    const { state } = this.options;
+    this.events = new QueueEvents(WORK_QUEUE, workQueueOptions(this.options.url, state.prefix));
+    this.events.on('error', (error) => this.warn('queue events error', error));
+    this.events.on('failed', ({ jobId, failedReason }) => void this.apologize(jobId, failedReason));
+    await this.reconcile();
+  }
+
+  private async follow(): Promise<void> {
+    await this.events?.close();
+    this.events = undefined;
+  }
+
+  /**
+   * After a takeover: a job the previous holder claimed but did not hand over is handed over now (the BullMQ job
+   * id is the job id, so handing twice adds nothing); one BullMQ failed is answered with the apology.
+   */
+  private async reconcile(): Promise<void> {
+    for (const id of (await this.options.state.dispatched()).keys()) {
+      const bull = await this.work.getJob(id);
+      if (!bull) await this.work.add('run', { id }, { jobId: id });
+      else if ((await bull.getState()) === 'failed') await this.apologize(id, bull.failedReason);
+    }
+  }
+
+  /** A job BullMQ failed (stalled twice: its worker died on the retry too, or the processor broke). */
+  private async apologize(id: string, reason: string): Promise<void> {
+    const { state } = this.options;
+    const job = await state.getJob(id);
+    await state.release(id);
+    await this.work.remove(id).catch(() => undefined);
+    if (!job || job.status === 'done' || job.status === 'failed' || job.status === 'cancelled') return;
+    job.status = 'failed';
+    job.finishedAt = Date.now();
+    job.error = { key: 'errors.job.interrupted', params: {} };
+    await state.saveJob(job);
+    this.options.log?.('warn', 'job failed after its worker stopped twice', { jobId: id, reason });
+    await publishJobEvent(state, { type: 'failed', job });
+    this.kick();
+  }
+
+  /** Runs one dispatch pass, or schedules another right after the current one. */
+  kick(): void {
+    if (!this.leading || this.closed) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = true;
+    this.running = this.dispatch()
+      .catch((error: unknown) => this.options.log?.('warn', 'dispatch failed', { error: String(error) }))
+      .finally(() => {
+        this.busy = false;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async dispatch(): Promise<void> {
+    const { state } = this.options;
+    for (;;) {
+      if (!this.leading || this.closed) return;
+      const snap = await state.snapshot();
+      if (snap.liveWorkers - snap.dispatched.size <= 0 || snap.queued.length === 0) return;
+      const perUser = new Map<string, number>();
+      for (const user of snap.dispatched.values()) perUser.set(user, (perUser.get(user) ?? 0) + 1);
+      const pick = this.scheduler.pick(
+        snap.queued.map((j) => toCandidate(j)),
+        snap.counters,
+        perUser,
+        Date.now(),
+      );
+      if (!pick) return;
+      const job = snap.queued.find((j) => j.id === pick.id) as Job;
+      if (await state.claim(job)) {
+        await this.work.add('run', { id: job.id }, { jobId: job.id });
+        await state.publish('changed', { id: job.id });
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    await this.running;
+    if (this.leading) await this.options.state.releaseLease(this.id).catch(() => undefined);
+    this.leading = false;
+    await this.events?.close();
+    await this.subscriber?.quit().catch(() => undefined);
+    await this.work.close();
+  }
+}
+
+export function workQueueOptions(url: string, prefix: string) {
+  return {
+    connection: { url, maxRetriesPerRequest: null },
+    prefix: `${prefix}:bull`,
+  };
+}
+
+/** Sends a job event to the front-end that owns the job's message. */
+export async function publishJobEvent(state: SharedState, event: WireEvent): Promise<void> {
+  const frontEnd = await state.frontEndOf(event.job.id);
+  if (frontEnd) await state.publish(`events:${frontEnd}`, event);
+  if (event.type !== 'progress')
+    await state.publish('changed', { id: event.job.id, user: ownerKey(event.job.owner) });
+}

@@ -1,0 +1,378 @@
+// The job queue as a front-end sees it when QUEUE_URL is set. It keeps the commands layer's synchronous API
+// (JobQueueApi) by answering from a mirror of the shared state, refreshed whenever any process announces a change,
+// and writes through to Redis. Its own jobs' records, and their results once done, are also kept in the local
+// JobStore, so replies, re-rolls and "Original file" read them as in single-process mode. It owns the events of the
+// jobs it submitted: workers publish them on this front-end's channel, in order.
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Engine, RgbImage } from '../../../engine/index.js';
+import { estimateStoredRequest } from '../estimate.js';
+import { JobEvents, type JobListener } from '../events.js';
+import { newJob } from '../job-parts.js';
+import type { CancelResult, QueueLimits, SubmitInput, SubmitResult } from '../queue.js';
+import type { JobQueueApi } from '../queue-api.js';
+import { FairScheduler, liftReturningUser } from '../scheduler.js';
+import type { JobStore } from '../store.js';
+import type { Job, Owner } from '../types.js';
+import { ownerKey } from '../types.js';
+import { Dispatcher } from './dispatcher.js';
+import { type SharedState, type Snapshot, toCandidate, type WireEvent } from './shared-state.js';
+
+export interface FrontQueueOptions {
+  /** This front-end's name on the shared queue; keep it across restarts (services keep it in DATA_DIR). */
+  id?: string;
+  state: SharedState;
+  url: string;
+  store: JobStore;
+  engine: Pick<Engine, 'estimateCost'>;
+  limits: QueueLimits;
+  admins?: readonly string[];
+  agingMs?: number;
+  leaseMs?: number;
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  onLeadership?: (leading: boolean) => void;
+}
+
+const DEFAULT_MS_PER_UNIT = 0.002;
+
+const TERMINAL = new Set(['done', 'failed', 'cancelled']);
+
+export class FrontQueue implements JobQueueApi {
+  readonly id: string;
+  readonly events = new JobEvents();
+  readonly dispatcher: Dispatcher;
+  private readonly scheduler: FairScheduler;
+  private readonly admins: Set<string>;
+  private mirror: Snapshot = {
+    queued: [],
+    counters: new Map(),
+    dispatched: new Map(),
+    liveWorkers: 0,
+    msPerUnit: undefined,
+  };
+  private subscriber: Redis | undefined;
+  private refreshing: Promise<void> | undefined;
+  private dirty = false;
+  private incoming: Promise<void> = Promise.resolve();
+  private lastPositions = new Map<string, number>();
+  private stopping = false;
+  /** Submissions written to Redis but not yet seen in the mirror (so admission and positions count them). */
+  private readonly pending = new Map<string, Promise<void>>();
+  private pendingJobs = new Map<string, Job>();
+
+  constructor(private readonly options: FrontQueueOptions) {
+    this.id = options.id ?? randomUUID();
+    this.admins = new Set(options.admins ?? []);
+    this.scheduler = new FairScheduler({
+      agingMs: options.agingMs ?? 10 * 60_000,
+      maxRunningPerUser: options.limits.maxRunningPerUser,
+    });
+    this.dispatcher = new Dispatcher({
+      state: options.state,
+      url: options.url,
+      maxRunningPerUser: options.limits.maxRunningPerUser,
+      agingMs: options.agingMs,
+      leaseMs: options.leaseMs,
+      log: options.log,
+      onLeadership: options.onLeadership,
+    });
+  }
+
+  /** Connects: subscribes to this front-end's events and to change notices, loads the mirror, joins the election. */
+  async connect(): Promise<void> {
+    const { state } = this.options;
+    this.subscriber = state.subscriber();
+    const mine = state.channel(`events:${this.id}`);
+    await this.subscriber.subscribe(mine, state.channel('changed'));
+    this.subscriber.on('message', (channel, message) => {
+      if (channel === mine) {
+        const event = JSON.parse(message) as WireEvent;
+        // One chain: a result is copied into the local store before the next event of any job is handled.
+        this.incoming = this.incoming
+          .then(() => this.deliver(event))
+          .catch((error: unknown) => {
+            this.options.log?.('warn', 'delivering a job event failed', { error: String(error) });
+          });
+      } else {
+        this.refresh();
+      }
+    });
+    await this.refreshNow();
+    await this.dispatcher.start();
+  }
+
+  subscribe(listener: JobListener): () => void {
+    return this.events.subscribe(listener);
+  }
+
+  /**
+   * The worker side runs elsewhere (`dimoo worker`) and the dispatcher started with `connect`. What is left: this
+   * front-end's jobs that ended while it was down (pub/sub kept no event for it) are reported now that listeners
+   * exist, from their records in Redis.
+   */
+  start(): void {
+    this.incoming = this.incoming
+      .then(() => this.catchUp())
+      .catch((error: unknown) => {
+        this.options.log?.('warn', 'catching up on finished jobs failed', { error: String(error) });
+      });
+  }
+
+  private async catchUp(): Promise<void> {
+    for (const local of this.options.store.byStatus('queued', 'running')) {
+      const shared = await this.options.state.getJob(local.id);
+      if (shared && TERMINAL.has(shared.status)) {
+        await this.deliver({ type: shared.status as 'done' | 'failed' | 'cancelled', job: shared });
+      } else if (!shared && !this.pending.has(local.id)) {
+        // Accepted here, but the process ended before Redis acknowledged it.
+        local.status = 'failed';
+        local.finishedAt = Date.now();
+        local.error = { key: 'errors.job.interrupted', params: {} };
+        await this.deliver({ type: 'failed', job: local });
+      }
+    }
+  }
+
+  get msPerUnit(): number {
+    return this.mirror.msPerUnit ?? DEFAULT_MS_PER_UNIT;
+  }
+
+  isAdmin(owner: Owner): boolean {
+    return this.admins.has(ownerKey(owner));
+  }
+
+  /** Waiting jobs as this front-end knows them: the mirror plus its own submissions still on their way. */
+  private queuedJobs(): Job[] {
+    const known = new Set(this.mirror.queued.map((j) => j.id));
+    return [...this.mirror.queued, ...[...this.pendingJobs.values()].filter((j) => !known.has(j.id))];
+  }
+
+  submit(input: SubmitInput): SubmitResult {
+    if (this.stopping) return { ok: false, refusal: { key: 'errors.queue.stopping', params: {} } };
+    const queued = this.queuedJobs();
+    const user = ownerKey(input.owner);
+    const { limits } = this.options;
+    const mine = queued.filter((j) => ownerKey(j.owner) === user).length;
+    if (mine >= limits.maxPerUser)
+      return {
+        ok: false,
+        refusal: { key: 'errors.queue.user_full', params: { count: mine, limit: limits.maxPerUser } },
+      };
+    const inScope = queued.filter((j) => j.scope === input.scope).length;
+    if (inScope >= limits.maxPerScope)
+      return {
+        ok: false,
+        refusal: { key: 'errors.queue.scope_full', params: { count: inScope, limit: limits.maxPerScope } },
+      };
+    if (queued.length >= limits.maxTotal)
+      return { ok: false, refusal: { key: 'errors.queue.full', params: { limit: limits.maxTotal } } };
+    const store = this.options.store;
+    const job = newJob(input, {
+      id: store.newId(),
+      // Provisional: Redis assigns the shared submission order before the job is enqueued.
+      seq: Number.MAX_SAFE_INTEGER - this.pendingJobs.size,
+      estimatedCost: estimateStoredRequest(this.options.engine, input.request),
+      defaultPriority: this.isAdmin(input.owner) ? 'high' : 'normal',
+      createdAt: Date.now(),
+    });
+    const files = input.files ?? {};
+    for (const [name, bytes] of Object.entries(files)) store.writeFile(job.id, name, bytes);
+    store.insert({ ...job, seq: store.nextSeq() });
+    const active = new Set([...queued.map((j) => ownerKey(j.owner)), ...this.mirror.dispatched.values()]);
+    const counters = new Map(this.mirror.counters);
+    const lift = active.has(user) ? undefined : liftReturningUser(counters, user, active);
+    this.pendingJobs.set(job.id, job);
+    const write = this.enqueue(job, files, lift).finally(() => this.pending.delete(job.id));
+    this.pending.set(job.id, write);
+    const { ahead, etaMs } = this.positionOf(job.id);
+    this.events.emit({ type: 'queued', job, ahead, etaMs });
+    return { ok: true, job, ahead, etaMs };
+  }
+
+  /** The write that makes a submission durable in the shared store; if Redis refuses, the owner is told. */
+  private async enqueue(
+    job: Job,
+    files: Record<string, Uint8Array>,
+    lift: number | undefined,
+  ): Promise<void> {
+    const { state } = this.options;
+    try {
+      job.seq = await state.nextSeq();
+      await state.enqueue(job, files, this.id, lift);
+      this.options.store.update(job);
+      await state.publish('changed', { id: job.id });
+      await state.publish('wake', { id: job.id });
+    } catch (error) {
+      this.pendingJobs.delete(job.id);
+      job.status = 'failed';
+      job.finishedAt = Date.now();
+      job.error = { key: 'errors.generic', params: {} };
+      this.options.store.update(job);
+      this.options.log?.('error', 'could not enqueue a job in the shared queue', { error: String(error) });
+      this.events.emit({ type: 'failed', job });
+    }
+  }
+
+  /** Resolves once every submission so far is in Redis (tests, shutdown). */
+  async flush(): Promise<void> {
+    await Promise.all(this.pending.values());
+  }
+
+  get(id: string): Job | undefined {
+    return this.options.store.get(id) ?? this.queuedJobs().find((j) => j.id === id);
+  }
+
+  positionOf(id: string): { ahead: number; etaMs: number } {
+    const order = this.order();
+    const index = order.findIndex((j) => j.id === id);
+    const ahead = Math.max(index, 0);
+    const aheadCost = order.slice(0, ahead).reduce((sum, j) => sum + j.estimatedCost, 0);
+    return {
+      ahead: ahead + this.mirror.dispatched.size,
+      etaMs: Math.round(aheadCost * this.msPerUnit),
+    };
+  }
+
+  /** The dry run of the fair scheduler over the shared waiting lists: the order jobs would start in. */
+  plannedOrder(): Job[] {
+    return this.order();
+  }
+
+  private order(): Job[] {
+    const queued = this.queuedJobs();
+    const byId = new Map(queued.map((j) => [j.id, j]));
+    return this.scheduler
+      .order(
+        queued.map((j) => toCandidate(j)),
+        this.mirror.counters,
+        Date.now(),
+      )
+      .map((c) => byId.get(c.id) as Job);
+  }
+
+  /**
+   * Any front-end can cancel any job it can see in the shared state. A waiting job is taken off its list at once
+   * (an atomic removal, so a dispatcher cannot hand it out at the same moment); a job already with a worker is
+   * aborted there. The owner's front-end gets the `cancelled` event either way.
+   */
+  cancel(id: string, by: Owner, asAdmin = this.isAdmin(by)): CancelResult {
+    const job = this.get(id) ?? this.mirrorRunning(id);
+    if (!job) return 'not_found';
+    if (ownerKey(job.owner) !== ownerKey(by) && !asAdmin) return 'refused';
+    const waiting = this.queuedJobs().some((j) => j.id === id);
+    if (!waiting && !this.mirror.dispatched.has(id) && job.status !== 'running') return 'finished';
+    void this.cancelShared(id).catch((error: unknown) =>
+      this.options.log?.('warn', 'cancel failed', { jobId: id, error: String(error) }),
+    );
+    return waiting ? 'cancelled' : 'cancelling';
+  }
+
+  private mirrorRunning(id: string): Job | undefined {
+    if (!this.mirror.dispatched.has(id)) return undefined;
+    const user = this.mirror.dispatched.get(id) as string;
+    const [platform, ...rest] = user.split(':');
+    // Only the owner matters for the permission check; the rest is read from Redis by the cancel itself.
+    return { id, owner: { platform, userId: rest.join(':') }, status: 'running' } as Job;
+  }
+
+  private async cancelShared(id: string): Promise<void> {
+    const { state } = this.options;
+    await this.pending.get(id);
+    const job = await state.getJob(id);
+    if (!job) return;
+    if (job.status === 'queued' && (await state.unqueue(job))) {
+      job.status = 'cancelled';
+      job.finishedAt = Date.now();
+      await state.saveJob(job);
+      const frontEnd = await state.frontEndOf(id);
+      if (frontEnd) await state.publish(`events:${frontEnd}`, { type: 'cancelled', job });
+      await state.publish('changed', { id });
+      return;
+    }
+    // With a worker (or about to be): the worker checks the flag before starting and aborts on the message.
+    await state.markCancelRequested(id);
+    await state.publish('cancel', { id });
+  }
+
+  private async deliver(event: WireEvent): Promise<void> {
+    const { store } = this.options;
+    const job = event.job;
+    this.pendingJobs.delete(job.id);
+    // A job's end is reported once, whether it came live or from the catch-up after a restart.
+    const known = store.get(job.id);
+    if (known && TERMINAL.has(known.status)) return;
+    if (event.type === 'done' && job.result?.file) {
+      store.writeFile(job.id, job.result.file, await this.options.state.readFile(job.id, job.result.file));
+    }
+    if (event.type !== 'progress') {
+      if (known) store.update(job);
+      else store.insert({ ...job, seq: store.nextSeq() });
+    }
+    if (event.type === 'progress') {
+      const preview: RgbImage | undefined = event.preview && {
+        width: event.preview.width,
+        height: event.preview.height,
+        data: new Uint8Array(Buffer.from(event.preview.data, 'base64')),
+      };
+      this.events.emit({ type: 'progress', job, step: event.step, total: event.total, preview });
+    } else {
+      this.events.emit(event);
+    }
+  }
+
+  /** Coalesces change notices: one reload at a time, one more if anything changed meanwhile. */
+  private refresh(): void {
+    if (this.refreshing) {
+      this.dirty = true;
+      return;
+    }
+    this.refreshing = this.refreshNow()
+      .catch((error: unknown) =>
+        this.options.log?.('warn', 'reading the shared queue failed', { error: String(error) }),
+      )
+      .finally(() => {
+        this.refreshing = undefined;
+        if (this.dirty) {
+          this.dirty = false;
+          this.refresh();
+        }
+      });
+  }
+
+  private async refreshNow(): Promise<void> {
+    this.mirror = await this.options.state.snapshot();
+    for (const job of this.mirror.queued) this.pendingJobs.delete(job.id);
+    this.emitPositions();
+  }
+
+  /** New positions of this front-end's own waiting jobs, when they changed. */
+  private emitPositions(): void {
+    const order = this.order();
+    const next = new Map<string, number>();
+    let cost = 0;
+    order.forEach((job, i) => {
+      const ahead = i + this.mirror.dispatched.size;
+      if (this.options.store.get(job.id)?.status === 'queued') {
+        next.set(job.id, ahead);
+        if (this.lastPositions.has(job.id) && this.lastPositions.get(job.id) !== ahead)
+          this.events.emit({ type: 'position', job, ahead, etaMs: Math.round(cost) });
+        else if (!this.lastPositions.has(job.id)) next.set(job.id, ahead);
+      }
+      cost += job.estimatedCost * this.msPerUnit;
+    });
+    this.lastPositions = next;
+  }
+
+  /** A snapshot for operators (/metrics) and tests. */
+  get shared(): Snapshot {
+    return this.mirror;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.flush();
+    await this.dispatcher.close();
+    await this.subscriber?.quit().catch(() => undefined);
+    await this.incoming;
+  }
+}

@@ -1,0 +1,264 @@
+// The queue state every front-end, worker and the dispatcher share, in Redis: job records, their input and result
+// files, per-user waiting lists (sorted by submission order), the fairness counters, the jobs handed to workers,
+// live workers and the throughput calibration. Every change that decides who owns a job is one Redis command or
+// one Lua script, so two processes can never both claim or both cancel the same waiting job.
+import { Redis } from 'ioredis';
+import type { Candidate } from '../scheduler.js';
+import type { Job } from '../types.js';
+import { ownerKey } from '../types.js';
+
+/** Claims a waiting job for a worker: removes it from its owner's list, records it as handed out, charges its owner. */
+const CLAIM = `
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HINCRBYFLOAT', KEYS[3], ARGV[2], ARGV[3])
+if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[4], ARGV[2]) end
+return 1`;
+
+/** Takes a waiting job out of its owner's list (a cancel); 0 when a worker already has it. */
+const UNQUEUE = `
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[2]) end
+return 1`;
+
+/** Renews the dispatcher lease only while this process still holds it. */
+const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+
+/** Frees the lease if this process holds it (a clean shutdown hands over at once). */
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+export interface Snapshot {
+  queued: Job[];
+  counters: Map<string, number>;
+  /** Job id → owner key of every job handed to a worker and not yet finished. */
+  dispatched: Map<string, string>;
+  liveWorkers: number;
+  msPerUnit: number | undefined;
+}
+
+export type WireEvent =
+  | { type: 'started'; job: Job; etaMs: number }
+  | { type: 'progress'; job: Job; step: number; total: number; preview?: WirePreview }
+  | { type: 'done'; job: Job }
+  | { type: 'failed'; job: Job }
+  | { type: 'cancelled'; job: Job };
+
+export interface WirePreview {
+  width: number;
+  height: number;
+  /** RGB bytes, base64. */
+  data: string;
+}
+
+/** Files outlive their job by a week (re-rolls and "Original file" read them back), then Redis drops them. */
+const FILE_TTL_S = 7 * 24 * 3600;
+
+export class SharedState {
+  readonly redis: Redis;
+
+  constructor(
+    url: string,
+    readonly prefix: string,
+    private readonly onError: (error: Error) => void = () => undefined,
+  ) {
+    // Commands wait through a Redis restart instead of failing at once (ioredis reconnects by itself); connection
+    // errors go to `onError` (the log) rather than to an unhandled 'error' event.
+    this.redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+    this.redis.on('error', this.onError);
+  }
+
+  key(...parts: string[]): string {
+    return [this.prefix, ...parts].join(':');
+  }
+
+  channel(name: string): string {
+    return this.key('ch', name);
+  }
+
+  /** A second connection for SUBSCRIBE (a subscribed connection can issue no other command). */
+  subscriber(): Redis {
+    const connection = this.redis.duplicate();
+    connection.on('error', this.onError);
+    return connection;
+  }
+
+  async nextSeq(): Promise<number> {
+    return this.redis.incr(this.key('seq'));
+  }
+
+  async getJob(id: string): Promise<Job | undefined> {
+    const body = await this.redis.get(this.key('job', id));
+    return body ? (JSON.parse(body) as Job) : undefined;
+  }
+
+  async saveJob(job: Job): Promise<void> {
+    await this.redis.set(this.key('job', job.id), JSON.stringify(job));
+  }
+
+  async frontEndOf(id: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.key('owners'), id)) ?? undefined;
+  }
+
+  /**
+   * Stores a new job with its input files and puts it on its owner's waiting list, in one transaction. A user
+   * with nothing waiting or running comes back at the least-served active user's counter (`lift`).
+   */
+  async enqueue(job: Job, files: Record<string, Uint8Array>, frontEnd: string, lift?: number): Promise<void> {
+    const user = ownerKey(job.owner);
+    const tx = this.redis.multi();
+    for (const [name, bytes] of Object.entries(files))
+      tx.set(this.key('file', job.id, name), Buffer.from(bytes), 'EX', FILE_TTL_S);
+    tx.set(this.key('job', job.id), JSON.stringify(job));
+    tx.hset(this.key('owners'), job.id, frontEnd);
+    if (lift !== undefined) tx.hset(this.key('counters'), user, String(lift));
+    tx.zadd(this.key('wait', user), job.seq, job.id);
+    tx.sadd(this.key('waiting'), user);
+    await tx.exec();
+  }
+
+  async claim(job: Job): Promise<boolean> {
+    const user = ownerKey(job.owner);
+    const keys = [this.key('wait', user), this.key('dispatched'), this.key('counters'), this.key('waiting')];
+    const claimed = await this.redis.eval(
+      CLAIM,
+      keys.length,
+      ...keys,
+      job.id,
+      user,
+      String(job.estimatedCost),
+    );
+    return claimed === 1;
+  }
+
+  async unqueue(job: Job): Promise<boolean> {
+    const user = ownerKey(job.owner);
+    const keys = [this.key('wait', user), this.key('waiting')];
+    return (await this.redis.eval(UNQUEUE, keys.length, ...keys, job.id, user)) === 1;
+  }
+
+  /** The job left the workers (finished, failed, cancelled): its slot is free. */
+  async release(id: string): Promise<void> {
+    await this.redis.hdel(this.key('dispatched'), id);
+  }
+
+  async dispatched(): Promise<Map<string, string>> {
+    return new Map(Object.entries(await this.redis.hgetall(this.key('dispatched'))));
+  }
+
+  async markCancelRequested(id: string): Promise<void> {
+    await this.redis.set(this.key('cancel', id), '1', 'EX', FILE_TTL_S);
+  }
+
+  async cancelRequested(id: string): Promise<boolean> {
+    return (await this.redis.exists(this.key('cancel', id))) === 1;
+  }
+
+  async writeFile(id: string, name: string, bytes: Uint8Array): Promise<void> {
+    await this.redis.set(this.key('file', id, name), Buffer.from(bytes), 'EX', FILE_TTL_S);
+  }
+
+  async readFile(id: string, name: string): Promise<Buffer> {
+    const bytes = await this.redis.getBuffer(this.key('file', id, name));
+    if (!bytes) throw new Error(`job file ${name} of ${id} is not in the shared store`);
+    return bytes;
+  }
+
+  /** A worker says it is alive for the next `ttlMs`. */
+  async heartbeat(workerId: string, ttlMs: number): Promise<void> {
+    await this.redis.zadd(this.key('workers'), Date.now() + ttlMs, workerId);
+  }
+
+  async leaveWorkers(workerId: string): Promise<void> {
+    await this.redis.zrem(this.key('workers'), workerId);
+  }
+
+  async snapshot(): Promise<Snapshot> {
+    const now = Date.now();
+    const [users, counters, dispatched, liveWorkers, calibration] = await Promise.all([
+      this.redis.smembers(this.key('waiting')),
+      this.redis.hgetall(this.key('counters')),
+      this.redis.hgetall(this.key('dispatched')),
+      this.redis.zcount(this.key('workers'), now, '+inf'),
+      this.redis.hget(this.key('calibration'), 'msPerUnit'),
+    ]);
+    const ids = (
+      await Promise.all(users.map((u) => this.redis.zrange(this.key('wait', u), '0', '-1')))
+    ).flat();
+    const bodies = ids.length > 0 ? await this.redis.mget(ids.map((id) => this.key('job', id))) : [];
+    const queued = bodies
+      .filter((b): b is string => b !== null)
+      .map((b) => JSON.parse(b) as Job)
+      .sort((a, b) => a.seq - b.seq);
+    return {
+      queued,
+      counters: new Map(Object.entries(counters).map(([u, c]) => [u, Number(c)])),
+      dispatched: new Map(Object.entries(dispatched)),
+      liveWorkers,
+      msPerUnit: calibration === null ? undefined : Number(calibration),
+    };
+  }
+
+  async msPerUnit(): Promise<number | undefined> {
+    const value = await this.redis.hget(this.key('calibration'), 'msPerUnit');
+    return value === null ? undefined : Number(value);
+  }
+
+  /** Running average of measured ms per cost unit over the last ~20 jobs, shared by every machine. */
+  async calibrate(observedMsPerUnit: number): Promise<void> {
+    const [current, samples] = await this.redis.hmget(this.key('calibration'), 'msPerUnit', 'samples');
+    const n = Number(samples ?? 0) + 1;
+    const next =
+      current === null
+        ? observedMsPerUnit
+        : Number(current) + (observedMsPerUnit - Number(current)) / Math.min(n, 20);
+    await this.redis.hset(this.key('calibration'), 'msPerUnit', String(next), 'samples', String(n));
+  }
+
+  async acquireLease(holder: string, ttlMs: number): Promise<boolean> {
+    const key = this.key('dispatcher');
+    if ((await this.redis.eval(RENEW, 1, key, holder, String(ttlMs))) === 1) return true;
+    return (await this.redis.set(key, holder, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async releaseLease(holder: string): Promise<void> {
+    await this.redis.eval(RELEASE, 1, this.key('dispatcher'), holder);
+  }
+
+  async leaseHolder(): Promise<string | undefined> {
+    return (await this.redis.get(this.key('dispatcher'))) ?? undefined;
+  }
+
+  async publish(name: string, message: unknown): Promise<void> {
+    await this.redis.publish(this.channel(name), JSON.stringify(message));
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+export function toCandidate(job: Job, batchKey?: string): Candidate {
+  return {
+    id: job.id,
+    user: ownerKey(job.owner),
+    seq: job.seq,
+    cost: job.estimatedCost,
+    priority: job.priority,
+    createdAt: job.createdAt,
+    batchKey,
+  };
+}
+
+/** Deletes every key under the prefix (tests; an operator resetting a queue). */
+export async function removeAllKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}

@@ -1,0 +1,76 @@
+// Pieces both queues (embedded and distributed) build jobs from: a new job record, its stored images read back
+// into an engine request, and an engine result turned into the job's result (the PNG written where the queue keeps
+// files).
+import {
+  decodeImage,
+  type EngineRequest,
+  type EngineResult,
+  encodePng,
+  type RgbImage,
+} from '../../engine/index.js';
+import type { SubmitInput } from './queue.js';
+import type { Job, Priority } from './types.js';
+import { isStoredImage } from './types.js';
+
+export function newJob(
+  input: SubmitInput,
+  fields: { id: string; seq: number; estimatedCost: number; defaultPriority: Priority; createdAt: number },
+): Job {
+  return {
+    id: fields.id,
+    seq: fields.seq,
+    owner: input.owner,
+    scope: input.scope,
+    kind: input.kind,
+    request: input.request,
+    meta: input.meta ?? {},
+    priority: input.priority ?? fields.defaultPriority,
+    status: 'queued',
+    attempts: 0,
+    estimatedCost: fields.estimatedCost,
+    createdAt: fields.createdAt,
+  };
+}
+
+/** The stored request with each `{ file }` replaced by the decoded image `read` returns for it. */
+export async function materializeRequest(
+  job: Job,
+  read: (name: string) => Uint8Array | Promise<Uint8Array>,
+  maxPixels = 40_000_000,
+): Promise<EngineRequest> {
+  const pending: Array<Promise<void>> = [];
+  const request = JSON.parse(JSON.stringify(job.request), (_key, value) => {
+    if (!isStoredImage(value)) return value;
+    const holder: Partial<RgbImage> = {};
+    pending.push(
+      Promise.resolve(read(value.file))
+        .then((bytes) => decodeImage(bytes, { maxPixels }))
+        .then((image) => {
+          Object.assign(holder, image);
+        }),
+    );
+    return holder;
+  }) as EngineRequest;
+  await Promise.all(pending);
+  return request;
+}
+
+/** Sets `job.result` from the engine's result; an image is written as `result.png` through `write`. */
+export async function recordResult(
+  job: Job,
+  result: EngineResult,
+  write: (name: string, bytes: Uint8Array) => void | Promise<void>,
+): Promise<void> {
+  job.result = { seed: result.seed };
+  if (result.kind === 'image') {
+    await write('result.png', await encodePng(result.image));
+    job.result = {
+      ...job.result,
+      file: 'result.png',
+      width: result.image.width,
+      height: result.image.height,
+    };
+  } else {
+    job.result = { ...job.result, text: result.text };
+  }
+}

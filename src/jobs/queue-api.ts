@@ -1,0 +1,18 @@
+// What the commands layer needs of a job queue: the embedded SQLite JobQueue and the distributed FrontQueue
+// (QUEUE_URL) both provide it, so commands/ and adapters/ do not know which one runs.
+import type { JobListener } from './events.js';
+import type { CancelResult, SubmitInput, SubmitResult } from './queue.js';
+import type { Job, Owner } from './types.js';
+
+export interface JobQueueApi {
+  readonly msPerUnit: number;
+  isAdmin(owner: Owner): boolean;
+  submit(input: SubmitInput): SubmitResult;
+  get(id: string): Job | undefined;
+  positionOf(id: string): { ahead: number; etaMs: number };
+  plannedOrder(): Job[];
+  cancel(id: string, by: Owner, asAdmin?: boolean): CancelResult;
+  subscribe(listener: JobListener): () => void;
+  start(): void;
+  stop(options?: { waitMs?: number }): Promise<void>;
+}

@@ -1,0 +1,52 @@
+// The operators' HTTP endpoints on their own port (loopback by default): /metrics (Prometheus text), /healthz (the
+// process answers) and /readyz (the model is loaded, or the shared queue is reachable). Nothing else is served.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { BotMetrics } from './metrics.js';
+
+export interface OpsServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startOpsServer(options: {
+  host: string;
+  port: number;
+  metrics: BotMetrics;
+  ready: () => Promise<boolean> | boolean;
+}): Promise<OpsServer> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    } else if (path === '/readyz') {
+      Promise.resolve()
+        .then(options.ready)
+        .catch(() => false)
+        .then((ready) => {
+          res
+            .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
+            .end(ready ? 'ready\n' : 'not ready\n');
+        });
+    } else if (path === '/metrics') {
+      options.metrics.text().then(
+        (text) => res.writeHead(200, { 'content-type': options.metrics.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

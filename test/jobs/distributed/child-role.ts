@@ -1,0 +1,46 @@
+// A worker or a front-end in its own process, for the kill -9 tests: `node --import tsx child-role.ts
+// worker|frontend <prefix> [msPerStep]`. Prints `ready <id>` once connected and `run <prompt>` when its test engine
+// starts a request, so the parent knows whom to kill.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EngineRequest, GenerateOptions } from '../../../engine/index.js';
+import { FrontQueue } from '../../../src/jobs/distributed/front-queue.js';
+import { SharedState } from '../../../src/jobs/distributed/shared-state.js';
+import { DistributedWorker } from '../../../src/jobs/distributed/worker.js';
+import { JobStore } from '../../../src/jobs/store.js';
+import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import { LIMITS, REDIS_URL } from './redis-harness.js';
+
+const [role, prefix, msPerStep] = process.argv.slice(2);
+if (!prefix) throw new Error('usage: child-role.ts worker|frontend <prefix> [msPerStep]');
+const state = new SharedState(REDIS_URL, prefix);
+
+class ReportingEngine extends TimedEngineDouble {
+  override async generate(request: EngineRequest, options?: GenerateOptions) {
+    if ('prompt' in request) process.stdout.write(`run ${request.prompt}\n`);
+    return super.generate(request, options);
+  }
+}
+
+if (role === 'worker') {
+  const worker = new DistributedWorker({
+    state,
+    url: REDIS_URL,
+    engine: new ReportingEngine(Number(msPerStep ?? 300), 4),
+    jobTimeoutMs: 60_000,
+    lockMs: 2000,
+  });
+  await worker.start();
+  process.stdout.write(`ready ${worker.id}\n`);
+} else {
+  const queue = new FrontQueue({
+    state,
+    url: REDIS_URL,
+    store: new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-fe-child-'))),
+    engine: new TimedEngineDouble(),
+    limits: LIMITS,
+  });
+  await queue.connect();
+  process.stdout.write(`ready ${queue.dispatcher.id}\n`);
+}

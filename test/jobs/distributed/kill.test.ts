@@ -1,0 +1,142 @@
+// kill -9 of processes on the real Redis: a worker mid-job (the job re-runs once on the other worker; when the
+// retry's worker dies too, the owner gets the apology), and the dispatcher (another front-end takes over in < 10 s).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Owner } from '../../../src/jobs/types.js';
+import { type Cluster, skipWithoutRedis, startCluster, uniquePrefix, until } from './redis-harness.js';
+
+const skip = await skipWithoutRedis();
+const CHILD = fileURLToPath(new URL('./child-role.ts', import.meta.url));
+const owner: Owner = { platform: 'discord', userId: 'killer' };
+
+interface Child {
+  process: ChildProcess;
+  id: string;
+  runs: string[];
+}
+
+const children: Child[] = [];
+let cluster: Cluster | undefined;
+
+async function spawnRole(role: 'worker' | 'frontend', prefix: string, msPerStep = 300): Promise<Child> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, role, prefix, String(msPerStep)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const entry: Child = { process: child, id: '', runs: [] };
+  children.push(entry);
+  let buffer = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${role} did not start`)), 30_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let nl = buffer.indexOf('\n');
+      while (nl >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        if (line.startsWith('ready ')) {
+          entry.id = line.slice(6);
+          clearTimeout(timer);
+          resolve();
+        } else if (line.startsWith('run ')) entry.runs.push(line.slice(4));
+        nl = buffer.indexOf('\n');
+      }
+    });
+    child.on('exit', () => reject(new Error(`${role} exited`)));
+  });
+  return entry;
+}
+
+function killHard(child: Child): void {
+  child.process.kill('SIGKILL');
+}
+
+afterEach(async () => {
+  for (const child of children.splice(0)) if (child.process.exitCode === null) killHard(child);
+  await cluster?.close();
+  cluster = undefined;
+});
+
+// Child processes start slowly on a busy machine: each case has room.
+describe.skipIf(skip)('distributed queue: kill -9', { timeout: 120_000 }, () => {
+  it('re-runs a job once on the other worker when its worker dies mid-job', async () => {
+    const prefix = uniquePrefix();
+    cluster = await startCluster({ frontEnds: 1, workers: 0, prefix });
+    const a = await spawnRole('worker', prefix);
+    const b = await spawnRole('worker', prefix);
+    const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
+    const result = fe.queue.submit({
+      owner,
+      scope: 'guild:1',
+      kind: 'imagine',
+      request: { task: 'text_to_image', prompt: 'victim', width: 256, height: 256 },
+    });
+    if (!result.ok) throw new Error('refused');
+    const id = result.job.id;
+    await until(() => fe.events.some((e) => e.job.id === id && e.type === 'progress'), 20_000, 'progress');
+    const [first, second] = a.runs.includes('victim') ? [a, b] : [b, a];
+    killHard(first);
+    await until(
+      () => fe.events.some((e) => e.job.id === id && ['done', 'failed'].includes(e.type)),
+      25_000,
+      'the retry to finish',
+    );
+    expect(fe.events.filter((e) => e.job.id === id).at(-1)?.type).toBe('done');
+    expect(first.runs).toEqual(['victim']);
+    expect(second.runs).toEqual(['victim']);
+    expect(fe.store.get(id)?.attempts).toBe(2);
+    expect(fe.store.readFile(id, 'result.png').length).toBeGreaterThan(0);
+  });
+
+  it('apologizes when the retry’s worker dies too', async () => {
+    const prefix = uniquePrefix();
+    cluster = await startCluster({ frontEnds: 1, workers: 0, prefix });
+    // Slow steps: each run lasts longer than starting the next worker process takes.
+    const a = await spawnRole('worker', prefix, 2500);
+    const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
+    const result = fe.queue.submit({
+      owner,
+      scope: 'guild:1',
+      kind: 'imagine',
+      request: { task: 'text_to_image', prompt: 'doomed', width: 256, height: 256 },
+    });
+    if (!result.ok) throw new Error('refused');
+    const id = result.job.id;
+    await until(() => a.runs.includes('doomed'), 20_000, 'the first run');
+    const b = await spawnRole('worker', prefix, 2500);
+    killHard(a);
+    await until(() => b.runs.includes('doomed'), 25_000, 'the retry');
+    const c = await spawnRole('worker', prefix);
+    killHard(b);
+    await until(
+      () => fe.events.some((e) => e.job.id === id && ['done', 'failed'].includes(e.type)),
+      25_000,
+      'the apology',
+    );
+    const last = fe.events.filter((e) => e.job.id === id).at(-1);
+    expect(last?.type).toBe('failed');
+    expect(last?.job.error?.key).toBe('errors.job.interrupted');
+    expect(c.runs).toEqual([]);
+  });
+
+  it('hands dispatching to another front-end within 10 s of the dispatcher’s kill -9', async () => {
+    const prefix = uniquePrefix();
+    const leader = await spawnRole('frontend', prefix);
+    cluster = await startCluster({ frontEnds: 1, workers: 1, prefix, leaseMs: 5000 });
+    const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
+    expect(fe.queue.dispatcher.isLeader).toBe(false);
+    const killedAt = Date.now();
+    killHard(leader);
+    await until(() => fe.queue.dispatcher.isLeader, 10_000, 'the takeover');
+    const takeoverMs = Date.now() - killedAt;
+    expect(takeoverMs).toBeLessThan(10_000);
+    const result = fe.queue.submit({
+      owner,
+      scope: 'guild:1',
+      kind: 'imagine',
+      request: { task: 'text_to_image', prompt: 'after', width: 256, height: 256 },
+    });
+    if (!result.ok) throw new Error('refused');
+    await until(() => fe.events.some((e) => e.job.id === result.job.id && e.type === 'done'), 15_000, 'done');
+  });
+});

@@ -1,0 +1,129 @@
+// Tests of the distributed queue run against the real Redis service (REDIS_URL, default 127.0.0.1:6379). Each run
+// uses its own key prefix and removes its keys afterwards, since several test runs share the server. Outside CI an
+// unreachable Redis skips these tests with a message; in CI (CI=true) it fails them.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { FrontQueue } from '../../../src/jobs/distributed/front-queue.js';
+import { removeAllKeys, SharedState } from '../../../src/jobs/distributed/shared-state.js';
+import { DistributedWorker } from '../../../src/jobs/distributed/worker.js';
+import type { JobEvent } from '../../../src/jobs/events.js';
+import type { QueueLimits } from '../../../src/jobs/queue.js';
+import { JobStore } from '../../../src/jobs/store.js';
+import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export async function redisReachable(url = REDIS_URL): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => undefined); // the failed connect() answers
+  try {
+    await probe.connect();
+    await probe.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/** `describe.skipIf` argument: true (skip) only outside CI; in CI the tests run and fail on the connection. */
+export async function skipWithoutRedis(): Promise<boolean> {
+  if (await redisReachable()) return false;
+  if (process.env.CI === 'true') return false;
+  process.stderr.write(
+    `Redis is not reachable at ${REDIS_URL}: skipping the distributed queue tests (CI fails here).\n`,
+  );
+  return true;
+}
+
+export function uniquePrefix(): string {
+  return `dimoo-test-${process.pid}-${randomUUID().slice(0, 8)}`;
+}
+
+export const LIMITS: QueueLimits = {
+  maxPerUser: 1000,
+  maxRunningPerUser: 1,
+  maxPerScope: 1000,
+  maxTotal: 1000,
+  jobTimeoutMs: 60_000,
+};
+
+export interface Cluster {
+  prefix: string;
+  frontEnds: Array<{ queue: FrontQueue; store: JobStore; events: JobEvent[] }>;
+  workers: Array<{ worker: DistributedWorker; engine: TimedEngineDouble }>;
+  close(): Promise<void>;
+}
+
+/** Front-ends and workers in this process, each with its own Redis connections, as separate machines would have. */
+export async function startCluster(options: {
+  frontEnds: number;
+  workers: number;
+  prefix?: string;
+  msPerStep?: number;
+  limits?: Partial<QueueLimits>;
+  leaseMs?: number;
+  url?: string;
+}): Promise<Cluster> {
+  const prefix = options.prefix ?? uniquePrefix();
+  const url = options.url ?? REDIS_URL;
+  const states: SharedState[] = [];
+  const frontEnds: Cluster['frontEnds'] = [];
+  for (let i = 0; i < options.frontEnds; i++) {
+    const state = new SharedState(url, prefix);
+    states.push(state);
+    const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-fe-')));
+    const engine = new TimedEngineDouble();
+    const queue = new FrontQueue({
+      state,
+      url,
+      store,
+      engine,
+      limits: { ...LIMITS, ...options.limits },
+      leaseMs: options.leaseMs ?? 1500,
+    });
+    const events: JobEvent[] = [];
+    queue.subscribe((e) => events.push(e));
+    await queue.connect();
+    frontEnds.push({ queue, store, events });
+  }
+  const workers: Cluster['workers'] = [];
+  for (let i = 0; i < options.workers; i++) {
+    const state = new SharedState(url, prefix);
+    states.push(state);
+    const engine = new TimedEngineDouble(options.msPerStep ?? 5, 3);
+    const worker = new DistributedWorker({
+      state,
+      url,
+      engine,
+      jobTimeoutMs: 60_000,
+      lockMs: 4000,
+    });
+    await worker.start();
+    workers.push({ worker, engine });
+  }
+  return {
+    prefix,
+    frontEnds,
+    workers,
+    async close() {
+      await Promise.all(workers.map(({ worker }) => worker.close(5000)));
+      await Promise.all(frontEnds.map(({ queue }) => queue.stop()));
+      for (const { store } of frontEnds) store.close();
+      await removeAllKeys(states[0]?.redis as Redis, prefix);
+      await Promise.all(states.map((s) => s.close()));
+    },
+  };
+}
+
+export async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -1,0 +1,96 @@
+// A restart of Redis itself. The shared service keeps nothing on disk (and restarting it would disturb other test
+// runs), so this test starts its own redis-server with the append-only file fsynced on every write
+// (`--appendonly yes --appendfsync always`), kills it with -9 while jobs wait and run, and starts it again on the
+// same folder. Every job whose submission Redis acknowledged must still finish, and clients reconnect by
+// themselves.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Job, Owner } from '../../../src/jobs/types.js';
+import { type Cluster, redisReachable, startCluster, until } from './redis-harness.js';
+
+function hasRedisServer(): boolean {
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const available = hasRedisServer();
+if (!available && process.env.CI !== 'true')
+  process.stderr.write('redis-server is not installed: skipping the Redis restart test (CI fails here).\n');
+
+const PORT = 6390 + (process.pid % 50);
+const URL = `redis://127.0.0.1:${PORT}`;
+const dir = mkdtempSync(join(tmpdir(), 'dimoo-redis-'));
+let server: ChildProcess | undefined;
+let cluster: Cluster | undefined;
+
+async function startServer(): Promise<void> {
+  server = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(PORT),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--save',
+      '',
+    ],
+    { stdio: 'ignore' },
+  );
+  await until(() => server?.exitCode === null, 1000, 'redis-server');
+  const deadline = Date.now() + 10_000;
+  while (!(await redisReachable(URL))) {
+    if (Date.now() > deadline) throw new Error('own redis-server did not start');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+afterAll(async () => {
+  await cluster?.close().catch(() => undefined);
+  server?.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!available && process.env.CI !== 'true')('distributed queue: Redis restart', () => {
+  it('finishes every acknowledged job after kill -9 and restart of an AOF-backed Redis', async () => {
+    await startServer();
+    cluster = await startCluster({ frontEnds: 1, workers: 1, url: URL, msPerStep: 60, leaseMs: 1500 });
+    const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
+    const jobs: Job[] = [];
+    for (let n = 0; n < 12; n++) {
+      const owner: Owner = { platform: 'telegram', userId: `r${n % 4}` };
+      const result = fe.queue.submit({
+        owner,
+        scope: 'chat:1',
+        kind: 'imagine',
+        request: { task: 'text_to_image', prompt: `restart-${n}`, width: 256, height: 256 },
+      });
+      if (!result.ok) throw new Error('refused');
+      jobs.push(result.job);
+    }
+    // Acknowledged: every submission's MULTI/EXEC returned.
+    await fe.queue.flush();
+    expect(fe.events.filter((e) => e.type === 'failed')).toEqual([]);
+    await until(() => fe.events.some((e) => e.type === 'done'), 10_000, 'a first job to finish');
+    server?.kill('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await startServer();
+    const finished = () =>
+      jobs.every((job) =>
+        fe.events.some((e) => e.job.id === job.id && ['done', 'failed', 'cancelled'].includes(e.type)),
+      );
+    await until(finished, 60_000, 'every job after the restart');
+    for (const job of jobs) expect(fe.store.get(job.id)?.status).toBe('done');
+  });
+});
