@@ -2,6 +2,7 @@
 import { startApp, stopOnSignal } from './app.js';
 import { builtAdapters, closeServices, startServices } from './app-services.js';
 import { type Config, ConfigError, loadConfig, secretsOf } from './config/index.js';
+import { assertWritableDataDir, DataDirError } from './data-dir.js';
 import { createLogger } from './log.js';
 
 async function main(): Promise<number> {
@@ -15,6 +16,13 @@ async function main(): Promise<number> {
       return 1;
     }
     throw error;
+  }
+  try {
+    assertWritableDataDir(config.dataDir);
+  } catch (error) {
+    if (!(error instanceof DataDirError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 1;
   }
 
   const log = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
@@ -34,8 +42,8 @@ async function main(): Promise<number> {
       return 0;
     }
     await startServices();
-    await stopOnSignal(app, log);
-    await closeServices();
+    await stopOnSignal(app, log, undefined, closeServices);
+    log.info('stopped');
     return 0;
   } catch (error) {
     log.fatal({ err: error }, 'dimoo-bot could not start');
@@ -45,3 +53,6 @@ async function main(): Promise<number> {
 }
 
 process.exitCode = await main();
+// Everything was closed in order; a handle some library left open (a socket, a native thread pool) must not keep
+// the process alive after that.
+setTimeout(() => process.exit(), 2000).unref();

@@ -42,6 +42,8 @@ export interface Config {
     maxPerScope: number;
     maxTotal: number;
     jobTimeoutMs: number;
+    /** On SIGINT/SIGTERM, how long a running job may go on before it is put back into the queue (default 10 s). */
+    shutdownGraceMs?: number;
   };
   limits: {
     rateLimitPerMinute: number;
@@ -140,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
       maxPerScope: e.QUEUE_MAX_PER_SCOPE,
       maxTotal: e.QUEUE_MAX_TOTAL,
       jobTimeoutMs: e.JOB_TIMEOUT_S * 1000,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_S * 1000,
     },
     limits: {
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,

@@ -166,6 +166,7 @@ export const envSchema = z.object({
   QUEUE_MAX_PER_SCOPE: intIn(1, 10000, 20),
   QUEUE_MAX_TOTAL: intIn(1, 100000, 200),
   JOB_TIMEOUT_S: intIn(10, 86400, 900),
+  SHUTDOWN_GRACE_S: intIn(0, 600, 10),
   RATE_LIMIT_PER_MINUTE: intIn(0, 1000, 6),
   MAX_INPUT_MB: intIn(1, 100, 20),
   MAX_INPUT_PIXELS: intIn(65536, 268435456, 40000000),

@@ -1,5 +1,6 @@
 // The job queue in front of the single model: admission caps, durable state, one worker choosing the fair-next
 // job, cancellation, timeouts, failure isolation, positions and ETAs, restart recovery.
+import { rmSync } from 'node:fs';
 import {
   batchKey,
   decodeImage,
@@ -65,14 +66,33 @@ export type CancelResult = 'cancelled' | 'cancelling' | 'not_found' | 'refused' 
 interface RunningEntry {
   job: Job;
   controller: AbortController;
-  reason?: 'cancel' | 'timeout';
+  reason?: StopReason;
   timer?: NodeJS.Timeout;
 }
+
+/** Why a running job was aborted: its owner cancelled it, it ran too long, or the process is shutting down. */
+type StopReason = 'cancel' | 'timeout' | 'shutdown';
 
 /** An engine failure carried next to the results of a batch. */
 class Failure {
   constructor(readonly error: unknown) {}
 }
+
+/** A write refused for want of space (the file system's ENOSPC/EDQUOT, SQLite's SQLITE_FULL). */
+export function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return (
+    code === 'ENOSPC' ||
+    code === 'EDQUOT' ||
+    code === 'SQLITE_FULL' ||
+    (error instanceof Error && /disk is full|no space left/i.test(error.message))
+  );
+}
+
+const DISK_FULL = { key: 'errors.disk_full', params: {} };
+// After an unexpected failure of the worker's own bookkeeping (the database refusing a write), wait this long
+// before looking at the queue again rather than spinning on the same error.
+const WORKER_RETRY_MS = 1000;
 
 const DEFAULT_MS_PER_UNIT = 0.002;
 const MAX_ATTEMPTS = 2; // the first run plus one retry after a crash or restart
@@ -87,6 +107,7 @@ export class JobQueue {
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private stopping = false;
+  private stopped: Promise<void> | undefined;
   private readonly admins: Set<string>;
   private readonly now: () => number;
   private recovered: Job[] = [];
@@ -172,15 +193,22 @@ export class JobQueue {
       estimatedCost: this.estimate(input.request),
       createdAt: this.now(),
     };
-    for (const [name, bytes] of Object.entries(input.files ?? {})) this.store.writeFile(id, name, bytes);
     const active = new Set([
       ...queued.map((j) => ownerKey(j.owner)),
       ...[...this.running.values()].map((r) => ownerKey(r.job.owner)),
     ]);
-    this.store.transaction(() => {
-      if (!active.has(user)) this.store.setCounter(user, liftReturningUser(this.counters, user, active));
-      this.store.insert(job);
-    });
+    try {
+      for (const [name, bytes] of Object.entries(input.files ?? {})) this.store.writeFile(id, name, bytes);
+      this.store.transaction(() => {
+        if (!active.has(user)) this.store.setCounter(user, liftReturningUser(this.counters, user, active));
+        this.store.insert(job);
+      });
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      this.removeFilesQuietly(id);
+      this.options.log?.('error', 'disk full: job refused at submission', { jobId: id });
+      return { ok: false, refusal: DISK_FULL };
+    }
     const { ahead, etaMs } = this.positionOf(job.id);
     this.events.emit({ type: 'queued', job, ahead, etaMs });
     this.emitPositions(job.id);
@@ -290,23 +318,41 @@ export class JobQueue {
 
   private async work(): Promise<void> {
     while (!this.stopping) {
-      const picked = this.scheduler.pickBatch(
-        this.candidates(),
-        this.counters,
-        this.runningPerUser(),
-        this.now(),
-        this.options.engine.generateBatch ? (this.options.maxBatch ?? 1) : 1,
-      );
-      if (picked.length === 0) {
+      try {
+        await this.step();
+      } catch (error) {
+        // The worker outlives any one failure (a full disk, a database that refuses a write): log it, pause, and
+        // look at the queue again, so jobs run again as soon as the cause goes away.
+        this.options.log?.('error', 'job worker error (continuing)', {
+          error: error instanceof Error ? error.message : String(error),
+        });
         await new Promise<void>((resolve) => {
           this.wake = resolve;
+          setTimeout(resolve, WORKER_RETRY_MS).unref();
         });
         this.wake = undefined;
-        continue;
       }
-      const jobs = picked.map((c) => this.store.get(c.id)).filter((j): j is Job => j?.status === 'queued');
-      if (jobs.length > 0) await this.run(jobs);
     }
+  }
+
+  /** One turn of the worker: run the fair-next job(s), or wait for a submission. */
+  private async step(): Promise<void> {
+    const picked = this.scheduler.pickBatch(
+      this.candidates(),
+      this.counters,
+      this.runningPerUser(),
+      this.now(),
+      this.options.engine.generateBatch ? (this.options.maxBatch ?? 1) : 1,
+    );
+    if (picked.length === 0) {
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      this.wake = undefined;
+      return;
+    }
+    const jobs = picked.map((c) => this.store.get(c.id)).filter((j): j is Job => j?.status === 'queued');
+    if (jobs.length > 0) await this.run(jobs);
   }
 
   private runningPerUser(): Map<string, number> {
@@ -323,11 +369,17 @@ export class JobQueue {
     job.status = 'running';
     job.attempts += 1;
     job.startedAt = this.now();
-    this.store.transaction(() => {
-      charge(this.counters, user, job.estimatedCost);
-      this.store.setCounter(user, this.counters.get(user) ?? 0);
-      this.store.update(job);
-    });
+    charge(this.counters, user, job.estimatedCost);
+    try {
+      this.store.transaction(() => {
+        this.store.setCounter(user, this.counters.get(user) ?? 0);
+        this.store.update(job);
+      });
+    } catch (error) {
+      // Nothing was written (the transaction rolled back): the job stays queued, the counter as it was.
+      charge(this.counters, user, -job.estimatedCost);
+      throw error;
+    }
     this.running.set(job.id, entry);
     this.events.emit({ type: 'started', job, etaMs: Math.round(job.estimatedCost * this.msPerUnit) });
     entry.timer = setTimeout(() => {
@@ -352,7 +404,28 @@ export class JobQueue {
    * them fairly). Each job keeps its own cancellation, timeout, progress and outcome.
    */
   private async run(jobs: Job[]): Promise<void> {
-    const entries = jobs.map((job) => this.begin(job));
+    const entries: RunningEntry[] = [];
+    for (const job of jobs) {
+      try {
+        entries.push(this.begin(job));
+      } catch (error) {
+        // A job that could not be marked running stays queued; those already begun still run.
+        if (entries.length === 0) throw error;
+        break;
+      }
+    }
+    try {
+      await this.runEntries(entries);
+    } finally {
+      for (const entry of entries) {
+        clearTimeout(entry.timer);
+        this.running.delete(entry.job.id);
+      }
+    }
+    this.emitPositions();
+  }
+
+  private async runEntries(entries: RunningEntry[]): Promise<void> {
     this.emitPositions();
     const started = performance.now();
     const ready: Array<{ entry: RunningEntry; request: EngineRequest }> = [];
@@ -392,11 +465,6 @@ export class JobQueue {
         this.fail(entry.job, error, entry.reason);
       }
     }
-    for (const entry of entries) {
-      clearTimeout(entry.timer);
-      this.running.delete(entry.job.id);
-    }
-    this.emitPositions();
   }
 
   /** Reads the job's stored images back into the engine request. */
@@ -422,7 +490,14 @@ export class JobQueue {
   private async finish(job: Job, result: EngineResult, elapsedMs: number, batchCost: number): Promise<void> {
     job.result = { seed: result.seed };
     if (result.kind === 'image') {
-      this.store.writeFile(job.id, 'result.png', await encodePng(result.image));
+      const png = await encodePng(result.image);
+      try {
+        this.store.writeFile(job.id, 'result.png', png);
+      } catch (error) {
+        // A half-written result would later be served as if whole.
+        this.removeResultQuietly(job.id);
+        throw error;
+      }
       job.result = {
         ...job.result,
         file: 'result.png',
@@ -457,7 +532,11 @@ export class JobQueue {
     });
   }
 
-  private fail(job: Job, error: unknown, reason: 'cancel' | 'timeout' | undefined): void {
+  private fail(job: Job, error: unknown, reason: StopReason | undefined): void {
+    if (reason === 'shutdown') {
+      this.requeue(job);
+      return;
+    }
     job.finishedAt = this.now();
     if (reason === 'cancel') {
       job.status = 'cancelled';
@@ -468,6 +547,8 @@ export class JobQueue {
           key: 'errors.job.timeout',
           params: { minutes: Math.round(this.options.limits.jobTimeoutMs / 60_000) },
         };
+      } else if (isDiskFull(error)) {
+        job.error = DISK_FULL;
       } else if (error instanceof EngineError) {
         job.error = { key: `errors.engine.${error.code}`, params: error.params };
       } else {
@@ -478,15 +559,89 @@ export class JobQueue {
         error: error instanceof Error ? error.message : String(error),
       });
     }
-    this.store.update(job);
+    try {
+      this.store.update(job);
+    } catch (updateError) {
+      // The owner hears of it even when the database cannot record it; the row stays `running`, so the next
+      // start retries the job (or apologises after the second try).
+      this.options.log?.('error', 'could not record a finished job', {
+        jobId: job.id,
+        error: updateError instanceof Error ? updateError.message : String(updateError),
+      });
+    }
     this.events.emit(job.status === 'cancelled' ? { type: 'cancelled', job } : { type: 'failed', job });
   }
 
-  /** Stops intake, lets the running job finish (or persists it as running, to be retried on the next start). */
-  async stop({ waitMs = 30_000 } = {}): Promise<void> {
+  private removeFilesQuietly(id: string): void {
+    try {
+      this.store.removeFiles(id);
+    } catch {
+      // Best effort: the folder of a job that never existed.
+    }
+  }
+
+  private removeResultQuietly(id: string): void {
+    try {
+      rmSync(this.store.filePath(id, 'result.png'), { force: true });
+    } catch {
+      // Best effort: the partial file is never referenced, as the job does not become `done`.
+    }
+  }
+
+  /**
+   * A job stopped by shutdown goes back to the queue as it was before it started: its attempt and its charge are
+   * undone, so the next start runs it in its fair place (its owner sees it start again then).
+   */
+  private requeue(job: Job): void {
+    const user = ownerKey(job.owner);
+    charge(this.counters, user, -job.estimatedCost);
+    job.status = 'queued';
+    job.startedAt = undefined;
+    job.attempts = Math.max(0, job.attempts - 1);
+    try {
+      this.store.transaction(() => {
+        this.store.setCounter(user, this.counters.get(user) ?? 0);
+        this.store.update(job);
+      });
+    } catch (error) {
+      // Left `running` in the database, it is retried by the next start's recovery all the same.
+      this.options.log?.('error', 'could not put a job back into the queue', {
+        jobId: job.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    this.options.log?.('info', 'job put back into the queue for the next start', { jobId: job.id });
+  }
+
+  /**
+   * Stops intake and lets the running job(s) finish within `waitMs`; past that they are aborted and put back into
+   * the queue, and the worker is awaited (an aborted run ends within one engine step) for at most `abortWaitMs`.
+   * Resolves when the worker has stopped, so the database can close after it. Calling it again returns the same
+   * promise.
+   */
+  stop({ waitMs = 30_000, abortWaitMs = 10_000 } = {}): Promise<void> {
+    this.stopped ??= this.shutdown(waitMs, abortWaitMs);
+    return this.stopped;
+  }
+
+  private async shutdown(waitMs: number, abortWaitMs: number): Promise<void> {
     this.stopping = true;
     this.wake?.();
-    const deadline = new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref());
-    await Promise.race([this.loop ?? Promise.resolve(), deadline]);
+    const loop = this.loop ?? Promise.resolve();
+    const within = (ms: number) =>
+      Promise.race([
+        loop.then(() => true),
+        new Promise<false>((resolve) => setTimeout(resolve, ms, false).unref()),
+      ]);
+    if (await within(waitMs)) return;
+    for (const entry of this.running.values()) {
+      entry.reason = 'shutdown';
+      entry.controller.abort();
+    }
+    if (!(await within(abortWaitMs))) {
+      this.options.log?.('warn', 'the running job did not stop after its abort; closing anyway', {
+        jobs: [...this.running.keys()],
+      });
+    }
   }
 }
