@@ -49,7 +49,7 @@ export const queueStatus: Operation<void> = async (deps, ctx) => {
       params: {
         id: job.id.slice(0, 8),
         count: ahead,
-        eta: formatDuration(ctx.locale, etaMs + job.estimatedCost * queue.msPerUnit),
+        eta: formatDuration(ctx.locale, etaMs + queue.expectedMs(job)),
       },
     });
     const row = reply.buttons?.at(-1);

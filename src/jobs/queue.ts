@@ -148,8 +148,26 @@ export class JobQueue {
     }
   }
 
+  /** Measured milliseconds per cost unit over every job type on this device (the fallback of `expectedMs`). */
   get msPerUnit(): number {
     return this.store.calibration(this.options.engine.info.device)?.msPerUnit ?? DEFAULT_MS_PER_UNIT;
+  }
+
+  /**
+   * How long the job should run: its cost at its own type's measured speed. The cost model gets the shape right
+   * within a type but not the ratios between types (a describe decodes text, an outpaint encodes and decodes a
+   * canvas), so each type learns its own milliseconds per unit; one not yet measured borrows the device's.
+   */
+  expectedMs(job: Pick<Job, 'request' | 'estimatedCost'>): number {
+    const own = this.store.calibration(this.calibrationKey(job))?.msPerUnit;
+    return job.estimatedCost * (own ?? this.msPerUnit);
+  }
+
+  /** `cpu:text_to_image`, `cuda:paint`, … (ML-Cache text-to-image apart: it runs a different loop). */
+  private calibrationKey(job: Pick<Job, 'request'>): string {
+    const { request } = job;
+    const type = request.task === 'text_to_image' && request.cache ? 'text_to_image_cache' : request.task;
+    return `${this.options.engine.info.device}:${type}`;
   }
 
   isAdmin(owner: Owner): boolean {
@@ -246,13 +264,15 @@ export class JobQueue {
 
   /** Jobs ahead (by a dry run of the scheduler) and the ETA until the job starts. */
   positionOf(id: string): { ahead: number; etaMs: number } {
-    const order = this.scheduler.order(this.candidates(), this.counters, this.now());
-    const index = order.findIndex((c) => c.id === id);
-    const ahead = Math.max(index, 0);
-    const aheadCost = order.slice(0, ahead).reduce((sum, c) => sum + c.cost, 0);
+    const order = this.plannedOrder();
+    const ahead = Math.max(
+      order.findIndex((j) => j.id === id),
+      0,
+    );
+    const aheadMs = order.slice(0, ahead).reduce((sum, j) => sum + this.expectedMs(j), 0);
     return {
       ahead: ahead + this.running.size,
-      etaMs: Math.round(aheadCost * this.msPerUnit + this.remainingRunningMs()),
+      etaMs: Math.round(aheadMs + this.remainingRunningMs()),
     };
   }
 
@@ -268,7 +288,7 @@ export class JobQueue {
     let ms = 0;
     for (const { job } of this.running.values()) {
       const elapsed = this.now() - (job.startedAt ?? this.now());
-      ms += Math.max(0, job.estimatedCost * this.msPerUnit - elapsed);
+      ms += Math.max(0, this.expectedMs(job) - elapsed);
     }
     return ms;
   }
@@ -283,7 +303,7 @@ export class JobQueue {
       if (job.id !== except && this.lastPositions.get(job.id) !== ahead) {
         this.events.emit({ type: 'position', job, ahead, etaMs: Math.round(cost) });
       }
-      cost += job.estimatedCost * this.msPerUnit;
+      cost += this.expectedMs(job);
     });
     this.lastPositions = next;
   }
@@ -381,7 +401,7 @@ export class JobQueue {
       throw error;
     }
     this.running.set(job.id, entry);
-    this.events.emit({ type: 'started', job, etaMs: Math.round(job.estimatedCost * this.msPerUnit) });
+    this.events.emit({ type: 'started', job, etaMs: Math.round(this.expectedMs(job)) });
     entry.timer = setTimeout(() => {
       entry.reason = 'timeout';
       entry.controller.abort();
@@ -519,15 +539,19 @@ export class JobQueue {
    * shape-based estimate charged at start, so the dry-run order is the order jobs really start in.
    */
   private settle(job: Job, elapsedMs: number, batchCost: number): void {
-    const device = this.options.engine.info.device;
-    const calibration = this.store.calibration(device);
     const observed = elapsedMs / Math.max(batchCost, 1);
-    const samples = (calibration?.samples ?? 0) + 1;
-    const msPerUnit = calibration
-      ? calibration.msPerUnit + (observed - calibration.msPerUnit) / Math.min(samples, 20)
-      : observed;
+    const learn = (key: string) => {
+      const calibration = this.store.calibration(key);
+      const samples = (calibration?.samples ?? 0) + 1;
+      // A running mean over the first 20 runs, then an exponential average that follows a changed machine.
+      const msPerUnit = calibration
+        ? calibration.msPerUnit + (observed - calibration.msPerUnit) / Math.min(samples, 20)
+        : observed;
+      this.store.setCalibration(key, msPerUnit, samples);
+    };
     this.store.transaction(() => {
-      this.store.setCalibration(device, msPerUnit, samples);
+      learn(this.options.engine.info.device);
+      learn(this.calibrationKey(job));
       this.store.update(job);
     });
   }
