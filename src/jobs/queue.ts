@@ -95,6 +95,7 @@ const DISK_FULL = { key: 'errors.disk_full', params: {} };
 const WORKER_RETRY_MS = 1000;
 
 const DEFAULT_MS_PER_UNIT = 0.002;
+const CALIBRATION_WEIGHT = 0.5;
 const MAX_ATTEMPTS = 2; // the first run plus one retry after a crash or restart
 
 export class JobQueue {
@@ -163,10 +164,20 @@ export class JobQueue {
     return job.estimatedCost * (own ?? this.msPerUnit);
   }
 
-  /** `cpu:text_to_image`, `cuda:paint`, … (ML-Cache text-to-image apart: it runs a different loop). */
+  /**
+   * `cpu:text_to_image`, `cuda:paint_extend`, …: one key per way of running, as the engine's loops differ (ML-Cache
+   * text-to-image, an image-to-image with a reference image, a paint that grows the canvas).
+   */
   private calibrationKey(job: Pick<Job, 'request'>): string {
     const { request } = job;
-    const type = request.task === 'text_to_image' && request.cache ? 'text_to_image_cache' : request.task;
+    let type: string = request.task;
+    if (request.task === 'text_to_image' && request.cache) type = 'text_to_image_cache';
+    if (request.task === 'image_to_image' && request.refImage) type = 'image_to_image_ref';
+    if (
+      request.task === 'paint' &&
+      (request.region.kind === 'extend' || request.region.kind === 'outpaint_ratio')
+    )
+      type = 'paint_extend';
     return `${this.options.engine.info.device}:${type}`;
   }
 
@@ -543,9 +554,11 @@ export class JobQueue {
     const learn = (key: string) => {
       const calibration = this.store.calibration(key);
       const samples = (calibration?.samples ?? 0) + 1;
-      // A running mean over the first 20 runs, then an exponential average that follows a changed machine.
+      // An exponential average weighted towards recent runs: the first run of a type also builds its graphs and
+      // must not set the pace for long, and a machine whose load changes is followed within a few jobs.
       const msPerUnit = calibration
-        ? calibration.msPerUnit + (observed - calibration.msPerUnit) / Math.min(samples, 20)
+        ? calibration.msPerUnit +
+          (observed - calibration.msPerUnit) * Math.max(1 / samples, CALIBRATION_WEIGHT)
         : observed;
       this.store.setCalibration(key, msPerUnit, samples);
     };
