@@ -41,8 +41,10 @@ async function main(): Promise<number> {
       await app.stop();
       return 0;
     }
+    // Listening before the worker starts: a signal at any moment from here on is a clean stop.
+    const stopped = stopOnSignal(app, log, undefined, closeServices);
     await startServices();
-    await stopOnSignal(app, log, undefined, closeServices);
+    await stopped;
     log.info('stopped');
     return 0;
   } catch (error) {
