@@ -59,7 +59,7 @@ export function createDeps(options: CommandsOptions): CommandDeps {
       store: options.store,
       defaultLocale: options.config.defaultLocale,
       now,
-      msPerUnit: () => options.queue.msPerUnit,
+      expectedMs: (job) => options.queue.expectedMs(job),
       originalFileButton: options.originalFileButton,
     },
     log: options.log,

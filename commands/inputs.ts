@@ -1,6 +1,7 @@
-// Image inputs arrive as bytes (adapters download them at once): checked for size, decoded with a pixel limit
-// to prove they are images, and kept as the original bytes under a name that says their format.
-import { decodeImage, type RgbImage } from '../engine/index.js';
+// Image inputs arrive as bytes (adapters download them at once): checked for size, judged from their header
+// (format by magic bytes, pixels, smallest side, aspect) before any decoder runs, then decoded to prove they are
+// images, and kept as the original bytes under a name that says their format.
+import { type AcceptedFormat, decodeImage, judgeImage, type RgbImage } from '../engine/index.js';
 import type { DIRECTIONS } from './definitions.js';
 import { UserInputError } from './prompt.js';
 
@@ -22,13 +23,7 @@ export interface InputLimits {
   maxInputPixels: number;
 }
 
-/** The container by its magic bytes; decodeImage has the final word on whether it really is one. */
-export function sniffExtension(bytes: Uint8Array): 'png' | 'jpg' | 'webp' {
-  if (bytes[0] === 0xff && bytes[1] === 0xd8) return 'jpg';
-  const tag = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
-  if (tag(0, 4) === 'RIFF' && tag(8, 12) === 'WEBP') return 'webp';
-  return 'png';
-}
+const EXTENSION: Record<AcceptedFormat, 'png' | 'jpg' | 'webp'> = { png: 'png', jpeg: 'jpg', webp: 'webp' };
 
 /** A byte count as users read it in refusals ("12.5 MB"). */
 export function megabytes(bytes: number): string {
@@ -47,8 +42,10 @@ export async function acceptImage(
       limit: megabytes(limits.maxInputBytes),
     });
   }
+  // Cheap refusals first: the header alone settles format, pixel bombs and odd shapes in microseconds.
+  const header = judgeImage(input.data, { maxPixels: limits.maxInputPixels });
   const image = await decodeImage(input.data, { maxPixels: limits.maxInputPixels });
-  return { file: `${stem}.${sniffExtension(input.data)}`, bytes: input.data, image };
+  return { file: `${stem}.${EXTENSION[header.format]}`, bytes: input.data, image };
 }
 
 // The options of each operation, as adapters collect them (images already downloaded).

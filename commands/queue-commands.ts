@@ -52,7 +52,7 @@ export const queueStatus: Operation<void> = async (deps, ctx) => {
       params: {
         id: job.id.slice(0, 8),
         count: ahead,
-        eta: formatDuration(ctx.locale, etaMs + job.estimatedCost * queue.msPerUnit),
+        eta: formatDuration(ctx.locale, etaMs + queue.expectedMs(job)),
       },
     });
     addButton(reply, cancelButton(job.id));

@@ -9,8 +9,8 @@ export interface RenderDeps {
   store: Pick<JobStore, 'readFile'>;
   defaultLocale: Locale;
   now: () => number;
-  /** Measured milliseconds per cost unit (the queue's calibration), for "ready in" estimates. */
-  msPerUnit: () => number;
+  /** How long a job should run, from its type's measured speed (the queue's calibration), for "ready in". */
+  expectedMs: (job: Job) => number;
   /**
    * Add an "Original file" button to image results: for platforms that recompress photos (Telegram), so users can
    * fetch the lossless PNG.
@@ -64,7 +64,7 @@ function promptOf(job: Job): string | undefined {
 /** The reply for a job that is waiting: how many jobs run before it, and when it should be ready. */
 export function renderQueued(job: Job, ahead: number, etaMs: number, deps: RenderDeps): Reply {
   const locale = localeOf(job, deps.defaultLocale);
-  const readyMs = etaMs + job.estimatedCost * deps.msPerUnit();
+  const readyMs = etaMs + deps.expectedMs(job);
   return {
     text: [{ key: 'job.queued', params: { count: ahead, eta: formatDuration(locale, readyMs) } }],
     buttons: [[cancelButton(job.id)]],

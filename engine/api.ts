@@ -182,6 +182,9 @@ export type EngineErrorCode =
   | 'image_invalid'
   | 'image_too_large'
   | 'image_unsupported'
+  | 'image_empty'
+  | 'image_too_small'
+  | 'image_aspect'
   | 'cancelled'
   | 'out_of_memory'
   | 'internal';

@@ -2,7 +2,15 @@
 export * from './api.js';
 export { batchKey } from './batch-key.js';
 export { estimateCost } from './cost.js';
-export { ACCEPTED_FORMATS, decodeImage, encodePng } from './image/io.js';
+export type { AcceptedFormat, ImageHeader, InputShapeLimits } from './image/header.js';
+export {
+  DEFAULT_MAX_ASPECT,
+  DEFAULT_MIN_SIDE,
+  judgeImageShape,
+  readImageHeader,
+  sniffFormat,
+} from './image/header.js';
+export { ACCEPTED_FORMATS, decodeImage, encodePng, judgeImage } from './image/io.js';
 export { createEngine } from './load-engine.js';
 export { isKnownEditType, needsReferenceImage } from './prompts.js';
 export {

@@ -109,10 +109,15 @@ async function stopAll(adapters: readonly RunningAdapter[], log: Logger): Promis
 }
 
 /**
- * Resolves after the first SIGINT or SIGTERM has stopped the app. A second signal while stopping exits at once,
- * for an operator who does not want to wait.
+ * Resolves after the first SIGINT or SIGTERM has stopped the app and then run `finish` (closing the shared model
+ * and queue). A second signal before that is done exits at once, for an operator who does not want to wait.
  */
-export function stopOnSignal(app: App, log: Logger, signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM']) {
+export function stopOnSignal(
+  app: App,
+  log: Logger,
+  signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'],
+  finish: () => Promise<void> = async () => undefined,
+) {
   return new Promise<NodeJS.Signals>((resolve) => {
     let received: NodeJS.Signals | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -122,10 +127,14 @@ export function stopOnSignal(app: App, log: Logger, signals: NodeJS.Signals[] = 
       }
       received = signal;
       log.info({ signal }, 'shutting down');
-      void app.stop().then(() => {
-        for (const s of signals) process.off(s, onSignal);
-        resolve(signal);
-      });
+      void app
+        .stop()
+        .then(finish)
+        .catch((error: unknown) => log.error({ err: error }, 'error while shutting down'))
+        .then(() => {
+          for (const s of signals) process.off(s, onSignal);
+          resolve(signal);
+        });
     };
     for (const s of signals) process.on(s, onSignal);
   });

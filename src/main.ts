@@ -4,6 +4,7 @@ import { EngineError } from '../engine/index.js';
 import { startApp, stopOnSignal } from './app.js';
 import { builtAdapters, closeServices, startServices } from './app-services.js';
 import { type Config, ConfigError, loadConfig, secretsOf } from './config/index.js';
+import { assertWritableDataDir, DataDirError } from './data-dir.js';
 import { createLogger } from './log.js';
 
 async function main(): Promise<number> {
@@ -17,6 +18,13 @@ async function main(): Promise<number> {
       return 1;
     }
     throw error;
+  }
+  try {
+    assertWritableDataDir(config.dataDir);
+  } catch (error) {
+    if (!(error instanceof DataDirError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 1;
   }
 
   const log = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
@@ -35,9 +43,11 @@ async function main(): Promise<number> {
       await app.stop();
       return 0;
     }
+    // Listening before the worker starts: a signal at any moment from here on is a clean stop.
+    const stopped = stopOnSignal(app, log, undefined, closeServices);
     await startServices();
-    await stopOnSignal(app, log);
-    await closeServices();
+    await stopped;
+    log.info('stopped');
     return 0;
   } catch (error) {
     // A missing CUDA library or a broken checkpoint is the operator's to fix: one line that names it.
@@ -49,3 +59,6 @@ async function main(): Promise<number> {
 }
 
 process.exitCode = await main();
+// Everything was closed in order; a handle some library left open (a socket, a native thread pool) must not keep
+// the process alive after that.
+setTimeout(() => process.exit(), 2000).unref();

@@ -122,8 +122,11 @@ export async function openServices(
     start: () => jobs.queue.start(),
     async close() {
       await ops?.close();
-      await jobs.close({ waitMs: 10_000 });
+      // The worker first (the running job finishes within the grace or goes back into the queue), then the model,
+      // and the database last: nothing may write to it after it closes.
+      await jobs.queue.stop({ waitMs: config.queue.shutdownGraceMs ?? 10_000 });
       await engine.close();
+      await jobs.close();
     },
   };
 }

@@ -49,6 +49,7 @@ describe('loadConfig defaults', () => {
         maxPerScope: 20,
         maxTotal: 200,
         jobTimeoutMs: 900_000,
+        shutdownGraceMs: 10_000,
       },
       metrics: { host: '127.0.0.1' },
       limits: {

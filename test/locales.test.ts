@@ -76,10 +76,10 @@ describe('t', () => {
 
   it('chooses plural variants by count', () => {
     expect(t('en', 'job.queued', { count: 0, eta: '1 min' })).toBe(
-      'Queued: you are next, ready in about 1 min.',
+      'Queued: starting now, ready in about 1 min.',
     );
     expect(t('en', 'job.queued', { count: 1, eta: '2 min' })).toBe(
-      'Queued: 1 job ahead of yours, ready in about 2 min.',
+      'Queued: you are next (1 job ahead of yours), ready in about 2 min.',
     );
     expect(t('en', 'job.queued', { count: 5, eta: '9 min' })).toBe(
       'Queued: 5 jobs ahead of yours, ready in about 9 min.',

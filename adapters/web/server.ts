@@ -10,7 +10,7 @@ import { route } from './router.js';
 import { identify, isLoopback } from './session.js';
 import { EventStreams } from './sse.js';
 import { serveAsset } from './static.js';
-import { readUpload, UploadTooLarge } from './uploads.js';
+import { MalformedUpload, readUpload, UploadTooLarge } from './uploads.js';
 
 export interface PlaygroundOptions {
   commands: Commands;
@@ -110,6 +110,11 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
       try {
         reply = await route(commands, ctx, await readUpload(req, options.maxInputBytes));
       } catch (error) {
+        if (error instanceof MalformedUpload) {
+          log.info({ reason: error.message }, 'playground: malformed upload');
+          json(res, 400, toWebMessage(textReply('web.bad_upload'), ctx.locale));
+          return;
+        }
         if (!(error instanceof UploadTooLarge)) throw error;
         reply = textReply('errors.input.too_large', {
           size: megabytes(error.receivedBytes),

@@ -14,6 +14,9 @@ export class UploadTooLarge extends Error {
   }
 }
 
+/** The body is not multipart/form-data as announced (no boundary, cut short, broken parts): a 400, not a 500. */
+export class MalformedUpload extends Error {}
+
 const FILE_FIELDS = new Set(['image', 'mask', 'reference']);
 
 export function readUpload(req: IncomingMessage, maxFileBytes: number): Promise<Upload> {
@@ -25,7 +28,7 @@ export function readUpload(req: IncomingMessage, maxFileBytes: number): Promise<
         limits: { fileSize: maxFileBytes, files: 3, fields: 8, fieldSize: 16_384 },
       });
     } catch (error) {
-      reject(error);
+      reject(new MalformedUpload(error instanceof Error ? error.message : String(error)));
       return;
     }
     const upload: Upload = { fields: {}, files: {} };
@@ -49,11 +52,15 @@ export function readUpload(req: IncomingMessage, maxFileBytes: number): Promise<
         tooLarge = true;
       });
       stream.on('close', () => {
-        if (chunks.length > 0)
-          upload.files[name] = { data: Buffer.concat(chunks), filename: info.filename ?? name };
+        // A browser sends an unchosen file input as an empty part without a name; an empty part with a name is
+        // an empty file the user chose, which the commands refuse as such.
+        if (chunks.length > 0 || info.filename)
+          upload.files[name] = { data: Buffer.concat(chunks), filename: info.filename || name };
       });
     });
-    parser.on('error', reject);
+    parser.on('error', (error: unknown) =>
+      reject(new MalformedUpload(error instanceof Error ? error.message : String(error))),
+    );
     parser.on('close', () => (tooLarge ? reject(new UploadTooLarge(received)) : resolve(upload)));
     req.pipe(parser);
   });

@@ -9,71 +9,109 @@ import {
   planCenterCrop,
   type Size,
 } from './crop.js';
+import {
+  DEFAULT_MAX_ASPECT,
+  DEFAULT_MIN_SIDE,
+  type ImageHeader,
+  judgeImageShape,
+  readImageHeader,
+} from './header.js';
 import { boxHalve, paste, solidImage } from './pixels.js';
 
 /** The formats the bot accepts (the locale texts name them). */
 export const ACCEPTED_FORMATS = Object.freeze(['png', 'jpeg', 'webp'] as const);
 
 export interface DecodeOptions {
-  /** Largest accepted width × height; also sharp's `limitInputPixels`, so a bomb is refused before decoding. */
+  /** Largest accepted width × height, judged from the header before anything is decoded. */
   maxPixels: number;
-}
-
-function classify(err: unknown, maxPixels: number): EngineError {
-  const message = err instanceof Error ? err.message : String(err);
-  if (/pixel limit/i.test(message)) {
-    return new EngineError('image_too_large', `image exceeds ${maxPixels} pixels`, {
-      limit: `${maxPixels} pixels`,
-    });
-  }
-  if (/unsupported image format/i.test(message)) {
-    return new EngineError('image_unsupported', `unsupported image format: ${message}`);
-  }
-  return new EngineError('image_invalid', `the image could not be decoded: ${message}`);
+  /** Smallest side and largest aspect (defaults: 8 px, 8:1). */
+  minSide?: number;
+  maxAspect?: number;
 }
 
 /**
- * Decodes PNG, JPEG or WebP bytes into 8-bit RGB: EXIF orientation applied, transparency flattened onto white
- * (chat stickers are mostly transparent), other colour spaces converted to sRGB. Larger than `maxPixels` →
- * `image_too_large`; not an image → `image_unsupported`; corrupt or truncated → `image_invalid`.
+ * Checks the header (format by magic bytes, size, shape) without running any image parser: the costly cases
+ * (pixel bombs, 4000×1 strips, SVG) are refused in microseconds. Returns the header for the caller's use.
  */
-export async function decodeImage(bytes: Uint8Array, { maxPixels }: DecodeOptions): Promise<RgbImage> {
-  if (bytes.length === 0) throw new EngineError('image_invalid', 'the image is empty');
-  const input = () => sharp(bytes, { limitInputPixels: maxPixels, pages: 1 });
+export function judgeImage(bytes: Uint8Array, options: DecodeOptions): ImageHeader {
+  const header = readImageHeader(bytes);
+  judgeImageShape(header, {
+    maxPixels: options.maxPixels,
+    minSide: options.minSide ?? DEFAULT_MIN_SIDE,
+    maxAspect: options.maxAspect ?? DEFAULT_MAX_ASPECT,
+  });
+  return header;
+}
+
+function decodeFailure(err: unknown): EngineError {
+  const message = err instanceof Error ? err.message : String(err);
+  return new EngineError('image_invalid', `the image could not be decoded: ${message}`);
+}
+
+// Untagged CMYK (no ICC profile) is device CMYK: the plain formula R = 255·(1−C)(1−K) is what its author saw on
+// screen; libvips would instead assume a press profile and shift the colours (40,90,200 came out 51,80,131).
+function naiveCmykToRgb(cmyk: Uint8Array, pixels: number): Uint8Array {
+  const out = new Uint8Array(pixels * 3);
+  for (let p = 0; p < pixels; p++) {
+    const k = 255 - cmyk[p * 4 + 3]!;
+    for (let c = 0; c < 3; c++) out[p * 3 + c] = Math.round(((255 - cmyk[p * 4 + c]!) * k) / 255);
+  }
+  return out;
+}
+
+function rgbOf(data: Buffer, width: number, height: number): RgbImage {
+  return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+/**
+ * Decodes PNG, JPEG or WebP bytes into 8-bit sRGB once the header passed `judgeImage`: EXIF
+ * orientation applied, 16-bit reduced, grey and palette expanded, transparency flattened onto white (chat stickers
+ * are mostly transparent), tagged colour spaces converted through their ICC profile, untagged CMYK by the device
+ * formula. Empty → `image_empty`; not an accepted image → `image_unsupported`/`image_invalid`; too many pixels,
+ * too small or too narrow → `image_too_large`/`image_too_small`/`image_aspect`; corrupt → `image_invalid`.
+ */
+export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Promise<RgbImage> {
+  const header = judgeImage(bytes, options);
+  // The header's size is trusted only this far: a file whose real frame is larger still stops at the limit.
+  const input = () => sharp(bytes, { limitInputPixels: options.maxPixels, pages: 1, failOn: 'error' });
   let meta: Metadata;
   try {
     meta = await input().metadata();
   } catch (err) {
-    throw classify(err, maxPixels);
+    throw decodeFailure(err);
   }
-  if (!(ACCEPTED_FORMATS as readonly string[]).includes(meta.format ?? '')) {
-    throw new EngineError('image_unsupported', `unsupported image format: ${meta.format ?? 'unknown'}`);
-  }
-  if ((meta.width ?? 0) * (meta.height ?? 0) > maxPixels) {
-    throw new EngineError(
-      'image_too_large',
-      `image is ${meta.width}×${meta.height}, over ${maxPixels} pixels`,
-      {
-        limit: `${maxPixels} pixels`,
-      },
-    );
+  if (meta.format !== header.format) {
+    throw new EngineError('image_invalid', `header says ${header.format}, decoder says ${meta.format}`);
   }
   try {
+    if (meta.space === 'cmyk' && !meta.hasProfile) {
+      const { data, info } = await input()
+        .rotate()
+        .pipelineColourspace('cmyk')
+        .toColourspace('cmyk')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      if (info.channels !== 4) throw new Error(`decoded ${info.channels} CMYK channels`);
+      const rgb = naiveCmykToRgb(
+        new Uint8Array(data.buffer, data.byteOffset, data.length),
+        info.width * info.height,
+      );
+      return { width: info.width, height: info.height, data: rgb };
+    }
+    // Working in sRGB from the start imports a tagged input once through its own profile (closer to the original
+    // colours than converting at the end: 151,108,84 instead of 149,103,71 for a CMYK 150,110,90).
     const { data, info } = await input()
+      .pipelineColourspace('srgb')
       .rotate()
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
       .removeAlpha()
-      .raw()
+      .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded ${info.channels} channels`);
-    return {
-      width: info.width,
-      height: info.height,
-      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-    };
+    return rgbOf(data, info.width, info.height);
   } catch (err) {
-    throw classify(err, maxPixels);
+    throw decodeFailure(err);
   }
 }
 

@@ -42,6 +42,8 @@ export interface Config {
     maxPerScope: number;
     maxTotal: number;
     jobTimeoutMs: number;
+    /** On SIGINT/SIGTERM, how long a running job may go on before it is put back into the queue (default 10 s). */
+    shutdownGraceMs?: number;
   };
   /** QUEUE_URL set: this process is a front-end (npm start) or a GPU worker (dimoo worker) of a shared queue. */
   distributed?: { url: string; prefix: string };
@@ -144,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
       maxPerScope: e.QUEUE_MAX_PER_SCOPE,
       maxTotal: e.QUEUE_MAX_TOTAL,
       jobTimeoutMs: e.JOB_TIMEOUT_S * 1000,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_S * 1000,
     },
     distributed: e.QUEUE_URL ? { url: e.QUEUE_URL, prefix: e.QUEUE_PREFIX } : undefined,
     metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },

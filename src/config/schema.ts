@@ -179,6 +179,7 @@ export const envSchema = z.object({
   ),
   METRICS_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
   METRICS_PORT: port,
+  SHUTDOWN_GRACE_S: intIn(0, 600, 10),
   RATE_LIMIT_PER_MINUTE: intIn(0, 1000, 6),
   MAX_INPUT_MB: intIn(1, 100, 20),
   MAX_INPUT_PIXELS: intIn(65536, 268435456, 40000000),

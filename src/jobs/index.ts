@@ -38,7 +38,10 @@ export { isStoredImage, ownerKey } from './types.js';
 export interface JobSystem {
   store: JobStore;
   queue: JobQueueApi;
-  /** Stops intake, lets the running job finish (or persists it for the next start), closes the database. */
+  /**
+   * Stops intake, lets the running job finish within `waitMs` (else puts it back into the queue), then closes
+   * the database. After `queue.stop()` it only closes the database.
+   */
   close(options?: { waitMs?: number }): Promise<void>;
 }
 

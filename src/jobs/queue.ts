@@ -1,5 +1,6 @@
 // The job queue in front of the single model: admission caps, durable state, one worker choosing the fair-next
 // job, cancellation, timeouts, failure isolation, positions and ETAs, restart recovery.
+import { rmSync } from 'node:fs';
 import {
   batchKey,
   type Engine,
@@ -64,16 +65,36 @@ export type CancelResult = 'cancelled' | 'cancelling' | 'not_found' | 'refused' 
 interface RunningEntry {
   job: Job;
   controller: AbortController;
-  reason?: 'cancel' | 'timeout';
+  reason?: StopReason;
   timer?: NodeJS.Timeout;
 }
+
+/** Why a running job was aborted: its owner cancelled it, it ran too long, or the process is shutting down. */
+type StopReason = 'cancel' | 'timeout' | 'shutdown';
 
 /** An engine failure carried next to the results of a batch. */
 class Failure {
   constructor(readonly error: unknown) {}
 }
 
+/** A write refused for want of space (the file system's ENOSPC/EDQUOT, SQLite's SQLITE_FULL). */
+export function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return (
+    code === 'ENOSPC' ||
+    code === 'EDQUOT' ||
+    code === 'SQLITE_FULL' ||
+    (error instanceof Error && /disk is full|no space left/i.test(error.message))
+  );
+}
+
+const DISK_FULL = { key: 'errors.disk_full', params: {} };
+// After an unexpected failure of the worker's own bookkeeping (the database refusing a write), wait this long
+// before looking at the queue again rather than spinning on the same error.
+const WORKER_RETRY_MS = 1000;
+
 const DEFAULT_MS_PER_UNIT = 0.002;
+const CALIBRATION_WEIGHT = 0.5;
 const MAX_ATTEMPTS = 2; // the first run plus one retry after a crash or restart
 
 export class JobQueue {
@@ -86,6 +107,7 @@ export class JobQueue {
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private stopping = false;
+  private stopped: Promise<void> | undefined;
   private readonly admins: Set<string>;
   private readonly now: () => number;
   private recovered: Job[] = [];
@@ -126,8 +148,36 @@ export class JobQueue {
     }
   }
 
+  /** Measured milliseconds per cost unit over every job type on this device (the fallback of `expectedMs`). */
   get msPerUnit(): number {
     return this.store.calibration(this.options.engine.info.device)?.msPerUnit ?? DEFAULT_MS_PER_UNIT;
+  }
+
+  /**
+   * How long the job should run: its cost at its own type's measured speed. The cost model gets the shape right
+   * within a type but not the ratios between types (a describe decodes text, an outpaint encodes and decodes a
+   * canvas), so each type learns its own milliseconds per unit; one not yet measured borrows the device's.
+   */
+  expectedMs(job: Pick<Job, 'request' | 'estimatedCost'>): number {
+    const own = this.store.calibration(this.calibrationKey(job))?.msPerUnit;
+    return job.estimatedCost * (own ?? this.msPerUnit);
+  }
+
+  /**
+   * `cpu:text_to_image`, `cuda:paint_extend`, …: one key per way of running, as the engine's loops differ (ML-Cache
+   * text-to-image, an image-to-image with a reference image, a paint that grows the canvas).
+   */
+  private calibrationKey(job: Pick<Job, 'request'>): string {
+    const { request } = job;
+    let type: string = request.task;
+    if (request.task === 'text_to_image' && request.cache) type = 'text_to_image_cache';
+    if (request.task === 'image_to_image' && request.refImage) type = 'image_to_image_ref';
+    if (
+      request.task === 'paint' &&
+      (request.region.kind === 'extend' || request.region.kind === 'outpaint_ratio')
+    )
+      type = 'paint_extend';
+    return `${this.options.engine.info.device}:${type}`;
   }
 
   isAdmin(owner: Owner): boolean {
@@ -164,15 +214,22 @@ export class JobQueue {
       defaultPriority: this.isAdmin(input.owner) ? 'high' : 'normal',
       createdAt: this.now(),
     });
-    for (const [name, bytes] of Object.entries(input.files ?? {})) this.store.writeFile(id, name, bytes);
     const active = new Set([
       ...queued.map((j) => ownerKey(j.owner)),
       ...[...this.running.values()].map((r) => ownerKey(r.job.owner)),
     ]);
-    this.store.transaction(() => {
-      if (!active.has(user)) this.store.setCounter(user, liftReturningUser(this.counters, user, active));
-      this.store.insert(job);
-    });
+    try {
+      for (const [name, bytes] of Object.entries(input.files ?? {})) this.store.writeFile(id, name, bytes);
+      this.store.transaction(() => {
+        if (!active.has(user)) this.store.setCounter(user, liftReturningUser(this.counters, user, active));
+        this.store.insert(job);
+      });
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      this.removeFilesQuietly(id);
+      this.options.log?.('error', 'disk full: job refused at submission', { jobId: id });
+      return { ok: false, refusal: DISK_FULL };
+    }
     const { ahead, etaMs } = this.positionOf(job.id);
     this.events.emit({ type: 'queued', job, ahead, etaMs });
     this.emitPositions(job.id);
@@ -202,13 +259,15 @@ export class JobQueue {
 
   /** Jobs ahead (by a dry run of the scheduler) and the ETA until the job starts. */
   positionOf(id: string): { ahead: number; etaMs: number } {
-    const order = this.scheduler.order(this.candidates(), this.counters, this.now());
-    const index = order.findIndex((c) => c.id === id);
-    const ahead = Math.max(index, 0);
-    const aheadCost = order.slice(0, ahead).reduce((sum, c) => sum + c.cost, 0);
+    const order = this.plannedOrder();
+    const ahead = Math.max(
+      order.findIndex((j) => j.id === id),
+      0,
+    );
+    const aheadMs = order.slice(0, ahead).reduce((sum, j) => sum + this.expectedMs(j), 0);
     return {
       ahead: ahead + this.running.size,
-      etaMs: Math.round(aheadCost * this.msPerUnit + this.remainingRunningMs()),
+      etaMs: Math.round(aheadMs + this.remainingRunningMs()),
     };
   }
 
@@ -224,7 +283,7 @@ export class JobQueue {
     let ms = 0;
     for (const { job } of this.running.values()) {
       const elapsed = this.now() - (job.startedAt ?? this.now());
-      ms += Math.max(0, job.estimatedCost * this.msPerUnit - elapsed);
+      ms += Math.max(0, this.expectedMs(job) - elapsed);
     }
     return ms;
   }
@@ -239,7 +298,7 @@ export class JobQueue {
       if (job.id !== except && this.lastPositions.get(job.id) !== ahead) {
         this.events.emit({ type: 'position', job, ahead, etaMs: Math.round(cost) });
       }
-      cost += job.estimatedCost * this.msPerUnit;
+      cost += this.expectedMs(job);
     });
     this.lastPositions = next;
   }
@@ -274,23 +333,41 @@ export class JobQueue {
 
   private async work(): Promise<void> {
     while (!this.stopping) {
-      const picked = this.scheduler.pickBatch(
-        this.candidates(),
-        this.counters,
-        this.runningPerUser(),
-        this.now(),
-        this.options.engine.generateBatch ? (this.options.maxBatch ?? 1) : 1,
-      );
-      if (picked.length === 0) {
+      try {
+        await this.step();
+      } catch (error) {
+        // The worker outlives any one failure (a full disk, a database that refuses a write): log it, pause, and
+        // look at the queue again, so jobs run again as soon as the cause goes away.
+        this.options.log?.('error', 'job worker error (continuing)', {
+          error: error instanceof Error ? error.message : String(error),
+        });
         await new Promise<void>((resolve) => {
           this.wake = resolve;
+          setTimeout(resolve, WORKER_RETRY_MS).unref();
         });
         this.wake = undefined;
-        continue;
       }
-      const jobs = picked.map((c) => this.store.get(c.id)).filter((j): j is Job => j?.status === 'queued');
-      if (jobs.length > 0) await this.run(jobs);
     }
+  }
+
+  /** One turn of the worker: run the fair-next job(s), or wait for a submission. */
+  private async step(): Promise<void> {
+    const picked = this.scheduler.pickBatch(
+      this.candidates(),
+      this.counters,
+      this.runningPerUser(),
+      this.now(),
+      this.options.engine.generateBatch ? (this.options.maxBatch ?? 1) : 1,
+    );
+    if (picked.length === 0) {
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      this.wake = undefined;
+      return;
+    }
+    const jobs = picked.map((c) => this.store.get(c.id)).filter((j): j is Job => j?.status === 'queued');
+    if (jobs.length > 0) await this.run(jobs);
   }
 
   private runningPerUser(): Map<string, number> {
@@ -307,13 +384,19 @@ export class JobQueue {
     job.status = 'running';
     job.attempts += 1;
     job.startedAt = this.now();
-    this.store.transaction(() => {
-      charge(this.counters, user, job.estimatedCost);
-      this.store.setCounter(user, this.counters.get(user) ?? 0);
-      this.store.update(job);
-    });
+    charge(this.counters, user, job.estimatedCost);
+    try {
+      this.store.transaction(() => {
+        this.store.setCounter(user, this.counters.get(user) ?? 0);
+        this.store.update(job);
+      });
+    } catch (error) {
+      // Nothing was written (the transaction rolled back): the job stays queued, the counter as it was.
+      charge(this.counters, user, -job.estimatedCost);
+      throw error;
+    }
     this.running.set(job.id, entry);
-    this.events.emit({ type: 'started', job, etaMs: Math.round(job.estimatedCost * this.msPerUnit) });
+    this.events.emit({ type: 'started', job, etaMs: Math.round(this.expectedMs(job)) });
     entry.timer = setTimeout(() => {
       entry.reason = 'timeout';
       entry.controller.abort();
@@ -336,7 +419,28 @@ export class JobQueue {
    * them fairly). Each job keeps its own cancellation, timeout, progress and outcome.
    */
   private async run(jobs: Job[]): Promise<void> {
-    const entries = jobs.map((job) => this.begin(job));
+    const entries: RunningEntry[] = [];
+    for (const job of jobs) {
+      try {
+        entries.push(this.begin(job));
+      } catch (error) {
+        // A job that could not be marked running stays queued; those already begun still run.
+        if (entries.length === 0) throw error;
+        break;
+      }
+    }
+    try {
+      await this.runEntries(entries);
+    } finally {
+      for (const entry of entries) {
+        clearTimeout(entry.timer);
+        this.running.delete(entry.job.id);
+      }
+    }
+    this.emitPositions();
+  }
+
+  private async runEntries(entries: RunningEntry[]): Promise<void> {
     this.emitPositions();
     const started = performance.now();
     const ready: Array<{ entry: RunningEntry; request: EngineRequest }> = [];
@@ -376,11 +480,6 @@ export class JobQueue {
         this.fail(entry.job, error, entry.reason);
       }
     }
-    for (const entry of entries) {
-      clearTimeout(entry.timer);
-      this.running.delete(entry.job.id);
-    }
-    this.emitPositions();
   }
 
   /** Reads the job's stored images back into the engine request. */
@@ -389,7 +488,15 @@ export class JobQueue {
   }
 
   private async finish(job: Job, result: EngineResult, elapsedMs: number, batchCost: number): Promise<void> {
-    await recordResult(job, result, (name, bytes) => this.store.writeFile(job.id, name, bytes));
+    await recordResult(job, result, (name, bytes) => {
+      try {
+        this.store.writeFile(job.id, name, bytes);
+      } catch (error) {
+        // A half-written result would later be served as if whole.
+        this.removeResultQuietly(job.id);
+        throw error;
+      }
+    });
     job.status = 'done';
     job.finishedAt = this.now();
     job.measuredMs = Math.round(elapsedMs);
@@ -402,20 +509,30 @@ export class JobQueue {
    * shape-based estimate charged at start, so the dry-run order is the order jobs really start in.
    */
   private settle(job: Job, elapsedMs: number, batchCost: number): void {
-    const device = this.options.engine.info.device;
-    const calibration = this.store.calibration(device);
     const observed = elapsedMs / Math.max(batchCost, 1);
-    const samples = (calibration?.samples ?? 0) + 1;
-    const msPerUnit = calibration
-      ? calibration.msPerUnit + (observed - calibration.msPerUnit) / Math.min(samples, 20)
-      : observed;
+    const learn = (key: string) => {
+      const calibration = this.store.calibration(key);
+      const samples = (calibration?.samples ?? 0) + 1;
+      // An exponential average weighted towards recent runs: the first run of a type also builds its graphs and
+      // must not set the pace for long, and a machine whose load changes is followed within a few jobs.
+      const msPerUnit = calibration
+        ? calibration.msPerUnit +
+          (observed - calibration.msPerUnit) * Math.max(1 / samples, CALIBRATION_WEIGHT)
+        : observed;
+      this.store.setCalibration(key, msPerUnit, samples);
+    };
     this.store.transaction(() => {
-      this.store.setCalibration(device, msPerUnit, samples);
+      learn(this.options.engine.info.device);
+      learn(this.calibrationKey(job));
       this.store.update(job);
     });
   }
 
-  private fail(job: Job, error: unknown, reason: 'cancel' | 'timeout' | undefined): void {
+  private fail(job: Job, error: unknown, reason: StopReason | undefined): void {
+    if (reason === 'shutdown') {
+      this.requeue(job);
+      return;
+    }
     job.finishedAt = this.now();
     if (reason === 'cancel') {
       job.status = 'cancelled';
@@ -426,6 +543,8 @@ export class JobQueue {
           key: 'errors.job.timeout',
           params: { minutes: Math.round(this.options.limits.jobTimeoutMs / 60_000) },
         };
+      } else if (isDiskFull(error)) {
+        job.error = DISK_FULL;
       } else if (error instanceof EngineError) {
         job.error = { key: `errors.engine.${error.code}`, params: error.params };
       } else {
@@ -436,15 +555,89 @@ export class JobQueue {
         error: error instanceof Error ? error.message : String(error),
       });
     }
-    this.store.update(job);
+    try {
+      this.store.update(job);
+    } catch (updateError) {
+      // The owner hears of it even when the database cannot record it; the row stays `running`, so the next
+      // start retries the job (or apologises after the second try).
+      this.options.log?.('error', 'could not record a finished job', {
+        jobId: job.id,
+        error: updateError instanceof Error ? updateError.message : String(updateError),
+      });
+    }
     this.events.emit(job.status === 'cancelled' ? { type: 'cancelled', job } : { type: 'failed', job });
   }
 
-  /** Stops intake, lets the running job finish (or persists it as running, to be retried on the next start). */
-  async stop({ waitMs = 30_000 } = {}): Promise<void> {
+  private removeFilesQuietly(id: string): void {
+    try {
+      this.store.removeFiles(id);
+    } catch {
+      // Best effort: the folder of a job that never existed.
+    }
+  }
+
+  private removeResultQuietly(id: string): void {
+    try {
+      rmSync(this.store.filePath(id, 'result.png'), { force: true });
+    } catch {
+      // Best effort: the partial file is never referenced, as the job does not become `done`.
+    }
+  }
+
+  /**
+   * A job stopped by shutdown goes back to the queue as it was before it started: its attempt and its charge are
+   * undone, so the next start runs it in its fair place (its owner sees it start again then).
+   */
+  private requeue(job: Job): void {
+    const user = ownerKey(job.owner);
+    charge(this.counters, user, -job.estimatedCost);
+    job.status = 'queued';
+    job.startedAt = undefined;
+    job.attempts = Math.max(0, job.attempts - 1);
+    try {
+      this.store.transaction(() => {
+        this.store.setCounter(user, this.counters.get(user) ?? 0);
+        this.store.update(job);
+      });
+    } catch (error) {
+      // Left `running` in the database, it is retried by the next start's recovery all the same.
+      this.options.log?.('error', 'could not put a job back into the queue', {
+        jobId: job.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    this.options.log?.('info', 'job put back into the queue for the next start', { jobId: job.id });
+  }
+
+  /**
+   * Stops intake and lets the running job(s) finish within `waitMs`; past that they are aborted and put back into
+   * the queue, and the worker is awaited (an aborted run ends within one engine step) for at most `abortWaitMs`.
+   * Resolves when the worker has stopped, so the database can close after it. Calling it again returns the same
+   * promise.
+   */
+  stop({ waitMs = 30_000, abortWaitMs = 10_000 } = {}): Promise<void> {
+    this.stopped ??= this.shutdown(waitMs, abortWaitMs);
+    return this.stopped;
+  }
+
+  private async shutdown(waitMs: number, abortWaitMs: number): Promise<void> {
     this.stopping = true;
     this.wake?.();
-    const deadline = new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref());
-    await Promise.race([this.loop ?? Promise.resolve(), deadline]);
+    const loop = this.loop ?? Promise.resolve();
+    const within = (ms: number) =>
+      Promise.race([
+        loop.then(() => true),
+        new Promise<false>((resolve) => setTimeout(resolve, ms, false).unref()),
+      ]);
+    if (await within(waitMs)) return;
+    for (const entry of this.running.values()) {
+      entry.reason = 'shutdown';
+      entry.controller.abort();
+    }
+    if (!(await within(abortWaitMs))) {
+      this.options.log?.('warn', 'the running job did not stop after its abort; closing anyway', {
+        jobs: [...this.running.keys()],
+      });
+    }
   }
 }

@@ -96,10 +96,11 @@ const png = (size = 32) =>
   encodePng({ width: size, height: size, data: new Uint8Array(size * size * 3).fill(90) });
 
 /** A valid PNG header that claims 30000×30000 pixels: must be refused before any decoding. */
-function pixelBomb(): Uint8Array {
+/** A PNG header claiming `width × height` over a body no decoder accepts: only a header verdict can name it. */
+function pixelBomb(width = 30000, height = 30000): Uint8Array {
   const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(30000, 0);
-  ihdr.writeUInt32BE(30000, 4);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
   const chunk = (type: string, data: Buffer) => {
     const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
@@ -259,6 +260,27 @@ describe('image inputs', () => {
       boxes: '0,0,1,1',
     });
     expect(keys(bomb)).toEqual(['errors.engine.image_too_large']);
+    expect(store.byStatus('queued', 'running', 'done', 'failed')).toHaveLength(0);
+  });
+
+  it('refuses strips, tiny images and SVG before decode, each with its own reason', async () => {
+    const { commands, ctx, store } = setup();
+    // The bodies are not decodable: a decoder would have answered image_invalid, so these verdicts come from
+    // the header alone.
+    const answer = async (data: Uint8Array) =>
+      (await commands.edit(ctx('1'), { image: { data }, instruction: 'x' })).text?.[0];
+    expect(await answer(pixelBomb(4000, 1))).toEqual({
+      key: 'errors.engine.image_too_small',
+      params: { size: '4000×1', min: 8 },
+    });
+    expect((await answer(pixelBomb(1, 4000)))?.key).toBe('errors.engine.image_too_small');
+    expect(await answer(pixelBomb(4000, 40))).toEqual({
+      key: 'errors.engine.image_aspect',
+      params: { size: '4000×40', range: '1:8 – 8:1' },
+    });
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"/>');
+    expect((await answer(svg))?.key).toBe('errors.engine.image_unsupported');
+    expect((await answer(new Uint8Array(0)))?.key).toBe('errors.engine.image_empty');
     expect(store.byStatus('queued', 'running', 'done', 'failed')).toHaveLength(0);
   });
 

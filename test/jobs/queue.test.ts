@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodePng } from '../../engine/index.js';
 import type { JobEvent } from '../../src/jobs/events.js';
 import { JobQueue, type QueueLimits } from '../../src/jobs/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
@@ -243,5 +244,31 @@ describe('failure isolation', () => {
     queue.start();
     await waitFor(events, (e) => e.type === 'failed' && e.job.id === job.id);
     expect(queue.get(job.id)?.error?.key).toBe('errors.job.timeout');
+  });
+});
+
+describe('ETAs by job type', () => {
+  it('prices each job type at its own measured speed, not at the device-wide average', async () => {
+    const { queue, events } = makeQueue();
+    const picture = submit(queue, user('ann'), 'a fox', 512);
+    const question = queue.submit({
+      owner: user('bob'),
+      scope: 'guild:1',
+      kind: 'describe',
+      request: { task: 'understand', image: { file: 'input.png' }, question: 'what?' },
+      files: { 'input.png': await encodePng({ width: 16, height: 16, data: new Uint8Array(16 * 16 * 3) }) },
+    });
+    if (!question.ok) throw new Error(question.refusal.key);
+    queue.start();
+    for (const id of [picture.id, question.job.id])
+      await waitFor(events, (e) => e.type === 'done' && e.job.id === id);
+    const done = (id: string) => queue.get(id) as NonNullable<ReturnType<typeof queue.get>>;
+    // One run of each type: its calibration is exactly what it measured (the cost model's ratio between an
+    // image and a question no longer matters), while the device-wide rate sits between the two.
+    for (const id of [picture.id, question.job.id]) {
+      expect(Math.abs(queue.expectedMs(done(id)) - (done(id).measuredMs ?? 0))).toBeLessThanOrEqual(1);
+    }
+    const deviceWide = (id: string) => done(id).estimatedCost * queue.msPerUnit;
+    expect(Math.abs(deviceWide(picture.id) - (done(picture.id).measuredMs ?? 0))).toBeGreaterThan(1);
   });
 });

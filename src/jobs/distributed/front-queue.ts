@@ -137,6 +137,11 @@ export class FrontQueue implements JobQueueApi {
     return this.mirror.msPerUnit ?? DEFAULT_MS_PER_UNIT;
   }
 
+  /** The shared calibration is device-wide (workers may differ per job type; not yet measured apart). */
+  expectedMs(job: Pick<Job, 'request' | 'estimatedCost'>): number {
+    return job.estimatedCost * this.msPerUnit;
+  }
+
   isAdmin(owner: Owner): boolean {
     return this.admins.has(ownerKey(owner));
   }

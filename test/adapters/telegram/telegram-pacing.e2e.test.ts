@@ -86,7 +86,7 @@ describe('Telegram flood control with a long queue in one group', { timeout: 60_
     const shownBy = new Map<string, number[]>();
     for (const call of edits.filter((c) => /^Queued/.test(textOf(c)))) {
       const job = /cancel:([0-9a-f-]{36})/.exec(markupOf(call))?.[1] as string;
-      const ahead = /you are next/.test(textOf(call))
+      const ahead = /starting now/.test(textOf(call))
         ? 0
         : Number(/(\d+) jobs? ahead/.exec(textOf(call))?.[1]);
       shownBy.set(job, [...(shownBy.get(job) ?? []), ahead]);

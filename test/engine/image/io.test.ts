@@ -76,13 +76,13 @@ describe('decodeImage', () => {
 
   it('flattens transparency onto white and expands grey to RGB', async () => {
     const rgba = await sharp({
-      create: { width: 4, height: 4, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } },
+      create: { width: 8, height: 8, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } },
     })
       .png()
       .toBuffer();
     const out = await decodeImage(rgba, { maxPixels: MAX });
     expect(Array.from(out.data.subarray(0, 3))).toEqual([255, 255, 255]);
-    const grey = await sharp(Buffer.alloc(16, 90), { raw: { width: 4, height: 4, channels: 1 } })
+    const grey = await sharp(Buffer.alloc(64, 90), { raw: { width: 8, height: 8, channels: 1 } })
       .png()
       .toBuffer();
     const g = await decodeImage(grey, { maxPixels: MAX });
@@ -117,7 +117,7 @@ describe('decodeImage', () => {
     expect((await codeOf(decodeImage(png.subarray(0, png.length - 40), { maxPixels: MAX }))).code).toBe(
       'image_invalid',
     );
-    expect((await codeOf(decodeImage(new Uint8Array(0), { maxPixels: MAX }))).code).toBe('image_invalid');
+    expect((await codeOf(decodeImage(new Uint8Array(0), { maxPixels: MAX }))).code).toBe('image_empty');
     const mangled = Uint8Array.from(png);
     mangled.fill(0, 60, 200);
     expect((await codeOf(decodeImage(mangled, { maxPixels: MAX }))).code).toBe('image_invalid');

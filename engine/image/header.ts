@@ -1,0 +1,152 @@
+// An image judged from its first bytes: the container by its magic bytes and the size from its header, read in
+// plain TypeScript so that no image parser (and no pixel buffer) is involved before a bomb or an odd shape is
+// refused.
+import { EngineError } from '../api.js';
+
+export type AcceptedFormat = 'png' | 'jpeg' | 'webp';
+
+export interface ImageHeader {
+  format: AcceptedFormat;
+  width: number;
+  height: number;
+}
+
+export interface InputShapeLimits {
+  /** Largest width × height. */
+  maxPixels: number;
+  /** Smallest side, in pixels. */
+  minSide: number;
+  /** Largest long side : short side. */
+  maxAspect: number;
+}
+
+/** Defaults for the shape: below 8 px there is nothing to edit or describe; 8:1 is twice the widest bucket. */
+export const DEFAULT_MIN_SIDE = 8;
+export const DEFAULT_MAX_ASPECT = 8;
+
+const ascii = (bytes: Uint8Array, from: number, to: number) =>
+  String.fromCharCode(...bytes.subarray(from, Math.min(to, bytes.length)));
+const be16 = (b: Uint8Array, i: number) => (b[i]! << 8) | b[i + 1]!;
+const be32 = (b: Uint8Array, i: number) =>
+  ((b[i]! << 24) >>> 0) + (b[i + 1]! << 16) + (b[i + 2]! << 8) + b[i + 3]!;
+const le16 = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8);
+const le24 = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16);
+
+/** A name for a container we recognise but do not accept, for the refusal and the log. */
+function foreignFormat(bytes: Uint8Array): string | undefined {
+  const head = ascii(bytes, 0, 256).trimStart().toLowerCase();
+  if (head.startsWith('<?xml') || head.startsWith('<svg') || head.startsWith('<!doctype')) return 'svg';
+  if (head.startsWith('<')) return 'markup';
+  if (ascii(bytes, 4, 8) === 'ftyp') return `isobmff:${ascii(bytes, 8, 12).trim()}`; // HEIC, AVIF, MP4
+  if (ascii(bytes, 0, 4) === 'II*\0' || ascii(bytes, 0, 4) === 'MM\0*') return 'tiff';
+  if (ascii(bytes, 0, 2) === 'BM') return 'bmp';
+  if (ascii(bytes, 0, 4) === 'GIF8') return 'gif';
+  if (ascii(bytes, 0, 4) === '%PDF') return 'pdf';
+  return undefined;
+}
+
+function pngSize(b: Uint8Array): { width: number; height: number } | undefined {
+  // Signature, then IHDR must be the first chunk: length 13, type, width, height.
+  if (b.length < 24 || ascii(b, 12, 16) !== 'IHDR') return undefined;
+  return { width: be32(b, 16), height: be32(b, 20) };
+}
+
+function webpSize(b: Uint8Array): { width: number; height: number } | undefined {
+  const chunk = ascii(b, 12, 16);
+  if (chunk === 'VP8 ' && b.length >= 30)
+    return { width: le16(b, 26) & 0x3fff, height: le16(b, 28) & 0x3fff };
+  if (chunk === 'VP8L' && b.length >= 25) {
+    const bits = (b[21]! | (b[22]! << 8) | (b[23]! << 16) | (b[24]! << 24)) >>> 0;
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+  }
+  if (chunk === 'VP8X' && b.length >= 30) return { width: le24(b, 24) + 1, height: le24(b, 27) + 1 };
+  return undefined;
+}
+
+// Start-of-frame markers carry the size; C4 (DHT), C8 (JPG) and CC (DAC) share the range but are not frames.
+const SOF = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
+
+function jpegSize(b: Uint8Array): { width: number; height: number } | undefined {
+  let i = 2;
+  while (i + 4 <= b.length) {
+    if (b[i] !== 0xff) return undefined;
+    const marker = b[i + 1]!;
+    if (marker === 0xff) {
+      i += 1; // fill byte
+      continue;
+    }
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      i += 2;
+      continue;
+    }
+    if (marker === 0xd9 || marker === 0xda) return undefined; // end of image, or scan data before any frame
+    const length = be16(b, i + 2);
+    if (SOF.has(marker)) {
+      if (i + 9 > b.length) return undefined;
+      return { width: be16(b, i + 7), height: be16(b, i + 5) };
+    }
+    i += 2 + length;
+  }
+  return undefined;
+}
+
+function sizeOf(format: AcceptedFormat, bytes: Uint8Array) {
+  switch (format) {
+    case 'png':
+      return pngSize(bytes);
+    case 'jpeg':
+      return jpegSize(bytes);
+    case 'webp':
+      return webpSize(bytes);
+  }
+}
+
+/** The accepted container by its magic bytes, or undefined. */
+export function sniffFormat(bytes: Uint8Array): AcceptedFormat | undefined {
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (bytes[0] === 0x89 && ascii(bytes, 1, 8) === 'PNG\r\n\x1a\n') return 'png';
+  if (ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP') return 'webp';
+  return undefined;
+}
+
+/**
+ * Format and size from the header alone. Empty → `image_empty`; anything but PNG, JPEG or WebP (SVG, GIF, HEIC,
+ * TIFF, text, …) → `image_unsupported`; an accepted container without a readable size → `image_invalid`.
+ */
+export function readImageHeader(bytes: Uint8Array): ImageHeader {
+  if (bytes.length === 0) throw new EngineError('image_empty', 'the image is empty');
+  const format = sniffFormat(bytes);
+  if (!format) {
+    const foreign = foreignFormat(bytes);
+    throw new EngineError('image_unsupported', `unsupported image format: ${foreign ?? 'unknown'}`);
+  }
+  const size = sizeOf(format, bytes);
+  if (!size || size.width < 1 || size.height < 1) {
+    throw new EngineError('image_invalid', `the ${format} header has no readable size`);
+  }
+  return { format, ...size };
+}
+
+/** Refuses a shape the tasks cannot use or that would cost too much to decode: pixels, smallest side, aspect. */
+export function judgeImageShape(header: ImageHeader, limits: InputShapeLimits): void {
+  const { width, height } = header;
+  if (width * height > limits.maxPixels) {
+    throw new EngineError('image_too_large', `image is ${width}×${height}, over ${limits.maxPixels} pixels`, {
+      limit: `${limits.maxPixels} pixels`,
+      size: `${width}×${height}`,
+    });
+  }
+  if (Math.min(width, height) < limits.minSide) {
+    throw new EngineError('image_too_small', `image is ${width}×${height}, under ${limits.minSide} px`, {
+      size: `${width}×${height}`,
+      min: limits.minSide,
+    });
+  }
+  const aspect = Math.max(width, height) / Math.min(width, height);
+  if (aspect > limits.maxAspect) {
+    throw new EngineError('image_aspect', `image is ${width}×${height}, beyond ${limits.maxAspect}:1`, {
+      size: `${width}×${height}`,
+      range: `1:${limits.maxAspect} – ${limits.maxAspect}:1`,
+    });
+  }
+}

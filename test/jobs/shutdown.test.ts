@@ -1,0 +1,71 @@
+// JobQueue.stop: intake stops at once, a running job that finishes within the grace is done, one that does not is
+// aborted and put back into the queue as if it had never started (attempt and fairness charge undone).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { JobEvent } from '../../src/jobs/events.js';
+import { JobQueue } from '../../src/jobs/queue.js';
+import { JobStore } from '../../src/jobs/store.js';
+import { waitUntil } from '../doubles/shared/wait.js';
+import { TimedEngineDouble } from '../doubles/timed-engine.js';
+
+function setup(engine: TimedEngineDouble) {
+  const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-stop-')));
+  const queue = new JobQueue({
+    store,
+    engine,
+    limits: { maxPerUser: 5, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
+  });
+  const events: JobEvent[] = [];
+  queue.subscribe((e) => events.push(e));
+  const submit = () => {
+    const result = queue.submit({
+      owner: { platform: 'web', userId: 'ann' },
+      scope: 'playground',
+      kind: 'imagine',
+      request: { task: 'text_to_image', prompt: 'a fox', width: 256, height: 256 },
+    });
+    if (!result.ok) throw new Error(result.refusal.key);
+    return result.job;
+  };
+  return { store, queue, events, submit };
+}
+
+describe('stopping the queue', () => {
+  it('lets a job that ends within the grace finish, and refuses new jobs meanwhile', async () => {
+    const { store, queue, events, submit } = setup(new TimedEngineDouble(20, 5));
+    const job = submit();
+    queue.start();
+    await waitUntil(() => events.some((e) => e.type === 'started'), 'the job started');
+    const stopping = queue.stop({ waitMs: 5000 });
+    const refused = queue.submit({
+      owner: { platform: 'web', userId: 'bob' },
+      scope: 'playground',
+      kind: 'imagine',
+      request: { task: 'text_to_image', prompt: 'late', width: 256, height: 256 },
+    });
+    expect(refused).toEqual({ ok: false, refusal: { key: 'errors.queue.stopping', params: {} } });
+    await stopping;
+    expect(store.get(job.id)?.status).toBe('done');
+    store.close();
+  });
+
+  it('puts a job still running after the grace back into the queue, attempt and charge undone', async () => {
+    const { store, queue, events, submit } = setup(new TimedEngineDouble(50, 1000));
+    const before = store.counters().get('web:ann') ?? 0;
+    const job = submit();
+    const counterAtSubmit = store.counters().get('web:ann') ?? before;
+    queue.start();
+    await waitUntil(() => events.some((e) => e.type === 'started'), 'the job started');
+    expect(store.get(job.id)?.attempts).toBe(1);
+    await queue.stop({ waitMs: 100 });
+    expect(store.get(job.id)).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(store.get(job.id)?.startedAt).toBeUndefined();
+    expect(store.counters().get('web:ann')).toBeCloseTo(counterAtSubmit);
+    expect(events.some((e) => e.type === 'failed' || e.type === 'cancelled')).toBe(false);
+    // Calling stop again is the same stop; the database closes after it.
+    await queue.stop();
+    store.close();
+  });
+});
