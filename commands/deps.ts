@@ -31,6 +31,8 @@ export interface CommandsOptions {
    * differently how to give one (reply to an image; attach, paste or drop one).
    */
   imageMissingKey?: string;
+  /** The engine runs the generated random checkpoint (its text answers are labelled as meaningless). */
+  randomModel?: boolean;
 }
 
 export interface CommandDeps {
@@ -61,6 +63,7 @@ export function createDeps(options: CommandsOptions): CommandDeps {
       now,
       msPerUnit: () => options.queue.msPerUnit,
       originalFileButton: options.originalFileButton,
+      randomModel: options.randomModel,
     },
     log: options.log,
     helpKeys: options.helpKeys ?? [],

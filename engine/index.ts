@@ -3,6 +3,12 @@ export * from './api.js';
 export { batchKey } from './batch-key.js';
 export { estimateCost } from './cost.js';
 export { ACCEPTED_FORMATS, decodeImage, encodePng } from './image/io.js';
+export {
+  type GenerationParameters,
+  parametersText,
+  readPngText,
+  withPngText,
+} from './image/png-text.js';
 export { createEngine } from './load-engine.js';
 export { isKnownEditType, needsReferenceImage } from './prompts.js';
 export { makeTestCheckpoint, PRESETS, type Preset } from './testing/make-test-checkpoint.js';

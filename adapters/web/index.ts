@@ -19,6 +19,7 @@ export async function startPlayground(
     log: (level, message, fields) => log[level](fields ?? {}, message),
     // No reply-to-image here: the refusal says to attach, paste or drop one.
     imageMissingKey: 'web.needs_image',
+    randomModel: services.bundledModel,
   });
   const server = await startPlaygroundServer({
     commands,
