@@ -28,13 +28,20 @@ describe('describe on the random checkpoint', { timeout: 240_000 }, () => {
   });
 
   it('answers without U+FFFD and labels the answer as meaningless', async () => {
-    const ctx = commands.context({ user: { platform: 'web', userId: 'u1' }, scope: 'playground', language: 'en' });
+    const ctx = commands.context({
+      user: { platform: 'web', userId: 'u1' },
+      scope: 'playground',
+      language: 'en',
+    });
     const done = new Promise<string[]>((resolve) => {
       commands.subscribe(({ reply }) => {
         if (reply.final) resolve(reply.text.map((line) => t('en', line.key, line.params ?? {})));
       });
     });
-    const queued = await commands.describe(ctx, { image: { data: await solidPng('#c33') }, question: 'What is it?' });
+    const queued = await commands.describe(ctx, {
+      image: { data: await solidPng('#c33') },
+      question: 'What is it?',
+    });
     expect(queued.jobId).toBeDefined();
     const lines = await done;
     expect(lines.join('\n')).not.toContain('\uFFFD');
