@@ -10,5 +10,5 @@ export {
   withPngText,
 } from './image/png-text.js';
 export { createEngine } from './load-engine.js';
-export { isKnownEditType, needsReferenceImage } from './prompts.js';
+export { EDIT_TYPES, inferEditType, isKnownEditType, needsReferenceImage } from './prompts.js';
 export { makeTestCheckpoint, PRESETS, type Preset } from './testing/make-test-checkpoint.js';

@@ -116,7 +116,13 @@ export const paintCommand: CliCommand = {
       if (result.kind !== 'image') throw new Error('painting returned no image');
       await reportImage(
         io,
-        { json: o.json === true, out, device: engine.info.device, extra: { region: region.kind } },
+        {
+          json: o.json === true,
+          out,
+          device: engine.info.device,
+          extra: { region: region.kind },
+          made: { prompt, task: `paint/${region.kind}`, cfg: settings.cfg },
+        },
         result,
       );
       return 0;

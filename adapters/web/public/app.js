@@ -114,6 +114,13 @@ function update(li, msg) {
 }
 
 function fill(li, msg) {
+  // The same buttons stay the same elements: progress updates must not swap a button away under a click.
+  const ids = msg.buttons
+    .flat()
+    .map((b) => b.id)
+    .join(' ');
+  const kept = li.querySelector(':scope > .buttons[data-ids]');
+  const row = kept && kept.dataset.ids === ids ? kept : null;
   li.replaceChildren();
   for (const line of msg.lines) li.append(el('p', { textContent: line }));
   if (msg.etaAt) {
@@ -137,16 +144,24 @@ function fill(li, msg) {
     li.append(img);
   }
   if (msg.context) li.append(contextRow(msg.context));
-  if (msg.buttons.length > 0) {
-    const row = el('div', { className: 'buttons' });
-    for (const b of msg.buttons.flat()) {
-      const button = el('button', { type: 'button', textContent: b.label, className: b.style });
-      button.dataset.action = b.id;
-      button.addEventListener('click', () => press(b.id, li, button));
-      row.append(button);
-    }
-    li.append(row);
+  const buttons = row ?? buttonRow(msg, li, ids);
+  // While a job runs its Cancel sits under the text, where previews arriving above cannot move it.
+  const text = li.querySelector(':scope > p:last-of-type');
+  if (buttons && !msg.final && text) text.after(buttons);
+  else if (buttons) li.append(buttons);
+}
+
+function buttonRow(msg, li, ids) {
+  if (msg.buttons.length === 0) return null;
+  const row = el('div', { className: 'buttons' });
+  row.dataset.ids = ids;
+  for (const b of msg.buttons.flat()) {
+    const button = el('button', { type: 'button', textContent: b.label, className: b.style });
+    button.dataset.action = b.id;
+    button.addEventListener('click', () => press(b.id, li, button));
+    row.append(button);
   }
+  return row;
 }
 
 /** The prompt and settings a result was made from, with "copy prompt" and "reuse seed". */
