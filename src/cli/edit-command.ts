@@ -53,7 +53,7 @@ export const editCommand: CliCommand = {
     return withEngine('edit', { model, device }, io, async (engine) => {
       const image = await readImageFile('image', imagePath);
       const refImage = o['ref-image'] ? await readImageFile('ref-image', o['ref-image']) : undefined;
-      const bar = progressBar(io.stderr);
+      const bar = progressBar(io.stderr, o.json === true);
       const result = await engine.generate(
         {
           task: 'image_to_image',

@@ -40,7 +40,7 @@ export const imagineCommand: CliCommand = {
     };
     try {
       const engine = await createEngine({ modelDir: required('model', o.model), device });
-      const bar = progressBar(io.stderr);
+      const bar = progressBar(io.stderr, o.json === true);
       const result = await engine.generate(request, { onProgress: (p) => bar(p.step, p.total) });
       await engine.close();
       if (result.kind !== 'image') throw new Error('text-to-image returned no image');

@@ -108,7 +108,7 @@ export const paintCommand: CliCommand = {
           region = spec.region;
           break;
       }
-      const bar = progressBar(io.stderr);
+      const bar = progressBar(io.stderr, o.json === true);
       const result = await engine.generate(
         { task: 'paint', prompt, image, region, ...settings },
         { onProgress: (p) => bar(p.step, p.total) },
