@@ -111,7 +111,10 @@ export async function renderEvent(event: JobEvent, deps: RenderDeps): Promise<Re
       const seconds = ((job.measuredMs ?? (job.finishedAt ?? 0) - (job.startedAt ?? 0)) / 1000).toFixed(1);
       const seed = job.result?.seed ?? 0;
       if (job.result?.text !== undefined) {
-        const text: ReplyText[] = [{ key: 'job.answer', params: { text: job.result.text } }];
+        // An answer with nothing readable left (a random model's invalid bytes are dropped) still says something.
+        const text: ReplyText[] = job.result.text.trim()
+          ? [{ key: 'job.answer', params: { text: job.result.text } }]
+          : [{ key: 'job.answer_empty' }];
         if (deps.randomModel) text.push({ key: 'job.answer_random_model' });
         return {
           ...base,
