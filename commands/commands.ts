@@ -11,6 +11,7 @@ import { describeResult, editResult, originalFile, reroll, variations, zoomOut }
 import { describe, edit, imagine, outpaint, retouch } from './generate.js';
 import { guard } from './guard.js';
 import { help } from './help-command.js';
+import { type HistoryPage, history, jobFile } from './history.js';
 import type {
   DescribeInput,
   EditInput,
@@ -20,6 +21,7 @@ import type {
   RetouchInput,
 } from './inputs.js';
 import { subscribeRendered } from './job-updates.js';
+import { UserInputError } from './prompt.js';
 import { cancel, queueStatus, withUndeliveredNotice } from './queue-commands.js';
 import type { Reply } from './reply.js';
 import { replyToImage, runChatLine, runText, type TextImages } from './run-text.js';
@@ -28,6 +30,7 @@ import { settings } from './settings-command.js';
 
 export type { CommandContext, ContextInput } from './context.js';
 export type { CommandsConfig, CommandsOptions } from './deps.js';
+export type { HistoryEntry, HistoryPage } from './history.js';
 export type { TextImages } from './run-text.js';
 
 /** A rendered job update for subscribers; `queued` is not sent (the submitting call returns that reply). */
@@ -155,6 +158,29 @@ export class Commands {
    */
   runChatLine(ctx: CommandContext, text: string, images: TextImages = {}): Promise<Reply | undefined> {
     return guard(this.deps, ctx, () => runChatLine(this.deps, ctx, { text, images }));
+  }
+
+  /** The user's jobs as a conversation, newest first, one page at a time (`before` from the previous page). */
+  history(ctx: CommandContext, page: { before?: number; limit?: number } = {}): Promise<HistoryPage> {
+    return history(this.deps, ctx, page);
+  }
+
+  /**
+   * One stored file of the user's own job (an input or the result, the latter with its parameters in a PNG text
+   * chunk); undefined when it is not theirs or does not exist.
+   */
+  jobFile(
+    ctx: CommandContext,
+    jobId: string,
+    file: string,
+  ): { data: Uint8Array; mime: string; filename: string } | undefined {
+    try {
+      return jobFile(this.deps, ctx, { jobId, file });
+    } catch (error) {
+      if (error instanceof UserInputError || (error as NodeJS.ErrnoException).code === 'ENOENT')
+        return undefined;
+      throw error;
+    }
   }
 
   private run<I>(operation: Operation<I>, ctx: CommandContext, input: I): Promise<Reply> {

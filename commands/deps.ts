@@ -26,11 +26,15 @@ export interface CommandsOptions {
   originalFileButton?: boolean;
   /** Extra `help` lines (locale keys) for ways of giving input that only one platform has. */
   helpKeys?: readonly string[];
+  /** The help line on giving images (default `help.images`, which speaks of replying to one). */
+  helpImagesKey?: string;
   /**
    * The refusal (a locale key with `{command}`) when a typed command needs an image and none came; platforms say
    * differently how to give one (reply to an image; attach, paste or drop one).
    */
   imageMissingKey?: string;
+  /** The engine runs the generated random checkpoint (its text answers are labelled as meaningless). */
+  randomModel?: boolean;
 }
 
 export interface CommandDeps {
@@ -43,6 +47,7 @@ export interface CommandDeps {
   render: RenderDeps;
   log?: CommandsLog;
   helpKeys: readonly string[];
+  helpImagesKey: string;
   imageMissingKey: string;
 }
 
@@ -61,9 +66,11 @@ export function createDeps(options: CommandsOptions): CommandDeps {
       now,
       expectedMs: (job) => options.queue.expectedMs(job),
       originalFileButton: options.originalFileButton,
+      randomModel: options.randomModel,
     },
     log: options.log,
     helpKeys: options.helpKeys ?? [],
+    helpImagesKey: options.helpImagesKey ?? 'help.images',
     imageMissingKey: options.imageMissingKey ?? 'errors.input.image_missing',
   };
 }

@@ -24,16 +24,27 @@ export const variations: Operation<string> = async (deps, ctx, jobId) =>
 
 /** An edit of a finished job's result (the Edit button's modal or reply answer). */
 export const editResult: Operation<{ jobId: string; instruction: string }> = async (deps, ctx, input) =>
-  edit(deps, ctx, { image: { data: resultBytes(deps.store, input.jobId) }, instruction: input.instruction });
+  edit(deps, fromJob(ctx, input.jobId), {
+    image: { data: resultBytes(deps.store, input.jobId) },
+    instruction: input.instruction,
+  });
 
 export const describeResult: Operation<{ jobId: string; question?: string }> = async (deps, ctx, input) =>
-  describe(deps, ctx, { image: { data: resultBytes(deps.store, input.jobId) }, question: input.question });
+  describe(deps, fromJob(ctx, input.jobId), {
+    image: { data: resultBytes(deps.store, input.jobId) },
+    question: input.question,
+  });
+
+/** The context of a job made from another job's result: the new job remembers its origin (shown as its parent). */
+function fromJob(ctx: CommandContext, jobId: string): CommandContext {
+  return { ...ctx, meta: { ...ctx.meta, origin: jobId } };
+}
 
 /** Zoom out ×1.5 around a finished result, with its prompt. */
 export const zoomOut: Operation<string> = async (deps, ctx, jobId) => {
   const job = imageJob(deps.store, jobId);
   const prompt = 'prompt' in job.request ? job.request.prompt : '';
-  return outpaint(deps, ctx, {
+  return outpaint(deps, fromJob(ctx, jobId), {
     image: { data: resultBytes(deps.store, jobId) },
     prompt: prompt || '.',
     zoom: 1.5,

@@ -1,9 +1,8 @@
 // The operations that make a job from what the user gave: imagine, edit, retouch, outpaint, describe. Each parses
 // and checks its input (prompt flags, images), builds the stored request and submits it.
-import { isKnownEditType, needsReferenceImage } from '../engine/index.js';
+import { inferEditType, isKnownEditType, needsReferenceImage } from '../engine/index.js';
 import type { StoredRequest } from '../src/jobs/index.js';
 import type { Operation } from './context.js';
-import { DEFAULT_EDIT_TYPE } from './definitions.js';
 import type { CommandDeps } from './deps.js';
 import {
   acceptImage,
@@ -64,7 +63,7 @@ export const imagine: Operation<ImagineInput> = async (deps, ctx, input) => {
 };
 
 export const edit: Operation<EditInput> = async (deps, ctx, input) => {
-  const editType = input.type ?? DEFAULT_EDIT_TYPE;
+  const editType = input.type ?? inferEditType(input.instruction);
   if (!isKnownEditType(editType))
     throw new UserInputError('errors.edit.type', { type: editType.slice(0, 40) });
   // Style transfer ignores the text (upstream forces its own), so only it may come without one.

@@ -5,7 +5,7 @@ export const help: Operation<void> = async (deps) => ({
   text: [
     { key: 'help.text' },
     { key: 'help.flags' },
-    { key: 'help.images' },
+    { key: deps.helpImagesKey },
     ...deps.helpKeys.map((key) => ({ key })),
   ],
   ephemeral: true,

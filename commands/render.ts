@@ -3,7 +3,8 @@
 import { encodePng } from '../engine/index.js';
 import { type Locale, SUPPORTED_LOCALES, t } from '../src/i18n.js';
 import type { Job, JobEvent, JobStore } from '../src/jobs/index.js';
-import { buttonId, type Reply, type ReplyButton } from './reply.js';
+import { resultContext } from './job-context.js';
+import { buttonId, type Reply, type ReplyButton, type ReplyText } from './reply.js';
 
 export interface RenderDeps {
   store: Pick<JobStore, 'readFile'>;
@@ -16,6 +17,8 @@ export interface RenderDeps {
    * fetch the lossless PNG.
    */
   originalFileButton?: boolean;
+  /** The model is the generated random checkpoint: text answers say they are meaningless, as its images show. */
+  randomModel?: boolean;
 }
 
 export function localeOf(job: Job, fallback: Locale): Locale {
@@ -108,10 +111,16 @@ export async function renderEvent(event: JobEvent, deps: RenderDeps): Promise<Re
       const seconds = ((job.measuredMs ?? (job.finishedAt ?? 0) - (job.startedAt ?? 0)) / 1000).toFixed(1);
       const seed = job.result?.seed ?? 0;
       if (job.result?.text !== undefined) {
+        // An answer with nothing readable left (a random model's invalid bytes are dropped) still says something.
+        const text: ReplyText[] = job.result.text.trim()
+          ? [{ key: 'job.answer', params: { text: job.result.text } }]
+          : [{ key: 'job.answer_empty' }];
+        if (deps.randomModel) text.push({ key: 'job.answer_random_model' });
         return {
           ...base,
           final: true,
-          text: [{ key: 'job.answer', params: { text: job.result.text } }],
+          text,
+          context: resultContext(job),
           buttons: [
             [{ id: buttonId('delete', job.id), labelKey: 'button.delete', style: 'danger', ownerOnly: true }],
           ],
@@ -129,10 +138,12 @@ export async function renderEvent(event: JobEvent, deps: RenderDeps): Promise<Re
                 filename: `dimoo-${seed}.png`,
                 mime: 'image/png',
                 alt: promptOf(job)?.slice(0, 1000),
+                source: { jobId: job.id, file },
               },
             ]
           : undefined,
         buttons: resultButtons(job, { originalFile: deps.originalFileButton }),
+        context: resultContext(job),
       };
     }
     case 'failed': {

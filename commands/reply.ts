@@ -12,6 +12,20 @@ export interface ReplyImage {
   /** Results and previews are PNG; `fitImage` may re-encode one as WebP or JPEG to fit an upload cap. */
   mime: 'image/png' | 'image/webp' | 'image/jpeg';
   alt?: string;
+  /** The stored job file this image is (a result), so a platform can link to it instead of carrying the bytes. */
+  source?: { jobId: string; file: string };
+}
+
+/** What a result was made from, shown beside it: the prompt, its parent job, and the sampling settings. */
+export interface ResultContext {
+  task: string;
+  prompt: string;
+  seed?: number;
+  width?: number;
+  height?: number;
+  steps?: number;
+  /** The job whose result this one re-rolled, varied, edited or zoomed out. */
+  parentJobId?: string;
 }
 
 export type ButtonStyle = 'primary' | 'secondary' | 'danger';
@@ -72,6 +86,8 @@ export interface Reply {
    */
   startsJob?: boolean;
   ask?: ReplyAsk;
+  /** For results: what they were made from (the playground labels each result with it). */
+  context?: ResultContext;
 }
 
 export function buttonId(action: ButtonAction, jobId: string): string {

@@ -78,7 +78,9 @@ export async function runText(
     case 'settings': {
       const { changes, unknown } = parseSettingsText(args);
       if (unknown.length > 0) return textReply('errors.settings.unknown', { option: unknown.join(', ') });
-      return settings(deps, ctx, changes);
+      // Typed, so the answer says how to type a change (a platform's own options form needs no such line).
+      const reply = await settings(deps, ctx, changes);
+      return { ...reply, text: [...reply.text, { key: 'settings.how' }] };
     }
     default:
       return help(deps, ctx);
@@ -111,5 +113,7 @@ export async function runChatLine(
   if (image && mask) return retouch(deps, ctx, { image, prompt: line, mask });
   if (image && line === '') return describe(deps, ctx, { image });
   if (image) return replyToImage(deps, ctx, { image, text: line, reference });
+  // "hello there" is more often a greeting than a prompt: say how to draw, unless the user asked for this.
+  if (ctx.settings.plainImagine !== true) return textReply('chat.plain_hint', { text: line.slice(0, 80) });
   return imagine(deps, ctx, { prompt: line });
 }

@@ -31,6 +31,7 @@ export const settings: Operation<SettingsChanges | undefined> = async (deps, ctx
               : current.previews
                 ? '✓'
                 : '✗',
+          plain: current.plainImagine ? '✓' : '✗',
         },
       },
     ],

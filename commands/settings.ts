@@ -18,6 +18,8 @@ export interface UserSettings {
    * off in groups, where every preview counts against the group's flood limit; Discord: on).
    */
   previews?: boolean;
+  /** A plain chat line without a command starts an /imagine (the playground); unset = a hint is shown instead. */
+  plainImagine?: boolean;
 }
 
 /** Raw changes as options deliver them; each is validated, unknown values refused with the option named. */
@@ -28,6 +30,7 @@ export interface SettingsChanges {
   language?: string;
   private?: boolean;
   previews?: boolean;
+  plain?: boolean;
 }
 
 export function applySettingsChanges(current: UserSettings, changes: SettingsChanges): UserSettings {
@@ -61,5 +64,6 @@ export function applySettingsChanges(current: UserSettings, changes: SettingsCha
   }
   if (changes.private !== undefined) next.private = changes.private;
   if (changes.previews !== undefined) next.previews = changes.previews;
+  if (changes.plain !== undefined) next.plainImagine = changes.plain;
   return next;
 }

@@ -86,18 +86,30 @@ export function splitOutpaintText(args: string): { zoom?: number; direction?: Di
 export function parseSettingsText(args: string): { changes: SettingsChanges; unknown: string[] } {
   const changes: SettingsChanges = {};
   const unknown: string[] = [];
-  for (const pair of args.split(/\s+/).filter(Boolean)) {
-    const [key = '', value = ''] = pair.split('=');
-    switch (key.toLowerCase()) {
+  // `key=value`, `key: value` (as /settings shows them) and `key value` all work.
+  const tokens = args.split(/\s+/).filter(Boolean);
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as string;
+    let [key = '', value] = token.split('=');
+    if (value === undefined) {
+      key = key.replace(/:$/, '');
+      value = tokens[i + 1] ?? '';
+      i++;
+    }
+    const name = key.toLowerCase();
+    switch (name) {
       case 'size':
       case 'steps':
       case 'aspect':
       case 'language':
-        changes[key.toLowerCase() as 'size' | 'steps' | 'aspect' | 'language'] = value;
+        changes[name] = value;
         break;
       case 'private':
       case 'previews':
-        changes[key.toLowerCase() as 'private' | 'previews'] = /^(on|true|yes|1)$/i.test(value);
+        changes[name] = /^(on|true|yes|1|✓)$/i.test(value);
+        break;
+      case 'plain':
+        changes.plain = /^(on|true|yes|1|✓|imagine)$/i.test(value);
         break;
       default:
         unknown.push(key);

@@ -11,8 +11,14 @@ export {
   sniffFormat,
 } from './image/header.js';
 export { ACCEPTED_FORMATS, decodeImage, encodePng, judgeImage } from './image/io.js';
+export {
+  type GenerationParameters,
+  parametersText,
+  readPngText,
+  withPngText,
+} from './image/png-text.js';
 export { createEngine } from './load-engine.js';
-export { isKnownEditType, needsReferenceImage } from './prompts.js';
+export { EDIT_TYPES, inferEditType, isKnownEditType, needsReferenceImage } from './prompts.js';
 export {
   cudaLibrariesNeeded,
   defaultSearchPlaces,

@@ -162,3 +162,17 @@ export function imageToImagePrompt(
   if (user === '') throw badRequest(`edit type "${editType}" needs a prompt`);
   return { system, user, cond: chatPrompt(system, user), uncond: chatPrompt(system, UNCONDITION) };
 }
+
+/**
+ * The `edit_*` type an instruction asks for when none is named ("remove the hat" → `edit_remove`). Upstream gives
+ * every `edit_*` type the same system prompt with the instruction verbatim, so this only names the edit (in labels
+ * and PNG parameters); the other families (control, subject, ref, pred) change the task and are chosen on purpose.
+ */
+export function inferEditType(instruction: string): string {
+  const text = instruction.trim().toLowerCase();
+  if (/^(remove|delete|erase|get rid of|take (away|out)|删除|去掉|移除|擦除)/.test(text))
+    return 'edit_remove';
+  if (/\bbackground\b|背景/.test(text)) return 'edit_background';
+  if (/^(add|put|place|insert|give|添加|加上|增加|放)/.test(text)) return 'edit_add';
+  return 'edit_replace';
+}

@@ -19,6 +19,9 @@ export async function startPlayground(
     log: (level, message, fields) => log[level](fields ?? {}, message),
     // No reply-to-image here: the refusal says to attach, paste or drop one.
     imageMissingKey: 'web.needs_image',
+    helpImagesKey: 'help.web.images',
+    helpKeys: ['help.web.commands', 'help.web.buttons'],
+    randomModel: services.bundledModel,
   });
   const server = await startPlaygroundServer({
     commands,
@@ -32,5 +35,7 @@ export async function startPlayground(
     log,
   });
   log.info({ url: server.url }, `playground ready: open ${server.url}`);
+  // In a terminal the address also stands alone, easy to spot and to click (the JSON log keeps it as `url`).
+  if (process.stdout.isTTY) process.stdout.write(`\n  ${server.url}\n\n`);
   return { name: 'playground', url: server.url, stop: () => server.close() };
 }

@@ -1,26 +1,37 @@
 // A platform-neutral Reply as the page shows it: translated lines, images as data URLs, buttons with labels.
-import type { Reply } from '../../commands/index.js';
+import type { HistoryEntry, Reply, ResultContext } from '../../commands/index.js';
 import { type Locale, t } from '../../src/i18n.js';
 
 export interface WebMessage {
   jobId?: string;
   lines: string[];
-  images: Array<{ src: string; alt: string; filename: string }>;
+  /** `download`: the lossless PNG with its parameters (results only). */
+  images: Array<{ src: string; alt: string; filename: string; download?: string }>;
   buttons: Array<Array<{ id: string; label: string; style: string }>>;
   etaAt?: number;
   final?: boolean;
   deleteSource?: boolean;
   ask?: { kind: string; jobId: string; title: string; label: string };
+  context?: ResultContext & { label: string; parentSrc?: string };
+}
+
+/** Where the page fetches a stored file of a job (owner-checked by the server). */
+export function fileUrl(jobId: string, file: string, download = false): string {
+  return `/api/files/${jobId}/${file}${download ? '?download=1' : ''}`;
 }
 
 export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
   return {
     jobId: reply.jobId,
     lines: reply.text.map((line) => t(locale, line.key, line.params ?? {})),
+    // A stored result travels as a link (a history page stays small); previews are inline.
     images: (reply.images ?? []).map((image) => ({
-      src: `data:${image.mime};base64,${Buffer.from(image.data).toString('base64')}`,
+      src: image.source
+        ? fileUrl(image.source.jobId, image.source.file)
+        : `data:${image.mime};base64,${Buffer.from(image.data).toString('base64')}`,
       alt: image.alt ?? image.filename,
       filename: image.filename,
+      ...(image.source ? { download: fileUrl(image.source.jobId, image.source.file, true) } : {}),
     })),
     buttons: (reply.buttons ?? []).map((row) =>
       row.map((b) => ({ id: b.id, label: t(locale, b.labelKey), style: b.style })),
@@ -34,5 +45,33 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
       title: t(locale, reply.ask.titleKey),
       label: t(locale, reply.ask.labelKey),
     },
+    context: reply.context && { ...reply.context, label: contextLabel(reply.context, locale) },
+  };
+}
+
+/** "seed 42 · 512×512 · 64 steps · edit_add". */
+function contextLabel(c: ResultContext, locale: Locale): string {
+  const parts: string[] = [];
+  if (c.seed !== undefined) parts.push(t(locale, 'web.context.seed', { seed: c.seed }));
+  if (c.width !== undefined && c.height !== undefined) parts.push(`${c.width}×${c.height}`);
+  if (c.steps !== undefined) parts.push(t(locale, 'web.context.steps', { steps: c.steps }));
+  parts.push(c.task);
+  return parts.join(' · ');
+}
+
+export interface WebHistoryEntry {
+  jobId: string;
+  asked: { text: string; images: Array<{ role: string; src: string }> };
+  reply: WebMessage;
+}
+
+export function toWebHistoryEntry(entry: HistoryEntry, locale: Locale): WebHistoryEntry {
+  return {
+    jobId: entry.jobId,
+    asked: {
+      text: entry.asked.text,
+      images: entry.asked.images.map((i) => ({ role: i.role, src: fileUrl(entry.jobId, i.file) })),
+    },
+    reply: toWebMessage(entry.reply, locale),
   };
 }

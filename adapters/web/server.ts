@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { type Commands, megabytes, parseButtonId, type Reply, textReply } from '../../commands/index.js';
 import { catalog, type Locale, matchLocale, t } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
-import { toWebMessage } from './render.js';
+import { toWebHistoryEntry, toWebMessage } from './render.js';
 import { route } from './router.js';
 import { identify, isLoopback } from './session.js';
 import { EventStreams } from './sse.js';
@@ -97,7 +97,43 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
       const strings = Object.fromEntries(
         Object.entries(catalog(locale)).filter(([k]) => k.startsWith('web.')),
       );
-      json(res, 200, { locale, strings, bundledModel: options.bundledModel, device: options.device });
+      json(res, 200, {
+        locale,
+        strings,
+        bundledModel: options.bundledModel,
+        device: options.device,
+      });
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/api/history') {
+      const ctx = contextOf(req, user);
+      const before = Number(url.searchParams.get('before'));
+      const page = await commands.history(ctx, {
+        before: Number.isInteger(before) && before > 0 ? before : undefined,
+        limit: 20,
+      });
+      json(res, 200, {
+        entries: page.entries.map((e) => toWebHistoryEntry(e, ctx.locale)),
+        before: page.before,
+      });
+      return;
+    }
+    const file = /^\/api\/files\/([0-9a-f-]{36})\/([a-z0-9_-]{1,40}\.(?:png|jpg|webp))$/.exec(url.pathname);
+    if (req.method === 'GET' && file) {
+      const found = commands.jobFile(contextOf(req, user), file[1] as string, file[2] as string);
+      if (!found) {
+        json(res, 404, { error: t(locale, 'web.not_found') });
+        return;
+      }
+      const headers: Record<string, string> = {
+        'content-type': found.mime,
+        'cache-control': 'private, max-age=86400',
+        'x-content-type-options': 'nosniff',
+      };
+      if (url.searchParams.has('download'))
+        headers['content-disposition'] = `attachment; filename="${found.filename}"`;
+      res.writeHead(200, headers);
+      res.end(found.data);
       return;
     }
     if (req.method === 'GET' && url.pathname === '/api/events') {

@@ -66,8 +66,14 @@ export class CheckpointTokenizer implements TextTokenizer {
     return ids;
   }
 
+  /**
+   * Text of the ids. Byte-level tokens that do not form valid UTF-8 (a random checkpoint produces little else)
+   * come back from the tokenizer as U+FFFD; they are dropped, so no replacement character ever reaches a user.
+   */
   decode(ids: number[], opts: { skipSpecial?: boolean } = {}): string {
-    return this.tokenizer.decode(ids, { skip_special_tokens: opts.skipSpecial ?? true });
+    return this.tokenizer
+      .decode(ids, { skip_special_tokens: opts.skipSpecial ?? true })
+      .replace(/\uFFFD/g, '');
   }
 
   tokenId(token: string): number | undefined {

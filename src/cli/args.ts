@@ -29,16 +29,24 @@ export function required(name: string, value: string | undefined): string {
   return value;
 }
 
-/** A one-line progress bar on stderr, only when stderr is a terminal. */
+/**
+ * A one-line progress bar (steps and ETA) on stderr, only when stderr is a terminal and the output is not `--json`
+ * (whose reader wants one clean JSON object, wherever stderr goes).
+ */
 export function progressBar(
   stream: NodeJS.WritableStream & { isTTY?: boolean },
+  json = false,
+  now: () => number = Date.now,
 ): (step: number, total: number) => void {
-  if (!stream.isTTY) return () => undefined;
+  if (!stream.isTTY || json) return () => undefined;
+  const started = now();
   return (step, total) => {
     const width = 30;
     const filled = Math.round((step / total) * width);
+    const left = step > 0 ? ((now() - started) / step) * (total - step) : 0;
+    const eta = step === total ? '' : ` ETA ${Math.ceil(left / 1000)} s`;
     stream.write(
-      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${step}/${total}${step === total ? '\n' : ''}`,
+      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${step}/${total}${eta}\x1b[K${step === total ? '\n' : ''}`,
     );
   };
 }

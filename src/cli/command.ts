@@ -3,6 +3,8 @@ export interface CliCommand {
   name: string;
   summary: string;
   usage: string;
+  /** More lines for `dimoo <name> --help` (choices of an option, what is inferred). */
+  help?: string;
   /** Returns the process exit code. */
   run(argv: string[], io: CliIo): Promise<number>;
 }

@@ -33,7 +33,7 @@ export const describeCommand: CliCommand = {
     };
     return withEngine('describe', { model, device }, io, async (engine) => {
       const image = await readImageFile('image', imagePath);
-      const bar = progressBar(io.stderr);
+      const bar = progressBar(io.stderr, o.json === true);
       const result = await engine.generate(
         { task: 'understand', image, ...settings },
         { onProgress: (p) => bar(p.step, p.total) },

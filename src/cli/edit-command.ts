@@ -1,3 +1,4 @@
+import { EDIT_TYPES, inferEditType } from '../../engine/index.js';
 import { intOption, numberOption, parse, progressBar, required } from './args.js';
 import type { CliCommand } from './command.js';
 import {
@@ -13,7 +14,14 @@ export const editCommand: CliCommand = {
   name: 'edit',
   summary: 'Edit, restyle, control or predict from an input image (every DiMOO image-to-image type)',
   usage:
-    'dimoo edit --model DIR --image FILE --type TYPE --prompt TEXT [--ref-image FILE] [--cfg 2.5 --cfg-img 4 --steps 64 --temperature 1 --seed N] [--dense-prompt] [--device auto|cuda|cpu] --out FILE.png [--json]',
+    'dimoo edit --model DIR --image FILE [--type TYPE] --prompt TEXT [--ref-image FILE] [--cfg 2.5 --cfg-img 4 --steps 64 --temperature 1 --seed N] [--dense-prompt] [--device auto|cuda|cpu] --out FILE.png [--json]',
+  help: [
+    'Edit types (--type):',
+    ...EDIT_TYPES.map((type) => `  ${type}`),
+    '  multi_view_<direction>',
+    'Without --type the instruction names it, as in the playground: "remove …" edit_remove, "add …" edit_add,',
+    'anything about the background edit_background, otherwise edit_replace.',
+  ].join('\n'),
   async run(argv, io) {
     const o = parse(argv, {
       ...ENGINE_OPTIONS,
@@ -31,7 +39,8 @@ export const editCommand: CliCommand = {
     const model = modelOption(o.model);
     const out = required('out', o.out);
     const imagePath = required('image', o.image);
-    const editType = required('type', o.type);
+    const prompt = o.prompt ?? '';
+    const editType = o.type ?? inferEditType(prompt);
     const settings = {
       steps: intOption('steps', o.steps),
       cfg: numberOption('cfg', o.cfg),
@@ -39,15 +48,17 @@ export const editCommand: CliCommand = {
       temperature: numberOption('temperature', o.temperature),
       seed: intOption('seed', o.seed),
     };
+    if (o.type === undefined && o.json !== true)
+      io.stderr.write(`edit type ${editType} (from the instruction; --type chooses another)\n`);
     return withEngine('edit', { model, device }, io, async (engine) => {
       const image = await readImageFile('image', imagePath);
       const refImage = o['ref-image'] ? await readImageFile('ref-image', o['ref-image']) : undefined;
-      const bar = progressBar(io.stderr);
+      const bar = progressBar(io.stderr, o.json === true);
       const result = await engine.generate(
         {
           task: 'image_to_image',
           editType,
-          prompt: o.prompt ?? '',
+          prompt,
           image,
           refImage,
           densePrompt: o['dense-prompt'] === true,
@@ -58,7 +69,13 @@ export const editCommand: CliCommand = {
       if (result.kind !== 'image') throw new Error('image-to-image returned no image');
       await reportImage(
         io,
-        { json: o.json === true, out, device: engine.info.device, extra: { type: editType } },
+        {
+          json: o.json === true,
+          out,
+          device: engine.info.device,
+          extra: { type: editType },
+          made: { prompt, task: `image_to_image/${editType}`, cfg: settings.cfg },
+        },
         result,
       );
       return 0;

@@ -8,8 +8,11 @@ import {
   type Engine,
   EngineError,
   encodePng,
+  type GenerationParameters,
   type ImageResult,
+  parametersText,
   type RgbImage,
+  withPngText,
 } from '../../engine/index.js';
 import { type CliIo, UsageError } from './command.js';
 
@@ -55,8 +58,14 @@ export async function readImageFile(flag: string, path: string): Promise<RgbImag
   }
 }
 
-export async function writePng(path: string, image: RgbImage): Promise<void> {
-  writeFileSync(path, await encodePng(image));
+/** Writes the PNG, with the generation parameters in its `parameters` text chunk (as the playground's downloads). */
+export async function writePng(
+  path: string,
+  image: RgbImage,
+  parameters?: GenerationParameters,
+): Promise<void> {
+  const png = await encodePng(image);
+  writeFileSync(path, parameters ? withPngText(png, { parameters: parametersText(parameters) }) : png);
 }
 
 export function tokenRows(tokens: { rows: number; cols: number; data: Int32Array }): number[][] {
@@ -72,11 +81,24 @@ export function tokenRows(tokens: { rows: number; cols: number; data: Int32Array
  */
 export async function reportImage(
   io: CliIo,
-  options: { json: boolean; out: string; device: string; extra?: Record<string, unknown> },
+  options: {
+    json: boolean;
+    out: string;
+    device: string;
+    extra?: Record<string, unknown>;
+    /** What the PNG's `parameters` chunk names besides what the result knows (seed, size, steps). */
+    made: { prompt: string; task: string; cfg?: number };
+  },
   result: ImageResult,
 ): Promise<void> {
-  await writePng(options.out, result.image);
   const { width, height } = result.image;
+  await writePng(options.out, result.image, {
+    ...options.made,
+    seed: result.seed,
+    steps: result.steps,
+    width,
+    height,
+  });
   if (!options.json) {
     io.stderr.write(`wrote ${options.out} (${width}×${height}, seed ${result.seed})\n`);
     return;

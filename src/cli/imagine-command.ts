@@ -1,14 +1,13 @@
-import { writeFileSync } from 'node:fs';
-import { createEngine, type DeviceChoice, EngineError, encodePng } from '../../engine/index.js';
+import { createEngine, type DeviceChoice, EngineError } from '../../engine/index.js';
 import { intOption, numberOption, parse, progressBar, required } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
-import { tokenRows } from './engine-io.js';
+import { tokenRows, writePng } from './engine-io.js';
 
 export const imagineCommand: CliCommand = {
   name: 'imagine',
   summary: 'Generate an image from a text prompt with a checkpoint folder',
   usage:
-    'dimoo imagine --model DIR --prompt TEXT [--width 1024 --height 1024 --steps 64 --cfg 4 --temperature 1 --seed N] [--cache] [--device auto|cuda|cpu] --out FILE.png [--json]',
+    'dimoo imagine --model DIR --prompt TEXT [--width 512 --height 512 --steps 64 --cfg 4 --temperature 1 --seed N] [--cache] [--device auto|cuda|cpu] --out FILE.png [--json]',
   async run(argv, io) {
     const o = parse(argv, {
       model: { type: 'string' },
@@ -30,8 +29,9 @@ export const imagineCommand: CliCommand = {
     const request = {
       task: 'text_to_image' as const,
       prompt: required('prompt', o.prompt),
-      width: intOption('width', o.width, 1024) as number,
-      height: intOption('height', o.height, 1024) as number,
+      // The playground's default too (the 512 size class at 1:1).
+      width: intOption('width', o.width, 512) as number,
+      height: intOption('height', o.height, 512) as number,
       steps: intOption('steps', o.steps, 64),
       cfg: numberOption('cfg', o.cfg, 4),
       temperature: numberOption('temperature', o.temperature, 1),
@@ -40,11 +40,19 @@ export const imagineCommand: CliCommand = {
     };
     try {
       const engine = await createEngine({ modelDir: required('model', o.model), device });
-      const bar = progressBar(io.stderr);
+      const bar = progressBar(io.stderr, o.json === true);
       const result = await engine.generate(request, { onProgress: (p) => bar(p.step, p.total) });
       await engine.close();
       if (result.kind !== 'image') throw new Error('text-to-image returned no image');
-      writeFileSync(out, await encodePng(result.image));
+      await writePng(out, result.image, {
+        prompt: request.prompt,
+        task: request.task,
+        cfg: request.cfg,
+        seed: result.seed,
+        steps: result.steps,
+        width: result.image.width,
+        height: result.image.height,
+      });
       if (o.json) {
         io.stdout.write(
           `${JSON.stringify({

@@ -26,7 +26,9 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(`Usage: ${command.usage}\n\n${command.summary}\n`);
+    io.stdout.write(
+      `Usage: ${command.usage}\n\n${command.summary}\n${command.help ? `\n${command.help}\n` : ''}`,
+    );
     return 0;
   }
   try {

@@ -1,5 +1,6 @@
+import { resolve } from 'node:path';
 import { makeTestCheckpoint, PRESETS, type Preset } from '../../engine/index.js';
-import { intOption, parse, required } from './args.js';
+import { intOption, parse } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
 
 export const makeTestCheckpointCommand: CliCommand = {
@@ -7,7 +8,8 @@ export const makeTestCheckpointCommand: CliCommand = {
   summary:
     'Write a random checkpoint in the published Lumina-DiMOO layout (produces noise; for tests and trials)',
   usage:
-    'dimoo make-test-checkpoint --out DIR --preset tiny|small|dimoo-ids|8b [--seed N] [--dtype bf16|fp32] [--shards N]',
+    'dimoo make-test-checkpoint [--out DIR] [--preset tiny|small|dimoo-ids|8b] [--seed N] [--dtype bf16|fp32] [--shards N]',
+  help: 'Defaults: --preset tiny, --out ./dimoo-test-checkpoint-<preset>.',
   async run(argv, io) {
     const o = parse(argv, {
       out: { type: 'string' },
@@ -16,21 +18,22 @@ export const makeTestCheckpointCommand: CliCommand = {
       dtype: { type: 'string' },
       shards: { type: 'string' },
     });
-    const preset = required('preset', o.preset);
+    const preset = o.preset ?? 'tiny';
     if (!PRESETS.includes(preset as Preset))
       throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}`);
     const dtype = o.dtype ?? 'bf16';
     if (dtype !== 'bf16' && dtype !== 'fp32') throw new UsageError('--dtype must be bf16 or fp32');
     const started = performance.now();
     const { dir } = makeTestCheckpoint({
-      out: required('out', o.out),
+      out: resolve(o.out ?? `dimoo-test-checkpoint-${preset}`),
       preset: preset as Preset,
       seed: intOption('seed', o.seed, 1),
       dtype,
       shards: o.shards === undefined ? undefined : intOption('shards', o.shards, 1),
     });
     io.stderr.write(
-      `wrote a random ${preset} checkpoint (${dtype}) to ${dir} in ${Math.round(performance.now() - started)} ms\n`,
+      `wrote a random ${preset} checkpoint (${dtype}) to ${dir} in ${Math.round(performance.now() - started)} ms\n` +
+        `try it: npx dimoo imagine --model ${dir} --prompt "a red fox" --out fox.png\n`,
     );
     return 0;
   },

@@ -108,7 +108,7 @@ export const paintCommand: CliCommand = {
           region = spec.region;
           break;
       }
-      const bar = progressBar(io.stderr);
+      const bar = progressBar(io.stderr, o.json === true);
       const result = await engine.generate(
         { task: 'paint', prompt, image, region, ...settings },
         { onProgress: (p) => bar(p.step, p.total) },
@@ -116,7 +116,13 @@ export const paintCommand: CliCommand = {
       if (result.kind !== 'image') throw new Error('painting returned no image');
       await reportImage(
         io,
-        { json: o.json === true, out, device: engine.info.device, extra: { region: region.kind } },
+        {
+          json: o.json === true,
+          out,
+          device: engine.info.device,
+          extra: { region: region.kind },
+          made: { prompt, task: `paint/${region.kind}`, cfg: settings.cfg },
+        },
         result,
       );
       return 0;

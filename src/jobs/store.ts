@@ -89,6 +89,14 @@ export class JobStore {
     return rows.map((r) => JSON.parse(r.body) as Job);
   }
 
+  /** The owner's jobs newest first, older than submission `before` when given (one page of a history). */
+  pageOf(owner: Owner, before: number | undefined, limit: number): Job[] {
+    const rows = this.db
+      .prepare('SELECT body FROM jobs WHERE owner = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
+      .all(ownerKey(owner), before ?? Number.MAX_SAFE_INTEGER, limit) as Array<{ body: string }>;
+    return rows.map((r) => JSON.parse(r.body) as Job);
+  }
+
   counters(): Map<string, number> {
     const rows = this.db.prepare('SELECT user, counter FROM fairness').all() as Array<{
       user: string;

@@ -194,7 +194,7 @@ describe('imagine', () => {
     const unset = await commands.settings(ctx('2'));
     expect(unset.text[0]?.params?.previews).toBe('auto (off in Telegram groups)');
     const saved = (await commands.runText(ctx('2'), '/settings previews=off')) as Reply;
-    expect(keys(saved)).toEqual(['settings.saved', 'settings.current']);
+    expect(keys(saved)).toEqual(['settings.saved', 'settings.current', 'settings.how']);
     expect(saved.text[1]?.params?.previews).toBe('✗');
     const queued = await commands.imagine(ctx('2'), { prompt: 'a kite' });
     expect(store.get(queued.jobId as string)?.meta.previews).toBe(false);
@@ -358,7 +358,7 @@ describe('text and reply flows', () => {
       region: { kind: 'extend', left: 0.5 },
     });
     const settings = (await commands.runText(ctx('4'), '/settings size=768 private=on')) as Reply;
-    expect(keys(settings)).toEqual(['settings.saved', 'settings.current']);
+    expect(keys(settings)).toEqual(['settings.saved', 'settings.current', 'settings.how']);
     expect(settings.text[1]?.params).toMatchObject({ size: 768, language: 'English', private: '✓' });
     expect(keys((await commands.runText(ctx('4'), '/settings colour=red')) as Reply)).toEqual([
       'errors.settings.unknown',

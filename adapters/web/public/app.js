@@ -1,86 +1,222 @@
 // The playground page: a chat with the bot. Plain ES module, no build step.
 const $ = (id) => document.getElementById(id);
 const log = $('log');
-const messages = new Map(); // jobId → <li>
+const messages = new Map(); // jobId → bot <li>
 let strings = {};
-let attached = null; // { file, width, height }
+let attached = null; // { file, width, height, painted }
+let olderBefore; // the history page to load next (older), if any
 window.dimooEvents = [];
 
 const tr = (key, fallback) => strings[key] ?? fallback ?? key;
+const el = (tag, props = {}, ...children) => {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+};
 
 async function init() {
   const info = await (await fetch('/api/info')).json();
   strings = info.strings;
   document.documentElement.lang = info.locale;
-  for (const el of document.querySelectorAll('[data-i18n]'))
-    el.textContent = tr(el.dataset.i18n, el.textContent);
-  for (const el of document.querySelectorAll('[data-i18n-placeholder]'))
-    el.placeholder = tr(el.dataset.i18nPlaceholder, el.placeholder);
+  for (const node of document.querySelectorAll('[data-i18n]'))
+    node.textContent = tr(node.dataset.i18n, node.textContent);
+  for (const node of document.querySelectorAll('[data-i18n-placeholder]'))
+    node.placeholder = tr(node.dataset.i18nPlaceholder, node.placeholder);
   if (info.bundledModel) {
     $('banner').textContent = tr('web.bundled_model');
     $('banner').hidden = false;
   }
-  const events = new EventSource('/api/events');
-  events.onmessage = (e) => {
-    show(JSON.parse(e.data));
-  };
   addBot({ lines: [tr('web.welcome')], images: [], buttons: [] });
+  await loadHistory();
+  connect();
+  document.body.dataset.ready = 'true';
 }
 
-function addItem(cls) {
-  const li = document.createElement('li');
-  li.className = cls;
-  log.append(li);
-  li.scrollIntoView({ block: 'end' });
+// --- live updates, and the notice while the server cannot be reached ---
+let events;
+function connect() {
+  events = new EventSource('/api/events');
+  let lost = false;
+  events.onmessage = (e) => show(JSON.parse(e.data));
+  events.onerror = () => {
+    lost = true;
+    $('connection').hidden = false;
+    document.body.dataset.connection = 'lost';
+  };
+  events.onopen = () => {
+    $('connection').hidden = true;
+    document.body.dataset.connection = 'open';
+    // Events sent while we were away are gone: bring the jobs we show up to date from the store.
+    if (lost) refreshShown();
+  };
+}
+
+async function refreshShown() {
+  const page = await (await fetch('/api/history')).json();
+  for (const entry of page.entries) {
+    const li = messages.get(entry.jobId);
+    if (li) update(li, entry.reply);
+  }
+}
+
+// --- history: the conversation rebuilt from the job store, newest page first ---
+async function loadHistory(before) {
+  const res = await fetch(`/api/history${before ? `?before=${before}` : ''}`);
+  if (!res.ok) return;
+  const page = await res.json();
+  olderBefore = page.before;
+  // Entries come newest first; the page shows them oldest first, an older page above what is shown.
+  const items = document.createDocumentFragment();
+  for (const entry of [...page.entries].reverse()) {
+    const bot = botItem(entry.reply);
+    messages.set(entry.jobId, bot);
+    items.append(userItem(entry.asked.text, entry.asked.images), bot);
+  }
+  const first = log.querySelector('li.job-user');
+  if (before && first) log.insertBefore(items, first);
+  else log.append(items);
+  $('older').hidden = !olderBefore;
+  if (!before) log.lastElementChild?.scrollIntoView({ block: 'end' });
+}
+$('older').addEventListener('click', () => olderBefore && loadHistory(olderBefore));
+
+function userItem(text, images = []) {
+  const li = el('li', { className: 'user job-user' });
+  if (text) li.append(el('p', { textContent: text }));
+  const image = images.find((i) => i.role === 'image');
+  const mask = images.find((i) => i.role === 'mask');
+  if (image) li.append(thumb(image.src, mask?.src));
+  const reference = images.find((i) => i.role === 'reference');
+  if (reference) li.append(thumb(reference.src));
   return li;
 }
 
-function fill(li, msg) {
-  li.replaceChildren();
-  for (const line of msg.lines) {
-    const p = document.createElement('p');
-    p.textContent = line;
-    li.append(p);
+/** The user's image, with the mask they drew over it (white shows, black is transparent). */
+function thumb(src, maskSrc) {
+  const box = el('span', { className: 'thumb' }, el('img', { src, alt: '' }));
+  if (maskSrc) {
+    box.classList.add('masked');
+    box.append(el('img', { src: maskSrc, alt: tr('web.mask_alt', 'mask'), className: 'mask-overlay' }));
   }
+  return box;
+}
+
+function botItem(msg) {
+  const li = el('li', { className: 'bot' });
+  update(li, msg);
+  return li;
+}
+
+function update(li, msg) {
+  fill(li, msg);
+  li.dataset.state = msg.final ? 'final' : 'live';
+  if (msg.jobId) li.dataset.job = msg.jobId;
+}
+
+function fill(li, msg) {
+  // The same buttons stay the same elements: progress updates must not swap a button away under a click.
+  const ids = msg.buttons
+    .flat()
+    .map((b) => b.id)
+    .join(' ');
+  const kept = li.querySelector(':scope > .buttons[data-ids]');
+  const row = kept && kept.dataset.ids === ids ? kept : null;
+  li.replaceChildren();
+  for (const line of msg.lines) li.append(el('p', { textContent: line }));
   if (msg.etaAt) {
-    const eta = document.createElement('p');
-    eta.className = 'eta';
+    const eta = el('p', { className: 'eta' });
     eta.dataset.etaAt = String(msg.etaAt);
     li.append(eta);
     tickEta(eta);
   }
   for (const image of msg.images) {
-    const img = document.createElement('img');
-    img.src = image.src;
-    img.alt = image.alt;
+    const img = el('img', { src: image.src, alt: image.alt });
     img.dataset.filename = image.filename;
+    if (image.download) {
+      img.dataset.download = image.download;
+      img.classList.add('result');
+      img.tabIndex = 0;
+      img.addEventListener('click', () => openViewer(image));
+      img.addEventListener('keydown', (e) => e.key === 'Enter' && openViewer(image));
+    }
+    // A new result comes into view once it has a size (before, the scroll would stop short).
+    if (li === log.lastElementChild) img.addEventListener('load', () => li.scrollIntoView({ block: 'end' }));
     li.append(img);
   }
-  if (msg.buttons.length > 0) {
-    const row = document.createElement('div');
-    row.className = 'buttons';
-    for (const b of msg.buttons.flat()) {
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.textContent = b.label;
-      button.className = b.style;
-      button.dataset.action = b.id;
-      button.addEventListener('click', () => press(b.id, li));
-      row.append(button);
-    }
-    li.append(row);
-  }
+  if (msg.context) li.append(contextRow(msg.context));
+  const buttons = row ?? buttonRow(msg, li, ids);
+  // While a job runs its Cancel sits under the text, where previews arriving above cannot move it.
+  const text = li.querySelector(':scope > p:last-of-type');
+  if (buttons && !msg.final && text) text.after(buttons);
+  else if (buttons) li.append(buttons);
 }
 
-function tickEta(el) {
-  const seconds = Math.max(0, Math.round((Number(el.dataset.etaAt) - Date.now()) / 1000));
-  el.textContent = tr('web.eta', 'ETA {s} s').replace('{s}', String(seconds));
+function buttonRow(msg, li, ids) {
+  if (msg.buttons.length === 0) return null;
+  const row = el('div', { className: 'buttons' });
+  row.dataset.ids = ids;
+  for (const b of msg.buttons.flat()) {
+    const button = el('button', { type: 'button', textContent: b.label, className: b.style });
+    button.dataset.action = b.id;
+    button.addEventListener('click', () => press(b.id, li, button));
+    row.append(button);
+  }
+  return row;
+}
+
+/** The prompt and settings a result was made from, with "copy prompt" and "reuse seed". */
+function contextRow(c) {
+  const box = el('div', { className: 'context' });
+  if (c.prompt) box.append(el('p', { className: 'prompt', textContent: c.prompt }));
+  const meta = el('p', { className: 'meta', textContent: c.label });
+  if (c.parentJobId) {
+    const link = el('a', {
+      href: `#job-${c.parentJobId}`,
+      textContent: ` · ${tr('web.context.parent', 'from')} #${c.parentJobId.slice(0, 8)}`,
+      className: 'parent',
+    });
+    link.addEventListener('click', (e) => {
+      e.preventDefault();
+      messages.get(c.parentJobId)?.scrollIntoView({ block: 'center' });
+    });
+    meta.append(link);
+  }
+  box.append(meta);
+  const tools = el('div', { className: 'buttons context-tools' });
+  const copy = el('button', { type: 'button', textContent: tr('web.copy_prompt', 'Copy prompt') });
+  copy.dataset.tool = 'copy-prompt';
+  copy.addEventListener('click', () => {
+    navigator.clipboard?.writeText(c.prompt).catch(() => undefined);
+    $('text').value = c.task.startsWith('text_to_image') ? `/imagine ${c.prompt}` : c.prompt;
+    $('text').focus();
+  });
+  tools.append(copy);
+  if (c.seed !== undefined) {
+    const reuse = el('button', { type: 'button', textContent: tr('web.reuse_seed', 'Reuse seed') });
+    reuse.dataset.tool = 'reuse-seed';
+    reuse.addEventListener('click', () => {
+      const text = $('text')
+        .value.replace(/\s*--seed\s+\d+/g, '')
+        .trim();
+      $('text').value = `${text || `/imagine ${c.prompt}`} --seed ${c.seed}`;
+      $('text').focus();
+    });
+    tools.append(reuse);
+  }
+  box.append(tools);
+  return box;
+}
+
+function tickEta(node) {
+  const seconds = Math.max(0, Math.round((Number(node.dataset.etaAt) - Date.now()) / 1000));
+  node.textContent = tr('web.eta', 'ETA {s} s').replace('{s}', String(seconds));
 }
 setInterval(() => document.querySelectorAll('.eta').forEach(tickEta), 1000);
 
 function addBot(msg) {
-  const li = addItem('bot');
-  fill(li, msg);
+  const li = botItem(msg);
+  log.append(li);
+  li.scrollIntoView({ block: 'end' });
   return li;
 }
 
@@ -91,34 +227,109 @@ function show(msg) {
   const known = msg.jobId && messages.get(msg.jobId);
   if (known) {
     const atBottom = known === log.lastElementChild;
-    fill(known, msg);
+    update(known, msg);
     if (atBottom) known.scrollIntoView({ block: 'end' });
-    known.dataset.state = msg.final ? 'final' : 'live';
     return;
   }
   const li = addBot(msg);
   if (msg.jobId) messages.set(msg.jobId, li);
-  li.dataset.state = msg.final ? 'final' : 'live';
 }
 
-async function press(id, li) {
-  let answer;
-  if (id.startsWith('edit:')) {
-    answer = prompt(tr('web.edit_prompt', 'Edit instruction'));
-    if (!answer) return;
+// --- buttons: one request per press, however fast the clicks; inline Edit; Delete with undo ---
+async function press(id, li, button) {
+  if (button.disabled) return;
+  if (id.startsWith('edit:')) return editForm(id, li);
+  if (id.startsWith('delete:')) return deleteWithUndo(id, li);
+  const row = button.closest('.buttons');
+  for (const b of row.querySelectorAll('button')) b.disabled = true;
+  try {
+    await act(id, undefined, li);
+  } finally {
+    // Cancel and the follow-ups may be pressed again once this one is answered (a re-roll twice = two jobs).
+    for (const b of row.querySelectorAll('button')) b.disabled = false;
   }
-  const res = await fetch('/api/actions', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ id, answer }),
-  });
-  const msg = await res.json();
-  if (msg.deleteSource) {
-    li.remove();
-    return;
-  }
-  show(msg);
 }
+
+async function act(id, answer, li) {
+  try {
+    const res = await fetch('/api/actions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id, answer }),
+    });
+    const msg = await res.json();
+    if (msg.deleteSource) {
+      li.remove();
+      return;
+    }
+    show(msg);
+  } catch {
+    addBot({ lines: [tr('web.offline', 'The bot could not be reached.')], images: [], buttons: [] });
+  }
+}
+
+function editForm(id, li) {
+  if (li.querySelector('form.edit-form')) return li.querySelector('form.edit-form input').focus();
+  const input = el('input', {
+    type: 'text',
+    required: true,
+    placeholder: tr('web.edit_prompt', 'How should it change?'),
+  });
+  input.setAttribute('aria-label', tr('web.edit_prompt', 'How should it change?'));
+  const submit = el('button', { type: 'submit', textContent: tr('web.send', 'Send'), className: 'primary' });
+  const cancel = el('button', { type: 'button', textContent: tr('web.close', 'Close') });
+  const form = el('form', { className: 'edit-form buttons' }, input, submit, cancel);
+  cancel.addEventListener('click', () => form.remove());
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const answer = input.value.trim();
+    if (!answer || submit.disabled) return;
+    submit.disabled = true;
+    await act(id, answer, li);
+    form.remove();
+  });
+  li.append(form);
+  input.focus();
+}
+
+const UNDO_MS = 6000;
+function deleteWithUndo(id, li) {
+  // The job is deleted only when the undo time is over; until then the message is merely hidden.
+  li.hidden = true;
+  const user = li.previousElementSibling?.classList.contains('job-user') ? li.previousElementSibling : null;
+  if (user) user.hidden = true;
+  const undo = el('button', { type: 'button', textContent: tr('web.undo', 'Undo'), id: 'undo' });
+  const bar = el(
+    'div',
+    { className: 'toast', role: 'status' },
+    el('span', { textContent: tr('web.deleted', 'Deleted.') }),
+    undo,
+  );
+  document.body.append(bar);
+  const timer = setTimeout(async () => {
+    bar.remove();
+    await act(id, undefined, li);
+    user?.remove();
+  }, UNDO_MS);
+  undo.addEventListener('click', () => {
+    clearTimeout(timer);
+    bar.remove();
+    li.hidden = false;
+    if (user) user.hidden = false;
+  });
+}
+
+// --- full-size view ---
+function openViewer(image) {
+  const viewer = $('viewer');
+  $('viewer-image').src = image.src;
+  $('viewer-image').alt = image.alt;
+  $('viewer-download').href = image.download;
+  $('viewer-download').download = image.filename;
+  viewer.showModal();
+}
+$('viewer-close').addEventListener('click', () => $('viewer').close());
+$('viewer').addEventListener('click', (e) => e.target === $('viewer') && $('viewer').close());
 
 // --- attachment and mask drawing ---
 const canvas = $('mask');
@@ -193,9 +404,7 @@ function detach() {
 
 /** The drawn mask as a black/white PNG (white = regenerate). */
 function maskBlob() {
-  const out = document.createElement('canvas');
-  out.width = canvas.width;
-  out.height = canvas.height;
+  const out = el('canvas', { width: canvas.width, height: canvas.height });
   const c = out.getContext('2d');
   c.fillStyle = 'black';
   c.fillRect(0, 0, out.width, out.height);
@@ -205,25 +414,27 @@ function maskBlob() {
 
 $('composer').addEventListener('submit', async (e) => {
   e.preventDefault();
+  if ($('send').disabled) return;
   const text = $('text').value.trim();
   if (!text && !attached) return;
+  $('send').disabled = true;
   const form = new FormData();
   form.append('text', text);
-  const mine = addItem('user');
-  const p = document.createElement('p');
-  p.textContent = text;
-  mine.append(p);
+  const images = [];
   if (attached) {
     form.append('image', attached.file, attached.file.name);
-    const thumb = document.createElement('img');
-    thumb.src = $('preview').src;
-    thumb.alt = attached.file.name;
-    mine.append(thumb);
-    if (attached.painted) form.append('mask', await maskBlob(), 'mask.png');
+    images.push({ role: 'image', src: $('preview').src });
+    if (attached.painted) {
+      const mask = await maskBlob();
+      form.append('mask', mask, 'mask.png');
+      images.push({ role: 'mask', src: URL.createObjectURL(mask) });
+    }
   }
+  const mine = userItem(text, images);
+  log.append(mine);
+  mine.scrollIntoView({ block: 'end' });
   $('text').value = '';
   detach();
-  $('send').disabled = true;
   try {
     const res = await fetch('/api/messages', { method: 'POST', body: form });
     show(await res.json());

@@ -18,7 +18,7 @@ if (!haveBrowser && process.env.CI)
   throw new Error('CI needs Debian chromium for the playground test (see .ci/run)');
 const artifacts = join(process.cwd(), 'test', 'artifacts');
 
-describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 180_000 }, () => {
+describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, () => {
   let services: Services;
   let server: { url: string; close(): Promise<void> };
   let browser: Browser;
@@ -116,7 +116,7 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 180_000 }, (
     await page.waitForFunction(
       `(() => { const l = document.querySelectorAll('#log li.bot'); return l[l.length - 1].dataset.state === 'final'; })()`,
       undefined,
-      { timeout: 90_000 },
+      { timeout: 170_000 },
     );
     expect(await lastBotText()).not.toMatch(/failed|Sorry|Queued/);
     await page.screenshot({ path: join(artifacts, 'playground-4-describe.png') });

@@ -76,7 +76,14 @@ describe('playground router', () => {
   });
 
   it('reads a plain line by what is attached: imagine, describe, edit with reference, retouch with mask', async () => {
-    expect(requestOf(await route(commands, ctx(), upload('a lighthouse')))).toMatchObject({
+    // A plain sentence alone is a hint, until the user turns "plain text = imagine" on (as /settings shows it).
+    expect((await route(commands, ctx(), upload('hello there'))).text).toEqual([
+      { key: 'chat.plain_hint', params: { text: 'hello there' } },
+    ]);
+    const me = ctx();
+    await route(commands, me, upload('/settings plain on'));
+    const again = commands.context({ user: me.user, scope: 'playground', language: 'en' });
+    expect(requestOf(await route(commands, again, upload('a lighthouse')))).toMatchObject({
       task: 'text_to_image',
       prompt: 'a lighthouse',
     });
@@ -108,7 +115,13 @@ describe('playground router', () => {
     expect((await route(commands, ctx(), upload('/describe what is it'))).text).toEqual([
       { key: 'web.needs_image', params: { command: '/describe' } },
     ]);
+    const aspect = await route(commands, ctx(), upload('/settings aspect 16:9'));
+    expect(aspect.text[0]?.key).toBe('settings.saved');
     const settings = await route(commands, ctx(), upload('/settings size=768'));
-    expect(settings.text.map((line) => line.key)).toEqual(['settings.saved', 'settings.current']);
+    expect(settings.text.map((line) => line.key)).toEqual([
+      'settings.saved',
+      'settings.current',
+      'settings.how',
+    ]);
   });
 });

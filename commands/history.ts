@@ -1,0 +1,103 @@
+// A user's past jobs, newest first and paged, as the conversation they made: what the user asked (text and the
+// stored input images, the mask included) and the bot's reply in the job's current state. The playground rebuilds
+// its page from this after a reload. `jobFile` serves one stored file of the user's own job (results carry their
+// generation parameters in a PNG text chunk).
+import { isStoredImage, type Job } from '../src/jobs/index.js';
+import type { CommandContext } from './context.js';
+import type { CommandDeps } from './deps.js';
+import { pngWithParameters } from './job-context.js';
+import { UserInputError } from './prompt.js';
+import { cancelButton, renderEvent } from './render.js';
+import type { Reply } from './reply.js';
+import { jobOf } from './stored-jobs.js';
+
+export interface HistoryEntry {
+  jobId: string;
+  /** The user's side: the prompt or question as they gave it, and the stored images by role. */
+  asked: { text: string; images: Array<{ role: 'image' | 'mask' | 'reference'; file: string }> };
+  reply: Reply;
+}
+
+export interface HistoryPage {
+  entries: HistoryEntry[];
+  /** Pass as `before` for the next (older) page; absent when this was the last. */
+  before?: number;
+}
+
+export const HISTORY_PAGE_MAX = 50;
+
+function askedOf(job: Job): HistoryEntry['asked'] {
+  const r = job.request;
+  const images: HistoryEntry['asked']['images'] = [];
+  if ('image' in r && isStoredImage(r.image)) images.push({ role: 'image', file: r.image.file });
+  if (r.task === 'paint' && r.region.kind === 'mask') images.push({ role: 'mask', file: r.region.mask.file });
+  if (r.task === 'image_to_image' && r.refImage) images.push({ role: 'reference', file: r.refImage.file });
+  const text = r.task === 'understand' ? (r.question ?? '') : r.prompt;
+  return { text, images };
+}
+
+async function replyOf(deps: CommandDeps, job: Job): Promise<Reply> {
+  switch (job.status) {
+    case 'done':
+    case 'failed':
+    case 'cancelled':
+      return renderEvent({ type: job.status, job }, deps.render);
+    case 'running':
+      return { jobId: job.id, text: [{ key: 'job.running_now' }], buttons: [[cancelButton(job.id)]] };
+    case 'queued':
+      return { jobId: job.id, text: [{ key: 'job.waiting' }], buttons: [[cancelButton(job.id)]] };
+  }
+}
+
+export async function history(
+  deps: CommandDeps,
+  ctx: CommandContext,
+  page: { before?: number; limit?: number },
+): Promise<HistoryPage> {
+  const limit = Math.max(1, Math.min(HISTORY_PAGE_MAX, page.limit ?? 20));
+  // One more than asked tells whether an older page exists.
+  const jobs = deps.store.pageOf(ctx.user, page.before, limit + 1);
+  const shown = jobs.slice(0, limit);
+  const entries: HistoryEntry[] = [];
+  for (const job of shown) {
+    entries.push({ jobId: job.id, asked: askedOf(job), reply: await replyOf(deps, job) });
+  }
+  const last = shown[shown.length - 1];
+  return { entries, ...(jobs.length > limit && last ? { before: last.seq } : {}) };
+}
+
+/** Every stored file name a job has (its inputs and its result). */
+function filesOf(job: Job): Set<string> {
+  const names = new Set<string>();
+  JSON.stringify(job.request, (_key, value) => {
+    if (isStoredImage(value)) names.add(value.file);
+    return value;
+  });
+  if (job.result?.file) names.add(job.result.file);
+  return names;
+}
+
+/**
+ * One stored file of the user's own job, with what to call it when downloaded. Results are PNGs with a
+ * `parameters` text chunk; inputs come as stored. Another user's job, or a name the job does not have, is
+ * "not found".
+ */
+export function jobFile(
+  deps: CommandDeps,
+  ctx: CommandContext,
+  input: { jobId: string; file: string },
+): { data: Uint8Array; mime: string; filename: string } {
+  const job = jobOf(deps.store, input.jobId);
+  const mine = job.owner.platform === ctx.user.platform && job.owner.userId === ctx.user.userId;
+  if ((!mine && !ctx.isAdmin) || !filesOf(job).has(input.file))
+    throw new UserInputError('errors.job.not_found');
+  const bytes = new Uint8Array(deps.store.readFile(job.id, input.file));
+  const ext = input.file.split('.').pop() ?? 'png';
+  const mime = ext === 'jpg' ? 'image/jpeg' : ext === 'webp' ? 'image/webp' : 'image/png';
+  if (input.file !== job.result?.file) return { data: bytes, mime, filename: input.file };
+  return {
+    data: pngWithParameters(job, bytes),
+    mime: 'image/png',
+    filename: `dimoo-${job.result.seed ?? job.id.slice(0, 8)}.png`,
+  };
+}

@@ -1,0 +1,43 @@
+// What a job was made from, for labels beside its result and for the `parameters` text inside its PNG.
+import { type GenerationParameters, parametersText, withPngText } from '../engine/index.js';
+import type { Job } from '../src/jobs/index.js';
+import type { ResultContext } from './reply.js';
+
+const DEFAULT_STEPS: Record<string, number> = {
+  text_to_image: 64,
+  image_to_image: 64,
+  paint: 64,
+  understand: 128,
+};
+
+function taskOf(job: Job): string {
+  const r = job.request;
+  if (r.task === 'image_to_image') return `${r.task}/${r.editType}`;
+  if (r.task === 'paint' && typeof job.meta.paint === 'string') return `${r.task}/${job.meta.paint}`;
+  return r.task;
+}
+
+export function resultContext(job: Job): ResultContext {
+  const r = job.request;
+  const origin = job.meta.origin;
+  return {
+    task: taskOf(job),
+    prompt: r.task === 'understand' ? (r.question ?? '') : r.prompt,
+    seed: job.result?.seed ?? r.seed,
+    width: job.result?.width ?? ('width' in r ? r.width : undefined),
+    height: job.result?.height ?? ('height' in r ? r.height : undefined),
+    steps: r.steps ?? DEFAULT_STEPS[r.task],
+    ...(typeof origin === 'string' ? { parentJobId: origin } : {}),
+  };
+}
+
+export function generationParameters(job: Job): GenerationParameters {
+  const c = resultContext(job);
+  const cfg = 'cfg' in job.request ? job.request.cfg : undefined;
+  return { ...c, cfg };
+}
+
+/** A result PNG with its generation parameters in a `parameters` text chunk. */
+export function pngWithParameters(job: Job, png: Uint8Array): Uint8Array {
+  return withPngText(png, { parameters: parametersText(generationParameters(job)) });
+}

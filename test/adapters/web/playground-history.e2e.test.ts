@@ -1,0 +1,255 @@
+// The playground's first ten minutes in a real browser (Debian's Chromium via playwright-core) against the real
+// server, commands, queue and engine on the generated checkpoint: history that survives a reload, results with
+// their context, full-size view and download with the PNG `parameters` chunk, one job per double-click, Delete
+// with undo, Cancel of the running job, the drawn mask in the user's message, the connection-lost notice, and a
+// phone-sized layout. Screenshots go to test/artifacts/.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Playground, startPlaygroundServer } from '../../../adapters/web/server.js';
+import { Commands } from '../../../commands/index.js';
+import { readPngText } from '../../../engine/index.js';
+import type { Config } from '../../../src/config/index.js';
+import type { Logger } from '../../../src/log.js';
+import type { Services } from '../../../src/services.js';
+import { openE2eServices, solidPng } from '../e2e-services.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveBrowser = existsSync(CHROMIUM);
+if (!haveBrowser && process.env.CI)
+  throw new Error('CI needs Debian chromium for the playground test (see .ci/run)');
+const artifacts = join(process.cwd(), 'test', 'artifacts');
+const WAIT = { timeout: 120_000 };
+
+describe.skipIf(!haveBrowser)('playground history and polish in a browser', { timeout: 300_000 }, () => {
+  let services: Services;
+  let config: Config;
+  let log: Logger;
+  let commands: Commands;
+  let server: Playground;
+  let port: number;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  const startServer = async () => {
+    server = await startPlaygroundServer({
+      commands,
+      host: '127.0.0.1',
+      port,
+      maxInputBytes: config.limits.maxInputBytes,
+      defaultLocale: 'en',
+      bundledModel: services.bundledModel,
+      device: 'cpu',
+      log,
+    });
+    port = Number(new URL(server.url).port);
+  };
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    ({ services, config, log } = await openE2eServices('web-history', {
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_PER_MINUTE: '0',
+      QUEUE_MAX_PER_USER: '10',
+    }));
+    commands = new Commands({
+      queue: services.jobs.queue,
+      store: services.jobs.store,
+      config,
+      imageMissingKey: 'web.needs_image',
+      randomModel: services.bundledModel,
+    });
+    port = 0;
+    await startServer();
+    services.start();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--no-first-run',
+      ],
+    });
+    page = await browser.newPage({ locale: 'en-US', acceptDownloads: true });
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-ready=true]');
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await services?.close();
+  });
+
+  const send = async (text: string) => {
+    await page.fill('#text', text);
+    await page.click('#send');
+  };
+  const count = (selector: string) => page.locator(selector).count();
+  const finalResults = '#log li.bot[data-state=final] img.result';
+
+  it('keeps the conversation over a reload, with labels and images', async () => {
+    await send('/imagine a lighthouse at dusk --steps 2 --seed 7 --ar 1:1');
+    await page.waitForSelector(finalResults, WAIT);
+    await page.reload();
+    await page.waitForSelector('body[data-ready=true]');
+    await page.waitForSelector(finalResults, WAIT);
+    expect(await page.locator('#log li.user').first().innerText()).toContain('a lighthouse at dusk');
+    const result = page.locator('#log li.bot[data-state=final]').last();
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's locator API, not a DOM node.
+    const label = await result.locator('.context').innerText();
+    expect(label).toContain('a lighthouse at dusk');
+    expect(label).toContain('seed 7');
+    expect(label).toMatch(/\d+×\d+/);
+    expect(label).toContain('2 steps');
+    const loaded = await page.evaluate(
+      `[...document.querySelectorAll('${finalResults}')].every((i) => i.complete && i.naturalWidth > 0)`,
+    );
+    expect(loaded).toBe(true);
+    await page.screenshot({ path: join(artifacts, 'playground-history-reload.png') });
+  });
+
+  it('opens a result full size and downloads the PNG with its parameters', async () => {
+    await page.locator(finalResults).last().click();
+    await page.waitForSelector('#viewer[open] #viewer-image');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#viewer-download')]);
+    expect(download.suggestedFilename()).toBe('dimoo-7.png');
+    const path = await download.path();
+    const text = readPngText(readFileSync(path));
+    expect(text.parameters?.split('\n')[0]).toBe('a lighthouse at dusk');
+    expect(text.parameters).toMatch(
+      /Steps: 2, .*Seed: 7, Size: \d+x\d+, Model: Lumina-DiMOO, Task: text_to_image/,
+    );
+    await page.click('#viewer-close');
+  });
+
+  it('makes one job per double-click', async () => {
+    const before = await count('#log li.bot');
+    const jobsBefore = services.jobs.store.pageOf(
+      { platform: 'web', userId: ownerId() },
+      undefined,
+      100,
+    ).length;
+    await page.locator('#log li.bot[data-state=final] button[data-action^="vary:"]').last().dblclick();
+    await page.waitForFunction(`document.querySelectorAll('#log li.bot').length > ${before}`);
+    await page.waitForTimeout(1500);
+    expect(await count('#log li.bot')).toBe(before + 1);
+    const jobsAfter = services.jobs.store.pageOf(
+      { platform: 'web', userId: ownerId() },
+      undefined,
+      100,
+    ).length;
+    expect(jobsAfter).toBe(jobsBefore + 1);
+    await page.waitForFunction(
+      `document.querySelector('#log li.bot:last-child').dataset.state === 'final'`,
+      undefined,
+      WAIT,
+    );
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's locator API, not a DOM node.
+    expect(await page.locator('#log li.bot').last().locator('.context').innerText()).toMatch(
+      /from #[0-9a-f]{8}/,
+    );
+  });
+
+  let owner = '';
+  const ownerId = () => owner;
+  beforeAll(async () => {
+    owner = (await page.context().cookies()).find((c) => c.name === 'dimoo_uid')?.value ?? '';
+  });
+
+  it('deletes with undo', async () => {
+    const result = page.locator('#log li.bot[data-state=final]').first();
+    const jobId = await result.getAttribute('data-job');
+    await result.locator('button[data-action^="delete:"]').click();
+    expect(await result.isHidden()).toBe(true);
+    await page.click('#undo');
+    expect(await result.isVisible()).toBe(true);
+    await page.waitForTimeout(7000);
+    expect(services.jobs.store.get(jobId as string)?.status).toBe('done');
+    expect(await result.isVisible()).toBe(true);
+  });
+
+  it('cancels the running job with its visible Cancel button', async () => {
+    await send('/imagine a slow one --steps 128 --size 256x256');
+    const live = page.locator('#log li.bot').last();
+    await page.waitForFunction(
+      `/Working|step/.test(document.querySelector('#log li.bot:last-child').innerText)`,
+      undefined,
+      WAIT,
+    );
+    const cancel = live.locator('button[data-action^="cancel:"]');
+    expect(await cancel.isVisible()).toBe(true);
+    await cancel.click();
+    await page.waitForFunction(
+      `/Cancelled/.test(document.querySelector('#log li.bot:last-child').innerText)`,
+      undefined,
+      WAIT,
+    );
+  });
+
+  it('shows the drawn mask in the user message, also after a reload', async () => {
+    await page.setInputFiles('#file', {
+      name: 'blue.png',
+      mimeType: 'image/png',
+      buffer: await solidPng('#36c'),
+    });
+    await page.check('#draw');
+    const box = await page.locator('#mask').boundingBox();
+    if (!box) throw new Error('no mask canvas');
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.7, { steps: 6 });
+    await page.mouse.up();
+    const before = await count('#log li.bot');
+    await send('/retouch a yellow star --steps 2');
+    expect(await count('#log li.user .mask-overlay')).toBeGreaterThan(0);
+    await page.waitForFunction(
+      `(() => { const l = document.querySelectorAll('#log li.bot'); return l.length > ${before} && l[l.length - 1].dataset.state === 'final'; })()`,
+      undefined,
+      WAIT,
+    );
+    await page.reload();
+    await page.waitForSelector('body[data-ready=true]');
+    expect(await count('#log li.user .mask-overlay')).toBe(1);
+    await page.screenshot({ path: join(artifacts, 'playground-history-mask.png') });
+  });
+
+  it('lays out on a phone: no panel over 35% of the height', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
+    await phone.context().addCookies(await page.context().cookies());
+    await phone.goto(server.url);
+    await phone.waitForSelector('body[data-ready=true]');
+    await phone.setInputFiles('#file', {
+      name: 'big.png',
+      mimeType: 'image/png',
+      buffer: await solidPng('#3a3', 1024),
+    });
+    await phone.waitForSelector('#attachment:not([hidden])');
+    await phone.screenshot({ path: join(artifacts, 'playground-phone.png') });
+    const heights = (await phone.evaluate(`(() => ({
+      header: document.querySelector('header').getBoundingClientRect().height,
+      composer: document.getElementById('composer').getBoundingClientRect().height,
+      main: document.querySelector('main').getBoundingClientRect().height,
+      width: document.documentElement.scrollWidth,
+    }))()`)) as { header: number; composer: number; main: number; width: number };
+    expect(heights.header).toBeLessThanOrEqual(844 * 0.35);
+    expect(heights.composer).toBeLessThanOrEqual(844 * 0.35);
+    expect(heights.main).toBeGreaterThanOrEqual(844 * 0.3);
+    expect(heights.width).toBeLessThanOrEqual(390);
+    await phone.close();
+  });
+
+  it('says when the connection is lost and recovers when the server is back', async () => {
+    await server.close();
+    await page.waitForSelector('#connection:not([hidden])', { timeout: 30_000 });
+    await page.screenshot({ path: join(artifacts, 'playground-connection-lost.png') });
+    await startServer();
+    await page.waitForSelector('#connection', { state: 'hidden', timeout: 30_000 });
+    expect(pageErrors).toEqual([]);
+  });
+});
