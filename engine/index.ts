@@ -5,4 +5,5 @@ export { estimateCost } from './cost.js';
 export { ACCEPTED_FORMATS, decodeImage, encodePng } from './image/io.js';
 export { createEngine } from './load-engine.js';
 export { isKnownEditType, needsReferenceImage } from './prompts.js';
+export { ML_CACHE_DEFAULTS } from './sampling/ml-cache.js';
 export { makeTestCheckpoint, PRESETS, type Preset } from './testing/make-test-checkpoint.js';
