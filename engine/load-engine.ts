@@ -51,7 +51,9 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     folder: dir,
     createSession: openOnProvider,
   });
-  await vq.warm();
+  // Every image task decodes; only image inputs (edit, paint, describe) need the encoder, which opens on first use:
+  // a text-to-image command never pays for it.
+  await vq.warm('decoder');
   // The understanding graph (full-vocabulary head) opens on first use: drawing-only deployments never pay for it.
   let textSession: ort.InferenceSession | undefined;
   let textStep: Promise<TextStepBackend> | undefined;
