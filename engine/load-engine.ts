@@ -51,9 +51,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     folder: dir,
     createSession: openOnProvider,
   });
-  // Every image task decodes; only image inputs (edit, paint, describe) need the encoder, which opens on first use:
-  // a text-to-image command never pays for it.
-  await vq.warm('decoder');
+  await vq.warm();
   // The understanding graph (full-vocabulary head) opens on first use: drawing-only deployments never pay for it.
   let textSession: ort.InferenceSession | undefined;
   let textStep: Promise<TextStepBackend> | undefined;

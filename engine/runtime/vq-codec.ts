@@ -79,9 +79,9 @@ export class VqCodec {
     return this.decoder;
   }
 
-  /** Builds and opens both sessions, or only the decoder, now (otherwise they open on first use). */
-  async warm(which: 'both' | 'decoder' = 'both'): Promise<void> {
-    await Promise.all([which === 'both' ? this.encoderSession() : undefined, this.decoderSession()]);
+  /** Builds and opens both sessions now (otherwise they open on first use). */
+  async warm(): Promise<void> {
+    await Promise.all([this.encoderSession(), this.decoderSession()]);
   }
 
   async encode(image: RgbImage): Promise<VqTokens> {
