@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so the CLI needs no build step.
-import { register } from 'tsx/esm/api';
+// The dimoo CLI. Runs a bundle of the TypeScript sources, rebuilt whenever they change (bin/cli-bundle.js), so it
+// needs no build step.
+import { loadCliMain } from './cli-bundle.js';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const main = await loadCliMain();
 process.exitCode = await main(process.argv.slice(2));

@@ -98,6 +98,8 @@ export interface ImageResult {
 export interface TextResult {
   kind: 'text';
   text: string;
+  /** The answer's token ids, from the first answer position up to (not including) its end marker. */
+  tokens: number[];
   seed: number;
   steps: number;
   timings: EngineTimings;

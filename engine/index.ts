@@ -27,4 +27,5 @@ export {
   type SearchPlaces,
 } from './runtime/cuda-libraries.js';
 export { ortLibraryFolder, ortVersion } from './runtime/session.js';
+export { ML_CACHE_DEFAULTS } from './sampling/ml-cache.js';
 export { makeTestCheckpoint, PRESETS, type Preset } from './testing/make-test-checkpoint.js';

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CheckpointTokenizer } from '../engine/checkpoint/tokenizer.js';
 import { decodeImage, encodePng, makeTestCheckpoint } from '../engine/index.js';
 import type { CliIo } from '../src/cli/command.js';
 import { main } from '../src/cli/main.js';
@@ -118,7 +119,7 @@ describe('dimoo edit / paint / describe / batch', () => {
     expect(JSON.parse(r.out).width).toBe(144);
   });
 
-  it('describe prints the answer', async () => {
+  it('describe prints the answer, and with --json its token ids', async () => {
     const r = await cli(
       'describe',
       '--image',
@@ -132,7 +133,14 @@ describe('dimoo edit / paint / describe / batch', () => {
       '--json',
     );
     expect(r.code).toBe(0);
-    expect(typeof JSON.parse(r.out).text).toBe('string');
+    const report = JSON.parse(r.out) as { text: string; tokens: number[] };
+    expect(typeof report.text).toBe('string');
+    expect(report.tokens.length).toBeGreaterThan(0);
+    expect(report.tokens.length).toBeLessThanOrEqual(4);
+    expect(report.tokens.every((id) => Number.isInteger(id) && id >= 0)).toBe(true);
+    // The ids are the answer itself: decoded as the engine decodes them, they give the text.
+    const tokenizer = CheckpointTokenizer.load(model);
+    expect(tokenizer.decode(report.tokens, { skipSpecial: true }).trim()).toBe(report.text);
   });
 
   it('batch writes one PNG per prompt and results.json', async () => {
@@ -232,6 +240,60 @@ describe('dimoo edit / paint / describe / batch', () => {
     );
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/exactly one of/);
+  });
+});
+
+describe('dimoo imagine ML-Cache parameters', () => {
+  const imagine = async (...flags: string[]) => {
+    const r = await cli(
+      'imagine',
+      '--prompt',
+      'a fox',
+      '--width',
+      '64',
+      '--height',
+      '64',
+      '--steps',
+      '8',
+      '--seed',
+      '3',
+      '--out',
+      join(dir, 'cache.png'),
+      '--json',
+      ...flags,
+    );
+    return { ...r, tokens: r.code === 0 ? (JSON.parse(r.out) as { tokens: number[][] }).tokens : undefined };
+  };
+
+  it("the defaults are upstream's: spelled out they give what --cache gives", async () => {
+    const plain = await imagine('--cache');
+    expect(plain.code).toBe(0);
+    const spelled = await imagine('--cache-ratio', '0.9', '--warmup-ratio', '0.3', '--refresh-interval', '5');
+    expect(spelled.tokens).toEqual(plain.tokens);
+  });
+
+  it('any of them implies --cache: the engine checks refresh_interval against the steps', async () => {
+    const ok = await imagine('--cache-ratio', '0.5', '--warmup-ratio', '0', '--refresh-interval', '2');
+    expect(ok.code).toBe(0);
+    // Without ML-Cache the engine would not look at the interval; 8 steps allow at most 8 - 2 - 1 = 5.
+    const tooLong = await imagine('--refresh-interval', '6');
+    expect([tooLong.code, tooLong.err.trim().split('\n').length]).toEqual([1, 1]);
+    expect(tooLong.err).toMatch(/refresh_interval must be an integer in \(1, 5\]/);
+  });
+
+  it('refuses out-of-range values with one line and the usage, exit 2', async () => {
+    for (const [flags, message] of [
+      [['--cache-ratio', '1'], /--cache-ratio must be in \(0, 1\), got 1/],
+      [['--cache-ratio', '0'], /--cache-ratio must be in \(0, 1\)/],
+      [['--warmup-ratio', '1'], /--warmup-ratio must be in \[0, 1\), got 1/],
+      [['--warmup-ratio=-0.1'], /--warmup-ratio must be in \[0, 1\), got -0.1/],
+      [['--refresh-interval', '1'], /--refresh-interval must be at least 2, got 1/],
+      [['--refresh-interval', '2.5'], /--refresh-interval must be a whole number/],
+    ] as const) {
+      const r = await imagine(...flags);
+      expect(r.code).toBe(2);
+      expect(r.err.split('\n')[0]).toMatch(message);
+    }
   });
 });
 

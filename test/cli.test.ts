@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -60,9 +61,17 @@ describe('dimoo CLI', () => {
     expect(io.out()).toMatch(/^Usage: dimoo config/);
   });
 
-  it('the installed bin runs through tsx and prints usage', async () => {
+  it('the installed bin prints usage from a bundle of the current sources', async () => {
     const { stdout } = await run(process.execPath, ['bin/dimoo.js', '--help'], { cwd: root });
     expect(listedCommands(stdout)).toEqual(commands.map((c) => c.name));
+    // The run left a bundle that is fresh against exactly the files it was built from, the engine's included.
+    const { bundleIsFresh } = await import('../bin/cli-bundle.js');
+    expect(bundleIsFresh()).toBe(true);
+    const inputs = JSON.parse(readFileSync(`${root}dist/dimoo-cli.inputs.json`, 'utf8')) as string[];
+    expect(inputs).toEqual(
+      expect.arrayContaining(['src/cli/main.ts', 'engine/load-engine.ts', 'src/i18n.ts']),
+    );
+    expect(inputs.every((file) => !file.startsWith('node_modules/'))).toBe(true);
   });
 
   it('dimoo config refuses an invalid environment with exit 1 and hides secrets', async () => {

@@ -106,6 +106,8 @@ export async function understand(
     }
     end = findAnswerEnd(x, seq.codeStart, hi, layout);
   }
-  const text = answerText(ctx.tokenizer, x, seq.codeStart, end >= 0 ? end : seq.answerEnd);
-  return { kind: 'text', text, seed, steps: step, forwardMs };
+  const answerEnd = end >= 0 ? end : seq.answerEnd;
+  const text = answerText(ctx.tokenizer, x, seq.codeStart, answerEnd);
+  const tokens = Array.from(x.subarray(seq.codeStart, Math.max(seq.codeStart, answerEnd)));
+  return { kind: 'text', text, tokens, seed, steps: step, forwardMs };
 }

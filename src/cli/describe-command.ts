@@ -44,6 +44,7 @@ export const describeCommand: CliCommand = {
         io.stdout.write(
           `${JSON.stringify({
             text: result.text,
+            tokens: result.tokens,
             seed: result.seed,
             steps: result.steps,
             device: engine.info.device,

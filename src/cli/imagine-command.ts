@@ -1,13 +1,52 @@
-import { createEngine, type DeviceChoice, EngineError } from '../../engine/index.js';
+import {
+  createEngine,
+  type DeviceChoice,
+  EngineError,
+  ML_CACHE_DEFAULTS,
+  type MlCacheOptions,
+} from '../../engine/index.js';
 import { intOption, numberOption, parse, progressBar, required } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
 import { tokenRows, writePng } from './engine-io.js';
+
+/**
+ * `--cache`, or ML-Cache with the parameters given (any of them implies --cache; the rest keep upstream's
+ * defaults). Ranges are checked here in one line; refresh_interval's upper bound depends on the steps and is the
+ * engine's to check.
+ */
+function mlCacheOption(o: {
+  cache?: boolean;
+  'cache-ratio'?: string;
+  'warmup-ratio'?: string;
+  'refresh-interval'?: string;
+}): MlCacheOptions | boolean {
+  const given = [o['cache-ratio'], o['warmup-ratio'], o['refresh-interval']].some((v) => v !== undefined);
+  if (!given) return o.cache === true;
+  const cacheRatio = numberOption('cache-ratio', o['cache-ratio'], ML_CACHE_DEFAULTS.cacheRatio) as number;
+  const warmupRatio = numberOption(
+    'warmup-ratio',
+    o['warmup-ratio'],
+    ML_CACHE_DEFAULTS.warmupRatio,
+  ) as number;
+  const refreshInterval = intOption(
+    'refresh-interval',
+    o['refresh-interval'],
+    ML_CACHE_DEFAULTS.refreshInterval,
+  ) as number;
+  if (!(cacheRatio > 0 && cacheRatio < 1))
+    throw new UsageError(`--cache-ratio must be in (0, 1), got ${cacheRatio}`);
+  if (!(warmupRatio >= 0 && warmupRatio < 1))
+    throw new UsageError(`--warmup-ratio must be in [0, 1), got ${warmupRatio}`);
+  if (!(refreshInterval > 1))
+    throw new UsageError(`--refresh-interval must be at least 2, got ${refreshInterval}`);
+  return { cacheRatio, warmupRatio, refreshInterval };
+}
 
 export const imagineCommand: CliCommand = {
   name: 'imagine',
   summary: 'Generate an image from a text prompt with a checkpoint folder',
   usage:
-    'dimoo imagine --model DIR --prompt TEXT [--width 512 --height 512 --steps 64 --cfg 4 --temperature 1 --seed N] [--cache] [--device auto|cuda|cpu] --out FILE.png [--json]',
+    'dimoo imagine --model DIR --prompt TEXT [--width 512 --height 512 --steps 64 --cfg 4 --temperature 1 --seed N] [--cache] [--cache-ratio 0.9 --warmup-ratio 0.3 --refresh-interval 5] [--device auto|cuda|cpu] --out FILE.png [--json]',
   async run(argv, io) {
     const o = parse(argv, {
       model: { type: 'string' },
@@ -19,6 +58,9 @@ export const imagineCommand: CliCommand = {
       temperature: { type: 'string' },
       seed: { type: 'string' },
       cache: { type: 'boolean' },
+      'cache-ratio': { type: 'string' },
+      'warmup-ratio': { type: 'string' },
+      'refresh-interval': { type: 'string' },
       device: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean' },
@@ -36,7 +78,7 @@ export const imagineCommand: CliCommand = {
       cfg: numberOption('cfg', o.cfg, 4),
       temperature: numberOption('temperature', o.temperature, 1),
       seed: intOption('seed', o.seed),
-      cache: o.cache === true,
+      cache: mlCacheOption(o),
     };
     try {
       const engine = await createEngine({ modelDir: required('model', o.model), device });

@@ -54,7 +54,7 @@ export class TimedEngineDouble
     }
     const timings = { total_ms: 1, forward_ms: 1, load_ms: 0 };
     if (request.task === 'understand')
-      return { kind: 'text', text: 'a test answer', seed: 0, steps: this.steps, timings };
+      return { kind: 'text', text: 'a test answer', tokens: [], seed: 0, steps: this.steps, timings };
     const width = request.task === 'text_to_image' ? request.width : 16;
     const height = request.task === 'text_to_image' ? request.height : 16;
     return {
