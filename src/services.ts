@@ -67,7 +67,13 @@ export async function openEngine(
       'No MODEL_DIR is set: running a generated RANDOM checkpoint that produces noise. Download Alpha-VLLM/Lumina-DiMOO and set MODEL_DIR to its folder for real images.',
     );
   }
-  const engine = await createEngine({ modelDir, device: config.device, log: engineLog(log) });
+  const engine = await createEngine({
+    modelDir,
+    device: config.device,
+    quant: config.quant,
+    cacheDir: join(config.dataDir, 'cache'),
+    log: engineLog(log),
+  });
   return { engine, bundledModel };
 }
 

@@ -37,6 +37,7 @@ describe('loadConfig defaults', () => {
       },
       modelDir: undefined,
       device: 'auto',
+      quant: 'none',
       dataDir: resolve('./data'),
       web: { host: '127.0.0.1', port: undefined, accessToken: undefined },
       adminIds: [],

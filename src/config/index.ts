@@ -29,6 +29,8 @@ export interface Config {
   };
   modelDir?: string;
   device: Env['DEVICE'];
+  /** Weight-only quantization of the transformer's linear layers (QUANT). */
+  quant: Env['QUANT'];
   dataDir: string;
   web: { host: string; port?: number; accessToken?: string };
   adminIds: string[];
@@ -134,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     },
     modelDir: e.MODEL_DIR ? resolve(e.MODEL_DIR) : undefined,
     device: e.DEVICE,
+    quant: e.QUANT,
     dataDir: resolve(e.DATA_DIR),
     web: { host: e.WEB_HOST, port: e.WEB_PORT, accessToken: e.WEB_ACCESS_TOKEN },
     adminIds: e.ADMIN_IDS,

@@ -143,6 +143,10 @@ export const envSchema = z.object({
     emptyToUndefined,
     z.enum(['auto', 'cuda', 'cpu'], { error: 'must be one of auto, cuda, cpu' }).default('auto'),
   ),
+  QUANT: z.preprocess(
+    emptyToUndefined,
+    z.enum(['none', 'int8', 'int4'], { error: 'must be one of none, int8, int4' }).default('none'),
+  ),
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
   WEB_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
   WEB_PORT: port,
