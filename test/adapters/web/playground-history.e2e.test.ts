@@ -207,6 +207,8 @@ describe.skipIf(!haveBrowser)('playground history and polish in a browser', { ti
     await page.mouse.up();
     const before = await count('#log li.bot');
     await send('/retouch a yellow star --steps 2');
+    // The user's message (with its mask) appears once the page has posted it: wait for it rather than race it.
+    await page.waitForSelector('#log li.user .mask-overlay', WAIT);
     expect(await count('#log li.user .mask-overlay')).toBeGreaterThan(0);
     await page.waitForFunction(
       `(() => { const l = document.querySelectorAll('#log li.bot'); return l.length > ${before} && l[l.length - 1].dataset.state === 'final'; })()`,
