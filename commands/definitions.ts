@@ -1,7 +1,14 @@
 // One declarative table of the bot's commands and their options. Everything platform-shaped is derived from it:
 // Discord's application-command JSON (with name and description localizations from `locales/`), Telegram's
 // `setMyCommands` lists per language, and the help text. Spec fields hold locale keys, never display text.
-import { type Catalog, catalog, type Locale, SUPPORTED_LOCALES } from '../src/i18n.js';
+import {
+  allCatalogs,
+  type Catalog,
+  catalog,
+  type Locale,
+  PLATFORM_TAGS,
+  SUPPORTED_LOCALES,
+} from '../src/i18n.js';
 import { LIMITS, MAX_PROMPT_CHARS, SIZE_CLASSES } from './prompt.js';
 
 export type OptionType = 'string' | 'integer' | 'number' | 'boolean' | 'attachment';
@@ -175,9 +182,6 @@ const DISCORD_OPTION_TYPE: Record<OptionType, number> = {
   attachment: 11,
 };
 
-/** Discord's locale codes for each of ours. */
-const DISCORD_LOCALES: Record<Locale, readonly string[]> = { en: ['en-US', 'en-GB'], 'zh-CN': ['zh-CN'] };
-
 /** Plain JSON of Discord's application-command objects (type 1 chat input, type 3 message menus). */
 export type DiscordCommandJson = Record<string, unknown>;
 
@@ -187,13 +191,15 @@ export type DiscordCommandJson = Record<string, unknown>;
  */
 export function toDiscordCommands(
   definitions: readonly CommandSpec[] = COMMANDS,
-  catalogs: Readonly<Record<Locale, Readonly<Catalog>>> = { en: catalog('en'), 'zh-CN': catalog('zh-CN') },
+  catalogs: Readonly<Record<Locale, Readonly<Catalog>>> = allCatalogs(),
   menus: readonly MenuSpec[] = MENUS,
 ): DiscordCommandJson[] {
   const text = (locale: Locale, key: string) => catalogs[locale][key] ?? catalogs.en[key] ?? key;
   const localized = (key: string) =>
     Object.fromEntries(
-      SUPPORTED_LOCALES.flatMap((locale) => DISCORD_LOCALES[locale].map((code) => [code, text(locale, key)])),
+      SUPPORTED_LOCALES.flatMap((locale) =>
+        PLATFORM_TAGS[locale].discord.map((code) => [code, text(locale, key)]),
+      ),
     );
   const chat = definitions
     .filter((c) => !c.platforms || c.platforms.includes('discord'))

@@ -16,10 +16,26 @@ export function loadCatalog(locale: Locale): Catalog {
   return JSON.parse(readFileSync(`${localeDir}${locale}.json`, 'utf8')) as Catalog;
 }
 
-const catalogs: Record<Locale, Catalog> = { en: loadCatalog('en'), 'zh-CN': loadCatalog('zh-CN') };
+/**
+ * Where each locale is offered on the platforms: Discord's locale codes (for name/description localizations) and
+ * Telegram's `language_code` for `setMyCommands` (none: the default list every other language sees).
+ */
+export const PLATFORM_TAGS: Readonly<Record<Locale, { discord: readonly string[]; telegram?: string }>> = {
+  en: { discord: ['en-US', 'en-GB'] },
+  'zh-CN': { discord: ['zh-CN'], telegram: 'zh' },
+};
+
+const catalogs = Object.fromEntries(
+  SUPPORTED_LOCALES.map((locale) => [locale, loadCatalog(locale)]),
+) as Record<Locale, Catalog>;
 
 export function catalog(locale: Locale): Readonly<Catalog> {
   return catalogs[locale];
+}
+
+/** Every catalog, by locale. */
+export function allCatalogs(): Readonly<Record<Locale, Readonly<Catalog>>> {
+  return catalogs;
 }
 
 /**

@@ -4,7 +4,7 @@
 import { autoRetry } from '@grammyjs/auto-retry';
 import { type RunnerHandle, run, sequentialize } from '@grammyjs/runner';
 import { Bot, type Context, GrammyError, InputFile } from 'grammy';
-import type { Message, PhotoSize } from 'grammy/types';
+import type { LanguageCode, Message, PhotoSize } from 'grammy/types';
 import {
   type CommandContext,
   type Commands,
@@ -18,7 +18,7 @@ import {
   toTelegramCommands,
 } from '../../commands/index.js';
 import type { Config } from '../../src/config/index.js';
-import { type Locale, t } from '../../src/i18n.js';
+import { type Locale, PLATFORM_TAGS, SUPPORTED_LOCALES, t } from '../../src/i18n.js';
 import type { DeliveryLog, Job } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
 import { type Delivery, JobStatusBoard, type StatusSurface } from '../shared/job-status.js';
@@ -161,10 +161,9 @@ export class TelegramBot {
       );
     });
     await this.bot.init();
-    for (const [locale, code] of [
-      ['en', undefined],
-      ['zh-CN', 'zh'],
-    ] as const) {
+    for (const locale of SUPPORTED_LOCALES) {
+      // PLATFORM_TAGS holds Telegram's ISO 639-1 codes; src/ cannot name grammY's type for them.
+      const code = PLATFORM_TAGS[locale].telegram as LanguageCode | undefined;
       await this.bot.api
         .setMyCommands(toTelegramCommands(locale), code ? { language_code: code } : {})
         .catch((error: unknown) => log.warn({ err: error }, 'setMyCommands failed'));
