@@ -189,6 +189,7 @@ export type EngineErrorCode =
   | 'image_aspect'
   | 'cancelled'
   | 'out_of_memory'
+  | 'device_memory'
   | 'internal';
 
 /** One clear failure. `code` maps to a locale key `errors.engine.<code>`; `params` fill its placeholders. */

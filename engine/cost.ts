@@ -27,39 +27,68 @@ function imageBlockTokens(width: number, height: number): number {
   return rows * (cols + 1) + 4;
 }
 
+function imageCells(width: number, height: number): number {
+  return Math.floor(height / 16) * Math.floor(width / 16);
+}
+
 /** Cost of one forward over L tokens, in token units: dense work plus attention's share (4·L·d vs per-token FLOPs). */
 export function forwardUnits(length: number, dims: CostDims): number {
   const attentionShare = (2 * length) / (4 * dims.dModel + 3 * dims.mlpHidden);
   return length * (1 + attentionShare);
 }
 
-export function estimateCost(request: EngineRequest, dims: CostDims = DIMOO_DIMS): number {
+/** One forward pass of a request: how many rows run together (guidance branches) and how long each row is. */
+export interface ForwardShape {
+  rows: number;
+  length: number;
+  /** Positions the head scores each step and over how many classes (image cells × codebook, or answer × vocab). */
+  scored: number;
+  classes: 'codebook' | 'vocab';
+  steps: number;
+}
+
+export function forwardShape(request: EngineRequest): ForwardShape {
   switch (request.task) {
-    case 'text_to_image': {
-      const length = promptTokens(request.prompt) + imageBlockTokens(request.width, request.height);
-      const branches = (request.cfg ?? 4) > 0 ? 2 : 1;
-      const steps = request.steps ?? 64;
-      const cacheFactor = request.cache ? 0.5 : 1;
-      return steps * branches * forwardUnits(length, dims) * cacheFactor;
-    }
+    case 'text_to_image':
+      return {
+        rows: (request.cfg ?? 4) > 0 ? 2 : 1,
+        length: promptTokens(request.prompt) + imageBlockTokens(request.width, request.height),
+        scored: imageCells(request.width, request.height),
+        classes: 'codebook',
+        steps: request.steps ?? 64,
+      };
     case 'image_to_image': {
       const images = request.refImage ? 2 : 1;
-      const output = INPUT_IMAGE_512_TOKENS;
-      const length = promptTokens(request.prompt) + images * INPUT_IMAGE_512_TOKENS + output;
       const guided = (request.cfg ?? 2.5) > 0 || (request.cfgImg ?? 4) > 0;
-      return (request.steps ?? 64) * (guided ? 3 : 1) * forwardUnits(length, dims);
+      return {
+        rows: guided ? 3 : 1,
+        length: promptTokens(request.prompt) + (images + 1) * INPUT_IMAGE_512_TOKENS,
+        scored: 32 * 32,
+        classes: 'codebook',
+        steps: request.steps ?? 64,
+      };
     }
-    case 'paint': {
-      const length =
-        promptTokens(request.prompt) + imageBlockTokens(request.image.width, request.image.height);
-      const branches = (request.cfg ?? 4) > 0 ? 2 : 1;
-      return (request.steps ?? 64) * branches * forwardUnits(length, dims);
-    }
-    case 'understand': {
-      const length =
-        promptTokens(request.question) + INPUT_IMAGE_1024_TOKENS + (request.genLength ?? 128) + 2;
-      const branches = (request.cfg ?? 0) > 0 ? 2 : 1;
-      return (request.steps ?? 128) * branches * forwardUnits(length, dims);
-    }
+    case 'paint':
+      return {
+        rows: (request.cfg ?? 4) > 0 ? 2 : 1,
+        length: promptTokens(request.prompt) + imageBlockTokens(request.image.width, request.image.height),
+        scored: imageCells(request.image.width, request.image.height),
+        classes: 'codebook',
+        steps: request.steps ?? 64,
+      };
+    case 'understand':
+      return {
+        rows: (request.cfg ?? 0) > 0 ? 2 : 1,
+        length: promptTokens(request.question) + INPUT_IMAGE_1024_TOKENS + (request.genLength ?? 128) + 2,
+        scored: request.blockLength ?? 32,
+        classes: 'vocab',
+        steps: request.steps ?? 128,
+      };
   }
+}
+
+export function estimateCost(request: EngineRequest, dims: CostDims = DIMOO_DIMS): number {
+  const { rows, length, steps } = forwardShape(request);
+  const cacheFactor = request.task === 'text_to_image' && request.cache ? 0.5 : 1;
+  return steps * rows * forwardUnits(length, dims) * cacheFactor;
 }

@@ -28,6 +28,8 @@ export class DimooEngine implements Engine {
     private readonly ctx: TaskContext,
     private readonly loadMs: number,
     private readonly release: () => Promise<void>,
+    /** Throws `device_memory` when the requests, run together, would not fit the configured budget. */
+    private readonly checkMemory: (requests: readonly EngineRequest[]) => void = () => undefined,
   ) {}
 
   estimateCost(request: EngineRequest): number {
@@ -59,6 +61,12 @@ export class DimooEngine implements Engine {
     }
     for (const members of groups.values()) {
       if (members.length < 2) continue;
+      // A group that would not fit together runs one by one below, each checked on its own.
+      try {
+        this.checkMemory(members.map((i) => (items[i] as BatchItem).request));
+      } catch {
+        continue;
+      }
       const started = performance.now();
       const batch = members.map((i) => items[i] as BatchItem);
       let results: Array<Awaited<ReturnType<typeof textToImageBatch>>[number]>;
@@ -93,6 +101,7 @@ export class DimooEngine implements Engine {
     if (options.signal?.aborted) throw new EngineError('cancelled', 'the job was cancelled');
     const started = performance.now();
     try {
+      this.checkMemory([request]);
       const result = await this.dispatch(request, options);
       const { forwardMs, ...rest } = result;
       return {

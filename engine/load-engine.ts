@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { CreateEngineOptions, Engine } from './api.js';
+import { EngineError } from './api.js';
 import type { Checkpoint } from './checkpoint/load.js';
 import { loadCheckpoint } from './checkpoint/load.js';
 import { DimooEngine } from './engine.js';
@@ -19,6 +20,13 @@ import {
   buildMlCacheStepGraph,
   buildTextStepGraph,
 } from './graphs/transformer.js';
+import {
+  checkDeviceMemory,
+  gigabytes,
+  largestSquareSide,
+  type MemoryModel,
+  sessionWeightBytes,
+} from './memory.js';
 import { externalDataRoot, externalDataSessionOptions } from './runtime/external-data.js';
 import { ImageStepRunner } from './runtime/image-step.js';
 import { ImageStepSession } from './runtime/image-step-session.js';
@@ -80,6 +88,25 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   // Quantized layer weights live in a cache file beside the safetensors' folder: the transformer graphs then read
   // external data relative to a folder above both.
   const quant = options.quant ?? 'none';
+  const budget = options.deviceMemoryBudget;
+  const memoryModel = (device: Provider, half: boolean): MemoryModel => ({
+    dims: engineDims(checkpoint),
+    device,
+    precision: half ? 'fp16' : 'fp32',
+    quant,
+  });
+  // Refused before any weight is read when even the smallest image cannot fit.
+  if (budget !== undefined) {
+    const planned = memoryModel(wantHalf ? 'cuda' : device === 'cuda' ? 'cuda' : 'cpu', wantHalf);
+    if (largestSquareSide(planned, budget) === undefined) {
+      const weights = gigabytes(sessionWeightBytes(planned));
+      throw new EngineError(
+        'device_memory',
+        `the model needs about ${weights} GB for its weights alone (${planned.precision}, quant ${quant}); the device memory budget is ${gigabytes(budget)} GB`,
+        { need: weights, budget: gigabytes(budget) },
+      );
+    }
+  }
   const quantized =
     quant === 'none'
       ? undefined
@@ -164,6 +191,13 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     return mlCacheSessions;
   };
   const loadMs = performance.now() - started;
+  const memory = memoryModel(provider, half);
+  if (budget !== undefined)
+    log('info', 'device memory budget', {
+      budgetGb: gigabytes(budget),
+      weightsGb: gigabytes(sessionWeightBytes(memory)),
+      largestSquare: largestSquareSide(memory, budget),
+    });
   log('info', 'engine loaded', {
     device: provider,
     modelDir: dir,
@@ -181,15 +215,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       dtype: checkpoint.dtype,
       precision: half ? 'fp16' : 'fp32',
       quant,
-      dims: {
-        dModel: config.dModel,
-        nLayers: config.nLayers,
-        nHeads: config.nHeads,
-        nKvHeads: config.nKvHeads,
-        mlpHidden: config.mlpHidden,
-        vocabSize: config.vocabSize,
-        codebookSize: layout.codebookSize,
-      },
+      dims: memory.dims,
     },
     {
       layout,
@@ -218,5 +244,24 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       await mlCacheSessions?.release();
       await opened.session.release();
     },
+    (requests) => {
+      if (budget === undefined) return;
+      checkDeviceMemory(memory, budget, requests, {
+        text: textSession !== undefined,
+        mlCache: mlCacheSessions !== undefined,
+      });
+    },
   );
+}
+
+function engineDims({ config, layout }: Checkpoint) {
+  return {
+    dModel: config.dModel,
+    nLayers: config.nLayers,
+    nHeads: config.nHeads,
+    nKvHeads: config.nKvHeads,
+    mlpHidden: config.mlpHidden,
+    vocabSize: config.vocabSize,
+    codebookSize: layout.codebookSize,
+  };
 }

@@ -71,6 +71,8 @@ export async function openEngine(
     modelDir,
     device: config.device,
     quant: config.quant,
+    precision: config.precision,
+    deviceMemoryBudget: config.deviceMemoryBytes,
     cacheDir: join(config.dataDir, 'cache'),
     log: engineLog(log),
   });

@@ -297,6 +297,48 @@ describe('dimoo imagine ML-Cache parameters', () => {
   });
 });
 
+describe('dimoo engine flags: --precision, --quant, --device-memory-gb', () => {
+  const imagine = (...flags: string[]) =>
+    cli(
+      'imagine',
+      '--prompt',
+      'a fox',
+      '--width',
+      '64',
+      '--height',
+      '64',
+      '--steps',
+      '2',
+      '--seed',
+      '3',
+      '--out',
+      join(dir, 'flags.png'),
+      '--json',
+      ...flags,
+    );
+
+  it('reach the engine, which reports what it ran', async () => {
+    const r = await imagine('--precision', 'fp32', '--quant', 'int8');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ device: 'cpu', precision: 'fp32', quant: 'int8' });
+  });
+
+  it('a budget below the weights is one line and exit 1; unknown values are usage errors', async () => {
+    const small = await imagine('--device-memory-gb', '0.000001');
+    expect([small.code, small.err.trim().split('\n').length]).toEqual([1, 1]);
+    expect(small.err).toMatch(/weights alone.*budget is/);
+    for (const [flags, message] of [
+      [['--quant', 'int3'], /--quant must be one of none, int8, int4, got "int3"/],
+      [['--precision', 'fp8'], /--precision must be one of auto, fp16, fp32/],
+      [['--device-memory-gb', 'lots'], /--device-memory-gb must be a number of gigabytes/],
+    ] as const) {
+      const r = await imagine(...flags);
+      expect(r.code).toBe(2);
+      expect(r.err.split('\n')[0]).toMatch(message);
+    }
+  });
+});
+
 describe('prompt files', () => {
   it('reads .jsonl, .json and .txt as upstream, refusing the wrong shapes', () => {
     expect(parsePromptFile('p.txt', 'a\n\n b \n')).toEqual(['a', 'b']);

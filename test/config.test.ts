@@ -38,6 +38,7 @@ describe('loadConfig defaults', () => {
       modelDir: undefined,
       device: 'auto',
       quant: 'none',
+      precision: 'auto',
       dataDir: resolve('./data'),
       web: { host: '127.0.0.1', port: undefined, accessToken: undefined },
       adminIds: [],
@@ -60,6 +61,15 @@ describe('loadConfig defaults', () => {
         blockedWords: [],
       },
     });
+  });
+
+  it('the GPU settings: precision, and a device memory budget in GB turned into bytes', () => {
+    const config = loadConfig({ PRECISION: 'fp32', DEVICE_MEMORY_GB: '23.5', QUANT: 'int4' });
+    expect(config).toMatchObject({ precision: 'fp32', quant: 'int4', deviceMemoryBytes: 23_500_000_000 });
+    expect(loadConfig({}).deviceMemoryBytes).toBeUndefined();
+    expect(problemFor('PRECISION', 'fp8')).toBe('must be one of auto, fp16, fp32');
+    expect(problemFor('DEVICE_MEMORY_GB', 'lots')).toMatch(/number of gigabytes/);
+    expect(problemFor('DEVICE_MEMORY_GB', '0')).toMatch(/above 0/);
   });
 
   it('empty and blank values count as unset', () => {

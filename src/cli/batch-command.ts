@@ -4,7 +4,14 @@ import { EngineError } from '../../engine/index.js';
 import { defaultMaxBatch } from '../jobs/index.js';
 import { intOption, numberOption, parse, required } from './args.js';
 import type { CliCommand } from './command.js';
-import { deviceOption, ENGINE_OPTIONS, modelOption, withEngine, writePng } from './engine-io.js';
+import {
+  ENGINE_OPTIONS,
+  ENGINE_USAGE,
+  engineSettings,
+  modelOption,
+  withEngine,
+  writePng,
+} from './engine-io.js';
 import { batchFileName, readPromptFile } from './prompt-file.js';
 
 export interface BatchResult {
@@ -30,8 +37,7 @@ function batchBar(stream: NodeJS.WritableStream & { isTTY?: boolean }, count: nu
 export const batchCommand: CliCommand = {
   name: 'batch',
   summary: 'Generate one image per prompt of a .jsonl, .json or .txt file, with results.json',
-  usage:
-    'dimoo batch --model DIR --prompts FILE.jsonl|FILE.json|FILE.txt --out-dir DIR [--width 1024 --height 1024 --steps 64 --cfg 4 --temperature 1 --seed N] [--batch-size N] [--device auto|cuda|cpu] [--out results.json] [--json]',
+  usage: `dimoo batch --model DIR --prompts FILE.jsonl|FILE.json|FILE.txt --out-dir DIR [--width 1024 --height 1024 --steps 64 --cfg 4 --temperature 1 --seed N] [--batch-size N] ${ENGINE_USAGE} [--out results.json] [--json]`,
   async run(argv, io) {
     const o = parse(argv, {
       ...ENGINE_OPTIONS,
@@ -44,7 +50,7 @@ export const batchCommand: CliCommand = {
       temperature: { type: 'string' },
       'batch-size': { type: 'string' },
     });
-    const device = deviceOption(o.device);
+    const engineChoice = engineSettings(o);
     const model = modelOption(o.model);
     const outDir = required('out-dir', o['out-dir']);
     const prompts = readPromptFile(required('prompts', o.prompts));
@@ -57,7 +63,7 @@ export const batchCommand: CliCommand = {
     const batchOption = intOption('batch-size', o['batch-size']);
     const resultsPath = o.out ?? join(outDir, 'results.json');
     mkdirSync(outDir, { recursive: true });
-    return withEngine('batch', { model, device }, io, async (engine) => {
+    return withEngine('batch', { model, ...engineChoice }, io, async (engine) => {
       const results: BatchResult[] = [];
       const bar = batchBar(io.stderr, prompts.length);
       // Prompts go to the engine in groups that share every forward pass (the GPU default; on CPU one by one).

@@ -1,13 +1,19 @@
 import { writeFileSync } from 'node:fs';
 import { intOption, numberOption, parse, progressBar, required } from './args.js';
 import type { CliCommand } from './command.js';
-import { deviceOption, ENGINE_OPTIONS, modelOption, readImageFile, withEngine } from './engine-io.js';
+import {
+  ENGINE_OPTIONS,
+  ENGINE_USAGE,
+  engineSettings,
+  modelOption,
+  readImageFile,
+  withEngine,
+} from './engine-io.js';
 
 export const describeCommand: CliCommand = {
   name: 'describe',
   summary: 'Answer a question about an image (or describe it)',
-  usage:
-    'dimoo describe --model DIR --image FILE [--question TEXT] [--steps 128 --gen-length 128 --block-length 32 --temperature 0 --cfg 0 --seed N] [--device auto|cuda|cpu] [--out FILE.txt] [--json]',
+  usage: `dimoo describe --model DIR --image FILE [--question TEXT] [--steps 128 --gen-length 128 --block-length 32 --temperature 0 --cfg 0 --seed N] ${ENGINE_USAGE} [--out FILE.txt] [--json]`,
   async run(argv, io) {
     const o = parse(argv, {
       ...ENGINE_OPTIONS,
@@ -19,7 +25,7 @@ export const describeCommand: CliCommand = {
       temperature: { type: 'string' },
       cfg: { type: 'string' },
     });
-    const device = deviceOption(o.device);
+    const engineChoice = engineSettings(o);
     const model = modelOption(o.model);
     const imagePath = required('image', o.image);
     const settings = {
@@ -31,7 +37,7 @@ export const describeCommand: CliCommand = {
       cfg: numberOption('cfg', o.cfg),
       seed: intOption('seed', o.seed),
     };
-    return withEngine('describe', { model, device }, io, async (engine) => {
+    return withEngine('describe', { model, ...engineChoice }, io, async (engine) => {
       const image = await readImageFile('image', imagePath);
       const bar = progressBar(io.stderr, o.json === true);
       const result = await engine.generate(

@@ -2,8 +2,9 @@ import { EDIT_TYPES, inferEditType } from '../../engine/index.js';
 import { intOption, numberOption, parse, progressBar, required } from './args.js';
 import type { CliCommand } from './command.js';
 import {
-  deviceOption,
   ENGINE_OPTIONS,
+  ENGINE_USAGE,
+  engineSettings,
   modelOption,
   readImageFile,
   reportImage,
@@ -13,8 +14,7 @@ import {
 export const editCommand: CliCommand = {
   name: 'edit',
   summary: 'Edit, restyle, control or predict from an input image (every DiMOO image-to-image type)',
-  usage:
-    'dimoo edit --model DIR --image FILE [--type TYPE] --prompt TEXT [--ref-image FILE] [--cfg 2.5 --cfg-img 4 --steps 64 --temperature 1 --seed N] [--dense-prompt] [--device auto|cuda|cpu] --out FILE.png [--json]',
+  usage: `dimoo edit --model DIR --image FILE [--type TYPE] --prompt TEXT [--ref-image FILE] [--cfg 2.5 --cfg-img 4 --steps 64 --temperature 1 --seed N] [--dense-prompt] ${ENGINE_USAGE} --out FILE.png [--json]`,
   help: [
     'Edit types (--type):',
     ...EDIT_TYPES.map((type) => `  ${type}`),
@@ -35,7 +35,7 @@ export const editCommand: CliCommand = {
       temperature: { type: 'string' },
       'dense-prompt': { type: 'boolean' },
     });
-    const device = deviceOption(o.device);
+    const engineChoice = engineSettings(o);
     const model = modelOption(o.model);
     const out = required('out', o.out);
     const imagePath = required('image', o.image);
@@ -50,7 +50,7 @@ export const editCommand: CliCommand = {
     };
     if (o.type === undefined && o.json !== true)
       io.stderr.write(`edit type ${editType} (from the instruction; --type chooses another)\n`);
-    return withEngine('edit', { model, device }, io, async (engine) => {
+    return withEngine('edit', { model, ...engineChoice }, io, async (engine) => {
       const image = await readImageFile('image', imagePath);
       const refImage = o['ref-image'] ? await readImageFile('ref-image', o['ref-image']) : undefined;
       const bar = progressBar(io.stderr, o.json === true);

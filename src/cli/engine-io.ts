@@ -10,8 +10,10 @@ import {
   encodePng,
   type GenerationParameters,
   type ImageResult,
+  type Precision,
   parametersText,
   type RgbImage,
+  type WeightQuant,
   withPngText,
 } from '../../engine/index.js';
 import { type CliIo, UsageError } from './command.js';
@@ -22,6 +24,9 @@ export const CLI_MAX_INPUT_PIXELS = 40_000_000;
 export const ENGINE_OPTIONS = {
   model: { type: 'string' },
   device: { type: 'string' },
+  precision: { type: 'string' },
+  quant: { type: 'string' },
+  'device-memory-gb': { type: 'string' },
   seed: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
@@ -32,6 +37,44 @@ export function deviceOption(value: string | undefined): DeviceChoice {
   if (!['auto', 'cuda', 'cpu'].includes(device)) throw new UsageError('--device must be auto, cuda or cpu');
   return device;
 }
+
+/** How the engine runs: `--device`, `--precision`, `--quant`, `--device-memory-gb` (PRECISION, QUANT, DEVICE_MEMORY_GB). */
+export interface EngineSettings {
+  device: DeviceChoice;
+  precision: Precision;
+  quant: WeightQuant;
+  deviceMemoryBudget?: number;
+}
+
+export const ENGINE_USAGE =
+  '[--device auto|cuda|cpu] [--precision auto|fp16|fp32] [--quant none|int8|int4] [--device-memory-gb N]';
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+export function engineSettings(o: {
+  device?: string;
+  precision?: string;
+  quant?: string;
+  'device-memory-gb'?: string;
+}): EngineSettings {
+  const memory = o['device-memory-gb'] ?? process.env.DEVICE_MEMORY_GB;
+  const gb = memory === undefined || memory === '' ? undefined : Number(memory);
+  if (gb !== undefined && !(Number.isFinite(gb) && gb > 0))
+    throw new UsageError(`--device-memory-gb must be a number of gigabytes above 0, got "${memory}"`);
+  return {
+    device: deviceOption(o.device),
+    precision: oneOf('precision', o.precision ?? (process.env.PRECISION || 'auto'), PRECISIONS),
+    quant: oneOf('quant', o.quant ?? (process.env.QUANT || 'none'), QUANTS),
+    deviceMemoryBudget: gb === undefined ? undefined : Math.round(gb * 1e9),
+  };
+}
+
+const PRECISIONS = ['auto', 'fp16', 'fp32'] as const;
+const QUANTS = ['none', 'int8', 'int4'] as const;
 
 /** `--model DIR`, or MODEL_DIR from the environment. */
 export function modelOption(value: string | undefined): string {
@@ -120,13 +163,14 @@ export async function reportImage(
 /** Opens the engine, runs `body`, always closes it; EngineError → one line on stderr and exit 1. */
 export async function withEngine(
   command: string,
-  options: { model: string; device: DeviceChoice },
+  options: { model: string } & EngineSettings,
   io: CliIo,
   body: (engine: Engine) => Promise<number>,
 ): Promise<number> {
   let engine: Engine | undefined;
   try {
-    engine = await createEngine({ modelDir: options.model, device: options.device });
+    const { model, ...settings } = options;
+    engine = await createEngine({ modelDir: model, ...settings });
     return await body(engine);
   } catch (error) {
     if (error instanceof EngineError) {

@@ -1,13 +1,7 @@
-import {
-  createEngine,
-  type DeviceChoice,
-  EngineError,
-  ML_CACHE_DEFAULTS,
-  type MlCacheOptions,
-} from '../../engine/index.js';
+import { createEngine, EngineError, ML_CACHE_DEFAULTS, type MlCacheOptions } from '../../engine/index.js';
 import { intOption, numberOption, parse, progressBar, required } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
-import { tokenRows, writePng } from './engine-io.js';
+import { ENGINE_OPTIONS, ENGINE_USAGE, engineSettings, tokenRows, writePng } from './engine-io.js';
 
 /**
  * `--cache`, or ML-Cache with the parameters given (any of them implies --cache; the rest keep upstream's
@@ -45,28 +39,22 @@ function mlCacheOption(o: {
 export const imagineCommand: CliCommand = {
   name: 'imagine',
   summary: 'Generate an image from a text prompt with a checkpoint folder',
-  usage:
-    'dimoo imagine --model DIR --prompt TEXT [--width 512 --height 512 --steps 64 --cfg 4 --temperature 1 --seed N] [--cache] [--cache-ratio 0.9 --warmup-ratio 0.3 --refresh-interval 5] [--device auto|cuda|cpu] --out FILE.png [--json]',
+  usage: `dimoo imagine --model DIR --prompt TEXT [--width 512 --height 512 --steps 64 --cfg 4 --temperature 1 --seed N] [--cache] [--cache-ratio 0.9 --warmup-ratio 0.3 --refresh-interval 5] ${ENGINE_USAGE} --out FILE.png [--json]`,
   async run(argv, io) {
     const o = parse(argv, {
-      model: { type: 'string' },
       prompt: { type: 'string' },
       width: { type: 'string' },
       height: { type: 'string' },
       steps: { type: 'string' },
       cfg: { type: 'string' },
       temperature: { type: 'string' },
-      seed: { type: 'string' },
       cache: { type: 'boolean' },
       'cache-ratio': { type: 'string' },
       'warmup-ratio': { type: 'string' },
       'refresh-interval': { type: 'string' },
-      device: { type: 'string' },
-      out: { type: 'string' },
-      json: { type: 'boolean' },
+      ...ENGINE_OPTIONS,
     });
-    const device = (o.device ?? 'auto') as DeviceChoice;
-    if (!['auto', 'cuda', 'cpu'].includes(device)) throw new UsageError('--device must be auto, cuda or cpu');
+    const engineChoice = engineSettings(o);
     const out = required('out', o.out);
     const request = {
       task: 'text_to_image' as const,
@@ -81,7 +69,7 @@ export const imagineCommand: CliCommand = {
       cache: mlCacheOption(o),
     };
     try {
-      const engine = await createEngine({ modelDir: required('model', o.model), device });
+      const engine = await createEngine({ modelDir: required('model', o.model), ...engineChoice });
       const bar = progressBar(io.stderr, o.json === true);
       const result = await engine.generate(request, { onProgress: (p) => bar(p.step, p.total) });
       await engine.close();
@@ -103,6 +91,8 @@ export const imagineCommand: CliCommand = {
             height: result.image.height,
             steps: result.steps,
             device: engine.info.device,
+            precision: engine.info.precision,
+            quant: engine.info.quant,
             tokens: tokenRows(result.tokens),
             timings: result.timings,
             out,

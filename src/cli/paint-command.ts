@@ -2,8 +2,9 @@ import type { PaintRegion } from '../../engine/index.js';
 import { intOption, numberOption, parse, progressBar, required } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
 import {
-  deviceOption,
   ENGINE_OPTIONS,
+  ENGINE_USAGE,
+  engineSettings,
   modelOption,
   numberList,
   readImageFile,
@@ -54,8 +55,7 @@ function regionSpec(o: {
 export const paintCommand: CliCommand = {
   name: 'paint',
   summary: 'Inpaint, outpaint, retouch boxes or a mask, or extend the canvas of an image',
-  usage:
-    'dimoo paint --model DIR --image FILE --prompt TEXT [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] [--device auto|cuda|cpu] --out FILE.png [--json]',
+  usage: `dimoo paint --model DIR --image FILE --prompt TEXT [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] ${ENGINE_USAGE} --out FILE.png [--json]`,
   async run(argv, io) {
     const o = parse(argv, {
       ...ENGINE_OPTIONS,
@@ -73,7 +73,7 @@ export const paintCommand: CliCommand = {
       cfg: { type: 'string' },
       temperature: { type: 'string' },
     });
-    const device = deviceOption(o.device);
+    const engineChoice = engineSettings(o);
     const model = modelOption(o.model);
     const out = required('out', o.out);
     const imagePath = required('image', o.image);
@@ -87,7 +87,7 @@ export const paintCommand: CliCommand = {
       dilate: intOption('dilate', o.dilate),
       pasteBack: o['no-paste-back'] !== true,
     };
-    return withEngine('paint', { model, device }, io, async (engine) => {
+    return withEngine('paint', { model, ...engineChoice }, io, async (engine) => {
       const image = await readImageFile('image', imagePath);
       let region: PaintRegion;
       switch (spec.kind) {

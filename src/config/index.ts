@@ -31,6 +31,10 @@ export interface Config {
   device: Env['DEVICE'];
   /** Weight-only quantization of the transformer's linear layers (QUANT). */
   quant: Env['QUANT'];
+  /** Transformer arithmetic (PRECISION): auto = fp16 on CUDA, fp32 on the CPU. */
+  precision: Env['PRECISION'];
+  /** Device memory the engine may plan for, in bytes (DEVICE_MEMORY_GB); absent = no check. */
+  deviceMemoryBytes?: number;
   dataDir: string;
   web: { host: string; port?: number; accessToken?: string };
   adminIds: string[];
@@ -137,6 +141,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     modelDir: e.MODEL_DIR ? resolve(e.MODEL_DIR) : undefined,
     device: e.DEVICE,
     quant: e.QUANT,
+    precision: e.PRECISION,
+    deviceMemoryBytes: e.DEVICE_MEMORY_GB === undefined ? undefined : Math.round(e.DEVICE_MEMORY_GB * 1e9),
     dataDir: resolve(e.DATA_DIR),
     web: { host: e.WEB_HOST, port: e.WEB_PORT, accessToken: e.WEB_ACCESS_TOKEN },
     adminIds: e.ADMIN_IDS,

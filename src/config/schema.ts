@@ -147,6 +147,18 @@ export const envSchema = z.object({
     emptyToUndefined,
     z.enum(['none', 'int8', 'int4'], { error: 'must be one of none, int8, int4' }).default('none'),
   ),
+  PRECISION: z.preprocess(
+    emptyToUndefined,
+    z.enum(['auto', 'fp16', 'fp32'], { error: 'must be one of auto, fp16, fp32' }).default('auto'),
+  ),
+  DEVICE_MEMORY_GB: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: 'must be a number of gigabytes, e.g. 24' })
+      .positive('must be a number of gigabytes above 0, e.g. 24')
+      .max(100_000, 'must be at most 100000')
+      .optional(),
+  ),
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
   WEB_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
   WEB_PORT: port,

@@ -1,0 +1,123 @@
+// Device memory a request needs, estimated before it runs (issue #12): the weights of every session it uses, the
+// K/V and logit caches of ML-Cache, and the largest transient activations of one forward pass. onnxruntime's arena
+// keeps what it once allocated, so a measured peak is higher than this need; the estimate is for refusing
+// requests that cannot fit, with a message, instead of running into an out-of-memory crash halfway.
+import { EngineError, type EngineInfo, type EngineRequest, type WeightQuant } from './api.js';
+import { forwardShape } from './cost.js';
+import { LIMITS } from './tasks/context.js';
+
+export interface MemoryModel {
+  dims: EngineInfo['dims'];
+  device: 'cuda' | 'cpu';
+  precision: 'fp16' | 'fp32';
+  quant: WeightQuant;
+}
+
+export interface MemoryNeed {
+  weights: number;
+  caches: number;
+  activations: number;
+  total: number;
+}
+
+/** Which optional sessions (each with its own copy of the weights) are open, or will be for the request. */
+export interface OpenSessions {
+  text: boolean;
+  mlCache: boolean;
+}
+
+/** The CUDA context, cuBLAS/cuDNN workspaces and onnxruntime's own buffers, before any tensor. */
+const CUDA_RUNTIME_BYTES = 768 * 2 ** 20;
+/** MatMulNBits' block along K: one scale (in the activation type) per 32 weights. */
+const QUANT_BLOCK = 32;
+
+/** Bytes of one transformer session's weights: the block linears as configured, the embedding fp32, the head as the linears' type. */
+export function sessionWeightBytes(model: MemoryModel): number {
+  const { dModel: d, nLayers, nHeads, nKvHeads, mlpHidden: m, vocabSize } = model.dims;
+  const kvWidth = nKvHeads * (d / nHeads);
+  const linearsPerLayer = 2 * d * d + 2 * d * kvWidth + 3 * d * m;
+  const activationBytes = model.precision === 'fp16' ? 2 : 4;
+  const perWeight =
+    model.quant === 'int8'
+      ? 1 + activationBytes / QUANT_BLOCK
+      : model.quant === 'int4'
+        ? 0.5 + activationBytes / QUANT_BLOCK
+        : activationBytes;
+  const norms = (2 * nLayers + 1) * d * 4;
+  return nLayers * linearsPerLayer * perWeight + vocabSize * d * 4 + vocabSize * d * activationBytes + norms;
+}
+
+/** What the given requests need when run together (one batch shares every forward pass). */
+export function requestMemory(
+  model: MemoryModel,
+  requests: readonly EngineRequest[],
+  open: OpenSessions = { text: false, mlCache: false },
+): MemoryNeed {
+  const { dModel: d, nLayers, nHeads, nKvHeads, mlpHidden: m, vocabSize, codebookSize } = model.dims;
+  const kvWidth = nKvHeads * (d / nHeads);
+  const a = model.precision === 'fp16' ? 2 : 4;
+  const shapes = requests.map(forwardShape);
+  const rows = shapes.reduce((sum, s) => sum + s.rows, 0);
+  const length = Math.max(0, ...shapes.map((s) => s.length));
+  const usesText = open.text || requests.some((r) => r.task === 'understand');
+  const usesMlCache = open.mlCache || requests.some((r) => r.task === 'text_to_image' && r.cache);
+  const sessions = 1 + Number(usesText) + Number(usesMlCache);
+  const weights = sessions * sessionWeightBytes(model);
+
+  // ML-Cache keeps every layer's K and V for all rows (fp32) and the last logits of every image cell.
+  let caches = 0;
+  for (const [i, request] of requests.entries()) {
+    if (request.task !== 'text_to_image' || !request.cache) continue;
+    const shape = shapes[i] as (typeof shapes)[number];
+    caches +=
+      nLayers * shape.rows * shape.length * kvWidth * 2 * 4 + shape.rows * shape.scored * codebookSize * 4;
+  }
+
+  // One layer at its widest (the residual stream in fp32, Q/K/V and the attention output, the MLP's three
+  // [rows, L, hidden] products, and on the CPU the [rows, heads, L, L] scores that CUDA's fused kernel never
+  // forms), plus the head's logits, probabilities and sampling buffers over the scored positions.
+  const residual = 3 * rows * length * d * 4;
+  const attention = rows * length * (2 * d + 2 * kvWidth) * a;
+  const scores = model.device === 'cpu' ? rows * nHeads * length * length * 4 : 0;
+  const mlp = 3 * rows * length * m * a;
+  const head = shapes.reduce(
+    (sum, s) => sum + 3 * s.rows * s.scored * (s.classes === 'vocab' ? vocabSize : codebookSize) * 4,
+    0,
+  );
+  const activations = residual + attention + scores + mlp + head;
+  const runtime = model.device === 'cuda' ? CUDA_RUNTIME_BYTES : 0;
+  return { weights, caches, activations, total: weights + caches + activations + runtime };
+}
+
+export function gigabytes(bytes: number): string {
+  const gb = bytes / 1e9;
+  return gb >= 10 ? gb.toFixed(0) : gb >= 0.1 ? gb.toFixed(1) : gb.toFixed(3);
+}
+
+/** Refuses requests whose need is over the budget: `device_memory`, naming both figures. */
+export function checkDeviceMemory(
+  model: MemoryModel,
+  budget: number,
+  requests: readonly EngineRequest[],
+  open?: OpenSessions,
+): void {
+  const need = requestMemory(model, requests, open);
+  if (need.total <= budget) return;
+  const params = { need: gigabytes(need.total), budget: gigabytes(budget) };
+  throw new EngineError(
+    'device_memory',
+    `the request needs about ${params.need} GB of device memory (weights ${gigabytes(need.weights)} GB, caches ${gigabytes(need.caches)} GB, activations ${gigabytes(need.activations)} GB); the budget is ${params.budget} GB`,
+    params,
+  );
+}
+
+/** The largest square text-to-image side (a multiple of 16) that fits the budget without ML-Cache, if any. */
+export function largestSquareSide(model: MemoryModel, budget: number): number | undefined {
+  let best: number | undefined;
+  for (let side = 16; side <= LIMITS.maxSide; side += 16) {
+    const request: EngineRequest = { task: 'text_to_image', prompt: '', width: side, height: side };
+    if (requestMemory(model, [request]).total > budget) break;
+    best = side;
+  }
+  return best;
+}

@@ -1,0 +1,152 @@
+// The device memory estimate (engine/memory.ts) and the budget it enforces: a request beyond the configured budget
+// is refused with `device_memory` before anything runs, the engine keeps serving smaller ones, and a start whose
+// weights alone cannot fit is refused before the weights are read.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  createEngine,
+  type EngineError,
+  type EngineRequest,
+  makeTestCheckpoint,
+  type TextToImageRequest,
+} from '../../engine/index.js';
+import {
+  largestSquareSide,
+  type MemoryModel,
+  requestMemory,
+  sessionWeightBytes,
+} from '../../engine/memory.js';
+
+const DIMOO_8B: MemoryModel['dims'] = {
+  dModel: 4096,
+  nLayers: 32,
+  nHeads: 32,
+  nKvHeads: 32,
+  mlpHidden: 12288,
+  vocabSize: 126464,
+  codebookSize: 8192,
+};
+const gpu = (precision: 'fp16' | 'fp32', quant: MemoryModel['quant'] = 'none'): MemoryModel => ({
+  dims: DIMOO_8B,
+  device: 'cuda',
+  precision,
+  quant,
+});
+const square = (side: number, extra: Partial<TextToImageRequest> = {}): TextToImageRequest => ({
+  task: 'text_to_image',
+  prompt: 'a red fox in the snow',
+  width: side,
+  height: side,
+  steps: 4,
+  seed: 3,
+  ...extra,
+});
+
+describe('memory estimate for the 8B model', () => {
+  it('weights per precision match the README table (32 / 17 / 10 / 6.5 GB)', () => {
+    const gb = (m: MemoryModel) => sessionWeightBytes(m) / 1e9;
+    expect(gb(gpu('fp32'))).toBeCloseTo(32, -0.3);
+    expect(gb(gpu('fp16'))).toBeCloseTo(17, -0.3);
+    expect(gb(gpu('fp16', 'int8'))).toBeCloseTo(10, -0.3);
+    expect(gb(gpu('fp16', 'int4'))).toBeCloseTo(6.5, -0.3);
+  });
+
+  it('grows with the image, and ML-Cache adds its own weights and K/V caches', () => {
+    const m = gpu('fp16');
+    const at512 = requestMemory(m, [square(512)]);
+    const at1024 = requestMemory(m, [square(1024)]);
+    expect(at1024.activations).toBeGreaterThan(3 * at512.activations);
+    expect(at1024.weights).toBe(at512.weights);
+    const cached = requestMemory(m, [square(1024, { cache: true })]);
+    expect(cached.weights).toBe(2 * at1024.weights);
+    // 32 layers × 2 rows × ~4.2k tokens × 4096 × (K, V) × fp32 ≈ 9 GB (the README's figure).
+    expect(cached.caches / 1e9).toBeGreaterThan(8);
+    expect(cached.caches / 1e9).toBeLessThan(10);
+    // A describe opens the understanding session: a second copy of the weights.
+    const describe: EngineRequest = {
+      task: 'understand',
+      image: { width: 1, height: 1, data: new Uint8Array(3) },
+    };
+    expect(requestMemory(m, [describe]).weights).toBe(2 * at1024.weights);
+    expect(requestMemory(m, [square(512)], { text: true, mlCache: true }).weights).toBe(3 * at512.weights);
+  });
+
+  it('a batch needs more than one of its jobs; the CPU counts the attention scores CUDA never forms', () => {
+    const m = gpu('fp16');
+    const one = requestMemory(m, [square(512)]);
+    const four = requestMemory(m, [square(512), square(512), square(512), square(512)]);
+    expect(four.activations).toBeCloseTo(4 * one.activations, -3);
+    expect(four.weights).toBe(one.weights);
+    const cpu = requestMemory({ ...m, device: 'cpu' }, [square(1024)]);
+    expect(cpu.activations).toBeGreaterThan(requestMemory(m, [square(1024)]).activations + 4e9);
+  });
+
+  it('names the largest square that fits a card', () => {
+    expect(largestSquareSide(gpu('fp16'), 12e9)).toBeUndefined();
+    expect(largestSquareSide(gpu('fp16', 'int4'), 12e9)).toBeGreaterThanOrEqual(1024);
+    const at24 = largestSquareSide(gpu('fp16'), 24e9);
+    expect(at24).toBeGreaterThanOrEqual(1024);
+    expect(at24 as number).toBeLessThan(2048);
+  });
+});
+
+describe('device memory budget in the engine', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dimoo-memory-'));
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+  const modelDir = path.join(root, 'model');
+  makeTestCheckpoint({ out: modelDir, preset: 'tiny', dtype: 'fp32' });
+
+  it('refuses a request beyond the budget before running it, and still serves one within it', async () => {
+    const probe = await createEngine({ modelDir, device: 'cpu' });
+    const model: MemoryModel = { dims: probe.info.dims, device: 'cpu', precision: 'fp32', quant: 'none' };
+    await probe.close();
+    const budget = Math.ceil(requestMemory(model, [square(128)]).total * 1.01);
+    expect(requestMemory(model, [square(256)]).total).toBeGreaterThan(budget);
+
+    const engine = await createEngine({ modelDir, device: 'cpu', deviceMemoryBudget: budget });
+    const steps: number[] = [];
+    const refused = await engine.generate(square(256), { onProgress: (p) => steps.push(p.step) }).then(
+      () => undefined,
+      (error: EngineError) => error,
+    );
+    expect(refused?.code).toBe('device_memory');
+    expect(Number(refused?.params.need)).toBeGreaterThan(Number(refused?.params.budget));
+    expect(refused?.message).toMatch(/device memory/);
+    expect(steps).toEqual([]);
+    const fits = await engine.generate(square(128));
+    expect(fits.kind).toBe('image');
+    await engine.close();
+  });
+
+  it('a batch too big to share a pass runs its jobs one by one instead', async () => {
+    const probe = await createEngine({ modelDir, device: 'cpu' });
+    const model: MemoryModel = { dims: probe.info.dims, device: 'cpu', precision: 'fp32', quant: 'none' };
+    await probe.close();
+    const job = square(128, { temperature: 0, seed: 0 });
+    const budget = Math.ceil(requestMemory(model, [job]).total * 1.01);
+    expect(requestMemory(model, [job, job]).total).toBeGreaterThan(budget);
+    // Jobs that shared their passes share one timing; jobs run one by one each have their own.
+    const timings = async (deviceMemoryBudget?: number) => {
+      const engine = await createEngine({ modelDir, device: 'cpu', deviceMemoryBudget });
+      const results = await engine.generateBatch([{ request: job }, { request: job }]);
+      await engine.close();
+      return results.map((r) => ('kind' in r ? r.timings.total_ms : r.code));
+    };
+    const [a, b] = await timings(budget);
+    expect([typeof a, typeof b]).toEqual(['number', 'number']);
+    expect(a).not.toBe(b);
+    const [c, d] = await timings();
+    expect(c).toBe(d);
+  });
+
+  it('refuses to start when the weights alone do not fit, before reading them', async () => {
+    const refused = await createEngine({ modelDir, device: 'cpu', deviceMemoryBudget: 1000 }).then(
+      () => undefined,
+      (error: EngineError) => error,
+    );
+    expect(refused?.code).toBe('device_memory');
+    expect(refused?.message).toMatch(/weights alone/);
+  });
+});
