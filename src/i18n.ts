@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const SUPPORTED_LOCALES = ['en', 'zh-CN', 'ja', 'ko'] as const;
+export const SUPPORTED_LOCALES = ['en', 'zh-CN', 'ja', 'ko', 'es'] as const;
 export type Locale = (typeof SUPPORTED_LOCALES)[number];
 export const FALLBACK_LOCALE: Locale = 'en';
 
@@ -25,6 +25,7 @@ export const PLATFORM_TAGS: Readonly<Record<Locale, { discord: readonly string[]
   'zh-CN': { discord: ['zh-CN'], telegram: 'zh' },
   ja: { discord: ['ja'], telegram: 'ja' },
   ko: { discord: ['ko'], telegram: 'ko' },
+  es: { discord: ['es-ES', 'es-419'], telegram: 'es' },
 };
 
 const catalogs = Object.fromEntries(
