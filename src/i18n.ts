@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const SUPPORTED_LOCALES = ['en', 'zh-CN', 'ja', 'ko', 'es', 'fr'] as const;
+export const SUPPORTED_LOCALES = ['en', 'zh-CN', 'ja', 'ko', 'es', 'fr', 'de'] as const;
 export type Locale = (typeof SUPPORTED_LOCALES)[number];
 export const FALLBACK_LOCALE: Locale = 'en';
 
@@ -27,6 +27,7 @@ export const PLATFORM_TAGS: Readonly<Record<Locale, { discord: readonly string[]
   ko: { discord: ['ko'], telegram: 'ko' },
   es: { discord: ['es-ES', 'es-419'], telegram: 'es' },
   fr: { discord: ['fr'], telegram: 'fr' },
+  de: { discord: ['de'], telegram: 'de' },
 };
 
 const catalogs = Object.fromEntries(
