@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const SUPPORTED_LOCALES = ['en', 'zh-CN', 'ja', 'ko', 'es', 'fr', 'de', 'pt-BR'] as const;
+export const SUPPORTED_LOCALES = ['en', 'zh-CN', 'ja', 'ko', 'es', 'fr', 'de', 'pt-BR', 'ru'] as const;
 export type Locale = (typeof SUPPORTED_LOCALES)[number];
 export const FALLBACK_LOCALE: Locale = 'en';
 
@@ -29,6 +29,7 @@ export const PLATFORM_TAGS: Readonly<Record<Locale, { discord: readonly string[]
   fr: { discord: ['fr'], telegram: 'fr' },
   de: { discord: ['de'], telegram: 'de' },
   'pt-BR': { discord: ['pt-BR'], telegram: 'pt' },
+  ru: { discord: ['ru'], telegram: 'ru' },
 };
 
 const catalogs = Object.fromEntries(
