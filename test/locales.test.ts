@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
@@ -303,6 +303,30 @@ describe('PLATFORM_TAGS', () => {
     for (const [locale, code] of codes) {
       expect(code).toMatch(/^[a-z]{2}$/);
       expect(matchLocale(code), code).toBe(locale);
+    }
+  });
+});
+
+describe('playground page', () => {
+  const read = (file: string) =>
+    readFileSync(fileURLToPath(new URL(`../adapters/web/public/${file}`, import.meta.url)), 'utf8');
+
+  it('names only catalog keys the server sends it (web.*), in the script and in the page', () => {
+    const script = [...read('app.js').matchAll(/\btr\('([^']+)'/g)].map((m) => m[1] as string);
+    const page = [...read('index.html').matchAll(/data-i18n(?:-[a-z-]+)?="([^"]+)"/g)].map(
+      (m) => m[1] as string,
+    );
+    expect(script.length).toBeGreaterThan(0);
+    expect(page.length).toBeGreaterThan(0);
+    for (const key of [...script, ...page]) {
+      expect(key).toMatch(/^web\./);
+      expect(english, key).toHaveProperty([key]);
+    }
+  });
+
+  it('has no untranslated aria-label in the page', () => {
+    for (const [tag] of read('index.html').matchAll(/<[^>]*\baria-label="[^"]*"[^>]*>/g)) {
+      expect(tag).toMatch(/data-i18n-aria-label="/);
     }
   });
 });
