@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const SUPPORTED_LOCALES = ['en', 'zh-CN'] as const;
+export const SUPPORTED_LOCALES = ['en', 'zh-CN', 'ja', 'ko', 'es', 'fr', 'de', 'pt-BR', 'ru'] as const;
 export type Locale = (typeof SUPPORTED_LOCALES)[number];
 export const FALLBACK_LOCALE: Locale = 'en';
 
@@ -23,6 +23,13 @@ export function loadCatalog(locale: Locale): Catalog {
 export const PLATFORM_TAGS: Readonly<Record<Locale, { discord: readonly string[]; telegram?: string }>> = {
   en: { discord: ['en-US', 'en-GB'] },
   'zh-CN': { discord: ['zh-CN'], telegram: 'zh' },
+  ja: { discord: ['ja'], telegram: 'ja' },
+  ko: { discord: ['ko'], telegram: 'ko' },
+  es: { discord: ['es-ES', 'es-419'], telegram: 'es' },
+  fr: { discord: ['fr'], telegram: 'fr' },
+  de: { discord: ['de'], telegram: 'de' },
+  'pt-BR': { discord: ['pt-BR'], telegram: 'pt' },
+  ru: { discord: ['ru'], telegram: 'ru' },
 };
 
 const catalogs = Object.fromEntries(
@@ -38,10 +45,15 @@ export function allCatalogs(): Readonly<Record<Locale, Readonly<Catalog>>> {
   return catalogs;
 }
 
+/** The primary language subtag of a locale or tag: `pt-BR` → pt, `zh-hans` → zh. */
+const primaryLanguage = (tag: string) => tag.split('-')[0]?.toLowerCase() ?? '';
+
 /**
- * Maps a platform's language tag (Discord `zh-CN`, Telegram `zh-hans`, a browser's `zh-TW,zh;q=0.9`) to a
- * supported locale, or undefined when there is none. Lists are tried in order of their q weights. Every Chinese
- * variant maps to zh-CN, the one Chinese catalog, since it serves traditional-script readers better than English.
+ * Maps a platform's language tag (Discord `zh-CN` or `es-419`, Telegram `zh-hans` or `pt-br`, a browser's
+ * `zh-TW,zh;q=0.9`) to a supported locale, or undefined when there is none. Lists are tried in order of their q
+ * weights. A tag naming a supported locale exactly wins; otherwise its language decides, whatever the region or
+ * script: each language has one catalog (every Chinese variant reads zh-CN, which serves traditional-script readers
+ * better than English; `pt-PT` reads pt-BR, `es-MX` reads es).
  */
 export function matchLocale(tag: string | undefined | null): Locale | undefined {
   if (!tag) return undefined;
@@ -50,13 +62,19 @@ export function matchLocale(tag: string | undefined | null): Locale | undefined 
     .map((part, index) => {
       const [lang = '', ...options] = part.split(';').map((s) => s.trim());
       const q = options.find((o) => o.startsWith('q='));
-      return { lang: lang.toLowerCase(), weight: q === undefined ? 1 : Number(q.slice(2)) || 0, index };
+      return {
+        lang: lang.toLowerCase().replaceAll('_', '-'),
+        weight: q === undefined ? 1 : Number(q.slice(2)) || 0,
+        index,
+      };
     })
     .filter((r) => r.lang !== '' && r.weight > 0)
     .sort((a, b) => b.weight - a.weight || a.index - b.index);
   for (const { lang } of ranked) {
-    if (lang === 'zh' || lang.startsWith('zh-')) return 'zh-CN';
-    if (lang === 'en' || lang.startsWith('en-')) return 'en';
+    const match =
+      SUPPORTED_LOCALES.find((locale) => locale.toLowerCase() === lang) ??
+      SUPPORTED_LOCALES.find((locale) => primaryLanguage(locale) === primaryLanguage(lang));
+    if (match) return match;
   }
   return undefined;
 }

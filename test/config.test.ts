@@ -199,7 +199,7 @@ describe('each variable is validated', () => {
     ['TELEGRAM_CHAT_IDS', '-100123, @mygroup', /Telegram chat id/],
     ['TELEGRAM_WEBHOOK_PATH', 'no-slash', /starting with \//],
     ['LOG_LEVEL', 'verbose', /fatal, error, warn, info, debug, trace, silent/],
-    ['DEFAULT_LOCALE', 'fr', /en, zh-CN/],
+    ['DEFAULT_LOCALE', 'it', /en, zh-CN/],
     ['QUEUE_MAX_PER_USER', '0', /at least 1/],
     ['QUEUE_MAX_RUNNING_PER_USER', 'two', /whole number/],
     ['QUEUE_MAX_PER_SCOPE', '1.5', /whole number/],

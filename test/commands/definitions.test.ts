@@ -7,9 +7,11 @@ import {
   toDiscordCommands,
   toTelegramCommands,
 } from '../../commands/definitions.js';
-import { catalog, SUPPORTED_LOCALES } from '../../src/i18n.js';
+import { catalog, PLATFORM_TAGS, SUPPORTED_LOCALES } from '../../src/i18n.js';
 
 type Json = Record<string, unknown>;
+/** Every Discord locale code the catalogs are offered under. */
+const discordCodes = SUPPORTED_LOCALES.flatMap((locale) => PLATFORM_TAGS[locale].discord).sort();
 const commands = toDiscordCommands() as Json[];
 const chat = commands.filter((c) => c.type === 1);
 
@@ -31,13 +33,13 @@ describe('Discord command JSON', () => {
     expect(menus[0]?.name_localizations).toMatchObject({ 'zh-CN': '描述图片' });
   });
 
-  it('uses valid names and fits Discord limits, with en and zh-CN localizations everywhere', () => {
+  it('uses valid names and fits Discord limits, with every locale’s localizations everywhere', () => {
     const name = /^[-_\p{Ll}\p{Lo}\p{N}]{1,32}$/u;
     for (const c of chat) {
       expect(c.name).toMatch(name);
       expect(String(c.description).length).toBeLessThanOrEqual(100);
       for (const map of [c.name_localizations, c.description_localizations] as Json[]) {
-        expect(Object.keys(map).sort()).toEqual(['en-GB', 'en-US', 'zh-CN']);
+        expect(Object.keys(map).sort()).toEqual(discordCodes);
       }
       expect((c.name_localizations as Json)['zh-CN']).toMatch(name);
       const options = c.options as Json[];
@@ -70,7 +72,8 @@ describe('Discord command JSON', () => {
     const edit = chat.find((c) => c.name === 'edit') as Json;
     const editOptions = Object.fromEntries((edit.options as Json[]).map((o) => [o.name, o]));
     expect(editOptions.image).toMatchObject({ type: 11, required: true });
-    expect(((editOptions.type as Json).choices as Json[])[0]).toEqual({
+    const followInstruction = ((editOptions.type as Json).choices as Json[])[0] as Json;
+    expect(followInstruction).toMatchObject({
       name: 'Follow the instruction',
       name_localizations: {
         'en-US': 'Follow the instruction',
@@ -79,11 +82,16 @@ describe('Discord command JSON', () => {
       },
       value: 'edit_replace',
     });
+    expect(Object.keys(followInstruction.name_localizations as Json).sort()).toEqual(discordCodes);
     const settings = chat.find((c) => c.name === 'settings') as Json;
     const language = (settings.options as Json[]).find((o) => o.name === 'language') as Json;
-    expect(language.choices).toEqual([
+    // Every supported language, each named in itself.
+    expect(language.choices).toEqual(
+      SUPPORTED_LOCALES.map((value) => ({ name: catalog(value)['meta.language_name'], value })),
+    );
+    expect((language.choices as Json[]).slice(0, 2)).toEqual([
       { name: 'English', value: 'en' },
-      { name: catalog('zh-CN')['meta.language_name'], value: 'zh-CN' },
+      { name: '简体中文', value: 'zh-CN' },
     ]);
   });
 

@@ -22,6 +22,9 @@ async function init() {
     node.textContent = tr(node.dataset.i18n, node.textContent);
   for (const node of document.querySelectorAll('[data-i18n-placeholder]'))
     node.placeholder = tr(node.dataset.i18nPlaceholder, node.placeholder);
+  for (const node of document.querySelectorAll('[data-i18n-aria-label]'))
+    node.setAttribute('aria-label', tr(node.dataset.i18nAriaLabel, node.getAttribute('aria-label')));
+  document.title = tr('web.title', document.title);
   if (info.bundledModel) {
     $('banner').textContent = tr('web.bundled_model');
     $('banner').hidden = false;
