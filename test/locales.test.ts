@@ -311,7 +311,7 @@ describe('playground page', () => {
   const read = (file: string) =>
     readFileSync(fileURLToPath(new URL(`../adapters/web/public/${file}`, import.meta.url)), 'utf8');
 
-  it('names only catalog keys the server sends it (web.*), in the script and in the page', () => {
+  it('names only catalog keys the server sends it (web.*, time.duration.*), in the script and in the page', () => {
     const script = [...read('app.js').matchAll(/\btr\('([^']+)'/g)].map((m) => m[1] as string);
     const page = [...read('index.html').matchAll(/data-i18n(?:-[a-z-]+)?="([^"]+)"/g)].map(
       (m) => m[1] as string,
@@ -319,7 +319,7 @@ describe('playground page', () => {
     expect(script.length).toBeGreaterThan(0);
     expect(page.length).toBeGreaterThan(0);
     for (const key of [...script, ...page]) {
-      expect(key).toMatch(/^web\./);
+      expect(key).toMatch(/^(web|time\.duration)\./);
       expect(english, key).toHaveProperty([key]);
     }
   });

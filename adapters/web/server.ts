@@ -95,7 +95,10 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     const locale = localeOf(req);
     if (req.method === 'GET' && url.pathname === '/api/info') {
       const strings = Object.fromEntries(
-        Object.entries(catalog(locale)).filter(([k]) => k.startsWith('web.')),
+        // The page's own strings, and the duration words its countdown shares with the bot's replies.
+        Object.entries(catalog(locale)).filter(
+          ([k]) => k.startsWith('web.') || k.startsWith('time.duration.'),
+        ),
       );
       json(res, 200, {
         locale,

@@ -210,9 +210,17 @@ function contextRow(c) {
   return box;
 }
 
+/** "12 seconds" / "3 minutes" as the bot's replies say it (commands/render.ts formatDuration): one unit style. */
+function duration(ms) {
+  const seconds = Math.max(1, Math.round(ms / 1000));
+  const [unit, count] = seconds < 90 ? ['seconds', seconds] : ['minutes', Math.round(seconds / 60)];
+  const category = new Intl.PluralRules(document.documentElement.lang || 'en').select(count);
+  const text = strings[`time.duration.${unit}_${category}`] ?? strings[`time.duration.${unit}_other`];
+  return (text ?? `{count} ${unit}`).replace('{count}', String(count));
+}
 function tickEta(node) {
-  const seconds = Math.max(0, Math.round((Number(node.dataset.etaAt) - Date.now()) / 1000));
-  node.textContent = tr('web.eta', 'ETA {s} s').replace('{s}', String(seconds));
+  const left = Math.max(0, Number(node.dataset.etaAt) - Date.now());
+  node.textContent = tr('web.eta', 'about {eta} to go').replace('{eta}', duration(left));
 }
 setInterval(() => document.querySelectorAll('.eta').forEach(tickEta), 1000);
 

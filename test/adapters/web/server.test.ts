@@ -130,6 +130,20 @@ describe('playground server', () => {
     }
   });
 
+  it("gives the page its language's strings, with the duration words the countdown shares with replies", async () => {
+    const { port } = await start('127.0.0.1');
+    const info = JSON.parse(
+      (await send(port, '/api/info', { headers: { 'accept-language': 'ru' } })).body,
+    ) as {
+      locale: string;
+      strings: Record<string, string>;
+    };
+    expect(info.locale).toBe('ru');
+    expect(info.strings['web.eta']).toContain('{eta}');
+    expect(info.strings['time.duration.minutes_few']).toBe('{count} минуты');
+    expect(Object.keys(info.strings).every((k) => /^(web|time\.duration)\./.test(k))).toBe(true);
+  });
+
   it('refuses to bind beyond loopback without WEB_ACCESS_TOKEN', async () => {
     await expect(start('0.0.0.0')).rejects.toThrow(/WEB_ACCESS_TOKEN/);
   });
