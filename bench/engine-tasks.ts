@@ -233,11 +233,10 @@ async function forwardUnits(size: number, cacheSteps: number, plan: MlCachePlan)
   const { MlCacheStateSessions } = await import('../engine/runtime/ml-cache-state-session.js');
   const { gridForSize, textToImageSequence } = await import('../engine/sequence.js');
   const { runCachedImageLoop } = await import('../engine/tasks/ml-cache-loop.js');
-  const ort = await import('onnxruntime-node');
+  const { openSession } = await import('../engine/runtime/ort.js');
   const ckpt = await loadCheckpoint(dir);
   const options = imageGraphOptions(ckpt);
-  const open = (model: Uint8Array) =>
-    ort.InferenceSession.create(model, externalDataSessionOptions(ckpt.dir));
+  const open = (model: Uint8Array) => openSession(model, externalDataSessionOptions(ckpt.dir));
   const sessions = new MlCacheStateSessions(
     await open(buildMlCacheStateFullGraph(options)),
     await open(buildMlCacheStateStepGraph(options)),

@@ -1,8 +1,8 @@
 // One image sampling step through the image-step graph (engine/graphs/transformer.ts): host arrays in, the
 // sampled codes and their confidences out. Only [J, M]-sized tensors cross back to the host.
 import { performance } from 'node:perf_hooks';
-import * as ort from 'onnxruntime-node';
 import { EngineError } from '../api.js';
+import { runSession, type Session, Tensor } from './ort.js';
 
 export interface ImageStepInput {
   /** [N, L] token ids, N = J·G branches, each right-padded to L. */
@@ -56,7 +56,7 @@ export function checkPositions(positions: BigInt64Array, length: number): void {
 }
 
 export class ImageStepRunner {
-  constructor(private readonly session: ort.InferenceSession) {}
+  constructor(private readonly session: Session) {}
 
   async run(input: ImageStepInput): Promise<ImageStepOutput> {
     const { J, G, L, M } = input;
@@ -69,15 +69,15 @@ export class ImageStepRunner {
     checkSize('noise', input.noise.length, J * M);
     checkPositions(input.gatherPos, L);
     const feeds = {
-      ids: new ort.Tensor('int64', input.ids, [N, L]),
-      attn_mask: new ort.Tensor('int64', input.attnMask, [N, L]),
-      gather_pos: new ort.Tensor('int64', input.gatherPos, [N, M]),
-      branch_w: new ort.Tensor('float32', input.branchW, [J, G]),
-      temperature: new ort.Tensor('float32', input.temperature, [J]),
-      noise: new ort.Tensor('float32', input.noise, [J, M]),
+      ids: new Tensor('int64', input.ids, [N, L]),
+      attn_mask: new Tensor('int64', input.attnMask, [N, L]),
+      gather_pos: new Tensor('int64', input.gatherPos, [N, M]),
+      branch_w: new Tensor('float32', input.branchW, [J, G]),
+      temperature: new Tensor('float32', input.temperature, [J]),
+      noise: new Tensor('float32', input.noise, [J, M]),
     };
     const started = performance.now();
-    const out = await this.session.run(feeds);
+    const out = await runSession(this.session, feeds);
     const forwardMs = performance.now() - started;
     const result: ImageStepOutput = {
       codes: out.codes?.data as BigInt64Array,
