@@ -123,16 +123,12 @@ if (only === 'all' || only === 'mlcache') {
   const { resolveMlCache } = await import('../engine/sampling/ml-cache.js');
   const plan = resolveMlCache(true, cacheSteps)!;
   const sizes = opt('sizes', '256').split(',').map(Number);
-  // One engine per ML-Cache path (DIMOO_ML_CACHE_PATH is read when an engine is created); plain runs use the first.
-  const saved = process.env.DIMOO_ML_CACHE_PATH;
+  // One engine per ML-Cache path; plain runs use the first.
   const paths = ['per-step', 'in-graph', 'loop'] as const;
   const engines = {} as Record<(typeof paths)[number], Engine>;
-  for (const path of paths) {
-    process.env.DIMOO_ML_CACHE_PATH = path;
-    engines[path] = await createEngine({ modelDir: dir, device: 'auto' });
+  for (const mlCachePath of paths) {
+    engines[mlCachePath] = await createEngine({ modelDir: dir, device: 'auto', mlCachePath });
   }
-  if (saved === undefined) delete process.env.DIMOO_ML_CACHE_PATH;
-  else process.env.DIMOO_ML_CACHE_PATH = saved;
   const modes = ['plain', ...paths] as const;
   for (const size of sizes) {
     const request = {

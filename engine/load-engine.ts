@@ -130,8 +130,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     log('info', 'understanding graph opened', { device: provider });
     return new TextStepSession(new TextStepRunner(textSession));
   };
-  // Which ML-Cache path (engine/tasks/ml-cache-loop.ts explains the defaults); read once, refused early if wrong.
-  const mlCachePath = mlCachePathFor(process.env.DIMOO_ML_CACHE_PATH);
+  // Which ML-Cache path (engine/tasks/ml-cache-loop.ts explains the default); refused early if wrong.
+  const mlCachePath = mlCachePathFor(options.mlCachePath);
   type MlCacheOpened = MlCacheBackend | MlCacheStateBackend | MlCacheIntervalBackend;
   let mlCacheSessions: MlCacheSessions | MlCacheStateSessions | MlCacheIntervalSession | undefined;
   let mlCache: Promise<MlCacheOpened> | undefined;

@@ -71,6 +71,7 @@ export async function openEngine(
     modelDir,
     device: config.device,
     quant: config.quant,
+    mlCachePath: config.mlCachePath,
     cacheDir: join(config.dataDir, 'cache'),
     log: engineLog(log),
   });

@@ -31,6 +31,8 @@ export interface Config {
   device: Env['DEVICE'];
   /** Weight-only quantization of the transformer's linear layers (QUANT). */
   quant: Env['QUANT'];
+  /** How ML-Cache text-to-image keeps its caches (DIMOO_ML_CACHE_PATH; engine/api.ts MlCachePath). */
+  mlCachePath: Env['DIMOO_ML_CACHE_PATH'];
   dataDir: string;
   web: { host: string; port?: number; accessToken?: string };
   adminIds: string[];
@@ -137,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     modelDir: e.MODEL_DIR ? resolve(e.MODEL_DIR) : undefined,
     device: e.DEVICE,
     quant: e.QUANT,
+    mlCachePath: e.DIMOO_ML_CACHE_PATH,
     dataDir: resolve(e.DATA_DIR),
     web: { host: e.WEB_HOST, port: e.WEB_PORT, accessToken: e.WEB_ACCESS_TOKEN },
     adminIds: e.ADMIN_IDS,

@@ -147,6 +147,12 @@ export const envSchema = z.object({
     emptyToUndefined,
     z.enum(['none', 'int8', 'int4'], { error: 'must be one of none, int8, int4' }).default('none'),
   ),
+  DIMOO_ML_CACHE_PATH: z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(['loop', 'per-step', 'in-graph'], { error: 'must be one of loop, per-step, in-graph' })
+      .default('loop'),
+  ),
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
   WEB_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
   WEB_PORT: port,
