@@ -21,24 +21,11 @@ export interface MlCacheStepOutput {
   forwardMs: number;
 }
 
-export interface MlCacheBackend {
-  /** The per-step path: caches live on the host (engine/tasks/ml-cache-loop.ts). */
-  readonly path: 'per-step';
-  readonly layers: number;
-  readonly kvWidth: number;
-  full(ids: BigInt64Array, mask: BigInt64Array, N: number, L: number): Promise<MlCacheFullOutput>;
-  cached(
-    ids: BigInt64Array,
-    pos: BigInt64Array,
-    mask: BigInt64Array,
-    caches: { k: Float32Array[]; v: Float32Array[] },
-    N: number,
-    S: number,
-    L: number,
-  ): Promise<MlCacheStepOutput>;
-}
+/** The per-step path as the ML-Cache loop sees it (engine/tasks/ml-cache-loop.ts). */
+export type MlCacheBackend = Pick<MlCacheSessions, 'path' | 'layers' | 'kvWidth' | 'full' | 'cached'>;
 
-export class MlCacheSessions implements MlCacheBackend {
+export class MlCacheSessions {
+  /** The per-step path: caches live on the host. */
   readonly path = 'per-step';
   constructor(
     private readonly fullSession: Session,

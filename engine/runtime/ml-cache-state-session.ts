@@ -34,31 +34,13 @@ export interface MlCacheStateOutput {
   forwardMs: number;
 }
 
-export interface MlCacheStateBackend {
-  /** The state-in-graph path (engine/tasks/ml-cache-loop.ts). */
-  readonly path: 'in-graph';
-  full(
-    ids: BigInt64Array,
-    mask: BigInt64Array,
-    N: number,
-    L: number,
-    cells: MlCacheCells,
-  ): Promise<MlCacheStateOutput>;
-  cached(
-    ids: BigInt64Array,
-    pos: BigInt64Array,
-    mask: BigInt64Array,
-    state: MlCacheState,
-    N: number,
-    S: number,
-    L: number,
-    cells: MlCacheCells,
-  ): Promise<MlCacheStateOutput>;
-}
+/** The state-in-graph path as the ML-Cache loop sees it (engine/tasks/ml-cache-loop.ts). */
+export type MlCacheStateBackend = Pick<MlCacheStateSessions, 'path' | 'full' | 'cached'>;
 
 const SAMPLED = ['codes', 'probs', 'best'] as const;
 
-export class MlCacheStateSessions implements MlCacheStateBackend {
+export class MlCacheStateSessions {
+  /** The state-in-graph path: the caches stay onnxruntime's tensors between runs. */
   readonly path = 'in-graph';
   private readonly stateOutputs: string[];
 

@@ -26,7 +26,7 @@ import type { MlCacheBackend } from '../runtime/ml-cache-session.js';
 import type { MlCacheStateBackend } from '../runtime/ml-cache-state-session.js';
 import { applyImageStep } from '../sampling/image-step.js';
 import type { TokenLayout } from '../sampling/layout-type.js';
-import { isFullStep, type MlCachePlan, needsSelectionAfter, selectRecompute } from '../sampling/ml-cache.js';
+import { isFullStep, needsSelectionAfter, selectRecompute } from '../sampling/ml-cache.js';
 import { samplingNoise } from '../sampling/rng.js';
 import {
   branchIds,

@@ -23,14 +23,7 @@ import type { Job, Owner, StoredRequest } from './types.js';
 import { ownerKey } from './types.js';
 
 export { isDiskFull } from './job-failure.js';
-export type {
-  CancelResult,
-  JobQueueOptions,
-  QueueLimits,
-  Refusal,
-  SubmitInput,
-  SubmitResult,
-} from './queue-types.js';
+export type * from './queue-types.js';
 
 interface RunningEntry {
   job: Job;
