@@ -123,16 +123,12 @@ if (only === 'all' || only === 'mlcache') {
   const { resolveMlCache } = await import('../engine/sampling/ml-cache.js');
   const plan = resolveMlCache(true, cacheSteps)!;
   const sizes = opt('sizes', '256').split(',').map(Number);
-  // One engine per ML-Cache path (DIMOO_ML_CACHE_PATH is read when an engine is created); plain runs use the first.
-  const saved = process.env.DIMOO_ML_CACHE_PATH;
+  // One engine per ML-Cache path; plain runs use the first.
   const paths = ['per-step', 'in-graph', 'loop'] as const;
   const engines = {} as Record<(typeof paths)[number], Engine>;
-  for (const path of paths) {
-    process.env.DIMOO_ML_CACHE_PATH = path;
-    engines[path] = await createEngine({ modelDir: dir, device: 'auto' });
+  for (const mlCachePath of paths) {
+    engines[mlCachePath] = await createEngine({ modelDir: dir, device: 'auto', mlCachePath });
   }
-  if (saved === undefined) delete process.env.DIMOO_ML_CACHE_PATH;
-  else process.env.DIMOO_ML_CACHE_PATH = saved;
   const modes = ['plain', ...paths] as const;
   for (const size of sizes) {
     const request = {
@@ -233,11 +229,10 @@ async function forwardUnits(size: number, cacheSteps: number, plan: MlCachePlan)
   const { MlCacheStateSessions } = await import('../engine/runtime/ml-cache-state-session.js');
   const { gridForSize, textToImageSequence } = await import('../engine/sequence.js');
   const { runCachedImageLoop } = await import('../engine/tasks/ml-cache-loop.js');
-  const ort = await import('onnxruntime-node');
+  const { openSession } = await import('../engine/runtime/ort.js');
   const ckpt = await loadCheckpoint(dir);
   const options = imageGraphOptions(ckpt);
-  const open = (model: Uint8Array) =>
-    ort.InferenceSession.create(model, externalDataSessionOptions(ckpt.dir));
+  const open = (model: Uint8Array) => openSession(model, externalDataSessionOptions(ckpt.dir));
   const sessions = new MlCacheStateSessions(
     await open(buildMlCacheStateFullGraph(options)),
     await open(buildMlCacheStateStepGraph(options)),

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { readSafetensorsHeader } from '../engine/checkpoint/safetensors.js';
 import { buildTextStepGraph, type TransformerDims } from '../engine/graphs/transformer.js';
 import { externalDataSessionOptions, type WeightRef } from '../engine/runtime/external-data.js';
-import { createSession } from '../engine/runtime/session.js';
+import { createSession } from '../engine/runtime/ort.js';
 import { TextStepRunner } from '../engine/runtime/text-step.js';
 import { writeRandomLlada } from '../test/doubles/random-llada.js';
 

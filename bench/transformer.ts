@@ -16,7 +16,7 @@ import {
 } from '../engine/graphs/transformer.js';
 import { externalDataSessionOptions, type WeightRef } from '../engine/runtime/external-data.js';
 import { ImageStepRunner } from '../engine/runtime/image-step.js';
-import { createSession } from '../engine/runtime/session.js';
+import { createSession } from '../engine/runtime/ort.js';
 import { samplingNoise } from '../engine/sampling/rng.js';
 import { writeRandomLlada } from '../test/doubles/random-llada.js';
 

@@ -5,10 +5,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import * as ort from 'onnxruntime-node';
 import { buildVqDecoder, type GroupNormMode } from '../engine/graphs/vq.js';
 import { parseVqConfig } from '../engine/graphs/vq-config.js';
 import { externalDataSessionOptions, type WeightRef } from '../engine/runtime/external-data.js';
+import { openSession, releaseSession, runSession, Tensor } from '../engine/runtime/ort.js';
 import { VqCodec } from '../engine/runtime/vq-codec.js';
 import { AMUSED_VQ_CONFIG, TINY_VQ_CONFIG, writeRandomVq } from '../test/doubles/random-vq.js';
 import { readWeightRefs } from '../test/doubles/safetensors-double.js';
@@ -33,10 +33,6 @@ const generateMs = performance.now() - t;
 const weight = (name: string) => refs.get(name) as WeightRef;
 const config = parseVqConfig(preset);
 const params = [...refs.values()].reduce((n, r) => n + r.length / 4, 0);
-const create = (model: Uint8Array | string, options: ort.InferenceSession.SessionOptions) =>
-  typeof model === 'string'
-    ? ort.InferenceSession.create(model, options)
-    : ort.InferenceSession.create(model, options);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -63,7 +59,7 @@ function image(size: number) {
 const rssMb = () => Math.round(process.memoryUsage().rss / 2 ** 20);
 const results: Record<string, unknown>[] = [];
 for (const mode of modes) {
-  const codec = new VqCodec({ config, weight, folder: dir, createSession: create, groupNorm: mode });
+  const codec = new VqCodec({ config, weight, folder: dir, createSession: openSession, groupNorm: mode });
   t = performance.now();
   await codec.warm();
   const loadMs = Math.round(performance.now() - t);
@@ -91,16 +87,16 @@ for (const mode of modes) {
 // Decoder returning float NCHW and converting on the host, against the in-graph uint8 HWC output.
 const floatRows: Record<string, unknown>[] = [];
 {
-  const session = await ort.InferenceSession.create(
+  const session = await openSession(
     buildVqDecoder(config, { weight, folder: dir, groupNorm: modes[0] }),
     externalDataSessionOptions(dir),
   );
   for (const size of sizes) {
     const s = size / config.scaleFactor;
-    const ids = new ort.Tensor('int64', new BigInt64Array(s * s).fill(3n), [1, s, s]);
+    const ids = new Tensor('int64', new BigInt64Array(s * s).fill(3n), [1, s, s]);
     let hostMs = 0;
     const totalMs = await time(async () => {
-      const out = (await session.run({ indices: ids })).image?.data as Float32Array;
+      const out = (await runSession(session, { indices: ids })).image?.data as Float32Array;
       const start = performance.now();
       const plane = size * size;
       const rgb = new Uint8Array(plane * 3);
@@ -116,7 +112,7 @@ const floatRows: Record<string, unknown>[] = [];
     console.log(JSON.stringify(row));
     floatRows.push(row);
   }
-  await session.release();
+  await releaseSession(session);
 }
 fs.rmSync(dir, { recursive: true, force: true });
 

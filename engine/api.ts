@@ -163,6 +163,12 @@ export interface Engine {
 export type Precision = 'auto' | 'fp32' | 'fp16';
 /** Weight-only quantization of the transformer's linear layers (issue #12). */
 export type WeightQuant = 'none' | 'int8' | 'int4';
+/**
+ * How ML-Cache text-to-image keeps its caches (engine/tasks/ml-cache-loop.ts compares them): 'loop' runs each
+ * refresh interval as one graph run with the caches inside onnxruntime; 'per-step' keeps them on the host;
+ * 'in-graph' feeds them back unread between runs. All three give the same tokens for a seed.
+ */
+export type MlCachePath = 'per-step' | 'in-graph' | 'loop';
 
 export interface CreateEngineOptions {
   modelDir: string;
@@ -173,6 +179,8 @@ export interface CreateEngineOptions {
   deviceMemoryBudget?: number;
   /** Where derived artefacts (graphs, converted weights) may be cached; defaults beside the checkpoint or in DATA_DIR. */
   cacheDir?: string;
+  /** The ML-Cache path (default 'loop': fastest on CPU, and the only one that keeps the caches on a GPU). */
+  mlCachePath?: MlCachePath;
   log?: (level: 'info' | 'warn' | 'debug', message: string, fields?: Record<string, unknown>) => void;
 }
 

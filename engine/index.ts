@@ -26,6 +26,6 @@ export {
   locateLibraries,
   type SearchPlaces,
 } from './runtime/cuda-libraries.js';
-export { ortLibraryFolder, ortVersion } from './runtime/session.js';
+export { ortLibraryFolder, ortVersion } from './runtime/ort.js';
 export { ML_CACHE_DEFAULTS } from './sampling/ml-cache.js';
 export { makeTestCheckpoint, PRESETS, type Preset } from './testing/make-test-checkpoint.js';

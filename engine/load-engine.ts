@@ -3,7 +3,6 @@
 
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type * as ort from 'onnxruntime-node';
 import type { CreateEngineOptions, Engine } from './api.js';
 import { EngineError } from './api.js';
 import type { Checkpoint } from './checkpoint/load.js';
@@ -33,8 +32,15 @@ import { ImageStepSession } from './runtime/image-step-session.js';
 import { type MlCacheIntervalBackend, MlCacheIntervalSession } from './runtime/ml-cache-interval-session.js';
 import { type MlCacheBackend, MlCacheSessions } from './runtime/ml-cache-session.js';
 import { type MlCacheStateBackend, MlCacheStateSessions } from './runtime/ml-cache-state-session.js';
+import {
+  createSession,
+  missingCudaLibrary,
+  type Provider,
+  releaseSession,
+  type Session,
+  type SessionOptions,
+} from './runtime/ort.js';
 import { quantizedWeights } from './runtime/quantized-weights.js';
-import { createSession, missingCudaLibrary, type Provider } from './runtime/session.js';
 import { TextStepRunner } from './runtime/text-step.js';
 import { type TextStepBackend, TextStepSession } from './runtime/text-step-backend.js';
 import { VqCodec } from './runtime/vq-codec.js';
@@ -122,7 +128,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   });
   let half = wantHalf;
   if (half && precision === 'auto' && opened.provider === 'cpu') {
-    await opened.session.release();
+    await releaseSession(opened.session);
     const reopened = await createSession(buildImageStepGraph(withQuant(imageGraphOptions(checkpoint))), {
       device: 'cpu',
       sessionOptions: externalDataSessionOptions(tfFolder),
@@ -133,10 +139,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   const provider: Provider = opened.provider;
   if (opened.note) log('warn', opened.note);
   // The VQ graphs follow the transformer onto the same provider.
-  const openOnProvider = async (
-    model: Uint8Array | string,
-    sessionOptions: ort.InferenceSession.SessionOptions,
-  ) => (await createSession(model, { device: provider, sessionOptions })).session;
+  const openOnProvider = async (model: Uint8Array | string, sessionOptions: SessionOptions) =>
+    (await createSession(model, { device: provider, sessionOptions })).session;
   const vq = new VqCodec({
     config: checkpoint.vqConfig,
     weight: weightLookup(checkpoint.vqWeights, 'vqvae/diffusion_pytorch_model.safetensors'),
@@ -145,7 +149,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   });
   await vq.warm();
   // The understanding graph (full-vocabulary head) opens on first use: drawing-only deployments never pay for it.
-  let textSession: ort.InferenceSession | undefined;
+  let textSession: Session | undefined;
   let textStep: Promise<TextStepBackend> | undefined;
   const openTextStep = async (): Promise<TextStepBackend> => {
     const model = buildTextStepGraph(withQuant(transformerGraphOptions(checkpoint, half)));
@@ -153,8 +157,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     log('info', 'understanding graph opened', { device: provider });
     return new TextStepSession(new TextStepRunner(textSession));
   };
-  // Which ML-Cache path (engine/tasks/ml-cache-loop.ts explains the defaults); read once, refused early if wrong.
-  const mlCachePath = mlCachePathFor(process.env.DIMOO_ML_CACHE_PATH);
+  // Which ML-Cache path (engine/tasks/ml-cache-loop.ts explains the default); refused early if wrong.
+  const mlCachePath = mlCachePathFor(options.mlCachePath);
   type MlCacheOpened = MlCacheBackend | MlCacheStateBackend | MlCacheIntervalBackend;
   let mlCacheSessions: MlCacheSessions | MlCacheStateSessions | MlCacheIntervalSession | undefined;
   let mlCache: Promise<MlCacheOpened> | undefined;
@@ -240,9 +244,9 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     loadMs,
     async () => {
       await vq.close();
-      await textSession?.release();
+      if (textSession) await releaseSession(textSession);
       await mlCacheSessions?.release();
-      await opened.session.release();
+      await releaseSession(opened.session);
     },
     (requests) => {
       if (budget === undefined) return;

@@ -73,6 +73,7 @@ export async function openEngine(
     quant: config.quant,
     precision: config.precision,
     deviceMemoryBudget: config.deviceMemoryBytes,
+    mlCachePath: config.mlCachePath,
     cacheDir: join(config.dataDir, 'cache'),
     log: engineLog(log),
   });

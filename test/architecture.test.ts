@@ -163,6 +163,15 @@ describe('architecture import rules', () => {
     }
   });
 
+  it('onnxruntime is imported by one engine module only (engine/runtime/ort.ts opens, runs and releases sessions)', () => {
+    const importers = ['engine', 'src', 'commands', 'adapters']
+      .flatMap(sourceFiles)
+      .filter((file) =>
+        importsOf(file).some((i) => !i.relative && /^onnxruntime-(node|common)$/.test(i.target)),
+      );
+    expect(importers).toEqual(['engine/runtime/ort.ts']);
+  });
+
   it('product code never imports tests, test doubles or benchmarks', () => {
     for (const room of ['engine', 'src', 'commands', 'adapters']) {
       expect(

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cudaLibrariesNeeded, locateLibraries, neededLibraries } from '../engine/runtime/cuda-libraries.js';
-import { ortLibraryFolder } from '../engine/runtime/session.js';
+import { ortLibraryFolder } from '../engine/runtime/ort.js';
 import { describeReport, gpuSetup } from '../src/cli/gpu-setup-command.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dimoo-gpu-setup-test-'));

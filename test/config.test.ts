@@ -39,6 +39,7 @@ describe('loadConfig defaults', () => {
       device: 'auto',
       quant: 'none',
       precision: 'auto',
+      mlCachePath: 'loop',
       dataDir: resolve('./data'),
       web: { host: '127.0.0.1', port: undefined, accessToken: undefined },
       adminIds: [],
@@ -184,6 +185,7 @@ describe('Discord HTTP interactions', () => {
 describe('each variable is validated', () => {
   const invalid: Array<[string, string, RegExp]> = [
     ['DEVICE', 'tpu', /auto, cuda, cpu/],
+    ['DIMOO_ML_CACHE_PATH', 'scan', /loop, per-step, in-graph/],
     ['ADMIN_IDS', 'discord:123,42', /platform:id/],
     ['ADMIN_IDS', 'slack:42', /platform:id/],
     ['WEB_PORT', 'abc', /port number from 1 to 65535/],

@@ -189,30 +189,34 @@ function writeAll(fd: number, data: Uint8Array): void {
   }
 }
 
-/** Reads a (small) tensor as float32, converting bf16/f16. */
+/**
+ * Reads a tensor as float32 in one chunked read; bf16 is widened by a shift (far faster than per-value DataView
+ * reads: the quantizer reads every linear weight of the model through here), fp16 converted per value.
+ */
 export function readTensor(ref: WeightRef): Float32Array {
+  const count = ref.shape.reduce((a, b) => a * b, 1);
+  // Unpooled, so the typed-array views below start at offset 0 of their own buffer (aligned, not shared).
+  const bytes = Buffer.allocUnsafeSlow(ref.length);
   const fd = openSync(ref.file, 'r');
   try {
-    const bytes = Buffer.alloc(ref.length);
-    readSync(fd, bytes, 0, ref.length, ref.offset);
-    const count = ref.shape.reduce((a, b) => a * b, 1);
-    const out = new Float32Array(count);
-    if (ref.dtype === 'F32') return new Float32Array(bytes.buffer, bytes.byteOffset, count).slice();
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const scratch = new DataView(new ArrayBuffer(4));
-    for (let i = 0; i < count; i++) {
-      const h = view.getUint16(2 * i, true);
-      if (ref.dtype === 'BF16') {
-        scratch.setUint32(0, h << 16);
-        out[i] = scratch.getFloat32(0);
-      } else {
-        out[i] = halfToFloat(h);
-      }
+    for (let at = 0; at < ref.length; ) {
+      const n = readSync(fd, bytes, at, Math.min(1 << 30, ref.length - at), ref.offset + at);
+      if (n === 0) throw new Error(`${ref.file}: ${ref.name} ends early`);
+      at += n;
     }
-    return out;
   } finally {
     closeSync(fd);
   }
+  if (ref.dtype === 'F32') return new Float32Array(bytes.buffer, bytes.byteOffset, count);
+  const halves = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+  const out = new Float32Array(count);
+  if (ref.dtype === 'BF16') {
+    const bits = new Uint32Array(out.buffer);
+    for (let i = 0; i < count; i++) bits[i] = (halves[i] as number) << 16;
+    return out;
+  }
+  for (let i = 0; i < count; i++) out[i] = halfToFloat(halves[i] as number);
+  return out;
 }
 
 function halfToFloat(h: number): number {

@@ -11,8 +11,8 @@
 // refused unless the folder is the blobs' real folder, which is what `externalDataRoot` picks.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { InferenceSession } from 'onnxruntime-node';
 import type { ExternalData } from '../onnx/graph.js';
+import type { SessionOptions } from './ort.js';
 
 /** Where one tensor's bytes lie: the shape of what the checkpoint reader reports for each safetensors entry. */
 export interface WeightRef {
@@ -30,10 +30,7 @@ export interface WeightRef {
  * Session options that let a model given as bytes find its external data under `folder` (absolute). Merge them
  * into the options a session factory receives; `extra.session` entries from the caller are kept.
  */
-export function externalDataSessionOptions(
-  folder: string,
-  options: InferenceSession.SessionOptions = {},
-): InferenceSession.SessionOptions {
+export function externalDataSessionOptions(folder: string, options: SessionOptions = {}): SessionOptions {
   const extra = (options.extra ?? {}) as Record<string, unknown>;
   const session = (extra.session ?? {}) as Record<string, unknown>;
   return {

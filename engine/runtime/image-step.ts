@@ -1,8 +1,8 @@
 // One image sampling step through the image-step graph (engine/graphs/transformer.ts): host arrays in, the
 // sampled codes and their confidences out. Only [J, M]-sized tensors cross back to the host.
 import { performance } from 'node:perf_hooks';
-import * as ort from 'onnxruntime-node';
 import { EngineError } from '../api.js';
+import { type Feeds, runSession, type Session, Tensor } from './ort.js';
 
 export interface ImageStepInput {
   /** [N, L] token ids, N = J·G branches, each right-padded to L. */
@@ -46,6 +46,29 @@ export function checkSize(name: string, actual: number, expected: number): void 
   }
 }
 
+/**
+ * The feeds every step graph shares, checked: [N, L] ids and mask, [N, P] gathered positions inside the rows, and
+ * [J, G] branch weights (N = J·G).
+ */
+export function stepRowFeeds(
+  input: { ids: BigInt64Array; attnMask: BigInt64Array; gatherPos: BigInt64Array; branchW: Float32Array },
+  dims: { J: number; G: number; L: number; P: number },
+): Feeds {
+  const { J, G, L, P } = dims;
+  const N = J * G;
+  checkSize('ids', input.ids.length, N * L);
+  checkSize('attnMask', input.attnMask.length, N * L);
+  checkSize('gatherPos', input.gatherPos.length, N * P);
+  checkSize('branchW', input.branchW.length, J * G);
+  checkPositions(input.gatherPos, L);
+  return {
+    ids: new Tensor('int64', input.ids, [N, L]),
+    attn_mask: new Tensor('int64', input.attnMask, [N, L]),
+    gather_pos: new Tensor('int64', input.gatherPos, [N, P]),
+    branch_w: new Tensor('float32', input.branchW, [J, G]),
+  };
+}
+
 export function checkPositions(positions: BigInt64Array, length: number): void {
   for (const p of positions) {
     if (p < 0n || p >= BigInt(length)) {
@@ -56,28 +79,20 @@ export function checkPositions(positions: BigInt64Array, length: number): void {
 }
 
 export class ImageStepRunner {
-  constructor(private readonly session: ort.InferenceSession) {}
+  constructor(private readonly session: Session) {}
 
   async run(input: ImageStepInput): Promise<ImageStepOutput> {
     const { J, G, L, M } = input;
-    const N = J * G;
-    checkSize('ids', input.ids.length, N * L);
-    checkSize('attnMask', input.attnMask.length, N * L);
-    checkSize('gatherPos', input.gatherPos.length, N * M);
-    checkSize('branchW', input.branchW.length, J * G);
+    const rows = stepRowFeeds(input, { J, G, L, P: M });
     checkSize('temperature', input.temperature.length, J);
     checkSize('noise', input.noise.length, J * M);
-    checkPositions(input.gatherPos, L);
     const feeds = {
-      ids: new ort.Tensor('int64', input.ids, [N, L]),
-      attn_mask: new ort.Tensor('int64', input.attnMask, [N, L]),
-      gather_pos: new ort.Tensor('int64', input.gatherPos, [N, M]),
-      branch_w: new ort.Tensor('float32', input.branchW, [J, G]),
-      temperature: new ort.Tensor('float32', input.temperature, [J]),
-      noise: new ort.Tensor('float32', input.noise, [J, M]),
+      ...rows,
+      temperature: new Tensor('float32', input.temperature, [J]),
+      noise: new Tensor('float32', input.noise, [J, M]),
     };
     const started = performance.now();
-    const out = await this.session.run(feeds);
+    const out = await runSession(this.session, feeds);
     const forwardMs = performance.now() - started;
     const result: ImageStepOutput = {
       codes: out.codes?.data as BigInt64Array,

@@ -1,7 +1,7 @@
 // The refresh-interval ML-Cache graph (engine/graphs/ml-cache-interval.ts) behind one small interface: one run per
 // full step and the cached steps after it; the caches never leave onnxruntime.
 import { performance } from 'node:perf_hooks';
-import * as ort from 'onnxruntime-node';
+import { releaseSession, runSession, type Session, Tensor } from './ort.js';
 
 export interface MlCacheIntervalInput {
   /** [N, L] current rows (right-padded) and their key mask. */
@@ -50,7 +50,7 @@ export interface MlCacheIntervalBackend {
 export class MlCacheIntervalSession implements MlCacheIntervalBackend {
   readonly path = 'loop';
   constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: Session,
     readonly rows: number,
   ) {}
 
@@ -58,22 +58,22 @@ export class MlCacheIntervalSession implements MlCacheIntervalBackend {
     const { N, L, M } = input;
     const I = input.cachedSteps + 1;
     const started = performance.now();
-    const out = await this.session.run({
-      ids: new ort.Tensor('int64', input.ids, [N, L]),
-      attn_mask: new ort.Tensor('int64', input.mask, [N, L]),
-      gather_pos: new ort.Tensor('int64', input.gatherPos, [N, M]),
-      branch_w: new ort.Tensor('float32', Float32Array.from(input.weights), [1, N]),
-      temperature: new ort.Tensor('float32', Float32Array.of(input.temperature), [1]),
-      tau: new ort.Tensor('float64', Float64Array.of(input.temperature), []),
-      noise: new ort.Tensor('float32', input.noise, [I, M]),
-      gumbel: new ort.Tensor('float64', input.gumbel, [I, M]),
-      keep: new ort.Tensor('int64', input.keep, [I]),
-      lengths: new ort.Tensor('int64', input.lengths, [N]),
-      q_lo: new ort.Tensor('int64', input.qLo, [N]),
-      q_hi: new ort.Tensor('int64', input.qHi, [N]),
-      q_w: new ort.Tensor('float32', input.qW, [N]),
-      q_omw: new ort.Tensor('float32', input.qOmw, [N]),
-      cached_steps: new ort.Tensor('int64', BigInt64Array.of(BigInt(input.cachedSteps)), []),
+    const out = await runSession(this.session, {
+      ids: new Tensor('int64', input.ids, [N, L]),
+      attn_mask: new Tensor('int64', input.mask, [N, L]),
+      gather_pos: new Tensor('int64', input.gatherPos, [N, M]),
+      branch_w: new Tensor('float32', Float32Array.from(input.weights), [1, N]),
+      temperature: new Tensor('float32', Float32Array.of(input.temperature), [1]),
+      tau: new Tensor('float64', Float64Array.of(input.temperature), []),
+      noise: new Tensor('float32', input.noise, [I, M]),
+      gumbel: new Tensor('float64', input.gumbel, [I, M]),
+      keep: new Tensor('int64', input.keep, [I]),
+      lengths: new Tensor('int64', input.lengths, [N]),
+      q_lo: new Tensor('int64', input.qLo, [N]),
+      q_hi: new Tensor('int64', input.qHi, [N]),
+      q_w: new Tensor('float32', input.qW, [N]),
+      q_omw: new Tensor('float32', input.qOmw, [N]),
+      cached_steps: new Tensor('int64', BigInt64Array.of(BigInt(input.cachedSteps)), []),
     });
     const forwardMs = performance.now() - started;
     return {
@@ -86,6 +86,6 @@ export class MlCacheIntervalSession implements MlCacheIntervalBackend {
   }
 
   async release(): Promise<void> {
-    await this.session.release();
+    await releaseSession(this.session);
   }
 }

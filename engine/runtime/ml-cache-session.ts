@@ -1,7 +1,7 @@
 // The two ML-Cache graphs (engine/graphs/transformer.ts) behind one small interface: a full forward that fills
 // the caches, and a cached forward over selected rows that returns their logits and new K/V rows.
 import { performance } from 'node:perf_hooks';
-import * as ort from 'onnxruntime-node';
+import { type Feeds, type Outputs, releaseSession, runSession, type Session, Tensor } from './ort.js';
 
 export interface MlCacheFullOutput {
   /** [N, L, K] image-slice logits at every position. */
@@ -21,33 +21,20 @@ export interface MlCacheStepOutput {
   forwardMs: number;
 }
 
-export interface MlCacheBackend {
-  /** The per-step path: caches live on the host (engine/tasks/ml-cache-loop.ts). */
-  readonly path: 'per-step';
-  readonly layers: number;
-  readonly kvWidth: number;
-  full(ids: BigInt64Array, mask: BigInt64Array, N: number, L: number): Promise<MlCacheFullOutput>;
-  cached(
-    ids: BigInt64Array,
-    pos: BigInt64Array,
-    mask: BigInt64Array,
-    caches: { k: Float32Array[]; v: Float32Array[] },
-    N: number,
-    S: number,
-    L: number,
-  ): Promise<MlCacheStepOutput>;
-}
+/** The per-step path as the ML-Cache loop sees it (engine/tasks/ml-cache-loop.ts). */
+export type MlCacheBackend = Pick<MlCacheSessions, 'path' | 'layers' | 'kvWidth' | 'full' | 'cached'>;
 
-export class MlCacheSessions implements MlCacheBackend {
+export class MlCacheSessions {
+  /** The per-step path: caches live on the host. */
   readonly path = 'per-step';
   constructor(
-    private readonly fullSession: ort.InferenceSession,
-    private readonly stepSession: ort.InferenceSession,
+    private readonly fullSession: Session,
+    private readonly stepSession: Session,
     readonly layers: number,
     readonly kvWidth: number,
   ) {}
 
-  private split(out: ort.InferenceSession.OnnxValueMapType) {
+  private split(out: Outputs) {
     const k: Float32Array[] = [];
     const v: Float32Array[] = [];
     for (let i = 0; i < this.layers; i++) {
@@ -59,9 +46,9 @@ export class MlCacheSessions implements MlCacheBackend {
 
   async full(ids: BigInt64Array, mask: BigInt64Array, N: number, L: number): Promise<MlCacheFullOutput> {
     const started = performance.now();
-    const out = await this.fullSession.run({
-      ids: new ort.Tensor('int64', ids, [N, L]),
-      attn_mask: new ort.Tensor('int64', mask, [N, L]),
+    const out = await runSession(this.fullSession, {
+      ids: new Tensor('int64', ids, [N, L]),
+      attn_mask: new Tensor('int64', mask, [N, L]),
     });
     return { ...this.split(out), forwardMs: performance.now() - started };
   }
@@ -75,22 +62,22 @@ export class MlCacheSessions implements MlCacheBackend {
     S: number,
     L: number,
   ): Promise<MlCacheStepOutput> {
-    const feeds: Record<string, ort.Tensor> = {
-      ids: new ort.Tensor('int64', ids, [N, S]),
-      pos: new ort.Tensor('int64', pos, [N, S]),
-      attn_mask: new ort.Tensor('int64', mask, [N, L]),
+    const feeds: Feeds = {
+      ids: new Tensor('int64', ids, [N, S]),
+      pos: new Tensor('int64', pos, [N, S]),
+      attn_mask: new Tensor('int64', mask, [N, L]),
     };
     for (let i = 0; i < this.layers; i++) {
-      feeds[`k_cache_${i}`] = new ort.Tensor('float32', caches.k[i]!, [N, L, this.kvWidth]);
-      feeds[`v_cache_${i}`] = new ort.Tensor('float32', caches.v[i]!, [N, L, this.kvWidth]);
+      feeds[`k_cache_${i}`] = new Tensor('float32', caches.k[i]!, [N, L, this.kvWidth]);
+      feeds[`v_cache_${i}`] = new Tensor('float32', caches.v[i]!, [N, L, this.kvWidth]);
     }
     const started = performance.now();
-    const out = await this.stepSession.run(feeds);
+    const out = await runSession(this.stepSession, feeds);
     return { ...this.split(out), forwardMs: performance.now() - started };
   }
 
   async release(): Promise<void> {
-    await this.fullSession.release();
-    await this.stepSession.release();
+    await releaseSession(this.fullSession);
+    await releaseSession(this.stepSession);
   }
 }

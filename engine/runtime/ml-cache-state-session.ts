@@ -3,11 +3,11 @@
 // output tensors are fed back as the next cached run's inputs exactly as onnxruntime returned them, so the host
 // only ever reads the sampled codes, their confidences, the argmax codes and, when asked, the [N, L] max logits.
 import { performance } from 'node:perf_hooks';
-import * as ort from 'onnxruntime-node';
+import { type Feeds, releaseSession, runSession, type Session, Tensor } from './ort.js';
 
 /** The caches after a run, as onnxruntime returned them, keyed by the cached graph's input names. */
 export class MlCacheState {
-  constructor(readonly feeds: Readonly<Record<string, ort.Tensor>>) {}
+  constructor(readonly feeds: Readonly<Feeds>) {}
 }
 
 /** What both graphs sample: the masked cells of every branch and the guidance/sampling inputs. */
@@ -34,63 +34,41 @@ export interface MlCacheStateOutput {
   forwardMs: number;
 }
 
-export interface MlCacheStateBackend {
-  /** The state-in-graph path (engine/tasks/ml-cache-loop.ts). */
-  readonly path: 'in-graph';
-  full(
-    ids: BigInt64Array,
-    mask: BigInt64Array,
-    N: number,
-    L: number,
-    cells: MlCacheCells,
-  ): Promise<MlCacheStateOutput>;
-  cached(
-    ids: BigInt64Array,
-    pos: BigInt64Array,
-    mask: BigInt64Array,
-    state: MlCacheState,
-    N: number,
-    S: number,
-    L: number,
-    cells: MlCacheCells,
-  ): Promise<MlCacheStateOutput>;
-}
+/** The state-in-graph path as the ML-Cache loop sees it (engine/tasks/ml-cache-loop.ts). */
+export type MlCacheStateBackend = Pick<MlCacheStateSessions, 'path' | 'full' | 'cached'>;
 
 const SAMPLED = ['codes', 'probs', 'best'] as const;
 
-export class MlCacheStateSessions implements MlCacheStateBackend {
+export class MlCacheStateSessions {
+  /** The state-in-graph path: the caches stay onnxruntime's tensors between runs. */
   readonly path = 'in-graph';
   private readonly stateOutputs: string[];
 
   constructor(
-    private readonly fullSession: ort.InferenceSession,
-    private readonly stepSession: ort.InferenceSession,
+    private readonly fullSession: Session,
+    private readonly stepSession: Session,
     readonly layers: number,
   ) {
     this.stateOutputs = ['new_logit_cache'];
     for (let i = 0; i < layers; i++) this.stateOutputs.push(`new_k_cache_${i}`, `new_v_cache_${i}`);
   }
 
-  private cellFeeds(cells: MlCacheCells, N: number): Record<string, ort.Tensor> {
+  private cellFeeds(cells: MlCacheCells, N: number): Feeds {
     return {
-      gather_pos: new ort.Tensor('int64', cells.gatherPos, [N, cells.M]),
-      branch_w: new ort.Tensor('float32', Float32Array.from(cells.weights), [1, N]),
-      temperature: new ort.Tensor('float32', Float32Array.of(cells.temperature), [1]),
-      noise: new ort.Tensor('float32', cells.noise, [1, cells.M]),
+      gather_pos: new Tensor('int64', cells.gatherPos, [N, cells.M]),
+      branch_w: new Tensor('float32', Float32Array.from(cells.weights), [1, N]),
+      temperature: new Tensor('float32', Float32Array.of(cells.temperature), [1]),
+      noise: new Tensor('float32', cells.noise, [1, cells.M]),
     };
   }
 
-  private async run(
-    session: ort.InferenceSession,
-    feeds: Record<string, ort.Tensor>,
-    cells: MlCacheCells,
-  ): Promise<MlCacheStateOutput> {
+  private async run(session: Session, feeds: Feeds, cells: MlCacheCells): Promise<MlCacheStateOutput> {
     const fetches = [...SAMPLED, ...this.stateOutputs, ...(cells.maxLogit ? ['max_logit'] : [])];
     const started = performance.now();
-    const out = await session.run(feeds, fetches);
+    const out = await runSession(session, feeds, fetches);
     const forwardMs = performance.now() - started;
-    const next: Record<string, ort.Tensor> = {};
-    for (const name of this.stateOutputs) next[name.slice('new_'.length)] = out[name] as ort.Tensor;
+    const next: Feeds = {};
+    for (const name of this.stateOutputs) next[name.slice('new_'.length)] = out[name] as Tensor;
     return {
       codes: Int32Array.from(out.codes?.data as BigInt64Array, Number),
       probs: out.probs?.data as Float32Array,
@@ -111,8 +89,8 @@ export class MlCacheStateSessions implements MlCacheStateBackend {
     return this.run(
       this.fullSession,
       {
-        ids: new ort.Tensor('int64', ids, [N, L]),
-        attn_mask: new ort.Tensor('int64', mask, [N, L]),
+        ids: new Tensor('int64', ids, [N, L]),
+        attn_mask: new Tensor('int64', mask, [N, L]),
         ...this.cellFeeds(cells, N),
       },
       cells,
@@ -132,9 +110,9 @@ export class MlCacheStateSessions implements MlCacheStateBackend {
     return this.run(
       this.stepSession,
       {
-        ids: new ort.Tensor('int64', ids, [N, S]),
-        pos: new ort.Tensor('int64', pos, [N, S]),
-        attn_mask: new ort.Tensor('int64', mask, [N, L]),
+        ids: new Tensor('int64', ids, [N, S]),
+        pos: new Tensor('int64', pos, [N, S]),
+        attn_mask: new Tensor('int64', mask, [N, L]),
         ...state.feeds,
         ...this.cellFeeds(cells, N),
       },
@@ -143,7 +121,7 @@ export class MlCacheStateSessions implements MlCacheStateBackend {
   }
 
   async release(): Promise<void> {
-    await this.fullSession.release();
-    await this.stepSession.release();
+    await releaseSession(this.fullSession);
+    await releaseSession(this.stepSession);
   }
 }

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readTensor } from '../checkpoint/safetensors.js';
 import { blocksPerRow, type QuantBits, quantizeMatrix } from '../graphs/quantize.js';
 import type { WeightRef } from './external-data.js';
 
@@ -31,41 +32,6 @@ interface IndexEntry {
 }
 
 const FORMAT = 1;
-
-/** A weight as float32, read in one piece (bf16 widened by a shift: far faster than per-value DataView reads). */
-export function readAsFloat32(ref: WeightRef): Float32Array {
-  const count = ref.shape.reduce((a, b) => a * b, 1);
-  const bytes = Buffer.allocUnsafeSlow(ref.length);
-  const fd = fs.openSync(ref.file, 'r');
-  try {
-    for (let at = 0; at < ref.length; ) {
-      const n = fs.readSync(fd, bytes, at, Math.min(1 << 30, ref.length - at), ref.offset + at);
-      if (n === 0) throw new Error(`${ref.file}: ${ref.name} ends early`);
-      at += n;
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  if (ref.dtype === 'F32') return new Float32Array(bytes.buffer, bytes.byteOffset, count);
-  const halves = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
-  const out = new Float32Array(count);
-  if (ref.dtype === 'BF16') {
-    const bits = new Uint32Array(out.buffer);
-    for (let i = 0; i < count; i++) bits[i] = (halves[i] as number) << 16;
-    return out;
-  }
-  for (let i = 0; i < count; i++) out[i] = halfToFloat(halves[i] as number);
-  return out;
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 31) return frac ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
-}
 
 function cacheKey(refs: readonly WeightRef[], bits: QuantBits, blockSize: number): string {
   const files = [...new Set(refs.map((r) => r.file))].sort().map((f) => {
@@ -114,7 +80,7 @@ export function quantizedWeights(
     try {
       refs.forEach((ref, i) => {
         const [n, k] = ref.shape as [number, number];
-        const q = quantizeMatrix(readAsFloat32(ref), n, k, bits, blockSize);
+        const q = quantizeMatrix(readTensor(ref), n, k, bits, blockSize);
         const scales = new Uint8Array(q.scales.buffer, q.scales.byteOffset, q.scales.byteLength);
         // Scales at 4-byte offsets keep every entry aligned for a reader that maps the file.
         const packedAt = at;

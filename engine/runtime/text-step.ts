@@ -1,8 +1,8 @@
 // One understanding step through the text-step graph (engine/graphs/transformer.ts): the guided full-vocabulary
 // logits of the block's positions, plus their argmax and its probability (all the host needs at τ = 0).
 import { performance } from 'node:perf_hooks';
-import * as ort from 'onnxruntime-node';
-import { checkPositions, checkSize } from './image-step.js';
+import { stepRowFeeds } from './image-step.js';
+import { runSession, type Session } from './ort.js';
 
 export interface TextStepInput {
   /** [N, L] token ids, N = J·G branches, right-padded to L. */
@@ -30,23 +30,13 @@ export interface TextStepOutput {
 }
 
 export class TextStepRunner {
-  constructor(private readonly session: ort.InferenceSession) {}
+  constructor(private readonly session: Session) {}
 
   async run(input: TextStepInput): Promise<TextStepOutput> {
     const { J, G, L, B } = input;
-    const N = J * G;
-    checkSize('ids', input.ids.length, N * L);
-    checkSize('attnMask', input.attnMask.length, N * L);
-    checkSize('gatherPos', input.gatherPos.length, N * B);
-    checkSize('branchW', input.branchW.length, J * G);
-    checkPositions(input.gatherPos, L);
+    const feeds = stepRowFeeds(input, { J, G, L, P: B });
     const started = performance.now();
-    const out = await this.session.run({
-      ids: new ort.Tensor('int64', input.ids, [N, L]),
-      attn_mask: new ort.Tensor('int64', input.attnMask, [N, L]),
-      gather_pos: new ort.Tensor('int64', input.gatherPos, [N, B]),
-      branch_w: new ort.Tensor('float32', input.branchW, [J, G]),
-    });
+    const out = await runSession(this.session, feeds);
     const forwardMs = performance.now() - started;
     const result: TextStepOutput = {
       best: out.best?.data as BigInt64Array,

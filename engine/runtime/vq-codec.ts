@@ -2,18 +2,14 @@
 // (VaeImageProcessor with do_normalize=False), decode clips to [0, 1] and rounds x·255 half-to-even (numpy).
 // Sessions come from a caller-provided factory so device choice lives elsewhere; each graph is built and its
 // session opened on first use (text-to-image never needs the encoder).
-import type { InferenceSession } from 'onnxruntime-node';
-import * as ort from 'onnxruntime-node';
 import { EngineError, type RgbImage } from '../api.js';
 import { buildVqDecoder, buildVqEncoder, type GroupNormMode } from '../graphs/vq.js';
 import type { VqConfig } from '../graphs/vq-config.js';
 import { externalDataSessionOptions, type WeightRef } from './external-data.js';
+import { releaseSession, runSession, type Session, type SessionOptions, Tensor } from './ort.js';
 
 /** Opens a session for a model given as bytes (or a path). Must keep `options.extra` (external-data folder). */
-export type SessionFactory = (
-  model: Uint8Array | string,
-  options: InferenceSession.SessionOptions,
-) => Promise<InferenceSession>;
+export type SessionFactory = (model: Uint8Array | string, options: SessionOptions) => Promise<Session>;
 
 export interface VqCodecOptions {
   config: VqConfig;
@@ -37,8 +33,8 @@ function badRequest(detail: string): EngineError {
 }
 
 export class VqCodec {
-  private encoder?: Promise<InferenceSession>;
-  private decoder?: Promise<InferenceSession>;
+  private encoder?: Promise<Session>;
+  private decoder?: Promise<Session>;
 
   constructor(private readonly options: VqCodecOptions) {}
 
@@ -50,11 +46,11 @@ export class VqCodec {
     return this.options.config.codebookSize;
   }
 
-  private open(model: () => Uint8Array): Promise<InferenceSession> {
+  private open(model: () => Uint8Array): Promise<Session> {
     return this.options.createSession(model(), externalDataSessionOptions(this.options.folder));
   }
 
-  private encoderSession(): Promise<InferenceSession> {
+  private encoderSession(): Promise<Session> {
     const { config, weight, folder, groupNorm } = this.options;
     if (!this.encoder) {
       const pending = this.open(() => buildVqEncoder(config, { weight, folder, groupNorm }));
@@ -67,7 +63,7 @@ export class VqCodec {
     return this.encoder;
   }
 
-  private decoderSession(): Promise<InferenceSession> {
+  private decoderSession(): Promise<Session> {
     const { config, weight, folder, groupNorm } = this.options;
     if (!this.decoder) {
       const pending = this.open(() => buildVqDecoder(config, { weight, folder, groupNorm, output: 'rgb8' }));
@@ -105,7 +101,7 @@ export class VqCodec {
       pixels[2 * plane + i] = (data[3 * i + 2] as number) / 255;
     }
     const session = await this.encoderSession();
-    const out = await session.run({ image: new ort.Tensor('float32', pixels, [1, 3, height, width]) });
+    const out = await runSession(session, { image: new Tensor('float32', pixels, [1, 3, height, width]) });
     const raw = out.indices?.data as BigInt64Array;
     return { rows: height / s, cols: width / s, indices: Int32Array.from(raw, (v) => Number(v)) };
   }
@@ -126,7 +122,7 @@ export class VqCodec {
       ids[i] = BigInt(v);
     }
     const session = await this.decoderSession();
-    const out = await session.run({ indices: new ort.Tensor('int64', ids, [1, rows, cols]) });
+    const out = await runSession(session, { indices: new Tensor('int64', ids, [1, rows, cols]) });
     const s = this.scaleFactor;
     return { width: cols * s, height: rows * s, data: out.image?.data as Uint8Array };
   }
@@ -135,6 +131,6 @@ export class VqCodec {
     const sessions = [this.encoder, this.decoder];
     this.encoder = undefined;
     this.decoder = undefined;
-    for (const s of sessions) if (s) await (await s).release();
+    for (const s of sessions) if (s) await releaseSession(await s);
   }
 }

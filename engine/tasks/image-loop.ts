@@ -2,7 +2,7 @@
 // runs the conditional sequence and its guidance branches as one batch through the image-step graph, which
 // returns only a sampled code and its confidence per masked cell; the host commits them and re-masks the least
 // confident by the cosine schedule. Everything is committed at the last step.
-import { EngineError, type ProgressEvent } from '../api.js';
+import { EngineError, type ImageResult, type ProgressEvent, type RgbImage } from '../api.js';
 import type { ImageStepBackend, ImageStepInput, ImageStepOutput } from '../runtime/image-step-backend.js';
 import { applyImageStep } from '../sampling/image-step.js';
 import type { TokenLayout } from '../sampling/layout-type.js';
@@ -33,6 +33,25 @@ export interface ImageLoopResult {
   codes: ImageCodes;
   forwardMs: number;
   stepsRun: number;
+}
+
+/** What an image task returns before the engine adds its timings: the image, its tokens and the loop's time. */
+export type ImageTaskOutput = Omit<ImageResult, 'timings'> & { forwardMs: number };
+
+export function imageTaskOutput(
+  image: RgbImage,
+  loop: ImageLoopResult,
+  sampling: { seed: number; steps: number },
+): ImageTaskOutput {
+  const { codes } = loop;
+  return {
+    kind: 'image',
+    image,
+    tokens: { rows: codes.rows, cols: codes.cols, data: codes.codes },
+    seed: sampling.seed,
+    steps: sampling.steps,
+    forwardMs: loop.forwardMs,
+  };
 }
 
 export function throwIfCancelled(signal: AbortSignal | undefined): void {

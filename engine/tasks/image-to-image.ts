@@ -2,12 +2,12 @@
 // bucket crop (ours centred, upstream's offset is random) and goes inside the user turn; dual guidance
 // `c + a·(c − u_text) + b·(c − u_img)` = weights [1+a+b, −a, −b] over [cond, uncond_text, uncond_image].
 // The output has the (last) input crop's size.
-import { EngineError, type GenerateOptions, type ImageResult, type ImageToImageRequest } from '../api.js';
+import { EngineError, type GenerateOptions, type ImageToImageRequest } from '../api.js';
 import { cropToBucket } from '../image/io.js';
 import { imageToImagePrompt, needsReferenceImage } from '../prompts.js';
 import { type ImageCodes, imageToImageSequence } from '../sequence.js';
 import { LIMITS, MAX_INPUT_PIXELS, type TaskContext } from './context.js';
-import { runImageLoop, throwIfCancelled } from './image-loop.js';
+import { type ImageTaskOutput, imageTaskOutput, runImageLoop, throwIfCancelled } from './image-loop.js';
 import { checkInputImage, checkNumber, checkPrompt, checkSampling } from './validate.js';
 
 export const IMAGE_TO_IMAGE_DEFAULTS = Object.freeze({ steps: 64, cfg: 2.5, cfgImg: 4.0, temperature: 1.0 });
@@ -21,7 +21,7 @@ export async function imageToImage(
   ctx: TaskContext,
   request: ImageToImageRequest,
   options: GenerateOptions = {},
-): Promise<Omit<ImageResult, 'timings'> & { forwardMs: number }> {
+): Promise<ImageTaskOutput> {
   const editType = String(request.editType ?? '');
   // The prompt rules refuse unknown edit types and empty prompts before any pixel work.
   imageToImagePrompt(editType, checkPrompt(request.prompt ?? '', { allowEmpty: true }), request);
@@ -68,13 +68,5 @@ export async function imageToImage(
     preview:
       options.previewIntervalMs === undefined ? undefined : { intervalMs: options.previewIntervalMs, decode },
   });
-  const image = await decode(loop.codes);
-  return {
-    kind: 'image',
-    image,
-    tokens: { rows: loop.codes.rows, cols: loop.codes.cols, data: loop.codes.codes },
-    seed,
-    steps,
-    forwardMs: loop.forwardMs,
-  };
+  return imageTaskOutput(await decode(loop.codes), loop, { seed, steps });
 }

@@ -17,7 +17,7 @@ import {
   toBranchPositions,
 } from '../sequence.js';
 import { throwIfCancelled } from './image-loop.js';
-import type { CachedLoopOptions, CachedLoopResult } from './ml-cache-loop.js';
+import type { CachedLoopOptions, CachedLoopResult } from './ml-cache-options.js';
 import { PreviewPacer, previewCodes } from './preview.js';
 
 const f32 = Math.fround;

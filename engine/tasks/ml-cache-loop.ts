@@ -19,14 +19,14 @@
 // node 1.30 returns every output in host memory (its `preferredOutputLocation: 'gpu-buffer'` binds WebGPU's
 // buffer type only; the Node binding has no CUDA IO binding), so per-step and in-graph would move the fp32 K/V
 // caches (≈ 4.5 GB per branch at 1024²) across PCIe every cached step, in-graph both ways; loop moves none.
-// DIMOO_ML_CACHE_PATH=per-step|in-graph|loop overrides the default when the engine is created.
-import { EngineError, type ProgressEvent } from '../api.js';
+// createEngine's `mlCachePath` option (DIMOO_ML_CACHE_PATH in the bot's config) overrides the default.
+import { EngineError, type MlCachePath, type ProgressEvent } from '../api.js';
 import type { MlCacheIntervalBackend } from '../runtime/ml-cache-interval-session.js';
 import type { MlCacheBackend } from '../runtime/ml-cache-session.js';
 import type { MlCacheStateBackend } from '../runtime/ml-cache-state-session.js';
 import { applyImageStep } from '../sampling/image-step.js';
 import type { TokenLayout } from '../sampling/layout-type.js';
-import { isFullStep, type MlCachePlan, needsSelectionAfter, selectRecompute } from '../sampling/ml-cache.js';
+import { isFullStep, needsSelectionAfter, selectRecompute } from '../sampling/ml-cache.js';
 import { samplingNoise } from '../sampling/rng.js';
 import {
   branchIds,
@@ -35,45 +35,26 @@ import {
   readImageCodes,
   toBranchPositions,
 } from '../sequence.js';
-import type { ImageLoopResult } from './image-loop.js';
 import { throwIfCancelled } from './image-loop.js';
 import { graphCachedStep } from './ml-cache-graph-step.js';
 import { hostCachedStep } from './ml-cache-host-step.js';
 import { runIntervalImageLoop } from './ml-cache-interval-loop.js';
-import { type PreviewOption, PreviewPacer, previewCodes } from './preview.js';
+import type { CachedLoopOptions, CachedLoopResult } from './ml-cache-options.js';
+import { PreviewPacer, previewCodes } from './preview.js';
 
+export type { MlCachePath } from '../api.js';
 export { sampleImageCells } from './ml-cache-host-step.js';
-
-export type MlCachePath = 'per-step' | 'in-graph' | 'loop';
+export type { CachedLoopOptions, CachedLoopResult } from './ml-cache-options.js';
 
 /**
- * The ML-Cache path: `override` (DIMOO_ML_CACHE_PATH) when set, else 'loop' on every provider: measured fastest
- * on CPU, and the only path that keeps the caches on a GPU.
+ * The ML-Cache path: `override` (createEngine's `mlCachePath`) when set, else 'loop' on every provider: measured
+ * fastest on CPU, and the only path that keeps the caches on a GPU. Checked again here for callers without types.
  */
 export function mlCachePathFor(override?: string): MlCachePath {
   if (override === undefined || override === '') return 'loop';
   if (override === 'per-step' || override === 'in-graph' || override === 'loop') return override;
-  const detail = `DIMOO_ML_CACHE_PATH must be "per-step", "in-graph" or "loop", got "${override}"`;
+  const detail = `mlCachePath (DIMOO_ML_CACHE_PATH) must be "per-step", "in-graph" or "loop", got "${override}"`;
   throw new EngineError('bad_request', detail, { detail });
-}
-
-export interface CachedLoopOptions {
-  steps: number;
-  temperature: number;
-  seed: number;
-  /** [cond, uncond] weights, e.g. [1+s, −s]. */
-  weights: number[];
-  plan: MlCachePlan;
-  signal?: AbortSignal;
-  onProgress?: (event: ProgressEvent) => void;
-  /** Decodes a preview grid (still-masked cells as their most likely code); at most every `intervalMs`. */
-  preview?: PreviewOption;
-}
-
-export interface CachedLoopResult extends ImageLoopResult {
-  /** Forward-token units actually run (positions × rows), and what the same steps cost without the cache. */
-  tokensRun: number;
-  tokensFull: number;
 }
 
 export async function runCachedImageLoop(

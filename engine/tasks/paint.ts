@@ -2,18 +2,12 @@
 // template and CFG over the image's own grid, kept cells carrying their VQ codes and only the regenerated cells
 // sampled. Upstream shows the VQ reconstruction of the kept area; by default we paste the original pixels back
 // outside the regenerated cells with a soft edge, so untouched pixels stay untouched.
-import {
-  EngineError,
-  type GenerateOptions,
-  type ImageResult,
-  type PaintRequest,
-  type RgbImage,
-} from '../api.js';
+import { EngineError, type GenerateOptions, type PaintRequest, type RgbImage } from '../api.js';
 import { composeCanvas, resizeToMultipleOf } from '../image/io.js';
 import { pasteBack, planPaint } from '../paint/mask.js';
 import { type ImageCodes, paintSequence } from '../sequence.js';
 import { LIMITS, MAX_INPUT_PIXELS, type TaskContext } from './context.js';
-import { runImageLoop, throwIfCancelled } from './image-loop.js';
+import { type ImageTaskOutput, imageTaskOutput, runImageLoop, throwIfCancelled } from './image-loop.js';
 import { checkInputImage, checkInteger, checkPrompt, checkSampling } from './validate.js';
 
 export const PAINT_DEFAULTS = Object.freeze({
@@ -31,7 +25,7 @@ export async function paint(
   ctx: TaskContext,
   request: PaintRequest,
   options: GenerateOptions = {},
-): Promise<Omit<ImageResult, 'timings'> & { forwardMs: number }> {
+): Promise<ImageTaskOutput> {
   const prompt = checkPrompt(request.prompt);
   const source = checkInputImage('the image', request.image, MAX_INPUT_PIXELS);
   if (!request.region || !REGION_KINDS.includes(request.region.kind)) {
@@ -75,12 +69,5 @@ export async function paint(
     request.pasteBack === false
       ? decoded
       : pasteBack(canvas, decoded, plan.regenerated, PAINT_DEFAULTS.feather);
-  return {
-    kind: 'image',
-    image,
-    tokens: { rows: loop.codes.rows, cols: loop.codes.cols, data: loop.codes.codes },
-    seed,
-    steps,
-    forwardMs: loop.forwardMs,
-  };
+  return imageTaskOutput(image, loop, { seed, steps });
 }

@@ -1,17 +1,24 @@
 // Text-to-image exactly as upstream's generate_image (dimoo-inference.md §3.1, §4.1): the prompt template with
 // a fully masked image block, CFG `(1+s)·c − s·u` against the `<uncondition>` prompt, 64 steps by default.
-import { EngineError, type GenerateOptions, type ImageResult, type TextToImageRequest } from '../api.js';
+import { EngineError, type GenerateOptions, type TextToImageRequest } from '../api.js';
 import { asEngineError } from '../errors.js';
 import { resolveMlCache } from '../sampling/ml-cache.js';
 import { gridForSize, type ImageCodes, textToImageSequence } from '../sequence.js';
 import type { TaskContext } from './context.js';
-import { type ImageLoopOptions, type ImageLoopResult, runImageLoop, runImageLoops } from './image-loop.js';
+import {
+  type ImageLoopOptions,
+  type ImageLoopResult,
+  type ImageTaskOutput,
+  imageTaskOutput,
+  runImageLoop,
+  runImageLoops,
+} from './image-loop.js';
 import { runCachedImageLoop } from './ml-cache-loop.js';
 import { checkPrompt, checkSampling, checkSize } from './validate.js';
 
 export const TEXT_TO_IMAGE_DEFAULTS = Object.freeze({ steps: 64, cfg: 4.0, temperature: 1.0 });
 
-type TextToImageOutput = Omit<ImageResult, 'timings'> & { forwardMs: number };
+type TextToImageOutput = ImageTaskOutput;
 
 /** A validated request: its sequence and loop settings. */
 function prepare(ctx: TaskContext, request: TextToImageRequest) {
@@ -55,15 +62,7 @@ async function toResult(
   p: ReturnType<typeof prepare>,
   loop: ImageLoopResult,
 ): Promise<TextToImageOutput> {
-  const image = await decodeCodes(ctx, loop.codes);
-  return {
-    kind: 'image',
-    image,
-    tokens: { rows: loop.codes.rows, cols: loop.codes.cols, data: loop.codes.codes },
-    seed: p.seed,
-    steps: p.steps,
-    forwardMs: loop.forwardMs,
-  };
+  return imageTaskOutput(await decodeCodes(ctx, loop.codes), loop, p);
 }
 
 export async function textToImage(

@@ -142,6 +142,10 @@ function normals(seed: number): () => number {
   return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 
+/**
+ * A tensor of `fill(i)` values. A large one (over TILED_ABOVE values) draws one block of TILE values and repeats
+ * it from an offset that depends on the name, so 8B-shaped checkpoints are written at disk speed.
+ */
 function tensor(
   name: string,
   shape: number[],
@@ -149,25 +153,12 @@ function tensor(
   dtype: 'bf16' | 'fp32',
 ): TensorToWrite {
   const count = shape.reduce((a, b) => a * b, 1);
-  if (count > TILED_ABOVE) return tiledTensor(name, shape, fill, dtype);
-  const values = new Float32Array(count);
-  for (let i = 0; i < count; i++) values[i] = fill(i);
-  return dtype === 'bf16'
-    ? { name, dtype: 'BF16', shape, data: toBf16Bytes(values) }
-    : { name, dtype: 'F32', shape, data: new Uint8Array(values.buffer) };
-}
-
-/** A large tensor: one block of TILE values drawn from `fill`, repeated from an offset that depends on the name. */
-function tiledTensor(
-  name: string,
-  shape: number[],
-  fill: (i: number) => number,
-  dtype: 'bf16' | 'fp32',
-): TensorToWrite {
-  const count = shape.reduce((a, b) => a * b, 1);
-  const block = new Float32Array(TILE);
-  for (let i = 0; i < TILE; i++) block[i] = fill(i);
-  const unit = dtype === 'bf16' ? toBf16Bytes(block) : new Uint8Array(block.buffer);
+  const tiled = count > TILED_ABOVE;
+  const values = new Float32Array(tiled ? TILE : count);
+  for (let i = 0; i < values.length; i++) values[i] = fill(i);
+  const unit = dtype === 'bf16' ? toBf16Bytes(values) : new Uint8Array(values.buffer);
+  const stored = dtype === 'bf16' ? 'BF16' : 'F32';
+  if (!tiled) return { name, dtype: stored, shape, data: unit };
   const width = dtype === 'bf16' ? 2 : 4;
   const data = new Uint8Array(count * width);
   let start = [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % TILE, 7);
@@ -177,7 +168,7 @@ function tiledTensor(
     at += n;
     start = (start + 4099) % TILE;
   }
-  return { name, dtype: dtype === 'bf16' ? 'BF16' : 'F32', shape, data };
+  return { name, dtype: stored, shape, data };
 }
 
 function transformerTensors(

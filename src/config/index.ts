@@ -35,6 +35,8 @@ export interface Config {
   precision: Env['PRECISION'];
   /** Device memory the engine may plan for, in bytes (DEVICE_MEMORY_GB); absent = no check. */
   deviceMemoryBytes?: number;
+  /** How ML-Cache text-to-image keeps its caches (DIMOO_ML_CACHE_PATH; engine/api.ts MlCachePath). */
+  mlCachePath: Env['DIMOO_ML_CACHE_PATH'];
   dataDir: string;
   web: { host: string; port?: number; accessToken?: string };
   adminIds: string[];
@@ -143,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     quant: e.QUANT,
     precision: e.PRECISION,
     deviceMemoryBytes: e.DEVICE_MEMORY_GB === undefined ? undefined : Math.round(e.DEVICE_MEMORY_GB * 1e9),
+    mlCachePath: e.DIMOO_ML_CACHE_PATH,
     dataDir: resolve(e.DATA_DIR),
     web: { host: e.WEB_HOST, port: e.WEB_PORT, accessToken: e.WEB_ACCESS_TOKEN },
     adminIds: e.ADMIN_IDS,

@@ -66,15 +66,13 @@ const intIn = (min: number, max: number, fallback: number) =>
       .default(fallback),
   );
 
-const port = z.preprocess(
-  emptyToUndefined,
-  z.coerce
-    .number({ error: 'must be a port number from 1 to 65535' })
-    .int('must be a port number from 1 to 65535')
-    .min(1, 'must be a port number from 1 to 65535')
-    .max(65535, 'must be a port number from 1 to 65535')
-    .optional(),
-);
+const PORT_RULE = 'must be a port number from 1 to 65535';
+const portNumber = z.coerce
+  .number({ error: PORT_RULE })
+  .int(PORT_RULE)
+  .min(1, PORT_RULE)
+  .max(65535, PORT_RULE);
+const port = z.preprocess(emptyToUndefined, portNumber.optional());
 
 export const envSchema = z.object({
   DISCORD_TOKEN: optionalString,
@@ -122,15 +120,7 @@ export const envSchema = z.object({
     z.string().regex(/^-?\d{1,20}$/, 'each id must be a Telegram chat id (a whole number, groups negative)'),
   ),
   TELEGRAM_WEBHOOK_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
-  TELEGRAM_WEBHOOK_PORT: z.preprocess(
-    emptyToUndefined,
-    z.coerce
-      .number({ error: 'must be a port number from 1 to 65535' })
-      .int('must be a port number from 1 to 65535')
-      .min(1, 'must be a port number from 1 to 65535')
-      .max(65535, 'must be a port number from 1 to 65535')
-      .default(8443),
-  ),
+  TELEGRAM_WEBHOOK_PORT: z.preprocess(emptyToUndefined, portNumber.default(8443)),
   TELEGRAM_WEBHOOK_PATH: z.preprocess(
     emptyToUndefined,
     z
@@ -158,6 +148,12 @@ export const envSchema = z.object({
       .positive('must be a number of gigabytes above 0, e.g. 24')
       .max(100_000, 'must be at most 100000')
       .optional(),
+  ),
+  DIMOO_ML_CACHE_PATH: z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(['loop', 'per-step', 'in-graph'], { error: 'must be one of loop, per-step, in-graph' })
+      .default('loop'),
   ),
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
   WEB_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),

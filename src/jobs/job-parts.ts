@@ -8,7 +8,7 @@ import {
   encodePng,
   type RgbImage,
 } from '../../engine/index.js';
-import type { SubmitInput } from './queue.js';
+import type { SubmitInput } from './queue-types.js';
 import type { Job, Priority } from './types.js';
 import { isStoredImage } from './types.js';
 

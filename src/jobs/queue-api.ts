@@ -1,7 +1,7 @@
 // What the commands layer needs of a job queue: the embedded SQLite JobQueue and the distributed FrontQueue
 // (QUEUE_URL) both provide it, so commands/ and adapters/ do not know which one runs.
 import type { JobListener } from './events.js';
-import type { CancelResult, SubmitInput, SubmitResult } from './queue.js';
+import type { CancelResult, SubmitInput, SubmitResult } from './queue-types.js';
 import type { Job, Owner } from './types.js';
 
 export interface JobQueueApi {

@@ -1,66 +1,29 @@
 // The job queue in front of the single model: admission caps, durable state, one worker choosing the fair-next
 // job, cancellation, timeouts, failure isolation, positions and ETAs, restart recovery.
-import { rmSync } from 'node:fs';
-import {
-  batchKey,
-  type Engine,
-  EngineError,
-  type EngineRequest,
-  type EngineResult,
-  type GenerateOptions,
-} from '../../engine/index.js';
+
+import { batchKey, type EngineRequest, type EngineResult, type GenerateOptions } from '../../engine/index.js';
+import { admissionRefusal } from './admission.js';
+import { Failure, generateAll } from './engine-run.js';
 import { estimateStoredRequest } from './estimate.js';
+import { EtaCalibration } from './eta-calibration.js';
 import { JobEvents, type JobListener } from './events.js';
+import { DISK_FULL, isDiskFull, jobErrorFor, type StopReason } from './job-failure.js';
 import { materializeRequest, newJob, recordResult } from './job-parts.js';
-import { type Candidate, charge, FairScheduler, liftReturningUser } from './scheduler.js';
+import {
+  markRunning,
+  putBack,
+  recoverInterrupted,
+  removeFilesQuietly,
+  removeResultQuietly,
+} from './job-transitions.js';
+import type { CancelResult, JobQueueOptions, SubmitInput, SubmitResult } from './queue-types.js';
+import { type Candidate, FairScheduler, liftReturningUser } from './scheduler.js';
 import type { JobStore } from './store.js';
-import type { Job, JobKind, Owner, Priority, Scope, StoredRequest } from './types.js';
+import type { Job, Owner, StoredRequest } from './types.js';
 import { ownerKey } from './types.js';
 
-export interface QueueLimits {
-  maxPerUser: number;
-  maxRunningPerUser: number;
-  maxPerScope: number;
-  maxTotal: number;
-  jobTimeoutMs: number;
-}
-
-export interface JobQueueOptions {
-  store: JobStore;
-  engine: Pick<Engine, 'generate' | 'estimateCost' | 'info'> & Partial<Pick<Engine, 'generateBatch'>>;
-  limits: QueueLimits;
-  /** Most compatible jobs run together through the engine's shared passes (1 = one job at a time). */
-  maxBatch?: number;
-  /** Owners (as `platform:id`) who may cancel any job and whose jobs run at high priority. */
-  admins?: readonly string[];
-  agingMs?: number;
-  previewIntervalMs?: number;
-  maxInputPixels?: number;
-  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
-  now?: () => number;
-}
-
-export interface SubmitInput {
-  owner: Owner;
-  scope: Scope;
-  kind: JobKind;
-  request: StoredRequest;
-  /** Input files named in `request` (PNG/JPEG/WebP bytes as received), stored before the job is accepted. */
-  files?: Record<string, Uint8Array>;
-  meta?: Record<string, unknown>;
-  priority?: Priority;
-}
-
-export interface Refusal {
-  key: string;
-  params: Record<string, string | number>;
-}
-
-export type SubmitResult =
-  | { ok: true; job: Job; ahead: number; etaMs: number }
-  | { ok: false; refusal: Refusal };
-
-export type CancelResult = 'cancelled' | 'cancelling' | 'not_found' | 'refused' | 'finished';
+export { isDiskFull } from './job-failure.js';
+export type * from './queue-types.js';
 
 interface RunningEntry {
   job: Job;
@@ -69,33 +32,9 @@ interface RunningEntry {
   timer?: NodeJS.Timeout;
 }
 
-/** Why a running job was aborted: its owner cancelled it, it ran too long, or the process is shutting down. */
-type StopReason = 'cancel' | 'timeout' | 'shutdown';
-
-/** An engine failure carried next to the results of a batch. */
-class Failure {
-  constructor(readonly error: unknown) {}
-}
-
-/** A write refused for want of space (the file system's ENOSPC/EDQUOT, SQLite's SQLITE_FULL). */
-export function isDiskFull(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return (
-    code === 'ENOSPC' ||
-    code === 'EDQUOT' ||
-    code === 'SQLITE_FULL' ||
-    (error instanceof Error && /disk is full|no space left/i.test(error.message))
-  );
-}
-
-const DISK_FULL = { key: 'errors.disk_full', params: {} };
 // After an unexpected failure of the worker's own bookkeeping (the database refusing a write), wait this long
 // before looking at the queue again rather than spinning on the same error.
 const WORKER_RETRY_MS = 1000;
-
-const DEFAULT_MS_PER_UNIT = 0.002;
-const CALIBRATION_WEIGHT = 0.5;
-const MAX_ATTEMPTS = 2; // the first run plus one retry after a crash or restart
 
 export class JobQueue {
   readonly events = new JobEvents();
@@ -111,73 +50,33 @@ export class JobQueue {
   private readonly admins: Set<string>;
   private readonly now: () => number;
   private recovered: Job[] = [];
+  private readonly eta: EtaCalibration;
 
   constructor(private readonly options: JobQueueOptions) {
     this.store = options.store;
     this.admins = new Set(options.admins ?? []);
     this.now = options.now ?? Date.now;
+    this.eta = new EtaCalibration(this.store, () => options.engine.info.device);
     this.scheduler = new FairScheduler({
       agingMs: options.agingMs ?? 10 * 60_000,
       maxRunningPerUser: options.limits.maxRunningPerUser,
     });
     this.counters = this.store.counters();
-    this.recover();
+    this.recovered = recoverInterrupted(this.store, this.counters, this.now());
   }
 
   subscribe(listener: JobListener): () => void {
     return this.events.subscribe(listener);
   }
 
-  /** Jobs that were running when the process stopped: retried once, then failed with an apology. */
-  private recover(): void {
-    for (const job of this.store.byStatus('running')) {
-      // The interrupted run delivered nothing: refund what it was charged at start, so order and shares hold.
-      const user = ownerKey(job.owner);
-      charge(this.counters, user, -job.estimatedCost);
-      this.store.setCounter(user, this.counters.get(user) ?? 0);
-      if (job.attempts < MAX_ATTEMPTS) {
-        job.status = 'queued';
-        job.startedAt = undefined;
-      } else {
-        job.status = 'failed';
-        job.finishedAt = this.now();
-        job.error = { key: 'errors.job.interrupted', params: {} };
-        this.recovered.push(job);
-      }
-      this.store.update(job);
-    }
-  }
-
   /** Measured milliseconds per cost unit over every job type on this device (the fallback of `expectedMs`). */
   get msPerUnit(): number {
-    return this.store.calibration(this.options.engine.info.device)?.msPerUnit ?? DEFAULT_MS_PER_UNIT;
+    return this.eta.msPerUnit;
   }
 
-  /**
-   * How long the job should run: its cost at its own type's measured speed. The cost model gets the shape right
-   * within a type but not the ratios between types (a describe decodes text, an outpaint encodes and decodes a
-   * canvas), so each type learns its own milliseconds per unit; one not yet measured borrows the device's.
-   */
+  /** How long the job should run, from its own job type's measured speed where known (eta-calibration.ts). */
   expectedMs(job: Pick<Job, 'request' | 'estimatedCost'>): number {
-    const own = this.store.calibration(this.calibrationKey(job))?.msPerUnit;
-    return job.estimatedCost * (own ?? this.msPerUnit);
-  }
-
-  /**
-   * `cpu:text_to_image`, `cuda:paint_extend`, …: one key per way of running, as the engine's loops differ (ML-Cache
-   * text-to-image, an image-to-image with a reference image, a paint that grows the canvas).
-   */
-  private calibrationKey(job: Pick<Job, 'request'>): string {
-    const { request } = job;
-    let type: string = request.task;
-    if (request.task === 'text_to_image' && request.cache) type = 'text_to_image_cache';
-    if (request.task === 'image_to_image' && request.refImage) type = 'image_to_image_ref';
-    if (
-      request.task === 'paint' &&
-      (request.region.kind === 'extend' || request.region.kind === 'outpaint_ratio')
-    )
-      type = 'paint_extend';
-    return `${this.options.engine.info.device}:${type}`;
+    return this.eta.expectedMs(job);
   }
 
   isAdmin(owner: Owner): boolean {
@@ -188,24 +87,8 @@ export class JobQueue {
     if (this.stopping) return { ok: false, refusal: { key: 'errors.queue.stopping', params: {} } };
     const queued = this.store.byStatus('queued');
     const user = ownerKey(input.owner);
-    const { limits } = this.options;
-    const mine = queued.filter((j) => ownerKey(j.owner) === user).length;
-    if (mine >= limits.maxPerUser) {
-      return {
-        ok: false,
-        refusal: { key: 'errors.queue.user_full', params: { count: mine, limit: limits.maxPerUser } },
-      };
-    }
-    const inScope = queued.filter((j) => j.scope === input.scope).length;
-    if (inScope >= limits.maxPerScope) {
-      return {
-        ok: false,
-        refusal: { key: 'errors.queue.scope_full', params: { count: inScope, limit: limits.maxPerScope } },
-      };
-    }
-    if (queued.length >= limits.maxTotal) {
-      return { ok: false, refusal: { key: 'errors.queue.full', params: { limit: limits.maxTotal } } };
-    }
+    const refusal = admissionRefusal(queued, input, this.options.limits);
+    if (refusal) return { ok: false, refusal };
     const id = this.store.newId();
     const job = newJob(input, {
       id,
@@ -226,7 +109,7 @@ export class JobQueue {
       });
     } catch (error) {
       if (!isDiskFull(error)) throw error;
-      this.removeFilesQuietly(id);
+      removeFilesQuietly(this.store, id);
       this.options.log?.('error', 'disk full: job refused at submission', { jobId: id });
       return { ok: false, refusal: DISK_FULL };
     }
@@ -379,22 +262,8 @@ export class JobQueue {
 
   /** Marks the job running, charges its owner and arms its timeout. */
   private begin(job: Job): RunningEntry {
-    const user = ownerKey(job.owner);
     const entry: RunningEntry = { job, controller: new AbortController() };
-    job.status = 'running';
-    job.attempts += 1;
-    job.startedAt = this.now();
-    charge(this.counters, user, job.estimatedCost);
-    try {
-      this.store.transaction(() => {
-        this.store.setCounter(user, this.counters.get(user) ?? 0);
-        this.store.update(job);
-      });
-    } catch (error) {
-      // Nothing was written (the transaction rolled back): the job stays queued, the counter as it was.
-      charge(this.counters, user, -job.estimatedCost);
-      throw error;
-    }
+    markRunning(this.store, this.counters, job, this.now());
     this.running.set(job.id, entry);
     this.events.emit({ type: 'started', job, etaMs: Math.round(this.expectedMs(job)) });
     entry.timer = setTimeout(() => {
@@ -451,23 +320,10 @@ export class JobQueue {
         this.fail(entry.job, error, entry.reason);
       }
     }
-    const outcomes: Array<EngineResult | unknown> =
-      ready.length === 1
-        ? [
-            await this.options.engine
-              .generate(ready[0]!.request, this.generateOptions(ready[0]!.entry))
-              .catch((error: unknown) => new Failure(error)),
-          ]
-        : ready.length > 1 && this.options.engine.generateBatch
-          ? await this.options.engine
-              .generateBatch(
-                ready.map(({ entry, request }) => ({ request, options: this.generateOptions(entry) })),
-              )
-              .then(
-                (results) => results.map((r) => (r instanceof EngineError ? new Failure(r) : r)),
-                (error: unknown) => ready.map(() => new Failure(error)),
-              )
-          : [];
+    const outcomes = await generateAll(
+      this.options.engine,
+      ready.map(({ entry, request }) => ({ request, options: this.generateOptions(entry) })),
+    );
     const elapsedMs = performance.now() - started;
     // A batch's jobs shared the device for the whole run: calibrate on their summed cost.
     const batchCost = ready.reduce((sum, { entry }) => sum + entry.job.estimatedCost, 0);
@@ -493,7 +349,7 @@ export class JobQueue {
         this.store.writeFile(job.id, name, bytes);
       } catch (error) {
         // A half-written result would later be served as if whole.
-        this.removeResultQuietly(job.id);
+        removeResultQuietly(this.store, job.id);
         throw error;
       }
     });
@@ -505,32 +361,19 @@ export class JobQueue {
   }
 
   /**
-   * Feeds the measured time into the device's seconds-per-unit calibration (ETAs). Fairness counters keep the
-   * shape-based estimate charged at start, so the dry-run order is the order jobs really start in.
+   * Feeds the measured time into the ETA calibration. Fairness counters keep the shape-based estimate charged at
+   * start, so the dry-run order is the order jobs really start in.
    */
   private settle(job: Job, elapsedMs: number, batchCost: number): void {
-    const observed = elapsedMs / Math.max(batchCost, 1);
-    const learn = (key: string) => {
-      const calibration = this.store.calibration(key);
-      const samples = (calibration?.samples ?? 0) + 1;
-      // An exponential average weighted towards recent runs: the first run of a type also builds its graphs and
-      // must not set the pace for long, and a machine whose load changes is followed within a few jobs.
-      const msPerUnit = calibration
-        ? calibration.msPerUnit +
-          (observed - calibration.msPerUnit) * Math.max(1 / samples, CALIBRATION_WEIGHT)
-        : observed;
-      this.store.setCalibration(key, msPerUnit, samples);
-    };
     this.store.transaction(() => {
-      learn(this.options.engine.info.device);
-      learn(this.calibrationKey(job));
+      this.eta.learn(job, elapsedMs / Math.max(batchCost, 1));
       this.store.update(job);
     });
   }
 
   private fail(job: Job, error: unknown, reason: StopReason | undefined): void {
     if (reason === 'shutdown') {
-      this.requeue(job);
+      putBack(this.store, this.counters, job, this.options.log);
       return;
     }
     job.finishedAt = this.now();
@@ -538,18 +381,7 @@ export class JobQueue {
       job.status = 'cancelled';
     } else {
       job.status = 'failed';
-      if (reason === 'timeout') {
-        job.error = {
-          key: 'errors.job.timeout',
-          params: { minutes: Math.round(this.options.limits.jobTimeoutMs / 60_000) },
-        };
-      } else if (isDiskFull(error)) {
-        job.error = DISK_FULL;
-      } else if (error instanceof EngineError) {
-        job.error = { key: `errors.engine.${error.code}`, params: error.params };
-      } else {
-        job.error = { key: 'errors.generic', params: {} };
-      }
+      job.error = jobErrorFor(error, reason, this.options.limits.jobTimeoutMs);
       this.options.log?.('warn', 'job failed', {
         jobId: job.id,
         error: error instanceof Error ? error.message : String(error),
@@ -566,47 +398,6 @@ export class JobQueue {
       });
     }
     this.events.emit(job.status === 'cancelled' ? { type: 'cancelled', job } : { type: 'failed', job });
-  }
-
-  private removeFilesQuietly(id: string): void {
-    try {
-      this.store.removeFiles(id);
-    } catch {
-      // Best effort: the folder of a job that never existed.
-    }
-  }
-
-  private removeResultQuietly(id: string): void {
-    try {
-      rmSync(this.store.filePath(id, 'result.png'), { force: true });
-    } catch {
-      // Best effort: the partial file is never referenced, as the job does not become `done`.
-    }
-  }
-
-  /**
-   * A job stopped by shutdown goes back to the queue as it was before it started: its attempt and its charge are
-   * undone, so the next start runs it in its fair place (its owner sees it start again then).
-   */
-  private requeue(job: Job): void {
-    const user = ownerKey(job.owner);
-    charge(this.counters, user, -job.estimatedCost);
-    job.status = 'queued';
-    job.startedAt = undefined;
-    job.attempts = Math.max(0, job.attempts - 1);
-    try {
-      this.store.transaction(() => {
-        this.store.setCounter(user, this.counters.get(user) ?? 0);
-        this.store.update(job);
-      });
-    } catch (error) {
-      // Left `running` in the database, it is retried by the next start's recovery all the same.
-      this.options.log?.('error', 'could not put a job back into the queue', {
-        jobId: job.id,
-        error: error instanceof Error ? error.message : String(error),
-      });
-    }
-    this.options.log?.('info', 'job put back into the queue for the next start', { jobId: job.id });
   }
 
   /**

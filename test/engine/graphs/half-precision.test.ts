@@ -9,7 +9,7 @@ import { readSafetensorsHeader } from '../../../engine/checkpoint/safetensors.js
 import { buildImageStepGraph, type ImageStepGraphOptions } from '../../../engine/graphs/transformer.js';
 import { externalDataSessionOptions } from '../../../engine/runtime/external-data.js';
 import { ImageStepRunner } from '../../../engine/runtime/image-step.js';
-import { createSession } from '../../../engine/runtime/session.js';
+import { createSession } from '../../../engine/runtime/ort.js';
 import { TINY_DIMS, writeRandomLlada } from '../../doubles/random-llada.js';
 import { type OnnxGraph, readOnnxGraph } from '../../reference/onnx-reader.js';
 

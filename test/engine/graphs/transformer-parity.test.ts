@@ -14,7 +14,7 @@ import {
 } from '../../../engine/graphs/transformer.js';
 import { externalDataSessionOptions, type WeightRef } from '../../../engine/runtime/external-data.js';
 import { type ImageStepOutput, ImageStepRunner } from '../../../engine/runtime/image-step.js';
-import { createSession } from '../../../engine/runtime/session.js';
+import { createSession } from '../../../engine/runtime/ort.js';
 import { TextStepRunner } from '../../../engine/runtime/text-step.js';
 import { sampleCells, softmaxAt } from '../../../engine/sampling/categorical.js';
 import { samplingNoise } from '../../../engine/sampling/rng.js';

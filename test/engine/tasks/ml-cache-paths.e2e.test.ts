@@ -270,41 +270,34 @@ describe('ML-Cache paths', () => {
 
 describe('text-to-image with ML-Cache through the engine', () => {
   it('offers previews with the cache, on every path, with the same image as without them', async () => {
-    const saved = process.env.DIMOO_ML_CACHE_PATH;
-    try {
-      const tokens: number[][] = [];
-      for (const path of ['per-step', 'in-graph', 'loop']) {
-        process.env.DIMOO_ML_CACHE_PATH = path;
-        const engine = await createEngine({ modelDir: dir, device: TEST_DEVICE });
-        try {
-          const request = {
-            task: 'text_to_image' as const,
-            prompt: 'a fox',
-            width: 64,
-            height: 48,
-            steps: 8,
-            seed: 4,
-            cache: true,
-          };
-          const previews: RgbImage[] = [];
-          const withPreviews = (await engine.generate(request, {
-            previewIntervalMs: 0,
-            onProgress: (e) => e.preview && previews.push(e.preview),
-          })) as ImageResult;
-          const without = (await engine.generate(request)) as ImageResult;
-          expect(previews.length).toBeGreaterThan(0);
-          expect([previews[0]!.width, previews[0]!.height]).toEqual([64, 48]);
-          expect(Array.from(withPreviews.tokens.data)).toEqual(Array.from(without.tokens.data));
-          tokens.push(Array.from(without.tokens.data));
-        } finally {
-          await engine.close();
-        }
+    const tokens: number[][] = [];
+    for (const mlCachePath of ['per-step', 'in-graph', 'loop'] as const) {
+      const engine = await createEngine({ modelDir: dir, device: TEST_DEVICE, mlCachePath });
+      try {
+        const request = {
+          task: 'text_to_image' as const,
+          prompt: 'a fox',
+          width: 64,
+          height: 48,
+          steps: 8,
+          seed: 4,
+          cache: true,
+        };
+        const previews: RgbImage[] = [];
+        const withPreviews = (await engine.generate(request, {
+          previewIntervalMs: 0,
+          onProgress: (e) => e.preview && previews.push(e.preview),
+        })) as ImageResult;
+        const without = (await engine.generate(request)) as ImageResult;
+        expect(previews.length).toBeGreaterThan(0);
+        expect([previews[0]!.width, previews[0]!.height]).toEqual([64, 48]);
+        expect(Array.from(withPreviews.tokens.data)).toEqual(Array.from(without.tokens.data));
+        tokens.push(Array.from(without.tokens.data));
+      } finally {
+        await engine.close();
       }
-      expect(tokens[1]).toEqual(tokens[0]);
-      expect(tokens[2]).toEqual(tokens[0]);
-    } finally {
-      if (saved === undefined) delete process.env.DIMOO_ML_CACHE_PATH;
-      else process.env.DIMOO_ML_CACHE_PATH = saved;
     }
+    expect(tokens[1]).toEqual(tokens[0]);
+    expect(tokens[2]).toEqual(tokens[0]);
   });
 });

@@ -1,6 +1,7 @@
-// Opens onnxruntime sessions on the device the operator chose. onnxruntime-node throws (rather than falling back)
-// when ['cuda', 'cpu'] is asked for and the CUDA provider library is missing, so 'auto' catches that and retries
-// on the CPU, keeping one line that says why.
+// The one module that imports onnxruntime-node (test/architecture.test.ts holds it to that): sessions are opened,
+// run and released here, so device choice, feed checks and the error a failed run reports live in one place.
+// onnxruntime-node throws (rather than falling back) when ['cuda', 'cpu'] is asked for and the CUDA provider
+// library is missing, so 'auto' catches that and retries on the CPU, keeping one line that says why.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,18 +11,24 @@ import * as ort from 'onnxruntime-node';
 import { type DeviceChoice, EngineError } from '../api.js';
 import { cudaLibrariesNeeded, defaultSearchPlaces, locateLibraries } from './cuda-libraries.js';
 
+export { Tensor } from 'onnxruntime-node';
+export type Session = ort.InferenceSession;
+export type SessionOptions = ort.InferenceSession.SessionOptions;
+export type Feeds = Record<string, ort.Tensor>;
+export type Outputs = ort.InferenceSession.OnnxValueMapType;
+
 export type Provider = 'cuda' | 'cpu';
 
 export interface CreateSessionOptions {
   device: DeviceChoice;
   /** Merged into the session options (e.g. externalDataSessionOptions for weights outside the model). */
-  sessionOptions?: ort.InferenceSession.SessionOptions;
+  sessionOptions?: SessionOptions;
   /** CPU threads for one operator; default: every core this process may use. */
   intraOpThreads?: number;
 }
 
 export interface OpenedSession {
-  session: ort.InferenceSession;
+  session: Session;
   provider: Provider;
   /** Why the session is not on the device asked for (auto fell back to the CPU). */
   note?: string;
@@ -31,7 +38,7 @@ function firstLine(error: unknown): string {
   return String(error instanceof Error ? error.message : error).split('\n')[0] ?? '';
 }
 
-function optionsFor(provider: Provider, options: CreateSessionOptions): ort.InferenceSession.SessionOptions {
+function optionsFor(provider: Provider, options: CreateSessionOptions): SessionOptions {
   return {
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
@@ -44,10 +51,14 @@ function optionsFor(provider: Provider, options: CreateSessionOptions): ort.Infe
   };
 }
 
+/** The folder onnxruntime-node is installed in (its package.json lies there). */
+export function ortPackageFolder(): string {
+  return path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+}
+
 /** The folder beside onnxruntime-node's libonnxruntime.so.1, where onnxruntime looks for its providers. */
 export function ortLibraryFolder(): string {
-  const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
-  return path.join(path.dirname(entry), '..', 'bin', 'napi-v6', process.platform, process.arch);
+  return path.join(ortPackageFolder(), 'bin', 'napi-v6', process.platform, process.arch);
 }
 
 export function ortVersion(): string | undefined {
@@ -84,15 +95,20 @@ export function missingCudaLibrary(): string | undefined {
   return cudaCheck ?? undefined;
 }
 
+/** Opens `model` (a path or the model's bytes) with exactly `options`: no device choice, no defaults. */
+export function openSession(model: string | Uint8Array, options: SessionOptions = {}): Promise<Session> {
+  // Two calls because the binding's overloads take a path or bytes, not their union.
+  return typeof model === 'string'
+    ? ort.InferenceSession.create(model, options)
+    : ort.InferenceSession.create(model, options);
+}
+
 /** Opens `model` (a path or the model's bytes) on the chosen device. */
 export async function createSession(
   model: string | Uint8Array,
   options: CreateSessionOptions,
 ): Promise<OpenedSession> {
-  const open = (provider: Provider) =>
-    typeof model === 'string'
-      ? ort.InferenceSession.create(model, optionsFor(provider, options))
-      : ort.InferenceSession.create(model, optionsFor(provider, options));
+  const open = (provider: Provider) => openSession(model, optionsFor(provider, options));
   if (options.device === 'cpu') return { session: await open('cpu'), provider: 'cpu' };
   try {
     const missing = missingCudaLibrary();
@@ -107,4 +123,51 @@ export async function createSession(
     const session = await open('cpu');
     return { session, provider: 'cpu', note: `CUDA unavailable, running on the CPU (${reason})` };
   }
+}
+
+/** `name type[dims]` for each feed, the shapes a failed run is reported with. */
+export function describeFeeds(feeds: Feeds): string {
+  return Object.entries(feeds)
+    .map(([name, t]) => `${name} ${t.type}[${t.dims.join(', ')}]`)
+    .join(', ');
+}
+
+/**
+ * The graph's inputs the feeds lack and the feeds it has no input for; a caller bug, reported before onnxruntime
+ * (which names only the first missing input and ignores extra ones).
+ */
+export function checkFeeds(inputNames: readonly string[], feeds: Feeds): void {
+  const missing = inputNames.filter((name) => !(name in feeds));
+  const extra = Object.keys(feeds).filter((name) => !inputNames.includes(name));
+  if (missing.length === 0 && extra.length === 0) return;
+  const parts = [
+    missing.length > 0 ? `missing ${missing.join(', ')}` : '',
+    extra.length > 0 ? `not inputs of the graph: ${extra.join(', ')}` : '',
+  ].filter(Boolean);
+  const detail = `graph feeds do not match its inputs (${parts.join('; ')}); the graph takes ${inputNames.join(', ')}`;
+  throw new EngineError('internal', detail, { detail });
+}
+
+/**
+ * Runs `session` on `feeds` (only `fetches` when given), checked against the session's inputs first. A failed run
+ * rethrows onnxruntime's message with every feed's name, type and dims appended (kept first, so an allocation
+ * failure is still recognised as out of memory); the original error is the `cause`.
+ */
+export async function runSession(
+  session: Session,
+  feeds: Feeds,
+  fetches?: readonly string[],
+): Promise<Outputs> {
+  checkFeeds(session.inputNames, feeds);
+  try {
+    return await (fetches ? session.run(feeds, [...fetches]) : session.run(feeds));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`${message.trimEnd()}\n  inputs: ${describeFeeds(feeds)}`, { cause: error });
+  }
+}
+
+/** Frees the session's native memory; the session cannot run afterwards. */
+export function releaseSession(session: Session): Promise<void> {
+  return session.release();
 }

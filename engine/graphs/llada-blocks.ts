@@ -1,0 +1,237 @@
+// The transformer's blocks on top of its weights: RMSNorm, rotary embeddings, attention (plain with grouped K/V
+// heads, or onnxruntime's fused MultiHeadAttention), the SwiGLU MLP, the ML-Cache block over selected rows, and
+// the trunk from token ids to the final normed hidden states.
+import { LladaWeights } from './llada-weights.js';
+import { MASKED_SCORE, PREFIX, type RopeTables } from './transformer-options.js';
+
+interface BlockContext {
+  tables: RopeTables;
+  /** Additive key-padding bias [N, 1, 1, L] (plain attention). */
+  bias: string;
+  /** Key-padding mask [N, L] int32 (MultiHeadAttention). */
+  maskI32: string;
+}
+
+export class LladaBlocks extends LladaWeights {
+  /** Each block's K and V projections before RoPE, in layer order (ML-Cache stores them). */
+  readonly kvTaps: Array<{ k: string; v: string }> = [];
+
+  /** The additive key-padding bias [N, 1, 1, L] from `mask [N, L]` (1 = real token). */
+  keyPaddingBias(mask: string): string {
+    const { g } = this;
+    const missing = g.op('Sub', [g.scalar(1), g.op('Cast', [mask], { to: 1 })]);
+    return g.op('Unsqueeze', [g.op('Mul', [missing, g.scalar(MASKED_SCORE)]), g.ints([1, 2])]);
+  }
+
+  rmsNorm(x: string, weightName: string): string {
+    const { g } = this;
+    const w = this.param(weightName, [this.d.dModel]);
+    if (this.contrib.norm) {
+      return g.op('SimplifiedLayerNormalization', [x, w], {
+        axis: -1,
+        epsilon: { float: this.d.rmsNormEps },
+      });
+    }
+    const variance = g.op('ReduceMean', [g.op('Mul', [x, x]), g.ints([-1])], { keepdims: 1 });
+    const inv = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [variance, g.scalar(this.d.rmsNormEps)])])]);
+    const norm = g.op('Mul', [x, inv]);
+    return g.op('Mul', [norm, w]);
+  }
+
+  /**
+   * cos and sin for positions 0..L−1 with inv_freq = θ^(−2i/hs): [L, 1, hs] (duplicated over both halves) for the
+   * plain form, [L, hs/2] caches for RotaryEmbedding.
+   */
+  private invFreq(): number[] {
+    const hs = this.headSize;
+    // float32 at every step, as torch computes 1 / θ^(arange(0, hs, 2).float() / hs).
+    const f = Math.fround;
+    return Array.from({ length: hs / 2 }, (_, i) => f(1 / f(this.d.ropeTheta ** f((2 * i) / hs))));
+  }
+
+  /** Plain-form tables [N, S, 1, hs] for the absolute positions `pos [N, S]` (ML-Cache's selected rows). */
+  ropeAt(pos: string): RopeTables {
+    const { g } = this;
+    const invFreq = this.invFreq();
+    const inv = g.constant('float32', [1, 1, this.headSize], [...invFreq, ...invFreq]);
+    const at = g.op('Unsqueeze', [
+      g.op('Mul', [g.op('Unsqueeze', [g.op('Cast', [pos], { to: 1 }), g.ints([-1])]), inv]),
+      g.ints([2]),
+    ]);
+    return { cos: g.op('Cos', [at]), sin: g.op('Sin', [at]) };
+  }
+
+  ropeTables(length: string): RopeTables {
+    const { g } = this;
+    const hs = this.headSize;
+    const invFreq = this.invFreq();
+    const pos = g.op('Unsqueeze', [
+      g.op('Range', [g.scalar(0), g.op('Cast', [length], { to: 1 }), g.scalar(1)]),
+      g.ints([1]),
+    ]);
+    if (this.contrib.rope) {
+      const angles = g.op('Mul', [pos, g.constant('float32', [1, hs / 2], invFreq)]); // [L, hs/2]
+      return { cos: g.op('Cos', [angles]), sin: g.op('Sin', [angles]) };
+    }
+    const inv = g.constant('float32', [1, hs], [...invFreq, ...invFreq]);
+    const at = g.op('Unsqueeze', [g.op('Mul', [pos, inv]), g.ints([1])]); // [L, 1, hs]
+    return { cos: g.op('Cos', [at]), sin: g.op('Sin', [at]) };
+  }
+
+  /** NeoX rotate-half RoPE on x [N, L, heads·hs]: x·cos + cat(−x₂, x₁)·sin per head; → [N, L, heads, hs]. */
+  rope(flat: string, heads: number, tables: RopeTables): string {
+    const { g } = this;
+    const shape = g.ints([0, 0, heads, this.headSize]);
+    if (this.contrib.rope) {
+      const rotated = g.op(
+        'RotaryEmbedding',
+        [flat, g.constant('int64', [1], [0n]), tables.cos, tables.sin],
+        { interleaved: 0, num_heads: heads },
+        { domain: 'com.microsoft' },
+      );
+      return g.op('Reshape', [rotated, shape]);
+    }
+    const x = g.op('Reshape', [flat, shape]);
+    const half = this.headSize / 2;
+    const [x1, x2] = g.node('Split', [x, g.ints([half, half])], { axis: -1 }, { outputs: 2 }) as [
+      string,
+      string,
+    ];
+    const rotated = g.op('Concat', [g.op('Neg', [x2]), x1], { axis: -1 });
+    return g.op('Add', [g.op('Mul', [x, tables.cos]), g.op('Mul', [rotated, tables.sin])]);
+  }
+
+  /** Bidirectional multi-head attention with grouped K/V heads and an additive key-padding bias. */
+  attention(q: string, k: string, v: string, bias: string): string {
+    const { g } = this;
+    const { nHeads, nKvHeads, dModel } = this.d;
+    const hs = this.headSize;
+    const rep = nHeads / nKvHeads;
+    const scale = g.scalar(1 / Math.sqrt(hs));
+    let qh = g.op('Transpose', [q], { perm: [0, 2, 1, 3] }); // [N, H, L, hs]
+    let kh = g.op('Transpose', [k], { perm: [0, 2, 3, 1] }); // [N, Hkv, hs, L]
+    let vh = g.op('Transpose', [v], { perm: [0, 2, 1, 3] }); // [N, Hkv, L, hs]
+    let maskBias = bias; // [N, 1, 1, L]
+    if (rep > 1) {
+      // Query head h uses K/V head ⌊h / rep⌋ (upstream repeat_interleave): group the queries, broadcast K/V.
+      qh = g.op('Reshape', [qh, g.ints([0, nKvHeads, rep, -1, hs])]);
+      kh = g.op('Unsqueeze', [kh, g.ints([2])]);
+      vh = g.op('Unsqueeze', [vh, g.ints([2])]);
+      maskBias = g.op('Unsqueeze', [bias, g.ints([1])]);
+    }
+    const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [qh, kh]), scale]), maskBias]);
+    let att = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), vh]);
+    if (rep > 1) att = g.op('Reshape', [att, g.ints([0, nHeads, -1, hs])]);
+    const merged = g.op('Transpose', [att], { perm: [0, 2, 1, 3] });
+    return g.op('Reshape', [merged, g.ints([0, 0, dModel])]);
+  }
+
+  /** MultiHeadAttention on [N, L, D] rows with the int32 key-padding mask [N, L]. */
+  fusedAttention(q: string, k: string, v: string, mask: string): string {
+    const half = this.options.half === true;
+    const input = (x: string) => (half ? this.toHalf(x) : x);
+    const att = this.g.op(
+      'MultiHeadAttention',
+      [input(q), input(k), input(v), '', mask],
+      { num_heads: this.d.nHeads, scale: { float: 1 / Math.sqrt(this.headSize) } },
+      { domain: 'com.microsoft' },
+    );
+    return half ? this.g.op('Cast', [att], { to: 1 }) : att;
+  }
+
+  /** Block i's attention inputs on RMSNorm(x): q [.., D], k and v [.., kv] (before RoPE). */
+  private projectQkv(x: string, i: number): { q: string; k: string; v: string } {
+    const { dModel: D, nKvHeads } = this.d;
+    const p = `${PREFIX}.blocks.${i}`;
+    const kvWidth = nKvHeads * this.headSize;
+    const h = this.rmsNorm(x, `${p}.attn_norm.weight`);
+    return {
+      q: this.linear(h, this.layerMatrix(`${p}.q_proj.weight`, [D, D]), D, D),
+      k: this.linear(h, this.layerMatrix(`${p}.k_proj.weight`, [kvWidth, D]), kvWidth, D),
+      v: this.linear(h, this.layerMatrix(`${p}.v_proj.weight`, [kvWidth, D]), kvWidth, D),
+    };
+  }
+
+  block(x: string, i: number, ctx: BlockContext): string {
+    const { g } = this;
+    const { dModel: D, nHeads, nKvHeads } = this.d;
+    const hs = this.headSize;
+    const { q, k, v } = this.projectQkv(x, i);
+    this.kvTaps.push({ k, v });
+    const qr = this.rope(q, nHeads, ctx.tables);
+    const kr = this.rope(k, nKvHeads, ctx.tables);
+    const att = this.contrib.attention
+      ? this.fusedAttention(
+          g.op('Reshape', [qr, g.ints([0, 0, D])]),
+          g.op('Reshape', [kr, g.ints([0, 0, D])]),
+          v,
+          ctx.maskI32,
+        )
+      : this.attention(qr, kr, g.op('Reshape', [v, g.ints([0, 0, nKvHeads, hs])]), ctx.bias);
+    return this.blockTail(x, att, i);
+  }
+
+  /**
+   * An ML-Cache block on the selected rows only (dimoo-inference.md §4.4): their K/V are written into the
+   * caches at `pos`, queries get RoPE at their absolute positions and attend to every cached key.
+   */
+  cachedBlock(
+    x: string,
+    i: number,
+    c: {
+      pos: string;
+      qTables: RopeTables;
+      kTables: RopeTables;
+      bias: string;
+      kCache: string;
+      vCache: string;
+    },
+  ): { x: string; k: string; v: string; kAll: string; vAll: string } {
+    const { g } = this;
+    const { nHeads, nKvHeads } = this.d;
+    const hs = this.headSize;
+    const { q, k, v } = this.projectQkv(x, i);
+    const at = g.op('Expand', [g.op('Unsqueeze', [c.pos, g.ints([-1])]), g.op('Shape', [k])]);
+    const kAll = g.op('ScatterElements', [c.kCache, at, k], { axis: 1 });
+    const vAll = g.op('ScatterElements', [c.vCache, at, v], { axis: 1 });
+    const att = this.attention(
+      this.rope(q, nHeads, c.qTables),
+      this.rope(kAll, nKvHeads, c.kTables),
+      g.op('Reshape', [vAll, g.ints([0, 0, nKvHeads, hs])]),
+      c.bias,
+    );
+    return { x: this.blockTail(x, att, i), k, v, kAll, vAll };
+  }
+
+  /** Attention output projection, residual, and the SwiGLU MLP with its residual. */
+  private blockTail(x: string, att: string, i: number): string {
+    const { g } = this;
+    const { dModel: D, mlpHidden } = this.d;
+    const p = `${PREFIX}.blocks.${i}`;
+    const x1 = g.op('Add', [x, this.linear(att, this.layerMatrix(`${p}.attn_out.weight`, [D, D]), D, D)]);
+    const h2 = this.rmsNorm(x1, `${p}.ff_norm.weight`);
+    const gate = this.linear(h2, this.layerMatrix(`${p}.ff_proj.weight`, [mlpHidden, D]), mlpHidden, D);
+    const up = this.linear(h2, this.layerMatrix(`${p}.up_proj.weight`, [mlpHidden, D]), mlpHidden, D);
+    const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
+    const down = this.linear(act, this.layerMatrix(`${p}.ff_out.weight`, [D, mlpHidden]), D, mlpHidden);
+    return g.op('Add', [x1, down]);
+  }
+
+  /** Inputs `ids [N, L]`, `attn_mask [N, L]`; returns the final normed hidden states [N, L, D]. */
+  trunk(): string {
+    const { g } = this;
+    const { dModel: D, vocabSize: V, nLayers } = this.d;
+    const ids = g.input('ids', 'int64', ['N', 'L']);
+    const mask = g.input('attn_mask', 'int64', ['N', 'L']);
+    const length = g.op('Slice', [g.op('Shape', [ids]), g.ints([1]), g.ints([2])]);
+    const tables = this.ropeTables(g.op('Squeeze', [length, g.ints([0])]));
+    const ctx: BlockContext = {
+      tables,
+      bias: this.keyPaddingBias(mask),
+      maskI32: g.op('Cast', [mask], { to: 6 }),
+    };
+    let x = g.op('Gather', [this.param(`${PREFIX}.wte.weight`, [V, D]), ids], { axis: 0 });
+    for (let i = 0; i < nLayers; i++) x = this.block(x, i, ctx);
+    return this.rmsNorm(x, `${PREFIX}.ln_f.weight`);
+  }
+}

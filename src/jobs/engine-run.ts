@@ -1,0 +1,25 @@
+// One engine call for the jobs the worker picked together: one job through `generate`, several through
+// `generateBatch` (shared forward passes). Each job gets its own result or its own Failure.
+import { type BatchItem, type Engine, EngineError, type EngineResult } from '../../engine/index.js';
+
+/** An engine failure carried next to the results of a batch. */
+export class Failure {
+  constructor(readonly error: unknown) {}
+}
+
+export async function generateAll(
+  engine: Pick<Engine, 'generate'> & Partial<Pick<Engine, 'generateBatch'>>,
+  items: readonly BatchItem[],
+): Promise<Array<EngineResult | Failure>> {
+  if (items.length === 1) {
+    const { request, options } = items[0] as BatchItem;
+    return [await engine.generate(request, options).catch((error: unknown) => new Failure(error))];
+  }
+  if (items.length > 1 && engine.generateBatch) {
+    return engine.generateBatch(items).then(
+      (results) => results.map((r) => (r instanceof EngineError ? new Failure(r) : r)),
+      (error: unknown) => items.map(() => new Failure(error)),
+    );
+  }
+  return [];
+}

@@ -1,0 +1,63 @@
+// How long jobs take on this device, learnt from the jobs that ran: milliseconds per cost unit for the device and
+// for each way of running, kept in the job store so ETAs survive a restart.
+import type { JobStore } from './store.js';
+import type { Job } from './types.js';
+
+const DEFAULT_MS_PER_UNIT = 0.002;
+const CALIBRATION_WEIGHT = 0.5;
+
+export class EtaCalibration {
+  constructor(
+    private readonly store: Pick<JobStore, 'calibration' | 'setCalibration'>,
+    private readonly device: () => string,
+  ) {}
+
+  /** Measured milliseconds per cost unit over every job type on this device (the fallback of `expectedMs`). */
+  get msPerUnit(): number {
+    return this.store.calibration(this.device())?.msPerUnit ?? DEFAULT_MS_PER_UNIT;
+  }
+
+  /**
+   * How long the job should run: its cost at its own type's measured speed. The cost model gets the shape right
+   * within a type but not the ratios between types (a describe decodes text, an outpaint encodes and decodes a
+   * canvas), so each type learns its own milliseconds per unit; one not yet measured borrows the device's.
+   */
+  expectedMs(job: Pick<Job, 'request' | 'estimatedCost'>): number {
+    const own = this.store.calibration(this.key(job))?.msPerUnit;
+    return job.estimatedCost * (own ?? this.msPerUnit);
+  }
+
+  /** Feeds one run's milliseconds per unit into the device's and the job type's calibration. */
+  learn(job: Pick<Job, 'request'>, observedMsPerUnit: number): void {
+    this.update(this.device(), observedMsPerUnit);
+    this.update(this.key(job), observedMsPerUnit);
+  }
+
+  private update(key: string, observed: number): void {
+    const calibration = this.store.calibration(key);
+    const samples = (calibration?.samples ?? 0) + 1;
+    // An exponential average weighted towards recent runs: the first run of a type also builds its graphs and
+    // must not set the pace for long, and a machine whose load changes is followed within a few jobs.
+    const msPerUnit = calibration
+      ? calibration.msPerUnit + (observed - calibration.msPerUnit) * Math.max(1 / samples, CALIBRATION_WEIGHT)
+      : observed;
+    this.store.setCalibration(key, msPerUnit, samples);
+  }
+
+  /**
+   * `cpu:text_to_image`, `cuda:paint_extend`, …: one key per way of running, as the engine's loops differ (ML-Cache
+   * text-to-image, an image-to-image with a reference image, a paint that grows the canvas).
+   */
+  private key(job: Pick<Job, 'request'>): string {
+    const { request } = job;
+    let type: string = request.task;
+    if (request.task === 'text_to_image' && request.cache) type = 'text_to_image_cache';
+    if (request.task === 'image_to_image' && request.refImage) type = 'image_to_image_ref';
+    if (
+      request.task === 'paint' &&
+      (request.region.kind === 'extend' || request.region.kind === 'outpaint_ratio')
+    )
+      type = 'paint_extend';
+    return `${this.device()}:${type}`;
+  }
+}

@@ -1,0 +1,34 @@
+// What a failed job tells its owner: the locale key and parameters for a stop (timeout), a full disk, an engine
+// error, or anything else.
+import { EngineError } from '../../engine/index.js';
+import type { Job } from './types.js';
+
+/** Why a running job was aborted: its owner cancelled it, it ran too long, or the process is shutting down. */
+export type StopReason = 'cancel' | 'timeout' | 'shutdown';
+
+/** A write refused for want of space (the file system's ENOSPC/EDQUOT, SQLite's SQLITE_FULL). */
+export function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return (
+    code === 'ENOSPC' ||
+    code === 'EDQUOT' ||
+    code === 'SQLITE_FULL' ||
+    (error instanceof Error && /disk is full|no space left/i.test(error.message))
+  );
+}
+
+export const DISK_FULL: NonNullable<Job['error']> = { key: 'errors.disk_full', params: {} };
+
+/** The error a job that failed (not cancelled, not shut down) records; `jobTimeoutMs` words a timeout. */
+export function jobErrorFor(
+  error: unknown,
+  reason: StopReason | undefined,
+  jobTimeoutMs: number,
+): Job['error'] {
+  if (reason === 'timeout') {
+    return { key: 'errors.job.timeout', params: { minutes: Math.round(jobTimeoutMs / 60_000) } };
+  }
+  if (isDiskFull(error)) return DISK_FULL;
+  if (error instanceof EngineError) return { key: `errors.engine.${error.code}`, params: error.params };
+  return { key: 'errors.generic', params: {} };
+}

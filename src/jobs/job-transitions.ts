@@ -1,0 +1,97 @@
+// The store-writing steps of a job's life that keep the fairness counters in step with it: starting, being put
+// back by a shutdown, being found interrupted at the next start, and the files a refused or failed job leaves.
+import { rmSync } from 'node:fs';
+import type { JobQueueOptions } from './queue-types.js';
+import { charge } from './scheduler.js';
+import type { JobStore } from './store.js';
+import type { Job } from './types.js';
+import { ownerKey } from './types.js';
+
+const MAX_ATTEMPTS = 2; // the first run plus one retry after a crash or restart
+
+type Counters = Map<string, number>;
+
+/**
+ * Jobs that were running when the process stopped: retried once, then failed with an apology. Returns the failed
+ * ones, whose events wait until listeners exist.
+ */
+export function recoverInterrupted(store: JobStore, counters: Counters, now: number): Job[] {
+  const failed: Job[] = [];
+  for (const job of store.byStatus('running')) {
+    // The interrupted run delivered nothing: refund what it was charged at start, so order and shares hold.
+    const user = ownerKey(job.owner);
+    charge(counters, user, -job.estimatedCost);
+    store.setCounter(user, counters.get(user) ?? 0);
+    if (job.attempts < MAX_ATTEMPTS) {
+      job.status = 'queued';
+      job.startedAt = undefined;
+    } else {
+      job.status = 'failed';
+      job.finishedAt = now;
+      job.error = { key: 'errors.job.interrupted', params: {} };
+      failed.push(job);
+    }
+    store.update(job);
+  }
+  return failed;
+}
+
+/** Marks the job running and charges its owner, in one transaction; on failure nothing changed. */
+export function markRunning(store: JobStore, counters: Counters, job: Job, now: number): void {
+  const user = ownerKey(job.owner);
+  job.status = 'running';
+  job.attempts += 1;
+  job.startedAt = now;
+  charge(counters, user, job.estimatedCost);
+  try {
+    store.transaction(() => {
+      store.setCounter(user, counters.get(user) ?? 0);
+      store.update(job);
+    });
+  } catch (error) {
+    // Nothing was written (the transaction rolled back): the job stays queued, the counter as it was.
+    charge(counters, user, -job.estimatedCost);
+    throw error;
+  }
+}
+
+/**
+ * A job stopped by shutdown goes back to the queue as it was before it started: its attempt and its charge are
+ * undone, so the next start runs it in its fair place (its owner sees it start again then).
+ */
+export function putBack(store: JobStore, counters: Counters, job: Job, log: JobQueueOptions['log']): void {
+  const user = ownerKey(job.owner);
+  charge(counters, user, -job.estimatedCost);
+  job.status = 'queued';
+  job.startedAt = undefined;
+  job.attempts = Math.max(0, job.attempts - 1);
+  try {
+    store.transaction(() => {
+      store.setCounter(user, counters.get(user) ?? 0);
+      store.update(job);
+    });
+  } catch (error) {
+    // Left `running` in the database, it is retried by the next start's recovery all the same.
+    log?.('error', 'could not put a job back into the queue', {
+      jobId: job.id,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+  log?.('info', 'job put back into the queue for the next start', { jobId: job.id });
+}
+
+export function removeFilesQuietly(store: JobStore, id: string): void {
+  try {
+    store.removeFiles(id);
+  } catch {
+    // Best effort: the folder of a job that never existed.
+  }
+}
+
+export function removeResultQuietly(store: JobStore, id: string): void {
+  try {
+    rmSync(store.filePath(id, 'result.png'), { force: true });
+  } catch {
+    // Best effort: the partial file is never referenced, as the job does not become `done`.
+  }
+}
