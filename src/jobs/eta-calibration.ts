@@ -7,6 +7,9 @@ const DEFAULT_MS_PER_UNIT = 0.002;
 const CALIBRATION_WEIGHT = 0.5;
 
 export class EtaCalibration {
+  /** Job types that have run in this process. */
+  private readonly warm = new Set<string>();
+
   constructor(
     private readonly store: Pick<JobStore, 'calibration' | 'setCalibration'>,
     private readonly device: () => string,
@@ -30,14 +33,21 @@ export class EtaCalibration {
   /** Feeds one run's milliseconds per unit into the device's and the job type's calibration. */
   learn(job: Pick<Job, 'request'>, observedMsPerUnit: number): void {
     this.update(this.device(), observedMsPerUnit);
-    this.update(this.key(job), observedMsPerUnit);
+    const key = this.key(job);
+    // A type's first run in this process also opens its graphs (the understanding and ML-Cache sessions open on
+    // first use) and warms its allocations: several times a warm run. It only stands in while nothing better is
+    // known, as a provisional pace (0 samples) that the next run replaces outright.
+    const cold = !this.warm.has(key);
+    this.warm.add(key);
+    if (!cold) this.update(key, observedMsPerUnit);
+    else if (this.store.calibration(key) === undefined) this.store.setCalibration(key, observedMsPerUnit, 0);
   }
 
   private update(key: string, observed: number): void {
     const calibration = this.store.calibration(key);
     const samples = (calibration?.samples ?? 0) + 1;
-    // An exponential average weighted towards recent runs: the first run of a type also builds its graphs and
-    // must not set the pace for long, and a machine whose load changes is followed within a few jobs.
+    // An exponential average weighted towards recent runs: a machine whose load changes is followed within a few
+    // jobs. A provisional pace (0 samples) is replaced by the first real one.
     const msPerUnit = calibration
       ? calibration.msPerUnit + (observed - calibration.msPerUnit) * Math.max(1 / samples, CALIBRATION_WEIGHT)
       : observed;

@@ -1,0 +1,52 @@
+// ETA calibration across a type's cold first run: the first run in a process opens graphs and warms allocations,
+// so it only stands in until the next run, and never overrides a pace learnt before a restart.
+import { describe, expect, it } from 'vitest';
+import { EtaCalibration } from '../../src/jobs/eta-calibration.js';
+import type { Job } from '../../src/jobs/types.js';
+
+/** The two calibration calls of JobStore, over a Map (a restart keeps the Map, as the database survives). */
+class CalibrationMapDouble {
+  readonly rows = new Map<string, { msPerUnit: number; samples: number }>();
+  calibration(key: string) {
+    return this.rows.get(key);
+  }
+  setCalibration(key: string, msPerUnit: number, samples: number) {
+    this.rows.set(key, { msPerUnit, samples });
+  }
+}
+
+const describeJob = {
+  request: { task: 'understand', image: { file: 'input.png' } },
+  estimatedCost: 1000,
+} as Pick<Job, 'request' | 'estimatedCost'>;
+
+describe('EtaCalibration', () => {
+  it("a type's first run is provisional: the next run replaces it, later runs average", () => {
+    const eta = new EtaCalibration(new CalibrationMapDouble(), () => 'cpu');
+    eta.learn(describeJob, 10); // opened the understanding graph: five times a warm run
+    expect(eta.expectedMs(describeJob)).toBe(10_000);
+    eta.learn(describeJob, 2);
+    expect(eta.expectedMs(describeJob)).toBe(2000);
+    eta.learn(describeJob, 4);
+    expect(eta.expectedMs(describeJob)).toBe(3000);
+  });
+
+  it('after a restart, the cold first run leaves the learnt pace alone; warm runs go on averaging', () => {
+    const store = new CalibrationMapDouble();
+    const before = new EtaCalibration(store, () => 'cpu');
+    for (const ms of [9, 3, 3]) before.learn(describeJob, ms);
+    expect(before.expectedMs(describeJob)).toBe(3000);
+    const after = new EtaCalibration(store, () => 'cpu');
+    after.learn(describeJob, 30);
+    expect(after.expectedMs(describeJob)).toBe(3000);
+    after.learn(describeJob, 5);
+    expect(after.expectedMs(describeJob)).toBe(4000);
+  });
+
+  it('the device-wide pace (the fallback for unmeasured types) learns from every run', () => {
+    const eta = new EtaCalibration(new CalibrationMapDouble(), () => 'cpu');
+    eta.learn(describeJob, 10);
+    eta.learn(describeJob, 2);
+    expect(eta.msPerUnit).toBe(6);
+  });
+});
