@@ -56,5 +56,7 @@ export DEVICE=${DEVICE:-cuda}
 bundle=$run/app/gpu-bench.mjs
 if [ -f .gpu/bundle/gpu-bench.mjs ]; then
   cp .gpu/bundle/gpu-bench.mjs "$run/app/gpu-bench.mjs" # a newer bundle carried on its own (gpu-pack.sh)
+  # The quantization worker thread's entry travels beside it (bundles made before it existed lack it).
+  if [ -f .gpu/bundle/quantize-worker.mjs ]; then cp .gpu/bundle/quantize-worker.mjs "$run/app/"; fi
 fi
 exec "$run/node/bin/node" "$bundle" --device "$DEVICE" --work "${DIMOO_GPU_CHECK_DIR:-/tmp}" ${DIMOO_GPU_CHECK_ARGS:-}

@@ -5,7 +5,8 @@
 // through tsx as before.
 //
 // dist/ is one folder below the root, as src/ is: src/i18n.ts finds ../locales/ from import.meta.url, and that
-// holds in the bundle too.
+// holds in the bundle too. The quantization worker thread's entry (engine/runtime/quantize-worker.ts) is bundled
+// beside it as dist/quantize-worker.mjs, where engine/runtime/quantize-in-worker.ts looks for it.
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,6 +14,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(root, 'src/cli/main.ts');
 const bundle = join(root, 'dist/dimoo-cli.mjs');
+const workerEntry = join(root, 'engine/runtime/quantize-worker.ts');
+const workerBundle = join(root, 'dist/quantize-worker.mjs');
 const inputsFile = join(root, 'dist/dimoo-cli.inputs.json');
 
 function mtime(path) {
@@ -26,7 +29,7 @@ function mtime(path) {
 /** True when the bundle exists and none of its inputs (nor package.json) changed after it was written. */
 export function bundleIsFresh() {
   const built = mtime(bundle);
-  if (!Number.isFinite(built)) return false;
+  if (!Number.isFinite(built) || !Number.isFinite(mtime(workerBundle))) return false;
   let inputs;
   try {
     inputs = JSON.parse(readFileSync(inputsFile, 'utf8'));
@@ -36,11 +39,14 @@ export function bundleIsFresh() {
   return [...inputs, 'package.json'].every((file) => mtime(join(root, file)) <= built);
 }
 
-/** Writes the bundle and its input list (each through a temporary file, so a concurrent run never reads half). */
+/**
+ * Writes the bundle, the worker's bundle and their input list (each through a temporary file, so a concurrent run
+ * never reads half).
+ */
 export async function buildBundle() {
   const { build } = await import('esbuild');
   const result = await build({
-    entryPoints: [entry],
+    entryPoints: { 'dimoo-cli': entry, 'quantize-worker': workerEntry },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -48,16 +54,20 @@ export async function buildBundle() {
     packages: 'external',
     metafile: true,
     write: false,
-    outfile: bundle,
+    outdir: dirname(bundle),
+    outExtension: { '.js': '.mjs' },
     logLevel: 'silent',
   });
   mkdirSync(dirname(bundle), { recursive: true });
   const suffix = `.${process.pid}.tmp`;
   const inputs = Object.keys(result.metafile.inputs);
+  const output = (path) => result.outputFiles.find((file) => resolve(file.path) === path).contents;
   writeFileSync(inputsFile + suffix, JSON.stringify(inputs));
-  writeFileSync(bundle + suffix, result.outputFiles[0].contents);
-  // Inputs first: a bundle is only ever newer than an input list that matches it.
+  writeFileSync(workerBundle + suffix, output(workerBundle));
+  writeFileSync(bundle + suffix, output(bundle));
+  // Inputs first, the CLI bundle last: it is only ever newer than an input list and a worker that match it.
   renameSync(inputsFile + suffix, inputsFile);
+  renameSync(workerBundle + suffix, workerBundle);
   renameSync(bundle + suffix, bundle);
 }
 

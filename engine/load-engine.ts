@@ -50,7 +50,7 @@ import { mlCachePathFor } from './tasks/ml-cache-loop.js';
 const QUANT_BLOCK = 32;
 
 /** The seven linear weights of every block, quantized (from the cache folder when made before). */
-function quantizedLayerWeights(
+async function quantizedLayerWeights(
   checkpoint: Checkpoint,
   bits: QuantBits,
   cacheDir: string | undefined,
@@ -62,7 +62,7 @@ function quantizedLayerWeights(
     ),
   ).flat();
   const started = performance.now();
-  const weights = quantizedWeights(
+  const weights = await quantizedWeights(
     names.map((n) => weightLookup(checkpoint.weights, 'the model weights')(n)),
     {
       bits,
@@ -116,7 +116,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   const quantized =
     quant === 'none'
       ? undefined
-      : quantizedLayerWeights(checkpoint, quant === 'int8' ? 8 : 4, options.cacheDir, log);
+      : await quantizedLayerWeights(checkpoint, quant === 'int8' ? 8 : 4, options.cacheDir, log);
   const tfFolder = quantized
     ? externalDataRoot([...[...checkpoint.weights.values()].map((w) => w.file), quantized.file])
     : dir;

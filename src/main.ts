@@ -3,22 +3,13 @@
 import { EngineError } from '../engine/index.js';
 import { startApp, stopOnSignal } from './app.js';
 import { builtAdapters, closeServices, startServices } from './app-services.js';
-import { type Config, ConfigError, loadConfig, secretsOf } from './config/index.js';
+import { loadConfigOrReport, secretsOf } from './config/index.js';
 import { assertWritableDataDir, DataDirError } from './data-dir.js';
 import { createLogger } from './log.js';
 
 async function main(): Promise<number> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      // The message lists every bad variable and never a secret's value; a stack trace would only hide it.
-      process.stderr.write(`${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
+  const config = loadConfigOrReport((text) => process.stderr.write(text));
+  if (!config) return 1;
   try {
     assertWritableDataDir(config.dataDir);
   } catch (error) {

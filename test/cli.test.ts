@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -72,6 +72,9 @@ describe('dimoo CLI', () => {
       expect.arrayContaining(['src/cli/main.ts', 'engine/load-engine.ts', 'src/i18n.ts']),
     );
     expect(inputs.every((file) => !file.startsWith('node_modules/'))).toBe(true);
+    // The quantization worker thread's entry is bundled beside it, where the bundled engine looks for it.
+    expect(inputs).toContain('engine/runtime/quantize-worker.ts');
+    expect(existsSync(`${root}dist/quantize-worker.mjs`)).toBe(true);
   });
 
   it('dimoo config refuses an invalid environment with exit 1 and hides secrets', async () => {

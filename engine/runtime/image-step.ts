@@ -1,8 +1,7 @@
 // One image sampling step through the image-step graph (engine/graphs/transformer.ts): host arrays in, the
 // sampled codes and their confidences out. Only [J, M]-sized tensors cross back to the host.
-import { performance } from 'node:perf_hooks';
 import { EngineError } from '../api.js';
-import { type Feeds, runSession, type Session, Tensor } from './ort.js';
+import { type Feeds, runTimed, type Session, Tensor } from './ort.js';
 
 export interface ImageStepInput {
   /** [N, L] token ids, N = J·G branches, each right-padded to L. */
@@ -91,9 +90,7 @@ export class ImageStepRunner {
       temperature: new Tensor('float32', input.temperature, [J]),
       noise: new Tensor('float32', input.noise, [J, M]),
     };
-    const started = performance.now();
-    const out = await runSession(this.session, feeds);
-    const forwardMs = performance.now() - started;
+    const { out, forwardMs } = await runTimed(this.session, feeds);
     const result: ImageStepOutput = {
       codes: out.codes?.data as BigInt64Array,
       probs: out.probs?.data as Float32Array,

@@ -1,7 +1,6 @@
 // The refresh-interval ML-Cache graph (engine/graphs/ml-cache-interval.ts) behind one small interface: one run per
 // full step and the cached steps after it; the caches never leave onnxruntime.
-import { performance } from 'node:perf_hooks';
-import { releaseSession, runSession, type Session, Tensor } from './ort.js';
+import { releaseSession, runTimed, type Session, Tensor } from './ort.js';
 
 export interface MlCacheIntervalInput {
   /** [N, L] current rows (right-padded) and their key mask. */
@@ -57,8 +56,7 @@ export class MlCacheIntervalSession implements MlCacheIntervalBackend {
   async run(input: MlCacheIntervalInput): Promise<MlCacheIntervalOutput> {
     const { N, L, M } = input;
     const I = input.cachedSteps + 1;
-    const started = performance.now();
-    const out = await runSession(this.session, {
+    const { out, forwardMs } = await runTimed(this.session, {
       ids: new Tensor('int64', input.ids, [N, L]),
       attn_mask: new Tensor('int64', input.mask, [N, L]),
       gather_pos: new Tensor('int64', input.gatherPos, [N, M]),
@@ -75,7 +73,6 @@ export class MlCacheIntervalSession implements MlCacheIntervalBackend {
       q_omw: new Tensor('float32', input.qOmw, [N]),
       cached_steps: new Tensor('int64', BigInt64Array.of(BigInt(input.cachedSteps)), []),
     });
-    const forwardMs = performance.now() - started;
     return {
       ids: out.ids_out?.data as BigInt64Array,
       best: Int32Array.from(out.best?.data as BigInt64Array, Number),

@@ -1,7 +1,6 @@
 // The two ML-Cache graphs (engine/graphs/transformer.ts) behind one small interface: a full forward that fills
 // the caches, and a cached forward over selected rows that returns their logits and new K/V rows.
-import { performance } from 'node:perf_hooks';
-import { type Feeds, type Outputs, releaseSession, runSession, type Session, Tensor } from './ort.js';
+import { type Feeds, type Outputs, releaseSession, runTimed, type Session, Tensor } from './ort.js';
 
 export interface MlCacheFullOutput {
   /** [N, L, K] image-slice logits at every position. */
@@ -45,12 +44,11 @@ export class MlCacheSessions {
   }
 
   async full(ids: BigInt64Array, mask: BigInt64Array, N: number, L: number): Promise<MlCacheFullOutput> {
-    const started = performance.now();
-    const out = await runSession(this.fullSession, {
+    const { out, forwardMs } = await runTimed(this.fullSession, {
       ids: new Tensor('int64', ids, [N, L]),
       attn_mask: new Tensor('int64', mask, [N, L]),
     });
-    return { ...this.split(out), forwardMs: performance.now() - started };
+    return { ...this.split(out), forwardMs };
   }
 
   async cached(
@@ -71,9 +69,8 @@ export class MlCacheSessions {
       feeds[`k_cache_${i}`] = new Tensor('float32', caches.k[i]!, [N, L, this.kvWidth]);
       feeds[`v_cache_${i}`] = new Tensor('float32', caches.v[i]!, [N, L, this.kvWidth]);
     }
-    const started = performance.now();
-    const out = await runSession(this.stepSession, feeds);
-    return { ...this.split(out), forwardMs: performance.now() - started };
+    const { out, forwardMs } = await runTimed(this.stepSession, feeds);
+    return { ...this.split(out), forwardMs };
   }
 
   async release(): Promise<void> {

@@ -2,8 +2,7 @@
 // interface. The caches (per-layer pre-RoPE K/V, the [N, L, K] image-logit cache) stay opaque: each run's `new_*`
 // output tensors are fed back as the next cached run's inputs exactly as onnxruntime returned them, so the host
 // only ever reads the sampled codes, their confidences, the argmax codes and, when asked, the [N, L] max logits.
-import { performance } from 'node:perf_hooks';
-import { type Feeds, releaseSession, runSession, type Session, Tensor } from './ort.js';
+import { type Feeds, releaseSession, runTimed, type Session, Tensor } from './ort.js';
 
 /** The caches after a run, as onnxruntime returned them, keyed by the cached graph's input names. */
 export class MlCacheState {
@@ -64,9 +63,7 @@ export class MlCacheStateSessions {
 
   private async run(session: Session, feeds: Feeds, cells: MlCacheCells): Promise<MlCacheStateOutput> {
     const fetches = [...SAMPLED, ...this.stateOutputs, ...(cells.maxLogit ? ['max_logit'] : [])];
-    const started = performance.now();
-    const out = await runSession(session, feeds, fetches);
-    const forwardMs = performance.now() - started;
+    const { out, forwardMs } = await runTimed(session, feeds, fetches);
     const next: Feeds = {};
     for (const name of this.stateOutputs) next[name.slice('new_'.length)] = out[name] as Tensor;
     return {

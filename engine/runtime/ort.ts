@@ -167,6 +167,17 @@ export async function runSession(
   }
 }
 
+/** `runSession` and how long it took (`forwardMs`, what every sampling loop reports as time in the graph). */
+export async function runTimed(
+  session: Session,
+  feeds: Feeds,
+  fetches?: readonly string[],
+): Promise<{ out: Outputs; forwardMs: number }> {
+  const started = performance.now();
+  const out = await runSession(session, feeds, fetches);
+  return { out, forwardMs: performance.now() - started };
+}
+
 /** Frees the session's native memory; the session cannot run afterwards. */
 export function releaseSession(session: Session): Promise<void> {
   return session.release();

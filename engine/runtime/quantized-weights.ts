@@ -4,9 +4,10 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readTensor } from '../checkpoint/safetensors.js';
-import { blocksPerRow, type QuantBits, quantizeMatrix } from '../graphs/quantize.js';
+import { blocksPerRow, type QuantBits } from '../graphs/quantize.js';
 import type { WeightRef } from './external-data.js';
+import type { IndexEntry } from './quantize-file.js';
+import { quantizeInWorker } from './quantize-in-worker.js';
 
 export interface QuantizedRef {
   bits: QuantBits;
@@ -24,13 +25,6 @@ export interface QuantizedWeights {
   get(name: string): QuantizedRef | undefined;
 }
 
-interface IndexEntry {
-  n: number;
-  k: number;
-  packed: [number, number];
-  scales: [number, number];
-}
-
 const FORMAT = 1;
 
 function cacheKey(refs: readonly WeightRef[], bits: QuantBits, blockSize: number): string {
@@ -45,16 +39,12 @@ function cacheKey(refs: readonly WeightRef[], bits: QuantBits, blockSize: number
     .slice(0, 24);
 }
 
-function writeAll(fd: number, data: Uint8Array, position: number): void {
-  for (let at = 0; at < data.byteLength; )
-    at += fs.writeSync(fd, data, at, data.byteLength - at, position + at);
-}
-
 /**
- * The quantized weights for `refs` (each an nn.Linear [out, in]), from the cache or made now. `onProgress` hears
- * each tensor as it is done (the 8B model has 224 of them).
+ * The quantized weights for `refs` (each an nn.Linear [out, in]), from the cache or made now on a worker thread
+ * (quantize-in-worker.ts), so the event loop keeps running while a large checkpoint is quantized. `onProgress`
+ * hears each tensor as it is done (the 8B model has 224 of them).
  */
-export function quantizedWeights(
+export async function quantizedWeights(
   refs: readonly WeightRef[],
   options: {
     bits: QuantBits;
@@ -62,46 +52,16 @@ export function quantizedWeights(
     cacheDir: string;
     onProgress?: (done: number, total: number) => void;
   },
-): QuantizedWeights {
+): Promise<QuantizedWeights> {
   const { bits, blockSize } = options;
   const dir = path.join(options.cacheDir, 'quantized');
   const key = cacheKey(refs, bits, blockSize);
   const file = path.join(dir, `${key}-int${bits}-b${blockSize}.bin`);
   const indexFile = `${file}.json`;
-  let index: Record<string, IndexEntry>;
-  if (fs.existsSync(file) && fs.existsSync(indexFile)) {
-    index = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as Record<string, IndexEntry>;
-  } else {
-    fs.mkdirSync(dir, { recursive: true });
-    index = {};
-    const partial = `${file}.partial`;
-    const fd = fs.openSync(partial, 'w');
-    let at = 0;
-    try {
-      refs.forEach((ref, i) => {
-        const [n, k] = ref.shape as [number, number];
-        const q = quantizeMatrix(readTensor(ref), n, k, bits, blockSize);
-        const scales = new Uint8Array(q.scales.buffer, q.scales.byteOffset, q.scales.byteLength);
-        // Scales at 4-byte offsets keep every entry aligned for a reader that maps the file.
-        const packedAt = at;
-        writeAll(fd, q.packed, packedAt);
-        const scalesAt = Math.ceil((packedAt + q.packed.byteLength) / 4) * 4;
-        writeAll(fd, scales, scalesAt);
-        at = Math.ceil((scalesAt + scales.byteLength) / 4) * 4;
-        index[ref.name] = {
-          n,
-          k,
-          packed: [packedAt, q.packed.byteLength],
-          scales: [scalesAt, scales.byteLength],
-        };
-        options.onProgress?.(i + 1, refs.length);
-      });
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(partial, file);
-    fs.writeFileSync(indexFile, JSON.stringify(index));
+  if (!(fs.existsSync(file) && fs.existsSync(indexFile))) {
+    await quantizeInWorker({ refs, bits, blockSize, file }, options.onProgress);
   }
+  const index = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as Record<string, IndexEntry>;
   const at = (name: string, [offset, length]: [number, number], shape: number[]): WeightRef => ({
     name,
     dtype: 'F32',

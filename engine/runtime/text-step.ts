@@ -1,8 +1,7 @@
 // One understanding step through the text-step graph (engine/graphs/transformer.ts): the guided full-vocabulary
 // logits of the block's positions, plus their argmax and its probability (all the host needs at τ = 0).
-import { performance } from 'node:perf_hooks';
 import { stepRowFeeds } from './image-step.js';
-import { runSession, type Session } from './ort.js';
+import { runTimed, type Session } from './ort.js';
 
 export interface TextStepInput {
   /** [N, L] token ids, N = J·G branches, right-padded to L. */
@@ -35,9 +34,7 @@ export class TextStepRunner {
   async run(input: TextStepInput): Promise<TextStepOutput> {
     const { J, G, L, B } = input;
     const feeds = stepRowFeeds(input, { J, G, L, P: B });
-    const started = performance.now();
-    const out = await runSession(this.session, feeds);
-    const forwardMs = performance.now() - started;
+    const { out, forwardMs } = await runTimed(this.session, feeds);
     const result: TextStepOutput = {
       best: out.best?.data as BigInt64Array,
       bestProb: out.best_prob?.data as Float32Array,

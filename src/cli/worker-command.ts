@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, secretsOf } from '../config/index.js';
+import { loadConfigOrReport, secretsOf } from '../config/index.js';
 import { createLogger } from '../log.js';
 import { runWorker } from '../worker-role.js';
 import type { CliCommand } from './command.js';
@@ -9,16 +9,8 @@ export const workerCommand: CliCommand = {
     'Run one GPU worker of the shared queue (QUEUE_URL): loads the model and runs the jobs it is handed',
   usage: 'dimoo worker   (configured by the environment: QUEUE_URL, MODEL_DIR, DEVICE, METRICS_PORT, …)',
   async run(_argv, io) {
-    let config: ReturnType<typeof loadConfig>;
-    try {
-      config = loadConfig();
-    } catch (error) {
-      if (error instanceof ConfigError) {
-        io.stderr.write(`${error.message}\n`);
-        return 1;
-      }
-      throw error;
-    }
+    const config = loadConfigOrReport((text) => io.stderr.write(text));
+    if (!config) return 1;
     if (!config.distributed) {
       io.stderr.write('QUEUE_URL is not set: `dimoo worker` serves a shared queue (redis://host:6379).\n');
       return 1;

@@ -107,6 +107,23 @@ function crossChecks(env: NodeJS.ProcessEnv): Array<{ variable: string; problem:
   return problems;
 }
 
+/**
+ * loadConfig for an entry point: a refused environment is written with `write` (every bad variable, never a
+ * secret's value; a stack trace would only hide it) and gives undefined.
+ */
+export function loadConfigOrReport(
+  write: (text: string) => void,
+  env?: NodeJS.ProcessEnv,
+): Config | undefined {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    write(`${error.message}\n`);
+    return undefined;
+  }
+}
+
 /** Parses an environment (defaults to process.env plus .env) into the typed config, or throws ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
   const parsed = envSchema.safeParse(env);

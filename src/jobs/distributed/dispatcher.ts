@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import { FairScheduler } from '../scheduler.js';
 import type { Job } from '../types.js';
 import { ownerKey } from '../types.js';
+import { CoalescedTask } from './coalesced-task.js';
 import { type SharedState, toCandidate, type WireEvent } from './shared-state.js';
 
 export const WORK_QUEUE = 'work';
@@ -33,9 +34,12 @@ export class Dispatcher {
   private subscriber: Redis | undefined;
   private timer: NodeJS.Timeout | undefined;
   private leading = false;
-  private running: Promise<void> = Promise.resolve();
-  private again = false;
-  private busy = false;
+  private readonly pass = new CoalescedTask(
+    async () => {
+      if (this.leading && !this.closed) await this.dispatch();
+    },
+    (error) => this.options.log?.('warn', 'dispatch failed', { error: String(error) }),
+  );
   private closed = false;
 
   constructor(private readonly options: DispatcherOptions) {
@@ -134,20 +138,7 @@ export class Dispatcher {
   /** Runs one dispatch pass, or schedules another right after the current one. */
   kick(): void {
     if (!this.leading || this.closed) return;
-    if (this.busy) {
-      this.again = true;
-      return;
-    }
-    this.busy = true;
-    this.running = this.dispatch()
-      .catch((error: unknown) => this.options.log?.('warn', 'dispatch failed', { error: String(error) }))
-      .finally(() => {
-        this.busy = false;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.pass.request();
   }
 
   private async dispatch(): Promise<void> {
@@ -176,7 +167,7 @@ export class Dispatcher {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
-    await this.running;
+    await this.pass.idle();
     if (this.leading) await this.options.state.releaseLease(this.id).catch(() => undefined);
     this.leading = false;
     await this.events?.close();

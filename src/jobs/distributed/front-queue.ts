@@ -15,6 +15,7 @@ import { FairScheduler, liftReturningUser } from '../scheduler.js';
 import type { JobStore } from '../store.js';
 import type { Job, Owner } from '../types.js';
 import { ownerKey } from '../types.js';
+import { CoalescedTask } from './coalesced-task.js';
 import { Dispatcher } from './dispatcher.js';
 import { type SharedState, type Snapshot, toCandidate, type WireEvent } from './shared-state.js';
 
@@ -51,8 +52,10 @@ export class FrontQueue implements JobQueueApi {
     msPerUnit: undefined,
   };
   private subscriber: Redis | undefined;
-  private refreshing: Promise<void> | undefined;
-  private dirty = false;
+  private readonly reload = new CoalescedTask(
+    () => this.refreshNow(),
+    (error) => this.options.log?.('warn', 'reading the shared queue failed', { error: String(error) }),
+  );
   private incoming: Promise<void> = Promise.resolve();
   private lastPositions = new Map<string, number>();
   private stopping = false;
@@ -327,21 +330,7 @@ export class FrontQueue implements JobQueueApi {
 
   /** Coalesces change notices: one reload at a time, one more if anything changed meanwhile. */
   private refresh(): void {
-    if (this.refreshing) {
-      this.dirty = true;
-      return;
-    }
-    this.refreshing = this.refreshNow()
-      .catch((error: unknown) =>
-        this.options.log?.('warn', 'reading the shared queue failed', { error: String(error) }),
-      )
-      .finally(() => {
-        this.refreshing = undefined;
-        if (this.dirty) {
-          this.dirty = false;
-          this.refresh();
-        }
-      });
+    this.reload.request();
   }
 
   private async refreshNow(): Promise<void> {
