@@ -7,8 +7,8 @@
 // dist/ is one folder below the root, as src/ is: src/i18n.ts finds ../locales/ from import.meta.url, and that
 // holds in the bundle too. The quantization worker thread's entry (engine/runtime/quantize-worker.ts) is bundled
 // beside it as dist/quantize-worker.mjs, where engine/runtime/quantize-in-worker.ts looks for it.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,6 +50,9 @@ export async function buildBundle() {
     bundle: true,
     platform: 'node',
     format: 'esm',
+    // Each command's module (and the packages only it imports) becomes a chunk loaded when that command runs.
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     target: 'node20',
     packages: 'external',
     metafile: true,
@@ -61,7 +64,13 @@ export async function buildBundle() {
   mkdirSync(dirname(bundle), { recursive: true });
   const suffix = `.${process.pid}.tmp`;
   const inputs = Object.keys(result.metafile.inputs);
+  const chunks = result.outputFiles.filter((file) => ![bundle, workerBundle].includes(resolve(file.path)));
   const output = (path) => result.outputFiles.find((file) => resolve(file.path) === path).contents;
+  // Chunks are named by their content, so writing them never disturbs a run that loads the previous bundle.
+  for (const chunk of chunks) {
+    writeFileSync(chunk.path + suffix, chunk.contents);
+    renameSync(chunk.path + suffix, chunk.path);
+  }
   writeFileSync(inputsFile + suffix, JSON.stringify(inputs));
   writeFileSync(workerBundle + suffix, output(workerBundle));
   writeFileSync(bundle + suffix, output(bundle));
@@ -69,6 +78,11 @@ export async function buildBundle() {
   renameSync(inputsFile + suffix, inputsFile);
   renameSync(workerBundle + suffix, workerBundle);
   renameSync(bundle + suffix, bundle);
+  // Chunks of earlier builds are no longer referenced.
+  const current = new Set(chunks.map((chunk) => basename(chunk.path)));
+  for (const name of readdirSync(dirname(bundle)))
+    if (name.startsWith('chunk-') && name.endsWith('.mjs') && !current.has(name))
+      rmSync(join(dirname(bundle), name), { force: true });
 }
 
 /** The CLI's main(), from the bundle (rebuilt when stale) or, failing that, from the sources through tsx. */

@@ -181,6 +181,11 @@ export interface CreateEngineOptions {
   cacheDir?: string;
   /** The ML-Cache path (default 'loop': fastest on CPU, and the only one that keeps the caches on a GPU). */
   mlCachePath?: MlCachePath;
+  /**
+   * Open the VQ encoder and decoder while loading (default), so a bot's first job does not wait for them; false
+   * opens each on first use, for one-shot commands (text-to-image never needs the encoder).
+   */
+  warm?: boolean;
   log?: (level: 'info' | 'warn' | 'debug', message: string, fields?: Record<string, unknown>) => void;
 }
 

@@ -147,7 +147,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     folder: dir,
     createSession: openOnProvider,
   });
-  await vq.warm();
+  if (options.warm ?? true) await vq.warm();
   // The understanding graph (full-vocabulary head) opens on first use: drawing-only deployments never pay for it.
   let textSession: Session | undefined;
   let textStep: Promise<TextStepBackend> | undefined;

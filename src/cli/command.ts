@@ -1,12 +1,20 @@
-/** One `dimoo <name>` sub-command. Each lives in its own module and is listed in cli/commands.ts. */
+/** One `dimoo <name>` sub-command: its own module, loaded only when it runs (cli/commands.ts lists them). */
 export interface CliCommand {
-  name: string;
-  summary: string;
   usage: string;
   /** More lines for `dimoo <name> --help` (choices of an option, what is inferred). */
   help?: string;
   /** Returns the process exit code. */
   run(argv: string[], io: CliIo): Promise<number>;
+}
+
+/**
+ * A command as `dimoo --help` lists it. Its module loads only when it runs: the packages one command needs (BullMQ
+ * and Redis for `worker`, sharp and onnxruntime for the tasks) are not loaded for another.
+ */
+export interface CliCommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<CliCommand>;
 }
 
 export interface CliIo {

@@ -2,8 +2,6 @@ import { ConfigError, loadConfig } from '../config/index.js';
 import type { CliCommand } from './command.js';
 
 export const configCommand: CliCommand = {
-  name: 'config',
-  summary: 'Validate the configuration (environment and .env) and print it, secrets hidden',
   usage: 'dimoo config',
   async run(_argv, io) {
     try {

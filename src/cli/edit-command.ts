@@ -12,8 +12,6 @@ import {
 } from './engine-io.js';
 
 export const editCommand: CliCommand = {
-  name: 'edit',
-  summary: 'Edit, restyle, control or predict from an input image (every DiMOO image-to-image type)',
   usage: `dimoo edit --model DIR --image FILE [--type TYPE] --prompt TEXT [--ref-image FILE] [--cfg 2.5 --cfg-img 4 --steps 64 --temperature 1 --seed N] [--dense-prompt] ${ENGINE_USAGE} --out FILE.png [--json]`,
   help: [
     'Edit types (--type):',

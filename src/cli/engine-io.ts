@@ -170,7 +170,8 @@ export async function withEngine(
   let engine: Engine | undefined;
   try {
     const { model, ...settings } = options;
-    engine = await createEngine({ modelDir: model, ...settings });
+    // One command, one task: sessions it does not need are never opened.
+    engine = await createEngine({ modelDir: model, ...settings, warm: false });
     return await body(engine);
   } catch (error) {
     if (error instanceof EngineError) {

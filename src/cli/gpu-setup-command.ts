@@ -114,8 +114,6 @@ export function describeReport(result: GpuSetupResult, ortVersion: string | unde
 }
 
 export const gpuSetupCommand: CliCommand = {
-  name: 'gpu-setup',
-  summary: 'Install the CUDA provider from the npm registry and list the CUDA libraries still missing',
   usage: 'dimoo gpu-setup [--cache DIR] [--ort-dir DIR]',
   async run(argv: string[], io: CliIo) {
     const o = parse(argv, { cache: { type: 'string' }, 'ort-dir': { type: 'string' } });

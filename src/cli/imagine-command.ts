@@ -37,8 +37,6 @@ function mlCacheOption(o: {
 }
 
 export const imagineCommand: CliCommand = {
-  name: 'imagine',
-  summary: 'Generate an image from a text prompt with a checkpoint folder',
   usage: `dimoo imagine --model DIR --prompt TEXT [--width 512 --height 512 --steps 64 --cfg 4 --temperature 1 --seed N] [--cache] [--cache-ratio 0.9 --warmup-ratio 0.3 --refresh-interval 5] ${ENGINE_USAGE} --out FILE.png [--json]`,
   async run(argv, io) {
     const o = parse(argv, {
@@ -69,7 +67,12 @@ export const imagineCommand: CliCommand = {
       cache: mlCacheOption(o),
     };
     try {
-      const engine = await createEngine({ modelDir: required('model', o.model), ...engineChoice });
+      // One image: the VQ encoder is never needed, so nothing opens before its first use.
+      const engine = await createEngine({
+        modelDir: required('model', o.model),
+        ...engineChoice,
+        warm: false,
+      });
       const bar = progressBar(io.stderr, o.json === true);
       const result = await engine.generate(request, { onProgress: (p) => bar(p.step, p.total) });
       await engine.close();

@@ -20,14 +20,15 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
     io.stdout.write(`${usage()}\n`);
     return name === undefined ? 2 : 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     io.stderr.write(`Unknown command "${name}".\n\n${usage()}\n`);
     return 2;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(
-      `Usage: ${command.usage}\n\n${command.summary}\n${command.help ? `\n${command.help}\n` : ''}`,
+      `Usage: ${command.usage}\n\n${entry.summary}\n${command.help ? `\n${command.help}\n` : ''}`,
     );
     return 0;
   }

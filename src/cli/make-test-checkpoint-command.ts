@@ -4,9 +4,6 @@ import { intOption, parse } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
 
 export const makeTestCheckpointCommand: CliCommand = {
-  name: 'make-test-checkpoint',
-  summary:
-    'Write a random checkpoint in the published Lumina-DiMOO layout (produces noise; for tests and trials)',
   usage:
     'dimoo make-test-checkpoint [--out DIR] [--preset tiny|small|dimoo-ids|8b] [--seed N] [--dtype bf16|fp32] [--shards N]',
   help: 'Defaults: --preset tiny, --out ./dimoo-test-checkpoint-<preset>.',

@@ -53,8 +53,6 @@ function regionSpec(o: {
 }
 
 export const paintCommand: CliCommand = {
-  name: 'paint',
-  summary: 'Inpaint, outpaint, retouch boxes or a mask, or extend the canvas of an image',
   usage: `dimoo paint --model DIR --image FILE --prompt TEXT [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] ${ENGINE_USAGE} --out FILE.png [--json]`,
   async run(argv, io) {
     const o = parse(argv, {

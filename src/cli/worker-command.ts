@@ -4,9 +4,6 @@ import { runWorker } from '../worker-role.js';
 import type { CliCommand } from './command.js';
 
 export const workerCommand: CliCommand = {
-  name: 'worker',
-  summary:
-    'Run one GPU worker of the shared queue (QUEUE_URL): loads the model and runs the jobs it is handed',
   usage: 'dimoo worker   (configured by the environment: QUEUE_URL, MODEL_DIR, DEVICE, METRICS_PORT, …)',
   async run(_argv, io) {
     const config = loadConfigOrReport((text) => io.stderr.write(text));
