@@ -34,7 +34,7 @@ function batchBar(stream: NodeJS.WritableStream & { isTTY?: boolean }, count: nu
   };
 }
 
-export const batchCommand: CliCommand = {
+export const command: CliCommand = {
   usage: `dimoo batch --model DIR --prompts FILE.jsonl|FILE.json|FILE.txt --out-dir DIR [--width 1024 --height 1024 --steps 64 --cfg 4 --temperature 1 --seed N] [--batch-size N] ${ENGINE_USAGE} [--out results.json] [--json]`,
   async run(argv, io) {
     const o = parse(argv, {

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../config/index.js';
 import type { CliCommand } from './command.js';
 
-export const configCommand: CliCommand = {
+export const command: CliCommand = {
   usage: 'dimoo config',
   async run(_argv, io) {
     try {

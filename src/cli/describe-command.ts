@@ -10,7 +10,7 @@ import {
   withEngine,
 } from './engine-io.js';
 
-export const describeCommand: CliCommand = {
+export const command: CliCommand = {
   usage: `dimoo describe --model DIR --image FILE [--question TEXT] [--steps 128 --gen-length 128 --block-length 32 --temperature 0 --cfg 0 --seed N] ${ENGINE_USAGE} [--out FILE.txt] [--json]`,
   async run(argv, io) {
     const o = parse(argv, {

@@ -11,7 +11,7 @@ import {
   withEngine,
 } from './engine-io.js';
 
-export const editCommand: CliCommand = {
+export const command: CliCommand = {
   usage: `dimoo edit --model DIR --image FILE [--type TYPE] --prompt TEXT [--ref-image FILE] [--cfg 2.5 --cfg-img 4 --steps 64 --temperature 1 --seed N] [--dense-prompt] ${ENGINE_USAGE} --out FILE.png [--json]`,
   help: [
     'Edit types (--type):',

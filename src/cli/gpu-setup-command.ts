@@ -113,7 +113,7 @@ export function describeReport(result: GpuSetupResult, ortVersion: string | unde
   return lines;
 }
 
-export const gpuSetupCommand: CliCommand = {
+export const command: CliCommand = {
   usage: 'dimoo gpu-setup [--cache DIR] [--ort-dir DIR]',
   async run(argv: string[], io: CliIo) {
     const o = parse(argv, { cache: { type: 'string' }, 'ort-dir': { type: 'string' } });

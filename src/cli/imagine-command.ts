@@ -36,7 +36,7 @@ function mlCacheOption(o: {
   return { cacheRatio, warmupRatio, refreshInterval };
 }
 
-export const imagineCommand: CliCommand = {
+export const command: CliCommand = {
   usage: `dimoo imagine --model DIR --prompt TEXT [--width 512 --height 512 --steps 64 --cfg 4 --temperature 1 --seed N] [--cache] [--cache-ratio 0.9 --warmup-ratio 0.3 --refresh-interval 5] ${ENGINE_USAGE} --out FILE.png [--json]`,
   async run(argv, io) {
     const o = parse(argv, {

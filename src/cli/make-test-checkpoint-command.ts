@@ -3,7 +3,7 @@ import { makeTestCheckpoint, PRESETS, type Preset } from '../../engine/index.js'
 import { intOption, parse } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
 
-export const makeTestCheckpointCommand: CliCommand = {
+export const command: CliCommand = {
   usage:
     'dimoo make-test-checkpoint [--out DIR] [--preset tiny|small|dimoo-ids|8b] [--seed N] [--dtype bf16|fp32] [--shards N]',
   help: 'Defaults: --preset tiny, --out ./dimoo-test-checkpoint-<preset>.',

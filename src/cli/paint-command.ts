@@ -52,7 +52,7 @@ function regionSpec(o: {
   return { kind: 'extend', region: { kind: 'extend', left, top, right, bottom } };
 }
 
-export const paintCommand: CliCommand = {
+export const command: CliCommand = {
   usage: `dimoo paint --model DIR --image FILE --prompt TEXT [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] ${ENGINE_USAGE} --out FILE.png [--json]`,
   async run(argv, io) {
     const o = parse(argv, {

@@ -3,7 +3,7 @@ import { createLogger } from '../log.js';
 import { runWorker } from '../worker-role.js';
 import type { CliCommand } from './command.js';
 
-export const workerCommand: CliCommand = {
+export const command: CliCommand = {
   usage: 'dimoo worker   (configured by the environment: QUEUE_URL, MODEL_DIR, DEVICE, METRICS_PORT, …)',
   async run(_argv, io) {
     const config = loadConfigOrReport((text) => io.stderr.write(text));
