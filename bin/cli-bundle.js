@@ -47,6 +47,8 @@ export async function buildBundle() {
   const { build } = await import('esbuild');
   const result = await build({
     entryPoints: { 'dimoo-cli': entry, 'quantize-worker': workerEntry },
+    // Input paths in the metafile are relative to this folder; the freshness check resolves them against the root.
+    absWorkingDir: root,
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -2,13 +2,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../../engine/index.js';
 import { defaultMaxBatch } from '../jobs/index.js';
-import { intOption, numberOption, parse, required } from './args.js';
+import { intOption, parse, required } from './args.js';
 import type { CliCommand } from './command.js';
 import {
-  ENGINE_OPTIONS,
   ENGINE_USAGE,
-  engineSettings,
-  modelOption,
+  engineTarget,
+  samplingSettings,
+  TASK_OPTIONS,
   withEngine,
   writePng,
 } from './engine-io.js';
@@ -38,30 +38,28 @@ export const command: CliCommand = {
   usage: `dimoo batch --model DIR --prompts FILE.jsonl|FILE.json|FILE.txt --out-dir DIR [--width 1024 --height 1024 --steps 64 --cfg 4 --temperature 1 --seed N] [--batch-size N] ${ENGINE_USAGE} [--out results.json] [--json]`,
   async run(argv, io) {
     const o = parse(argv, {
-      ...ENGINE_OPTIONS,
       prompts: { type: 'string' },
       'out-dir': { type: 'string' },
       width: { type: 'string' },
       height: { type: 'string' },
-      steps: { type: 'string' },
-      cfg: { type: 'string' },
-      temperature: { type: 'string' },
+      ...TASK_OPTIONS,
       'batch-size': { type: 'string' },
     });
-    const engineChoice = engineSettings(o);
-    const model = modelOption(o.model);
+    const target = engineTarget(o);
     const outDir = required('out-dir', o['out-dir']);
     const prompts = readPromptFile(required('prompts', o.prompts));
     const width = intOption('width', o.width, 1024) as number;
     const height = intOption('height', o.height, 1024) as number;
-    const steps = intOption('steps', o.steps, 64) as number;
-    const cfg = numberOption('cfg', o.cfg, 4) as number;
-    const temperature = numberOption('temperature', o.temperature, 1) as number;
-    const baseSeed = intOption('seed', o.seed);
+    const {
+      steps,
+      cfg,
+      temperature,
+      seed: baseSeed,
+    } = samplingSettings(o, { steps: 64, cfg: 4, temperature: 1 });
     const batchOption = intOption('batch-size', o['batch-size']);
     const resultsPath = o.out ?? join(outDir, 'results.json');
     mkdirSync(outDir, { recursive: true });
-    return withEngine('batch', { model, ...engineChoice }, io, async (engine) => {
+    return withEngine('batch', target, io, async (engine) => {
       const results: BatchResult[] = [];
       const bar = batchBar(io.stderr, prompts.length);
       // Prompts go to the engine in groups that share every forward pass (the GPU default; on CPU one by one).

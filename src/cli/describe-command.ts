@@ -1,12 +1,13 @@
 import { writeFileSync } from 'node:fs';
-import { intOption, numberOption, parse, progressBar, required } from './args.js';
+import { intOption, parse, required } from './args.js';
 import type { CliCommand } from './command.js';
 import {
-  ENGINE_OPTIONS,
   ENGINE_USAGE,
-  engineSettings,
-  modelOption,
+  engineTarget,
+  generateWithBar,
   readImageFile,
+  samplingSettings,
+  TASK_OPTIONS,
   withEngine,
 } from './engine-io.js';
 
@@ -14,35 +15,26 @@ export const command: CliCommand = {
   usage: `dimoo describe --model DIR --image FILE [--question TEXT] [--steps 128 --gen-length 128 --block-length 32 --temperature 0 --cfg 0 --seed N] ${ENGINE_USAGE} [--out FILE.txt] [--json]`,
   async run(argv, io) {
     const o = parse(argv, {
-      ...ENGINE_OPTIONS,
       image: { type: 'string' },
       question: { type: 'string' },
-      steps: { type: 'string' },
+      ...TASK_OPTIONS,
       'gen-length': { type: 'string' },
       'block-length': { type: 'string' },
-      temperature: { type: 'string' },
-      cfg: { type: 'string' },
     });
-    const engineChoice = engineSettings(o);
-    const model = modelOption(o.model);
+    const target = engineTarget(o);
     const imagePath = required('image', o.image);
     const settings = {
       question: o.question,
-      steps: intOption('steps', o.steps),
+      ...samplingSettings(o),
       genLength: intOption('gen-length', o['gen-length']),
       blockLength: intOption('block-length', o['block-length']),
-      temperature: numberOption('temperature', o.temperature),
-      cfg: numberOption('cfg', o.cfg),
-      seed: intOption('seed', o.seed),
     };
-    return withEngine('describe', { model, ...engineChoice }, io, async (engine) => {
+    return withEngine('describe', target, io, async (engine) => {
       const image = await readImageFile('image', imagePath);
-      const bar = progressBar(io.stderr, o.json === true);
-      const result = await engine.generate(
-        { task: 'understand', image, ...settings },
-        { onProgress: (p) => bar(p.step, p.total) },
-      );
-      if (result.kind !== 'text') throw new Error('understanding returned no text');
+      const result = await generateWithBar(engine, { task: 'understand', image, ...settings }, io, {
+        json: o.json === true,
+        kind: 'text',
+      });
       if (o.out) writeFileSync(o.out, `${result.text}\n`);
       if (o.json) {
         io.stdout.write(

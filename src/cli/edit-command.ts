@@ -1,13 +1,14 @@
 import { EDIT_TYPES, inferEditType } from '../../engine/index.js';
-import { intOption, numberOption, parse, progressBar, required } from './args.js';
+import { numberOption, parse, required } from './args.js';
 import type { CliCommand } from './command.js';
 import {
-  ENGINE_OPTIONS,
   ENGINE_USAGE,
-  engineSettings,
-  modelOption,
+  engineTarget,
+  generateWithBar,
   readImageFile,
   reportImage,
+  samplingSettings,
+  TASK_OPTIONS,
   withEngine,
 } from './engine-io.js';
 
@@ -22,49 +23,35 @@ export const command: CliCommand = {
   ].join('\n'),
   async run(argv, io) {
     const o = parse(argv, {
-      ...ENGINE_OPTIONS,
       image: { type: 'string' },
       type: { type: 'string' },
       prompt: { type: 'string' },
       'ref-image': { type: 'string' },
-      cfg: { type: 'string' },
+      ...TASK_OPTIONS,
       'cfg-img': { type: 'string' },
-      steps: { type: 'string' },
-      temperature: { type: 'string' },
       'dense-prompt': { type: 'boolean' },
     });
-    const engineChoice = engineSettings(o);
-    const model = modelOption(o.model);
+    const target = engineTarget(o);
     const out = required('out', o.out);
     const imagePath = required('image', o.image);
     const prompt = o.prompt ?? '';
     const editType = o.type ?? inferEditType(prompt);
-    const settings = {
-      steps: intOption('steps', o.steps),
-      cfg: numberOption('cfg', o.cfg),
-      cfgImg: numberOption('cfg-img', o['cfg-img']),
-      temperature: numberOption('temperature', o.temperature),
-      seed: intOption('seed', o.seed),
-    };
+    const settings = { ...samplingSettings(o), cfgImg: numberOption('cfg-img', o['cfg-img']) };
     if (o.type === undefined && o.json !== true)
       io.stderr.write(`edit type ${editType} (from the instruction; --type chooses another)\n`);
-    return withEngine('edit', { model, ...engineChoice }, io, async (engine) => {
+    return withEngine('edit', target, io, async (engine) => {
       const image = await readImageFile('image', imagePath);
       const refImage = o['ref-image'] ? await readImageFile('ref-image', o['ref-image']) : undefined;
-      const bar = progressBar(io.stderr, o.json === true);
-      const result = await engine.generate(
-        {
-          task: 'image_to_image',
-          editType,
-          prompt,
-          image,
-          refImage,
-          densePrompt: o['dense-prompt'] === true,
-          ...settings,
-        },
-        { onProgress: (p) => bar(p.step, p.total) },
-      );
-      if (result.kind !== 'image') throw new Error('image-to-image returned no image');
+      const request = {
+        task: 'image_to_image' as const,
+        editType,
+        prompt,
+        image,
+        refImage,
+        densePrompt: o['dense-prompt'] === true,
+        ...settings,
+      };
+      const result = await generateWithBar(engine, request, io, { json: o.json === true, kind: 'image' });
       await reportImage(
         io,
         {

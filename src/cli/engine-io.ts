@@ -7,6 +7,8 @@ import {
   decodeImage,
   type Engine,
   EngineError,
+  type EngineRequest,
+  type EngineResult,
   encodePng,
   type GenerationParameters,
   type ImageResult,
@@ -16,6 +18,7 @@ import {
   type WeightQuant,
   withPngText,
 } from '../../engine/index.js';
+import { intOption, numberOption, progressBar } from './args.js';
 import { type CliIo, UsageError } from './command.js';
 
 /** Largest input image the CLI decodes (sharp's limitInputPixels): 40 megapixels, as the job system. */
@@ -36,6 +39,50 @@ export function deviceOption(value: string | undefined): DeviceChoice {
   const device = (value ?? 'auto') as DeviceChoice;
   if (!['auto', 'cuda', 'cpu'].includes(device)) throw new UsageError('--device must be auto, cuda or cpu');
   return device;
+}
+
+/** `--steps --cfg --temperature`, beside ENGINE_OPTIONS' `--seed`: the sampling every task takes. */
+export const SAMPLING_OPTIONS = {
+  steps: { type: 'string' },
+  cfg: { type: 'string' },
+  temperature: { type: 'string' },
+} as const;
+
+type SamplingFlags = { steps?: string; cfg?: string; temperature?: string; seed?: string };
+type Sampling<T> = { steps: T; cfg: T; temperature: T; seed: number | undefined };
+
+/** What every task command parses besides its own flags: the engine's and the sampling's. */
+export const TASK_OPTIONS = { ...ENGINE_OPTIONS, ...SAMPLING_OPTIONS } as const;
+
+/** The sampling flags as numbers; absent ones take the command's `defaults`, or stay absent (the engine's). */
+export function samplingSettings(o: SamplingFlags): Sampling<number | undefined>;
+export function samplingSettings(
+  o: SamplingFlags,
+  defaults: Omit<Sampling<number>, 'seed'>,
+): Sampling<number>;
+export function samplingSettings(
+  o: SamplingFlags,
+  defaults: Partial<Omit<Sampling<number>, 'seed'>> = {},
+): Sampling<number | undefined> {
+  return {
+    steps: intOption('steps', o.steps, defaults.steps),
+    cfg: numberOption('cfg', o.cfg, defaults.cfg),
+    temperature: numberOption('temperature', o.temperature, defaults.temperature),
+    seed: intOption('seed', o.seed),
+  };
+}
+
+/** Runs one request with the progress bar (a terminal, not --json); the result must be of the kind asked. */
+export async function generateWithBar<K extends EngineResult['kind']>(
+  engine: Engine,
+  request: EngineRequest,
+  io: CliIo,
+  options: { json: boolean; kind: K },
+): Promise<Extract<EngineResult, { kind: K }>> {
+  const bar = progressBar(io.stderr, options.json);
+  const result = await engine.generate(request, { onProgress: (p) => bar(p.step, p.total) });
+  if (result.kind !== options.kind) throw new Error(`${request.task} returned no ${options.kind}`);
+  return result as Extract<EngineResult, { kind: K }>;
 }
 
 /** How the engine runs: `--device`, `--precision`, `--quant`, `--device-memory-gb` (PRECISION, QUANT, DEVICE_MEMORY_GB). */
@@ -75,6 +122,13 @@ export function engineSettings(o: {
 
 const PRECISIONS = ['auto', 'fp16', 'fp32'] as const;
 const QUANTS = ['none', 'int8', 'int4'] as const;
+
+/** The checkpoint and how to run it: what `withEngine` opens. */
+export function engineTarget(o: Parameters<typeof engineSettings>[0] & { model?: string }): {
+  model: string;
+} & EngineSettings {
+  return { model: modelOption(o.model), ...engineSettings(o) };
+}
 
 /** `--model DIR`, or MODEL_DIR from the environment. */
 export function modelOption(value: string | undefined): string {

@@ -1,7 +1,15 @@
 import { createEngine, EngineError, ML_CACHE_DEFAULTS, type MlCacheOptions } from '../../engine/index.js';
 import { intOption, numberOption, parse, progressBar, required } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
-import { ENGINE_OPTIONS, ENGINE_USAGE, engineSettings, tokenRows, writePng } from './engine-io.js';
+import {
+  ENGINE_USAGE,
+  engineSettings,
+  generateWithBar,
+  samplingSettings,
+  TASK_OPTIONS,
+  tokenRows,
+  writePng,
+} from './engine-io.js';
 
 /**
  * `--cache`, or ML-Cache with the parameters given (any of them implies --cache; the rest keep upstream's
@@ -43,14 +51,11 @@ export const command: CliCommand = {
       prompt: { type: 'string' },
       width: { type: 'string' },
       height: { type: 'string' },
-      steps: { type: 'string' },
-      cfg: { type: 'string' },
-      temperature: { type: 'string' },
+      ...TASK_OPTIONS,
       cache: { type: 'boolean' },
       'cache-ratio': { type: 'string' },
       'warmup-ratio': { type: 'string' },
       'refresh-interval': { type: 'string' },
-      ...ENGINE_OPTIONS,
     });
     const engineChoice = engineSettings(o);
     const out = required('out', o.out);
@@ -60,10 +65,7 @@ export const command: CliCommand = {
       // The playground's default too (the 512 size class at 1:1).
       width: intOption('width', o.width, 512) as number,
       height: intOption('height', o.height, 512) as number,
-      steps: intOption('steps', o.steps, 64),
-      cfg: numberOption('cfg', o.cfg, 4),
-      temperature: numberOption('temperature', o.temperature, 1),
-      seed: intOption('seed', o.seed),
+      ...samplingSettings(o, { steps: 64, cfg: 4, temperature: 1 }),
       cache: mlCacheOption(o),
     };
     try {
@@ -73,10 +75,8 @@ export const command: CliCommand = {
         ...engineChoice,
         warm: false,
       });
-      const bar = progressBar(io.stderr, o.json === true);
-      const result = await engine.generate(request, { onProgress: (p) => bar(p.step, p.total) });
+      const result = await generateWithBar(engine, request, io, { json: o.json === true, kind: 'image' });
       await engine.close();
-      if (result.kind !== 'image') throw new Error('text-to-image returned no image');
       await writePng(out, result.image, {
         prompt: request.prompt,
         task: request.task,

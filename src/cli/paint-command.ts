@@ -1,14 +1,15 @@
 import type { PaintRegion } from '../../engine/index.js';
-import { intOption, numberOption, parse, progressBar, required } from './args.js';
+import { intOption, parse, required } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
 import {
-  ENGINE_OPTIONS,
   ENGINE_USAGE,
-  engineSettings,
-  modelOption,
+  engineTarget,
+  generateWithBar,
   numberList,
   readImageFile,
   reportImage,
+  samplingSettings,
+  TASK_OPTIONS,
   withEngine,
 } from './engine-io.js';
 
@@ -56,7 +57,6 @@ export const command: CliCommand = {
   usage: `dimoo paint --model DIR --image FILE --prompt TEXT [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] ${ENGINE_USAGE} --out FILE.png [--json]`,
   async run(argv, io) {
     const o = parse(argv, {
-      ...ENGINE_OPTIONS,
       image: { type: 'string' },
       prompt: { type: 'string' },
       inpaint: { type: 'boolean' },
@@ -67,25 +67,19 @@ export const command: CliCommand = {
       extend: { type: 'string' },
       dilate: { type: 'string' },
       'no-paste-back': { type: 'boolean' },
-      steps: { type: 'string' },
-      cfg: { type: 'string' },
-      temperature: { type: 'string' },
+      ...TASK_OPTIONS,
     });
-    const engineChoice = engineSettings(o);
-    const model = modelOption(o.model);
+    const target = engineTarget(o);
     const out = required('out', o.out);
     const imagePath = required('image', o.image);
     const prompt = required('prompt', o.prompt);
     const spec = regionSpec(o);
     const settings = {
-      steps: intOption('steps', o.steps),
-      cfg: numberOption('cfg', o.cfg),
-      temperature: numberOption('temperature', o.temperature),
-      seed: intOption('seed', o.seed),
+      ...samplingSettings(o),
       dilate: intOption('dilate', o.dilate),
       pasteBack: o['no-paste-back'] !== true,
     };
-    return withEngine('paint', { model, ...engineChoice }, io, async (engine) => {
+    return withEngine('paint', target, io, async (engine) => {
       const image = await readImageFile('image', imagePath);
       let region: PaintRegion;
       switch (spec.kind) {
@@ -106,12 +100,12 @@ export const command: CliCommand = {
           region = spec.region;
           break;
       }
-      const bar = progressBar(io.stderr, o.json === true);
-      const result = await engine.generate(
+      const result = await generateWithBar(
+        engine,
         { task: 'paint', prompt, image, region, ...settings },
-        { onProgress: (p) => bar(p.step, p.total) },
+        io,
+        { json: o.json === true, kind: 'image' },
       );
-      if (result.kind !== 'image') throw new Error('painting returned no image');
       await reportImage(
         io,
         {
