@@ -1,5 +1,5 @@
 import { createEngine, EngineError, ML_CACHE_DEFAULTS, type MlCacheOptions } from '../../engine/index.js';
-import { intOption, numberOption, parse, progressBar, required } from './args.js';
+import { intOption, numberOption, parse, required } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
 import {
   ENGINE_USAGE,
