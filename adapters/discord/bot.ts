@@ -10,6 +10,7 @@ import {
   GatewayIntentBits,
   type GuildMember,
   type Interaction,
+  InteractionContextType,
   type Message,
   type MessageContextMenuCommandInteraction,
   MessageFlags,
@@ -25,10 +26,10 @@ import {
   type CommandContext,
   type Commands,
   type InputImage,
+  optionsOf,
   parseButtonId,
   type Reply,
   textReply,
-  toDiscordCommands,
 } from '../../commands/index.js';
 import type { Config } from '../../src/config/index.js';
 import { type Locale, t } from '../../src/i18n.js';
@@ -37,6 +38,7 @@ import type { Logger } from '../../src/log.js';
 import { type Delivery, JobStatusBoard } from '../shared/job-status.js';
 import { RecentIds } from '../shared/recent-ids.js';
 import { AttachmentRefused, DISCORD_CDN_HOSTS, download } from './attachments.js';
+import { MENUS, type MenuId, toDiscordCommands } from './command-json.js';
 import { guardGateway } from './gateway-guard.js';
 import { type InteractionsEndpoint, startInteractionsEndpoint } from './interactions-endpoint.js';
 import { imagesOf, type PickAction, parsePickerId, pickerMessage } from './picker.js';
@@ -89,6 +91,12 @@ interface Origin {
 }
 
 type MenuAction = Exclude<PickAction, 'mention'>;
+
+const MENU_ACTIONS: Record<MenuId, MenuAction> = {
+  describe_image: 'describe',
+  edit_image: 'edit',
+  retouch_image: 'retouch',
+};
 
 /** Pacing of one job's progress edits: at most one per editIntervalMs, never the same content twice. */
 interface Pace {
@@ -150,11 +158,10 @@ export class DiscordBot {
     client.on('error', (error) => log.warn({ err: error }, 'discord client error'));
     client.on('shardError', (error) => log.warn({ err: error }, 'discord gateway error'));
     this.unsubscribe = this.options.commands.subscribe(({ job, reply }) => {
-      if (job.owner.platform !== 'discord') return;
       this.onUpdate(job, reply).catch((error: unknown) =>
         log.warn({ err: error, jobId: job.id }, 'discord update failed'),
       );
-    });
+    }, 'discord');
     const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
     await client.login(token);
     await ready;
@@ -192,16 +199,16 @@ export class DiscordBot {
   private async register(): Promise<void> {
     const application = this.client.application;
     if (!application) return;
-    type Body = Parameters<typeof application.commands.set>[0];
+    const body = toDiscordCommands(this.options.commands.registry.specs);
     const guilds = this.options.config.discord.guildIds;
     if (guilds.length === 0) {
       // Discord: contexts apply to globally-scoped commands only.
-      const contexts = this.options.config.discord.allowDms ? [0, 1] : [0];
-      const body = toDiscordCommands().map((command) => ({ ...command, contexts }));
-      await application.commands.set(body as unknown as Body);
+      const contexts = this.options.config.discord.allowDms
+        ? [InteractionContextType.Guild, InteractionContextType.BotDM]
+        : [InteractionContextType.Guild];
+      await application.commands.set(body.map((command) => ({ ...command, contexts })));
     } else {
-      for (const guild of guilds)
-        await application.commands.set(toDiscordCommands() as unknown as Body, guild);
+      for (const guild of guilds) await application.commands.set(body, guild);
     }
   }
 
@@ -272,77 +279,23 @@ export class DiscordBot {
     if (interaction.isChatInputCommand()) return this.onSlash(interaction, ctx);
   }
 
+  /** A slash command: its options collected by iterating the command's spec, then run by name. */
   private async onSlash(i: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
-    const c = this.options.commands;
-    const o = i.options;
-    const seed = o.getInteger('seed') ?? undefined;
-    const personal = ['queue', 'cancel', 'settings', 'help'].includes(i.commandName);
-    // An attachment missing from `resolved` (or never given) is a refusal, never a crash.
-    const required = async (name: string): Promise<InputImage> => {
-      const image = await this.image(o.getAttachment(name));
-      if (!image) throw new ImageMissing(`/${i.commandName}`);
-      return image;
-    };
+    const commands = this.options.commands;
+    const command = commands.registry.find(i.commandName);
     const work = async (): Promise<Reply> => {
-      switch (i.commandName) {
-        case 'imagine':
-          return c.imagine(ctx, {
-            prompt: o.getString('prompt') ?? '',
-            aspect: o.getString('aspect') ?? undefined,
-            size: o.getInteger('size') ?? undefined,
-            steps: o.getInteger('steps') ?? undefined,
-            cfg: o.getNumber('cfg') ?? undefined,
-            seed,
-          });
-        case 'edit':
-          return c.edit(ctx, {
-            image: await required('image'),
-            instruction: o.getString('instruction') ?? '',
-            type: o.getString('type') ?? undefined,
-            reference: await this.image(o.getAttachment('reference')),
-            seed,
-          });
-        case 'describe':
-          return c.describe(ctx, {
-            image: await required('image'),
-            question: o.getString('question') ?? undefined,
-          });
-        case 'retouch':
-          return c.retouch(ctx, {
-            image: await required('image'),
-            prompt: o.getString('prompt') ?? '',
-            boxes: o.getString('boxes') ?? undefined,
-            mask: await this.image(o.getAttachment('mask')),
-            seed,
-          });
-        case 'outpaint': {
-          const direction = o.getString('direction') ?? undefined;
-          return c.outpaint(ctx, {
-            image: await required('image'),
-            prompt: o.getString('prompt') ?? '',
-            zoom: o.getNumber('zoom') ?? undefined,
-            direction: direction as 'left' | 'right' | 'up' | 'down' | undefined,
-            seed,
-          });
-        }
-        case 'queue':
-          return c.queueStatus(ctx);
-        case 'cancel':
-          return c.cancel(ctx, o.getString('job') ?? undefined);
-        case 'settings':
-          return c.settings(ctx, {
-            size: o.getInteger('size') ?? undefined,
-            aspect: o.getString('aspect') ?? undefined,
-            steps: o.getInteger('steps') ?? undefined,
-            language: (o.getString('language') ?? undefined) as Locale | undefined,
-            private: o.getBoolean('private') ?? undefined,
-            previews: o.getBoolean('previews') ?? undefined,
-          });
-        default:
-          return c.help(ctx);
+      if (!command) return commands.run(ctx, { name: 'help' });
+      const options: Record<string, unknown> = {};
+      const images: Record<string, InputImage | undefined> = {};
+      for (const option of optionsOf(command.spec)) {
+        // An attachment missing from `resolved` (or never given) is left out: the spec names the refusal.
+        if (option.type === 'attachment')
+          images[option.name] = await this.image(i.options.getAttachment(option.name));
+        else options[option.name] = i.options.get(option.name)?.value;
       }
+      return commands.run(ctx, { name: command.spec.name, options, images });
     };
-    await this.answer(i, ctx, work, personal || ctx.settings.private === true);
+    await this.answer(i, ctx, work, command?.spec.personal === true || ctx.settings.private === true);
   }
 
   private async onButton(i: ButtonInteraction, ctx: CommandContext): Promise<void> {
@@ -409,26 +362,29 @@ export class DiscordBot {
         const image = await this.image(imagesOf(message)[Number(index ?? 0)]);
         if (!image) return textReply('errors.discord.no_image');
         if (kind === 'menuedit')
-          return c.edit(ctx, { image, instruction: i.fields.getTextInputValue('instruction') });
-        return c.retouch(ctx, {
-          image,
-          prompt: i.fields.getTextInputValue('prompt'),
-          boxes: i.fields.getTextInputValue('boxes'),
+          return c.run(ctx, {
+            name: 'edit',
+            options: { instruction: i.fields.getTextInputValue('instruction') },
+            images: { image },
+          });
+        return c.run(ctx, {
+          name: 'retouch',
+          options: {
+            prompt: i.fields.getTextInputValue('prompt'),
+            boxes: i.fields.getTextInputValue('boxes'),
+          },
+          images: { image },
         });
       }
-      return c.help(ctx);
+      return c.run(ctx, { name: 'help' });
     };
     await this.answer(i, ctx, work, ctx.settings.private === true);
   }
 
   /** "Describe image", "Edit image…", "Retouch…": at once with one image, after a pick with several. */
   private async onMenu(i: MessageContextMenuCommandInteraction, ctx: CommandContext): Promise<void> {
-    const actions: Record<string, MenuAction> = {
-      [t('en', 'menu.describe_image.name')]: 'describe',
-      [t('en', 'menu.edit_image.name')]: 'edit',
-      [t('en', 'menu.retouch_image.name')]: 'retouch',
-    };
-    const action = actions[i.commandName] ?? 'describe';
+    const menu = MENUS.find((id) => t('en', `menu.${id}.name`) === i.commandName);
+    const action = menu ? MENU_ACTIONS[menu] : 'describe';
     const images = imagesOf(i.targetMessage);
     if (images.length > 1) {
       await i.reply({
@@ -458,7 +414,9 @@ export class DiscordBot {
     }
     const work = async (): Promise<Reply> => {
       const image = await this.image(attachment);
-      return image ? this.options.commands.describe(ctx, { image }) : textReply('errors.discord.no_image');
+      return image
+        ? this.options.commands.run(ctx, { name: 'describe', images: { image } })
+        : textReply('errors.discord.no_image');
     };
     await this.answer(i, ctx, work, ctx.settings.private === true);
   }
@@ -550,7 +508,7 @@ export class DiscordBot {
       const image = await this.image(images[0]);
       reply = image
         ? await this.options.commands.replyToImage(ctx, { image, text })
-        : await this.options.commands.imagine(ctx, { prompt: text });
+        : await this.options.commands.run(ctx, { name: 'imagine', options: { prompt: text } });
     } catch (error) {
       reply = this.errorReply(error);
     }
@@ -717,8 +675,6 @@ export class DiscordBot {
 
   private errorReply(error: unknown): Reply {
     if (error instanceof AttachmentRefused) return textReply(error.key, error.params);
-    if (error instanceof ImageMissing)
-      return textReply('errors.input.image_missing', { command: error.command });
     if (error instanceof ReferenceGone) return textReply('errors.discord.reference_gone');
     this.options.log.warn({ err: error }, 'discord request failed');
     return textReply('errors.generic');
@@ -741,13 +697,6 @@ export class DiscordBot {
     } catch (second) {
       this.options.log.warn({ err: second }, 'could not report a discord error');
     }
-  }
-}
-
-/** A command needs an image and none came (or its attachment is missing from `resolved`). */
-class ImageMissing extends Error {
-  constructor(readonly command: string) {
-    super(`no image with ${command}`);
   }
 }
 

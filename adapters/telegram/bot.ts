@@ -8,14 +8,14 @@ import type { LanguageCode, Message, PhotoSize } from 'grammy/types';
 import {
   type CommandContext,
   type Commands,
-  findCommand,
   type InputImage,
+  optionsOf,
   parseTextCommand,
   positionWorthShowing,
   type Reply,
   type ReplyImage,
+  type TextCommand,
   textReply,
-  toTelegramCommands,
 } from '../../commands/index.js';
 import type { Config } from '../../src/config/index.js';
 import { type Locale, PLATFORM_TAGS, SUPPORTED_LOCALES, t } from '../../src/i18n.js';
@@ -24,6 +24,7 @@ import type { Logger } from '../../src/log.js';
 import { type Delivery, JobStatusBoard, type StatusSurface } from '../shared/job-status.js';
 import { RecentIds } from '../shared/recent-ids.js';
 import { AlbumCollector } from './albums.js';
+import { toTelegramCommands } from './command-list.js';
 import { EditPacer } from './pacing.js';
 import { fitsAsPhoto } from './photo-limits.js';
 import { previewPhoto } from './preview-photo.js';
@@ -155,17 +156,19 @@ export class TelegramBot {
   async start(): Promise<void> {
     const { log, config } = this.options;
     this.unsubscribe = this.options.commands.subscribe(({ job, reply }) => {
-      if (job.owner.platform !== 'telegram') return;
       this.onUpdate(job, reply).catch((error: unknown) =>
         log.warn({ err: error, jobId: job.id }, 'telegram update failed'),
       );
-    });
+    }, 'telegram');
     await this.bot.init();
     for (const locale of SUPPORTED_LOCALES) {
       // PLATFORM_TAGS holds Telegram's ISO 639-1 codes; src/ cannot name grammY's type for them.
       const code = PLATFORM_TAGS[locale].telegram as LanguageCode | undefined;
       await this.bot.api
-        .setMyCommands(toTelegramCommands(locale), code ? { language_code: code } : {})
+        .setMyCommands(
+          toTelegramCommands(locale, this.options.commands.registry.specs),
+          code ? { language_code: code } : {},
+        )
         .catch((error: unknown) => log.warn({ err: error }, 'setMyCommands failed'));
     }
     const { webhookUrl, webhookSecret } = config.telegram;
@@ -283,13 +286,18 @@ export class TelegramBot {
     return undefined;
   }
 
-  private isCommand(text: string | undefined, name: string): boolean {
-    return parseTextCommand(text ?? '', this.bot.botInfo.username)?.name === name;
+  private parse(text: string | undefined): TextCommand | undefined {
+    return parseTextCommand(this.options.commands.registry.specs, text ?? '', this.bot.botInfo.username);
   }
 
-  /** Commands with an image option (from the command table): only they are worth downloading a photo for. */
+  private isCommand(text: string | undefined, name: string): boolean {
+    return this.parse(text)?.name === name;
+  }
+
+  /** Commands with an image option (from their spec): only they are worth downloading a photo for. */
   private takesImages(name: string): boolean {
-    return findCommand(name)?.options.some((o) => o.type === 'attachment') ?? false;
+    const spec = this.options.commands.registry.find(name)?.spec;
+    return spec ? optionsOf(spec).some((o) => o.type === 'attachment') : false;
   }
 
   /**
@@ -330,7 +338,7 @@ export class TelegramBot {
 
   private async runImages(ctx: Context, caption: string, refs: ImageRef[]): Promise<void> {
     const c = this.context(ctx);
-    const command = parseTextCommand(caption, this.bot.botInfo.username);
+    const command = this.parse(caption);
     // In private chats a plain caption edits or describes the photo; elsewhere only our commands count.
     if (!command && !(ctx.chat?.type === 'private' && caption)) return;
     if (command && !this.takesImages(command.name)) {
@@ -355,7 +363,7 @@ export class TelegramBot {
     const replied = message.reply_to_message;
     const repliedImage = this.imageOf(replied);
     const me = this.bot.botInfo;
-    const command = parseTextCommand(text, me.username);
+    const command = this.parse(text);
     if (command) {
       const images =
         repliedImage && this.takesImages(command.name) ? [await this.download(repliedImage)] : [];
