@@ -4,6 +4,7 @@
 // receives `rest` instead of building it.
 import type { Config } from '../src/config/index.js';
 import type { JobQueueApi, JobStore, Platform } from '../src/jobs/index.js';
+import type { UserInputCode } from './errors.js';
 import { RateLimiter } from './rate-limit.js';
 import type { CommandRegistry } from './registry.js';
 import type { RenderDeps } from './render.js';
@@ -31,7 +32,7 @@ export interface PlatformProfile {
    * The refusal (a locale key with `{command}`) when a command needs an image and none came; platforms say
    * differently how to give one (reply to an image; attach, paste or drop one).
    */
-  imageMissingKey?: string;
+  imageMissingKey?: UserInputCode;
 }
 
 export type ResolvedProfile = Required<PlatformProfile>;

@@ -4,6 +4,7 @@
 // /help) is derived from these specs by reading the schema, so an option is added in one place.
 import { z } from 'zod';
 import type { Platform } from '../src/jobs/index.js';
+import type { UserInputCode } from './errors.js';
 import type { InputImage } from './inputs.js';
 
 export type OptionType = 'string' | 'integer' | 'number' | 'boolean' | 'attachment';
@@ -21,9 +22,9 @@ export interface OptionMeta {
   /** Only typed (`/settings plain on`): not offered as a platform's structured option. */
   typedOnly?: boolean;
   /** The refusal when the text is too long (default `errors.option.too_long`). */
-  tooLongKey?: string;
+  tooLongKey?: UserInputCode;
   /** The refusal when a required option is missing (default `errors.option.invalid`). */
-  missingKey?: string;
+  missingKey?: UserInputCode;
 }
 
 /** How the words after `/name` map to options. */

@@ -1,14 +1,14 @@
 // Validation, once, against a command's zod schema; every failure becomes one UserInputError whose code is a
 // locale key naming the option and what it accepts. Prompt flags go through the same schemas (`checkValue`).
 import type { z } from 'zod';
-import { UserInputError } from './errors.js';
+import { isUserInputCode, type UserInputCode, UserInputError } from './errors.js';
 import { type CommandSpec, describeOption, type OptionInfo } from './spec.js';
 
 /** The options as the handler receives them, or the refusal for the first bad one. */
 export function validateOptions<S extends z.ZodObject>(
   spec: CommandSpec<S>,
   raw: Readonly<Record<string, unknown>>,
-  imageMissingKey: string,
+  imageMissingKey: UserInputCode,
 ): z.output<S> {
   const result = spec.options.safeParse(raw);
   if (result.success) return result.data;
@@ -32,9 +32,9 @@ export function checkValue<T>(schema: z.ZodType<T>, label: string, value: unknow
 function refusal(issue: z.core.$ZodIssue, info: OptionInfo, label: string, value: unknown): UserInputError {
   const shown = String(value ?? '').slice(0, 40);
   if (value === undefined && info.meta.missingKey) return new UserInputError(info.meta.missingKey);
-  if (issue.code === 'custom' && typeof issue.params?.key === 'string') {
+  if (issue.code === 'custom' && isUserInputCode(issue.params?.key)) {
     const { key, ...params } = issue.params as Record<string, string | number>;
-    return new UserInputError(String(key), { flag: label, value: shown, ...params });
+    return new UserInputError(issue.params.key, { flag: label, value: shown, ...params });
   }
   if (info.type === 'integer' || info.type === 'number') {
     if (info.choices) return choiceRefusal(info, label, shown);

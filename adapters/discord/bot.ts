@@ -30,6 +30,7 @@ import {
   parseButtonId,
   type Reply,
   textReply,
+  UserInputError,
 } from '../../commands/index.js';
 import type { Config } from '../../src/config/index.js';
 import { type Locale, t } from '../../src/i18n.js';
@@ -37,7 +38,7 @@ import type { DeliveryLog, Job } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
 import { type Delivery, JobStatusBoard } from '../shared/job-status.js';
 import { RecentIds } from '../shared/recent-ids.js';
-import { AttachmentRefused, DISCORD_CDN_HOSTS, download } from './attachments.js';
+import { DISCORD_CDN_HOSTS, download } from './attachments.js';
 import { MENUS, type MenuId, toDiscordCommands } from './command-json.js';
 import { guardGateway } from './gateway-guard.js';
 import { type InteractionsEndpoint, startInteractionsEndpoint } from './interactions-endpoint.js';
@@ -469,7 +470,7 @@ export class DiscordBot {
     if (message.reference?.messageId) {
       // The message it replies to may have been deleted meanwhile: that is the user's answer, not a crash.
       referenced = await message.fetchReference().catch(() => undefined);
-      if (!referenced) throw new ReferenceGone();
+      if (!referenced) throw new UserInputError('errors.discord.reference_gone');
     }
     const theirs = imagesOf(referenced);
     return { images: theirs.length > 0 ? theirs : imagesOf(message), text };
@@ -674,8 +675,7 @@ export class DiscordBot {
   }
 
   private errorReply(error: unknown): Reply {
-    if (error instanceof AttachmentRefused) return textReply(error.key, error.params);
-    if (error instanceof ReferenceGone) return textReply('errors.discord.reference_gone');
+    if (error instanceof UserInputError) return textReply(error.key, error.params);
     this.options.log.warn({ err: error }, 'discord request failed');
     return textReply('errors.generic');
   }
@@ -697,13 +697,6 @@ export class DiscordBot {
     } catch (second) {
       this.options.log.warn({ err: second }, 'could not report a discord error');
     }
-  }
-}
-
-/** A mention replies to a message that no longer exists. */
-class ReferenceGone extends Error {
-  constructor() {
-    super('the referenced message is gone');
   }
 }
 

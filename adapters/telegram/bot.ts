@@ -16,6 +16,7 @@ import {
   type ReplyImage,
   type TextCommand,
   textReply,
+  UserInputError,
 } from '../../commands/index.js';
 import type { Config } from '../../src/config/index.js';
 import { type Locale, PLATFORM_TAGS, SUPPORTED_LOCALES, t } from '../../src/i18n.js';
@@ -73,15 +74,6 @@ interface Tracked {
   typing?: NodeJS.Timeout;
   /** How the job's ending reaches the user (see `surface`). */
   surface: StatusSurface;
-}
-
-class InputRefused extends Error {
-  constructor(
-    readonly key: string,
-    readonly params: Record<string, string | number> = {},
-  ) {
-    super(key);
-  }
 }
 
 /** A photo or image document of a message, not yet downloaded. */
@@ -244,9 +236,10 @@ export class TelegramBot {
       await work();
     } catch (error) {
       const locale = this.context(ctx).locale;
-      const key = error instanceof InputRefused ? error.key : 'errors.generic';
-      const params = error instanceof InputRefused ? error.params : {};
-      if (!(error instanceof InputRefused)) this.options.log.warn({ err: error }, 'telegram handler failed');
+      const key = error instanceof UserInputError ? error.key : 'errors.generic';
+      const params = error instanceof UserInputError ? error.params : {};
+      if (!(error instanceof UserInputError))
+        this.options.log.warn({ err: error }, 'telegram handler failed');
       if (ctx.chat) await ctx.reply(t(locale, key, params)).catch(() => undefined);
       if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
     }
@@ -256,18 +249,18 @@ export class TelegramBot {
   private async download({ id, size }: ImageRef): Promise<InputImage> {
     const limit = Math.min(MAX_DOWNLOAD_BYTES, this.options.config.limits.maxInputBytes);
     const tooLarge = () =>
-      new InputRefused('errors.input.too_large', {
+      new UserInputError('errors.input.too_large', {
         size: size ? `${(size / 1048576).toFixed(1)} MB` : '?',
         limit: `${Math.round(limit / 1048576)} MB`,
       });
     if (size !== undefined && size > limit) throw tooLarge();
     const file = await this.bot.api.getFile(id);
-    if (!file.file_path) throw new InputRefused('errors.telegram.download_failed');
+    if (!file.file_path) throw new UserInputError('errors.telegram.download_failed');
     const root = this.options.apiRoot ?? 'https://api.telegram.org';
     const response = await fetch(`${root}/file/bot${this.options.config.telegram.token}/${file.file_path}`, {
       signal: AbortSignal.timeout(30_000),
     }).catch(() => undefined);
-    if (!response?.ok) throw new InputRefused('errors.telegram.download_failed');
+    if (!response?.ok) throw new UserInputError('errors.telegram.download_failed');
     const data = new Uint8Array(await response.arrayBuffer());
     if (data.byteLength > limit) throw tooLarge();
     return { data, filename: file.file_path.split('/').pop() ?? 'image' };
