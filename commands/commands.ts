@@ -7,7 +7,7 @@ import { pressButton } from './buttons.js';
 import { type CommandContext, type ContextInput, makeContext } from './context.js';
 import { type CommandDeps, type CommandsOptions, createDeps } from './deps.js';
 import { UserInputError } from './errors.js';
-import { editResult } from './follow-ups.js';
+import { editResult, replyToResult } from './follow-ups.js';
 import { guard } from './guard.js';
 import { type HistoryPage, history, jobFile } from './history.js';
 import type { InputImage } from './inputs.js';
@@ -70,7 +70,15 @@ export class Commands {
     return this.guarded(ctx, () => editResult(this.deps, ctx, { jobId, instruction }));
   }
 
-  /** A text reply to an image (or to the bot's result): a question describes it, anything else edits it. */
+  /**
+   * A text reply to one of our results (`resultJobOf` its buttons): a question describes it, anything else edits
+   * it, from the stored lossless PNG rather than the copy the platform shows.
+   */
+  replyToResult(ctx: CommandContext, jobId: string, text: string): Promise<Reply> {
+    return this.guarded(ctx, () => replyToResult(this.deps, ctx, { jobId, text }));
+  }
+
+  /** A text reply to an image: a question describes it, anything else edits it. */
   replyToImage(
     ctx: CommandContext,
     input: { image: InputImage; text: string; reference?: InputImage },

@@ -4,6 +4,7 @@
 import { ownerKey, type StoredRequest } from '../src/jobs/index.js';
 import type { CommandContext, Operation } from './context.js';
 import type { CommandDeps } from './deps.js';
+import { isQuestion } from './question.js';
 import type { Reply } from './reply.js';
 import { runCommand } from './run-text.js';
 import { type ImageJob, imageJob, inputFiles, resultBytes } from './stored-jobs.js';
@@ -37,6 +38,16 @@ export const describeResult: Operation<{ jobId: string; question?: string }> = a
     options: { question: input.question },
     images: { image: { data: resultBytes(deps.store, input.jobId) } },
   });
+
+/** A text reply to one of our results: a question describes it, anything else edits it (from the stored PNG). */
+export const replyToResult: Operation<{ jobId: string; text: string }> = async (
+  deps,
+  ctx,
+  { jobId, text },
+) =>
+  isQuestion(text)
+    ? describeResult(deps, ctx, { jobId, question: text })
+    : editResult(deps, ctx, { jobId, instruction: text });
 
 /** The context of a job made from another job's result: the new job remembers its origin (shown as its parent). */
 function fromJob(ctx: CommandContext, jobId: string): CommandContext {

@@ -29,6 +29,7 @@ import {
   optionsOf,
   parseButtonId,
   type Reply,
+  resultJobOf,
   textReply,
   UserInputError,
 } from '../../commands/index.js';
@@ -462,8 +463,13 @@ export class DiscordBot {
     return channel.messages.fetch(messageId).catch(() => undefined);
   }
 
-  /** The images a mention is about (those of the message it replies to, else its own) and its text. */
-  private async mentionSource(message: Message): Promise<{ images: Attachment[]; text: string }> {
+  /**
+   * The images a mention is about (those of the message it replies to, else its own), its text, and the job when
+   * it replies to one of our results (whose stored PNG is the lossless original of what Discord shows).
+   */
+  private async mentionSource(
+    message: Message,
+  ): Promise<{ images: Attachment[]; text: string; result?: string }> {
     const me = this.client.user?.id ?? '';
     const text = (message.content ?? '').replace(new RegExp(`<@!?${me}>`, 'g'), '').trim();
     let referenced: Message | undefined;
@@ -473,7 +479,24 @@ export class DiscordBot {
       if (!referenced) throw new UserInputError('errors.discord.reference_gone');
     }
     const theirs = imagesOf(referenced);
-    return { images: theirs.length > 0 ? theirs : imagesOf(message), text };
+    const result =
+      referenced && referenced.author?.id === me ? resultJobOf(buttonIdsOf(referenced)) : undefined;
+    return { images: theirs.length > 0 ? theirs : imagesOf(message), text, ...(result ? { result } : {}) };
+  }
+
+  /** One of our results (its stored PNG), else the image the mention is about, else a prompt. */
+  private async mentionReply(
+    ctx: CommandContext,
+    result: string | undefined,
+    attachment: Attachment | undefined,
+    text: string,
+  ): Promise<Reply> {
+    const commands = this.options.commands;
+    if (result) return commands.replyToResult(ctx, result, text);
+    const image = await this.image(attachment);
+    return image
+      ? commands.replyToImage(ctx, { image, text })
+      : commands.run(ctx, { name: 'imagine', options: { prompt: text } });
   }
 
   /** Mentions that reply to a message with an image: an edit, or a describe when it is a question. */
@@ -498,18 +521,15 @@ export class DiscordBot {
     }
     let reply: Reply;
     try {
-      const { images, text } = await this.mentionSource(message);
-      if (images.length > 1) {
+      const { images, text, result } = await this.mentionSource(message);
+      if (!result && images.length > 1) {
         await message.reply({
           ...pickerMessage(images, 'mention', message.id, ctx.locale),
           allowedMentions: NO_MENTIONS,
         });
         return;
       }
-      const image = await this.image(images[0]);
-      reply = image
-        ? await this.options.commands.replyToImage(ctx, { image, text })
-        : await this.options.commands.run(ctx, { name: 'imagine', options: { prompt: text } });
+      reply = await this.mentionReply(ctx, result, images[0], text);
     } catch (error) {
       reply = this.errorReply(error);
     }
@@ -708,4 +728,13 @@ function roleIdsOf(member: GuildMember | APIInteractionGuildMember | null | unde
   if (!member) return [];
   if (Array.isArray(member.roles)) return member.roles;
   return [...member.roles.cache.keys()];
+}
+
+/** The custom ids of a message's buttons. */
+function buttonIdsOf(message: Message): string[] {
+  return message.components.flatMap((row) =>
+    'components' in row
+      ? row.components.flatMap((c) => ('customId' in c && c.customId ? [c.customId] : []))
+      : [],
+  );
 }

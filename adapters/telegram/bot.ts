@@ -14,6 +14,7 @@ import {
   positionWorthShowing,
   type Reply,
   type ReplyImage,
+  resultJobOf,
   type TextCommand,
   textReply,
   UserInputError,
@@ -374,8 +375,14 @@ export class TelegramBot {
     const mentioned = text.includes(`@${me.username}`);
     const toBot = replied?.from?.id === me.id;
     if (ctx.chat?.type !== 'private' && !mentioned && !toBot) return;
-    const image = await this.download(repliedImage);
     const cleaned = text.replace(`@${me.username}`, '').trim();
+    // One of our results: Telegram's copy is recompressed, the stored PNG is not.
+    const result = toBot ? resultJobOf(buttonIdsOf(replied)) : undefined;
+    if (result) {
+      await this.send(ctx, c, await this.options.commands.replyToResult(c, result, cleaned));
+      return;
+    }
+    const image = await this.download(repliedImage);
     await this.send(ctx, c, await this.options.commands.replyToImage(c, { image, text: cleaned }));
   }
 
@@ -650,4 +657,11 @@ function placeOf(value: Record<string, unknown> | undefined): TelegramPlace | un
 
 function toInputFile(image: ReplyImage): InputFile {
   return new InputFile(Buffer.from(image.data), image.filename);
+}
+
+/** The callback data of a message's inline buttons. */
+function buttonIdsOf(message: Message | undefined): string[] {
+  return (message?.reply_markup?.inline_keyboard ?? [])
+    .flat()
+    .flatMap((button) => ('callback_data' in button ? [button.callback_data] : []));
 }
