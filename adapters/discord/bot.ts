@@ -35,17 +35,18 @@ import {
 } from '../../commands/index.js';
 import type { Config } from '../../src/config/index.js';
 import { type Locale, t } from '../../src/i18n.js';
-import type { DeliveryLog, Job } from '../../src/jobs/index.js';
+import type { DeliveryLog } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
-import { type Delivery, JobStatusBoard } from '../shared/job-status.js';
+import type { Delivery } from '../shared/job-status.js';
 import { RecentIds } from '../shared/recent-ids.js';
 import { DISCORD_CDN_HOSTS, download } from './attachments.js';
 import { MENUS, type MenuId, toDiscordCommands } from './command-json.js';
 import { guardGateway } from './gateway-guard.js';
 import { type InteractionsEndpoint, startInteractionsEndpoint } from './interactions-endpoint.js';
+import { DiscordJobMessages } from './job-messages.js';
 import { imagesOf, type PickAction, parsePickerId, pickerMessage } from './picker.js';
-import { DEFAULT_UPLOAD_LIMIT, fitReply, NO_MENTIONS, signature, toDiscordMessage } from './render.js';
-import { type DiscordPlace, DiscordStatus, placeOf } from './status.js';
+import { DEFAULT_UPLOAD_LIMIT, fitReply, NO_MENTIONS, toDiscordMessage } from './render.js';
+import type { DiscordPlace } from './status.js';
 
 export interface DiscordOptions {
   config: Config;
@@ -100,33 +101,20 @@ const MENU_ACTIONS: Record<MenuId, MenuAction> = {
   retouch_image: 'retouch',
 };
 
-/** Pacing of one job's progress edits: at most one per editIntervalMs, never the same content twice. */
-interface Pace {
-  lastEdit: number;
-  lastSignature?: string;
-  pending?: Reply;
-  timer?: NodeJS.Timeout;
-}
-
 /** Computing a reply longer than this defers the interaction first (Discord wants an answer within 3 s). */
 const ACK_BUDGET_MS = 2000;
 
 export class DiscordBot {
   readonly client: Client;
-  private readonly paces = new Map<string, Pace>();
-  private readonly board: JobStatusBoard;
+  private readonly jobMessages: DiscordJobMessages;
   /** Interaction and message ids already handled: Discord (or a replayed gateway) may deliver one twice. */
   private readonly seen = new RecentIds(5000);
-  /** Jobs created before this are from an earlier run: their status messages come from storage. */
-  private readonly startedAt = Date.now();
   private unsubscribe?: () => void;
   private endpoint?: InteractionsEndpoint;
   private readonly hosts: readonly string[];
-  private readonly editIntervalMs: number;
 
   constructor(private readonly options: DiscordOptions) {
     this.hosts = options.cdnHosts ?? DISCORD_CDN_HOSTS;
-    this.editIntervalMs = options.editIntervalMs ?? 1500;
     this.client = new Client({
       intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages],
       partials: [Partials.Channel, Partials.Message],
@@ -134,11 +122,11 @@ export class DiscordBot {
       allowedMentions: NO_MENTIONS,
       ...(options.rest ? { rest: options.rest } : {}),
     });
-    this.board = new JobStatusBoard({
-      markUndelivered: (jobId) => options.deliveries.markUndelivered(jobId),
-      warn: (fields, message) => options.log.warn(fields, message),
-      restore: (job) => this.restore(job),
+    this.jobMessages = new DiscordJobMessages(this.client, {
+      deliveries: options.deliveries,
+      log: options.log,
       onDelivery: options.onDelivery,
+      editIntervalMs: options.editIntervalMs ?? 1500,
     });
   }
 
@@ -160,9 +148,9 @@ export class DiscordBot {
     client.on('error', (error) => log.warn({ err: error }, 'discord client error'));
     client.on('shardError', (error) => log.warn({ err: error }, 'discord gateway error'));
     this.unsubscribe = this.options.commands.subscribe(({ job, reply }) => {
-      this.onUpdate(job, reply).catch((error: unknown) =>
-        log.warn({ err: error, jobId: job.id }, 'discord update failed'),
-      );
+      this.jobMessages
+        .update(job, reply)
+        .catch((error: unknown) => log.warn({ err: error, jobId: job.id }, 'discord update failed'));
     }, 'discord');
     const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
     await client.login(token);
@@ -217,8 +205,7 @@ export class DiscordBot {
   async stop(): Promise<void> {
     await this.endpoint?.close();
     this.unsubscribe?.();
-    for (const pace of this.paces.values()) clearTimeout(pace.timer);
-    this.board.clear();
+    this.jobMessages.stop();
     await this.client.destroy();
   }
 
@@ -544,7 +531,7 @@ export class DiscordBot {
         uploadLimit: DEFAULT_UPLOAD_LIMIT,
         private: false,
       };
-      this.openStatus(reply.jobId, reply, place, sent);
+      this.jobMessages.open(reply.jobId, reply, place, sent);
     }
     await sent;
   }
@@ -575,7 +562,7 @@ export class DiscordBot {
       const sent = fitReply(reply, uploadLimit).then((fitted) =>
         i.editReply(toDiscordMessage(fitted, ctx.locale)),
       );
-      this.track(i, ctx, reply, privately, sent);
+      this.jobMessages.openFromInteraction(i, ctx, reply, privately, sent);
       await sent;
       return;
     }
@@ -595,7 +582,7 @@ export class DiscordBot {
         });
       })
       .then((response) => response.resource?.message ?? undefined);
-    this.track(i, ctx, reply, ephemeral, sent);
+    this.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, sent);
     await sent;
   }
 
@@ -604,94 +591,6 @@ export class DiscordBot {
     if (i.isMessageComponent()) await i.message.delete().catch(() => undefined);
     if (deferred) await i.deleteReply().catch(() => undefined);
     else if (i.isMessageComponent()) await i.deferUpdate().catch(() => undefined);
-  }
-
-  /** A reply that starts a job becomes its status message once sent. */
-  private track(
-    i: RepliableInteraction,
-    ctx: CommandContext,
-    reply: Reply,
-    ephemeral: boolean,
-    sent: Promise<Message | undefined>,
-  ): void {
-    if (!reply.startsJob || !reply.jobId) return;
-    const place: DiscordPlace = {
-      channelId: i.channelId ?? undefined,
-      userId: i.user.id,
-      locale: ctx.locale,
-      uploadLimit: i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT,
-      private: ephemeral,
-    };
-    this.openStatus(reply.jobId, reply, place, sent, i);
-  }
-
-  private openStatus(
-    jobId: string,
-    reply: Reply,
-    place: DiscordPlace,
-    sent: Promise<Message | undefined>,
-    interaction?: RepliableInteraction,
-  ): void {
-    this.paces.set(jobId, { lastEdit: Date.now(), lastSignature: signature(reply, place.locale) });
-    const at = Date.now();
-    this.board.open(
-      jobId,
-      sent.then((message) => {
-        const known = { ...place, ...(message ? { messageId: message.id } : {}) };
-        this.options.deliveries.remember(jobId, { ...known });
-        return new DiscordStatus(this.client, known, interaction, at);
-      }),
-    );
-  }
-
-  /** A job from before this process started: its stored status message, else its channel. */
-  private restore(job: Job): DiscordStatus | undefined {
-    if (job.createdAt >= this.startedAt) return undefined;
-    const meta = job.meta;
-    const stored = placeOf(this.options.deliveries.placeOf(job.id));
-    if (stored) return new DiscordStatus(this.client, stored);
-    const channelId = typeof meta.discordChannelId === 'string' ? meta.discordChannelId : undefined;
-    return new DiscordStatus(this.client, {
-      channelId,
-      userId: job.owner.userId,
-      locale: (meta.locale as Locale | undefined) ?? 'en',
-      uploadLimit:
-        typeof meta.discordUploadLimit === 'number' ? meta.discordUploadLimit : DEFAULT_UPLOAD_LIMIT,
-      private: meta.private === true,
-    });
-  }
-
-  /** Job updates: progress at most every editIntervalMs and never unchanged; the ending always. */
-  private async onUpdate(job: Job, reply: Reply): Promise<void> {
-    const jobId = job.id;
-    const pace = this.paces.get(jobId) ?? { lastEdit: 0 };
-    this.paces.set(jobId, pace);
-    if (reply.final) {
-      clearTimeout(pace.timer);
-      this.paces.delete(jobId);
-      await this.board.finish(job, reply);
-      return;
-    }
-    const locale = (job.meta.locale as Locale | undefined) ?? 'en';
-    const sig = signature(reply, locale);
-    if (sig === pace.lastSignature) return;
-    const wait = pace.lastEdit + this.editIntervalMs - Date.now();
-    if (wait > 0) {
-      pace.pending = reply;
-      pace.timer ??= setTimeout(() => {
-        pace.timer = undefined;
-        const pending = pace.pending;
-        pace.pending = undefined;
-        if (pending && this.paces.get(jobId) === pace)
-          this.onUpdate(job, pending).catch((error: unknown) =>
-            this.options.log.warn({ err: error, jobId }, 'discord update failed'),
-          );
-      }, wait);
-      return;
-    }
-    pace.lastSignature = sig;
-    pace.lastEdit = Date.now();
-    await this.board.show(job, reply);
   }
 
   private errorReply(error: unknown): Reply {

@@ -27,7 +27,7 @@ import { type Delivery, JobStatusBoard, type StatusSurface } from '../shared/job
 import { RecentIds } from '../shared/recent-ids.js';
 import { AlbumCollector } from './albums.js';
 import { toTelegramCommands } from './command-list.js';
-import { EditPacer } from './pacing.js';
+import { EditPacer } from '../shared/edit-pacer.js';
 import { fitsAsPhoto } from './photo-limits.js';
 import { previewPhoto } from './preview-photo.js';
 import { keyboard, replyText } from './render.js';
