@@ -6,7 +6,7 @@
 import type { Reply } from '../../commands/index.js';
 import type { Job } from '../../src/jobs/index.js';
 import { EditPacer, type Lane, type PacerGaps } from './edit-pacer.js';
-import { type JobStatusOptions, JobStatusBoard, type StatusSurface } from './job-status.js';
+import { JobStatusBoard, type JobStatusOptions, type StatusSurface } from './job-status.js';
 
 /** Where a job's edits queue: the lane and whether it is a shared one (a group chat, with its longer gap). */
 export interface StatusLane {
