@@ -32,9 +32,14 @@ interface Tracked {
   restored?: StatusSurface;
   /** The newest state not yet shown. */
   latest?: Reply;
+  /**
+   * The newest prepared images not yet shown, kept apart from `latest`: a text-only state that comes while a
+   * preview is being prepared must not drop it.
+   */
+  pendingImages?: Reply['images'];
   /** What the status message shows now. */
   shown?: Reply;
-  /** Counts states as they arrive: only the newest one being prepared may become `latest`. */
+  /** Counts states with images as they arrive: only the newest one being prepared may be shown. */
   seq: number;
   /** The call showing a state, while it runs: the next turn waits for it. */
   inFlight?: Promise<void>;
@@ -58,6 +63,10 @@ export class JobStatusTracker {
     this.board.open(jobId, surface);
   }
 
+  has(jobId: string): boolean {
+    return this.jobs.has(jobId);
+  }
+
   /** A message went to the lane without waiting (an answer, a result): the next edit keeps its distance. */
   note(lane: StatusLane): void {
     this.pacer.note(lane.id, lane.shared);
@@ -78,14 +87,21 @@ export class JobStatusTracker {
     if (!tracked) return;
     tracked.job = job;
     if (this.options.worthShowing && !this.options.worthShowing(reply, tracked.shown)) return;
-    const seq = ++tracked.seq;
     const surface = await tracked.surface;
-    const ready = surface?.prepare ? await surface.prepare(reply) : reply;
-    if (!ready || this.jobs.get(job.id) !== tracked || seq !== tracked.seq) return;
-    // A preview not yet shown stays with a later text-only state (it would otherwise never be seen).
-    const pending = tracked.latest?.images;
-    tracked.latest = !ready.images && pending ? { ...ready, images: pending } : ready;
-    this.pacer.mark(tracked.lane.id, tracked.lane.shared, job.id);
+    const mark = () => this.pacer.mark(tracked.lane.id, tracked.lane.shared, job.id);
+    if (!surface?.prepare || !reply.images?.length) {
+      tracked.latest = reply;
+      mark();
+      return;
+    }
+    // The text goes at the next turn; the images once prepared, unless a newer one came meanwhile.
+    tracked.latest = { ...reply, images: undefined };
+    mark();
+    const seq = ++tracked.seq;
+    const ready = await surface.prepare(reply);
+    if (this.jobs.get(job.id) !== tracked || seq !== tracked.seq || !ready?.images?.length) return;
+    tracked.pendingImages = ready.images;
+    mark();
   }
 
   /** Drops every job and timer (shutdown). */
@@ -98,8 +114,7 @@ export class JobStatusTracker {
   /** The lane's turn for a job: shows its newest state unless that changes nothing or a call still runs. */
   private turn(jobId: string): boolean {
     const tracked = this.jobs.get(jobId);
-    const latest = tracked?.latest;
-    if (!tracked?.job || !latest) return false;
+    if (!tracked?.job || (!tracked.latest && !tracked.pendingImages)) return false;
     if (tracked.inFlight) {
       // One call per status message at a time, each at a turn of its own: a slow upload must not let turns queue
       // up behind it and go out as a burst.
@@ -112,7 +127,11 @@ export class JobStatusTracker {
       }
       return false;
     }
+    const images = tracked.pendingImages;
+    const text = tracked.latest ?? tracked.shown ?? { text: [] };
+    const latest = images ? { ...text, images } : text;
     tracked.latest = undefined;
+    tracked.pendingImages = undefined;
     if (!this.options.changes(latest, tracked.shown)) return false;
     tracked.shown = latest;
     tracked.inFlight = this.board.show(tracked.job, latest).finally(() => {
