@@ -7,7 +7,7 @@ import { type Locale, matchLocale } from '../../src/i18n.js';
 import type { DeliveryLog, Job } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
 import type { Delivery } from '../shared/job-status.js';
-import { JobStatusTracker } from '../shared/job-status-tracker.js';
+import { JobStatusTracker, reporting } from '../shared/job-status-tracker.js';
 import { DEFAULT_UPLOAD_LIMIT, signature } from './render.js';
 import { type DiscordPlace, DiscordStatus, placeOf } from './status.js';
 
@@ -21,20 +21,15 @@ export interface JobMessagesOptions {
 
 export class DiscordJobMessages {
   private readonly tracker: JobStatusTracker;
-  /** Jobs created before this are from an earlier run: their status messages come from storage. */
-  private readonly startedAt = Date.now();
 
   constructor(
     private readonly client: Client,
     private readonly options: JobMessagesOptions,
   ) {
-    const gap = options.editIntervalMs;
     this.tracker = new JobStatusTracker({
-      markUndelivered: (jobId) => options.deliveries.markUndelivered(jobId),
-      warn: (fields, message) => options.log.warn(fields, message),
-      onDelivery: options.onDelivery,
+      ...reporting(options),
       // Each status message is its own lane: Discord limits edits per message (about one a second observed).
-      gaps: { privateMs: gap, groupMs: gap, globalMs: 0 },
+      gaps: { privateMs: options.editIntervalMs, groupMs: options.editIntervalMs, globalMs: 0 },
       changes: (next, shown) => !shown || signature(next) !== signature(shown),
       restore: (job) => {
         const surface = this.restore(job);
@@ -75,7 +70,9 @@ export class DiscordJobMessages {
       this.options.deliveries.remember(jobId, { ...known });
       return new DiscordStatus(this.client, known, interaction, at);
     });
-    this.tracker.open(jobId, { id: jobId, shared: false }, reply, surface);
+    const lane = { id: jobId, shared: false };
+    this.tracker.note(lane);
+    this.tracker.open(jobId, lane, reply, surface);
   }
 
   update(job: Job, reply: Reply): Promise<void> {
@@ -88,7 +85,6 @@ export class DiscordJobMessages {
 
   /** A job from before this process started: its stored status message, else its channel. */
   private restore(job: Job): DiscordStatus | undefined {
-    if (job.createdAt >= this.startedAt) return undefined;
     const meta = job.meta;
     const stored = placeOf(this.options.deliveries.placeOf(job.id));
     if (stored) return new DiscordStatus(this.client, stored);

@@ -3,43 +3,60 @@
 import { ActionRowBuilder, ModalBuilder, TextInputBuilder, TextInputStyle } from 'discord.js';
 import { type Locale, t } from '../../src/i18n.js';
 
-export function editModal(customId: string, locale: Locale): ModalBuilder {
+/** Discord's longest modal title and input label. */
+const TITLE_LIMIT = 45;
+
+interface Field {
+  id: string;
+  labelKey: string;
+  style: TextInputStyle;
+  maxLength: number;
+  placeholder?: string;
+}
+
+function modal(customId: string, titleKey: string, locale: Locale, fields: readonly Field[]): ModalBuilder {
   return new ModalBuilder()
     .setCustomId(customId)
-    .setTitle(t(locale, 'discord.edit_modal.title').slice(0, 45))
+    .setTitle(t(locale, titleKey).slice(0, TITLE_LIMIT))
     .addComponents(
-      new ActionRowBuilder<TextInputBuilder>().addComponents(
-        new TextInputBuilder()
-          .setCustomId('instruction')
-          .setLabel(t(locale, 'discord.edit_modal.label').slice(0, 45))
-          .setStyle(TextInputStyle.Paragraph)
+      fields.map((field) => {
+        const input = new TextInputBuilder()
+          .setCustomId(field.id)
+          .setLabel(t(locale, field.labelKey).slice(0, TITLE_LIMIT))
+          .setStyle(field.style)
           .setRequired(true)
-          .setMaxLength(1000),
-      ),
+          .setMaxLength(field.maxLength);
+        if (field.placeholder) input.setPlaceholder(field.placeholder);
+        return new ActionRowBuilder<TextInputBuilder>().addComponents(input);
+      }),
     );
 }
 
+export function editModal(customId: string, locale: Locale): ModalBuilder {
+  return modal(customId, 'discord.edit_modal.title', locale, [
+    {
+      id: 'instruction',
+      labelKey: 'discord.edit_modal.label',
+      style: TextInputStyle.Paragraph,
+      maxLength: 1000,
+    },
+  ]);
+}
+
 export function retouchModal(customId: string, locale: Locale): ModalBuilder {
-  return new ModalBuilder()
-    .setCustomId(customId)
-    .setTitle(t(locale, 'discord.retouch_modal.title').slice(0, 45))
-    .addComponents(
-      new ActionRowBuilder<TextInputBuilder>().addComponents(
-        new TextInputBuilder()
-          .setCustomId('prompt')
-          .setLabel(t(locale, 'discord.retouch_modal.prompt').slice(0, 45))
-          .setStyle(TextInputStyle.Paragraph)
-          .setRequired(true)
-          .setMaxLength(1000),
-      ),
-      new ActionRowBuilder<TextInputBuilder>().addComponents(
-        new TextInputBuilder()
-          .setCustomId('boxes')
-          .setLabel(t(locale, 'discord.retouch_modal.boxes').slice(0, 45))
-          .setStyle(TextInputStyle.Short)
-          .setPlaceholder('0.25,0.25,0.5,0.5')
-          .setRequired(true)
-          .setMaxLength(200),
-      ),
-    );
+  return modal(customId, 'discord.retouch_modal.title', locale, [
+    {
+      id: 'prompt',
+      labelKey: 'discord.retouch_modal.prompt',
+      style: TextInputStyle.Paragraph,
+      maxLength: 1000,
+    },
+    {
+      id: 'boxes',
+      labelKey: 'discord.retouch_modal.boxes',
+      style: TextInputStyle.Short,
+      maxLength: 200,
+      placeholder: '0.25,0.25,0.5,0.5',
+    },
+  ]);
 }

@@ -4,9 +4,27 @@
 // through the shared final-state rule and fallback (job-status.ts). An adapter supplies the surface (send, edit,
 // delete on its platform), the lane its platform limits (a chat, a message) and the gaps; nothing else.
 import type { Reply } from '../../commands/index.js';
-import type { Job } from '../../src/jobs/index.js';
+import type { DeliveryLog, Job } from '../../src/jobs/index.js';
+import type { Logger } from '../../src/log.js';
 import { EditPacer, type Lane, type PacerGaps } from './edit-pacer.js';
-import { JobStatusBoard, type JobStatusOptions, type StatusSurface } from './job-status.js';
+import { type Delivery, JobStatusBoard, type JobStatusOptions, type StatusSurface } from './job-status.js';
+
+/** Where an adapter records its jobs' endings, and its log. */
+export interface DeliveryReporting {
+  deliveries: Pick<DeliveryLog, 'markUndelivered'>;
+  log: Pick<Logger, 'warn'>;
+  /** Tests and the soak count how each job's ending reached its owner. */
+  onDelivery?: (jobId: string, delivery: Delivery) => void;
+}
+
+/** The lifecycle's reporting options from an adapter's delivery log and logger. */
+export function reporting({ deliveries, log, onDelivery }: DeliveryReporting) {
+  return {
+    markUndelivered: (jobId: string) => deliveries.markUndelivered(jobId),
+    warn: (fields: Record<string, unknown>, message: string) => log.warn(fields, message),
+    onDelivery,
+  };
+}
 
 /** Where a job's edits queue: the lane and whether it is a shared one (a group chat, with its longer gap). */
 export interface StatusLane {
@@ -20,7 +38,7 @@ export interface TrackerOptions extends Omit<JobStatusOptions, 'restore'> {
   changes(next: Reply, shown: Reply | undefined): boolean;
   /** Whether a state is worth an edit at all (Telegram thins queue positions to a geometric schedule). */
   worthShowing?(next: Reply, shown: Reply | undefined): boolean;
-  /** A job from before a restart: its stored status message and lane; undefined for a job of this process. */
+  /** A job from before a restart (created before this tracker): its stored status message and lane. */
   restore?(job: Job): { surface: StatusSurface; lane: StatusLane } | undefined;
 }
 
@@ -50,15 +68,19 @@ export class JobStatusTracker {
   private readonly board: JobStatusBoard;
   private readonly pacer: EditPacer;
   private readonly jobs = new Map<string, Tracked>();
+  /** Jobs created before this are from an earlier run: their status messages come from storage. */
+  private readonly startedAt = Date.now();
 
   constructor(private readonly options: TrackerOptions) {
     this.board = new JobStatusBoard({ ...options, restore: (job) => this.reopen(job)?.restored });
     this.pacer = new EditPacer(options.gaps, (jobId) => this.turn(jobId));
   }
 
-  /** The reply that starts `jobId` is being sent as its status message; `surface` settles once it is. */
+  /**
+   * The reply that starts `jobId` is being sent as its status message; `surface` settles once it is. The lane's
+   * gap counts from when the adapter began sending it (`note`), not from here.
+   */
   open(jobId: string, lane: StatusLane, first: Reply, surface: Promise<StatusSurface | undefined>): void {
-    this.pacer.note(lane.id, lane.shared);
     this.jobs.set(jobId, { lane, surface: surface.catch(() => undefined), shown: first, seq: 0 });
     this.board.open(jobId, surface);
   }
@@ -143,7 +165,7 @@ export class JobStatusTracker {
   private reopen(job: Job): Tracked | undefined {
     const known = this.jobs.get(job.id);
     if (known) return known;
-    const restored = this.options.restore?.(job);
+    const restored = job.createdAt < this.startedAt ? this.options.restore?.(job) : undefined;
     if (!restored) return undefined;
     const { surface, lane } = restored;
     const tracked: Tracked = { job, lane, surface: Promise.resolve(surface), restored: surface, seq: 0 };

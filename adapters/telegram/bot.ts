@@ -392,7 +392,7 @@ export class TelegramBot {
       : {};
     this.jobMessages.note(chatId, group);
     if (reply.images && reply.images.length > 0) {
-      await sendImages(this.bot.api, chatId, reply, c.locale, parameters);
+      await sendImages(this.bot.api, { chatId, locale: c.locale, parameters }, reply);
       return;
     }
     const text = replyText(reply, c.locale);

@@ -8,7 +8,7 @@ import { type Locale, matchLocale } from '../../src/i18n.js';
 import type { DeliveryLog, Job } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
 import type { Delivery, StatusSurface } from '../shared/job-status.js';
-import { JobStatusTracker, type StatusLane } from '../shared/job-status-tracker.js';
+import { JobStatusTracker, reporting, type StatusLane } from '../shared/job-status-tracker.js';
 import { previewPhoto } from './preview-photo.js';
 import { sendReply } from './send.js';
 import { StatusMessage, sameBytes } from './status-message.js';
@@ -39,8 +39,6 @@ const TYPING_REPEAT_MS = 4500;
 
 export class TelegramJobMessages {
   private readonly tracker: JobStatusTracker;
-  /** Jobs created before this are from an earlier run: their status messages come from storage. */
-  private readonly startedAt = Date.now();
   private readonly typing = new Map<string, NodeJS.Timeout>();
 
   constructor(
@@ -49,9 +47,7 @@ export class TelegramJobMessages {
   ) {
     const gaps = options.editIntervalMs;
     this.tracker = new JobStatusTracker({
-      markUndelivered: (jobId) => options.deliveries.markUndelivered(jobId),
-      warn: (fields, message) => options.log.warn(fields, message),
-      onDelivery: options.onDelivery,
+      ...reporting(options),
       gaps: { privateMs: gaps.private, groupMs: gaps.group, globalMs: 40 },
       changes: (next, shown) =>
         !shown ||
@@ -147,7 +143,7 @@ export class TelegramJobMessages {
       finish: (reply) => status.finish(reply),
       replyToUser: async (reply) => {
         this.note(place.chatId, place.group);
-        await sendReply(this.api, place.chatId, reply, place.locale, parameters);
+        await sendReply(this.api, { chatId: place.chatId, locale: place.locale, parameters }, reply);
       },
       // A result replaced the status message; a text ending tries the status message once more (a refusal may
       // have been passing), so it does not keep a live Cancel button.
@@ -158,7 +154,6 @@ export class TelegramJobMessages {
 
   /** A job from before this process started, reopened from its stored status message. */
   private restore(job: Job): { surface: StatusSurface; lane: StatusLane } | undefined {
-    if (job.createdAt >= this.startedAt) return undefined;
     const place = placeOf(this.options.deliveries.placeOf(job.id));
     return (
       place && { surface: this.surface(place), lane: TelegramJobMessages.lane(place.chatId, place.group) }

@@ -7,12 +7,17 @@ import type { Locale } from '../../src/i18n.js';
 import { fitsAsPhoto } from './photo-limits.js';
 import { keyboard, replyText } from './render.js';
 
+/** Where a reply goes: the chat, its language, and the reply parameters (the message it answers). */
+export interface SendTarget {
+  chatId: number;
+  locale: Locale;
+  parameters: object;
+}
+
 export async function sendImages(
   api: Api,
-  chatId: number,
+  { chatId, locale, parameters }: SendTarget,
   reply: Reply,
-  locale: Locale,
-  parameters: object,
 ): Promise<void> {
   const caption = replyText(reply, locale, 1024);
   const markup = keyboard(reply, locale);
@@ -34,14 +39,9 @@ export async function sendImages(
 }
 
 /** A reply as one message: its images (see sendImages), else its text with its keyboard. */
-export async function sendReply(
-  api: Api,
-  chatId: number,
-  reply: Reply,
-  locale: Locale,
-  parameters: object,
-): Promise<void> {
-  if (reply.images && reply.images.length > 0) return sendImages(api, chatId, reply, locale, parameters);
+export async function sendReply(api: Api, target: SendTarget, reply: Reply): Promise<void> {
+  if (reply.images && reply.images.length > 0) return sendImages(api, target, reply);
+  const { chatId, locale, parameters } = target;
   await api.sendMessage(chatId, replyText(reply, locale), {
     ...parameters,
     reply_markup: keyboard(reply, locale),
