@@ -1,9 +1,9 @@
 // Button presses: the id is `<action>:<jobId>` (reply.ts), and each action has one handler here. The record is
 // typed by `ButtonAction`, so a new action does not compile until it has a handler.
 import { ownerKey } from '../src/jobs/index.js';
+import { cancel } from './cancel/handler.js';
 import type { Operation } from './context.js';
 import { describeResult, originalFile, reroll, variations, zoomOut } from './follow-ups.js';
-import { cancel } from './queue-commands.js';
 import { type ButtonAction, parseButtonId, textReply } from './reply.js';
 import { resultBytes } from './stored-jobs.js';
 
@@ -13,7 +13,7 @@ const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
   describe: (deps, ctx, jobId) => describeResult(deps, ctx, { jobId }),
   zoomout: zoomOut,
   original: originalFile,
-  cancel,
+  cancel: (deps, ctx, jobId) => cancel(deps, ctx, { job: jobId }),
   /** Asks for the instruction first; the answer comes back through `editResult`. */
   edit: async (deps, _ctx, jobId) => {
     resultBytes(deps.store, jobId);

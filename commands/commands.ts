@@ -1,46 +1,45 @@
-// The platform-neutral operations adapters call. Adapters build one `Commands` with the queue, the store and the
-// config, make a `CommandContext` per incoming event with `context()`, and subscribe to rendered job updates.
-// This class is only the facade: each operation lives in a small module (generate, follow-ups, buttons,
-// queue-commands, settings-command, help-command, run-text) as a function of the shared deps and the context,
-// and every call passes through one error boundary (guard.ts).
-import type { Job } from '../src/jobs/index.js';
+// The platform-neutral entry adapters call. The composition root builds one `Commands` for every adapter; each
+// makes a `CommandContext` per incoming event with `context()`, runs commands by name with `run` (validated once
+// against the command's spec), and subscribes to its platform's rendered job updates. Every call passes one error
+// boundary (guard.ts), so an adapter never sees a thrown error from a command.
+import type { Platform } from '../src/jobs/index.js';
 import { pressButton } from './buttons.js';
-import { type CommandContext, type ContextInput, makeContext, type Operation } from './context.js';
+import { type CommandContext, type ContextInput, makeContext } from './context.js';
 import { type CommandDeps, type CommandsOptions, createDeps } from './deps.js';
-import { describeResult, editResult, originalFile, reroll, variations, zoomOut } from './follow-ups.js';
-import { describe, edit, imagine, outpaint, retouch } from './generate.js';
+import { UserInputError } from './errors.js';
+import { editResult, replyToResult } from './follow-ups.js';
 import { guard } from './guard.js';
-import { help } from './help-command.js';
 import { type HistoryPage, history, jobFile } from './history.js';
-import type {
-  DescribeInput,
-  EditInput,
-  ImagineInput,
-  InputImage,
-  OutpaintInput,
-  RetouchInput,
-} from './inputs.js';
-import { subscribeRendered } from './job-updates.js';
-import { UserInputError } from './prompt.js';
-import { cancel, queueStatus, withUndeliveredNotice } from './queue-commands.js';
+import type { InputImage } from './inputs.js';
+import { type JobUpdateListener, JobUpdates } from './job-updates.js';
+import { COMMAND_REGISTRY, type CommandRegistry } from './registry.js';
 import type { Reply } from './reply.js';
-import { replyToImage, runChatLine, runText, type TextImages } from './run-text.js';
-import type { SettingsChanges } from './settings.js';
-import { settings } from './settings-command.js';
+import {
+  type CommandCall,
+  replyToImage,
+  runChatLine,
+  runCommand,
+  runText,
+  type TextImages,
+} from './run-text.js';
+import { withUndeliveredNotice } from './undelivered.js';
 
 export type { CommandContext, ContextInput } from './context.js';
-export type { CommandsConfig, CommandsOptions } from './deps.js';
+export type { CommandsConfig, CommandsOptions, PlatformProfile } from './deps.js';
 export type { HistoryEntry, HistoryPage } from './history.js';
-export type { TextImages } from './run-text.js';
-
-/** A rendered job update for subscribers; `queued` is not sent (the submitting call returns that reply). */
-export type JobUpdateListener = (update: { job: Job; reply: Reply }) => void;
+export type { JobUpdateListener } from './job-updates.js';
+export type { CommandCall, TextImages } from './run-text.js';
 
 export class Commands {
   private readonly deps: CommandDeps;
+  private readonly updates: JobUpdates;
+  /** The commands, for adapters to derive their registration, option collection and menus from. */
+  readonly registry: CommandRegistry;
 
   constructor(options: CommandsOptions) {
-    this.deps = createDeps(options);
+    this.registry = options.registry ?? COMMAND_REGISTRY;
+    this.deps = createDeps(options, this.registry);
+    this.updates = new JobUpdates(this.deps);
   }
 
   /** Locale order as grammY's i18n: the user's stored choice, then the platform's tag, then the default. */
@@ -49,106 +48,57 @@ export class Commands {
   }
 
   /**
-   * Rendered job updates (position, started, progress, done, failed, cancelled) for the adapter to show, in event
-   * order per job: a preview still being encoded never lands after the final result.
+   * Rendered job updates (position, started, progress, done, failed, cancelled) of one platform's jobs (every
+   * job when none is named), in event order per job: a preview still being encoded never lands after the result.
    */
-  subscribe(listener: JobUpdateListener): () => void {
-    return subscribeRendered(this.deps, listener);
+  subscribe(listener: JobUpdateListener, platform?: Platform): () => void {
+    return this.updates.subscribe(listener, platform);
   }
 
-  imagine(ctx: CommandContext, input: ImagineInput): Promise<Reply> {
-    return this.run(imagine, ctx, input);
-  }
-
-  edit(ctx: CommandContext, input: EditInput): Promise<Reply> {
-    return this.run(edit, ctx, input);
-  }
-
-  retouch(ctx: CommandContext, input: RetouchInput): Promise<Reply> {
-    return this.run(retouch, ctx, input);
-  }
-
-  outpaint(ctx: CommandContext, input: OutpaintInput): Promise<Reply> {
-    return this.run(outpaint, ctx, input);
-  }
-
-  describe(ctx: CommandContext, input: DescribeInput): Promise<Reply> {
-    return this.run(describe, ctx, input);
-  }
-
-  /** The same request again with a new seed; inputs are copied from the original job. */
-  reroll(ctx: CommandContext, jobId: string): Promise<Reply> {
-    return this.run(reroll, ctx, jobId);
-  }
-
-  /** Same prompt, new seed, temperature ≥ 1 (a re-roll of a temperature-0 job would repeat the image). */
-  variations(ctx: CommandContext, jobId: string): Promise<Reply> {
-    return this.run(variations, ctx, jobId);
-  }
-
-  /** An edit of a finished job's result (the Edit button's modal or reply answer). */
-  editResult(ctx: CommandContext, jobId: string, instruction: string): Promise<Reply> {
-    return this.run(editResult, ctx, { jobId, instruction });
-  }
-
-  describeResult(ctx: CommandContext, jobId: string, question?: string): Promise<Reply> {
-    return this.run(describeResult, ctx, { jobId, question });
-  }
-
-  /** Zoom out ×1.5 around a finished result, with its prompt. */
-  zoomOut(ctx: CommandContext, jobId: string): Promise<Reply> {
-    return this.run(zoomOut, ctx, jobId);
-  }
-
-  /** The lossless PNG of a result, as a file. */
-  originalFile(ctx: CommandContext, jobId: string): Promise<Reply> {
-    return this.run(originalFile, ctx, jobId);
-  }
-
-  /** Cancels a job (the user's latest waiting or running one when no id is given). */
-  cancel(ctx: CommandContext, jobId?: string): Promise<Reply> {
-    return this.run(cancel, ctx, jobId);
-  }
-
-  queueStatus(ctx: CommandContext): Promise<Reply> {
-    return this.run(queueStatus, ctx, undefined);
-  }
-
-  /** Shows the user's defaults, after applying `changes` when given. */
-  settings(ctx: CommandContext, changes?: SettingsChanges): Promise<Reply> {
-    return this.run(settings, ctx, changes);
-  }
-
-  help(ctx: CommandContext): Promise<Reply> {
-    return this.run(help, ctx, undefined);
+  /** Runs a command by name with its options and images (by option name), validated against its spec. */
+  run(ctx: CommandContext, call: CommandCall): Promise<Reply> {
+    return this.guarded(ctx, () => runCommand(this.deps, ctx, call));
   }
 
   /** Dispatches a button press (`<action>:<jobId>`). */
   pressButton(ctx: CommandContext, id: string): Promise<Reply> {
-    return this.run(pressButton, ctx, id);
+    return this.guarded(ctx, () => pressButton(this.deps, ctx, id));
   }
 
-  /** A text reply to an image (or to the bot's result): a question describes it, anything else edits it. */
+  /** The answer to an Edit button's question: an edit of that job's result. */
+  editResult(ctx: CommandContext, jobId: string, instruction: string): Promise<Reply> {
+    return this.guarded(ctx, () => editResult(this.deps, ctx, { jobId, instruction }));
+  }
+
+  /**
+   * A text reply to one of our results (`resultJobOf` its buttons): a question describes it, anything else edits
+   * it, from the stored lossless PNG rather than the copy the platform shows.
+   */
+  replyToResult(ctx: CommandContext, jobId: string, text: string): Promise<Reply> {
+    return this.guarded(ctx, () => replyToResult(this.deps, ctx, { jobId, text }));
+  }
+
+  /** A text reply to an image: a question describes it, anything else edits it. */
   replyToImage(
     ctx: CommandContext,
     input: { image: InputImage; text: string; reference?: InputImage },
   ): Promise<Reply> {
-    return this.run(replyToImage, ctx, input);
+    return this.guarded(ctx, () => replyToImage(this.deps, ctx, input));
   }
 
   /**
    * Runs a command typed as text with the images that came with it (a list: first = the image, second = the mask
-   * or reference; or named). Undefined when the text is not one of our commands, so the adapter can ignore it.
+   * or reference; or by option name). Undefined when the text is not one of our commands, so the adapter can
+   * ignore it.
    */
-  runText(
+  async runText(
     ctx: CommandContext,
     text: string,
     images: TextImages = [],
     botUsername?: string,
   ): Promise<Reply | undefined> {
-    return guard(this.deps, ctx, () => runText(this.deps, ctx, { text, images, botUsername })).then(
-      (reply) => (reply ? withUndeliveredNotice(this.deps, ctx, reply) : reply),
-    );
+    const reply = await guard(this.deps, ctx, () => runText(this.deps, ctx, { text, images, botUsername }));
+    return reply ? withUndeliveredNotice(this.deps, ctx, reply) : reply;
   }
 
   /**
@@ -183,9 +133,7 @@ export class Commands {
     }
   }
 
-  private run<I>(operation: Operation<I>, ctx: CommandContext, input: I): Promise<Reply> {
-    return guard(this.deps, ctx, () => operation(this.deps, ctx, input)).then((reply) =>
-      withUndeliveredNotice(this.deps, ctx, reply),
-    );
+  private guarded(ctx: CommandContext, work: () => Promise<Reply>): Promise<Reply> {
+    return guard(this.deps, ctx, work).then((reply) => withUndeliveredNotice(this.deps, ctx, reply));
   }
 }

@@ -1,9 +1,12 @@
 // What every operation of the commands layer works with: the job queue and store, the limits, a clock and a seed
-// source, the rate limiter and what rendering needs. The `Commands` facade builds one `CommandDeps` from its
-// options and hands it to each operation, as discord.js core receives `rest` instead of building it.
+// source, the rate limiter, the command registry, what rendering needs, and each platform's profile. The
+// composition root builds one `Commands` (and so one `CommandDeps`) for every adapter, as discord.js core
+// receives `rest` instead of building it.
 import type { Config } from '../src/config/index.js';
-import type { JobQueueApi, JobStore } from '../src/jobs/index.js';
+import type { JobQueueApi, JobStore, Platform } from '../src/jobs/index.js';
+import type { UserInputCode } from './errors.js';
 import { RateLimiter } from './rate-limit.js';
+import type { CommandRegistry } from './registry.js';
 import type { RenderDeps } from './render.js';
 
 export type CommandsConfig = Pick<Config, 'limits' | 'defaultLocale'>;
@@ -14,6 +17,26 @@ export type CommandsLog = (
   fields?: Record<string, unknown>,
 ) => void;
 
+/**
+ * How one platform differs for the commands layer: data, never a branch on a platform's name. Each adapter
+ * exports its own; the composition root hands them to `Commands`.
+ */
+export interface PlatformProfile {
+  /** Image results get an "Original file" button (platforms that recompress photos). */
+  originalFileButton?: boolean;
+  /** Extra `help` lines (locale keys) for ways of giving input that only this platform has. */
+  helpKeys?: readonly string[];
+  /** The help line on giving images (default `help.images`, which speaks of replying to one). */
+  helpImagesKey?: string;
+  /**
+   * The refusal (a locale key with `{command}`) when a command needs an image and none came; platforms say
+   * differently how to give one (reply to an image; attach, paste or drop one).
+   */
+  imageMissingKey?: UserInputCode;
+}
+
+export type ResolvedProfile = Required<PlatformProfile>;
+
 export interface CommandsOptions {
   queue: JobQueueApi;
   store: JobStore;
@@ -22,17 +45,9 @@ export interface CommandsOptions {
   /** A uint32 seed source (tests pin it). */
   randomSeed?: () => number;
   log?: CommandsLog;
-  /** Image results get an "Original file" button (platforms that recompress photos). */
-  originalFileButton?: boolean;
-  /** Extra `help` lines (locale keys) for ways of giving input that only one platform has. */
-  helpKeys?: readonly string[];
-  /** The help line on giving images (default `help.images`, which speaks of replying to one). */
-  helpImagesKey?: string;
-  /**
-   * The refusal (a locale key with `{command}`) when a typed command needs an image and none came; platforms say
-   * differently how to give one (reply to an image; attach, paste or drop one).
-   */
-  imageMissingKey?: string;
+  /** The commands (tests add fakes); default the bot's registry. */
+  registry?: CommandRegistry;
+  platforms?: Partial<Record<Platform, PlatformProfile>>;
   /** The engine runs the generated random checkpoint (its text answers are labelled as meaningless). */
   randomModel?: boolean;
 }
@@ -45,14 +60,22 @@ export interface CommandDeps {
   randomSeed: () => number;
   limiter: RateLimiter;
   render: RenderDeps;
+  registry: CommandRegistry;
   log?: CommandsLog;
-  helpKeys: readonly string[];
-  helpImagesKey: string;
-  imageMissingKey: string;
+  profile(platform: Platform): ResolvedProfile;
 }
 
-export function createDeps(options: CommandsOptions): CommandDeps {
+export function createDeps(options: CommandsOptions, registry: CommandRegistry): CommandDeps {
   const now = options.now ?? Date.now;
+  const profile = (platform: Platform): ResolvedProfile => {
+    const given = options.platforms?.[platform] ?? {};
+    return {
+      originalFileButton: given.originalFileButton ?? false,
+      helpKeys: given.helpKeys ?? [],
+      helpImagesKey: given.helpImagesKey ?? 'help.images',
+      imageMissingKey: given.imageMissingKey ?? 'errors.input.image_missing',
+    };
+  };
   return {
     queue: options.queue,
     store: options.store,
@@ -65,12 +88,11 @@ export function createDeps(options: CommandsOptions): CommandDeps {
       defaultLocale: options.config.defaultLocale,
       now,
       expectedMs: (job) => options.queue.expectedMs(job),
-      originalFileButton: options.originalFileButton,
+      originalFileButton: (job) => profile(job.owner.platform).originalFileButton,
       randomModel: options.randomModel,
     },
+    registry,
     log: options.log,
-    helpKeys: options.helpKeys ?? [],
-    helpImagesKey: options.helpImagesKey ?? 'help.images',
-    imageMissingKey: options.imageMissingKey ?? 'errors.input.image_missing',
+    profile,
   };
 }

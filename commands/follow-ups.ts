@@ -1,10 +1,12 @@
 // Operations on a job the user already has (its buttons, a reply to its result): run it again with a new seed,
-// vary it, edit / describe / zoom out its result, or fetch the lossless file.
+// vary it, edit / describe / zoom out its result, or fetch the lossless file. Those that make a new job from the
+// result run the same command (and validation) as a user's own /edit, /describe or /outpaint.
 import { ownerKey, type StoredRequest } from '../src/jobs/index.js';
 import type { CommandContext, Operation } from './context.js';
 import type { CommandDeps } from './deps.js';
-import { describe, edit, outpaint } from './generate.js';
+import { isQuestion } from './question.js';
 import type { Reply } from './reply.js';
+import { runCommand } from './run-text.js';
 import { type ImageJob, imageJob, inputFiles, resultBytes } from './stored-jobs.js';
 import { submit } from './submit.js';
 
@@ -24,16 +26,28 @@ export const variations: Operation<string> = async (deps, ctx, jobId) =>
 
 /** An edit of a finished job's result (the Edit button's modal or reply answer). */
 export const editResult: Operation<{ jobId: string; instruction: string }> = async (deps, ctx, input) =>
-  edit(deps, fromJob(ctx, input.jobId), {
-    image: { data: resultBytes(deps.store, input.jobId) },
-    instruction: input.instruction,
+  runCommand(deps, fromJob(ctx, input.jobId), {
+    name: 'edit',
+    options: { instruction: input.instruction },
+    images: { image: { data: resultBytes(deps.store, input.jobId) } },
   });
 
 export const describeResult: Operation<{ jobId: string; question?: string }> = async (deps, ctx, input) =>
-  describe(deps, fromJob(ctx, input.jobId), {
-    image: { data: resultBytes(deps.store, input.jobId) },
-    question: input.question,
+  runCommand(deps, fromJob(ctx, input.jobId), {
+    name: 'describe',
+    options: { question: input.question },
+    images: { image: { data: resultBytes(deps.store, input.jobId) } },
   });
+
+/** A text reply to one of our results: a question describes it, anything else edits it (from the stored PNG). */
+export const replyToResult: Operation<{ jobId: string; text: string }> = async (
+  deps,
+  ctx,
+  { jobId, text },
+) =>
+  isQuestion(text)
+    ? describeResult(deps, ctx, { jobId, question: text })
+    : editResult(deps, ctx, { jobId, instruction: text });
 
 /** The context of a job made from another job's result: the new job remembers its origin (shown as its parent). */
 function fromJob(ctx: CommandContext, jobId: string): CommandContext {
@@ -44,10 +58,10 @@ function fromJob(ctx: CommandContext, jobId: string): CommandContext {
 export const zoomOut: Operation<string> = async (deps, ctx, jobId) => {
   const job = imageJob(deps.store, jobId);
   const prompt = 'prompt' in job.request ? job.request.prompt : '';
-  return outpaint(deps, fromJob(ctx, jobId), {
-    image: { data: resultBytes(deps.store, jobId) },
-    prompt: prompt || '.',
-    zoom: 1.5,
+  return runCommand(deps, fromJob(ctx, jobId), {
+    name: 'outpaint',
+    options: { prompt: prompt || '.', zoom: 1.5 },
+    images: { image: { data: resultBytes(deps.store, jobId) } },
   });
 };
 

@@ -4,7 +4,7 @@ import { EngineError } from '../engine/index.js';
 import { ownerKey } from '../src/jobs/index.js';
 import type { CommandContext } from './context.js';
 import type { CommandDeps } from './deps.js';
-import { UserInputError } from './prompt.js';
+import { UserInputError } from './errors.js';
 import { type Reply, textReply } from './reply.js';
 
 export async function guard<T extends Reply | undefined>(

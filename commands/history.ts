@@ -5,8 +5,8 @@
 import { isStoredImage, type Job } from '../src/jobs/index.js';
 import type { CommandContext } from './context.js';
 import type { CommandDeps } from './deps.js';
+import { UserInputError } from './errors.js';
 import { pngWithParameters } from './job-context.js';
-import { UserInputError } from './prompt.js';
 import { cancelButton, renderEvent } from './render.js';
 import type { Reply } from './reply.js';
 import { jobOf } from './stored-jobs.js';

@@ -2,8 +2,7 @@
 // (format by magic bytes, pixels, smallest side, aspect) before any decoder runs, then decoded to prove they are
 // images, and kept as the original bytes under a name that says their format.
 import { type AcceptedFormat, decodeImage, judgeImage, type RgbImage } from '../engine/index.js';
-import type { DIRECTIONS } from './definitions.js';
-import { UserInputError } from './prompt.js';
+import { UserInputError } from './errors.js';
 
 export interface InputImage {
   data: Uint8Array;
@@ -46,45 +45,4 @@ export async function acceptImage(
   const header = judgeImage(input.data, { maxPixels: limits.maxInputPixels });
   const image = await decodeImage(input.data, { maxPixels: limits.maxInputPixels });
   return { file: `${stem}.${EXTENSION[header.format]}`, bytes: input.data, image };
-}
-
-// The options of each operation, as adapters collect them (images already downloaded).
-
-export interface ImagineInput {
-  prompt: string;
-  aspect?: string;
-  size?: number;
-  steps?: number;
-  cfg?: number;
-  seed?: number;
-}
-
-export interface EditInput {
-  image: InputImage;
-  instruction: string;
-  type?: string;
-  reference?: InputImage;
-  seed?: number;
-}
-
-export interface RetouchInput {
-  image: InputImage;
-  prompt: string;
-  /** `x,y,w,h` fractions of the image, several separated by `;`. */
-  boxes?: string;
-  mask?: InputImage;
-  seed?: number;
-}
-
-export interface OutpaintInput {
-  image: InputImage;
-  prompt: string;
-  zoom?: number;
-  direction?: (typeof DIRECTIONS)[number];
-  seed?: number;
-}
-
-export interface DescribeInput {
-  image: InputImage;
-  question?: string;
 }

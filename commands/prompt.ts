@@ -1,38 +1,19 @@
 // Prompts with Midjourney-style flags typed into them (`a fox --ar 16:9 --seed 42`), the aspect-to-size maths,
-// and the checks every prompt passes (empty, too long, blocked words). Failures are `UserInputError`s whose code
-// is a locale key, so the reply is one localized sentence naming what is wrong.
-
-export class UserInputError extends Error {
-  constructor(
-    readonly key: string,
-    readonly params: Record<string, string | number> = {},
-  ) {
-    super(key);
-    this.name = 'UserInputError';
-  }
-}
-
-export const MAX_PROMPT_CHARS = 1000;
-/** Output sides: the engine works on 16-pixel cells; 1024 is DiMOO's largest trained resolution. */
-export const MIN_SIDE = 256;
-export const MAX_SIDE = 1024;
-/** The default output area is 512² pixels: CPU-friendly, and the smallest class DiMOO was trained at. */
-export const DEFAULT_SIZE_CLASS = 512;
-export const SIZE_CLASSES = [256, 512, 768, 1024] as const;
-/** The most elongated aspect accepted (either way). */
-export const MAX_ASPECT = 4;
-
-export const LIMITS = {
-  seed: { min: 0, max: 4_294_967_295 },
-  steps: { min: 1, max: 128 },
-  cfg: { min: 0, max: 20 },
-  temperature: { min: 0, max: 2 },
-} as const;
-
-export interface Aspect {
-  w: number;
-  h: number;
-}
+// and the checks every prompt passes (empty, too long, blocked words). Flag values are checked against the same
+// option schemas as the platforms' options (options.ts). Failures are `UserInputError`s whose code is a locale
+// key, so the reply is one localized sentence naming what is wrong.
+import { UserInputError } from './errors.js';
+import { DEFAULT_SIZE_CLASS, MAX_PROMPT_CHARS, MAX_SIDE, MIN_SIDE } from './limits.js';
+import {
+  type Aspect,
+  aspectOf,
+  aspectOption,
+  cfgOption,
+  seedOption,
+  stepsOption,
+  temperatureOption,
+} from './options.js';
+import { checkValue } from './validate.js';
 
 export interface PromptFlags {
   aspect?: Aspect;
@@ -109,6 +90,13 @@ export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLA
   return { prompt: words.join(' '), flags };
 }
 
+const NUMBER_FLAGS = {
+  seed: { schema: seedOption, integer: true },
+  steps: { schema: stepsOption, integer: true },
+  cfg: { schema: cfgOption, integer: false },
+  temperature: { schema: temperatureOption, integer: false },
+} as const;
+
 function applyFlag(flags: PromptFlags, name: FlagName, flag: string, value: string): void {
   switch (name) {
     case 'ar':
@@ -119,49 +107,27 @@ function applyFlag(flags: PromptFlags, name: FlagName, flag: string, value: stri
       return;
     case 'seed':
     case 'steps':
-      flags[name] = parseNumber(value, flag, LIMITS[name], true);
-      return;
     case 'cfg':
-    case 'temperature':
-      flags[name] = parseNumber(value, flag, LIMITS[name], false);
+    case 'temperature': {
+      const { schema, integer } = NUMBER_FLAGS[name];
+      // Typed text: whole numbers are digits only (`1e2` and `2.0` are not steps); a non-number fails the schema.
+      const n = integer
+        ? /^\d+$/.test(value)
+          ? Number(value)
+          : Number.NaN
+        : Number(value.trim() || Number.NaN);
+      flags[name] = checkValue(schema, flag, n, value);
       return;
+    }
     default:
       throw new UserInputError('errors.flag.unknown', { flag });
   }
 }
 
-/** A whole or decimal number within [min, max]; the message names the flag and the range. */
-export function parseNumber(
-  value: string,
-  flag: string,
-  range: { min: number; max: number },
-  integer: boolean,
-): number {
-  const n = integer ? (/^\d+$/.test(value) ? Number(value) : Number.NaN) : Number(value);
-  if (!Number.isFinite(n) || value.trim() === '' || n < range.min || n > range.max) {
-    throw new UserInputError(integer ? 'errors.flag.range_integer' : 'errors.flag.range_number', {
-      flag,
-      value: value.slice(0, 40),
-      min: range.min,
-      max: range.max,
-    });
-  }
-  return n;
-}
-
 /** `16:9`, `3:2`, `1:1` (whole numbers), no more elongated than 4:1. */
 export function parseAspect(value: string, flag = '--ar'): Aspect {
-  const m = /^(\d{1,3}):(\d{1,3})$/.exec(value.trim());
-  const w = Number(m?.[1]);
-  const h = Number(m?.[2]);
-  if (!m || w <= 0 || h <= 0 || Math.max(w / h, h / w) > MAX_ASPECT) {
-    throw new UserInputError('errors.flag.aspect', {
-      flag,
-      value: value.slice(0, 40),
-      max: `${MAX_ASPECT}:1`,
-    });
-  }
-  return { w, h };
+  checkValue(aspectOption, flag, value);
+  return aspectOf(value) as Aspect;
 }
 
 /** `768x512` (or `768×512`): each side from MIN_SIDE to MAX_SIDE, rounded to the engine's 16-pixel cells. */

@@ -1,7 +1,7 @@
 // Where a retouch or outpaint applies: boxes typed as fractions, zoom-out factors and pan directions.
 import type { PaintRegion } from '../engine/index.js';
-import { DIRECTIONS, ZOOMS } from './definitions.js';
-import { UserInputError } from './prompt.js';
+import { UserInputError } from './errors.js';
+import { DIRECTIONS, ZOOMS } from './outpaint/spec.js';
 
 /** `x,y,w,h` fractions, boxes separated by `;` or spaces: each inside the image with a positive size. */
 export function parseBoxes(text: string): Array<{ x: number; y: number; w: number; h: number }> {

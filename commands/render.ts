@@ -13,10 +13,10 @@ export interface RenderDeps {
   /** How long a job should run, from its type's measured speed (the queue's calibration), for "ready in". */
   expectedMs: (job: Job) => number;
   /**
-   * Add an "Original file" button to image results: for platforms that recompress photos (Telegram), so users can
-   * fetch the lossless PNG.
+   * Whether a job's image result gets an "Original file" button: on platforms that recompress photos (Telegram),
+   * so users can fetch the lossless PNG.
    */
-  originalFileButton?: boolean;
+  originalFileButton?: (job: Job) => boolean;
   /** The model is the generated random checkpoint: text answers say they are meaningless, as its images show. */
   randomModel?: boolean;
 }
@@ -142,7 +142,7 @@ export async function renderEvent(event: JobEvent, deps: RenderDeps): Promise<Re
               },
             ]
           : undefined,
-        buttons: resultButtons(job, { originalFile: deps.originalFileButton }),
+        buttons: resultButtons(job, { originalFile: deps.originalFileButton?.(job) }),
         context: resultContext(job),
       };
     }

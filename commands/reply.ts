@@ -103,6 +103,18 @@ export function parseButtonId(id: string): { action: ButtonAction; jobId: string
   return { action: action as ButtonAction, jobId };
 }
 
+/**
+ * The job whose result a message of ours shows, read from the buttons it carries (a result has Re-roll), so a
+ * reply to it can use the stored lossless PNG instead of the platform's recompressed copy.
+ */
+export function resultJobOf(buttonIds: Iterable<string>): string | undefined {
+  for (const id of buttonIds) {
+    const parsed = parseButtonId(id);
+    if (parsed?.action === 'reroll') return parsed.jobId;
+  }
+  return undefined;
+}
+
 /** A one-line reply from a key, e.g. a refusal. */
 export function textReply(key: string, params?: Record<string, string | number>, ephemeral = true): Reply {
   return { text: [{ key, params }], ephemeral };

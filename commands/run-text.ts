@@ -1,35 +1,20 @@
 // Commands that arrive as typed text rather than as a platform's structured command: `/imagine a fox` in a
-// Telegram message or the playground's chat line, a reply to an image, a plain line to the bot. The text is
-// parsed by text-commands.ts and dispatched to the same operations the structured commands call.
+// Telegram message or the playground's chat line, a reply to an image, a plain line to the bot. The words become
+// options by the command's spec (text-grammar.ts) and run through the same validation as structured commands.
 import type { CommandContext, Operation } from './context.js';
 import type { CommandDeps } from './deps.js';
-import { describe, edit, imagine, outpaint, retouch } from './generate.js';
-import { help } from './help-command.js';
 import type { InputImage } from './inputs.js';
-import { cancel, queueStatus } from './queue-commands.js';
+import { isQuestion } from './question.js';
 import { type Reply, textReply } from './reply.js';
-import { settings } from './settings-command.js';
-import {
-  isQuestion,
-  parseSettingsText,
-  parseTextCommand,
-  splitEditText,
-  splitOutpaintText,
-  splitRetouchText,
-} from './text-commands.js';
+import { optionsOf } from './spec.js';
+import { parseArgs, parseTextCommand } from './text-grammar.js';
 
-/** Images a platform tells apart (the playground's upload fields). */
-export interface NamedImages {
-  image?: InputImage;
-  /** White = redraw, for a /retouch or a plain line with a mask. */
-  mask?: InputImage;
-  /** The second image of an /edit (style or subject reference). */
-  reference?: InputImage;
-}
+/** Images a platform tells apart (the playground's upload fields), by option name. */
+export type NamedImages = Readonly<Record<string, InputImage | undefined>>;
 
 /**
- * The images that came with a text. Platforms that send images in order give a list (first = the image, second =
- * the mask of a /retouch or the reference of an /edit); the playground names each one.
+ * The images that came with a text. Platforms that send images in order give a list (first = the command's first
+ * image option, second = its next: the mask of a /retouch, the reference of an /edit); the playground names each.
  */
 export type TextImages = readonly InputImage[] | NamedImages;
 
@@ -40,12 +25,41 @@ export interface TextInput {
   botUsername?: string;
 }
 
-const NEEDS_IMAGE = new Set(['edit', 'describe', 'retouch', 'outpaint']);
+/** What the caller asks of one command: its name, its options, and its images by option name. */
+export interface CommandCall {
+  name: string;
+  options?: Readonly<Record<string, unknown>>;
+  images?: Readonly<Record<string, InputImage | undefined>>;
+}
 
-function named(images: TextImages = []): NamedImages {
-  if (!('length' in images)) return images;
-  const [image, second] = images;
-  return { image, mask: second, reference: second };
+/** Runs one command: validated once against its spec, then its handler. */
+export async function runCommand(deps: CommandDeps, ctx: CommandContext, call: CommandCall): Promise<Reply> {
+  const command = deps.registry.find(call.name);
+  if (!command) return textReply('errors.option.invalid', { option: `/${call.name}`, value: '' });
+  const raw: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries({ ...call.options, ...call.images })) {
+    if (value !== undefined && value !== null) raw[name] = value;
+  }
+  return command.run(deps, ctx, raw);
+}
+
+/** The images of a text, by the command's image options. */
+function imagesFor(deps: CommandDeps, name: string, images: TextImages = []): Record<string, InputImage> {
+  const spec = deps.registry.find(name)?.spec;
+  const slots = spec ? optionsOf(spec).filter((o) => o.type === 'attachment') : [];
+  const out: Record<string, InputImage> = {};
+  if ('length' in images) {
+    const [first, second] = images as readonly InputImage[];
+    // A second image is whichever further image option the command has (a mask, a reference).
+    if (first && slots[0]) out[slots[0].name] = first;
+    for (const slot of slots.slice(1)) if (second) out[slot.name] = second;
+    return out;
+  }
+  for (const slot of slots) {
+    const image = (images as NamedImages)[slot.name];
+    if (image) out[slot.name] = image;
+  }
+  return out;
 }
 
 /** A command typed as text; undefined when the text is not one of our commands, so the adapter can ignore it. */
@@ -54,37 +68,20 @@ export async function runText(
   ctx: CommandContext,
   { text, images, botUsername }: TextInput,
 ): Promise<Reply | undefined> {
-  const command = parseTextCommand(text, botUsername);
+  const command = parseTextCommand(deps.registry.specs, text, botUsername);
   if (!command) return undefined;
-  const { name, args } = command;
-  const { image, mask, reference } = named(images);
-  if (NEEDS_IMAGE.has(name) && !image) return textReply(deps.imageMissingKey, { command: `/${name}` });
-  const img = image as InputImage;
-  switch (name) {
-    case 'imagine':
-      return imagine(deps, ctx, { prompt: args });
-    case 'edit':
-      return edit(deps, ctx, { image: img, ...splitEditText(args), ...(reference ? { reference } : {}) });
-    case 'describe':
-      return describe(deps, ctx, { image: img, question: args });
-    case 'retouch':
-      return retouch(deps, ctx, { image: img, ...splitRetouchText(args), ...(mask ? { mask } : {}) });
-    case 'outpaint':
-      return outpaint(deps, ctx, { image: img, ...splitOutpaintText(args) });
-    case 'queue':
-      return queueStatus(deps, ctx);
-    case 'cancel':
-      return cancel(deps, ctx, args || undefined);
-    case 'settings': {
-      const { changes, unknown } = parseSettingsText(args);
-      if (unknown.length > 0) return textReply('errors.settings.unknown', { option: unknown.join(', ') });
-      // Typed, so the answer says how to type a change (a platform's own options form needs no such line).
-      const reply = await settings(deps, ctx, changes);
-      return { ...reply, text: [...reply.text, { key: 'settings.how' }] };
-    }
-    default:
-      return help(deps, ctx);
-  }
+  const spec = deps.registry.find(command.name)?.spec;
+  if (!spec) return undefined;
+  const { options, unknown } = parseArgs(spec, command.args);
+  if (unknown.length > 0) return textReply('errors.settings.unknown', { option: unknown.join(', ') });
+  const reply = await runCommand(deps, ctx, {
+    name: spec.name,
+    options,
+    images: imagesFor(deps, spec.name, images),
+  });
+  // Typed, so the answer may say how to type a change (a platform's own options form needs no such line).
+  const footer = spec.text?.footerKey;
+  return footer ? { ...reply, text: [...reply.text, { key: footer }] } : reply;
 }
 
 /** A text reply to an image (or to the bot's result): a question describes it, anything else edits it. */
@@ -94,8 +91,8 @@ export const replyToImage: Operation<{ image: InputImage; text: string; referenc
   { image, text, reference },
 ) =>
   isQuestion(text)
-    ? describe(deps, ctx, { image, question: text })
-    : edit(deps, ctx, { image, instruction: text, ...(reference ? { reference } : {}) });
+    ? runCommand(deps, ctx, { name: 'describe', options: { question: text }, images: { image } })
+    : runCommand(deps, ctx, { name: 'edit', options: { instruction: text }, images: { image, reference } });
 
 /**
  * A line in a conversation where every line is for the bot (the playground): a typed command; else, with an
@@ -105,15 +102,18 @@ export const replyToImage: Operation<{ image: InputImage; text: string; referenc
 export async function runChatLine(
   deps: CommandDeps,
   ctx: CommandContext,
-  { text, images }: Omit<TextInput, 'botUsername'>,
+  { text, images = {} }: Omit<TextInput, 'botUsername'>,
 ): Promise<Reply | undefined> {
   const line = text.trim();
   if (line.startsWith('/')) return runText(deps, ctx, { text: line, images });
-  const { image, mask, reference } = named(images);
-  if (image && mask) return retouch(deps, ctx, { image, prompt: line, mask });
-  if (image && line === '') return describe(deps, ctx, { image });
+  const named =
+    'length' in images ? { image: (images as readonly InputImage[])[0] } : (images as NamedImages);
+  const { image, mask, reference } = named;
+  if (image && mask)
+    return runCommand(deps, ctx, { name: 'retouch', options: { prompt: line }, images: { image, mask } });
+  if (image && line === '') return runCommand(deps, ctx, { name: 'describe', images: { image } });
   if (image) return replyToImage(deps, ctx, { image, text: line, reference });
   // "hello there" is more often a greeting than a prompt: say how to draw, unless the user asked for this.
   if (ctx.settings.plainImagine !== true) return textReply('chat.plain_hint', { text: line.slice(0, 80) });
-  return imagine(deps, ctx, { prompt: line });
+  return runCommand(deps, ctx, { name: 'imagine', options: { prompt: line } });
 }

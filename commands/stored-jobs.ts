@@ -1,7 +1,7 @@
 // Reading a job the user points at (a button, a reply to a result): the job itself, its result image, and the
 // stored inputs a follow-up job copies. A job that is gone or not suitable is a UserInputError.
 import { isStoredImage, type Job, type JobStore, type StoredRequest } from '../src/jobs/index.js';
-import { UserInputError } from './prompt.js';
+import { UserInputError } from './errors.js';
 
 export type ImageJob = Job & { request: Exclude<StoredRequest, { task: 'understand' }> };
 

@@ -1,32 +1,64 @@
-// The composition root's list of adapters: the one file in src/ that may import adapters/. The model and the job
-// queue are opened once, on the first adapter's start, and shared by all of them.
-import { startDiscord } from '../adapters/discord/index.js';
-import { startTelegram } from '../adapters/telegram/index.js';
-import { startPlayground } from '../adapters/web/index.js';
+// The composition root's list of adapters: the one file in src/ that may import adapters/ and commands/. The
+// model, the job queue and the one `Commands` are made once, on the first adapter's start, and shared by all of
+// them: every job event is rendered once, and each adapter hears its own platform's jobs.
+import { DISCORD_PROFILE, startDiscord } from '../adapters/discord/index.js';
+import { startTelegram, TELEGRAM_PROFILE } from '../adapters/telegram/index.js';
+import { PLAYGROUND_PROFILE, startPlayground } from '../adapters/web/index.js';
+import { Commands } from '../commands/index.js';
 import type { AdapterFactories, AppContext } from './app.js';
 import { openServices, type Services } from './services.js';
 
-let shared: Promise<Services> | undefined;
+/** The one `Commands` of a process: each platform's profile comes from its adapter. */
+export function buildCommands(context: AppContext, services: Services): Commands {
+  const { config, log } = context;
+  return new Commands({
+    queue: services.jobs.queue,
+    store: services.jobs.store,
+    config,
+    log: (level, message, fields) => log[level](fields ?? {}, message),
+    platforms: { discord: DISCORD_PROFILE, telegram: TELEGRAM_PROFILE, web: PLAYGROUND_PROFILE },
+    randomModel: services.bundledModel,
+  });
+}
 
-function services(context: AppContext): Promise<Services> {
-  shared ??= openServices(context.config, context.log);
+interface Shared {
+  services: Services;
+  commands: Commands;
+}
+
+let shared: Promise<Shared> | undefined;
+
+function open(context: AppContext): Promise<Shared> {
+  shared ??= openServices(context.config, context.log).then((services) => ({
+    services,
+    commands: buildCommands(context, services),
+  }));
   return shared;
 }
 
 /** Starts the shared worker once the adapters are listening (no-op when no adapter opened the services). */
 export async function startServices(): Promise<void> {
-  if (shared) (await shared).start();
+  if (shared) (await shared).services.start();
 }
 
 /** Closes the shared model and queue after the adapters stopped (no-op when none was opened). */
 export async function closeServices(): Promise<void> {
   const opened = shared;
   shared = undefined;
-  if (opened) await (await opened).close();
+  if (opened) await (await opened).services.close();
 }
 
 export const builtAdapters: AdapterFactories = {
-  discord: async (context) => startDiscord(context, await services(context)),
-  telegram: async (context) => startTelegram(context, await services(context)),
-  playground: async (context) => startPlayground(context, await services(context)),
+  discord: async (context) => {
+    const { services, commands } = await open(context);
+    return startDiscord(context, services, commands);
+  },
+  telegram: async (context) => {
+    const { services, commands } = await open(context);
+    return startTelegram(context, services, commands);
+  },
+  playground: async (context) => {
+    const { services, commands } = await open(context);
+    return startPlayground(context, services, commands);
+  },
 };

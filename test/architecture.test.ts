@@ -172,6 +172,21 @@ describe('architecture import rules', () => {
     expect(importers).toEqual(['engine/runtime/ort.ts']);
   });
 
+  it('adapters never cast through unknown (`as unknown as`): wire types come from the SDKs, stored data is read field by field', () => {
+    const casts = sourceFiles('adapters').filter((file) =>
+      /\bas\s+unknown\s+as\b/.test(readFileSync(join(ROOT, file), 'utf8')),
+    );
+    expect(casts).toEqual([]);
+  });
+
+  it('commands and adapters keep each file under 450 lines (split by role, not grown)', () => {
+    const long = ['commands', 'adapters']
+      .flatMap(sourceFiles)
+      .map((file) => ({ file, lines: readFileSync(join(ROOT, file), 'utf8').split('\n').length }))
+      .filter(({ lines }) => lines > 450);
+    expect(long).toEqual([]);
+  });
+
   it('product code never imports tests, test doubles or benchmarks', () => {
     for (const room of ['engine', 'src', 'commands', 'adapters']) {
       expect(

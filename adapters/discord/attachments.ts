@@ -1,18 +1,9 @@
 // Inputs come only from Discord's CDN, are size-checked before download, and are fetched at once (signed links
 // expire), never at run time.
 import type { Attachment } from 'discord.js';
-import type { InputImage } from '../../commands/index.js';
+import { type InputImage, UserInputError } from '../../commands/index.js';
 
 export const DISCORD_CDN_HOSTS = ['cdn.discordapp.com', 'media.discordapp.net'];
-
-export class AttachmentRefused extends Error {
-  constructor(
-    readonly key: string,
-    readonly params: Record<string, string | number> = {},
-  ) {
-    super(key);
-  }
-}
 
 export function isImageAttachment(a: Pick<Attachment, 'contentType' | 'name'>): boolean {
   return (a.contentType ?? '').startsWith('image/') || /\.(png|jpe?g|webp)$/i.test(a.name ?? '');
@@ -25,18 +16,18 @@ export async function download(
   const url = new URL(attachment.url);
   const host = url.port ? `${url.hostname}:${url.port}` : url.hostname;
   if (!options.hosts.includes(host) && !options.hosts.includes(url.hostname)) {
-    throw new AttachmentRefused('errors.discord.attachment_host');
+    throw new UserInputError('errors.discord.attachment_host');
   }
   if (attachment.size > options.maxBytes) {
-    throw new AttachmentRefused('errors.input.too_large', {
+    throw new UserInputError('errors.input.too_large', {
       limit: `${Math.round(options.maxBytes / 1048576)} MB`,
     });
   }
   const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
-  if (!response.ok) throw new AttachmentRefused('errors.discord.download_failed');
+  if (!response.ok) throw new UserInputError('errors.discord.download_failed');
   const data = new Uint8Array(await response.arrayBuffer());
   if (data.byteLength > options.maxBytes) {
-    throw new AttachmentRefused('errors.input.too_large', {
+    throw new UserInputError('errors.input.too_large', {
       limit: `${Math.round(options.maxBytes / 1048576)} MB`,
     });
   }

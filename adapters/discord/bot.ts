@@ -1,47 +1,44 @@
 // The Discord adapter: interactions and mentions in, commands called, replies rendered and kept up to date.
 // Every interaction is acknowledged first (Discord's 3-second rule), whatever the queue holds.
 import {
-  ActionRowBuilder,
-  type APIInteractionGuildMember,
   type Attachment,
   type ButtonInteraction,
   type ChatInputCommandInteraction,
   Client,
   GatewayIntentBits,
-  type GuildMember,
   type Interaction,
+  InteractionContextType,
   type Message,
-  type MessageContextMenuCommandInteraction,
   MessageFlags,
-  ModalBuilder,
-  type ModalSubmitInteraction,
   Partials,
-  type RepliableInteraction,
-  type StringSelectMenuInteraction,
-  TextInputBuilder,
-  TextInputStyle,
 } from 'discord.js';
 import {
   type CommandContext,
   type Commands,
   type InputImage,
+  optionsOf,
   parseButtonId,
   type Reply,
   textReply,
-  toDiscordCommands,
+  UserInputError,
 } from '../../commands/index.js';
 import type { Config } from '../../src/config/index.js';
-import { type Locale, t } from '../../src/i18n.js';
-import type { DeliveryLog, Job } from '../../src/jobs/index.js';
+import { t } from '../../src/i18n.js';
+import type { DeliveryLog } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
-import { type Delivery, JobStatusBoard } from '../shared/job-status.js';
+import type { Delivery } from '../shared/job-status.js';
 import { RecentIds } from '../shared/recent-ids.js';
-import { AttachmentRefused, DISCORD_CDN_HOSTS, download } from './attachments.js';
+import { answer } from './answer.js';
+import { DISCORD_CDN_HOSTS, download } from './attachments.js';
+import { toDiscordCommands } from './command-json.js';
 import { guardGateway } from './gateway-guard.js';
 import { type InteractionsEndpoint, startInteractionsEndpoint } from './interactions-endpoint.js';
-import { imagesOf, type PickAction, parsePickerId, pickerMessage } from './picker.js';
-import { DEFAULT_UPLOAD_LIMIT, fitReply, NO_MENTIONS, signature, toDiscordMessage } from './render.js';
-import { type DiscordPlace, DiscordStatus, placeOf } from './status.js';
+import { DiscordJobMessages } from './job-messages.js';
+import { onMessage, roleIdsOf } from './mentions.js';
+import { onMenu, onModal, onPick } from './message-menus.js';
+import { editModal } from './modals.js';
+import { DEFAULT_UPLOAD_LIMIT, NO_MENTIONS, toDiscordMessage } from './render.js';
+import type { DiscordRuntime, Origin } from './runtime.js';
 
 export interface DiscordOptions {
   config: Config;
@@ -66,9 +63,10 @@ export interface DiscordOptions {
  */
 type InteractionAction = { handle(data: unknown): void };
 function interactionAction(client: Client): InteractionAction {
-  const actions = (client as unknown as { actions?: { InteractionCreate?: InteractionAction } }).actions;
-  const action = actions?.InteractionCreate;
-  if (typeof action?.handle !== 'function') {
+  const actions: unknown = Reflect.get(client, 'actions');
+  const action: unknown =
+    typeof actions === 'object' && actions !== null ? Reflect.get(actions, 'InteractionCreate') : undefined;
+  if (!isInteractionAction(action)) {
     throw new Error(
       'this discord.js version has no InteractionCreate action: HTTP interactions cannot be used',
     );
@@ -76,47 +74,25 @@ function interactionAction(client: Client): InteractionAction {
   return action;
 }
 
-/** Where an event came from and who sent it, as far as the adapter's decisions need. */
-interface Origin {
-  user: { id: string };
-  guildId: string | null;
-  locale: string | null;
-  channelId: string | null;
-  /** The member's role ids in that guild (empty in DMs). */
-  roles: readonly string[];
-  /** The per-file upload limit there (`attachment_size_limit` on interactions). */
-  uploadLimit: number;
+function isInteractionAction(value: unknown): value is InteractionAction {
+  return typeof value === 'object' && value !== null && typeof Reflect.get(value, 'handle') === 'function';
 }
 
-type MenuAction = Exclude<PickAction, 'mention'>;
-
-/** Pacing of one job's progress edits: at most one per editIntervalMs, never the same content twice. */
-interface Pace {
-  lastEdit: number;
-  lastSignature?: string;
-  pending?: Reply;
-  timer?: NodeJS.Timeout;
-}
-
-/** Computing a reply longer than this defers the interaction first (Discord wants an answer within 3 s). */
-const ACK_BUDGET_MS = 2000;
-
-export class DiscordBot {
+export class DiscordBot implements DiscordRuntime {
   readonly client: Client;
-  private readonly paces = new Map<string, Pace>();
-  private readonly board: JobStatusBoard;
+  readonly jobMessages: DiscordJobMessages;
   /** Interaction and message ids already handled: Discord (or a replayed gateway) may deliver one twice. */
   private readonly seen = new RecentIds(5000);
-  /** Jobs created before this are from an earlier run: their status messages come from storage. */
-  private readonly startedAt = Date.now();
   private unsubscribe?: () => void;
   private endpoint?: InteractionsEndpoint;
   private readonly hosts: readonly string[];
-  private readonly editIntervalMs: number;
+
+  get commands(): Commands {
+    return this.options.commands;
+  }
 
   constructor(private readonly options: DiscordOptions) {
     this.hosts = options.cdnHosts ?? DISCORD_CDN_HOSTS;
-    this.editIntervalMs = options.editIntervalMs ?? 1500;
     this.client = new Client({
       intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages],
       partials: [Partials.Channel, Partials.Message],
@@ -124,11 +100,11 @@ export class DiscordBot {
       allowedMentions: NO_MENTIONS,
       ...(options.rest ? { rest: options.rest } : {}),
     });
-    this.board = new JobStatusBoard({
-      markUndelivered: (jobId) => options.deliveries.markUndelivered(jobId),
-      warn: (fields, message) => options.log.warn(fields, message),
-      restore: (job) => this.restore(job),
+    this.jobMessages = new DiscordJobMessages(this.client, {
+      deliveries: options.deliveries,
+      log: options.log,
       onDelivery: options.onDelivery,
+      editIntervalMs: options.editIntervalMs ?? 1500,
     });
   }
 
@@ -142,7 +118,7 @@ export class DiscordBot {
     });
     client.on('messageCreate', (message) => {
       if (!message?.id || !this.seen.add(`m:${message.id}`)) return;
-      this.onMessage(message).catch((error: unknown) =>
+      onMessage(this, message).catch((error: unknown) =>
         log.warn({ err: error }, 'discord message handling failed'),
       );
     });
@@ -150,11 +126,10 @@ export class DiscordBot {
     client.on('error', (error) => log.warn({ err: error }, 'discord client error'));
     client.on('shardError', (error) => log.warn({ err: error }, 'discord gateway error'));
     this.unsubscribe = this.options.commands.subscribe(({ job, reply }) => {
-      if (job.owner.platform !== 'discord') return;
-      this.onUpdate(job, reply).catch((error: unknown) =>
-        log.warn({ err: error, jobId: job.id }, 'discord update failed'),
-      );
-    });
+      this.jobMessages
+        .update(job, reply)
+        .catch((error: unknown) => log.warn({ err: error, jobId: job.id }, 'discord update failed'));
+    }, 'discord');
     const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
     await client.login(token);
     await ready;
@@ -192,24 +167,23 @@ export class DiscordBot {
   private async register(): Promise<void> {
     const application = this.client.application;
     if (!application) return;
-    type Body = Parameters<typeof application.commands.set>[0];
+    const body = toDiscordCommands(this.options.commands.registry.specs);
     const guilds = this.options.config.discord.guildIds;
     if (guilds.length === 0) {
       // Discord: contexts apply to globally-scoped commands only.
-      const contexts = this.options.config.discord.allowDms ? [0, 1] : [0];
-      const body = toDiscordCommands().map((command) => ({ ...command, contexts }));
-      await application.commands.set(body as unknown as Body);
+      const contexts = this.options.config.discord.allowDms
+        ? [InteractionContextType.Guild, InteractionContextType.BotDM]
+        : [InteractionContextType.Guild];
+      await application.commands.set(body.map((command) => ({ ...command, contexts })));
     } else {
-      for (const guild of guilds)
-        await application.commands.set(toDiscordCommands() as unknown as Body, guild);
+      for (const guild of guilds) await application.commands.set(body, guild);
     }
   }
 
   async stop(): Promise<void> {
     await this.endpoint?.close();
     this.unsubscribe?.();
-    for (const pace of this.paces.values()) clearTimeout(pace.timer);
-    this.board.clear();
+    this.jobMessages.stop();
     await this.client.destroy();
   }
 
@@ -224,7 +198,7 @@ export class DiscordBot {
     };
   }
 
-  private context(origin: Origin): CommandContext {
+  context(origin: Origin): CommandContext {
     const adminRoles = this.options.config.discord.adminRoleIds;
     return this.options.commands.context({
       user: { platform: 'discord', userId: origin.user.id },
@@ -239,16 +213,16 @@ export class DiscordBot {
     });
   }
 
-  private allowed(guildId: string | null): boolean {
+  allowed(guildId: string | null): boolean {
     const list = this.options.config.discord.guildIds;
     return guildId === null || list.length === 0 || list.includes(guildId);
   }
 
-  private dmsRefused(guildId: string | null): boolean {
+  dmsRefused(guildId: string | null): boolean {
     return guildId === null && !this.options.config.discord.allowDms;
   }
 
-  private async image(attachment: Attachment | null | undefined): Promise<InputImage | undefined> {
+  async image(attachment: Attachment | null | undefined): Promise<InputImage | undefined> {
     if (!attachment) return undefined;
     return download(attachment, { hosts: this.hosts, maxBytes: this.options.config.limits.maxInputBytes });
   }
@@ -266,235 +240,44 @@ export class DiscordBot {
       return;
     }
     if (interaction.isButton()) return this.onButton(interaction, ctx);
-    if (interaction.isStringSelectMenu()) return this.onPick(interaction, ctx);
-    if (interaction.isModalSubmit()) return this.onModal(interaction, ctx);
-    if (interaction.isMessageContextMenuCommand()) return this.onMenu(interaction, ctx);
+    if (interaction.isStringSelectMenu()) return onPick(this, interaction, ctx);
+    if (interaction.isModalSubmit()) return onModal(this, interaction, ctx);
+    if (interaction.isMessageContextMenuCommand()) return onMenu(this, interaction, ctx);
     if (interaction.isChatInputCommand()) return this.onSlash(interaction, ctx);
   }
 
+  /** A slash command: its options collected by iterating the command's spec, then run by name. */
   private async onSlash(i: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
-    const c = this.options.commands;
-    const o = i.options;
-    const seed = o.getInteger('seed') ?? undefined;
-    const personal = ['queue', 'cancel', 'settings', 'help'].includes(i.commandName);
-    // An attachment missing from `resolved` (or never given) is a refusal, never a crash.
-    const required = async (name: string): Promise<InputImage> => {
-      const image = await this.image(o.getAttachment(name));
-      if (!image) throw new ImageMissing(`/${i.commandName}`);
-      return image;
-    };
+    const commands = this.options.commands;
+    const command = commands.registry.find(i.commandName);
     const work = async (): Promise<Reply> => {
-      switch (i.commandName) {
-        case 'imagine':
-          return c.imagine(ctx, {
-            prompt: o.getString('prompt') ?? '',
-            aspect: o.getString('aspect') ?? undefined,
-            size: o.getInteger('size') ?? undefined,
-            steps: o.getInteger('steps') ?? undefined,
-            cfg: o.getNumber('cfg') ?? undefined,
-            seed,
-          });
-        case 'edit':
-          return c.edit(ctx, {
-            image: await required('image'),
-            instruction: o.getString('instruction') ?? '',
-            type: o.getString('type') ?? undefined,
-            reference: await this.image(o.getAttachment('reference')),
-            seed,
-          });
-        case 'describe':
-          return c.describe(ctx, {
-            image: await required('image'),
-            question: o.getString('question') ?? undefined,
-          });
-        case 'retouch':
-          return c.retouch(ctx, {
-            image: await required('image'),
-            prompt: o.getString('prompt') ?? '',
-            boxes: o.getString('boxes') ?? undefined,
-            mask: await this.image(o.getAttachment('mask')),
-            seed,
-          });
-        case 'outpaint': {
-          const direction = o.getString('direction') ?? undefined;
-          return c.outpaint(ctx, {
-            image: await required('image'),
-            prompt: o.getString('prompt') ?? '',
-            zoom: o.getNumber('zoom') ?? undefined,
-            direction: direction as 'left' | 'right' | 'up' | 'down' | undefined,
-            seed,
-          });
-        }
-        case 'queue':
-          return c.queueStatus(ctx);
-        case 'cancel':
-          return c.cancel(ctx, o.getString('job') ?? undefined);
-        case 'settings':
-          return c.settings(ctx, {
-            size: o.getInteger('size') ?? undefined,
-            aspect: o.getString('aspect') ?? undefined,
-            steps: o.getInteger('steps') ?? undefined,
-            language: (o.getString('language') ?? undefined) as Locale | undefined,
-            private: o.getBoolean('private') ?? undefined,
-            previews: o.getBoolean('previews') ?? undefined,
-          });
-        default:
-          return c.help(ctx);
+      if (!command) return commands.run(ctx, { name: 'help' });
+      const options: Record<string, unknown> = {};
+      const images: Record<string, InputImage | undefined> = {};
+      for (const option of optionsOf(command.spec)) {
+        // An attachment missing from `resolved` (or never given) is left out: the spec names the refusal.
+        if (option.type === 'attachment')
+          images[option.name] = await this.image(i.options.getAttachment(option.name));
+        else options[option.name] = i.options.get(option.name)?.value;
       }
+      return commands.run(ctx, { name: command.spec.name, options, images });
     };
-    await this.answer(i, ctx, work, personal || ctx.settings.private === true);
+    await answer(this, i, ctx, work, command?.spec.personal === true || ctx.settings.private === true);
   }
 
   private async onButton(i: ButtonInteraction, ctx: CommandContext): Promise<void> {
     const parsed = parseButtonId(i.customId);
     if (parsed?.action === 'edit') {
-      await i.showModal(this.editModal(`editmodal:${parsed.jobId}`, ctx.locale));
+      await i.showModal(editModal(`editmodal:${parsed.jobId}`, ctx.locale));
       return;
     }
     // Re-roll, variations, describe and zoom-out start a new job: a new message. Cancel and delete act in place,
     // and their answer is for the presser only.
     const inPlace = parsed?.action === 'cancel' || parsed?.action === 'delete';
-    await this.answer(i, ctx, () => this.options.commands.pressButton(ctx, i.customId), inPlace);
+    await answer(this, i, ctx, () => this.options.commands.pressButton(ctx, i.customId), inPlace);
   }
 
-  private editModal(customId: string, locale: Locale): ModalBuilder {
-    return new ModalBuilder()
-      .setCustomId(customId)
-      .setTitle(t(locale, 'discord.edit_modal.title').slice(0, 45))
-      .addComponents(
-        new ActionRowBuilder<TextInputBuilder>().addComponents(
-          new TextInputBuilder()
-            .setCustomId('instruction')
-            .setLabel(t(locale, 'discord.edit_modal.label').slice(0, 45))
-            .setStyle(TextInputStyle.Paragraph)
-            .setRequired(true)
-            .setMaxLength(1000),
-        ),
-      );
-  }
-
-  private retouchModal(customId: string, locale: Locale): ModalBuilder {
-    return new ModalBuilder()
-      .setCustomId(customId)
-      .setTitle(t(locale, 'discord.retouch_modal.title').slice(0, 45))
-      .addComponents(
-        new ActionRowBuilder<TextInputBuilder>().addComponents(
-          new TextInputBuilder()
-            .setCustomId('prompt')
-            .setLabel(t(locale, 'discord.retouch_modal.prompt').slice(0, 45))
-            .setStyle(TextInputStyle.Paragraph)
-            .setRequired(true)
-            .setMaxLength(1000),
-        ),
-        new ActionRowBuilder<TextInputBuilder>().addComponents(
-          new TextInputBuilder()
-            .setCustomId('boxes')
-            .setLabel(t(locale, 'discord.retouch_modal.boxes').slice(0, 45))
-            .setStyle(TextInputStyle.Short)
-            .setPlaceholder('0.25,0.25,0.5,0.5')
-            .setRequired(true)
-            .setMaxLength(200),
-        ),
-      );
-  }
-
-  /** Modals opened from a message menu (`menuedit:` / `menuretouch:` + message id + image index) or a button. */
-  private async onModal(i: ModalSubmitInteraction, ctx: CommandContext): Promise<void> {
-    const [kind, id, index] = i.customId.split(':');
-    const c = this.options.commands;
-    const work = async (): Promise<Reply> => {
-      if (kind === 'editmodal' && id) return c.editResult(ctx, id, i.fields.getTextInputValue('instruction'));
-      if ((kind === 'menuedit' || kind === 'menuretouch') && id) {
-        const message = await this.fetchMessage(i.channelId, id);
-        const image = await this.image(imagesOf(message)[Number(index ?? 0)]);
-        if (!image) return textReply('errors.discord.no_image');
-        if (kind === 'menuedit')
-          return c.edit(ctx, { image, instruction: i.fields.getTextInputValue('instruction') });
-        return c.retouch(ctx, {
-          image,
-          prompt: i.fields.getTextInputValue('prompt'),
-          boxes: i.fields.getTextInputValue('boxes'),
-        });
-      }
-      return c.help(ctx);
-    };
-    await this.answer(i, ctx, work, ctx.settings.private === true);
-  }
-
-  /** "Describe image", "Edit image…", "Retouch…": at once with one image, after a pick with several. */
-  private async onMenu(i: MessageContextMenuCommandInteraction, ctx: CommandContext): Promise<void> {
-    const actions: Record<string, MenuAction> = {
-      [t('en', 'menu.describe_image.name')]: 'describe',
-      [t('en', 'menu.edit_image.name')]: 'edit',
-      [t('en', 'menu.retouch_image.name')]: 'retouch',
-    };
-    const action = actions[i.commandName] ?? 'describe';
-    const images = imagesOf(i.targetMessage);
-    if (images.length > 1) {
-      await i.reply({
-        ...pickerMessage(images, action, i.targetMessage.id, ctx.locale),
-        flags: MessageFlags.Ephemeral,
-      });
-      return;
-    }
-    await this.runMenuAction(i, ctx, action, i.targetMessage, 0);
-  }
-
-  private async runMenuAction(
-    i: MessageContextMenuCommandInteraction | StringSelectMenuInteraction,
-    ctx: CommandContext,
-    action: MenuAction,
-    message: Message | undefined,
-    index: number,
-  ): Promise<void> {
-    const attachment = imagesOf(message)[index];
-    if (message && attachment && action !== 'describe') {
-      const modal =
-        action === 'edit'
-          ? this.editModal(`menuedit:${message.id}:${index}`, ctx.locale)
-          : this.retouchModal(`menuretouch:${message.id}:${index}`, ctx.locale);
-      await i.showModal(modal);
-      return;
-    }
-    const work = async (): Promise<Reply> => {
-      const image = await this.image(attachment);
-      return image ? this.options.commands.describe(ctx, { image }) : textReply('errors.discord.no_image');
-    };
-    await this.answer(i, ctx, work, ctx.settings.private === true);
-  }
-
-  /** A pick from a picker: the value is the image's index in the message it names. */
-  private async onPick(i: StringSelectMenuInteraction, ctx: CommandContext): Promise<void> {
-    const parsed = parsePickerId(i.customId);
-    const index = Number(i.values[0]);
-    if (!parsed || !Number.isInteger(index)) {
-      await i.reply({ content: t(ctx.locale, 'errors.button.unknown'), flags: MessageFlags.Ephemeral });
-      return;
-    }
-    const message = await this.fetchMessage(i.channelId, parsed.messageId);
-    if (parsed.action !== 'mention') return this.runMenuAction(i, ctx, parsed.action, message, index);
-    if (!message) {
-      await i.reply({ content: t(ctx.locale, 'errors.discord.no_image'), flags: MessageFlags.Ephemeral });
-      return;
-    }
-    // The picker under a mention is public: only the person who mentioned the bot may answer it.
-    if (message.author?.id !== i.user.id) {
-      await i.reply({ content: t(ctx.locale, 'errors.button.owner_only'), flags: MessageFlags.Ephemeral });
-      return;
-    }
-    // One pick per question: the select goes away so a second click cannot start a second job.
-    await i.message.edit({ components: [] }).catch(() => undefined);
-    const work = async (): Promise<Reply> => {
-      const { images, text } = await this.mentionSource(message);
-      const image = await this.image(images[index]);
-      return image
-        ? this.options.commands.replyToImage(ctx, { image, text })
-        : textReply('errors.discord.no_image');
-    };
-    await this.answer(i, ctx, work, ctx.settings.private === true);
-  }
-
-  private async fetchMessage(channelId: string | null, messageId: string): Promise<Message | undefined> {
+  async fetchMessage(channelId: string | null, messageId: string): Promise<Message | undefined> {
     if (!channelId) return undefined;
     const channel =
       this.client.channels.cache.get(channelId) ??
@@ -503,223 +286,8 @@ export class DiscordBot {
     return channel.messages.fetch(messageId).catch(() => undefined);
   }
 
-  /** The images a mention is about (those of the message it replies to, else its own) and its text. */
-  private async mentionSource(message: Message): Promise<{ images: Attachment[]; text: string }> {
-    const me = this.client.user?.id ?? '';
-    const text = (message.content ?? '').replace(new RegExp(`<@!?${me}>`, 'g'), '').trim();
-    let referenced: Message | undefined;
-    if (message.reference?.messageId) {
-      // The message it replies to may have been deleted meanwhile: that is the user's answer, not a crash.
-      referenced = await message.fetchReference().catch(() => undefined);
-      if (!referenced) throw new ReferenceGone();
-    }
-    const theirs = imagesOf(referenced);
-    return { images: theirs.length > 0 ? theirs : imagesOf(message), text };
-  }
-
-  /** Mentions that reply to a message with an image: an edit, or a describe when it is a question. */
-  private async onMessage(message: Message): Promise<void> {
-    const me = this.client.user;
-    if (!me || !message.author || message.author.bot || !message.mentions?.users?.has(me.id)) return;
-    if (!this.allowed(message.guildId)) return;
-    const ctx = this.context({
-      user: message.author,
-      guildId: message.guildId,
-      locale: message.guild?.preferredLocale ?? null,
-      channelId: message.channelId,
-      roles: roleIdsOf(message.member),
-      uploadLimit: DEFAULT_UPLOAD_LIMIT,
-    });
-    if (this.dmsRefused(message.guildId)) {
-      await message.reply({
-        content: t(ctx.locale, 'errors.discord.dms_disabled'),
-        allowedMentions: NO_MENTIONS,
-      });
-      return;
-    }
-    let reply: Reply;
-    try {
-      const { images, text } = await this.mentionSource(message);
-      if (images.length > 1) {
-        await message.reply({
-          ...pickerMessage(images, 'mention', message.id, ctx.locale),
-          allowedMentions: NO_MENTIONS,
-        });
-        return;
-      }
-      const image = await this.image(images[0]);
-      reply = image
-        ? await this.options.commands.replyToImage(ctx, { image, text })
-        : await this.options.commands.imagine(ctx, { prompt: text });
-    } catch (error) {
-      reply = this.errorReply(error);
-    }
-    const payload = toDiscordMessage(await fitReply(reply, DEFAULT_UPLOAD_LIMIT), ctx.locale);
-    const sent = message.reply(payload as Parameters<Message['reply']>[0]);
-    if (reply.startsJob && reply.jobId) {
-      const place: DiscordPlace = {
-        channelId: message.channelId,
-        userMessageId: message.id,
-        userId: message.author.id,
-        locale: ctx.locale,
-        uploadLimit: DEFAULT_UPLOAD_LIMIT,
-        private: false,
-      };
-      this.openStatus(reply.jobId, reply, place, sent);
-    }
-    await sent;
-  }
-
-  /**
-   * Answers an interaction with the reply `work` makes: at once (so a refusal or a personal answer is ephemeral)
-   * when it is ready within ACK_BUDGET_MS, else after a deferral, which must choose its visibility first.
-   */
-  private async answer(
-    i: RepliableInteraction,
-    ctx: CommandContext,
-    work: () => Promise<Reply>,
-    privately: boolean,
-  ): Promise<void> {
-    const pending = work();
-    // Awaited below on every path but one (the deferral itself failing): that one must not leave it unhandled.
-    pending.catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), ACK_BUDGET_MS);
-    });
-    const early = await Promise.race([pending, late]).finally(() => clearTimeout(timer));
-    const uploadLimit = i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT;
-    if (early === undefined) {
-      await i.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {});
-      const reply = await pending;
-      if (reply.deleteSource) return this.deleteSource(i, true);
-      const sent = fitReply(reply, uploadLimit).then((fitted) =>
-        i.editReply(toDiscordMessage(fitted, ctx.locale)),
-      );
-      this.track(i, ctx, reply, privately, sent);
-      await sent;
-      return;
-    }
-    const reply = early;
-    if (reply.deleteSource) return this.deleteSource(i, false);
-    const ephemeral = privately || reply.ephemeral === true;
-    const sent = fitReply(reply, uploadLimit)
-      .then((fitted) => {
-        const { content, files, components, allowedMentions } = toDiscordMessage(fitted, ctx.locale);
-        return i.reply({
-          content,
-          files,
-          components,
-          allowedMentions,
-          ...(ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
-          withResponse: true,
-        });
-      })
-      .then((response) => response.resource?.message ?? undefined);
-    this.track(i, ctx, reply, ephemeral, sent);
-    await sent;
-  }
-
-  /** The Delete button: the message it was on goes, and the press needs no answer of its own. */
-  private async deleteSource(i: RepliableInteraction, deferred: boolean): Promise<void> {
-    if (i.isMessageComponent()) await i.message.delete().catch(() => undefined);
-    if (deferred) await i.deleteReply().catch(() => undefined);
-    else if (i.isMessageComponent()) await i.deferUpdate().catch(() => undefined);
-  }
-
-  /** A reply that starts a job becomes its status message once sent. */
-  private track(
-    i: RepliableInteraction,
-    ctx: CommandContext,
-    reply: Reply,
-    ephemeral: boolean,
-    sent: Promise<Message | undefined>,
-  ): void {
-    if (!reply.startsJob || !reply.jobId) return;
-    const place: DiscordPlace = {
-      channelId: i.channelId ?? undefined,
-      userId: i.user.id,
-      locale: ctx.locale,
-      uploadLimit: i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT,
-      private: ephemeral,
-    };
-    this.openStatus(reply.jobId, reply, place, sent, i);
-  }
-
-  private openStatus(
-    jobId: string,
-    reply: Reply,
-    place: DiscordPlace,
-    sent: Promise<Message | undefined>,
-    interaction?: RepliableInteraction,
-  ): void {
-    this.paces.set(jobId, { lastEdit: Date.now(), lastSignature: signature(reply, place.locale) });
-    const at = Date.now();
-    this.board.open(
-      jobId,
-      sent.then((message) => {
-        const known = { ...place, ...(message ? { messageId: message.id } : {}) };
-        this.options.deliveries.remember(jobId, { ...known });
-        return new DiscordStatus(this.client, known, interaction, at);
-      }),
-    );
-  }
-
-  /** A job from before this process started: its stored status message, else its channel. */
-  private restore(job: Job): DiscordStatus | undefined {
-    if (job.createdAt >= this.startedAt) return undefined;
-    const meta = job.meta;
-    const stored = placeOf(this.options.deliveries.placeOf(job.id));
-    if (stored) return new DiscordStatus(this.client, stored);
-    const channelId = typeof meta.discordChannelId === 'string' ? meta.discordChannelId : undefined;
-    return new DiscordStatus(this.client, {
-      channelId,
-      userId: job.owner.userId,
-      locale: (meta.locale as Locale | undefined) ?? 'en',
-      uploadLimit:
-        typeof meta.discordUploadLimit === 'number' ? meta.discordUploadLimit : DEFAULT_UPLOAD_LIMIT,
-      private: meta.private === true,
-    });
-  }
-
-  /** Job updates: progress at most every editIntervalMs and never unchanged; the ending always. */
-  private async onUpdate(job: Job, reply: Reply): Promise<void> {
-    const jobId = job.id;
-    const pace = this.paces.get(jobId) ?? { lastEdit: 0 };
-    this.paces.set(jobId, pace);
-    if (reply.final) {
-      clearTimeout(pace.timer);
-      this.paces.delete(jobId);
-      await this.board.finish(job, reply);
-      return;
-    }
-    const locale = (job.meta.locale as Locale | undefined) ?? 'en';
-    const sig = signature(reply, locale);
-    if (sig === pace.lastSignature) return;
-    const wait = pace.lastEdit + this.editIntervalMs - Date.now();
-    if (wait > 0) {
-      pace.pending = reply;
-      pace.timer ??= setTimeout(() => {
-        pace.timer = undefined;
-        const pending = pace.pending;
-        pace.pending = undefined;
-        if (pending && this.paces.get(jobId) === pace)
-          this.onUpdate(job, pending).catch((error: unknown) =>
-            this.options.log.warn({ err: error, jobId }, 'discord update failed'),
-          );
-      }, wait);
-      return;
-    }
-    pace.lastSignature = sig;
-    pace.lastEdit = Date.now();
-    await this.board.show(job, reply);
-  }
-
-  private errorReply(error: unknown): Reply {
-    if (error instanceof AttachmentRefused) return textReply(error.key, error.params);
-    if (error instanceof ImageMissing)
-      return textReply('errors.input.image_missing', { command: error.command });
-    if (error instanceof ReferenceGone) return textReply('errors.discord.reference_gone');
+  errorReply(error: unknown): Reply {
+    if (error instanceof UserInputError) return textReply(error.key, error.params);
     this.options.log.warn({ err: error }, 'discord request failed');
     return textReply('errors.generic');
   }
@@ -742,28 +310,4 @@ export class DiscordBot {
       this.options.log.warn({ err: second }, 'could not report a discord error');
     }
   }
-}
-
-/** A command needs an image and none came (or its attachment is missing from `resolved`). */
-class ImageMissing extends Error {
-  constructor(readonly command: string) {
-    super(`no image with ${command}`);
-  }
-}
-
-/** A mention replies to a message that no longer exists. */
-class ReferenceGone extends Error {
-  constructor() {
-    super('the referenced message is gone');
-  }
-}
-
-/**
- * Role ids of a member: a cached GuildMember's roles, or the raw list an interaction carries when the guild is not
- * cached.
- */
-function roleIdsOf(member: GuildMember | APIInteractionGuildMember | null | undefined): string[] {
-  if (!member) return [];
-  if (Array.isArray(member.roles)) return member.roles;
-  return [...member.roles.cache.keys()];
 }

@@ -51,15 +51,20 @@ type PacketHandler = (packet: Packet | undefined, shard: unknown) => boolean;
 
 /** Puts `guardPacket` in front of discord.js's packet handling (checked: the method must exist). */
 export function guardGateway(client: Client, onDropped: (event: string) => void): void {
-  const ws = client.ws as unknown as { handlePacket?: PacketHandler };
-  const original = ws.handlePacket?.bind(ws);
-  if (!original) throw new Error('this discord.js version has no WebSocketManager.handlePacket to guard');
-  ws.handlePacket = (packet, shard) => {
-    const guarded = guardPacket(packet);
-    if (packet && !guarded) {
+  // handlePacket is internal to discord.js (not in its typings): read and replaced by name, checked first.
+  const ws: object = client.ws;
+  const found: unknown = Reflect.get(ws, 'handlePacket');
+  if (typeof found !== 'function')
+    throw new Error('this discord.js version has no WebSocketManager.handlePacket to guard');
+  const original = (packet: Packet | undefined, shard: unknown): boolean =>
+    Reflect.apply(found, ws, [packet, shard]);
+  const guarded: PacketHandler = (packet, shard) => {
+    const checked = guardPacket(packet);
+    if (packet && !checked) {
       onDropped(String(packet.t));
       return true;
     }
-    return original(guarded, shard);
+    return original(checked, shard);
   };
+  Reflect.set(ws, 'handlePacket', guarded);
 }

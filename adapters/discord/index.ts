@@ -1,12 +1,16 @@
-// The Discord adapter's factory: shared services in, a connected bot out.
-import { Commands } from '../../commands/index.js';
+// The Discord adapter's factory: the shared commands and services in, a connected bot out.
+import type { Commands, PlatformProfile } from '../../commands/index.js';
 import type { AppContext, RunningAdapter } from '../../src/app.js';
 import type { Services } from '../../src/services.js';
 import { DiscordBot, type DiscordOptions } from './bot.js';
 
+/** Discord keeps uploads lossless and answers replies to images: the commands layer's defaults fit it. */
+export const DISCORD_PROFILE: PlatformProfile = {};
+
 export async function startDiscord(
   context: AppContext,
   services: Services,
+  commands: Commands,
   testing: {
     rest?: { api: string; cdn?: string };
     cdnHosts?: readonly string[];
@@ -18,12 +22,6 @@ export async function startDiscord(
   const { config, log } = context;
   const token = config.discord.token;
   if (!token) throw new Error('DISCORD_TOKEN is not set');
-  const commands = new Commands({
-    queue: services.jobs.queue,
-    store: services.jobs.store,
-    config,
-    log: (level, message, fields) => log[level](fields ?? {}, message),
-  });
   const bot = new DiscordBot({
     config,
     commands,

@@ -83,11 +83,11 @@ export async function fitReply(reply: Reply, limit: number): Promise<Reply> {
   return { ...reply, text: [...reply.text, ...notes], images };
 }
 
-/** A stable signature of what a reply shows, to skip edits that would change nothing. */
-export function signature(reply: Reply, locale: Locale): string {
-  const m = toDiscordMessage(reply, locale);
+/** A stable signature of what a reply shows (in any language), to skip edits that would change nothing. */
+export function signature(reply: Reply): string {
   return JSON.stringify([
-    m.content,
+    reply.text,
+    reply.etaAt !== undefined && !reply.final ? Math.ceil(reply.etaAt / 1000) : undefined,
     (reply.images ?? []).map((i) => i.data.byteLength),
     reply.buttons?.flat().map((b) => b.id),
   ]);

@@ -4,9 +4,9 @@
 // job's ending goes to the user's DMs. Only the requester is ever pinged.
 import type { Client, Message, MessageCreateOptions, RepliableInteraction } from 'discord.js';
 import type { Reply } from '../../commands/index.js';
-import type { Locale } from '../../src/i18n.js';
+import { type Locale, matchLocale } from '../../src/i18n.js';
 import type { StatusSurface } from '../shared/job-status.js';
-import { fitReply, toDiscordMessage } from './render.js';
+import { DEFAULT_UPLOAD_LIMIT, fitReply, toDiscordMessage } from './render.js';
 
 /** Interaction tokens live 15 minutes; past ~14 the status message is edited through the channel instead. */
 export const TOKEN_LIFETIME_MS = 14 * 60_000;
@@ -25,9 +25,19 @@ export interface DiscordPlace {
   private: boolean;
 }
 
+/** A place read back from storage, field by field (it was written by this adapter, but storage is untyped). */
 export function placeOf(value: Record<string, unknown> | undefined): DiscordPlace | undefined {
   if (!value || typeof value.userId !== 'string') return undefined;
-  return value as unknown as DiscordPlace;
+  const text = (key: string) => (typeof value[key] === 'string' ? { [key]: value[key] as string } : {});
+  return {
+    ...text('channelId'),
+    ...text('messageId'),
+    ...text('userMessageId'),
+    userId: value.userId,
+    locale: matchLocale(typeof value.locale === 'string' ? value.locale : undefined) ?? 'en',
+    uploadLimit: typeof value.uploadLimit === 'number' ? value.uploadLimit : DEFAULT_UPLOAD_LIMIT,
+    private: value.private === true,
+  };
 }
 
 export class DiscordStatus implements StatusSurface {

@@ -22,6 +22,11 @@ export interface StatusSurface {
   settle?(reply: Reply): Promise<void>;
   /** The ending reached nobody: say so where possible (best effort). */
   tellUndelivered?(reply: Reply): Promise<void>;
+  /**
+   * Readies a non-final state as it arrives, before its turn (Telegram shrinks a preview to a small photo);
+   * undefined when there is nothing to show of it.
+   */
+  prepare?(reply: Reply): Promise<Reply | undefined>;
 }
 
 /** How a job's ending reached its owner. */

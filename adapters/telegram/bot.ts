@@ -3,32 +3,30 @@
 // and the bot keeps serving. Long polling by default; a webhook with a secret token when configured.
 import { autoRetry } from '@grammyjs/auto-retry';
 import { type RunnerHandle, run, sequentialize } from '@grammyjs/runner';
-import { Bot, type Context, GrammyError, InputFile } from 'grammy';
+import { Bot, type Context } from 'grammy';
 import type { LanguageCode, Message, PhotoSize } from 'grammy/types';
 import {
   type CommandContext,
   type Commands,
-  findCommand,
   type InputImage,
+  optionsOf,
   parseTextCommand,
-  positionWorthShowing,
   type Reply,
-  type ReplyImage,
-  textReply,
-  toTelegramCommands,
+  resultJobOf,
+  type TextCommand,
+  UserInputError,
 } from '../../commands/index.js';
 import type { Config } from '../../src/config/index.js';
-import { type Locale, PLATFORM_TAGS, SUPPORTED_LOCALES, t } from '../../src/i18n.js';
-import type { DeliveryLog, Job } from '../../src/jobs/index.js';
+import { PLATFORM_TAGS, SUPPORTED_LOCALES, t } from '../../src/i18n.js';
+import type { DeliveryLog } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
-import { type Delivery, JobStatusBoard, type StatusSurface } from '../shared/job-status.js';
+import type { Delivery } from '../shared/job-status.js';
 import { RecentIds } from '../shared/recent-ids.js';
 import { AlbumCollector } from './albums.js';
-import { EditPacer } from './pacing.js';
-import { fitsAsPhoto } from './photo-limits.js';
-import { previewPhoto } from './preview-photo.js';
+import { toTelegramCommands } from './command-list.js';
+import { TelegramJobMessages } from './job-messages.js';
 import { keyboard, replyText } from './render.js';
-import { StatusMessage } from './status-message.js';
+import { sendImages } from './send.js';
 import { serveWebhook, type WebhookServer } from './webhook.js';
 
 export interface TelegramOptions {
@@ -52,37 +50,6 @@ export interface TelegramOptions {
 const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024; // getFile's limit
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
-interface Tracked {
-  chatId: number;
-  /** The job's status message: text, then the latest preview photo when previews are on. */
-  status: StatusMessage;
-  replyTo: number;
-  locale: Locale;
-  group: boolean;
-  /** The queue position the status message shows, for the geometric update schedule. */
-  shownAhead?: number;
-  /** The newest state (shown or not); the pacer shows it at the chat's next turn unless it changes nothing. */
-  latest?: Reply;
-  /** The newest preview not yet shown (kept apart: a later text-only progress update must not drop it). */
-  pendingPreview?: ReplyImage;
-  /** A turn came while the status message was busy: the job asks for another once it is idle. */
-  deferred?: boolean;
-  /** Counts previews as they arrive: only the newest one being shrunk may become pending. */
-  previewSeq: number;
-  typing?: NodeJS.Timeout;
-  /** How the job's ending reaches the user (see `surface`). */
-  surface: StatusSurface;
-}
-
-class InputRefused extends Error {
-  constructor(
-    readonly key: string,
-    readonly params: Record<string, string | number> = {},
-  ) {
-    super(key);
-  }
-}
-
 /** A photo or image document of a message, not yet downloaded. */
 interface ImageRef {
   id: string;
@@ -91,15 +58,11 @@ interface ImageRef {
 
 export class TelegramBot {
   readonly bot: Bot;
-  private readonly tracked = new Map<string, Tracked>();
-  private readonly board: JobStatusBoard;
+  private readonly jobMessages: TelegramJobMessages;
   /** Telegram delivers an update again after a restart or a failed webhook answer: each is handled once. */
   private readonly seen = new RecentIds(10_000);
-  /** Jobs created before this are from an earlier run: their status messages come from storage. */
-  private readonly startedAt = Date.now();
   private runner?: RunnerHandle;
   private unsubscribe?: () => void;
-  private readonly pacer: EditPacer;
   private readonly albums: AlbumCollector<Context>;
   private webhook?: WebhookServer;
   /** ForceReply questions sent for the Edit button: `<chatId>:<messageId>` → the job whose result to edit. */
@@ -108,11 +71,6 @@ export class TelegramBot {
   constructor(private readonly options: TelegramOptions) {
     const token = options.config.telegram.token;
     if (!token) throw new Error('TELEGRAM_TOKEN is not set');
-    const intervals = options.editIntervalMs ?? { private: 1000, group: 3000 };
-    this.pacer = new EditPacer(
-      { privateMs: intervals.private, groupMs: intervals.group, globalMs: 40 },
-      (jobId) => this.flushStatus(jobId),
-    );
     this.albums = new AlbumCollector(options.albumQuietMs ?? 800, (items) => {
       const first = items[0];
       if (first) void this.guard(first, () => this.onAlbum(items));
@@ -125,11 +83,11 @@ export class TelegramBot {
     this.bot.use((ctx, next) => (this.seen.add(String(ctx.update.update_id)) ? next() : undefined));
     // Chats are served concurrently (one slow download holds up only its own chat), each chat's updates in order.
     this.bot.use(sequentialize((ctx: Context) => (ctx.chat ? String(ctx.chat.id) : undefined)));
-    this.board = new JobStatusBoard({
-      markUndelivered: (jobId) => options.deliveries.markUndelivered(jobId),
-      warn: (fields, message) => options.log.warn(fields, message),
-      restore: (job) => this.restore(job)?.surface,
+    this.jobMessages = new TelegramJobMessages(this.bot.api, {
+      deliveries: options.deliveries,
+      log: options.log,
       onDelivery: options.onDelivery,
+      editIntervalMs: options.editIntervalMs ?? { private: 1000, group: 3000 },
     });
     // The chat allowlist: updates from other chats are dropped before any handler sees them.
     const allowed = new Set(options.config.telegram.chatIds);
@@ -155,17 +113,19 @@ export class TelegramBot {
   async start(): Promise<void> {
     const { log, config } = this.options;
     this.unsubscribe = this.options.commands.subscribe(({ job, reply }) => {
-      if (job.owner.platform !== 'telegram') return;
-      this.onUpdate(job, reply).catch((error: unknown) =>
-        log.warn({ err: error, jobId: job.id }, 'telegram update failed'),
-      );
-    });
+      this.jobMessages
+        .update(job, reply)
+        .catch((error: unknown) => log.warn({ err: error, jobId: job.id }, 'telegram update failed'));
+    }, 'telegram');
     await this.bot.init();
     for (const locale of SUPPORTED_LOCALES) {
       // PLATFORM_TAGS holds Telegram's ISO 639-1 codes; src/ cannot name grammY's type for them.
       const code = PLATFORM_TAGS[locale].telegram as LanguageCode | undefined;
       await this.bot.api
-        .setMyCommands(toTelegramCommands(locale), code ? { language_code: code } : {})
+        .setMyCommands(
+          toTelegramCommands(locale, this.options.commands.registry.specs),
+          code ? { language_code: code } : {},
+        )
         .catch((error: unknown) => log.warn({ err: error }, 'setMyCommands failed'));
     }
     const { webhookUrl, webhookSecret } = config.telegram;
@@ -218,9 +178,7 @@ export class TelegramBot {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.albums.clear();
-    this.pacer.clear();
-    for (const entry of this.tracked.values()) clearInterval(entry.typing);
-    this.board.clear();
+    this.jobMessages.stop();
     if (this.webhook) await this.webhook.close();
     else if (this.runner?.isRunning()) await this.runner.stop();
   }
@@ -241,9 +199,10 @@ export class TelegramBot {
       await work();
     } catch (error) {
       const locale = this.context(ctx).locale;
-      const key = error instanceof InputRefused ? error.key : 'errors.generic';
-      const params = error instanceof InputRefused ? error.params : {};
-      if (!(error instanceof InputRefused)) this.options.log.warn({ err: error }, 'telegram handler failed');
+      const key = error instanceof UserInputError ? error.key : 'errors.generic';
+      const params = error instanceof UserInputError ? error.params : {};
+      if (!(error instanceof UserInputError))
+        this.options.log.warn({ err: error }, 'telegram handler failed');
       if (ctx.chat) await ctx.reply(t(locale, key, params)).catch(() => undefined);
       if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
     }
@@ -253,18 +212,18 @@ export class TelegramBot {
   private async download({ id, size }: ImageRef): Promise<InputImage> {
     const limit = Math.min(MAX_DOWNLOAD_BYTES, this.options.config.limits.maxInputBytes);
     const tooLarge = () =>
-      new InputRefused('errors.input.too_large', {
+      new UserInputError('errors.input.too_large', {
         size: size ? `${(size / 1048576).toFixed(1)} MB` : '?',
         limit: `${Math.round(limit / 1048576)} MB`,
       });
     if (size !== undefined && size > limit) throw tooLarge();
     const file = await this.bot.api.getFile(id);
-    if (!file.file_path) throw new InputRefused('errors.telegram.download_failed');
+    if (!file.file_path) throw new UserInputError('errors.telegram.download_failed');
     const root = this.options.apiRoot ?? 'https://api.telegram.org';
     const response = await fetch(`${root}/file/bot${this.options.config.telegram.token}/${file.file_path}`, {
       signal: AbortSignal.timeout(30_000),
     }).catch(() => undefined);
-    if (!response?.ok) throw new InputRefused('errors.telegram.download_failed');
+    if (!response?.ok) throw new UserInputError('errors.telegram.download_failed');
     const data = new Uint8Array(await response.arrayBuffer());
     if (data.byteLength > limit) throw tooLarge();
     return { data, filename: file.file_path.split('/').pop() ?? 'image' };
@@ -283,13 +242,18 @@ export class TelegramBot {
     return undefined;
   }
 
-  private isCommand(text: string | undefined, name: string): boolean {
-    return parseTextCommand(text ?? '', this.bot.botInfo.username)?.name === name;
+  private parse(text: string | undefined): TextCommand | undefined {
+    return parseTextCommand(this.options.commands.registry.specs, text ?? '', this.bot.botInfo.username);
   }
 
-  /** Commands with an image option (from the command table): only they are worth downloading a photo for. */
+  private isCommand(text: string | undefined, name: string): boolean {
+    return this.parse(text)?.name === name;
+  }
+
+  /** Commands with an image option (from their spec): only they are worth downloading a photo for. */
   private takesImages(name: string): boolean {
-    return findCommand(name)?.options.some((o) => o.type === 'attachment') ?? false;
+    const spec = this.options.commands.registry.find(name)?.spec;
+    return spec ? optionsOf(spec).some((o) => o.type === 'attachment') : false;
   }
 
   /**
@@ -330,7 +294,7 @@ export class TelegramBot {
 
   private async runImages(ctx: Context, caption: string, refs: ImageRef[]): Promise<void> {
     const c = this.context(ctx);
-    const command = parseTextCommand(caption, this.bot.botInfo.username);
+    const command = this.parse(caption);
     // In private chats a plain caption edits or describes the photo; elsewhere only our commands count.
     if (!command && !(ctx.chat?.type === 'private' && caption)) return;
     if (command && !this.takesImages(command.name)) {
@@ -355,7 +319,7 @@ export class TelegramBot {
     const replied = message.reply_to_message;
     const repliedImage = this.imageOf(replied);
     const me = this.bot.botInfo;
-    const command = parseTextCommand(text, me.username);
+    const command = this.parse(text);
     if (command) {
       const images =
         repliedImage && this.takesImages(command.name) ? [await this.download(repliedImage)] : [];
@@ -373,8 +337,14 @@ export class TelegramBot {
     const mentioned = text.includes(`@${me.username}`);
     const toBot = replied?.from?.id === me.id;
     if (ctx.chat?.type !== 'private' && !mentioned && !toBot) return;
-    const image = await this.download(repliedImage);
     const cleaned = text.replace(`@${me.username}`, '').trim();
+    // One of our results: Telegram's copy is recompressed, the stored PNG is not.
+    const result = toBot ? resultJobOf(buttonIdsOf(replied)) : undefined;
+    if (result) {
+      await this.send(ctx, c, await this.options.commands.replyToResult(c, result, cleaned));
+      return;
+    }
+    const image = await this.download(repliedImage);
     await this.send(ctx, c, await this.options.commands.replyToImage(c, { image, text: cleaned }));
   }
 
@@ -411,7 +381,7 @@ export class TelegramBot {
     if (this.asks.size > 1000) this.asks.delete(this.asks.keys().next().value as string);
   }
 
-  /** Sends a reply: images with their keyboard, else text; tracks the message when a job will update it. */
+  /** Sends a reply: images with their keyboard, else text; the reply that starts a job becomes its status. */
   private async send(ctx: Context, c: CommandContext, reply: Reply): Promise<void> {
     const chatId = ctx.chat?.id;
     if (chatId === undefined) return;
@@ -420,233 +390,37 @@ export class TelegramBot {
     const parameters = replyTo
       ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }
       : {};
-    this.pacer.note(chatId, group);
+    this.jobMessages.note(chatId, group);
     if (reply.images && reply.images.length > 0) {
-      await this.sendImages(chatId, reply, c.locale, parameters);
+      await sendImages(this.bot.api, { chatId, locale: c.locale, parameters }, reply);
       return;
     }
     const text = replyText(reply, c.locale);
+    // Later replies naming the job (a /cancel answer) are not its status message.
+    const jobId = reply.startsJob ? reply.jobId : undefined;
     const sent = await this.bot.api
       .sendMessage(chatId, text, { ...parameters, reply_markup: keyboard(reply, c.locale) })
       .catch((error: unknown) => {
-        // A job whose status message could not be sent: its ending is undelivered (and told) at once, not after
-        // the board's wait for a status message that will never come.
-        if (reply.startsJob && reply.jobId) this.board.open(reply.jobId, Promise.resolve(undefined));
+        if (jobId) this.jobMessages.open(jobId, reply, chatId, group);
         throw error;
       });
-    // The reply that starts a job is its status message; later replies naming it (a /cancel answer) are not.
-    if (reply.startsJob && reply.jobId) {
-      const place: TelegramPlace = {
-        chatId,
-        messageId: sent.message_id,
-        replyTo: replyTo ?? sent.message_id,
-        locale: c.locale,
-        group,
-        // Groups share one flood limit (20 messages a minute): previews there only for those who ask.
-        previews: c.settings.previews ?? !group,
-        text,
-      };
-      this.options.deliveries.remember(reply.jobId, { ...place });
-      const entry = this.track(reply.jobId, place, reply.ahead);
-      this.board.open(reply.jobId, Promise.resolve(entry.surface));
-    }
-  }
-
-  /** The tracking of a job's status message: pacing state and the surface its ending goes through. */
-  private track(jobId: string, place: TelegramPlace, shownAhead?: number): Tracked {
-    const status = new StatusMessage({
-      api: this.bot.api,
-      chatId: place.chatId,
-      messageId: place.messageId,
-      locale: place.locale,
-      text: place.text,
-      previews: place.previews,
-      warn: (fields, message) => this.options.log.warn(fields, message),
-    });
-    const entry: Tracked = {
-      chatId: place.chatId,
-      status,
-      replyTo: place.replyTo,
-      locale: place.locale,
-      group: place.group,
-      shownAhead,
-      previewSeq: 0,
-      surface: this.surface(status, place),
-    };
-    this.tracked.set(jobId, entry);
-    return entry;
-  }
-
-  /**
-   * A job's status message as the shared lifecycle sees it: text endings edit it; an image result, or any ending
-   * when the edit is refused, is a new message replying to the user's (so Telegram notifies them), and the status
-   * message goes.
-   */
-  private surface(status: StatusMessage, place: TelegramPlace): StatusSurface {
-    const parameters = { reply_parameters: { message_id: place.replyTo, allow_sending_without_reply: true } };
-    return {
-      show: (reply) => status.show(reply),
-      finish: (reply) => status.finish(reply),
-      replyToUser: async (reply) => {
-        this.pacer.note(place.chatId, place.group);
-        if (reply.images && reply.images.length > 0) {
-          await this.sendImages(place.chatId, reply, place.locale, parameters);
-          return;
-        }
-        await this.bot.api.sendMessage(place.chatId, replyText(reply, place.locale), {
-          ...parameters,
-          reply_markup: keyboard(reply, place.locale),
-        });
-      },
-      // A result replaced the status message; a text ending tries the status message once more (a refusal may
-      // have been passing), so it does not keep a live Cancel button.
-      settle: (reply) => (reply.images && reply.images.length > 0 ? status.delete() : status.text(reply)),
-      tellUndelivered: () => status.text(textReply('job.undelivered')),
-    };
-  }
-
-  /** A job from before this process started, reopened from its stored status message. */
-  private restore(job: Job): Tracked | undefined {
-    const known = this.tracked.get(job.id);
-    if (known) return known;
-    if (job.createdAt >= this.startedAt) return undefined;
-    const place = placeOf(this.options.deliveries.placeOf(job.id));
-    return place ? this.track(job.id, place) : undefined;
-  }
-
-  /**
-   * Images as photos (the caption and keyboard on the first), or as documents when asked for files or when a
-   * photo is past Telegram's limits; a photo Telegram still refuses (400/413) is sent again as a document.
-   */
-  private async sendImages(chatId: number, reply: Reply, locale: Locale, parameters: object): Promise<void> {
-    const caption = replyText(reply, locale, 1024);
-    const markup = keyboard(reply, locale);
-    for (const [i, image] of (reply.images ?? []).entries()) {
-      const extra =
-        i === 0 ? { ...parameters, ...(reply.text.length > 0 ? { caption } : {}), reply_markup: markup } : {};
-      if (reply.asFiles || !fitsAsPhoto(image.data)) {
-        await this.sendDocument(chatId, image, extra);
-        continue;
-      }
-      try {
-        await this.bot.api.sendPhoto(chatId, toInputFile(image), extra);
-      } catch (error) {
-        if (!(error instanceof GrammyError) || (error.error_code !== 400 && error.error_code !== 413))
-          throw error;
-        await this.sendDocument(chatId, image, extra);
-      }
-    }
-  }
-
-  private sendDocument(chatId: number, image: ReplyImage, extra: object) {
-    return this.bot.api.sendDocument(chatId, toInputFile(image), {
-      ...extra,
-      disable_content_type_detection: true,
+    if (!jobId) return;
+    this.jobMessages.open(jobId, reply, chatId, group, {
+      chatId,
+      messageId: sent.message_id,
+      replyTo: replyTo ?? sent.message_id,
+      locale: c.locale,
+      group,
+      // Groups share one flood limit (20 messages a minute): previews there only for those who ask.
+      previews: c.settings.previews ?? !group,
+      text,
     });
   }
-
-  /** Job updates: progress and position edits paced per chat and skipped when unchanged; the result as a photo. */
-  private async onUpdate(job: Job, reply: Reply): Promise<void> {
-    const jobId = job.id;
-    const entry = this.tracked.get(jobId) ?? this.restore(job);
-    if (reply.final) {
-      if (entry) {
-        this.tracked.delete(jobId);
-        this.pacer.drop(entry.chatId, jobId);
-        clearInterval(entry.typing);
-        this.pacer.note(entry.chatId, entry.group);
-      }
-      await this.board.finish(job, reply);
-      return;
-    }
-    if (!entry) return;
-    const running = reply.ahead === undefined;
-    if (running && !entry.typing) {
-      const action = () =>
-        void this.bot.api.sendChatAction(entry.chatId, 'upload_photo').catch(() => undefined);
-      action();
-      entry.typing = setInterval(action, 4500);
-    }
-    if (!running && !positionWorthShowing(entry.shownAhead, reply.ahead as number)) return;
-    entry.latest = reply;
-    this.pacer.mark(entry.chatId, entry.group, jobId);
-    const preview = reply.images?.[0];
-    if (preview && entry.status.showsPreviews) await this.shrinkPreview(jobId, entry, preview);
-  }
-
-  /**
-   * Shrinks a preview as it arrives, so the pacer's turn sends it at once; it becomes pending unless the job
-   * ended or a newer preview came meanwhile.
-   */
-  private async shrinkPreview(jobId: string, entry: Tracked, preview: ReplyImage): Promise<void> {
-    const seq = ++entry.previewSeq;
-    let photo: ReplyImage;
-    try {
-      photo = await previewPhoto(preview);
-    } catch (error) {
-      this.options.log.warn(
-        { err: error, jobId },
-        'telegram preview could not be encoded; progress goes on as text',
-      );
-      entry.status.stopPreviews();
-      return;
-    }
-    if (this.tracked.get(jobId) !== entry || seq !== entry.previewSeq) return;
-    entry.pendingPreview = photo;
-    this.pacer.mark(entry.chatId, entry.group, jobId);
-  }
-
-  /**
-   * The pacer's turn for a job: shows the newest state on its status message (the newest preview with it),
-   * unless that changes nothing.
-   */
-  private flushStatus(jobId: string): boolean {
-    const entry = this.tracked.get(jobId);
-    const latest = entry?.latest;
-    if (!entry || !latest) return false;
-    if (entry.status.busy) {
-      // One call per status message at a time, each at a turn of its own: a slow upload (a preview) must not let
-      // turns queue up behind it and go out as a burst.
-      if (!entry.deferred) {
-        entry.deferred = true;
-        void entry.status.idle().then(() => {
-          entry.deferred = false;
-          if (this.tracked.get(jobId) === entry) this.pacer.mark(entry.chatId, entry.group, jobId);
-        });
-      }
-      return false;
-    }
-    const preview = entry.pendingPreview;
-    entry.pendingPreview = undefined;
-    if (!entry.status.changes(latest, preview)) return false;
-    if (latest.ahead !== undefined) entry.shownAhead = latest.ahead;
-    entry.status
-      .show(latest, preview)
-      .catch((error: unknown) =>
-        this.options.log.warn({ err: error, jobId }, 'telegram progress edit failed'),
-      );
-    return true;
-  }
 }
 
-/** What is stored per job, so a restarted bot can go on with its status message. */
-interface TelegramPlace {
-  chatId: number;
-  messageId: number;
-  /** The user's message the job answers. */
-  replyTo: number;
-  locale: Locale;
-  group: boolean;
-  previews: boolean;
-  /** The text the status message was sent with. */
-  text: string;
-}
-
-function placeOf(value: Record<string, unknown> | undefined): TelegramPlace | undefined {
-  if (!value || typeof value.chatId !== 'number' || typeof value.messageId !== 'number') return undefined;
-  return value as unknown as TelegramPlace;
-}
-
-function toInputFile(image: ReplyImage): InputFile {
-  return new InputFile(Buffer.from(image.data), image.filename);
+/** The callback data of a message's inline buttons. */
+function buttonIdsOf(message: Message | undefined): string[] {
+  return (message?.reply_markup?.inline_keyboard ?? [])
+    .flat()
+    .flatMap((button) => ('callback_data' in button ? [button.callback_data] : []));
 }

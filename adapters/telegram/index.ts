@@ -1,6 +1,6 @@
-// The Telegram adapter's factory: shared services in, a running bot out (long polling, or a webhook with a secret
-// token when TELEGRAM_WEBHOOK_URL is set).
-import { Commands } from '../../commands/index.js';
+// The Telegram adapter's factory: the shared commands and services in, a running bot out (long polling, or a
+// webhook with a secret token when TELEGRAM_WEBHOOK_URL is set).
+import type { Commands, PlatformProfile } from '../../commands/index.js';
 import type { AppContext, RunningAdapter } from '../../src/app.js';
 import type { Services } from '../../src/services.js';
 import { TelegramBot, type TelegramOptions } from './bot.js';
@@ -10,21 +10,19 @@ export type TelegramTesting = Pick<
   'apiRoot' | 'editIntervalMs' | 'albumQuietMs' | 'webhookPort' | 'onDelivery'
 >;
 
+export const TELEGRAM_PROFILE: PlatformProfile = {
+  // Telegram recompresses photos: results offer the lossless PNG as a file.
+  originalFileButton: true,
+  helpKeys: ['help.telegram.mask'],
+};
+
 export async function startTelegram(
   context: AppContext,
   services: Services,
+  commands: Commands,
   testing: TelegramTesting = {},
 ): Promise<RunningAdapter & { bot: TelegramBot }> {
   const { config, log } = context;
-  const commands = new Commands({
-    queue: services.jobs.queue,
-    store: services.jobs.store,
-    config,
-    log: (level, message, fields) => log[level](fields ?? {}, message),
-    // Telegram recompresses photos: results offer the lossless PNG as a file.
-    originalFileButton: true,
-    helpKeys: ['help.telegram.mask'],
-  });
   const bot = new TelegramBot({
     config,
     commands,

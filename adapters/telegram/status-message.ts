@@ -34,7 +34,6 @@ export class StatusMessage {
   private lastText: string;
   private lastPreview?: Uint8Array;
   private queue: Promise<unknown> = Promise.resolve();
-  private inFlight = 0;
 
   constructor(private readonly options: StatusOptions) {
     this.chatId = options.chatId;
@@ -51,22 +50,6 @@ export class StatusMessage {
   /** Previews stop for this job. */
   stopPreviews(): void {
     this.previews = false;
-  }
-
-  /** A call on this message is under way (or waiting for the one before it). */
-  get busy(): boolean {
-    return this.inFlight > 0;
-  }
-
-  /** Settles once every call asked for so far is done. */
-  idle(): Promise<void> {
-    return this.queue.then(() => undefined);
-  }
-
-  /** Whether `reply` (with this preview) would show something new; unchanged states are never sent. */
-  changes(reply: Reply, preview?: ReplyImage): boolean {
-    if (this.wantsPreview(preview) && !sameBytes(preview.data, this.lastPreview)) return true;
-    return this.textOf(reply) !== this.lastText;
   }
 
   /** Shows the newest state: the preview when there is one to show, else the text (or caption). */
@@ -122,10 +105,7 @@ export class StatusMessage {
   }
 
   private serial<T>(call: () => Promise<T>): Promise<T> {
-    this.inFlight += 1;
-    const next = this.queue.then(call).finally(() => {
-      this.inFlight -= 1;
-    });
+    const next = this.queue.then(call);
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -170,7 +150,7 @@ export class StatusMessage {
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array | undefined): boolean {
+export function sameBytes(a: Uint8Array, b: Uint8Array | undefined): boolean {
   if (b === undefined || a.byteLength !== b.byteLength) return false;
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
     Buffer.from(b.buffer, b.byteOffset, b.byteLength),

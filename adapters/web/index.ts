@@ -1,5 +1,5 @@
-// The playground adapter's factory: shared services in, a running web server out.
-import { Commands } from '../../commands/index.js';
+// The playground adapter's factory: the shared commands and services in, a running web server out.
+import type { Commands, PlatformProfile } from '../../commands/index.js';
 import type { AppContext, RunningAdapter } from '../../src/app.js';
 import type { Services } from '../../src/services.js';
 import { startPlaygroundServer } from './server.js';
@@ -7,22 +7,19 @@ import { startPlaygroundServer } from './server.js';
 /** The port the playground uses when it starts by default (no platform token, no WEB_PORT). */
 export const DEFAULT_PLAYGROUND_PORT = 8080;
 
+export const PLAYGROUND_PROFILE: PlatformProfile = {
+  // No reply-to-image here: the refusal says to attach, paste or drop one.
+  imageMissingKey: 'web.needs_image',
+  helpImagesKey: 'help.web.images',
+  helpKeys: ['help.web.commands', 'help.web.buttons'],
+};
+
 export async function startPlayground(
   context: AppContext,
   services: Services,
+  commands: Commands,
 ): Promise<RunningAdapter & { url: string }> {
   const { config, log } = context;
-  const commands = new Commands({
-    queue: services.jobs.queue,
-    store: services.jobs.store,
-    config,
-    log: (level, message, fields) => log[level](fields ?? {}, message),
-    // No reply-to-image here: the refusal says to attach, paste or drop one.
-    imageMissingKey: 'web.needs_image',
-    helpImagesKey: 'help.web.images',
-    helpKeys: ['help.web.commands', 'help.web.buttons'],
-    randomModel: services.bundledModel,
-  });
   const server = await startPlaygroundServer({
     commands,
     host: config.web.host,

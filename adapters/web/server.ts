@@ -74,9 +74,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
   const streams = new EventStreams();
   const send = (userId: string, reply: Reply) =>
     streams.send(userId, (locale) => toWebMessage(reply, locale));
-  const unsubscribe = commands.subscribe(({ job, reply }) => {
-    if (job.owner.platform === 'web') send(job.owner.userId, reply);
-  });
+  const unsubscribe = commands.subscribe(({ job, reply }) => send(job.owner.userId, reply), 'web');
 
   const localeOf = (req: IncomingMessage): Locale =>
     matchLocale(req.headers['accept-language']) ?? options.defaultLocale;

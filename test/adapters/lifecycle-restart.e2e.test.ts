@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDiscord } from '../../adapters/discord/index.js';
 import { startTelegram } from '../../adapters/telegram/index.js';
+import { buildCommands } from '../../src/app-services.js';
 import { type Job, JobStore } from '../../src/jobs/index.js';
 import { startFakeDiscord } from '../doubles/fake-discord/index.js';
 import { startFakeTelegram } from '../doubles/fake-telegram/index.js';
@@ -80,11 +81,16 @@ describe('the job-status lifecycle after a restart', { timeout: 60_000 }, () => 
       { DISCORD_TOKEN: fake.token, DATA_DIR: dataDir },
       new TimedEngineDouble(20, 3),
     );
-    const bot = await startDiscord({ config: opened.config, log: opened.log }, opened.services, {
-      rest: fake.clientOptions().rest,
-      cdnHosts: fake.cdnHosts,
-      editIntervalMs: 20,
-    });
+    const bot = await startDiscord(
+      { config: opened.config, log: opened.log },
+      opened.services,
+      buildCommands({ config: opened.config, log: opened.log }, opened.services),
+      {
+        rest: fake.clientOptions().rest,
+        cdnHosts: fake.cdnHosts,
+        editIntervalMs: 20,
+      },
+    );
     stops.push(
       () => opened.services.close(),
       () => bot.stop(),
@@ -130,10 +136,15 @@ describe('the job-status lifecycle after a restart', { timeout: 60_000 }, () => 
       { TELEGRAM_TOKEN: fake.token, DATA_DIR: dataDir },
       new TimedEngineDouble(60, 3),
     );
-    const bot = await startTelegram({ config: opened.config, log: opened.log }, opened.services, {
-      apiRoot: fake.apiRoot,
-      editIntervalMs: { private: 10, group: 20 },
-    });
+    const bot = await startTelegram(
+      { config: opened.config, log: opened.log },
+      opened.services,
+      buildCommands({ config: opened.config, log: opened.log }, opened.services),
+      {
+        apiRoot: fake.apiRoot,
+        editIntervalMs: { private: 10, group: 20 },
+      },
+    );
     stops.push(
       () => opened.services.close(),
       () => bot.stop(),

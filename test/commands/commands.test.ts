@@ -66,8 +66,7 @@ function setup(
     config,
     now: () => clock,
     randomSeed: () => seed++,
-    originalFileButton: options.originalFileButton,
-    helpKeys: options.helpKeys,
+    platforms: { discord: { originalFileButton: options.originalFileButton, helpKeys: options.helpKeys } },
   });
   const updates: Array<{ job: Job; reply: Reply }> = [];
   commands.subscribe((u) => updates.push(u));
@@ -121,7 +120,10 @@ function pixelBomb(width = 30000, height = 30000): Uint8Array {
 describe('imagine', () => {
   it('answers "queued" at once, then the result PNG with its seed and buttons', async () => {
     const { commands, ctx, until } = setup();
-    const queued = await commands.imagine(ctx('1'), { prompt: 'a red fox --ar 16:9 --seed 42 --steps 8' });
+    const queued = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a red fox --ar 16:9 --seed 42 --steps 8' },
+    });
     expect(keys(queued)).toEqual(['job.queued']);
     expect(queued.text[0]?.params).toMatchObject({ count: 0 });
     expect(queued.buttons?.[0]?.[0]).toMatchObject({
@@ -160,7 +162,10 @@ describe('imagine', () => {
       originalFileButton: true,
       helpKeys: ['help.telegram.mask'],
     });
-    const queued = await commands.imagine(ctx('1'), { prompt: 'a red fox --steps 4' });
+    const queued = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a red fox --steps 4' },
+    });
     expect(queued.ahead).toBe(0);
     const done = await until((u) => u.job.id === queued.jobId && u.reply.final === true);
     expect(done.reply.buttons?.[1]?.map((b) => b.id.split(':')[0])).toEqual(['original', 'delete']);
@@ -169,8 +174,11 @@ describe('imagine', () => {
     expect(file.asFiles).toBe(true);
     const stored = store.readFile(done.job.id, done.job.result?.file as string);
     expect(Buffer.from(file.images?.[0]?.data ?? []).equals(stored)).toBe(true);
-    expect(keys(await commands.help(ctx('1'))).at(-1)).toBe('help.telegram.mask');
-    const running = await commands.imagine(ctx('1'), { prompt: 'still waiting --steps 4' });
+    expect(keys(await commands.run(ctx('1'), { name: 'help' })).at(-1)).toBe('help.telegram.mask');
+    const running = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'still waiting --steps 4' },
+    });
     expect(keys(await commands.pressButton(ctx('1'), `original:${running.jobId}`))).toEqual([
       'errors.button.not_available',
     ]);
@@ -178,7 +186,7 @@ describe('imagine', () => {
 
   it('sends progress previews as PNGs, and the final reply always last', async () => {
     const { commands, ctx, until, updates } = setup({ previews: true });
-    const queued = await commands.imagine(ctx('1'), { prompt: 'a kite' });
+    const queued = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a kite' } });
     await until((u) => u.job.id === queued.jobId && u.reply.final === true);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const mine = updates.filter((u) => u.job.id === queued.jobId).map((u) => u.reply);
@@ -191,12 +199,12 @@ describe('imagine', () => {
 
   it('a user who turned previews off gets progress without images; /settings shows the choice', async () => {
     const { commands, ctx, until, updates, store } = setup({ previews: true });
-    const unset = await commands.settings(ctx('2'));
+    const unset = await commands.run(ctx('2'), { name: 'settings' });
     expect(unset.text[0]?.params?.previews).toBe('auto (off in Telegram groups)');
     const saved = (await commands.runText(ctx('2'), '/settings previews=off')) as Reply;
     expect(keys(saved)).toEqual(['settings.saved', 'settings.current', 'settings.how']);
     expect(saved.text[1]?.params?.previews).toBe('✗');
-    const queued = await commands.imagine(ctx('2'), { prompt: 'a kite' });
+    const queued = await commands.run(ctx('2'), { name: 'imagine', options: { prompt: 'a kite' } });
     expect(store.get(queued.jobId as string)?.meta.previews).toBe(false);
     await until((u) => u.job.id === queued.jobId && u.reply.final === true);
     const running = updates.filter(
@@ -220,23 +228,23 @@ describe('imagine', () => {
       ['a cat --ar 16:9 --size 512x512', 'errors.flag.conflict'],
     ];
     for (const [prompt, key] of cases) {
-      const reply = await commands.imagine(ctx('1'), { prompt });
+      const reply = await commands.run(ctx('1'), { name: 'imagine', options: { prompt } });
       expect(keys(reply), prompt.slice(0, 20)).toEqual([key]);
       expect(reply.ephemeral).toBe(true);
     }
-    expect(keys(await commands.imagine(ctx('1'), { prompt: 'a cat', size: 640 }))).toEqual([
-      'errors.settings.choice',
-    ]);
+    expect(
+      keys(await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a cat', size: 640 } })),
+    ).toEqual(['errors.settings.choice']);
     expect(store.byStatus('queued', 'running', 'done')).toHaveLength(0);
   });
 
   it('fails only the job whose run fails, with the reason in the job’s language', async () => {
     const { commands, ctx, until } = setup();
-    const bad = await commands.imagine(ctx('1', 'zh-CN'), { prompt: 'boom' });
+    const bad = await commands.run(ctx('1', 'zh-CN'), { name: 'imagine', options: { prompt: 'boom' } });
     const failed = await until((u) => u.job.id === bad.jobId && u.reply.final === true);
     expect(keys(failed.reply)).toEqual(['job.failed']);
     expect(failed.reply.text[0]?.params?.reason).toMatch(/模型/);
-    const good = await commands.imagine(ctx('1'), { prompt: 'fine' });
+    const good = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'fine' } });
     expect(keys((await until((u) => u.job.id === good.jobId && u.reply.final === true)).reply)).toEqual([
       'job.done',
     ]);
@@ -247,17 +255,22 @@ describe('image inputs', () => {
   it('refuses oversized bytes, corrupt images and pixel bombs before queueing', async () => {
     const { commands, ctx, store } = setup();
     const big = new Uint8Array(200_001);
-    expect(keys(await commands.edit(ctx('1'), { image: { data: big }, instruction: 'x' }))).toEqual([
-      'errors.input.too_large',
-    ]);
+    expect(
+      keys(
+        await commands.run(ctx('1'), { name: 'edit', options: { image: { data: big }, instruction: 'x' } }),
+      ),
+    ).toEqual(['errors.input.too_large']);
     const corrupt = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4, 5]);
-    expect(keys(await commands.describe(ctx('1'), { image: { data: corrupt } }))).toEqual([
-      'errors.engine.image_invalid',
-    ]);
-    const bomb = await commands.retouch(ctx('1'), {
-      image: { data: pixelBomb() },
-      prompt: 'x',
-      boxes: '0,0,1,1',
+    expect(
+      keys(await commands.run(ctx('1'), { name: 'describe', options: { image: { data: corrupt } } })),
+    ).toEqual(['errors.engine.image_invalid']);
+    const bomb = await commands.run(ctx('1'), {
+      name: 'retouch',
+      options: {
+        image: { data: pixelBomb() },
+        prompt: 'x',
+        boxes: '0,0,1,1',
+      },
     });
     expect(keys(bomb)).toEqual(['errors.engine.image_too_large']);
     expect(store.byStatus('queued', 'running', 'done', 'failed')).toHaveLength(0);
@@ -268,7 +281,8 @@ describe('image inputs', () => {
     // The bodies are not decodable: a decoder would have answered image_invalid, so these verdicts come from
     // the header alone.
     const answer = async (data: Uint8Array) =>
-      (await commands.edit(ctx('1'), { image: { data }, instruction: 'x' })).text?.[0];
+      (await commands.run(ctx('1'), { name: 'edit', options: { image: { data }, instruction: 'x' } }))
+        .text?.[0];
     expect(await answer(pixelBomb(4000, 1))).toEqual({
       key: 'errors.engine.image_too_small',
       params: { size: '4000×1', min: 8 },
@@ -291,9 +305,12 @@ describe('image inputs', () => {
         .jpeg()
         .toBuffer(),
     );
-    const edit = await commands.edit(ctx('1'), {
-      image: { data: jpeg },
-      instruction: 'make it blue --seed 5',
+    const edit = await commands.run(ctx('1'), {
+      name: 'edit',
+      options: {
+        image: { data: jpeg },
+        instruction: 'make it blue --seed 5',
+      },
     });
     const editJob = store.get(edit.jobId as string);
     expect(editJob?.request).toMatchObject({
@@ -302,19 +319,28 @@ describe('image inputs', () => {
       prompt: 'make it blue',
     });
     expect([...store.readFile(edit.jobId as string, 'input.jpg')]).toEqual([...jpeg]);
-    const describe = await commands.describe(ctx('2'), { image: { data: await png() }, question: 'what?' });
-    const retouch = await commands.retouch(ctx('3'), {
-      image: { data: await png() },
-      prompt: 'a hat',
-      mask: { data: await png() },
+    const describe = await commands.run(ctx('2'), {
+      name: 'describe',
+      options: { image: { data: await png() }, question: 'what?' },
+    });
+    const retouch = await commands.run(ctx('3'), {
+      name: 'retouch',
+      options: {
+        image: { data: await png() },
+        prompt: 'a hat',
+        mask: { data: await png() },
+      },
     });
     expect(store.get(retouch.jobId as string)?.request).toMatchObject({
       region: { kind: 'mask', mask: { file: 'mask.png' } },
     });
-    const outpaint = await commands.outpaint(ctx('4'), {
-      image: { data: await png() },
-      prompt: 'more sky',
-      direction: 'up',
+    const outpaint = await commands.run(ctx('4'), {
+      name: 'outpaint',
+      options: {
+        image: { data: await png() },
+        prompt: 'more sky',
+        direction: 'up',
+      },
     });
     for (const reply of [edit, describe, retouch, outpaint]) {
       expect(
@@ -325,16 +351,24 @@ describe('image inputs', () => {
     expect(answer.reply.text).toEqual([{ key: 'job.answer', params: { text: 'a test answer' } }]);
     expect(
       keys(
-        await commands.edit(ctx('1'), {
-          image: { data: await png() },
-          instruction: 'x',
-          type: 'image_ref_transfer',
+        await commands.run(ctx('1'), {
+          name: 'edit',
+          options: {
+            image: { data: await png() },
+            instruction: 'x',
+            type: 'image_ref_transfer',
+          },
         }),
       ),
     ).toEqual(['errors.edit.reference_missing']);
-    expect(keys(await commands.retouch(ctx('1'), { image: { data: await png() }, prompt: 'x' }))).toEqual([
-      'errors.retouch.region_missing',
-    ]);
+    expect(
+      keys(
+        await commands.run(ctx('1'), {
+          name: 'retouch',
+          options: { image: { data: await png() }, prompt: 'x' },
+        }),
+      ),
+    ).toEqual(['errors.retouch.region_missing']);
   });
 });
 
@@ -380,7 +414,10 @@ describe('text and reply flows', () => {
 describe('buttons', () => {
   it('re-roll keeps the prompt and shape and changes the seed; the new job is the presser’s', async () => {
     const { commands, ctx, until, store } = setup();
-    const first = await commands.imagine(ctx('1'), { prompt: 'a lighthouse --ar 2:3 --seed 7 --cfg 3' });
+    const first = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a lighthouse --ar 2:3 --seed 7 --cfg 3' },
+    });
     const done = await until((u) => u.job.id === first.jobId && u.reply.final === true);
     const rerollId = done.reply.buttons?.[0]?.[0]?.id as string;
     const again = await commands.pressButton(ctx('2'), rerollId);
@@ -400,18 +437,22 @@ describe('buttons', () => {
 
   it('cancel: another user is refused, the owner is not, and the job ends as cancelled', async () => {
     const { commands, ctx, until } = setup({ msPerStep: 40 });
-    await commands.imagine(ctx('1'), { prompt: 'first' });
-    const second = await commands.imagine(ctx('1'), { prompt: 'second' });
+    await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'first' } });
+    const second = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'second' } });
     const button = second.buttons?.[0]?.[0]?.id as string;
     expect(keys(await commands.pressButton(ctx('2'), button))).toEqual(['job.cancel_refused']);
     expect(keys(await commands.pressButton(ctx('1'), button))).toEqual(['cancel.done']);
     expect(keys((await until((u) => u.job.id === second.jobId && u.reply.final === true)).reply)).toEqual([
       'job.cancelled',
     ]);
-    const third = await commands.imagine(ctx('1'), { prompt: 'third' });
-    expect(keys(await commands.cancel(ctx('1'), third.jobId?.slice(0, 8)))).toEqual(['cancel.done']);
-    expect(keys(await commands.cancel(ctx('2'), third.jobId?.slice(0, 8)))).toEqual(['errors.job.not_found']);
-    expect(keys(await commands.cancel(ctx('1')))).toEqual(['cancel.stopping']);
+    const third = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'third' } });
+    expect(
+      keys(await commands.run(ctx('1'), { name: 'cancel', options: { job: third.jobId?.slice(0, 8) } })),
+    ).toEqual(['cancel.done']);
+    expect(
+      keys(await commands.run(ctx('2'), { name: 'cancel', options: { job: third.jobId?.slice(0, 8) } })),
+    ).toEqual(['errors.job.not_found']);
+    expect(keys(await commands.run(ctx('1'), { name: 'cancel' }))).toEqual(['cancel.stopping']);
     expect(keys(await commands.pressButton(ctx('1'), 'cancel:not-a-job'))).toEqual(['errors.button.unknown']);
   });
 
@@ -424,12 +465,12 @@ describe('buttons', () => {
     });
     expect(roleAdmin.isAdmin).toBe(true);
     expect(ctx('9').isAdmin).toBe(false);
-    const first = await commands.imagine(ctx('1'), { prompt: 'first' });
-    const second = await commands.imagine(ctx('1'), { prompt: 'second' });
+    const first = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'first' } });
+    const second = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'second' } });
     const button = second.buttons?.[0]?.[0]?.id as string;
     expect(keys(await commands.pressButton(ctx('9'), button))).toEqual(['job.cancel_refused']);
     expect(keys(await commands.pressButton(roleAdmin, button))).toEqual(['cancel.done']);
-    const own = await commands.imagine(roleAdmin, { prompt: 'mine' });
+    const own = await commands.run(roleAdmin, { name: 'imagine', options: { prompt: 'mine' } });
     expect(store.get(own.jobId as string)?.priority).toBe('high');
     expect(store.get(first.jobId as string)?.priority).toBe('normal');
     await until((u) => u.job.id === first.jobId && u.reply.final === true);
@@ -441,7 +482,7 @@ describe('buttons', () => {
 
   it('delete is the owner’s; edit asks for an instruction and edits the result', async () => {
     const { commands, ctx, until, store } = setup();
-    const first = await commands.imagine(ctx('1'), { prompt: 'a boat' });
+    const first = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a boat' } });
     await until((u) => u.job.id === first.jobId && u.reply.final === true);
     expect(keys(await commands.pressButton(ctx('2'), `delete:${first.jobId}`))).toEqual([
       'errors.button.owner_only',
@@ -466,29 +507,42 @@ describe('buttons', () => {
 describe('limits and settings', () => {
   it('rate-limits submissions per user per minute and says when to retry', async () => {
     const { commands, ctx, advance } = setup({ rateLimitPerMinute: 2, start: false });
-    expect(keys(await commands.imagine(ctx('1'), { prompt: 'a' }))).toEqual(['job.queued']);
+    expect(keys(await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a' } }))).toEqual([
+      'job.queued',
+    ]);
     advance(10_000);
-    expect(keys(await commands.imagine(ctx('1'), { prompt: 'b' }))).toEqual(['job.queued']);
-    const refused = await commands.imagine(ctx('1'), { prompt: 'c' });
+    expect(keys(await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'b' } }))).toEqual([
+      'job.queued',
+    ]);
+    const refused = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'c' } });
     expect(refused.text).toEqual([{ key: 'errors.rate_limited', params: { when: 'in 50 seconds' } }]);
-    expect(keys(await commands.imagine(ctx('2'), { prompt: 'other user' }))).toEqual(['job.queued']);
+    expect(
+      keys(await commands.run(ctx('2'), { name: 'imagine', options: { prompt: 'other user' } })),
+    ).toEqual(['job.queued']);
     advance(50_000);
-    expect(keys(await commands.imagine(ctx('1'), { prompt: 'd' }))).toEqual(['job.queued']);
-    const zh = await commands.imagine(ctx('1', 'zh-CN'), { prompt: 'e' });
+    expect(keys(await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'd' } }))).toEqual([
+      'job.queued',
+    ]);
+    const zh = await commands.run(ctx('1', 'zh-CN'), { name: 'imagine', options: { prompt: 'e' } });
     expect(zh.text[0]?.params?.when).toBe('10 秒后');
   });
 
   it('persists settings, which then shape jobs, language and privacy', async () => {
     const { commands, ctx, store } = setup({ start: false });
-    const saved = await commands.settings(ctx('1'), {
-      size: 768,
-      aspect: '16:9',
-      steps: 20,
-      language: 'zh-CN',
-      private: true,
+    const saved = await commands.run(ctx('1'), {
+      name: 'settings',
+      options: {
+        size: 768,
+        aspect: '16:9',
+        steps: 20,
+        language: 'zh-CN',
+        private: true,
+      },
     });
     expect(keys(saved)).toEqual(['settings.saved', 'settings.current']);
-    expect(keys(await commands.settings(ctx('1'), { size: 300 }))).toEqual(['errors.settings.choice']);
+    expect(keys(await commands.run(ctx('1'), { name: 'settings', options: { size: 300 } }))).toEqual([
+      'errors.settings.choice',
+    ]);
     const later = ctx('1', 'en');
     expect(later.locale).toBe('zh-CN');
     expect(later.settings).toEqual({
@@ -498,20 +552,21 @@ describe('limits and settings', () => {
       language: 'zh-CN',
       private: true,
     });
-    const reply = await commands.imagine(later, { prompt: 'a city' });
+    const reply = await commands.run(later, { name: 'imagine', options: { prompt: 'a city' } });
     expect(reply.ephemeral).toBe(true);
     expect(store.get(reply.jobId as string)?.request).toMatchObject({ width: 1024, height: 576, steps: 20 });
     expect(store.get(reply.jobId as string)?.meta).toMatchObject({ locale: 'zh-CN', private: true });
-    const status = await commands.queueStatus(later);
+    const status = await commands.run(later, { name: 'queue' });
     expect(keys(status)).toEqual(['queue.summary', 'queue.mine_queued']);
     expect(status.buttons?.[0]?.[0]?.id).toBe(`cancel:${reply.jobId}`);
-    expect(keys(await commands.help(later))).toContain('help.text');
+    expect(keys(await commands.run(later, { name: 'help' }))).toContain('help.text');
   });
 
   it('passes queue refusals through as replies', async () => {
     const { commands, ctx } = setup({ start: false });
-    for (let i = 0; i < 5; i++) await commands.imagine(ctx('1'), { prompt: `p${i}` });
-    const refused = await commands.imagine(ctx('1'), { prompt: 'one too many' });
+    for (let i = 0; i < 5; i++)
+      await commands.run(ctx('1'), { name: 'imagine', options: { prompt: `p${i}` } });
+    const refused = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'one too many' } });
     expect(refused.text).toEqual([{ key: 'errors.queue.user_full', params: { count: 5, limit: 5 } }]);
   });
 });
@@ -519,23 +574,26 @@ describe('limits and settings', () => {
 describe('undelivered endings', () => {
   it('are mentioned once at the next reply and listed by /queue until fetched; an answer is delivered by the list', async () => {
     const { commands, store, ctx, until } = setup();
-    const image = await commands.imagine(ctx('7'), { prompt: 'a lost fox' });
-    const answer = await commands.describe(ctx('7'), { image: { data: await png() } });
+    const image = await commands.run(ctx('7'), { name: 'imagine', options: { prompt: 'a lost fox' } });
+    const answer = await commands.run(ctx('7'), {
+      name: 'describe',
+      options: { image: { data: await png() } },
+    });
     await until((u) => u.job.id === image.jobId && u.reply.final === true);
     await until((u) => u.job.id === answer.jobId && u.reply.final === true);
     store.deliveries.markUndelivered(image.jobId as string);
     store.deliveries.markUndelivered(answer.jobId as string);
-    const next = await commands.help(ctx('7'));
+    const next = await commands.run(ctx('7'), { name: 'help' });
     expect(next.text.at(-1)).toEqual({ key: 'job.undelivered_notice', params: { count: 2 } });
-    expect(keys(await commands.help(ctx('7')))).not.toContain('job.undelivered_notice');
-    expect(keys(await commands.help(ctx('8')))).not.toContain('job.undelivered_notice');
-    const listed = await commands.queueStatus(ctx('7'));
+    expect(keys(await commands.run(ctx('7'), { name: 'help' }))).not.toContain('job.undelivered_notice');
+    expect(keys(await commands.run(ctx('8'), { name: 'help' }))).not.toContain('job.undelivered_notice');
+    const listed = await commands.run(ctx('7'), { name: 'queue' });
     expect(keys(listed).filter((k) => k === 'queue.undelivered')).toHaveLength(2);
     expect(listed.buttons?.flat().map((b) => b.id)).toEqual([`original:${image.jobId}`]);
-    expect(keys(await commands.queueStatus(ctx('7'))).filter((k) => k === 'queue.undelivered')).toHaveLength(
-      1,
-    );
+    expect(
+      keys(await commands.run(ctx('7'), { name: 'queue' })).filter((k) => k === 'queue.undelivered'),
+    ).toHaveLength(1);
     await commands.pressButton(ctx('7'), `original:${image.jobId}`);
-    expect(keys(await commands.queueStatus(ctx('7')))).not.toContain('queue.undelivered');
+    expect(keys(await commands.run(ctx('7'), { name: 'queue' }))).not.toContain('queue.undelivered');
   });
 });

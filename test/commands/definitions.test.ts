@@ -1,18 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { toDiscordCommands } from '../../adapters/discord/command-json.js';
+import { toTelegramCommands } from '../../adapters/telegram/command-list.js';
 import {
   COMMANDS,
   descriptionKey,
   findCommand,
   optionDescriptionKey,
-  toDiscordCommands,
-  toTelegramCommands,
-} from '../../commands/definitions.js';
+  optionsOf,
+} from '../../commands/index.js';
 import { catalog, PLATFORM_TAGS, SUPPORTED_LOCALES } from '../../src/i18n.js';
 
 type Json = Record<string, unknown>;
 /** Every Discord locale code the catalogs are offered under. */
 const discordCodes = SUPPORTED_LOCALES.flatMap((locale) => PLATFORM_TAGS[locale].discord).sort();
-const commands = toDiscordCommands() as Json[];
+const commands = toDiscordCommands() as unknown as Json[];
 const chat = commands.filter((c) => c.type === 1);
 
 describe('Discord command JSON', () => {
@@ -100,7 +101,7 @@ describe('Discord command JSON', () => {
       const messages = catalog(locale);
       for (const c of COMMANDS) {
         expect(messages, `${locale} ${c.name}`).toHaveProperty([descriptionKey(c.name)]);
-        for (const o of c.options) expect(messages).toHaveProperty([optionDescriptionKey(c.name, o.name)]);
+        for (const o of optionsOf(c)) expect(messages).toHaveProperty([optionDescriptionKey(c.name, o.name)]);
       }
     }
   });

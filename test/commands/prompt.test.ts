@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  checkPrompt,
-  IMAGE_FLAGS,
-  MAX_PROMPT_CHARS,
-  parsePrompt,
-  sizeForAspect,
-  UserInputError,
-} from '../../commands/prompt.js';
+import { UserInputError } from '../../commands/errors.js';
+import { MAX_PROMPT_CHARS } from '../../commands/limits.js';
+import { checkPrompt, IMAGE_FLAGS, parsePrompt, sizeForAspect } from '../../commands/prompt.js';
 import { extensionOf, parseBoxes } from '../../commands/regions.js';
 
 function refusal(work: () => unknown): { key: string; params: Record<string, string | number> } {

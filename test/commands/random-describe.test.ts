@@ -38,9 +38,12 @@ describe('describe on the random checkpoint', { timeout: 240_000 }, () => {
         if (reply.final) resolve(reply.text.map((line) => t('en', line.key, line.params ?? {})));
       });
     });
-    const queued = await commands.describe(ctx, {
-      image: { data: await solidPng('#c33') },
-      question: 'What is it?',
+    const queued = await commands.run(ctx, {
+      name: 'describe',
+      options: {
+        image: { data: await solidPng('#c33') },
+        question: 'What is it?',
+      },
     });
     expect(queued.jobId).toBeDefined();
     const lines = await done;

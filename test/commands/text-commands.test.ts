@@ -1,12 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import {
-  isQuestion,
-  parseSettingsText,
-  parseTextCommand,
-  splitEditText,
-  splitOutpaintText,
-  splitRetouchText,
-} from '../../commands/text-commands.js';
+import { isQuestion } from '../../commands/question.js';
+import { COMMANDS } from '../../commands/registry.js';
+import { settingsSpec } from '../../commands/settings/spec.js';
+import { findSpec, parseArgs, parseTextCommand as parseText } from '../../commands/text-grammar.js';
+
+// Each command's typed grammar comes from its spec; these name the old per-command splitters for readability.
+const parseTextCommand = (text: string, bot?: string) => parseText(COMMANDS, text, bot);
+const typedOptions = (name: string) => (args: string) => {
+  const spec = findSpec(COMMANDS, name);
+  if (!spec) throw new Error(`no command ${name}`);
+  return parseArgs(spec, args).options;
+};
+const splitEditText = typedOptions('edit');
+const splitRetouchText = typedOptions('retouch');
+const splitOutpaintText = typedOptions('outpaint');
+const parseSettingsText = (args: string) => {
+  const { options, unknown } = parseArgs(settingsSpec, args);
+  return { changes: options, unknown };
+};
 
 describe('text commands', () => {
   it('reads /name[@bot] args, resolves aliases, and ignores other bots and unknown commands', () => {
@@ -49,7 +60,7 @@ describe('text commands', () => {
 
   it('reads settings as key=value pairs and names unknown keys', () => {
     expect(parseSettingsText('size=768 aspect=16:9 steps=20 language=zh-CN private=on colour=red')).toEqual({
-      changes: { size: '768', aspect: '16:9', steps: '20', language: 'zh-CN', private: true },
+      changes: { size: 768, aspect: '16:9', steps: 20, language: 'zh-CN', private: true },
       unknown: ['colour'],
     });
     expect(parseSettingsText('private=off').changes).toEqual({ private: false });

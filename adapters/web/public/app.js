@@ -1,4 +1,6 @@
 // The playground page: a chat with the bot. Plain ES module, no build step.
+import { tickEta } from './countdown.js';
+
 const $ = (id) => document.getElementById(id);
 const log = $('log');
 const messages = new Map(); // jobId → bot <li>
@@ -130,7 +132,7 @@ function fill(li, msg) {
     const eta = el('p', { className: 'eta' });
     eta.dataset.etaAt = String(msg.etaAt);
     li.append(eta);
-    tickEta(eta);
+    tickEta(eta, strings);
   }
   for (const image of msg.images) {
     const img = el('img', { src: image.src, alt: image.alt });
@@ -210,19 +212,7 @@ function contextRow(c) {
   return box;
 }
 
-/** "12 seconds" / "3 minutes" as the bot's replies say it (commands/render.ts formatDuration): one unit style. */
-function duration(ms) {
-  const seconds = Math.max(1, Math.round(ms / 1000));
-  const [unit, count] = seconds < 90 ? ['seconds', seconds] : ['minutes', Math.round(seconds / 60)];
-  const category = new Intl.PluralRules(document.documentElement.lang || 'en').select(count);
-  const text = strings[`time.duration.${unit}_${category}`] ?? strings[`time.duration.${unit}_other`];
-  return (text ?? `{count} ${unit}`).replace('{count}', String(count));
-}
-function tickEta(node) {
-  const left = Math.max(0, Number(node.dataset.etaAt) - Date.now());
-  node.textContent = tr('web.eta', 'about {eta} to go').replace('{eta}', duration(left));
-}
-setInterval(() => document.querySelectorAll('.eta').forEach(tickEta), 1000);
+setInterval(() => document.querySelectorAll('.eta').forEach((node) => tickEta(node, strings)), 1000);
 
 function addBot(msg) {
   const li = botItem(msg);

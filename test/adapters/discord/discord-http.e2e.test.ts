@@ -6,6 +6,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscordBot } from '../../../adapters/discord/bot.js';
 import { startDiscord } from '../../../adapters/discord/index.js';
+import { buildCommands } from '../../../src/app-services.js';
 import type { Services } from '../../../src/services.js';
 import { type FakeDiscord, startFakeDiscord } from '../../doubles/fake-discord/index.js';
 import { openE2eServices } from '../e2e-services.js';
@@ -27,7 +28,7 @@ beforeAll(async () => {
   });
   const { config, log } = opened;
   services = opened.services;
-  running = await startDiscord({ config, log }, services, {
+  running = await startDiscord({ config, log }, services, buildCommands({ config, log }, services), {
     rest: fake.clientOptions().rest,
     cdnHosts: fake.cdnHosts,
     editIntervalMs: 200,

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscordBot } from '../../../adapters/discord/bot.js';
 import { startDiscord } from '../../../adapters/discord/index.js';
 import type { Delivery } from '../../../adapters/shared/job-status.js';
+import { buildCommands } from '../../../src/app-services.js';
 import { t } from '../../../src/i18n.js';
 import type { Services } from '../../../src/services.js';
 import {
@@ -38,12 +39,17 @@ beforeAll(async () => {
     new TimedEngineDouble(40, 6),
   );
   services = opened.services;
-  running = await startDiscord({ config: opened.config, log: opened.log }, services, {
-    rest: fake.clientOptions().rest,
-    cdnHosts: fake.cdnHosts,
-    editIntervalMs: 50,
-    onDelivery: (jobId, delivery) => deliveries.set(jobId, delivery),
-  });
+  running = await startDiscord(
+    { config: opened.config, log: opened.log },
+    services,
+    buildCommands({ config: opened.config, log: opened.log }, services),
+    {
+      rest: fake.clientOptions().rest,
+      cdnHosts: fake.cdnHosts,
+      editIntervalMs: 50,
+      onDelivery: (jobId, delivery) => deliveries.set(jobId, delivery),
+    },
+  );
   services.start();
 }, 60_000);
 

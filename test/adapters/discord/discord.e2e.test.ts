@@ -7,6 +7,7 @@ import { Locale } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscordBot } from '../../../adapters/discord/bot.js';
 import { startDiscord } from '../../../adapters/discord/index.js';
+import { buildCommands } from '../../../src/app-services.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/log.js';
 import { openServices, type Services } from '../../../src/services.js';
@@ -29,7 +30,7 @@ beforeAll(async () => {
   const { config, log } = opened;
   services = opened.services;
   const options = fake.clientOptions();
-  running = await startDiscord({ config, log }, services, {
+  running = await startDiscord({ config, log }, services, buildCommands({ config, log }, services), {
     rest: options.rest,
     cdnHosts: fake.cdnHosts,
     editIntervalMs: 200,
@@ -239,7 +240,7 @@ describe('Discord adapter after a restart', () => {
     const config = loadConfig({ DATA_DIR: dataDir, DEVICE: 'cpu', DISCORD_TOKEN: fake2.token });
     const log = createLogger({ level: 'silent', pretty: false });
     const restarted = await openServices(config, log);
-    const bot = await startDiscord({ config, log }, restarted, {
+    const bot = await startDiscord({ config, log }, restarted, buildCommands({ config, log }, restarted), {
       rest: fake2.clientOptions().rest,
       cdnHosts: fake2.cdnHosts,
     });

@@ -7,6 +7,7 @@ import { startDiscord } from '../../../adapters/discord/index.js';
 import type { Delivery } from '../../../adapters/shared/job-status.js';
 import { startTelegram } from '../../../adapters/telegram/index.js';
 import { mulberry32 } from '../../../engine/testing/mulberry32.js';
+import { buildCommands } from '../../../src/app-services.js';
 import type { Job } from '../../../src/jobs/index.js';
 import { makeUser } from '../../doubles/fake-discord/builders.js';
 import { type FakeDiscord, startFakeDiscord } from '../../doubles/fake-discord/index.js';
@@ -118,13 +119,15 @@ export async function runSoak(
     },
     new TimedEngineDouble(1, 3),
   );
-  const discordBot = await startDiscord({ config, log }, services, {
+  // One Commands for both platforms, as the composition root builds it.
+  const commands = buildCommands({ config, log }, services);
+  const discordBot = await startDiscord({ config, log }, services, commands, {
     rest: discord.clientOptions().rest,
     cdnHosts: discord.cdnHosts,
     editIntervalMs: 20,
     onDelivery,
   });
-  const telegramBot = await startTelegram({ config, log }, services, {
+  const telegramBot = await startTelegram({ config, log }, services, commands, {
     apiRoot: telegram.apiRoot,
     editIntervalMs: { private: 10, group: 20 },
     onDelivery,

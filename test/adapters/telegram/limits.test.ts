@@ -1,7 +1,7 @@
 // The Telegram adapter's local rules: per-chat pacing of edits, photo limits, album collection.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { EditPacer } from '../../../adapters/shared/edit-pacer.js';
 import { AlbumCollector } from '../../../adapters/telegram/albums.js';
-import { EditPacer } from '../../../adapters/telegram/pacing.js';
 import { fitsAsPhoto, pngDimensions } from '../../../adapters/telegram/photo-limits.js';
 
 /** The first 24 bytes of a PNG claiming `width`×`height`, padded to `length`. */

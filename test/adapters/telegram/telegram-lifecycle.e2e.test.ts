@@ -6,6 +6,7 @@ import type { User } from 'grammy/types';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '../../../adapters/shared/job-status.js';
 import { startTelegram } from '../../../adapters/telegram/index.js';
+import { buildCommands } from '../../../src/app-services.js';
 import { t } from '../../../src/i18n.js';
 import type { Services } from '../../../src/services.js';
 import { type FakeTelegram, startFakeTelegram } from '../../doubles/fake-telegram/index.js';
@@ -27,11 +28,16 @@ beforeAll(async () => {
     new TimedEngineDouble(40, 6),
   );
   services = opened.services;
-  running = await startTelegram({ config: opened.config, log: opened.log }, services, {
-    apiRoot: fake.apiRoot,
-    editIntervalMs: { private: 30, group: 60 },
-    onDelivery: (jobId, delivery) => deliveries.set(jobId, delivery),
-  });
+  running = await startTelegram(
+    { config: opened.config, log: opened.log },
+    services,
+    buildCommands({ config: opened.config, log: opened.log }, services),
+    {
+      apiRoot: fake.apiRoot,
+      editIntervalMs: { private: 30, group: 60 },
+      onDelivery: (jobId, delivery) => deliveries.set(jobId, delivery),
+    },
+  );
   services.start();
 }, 60_000);
 

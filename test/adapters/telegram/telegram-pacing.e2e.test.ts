@@ -31,7 +31,12 @@ beforeAll(async () => {
     engine: new TimedEngineDouble(80, 3),
     limits: { maxPerUser: 50, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
   });
-  const commands = new Commands({ queue, store, config, originalFileButton: true });
+  const commands = new Commands({
+    queue,
+    store,
+    config,
+    platforms: { telegram: { originalFileButton: true } },
+  });
   bot = new TelegramBot({
     config,
     commands,

@@ -1,6 +1,7 @@
 import type { Message } from 'grammy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelegram } from '../../../adapters/telegram/index.js';
+import { buildCommands } from '../../../src/app-services.js';
 import type { Services } from '../../../src/services.js';
 import {
   type FakeTelegram,
@@ -30,7 +31,7 @@ beforeAll(async () => {
   const { config, log } = opened;
   services = opened.services;
   // Previews every 100 ms instead of 1.5 s: each job shows several within its second or two.
-  running = await startTelegram({ config, log }, services, {
+  running = await startTelegram({ config, log }, services, buildCommands({ config, log }, services), {
     apiRoot: fake.apiRoot,
     editIntervalMs: { private: PRIVATE_GAP_MS, group: 300 },
   });

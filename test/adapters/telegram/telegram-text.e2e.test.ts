@@ -1,6 +1,7 @@
 import type { StoredBotUpdate } from 'telegram-test-api/lib/telegramServer.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelegram } from '../../../adapters/telegram/index.js';
+import { buildCommands } from '../../../src/app-services.js';
 import { t } from '../../../src/i18n.js';
 import type { Services } from '../../../src/services.js';
 import { waitUntil } from '../../doubles/shared/wait.js';
@@ -37,7 +38,7 @@ beforeAll(async () => {
   };
   api.emulator.on('AddedBotMessage', record);
   api.emulator.on('EditedMessageText', record);
-  running = await startTelegram({ config, log }, services, {
+  running = await startTelegram({ config, log }, services, buildCommands({ config, log }, services), {
     apiRoot: api.apiRoot,
     editIntervalMs: { private: 100, group: 300 },
   });

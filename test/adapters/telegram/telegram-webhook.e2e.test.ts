@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelegram } from '../../../adapters/telegram/index.js';
+import { buildCommands } from '../../../src/app-services.js';
 import { t } from '../../../src/i18n.js';
 import type { Services } from '../../../src/services.js';
 import { type FakeTelegram, startFakeTelegram } from '../../doubles/fake-telegram/index.js';
@@ -23,7 +24,10 @@ beforeAll(async () => {
   });
   const { config, log } = opened;
   services = opened.services;
-  running = await startTelegram({ config, log }, services, { apiRoot: fake.apiRoot, webhookPort: 0 });
+  running = await startTelegram({ config, log }, services, buildCommands({ config, log }, services), {
+    apiRoot: fake.apiRoot,
+    webhookPort: 0,
+  });
   services.start();
   hookUrl = `http://127.0.0.1:${running.bot.webhookPort}/tg/hook`;
 }, 60_000);

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelegram } from '../../../adapters/telegram/index.js';
+import { buildCommands } from '../../../src/app-services.js';
 import type { Services } from '../../../src/services.js';
 import { type FakeTelegram, startFakeTelegram } from '../../doubles/fake-telegram/index.js';
 import { openE2eServices, solidPng } from '../e2e-services.js';
@@ -23,7 +24,7 @@ beforeAll(async () => {
   services = opened.services;
   // These flows are about the text status and photo replies; previews have their own file.
   services.jobs.store.saveSettings(`telegram:${fake.world.users.alice.id}`, { previews: false });
-  running = await startTelegram({ config, log }, services, {
+  running = await startTelegram({ config, log }, services, buildCommands({ config, log }, services), {
     apiRoot: fake.apiRoot,
     editIntervalMs: { private: 100, group: 300 },
     albumQuietMs: 200,

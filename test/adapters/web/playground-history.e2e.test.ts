@@ -58,7 +58,7 @@ describe.skipIf(!haveBrowser)('playground history and polish in a browser', { ti
       queue: services.jobs.queue,
       store: services.jobs.store,
       config,
-      imageMissingKey: 'web.needs_image',
+      platforms: { web: { imageMissingKey: 'web.needs_image' } },
       randomModel: services.bundledModel,
     });
     port = 0;

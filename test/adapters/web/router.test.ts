@@ -41,7 +41,7 @@ describe('playground router', () => {
       queue: jobs.queue,
       store: jobs.store,
       config,
-      imageMissingKey: 'web.needs_image',
+      platforms: { web: { imageMissingKey: 'web.needs_image' } },
     });
     png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#4a4' } })
       .png()

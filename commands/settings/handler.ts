@@ -1,13 +1,15 @@
 // /settings: shows the user's defaults, after saving the changes given; the reply speaks the new language at once.
-import { catalog, t } from '../src/i18n.js';
-import { ownerKey } from '../src/jobs/index.js';
-import type { Operation } from './context.js';
-import { DEFAULT_SIZE_CLASS } from './prompt.js';
-import { applySettingsChanges, type SettingsChanges } from './settings.js';
+import { catalog, t } from '../../src/i18n.js';
+import { ownerKey } from '../../src/jobs/index.js';
+import type { Operation } from '../context.js';
+import { DEFAULT_SIZE_CLASS } from '../limits.js';
+import { parseAspect } from '../prompt.js';
+import type { UserSettings } from '../settings.js';
+import type { SettingsChanges } from './spec.js';
 
-export const settings: Operation<SettingsChanges | undefined> = async (deps, ctx, changes) => {
+export const settings: Operation<SettingsChanges> = async (deps, ctx, changes) => {
   let current = ctx.settings;
-  const changing = changes && Object.values(changes).some((v) => v !== undefined);
+  const changing = Object.values(changes).some((v) => v !== undefined);
   if (changing) {
     current = applySettingsChanges(current, changes);
     deps.store.saveSettings(ownerKey(ctx.user), current);
@@ -38,3 +40,17 @@ export const settings: Operation<SettingsChanges | undefined> = async (deps, ctx
     ephemeral: true,
   };
 };
+
+function applySettingsChanges(current: UserSettings, changes: SettingsChanges): UserSettings {
+  const { plain, aspect, ...rest } = changes;
+  const next: UserSettings = { ...current };
+  for (const [key, value] of Object.entries(rest)) {
+    if (value !== undefined) Object.assign(next, { [key]: value });
+  }
+  if (aspect !== undefined) {
+    const a = parseAspect(aspect, 'aspect');
+    next.aspect = `${a.w}:${a.h}`;
+  }
+  if (plain !== undefined) next.plainImagine = plain;
+  return next;
+}

@@ -1,11 +1,17 @@
-// Outgoing pacing for edits that may wait and be merged (progress and queue-position edits). Telegram allows about
-// one message a second per chat, 20 a minute in groups and ~30 a second overall, sends and edits together. Each
-// chat has a queue of jobs whose status message has a newer state to show; one timer per chat serves them in
-// turn, a chat gap apart, each showing its latest state when its turn comes. A job that ends leaves the queue
-// without using a turn, and many waiting jobs in one chat never add up to a burst.
+// Outgoing pacing for edits that may wait and be merged (progress and queue-position edits). A lane is what a
+// platform limits: Telegram allows about one message a second per chat (20 a minute in groups, ~30 a second
+// overall), so its lanes are chats; Discord's are the status messages themselves. Each lane has a queue of jobs
+// whose status message has a newer state to show; one timer per lane serves them in turn, a gap apart, each
+// showing its latest state when its turn comes. A job that ends leaves the queue without using a turn, and many
+// waiting jobs in one lane never add up to a burst.
+
+/** A chat id, a message id: whatever one platform paces. */
+export type Lane = string | number;
 
 export interface PacerGaps {
+  /** Between two edits in a lane (a private chat; a Discord message). */
   privateMs: number;
+  /** Between two edits in a shared lane (a group chat). */
   groupMs: number;
   /** Between any two paced edits of the bot, whatever the chat. */
   globalMs: number;
@@ -24,7 +30,7 @@ interface ChatState {
  * new to show (the turn then goes to the next key at once).
  */
 export class EditPacer {
-  private readonly chats = new Map<number, ChatState>();
+  private readonly chats = new Map<Lane, ChatState>();
   private globalNextAt = 0;
 
   constructor(
@@ -34,19 +40,19 @@ export class EditPacer {
   ) {}
 
   /** `key` (a job) in this chat has something new to show: it gets the chat's next free turn. */
-  mark(chatId: number, group: boolean, key: string): void {
+  mark(chatId: Lane, group: boolean, key: string): void {
     const chat = this.chat(chatId, group);
     chat.dirty.add(key);
     this.arm(chatId, chat);
   }
 
   /** `key` has nothing more to show (its job ended). */
-  drop(chatId: number, key: string): void {
+  drop(chatId: Lane, key: string): void {
     this.chats.get(chatId)?.dirty.delete(key);
   }
 
   /** A message was sent to the chat without waiting (an answer, a result): the next edit keeps its distance. */
-  note(chatId: number, group: boolean): void {
+  note(chatId: Lane, group: boolean): void {
     this.chat(chatId, group).lastAt = this.now();
   }
 
@@ -56,7 +62,7 @@ export class EditPacer {
     this.chats.clear();
   }
 
-  private chat(chatId: number, group: boolean): ChatState {
+  private chat(chatId: Lane, group: boolean): ChatState {
     let chat = this.chats.get(chatId);
     if (!chat) {
       this.prune();
@@ -66,7 +72,7 @@ export class EditPacer {
     return chat;
   }
 
-  private arm(chatId: number, chat: ChatState): void {
+  private arm(chatId: Lane, chat: ChatState): void {
     if (chat.timer || chat.dirty.size === 0) return;
     const now = this.now();
     const gap = chat.group ? this.gaps.groupMs : this.gaps.privateMs;
@@ -74,7 +80,7 @@ export class EditPacer {
     chat.timer = setTimeout(() => this.turn(chatId), at - now);
   }
 
-  private turn(chatId: number): void {
+  private turn(chatId: Lane): void {
     const chat = this.chats.get(chatId);
     if (!chat) return;
     chat.timer = undefined;

@@ -1,0 +1,71 @@
+// Answering an interaction: at once when the reply is ready within the acknowledgement budget, else after a
+// deferral; a reply that starts a job becomes its status message.
+import { MessageFlags, type RepliableInteraction } from 'discord.js';
+import type { CommandContext, Reply } from '../../commands/index.js';
+import { DEFAULT_UPLOAD_LIMIT, fitReply, toDiscordMessage } from './render.js';
+import type { DiscordRuntime } from './runtime.js';
+
+/** Computing a reply longer than this defers the interaction first (Discord wants an answer within 3 s). */
+const ACK_BUDGET_MS = 2000;
+
+/**
+ * Answers an interaction with the reply `work` makes: at once (so a refusal or a personal answer is ephemeral)
+ * when it is ready within ACK_BUDGET_MS, else after a deferral, which must choose its visibility first.
+ */
+export async function answer(
+  rt: DiscordRuntime,
+  i: RepliableInteraction,
+  ctx: CommandContext,
+  work: () => Promise<Reply>,
+  privately: boolean,
+): Promise<void> {
+  const pending = work();
+  // Awaited below on every path but one (the deferral itself failing): that one must not leave it unhandled.
+  pending.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ACK_BUDGET_MS);
+  });
+  const early = await Promise.race([pending, late]).finally(() => clearTimeout(timer));
+  const uploadLimit = i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT;
+  if (early === undefined) {
+    await i.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {});
+    const reply = await pending;
+    if (reply.deleteSource) return deleteSource(rt, i, true);
+    const sent = fitReply(reply, uploadLimit).then((fitted) =>
+      i.editReply(toDiscordMessage(fitted, ctx.locale)),
+    );
+    rt.jobMessages.openFromInteraction(i, ctx, reply, privately, sent);
+    await sent;
+    return;
+  }
+  const reply = early;
+  if (reply.deleteSource) return deleteSource(rt, i, false);
+  const ephemeral = privately || reply.ephemeral === true;
+  const sent = fitReply(reply, uploadLimit)
+    .then((fitted) => {
+      const { content, files, components, allowedMentions } = toDiscordMessage(fitted, ctx.locale);
+      return i.reply({
+        content,
+        files,
+        components,
+        allowedMentions,
+        ...(ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
+        withResponse: true,
+      });
+    })
+    .then((response) => response.resource?.message ?? undefined);
+  rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, sent);
+  await sent;
+}
+
+/** The Delete button: the message it was on goes, and the press needs no answer of its own. */
+export async function deleteSource(
+  _rt: DiscordRuntime,
+  i: RepliableInteraction,
+  deferred: boolean,
+): Promise<void> {
+  if (i.isMessageComponent()) await i.message.delete().catch(() => undefined);
+  if (deferred) await i.deleteReply().catch(() => undefined);
+  else if (i.isMessageComponent()) await i.deferUpdate().catch(() => undefined);
+}

@@ -1,0 +1,105 @@
+// Discord's part of the shared job-status lifecycle: where a job's status message lives (the interaction's reply,
+// or a message in the channel), how to reopen it after a restart, and its pace (one edit per message per
+// editIntervalMs). Ordering, pacing, the final-state rule and the fallback are the shared tracker's.
+import type { Client, Message, RepliableInteraction } from 'discord.js';
+import type { CommandContext, Reply } from '../../commands/index.js';
+import { type Locale, matchLocale } from '../../src/i18n.js';
+import type { DeliveryLog, Job } from '../../src/jobs/index.js';
+import type { Logger } from '../../src/log.js';
+import type { Delivery } from '../shared/job-status.js';
+import { JobStatusTracker, reporting } from '../shared/job-status-tracker.js';
+import { DEFAULT_UPLOAD_LIMIT, signature } from './render.js';
+import { type DiscordPlace, DiscordStatus, placeOf } from './status.js';
+
+export interface JobMessagesOptions {
+  deliveries: DeliveryLog;
+  log: Logger;
+  onDelivery?: (jobId: string, delivery: Delivery) => void;
+  /** Minimum time between progress edits of one message. */
+  editIntervalMs: number;
+}
+
+export class DiscordJobMessages {
+  private readonly tracker: JobStatusTracker;
+
+  constructor(
+    private readonly client: Client,
+    private readonly options: JobMessagesOptions,
+  ) {
+    this.tracker = new JobStatusTracker({
+      ...reporting(options),
+      // Each status message is its own lane: Discord limits edits per message (about one a second observed).
+      gaps: { privateMs: options.editIntervalMs, groupMs: options.editIntervalMs, globalMs: 0 },
+      changes: (next, shown) => !shown || signature(next) !== signature(shown),
+      restore: (job) => {
+        const surface = this.restore(job);
+        return surface && { surface, lane: { id: job.id, shared: false } };
+      },
+    });
+  }
+
+  /** A reply to an interaction that starts a job becomes its status message once sent. */
+  openFromInteraction(
+    i: RepliableInteraction,
+    ctx: CommandContext,
+    reply: Reply,
+    ephemeral: boolean,
+    sent: Promise<Message | undefined>,
+  ): void {
+    if (!reply.startsJob || !reply.jobId) return;
+    const place: DiscordPlace = {
+      channelId: i.channelId ?? undefined,
+      userId: i.user.id,
+      locale: ctx.locale,
+      uploadLimit: i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT,
+      private: ephemeral,
+    };
+    this.open(reply.jobId, reply, place, sent, i);
+  }
+
+  open(
+    jobId: string,
+    reply: Reply,
+    place: DiscordPlace,
+    sent: Promise<Message | undefined>,
+    interaction?: RepliableInteraction,
+  ): void {
+    const at = Date.now();
+    const surface = sent.then((message) => {
+      const known = { ...place, ...(message ? { messageId: message.id } : {}) };
+      this.options.deliveries.remember(jobId, { ...known });
+      return new DiscordStatus(this.client, known, interaction, at);
+    });
+    const lane = { id: jobId, shared: false };
+    this.tracker.note(lane);
+    this.tracker.open(jobId, lane, reply, surface);
+  }
+
+  update(job: Job, reply: Reply): Promise<void> {
+    return this.tracker.update(job, reply);
+  }
+
+  stop(): void {
+    this.tracker.stop();
+  }
+
+  /** A job from before this process started: its stored status message, else its channel. */
+  private restore(job: Job): DiscordStatus | undefined {
+    const meta = job.meta;
+    const stored = placeOf(this.options.deliveries.placeOf(job.id));
+    if (stored) return new DiscordStatus(this.client, stored);
+    const channelId = typeof meta.discordChannelId === 'string' ? meta.discordChannelId : undefined;
+    return new DiscordStatus(this.client, {
+      channelId,
+      userId: job.owner.userId,
+      locale: localeOf(meta.locale),
+      uploadLimit:
+        typeof meta.discordUploadLimit === 'number' ? meta.discordUploadLimit : DEFAULT_UPLOAD_LIMIT,
+      private: meta.private === true,
+    });
+  }
+}
+
+function localeOf(value: unknown): Locale {
+  return matchLocale(typeof value === 'string' ? value : undefined) ?? 'en';
+}

@@ -1,0 +1,116 @@
+// Mentions of the bot: replying to a message with an image edits it (describes it when the text is a question),
+// replying to one of our results uses its stored PNG, a mention alone is a prompt.
+import type { APIInteractionGuildMember, Attachment, GuildMember, Message } from 'discord.js';
+import { type CommandContext, type Reply, resultJobOf, UserInputError } from '../../commands/index.js';
+import { t } from '../../src/i18n.js';
+import { imagesOf, pickerMessage } from './picker.js';
+import { DEFAULT_UPLOAD_LIMIT, fitReply, NO_MENTIONS, toDiscordMessage } from './render.js';
+import type { DiscordRuntime } from './runtime.js';
+import type { DiscordPlace } from './status.js';
+
+/**
+ * The images a mention is about (those of the message it replies to, else its own), its text, and the job when
+ * it replies to one of our results (whose stored PNG is the lossless original of what Discord shows).
+ */
+export async function mentionSource(
+  rt: DiscordRuntime,
+  message: Message,
+): Promise<{ images: Attachment[]; text: string; result?: string }> {
+  const me = rt.client.user?.id ?? '';
+  const text = (message.content ?? '').replace(new RegExp(`<@!?${me}>`, 'g'), '').trim();
+  let referenced: Message | undefined;
+  if (message.reference?.messageId) {
+    // The message it replies to may have been deleted meanwhile: that is the user's answer, not a crash.
+    referenced = await message.fetchReference().catch(() => undefined);
+    if (!referenced) throw new UserInputError('errors.discord.reference_gone');
+  }
+  const theirs = imagesOf(referenced);
+  const result =
+    referenced && referenced.author?.id === me ? resultJobOf(buttonIdsOf(referenced)) : undefined;
+  return { images: theirs.length > 0 ? theirs : imagesOf(message), text, ...(result ? { result } : {}) };
+}
+
+/** One of our results (its stored PNG), else the image the mention is about, else a prompt. */
+export async function mentionReply(
+  rt: DiscordRuntime,
+  ctx: CommandContext,
+  result: string | undefined,
+  attachment: Attachment | undefined,
+  text: string,
+): Promise<Reply> {
+  const commands = rt.commands;
+  if (result) return commands.replyToResult(ctx, result, text);
+  const image = await rt.image(attachment);
+  return image
+    ? commands.replyToImage(ctx, { image, text })
+    : commands.run(ctx, { name: 'imagine', options: { prompt: text } });
+}
+
+/** Mentions that reply to a message with an image: an edit, or a describe when it is a question. */
+export async function onMessage(rt: DiscordRuntime, message: Message): Promise<void> {
+  const me = rt.client.user;
+  if (!me || !message.author || message.author.bot || !message.mentions?.users?.has(me.id)) return;
+  if (!rt.allowed(message.guildId)) return;
+  const ctx = rt.context({
+    user: message.author,
+    guildId: message.guildId,
+    locale: message.guild?.preferredLocale ?? null,
+    channelId: message.channelId,
+    roles: roleIdsOf(message.member),
+    uploadLimit: DEFAULT_UPLOAD_LIMIT,
+  });
+  if (rt.dmsRefused(message.guildId)) {
+    await message.reply({
+      content: t(ctx.locale, 'errors.discord.dms_disabled'),
+      allowedMentions: NO_MENTIONS,
+    });
+    return;
+  }
+  let reply: Reply;
+  try {
+    const { images, text, result } = await mentionSource(rt, message);
+    if (!result && images.length > 1) {
+      await message.reply({
+        ...pickerMessage(images, 'mention', message.id, ctx.locale),
+        allowedMentions: NO_MENTIONS,
+      });
+      return;
+    }
+    reply = await mentionReply(rt, ctx, result, images[0], text);
+  } catch (error) {
+    reply = rt.errorReply(error);
+  }
+  const payload = toDiscordMessage(await fitReply(reply, DEFAULT_UPLOAD_LIMIT), ctx.locale);
+  const sent = message.reply(payload as Parameters<Message['reply']>[0]);
+  if (reply.startsJob && reply.jobId) {
+    const place: DiscordPlace = {
+      channelId: message.channelId,
+      userMessageId: message.id,
+      userId: message.author.id,
+      locale: ctx.locale,
+      uploadLimit: DEFAULT_UPLOAD_LIMIT,
+      private: false,
+    };
+    rt.jobMessages.open(reply.jobId, reply, place, sent);
+  }
+  await sent;
+}
+
+/** The custom ids of a message's buttons. */
+function buttonIdsOf(message: Message): string[] {
+  return message.components.flatMap((row) =>
+    'components' in row
+      ? row.components.flatMap((c) => ('customId' in c && c.customId ? [c.customId] : []))
+      : [],
+  );
+}
+
+/**
+ * Role ids of a member: a cached GuildMember's roles, or the raw list an interaction carries when the guild is not
+ * cached.
+ */
+export function roleIdsOf(member: GuildMember | APIInteractionGuildMember | null | undefined): string[] {
+  if (!member) return [];
+  if (Array.isArray(member.roles)) return member.roles;
+  return [...member.roles.cache.keys()];
+}

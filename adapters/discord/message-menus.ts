@@ -1,0 +1,137 @@
+// Message context menus ("Describe image", "Edit image…", "Retouch…"), the picker shown when a message holds
+// several images, and the modals they open: each ends in a command run on the chosen image.
+import {
+  type Message,
+  type MessageContextMenuCommandInteraction,
+  MessageFlags,
+  type ModalSubmitInteraction,
+  type StringSelectMenuInteraction,
+} from 'discord.js';
+import { type CommandContext, type Reply, textReply } from '../../commands/index.js';
+import { t } from '../../src/i18n.js';
+import { answer } from './answer.js';
+import { MENUS, type MenuId } from './command-json.js';
+import { mentionSource } from './mentions.js';
+import { editModal, retouchModal } from './modals.js';
+import { imagesOf, type PickAction, parsePickerId, pickerMessage } from './picker.js';
+import type { DiscordRuntime } from './runtime.js';
+
+type MenuAction = Exclude<PickAction, 'mention'>;
+
+const MENU_ACTIONS: Record<MenuId, MenuAction> = {
+  describe_image: 'describe',
+  edit_image: 'edit',
+  retouch_image: 'retouch',
+};
+
+/** Modals opened from a message menu (`menuedit:` / `menuretouch:` + message id + image index) or a button. */
+export async function onModal(
+  rt: DiscordRuntime,
+  i: ModalSubmitInteraction,
+  ctx: CommandContext,
+): Promise<void> {
+  const [kind, id, index] = i.customId.split(':');
+  const c = rt.commands;
+  const work = async (): Promise<Reply> => {
+    if (kind === 'editmodal' && id) return c.editResult(ctx, id, i.fields.getTextInputValue('instruction'));
+    if ((kind === 'menuedit' || kind === 'menuretouch') && id) {
+      const message = await rt.fetchMessage(i.channelId, id);
+      const image = await rt.image(imagesOf(message)[Number(index ?? 0)]);
+      if (!image) return textReply('errors.discord.no_image');
+      if (kind === 'menuedit')
+        return c.run(ctx, {
+          name: 'edit',
+          options: { instruction: i.fields.getTextInputValue('instruction') },
+          images: { image },
+        });
+      return c.run(ctx, {
+        name: 'retouch',
+        options: {
+          prompt: i.fields.getTextInputValue('prompt'),
+          boxes: i.fields.getTextInputValue('boxes'),
+        },
+        images: { image },
+      });
+    }
+    return c.run(ctx, { name: 'help' });
+  };
+  await answer(rt, i, ctx, work, ctx.settings.private === true);
+}
+
+/** "Describe image", "Edit image…", "Retouch…": at once with one image, after a pick with several. */
+export async function onMenu(
+  rt: DiscordRuntime,
+  i: MessageContextMenuCommandInteraction,
+  ctx: CommandContext,
+): Promise<void> {
+  const menu = MENUS.find((id) => t('en', `menu.${id}.name`) === i.commandName);
+  const action = menu ? MENU_ACTIONS[menu] : 'describe';
+  const images = imagesOf(i.targetMessage);
+  if (images.length > 1) {
+    await i.reply({
+      ...pickerMessage(images, action, i.targetMessage.id, ctx.locale),
+      flags: MessageFlags.Ephemeral,
+    });
+    return;
+  }
+  await runMenuAction(rt, i, ctx, action, i.targetMessage, 0);
+}
+
+export async function runMenuAction(
+  rt: DiscordRuntime,
+  i: MessageContextMenuCommandInteraction | StringSelectMenuInteraction,
+  ctx: CommandContext,
+  action: MenuAction,
+  message: Message | undefined,
+  index: number,
+): Promise<void> {
+  const attachment = imagesOf(message)[index];
+  if (message && attachment && action !== 'describe') {
+    const modal =
+      action === 'edit'
+        ? editModal(`menuedit:${message.id}:${index}`, ctx.locale)
+        : retouchModal(`menuretouch:${message.id}:${index}`, ctx.locale);
+    await i.showModal(modal);
+    return;
+  }
+  const work = async (): Promise<Reply> => {
+    const image = await rt.image(attachment);
+    return image
+      ? rt.commands.run(ctx, { name: 'describe', images: { image } })
+      : textReply('errors.discord.no_image');
+  };
+  await answer(rt, i, ctx, work, ctx.settings.private === true);
+}
+
+/** A pick from a picker: the value is the image's index in the message it names. */
+export async function onPick(
+  rt: DiscordRuntime,
+  i: StringSelectMenuInteraction,
+  ctx: CommandContext,
+): Promise<void> {
+  const parsed = parsePickerId(i.customId);
+  const index = Number(i.values[0]);
+  if (!parsed || !Number.isInteger(index)) {
+    await i.reply({ content: t(ctx.locale, 'errors.button.unknown'), flags: MessageFlags.Ephemeral });
+    return;
+  }
+  const message = await rt.fetchMessage(i.channelId, parsed.messageId);
+  if (parsed.action !== 'mention') return runMenuAction(rt, i, ctx, parsed.action, message, index);
+  if (!message) {
+    await i.reply({ content: t(ctx.locale, 'errors.discord.no_image'), flags: MessageFlags.Ephemeral });
+    return;
+  }
+  // The picker under a mention is public: only the person who mentioned the bot may answer it.
+  if (message.author?.id !== i.user.id) {
+    await i.reply({ content: t(ctx.locale, 'errors.button.owner_only'), flags: MessageFlags.Ephemeral });
+    return;
+  }
+  // One pick per question: the select goes away so a second click cannot start a second job.
+  await i.message.edit({ components: [] }).catch(() => undefined);
+  const work = async (): Promise<Reply> => {
+    const { images, text } = await mentionSource(rt, message);
+    const image = await rt.image(images[index]);
+    return image ? rt.commands.replyToImage(ctx, { image, text }) : textReply('errors.discord.no_image');
+  };
+  await answer(rt, i, ctx, work, ctx.settings.private === true);
+}

@@ -1,0 +1,62 @@
+// The modals the bot asks with: an edit instruction (the Edit button, the "Edit image…" menu) and a retouch's
+// prompt and boxes (the "Retouch…" menu).
+import { ActionRowBuilder, ModalBuilder, TextInputBuilder, TextInputStyle } from 'discord.js';
+import { type Locale, t } from '../../src/i18n.js';
+
+/** Discord's longest modal title and input label. */
+const TITLE_LIMIT = 45;
+
+interface Field {
+  id: string;
+  labelKey: string;
+  style: TextInputStyle;
+  maxLength: number;
+  placeholder?: string;
+}
+
+function modal(customId: string, titleKey: string, locale: Locale, fields: readonly Field[]): ModalBuilder {
+  return new ModalBuilder()
+    .setCustomId(customId)
+    .setTitle(t(locale, titleKey).slice(0, TITLE_LIMIT))
+    .addComponents(
+      fields.map((field) => {
+        const input = new TextInputBuilder()
+          .setCustomId(field.id)
+          .setLabel(t(locale, field.labelKey).slice(0, TITLE_LIMIT))
+          .setStyle(field.style)
+          .setRequired(true)
+          .setMaxLength(field.maxLength);
+        if (field.placeholder) input.setPlaceholder(field.placeholder);
+        return new ActionRowBuilder<TextInputBuilder>().addComponents(input);
+      }),
+    );
+}
+
+export function editModal(customId: string, locale: Locale): ModalBuilder {
+  return modal(customId, 'discord.edit_modal.title', locale, [
+    {
+      id: 'instruction',
+      labelKey: 'discord.edit_modal.label',
+      style: TextInputStyle.Paragraph,
+      maxLength: 1000,
+    },
+  ]);
+}
+
+export function retouchModal(customId: string, locale: Locale): ModalBuilder {
+  return modal(customId, 'discord.retouch_modal.title', locale, [
+    {
+      id: 'prompt',
+      labelKey: 'discord.retouch_modal.prompt',
+      style: TextInputStyle.Paragraph,
+      maxLength: 1000,
+    },
+    {
+      id: 'boxes',
+      labelKey: 'discord.retouch_modal.boxes',
+      style: TextInputStyle.Short,
+      maxLength: 200,
+      placeholder: '0.25,0.25,0.5,0.5',
+    },
+  ]);
+}

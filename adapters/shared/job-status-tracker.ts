@@ -1,0 +1,175 @@
+// The whole life of a chat job's status message, the same on every platform: opened when the reply that starts
+// the job is sent, then its non-final states (positions, progress, previews) as paced edits in order — only the
+// newest state at each turn, never one that changes nothing, one call at a time per message — and the ending
+// through the shared final-state rule and fallback (job-status.ts). An adapter supplies the surface (send, edit,
+// delete on its platform), the lane its platform limits (a chat, a message) and the gaps; nothing else.
+import type { Reply } from '../../commands/index.js';
+import type { DeliveryLog, Job } from '../../src/jobs/index.js';
+import type { Logger } from '../../src/log.js';
+import { EditPacer, type Lane, type PacerGaps } from './edit-pacer.js';
+import { type Delivery, JobStatusBoard, type JobStatusOptions, type StatusSurface } from './job-status.js';
+
+/** Where an adapter records its jobs' endings, and its log. */
+export interface DeliveryReporting {
+  deliveries: Pick<DeliveryLog, 'markUndelivered'>;
+  log: Pick<Logger, 'warn'>;
+  /** Tests and the soak count how each job's ending reached its owner. */
+  onDelivery?: (jobId: string, delivery: Delivery) => void;
+}
+
+/** The lifecycle's reporting options from an adapter's delivery log and logger. */
+export function reporting({ deliveries, log, onDelivery }: DeliveryReporting) {
+  return {
+    markUndelivered: (jobId: string) => deliveries.markUndelivered(jobId),
+    warn: (fields: Record<string, unknown>, message: string) => log.warn(fields, message),
+    onDelivery,
+  };
+}
+
+/** Where a job's edits queue: the lane and whether it is a shared one (a group chat, with its longer gap). */
+export interface StatusLane {
+  id: Lane;
+  shared: boolean;
+}
+
+export interface TrackerOptions extends Omit<JobStatusOptions, 'restore'> {
+  gaps: PacerGaps;
+  /** Whether `next` shows something other than `shown`; unchanged states are never sent. */
+  changes(next: Reply, shown: Reply | undefined): boolean;
+  /** Whether a state is worth an edit at all (Telegram thins queue positions to a geometric schedule). */
+  worthShowing?(next: Reply, shown: Reply | undefined): boolean;
+  /** A job from before a restart (created before this tracker): its stored status message and lane. */
+  restore?(job: Job): { surface: StatusSurface; lane: StatusLane } | undefined;
+}
+
+interface Tracked {
+  job?: Job;
+  lane: StatusLane;
+  surface: Promise<StatusSurface | undefined>;
+  /** The surface of a job reopened after a restart (the board asks for it synchronously). */
+  restored?: StatusSurface;
+  /** The newest state not yet shown. */
+  latest?: Reply;
+  /**
+   * The newest prepared images not yet shown, kept apart from `latest`: a text-only state that comes while a
+   * preview is being prepared must not drop it.
+   */
+  pendingImages?: Reply['images'];
+  /** What the status message shows now. */
+  shown?: Reply;
+  /** Counts states with images as they arrive: only the newest one being prepared may be shown. */
+  seq: number;
+  /** The call showing a state, while it runs: the next turn waits for it. */
+  inFlight?: Promise<void>;
+  deferred?: boolean;
+}
+
+export class JobStatusTracker {
+  private readonly board: JobStatusBoard;
+  private readonly pacer: EditPacer;
+  private readonly jobs = new Map<string, Tracked>();
+  /** Jobs created before this are from an earlier run: their status messages come from storage. */
+  private readonly startedAt = Date.now();
+
+  constructor(private readonly options: TrackerOptions) {
+    this.board = new JobStatusBoard({ ...options, restore: (job) => this.reopen(job)?.restored });
+    this.pacer = new EditPacer(options.gaps, (jobId) => this.turn(jobId));
+  }
+
+  /**
+   * The reply that starts `jobId` is being sent as its status message; `surface` settles once it is. The lane's
+   * gap counts from when the adapter began sending it (`note`), not from here.
+   */
+  open(jobId: string, lane: StatusLane, first: Reply, surface: Promise<StatusSurface | undefined>): void {
+    this.jobs.set(jobId, { lane, surface: surface.catch(() => undefined), shown: first, seq: 0 });
+    this.board.open(jobId, surface);
+  }
+
+  has(jobId: string): boolean {
+    return this.jobs.has(jobId);
+  }
+
+  /** A message went to the lane without waiting (an answer, a result): the next edit keeps its distance. */
+  note(lane: StatusLane): void {
+    this.pacer.note(lane.id, lane.shared);
+  }
+
+  /** A rendered job event: a non-final state waits for its lane's turn; the ending goes at once. */
+  async update(job: Job, reply: Reply): Promise<void> {
+    const tracked = this.jobs.get(job.id) ?? this.reopen(job);
+    if (reply.final) {
+      if (tracked) {
+        this.jobs.delete(job.id);
+        this.pacer.drop(tracked.lane.id, job.id);
+        this.pacer.note(tracked.lane.id, tracked.lane.shared);
+      }
+      await this.board.finish(job, reply);
+      return;
+    }
+    if (!tracked) return;
+    tracked.job = job;
+    if (this.options.worthShowing && !this.options.worthShowing(reply, tracked.shown)) return;
+    const surface = await tracked.surface;
+    const mark = () => this.pacer.mark(tracked.lane.id, tracked.lane.shared, job.id);
+    if (!surface?.prepare || !reply.images?.length) {
+      tracked.latest = reply;
+      mark();
+      return;
+    }
+    // The text goes at the next turn; the images once prepared, unless a newer one came meanwhile.
+    tracked.latest = { ...reply, images: undefined };
+    mark();
+    const seq = ++tracked.seq;
+    const ready = await surface.prepare(reply);
+    if (this.jobs.get(job.id) !== tracked || seq !== tracked.seq || !ready?.images?.length) return;
+    tracked.pendingImages = ready.images;
+    mark();
+  }
+
+  /** Drops every job and timer (shutdown). */
+  stop(): void {
+    this.pacer.clear();
+    this.board.clear();
+    this.jobs.clear();
+  }
+
+  /** The lane's turn for a job: shows its newest state unless that changes nothing or a call still runs. */
+  private turn(jobId: string): boolean {
+    const tracked = this.jobs.get(jobId);
+    if (!tracked?.job || (!tracked.latest && !tracked.pendingImages)) return false;
+    if (tracked.inFlight) {
+      // One call per status message at a time, each at a turn of its own: a slow upload must not let turns queue
+      // up behind it and go out as a burst.
+      if (!tracked.deferred) {
+        tracked.deferred = true;
+        void tracked.inFlight.then(() => {
+          tracked.deferred = false;
+          if (this.jobs.get(jobId) === tracked) this.pacer.mark(tracked.lane.id, tracked.lane.shared, jobId);
+        });
+      }
+      return false;
+    }
+    const images = tracked.pendingImages;
+    const text = tracked.latest ?? tracked.shown ?? { text: [] };
+    const latest = images ? { ...text, images } : text;
+    tracked.latest = undefined;
+    tracked.pendingImages = undefined;
+    if (!this.options.changes(latest, tracked.shown)) return false;
+    tracked.shown = latest;
+    tracked.inFlight = this.board.show(tracked.job, latest).finally(() => {
+      tracked.inFlight = undefined;
+    });
+    return true;
+  }
+
+  private reopen(job: Job): Tracked | undefined {
+    const known = this.jobs.get(job.id);
+    if (known) return known;
+    const restored = job.createdAt < this.startedAt ? this.options.restore?.(job) : undefined;
+    if (!restored) return undefined;
+    const { surface, lane } = restored;
+    const tracked: Tracked = { job, lane, surface: Promise.resolve(surface), restored: surface, seq: 0 };
+    this.jobs.set(job.id, tracked);
+    return tracked;
+  }
+}

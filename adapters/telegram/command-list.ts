@@ -1,0 +1,23 @@
+// Telegram's command menus, derived from the command registry's specs: one BotCommand list per language
+// (`setMyCommands` with `language_code`), aliases listed beside their command, /start kept out of the menu.
+import type { BotCommand } from 'grammy/types';
+import { COMMANDS, type CommandSpec, descriptionKey, onPlatform } from '../../commands/index.js';
+import { catalog, type Locale } from '../../src/i18n.js';
+
+/** Telegram's longest command description. */
+const DESCRIPTION_LIMIT = 256;
+
+export function toTelegramCommands(locale: Locale, specs: readonly CommandSpec[] = COMMANDS): BotCommand[] {
+  const messages = catalog(locale);
+  const describe = (name: string) =>
+    (messages[descriptionKey(name)] ?? catalog('en')[descriptionKey(name)] ?? name).slice(
+      0,
+      DESCRIPTION_LIMIT,
+    );
+  return specs
+    .filter((spec) => onPlatform(spec, 'telegram') && !spec.aliasOf)
+    .flatMap((spec) => [
+      { command: spec.name, description: describe(spec.name) },
+      ...(spec.telegramAliases ?? []).map((alias) => ({ command: alias, description: describe(spec.name) })),
+    ]);
+}

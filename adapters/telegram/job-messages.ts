@@ -1,0 +1,176 @@
+// Telegram's part of the shared job-status lifecycle: the status message (text, then the newest preview photo
+// when previews are on), its lane (the chat, whose flood limit all of the bot's messages there share), the
+// result as a new photo replying to the request, a typing action while the job runs, and how to reopen it all
+// after a restart. Ordering, pacing, the final-state rule and the fallback are the shared tracker's.
+import type { Api } from 'grammy';
+import { positionWorthShowing, type Reply, textReply } from '../../commands/index.js';
+import { type Locale, matchLocale } from '../../src/i18n.js';
+import type { DeliveryLog, Job } from '../../src/jobs/index.js';
+import type { Logger } from '../../src/log.js';
+import type { Delivery, StatusSurface } from '../shared/job-status.js';
+import { JobStatusTracker, reporting, type StatusLane } from '../shared/job-status-tracker.js';
+import { previewPhoto } from './preview-photo.js';
+import { sendReply } from './send.js';
+import { StatusMessage, sameBytes } from './status-message.js';
+
+/** What is stored per job, so a restarted bot can go on with its status message. */
+export interface TelegramPlace {
+  chatId: number;
+  messageId: number;
+  /** The user's message the job answers. */
+  replyTo: number;
+  locale: Locale;
+  group: boolean;
+  previews: boolean;
+  /** The text the status message was sent with. */
+  text: string;
+}
+
+export interface TelegramJobMessagesOptions {
+  deliveries: DeliveryLog;
+  log: Logger;
+  onDelivery?: (jobId: string, delivery: Delivery) => void;
+  /** Minimum time between edits in one chat, per chat type. */
+  editIntervalMs: { private: number; group: number };
+}
+
+/** Telegram shows "sending a photo…" for 5 s; it is repeated while a job runs. */
+const TYPING_REPEAT_MS = 4500;
+
+export class TelegramJobMessages {
+  private readonly tracker: JobStatusTracker;
+  private readonly typing = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly api: Api,
+    private readonly options: TelegramJobMessagesOptions,
+  ) {
+    const gaps = options.editIntervalMs;
+    this.tracker = new JobStatusTracker({
+      ...reporting(options),
+      gaps: { privateMs: gaps.private, groupMs: gaps.group, globalMs: 40 },
+      changes: (next, shown) =>
+        !shown ||
+        JSON.stringify([next.text, next.buttons]) !== JSON.stringify([shown.text, shown.buttons]) ||
+        (next.images?.[0] !== undefined && !sameBytes(next.images[0].data, shown.images?.[0]?.data)),
+      // Queue positions only on a geometric schedule: the chat's flood limit is shared with everything else.
+      worthShowing: (next, shown) =>
+        next.ahead === undefined || positionWorthShowing(shown?.ahead, next.ahead),
+      restore: (job) => this.restore(job),
+    });
+  }
+
+  /** The lane of a chat's messages. */
+  static lane(chatId: number, group: boolean): StatusLane {
+    return { id: chatId, shared: group };
+  }
+
+  /** A message went to the chat without waiting: the next edit there keeps its distance. */
+  note(chatId: number, group: boolean): void {
+    this.tracker.note(TelegramJobMessages.lane(chatId, group));
+  }
+
+  /** The sent reply that starts a job is its status message (`place` undefined: it could not be sent). */
+  open(jobId: string, reply: Reply, chatId: number, group: boolean, place?: TelegramPlace): void {
+    const lane = TelegramJobMessages.lane(chatId, group);
+    if (!place) {
+      // Its ending is undelivered (and told) at once, not after a wait for a status message that never comes.
+      this.tracker.open(jobId, lane, reply, Promise.resolve(undefined));
+      return;
+    }
+    this.options.deliveries.remember(jobId, { ...place });
+    this.tracker.open(jobId, lane, reply, Promise.resolve(this.surface(place)));
+  }
+
+  async update(job: Job, reply: Reply): Promise<void> {
+    if (reply.final) this.stopTyping(job.id);
+    else if (reply.ahead === undefined) this.startTyping(job);
+    await this.tracker.update(job, reply);
+  }
+
+  stop(): void {
+    for (const timer of this.typing.values()) clearInterval(timer);
+    this.typing.clear();
+    this.tracker.stop();
+  }
+
+  private startTyping(job: Job): void {
+    const chatId = job.meta.telegramChatId;
+    if (typeof chatId !== 'number' || this.typing.has(job.id) || !this.tracker.has(job.id)) return;
+    const action = () => void this.api.sendChatAction(chatId, 'upload_photo').catch(() => undefined);
+    action();
+    this.typing.set(job.id, setInterval(action, TYPING_REPEAT_MS));
+  }
+
+  private stopTyping(jobId: string): void {
+    clearInterval(this.typing.get(jobId));
+    this.typing.delete(jobId);
+  }
+
+  /**
+   * A job's status message as the shared lifecycle sees it: states edit it (a preview shrunk as it arrives); text
+   * endings edit it; an image result, or any ending when the edit is refused, is a new message replying to the
+   * user's (so Telegram notifies them), and the status message goes.
+   */
+  private surface(place: TelegramPlace): StatusSurface {
+    const { log } = this.options;
+    const status = new StatusMessage({
+      api: this.api,
+      chatId: place.chatId,
+      messageId: place.messageId,
+      locale: place.locale,
+      text: place.text,
+      previews: place.previews,
+      warn: (fields, message) => log.warn(fields, message),
+    });
+    const parameters = { reply_parameters: { message_id: place.replyTo, allow_sending_without_reply: true } };
+    return {
+      prepare: async (reply) => {
+        const preview = reply.images?.[0];
+        if (!preview || !status.showsPreviews) return { ...reply, images: undefined };
+        try {
+          return { ...reply, images: [await previewPhoto(preview)] };
+        } catch (error) {
+          log.warn(
+            { err: error, jobId: reply.jobId },
+            'telegram preview could not be encoded; progress goes on as text',
+          );
+          status.stopPreviews();
+          return { ...reply, images: undefined };
+        }
+      },
+      show: (reply) => status.show(reply, reply.images?.[0]),
+      finish: (reply) => status.finish(reply),
+      replyToUser: async (reply) => {
+        this.note(place.chatId, place.group);
+        await sendReply(this.api, { chatId: place.chatId, locale: place.locale, parameters }, reply);
+      },
+      // A result replaced the status message; a text ending tries the status message once more (a refusal may
+      // have been passing), so it does not keep a live Cancel button.
+      settle: (reply) => (reply.images && reply.images.length > 0 ? status.delete() : status.text(reply)),
+      tellUndelivered: () => status.text(textReply('job.undelivered')),
+    };
+  }
+
+  /** A job from before this process started, reopened from its stored status message. */
+  private restore(job: Job): { surface: StatusSurface; lane: StatusLane } | undefined {
+    const place = placeOf(this.options.deliveries.placeOf(job.id));
+    return (
+      place && { surface: this.surface(place), lane: TelegramJobMessages.lane(place.chatId, place.group) }
+    );
+  }
+}
+
+/** A place read back from storage, field by field (it was written by this adapter, but storage is untyped). */
+function placeOf(value: Record<string, unknown> | undefined): TelegramPlace | undefined {
+  if (!value || typeof value.chatId !== 'number' || typeof value.messageId !== 'number') return undefined;
+  return {
+    chatId: value.chatId,
+    messageId: value.messageId,
+    replyTo: typeof value.replyTo === 'number' ? value.replyTo : value.messageId,
+    locale: matchLocale(typeof value.locale === 'string' ? value.locale : undefined) ?? 'en',
+    group: value.group === true,
+    previews: value.previews === true,
+    text: typeof value.text === 'string' ? value.text : '',
+  };
+}

@@ -1,0 +1,34 @@
+// Image to image. Without a type the instruction's wording picks one (upstream gives every `edit_*` type the same
+// system prompt, so `edit_replace` is "apply this instruction"); style transfer alone may come without text.
+import { inferEditType, isKnownEditType, needsReferenceImage } from '../../engine/index.js';
+import type { StoredRequest } from '../../src/jobs/index.js';
+import type { Operation } from '../context.js';
+import { UserInputError } from '../errors.js';
+import { definedOnly, sampling, submit } from '../submit.js';
+import { type Files, imagePrompt, keepImage } from '../task-input.js';
+import type { EditInput } from './spec.js';
+
+export const edit: Operation<EditInput> = async (deps, ctx, input) => {
+  const editType = input.type ?? inferEditType(input.instruction);
+  // The engine may infer a type the spec does not offer; it is refused here rather than in the worker.
+  if (!isKnownEditType(editType))
+    throw new UserInputError('errors.edit.type', { type: editType.slice(0, 40) });
+  const { prompt, flags } = imagePrompt(deps, input.instruction, input.seed, !needsReferenceImage(editType));
+  if (needsReferenceImage(editType) && !input.reference) {
+    throw new UserInputError('errors.edit.reference_missing', { type: editType });
+  }
+  const files: Files = {};
+  const image = await keepImage(deps, files, input.image, 'input');
+  const refImage = input.reference ? await keepImage(deps, files, input.reference, 'reference') : undefined;
+  const { steps, cfg, temperature, seed } = sampling(deps, ctx, flags);
+  const request: StoredRequest = {
+    task: 'image_to_image',
+    editType,
+    prompt,
+    image,
+    ...(refImage ? { refImage } : {}),
+    ...definedOnly({ steps, cfg, temperature }),
+    seed,
+  };
+  return submit(deps, ctx, 'edit', request, files);
+};

@@ -1,0 +1,55 @@
+// A user's mistake, as a code that is also the locale key of the sentence naming it, with the parameters that
+// sentence needs. The commands layer's error boundary turns it into a reply; adapters throw the same error for
+// what only they can refuse (a download from the wrong host, a file over the platform's limit).
+
+/** Every refusal of a user's input; each is a key in every catalog (test/locales.test.ts checks it). */
+export const USER_INPUT_CODES = [
+  'errors.prompt_empty',
+  'errors.prompt_too_long',
+  'errors.blocked_words',
+  'errors.flag.unknown',
+  'errors.flag.not_here',
+  'errors.flag.missing_value',
+  'errors.flag.range_integer',
+  'errors.flag.range_number',
+  'errors.flag.aspect',
+  'errors.flag.size',
+  'errors.flag.conflict',
+  'errors.option.too_long',
+  'errors.option.invalid',
+  'errors.settings.choice',
+  'errors.settings.unknown',
+  'errors.input.too_large',
+  'errors.input.image_missing',
+  'errors.edit.type',
+  'errors.edit.reference_missing',
+  'errors.retouch.region_missing',
+  'errors.retouch.boxes',
+  'errors.job.not_found',
+  'errors.button.unknown',
+  'errors.button.owner_only',
+  'errors.button.not_available',
+  'errors.discord.attachment_host',
+  'errors.discord.download_failed',
+  'errors.discord.no_image',
+  'errors.discord.reference_gone',
+  'errors.telegram.download_failed',
+  'web.needs_image',
+] as const;
+
+export type UserInputCode = (typeof USER_INPUT_CODES)[number];
+
+export function isUserInputCode(value: unknown): value is UserInputCode {
+  return (USER_INPUT_CODES as readonly unknown[]).includes(value);
+}
+
+export class UserInputError extends Error {
+  constructor(
+    /** The code, which is the locale key of the refusal. */
+    readonly key: UserInputCode,
+    readonly params: Record<string, string | number> = {},
+  ) {
+    super(key);
+    this.name = 'UserInputError';
+  }
+}

@@ -1,0 +1,32 @@
+// Text to image: the prompt's flags, then the options (which win), then the user's defaults.
+import type { StoredRequest } from '../../src/jobs/index.js';
+import type { Operation } from '../context.js';
+import { UserInputError } from '../errors.js';
+import { DEFAULT_SIZE_CLASS } from '../limits.js';
+import { parseAspect, parsePrompt, sizeForAspect } from '../prompt.js';
+import { sampling, submit } from '../submit.js';
+import { checkText } from '../task-input.js';
+import type { ImagineInput } from './spec.js';
+
+export const imagine: Operation<ImagineInput> = async (deps, ctx, input) => {
+  const { prompt, flags } = parsePrompt(input.prompt);
+  const text = checkText(deps, prompt);
+  if (input.aspect !== undefined) flags.aspect = parseAspect(input.aspect, 'aspect');
+  flags.steps = input.steps ?? flags.steps;
+  flags.cfg = input.cfg ?? flags.cfg;
+  flags.seed = input.seed ?? flags.seed;
+  if (flags.aspect && flags.size)
+    throw new UserInputError('errors.flag.conflict', { a: '--ar', b: '--size' });
+  const sizeClass = input.size ?? ctx.settings.size ?? DEFAULT_SIZE_CLASS;
+  const aspect = flags.aspect ?? parseAspect(ctx.settings.aspect ?? '1:1');
+  const { width, height } = flags.size ?? sizeForAspect(aspect, sizeClass);
+  const request: StoredRequest = {
+    task: 'text_to_image',
+    prompt: text,
+    width,
+    height,
+    ...sampling(deps, ctx, flags),
+    ...(flags.cache !== undefined ? { cache: flags.cache } : {}),
+  };
+  return submit(deps, ctx, 'imagine', request, {});
+};

@@ -1,0 +1,20 @@
+// /imagine (Telegram also /draw): a prompt with optional flags, and the shape and sampling as options.
+import { z } from 'zod';
+import { aspectOption, cfgOption, promptText, seedOption, sizeOption, stepsOption } from '../options.js';
+import type { CommandSpec } from '../spec.js';
+
+export const imagineSpec = {
+  name: 'imagine',
+  telegramAliases: ['draw'],
+  options: z.object({
+    prompt: promptText(),
+    aspect: aspectOption.optional(),
+    size: sizeOption.optional(),
+    steps: stepsOption.optional(),
+    cfg: cfgOption.optional(),
+    seed: seedOption.optional(),
+  }),
+  text: { rest: 'prompt' },
+} satisfies CommandSpec;
+
+export type ImagineInput = z.output<typeof imagineSpec.options>;

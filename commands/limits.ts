@@ -1,0 +1,21 @@
+// The one table of what users may ask for. Option schemas (options.ts) and prompt flags (prompt.ts) are both
+// built from it, so a slash option and its `--flag` can never disagree. The engine keeps wider limits of its own
+// (`engine/tasks/context.ts`) as a last guard for requests that never passed through a command.
+
+export const MAX_PROMPT_CHARS = 1000;
+/** Output sides: the engine works on 16-pixel cells; 1024 is DiMOO's largest trained resolution. */
+export const MIN_SIDE = 256;
+export const MAX_SIDE = 1024;
+/** The default output area is 512² pixels: CPU-friendly, and the smallest class DiMOO was trained at. */
+export const DEFAULT_SIZE_CLASS = 512;
+export const SIZE_CLASSES = [256, 512, 768, 1024] as const;
+/** The most elongated aspect accepted (either way). */
+export const MAX_ASPECT = 4;
+export const ASPECT_CHOICES = ['1:1', '16:9', '9:16', '4:3', '3:4', '3:2', '2:3'] as const;
+
+export const LIMITS = {
+  seed: { min: 0, max: 4_294_967_295 },
+  steps: { min: 1, max: 128 },
+  cfg: { min: 0, max: 20 },
+  temperature: { min: 0, max: 2 },
+} as const;

@@ -1,0 +1,41 @@
+// Option schemas more than one command shares, built from the one LIMITS table. Prompt flags (`--steps 8`) are
+// checked against these same schemas.
+import { z } from 'zod';
+import { ASPECT_CHOICES, LIMITS, MAX_ASPECT, MAX_PROMPT_CHARS, SIZE_CLASSES } from './limits.js';
+import { attachment } from './spec.js';
+
+export const seedOption = z.number().int().min(LIMITS.seed.min).max(LIMITS.seed.max);
+export const stepsOption = z.number().int().min(LIMITS.steps.min).max(LIMITS.steps.max);
+export const cfgOption = z.number().min(LIMITS.cfg.min).max(LIMITS.cfg.max);
+export const temperatureOption = z.number().min(LIMITS.temperature.min).max(LIMITS.temperature.max);
+export const sizeOption = z.literal(SIZE_CLASSES);
+export const imageOption = attachment();
+
+/** A user's text read as a prompt (checked further for blocked words by the handler, which knows the config). */
+export const promptText = () =>
+  z
+    .string()
+    .max(MAX_PROMPT_CHARS)
+    .meta({ tooLongKey: 'errors.prompt_too_long', missingKey: 'errors.prompt_empty' });
+
+/** `W:H` in whole numbers, no more elongated than MAX_ASPECT:1; the common ones are offered as choices. */
+export const aspectOption = z
+  .string()
+  .refine((value) => aspectOf(value) !== undefined, {
+    params: { key: 'errors.flag.aspect', max: `${MAX_ASPECT}:1` },
+  })
+  .meta({ suggestions: ASPECT_CHOICES });
+
+export interface Aspect {
+  w: number;
+  h: number;
+}
+
+/** The ratio a `W:H` text names, or undefined when it is not one this bot accepts. */
+export function aspectOf(value: string): Aspect | undefined {
+  const m = /^(\d{1,3}):(\d{1,3})$/.exec(value.trim());
+  const w = Number(m?.[1]);
+  const h = Number(m?.[2]);
+  if (!m || w <= 0 || h <= 0 || Math.max(w / h, h / w) > MAX_ASPECT) return undefined;
+  return { w, h };
+}

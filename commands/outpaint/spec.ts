@@ -1,0 +1,28 @@
+// /outpaint: extend an image, zoomed out around it or panned to one side.
+import { z } from 'zod';
+import { imageOption, promptText, seedOption } from '../options.js';
+import type { CommandSpec } from '../spec.js';
+
+export const DIRECTIONS = ['left', 'right', 'up', 'down'] as const;
+export const ZOOMS = [1.5, 2] as const;
+
+export const outpaintSpec = {
+  name: 'outpaint',
+  options: z.object({
+    image: imageOption,
+    prompt: promptText(),
+    zoom: z.literal(ZOOMS).optional(),
+    direction: z.enum(DIRECTIONS).meta({ labelPrefix: 'choice.direction' }).optional(),
+    seed: seedOption.optional(),
+  }),
+  text: {
+    rest: 'prompt',
+    named: { zoom: 'zoom', pan: 'direction' },
+    leading: [
+      { option: 'zoom', pattern: /^(?:[x×](\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)[x×])$/i },
+      { option: 'direction', pattern: /^(left|right|up|down)$/i },
+    ],
+  },
+} satisfies CommandSpec;
+
+export type OutpaintInput = z.output<typeof outpaintSpec.options>;

@@ -1,0 +1,63 @@
+// /queue: the summary, the user's running and waiting jobs (each with Cancel), then their undelivered endings.
+import { t } from '../../src/i18n.js';
+import { ownerKey } from '../../src/jobs/index.js';
+import type { Operation } from '../context.js';
+import { cancelButton, formatDuration } from '../render.js';
+import { buttonId, type Reply, type ReplyButton } from '../reply.js';
+
+/** Discord allows five buttons in a row. */
+const BUTTONS_PER_ROW = 5;
+
+export const queueStatus: Operation<unknown> = async (deps, ctx) => {
+  const { queue, store } = deps;
+  const order = queue.plannedOrder();
+  const running = store.byStatus('running');
+  const reply: Reply = {
+    text: [{ key: 'queue.summary', params: { queued: order.length, running: running.length } }],
+    ephemeral: true,
+    buttons: [],
+  };
+  const mine = ownerKey(ctx.user);
+  for (const job of running.filter((j) => ownerKey(j.owner) === mine)) {
+    reply.text.push({ key: 'queue.mine_running', params: { id: job.id.slice(0, 8) } });
+  }
+  for (const job of order.filter((j) => ownerKey(j.owner) === mine)) {
+    const { ahead, etaMs } = queue.positionOf(job.id);
+    reply.text.push({
+      key: 'queue.mine_queued',
+      params: {
+        id: job.id.slice(0, 8),
+        count: ahead,
+        eta: formatDuration(ctx.locale, etaMs + queue.expectedMs(job)),
+      },
+    });
+    addButton(reply, cancelButton(job.id));
+  }
+  // Finished jobs whose ending reached nobody: listed until fetched, the image with a button for its file.
+  const undelivered = store.deliveries.undeliveredOf(ctx.user);
+  for (const job of undelivered) {
+    const text = job.result?.text;
+    reply.text.push({
+      key: 'queue.undelivered',
+      params: {
+        id: job.id.slice(0, 8),
+        status:
+          text !== undefined
+            ? t(ctx.locale, 'queue.undelivered_answer', { text: text.slice(0, 500) })
+            : t(ctx.locale, job.result?.file ? 'queue.undelivered_fetch' : `job.${job.status}`),
+      },
+    });
+    if (job.result?.file)
+      addButton(reply, { id: buttonId('original', job.id), labelKey: 'button.original', style: 'secondary' });
+    // An answer or an ending without a file is delivered by this very list; an image waits for its button.
+    else store.deliveries.clear(job.id);
+  }
+  store.deliveries.markTold(undelivered.map((job) => job.id));
+  return reply;
+};
+
+function addButton(reply: Reply, button: ReplyButton): void {
+  const row = reply.buttons?.at(-1);
+  if (row && row.length < BUTTONS_PER_ROW) row.push(button);
+  else reply.buttons?.push([button]);
+}

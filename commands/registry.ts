@@ -1,0 +1,81 @@
+// The one registry of commands: each is a folder with its spec (spec.ts) and handler (handler.ts). Adapters,
+// the text parser and /help derive everything from `specs`; `run` validates a call against the spec once and
+// hands the handler typed options.
+import type { z } from 'zod';
+import { cancel } from './cancel/handler.js';
+import { cancelSpec } from './cancel/spec.js';
+import type { CommandContext, Operation } from './context.js';
+import type { CommandDeps } from './deps.js';
+import { describe } from './describe/handler.js';
+import { describeSpec } from './describe/spec.js';
+import { edit } from './edit/handler.js';
+import { editSpec } from './edit/spec.js';
+import { help } from './help/handler.js';
+import { helpSpec, startSpec } from './help/spec.js';
+import { imagine } from './imagine/handler.js';
+import { imagineSpec } from './imagine/spec.js';
+import { outpaint } from './outpaint/handler.js';
+import { outpaintSpec } from './outpaint/spec.js';
+import { queueStatus } from './queue/handler.js';
+import { queueSpec } from './queue/spec.js';
+import type { Reply } from './reply.js';
+import { retouch } from './retouch/handler.js';
+import { retouchSpec } from './retouch/spec.js';
+import { settings } from './settings/handler.js';
+import { settingsSpec } from './settings/spec.js';
+import type { CommandSpec } from './spec.js';
+import { validateOptions } from './validate.js';
+
+export interface RegisteredCommand {
+  spec: CommandSpec;
+  /** Validates `raw` (options and images by option name) against the spec, then runs the handler. */
+  run(deps: CommandDeps, ctx: CommandContext, raw: Readonly<Record<string, unknown>>): Promise<Reply>;
+}
+
+/** Binds a handler to its spec: it only ever sees options that passed the spec's schema. */
+export function defineCommand<S extends z.ZodObject>(
+  spec: CommandSpec<S>,
+  handler: Operation<z.output<S>>,
+): RegisteredCommand {
+  return {
+    spec,
+    run: (deps, ctx, raw) =>
+      handler(deps, ctx, validateOptions(spec, raw, deps.profile(ctx.user.platform).imageMissingKey)),
+  };
+}
+
+export class CommandRegistry {
+  readonly specs: readonly CommandSpec[];
+
+  constructor(readonly commands: readonly RegisteredCommand[]) {
+    this.specs = commands.map((c) => c.spec);
+  }
+
+  /** The command a name or Telegram alias names, an alias resolved to what it runs. */
+  find(name: string): RegisteredCommand | undefined {
+    const named = this.commands.find((c) => c.spec.name === name || c.spec.telegramAliases?.includes(name));
+    const target = named?.spec.aliasOf;
+    return target ? this.commands.find((c) => c.spec.name === target) : named;
+  }
+}
+
+export const COMMAND_REGISTRY = new CommandRegistry([
+  defineCommand(imagineSpec, imagine),
+  defineCommand(editSpec, edit),
+  defineCommand(describeSpec, describe),
+  defineCommand(retouchSpec, retouch),
+  defineCommand(outpaintSpec, outpaint),
+  defineCommand(queueSpec, queueStatus),
+  defineCommand(cancelSpec, cancel),
+  defineCommand(settingsSpec, settings),
+  defineCommand(helpSpec, help),
+  defineCommand(startSpec, help),
+]);
+
+/** The specs of the bot's commands, in the order platforms list them. */
+export const COMMANDS = COMMAND_REGISTRY.specs;
+
+/** The spec a command word names (by name or Telegram alias), aliases left as they are. */
+export function findCommand(name: string, specs: readonly CommandSpec[] = COMMANDS): CommandSpec | undefined {
+  return specs.find((c) => c.name === name || c.telegramAliases?.includes(name));
+}

@@ -1,0 +1,24 @@
+// /retouch: redraw a part of an image, named by boxes (`x,y,w,h` fractions) or a mask (white = redraw).
+import { z } from 'zod';
+import { imageOption, promptText, seedOption } from '../options.js';
+import { attachment, type CommandSpec } from '../spec.js';
+
+export const retouchSpec = {
+  name: 'retouch',
+  options: z.object({
+    image: imageOption,
+    prompt: promptText(),
+    boxes: z.string().max(200).optional(),
+    mask: attachment().optional(),
+    seed: seedOption.optional(),
+  }),
+  text: {
+    rest: 'prompt',
+    named: { box: 'boxes' },
+    leading: [
+      { option: 'boxes', pattern: /^(-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+);?$/, repeat: true, separator: ';' },
+    ],
+  },
+} satisfies CommandSpec;
+
+export type RetouchInput = z.output<typeof retouchSpec.options>;

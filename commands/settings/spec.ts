@@ -1,0 +1,23 @@
+// /settings: the user's defaults (size, aspect, steps, language, privacy, previews; typed only: plain lines).
+import { z } from 'zod';
+import { SUPPORTED_LOCALES } from '../../src/i18n.js';
+import { aspectOption, sizeOption, stepsOption } from '../options.js';
+import type { CommandSpec } from '../spec.js';
+
+export const settingsSpec = {
+  name: 'settings',
+  personal: true,
+  options: z.object({
+    size: sizeOption.optional(),
+    aspect: aspectOption.optional(),
+    steps: stepsOption.optional(),
+    language: z.enum(SUPPORTED_LOCALES).meta({ languageNames: true }).optional(),
+    private: z.boolean().optional(),
+    previews: z.boolean().optional(),
+    plain: z.boolean().meta({ typedOnly: true }).optional(),
+  }),
+  text: { pairs: true, footerKey: 'settings.how' },
+} satisfies CommandSpec;
+
+/** Changes as the options deliver them, already validated. */
+export type SettingsChanges = z.output<typeof settingsSpec.options>;

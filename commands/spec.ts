@@ -1,0 +1,138 @@
+// What one command is, as plain data: its name (also the Telegram command and the `command.<name>.*` locale
+// prefix), its options as one zod object (types, limits and choices live in the schema, validated once), and the
+// grammar of its typed form. Everything platform-shaped (Discord's command JSON, Telegram's menus, the text parser,
+// /help) is derived from these specs by reading the schema, so an option is added in one place.
+import { z } from 'zod';
+import type { Platform } from '../src/jobs/index.js';
+import type { UserInputCode } from './errors.js';
+import type { InputImage } from './inputs.js';
+
+export type OptionType = 'string' | 'integer' | 'number' | 'boolean' | 'attachment';
+
+/** What a spec may say about one option beyond its zod type (kept in the schema's `.meta()`). */
+export interface OptionMeta {
+  /** The option is an image the user gives (downloaded by the adapter, checked by the handler). */
+  attachment?: boolean;
+  /** Choices offered to the user (Discord's `choices`) while the schema accepts more (any valid `W:H`). */
+  suggestions?: readonly (string | number)[];
+  /** Choice labels are the locale keys `<labelPrefix>.<value>`; absent = the value is its own label. */
+  labelPrefix?: string;
+  /** Each choice is a locale, labelled by its own `meta.language_name`. */
+  languageNames?: boolean;
+  /** Only typed (`/settings plain on`): not offered as a platform's structured option. */
+  typedOnly?: boolean;
+  /** The refusal when the text is too long (default `errors.option.too_long`). */
+  tooLongKey?: UserInputCode;
+  /** The refusal when a required option is missing (default `errors.option.invalid`). */
+  missingKey?: UserInputCode;
+}
+
+/** How the words after `/name` map to options. */
+export interface TextGrammar {
+  /** The option that takes the words no other rule took (a prompt, a question, a job id). */
+  rest?: string;
+  /** `--word value` anywhere in the line sets an option (`--type`, `--box` → boxes, `--pan` → direction). */
+  named?: Readonly<Record<string, string>>;
+  /**
+   * Leading words matching a pattern set an option (retouch boxes, outpaint `2x` or `left`), unless a named
+   * option was given; the first capture group that matched is the value. Tried in order; `repeat` takes every
+   * leading match, joined by `separator`.
+   */
+  leading?: ReadonlyArray<{ option: string; pattern: RegExp; repeat?: boolean; separator?: string }>;
+  /** `key=value`, `key: value` or `key value` pairs, one per option (settings). */
+  pairs?: boolean;
+  /** A line added under the typed command's answer (how to type a change). */
+  footerKey?: string;
+}
+
+export interface CommandSpec<S extends z.ZodObject = z.ZodObject> {
+  name: string;
+  options: S;
+  text?: TextGrammar;
+  /** Platforms that show it; absent = all. */
+  platforms?: readonly Platform[];
+  /** Another command this one runs (Telegram's /start is /help). */
+  aliasOf?: string;
+  /** Extra Telegram command names for the same command (`/draw` for `/imagine`). */
+  telegramAliases?: readonly string[];
+  /** Shown in /help's command list; false for a second name of another command. */
+  listed?: boolean;
+  /** The answer is for the asker only (Discord: ephemeral even when the deferral must choose before it is made). */
+  personal?: boolean;
+}
+
+export const descriptionKey = (command: string) => `command.${command}.description`;
+export const optionDescriptionKey = (command: string, option: string) =>
+  `command.${command}.options.${option}.description`;
+
+/** An image option: the adapter's downloaded bytes. */
+export function attachment() {
+  return z
+    .custom<InputImage>((value) => value !== null && typeof value === 'object' && 'data' in value)
+    .meta({ attachment: true });
+}
+
+export interface OptionChoice {
+  value: string | number;
+  /** Locale key of the label; absent = the value is its own label (`16:9`). */
+  labelKey?: string;
+  /** A locale labelled in its own language. */
+  ownLanguage?: boolean;
+}
+
+/** One option as derived from the schema, in declaration order. */
+export interface OptionInfo {
+  name: string;
+  type: OptionType;
+  required: boolean;
+  choices?: readonly OptionChoice[];
+  min?: number;
+  max?: number;
+  maxLength?: number;
+  typedOnly: boolean;
+  meta: OptionMeta;
+}
+
+/** The options of a spec, read from its zod object. */
+export function optionsOf(spec: CommandSpec): OptionInfo[] {
+  return Object.entries(spec.options.shape).map(([name, field]) => describeOption(name, field as z.ZodType));
+}
+
+export function describeOption(name: string, field: z.ZodType): OptionInfo {
+  const required = !(field instanceof z.ZodOptional);
+  const inner = field instanceof z.ZodOptional ? (field.unwrap() as z.ZodType) : field;
+  const meta = (inner.meta() ?? {}) as OptionMeta;
+  const info: OptionInfo = { name, type: 'string', required, typedOnly: meta.typedOnly === true, meta };
+  let values: readonly (string | number)[] | undefined = meta.suggestions;
+  if (meta.attachment) info.type = 'attachment';
+  else if (inner instanceof z.ZodBoolean) info.type = 'boolean';
+  else if (inner instanceof z.ZodNumber) {
+    info.type = inner.isInt ? 'integer' : 'number';
+    if (Number.isFinite(inner.minValue)) info.min = inner.minValue ?? undefined;
+    if (Number.isFinite(inner.maxValue)) info.max = inner.maxValue ?? undefined;
+  } else if (inner instanceof z.ZodString) {
+    if (inner.maxLength !== null) info.maxLength = inner.maxLength;
+  } else if (inner instanceof z.ZodEnum) {
+    values = inner.options as (string | number)[];
+  } else if (inner instanceof z.ZodLiteral) {
+    values = [...inner.values] as (string | number)[];
+    info.type = values.every((v) => typeof v === 'number')
+      ? values.every(Number.isInteger)
+        ? 'integer'
+        : 'number'
+      : 'string';
+  }
+  if (values) {
+    info.choices = values.map((value) => ({
+      value,
+      ...(meta.labelPrefix ? { labelKey: `${meta.labelPrefix}.${value}` } : {}),
+      ...(meta.languageNames ? { ownLanguage: true } : {}),
+    }));
+  }
+  return info;
+}
+
+/** The spec shows on this platform. */
+export function onPlatform(spec: CommandSpec, platform: Platform): boolean {
+  return !spec.platforms || spec.platforms.includes(platform);
+}

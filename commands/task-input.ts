@@ -1,0 +1,35 @@
+// What every image task does with its validated options before it becomes a job: the text checked against the
+// config (blocked words: a schema cannot know them), prompt flags read, images accepted and kept as job files.
+import type { CommandDeps } from './deps.js';
+import { acceptImage, type InputImage } from './inputs.js';
+import { checkPrompt, IMAGE_FLAGS, type ParsedPrompt, parsePrompt } from './prompt.js';
+
+export type Files = Record<string, Uint8Array>;
+
+export function checkText(deps: CommandDeps, text: string, required = true): string {
+  return checkPrompt(text, { blockedWords: deps.config.limits.blockedWords, required });
+}
+
+/** The checked text and flags of an image task (the output shape follows the image); a seed option wins. */
+export function imagePrompt(
+  deps: CommandDeps,
+  text: string,
+  seed: number | undefined,
+  required = true,
+): ParsedPrompt {
+  const { prompt, flags } = parsePrompt(text, IMAGE_FLAGS);
+  flags.seed = seed ?? flags.seed;
+  return { prompt: checkText(deps, prompt, required), flags };
+}
+
+/** Accepts an image (size, pixels, format) and adds it to the job's files under `<stem>.<ext>`. */
+export async function keepImage(
+  deps: CommandDeps,
+  files: Files,
+  input: InputImage,
+  stem: string,
+): Promise<{ file: string }> {
+  const image = await acceptImage(input, stem, deps.config.limits);
+  files[image.file] = image.bytes;
+  return { file: image.file };
+}

@@ -1,0 +1,133 @@
+// Commands typed as text (Telegram messages and captions, the playground's chat line): `/imagine@bot a fox --ar
+// 16:9`, `/retouch 0.1,0.1,0.5,0.5 a hat`, `/outpaint 2x more sky`, `/settings size=768 private=on`. The words
+// after the command become options by the command's own grammar (spec.ts `TextGrammar`), typed by its schema, so
+// they arrive as the same options a platform's structured command delivers.
+import { type CommandSpec, type OptionInfo, optionsOf } from './spec.js';
+
+export interface TextCommand {
+  /** The spec's command name (aliases resolved: /draw → imagine, /start → help). */
+  name: string;
+  /** Everything after the command word. */
+  args: string;
+}
+
+/** The spec a command word names, by name or Telegram alias. */
+export function findSpec(specs: readonly CommandSpec[], word: string): CommandSpec | undefined {
+  return specs.find((c) => c.name === word || c.telegramAliases?.includes(word));
+}
+
+/** `/name[@bot] args`; undefined when the text is not a command of ours (or is addressed to another bot). */
+export function parseTextCommand(
+  specs: readonly CommandSpec[],
+  text: string,
+  botUsername?: string,
+): TextCommand | undefined {
+  const m = /^\/([a-z0-9_]{1,32})(?:@([a-z0-9_]{3,64}))?(?:\s+([\s\S]*))?$/i.exec(text.trim());
+  if (!m) return undefined;
+  const [, word = '', addressee, args = ''] = m;
+  if (addressee && botUsername && addressee.toLowerCase() !== botUsername.toLowerCase()) return undefined;
+  const spec = findSpec(specs, word.toLowerCase());
+  if (!spec) return undefined;
+  return { name: spec.aliasOf ?? spec.name, args: args.trim() };
+}
+
+/**
+ * Takes `--name value` (or `--name=value`, or a phone's `—name`) out of a line, wherever it stands; the rest is
+ * left for the other rules.
+ */
+export function takeOption(text: string, name: string): { rest: string; value?: string } {
+  const match = new RegExp(`(?:^|\\s)(?:--|[—–])${name}(?:=|\\s+)(\\S+)`).exec(text);
+  if (!match) return { rest: text };
+  return {
+    rest: (text.slice(0, match.index) + text.slice(match.index + match[0].length)).trim(),
+    value: match[1],
+  };
+}
+
+export interface TypedOptions {
+  options: Record<string, unknown>;
+  /** `key=value` pairs naming no option (settings), for the caller to name in its refusal. */
+  unknown: string[];
+}
+
+/** The options a typed line gives a command, by its grammar; values typed by the option (numbers, switches). */
+export function parseArgs(spec: CommandSpec, args: string): TypedOptions {
+  const grammar = spec.text ?? {};
+  const infos = new Map(optionsOf(spec).map((o) => [o.name, o]));
+  const options: Record<string, unknown> = {};
+  const set = (name: string, value: string) => {
+    const info = infos.get(name);
+    if (info) options[name] = typed(info, value);
+  };
+  if (grammar.pairs) return readPairs(args, infos);
+  let rest = args.trim();
+  let named = false;
+  for (const [word, option] of Object.entries(grammar.named ?? {})) {
+    const taken = takeOption(rest, word);
+    if (taken.value === undefined) continue;
+    set(option, taken.value);
+    rest = taken.rest;
+    named = true;
+  }
+  if (!named && grammar.leading) rest = takeLeading(rest, grammar.leading, set);
+  if (grammar.rest) {
+    const info = infos.get(grammar.rest);
+    if (rest !== '' || info?.required) options[grammar.rest] = rest;
+  }
+  return { options, unknown: [] };
+}
+
+function takeLeading(
+  line: string,
+  rules: NonNullable<CommandSpec['text']>['leading'] & object,
+  set: (name: string, value: string) => void,
+): string {
+  const words = line.split(/\s+/).filter(Boolean);
+  for (const rule of rules) {
+    const values: string[] = [];
+    while (words.length > 0 && (rule.repeat || values.length === 0)) {
+      const match = rule.pattern.exec(words[0] as string);
+      if (!match) break;
+      values.push(match.slice(1).find((group) => group !== undefined) ?? match[0]);
+      words.shift();
+    }
+    if (values.length === 0) continue;
+    set(rule.option, values.join(rule.separator ?? ' '));
+    return words.join(' ');
+  }
+  return line;
+}
+
+/** `key=value`, `key: value` (as /settings shows them) and `key value` all work. */
+function readPairs(args: string, infos: ReadonlyMap<string, OptionInfo>): TypedOptions {
+  const options: Record<string, unknown> = {};
+  const unknown: string[] = [];
+  const tokens = args.split(/\s+/).filter(Boolean);
+  for (let i = 0; i < tokens.length; i++) {
+    let [key = '', value] = (tokens[i] as string).split('=');
+    if (value === undefined) {
+      key = key.replace(/:$/, '');
+      value = tokens[i + 1] ?? '';
+      i++;
+    }
+    const info = infos.get(key.toLowerCase());
+    if (info && info.type !== 'attachment') options[info.name] = typed(info, value);
+    else unknown.push(key);
+  }
+  return { options, unknown };
+}
+
+const YES = /^(on|true|yes|1|✓|imagine)$/i;
+
+/** A typed word as the option's type; a word that is no number stays text, for the schema to refuse by name. */
+function typed(info: OptionInfo, value: string): unknown {
+  if (info.type === 'boolean') return YES.test(value);
+  // A choice matches whatever its case (`Left`, `zh-cn`).
+  const choice = info.choices?.find((c) => String(c.value).toLowerCase() === value.toLowerCase());
+  if (choice) return choice.value;
+  if (info.type === 'integer' || info.type === 'number') {
+    const n = Number(value);
+    return value.trim() !== '' && Number.isFinite(n) ? n : value;
+  }
+  return value;
+}

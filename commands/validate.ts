@@ -1,0 +1,63 @@
+// Validation, once, against a command's zod schema; every failure becomes one UserInputError whose code is a
+// locale key naming the option and what it accepts. Prompt flags go through the same schemas (`checkValue`).
+import type { z } from 'zod';
+import { isUserInputCode, type UserInputCode, UserInputError } from './errors.js';
+import { type CommandSpec, describeOption, type OptionInfo } from './spec.js';
+
+/** The options as the handler receives them, or the refusal for the first bad one. */
+export function validateOptions<S extends z.ZodObject>(
+  spec: CommandSpec<S>,
+  raw: Readonly<Record<string, unknown>>,
+  imageMissingKey: UserInputCode,
+): z.output<S> {
+  const result = spec.options.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0] as z.core.$ZodIssue;
+  const name = String(issue.path[0] ?? '');
+  const field = spec.options.shape[name] as z.ZodType | undefined;
+  if (!field) throw new UserInputError('errors.option.invalid', { option: name, value: '' });
+  const info = describeOption(name, field);
+  if (info.type === 'attachment') throw new UserInputError(imageMissingKey, { command: `/${spec.name}` });
+  throw refusal(issue, info, name, raw[name]);
+}
+
+/** One value checked against an option schema; `label` names it in the refusal (`--steps` for a flag). */
+export function checkValue<T>(schema: z.ZodType<T>, label: string, value: unknown, typed?: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0] as z.core.$ZodIssue;
+  throw refusal(issue, describeOption(label, schema), label, typed ?? value);
+}
+
+function refusal(issue: z.core.$ZodIssue, info: OptionInfo, label: string, value: unknown): UserInputError {
+  const shown = String(value ?? '').slice(0, 40);
+  if (value === undefined && info.meta.missingKey) return new UserInputError(info.meta.missingKey);
+  if (issue.code === 'custom' && isUserInputCode(issue.params?.key)) {
+    const { key, ...params } = issue.params as Record<string, string | number>;
+    return new UserInputError(issue.params.key, { flag: label, value: shown, ...params });
+  }
+  if (info.type === 'integer' || info.type === 'number') {
+    if (info.choices) return choiceRefusal(info, label, shown);
+    return new UserInputError(
+      info.type === 'integer' ? 'errors.flag.range_integer' : 'errors.flag.range_number',
+      { flag: label, value: shown, min: info.min ?? '', max: info.max ?? '' },
+    );
+  }
+  if (info.choices) return choiceRefusal(info, label, shown);
+  if (issue.code === 'too_big' && typeof value === 'string') {
+    return new UserInputError(info.meta.tooLongKey ?? 'errors.option.too_long', {
+      option: label,
+      length: [...value].length,
+      limit: info.maxLength ?? '',
+    });
+  }
+  return new UserInputError('errors.option.invalid', { option: label, value: shown });
+}
+
+function choiceRefusal(info: OptionInfo, label: string, shown: string): UserInputError {
+  return new UserInputError('errors.settings.choice', {
+    option: label,
+    value: shown,
+    choices: (info.choices ?? []).map((c) => c.value).join(', '),
+  });
+}

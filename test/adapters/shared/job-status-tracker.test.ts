@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { StatusSurface } from '../../../adapters/shared/job-status.js';
+import { JobStatusTracker } from '../../../adapters/shared/job-status-tracker.js';
+import type { Reply } from '../../../commands/index.js';
+import type { Job } from '../../../src/jobs/index.js';
+
+const job = { id: 'job-1', createdAt: Date.now(), meta: {} } as Job;
+const state = (key: string, extra: Partial<Reply> = {}): Reply => ({ text: [{ key }], ...extra });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const image = (byte: number) => ({
+  data: new Uint8Array([byte]),
+  filename: 'p.png',
+  mime: 'image/png' as const,
+});
+
+/** A surface that records what it shows: the text key and the first image's byte. */
+function recording(log: string[], prepareMs?: number): StatusSurface {
+  const entry = (r: Reply) => `${r.text[0]?.key}${r.images?.[0] ? `+${r.images[0].data[0]}` : ''}`;
+  return {
+    show: async (r) => {
+      log.push(`show:${entry(r)}`);
+    },
+    finish: async (r) => {
+      log.push(`finish:${entry(r)}`);
+      return true;
+    },
+    replyToUser: async () => undefined,
+    ...(prepareMs === undefined
+      ? {}
+      : {
+          prepare: async (r: Reply) => {
+            await sleep(prepareMs);
+            return r;
+          },
+        }),
+  };
+}
+
+function tracker(gapMs = 40) {
+  return new JobStatusTracker({
+    markUndelivered: () => undefined,
+    warn: () => undefined,
+    gaps: { privateMs: gapMs, groupMs: gapMs, globalMs: 0 },
+    changes: (next, shown) => JSON.stringify(next) !== JSON.stringify(shown),
+  });
+}
+
+describe('JobStatusTracker', () => {
+  it('shows only the newest state at each turn, never an unchanged one, and nothing after the ending', async () => {
+    const log: string[] = [];
+    const t = tracker();
+    const lane = { id: 'chat', shared: false };
+    t.note(lane);
+    t.open(job.id, lane, state('queued'), Promise.resolve(recording(log)));
+    await t.update(job, state('step1'));
+    await t.update(job, state('step2'));
+    await t.update(job, state('step3'));
+    await sleep(60);
+    await t.update(job, state('step3'));
+    await sleep(60);
+    await t.update(job, state('step4'));
+    await t.update(job, state('done', { final: true }));
+    await sleep(60);
+    expect(log).toEqual(['show:step3', 'finish:done']);
+    t.stop();
+  });
+
+  it('keeps a preview still being prepared when a text-only state comes meanwhile', async () => {
+    const log: string[] = [];
+    const t = tracker(20);
+    const lane = { id: 'chat', shared: false };
+    t.open(job.id, lane, state('queued'), Promise.resolve(recording(log, 30)));
+    const preview = t.update(job, state('step1', { images: [image(7)] }));
+    await t.update(job, state('step2'));
+    await preview;
+    await sleep(50);
+    expect(log).toEqual(['show:step2', 'show:step2+7']);
+    t.stop();
+  });
+});
