@@ -212,7 +212,9 @@ function contextRow(c) {
   return box;
 }
 
-setInterval(() => document.querySelectorAll('.eta').forEach((node) => tickEta(node, strings)), 1000);
+setInterval(() => {
+  for (const node of document.querySelectorAll('.eta')) tickEta(node, strings);
+}, 1000);
 
 function addBot(msg) {
   const li = botItem(msg);
