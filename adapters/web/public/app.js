@@ -1,5 +1,5 @@
 // The playground page: a chat with the bot. Plain ES module, no build step.
-import { tickEta } from './countdown.js';
+import { startCountdowns, tickEta } from './countdown.js';
 
 const $ = (id) => document.getElementById(id);
 const log = $('log');
@@ -212,9 +212,7 @@ function contextRow(c) {
   return box;
 }
 
-setInterval(() => {
-  for (const node of document.querySelectorAll('.eta')) tickEta(node, strings);
-}, 1000);
+startCountdowns(() => strings);
 
 function addBot(msg) {
   const li = botItem(msg);

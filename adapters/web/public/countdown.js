@@ -16,3 +16,10 @@ export function tickEta(node, strings) {
   const template = strings['web.eta'] ?? 'about {eta} to go';
   node.textContent = template.replace('{eta}', duration(left, strings));
 }
+
+/** Keeps every countdown on the page current, once a second. */
+export function startCountdowns(currentStrings) {
+  setInterval(() => {
+    for (const node of document.querySelectorAll('.eta')) tickEta(node, currentStrings());
+  }, 1000);
+}
