@@ -116,6 +116,32 @@ function badRequest(detail: string): EngineError {
   return new EngineError('bad_request', detail, { detail });
 }
 
+/** Upstream's image-to-image prompt rules, tried in order: the first whose test holds names the system prompt. */
+const IMAGE_TO_IMAGE_RULES: ReadonlyArray<{
+  when: (editType: string, densePrompt: boolean) => boolean;
+  system: string;
+  user: (editType: string, prompt: string) => string;
+}> = [
+  {
+    when: (type, densePrompt) => type.includes('dense') || densePrompt,
+    system: SYSTEM_PROMPTS.dense_prediction,
+    user: (type) => densePredictionUser(type),
+  },
+  { when: (type) => type.includes('control'), system: SYSTEM_PROMPTS.control_generation, user: (_, p) => p },
+  { when: (type) => type.includes('subject'), system: SYSTEM_PROMPTS.subject_generation, user: (_, p) => p },
+  { when: (type) => type.includes('edit'), system: SYSTEM_PROMPTS.image_editing, user: (_, p) => p },
+  {
+    when: (type) => type.includes('ref_transfer'),
+    system: SYSTEM_PROMPTS.style_transfer,
+    user: () => STYLE_TRANSFER_USER_PROMPT,
+  },
+  {
+    when: (type) => type.includes('multi_view'),
+    system: SYSTEM_PROMPTS.multi_view,
+    user: (type) => `Generate the ${type.split('_').at(-1)} view based on the provided front view.`,
+  },
+];
+
 /**
  * The system and user text for an image-to-image request, by upstream's rules: substring tests in the order
  * `dense`, `control`, `subject`, `edit`, `ref_transfer`, `multi_view`, else the fallback.
@@ -134,31 +160,14 @@ export function imageToImagePrompt(
   const isPred = editType.endsWith('_pred');
   // Verbatim, as upstream tokenizes it; only the emptiness test ignores whitespace.
   const prompt = userPrompt.trim() === '' ? '' : userPrompt;
-  let system: string;
-  let user: string;
-  if (editType.includes('dense') || (isPred && options.densePrompt)) {
-    system = SYSTEM_PROMPTS.dense_prediction;
-    user = densePredictionUser(editType);
-  } else if (editType.includes('control')) {
-    system = SYSTEM_PROMPTS.control_generation;
-    user = prompt;
-  } else if (editType.includes('subject')) {
-    system = SYSTEM_PROMPTS.subject_generation;
-    user = prompt;
-  } else if (editType.includes('edit')) {
-    system = SYSTEM_PROMPTS.image_editing;
-    user = prompt;
-  } else if (editType.includes('ref_transfer')) {
-    system = SYSTEM_PROMPTS.style_transfer;
-    user = STYLE_TRANSFER_USER_PROMPT;
-  } else if (editType.includes('multi_view')) {
-    system = SYSTEM_PROMPTS.multi_view;
-    user = `Generate the ${editType.split('_').at(-1)} view based on the provided front view.`;
-  } else {
-    system = FALLBACK_SYSTEM_PROMPT;
-    // Upstream's README passes the task as the prompt for *_pred; a chat user may send none.
-    user = prompt || (isPred ? densePredictionUser(editType) : prompt);
-  }
+  const rule = IMAGE_TO_IMAGE_RULES.find(({ when }) =>
+    when(editType, isPred && options.densePrompt === true),
+  );
+  const system = rule?.system ?? FALLBACK_SYSTEM_PROMPT;
+  // Upstream's README passes the task as the prompt for *_pred; a chat user may send none.
+  const user = rule
+    ? rule.user(editType, prompt)
+    : prompt || (isPred ? densePredictionUser(editType) : prompt);
   if (user === '') throw badRequest(`edit type "${editType}" needs a prompt`);
   return { system, user, cond: chatPrompt(system, user), uncond: chatPrompt(system, UNCONDITION) };
 }

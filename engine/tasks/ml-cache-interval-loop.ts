@@ -9,13 +9,7 @@ import type { TokenLayout } from '../sampling/layout-type.js';
 import { gumbel } from '../sampling/remask.js';
 import { remaskNoise, samplingNoise } from '../sampling/rng.js';
 import { cosineKeepCount } from '../sampling/schedule.js';
-import {
-  branchIds,
-  type ImageGenerationSequence,
-  maskedCellPositions,
-  readImageCodes,
-  toBranchPositions,
-} from '../sequence.js';
+import * as sequence from '../sequence.js';
 import { throwIfCancelled } from './image-loop.js';
 import type { CachedLoopOptions, CachedLoopResult } from './ml-cache-options.js';
 import { PreviewPacer, previewCodes } from './preview.js';
@@ -31,14 +25,14 @@ function quantileRank(n: number, q: number) {
 }
 
 export async function runIntervalImageLoop(
-  seq: ImageGenerationSequence,
+  seq: sequence.ImageGenerationSequence,
   layout: TokenLayout,
   backend: MlCacheIntervalBackend,
   options: CachedLoopOptions,
 ): Promise<CachedLoopResult> {
   const { plan, steps: T, seed, temperature } = options;
   const x = Int32Array.from(seq.ids);
-  const rows = () => [x, ...seq.branches.map((b) => branchIds(seq, b, x))];
+  const rows = () => [x, ...seq.branches.map((b) => sequence.branchIds(seq, b, x))];
   const lengths = rows().map((r) => r.length);
   const N = lengths.length;
   const L = Math.max(...lengths);
@@ -59,7 +53,7 @@ export async function runIntervalImageLoop(
     qOmw: Float32Array.from(ranks, (r) => r.omw),
   };
   const pacer = new PreviewPacer(options.preview);
-  let masked = maskedCellPositions(seq, x, layout);
+  let masked = sequence.maskedCellPositions(seq, x, layout);
   const initialMasked = masked.length;
   let forwardMs = 0;
   let tokensRun = 0;
@@ -87,7 +81,7 @@ export async function runIntervalImageLoop(
     rows().forEach((r, n) => {
       for (let p = 0; p < r.length; p++) ids[n * L + p] = BigInt(r[p]!);
     });
-    const positions = [masked, ...seq.branches.map((b) => toBranchPositions(masked, b))];
+    const positions = [masked, ...seq.branches.map((b) => sequence.toBranchPositions(masked, b))];
     const gatherPos = new BigInt64Array(N * M);
     positions.forEach((p, n) => {
       for (let i = 0; i < M; i++) gatherPos[n * M + i] = BigInt(p[i]!);
@@ -111,7 +105,7 @@ export async function runIntervalImageLoop(
     for (let p = 0; p < lengths[0]!; p++) x[p] = Number(out.ids[p]!);
     tokensRun += lengths.reduce((s, v) => s + v, 0) + out.recomputed.reduce((s, v) => s + v, 0);
     const ran = 1 + out.recomputed.length;
-    masked = maskedCellPositions(seq, x, layout);
+    masked = sequence.maskedCellPositions(seq, x, layout);
     const preview = await pacer.maybe(masked.length, () =>
       previewCodes(seq, x, out.bestPos, out.best, layout),
     );
@@ -124,7 +118,7 @@ export async function runIntervalImageLoop(
     step += ran;
   }
   return {
-    codes: readImageCodes(seq, x, layout),
+    codes: sequence.readImageCodes(seq, x, layout),
     forwardMs,
     stepsRun: step,
     tokensRun,

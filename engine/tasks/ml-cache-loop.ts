@@ -42,10 +42,6 @@ import { runIntervalImageLoop } from './ml-cache-interval-loop.js';
 import type { CachedLoopOptions, CachedLoopResult } from './ml-cache-options.js';
 import { PreviewPacer, previewCodes } from './preview.js';
 
-export type { MlCachePath } from '../api.js';
-export { sampleImageCells } from './ml-cache-host-step.js';
-export type { CachedLoopOptions, CachedLoopResult } from './ml-cache-options.js';
-
 /**
  * The ML-Cache path: `override` (createEngine's `mlCachePath`) when set, else 'loop' on every provider: measured
  * fastest on CPU, and the only path that keeps the caches on a GPU. Checked again here for callers without types.

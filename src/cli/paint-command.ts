@@ -1,17 +1,7 @@
 import type { PaintRegion } from '../../engine/index.js';
 import { intOption, parse, required } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
-import {
-  ENGINE_USAGE,
-  engineTarget,
-  generateWithBar,
-  numberList,
-  readImageFile,
-  reportImage,
-  samplingSettings,
-  TASK_OPTIONS,
-  withEngine,
-} from './engine-io.js';
+import * as engineIo from './engine-io.js';
 
 type RegionSpec =
   | { kind: 'ratio'; mode: 'inpaint' | 'outpaint'; h: number; w: number }
@@ -32,19 +22,19 @@ function regionSpec(o: {
   if (given.length !== 1) throw new UsageError('give exactly one of --ratio, --box, --mask or --extend');
   if (o.inpaint && o.outpaint) throw new UsageError('--inpaint and --outpaint exclude each other');
   if (o.ratio !== undefined) {
-    const [h, w] = numberList('ratio', o.ratio, 2) as [number, number];
+    const [h, w] = engineIo.numberList('ratio', o.ratio, 2) as [number, number];
     return { kind: 'ratio', mode: o.outpaint ? 'outpaint' : 'inpaint', h, w };
   }
   if (o.outpaint) throw new UsageError('--outpaint goes with --ratio; use --extend to grow the canvas');
   if (o.box?.length) {
     const boxes = o.box.map((b) => {
-      const [x, y, w, h] = numberList('box', b, 4) as [number, number, number, number];
+      const [x, y, w, h] = engineIo.numberList('box', b, 4) as [number, number, number, number];
       return { x, y, w, h };
     });
     return { kind: 'boxes', boxes: { kind: 'boxes', boxes } };
   }
   if (o.mask !== undefined) return { kind: 'mask', path: o.mask };
-  const [left, top, right, bottom] = numberList('extend', o.extend ?? '', 4) as [
+  const [left, top, right, bottom] = engineIo.numberList('extend', o.extend ?? '', 4) as [
     number,
     number,
     number,
@@ -54,7 +44,7 @@ function regionSpec(o: {
 }
 
 export const command: CliCommand = {
-  usage: `dimoo paint --model DIR --image FILE --prompt TEXT [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] ${ENGINE_USAGE} --out FILE.png [--json]`,
+  usage: `dimoo paint --model DIR --image FILE --prompt TEXT [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] ${engineIo.ENGINE_USAGE} --out FILE.png [--json]`,
   async run(argv, io) {
     const o = parse(argv, {
       image: { type: 'string' },
@@ -67,20 +57,20 @@ export const command: CliCommand = {
       extend: { type: 'string' },
       dilate: { type: 'string' },
       'no-paste-back': { type: 'boolean' },
-      ...TASK_OPTIONS,
+      ...engineIo.TASK_OPTIONS,
     });
-    const target = engineTarget(o);
+    const target = engineIo.engineTarget(o);
     const out = required('out', o.out);
     const imagePath = required('image', o.image);
     const prompt = required('prompt', o.prompt);
     const spec = regionSpec(o);
     const settings = {
-      ...samplingSettings(o),
+      ...engineIo.samplingSettings(o),
       dilate: intOption('dilate', o.dilate),
       pasteBack: o['no-paste-back'] !== true,
     };
-    return withEngine('paint', target, io, async (engine) => {
-      const image = await readImageFile('image', imagePath);
+    return engineIo.withEngine('paint', target, io, async (engine) => {
+      const image = await engineIo.readImageFile('image', imagePath);
       let region: PaintRegion;
       switch (spec.kind) {
         case 'ratio':
@@ -94,19 +84,19 @@ export const command: CliCommand = {
           region = spec.boxes;
           break;
         case 'mask':
-          region = { kind: 'mask', mask: await readImageFile('mask', spec.path) };
+          region = { kind: 'mask', mask: await engineIo.readImageFile('mask', spec.path) };
           break;
         case 'extend':
           region = spec.region;
           break;
       }
-      const result = await generateWithBar(
+      const result = await engineIo.generateWithBar(
         engine,
         { task: 'paint', prompt, image, region, ...settings },
         io,
         { json: o.json === true, kind: 'image' },
       );
-      await reportImage(
+      await engineIo.reportImage(
         io,
         {
           json: o.json === true,

@@ -24,11 +24,8 @@ import { MlCacheSessions } from '../../../engine/runtime/ml-cache-session.js';
 import { MlCacheStateSessions } from '../../../engine/runtime/ml-cache-state-session.js';
 import { resolveMlCache } from '../../../engine/sampling/ml-cache.js';
 import { gridForSize, type ImageCodes, textToImageSequence } from '../../../engine/sequence.js';
-import {
-  type CachedLoopOptions,
-  mlCachePathFor,
-  runCachedImageLoop,
-} from '../../../engine/tasks/ml-cache-loop.js';
+import { mlCachePathFor, runCachedImageLoop } from '../../../engine/tasks/ml-cache-loop.js';
+import type { CachedLoopOptions } from '../../../engine/tasks/ml-cache-options.js';
 
 // bench/gpu-check.sh sets DIMOO_TEST_DEVICE=cuda to run the engine test below on a GPU.
 const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';

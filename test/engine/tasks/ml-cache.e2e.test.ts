@@ -20,7 +20,8 @@ import { MlCacheSessions } from '../../../engine/runtime/ml-cache-session.js';
 import { resolveMlCache } from '../../../engine/sampling/ml-cache.js';
 import { gridForSize, textToImageSequence } from '../../../engine/sequence.js';
 import { runImageLoop } from '../../../engine/tasks/image-loop.js';
-import { runCachedImageLoop, sampleImageCells } from '../../../engine/tasks/ml-cache-loop.js';
+import { sampleImageCells } from '../../../engine/tasks/ml-cache-host-step.js';
+import { runCachedImageLoop } from '../../../engine/tasks/ml-cache-loop.js';
 
 // bench/gpu-check.sh sets DIMOO_TEST_DEVICE=cuda to run these on a GPU.
 const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
