@@ -167,6 +167,10 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     const sessionOptions = externalDataSessionOptions(tfFolder);
     const open = (model: Uint8Array) => openOnProvider(model, sessionOptions);
     const kvWidth = config.nKvHeads * (config.dModel / config.nHeads);
+    // The two-graph paths: a full pass that fills the caches, then steps over the selected positions.
+    type Build = (o: typeof graphOptions) => Uint8Array;
+    const openPair = async (full: Build, step: Build) =>
+      [await open(full(graphOptions)), await open(step(graphOptions))] as const;
     switch (mlCachePath) {
       case 'loop':
         // Text-to-image runs two rows: the prompt and the <uncondition> branch.
@@ -175,21 +179,16 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
           2,
         );
         break;
-      case 'in-graph':
-        mlCacheSessions = new MlCacheStateSessions(
-          await open(buildMlCacheStateFullGraph(graphOptions)),
-          await open(buildMlCacheStateStepGraph(graphOptions)),
-          config.nLayers,
-        );
+      case 'in-graph': {
+        const [full, step] = await openPair(buildMlCacheStateFullGraph, buildMlCacheStateStepGraph);
+        mlCacheSessions = new MlCacheStateSessions(full, step, config.nLayers);
         break;
-      case 'per-step':
-        mlCacheSessions = new MlCacheSessions(
-          await open(buildMlCacheFullGraph(graphOptions)),
-          await open(buildMlCacheStepGraph(graphOptions)),
-          config.nLayers,
-          kvWidth,
-        );
+      }
+      case 'per-step': {
+        const [full, step] = await openPair(buildMlCacheFullGraph, buildMlCacheStepGraph);
+        mlCacheSessions = new MlCacheSessions(full, step, config.nLayers, kvWidth);
         break;
+      }
     }
     log('info', 'ML-Cache graphs opened', { device: provider, path: mlCachePath });
     return mlCacheSessions;

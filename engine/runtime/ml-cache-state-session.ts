@@ -76,24 +76,12 @@ export class MlCacheStateSessions {
     };
   }
 
-  full(
-    ids: BigInt64Array,
-    mask: BigInt64Array,
-    N: number,
-    L: number,
-    cells: MlCacheCells,
-  ): Promise<MlCacheStateOutput> {
-    return this.run(
-      this.fullSession,
-      {
-        ids: new Tensor('int64', ids, [N, L]),
-        attn_mask: new Tensor('int64', mask, [N, L]),
-        ...this.cellFeeds(cells, N),
-      },
-      cells,
-    );
+  full(ids: BigInt64Array, mask: BigInt64Array, N: number, L: number, cells: MlCacheCells) {
+    const rows = { ids: int64(ids, [N, L]), attn_mask: int64(mask, [N, L]) };
+    return this.run(this.fullSession, { ...rows, ...this.cellFeeds(cells, N) }, cells);
   }
 
+  /** The step over the S selected positions, attending to the cached K/V of all L. */
   cached(
     ids: BigInt64Array,
     pos: BigInt64Array,
@@ -104,21 +92,16 @@ export class MlCacheStateSessions {
     L: number,
     cells: MlCacheCells,
   ): Promise<MlCacheStateOutput> {
-    return this.run(
-      this.stepSession,
-      {
-        ids: new Tensor('int64', ids, [N, S]),
-        pos: new Tensor('int64', pos, [N, S]),
-        attn_mask: new Tensor('int64', mask, [N, L]),
-        ...state.feeds,
-        ...this.cellFeeds(cells, N),
-      },
-      cells,
-    );
+    const rows = { ids: int64(ids, [N, S]), pos: int64(pos, [N, S]), attn_mask: int64(mask, [N, L]) };
+    return this.run(this.stepSession, { ...rows, ...state.feeds, ...this.cellFeeds(cells, N) }, cells);
   }
 
   async release(): Promise<void> {
     await releaseSession(this.fullSession);
     await releaseSession(this.stepSession);
   }
+}
+
+function int64(data: BigInt64Array, dims: number[]): Tensor {
+  return new Tensor('int64', data, dims);
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { makeTestCheckpoint, PRESETS, type Preset } from '../../engine/index.js';
-import { intOption, parse } from './args.js';
+import { intOption, parse, stringFlags } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
 
 export const command: CliCommand = {
@@ -8,13 +8,7 @@ export const command: CliCommand = {
     'dimoo make-test-checkpoint [--out DIR] [--preset tiny|small|dimoo-ids|8b] [--seed N] [--dtype bf16|fp32] [--shards N]',
   help: 'Defaults: --preset tiny, --out ./dimoo-test-checkpoint-<preset>.',
   async run(argv, io) {
-    const o = parse(argv, {
-      out: { type: 'string' },
-      preset: { type: 'string' },
-      seed: { type: 'string' },
-      dtype: { type: 'string' },
-      shards: { type: 'string' },
-    });
+    const o = parse(argv, stringFlags('out', 'preset', 'seed', 'dtype', 'shards'));
     const preset = o.preset ?? 'tiny';
     if (!PRESETS.includes(preset as Preset))
       throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}`);

@@ -1,5 +1,5 @@
 import type { PaintRegion } from '../../engine/index.js';
-import { intOption, parse, required } from './args.js';
+import { intOption, parse, required, stringFlags } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
 import * as engineIo from './engine-io.js';
 
@@ -47,17 +47,12 @@ export const command: CliCommand = {
   usage: `dimoo paint --model DIR --image FILE --prompt TEXT [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] ${engineIo.ENGINE_USAGE} --out FILE.png [--json]`,
   async run(argv, io) {
     const o = parse(argv, {
-      image: { type: 'string' },
-      prompt: { type: 'string' },
+      ...engineIo.TASK_OPTIONS,
+      ...stringFlags('image', 'prompt', 'ratio', 'mask', 'extend', 'dilate'),
+      box: { type: 'string', multiple: true },
       inpaint: { type: 'boolean' },
       outpaint: { type: 'boolean' },
-      ratio: { type: 'string' },
-      box: { type: 'string', multiple: true },
-      mask: { type: 'string' },
-      extend: { type: 'string' },
-      dilate: { type: 'string' },
       'no-paste-back': { type: 'boolean' },
-      ...engineIo.TASK_OPTIONS,
     });
     const target = engineIo.engineTarget(o);
     const out = required('out', o.out);
