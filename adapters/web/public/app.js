@@ -1,5 +1,6 @@
 // The playground page: a chat with the bot. Plain ES module, no build step.
 import { startCountdowns, tickEta } from './countdown.js';
+import { resultImage } from './viewer.js';
 
 const $ = (id) => document.getElementById(id);
 const log = $('log');
@@ -126,34 +127,30 @@ function fill(li, msg) {
     .join(' ');
   const kept = li.querySelector(':scope > .buttons[data-ids]');
   const row = kept && kept.dataset.ids === ids ? kept : null;
-  li.replaceChildren();
-  for (const line of msg.lines) li.append(el('p', { textContent: line }));
+  for (const child of [...li.children]) if (child !== row) child.remove();
+  const nodes = msg.lines.map((line) => el('p', { textContent: line }));
   if (msg.etaAt) {
     const eta = el('p', { className: 'eta' });
     eta.dataset.etaAt = String(msg.etaAt);
-    li.append(eta);
     tickEta(eta, strings);
+    nodes.push(eta);
   }
-  for (const image of msg.images) {
-    const img = el('img', { src: image.src, alt: image.alt });
-    img.dataset.filename = image.filename;
-    if (image.download) {
-      img.dataset.download = image.download;
-      img.classList.add('result');
-      img.tabIndex = 0;
-      img.addEventListener('click', () => openViewer(image));
-      img.addEventListener('keydown', (e) => e.key === 'Enter' && openViewer(image));
-    }
-    // A new result comes into view once it has a size (before, the scroll would stop short).
-    if (li === log.lastElementChild) img.addEventListener('load', () => li.scrollIntoView({ block: 'end' }));
-    li.append(img);
-  }
-  if (msg.context) li.append(contextRow(msg.context));
+  const scroll = li === log.lastElementChild ? () => li.scrollIntoView({ block: 'end' }) : undefined;
+  const media = msg.images.map((image) => resultImage(image, scroll));
+  if (msg.context) media.push(contextRow(msg.context));
   const buttons = row ?? buttonRow(msg, li, ids);
   // While a job runs its Cancel sits under the text, where previews arriving above cannot move it.
-  const text = li.querySelector(':scope > p:last-of-type');
-  if (buttons && !msg.final && text) text.after(buttons);
-  else if (buttons) li.append(buttons);
+  const order = !buttons
+    ? [...nodes, ...media]
+    : msg.final
+      ? [...nodes, ...media, buttons]
+      : [...nodes, buttons, ...media];
+  // Placed around the kept row, which never leaves the page: a click on it is never lost to an update.
+  let anchor = null;
+  for (const node of order.reverse()) {
+    if (node !== row) li.insertBefore(node, anchor);
+    anchor = node;
+  }
 }
 
 function buttonRow(msg, li, ids) {
@@ -319,18 +316,6 @@ function deleteWithUndo(id, li) {
     if (user) user.hidden = false;
   });
 }
-
-// --- full-size view ---
-function openViewer(image) {
-  const viewer = $('viewer');
-  $('viewer-image').src = image.src;
-  $('viewer-image').alt = image.alt;
-  $('viewer-download').href = image.download;
-  $('viewer-download').download = image.filename;
-  viewer.showModal();
-}
-$('viewer-close').addEventListener('click', () => $('viewer').close());
-$('viewer').addEventListener('click', (e) => e.target === $('viewer') && $('viewer').close());
 
 // --- attachment and mask drawing ---
 const canvas = $('mask');
