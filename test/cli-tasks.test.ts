@@ -243,25 +243,29 @@ describe('dimoo edit / paint / describe / batch', () => {
   });
 });
 
+/** `dimoo imagine` of a 64² fox with seed 3 and --json, writing `out` in the test folder. */
+const imagineJson = (steps: number, out: string, ...flags: string[]) =>
+  cli(
+    'imagine',
+    '--prompt',
+    'a fox',
+    '--width',
+    '64',
+    '--height',
+    '64',
+    '--steps',
+    String(steps),
+    '--seed',
+    '3',
+    '--out',
+    join(dir, out),
+    '--json',
+    ...flags,
+  );
+
 describe('dimoo imagine ML-Cache parameters', () => {
   const imagine = async (...flags: string[]) => {
-    const r = await cli(
-      'imagine',
-      '--prompt',
-      'a fox',
-      '--width',
-      '64',
-      '--height',
-      '64',
-      '--steps',
-      '8',
-      '--seed',
-      '3',
-      '--out',
-      join(dir, 'cache.png'),
-      '--json',
-      ...flags,
-    );
+    const r = await imagineJson(8, 'cache.png', ...flags);
     return { ...r, tokens: r.code === 0 ? (JSON.parse(r.out) as { tokens: number[][] }).tokens : undefined };
   };
 
@@ -298,24 +302,7 @@ describe('dimoo imagine ML-Cache parameters', () => {
 });
 
 describe('dimoo engine flags: --precision, --quant, --device-memory-gb', () => {
-  const imagine = (...flags: string[]) =>
-    cli(
-      'imagine',
-      '--prompt',
-      'a fox',
-      '--width',
-      '64',
-      '--height',
-      '64',
-      '--steps',
-      '2',
-      '--seed',
-      '3',
-      '--out',
-      join(dir, 'flags.png'),
-      '--json',
-      ...flags,
-    );
+  const imagine = (...flags: string[]) => imagineJson(2, 'flags.png', ...flags);
 
   it('reach the engine, which reports what it ran', async () => {
     const r = await imagine('--precision', 'fp32', '--quant', 'int8');
