@@ -10,7 +10,7 @@ import { loadCheckpoint } from './checkpoint/load.js';
 import { DimooEngine } from './engine.js';
 import { imageGraphOptions, transformerGraphOptions, weightLookup } from './graphs/from-checkpoint.js';
 import { buildMlCacheIntervalGraph } from './graphs/ml-cache-interval.js';
-import type { QuantBits } from './graphs/quantize.js';
+import { QUANT_BLOCK, type QuantBits } from './graphs/quantize.js';
 import {
   buildImageStepGraph,
   buildMlCacheFullGraph,
@@ -45,9 +45,6 @@ import { TextStepRunner } from './runtime/text-step.js';
 import { type TextStepBackend, TextStepSession } from './runtime/text-step-backend.js';
 import { VqCodec } from './runtime/vq-codec.js';
 import { mlCachePathFor } from './tasks/ml-cache-loop.js';
-
-/** MatMulNBits block size along K: 32 keeps int4's error small at 0.5 extra bytes per 32 weights. */
-const QUANT_BLOCK = 32;
 
 /** The seven linear weights of every block, quantized (from the cache folder when made before). */
 async function quantizedLayerWeights(

@@ -4,6 +4,8 @@
 // requests that cannot fit, with a message, instead of running into an out-of-memory crash halfway.
 import { EngineError, type EngineInfo, type EngineRequest, type WeightQuant } from './api.js';
 import { forwardShape } from './cost.js';
+// One scale (in the activation type) per block of QUANT_BLOCK weights along K.
+import { QUANT_BLOCK } from './graphs/quantize.js';
 import { LIMITS } from './tasks/context.js';
 
 export interface MemoryModel {
@@ -28,8 +30,6 @@ export interface OpenSessions {
 
 /** The CUDA context, cuBLAS/cuDNN workspaces and onnxruntime's own buffers, before any tensor. */
 const CUDA_RUNTIME_BYTES = 768 * 2 ** 20;
-/** MatMulNBits' block along K: one scale (in the activation type) per 32 weights. */
-const QUANT_BLOCK = 32;
 
 /** Bytes of one transformer session's weights: the block linears as configured, the embedding fp32, the head as the linears' type. */
 export function sessionWeightBytes(model: MemoryModel): number {
