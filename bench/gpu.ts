@@ -18,6 +18,7 @@ import {
   type Preset,
   type TextToImageRequest,
 } from '../engine/index.js';
+import { profileChild, runProbe } from './gpu-probe.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {
@@ -103,6 +104,22 @@ function checkpoint(which: Preset): string {
     if (which === preset) results.checkpoint_write_ms = Math.round(performance.now() - t);
   }
   return dir;
+}
+
+if (args[0] === '--probe-child') {
+  await profileChild(args[1]!, device, args[2]!, Number(args[3]));
+  process.exit(0);
+}
+if (args.includes('--probe')) {
+  await runProbe({
+    modelDir: checkpoint(preset),
+    device,
+    size,
+    outDir: process.env.OUT ?? join(workDir, 'gpu-probe'),
+    script: process.argv[1]!,
+    log,
+  });
+  process.exit(0);
 }
 
 const memory = new DeviceMemory();

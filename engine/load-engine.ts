@@ -119,17 +119,25 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     : dir;
   const withQuant = <T extends object>(graphOptions: T): T =>
     quantized ? { ...graphOptions, folder: tfFolder, quant: { weights: quantized.get } } : graphOptions;
-  let opened = await createSession(buildImageStepGraph(withQuant(imageGraphOptions(checkpoint, wantHalf))), {
-    device,
-    sessionOptions: externalDataSessionOptions(tfFolder),
-  });
+  let opened = await createSession(
+    buildImageStepGraph(withQuant(imageGraphOptions(checkpoint, wantHalf, options.attentionMask))),
+    {
+      device,
+      sessionOptions: externalDataSessionOptions(tfFolder),
+      profilePrefix: options.profilePrefix,
+    },
+  );
   let half = wantHalf;
   if (half && precision === 'auto' && opened.provider === 'cpu') {
     await releaseSession(opened.session);
-    const reopened = await createSession(buildImageStepGraph(withQuant(imageGraphOptions(checkpoint))), {
-      device: 'cpu',
-      sessionOptions: externalDataSessionOptions(tfFolder),
-    });
+    const reopened = await createSession(
+      buildImageStepGraph(withQuant(imageGraphOptions(checkpoint, false, options.attentionMask))),
+      {
+        device: 'cpu',
+        sessionOptions: externalDataSessionOptions(tfFolder),
+        profilePrefix: options.profilePrefix,
+      },
+    );
     opened = { ...reopened, note: opened.note };
     half = false;
   }
@@ -137,7 +145,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   if (opened.note) log('warn', opened.note);
   // The VQ graphs follow the transformer onto the same provider.
   const openOnProvider = async (model: Uint8Array | string, sessionOptions: SessionOptions) =>
-    (await createSession(model, { device: provider, sessionOptions })).session;
+    (await createSession(model, { device: provider, sessionOptions, profilePrefix: options.profilePrefix }))
+      .session;
   const vq = new VqCodec({
     config: checkpoint.vqConfig,
     weight: weightLookup(checkpoint.vqWeights, 'vqvae/diffusion_pytorch_model.safetensors'),
@@ -149,7 +158,9 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   let textSession: Session | undefined;
   let textStep: Promise<TextStepBackend> | undefined;
   const openTextStep = async (): Promise<TextStepBackend> => {
-    const model = buildTextStepGraph(withQuant(transformerGraphOptions(checkpoint, half)));
+    const model = buildTextStepGraph(
+      withQuant(transformerGraphOptions(checkpoint, half, options.attentionMask)),
+    );
     textSession = await openOnProvider(model, externalDataSessionOptions(tfFolder));
     log('info', 'understanding graph opened', { device: provider });
     return new TextStepSession(new TextStepRunner(textSession));
@@ -160,7 +171,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   let mlCacheSessions: MlCacheSessions | MlCacheStateSessions | MlCacheIntervalSession | undefined;
   let mlCache: Promise<MlCacheOpened> | undefined;
   const openMlCache = async (): Promise<MlCacheOpened> => {
-    const graphOptions = withQuant(imageGraphOptions(checkpoint, half));
+    const graphOptions = withQuant(imageGraphOptions(checkpoint, half, options.attentionMask));
     const sessionOptions = externalDataSessionOptions(tfFolder);
     const open = (model: Uint8Array) => openOnProvider(model, sessionOptions);
     const kvWidth = config.nKvHeads * (config.dModel / config.nHeads);

@@ -3,7 +3,12 @@
 import { EngineError } from '../api.js';
 import type { Checkpoint } from '../checkpoint/load.js';
 import type { WeightRef } from '../runtime/external-data.js';
-import type { ImageStepGraphOptions, TransformerGraphOptions } from './transformer.js';
+import {
+  type ContribOps,
+  DEFAULT_CONTRIB,
+  type ImageStepGraphOptions,
+  type TransformerGraphOptions,
+} from './transformer.js';
 
 /** Weights by name; a missing one is a checkpoint_invalid error naming it and where it was looked for. */
 export function weightLookup(
@@ -20,19 +25,31 @@ export function weightLookup(
   };
 }
 
-/** `half`: fp16 linear layers (the GPU's precision; engine/graphs/transformer.ts). */
-export function transformerGraphOptions(checkpoint: Checkpoint, half = false): TransformerGraphOptions {
+/**
+ * The graph options of `checkpoint`: fp16 under `half` (the GPU's graph), where attention takes its key mask in
+ * extra head dims unless `attentionMask` says otherwise, so onnxruntime's CUDA flash kernel runs (ContribOps).
+ */
+export function transformerGraphOptions(
+  checkpoint: Checkpoint,
+  half = false,
+  attentionMask?: ContribOps['attentionMask'],
+): TransformerGraphOptions {
   return {
     dims: checkpoint.config,
     weight: weightLookup(checkpoint.weights, 'the model weights'),
     folder: checkpoint.dir,
     half,
+    contrib: { ...DEFAULT_CONTRIB, attentionMask: attentionMask ?? (half ? 'heads' : 'input') },
   };
 }
 
-export function imageGraphOptions(checkpoint: Checkpoint, half = false): ImageStepGraphOptions {
+export function imageGraphOptions(
+  checkpoint: Checkpoint,
+  half = false,
+  attentionMask?: ContribOps['attentionMask'],
+): ImageStepGraphOptions {
   return {
-    ...transformerGraphOptions(checkpoint, half),
+    ...transformerGraphOptions(checkpoint, half, attentionMask),
     imageCodeOffset: checkpoint.layout.imageCodeOffset,
     codebookSize: checkpoint.layout.codebookSize,
   };

@@ -2,14 +2,26 @@
 // heads, or onnxruntime's fused MultiHeadAttention), the SwiGLU MLP, the ML-Cache block over selected rows, and
 // the trunk from token ids to the final normed hidden states.
 import { LladaWeights } from './llada-weights.js';
-import { MASKED_SCORE, PREFIX, type RopeTables } from './transformer-options.js';
+import {
+  KEY_MASK_BIAS,
+  KEY_MASK_DIMS,
+  MASKED_SCORE,
+  PREFIX,
+  type RopeTables,
+} from './transformer-options.js';
+
+/** How one graph's attention keeps padded keys out, in the form its attention takes (LladaBlocks.keyMask). */
+export type KeyMask =
+  /** Plain attention: the additive bias [N, 1, 1, L]. */
+  | { form: 'bias'; bias: string }
+  /** MultiHeadAttention's key_padding_mask [N, L] int32. */
+  | { form: 'input'; maskI32: string }
+  /** The keys' extra head dims [N, L, 1, KEY_MASK_DIMS]: the bias in the first, zeros after. */
+  | { form: 'heads'; keyExtra: string };
 
 interface BlockContext {
   tables: RopeTables;
-  /** Additive key-padding bias [N, 1, 1, L] (plain attention). */
-  bias: string;
-  /** Key-padding mask [N, L] int32 (MultiHeadAttention). */
-  maskI32: string;
+  keys: KeyMask;
 }
 
 export class LladaBlocks extends LladaWeights {
@@ -21,6 +33,22 @@ export class LladaBlocks extends LladaWeights {
     const { g } = this;
     const missing = g.op('Sub', [g.scalar(1), g.op('Cast', [mask], { to: 1 })]);
     return g.op('Unsqueeze', [g.op('Mul', [missing, g.scalar(MASKED_SCORE)]), g.ints([1, 2])]);
+  }
+
+  /** The key mask of `mask [N, L]` (1 = real token) in the form this graph's attention takes. */
+  keyMask(mask: string): KeyMask {
+    const { g } = this;
+    if (!this.contrib.attention) return { form: 'bias', bias: this.keyPaddingBias(mask) };
+    if (this.contrib.attentionMask !== 'heads')
+      return { form: 'input', maskI32: g.op('Cast', [mask], { to: 6 }) };
+    const missing = g.op('Sub', [g.scalar(1), g.op('Cast', [mask], { to: 1 })]);
+    const bias = g.op('Mul', [missing, g.scalar(KEY_MASK_BIAS)]);
+    const first = Array.from({ length: KEY_MASK_DIMS }, (_, i) => (i === 0 ? 1 : 0));
+    const extra = g.op('Mul', [
+      g.op('Unsqueeze', [bias, g.ints([2, 3])]),
+      g.constant('float32', [1, 1, 1, KEY_MASK_DIMS], first),
+    ]);
+    return { form: 'heads', keyExtra: this.options.half ? this.toHalf(extra) : extra };
   }
 
   rmsNorm(x: string, weightName: string): string {
@@ -126,17 +154,55 @@ export class LladaBlocks extends LladaWeights {
     return g.op('Reshape', [merged, g.ints([0, 0, dModel])]);
   }
 
-  /** MultiHeadAttention on [N, L, D] rows with the int32 key-padding mask [N, L]. */
-  fusedAttention(q: string, k: string, v: string, mask: string): string {
+  /**
+   * Attention of roped queries `q [N, S, H, hs]` over roped keys `k [N, L, Hkv, hs]` and values `v [N, L, kv]`
+   * → [N, S, D], in the form `keys` was made for: plain ops, or MultiHeadAttention (fp16 under `half`).
+   */
+  attend(q: string, k: string, v: string, keys: KeyMask): string {
+    const { g } = this;
+    const { dModel: D, nHeads, nKvHeads } = this.d;
+    const hs = this.headSize;
+    if (keys.form === 'bias')
+      return this.attention(q, k, g.op('Reshape', [v, g.ints([0, 0, nKvHeads, hs])]), keys.bias);
     const half = this.options.half === true;
-    const input = (x: string) => (half ? this.toHalf(x) : x);
-    const att = this.g.op(
-      'MultiHeadAttention',
-      [input(q), input(k), input(v), '', mask],
-      { num_heads: this.d.nHeads, scale: { float: 1 / Math.sqrt(this.headSize) } },
-      { domain: 'com.microsoft' },
-    );
-    return half ? this.g.op('Cast', [att], { to: 1 }) : att;
+    const typed = (x: string) => (half ? this.toHalf(x) : x);
+    const mha = (inputs: string[], headSize: number) =>
+      g.op(
+        'MultiHeadAttention',
+        inputs,
+        { num_heads: nHeads, scale: { float: 1 / Math.sqrt(headSize) } },
+        { domain: 'com.microsoft' },
+      );
+    let att: string;
+    if (keys.form === 'input') {
+      const flat = (x: string) => g.op('Reshape', [typed(x), g.ints([0, 0, D])]);
+      att = mha([flat(q), flat(k), typed(v), '', keys.maskI32], hs);
+    } else {
+      // q·k over hs + KEY_MASK_DIMS dims is q·k + 1·bias: the padded keys' scores drop by 60000/√hs.
+      const at = (values: number[]) => typed(g.constant('float32', [1, 1, 1, KEY_MASK_DIMS], values));
+      const zeros = Array<number>(KEY_MASK_DIMS).fill(0);
+      const extend = (x4: string, extra: string) => {
+        const shape = g.op(
+          'Concat',
+          [g.op('Slice', [g.op('Shape', [x4]), g.ints([0]), g.ints([3])]), g.ints([KEY_MASK_DIMS])],
+          { axis: 0 },
+        );
+        const wide = g.op('Concat', [x4, g.op('Expand', [extra, shape])], { axis: 3 });
+        return g.op('Reshape', [wide, g.ints([0, 0, -1])]);
+      };
+      const wide = mha(
+        [
+          extend(typed(q), at(zeros.map((_, i) => (i === 0 ? 1 : 0)))),
+          extend(typed(k), keys.keyExtra),
+          extend(g.op('Reshape', [typed(v), g.ints([0, 0, nHeads, hs])]), at(zeros)),
+        ],
+        hs,
+      );
+      const heads = g.op('Reshape', [wide, g.ints([0, 0, nHeads, hs + KEY_MASK_DIMS])]);
+      const kept = g.op('Slice', [heads, g.ints([0]), g.ints([hs]), g.ints([3])]);
+      att = g.op('Reshape', [kept, g.ints([0, 0, D])]);
+    }
+    return half ? g.op('Cast', [att], { to: 1 }) : att;
   }
 
   /** Block i's attention inputs on RMSNorm(x): q [.., D], k and v [.., kv] (before RoPE). */
@@ -153,21 +219,15 @@ export class LladaBlocks extends LladaWeights {
   }
 
   block(x: string, i: number, ctx: BlockContext): string {
-    const { g } = this;
-    const { dModel: D, nHeads, nKvHeads } = this.d;
-    const hs = this.headSize;
+    const { nHeads, nKvHeads } = this.d;
     const { q, k, v } = this.projectQkv(x, i);
     this.kvTaps.push({ k, v });
-    const qr = this.rope(q, nHeads, ctx.tables);
-    const kr = this.rope(k, nKvHeads, ctx.tables);
-    const att = this.contrib.attention
-      ? this.fusedAttention(
-          g.op('Reshape', [qr, g.ints([0, 0, D])]),
-          g.op('Reshape', [kr, g.ints([0, 0, D])]),
-          v,
-          ctx.maskI32,
-        )
-      : this.attention(qr, kr, g.op('Reshape', [v, g.ints([0, 0, nKvHeads, hs])]), ctx.bias);
+    const att = this.attend(
+      this.rope(q, nHeads, ctx.tables),
+      this.rope(k, nKvHeads, ctx.tables),
+      v,
+      ctx.keys,
+    );
     return this.blockTail(x, att, i);
   }
 
@@ -182,23 +242,22 @@ export class LladaBlocks extends LladaWeights {
       pos: string;
       qTables: RopeTables;
       kTables: RopeTables;
-      bias: string;
+      keys: KeyMask;
       kCache: string;
       vCache: string;
     },
   ): { x: string; k: string; v: string; kAll: string; vAll: string } {
     const { g } = this;
     const { nHeads, nKvHeads } = this.d;
-    const hs = this.headSize;
     const { q, k, v } = this.projectQkv(x, i);
     const at = g.op('Expand', [g.op('Unsqueeze', [c.pos, g.ints([-1])]), g.op('Shape', [k])]);
     const kAll = g.op('ScatterElements', [c.kCache, at, k], { axis: 1 });
     const vAll = g.op('ScatterElements', [c.vCache, at, v], { axis: 1 });
-    const att = this.attention(
+    const att = this.attend(
       this.rope(q, nHeads, c.qTables),
       this.rope(kAll, nKvHeads, c.kTables),
-      g.op('Reshape', [vAll, g.ints([0, 0, nKvHeads, hs])]),
-      c.bias,
+      vAll,
+      c.keys,
     );
     return { x: this.blockTail(x, att, i), k, v, kAll, vAll };
   }
@@ -225,11 +284,7 @@ export class LladaBlocks extends LladaWeights {
     const mask = g.input('attn_mask', 'int64', ['N', 'L']);
     const length = g.op('Slice', [g.op('Shape', [ids]), g.ints([1]), g.ints([2])]);
     const tables = this.ropeTables(g.op('Squeeze', [length, g.ints([0])]));
-    const ctx: BlockContext = {
-      tables,
-      bias: this.keyPaddingBias(mask),
-      maskI32: g.op('Cast', [mask], { to: 6 }),
-    };
+    const ctx: BlockContext = { tables, keys: this.keyMask(mask) };
     let x = g.op('Gather', [this.param(`${PREFIX}.wte.weight`, [V, D]), ids], { axis: 0 });
     for (let i = 0; i < nLayers; i++) x = this.block(x, i, ctx);
     return this.rmsNorm(x, `${PREFIX}.ln_f.weight`);

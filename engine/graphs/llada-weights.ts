@@ -7,6 +7,7 @@ import { externalDataFor, type WeightRef } from '../runtime/external-data.js';
 import type { QuantizedRef } from '../runtime/quantized-weights.js';
 import {
   type ContribOps,
+  DEFAULT_CONTRIB,
   invalid,
   type LinearForm,
   type TransformerDims,
@@ -46,7 +47,7 @@ export class LladaWeights {
     this.d = options.dims;
     this.headSize = this.d.dModel / this.d.nHeads;
     this.form = options.linear ?? 'gemm';
-    this.contrib = { ...(options.contrib ?? { norm: true, rope: true, attention: true }) };
+    this.contrib = { ...(options.contrib ?? DEFAULT_CONTRIB) };
     if (this.d.nKvHeads !== this.d.nHeads) this.contrib.attention = false;
   }
 

@@ -2,9 +2,11 @@
 // fills the caches and a cached forward over the selected rows, with the caches on the host or handed back as
 // outputs. The refresh-interval path's Loop graph (ml-cache-interval.ts) reuses `cachedRows`.
 import { encodeModel } from '../onnx/graph.js';
+import type { KeyMask } from './llada-blocks.js';
 import { imageHead, LladaGraph } from './llada-graph.js';
 import {
   type ImageStepGraphOptions,
+  mlCacheContrib,
   PREFIX,
   type RopeTables,
   TRANSFORMER_OPSET,
@@ -16,7 +18,7 @@ import {
  * `[N, L, kv]`. Guidance, sampling and the max-logit selection run on the host over the (partly stale) logits.
  */
 export function buildMlCacheFullGraph(options: ImageStepGraphOptions): Uint8Array {
-  const m = new LladaGraph({ ...options, contrib: {} });
+  const m = new LladaGraph({ ...options, contrib: mlCacheContrib(options) });
   const { g } = m;
   const { dModel: D } = options.dims;
   const K = options.codebookSize;
@@ -31,11 +33,6 @@ export function buildMlCacheFullGraph(options: ImageStepGraphOptions): Uint8Arra
   return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
 }
 
-/** The additive key-padding bias [N, 1, 1, L] from `mask [N, L]` (1 = real token). */
-export function keyPaddingBias(m: LladaGraph, mask: string): string {
-  return m.keyPaddingBias(mask);
-}
-
 /**
  * ML-Cache's cached forward (dimoo-inference.md §4.4): the rows `ids [N, S]` at positions `pos [N, S]` through
  * every layer against `caches` (pre-RoPE K/V [N, L, kv] per layer; `kTables` RoPE for positions 0…L−1) →
@@ -48,7 +45,7 @@ export function cachedRows(
     ids: string;
     pos: string;
     kTables: RopeTables;
-    bias: string;
+    keys: KeyMask;
     caches: ReadonlyArray<{ k: string; v: string }>;
   },
 ) {
@@ -65,7 +62,7 @@ export function cachedRows(
       pos: v.pos,
       qTables,
       kTables: v.kTables,
-      bias: v.bias,
+      keys: v.keys,
       kCache: cache.k,
       vCache: cache.v,
     });
@@ -97,7 +94,7 @@ function cachedForward(m: LladaGraph, options: ImageStepGraphOptions) {
     ids,
     pos,
     kTables: m.ropeTables(length),
-    bias: keyPaddingBias(m, mask),
+    keys: m.keyMask(mask),
     caches,
   });
   return { logits, layers, pos, kv, K };
@@ -110,7 +107,7 @@ function cachedForward(m: LladaGraph, options: ImageStepGraphOptions) {
  * `k_<i>`, `v_<i>` `[N, S, kv]` for the host to write into its caches.
  */
 export function buildMlCacheStepGraph(options: ImageStepGraphOptions): Uint8Array {
-  const m = new LladaGraph({ ...options, contrib: {} });
+  const m = new LladaGraph({ ...options, contrib: mlCacheContrib(options) });
   const { g } = m;
   const { logits, layers, kv, K } = cachedForward(m, options);
   layers.forEach(({ k, v }, i) => {
@@ -158,7 +155,7 @@ function stateOutputs(
  * unread as the cached step's `logit_cache`, `k_cache_<i>`, `v_cache_<i>`.
  */
 export function buildMlCacheStateFullGraph(options: ImageStepGraphOptions): Uint8Array {
-  const m = new LladaGraph({ ...options, contrib: {} });
+  const m = new LladaGraph({ ...options, contrib: mlCacheContrib(options) });
   const { dModel: D, nKvHeads, nHeads } = options.dims;
   const K = options.codebookSize;
   const head = imageHead(m, options);
@@ -172,7 +169,7 @@ export function buildMlCacheStateFullGraph(options: ImageStepGraphOptions): Uint
  * in become outputs, plus the in-graph head of `stateOutputs`.
  */
 export function buildMlCacheStateStepGraph(options: ImageStepGraphOptions): Uint8Array {
-  const m = new LladaGraph({ ...options, contrib: {} });
+  const m = new LladaGraph({ ...options, contrib: mlCacheContrib(options) });
   const { g } = m;
   const { logits, layers, pos, kv, K } = cachedForward(m, options);
   const logitCache = g.input('logit_cache', 'float32', ['N', 'L', K]);

@@ -15,8 +15,8 @@ import {
   cachedRows,
   type ImageStepGraphOptions,
   imageHead,
-  keyPaddingBias,
   LladaGraph,
+  mlCacheContrib,
   TRANSFORMER_OPSET,
 } from './transformer.js';
 
@@ -48,7 +48,7 @@ interface StepState {
  * cached_steps: the loop stops early once no cell is masked).
  */
 export function buildMlCacheIntervalGraph(options: MlCacheIntervalGraphOptions): Uint8Array {
-  const m = new LladaGraph({ ...options, contrib: {} });
+  const m = new LladaGraph({ ...options, contrib: mlCacheContrib(options) });
   const { g } = m;
   const { dModel: D, nKvHeads, nHeads, nLayers } = options.dims;
   const K = options.codebookSize;
@@ -170,11 +170,11 @@ export function buildMlCacheIntervalGraph(options: MlCacheIntervalGraphOptions):
     g.ints([0]),
   ]);
   const kTables = m.ropeTables(length);
-  const bias = keyPaddingBias(m, mask);
+  const keys = m.keyMask(mask);
 
   // The cached steps: one Loop iteration each, the caches carried from one to the next.
   const body = new GraphBuilder('ml_cache_cached_step', 'loop_');
-  const sub = new LladaGraph({ ...options, contrib: {} }, m, body);
+  const sub = new LladaGraph({ ...options, contrib: mlCacheContrib(options) }, m, body);
   const iteration = body.input('loop_iteration', 'int64', []);
   body.input('loop_cond', 'bool', []);
   const carried = {
@@ -195,7 +195,7 @@ export function buildMlCacheIntervalGraph(options: MlCacheIntervalGraphOptions):
     ids: selIds,
     pos: carried.selPos,
     kTables,
-    bias,
+    keys,
     caches: carried.caches,
   });
   const at = body.op('Expand', [

@@ -38,7 +38,30 @@ export interface ContribOps {
   norm?: boolean;
   rope?: boolean;
   attention?: boolean;
+  /**
+   * How MultiHeadAttention keeps padded keys out: 'input' (default) through its key_padding_mask [N, L], which the
+   * CPU kernels take but which sends onnxruntime's CUDA kernel to unfused attention (an [N, H, L, L] score tensor
+   * per layer); 'heads' through 8 extra head dimensions (queries 1, keys 0 or −60000, values 0) so the CUDA flash
+   * kernel runs unmasked and a padded key still gets exactly zero weight (KEY_MASK_DIMS).
+   */
+  attentionMask?: 'input' | 'heads';
 }
+
+/** The fused forms a graph gets when its options name none. */
+export const DEFAULT_CONTRIB: Readonly<ContribOps> = { norm: true, rope: true, attention: true };
+
+/**
+ * The fused forms of the ML-Cache graphs: the options' (or the defaults), but RoPE stays plain ops, because the
+ * cached step rotates its rows at absolute positions (LladaBlocks.ropeAt), which the plain tables take.
+ */
+export function mlCacheContrib(options: TransformerGraphOptions): ContribOps {
+  return { ...(options.contrib ?? DEFAULT_CONTRIB), rope: false };
+}
+
+/** The head dimensions 'heads' adds: one carries the key's mask bias, the rest keep the size a multiple of 8. */
+export const KEY_MASK_DIMS = 8;
+/** The masked keys' bias in the 'heads' form: exact in fp16, and its score (×1/√hs) underflows exp to 0. */
+export const KEY_MASK_BIAS = -60000;
 
 export interface TransformerGraphOptions {
   dims: TransformerDims;

@@ -29,12 +29,14 @@ export {
   buildMlCacheStateStepGraph,
   buildMlCacheStepGraph,
   cachedRows,
-  keyPaddingBias,
 } from './ml-cache-graphs.js';
 export {
   type ContribOps,
+  DEFAULT_CONTRIB,
   type ImageStepGraphOptions,
+  KEY_MASK_DIMS,
   type LinearForm,
+  mlCacheContrib,
   type RopeTables,
   type TextStepGraphOptions,
   TRANSFORMER_OPSET,

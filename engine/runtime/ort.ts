@@ -25,7 +25,12 @@ export interface CreateSessionOptions {
   sessionOptions?: SessionOptions;
   /** CPU threads for one operator; default: every core this process may use. */
   intraOpThreads?: number;
+  /** Profile every node of this session into `<profilePrefix>-<n>_<time>.json` (n counts sessions). */
+  profilePrefix?: string;
 }
+
+let profiledSessions = 0;
+const profiled = new WeakSet<Session>();
 
 export interface OpenedSession {
   session: Session;
@@ -46,6 +51,9 @@ function optionsFor(provider: Provider, options: CreateSessionOptions): SessionO
     interOpNumThreads: 1,
     // A missing CUDA library is expected under 'auto'; keep onnxruntime's own error log quiet about it.
     logSeverityLevel: provider === 'cuda' ? 4 : 3,
+    ...(options.profilePrefix
+      ? { enableProfiling: true, profileFilePrefix: `${options.profilePrefix}-${++profiledSessions}` }
+      : {}),
     ...options.sessionOptions,
     executionProviders: provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
   };
@@ -108,7 +116,11 @@ export async function createSession(
   model: string | Uint8Array,
   options: CreateSessionOptions,
 ): Promise<OpenedSession> {
-  const open = (provider: Provider) => openSession(model, optionsFor(provider, options));
+  const open = async (provider: Provider) => {
+    const session = await openSession(model, optionsFor(provider, options));
+    if (options.profilePrefix) profiled.add(session);
+    return session;
+  };
   if (options.device === 'cpu') return { session: await open('cpu'), provider: 'cpu' };
   try {
     const missing = missingCudaLibrary();
@@ -178,7 +190,8 @@ export async function runTimed(
   return { out, forwardMs: performance.now() - started };
 }
 
-/** Frees the session's native memory; the session cannot run afterwards. */
+/** Frees the session's native memory (writing its profile first, when it has one); it cannot run afterwards. */
 export function releaseSession(session: Session): Promise<void> {
+  if (profiled.has(session)) session.endProfiling();
   return session.release();
 }

@@ -6,7 +6,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensorsHeader } from '../../../engine/checkpoint/safetensors.js';
-import { buildImageStepGraph, type ImageStepGraphOptions } from '../../../engine/graphs/transformer.js';
+import {
+  buildImageStepGraph,
+  DEFAULT_CONTRIB,
+  type ImageStepGraphOptions,
+} from '../../../engine/graphs/transformer.js';
 import { externalDataSessionOptions } from '../../../engine/runtime/external-data.js';
 import { ImageStepRunner } from '../../../engine/runtime/image-step.js';
 import { createSession } from '../../../engine/runtime/ort.js';
@@ -113,5 +117,66 @@ describe('the fp16 image-step graph', () => {
     }
     expect(diff / scale).toBeLessThan(2e-2);
     expect(diff / scale).toBeGreaterThan(0); // it did compute in fp16
+  });
+
+  it("with the mask in extra head dims (the GPU's form) no MultiHeadAttention takes a key-padding mask, and padded rows sample as with the mask input", async () => {
+    const heads = {
+      ...options,
+      half: true,
+      contrib: { ...DEFAULT_CONTRIB, attentionMask: 'heads' as const },
+    };
+    const graph = readOnnxGraph(buildImageStepGraph(heads));
+    const mha = graph.nodes.filter((n) => n.op === 'MultiHeadAttention');
+    expect(mha).toHaveLength(TINY_DIMS.nLayers);
+    // Flash attention needs inputs 4 (key_padding_mask) and 5 (attention_bias) absent.
+    for (const node of mha) expect(node.inputs.slice(3).filter(Boolean)).toEqual([]);
+    const open = async (o: ImageStepGraphOptions) =>
+      new ImageStepRunner(
+        (
+          await createSession(buildImageStepGraph(o), {
+            device: 'cpu',
+            sessionOptions: externalDataSessionOptions(root),
+          })
+        ).session,
+      );
+    let runner: ImageStepRunner;
+    try {
+      runner = await open(heads);
+    } catch (error) {
+      expect(String(error)).toMatch(/NOT_IMPLEMENTED|kernel|Could not find an implementation/i);
+      runner = await open({ ...heads, half: false });
+    }
+    const reference = await open(options);
+    const L = 24;
+    const M = 8;
+    // The second row is 6 tokens shorter: its padding must get no attention weight.
+    const attnMask = BigInt64Array.from({ length: 2 * L }, (_, i) => (i < L || i - L < L - 6 ? 1n : 0n));
+    const feed = {
+      ids: BigInt64Array.from({ length: 2 * L }, (_, i) => BigInt((i * 37 + 11) % TINY_DIMS.vocabSize)),
+      attnMask,
+      gatherPos: BigInt64Array.from({ length: 2 * M }, (_, i) => BigInt((i * 2) % (L - 6))),
+      branchW: Float32Array.from([5, -4]),
+      temperature: Float32Array.from([0]),
+      noise: new Float32Array(M).fill(0.5),
+      J: 1,
+      G: 2,
+      L,
+      M,
+    };
+    const a = await runner.run(feed);
+    const b = await reference.run(feed);
+    const unpadded = await reference.run({ ...feed, attnMask: new BigInt64Array(2 * L).fill(1n) });
+    const gap = (x: Float32Array, y: Float32Array) => {
+      let scale = 0;
+      let diff = 0;
+      for (let i = 0; i < y.length; i++) {
+        scale = Math.max(scale, Math.abs(y[i]!));
+        diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
+      }
+      return diff / scale;
+    };
+    expect(gap(a.logits!, b.logits!)).toBeLessThan(2e-2);
+    // The mask matters here: without it the logits differ by more than the fp16 rounding allowed above.
+    expect(gap(unpadded.logits!, b.logits!)).toBeGreaterThan(5e-2);
   });
 });

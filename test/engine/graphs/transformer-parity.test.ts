@@ -239,6 +239,7 @@ describe('transformer graph vs the float64 reference (fp32 weights)', () => {
     ['SimplifiedLayerNormalization', { norm: true }],
     ['RotaryEmbedding', { rope: true }],
     ['MultiHeadAttention', { attention: true }],
+    ['MultiHeadAttention with the mask in extra head dims', { attention: true, attentionMask: 'heads' }],
   ])('%s keeps parity, padding mask included', async (_, contrib) => {
     const fused = await imageRunner(model, { contrib });
     const batched = await runBatch(fused, [[cond], [uncond]], [[1], [1]], [0, 0]);
