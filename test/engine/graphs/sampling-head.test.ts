@@ -1,0 +1,58 @@
+// The image graph's sampling head alone at DiMOO's codebook width (K = 8192, where the CDF is summed in blocks):
+// guided logits in, the host reference's inverse-CDF codes and confidences out.
+import { describe, expect, it } from 'vitest';
+import { LladaGraph } from '../../../engine/graphs/transformer.js';
+import { encodeModel } from '../../../engine/onnx/graph.js';
+import { createSession, runSession, Tensor } from '../../../engine/runtime/ort.js';
+import { sampleCells } from '../../../engine/sampling/categorical.js';
+import { TINY_DIMS } from '../../doubles/random-llada.js';
+
+const K = 8192;
+const M = 48;
+
+function headGraph(): Uint8Array {
+  const m = new LladaGraph({
+    dims: TINY_DIMS,
+    weight: () => {
+      throw new Error('the sampling head reads no weight');
+    },
+    folder: '',
+  });
+  const { g } = m;
+  const cells = g.input('cells', 'float32', [1, M, K]);
+  const branchW = g.input('branch_w', 'float32', [1, 1]);
+  const temperature = g.input('temperature', 'float32', [1]);
+  const noise = g.input('noise', 'float32', [1, M]);
+  const out = m.sampleCells(cells, branchW, temperature, noise, K);
+  g.output(out.codes, 'codes', 'int64', [1, M]);
+  g.output(out.probs, 'probs', 'float32', [1, M]);
+  return encodeModel(g, { opset: 21 });
+}
+
+describe('the image sampling head at K = 8192', () => {
+  it.each([1, 0.7])('draws the host reference inverse-CDF code at τ = %s', async (tau) => {
+    const { session } = await createSession(headGraph(), { device: 'cpu' });
+    let seed = 7;
+    const rand = () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
+    // Peaked rows (a few likely codes) and flat ones, so picks land both early and late in the CDF.
+    const logits = Float32Array.from(
+      { length: M * K },
+      (_, i) => (rand() - 0.5) * (Math.floor(i / K) % 2 ? 4 : 24),
+    );
+    const noise = Float32Array.from({ length: M }, (_, i) => (i + 0.5) / M);
+    const out = await runSession(session, {
+      cells: new Tensor('float32', logits, [1, M, K]),
+      branch_w: new Tensor('float32', Float32Array.of(1), [1, 1]),
+      temperature: new Tensor('float32', Float32Array.of(tau), [1]),
+      noise: new Tensor('float32', noise, [1, M]),
+    });
+    const reference = sampleCells(logits, K, tau, noise, 1);
+    const codes = Array.from(out.codes!.data as BigInt64Array, Number);
+    expect(codes).toEqual(Array.from(reference.codes));
+    expect(new Set(codes).size).toBeGreaterThan(M / 2);
+    expect(Math.max(...codes)).toBeGreaterThan(K / 2);
+  });
+});
