@@ -180,11 +180,11 @@ export interface CreateEngineOptions {
   /** Where derived artefacts (graphs, converted weights) may be cached; defaults beside the checkpoint or in DATA_DIR. */
   cacheDir?: string;
   /**
-   * How attention keeps padded keys out (engine/graphs/transformer-options.ts ContribOps): 'heads' (the default
-   * on the fp16 GPU graph) lets onnxruntime's CUDA flash kernel run; 'input' (the CPU's default) is
-   * MultiHeadAttention's own key-padding mask.
+   * How attention keeps padded keys out (engine/graphs/transformer-options.ts ContribOps): 'lengths' (the default
+   * on the fp16 GPU graph) lets onnxruntime's CUDA provider run cuDNN's fused attention, 'heads' its flash kernel;
+   * 'input' (the CPU's default) is MultiHeadAttention's own key-padding mask.
    */
-  attentionMask?: 'input' | 'heads';
+  attentionMask?: 'input' | 'lengths' | 'heads';
   /**
    * Writes onnxruntime's per-node profile of every session to files whose names start with this path (a
    * diagnosis aid: bench/gpu.ts --profile); each file is complete when its session is released.

@@ -26,8 +26,8 @@ export function weightLookup(
 }
 
 /**
- * The graph options of `checkpoint`: fp16 under `half` (the GPU's graph), where attention takes its key mask in
- * extra head dims unless `attentionMask` says otherwise, so onnxruntime's CUDA flash kernel runs (ContribOps).
+ * The graph options of `checkpoint`: fp16 under `half` (the GPU's graph), where attention takes key lengths unless
+ * `attentionMask` says otherwise, so onnxruntime's CUDA provider runs a fused kernel (ContribOps).
  */
 export function transformerGraphOptions(
   checkpoint: Checkpoint,
@@ -39,7 +39,7 @@ export function transformerGraphOptions(
     weight: weightLookup(checkpoint.weights, 'the model weights'),
     folder: checkpoint.dir,
     half,
-    contrib: { ...DEFAULT_CONTRIB, attentionMask: attentionMask ?? (half ? 'heads' : 'input') },
+    contrib: { ...DEFAULT_CONTRIB, attentionMask: attentionMask ?? (half ? 'lengths' : 'input') },
   };
 }
 

@@ -16,6 +16,8 @@ export type KeyMask =
   | { form: 'bias'; bias: string }
   /** MultiHeadAttention's key_padding_mask [N, L] int32. */
   | { form: 'input'; maskI32: string }
+  /** MultiHeadAttention's key lengths [N] int32 (rows are right-padded). */
+  | { form: 'lengths'; lengths: string }
   /** The keys' extra head dims [N, L, 1, KEY_MASK_DIMS]: the bias in the first, zeros after. */
   | { form: 'heads'; keyExtra: string };
 
@@ -174,9 +176,10 @@ export class LladaBlocks extends LladaWeights {
         { domain: 'com.microsoft' },
       );
     let att: string;
-    if (keys.form === 'input') {
+    if (keys.form !== 'heads') {
       const flat = (x: string) => g.op('Reshape', [typed(x), g.ints([0, 0, D])]);
-      att = mha([flat(q), flat(k), typed(v), '', keys.maskI32], hs);
+      const mask = keys.form === 'input' ? keys.maskI32 : keys.lengths;
+      att = mha([flat(q), flat(k), typed(v), '', mask], hs);
     } else {
       // q·k over hs + KEY_MASK_DIMS dims is q·k + 1·bias: the padded keys' scores drop by 60000/√hs.
       const at = (values: number[]) => typed(g.constant('float32', [1, 1, 1, KEY_MASK_DIMS], values));

@@ -39,12 +39,14 @@ export interface ContribOps {
   rope?: boolean;
   attention?: boolean;
   /**
-   * How MultiHeadAttention keeps padded keys out: 'input' (default) through its key_padding_mask [N, L], which the
-   * CPU kernels take but which sends onnxruntime's CUDA kernel to unfused attention (an [N, H, L, L] score tensor
-   * per layer); 'heads' through 8 extra head dimensions (queries 1, keys 0 or −60000, values 0) so the CUDA flash
-   * kernel runs unmasked and a padded key still gets exactly zero weight (KEY_MASK_DIMS).
+   * How MultiHeadAttention keeps padded keys out (rows are right-padded):
+   * 'input' (default) its key_padding_mask [N, L], which the CPU kernels take but which sends onnxruntime's CUDA
+   * kernel to unfused attention (an [N, H, L, L] score tensor per layer: 3.9 ms a layer at 1024² on an H200);
+   * 'lengths' the key lengths [N] (mask type 1D_KEY_SEQ_LEN), which CUDA runs with cuDNN's fused SDPA (0.9 ms);
+   * 'heads' 8 extra head dimensions (queries 1, keys 0 or −60000, values 0), so the flash kernel runs unmasked and
+   * a padded key still gets exactly zero weight (1.4 ms; any provider with MultiHeadAttention).
    */
-  attentionMask?: 'input' | 'heads';
+  attentionMask?: 'input' | 'lengths' | 'heads';
 }
 
 /** The fused forms a graph gets when its options name none. */

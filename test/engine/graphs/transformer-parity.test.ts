@@ -240,6 +240,7 @@ describe('transformer graph vs the float64 reference (fp32 weights)', () => {
     ['RotaryEmbedding', { rope: true }],
     ['MultiHeadAttention', { attention: true }],
     ['MultiHeadAttention with the mask in extra head dims', { attention: true, attentionMask: 'heads' }],
+    ['MultiHeadAttention with key lengths', { attention: true, attentionMask: 'lengths' }],
   ])('%s keeps parity, padding mask included', async (_, contrib) => {
     const fused = await imageRunner(model, { contrib });
     const batched = await runBatch(fused, [[cond], [uncond]], [[1], [1]], [0, 0]);
