@@ -27,14 +27,28 @@ interface BlockContext {
 }
 
 export class LladaBlocks extends LladaWeights {
-  /** Each block's K and V projections before RoPE, in layer order (ML-Cache stores them). */
-  readonly kvTaps: Array<{ k: string; v: string }> = [];
+  /**
+   * Each block's keys after RoPE and values, in layer order, in the activation type: what the ML-Cache graphs
+   * cache (kvCaches). Rotated keys depend only on their own position, so a cached step rotates
+   * just the rows it recomputes (upstream caches keys before RoPE and rotates all L every step: the same values).
+   */
+  private readonly rotatedKeys: Array<{ k4: string; v: string }> = [];
 
   /** The additive key-padding bias [N, 1, 1, L] from `mask [N, L]` (1 = real token). */
   keyPaddingBias(mask: string): string {
     const { g } = this;
     const missing = g.op('Sub', [g.scalar(1), g.op('Cast', [mask], { to: 1 })]);
     return g.op('Unsqueeze', [g.op('Mul', [missing, g.scalar(MASKED_SCORE)]), g.ints([1, 2])]);
+  }
+
+  /** Every block's rotated keys [N, L, kv] and values, in the activation type (the ML-Cache graphs' caches). */
+  kvCaches(): Array<{ k: string; v: string }> {
+    const { g } = this;
+    const flat = (k4: string) => {
+      const k = g.op('Reshape', [k4, g.ints([0, 0, -1])]);
+      return this.isHalf(k4) ? this.halfValue(k) : k;
+    };
+    return this.rotatedKeys.map(({ k4, v }) => ({ k: flat(k4), v }));
   }
 
   /** The key mask of `mask [N, L]` (1 = real token) in the form this graph's attention takes. */
@@ -108,27 +122,35 @@ export class LladaBlocks extends LladaWeights {
     return { cos: g.op('Cos', [at]), sin: g.op('Sin', [at]) };
   }
 
-  /** NeoX rotate-half RoPE on x [N, L, heads·hs]: x·cos + cat(−x₂, x₁)·sin per head; → [N, L, heads, hs]. */
+  /**
+   * NeoX rotate-half RoPE on x [N, L, heads·hs]: x·cos + cat(−x₂, x₁)·sin per head; → [N, L, heads, hs], in x's
+   * type (an fp16 activation rotates against fp16 copies of the tables, as upstream rotates its bf16 q and k).
+   */
   rope(flat: string, heads: number, tables: RopeTables): string {
     const { g } = this;
     const shape = g.ints([0, 0, heads, this.headSize]);
+    const half = this.isHalf(flat);
+    const typed = (x: string) => (half ? this.toHalf(x) : x);
+    const keep = (x: string) => (half ? this.halfValue(x) : x);
+    const cos = typed(tables.cos);
+    const sin = typed(tables.sin);
     if (this.contrib.rope) {
       const rotated = g.op(
         'RotaryEmbedding',
-        [flat, g.constant('int64', [1], [0n]), tables.cos, tables.sin],
+        [flat, g.constant('int64', [1], [0n]), cos, sin],
         { interleaved: 0, num_heads: heads },
         { domain: 'com.microsoft' },
       );
-      return g.op('Reshape', [rotated, shape]);
+      return keep(g.op('Reshape', [rotated, shape]));
     }
     const x = g.op('Reshape', [flat, shape]);
-    const half = this.headSize / 2;
-    const [x1, x2] = g.node('Split', [x, g.ints([half, half])], { axis: -1 }, { outputs: 2 }) as [
+    const halfSize = this.headSize / 2;
+    const [x1, x2] = g.node('Split', [x, g.ints([halfSize, halfSize])], { axis: -1 }, { outputs: 2 }) as [
       string,
       string,
     ];
     const rotated = g.op('Concat', [g.op('Neg', [x2]), x1], { axis: -1 });
-    return g.op('Add', [g.op('Mul', [x, tables.cos]), g.op('Mul', [rotated, tables.sin])]);
+    return keep(g.op('Add', [g.op('Mul', [x, cos]), g.op('Mul', [rotated, sin])]));
   }
 
   /** Bidirectional multi-head attention with grouped K/V heads and an additive key-padding bias. */
@@ -158,16 +180,20 @@ export class LladaBlocks extends LladaWeights {
 
   /**
    * Attention of roped queries `q [N, S, H, hs]` over roped keys `k [N, L, Hkv, hs]` and values `v [N, L, kv]`
-   * → [N, S, D], in the form `keys` was made for: plain ops, or MultiHeadAttention (fp16 under `half`).
+   * → [N, S, D], in the form `keys` was made for: plain fp32 ops, or MultiHeadAttention in the activation type
+   * (fp16 under `half`, and so is the result).
    */
   attend(q: string, k: string, v: string, keys: KeyMask): string {
     const { g } = this;
     const { dModel: D, nHeads, nKvHeads } = this.d;
     const hs = this.headSize;
-    if (keys.form === 'bias')
-      return this.attention(q, k, g.op('Reshape', [v, g.ints([0, 0, nKvHeads, hs])]), keys.bias);
+    if (keys.form === 'bias') {
+      const plain = (x: string) => this.toFloat(x);
+      const v4 = g.op('Reshape', [plain(v), g.ints([0, 0, nKvHeads, hs])]);
+      return this.attention(plain(q), plain(k), v4, keys.bias);
+    }
     const half = this.options.half === true;
-    const typed = (x: string) => (half ? this.toHalf(x) : x);
+    const typed = (x: string) => this.act(x);
     const mha = (inputs: string[], headSize: number) =>
       g.op(
         'MultiHeadAttention',
@@ -205,78 +231,70 @@ export class LladaBlocks extends LladaWeights {
       const kept = g.op('Slice', [heads, g.ints([0]), g.ints([hs]), g.ints([3])]);
       att = g.op('Reshape', [kept, g.ints([0, 0, D])]);
     }
-    return half ? g.op('Cast', [att], { to: 1 }) : att;
+    return half ? this.halfValue(att) : att;
   }
 
-  /** Block i's attention inputs on RMSNorm(x): q [.., D], k and v [.., kv] (before RoPE). */
+  /** Block i's attention inputs on RMSNorm(x): q [.., D], k and v [.., kv] (before RoPE), in the activation type. */
   private projectQkv(x: string, i: number): { q: string; k: string; v: string } {
     const { dModel: D, nKvHeads } = this.d;
     const p = `${PREFIX}.blocks.${i}`;
     const kvWidth = nKvHeads * this.headSize;
-    const h = this.rmsNorm(x, `${p}.attn_norm.weight`);
+    const h = this.act(this.rmsNorm(x, `${p}.attn_norm.weight`));
     return {
-      q: this.linear(h, this.layerMatrix(`${p}.q_proj.weight`, [D, D]), D, D),
-      k: this.linear(h, this.layerMatrix(`${p}.k_proj.weight`, [kvWidth, D]), kvWidth, D),
-      v: this.linear(h, this.layerMatrix(`${p}.v_proj.weight`, [kvWidth, D]), kvWidth, D),
+      q: this.project(h, this.layerMatrix(`${p}.q_proj.weight`, [D, D]), D, D),
+      k: this.project(h, this.layerMatrix(`${p}.k_proj.weight`, [kvWidth, D]), kvWidth, D),
+      v: this.project(h, this.layerMatrix(`${p}.v_proj.weight`, [kvWidth, D]), kvWidth, D),
     };
   }
 
   block(x: string, i: number, ctx: BlockContext): string {
     const { nHeads, nKvHeads } = this.d;
     const { q, k, v } = this.projectQkv(x, i);
-    this.kvTaps.push({ k, v });
-    const att = this.attend(
-      this.rope(q, nHeads, ctx.tables),
-      this.rope(k, nKvHeads, ctx.tables),
-      v,
-      ctx.keys,
-    );
-    return this.blockTail(x, att, i);
+    const kr = this.rope(k, nKvHeads, ctx.tables);
+    this.rotatedKeys.push({ k4: kr, v });
+    return this.blockTail(x, this.attend(this.rope(q, nHeads, ctx.tables), kr, v, ctx.keys), i);
   }
 
   /**
-   * An ML-Cache block on the selected rows only (dimoo-inference.md §4.4): their K/V are written into the
-   * caches at `pos`, queries get RoPE at their absolute positions and attend to every cached key.
+   * An ML-Cache block on the selected rows only (dimoo-inference.md §4.4): their keys, rotated at their absolute
+   * positions `pos`, and values are written into the caches (rotated keys, values: [N, L, kv] in the activation
+   * type), and their queries, rotated likewise, attend to every cached key.
    */
   cachedBlock(
     x: string,
     i: number,
-    c: {
-      pos: string;
-      qTables: RopeTables;
-      kTables: RopeTables;
-      keys: KeyMask;
-      kCache: string;
-      vCache: string;
-    },
+    c: { pos: string; tables: RopeTables; keys: KeyMask; kCache: string; vCache: string },
   ): { x: string; k: string; v: string; kAll: string; vAll: string } {
     const { g } = this;
     const { nHeads, nKvHeads } = this.d;
     const { q, k, v } = this.projectQkv(x, i);
-    const at = g.op('Expand', [g.op('Unsqueeze', [c.pos, g.ints([-1])]), g.op('Shape', [k])]);
-    const kAll = g.op('ScatterElements', [c.kCache, at, k], { axis: 1 });
-    const vAll = g.op('ScatterElements', [c.vCache, at, v], { axis: 1 });
-    const att = this.attend(
-      this.rope(q, nHeads, c.qTables),
-      this.rope(kAll, nKvHeads, c.kTables),
-      vAll,
-      c.keys,
-    );
-    return { x: this.blockTail(x, att, i), k, v, kAll, vAll };
+    const cached = (value: string) => (this.isHalf(v) ? this.halfValue(value) : value);
+    const kr = cached(g.op('Reshape', [this.rope(k, nKvHeads, c.tables), g.ints([0, 0, -1])]));
+    const at = g.op('Expand', [g.op('Unsqueeze', [c.pos, g.ints([-1])]), g.op('Shape', [v])]);
+    const kAll = cached(g.op('ScatterElements', [c.kCache, at, kr], { axis: 1 }));
+    const vAll = cached(g.op('ScatterElements', [c.vCache, at, v], { axis: 1 }));
+    const kAll4 = cached(g.op('Reshape', [kAll, g.ints([0, 0, nKvHeads, this.headSize])]));
+    const att = this.attend(this.rope(q, nHeads, c.tables), kAll4, vAll, c.keys);
+    return { x: this.blockTail(x, att, i), k: kr, v, kAll, vAll };
   }
 
-  /** Attention output projection, residual, and the SwiGLU MLP with its residual. */
+  /**
+   * Attention output projection, residual, and the SwiGLU MLP with its residual. The residual stream and the
+   * norms stay fp32; under `half` the MLP's products and its SiLU·up run in fp16 between the two casts.
+   */
   private blockTail(x: string, att: string, i: number): string {
     const { g } = this;
     const { dModel: D, mlpHidden } = this.d;
     const p = `${PREFIX}.blocks.${i}`;
-    const x1 = g.op('Add', [x, this.linear(att, this.layerMatrix(`${p}.attn_out.weight`, [D, D]), D, D)]);
-    const h2 = this.rmsNorm(x1, `${p}.ff_norm.weight`);
-    const gate = this.linear(h2, this.layerMatrix(`${p}.ff_proj.weight`, [mlpHidden, D]), mlpHidden, D);
-    const up = this.linear(h2, this.layerMatrix(`${p}.up_proj.weight`, [mlpHidden, D]), mlpHidden, D);
-    const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
-    const down = this.linear(act, this.layerMatrix(`${p}.ff_out.weight`, [D, mlpHidden]), D, mlpHidden);
-    return g.op('Add', [x1, down]);
+    const out = this.project(att, this.layerMatrix(`${p}.attn_out.weight`, [D, D]), D, D);
+    const x1 = g.op('Add', [x, this.toFloat(out)]);
+    const h2 = this.act(this.rmsNorm(x1, `${p}.ff_norm.weight`));
+    const gate = this.project(h2, this.layerMatrix(`${p}.ff_proj.weight`, [mlpHidden, D]), mlpHidden, D);
+    const up = this.project(h2, this.layerMatrix(`${p}.up_proj.weight`, [mlpHidden, D]), mlpHidden, D);
+    let act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
+    if (this.isHalf(gate)) act = this.halfValue(act);
+    const down = this.project(act, this.layerMatrix(`${p}.ff_out.weight`, [D, mlpHidden]), D, mlpHidden);
+    return g.op('Add', [x1, this.toFloat(down)]);
   }
 
   /** Inputs `ids [N, L]`, `attn_mask [N, L]`; returns the final normed hidden states [N, L, D]. */

@@ -149,28 +149,48 @@ export class LladaWeights {
     return handle;
   }
 
-  private isHalf(value: string): boolean {
-    return (this.parent ?? this).halfValues.has(value);
+  /** Whether `value` is fp16: a `half` matrix, an fp16 copy, or an activation a `half` graph keeps in fp16. */
+  isHalf(value: string): boolean {
+    return (this.parent ?? this).halfValues.has(value) || this.halfValues.has(value);
+  }
+
+  /** Records that `value` is fp16 (an op on fp16 activations), so no layer casts it again; returns it. */
+  halfValue(value: string): string {
+    this.halfValues.add(value);
+    return value;
   }
 
   /** The fp16 copy of an fp32 activation, cast once however many layers read it. */
   toHalf(x: string): string {
+    if (this.isHalf(x)) return x;
     let copy = this.halfCopies.get(x);
     if (!copy) {
-      copy = this.g.op('Cast', [x], { to: 10 });
+      copy = this.halfValue(this.g.op('Cast', [x], { to: 10 }));
       this.halfCopies.set(x, copy);
     }
     return copy;
   }
 
-  /** `x · Wᵀ` for a weight stored [out, in]; x is [..., in] fp32, and so is the result. */
-  linear(x: string, w: string, out: number, inFeatures: number): string {
+  /** `x` in the linear layers' activation type: fp16 under `half`, else as it is (fp32). */
+  act(x: string): string {
+    return this.options.half ? this.toHalf(x) : x;
+  }
+
+  /** `x` as fp32 (the residual stream, norms, heads): cast back when it is an fp16 activation. */
+  toFloat(x: string): string {
+    return this.isHalf(x) ? this.g.op('Cast', [x], { to: 1 }) : x;
+  }
+
+  /**
+   * `x · Wᵀ` for a weight stored [out, in], in the activation type: under `half` the input is made fp16 and the
+   * result stays fp16 (the next layer multiplies in fp16 too); otherwise fp32 in and out.
+   */
+  project(x: string, w: string, out: number, inFeatures: number): string {
     const q = (this.parent ?? this).quantized.get(w);
     if (q) {
-      const half = this.options.half === true;
       const y = this.g.op(
         'MatMulNBits',
-        [half ? this.toHalf(x) : x, q.b, q.scales],
+        [this.act(x), q.b, q.scales],
         {
           K: inFeatures,
           N: out,
@@ -180,10 +200,15 @@ export class LladaWeights {
         },
         { domain: 'com.microsoft' },
       );
-      return half ? this.g.op('Cast', [y], { to: 1 }) : y;
+      return this.options.half ? this.halfValue(y) : y;
     }
-    if (!this.isHalf(w)) return this.product(x, w, out, inFeatures);
-    return this.g.op('Cast', [this.product(this.toHalf(x), w, out, inFeatures)], { to: 1 });
+    if (!this.isHalf(w)) return this.product(this.toFloat(x), w, out, inFeatures);
+    return this.halfValue(this.product(this.toHalf(x), w, out, inFeatures));
+  }
+
+  /** `x · Wᵀ` as fp32, whatever the activation type (heads, and what feeds the residual stream). */
+  linear(x: string, w: string, out: number, inFeatures: number): string {
+    return this.toFloat(this.project(x, w, out, inFeatures));
   }
 
   private product(x: string, w: string, out: number, inFeatures: number): string {

@@ -8,14 +8,13 @@ import {
   type ImageStepGraphOptions,
   mlCacheContrib,
   PREFIX,
-  type RopeTables,
   TRANSFORMER_OPSET,
 } from './transformer-options.js';
 
 /**
  * ML-Cache full step (dimoo-inference.md §4.4): a normal forward over `ids [N, L]`, `attn_mask [N, L]` returning
- * what the caches hold: `image_logits [N, L, K]` at every position and each layer's pre-RoPE `k_<i>`, `v_<i>`
- * `[N, L, kv]`. Guidance, sampling and the max-logit selection run on the host over the (partly stale) logits.
+ * what the caches hold: `image_logits [N, L, K]` at every position and each layer's rotated keys `k_<i>` and
+ * values `v_<i>` `[N, L, kv]` (fp32 on the host). Guidance, sampling and the max-logit selection run on the host over the (partly stale) logits.
  */
 export function buildMlCacheFullGraph(options: ImageStepGraphOptions): Uint8Array {
   const m = new LladaGraph({ ...options, contrib: mlCacheContrib(options) });
@@ -26,17 +25,17 @@ export function buildMlCacheFullGraph(options: ImageStepGraphOptions): Uint8Arra
   const hidden = m.trunk();
   g.output(m.linear(hidden, head, K, D), 'image_logits', 'float32', ['N', 'L', K]);
   const kv = options.dims.nKvHeads * (D / options.dims.nHeads);
-  m.kvTaps.forEach(({ k, v }, i) => {
-    g.output(k, `k_${i}`, 'float32', ['N', 'L', kv]);
-    g.output(v, `v_${i}`, 'float32', ['N', 'L', kv]);
+  m.kvCaches().forEach(({ k, v }, i) => {
+    g.output(m.toFloat(k), `k_${i}`, 'float32', ['N', 'L', kv]);
+    g.output(m.toFloat(v), `v_${i}`, 'float32', ['N', 'L', kv]);
   });
   return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
 }
 
 /**
  * ML-Cache's cached forward (dimoo-inference.md §4.4): the rows `ids [N, S]` at positions `pos [N, S]` through
- * every layer against `caches` (pre-RoPE K/V [N, L, kv] per layer; `kTables` RoPE for positions 0…L−1) →
- * their image-slice logits [N, S, K] and, per layer, their new K/V rows and the caches with those rows written.
+ * every layer against `caches` (rotated keys and values [N, L, kv] per layer, in the activation type) → their
+ * image-slice logits [N, S, K] and, per layer, their new rotated key and value rows and the caches with them written.
  */
 export function cachedRows(
   m: LladaGraph,
@@ -44,7 +43,6 @@ export function cachedRows(
   v: {
     ids: string;
     pos: string;
-    kTables: RopeTables;
     keys: KeyMask;
     caches: ReadonlyArray<{ k: string; v: string }>;
   },
@@ -53,19 +51,12 @@ export function cachedRows(
   const { dModel: D, vocabSize: V, nLayers } = options.dims;
   const K = options.codebookSize;
   const head = imageHead(m, options);
-  const qTables = m.ropeAt(v.pos);
+  const tables = m.ropeAt(v.pos);
   let x = g.op('Gather', [m.param(`${PREFIX}.wte.weight`, [V, D]), v.ids], { axis: 0 });
   const layers: Array<{ k: string; v: string; kAll: string; vAll: string }> = [];
   for (let i = 0; i < nLayers; i++) {
     const cache = v.caches[i]!;
-    const out = m.cachedBlock(x, i, {
-      pos: v.pos,
-      qTables,
-      kTables: v.kTables,
-      keys: v.keys,
-      kCache: cache.k,
-      vCache: cache.v,
-    });
+    const out = m.cachedBlock(x, i, { pos: v.pos, tables, keys: v.keys, kCache: cache.k, vCache: cache.v });
     x = out.x;
     layers.push(out);
   }
@@ -82,27 +73,18 @@ function cachedForward(m: LladaGraph, options: ImageStepGraphOptions) {
   const ids = g.input('ids', 'int64', ['N', 'S']);
   const pos = g.input('pos', 'int64', ['N', 'S']);
   const mask = g.input('attn_mask', 'int64', ['N', 'L']);
-  const length = g.op('Squeeze', [
-    g.op('Slice', [g.op('Shape', [mask]), g.ints([1]), g.ints([2])]),
-    g.ints([0]),
-  ]);
+  // The host holds fp32 caches; an fp16 graph works on fp16 copies.
   const caches = Array.from({ length: nLayers }, (_, i) => ({
-    k: g.input(`k_cache_${i}`, 'float32', ['N', 'L', kv]),
-    v: g.input(`v_cache_${i}`, 'float32', ['N', 'L', kv]),
+    k: m.act(g.input(`k_cache_${i}`, 'float32', ['N', 'L', kv])),
+    v: m.act(g.input(`v_cache_${i}`, 'float32', ['N', 'L', kv])),
   }));
-  const { logits, layers } = cachedRows(m, options, {
-    ids,
-    pos,
-    kTables: m.ropeTables(length),
-    keys: m.keyMask(mask),
-    caches,
-  });
+  const { logits, layers } = cachedRows(m, options, { ids, pos, keys: m.keyMask(mask), caches });
   return { logits, layers, pos, kv, K };
 }
 
 /**
  * ML-Cache cached step: only the selected rows `ids [N, S]` at absolute positions `pos [N, S]` run through the
- * network; per layer their K/V are written into `k_cache_<i>`, `v_cache_<i>` `[N, L, kv]` (pre-RoPE) and their
+ * network; per layer their rotated keys and values are written into `k_cache_<i>`, `v_cache_<i>` `[N, L, kv]` and their
  * queries attend to all L keys (`attn_mask [N, L]`). Outputs `image_logits [N, S, K]` and the rows' new
  * `k_<i>`, `v_<i>` `[N, S, kv]` for the host to write into its caches.
  */
@@ -111,8 +93,8 @@ export function buildMlCacheStepGraph(options: ImageStepGraphOptions): Uint8Arra
   const { g } = m;
   const { logits, layers, kv, K } = cachedForward(m, options);
   layers.forEach(({ k, v }, i) => {
-    g.output(k, `k_${i}`, 'float32', ['N', 'S', kv]);
-    g.output(v, `v_${i}`, 'float32', ['N', 'S', kv]);
+    g.output(m.toFloat(k), `k_${i}`, 'float32', ['N', 'S', kv]);
+    g.output(m.toFloat(v), `v_${i}`, 'float32', ['N', 'S', kv]);
   });
   g.output(logits, 'image_logits', 'float32', ['N', 'S', K]);
   return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
@@ -143,8 +125,8 @@ function stateOutputs(
   g.output(g.op('ReduceMax', [cache, g.ints([-1])], { keepdims: 0 }), 'max_logit', 'float32', ['N', 'L']);
   g.output(cache, 'new_logit_cache', 'float32', ['N', 'L', K]);
   layers.forEach(({ k, v }, i) => {
-    g.output(k, `new_k_cache_${i}`, 'float32', ['N', 'L', kv]);
-    g.output(v, `new_v_cache_${i}`, 'float32', ['N', 'L', kv]);
+    g.output(m.toFloat(k), `new_k_cache_${i}`, 'float32', ['N', 'L', kv]);
+    g.output(m.toFloat(v), `new_v_cache_${i}`, 'float32', ['N', 'L', kv]);
   });
   return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
 }
@@ -160,7 +142,7 @@ export function buildMlCacheStateFullGraph(options: ImageStepGraphOptions): Uint
   const K = options.codebookSize;
   const head = imageHead(m, options);
   const hidden = m.trunk();
-  return stateOutputs(m, K, nKvHeads * (D / nHeads), m.linear(hidden, head, K, D), m.kvTaps);
+  return stateOutputs(m, K, nKvHeads * (D / nHeads), m.linear(hidden, head, K, D), m.kvCaches());
 }
 
 /**

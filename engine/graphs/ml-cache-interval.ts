@@ -165,12 +165,10 @@ export function buildMlCacheIntervalGraph(options: MlCacheIntervalGraphOptions):
   // The full step, outside the loop.
   const cache0 = m.linear(hidden, head, K, D);
   const first = stepTail(m, cache0, ids, inputs.gatherPos, g.scalar(0, 'int64'));
-  const length = g.op('Squeeze', [
-    g.op('Slice', [g.op('Shape', [mask]), g.ints([1]), g.ints([2])]),
-    g.ints([0]),
-  ]);
-  const kTables = m.ropeTables(length);
   const keys = m.keyMask(mask);
+  const fullCaches = m.kvCaches();
+  // The K/V caches stay in the activation type (fp16 on the GPU) from one iteration to the next.
+  const cacheType = options.half ? 'float16' : 'float32';
 
   // The cached steps: one Loop iteration each, the caches carried from one to the next.
   const body = new GraphBuilder('ml_cache_cached_step', 'loop_');
@@ -186,15 +184,14 @@ export function buildMlCacheIntervalGraph(options: MlCacheIntervalGraphOptions):
     bestPos: body.input('loop_best_pos', 'int64', ['Bin']),
     logits: body.input('loop_logit_cache', 'float32', ['N', 'L', K]),
     caches: Array.from({ length: nLayers }, (_, i) => ({
-      k: body.input(`loop_k_cache_${i}`, 'float32', ['N', 'L', kv]),
-      v: body.input(`loop_v_cache_${i}`, 'float32', ['N', 'L', kv]),
+      k: body.input(`loop_k_cache_${i}`, cacheType, ['N', 'L', kv]),
+      v: body.input(`loop_v_cache_${i}`, cacheType, ['N', 'L', kv]),
     })),
   };
   const selIds = body.op('GatherElements', [carried.ids, carried.selPos], { axis: 1 });
   const rows = cachedRows(sub, options, {
     ids: selIds,
     pos: carried.selPos,
-    kTables,
     keys,
     caches: carried.caches,
   });
@@ -219,8 +216,8 @@ export function buildMlCacheIntervalGraph(options: MlCacheIntervalGraphOptions):
   body.output(next.bestPos, 'loop_best_pos_out', 'int64', ['Bout']);
   body.output(cache, 'loop_logit_cache_out', 'float32', ['N', 'L', K]);
   rows.layers.forEach(({ kAll, vAll }, i) => {
-    body.output(kAll, `loop_k_cache_out_${i}`, 'float32', ['N', 'L', kv]);
-    body.output(vAll, `loop_v_cache_out_${i}`, 'float32', ['N', 'L', kv]);
+    body.output(kAll, `loop_k_cache_out_${i}`, cacheType, ['N', 'L', kv]);
+    body.output(vAll, `loop_v_cache_out_${i}`, cacheType, ['N', 'L', kv]);
   });
   // Scan output: how many positions this iteration's cached step recomputed.
   body.output(body.op('Identity', [carried.selCount]), 'loop_recomputed', 'int64', [1]);
@@ -237,7 +234,7 @@ export function buildMlCacheIntervalGraph(options: MlCacheIntervalGraphOptions):
       first.best,
       first.bestPos,
       cache0,
-      ...m.kvTaps.flatMap(({ k, v }) => [k, v]),
+      ...fullCaches.flatMap(({ k, v }) => [k, v]),
     ],
     { body: { graph: body } },
     { outputs: 7 + 2 * nLayers + 1 },

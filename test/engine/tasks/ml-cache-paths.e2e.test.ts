@@ -297,4 +297,35 @@ describe('text-to-image with ML-Cache through the engine', () => {
     expect(tokens[1]).toEqual(tokens[0]);
     expect(tokens[2]).toEqual(tokens[0]);
   });
+
+  it("the fp16 graphs (the GPU's: fp16 K/V caches, key lengths for attention) give fp32's tokens at τ = 0 on every path", async () => {
+    const request = {
+      task: 'text_to_image' as const,
+      prompt: 'a lighthouse',
+      width: 64,
+      height: 64,
+      steps: 12,
+      seed: 5,
+      temperature: 0,
+      cache: true,
+    };
+    const tokens = async (precision: 'fp16' | 'fp32', mlCachePath: 'loop' | 'in-graph' | 'per-step') => {
+      const engine = await createEngine({
+        modelDir: dir,
+        device: 'cpu',
+        precision,
+        mlCachePath,
+        warm: false,
+      });
+      try {
+        expect(engine.info.precision).toBe(precision);
+        return Array.from(((await engine.generate(request)) as ImageResult).tokens.data);
+      } finally {
+        await engine.close();
+      }
+    };
+    const reference = await tokens('fp32', 'loop');
+    for (const path of ['loop', 'in-graph', 'per-step'] as const)
+      expect(await tokens('fp16', path), path).toEqual(reference);
+  });
 });
