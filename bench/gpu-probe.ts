@@ -31,7 +31,7 @@ const dims = {
   weightTying: true,
 };
 
-type Form = 'plain-fp32' | 'input' | 'heads' | 'none' | 'keylen';
+type Form = 'plain-fp32' | 'input' | 'heads' | 'lengths' | 'none';
 
 /** q, k, v [N, L, D] and mask [N, L] → R chained attentions (the output is the next query) → [N, L, D] fp32. */
 function attentionGraph(form: Form, repeats: number): Uint8Array {
@@ -52,30 +52,22 @@ function attentionGraph(form: Form, repeats: number): Uint8Array {
   const mask = g.input('mask', 'int64', ['N', 'L']);
   const four = (x: string) => g.op('Reshape', [x, g.ints([0, 0, H, D / H])]);
   const half = (x: string) => g.op('Cast', [x], { to: 10 });
-  const direct = (x: string, extra: string[]) =>
+  const direct = (x: string) =>
     g.op(
       'Cast',
       [
         g.op(
           'MultiHeadAttention',
-          [half(x), half(k), half(v), ...extra],
+          [half(x), half(k), half(v)],
           { num_heads: H },
           { domain: 'com.microsoft' },
         ),
       ],
       { to: 1 },
     );
-  const keys = form === 'none' || form === 'keylen' ? undefined : m.keyMask(mask);
-  const lengths =
-    form === 'keylen'
-      ? g.op('Cast', [g.op('ReduceSum', [mask, g.ints([1])], { keepdims: 0 })], { to: 6 })
-      : undefined;
+  const keys = form === 'none' ? undefined : m.keyMask(mask);
   let x = q;
-  for (let r = 0; r < repeats; r++) {
-    if (form === 'none') x = direct(x, []);
-    else if (lengths) x = direct(x, ['', lengths]);
-    else x = m.attend(four(x), four(k), v, keys!);
-  }
+  for (let r = 0; r < repeats; r++) x = keys ? m.toFloat(m.attend(four(x), four(k), v, keys)) : direct(x);
   g.output(x, 'out', 'float32', ['N', 'L', D]);
   return encodeModel(g, { opset: 21, domains: { 'com.microsoft': 1 } });
 }
@@ -123,10 +115,10 @@ async function attentionProbe(device: 'cuda' | 'cpu', L: number, log: (s: string
     { name: 'MHA key_padding_mask [N, L] (image step before)', form: 'input' },
     { name: 'MHA mask in extra head dims', form: 'heads' },
     { name: 'MHA no mask (not exact: lower bound)', form: 'none' },
-    { name: 'MHA key lengths [N]', form: 'keylen' },
+    { name: 'MHA key lengths [N] (image step now)', form: 'lengths' },
     {
       name: 'MHA key lengths [N], cuDNN SDPA',
-      form: 'keylen',
+      form: 'lengths',
       env: { ORT_ENABLE_CUDNN_FLASH_ATTENTION: '1' },
     },
     {

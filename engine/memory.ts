@@ -64,13 +64,14 @@ export function requestMemory(
   const sessions = 1 + Number(usesText) + Number(usesMlCache);
   const weights = sessions * sessionWeightBytes(model);
 
-  // ML-Cache keeps every layer's K and V for all rows (fp32) and the last logits of every image cell.
+  // ML-Cache keeps every layer's K and V for all rows (in the activation type: fp16 on the GPU's graph) and the
+  // last logits of every image cell (fp32).
   let caches = 0;
   for (const [i, request] of requests.entries()) {
     if (request.task !== 'text_to_image' || !request.cache) continue;
     const shape = shapes[i] as (typeof shapes)[number];
     caches +=
-      nLayers * shape.rows * shape.length * kvWidth * 2 * 4 + shape.rows * shape.scored * codebookSize * 4;
+      nLayers * shape.rows * shape.length * kvWidth * 2 * a + shape.rows * shape.scored * codebookSize * 4;
   }
 
   // One layer at its widest (the residual stream in fp32, Q/K/V and the attention output, the MLP's three
