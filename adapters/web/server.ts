@@ -205,8 +205,11 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     async close() {
       unsubscribe();
       streams.closeAll();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // server.close waits for every open connection; a browser reconnecting its event stream (or any request
+      // still being answered) would hold it forever, so the connections are closed as it starts, not after.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
     },
   };
 }

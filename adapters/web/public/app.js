@@ -114,6 +114,9 @@ function botItem(msg) {
 }
 
 function update(li, msg) {
+  // A job's final state stays: a slower reply (the "Cancelling…" answer to a Cancel press that the job's own
+  // "Cancelled" event overtook) must not bring it back to life.
+  if (li.dataset.state === 'final' && !msg.final) return;
   fill(li, msg);
   li.dataset.state = msg.final ? 'final' : 'live';
   if (msg.jobId) li.dataset.job = msg.jobId;

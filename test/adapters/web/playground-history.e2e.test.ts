@@ -175,21 +175,35 @@ describe.skipIf(!haveBrowser)('playground history and polish in a browser', { ti
   });
 
   it('cancels the running job with its visible Cancel button', async () => {
-    await send('/imagine a slow one --steps 128 --size 256x256');
-    const live = page.locator('#log li.bot').last();
-    await page.waitForFunction(
-      `/Working|step/.test(document.querySelector('#log li.bot:last-child').innerText)`,
-      undefined,
-      WAIT,
-    );
-    const cancel = live.locator('button[data-action^="cancel:"]');
-    expect(await cancel.isVisible()).toBe(true);
-    await cancel.click();
-    await page.waitForFunction(
-      `/Cancelled/.test(document.querySelector('#log li.bot:last-child').innerText)`,
-      undefined,
-      WAIT,
-    );
+    // A test double around the real engine holds this one job open until it is cancelled, so the click never
+    // races a job that finished first (a 128-step job took 1.3 s here, and lost that race under load).
+    const engine = services.engine;
+    if (!engine) throw new Error('the playground test needs the local engine');
+    const real = engine.generate.bind(engine);
+    engine.generate = async (request, options) => {
+      if (request.task === 'text_to_image' && request.prompt === 'a held one') {
+        const signal = options?.signal;
+        await new Promise<void>((resolve) => {
+          if (!signal || signal.aborted) return resolve();
+          signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+      }
+      return real(request, options);
+    };
+    try {
+      await send('/imagine a held one --steps 4 --size 256x256');
+      // Held before its first step, the job shows its start and its Cancel button.
+      const cancel = page.locator('#log li.bot').last().locator('button[data-action^="cancel:"]');
+      await cancel.waitFor({ state: 'visible', ...WAIT });
+      await cancel.click();
+      await page.waitForFunction(
+        `/Cancelled/.test(document.querySelector('#log li.bot:last-child')?.innerText ?? '')`,
+        undefined,
+        { ...WAIT, polling: 250 },
+      );
+    } finally {
+      engine.generate = real;
+    }
   });
 
   it('shows the drawn mask in the user message, also after a reload', async () => {
