@@ -63,7 +63,11 @@ afterAll(async () => {
 });
 
 describe.skipIf(!available && process.env.CI !== 'true')('distributed queue: Redis restart', () => {
-  it('finishes every acknowledged job after kill -9 and restart of an AOF-backed Redis', async () => {
+  // Its own waits allow 10 s for a first job and 60 s after the restart: the test's limit must cover both (the
+  // 30 s default ran out on a loaded machine).
+  it('finishes every acknowledged job after kill -9 and restart of an AOF-backed Redis', {
+    timeout: 120_000,
+  }, async () => {
     await startServer();
     cluster = await startCluster({ frontEnds: 1, workers: 1, url: URL, msPerStep: 60, leaseMs: 1500 });
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
