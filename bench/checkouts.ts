@@ -67,7 +67,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
     );
     const line = child.stdout.trim().split('\n').at(-1) ?? '';
     if (child.status !== 0 || !line.startsWith('{')) throw new Error(`${name}: ${child.stderr.slice(-500)}`);
-    (runs[name] ??= []).push(JSON.parse(line));
+    runs[name] = [...(runs[name] ?? []), JSON.parse(line)];
     process.stdout.write(`round ${round + 1} ${name}: ${line}\n`);
   }
 }
