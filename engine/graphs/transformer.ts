@@ -7,8 +7,9 @@
 //   text step:  hidden gathered at the block's positions → full-vocabulary logits, guidance-combined
 // Every computation is fp32 (upstream keeps RMSNorm and RoPE in fp32; bf16/fp16 weights are cast once and
 // onnxruntime folds the cast at session start), except with `half`: the linear layers' weights are then held in
-// fp16 and their matrix products (and the fused attention) run in fp16, while the residual stream, RMSNorm, RoPE,
-// guidance, softmax and sampling stay fp32, so the confidence ranking sees fp32 logits. Branches of one batch may have different lengths: they are
+// fp16 and the activations between the norms run in fp16 (q/k/v, RoPE on them as upstream rotates its bf16 q and
+// k, attention, the MLP), while the residual stream, RMSNorm, the heads, guidance, softmax and sampling stay fp32,
+// so the confidence ranking sees fp32 logits. Branches of one batch may have different lengths: they are
 // right-padded and a real key-padding mask keeps padded keys out of every softmax, so a padded batch equals
 // separate unpadded runs (upstream ignores its mask, but it also never batches).
 // @see ML-GSAI/LLaDA modeling_llada.py: LLaDALlamaBlock, RotaryEmbedding, RMSLayerNorm

@@ -5,7 +5,7 @@ import { type Feeds, type Outputs, releaseSession, runTimed, type Session, Tenso
 export interface MlCacheFullOutput {
   /** [N, L, K] image-slice logits at every position. */
   logits: Float32Array;
-  /** Per layer [N, L, kv] pre-RoPE keys and values. */
+  /** Per layer [N, L, kv] keys after RoPE, and values. */
   k: Float32Array[];
   v: Float32Array[];
   forwardMs: number;

@@ -1,5 +1,5 @@
 // The two state-in-graph ML-Cache graphs (engine/graphs/transformer.ts buildMlCacheState*Graph) behind one small
-// interface. The caches (per-layer pre-RoPE K/V, the [N, L, K] image-logit cache) stay opaque: each run's `new_*`
+// interface. The caches (per-layer rotated keys and values, the [N, L, K] image-logit cache) stay opaque: each run's `new_*`
 // output tensors are fed back as the next cached run's inputs exactly as onnxruntime returned them, so the host
 // only ever reads the sampled codes, their confidences, the argmax codes and, when asked, the [N, L] max logits.
 import { type Feeds, releaseSession, runTimed, type Session, Tensor } from './ort.js';

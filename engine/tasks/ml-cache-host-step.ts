@@ -1,5 +1,5 @@
 // The per-step ML-Cache path (dimoo-inference.md §4.4): the caches live on the host. Full steps return every
-// position's image logits and each layer's pre-RoPE K/V; cached steps send the whole K/V caches in and get the
+// position's image logits and each layer's rotated keys and values; cached steps send the whole K/V caches in and get the
 // selected rows' logits and K/V back, which the host writes into its caches. Guidance over the branches, the
 // inverse-CDF sample and the max-logit per position then run here, over the (partly stale) logit cache.
 import type { MlCacheBackend } from '../runtime/ml-cache-session.js';

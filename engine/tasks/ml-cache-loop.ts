@@ -1,5 +1,5 @@
 // Text-to-image with ML-Cache (dimoo-inference.md §4.4): full steps run the whole sequence of every branch and
-// refill the caches (pre-RoPE K/V per layer, image-slice logits at every position); cached steps run only the
+// refill the caches (rotated keys and values per layer, image-slice logits at every position); cached steps run only the
 // positions picked after the previous step (max image logit ≤ the (1 − cache_ratio) quantile over the branch's
 // whole sequence, reproducing torch.quantile's float32 arithmetic), writing their K/V and logits into the caches.
 // Three interchangeable paths, all drawing the image-step graph's noise and giving the same tokens for a seed
