@@ -1,7 +1,12 @@
 // The engine's public contract. Everything outside engine/ imports from engine/index.ts only,
 // which re-exports this file and createEngine; nothing here knows about chat platforms.
 
-export type DeviceChoice = 'auto' | 'cuda' | 'cpu';
+/** The choices of each engine setting, which the bot's config and the CLI validate against. */
+export const DEVICE_CHOICES = ['auto', 'cuda', 'cpu'] as const;
+export const PRECISIONS = ['auto', 'fp16', 'fp32'] as const;
+export const WEIGHT_QUANTS = ['none', 'int8', 'int4'] as const;
+
+export type DeviceChoice = (typeof DEVICE_CHOICES)[number];
 
 /** An 8-bit RGB image, rows top to bottom, pixels interleaved (length = width * height * 3). */
 export interface RgbImage {
@@ -160,9 +165,9 @@ export interface Engine {
 }
 
 /** Transformer arithmetic: under 'auto', fp16 weights and activations on CUDA and fp32 on the CPU. */
-export type Precision = 'auto' | 'fp32' | 'fp16';
+export type Precision = (typeof PRECISIONS)[number];
 /** Weight-only quantization of the transformer's linear layers (issue #12). */
-export type WeightQuant = 'none' | 'int8' | 'int4';
+export type WeightQuant = (typeof WEIGHT_QUANTS)[number];
 /**
  * How ML-Cache text-to-image keeps its caches (engine/tasks/ml-cache-loop.ts compares them): 'loop' runs each
  * refresh interval as one graph run with the caches inside onnxruntime; 'per-step' keeps them on the host;

@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
   createEngine,
+  DEVICE_CHOICES,
   type DeviceChoice,
   decodeImage,
   type Engine,
@@ -12,9 +13,11 @@ import {
   encodePng,
   type GenerationParameters,
   type ImageResult,
+  PRECISIONS,
   type Precision,
   parametersText,
   type RgbImage,
+  WEIGHT_QUANTS,
   type WeightQuant,
   withPngText,
 } from '../../engine/index.js';
@@ -37,7 +40,10 @@ export const ENGINE_OPTIONS = {
 
 export function deviceOption(value: string | undefined): DeviceChoice {
   const device = (value ?? 'auto') as DeviceChoice;
-  if (!['auto', 'cuda', 'cpu'].includes(device)) throw new UsageError('--device must be auto, cuda or cpu');
+  if (!DEVICE_CHOICES.includes(device))
+    throw new UsageError(
+      `--device must be ${DEVICE_CHOICES.slice(0, -1).join(', ')} or ${DEVICE_CHOICES.at(-1)}`,
+    );
   return device;
 }
 
@@ -93,8 +99,7 @@ export interface EngineSettings {
   deviceMemoryBudget?: number;
 }
 
-export const ENGINE_USAGE =
-  '[--device auto|cuda|cpu] [--precision auto|fp16|fp32] [--quant none|int8|int4] [--device-memory-gb N]';
+export const ENGINE_USAGE = `[--device ${DEVICE_CHOICES.join('|')}] [--precision ${PRECISIONS.join('|')}] [--quant ${WEIGHT_QUANTS.join('|')}] [--device-memory-gb N]`;
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value))
@@ -115,13 +120,10 @@ export function engineSettings(o: {
   return {
     device: deviceOption(o.device),
     precision: oneOf('precision', o.precision ?? (process.env.PRECISION || 'auto'), PRECISIONS),
-    quant: oneOf('quant', o.quant ?? (process.env.QUANT || 'none'), QUANTS),
+    quant: oneOf('quant', o.quant ?? (process.env.QUANT || 'none'), WEIGHT_QUANTS),
     deviceMemoryBudget: gb === undefined ? undefined : Math.round(gb * 1e9),
   };
 }
-
-const PRECISIONS = ['auto', 'fp16', 'fp32'] as const;
-const QUANTS = ['none', 'int8', 'int4'] as const;
 
 /** The checkpoint and how to run it: what `withEngine` opens. */
 export function engineTarget(o: Parameters<typeof engineSettings>[0] & { model?: string }): {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEVICE_CHOICES, PRECISIONS, WEIGHT_QUANTS } from '../../engine/index.js';
 import { SUPPORTED_LOCALES } from '../i18n.js';
 
 /** Variables whose values must never be printed, logged or echoed in an error. */
@@ -131,15 +132,15 @@ export const envSchema = z.object({
   MODEL_DIR: optionalString,
   DEVICE: z.preprocess(
     emptyToUndefined,
-    z.enum(['auto', 'cuda', 'cpu'], { error: 'must be one of auto, cuda, cpu' }).default('auto'),
+    z.enum(DEVICE_CHOICES, { error: `must be one of ${DEVICE_CHOICES.join(', ')}` }).default('auto'),
   ),
   QUANT: z.preprocess(
     emptyToUndefined,
-    z.enum(['none', 'int8', 'int4'], { error: 'must be one of none, int8, int4' }).default('none'),
+    z.enum(WEIGHT_QUANTS, { error: `must be one of ${WEIGHT_QUANTS.join(', ')}` }).default('none'),
   ),
   PRECISION: z.preprocess(
     emptyToUndefined,
-    z.enum(['auto', 'fp16', 'fp32'], { error: 'must be one of auto, fp16, fp32' }).default('auto'),
+    z.enum(PRECISIONS, { error: `must be one of ${PRECISIONS.join(', ')}` }).default('auto'),
   ),
   DEVICE_MEMORY_GB: z.preprocess(
     emptyToUndefined,
