@@ -20,6 +20,7 @@ import { sampleCells, softmaxAt } from '../../../engine/sampling/categorical.js'
 import { samplingNoise } from '../../../engine/sampling/rng.js';
 import { TINY_DIMS, writeRandomLlada } from '../../doubles/random-llada.js';
 import { NaiveLlada } from '../../reference/naive-transformer.js';
+import { relError } from '../../reference/rel-error.js';
 
 const OFFSET = 200;
 const K = 64;
@@ -113,16 +114,6 @@ function runBatch(
     L,
     M,
   });
-}
-
-function relError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return diff / scale;
 }
 
 const cond: Branch = { ids: randomIds(30, 1), pos: [3, 9, 10, 17, 22, 29] };
