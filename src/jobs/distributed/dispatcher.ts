@@ -40,6 +40,11 @@ export class Dispatcher {
     },
     (error) => this.options.log?.('warn', 'dispatch failed', { error: String(error) }),
   );
+  // Ticks never overlap: while Redis is away a tick waits on its commands, and the next ones must not pile up.
+  private readonly ticker = new CoalescedTask(
+    () => this.tick(),
+    (error) => this.options.log?.('warn', 'dispatcher tick failed', { error: String(error) }),
+  );
   private closed = false;
 
   constructor(private readonly options: DispatcherOptions) {
@@ -65,13 +70,13 @@ export class Dispatcher {
 
   async start(): Promise<void> {
     const { state } = this.options;
-    this.subscriber = state.subscriber();
+    this.subscriber = state.subscriber(`dispatcher-${this.id}`);
     await this.subscriber.subscribe(state.channel('wake'));
     this.subscriber.on('message', () => this.kick());
     await this.tick();
     // Renewal at a third of the lease; the same tick re-checks for free workers, in case a wake-up was missed
     // (pub/sub delivers at most once).
-    this.timer = setInterval(() => void this.tick(), Math.max(200, Math.floor(this.leaseMs / 3)));
+    this.timer = setInterval(() => this.ticker.request(), Math.max(200, Math.floor(this.leaseMs / 3)));
   }
 
   private async tick(): Promise<void> {
@@ -91,7 +96,14 @@ export class Dispatcher {
       if (leading) await this.lead();
       else await this.follow();
     }
-    if (this.leading) this.kick();
+    if (this.leading) {
+      // A claim whose reply was lost in a reconnection (ioredis sends it again, and the second run finds the job
+      // already claimed) leaves a job marked dispatched that BullMQ never got, holding a worker slot for ever.
+      await this.reconcile().catch((error: unknown) =>
+        this.warn('reconciling dispatched jobs failed', error),
+      );
+      this.kick();
+    }
   }
 
   private async lead(): Promise<void> {
@@ -99,7 +111,6 @@ export class Dispatcher {
     this.events = new QueueEvents(WORK_QUEUE, workQueueOptions(this.options.url, state.prefix));
     this.events.on('error', (error) => this.warn('queue events error', error));
     this.events.on('failed', ({ jobId, failedReason }) => void this.apologize(jobId, failedReason));
-    await this.reconcile();
   }
 
   private async follow(): Promise<void> {
@@ -108,8 +119,10 @@ export class Dispatcher {
   }
 
   /**
-   * After a takeover: a job the previous holder claimed but did not hand over is handed over now (the BullMQ job
-   * id is the job id, so handing twice adds nothing); one BullMQ failed is answered with the apology.
+   * On every tick of the holder (after a takeover first of all): a job claimed but not handed over (the previous
+   * holder died between the two, or the claim's reply was lost) is handed over now. The BullMQ job id is the job
+   * id, so handing twice adds nothing, and a worker given a job that already ended just frees its slot. One BullMQ
+   * failed is answered with the apology.
    */
   private async reconcile(): Promise<void> {
     for (const id of (await this.options.state.dispatched()).keys()) {
@@ -167,6 +180,7 @@ export class Dispatcher {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    await this.ticker.idle();
     await this.pass.idle();
     if (this.leading) await this.options.state.releaseLease(this.id).catch(() => undefined);
     this.leading = false;

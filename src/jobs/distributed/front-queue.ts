@@ -84,10 +84,15 @@ export class FrontQueue implements JobQueueApi {
   /** Connects: subscribes to this front-end's events and to change notices, loads the mirror, joins the election. */
   async connect(): Promise<void> {
     const { state } = this.options;
-    this.subscriber = state.subscriber();
+    const subscriber = state.subscriber(`front-end-${this.id}`);
+    this.subscriber = subscriber;
     const mine = state.channel(`events:${this.id}`);
-    await this.subscriber.subscribe(mine, state.channel('changed'));
-    this.subscriber.on('message', (channel, message) => {
+    const channels = [mine, state.channel('changed')];
+    await subscriber.subscribe(...channels);
+    // Connected now, so any later 'ready' is a reconnection (a Redis restart, a network cut): whatever was
+    // published meanwhile is gone, since pub/sub keeps nothing for an absent subscriber.
+    subscriber.on('ready', () => void this.resync(subscriber, channels));
+    subscriber.on('message', (channel, message) => {
       if (channel === mine) {
         const event = JSON.parse(message) as WireEvent;
         // One chain: a result is copied into the local store before the next event of any job is handled.
@@ -114,6 +119,28 @@ export class FrontQueue implements JobQueueApi {
    * exist, from their records in Redis.
    */
   start(): void {
+    this.incoming = this.incoming
+      .then(() => this.catchUp())
+      .catch((error: unknown) => {
+        this.options.log?.('warn', 'catching up on finished jobs failed', { error: String(error) });
+      });
+  }
+
+  /**
+   * After a reconnection: once the subscription is confirmed again (so every later event arrives), the mirror is
+   * reloaded and this front-end's unfinished jobs are checked against their records. A worker saves a job's record
+   * before it publishes the event, so an event lost in the gap shows in the record.
+   */
+  private async resync(subscriber: Redis, channels: string[]): Promise<void> {
+    if (this.stopping) return;
+    try {
+      await subscriber.subscribe(...channels);
+    } catch (error) {
+      this.options.log?.('warn', 'resubscribing to the shared queue failed', { error: String(error) });
+      return;
+    }
+    this.options.log?.('info', 'reconnected to the shared queue; catching up on missed job events');
+    this.refresh();
     this.incoming = this.incoming
       .then(() => this.catchUp())
       .catch((error: unknown) => {

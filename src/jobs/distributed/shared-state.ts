@@ -79,9 +79,12 @@ export class SharedState {
     return this.key('ch', name);
   }
 
-  /** A second connection for SUBSCRIBE (a subscribed connection can issue no other command). */
-  subscriber(): Redis {
-    const connection = this.redis.duplicate();
+  /**
+   * A second connection for SUBSCRIBE (a subscribed connection can issue no other command), named after its
+   * holder so that `CLIENT LIST` shows which process is which.
+   */
+  subscriber(holder: string): Redis {
+    const connection = this.redis.duplicate({ connectionName: this.key(holder) });
     connection.on('error', this.onError);
     return connection;
   }

@@ -46,16 +46,14 @@ export class DistributedWorker {
 
   async start(): Promise<void> {
     const { state } = this.options;
-    this.subscriber = state.subscriber();
-    await this.subscriber.subscribe(state.channel('cancel'));
-    this.subscriber.on('message', (_channel, message) => {
-      const { id } = JSON.parse(message) as { id: string };
-      const entry = this.controllers.get(id);
-      if (entry) {
-        entry.reason = 'cancel';
-        entry.controller.abort();
-      }
-    });
+    const subscriber = state.subscriber(`worker-${this.id}`);
+    this.subscriber = subscriber;
+    await subscriber.subscribe(state.channel('cancel'));
+    subscriber.on('message', (_channel, message) =>
+      this.abortCancelled((JSON.parse(message) as { id: string }).id),
+    );
+    // A later 'ready' is a reconnection: a cancel published meanwhile is lost, but its flag is in Redis.
+    subscriber.on('ready', () => void this.recheckCancels(subscriber));
     const lockMs = this.options.lockMs ?? 15_000;
     this.worker = new Worker(WORK_QUEUE, async (bull) => this.process((bull.data as { id: string }).id), {
       ...workQueueOptions(this.options.url, state.prefix),
@@ -72,6 +70,25 @@ export class DistributedWorker {
     await this.worker.waitUntilReady();
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
+  }
+
+  private abortCancelled(id: string): void {
+    const entry = this.controllers.get(id);
+    if (entry) {
+      entry.reason = 'cancel';
+      entry.controller.abort();
+    }
+  }
+
+  private async recheckCancels(subscriber: Redis): Promise<void> {
+    const { state } = this.options;
+    try {
+      await subscriber.subscribe(state.channel('cancel'));
+      for (const id of [...this.controllers.keys()])
+        if (await state.cancelRequested(id)) this.abortCancelled(id);
+    } catch (error) {
+      this.options.log?.('warn', 'rechecking cancels after a reconnection failed', { error: String(error) });
+    }
   }
 
   private async beat(): Promise<void> {

@@ -56,6 +56,8 @@ export interface Cluster {
   prefix: string;
   frontEnds: Array<{ queue: FrontQueue; store: JobStore; events: JobEvent[] }>;
   workers: Array<{ worker: DistributedWorker; engine: TimedEngineDouble }>;
+  /** One more worker, as a machine joining later would (closed with the cluster). */
+  addWorker(): Promise<Cluster['workers'][number]>;
   close(): Promise<void>;
 }
 
@@ -92,7 +94,7 @@ export async function startCluster(options: {
     frontEnds.push({ queue, store, events });
   }
   const workers: Cluster['workers'] = [];
-  for (let i = 0; i < options.workers; i++) {
+  const addWorker = async () => {
     const state = new SharedState(url, prefix);
     states.push(state);
     const engine = new TimedEngineDouble(options.msPerStep ?? 5, 3);
@@ -104,12 +106,16 @@ export async function startCluster(options: {
       lockMs: 4000,
     });
     await worker.start();
-    workers.push({ worker, engine });
-  }
+    const added = { worker, engine };
+    workers.push(added);
+    return added;
+  };
+  for (let i = 0; i < options.workers; i++) await addWorker();
   return {
     prefix,
     frontEnds,
     workers,
+    addWorker,
     async close() {
       await Promise.all(workers.map(({ worker }) => worker.close(5000)));
       await Promise.all(frontEnds.map(({ queue }) => queue.stop()));

@@ -7,7 +7,10 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
+import { WORK_QUEUE, workQueueOptions } from '../../../src/jobs/distributed/dispatcher.js';
+import { SharedState } from '../../../src/jobs/distributed/shared-state.js';
 import type { Job, Owner } from '../../../src/jobs/types.js';
 import { type Cluster, redisReachable, startCluster, until } from './redis-harness.js';
 
@@ -94,7 +97,26 @@ describe.skipIf(!available && process.env.CI !== 'true')('distributed queue: Red
       jobs.every((job) =>
         fe.events.some((e) => e.job.id === job.id && ['done', 'failed', 'cancelled'].includes(e.type)),
       );
-    await until(finished, 60_000, 'every job after the restart');
+    try {
+      await until(finished, 60_000, 'every job after the restart');
+    } catch (error) {
+      // What each side believes of every job, to tell a lost event from a job that never ran.
+      const state = new SharedState(URL, cluster.prefix);
+      const work = new Queue(WORK_QUEUE, workQueueOptions(URL, cluster.prefix));
+      const seen = await Promise.all(
+        jobs.map(async (job) => ({
+          id: job.id,
+          frontEnd: fe.events.filter((e) => e.job.id === job.id).map((e) => e.type),
+          shared: (await state.getJob(job.id))?.status,
+          bullmq: (await (await work.getJob(job.id))?.getState()) ?? 'none',
+        })),
+      );
+      process.stderr.write(
+        `${JSON.stringify({ seen, dispatched: [...(await state.dispatched()).keys()] })}\n`,
+      );
+      await Promise.all([state.close(), work.close()]);
+      throw error;
+    }
     for (const job of jobs) expect(fe.store.get(job.id)?.status).toBe('done');
   });
 });
