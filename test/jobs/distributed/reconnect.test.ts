@@ -20,15 +20,22 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-function submitOne(frontEnd: Cluster['frontEnds'][number]): Job {
-  const result = frontEnd.queue.submit({
+/** A cluster with one job submitted and in Redis, and the test's own connection to the shared state. */
+async function withOneJob(options: Parameters<typeof startCluster>[0]) {
+  const started = await startCluster(options);
+  cluster = started;
+  const fe = started.frontEnds[0] as Cluster['frontEnds'][number];
+  const result = fe.queue.submit({
     owner: { platform: 'discord', userId: 'u1' },
     scope: 'guild:1',
     kind: 'imagine',
     request: { task: 'text_to_image', prompt: 'a lighthouse', width: 256, height: 256 },
   });
   if (!result.ok) throw new Error('refused');
-  return result.job;
+  await fe.queue.flush();
+  const state = new SharedState(REDIS_URL, started.prefix);
+  opened.push(state);
+  return { cluster: started, fe, state, id: result.job.id };
 }
 
 /** Cuts one named connection as a network failure would (the client reconnects by itself). */
@@ -47,15 +54,9 @@ async function cutConnection(name: string): Promise<void> {
 
 describe.skipIf(skip)('distributed queue: a dropped connection loses nothing', () => {
   it('a front-end cut off while its job ended reports the job after it reconnects', async () => {
-    cluster = await startCluster({ frontEnds: 1, workers: 0 });
-    const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
-    const submitted = submitOne(fe);
-    await fe.queue.flush();
-
+    const { cluster, fe, state, id } = await withOneJob({ frontEnds: 1, workers: 0 });
     // A worker ran the job and saved its record and result; its `done` went out while this front-end was away.
-    const state = new SharedState(REDIS_URL, cluster.prefix);
-    opened.push(state);
-    const job = (await state.getJob(submitted.id)) as Job;
+    const job = (await state.getJob(id)) as Job;
     expect(await state.claim(job)).toBe(true);
     await state.writeFile(job.id, 'result.png', new Uint8Array([1, 2, 3]));
     job.status = 'done';
@@ -80,19 +81,13 @@ describe.skipIf(skip)('distributed queue: a dropped connection loses nothing', (
   });
 
   it('a job claimed but never handed to BullMQ is handed over, not left holding the worker slot', async () => {
-    cluster = await startCluster({ frontEnds: 1, workers: 0 });
-    const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
-    const submitted = submitOne(fe);
-    await fe.queue.flush();
-
+    const { cluster, fe, state, id } = await withOneJob({ frontEnds: 1, workers: 0 });
     // What a claim leaves when its reply is lost: marked dispatched, never added to the work queue.
-    const state = new SharedState(REDIS_URL, cluster.prefix);
-    opened.push(state);
-    expect(await state.claim((await state.getJob(submitted.id)) as Job)).toBe(true);
+    expect(await state.claim((await state.getJob(id)) as Job)).toBe(true);
 
     const { engine } = await cluster.addWorker();
     await until(
-      () => fe.events.some((e) => e.job.id === submitted.id && e.type === 'done'),
+      () => fe.events.some((e) => e.job.id === id && e.type === 'done'),
       10_000,
       'the claimed job to run',
     );
@@ -102,26 +97,22 @@ describe.skipIf(skip)('distributed queue: a dropped connection loses nothing', (
 
   it('a worker cut off when a cancel went out aborts the job after it reconnects', async () => {
     // 3 steps of 1.5 s: the job is still running long after the cut.
-    cluster = await startCluster({ frontEnds: 1, workers: 1, msPerStep: 1500 });
-    const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
+    const { cluster, fe, state, id } = await withOneJob({ frontEnds: 1, workers: 1, msPerStep: 1500 });
     const { worker } = cluster.workers[0] as Cluster['workers'][number];
-    const submitted = submitOne(fe);
     await until(
-      () => fe.events.some((e) => e.job.id === submitted.id && e.type === 'started'),
+      () => fe.events.some((e) => e.job.id === id && e.type === 'started'),
       10_000,
       'the job to start',
     );
     // The flag a cancel sets; its message never reached the worker.
-    const state = new SharedState(REDIS_URL, cluster.prefix);
-    opened.push(state);
-    await state.markCancelRequested(submitted.id);
+    await state.markCancelRequested(id);
 
     await cutConnection(`${cluster.prefix}:worker-${worker.id}`);
     await until(
-      () => fe.events.some((e) => e.job.id === submitted.id && ['done', 'cancelled'].includes(e.type)),
+      () => fe.events.some((e) => e.job.id === id && ['done', 'cancelled'].includes(e.type)),
       10_000,
       'the job to end',
     );
-    expect(fe.store.get(submitted.id)?.status).toBe('cancelled');
+    expect(fe.store.get(id)?.status).toBe('cancelled');
   });
 });
