@@ -96,7 +96,8 @@ export function bytesOf(
 export class GraphBuilder {
   private readonly nodes: NodeDef[] = [];
   private readonly inputs: ValueDef[] = [];
-  private readonly outputs: ValueDef[] = [];
+  /** Each graph output and the value it exposes (`value` differs from the output's name when renamed or copied). */
+  private readonly outputs: Array<ValueDef & { value: string }> = [];
   private readonly initializers = new Map<string, TensorInit>();
   private readonly constantsByKey = new Map<string, string>();
   private counter = 0;
@@ -118,10 +119,14 @@ export class GraphBuilder {
     return name;
   }
 
-  /** Exposes `value` as a graph output called `name` (an Identity is inserted when the names differ). */
+  /**
+   * Exposes `value` as a graph output called `name`. When the encoded graph is written, a value a node of this
+   * graph computes takes the output's name (callers keep using `value` meanwhile); only a graph input, an
+   * initializer, a value exposed twice or one a subgraph reads by name gets an Identity, which copies it: a
+   * copy of every K/V cache each ML-Cache step, before.
+   */
   output(value: string, name: string, dtype: DType, shape: readonly Dim[]): void {
-    if (value !== name) this.op('Identity', [value], {}, { outputs: [name] });
-    this.outputs.push({ name, dtype, shape });
+    this.outputs.push({ name, dtype, shape, value });
   }
 
   initializer(name: string, tensor: TensorInit): string {
@@ -188,8 +193,49 @@ export class GraphBuilder {
     return this.nodes.length;
   }
 
+  /** Every value name the nodes of this graph's subgraphs (at any depth) read. */
+  private subgraphReads(into = new Set<string>()): Set<string> {
+    for (const n of this.nodes)
+      for (const a of Object.values(n.attrs))
+        if (typeof a === 'object' && a !== null && 'graph' in a) {
+          for (const m of a.graph.nodes) for (const i of m.inputs) into.add(i);
+          a.graph.subgraphReads(into);
+        }
+    return into;
+  }
+
+  /** The nodes as encoded: produced values renamed to the outputs that expose them, Identities for the rest. */
+  private encodedNodes(): NodeDef[] {
+    const produced = new Set(this.nodes.flatMap((n) => n.outputs));
+    const pinned = this.subgraphReads();
+    const renamed = new Map<string, string>();
+    const copies: NodeDef[] = [];
+    for (const o of this.outputs) {
+      if (o.value === o.name) continue;
+      if (produced.has(o.value) && !pinned.has(o.value) && !renamed.has(o.value)) {
+        renamed.set(o.value, o.name);
+      } else {
+        copies.push({
+          op: 'Identity',
+          inputs: [o.value],
+          outputs: [o.name],
+          attrs: {},
+          domain: '',
+          name: '',
+        });
+      }
+    }
+    const rename = (v: string) => renamed.get(v) ?? v;
+    return [...this.nodes, ...copies].map((n, i) => ({
+      ...n,
+      inputs: n.inputs.map(rename),
+      outputs: n.outputs.map(rename),
+      name: n.name || `${this.namePrefix}n_output_copy_${i}`,
+    }));
+  }
+
   encodeGraph(w: ProtoWriter): void {
-    for (const n of this.nodes) w.message(1, (nw) => encodeNode(nw, n));
+    for (const n of this.encodedNodes()) w.message(1, (nw) => encodeNode(nw, n));
     w.string(2, this.name);
     for (const [name, t] of this.initializers) w.message(5, (tw) => encodeTensor(tw, name, t));
     for (const v of this.inputs) w.message(11, (vw) => encodeValueInfo(vw, v));

@@ -28,4 +28,45 @@ describe('ONNX graph builder', () => {
     expect(g.ints([1, 2])).toBe(g.ints([1, 2]));
     expect(g.ints([1, 2])).not.toBe(g.ints([2, 1]));
   });
+
+  it('names a computed output after the graph output instead of copying it; copies only what it must', async () => {
+    const g = new GraphBuilder('t');
+    const x = g.input('x', 'float32', [2]);
+    const cond = g.input('cond', 'bool', []);
+    const y = g.op('Neg', [x]);
+    const t = g.op('Add', [y, g.scalar(1)]);
+    g.output(t, 'out_t', 'float32', [2]); // computed: renamed, no copy
+    g.output(t, 'out_t_again', 'float32', [2]); // the same value twice: one copy
+    g.output(x, 'x_copy', 'float32', [2]); // a graph input: a copy
+    const u = g.op('Mul', [t, g.scalar(2)]); // `t` is still usable after output()
+    g.output(u, 'u', 'float32', [2]);
+    // A subgraph reads `y` by name from the outer scope, so `y` keeps its name and is copied.
+    const branch = (factor: number) => {
+      const b = new GraphBuilder(`times_${factor}`, `b${factor}_`);
+      b.output(b.op('Mul', [y, b.scalar(factor)]), `b${factor}_out`, 'float32', [2]);
+      return b;
+    };
+    const picked = g.op('If', [cond], {
+      then_branch: { graph: branch(2) },
+      else_branch: { graph: branch(3) },
+    });
+    g.output(y, 'y_out', 'float32', [2]);
+    g.output(picked, 'picked', 'float32', [2]);
+
+    const model = encodeModel(g);
+    const identities = Buffer.from(model).toString('latin1').split('Identity').length - 1;
+    expect(identities).toBe(3);
+    const session = await ort.InferenceSession.create(model);
+    const out = await session.run({
+      x: new ort.Tensor('float32', Float32Array.of(1, -2), [2]),
+      cond: new ort.Tensor('bool', [true], []),
+    });
+    const values = (name: string) => Array.from(out[name]?.data as Float32Array);
+    expect(values('out_t')).toEqual([0, 3]);
+    expect(values('out_t_again')).toEqual([0, 3]);
+    expect(values('x_copy')).toEqual([1, -2]);
+    expect(values('u')).toEqual([0, 6]);
+    expect(values('y_out')).toEqual([-1, 2]);
+    expect(values('picked')).toEqual([-2, 4]);
+  });
 });
