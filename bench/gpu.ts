@@ -133,19 +133,41 @@ const t2i = (s: number, n: number, extra: Partial<TextToImageRequest> = {}): Tex
   ...extra,
 });
 
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted.length === 0 ? Number.NaN : (sorted[Math.floor((sorted.length - 1) / 2)] as number);
+};
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
 async function timed(engine: Engine, request: TextToImageRequest) {
-  const stamps: number[] = [];
+  // Progress comes once per step, but ML-Cache's loop path runs a whole refresh interval at once and then sends
+  // its steps' events together: events less than 2 ms apart belong to one engine run.
+  const runs: Array<{ steps: number; ms: number }> = [];
   const t = performance.now();
+  let last = t;
   const result = (await engine.generate(request, {
-    onProgress: () => stamps.push(performance.now()),
+    onProgress: () => {
+      const now = performance.now();
+      const previous = runs.at(-1);
+      if (previous && now - last < 2) previous.steps += 1;
+      else runs.push({ steps: 1, ms: now - last });
+      last = now;
+    },
   })) as ImageResult;
   const wall = performance.now() - t;
-  const steps = stamps.map((s, i) => s - (i === 0 ? t : stamps[i - 1]!));
-  const loop = steps.slice(1);
+  const loop = runs.slice(1);
+  const loopSteps = loop.reduce((a, r) => a + r.steps, 0);
+  // A run of n > 1 steps is one full step and n − 1 cached ones; single-step runs give the full step's time.
+  const fullMs = median(loop.filter((r) => r.steps === 1).map((r) => r.ms));
+  const cachedMs = median(loop.filter((r) => r.steps > 1).map((r) => (r.ms - fullMs) / (r.steps - 1)));
   return {
     result,
     wall_s: Math.round(wall) / 1000,
-    step_ms_mean: Math.round((loop.reduce((a, b) => a + b, 0) / Math.max(1, loop.length)) * 10) / 10,
+    step_ms_mean: round1(loop.reduce((a, r) => a + r.ms, 0) / Math.max(1, loopSteps)),
+    ...(loop.some((r) => r.steps > 1)
+      ? { full_step_ms: round1(fullMs), cached_step_ms: round1(cachedMs) }
+      : {}),
+    runs_ms: runs.map((r) => (r.steps === 1 ? Math.round(r.ms) : `${Math.round(r.ms)}/${r.steps}`)),
     forward_ms: Math.round(result.timings.forward_ms),
   };
 }
@@ -225,7 +247,9 @@ for (const config of configs) {
     await engine.generate(t2i(size, 16, { cache: true }));
     const cached = await timed(engine, t2i(size, steps, { cache: true }));
     record.t2i_ml_cache = { size, steps, ...cached, result: undefined };
-    log(`${config} ${size}² × ${steps} with ML-Cache: ${cached.wall_s} s`);
+    log(
+      `${config} ${size}² × ${steps} with ML-Cache: ${cached.wall_s} s (full step ${cached.full_step_ms} ms, cached step ${cached.cached_step_ms} ms)`,
+    );
     save();
     const items = Array.from({ length: 4 }, (_, i) => ({
       request: t2i(batchSize, steps, { seed: 100 + i }),
