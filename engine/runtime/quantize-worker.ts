@@ -1,11 +1,12 @@
-// The worker thread that writes a quantized-weights cache file (quantize-in-worker.ts starts it), so quantizing a
-// checkpoint never blocks the main thread's event loop (chat heartbeats, the playground) during start.
+// A worker thread that quantizes its share of a checkpoint's linear weights into the laid-out cache file
+// (quantize-in-worker.ts starts several), so quantizing never blocks the main thread's event loop (chat
+// heartbeats, the playground) during start.
 import { parentPort, workerData } from 'node:worker_threads';
-import { type QuantizeJob, writeQuantizedFile } from './quantize-file.js';
+import { type QuantizePart, writeQuantizedPart } from './quantize-file.js';
 
-/** Messages to the main thread: progress per tensor, then done (a failure surfaces as the worker's error). */
-export type QuantizeMessage = { type: 'progress'; done: number; total: number } | { type: 'done' };
+/** Messages to the main thread: one per tensor written, then done (a failure surfaces as the worker's error). */
+export type QuantizeMessage = { type: 'tensor' } | { type: 'done' };
 
 const post = (message: QuantizeMessage) => parentPort?.postMessage(message);
-writeQuantizedFile(workerData as QuantizeJob, (done, total) => post({ type: 'progress', done, total }));
+writeQuantizedPart(workerData as QuantizePart, () => post({ type: 'tensor' }));
 post({ type: 'done' });

@@ -40,7 +40,7 @@ function cacheKey(refs: readonly WeightRef[], bits: QuantBits, blockSize: number
 }
 
 /**
- * The quantized weights for `refs` (each an nn.Linear [out, in]), from the cache or made now on a worker thread
+ * The quantized weights for `refs` (each an nn.Linear [out, in]), from the cache or made now on worker threads
  * (quantize-in-worker.ts), so the event loop keeps running while a large checkpoint is quantized. `onProgress`
  * hears each tensor as it is done (the 8B model has 224 of them).
  */
@@ -51,6 +51,8 @@ export async function quantizedWeights(
     blockSize: number;
     cacheDir: string;
     onProgress?: (done: number, total: number) => void;
+    /** Quantizing threads (default: every core but one, at most 8). */
+    workers?: number;
   },
 ): Promise<QuantizedWeights> {
   const { bits, blockSize } = options;
@@ -59,7 +61,7 @@ export async function quantizedWeights(
   const file = path.join(dir, `${key}-int${bits}-b${blockSize}.bin`);
   const indexFile = `${file}.json`;
   if (!(fs.existsSync(file) && fs.existsSync(indexFile))) {
-    await quantizeInWorker({ refs, bits, blockSize, file }, options.onProgress);
+    await quantizeInWorker({ refs, bits, blockSize, file }, options.onProgress, options.workers);
   }
   const index = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as Record<string, IndexEntry>;
   const at = (name: string, [offset, length]: [number, number], shape: number[]): WeightRef => ({
