@@ -87,11 +87,7 @@ export class FrontQueue implements JobQueueApi {
     const subscriber = state.subscriber(`front-end-${this.id}`);
     this.subscriber = subscriber;
     const mine = state.channel(`events:${this.id}`);
-    const channels = [mine, state.channel('changed')];
-    await subscriber.subscribe(...channels);
-    // Connected now, so any later 'ready' is a reconnection (a Redis restart, a network cut): whatever was
-    // published meanwhile is gone, since pub/sub keeps nothing for an absent subscriber.
-    subscriber.on('ready', () => void this.resync(subscriber, channels));
+    await state.subscribeWithRecovery(subscriber, [mine, state.channel('changed')], () => this.resync());
     subscriber.on('message', (channel, message) => {
       if (channel === mine) {
         const event = JSON.parse(message) as WireEvent;
@@ -127,18 +123,11 @@ export class FrontQueue implements JobQueueApi {
   }
 
   /**
-   * After a reconnection: once the subscription is confirmed again (so every later event arrives), the mirror is
-   * reloaded and this front-end's unfinished jobs are checked against their records. A worker saves a job's record
-   * before it publishes the event, so an event lost in the gap shows in the record.
+   * After a reconnection, subscribed again: the mirror is reloaded and this front-end's unfinished jobs are checked
+   * against their records, where an event lost in the gap shows.
    */
-  private async resync(subscriber: Redis, channels: string[]): Promise<void> {
+  private resync(): void {
     if (this.stopping) return;
-    try {
-      await subscriber.subscribe(...channels);
-    } catch (error) {
-      this.options.log?.('warn', 'resubscribing to the shared queue failed', { error: String(error) });
-      return;
-    }
     this.options.log?.('info', 'reconnected to the shared queue; catching up on missed job events');
     this.refresh();
     this.incoming = this.incoming

@@ -89,6 +89,19 @@ export class SharedState {
     return connection;
   }
 
+  /**
+   * Subscribes `connection` to `channels`, and after every later reconnection, once the subscription is confirmed
+   * again, runs `recover`: pub/sub keeps nothing for an absent subscriber, so what was published meanwhile must be
+   * read back from the records (each is saved before its message goes out).
+   */
+  async subscribeWithRecovery(connection: Redis, channels: string[], recover: () => void): Promise<void> {
+    await connection.subscribe(...channels);
+    // Subscribed, so connected: any later 'ready' is a reconnection (a Redis restart, a network cut).
+    connection.on('ready', () => {
+      connection.subscribe(...channels).then(recover, (error: Error) => this.onError(error));
+    });
+  }
+
   async nextSeq(): Promise<number> {
     return this.redis.incr(this.key('seq'));
   }

@@ -46,14 +46,16 @@ export class DistributedWorker {
 
   async start(): Promise<void> {
     const { state } = this.options;
-    const subscriber = state.subscriber(`worker-${this.id}`);
-    this.subscriber = subscriber;
-    await subscriber.subscribe(state.channel('cancel'));
-    subscriber.on('message', (_channel, message) =>
+    this.subscriber = state.subscriber(`worker-${this.id}`);
+    // A cancel published while this worker was cut off is lost, but its flag is in Redis.
+    await state.subscribeWithRecovery(
+      this.subscriber,
+      [state.channel('cancel')],
+      () => void this.recheckCancels(),
+    );
+    this.subscriber.on('message', (_channel, message) =>
       this.abortCancelled((JSON.parse(message) as { id: string }).id),
     );
-    // A later 'ready' is a reconnection: a cancel published meanwhile is lost, but its flag is in Redis.
-    subscriber.on('ready', () => void this.recheckCancels(subscriber));
     const lockMs = this.options.lockMs ?? 15_000;
     this.worker = new Worker(WORK_QUEUE, async (bull) => this.process((bull.data as { id: string }).id), {
       ...workQueueOptions(this.options.url, state.prefix),
@@ -80,10 +82,9 @@ export class DistributedWorker {
     }
   }
 
-  private async recheckCancels(subscriber: Redis): Promise<void> {
+  private async recheckCancels(): Promise<void> {
     const { state } = this.options;
     try {
-      await subscriber.subscribe(state.channel('cancel'));
       for (const id of [...this.controllers.keys()])
         if (await state.cancelRequested(id)) this.abortCancelled(id);
     } catch (error) {
