@@ -30,6 +30,8 @@ export class DimooEngine implements Engine {
     private readonly release: () => Promise<void>,
     /** Throws `device_memory` when the requests, run together, would not fit the configured budget. */
     private readonly checkMemory: (requests: readonly EngineRequest[]) => void = () => undefined,
+    /** The request as it can run within the budget (engine/memory.ts fitDeviceMemory); throws when none can. */
+    private readonly fitMemory: (request: EngineRequest) => EngineRequest = (request) => request,
   ) {}
 
   estimateCost(request: EngineRequest): number {
@@ -101,8 +103,7 @@ export class DimooEngine implements Engine {
     if (options.signal?.aborted) throw new EngineError('cancelled', 'the job was cancelled');
     const started = performance.now();
     try {
-      this.checkMemory([request]);
-      const result = await this.dispatch(request, options);
+      const result = await this.dispatch(this.fitMemory(request), options);
       const { forwardMs, ...rest } = result;
       return {
         ...rest,

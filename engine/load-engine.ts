@@ -21,6 +21,7 @@ import {
 } from './graphs/transformer.js';
 import {
   checkDeviceMemory,
+  fitDeviceMemory,
   gigabytes,
   largestSquareSide,
   type MemoryModel,
@@ -203,6 +204,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   };
   const loadMs = performance.now() - started;
   const memory = memoryModel(provider, half);
+  const openSessions = () => ({ text: textSession !== undefined, mlCache: mlCacheSessions !== undefined });
   if (budget !== undefined)
     log('info', 'device memory budget', {
       budgetGb: gigabytes(budget),
@@ -257,10 +259,17 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     },
     (requests) => {
       if (budget === undefined) return;
-      checkDeviceMemory(memory, budget, requests, {
-        text: textSession !== undefined,
-        mlCache: mlCacheSessions !== undefined,
-      });
+      checkDeviceMemory(memory, budget, requests, openSessions());
+    },
+    (request) => {
+      if (budget === undefined) return request;
+      const fitted = fitDeviceMemory(memory, budget, request, openSessions());
+      if (fitted !== request && request.task === 'text_to_image')
+        log('info', 'ML-Cache does not fit the device memory budget: this image runs without it', {
+          width: request.width,
+          height: request.height,
+        });
+      return fitted;
     },
   );
 }

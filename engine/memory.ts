@@ -112,6 +112,28 @@ export function checkDeviceMemory(
   );
 }
 
+/**
+ * The request to run within the budget: `request` itself, or, when only its ML-Cache is over the budget (a second
+ * session's weights and the K/V caches), the same text-to-image without ML-Cache: slower, never refused for it.
+ * Throws `device_memory` when even that does not fit.
+ */
+export function fitDeviceMemory(
+  model: MemoryModel,
+  budget: number,
+  request: EngineRequest,
+  open?: OpenSessions,
+): EngineRequest {
+  try {
+    checkDeviceMemory(model, budget, [request], open);
+    return request;
+  } catch (error) {
+    if (request.task !== 'text_to_image' || !request.cache) throw error;
+    const plain: EngineRequest = { ...request, cache: false };
+    checkDeviceMemory(model, budget, [plain], open);
+    return plain;
+  }
+}
+
 /** The largest square text-to-image side (a multiple of 16) that fits the budget without ML-Cache, if any. */
 export function largestSquareSide(model: MemoryModel, budget: number): number | undefined {
   let best: number | undefined;

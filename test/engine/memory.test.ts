@@ -9,6 +9,7 @@ import {
   createEngine,
   type EngineError,
   type EngineRequest,
+  type ImageResult,
   makeTestCheckpoint,
   type TextToImageRequest,
 } from '../../engine/index.js';
@@ -121,6 +122,30 @@ describe('device memory budget in the engine', () => {
     const fits = await engine.generate(square(128));
     expect(fits.kind).toBe('image');
     await engine.close();
+  });
+
+  it('runs an ML-Cache image that does not fit without ML-Cache instead of refusing it', async () => {
+    const probe = await createEngine({ modelDir, device: 'cpu' });
+    const model: MemoryModel = { dims: probe.info.dims, device: 'cpu', precision: 'fp32', quant: 'none' };
+    const job = square(128, { seed: 5, steps: 8 });
+    const plain = (await probe.generate(job)) as ImageResult;
+    await probe.close();
+    const budget = Math.ceil(requestMemory(model, [job]).total * 1.01);
+    expect(requestMemory(model, [{ ...job, cache: true }]).total).toBeGreaterThan(budget);
+
+    const logged: string[] = [];
+    const engine = await createEngine({
+      modelDir,
+      device: 'cpu',
+      deviceMemoryBudget: budget,
+      log: (_level, message) => logged.push(message),
+    });
+    const cached = (await engine.generate({ ...job, cache: true })) as ImageResult;
+    await engine.close();
+    // The same tokens as the plain run: it ran without the cache (ML-Cache at these settings gives others).
+    expect([...cached.tokens.data]).toEqual([...plain.tokens.data]);
+    expect(logged).toContain('ML-Cache does not fit the device memory budget: this image runs without it');
+    expect(logged).not.toContain('ML-Cache graphs opened');
   });
 
   it('a batch too big to share a pass runs its jobs one by one instead', async () => {
