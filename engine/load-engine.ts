@@ -8,7 +8,7 @@ import { EngineError } from './api.js';
 import type { Checkpoint } from './checkpoint/load.js';
 import { loadCheckpoint } from './checkpoint/load.js';
 import { DimooEngine } from './engine.js';
-import { imageGraphOptions, transformerGraphOptions, weightLookup } from './graphs/from-checkpoint.js';
+import { imageGraphOptions, weightLookup } from './graphs/from-checkpoint.js';
 import { buildMlCacheIntervalGraph } from './graphs/ml-cache-interval.js';
 import { QUANT_BLOCK, type QuantBits } from './graphs/quantize.js';
 import {
@@ -17,7 +17,6 @@ import {
   buildMlCacheStateFullGraph,
   buildMlCacheStateStepGraph,
   buildMlCacheStepGraph,
-  buildTextStepGraph,
 } from './graphs/transformer.js';
 import {
   checkDeviceMemory,
@@ -38,7 +37,6 @@ import {
   missingCudaLibrary,
   type Provider,
   releaseSession,
-  type Session,
   type SessionOptions,
 } from './runtime/ort.js';
 import { quantizedWeights } from './runtime/quantized-weights.js';
@@ -120,25 +118,25 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     : dir;
   const withQuant = <T extends object>(graphOptions: T): T =>
     quantized ? { ...graphOptions, folder: tfFolder, quant: { weights: quantized.get } } : graphOptions;
-  let opened = await createSession(
-    buildImageStepGraph(withQuant(imageGraphOptions(checkpoint, wantHalf, options.attentionMask))),
-    {
-      device,
-      sessionOptions: externalDataSessionOptions(tfFolder),
-      profilePrefix: options.profilePrefix,
-    },
-  );
+  // One step graph for drawing and describing (its understanding head beside the image head), so describing
+  // never opens a second session with a second copy of the weights.
+  const stepGraph = (fp16: boolean) =>
+    buildImageStepGraph(
+      withQuant({ ...imageGraphOptions(checkpoint, fp16, options.attentionMask), textHead: true }),
+    );
+  let opened = await createSession(stepGraph(wantHalf), {
+    device,
+    sessionOptions: externalDataSessionOptions(tfFolder),
+    profilePrefix: options.profilePrefix,
+  });
   let half = wantHalf;
   if (half && precision === 'auto' && opened.provider === 'cpu') {
     await releaseSession(opened.session);
-    const reopened = await createSession(
-      buildImageStepGraph(withQuant(imageGraphOptions(checkpoint, false, options.attentionMask))),
-      {
-        device: 'cpu',
-        sessionOptions: externalDataSessionOptions(tfFolder),
-        profilePrefix: options.profilePrefix,
-      },
-    );
+    const reopened = await createSession(stepGraph(false), {
+      device: 'cpu',
+      sessionOptions: externalDataSessionOptions(tfFolder),
+      profilePrefix: options.profilePrefix,
+    });
     opened = { ...reopened, note: opened.note };
     half = false;
   }
@@ -155,17 +153,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     createSession: openOnProvider,
   });
   if (options.warm ?? true) await vq.warm();
-  // The understanding graph (full-vocabulary head) opens on first use: drawing-only deployments never pay for it.
-  let textSession: Session | undefined;
-  let textStep: Promise<TextStepBackend> | undefined;
-  const openTextStep = async (): Promise<TextStepBackend> => {
-    const model = buildTextStepGraph(
-      withQuant(transformerGraphOptions(checkpoint, half, options.attentionMask)),
-    );
-    textSession = await openOnProvider(model, externalDataSessionOptions(tfFolder));
-    log('info', 'understanding graph opened', { device: provider });
-    return new TextStepSession(new TextStepRunner(textSession));
-  };
+  const textStep: TextStepBackend = new TextStepSession(new TextStepRunner(opened.session));
   // Which ML-Cache path (engine/tasks/ml-cache-loop.ts explains the default); refused early if wrong.
   const mlCachePath = mlCachePathFor(options.mlCachePath);
   type MlCacheOpened = MlCacheBackend | MlCacheStateBackend | MlCacheIntervalBackend;
@@ -204,7 +192,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   };
   const loadMs = performance.now() - started;
   const memory = memoryModel(provider, half);
-  const openSessions = () => ({ text: textSession !== undefined, mlCache: mlCacheSessions !== undefined });
+  const openSessions = () => ({ mlCache: mlCacheSessions !== undefined });
   if (budget !== undefined)
     log('info', 'device memory budget', {
       budgetGb: gigabytes(budget),
@@ -235,13 +223,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       tokenizer: checkpoint.tokenizer,
       imageStep: new ImageStepSession(new ImageStepRunner(opened.session)),
       vq,
-      textStep: () => {
-        textStep ??= openTextStep().catch((error) => {
-          textStep = undefined;
-          throw error;
-        });
-        return textStep;
-      },
+      textStep: async () => textStep,
       mlCache: () => {
         mlCache ??= openMlCache().catch((error) => {
           mlCache = undefined;
@@ -253,7 +235,6 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     loadMs,
     async () => {
       await vq.close();
-      if (textSession) await releaseSession(textSession);
       await mlCacheSessions?.release();
       await releaseSession(opened.session);
     },

@@ -22,9 +22,11 @@ export interface MemoryNeed {
   total: number;
 }
 
-/** Which optional sessions (each with its own copy of the weights) are open, or will be for the request. */
+/**
+ * Whether the optional ML-Cache session (with its own copy of the weights) is open, or will be for the request.
+ * Describing shares the drawing session (its step graph carries both heads).
+ */
 export interface OpenSessions {
-  text: boolean;
   mlCache: boolean;
 }
 
@@ -51,7 +53,7 @@ export function sessionWeightBytes(model: MemoryModel): number {
 export function requestMemory(
   model: MemoryModel,
   requests: readonly EngineRequest[],
-  open: OpenSessions = { text: false, mlCache: false },
+  open: OpenSessions = { mlCache: false },
 ): MemoryNeed {
   const { dModel: d, nLayers, nHeads, nKvHeads, mlpHidden: m, vocabSize, codebookSize } = model.dims;
   const kvWidth = nKvHeads * (d / nHeads);
@@ -59,9 +61,8 @@ export function requestMemory(
   const shapes = requests.map(forwardShape);
   const rows = shapes.reduce((sum, s) => sum + s.rows, 0);
   const length = Math.max(0, ...shapes.map((s) => s.length));
-  const usesText = open.text || requests.some((r) => r.task === 'understand');
   const usesMlCache = open.mlCache || requests.some((r) => r.task === 'text_to_image' && r.cache);
-  const sessions = 1 + Number(usesText) + Number(usesMlCache);
+  const sessions = 1 + Number(usesMlCache);
   const weights = sessions * sessionWeightBytes(model);
 
   // ML-Cache keeps every layer's K and V for all rows (in the activation type: fp16 on the GPU's graph) and the

@@ -91,6 +91,13 @@ export interface ImageStepGraphOptions extends TransformerGraphOptions {
   maxLogitOutput?: boolean;
   /** Extra output `logits [J, M, K]`: the guidance-combined image-slice logits (parity checks only). */
   logitsOutput?: boolean;
+  /**
+   * The understanding head beside the image head, on the same trunk and weights: input `text_pos [N, B]`, outputs
+   * `text_logits [J, B, V]`, `text_best`, `text_best_prob` (the text step's, renamed). One session then serves
+   * both tasks, so describing never loads a second copy of the 8B weights; each run feeds the other head one
+   * position, which costs one row.
+   */
+  textHead?: boolean;
 }
 
 export interface TextStepGraphOptions extends TransformerGraphOptions {

@@ -78,7 +78,33 @@ export function buildImageStepGraph(options: ImageStepGraphOptions): Uint8Array 
     g.output(g.op('ReduceMax', [all, g.ints([-1])], { keepdims: 0 }), 'max_logit', 'float32', ['N', 'L']);
   }
   if (options.logitsOutput) g.output(logits, 'logits', 'float32', ['J', 'M', K]);
+  if (options.textHead) {
+    const textPos = g.input('text_pos', 'int64', ['N', 'B']);
+    textHead(m, options, hidden, textPos, branchW, { logits: true, prefix: 'text_' });
+  }
   return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
+}
+
+/**
+ * The understanding head on the trunk's `hidden`: guidance-combined full-vocabulary logits at `positions`
+ * [N, B], their argmax and its softmax probability, as outputs `<prefix>logits`, `<prefix>best`, `<prefix>best_prob`.
+ */
+function textHead(
+  m: LladaGraph,
+  options: TextStepGraphOptions,
+  hidden: string,
+  positions: string,
+  branchW: string,
+  out: { logits: boolean; prefix: string },
+): void {
+  const { g } = m;
+  const { dModel: D, vocabSize: V } = options.dims;
+  const head = m.matrix(m.headName(), [V, D]);
+  const logits = m.combineBranches(m.linear(m.gatherRows(hidden, positions), head, V, D), branchW, V);
+  const best = g.op('ArgMax', [logits], { axis: -1, keepdims: 0 });
+  if (out.logits) g.output(logits, `${out.prefix}logits`, 'float32', ['J', 'B', V]);
+  g.output(best, `${out.prefix}best`, 'int64', ['J', 'B']);
+  g.output(m.softmaxAt(logits, best), `${out.prefix}best_prob`, 'float32', ['J', 'B']);
 }
 
 /**
@@ -90,16 +116,9 @@ export function buildImageStepGraph(options: ImageStepGraphOptions): Uint8Array 
 export function buildTextStepGraph(options: TextStepGraphOptions): Uint8Array {
   const m = new LladaGraph(options);
   const { g } = m;
-  const { dModel: D, vocabSize: V } = options.dims;
   const hidden = m.trunk();
   const gatherPos = g.input('gather_pos', 'int64', ['N', 'B']);
   const branchW = g.input('branch_w', 'float32', ['J', 'G']);
-  const head = m.matrix(m.headName(), [V, D]);
-  const logits = m.combineBranches(m.linear(m.gatherRows(hidden, gatherPos), head, V, D), branchW, V);
-  const best = g.op('ArgMax', [logits], { axis: -1, keepdims: 0 });
-  const prob = m.softmaxAt(logits, best);
-  if (options.logitsOutput ?? true) g.output(logits, 'logits', 'float32', ['J', 'B', V]);
-  g.output(best, 'best', 'int64', ['J', 'B']);
-  g.output(prob, 'best_prob', 'float32', ['J', 'B']);
+  textHead(m, options, hidden, gatherPos, branchW, { logits: options.logitsOutput ?? true, prefix: '' });
   return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
 }

@@ -78,7 +78,14 @@ export function checkPositions(positions: BigInt64Array, length: number): void {
 }
 
 export class ImageStepRunner {
-  constructor(private readonly session: Session) {}
+  /** The graph also has the understanding head (textHead): it gets one position, and its outputs are not read. */
+  private readonly withText: boolean;
+  private readonly fetches: string[];
+
+  constructor(private readonly session: Session) {
+    this.withText = session.inputNames.includes('text_pos');
+    this.fetches = session.outputNames.filter((name) => !name.startsWith('text_'));
+  }
 
   async run(input: ImageStepInput): Promise<ImageStepOutput> {
     const { J, G, L, M } = input;
@@ -89,8 +96,9 @@ export class ImageStepRunner {
       ...rows,
       temperature: new Tensor('float32', input.temperature, [J]),
       noise: new Tensor('float32', input.noise, [J, M]),
+      ...(this.withText ? { text_pos: new Tensor('int64', new BigInt64Array(J * G), [J * G, 1]) } : {}),
     };
-    const { out, forwardMs } = await runTimed(this.session, feeds);
+    const { out, forwardMs } = await runTimed(this.session, feeds, this.fetches);
     const result: ImageStepOutput = {
       codes: out.codes?.data as BigInt64Array,
       probs: out.probs?.data as Float32Array,

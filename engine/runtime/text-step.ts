@@ -1,7 +1,7 @@
 // One understanding step through the text-step graph (engine/graphs/transformer.ts): the guided full-vocabulary
 // logits of the block's positions, plus their argmax and its probability (all the host needs at τ = 0).
 import { stepRowFeeds } from './image-step.js';
-import { runTimed, type Session } from './ort.js';
+import { runTimed, type Session, Tensor } from './ort.js';
 
 export interface TextStepInput {
   /** [N, L] token ids, N = J·G branches, right-padded to L. */
@@ -29,18 +29,40 @@ export interface TextStepOutput {
 }
 
 export class TextStepRunner {
-  constructor(private readonly session: Session) {}
+  /** '' on the text-step graph; 'text_' on an image-step graph built with the understanding head (textHead). */
+  private readonly prefix: string;
+  private readonly fetches: string[];
+
+  constructor(private readonly session: Session) {
+    this.prefix = session.inputNames.includes('text_pos') ? 'text_' : '';
+    this.fetches = ['logits', 'best', 'best_prob']
+      .map((name) => `${this.prefix}${name}`)
+      .filter((name) => session.outputNames.includes(name));
+  }
 
   async run(input: TextStepInput): Promise<TextStepOutput> {
     const { J, G, L, B } = input;
-    const feeds = stepRowFeeds(input, { J, G, L, P: B });
-    const { out, forwardMs } = await runTimed(this.session, feeds);
+    const rows = stepRowFeeds(input, { J, G, L, P: B });
+    // On the shared graph the block's positions go to the understanding head, and the image head samples one
+    // cell (the first position) whose outputs are not read.
+    const feeds = this.prefix
+      ? {
+          ...rows,
+          text_pos: rows.gather_pos as Tensor,
+          gather_pos: new Tensor('int64', new BigInt64Array(J * G), [J * G, 1]),
+          temperature: new Tensor('float32', new Float32Array(J).fill(1), [J]),
+          noise: new Tensor('float32', new Float32Array(J).fill(0.5), [J, 1]),
+        }
+      : rows;
+    const { out, forwardMs } = await runTimed(this.session, feeds, this.fetches);
+    const read = (name: string) => out[`${this.prefix}${name}`];
     const result: TextStepOutput = {
-      best: out.best?.data as BigInt64Array,
-      bestProb: out.best_prob?.data as Float32Array,
+      best: read('best')?.data as BigInt64Array,
+      bestProb: read('best_prob')?.data as Float32Array,
       forwardMs,
     };
-    if (out.logits) result.logits = out.logits.data as Float32Array;
+    const logits = read('logits');
+    if (logits) result.logits = logits.data as Float32Array;
     return result;
   }
 }

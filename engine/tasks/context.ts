@@ -19,7 +19,7 @@ export interface TaskContext {
   tokenizer: TextTokenizer;
   imageStep: ImageStepBackend;
   vq: VqPort;
-  /** The understanding step; its graph is built on first use (most deployments only draw). */
+  /** The understanding step: in the engine, the drawing session's step graph through its understanding head. */
   textStep: () => Promise<TextStepBackend>;
   /** The ML-Cache graphs for text-to-image (per-step, state-in-graph or refresh-interval path), built on first use. */
   mlCache: () => Promise<MlCacheBackend | MlCacheStateBackend | MlCacheIntervalBackend>;

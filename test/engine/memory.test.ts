@@ -68,13 +68,13 @@ describe('memory estimate for the 8B model', () => {
     // fp32 keeps them in fp32: twice the K/V bytes.
     const cached32 = requestMemory(gpu('fp32'), [square(1024, { cache: true })]);
     expect(cached32.caches / 1e9).toBeGreaterThan(8);
-    // A describe opens the understanding session: a second copy of the weights.
+    // A describe runs on the drawing session (one step graph, both heads): no second copy of the weights.
     const describe: EngineRequest = {
       task: 'understand',
       image: { width: 1, height: 1, data: new Uint8Array(3) },
     };
-    expect(requestMemory(m, [describe]).weights).toBe(2 * at1024.weights);
-    expect(requestMemory(m, [square(512)], { text: true, mlCache: true }).weights).toBe(3 * at512.weights);
+    expect(requestMemory(m, [describe]).weights).toBe(at1024.weights);
+    expect(requestMemory(m, [describe], { mlCache: true }).weights).toBe(2 * at512.weights);
   });
 
   it('a batch needs more than one of its jobs; the CPU counts the attention scores CUDA never forms', () => {

@@ -295,6 +295,26 @@ describe('transformer graph vs the float64 reference (fp32 weights)', () => {
     expect(lean.logits).toBeUndefined();
     expect(lean.best).toEqual(out.best);
     expect(lean.bestProb).toEqual(out.bestProb);
+
+    // The engine's one step graph carries both heads on one trunk: describing through it gives the text step
+    // graph's answer, and drawing through it the image step graph's.
+    const both = await createSession(
+      buildImageStepGraph({
+        ...base,
+        imageCodeOffset: OFFSET,
+        codebookSize: K,
+        logitsOutput: true,
+        textHead: true,
+      }),
+      { device: 'cpu', sessionOptions: externalDataSessionOptions(model.dir) },
+    );
+    const shared = await new TextStepRunner(both.session).run(input);
+    expect(relError(shared.logits!, logits)).toBeLessThan(1e-6);
+    expect(shared.best).toEqual(out.best);
+    const drawn = await runBatch(new ImageStepRunner(both.session), [[cond, uncond]], [[3, -2]], [1]);
+    const alone = await runBatch(await imageRunner(model), [[cond, uncond]], [[3, -2]], [1]);
+    expect(drawn.codes).toEqual(alone.codes);
+    expect(relError(drawn.logits!, alone.logits!)).toBeLessThan(1e-6);
   });
 
   it('the runner refuses inputs of the wrong size or positions outside the sequence', async () => {
