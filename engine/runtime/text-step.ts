@@ -1,5 +1,6 @@
-// One understanding step through the text-step graph (engine/graphs/transformer.ts): the guided full-vocabulary
-// logits of the block's positions, plus their argmax and its probability (all the host needs at τ = 0).
+// One understanding step through the text-step graph, or through the engine's step graph whose understanding head
+// sits beside the image head (engine/graphs/transformer.ts): the guided full-vocabulary logits of the block's
+// positions, plus their argmax and its probability (all the host needs at τ = 0).
 import { stepRowFeeds } from './image-step.js';
 import { runTimed, type Session, Tensor } from './ort.js';
 
