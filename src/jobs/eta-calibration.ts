@@ -34,8 +34,8 @@ export class EtaCalibration {
   learn(job: Pick<Job, 'request'>, observedMsPerUnit: number): void {
     this.update(this.device(), observedMsPerUnit);
     const key = this.key(job);
-    // A type's first run in this process also opens its graphs (the understanding and ML-Cache sessions open on
-    // first use) and warms its allocations: several times a warm run. It only stands in while nothing better is
+    // A type's first run in this process also warms its allocations for new shapes, and ML-Cache's opens its
+    // session: several times a warm run. It only stands in while nothing better is
     // known, as a provisional pace (0 samples) that the next run replaces outright.
     const cold = !this.warm.has(key);
     this.warm.add(key);

@@ -23,7 +23,7 @@ const describeJob = {
 describe('EtaCalibration', () => {
   it("a type's first run is provisional: the next run replaces it, later runs average", () => {
     const eta = new EtaCalibration(new CalibrationMapDouble(), () => 'cpu');
-    eta.learn(describeJob, 10); // opened the understanding graph: five times a warm run
+    eta.learn(describeJob, 10); // a cold first run: five times a warm one
     expect(eta.expectedMs(describeJob)).toBe(10_000);
     eta.learn(describeJob, 2);
     expect(eta.expectedMs(describeJob)).toBe(2000);
