@@ -2,51 +2,28 @@
 // (Discord: possibly a WebP/JPEG made to fit the upload cap; Telegram: a recompressed photo): nothing is
 // downloaded, and the new job remembers the result it came from.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDiscord } from '../../adapters/discord/index.js';
-import { startTelegram } from '../../adapters/telegram/index.js';
-import { buildCommands } from '../../src/app-services.js';
 import type { Job, Owner } from '../../src/jobs/index.js';
 import type { Services } from '../../src/services.js';
-import { type FakeDiscord, mention, startFakeDiscord } from '../doubles/fake-discord/index.js';
-import { type FakeTelegram, startFakeTelegram } from '../doubles/fake-telegram/index.js';
+import { type FakeDiscord, mention } from '../doubles/fake-discord/index.js';
+import type { FakeTelegram } from '../doubles/fake-telegram/index.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
-import { openDoubleServices } from './e2e-services.js';
+import { type BothPlatforms, startBothPlatforms } from './both-platforms.js';
 
 let discord: FakeDiscord;
 let telegram: FakeTelegram;
 let services: Services;
-const stops: Array<() => Promise<void>> = [];
+let platforms: BothPlatforms | undefined;
 
 beforeAll(async () => {
-  discord = await startFakeDiscord();
-  telegram = await startFakeTelegram({ maxLongPollMs: 300, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
-  const opened = openDoubleServices(
-    'edit-by-reply',
-    { DISCORD_TOKEN: discord.token, TELEGRAM_TOKEN: telegram.token, RATE_LIMIT_PER_MINUTE: '0' },
-    new TimedEngineDouble(1, 2),
-  );
-  services = opened.services;
-  const context = { config: opened.config, log: opened.log };
-  const commands = buildCommands(context, services);
-  const d = await startDiscord(context, services, commands, {
-    rest: discord.clientOptions().rest,
-    cdnHosts: discord.cdnHosts,
-    editIntervalMs: 20,
+  platforms = await startBothPlatforms('edit-by-reply', new TimedEngineDouble(1, 2), {
+    discord: { editIntervalMs: 20 },
+    telegram: { editIntervalMs: { private: 20, group: 40 } },
   });
-  stops.push(() => d.stop());
-  const tg = await startTelegram(context, services, commands, {
-    apiRoot: telegram.apiRoot,
-    editIntervalMs: { private: 20, group: 40 },
-  });
-  stops.push(() => tg.stop());
-  services.start();
+  ({ discord, telegram, services } = platforms);
 }, 60_000);
 
 afterAll(async () => {
-  for (const stop of stops.reverse()) await stop();
-  await services?.close();
-  await discord?.stop();
-  await telegram?.stop();
+  await platforms?.stop();
 });
 
 /** The newest job of `owner` made from `origin`'s result. */

@@ -3,8 +3,6 @@
 // listed in /help, with no adapter code knowing of it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { startDiscord } from '../../adapters/discord/index.js';
-import { startTelegram } from '../../adapters/telegram/index.js';
 import {
   COMMAND_REGISTRY,
   CommandRegistry,
@@ -13,11 +11,10 @@ import {
   defineCommand,
 } from '../../commands/index.js';
 import { PLATFORM_TAGS, SUPPORTED_LOCALES } from '../../src/i18n.js';
-import type { Services } from '../../src/services.js';
-import { type FakeDiscord, startFakeDiscord } from '../doubles/fake-discord/index.js';
-import { type FakeTelegram, startFakeTelegram } from '../doubles/fake-telegram/index.js';
+import type { FakeDiscord } from '../doubles/fake-discord/index.js';
+import type { FakeTelegram } from '../doubles/fake-telegram/index.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
-import { openDoubleServices } from './e2e-services.js';
+import { type BothPlatforms, startBothPlatforms } from './both-platforms.js';
 
 const sketchSpec = {
   name: 'sketch',
@@ -44,40 +41,23 @@ const sketch = defineCommand(sketchSpec, async (_deps, _ctx, input) => ({
 
 let discord: FakeDiscord;
 let telegram: FakeTelegram;
-let services: Services;
-const stops: Array<() => Promise<void>> = [];
+let platforms: BothPlatforms | undefined;
 
 beforeAll(async () => {
-  discord = await startFakeDiscord();
-  telegram = await startFakeTelegram({ maxLongPollMs: 300, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
-  const opened = openDoubleServices(
-    'fake-command',
-    { DISCORD_TOKEN: discord.token, TELEGRAM_TOKEN: telegram.token, RATE_LIMIT_PER_MINUTE: '0' },
-    new TimedEngineDouble(1, 3),
-  );
-  services = opened.services;
-  const context = { config: opened.config, log: opened.log };
-  const commands = new Commands({
-    queue: services.jobs.queue,
-    store: services.jobs.store,
-    config: opened.config,
-    registry: new CommandRegistry([...COMMAND_REGISTRY.commands, sketch]),
+  platforms = await startBothPlatforms('fake-command', new TimedEngineDouble(1, 3), {
+    commands: (services, config) =>
+      new Commands({
+        queue: services.jobs.queue,
+        store: services.jobs.store,
+        config,
+        registry: new CommandRegistry([...COMMAND_REGISTRY.commands, sketch]),
+      }),
   });
-  const d = await startDiscord(context, services, commands, {
-    rest: discord.clientOptions().rest,
-    cdnHosts: discord.cdnHosts,
-  });
-  stops.push(() => d.stop());
-  const tg = await startTelegram(context, services, commands, { apiRoot: telegram.apiRoot });
-  stops.push(() => tg.stop());
-  services.start();
+  ({ discord, telegram } = platforms);
 }, 60_000);
 
 afterAll(async () => {
-  for (const stop of stops.reverse()) await stop();
-  await services?.close();
-  await discord?.stop();
-  await telegram?.stop();
+  await platforms?.stop();
 });
 
 const textOf = (params: Record<string, unknown>) => String(params.text ?? '');
