@@ -6,20 +6,11 @@ import { quantizeMatrix } from '../../../engine/graphs/quantize.js';
 import { encodeModel, GraphBuilder } from '../../../engine/onnx/graph.js';
 import { mulberry32 } from '../../../engine/testing/mulberry32.js';
 import { naiveDequantize, naiveMatMulTransposed } from '../../reference/naive-quant-matmul.js';
+import { relError } from '../../reference/rel-error.js';
 
 function randomMatrix(count: number, seed: number): Float32Array {
   const next = mulberry32(seed);
   return Float32Array.from({ length: count }, () => (next() - 0.5) * 2);
-}
-
-function maxRelError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return diff / scale;
 }
 
 async function runMatMulNBits(
@@ -94,11 +85,11 @@ describe('MatMulNBits on the CPU provider', () => {
     it(`int${bits}: matches dequantize-then-multiply (exact path 1e-5, int8-compute path 2e-2)`, async () => {
       const q = quantizeMatrix(w, n, k, bits, 32);
       const expected = naiveMatMulTransposed(a, m, naiveDequantize(q.packed, q.scales, n, k, bits, 32), n, k);
-      expect(maxRelError(await runMatMulNBits(a, m, q, 0), expected)).toBeLessThan(1e-5);
-      expect(maxRelError(await runMatMulNBits(a, m, q, 4), expected)).toBeLessThan(2e-2);
+      expect(relError(await runMatMulNBits(a, m, q, 0), expected)).toBeLessThan(1e-5);
+      expect(relError(await runMatMulNBits(a, m, q, 4), expected)).toBeLessThan(2e-2);
       // And against the unquantized weights: int4 loses more than int8.
       const exact = naiveMatMulTransposed(a, m, Float64Array.from(w), n, k);
-      expect(maxRelError(await runMatMulNBits(a, m, q, 0), exact)).toBeLessThan(bits === 8 ? 0.01 : 0.15);
+      expect(relError(await runMatMulNBits(a, m, q, 0), exact)).toBeLessThan(bits === 8 ? 0.01 : 0.15);
     });
   }
 });
