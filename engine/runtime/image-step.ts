@@ -46,6 +46,20 @@ export function checkSize(name: string, actual: number, expected: number): void 
 }
 
 /**
+ * Refuses a step whose probabilities are not numbers in [0, 1] (NaN fails every comparison): logits that overflowed (half precision holds at
+ * most 65504, where upstream's bf16 holds 3·10³⁸) make NaN, and the sampled codes would be silent garbage. The
+ * job fails with a message for the operator instead; `PRECISION=fp32` keeps fp32 activations.
+ */
+export function checkProbabilities(name: string, values: Float32Array): void {
+  for (let i = 0; i < values.length; i++) {
+    const p = values[i] as number;
+    if (p >= 0 && p <= 1 + 1e-4) continue; // a provider's softmax may round an ulp above 1
+    const detail = `the step's ${name} holds ${p} at ${i}: the model's numbers overflowed (with fp16 on a GPU, PRECISION=fp32 avoids it)`;
+    throw new EngineError('internal', detail, { detail });
+  }
+}
+
+/**
  * The feeds every step graph shares, checked: [N, L] ids and mask, [N, P] gathered positions inside the rows, and
  * [J, G] branch weights (N = J·G).
  */
@@ -105,6 +119,7 @@ export class ImageStepRunner {
       best: out.best?.data as BigInt64Array,
       forwardMs,
     };
+    checkProbabilities('probs', result.probs);
     if (out.max_logit) result.maxLogit = out.max_logit.data as Float32Array;
     if (out.logits) result.logits = out.logits.data as Float32Array;
     return result;

@@ -1,7 +1,7 @@
 // One understanding step through the text-step graph, or through the engine's step graph whose understanding head
 // sits beside the image head (engine/graphs/transformer.ts): the guided full-vocabulary logits of the block's
 // positions, plus their argmax and its probability (all the host needs at τ = 0).
-import { stepRowFeeds } from './image-step.js';
+import { checkProbabilities, stepRowFeeds } from './image-step.js';
 import { runTimed, type Session, Tensor } from './ort.js';
 
 export interface TextStepInput {
@@ -62,6 +62,7 @@ export class TextStepRunner {
       bestProb: read('best_prob')?.data as Float32Array,
       forwardMs,
     };
+    checkProbabilities('best_prob', result.bestProb);
     const logits = read('logits');
     if (logits) result.logits = logits.data as Float32Array;
     return result;
