@@ -34,6 +34,8 @@ interface StepState {
   selCount: string;
   best: string;
   bestPos: string;
+  /** [] how many of this step's probabilities are NaN (fp16 logits that overflowed). */
+  nan: string;
   more: string;
 }
 
@@ -44,8 +46,9 @@ interface StepState {
  * row `lengths [N]`, `q_lo`, `q_hi [N] int64`, `q_w`, `q_omw [N] float` (quantile rank, weight and 1 − weight),
  * and `cached_steps [] int64`.
  * Outputs: `ids_out [N, L]` after the interval, `best [1, M′]` / `best_pos [M′]` the last step's argmax codes and
- * the cells it sampled (conditional row), and `recomputed [C′, 1]` the positions each cached step ran (C′ ≤
- * cached_steps: the loop stops early once no cell is masked).
+ * the cells it sampled (conditional row), `recomputed [C′, 1]` the positions each cached step ran (C′ ≤
+ * cached_steps: the loop stops early once no cell is masked), and `nan_probs []` how many sampled probabilities
+ * were NaN over the interval (logits that overflowed fp16; the host fails the job on any).
  */
 export function buildMlCacheIntervalGraph(options: MlCacheIntervalGraphOptions): Uint8Array {
   const m = new LladaGraph({ ...options, contrib: mlCacheContrib(options) });
@@ -157,6 +160,9 @@ export function buildMlCacheIntervalGraph(options: MlCacheIntervalGraphOptions):
       selCount: b.op('ReduceSum', [b.op('Concat', counts, { axis: 0 }), b.ints([0])], { keepdims: 1 }),
       best: sampled.best,
       bestPos: b.op('Squeeze', [b.op('Slice', [gpos, b.ints([0]), b.ints([1])]), b.ints([0])]),
+      nan: b.op('ReduceSum', [b.op('Cast', [b.op('IsNaN', [sampled.probs])], { to: 7 }), b.ints([0, 1])], {
+        keepdims: 0,
+      }),
       more,
     };
     return state;
@@ -182,6 +188,7 @@ export function buildMlCacheIntervalGraph(options: MlCacheIntervalGraphOptions):
     selCount: body.input('loop_sel_count', 'int64', [1]),
     best: body.input('loop_best', 'int64', [1, 'Bin']),
     bestPos: body.input('loop_best_pos', 'int64', ['Bin']),
+    nan: body.input('loop_nan', 'int64', []),
     logits: body.input('loop_logit_cache', 'float32', ['N', 'L', K]),
     caches: Array.from({ length: nLayers }, (_, i) => ({
       k: body.input(`loop_k_cache_${i}`, cacheType, ['N', 'L', kv]),
@@ -214,6 +221,7 @@ export function buildMlCacheIntervalGraph(options: MlCacheIntervalGraphOptions):
   body.output(next.selCount, 'loop_sel_count_out', 'int64', [1]);
   body.output(next.best, 'loop_best_out', 'int64', [1, 'Bout']);
   body.output(next.bestPos, 'loop_best_pos_out', 'int64', ['Bout']);
+  body.output(body.op('Add', [carried.nan, next.nan]), 'loop_nan_out', 'int64', []);
   body.output(cache, 'loop_logit_cache_out', 'float32', ['N', 'L', K]);
   rows.layers.forEach(({ kAll, vAll }, i) => {
     body.output(kAll, `loop_k_cache_out_${i}`, cacheType, ['N', 'L', kv]);
@@ -233,16 +241,26 @@ export function buildMlCacheIntervalGraph(options: MlCacheIntervalGraphOptions):
       first.selCount,
       first.best,
       first.bestPos,
+      first.nan,
       cache0,
       ...fullCaches.flatMap(({ k, v }) => [k, v]),
     ],
     { body: { graph: body } },
-    { outputs: 7 + 2 * nLayers + 1 },
+    { outputs: 8 + 2 * nLayers + 1 },
   );
-  const [finalIds, , , , finalBest, finalBestPos] = outs as [string, string, string, string, string, string];
+  const [finalIds, , , , finalBest, finalBestPos, nanProbs] = outs as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   g.output(finalIds, 'ids_out', 'int64', ['N', 'L']);
   g.output(finalBest, 'best', 'int64', [1, 'B']);
   g.output(finalBestPos, 'best_pos', 'int64', ['B']);
+  g.output(nanProbs, 'nan_probs', 'int64', []);
   g.output(outs.at(-1)!, 'recomputed', 'int64', ['C', 1]);
   return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
 }

@@ -54,9 +54,14 @@ export function checkProbabilities(name: string, values: Float32Array): void {
   for (let i = 0; i < values.length; i++) {
     const p = values[i] as number;
     if (p >= 0 && p <= 1 + 1e-4) continue; // a provider's softmax may round an ulp above 1
-    const detail = `the step's ${name} holds ${p} at ${i}: the model's numbers overflowed (with fp16 on a GPU, PRECISION=fp32 avoids it)`;
-    throw new EngineError('internal', detail, { detail });
+    throw overflowed(`the step's ${name} holds ${p} at ${i}`);
   }
+}
+
+/** The job's failure when sampled probabilities were not numbers (`what` says where they were seen). */
+export function overflowed(what: string): EngineError {
+  const detail = `${what}: the model's numbers overflowed (with fp16 on a GPU, PRECISION=fp32 avoids it)`;
+  return new EngineError('internal', detail, { detail });
 }
 
 /**

@@ -1,5 +1,6 @@
 // The refresh-interval ML-Cache graph (engine/graphs/ml-cache-interval.ts) behind one small interface: one run per
 // full step and the cached steps after it; the caches never leave onnxruntime.
+import { overflowed } from './image-step.js';
 import { releaseSession, runTimed, type Session, Tensor } from './ort.js';
 
 export interface MlCacheIntervalInput {
@@ -73,6 +74,8 @@ export class MlCacheIntervalSession implements MlCacheIntervalBackend {
       q_omw: new Tensor('float32', input.qOmw, [N]),
       cached_steps: new Tensor('int64', BigInt64Array.of(BigInt(input.cachedSteps)), []),
     });
+    const nan = Number((out.nan_probs?.data as BigInt64Array | undefined)?.[0] ?? 0n);
+    if (nan > 0) throw overflowed(`${nan} sampled probabilities of this ML-Cache interval are NaN`);
     return {
       ids: out.ids_out?.data as BigInt64Array,
       best: Int32Array.from(out.best?.data as BigInt64Array, Number),
