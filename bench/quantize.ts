@@ -18,6 +18,15 @@ const { values } = parseArgs({
 });
 const layers = Number(values.layers);
 const rounds = Number(values.rounds);
+for (const [name, value] of [
+  ['--layers', layers],
+  ['--rounds', rounds],
+] as const) {
+  if (!Number.isInteger(value) || value < 1) {
+    process.stderr.write(`${name} must be a whole number of at least 1\n`);
+    process.exit(2);
+  }
+}
 const D = 4096;
 const HIDDEN = 12288;
 const dir = join(tmpdir(), 'dimoo-bench-quantize');
