@@ -1,7 +1,8 @@
 // `npm run bench -- checkouts [--baseline DIR] [--rounds 3] [--size 256] [--steps 64] [--preset small]`: the engine
 // of this checkout against another one's (DIR: a checkout of an earlier revision with node_modules) on the CPU:
 // whole text-to-image runs, plain and with ML-Cache, after a warm-up, each checkout in its own process, rounds
-// interleaved so machine noise hits both alike. Without --baseline only this checkout is measured.
+// interleaved so machine noise hits both alike; also the engine's load time and the process's peak RSS after both
+// runs (the sessions' weights). Without --baseline only this checkout is measured.
 // → bench/results/checkouts.json
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,9 @@ if (values.child) {
   )) as typeof import('../engine/index.js');
   if (!existsSync(join(modelDir, 'config.json')))
     makeTestCheckpoint({ out: modelDir, preset: values.preset as 'small', dtype: 'bf16' });
+  const loadStarted = performance.now();
   const engine = await createEngine({ modelDir, device: 'cpu', warm: false });
+  const loadMs = Math.round(performance.now() - loadStarted);
   const request = (cache: boolean, n: number) => ({
     task: 'text_to_image' as const,
     prompt: 'a red fox in the snow',
@@ -43,12 +46,13 @@ if (values.child) {
   });
   await engine.generate(request(false, 4));
   await engine.generate(request(true, 16));
-  const out: Record<string, number> = {};
+  const out: Record<string, number> = { load_ms: loadMs };
   for (const cache of [false, true]) {
     const t = performance.now();
     await engine.generate(request(cache, steps));
     out[cache ? 'ml_cache_ms' : 'plain_ms'] = Math.round(performance.now() - t);
   }
+  out.peak_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
   await engine.close();
   process.stdout.write(`${JSON.stringify(out)}\n`);
   process.exit(0);
@@ -57,7 +61,8 @@ if (values.child) {
 const here = resolve(import.meta.dirname ?? '.', '..');
 const checkouts: Record<string, string> = { current: here };
 if (values.baseline) checkouts.baseline = resolve(values.baseline);
-const runs: Record<string, Array<{ plain_ms: number; ml_cache_ms: number }>> = {};
+type Run = { load_ms: number; plain_ms: number; ml_cache_ms: number; peak_rss_mb: number };
+const runs: Record<string, Run[]> = {};
 for (let round = 0; round < Number(values.rounds); round++) {
   for (const [name, dir] of Object.entries(checkouts)) {
     const child = spawnSync(
@@ -75,7 +80,13 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const summary = Object.fromEntries(
   Object.entries(runs).map(([name, rs]) => [
     name,
-    { plain_ms: median(rs.map((r) => r.plain_ms)), ml_cache_ms: median(rs.map((r) => r.ml_cache_ms)) },
+    Object.fromEntries(
+      (['load_ms', 'plain_ms', 'ml_cache_ms', 'peak_rss_mb'] as const).map((k) => [
+        k,
+        // A baseline from before a figure was recorded lacks it.
+        rs.every((r) => typeof r[k] === 'number') ? median(rs.map((r) => r[k])) : null,
+      ]),
+    ),
   ]),
 );
 const commitOf = (dir: string) =>

@@ -198,6 +198,12 @@ export interface CreateEngineOptions {
   /** The ML-Cache path (default 'loop': fastest on CPU, and the only one that keeps the caches on a GPU). */
   mlCachePath?: MlCachePath;
   /**
+   * false leaves ML-Cache's refresh interval out of the drawing graph (engine/graphs/drawing-graph.ts), so a
+   * one-shot command that never asks for it opens a smaller graph; a request for ML-Cache then runs without it.
+   * Default true.
+   */
+  mlCache?: boolean;
+  /**
    * Open the VQ encoder and decoder while loading (default), so a bot's first job does not wait for them; false
    * opens each on first use, for one-shot commands (text-to-image never needs the encoder).
    */

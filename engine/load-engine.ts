@@ -8,8 +8,8 @@ import { EngineError } from './api.js';
 import type { Checkpoint } from './checkpoint/load.js';
 import { loadCheckpoint } from './checkpoint/load.js';
 import { DimooEngine } from './engine.js';
+import { buildDrawingGraph } from './graphs/drawing-graph.js';
 import { imageGraphOptions, weightLookup } from './graphs/from-checkpoint.js';
-import { buildMlCacheIntervalGraph } from './graphs/ml-cache-interval.js';
 import { QUANT_BLOCK, type QuantBits } from './graphs/quantize.js';
 import {
   buildImageStepGraph,
@@ -44,6 +44,9 @@ import { TextStepRunner } from './runtime/text-step.js';
 import { type TextStepBackend, TextStepSession } from './runtime/text-step-backend.js';
 import { VqCodec } from './runtime/vq-codec.js';
 import { mlCachePathFor } from './tasks/ml-cache-loop.js';
+
+/** Rows of ML-Cache's refresh interval: text-to-image's prompt and its <uncondition> branch. */
+const INTERVAL_ROWS = 2;
 
 /** The seven linear weights of every block, quantized (from the cache folder when made before). */
 async function quantizedLayerWeights(
@@ -91,11 +94,16 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   // external data relative to a folder above both.
   const quant = options.quant ?? 'none';
   const budget = options.deviceMemoryBudget;
+  // Which ML-Cache path (engine/tasks/ml-cache-loop.ts explains the default); refused early if wrong. The default
+  // runs in the drawing graph's interval branch, unless the caller never wants ML-Cache.
+  const mlCachePath = mlCachePathFor(options.mlCachePath);
+  const mlCacheBranch = mlCachePath === 'loop' && (options.mlCache ?? true);
   const memoryModel = (device: Provider, half: boolean): MemoryModel => ({
     dims: engineDims(checkpoint),
     device,
     precision: half ? 'fp16' : 'fp32',
     quant,
+    mlCacheWeights: mlCachePath === 'loop' ? 'shared' : 'separate',
   });
   // Refused before any weight is read when even the smallest image cannot fit.
   if (budget !== undefined) {
@@ -118,12 +126,17 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     : dir;
   const withQuant = <T extends object>(graphOptions: T): T =>
     quantized ? { ...graphOptions, folder: tfFolder, quant: { weights: quantized.get } } : graphOptions;
-  // One step graph for drawing and describing (its understanding head beside the image head), so describing
-  // never opens a second session with a second copy of the weights.
-  const stepGraph = (fp16: boolean) =>
-    buildImageStepGraph(
-      withQuant({ ...imageGraphOptions(checkpoint, fp16, options.attentionMask), textHead: true }),
-    );
+  // One graph for drawing, ML-Cache and describing (engine/graphs/drawing-graph.ts; the understanding head sits
+  // beside the image head), so neither opens a second session with a second copy of the weights.
+  const stepGraph = (fp16: boolean) => {
+    const graphOptions = withQuant({
+      ...imageGraphOptions(checkpoint, fp16, options.attentionMask),
+      textHead: true,
+    });
+    return mlCacheBranch
+      ? buildDrawingGraph({ ...graphOptions, rows: INTERVAL_ROWS, maskId: layout.mask })
+      : buildImageStepGraph(graphOptions);
+  };
   let opened = await createSession(stepGraph(wantHalf), {
     device,
     sessionOptions: externalDataSessionOptions(tfFolder),
@@ -154,12 +167,13 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   });
   if (options.warm ?? true) await vq.warm();
   const textStep: TextStepBackend = new TextStepSession(new TextStepRunner(opened.session));
-  // Which ML-Cache path (engine/tasks/ml-cache-loop.ts explains the default); refused early if wrong.
-  const mlCachePath = mlCachePathFor(options.mlCachePath);
+  const interval = mlCacheBranch ? new MlCacheIntervalSession(opened.session, INTERVAL_ROWS) : undefined;
   type MlCacheOpened = MlCacheBackend | MlCacheStateBackend | MlCacheIntervalBackend;
-  let mlCacheSessions: MlCacheSessions | MlCacheStateSessions | MlCacheIntervalSession | undefined;
+  let mlCacheSessions: MlCacheSessions | MlCacheStateSessions | undefined;
   let mlCache: Promise<MlCacheOpened> | undefined;
+  // The comparison paths open their own sessions on first use.
   const openMlCache = async (): Promise<MlCacheOpened> => {
+    if (interval) return interval;
     const graphOptions = withQuant(imageGraphOptions(checkpoint, half, options.attentionMask));
     const sessionOptions = externalDataSessionOptions(tfFolder);
     const open = (model: Uint8Array) => openOnProvider(model, sessionOptions);
@@ -170,12 +184,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       [await open(full(graphOptions)), await open(step(graphOptions))] as const;
     switch (mlCachePath) {
       case 'loop':
-        // Text-to-image runs two rows: the prompt and the <uncondition> branch.
-        mlCacheSessions = new MlCacheIntervalSession(
-          await open(buildMlCacheIntervalGraph({ ...graphOptions, rows: 2, maskId: layout.mask })),
-          2,
-        );
-        break;
+        throw new EngineError('internal', 'this engine was made without ML-Cache (mlCache: false)');
       case 'in-graph': {
         const [full, step] = await openPair(buildMlCacheStateFullGraph, buildMlCacheStateStepGraph);
         mlCacheSessions = new MlCacheStateSessions(full, step, config.nLayers);
@@ -242,7 +251,12 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       if (budget === undefined) return;
       checkDeviceMemory(memory, budget, requests, openSessions());
     },
-    (request) => {
+    (asked) => {
+      let request = asked;
+      if (request.task === 'text_to_image' && request.cache && mlCachePath === 'loop' && !interval) {
+        log('info', 'this engine was made without ML-Cache (mlCache: false): the image runs without it');
+        request = { ...request, cache: false };
+      }
       if (budget === undefined) return request;
       const fitted = fitDeviceMemory(memory, budget, request, openSessions());
       if (fitted !== request && request.task === 'text_to_image')

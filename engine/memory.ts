@@ -13,6 +13,12 @@ export interface MemoryModel {
   device: 'cuda' | 'cpu';
   precision: 'fp16' | 'fp32';
   quant: WeightQuant;
+  /**
+   * 'shared' (the default): ML-Cache runs in the drawing session's interval branch (engine/graphs/drawing-graph.ts)
+   * and costs only its caches. 'separate': the comparison paths (per-step, in-graph) open their own sessions, with
+   * a second copy of the weights.
+   */
+  mlCacheWeights?: 'shared' | 'separate';
 }
 
 export interface MemoryNeed {
@@ -23,8 +29,8 @@ export interface MemoryNeed {
 }
 
 /**
- * Whether the optional ML-Cache session (with its own copy of the weights) is open, or will be for the request.
- * Describing shares the drawing session (its step graph carries both heads).
+ * Whether a separate ML-Cache session (with its own copy of the weights: MemoryModel.mlCacheWeights 'separate')
+ * is open, or will be for the request. Describing and the shared ML-Cache run in the drawing session.
  */
 export interface OpenSessions {
   mlCache: boolean;
@@ -62,7 +68,7 @@ export function requestMemory(
   const rows = shapes.reduce((sum, s) => sum + s.rows, 0);
   const length = Math.max(0, ...shapes.map((s) => s.length));
   const usesMlCache = open.mlCache || requests.some((r) => r.task === 'text_to_image' && r.cache);
-  const sessions = 1 + Number(usesMlCache);
+  const sessions = 1 + Number(usesMlCache && model.mlCacheWeights === 'separate');
   const weights = sessions * sessionWeightBytes(model);
 
   // ML-Cache keeps every layer's K and V for all rows (in the activation type: fp16 on the GPU's graph) and the
@@ -114,8 +120,8 @@ export function checkDeviceMemory(
 }
 
 /**
- * The request to run within the budget: `request` itself, or, when only its ML-Cache is over the budget (a second
- * session's weights and the K/V caches), the same text-to-image without ML-Cache: slower, never refused for it.
+ * The request to run within the budget: `request` itself, or, when only its ML-Cache is over the budget (its K/V
+ * caches, and a separate session's weights), the same text-to-image without ML-Cache: slower, never refused for it.
  * Throws `device_memory` when even that does not fit.
  */
 export function fitDeviceMemory(

@@ -51,6 +51,11 @@ export class LladaWeights {
     if (this.d.nKvHeads !== this.d.nHeads) this.contrib.attention = false;
   }
 
+  /** The graph that holds the weights: the outermost parent (a Loop body may sit inside an If branch). */
+  private get root(): LladaWeights {
+    return this.parent ? this.parent.root : this;
+  }
+
   private ref(name: string, shape: readonly number[]): WeightRef {
     const ref = this.options.weight(name) as WeightRef | undefined;
     if (!ref) throw invalid(`the checkpoint has no tensor "${name}"`, { tensor: name });
@@ -151,7 +156,7 @@ export class LladaWeights {
 
   /** Whether `value` is fp16: a `half` matrix, an fp16 copy, or an activation a `half` graph keeps in fp16. */
   isHalf(value: string): boolean {
-    return (this.parent ?? this).halfValues.has(value) || this.halfValues.has(value);
+    return this.halfValues.has(value) || (this.parent?.isHalf(value) ?? false);
   }
 
   /** Records that `value` is fp16 (an op on fp16 activations), so no layer casts it again; returns it. */
@@ -186,7 +191,7 @@ export class LladaWeights {
    * result stays fp16 (the next layer multiplies in fp16 too); otherwise fp32 in and out.
    */
   project(x: string, w: string, out: number, inFeatures: number): string {
-    const q = (this.parent ?? this).quantized.get(w);
+    const q = this.root.quantized.get(w);
     if (q) {
       const y = this.g.op(
         'MatMulNBits',
@@ -215,7 +220,7 @@ export class LladaWeights {
     const { g } = this;
     switch (this.form) {
       case 'transpose': {
-        const root = this.parent ?? this;
+        const { root } = this;
         let wt = root.transposed.get(w);
         if (!wt) {
           wt = root.g.op('Transpose', [w], { perm: [1, 0] });

@@ -52,6 +52,15 @@ interface StepState {
  */
 export function buildMlCacheIntervalGraph(options: MlCacheIntervalGraphOptions): Uint8Array {
   const m = new LladaGraph({ ...options, contrib: mlCacheContrib(options) });
+  mlCacheInterval(m, options);
+  return encodeModel(m.g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
+}
+
+/**
+ * The refresh interval (buildMlCacheIntervalGraph) written into `m`'s graph (built with mlCacheContrib), its
+ * outputs' names prefixed with `prefix`.
+ */
+export function mlCacheInterval(m: LladaGraph, options: MlCacheIntervalGraphOptions, prefix = ''): void {
   const { g } = m;
   const { dModel: D, nKvHeads, nHeads, nLayers } = options.dims;
   const K = options.codebookSize;
@@ -257,10 +266,9 @@ export function buildMlCacheIntervalGraph(options: MlCacheIntervalGraphOptions):
     string,
     string,
   ];
-  g.output(finalIds, 'ids_out', 'int64', ['N', 'L']);
-  g.output(finalBest, 'best', 'int64', [1, 'B']);
-  g.output(finalBestPos, 'best_pos', 'int64', ['B']);
-  g.output(nanProbs, 'nan_probs', 'int64', []);
-  g.output(outs.at(-1)!, 'recomputed', 'int64', ['C', 1]);
-  return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
+  g.output(finalIds, `${prefix}ids_out`, 'int64', ['N', 'L']);
+  g.output(finalBest, `${prefix}best`, 'int64', [1, 'B']);
+  g.output(finalBestPos, `${prefix}best_pos`, 'int64', ['B']);
+  g.output(nanProbs, `${prefix}nan_probs`, 'int64', []);
+  g.output(outs.at(-1)!, `${prefix}recomputed`, 'int64', ['C', 1]);
 }

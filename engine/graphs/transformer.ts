@@ -57,6 +57,12 @@ export {
  */
 export function buildImageStepGraph(options: ImageStepGraphOptions): Uint8Array {
   const m = new LladaGraph(options);
+  imageStep(m, options);
+  return encodeModel(m.g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
+}
+
+/** The image step (buildImageStepGraph) written into `m`'s graph, its outputs' names prefixed with `prefix`. */
+export function imageStep(m: LladaGraph, options: ImageStepGraphOptions, prefix = ''): void {
   const { g } = m;
   const { dModel: D } = options.dims;
   const K = options.codebookSize;
@@ -70,19 +76,19 @@ export function buildImageStepGraph(options: ImageStepGraphOptions): Uint8Array 
   const cellLogits = m.linear(m.gatherRows(hidden, gatherPos), head, K, D); // [N, M, K]
   const { logits, codes, probs, best } = m.sampleCells(cellLogits, branchW, temperature, noise, K);
 
-  g.output(codes, 'codes', 'int64', ['J', 'M']);
-  g.output(probs, 'probs', 'float32', ['J', 'M']);
-  g.output(best, 'best', 'int64', ['J', 'M']);
+  g.output(codes, `${prefix}codes`, 'int64', ['J', 'M']);
+  g.output(probs, `${prefix}probs`, 'float32', ['J', 'M']);
+  g.output(best, `${prefix}best`, 'int64', ['J', 'M']);
   if (options.maxLogitOutput) {
     const all = m.linear(hidden, head, K, D); // [N, L, K]
-    g.output(g.op('ReduceMax', [all, g.ints([-1])], { keepdims: 0 }), 'max_logit', 'float32', ['N', 'L']);
+    const maxLogit = g.op('ReduceMax', [all, g.ints([-1])], { keepdims: 0 });
+    g.output(maxLogit, `${prefix}max_logit`, 'float32', ['N', 'L']);
   }
-  if (options.logitsOutput) g.output(logits, 'logits', 'float32', ['J', 'M', K]);
+  if (options.logitsOutput) g.output(logits, `${prefix}logits`, 'float32', ['J', 'M', K]);
   if (options.textHead) {
     const textPos = g.input('text_pos', 'int64', ['N', 'B']);
-    textHead(m, options, hidden, textPos, branchW, { logits: true, prefix: 'text_' });
+    textHead(m, options, hidden, textPos, branchW, { logits: true, prefix: `${prefix}text_` });
   }
-  return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
 }
 
 /**

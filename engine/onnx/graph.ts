@@ -74,7 +74,7 @@ interface NodeDef {
   name: string;
 }
 
-interface ValueDef {
+export interface ValueDef {
   name: string;
   dtype: DType;
   shape: readonly Dim[];
@@ -102,10 +102,15 @@ export class GraphBuilder {
   private readonly constantsByKey = new Map<string, string>();
   private counter = 0;
 
-  /** `namePrefix` keeps a subgraph's generated names apart from its parent's (ONNX forbids shadowing them). */
+  /**
+   * `namePrefix` keeps a subgraph's generated names apart from its parent's (ONNX forbids shadowing them).
+   * `inputsOf`: the graph is an `If` branch, which has no inputs of its own, so what it declares as an input
+   * becomes an input of that outer graph and the branch reads it from there.
+   */
   constructor(
     readonly name: string,
     private readonly namePrefix = '',
+    private readonly inputsOf?: GraphBuilder,
   ) {}
 
   /** A name no other value in this graph uses. */
@@ -114,8 +119,24 @@ export class GraphBuilder {
     return `${this.namePrefix}${prefix}_${this.counter}`;
   }
 
+  /**
+   * Declares an input. Declared twice (two `If` branches reading one outer input), the dtypes must agree and the
+   * axes the two shapes disagree on become dynamic.
+   */
   input(name: string, dtype: DType, shape: readonly Dim[]): string {
-    this.inputs.push({ name, dtype, shape });
+    if (this.inputsOf) return this.inputsOf.input(name, dtype, shape);
+    const known = this.inputs.findIndex((v) => v.name === name);
+    const before = this.inputs[known];
+    if (!before) {
+      this.inputs.push({ name, dtype, shape });
+      return name;
+    }
+    if (before.dtype !== dtype || before.shape.length !== shape.length)
+      throw new Error(
+        `input ${name} declared as ${before.dtype}[${before.shape.join(', ')}] and as ${dtype}[${shape.join(', ')}]`,
+      );
+    const merged = shape.map((d, i) => (d === before.shape[i] ? d : `${name}_${i}`));
+    this.inputs[known] = { name, dtype, shape: merged };
     return name;
   }
 
@@ -187,6 +208,11 @@ export class GraphBuilder {
   ): string {
     const [out] = this.node(op, inputs, attrs, options);
     return out as string;
+  }
+
+  /** The graph outputs declared so far: their names, types and shapes. */
+  get outputSpecs(): ReadonlyArray<Readonly<ValueDef>> {
+    return this.outputs.map(({ name, dtype, shape }) => ({ name, dtype, shape }));
   }
 
   get nodeCount(): number {

@@ -1,6 +1,7 @@
 // One image sampling step through the image-step graph (engine/graphs/transformer.ts): host arrays in, the
 // sampled codes and their confidences out. Only [J, M]-sized tensors cross back to the host.
 import { EngineError } from '../api.js';
+import { branchFeeds, branchOutputs } from './drawing-feeds.js';
 import { type Feeds, runTimed, type Session, Tensor } from './ort.js';
 
 export interface ImageStepInput {
@@ -103,7 +104,7 @@ export class ImageStepRunner {
 
   constructor(private readonly session: Session) {
     this.withText = session.inputNames.includes('text_pos');
-    this.fetches = session.outputNames.filter((name) => !name.startsWith('text_'));
+    this.fetches = branchOutputs(session, 'step').filter((name) => !name.startsWith('text_'));
   }
 
   async run(input: ImageStepInput): Promise<ImageStepOutput> {
@@ -117,7 +118,11 @@ export class ImageStepRunner {
       noise: new Tensor('float32', input.noise, [J, M]),
       ...(this.withText ? { text_pos: new Tensor('int64', new BigInt64Array(J * G), [J * G, 1]) } : {}),
     };
-    const { out, forwardMs } = await runTimed(this.session, feeds, this.fetches);
+    const { out, forwardMs } = await runTimed(
+      this.session,
+      branchFeeds(this.session, 'step', feeds),
+      this.fetches,
+    );
     const result: ImageStepOutput = {
       codes: out.codes?.data as BigInt64Array,
       probs: out.probs?.data as Float32Array,

@@ -1,5 +1,7 @@
 // The refresh-interval ML-Cache graph (engine/graphs/ml-cache-interval.ts) behind one small interface: one run per
 // full step and the cached steps after it; the caches never leave onnxruntime.
+import { INTERVAL_PREFIX } from '../graphs/drawing-graph.js';
+import { branchFeeds, branchOutputs, isDrawingGraph } from './drawing-feeds.js';
 import { overflowed } from './image-step.js';
 import { releaseSession, runTimed, type Session, Tensor } from './ort.js';
 
@@ -47,17 +49,27 @@ export interface MlCacheIntervalBackend {
   run(input: MlCacheIntervalInput): Promise<MlCacheIntervalOutput>;
 }
 
+/**
+ * Runs the interval graph, or the drawing graph's interval branch (engine/graphs/drawing-graph.ts): then the
+ * session is the drawing session, which its owner releases.
+ */
 export class MlCacheIntervalSession implements MlCacheIntervalBackend {
   readonly path = 'loop';
+  private readonly prefix: string;
+  private readonly fetches: string[];
+
   constructor(
     private readonly session: Session,
     readonly rows: number,
-  ) {}
+  ) {
+    this.prefix = isDrawingGraph(session) ? INTERVAL_PREFIX : '';
+    this.fetches = branchOutputs(session, 'interval');
+  }
 
   async run(input: MlCacheIntervalInput): Promise<MlCacheIntervalOutput> {
     const { N, L, M } = input;
     const I = input.cachedSteps + 1;
-    const { out, forwardMs } = await runTimed(this.session, {
+    const feeds = {
       ids: new Tensor('int64', input.ids, [N, L]),
       attn_mask: new Tensor('int64', input.mask, [N, L]),
       gather_pos: new Tensor('int64', input.gatherPos, [N, M]),
@@ -73,14 +85,20 @@ export class MlCacheIntervalSession implements MlCacheIntervalBackend {
       q_w: new Tensor('float32', input.qW, [N]),
       q_omw: new Tensor('float32', input.qOmw, [N]),
       cached_steps: new Tensor('int64', BigInt64Array.of(BigInt(input.cachedSteps)), []),
-    });
-    const nan = Number((out.nan_probs?.data as BigInt64Array | undefined)?.[0] ?? 0n);
+    };
+    const { out, forwardMs } = await runTimed(
+      this.session,
+      branchFeeds(this.session, 'interval', feeds),
+      this.fetches,
+    );
+    const read = (name: string) => out[`${this.prefix}${name}`]?.data as BigInt64Array;
+    const nan = Number(read('nan_probs')?.[0] ?? 0n);
     if (nan > 0) throw overflowed(`${nan} sampled probabilities of this ML-Cache interval are NaN`);
     return {
-      ids: out.ids_out?.data as BigInt64Array,
-      best: Int32Array.from(out.best?.data as BigInt64Array, Number),
-      bestPos: Int32Array.from(out.best_pos?.data as BigInt64Array, Number),
-      recomputed: Array.from(out.recomputed?.data as BigInt64Array, Number),
+      ids: read('ids_out'),
+      best: Int32Array.from(read('best'), Number),
+      bestPos: Int32Array.from(read('best_pos'), Number),
+      recomputed: Array.from(read('recomputed'), Number),
       forwardMs,
     };
   }

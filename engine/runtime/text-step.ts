@@ -1,6 +1,8 @@
 // One understanding step through the text-step graph, or through the engine's step graph whose understanding head
 // sits beside the image head (engine/graphs/transformer.ts): the guided full-vocabulary logits of the block's
 // positions, plus their argmax and its probability (all the host needs at τ = 0).
+
+import { branchFeeds } from './drawing-feeds.js';
 import { checkProbabilities, stepRowFeeds } from './image-step.js';
 import { runTimed, type Session, Tensor } from './ort.js';
 
@@ -55,7 +57,11 @@ export class TextStepRunner {
           noise: new Tensor('float32', new Float32Array(J).fill(0.5), [J, 1]),
         }
       : rows;
-    const { out, forwardMs } = await runTimed(this.session, feeds, this.fetches);
+    const { out, forwardMs } = await runTimed(
+      this.session,
+      branchFeeds(this.session, 'step', feeds),
+      this.fetches,
+    );
     const read = (name: string) => out[`${this.prefix}${name}`];
     const result: TextStepOutput = {
       best: read('best')?.data as BigInt64Array,

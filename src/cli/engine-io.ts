@@ -226,8 +226,8 @@ export async function withEngine(
   let engine: Engine | undefined;
   try {
     const { model, ...settings } = options;
-    // One command, one task: sessions it does not need are never opened.
-    engine = await createEngine({ modelDir: model, ...settings, warm: false });
+    // One command, one task: sessions it does not need are never opened, and none of these asks for ML-Cache.
+    engine = await createEngine({ modelDir: model, ...settings, warm: false, mlCache: false });
     return await body(engine);
   } catch (error) {
     if (error instanceof EngineError) {

@@ -74,6 +74,8 @@ export const command: CliCommand = {
         modelDir: required('model', o.model),
         ...engineChoice,
         warm: false,
+        // The drawing graph carries ML-Cache's interval only when this image asks for it: a smaller graph to open.
+        mlCache: request.cache !== false,
       });
       const result = await generateWithBar(engine, request, io, { json: o.json === true, kind: 'image' });
       await engine.close();

@@ -54,14 +54,17 @@ describe('memory estimate for the 8B model', () => {
     expect(gb(gpu('fp16', 'int4'))).toBeCloseTo(6.5, -0.3);
   });
 
-  it('grows with the image, and ML-Cache adds its own weights and K/V caches', () => {
+  it('grows with the image, and ML-Cache adds its K/V caches (and weights only in a separate session)', () => {
     const m = gpu('fp16');
     const at512 = requestMemory(m, [square(512)]);
     const at1024 = requestMemory(m, [square(1024)]);
     expect(at1024.activations).toBeGreaterThan(3 * at512.activations);
     expect(at1024.weights).toBe(at512.weights);
     const cached = requestMemory(m, [square(1024, { cache: true })]);
-    expect(cached.weights).toBe(2 * at1024.weights);
+    // The drawing graph's interval branch reads the drawing session's weights; the comparison paths hold a copy.
+    expect(cached.weights).toBe(at1024.weights);
+    const separate = { ...m, mlCacheWeights: 'separate' as const };
+    expect(requestMemory(separate, [square(1024, { cache: true })]).weights).toBe(2 * at1024.weights);
     // 32 layers × 2 rows × ~4.2k tokens × 4096 × (K, V) × fp16 ≈ 4.5 GB, plus the fp32 logit cache (0.1 GB).
     expect(cached.caches / 1e9).toBeGreaterThan(4);
     expect(cached.caches / 1e9).toBeLessThan(5.5);
@@ -74,7 +77,8 @@ describe('memory estimate for the 8B model', () => {
       image: { width: 1, height: 1, data: new Uint8Array(3) },
     };
     expect(requestMemory(m, [describe]).weights).toBe(at1024.weights);
-    expect(requestMemory(m, [describe], { mlCache: true }).weights).toBe(2 * at512.weights);
+    expect(requestMemory(m, [describe], { mlCache: true }).weights).toBe(at512.weights);
+    expect(requestMemory(separate, [describe], { mlCache: true }).weights).toBe(2 * at512.weights);
   });
 
   it('a batch needs more than one of its jobs; the CPU counts the attention scores CUDA never forms', () => {

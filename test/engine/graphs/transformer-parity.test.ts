@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../../engine/api.js';
 import { readSafetensorsHeader } from '../../../engine/checkpoint/safetensors.js';
+import { buildDrawingGraph } from '../../../engine/graphs/drawing-graph.js';
 import {
   buildImageStepGraph,
   buildTextStepGraph,
@@ -315,6 +316,28 @@ describe('transformer graph vs the float64 reference (fp32 weights)', () => {
     const alone = await runBatch(await imageRunner(model), [[cond, uncond]], [[3, -2]], [1]);
     expect(drawn.codes).toEqual(alone.codes);
     expect(relError(drawn.logits!, alone.logits!)).toBeLessThan(1e-6);
+
+    // The drawing graph puts that step graph beside ML-Cache's interval (an If on one set of weights): its step
+    // branch gives the same answers again.
+    const drawing = await createSession(
+      buildDrawingGraph({
+        ...base,
+        imageCodeOffset: OFFSET,
+        codebookSize: K,
+        logitsOutput: true,
+        textHead: true,
+        rows: 2,
+        maskId: OFFSET + K,
+      }),
+      { device: 'cpu', sessionOptions: externalDataSessionOptions(model.dir) },
+    );
+    expect(drawing.session.inputNames).toContain('ml_cache_interval');
+    const described = await new TextStepRunner(drawing.session).run(input);
+    expect(relError(described.logits!, logits)).toBeLessThan(1e-6);
+    expect(described.best).toEqual(out.best);
+    const branch = await runBatch(new ImageStepRunner(drawing.session), [[cond, uncond]], [[3, -2]], [1]);
+    expect(branch.codes).toEqual(alone.codes);
+    expect(relError(branch.logits!, alone.logits!)).toBeLessThan(1e-6);
   });
 
   it('the runner refuses inputs of the wrong size or positions outside the sequence', async () => {

@@ -23,6 +23,45 @@ describe('ONNX graph builder', () => {
     expect(Array.from(out.e?.data as Float32Array)).toEqual([-12, -7.5]);
   });
 
+  it("an If branch's inputs are the outer graph's: shared by both branches, dynamic where their shapes differ", async () => {
+    const g = new GraphBuilder('t');
+    const a = new GraphBuilder('a', 'a_', g);
+    const b = new GraphBuilder('b', 'b_', g);
+    a.output(a.op('Neg', [a.input('x', 'float32', ['n', 2])]), 'a_y', 'float32', ['n', 2]);
+    b.output(
+      b.op('Add', [b.input('x', 'float32', [1, 'm']), b.input('z', 'float32', [])]),
+      'b_y',
+      'float32',
+      [1, 'm'],
+    );
+    expect(() => b.input('x', 'int64', [1, 2])).toThrow(
+      /input x declared as float32\[x_0, x_1\] and as int64/,
+    );
+    g.node(
+      'If',
+      [g.input('pick_a', 'bool', [])],
+      { then_branch: { graph: a }, else_branch: { graph: b } },
+      {
+        outputs: ['y'],
+      },
+    );
+    g.output('y', 'y', 'float32', ['r', 'c']);
+    const session = await ort.InferenceSession.create(encodeModel(g));
+    expect([...session.inputNames].sort()).toEqual(['pick_a', 'x', 'z']);
+    const x = new ort.Tensor('float32', Float32Array.of(1, 2, 3, 4), [2, 2]);
+    const z = new ort.Tensor('float32', Float32Array.of(10), []);
+    const run = async (pickA: boolean, input: ort.Tensor) =>
+      Array.from(
+        (await session.run({ pick_a: new ort.Tensor('bool', [pickA], []), x: input, z })).y
+          ?.data as Float32Array,
+      );
+    expect(await run(true, x)).toEqual([-1, -2, -3, -4]);
+    // 'x' is [n, 2] in one branch and [1, m] in the other: the outer input takes [2, 2] and [1, 3].
+    expect(await run(false, new ort.Tensor('float32', Float32Array.of(1, 2, 3), [1, 3]))).toEqual([
+      11, 12, 13,
+    ]);
+  });
+
   it('reuses identical constants instead of duplicating them', () => {
     const g = new GraphBuilder('t');
     expect(g.ints([1, 2])).toBe(g.ints([1, 2]));

@@ -9,8 +9,8 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressEvent, RgbImage } from '../../../engine/api.js';
 import { type Checkpoint, loadCheckpoint } from '../../../engine/checkpoint/load.js';
+import { buildDrawingGraph } from '../../../engine/graphs/drawing-graph.js';
 import { imageGraphOptions } from '../../../engine/graphs/from-checkpoint.js';
-import { buildMlCacheIntervalGraph } from '../../../engine/graphs/ml-cache-interval.js';
 import {
   buildMlCacheFullGraph,
   buildMlCacheStateFullGraph,
@@ -55,7 +55,7 @@ beforeAll(async () => {
     ckpt.config.nLayers,
   );
   interval = new MlCacheIntervalSession(
-    await open(buildMlCacheIntervalGraph({ ...options, rows: 2, maskId: ckpt.layout.mask })),
+    await open(buildDrawingGraph({ ...options, rows: 2, maskId: ckpt.layout.mask, textHead: true })),
     2,
   );
 });
@@ -125,7 +125,7 @@ describe('ML-Cache paths', () => {
         c.config.nLayers,
       ),
       new MlCacheIntervalSession(
-        await open(buildMlCacheIntervalGraph({ ...o, rows: 2, maskId: c.layout.mask })),
+        await open(buildDrawingGraph({ ...o, rows: 2, maskId: c.layout.mask, textHead: true })),
         2,
       ),
     ];
@@ -296,6 +296,42 @@ describe('text-to-image with ML-Cache through the engine', () => {
     }
     expect(tokens[1]).toEqual(tokens[0]);
     expect(tokens[2]).toEqual(tokens[0]);
+  });
+
+  it('the default path runs in the drawing session (no second session); an engine made without it draws plainly', async () => {
+    const request = {
+      task: 'text_to_image' as const,
+      prompt: 'a fox',
+      width: 64,
+      height: 64,
+      steps: 8,
+      seed: 6,
+    };
+    const run = async (mlCache: boolean, cache: boolean) => {
+      const logged: string[] = [];
+      const engine = await createEngine({
+        modelDir: dir,
+        device: TEST_DEVICE,
+        mlCache,
+        warm: false,
+        log: (_level, message) => logged.push(message),
+      });
+      try {
+        const out = (await engine.generate({ ...request, cache })) as ImageResult;
+        return { tokens: Array.from(out.tokens.data), logged };
+      } finally {
+        await engine.close();
+      }
+    };
+    const plain = await run(true, false);
+    const cached = await run(true, true);
+    // ML-Cache ran (its cached steps change some cells) without opening ML-Cache graphs of its own.
+    expect(cached.tokens).not.toEqual(plain.tokens);
+    expect(cached.logged).not.toContain('ML-Cache graphs opened');
+    const without = await run(false, true);
+    expect(without.tokens).toEqual(plain.tokens);
+    expect(without.logged.some((m) => m.startsWith('this engine was made without ML-Cache'))).toBe(true);
+    expect((await run(false, false)).tokens).toEqual(plain.tokens);
   });
 
   it("the fp16 graphs (the GPU's: fp16 K/V caches, key lengths for attention) give one result on every path, close to fp32's", async () => {

@@ -1,0 +1,49 @@
+// The drawing graph (engine/graphs/drawing-graph.ts) takes both of its branches' inputs on every run: the branch
+// to run is switched on, and each input only the other branch reads gets an empty tensor of its type and rank.
+import { EngineError } from '../api.js';
+import { INTERVAL_PREFIX, INTERVAL_SWITCH } from '../graphs/drawing-graph.js';
+import { type Feeds, type Session, Tensor } from './ort.js';
+
+/** Whether `session` is the drawing graph (both branches), not a graph with one of them. */
+export function isDrawingGraph(session: Session): boolean {
+  return session.inputNames.includes(INTERVAL_SWITCH);
+}
+
+/** The names of `session`'s outputs that `branch` gives (the other branch's come back empty). */
+export function branchOutputs(session: Session, branch: 'step' | 'interval'): string[] {
+  if (!isDrawingGraph(session)) return [...session.outputNames];
+  return session.outputNames.filter((name) => name.startsWith(INTERVAL_PREFIX) === (branch === 'interval'));
+}
+
+/** `feeds` for `branch`, completed for the drawing graph; unchanged for a graph with one branch. */
+export function branchFeeds(session: Session, branch: 'step' | 'interval', feeds: Feeds): Feeds {
+  if (!isDrawingGraph(session)) return feeds;
+  const all: Feeds = { ...feeds, [INTERVAL_SWITCH]: new Tensor('bool', [branch === 'interval'], []) };
+  for (const input of session.inputMetadata) {
+    if (input.name in all) continue;
+    if (!input.isTensor) throw unexpected(`input ${input.name} is not a tensor`);
+    all[input.name] = placeholder(input.name, input.type, input.shape.length);
+  }
+  return all;
+}
+
+/** An empty tensor of `rank` (a scalar holds one zero). */
+function placeholder(name: string, type: string, rank: number): Tensor {
+  const dims = rank === 0 ? [] : Array.from({ length: rank }, () => 0);
+  const size = rank === 0 ? 1 : 0;
+  switch (type) {
+    case 'int64':
+      return new Tensor('int64', new BigInt64Array(size), dims);
+    case 'float32':
+      return new Tensor('float32', new Float32Array(size), dims);
+    case 'float64':
+      return new Tensor('float64', new Float64Array(size), dims);
+    default:
+      throw unexpected(`input ${name} has type ${type}`);
+  }
+}
+
+function unexpected(what: string): EngineError {
+  const detail = `the drawing graph's ${what}, which a branch not taken cannot be given empty`;
+  return new EngineError('internal', detail, { detail });
+}
