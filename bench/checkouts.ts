@@ -1,4 +1,5 @@
-// `npm run bench -- checkouts [--baseline DIR] [--rounds 3] [--size 256] [--steps 64] [--preset small]`: the engine
+// `npm run bench -- checkouts [--baseline DIR] [--rounds 3] [--size 256] [--steps 64] [--preset small]
+// [--quant none|int8|int4]`: the engine
 // of this checkout against another one's (DIR: a checkout of an earlier revision with node_modules) on the CPU:
 // whole text-to-image runs, plain and with ML-Cache, after a warm-up, each checkout in its own process, rounds
 // interleaved so machine noise hits both alike; also the engine's load time and the process's peak RSS after both
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: '256' },
     steps: { type: 'string', default: '64' },
     preset: { type: 'string', default: 'small' },
+    quant: { type: 'string', default: 'none' },
     child: { type: 'string' },
   },
 });
@@ -33,7 +35,8 @@ if (values.child) {
   if (!existsSync(join(modelDir, 'config.json')))
     makeTestCheckpoint({ out: modelDir, preset: values.preset as 'small', dtype: 'bf16' });
   const loadStarted = performance.now();
-  const engine = await createEngine({ modelDir, device: 'cpu', warm: false });
+  const quant = values.quant as 'none' | 'int8' | 'int4';
+  const engine = await createEngine({ modelDir, device: 'cpu', warm: false, quant });
   const loadMs = Math.round(performance.now() - loadStarted);
   const request = (cache: boolean, n: number) => ({
     task: 'text_to_image' as const,
@@ -97,6 +100,7 @@ const result = {
   size,
   steps,
   preset: values.preset,
+  quant: values.quant,
   checkouts: Object.fromEntries(Object.entries(checkouts).map(([name, dir]) => [name, commitOf(dir)])),
   runs,
   median: summary,

@@ -9,15 +9,17 @@
 //             host's cosine schedule clamped to [0, M − 1];
 //   select  — per branch, positions whose max image logit ≤ torch.quantile(max logits, 1 − cache_ratio), the
 //             quantile's rank and weight from the host and its float32 lerp done here step by step.
+// The full step and the cached steps' Loop are written separately (intervalFullStep, intervalCachedSteps): the
+// drawing graph (drawing-graph.ts) puts the first in a branch of its If and the Loop beside it.
 // @see Alpha-VLLM/Lumina-DiMOO generators/image_generation_generator.py (use_cache branch)
-import { encodeModel, GraphBuilder } from '../onnx/graph.js';
+import { type Dim, type DType, GraphBuilder } from '../onnx/graph.js';
+import type { KeyMask } from './llada-blocks.js';
 import {
   cachedRows,
   type ImageStepGraphOptions,
   imageHead,
   LladaGraph,
   mlCacheContrib,
-  TRANSFORMER_OPSET,
 } from './transformer.js';
 
 export interface MlCacheIntervalGraphOptions extends ImageStepGraphOptions {
@@ -39,39 +41,9 @@ interface StepState {
   more: string;
 }
 
-/**
- * Inputs: `ids [N, L]`, `attn_mask [N, L]`, `gather_pos [N, M]` (masked cells per row), `branch_w [1, N]`,
- * `temperature [1]`, `tau [] double`, per step of the interval (I = 1 + cached steps) `noise [I, M]` sampling
- * uniforms, `gumbel [I, M] double` re-masking Gumbel values, `keep [I] int64` the schedule's keep counts, per
- * row `lengths [N]`, `q_lo`, `q_hi [N] int64`, `q_w`, `q_omw [N] float` (quantile rank, weight and 1 − weight),
- * and `cached_steps [] int64`.
- * Outputs: `ids_out [N, L]` after the interval, `best [1, M′]` / `best_pos [M′]` the last step's argmax codes and
- * the cells it sampled (conditional row), `recomputed [C′, 1]` the positions each cached step ran (C′ ≤
- * cached_steps: the loop stops early once no cell is masked), and `nan_probs []` how many sampled probabilities
- * were NaN over the interval (logits that overflowed fp16; the host fails the job on any).
- */
-export function buildMlCacheIntervalGraph(options: MlCacheIntervalGraphOptions): Uint8Array {
-  const m = new LladaGraph({ ...options, contrib: mlCacheContrib(options) });
-  mlCacheInterval(m, options);
-  return encodeModel(m.g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
-}
-
-/**
- * The refresh interval (buildMlCacheIntervalGraph) written into `m`'s graph (built with mlCacheContrib), its
- * outputs' names prefixed with `prefix`.
- */
-export function mlCacheInterval(m: LladaGraph, options: MlCacheIntervalGraphOptions, prefix = ''): void {
-  const { g } = m;
-  const { dModel: D, nKvHeads, nHeads, nLayers } = options.dims;
-  const K = options.codebookSize;
-  const N = options.rows;
-  const kv = nKvHeads * (D / nHeads);
-  const head = imageHead(m, options);
-
-  const hidden = m.trunk(); // inputs ids, attn_mask
-  const ids = 'ids';
-  const mask = 'attn_mask';
-  const inputs = {
+/** The interval's inputs besides `ids` and `attn_mask`, declared on `g` (declaring them twice is harmless). */
+function intervalInputs(g: GraphBuilder) {
+  return {
     gatherPos: g.input('gather_pos', 'int64', ['N', 'M']),
     branchW: g.input('branch_w', 'float32', [1, 'N']),
     temperature: g.input('temperature', 'float32', [1]),
@@ -86,9 +58,166 @@ export function mlCacheInterval(m: LladaGraph, options: MlCacheIntervalGraphOpti
     qOmw: g.input('q_omw', 'float32', ['N']),
     cachedSteps: g.input('cached_steps', 'int64', []),
   };
+}
+type IntervalInputs = ReturnType<typeof intervalInputs>;
 
-  /** Sample, commit and select after one step whose logit cache is `cache`, written into `mm`'s graph. */
-  const stepTail = (mm: LladaGraph, cache: string, rows: string, gpos: string, stepIndex: string) => {
+/** What one step of the interval hands the next: the step's state, its logit cache and every layer's K/V. */
+export interface IntervalState extends StepState {
+  logits: string;
+  caches: Array<{ k: string; v: string }>;
+}
+
+/** The state's values in the Loop's order, with their types and shapes (`more` first, as the Loop's cond). */
+export function intervalStateValues(
+  state: IntervalState,
+  options: MlCacheIntervalGraphOptions,
+): Array<{ value: string; dtype: DType; shape: readonly Dim[] }> {
+  const { dModel: D, nKvHeads, nHeads } = options.dims;
+  const kv = nKvHeads * (D / nHeads);
+  const cacheType = options.half ? 'float16' : 'float32';
+  return [
+    { value: state.more, dtype: 'bool', shape: [] },
+    { value: state.ids, dtype: 'int64', shape: ['N', 'L'] },
+    { value: state.gpos, dtype: 'int64', shape: ['N', 'M'] },
+    { value: state.selPos, dtype: 'int64', shape: ['N', 'S'] },
+    { value: state.selCount, dtype: 'int64', shape: [1] },
+    { value: state.best, dtype: 'int64', shape: [1, 'B'] },
+    { value: state.bestPos, dtype: 'int64', shape: ['B'] },
+    { value: state.nan, dtype: 'int64', shape: [] },
+    { value: state.logits, dtype: 'float32', shape: ['N', 'L', options.codebookSize] },
+    ...state.caches.flatMap(({ k, v }) => [
+      { value: k, dtype: cacheType, shape: ['N', 'L', kv] } as const,
+      { value: v, dtype: cacheType, shape: ['N', 'L', kv] } as const,
+    ]),
+  ];
+}
+
+/** The state from values in intervalStateValues' order. */
+export function intervalStateOf(values: readonly string[]): IntervalState {
+  const [more, ids, gpos, selPos, selCount, best, bestPos, nan, logits, ...kv] = values as string[];
+  const caches = Array.from({ length: kv.length / 2 }, (_, i) => ({ k: kv[2 * i]!, v: kv[2 * i + 1]! }));
+  return {
+    more: more!,
+    ids: ids!,
+    gpos: gpos!,
+    selPos: selPos!,
+    selCount: selCount!,
+    best: best!,
+    bestPos: bestPos!,
+    nan: nan!,
+    logits: logits!,
+    caches,
+  };
+}
+
+/** The interval's full step, written into `m` (built with mlCacheContrib): the state its cached steps start from. */
+export function intervalFullStep(m: LladaGraph, options: MlCacheIntervalGraphOptions): IntervalState {
+  const { g } = m;
+  const { dModel: D } = options.dims;
+  const inputs = intervalInputs(g);
+  const hidden = m.trunk(); // inputs ids, attn_mask
+  const logits = m.linear(hidden, imageHead(m, options), options.codebookSize, D);
+  const first = stepTail(m, options, inputs, {
+    cache: logits,
+    rows: 'ids',
+    gpos: inputs.gatherPos,
+    stepIndex: g.scalar(0, 'int64'),
+  });
+  return { ...first, logits, caches: m.kvCaches() };
+}
+
+/**
+ * The cached steps from `start`: one Loop iteration each, the caches carried from one to the next. The Loop goes
+ * into `host`'s graph, whose scope holds the weights (onnxruntime pre-packs a weight for a subgraph one level
+ * below the graph that holds it, not deeper). `keys`: the key mask of `attn_mask`, in host's scope.
+ */
+export function intervalCachedSteps(
+  host: LladaGraph,
+  options: MlCacheIntervalGraphOptions,
+  start: IntervalState,
+  keys: KeyMask,
+): { ids: string; best: string; bestPos: string; nan: string; recomputed: string } {
+  const { g } = host;
+  const { dModel: D, nKvHeads, nHeads, nLayers } = options.dims;
+  const K = options.codebookSize;
+  const kv = nKvHeads * (D / nHeads);
+  const inputs = intervalInputs(g);
+  // The K/V caches stay in the activation type (fp16 on the GPU) from one iteration to the next.
+  const cacheType = options.half ? 'float16' : 'float32';
+
+  const body = new GraphBuilder('ml_cache_cached_step', 'loop_');
+  const sub = new LladaGraph({ ...options, contrib: mlCacheContrib(options) }, host, body);
+  const iteration = body.input('loop_iteration', 'int64', []);
+  body.input('loop_cond', 'bool', []);
+  const carried = {
+    ids: body.input('loop_ids', 'int64', ['N', 'L']),
+    gpos: body.input('loop_gpos', 'int64', ['N', 'Min']),
+    selPos: body.input('loop_sel_pos', 'int64', ['N', 'Sin']),
+    selCount: body.input('loop_sel_count', 'int64', [1]),
+    best: body.input('loop_best', 'int64', [1, 'Bin']),
+    bestPos: body.input('loop_best_pos', 'int64', ['Bin']),
+    nan: body.input('loop_nan', 'int64', []),
+    logits: body.input('loop_logit_cache', 'float32', ['N', 'L', K]),
+    caches: Array.from({ length: nLayers }, (_, i) => ({
+      k: body.input(`loop_k_cache_${i}`, cacheType, ['N', 'L', kv]),
+      v: body.input(`loop_v_cache_${i}`, cacheType, ['N', 'L', kv]),
+    })),
+  };
+  const selIds = body.op('GatherElements', [carried.ids, carried.selPos], { axis: 1 });
+  const rows = cachedRows(sub, options, {
+    ids: selIds,
+    pos: carried.selPos,
+    keys,
+    caches: carried.caches,
+  });
+  const at = body.op('Expand', [
+    body.op('Unsqueeze', [carried.selPos, body.ints([-1])]),
+    body.op('Shape', [rows.logits]),
+  ]);
+  const cache = body.op('ScatterElements', [carried.logits, at, rows.logits], { axis: 1 });
+  const next = stepTail(sub, options, inputs, {
+    cache,
+    rows: carried.ids,
+    gpos: carried.gpos,
+    stepIndex: body.op('Add', [iteration, body.scalar(1, 'int64')]),
+  });
+  body.output(next.more, 'loop_more', 'bool', []);
+  body.output(next.ids, 'loop_ids_out', 'int64', ['N', 'L']);
+  body.output(next.gpos, 'loop_gpos_out', 'int64', ['N', 'Mout']);
+  body.output(next.selPos, 'loop_sel_pos_out', 'int64', ['N', 'Sout']);
+  body.output(next.selCount, 'loop_sel_count_out', 'int64', [1]);
+  body.output(next.best, 'loop_best_out', 'int64', [1, 'Bout']);
+  body.output(next.bestPos, 'loop_best_pos_out', 'int64', ['Bout']);
+  body.output(body.op('Add', [carried.nan, next.nan]), 'loop_nan_out', 'int64', []);
+  body.output(cache, 'loop_logit_cache_out', 'float32', ['N', 'L', K]);
+  rows.layers.forEach(({ kAll, vAll }, i) => {
+    body.output(kAll, `loop_k_cache_out_${i}`, cacheType, ['N', 'L', kv]);
+    body.output(vAll, `loop_v_cache_out_${i}`, cacheType, ['N', 'L', kv]);
+  });
+  // Scan output: how many positions this iteration's cached step recomputed.
+  body.output(body.op('Identity', [carried.selCount]), 'loop_recomputed', 'int64', [1]);
+
+  const outs = g.node(
+    'Loop',
+    [inputs.cachedSteps, ...intervalStateValues(start, options).map((s) => s.value)],
+    { body: { graph: body } },
+    { outputs: 8 + 2 * nLayers + 1 },
+  );
+  const [ids, , , , best, bestPos, nan] = outs as [string, string, string, string, string, string, string];
+  return { ids, best, bestPos, nan, recomputed: outs.at(-1)! };
+}
+
+/** Sample, commit and select after one step whose logit cache is `cache`, written into `mm`'s graph. */
+function stepTail(
+  mm: LladaGraph,
+  options: MlCacheIntervalGraphOptions,
+  inputs: IntervalInputs,
+  v: { cache: string; rows: string; gpos: string; stepIndex: string },
+): StepState {
+  const { cache, rows, gpos, stepIndex } = v;
+  const K = options.codebookSize;
+  const N = options.rows;
+  {
     const b = mm.g;
     const at = (x: string, i: string) => b.op('Gather', [x, i], { axis: 0 });
     const M = b.op('Slice', [b.op('Shape', [gpos]), b.ints([1]), b.ints([2])]); // [1]
@@ -175,100 +304,5 @@ export function mlCacheInterval(m: LladaGraph, options: MlCacheIntervalGraphOpti
       more,
     };
     return state;
-  };
-
-  // The full step, outside the loop.
-  const cache0 = m.linear(hidden, head, K, D);
-  const first = stepTail(m, cache0, ids, inputs.gatherPos, g.scalar(0, 'int64'));
-  const keys = m.keyMask(mask);
-  const fullCaches = m.kvCaches();
-  // The K/V caches stay in the activation type (fp16 on the GPU) from one iteration to the next.
-  const cacheType = options.half ? 'float16' : 'float32';
-
-  // The cached steps: one Loop iteration each, the caches carried from one to the next.
-  const body = new GraphBuilder('ml_cache_cached_step', 'loop_');
-  const sub = new LladaGraph({ ...options, contrib: mlCacheContrib(options) }, m, body);
-  const iteration = body.input('loop_iteration', 'int64', []);
-  body.input('loop_cond', 'bool', []);
-  const carried = {
-    ids: body.input('loop_ids', 'int64', ['N', 'L']),
-    gpos: body.input('loop_gpos', 'int64', ['N', 'Min']),
-    selPos: body.input('loop_sel_pos', 'int64', ['N', 'Sin']),
-    selCount: body.input('loop_sel_count', 'int64', [1]),
-    best: body.input('loop_best', 'int64', [1, 'Bin']),
-    bestPos: body.input('loop_best_pos', 'int64', ['Bin']),
-    nan: body.input('loop_nan', 'int64', []),
-    logits: body.input('loop_logit_cache', 'float32', ['N', 'L', K]),
-    caches: Array.from({ length: nLayers }, (_, i) => ({
-      k: body.input(`loop_k_cache_${i}`, cacheType, ['N', 'L', kv]),
-      v: body.input(`loop_v_cache_${i}`, cacheType, ['N', 'L', kv]),
-    })),
-  };
-  const selIds = body.op('GatherElements', [carried.ids, carried.selPos], { axis: 1 });
-  const rows = cachedRows(sub, options, {
-    ids: selIds,
-    pos: carried.selPos,
-    keys,
-    caches: carried.caches,
-  });
-  const at = body.op('Expand', [
-    body.op('Unsqueeze', [carried.selPos, body.ints([-1])]),
-    body.op('Shape', [rows.logits]),
-  ]);
-  const cache = body.op('ScatterElements', [carried.logits, at, rows.logits], { axis: 1 });
-  const next = stepTail(
-    sub,
-    cache,
-    carried.ids,
-    carried.gpos,
-    body.op('Add', [iteration, body.scalar(1, 'int64')]),
-  );
-  body.output(next.more, 'loop_more', 'bool', []);
-  body.output(next.ids, 'loop_ids_out', 'int64', ['N', 'L']);
-  body.output(next.gpos, 'loop_gpos_out', 'int64', ['N', 'Mout']);
-  body.output(next.selPos, 'loop_sel_pos_out', 'int64', ['N', 'Sout']);
-  body.output(next.selCount, 'loop_sel_count_out', 'int64', [1]);
-  body.output(next.best, 'loop_best_out', 'int64', [1, 'Bout']);
-  body.output(next.bestPos, 'loop_best_pos_out', 'int64', ['Bout']);
-  body.output(body.op('Add', [carried.nan, next.nan]), 'loop_nan_out', 'int64', []);
-  body.output(cache, 'loop_logit_cache_out', 'float32', ['N', 'L', K]);
-  rows.layers.forEach(({ kAll, vAll }, i) => {
-    body.output(kAll, `loop_k_cache_out_${i}`, cacheType, ['N', 'L', kv]);
-    body.output(vAll, `loop_v_cache_out_${i}`, cacheType, ['N', 'L', kv]);
-  });
-  // Scan output: how many positions this iteration's cached step recomputed.
-  body.output(body.op('Identity', [carried.selCount]), 'loop_recomputed', 'int64', [1]);
-
-  const outs = g.node(
-    'Loop',
-    [
-      inputs.cachedSteps,
-      first.more,
-      first.ids,
-      first.gpos,
-      first.selPos,
-      first.selCount,
-      first.best,
-      first.bestPos,
-      first.nan,
-      cache0,
-      ...fullCaches.flatMap(({ k, v }) => [k, v]),
-    ],
-    { body: { graph: body } },
-    { outputs: 8 + 2 * nLayers + 1 },
-  );
-  const [finalIds, , , , finalBest, finalBestPos, nanProbs] = outs as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
-  g.output(finalIds, `${prefix}ids_out`, 'int64', ['N', 'L']);
-  g.output(finalBest, `${prefix}best`, 'int64', [1, 'B']);
-  g.output(finalBestPos, `${prefix}best_pos`, 'int64', ['B']);
-  g.output(nanProbs, `${prefix}nan_probs`, 'int64', []);
-  g.output(outs.at(-1)!, `${prefix}recomputed`, 'int64', ['C', 1]);
+  }
 }

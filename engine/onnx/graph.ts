@@ -270,6 +270,7 @@ export class GraphBuilder {
 }
 
 function encodeValues(dtype: DType, values: readonly number[] | readonly bigint[]): Uint8Array {
+  if (values.length === 0) return new Uint8Array(0); // an empty tensor of any type
   switch (dtype) {
     case 'float32':
       return bytesOf(Float32Array.from(values as readonly number[]));
