@@ -169,29 +169,42 @@ async function attentionProbe(device: 'cuda' | 'cpu', L: number, log: (s: string
   return { N, L, pad, D, H, variants: rows };
 }
 
-/** Node time summed by operator and provider over each profile's last model run (µs → ms). */
+type ProfileEvent = {
+  cat?: string;
+  name?: string;
+  ts?: number;
+  dur?: number;
+  args?: { op_name?: string; provider?: string };
+};
+
+/**
+ * Node time summed by operator and provider (µs → ms) over a profile's last image step and its last ML-Cache
+ * interval: the drawing session runs both, and an interval is a run whose ML-Cache Loop body ran (its nodes are
+ * named loop_…; an image step runs that Loop zero times).
+ */
 export function summarizeProfile(file: string): Json {
-  const events = JSON.parse(readFileSync(file, 'utf8')) as Array<{
-    cat?: string;
-    name?: string;
-    ts?: number;
-    dur?: number;
-    args?: { op_name?: string; provider?: string };
-  }>;
+  const events = JSON.parse(readFileSync(file, 'utf8')) as ProfileEvent[];
   const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run');
-  const last = runs.at(-1);
-  if (!last) return { file, runs: 0 };
-  const inLast = events.filter(
-    (e) =>
-      e.cat === 'Node' &&
-      e.name?.endsWith('_kernel_time') &&
-      (e.ts ?? 0) >= (last.ts ?? 0) &&
-      (e.ts ?? 0) <= (last.ts ?? 0) + (last.dur ?? 0),
-  );
-  // Nodes of the ML-Cache Loop body are named loop_…; the Loop node's own time contains theirs.
-  const inLoop = inLast.filter((e) => e.name?.startsWith('loop_'));
-  const outside = inLast.filter((e) => !e.name?.startsWith('loop_'));
-  const byOp = (list: typeof inLast) => {
+  const nodes = events.filter((e) => e.cat === 'Node' && e.name?.endsWith('_kernel_time'));
+  const inRun = (run: ProfileEvent) =>
+    nodes.filter((e) => (e.ts ?? 0) >= (run.ts ?? 0) && (e.ts ?? 0) <= (run.ts ?? 0) + (run.dur ?? 0));
+  const isLoop = (e: ProfileEvent) => e.name?.startsWith('loop_') === true;
+  const lastStep = runs.findLast((r) => !inRun(r).some(isLoop));
+  const lastInterval = runs.findLast((r) => inRun(r).some(isLoop));
+  return {
+    file,
+    runs: runs.length,
+    run_ms: runs.map((r) => Math.round((r.dur ?? 0) / 1000)),
+    ...(lastStep ? { step: summarizeRun(inRun(lastStep)) } : {}),
+    ...(lastInterval ? { interval: summarizeRun(inRun(lastInterval)) } : {}),
+  };
+}
+
+/** One run's nodes by operator, its slowest nodes, and the ML-Cache Loop body apart (the Loop node's own time contains its body's). */
+function summarizeRun(inRun: ProfileEvent[]): Json {
+  const inLoop = inRun.filter((e) => e.name?.startsWith('loop_'));
+  const outside = inRun.filter((e) => !e.name?.startsWith('loop_'));
+  const byOp = (list: ProfileEvent[]) => {
     const map = new Map<string, { ms: number; count: number }>();
     for (const e of list) {
       const key = `${e.args?.op_name ?? '?'} @${e.args?.provider ?? '?'}`;
@@ -204,8 +217,8 @@ export function summarizeProfile(file: string): Json {
       .sort((a, b) => b[1].ms - a[1].ms)
       .map(([op, v]) => ({ op, ms: Math.round(v.ms * 10) / 10, count: v.count }));
   };
-  const sum = (list: typeof inLast) => list.reduce((a, e) => a + (e.dur ?? 0) / 1000, 0);
-  const top = (list: typeof inLast) =>
+  const sum = (list: ProfileEvent[]) => list.reduce((a, e) => a + (e.dur ?? 0) / 1000, 0);
+  const top = (list: ProfileEvent[]) =>
     [...list]
       .sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0))
       .slice(0, 12)
@@ -214,9 +227,6 @@ export function summarizeProfile(file: string): Json {
   for (const e of inLoop) perName.set(e.name ?? '', (perName.get(e.name ?? '') ?? 0) + 1);
   const iterations = Math.max(0, ...perName.values());
   return {
-    file,
-    runs: runs.length,
-    run_ms: runs.map((r) => Math.round((r.dur ?? 0) / 1000)),
     nodes_ms: Math.round(sum(outside)),
     by_op: byOp(outside),
     top_nodes: top(outside),
@@ -290,9 +300,12 @@ export async function runProbe(o: {
       .map((f) => summarizeProfile(join(dir, f)))
       .filter((s) => (s.runs as number) > 0);
     for (const p of result.profiles as Json[])
-      o.log(
-        `profile ${p.file}: runs ${JSON.stringify(p.run_ms)}, top ${JSON.stringify((p.by_op as Json[]).slice(0, 8))}`,
-      );
+      for (const kind of ['step', 'interval'] as const) {
+        const part = p[kind] as Json | undefined;
+        if (!part) continue;
+        const top = JSON.stringify((part.by_op as Json[]).slice(0, 8));
+        o.log(`profile ${p.file} (${kind}): runs ${JSON.stringify(p.run_ms)}, top ${top}`);
+      }
   } catch (error) {
     result.profiles_error = String(error);
   }
