@@ -200,10 +200,14 @@ export function summarizeProfile(file: string): Json {
   };
 }
 
-/** One run's nodes by operator, its slowest nodes, and the ML-Cache Loop body apart (the Loop node's own time contains its body's). */
+/**
+ * One run's nodes by operator, its slowest nodes, and the ML-Cache Loop body apart. The If and Loop nodes' own times
+ * contain their subgraphs' nodes, so they are left out of the sums and listed as `control_flow_ms`.
+ */
 function summarizeRun(inRun: ProfileEvent[]): Json {
-  const inLoop = inRun.filter((e) => e.name?.startsWith('loop_'));
-  const outside = inRun.filter((e) => !e.name?.startsWith('loop_'));
+  const control = (e: ProfileEvent) => e.args?.op_name === 'If' || e.args?.op_name === 'Loop';
+  const inLoop = inRun.filter((e) => e.name?.startsWith('loop_') && !control(e));
+  const outside = inRun.filter((e) => !e.name?.startsWith('loop_') && !control(e));
   const byOp = (list: ProfileEvent[]) => {
     const map = new Map<string, { ms: number; count: number }>();
     for (const e of list) {
@@ -227,6 +231,9 @@ function summarizeRun(inRun: ProfileEvent[]): Json {
   for (const e of inLoop) perName.set(e.name ?? '', (perName.get(e.name ?? '') ?? 0) + 1);
   const iterations = Math.max(0, ...perName.values());
   return {
+    control_flow_ms: Object.fromEntries(
+      inRun.filter(control).map((e) => [`${e.args?.op_name} ${e.name}`, Math.round((e.dur ?? 0) / 100) / 10]),
+    ),
     nodes_ms: Math.round(sum(outside)),
     by_op: byOp(outside),
     top_nodes: top(outside),
