@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProgressEvent, RgbImage } from '../../../engine/api.js';
+import type { ProgressEvent, RgbImage, TextToImageRequest } from '../../../engine/api.js';
 import { type Checkpoint, loadCheckpoint } from '../../../engine/checkpoint/load.js';
 import { buildDrawingGraph } from '../../../engine/graphs/drawing-graph.js';
 import { imageGraphOptions } from '../../../engine/graphs/from-checkpoint.js';
@@ -265,6 +265,11 @@ describe('ML-Cache paths', () => {
   });
 });
 
+const imageRequest = (r: Omit<TextToImageRequest, 'task'>): TextToImageRequest => ({
+  task: 'text_to_image',
+  ...r,
+});
+
 describe('text-to-image with ML-Cache through the engine', () => {
   it('offers previews with the cache, on every path, with the same image as without them', async () => {
     const tokens: number[][] = [];
@@ -299,14 +304,7 @@ describe('text-to-image with ML-Cache through the engine', () => {
   });
 
   it('the default path runs in the drawing session (no second session); an engine made without it draws plainly', async () => {
-    const request = {
-      task: 'text_to_image' as const,
-      prompt: 'a fox',
-      width: 64,
-      height: 64,
-      steps: 8,
-      seed: 6,
-    };
+    const request = imageRequest({ prompt: 'a fox', width: 64, height: 64, steps: 8, seed: 6 });
     const run = async (mlCache: boolean, cache: boolean) => {
       const logged: string[] = [];
       const engine = await createEngine({
@@ -335,8 +333,7 @@ describe('text-to-image with ML-Cache through the engine', () => {
   });
 
   it("the fp16 graphs (the GPU's: fp16 K/V caches, key lengths for attention) give one result on every path, close to fp32's", async () => {
-    const request = {
-      task: 'text_to_image' as const,
+    const request = imageRequest({
       prompt: 'a lighthouse',
       width: 128,
       height: 128,
@@ -344,7 +341,7 @@ describe('text-to-image with ML-Cache through the engine', () => {
       seed: 5,
       temperature: 0,
       cache: true,
-    };
+    });
     const tokens = async (precision: 'fp16' | 'fp32', mlCachePath: 'loop' | 'in-graph' | 'per-step') => {
       const engine = await createEngine({
         modelDir: dir,
