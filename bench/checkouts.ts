@@ -4,7 +4,7 @@
 // whole text-to-image runs, plain and with ML-Cache, after a warm-up, each checkout in its own process, rounds
 // interleaved so machine noise hits both alike; also the engine's load time and the process's peak RSS after both
 // runs (the sessions' weights). Without --baseline only this checkout is measured.
-// → bench/results/checkouts.json
+// → bench/results/checkouts.json (checkouts-int8.json, checkouts-int4.json with --quant)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,5 +106,6 @@ const result = {
   median: summary,
 };
 mkdirSync(join(here, 'bench', 'results'), { recursive: true });
-writeFileSync(join(here, 'bench', 'results', 'checkouts.json'), `${JSON.stringify(result, null, 2)}\n`);
+const file = values.quant === 'none' ? 'checkouts.json' : `checkouts-${values.quant}.json`;
+writeFileSync(join(here, 'bench', 'results', file), `${JSON.stringify(result, null, 2)}\n`);
 process.stdout.write(`${JSON.stringify(summary)}\n`);
