@@ -1,9 +1,11 @@
-// The refresh-interval ML-Cache graph (engine/graphs/ml-cache-interval.ts) behind one small interface: one run per
-// full step and the cached steps after it; the caches never leave onnxruntime.
+// ML-Cache's refresh interval (engine/graphs/ml-cache-interval.ts), run as the drawing graph's interval branch
+// (engine/graphs/drawing-graph.ts) behind one small interface: one run per full step and the cached steps after
+// it; the caches never leave onnxruntime.
+import { EngineError } from '../api.js';
 import { INTERVAL_PREFIX } from '../graphs/drawing-graph.js';
 import { branchFeeds, branchOutputs, isDrawingGraph } from './drawing-feeds.js';
 import { overflowed } from './image-step.js';
-import { releaseSession, runTimed, type Session, Tensor } from './ort.js';
+import { runTimed, type Session, Tensor } from './ort.js';
 
 export interface MlCacheIntervalInput {
   /** [N, L] current rows (right-padded) and their key mask. */
@@ -49,20 +51,19 @@ export interface MlCacheIntervalBackend {
   run(input: MlCacheIntervalInput): Promise<MlCacheIntervalOutput>;
 }
 
-/**
- * Runs the interval graph, or the drawing graph's interval branch (engine/graphs/drawing-graph.ts): then the
- * session is the drawing session, which its owner releases.
- */
+/** Runs the drawing session's interval branch; the session stays its owner's (the engine's) to release. */
 export class MlCacheIntervalSession implements MlCacheIntervalBackend {
   readonly path = 'loop';
-  private readonly prefix: string;
   private readonly fetches: string[];
 
   constructor(
     private readonly session: Session,
     readonly rows: number,
   ) {
-    this.prefix = isDrawingGraph(session) ? INTERVAL_PREFIX : '';
+    if (!isDrawingGraph(session)) {
+      const detail = "ML-Cache's interval runs in the drawing graph, and this session is not one";
+      throw new EngineError('internal', detail, { detail });
+    }
     this.fetches = branchOutputs(session, 'interval');
   }
 
@@ -91,7 +92,7 @@ export class MlCacheIntervalSession implements MlCacheIntervalBackend {
       branchFeeds(this.session, 'interval', feeds),
       this.fetches,
     );
-    const read = (name: string) => out[`${this.prefix}${name}`]?.data as BigInt64Array;
+    const read = (name: string) => out[`${INTERVAL_PREFIX}${name}`]?.data as BigInt64Array;
     const nan = Number(read('nan_probs')?.[0] ?? 0n);
     if (nan > 0) throw overflowed(`${nan} sampled probabilities of this ML-Cache interval are NaN`);
     return {
@@ -101,9 +102,5 @@ export class MlCacheIntervalSession implements MlCacheIntervalBackend {
       recomputed: Array.from(read('recomputed'), Number),
       forwardMs,
     };
-  }
-
-  async release(): Promise<void> {
-    await releaseSession(this.session);
   }
 }

@@ -1,7 +1,7 @@
-// One understanding step through the text-step graph, or through the engine's step graph whose understanding head
-// sits beside the image head (engine/graphs/transformer.ts): the guided full-vocabulary logits of the block's
-// positions, plus their argmax and its probability (all the host needs at τ = 0).
-
+// One understanding step through the text-step graph, or through the engine's step or drawing graph, whose
+// understanding head sits beside the image head (engine/graphs/transformer.ts, drawing-graph.ts): the guided
+// full-vocabulary logits of the block's positions, plus their argmax and its probability (all the host needs at
+// τ = 0).
 import { branchFeeds } from './drawing-feeds.js';
 import { checkProbabilities, stepRowFeeds } from './image-step.js';
 import { runTimed, type Session, Tensor } from './ort.js';

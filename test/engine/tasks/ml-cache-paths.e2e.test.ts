@@ -34,6 +34,7 @@ let dir: string;
 let ckpt: Checkpoint;
 let perStep: MlCacheSessions;
 let inGraph: MlCacheStateSessions;
+let drawing: ort.InferenceSession;
 let interval: MlCacheIntervalSession;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dimoo-mlcache-paths-'));
@@ -54,15 +55,13 @@ beforeAll(async () => {
     await open(buildMlCacheStateStepGraph(options)),
     ckpt.config.nLayers,
   );
-  interval = new MlCacheIntervalSession(
-    await open(buildDrawingGraph({ ...options, rows: 2, maskId: ckpt.layout.mask, textHead: true })),
-    2,
-  );
+  drawing = await open(buildDrawingGraph({ ...options, rows: 2, maskId: ckpt.layout.mask, textHead: true }));
+  interval = new MlCacheIntervalSession(drawing, 2);
 });
 afterAll(async () => {
   await perStep.release();
   await inGraph.release();
-  await interval.release();
+  await drawing.release();
 });
 
 const STEPS = 16;
@@ -124,14 +123,13 @@ describe('ML-Cache paths', () => {
         await open(buildMlCacheStateStepGraph(o)),
         c.config.nLayers,
       ),
-      new MlCacheIntervalSession(
-        await open(buildDrawingGraph({ ...o, rows: 2, maskId: c.layout.mask, textHead: true })),
-        2,
-      ),
     ];
+    const drawingSession = await open(
+      buildDrawingGraph({ ...o, rows: 2, maskId: c.layout.mask, textHead: true }),
+    );
     try {
       const tokens: string[] = [];
-      for (const backend of backends) {
+      for (const backend of [...backends, new MlCacheIntervalSession(drawingSession, 2)]) {
         const seq = textToImageSequence(c, 'a red fox in the snow', gridForSize(128, 128));
         const out = await runCachedImageLoop(seq, c.layout, backend, {
           ...loopOptions(4, 4),
@@ -144,6 +142,7 @@ describe('ML-Cache paths', () => {
       expect(tokens[2]).toBe(tokens[0]);
     } finally {
       for (const backend of backends) await backend.release();
+      await drawingSession.release();
     }
   });
 
