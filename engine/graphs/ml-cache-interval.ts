@@ -217,92 +217,90 @@ function stepTail(
   const { cache, rows, gpos, stepIndex } = v;
   const K = options.codebookSize;
   const N = options.rows;
-  {
-    const b = mm.g;
-    const at = (x: string, i: string) => b.op('Gather', [x, i], { axis: 0 });
-    const M = b.op('Slice', [b.op('Shape', [gpos]), b.ints([1]), b.ints([2])]); // [1]
-    const firstM = (x: string) => b.op('Slice', [at(x, stepIndex), b.ints([0]), M, b.ints([0])]); // [M]
-    const noise = b.op('Unsqueeze', [firstM(inputs.noise), b.ints([0])]);
-    const sampled = mm.sampleCells(mm.gatherRows(cache, gpos), inputs.branchW, inputs.temperature, noise, K);
+  const b = mm.g;
+  const at = (x: string, i: string) => b.op('Gather', [x, i], { axis: 0 });
+  const M = b.op('Slice', [b.op('Shape', [gpos]), b.ints([1]), b.ints([2])]); // [1]
+  const firstM = (x: string) => b.op('Slice', [at(x, stepIndex), b.ints([0]), M, b.ints([0])]); // [M]
+  const noise = b.op('Unsqueeze', [firstM(inputs.noise), b.ints([0])]);
+  const sampled = mm.sampleCells(mm.gatherRows(cache, gpos), inputs.branchW, inputs.temperature, noise, K);
 
-    // Re-masking, as engine/sampling/remask.ts: float64 log-confidence plus τ-scaled Gumbel.
-    const probs = b.op('Cast', [b.op('Squeeze', [sampled.probs, b.ints([0])])], { to: 11 });
-    const logp = b.op('Log', [b.op('Max', [probs, b.scalar(1e-20, 'double')])]);
-    const conf = b.op('Add', [logp, b.op('Mul', [inputs.tau, firstM(inputs.gumbel)])]);
-    const mLast = b.op('Sub', [b.op('Squeeze', [M, b.ints([0])]), b.scalar(1, 'int64')]);
-    const kk = b.op('Min', [b.op('Max', [at(inputs.keep, stepIndex), b.scalar(0, 'int64')]), mLast]);
-    const [sortedConf] = b.node(
-      'TopK',
-      [conf, b.op('Add', [b.op('Unsqueeze', [kk, b.ints([0])]), b.ints([1])])],
-      { axis: -1, largest: 0, sorted: 1 },
-      { outputs: 2 },
-    );
-    const remask = b.op('Less', [conf, at(sortedConf!, kk)]); // [M]
-    const committed = b.op('Add', [sampled.codes, b.scalar(options.imageCodeOffset, 'int64')]);
-    const value = b.op('Where', [remask, b.scalar(options.maskId, 'int64'), committed]); // [1, M]
-    const nextIds = b.op('ScatterElements', [rows, gpos, b.op('Expand', [value, b.op('Shape', [gpos])])], {
-      axis: 1,
-    });
-    const nextGpos = b.op('Compress', [gpos, remask], { axis: 1 });
-    const more = b.op('Greater', [
-      b.op('Squeeze', [b.op('Slice', [b.op('Shape', [nextGpos]), b.ints([1]), b.ints([2])]), b.ints([0])]),
-      b.scalar(0, 'int64'),
+  // Re-masking, as engine/sampling/remask.ts: float64 log-confidence plus τ-scaled Gumbel.
+  const probs = b.op('Cast', [b.op('Squeeze', [sampled.probs, b.ints([0])])], { to: 11 });
+  const logp = b.op('Log', [b.op('Max', [probs, b.scalar(1e-20, 'double')])]);
+  const conf = b.op('Add', [logp, b.op('Mul', [inputs.tau, firstM(inputs.gumbel)])]);
+  const mLast = b.op('Sub', [b.op('Squeeze', [M, b.ints([0])]), b.scalar(1, 'int64')]);
+  const kk = b.op('Min', [b.op('Max', [at(inputs.keep, stepIndex), b.scalar(0, 'int64')]), mLast]);
+  const [sortedConf] = b.node(
+    'TopK',
+    [conf, b.op('Add', [b.op('Unsqueeze', [kk, b.ints([0])]), b.ints([1])])],
+    { axis: -1, largest: 0, sorted: 1 },
+    { outputs: 2 },
+  );
+  const remask = b.op('Less', [conf, at(sortedConf!, kk)]); // [M]
+  const committed = b.op('Add', [sampled.codes, b.scalar(options.imageCodeOffset, 'int64')]);
+  const value = b.op('Where', [remask, b.scalar(options.maskId, 'int64'), committed]); // [1, M]
+  const nextIds = b.op('ScatterElements', [rows, gpos, b.op('Expand', [value, b.op('Shape', [gpos])])], {
+    axis: 1,
+  });
+  const nextGpos = b.op('Compress', [gpos, remask], { axis: 1 });
+  const more = b.op('Greater', [
+    b.op('Squeeze', [b.op('Slice', [b.op('Shape', [nextGpos]), b.ints([1]), b.ints([2])]), b.ints([0])]),
+    b.scalar(0, 'int64'),
+  ]);
+
+  // The next step's recompute selection, per row over its real positions.
+  const maxLogit = b.op('ReduceMax', [cache, b.ints([-1])], { keepdims: 0 }); // [N, L]
+  const picks: string[] = [];
+  const counts: string[] = [];
+  for (let n = 0; n < N; n++) {
+    const row = b.ints([n]);
+    const len = b.op('Slice', [inputs.lengths, row, b.ints([n + 1])]); // [1]
+    const mx = b.op('Slice', [
+      b.op('Squeeze', [b.op('Slice', [maxLogit, row, b.ints([n + 1])]), b.ints([0])]),
+      b.ints([0]),
+      len,
     ]);
-
-    // The next step's recompute selection, per row over its real positions.
-    const maxLogit = b.op('ReduceMax', [cache, b.ints([-1])], { keepdims: 0 }); // [N, L]
-    const picks: string[] = [];
-    const counts: string[] = [];
-    for (let n = 0; n < N; n++) {
-      const row = b.ints([n]);
-      const len = b.op('Slice', [inputs.lengths, row, b.ints([n + 1])]); // [1]
-      const mx = b.op('Slice', [
-        b.op('Squeeze', [b.op('Slice', [maxLogit, row, b.ints([n + 1])]), b.ints([0])]),
-        b.ints([0]),
-        len,
-      ]);
-      const [sorted] = b.node('TopK', [mx, len], { axis: -1, largest: 0, sorted: 1 }, { outputs: 2 });
-      const lo = b.op('Gather', [sorted!, b.op('Gather', [inputs.qLo, b.scalar(n, 'int64')])]);
-      const hi = b.op('Gather', [sorted!, b.op('Gather', [inputs.qHi, b.scalar(n, 'int64')])]);
-      const w = b.op('Gather', [inputs.qW, b.scalar(n, 'int64')]);
-      const omw = b.op('Gather', [inputs.qOmw, b.scalar(n, 'int64')]);
-      const d = b.op('Sub', [hi, lo]);
-      // torch.lerp's two-sided form, float32 at every operation.
-      const threshold = b.op('Where', [
-        b.op('Less', [w, b.scalar(0.5)]),
-        b.op('Add', [lo, b.op('Mul', [w, d])]),
-        b.op('Sub', [hi, b.op('Mul', [d, omw])]),
-      ]);
-      const picked = b.op('Squeeze', [b.op('NonZero', [b.op('LessOrEqual', [mx, threshold])]), b.ints([0])]);
-      picks.push(picked);
-      counts.push(b.op('Shape', [picked]));
-    }
-    const S = b.op('ReduceMax', [b.op('Concat', counts, { axis: 0 }), b.ints([0])], { keepdims: 1 });
-    // Rows with fewer picks repeat their first one, as the host path does.
-    const padded = picks.map((p, n) =>
-      b.op('Unsqueeze', [
-        b.op(
-          'Concat',
-          [p, b.op('Expand', [b.op('Slice', [p, b.ints([0]), b.ints([1])]), b.op('Sub', [S, counts[n]!])])],
-          {
-            axis: 0,
-          },
-        ),
-        b.ints([0]),
-      ]),
-    );
-    const state: StepState = {
-      ids: nextIds,
-      gpos: nextGpos,
-      selPos: b.op('Concat', padded, { axis: 0 }),
-      selCount: b.op('ReduceSum', [b.op('Concat', counts, { axis: 0 }), b.ints([0])], { keepdims: 1 }),
-      best: sampled.best,
-      bestPos: b.op('Squeeze', [b.op('Slice', [gpos, b.ints([0]), b.ints([1])]), b.ints([0])]),
-      nan: b.op('ReduceSum', [b.op('Cast', [b.op('IsNaN', [sampled.probs])], { to: 7 }), b.ints([0, 1])], {
-        keepdims: 0,
-      }),
-      more,
-    };
-    return state;
+    const [sorted] = b.node('TopK', [mx, len], { axis: -1, largest: 0, sorted: 1 }, { outputs: 2 });
+    const lo = b.op('Gather', [sorted!, b.op('Gather', [inputs.qLo, b.scalar(n, 'int64')])]);
+    const hi = b.op('Gather', [sorted!, b.op('Gather', [inputs.qHi, b.scalar(n, 'int64')])]);
+    const w = b.op('Gather', [inputs.qW, b.scalar(n, 'int64')]);
+    const omw = b.op('Gather', [inputs.qOmw, b.scalar(n, 'int64')]);
+    const d = b.op('Sub', [hi, lo]);
+    // torch.lerp's two-sided form, float32 at every operation.
+    const threshold = b.op('Where', [
+      b.op('Less', [w, b.scalar(0.5)]),
+      b.op('Add', [lo, b.op('Mul', [w, d])]),
+      b.op('Sub', [hi, b.op('Mul', [d, omw])]),
+    ]);
+    const picked = b.op('Squeeze', [b.op('NonZero', [b.op('LessOrEqual', [mx, threshold])]), b.ints([0])]);
+    picks.push(picked);
+    counts.push(b.op('Shape', [picked]));
   }
+  const S = b.op('ReduceMax', [b.op('Concat', counts, { axis: 0 }), b.ints([0])], { keepdims: 1 });
+  // Rows with fewer picks repeat their first one, as the host path does.
+  const padded = picks.map((p, n) =>
+    b.op('Unsqueeze', [
+      b.op(
+        'Concat',
+        [p, b.op('Expand', [b.op('Slice', [p, b.ints([0]), b.ints([1])]), b.op('Sub', [S, counts[n]!])])],
+        {
+          axis: 0,
+        },
+      ),
+      b.ints([0]),
+    ]),
+  );
+  const state: StepState = {
+    ids: nextIds,
+    gpos: nextGpos,
+    selPos: b.op('Concat', padded, { axis: 0 }),
+    selCount: b.op('ReduceSum', [b.op('Concat', counts, { axis: 0 }), b.ints([0])], { keepdims: 1 }),
+    best: sampled.best,
+    bestPos: b.op('Squeeze', [b.op('Slice', [gpos, b.ints([0]), b.ints([1])]), b.ints([0])]),
+    nan: b.op('ReduceSum', [b.op('Cast', [b.op('IsNaN', [sampled.probs])], { to: 7 }), b.ints([0, 1])], {
+      keepdims: 0,
+    }),
+    more,
+  };
+  return state;
 }
