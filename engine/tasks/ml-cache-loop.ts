@@ -21,6 +21,7 @@
 // caches (≈ 4.5 GB per branch at 1024²) across PCIe every cached step, in-graph both ways; loop moves none.
 // createEngine's `mlCachePath` option (DIMOO_ML_CACHE_PATH in the bot's config) overrides the default.
 import { EngineError, type MlCachePath, type ProgressEvent } from '../api.js';
+import { checkProbabilities } from '../runtime/image-step.js';
 import type { MlCacheIntervalBackend } from '../runtime/ml-cache-interval-session.js';
 import type { MlCacheBackend } from '../runtime/ml-cache-session.js';
 import type { MlCacheStateBackend } from '../runtime/ml-cache-state-session.js';
@@ -120,6 +121,7 @@ export async function runCachedImageLoop(
       maxLogit: needsSelectionAfter(options.plan, step),
     });
     forwardMs += out.forwardMs;
+    checkProbabilities('probs', out.probs);
     const stillMasked = applyImageStep(
       x,
       masked,

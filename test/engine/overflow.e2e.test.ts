@@ -1,6 +1,6 @@
 // Logits that overflow (what fp16 does to real weights with outliers; here an infinite weight in the head's image
-// rows, on the CPU) make NaN probabilities: every path that samples fails its job with the cause instead of
-// drawing or writing garbage.
+// rows, on the CPU) make NaN probabilities: every path that samples (the ML-Cache comparison paths too) fails its
+// job with the cause instead of drawing or writing garbage.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -38,5 +38,15 @@ describe('overflowed logits', () => {
     await expect(
       engine.generate({ task: 'understand', image, steps: 2, genLength: 8, blockLength: 8 }),
     ).rejects.toThrow(/best_prob.*overflowed/);
+
+    // The comparison paths of ML-Cache, which sample outside the drawing graph's Loop, refuse them too.
+    for (const mlCachePath of ['per-step', 'in-graph'] as const) {
+      const other = await createEngine({ modelDir: dir, device: 'cpu', mlCachePath, warm: false });
+      try {
+        await expect(other.generate({ ...draw, cache: true })).rejects.toThrow(/probs holds NaN.*overflowed/);
+      } finally {
+        await other.close();
+      }
+    }
   });
 });
