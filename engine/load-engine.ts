@@ -128,7 +128,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     quantized ? { ...graphOptions, folder: tfFolder, quant: { weights: quantized.get } } : graphOptions;
   // One graph for drawing, ML-Cache and describing (engine/graphs/drawing-graph.ts; the understanding head sits
   // beside the image head), so neither opens a second session with a second copy of the weights.
-  const stepGraph = (fp16: boolean) => {
+  const sessionModel = (fp16: boolean) => {
     const graphOptions = withQuant({
       ...imageGraphOptions(checkpoint, fp16, options.attentionMask),
       textHead: true,
@@ -137,7 +137,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       ? buildDrawingGraph({ ...graphOptions, rows: INTERVAL_ROWS, maskId: layout.mask })
       : buildImageStepGraph(graphOptions);
   };
-  let opened = await createSession(stepGraph(wantHalf), {
+  let opened = await createSession(sessionModel(wantHalf), {
     device,
     sessionOptions: externalDataSessionOptions(tfFolder),
     profilePrefix: options.profilePrefix,
@@ -145,7 +145,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   let half = wantHalf;
   if (half && precision === 'auto' && opened.provider === 'cpu') {
     await releaseSession(opened.session);
-    const reopened = await createSession(stepGraph(false), {
+    const reopened = await createSession(sessionModel(false), {
       device: 'cpu',
       sessionOptions: externalDataSessionOptions(tfFolder),
       profilePrefix: options.profilePrefix,

@@ -47,9 +47,10 @@ export function checkSize(name: string, actual: number, expected: number): void 
 }
 
 /**
- * Refuses a step whose probabilities are not numbers in [0, 1] (NaN fails every comparison): logits that overflowed (half precision holds at
- * most 65504, where upstream's bf16 holds 3·10³⁸) make NaN, and the sampled codes would be silent garbage. The
- * job fails with a message for the operator instead; `PRECISION=fp32` keeps fp32 activations.
+ * Refuses a step whose probabilities are not numbers in [0, 1] (NaN fails every comparison): logits that
+ * overflowed (half precision holds at most 65504, where upstream's bf16 holds 3·10³⁸) make NaN, and the sampled
+ * codes would be silent garbage. The job fails with a message for the operator instead; `PRECISION=fp32` keeps
+ * fp32 activations.
  */
 export function checkProbabilities(name: string, values: Float32Array): void {
   for (let i = 0; i < values.length; i++) {

@@ -21,7 +21,10 @@ export interface TaskContext {
   vq: VqPort;
   /** The understanding step: in the engine, the drawing session's step graph through its understanding head. */
   textStep: () => Promise<TextStepBackend>;
-  /** The ML-Cache graphs for text-to-image (per-step, state-in-graph or refresh-interval path), built on first use. */
+  /**
+   * ML-Cache for text-to-image: the drawing session's refresh-interval branch (the default), or the comparison
+   * paths' own sessions (per-step, state-in-graph), opened on first use.
+   */
   mlCache: () => Promise<MlCacheBackend | MlCacheStateBackend | MlCacheIntervalBackend>;
 }
 

@@ -38,15 +38,6 @@ export const ENGINE_OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
-export function deviceOption(value: string | undefined): DeviceChoice {
-  const device = (value ?? 'auto') as DeviceChoice;
-  if (!DEVICE_CHOICES.includes(device))
-    throw new UsageError(
-      `--device must be ${DEVICE_CHOICES.slice(0, -1).join(', ')} or ${DEVICE_CHOICES.at(-1)}`,
-    );
-  return device;
-}
-
 /** `--steps --cfg --temperature`, beside ENGINE_OPTIONS' `--seed`: the sampling every task takes. */
 export const SAMPLING_OPTIONS = {
   steps: { type: 'string' },
@@ -118,7 +109,7 @@ export function engineSettings(o: {
   if (gb !== undefined && !(Number.isFinite(gb) && gb > 0))
     throw new UsageError(`--device-memory-gb must be a number of gigabytes above 0, got "${memory}"`);
   return {
-    device: deviceOption(o.device),
+    device: oneOf('device', o.device ?? 'auto', DEVICE_CHOICES),
     precision: oneOf('precision', o.precision ?? (process.env.PRECISION || 'auto'), PRECISIONS),
     quant: oneOf('quant', o.quant ?? (process.env.QUANT || 'none'), WEIGHT_QUANTS),
     deviceMemoryBudget: gb === undefined ? undefined : Math.round(gb * 1e9),
