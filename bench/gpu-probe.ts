@@ -235,6 +235,8 @@ function summarizeRun(inRun: ProfileEvent[]): Json {
       inRun.filter(control).map((e) => [`${e.args?.op_name} ${e.name}`, Math.round((e.dur ?? 0) / 100) / 10]),
     ),
     nodes_ms: Math.round(sum(outside)),
+    // The fp16 MLP's scale (engine/runtime/overflow-guard.ts): its two Muls per block, inside and outside the Loop.
+    mlp_scale_ms: Math.round(sum(inRun.filter((e) => e.name?.includes('mlp_scale'))) * 10) / 10,
     by_op: byOp(outside),
     top_nodes: top(outside),
     ...(iterations > 0

@@ -39,6 +39,7 @@ import {
   releaseSession,
   type SessionOptions,
 } from './runtime/ort.js';
+import { MlpScale } from './runtime/overflow-guard.js';
 import { quantizedWeights } from './runtime/quantized-weights.js';
 import { TextStepRunner } from './runtime/text-step.js';
 import { type TextStepBackend, TextStepSession } from './runtime/text-step-backend.js';
@@ -166,8 +167,17 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     createSession: openOnProvider,
   });
   if (options.warm ?? true) await vq.warm();
-  const textStep: TextStepBackend = new TextStepSession(new TextStepRunner(opened.session));
-  const interval = mlCacheBranch ? new MlCacheIntervalSession(opened.session, INTERVAL_ROWS) : undefined;
+  // Every runner of this engine's sessions shares one rung of the fp16 MLP's scale (runtime/overflow-guard.ts).
+  const mlpScale = new MlpScale((scale, cause) =>
+    log('warn', 'fp16 overflowed: the MLP runs scaled down from now on (PRECISION=fp32 avoids fp16)', {
+      scale,
+      cause,
+    }),
+  );
+  const textStep: TextStepBackend = new TextStepSession(new TextStepRunner(opened.session, mlpScale));
+  const interval = mlCacheBranch
+    ? new MlCacheIntervalSession(opened.session, INTERVAL_ROWS, mlpScale)
+    : undefined;
   type MlCacheOpened = MlCacheBackend | MlCacheStateBackend | MlCacheIntervalBackend;
   let mlCacheSessions: MlCacheSessions | MlCacheStateSessions | undefined;
   let mlCache: Promise<MlCacheOpened> | undefined;
@@ -187,12 +197,12 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
         throw new EngineError('internal', 'this engine was made without ML-Cache (mlCache: false)');
       case 'in-graph': {
         const [full, step] = await openPair(buildMlCacheStateFullGraph, buildMlCacheStateStepGraph);
-        mlCacheSessions = new MlCacheStateSessions(full, step, config.nLayers);
+        mlCacheSessions = new MlCacheStateSessions(full, step, config.nLayers, mlpScale);
         break;
       }
       case 'per-step': {
         const [full, step] = await openPair(buildMlCacheFullGraph, buildMlCacheStepGraph);
-        mlCacheSessions = new MlCacheSessions(full, step, config.nLayers, kvWidth);
+        mlCacheSessions = new MlCacheSessions(full, step, config.nLayers, kvWidth, mlpScale);
         break;
       }
     }
@@ -230,7 +240,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     {
       layout,
       tokenizer: checkpoint.tokenizer,
-      imageStep: new ImageStepSession(new ImageStepRunner(opened.session)),
+      imageStep: new ImageStepSession(new ImageStepRunner(opened.session, mlpScale)),
       vq,
       textStep: async () => textStep,
       mlCache: () => {

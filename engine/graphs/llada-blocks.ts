@@ -6,6 +6,7 @@ import {
   KEY_MASK_BIAS,
   KEY_MASK_DIMS,
   MASKED_SCORE,
+  MLP_SCALE_INPUT,
   PREFIX,
   type RopeTables,
 } from './transformer-options.js';
@@ -280,7 +281,9 @@ export class LladaBlocks extends LladaWeights {
 
   /**
    * Attention output projection, residual, and the SwiGLU MLP with its residual. The residual stream and the
-   * norms stay fp32; under `half` the MLP's products and its SiLU·up run in fp16 between the two casts.
+   * norms stay fp32; under `half` the MLP's products and its SiLU·up run in fp16 between the two casts, with the
+   * up projection's input multiplied by `mlp_scale` and the down projection's result divided by it in fp32
+   * (engine/runtime/overflow-guard.ts: what keeps an outlier's SiLU·up inside fp16 when a step overflowed).
    */
   private blockTail(x: string, att: string, i: number): string {
     const { g } = this;
@@ -289,12 +292,18 @@ export class LladaBlocks extends LladaWeights {
     const out = this.project(att, this.layerMatrix(`${p}.attn_out.weight`, [D, D]), D, D);
     const x1 = g.op('Add', [x, this.toFloat(out)]);
     const h2 = this.act(this.rmsNorm(x1, `${p}.ff_norm.weight`));
+    const scale = this.options.half ? this.mlpScale() : undefined;
+    // Named, so a profile can sum what the scale costs (bench/gpu-probe.ts `mlp_scale_ms`).
+    const named = (what: string) => ({ name: g.fresh(`n_${MLP_SCALE_INPUT}_${what}`) });
+    const upInput = scale ? this.halfValue(g.op('Mul', [h2, scale.half], {}, named('up'))) : h2;
     const gate = this.project(h2, this.layerMatrix(`${p}.ff_proj.weight`, [mlpHidden, D]), mlpHidden, D);
-    const up = this.project(h2, this.layerMatrix(`${p}.up_proj.weight`, [mlpHidden, D]), mlpHidden, D);
+    const up = this.project(upInput, this.layerMatrix(`${p}.up_proj.weight`, [mlpHidden, D]), mlpHidden, D);
     let act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
     if (this.isHalf(gate)) act = this.halfValue(act);
-    const down = this.project(act, this.layerMatrix(`${p}.ff_out.weight`, [D, mlpHidden]), D, mlpHidden);
-    return g.op('Add', [x1, this.toFloat(down)]);
+    const down = this.toFloat(
+      this.project(act, this.layerMatrix(`${p}.ff_out.weight`, [D, mlpHidden]), D, mlpHidden),
+    );
+    return g.op('Add', [x1, scale ? g.op('Mul', [down, scale.inverse], {}, named('down')) : down]);
   }
 
   /** Inputs `ids [N, L]`, `attn_mask [N, L]`; returns the final normed hidden states [N, L, D]. */

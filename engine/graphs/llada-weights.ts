@@ -10,6 +10,7 @@ import {
   DEFAULT_CONTRIB,
   invalid,
   type LinearForm,
+  MLP_SCALE_INPUT,
   type TransformerDims,
   type TransformerGraphOptions,
   validateDims,
@@ -35,6 +36,7 @@ export class LladaWeights {
   private readonly halfCopies = new Map<string, string>();
   /** Quantized layer weights by the handle `layerMatrix` returned: MatMulNBits' B and scales initializers. */
   private readonly quantized = new Map<string, { b: string; scales: string; ref: QuantizedRef }>();
+  private mlpScales?: { half: string; inverse: string };
   protected readonly contrib: ContribOps;
 
   constructor(
@@ -152,6 +154,23 @@ export class LladaWeights {
     const scales = this.options.half ? this.g.op('Cast', [scales32], { to: 10 }) : scales32;
     this.quantized.set(handle, { b, scales, ref });
     return handle;
+  }
+
+  /**
+   * The input `mlp_scale []` (engine/runtime/overflow-guard.ts) as the fp16 factor of the MLP's up projection and
+   * its fp32 inverse, made once in the graph that holds the weights, for every block of every subgraph.
+   */
+  mlpScale(): { half: string; inverse: string } {
+    const { root } = this;
+    if (!root.mlpScales) {
+      const { g } = root;
+      const scale = g.input(MLP_SCALE_INPUT, 'float32', []);
+      root.mlpScales = {
+        half: root.halfValue(g.op('Cast', [scale], { to: 10 })),
+        inverse: g.op('Reciprocal', [scale]),
+      };
+    }
+    return root.mlpScales;
   }
 
   /** Whether `value` is fp16: a `half` matrix, an fp16 copy, or an activation a `half` graph keeps in fp16. */

@@ -105,6 +105,9 @@ export interface TextStepGraphOptions extends TransformerGraphOptions {
   logitsOutput?: boolean;
 }
 
+/** The half graphs' float32 [] input that scales the MLP (llada-blocks.ts blockTail, runtime/overflow-guard.ts). */
+export const MLP_SCALE_INPUT = 'mlp_scale';
+
 /** Where the published checkpoint keeps the transformer's tensors. */
 export const PREFIX = 'model.transformer';
 /** Added to the scores of padded keys: exp(−1e9 + s − max) is exactly 0 in float32. */

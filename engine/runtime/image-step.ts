@@ -2,7 +2,8 @@
 // sampled codes and their confidences out. Only [J, M]-sized tensors cross back to the host.
 import { EngineError } from '../api.js';
 import { branchFeeds, branchOutputs } from './drawing-feeds.js';
-import { type Feeds, runTimed, type Session, Tensor } from './ort.js';
+import { type Feeds, type Session, Tensor } from './ort.js';
+import { type MlpScale, probabilityFault, runGuarded } from './overflow-guard.js';
 
 export interface ImageStepInput {
   /** [N, L] token ids, N = J·G branches, each right-padded to L. */
@@ -47,26 +48,6 @@ export function checkSize(name: string, actual: number, expected: number): void 
 }
 
 /**
- * Refuses a step whose probabilities are not numbers in [0, 1] (NaN fails every comparison): logits that
- * overflowed (half precision holds at most 65504, where upstream's bf16 holds 3·10³⁸) make NaN, and the sampled
- * codes would be silent garbage. The job fails with a message for the operator instead; `PRECISION=fp32` keeps
- * fp32 activations.
- */
-export function checkProbabilities(name: string, values: Float32Array): void {
-  for (let i = 0; i < values.length; i++) {
-    const p = values[i] as number;
-    if (p >= 0 && p <= 1 + 1e-4) continue; // a provider's softmax may round an ulp above 1
-    throw overflowed(`the step's ${name} holds ${p} at ${i}`);
-  }
-}
-
-/** The job's failure when sampled probabilities were not numbers (`what` says where they were seen). */
-export function overflowed(what: string): EngineError {
-  const detail = `${what}: the model's numbers overflowed (with fp16 on a GPU, PRECISION=fp32 avoids it)`;
-  return new EngineError('internal', detail, { detail });
-}
-
-/**
  * The feeds every step graph shares, checked: [N, L] ids and mask, [N, P] gathered positions inside the rows, and
  * [J, G] branch weights (N = J·G).
  */
@@ -103,7 +84,11 @@ export class ImageStepRunner {
   private readonly withText: boolean;
   private readonly fetches: string[];
 
-  constructor(private readonly session: Session) {
+  /** `scale`: the engine's MLP rung (a half graph's overflowed step runs again lower); none runs at 1. */
+  constructor(
+    private readonly session: Session,
+    private readonly scale?: MlpScale,
+  ) {
     this.withText = session.inputNames.includes('text_pos');
     this.fetches = branchOutputs(session, 'step').filter((name) => !name.startsWith('text_'));
   }
@@ -119,10 +104,12 @@ export class ImageStepRunner {
       noise: new Tensor('float32', input.noise, [J, M]),
       ...(this.withText ? { text_pos: new Tensor('int64', new BigInt64Array(J * G), [J * G, 1]) } : {}),
     };
-    const { out, forwardMs } = await runTimed(
+    const { out, forwardMs } = await runGuarded(
       this.session,
       branchFeeds(this.session, 'step', feeds),
       this.fetches,
+      this.scale,
+      (o) => probabilityFault('probs', o.probs?.data as Float32Array),
     );
     const result: ImageStepOutput = {
       codes: out.codes?.data as BigInt64Array,
@@ -130,7 +117,6 @@ export class ImageStepRunner {
       best: out.best?.data as BigInt64Array,
       forwardMs,
     };
-    checkProbabilities('probs', result.probs);
     if (out.max_logit) result.maxLogit = out.max_logit.data as Float32Array;
     if (out.logits) result.logits = out.logits.data as Float32Array;
     return result;

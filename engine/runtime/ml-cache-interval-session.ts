@@ -4,8 +4,8 @@
 import { EngineError } from '../api.js';
 import { INTERVAL_PREFIX } from '../graphs/drawing-graph.js';
 import { branchFeeds, branchOutputs, isDrawingGraph } from './drawing-feeds.js';
-import { overflowed } from './image-step.js';
-import { runTimed, type Session, Tensor } from './ort.js';
+import { type Outputs, type Session, Tensor } from './ort.js';
+import { type MlpScale, runGuarded } from './overflow-guard.js';
 
 export interface MlCacheIntervalInput {
   /** [N, L] current rows (right-padded) and their key mask. */
@@ -56,9 +56,11 @@ export class MlCacheIntervalSession implements MlCacheIntervalBackend {
   readonly path = 'loop';
   private readonly fetches: string[];
 
+  /** `scale`: the engine's MLP rung (an interval whose probabilities overflowed runs again lower). */
   constructor(
     private readonly session: Session,
     readonly rows: number,
+    private readonly scale?: MlpScale,
   ) {
     if (!isDrawingGraph(session)) {
       const detail = "ML-Cache's interval runs in the drawing graph, and this session is not one";
@@ -87,14 +89,18 @@ export class MlCacheIntervalSession implements MlCacheIntervalBackend {
       q_omw: new Tensor('float32', input.qOmw, [N]),
       cached_steps: new Tensor('int64', BigInt64Array.of(BigInt(input.cachedSteps)), []),
     };
-    const { out, forwardMs } = await runTimed(
+    const nanFault = (o: Outputs) => {
+      const nan = Number((o[`${INTERVAL_PREFIX}nan_probs`]?.data as BigInt64Array)?.[0] ?? 0n);
+      return nan > 0 ? `${nan} sampled probabilities of this ML-Cache interval are NaN` : undefined;
+    };
+    const { out, forwardMs } = await runGuarded(
       this.session,
       branchFeeds(this.session, 'interval', feeds),
       this.fetches,
+      this.scale,
+      nanFault,
     );
     const read = (name: string) => out[`${INTERVAL_PREFIX}${name}`]?.data as BigInt64Array;
-    const nan = Number(read('nan_probs')?.[0] ?? 0n);
-    if (nan > 0) throw overflowed(`${nan} sampled probabilities of this ML-Cache interval are NaN`);
     return {
       ids: read('ids_out'),
       best: Int32Array.from(read('best'), Number),

@@ -1,6 +1,7 @@
 // The two ML-Cache graphs (engine/graphs/transformer.ts) behind one small interface: a full forward that fills
 // the caches, and a cached forward over selected rows that returns their logits and new K/V rows.
 import { type Feeds, type Outputs, releaseSession, runTimed, type Session, Tensor } from './ort.js';
+import { type MlpScale, withMlpScale } from './overflow-guard.js';
 
 export interface MlCacheFullOutput {
   /** [N, L, K] image-slice logits at every position. */
@@ -31,6 +32,8 @@ export class MlCacheSessions {
     private readonly stepSession: Session,
     readonly layers: number,
     readonly kvWidth: number,
+    /** The engine's MLP rung, fed as it stands (this comparison path does not run a step again lower). */
+    private readonly scale?: MlpScale,
   ) {}
 
   private split(out: Outputs) {
@@ -44,10 +47,11 @@ export class MlCacheSessions {
   }
 
   async full(ids: BigInt64Array, mask: BigInt64Array, N: number, L: number): Promise<MlCacheFullOutput> {
-    const { out, forwardMs } = await runTimed(this.fullSession, {
-      ids: new Tensor('int64', ids, [N, L]),
-      attn_mask: new Tensor('int64', mask, [N, L]),
-    });
+    const feeds = { ids: new Tensor('int64', ids, [N, L]), attn_mask: new Tensor('int64', mask, [N, L]) };
+    const { out, forwardMs } = await runTimed(
+      this.fullSession,
+      withMlpScale(this.fullSession, feeds, this.scale),
+    );
     return { ...this.split(out), forwardMs };
   }
 
@@ -69,7 +73,10 @@ export class MlCacheSessions {
       feeds[`k_cache_${i}`] = new Tensor('float32', caches.k[i]!, [N, L, this.kvWidth]);
       feeds[`v_cache_${i}`] = new Tensor('float32', caches.v[i]!, [N, L, this.kvWidth]);
     }
-    const { out, forwardMs } = await runTimed(this.stepSession, feeds);
+    const { out, forwardMs } = await runTimed(
+      this.stepSession,
+      withMlpScale(this.stepSession, feeds, this.scale),
+    );
     return { ...this.split(out), forwardMs };
   }
 

@@ -3,6 +3,7 @@
 // output tensors are fed back as the next cached run's inputs exactly as onnxruntime returned them, so the host
 // only ever reads the sampled codes, their confidences, the argmax codes and, when asked, the [N, L] max logits.
 import { type Feeds, releaseSession, runTimed, type Session, Tensor } from './ort.js';
+import { type MlpScale, withMlpScale } from './overflow-guard.js';
 
 /** The caches after a run, as onnxruntime returned them, keyed by the cached graph's input names. */
 export class MlCacheState {
@@ -47,6 +48,8 @@ export class MlCacheStateSessions {
     private readonly fullSession: Session,
     private readonly stepSession: Session,
     readonly layers: number,
+    /** The engine's MLP rung, fed as it stands (this comparison path does not run a step again lower). */
+    private readonly scale?: MlpScale,
   ) {
     this.stateOutputs = ['new_logit_cache'];
     for (let i = 0; i < layers; i++) this.stateOutputs.push(`new_k_cache_${i}`, `new_v_cache_${i}`);
@@ -63,7 +66,7 @@ export class MlCacheStateSessions {
 
   private async run(session: Session, feeds: Feeds, cells: MlCacheCells): Promise<MlCacheStateOutput> {
     const fetches = [...SAMPLED, ...this.stateOutputs, ...(cells.maxLogit ? ['max_logit'] : [])];
-    const { out, forwardMs } = await runTimed(session, feeds, fetches);
+    const { out, forwardMs } = await runTimed(session, withMlpScale(session, feeds, this.scale), fetches);
     const next: Feeds = {};
     for (const name of this.stateOutputs) next[name.slice('new_'.length)] = out[name] as Tensor;
     return {

@@ -3,8 +3,9 @@
 // full-vocabulary logits of the block's positions, plus their argmax and its probability (all the host needs at
 // τ = 0).
 import { branchFeeds } from './drawing-feeds.js';
-import { checkProbabilities, stepRowFeeds } from './image-step.js';
-import { runTimed, type Session, Tensor } from './ort.js';
+import { stepRowFeeds } from './image-step.js';
+import { type Session, Tensor } from './ort.js';
+import { type MlpScale, probabilityFault, runGuarded } from './overflow-guard.js';
 
 export interface TextStepInput {
   /** [N, L] token ids, N = J·G branches, right-padded to L. */
@@ -36,7 +37,11 @@ export class TextStepRunner {
   private readonly prefix: string;
   private readonly fetches: string[];
 
-  constructor(private readonly session: Session) {
+  /** `scale`: the engine's MLP rung (ImageStepRunner). */
+  constructor(
+    private readonly session: Session,
+    private readonly scale?: MlpScale,
+  ) {
     this.prefix = session.inputNames.includes('text_pos') ? 'text_' : '';
     this.fetches = ['logits', 'best', 'best_prob']
       .map((name) => `${this.prefix}${name}`)
@@ -57,10 +62,12 @@ export class TextStepRunner {
           noise: new Tensor('float32', new Float32Array(J).fill(0.5), [J, 1]),
         }
       : rows;
-    const { out, forwardMs } = await runTimed(
+    const { out, forwardMs } = await runGuarded(
       this.session,
       branchFeeds(this.session, 'step', feeds),
       this.fetches,
+      this.scale,
+      (o) => probabilityFault('best_prob', o[`${this.prefix}best_prob`]?.data as Float32Array),
     );
     const read = (name: string) => out[`${this.prefix}${name}`];
     const result: TextStepOutput = {
@@ -68,7 +75,6 @@ export class TextStepRunner {
       bestProb: read('best_prob')?.data as Float32Array,
       forwardMs,
     };
-    checkProbabilities('best_prob', result.bestProb);
     const logits = read('logits');
     if (logits) result.logits = logits.data as Float32Array;
     return result;

@@ -21,10 +21,10 @@
 // caches (≈ 4.5 GB per branch at 1024²) across PCIe every cached step, in-graph both ways; loop moves none.
 // createEngine's `mlCachePath` option (DIMOO_ML_CACHE_PATH in the bot's config) overrides the default.
 import { EngineError, type MlCachePath, type ProgressEvent } from '../api.js';
-import { checkProbabilities } from '../runtime/image-step.js';
 import type { MlCacheIntervalBackend } from '../runtime/ml-cache-interval-session.js';
 import type { MlCacheBackend } from '../runtime/ml-cache-session.js';
 import type { MlCacheStateBackend } from '../runtime/ml-cache-state-session.js';
+import { checkProbabilities } from '../runtime/overflow-guard.js';
 import { applyImageStep } from '../sampling/image-step.js';
 import type { TokenLayout } from '../sampling/layout-type.js';
 import { isFullStep, needsSelectionAfter, selectRecompute } from '../sampling/ml-cache.js';

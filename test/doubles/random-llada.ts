@@ -2,7 +2,11 @@
 // one safetensors file through the engine's writer, for parity tests of the transformer graphs. Not a product path.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type TensorToWrite, writeSafetensors } from '../../engine/checkpoint/safetensors.js';
+import {
+  readSafetensorsHeader,
+  type TensorToWrite,
+  writeSafetensors,
+} from '../../engine/checkpoint/safetensors.js';
 import type { TransformerDims } from '../../engine/graphs/transformer.js';
 import { mulberry32 } from '../../engine/testing/mulberry32.js';
 import { floatToBf16, floatToHalf } from './safetensors-double.js';
@@ -80,4 +84,20 @@ export function writeRandomLlada(dir: string, dims: TransformerDims, dtype: Stor
     lladaTensorSpecs(dims, dtype).map((spec) => ({ ...spec, data: produce(spec) })),
   );
   return file;
+}
+
+/** Multiplies an F32 tensor of a written checkpoint by `factor` in place (outliers for overflow tests). */
+export function scaleStoredTensor(file: string, name: string, factor: number): void {
+  const ref = readSafetensorsHeader(file).get(name);
+  if (ref?.dtype !== 'F32') throw new Error(`${file} has no F32 tensor ${name}`);
+  const fd = fs.openSync(file, 'r+');
+  try {
+    const bytes = Buffer.alloc(ref.length);
+    fs.readSync(fd, bytes, 0, ref.length, ref.offset);
+    const values = new Float32Array(bytes.buffer, bytes.byteOffset, ref.length / 4);
+    for (let i = 0; i < values.length; i++) values[i] = (values[i] as number) * factor;
+    fs.writeSync(fd, bytes, 0, ref.length, ref.offset);
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -1,17 +1,21 @@
 // Logits that overflow (what fp16 does to real weights with outliers; here an infinite weight in the head's image
 // rows, on the CPU) make NaN probabilities: every path that samples (the ML-Cache comparison paths too) fails its
-// job with the cause instead of drawing or writing garbage.
+// job with the cause instead of drawing or writing garbage. An fp16 engine whose MLP overflowed first runs the
+// step again with the MLP scaled down (engine/runtime/overflow-guard.ts), and draws.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readSafetensorsHeader } from '../../engine/checkpoint/safetensors.js';
 import { createEngine, type Engine, makeTestCheckpoint } from '../../engine/index.js';
+import { scaleStoredTensor } from '../doubles/random-llada.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dimoo-overflow-'));
 let engine: Engine | undefined;
+let half: Engine | undefined;
 afterAll(async () => {
   await engine?.close();
+  await half?.close();
   fs.rmSync(root, { recursive: true, force: true });
 });
 
@@ -39,6 +43,26 @@ describe('overflowed logits', () => {
       engine.generate({ task: 'understand', image, steps: 2, genLength: 8, blockLength: 8 }),
     ).rejects.toThrow(/best_prob.*overflowed/);
 
+    // In fp16 the step runs again on every rung of the MLP's scale, which cannot mend an infinite head, then fails.
+    const warnings: string[] = [];
+    const fp16 = await createEngine({
+      modelDir: dir,
+      device: 'cpu',
+      precision: 'fp16',
+      warm: false,
+      log: (level, message) => {
+        if (level === 'warn') warnings.push(message);
+      },
+    });
+    try {
+      await expect(fp16.generate(draw)).rejects.toThrow(
+        /scaled down to 0\.00390625.*overflowed.*PRECISION=fp32/,
+      );
+      expect(warnings.filter((w) => w.startsWith('fp16 overflowed'))).toHaveLength(2);
+    } finally {
+      await fp16.close();
+    }
+
     // The comparison paths of ML-Cache, which sample outside the drawing graph's Loop, refuse them too.
     for (const mlCachePath of ['per-step', 'in-graph'] as const) {
       const other = await createEngine({ modelDir: dir, device: 'cpu', mlCachePath, warm: false });
@@ -48,5 +72,51 @@ describe('overflowed logits', () => {
         await other.close();
       }
     }
+  });
+
+  it('in fp16, an MLP outlier is scaled down once and every task runs', { timeout: 60_000 }, async () => {
+    const dir = path.join(root, 'outlier');
+    makeTestCheckpoint({ out: dir, preset: 'tiny', dtype: 'fp32' });
+    // The last block's gate and up ×200: SiLU(gate)·up passes fp16's 65504 for some tokens; fp32 holds it.
+    const file = path.join(dir, 'model.safetensors');
+    for (const name of ['ff_proj', 'up_proj'])
+      scaleStoredTensor(file, `model.transformer.blocks.1.${name}.weight`, 200);
+    const warnings: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    half = await createEngine({
+      modelDir: dir,
+      device: 'cpu',
+      precision: 'fp16',
+      log: (level, message, fields) => {
+        if (level === 'warn') warnings.push({ message, fields });
+      },
+    });
+    const draw = {
+      task: 'text_to_image',
+      prompt: 'a red fox',
+      width: 64,
+      height: 64,
+      steps: 8,
+      seed: 3,
+    } as const;
+    // ML-Cache from the first step: its interval overflows and runs again on the next rung.
+    const cache = { cacheRatio: 0.5, warmupRatio: 0, refreshInterval: 4 };
+    const cached = await half.generate({ ...draw, cache });
+    if (cached.kind !== 'image') throw new Error('text_to_image gave no image');
+    expect(cached.image.width).toBe(64);
+    expect(warnings).toEqual([
+      {
+        message: expect.stringMatching(/^fp16 overflowed: the MLP runs scaled down/),
+        fields: { scale: 2 ** -4, cause: expect.stringMatching(/ML-Cache interval are NaN/) },
+      },
+    ]);
+    // The engine stays on that rung: the image step and describing run without overflowing.
+    const first = await half.generate(draw);
+    if (first.kind !== 'image') throw new Error('text_to_image gave no image');
+    const image = { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(100) };
+    await half.generate({ task: 'understand', image, steps: 2, genLength: 8, blockLength: 8 });
+    expect(warnings).toHaveLength(1);
+    // Same seed, same rung: the same image.
+    const again = await half.generate(draw);
+    expect(again.kind === 'image' && Array.from(again.tokens.data)).toEqual(Array.from(first.tokens.data));
   });
 });
