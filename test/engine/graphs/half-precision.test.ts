@@ -5,7 +5,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensorsHeader } from '../../../engine/checkpoint/safetensors.js';
 import {
   buildImageStepGraph,
   DEFAULT_CONTRIB,
@@ -15,6 +14,7 @@ import { externalDataSessionOptions } from '../../../engine/runtime/external-dat
 import { ImageStepRunner } from '../../../engine/runtime/image-step.js';
 import { createSession } from '../../../engine/runtime/ort.js';
 import { TINY_DIMS, writeRandomLlada } from '../../doubles/random-llada.js';
+import { TINY_STEP, tinyImageStepOptions, tinyStepInput } from '../../doubles/tiny-image-step.js';
 import { type OnnxGraph, readOnnxGraph } from '../../reference/onnx-reader.js';
 import { relError } from '../../reference/rel-error.js';
 
@@ -25,19 +25,7 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 let options: ImageStepGraphOptions;
 beforeAll(() => {
-  const refs = readSafetensorsHeader(writeRandomLlada(root, TINY_DIMS, 'BF16', 5));
-  options = {
-    dims: TINY_DIMS,
-    weight: (n) => {
-      const ref = refs.get(n);
-      if (!ref) throw new Error(`no tensor ${n}`);
-      return ref;
-    },
-    folder: root,
-    imageCodeOffset: 200,
-    codebookSize: 64,
-    logitsOutput: true,
-  };
+  options = tinyImageStepOptions(writeRandomLlada(root, TINY_DIMS, 'BF16', 5), root);
 });
 
 /** The image-step graph of `o` on the CPU provider. */
@@ -95,21 +83,7 @@ describe('the fp16 image-step graph', () => {
       return;
     }
     const full = await open(options);
-    const L = 24;
-    const M = 8;
-    const ids = BigInt64Array.from({ length: 2 * L }, (_, i) => BigInt((i * 37 + 11) % TINY_DIMS.vocabSize));
-    const feed = {
-      ids,
-      attnMask: new BigInt64Array(2 * L).fill(1n),
-      gatherPos: BigInt64Array.from({ length: 2 * M }, (_, i) => BigInt((i * 3) % L)),
-      branchW: Float32Array.from([5, -4]),
-      temperature: Float32Array.from([0]),
-      noise: new Float32Array(M).fill(0.5),
-      J: 1,
-      G: 2,
-      L,
-      M,
-    };
+    const feed = tinyStepInput();
     const a = await halfRunner.run(feed);
     const b = await full.run(feed);
     expect(relError(a.logits!, b.logits!)).toBeLessThan(2e-2);
@@ -135,22 +109,12 @@ describe('the fp16 image-step graph', () => {
       runner = await open({ ...heads, half: false });
     }
     const reference = await open(options);
-    const L = 24;
-    const M = 8;
+    const { L, M } = TINY_STEP;
     // The second row is 6 tokens shorter: its padding must get no attention weight.
-    const attnMask = BigInt64Array.from({ length: 2 * L }, (_, i) => (i < L || i - L < L - 6 ? 1n : 0n));
-    const feed = {
-      ids: BigInt64Array.from({ length: 2 * L }, (_, i) => BigInt((i * 37 + 11) % TINY_DIMS.vocabSize)),
-      attnMask,
+    const feed = tinyStepInput({
+      attnMask: BigInt64Array.from({ length: 2 * L }, (_, i) => (i < L || i - L < L - 6 ? 1n : 0n)),
       gatherPos: BigInt64Array.from({ length: 2 * M }, (_, i) => BigInt((i * 2) % (L - 6))),
-      branchW: Float32Array.from([5, -4]),
-      temperature: Float32Array.from([0]),
-      noise: new Float32Array(M).fill(0.5),
-      J: 1,
-      G: 2,
-      L,
-      M,
-    };
+    });
     const a = await runner.run(feed);
     const b = await reference.run(feed);
     const unpadded = await reference.run({ ...feed, attnMask: new BigInt64Array(2 * L).fill(1n) });

@@ -5,13 +5,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensorsHeader } from '../../../engine/checkpoint/safetensors.js';
 import { buildImageStepGraph, type ImageStepGraphOptions } from '../../../engine/graphs/transformer.js';
 import { externalDataSessionOptions } from '../../../engine/runtime/external-data.js';
 import { ImageStepRunner } from '../../../engine/runtime/image-step.js';
 import { createSession, type Session } from '../../../engine/runtime/ort.js';
 import { MLP_SCALES, MlpScale } from '../../../engine/runtime/overflow-guard.js';
 import { scaleStoredTensor, TINY_DIMS, writeRandomLlada } from '../../doubles/random-llada.js';
+import { tinyImageStepOptions, tinyStepInput } from '../../doubles/tiny-image-step.js';
 import { relError } from '../../reference/rel-error.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'llada-mlp-scale-'));
@@ -24,43 +24,18 @@ beforeAll(() => {
   // gate and up alone stay in range; fp32 holds it all.
   for (const name of ['ff_proj', 'up_proj'])
     scaleStoredTensor(file, `model.transformer.blocks.1.${name}.weight`, 100);
-  const refs = readSafetensorsHeader(file);
-  options = {
-    dims: TINY_DIMS,
-    weight: (n) => {
-      const ref = refs.get(n);
-      if (!ref) throw new Error(`no tensor ${n}`);
-      return ref;
-    },
-    folder: root,
-    imageCodeOffset: 200,
-    codebookSize: 64,
-    logitsOutput: true,
-  };
+  options = tinyImageStepOptions(file, root);
 });
 
 async function open(o: ImageStepGraphOptions): Promise<Session> {
   const { session } = await createSession(buildImageStepGraph(o), {
     device: 'cpu',
-    sessionOptions: externalDataSessionOptions(root),
+    sessionOptions: externalDataSessionOptions(o.folder),
   });
   return session;
 }
 
-const L = 24;
-const M = 8;
-const feed = {
-  ids: BigInt64Array.from({ length: 2 * L }, (_, i) => BigInt((i * 37 + 11) % TINY_DIMS.vocabSize)),
-  attnMask: new BigInt64Array(2 * L).fill(1n),
-  gatherPos: BigInt64Array.from({ length: 2 * M }, (_, i) => BigInt((i * 3) % L)),
-  branchW: Float32Array.from([5, -4]),
-  temperature: Float32Array.from([0]),
-  noise: new Float32Array(M).fill(0.5),
-  J: 1,
-  G: 2,
-  L,
-  M,
-};
+const feed = tinyStepInput();
 
 describe("the fp16 MLP's scale", () => {
   it('is an input of the half graph only', async () => {
@@ -106,16 +81,9 @@ describe("the fp16 MLP's scale", () => {
     const file = path.join(dir, 'model.safetensors');
     fs.copyFileSync(path.join(root, 'model.safetensors'), file);
     scaleStoredTensor(file, 'model.transformer.blocks.0.ff_proj.weight', Number.POSITIVE_INFINITY);
-    const refs = readSafetensorsHeader(file);
     let half: Session;
     try {
-      const weight = (n: string) => refs.get(n) ?? options.weight(n);
-      half = (
-        await createSession(buildImageStepGraph({ ...options, weight, folder: dir, half: true }), {
-          device: 'cpu',
-          sessionOptions: externalDataSessionOptions(dir),
-        })
-      ).session;
+      half = await open({ ...tinyImageStepOptions(file, dir), half: true });
     } catch {
       return; // no fp16 kernels on this CPU provider (as above)
     }
