@@ -33,8 +33,10 @@ export function resultContext(job: Job): ResultContext {
 
 export function generationParameters(job: Job): GenerationParameters {
   const c = resultContext(job);
-  const cfg = 'cfg' in job.request ? job.request.cfg : undefined;
-  return { ...c, cfg };
+  const r = job.request;
+  const cfg = 'cfg' in r ? r.cfg : undefined;
+  const negative = r.task === 'text_to_image' ? r.negativePrompt : undefined;
+  return { ...c, cfg, ...(negative ? { negativePrompt: negative } : {}) };
 }
 
 /** A result PNG with its generation parameters in a `parameters` text chunk. */

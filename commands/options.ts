@@ -18,6 +18,9 @@ export const promptText = () =>
     .max(MAX_PROMPT_CHARS)
     .meta({ tooLongKey: 'errors.prompt_too_long', missingKey: 'errors.prompt_empty' });
 
+/** What the image should not show (the option beside the prompt; `--no` inside it does the same). */
+export const negativeOption = z.string().max(MAX_PROMPT_CHARS).meta({ tooLongKey: 'errors.prompt_too_long' });
+
 /** `W:H` in whole numbers, no more elongated than MAX_ASPECT:1; the common ones are offered as choices. */
 export const aspectOption = z
   .string()

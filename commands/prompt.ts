@@ -23,9 +23,11 @@ export interface PromptFlags {
   cfg?: number;
   temperature?: number;
   cache?: boolean;
+  /** `--no trees, fences`: what the image should not show (every `--no`, joined by commas). */
+  negative?: string;
 }
 
-export type FlagName = 'ar' | 'size' | 'seed' | 'steps' | 'cfg' | 'temperature' | 'cache' | 'no-cache';
+export type FlagName = 'ar' | 'size' | 'seed' | 'steps' | 'cfg' | 'temperature' | 'cache' | 'no-cache' | 'no';
 export const ALL_FLAGS: readonly FlagName[] = [
   'ar',
   'size',
@@ -35,6 +37,7 @@ export const ALL_FLAGS: readonly FlagName[] = [
   'temperature',
   'cache',
   'no-cache',
+  'no',
 ];
 /** Flags that make sense for every image task (the output shape follows the input image there). */
 export const IMAGE_FLAGS: readonly FlagName[] = ['seed', 'steps', 'cfg', 'temperature'];
@@ -47,6 +50,9 @@ const ALIASES: Record<string, FlagName> = {
   guidance: 'cfg',
   nocache: 'no-cache',
 };
+
+/** A `--flag` or `--flag=value` token. */
+const FLAG = /^--([a-z][a-z-]*)(?:=(.*))?$/i;
 
 export interface ParsedPrompt {
   prompt: string;
@@ -63,7 +69,7 @@ export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLA
   const flags: PromptFlags = {};
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as string;
-    const match = /^--([a-z][a-z-]*)(?:=(.*))?$/i.exec(token);
+    const match = FLAG.exec(token);
     if (!match) {
       words.push(token);
       continue;
@@ -75,6 +81,14 @@ export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLA
     if (!allowed.includes(name)) throw new UserInputError('errors.flag.not_here', { flag });
     if (SWITCHES.has(name)) {
       flags.cache = name === 'cache';
+      continue;
+    }
+    if (name === 'no') {
+      // Midjourney's `--no` takes every word up to the next flag: `--no red cars, people --ar 3:2`.
+      const words = match[2] ? [match[2]] : [];
+      while (i + 1 < tokens.length && !FLAG.test(tokens[i + 1] as string)) words.push(tokens[++i] as string);
+      if (words.length === 0) throw new UserInputError('errors.flag.missing_value', { flag });
+      flags.negative = [flags.negative, words.join(' ')].filter(Boolean).join(', ');
       continue;
     }
     let value = match[2];

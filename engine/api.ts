@@ -32,6 +32,11 @@ export interface TextToImageRequest {
   temperature?: number; // default 1.0; 0 = deterministic argmax
   seed?: number; // uint32; absent = random, reported back in the result
   cache?: MlCacheOptions | boolean;
+  /**
+   * What the image should not show (Midjourney's `--no`): the guidance branch's user text instead of
+   * `<uncondition>`, so each step is pushed away from it. Absent or blank: upstream's `<uncondition>`.
+   */
+  negativePrompt?: string;
 }
 
 export interface ImageToImageRequest {

@@ -52,7 +52,10 @@ export function forwardShape(request: EngineRequest): ForwardShape {
     case 'text_to_image':
       return {
         rows: (request.cfg ?? 4) > 0 ? 2 : 1,
-        length: promptTokens(request.prompt) + imageBlockTokens(request.width, request.height),
+        // The rows are padded to the longer prompt: the guidance branch's may be a long negative prompt.
+        length:
+          Math.max(promptTokens(request.prompt), promptTokens(request.negativePrompt)) +
+          imageBlockTokens(request.width, request.height),
         scored: imageCells(request.width, request.height),
         classes: 'codebook',
         steps: request.steps ?? 64,

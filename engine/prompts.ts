@@ -80,11 +80,15 @@ export interface PromptPair {
   uncond: string;
 }
 
-/** Text-to-image and painting (§3.1, §3.3). */
-export function textToImagePrompt(prompt: string): PromptPair {
+/**
+ * Text-to-image and painting (§3.1, §3.3). A `negative` text takes `<uncondition>`'s place in the guidance branch,
+ * as a negative prompt does in other diffusion models: guidance then steers away from it.
+ */
+export function textToImagePrompt(prompt: string, negative?: string): PromptPair {
+  const away = negative?.trim() ? negative.trim() : UNCONDITION;
   return {
     cond: chatPrompt(SYSTEM_PROMPTS.image_generation, prompt),
-    uncond: chatPrompt(SYSTEM_PROMPTS.image_generation, UNCONDITION),
+    uncond: chatPrompt(SYSTEM_PROMPTS.image_generation, away),
   };
 }
 

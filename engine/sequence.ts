@@ -162,13 +162,17 @@ function imageGeneration(
   };
 }
 
-/** Text-to-image (§3.1): `P_cond + gen`; the `uncond` branch is `P_uncond + x[code_start−2:]`. */
+/**
+ * Text-to-image (§3.1): `P_cond + gen`; the `uncond` branch is `P_uncond + x[code_start−2:]` (its user text the
+ * negative prompt, when there is one).
+ */
 export function textToImageSequence(
   ctx: SequenceContext,
   prompt: string,
   grid: Grid,
+  negative?: string,
 ): ImageGenerationSequence {
-  const prompts = textToImagePrompt(prompt);
+  const prompts = textToImagePrompt(prompt, negative);
   const cond = ctx.tokenizer.encode(prompts.cond);
   const uncond = ctx.tokenizer.encode(prompts.uncond);
   return imageGeneration(ctx.layout, cond, grid, [{ name: 'uncond', prefix: uncond }]);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointTokenizer } from '../engine/checkpoint/tokenizer.js';
-import { decodeImage, encodePng, makeTestCheckpoint } from '../engine/index.js';
+import { decodeImage, encodePng, makeTestCheckpoint, readPngText } from '../engine/index.js';
 import type { CliIo } from '../src/cli/command.js';
 import { main } from '../src/cli/main.js';
 import { batchFileName, parsePromptFile } from '../src/cli/prompt-file.js';
@@ -176,10 +176,10 @@ describe('dimoo edit / paint / describe / batch', () => {
   it('batch --batch-size 2 shares passes and writes the same images as one by one', async () => {
     const prompts = join(dir, 'prompts3.txt');
     writeFileSync(prompts, 'a cat\na much longer prompt about a red dog\na fox\n');
-    const run = async (size: string) => {
-      const outDir = join(dir, `batch-${size}`);
+    const run = async (size: string, ...more: string[]) => {
+      const outDir = join(dir, `batch-${size}${more.length}`);
       const args = ['--width', '32', '--height', '32', '--steps', '3', '--seed', '5', '--batch-size', size];
-      const r = await cli('batch', '--prompts', prompts, '--out-dir', outDir, ...args);
+      const r = await cli('batch', '--prompts', prompts, '--out-dir', outDir, ...args, ...more);
       expect(r.code).toBe(0);
       const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as Array<{
         image_path: string;
@@ -189,6 +189,10 @@ describe('dimoo edit / paint / describe / batch', () => {
     const grouped = await run('2');
     expect(grouped).toHaveLength(3);
     expect(grouped).toEqual(await run('1'));
+    // One --negative-prompt for every image: each comes out otherwise, batched as one by one.
+    const away = await run('2', '--negative-prompt', 'snow and trees');
+    for (const [i, image] of away.entries()) expect(image).not.toBe(grouped[i]);
+    expect(away).toEqual(await run('1', '--negative-prompt', 'snow and trees'));
   });
 
   it('fails with one clear line: missing file, unknown edit type, bad divisibility; usage errors exit 2', async () => {
@@ -298,6 +302,19 @@ describe('dimoo imagine ML-Cache parameters', () => {
       expect(r.code).toBe(2);
       expect(r.err.split('\n')[0]).toMatch(message);
     }
+  });
+});
+
+describe('dimoo imagine --negative-prompt', () => {
+  it('steers the image away and is written into the PNG as A1111 writes it', async () => {
+    const tokens = (r: { out: string }) => (JSON.parse(r.out) as { tokens: number[][] }).tokens;
+    const plain = await imagineJson(4, 'plain.png');
+    const away = await imagineJson(4, 'away.png', '--negative-prompt', 'snow, trees');
+    expect([plain.code, away.code]).toEqual([0, 0]);
+    expect(tokens(away)).not.toEqual(tokens(plain));
+    const text = readPngText(readFileSync(join(dir, 'away.png'))).parameters;
+    expect(text).toMatch(/^a fox\nNegative prompt: snow, trees\nSteps: 4, CFG scale: 4, Seed: 3/);
+    expect(readPngText(readFileSync(join(dir, 'plain.png'))).parameters).not.toMatch(/Negative/);
   });
 });
 

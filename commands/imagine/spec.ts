@@ -1,6 +1,14 @@
 // /imagine (Telegram also /draw): a prompt with optional flags, and the shape and sampling as options.
 import { z } from 'zod';
-import { aspectOption, cfgOption, promptText, seedOption, sizeOption, stepsOption } from '../options.js';
+import {
+  aspectOption,
+  cfgOption,
+  negativeOption,
+  promptText,
+  seedOption,
+  sizeOption,
+  stepsOption,
+} from '../options.js';
 import type { CommandSpec } from '../spec.js';
 
 export const imagineSpec = {
@@ -13,6 +21,7 @@ export const imagineSpec = {
     steps: stepsOption.optional(),
     cfg: cfgOption.optional(),
     seed: seedOption.optional(),
+    no: negativeOption.optional(),
   }),
   text: { rest: 'prompt' },
 } satisfies CommandSpec;

@@ -78,6 +78,8 @@ export function readPngText(png: Uint8Array): Record<string, string> {
 
 export interface GenerationParameters {
   prompt: string;
+  /** Written as A1111 does, on its own `Negative prompt: …` line. */
+  negativePrompt?: string;
   steps?: number;
   cfg?: number;
   seed?: number;
@@ -87,7 +89,10 @@ export interface GenerationParameters {
   task?: string;
 }
 
-/** The AUTOMATIC1111-style `parameters` text: the prompt, then `Steps: 64, CFG scale: 4, Seed: 42, Size: WxH, …`. */
+/**
+ * The AUTOMATIC1111-style `parameters` text: the prompt, a `Negative prompt: …` line when there is one, then
+ * `Steps: 64, CFG scale: 4, Seed: 42, Size: WxH, …`.
+ */
 export function parametersText(p: GenerationParameters): string {
   const pairs: string[] = [];
   if (p.steps !== undefined) pairs.push(`Steps: ${p.steps}`);
@@ -96,5 +101,7 @@ export function parametersText(p: GenerationParameters): string {
   if (p.width !== undefined && p.height !== undefined) pairs.push(`Size: ${p.width}x${p.height}`);
   pairs.push('Model: Lumina-DiMOO');
   if (p.task) pairs.push(`Task: ${p.task}`);
-  return `${p.prompt.replace(/\r?\n/g, ' ')}\n${pairs.join(', ')}`;
+  const line = (text: string) => text.replace(/\r?\n/g, ' ');
+  const negative = p.negativePrompt?.trim() ? `Negative prompt: ${line(p.negativePrompt)}\n` : '';
+  return `${line(p.prompt)}\n${negative}${pairs.join(', ')}`;
 }

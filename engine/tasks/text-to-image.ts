@@ -1,5 +1,6 @@
 // Text-to-image exactly as upstream's generate_image (dimoo-inference.md §3.1, §4.1): the prompt template with
-// a fully masked image block, CFG `(1+s)·c − s·u` against the `<uncondition>` prompt, 64 steps by default.
+// a fully masked image block, CFG `(1+s)·c − s·u` against the `<uncondition>` prompt (or a negative prompt in its
+// place), 64 steps by default.
 import { EngineError, type GenerateOptions, type TextToImageRequest } from '../api.js';
 import { asEngineError } from '../errors.js';
 import { resolveMlCache } from '../sampling/ml-cache.js';
@@ -23,6 +24,10 @@ type TextToImageOutput = ImageTaskOutput;
 /** A validated request: its sequence and loop settings. */
 function prepare(ctx: TaskContext, request: TextToImageRequest) {
   const prompt = checkPrompt(request.prompt);
+  const negative =
+    request.negativePrompt === undefined
+      ? undefined
+      : checkPrompt(request.negativePrompt, { allowEmpty: true, name: 'negative prompt' });
   checkSize(request.width, request.height);
   const { steps, cfg, temperature, seed } = checkSampling(request, TEXT_TO_IMAGE_DEFAULTS);
   const cachePlan = resolveMlCache(request.cache, steps);
@@ -30,6 +35,7 @@ function prepare(ctx: TaskContext, request: TextToImageRequest) {
     ctx,
     prompt,
     gridForSize(request.width, request.height, ctx.vq.scaleFactor),
+    negative,
   );
   return { seq, steps, cfg, temperature, seed, cachePlan, weights: cfg > 0 ? [1 + cfg, -cfg] : [1, 0] };
 }

@@ -19,11 +19,11 @@ export function checkNumber(name: string, value: number, min: number, max: numbe
   return value;
 }
 
-export function checkPrompt(prompt: string, { allowEmpty = false } = {}): string {
-  if (typeof prompt !== 'string') throw bad('prompt must be text');
-  if (!allowEmpty && prompt.trim() === '') throw bad('prompt is empty');
+export function checkPrompt(prompt: string, { allowEmpty = false, name = 'prompt' } = {}): string {
+  if (typeof prompt !== 'string') throw bad(`${name} must be text`);
+  if (!allowEmpty && prompt.trim() === '') throw bad(`${name} is empty`);
   if (prompt.length > LIMITS.maxPromptChars)
-    throw bad(`prompt is ${prompt.length} characters; the limit is ${LIMITS.maxPromptChars}`);
+    throw bad(`${name} is ${prompt.length} characters; the limit is ${LIMITS.maxPromptChars}`);
   return prompt;
 }
 

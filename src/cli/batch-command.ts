@@ -35,11 +35,12 @@ function batchBar(stream: NodeJS.WritableStream & { isTTY?: boolean }, count: nu
 }
 
 export const command: CliCommand = {
-  usage: `dimoo batch --model DIR --prompts FILE.jsonl|FILE.json|FILE.txt --out-dir DIR [--width 1024 --height 1024 --steps 64 --cfg 4 --temperature 1 --seed N] [--batch-size N] ${ENGINE_USAGE} [--out results.json] [--json]`,
+  usage: `dimoo batch --model DIR --prompts FILE.jsonl|FILE.json|FILE.txt --out-dir DIR [--negative-prompt TEXT] [--width 1024 --height 1024 --steps 64 --cfg 4 --temperature 1 --seed N] [--batch-size N] ${ENGINE_USAGE} [--out results.json] [--json]`,
   async run(argv, io) {
     const o = parse(argv, {
       prompts: { type: 'string' },
       'out-dir': { type: 'string' },
+      'negative-prompt': { type: 'string' },
       width: { type: 'string' },
       height: { type: 'string' },
       ...TASK_OPTIONS,
@@ -57,6 +58,8 @@ export const command: CliCommand = {
       seed: baseSeed,
     } = samplingSettings(o, { steps: 64, cfg: 4, temperature: 1 });
     const batchOption = intOption('batch-size', o['batch-size']);
+    // One negative prompt for every image of the batch (imagine's --negative-prompt).
+    const negative = o['negative-prompt'] === undefined ? {} : { negativePrompt: o['negative-prompt'] };
     const resultsPath = o.out ?? join(outDir, 'results.json');
     mkdirSync(outDir, { recursive: true });
     return withEngine('batch', target, io, async (engine) => {
@@ -78,6 +81,7 @@ export const command: CliCommand = {
               steps,
               cfg,
               temperature,
+              ...negative,
               // Each prompt its own seed, reproducible from the base seed.
               seed: baseSeed === undefined ? undefined : (baseSeed + from + k) % 2 ** 32,
             },

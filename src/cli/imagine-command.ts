@@ -45,10 +45,11 @@ function mlCacheOption(o: {
 }
 
 export const command: CliCommand = {
-  usage: `dimoo imagine --model DIR --prompt TEXT [--width 512 --height 512 --steps 64 --cfg 4 --temperature 1 --seed N] [--cache] [--cache-ratio 0.9 --warmup-ratio 0.3 --refresh-interval 5] ${ENGINE_USAGE} --out FILE.png [--json]`,
+  usage: `dimoo imagine --model DIR --prompt TEXT [--negative-prompt TEXT] [--width 512 --height 512 --steps 64 --cfg 4 --temperature 1 --seed N] [--cache] [--cache-ratio 0.9 --warmup-ratio 0.3 --refresh-interval 5] ${ENGINE_USAGE} --out FILE.png [--json]`,
   async run(argv, io) {
     const o = parse(argv, {
       prompt: { type: 'string' },
+      'negative-prompt': { type: 'string' },
       width: { type: 'string' },
       height: { type: 'string' },
       ...TASK_OPTIONS,
@@ -67,6 +68,7 @@ export const command: CliCommand = {
       height: intOption('height', o.height, 512) as number,
       ...samplingSettings(o, { steps: 64, cfg: 4, temperature: 1 }),
       cache: mlCacheOption(o),
+      ...(o['negative-prompt'] !== undefined ? { negativePrompt: o['negative-prompt'] } : {}),
     };
     try {
       // One image: the VQ encoder is never needed, so nothing opens before its first use.
@@ -81,6 +83,7 @@ export const command: CliCommand = {
       await engine.close();
       await writePng(out, result.image, {
         prompt: request.prompt,
+        negativePrompt: request.negativePrompt,
         task: request.task,
         cfg: request.cfg,
         seed: result.seed,

@@ -5,8 +5,9 @@ import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CommandContext, Commands, type CommandsConfig } from '../../commands/commands.js';
+import { MAX_PROMPT_CHARS } from '../../commands/limits.js';
 import type { Reply } from '../../commands/reply.js';
-import { type EngineRequest, encodePng, type GenerateOptions } from '../../engine/index.js';
+import { type EngineRequest, encodePng, type GenerateOptions, readPngText } from '../../engine/index.js';
 import { type Job, JobQueue, JobStore } from '../../src/jobs/index.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
 
@@ -236,6 +237,40 @@ describe('imagine', () => {
       keys(await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a cat', size: 640 } })),
     ).toEqual(['errors.settings.choice']);
     expect(store.byStatus('queued', 'running', 'done')).toHaveLength(0);
+  });
+
+  it('takes what to leave out from --no or the `no` option, unchecked for blocked words, into the PNG', async () => {
+    const { commands, ctx, until, store } = setup();
+    const queued = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a battlefield at dawn --no gore, smoke --seed 5 --steps 4' },
+    });
+    const done = await until((u) => u.job.id === queued.jobId && u.reply.final === true);
+    expect(done.job.request).toMatchObject({
+      prompt: 'a battlefield at dawn',
+      negativePrompt: 'gore, smoke',
+    });
+    const file = await commands.jobFile(ctx('1'), done.job.id, done.job.result?.file as string);
+    expect(readPngText(file?.data ?? new Uint8Array()).parameters).toMatch(
+      /^a battlefield at dawn\nNegative prompt: gore, smoke\nSteps: 4,/,
+    );
+    // The option wins over the flag; a re-roll keeps it.
+    const option = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a field --no cows --steps 4', no: '  fences ' },
+    });
+    expect(store.get(option.jobId as string)?.request).toMatchObject({ negativePrompt: 'fences' });
+    await until((u) => u.job.id === option.jobId && u.reply.final === true);
+    const reroll = await commands.pressButton(ctx('1'), `reroll:${option.jobId}`);
+    expect(store.get(reroll.jobId as string)?.request).toMatchObject({ negativePrompt: 'fences' });
+    // Without one the request has none; a `no` option past the prompt limit is refused before queueing.
+    const plain = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a kite' } });
+    expect(store.get(plain.jobId as string)?.request).not.toHaveProperty('negativePrompt');
+    const long = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a kite', no: 'x'.repeat(MAX_PROMPT_CHARS + 1) },
+    });
+    expect(keys(long)).toEqual(['errors.prompt_too_long']);
   });
 
   it('fails only the job whose run fails, with the reason in the job’s language', async () => {

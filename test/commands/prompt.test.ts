@@ -63,6 +63,24 @@ describe('prompt flags', () => {
     expect(r.params).toMatchObject(params);
   });
 
+  it('reads --no up to the next flag, joins every --no, and keeps it to /imagine', () => {
+    const parsed = parsePrompt('a quiet street --no red cars, people --ar 3:2 at dawn --no=rain');
+    expect(parsed.prompt).toBe('a quiet street at dawn');
+    expect(parsed.flags).toEqual({ negative: 'red cars, people, rain', aspect: { w: 3, h: 2 } });
+    expect(parsePrompt('fox —no snow').flags.negative).toBe('snow');
+    expect(refusal(() => parsePrompt('fox --no'))).toEqual({
+      key: 'errors.flag.missing_value',
+      params: { flag: '--no' },
+    });
+    expect(refusal(() => parsePrompt('fox --no --seed 2')).key).toBe('errors.flag.missing_value');
+    expect(refusal(() => parsePrompt('make it blue --no red', IMAGE_FLAGS))).toEqual({
+      key: 'errors.flag.not_here',
+      params: { flag: '--no' },
+    });
+    // --no-cache stays its own switch.
+    expect(parsePrompt('fox --no-cache').flags).toEqual({ cache: false });
+  });
+
   it('refuses shape flags where the input image decides the shape', () => {
     expect(refusal(() => parsePrompt('make it blue --ar 1:1', IMAGE_FLAGS))).toEqual({
       key: 'errors.flag.not_here',

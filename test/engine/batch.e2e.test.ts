@@ -57,6 +57,8 @@ describe('batched text-to-image on a generated tiny checkpoint', () => {
       request('a red fox', 1),
       request('一只在雪地里奔跑的狐狸，夜晚，月光', 2, { cfg: 6 }),
       request('fox', 3, { temperature: 0 }),
+      // A negative prompt longer than its prompt: the guidance row is the batch's longest.
+      request('fox', 5, { negativePrompt: 'snow, trees, people, buildings, any text or watermark' }),
       request('a red fox', 4, { cfg: 0 }), // another key: runs on its own
     ];
     const progress = requests.map(() => [] as number[]);

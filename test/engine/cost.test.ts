@@ -23,6 +23,12 @@ describe('engine cost model', () => {
     expect(cached).toBeCloseTo(big / 2);
   });
 
+  it('pads the rows to the longer of the prompt and a negative prompt', () => {
+    const base = { task: 'text_to_image', prompt: 'x', width: 256, height: 256 } as const;
+    expect(estimateCost({ ...base, negativePrompt: 'y' })).toBe(estimateCost(base));
+    expect(estimateCost({ ...base, negativePrompt: 'y'.repeat(600) })).toBeGreaterThan(estimateCost(base));
+  });
+
   it('counts guidance branches: no CFG is half the price of CFG', () => {
     const guided = estimateCost({ task: 'text_to_image', prompt: 'x', width: 256, height: 256, cfg: 4 });
     const plain = estimateCost({ task: 'text_to_image', prompt: 'x', width: 256, height: 256, cfg: 0 });

@@ -120,6 +120,17 @@ describe('text-to-image sequence (§3.1)', () => {
     expect(branch!.offset).toBe(uncond.length - cond.length);
   });
 
+  it('puts a negative prompt in <uncondition>’s place; a blank one changes nothing', () => {
+    const away = textToImageSequence(ctx, 'a cat', grid, '  dogs, text ');
+    const prefix = tokenizer.encode(
+      '<system>Generate an image according to the text prompt.</system><user>dogs, text</user>',
+    );
+    expect(Array.from(away.branches[0]!.prefix)).toEqual(prefix);
+    expect(away.branches[0]!.offset).toBe(prefix.length - cond.length);
+    expect(Array.from(away.ids)).toEqual(Array.from(seq.ids));
+    expect(Array.from(textToImageSequence(ctx, 'a cat', grid, ' ').branches[0]!.prefix)).toEqual(uncond);
+  });
+
   it('reads the final grid back as VQ indices and refuses a leftover mask', () => {
     const x = seq.ids.slice();
     seq.cellPositions.forEach((p, i) => {

@@ -9,6 +9,7 @@ import {
   type Engine,
   encodePng,
   type ImageResult,
+  type MlCacheOptions,
   makeTestCheckpoint,
 } from '../../engine/index.js';
 import { gridForSize, textToImageSequence } from '../../engine/sequence.js';
@@ -60,6 +61,30 @@ describe('text-to-image on a generated tiny checkpoint', () => {
     expect(Array.from(a.tokens.data)).toEqual(Array.from(b.tokens.data));
     expect(Buffer.from(await encodePng(a.image)).equals(Buffer.from(await encodePng(b.image)))).toBe(true);
     expect(Array.from(a.tokens.data)).not.toEqual(Array.from(c.tokens.data));
+  });
+
+  it('steers away from a negative prompt: other tokens, the same again for the same seed; blank is none', async () => {
+    const draw = (negativePrompt?: string, cache: MlCacheOptions | false = false) =>
+      engine.generate({
+        task: 'text_to_image',
+        prompt: 'a red fox',
+        width: 64,
+        height: 48,
+        steps: 6,
+        seed: 42,
+        cache,
+        ...(negativePrompt === undefined ? {} : { negativePrompt }),
+      }) as Promise<ImageResult>;
+    const tokens = async (r: Promise<ImageResult>) => Array.from((await r).tokens.data);
+    const plain = await tokens(draw());
+    const away = await tokens(draw('snow, trees'));
+    expect(away).not.toEqual(plain);
+    expect(await tokens(draw('snow, trees'))).toEqual(away);
+    expect(await tokens(draw('   '))).toEqual(plain);
+    // ML-Cache's interval takes the negative prompt's row too.
+    const cache = { cacheRatio: 0.5, warmupRatio: 0, refreshInterval: 3 };
+    expect(await tokens(draw('snow, trees', cache))).not.toEqual(await tokens(draw(undefined, cache)));
+    await expect(draw('x'.repeat(5000))).rejects.toThrow(/negative prompt is 5000 characters/);
   });
 
   it('is deterministic at temperature 0 without a seed', async () => {
