@@ -17,7 +17,15 @@ export {
   readPngText,
   withPngText,
 } from './image/png-text.js';
+export {
+  type CheckpointReport,
+  inspectCheckpoint,
+  type MemoryRow,
+  RUN_OPTIONS,
+  type RunOption,
+} from './inspect-checkpoint.js';
 export { createEngine } from './load-engine.js';
+export { gigabytes } from './memory.js';
 export { EDIT_TYPES, inferEditType, isKnownEditType, needsReferenceImage } from './prompts.js';
 export {
   cudaLibrariesNeeded,

@@ -6,21 +6,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointTokenizer } from '../engine/checkpoint/tokenizer.js';
 import { decodeImage, encodePng, makeTestCheckpoint, readPngText } from '../engine/index.js';
-import type { CliIo } from '../src/cli/command.js';
 import { main } from '../src/cli/main.js';
 import { batchFileName, parsePromptFile } from '../src/cli/prompt-file.js';
-
-function captureIo(): CliIo & { out: () => string; err: () => string } {
-  const chunks = { out: [] as string[], err: [] as string[] };
-  const stream = (into: string[]) =>
-    ({ write: (chunk: string) => into.push(String(chunk)) > 0 }) as unknown as NodeJS.WritableStream;
-  return {
-    stdout: stream(chunks.out),
-    stderr: stream(chunks.err),
-    out: () => chunks.out.join(''),
-    err: () => chunks.err.join(''),
-  };
-}
+import { captureIo } from './doubles/cli-io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dimoo-cli-tasks-'));
 const model = join(dir, 'model');

@@ -3,25 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../src/cli/command.js';
 import { commands } from '../src/cli/commands.js';
 import { main } from '../src/cli/main.js';
+import { captureIo } from './doubles/cli-io.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
-
-/** In-memory stdout/stderr for main(). */
-function captureIo(): CliIo & { out: () => string; err: () => string } {
-  const chunks = { out: [] as string[], err: [] as string[] };
-  const stream = (into: string[]) =>
-    ({ write: (chunk: string) => into.push(String(chunk)) > 0 }) as unknown as NodeJS.WritableStream;
-  return {
-    stdout: stream(chunks.out),
-    stderr: stream(chunks.err),
-    out: () => chunks.out.join(''),
-    err: () => chunks.err.join(''),
-  };
-}
 
 /** The command names listed under "Commands:" in a usage text. */
 function listedCommands(usage: string): string[] {

@@ -9,6 +9,7 @@ const SUMMARIES = {
   batch: 'Generate one image per prompt of a .jsonl, .json or .txt file, with results.json',
   'make-test-checkpoint':
     'Write a random checkpoint in the published Lumina-DiMOO layout (produces noise; for tests and trials)',
+  'check-model': 'Check a checkpoint folder without loading it (complete? which precision fits which card?)',
   config: 'Validate the configuration (environment and .env) and print it, secrets hidden',
   'gpu-setup': 'Install the CUDA provider from the npm registry and list the CUDA libraries still missing',
   worker:
