@@ -54,13 +54,18 @@ function fromJob(ctx: CommandContext, jobId: string): CommandContext {
   return { ...ctx, meta: { ...ctx.meta, origin: jobId } };
 }
 
-/** Zoom out ×1.5 around a finished result, with its prompt. */
+/** Zoom out ×1.5 around a finished result, with its prompt and what it was to leave out. */
 export const zoomOut: Operation<string> = async (deps, ctx, jobId) => {
   const job = imageJob(deps.store, jobId);
   const prompt = 'prompt' in job.request ? job.request.prompt : '';
+  // Typed back as `--no …`: words that look like flags (possible from Discord's `no` option) lose their dashes.
+  const negative = ('negativePrompt' in job.request ? job.request.negativePrompt : '')?.replace(
+    /(^|\s)[-—–]+/g,
+    '$1',
+  );
   return runCommand(deps, fromJob(ctx, jobId), {
     name: 'outpaint',
-    options: { prompt: prompt || '.', zoom: 1.5 },
+    options: { prompt: `${prompt || '.'}${negative ? ` --no ${negative}` : ''}`, zoom: 1.5 },
     images: { image: { data: resultBytes(deps.store, jobId) } },
   });
 };

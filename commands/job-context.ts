@@ -35,7 +35,7 @@ export function generationParameters(job: Job): GenerationParameters {
   const c = resultContext(job);
   const r = job.request;
   const cfg = 'cfg' in r ? r.cfg : undefined;
-  const negative = r.task === 'text_to_image' ? r.negativePrompt : undefined;
+  const negative = 'negativePrompt' in r ? r.negativePrompt : undefined;
   return { ...c, cfg, ...(negative ? { negativePrompt: negative } : {}) };
 }
 

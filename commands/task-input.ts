@@ -2,7 +2,7 @@
 // config (blocked words: a schema cannot know them), prompt flags read, images accepted and kept as job files.
 import type { CommandDeps } from './deps.js';
 import { acceptImage, type InputImage } from './inputs.js';
-import { checkPrompt, IMAGE_FLAGS, type ParsedPrompt, parsePrompt } from './prompt.js';
+import { checkPrompt, type FlagName, IMAGE_FLAGS, type ParsedPrompt, parsePrompt } from './prompt.js';
 
 export type Files = Record<string, Uint8Array>;
 
@@ -16,10 +16,20 @@ export function imagePrompt(
   text: string,
   seed: number | undefined,
   required = true,
+  allowed: readonly FlagName[] = IMAGE_FLAGS,
 ): ParsedPrompt {
-  const { prompt, flags } = parsePrompt(text, IMAGE_FLAGS);
+  const { prompt, flags } = parsePrompt(text, allowed);
   flags.seed = seed ?? flags.seed;
   return { prompt: checkText(deps, prompt, required), flags };
+}
+
+/**
+ * The request's negative prompt (`--no`, or an option that wins): length-checked only, since naming what must not
+ * appear is what it is for; nothing when blank.
+ */
+export function negativePrompt(text: string | undefined): { negativePrompt?: string } {
+  const negative = checkPrompt(text ?? '', { required: false });
+  return negative ? { negativePrompt: negative } : {};
 }
 
 /** Accepts an image (size, pixels, format) and adds it to the job's files under `<stem>.<ext>`. */

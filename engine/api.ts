@@ -68,6 +68,7 @@ export interface PaintRequest {
   region: PaintRegion;
   dilate?: number; // latent-cell dilation, default 0
   pasteBack?: boolean; // default true: pixels outside the mask are the input's own
+  negativePrompt?: string; // as TextToImageRequest's
   steps?: number;
   cfg?: number;
   temperature?: number;

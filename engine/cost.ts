@@ -74,7 +74,9 @@ export function forwardShape(request: EngineRequest): ForwardShape {
     case 'paint':
       return {
         rows: (request.cfg ?? 4) > 0 ? 2 : 1,
-        length: promptTokens(request.prompt) + imageBlockTokens(request.image.width, request.image.height),
+        length:
+          Math.max(promptTokens(request.prompt), promptTokens(request.negativePrompt)) +
+          imageBlockTokens(request.image.width, request.image.height),
         scored: imageCells(request.image.width, request.image.height),
         classes: 'codebook',
         steps: request.steps ?? 64,

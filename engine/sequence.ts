@@ -219,13 +219,15 @@ export function imageToImageSequence(
 
 /**
  * Inpainting / outpainting / retouching (§3.3): the T2I template with the image's own grid; kept cells carry their
- * VQ codes, cells with `regenerate[cell] = 1` are MASK. Only the masked cells are sampled.
+ * VQ codes, cells with `regenerate[cell] = 1` are MASK. Only the masked cells are sampled. A `negative` prompt
+ * takes `<uncondition>`'s place, as in textToImageSequence.
  */
 export function paintSequence(
   ctx: SequenceContext,
   prompt: string,
   image: ImageCodes,
   regenerate: Uint8Array,
+  negative?: string,
 ): ImageGenerationSequence {
   checkCodes(ctx.layout, image);
   if (regenerate.length !== image.rows * image.cols) {
@@ -235,7 +237,7 @@ export function paintSequence(
     );
   }
   if (!regenerate.some((v) => v !== 0)) throw badRequest('the paint region covers no image cell');
-  const prompts = textToImagePrompt(prompt);
+  const prompts = textToImagePrompt(prompt, negative);
   const cond = ctx.tokenizer.encode(prompts.cond);
   const uncond = ctx.tokenizer.encode(prompts.uncond);
   const grid = { rows: image.rows, cols: image.cols };

@@ -3,9 +3,9 @@ import type { StoredRequest } from '../../src/jobs/index.js';
 import type { Operation } from '../context.js';
 import { UserInputError } from '../errors.js';
 import { DEFAULT_SIZE_CLASS } from '../limits.js';
-import { checkPrompt, parseAspect, parsePrompt, sizeForAspect } from '../prompt.js';
+import { parseAspect, parsePrompt, sizeForAspect } from '../prompt.js';
 import { sampling, submit } from '../submit.js';
-import { checkText } from '../task-input.js';
+import { checkText, negativePrompt } from '../task-input.js';
 import type { ImagineInput } from './spec.js';
 
 export const imagine: Operation<ImagineInput> = async (deps, ctx, input) => {
@@ -15,8 +15,6 @@ export const imagine: Operation<ImagineInput> = async (deps, ctx, input) => {
   flags.steps = input.steps ?? flags.steps;
   flags.cfg = input.cfg ?? flags.cfg;
   flags.seed = input.seed ?? flags.seed;
-  // Blocked words are not checked here: naming what must not appear is what this text is for.
-  const negative = checkPrompt(input.no ?? flags.negative ?? '', { required: false });
   if (flags.aspect && flags.size)
     throw new UserInputError('errors.flag.conflict', { a: '--ar', b: '--size' });
   const sizeClass = input.size ?? ctx.settings.size ?? DEFAULT_SIZE_CLASS;
@@ -29,7 +27,7 @@ export const imagine: Operation<ImagineInput> = async (deps, ctx, input) => {
     height,
     ...sampling(deps, ctx, flags),
     ...(flags.cache !== undefined ? { cache: flags.cache } : {}),
-    ...(negative ? { negativePrompt: negative } : {}),
+    ...negativePrompt(input.no ?? flags.negative),
   };
   return submit(deps, ctx, 'imagine', request, {});
 };

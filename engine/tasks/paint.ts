@@ -8,7 +8,13 @@ import { pasteBack, planPaint } from '../paint/mask.js';
 import { type ImageCodes, paintSequence } from '../sequence.js';
 import { LIMITS, MAX_INPUT_PIXELS, type TaskContext } from './context.js';
 import { type ImageTaskOutput, imageTaskOutput, runImageLoop, throwIfCancelled } from './image-loop.js';
-import { checkInputImage, checkInteger, checkPrompt, checkSampling } from './validate.js';
+import {
+  checkInputImage,
+  checkInteger,
+  checkNegativePrompt,
+  checkPrompt,
+  checkSampling,
+} from './validate.js';
 
 export const PAINT_DEFAULTS = Object.freeze({
   steps: 64,
@@ -27,6 +33,7 @@ export async function paint(
   options: GenerateOptions = {},
 ): Promise<ImageTaskOutput> {
   const prompt = checkPrompt(request.prompt);
+  const negative = checkNegativePrompt(request.negativePrompt);
   const source = checkInputImage('the image', request.image, MAX_INPUT_PIXELS);
   if (!request.region || !REGION_KINDS.includes(request.region.kind)) {
     const detail = 'say where to paint: a ratio, boxes, a mask image or a canvas extension';
@@ -52,7 +59,7 @@ export async function paint(
   throwIfCancelled(options.signal);
   const vq = await ctx.vq.encode(canvas);
   const encoded: ImageCodes = { rows: vq.rows, cols: vq.cols, codes: vq.indices };
-  const seq = paintSequence(ctx, prompt, encoded, plan.cells);
+  const seq = paintSequence(ctx, prompt, encoded, plan.cells, negative);
   const decode = (codes: ImageCodes) => ctx.vq.decode(codes.rows, codes.cols, codes.codes);
   const loop = await runImageLoop(seq, ctx.layout, ctx.imageStep, {
     steps,

@@ -15,7 +15,7 @@ import {
   runImageLoops,
 } from './image-loop.js';
 import { runCachedImageLoop } from './ml-cache-loop.js';
-import { checkPrompt, checkSampling, checkSize } from './validate.js';
+import { checkNegativePrompt, checkPrompt, checkSampling, checkSize } from './validate.js';
 
 export const TEXT_TO_IMAGE_DEFAULTS = Object.freeze({ steps: 64, cfg: 4.0, temperature: 1.0 });
 
@@ -24,10 +24,7 @@ type TextToImageOutput = ImageTaskOutput;
 /** A validated request: its sequence and loop settings. */
 function prepare(ctx: TaskContext, request: TextToImageRequest) {
   const prompt = checkPrompt(request.prompt);
-  const negative =
-    request.negativePrompt === undefined
-      ? undefined
-      : checkPrompt(request.negativePrompt, { allowEmpty: true, name: 'negative prompt' });
+  const negative = checkNegativePrompt(request.negativePrompt);
   checkSize(request.width, request.height);
   const { steps, cfg, temperature, seed } = checkSampling(request, TEXT_TO_IMAGE_DEFAULTS);
   const cachePlan = resolveMlCache(request.cache, steps);

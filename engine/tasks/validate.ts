@@ -27,6 +27,11 @@ export function checkPrompt(prompt: string, { allowEmpty = false, name = 'prompt
   return prompt;
 }
 
+/** A negative prompt (TextToImageRequest.negativePrompt): may be blank, which is none. */
+export function checkNegativePrompt(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : checkPrompt(value, { allowEmpty: true, name: 'negative prompt' });
+}
+
 /** Output size: multiples of 16 within the side and pixel limits. */
 export function checkSize(width: number, height: number): void {
   for (const [name, value] of [

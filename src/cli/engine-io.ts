@@ -177,7 +177,7 @@ export async function reportImage(
     device: string;
     extra?: Record<string, unknown>;
     /** What the PNG's `parameters` chunk names besides what the result knows (seed, size, steps). */
-    made: { prompt: string; task: string; cfg?: number };
+    made: { prompt: string; negativePrompt?: string; task: string; cfg?: number };
   },
   result: ImageResult,
 ): Promise<void> {

@@ -44,11 +44,11 @@ function regionSpec(o: {
 }
 
 export const command: CliCommand = {
-  usage: `dimoo paint --model DIR --image FILE --prompt TEXT [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] ${engineIo.ENGINE_USAGE} --out FILE.png [--json]`,
+  usage: `dimoo paint --model DIR --image FILE --prompt TEXT [--negative-prompt TEXT] [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] ${engineIo.ENGINE_USAGE} --out FILE.png [--json]`,
   async run(argv, io) {
     const o = parse(argv, {
       ...engineIo.TASK_OPTIONS,
-      ...stringFlags('image', 'prompt', 'ratio', 'mask', 'extend', 'dilate'),
+      ...stringFlags('image', 'prompt', 'negative-prompt', 'ratio', 'mask', 'extend', 'dilate'),
       box: { type: 'string', multiple: true },
       inpaint: { type: 'boolean' },
       outpaint: { type: 'boolean' },
@@ -63,6 +63,7 @@ export const command: CliCommand = {
       ...engineIo.samplingSettings(o),
       dilate: intOption('dilate', o.dilate),
       pasteBack: o['no-paste-back'] !== true,
+      ...(o['negative-prompt'] !== undefined ? { negativePrompt: o['negative-prompt'] } : {}),
     };
     return engineIo.withEngine('paint', target, io, async (engine) => {
       const image = await engineIo.readImageFile('image', imagePath);
@@ -98,7 +99,12 @@ export const command: CliCommand = {
           out,
           device: engine.info.device,
           extra: { region: region.kind },
-          made: { prompt, task: `paint/${region.kind}`, cfg: settings.cfg },
+          made: {
+            prompt,
+            negativePrompt: settings.negativePrompt,
+            task: `paint/${region.kind}`,
+            cfg: settings.cfg,
+          },
         },
         result,
       );

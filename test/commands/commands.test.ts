@@ -273,6 +273,34 @@ describe('imagine', () => {
     expect(keys(long)).toEqual(['errors.prompt_too_long']);
   });
 
+  it('takes --no in /retouch and /outpaint and keeps it when zooming out; /edit refuses it', async () => {
+    const { commands, ctx, until, store } = setup();
+    const request = (reply: Reply) => store.get(reply.jobId as string)?.request;
+    const retouch = await commands.run(ctx('1'), {
+      name: 'retouch',
+      options: { image: { data: await png() }, prompt: 'a hat --no feathers', boxes: '0.1,0.1,0.5,0.5' },
+    });
+    expect(request(retouch)).toMatchObject({ task: 'paint', prompt: 'a hat', negativePrompt: 'feathers' });
+    const outpaint = await commands.run(ctx('2'), {
+      name: 'outpaint',
+      options: { image: { data: await png() }, prompt: 'more sky --no birds', direction: 'up' },
+    });
+    expect(request(outpaint)).toMatchObject({ prompt: 'more sky', negativePrompt: 'birds' });
+    // Discord's option may hold flag-like words: the zoom-out types them back without dashes.
+    const drawn = await commands.run(ctx('3'), {
+      name: 'imagine',
+      options: { prompt: 'a boat --steps 4', no: 'people --ar' },
+    });
+    await until((u) => u.job.id === drawn.jobId && u.reply.final === true);
+    const zoom = await commands.pressButton(ctx('3'), `zoomout:${drawn.jobId}`);
+    expect(request(zoom)).toMatchObject({ task: 'paint', prompt: 'a boat', negativePrompt: 'people ar' });
+    const edit = await commands.run(ctx('4'), {
+      name: 'edit',
+      options: { image: { data: await png() }, instruction: 'make it red --no blue' },
+    });
+    expect(edit.text[0]).toEqual({ key: 'errors.flag.not_here', params: { flag: '--no' } });
+  });
+
   it('fails only the job whose run fails, with the reason in the job’s language', async () => {
     const { commands, ctx, until } = setup();
     const bad = await commands.run(ctx('1', 'zh-CN'), { name: 'imagine', options: { prompt: 'boom' } });

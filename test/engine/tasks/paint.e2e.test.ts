@@ -121,6 +121,13 @@ describe('painting on a generated tiny checkpoint', () => {
     const [a, b, c] = [await run(region), await run(region), await run(region, { seed: 6 })];
     expect(Buffer.from(a.image.data).equals(Buffer.from(b.image.data))).toBe(true);
     expect(Array.from(a.tokens.data)).not.toEqual(Array.from(c.tokens.data));
+    // A negative prompt steers the same seed elsewhere; the same one again repeats it.
+    const [d, e] = [
+      await run(region, { negativePrompt: 'waves' }),
+      await run(region, { negativePrompt: 'waves' }),
+    ];
+    expect(Array.from(d.tokens.data)).not.toEqual(Array.from(a.tokens.data));
+    expect(Array.from(d.tokens.data)).toEqual(Array.from(e.tokens.data));
   });
 
   it('refuses empty masks, boxes outside the image and tiny regions; cancels within a step', async () => {
