@@ -87,10 +87,10 @@ export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLA
     }
     if (name === 'no') {
       // Midjourney's `--no` takes every word up to the next flag: `--no red cars, people --ar 3:2`.
-      const words = match[2] ? [match[2]] : [];
-      while (i + 1 < tokens.length && !FLAG.test(tokens[i + 1] as string)) words.push(tokens[++i] as string);
-      if (words.length === 0) throw new UserInputError('errors.flag.missing_value', { flag });
-      flags.negative = [flags.negative, words.join(' ')].filter(Boolean).join(', ');
+      const away = match[2] ? [match[2]] : [];
+      while (i + 1 < tokens.length && !FLAG.test(tokens[i + 1] as string)) away.push(tokens[++i] as string);
+      if (away.length === 0) throw new UserInputError('errors.flag.missing_value', { flag });
+      flags.negative = [flags.negative, away.join(' ')].filter(Boolean).join(', ');
       continue;
     }
     let value = match[2];
