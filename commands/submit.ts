@@ -1,11 +1,14 @@
 // The common path of every job-making operation: the sampling settings a request carries, the rate limit, queue
 // admission, and the "queued" reply.
-import { type JobKind, ownerKey, type StoredRequest } from '../src/jobs/index.js';
+import { type JobKind, ownerKey, type StoredImage, type StoredRequest } from '../src/jobs/index.js';
 import type { CommandContext } from './context.js';
 import type { CommandDeps } from './deps.js';
 import type { PromptFlags } from './prompt.js';
 import { formatDuration, renderQueued } from './render.js';
 import { type Reply, textReply } from './reply.js';
+import { negativePrompt } from './task-input.js';
+
+export type StoredPaintRegion = Extract<StoredRequest, { task: 'paint' }>['region'];
 
 export function submit(
   deps: CommandDeps,
@@ -49,6 +52,16 @@ export function sampling(deps: Pick<CommandDeps, 'randomSeed'>, ctx: CommandCont
     ...definedOnly({ steps, cfg: flags.cfg, temperature: flags.temperature }),
     seed: flags.seed ?? deps.randomSeed(),
   };
+}
+
+/** A paint job's request: the region to redraw, with the sampling and the `--no` of its prompt's flags. */
+export function paintRequest(
+  deps: Pick<CommandDeps, 'randomSeed'>,
+  ctx: CommandContext,
+  paint: { prompt: string; image: StoredImage; region: StoredPaintRegion },
+  flags: PromptFlags,
+): StoredRequest {
+  return { task: 'paint', ...paint, ...sampling(deps, ctx, flags), ...negativePrompt(flags.negative) };
 }
 
 export function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {

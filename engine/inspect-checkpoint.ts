@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { EngineInfo, WeightQuant } from './api.js';
-import { type Checkpoint, loadCheckpoint } from './checkpoint/load.js';
+import { type Checkpoint, checkpointDims, loadCheckpoint } from './checkpoint/load.js';
 import { imageGraphOptions, weightLookup } from './graphs/from-checkpoint.js';
 import { buildImageStepGraph } from './graphs/transformer.js';
 import { buildVqDecoder, buildVqEncoder } from './graphs/vq.js';
@@ -68,16 +68,8 @@ export async function inspectCheckpoint(
   buildVqEncoder(checkpoint.vqConfig, vqOptions);
   buildVqDecoder(checkpoint.vqConfig, vqOptions);
 
-  const { config, layout } = checkpoint;
-  const dims: EngineInfo['dims'] = {
-    dModel: config.dModel,
-    nLayers: config.nLayers,
-    nHeads: config.nHeads,
-    nKvHeads: config.nKvHeads,
-    mlpHidden: config.mlpHidden,
-    vocabSize: config.vocabSize,
-    codebookSize: layout.codebookSize,
-  };
+  const { layout } = checkpoint;
+  const dims = checkpointDims(checkpoint);
   const refs = [...checkpoint.weights.values(), ...checkpoint.vqWeights.values()];
   const files = [...new Set(refs.map((ref) => ref.file))].map((file) => ({
     file: relative(checkpoint.dir, file),

@@ -5,8 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CreateEngineOptions, Engine } from './api.js';
 import { EngineError } from './api.js';
-import type { Checkpoint } from './checkpoint/load.js';
-import { loadCheckpoint } from './checkpoint/load.js';
+import { type Checkpoint, checkpointDims, loadCheckpoint } from './checkpoint/load.js';
 import { DimooEngine } from './engine.js';
 import { buildDrawingGraph } from './graphs/drawing-graph.js';
 import { imageGraphOptions, weightLookup } from './graphs/from-checkpoint.js';
@@ -100,7 +99,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   const mlCachePath = mlCachePathFor(options.mlCachePath);
   const mlCacheBranch = mlCachePath === 'loop' && (options.mlCache ?? true);
   const memoryModel = (device: Provider, half: boolean): MemoryModel => ({
-    dims: engineDims(checkpoint),
+    dims: checkpointDims(checkpoint),
     device,
     precision: half ? 'fp16' : 'fp32',
     quant,
@@ -277,16 +276,4 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       return fitted;
     },
   );
-}
-
-function engineDims({ config, layout }: Checkpoint) {
-  return {
-    dModel: config.dModel,
-    nLayers: config.nLayers,
-    nHeads: config.nHeads,
-    nKvHeads: config.nKvHeads,
-    mlpHidden: config.mlpHidden,
-    vocabSize: config.vocabSize,
-    codebookSize: layout.codebookSize,
-  };
 }

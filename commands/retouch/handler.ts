@@ -1,15 +1,12 @@
 // Inpainting: the region from boxes or a mask, redrawn to the prompt.
-import type { StoredRequest } from '../../src/jobs/index.js';
 import type { Operation } from '../context.js';
 import { UserInputError } from '../errors.js';
 import type { InputImage } from '../inputs.js';
 import { PAINT_FLAGS } from '../prompt.js';
 import { parseBoxes } from '../regions.js';
-import { sampling, submit } from '../submit.js';
-import { type Files, imagePrompt, keepImage, negativePrompt } from '../task-input.js';
+import { paintRequest, type StoredPaintRegion, submit } from '../submit.js';
+import { type Files, imagePrompt, keepImage } from '../task-input.js';
 import type { RetouchInput } from './spec.js';
-
-type StoredPaintRegion = Extract<StoredRequest, { task: 'paint' }>['region'];
 
 export const retouch: Operation<RetouchInput> = async (deps, ctx, input) => {
   const { prompt, flags } = imagePrompt(deps, input.prompt, input.seed, true, PAINT_FLAGS);
@@ -23,13 +20,6 @@ export const retouch: Operation<RetouchInput> = async (deps, ctx, input) => {
         kind: 'mask', // Checked above: without boxes there is a mask.
         mask: await keepImage(deps, files, input.mask as InputImage, 'mask'),
       };
-  const request: StoredRequest = {
-    task: 'paint',
-    prompt,
-    image,
-    region,
-    ...sampling(deps, ctx, flags),
-    ...negativePrompt(flags.negative),
-  };
+  const request = paintRequest(deps, ctx, { prompt, image, region }, flags);
   return submit(deps, ctx, 'paint', request, files, { paint: 'retouch' });
 };

@@ -3,7 +3,7 @@
 // dimoo_layout.json. Only headers and small JSON files are read; weights stay in place.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EngineError } from '../api.js';
+import { EngineError, type EngineInfo } from '../api.js';
 import { parseVqConfig, type VqConfig } from '../graphs/vq-config.js';
 import type { WeightRef } from '../runtime/external-data.js';
 import { type ModelConfig, parseModelConfig } from './config.js';
@@ -90,6 +90,19 @@ function vqWeightFile(vqDir: string): string {
   const preferred = files.find((f) => f === 'diffusion_pytorch_model.safetensors') ?? files[0];
   if (!preferred) throw missing('vqvae/diffusion_pytorch_model.safetensors', 'the VQ weights');
   return join(vqDir, preferred);
+}
+
+/** The dimensions the engine reports and prices memory by (EngineInfo.dims). */
+export function checkpointDims({ config, layout }: Checkpoint): EngineInfo['dims'] {
+  return {
+    dModel: config.dModel,
+    nLayers: config.nLayers,
+    nHeads: config.nHeads,
+    nKvHeads: config.nKvHeads,
+    mlpHidden: config.mlpHidden,
+    vocabSize: config.vocabSize,
+    codebookSize: layout.codebookSize,
+  };
 }
 
 export async function loadCheckpoint(modelDir: string): Promise<Checkpoint> {
