@@ -61,7 +61,12 @@ export function paintRequest(
   paint: { prompt: string; image: StoredImage; region: StoredPaintRegion },
   flags: PromptFlags,
 ): StoredRequest {
-  return { task: 'paint', ...paint, ...sampling(deps, ctx, flags), ...negativePrompt(flags.negative) };
+  return {
+    task: 'paint',
+    ...paint,
+    ...sampling(deps, ctx, flags),
+    ...negativePrompt(flags.negative, flags.cfg),
+  };
 }
 
 export function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {

@@ -1,6 +1,7 @@
 // What every image task does with its validated options before it becomes a job: the text checked against the
 // config (blocked words: a schema cannot know them), prompt flags read, images accepted and kept as job files.
 import type { CommandDeps } from './deps.js';
+import { UserInputError } from './errors.js';
 import { acceptImage, type InputImage } from './inputs.js';
 import { checkPrompt, type FlagName, IMAGE_FLAGS, type ParsedPrompt, parsePrompt } from './prompt.js';
 
@@ -25,10 +26,11 @@ export function imagePrompt(
 
 /**
  * The request's negative prompt (`--no`, or an option that wins): length-checked only, since naming what must not
- * appear is what it is for; nothing when blank.
+ * appear is what it is for; nothing when blank. Without guidance (`cfg` 0) there is no branch for it to steer by.
  */
-export function negativePrompt(text: string | undefined): { negativePrompt?: string } {
+export function negativePrompt(text: string | undefined, cfg?: number): { negativePrompt?: string } {
   const negative = checkPrompt(text ?? '', { required: false });
+  if (negative && cfg === 0) throw new UserInputError('errors.flag.conflict', { a: '--no', b: '--cfg 0' });
   return negative ? { negativePrompt: negative } : {};
 }
 

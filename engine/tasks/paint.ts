@@ -33,7 +33,6 @@ export async function paint(
   options: GenerateOptions = {},
 ): Promise<ImageTaskOutput> {
   const prompt = checkPrompt(request.prompt);
-  const negative = checkNegativePrompt(request.negativePrompt);
   const source = checkInputImage('the image', request.image, MAX_INPUT_PIXELS);
   if (!request.region || !REGION_KINDS.includes(request.region.kind)) {
     const detail = 'say where to paint: a ratio, boxes, a mask image or a canvas extension';
@@ -41,6 +40,7 @@ export async function paint(
   }
   if (request.region.kind === 'mask') checkInputImage('the mask', request.region.mask, MAX_INPUT_PIXELS);
   const { steps, cfg, temperature, seed } = checkSampling(request, PAINT_DEFAULTS);
+  const negative = checkNegativePrompt(request.negativePrompt, cfg);
   const dilate = checkInteger('dilate', request.dilate ?? PAINT_DEFAULTS.dilate, 0, 16);
 
   const plan = planPaint(request.region, source, {

@@ -24,9 +24,9 @@ type TextToImageOutput = ImageTaskOutput;
 /** A validated request: its sequence and loop settings. */
 function prepare(ctx: TaskContext, request: TextToImageRequest) {
   const prompt = checkPrompt(request.prompt);
-  const negative = checkNegativePrompt(request.negativePrompt);
   checkSize(request.width, request.height);
   const { steps, cfg, temperature, seed } = checkSampling(request, TEXT_TO_IMAGE_DEFAULTS);
+  const negative = checkNegativePrompt(request.negativePrompt, cfg);
   const cachePlan = resolveMlCache(request.cache, steps);
   const seq = textToImageSequence(
     ctx,

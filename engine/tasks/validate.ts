@@ -27,9 +27,15 @@ export function checkPrompt(prompt: string, { allowEmpty = false, name = 'prompt
   return prompt;
 }
 
-/** A negative prompt (TextToImageRequest.negativePrompt): may be blank, which is none. */
-export function checkNegativePrompt(value: string | undefined): string | undefined {
-  return value === undefined ? undefined : checkPrompt(value, { allowEmpty: true, name: 'negative prompt' });
+/**
+ * A negative prompt (TextToImageRequest.negativePrompt): may be blank, which is none. It steers through the
+ * guidance branch, so with `cfg` 0 (no such branch) it is refused rather than silently ignored.
+ */
+export function checkNegativePrompt(value: string | undefined, cfg: number): string | undefined {
+  if (value === undefined) return undefined;
+  const negative = checkPrompt(value, { allowEmpty: true, name: 'negative prompt' });
+  if (negative.trim() && cfg === 0) throw bad('a negative prompt needs guidance, and cfg is 0');
+  return negative;
 }
 
 /** Output size: multiples of 16 within the side and pixel limits. */

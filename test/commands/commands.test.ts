@@ -271,6 +271,12 @@ describe('imagine', () => {
       options: { prompt: 'a kite', no: 'x'.repeat(MAX_PROMPT_CHARS + 1) },
     });
     expect(keys(long)).toEqual(['errors.prompt_too_long']);
+    // Without guidance there is nothing for it to steer by: said, not silently ignored.
+    const unguided = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a kite --no birds --cfg 0' },
+    });
+    expect(unguided.text[0]).toEqual({ key: 'errors.flag.conflict', params: { a: '--no', b: '--cfg 0' } });
   });
 
   it('takes --no in /retouch and /outpaint and keeps it when zooming out; /edit refuses it', async () => {

@@ -85,6 +85,16 @@ describe('text-to-image on a generated tiny checkpoint', () => {
     const cache = { cacheRatio: 0.5, warmupRatio: 0, refreshInterval: 3 };
     expect(await tokens(draw('snow, trees', cache))).not.toEqual(await tokens(draw(undefined, cache)));
     await expect(draw('x'.repeat(5000))).rejects.toThrow(/negative prompt is 5000 characters/);
+    await expect(
+      engine.generate({
+        task: 'text_to_image',
+        prompt: 'a fox',
+        width: 64,
+        height: 48,
+        cfg: 0,
+        negativePrompt: 'snow',
+      }),
+    ).rejects.toThrow(/negative prompt needs guidance, and cfg is 0/);
   });
 
   it('is deterministic at temperature 0 without a seed', async () => {
