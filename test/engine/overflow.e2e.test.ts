@@ -10,6 +10,9 @@ import { readSafetensorsHeader } from '../../engine/checkpoint/safetensors.js';
 import { createEngine, type Engine, makeTestCheckpoint } from '../../engine/index.js';
 import { scaleStoredTensor } from '../doubles/random-llada.js';
 
+// DIMOO_TEST_DEVICE=cuda runs the fp16 outlier test on a GPU (a host with Node and `npx dimoo gpu-setup` done).
+const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
+
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dimoo-overflow-'));
 let engine: Engine | undefined;
 let half: Engine | undefined;
@@ -84,7 +87,7 @@ describe('overflowed logits', () => {
     const warnings: Array<{ message: string; fields?: Record<string, unknown> }> = [];
     half = await createEngine({
       modelDir: dir,
-      device: 'cpu',
+      device: TEST_DEVICE,
       precision: 'fp16',
       log: (level, message, fields) => {
         if (level === 'warn') warnings.push({ message, fields });

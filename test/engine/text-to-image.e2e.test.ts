@@ -14,7 +14,7 @@ import {
 } from '../../engine/index.js';
 import { gridForSize, textToImageSequence } from '../../engine/sequence.js';
 
-// bench/gpu-check.sh sets DIMOO_TEST_DEVICE=cuda to run these on a GPU.
+// DIMOO_TEST_DEVICE=cuda runs these on a GPU (a host with Node and `npx dimoo gpu-setup` done).
 const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
 
 describe('text-to-image on a generated tiny checkpoint', () => {

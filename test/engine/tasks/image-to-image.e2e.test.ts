@@ -13,7 +13,7 @@ import {
 } from '../../../engine/index.js';
 import { dualGuidanceWeights } from '../../../engine/tasks/image-to-image.js';
 
-// bench/gpu-check.sh sets DIMOO_TEST_DEVICE=cuda to run these on a GPU.
+// DIMOO_TEST_DEVICE=cuda runs these on a GPU (a host with Node and `npx dimoo gpu-setup` done).
 const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
 
 function gradient(width: number, height: number): RgbImage {

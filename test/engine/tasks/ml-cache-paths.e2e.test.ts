@@ -27,7 +27,7 @@ import { gridForSize, type ImageCodes, textToImageSequence } from '../../../engi
 import { mlCachePathFor, runCachedImageLoop } from '../../../engine/tasks/ml-cache-loop.js';
 import type { CachedLoopOptions } from '../../../engine/tasks/ml-cache-options.js';
 
-// bench/gpu-check.sh sets DIMOO_TEST_DEVICE=cuda to run the engine test below on a GPU.
+// DIMOO_TEST_DEVICE=cuda runs the engine test below on a GPU (a host with Node and `npx dimoo gpu-setup` done).
 const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
 
 let dir: string;

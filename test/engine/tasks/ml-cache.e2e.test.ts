@@ -23,7 +23,7 @@ import { runImageLoop } from '../../../engine/tasks/image-loop.js';
 import { sampleImageCells } from '../../../engine/tasks/ml-cache-host-step.js';
 import { runCachedImageLoop } from '../../../engine/tasks/ml-cache-loop.js';
 
-// bench/gpu-check.sh sets DIMOO_TEST_DEVICE=cuda to run these on a GPU.
+// DIMOO_TEST_DEVICE=cuda runs these on a GPU (a host with Node and `npx dimoo gpu-setup` done).
 const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
 
 let dir: string;

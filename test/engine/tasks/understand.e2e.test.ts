@@ -19,7 +19,7 @@ import type { TaskContext } from '../../../engine/tasks/context.js';
 import { understand } from '../../../engine/tasks/understand.js';
 import { ScriptedTextStep } from '../../doubles/scripted-text-step.js';
 
-// bench/gpu-check.sh sets DIMOO_TEST_DEVICE=cuda to run these on a GPU.
+// DIMOO_TEST_DEVICE=cuda runs these on a GPU (a host with Node and `npx dimoo gpu-setup` done).
 const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
 
 function gradient(width: number, height: number): RgbImage {
