@@ -6,7 +6,7 @@
 // budget skips what would not finish. bench/gpu-check.sh runs this bundled on a GPU host without Node.js.
 // → bench/results/gpu.json (and $OUT/gpu.json when OUT is set)
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -18,6 +18,7 @@ import {
   type Preset,
   type TextToImageRequest,
 } from '../engine/index.js';
+import { scaleStoredTensor } from '../test/doubles/random-llada.js';
 import { profileChild, runProbe } from './gpu-probe.js';
 
 const args = process.argv.slice(2);
@@ -196,8 +197,10 @@ async function configuration(
       device,
       ...options,
       log: (level, message, fields) => {
-        if (level !== 'debug')
-          log(`  engine ${level}: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`);
+        if (level === 'debug') return;
+        log(`  engine ${level}: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`);
+        // Warnings go into the record too (an fp16 overflow's lowered MLP scale, a fallback).
+        if (level === 'warn') ((record.warnings ??= []) as unknown[]).push({ message, ...fields });
       },
     });
     record.load_s = Math.round(performance.now() - t) / 1000;
@@ -297,6 +300,42 @@ for (const config of configs) {
     log(`${config} vs fp32 at τ = 0: ${same} of ${b.length} cells equal`);
   }
   results.agreement_with_fp32 = agreement;
+}
+
+// The fp16 overflow guard (engine/runtime/overflow-guard.ts) on this device's kernels: the small checkpoint with its
+// last block's gate and up ×200, so SiLU(gate)·up passes fp16's 65504, drawn in fp16. The record says which rungs
+// the MLP's scale went down to (its warnings) and what the image took. On the CPU only when asked
+// (DIMOO_GPU_CHECK_GUARD=1): its fp16 kernels are far too slow (measured: 64² × 4 steps of the small preset, 164 s).
+if (device === 'cuda' || process.env.DIMOO_GPU_CHECK_GUARD === '1') {
+  const dir = join(workDir, 'dimoo-gpu-small-outlier');
+  if (!existsSync(join(dir, 'config.json'))) {
+    makeTestCheckpoint({ out: dir, preset: 'small', dtype: 'fp32' });
+    const file = join(dir, 'model.safetensors');
+    const { n_layers: layers } = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as {
+      n_layers: number;
+    };
+    const last = layers - 1;
+    for (const name of ['ff_proj', 'up_proj'])
+      scaleStoredTensor(file, `model.transformer.blocks.${last}.${name}.weight`, 200);
+  }
+  await configuration(
+    'fp16 overflow guard',
+    { precision: 'fp16', modelDir: dir },
+    30_000,
+    async (engine, record) => {
+      const [side, n] = [Math.min(size, 256), Math.min(steps, 8)];
+      const t = performance.now();
+      const r = (await engine.generate(t2i(side, n))) as ImageResult;
+      record.guard = {
+        size: side,
+        steps: n,
+        wall_s: Math.round(performance.now() - t) / 1000,
+        image: `${r.image.width}×${r.image.height}`,
+        lowered_to: ((record.warnings ?? []) as Array<{ scale?: number }>).map((w) => w.scale),
+      };
+      log(`fp16 overflow guard: ${JSON.stringify(record.guard)}`);
+    },
+  );
 }
 
 memory.stop();
