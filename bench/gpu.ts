@@ -200,7 +200,8 @@ async function configuration(
         if (level === 'debug') return;
         log(`  engine ${level}: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`);
         // Warnings go into the record too (an fp16 overflow's lowered MLP scale, a fallback).
-        if (level === 'warn') ((record.warnings ??= []) as unknown[]).push({ message, ...fields });
+        if (level === 'warn')
+          record.warnings = [...((record.warnings ?? []) as unknown[]), { message, ...fields }];
       },
     });
     record.load_s = Math.round(performance.now() - t) / 1000;
