@@ -19,6 +19,7 @@ import {
   requestMemory,
   sessionWeightBytes,
 } from '../../engine/memory.js';
+import { DIMOO_TOKEN_LAYOUT } from '../../engine/sampling/layout-type.js';
 
 const DIMOO_8B: MemoryModel['dims'] = {
   dModel: 4096,
@@ -26,7 +27,8 @@ const DIMOO_8B: MemoryModel['dims'] = {
   nHeads: 32,
   nKvHeads: 32,
   mlpHidden: 12288,
-  vocabSize: 126464,
+  // The published logit width (dimoo-inference.md §1.2: 126,356 + 8,192), as DIMOO_TOKEN_LAYOUT and the 8b preset.
+  vocabSize: DIMOO_TOKEN_LAYOUT.vocabSize,
   codebookSize: 8192,
 };
 const gpu = (precision: 'fp16' | 'fp32', quant: MemoryModel['quant'] = 'none'): MemoryModel => ({
@@ -46,12 +48,22 @@ const square = (side: number, extra: Partial<TextToImageRequest> = {}): TextToIm
 });
 
 describe('memory estimate for the 8B model', () => {
-  it('weights per precision match the README table (32 / 17 / 10 / 6.5 GB)', () => {
+  it('weights per precision match the README table (32 / 17 / 11 / 7.2 GB) within 3%', () => {
     const gb = (m: MemoryModel) => sessionWeightBytes(m) / 1e9;
-    expect(gb(gpu('fp32'))).toBeCloseTo(32, -0.3);
-    expect(gb(gpu('fp16'))).toBeCloseTo(17, -0.3);
-    expect(gb(gpu('fp16', 'int8'))).toBeCloseTo(10, -0.3);
-    expect(gb(gpu('fp16', 'int4'))).toBeCloseTo(6.5, -0.3);
+    const near = (value: number, table: number) => expect(Math.abs(value - table) / table).toBeLessThan(0.03);
+    near(gb(gpu('fp32')), 32);
+    near(gb(gpu('fp16')), 17);
+    near(gb(gpu('fp16', 'int8')), 11);
+    near(gb(gpu('fp16', 'int4')), 7.2);
+  });
+
+  it('gives the README its largest squares: 24 GB fp16 1712², int8/int4 2048²; 12 GB int8 464², int4 1392²', () => {
+    expect(largestSquareSide(gpu('fp16'), 24e9)).toBe(1712);
+    expect(largestSquareSide(gpu('fp16', 'int8'), 24e9)).toBe(2048);
+    expect(largestSquareSide(gpu('fp16', 'int4'), 24e9)).toBe(2048);
+    expect(largestSquareSide(gpu('fp16'), 12e9)).toBeUndefined();
+    expect(largestSquareSide(gpu('fp16', 'int8'), 12e9)).toBe(464);
+    expect(largestSquareSide(gpu('fp16', 'int4'), 12e9)).toBe(1392);
   });
 
   it('grows with the image, and ML-Cache adds its K/V caches (and weights only in a separate session)', () => {
