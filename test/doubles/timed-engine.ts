@@ -1,4 +1,4 @@
-// Test double for the engine: takes `msPerStep` per step, reports progress, honours the abort signal, fails on
+// Test double for the engine: takes `msPerStep` per step (or a task's own from `msPerStepByTask`), reports progress, honours the abort signal, fails on
 // prompts containing "boom", and records the order in which requests started and the size of every batch it
 // was given. Real cost estimates.
 import type { BatchItem, Engine, EngineRequest, EngineResult, GenerateOptions } from '../../engine/index.js';
@@ -27,6 +27,7 @@ export class TimedEngineDouble
   constructor(
     private readonly msPerStep = 2,
     private readonly steps = 3,
+    private readonly msPerStepByTask: Partial<Record<EngineRequest['task'], number>> = {},
   ) {}
 
   estimateCost(request: EngineRequest): number {
@@ -47,7 +48,9 @@ export class TimedEngineDouble
   async generate(request: EngineRequest, options: GenerateOptions = {}): Promise<EngineResult> {
     this.started.push(request);
     for (let step = 1; step <= this.steps; step++) {
-      await new Promise((resolve) => setTimeout(resolve, this.msPerStep));
+      await new Promise((resolve) =>
+        setTimeout(resolve, this.msPerStepByTask[request.task] ?? this.msPerStep),
+      );
       if (options.signal?.aborted) throw new EngineError('cancelled', 'cancelled');
       if ('prompt' in request && request.prompt.includes('boom')) throw new EngineError('internal', 'boom');
       options.onProgress?.({ step, total: this.steps });

@@ -249,7 +249,11 @@ describe('failure isolation', () => {
 
 describe('ETAs by job type', () => {
   it('prices each job type at its own measured speed, not at the device-wide average', async () => {
-    const { queue, events } = makeQueue();
+    // The picture costs 4.4 times less than the question but takes 40 times longer: their speeds per cost unit
+    // differ by far more than a loaded machine's timer delays (equal step times once let them coincide).
+    const { queue, events } = makeQueue({
+      engine: new TimedEngineDouble(2, 3, { text_to_image: 40, understand: 1 }),
+    });
     const picture = submit(queue, user('ann'), 'a fox', 512);
     const question = queue.submit({
       owner: user('bob'),
