@@ -9,7 +9,7 @@ import {
 } from '../../engine/index.js';
 import { parse } from './args.js';
 import type { CliCommand } from './command.js';
-import { engineSettings, modelOption } from './engine-io.js';
+import { deviceMemoryBudget, modelOption } from './engine-io.js';
 
 function runName(row: MemoryRow): string {
   const device = row.device === 'cuda' ? 'GPU' : 'CPU';
@@ -55,7 +55,7 @@ export const command: CliCommand = {
       json: { type: 'boolean' },
     });
     const dir = modelOption(o.model);
-    const budget = engineSettings({ 'device-memory-gb': o['device-memory-gb'] }).deviceMemoryBudget;
+    const budget = deviceMemoryBudget(o['device-memory-gb']);
     try {
       const report = await inspectCheckpoint(dir, { budget });
       io.stdout.write(`${o.json ? JSON.stringify(report) : reportText(report)}\n`);

@@ -98,21 +98,27 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
   return value as T;
 }
 
+/** `--device-memory-gb` (or DEVICE_MEMORY_GB) in bytes; undefined when neither is set. */
+export function deviceMemoryBudget(flag: string | undefined): number | undefined {
+  const memory = flag ?? process.env.DEVICE_MEMORY_GB;
+  const gb = memory === undefined || memory === '' ? undefined : Number(memory);
+  if (gb !== undefined && !(Number.isFinite(gb) && gb > 0))
+    throw new UsageError(`--device-memory-gb must be a number of gigabytes above 0, got "${memory}"`);
+  return gb === undefined ? undefined : Math.round(gb * 1e9);
+}
+
 export function engineSettings(o: {
   device?: string;
   precision?: string;
   quant?: string;
   'device-memory-gb'?: string;
 }): EngineSettings {
-  const memory = o['device-memory-gb'] ?? process.env.DEVICE_MEMORY_GB;
-  const gb = memory === undefined || memory === '' ? undefined : Number(memory);
-  if (gb !== undefined && !(Number.isFinite(gb) && gb > 0))
-    throw new UsageError(`--device-memory-gb must be a number of gigabytes above 0, got "${memory}"`);
+  const budget = deviceMemoryBudget(o['device-memory-gb']);
   return {
     device: oneOf('device', o.device ?? 'auto', DEVICE_CHOICES),
     precision: oneOf('precision', o.precision ?? (process.env.PRECISION || 'auto'), PRECISIONS),
     quant: oneOf('quant', o.quant ?? (process.env.QUANT || 'none'), WEIGHT_QUANTS),
-    deviceMemoryBudget: gb === undefined ? undefined : Math.round(gb * 1e9),
+    deviceMemoryBudget: budget,
   };
 }
 
