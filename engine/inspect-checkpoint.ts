@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { EngineInfo, WeightQuant } from './api.js';
 import { type Checkpoint, checkpointDims, loadCheckpoint } from './checkpoint/load.js';
-import { imageGraphOptions, weightLookup } from './graphs/from-checkpoint.js';
+import { imageGraphOptions, vqWeightOptions } from './graphs/from-checkpoint.js';
 import { buildImageStepGraph } from './graphs/transformer.js';
 import { buildVqDecoder, buildVqEncoder } from './graphs/vq.js';
 import { largestSquareSide, type MemoryModel, requestMemory, sessionWeightBytes } from './memory.js';
@@ -63,8 +63,7 @@ export async function inspectCheckpoint(
 ): Promise<CheckpointReport> {
   const checkpoint = await loadCheckpoint(modelDir);
   buildImageStepGraph({ ...imageGraphOptions(checkpoint), textHead: true });
-  const vqWeight = weightLookup(checkpoint.vqWeights, 'vqvae/diffusion_pytorch_model.safetensors');
-  const vqOptions = { weight: vqWeight, folder: checkpoint.dir };
+  const vqOptions = vqWeightOptions(checkpoint);
   buildVqEncoder(checkpoint.vqConfig, vqOptions);
   buildVqDecoder(checkpoint.vqConfig, vqOptions);
 

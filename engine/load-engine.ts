@@ -8,7 +8,7 @@ import { EngineError } from './api.js';
 import { type Checkpoint, checkpointDims, loadCheckpoint } from './checkpoint/load.js';
 import { DimooEngine } from './engine.js';
 import { buildDrawingGraph } from './graphs/drawing-graph.js';
-import { imageGraphOptions, weightLookup } from './graphs/from-checkpoint.js';
+import { imageGraphOptions, vqWeightOptions, weightLookup } from './graphs/from-checkpoint.js';
 import { QUANT_BLOCK, type QuantBits } from './graphs/quantize.js';
 import {
   buildImageStepGraph,
@@ -161,8 +161,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       .session;
   const vq = new VqCodec({
     config: checkpoint.vqConfig,
-    weight: weightLookup(checkpoint.vqWeights, 'vqvae/diffusion_pytorch_model.safetensors'),
-    folder: dir,
+    ...vqWeightOptions(checkpoint),
     createSession: openOnProvider,
   });
   if (options.warm ?? true) await vq.warm();

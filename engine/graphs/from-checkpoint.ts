@@ -25,6 +25,17 @@ export function weightLookup(
   };
 }
 
+/** The VQ graphs' weights by name and the folder their external data is relative to. */
+export function vqWeightOptions(checkpoint: Checkpoint): {
+  weight: (name: string) => WeightRef;
+  folder: string;
+} {
+  return {
+    weight: weightLookup(checkpoint.vqWeights, 'vqvae/diffusion_pytorch_model.safetensors'),
+    folder: checkpoint.dir,
+  };
+}
+
 /**
  * The graph options of `checkpoint`: fp16 under `half` (the GPU's graph), where attention takes key lengths unless
  * `attentionMask` says otherwise, so onnxruntime's CUDA provider runs a fused kernel (ContribOps).
