@@ -3,7 +3,7 @@
 import { ownerKey } from '../src/jobs/index.js';
 import { cancel } from './cancel/handler.js';
 import type { Operation } from './context.js';
-import { describeResult, originalFile, reroll, variations, zoomOut } from './follow-ups.js';
+import { describeResult, originalFile, pan, reroll, variations, zoomOut } from './follow-ups.js';
 import { type ButtonAction, parseButtonId, textReply } from './reply.js';
 import { resultBytes } from './stored-jobs.js';
 
@@ -12,6 +12,10 @@ const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
   vary: variations,
   describe: (deps, ctx, jobId) => describeResult(deps, ctx, { jobId }),
   zoomout: zoomOut,
+  pan_left: pan('left'),
+  pan_right: pan('right'),
+  pan_up: pan('up'),
+  pan_down: pan('down'),
   original: originalFile,
   cancel: (deps, ctx, jobId) => cancel(deps, ctx, { job: jobId }),
   /** Asks for the instruction first; the answer comes back through `editResult`. */

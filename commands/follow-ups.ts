@@ -1,9 +1,10 @@
 // Operations on a job the user already has (its buttons, a reply to its result): run it again with a new seed,
-// vary it, edit / describe / zoom out its result, or fetch the lossless file. Those that make a new job from the
-// result run the same command (and validation) as a user's own /edit, /describe or /outpaint.
+// vary it, edit / describe / zoom out / pan its result, or fetch the lossless file. Those that make a new job
+// from the result run the same command (and validation) as a user's own /edit, /describe or /outpaint.
 import { ownerKey, type StoredRequest } from '../src/jobs/index.js';
 import type { CommandContext, Operation } from './context.js';
 import type { CommandDeps } from './deps.js';
+import type { Direction } from './outpaint/spec.js';
 import { isQuestion } from './question.js';
 import type { Reply } from './reply.js';
 import { runCommand } from './run-text.js';
@@ -55,7 +56,21 @@ function fromJob(ctx: CommandContext, jobId: string): CommandContext {
 }
 
 /** Zoom out ×1.5 around a finished result, with its prompt and what it was to leave out. */
-export const zoomOut: Operation<string> = async (deps, ctx, jobId) => {
+export const zoomOut: Operation<string> = async (deps, ctx, jobId) =>
+  extendResult(deps, ctx, jobId, { zoom: 1.5 });
+
+/** Pan a finished result: the canvas grows toward one side (Midjourney's arrows), the rest as Zoom out. */
+export function pan(direction: Direction): Operation<string> {
+  return async (deps, ctx, jobId) => extendResult(deps, ctx, jobId, { direction });
+}
+
+/** A finished result outpainted by the user's own /outpaint, typed back from its prompt and negative prompt. */
+async function extendResult(
+  deps: CommandDeps,
+  ctx: CommandContext,
+  jobId: string,
+  growth: { zoom: 1.5 } | { direction: Direction },
+): Promise<Reply> {
   const job = imageJob(deps.store, jobId);
   const prompt = 'prompt' in job.request ? job.request.prompt : '';
   // Typed back as `--no …`: words that look like flags (possible from Discord's `no` option) lose their dashes.
@@ -65,10 +80,10 @@ export const zoomOut: Operation<string> = async (deps, ctx, jobId) => {
   );
   return runCommand(deps, fromJob(ctx, jobId), {
     name: 'outpaint',
-    options: { prompt: `${prompt || '.'}${negative ? ` --no ${negative}` : ''}`, zoom: 1.5 },
+    options: { prompt: `${prompt || '.'}${negative ? ` --no ${negative}` : ''}`, ...growth },
     images: { image: { data: resultBytes(deps.store, jobId) } },
   });
-};
+}
 
 /** The lossless PNG of a result, as a file. */
 export const originalFile: Operation<string> = async (deps, ctx, jobId) => {

@@ -50,13 +50,19 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
     { id: buttonId('describe', id), labelKey: 'button.describe', style: 'secondary' },
     { id: buttonId('zoomout', id), labelKey: 'button.zoomout', style: 'secondary' },
   ];
+  // Midjourney's pan arrows: each outpaints the result toward its side.
+  const pans: ReplyButton[] = (['pan_left', 'pan_right', 'pan_up', 'pan_down'] as const).map((action) => ({
+    id: buttonId(action, id),
+    labelKey: `button.${action}`,
+    style: 'secondary',
+  }));
   const last: ReplyButton[] = [
     { id: buttonId('delete', id), labelKey: 'button.delete', style: 'danger', ownerOnly: true },
   ];
   if (options.originalFile) {
     last.unshift({ id: buttonId('original', id), labelKey: 'button.original', style: 'secondary' });
   }
-  return [row, last];
+  return [row, pans, last];
 }
 
 function promptOf(job: Job): string | undefined {

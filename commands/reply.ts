@@ -30,13 +30,17 @@ export interface ResultContext {
 
 export type ButtonStyle = 'primary' | 'secondary' | 'danger';
 
-/** Button actions; the id is `<action>:<jobId>` (≤ 45 bytes: fits Discord custom_id and Telegram callback_data). */
+/** Button actions; the id is `<action>:<jobId>` (≤ 46 bytes: fits Discord custom_id and Telegram callback_data, 64). */
 export const BUTTON_ACTIONS = [
   'reroll',
   'vary',
   'edit',
   'describe',
   'zoomout',
+  'pan_left',
+  'pan_right',
+  'pan_up',
+  'pan_down',
   'original',
   'delete',
   'cancel',

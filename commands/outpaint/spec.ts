@@ -4,6 +4,7 @@ import { imageOption, promptText, seedOption } from '../options.js';
 import type { CommandSpec } from '../spec.js';
 
 export const DIRECTIONS = ['left', 'right', 'up', 'down'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
 export const ZOOMS = [1.5, 2] as const;
 
 export const outpaintSpec = {

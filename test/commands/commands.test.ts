@@ -152,6 +152,10 @@ describe('imagine', () => {
       'edit',
       'describe',
       'zoomout',
+      'pan_left',
+      'pan_right',
+      'pan_up',
+      'pan_down',
       'delete',
     ]);
     const progress = await until((u) => u.job.id === queued.jobId && u.reply.text[0]?.key === 'job.running');
@@ -169,7 +173,7 @@ describe('imagine', () => {
     });
     expect(queued.ahead).toBe(0);
     const done = await until((u) => u.job.id === queued.jobId && u.reply.final === true);
-    expect(done.reply.buttons?.[1]?.map((b) => b.id.split(':')[0])).toEqual(['original', 'delete']);
+    expect(done.reply.buttons?.[2]?.map((b) => b.id.split(':')[0])).toEqual(['original', 'delete']);
     // Anyone may fetch the file, not only the owner.
     const file = await commands.pressButton(ctx('2'), `original:${queued.jobId}`);
     expect(file.asFiles).toBe(true);
@@ -279,7 +283,7 @@ describe('imagine', () => {
     expect(unguided.text[0]).toEqual({ key: 'errors.flag.conflict', params: { a: '--no', b: '--cfg 0' } });
   });
 
-  it('takes --no in /retouch and /outpaint and keeps it when zooming out; /edit refuses it', async () => {
+  it('takes --no in /retouch and /outpaint and keeps it when zooming out or panning; /edit refuses it', async () => {
     const { commands, ctx, until, store } = setup();
     const request = (reply: Reply) => store.get(reply.jobId as string)?.request;
     const retouch = await commands.run(ctx('1'), {
@@ -300,6 +304,14 @@ describe('imagine', () => {
     await until((u) => u.job.id === drawn.jobId && u.reply.final === true);
     const zoom = await commands.pressButton(ctx('3'), `zoomout:${drawn.jobId}`);
     expect(request(zoom)).toMatchObject({ task: 'paint', prompt: 'a boat', negativePrompt: 'people ar' });
+    const panned = await commands.pressButton(ctx('3'), `pan_up:${drawn.jobId}`);
+    expect(request(panned)).toMatchObject({
+      task: 'paint',
+      prompt: 'a boat',
+      negativePrompt: 'people ar',
+      region: { kind: 'extend', left: 0, top: 0.5, right: 0, bottom: 0 },
+    });
+    expect(store.get(panned.jobId as string)?.meta.origin).toBe(drawn.jobId);
     const edit = await commands.run(ctx('4'), {
       name: 'edit',
       options: { image: { data: await png() }, instruction: 'make it red --no blue' },
