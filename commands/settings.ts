@@ -1,5 +1,5 @@
 // Per-user defaults kept in the job store: output size class and aspect, steps, language, private results,
-// progress previews.
+// progress previews, a negative prompt.
 import type { Locale } from '../src/i18n.js';
 
 export interface UserSettings {
@@ -18,4 +18,6 @@ export interface UserSettings {
   previews?: boolean;
   /** A plain chat line without a command starts an /imagine (the playground); unset = a hint is shown instead. */
   plainImagine?: boolean;
+  /** The negative prompt of an /imagine, /retouch or /outpaint that gives no `--no` (and guides: cfg is not 0). */
+  negativePrompt?: string;
 }

@@ -41,6 +41,8 @@ export interface TextGrammar {
   leading?: ReadonlyArray<{ option: string; pattern: RegExp; repeat?: boolean; separator?: string }>;
   /** `key=value`, `key: value` or `key value` pairs, one per option (settings). */
   pairs?: boolean;
+  /** With `pairs`: the option whose value is every word after its key (a negative prompt), so it comes last. */
+  lastPair?: string;
   /** A line added under the typed command's answer (how to type a change). */
   footerKey?: string;
 }

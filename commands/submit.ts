@@ -65,7 +65,7 @@ export function paintRequest(
     task: 'paint',
     ...paint,
     ...sampling(deps, ctx, flags),
-    ...negativePrompt(flags.negative, flags.cfg),
+    ...negativePrompt(flags.negative, flags.cfg, ctx.settings.negativePrompt),
   };
 }
 

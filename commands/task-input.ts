@@ -26,12 +26,18 @@ export function imagePrompt(
 
 /**
  * The request's negative prompt (`--no`, or an option that wins): length-checked only, since naming what must not
- * appear is what it is for; nothing when blank. Without guidance (`cfg` 0) there is no branch for it to steer by.
+ * appear is what it is for; nothing when blank. Without guidance (`cfg` 0) there is no branch for it to steer by:
+ * an asked-for one is refused, the user's default (`/settings no`) is left out.
  */
-export function negativePrompt(text: string | undefined, cfg?: number): { negativePrompt?: string } {
+export function negativePrompt(
+  text: string | undefined,
+  cfg: number | undefined,
+  preferred: string | undefined,
+): { negativePrompt?: string } {
   const negative = checkPrompt(text ?? '', { required: false });
   if (negative && cfg === 0) throw new UserInputError('errors.flag.conflict', { a: '--no', b: '--cfg 0' });
-  return negative ? { negativePrompt: negative } : {};
+  if (negative) return { negativePrompt: negative };
+  return preferred && cfg !== 0 ? { negativePrompt: preferred } : {};
 }
 
 /** Accepts an image (size, pixels, format) and adds it to the job's files under `<stem>.<ext>`. */

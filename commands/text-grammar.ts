@@ -59,7 +59,7 @@ export function parseArgs(spec: CommandSpec, args: string): TypedOptions {
     const info = infos.get(name);
     if (info) options[name] = typed(info, value);
   };
-  if (grammar.pairs) return readPairs(args, infos);
+  if (grammar.pairs) return readPairs(args, infos, grammar.lastPair);
   let rest = args.trim();
   let named = false;
   for (const [word, option] of Object.entries(grammar.named ?? {})) {
@@ -99,14 +99,21 @@ function takeLeading(
 }
 
 /** `key=value`, `key: value` (as /settings shows them) and `key value` all work. */
-function readPairs(args: string, infos: ReadonlyMap<string, OptionInfo>): TypedOptions {
+function readPairs(args: string, infos: ReadonlyMap<string, OptionInfo>, lastPair?: string): TypedOptions {
   const options: Record<string, unknown> = {};
   const unknown: string[] = [];
   const tokens = args.split(/\s+/).filter(Boolean);
   for (let i = 0; i < tokens.length; i++) {
-    let [key = '', value] = (tokens[i] as string).split('=');
+    const token = tokens[i] as string;
+    const eq = token.indexOf('=');
+    const key = eq < 0 ? token.replace(/:$/, '') : token.slice(0, eq);
+    if (lastPair !== undefined && key.toLowerCase() === lastPair) {
+      const words = [eq < 0 ? '' : token.slice(eq + 1), ...tokens.slice(i + 1)];
+      options[lastPair] = words.filter(Boolean).join(' ');
+      break;
+    }
+    let value = eq < 0 ? undefined : token.slice(eq + 1);
     if (value === undefined) {
-      key = key.replace(/:$/, '');
       value = tokens[i + 1] ?? '';
       i++;
     }

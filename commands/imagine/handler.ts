@@ -27,7 +27,7 @@ export const imagine: Operation<ImagineInput> = async (deps, ctx, input) => {
     height,
     ...sampling(deps, ctx, flags),
     ...(flags.cache !== undefined ? { cache: flags.cache } : {}),
-    ...negativePrompt(input.no ?? flags.negative, flags.cfg),
+    ...negativePrompt(input.no ?? flags.negative, flags.cfg, ctx.settings.negativePrompt),
   };
   return submit(deps, ctx, 'imagine', request, {});
 };

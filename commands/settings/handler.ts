@@ -3,7 +3,7 @@ import { catalog, t } from '../../src/i18n.js';
 import { ownerKey } from '../../src/jobs/index.js';
 import type { Operation } from '../context.js';
 import { DEFAULT_SIZE_CLASS } from '../limits.js';
-import { parseAspect } from '../prompt.js';
+import { checkPrompt, parseAspect } from '../prompt.js';
 import type { UserSettings } from '../settings.js';
 import type { SettingsChanges } from './spec.js';
 
@@ -34,6 +34,7 @@ export const settings: Operation<SettingsChanges> = async (deps, ctx, changes) =
                 ? '✓'
                 : '✗',
           plain: current.plainImagine ? '✓' : '✗',
+          no: current.negativePrompt ?? '✗',
         },
       },
     ],
@@ -41,8 +42,11 @@ export const settings: Operation<SettingsChanges> = async (deps, ctx, changes) =
   };
 };
 
+/** What `/settings no …` takes as "no default negative prompt". */
+const CLEARS = /^(off|none|-|—|✗)$/i;
+
 function applySettingsChanges(current: UserSettings, changes: SettingsChanges): UserSettings {
-  const { plain, aspect, ...rest } = changes;
+  const { plain, aspect, no, ...rest } = changes;
   const next: UserSettings = { ...current };
   for (const [key, value] of Object.entries(rest)) {
     if (value !== undefined) Object.assign(next, { [key]: value });
@@ -52,5 +56,10 @@ function applySettingsChanges(current: UserSettings, changes: SettingsChanges): 
     next.aspect = `${a.w}:${a.h}`;
   }
   if (plain !== undefined) next.plainImagine = plain;
+  if (no !== undefined) {
+    const negative = checkPrompt(no, { required: false });
+    if (negative === '' || CLEARS.test(negative)) delete next.negativePrompt;
+    else next.negativePrompt = negative;
+  }
   return next;
 }

@@ -1,7 +1,8 @@
-// /settings: the user's defaults (size, aspect, steps, language, privacy, previews; typed only: plain lines).
+// /settings: the user's defaults (size, aspect, steps, language, privacy, previews, a negative prompt; typed only:
+// plain lines).
 import { z } from 'zod';
 import { SUPPORTED_LOCALES } from '../../src/i18n.js';
-import { aspectOption, sizeOption, stepsOption } from '../options.js';
+import { aspectOption, negativeOption, sizeOption, stepsOption } from '../options.js';
 import type { CommandSpec } from '../spec.js';
 
 export const settingsSpec = {
@@ -15,8 +16,10 @@ export const settingsSpec = {
     private: z.boolean().optional(),
     previews: z.boolean().optional(),
     plain: z.boolean().meta({ typedOnly: true }).optional(),
+    /** The `--no` of every image job that names none; `off` clears it. */
+    no: negativeOption.optional(),
   }),
-  text: { pairs: true, footerKey: 'settings.how' },
+  text: { pairs: true, lastPair: 'no', footerKey: 'settings.how' },
 } satisfies CommandSpec;
 
 /** Changes as the options deliver them, already validated. */

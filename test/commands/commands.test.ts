@@ -643,6 +643,41 @@ describe('limits and settings', () => {
     expect(keys(await commands.run(later, { name: 'help' }))).toContain('help.text');
   });
 
+  it('applies a default negative prompt from /settings no to jobs that give no --no, and not without guidance', async () => {
+    const { commands, ctx, store } = setup({ start: false });
+    const request = (reply: Reply) => store.get(reply.jobId as string)?.request;
+    const saved = (await commands.runText(ctx('1'), '/settings no blurry, watermark')) as Reply;
+    expect(keys(saved)).toEqual(['settings.saved', 'settings.current', 'settings.how']);
+    expect(saved.text[1]?.params).toMatchObject({ no: 'blurry, watermark' });
+    expect(ctx('1').settings.negativePrompt).toBe('blurry, watermark');
+    const plain = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a city' } });
+    expect(request(plain)).toMatchObject({ negativePrompt: 'blurry, watermark' });
+    const own = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a city --no cars' } });
+    expect(request(own)).toMatchObject({ negativePrompt: 'cars' });
+    const unguided = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a city --cfg 0' } });
+    expect(keys(unguided)).toEqual(['job.queued']);
+    expect(request(unguided)).not.toHaveProperty('negativePrompt');
+    const outpaint = await commands.run(ctx('1'), {
+      name: 'outpaint',
+      options: { image: { data: await png() }, prompt: 'more sky', direction: 'up' },
+    });
+    expect(request(outpaint)).toMatchObject({ task: 'paint', negativePrompt: 'blurry, watermark' });
+    const edit = await commands.run(ctx('1'), {
+      name: 'edit',
+      options: { image: { data: await png() }, instruction: 'make it red' },
+    });
+    expect(request(edit)).not.toHaveProperty('negativePrompt');
+    // Another user's jobs are untouched; `off` clears it.
+    const other = await commands.run(ctx('2'), { name: 'imagine', options: { prompt: 'a city' } });
+    expect(request(other)).not.toHaveProperty('negativePrompt');
+    const cleared = (await commands.runText(ctx('1'), '/settings no off')) as Reply;
+    expect(cleared.text[1]?.params).toMatchObject({ no: '✗' });
+    expect(ctx('1').settings).not.toHaveProperty('negativePrompt');
+    expect(
+      keys(await commands.run(ctx('1'), { name: 'settings', options: { no: 'x'.repeat(5000) } })),
+    ).toEqual(['errors.prompt_too_long']);
+  });
+
   it('passes queue refusals through as replies', async () => {
     const { commands, ctx } = setup({ start: false });
     for (let i = 0; i < 5; i++)

@@ -68,6 +68,18 @@ describe('text commands', () => {
     expect(parseSettingsText('PREVIEWS=on').changes).toEqual({ previews: true });
   });
 
+  it('gives /settings no every word after it, so a negative prompt can hold spaces and keys', () => {
+    expect(parseSettingsText('steps 20 no blurry, text steps 8')).toEqual({
+      changes: { steps: 20, no: 'blurry, text steps 8' },
+      unknown: [],
+    });
+    expect(parseSettingsText('No=watermark, frame').changes).toEqual({ no: 'watermark, frame' });
+    expect(parseSettingsText('no: off').changes).toEqual({ no: 'off' });
+    expect(parseSettingsText('no').changes).toEqual({ no: '' });
+    // Only the key itself: a word that starts with it is no key.
+    expect(parseSettingsText('noise=1')).toEqual({ changes: {}, unknown: ['noise'] });
+  });
+
   it.each([
     ['what is in this picture', true],
     ['Is this a cat?', true],
