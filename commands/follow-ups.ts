@@ -4,9 +4,11 @@
 import { ownerKey, type StoredRequest } from '../src/jobs/index.js';
 import type { CommandContext, Operation } from './context.js';
 import type { CommandDeps } from './deps.js';
+import { UserInputError } from './errors.js';
 import type { Direction } from './outpaint/spec.js';
+import { parsePrompt, sizeForAspect } from './prompt.js';
 import { isQuestion } from './question.js';
-import type { Reply } from './reply.js';
+import { type Reply, textReply } from './reply.js';
 import { runCommand } from './run-text.js';
 import { type ImageJob, imageJob, inputFiles, resultBytes } from './stored-jobs.js';
 import { submit } from './submit.js';
@@ -40,15 +42,64 @@ export const describeResult: Operation<{ jobId: string; question?: string }> = a
     images: { image: { data: resultBytes(deps.store, input.jobId) } },
   });
 
-/** A text reply to one of our results: a question describes it, anything else edits it (from the stored PNG). */
+/**
+ * A text reply to one of our results: `..` or flags first make its /imagine again with those changes, a question
+ * describes it, anything else edits it (from the stored PNG).
+ */
 export const replyToResult: Operation<{ jobId: string; text: string }> = async (
   deps,
   ctx,
   { jobId, text },
-) =>
-  isQuestion(text)
+) => {
+  const trimmed = text.trim();
+  if (CHANGES.test(trimmed)) return imagineAgain(deps, ctx, { jobId, changes: trimmed.replace(/^\.\./, '') });
+  return isQuestion(text)
     ? describeResult(deps, ctx, { jobId, question: text })
     : editResult(deps, ctx, { jobId, instruction: text });
+};
+
+/** `..` (ausbitbank's re-run; not an ellipsis) or a flag (`--ar`, a phone's `—ar`) opening a reply. */
+const CHANGES = /^(?:\.\.(?!\.)|--|[—–](?=[a-z]))/i;
+
+/**
+ * The /imagine of a result once more, changed by a reply: `.. --ar 16:9 --steps 32` keeps the prompt, `.. a red
+ * fox` the flags. The seed is kept unless given, so what changed is the only difference (Re-roll gives a new
+ * one); `--ar` keeps the area. The line is typed back whole, so it passes the checks of the user's own /imagine.
+ */
+export const imagineAgain: Operation<{ jobId: string; changes: string }> = async (deps, ctx, input) => {
+  const job = imageJob(deps.store, input.jobId);
+  const old = job.request;
+  if (old.task !== 'text_to_image') return textReply('errors.rerun.imagine_only');
+  const { prompt, flags } = parsePrompt(input.changes);
+  if (flags.aspect && flags.size)
+    throw new UserInputError('errors.flag.conflict', { a: '--ar', b: '--size' });
+  const size =
+    flags.size ??
+    (flags.aspect
+      ? sizeForAspect(flags.aspect, Math.sqrt(old.width * old.height))
+      : { width: old.width, height: old.height });
+  const steps = flags.steps ?? old.steps;
+  const cfg = flags.cfg ?? old.cfg;
+  const temperature = flags.temperature ?? old.temperature;
+  const cache = flags.cache ?? old.cache;
+  // Without guidance the old negative prompt has nothing to steer; an asked-for one is refused by /imagine.
+  const negative = flags.negative ?? (cfg === 0 ? undefined : typedNegative(old));
+  const line = [
+    prompt || old.prompt,
+    `--size ${size.width}x${size.height}`,
+    `--seed ${flags.seed ?? old.seed}`,
+    ...(steps !== undefined ? [`--steps ${steps}`] : []),
+    ...(cfg !== undefined ? [`--cfg ${cfg}`] : []),
+    ...(temperature !== undefined ? [`--temperature ${temperature}`] : []),
+    ...(cache !== undefined ? [cache ? '--cache' : '--no-cache'] : []),
+    // Last: `--no` takes every word up to the next flag.
+    ...(negative ? [`--no ${negative}`] : []),
+  ];
+  return runCommand(deps, fromJob(ctx, input.jobId), {
+    name: 'imagine',
+    options: { prompt: line.join(' ') },
+  });
+};
 
 /** The context of a job made from another job's result: the new job remembers its origin (shown as its parent). */
 function fromJob(ctx: CommandContext, jobId: string): CommandContext {
@@ -73,16 +124,18 @@ async function extendResult(
 ): Promise<Reply> {
   const job = imageJob(deps.store, jobId);
   const prompt = 'prompt' in job.request ? job.request.prompt : '';
-  // Typed back as `--no …`: words that look like flags (possible from Discord's `no` option) lose their dashes.
-  const negative = ('negativePrompt' in job.request ? job.request.negativePrompt : '')?.replace(
-    /(^|\s)[-—–]+/g,
-    '$1',
-  );
+  const negative = typedNegative(job.request);
   return runCommand(deps, fromJob(ctx, jobId), {
     name: 'outpaint',
     options: { prompt: `${prompt || '.'}${negative ? ` --no ${negative}` : ''}`, ...growth },
     images: { image: { data: resultBytes(deps.store, jobId) } },
   });
+}
+
+/** A job's negative prompt to type back as `--no …`: flag-like words (possible from Discord's option) lose their dashes. */
+function typedNegative(request: StoredRequest): string | undefined {
+  const negative = 'negativePrompt' in request ? request.negativePrompt : undefined;
+  return negative?.replace(/(^|\s)[-—–]+/g, '$1') || undefined;
 }
 
 /** The lossless PNG of a result, as a file. */

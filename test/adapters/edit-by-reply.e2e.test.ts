@@ -70,6 +70,30 @@ describe('edit by reply to a result', { timeout: 30_000 }, () => {
     expect(telegram.calls.slice(before).some((c) => c.method === 'getFile')).toBe(false);
   });
 
+  it('Telegram: a reply of .. and flags makes the /imagine again with the changes, not an edit', async () => {
+    telegram.injectText('/imagine a heron --steps 2 --seed 5');
+    // The earlier test's edit may still be finishing: its photo is not this one.
+    const photo = await telegram.waitForCall(
+      (c) =>
+        c.method === 'sendPhoto' &&
+        JSON.stringify(c.params.reply_markup ?? '').includes('reroll:') &&
+        String(c.params.caption).includes('(seed 5)'),
+      10_000,
+    );
+    const origin = jobIdIn(JSON.stringify(photo.params.reply_markup));
+    const result = [...telegram.state.messages.values()].find(
+      (m) =>
+        m.from?.id === telegram.world.bot.id &&
+        JSON.stringify(m.reply_markup ?? '').includes(`reroll:${origin}`),
+    );
+    expect(result).toBeDefined();
+    telegram.injectText('.. --ar 16:9', { replyTo: result });
+    const alice = { platform: 'telegram' as const, userId: String(telegram.world.users.alice.id) };
+    const again = await followUpOf(alice, origin);
+    expect(again.request).toMatchObject({ task: 'text_to_image', prompt: 'a heron', seed: 5, steps: 2 });
+    expect(again.request).toMatchObject({ width: 688, height: 384 });
+  });
+
   it('Discord: a mention replying to the result edits the stored PNG, without downloading the attachment', async () => {
     const ix = discord.dispatchInteraction(
       discord.build.slashCommand({ name: 'imagine', options: { prompt: 'a fox --steps 2' } }),

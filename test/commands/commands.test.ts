@@ -561,6 +561,58 @@ describe('buttons', () => {
     expect((await commands.pressButton(roleAdmin, `delete:${first.jobId}`)).deleteSource).toBe(true);
   });
 
+  it('a reply of .. or flags makes the /imagine again with those changes, keeping the rest and the seed', async () => {
+    const { commands, ctx, until, store } = setup();
+    const request = (reply: Reply) => store.get(reply.jobId as string)?.request;
+    const first = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a boat --size 512x512 --seed 9 --steps 4 --cfg 3 --no gulls' },
+    });
+    await until((u) => u.job.id === first.jobId && u.reply.final === true);
+    const id = first.jobId as string;
+    const wide = await commands.replyToResult(ctx('2'), id, '.. --ar 16:9 --steps 6');
+    expect(request(wide)).toMatchObject({
+      task: 'text_to_image',
+      prompt: 'a boat',
+      seed: 9,
+      steps: 6,
+      cfg: 3,
+      negativePrompt: 'gulls',
+      width: 688,
+      height: 384,
+    });
+    expect(store.get(wide.jobId as string)?.meta.origin).toBe(id);
+    const renamed = await commands.replyToResult(ctx('2'), id, '..a red canoe —seed 7 --no rocks, fog');
+    expect(request(renamed)).toMatchObject({
+      prompt: 'a red canoe',
+      seed: 7,
+      steps: 4,
+      width: 512,
+      height: 512,
+      negativePrompt: 'rocks, fog',
+    });
+    // Without guidance the old negative prompt is left out; the flag line alone works too.
+    const unguided = await commands.replyToResult(ctx('2'), id, '--cfg 0');
+    expect(request(unguided)).toMatchObject({ prompt: 'a boat', cfg: 0, seed: 9 });
+    expect(request(unguided)).not.toHaveProperty('negativePrompt');
+    expect((await commands.replyToResult(ctx('2'), id, '.. --ar 16:9 --size 512x512')).text[0]?.key).toBe(
+      'errors.flag.conflict',
+    );
+    expect((await commands.replyToResult(ctx('2'), id, '.. a gore scene')).text[0]?.key).toBe(
+      'errors.blocked_words',
+    );
+    // Questions still describe, other words still edit.
+    expect(request(await commands.replyToResult(ctx('3'), id, 'what is in it?'))).toMatchObject({
+      task: 'understand',
+    });
+    const edit = await commands.replyToResult(ctx('4'), id, '...and make it red');
+    expect(request(edit)).toMatchObject({ task: 'image_to_image', prompt: '...and make it red' });
+    await until((u) => u.job.id === edit.jobId && u.reply.final === true);
+    expect(keys(await commands.replyToResult(ctx('4'), edit.jobId as string, '.. --steps 8'))).toEqual([
+      'errors.rerun.imagine_only',
+    ]);
+  });
+
   it('delete is the owner’s; edit asks for an instruction and edits the result', async () => {
     const { commands, ctx, until, store } = setup();
     const first = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a boat' } });
