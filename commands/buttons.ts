@@ -16,6 +16,7 @@ const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
   pan_right: pan('right'),
   pan_up: pan('up'),
   pan_down: pan('down'),
+  square: pan('square'),
   original: originalFile,
   cancel: (deps, ctx, jobId) => cancel(deps, ctx, { job: jobId }),
   /** Asks for the instruction first; the answer comes back through `editResult`. */

@@ -110,7 +110,10 @@ function fromJob(ctx: CommandContext, jobId: string): CommandContext {
 export const zoomOut: Operation<string> = async (deps, ctx, jobId) =>
   extendResult(deps, ctx, jobId, { zoom: 1.5 });
 
-/** Pan a finished result: the canvas grows toward one side (Midjourney's arrows), the rest as Zoom out. */
+/**
+ * Pan a finished result: the canvas grows toward one side (Midjourney's arrows), or its short sides grow until it
+ * is square (Make Square); the rest as Zoom out.
+ */
 export function pan(direction: Direction): Operation<string> {
   return async (deps, ctx, jobId) => extendResult(deps, ctx, jobId, { direction });
 }

@@ -6,6 +6,8 @@ export const MAX_PROMPT_CHARS = 1000;
 /** Output sides: the engine works on 16-pixel cells; 1024 is DiMOO's largest trained resolution. */
 export const MIN_SIDE = 256;
 export const MAX_SIDE = 1024;
+/** The engine's cell: sides are placed and grown in whole cells. */
+export const CELL = 16;
 /** The default output area is 512² pixels: CPU-friendly, and the smallest class DiMOO was trained at. */
 export const DEFAULT_SIZE_CLASS = 512;
 export const SIZE_CLASSES = [256, 512, 768, 1024] as const;

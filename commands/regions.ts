@@ -1,6 +1,7 @@
-// Where a retouch or outpaint applies: boxes typed as fractions, zoom-out factors and pan directions.
+// Where a retouch or outpaint applies: boxes typed as fractions, zoom-out factors, pan directions, a square.
 import type { PaintRegion } from '../engine/index.js';
 import { UserInputError } from './errors.js';
+import { CELL } from './limits.js';
 import { DIRECTIONS, ZOOMS } from './outpaint/spec.js';
 
 /** `x,y,w,h` fractions, boxes separated by `;` or spaces: each inside the image with a positive size. */
@@ -23,8 +24,15 @@ export function parseBoxes(text: string): Array<{ x: number; y: number; w: numbe
   });
 }
 
-/** Zoom-out grows every side by half the extra width; a pan grows one side by half the image. */
-export function extensionOf(zoom?: number, direction?: string): Extract<PaintRegion, { kind: 'extend' }> {
+/**
+ * Zoom-out grows every side by half the extra width; a pan grows one side by half the image; `square` grows the two
+ * short sides evenly until they match the long ones (so it needs the source's size).
+ */
+export function extensionOf(
+  zoom: number | undefined,
+  direction: string | undefined,
+  source: { width: number; height: number },
+): Extract<PaintRegion, { kind: 'extend' }> {
   if (zoom !== undefined && direction !== undefined) {
     throw new UserInputError('errors.flag.conflict', { a: 'zoom', b: 'direction' });
   }
@@ -36,8 +44,9 @@ export function extensionOf(zoom?: number, direction?: string): Extract<PaintReg
         choices: DIRECTIONS.join(', '),
       });
     }
+    if (direction === 'square') return squareExtension(source);
     const side = { left: 'left', right: 'right', up: 'top', down: 'bottom' }[
-      direction as (typeof DIRECTIONS)[number]
+      direction as Exclude<(typeof DIRECTIONS)[number], 'square'>
     ];
     return { kind: 'extend', left: 0, top: 0, right: 0, bottom: 0, [side]: 0.5 };
   }
@@ -51,4 +60,26 @@ export function extensionOf(zoom?: number, direction?: string): Extract<PaintReg
   }
   const grow = (z - 1) / 2;
   return { kind: 'extend', left: grow, top: grow, right: grow, bottom: grow };
+}
+
+/**
+ * The short sides grow by whole cells, split evenly (the odd one at the end), so the engine's canvas, which rounds
+ * each side to cells, comes out square; an image within a cell of square is already square.
+ */
+function squareExtension(source: {
+  width: number;
+  height: number;
+}): Extract<PaintRegion, { kind: 'extend' }> {
+  const [width, height] = [source.width, source.height].map((side) => Math.floor(side / CELL)) as [
+    number,
+    number,
+  ];
+  const short = Math.min(width, height);
+  const extra = Math.abs(width - height);
+  if (extra === 0) throw new UserInputError('errors.outpaint.already_square');
+  const before = Math.floor(extra / 2) / short;
+  const after = (extra - Math.floor(extra / 2)) / short;
+  return width > height
+    ? { kind: 'extend', left: 0, top: before, right: 0, bottom: after }
+    : { kind: 'extend', left: before, top: 0, right: after, bottom: 0 };
 }

@@ -50,12 +50,12 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
     { id: buttonId('describe', id), labelKey: 'button.describe', style: 'secondary' },
     { id: buttonId('zoomout', id), labelKey: 'button.zoomout', style: 'secondary' },
   ];
-  // Midjourney's pan arrows: each outpaints the result toward its side.
-  const pans: ReplyButton[] = (['pan_left', 'pan_right', 'pan_up', 'pan_down'] as const).map((action) => ({
-    id: buttonId(action, id),
-    labelKey: `button.${action}`,
-    style: 'secondary',
-  }));
+  // Midjourney's pan arrows and Make Square: each outpaints the result, toward its side or to a square.
+  const { width, height } = job.result ?? {};
+  const square = width !== undefined && width === height;
+  const pans: ReplyButton[] = (['pan_left', 'pan_right', 'pan_up', 'pan_down', 'square'] as const)
+    .filter((action) => action !== 'square' || !square)
+    .map((action) => ({ id: buttonId(action, id), labelKey: `button.${action}`, style: 'secondary' }));
   const last: ReplyButton[] = [
     { id: buttonId('delete', id), labelKey: 'button.delete', style: 'danger', ownerOnly: true },
   ];

@@ -41,6 +41,7 @@ export const BUTTON_ACTIONS = [
   'pan_right',
   'pan_up',
   'pan_down',
+  'square',
   'original',
   'delete',
   'cancel',

@@ -1,16 +1,16 @@
-// Outpainting: the canvas grows by the zoom or toward the direction, and the new border is painted.
+// Outpainting: the canvas grows by the zoom, toward the direction or to a square, and the new border is painted.
 import type { Operation } from '../context.js';
 import { PAINT_FLAGS } from '../prompt.js';
 import { extensionOf } from '../regions.js';
 import { paintRequest, submit } from '../submit.js';
-import { type Files, imagePrompt, keepImage } from '../task-input.js';
+import { type Files, imagePrompt, keepSizedImage } from '../task-input.js';
 import type { OutpaintInput } from './spec.js';
 
 export const outpaint: Operation<OutpaintInput> = async (deps, ctx, input) => {
   const { prompt, flags } = imagePrompt(deps, input.prompt, input.seed, true, PAINT_FLAGS);
-  const region = extensionOf(input.zoom, input.direction);
   const files: Files = {};
-  const image = await keepImage(deps, files, input.image, 'input');
+  const { stored: image, ...size } = await keepSizedImage(deps, files, input.image, 'input');
+  const region = extensionOf(input.zoom, input.direction, size);
   const request = paintRequest(deps, ctx, { prompt, image, region }, flags);
   return submit(deps, ctx, 'paint', request, files, { paint: 'outpaint' });
 };

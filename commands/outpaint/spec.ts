@@ -1,9 +1,10 @@
-// /outpaint: extend an image, zoomed out around it or panned to one side.
+// /outpaint: extend an image, zoomed out around it, panned to one side, or grown to a square.
 import { z } from 'zod';
 import { imageOption, promptText, seedOption } from '../options.js';
 import type { CommandSpec } from '../spec.js';
 
-export const DIRECTIONS = ['left', 'right', 'up', 'down'] as const;
+/** A side to pan toward, or `square`: the two short sides grow until the image is square (Make Square). */
+export const DIRECTIONS = ['left', 'right', 'up', 'down', 'square'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
 export const ZOOMS = [1.5, 2] as const;
 
@@ -21,7 +22,7 @@ export const outpaintSpec = {
     named: { zoom: 'zoom', pan: 'direction' },
     leading: [
       { option: 'zoom', pattern: /^(?:[x×](\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)[x×])$/i },
-      { option: 'direction', pattern: /^(left|right|up|down)$/i },
+      { option: 'direction', pattern: /^(left|right|up|down|square)$/i },
     ],
   },
 } satisfies CommandSpec;

@@ -8,6 +8,7 @@ import { type CommandContext, Commands, type CommandsConfig } from '../../comman
 import { MAX_PROMPT_CHARS } from '../../commands/limits.js';
 import type { Reply } from '../../commands/reply.js';
 import { type EngineRequest, encodePng, type GenerateOptions, readPngText } from '../../engine/index.js';
+import { planExtension } from '../../engine/paint/mask.js';
 import { type Job, JobQueue, JobStore } from '../../src/jobs/index.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
 
@@ -156,6 +157,7 @@ describe('imagine', () => {
       'pan_right',
       'pan_up',
       'pan_down',
+      'square',
       'delete',
     ]);
     const progress = await until((u) => u.job.id === queued.jobId && u.reply.text[0]?.key === 'job.running');
@@ -312,6 +314,24 @@ describe('imagine', () => {
       region: { kind: 'extend', left: 0, top: 0.5, right: 0, bottom: 0 },
     });
     expect(store.get(panned.jobId as string)?.meta.origin).toBe(drawn.jobId);
+    // A square result has no Make square; a wide one grows its short sides to a square canvas.
+    const drawnDone = await until((u) => u.job.id === drawn.jobId && u.reply.final === true);
+    expect(drawnDone.reply.buttons?.flat().map((b) => b.id.split(':')[0])).not.toContain('square');
+    expect(keys(await commands.pressButton(ctx('3'), `square:${drawn.jobId}`))).toEqual([
+      'errors.outpaint.already_square',
+    ]);
+    const wide = await commands.run(ctx('3'), { name: 'imagine', options: { prompt: 'a pier --ar 16:9' } });
+    const wideDone = await until((u) => u.job.id === wide.jobId && u.reply.final === true);
+    expect(wideDone.reply.buttons?.flat().map((b) => b.id.split(':')[0])).toContain('square');
+    const squared = await commands.pressButton(ctx('3'), `square:${wide.jobId}`);
+    const region = request(squared) as {
+      region: { left: number; top: number; right: number; bottom: number };
+    };
+    expect(region).toMatchObject({ task: 'paint', prompt: 'a pier' });
+    // 688×384 is 43×24 cells: 19 more rows, 9 above and 10 below, on the engine's canvas a 688² square.
+    const plan = planExtension({ width: 688, height: 384 }, region.region);
+    expect(plan.canvas).toEqual({ width: 688, height: 688 });
+    expect(plan.place).toMatchObject({ left: 0, top: 144 });
     const edit = await commands.run(ctx('4'), {
       name: 'edit',
       options: { image: { data: await png() }, instruction: 'make it red --no blue' },

@@ -151,11 +151,46 @@ describe('regions', () => {
     }
   });
 
-  it('turns zoom factors and pan directions into canvas extensions', () => {
-    expect(extensionOf(2)).toEqual({ kind: 'extend', left: 0.5, top: 0.5, right: 0.5, bottom: 0.5 });
-    expect(extensionOf()).toEqual({ kind: 'extend', left: 0.25, top: 0.25, right: 0.25, bottom: 0.25 });
-    expect(extensionOf(undefined, 'up')).toEqual({ kind: 'extend', left: 0, top: 0.5, right: 0, bottom: 0 });
-    expect(refusal(() => extensionOf(3)).key).toBe('errors.settings.choice');
-    expect(refusal(() => extensionOf(2, 'left')).key).toBe('errors.flag.conflict');
+  it('turns zoom factors, pan directions and square into canvas extensions', () => {
+    const at = { width: 512, height: 512 };
+    expect(extensionOf(2, undefined, at)).toEqual({
+      kind: 'extend',
+      left: 0.5,
+      top: 0.5,
+      right: 0.5,
+      bottom: 0.5,
+    });
+    expect(extensionOf(undefined, undefined, at)).toEqual({
+      kind: 'extend',
+      left: 0.25,
+      top: 0.25,
+      right: 0.25,
+      bottom: 0.25,
+    });
+    expect(extensionOf(undefined, 'up', at)).toEqual({
+      kind: 'extend',
+      left: 0,
+      top: 0.5,
+      right: 0,
+      bottom: 0,
+    });
+    expect(refusal(() => extensionOf(3, undefined, at)).key).toBe('errors.settings.choice');
+    expect(refusal(() => extensionOf(2, 'left', at)).key).toBe('errors.flag.conflict');
+    // Square: the short sides grow evenly by what the long side has more.
+    expect(extensionOf(undefined, 'square', { width: 768, height: 384 })).toEqual({
+      kind: 'extend',
+      left: 0,
+      top: 0.5,
+      right: 0,
+      bottom: 0.5,
+    });
+    expect(extensionOf(undefined, 'square', { width: 300, height: 600 })).toEqual({
+      kind: 'extend',
+      left: 0.5,
+      top: 0,
+      right: 0.5,
+      bottom: 0,
+    });
+    expect(refusal(() => extensionOf(undefined, 'square', at)).key).toBe('errors.outpaint.already_square');
   });
 });
