@@ -3,7 +3,15 @@
 import { ownerKey } from '../src/jobs/index.js';
 import { cancel } from './cancel/handler.js';
 import type { Operation } from './context.js';
-import { describeResult, originalFile, pan, reroll, variations, zoomOut } from './follow-ups.js';
+import {
+  describeResult,
+  imagineAnswer,
+  originalFile,
+  pan,
+  reroll,
+  variations,
+  zoomOut,
+} from './follow-ups.js';
 import { type ButtonAction, parseButtonId, textReply } from './reply.js';
 import { resultBytes } from './stored-jobs.js';
 
@@ -17,6 +25,7 @@ const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
   pan_up: pan('up'),
   pan_down: pan('down'),
   square: pan('square'),
+  imagine: imagineAnswer,
   original: originalFile,
   cancel: (deps, ctx, jobId) => cancel(deps, ctx, { job: jobId }),
   /** Asks for the instruction first; the answer comes back through `editResult`. */

@@ -1,16 +1,18 @@
 // Operations on a job the user already has (its buttons, a reply to its result): run it again with a new seed,
 // vary it, edit / describe / zoom out / pan its result, or fetch the lossless file. Those that make a new job
 // from the result run the same command (and validation) as a user's own /edit, /describe or /outpaint.
+import { readImageHeader } from '../engine/index.js';
 import { ownerKey, type StoredRequest } from '../src/jobs/index.js';
 import type { CommandContext, Operation } from './context.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
+import { MAX_PROMPT_CHARS } from './limits.js';
 import type { Direction } from './outpaint/spec.js';
-import { parsePrompt, sizeForAspect } from './prompt.js';
+import { nearestAspect, parsePrompt, sizeForAspect } from './prompt.js';
 import { isQuestion } from './question.js';
 import { type Reply, textReply } from './reply.js';
 import { runCommand } from './run-text.js';
-import { type ImageJob, imageJob, inputFiles, resultBytes } from './stored-jobs.js';
+import { type ImageJob, imageJob, inputFiles, jobOf, resultBytes } from './stored-jobs.js';
 import { submit } from './submit.js';
 
 /** The same request again with a new seed; inputs are copied from the original job. */
@@ -133,6 +135,37 @@ async function extendResult(
     options: { prompt: `${prompt || '.'}${negative ? ` --no ${negative}` : ''}`, ...growth },
     images: { image: { data: resultBytes(deps.store, jobId) } },
   });
+}
+
+/**
+ * A describe answer made an /imagine (Midjourney's describe → imagine): the answer is the prompt, the nearest offered
+ * aspect to the described picture its shape. It runs as the user's own /imagine, checks and all.
+ */
+export const imagineAnswer: Operation<string> = async (deps, ctx, jobId) => {
+  const job = jobOf(deps.store, jobId);
+  const request = job.request;
+  const answer = request.task === 'understand' ? job.result?.text?.trim() : undefined;
+  if (request.task !== 'understand' || !answer) throw new UserInputError('errors.button.not_available');
+  const header = readImageHeader(new Uint8Array(deps.store.readFile(job.id, request.image.file)));
+  return runCommand(deps, fromJob(ctx, jobId), {
+    name: 'imagine',
+    options: { prompt: promptOfAnswer(answer), aspect: nearestAspect(header) },
+  });
+};
+
+/** Prose as a prompt: words that would read as flags lose their dashes; cut at a word within the length limit. */
+function promptOfAnswer(text: string): string {
+  const words = text
+    .replace(/(^|\s)[-—–]+/g, '$1')
+    .split(/\s+/)
+    .filter(Boolean);
+  let prompt = '';
+  for (const word of words) {
+    const next = prompt ? `${prompt} ${word}` : word;
+    if ([...next].length > MAX_PROMPT_CHARS) break;
+    prompt = next;
+  }
+  return prompt;
 }
 
 /** A job's negative prompt to type back as `--no …`: flag-like words (possible from Discord's option) lose their dashes. */

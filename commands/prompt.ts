@@ -3,7 +3,7 @@
 // option schemas as the platforms' options (options.ts). Failures are `UserInputError`s whose code is a locale
 // key, so the reply is one localized sentence naming what is wrong.
 import { UserInputError } from './errors.js';
-import { DEFAULT_SIZE_CLASS, MAX_PROMPT_CHARS, MAX_SIDE, MIN_SIDE } from './limits.js';
+import { ASPECT_CHOICES, DEFAULT_SIZE_CLASS, MAX_PROMPT_CHARS, MAX_SIDE, MIN_SIDE } from './limits.js';
 import {
   type Aspect,
   aspectOf,
@@ -158,6 +158,15 @@ export function parseSize(value: string, flag = '--size'): { width: number; heig
   ];
   if ([width, height].some((s) => s < MIN_SIDE || s > MAX_SIDE)) throw refuse();
   return { width, height };
+}
+
+/** The offered aspect (ASPECT_CHOICES) nearest to a picture's shape, by ratio. */
+export function nearestAspect(size: { width: number; height: number }): string {
+  const distance = (choice: string) => {
+    const a = aspectOf(choice) as Aspect;
+    return Math.abs(Math.log((a.w / a.h) * (size.height / size.width)));
+  };
+  return ASPECT_CHOICES.reduce((best, choice) => (distance(choice) < distance(best) ? choice : best));
 }
 
 /**

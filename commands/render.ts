@@ -128,7 +128,13 @@ export async function renderEvent(event: JobEvent, deps: RenderDeps): Promise<Re
           text,
           context: resultContext(job),
           buttons: [
-            [{ id: buttonId('delete', job.id), labelKey: 'button.delete', style: 'danger', ownerOnly: true }],
+            [
+              // Midjourney's describe → imagine: the answer as a prompt, at the described picture's shape.
+              ...(job.result.text.trim()
+                ? [{ id: buttonId('imagine', job.id), labelKey: 'button.imagine', style: 'primary' as const }]
+                : []),
+              { id: buttonId('delete', job.id), labelKey: 'button.delete', style: 'danger', ownerOnly: true },
+            ],
           ],
         };
       }

@@ -42,6 +42,7 @@ export const BUTTON_ACTIONS = [
   'pan_up',
   'pan_down',
   'square',
+  'imagine',
   'original',
   'delete',
   'cancel',

@@ -633,6 +633,27 @@ describe('buttons', () => {
     ]);
   });
 
+  it('Imagine this under a describe answer draws the answer at the described picture’s shape', async () => {
+    const { commands, ctx, until, store } = setup();
+    const wide = await encodePng({ width: 96, height: 64, data: new Uint8Array(96 * 64 * 3).fill(70) });
+    const asked = await commands.run(ctx('1'), { name: 'describe', options: { image: { data: wide } } });
+    const answered = await until((u) => u.job.id === asked.jobId && u.reply.final === true);
+    expect(answered.reply.buttons?.flat().map((b) => b.id.split(':')[0])).toEqual(['imagine', 'delete']);
+    const drawn = await commands.pressButton(ctx('2'), `imagine:${asked.jobId}`);
+    expect(keys(drawn)).toEqual(['job.queued']);
+    // 3:2 at the default 512² class.
+    expect(store.get(drawn.jobId as string)?.request).toMatchObject({
+      task: 'text_to_image',
+      prompt: 'a test answer',
+      width: 624,
+      height: 416,
+    });
+    expect(store.get(drawn.jobId as string)?.meta.origin).toBe(asked.jobId);
+    expect(keys(await commands.pressButton(ctx('2'), `imagine:${drawn.jobId}`))).toEqual([
+      'errors.button.not_available',
+    ]);
+  });
+
   it('delete is the owner’s; edit asks for an instruction and edits the result', async () => {
     const { commands, ctx, until, store } = setup();
     const first = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a boat' } });

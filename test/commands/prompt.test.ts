@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { UserInputError } from '../../commands/errors.js';
 import { MAX_PROMPT_CHARS } from '../../commands/limits.js';
-import { checkPrompt, IMAGE_FLAGS, parsePrompt, sizeForAspect } from '../../commands/prompt.js';
+import {
+  checkPrompt,
+  IMAGE_FLAGS,
+  nearestAspect,
+  parsePrompt,
+  sizeForAspect,
+} from '../../commands/prompt.js';
 import { extensionOf, parseBoxes } from '../../commands/regions.js';
 
 function refusal(work: () => unknown): { key: string; params: Record<string, string | number> } {
@@ -151,6 +157,15 @@ describe('regions', () => {
     }
   });
 
+  it('finds the offered aspect nearest to a picture', () => {
+    expect(nearestAspect({ width: 1920, height: 1080 })).toBe('16:9');
+    expect(nearestAspect({ width: 1000, height: 990 })).toBe('1:1');
+    expect(nearestAspect({ width: 600, height: 800 })).toBe('3:4');
+    expect(nearestAspect({ width: 400, height: 610 })).toBe('2:3');
+    // Beyond every choice: the most elongated one on that side.
+    expect(nearestAspect({ width: 100, height: 800 })).toBe('9:16');
+  });
+
   it('turns zoom factors, pan directions and square into canvas extensions', () => {
     const at = { width: 512, height: 512 };
     expect(extensionOf(2, undefined, at)).toEqual({
@@ -184,11 +199,19 @@ describe('regions', () => {
       right: 0,
       bottom: 0.5,
     });
-    expect(extensionOf(undefined, 'square', { width: 300, height: 600 })).toEqual({
+    expect(extensionOf(undefined, 'square', { width: 320, height: 640 })).toEqual({
       kind: 'extend',
       left: 0.5,
       top: 0,
       right: 0.5,
+      bottom: 0,
+    });
+    // In whole cells of the floored sides: 300×600 is 18×37 cells, so 9 cells left and 10 right.
+    expect(extensionOf(undefined, 'square', { width: 300, height: 600 })).toEqual({
+      kind: 'extend',
+      left: 9 / 18,
+      top: 0,
+      right: 10 / 18,
       bottom: 0,
     });
     expect(refusal(() => extensionOf(undefined, 'square', at)).key).toBe('errors.outpaint.already_square');
