@@ -50,18 +50,23 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
     { id: buttonId('describe', id), labelKey: 'button.describe', style: 'secondary' },
     { id: buttonId('zoomout', id), labelKey: 'button.zoomout', style: 'secondary' },
   ];
-  // Midjourney's pan arrows and Make Square: each outpaints the result, toward its side or to a square.
+  // Midjourney's pan arrows, a row of their own: each outpaints the result toward its side. Make square has words,
+  // too long for a fifth of a phone's width, so it joins the last row (only on a result that is not square).
+  const pans: ReplyButton[] = (['pan_left', 'pan_right', 'pan_up', 'pan_down'] as const).map((action) => ({
+    id: buttonId(action, id),
+    labelKey: `button.${action}`,
+    style: 'secondary',
+  }));
   const { width, height } = job.result ?? {};
-  const square = width !== undefined && width === height;
-  const pans: ReplyButton[] = (['pan_left', 'pan_right', 'pan_up', 'pan_down', 'square'] as const)
-    .filter((action) => action !== 'square' || !square)
-    .map((action) => ({ id: buttonId(action, id), labelKey: `button.${action}`, style: 'secondary' }));
   const last: ReplyButton[] = [
+    ...(width !== undefined && width === height
+      ? []
+      : [{ id: buttonId('square', id), labelKey: 'button.square', style: 'secondary' as const }]),
+    ...(options.originalFile
+      ? [{ id: buttonId('original', id), labelKey: 'button.original', style: 'secondary' as const }]
+      : []),
     { id: buttonId('delete', id), labelKey: 'button.delete', style: 'danger', ownerOnly: true },
   ];
-  if (options.originalFile) {
-    last.unshift({ id: buttonId('original', id), labelKey: 'button.original', style: 'secondary' });
-  }
   return [row, pans, last];
 }
 

@@ -322,7 +322,11 @@ describe('imagine', () => {
     ]);
     const wide = await commands.run(ctx('3'), { name: 'imagine', options: { prompt: 'a pier --ar 16:9' } });
     const wideDone = await until((u) => u.job.id === wide.jobId && u.reply.final === true);
-    expect(wideDone.reply.buttons?.flat().map((b) => b.id.split(':')[0])).toContain('square');
+    expect(wideDone.reply.buttons?.map((row) => row.map((b) => b.id.split(':')[0]))).toEqual([
+      ['reroll', 'vary', 'edit', 'describe', 'zoomout'],
+      ['pan_left', 'pan_right', 'pan_up', 'pan_down'],
+      ['square', 'delete'],
+    ]);
     const squared = await commands.pressButton(ctx('3'), `square:${wide.jobId}`);
     const region = request(squared) as {
       region: { left: number; top: number; right: number; bottom: number };
