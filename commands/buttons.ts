@@ -6,6 +6,7 @@ import type { Operation } from './context.js';
 import {
   describeResult,
   imagineAnswer,
+  imagineLineOf,
   originalFile,
   pan,
   reroll,
@@ -26,6 +27,17 @@ const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
   pan_down: pan('down'),
   square: pan('square'),
   imagine: imagineAnswer,
+  /** Midjourney's Remix: the /imagine line to change comes back through `answerAsk`. */
+  remix: async (deps, _ctx, jobId) => ({
+    text: [],
+    ask: {
+      kind: 'imagine_line',
+      jobId,
+      titleKey: 'ask.remix.title',
+      labelKey: 'ask.remix.label',
+      value: imagineLineOf(deps.store, jobId),
+    },
+  }),
   original: originalFile,
   cancel: (deps, ctx, jobId) => cancel(deps, ctx, { job: jobId }),
   /** Asks for the instruction first; the answer comes back through `editResult`. */

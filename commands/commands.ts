@@ -7,13 +7,13 @@ import { pressButton } from './buttons.js';
 import { type CommandContext, type ContextInput, makeContext } from './context.js';
 import { type CommandDeps, type CommandsOptions, createDeps } from './deps.js';
 import { UserInputError } from './errors.js';
-import { editResult, replyToResult } from './follow-ups.js';
+import { editResult, remixResult, replyToResult } from './follow-ups.js';
 import { guard } from './guard.js';
 import { type HistoryPage, history, jobFile } from './history.js';
 import type { InputImage } from './inputs.js';
 import { type JobUpdateListener, JobUpdates } from './job-updates.js';
 import { COMMAND_REGISTRY, type CommandRegistry } from './registry.js';
-import type { Reply } from './reply.js';
+import type { AskKind, Reply } from './reply.js';
 import {
   type CommandCall,
   replyToImage,
@@ -68,6 +68,15 @@ export class Commands {
   /** The answer to an Edit button's question: an edit of that job's result. */
   editResult(ctx: CommandContext, jobId: string, instruction: string): Promise<Reply> {
     return this.guarded(ctx, () => editResult(this.deps, ctx, { jobId, instruction }));
+  }
+
+  /** The answer to a `Reply.ask`: an edit of the job's result, or (Remix) its changed /imagine line. */
+  answerAsk(ctx: CommandContext, kind: AskKind, jobId: string, answer: string): Promise<Reply> {
+    return this.guarded(ctx, () =>
+      kind === 'imagine_line'
+        ? remixResult(this.deps, ctx, { jobId, line: answer })
+        : editResult(this.deps, ctx, { jobId, instruction: answer }),
+    );
   }
 
   /**

@@ -69,9 +69,8 @@ const CHANGES = /^(?:\.\.(?!\.)|--|[—–](?=[a-z]))/i;
  * one); `--ar` keeps the area. The line is typed back whole, so it passes the checks of the user's own /imagine.
  */
 export const imagineAgain: Operation<{ jobId: string; changes: string }> = async (deps, ctx, input) => {
-  const job = imageJob(deps.store, input.jobId);
-  const old = job.request;
-  if (old.task !== 'text_to_image') return textReply('errors.rerun.imagine_only');
+  const old = imagineRequest(deps.store, input.jobId);
+  if (!old) return textReply('errors.rerun.imagine_only');
   const { prompt, flags } = parsePrompt(input.changes);
   if (flags.aspect && flags.size)
     throw new UserInputError('errors.flag.conflict', { a: '--ar', b: '--size' });
@@ -80,28 +79,54 @@ export const imagineAgain: Operation<{ jobId: string; changes: string }> = async
     (flags.aspect
       ? sizeForAspect(flags.aspect, Math.sqrt(old.width * old.height))
       : { width: old.width, height: old.height });
-  const steps = flags.steps ?? old.steps;
   const cfg = flags.cfg ?? old.cfg;
-  const temperature = flags.temperature ?? old.temperature;
-  const cache = flags.cache ?? old.cache;
-  // Without guidance the old negative prompt has nothing to steer; an asked-for one is refused by /imagine.
-  const negative = flags.negative ?? (cfg === 0 ? undefined : typedNegative(old));
-  const line = [
-    prompt || old.prompt,
-    `--size ${size.width}x${size.height}`,
-    `--seed ${flags.seed ?? old.seed}`,
-    ...(steps !== undefined ? [`--steps ${steps}`] : []),
-    ...(cfg !== undefined ? [`--cfg ${cfg}`] : []),
-    ...(temperature !== undefined ? [`--temperature ${temperature}`] : []),
-    ...(cache !== undefined ? [cache ? '--cache' : '--no-cache'] : []),
+  const line = imagineLine({
+    prompt: prompt || old.prompt,
+    ...size,
+    seed: flags.seed ?? old.seed,
+    steps: flags.steps ?? old.steps,
+    cfg,
+    temperature: flags.temperature ?? old.temperature,
+    cache: flags.cache ?? old.cache,
+    // Without guidance the old negative prompt has nothing to steer; an asked-for one is refused by /imagine.
+    negativePrompt: flags.negative ?? (cfg === 0 ? undefined : old.negativePrompt),
+  });
+  return runCommand(deps, fromJob(ctx, input.jobId), { name: 'imagine', options: { prompt: line } });
+};
+
+/** The answer to Remix: the changed line is the new /imagine, as typed (a flag taken out is gone). */
+export const remixResult: Operation<{ jobId: string; line: string }> = async (deps, ctx, input) =>
+  runCommand(deps, fromJob(ctx, input.jobId), { name: 'imagine', options: { prompt: input.line } });
+
+/** A finished /imagine's line, every setting spelled out, for Remix to offer. */
+export function imagineLineOf(store: CommandDeps['store'], jobId: string): string {
+  const request = imagineRequest(store, jobId);
+  if (!request) throw new UserInputError('errors.rerun.imagine_only');
+  return imagineLine(request);
+}
+
+type ImagineRequest = Extract<StoredRequest, { task: 'text_to_image' }>;
+
+function imagineRequest(store: CommandDeps['store'], jobId: string): ImagineRequest | undefined {
+  const request = imageJob(store, jobId).request;
+  return request.task === 'text_to_image' ? request : undefined;
+}
+
+/** A text-to-image request typed as an /imagine line that makes it again: `--size` and `--seed` always. */
+function imagineLine(r: Omit<ImagineRequest, 'task' | 'seed'> & { seed?: number }): string {
+  const negative = typedNegative(r);
+  return [
+    r.prompt,
+    `--size ${r.width}x${r.height}`,
+    ...(r.seed !== undefined ? [`--seed ${r.seed}`] : []),
+    ...(r.steps !== undefined ? [`--steps ${r.steps}`] : []),
+    ...(r.cfg !== undefined ? [`--cfg ${r.cfg}`] : []),
+    ...(r.temperature !== undefined ? [`--temperature ${r.temperature}`] : []),
+    ...(r.cache !== undefined ? [r.cache ? '--cache' : '--no-cache'] : []),
     // Last: `--no` takes every word up to the next flag.
     ...(negative ? [`--no ${negative}`] : []),
-  ];
-  return runCommand(deps, fromJob(ctx, input.jobId), {
-    name: 'imagine',
-    options: { prompt: line.join(' ') },
-  });
-};
+  ].join(' ');
+}
 
 /** The context of a job made from another job's result: the new job remembers its origin (shown as its parent). */
 function fromJob(ctx: CommandContext, jobId: string): CommandContext {
@@ -169,7 +194,7 @@ function promptOfAnswer(text: string): string {
 }
 
 /** A job's negative prompt to type back as `--no …`: flag-like words (possible from Discord's option) lose their dashes. */
-function typedNegative(request: StoredRequest): string | undefined {
+function typedNegative(request: { negativePrompt?: string } | StoredRequest): string | undefined {
   const negative = 'negativePrompt' in request ? request.negativePrompt : undefined;
   return negative?.replace(/(^|\s)[-—–]+/g, '$1') || undefined;
 }

@@ -59,6 +59,10 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
   }));
   const { width, height } = job.result ?? {};
   const last: ReplyButton[] = [
+    // Midjourney's Remix: the /imagine line, every setting spelled out, to change and run.
+    ...(job.request.task === 'text_to_image'
+      ? [{ id: buttonId('remix', id), labelKey: 'button.remix', style: 'secondary' as const }]
+      : []),
     ...(width !== undefined && width === height
       ? []
       : [{ id: buttonId('square', id), labelKey: 'button.square', style: 'secondary' as const }]),

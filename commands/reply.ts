@@ -43,6 +43,7 @@ export const BUTTON_ACTIONS = [
   'pan_down',
   'square',
   'imagine',
+  'remix',
   'original',
   'delete',
   'cancel',
@@ -57,14 +58,22 @@ export interface ReplyButton {
   ownerOnly?: boolean;
 }
 
-/** What the adapter should ask the user before calling back (a Discord modal, a Telegram ForceReply). */
+/**
+ * What the adapter should ask the user before calling back (a Discord modal, a Telegram ForceReply, a web form):
+ * the answer goes to `commands.answerAsk(ctx, kind, jobId, answer)`.
+ */
 export interface ReplyAsk {
-  /** Call `commands.editResult(ctx, jobId, answer)` with the answer. */
-  kind: 'edit_instruction';
+  /** `edit_instruction`: how the result should change; `imagine_line`: the job's /imagine line, to change. */
+  kind: AskKind;
   jobId: string;
   titleKey: string;
   labelKey: string;
+  /** The answer's starting text, for the user to change (Remix: the whole /imagine line). */
+  value?: string;
 }
+
+export const ASK_KINDS = ['edit_instruction', 'imagine_line'] as const;
+export type AskKind = (typeof ASK_KINDS)[number];
 
 export interface Reply {
   /** Lines of the message, in order; the adapter joins them with newlines. */

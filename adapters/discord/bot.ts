@@ -36,7 +36,7 @@ import { type InteractionsEndpoint, startInteractionsEndpoint } from './interact
 import { DiscordJobMessages } from './job-messages.js';
 import { onMessage, roleIdsOf } from './mentions.js';
 import { onMenu, onModal, onPick } from './message-menus.js';
-import { editModal } from './modals.js';
+import { editModal, remixModal } from './modals.js';
 import { DEFAULT_UPLOAD_LIMIT, NO_MENTIONS, toDiscordMessage } from './render.js';
 import type { DiscordRuntime, Origin } from './runtime.js';
 
@@ -269,6 +269,16 @@ export class DiscordBot implements DiscordRuntime {
     const parsed = parseButtonId(i.customId);
     if (parsed?.action === 'edit') {
       await i.showModal(editModal(`editmodal:${parsed.jobId}`, ctx.locale));
+      return;
+    }
+    if (parsed?.action === 'remix') {
+      // A modal must be the first answer: the line is read from the store at once, well inside the 3 s.
+      const asked = await this.options.commands.pressButton(ctx, i.customId);
+      if (asked.ask?.value !== undefined) {
+        await i.showModal(remixModal(`remixmodal:${parsed.jobId}`, ctx.locale, asked.ask.value));
+        return;
+      }
+      await answer(this, i, ctx, async () => asked, true);
       return;
     }
     // Re-roll, variations, describe and zoom-out start a new job: a new message. Cancel and delete act in place,

@@ -34,6 +34,8 @@ export async function onModal(
   const c = rt.commands;
   const work = async (): Promise<Reply> => {
     if (kind === 'editmodal' && id) return c.editResult(ctx, id, i.fields.getTextInputValue('instruction'));
+    if (kind === 'remixmodal' && id)
+      return c.answerAsk(ctx, 'imagine_line', id, i.fields.getTextInputValue('line'));
     if ((kind === 'menuedit' || kind === 'menuretouch') && id) {
       const message = await rt.fetchMessage(i.channelId, id);
       const image = await rt.image(imagesOf(message)[Number(index ?? 0)]);

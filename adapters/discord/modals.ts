@@ -1,5 +1,5 @@
-// The modals the bot asks with: an edit instruction (the Edit button, the "Edit image…" menu) and a retouch's
-// prompt and boxes (the "Retouch…" menu).
+// The modals the bot asks with: an edit instruction (the Edit button, the "Edit image…" menu), a retouch's
+// prompt and boxes (the "Retouch…" menu), and Remix's /imagine line, filled in to be changed.
 import { ActionRowBuilder, ModalBuilder, TextInputBuilder, TextInputStyle } from 'discord.js';
 import { type Locale, t } from '../../src/i18n.js';
 
@@ -12,6 +12,8 @@ interface Field {
   style: TextInputStyle;
   maxLength: number;
   placeholder?: string;
+  /** Text already in the field. */
+  value?: string;
 }
 
 function modal(customId: string, titleKey: string, locale: Locale, fields: readonly Field[]): ModalBuilder {
@@ -27,6 +29,7 @@ function modal(customId: string, titleKey: string, locale: Locale, fields: reado
           .setRequired(true)
           .setMaxLength(field.maxLength);
         if (field.placeholder) input.setPlaceholder(field.placeholder);
+        if (field.value) input.setValue(field.value.slice(0, field.maxLength));
         return new ActionRowBuilder<TextInputBuilder>().addComponents(input);
       }),
     );
@@ -57,6 +60,20 @@ export function retouchModal(customId: string, locale: Locale): ModalBuilder {
       style: TextInputStyle.Short,
       maxLength: 200,
       placeholder: '0.25,0.25,0.5,0.5',
+    },
+  ]);
+}
+
+/** Remix: the job's whole /imagine line, to change and run (the answer goes to `answerAsk`). */
+export function remixModal(customId: string, locale: Locale, line: string): ModalBuilder {
+  return modal(customId, 'ask.remix.title', locale, [
+    {
+      id: 'line',
+      labelKey: 'ask.remix.label',
+      style: TextInputStyle.Paragraph,
+      // A prompt at its limit plus its flags and a negative prompt.
+      maxLength: 2400,
+      value: line,
     },
   ]);
 }

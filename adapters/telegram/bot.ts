@@ -12,6 +12,7 @@ import {
   optionsOf,
   parseTextCommand,
   type Reply,
+  type ReplyAsk,
   resultJobOf,
   type TextCommand,
   UserInputError,
@@ -65,8 +66,8 @@ export class TelegramBot {
   private unsubscribe?: () => void;
   private readonly albums: AlbumCollector<Context>;
   private webhook?: WebhookServer;
-  /** ForceReply questions sent for the Edit button: `<chatId>:<messageId>` → the job whose result to edit. */
-  private readonly asks = new Map<string, string>();
+  /** ForceReply questions (Edit, Remix): `<chatId>:<messageId>` → what was asked, about which job. */
+  private readonly asks = new Map<string, Pick<ReplyAsk, 'kind' | 'jobId'>>();
 
   constructor(private readonly options: TelegramOptions) {
     const token = options.config.telegram.token;
@@ -329,7 +330,7 @@ export class TelegramBot {
     }
     const asked = replied && this.asks.get(`${replied.chat.id}:${replied.message_id}`);
     if (asked) {
-      await this.send(ctx, c, await this.options.commands.editResult(c, asked, text));
+      await this.send(ctx, c, await this.options.commands.answerAsk(c, asked.kind, asked.jobId, text));
       return;
     }
     if (!repliedImage) return;
@@ -358,7 +359,7 @@ export class TelegramBot {
       return;
     }
     if (reply.ask) {
-      await this.ask(ctx, c, reply.ask.labelKey, reply.ask.jobId);
+      await this.ask(ctx, c, reply.ask);
       return;
     }
     await this.send(ctx, c, reply);
@@ -368,15 +369,21 @@ export class TelegramBot {
    * Asks with a ForceReply under the result: the user's answer is a reply to the bot's message, which Telegram
    * delivers in groups too (privacy mode), and names the job through the remembered question.
    */
-  private async ask(ctx: Context, c: CommandContext, labelKey: string, jobId: string): Promise<void> {
+  private async ask(
+    ctx: Context,
+    c: CommandContext,
+    { kind, jobId, labelKey, value }: ReplyAsk,
+  ): Promise<void> {
     const chatId = ctx.chat?.id;
     if (chatId === undefined) return;
     const source = ctx.callbackQuery?.message?.message_id;
-    const sent = await this.bot.api.sendMessage(chatId, t(c.locale, labelKey), {
-      reply_markup: { force_reply: true, input_field_placeholder: t(c.locale, labelKey).slice(0, 64) },
+    const label = t(c.locale, labelKey);
+    // No field can be filled in here: a starting text (Remix's line) is shown, to copy and change.
+    const sent = await this.bot.api.sendMessage(chatId, value ? `${label}\n\n${value}` : label, {
+      reply_markup: { force_reply: true, input_field_placeholder: label.slice(0, 64) },
       ...(source ? { reply_parameters: { message_id: source, allow_sending_without_reply: true } } : {}),
     });
-    this.asks.set(`${chatId}:${sent.message_id}`, jobId);
+    this.asks.set(`${chatId}:${sent.message_id}`, { kind, jobId });
     // Old questions are rarely answered: keep the most recent ones only.
     if (this.asks.size > 1000) this.asks.delete(this.asks.keys().next().value as string);
   }

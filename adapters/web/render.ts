@@ -11,7 +11,7 @@ export interface WebMessage {
   etaAt?: number;
   final?: boolean;
   deleteSource?: boolean;
-  ask?: { kind: string; jobId: string; title: string; label: string };
+  ask?: { kind: string; jobId: string; title: string; label: string; value?: string };
   context?: ResultContext & { label: string; parentSrc?: string };
 }
 
@@ -44,6 +44,7 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
       jobId: reply.ask.jobId,
       title: t(locale, reply.ask.titleKey),
       label: t(locale, reply.ask.labelKey),
+      value: reply.ask.value,
     },
     context: reply.context && { ...reply.context, label: contextLabel(reply.context, locale) },
   };

@@ -173,11 +173,17 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
       }
       const id = typeof body.id === 'string' ? body.id : '';
       const answer = typeof body.answer === 'string' ? body.answer : undefined;
-      // The answer to an Edit button's question comes back with that button's id.
+      // The answer to an Edit or Remix button's question comes back with that button's id.
       const button = parseButtonId(id);
+      const asked =
+        button?.action === 'edit'
+          ? 'edit_instruction'
+          : button?.action === 'remix'
+            ? 'imagine_line'
+            : undefined;
       const reply =
-        answer !== undefined && button?.action === 'edit'
-          ? await commands.editResult(ctx, button.jobId, answer)
+        answer !== undefined && button && asked
+          ? await commands.answerAsk(ctx, asked, button.jobId, answer)
           : await commands.pressButton(ctx, id);
       json(res, 200, toWebMessage(reply, ctx.locale));
       return;

@@ -157,6 +157,7 @@ describe('imagine', () => {
       'pan_right',
       'pan_up',
       'pan_down',
+      'remix',
       'square',
       'delete',
     ]);
@@ -175,7 +176,7 @@ describe('imagine', () => {
     });
     expect(queued.ahead).toBe(0);
     const done = await until((u) => u.job.id === queued.jobId && u.reply.final === true);
-    expect(done.reply.buttons?.[2]?.map((b) => b.id.split(':')[0])).toEqual(['original', 'delete']);
+    expect(done.reply.buttons?.[2]?.map((b) => b.id.split(':')[0])).toEqual(['remix', 'original', 'delete']);
     // Anyone may fetch the file, not only the owner.
     const file = await commands.pressButton(ctx('2'), `original:${queued.jobId}`);
     expect(file.asFiles).toBe(true);
@@ -325,7 +326,7 @@ describe('imagine', () => {
     expect(wideDone.reply.buttons?.map((row) => row.map((b) => b.id.split(':')[0]))).toEqual([
       ['reroll', 'vary', 'edit', 'describe', 'zoomout'],
       ['pan_left', 'pan_right', 'pan_up', 'pan_down'],
-      ['square', 'delete'],
+      ['remix', 'square', 'delete'],
     ]);
     const squared = await commands.pressButton(ctx('3'), `square:${wide.jobId}`);
     const region = request(squared) as {
@@ -633,6 +634,65 @@ describe('buttons', () => {
     expect(request(edit)).toMatchObject({ task: 'image_to_image', prompt: '...and make it red' });
     await until((u) => u.job.id === edit.jobId && u.reply.final === true);
     expect(keys(await commands.replyToResult(ctx('4'), edit.jobId as string, '.. --steps 8'))).toEqual([
+      'errors.rerun.imagine_only',
+    ]);
+  });
+
+  it('Remix offers the whole /imagine line to change, and runs the changed line as typed', async () => {
+    const { commands, ctx, until, store } = setup();
+    const first = await commands.run(ctx('1'), {
+      name: 'imagine',
+      // Discord's option may hold flag-like words: the line types them back without dashes.
+      options: { prompt: 'a boat --ar 16:9 --seed 9 --steps 4 --cfg 3', no: 'gulls, --fog' },
+    });
+    await until((u) => u.job.id === first.jobId && u.reply.final === true);
+    const id = first.jobId as string;
+    const asked = await commands.pressButton(ctx('2'), `remix:${id}`);
+    expect(asked.ask).toEqual({
+      kind: 'imagine_line',
+      jobId: id,
+      titleKey: 'ask.remix.title',
+      labelKey: 'ask.remix.label',
+      value: 'a boat --size 688x384 --seed 9 --steps 4 --cfg 3 --no gulls, fog',
+    });
+    // The line as offered makes the same request again.
+    const same = await commands.answerAsk(ctx('2'), 'imagine_line', id, asked.ask?.value as string);
+    const original = store.get(id)?.request as unknown as Record<string, unknown>;
+    const { task, prompt, width, height, seed, steps, cfg, negativePrompt } = original;
+    expect(store.get(same.jobId as string)?.request).toMatchObject({
+      task,
+      prompt,
+      width,
+      height,
+      seed,
+      steps,
+      cfg,
+      negativePrompt: 'gulls, fog',
+    });
+    expect(negativePrompt).toBe('gulls, --fog');
+    // A flag taken out is gone (unlike a `..` reply, which only changes what it names).
+    const changed = await commands.answerAsk(
+      ctx('2'),
+      'imagine_line',
+      id,
+      'a red boat --size 512x512 --seed 9',
+    );
+    const request = store.get(changed.jobId as string)?.request;
+    expect(request).toMatchObject({ prompt: 'a red boat', width: 512, height: 512, seed: 9 });
+    expect(request).not.toHaveProperty('negativePrompt');
+    expect(request).not.toHaveProperty('cfg');
+    expect(store.get(changed.jobId as string)?.meta.origin).toBe(id);
+    expect(keys(await commands.answerAsk(ctx('2'), 'imagine_line', id, 'a gore boat'))).toEqual([
+      'errors.blocked_words',
+    ]);
+    // The Edit question's answer still edits.
+    const edit = await commands.answerAsk(ctx('2'), 'edit_instruction', id, 'add a moon');
+    expect(store.get(edit.jobId as string)?.request).toMatchObject({
+      task: 'image_to_image',
+      prompt: 'add a moon',
+    });
+    await until((u) => u.job.id === edit.jobId && u.reply.final === true);
+    expect(keys(await commands.pressButton(ctx('2'), `remix:${edit.jobId}`))).toEqual([
       'errors.rerun.imagine_only',
     ]);
   });

@@ -259,6 +259,8 @@ async function act(id, answer, li) {
       body: JSON.stringify({ id, answer }),
     });
     const msg = await res.json();
+    // A question first (Remix: the /imagine line to change): the answer comes back with the same button id.
+    if (msg.ask && answer === undefined) return editForm(id, li, msg.ask);
     if (msg.deleteSource) {
       li.remove();
       return;
@@ -269,14 +271,12 @@ async function act(id, answer, li) {
   }
 }
 
-function editForm(id, li) {
+/** Asks inline: how to edit (Edit), or the /imagine line to change (Remix, filled in with `ask.value`). */
+function editForm(id, li, ask) {
   if (li.querySelector('form.edit-form')) return li.querySelector('form.edit-form input').focus();
-  const input = el('input', {
-    type: 'text',
-    required: true,
-    placeholder: tr('web.edit_prompt', 'How should it change?'),
-  });
-  input.setAttribute('aria-label', tr('web.edit_prompt', 'How should it change?'));
+  const label = ask?.label ?? tr('web.edit_prompt', 'How should it change?');
+  const input = el('input', { type: 'text', required: true, placeholder: label, value: ask?.value ?? '' });
+  input.setAttribute('aria-label', label);
   const submit = el('button', { type: 'submit', textContent: tr('web.send', 'Send'), className: 'primary' });
   const cancel = el('button', { type: 'button', textContent: tr('web.close', 'Close') });
   const form = el('form', { className: 'edit-form buttons' }, input, submit, cancel);

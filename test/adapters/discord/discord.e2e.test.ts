@@ -117,6 +117,40 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
     expect((fake.interaction(hidden.id)?.ack?.data as { flags?: number })?.flags).toBe(64);
   });
 
+  it('Remix opens a modal filled with the /imagine line; the changed line is the new job', async () => {
+    const ix = fake.dispatchInteraction(
+      fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a green kite --steps 4 --seed 3' } }),
+    );
+    const final = await finalEditOf(ix.token);
+    const message = fake.message(fake.interaction(ix.id)?.originalMessageId ?? '');
+    const remixId = /remix:[0-9a-f-]{36}/.exec(JSON.stringify(final.body))?.[0] as string;
+    expect(remixId).toBeDefined();
+    const press = fake.dispatchInteraction(
+      fake.build.buttonPress({ customId: remixId, message: message as never }),
+    );
+    const modal = await fake.waitForCall(
+      (c) => c.route === 'POST /interactions/:id/:token/callback' && c.params.id === press.id,
+    );
+    const body = modal.body as { type: number; data: { custom_id: string } };
+    expect(body.type).toBe(9);
+    expect(body.data.custom_id).toBe(`remixmodal:${remixId.split(':')[1]}`);
+    expect(JSON.stringify(body)).toContain('"value":"a green kite --size 512x512 --seed 3 --steps 4"');
+    const submit = fake.dispatchInteraction(
+      fake.build.modalSubmit({
+        customId: body.data.custom_id,
+        fields: { line: 'a red kite --size 512x512 --seed 3 --steps 4' },
+        message: message as never,
+      }),
+    );
+    const remixed = await finalEditOf(submit.token);
+    const newJob = /reroll:([0-9a-f-]{36})/.exec(JSON.stringify(remixed.body))?.[1] as string;
+    expect(services.jobs.queue.get(newJob)?.request).toMatchObject({
+      prompt: 'a red kite',
+      seed: 3,
+      steps: 4,
+    });
+  });
+
   it('Re-roll makes a new job with the same prompt and a new seed; another user cannot cancel, the owner can', async () => {
     const ix = fake.dispatchInteraction(
       fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a blue bird --steps 4' } }),

@@ -262,6 +262,27 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
     expect(edit.request).toMatchObject({ task: 'image_to_image', prompt: 'make it night' });
     const input = (edit.request as { image: { file: string } }).image.file;
     expect(services.jobs.store.readFile(edit.id, input).equals(stored)).toBe(true);
+
+    // Remix shows the /imagine line under its question; the answer, changed, is the new /imagine.
+    fake.injectCallbackQuery(anchor, `remix:${jobId}`);
+    const remix = await fake.waitForCall(
+      (c) => c.method === 'sendMessage' && textOf(c).startsWith('Change the prompt or its flags'),
+      20_000,
+    );
+    expect(textOf(remix)).toMatch(/\n\na tall tower --size \d+x\d+ --seed \d+ --steps 4$/);
+    expect(remix.params.reply_markup).toMatchObject({ force_reply: true });
+    const remixQuestion = [...fake.state.messages.values()].find(
+      (m) => m.from?.id === fake.world.bot.id && m.text?.startsWith('Change the prompt or its flags'),
+    );
+    fake.injectText('a short tower --steps 2', { replyTo: remixQuestion });
+    await expect
+      .poll(() => services.jobs.store.recentOf(alice, 1)[0]?.id, { timeout: 20_000 })
+      .not.toBe(edit.id);
+    expect(services.jobs.store.recentOf(alice, 1)[0]?.request).toMatchObject({
+      task: 'text_to_image',
+      prompt: 'a short tower',
+      steps: 2,
+    });
     clearQueue();
   });
 

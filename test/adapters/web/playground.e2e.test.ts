@@ -105,6 +105,22 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     expect(pageErrors).toEqual([]);
   });
 
+  it('Remix fills a form with the /imagine line; the changed line makes a new image', async () => {
+    const result = page.locator('#log li.bot[data-state=final]').last();
+    await result.locator('.buttons button', { hasText: 'Remix' }).click();
+    const input = result.locator('form.edit-form input');
+    await input.waitFor({ timeout: 30_000 });
+    expect(await input.inputValue()).toMatch(/^a red fox in the snow --size 512x512 --seed \d+ --steps 6$/);
+    await input.fill('a blue fox --steps 2 --seed 4');
+    await result.locator('form.edit-form button[type=submit]').click();
+    await page.waitForFunction(
+      "window.dimooEvents.some((e) => e.final && e.context && e.context.prompt === 'a blue fox')",
+      undefined,
+      { timeout: 60_000 },
+    );
+    expect(pageErrors).toEqual([]);
+  });
+
   it('describes an uploaded image', async () => {
     const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#c33' } })
       .png()
