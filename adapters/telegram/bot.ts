@@ -378,8 +378,12 @@ export class TelegramBot {
     if (chatId === undefined) return;
     const source = ctx.callbackQuery?.message?.message_id;
     const label = t(c.locale, labelKey);
-    // No field can be filled in here: a starting text (Remix's line) is shown, to copy and change.
+    // No field can be filled in here: a starting text (Remix's line) is shown as code, which a tap copies.
+    const code = value
+      ? { entities: [{ type: 'code' as const, offset: label.length + 2, length: value.length }] }
+      : {};
     const sent = await this.bot.api.sendMessage(chatId, value ? `${label}\n\n${value}` : label, {
+      ...code,
       reply_markup: { force_reply: true, input_field_placeholder: label.slice(0, 64) },
       ...(source ? { reply_parameters: { message_id: source, allow_sending_without_reply: true } } : {}),
     });

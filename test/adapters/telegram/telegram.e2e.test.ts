@@ -271,6 +271,12 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
     );
     expect(textOf(remix)).toMatch(/\n\na tall tower --size \d+x\d+ --seed \d+ --steps 4$/);
     expect(remix.params.reply_markup).toMatchObject({ force_reply: true });
+    // The line is code (a tap copies it): its entity covers exactly the line, counted in UTF-16 units.
+    const [entity] = remix.params.entities as Array<{ type: string; offset: number; length: number }>;
+    expect(entity?.type).toBe('code');
+    expect(textOf(remix).slice(entity?.offset, (entity?.offset ?? 0) + (entity?.length ?? 0))).toMatch(
+      /^a tall tower --size \d+x\d+ --seed \d+ --steps 4$/,
+    );
     const remixQuestion = [...fake.state.messages.values()].find(
       (m) => m.from?.id === fake.world.bot.id && m.text?.startsWith('Change the prompt or its flags'),
     );
