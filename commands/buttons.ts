@@ -28,14 +28,14 @@ const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
   square: pan('square'),
   imagine: imagineAnswer,
   /** Midjourney's Remix: the /imagine line to change comes back through `answerAsk`. */
-  remix: async (deps, _ctx, jobId) => ({
+  remix: async (deps, ctx, jobId) => ({
     text: [],
     ask: {
       kind: 'imagine_line',
       jobId,
       titleKey: 'ask.remix.title',
       labelKey: 'ask.remix.label',
-      value: imagineLineOf(deps.store, jobId),
+      value: imagineLineOf(deps.store, ctx, jobId),
     },
   }),
   original: originalFile,

@@ -80,7 +80,7 @@ export const imagineAgain: Operation<{ jobId: string; changes: string }> = async
       ? sizeForAspect(flags.aspect, Math.sqrt(old.width * old.height))
       : { width: old.width, height: old.height });
   const cfg = flags.cfg ?? old.cfg;
-  const line = imagineLine({
+  const line = imagineLine(ctx, {
     prompt: prompt || old.prompt,
     ...size,
     seed: flags.seed ?? old.seed,
@@ -99,10 +99,10 @@ export const remixResult: Operation<{ jobId: string; line: string }> = async (de
   runCommand(deps, fromJob(ctx, input.jobId), { name: 'imagine', options: { prompt: input.line } });
 
 /** A finished /imagine's line, every setting spelled out, for Remix to offer. */
-export function imagineLineOf(store: CommandDeps['store'], jobId: string): string {
+export function imagineLineOf(store: CommandDeps['store'], ctx: CommandContext, jobId: string): string {
   const request = imagineRequest(store, jobId);
   if (!request) throw new UserInputError('errors.rerun.imagine_only');
-  return imagineLine(request);
+  return imagineLine(ctx, request);
 }
 
 type ImagineRequest = Extract<StoredRequest, { task: 'text_to_image' }>;
@@ -112,9 +112,15 @@ function imagineRequest(store: CommandDeps['store'], jobId: string): ImagineRequ
   return request.task === 'text_to_image' ? request : undefined;
 }
 
-/** A text-to-image request typed as an /imagine line that makes it again: `--size` and `--seed` always. */
-function imagineLine(r: Omit<ImagineRequest, 'task' | 'seed'> & { seed?: number }): string {
-  const negative = typedNegative(r);
+/**
+ * A text-to-image request typed as an /imagine line that makes it again: `--size` and `--seed` always, and
+ * `--no none` for a job without a negative prompt where the user's default would otherwise add one.
+ */
+function imagineLine(
+  ctx: CommandContext,
+  r: Omit<ImagineRequest, 'task' | 'seed'> & { seed?: number },
+): string {
+  const negative = typedNegative(r) ?? (ctx.settings.negativePrompt && r.cfg !== 0 ? 'none' : undefined);
   return [
     r.prompt,
     `--size ${r.width}x${r.height}`,

@@ -27,14 +27,19 @@ export function imagePrompt(
 /**
  * The request's negative prompt (`--no`, or an option that wins): length-checked only, since naming what must not
  * appear is what it is for; nothing when blank. Without guidance (`cfg` 0) there is no branch for it to steer by:
- * an asked-for one is refused, the user's default (`/settings no`) is left out.
+ * an asked-for one is refused, the user's default (`/settings no`) is left out. `--no none` asks for none, not even
+ * the default (what a re-run or Remix of a job made without one types back).
  */
+/** `--no none`: no negative prompt at all. */
+const NONE = /^none$/i;
+
 export function negativePrompt(
   text: string | undefined,
   cfg: number | undefined,
   preferred: string | undefined,
 ): { negativePrompt?: string } {
   const negative = checkPrompt(text ?? '', { required: false });
+  if (NONE.test(negative)) return {};
   if (negative && cfg === 0) throw new UserInputError('errors.flag.conflict', { a: '--no', b: '--cfg 0' });
   if (negative) return { negativePrompt: negative };
   return preferred && cfg !== 0 ? { negativePrompt: preferred } : {};

@@ -835,6 +835,30 @@ describe('limits and settings', () => {
     ).toEqual(['errors.prompt_too_long']);
   });
 
+  it('--no none skips the default negative prompt, and a re-run or Remix of such a job keeps it without one', async () => {
+    const { commands, ctx, store } = setup({ start: false });
+    const request = (reply: Reply) => store.get(reply.jobId as string)?.request;
+    await commands.runText(ctx('1'), '/settings no blurry');
+    const bare = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a city --no none --cfg 0' },
+    });
+    expect(keys(bare)).toEqual(['job.queued']);
+    const guided = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a city --no None' } });
+    expect(request(guided)).not.toHaveProperty('negativePrompt');
+    const line = (await commands.pressButton(ctx('1'), `remix:${guided.jobId}`)).ask?.value;
+    expect(line).toMatch(/^a city --size 512x512 --seed \d+ --no none$/);
+    expect(
+      request(await commands.answerAsk(ctx('1'), 'imagine_line', guided.jobId as string, line as string)),
+    ).not.toHaveProperty('negativePrompt');
+    expect(
+      request(await commands.replyToResult(ctx('1'), guided.jobId as string, '.. --steps 8')),
+    ).not.toHaveProperty('negativePrompt');
+    // Without the default there is nothing to skip: the line says nothing of it.
+    const other = await commands.run(ctx('2'), { name: 'imagine', options: { prompt: 'a town' } });
+    expect((await commands.pressButton(ctx('2'), `remix:${other.jobId}`)).ask?.value).not.toContain('--no');
+  });
+
   it('passes queue refusals through as replies', async () => {
     const { commands, ctx } = setup({ start: false });
     for (let i = 0; i < 5; i++)
