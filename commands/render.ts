@@ -55,6 +55,7 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
   const pans: ReplyButton[] = (['pan_left', 'pan_right', 'pan_up', 'pan_down'] as const).map((action) => ({
     id: buttonId(action, id),
     labelKey: `button.${action}`,
+    hintKey: `hint.${action}`,
     style: 'secondary',
   }));
   const { width, height } = job.result ?? {};

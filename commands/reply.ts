@@ -53,6 +53,8 @@ export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
 export interface ReplyButton {
   id: string;
   labelKey: string;
+  /** What a label of symbols alone means (the pan arrows), for a tooltip and a screen reader where there is one. */
+  hintKey?: string;
   style: ButtonStyle;
   /** Only the job's owner (or an admin) may press it; adapters may hide or grey it for others. */
   ownerOnly?: boolean;

@@ -7,7 +7,7 @@ export interface WebMessage {
   lines: string[];
   /** `download`: the lossless PNG with its parameters (results only). */
   images: Array<{ src: string; alt: string; filename: string; download?: string }>;
-  buttons: Array<Array<{ id: string; label: string; style: string }>>;
+  buttons: Array<Array<{ id: string; label: string; style: string; hint?: string }>>;
   etaAt?: number;
   final?: boolean;
   deleteSource?: boolean;
@@ -34,7 +34,12 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
       ...(image.source ? { download: fileUrl(image.source.jobId, image.source.file, true) } : {}),
     })),
     buttons: (reply.buttons ?? []).map((row) =>
-      row.map((b) => ({ id: b.id, label: t(locale, b.labelKey), style: b.style })),
+      row.map((b) => ({
+        id: b.id,
+        label: t(locale, b.labelKey),
+        style: b.style,
+        ...(b.hintKey ? { hint: t(locale, b.hintKey) } : {}),
+      })),
     ),
     etaAt: reply.etaAt,
     final: reply.final,

@@ -162,6 +162,10 @@ function buttonRow(msg, li, ids) {
   row.dataset.ids = ids;
   for (const b of msg.buttons.flat()) {
     const button = el('button', { type: 'button', textContent: b.label, className: b.style });
+    if (b.hint) {
+      button.title = b.hint;
+      button.setAttribute('aria-label', b.hint);
+    }
     button.dataset.action = b.id;
     button.addEventListener('click', () => press(b.id, li, button));
     row.append(button);

@@ -105,8 +105,12 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     expect(pageErrors).toEqual([]);
   });
 
-  it('Remix fills a form with the /imagine line; the changed line makes a new image', async () => {
+  it('pan arrows carry their meaning; Remix fills a form with the /imagine line, and the changed line makes a new image', async () => {
     const result = page.locator('#log li.bot[data-state=final]').last();
+    // The arrows are symbols: each has its meaning as a tooltip and for screen readers.
+    expect(
+      await result.locator('.buttons button[aria-label="Extend to the left"]').getAttribute('title'),
+    ).toBe('Extend to the left');
     await result.locator('.buttons button', { hasText: 'Remix' }).click();
     const input = result.locator('form.edit-form input');
     await input.waitFor({ timeout: 30_000 });
