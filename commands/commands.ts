@@ -7,7 +7,7 @@ import { pressButton } from './buttons.js';
 import { type CommandContext, type ContextInput, makeContext } from './context.js';
 import { type CommandDeps, type CommandsOptions, createDeps } from './deps.js';
 import { UserInputError } from './errors.js';
-import { editResult, remixResult, replyToResult } from './follow-ups.js';
+import { editResult, imagineLatestAgain, isRerunLine, remixResult, replyToResult } from './follow-ups.js';
 import { guard } from './guard.js';
 import { type HistoryPage, history, jobFile } from './history.js';
 import type { InputImage } from './inputs.js';
@@ -112,11 +112,16 @@ export class Commands {
 
   /**
    * A line of a conversation where every line is for the bot (the playground): a typed command, or a plain line
-   * (an edit, describe or retouch of the attached image, an imagine without one). Undefined for an unknown
-   * `/command`.
+   * (an edit, describe or retouch of the attached image, an imagine without one; without one, `..` makes the
+   * user's latest /imagine again with its changes). Undefined for an unknown `/command`.
    */
   runChatLine(ctx: CommandContext, text: string, images: TextImages = {}): Promise<Reply | undefined> {
-    return guard(this.deps, ctx, () => runChatLine(this.deps, ctx, { text, images }));
+    const imageless = Object.values(images).every((image) => image === undefined);
+    return guard(this.deps, ctx, () =>
+      imageless && isRerunLine(text)
+        ? imagineLatestAgain(this.deps, ctx, text)
+        : runChatLine(this.deps, ctx, { text, images }),
+    );
   }
 
   /** The user's jobs as a conversation, newest first, one page at a time (`before` from the previous page). */

@@ -30,6 +30,7 @@ export const USER_INPUT_CODES = [
   'errors.button.owner_only',
   'errors.button.not_available',
   'errors.rerun.imagine_only',
+  'errors.rerun.no_result',
   'errors.outpaint.already_square',
   'errors.discord.attachment_host',
   'errors.discord.download_failed',

@@ -54,7 +54,7 @@ export const replyToResult: Operation<{ jobId: string; text: string }> = async (
   { jobId, text },
 ) => {
   const trimmed = text.trim();
-  if (CHANGES.test(trimmed)) return imagineAgain(deps, ctx, { jobId, changes: trimmed.replace(/^\.\./, '') });
+  if (isRerunLine(trimmed)) return imagineAgain(deps, ctx, { jobId, changes: trimmed.replace(/^\.\./, '') });
   return isQuestion(text)
     ? describeResult(deps, ctx, { jobId, question: text })
     : editResult(deps, ctx, { jobId, instruction: text });
@@ -62,6 +62,22 @@ export const replyToResult: Operation<{ jobId: string; text: string }> = async (
 
 /** `..` (ausbitbank's re-run; not an ellipsis) or a flag (`--ar`, a phone's `—ar`) opening a reply. */
 const CHANGES = /^(?:\.\.(?!\.)|--|[—–](?=[a-z]))/i;
+
+export function isRerunLine(text: string): boolean {
+  return CHANGES.test(text.trim());
+}
+
+/**
+ * A `..` line where no message can be replied to (the playground): the user's latest finished /imagine, made again
+ * with the changes.
+ */
+export const imagineLatestAgain: Operation<string> = async (deps, ctx, line) => {
+  const latest = deps.store
+    .recentOf(ctx.user, 50)
+    .find((job) => job.status === 'done' && job.request.task === 'text_to_image');
+  if (!latest) return textReply('errors.rerun.no_result');
+  return replyToResult(deps, ctx, { jobId: latest.id, text: line });
+};
 
 /**
  * The /imagine of a result once more, changed by a reply: `.. --ar 16:9 --steps 32` keeps the prompt, `.. a red

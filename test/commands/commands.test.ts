@@ -638,6 +638,36 @@ describe('buttons', () => {
     ]);
   });
 
+  it('a playground line of .. makes the user’s latest finished /imagine again with the changes', async () => {
+    const { commands, ctx, until, store } = setup();
+    expect(keys((await commands.runChatLine(ctx('1'), '.. --steps 6')) as Reply)).toEqual([
+      'errors.rerun.no_result',
+    ]);
+    const first = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a lighthouse --seed 5' },
+    });
+    await until((u) => u.job.id === first.jobId && u.reply.final === true);
+    // A later describe is not an /imagine: the lighthouse is still the one made again.
+    const asked = await commands.run(ctx('1'), {
+      name: 'describe',
+      options: { image: { data: await png() } },
+    });
+    await until((u) => u.job.id === asked.jobId && u.reply.final === true);
+    const again = (await commands.runChatLine(ctx('1'), '.. --ar 16:9', {})) as Reply;
+    expect(store.get(again.jobId as string)?.request).toMatchObject({
+      prompt: 'a lighthouse',
+      seed: 5,
+      width: 688,
+      height: 384,
+    });
+    expect(store.get(again.jobId as string)?.meta.origin).toBe(first.jobId);
+    // Another user's results are not theirs to re-run.
+    expect(keys((await commands.runChatLine(ctx('2'), '.. --steps 6')) as Reply)).toEqual([
+      'errors.rerun.no_result',
+    ]);
+  });
+
   it('Remix offers the whole /imagine line to change, and runs the changed line as typed', async () => {
     const { commands, ctx, until, store } = setup();
     const first = await commands.run(ctx('1'), {
