@@ -6,7 +6,6 @@ import type { Operation } from './context.js';
 import {
   describeResult,
   imagineAnswer,
-  imagineLineOf,
   originalFile,
   pan,
   reroll,
@@ -14,6 +13,7 @@ import {
   zoomOut,
 } from './follow-ups.js';
 import { type ButtonAction, parseButtonId, textReply } from './reply.js';
+import { remixLineOf } from './rerun.js';
 import { resultBytes } from './stored-jobs.js';
 
 const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
@@ -27,7 +27,7 @@ const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
   pan_down: pan('down'),
   square: pan('square'),
   imagine: imagineAnswer,
-  /** Midjourney's Remix: the /imagine line to change comes back through `answerAsk`. */
+  /** Midjourney's Remix: the prompt line to change comes back through `answerAsk`. */
   remix: async (deps, ctx, jobId) => ({
     text: [],
     ask: {
@@ -35,7 +35,7 @@ const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
       jobId,
       titleKey: 'ask.remix.title',
       labelKey: 'ask.remix.label',
-      value: imagineLineOf(deps.store, ctx, jobId),
+      value: remixLineOf(deps.store, ctx, jobId),
     },
   }),
   original: originalFile,

@@ -7,13 +7,14 @@ import { pressButton } from './buttons.js';
 import { type CommandContext, type ContextInput, makeContext } from './context.js';
 import { type CommandDeps, type CommandsOptions, createDeps } from './deps.js';
 import { UserInputError } from './errors.js';
-import { editResult, imagineLatestAgain, isRerunLine, remixResult, replyToResult } from './follow-ups.js';
+import { editResult } from './follow-ups.js';
 import { guard } from './guard.js';
 import { type HistoryPage, history, jobFile } from './history.js';
 import type { InputImage } from './inputs.js';
 import { type JobUpdateListener, JobUpdates } from './job-updates.js';
 import { COMMAND_REGISTRY, type CommandRegistry } from './registry.js';
 import type { AskKind, Reply } from './reply.js';
+import { imagineLatestAgain, isRerunLine, remixResult, replyToResult } from './rerun.js';
 import {
   type CommandCall,
   replyToImage,

@@ -1,6 +1,7 @@
 // Operations on a job the user already has (its buttons, a reply to its result): run it again with a new seed,
 // vary it, edit / describe / zoom out / pan its result, or fetch the lossless file. Those that make a new job
-// from the result run the same command (and validation) as a user's own /edit, /describe or /outpaint.
+// from the result run the same command (and validation) as a user's own /edit, /describe or /outpaint. Making a
+// result again with changes (a `..` reply, Remix) is `rerun.ts`.
 import { readImageHeader } from '../engine/index.js';
 import { ownerKey, type StoredRequest } from '../src/jobs/index.js';
 import type { CommandContext, Operation } from './context.js';
@@ -8,9 +9,8 @@ import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
 import { MAX_PROMPT_CHARS } from './limits.js';
 import type { Direction } from './outpaint/spec.js';
-import { nearestAspect, parsePrompt, sizeForAspect } from './prompt.js';
-import { isQuestion } from './question.js';
-import { type Reply, textReply } from './reply.js';
+import { nearestAspect } from './prompt.js';
+import type { Reply } from './reply.js';
 import { runCommand } from './run-text.js';
 import { type ImageJob, imageJob, inputFiles, jobOf, resultBytes } from './stored-jobs.js';
 import { submit } from './submit.js';
@@ -44,114 +44,8 @@ export const describeResult: Operation<{ jobId: string; question?: string }> = a
     images: { image: { data: resultBytes(deps.store, input.jobId) } },
   });
 
-/**
- * A text reply to one of our results: `..` or flags first make its /imagine again with those changes, a question
- * describes it, anything else edits it (from the stored PNG).
- */
-export const replyToResult: Operation<{ jobId: string; text: string }> = async (
-  deps,
-  ctx,
-  { jobId, text },
-) => {
-  const trimmed = text.trim();
-  if (isRerunLine(trimmed)) return imagineAgain(deps, ctx, { jobId, changes: trimmed.replace(/^\.\./, '') });
-  return isQuestion(text)
-    ? describeResult(deps, ctx, { jobId, question: text })
-    : editResult(deps, ctx, { jobId, instruction: text });
-};
-
-/** `..` (ausbitbank's re-run; not an ellipsis) or a flag (`--ar`, a phone's `—ar`) opening a reply. */
-const CHANGES = /^(?:\.\.(?!\.)|--|[—–](?=[a-z]))/i;
-
-export function isRerunLine(text: string): boolean {
-  return CHANGES.test(text.trim());
-}
-
-/**
- * A `..` line where no message can be replied to (the playground): the user's latest finished /imagine, made again
- * with the changes.
- */
-export const imagineLatestAgain: Operation<string> = async (deps, ctx, line) => {
-  const latest = deps.store
-    .recentOf(ctx.user, 50)
-    .find((job) => job.status === 'done' && job.request.task === 'text_to_image');
-  if (!latest) return textReply('errors.rerun.no_result');
-  return replyToResult(deps, ctx, { jobId: latest.id, text: line });
-};
-
-/**
- * The /imagine of a result once more, changed by a reply: `.. --ar 16:9 --steps 32` keeps the prompt, `.. a red
- * fox` the flags. The seed is kept unless given, so what changed is the only difference (Re-roll gives a new
- * one); `--ar` keeps the area. The line is typed back whole, so it passes the checks of the user's own /imagine.
- */
-export const imagineAgain: Operation<{ jobId: string; changes: string }> = async (deps, ctx, input) => {
-  const old = imagineRequest(deps.store, input.jobId);
-  if (!old) return textReply('errors.rerun.imagine_only');
-  const { prompt, flags } = parsePrompt(input.changes);
-  if (flags.aspect && flags.size)
-    throw new UserInputError('errors.flag.conflict', { a: '--ar', b: '--size' });
-  const size =
-    flags.size ??
-    (flags.aspect
-      ? sizeForAspect(flags.aspect, Math.sqrt(old.width * old.height))
-      : { width: old.width, height: old.height });
-  const cfg = flags.cfg ?? old.cfg;
-  const line = imagineLine(ctx, {
-    prompt: prompt || old.prompt,
-    ...size,
-    seed: flags.seed ?? old.seed,
-    steps: flags.steps ?? old.steps,
-    cfg,
-    temperature: flags.temperature ?? old.temperature,
-    cache: flags.cache ?? old.cache,
-    // Without guidance the old negative prompt has nothing to steer; an asked-for one is refused by /imagine.
-    negativePrompt: flags.negative ?? (cfg === 0 ? undefined : old.negativePrompt),
-  });
-  return runCommand(deps, fromJob(ctx, input.jobId), { name: 'imagine', options: { prompt: line } });
-};
-
-/** The answer to Remix: the changed line is the new /imagine, as typed (a flag taken out is gone). */
-export const remixResult: Operation<{ jobId: string; line: string }> = async (deps, ctx, input) =>
-  runCommand(deps, fromJob(ctx, input.jobId), { name: 'imagine', options: { prompt: input.line } });
-
-/** A finished /imagine's line, every setting spelled out, for Remix to offer. */
-export function imagineLineOf(store: CommandDeps['store'], ctx: CommandContext, jobId: string): string {
-  const request = imagineRequest(store, jobId);
-  if (!request) throw new UserInputError('errors.rerun.imagine_only');
-  return imagineLine(ctx, request);
-}
-
-type ImagineRequest = Extract<StoredRequest, { task: 'text_to_image' }>;
-
-function imagineRequest(store: CommandDeps['store'], jobId: string): ImagineRequest | undefined {
-  const request = imageJob(store, jobId).request;
-  return request.task === 'text_to_image' ? request : undefined;
-}
-
-/**
- * A text-to-image request typed as an /imagine line that makes it again: `--size` and `--seed` always, and
- * `--no none` for a job without a negative prompt where the user's default would otherwise add one.
- */
-function imagineLine(
-  ctx: CommandContext,
-  r: Omit<ImagineRequest, 'task' | 'seed'> & { seed?: number },
-): string {
-  const negative = typedNegative(r) ?? (ctx.settings.negativePrompt && r.cfg !== 0 ? 'none' : undefined);
-  return [
-    r.prompt,
-    `--size ${r.width}x${r.height}`,
-    ...(r.seed !== undefined ? [`--seed ${r.seed}`] : []),
-    ...(r.steps !== undefined ? [`--steps ${r.steps}`] : []),
-    ...(r.cfg !== undefined ? [`--cfg ${r.cfg}`] : []),
-    ...(r.temperature !== undefined ? [`--temperature ${r.temperature}`] : []),
-    ...(r.cache !== undefined ? [r.cache ? '--cache' : '--no-cache'] : []),
-    // Last: `--no` takes every word up to the next flag.
-    ...(negative ? [`--no ${negative}`] : []),
-  ].join(' ');
-}
-
 /** The context of a job made from another job's result: the new job remembers its origin (shown as its parent). */
-function fromJob(ctx: CommandContext, jobId: string): CommandContext {
+export function fromJob(ctx: CommandContext, jobId: string): CommandContext {
   return { ...ctx, meta: { ...ctx.meta, origin: jobId } };
 }
 
@@ -216,7 +110,7 @@ function promptOfAnswer(text: string): string {
 }
 
 /** A job's negative prompt to type back as `--no …`: flag-like words (possible from Discord's option) lose their dashes. */
-function typedNegative(request: { negativePrompt?: string } | StoredRequest): string | undefined {
+export function typedNegative(request: { negativePrompt?: string } | StoredRequest): string | undefined {
   const negative = 'negativePrompt' in request ? request.negativePrompt : undefined;
   return negative?.replace(/(^|\s)[-—–]+/g, '$1') || undefined;
 }
@@ -235,7 +129,7 @@ export const originalFile: Operation<string> = async (deps, ctx, jobId) => {
 };
 
 /** A follow-up of an image job: its request changed by `change`, its inputs copied, its origin remembered. */
-function again(
+export function again(
   deps: CommandDeps,
   ctx: CommandContext,
   jobId: string,

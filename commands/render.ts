@@ -60,8 +60,8 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
   }));
   const { width, height } = job.result ?? {};
   const last: ReplyButton[] = [
-    // Midjourney's Remix: the /imagine line, every setting spelled out, to change and run.
-    ...(job.request.task === 'text_to_image'
+    // Midjourney's Remix: the prompt line, every setting spelled out, to change and run.
+    ...(job.request.task === 'text_to_image' || job.request.task === 'paint'
       ? [{ id: buttonId('remix', id), labelKey: 'button.remix', style: 'secondary' as const }]
       : []),
     ...(width !== undefined && width === height

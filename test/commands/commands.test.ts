@@ -638,6 +638,49 @@ describe('buttons', () => {
     ]);
   });
 
+  it('an /outpaint result is made again on the same picture and region by .. and by Remix', async () => {
+    const { commands, ctx, until, store } = setup();
+    const request = (reply: Reply) => store.get(reply.jobId as string)?.request;
+    const first = await commands.run(ctx('1'), {
+      name: 'outpaint',
+      options: {
+        image: { data: await png() },
+        prompt: 'more sky --no birds --seed 3 --steps 4',
+        direction: 'up',
+      },
+    });
+    const done = await until((u) => u.job.id === first.jobId && u.reply.final === true);
+    expect(done.reply.buttons?.flat().map((b) => b.id.split(':')[0])).toContain('remix');
+    const id = first.jobId as string;
+    const input = (request(first) as { image: { file: string } }).image.file;
+    const region = { kind: 'extend', left: 0, top: 0.5, right: 0, bottom: 0 };
+    const again = await commands.replyToResult(ctx('2'), id, '.. --steps 6');
+    expect(request(again)).toMatchObject({
+      task: 'paint',
+      prompt: 'more sky',
+      seed: 3,
+      steps: 6,
+      negativePrompt: 'birds',
+      region,
+    });
+    const copied = store.get(again.jobId as string);
+    expect(copied?.meta).toMatchObject({ origin: id, paint: 'outpaint' });
+    expect(store.readFile(copied?.id as string, input).equals(store.readFile(id, input))).toBe(true);
+    const line = (await commands.pressButton(ctx('2'), `remix:${id}`)).ask?.value;
+    expect(line).toBe('more sky --seed 3 --steps 4 --no birds');
+    const remixed = await commands.answerAsk(ctx('2'), 'imagine_line', id, 'more clouds --seed 3');
+    expect(request(remixed)).toMatchObject({ task: 'paint', prompt: 'more clouds', seed: 3, region });
+    expect(request(remixed)).not.toHaveProperty('steps');
+    expect(request(remixed)).not.toHaveProperty('negativePrompt');
+    // The flags a paint job takes, and the checks of the user's own /outpaint.
+    expect(keys(await commands.replyToResult(ctx('2'), id, '.. --ar 16:9'))).toEqual([
+      'errors.flag.not_here',
+    ]);
+    expect(keys(await commands.answerAsk(ctx('2'), 'imagine_line', id, 'gore clouds'))).toEqual([
+      'errors.blocked_words',
+    ]);
+  });
+
   it('a playground line of .. makes the user’s latest finished /imagine again with the changes', async () => {
     const { commands, ctx, until, store } = setup();
     expect(keys((await commands.runChatLine(ctx('1'), '.. --steps 6')) as Reply)).toEqual([

@@ -1,0 +1,171 @@
+// A result made again with changes: a reply of `..` or flags (ausbitbank's re-run: what it names changes, the rest
+// and the seed stay), and Remix (Midjourney's: the whole line, every setting spelled out, changed and run as typed).
+// An /imagine is typed back and run as the user's own /imagine; a /retouch or /outpaint keeps its picture and region
+// and takes the new prompt and flags through the same checks.
+import type { StoredRequest } from '../src/jobs/index.js';
+import type { CommandContext, Operation } from './context.js';
+import type { CommandDeps } from './deps.js';
+import { UserInputError } from './errors.js';
+import { again, describeResult, editResult, fromJob, typedNegative } from './follow-ups.js';
+import { PAINT_FLAGS, parsePrompt, sizeForAspect } from './prompt.js';
+import { isQuestion } from './question.js';
+import { type Reply, textReply } from './reply.js';
+import { runCommand } from './run-text.js';
+import { imageJob } from './stored-jobs.js';
+import { definedOnly } from './submit.js';
+import { imagePrompt, negativePrompt } from './task-input.js';
+
+type ImagineRequest = Extract<StoredRequest, { task: 'text_to_image' }>;
+type PaintRequest = Extract<StoredRequest, { task: 'paint' }>;
+
+/**
+ * A text reply to one of our results: `..` or flags first make it again with those changes, a question describes
+ * it, anything else edits it (from the stored PNG).
+ */
+export const replyToResult: Operation<{ jobId: string; text: string }> = async (
+  deps,
+  ctx,
+  { jobId, text },
+) => {
+  const trimmed = text.trim();
+  if (isRerunLine(trimmed)) return madeAgain(deps, ctx, { jobId, changes: trimmed.replace(/^\.\./, '') });
+  return isQuestion(text)
+    ? describeResult(deps, ctx, { jobId, question: text })
+    : editResult(deps, ctx, { jobId, instruction: text });
+};
+
+/** `..` (ausbitbank's re-run; not an ellipsis) or a flag (`--ar`, a phone's `—ar`) opening a reply. */
+const CHANGES = /^(?:\.\.(?!\.)|--|[—–](?=[a-z]))/i;
+
+export function isRerunLine(text: string): boolean {
+  return CHANGES.test(text.trim());
+}
+
+/**
+ * A `..` line where no message can be replied to (the playground): the user's latest finished /imagine, made again
+ * with the changes.
+ */
+export const imagineLatestAgain: Operation<string> = async (deps, ctx, line) => {
+  const latest = deps.store
+    .recentOf(ctx.user, 50)
+    .find((job) => job.status === 'done' && job.request.task === 'text_to_image');
+  if (!latest) return textReply('errors.rerun.no_result');
+  return replyToResult(deps, ctx, { jobId: latest.id, text: line });
+};
+
+/**
+ * A result once more, changed by a reply: `.. --ar 16:9 --steps 32` keeps the prompt, `.. a red fox` the flags.
+ * The seed is kept unless given, so what changed is the only difference (Re-roll gives a new one); `--ar` keeps
+ * the area; `--cfg 0` drops the negative prompt it could no longer steer by.
+ */
+export const madeAgain: Operation<{ jobId: string; changes: string }> = async (deps, ctx, input) => {
+  const old = rerunnable(deps.store, input.jobId);
+  if (old.task === 'paint') return paintAgain(deps, ctx, input.jobId, old, input.changes, 'merge');
+  const { prompt, flags } = parsePrompt(input.changes);
+  if (flags.aspect && flags.size)
+    throw new UserInputError('errors.flag.conflict', { a: '--ar', b: '--size' });
+  const size =
+    flags.size ??
+    (flags.aspect
+      ? sizeForAspect(flags.aspect, Math.sqrt(old.width * old.height))
+      : { width: old.width, height: old.height });
+  const cfg = flags.cfg ?? old.cfg;
+  const line = promptLine(ctx, {
+    prompt: prompt || old.prompt,
+    ...size,
+    seed: flags.seed ?? old.seed,
+    steps: flags.steps ?? old.steps,
+    cfg,
+    temperature: flags.temperature ?? old.temperature,
+    cache: flags.cache ?? old.cache,
+    // An asked-for negative prompt with --cfg 0 is refused by /imagine.
+    negativePrompt: flags.negative ?? (cfg === 0 ? undefined : old.negativePrompt),
+  });
+  return runCommand(deps, fromJob(ctx, input.jobId), { name: 'imagine', options: { prompt: line } });
+};
+
+/** The answer to Remix: the changed line is the new job, as typed (a flag taken out is gone). */
+export const remixResult: Operation<{ jobId: string; line: string }> = async (deps, ctx, input) => {
+  const old = rerunnable(deps.store, input.jobId);
+  if (old.task === 'paint') return paintAgain(deps, ctx, input.jobId, old, input.line, 'replace');
+  return runCommand(deps, fromJob(ctx, input.jobId), { name: 'imagine', options: { prompt: input.line } });
+};
+
+/** A result's prompt line, every setting spelled out, for Remix to offer. */
+export function remixLineOf(store: CommandDeps['store'], ctx: CommandContext, jobId: string): string {
+  return promptLine(ctx, rerunnable(store, jobId));
+}
+
+/** An /imagine, /retouch or /outpaint job; an /edit's instruction picks its edit type, so it is not re-run here. */
+function rerunnable(store: CommandDeps['store'], jobId: string): ImagineRequest | PaintRequest {
+  const request = imageJob(store, jobId).request;
+  if (request.task === 'text_to_image' || request.task === 'paint') return request;
+  throw new UserInputError('errors.rerun.imagine_only');
+}
+
+/**
+ * A /retouch or /outpaint again on the same picture and region. `merge` (a `..` reply) keeps what the text does not
+ * name, the seed too; `replace` (Remix) takes the text as the whole line, with the user's default negative prompt
+ * where it names none, as a new /retouch would.
+ */
+function paintAgain(
+  deps: CommandDeps,
+  ctx: CommandContext,
+  jobId: string,
+  old: PaintRequest,
+  text: string,
+  mode: 'merge' | 'replace',
+): Reply {
+  const { prompt, flags } = imagePrompt(deps, text, undefined, false, PAINT_FLAGS);
+  const kept = mode === 'merge' ? old : undefined;
+  const cfg = flags.cfg ?? kept?.cfg;
+  const negative = flags.negative ?? (cfg === 0 ? undefined : kept?.negativePrompt);
+  const { task, image, region } = old;
+  const request: PaintRequest = {
+    task,
+    image,
+    region,
+    prompt: prompt || old.prompt,
+    seed: flags.seed ?? kept?.seed ?? deps.randomSeed(),
+    ...definedOnly({
+      steps: flags.steps ?? kept?.steps,
+      cfg,
+      temperature: flags.temperature ?? kept?.temperature,
+    }),
+    ...negativePrompt(negative, cfg, mode === 'replace' ? ctx.settings.negativePrompt : undefined),
+  };
+  return again(deps, ctx, jobId, () => request);
+}
+
+/**
+ * A request typed as the line that makes it again: `--size` (an /imagine's) and `--seed` always, and `--no none`
+ * for a job without a negative prompt where the user's default would otherwise add one.
+ */
+function promptLine(
+  ctx: CommandContext,
+  r: {
+    prompt: string;
+    width?: number;
+    height?: number;
+    seed?: number;
+    steps?: number;
+    cfg?: number;
+    temperature?: number;
+    /** On or off (the commands set no ML-Cache options of their own). */
+    cache?: ImagineRequest['cache'];
+    negativePrompt?: string;
+  },
+): string {
+  const negative = typedNegative(r) ?? (ctx.settings.negativePrompt && r.cfg !== 0 ? 'none' : undefined);
+  return [
+    r.prompt,
+    ...(r.width !== undefined && r.height !== undefined ? [`--size ${r.width}x${r.height}`] : []),
+    ...(r.seed !== undefined ? [`--seed ${r.seed}`] : []),
+    ...(r.steps !== undefined ? [`--steps ${r.steps}`] : []),
+    ...(r.cfg !== undefined ? [`--cfg ${r.cfg}`] : []),
+    ...(r.temperature !== undefined ? [`--temperature ${r.temperature}`] : []),
+    ...(r.cache !== undefined ? [r.cache === false ? '--no-cache' : '--cache'] : []),
+    // Last: `--no` takes every word up to the next flag.
+    ...(negative ? [`--no ${negative}`] : []),
+  ].join(' ');
+}
