@@ -3,12 +3,13 @@ import { type GenerationParameters, parametersText, withPngText } from '../engin
 import type { Job } from '../src/jobs/index.js';
 import type { ResultContext } from './reply.js';
 
-const DEFAULT_STEPS: Record<string, number> = {
+/** The engine's steps for a request that names none. */
+export const DEFAULT_STEPS = {
   text_to_image: 64,
   image_to_image: 64,
   paint: 64,
   understand: 128,
-};
+} as const;
 
 function taskOf(job: Job): string {
   const r = job.request;

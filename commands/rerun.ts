@@ -7,6 +7,7 @@ import type { CommandContext, Operation } from './context.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
 import { again, describeResult, editResult, fromJob, typedNegative } from './follow-ups.js';
+import { DEFAULT_STEPS } from './job-context.js';
 import { PAINT_FLAGS, parsePrompt, sizeForAspect } from './prompt.js';
 import { isQuestion } from './question.js';
 import { type Reply, textReply } from './reply.js';
@@ -74,7 +75,8 @@ export const madeAgain: Operation<{ jobId: string; changes: string }> = async (d
     prompt: prompt || old.prompt,
     ...size,
     seed: flags.seed ?? old.seed,
-    steps: flags.steps ?? old.steps,
+    // Spelled out: left out, the user's current default would take the place of the engine's the job ran with.
+    steps: flags.steps ?? old.steps ?? DEFAULT_STEPS.text_to_image,
     cfg,
     temperature: flags.temperature ?? old.temperature,
     cache: flags.cache ?? old.cache,
@@ -93,7 +95,14 @@ export const remixResult: Operation<{ jobId: string; line: string }> = async (de
 
 /** A result's prompt line, every setting spelled out, for Remix to offer. */
 export function remixLineOf(store: CommandDeps['store'], ctx: CommandContext, jobId: string): string {
-  return promptLine(ctx, rerunnable(store, jobId));
+  const request = rerunnable(store, jobId);
+  // An /imagine's steps spelled out as in `madeAgain`; a paint job made again takes no user default.
+  return promptLine(
+    ctx,
+    request.task === 'text_to_image'
+      ? { ...request, steps: request.steps ?? DEFAULT_STEPS.text_to_image }
+      : request,
+  );
 }
 
 /** An /imagine, /retouch or /outpaint job; an /edit's instruction picks its edit type, so it is not re-run here. */

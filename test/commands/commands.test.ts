@@ -920,13 +920,20 @@ describe('limits and settings', () => {
     const guided = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a city --no None' } });
     expect(request(guided)).not.toHaveProperty('negativePrompt');
     const line = (await commands.pressButton(ctx('1'), `remix:${guided.jobId}`)).ask?.value;
-    expect(line).toMatch(/^a city --size 512x512 --seed \d+ --no none$/);
+    expect(line).toMatch(/^a city --size 512x512 --seed \d+ --steps 64 --no none$/);
     expect(
       request(await commands.answerAsk(ctx('1'), 'imagine_line', guided.jobId as string, line as string)),
     ).not.toHaveProperty('negativePrompt');
     expect(
       request(await commands.replyToResult(ctx('1'), guided.jobId as string, '.. --steps 8')),
     ).not.toHaveProperty('negativePrompt');
+    // A default set since does not change what the job ran with: its steps are spelled out.
+    await commands.runText(ctx('1'), '/settings steps 20');
+    expect(
+      request(await commands.replyToResult(ctx('1'), guided.jobId as string, '.. --seed 8')),
+    ).toMatchObject({
+      steps: 64,
+    });
     // Without the default there is nothing to skip: the line says nothing of it.
     const other = await commands.run(ctx('2'), { name: 'imagine', options: { prompt: 'a town' } });
     expect((await commands.pressButton(ctx('2'), `remix:${other.jobId}`)).ask?.value).not.toContain('--no');
