@@ -9,7 +9,7 @@ import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
 import { MAX_PROMPT_CHARS } from './limits.js';
 import type { Direction } from './outpaint/spec.js';
-import { nearestAspect } from './prompt.js';
+import { nearestAspect, withoutFlagDashes } from './prompt.js';
 import type { Reply } from './reply.js';
 import { runCommand } from './run-text.js';
 import { type ImageJob, imageJob, inputFiles, jobOf, resultBytes } from './stored-jobs.js';
@@ -96,10 +96,7 @@ export const imagineAnswer: Operation<string> = async (deps, ctx, jobId) => {
 
 /** Prose as a prompt: words that would read as flags lose their dashes; cut at a word within the length limit. */
 function promptOfAnswer(text: string): string {
-  const words = text
-    .replace(/(^|\s)[-—–]+/g, '$1')
-    .split(/\s+/)
-    .filter(Boolean);
+  const words = withoutFlagDashes(text).split(/\s+/).filter(Boolean);
   let prompt = '';
   for (const word of words) {
     const next = prompt ? `${prompt} ${word}` : word;
@@ -109,10 +106,10 @@ function promptOfAnswer(text: string): string {
   return prompt;
 }
 
-/** A job's negative prompt to type back as `--no …`: flag-like words (possible from Discord's option) lose their dashes. */
+/** A job's negative prompt to type back as `--no …` (Discord's option may have held flag-like words). */
 export function typedNegative(request: { negativePrompt?: string } | StoredRequest): string | undefined {
   const negative = 'negativePrompt' in request ? request.negativePrompt : undefined;
-  return negative?.replace(/(^|\s)[-—–]+/g, '$1') || undefined;
+  return (negative && withoutFlagDashes(negative)) || undefined;
 }
 
 /** The lossless PNG of a result, as a file. */

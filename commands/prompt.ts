@@ -53,6 +53,11 @@ const ALIASES: Record<string, FlagName> = {
   nocache: 'no-cache',
 };
 
+/** Text typed into a prompt line as words only: a word that would read as a flag (`--x`, `—x`) loses its dashes. */
+export function withoutFlagDashes(text: string): string {
+  return text.replace(/(^|\s)[-—–]+/g, '$1');
+}
+
 /** A `--flag` or `--flag=value` token. */
 const FLAG = /^--([a-z][a-z-]*)(?:=(.*))?$/i;
 
