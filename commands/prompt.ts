@@ -3,7 +3,7 @@
 // option schemas as the platforms' options (options.ts). Failures are `UserInputError`s whose code is a locale
 // key, so the reply is one localized sentence naming what is wrong.
 import { UserInputError } from './errors.js';
-import { ASPECT_CHOICES, DEFAULT_SIZE_CLASS, MAX_PROMPT_CHARS, MAX_SIDE, MIN_SIDE } from './limits.js';
+import { ASPECT_CHOICES, CELL, DEFAULT_SIZE_CLASS, MAX_PROMPT_CHARS, MAX_SIDE, MIN_SIDE } from './limits.js';
 import {
   type Aspect,
   aspectOf,
@@ -157,7 +157,7 @@ export function parseSize(value: string, flag = '--size'): { width: number; heig
   const refuse = () =>
     new UserInputError('errors.flag.size', { flag, value: value.slice(0, 40), min: MIN_SIDE, max: MAX_SIDE });
   if (!m) throw refuse();
-  const [width, height] = [Number(m[1]), Number(m[2])].map((n) => Math.round(n / 16) * 16) as [
+  const [width, height] = [Number(m[1]), Number(m[2])].map((n) => Math.round(n / CELL) * CELL) as [
     number,
     number,
   ];
@@ -184,7 +184,7 @@ export function sizeForAspect(
 ): { width: number; height: number } {
   const area = sizeClass * sizeClass;
   const ratio = aspect.w / aspect.h;
-  const side = (x: number) => Math.min(MAX_SIDE, Math.max(MIN_SIDE, Math.round(x / 16) * 16));
+  const side = (x: number) => Math.min(MAX_SIDE, Math.max(MIN_SIDE, Math.round(x / CELL) * CELL));
   return { width: side(Math.sqrt(area * ratio)), height: side(Math.sqrt(area / ratio)) };
 }
 
