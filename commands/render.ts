@@ -5,6 +5,7 @@ import { type Locale, SUPPORTED_LOCALES, t } from '../src/i18n.js';
 import type { Job, JobEvent, JobStore } from '../src/jobs/index.js';
 import { resultContext } from './job-context.js';
 import { buttonId, type Reply, type ReplyButton, type ReplyText } from './reply.js';
+import { isRemakeable } from './stored-jobs.js';
 
 export interface RenderDeps {
   store: Pick<JobStore, 'readFile'>;
@@ -61,7 +62,7 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
   const { width, height } = job.result ?? {};
   const last: ReplyButton[] = [
     // Midjourney's Remix: the prompt line, every setting spelled out, to change and run.
-    ...(job.request.task === 'text_to_image' || job.request.task === 'paint'
+    ...(isRemakeable(job.request)
       ? [{ id: buttonId('remix', id), labelKey: 'button.remix', style: 'secondary' as const }]
       : []),
     ...(width !== undefined && width === height

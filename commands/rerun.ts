@@ -12,7 +12,7 @@ import { PAINT_FLAGS, parsePrompt, sizeForAspect } from './prompt.js';
 import { isQuestion } from './question.js';
 import { type Reply, textReply } from './reply.js';
 import { runCommand } from './run-text.js';
-import { imageJob } from './stored-jobs.js';
+import { imageJob, isRemakeable, type RemakeableRequest } from './stored-jobs.js';
 import { definedOnly } from './submit.js';
 import { imagePrompt, negativePrompt } from './task-input.js';
 
@@ -105,10 +105,10 @@ export function remixLineOf(store: CommandDeps['store'], ctx: CommandContext, jo
   );
 }
 
-/** An /imagine, /retouch or /outpaint job; an /edit's instruction picks its edit type, so it is not re-run here. */
-function rerunnable(store: CommandDeps['store'], jobId: string): ImagineRequest | PaintRequest {
+/** The request of a job that can be made again with changes (`isRemakeable`). */
+function rerunnable(store: CommandDeps['store'], jobId: string): RemakeableRequest {
   const request = imageJob(store, jobId).request;
-  if (request.task === 'text_to_image' || request.task === 'paint') return request;
+  if (isRemakeable(request)) return request;
   throw new UserInputError('errors.rerun.imagine_only');
 }
 

@@ -11,6 +11,14 @@ export function jobOf(store: JobStore, jobId: string): Job {
   return job;
 }
 
+/** An /imagine, /retouch or /outpaint: made again with changes by a `..` reply or Remix (`rerun.ts`). */
+export type RemakeableRequest = Extract<StoredRequest, { task: 'text_to_image' | 'paint' }>;
+
+/** Whether a request can be made again with changes; an /edit's instruction picks its edit type, so it cannot. */
+export function isRemakeable(request: StoredRequest): request is RemakeableRequest {
+  return request.task === 'text_to_image' || request.task === 'paint';
+}
+
 /** A job whose request makes an image (every task but describe), so it can be re-rolled or varied. */
 export function imageJob(store: JobStore, jobId: string): ImageJob {
   const job = jobOf(store, jobId);
