@@ -12,6 +12,7 @@ import {
   variations,
   zoomOut,
 } from './follow-ups.js';
+import { pick } from './grid.js';
 import { type ButtonAction, parseButtonId, textReply } from './reply.js';
 import { remixLineOf } from './rerun.js';
 import { resultBytes } from './stored-jobs.js';
@@ -26,6 +27,10 @@ const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
   pan_up: pan('up'),
   pan_down: pan('down'),
   square: pan('square'),
+  pick_1: pick(1),
+  pick_2: pick(2),
+  pick_3: pick(3),
+  pick_4: pick(4),
   imagine: imagineAnswer,
   /** Midjourney's Remix: the prompt line to change comes back through `answerAsk`. */
   remix: async (deps, ctx, jobId) => ({

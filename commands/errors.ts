@@ -32,6 +32,7 @@ export const USER_INPUT_CODES = [
   'errors.rerun.imagine_only',
   'errors.rerun.no_result',
   'errors.outpaint.already_square',
+  'errors.grid.pick_first',
   'errors.discord.attachment_host',
   'errors.discord.download_failed',
   'errors.discord.no_image',

@@ -20,4 +20,6 @@ export const LIMITS = {
   steps: { min: 1, max: 128 },
   cfg: { min: 0, max: 20 },
   temperature: { min: 0, max: 2 },
+  /** Images one /imagine draws at once, shown as one grid to pick from (the engine's `count`). */
+  images: { min: 1, max: 4 },
 } as const;

@@ -8,6 +8,7 @@ export const seedOption = z.number().int().min(LIMITS.seed.min).max(LIMITS.seed.
 export const stepsOption = z.number().int().min(LIMITS.steps.min).max(LIMITS.steps.max);
 export const cfgOption = z.number().min(LIMITS.cfg.min).max(LIMITS.cfg.max);
 export const temperatureOption = z.number().min(LIMITS.temperature.min).max(LIMITS.temperature.max);
+export const imagesOption = z.number().int().min(LIMITS.images.min).max(LIMITS.images.max);
 export const sizeOption = z.literal(SIZE_CLASSES);
 export const imageOption = attachment();
 

@@ -9,6 +9,7 @@ import {
   aspectOf,
   aspectOption,
   cfgOption,
+  imagesOption,
   seedOption,
   stepsOption,
   temperatureOption,
@@ -23,14 +24,27 @@ export interface PromptFlags {
   cfg?: number;
   temperature?: number;
   cache?: boolean;
+  /** `--n 4`: how many images to draw at once, as one grid. */
+  images?: number;
   /** `--no trees, fences`: what the image should not show (every `--no`, joined by commas). */
   negative?: string;
 }
 
-export type FlagName = 'ar' | 'size' | 'seed' | 'steps' | 'cfg' | 'temperature' | 'cache' | 'no-cache' | 'no';
+export type FlagName =
+  | 'ar'
+  | 'size'
+  | 'n'
+  | 'seed'
+  | 'steps'
+  | 'cfg'
+  | 'temperature'
+  | 'cache'
+  | 'no-cache'
+  | 'no';
 export const ALL_FLAGS: readonly FlagName[] = [
   'ar',
   'size',
+  'n',
   'seed',
   'steps',
   'cfg',
@@ -51,6 +65,7 @@ const ALIASES: Record<string, FlagName> = {
   temp: 'temperature',
   guidance: 'cfg',
   nocache: 'no-cache',
+  images: 'n',
 };
 
 /** Text typed into a prompt line as words only: a word that would read as a flag (`--x`, `—x`) loses its dashes. */
@@ -112,6 +127,7 @@ export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLA
 }
 
 const NUMBER_FLAGS = {
+  n: { schema: imagesOption, integer: true },
   seed: { schema: seedOption, integer: true },
   steps: { schema: stepsOption, integer: true },
   cfg: { schema: cfgOption, integer: false },
@@ -126,6 +142,7 @@ function applyFlag(flags: PromptFlags, name: FlagName, flag: string, value: stri
     case 'size':
       flags.size = parseSize(value, flag);
       return;
+    case 'n':
     case 'seed':
     case 'steps':
     case 'cfg':
@@ -137,7 +154,7 @@ function applyFlag(flags: PromptFlags, name: FlagName, flag: string, value: stri
           ? Number(value)
           : Number.NaN
         : Number(value.trim() || Number.NaN);
-      flags[name] = checkValue(schema, flag, n, value);
+      flags[name === 'n' ? 'images' : name] = checkValue(schema, flag, n, value);
       return;
     }
     default:

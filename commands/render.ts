@@ -44,6 +44,8 @@ export function cancelButton(jobId: string): ReplyButton {
 
 export function resultButtons(job: Job, options: { originalFile?: boolean } = {}): ReplyButton[][] {
   const id = job.id;
+  const candidates = job.result?.candidates;
+  if (candidates) return gridButtons(job, candidates.length, options);
   const row: ReplyButton[] = [
     { id: buttonId('reroll', id), labelKey: 'button.reroll', style: 'primary' },
     { id: buttonId('vary', id), labelKey: 'button.vary', style: 'secondary' },
@@ -74,6 +76,32 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
     { id: buttonId('delete', id), labelKey: 'button.delete', style: 'danger', ownerOnly: true },
   ];
   return [row, pans, last];
+}
+
+/**
+ * A grid (Midjourney's U1–U4): a number takes its image on its own, where every other button waits. Re-roll draws
+ * a new grid; Remix offers the line with its `--n`.
+ */
+function gridButtons(job: Job, count: number, options: { originalFile?: boolean }): ReplyButton[][] {
+  const id = job.id;
+  const picks = (['pick_1', 'pick_2', 'pick_3', 'pick_4'] as const).slice(0, count).map((action, i) => ({
+    id: buttonId(action, id),
+    labelKey: 'button.pick',
+    hintKey: 'hint.pick',
+    params: { n: i + 1 },
+    style: 'primary' as const,
+  }));
+  return [
+    picks,
+    [
+      { id: buttonId('reroll', id), labelKey: 'button.reroll', style: 'secondary' },
+      { id: buttonId('remix', id), labelKey: 'button.remix', style: 'secondary' },
+      ...(options.originalFile
+        ? [{ id: buttonId('original', id), labelKey: 'button.original', style: 'secondary' as const }]
+        : []),
+      { id: buttonId('delete', id), labelKey: 'button.delete', style: 'danger', ownerOnly: true },
+    ],
+  ];
 }
 
 function promptOf(job: Job): string | undefined {
@@ -150,10 +178,18 @@ export async function renderEvent(event: JobEvent, deps: RenderDeps): Promise<Re
         };
       }
       const file = job.result?.file;
+      const candidates = job.result?.candidates;
       return {
         ...base,
         final: true,
-        text: [{ key: 'job.done', params: { seconds, seed } }],
+        text: [
+          candidates
+            ? {
+                key: 'job.done_grid',
+                params: { seconds, first: seed, last: candidates.at(-1)?.seed ?? seed },
+              }
+            : { key: 'job.done', params: { seconds, seed } },
+        ],
         images: file
           ? [
               {

@@ -42,6 +42,10 @@ export const BUTTON_ACTIONS = [
   'pan_up',
   'pan_down',
   'square',
+  'pick_1',
+  'pick_2',
+  'pick_3',
+  'pick_4',
   'imagine',
   'remix',
   'original',
@@ -53,6 +57,8 @@ export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
 export interface ReplyButton {
   id: string;
   labelKey: string;
+  /** Parameters of the label and of the hint (a grid's image number). */
+  params?: Record<string, string | number>;
   /** What a label of symbols alone means (the pan arrows), for a tooltip and a screen reader where there is one. */
   hintKey?: string;
   style: ButtonStyle;

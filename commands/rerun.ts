@@ -21,7 +21,7 @@ type PaintRequest = Extract<StoredRequest, { task: 'paint' }>;
 
 /**
  * A text reply to one of our results: `..` or flags first make it again with those changes, a question describes
- * it, anything else edits it (from the stored PNG).
+ * it, anything else edits it (from the stored PNG); a grid is made again only (an image of it is picked first).
  */
 export const replyToResult: Operation<{ jobId: string; text: string }> = async (
   deps,
@@ -30,6 +30,8 @@ export const replyToResult: Operation<{ jobId: string; text: string }> = async (
 ) => {
   const trimmed = text.trim();
   if (isRerunLine(trimmed)) return madeAgain(deps, ctx, { jobId, changes: trimmed.replace(/^\.\./, '') });
+  // An edit or a question is about one picture, not the grid's four.
+  if (deps.store.get(jobId)?.result?.candidates) throw new UserInputError('errors.grid.pick_first');
   return isQuestion(text)
     ? describeResult(deps, ctx, { jobId, question: text })
     : editResult(deps, ctx, { jobId, instruction: text });
@@ -80,6 +82,7 @@ export const madeAgain: Operation<{ jobId: string; changes: string }> = async (d
     cfg,
     temperature: flags.temperature ?? old.temperature,
     cache: flags.cache ?? old.cache,
+    count: flags.images ?? old.count,
     // An asked-for negative prompt with --cfg 0 is refused by /imagine.
     negativePrompt: flags.negative ?? (cfg === 0 ? undefined : old.negativePrompt),
   });
@@ -162,6 +165,8 @@ function promptLine(
     temperature?: number;
     /** On or off (the commands set no ML-Cache options of their own). */
     cache?: ImagineRequest['cache'];
+    /** How many images, as one grid. */
+    count?: number;
     negativePrompt?: string;
   },
 ): string {
@@ -169,6 +174,7 @@ function promptLine(
   return [
     r.prompt,
     ...(r.width !== undefined && r.height !== undefined ? [`--size ${r.width}x${r.height}`] : []),
+    ...(r.count !== undefined && r.count > 1 ? [`--n ${r.count}`] : []),
     ...(r.seed !== undefined ? [`--seed ${r.seed}`] : []),
     ...(r.steps !== undefined ? [`--steps ${r.steps}`] : []),
     ...(r.cfg !== undefined ? [`--cfg ${r.cfg}`] : []),

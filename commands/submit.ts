@@ -29,20 +29,25 @@ export function submit(
     kind,
     request,
     files,
-    meta: {
-      ...ctx.meta,
-      ...definedOnly(meta),
-      locale: ctx.locale,
-      private: ctx.settings.private === true,
-      // Only an explicit "off" travels: the platform picks the default (Telegram: off in groups).
-      ...(ctx.settings.previews === false ? { previews: false } : {}),
-    },
+    meta: jobMeta(ctx, meta),
     // Admin rights can come from the platform (a role), which the queue cannot see.
     ...(ctx.isAdmin ? { priority: 'high' as const } : {}),
   });
   if (!result.ok) return textReply(result.refusal.key, result.refusal.params);
   deps.limiter.record(user, now);
   return { ...renderQueued(result.job, result.ahead, result.etaMs, deps.render), startsJob: true };
+}
+
+/** What a new job of the user's keeps of their context: where it came from, their language and privacy. */
+export function jobMeta(ctx: CommandContext, meta: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    ...ctx.meta,
+    ...definedOnly(meta),
+    locale: ctx.locale,
+    private: ctx.settings.private === true,
+    // Only an explicit "off" travels: the platform picks the default (Telegram: off in groups).
+    ...(ctx.settings.previews === false ? { previews: false } : {}),
+  };
 }
 
 /** Steps from the flag or the user's default; a seed always, so re-rolls and the reply can name it. */

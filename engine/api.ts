@@ -37,6 +37,11 @@ export interface TextToImageRequest {
    * `<uncondition>`, so each step is pushed away from it. Absent or blank: upstream's `<uncondition>`.
    */
   negativePrompt?: string;
+  /**
+   * How many images to draw at once (1–4, default 1), from the seeds `seed`, `seed + 1`, …: one batch, each image
+   * exactly what its seed draws alone. The result's `image` tiles them into one grid; `candidates` holds each.
+   */
+  count?: number;
 }
 
 export interface ImageToImageRequest {
@@ -99,11 +104,13 @@ export interface EngineTimings {
 export interface ImageResult {
   kind: 'image';
   image: RgbImage;
-  /** Final VQ indices, rows × cols. */
+  /** Final VQ indices, rows × cols (of the first candidate when there are several). */
   tokens: { rows: number; cols: number; data: Int32Array };
   seed: number;
   steps: number;
   timings: EngineTimings;
+  /** A request with `count` > 1: each image and its seed, in seed order (`image` is their grid). */
+  candidates?: Array<{ image: RgbImage; seed: number }>;
 }
 
 export interface TextResult {

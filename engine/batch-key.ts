@@ -8,6 +8,8 @@ export function batchKey(request: EngineRequest): string | undefined {
   if (request.task !== 'text_to_image') return undefined;
   // ML-Cache keeps per-sequence caches: those jobs run alone.
   if (request.cache !== undefined && request.cache !== false) return undefined;
+  // A request for several images is a batch of its own already.
+  if ((request.count ?? 1) > 1) return undefined;
   const steps = request.steps ?? TEXT_TO_IMAGE_DEFAULTS.steps;
   const guided = (request.cfg ?? TEXT_TO_IMAGE_DEFAULTS.cfg) > 0;
   return `text_to_image:${request.width}x${request.height}:${steps}:${guided ? 'cfg' : 'plain'}`;

@@ -51,7 +51,8 @@ export function forwardShape(request: EngineRequest): ForwardShape {
   switch (request.task) {
     case 'text_to_image':
       return {
-        rows: (request.cfg ?? 4) > 0 ? 2 : 1,
+        // Every image of a `count` runs its own guidance rows in the same forward pass.
+        rows: ((request.cfg ?? 4) > 0 ? 2 : 1) * (request.count ?? 1),
         // The rows are padded to the longer prompt: the guidance branch's may be a long negative prompt.
         length:
           Math.max(promptTokens(request.prompt), promptTokens(request.negativePrompt)) +

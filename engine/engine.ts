@@ -16,7 +16,7 @@ import { asEngineError } from './errors.js';
 import type { TaskContext } from './tasks/context.js';
 import { imageToImage } from './tasks/image-to-image.js';
 import { paint } from './tasks/paint.js';
-import { textToImage, textToImageBatch } from './tasks/text-to-image.js';
+import { textToImage, textToImageBatch, textToImageCandidates } from './tasks/text-to-image.js';
 import { understand } from './tasks/understand.js';
 
 export class DimooEngine implements Engine {
@@ -117,7 +117,9 @@ export class DimooEngine implements Engine {
   private dispatch(request: EngineRequest, options: GenerateOptions) {
     switch (request.task) {
       case 'text_to_image':
-        return textToImage(this.ctx, request, options);
+        return (request.count ?? 1) > 1
+          ? textToImageCandidates(this.ctx, request, options)
+          : textToImage(this.ctx, request, options);
       case 'image_to_image':
         return imageToImage(this.ctx, request, options);
       case 'paint':

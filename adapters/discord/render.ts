@@ -32,20 +32,16 @@ export function toDiscordMessage(
       (image.alt ?? image.filename).slice(0, 1000),
     ),
   );
-  const components = (reply.buttons ?? [])
-    .slice(0, 5)
-    .map((row) =>
-      new ActionRowBuilder<ButtonBuilder>().addComponents(
-        row
-          .slice(0, 5)
-          .map((b) =>
-            new ButtonBuilder()
-              .setCustomId(b.id)
-              .setLabel(t(locale, b.labelKey).slice(0, 80))
-              .setStyle(STYLE[b.style]),
-          ),
+  const components = (reply.buttons ?? []).slice(0, 5).map((row) =>
+    new ActionRowBuilder<ButtonBuilder>().addComponents(
+      row.slice(0, 5).map((b) =>
+        new ButtonBuilder()
+          .setCustomId(b.id)
+          .setLabel(t(locale, b.labelKey, b.params).slice(0, 80))
+          .setStyle(STYLE[b.style]),
       ),
-    );
+    ),
+  );
   return { content, files, components, attachments: [], allowedMentions: NO_MENTIONS };
 }
 

@@ -13,7 +13,7 @@ export function keyboard(reply: Reply, locale: Locale): InlineKeyboard | undefin
   const kb = new InlineKeyboard();
   reply.buttons.forEach((row, i) => {
     if (i > 0) kb.row();
-    for (const b of row) kb.text(t(locale, b.labelKey), b.id);
+    for (const b of row) kb.text(t(locale, b.labelKey, b.params), b.id);
   });
   return kb;
 }

@@ -36,9 +36,9 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
     buttons: (reply.buttons ?? []).map((row) =>
       row.map((b) => ({
         id: b.id,
-        label: t(locale, b.labelKey),
+        label: t(locale, b.labelKey, b.params),
         style: b.style,
-        ...(b.hintKey ? { hint: t(locale, b.hintKey) } : {}),
+        ...(b.hintKey ? { hint: t(locale, b.hintKey, b.params) } : {}),
       })),
     ),
     etaAt: reply.etaAt,

@@ -15,6 +15,10 @@ export const imagine: Operation<ImagineInput> = async (deps, ctx, input) => {
   flags.steps = input.steps ?? flags.steps;
   flags.cfg = input.cfg ?? flags.cfg;
   flags.seed = input.seed ?? flags.seed;
+  const images = input.images ?? flags.images ?? 1;
+  // At temperature 0 every seed draws the same image.
+  if (images > 1 && flags.temperature === 0)
+    throw new UserInputError('errors.flag.conflict', { a: '--n', b: '--temperature 0' });
   if (flags.aspect && flags.size)
     throw new UserInputError('errors.flag.conflict', { a: '--ar', b: '--size' });
   const sizeClass = input.size ?? ctx.settings.size ?? DEFAULT_SIZE_CLASS;
@@ -28,6 +32,7 @@ export const imagine: Operation<ImagineInput> = async (deps, ctx, input) => {
     ...sampling(deps, ctx, flags),
     ...(flags.cache !== undefined ? { cache: flags.cache } : {}),
     ...negativePrompt(input.no ?? flags.negative, flags.cfg, ctx.settings.negativePrompt),
+    ...(images > 1 ? { count: images } : {}),
   };
   return submit(deps, ctx, 'imagine', request, {});
 };

@@ -1,8 +1,10 @@
-// /imagine (Telegram also /draw): a prompt with optional flags, and the shape and sampling as options.
+// /imagine (Telegram also /draw): a prompt with optional flags, and the shape, sampling and how many images (one
+// grid to pick from) as options.
 import { z } from 'zod';
 import {
   aspectOption,
   cfgOption,
+  imagesOption,
   negativeOption,
   promptText,
   seedOption,
@@ -22,6 +24,7 @@ export const imagineSpec = {
     cfg: cfgOption.optional(),
     seed: seedOption.optional(),
     no: negativeOption.optional(),
+    images: imagesOption.optional(),
   }),
   text: { rest: 'prompt' },
 } satisfies CommandSpec;

@@ -37,6 +37,8 @@ export const LIMITS = Object.freeze({
   maxGuidance: 50,
   maxTemperature: 10,
   maxPromptChars: 4000,
+  /** Images one text-to-image request draws at once (`count`), tiled into one grid. */
+  maxCount: 4,
 });
 
 /** Largest input image a task accepts (before its own crop or resize). */

@@ -3,9 +3,11 @@
 // place), 64 steps by default.
 import { EngineError, type GenerateOptions, type TextToImageRequest } from '../api.js';
 import { asEngineError } from '../errors.js';
+import { tileImages } from '../image/grid.js';
 import { resolveMlCache } from '../sampling/ml-cache.js';
 import { gridForSize, type ImageCodes, textToImageSequence } from '../sequence.js';
 import type { TaskContext } from './context.js';
+import { LIMITS } from './context.js';
 import {
   type ImageLoopOptions,
   type ImageLoopResult,
@@ -15,7 +17,7 @@ import {
   runImageLoops,
 } from './image-loop.js';
 import { runCachedImageLoop } from './ml-cache-loop.js';
-import { checkNegativePrompt, checkPrompt, checkSampling, checkSize } from './validate.js';
+import { checkInteger, checkNegativePrompt, checkPrompt, checkSampling, checkSize } from './validate.js';
 
 export const TEXT_TO_IMAGE_DEFAULTS = Object.freeze({ steps: 64, cfg: 4.0, temperature: 1.0 });
 
@@ -25,7 +27,13 @@ type TextToImageOutput = ImageTaskOutput;
 function prepare(ctx: TaskContext, request: TextToImageRequest) {
   const prompt = checkPrompt(request.prompt);
   checkSize(request.width, request.height);
+  const count = checkInteger('count', request.count ?? 1, 1, LIMITS.maxCount);
   const { steps, cfg, temperature, seed } = checkSampling(request, TEXT_TO_IMAGE_DEFAULTS);
+  // At temperature 0 every seed draws the same image.
+  if (count > 1 && temperature === 0)
+    throw new EngineError('bad_request', 'count > 1 needs a temperature above 0', {
+      detail: 'count > 1 at temperature 0 would draw the same image each time',
+    });
   const negative = checkNegativePrompt(request.negativePrompt, cfg);
   const cachePlan = resolveMlCache(request.cache, steps);
   const seq = textToImageSequence(
@@ -34,7 +42,16 @@ function prepare(ctx: TaskContext, request: TextToImageRequest) {
     gridForSize(request.width, request.height, ctx.vq.scaleFactor),
     negative,
   );
-  return { seq, steps, cfg, temperature, seed, cachePlan, weights: cfg > 0 ? [1 + cfg, -cfg] : [1, 0] };
+  return {
+    seq,
+    count,
+    steps,
+    cfg,
+    temperature,
+    seed,
+    cachePlan,
+    weights: cfg > 0 ? [1 + cfg, -cfg] : [1, 0],
+  };
 }
 
 function loopOptions(
@@ -115,4 +132,54 @@ export async function textToImageBatch(
     out[index] = loop instanceof EngineError ? loop : await toResult(ctx, p, loop);
   }
   return out as Array<TextToImageOutput | EngineError>;
+}
+
+/**
+ * `count` images of one request, from the seeds `seed`, `seed + 1`, …: one batch sharing each forward pass (ML-Cache
+ * ones one after another), each image exactly what its seed draws alone, tiled into one grid. Progress counts the
+ * whole: the batch's steps, or every image's steps in turn.
+ */
+export async function textToImageCandidates(
+  ctx: TaskContext,
+  request: TextToImageRequest,
+  options: GenerateOptions = {},
+): Promise<TextToImageOutput> {
+  const p = prepare(ctx, request);
+  const single = (i: number): TextToImageRequest => ({
+    ...request,
+    count: undefined,
+    seed: (p.seed + i) >>> 0,
+  });
+  const outputs: TextToImageOutput[] = [];
+  if (p.cachePlan && p.cfg > 0) {
+    for (let i = 0; i < p.count; i++) {
+      const onProgress = options.onProgress;
+      outputs.push(
+        await textToImage(ctx, single(i), {
+          ...options,
+          onProgress:
+            onProgress &&
+            ((event) => onProgress({ ...event, step: i * p.steps + event.step, total: p.count * p.steps })),
+        }),
+      );
+    }
+  } else {
+    // The first image reports progress and previews for the batch: every member steps together.
+    const items = Array.from({ length: p.count }, (_, i) => ({
+      request: single(i),
+      options: i === 0 ? options : { signal: options.signal },
+    }));
+    for (const result of await textToImageBatch(ctx, items)) {
+      if (result instanceof EngineError) throw result;
+      outputs.push(result);
+    }
+  }
+  const first = outputs[0] as TextToImageOutput;
+  return {
+    ...first,
+    image: tileImages(outputs.map((o) => o.image)),
+    seed: p.seed,
+    forwardMs: p.cachePlan && p.cfg > 0 ? outputs.reduce((sum, o) => sum + o.forwardMs, 0) : first.forwardMs,
+    candidates: outputs.map((o) => ({ image: o.image, seed: o.seed })),
+  };
 }

@@ -9,6 +9,7 @@ import {
   type RgbImage,
 } from '../../engine/index.js';
 import type { SubmitInput } from './queue-types.js';
+import type { JobStore } from './store.js';
 import type { Job, Priority } from './types.js';
 import { isStoredImage } from './types.js';
 
@@ -55,7 +56,10 @@ export async function materializeRequest(
   return request;
 }
 
-/** Sets `job.result` from the engine's result; an image is written as `result.png` through `write`. */
+/**
+ * Sets `job.result` from the engine's result; an image is written as `result.png` through `write`, and each of
+ * several images (their grid is `result.png`) as `result-1.png`, `result-2.png`, ….
+ */
 export async function recordResult(
   job: Job,
   result: EngineResult,
@@ -63,14 +67,48 @@ export async function recordResult(
 ): Promise<void> {
   job.result = { seed: result.seed };
   if (result.kind === 'image') {
+    const candidates: Array<{ file: string; seed: number }> = [];
+    for (const [i, candidate] of (result.candidates ?? []).entries()) {
+      const file = `result-${i + 1}.png`;
+      await write(file, await encodePng(candidate.image));
+      candidates.push({ file, seed: candidate.seed });
+    }
     await write('result.png', await encodePng(result.image));
     job.result = {
       ...job.result,
       file: 'result.png',
       width: result.image.width,
       height: result.image.height,
+      ...(candidates.length > 0 ? { candidates } : {}),
     };
   } else {
     job.result = { ...job.result, text: result.text };
   }
+}
+
+/**
+ * A finished image job made without the engine (one image of a grid, picked), stored as `done` with its PNG so
+ * every follow-up treats it as any result. It never queues, costs nothing and raises no event: the caller shows it.
+ */
+export function insertFinishedImage(
+  store: JobStore,
+  input: Omit<SubmitInput, 'files' | 'priority'>,
+  image: { png: Uint8Array; seed: number; width: number; height: number },
+  times: { startedAt?: number; finishedAt: number; measuredMs?: number },
+): Job {
+  const job: Job = {
+    ...newJob(input, {
+      id: store.newId(),
+      seq: store.nextSeq(),
+      estimatedCost: 0,
+      defaultPriority: 'normal',
+      createdAt: times.finishedAt,
+    }),
+    status: 'done',
+    ...times,
+    result: { file: 'result.png', seed: image.seed, width: image.width, height: image.height },
+  };
+  store.writeFile(job.id, 'result.png', image.png);
+  store.insert(job);
+  return job;
 }

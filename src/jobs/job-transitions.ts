@@ -1,6 +1,7 @@
 // The store-writing steps of a job's life that keep the fairness counters in step with it: starting, being put
 // back by a shutdown, being found interrupted at the next start, and the files a refused or failed job leaves.
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { JobQueueOptions } from './queue-types.js';
 import { charge } from './scheduler.js';
 import type { JobStore } from './store.js';
@@ -88,10 +89,14 @@ export function removeFilesQuietly(store: JobStore, id: string): void {
   }
 }
 
+/** The result files of a job that could not finish writing them: `result.png` and a grid's `result-N.png`. */
 export function removeResultQuietly(store: JobStore, id: string): void {
   try {
-    rmSync(store.filePath(id, 'result.png'), { force: true });
+    const folder = dirname(store.filePath(id, 'result.png'));
+    for (const name of readdirSync(folder)) {
+      if (/^result(-\d+)?\.png$/.test(name)) rmSync(join(folder, name), { force: true });
+    }
   } catch {
-    // Best effort: the partial file is never referenced, as the job does not become `done`.
+    // Best effort: the partial files are never referenced, as the job does not become `done`.
   }
 }

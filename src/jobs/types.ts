@@ -59,8 +59,15 @@ export interface Job {
   createdAt: number;
   startedAt?: number;
   finishedAt?: number;
-  /** Result: a stored PNG and/or text. */
-  result?: { file?: string; text?: string; seed?: number; width?: number; height?: number };
+  /** Result: a stored PNG and/or text; several images are their grid (`file`) and each (`candidates`). */
+  result?: {
+    file?: string;
+    text?: string;
+    seed?: number;
+    width?: number;
+    height?: number;
+    candidates?: Array<{ file: string; seed: number }>;
+  };
   /** Locale key of the failure, with its parameters. */
   error?: { key: string; params: Record<string, string | number> };
 }

@@ -7,10 +7,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type CommandContext, Commands, type CommandsConfig } from '../../commands/commands.js';
 import { MAX_PROMPT_CHARS } from '../../commands/limits.js';
 import type { Reply } from '../../commands/reply.js';
-import { type EngineRequest, encodePng, type GenerateOptions, readPngText } from '../../engine/index.js';
+import {
+  decodeImage,
+  type EngineRequest,
+  encodePng,
+  type GenerateOptions,
+  readPngText,
+} from '../../engine/index.js';
 import { planExtension } from '../../engine/paint/mask.js';
 import { type Job, JobQueue, JobStore } from '../../src/jobs/index.js';
-import { TimedEngineDouble } from '../doubles/timed-engine.js';
+import { greyOfSeed, TimedEngineDouble } from '../doubles/timed-engine.js';
 
 const open: JobQueue[] = [];
 afterEach(async () => {
@@ -972,5 +978,89 @@ describe('undelivered endings', () => {
     ).toHaveLength(1);
     await commands.pressButton(ctx('7'), `original:${image.jobId}`);
     expect(keys(await commands.run(ctx('7'), { name: 'queue' }))).not.toContain('queue.undelivered');
+  });
+});
+
+describe('grids (--n: several images to pick from)', () => {
+  it('draws one grid job; a number takes its image as a finished result of the presser’s, with every button', async () => {
+    const { commands, ctx, until, store, engine } = setup();
+    const first = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a boat --n 4 --seed 7 --size 256x256' },
+    });
+    const grid = store.get(first.jobId as string) as Job;
+    expect(grid.request).toMatchObject({ task: 'text_to_image', count: 4, seed: 7 });
+    // Priced as the four images it draws.
+    expect(grid.estimatedCost).toBeCloseTo(
+      4 * engine.estimateCost({ ...grid.request, count: undefined } as EngineRequest),
+    );
+    const done = await until((u) => u.job.id === grid.id && u.reply.final === true);
+    expect(done.reply.text).toEqual([
+      { key: 'job.done_grid', params: { seconds: expect.any(String), first: 7, last: 10 } },
+    ]);
+    const [picks, rest] = done.reply.buttons ?? [];
+    expect(picks?.map((b) => [b.id, b.params])).toEqual(
+      [1, 2, 3, 4].map((n) => [`pick_${n}:${grid.id}`, { n }]),
+    );
+    expect(rest?.map((b) => b.id.split(':')[0])).toEqual(['reroll', 'remix', 'delete']);
+    const shown = await decodeImage(done.reply.images?.[0]?.data as Uint8Array, { maxPixels: 1e7 });
+    expect(shown.width).toBeGreaterThan(2 * 256);
+
+    const picked = await commands.pressButton(ctx('2'), `pick_3:${grid.id}`);
+    expect(picked.text).toEqual([{ key: 'job.picked', params: { n: 3, seed: 9 } }]);
+    const image = await decodeImage(picked.images?.[0]?.data as Uint8Array, { maxPixels: 1e7 });
+    expect([image.width, image.height, image.data[0]]).toEqual([256, 256, greyOfSeed(9)]);
+    const job = store.get(picked.jobId as string) as Job;
+    expect(job).toMatchObject({
+      status: 'done',
+      kind: 'imagine',
+      owner: { platform: 'discord', userId: '2' },
+      meta: { origin: grid.id, pick: 3 },
+      result: { file: 'result.png', seed: 9, width: 256, height: 256 },
+    });
+    expect(job.request).toEqual({ ...grid.request, seed: 9, count: undefined });
+    expect(picked.buttons?.[0]?.[0]?.id).toBe(`reroll:${job.id}`);
+    // Nothing was drawn again.
+    expect(engine.started).toHaveLength(1);
+    // The picked image is a result like any: made again with changes, it is one image.
+    const again = await commands.replyToResult(ctx('2'), job.id, '.. --steps 5');
+    expect(store.get(again.jobId as string)?.request).toMatchObject({ seed: 9, steps: 5 });
+    expect(store.get(again.jobId as string)?.request).not.toHaveProperty('count');
+  });
+
+  it('a grid is made again as a grid; an edit or question about it asks for one image first', async () => {
+    const { commands, ctx, until, store } = setup();
+    const first = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a boat', images: 2 } });
+    const id = first.jobId as string;
+    await until((u) => u.job.id === id && u.reply.final === true);
+    const again = await commands.replyToResult(ctx('1'), id, '.. --steps 6');
+    expect(store.get(again.jobId as string)?.request).toMatchObject({ count: 2, steps: 6 });
+    const single = await commands.replyToResult(ctx('1'), id, '.. --n 1');
+    expect(store.get(single.jobId as string)?.request).not.toHaveProperty('count');
+    expect((await commands.pressButton(ctx('1'), `remix:${id}`)).ask?.value).toContain('--n 2');
+    const reroll = await commands.pressButton(ctx('1'), `reroll:${id}`);
+    expect(store.get(reroll.jobId as string)?.request).toMatchObject({ count: 2 });
+    expect(keys(await commands.replyToResult(ctx('1'), id, 'make it red'))).toEqual([
+      'errors.grid.pick_first',
+    ]);
+    expect(keys(await commands.replyToResult(ctx('1'), id, 'what is this?'))).toEqual([
+      'errors.grid.pick_first',
+    ]);
+    // Only two images: there is no third to pick, and a single result has none at all.
+    expect(keys(await commands.pressButton(ctx('1'), `pick_3:${id}`))).toEqual([
+      'errors.button.not_available',
+    ]);
+    await until((u) => u.job.id === single.jobId && u.reply.final === true);
+    expect(keys(await commands.pressButton(ctx('1'), `pick_1:${single.jobId}`))).toEqual([
+      'errors.button.not_available',
+    ]);
+  });
+
+  it('refuses more than four images, and several at temperature 0 (they would all be one)', async () => {
+    const { commands, ctx } = setup();
+    const run = (prompt: string) => commands.run(ctx('1'), { name: 'imagine', options: { prompt } });
+    expect(keys(await run('a boat --n 5'))).toEqual(['errors.flag.range_integer']);
+    expect(keys(await run('a boat --n 2 --temperature 0'))).toEqual(['errors.flag.conflict']);
+    expect(keys(await run('a boat --images 2'))).toEqual(['job.queued']);
   });
 });

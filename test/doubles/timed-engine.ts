@@ -1,8 +1,14 @@
 // Test double for the engine: takes `msPerStep` per step (or a task's own from `msPerStepByTask`), reports progress, honours the abort signal, fails on
 // prompts containing "boom", and records the order in which requests started and the size of every batch it
-// was given. Real cost estimates.
+// was given. Real cost estimates. A text-to-image `count` gives that many candidates (each filled with a grey of
+// its seed, `greyOfSeed`), tiled as the engine tiles them.
+
+import { tileImages } from '../../engine/image/grid.js';
 import type { BatchItem, Engine, EngineRequest, EngineResult, GenerateOptions } from '../../engine/index.js';
 import { EngineError, estimateCost } from '../../engine/index.js';
+
+/** The grey a candidate of the double is filled with, so a test can tell candidates apart. */
+export const greyOfSeed = (seed: number) => (seed * 37) % 256;
 
 export class TimedEngineDouble
   implements Pick<Engine, 'generate' | 'generateBatch' | 'estimateCost' | 'info'>
@@ -60,6 +66,26 @@ export class TimedEngineDouble
       return { kind: 'text', text: 'a test answer', tokens: [], seed: 0, steps: this.steps, timings };
     const width = request.task === 'text_to_image' ? request.width : 16;
     const height = request.task === 'text_to_image' ? request.height : 16;
+    const count = request.task === 'text_to_image' ? (request.count ?? 1) : 1;
+    if (count > 1) {
+      const base = request.seed ?? 1;
+      const candidates = Array.from({ length: count }, (_, i) => {
+        const seed = (base + i) >>> 0;
+        return {
+          seed,
+          image: { width, height, data: new Uint8Array(width * height * 3).fill(greyOfSeed(seed)) },
+        };
+      });
+      return {
+        kind: 'image',
+        image: tileImages(candidates.map((c) => c.image)),
+        tokens: { rows: height / 16, cols: width / 16, data: new Int32Array((width / 16) * (height / 16)) },
+        seed: base,
+        steps: this.steps,
+        timings,
+        candidates,
+      };
+    }
     return {
       kind: 'image',
       image: { width, height, data: new Uint8Array(width * height * 3).fill(128) },

@@ -9,6 +9,7 @@ import {
   createEngine,
   type Engine,
   EngineError,
+  estimateCost,
   type ImageResult,
   makeTestCheckpoint,
   type TextToImageRequest,
@@ -90,5 +91,45 @@ describe('batched text-to-image on a generated tiny checkpoint', () => {
     expect(batched[2]).toMatchObject({ code: 'bad_request' });
     // The engine stays usable.
     expect(tokens(await engine.generate(requests[1]!))).toHaveLength(16);
+  });
+
+  it('draws count images from seed, seed + 1, … exactly as each seed alone, tiled into one grid', async () => {
+    const progress: number[] = [];
+    const grid = (await engine.generate(request('a red fox', 0xffffffff, { count: 3 }), {
+      onProgress: (p) => progress.push(p.step),
+    })) as ImageResult;
+    expect(grid.seed).toBe(0xffffffff);
+    expect(grid.candidates?.map((c) => c.seed)).toEqual([0xffffffff, 0, 1]);
+    for (const candidate of grid.candidates ?? []) {
+      const alone = (await engine.generate(request('a red fox', candidate.seed))) as ImageResult;
+      expect(Array.from(candidate.image.data)).toEqual(Array.from(alone.image.data));
+    }
+    // 2 × 2 with an 8-pixel gap; the fourth cell is empty.
+    expect([grid.image.width, grid.image.height]).toEqual([64 * 2 + 8, 64 * 2 + 8]);
+    expect(progress).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(batchKey(request('a', 1, { count: 2 }))).toBeUndefined();
+    expect(estimateCost(request('a', 1, { count: 4 }))).toBeCloseTo(4 * estimateCost(request('a', 1)));
+  });
+
+  it("counts every image's steps with ML-Cache, where they run one after another", async () => {
+    const progress: number[] = [];
+    const cached = { cacheRatio: 0.5, warmupRatio: 0.2, refreshInterval: 2 };
+    const grid = (await engine.generate(request('fox', 7, { count: 2, steps: 8, cache: cached }), {
+      onProgress: (p) => progress.push(p.step / p.total),
+    })) as ImageResult;
+    const alone = (await engine.generate(request('fox', 8, { steps: 8, cache: cached }))) as ImageResult;
+    expect(Array.from(grid.candidates?.[1]?.image.data ?? [])).toEqual(Array.from(alone.image.data));
+    expect(progress).toHaveLength(16);
+    expect(progress.at(7)).toBe(0.5);
+    expect(progress.at(-1)).toBe(1);
+  });
+
+  it('refuses a count out of range, and several images at temperature 0 (all would be one)', async () => {
+    await expect(engine.generate(request('a', 1, { count: 5 }))).rejects.toMatchObject({
+      code: 'bad_request',
+    });
+    await expect(engine.generate(request('a', 1, { count: 2, temperature: 0 }))).rejects.toMatchObject({
+      code: 'bad_request',
+    });
   });
 });

@@ -116,4 +116,28 @@ describe('a full disk', () => {
     expect(store.get(job.id)).toMatchObject({ status: 'failed', error: { key: 'errors.disk_full' } });
     expect(() => store.readFile(job.id, 'result.png')).toThrow(/ENOENT/);
   });
+
+  it('removes every image of a grid when its last file cannot be written', async () => {
+    const { store, queue, events } = setup();
+    const result = queue.submit({
+      owner: owner('ann'),
+      scope: 'playground',
+      kind: 'imagine',
+      request: { ...imagine('a fox'), count: 3, seed: 5 },
+    });
+    if (!result.ok) throw new Error('refused');
+    store.databaseFull = false;
+    queue.subscribe((e) => {
+      if (e.type === 'started') {
+        store.full = true;
+        store.fileWritesLeft = 3; // the three images fit, their grid does not
+      }
+    });
+    queue.start();
+    await waitUntil(() => events.some((e) => e.type === 'failed'), 'the job failed');
+    expect(store.get(result.job.id)).toMatchObject({ status: 'failed', error: { key: 'errors.disk_full' } });
+    expect(
+      readdirSync(join(store.dataDir, 'jobs', result.job.id)).filter((f) => f.startsWith('result')),
+    ).toEqual([]);
+  });
 });

@@ -133,6 +133,32 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
     expect(newest.seed).not.toBe(original.seed);
   });
 
+  it('--n 2 sends one grid photo with a button per image; a number sends that image alone, with every button', async () => {
+    fake.injectText('/imagine a red fox --steps 4 --size 256x256 --n 2 --seed 21');
+    const grid = await fake.waitForCall(
+      (c) => c.method === 'sendPhoto' && markupOf(c).includes('pick_2:'),
+      60_000,
+    );
+    // One photo for both images (earlier tests' photos may still arrive: this one is known by its seeds).
+    expect(textOf(grid)).toContain('seeds 21–22');
+    const keyboard = (
+      grid.params.reply_markup as { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> }
+    ).inline_keyboard;
+    expect(keyboard[0]?.map((b) => b.text)).toEqual(['1', '2']);
+    const size = await sharp(grid.files[0]?.bytes).metadata();
+    expect([size.width, size.height]).toEqual([256 + 8 + 256, 256]);
+    const pick = keyboard[0]?.[1]?.callback_data as string;
+    fake.injectCallbackQuery(fake.injectText('anchor for the pick'), pick);
+    const alone = await fake.waitForCall(
+      (c) => c.method === 'sendPhoto' && /seed 22/.test(textOf(c)),
+      20_000,
+    );
+    expect(textOf(alone)).toContain('Image 2 of the grid');
+    expect(markupOf(alone)).toMatch(/reroll:/);
+    expect(markupOf(alone)).not.toMatch(/pick_1:/);
+    expect((await sharp(alone.files[0]?.bytes).metadata()).width).toBe(256);
+  });
+
   it('lets the owner cancel and refuses another user', async () => {
     // Two long jobs: the second waits behind the first, so it is still there to cancel.
     const from = fake.calls.length;

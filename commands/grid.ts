@@ -1,0 +1,39 @@
+// A grid's images (an /imagine with `--n 2`–`4`, Midjourney's U1–U4): each can be taken on its own, a result of its
+// own with every button. Nothing is drawn again: the image is exactly what its seed draws alone, so the picked job
+// is stored finished, as `/imagine … --seed <its seed>` would make it.
+import { insertFinishedImage } from '../src/jobs/index.js';
+import type { Operation } from './context.js';
+import { UserInputError } from './errors.js';
+import { renderEvent } from './render.js';
+import { jobOf } from './stored-jobs.js';
+import { jobMeta } from './submit.js';
+
+/** Image `n` (1-based, reading order) of a finished grid, as a result of the presser's own. */
+export function pick(n: number): Operation<string> {
+  return async (deps, ctx, jobId) => {
+    const grid = jobOf(deps.store, jobId);
+    const candidate = grid.status === 'done' ? grid.result?.candidates?.[n - 1] : undefined;
+    if (!candidate || grid.request.task !== 'text_to_image')
+      throw new UserInputError('errors.button.not_available');
+    const { count: _count, ...one } = grid.request;
+    const job = insertFinishedImage(
+      deps.store,
+      {
+        owner: ctx.user,
+        scope: ctx.scope,
+        kind: 'imagine',
+        request: { ...one, seed: candidate.seed },
+        meta: jobMeta(ctx, { origin: grid.id, pick: n }),
+      },
+      {
+        png: new Uint8Array(deps.store.readFile(grid.id, candidate.file)),
+        seed: candidate.seed,
+        width: one.width,
+        height: one.height,
+      },
+      { startedAt: grid.startedAt, finishedAt: deps.now(), measuredMs: grid.measuredMs },
+    );
+    const reply = await renderEvent({ type: 'done', job }, deps.render);
+    return { ...reply, text: [{ key: 'job.picked', params: { n, seed: candidate.seed } }] };
+  };
+}
