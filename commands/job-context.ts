@@ -21,12 +21,16 @@ function taskOf(job: Job): string {
 export function resultContext(job: Job): ResultContext {
   const r = job.request;
   const origin = job.meta.origin;
+  // A grid's size is each image's (as A1111 labels a grid by its first image), with how many there are.
+  const images = job.result?.candidates?.length;
+  const result = images ? undefined : job.result;
   return {
     task: taskOf(job),
     prompt: r.task === 'understand' ? (r.question ?? '') : r.prompt,
     seed: job.result?.seed ?? r.seed,
-    width: job.result?.width ?? ('width' in r ? r.width : undefined),
-    height: job.result?.height ?? ('height' in r ? r.height : undefined),
+    width: result?.width ?? ('width' in r ? r.width : undefined),
+    height: result?.height ?? ('height' in r ? r.height : undefined),
+    ...(images ? { images } : {}),
     steps: r.steps ?? DEFAULT_STEPS[r.task],
     ...(typeof origin === 'string' ? { parentJobId: origin } : {}),
   };

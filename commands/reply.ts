@@ -23,6 +23,8 @@ export interface ResultContext {
   seed?: number;
   width?: number;
   height?: number;
+  /** A grid: how many images of `width` × `height` it shows. */
+  images?: number;
   steps?: number;
   /** The job whose result this one re-rolled, varied, edited or zoomed out. */
   parentJobId?: string;

@@ -82,7 +82,7 @@ export const madeAgain: Operation<{ jobId: string; changes: string }> = async (d
     cfg,
     temperature: flags.temperature ?? old.temperature,
     cache: flags.cache ?? old.cache,
-    count: flags.images ?? old.count,
+    count: flags.images ?? old.count ?? 1,
     // An asked-for negative prompt with --cfg 0 is refused by /imagine.
     negativePrompt: flags.negative ?? (cfg === 0 ? undefined : old.negativePrompt),
   });
@@ -103,7 +103,7 @@ export function remixLineOf(store: CommandDeps['store'], ctx: CommandContext, jo
   return promptLine(
     ctx,
     request.task === 'text_to_image'
-      ? { ...request, steps: request.steps ?? DEFAULT_STEPS.text_to_image }
+      ? { ...request, steps: request.steps ?? DEFAULT_STEPS.text_to_image, count: request.count ?? 1 }
       : request,
   );
 }
@@ -151,7 +151,7 @@ function paintAgain(
 
 /**
  * A request typed as the line that makes it again: `--size` (an /imagine's) and `--seed` always, and `--no none`
- * for a job without a negative prompt where the user's default would otherwise add one.
+ * for a job without a negative prompt (`--n 1` for one image) where the user's default would otherwise add one.
  */
 function promptLine(
   ctx: CommandContext,
@@ -165,7 +165,7 @@ function promptLine(
     temperature?: number;
     /** On or off (the commands set no ML-Cache options of their own). */
     cache?: ImagineRequest['cache'];
-    /** How many images, as one grid. */
+    /** An /imagine's images (a grid when more than one); paint jobs have none. */
     count?: number;
     negativePrompt?: string;
   },
@@ -174,7 +174,8 @@ function promptLine(
   return [
     r.prompt,
     ...(r.width !== undefined && r.height !== undefined ? [`--size ${r.width}x${r.height}`] : []),
-    ...(r.count !== undefined && r.count > 1 ? [`--n ${r.count}`] : []),
+    // Spelled out where the user's default would change it, as the steps are.
+    ...(r.count !== undefined && (r.count > 1 || (ctx.settings.images ?? 1) > 1) ? [`--n ${r.count}`] : []),
     ...(r.seed !== undefined ? [`--seed ${r.seed}`] : []),
     ...(r.steps !== undefined ? [`--steps ${r.steps}`] : []),
     ...(r.cfg !== undefined ? [`--cfg ${r.cfg}`] : []),

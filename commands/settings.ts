@@ -8,6 +8,8 @@ export interface UserSettings {
   /** `W:H`. */
   aspect?: string;
   steps?: number;
+  /** Images per /imagine that names no `--n` (2–4: a grid to pick from). */
+  images?: number;
   language?: Locale;
   /** Results only to the user (ephemeral on Discord, a private chat elsewhere). */
   private?: boolean;

@@ -306,6 +306,40 @@ describe('dimoo imagine --negative-prompt', () => {
   });
 });
 
+describe('dimoo imagine --count', () => {
+  it('writes the grid to --out and each image beside it, each as its own seed draws it alone', async () => {
+    const r = await imagineJson(2, 'grid.png', '--count', '3');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as { seed: number; images: Array<{ seed: number; out: string }> };
+    expect(report.images).toEqual([
+      { seed: 3, out: join(dir, 'grid-1.png') },
+      { seed: 4, out: join(dir, 'grid-2.png') },
+      { seed: 5, out: join(dir, 'grid-3.png') },
+    ]);
+    expect(await size(join(dir, 'grid.png'))).toEqual([64 * 2 + 8, 64 * 2 + 8]);
+    expect(readPngText(readFileSync(join(dir, 'grid-2.png'))).parameters).toMatch(/Seed: 4/);
+    const alone = await cli(
+      'imagine',
+      '--prompt',
+      'a fox',
+      '--width',
+      '64',
+      '--height',
+      '64',
+      '--steps',
+      '2',
+      '--seed',
+      '4',
+      '--out',
+      join(dir, 'alone.png'),
+    );
+    expect(alone.code).toBe(0);
+    expect(readFileSync(join(dir, 'grid-2.png')).equals(readFileSync(join(dir, 'alone.png')))).toBe(true);
+    const bad = await imagineJson(2, 'bad.png', '--count', '5');
+    expect([bad.code, bad.err.trim().split('\n').length]).toEqual([1, 1]);
+  });
+});
+
 describe('dimoo engine flags: --precision, --quant, --device-memory-gb', () => {
   const imagine = (...flags: string[]) => imagineJson(2, 'flags.png', ...flags);
 

@@ -15,10 +15,11 @@ export const imagine: Operation<ImagineInput> = async (deps, ctx, input) => {
   flags.steps = input.steps ?? flags.steps;
   flags.cfg = input.cfg ?? flags.cfg;
   flags.seed = input.seed ?? flags.seed;
-  const images = input.images ?? flags.images ?? 1;
-  // At temperature 0 every seed draws the same image.
-  if (images > 1 && flags.temperature === 0)
+  // At temperature 0 every seed draws the same image: an asked-for grid is refused, the user's default left out.
+  const asked = input.images ?? flags.images;
+  if (asked !== undefined && asked > 1 && flags.temperature === 0)
     throw new UserInputError('errors.flag.conflict', { a: '--n', b: '--temperature 0' });
+  const images = asked ?? (flags.temperature === 0 ? 1 : (ctx.settings.images ?? 1));
   if (flags.aspect && flags.size)
     throw new UserInputError('errors.flag.conflict', { a: '--ar', b: '--size' });
   const sizeClass = input.size ?? ctx.settings.size ?? DEFAULT_SIZE_CLASS;

@@ -25,6 +25,7 @@ export const settings: Operation<SettingsChanges> = async (deps, ctx, changes) =
           size: current.size ?? DEFAULT_SIZE_CLASS,
           aspect: current.aspect ?? '1:1',
           steps: current.steps ?? 64,
+          images: current.images ?? 1,
           language: catalog(current.language ?? ctx.locale)['meta.language_name'] ?? ctx.locale,
           private: current.private ? '✓' : '✗',
           previews:

@@ -1,8 +1,8 @@
-// /settings: the user's defaults (size, aspect, steps, language, privacy, previews, a negative prompt; typed only:
+// /settings: the user's defaults (size, aspect, steps, images per /imagine, language, privacy, previews, a negative prompt; typed only:
 // plain lines).
 import { z } from 'zod';
 import { SUPPORTED_LOCALES } from '../../src/i18n.js';
-import { aspectOption, negativeOption, sizeOption, stepsOption } from '../options.js';
+import { aspectOption, imagesOption, negativeOption, sizeOption, stepsOption } from '../options.js';
 import type { CommandSpec } from '../spec.js';
 
 export const settingsSpec = {
@@ -12,6 +12,8 @@ export const settingsSpec = {
     size: sizeOption.optional(),
     aspect: aspectOption.optional(),
     steps: stepsOption.optional(),
+    /** Images per /imagine that names no `--n`: 2–4 draw a grid to pick from. */
+    images: imagesOption.optional(),
     language: z.enum(SUPPORTED_LOCALES).meta({ languageNames: true }).optional(),
     private: z.boolean().optional(),
     previews: z.boolean().optional(),

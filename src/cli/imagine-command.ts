@@ -45,13 +45,14 @@ function mlCacheOption(o: {
 }
 
 export const command: CliCommand = {
-  usage: `dimoo imagine --model DIR --prompt TEXT [--negative-prompt TEXT] [--width 512 --height 512 --steps 64 --cfg 4 --temperature 1 --seed N] [--cache] [--cache-ratio 0.9 --warmup-ratio 0.3 --refresh-interval 5] ${ENGINE_USAGE} --out FILE.png [--json]`,
+  usage: `dimoo imagine --model DIR --prompt TEXT [--negative-prompt TEXT] [--width 512 --height 512 --steps 64 --cfg 4 --temperature 1 --seed N] [--count 1-4] [--cache] [--cache-ratio 0.9 --warmup-ratio 0.3 --refresh-interval 5] ${ENGINE_USAGE} --out FILE.png [--json]`,
   async run(argv, io) {
     const o = parse(argv, {
       prompt: { type: 'string' },
       'negative-prompt': { type: 'string' },
       width: { type: 'string' },
       height: { type: 'string' },
+      count: { type: 'string' },
       ...TASK_OPTIONS,
       cache: { type: 'boolean' },
       'cache-ratio': { type: 'string' },
@@ -69,6 +70,8 @@ export const command: CliCommand = {
       ...samplingSettings(o, { steps: 64, cfg: 4, temperature: 1 }),
       cache: mlCacheOption(o),
       ...(o['negative-prompt'] !== undefined ? { negativePrompt: o['negative-prompt'] } : {}),
+      // Several images: their grid is --out, each one beside it (`fox.png` → `fox-1.png`, `fox-2.png`, …).
+      ...(o.count !== undefined ? { count: intOption('count', o.count, 1) } : {}),
     };
     try {
       // One image: the VQ encoder is never needed, so nothing opens before its first use.
@@ -81,16 +84,17 @@ export const command: CliCommand = {
       });
       const result = await generateWithBar(engine, request, io, { json: o.json === true, kind: 'image' });
       await engine.close();
-      await writePng(out, result.image, {
+      const parameters = {
         prompt: request.prompt,
         negativePrompt: request.negativePrompt,
         task: request.task,
         cfg: request.cfg,
-        seed: result.seed,
         steps: result.steps,
-        width: result.image.width,
-        height: result.image.height,
-      });
+      };
+      await writePng(out, result.image, { ...parameters, seed: result.seed, ...sizeOf(result.image) });
+      const each = (result.candidates ?? []).map((c, i) => ({ ...c, out: numbered(out, i + 1) }));
+      for (const c of each)
+        await writePng(c.out, c.image, { ...parameters, seed: c.seed, ...sizeOf(c.image) });
       if (o.json) {
         io.stdout.write(
           `${JSON.stringify({
@@ -104,6 +108,7 @@ export const command: CliCommand = {
             tokens: tokenRows(result.tokens),
             timings: result.timings,
             out,
+            ...(each.length > 0 ? { images: each.map((c) => ({ seed: c.seed, out: c.out })) } : {}),
           })}\n`,
         );
       } else {
@@ -121,3 +126,11 @@ export const command: CliCommand = {
     }
   },
 };
+
+const sizeOf = (image: { width: number; height: number }) => ({ width: image.width, height: image.height });
+
+/** `out.png` → `out-2.png`: the files of a grid's images, beside the grid. */
+function numbered(out: string, n: number): string {
+  const dot = out.lastIndexOf('.');
+  return dot > out.lastIndexOf('/') ? `${out.slice(0, dot)}-${n}${out.slice(dot)}` : `${out}-${n}`;
+}

@@ -1003,6 +1003,7 @@ describe('grids (--n: several images to pick from)', () => {
       [1, 2, 3, 4].map((n) => [`pick_${n}:${grid.id}`, { n }]),
     );
     expect(rest?.map((b) => b.id.split(':')[0])).toEqual(['reroll', 'remix', 'delete']);
+    expect(done.reply.context).toMatchObject({ seed: 7, width: 256, height: 256, images: 4 });
     const shown = await decodeImage(done.reply.images?.[0]?.data as Uint8Array, { maxPixels: 1e7 });
     expect(shown.width).toBeGreaterThan(2 * 256);
 
@@ -1062,5 +1063,27 @@ describe('grids (--n: several images to pick from)', () => {
     expect(keys(await run('a boat --n 5'))).toEqual(['errors.flag.range_integer']);
     expect(keys(await run('a boat --n 2 --temperature 0'))).toEqual(['errors.flag.conflict']);
     expect(keys(await run('a boat --images 2'))).toEqual(['job.queued']);
+  });
+
+  it('/settings images 4 makes every /imagine a grid unless --n says otherwise; re-runs stay what they were', async () => {
+    const { commands, ctx, until, store } = setup();
+    const saved = (await commands.runText(ctx('1'), '/settings images 4')) as Reply;
+    expect(saved.text[1]?.params).toMatchObject({ images: 4 });
+    const request = (reply: Reply) => store.get(reply.jobId as string)?.request;
+    const grid = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a kite' } });
+    expect(request(grid)).toMatchObject({ count: 4 });
+    const one = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a kite --n 1' } });
+    expect(request(one)).not.toHaveProperty('count');
+    // At temperature 0 the default is left out, not refused.
+    const plain = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a kite --temperature 0' },
+    });
+    expect(request(plain)).not.toHaveProperty('count');
+    await until((u) => u.job.id === one.jobId && u.reply.final === true);
+    // A single image made again stays single, though the default is a grid: the line says `--n 1`.
+    expect((await commands.pressButton(ctx('1'), `remix:${one.jobId}`)).ask?.value).toContain('--n 1');
+    const again = await commands.replyToResult(ctx('1'), one.jobId as string, '.. --steps 5');
+    expect(request(again)).not.toHaveProperty('count');
   });
 });

@@ -125,6 +125,31 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     expect(pageErrors).toEqual([]);
   });
 
+  it('--n 2 shows one grid with a number per image; a number adds that image alone, with every button', async () => {
+    await send('/imagine a green fox --n 2 --steps 2 --seed 30');
+    await page.waitForFunction(
+      "window.dimooEvents.some((e) => e.final && e.lines.some((l) => l.includes('seeds 30–31')))",
+      undefined,
+      { timeout: 60_000 },
+    );
+    const grid = page.locator('#log li.bot[data-state=final]').last();
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's locator API, not a DOM node.
+    expect(await grid.locator('.context').innerText()).toContain('seed 30 · 2 × 512×512');
+    const two = grid.locator('.buttons button', { hasText: /^2$/ });
+    expect(await two.getAttribute('title')).toBe('Image 2 on its own, with all its buttons');
+    await two.click();
+    await page.waitForFunction(
+      "window.dimooEvents.some((e) => e.lines.some((l) => l.includes('Image 2 of the grid (seed 31)')))",
+      undefined,
+      { timeout: 30_000 },
+    );
+    const alone = page.locator('#log li.bot').last();
+    await alone.locator('img').waitFor({ timeout: 30_000 });
+    expect(await alone.locator('.buttons button', { hasText: 'Zoom out' }).count()).toBe(1);
+    await page.screenshot({ path: join(artifacts, 'playground-grid.png') });
+    expect(pageErrors).toEqual([]);
+  });
+
   it('describes an uploaded image', async () => {
     const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#c33' } })
       .png()
