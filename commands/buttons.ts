@@ -3,23 +3,21 @@
 import { ownerKey } from '../src/jobs/index.js';
 import { cancel } from './cancel/handler.js';
 import type { Operation } from './context.js';
-import {
-  describeResult,
-  imagineAnswer,
-  originalFile,
-  pan,
-  reroll,
-  variations,
-  zoomOut,
-} from './follow-ups.js';
+import { describeResult, imagineAnswer, originalFile, pan, reroll, zoomOut } from './follow-ups.js';
 import { pick } from './grid.js';
 import { type ButtonAction, parseButtonId, textReply } from './reply.js';
 import { remixLineOf } from './rerun.js';
 import { resultBytes } from './stored-jobs.js';
+import { vary } from './vary.js';
 
 const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
   reroll,
-  vary: variations,
+  vary: vary('subtle'),
+  vary_strong: vary('strong'),
+  vary_1: vary('subtle', 1),
+  vary_2: vary('subtle', 2),
+  vary_3: vary('subtle', 3),
+  vary_4: vary('subtle', 4),
   describe: (deps, ctx, jobId) => describeResult(deps, ctx, { jobId }),
   zoomout: zoomOut,
   pan_left: pan('left'),

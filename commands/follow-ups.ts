@@ -1,5 +1,5 @@
 // Operations on a job the user already has (its buttons, a reply to its result): run it again with a new seed,
-// vary it, edit / describe / zoom out / pan its result, or fetch the lossless file. Those that make a new job
+// edit / describe / zoom out / pan its result, or fetch the lossless file (variations: `vary.ts`). Those that make a new job
 // from the result run the same command (and validation) as a user's own /edit, /describe or /outpaint. Making a
 // result again with changes (a `..` reply, Remix) is `rerun.ts`.
 import { readImageHeader } from '../engine/index.js';
@@ -18,16 +18,6 @@ import { submit } from './submit.js';
 /** The same request again with a new seed; inputs are copied from the original job. */
 export const reroll: Operation<string> = async (deps, ctx, jobId) =>
   again(deps, ctx, jobId, (job) => ({ ...job.request, seed: deps.randomSeed() }) as StoredRequest);
-
-/**
- * Same prompt, new seed, and sampling at temperature ≥ 1: a re-roll of a temperature-0 job would repeat the same
- * image, a variation never does.
- */
-export const variations: Operation<string> = async (deps, ctx, jobId) =>
-  again(deps, ctx, jobId, (job) => {
-    const temperature = Math.max(1, job.request.temperature ?? 1);
-    return { ...job.request, seed: deps.randomSeed(), temperature } as StoredRequest;
-  });
 
 /** An edit of a finished job's result (the Edit button's modal or reply answer). */
 export const editResult: Operation<{ jobId: string; instruction: string }> = async (deps, ctx, input) =>

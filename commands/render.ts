@@ -4,7 +4,7 @@ import { encodePng } from '../engine/index.js';
 import { type Locale, SUPPORTED_LOCALES, t } from '../src/i18n.js';
 import type { Job, JobEvent, JobStore } from '../src/jobs/index.js';
 import { resultContext } from './job-context.js';
-import { buttonId, type Reply, type ReplyButton, type ReplyText } from './reply.js';
+import { type ButtonAction, buttonId, type Reply, type ReplyButton, type ReplyText } from './reply.js';
 import { isRemakeable } from './stored-jobs.js';
 
 export interface RenderDeps {
@@ -46,9 +46,20 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
   const id = job.id;
   const candidates = job.result?.candidates;
   if (candidates) return gridButtons(job, candidates.length, options);
-  const row: ReplyButton[] = [
+  // Midjourney's Vary (Subtle / Strong) redraws a share of the picture with its prompt; an /edit has no prompt that
+  // describes its result, so its one Variations runs the edit again.
+  const varies: ReplyButton[] =
+    job.request.task === 'image_to_image'
+      ? [{ id: buttonId('vary', id), labelKey: 'button.vary', style: 'secondary' }]
+      : [
+          { id: buttonId('vary', id), labelKey: 'button.vary_subtle', style: 'secondary' },
+          { id: buttonId('vary_strong', id), labelKey: 'button.vary_strong', style: 'secondary' },
+        ];
+  const first: ReplyButton[] = [
     { id: buttonId('reroll', id), labelKey: 'button.reroll', style: 'primary' },
-    { id: buttonId('vary', id), labelKey: 'button.vary', style: 'secondary' },
+    ...varies,
+  ];
+  const second: ReplyButton[] = [
     { id: buttonId('edit', id), labelKey: 'button.edit', style: 'secondary' },
     { id: buttonId('describe', id), labelKey: 'button.describe', style: 'secondary' },
     { id: buttonId('zoomout', id), labelKey: 'button.zoomout', style: 'secondary' },
@@ -75,24 +86,30 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
       : []),
     { id: buttonId('delete', id), labelKey: 'button.delete', style: 'danger', ownerOnly: true },
   ];
-  return [row, pans, last];
+  return [first, second, pans, last];
 }
 
 /**
- * A grid (Midjourney's U1–U4): a number takes its image on its own, where every other button waits. Re-roll draws
- * a new grid; Remix offers the line with its `--n`.
+ * A grid (Midjourney's U1–U4 and V1–V4): a number takes its image on its own, where every other button waits; V
+ * and a number varies that image (subtly). Re-roll draws a new grid; Remix offers the line with its `--n`.
  */
 function gridButtons(job: Job, count: number, options: { originalFile?: boolean }): ReplyButton[][] {
   const id = job.id;
-  const picks = (['pick_1', 'pick_2', 'pick_3', 'pick_4'] as const).slice(0, count).map((action, i) => ({
-    id: buttonId(action, id),
-    labelKey: 'button.pick',
-    hintKey: 'hint.pick',
-    params: { n: i + 1 },
-    style: 'primary' as const,
-  }));
+  const numbered = (
+    actions: readonly ButtonAction[],
+    key: string,
+    style: ReplyButton['style'],
+  ): ReplyButton[] =>
+    actions.slice(0, count).map((action, i) => ({
+      id: buttonId(action, id),
+      labelKey: `button.${key}`,
+      hintKey: `hint.${key}`,
+      params: { n: i + 1 },
+      style,
+    }));
   return [
-    picks,
+    numbered(['pick_1', 'pick_2', 'pick_3', 'pick_4'], 'pick', 'primary'),
+    numbered(['vary_1', 'vary_2', 'vary_3', 'vary_4'], 'vary_pick', 'secondary'),
     [
       { id: buttonId('reroll', id), labelKey: 'button.reroll', style: 'secondary' },
       { id: buttonId('remix', id), labelKey: 'button.remix', style: 'secondary' },

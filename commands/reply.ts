@@ -36,6 +36,11 @@ export type ButtonStyle = 'primary' | 'secondary' | 'danger';
 export const BUTTON_ACTIONS = [
   'reroll',
   'vary',
+  'vary_strong',
+  'vary_1',
+  'vary_2',
+  'vary_3',
+  'vary_4',
   'edit',
   'describe',
   'zoomout',

@@ -64,7 +64,13 @@ export type PaintRegion =
   | { kind: 'outpaint_ratio'; hRatio: number; wRatio: number }
   | { kind: 'boxes'; boxes: Array<{ x: number; y: number; w: number; h: number }> }
   | { kind: 'mask'; mask: RgbImage } // white = regenerate
-  | { kind: 'extend'; left: number; top: number; right: number; bottom: number }; // canvas growth, fractions
+  | { kind: 'extend'; left: number; top: number; right: number; bottom: number } // canvas growth, fractions
+  /**
+   * A share (0, 1] of all cells, picked by the request's seed: the rest keep their codes, so the picture is redrawn
+   * around its own composition (a variation; masked re-sampling as MaskGIT varies an image). No paste-back by
+   * default: scattered cells would show the seams.
+   */
+  | { kind: 'scatter'; share: number };
 
 export interface PaintRequest {
   task: 'paint';
@@ -72,7 +78,7 @@ export interface PaintRequest {
   image: RgbImage;
   region: PaintRegion;
   dilate?: number; // latent-cell dilation, default 0
-  pasteBack?: boolean; // default true: pixels outside the mask are the input's own
+  pasteBack?: boolean; // default true (false for 'scatter'): pixels outside the mask are the input's own
   negativePrompt?: string; // as TextToImageRequest's
   steps?: number;
   cfg?: number;

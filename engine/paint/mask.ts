@@ -4,6 +4,7 @@
 // @see Alpha-VLLM/Lumina-DiMOO utils/image_utils.py: encode_img_with_paint
 import { EngineError, type PaintRegion, type RgbImage } from '../api.js';
 import { pyRound, type Size } from '../image/crop.js';
+import { NoiseStream, uniformsF64 } from '../sampling/rng.js';
 import type { Grid } from '../sequence.js';
 
 /** A per-pixel mask in [0, 1]; 1 = regenerate. */
@@ -268,7 +269,7 @@ export interface PaintPlan {
 export function planPaint(
   region: PaintRegion,
   source: Size,
-  options: { dilate?: number; maxPixels?: number; cellSize?: number } = {},
+  options: { dilate?: number; maxPixels?: number; cellSize?: number; seed?: number } = {},
 ): PaintPlan {
   const cell = options.cellSize ?? 16;
   let canvas: Size;
@@ -290,6 +291,10 @@ export function planPaint(
     }
     place = { left: 0, top: 0, ...canvas };
     grid = { rows: canvas.height / cell, cols: canvas.width / cell };
+    if (region.kind === 'scatter') {
+      cells = scatterCells(grid, region.share, options.seed ?? 0);
+      return finishPlan(cells, { canvas, place, grid }, cell, options.dilate);
+    }
     let mask: PixelMask;
     switch (region.kind) {
       case 'inpaint_ratio':
@@ -307,11 +312,32 @@ export function planPaint(
     }
     cells = pixelMaskToCells(mask, grid);
   }
-  cells = dilateCells(cells, grid, options.dilate ?? 0);
+  return finishPlan(cells, { canvas, place, grid }, cell, options.dilate);
+}
+
+function finishPlan(
+  chosen: Uint8Array,
+  shape: Pick<PaintPlan, 'canvas' | 'place' | 'grid'>,
+  cell: number,
+  dilate = 0,
+): PaintPlan {
+  const cells = dilateCells(chosen, shape.grid, dilate);
   if (!cells.some((v) => v === 1)) {
     throw badRequest(`the region to repaint is too small: it covers no whole ${cell}×${cell} cell`);
   }
-  return { canvas, place, grid, cells, regenerated: cellsToPixelMask(cells, grid, cell) };
+  return { ...shape, cells, regenerated: cellsToPixelMask(cells, shape.grid, cell) };
+}
+
+/** `round(share × cells)` cells (at least one), those with the smallest of one seeded uniform each. */
+export function scatterCells(grid: Grid, share: number, seed: number): Uint8Array {
+  if (!(share > 0 && share <= 1))
+    throw badRequest(`the share of cells to redraw must be in (0, 1], got ${share}`);
+  const n = grid.rows * grid.cols;
+  const noise = uniformsF64(seed, 0, NoiseStream.scatter, n);
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => noise[a]! - noise[b]!);
+  const cells = new Uint8Array(n);
+  for (const i of order.slice(0, Math.max(1, Math.round(share * n)))) cells[i] = 1;
+  return cells;
 }
 
 // Separable box filter of a 0/1 plane (window 2r+1, clipped at the borders): 0 exactly where no masked pixel

@@ -58,6 +58,8 @@ export const NoiseStream = Object.freeze({
   remask: 2,
   /** Sampling of text tokens (understanding). */
   text: 3,
+  /** Which cells a scattered paint region redraws. */
+  scatter: 4,
 });
 export type NoiseStream = (typeof NoiseStream)[keyof typeof NoiseStream];
 

@@ -1,6 +1,6 @@
-// Inpainting, outpainting, box retouching, mask images and canvas extension (dimoo-inference.md §3.3): the T2I
-// template and CFG over the image's own grid, kept cells carrying their VQ codes and only the regenerated cells
-// sampled. Upstream shows the VQ reconstruction of the kept area; by default we paste the original pixels back
+// Inpainting, outpainting, box retouching, mask images, canvas extension and scattered variation
+// (dimoo-inference.md §3.3): the T2I template and CFG over the image's own grid, kept cells carrying their VQ codes
+// and only the regenerated cells sampled. Upstream shows the VQ reconstruction of the kept area; by default we paste the original pixels back
 // outside the regenerated cells with a soft edge, so untouched pixels stay untouched.
 import { EngineError, type GenerateOptions, type PaintRequest, type RgbImage } from '../api.js';
 import { composeCanvas, resizeToMultipleOf } from '../image/io.js';
@@ -25,7 +25,14 @@ export const PAINT_DEFAULTS = Object.freeze({
   feather: 8,
 });
 
-const REGION_KINDS: readonly string[] = ['inpaint_ratio', 'outpaint_ratio', 'boxes', 'mask', 'extend'];
+const REGION_KINDS: readonly string[] = [
+  'inpaint_ratio',
+  'outpaint_ratio',
+  'boxes',
+  'mask',
+  'extend',
+  'scatter',
+];
 
 export async function paint(
   ctx: TaskContext,
@@ -35,7 +42,8 @@ export async function paint(
   const prompt = checkPrompt(request.prompt);
   const source = checkInputImage('the image', request.image, MAX_INPUT_PIXELS);
   if (!request.region || !REGION_KINDS.includes(request.region.kind)) {
-    const detail = 'say where to paint: a ratio, boxes, a mask image or a canvas extension';
+    const detail =
+      'say where to paint: a ratio, boxes, a mask image, a canvas extension or a scattered share';
     throw new EngineError('bad_request', detail, { detail });
   }
   if (request.region.kind === 'mask') checkInputImage('the mask', request.region.mask, MAX_INPUT_PIXELS);
@@ -47,6 +55,7 @@ export async function paint(
     dilate,
     maxPixels: LIMITS.maxPixels,
     cellSize: ctx.vq.scaleFactor,
+    seed,
   });
   if (plan.canvas.width * plan.canvas.height > LIMITS.maxPixels) {
     const detail = `the painting canvas ${plan.canvas.width}×${plan.canvas.height} is over ${LIMITS.maxPixels} pixels`;
@@ -72,9 +81,8 @@ export async function paint(
       options.previewIntervalMs === undefined ? undefined : { intervalMs: options.previewIntervalMs, decode },
   });
   const decoded = await decode(loop.codes);
-  const image =
-    request.pasteBack === false
-      ? decoded
-      : pasteBack(canvas, decoded, plan.regenerated, PAINT_DEFAULTS.feather);
+  // Scattered cells are redrawn among kept ones: pasting the original around each would show its seams.
+  const paste = request.pasteBack ?? request.region.kind !== 'scatter';
+  const image = paste ? pasteBack(canvas, decoded, plan.regenerated, PAINT_DEFAULTS.feather) : decoded;
   return imageTaskOutput(image, loop, { seed, steps });
 }

@@ -156,6 +156,7 @@ describe('imagine', () => {
     expect(done.reply.buttons?.flat().map((b) => b.id.split(':')[0])).toEqual([
       'reroll',
       'vary',
+      'vary_strong',
       'edit',
       'describe',
       'zoomout',
@@ -182,7 +183,7 @@ describe('imagine', () => {
     });
     expect(queued.ahead).toBe(0);
     const done = await until((u) => u.job.id === queued.jobId && u.reply.final === true);
-    expect(done.reply.buttons?.[2]?.map((b) => b.id.split(':')[0])).toEqual(['remix', 'original', 'delete']);
+    expect(done.reply.buttons?.[3]?.map((b) => b.id.split(':')[0])).toEqual(['remix', 'original', 'delete']);
     // Anyone may fetch the file, not only the owner.
     const file = await commands.pressButton(ctx('2'), `original:${queued.jobId}`);
     expect(file.asFiles).toBe(true);
@@ -330,7 +331,8 @@ describe('imagine', () => {
     const wide = await commands.run(ctx('3'), { name: 'imagine', options: { prompt: 'a pier --ar 16:9' } });
     const wideDone = await until((u) => u.job.id === wide.jobId && u.reply.final === true);
     expect(wideDone.reply.buttons?.map((row) => row.map((b) => b.id.split(':')[0]))).toEqual([
-      ['reroll', 'vary', 'edit', 'describe', 'zoomout'],
+      ['reroll', 'vary', 'vary_strong'],
+      ['edit', 'describe', 'zoomout'],
       ['pan_left', 'pan_right', 'pan_up', 'pan_down'],
       ['remix', 'square', 'delete'],
     ]);
@@ -540,11 +542,48 @@ describe('buttons', () => {
     expect(job.request.seed).not.toBe(7);
     expect(job.owner).toEqual({ platform: 'discord', userId: '2' });
     expect(job.meta.origin).toBe(first.jobId);
+    // Vary redraws a share of the result's cells with its prompt and settings: subtle a little, strong more.
     const vary = await commands.pressButton(ctx('1'), `vary:${first.jobId}`);
-    expect(store.get(vary.jobId as string)?.request).toMatchObject({
+    const varied = store.get(vary.jobId as string) as Job;
+    expect(varied).toMatchObject({ kind: 'paint', meta: { origin: first.jobId, paint: 'vary' } });
+    expect(varied.request).toEqual({
+      task: 'paint',
       prompt: 'a lighthouse',
+      image: { file: 'input.png' },
+      region: { kind: 'scatter', share: 0.3 },
+      seed: expect.any(Number),
+      cfg: 3,
+    });
+    expect(store.readFile(varied.id, 'input.png').equals(store.readFile(original.id, 'result.png'))).toBe(
+      true,
+    );
+    const strong = await commands.pressButton(ctx('1'), `vary_strong:${first.jobId}`);
+    expect(store.get(strong.jobId as string)?.request).toMatchObject({
+      region: { kind: 'scatter', share: 0.6 },
+    });
+  });
+
+  it('an /edit result has one Variations, which runs the edit again with a new seed', async () => {
+    const { commands, ctx, until, store } = setup();
+    const edit = await commands.run(ctx('1'), {
+      name: 'edit',
+      options: { image: { data: await png() }, instruction: 'make it red' },
+    });
+    const done = await until((u) => u.job.id === edit.jobId && u.reply.final === true);
+    expect(done.reply.buttons?.[0]?.map((b) => [b.id.split(':')[0], b.labelKey])).toEqual([
+      ['reroll', 'button.reroll'],
+      ['vary', 'button.vary'],
+    ]);
+    const vary = await commands.pressButton(ctx('1'), `vary:${edit.jobId}`);
+    const original = store.get(edit.jobId as string) as Job;
+    expect(store.get(vary.jobId as string)?.request).toEqual({
+      ...original.request,
+      seed: expect.any(Number),
       temperature: 1,
     });
+    expect(keys(await commands.pressButton(ctx('1'), `vary_strong:${edit.jobId}`))).toEqual([
+      'errors.button.not_available',
+    ]);
   });
 
   it('cancel: another user is refused, the owner is not, and the job ends as cancelled', async () => {
@@ -998,9 +1037,12 @@ describe('grids (--n: several images to pick from)', () => {
     expect(done.reply.text).toEqual([
       { key: 'job.done_grid', params: { seconds: expect.any(String), first: 7, last: 10 } },
     ]);
-    const [picks, rest] = done.reply.buttons ?? [];
+    const [picks, varies, rest] = done.reply.buttons ?? [];
     expect(picks?.map((b) => [b.id, b.params])).toEqual(
       [1, 2, 3, 4].map((n) => [`pick_${n}:${grid.id}`, { n }]),
+    );
+    expect(varies?.map((b) => [b.id, b.labelKey])).toEqual(
+      [1, 2, 3, 4].map((n) => [`vary_${n}:${grid.id}`, 'button.vary_pick']),
     );
     expect(rest?.map((b) => b.id.split(':')[0])).toEqual(['reroll', 'remix', 'delete']);
     expect(done.reply.context).toMatchObject({ seed: 7, width: 256, height: 256, images: 4 });
@@ -1023,6 +1065,13 @@ describe('grids (--n: several images to pick from)', () => {
     expect(picked.buttons?.[0]?.[0]?.id).toBe(`reroll:${job.id}`);
     // Nothing was drawn again.
     expect(engine.started).toHaveLength(1);
+    // V2 varies the second image, not the grid; the grid itself is not varied as one picture.
+    const v2 = await commands.pressButton(ctx('1'), `vary_2:${grid.id}`);
+    const varied = store.get(v2.jobId as string) as Job;
+    expect(varied.request).toMatchObject({ task: 'paint', region: { kind: 'scatter', share: 0.3 } });
+    const input = await decodeImage(store.readFile(varied.id, 'input.png'), { maxPixels: 1e7 });
+    expect([input.width, input.data[0]]).toEqual([256, greyOfSeed(8)]);
+    expect(keys(await commands.pressButton(ctx('1'), `vary:${grid.id}`))).toEqual(['errors.grid.pick_first']);
     // The picked image is a result like any: made again with changes, it is one image.
     const again = await commands.replyToResult(ctx('2'), job.id, '.. --steps 5');
     expect(store.get(again.jobId as string)?.request).toMatchObject({ seed: 9, steps: 5 });

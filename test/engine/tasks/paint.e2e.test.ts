@@ -116,6 +116,24 @@ describe('painting on a generated tiny checkpoint', () => {
     expect([extended.tokens.rows, extended.tokens.cols]).toEqual([6, 12]);
   });
 
+  it("scatter redraws the seed's share of cells anywhere, keeps the others' codes, and pastes nothing back", async () => {
+    const region: PaintRegion = { kind: 'scatter', share: 0.25 };
+    const plan = planPaint(region, image, { seed: 5 });
+    const chosen = [...plan.cells.keys()].filter((c) => plan.cells[c] === 1);
+    expect(chosen).toHaveLength(12); // a quarter of 48
+    // Another seed picks other cells; the same seed the same ones.
+    expect(planPaint(region, image, { seed: 6 }).cells).not.toEqual(plan.cells);
+    expect(planPaint(region, image, { seed: 5 }).cells).toEqual(plan.cells);
+    const result = await run(region);
+    const input = await vq.encode(image);
+    for (const [c, redraw] of plan.cells.entries())
+      if (redraw === 0) expect(result.tokens.data[c]).toBe(input.indices[c]);
+    const decoded = await vq.decode(result.tokens.rows, result.tokens.cols, result.tokens.data);
+    expect(Buffer.from(result.image.data).equals(Buffer.from(decoded.data))).toBe(true);
+    await expect(run({ kind: 'scatter', share: 0 })).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(run({ kind: 'scatter', share: 1.5 })).rejects.toMatchObject({ code: 'bad_request' });
+  });
+
   it('is deterministic for a seed', async () => {
     const region: PaintRegion = { kind: 'inpaint_ratio', hRatio: 1, wRatio: 0.5 };
     const [a, b, c] = [await run(region), await run(region), await run(region, { seed: 6 })];

@@ -1,0 +1,62 @@
+// Midjourney's Vary (Subtle) and Vary (Strong), and V1–V4 under a grid: a result redrawn around its own composition.
+// A share of its cells, picked by a new seed, is sampled again with the job's prompt and settings while the others
+// keep their codes (the engine's `scatter` region): masked re-sampling, as DiMOO was trained to fill masked cells,
+// so a variation keeps the picture and changes its details, more of them for Strong. An /edit's result has no
+// prompt that describes it: its Variations runs the edit again with a new seed.
+import type { StoredRequest } from '../src/jobs/index.js';
+import type { Operation } from './context.js';
+import { UserInputError } from './errors.js';
+import { again } from './follow-ups.js';
+import { type ImageJob, imageJob, resultBytes } from './stored-jobs.js';
+import { definedOnly, submit } from './submit.js';
+
+/** The share of cells each strength draws again. */
+export const VARY_SHARE = { subtle: 0.3, strong: 0.6 } as const;
+export type VaryStrength = keyof typeof VARY_SHARE;
+
+/** A variation of a result, or of image `pick` (1-based) of a grid. */
+export function vary(strength: VaryStrength, pick?: number): Operation<string> {
+  return async (deps, ctx, jobId) => {
+    const job = imageJob(deps.store, jobId);
+    const r = job.request;
+    if (r.task === 'image_to_image') {
+      if (strength === 'strong' || pick !== undefined)
+        throw new UserInputError('errors.button.not_available');
+      return again(deps, ctx, jobId, (j) => {
+        const temperature = Math.max(1, j.request.temperature ?? 1);
+        return { ...j.request, seed: deps.randomSeed(), temperature } as StoredRequest;
+      });
+    }
+    const request: StoredRequest = {
+      task: 'paint',
+      prompt: r.prompt,
+      image: { file: 'input.png' },
+      region: { kind: 'scatter', share: VARY_SHARE[strength] },
+      seed: deps.randomSeed(),
+      ...definedOnly({
+        steps: r.steps,
+        cfg: r.cfg,
+        temperature: r.temperature,
+        negativePrompt: r.negativePrompt,
+      }),
+    };
+    const image = sourceImage(deps.store, job, pick);
+    return submit(deps, ctx, 'paint', request, { 'input.png': image }, { origin: job.id, paint: 'vary' });
+  };
+}
+
+/** The picture a variation starts from: the result, or one image of a grid (never the grid itself). */
+function sourceImage(
+  store: Parameters<typeof resultBytes>[0],
+  job: ImageJob,
+  pick: number | undefined,
+): Uint8Array {
+  const candidates = job.result?.candidates;
+  if (pick === undefined) {
+    if (candidates) throw new UserInputError('errors.grid.pick_first');
+    return resultBytes(store, job.id);
+  }
+  const candidate = job.status === 'done' ? candidates?.[pick - 1] : undefined;
+  if (!candidate) throw new UserInputError('errors.button.not_available');
+  return new Uint8Array(store.readFile(job.id, candidate.file));
+}
