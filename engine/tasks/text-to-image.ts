@@ -1,7 +1,13 @@
 // Text-to-image exactly as upstream's generate_image (dimoo-inference.md §3.1, §4.1): the prompt template with
 // a fully masked image block, CFG `(1+s)·c − s·u` against the `<uncondition>` prompt (or a negative prompt in its
 // place), 64 steps by default.
-import { EngineError, type GenerateOptions, type TextToImageRequest } from '../api.js';
+import {
+  EngineError,
+  type GenerateOptions,
+  type ProgressEvent,
+  type RgbImage,
+  type TextToImageRequest,
+} from '../api.js';
 import { asEngineError } from '../errors.js';
 import { tileImages } from '../image/grid.js';
 import { resolveMlCache } from '../sampling/ml-cache.js';
@@ -137,7 +143,7 @@ export async function textToImageBatch(
 /**
  * `count` images of one request, from the seeds `seed`, `seed + 1`, …: one batch sharing each forward pass (ML-Cache
  * ones one after another), each image exactly what its seed draws alone, tiled into one grid. Progress counts the
- * whole: the batch's steps, or every image's steps in turn.
+ * whole: the batch's steps (previews show the grid forming), or every image's steps in turn.
  */
 export async function textToImageCandidates(
   ctx: TaskContext,
@@ -164,14 +170,19 @@ export async function textToImageCandidates(
       );
     }
   } else {
-    // The first image reports progress and previews for the batch: every member steps together.
-    const items = Array.from({ length: p.count }, (_, i) => ({
-      request: single(i),
-      options: i === 0 ? options : { signal: options.signal },
-    }));
-    for (const result of await textToImageBatch(ctx, items)) {
-      if (result instanceof EngineError) throw result;
-      outputs.push(result);
+    const members = Array.from({ length: p.count }, (_, i) => prepare(ctx, single(i)));
+    const reports = gridProgress(p.count, options, (codes) => decodeCodes(ctx, codes));
+    const loops = await runImageLoops(
+      members.map((m, i) => ({
+        seq: m.seq,
+        options: { ...loopOptions(ctx, m, { signal: options.signal }), ...reports[i] },
+      })),
+      ctx.layout,
+      ctx.imageStep,
+    );
+    for (const [i, loop] of loops.entries()) {
+      if (loop instanceof EngineError) throw loop;
+      outputs.push(await toResult(ctx, members[i] as (typeof members)[number], loop));
     }
   }
   const first = outputs[0] as TextToImageOutput;
@@ -182,4 +193,42 @@ export async function textToImageCandidates(
     forwardMs: p.cachePlan && p.cfg > 0 ? outputs.reduce((sum, o) => sum + o.forwardMs, 0) : first.forwardMs,
     candidates: outputs.map((o) => ({ image: o.image, seed: o.seed })),
   };
+}
+
+/** What a member decodes at a step whose preview nobody shows. */
+const SKIPPED: RgbImage = { width: 0, height: 0, data: new Uint8Array(0) };
+
+/**
+ * One progress stream for a grid's members, which step together and report in member order, so the last one's
+ * report closes a step. A preview is the members' previews tiled, at the steps the first member's pacing picks; the
+ * others decode only at those steps.
+ */
+function gridProgress(
+  count: number,
+  options: GenerateOptions,
+  decode: (codes: ImageCodes) => Promise<RgbImage>,
+): Array<Pick<ImageLoopOptions, 'onProgress' | 'preview'>> {
+  const { onProgress, previewIntervalMs } = options;
+  const shown: Array<RgbImage | undefined> = [];
+  let wanted = false;
+  return Array.from({ length: count }, (_, i) => ({
+    preview:
+      previewIntervalMs === undefined || !onProgress
+        ? undefined
+        : {
+            intervalMs: i === 0 ? previewIntervalMs : 0,
+            decode: async (codes: ImageCodes) => {
+              if (i === 0) wanted = true;
+              return wanted ? decode(codes) : SKIPPED;
+            },
+          },
+    onProgress: (event: ProgressEvent) => {
+      shown[i] = wanted && event.preview !== SKIPPED ? event.preview : undefined;
+      if (i < count - 1) return;
+      const previews = shown.filter((image): image is RgbImage => image !== undefined);
+      const preview = wanted && previews.length === count ? tileImages(previews) : undefined;
+      wanted = false;
+      onProgress?.({ step: event.step, total: event.total, ...(preview ? { preview } : {}) });
+    },
+  }));
 }

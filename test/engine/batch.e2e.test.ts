@@ -107,6 +107,26 @@ describe('batched text-to-image on a generated tiny checkpoint', () => {
     // 2 × 2 with an 8-pixel gap; the fourth cell is empty.
     expect([grid.image.width, grid.image.height]).toEqual([64 * 2 + 8, 64 * 2 + 8]);
     expect(progress).toEqual([1, 2, 3, 4, 5, 6]);
+    // Previews show the grid forming: every member's picture, tiled, at the steps the pacing picks.
+    const previews: Array<[number, number, number]> = [];
+    const again = (await engine.generate(request('a red fox', 0xffffffff, { count: 3 }), {
+      previewIntervalMs: 0,
+      onProgress: (p) => p.preview && previews.push([p.step, p.preview.width, p.preview.height]),
+    })) as ImageResult;
+    expect(Array.from(again.image.data)).toEqual(Array.from(grid.image.data));
+    expect(previews.map(([step]) => step)).toEqual([1, 2, 3, 4, 5]);
+    for (const [, width, height] of previews) expect([width, height]).toEqual([136, 136]);
+    // Paced as one image: the first step's, then none within the interval; every step still reported.
+    const paced: number[] = [];
+    const steps: number[] = [];
+    await engine.generate(request('a red fox', 5, { count: 2 }), {
+      previewIntervalMs: 60_000,
+      onProgress: (p) => {
+        steps.push(p.step);
+        if (p.preview) paced.push(p.step);
+      },
+    });
+    expect([paced, steps]).toEqual([[1], [1, 2, 3, 4, 5, 6]]);
     expect(batchKey(request('a', 1, { count: 2 }))).toBeUndefined();
     expect(estimateCost(request('a', 1, { count: 4 }))).toBeCloseTo(4 * estimateCost(request('a', 1)));
   });
