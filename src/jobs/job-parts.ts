@@ -86,6 +86,12 @@ export async function recordResult(
   }
 }
 
+/** Every file a finished job's result is kept in: its PNG (a grid's tiled one) and a grid's images. */
+export function resultFiles(job: Job): string[] {
+  const { file, candidates } = job.result ?? {};
+  return [...(file ? [file] : []), ...(candidates ?? []).map((c) => c.file)];
+}
+
 /**
  * A finished image job made without the engine (one image of a grid, picked), stored as `done` with its PNG so
  * every follow-up treats it as any result. It never queues, costs nothing and raises no event: the caller shows it.

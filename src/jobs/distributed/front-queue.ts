@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Engine, RgbImage } from '../../../engine/index.js';
 import { estimateStoredRequest } from '../estimate.js';
 import { JobEvents, type JobListener } from '../events.js';
-import { newJob } from '../job-parts.js';
+import { newJob, resultFiles } from '../job-parts.js';
 import type { JobQueueApi } from '../queue-api.js';
 import type { CancelResult, QueueLimits, SubmitInput, SubmitResult } from '../queue-types.js';
 import { FairScheduler, liftReturningUser } from '../scheduler.js';
@@ -325,8 +325,9 @@ export class FrontQueue implements JobQueueApi {
     // A job's end is reported once, whether it came live or from the catch-up after a restart.
     const known = store.get(job.id);
     if (known && TERMINAL.has(known.status)) return;
-    if (event.type === 'done' && job.result?.file) {
-      store.writeFile(job.id, job.result.file, await this.options.state.readFile(job.id, job.result.file));
+    if (event.type === 'done') {
+      for (const file of resultFiles(job))
+        store.writeFile(job.id, file, await this.options.state.readFile(job.id, file));
     }
     if (event.type !== 'progress') {
       if (known) store.update(job);
