@@ -99,6 +99,8 @@ describe('memory estimate for the 8B model', () => {
     const four = requestMemory(m, [square(512), square(512), square(512), square(512)]);
     expect(four.activations).toBeCloseTo(4 * one.activations, -3);
     expect(four.weights).toBe(one.weights);
+    // A grid of four is that batch in one request.
+    expect(requestMemory(m, [{ ...square(512), count: 4 }]).activations).toBeCloseTo(four.activations, -3);
     const cpu = requestMemory({ ...m, device: 'cpu' }, [square(1024)]);
     expect(cpu.activations).toBeGreaterThan(requestMemory(m, [square(1024)]).activations + 4e9);
   });
