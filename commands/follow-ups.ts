@@ -1,7 +1,7 @@
 // Operations on a job the user already has (its buttons, a reply to its result): run it again with a new seed,
-// edit / describe / zoom out / pan its result, or fetch the lossless file (variations: `vary.ts`). Those that make a new job
-// from the result run the same command (and validation) as a user's own /edit, /describe or /outpaint. Making a
-// result again with changes (a `..` reply, Remix) is `rerun.ts`.
+// edit / describe / zoom out / pan its result, or fetch the lossless file. Those that make a new job from the result
+// run the same command (and validation) as a user's own /edit, /describe or /outpaint. Making a result again with
+// changes (a `..` reply, Remix) is `rerun.ts`; its variations are `vary.ts`, a grid's images `grid.ts`.
 import { readImageHeader } from '../engine/index.js';
 import { ownerKey, type StoredRequest } from '../src/jobs/index.js';
 import type { CommandContext, Operation } from './context.js';

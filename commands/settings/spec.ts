@@ -1,5 +1,5 @@
-// /settings: the user's defaults (size, aspect, steps, images per /imagine, language, privacy, previews, a negative prompt; typed only:
-// plain lines).
+// /settings: the user's defaults (size, aspect, steps, images per /imagine, language, privacy, previews, a negative
+// prompt; typed only: plain lines).
 import { z } from 'zod';
 import { SUPPORTED_LOCALES } from '../../src/i18n.js';
 import { aspectOption, imagesOption, negativeOption, sizeOption, stepsOption } from '../options.js';
