@@ -1,11 +1,12 @@
-// A grid's images (an /imagine with `--n 2`–`4`, Midjourney's U1–U4): each can be taken on its own, a result of its
-// own with every button. Nothing is drawn again: the image is exactly what its seed draws alone, so the picked job
-// is stored finished, as `/imagine … --seed <its seed>` would make it.
+// A grid's images (`--n 2`–`4` on /imagine, /retouch or /outpaint; Midjourney's U1–U4): each can be taken on its own,
+// a result of its own with every button. Nothing is drawn again: the image is exactly what its seed draws alone, so
+// the picked job is stored finished, with the grid's inputs, as the same command with `--seed <its seed>` makes it.
+import { readImageHeader } from '../engine/index.js';
 import { insertFinishedImage } from '../src/jobs/index.js';
 import type { Operation } from './context.js';
 import { UserInputError } from './errors.js';
 import { renderEvent } from './render.js';
-import { jobOf } from './stored-jobs.js';
+import { inputFiles, isRemakeable, jobOf } from './stored-jobs.js';
 import { jobMeta } from './submit.js';
 
 /** Image `n` (1-based, reading order) of a finished grid, as a result of the presser's own. */
@@ -13,24 +14,21 @@ export function pick(n: number): Operation<string> {
   return async (deps, ctx, jobId) => {
     const grid = jobOf(deps.store, jobId);
     const candidate = grid.status === 'done' ? grid.result?.candidates?.[n - 1] : undefined;
-    if (!candidate || grid.request.task !== 'text_to_image')
-      throw new UserInputError('errors.button.not_available');
+    if (!candidate || !isRemakeable(grid.request)) throw new UserInputError('errors.button.not_available');
     const { count: _count, ...one } = grid.request;
+    const png = new Uint8Array(deps.store.readFile(grid.id, candidate.file));
+    const { width, height } = readImageHeader(png);
     const job = insertFinishedImage(
       deps.store,
       {
         owner: ctx.user,
         scope: ctx.scope,
-        kind: 'imagine',
+        kind: grid.kind,
         request: { ...one, seed: candidate.seed },
-        meta: jobMeta(ctx, { origin: grid.id, pick: n }),
+        files: inputFiles(deps.store, grid),
+        meta: jobMeta(ctx, { origin: grid.id, pick: n, paint: grid.meta.paint }),
       },
-      {
-        png: new Uint8Array(deps.store.readFile(grid.id, candidate.file)),
-        seed: candidate.seed,
-        width: one.width,
-        height: one.height,
-      },
+      { png, seed: candidate.seed, width, height },
       { startedAt: grid.startedAt, finishedAt: deps.now(), measuredMs: grid.measuredMs },
     );
     const reply = await renderEvent({ type: 'done', job }, deps.render);

@@ -55,8 +55,11 @@ export const ALL_FLAGS: readonly FlagName[] = [
 ];
 /** Flags that make sense for every image task (the output shape follows the input image there). */
 export const IMAGE_FLAGS: readonly FlagName[] = ['seed', 'steps', 'cfg', 'temperature'];
-/** Painting (retouch, outpaint) guides against `<uncondition>` as text-to-image does, so `--no` works there too. */
-export const PAINT_FLAGS: readonly FlagName[] = [...IMAGE_FLAGS, 'no'];
+/**
+ * Painting (retouch, outpaint) guides against `<uncondition>` as text-to-image does, so `--no` works there too, and
+ * draws grids (`--n`).
+ */
+export const PAINT_FLAGS: readonly FlagName[] = [...IMAGE_FLAGS, 'no', 'n'];
 
 const SWITCHES = new Set<FlagName>(['cache', 'no-cache']);
 const ALIASES: Record<string, FlagName> = {

@@ -14,7 +14,7 @@ import { type Reply, textReply } from './reply.js';
 import { runCommand } from './run-text.js';
 import { imageJob, isRemakeable, type RemakeableRequest } from './stored-jobs.js';
 import { definedOnly } from './submit.js';
-import { imagePrompt, negativePrompt } from './task-input.js';
+import { imageCount, imagePrompt, negativePrompt } from './task-input.js';
 
 type ImagineRequest = Extract<StoredRequest, { task: 'text_to_image' }>;
 type PaintRequest = Extract<StoredRequest, { task: 'paint' }>;
@@ -104,7 +104,7 @@ export function remixLineOf(store: CommandDeps['store'], ctx: CommandContext, jo
     ctx,
     request.task === 'text_to_image'
       ? { ...request, steps: request.steps ?? DEFAULT_STEPS.text_to_image, count: request.count ?? 1 }
-      : request,
+      : { ...request, count: request.count ?? 1 },
   );
 }
 
@@ -145,6 +145,11 @@ function paintAgain(
       temperature: flags.temperature ?? kept?.temperature,
     }),
     ...negativePrompt(negative, cfg, mode === 'replace' ? ctx.settings.negativePrompt : undefined),
+    ...imageCount(
+      flags.images ?? kept?.count,
+      flags.temperature ?? kept?.temperature,
+      mode === 'replace' ? ctx.settings.images : undefined,
+    ),
   };
   return again(deps, ctx, jobId, () => request);
 }
@@ -165,7 +170,7 @@ function promptLine(
     temperature?: number;
     /** On or off (the commands set no ML-Cache options of their own). */
     cache?: ImagineRequest['cache'];
-    /** An /imagine's images (a grid when more than one); paint jobs have none. */
+    /** How many images (a grid when more than one). */
     count?: number;
     negativePrompt?: string;
   },

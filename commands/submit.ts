@@ -6,7 +6,7 @@ import type { CommandDeps } from './deps.js';
 import type { PromptFlags } from './prompt.js';
 import { formatDuration, renderQueued } from './render.js';
 import { type Reply, textReply } from './reply.js';
-import { negativePrompt } from './task-input.js';
+import { imageCount, negativePrompt } from './task-input.js';
 
 export type StoredPaintRegion = Extract<StoredRequest, { task: 'paint' }>['region'];
 
@@ -71,6 +71,7 @@ export function paintRequest(
     ...paint,
     ...sampling(deps, ctx, flags),
     ...negativePrompt(flags.negative, flags.cfg, ctx.settings.negativePrompt),
+    ...imageCount(flags.images, flags.temperature, ctx.settings.images),
   };
 }
 

@@ -45,6 +45,22 @@ export function negativePrompt(
   return preferred && cfg !== 0 ? { negativePrompt: preferred } : {};
 }
 
+/**
+ * How many images a job draws (a grid when more than one): the asked-for number, else the user's default
+ * (`/settings images`). At temperature 0 every seed draws the same image: an asked-for grid is refused there, the
+ * default left out.
+ */
+export function imageCount(
+  asked: number | undefined,
+  temperature: number | undefined,
+  preferred: number | undefined,
+): { count?: number } {
+  if (asked !== undefined && asked > 1 && temperature === 0)
+    throw new UserInputError('errors.flag.conflict', { a: '--n', b: '--temperature 0' });
+  const count = asked ?? (temperature === 0 ? 1 : (preferred ?? 1));
+  return count > 1 ? { count } : {};
+}
+
 /** Accepts an image (size, pixels, format) and adds it to the job's files under `<stem>.<ext>`. */
 export async function keepImage(
   deps: CommandDeps,

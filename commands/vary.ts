@@ -9,6 +9,7 @@ import { UserInputError } from './errors.js';
 import { again } from './follow-ups.js';
 import { type ImageJob, imageJob, resultBytes } from './stored-jobs.js';
 import { definedOnly, submit } from './submit.js';
+import { imageCount } from './task-input.js';
 
 /** The share of cells each strength draws again. */
 export const VARY_SHARE = { subtle: 0.3, strong: 0.6 } as const;
@@ -39,6 +40,8 @@ export function vary(strength: VaryStrength, pick?: number): Operation<string> {
         temperature: r.temperature,
         negativePrompt: r.negativePrompt,
       }),
+      // A grid of variations where the user draws grids (`/settings images`), as Midjourney's Vary gives four.
+      ...imageCount(undefined, r.temperature, ctx.settings.images),
     };
     const image = sourceImage(deps.store, job, pick);
     return submit(deps, ctx, 'paint', request, { 'input.png': image }, { origin: job.id, paint: 'vary' });

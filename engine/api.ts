@@ -80,6 +80,7 @@ export interface PaintRequest {
   dilate?: number; // latent-cell dilation, default 0
   pasteBack?: boolean; // default true (false for 'scatter'): pixels outside the mask are the input's own
   negativePrompt?: string; // as TextToImageRequest's
+  count?: number; // as TextToImageRequest's, drawn one after another
   steps?: number;
   cfg?: number;
   temperature?: number;

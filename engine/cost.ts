@@ -80,7 +80,8 @@ export function forwardShape(request: EngineRequest): ForwardShape {
           imageBlockTokens(request.image.width, request.image.height),
         scored: imageCells(request.image.width, request.image.height),
         classes: 'codebook',
-        steps: request.steps ?? 64,
+        // A paint request's images are drawn one after another: more steps, not more rows at once.
+        steps: (request.steps ?? 64) * (request.count ?? 1),
       };
     case 'understand':
       return {

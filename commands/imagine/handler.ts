@@ -5,7 +5,7 @@ import { UserInputError } from '../errors.js';
 import { DEFAULT_SIZE_CLASS } from '../limits.js';
 import { parseAspect, parsePrompt, sizeForAspect } from '../prompt.js';
 import { sampling, submit } from '../submit.js';
-import { checkText, negativePrompt } from '../task-input.js';
+import { checkText, imageCount, negativePrompt } from '../task-input.js';
 import type { ImagineInput } from './spec.js';
 
 export const imagine: Operation<ImagineInput> = async (deps, ctx, input) => {
@@ -15,11 +15,7 @@ export const imagine: Operation<ImagineInput> = async (deps, ctx, input) => {
   flags.steps = input.steps ?? flags.steps;
   flags.cfg = input.cfg ?? flags.cfg;
   flags.seed = input.seed ?? flags.seed;
-  // At temperature 0 every seed draws the same image: an asked-for grid is refused, the user's default left out.
-  const asked = input.images ?? flags.images;
-  if (asked !== undefined && asked > 1 && flags.temperature === 0)
-    throw new UserInputError('errors.flag.conflict', { a: '--n', b: '--temperature 0' });
-  const images = asked ?? (flags.temperature === 0 ? 1 : (ctx.settings.images ?? 1));
+  const count = imageCount(input.images ?? flags.images, flags.temperature, ctx.settings.images);
   if (flags.aspect && flags.size)
     throw new UserInputError('errors.flag.conflict', { a: '--ar', b: '--size' });
   const sizeClass = input.size ?? ctx.settings.size ?? DEFAULT_SIZE_CLASS;
@@ -33,7 +29,7 @@ export const imagine: Operation<ImagineInput> = async (deps, ctx, input) => {
     ...sampling(deps, ctx, flags),
     ...(flags.cache !== undefined ? { cache: flags.cache } : {}),
     ...negativePrompt(input.no ?? flags.negative, flags.cfg, ctx.settings.negativePrompt),
-    ...(images > 1 ? { count: images } : {}),
+    ...count,
   };
   return submit(deps, ctx, 'imagine', request, {});
 };

@@ -6,6 +6,7 @@ import { EngineError, type GenerateOptions, type PaintRequest, type RgbImage } f
 import { composeCanvas, resizeToMultipleOf } from '../image/io.js';
 import { pasteBack, planPaint } from '../paint/mask.js';
 import { type ImageCodes, paintSequence } from '../sequence.js';
+import { candidateSeed, checkCount, gridOutput, oneByOne, totalForwardMs } from './candidates.js';
 import { LIMITS, MAX_INPUT_PIXELS, type TaskContext } from './context.js';
 import { type ImageTaskOutput, imageTaskOutput, runImageLoop, throwIfCancelled } from './image-loop.js';
 import {
@@ -34,10 +35,25 @@ const REGION_KINDS: readonly string[] = [
   'scatter',
 ];
 
+/** A paint request; with `count` > 1 its images one after another (seeds `seed`, `seed + 1`, …) as one grid. */
 export async function paint(
   ctx: TaskContext,
   request: PaintRequest,
   options: GenerateOptions = {},
+): Promise<ImageTaskOutput> {
+  const { steps, temperature, seed } = checkSampling(request, PAINT_DEFAULTS);
+  const count = checkCount(request.count, temperature);
+  if (count === 1) return paintOne(ctx, { ...request, seed }, options);
+  const outputs = await oneByOne(count, steps, options, (i, o) =>
+    paintOne(ctx, { ...request, count: undefined, seed: candidateSeed(seed, i) }, o),
+  );
+  return gridOutput(outputs, seed, totalForwardMs(outputs));
+}
+
+async function paintOne(
+  ctx: TaskContext,
+  request: PaintRequest,
+  options: GenerateOptions,
 ): Promise<ImageTaskOutput> {
   const prompt = checkPrompt(request.prompt);
   const source = checkInputImage('the image', request.image, MAX_INPUT_PIXELS);

@@ -12,8 +12,8 @@ import { asEngineError } from '../errors.js';
 import { tileImages } from '../image/grid.js';
 import { resolveMlCache } from '../sampling/ml-cache.js';
 import { gridForSize, type ImageCodes, textToImageSequence } from '../sequence.js';
+import { candidateSeed, checkCount, gridOutput, oneByOne, totalForwardMs } from './candidates.js';
 import type { TaskContext } from './context.js';
-import { LIMITS } from './context.js';
 import {
   type ImageLoopOptions,
   type ImageLoopResult,
@@ -23,7 +23,7 @@ import {
   runImageLoops,
 } from './image-loop.js';
 import { runCachedImageLoop } from './ml-cache-loop.js';
-import { checkInteger, checkNegativePrompt, checkPrompt, checkSampling, checkSize } from './validate.js';
+import { checkNegativePrompt, checkPrompt, checkSampling, checkSize } from './validate.js';
 
 export const TEXT_TO_IMAGE_DEFAULTS = Object.freeze({ steps: 64, cfg: 4.0, temperature: 1.0 });
 
@@ -33,13 +33,8 @@ type TextToImageOutput = ImageTaskOutput;
 function prepare(ctx: TaskContext, request: TextToImageRequest) {
   const prompt = checkPrompt(request.prompt);
   checkSize(request.width, request.height);
-  const count = checkInteger('count', request.count ?? 1, 1, LIMITS.maxCount);
   const { steps, cfg, temperature, seed } = checkSampling(request, TEXT_TO_IMAGE_DEFAULTS);
-  // At temperature 0 every seed draws the same image.
-  if (count > 1 && temperature === 0)
-    throw new EngineError('bad_request', 'count > 1 needs a temperature above 0', {
-      detail: 'count > 1 at temperature 0 would draw the same image each time',
-    });
+  const count = checkCount(request.count, temperature);
   const negative = checkNegativePrompt(request.negativePrompt, cfg);
   const cachePlan = resolveMlCache(request.cache, steps);
   const seq = textToImageSequence(
@@ -154,45 +149,29 @@ export async function textToImageCandidates(
   const single = (i: number): TextToImageRequest => ({
     ...request,
     count: undefined,
-    seed: (p.seed + i) >>> 0,
+    seed: candidateSeed(p.seed, i),
   });
-  const outputs: TextToImageOutput[] = [];
   if (p.cachePlan && p.cfg > 0) {
-    for (let i = 0; i < p.count; i++) {
-      const onProgress = options.onProgress;
-      outputs.push(
-        await textToImage(ctx, single(i), {
-          ...options,
-          onProgress:
-            onProgress &&
-            ((event) => onProgress({ ...event, step: i * p.steps + event.step, total: p.count * p.steps })),
-        }),
-      );
-    }
-  } else {
-    const members = Array.from({ length: p.count }, (_, i) => prepare(ctx, single(i)));
-    const reports = gridProgress(p.count, options, (codes) => decodeCodes(ctx, codes));
-    const loops = await runImageLoops(
-      members.map((m, i) => ({
-        seq: m.seq,
-        options: { ...loopOptions(ctx, m, { signal: options.signal }), ...reports[i] },
-      })),
-      ctx.layout,
-      ctx.imageStep,
-    );
-    for (const [i, loop] of loops.entries()) {
-      if (loop instanceof EngineError) throw loop;
-      outputs.push(await toResult(ctx, members[i] as (typeof members)[number], loop));
-    }
+    const outputs = await oneByOne(p.count, p.steps, options, (i, o) => textToImage(ctx, single(i), o));
+    return gridOutput(outputs, p.seed, totalForwardMs(outputs));
   }
-  const first = outputs[0] as TextToImageOutput;
-  return {
-    ...first,
-    image: tileImages(outputs.map((o) => o.image)),
-    seed: p.seed,
-    forwardMs: p.cachePlan && p.cfg > 0 ? outputs.reduce((sum, o) => sum + o.forwardMs, 0) : first.forwardMs,
-    candidates: outputs.map((o) => ({ image: o.image, seed: o.seed })),
-  };
+  const members = Array.from({ length: p.count }, (_, i) => prepare(ctx, single(i)));
+  const reports = gridProgress(p.count, options, (codes) => decodeCodes(ctx, codes));
+  const loops = await runImageLoops(
+    members.map((m, i) => ({
+      seq: m.seq,
+      options: { ...loopOptions(ctx, m, { signal: options.signal }), ...reports[i] },
+    })),
+    ctx.layout,
+    ctx.imageStep,
+  );
+  const outputs: TextToImageOutput[] = [];
+  for (const [i, loop] of loops.entries()) {
+    if (loop instanceof EngineError) throw loop;
+    outputs.push(await toResult(ctx, members[i] as (typeof members)[number], loop));
+  }
+  // The members shared every forward pass: the batch's time is any one's.
+  return gridOutput(outputs, p.seed, (outputs[0] as TextToImageOutput).forwardMs);
 }
 
 /** What a member decodes at a step whose preview nobody shows. */

@@ -93,12 +93,12 @@ export function resultFiles(job: Job): string[] {
 }
 
 /**
- * A finished image job made without the engine (one image of a grid, picked), stored as `done` with its PNG so
- * every follow-up treats it as any result. It never queues, costs nothing and raises no event: the caller shows it.
+ * A finished image job made without the engine (one image of a grid, picked), stored as `done` with its inputs and
+ * PNG so every follow-up treats it as any result. It never queues, costs nothing and raises no event: the caller shows it.
  */
 export function insertFinishedImage(
   store: JobStore,
-  input: Omit<SubmitInput, 'files' | 'priority'>,
+  input: Omit<SubmitInput, 'priority'>,
   image: { png: Uint8Array; seed: number; width: number; height: number },
   times: { startedAt?: number; finishedAt: number; measuredMs?: number },
 ): Job {
@@ -114,6 +114,7 @@ export function insertFinishedImage(
     ...times,
     result: { file: 'result.png', seed: image.seed, width: image.width, height: image.height },
   };
+  for (const [name, bytes] of Object.entries(input.files ?? {})) store.writeFile(job.id, name, bytes);
   store.writeFile(job.id, 'result.png', image.png);
   store.insert(job);
   return job;

@@ -1135,4 +1135,36 @@ describe('grids (--n: several images to pick from)', () => {
     const again = await commands.replyToResult(ctx('1'), one.jobId as string, '.. --steps 5');
     expect(request(again)).not.toHaveProperty('count');
   });
+
+  it('/outpaint --n 2 draws a grid; a number keeps the picture and region, and makes again like any outpaint', async () => {
+    const { commands, ctx, until, store } = setup();
+    const first = await commands.run(ctx('1'), {
+      name: 'outpaint',
+      options: { image: { data: await png() }, prompt: 'more sky --n 2 --seed 5', direction: 'up' },
+    });
+    const grid = store.get(first.jobId as string) as Job;
+    expect(grid.request).toMatchObject({ task: 'paint', count: 2, seed: 5, region: { kind: 'extend' } });
+    await until((u) => u.job.id === grid.id && u.reply.final === true);
+    const picked = await commands.pressButton(ctx('2'), `pick_2:${grid.id}`);
+    const job = store.get(picked.jobId as string) as Job;
+    expect(job).toMatchObject({ kind: 'paint', meta: { paint: 'outpaint', origin: grid.id } });
+    expect(job.request).toEqual({ ...grid.request, seed: 6, count: undefined });
+    // The picture it was drawn from came along, so it can be made again.
+    const input = (grid.request as { image: { file: string } }).image.file;
+    expect(store.readFile(job.id, input).equals(store.readFile(grid.id, input))).toBe(true);
+    const again = await commands.replyToResult(ctx('2'), job.id, '.. --steps 5');
+    expect(store.get(again.jobId as string)?.request).toMatchObject({ task: 'paint', seed: 6, steps: 5 });
+    expect((await commands.pressButton(ctx('1'), `remix:${grid.id}`)).ask?.value).toContain('--n 2');
+  });
+
+  it('with /settings images 4, Vary draws four variations, and a zoom-out four extensions', async () => {
+    const { commands, ctx, until, store } = setup();
+    const one = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a kite' } });
+    await until((u) => u.job.id === one.jobId && u.reply.final === true);
+    await commands.runText(ctx('1'), '/settings images 4');
+    const varied = await commands.pressButton(ctx('1'), `vary:${one.jobId}`);
+    expect(store.get(varied.jobId as string)?.request).toMatchObject({ task: 'paint', count: 4 });
+    const zoomed = await commands.pressButton(ctx('1'), `zoomout:${one.jobId}`);
+    expect(store.get(zoomed.jobId as string)?.request).toMatchObject({ task: 'paint', count: 4 });
+  });
 });

@@ -134,6 +134,23 @@ describe('painting on a generated tiny checkpoint', () => {
     await expect(run({ kind: 'scatter', share: 1.5 })).rejects.toMatchObject({ code: 'bad_request' });
   });
 
+  it('count draws its images one after another, each as its seed alone, progress over all of them', async () => {
+    const region: PaintRegion = { kind: 'scatter', share: 0.5 };
+    const steps: number[] = [];
+    const grid = (await engine.generate(
+      { task: 'paint', prompt: 'a boat', image, region, steps: 3, seed: 9, count: 2 },
+      { onProgress: (p) => steps.push(p.step / p.total) },
+    )) as ImageResult;
+    expect(grid.candidates?.map((c) => c.seed)).toEqual([9, 10]);
+    const second = await run(region, { seed: 10 });
+    expect(Buffer.from(grid.candidates?.[1]?.image.data ?? []).equals(Buffer.from(second.image.data))).toBe(
+      true,
+    );
+    expect([grid.image.width, grid.image.height]).toEqual([128, 96 * 2 + 8]); // wide: stacked
+    expect(steps.map((v) => Math.round(v * 6))).toEqual([1, 2, 3, 4, 5, 6]);
+    await expect(run(region, { count: 2, temperature: 0 })).rejects.toMatchObject({ code: 'bad_request' });
+  });
+
   it('is deterministic for a seed', async () => {
     const region: PaintRegion = { kind: 'inpaint_ratio', hRatio: 1, wRatio: 0.5 };
     const [a, b, c] = [await run(region), await run(region), await run(region, { seed: 6 })];
