@@ -191,6 +191,29 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
       .toBe('cancelled');
   });
 
+  it('the images option draws one grid with 1–N and V1–VN; a number answers with that image and its own buttons', async () => {
+    const ix = fake.dispatchInteraction(
+      fake.build.slashCommand({
+        name: 'imagine',
+        options: { prompt: 'a grid of boats --steps 2 --size 256x256 --seed 40', images: 2 },
+      }),
+    );
+    const final = await finalEditOf(ix.token);
+    const body = JSON.stringify(final.body);
+    expect(body).toContain('seeds 40–41');
+    expect(body).toMatch(/"label":"1".*"label":"2".*"label":"V1".*"label":"V2"/);
+    const pickId = /pick_2:[0-9a-f-]{36}/.exec(body)?.[0] as string;
+    const message = fake.message(fake.interaction(ix.id)?.originalMessageId ?? '');
+    const press = fake.dispatchInteraction(
+      fake.build.buttonPress({ customId: pickId, message: message as never, user: fake.world.users.bob }),
+    );
+    const answer = await fake.waitForCall(fake.answerOf(press));
+    const answered = JSON.stringify(answer.body);
+    expect(answered).toContain('Image 2 of the grid (seed 41)');
+    expect(answered).toMatch(/reroll:[0-9a-f-]{36}/);
+    expect(answered).not.toContain('pick_1:');
+  });
+
   it('takes commands in DMs by default (DISCORD_ALLOW_DMS unset)', async () => {
     const ix = fake.dispatchInteraction(fake.build.slashCommand({ name: 'help', options: {}, dm: true }));
     const help = await fake.waitForCall(fake.answerOf(ix));
