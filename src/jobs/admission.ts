@@ -1,4 +1,5 @@
-// The queue caps a submission must pass: per user, per scope (guild, chat, playground) and in total.
+// The queue caps a submission must pass: per user, per scope (guild, chat, playground) and in total, and the time
+// one job may run.
 import type { QueueLimits, Refusal, SubmitInput } from './queue-types.js';
 import type { Job } from './types.js';
 import { ownerKey } from './types.js';
@@ -21,4 +22,16 @@ export function admissionRefusal(
   if (queued.length >= limits.maxTotal)
     return { key: 'errors.queue.full', params: { limit: limits.maxTotal } };
   return undefined;
+}
+
+/**
+ * A job its type's measured pace says would run past the job timeout: refused before it waits and runs for nothing
+ * (four images at the largest size and the most steps can). Not judged while the pace is unknown.
+ */
+export function tooLongRefusal(expectedMs: number | undefined, limits: QueueLimits): Refusal | undefined {
+  if (expectedMs === undefined || expectedMs <= limits.jobTimeoutMs) return undefined;
+  return {
+    key: 'errors.queue.too_long',
+    params: { minutes: Math.ceil(expectedMs / 60_000), limit: Math.round(limits.jobTimeoutMs / 60_000) },
+  };
 }

@@ -30,6 +30,15 @@ export class EtaCalibration {
     return job.estimatedCost * (own ?? this.msPerUnit);
   }
 
+  /**
+   * As `expectedMs`, but only from the job type's own measured pace (a provisional first run does not count):
+   * what admission may refuse a job on.
+   */
+  measuredMs(job: Pick<Job, 'request' | 'estimatedCost'>): number | undefined {
+    const own = this.store.calibration(this.key(job));
+    return own && own.samples > 0 ? job.estimatedCost * own.msPerUnit : undefined;
+  }
+
   /** Feeds one run's milliseconds per unit into the device's and the job type's calibration. */
   learn(job: Pick<Job, 'request'>, observedMsPerUnit: number): void {
     this.update(this.device(), observedMsPerUnit);

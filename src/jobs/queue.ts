@@ -2,7 +2,7 @@
 // job, cancellation, timeouts, failure isolation, positions and ETAs, restart recovery.
 
 import { batchKey, type EngineRequest, type EngineResult, type GenerateOptions } from '../../engine/index.js';
-import { admissionRefusal } from './admission.js';
+import { admissionRefusal, tooLongRefusal } from './admission.js';
 import { Failure, generateAll } from './engine-run.js';
 import { estimateStoredRequest } from './estimate.js';
 import { EtaCalibration } from './eta-calibration.js';
@@ -87,13 +87,16 @@ export class JobQueue {
     if (this.stopping) return { ok: false, refusal: { key: 'errors.queue.stopping', params: {} } };
     const queued = this.store.byStatus('queued');
     const user = ownerKey(input.owner);
-    const refusal = admissionRefusal(queued, input, this.options.limits);
+    const estimatedCost = this.estimate(input.request);
+    const refusal =
+      admissionRefusal(queued, input, this.options.limits) ??
+      tooLongRefusal(this.eta.measuredMs({ request: input.request, estimatedCost }), this.options.limits);
     if (refusal) return { ok: false, refusal };
     const id = this.store.newId();
     const job = newJob(input, {
       id,
       seq: this.store.nextSeq(),
-      estimatedCost: this.estimate(input.request),
+      estimatedCost,
       defaultPriority: this.isAdmin(input.owner) ? 'high' : 'normal',
       createdAt: this.now(),
     });

@@ -97,6 +97,30 @@ describe('fair scheduling', () => {
     }
   });
 
+  it('refuses a job its type’s measured pace says would outrun the job timeout, and none while the pace is unknown', () => {
+    const { queue, store, engine } = makeQueue({ limits: { jobTimeoutMs: 60_000 } });
+    const grid = { ...imagine('four big ones', 1024), count: 4 };
+    const cost = engine.estimateCost(grid);
+    // Unknown pace: accepted (the ETA is a guess).
+    expect(queue.submit({ owner: user('a'), scope: 'guild:1', kind: 'imagine', request: grid }).ok).toBe(
+      true,
+    );
+    // A provisional first run does not count either.
+    store.setCalibration('cpu:text_to_image', 120_000 / cost, 0);
+    expect(queue.submit({ owner: user('b'), scope: 'guild:1', kind: 'imagine', request: grid }).ok).toBe(
+      true,
+    );
+    // Measured: this grid would take two minutes, past the one-minute limit; a single image fits.
+    store.setCalibration('cpu:text_to_image', 120_000 / cost, 3);
+    expect(queue.submit({ owner: user('c'), scope: 'guild:1', kind: 'imagine', request: grid })).toEqual({
+      ok: false,
+      refusal: { key: 'errors.queue.too_long', params: { minutes: 2, limit: 1 } },
+    });
+    expect(
+      queue.submit({ owner: user('c'), scope: 'guild:1', kind: 'imagine', request: imagine('one') }).ok,
+    ).toBe(true);
+  });
+
   it('dry-run positions match the actual start order when nobody new arrives', async () => {
     const { queue, events } = makeQueue({ limits: { maxPerUser: 10 } });
     for (const [u, n, size] of [

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Engine, RgbImage } from '../../../engine/index.js';
+import { tooLongRefusal } from '../admission.js';
 import { estimateStoredRequest } from '../estimate.js';
 import { JobEvents, type JobListener } from '../events.js';
 import { newJob, resultFiles } from '../job-parts.js';
@@ -190,12 +191,17 @@ export class FrontQueue implements JobQueueApi {
       };
     if (queued.length >= limits.maxTotal)
       return { ok: false, refusal: { key: 'errors.queue.full', params: { limit: limits.maxTotal } } };
+    const estimatedCost = estimateStoredRequest(this.options.engine, input.request);
+    // The shared pace is the workers' measured one, once they have run anything.
+    const pace = this.mirror.msPerUnit;
+    const slow = tooLongRefusal(pace === undefined ? undefined : estimatedCost * pace, limits);
+    if (slow) return { ok: false, refusal: slow };
     const store = this.options.store;
     const job = newJob(input, {
       id: store.newId(),
       // Provisional: Redis assigns the shared submission order before the job is enqueued.
       seq: Number.MAX_SAFE_INTEGER - this.pendingJobs.size,
-      estimatedCost: estimateStoredRequest(this.options.engine, input.request),
+      estimatedCost,
       defaultPriority: this.isAdmin(input.owner) ? 'high' : 'normal',
       createdAt: Date.now(),
     });

@@ -2,8 +2,9 @@
 // pressed there finds the image it names.
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../../../engine/index.js';
+import { SharedState } from '../../../src/jobs/distributed/shared-state.js';
 import { greyOfSeed } from '../../doubles/timed-engine.js';
-import { skipWithoutRedis, startCluster, until } from './redis-harness.js';
+import { REDIS_URL, skipWithoutRedis, startCluster, uniquePrefix, until } from './redis-harness.js';
 
 const skip = await skipWithoutRedis();
 
@@ -37,6 +38,33 @@ describe.skipIf(skip)('distributed queue: grids', () => {
       expect(second.data[0]).toBe(greyOfSeed(4));
     } finally {
       await cluster.close();
+    }
+  });
+
+  it('refuses a grid the workers’ measured pace says would outrun the job timeout', async () => {
+    const prefix = uniquePrefix();
+    const state = new SharedState(REDIS_URL, prefix);
+    await state.calibrate(1); // a millisecond per cost unit: slow
+    const cluster = await startCluster({
+      frontEnds: 1,
+      workers: 0,
+      prefix,
+      limits: { jobTimeoutMs: 60_000 },
+    });
+    try {
+      const fe = cluster.frontEnds[0] as (typeof cluster.frontEnds)[number];
+      const request = { task: 'text_to_image' as const, prompt: 'a lighthouse', width: 1024, height: 1024 };
+      const refused = fe.queue.submit({
+        owner: { platform: 'discord', userId: 'u1' },
+        scope: 'guild:1',
+        kind: 'imagine',
+        request: { ...request, count: 4 },
+      });
+      expect(refused).toMatchObject({ ok: false, refusal: { key: 'errors.queue.too_long' } });
+      expect(fe.store.byStatus('queued')).toHaveLength(0);
+    } finally {
+      await cluster.close();
+      await state.close();
     }
   });
 });
