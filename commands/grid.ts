@@ -31,7 +31,6 @@ export function pick(n: number): Operation<string> {
       { png, seed: candidate.seed, width, height },
       { startedAt: grid.startedAt, finishedAt: deps.now(), measuredMs: grid.measuredMs },
     );
-    const reply = await renderEvent({ type: 'done', job }, deps.render);
-    return { ...reply, text: [{ key: 'job.picked', params: { n, seed: candidate.seed } }] };
+    return renderEvent({ type: 'done', job }, deps.render);
   };
 }

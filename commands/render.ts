@@ -121,6 +121,16 @@ function gridButtons(job: Job, count: number, options: { originalFile?: boolean 
   ];
 }
 
+/** A finished image's line: its time and seed, a grid's seeds, or which image of a grid it was taken from. */
+function imageDoneLine(job: Job, seconds: string, seed: number): ReplyText {
+  const candidates = job.result?.candidates;
+  const pick = job.meta.pick;
+  if (candidates)
+    return { key: 'job.done_grid', params: { seconds, first: seed, last: candidates.at(-1)?.seed ?? seed } };
+  if (typeof pick === 'number') return { key: 'job.picked', params: { n: pick, seed } };
+  return { key: 'job.done', params: { seconds, seed } };
+}
+
 function promptOf(job: Job): string | undefined {
   const r = job.request;
   return r.task === 'understand' ? r.question : r.prompt;
@@ -195,18 +205,10 @@ export async function renderEvent(event: JobEvent, deps: RenderDeps): Promise<Re
         };
       }
       const file = job.result?.file;
-      const candidates = job.result?.candidates;
       return {
         ...base,
         final: true,
-        text: [
-          candidates
-            ? {
-                key: 'job.done_grid',
-                params: { seconds, first: seed, last: candidates.at(-1)?.seed ?? seed },
-              }
-            : { key: 'job.done', params: { seconds, seed } },
-        ],
+        text: [imageDoneLine(job, seconds, seed)],
         images: file
           ? [
               {

@@ -1063,6 +1063,9 @@ describe('grids (--n: several images to pick from)', () => {
     });
     expect(job.request).toEqual({ ...grid.request, seed: 9, count: undefined });
     expect(picked.buttons?.[0]?.[0]?.id).toBe(`reroll:${job.id}`);
+    // After a reload (the playground's history) it still says where it came from.
+    const [newest] = (await commands.history(ctx('2'))).entries;
+    expect([newest?.jobId, newest?.reply.text]).toEqual([job.id, picked.text]);
     // Nothing was drawn again.
     expect(engine.started).toHaveLength(1);
     // V2 varies the second image, not the grid; the grid itself is not varied as one picture.
