@@ -8,6 +8,7 @@ import type { OutpaintInput } from './spec.js';
 
 export const outpaint: Operation<OutpaintInput> = async (deps, ctx, input) => {
   const { prompt, flags } = imagePrompt(deps, input.prompt, input.seed, true, PAINT_FLAGS);
+  flags.images = input.images ?? flags.images;
   const files: Files = {};
   const { stored: image, ...size } = await keepSizedImage(deps, files, input.image, 'input');
   const region = extensionOf(input.zoom, input.direction, size);

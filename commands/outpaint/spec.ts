@@ -1,6 +1,6 @@
 // /outpaint: extend an image, zoomed out around it, panned to one side, or grown to a square.
 import { z } from 'zod';
-import { imageOption, promptText, seedOption } from '../options.js';
+import { imageOption, imagesOption, promptText, seedOption } from '../options.js';
 import type { CommandSpec } from '../spec.js';
 
 /** A side to pan toward, or `square`: the two short sides grow until the image is square (Make Square). */
@@ -16,6 +16,7 @@ export const outpaintSpec = {
     zoom: z.literal(ZOOMS).optional(),
     direction: z.enum(DIRECTIONS).meta({ labelPrefix: 'choice.direction' }).optional(),
     seed: seedOption.optional(),
+    images: imagesOption.optional(),
   }),
   text: {
     rest: 'prompt',

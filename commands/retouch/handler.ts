@@ -10,6 +10,7 @@ import type { RetouchInput } from './spec.js';
 
 export const retouch: Operation<RetouchInput> = async (deps, ctx, input) => {
   const { prompt, flags } = imagePrompt(deps, input.prompt, input.seed, true, PAINT_FLAGS);
+  flags.images = input.images ?? flags.images;
   const boxes = input.boxes?.trim() ? parseBoxes(input.boxes) : undefined;
   if (!boxes && !input.mask) throw new UserInputError('errors.retouch.region_missing');
   const files: Files = {};

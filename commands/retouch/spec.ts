@@ -1,6 +1,6 @@
 // /retouch: redraw a part of an image, named by boxes (`x,y,w,h` fractions) or a mask (white = redraw).
 import { z } from 'zod';
-import { imageOption, promptText, seedOption } from '../options.js';
+import { imageOption, imagesOption, promptText, seedOption } from '../options.js';
 import { attachment, type CommandSpec } from '../spec.js';
 
 export const retouchSpec = {
@@ -11,6 +11,7 @@ export const retouchSpec = {
     boxes: z.string().max(200).optional(),
     mask: attachment().optional(),
     seed: seedOption.optional(),
+    images: imagesOption.optional(),
   }),
   text: {
     rest: 'prompt',

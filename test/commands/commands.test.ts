@@ -1158,6 +1158,12 @@ describe('grids (--n: several images to pick from)', () => {
     const again = await commands.replyToResult(ctx('2'), job.id, '.. --steps 5');
     expect(store.get(again.jobId as string)?.request).toMatchObject({ task: 'paint', seed: 6, steps: 5 });
     expect((await commands.pressButton(ctx('1'), `remix:${grid.id}`)).ask?.value).toContain('--n 2');
+    // Discord's option says the same as the typed flag.
+    const retouched = await commands.run(ctx('3'), {
+      name: 'retouch',
+      options: { image: { data: await png() }, prompt: 'a hat', boxes: '0,0,0.5,0.5', images: 3 },
+    });
+    expect(store.get(retouched.jobId as string)?.request).toMatchObject({ task: 'paint', count: 3 });
   });
 
   it('with /settings images 4, Vary draws four variations, and a zoom-out four extensions', async () => {
