@@ -8,7 +8,7 @@ import type { CommandContext, Operation } from './context.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
 import { MAX_PROMPT_CHARS } from './limits.js';
-import type { Direction } from './outpaint/spec.js';
+import type { Direction, Zoom } from './outpaint/spec.js';
 import { nearestAspect, withoutFlagDashes } from './prompt.js';
 import type { Reply } from './reply.js';
 import { runCommand } from './run-text.js';
@@ -39,9 +39,10 @@ export function fromJob(ctx: CommandContext, jobId: string): CommandContext {
   return { ...ctx, meta: { ...ctx.meta, origin: jobId } };
 }
 
-/** Zoom out ×1.5 around a finished result, with its prompt and what it was to leave out. */
-export const zoomOut: Operation<string> = async (deps, ctx, jobId) =>
-  extendResult(deps, ctx, jobId, { zoom: 1.5 });
+/** Zoom out (×1.5 or ×2) around a finished result, with its prompt and what it was to leave out. */
+export function zoomOut(zoom: Zoom): Operation<string> {
+  return async (deps, ctx, jobId) => extendResult(deps, ctx, jobId, { zoom });
+}
 
 /**
  * Pan a finished result: the canvas grows toward one side (Midjourney's arrows), or its short sides grow until it
@@ -56,7 +57,7 @@ async function extendResult(
   deps: CommandDeps,
   ctx: CommandContext,
   jobId: string,
-  growth: { zoom: 1.5 } | { direction: Direction },
+  growth: { zoom: Zoom } | { direction: Direction },
 ): Promise<Reply> {
   const job = imageJob(deps.store, jobId);
   const prompt = 'prompt' in job.request ? job.request.prompt : '';

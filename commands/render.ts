@@ -62,7 +62,9 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
   const second: ReplyButton[] = [
     { id: buttonId('edit', id), labelKey: 'button.edit', style: 'secondary' },
     { id: buttonId('describe', id), labelKey: 'button.describe', style: 'secondary' },
+    // Midjourney's Zoom Out 1.5x and 2x.
     { id: buttonId('zoomout', id), labelKey: 'button.zoomout', style: 'secondary' },
+    { id: buttonId('zoomout2', id), labelKey: 'button.zoomout2', style: 'secondary' },
   ];
   // Midjourney's pan arrows, a row of their own: each outpaints the result toward its side. Make square has words,
   // too long for a fifth of a phone's width, so it joins the last row (only on a result that is not square).

@@ -44,6 +44,7 @@ export const BUTTON_ACTIONS = [
   'edit',
   'describe',
   'zoomout',
+  'zoomout2',
   'pan_left',
   'pan_right',
   'pan_up',

@@ -7,6 +7,7 @@ import type { CommandSpec } from '../spec.js';
 export const DIRECTIONS = ['left', 'right', 'up', 'down', 'square'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
 export const ZOOMS = [1.5, 2] as const;
+export type Zoom = (typeof ZOOMS)[number];
 
 export const outpaintSpec = {
   name: 'outpaint',

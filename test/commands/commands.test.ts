@@ -160,6 +160,7 @@ describe('imagine', () => {
       'edit',
       'describe',
       'zoomout',
+      'zoomout2',
       'pan_left',
       'pan_right',
       'pan_up',
@@ -332,7 +333,7 @@ describe('imagine', () => {
     const wideDone = await until((u) => u.job.id === wide.jobId && u.reply.final === true);
     expect(wideDone.reply.buttons?.map((row) => row.map((b) => b.id.split(':')[0]))).toEqual([
       ['reroll', 'vary', 'vary_strong'],
-      ['edit', 'describe', 'zoomout'],
+      ['edit', 'describe', 'zoomout', 'zoomout2'],
       ['pan_left', 'pan_right', 'pan_up', 'pan_down'],
       ['remix', 'square', 'delete'],
     ]);
@@ -856,6 +857,11 @@ describe('buttons', () => {
       task: 'paint',
       prompt: 'a boat',
       region: { kind: 'extend', left: 0.25 },
+    });
+    // Zoom out 2×: the canvas doubles, half an image's width more on each side.
+    const zoom2 = await commands.pressButton(ctx('2'), `zoomout2:${first.jobId}`);
+    expect(store.get(zoom2.jobId as string)?.request).toMatchObject({
+      region: { kind: 'extend', left: 0.5, top: 0.5, right: 0.5, bottom: 0.5 },
     });
   });
 });
