@@ -145,7 +145,7 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     );
     const alone = page.locator('#log li.bot').last();
     await alone.locator('img').waitFor({ timeout: 30_000 });
-    expect(await alone.locator('.buttons button', { hasText: 'Zoom out' }).count()).toBe(1);
+    expect(await alone.locator('.buttons button', { hasText: 'Zoom out' }).count()).toBe(2);
     await page.screenshot({ path: join(artifacts, 'playground-grid.png') });
     expect(pageErrors).toEqual([]);
   });
