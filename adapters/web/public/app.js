@@ -158,17 +158,22 @@ function fill(li, msg) {
 
 function buttonRow(msg, li, ids) {
   if (msg.buttons.length === 0) return null;
-  const row = el('div', { className: 'buttons' });
+  const row = el('div', { className: 'buttons rows' });
   row.dataset.ids = ids;
-  for (const b of msg.buttons.flat()) {
-    const button = el('button', { type: 'button', textContent: b.label, className: b.style });
-    if (b.hint) {
-      button.title = b.hint;
-      button.setAttribute('aria-label', b.hint);
+  // One container (a press disables all of it), each of the reply's rows on a line of its own.
+  for (const buttons of msg.buttons) {
+    const line = el('div', { className: 'line' });
+    row.append(line);
+    for (const b of buttons) {
+      const button = el('button', { type: 'button', textContent: b.label, className: b.style });
+      if (b.hint) {
+        button.title = b.hint;
+        button.setAttribute('aria-label', b.hint);
+      }
+      button.dataset.action = b.id;
+      button.addEventListener('click', () => press(b.id, li, button));
+      line.append(button);
     }
-    button.dataset.action = b.id;
-    button.addEventListener('click', () => press(b.id, li, button));
-    row.append(button);
   }
   return row;
 }
