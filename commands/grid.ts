@@ -1,12 +1,13 @@
-// A grid's images (`--n 2`–`4` on /imagine, /retouch or /outpaint; Midjourney's U1–U4): each can be taken on its own,
-// a result of its own with every button. Nothing is drawn again: the image is exactly what its seed draws alone, so
-// the picked job is stored finished, with the grid's inputs, as the same command with `--seed <its seed>` makes it.
+// A grid's images (`--n 2`–`4` on /imagine, /edit, /retouch or /outpaint; Midjourney's U1–U4): each can be taken on
+// its own, a result of its own with every button. Nothing is drawn again: the image is exactly what its seed draws
+// alone, so the picked job is stored finished, with the grid's inputs, as the same command with `--seed <its seed>`
+// makes it.
 import { readImageHeader } from '../engine/index.js';
 import { insertFinishedImage } from '../src/jobs/index.js';
 import type { Operation } from './context.js';
 import { UserInputError } from './errors.js';
 import { renderEvent } from './render.js';
-import { inputFiles, isRemakeable, jobOf } from './stored-jobs.js';
+import { inputFiles, jobOf } from './stored-jobs.js';
 import { jobMeta } from './submit.js';
 
 /** Image `n` (1-based, reading order) of a finished grid, as a result of the presser's own. */
@@ -14,8 +15,9 @@ export function pick(n: number): Operation<string> {
   return async (deps, ctx, jobId) => {
     const grid = jobOf(deps.store, jobId);
     const candidate = grid.status === 'done' ? grid.result?.candidates?.[n - 1] : undefined;
-    if (!candidate || !isRemakeable(grid.request)) throw new UserInputError('errors.button.not_available');
-    const { count: _count, ...one } = grid.request;
+    const request = grid.request;
+    if (!candidate || request.task === 'understand') throw new UserInputError('errors.button.not_available');
+    const { count: _count, ...one } = request;
     const png = new Uint8Array(deps.store.readFile(grid.id, candidate.file));
     const { width, height } = readImageHeader(png);
     const job = insertFinishedImage(

@@ -60,6 +60,8 @@ export const IMAGE_FLAGS: readonly FlagName[] = ['seed', 'steps', 'cfg', 'temper
  * draws grids (`--n`).
  */
 export const PAINT_FLAGS: readonly FlagName[] = [...IMAGE_FLAGS, 'no', 'n'];
+/** An edit draws grids too (the best of several tries); it has no `--no`, its instruction is no caption. */
+export const EDIT_FLAGS: readonly FlagName[] = [...IMAGE_FLAGS, 'n'];
 
 const SWITCHES = new Set<FlagName>(['cache', 'no-cache']);
 const ALIASES: Record<string, FlagName> = {

@@ -109,12 +109,16 @@ function gridButtons(job: Job, count: number, options: { originalFile?: boolean 
       params: { n: i + 1 },
       style,
     }));
+  // An /edit's grid has neither: its instruction describes no picture to vary, nor a line to remix.
+  const remakeable = isRemakeable(job.request);
   return [
     numbered(['pick_1', 'pick_2', 'pick_3', 'pick_4'], 'pick', 'primary'),
-    numbered(['vary_1', 'vary_2', 'vary_3', 'vary_4'], 'vary_pick', 'secondary'),
+    ...(remakeable ? [numbered(['vary_1', 'vary_2', 'vary_3', 'vary_4'], 'vary_pick', 'secondary')] : []),
     [
       { id: buttonId('reroll', id), labelKey: 'button.reroll', style: 'secondary' },
-      { id: buttonId('remix', id), labelKey: 'button.remix', style: 'secondary' },
+      ...(remakeable
+        ? [{ id: buttonId('remix', id), labelKey: 'button.remix', style: 'secondary' as const }]
+        : []),
       ...(options.originalFile
         ? [{ id: buttonId('original', id), labelKey: 'button.original', style: 'secondary' as const }]
         : []),

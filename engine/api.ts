@@ -56,6 +56,7 @@ export interface ImageToImageRequest {
   temperature?: number;
   seed?: number;
   densePrompt?: boolean; // use the dense_prediction system prompt for *_pred types instead of upstream's fallback
+  count?: number; // as TextToImageRequest's, drawn one after another
 }
 
 /** Which latent cells to regenerate. Boxes and extension are fractions of width/height. */

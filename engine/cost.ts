@@ -69,7 +69,7 @@ export function forwardShape(request: EngineRequest): ForwardShape {
         length: promptTokens(request.prompt) + (images + 1) * INPUT_IMAGE_512_TOKENS,
         scored: 32 * 32,
         classes: 'codebook',
-        steps: request.steps ?? 64,
+        steps: (request.steps ?? 64) * (request.count ?? 1),
       };
     }
     case 'paint':

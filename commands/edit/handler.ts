@@ -4,8 +4,9 @@ import { inferEditType, isKnownEditType, needsReferenceImage } from '../../engin
 import type { StoredRequest } from '../../src/jobs/index.js';
 import type { Operation } from '../context.js';
 import { UserInputError } from '../errors.js';
+import { EDIT_FLAGS } from '../prompt.js';
 import { definedOnly, sampling, submit } from '../submit.js';
-import { type Files, imagePrompt, keepImage } from '../task-input.js';
+import { type Files, imageCount, imagePrompt, keepImage } from '../task-input.js';
 import type { EditInput } from './spec.js';
 
 export const edit: Operation<EditInput> = async (deps, ctx, input) => {
@@ -13,7 +14,13 @@ export const edit: Operation<EditInput> = async (deps, ctx, input) => {
   // The engine may infer a type the spec does not offer; it is refused here rather than in the worker.
   if (!isKnownEditType(editType))
     throw new UserInputError('errors.edit.type', { type: editType.slice(0, 40) });
-  const { prompt, flags } = imagePrompt(deps, input.instruction, input.seed, !needsReferenceImage(editType));
+  const { prompt, flags } = imagePrompt(
+    deps,
+    input.instruction,
+    input.seed,
+    !needsReferenceImage(editType),
+    EDIT_FLAGS,
+  );
   if (needsReferenceImage(editType) && !input.reference) {
     throw new UserInputError('errors.edit.reference_missing', { type: editType });
   }
@@ -29,6 +36,7 @@ export const edit: Operation<EditInput> = async (deps, ctx, input) => {
     ...(refImage ? { refImage } : {}),
     ...definedOnly({ steps, cfg, temperature }),
     seed,
+    ...imageCount(input.images ?? flags.images, temperature, ctx.settings.images),
   };
   return submit(deps, ctx, 'edit', request, files);
 };

@@ -1182,4 +1182,25 @@ describe('grids (--n: several images to pick from)', () => {
     const zoomed = await commands.pressButton(ctx('1'), `zoomout:${one.jobId}`);
     expect(store.get(zoomed.jobId as string)?.request).toMatchObject({ task: 'paint', count: 4 });
   });
+
+  it('/edit --n 2: the best of two edits; a grid of edits has neither V buttons nor Remix, a picked edit its Variations', async () => {
+    const { commands, ctx, until, store } = setup();
+    const first = await commands.run(ctx('1'), {
+      name: 'edit',
+      options: { image: { data: await png() }, instruction: 'make it red --n 2 --seed 3' },
+    });
+    const grid = store.get(first.jobId as string) as Job;
+    expect(grid.request).toMatchObject({ task: 'image_to_image', count: 2, seed: 3 });
+    const done = await until((u) => u.job.id === grid.id && u.reply.final === true);
+    expect(done.reply.buttons?.map((row) => row.map((b) => b.id.split(':')[0]))).toEqual([
+      ['pick_1', 'pick_2'],
+      ['reroll', 'delete'],
+    ]);
+    const picked = await commands.pressButton(ctx('1'), `pick_1:${grid.id}`);
+    const job = store.get(picked.jobId as string) as Job;
+    expect(job).toMatchObject({ kind: 'edit', request: { task: 'image_to_image', seed: 3 } });
+    expect(picked.buttons?.[0]?.map((b) => b.id.split(':')[0])).toEqual(['reroll', 'vary']);
+    const input = (grid.request as { image: { file: string } }).image.file;
+    expect(store.readFile(job.id, input).equals(store.readFile(grid.id, input))).toBe(true);
+  });
 });

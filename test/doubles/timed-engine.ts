@@ -1,6 +1,6 @@
 // Test double for the engine: takes `msPerStep` per step (or a task's own from `msPerStepByTask`), reports progress, honours the abort signal, fails on
 // prompts containing "boom", and records the order in which requests started and the size of every batch it
-// was given. Real cost estimates. A text-to-image or paint `count` gives that many candidates (each filled with a grey of
+// was given. Real cost estimates. An image request's `count` gives that many candidates (each filled with a grey of
 // its seed, `greyOfSeed`), tiled as the engine tiles them.
 
 import { tileImages } from '../../engine/image/grid.js';
@@ -66,7 +66,7 @@ export class TimedEngineDouble
       return { kind: 'text', text: 'a test answer', tokens: [], seed: 0, steps: this.steps, timings };
     const width = request.task === 'text_to_image' ? request.width : 16;
     const height = request.task === 'text_to_image' ? request.height : 16;
-    const count = request.task === 'text_to_image' || request.task === 'paint' ? (request.count ?? 1) : 1;
+    const count = request.count ?? 1;
     if (count > 1) {
       const base = request.seed ?? 1;
       const candidates = Array.from({ length: count }, (_, i) => {

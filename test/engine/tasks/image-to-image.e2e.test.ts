@@ -89,6 +89,15 @@ describe('image-to-image on a generated tiny checkpoint', () => {
     expect(Array.from(a!.tokens.data)).not.toEqual(Array.from(c!.tokens.data));
   });
 
+  it('count draws its edits one after another, each as its seed alone', async () => {
+    const grid = (await edit('edit_remove', 11, { count: 2 })) as ImageResult;
+    const [a, b] = (await Promise.all([edit('edit_remove', 11), edit('edit_remove', 12)])) as ImageResult[];
+    expect(grid.candidates?.map((c) => c.seed)).toEqual([11, 12]);
+    expect(Buffer.from(grid.candidates?.[0]?.image.data ?? []).equals(Buffer.from(a!.image.data))).toBe(true);
+    expect(Buffer.from(grid.candidates?.[1]?.image.data ?? []).equals(Buffer.from(b!.image.data))).toBe(true);
+    expect([grid.image.width, grid.image.height]).toEqual([704, 352 * 2 + 8]);
+  });
+
   it('refuses bad requests with one clear bad_request', async () => {
     await expect(edit('edit_everything')).rejects.toMatchObject({
       code: 'bad_request',
