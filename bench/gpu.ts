@@ -1,9 +1,9 @@
 // `npm run bench -- gpu [--preset 8b|small] [--device cuda|cpu] [--budget 540] [--size 1024] [--steps 64]`:
 // the GPU figures of issue #12 on a generated checkpoint (never real weights): text-to-image at --size² and
-// --steps with and without ML-Cache, a 4-job batch at 512², fp16 against fp32, peak device memory, and the share
-// of τ = 0 grid cells on which fp16 agrees with fp32 (small checkpoint). Each configuration runs in its own
-// engine and is recorded as it ends; one that fails is recorded with its error and the rest go on; a time
-// budget skips what would not finish. bench/gpu-check.sh runs this bundled on a GPU host without Node.js.
+// --steps with and without ML-Cache, a 4-job batch at 512² and the same four as one grid, fp16 against fp32, peak
+// device memory, and the share of τ = 0 grid cells on which fp16 agrees with fp32 (small checkpoint). Each
+// configuration runs in its own engine and is recorded as it ends; one that fails is recorded with its error and
+// the rest go on; a time budget skips what would not finish. bench/gpu-check.sh runs this bundled on a GPU host without Node.js.
 // → bench/results/gpu.json (and $OUT/gpu.json when OUT is set)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -275,6 +275,28 @@ for (const config of configs) {
       failed: failed.length,
     };
     log(`batch 4 × ${batchSize}²: ${wall.toFixed(2)} s vs ${single.wall_s} s alone`);
+    save();
+    // The same four as one request's grid (`count`), previews tiled once a second as a chat shows them: its time
+    // against the batch's, and whether its first image is the batch's first (both share each pass; kernels may
+    // still differ).
+    const g = performance.now();
+    const grid = (await engine.generate(t2i(batchSize, steps, { seed: 100, count: 4 }), {
+      previewIntervalMs: 1000,
+      onProgress: () => undefined,
+    })) as ImageResult;
+    const gridWall = (performance.now() - g) / 1000;
+    const batchTokens = out.flatMap((r) => ('kind' in r && r.kind === 'image' ? [r.tokens.data] : []));
+    const firstBatch = batchTokens[0];
+    record.grid = {
+      images: 4,
+      size: batchSize,
+      steps,
+      wall_s: Math.round(gridWall * 1000) / 1000,
+      vs_batch: Math.round((gridWall / wall) * 100) / 100,
+      grid_pixels: `${grid.image.width}x${grid.image.height}`,
+      first_image_equal_to_batch: firstBatch ? grid.tokens.data.every((v, i) => v === firstBatch[i]) : null,
+    };
+    log(`grid of 4 × ${batchSize}²: ${gridWall.toFixed(2)} s (the batch: ${wall.toFixed(2)} s)`);
   });
 }
 
