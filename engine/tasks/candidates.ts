@@ -1,10 +1,10 @@
 // Several images of one request (`count`), seeds `seed`, `seed + 1`, …: drawn one after another where they cannot
-// share forward passes, and put together as one result whose image is their grid.
+// share forward passes (ML-Cache, image-to-image, paint), and put together as one result whose image is their grid.
 import { EngineError, type GenerateOptions } from '../api.js';
 import { tileImages } from '../image/grid.js';
 import { LIMITS } from './context.js';
 import type { ImageTaskOutput } from './image-loop.js';
-import { checkInteger } from './validate.js';
+import { checkInteger, checkSampling } from './validate.js';
 
 /** The request's `count`, checked; more than one needs a temperature above 0, where seeds draw differently. */
 export function checkCount(count: number | undefined, temperature: number): number {
@@ -20,28 +20,40 @@ export function checkCount(count: number | undefined, temperature: number): numb
 export const candidateSeed = (seed: number, i: number) => (seed + i) >>> 0;
 
 /**
- * Draws `count` images in turn; progress counts every image's steps as one run (image `i`'s step `s` is step
- * `i × steps + s` of `count × steps`), and each image's previews pass through.
+ * A request whose `drawOne` draws one image: alone when `count` is 1 (its seed fixed here, so a random one is
+ * reported back), else its images one after another from the seeds `seed`, `seed + 1`, …, as one grid. Progress
+ * counts every image's steps as one run (image `i`'s step `s` is step `i × steps + s` of `count × steps`), and each
+ * image's previews pass through.
  */
-export async function oneByOne(
-  count: number,
-  steps: number,
+export async function oneImageAtATime<R extends Parameters<typeof checkSampling>[0] & { count?: number }>(
+  request: R,
+  defaults: Parameters<typeof checkSampling>[1],
   options: GenerateOptions,
-  draw: (i: number, options: GenerateOptions) => Promise<ImageTaskOutput>,
-): Promise<ImageTaskOutput[]> {
+  drawOne: (request: R, options: GenerateOptions) => Promise<ImageTaskOutput>,
+): Promise<ImageTaskOutput> {
+  const { steps, temperature, seed } = checkSampling(request, defaults);
+  const count = checkCount(request.count, temperature);
+  if (count === 1) return drawOne({ ...request, seed }, options);
   const outputs: ImageTaskOutput[] = [];
   const onProgress = options.onProgress;
   for (let i = 0; i < count; i++) {
     outputs.push(
-      await draw(i, {
-        ...options,
-        onProgress:
-          onProgress &&
-          ((event) => onProgress({ ...event, step: i * steps + event.step, total: count * steps })),
-      }),
+      await drawOne(
+        { ...request, count: undefined, seed: candidateSeed(seed, i) },
+        {
+          ...options,
+          onProgress:
+            onProgress &&
+            ((event) => onProgress({ ...event, step: i * steps + event.step, total: count * steps })),
+        },
+      ),
     );
   }
-  return outputs;
+  return gridOutput(
+    outputs,
+    seed,
+    outputs.reduce((sum, o) => sum + o.forwardMs, 0),
+  );
 }
 
 /** The images as one result: their grid, the first seed, every image with its seed; `forwardMs` as given. */
@@ -59,6 +71,3 @@ export function gridOutput(
     candidates: outputs.map((o) => ({ image: o.image, seed: o.seed })),
   };
 }
-
-export const totalForwardMs = (outputs: readonly ImageTaskOutput[]) =>
-  outputs.reduce((sum, o) => sum + o.forwardMs, 0);

@@ -6,7 +6,7 @@ import { EngineError, type GenerateOptions, type ImageToImageRequest } from '../
 import { cropToBucket } from '../image/io.js';
 import { imageToImagePrompt, needsReferenceImage } from '../prompts.js';
 import { type ImageCodes, imageToImageSequence } from '../sequence.js';
-import { candidateSeed, checkCount, gridOutput, oneByOne, totalForwardMs } from './candidates.js';
+import { oneImageAtATime } from './candidates.js';
 import { LIMITS, MAX_INPUT_PIXELS, type TaskContext } from './context.js';
 import { type ImageTaskOutput, imageTaskOutput, runImageLoop, throwIfCancelled } from './image-loop.js';
 import { checkInputImage, checkNumber, checkPrompt, checkSampling } from './validate.js';
@@ -24,13 +24,7 @@ export async function imageToImage(
   request: ImageToImageRequest,
   options: GenerateOptions = {},
 ): Promise<ImageTaskOutput> {
-  const { steps, temperature, seed } = checkSampling(request, IMAGE_TO_IMAGE_DEFAULTS);
-  const count = checkCount(request.count, temperature);
-  if (count === 1) return imageToImageOne(ctx, { ...request, seed }, options);
-  const outputs = await oneByOne(count, steps, options, (i, o) =>
-    imageToImageOne(ctx, { ...request, count: undefined, seed: candidateSeed(seed, i) }, o),
-  );
-  return gridOutput(outputs, seed, totalForwardMs(outputs));
+  return oneImageAtATime(request, IMAGE_TO_IMAGE_DEFAULTS, options, (one, o) => imageToImageOne(ctx, one, o));
 }
 
 async function imageToImageOne(

@@ -6,7 +6,7 @@ import { EngineError, type GenerateOptions, type PaintRequest, type RgbImage } f
 import { composeCanvas, resizeToMultipleOf } from '../image/io.js';
 import { pasteBack, planPaint } from '../paint/mask.js';
 import { type ImageCodes, paintSequence } from '../sequence.js';
-import { candidateSeed, checkCount, gridOutput, oneByOne, totalForwardMs } from './candidates.js';
+import { oneImageAtATime } from './candidates.js';
 import { LIMITS, MAX_INPUT_PIXELS, type TaskContext } from './context.js';
 import { type ImageTaskOutput, imageTaskOutput, runImageLoop, throwIfCancelled } from './image-loop.js';
 import {
@@ -41,13 +41,7 @@ export async function paint(
   request: PaintRequest,
   options: GenerateOptions = {},
 ): Promise<ImageTaskOutput> {
-  const { steps, temperature, seed } = checkSampling(request, PAINT_DEFAULTS);
-  const count = checkCount(request.count, temperature);
-  if (count === 1) return paintOne(ctx, { ...request, seed }, options);
-  const outputs = await oneByOne(count, steps, options, (i, o) =>
-    paintOne(ctx, { ...request, count: undefined, seed: candidateSeed(seed, i) }, o),
-  );
-  return gridOutput(outputs, seed, totalForwardMs(outputs));
+  return oneImageAtATime(request, PAINT_DEFAULTS, options, (one, o) => paintOne(ctx, one, o));
 }
 
 async function paintOne(

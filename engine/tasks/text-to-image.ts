@@ -12,7 +12,7 @@ import { asEngineError } from '../errors.js';
 import { tileImages } from '../image/grid.js';
 import { resolveMlCache } from '../sampling/ml-cache.js';
 import { gridForSize, type ImageCodes, textToImageSequence } from '../sequence.js';
-import { candidateSeed, checkCount, gridOutput, oneByOne, totalForwardMs } from './candidates.js';
+import { candidateSeed, checkCount, gridOutput, oneImageAtATime } from './candidates.js';
 import type { TaskContext } from './context.js';
 import {
   type ImageLoopOptions,
@@ -151,10 +151,10 @@ export async function textToImageCandidates(
     count: undefined,
     seed: candidateSeed(p.seed, i),
   });
-  if (p.cachePlan && p.cfg > 0) {
-    const outputs = await oneByOne(p.count, p.steps, options, (i, o) => textToImage(ctx, single(i), o));
-    return gridOutput(outputs, p.seed, totalForwardMs(outputs));
-  }
+  if (p.cachePlan && p.cfg > 0)
+    return oneImageAtATime({ ...request, seed: p.seed }, TEXT_TO_IMAGE_DEFAULTS, options, (one, o) =>
+      textToImage(ctx, one, o),
+    );
   const members = Array.from({ length: p.count }, (_, i) => prepare(ctx, single(i)));
   const reports = gridProgress(p.count, options, (codes) => decodeCodes(ctx, codes));
   const loops = await runImageLoops(
