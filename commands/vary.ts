@@ -24,8 +24,11 @@ export function vary(strength: VaryStrength, pick?: number): Operation<string> {
       if (strength === 'strong' || pick !== undefined)
         throw new UserInputError('errors.button.not_available');
       return again(deps, ctx, jobId, (j) => {
-        const temperature = Math.max(1, j.request.temperature ?? 1);
-        return { ...j.request, seed: deps.randomSeed(), temperature } as StoredRequest;
+        const { count: _count, ...edit } = j.request;
+        const temperature = Math.max(1, edit.temperature ?? 1);
+        // As many tries as the user draws (`/settings images`), as a variation of a picture gives.
+        const count = imageCount(undefined, temperature, ctx.settings.images);
+        return { ...edit, seed: deps.randomSeed(), temperature, ...count } as StoredRequest;
       });
     }
     const request: StoredRequest = {

@@ -9,6 +9,7 @@ export { DeliveryLog } from './deliveries.js';
 export { estimateStoredRequest } from './estimate.js';
 export type { JobEvent, JobListener } from './events.js';
 export { JobEvents } from './events.js';
+export { isDiskFull } from './job-failure.js';
 export { insertFinishedImage } from './job-parts.js';
 export type {
   CancelResult,

@@ -8,6 +8,7 @@ import {
   encodePng,
   type RgbImage,
 } from '../../engine/index.js';
+import { removeFilesQuietly } from './job-transitions.js';
 import type { SubmitInput } from './queue-types.js';
 import type { JobStore } from './store.js';
 import type { Job, Priority } from './types.js';
@@ -95,6 +96,7 @@ export function resultFiles(job: Job): string[] {
 /**
  * A finished image job made without the engine (one image of a grid, picked), stored as `done` with its inputs and
  * PNG so every follow-up treats it as any result. It never queues, costs nothing and raises no event: the caller shows it.
+ * A write that fails (a full disk) leaves nothing behind and throws.
  */
 export function insertFinishedImage(
   store: JobStore,
@@ -114,8 +116,14 @@ export function insertFinishedImage(
     ...times,
     result: { file: 'result.png', seed: image.seed, width: image.width, height: image.height },
   };
-  for (const [name, bytes] of Object.entries(input.files ?? {})) store.writeFile(job.id, name, bytes);
-  store.writeFile(job.id, 'result.png', image.png);
-  store.insert(job);
+  try {
+    for (const [name, bytes] of Object.entries(input.files ?? {})) store.writeFile(job.id, name, bytes);
+    store.writeFile(job.id, 'result.png', image.png);
+    store.insert(job);
+  } catch (error) {
+    // A full disk must not leave half a job's files behind with no record pointing at them.
+    removeFilesQuietly(store, job.id);
+    throw error;
+  }
   return job;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -16,6 +16,7 @@ import {
 } from '../../engine/index.js';
 import { planExtension } from '../../engine/paint/mask.js';
 import { type Job, JobQueue, JobStore } from '../../src/jobs/index.js';
+import { FullDiskStoreDouble } from '../doubles/full-disk-store.js';
 import { greyOfSeed, TimedEngineDouble } from '../doubles/timed-engine.js';
 
 const open: JobQueue[] = [];
@@ -32,10 +33,12 @@ function setup(
     previews?: boolean;
     originalFileButton?: boolean;
     helpKeys?: string[];
+    /** A store whose disk can be declared full. */
+    fullDiskDouble?: boolean;
   } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'dimoo-commands-'));
-  const store = new JobStore(dir);
+  const store = options.fullDiskDouble ? new FullDiskStoreDouble(dir) : new JobStore(dir);
   const timed = new TimedEngineDouble(options.msPerStep ?? 2, 3);
   // Previews as the real engine sends them: a small RGB image with some progress events.
   const engine = options.previews
@@ -95,7 +98,7 @@ function setup(
   const advance = (ms: number) => {
     clock += ms;
   };
-  return { commands, queue, store, engine: timed, ctx, updates, until, advance };
+  return { commands, queue, store, engine: timed, ctx, updates, until, advance, dir };
 }
 
 const keys = (reply: Reply) => reply.text.map((t) => t.key);
@@ -1115,6 +1118,28 @@ describe('grids (--n: several images to pick from)', () => {
     ]);
   });
 
+  it('a number pressed while the disk is full says so, leaves no files behind, and works once there is space', async () => {
+    const { commands, ctx, until, store, dir } = setup({ fullDiskDouble: true });
+    const first = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a boat --n 2' } });
+    const id = first.jobId as string;
+    await until((u) => u.job.id === id && u.reply.final === true);
+    const disk = store as FullDiskStoreDouble;
+    const folders = () => readdirSync(join(dir, 'jobs')).sort();
+    const before = folders();
+    disk.full = true;
+    disk.fileWritesLeft = 0;
+    expect(keys(await commands.pressButton(ctx('1'), `pick_2:${id}`))).toEqual(['errors.disk_full']);
+    expect(folders()).toEqual(before);
+    // The database was the one to refuse: the image went down, then nothing may point at it.
+    disk.fileWritesLeft = 1;
+    expect(keys(await commands.pressButton(ctx('1'), `pick_2:${id}`))).toEqual(['errors.disk_full']);
+    expect(folders()).toEqual(before);
+    disk.full = false;
+    const picked = await commands.pressButton(ctx('1'), `pick_2:${id}`);
+    expect(keys(picked)[0]).toBe('job.picked');
+    expect(store.get(picked.jobId as string)?.status).toBe('done');
+  });
+
   it('refuses more than four images, and several at temperature 0 (they would all be one)', async () => {
     const { commands, ctx } = setup();
     const run = (prompt: string) => commands.run(ctx('1'), { name: 'imagine', options: { prompt } });
@@ -1202,5 +1227,11 @@ describe('grids (--n: several images to pick from)', () => {
     expect(picked.buttons?.[0]?.map((b) => b.id.split(':')[0])).toEqual(['reroll', 'vary']);
     const input = (grid.request as { image: { file: string } }).image.file;
     expect(store.readFile(job.id, input).equals(store.readFile(grid.id, input))).toBe(true);
+    // Its Variations tries the edit again, as many times as the user draws images.
+    const once = await commands.pressButton(ctx('1'), `vary:${job.id}`);
+    expect(store.get(once.jobId as string)?.request).not.toHaveProperty('count');
+    await commands.runText(ctx('1'), '/settings images 3');
+    const thrice = await commands.pressButton(ctx('1'), `vary:${job.id}`);
+    expect(store.get(thrice.jobId as string)?.request).toMatchObject({ task: 'image_to_image', count: 3 });
   });
 });
