@@ -18,6 +18,7 @@ import {
   type RgbImage,
 } from '../engine/index.js';
 import type { MlCachePlan } from '../engine/sampling/ml-cache.js';
+import { optionReader } from './lib/options.js';
 
 function gradient(width: number, height: number): RgbImage {
   const data = new Uint8Array(width * height * 3);
@@ -48,11 +49,7 @@ async function timeTask(engine: Engine, name: string, request: EngineRequest) {
   };
 }
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
-};
+const opt = optionReader();
 const preset = opt('preset', 'small') as Preset;
 const steps = Number(opt('steps', '8'));
 const dir = join(tmpdir(), `dimoo-bench-${preset}`);

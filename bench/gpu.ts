@@ -20,12 +20,10 @@ import {
 } from '../engine/index.js';
 import { scaleStoredTensor } from '../test/doubles/random-llada.js';
 import { profileChild, runProbe } from './gpu-probe.js';
+import { optionReader } from './lib/options.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
-};
+const opt = optionReader(args);
 const preset = opt('preset', process.env.DIMOO_GPU_CHECK_PRESET ?? '8b') as Preset;
 const device = opt('device', process.env.DEVICE ?? 'cuda') as 'cuda' | 'cpu';
 const budgetMs = Number(opt('budget', process.env.DIMOO_GPU_CHECK_BUDGET_S ?? '540')) * 1000;

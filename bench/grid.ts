@@ -14,12 +14,9 @@ import {
   type Preset,
   type TextToImageRequest,
 } from '../engine/index.js';
+import { optionReader } from './lib/options.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
-};
+const opt = optionReader();
 const preset = opt('preset', 'small') as Preset;
 const size = Number(opt('size', '256'));
 const steps = Number(opt('steps', '8'));
