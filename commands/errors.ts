@@ -6,6 +6,8 @@
 export const USER_INPUT_CODES = [
   'errors.prompt_empty',
   'errors.prompt_too_long',
+  'errors.permutation.braces',
+  'errors.permutation.limit',
   'errors.blocked_words',
   'errors.flag.unknown',
   'errors.flag.not_here',

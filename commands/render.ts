@@ -142,12 +142,32 @@ function promptOf(job: Job): string | undefined {
   return r.task === 'understand' ? r.question : r.prompt;
 }
 
+const PERMUTATION_PROMPT_CHARS = 200;
+
+/**
+ * Which line of a permutation prompt a job draws ("2 of 3: a blue bird --ar 16:9"), on every message of it: its siblings'
+ * messages look alike otherwise.
+ */
+function permutationLines(job: Job): ReplyText[] {
+  const place = job.meta.permutation as { n?: unknown; of?: unknown; line?: unknown } | undefined;
+  if (typeof place?.n !== 'number' || typeof place.of !== 'number') return [];
+  // The whole line: two jobs may differ only in a flag (`--ar {1:1, 16:9}`).
+  const prompt = typeof place.line === 'string' ? place.line : (promptOf(job) ?? '');
+  // The line shares a Telegram caption (1024 characters) with the rest of the message.
+  const shown =
+    prompt.length > PERMUTATION_PROMPT_CHARS ? `${prompt.slice(0, PERMUTATION_PROMPT_CHARS - 1)}…` : prompt;
+  return [{ key: 'job.permutation', params: { n: place.n, total: place.of, prompt: shown } }];
+}
+
 /** The reply for a job that is waiting: how many jobs run before it, and when it should be ready. */
 export function renderQueued(job: Job, ahead: number, etaMs: number, deps: RenderDeps): Reply {
   const locale = localeOf(job, deps.defaultLocale);
   const readyMs = etaMs + deps.expectedMs(job);
   return {
-    text: [{ key: 'job.queued', params: { count: ahead, eta: formatDuration(locale, readyMs) } }],
+    text: [
+      ...permutationLines(job),
+      { key: 'job.queued', params: { count: ahead, eta: formatDuration(locale, readyMs) } },
+    ],
     buttons: [[cancelButton(job.id)]],
     jobId: job.id,
     etaAt: deps.now() + readyMs,
@@ -158,13 +178,20 @@ export function renderQueued(job: Job, ahead: number, etaMs: number, deps: Rende
 
 /** Turns one job event into the reply that should replace the job's message. */
 export async function renderEvent(event: JobEvent, deps: RenderDeps): Promise<Reply> {
+  if (event.type === 'queued' || event.type === 'position')
+    return renderQueued(event.job, event.ahead, event.etaMs, deps);
+  const reply = await renderStage(event, deps);
+  return { ...reply, text: [...permutationLines(event.job), ...reply.text] };
+}
+
+async function renderStage(
+  event: Exclude<JobEvent, { type: 'queued' | 'position' }>,
+  deps: RenderDeps,
+): Promise<Reply> {
   const { job } = event;
   const locale = localeOf(job, deps.defaultLocale);
   const base = { jobId: job.id, ephemeral: job.meta.private === true };
   switch (event.type) {
-    case 'queued':
-    case 'position':
-      return renderQueued(job, event.ahead, event.etaMs, deps);
     case 'started':
       return {
         ...base,

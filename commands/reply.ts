@@ -119,6 +119,11 @@ export interface Reply {
   ask?: ReplyAsk;
   /** For results: what they were made from (the playground labels each result with it). */
   context?: ResultContext;
+  /**
+   * Replies to send after this one, each a message of its own (the further jobs of a permutation prompt, or why one
+   * was refused); each that starts a job becomes that job's status message.
+   */
+  more?: Reply[];
 }
 
 export function buttonId(action: ButtonAction, jobId: string): string {

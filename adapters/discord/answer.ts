@@ -37,6 +37,7 @@ export async function answer(
     );
     rt.jobMessages.openFromInteraction(i, ctx, reply, privately, sent);
     await sent;
+    await followUps(rt, i, ctx, reply, privately);
     return;
   }
   const reply = early;
@@ -57,6 +58,33 @@ export async function answer(
     .then((response) => response.resource?.message ?? undefined);
   rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, sent);
   await sent;
+  await followUps(rt, i, ctx, reply, privately);
+}
+
+/** The replies that come with the answer (a permutation's further jobs), each a follow-up message of its own. */
+async function followUps(
+  rt: DiscordRuntime,
+  i: RepliableInteraction,
+  ctx: CommandContext,
+  reply: Reply,
+  privately: boolean,
+): Promise<void> {
+  const uploadLimit = i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT;
+  for (const more of reply.more ?? []) {
+    const ephemeral = privately || more.ephemeral === true;
+    const sent = fitReply(more, uploadLimit).then((fitted) => {
+      const { content, files, components, allowedMentions } = toDiscordMessage(fitted, ctx.locale);
+      return i.followUp({
+        content,
+        files,
+        components,
+        allowedMentions,
+        ...(ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
+      });
+    });
+    rt.jobMessages.openFromInteraction(i, ctx, more, ephemeral, sent, true);
+    await sent;
+  }
 }
 
 /** The Delete button: the message it was on goes, and the press needs no answer of its own. */

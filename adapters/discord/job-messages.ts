@@ -38,13 +38,14 @@ export class DiscordJobMessages {
     });
   }
 
-  /** A reply to an interaction that starts a job becomes its status message once sent. */
+  /** A reply (or follow-up) to an interaction that starts a job becomes its status message once sent. */
   openFromInteraction(
     i: RepliableInteraction,
     ctx: CommandContext,
     reply: Reply,
     ephemeral: boolean,
     sent: Promise<Message | undefined>,
+    followUp = false,
   ): void {
     if (!reply.startsJob || !reply.jobId) return;
     const place: DiscordPlace = {
@@ -54,7 +55,7 @@ export class DiscordJobMessages {
       uploadLimit: i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT,
       private: ephemeral,
     };
-    this.open(reply.jobId, reply, place, sent, i);
+    this.open(reply.jobId, reply, place, sent, i, followUp);
   }
 
   open(
@@ -63,12 +64,13 @@ export class DiscordJobMessages {
     place: DiscordPlace,
     sent: Promise<Message | undefined>,
     interaction?: RepliableInteraction,
+    followUp = false,
   ): void {
     const at = Date.now();
     const surface = sent.then((message) => {
       const known = { ...place, ...(message ? { messageId: message.id } : {}) };
       this.options.deliveries.remember(jobId, { ...known });
-      return new DiscordStatus(this.client, known, interaction, at);
+      return new DiscordStatus(this.client, known, interaction, at, followUp);
     });
     const lane = { id: jobId, shared: false };
     this.tracker.note(lane);

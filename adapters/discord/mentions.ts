@@ -80,20 +80,23 @@ export async function onMessage(rt: DiscordRuntime, message: Message): Promise<v
   } catch (error) {
     reply = rt.errorReply(error);
   }
-  const payload = toDiscordMessage(await fitReply(reply, DEFAULT_UPLOAD_LIMIT), ctx.locale);
-  const sent = message.reply(payload as Parameters<Message['reply']>[0]);
-  if (reply.startsJob && reply.jobId) {
-    const place: DiscordPlace = {
-      channelId: message.channelId,
-      userMessageId: message.id,
-      userId: message.author.id,
-      locale: ctx.locale,
-      uploadLimit: DEFAULT_UPLOAD_LIMIT,
-      private: false,
-    };
-    rt.jobMessages.open(reply.jobId, reply, place, sent);
+  // The reply, then those that come with it (a permutation's further jobs), each a reply of its own.
+  for (const one of [reply, ...(reply.more ?? [])]) {
+    const payload = toDiscordMessage(await fitReply(one, DEFAULT_UPLOAD_LIMIT), ctx.locale);
+    const sent = message.reply(payload as Parameters<Message['reply']>[0]);
+    if (one.startsJob && one.jobId) {
+      const place: DiscordPlace = {
+        channelId: message.channelId,
+        userMessageId: message.id,
+        userId: message.author.id,
+        locale: ctx.locale,
+        uploadLimit: DEFAULT_UPLOAD_LIMIT,
+        private: false,
+      };
+      rt.jobMessages.open(one.jobId, one, place, sent);
+    }
+    await sent;
   }
-  await sent;
 }
 
 /** The custom ids of a message's buttons. */

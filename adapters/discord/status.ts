@@ -49,6 +49,8 @@ export class DiscordStatus implements StatusSurface {
     readonly place: DiscordPlace,
     private readonly interaction?: RepliableInteraction,
     private readonly at = Date.now(),
+    /** A follow-up message of the interaction (a permutation's further jobs), not its reply. */
+    private readonly followUp = false,
   ) {}
 
   show(reply: Reply): Promise<void> {
@@ -94,7 +96,8 @@ export class DiscordStatus implements StatusSurface {
     const payload = toDiscordMessage(await fitReply(reply, place.uploadLimit), place.locale);
     if (this.interaction && !this.tokenDead && Date.now() - this.at < TOKEN_LIFETIME_MS) {
       try {
-        await this.interaction.editReply(payload);
+        if (this.followUp && !place.messageId) throw new Error('the follow-up message was never sent');
+        await this.interaction.editReply(this.followUp ? { ...payload, message: place.messageId } : payload);
         return;
       } catch (error) {
         // A revoked or expired token: the channel endpoint may still reach a public message.

@@ -392,8 +392,20 @@ export class TelegramBot {
     if (this.asks.size > 1000) this.asks.delete(this.asks.keys().next().value as string);
   }
 
-  /** Sends a reply: images with their keyboard, else text; the reply that starts a job becomes its status. */
+  /**
+   * Sends a reply and the ones that come with it (a permutation's further jobs), each a message of its own: one that
+   * Telegram refuses does not keep the others back.
+   */
   private async send(ctx: Context, c: CommandContext, reply: Reply): Promise<void> {
+    const failures: unknown[] = [];
+    for (const one of [reply, ...(reply.more ?? [])]) {
+      await this.sendOne(ctx, c, one).catch((error: unknown) => failures.push(error));
+    }
+    if (failures.length > 0) throw failures[0];
+  }
+
+  /** Sends one reply: images with their keyboard, else text; the reply that starts a job becomes its status. */
+  private async sendOne(ctx: Context, c: CommandContext, reply: Reply): Promise<void> {
     const chatId = ctx.chat?.id;
     if (chatId === undefined) return;
     const group = ctx.chat?.type !== 'private';

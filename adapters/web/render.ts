@@ -13,6 +13,8 @@ export interface WebMessage {
   deleteSource?: boolean;
   ask?: { kind: string; jobId: string; title: string; label: string; value?: string };
   context?: ResultContext & { label: string; parentSrc?: string };
+  /** Messages that follow this one (a permutation's further jobs), each shown as a message of its own. */
+  more?: WebMessage[];
 }
 
 /** Where the page fetches a stored file of a job (owner-checked by the server). */
@@ -52,6 +54,7 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
       value: reply.ask.value,
     },
     context: reply.context && { ...reply.context, label: contextLabel(reply.context, locale) },
+    ...(reply.more?.length ? { more: reply.more.map((more) => toWebMessage(more, locale)) } : {}),
   };
 }
 

@@ -1140,6 +1140,57 @@ describe('grids (--n: several images to pick from)', () => {
     expect(store.get(picked.jobId as string)?.status).toBe('done');
   });
 
+  it('a line with options in braces queues one job per combination, one seed for all, each message naming its line', async () => {
+    const { commands, ctx, until, store } = setup();
+    const reply = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a {red, blue} bird --ar {1:1, 16:9} --steps 3' },
+    });
+    const replies = [reply, ...(reply.more ?? [])];
+    expect(replies.map((r) => r.startsJob)).toEqual([true, true, true, true]);
+    const jobs = replies.map((r) => store.get(r.jobId as string) as Job);
+    expect(
+      jobs.map((j) => [
+        j.request.task === 'text_to_image' && j.request.prompt,
+        j.request.task === 'text_to_image' && j.request.width,
+      ]),
+    ).toEqual([
+      ['a red bird', 512],
+      ['a red bird', 688],
+      ['a blue bird', 512],
+      ['a blue bird', 688],
+    ]);
+    expect(new Set(jobs.map((j) => j.request.seed)).size).toBe(1);
+    expect(replies[3]?.text[0]).toEqual({
+      key: 'job.permutation',
+      params: { n: 4, total: 4, prompt: 'a blue bird --ar 16:9 --steps 3' },
+    });
+    expect(replies[3]?.text[1]?.key).toBe('job.queued');
+    // The finished message still says which line it drew; its re-roll is an ordinary job.
+    const done = await until((u) => u.job.id === jobs[1]?.id && u.reply.final === true);
+    expect(keys(done.reply)).toEqual(['job.permutation', 'job.done']);
+    const reroll = await commands.pressButton(ctx('1'), `reroll:${jobs[1]?.id}`);
+    expect(keys(reroll)).toEqual(['job.queued']);
+    // A typed seed is kept.
+    const seeded = await commands.run(ctx('2'), {
+      name: 'imagine',
+      options: { prompt: 'a {cat, dog} --seed 7' },
+    });
+    expect([seeded, ...(seeded.more ?? [])].map((r) => store.get(r.jobId as string)?.request.seed)).toEqual([
+      7, 7,
+    ]);
+  });
+
+  it('a mistake in any line of a permutation queues none of them', async () => {
+    const { commands, ctx, store } = setup();
+    const run = async (prompt: string) =>
+      keys(await commands.run(ctx('1'), { name: 'imagine', options: { prompt } }));
+    expect(await run('a bird --steps {4, 999}')).toEqual(['errors.flag.range_integer']);
+    expect(await run('a {red, blue bird')).toEqual(['errors.permutation.braces']);
+    expect(await run('{a, b, c} {d, e}')).toEqual(['errors.permutation.limit']);
+    expect(store.byStatus('queued', 'running', 'done')).toEqual([]);
+  });
+
   it('refuses more than four images, and several at temperature 0 (they would all be one)', async () => {
     const { commands, ctx } = setup();
     const run = (prompt: string) => commands.run(ctx('1'), { name: 'imagine', options: { prompt } });

@@ -239,10 +239,12 @@ function show(msg) {
     const atBottom = known === log.lastElementChild;
     update(known, msg);
     if (atBottom) known.scrollIntoView({ block: 'end' });
-    return;
+  } else {
+    const li = addBot(msg);
+    if (msg.jobId) messages.set(msg.jobId, li);
   }
-  const li = addBot(msg);
-  if (msg.jobId) messages.set(msg.jobId, li);
+  // A permutation's further jobs: a message each, which their own events then update.
+  for (const more of msg.more ?? []) show(more);
 }
 
 // --- buttons: one request per press, however fast the clicks; inline Edit; Delete with undo ---

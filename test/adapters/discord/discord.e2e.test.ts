@@ -214,6 +214,41 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
     expect(answered).not.toContain('pick_1:');
   });
 
+  it('a prompt with options in braces: the reply is the first job, a follow-up each other one, and each gets its result', async () => {
+    const ix = fake.dispatchInteraction(
+      fake.build.slashCommand({
+        name: 'imagine',
+        options: { prompt: 'a {green, yellow} kite --steps 2 --size 256x256' },
+      }),
+    );
+    await finalEditOf(ix.token);
+    const original = fake.interaction(ix.id)?.originalMessageId as string;
+    expect(JSON.stringify(fake.message(original))).toContain(
+      '1 of 2: “a green kite --steps 2 --size 256x256”',
+    );
+    const followUp = await fake.waitForCall(
+      (c) => c.route === 'POST /webhooks/:app/:token' && c.params.token === ix.token,
+    );
+    expect(JSON.stringify(followUp.body)).toContain('2 of 2: “a yellow kite --steps 2 --size 256x256”');
+    // The follow-up is edited by its own id, never through @original, and ends with its own image.
+    const ending = await fake.waitForCall(
+      (c) =>
+        c.route === EDIT &&
+        c.params.token === ix.token &&
+        c.params.message !== '@original' &&
+        JSON.stringify(c.body ?? '').includes('reroll:'),
+      60_000,
+    );
+    const id = ending.params.message as string;
+    expect(id).not.toBe(original);
+    expect(ending.files.some((f) => f.filename?.endsWith('.png'))).toBe(true);
+    const shown = JSON.stringify(fake.message(id));
+    expect(shown).toContain('2 of 2: “a yellow kite --steps 2 --size 256x256”');
+    expect(JSON.stringify(fake.message(original))).toContain(
+      '1 of 2: “a green kite --steps 2 --size 256x256”',
+    );
+  });
+
   it('takes commands in DMs by default (DISCORD_ALLOW_DMS unset)', async () => {
     const ix = fake.dispatchInteraction(fake.build.slashCommand({ name: 'help', options: {}, dm: true }));
     const help = await fake.waitForCall(fake.answerOf(ix));

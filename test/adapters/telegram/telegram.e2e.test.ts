@@ -133,6 +133,27 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
     expect(newest.seed).not.toBe(original.seed);
   });
 
+  it('a prompt with options in braces: a status message per job, each ending as its own photo naming its line', async () => {
+    fake.injectText('/imagine a {pink, grey} heron --steps 2 --size 256x256');
+    const statuses = await fake.waitForCalls(
+      (c) => c.method === 'sendMessage' && /of 2: “a (pink|grey) heron --steps 2/.test(textOf(c)),
+      2,
+      20_000,
+    );
+    const lines = [
+      '1 of 2: “a pink heron --steps 2 --size 256x256”',
+      '2 of 2: “a grey heron --steps 2 --size 256x256”',
+    ];
+    expect(statuses.map((c) => textOf(c).split('\n')[0])).toEqual(lines);
+    for (const line of lines) {
+      const photo = await fake.waitForCall(
+        (c) => c.method === 'sendPhoto' && textOf(c).startsWith(line),
+        60_000,
+      );
+      expect(markupOf(photo)).toMatch(/reroll:/);
+    }
+  });
+
   it('--n 2 sends one grid photo with a button per image; a number sends that image alone, with every button', async () => {
     fake.injectText('/imagine a red fox --steps 4 --size 256x256 --n 2 --seed 21');
     const grid = await fake.waitForCall(

@@ -150,6 +150,25 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     expect(pageErrors).toEqual([]);
   });
 
+  it('a prompt with options in braces shows a message per job, each finishing with its own image', async () => {
+    const before = await page.locator('#log li.bot').count();
+    await send('/imagine a {white, black} swan --steps 2 --size 256x256');
+    for (const n of [1, 2]) {
+      const message = page.locator('#log li.bot[data-state=final]', { hasText: `${n} of 2: “a ` });
+      await message.locator('img').waitFor({ timeout: 60_000 });
+    }
+    const items = page.locator('#log li.bot');
+    expect(await items.count()).toBe(before + 2);
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's locator API, not a DOM node.
+    expect(await items.nth(before).innerText()).toContain('1 of 2: “a white swan --steps 2 --size 256x256”');
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's locator API, not a DOM node.
+    expect(await items.nth(before + 1).innerText()).toContain(
+      '2 of 2: “a black swan --steps 2 --size 256x256”',
+    );
+    await page.screenshot({ path: join(artifacts, 'playground-permutations.png') });
+    expect(pageErrors).toEqual([]);
+  });
+
   it('describes an uploaded image', async () => {
     const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#c33' } })
       .png()
