@@ -9,6 +9,7 @@ import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
 import { MAX_PROMPT_CHARS } from './limits.js';
 import type { Direction, Zoom } from './outpaint/spec.js';
+import { literalBraces } from './permutations.js';
 import { nearestAspect, withoutFlagDashes } from './prompt.js';
 import type { Reply } from './reply.js';
 import { runCommand } from './run-text.js';
@@ -85,9 +86,12 @@ export const imagineAnswer: Operation<string> = async (deps, ctx, jobId) => {
   });
 };
 
-/** Prose as a prompt: words that would read as flags lose their dashes; cut at a word within the length limit. */
+/**
+ * Prose as a prompt line: words that would read as flags lose their dashes, braces stay text (not permutations);
+ * cut at a word within the length limit.
+ */
 function promptOfAnswer(text: string): string {
-  const words = withoutFlagDashes(text).split(/\s+/).filter(Boolean);
+  const words = withoutFlagDashes(text).split(/\s+/).filter(Boolean).map(literalBraces);
   let prompt = '';
   for (const word of words) {
     const next = prompt ? `${prompt} ${word}` : word;

@@ -1,6 +1,7 @@
 // Midjourney's permutation prompts: `a {red, blue} bird --ar {1:1, 16:9}` is four jobs, one per combination of the
 // braces' comma-separated options, in reading order with the last braces changing fastest. A backslash keeps a
 // brace or comma literal (`\{`, `\}`, `\,`). Expanded before the line's flags are read, so flags take braces too.
+// A line without braces is taken exactly as typed.
 import { UserInputError } from './errors.js';
 
 /** The most jobs one line may expand to: a grid's worth, so one line never floods the queue. */
@@ -32,7 +33,7 @@ function splitParts(line: string): Part[] {
   for (let i = 0; i < line.length; i++) {
     const char = line[i] as string;
     const next = line[i + 1];
-    if (char === '\\' && (next === '{' || next === '}' || next === ',' || next === '\\')) {
+    if (char === '\\' && (next === '{' || next === '}' || next === ',')) {
       text += next;
       i += 1;
     } else if (char === '{') {
@@ -56,4 +57,9 @@ function splitParts(line: string): Part[] {
   if (group) throw new UserInputError('errors.permutation.braces');
   parts.push(text);
   return parts;
+}
+
+/** Stored text (a job's prompt, a described picture) typed back into a line that will be expanded: braces literal. */
+export function literalBraces(text: string): string {
+  return text.replace(/[{}]/g, (brace) => `\\${brace}`);
 }

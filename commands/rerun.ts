@@ -8,6 +8,7 @@ import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
 import { again, describeResult, editResult, fromJob, typedNegative } from './follow-ups.js';
 import { DEFAULT_STEPS } from './job-context.js';
+import { literalBraces } from './permutations.js';
 import { PAINT_FLAGS, parsePrompt, sizeForAspect } from './prompt.js';
 import { isQuestion } from './question.js';
 import { type Reply, textReply } from './reply.js';
@@ -74,7 +75,8 @@ export const madeAgain: Operation<{ jobId: string; changes: string }> = async (d
       : { width: old.width, height: old.height });
   const cfg = flags.cfg ?? old.cfg;
   const line = promptLine(ctx, {
-    prompt: prompt || old.prompt,
+    // The new prompt as typed (its braces are permutations); the old one as it ran.
+    prompt: prompt || literalBraces(old.prompt),
     ...size,
     seed: flags.seed ?? old.seed,
     // Spelled out: left out, the user's current default would take the place of the engine's the job ran with.
@@ -84,7 +86,8 @@ export const madeAgain: Operation<{ jobId: string; changes: string }> = async (d
     cache: flags.cache ?? old.cache,
     count: flags.images ?? old.count ?? 1,
     // An asked-for negative prompt with --cfg 0 is refused by /imagine.
-    negativePrompt: flags.negative ?? (cfg === 0 ? undefined : old.negativePrompt),
+    negativePrompt:
+      flags.negative ?? (cfg === 0 || !old.negativePrompt ? undefined : literalBraces(old.negativePrompt)),
   });
   return runCommand(deps, fromJob(ctx, input.jobId), { name: 'imagine', options: { prompt: line } });
 };
@@ -103,7 +106,14 @@ export function remixLineOf(store: CommandDeps['store'], ctx: CommandContext, jo
   return promptLine(
     ctx,
     request.task === 'text_to_image'
-      ? { ...request, steps: request.steps ?? DEFAULT_STEPS.text_to_image, count: request.count ?? 1 }
+      ? {
+          ...request,
+          // The line runs as an /imagine, whose braces are permutations: the job's own braces stay literal.
+          prompt: literalBraces(request.prompt),
+          ...(request.negativePrompt ? { negativePrompt: literalBraces(request.negativePrompt) } : {}),
+          steps: request.steps ?? DEFAULT_STEPS.text_to_image,
+          count: request.count ?? 1,
+        }
       : { ...request, count: request.count ?? 1 },
   );
 }

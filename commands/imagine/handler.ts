@@ -14,7 +14,14 @@ import type { ImagineInput } from './spec.js';
 
 export const imagine: Operation<ImagineInput> = async (deps, ctx, input) => {
   const lines = expandPermutations(input.prompt);
-  if (lines.length === 1) return submit(deps, ctx, 'imagine', imagineRequest(deps, ctx, input), {});
+  if (lines.length === 1)
+    return submit(
+      deps,
+      ctx,
+      'imagine',
+      imagineRequest(deps, ctx, { ...input, prompt: lines[0] as string }),
+      {},
+    );
   // One seed for them all unless a line names its own: the images then differ where the braces did.
   const seed = deps.randomSeed();
   // Every line is checked before any is queued, so a mistake in one queues none.

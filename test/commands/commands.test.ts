@@ -1181,6 +1181,38 @@ describe('grids (--n: several images to pick from)', () => {
     ]);
   });
 
+  it('braces a job ran with stay text when its line is typed back: Remix, a .. reply, Imagine this', async () => {
+    const { commands, ctx, until, store, engine } = setup();
+    const first = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a \\{moon\\} boat --steps 2' },
+    });
+    expect(first.more).toBeUndefined();
+    expect(store.get(first.jobId as string)?.request).toMatchObject({ prompt: 'a {moon} boat' });
+    await until((u) => u.job.id === first.jobId && u.reply.final === true);
+    const line = (await commands.pressButton(ctx('1'), `remix:${first.jobId}`)).ask?.value as string;
+    expect(line.startsWith('a \\{moon\\} boat --size')).toBe(true);
+    const remixed = await commands.answerAsk(ctx('1'), 'imagine_line', first.jobId as string, line);
+    expect(store.get(remixed.jobId as string)?.request).toMatchObject({ prompt: 'a {moon} boat' });
+    const again = await commands.replyToResult(ctx('1'), first.jobId as string, '.. --steps 3');
+    expect(again.more).toBeUndefined();
+    expect(store.get(again.jobId as string)?.request).toMatchObject({ prompt: 'a {moon} boat', steps: 3 });
+    // A new prompt typed in the reply is the user's: its braces are permutations.
+    const both = await commands.replyToResult(ctx('1'), first.jobId as string, '.. a {red, blue} boat');
+    expect(both.more).toHaveLength(1);
+    engine.answer = 'a {glass} jar, {on, under} a table';
+    const asked = await commands.run(ctx('2'), {
+      name: 'describe',
+      options: { image: { data: await png() } },
+    });
+    await until((u) => u.job.id === asked.jobId && u.reply.final === true);
+    const drawn = await commands.pressButton(ctx('2'), `imagine:${asked.jobId}`);
+    expect(drawn.more).toBeUndefined();
+    expect(store.get(drawn.jobId as string)?.request).toMatchObject({
+      prompt: 'a {glass} jar, {on, under} a table',
+    });
+  });
+
   it('a mistake in any line of a permutation queues none of them', async () => {
     const { commands, ctx, store } = setup();
     const run = async (prompt: string) =>

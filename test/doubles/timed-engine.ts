@@ -30,6 +30,9 @@ export class TimedEngineDouble
     },
   };
 
+  /** What every understanding request answers. */
+  answer = 'a test answer';
+
   constructor(
     private readonly msPerStep = 2,
     private readonly steps = 3,
@@ -63,7 +66,7 @@ export class TimedEngineDouble
     }
     const timings = { total_ms: 1, forward_ms: 1, load_ms: 0 };
     if (request.task === 'understand')
-      return { kind: 'text', text: 'a test answer', tokens: [], seed: 0, steps: this.steps, timings };
+      return { kind: 'text', text: this.answer, tokens: [], seed: 0, steps: this.steps, timings };
     const width = request.task === 'text_to_image' ? request.width : 16;
     const height = request.task === 'text_to_image' ? request.height : 16;
     const count = request.count ?? 1;
