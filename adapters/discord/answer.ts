@@ -2,6 +2,7 @@
 // deferral; a reply that starts a job becomes its status message.
 import { MessageFlags, type RepliableInteraction } from 'discord.js';
 import type { CommandContext, Reply } from '../../commands/index.js';
+import type { Locale } from '../../src/i18n.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
 
@@ -44,17 +45,7 @@ export async function answer(
   if (reply.deleteSource) return deleteSource(rt, i, false);
   const ephemeral = privately || reply.ephemeral === true;
   const sent = fitReply(reply, uploadLimit)
-    .then((fitted) => {
-      const { content, files, components, allowedMentions } = toDiscordMessage(fitted, ctx.locale);
-      return i.reply({
-        content,
-        files,
-        components,
-        allowedMentions,
-        ...(ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
-        withResponse: true,
-      });
-    })
+    .then((fitted) => i.reply({ ...interactionMessage(fitted, ctx.locale, ephemeral), withResponse: true }))
     .then((response) => response.resource?.message ?? undefined);
   rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, sent);
   await sent;
@@ -72,19 +63,24 @@ async function followUps(
   const uploadLimit = i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT;
   for (const more of reply.more ?? []) {
     const ephemeral = privately || more.ephemeral === true;
-    const sent = fitReply(more, uploadLimit).then((fitted) => {
-      const { content, files, components, allowedMentions } = toDiscordMessage(fitted, ctx.locale);
-      return i.followUp({
-        content,
-        files,
-        components,
-        allowedMentions,
-        ...(ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
-      });
-    });
+    const sent = fitReply(more, uploadLimit).then((fitted) =>
+      i.followUp(interactionMessage(fitted, ctx.locale, ephemeral)),
+    );
     rt.jobMessages.openFromInteraction(i, ctx, more, ephemeral, sent, true);
     await sent;
   }
+}
+
+/** A fitted reply as an interaction's reply or follow-up: the message fields both take, and its visibility. */
+function interactionMessage(fitted: Reply, locale: Locale, ephemeral: boolean) {
+  const { content, files, components, allowedMentions } = toDiscordMessage(fitted, locale);
+  return {
+    content,
+    files,
+    components,
+    allowedMentions,
+    ...(ephemeral ? { flags: MessageFlags.Ephemeral as const } : {}),
+  };
 }
 
 /** The Delete button: the message it was on goes, and the press needs no answer of its own. */
