@@ -26,17 +26,16 @@ export const imagine: Operation<ImagineInput> = async (deps, ctx, input) => {
   const seed = deps.randomSeed();
   // Every line is checked before any is queued, so a mistake in one queues none.
   const requests = lines.map((prompt) => imagineRequest(deps, ctx, { ...input, prompt }, seed));
-  const replies = requests.map((request, i) =>
-    submit(
-      deps,
-      ctx,
-      'imagine',
-      request,
-      {},
-      { permutation: { n: i + 1, of: lines.length, line: lines[i] } },
-    ),
-  );
-  return { ...(replies[0] as Reply), more: replies.slice(1) };
+  const replies: Reply[] = [];
+  for (const [i, request] of requests.entries()) {
+    const meta = { permutation: { n: i + 1, of: lines.length, line: lines[i] } };
+    const reply = submit(deps, ctx, 'imagine', request, {}, meta);
+    replies.push(reply);
+    // A refusal (the user's queue is full, the rate limit) would refuse the rest alike: it is said once.
+    if (!reply.startsJob) break;
+  }
+  const [first, ...more] = replies as [Reply, ...Reply[]];
+  return more.length > 0 ? { ...first, more } : first;
 };
 
 /** The request one /imagine line makes; `seed` stands in where neither the line nor an option names one. */

@@ -1213,6 +1213,26 @@ describe('grids (--n: several images to pick from)', () => {
     });
   });
 
+  it('a permutation the queue cannot take whole queues what fits and says why once', async () => {
+    const { commands, ctx, store } = setup({ start: false });
+    const run = (prompt: string) => commands.run(ctx('1'), { name: 'imagine', options: { prompt } });
+    expect((await run('a {red, blue} {owl, crow}')).more).toHaveLength(3);
+    // Five may wait per user: one more fits, the next is refused, the third is not tried.
+    const partly = await run('a {green, grey, pink} owl');
+    expect(partly.startsJob).toBe(true);
+    expect(partly.more?.map((r) => [r.startsJob, r.text[0]?.key])).toEqual([
+      [undefined, 'errors.queue.user_full'],
+    ]);
+    expect(store.byStatus('queued')).toHaveLength(5);
+    // Refused from the first, it is the one refusal alone.
+    const none = await run('a {white, black} owl');
+    expect([none.startsJob, none.more, keys(none)]).toEqual([
+      undefined,
+      undefined,
+      ['errors.queue.user_full'],
+    ]);
+  });
+
   it('a mistake in any line of a permutation queues none of them', async () => {
     const { commands, ctx, store } = setup();
     const run = async (prompt: string) =>
