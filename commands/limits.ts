@@ -22,4 +22,6 @@ export const LIMITS = {
   temperature: { min: 0, max: 2 },
   /** Images one /imagine draws at once, shown as one grid to pick from (the engine's `count`). */
   images: { min: 1, max: 4 },
+  /** How far /outpaint zooms out: any factor in this range (Midjourney's Custom Zoom), 1.5 and 2 as buttons. */
+  zoom: { min: 1.1, max: 2 },
 } as const;

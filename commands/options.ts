@@ -9,6 +9,7 @@ export const stepsOption = z.number().int().min(LIMITS.steps.min).max(LIMITS.ste
 export const cfgOption = z.number().min(LIMITS.cfg.min).max(LIMITS.cfg.max);
 export const temperatureOption = z.number().min(LIMITS.temperature.min).max(LIMITS.temperature.max);
 export const imagesOption = z.number().int().min(LIMITS.images.min).max(LIMITS.images.max);
+export const zoomOption = z.number().min(LIMITS.zoom.min).max(LIMITS.zoom.max);
 export const sizeOption = z.literal(SIZE_CLASSES);
 export const imageOption = attachment();
 

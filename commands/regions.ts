@@ -1,8 +1,8 @@
 // Where a retouch or outpaint applies: boxes typed as fractions, zoom-out factors, pan directions, a square.
 import type { PaintRegion } from '../engine/index.js';
 import { UserInputError } from './errors.js';
-import { CELL } from './limits.js';
-import { DIRECTIONS, ZOOMS } from './outpaint/spec.js';
+import { CELL, LIMITS } from './limits.js';
+import { DIRECTIONS } from './outpaint/spec.js';
 
 /** `x,y,w,h` fractions, boxes separated by `;` or spaces: each inside the image with a positive size. */
 export function parseBoxes(text: string): Array<{ x: number; y: number; w: number; h: number }> {
@@ -51,11 +51,12 @@ export function extensionOf(
     return { kind: 'extend', left: 0, top: 0, right: 0, bottom: 0, [side]: 0.5 };
   }
   const z = zoom ?? 1.5;
-  if (!(ZOOMS as readonly number[]).includes(z)) {
-    throw new UserInputError('errors.settings.choice', {
-      option: 'zoom',
+  if (!(z >= LIMITS.zoom.min && z <= LIMITS.zoom.max)) {
+    throw new UserInputError('errors.flag.range_number', {
+      flag: 'zoom',
+      min: LIMITS.zoom.min,
+      max: LIMITS.zoom.max,
       value: String(z),
-      choices: ZOOMS.join(', '),
     });
   }
   const grow = (z - 1) / 2;

@@ -1,20 +1,20 @@
 // /outpaint: extend an image, zoomed out around it, panned to one side, or grown to a square.
 import { z } from 'zod';
-import { imageOption, imagesOption, promptText, seedOption } from '../options.js';
+import { imageOption, imagesOption, promptText, seedOption, zoomOption } from '../options.js';
 import type { CommandSpec } from '../spec.js';
 
 /** A side to pan toward, or `square`: the two short sides grow until the image is square (Make Square). */
 export const DIRECTIONS = ['left', 'right', 'up', 'down', 'square'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
-export const ZOOMS = [1.5, 2] as const;
-export type Zoom = (typeof ZOOMS)[number];
+/** A zoom-out factor, `LIMITS.zoom.min`–`max`. */
+export type Zoom = number;
 
 export const outpaintSpec = {
   name: 'outpaint',
   options: z.object({
     image: imageOption,
     prompt: promptText(),
-    zoom: z.literal(ZOOMS).optional(),
+    zoom: zoomOption.optional(),
     direction: z.enum(DIRECTIONS).meta({ labelPrefix: 'choice.direction' }).optional(),
     seed: seedOption.optional(),
     images: imagesOption.optional(),

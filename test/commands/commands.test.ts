@@ -1243,6 +1243,19 @@ describe('grids (--n: several images to pick from)', () => {
     expect(store.byStatus('queued', 'running', 'done')).toEqual([]);
   });
 
+  it('/outpaint zooms out by any factor from 1.1 to 2, and refuses one outside with the range', async () => {
+    const { commands, ctx, store } = setup();
+    const image = { data: await png() };
+    const run = (prompt: string) =>
+      commands.runText(ctx('1'), `/outpaint ${prompt}`, [image]) as Promise<Reply>;
+    const custom = await run('more sky --zoom 1.25');
+    expect(store.get(custom.jobId as string)?.request).toMatchObject({
+      region: { kind: 'extend', left: 0.125, top: 0.125, right: 0.125, bottom: 0.125 },
+    });
+    const refused = await run('more sky --zoom 3');
+    expect(refused.text[0]).toMatchObject({ key: 'errors.flag.range_number', params: { min: 1.1, max: 2 } });
+  });
+
   it('refuses more than four images, and several at temperature 0 (they would all be one)', async () => {
     const { commands, ctx } = setup();
     const run = (prompt: string) => commands.run(ctx('1'), { name: 'imagine', options: { prompt } });

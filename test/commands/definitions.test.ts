@@ -70,6 +70,11 @@ describe('Discord command JSON', () => {
     expect(options.prompt).toMatchObject({ type: 3, required: true, max_length: 1000 });
     expect(options.steps).toMatchObject({ type: 4, min_value: 1, max_value: 128 });
     expect(options.cfg).toMatchObject({ type: 10, min_value: 0, max_value: 20 });
+    // Any zoom-out factor in the range (Midjourney's Custom Zoom), not only the buttons' 1.5 and 2.
+    const outpaint = chat.find((c) => c.name === 'outpaint') as Json;
+    const zoom = (outpaint.options as Json[]).find((o) => o.name === 'zoom') as Json;
+    expect(zoom).toMatchObject({ type: 10, min_value: 1.1, max_value: 2 });
+    expect(zoom).not.toHaveProperty('choices');
     const edit = chat.find((c) => c.name === 'edit') as Json;
     const editOptions = Object.fromEntries((edit.options as Json[]).map((o) => [o.name, o]));
     expect(editOptions.image).toMatchObject({ type: 11, required: true });

@@ -189,7 +189,12 @@ describe('regions', () => {
       right: 0,
       bottom: 0,
     });
-    expect(refusal(() => extensionOf(3, undefined, at)).key).toBe('errors.settings.choice');
+    expect(refusal(() => extensionOf(3, undefined, at)).key).toBe('errors.flag.range_number');
+    expect(refusal(() => extensionOf(1, undefined, at)).key).toBe('errors.flag.range_number');
+    // Any factor between (Custom Zoom): 1.3 grows each side by 15 %.
+    const custom = extensionOf(1.3, undefined, at);
+    for (const side of [custom.left, custom.top, custom.right, custom.bottom])
+      expect(side).toBeCloseTo(0.15, 12);
     expect(refusal(() => extensionOf(2, 'left', at)).key).toBe('errors.flag.conflict');
     // Square: the short sides grow evenly by what the long side has more.
     expect(extensionOf(undefined, 'square', { width: 768, height: 384 })).toEqual({

@@ -55,6 +55,7 @@ describe('text commands', () => {
     expect(splitEditText('make it blue --steps 8')).toEqual({ instruction: 'make it blue --steps 8' });
     expect(splitRetouchText('a hat --box 0,0,0.5,0.5')).toEqual({ boxes: '0,0,0.5,0.5', prompt: 'a hat' });
     expect(splitOutpaintText('more sky —zoom=2')).toEqual({ zoom: 2, prompt: 'more sky' });
+    expect(splitOutpaintText('more sky --zoom 1.3')).toEqual({ zoom: 1.3, prompt: 'more sky' });
     expect(splitOutpaintText('--pan Up clouds')).toEqual({ direction: 'up', prompt: 'clouds' });
     expect(splitOutpaintText('Square more sand')).toEqual({ direction: 'square', prompt: 'more sand' });
   });
