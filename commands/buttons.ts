@@ -3,7 +3,15 @@
 import { ownerKey } from '../src/jobs/index.js';
 import { cancel } from './cancel/handler.js';
 import type { Operation } from './context.js';
-import { describeResult, imagineAnswer, originalFile, pan, reroll, zoomOut } from './follow-ups.js';
+import {
+  describeResult,
+  imagineAnswer,
+  originalFile,
+  pan,
+  reroll,
+  zoomLineOf,
+  zoomOut,
+} from './follow-ups.js';
 import { pick } from './grid.js';
 import { type ButtonAction, parseButtonId, textReply } from './reply.js';
 import { remixLineOf } from './rerun.js';
@@ -40,6 +48,17 @@ const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
       titleKey: 'ask.remix.title',
       labelKey: 'ask.remix.label',
       value: remixLineOf(deps.store, ctx, jobId),
+    },
+  }),
+  /** Midjourney's Custom Zoom: the prompt and `--zoom` to change come back through `answerAsk`. */
+  zoomcustom: async (deps, _ctx, jobId) => ({
+    text: [],
+    ask: {
+      kind: 'zoom_line',
+      jobId,
+      titleKey: 'ask.zoom.title',
+      labelKey: 'ask.zoom.label',
+      value: zoomLineOf(deps.store, jobId),
     },
   }),
   original: originalFile,

@@ -7,7 +7,7 @@ import { pressButton } from './buttons.js';
 import { type CommandContext, type ContextInput, makeContext } from './context.js';
 import { type CommandDeps, type CommandsOptions, createDeps } from './deps.js';
 import { UserInputError } from './errors.js';
-import { editResult } from './follow-ups.js';
+import { customZoom, editResult } from './follow-ups.js';
 import { guard } from './guard.js';
 import { type HistoryPage, history, jobFile } from './history.js';
 import type { InputImage } from './inputs.js';
@@ -73,11 +73,11 @@ export class Commands {
 
   /** The answer to a `Reply.ask`: an edit of the job's result, or (Remix) its changed /imagine line. */
   answerAsk(ctx: CommandContext, kind: AskKind, jobId: string, answer: string): Promise<Reply> {
-    return this.guarded(ctx, () =>
-      kind === 'imagine_line'
-        ? remixResult(this.deps, ctx, { jobId, line: answer })
-        : editResult(this.deps, ctx, { jobId, instruction: answer }),
-    );
+    return this.guarded(ctx, () => {
+      if (kind === 'imagine_line') return remixResult(this.deps, ctx, { jobId, line: answer });
+      if (kind === 'zoom_line') return customZoom(this.deps, ctx, { jobId, line: answer });
+      return editResult(this.deps, ctx, { jobId, instruction: answer });
+    });
   }
 
   /**

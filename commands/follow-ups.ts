@@ -7,14 +7,15 @@ import { ownerKey, type StoredRequest } from '../src/jobs/index.js';
 import type { CommandContext, Operation } from './context.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
-import { MAX_PROMPT_CHARS } from './limits.js';
-import type { Direction, Zoom } from './outpaint/spec.js';
+import { LIMITS, MAX_PROMPT_CHARS } from './limits.js';
+import { type Direction, outpaintSpec, type Zoom } from './outpaint/spec.js';
 import { literalBraces } from './permutations.js';
 import { nearestAspect, withoutFlagDashes } from './prompt.js';
 import type { Reply } from './reply.js';
 import { runCommand } from './run-text.js';
 import { type ImageJob, imageJob, inputFiles, jobOf, resultBytes } from './stored-jobs.js';
 import { submit } from './submit.js';
+import { parseArgs } from './text-grammar.js';
 
 /** The same request again with a new seed; inputs are copied from the original job. */
 export const reroll: Operation<string> = async (deps, ctx, jobId) =>
@@ -60,15 +61,44 @@ async function extendResult(
   jobId: string,
   growth: { zoom: Zoom } | { direction: Direction },
 ): Promise<Reply> {
-  const job = imageJob(deps.store, jobId);
+  return outpaintResult(deps, ctx, jobId, { prompt: outpaintLineOf(deps.store, jobId), ...growth });
+}
+
+/** A result's prompt and negative prompt as an /outpaint line (`.` where it had no prompt). */
+function outpaintLineOf(store: CommandDeps['store'], jobId: string): string {
+  const job = imageJob(store, jobId);
   const prompt = 'prompt' in job.request ? job.request.prompt : '';
   const negative = typedNegative(job.request);
+  return `${prompt || '.'}${negative ? ` --no ${negative}` : ''}`;
+}
+
+function outpaintResult(
+  deps: CommandDeps,
+  ctx: CommandContext,
+  jobId: string,
+  options: Record<string, unknown> & { prompt: string },
+): Promise<Reply> {
   return runCommand(deps, fromJob(ctx, jobId), {
     name: 'outpaint',
-    options: { prompt: `${prompt || '.'}${negative ? ` --no ${negative}` : ''}`, ...growth },
+    options,
     images: { image: { data: resultBytes(deps.store, jobId) } },
   });
 }
+
+/** Custom zoom (Midjourney's): the line it offers, the result's prompt with the largest zoom to change. */
+export function zoomLineOf(store: CommandDeps['store'], jobId: string): string {
+  return `${outpaintLineOf(store, jobId)} --zoom ${LIMITS.zoom.max}`;
+}
+
+/**
+ * The answer to Custom zoom: the changed line read as an /outpaint's (`--zoom 1.3`, `1.3x`, or a pan), around the
+ * result; its options are validated as the command's.
+ */
+export const customZoom: Operation<{ jobId: string; line: string }> = async (deps, ctx, { jobId, line }) => {
+  const { options } = parseArgs(outpaintSpec, line);
+  const prompt = typeof options.prompt === 'string' && options.prompt ? options.prompt : '.';
+  return outpaintResult(deps, ctx, jobId, { ...options, prompt });
+};
 
 /**
  * A describe answer made an /imagine (Midjourney's describe → imagine): the answer is the prompt, the nearest offered

@@ -65,6 +65,8 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
     // Midjourney's Zoom Out 1.5x and 2x.
     { id: buttonId('zoomout', id), labelKey: 'button.zoomout', style: 'secondary' },
     { id: buttonId('zoomout2', id), labelKey: 'button.zoomout2', style: 'secondary' },
+    // Midjourney's Custom Zoom: the prompt and any factor from 1.1 to 2, asked first.
+    { id: buttonId('zoomcustom', id), labelKey: 'button.zoomcustom', style: 'secondary' },
   ];
   // Midjourney's pan arrows, a row of their own: each outpaints the result toward its side. Make square has words,
   // too long for a fifth of a phone's width, so it joins the last row (only on a result that is not square).

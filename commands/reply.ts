@@ -45,6 +45,7 @@ export const BUTTON_ACTIONS = [
   'describe',
   'zoomout',
   'zoomout2',
+  'zoomcustom',
   'pan_left',
   'pan_right',
   'pan_up',
@@ -79,7 +80,10 @@ export interface ReplyButton {
  * the answer goes to `commands.answerAsk(ctx, kind, jobId, answer)`.
  */
 export interface ReplyAsk {
-  /** `edit_instruction`: how the result should change; `imagine_line`: the job's /imagine line, to change. */
+  /**
+   * `edit_instruction`: how the result should change; `imagine_line`: the job's /imagine line, to change;
+   * `zoom_line`: the prompt and `--zoom` of a zoom-out around the result (Custom zoom).
+   */
   kind: AskKind;
   jobId: string;
   titleKey: string;
@@ -88,8 +92,16 @@ export interface ReplyAsk {
   value?: string;
 }
 
-export const ASK_KINDS = ['edit_instruction', 'imagine_line'] as const;
+export const ASK_KINDS = ['edit_instruction', 'imagine_line', 'zoom_line'] as const;
 export type AskKind = (typeof ASK_KINDS)[number];
+
+/** The question a button asks before it acts (Edit, Remix, Custom zoom), whose answer comes back with its id. */
+export function askKindOf(action: ButtonAction | undefined): AskKind | undefined {
+  if (action === 'edit') return 'edit_instruction';
+  if (action === 'remix') return 'imagine_line';
+  if (action === 'zoomcustom') return 'zoom_line';
+  return undefined;
+}
 
 export interface Reply {
   /** Lines of the message, in order; the adapter joins them with newlines. */

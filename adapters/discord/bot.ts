@@ -13,6 +13,7 @@ import {
   Partials,
 } from 'discord.js';
 import {
+  askKindOf,
   type CommandContext,
   type Commands,
   type InputImage,
@@ -36,7 +37,7 @@ import { type InteractionsEndpoint, startInteractionsEndpoint } from './interact
 import { DiscordJobMessages } from './job-messages.js';
 import { onMessage, roleIdsOf } from './mentions.js';
 import { onMenu, onModal, onPick } from './message-menus.js';
-import { editModal, remixModal } from './modals.js';
+import { editModal, LINE_MODALS, lineModal } from './modals.js';
 import { DEFAULT_UPLOAD_LIMIT, NO_MENTIONS, toDiscordMessage } from './render.js';
 import type { DiscordRuntime, Origin } from './runtime.js';
 
@@ -271,11 +272,14 @@ export class DiscordBot implements DiscordRuntime {
       await i.showModal(editModal(`editmodal:${parsed.jobId}`, ctx.locale));
       return;
     }
-    if (parsed?.action === 'remix') {
+    const lineModalId = parsed && LINE_MODALS[askKindOf(parsed.action) ?? 'edit_instruction'];
+    if (parsed && lineModalId) {
       // A modal must be the first answer: the line is read from the store at once, well inside the 3 s.
       const asked = await this.options.commands.pressButton(ctx, i.customId);
       if (asked.ask?.value !== undefined) {
-        await i.showModal(remixModal(`remixmodal:${parsed.jobId}`, ctx.locale, asked.ask.value));
+        await i.showModal(
+          lineModal(`${lineModalId}:${parsed.jobId}`, ctx.locale, asked.ask, asked.ask.value),
+        );
         return;
       }
       await answer(this, i, ctx, async () => asked, true);

@@ -12,7 +12,7 @@ import { t } from '../../src/i18n.js';
 import { answer } from './answer.js';
 import { MENUS, type MenuId } from './command-json.js';
 import { mentionSource } from './mentions.js';
-import { editModal, retouchModal } from './modals.js';
+import { editModal, lineAskOf, retouchModal } from './modals.js';
 import { imagesOf, type PickAction, parsePickerId, pickerMessage } from './picker.js';
 import type { DiscordRuntime } from './runtime.js';
 
@@ -34,8 +34,8 @@ export async function onModal(
   const c = rt.commands;
   const work = async (): Promise<Reply> => {
     if (kind === 'editmodal' && id) return c.editResult(ctx, id, i.fields.getTextInputValue('instruction'));
-    if (kind === 'remixmodal' && id)
-      return c.answerAsk(ctx, 'imagine_line', id, i.fields.getTextInputValue('line'));
+    const lineAsk = lineAskOf(kind);
+    if (lineAsk && id) return c.answerAsk(ctx, lineAsk, id, i.fields.getTextInputValue('line'));
     if ((kind === 'menuedit' || kind === 'menuretouch') && id) {
       const message = await rt.fetchMessage(i.channelId, id);
       const image = await rt.image(imagesOf(message)[Number(index ?? 0)]);

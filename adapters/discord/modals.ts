@@ -1,7 +1,19 @@
 // The modals the bot asks with: an edit instruction (the Edit button, the "Edit image…" menu), a retouch's
-// prompt and boxes (the "Retouch…" menu), and Remix's /imagine line, filled in to be changed.
+// prompt and boxes (the "Retouch…" menu), and a line filled in to be changed (Remix's /imagine line, Custom zoom's).
 import { ActionRowBuilder, ModalBuilder, TextInputBuilder, TextInputStyle } from 'discord.js';
+import type { AskKind } from '../../commands/index.js';
 import { type Locale, t } from '../../src/i18n.js';
+
+/** The modal custom-id prefix of each question answered with a line (the job id follows a colon). */
+export const LINE_MODALS: Partial<Record<AskKind, string>> = {
+  imagine_line: 'remixmodal',
+  zoom_line: 'zoommodal',
+};
+
+/** The question a line modal answered, from its custom-id prefix. */
+export function lineAskOf(prefix: string | undefined): AskKind | undefined {
+  return (Object.keys(LINE_MODALS) as AskKind[]).find((kind) => LINE_MODALS[kind] === prefix);
+}
 
 /** Discord's longest modal title and input label. */
 const TITLE_LIMIT = 45;
@@ -64,12 +76,20 @@ export function retouchModal(customId: string, locale: Locale): ModalBuilder {
   ]);
 }
 
-/** Remix: the job's whole /imagine line, to change and run (the answer goes to `answerAsk`). */
-export function remixModal(customId: string, locale: Locale, line: string): ModalBuilder {
-  return modal(customId, 'ask.remix.title', locale, [
+/**
+ * A line to change and run (the answer goes to `answerAsk`): Remix's whole /imagine line, or Custom zoom's prompt
+ * and `--zoom`; the title and label are the ask's.
+ */
+export function lineModal(
+  customId: string,
+  locale: Locale,
+  ask: { titleKey: string; labelKey: string },
+  line: string,
+): ModalBuilder {
+  return modal(customId, ask.titleKey, locale, [
     {
       id: 'line',
-      labelKey: 'ask.remix.label',
+      labelKey: ask.labelKey,
       style: TextInputStyle.Paragraph,
       // A prompt at its limit plus its flags and a negative prompt.
       maxLength: 2400,

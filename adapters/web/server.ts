@@ -2,7 +2,14 @@
 // loopback by default; anywhere else it requires WEB_ACCESS_TOKEN. Static files come from a fixed allowlist.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Commands, megabytes, parseButtonId, type Reply, textReply } from '../../commands/index.js';
+import {
+  askKindOf,
+  type Commands,
+  megabytes,
+  parseButtonId,
+  type Reply,
+  textReply,
+} from '../../commands/index.js';
 import { catalog, type Locale, matchLocale, t } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
 import { toWebHistoryEntry, toWebMessage } from './render.js';
@@ -173,14 +180,9 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
       }
       const id = typeof body.id === 'string' ? body.id : '';
       const answer = typeof body.answer === 'string' ? body.answer : undefined;
-      // The answer to an Edit or Remix button's question comes back with that button's id.
+      // The answer to an Edit, Remix or Custom zoom button's question comes back with that button's id.
       const button = parseButtonId(id);
-      const asked =
-        button?.action === 'edit'
-          ? 'edit_instruction'
-          : button?.action === 'remix'
-            ? 'imagine_line'
-            : undefined;
+      const asked = askKindOf(button?.action);
       const reply =
         answer !== undefined && button && asked
           ? await commands.answerAsk(ctx, asked, button.jobId, answer)

@@ -164,6 +164,7 @@ describe('imagine', () => {
       'describe',
       'zoomout',
       'zoomout2',
+      'zoomcustom',
       'pan_left',
       'pan_right',
       'pan_up',
@@ -336,7 +337,7 @@ describe('imagine', () => {
     const wideDone = await until((u) => u.job.id === wide.jobId && u.reply.final === true);
     expect(wideDone.reply.buttons?.map((row) => row.map((b) => b.id.split(':')[0]))).toEqual([
       ['reroll', 'vary', 'vary_strong'],
-      ['edit', 'describe', 'zoomout', 'zoomout2'],
+      ['edit', 'describe', 'zoomout', 'zoomout2', 'zoomcustom'],
       ['pan_left', 'pan_right', 'pan_up', 'pan_down'],
       ['remix', 'square', 'delete'],
     ]);
@@ -1254,6 +1255,27 @@ describe('grids (--n: several images to pick from)', () => {
     });
     const refused = await run('more sky --zoom 3');
     expect(refused.text[0]).toMatchObject({ key: 'errors.flag.range_number', params: { min: 1.1, max: 2 } });
+  });
+
+  it('Custom zoom asks for the prompt and --zoom, and zooms out around the result by the factor given', async () => {
+    const { commands, ctx, until, store } = setup();
+    const first = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a boat --no gulls' } });
+    const done = await until((u) => u.job.id === first.jobId && u.reply.final === true);
+    const id = first.jobId as string;
+    expect(done.reply.buttons?.[1]?.map((b) => b.id.split(':')[0])).toContain('zoomcustom');
+    const asked = await commands.pressButton(ctx('1'), `zoomcustom:${id}`);
+    expect(asked.ask).toMatchObject({ kind: 'zoom_line', jobId: id, value: 'a boat --no gulls --zoom 2' });
+    const zoomed = await commands.answerAsk(ctx('1'), 'zoom_line', id, 'a boat at sea --no gulls --zoom 1.2');
+    const job = store.get(zoomed.jobId as string) as Job;
+    expect(job).toMatchObject({ kind: 'paint', meta: { origin: id } });
+    expect(job.request).toMatchObject({ task: 'paint', prompt: 'a boat at sea', negativePrompt: 'gulls' });
+    const region = (job.request as { region: { left: number; bottom: number } }).region;
+    expect([region.left, region.bottom].map((v) => Math.round(v * 1000))).toEqual([100, 100]);
+    // A pan typed instead is a pan; a factor outside the range is refused with the range.
+    const panned = await commands.answerAsk(ctx('1'), 'zoom_line', id, 'left a boat');
+    expect(store.get(panned.jobId as string)?.request).toMatchObject({ region: { left: 0.5, right: 0 } });
+    const refused = await commands.answerAsk(ctx('1'), 'zoom_line', id, 'a boat --zoom 4');
+    expect(refused.text[0]?.key).toBe('errors.flag.range_number');
   });
 
   it('refuses more than four images, and several at temperature 0 (they would all be one)', async () => {

@@ -151,6 +151,46 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
     });
   });
 
+  it('Custom zoom opens a modal with the prompt and --zoom 2; the changed line zooms out around the result by its factor', async () => {
+    const ix = fake.dispatchInteraction(
+      fake.build.slashCommand({
+        name: 'imagine',
+        options: { prompt: 'a red barn --steps 2 --size 256x256' },
+      }),
+    );
+    const final = await finalEditOf(ix.token);
+    const message = fake.message(fake.interaction(ix.id)?.originalMessageId ?? '');
+    const zoomId = /zoomcustom:[0-9a-f-]{36}/.exec(JSON.stringify(final.body))?.[0] as string;
+    expect(zoomId).toBeDefined();
+    const press = fake.dispatchInteraction(
+      fake.build.buttonPress({ customId: zoomId, message: message as never }),
+    );
+    const modal = await fake.waitForCall(
+      (c) => c.route === 'POST /interactions/:id/:token/callback' && c.params.id === press.id,
+    );
+    const body = modal.body as { type: number; data: { custom_id: string; title: string } };
+    expect([body.type, body.data.custom_id, body.data.title]).toEqual([
+      9,
+      `zoommodal:${zoomId.split(':')[1]}`,
+      'Custom zoom',
+    ]);
+    expect(JSON.stringify(body)).toContain('"value":"a red barn --zoom 2"');
+    const submit = fake.dispatchInteraction(
+      fake.build.modalSubmit({
+        customId: body.data.custom_id,
+        fields: { line: 'a red barn in a field --zoom 1.5' },
+        message: message as never,
+      }),
+    );
+    const zoomed = await finalEditOf(submit.token);
+    const newJob = /reroll:([0-9a-f-]{36})/.exec(JSON.stringify(zoomed.body))?.[1] as string;
+    expect(services.jobs.queue.get(newJob)?.request).toMatchObject({
+      task: 'paint',
+      prompt: 'a red barn in a field',
+      region: { kind: 'extend', left: 0.25, top: 0.25, right: 0.25, bottom: 0.25 },
+    });
+  });
+
   it('Re-roll makes a new job with the same prompt and a new seed; another user cannot cancel, the owner can', async () => {
     const ix = fake.dispatchInteraction(
       fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a blue bird --steps 4' } }),
