@@ -134,6 +134,8 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
   });
 
   it('a prompt with options in braces: a status message per job, each ending as its own photo naming its line', async () => {
+    // The earlier test's describe (seconds on a CPU) would otherwise run first.
+    clearQueue();
     fake.injectText('/imagine a {pink, grey} heron --steps 2 --size 256x256');
     const statuses = await fake.waitForCalls(
       (c) => c.method === 'sendMessage' && /of 2: “a (pink|grey) heron --steps 2/.test(textOf(c)),
@@ -335,6 +337,29 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
       prompt: 'a short tower',
       steps: 2,
     });
+    const remixed = services.jobs.store.recentOf(alice, 1)[0]?.id;
+
+    // Custom zoom asks the same way, with the prompt and --zoom 2; the answer zooms out around this result.
+    fake.injectCallbackQuery(anchor, `zoomcustom:${jobId}`);
+    const zoomAsk = await fake.waitForCall(
+      (c) => c.method === 'sendMessage' && textOf(c).startsWith('The prompt, and --zoom'),
+      20_000,
+    );
+    expect(textOf(zoomAsk)).toMatch(/\n\na tall tower --zoom 2$/);
+    const zoomQuestion = [...fake.state.messages.values()].find(
+      (m) => m.from?.id === fake.world.bot.id && m.text?.startsWith('The prompt, and --zoom'),
+    );
+    fake.injectText('a tall tower at night --zoom 1.5', { replyTo: zoomQuestion });
+    await expect
+      .poll(() => services.jobs.store.recentOf(alice, 1)[0]?.id, { timeout: 20_000 })
+      .not.toBe(remixed);
+    const zoomed = services.jobs.store.recentOf(alice, 1)[0];
+    expect(zoomed?.request).toMatchObject({
+      task: 'paint',
+      prompt: 'a tall tower at night',
+      region: { kind: 'extend', left: 0.25, top: 0.25, right: 0.25, bottom: 0.25 },
+    });
+    expect(zoomed?.meta.origin).toBe(jobId);
     clearQueue();
   });
 
