@@ -64,12 +64,15 @@ async function extendResult(
   return outpaintResult(deps, ctx, jobId, { prompt: outpaintLineOf(deps.store, jobId), ...growth });
 }
 
-/** A result's prompt and negative prompt as an /outpaint line (`.` where it had no prompt). */
+/**
+ * A result's prompt and negative prompt as an /outpaint line (`.` where it had no prompt); their braces stay text,
+ * as /outpaint reads braces as permutations.
+ */
 function outpaintLineOf(store: CommandDeps['store'], jobId: string): string {
   const job = imageJob(store, jobId);
-  const prompt = 'prompt' in job.request ? job.request.prompt : '';
+  const prompt = 'prompt' in job.request ? literalBraces(job.request.prompt) : '';
   const negative = typedNegative(job.request);
-  return `${prompt || '.'}${negative ? ` --no ${negative}` : ''}`;
+  return `${prompt || '.'}${negative ? ` --no ${literalBraces(negative)}` : ''}`;
 }
 
 function outpaintResult(

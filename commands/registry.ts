@@ -14,6 +14,7 @@ import { help } from './help/handler.js';
 import { helpSpec, startSpec } from './help/spec.js';
 import { imagine } from './imagine/handler.js';
 import { imagineSpec } from './imagine/spec.js';
+import { type JobMaker, queueJobs } from './job-command.js';
 import { outpaint } from './outpaint/handler.js';
 import { outpaintSpec } from './outpaint/spec.js';
 import { queueStatus } from './queue/handler.js';
@@ -44,6 +45,27 @@ export function defineCommand<S extends z.ZodObject>(
   };
 }
 
+/**
+ * Binds a job-making handler to its spec: it says what to queue for options that passed the schema, and queueing
+ * (one job, or one per line of the spec's `permutes` option) is `queueJobs`'.
+ */
+export function defineJobCommand<S extends z.ZodObject>(
+  spec: CommandSpec<S>,
+  make: JobMaker<z.output<S>>,
+): RegisteredCommand {
+  return {
+    spec,
+    run: (deps, ctx, raw) =>
+      queueJobs(
+        deps,
+        ctx,
+        validateOptions(spec, raw, deps.profile(ctx.user.platform).imageMissingKey),
+        spec.permutes,
+        make,
+      ),
+  };
+}
+
 export class CommandRegistry {
   readonly specs: readonly CommandSpec[];
 
@@ -60,11 +82,11 @@ export class CommandRegistry {
 }
 
 export const COMMAND_REGISTRY = new CommandRegistry([
-  defineCommand(imagineSpec, imagine),
-  defineCommand(editSpec, edit),
+  defineJobCommand(imagineSpec, imagine),
+  defineJobCommand(editSpec, edit),
   defineCommand(describeSpec, describe),
-  defineCommand(retouchSpec, retouch),
-  defineCommand(outpaintSpec, outpaint),
+  defineJobCommand(retouchSpec, retouch),
+  defineJobCommand(outpaintSpec, outpaint),
   defineCommand(queueSpec, queueStatus),
   defineCommand(cancelSpec, cancel),
   defineCommand(settingsSpec, settings),

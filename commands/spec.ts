@@ -61,6 +61,11 @@ export interface CommandSpec<S extends z.ZodObject = z.ZodObject> {
   listed?: boolean;
   /** The answer is for the asker only (Discord: ephemeral even when the deferral must choose before it is made). */
   personal?: boolean;
+  /**
+   * The text option whose braces are permutations (`a {red, blue} bird`): one job per line it stands for
+   * (`job-command.ts`).
+   */
+  permutes?: string;
 }
 
 export const descriptionKey = (command: string) => `command.${command}.description`;

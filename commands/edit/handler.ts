@@ -2,14 +2,14 @@
 // system prompt, so `edit_replace` is "apply this instruction"); style transfer alone may come without text.
 import { inferEditType, isKnownEditType, needsReferenceImage } from '../../engine/index.js';
 import type { StoredRequest } from '../../src/jobs/index.js';
-import type { Operation } from '../context.js';
 import { UserInputError } from '../errors.js';
+import type { JobMaker } from '../job-command.js';
 import { EDIT_FLAGS } from '../prompt.js';
-import { definedOnly, sampling, submit } from '../submit.js';
+import { definedOnly, sampling } from '../submit.js';
 import { type Files, imageCount, imagePrompt, keepImage } from '../task-input.js';
 import type { EditInput } from './spec.js';
 
-export const edit: Operation<EditInput> = async (deps, ctx, input) => {
+export const edit: JobMaker<EditInput> = async (deps, ctx, input) => {
   const editType = input.type ?? inferEditType(input.instruction);
   // The engine may infer a type the spec does not offer; it is refused here rather than in the worker.
   if (!isKnownEditType(editType))
@@ -38,5 +38,5 @@ export const edit: Operation<EditInput> = async (deps, ctx, input) => {
     seed,
     ...imageCount(input.images ?? flags.images, temperature, ctx.settings.images),
   };
-  return submit(deps, ctx, 'edit', request, files);
+  return { kind: 'edit', request, files };
 };

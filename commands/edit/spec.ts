@@ -23,6 +23,7 @@ export const EDIT_TYPE_CHOICES = [
 
 export const editSpec = {
   name: 'edit',
+  permutes: 'instruction',
   options: z.object({
     image: imageOption,
     instruction: promptText(),

@@ -15,6 +15,7 @@ import type { CommandSpec } from '../spec.js';
 
 export const imagineSpec = {
   name: 'imagine',
+  permutes: 'prompt',
   telegramAliases: ['draw'],
   options: z.object({
     prompt: promptText(),

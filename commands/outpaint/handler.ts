@@ -1,17 +1,17 @@
 // Outpainting: the canvas grows by the zoom, toward the direction or to a square, and the new border is painted.
-import type { Operation } from '../context.js';
+import type { JobMaker } from '../job-command.js';
 import { PAINT_FLAGS } from '../prompt.js';
 import { extensionOf } from '../regions.js';
-import { paintRequest, submit } from '../submit.js';
+import { paintRequest } from '../submit.js';
 import { type Files, imagePrompt, keepSizedImage } from '../task-input.js';
 import type { OutpaintInput } from './spec.js';
 
-export const outpaint: Operation<OutpaintInput> = async (deps, ctx, input) => {
+export const outpaint: JobMaker<OutpaintInput> = async (deps, ctx, input) => {
   const { prompt, flags } = imagePrompt(deps, input.prompt, input.seed, true, PAINT_FLAGS);
   flags.images = input.images ?? flags.images;
   const files: Files = {};
   const { stored: image, ...size } = await keepSizedImage(deps, files, input.image, 'input');
   const region = extensionOf(input.zoom, input.direction, size);
   const request = paintRequest(deps, ctx, { prompt, image, region }, flags);
-  return submit(deps, ctx, 'paint', request, files, { paint: 'outpaint' });
+  return { kind: 'paint', request, files, meta: { paint: 'outpaint' } };
 };

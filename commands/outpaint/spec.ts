@@ -11,6 +11,7 @@ export type Zoom = number;
 
 export const outpaintSpec = {
   name: 'outpaint',
+  permutes: 'prompt',
   options: z.object({
     image: imageOption,
     prompt: promptText(),

@@ -1,14 +1,14 @@
 // Inpainting: the region from boxes or a mask, redrawn to the prompt.
-import type { Operation } from '../context.js';
 import { UserInputError } from '../errors.js';
 import type { InputImage } from '../inputs.js';
+import type { JobMaker } from '../job-command.js';
 import { PAINT_FLAGS } from '../prompt.js';
 import { parseBoxes } from '../regions.js';
-import { paintRequest, type StoredPaintRegion, submit } from '../submit.js';
+import { paintRequest, type StoredPaintRegion } from '../submit.js';
 import { type Files, imagePrompt, keepImage } from '../task-input.js';
 import type { RetouchInput } from './spec.js';
 
-export const retouch: Operation<RetouchInput> = async (deps, ctx, input) => {
+export const retouch: JobMaker<RetouchInput> = async (deps, ctx, input) => {
   const { prompt, flags } = imagePrompt(deps, input.prompt, input.seed, true, PAINT_FLAGS);
   flags.images = input.images ?? flags.images;
   const boxes = input.boxes?.trim() ? parseBoxes(input.boxes) : undefined;
@@ -22,5 +22,5 @@ export const retouch: Operation<RetouchInput> = async (deps, ctx, input) => {
         mask: await keepImage(deps, files, input.mask as InputImage, 'mask'),
       };
   const request = paintRequest(deps, ctx, { prompt, image, region }, flags);
-  return submit(deps, ctx, 'paint', request, files, { paint: 'retouch' });
+  return { kind: 'paint', request, files, meta: { paint: 'retouch' } };
 };

@@ -5,6 +5,7 @@ import { attachment, type CommandSpec } from '../spec.js';
 
 export const retouchSpec = {
   name: 'retouch',
+  permutes: 'prompt',
   options: z.object({
     image: imageOption,
     prompt: promptText(),

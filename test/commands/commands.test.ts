@@ -1234,6 +1234,56 @@ describe('grids (--n: several images to pick from)', () => {
     ]);
   });
 
+  it('/edit, /retouch and /outpaint take permutations too, each job with the picture; a zoom-out types braces back as text', async () => {
+    const { commands, ctx, until, store } = setup();
+    const image = { data: await png() };
+    const jobsOf = (reply: Reply) =>
+      [reply, ...(reply.more ?? [])].map((r) => store.get(r.jobId as string) as Job);
+    const edits = jobsOf(
+      await commands.run(ctx('1'), { name: 'edit', options: { image, instruction: 'make it {red, blue}' } }),
+    );
+    expect(edits.map((j) => [j.kind, (j.request as { prompt: string }).prompt])).toEqual([
+      ['edit', 'make it red'],
+      ['edit', 'make it blue'],
+    ]);
+    expect(new Set(edits.map((j) => j.request.seed)).size).toBe(1);
+    const second = edits[1] as Job;
+    const input = (second.request as { image: { file: string } }).image.file;
+    expect(store.readFile(second.id, input).length).toBeGreaterThan(0);
+    const retouched = jobsOf(
+      await commands.run(ctx('2'), {
+        name: 'retouch',
+        options: { image, prompt: 'a {hat, crown}', boxes: '0,0,0.5,0.5' },
+      }),
+    );
+    expect(retouched.map((j) => [j.meta.paint, (j.request as { prompt: string }).prompt])).toEqual([
+      ['retouch', 'a hat'],
+      ['retouch', 'a crown'],
+    ]);
+    const outpainted = jobsOf(
+      await commands.run(ctx('3'), {
+        name: 'outpaint',
+        options: { image, prompt: 'more {sky, sea} --seed 4' },
+      }),
+    );
+    expect(outpainted.map((j) => [(j.request as { prompt: string }).prompt, j.request.seed])).toEqual([
+      ['more sky', 4],
+      ['more sea', 4],
+    ]);
+    // A result whose prompt holds braces zooms out as one job with that prompt.
+    const literal = await commands.run(ctx('4'), {
+      name: 'imagine',
+      options: { prompt: 'a \\{x, y\\} sign' },
+    });
+    await until((u) => u.job.id === literal.jobId && u.reply.final === true);
+    const zoomed = await commands.pressButton(ctx('4'), `zoomout:${literal.jobId}`);
+    expect(zoomed.more).toBeUndefined();
+    expect(store.get(zoomed.jobId as string)?.request).toMatchObject({
+      task: 'paint',
+      prompt: 'a {x, y} sign',
+    });
+  });
+
   it('a mistake in any line of a permutation queues none of them', async () => {
     const { commands, ctx, store } = setup();
     const run = async (prompt: string) =>

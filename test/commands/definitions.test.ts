@@ -64,6 +64,20 @@ describe('Discord command JSON', () => {
     expect(JSON.parse(JSON.stringify(commands))).toEqual(commands);
   });
 
+  it('names a text option of its own as the one whose braces are permutations', () => {
+    const permuting = COMMANDS.filter((spec) => spec.permutes !== undefined);
+    expect(permuting.map((spec) => [spec.name, spec.permutes])).toEqual([
+      ['imagine', 'prompt'],
+      ['edit', 'instruction'],
+      ['retouch', 'prompt'],
+      ['outpaint', 'prompt'],
+    ]);
+    for (const spec of permuting) {
+      const option = optionsOf(spec).find((o) => o.name === spec.permutes);
+      expect(option?.type, spec.name).toBe('string');
+    }
+  });
+
   it('maps option types and limits to Discord’s', () => {
     const imagine = chat.find((c) => c.name === 'imagine') as Json;
     const options = Object.fromEntries((imagine.options as Json[]).map((o) => [o.name, o]));

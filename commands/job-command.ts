@@ -1,0 +1,57 @@
+// A command that makes a job: its handler checks the input and says what to queue (a `PreparedJob`); queueing is
+// done here, once for every line a permutation prompt stands for (Midjourney's `a {red, blue} bird`). Every line is
+// checked before any is queued, all share one seed unless a line names its own, and a refusal part-way (the user's
+// waiting limit, the rate limit) is said once.
+import type { JobKind, StoredRequest } from '../src/jobs/index.js';
+import type { CommandContext } from './context.js';
+import type { CommandDeps } from './deps.js';
+import { expandPermutations } from './permutations.js';
+import type { Reply } from './reply.js';
+import { submit } from './submit.js';
+
+/** A job as a command would queue it, checked: what `submit` takes. */
+export interface PreparedJob {
+  kind: JobKind;
+  request: StoredRequest;
+  files: Record<string, Uint8Array>;
+  meta?: Record<string, unknown>;
+}
+
+export type JobMaker<I> = (deps: CommandDeps, ctx: CommandContext, input: I) => Promise<PreparedJob>;
+
+/** Queues the jobs `input` stands for: one, or one per line of the `permutes` option's permutations. */
+export async function queueJobs<I extends Record<string, unknown>>(
+  deps: CommandDeps,
+  ctx: CommandContext,
+  input: I,
+  permutes: string | undefined,
+  make: JobMaker<I>,
+): Promise<Reply> {
+  const text = permutes === undefined ? undefined : input[permutes];
+  const lines = typeof text === 'string' ? expandPermutations(text) : [];
+  if (lines.length <= 1) {
+    const one = lines.length === 1 ? { ...input, [permutes as string]: lines[0] } : input;
+    return queue(deps, ctx, await make(deps, ctx, one));
+  }
+  // One seed for them all unless a line names its own: the images then differ where the braces did.
+  const seed = deps.randomSeed();
+  const shared: CommandDeps = { ...deps, randomSeed: () => seed };
+  const jobs: PreparedJob[] = [];
+  for (const line of lines) jobs.push(await make(shared, ctx, { ...input, [permutes as string]: line }));
+  const replies: Reply[] = [];
+  for (const [i, job] of jobs.entries()) {
+    const reply = queue(deps, ctx, {
+      ...job,
+      meta: { ...job.meta, permutation: { n: i + 1, of: lines.length, line: lines[i] } },
+    });
+    replies.push(reply);
+    // A refusal (the user's queue is full, the rate limit) would refuse the rest alike: it is said once.
+    if (!reply.startsJob) break;
+  }
+  const [first, ...more] = replies as [Reply, ...Reply[]];
+  return more.length > 0 ? { ...first, more } : first;
+}
+
+function queue(deps: CommandDeps, ctx: CommandContext, job: PreparedJob): Reply {
+  return submit(deps, ctx, job.kind, job.request, job.files, job.meta);
+}
