@@ -53,17 +53,7 @@ export function defineJobCommand<S extends z.ZodObject>(
   spec: CommandSpec<S>,
   make: JobMaker<z.output<S>>,
 ): RegisteredCommand {
-  return {
-    spec,
-    run: (deps, ctx, raw) =>
-      queueJobs(
-        deps,
-        ctx,
-        validateOptions(spec, raw, deps.profile(ctx.user.platform).imageMissingKey),
-        spec.permutes,
-        make,
-      ),
-  };
+  return defineCommand(spec, (deps, ctx, input) => queueJobs(deps, ctx, input, spec.permutes, make));
 }
 
 export class CommandRegistry {
