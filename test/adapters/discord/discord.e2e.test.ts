@@ -58,6 +58,25 @@ async function finalEditOf(token: string, timeoutMs = 60_000) {
   );
 }
 
+/** Presses a button that asks with a modal, and returns the modal Discord was sent. */
+async function modalOf(customId: string, message: unknown) {
+  const press = fake.dispatchInteraction(fake.build.buttonPress({ customId, message: message as never }));
+  const modal = await fake.waitForCall(
+    (c) => c.route === 'POST /interactions/:id/:token/callback' && c.params.id === press.id,
+  );
+  return modal.body as { type: number; data: { custom_id: string; title: string } };
+}
+
+/** Submits a line modal with `line`, and returns the request of the job its answer made. */
+async function submitLine(customId: string, line: string, message: unknown) {
+  const submit = fake.dispatchInteraction(
+    fake.build.modalSubmit({ customId, fields: { line }, message: message as never }),
+  );
+  const answered = await finalEditOf(submit.token);
+  const newJob = /reroll:([0-9a-f-]{36})/.exec(JSON.stringify(answered.body))?.[1] as string;
+  return services.jobs.queue.get(newJob)?.request;
+}
+
 describe('Discord adapter', { timeout: 90_000 }, () => {
   it('registers the commands with localizations', async () => {
     const put = await fake.waitForCall('PUT /applications/:app/commands');
@@ -125,26 +144,12 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
     const message = fake.message(fake.interaction(ix.id)?.originalMessageId ?? '');
     const remixId = /remix:[0-9a-f-]{36}/.exec(JSON.stringify(final.body))?.[0] as string;
     expect(remixId).toBeDefined();
-    const press = fake.dispatchInteraction(
-      fake.build.buttonPress({ customId: remixId, message: message as never }),
-    );
-    const modal = await fake.waitForCall(
-      (c) => c.route === 'POST /interactions/:id/:token/callback' && c.params.id === press.id,
-    );
-    const body = modal.body as { type: number; data: { custom_id: string } };
+    const body = await modalOf(remixId, message);
     expect(body.type).toBe(9);
     expect(body.data.custom_id).toBe(`remixmodal:${remixId.split(':')[1]}`);
     expect(JSON.stringify(body)).toContain('"value":"a green kite --size 512x512 --seed 3 --steps 4"');
-    const submit = fake.dispatchInteraction(
-      fake.build.modalSubmit({
-        customId: body.data.custom_id,
-        fields: { line: 'a red kite --size 512x512 --seed 3 --steps 4' },
-        message: message as never,
-      }),
-    );
-    const remixed = await finalEditOf(submit.token);
-    const newJob = /reroll:([0-9a-f-]{36})/.exec(JSON.stringify(remixed.body))?.[1] as string;
-    expect(services.jobs.queue.get(newJob)?.request).toMatchObject({
+    const line = 'a red kite --size 512x512 --seed 3 --steps 4';
+    expect(await submitLine(body.data.custom_id, line, message)).toMatchObject({
       prompt: 'a red kite',
       seed: 3,
       steps: 4,
@@ -162,29 +167,14 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
     const message = fake.message(fake.interaction(ix.id)?.originalMessageId ?? '');
     const zoomId = /zoomcustom:[0-9a-f-]{36}/.exec(JSON.stringify(final.body))?.[0] as string;
     expect(zoomId).toBeDefined();
-    const press = fake.dispatchInteraction(
-      fake.build.buttonPress({ customId: zoomId, message: message as never }),
-    );
-    const modal = await fake.waitForCall(
-      (c) => c.route === 'POST /interactions/:id/:token/callback' && c.params.id === press.id,
-    );
-    const body = modal.body as { type: number; data: { custom_id: string; title: string } };
+    const body = await modalOf(zoomId, message);
     expect([body.type, body.data.custom_id, body.data.title]).toEqual([
       9,
       `zoommodal:${zoomId.split(':')[1]}`,
       'Custom zoom',
     ]);
     expect(JSON.stringify(body)).toContain('"value":"a red barn --zoom 2"');
-    const submit = fake.dispatchInteraction(
-      fake.build.modalSubmit({
-        customId: body.data.custom_id,
-        fields: { line: 'a red barn in a field --zoom 1.5' },
-        message: message as never,
-      }),
-    );
-    const zoomed = await finalEditOf(submit.token);
-    const newJob = /reroll:([0-9a-f-]{36})/.exec(JSON.stringify(zoomed.body))?.[1] as string;
-    expect(services.jobs.queue.get(newJob)?.request).toMatchObject({
+    expect(await submitLine(body.data.custom_id, 'a red barn in a field --zoom 1.5', message)).toMatchObject({
       task: 'paint',
       prompt: 'a red barn in a field',
       region: { kind: 'extend', left: 0.25, top: 0.25, right: 0.25, bottom: 0.25 },
