@@ -1326,6 +1326,11 @@ describe('grids (--n: several images to pick from)', () => {
     expect(store.get(panned.jobId as string)?.request).toMatchObject({ region: { left: 0.5, right: 0 } });
     const refused = await commands.answerAsk(ctx('1'), 'zoom_line', id, 'a boat --zoom 4');
     expect(refused.text[0]?.key).toBe('errors.flag.range_number');
+    // Nonsense is refused in words too; an empty answer keeps no prompt and zooms by the default.
+    const nonsense = await commands.answerAsk(ctx('1'), 'zoom_line', id, 'a boat --zoom banana');
+    expect(nonsense.text[0]).toMatchObject({ key: 'errors.flag.range_number', params: { value: 'banana' } });
+    const empty = await commands.answerAsk(ctx('1'), 'zoom_line', id, '   ');
+    expect(store.get(empty.jobId as string)?.request).toMatchObject({ prompt: '.', region: { left: 0.25 } });
   });
 
   it('refuses more than four images, and several at temperature 0 (they would all be one)', async () => {
