@@ -21,8 +21,9 @@ export function expandPermutations(line: string): string[] {
     const options = typeof part === 'string' ? [part] : part;
     lines = lines.flatMap((head) => options.map((option) => head + option));
   }
-  // An empty option (`a {, big} dog`) leaves two spaces where it stood.
-  return lines.map((expanded) => expanded.replace(/ {2,}/g, ' ').trim());
+  // An empty option (`a {, big} dog`) leaves two spaces where it stood. Lines that still come out the same are kept
+  // once.
+  return [...new Set(lines.map((expanded) => expanded.replace(/ {2,}/g, ' ').trim()))];
 }
 
 /** The line as literal text and brace groups (each its trimmed options); escapes resolved. */
@@ -44,7 +45,8 @@ function splitParts(line: string): Part[] {
     } else if (char === '}') {
       if (!group) throw new UserInputError('errors.permutation.braces');
       group.push(text.trim());
-      parts.push(group);
+      // An option given twice is one option (it would draw the same image from the one seed).
+      parts.push([...new Set(group)]);
       text = '';
       group = undefined;
     } else if (char === ',' && group) {

@@ -29,6 +29,8 @@ describe('expandPermutations', () => {
 
   it('takes an empty option as nothing, and backslashes as literal braces and commas', () => {
     expect(expandPermutations('a {, big} dog')).toEqual(['a dog', 'a big dog']);
+    // The same line twice would be the same image twice (one seed): once is enough.
+    expect(expandPermutations('a {red, red , big} {,} dog')).toEqual(['a red dog', 'a big dog']);
     expect(expandPermutations('a {salt\\, pepper, oil} dish \\{x\\}')).toEqual([
       'a salt, pepper dish {x}',
       'a oil dish {x}',
