@@ -28,16 +28,16 @@ export async function queueJobs<I extends Record<string, unknown>>(
   make: JobMaker<I>,
 ): Promise<Reply> {
   const text = permutes === undefined ? undefined : input[permutes];
-  const lines = typeof text === 'string' ? expandPermutations(text) : [];
-  if (lines.length <= 1) {
-    const one = lines.length === 1 ? { ...input, [permutes as string]: lines[0] } : input;
-    return queue(deps, ctx, await make(deps, ctx, one));
-  }
+  if (permutes === undefined || typeof text !== 'string')
+    return queue(deps, ctx, await make(deps, ctx, input));
+  const lines = expandPermutations(text);
+  const withLine = (line: string): I => ({ ...input, [permutes]: line });
+  if (lines.length === 1) return queue(deps, ctx, await make(deps, ctx, withLine(lines[0] as string)));
   // One seed for them all unless a line names its own: the images then differ where the braces did.
   const seed = deps.randomSeed();
   const shared: CommandDeps = { ...deps, randomSeed: () => seed };
   const jobs: PreparedJob[] = [];
-  for (const line of lines) jobs.push(await make(shared, ctx, { ...input, [permutes as string]: line }));
+  for (const line of lines) jobs.push(await make(shared, ctx, withLine(line)));
   const replies: Reply[] = [];
   for (const [i, job] of jobs.entries()) {
     const reply = queue(deps, ctx, {
