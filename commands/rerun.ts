@@ -6,14 +6,15 @@ import type { StoredRequest } from '../src/jobs/index.js';
 import type { CommandContext, Operation } from './context.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
-import { again, describeResult, editResult, fromJob, typedNegative } from './follow-ups.js';
+import { describeResult, editResult, fromJob, typedNegative } from './follow-ups.js';
+import { queueJobs } from './job-command.js';
 import { DEFAULT_STEPS } from './job-context.js';
 import { literalBraces } from './permutations.js';
 import { PAINT_FLAGS, parsePrompt, sizeForAspect } from './prompt.js';
 import { isQuestion } from './question.js';
 import { type Reply, textReply } from './reply.js';
 import { runCommand } from './run-text.js';
-import { imageJob, isRemakeable, type RemakeableRequest } from './stored-jobs.js';
+import { imageJob, inputFiles, isRemakeable, type RemakeableRequest } from './stored-jobs.js';
 import { definedOnly } from './submit.js';
 import { imageCount, imagePrompt, negativePrompt } from './task-input.js';
 
@@ -103,18 +104,21 @@ export const remixResult: Operation<{ jobId: string; line: string }> = async (de
 export function remixLineOf(store: CommandDeps['store'], ctx: CommandContext, jobId: string): string {
   const request = rerunnable(store, jobId);
   // An /imagine's steps spelled out as in `madeAgain`; a paint job made again takes no user default.
+  // The line's braces are permutations when it runs: the job's own braces stay literal.
+  const texts = {
+    prompt: literalBraces(request.prompt),
+    ...(request.negativePrompt ? { negativePrompt: literalBraces(request.negativePrompt) } : {}),
+  };
   return promptLine(
     ctx,
     request.task === 'text_to_image'
       ? {
           ...request,
-          // The line runs as an /imagine, whose braces are permutations: the job's own braces stay literal.
-          prompt: literalBraces(request.prompt),
-          ...(request.negativePrompt ? { negativePrompt: literalBraces(request.negativePrompt) } : {}),
+          ...texts,
           steps: request.steps ?? DEFAULT_STEPS.text_to_image,
           count: request.count ?? 1,
         }
-      : { ...request, count: request.count ?? 1 },
+      : { ...request, ...texts, count: request.count ?? 1 },
   );
 }
 
@@ -137,7 +141,24 @@ function paintAgain(
   old: PaintRequest,
   text: string,
   mode: 'merge' | 'replace',
-): Reply {
+): Promise<Reply> {
+  const job = imageJob(deps.store, jobId);
+  // The text's braces are permutations, as in a new /retouch: one job per line, each on the same picture.
+  return queueJobs(deps, ctx, { text }, 'text', async (lineDeps, _ctx, { text: line }) => ({
+    kind: job.kind,
+    request: paintRequestAgain(lineDeps, ctx, old, line, mode),
+    files: inputFiles(deps.store, job),
+    meta: { origin: job.id, paint: job.meta.paint },
+  }));
+}
+
+function paintRequestAgain(
+  deps: CommandDeps,
+  ctx: CommandContext,
+  old: PaintRequest,
+  text: string,
+  mode: 'merge' | 'replace',
+): PaintRequest {
   const { prompt, flags } = imagePrompt(deps, text, undefined, false, PAINT_FLAGS);
   const kept = mode === 'merge' ? old : undefined;
   const cfg = flags.cfg ?? kept?.cfg;
@@ -161,7 +182,7 @@ function paintAgain(
       mode === 'replace' ? ctx.settings.images : undefined,
     ),
   };
-  return again(deps, ctx, jobId, () => request);
+  return request;
 }
 
 /**

@@ -1284,6 +1284,34 @@ describe('grids (--n: several images to pick from)', () => {
     });
   });
 
+  it('a .. reply or Remix on a /retouch result expands new braces on the same picture, and keeps its own as text', async () => {
+    const { commands, ctx, until, store } = setup();
+    const first = await commands.run(ctx('1'), {
+      name: 'retouch',
+      options: { image: { data: await png() }, prompt: 'a \\{hat\\} --seed 5', boxes: '0,0,0.5,0.5' },
+    });
+    const id = first.jobId as string;
+    expect(store.get(id)?.request).toMatchObject({ prompt: 'a {hat}' });
+    await until((u) => u.job.id === id && u.reply.final === true);
+    const again = await commands.replyToResult(ctx('1'), id, '.. a {red, blue} scarf');
+    const jobs = [again, ...(again.more ?? [])].map((r) => store.get(r.jobId as string) as Job);
+    expect(jobs.map((j) => [(j.request as { prompt: string }).prompt, j.request.seed, j.meta.paint])).toEqual(
+      [
+        ['a red scarf', 5, 'retouch'],
+        ['a blue scarf', 5, 'retouch'],
+      ],
+    );
+    const second = jobs[1] as Job;
+    const input = (second.request as { image: { file: string } }).image.file;
+    expect(store.readFile(second.id, input).equals(store.readFile(id, input))).toBe(true);
+    // Remix offers its own braces escaped, so the line as offered is the one job again.
+    const line = (await commands.pressButton(ctx('1'), `remix:${id}`)).ask?.value as string;
+    expect(line.startsWith('a \\{hat\\}')).toBe(true);
+    const remixed = await commands.answerAsk(ctx('1'), 'imagine_line', id, line);
+    expect(remixed.more).toBeUndefined();
+    expect(store.get(remixed.jobId as string)?.request).toMatchObject({ task: 'paint', prompt: 'a {hat}' });
+  });
+
   it('a mistake in any line of a permutation queues none of them', async () => {
     const { commands, ctx, store } = setup();
     const run = async (prompt: string) =>
