@@ -52,7 +52,10 @@ export async function answer(
   await followUps(rt, i, ctx, reply, privately);
 }
 
-/** The replies that come with the answer (a permutation's further jobs), each a follow-up message of its own. */
+/**
+ * The replies that come with the answer (a permutation's further jobs), each a follow-up message of its own. One
+ * that Discord refuses does not keep the others back: its job is marked undelivered, and the user told later.
+ */
 async function followUps(
   rt: DiscordRuntime,
   i: RepliableInteraction,
@@ -61,14 +64,16 @@ async function followUps(
   privately: boolean,
 ): Promise<void> {
   const uploadLimit = i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT;
+  const failures: unknown[] = [];
   for (const more of reply.more ?? []) {
     const ephemeral = privately || more.ephemeral === true;
     const sent = fitReply(more, uploadLimit).then((fitted) =>
       i.followUp(interactionMessage(fitted, ctx.locale, ephemeral)),
     );
     rt.jobMessages.openFromInteraction(i, ctx, more, ephemeral, sent, true);
-    await sent;
+    await sent.catch((error: unknown) => failures.push(error));
   }
+  if (failures.length > 0) throw failures[0];
 }
 
 /** A fitted reply as an interaction's reply or follow-up: the message fields both take, and its visibility. */

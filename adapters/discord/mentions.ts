@@ -80,7 +80,9 @@ export async function onMessage(rt: DiscordRuntime, message: Message): Promise<v
   } catch (error) {
     reply = rt.errorReply(error);
   }
-  // The reply, then those that come with it (a permutation's further jobs), each a reply of its own.
+  // The reply, then those that come with it (a permutation's further jobs), each a reply of its own; one that
+  // Discord refuses does not keep the others back.
+  const failures: unknown[] = [];
   for (const one of [reply, ...(reply.more ?? [])]) {
     const payload = toDiscordMessage(await fitReply(one, DEFAULT_UPLOAD_LIMIT), ctx.locale);
     const sent = message.reply(payload as Parameters<Message['reply']>[0]);
@@ -95,8 +97,9 @@ export async function onMessage(rt: DiscordRuntime, message: Message): Promise<v
       };
       rt.jobMessages.open(one.jobId, one, place, sent);
     }
-    await sent;
+    await sent.catch((error: unknown) => failures.push(error));
   }
+  if (failures.length > 0) throw failures[0];
 }
 
 /** The custom ids of a message's buttons. */

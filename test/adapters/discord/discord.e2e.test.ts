@@ -279,6 +279,45 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
     );
   });
 
+  it('a follow-up Discord refuses keeps none of the others back; its job is kept as undelivered', async () => {
+    const user = makeUser('910000000000000077', 'permuter');
+    const ix = fake.build.slashCommand({
+      name: 'imagine',
+      options: { prompt: 'a {tin, clay, wax} cup --steps 2 --size 256x256' },
+      user,
+    });
+    fake.failRoute((c) => c.route === 'POST /webhooks/:app/:token' && c.params.token === ix.token, {
+      times: 1,
+      status: 400,
+      code: 50035,
+      message: 'Invalid Form Body',
+    });
+    fake.dispatchInteraction(ix);
+    const third = await fake.waitForCall(
+      (c) =>
+        c.route === EDIT &&
+        c.params.token === ix.token &&
+        c.params.message !== '@original' &&
+        JSON.stringify(c.body ?? '').includes('3 of 3') &&
+        JSON.stringify(c.body ?? '').includes('reroll:'),
+      60_000,
+    );
+    expect(third.files.some((f) => f.filename?.endsWith('.png'))).toBe(true);
+    // The refused one ran all the same; its ending reached nobody, so it waits for the user's next command.
+    const owner = { platform: 'discord' as const, userId: user.id };
+    await expect
+      .poll(
+        () =>
+          services.jobs.store.deliveries
+            .undeliveredOf(owner)
+            .map((j) => (j.request as { prompt: string }).prompt),
+        {
+          timeout: 30_000,
+        },
+      )
+      .toEqual(['a clay cup']);
+  });
+
   it('takes commands in DMs by default (DISCORD_ALLOW_DMS unset)', async () => {
     const ix = fake.dispatchInteraction(fake.build.slashCommand({ name: 'help', options: {}, dm: true }));
     const help = await fake.waitForCall(fake.answerOf(ix));

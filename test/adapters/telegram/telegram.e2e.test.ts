@@ -156,6 +156,21 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
     }
   });
 
+  it('a permutation whose first status message Telegram refuses still shows the others, each to its end', async () => {
+    clearQueue();
+    fake.failMethod((c) => c.method === 'sendMessage' && /1 of 2: “a (teal|plum) vase/.test(textOf(c)), {
+      times: 1,
+      errorCode: 400,
+      description: 'Bad Request: injected',
+    });
+    fake.injectText('/imagine a {teal, plum} vase --steps 2 --size 256x256');
+    const second = await fake.waitForCall(
+      (c) => c.method === 'sendPhoto' && textOf(c).startsWith('2 of 2: “a plum vase'),
+      60_000,
+    );
+    expect(markupOf(second)).toMatch(/reroll:/);
+  });
+
   it('--n 2 sends one grid photo with a button per image; a number sends that image alone, with every button', async () => {
     fake.injectText('/imagine a red fox --steps 4 --size 256x256 --n 2 --seed 21');
     const grid = await fake.waitForCall(
