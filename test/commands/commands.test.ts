@@ -1357,6 +1357,8 @@ describe('grids (--n: several images to pick from)', () => {
     // Nonsense is refused in words too; an empty answer keeps no prompt and zooms by the default.
     const nonsense = await commands.answerAsk(ctx('1'), 'zoom_line', id, 'a boat --zoom banana');
     expect(nonsense.text[0]).toMatchObject({ key: 'errors.flag.range_number', params: { value: 'banana' } });
+    const long = await commands.answerAsk(ctx('1'), 'zoom_line', id, `${'sky '.repeat(400)}--zoom 1.5`);
+    expect(keys(long)).toEqual(['errors.prompt_too_long']);
     const empty = await commands.answerAsk(ctx('1'), 'zoom_line', id, '   ');
     expect(store.get(empty.jobId as string)?.request).toMatchObject({ prompt: '.', region: { left: 0.25 } });
   });
