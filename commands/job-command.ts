@@ -4,6 +4,7 @@
 // waiting limit, the rate limit) is said once.
 import type { JobKind, StoredRequest } from '../src/jobs/index.js';
 import type { CommandContext } from './context.js';
+import { expandCustomOptions } from './custom-options.js';
 import type { CommandDeps } from './deps.js';
 import { expandPermutations } from './permutations.js';
 import type { Reply } from './reply.js';
@@ -19,7 +20,10 @@ export interface PreparedJob {
 
 export type JobMaker<I> = (deps: CommandDeps, ctx: CommandContext, input: I) => Promise<PreparedJob>;
 
-/** Queues the jobs `input` stands for: one, or one per line of the `permutes` option's permutations. */
+/**
+ * Queues the jobs `input` stands for: one, or one per line of the `permutes` option's permutations, after the
+ * user's custom options (`--name`, /prefer) are put in.
+ */
 export async function queueJobs<I extends Record<string, unknown>>(
   deps: CommandDeps,
   ctx: CommandContext,
@@ -30,7 +34,7 @@ export async function queueJobs<I extends Record<string, unknown>>(
   const text = permutes === undefined ? undefined : input[permutes];
   if (permutes === undefined || typeof text !== 'string')
     return queue(deps, ctx, await make(deps, ctx, input));
-  const lines = expandPermutations(text);
+  const lines = expandPermutations(expandCustomOptions(text, ctx.settings.options));
   const withLine = (line: string): I => ({ ...input, [permutes]: line });
   if (lines.length === 1) return queue(deps, ctx, await make(deps, ctx, withLine(lines[0] as string)));
   // One seed for them all unless a line names its own: the images then differ where the braces did.

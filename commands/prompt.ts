@@ -64,7 +64,8 @@ export const PAINT_FLAGS: readonly FlagName[] = [...IMAGE_FLAGS, 'no', 'n'];
 export const EDIT_FLAGS: readonly FlagName[] = [...IMAGE_FLAGS, 'n'];
 
 const SWITCHES = new Set<FlagName>(['cache', 'no-cache']);
-const ALIASES: Record<string, FlagName> = {
+/** Other names of the flags (`--aspect` is `--ar`). */
+export const FLAG_ALIASES: Readonly<Record<string, FlagName>> = {
   aspect: 'ar',
   s: 'size',
   temp: 'temperature',
@@ -102,7 +103,7 @@ export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLA
       continue;
     }
     const raw = (match[1] as string).toLowerCase();
-    const name = (ALIASES[raw] ?? raw) as FlagName;
+    const name = (FLAG_ALIASES[raw] ?? raw) as FlagName;
     const flag = `--${raw}`;
     if (!ALL_FLAGS.includes(name)) throw new UserInputError('errors.flag.unknown', { flag });
     if (!allowed.includes(name)) throw new UserInputError('errors.flag.not_here', { flag });

@@ -17,6 +17,8 @@ import { imagineSpec } from './imagine/spec.js';
 import { type JobMaker, queueJobs } from './job-command.js';
 import { outpaint } from './outpaint/handler.js';
 import { outpaintSpec } from './outpaint/spec.js';
+import { prefer } from './prefer/handler.js';
+import { preferSpec } from './prefer/spec.js';
 import { queueStatus } from './queue/handler.js';
 import { queueSpec } from './queue/spec.js';
 import type { Reply } from './reply.js';
@@ -80,6 +82,7 @@ export const COMMAND_REGISTRY = new CommandRegistry([
   defineCommand(queueSpec, queueStatus),
   defineCommand(cancelSpec, cancel),
   defineCommand(settingsSpec, settings),
+  defineCommand(preferSpec, prefer),
   defineCommand(helpSpec, help),
   defineCommand(startSpec, help),
 ]);

@@ -4,6 +4,7 @@
 // and takes the new prompt and flags through the same checks.
 import type { StoredRequest } from '../src/jobs/index.js';
 import type { CommandContext, Operation } from './context.js';
+import { expandCustomOptions, withoutCustomOptions } from './custom-options.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
 import { describeResult, editResult, fromJob, typedNegative } from './follow-ups.js';
@@ -65,8 +66,9 @@ export const imagineLatestAgain: Operation<string> = async (deps, ctx, line) => 
  */
 export const madeAgain: Operation<{ jobId: string; changes: string }> = async (deps, ctx, input) => {
   const old = rerunnable(deps.store, input.jobId);
-  if (old.task === 'paint') return paintAgain(deps, ctx, input.jobId, old, input.changes, 'merge');
-  const { prompt, flags } = parsePrompt(input.changes);
+  const changes = changesWithOptions(ctx, input.changes, old.prompt);
+  if (old.task === 'paint') return paintAgain(deps, ctx, input.jobId, old, changes, 'merge');
+  const { prompt, flags } = parsePrompt(changes);
   if (flags.aspect && flags.size)
     throw new UserInputError('errors.flag.conflict', { a: '--ar', b: '--size' });
   const size =
@@ -92,6 +94,23 @@ export const madeAgain: Operation<{ jobId: string; changes: string }> = async (d
   });
   return runCommand(deps, fromJob(ctx, input.jobId), { name: 'imagine', options: { prompt: line } });
 };
+
+/**
+ * A `..` line with the user's custom options put in (`--cine`). Their flags are changes like any typed; their words
+ * join the kept prompt when the user typed no words of their own (`.. --cine` keeps the picture's subject).
+ */
+function changesWithOptions(ctx: CommandContext, changes: string, oldPrompt: string): string {
+  const expanded = expandCustomOptions(changes, ctx.settings.options);
+  if (expanded === changes) return changes;
+  try {
+    const own = parsePrompt(withoutCustomOptions(changes, ctx.settings.options)).prompt;
+    const added = parsePrompt(expanded).prompt;
+    return own || !added ? expanded : `${literalBraces(oldPrompt)} ${expanded}`;
+  } catch {
+    // A mistake in the line is refused where the line is read, with its own message.
+    return expanded;
+  }
+}
 
 /** The answer to Remix: the changed line is the new job, as typed (a flag taken out is gone). */
 export const remixResult: Operation<{ jobId: string; line: string }> = async (deps, ctx, input) => {

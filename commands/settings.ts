@@ -1,5 +1,5 @@
 // Per-user defaults kept in the job store: output size class and aspect, steps, language, private results,
-// progress previews, a negative prompt.
+// progress previews, a negative prompt, custom options.
 import type { Locale } from '../src/i18n.js';
 
 export interface UserSettings {
@@ -22,4 +22,6 @@ export interface UserSettings {
   plainImagine?: boolean;
   /** The negative prompt of an /imagine, /retouch or /outpaint that gives no `--no` (and guides: cfg is not 0). */
   negativePrompt?: string;
+  /** Custom options (`/prefer`): `--name` after a prompt stands for its value (`custom-options.ts`). */
+  options?: Record<string, string>;
 }

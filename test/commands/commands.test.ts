@@ -893,6 +893,111 @@ describe('limits and settings', () => {
     expect(zh.text[0]?.params?.when).toBe('10 秒后');
   });
 
+  it('/prefer saves custom options that --name then puts into a prompt line; shows, lists and deletes them', async () => {
+    const { commands, ctx, store, until } = setup();
+    const typed = (line: string) => commands.runText(ctx('1'), line) as Promise<Reply>;
+    expect(keys(await typed('/prefer'))).toEqual(['prefer.none', 'prefer.how']);
+    const saved = await typed('/prefer cine --ar 21:9 --steps 3 film grain');
+    expect(saved.text[0]).toEqual({
+      key: 'prefer.saved',
+      params: { name: 'cine', value: '--ar 21:9 --steps 3 film grain' },
+    });
+    expect(saved.ephemeral).toBe(true);
+    // Discord's options deliver the same; a name may come with its dashes.
+    await commands.run(ctx('1'), { name: 'prefer', options: { option: '--Colors', value: '{red, blue}' } });
+    expect(ctx('1').settings.options).toEqual({
+      cine: '--ar 21:9 --steps 3 film grain',
+      colors: '{red, blue}',
+    });
+    const listed = await typed('/prefer');
+    expect(listed.text.slice(0, 3)).toEqual([
+      { key: 'prefer.list', params: { count: 2, max: 20 } },
+      { key: 'prefer.item', params: { name: 'cine', value: '--ar 21:9 --steps 3 film grain' } },
+      { key: 'prefer.item', params: { name: 'colors', value: '{red, blue}' } },
+    ]);
+    expect((await typed('/prefer cine')).text[0]?.key).toBe('prefer.item');
+
+    const drawn = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a harbour --cine --seed 5' },
+    });
+    const job = store.get(drawn.jobId as string) as Job;
+    expect(job.request).toMatchObject({
+      prompt: 'a harbour film grain',
+      width: 784,
+      height: 336,
+      steps: 3,
+      seed: 5,
+    });
+    // A value's braces are permutations of the line.
+    const both = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a --colors bird --steps 2' },
+    });
+    expect([both, ...(both.more ?? [])].map((r) => store.get(r.jobId as string)?.request)).toMatchObject([
+      { prompt: 'a red bird' },
+      { prompt: 'a blue bird' },
+    ]);
+    // Another user's options are not this user's.
+    expect(
+      keys(await commands.run(ctx('2'), { name: 'imagine', options: { prompt: 'a fox --cine' } })),
+    ).toEqual(['errors.flag.unknown']);
+    // A .. reply: the option's flags are changes; its words join the kept prompt unless the reply brings its own.
+    await until((u) => u.job.id === drawn.jobId && u.reply.final === true);
+    await typed('/prefer dusk at dusk --cfg 2');
+    const again = await commands.replyToResult(ctx('1'), drawn.jobId as string, '.. --dusk');
+    expect(store.get(again.jobId as string)?.request).toMatchObject({
+      prompt: 'a harbour film grain at dusk',
+      cfg: 2,
+      seed: 5,
+    });
+    const other = await commands.replyToResult(ctx('1'), drawn.jobId as string, '.. a lighthouse --dusk');
+    expect(store.get(other.jobId as string)?.request).toMatchObject({
+      prompt: 'a lighthouse at dusk',
+      cfg: 2,
+    });
+
+    const deleted = await typed('/prefer cine off');
+    expect(deleted.text[0]).toEqual({
+      key: 'prefer.deleted',
+      params: { name: 'cine', value: '--ar 21:9 --steps 3 film grain' },
+    });
+    expect(keys(await typed('/prefer cine off'))).toEqual(['errors.prefer.unknown']);
+    // Other settings are kept through it all.
+    await typed('/settings steps 20');
+    await typed('/prefer colors off');
+    await typed('/prefer dusk off');
+    expect(ctx('1').settings).toEqual({ steps: 20 });
+  });
+
+  it('/prefer refuses a bad name, a built-in flag, a bad value and a 21st option, saving nothing', async () => {
+    const { commands, ctx } = setup({ start: false });
+    const refusal = async (line: string) => ((await commands.runText(ctx('1'), line)) as Reply).text[0];
+    expect(await refusal('/prefer 2x --ar 1:1')).toMatchObject({
+      key: 'errors.prefer.name',
+      params: { name: '2x' },
+    });
+    expect(await refusal('/prefer ar 16:9')).toMatchObject({ key: 'errors.prefer.reserved' });
+    // A command's own --word (outpaint's --zoom) could never be typed as an option either.
+    expect(await refusal('/prefer zoom --ar 1:1')).toMatchObject({ key: 'errors.prefer.reserved' });
+    expect(await refusal('/prefer wide --ar 99:1')).toMatchObject({ key: 'errors.flag.aspect' });
+    expect(await refusal('/prefer twice --wide')).toMatchObject({ key: 'errors.flag.unknown' });
+    expect(await refusal('/prefer bad gore')).toMatchObject({ key: 'errors.blocked_words' });
+    expect(await refusal(`/prefer long ${'x'.repeat(201)}`)).toMatchObject({ key: 'errors.option.too_long' });
+    expect(
+      (await commands.run(ctx('1'), { name: 'prefer', options: { value: '--ar 1:1' } })).text[0]?.key,
+    ).toBe('errors.prefer.option_missing');
+    expect(ctx('1').settings.options).toBeUndefined();
+    for (let i = 0; i < 20; i++) await commands.runText(ctx('1'), `/prefer o${i} --steps ${i + 2}`);
+    expect(await refusal('/prefer one-more --steps 2')).toMatchObject({
+      key: 'errors.prefer.limit',
+      params: { max: 20 },
+    });
+    // Changing one that exists is no new option.
+    expect(await refusal('/prefer o3 --steps 9')).toMatchObject({ key: 'prefer.saved' });
+    expect(Object.keys(ctx('1').settings.options ?? {})).toHaveLength(20);
+  });
+
   it('persists settings, which then shape jobs, language and privacy', async () => {
     const { commands, ctx, store } = setup({ start: false });
     const saved = await commands.run(ctx('1'), {

@@ -27,7 +27,13 @@ describe('Discord command JSON', () => {
       'queue',
       'cancel',
       'settings',
+      'prefer',
       'help',
+    ]);
+    // /prefer's name and value: typed freely, at most as long as a custom option may be.
+    expect(chat.find((c) => c.name === 'prefer')?.options).toMatchObject([
+      { name: 'option', type: 3, required: false, max_length: 26 },
+      { name: 'value', type: 3, required: false, max_length: 200 },
     ]);
     const menus = commands.filter((c) => c.type === 3);
     expect(menus.map((m) => m.name)).toEqual(['Describe image', 'Edit image…', 'Retouch…']);
@@ -140,6 +146,7 @@ describe('Telegram commands', () => {
         'queue',
         'cancel',
         'settings',
+        'prefer',
         'help',
       ]);
       for (const c of list) {
