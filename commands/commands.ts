@@ -23,6 +23,7 @@ import {
   runText,
   type TextImages,
 } from './run-text.js';
+import { type Suggestion, suggestionsFor } from './suggestions.js';
 import { withUndeliveredNotice } from './undelivered.js';
 
 export type { CommandContext, ContextInput } from './context.js';
@@ -30,6 +31,7 @@ export type { CommandsConfig, CommandsOptions, PlatformProfile } from './deps.js
 export type { HistoryEntry, HistoryPage } from './history.js';
 export type { JobUpdateListener } from './job-updates.js';
 export type { CommandCall, TextImages } from './run-text.js';
+export type { Suggestion } from './suggestions.js';
 
 export class Commands {
   private readonly deps: CommandDeps;
@@ -123,6 +125,21 @@ export class Commands {
         ? imagineLatestAgain(this.deps, ctx, text)
         : runChatLine(this.deps, ctx, { text, images }),
     );
+  }
+
+  /**
+   * What to offer while `option` of `command` is being typed (Discord's autocomplete): the user's own jobs or
+   * custom options holding the typed text. Never throws: a failure offers nothing, and the user types on.
+   */
+  suggest(ctx: CommandContext, command: string, option: string, typed: string): Suggestion[] {
+    const spec = this.registry.find(command)?.spec;
+    if (!spec) return [];
+    try {
+      return suggestionsFor(this.deps, ctx, spec, option, typed);
+    } catch (error) {
+      this.deps.log?.('warn', 'suggestions failed', { err: error, command, option });
+      return [];
+    }
   }
 
   /** The user's jobs as a conversation, newest first, one page at a time (`before` from the previous page). */

@@ -25,7 +25,12 @@ export interface OptionMeta {
   tooLongKey?: UserInputCode;
   /** The refusal when a required option is missing (default `errors.option.invalid`). */
   missingKey?: UserInputCode;
+  /** Values offered while it is typed (Discord's autocomplete), from the user's own things (`suggestions.ts`). */
+  suggest?: SuggestionSource;
 }
+
+/** The user's waiting and running jobs (/cancel), their custom options (/prefer). */
+export type SuggestionSource = 'own_jobs' | 'custom_options';
 
 /** How the words after `/name` map to options. */
 export interface TextGrammar {

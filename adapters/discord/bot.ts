@@ -31,6 +31,7 @@ import type { Delivery } from '../shared/job-status.js';
 import { RecentIds } from '../shared/recent-ids.js';
 import { answer } from './answer.js';
 import { DISCORD_CDN_HOSTS, download } from './attachments.js';
+import { onAutocomplete } from './autocomplete.js';
 import { toDiscordCommands } from './command-json.js';
 import { guardGateway } from './gateway-guard.js';
 import { type InteractionsEndpoint, startInteractionsEndpoint } from './interactions-endpoint.js';
@@ -229,6 +230,7 @@ export class DiscordBot implements DiscordRuntime {
   }
 
   private async onInteraction(interaction: Interaction): Promise<void> {
+    if (interaction.isAutocomplete()) return onAutocomplete(this, interaction, this.originOf(interaction));
     if (!interaction.isRepliable()) return;
     const ctx = this.context(this.originOf(interaction));
     const refusal = !this.allowed(interaction.guildId)
@@ -309,7 +311,11 @@ export class DiscordBot implements DiscordRuntime {
   /** Any failure reaches the user as one localized message, only them; the bot keeps running. */
   private async fail(interaction: Interaction, error: unknown): Promise<void> {
     const reply = this.errorReply(error);
-    if (!interaction.isRepliable()) return;
+    if (!interaction.isRepliable()) {
+      // An autocomplete that could not answer: the user types on without suggestions.
+      this.options.log.warn({ err: error }, 'discord autocomplete failed');
+      return;
+    }
     const locale = this.context(this.originOf(interaction)).locale;
     const payload = toDiscordMessage(reply, locale);
     try {

@@ -125,7 +125,13 @@ function optionJson(command: string, o: OptionInfo, words: Words): APIApplicatio
       const type = ApplicationCommandOptionType.String;
       if (o.choices)
         return { ...base, type, choices: o.choices.map((c) => words.choice(c, String(c.value))) };
-      return { ...base, type, ...(o.maxLength !== undefined ? { max_length: o.maxLength } : {}) };
+      return {
+        ...base,
+        type,
+        ...(o.maxLength !== undefined ? { max_length: o.maxLength } : {}),
+        // Discord then asks the bot what to offer as the user types (`onAutocomplete`).
+        ...(o.meta.suggest ? { autocomplete: true } : {}),
+      };
     }
   }
 }

@@ -5,7 +5,7 @@ import type { CommandSpec } from '../spec.js';
 export const cancelSpec = {
   name: 'cancel',
   personal: true,
-  options: z.object({ job: z.string().max(36).optional() }),
+  options: z.object({ job: z.string().max(36).meta({ suggest: 'own_jobs' }).optional() }),
   text: { rest: 'job' },
 } satisfies CommandSpec;
 

@@ -12,6 +12,7 @@ export const preferSpec = {
     option: z
       .string()
       .max(MAX_CUSTOM_OPTION_NAME + 2)
+      .meta({ suggest: 'custom_options' })
       .optional(),
     value: z.string().max(MAX_CUSTOM_OPTION_CHARS).optional(),
   }),

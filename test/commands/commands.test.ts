@@ -970,6 +970,39 @@ describe('limits and settings', () => {
     expect(ctx('1').settings).toEqual({ steps: 20 });
   });
 
+  it("suggests while typing: /cancel the user's own running and waiting jobs, /prefer their options", async () => {
+    const { commands, ctx, queue } = setup({ start: false });
+    const queued = async (user: string, prompt: string) =>
+      (await commands.run(ctx(user), { name: 'imagine', options: { prompt } })).jobId as string;
+    const first = await queued('1', 'a red fox');
+    const second = await queued('1', `a ${'very '.repeat(30)}long prompt`);
+    await queued('2', 'not yours');
+    const labels = (typed: string) => commands.suggest(ctx('1'), 'cancel', 'job', typed);
+    expect(labels('')).toEqual([
+      { label: `⏳ 1. ${first.slice(0, 8)} · a red fox`, value: first },
+      { label: expect.stringMatching(/^⏳ 2\. .*…$/), value: second },
+    ]);
+    expect(labels('')[1]?.label).toHaveLength(100);
+    // By the prompt's words or the id's start.
+    expect(labels('FOX').map((s) => s.value)).toEqual([first]);
+    expect(labels(second.slice(0, 4)).map((s) => s.value)).toContain(second);
+    // A running job comes first.
+    queue.start();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(labels('')[0]?.label.startsWith('▶️')).toBe(true);
+    expect(commands.suggest(ctx('3'), 'cancel', 'job', '')).toEqual([]);
+
+    await commands.runText(ctx('1'), '/prefer cine --ar 21:9 film grain');
+    await commands.runText(ctx('1'), '/prefer gold golden hour');
+    expect(commands.suggest(ctx('1'), 'prefer', 'option', '--c')).toEqual([
+      { label: '--cine: --ar 21:9 film grain', value: 'cine' },
+    ]);
+    expect(commands.suggest(ctx('1'), 'prefer', 'option', '').map((s) => s.value)).toEqual(['cine', 'gold']);
+    // Options without a source, and unknown commands, offer nothing.
+    expect(commands.suggest(ctx('1'), 'prefer', 'value', '')).toEqual([]);
+    expect(commands.suggest(ctx('1'), 'nope', 'job', '')).toEqual([]);
+  });
+
   it('/prefer refuses a bad name, a built-in flag, a bad value and a 21st option, saving nothing', async () => {
     const { commands, ctx } = setup({ start: false });
     const refusal = async (line: string) => ((await commands.runText(ctx('1'), line)) as Reply).text[0];

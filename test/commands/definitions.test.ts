@@ -31,9 +31,15 @@ describe('Discord command JSON', () => {
       'help',
     ]);
     // /prefer's name and value: typed freely, at most as long as a custom option may be.
-    expect(chat.find((c) => c.name === 'prefer')?.options).toMatchObject([
-      { name: 'option', type: 3, required: false, max_length: 26 },
+    // Its name and /cancel's job are suggested as they are typed (autocomplete); the value is free text.
+    const prefer = chat.find((c) => c.name === 'prefer')?.options as Json[];
+    expect(prefer).toMatchObject([
+      { name: 'option', type: 3, required: false, max_length: 26, autocomplete: true },
       { name: 'value', type: 3, required: false, max_length: 200 },
+    ]);
+    expect(prefer[1]).not.toHaveProperty('autocomplete');
+    expect(chat.find((c) => c.name === 'cancel')?.options).toMatchObject([
+      { name: 'job', autocomplete: true },
     ]);
     const menus = commands.filter((c) => c.type === 3);
     expect(menus.map((m) => m.name)).toEqual(['Describe image', 'Edit image…', 'Retouch…']);

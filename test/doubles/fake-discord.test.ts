@@ -237,6 +237,32 @@ describe('fake Discord driving a real discord.js client', () => {
     });
   });
 
+  it('autocomplete: discord.js reads the focused option and its respond() is type 8; too many choices are refused', async () => {
+    const { fake, client } = await connect();
+    const refused: unknown[] = [];
+    onInteraction(client, async (interaction) => {
+      if (!interaction.isAutocomplete()) return;
+      const focused = interaction.options.getFocused(true);
+      const many = Array.from({ length: 26 }, (_, i) => ({ name: `n${i}`, value: `v${i}` }));
+      if (focused.value === 'many') await interaction.respond(many).catch((e: unknown) => refused.push(e));
+      else await interaction.respond([{ name: `${focused.name}=${focused.value}`, value: 'x' }]);
+    });
+    const ix = fake.dispatchInteraction(
+      fake.build.autocomplete({ name: 'cancel', focused: 'job', options: { job: 'fo' } }),
+    );
+    await fake.waitForCall((call) => call.params.id === ix.id);
+    expect(fake.interaction(ix.id)?.ack).toMatchObject({
+      type: 8,
+      data: { choices: [{ name: 'job=fo', value: 'x' }] },
+    });
+    const many = fake.dispatchInteraction(
+      fake.build.autocomplete({ name: 'cancel', focused: 'job', options: { job: 'many' } }),
+    );
+    await fake.waitForCall((call) => call.params.id === many.id);
+    await waitUntil(() => refused.length === 1, 'the refusal of 26 choices');
+    expect(fake.interaction(many.id)?.ack).toBeUndefined();
+  });
+
   it('a reply that mentions the bot carries the reference and the replied-to message; the bot replies', async () => {
     const { fake, client } = await connect();
     const result = await generalChannel(client, fake).send({

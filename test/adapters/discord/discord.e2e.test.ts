@@ -93,6 +93,7 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
         'queue',
         'cancel',
         'settings',
+        'prefer',
         'help',
         'Describe image',
       ]),
@@ -134,6 +135,55 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
     );
     await finalEditOf(hidden.token);
     expect((fake.interaction(hidden.id)?.ack?.data as { flags?: number })?.flags).toBe(64);
+  });
+
+  it('/prefer saves a custom option that /imagine then expands; autocomplete offers it and the waiting jobs to /cancel', async () => {
+    const user = makeUser('910000000000000002', 'chooser');
+    const set = fake.dispatchInteraction(
+      fake.build.slashCommand({
+        name: 'prefer',
+        options: { option: 'wide', value: '--ar 16:9 at dusk' },
+        user,
+      }),
+    );
+    const saved = await fake.waitForCall(fake.answerOf(set));
+    expect(JSON.stringify(saved.body)).toContain('Saved --wide: --ar 16:9 at dusk');
+    expect((fake.interaction(set.id)?.ack?.data as { flags?: number })?.flags).toBe(64);
+    const offer = async (name: string, focused: string, typed: string) => {
+      const ix = fake.dispatchInteraction(
+        fake.build.autocomplete({ name, focused, options: { [focused]: typed }, user }),
+      );
+      await fake.waitForCall(
+        (c) => c.route === 'POST /interactions/:id/:token/callback' && c.params.id === ix.id,
+      );
+      const ack = fake.interaction(ix.id)?.ack;
+      expect(ack?.type).toBe(8);
+      const data = ack?.data as { choices: Array<{ name: string; value: string }> } | undefined;
+      return data?.choices;
+    };
+    expect(await offer('prefer', 'option', 'wi')).toEqual([
+      { name: '--wide: --ar 16:9 at dusk', value: 'wide' },
+    ]);
+    expect(await offer('prefer', 'option', 'zz')).toEqual([]);
+    const ix = fake.dispatchInteraction(
+      fake.build.slashCommand({
+        name: 'imagine',
+        options: { prompt: 'a lighthouse --wide --steps 60' },
+        user,
+      }),
+    );
+    await fake.waitForCall(fake.answerOf(ix));
+    const jobId = (await offer('cancel', 'job', 'lighthouse'))?.[0]?.value as string;
+    expect(services.jobs.queue.get(jobId)?.request).toMatchObject({
+      prompt: 'a lighthouse at dusk',
+      width: 688,
+      height: 384,
+    });
+    const cancel = fake.dispatchInteraction(
+      fake.build.slashCommand({ name: 'cancel', options: { job: jobId }, user }),
+    );
+    await fake.waitForCall(fake.answerOf(cancel));
+    await expect.poll(() => services.jobs.queue.get(jobId)?.status).toBe('cancelled');
   });
 
   it('Remix opens a modal filled with the /imagine line; the changed line is the new job', async () => {

@@ -254,6 +254,28 @@ export function slashCommand(
   } as APIChatInputApplicationCommandInteraction;
 }
 
+export interface AutocompleteSpec extends Place {
+  name: string;
+  /** The options typed so far; `focused` names the one being typed (a string option). */
+  options?: Record<string, SlashOptionValue | undefined>;
+  focused: string;
+}
+
+/** Discord asking what to offer while `focused` is typed (an option registered with `autocomplete: true`). */
+export function autocomplete(world: DiscordWorld, spec: AutocompleteSpec): APIInteraction {
+  const typed = { ...spec.options, [spec.focused]: spec.options?.[spec.focused] ?? '' };
+  const options = Object.entries(typed)
+    .filter((entry): entry is [string, SlashOptionValue] => entry[1] !== undefined)
+    .map(([name, value]) => ({
+      ...toOption(name, value),
+      ...(name === spec.focused ? { focused: true } : {}),
+    }));
+  return {
+    ...interactionBase(world, InteractionType.ApplicationCommandAutocomplete, spec),
+    data: { id: world.snowflake(), name: spec.name, type: ApplicationCommandType.ChatInput, options },
+  } as unknown as APIInteraction;
+}
+
 export interface MessageContextMenuSpec extends Place {
   name: string;
   target: APIMessage;

@@ -9,6 +9,8 @@ import { FailurePlan } from '../shared/failures.js';
 import { closeServer, listenOnLoopback } from '../shared/http.js';
 import { CallRecorder } from '../shared/recorder.js';
 import {
+  type AutocompleteSpec,
+  autocomplete,
   type ButtonSpec,
   buttonPress,
   type DiscordWorld,
@@ -172,6 +174,7 @@ export class FakeDiscord {
   /** Payload builders bound to this fake's world (ids, users, guild, channel). */
   readonly build = {
     slashCommand: (spec: SlashCommandSpec) => slashCommand(this.world, spec),
+    autocomplete: (spec: AutocompleteSpec) => autocomplete(this.world, spec),
     messageContextMenu: (spec: MessageContextMenuSpec) => messageContextMenu(this.world, spec),
     buttonPress: (spec: ButtonSpec) => buttonPress(this.world, spec),
     selectMenu: (spec: SelectSpec) => selectMenu(this.world, spec),

@@ -72,6 +72,13 @@ function interactionCallback(req: RouteRequest, ctx: RouteContext): RouteReply {
   }
   const type = Number(req.body?.type);
   const data = req.body?.data;
+  // An autocomplete interaction takes only its result (type 8), and Discord checks the choices.
+  if ((state.payload.type === InteractionType.ApplicationCommandAutocomplete) !== (type === 8))
+    return discordError(400, 50035, `Invalid Form Body: callback type ${type} does not fit the interaction`);
+  if (type === 8) {
+    const invalid = invalidChoices(data?.choices);
+    if (invalid) return invalid;
+  }
   if (type === 4 || type === 7) {
     const invalid = invalidMessageBody(data, req.files, ctx.limits);
     if (invalid) return invalid;
@@ -116,6 +123,21 @@ function interactionCallback(req: RouteRequest, ctx: RouteContext): RouteReply {
     },
     resource: { type, ...(message ? { message } : {}) },
   });
+}
+
+/** At most 25 choices, each with a name of 1–100 characters and a value of at most 100. */
+function invalidChoices(choices: unknown): RouteReply | undefined {
+  const ok =
+    Array.isArray(choices) &&
+    choices.length <= 25 &&
+    choices.every(
+      (c: { name?: unknown; value?: unknown }) =>
+        typeof c?.name === 'string' &&
+        c.name.length >= 1 &&
+        c.name.length <= 100 &&
+        (typeof c.value === 'number' || (typeof c.value === 'string' && c.value.length <= 100)),
+    );
+  return ok ? undefined : discordError(400, 50035, 'Invalid Form Body: data.choices');
 }
 
 function interactionMessageExtras(ctx: RouteContext, state: InteractionState): Partial<APIMessage> {

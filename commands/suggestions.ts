@@ -1,0 +1,78 @@
+// What a platform may offer while an option is being typed (Discord's autocomplete): the user's own waiting and
+// running jobs for /cancel, their custom options for /prefer. An option names its source in its schema's meta
+// (`suggest`); the labels are the user's own words, so nothing here needs a catalog.
+import { type Job, ownerKey } from '../src/jobs/index.js';
+import type { CommandContext } from './context.js';
+import type { CommandDeps } from './deps.js';
+import { type CommandSpec, optionsOf } from './spec.js';
+
+export interface Suggestion {
+  /** What the user sees, at most `MAX_SUGGESTION_CHARS`. */
+  label: string;
+  /** What the option then holds. */
+  value: string;
+}
+
+/** Discord's limits: 25 choices, each name and value at most 100 characters. */
+export const MAX_SUGGESTIONS = 25;
+export const MAX_SUGGESTION_CHARS = 100;
+
+/** The suggestions for `option` of `spec` as typed so far: those whose label or value holds the typed text. */
+export function suggestionsFor(
+  deps: CommandDeps,
+  ctx: CommandContext,
+  spec: CommandSpec,
+  option: string,
+  typed: string,
+): Suggestion[] {
+  const source = optionsOf(spec).find((o) => o.name === option)?.meta.suggest;
+  if (!source) return [];
+  const all = source === 'own_jobs' ? ownJobs(deps, ctx) : customOptions(ctx);
+  const needle = typed
+    .trim()
+    .replace(/^(?:--|[—–])/, '')
+    .toLowerCase();
+  return all
+    .filter(
+      (s) =>
+        needle === '' || s.value.toLowerCase().startsWith(needle) || s.label.toLowerCase().includes(needle),
+    )
+    .slice(0, MAX_SUGGESTIONS)
+    .map((s) => ({ label: cut(s.label), value: s.value }));
+}
+
+/** Running first, then waiting in the order they would run. */
+function ownJobs(deps: CommandDeps, ctx: CommandContext): Suggestion[] {
+  const mine = ownerKey(ctx.user);
+  const own = (job: Job) => ownerKey(job.owner) === mine;
+  const running = deps.store.byStatus('running').filter(own);
+  const waiting = deps.queue.plannedOrder().filter(own);
+  return [
+    ...running.map((job) => jobSuggestion(job, '▶️')),
+    ...waiting.map((job, i) => jobSuggestion(job, `⏳ ${i + 1}.`)),
+  ];
+}
+
+function jobSuggestion(job: Job, mark: string): Suggestion {
+  const r = job.request;
+  const text = (r.task === 'understand' ? r.question : r.prompt) || `/${job.kind}`;
+  return { label: `${mark} ${job.id.slice(0, 8)} · ${text}`, value: job.id };
+}
+
+function customOptions(ctx: CommandContext): Suggestion[] {
+  const options = ctx.settings.options ?? {};
+  return Object.keys(options)
+    .sort()
+    .map((name) => ({ label: `--${name}: ${options[name]}`, value: name }));
+}
+
+/** Within the limit in UTF-16 units (what JavaScript and Discord count), never splitting a character. */
+function cut(label: string): string {
+  if (label.length <= MAX_SUGGESTION_CHARS) return label;
+  let out = '';
+  for (const char of label) {
+    if (out.length + char.length > MAX_SUGGESTION_CHARS - 1) break;
+    out += char;
+  }
+  return `${out}…`;
+}
