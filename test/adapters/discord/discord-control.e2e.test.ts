@@ -158,6 +158,24 @@ describe('Discord adapter controls', { timeout: 90_000 }, () => {
     );
     expect(dmReply.params.channel).toBe(`${fake.world.users.alice.id}0`);
     expect(services.jobs.store.byStatus('queued').length).toBe(jobsBefore);
+    // Autocomplete in a DM offers nothing, though the user has a job waiting in the guild.
+    const waiting = fake.dispatchInteraction(
+      fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a dog --steps 90' } }),
+    );
+    await fake.waitForCall((c) => c.route === CALLBACK && c.params.id === waiting.id);
+    const offer = async (dm: boolean) => {
+      const ix = fake.dispatchInteraction(fake.build.autocomplete({ name: 'cancel', focused: 'job', dm }));
+      await fake.waitForCall((c) => c.route === CALLBACK && c.params.id === ix.id);
+      return (fake.interaction(ix.id)?.ack?.data as { choices?: Array<{ value: string }> } | undefined)
+        ?.choices;
+    };
+    const offered = await offer(false);
+    expect(offered).toHaveLength(1);
+    expect(await offer(true)).toEqual([]);
+    const cancel = fake.dispatchInteraction(
+      fake.build.slashCommand({ name: 'cancel', options: { job: offered?.[0]?.value } }),
+    );
+    await fake.waitForCall((c) => c.route === CALLBACK && c.params.id === cancel.id);
   });
 
   it('a message with two images: each menu asks which one, and the job uses the picked image', async () => {
