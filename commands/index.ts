@@ -6,7 +6,7 @@ export type { InputImage } from './inputs.js';
 export { megabytes } from './inputs.js';
 export * from './limits.js';
 export { positionMilestones, positionWorthShowing } from './position-schedule.js';
-export { checkPrompt, parsePrompt, sizeForAspect } from './prompt.js';
+export { ALL_FLAGS, checkPrompt, parsePrompt, sizeForAspect } from './prompt.js';
 export { isQuestion } from './question.js';
 export { parseBoxes } from './regions.js';
 export {

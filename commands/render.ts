@@ -144,6 +144,22 @@ function promptOf(job: Job): string | undefined {
   return r.task === 'understand' ? r.question : r.prompt;
 }
 
+/** What names a job to its owner in a list: its prompt (or question), else its command. */
+export function jobTitle(job: Job, maxChars: number): string {
+  return shortText(promptOf(job) || `/${job.kind}`, maxChars);
+}
+
+/** `text` within `maxChars` UTF-16 units (what JavaScript and the platforms count), `…` where cut, no character split. */
+export function shortText(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  let out = '';
+  for (const char of text) {
+    if (out.length + char.length > maxChars - 1) break;
+    out += char;
+  }
+  return `${out}…`;
+}
+
 const PERMUTATION_PROMPT_CHARS = 200;
 
 /**
@@ -156,8 +172,7 @@ function permutationLines(job: Job): ReplyText[] {
   // The whole line: two jobs may differ only in a flag (`--ar {1:1, 16:9}`).
   const prompt = typeof place.line === 'string' ? place.line : (promptOf(job) ?? '');
   // The line shares a Telegram caption (1024 characters) with the rest of the message.
-  const shown =
-    prompt.length > PERMUTATION_PROMPT_CHARS ? `${prompt.slice(0, PERMUTATION_PROMPT_CHARS - 1)}…` : prompt;
+  const shown = shortText(prompt, PERMUTATION_PROMPT_CHARS);
   return [{ key: 'job.permutation', params: { n: place.n, total: place.of, prompt: shown } }];
 }
 

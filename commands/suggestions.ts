@@ -4,6 +4,7 @@
 import { type Job, ownerKey } from '../src/jobs/index.js';
 import type { CommandContext } from './context.js';
 import type { CommandDeps } from './deps.js';
+import { jobTitle, shortText } from './render.js';
 import { type CommandSpec, optionsOf } from './spec.js';
 
 export interface Suggestion {
@@ -38,7 +39,7 @@ export function suggestionsFor(
         needle === '' || s.value.toLowerCase().startsWith(needle) || s.label.toLowerCase().includes(needle),
     )
     .slice(0, MAX_SUGGESTIONS)
-    .map((s) => ({ label: cut(s.label), value: s.value }));
+    .map((s) => ({ label: shortText(s.label, MAX_SUGGESTION_CHARS), value: s.value }));
 }
 
 /** Running first, then waiting in the order they would run. */
@@ -54,9 +55,7 @@ function ownJobs(deps: CommandDeps, ctx: CommandContext): Suggestion[] {
 }
 
 function jobSuggestion(job: Job, mark: string): Suggestion {
-  const r = job.request;
-  const text = (r.task === 'understand' ? r.question : r.prompt) || `/${job.kind}`;
-  return { label: `${mark} ${job.id.slice(0, 8)} · ${text}`, value: job.id };
+  return { label: `${mark} ${job.id.slice(0, 8)} · ${jobTitle(job, MAX_SUGGESTION_CHARS)}`, value: job.id };
 }
 
 function customOptions(ctx: CommandContext): Suggestion[] {
@@ -64,15 +63,4 @@ function customOptions(ctx: CommandContext): Suggestion[] {
   return Object.keys(options)
     .sort()
     .map((name) => ({ label: `--${name}: ${options[name]}`, value: name }));
-}
-
-/** Within the limit in UTF-16 units (what JavaScript and Discord count), never splitting a character. */
-function cut(label: string): string {
-  if (label.length <= MAX_SUGGESTION_CHARS) return label;
-  let out = '';
-  for (const char of label) {
-    if (out.length + char.length > MAX_SUGGESTION_CHARS - 1) break;
-    out += char;
-  }
-  return `${out}…`;
 }

@@ -3,9 +3,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  ALL_FLAGS,
   askKindOf,
   type Commands,
+  descriptionKey,
   megabytes,
+  onPlatform,
   parseButtonId,
   type Reply,
   textReply,
@@ -110,7 +113,24 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
         strings,
         bundledModel: options.bundledModel,
         device: options.device,
+        // What the composer offers while a line is typed (`public/palette.js`).
+        commands: commands.registry.specs
+          .filter((spec) => spec.listed !== false && !spec.aliasOf && onPlatform(spec, 'web'))
+          .map((spec) => ({ name: spec.name, description: t(locale, descriptionKey(spec.name)) })),
+        flags: ALL_FLAGS.map((flag) => `--${flag}`),
       });
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/api/suggest') {
+      // Discord's autocomplete, asked by the composer: the user's jobs for /cancel, their options for /prefer.
+      const param = (name: string) => (url.searchParams.get(name) ?? '').slice(0, 200);
+      const suggestions = commands.suggest(
+        contextOf(req, user),
+        param('command'),
+        param('option'),
+        param('typed'),
+      );
+      json(res, 200, { suggestions });
       return;
     }
     if (req.method === 'GET' && url.pathname === '/api/history') {

@@ -1,12 +1,15 @@
-// /queue: the summary, the user's running and waiting jobs (each with Cancel), then their undelivered endings.
+// /queue: the summary, the user's running and waiting jobs by prompt (each with its numbered Cancel), then their
+// undelivered endings.
 import { t } from '../../src/i18n.js';
-import { ownerKey } from '../../src/jobs/index.js';
+import { type Job, ownerKey } from '../../src/jobs/index.js';
 import type { Operation } from '../context.js';
-import { cancelButton, formatDuration } from '../render.js';
+import { cancelButton, formatDuration, jobTitle } from '../render.js';
 import { buttonId, type Reply, type ReplyButton } from '../reply.js';
 
 /** Discord allows five buttons in a row. */
 const BUTTONS_PER_ROW = 5;
+/** A prompt named in the list: enough to tell jobs apart, short enough for a phone. */
+const TITLE_CHARS = 80;
 
 export const queueStatus: Operation<unknown> = async (deps, ctx) => {
   const { queue, store } = deps;
@@ -18,20 +21,26 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
     buttons: [],
   };
   const mine = ownerKey(ctx.user);
+  // Numbered, and each Cancel button carries its line's number: several would look alike otherwise.
+  let n = 0;
+  const listed = (job: Job) => {
+    n += 1;
+    addButton(reply, { ...cancelButton(job.id), labelKey: 'button.cancel_n', params: { n } });
+    return { n, prompt: jobTitle(job, TITLE_CHARS), id: job.id.slice(0, 8) };
+  };
   for (const job of running.filter((j) => ownerKey(j.owner) === mine)) {
-    reply.text.push({ key: 'queue.mine_running', params: { id: job.id.slice(0, 8) } });
+    reply.text.push({ key: 'queue.mine_running', params: listed(job) });
   }
   for (const job of order.filter((j) => ownerKey(j.owner) === mine)) {
     const { ahead, etaMs } = queue.positionOf(job.id);
     reply.text.push({
       key: 'queue.mine_queued',
       params: {
-        id: job.id.slice(0, 8),
+        ...listed(job),
         count: ahead,
         eta: formatDuration(ctx.locale, etaMs + queue.expectedMs(job)),
       },
     });
-    addButton(reply, cancelButton(job.id));
   }
   // Finished jobs whose ending reached nobody: listed until fetched, the image with a button for its file.
   const undelivered = store.deliveries.undeliveredOf(ctx.user);

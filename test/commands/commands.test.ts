@@ -1066,6 +1066,37 @@ describe('limits and settings', () => {
     expect(keys(await commands.run(later, { name: 'help' }))).toContain('help.text');
   });
 
+  it("/queue names each of the user's jobs by its prompt, numbered, each with its own numbered Cancel", async () => {
+    const { commands, ctx, store, until } = setup({ msPerStep: 40 });
+    const run = async (user: string, prompt: string) =>
+      (await commands.run(ctx(user), { name: 'imagine', options: { prompt } })).jobId as string;
+    const first = await run('1', 'a slow lighthouse --steps 40');
+    await until((u) => u.job.id === first && u.job.status === 'running');
+    const second = await run('1', `a ${'very '.repeat(30)}long harbour`);
+    const third = await run('1', 'a kite');
+    await run('2', 'not yours');
+    const status = await commands.run(ctx('1'), { name: 'queue' });
+    expect(status.text.slice(1)).toEqual([
+      { key: 'queue.mine_running', params: { n: 1, prompt: 'a slow lighthouse', id: first.slice(0, 8) } },
+      {
+        key: 'queue.mine_queued',
+        // The running job is ahead of each; the other user's job runs before the third (fair share).
+        params: expect.objectContaining({ n: 2, prompt: expect.stringMatching(/^a very .*…$/), count: 1 }),
+      },
+      { key: 'queue.mine_queued', params: expect.objectContaining({ n: 3, prompt: 'a kite', count: 3 }) },
+    ]);
+    expect(String(status.text[2]?.params?.prompt)).toHaveLength(80);
+    expect(status.buttons?.flat().map((b) => [b.id, b.labelKey, b.params?.n])).toEqual([
+      [`cancel:${first}`, 'button.cancel_n', 1],
+      [`cancel:${second}`, 'button.cancel_n', 2],
+      [`cancel:${third}`, 'button.cancel_n', 3],
+    ]);
+    // The running one can be cancelled from the list too.
+    await commands.pressButton(ctx('1'), `cancel:${first}`);
+    await until((u) => u.job.id === first && u.job.status === 'cancelled');
+    expect(store.get(first)?.status).toBe('cancelled');
+  });
+
   it('applies a default negative prompt from /settings no to jobs that give no --no, and not without guidance', async () => {
     const { commands, ctx, store } = setup({ start: false });
     const request = (reply: Reply) => store.get(reply.jobId as string)?.request;

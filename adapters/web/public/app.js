@@ -1,5 +1,7 @@
 // The playground page: a chat with the bot. Plain ES module, no build step.
 import { startCountdowns, tickEta } from './countdown.js';
+import { attachPalette } from './palette.js';
+import { hideWithUndo } from './undo.js';
 import { resultImage } from './viewer.js';
 
 const $ = (id) => document.getElementById(id);
@@ -32,6 +34,7 @@ async function init() {
     $('banner').textContent = tr('web.bundled_model');
     $('banner').hidden = false;
   }
+  attachPalette($('text'), $('palette'), info);
   addBot({ lines: [tr('web.welcome')], images: [], buttons: [] });
   await loadHistory();
   connect();
@@ -304,31 +307,9 @@ function editForm(id, li, ask) {
   input.focus();
 }
 
-const UNDO_MS = 6000;
 function deleteWithUndo(id, li) {
-  // The job is deleted only when the undo time is over; until then the message is merely hidden.
-  li.hidden = true;
-  const user = li.previousElementSibling?.classList.contains('job-user') ? li.previousElementSibling : null;
-  if (user) user.hidden = true;
-  const undo = el('button', { type: 'button', textContent: tr('web.undo', 'Undo'), id: 'undo' });
-  const bar = el(
-    'div',
-    { className: 'toast', role: 'status' },
-    el('span', { textContent: tr('web.deleted', 'Deleted.') }),
-    undo,
-  );
-  document.body.append(bar);
-  const timer = setTimeout(async () => {
-    bar.remove();
-    await act(id, undefined, li);
-    user?.remove();
-  }, UNDO_MS);
-  undo.addEventListener('click', () => {
-    clearTimeout(timer);
-    bar.remove();
-    li.hidden = false;
-    if (user) user.hidden = false;
-  });
+  const words = { deleted: tr('web.deleted', 'Deleted.'), undo: tr('web.undo', 'Undo') };
+  hideWithUndo(li, words, () => act(id, undefined, li));
 }
 
 // --- attachment and mask drawing ---

@@ -31,6 +31,8 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
       DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-web-')),
       DEVICE: 'cpu',
       LOG_LEVEL: 'silent',
+      // This page sends more jobs in a minute than a user may.
+      RATE_LIMIT_PER_MINUTE: '0',
     });
     const log = createLogger({ level: 'silent', pretty: false });
     services = await openServices(config, log);
@@ -166,6 +168,47 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
       '2 of 2: “a black swan --steps 2 --size 256x256”',
     );
     await page.screenshot({ path: join(artifacts, 'playground-permutations.png') });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("suggests while typing: the commands after /, the user's own options after --, taken with Tab or the arrows", async () => {
+    const text = page.locator('#text');
+    const options = page.locator('#palette li');
+    await text.fill('');
+    await text.pressSequentially('/pre');
+    await options.first().waitFor({ timeout: 30_000 });
+    expect(await options.allInnerTexts()).toEqual([expect.stringMatching(/^\/prefer\s+Your own options/)]);
+    expect(await text.getAttribute('aria-expanded')).toBe('true');
+    await text.press('Tab');
+    expect(await text.inputValue()).toBe('/prefer ');
+    const before = await page.locator('#log li.bot').count();
+    await text.pressSequentially('cine --ar 21:9 film grain');
+    // Enter sends the line: no suggestion was chosen with the arrows.
+    await text.press('Enter');
+    await botCountAbove(before);
+    expect(await lastBotText()).toContain('Saved --cine: --ar 21:9 film grain');
+    await text.pressSequentially('/imagine a harbour --ci');
+    await page.locator('#palette li', { hasText: '--cine' }).waitFor({ timeout: 30_000 });
+    expect(await options.allInnerTexts()).toEqual([expect.stringMatching(/^--cine\s+--ar 21:9 film grain$/)]);
+    await page.screenshot({ path: join(artifacts, 'playground-palette.png') });
+    await text.press('ArrowDown');
+    await text.press('Enter');
+    expect(await text.inputValue()).toBe('/imagine a harbour --cine ');
+    expect(await page.locator('#palette').isHidden()).toBe(true);
+    await text.pressSequentially('--steps 2 --seed 8');
+    await text.press('Enter');
+    await page.waitForFunction(
+      "window.dimooEvents.some((e) => e.final && e.context && e.context.prompt === 'a harbour film grain')",
+      undefined,
+      { timeout: 60_000 },
+    );
+    // Escape closes the list; the line stays.
+    await text.pressSequentially('/');
+    await options.first().waitFor({ timeout: 30_000 });
+    await text.press('Escape');
+    expect(await page.locator('#palette').isHidden()).toBe(true);
+    expect(await text.inputValue()).toBe('/');
+    await text.fill('');
     expect(pageErrors).toEqual([]);
   });
 

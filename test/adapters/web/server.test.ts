@@ -144,6 +144,47 @@ describe('playground server', () => {
     expect(Object.keys(info.strings).every((k) => /^(web|time\.duration)\./.test(k))).toBe(true);
   });
 
+  it("gives the composer the commands in the page language and the flags, and suggests the asker's own options", async () => {
+    const { port } = await start('127.0.0.1');
+    const info = JSON.parse(
+      (await send(port, '/api/info', { headers: { 'accept-language': 'de' } })).body,
+    ) as {
+      commands: Array<{ name: string; description: string }>;
+      flags: string[];
+    };
+    expect(info.commands.map((c) => c.name)).toEqual([
+      'imagine',
+      'edit',
+      'describe',
+      'retouch',
+      'outpaint',
+      'queue',
+      'cancel',
+      'settings',
+      'prefer',
+      'help',
+    ]);
+    expect(info.commands.find((c) => c.name === 'prefer')?.description).toMatch(/^Eigene Optionen/);
+    expect(info.flags).toContain('--ar');
+    const cookie = 'dimoo_uid=0b4c7a44-3c39-4d34-9d6c-2f5f1a7c0001';
+    const suggest = async (typed: string, headers: Record<string, string> = { cookie }) =>
+      JSON.parse(
+        (await send(port, `/api/suggest?command=prefer&option=option&typed=${typed}`, { headers })).body,
+      ).suggestions as Array<{ label: string; value: string }>;
+    const saved = multipart('/prefer cine --ar 21:9 film grain');
+    await send(port, '/api/messages', {
+      method: 'POST',
+      headers: { ...saved.headers, cookie },
+      body: saved.body,
+    });
+    expect(await suggest('--ci')).toEqual([{ label: '--cine: --ar 21:9 film grain', value: 'cine' }]);
+    // Another visitor has none.
+    expect(await suggest('--ci', { cookie: 'dimoo_uid=0b4c7a44-3c39-4d34-9d6c-2f5f1a7c0002' })).toEqual([]);
+    // An unknown command or option offers nothing.
+    const none = await send(port, '/api/suggest?command=nope&option=x&typed=', { headers: { cookie } });
+    expect(JSON.parse(none.body)).toEqual({ suggestions: [] });
+  });
+
   it('refuses to bind beyond loopback without WEB_ACCESS_TOKEN', async () => {
     await expect(start('0.0.0.0')).rejects.toThrow(/WEB_ACCESS_TOKEN/);
   });

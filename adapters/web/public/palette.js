@@ -1,0 +1,164 @@
+// The composer's suggestions, as Discord offers them while a command is typed: `/` lists the commands, `/cancel `
+// the user's running and waiting jobs, `/prefer ` their custom options, and a word starting with `--` the flags and
+// the user's own options. Arrow keys move, Tab (or Enter after moving) takes one, Escape closes. The jobs and
+// options come from the server (`/api/suggest`, the same answers Discord's autocomplete gets).
+
+/** Lines whose last word the server completes: the command, its option, and the word typed so far. */
+const ASKED = [
+  { pattern: /^\/cancel\s+(\S*)$/i, command: 'cancel', option: 'job', insert: (v) => `/cancel ${v}` },
+  { pattern: /^\/prefer\s+(\S*)$/i, command: 'prefer', option: 'option', insert: (v) => `/prefer ${v} ` },
+];
+const FLAG_WORD = /(^|\s)(--[a-z0-9-]*)$/i;
+const DEBOUNCE_MS = 120;
+
+/**
+ * Wires the palette to the composer's text input.
+ * @param {HTMLInputElement} input
+ * @param {HTMLElement} list an empty element to fill with the suggestions (a listbox)
+ * @param {{ commands: Array<{ name: string, description: string }>, flags: string[] }} info
+ */
+export function attachPalette(input, list, info) {
+  let items = [];
+  let active = -1;
+  let moved = false;
+  let asked = 0;
+  let timer;
+
+  list.setAttribute('role', 'listbox');
+  input.setAttribute('role', 'combobox');
+  input.setAttribute('aria-autocomplete', 'list');
+  input.setAttribute('aria-controls', list.id);
+  input.setAttribute('aria-expanded', 'false');
+
+  const close = () => {
+    items = [];
+    active = -1;
+    moved = false;
+    list.replaceChildren();
+    list.hidden = true;
+    input.setAttribute('aria-expanded', 'false');
+    input.removeAttribute('aria-activedescendant');
+  };
+
+  const render = () => {
+    if (items.length === 0) return close();
+    list.replaceChildren(
+      ...items.map((item, i) => {
+        const li = document.createElement('li');
+        li.id = `${list.id}-${i}`;
+        li.setAttribute('role', 'option');
+        li.setAttribute('aria-selected', String(i === active));
+        const label = document.createElement('span');
+        label.className = 'palette-label';
+        label.textContent = item.label;
+        li.append(label);
+        if (item.detail) {
+          const detail = document.createElement('span');
+          detail.className = 'palette-detail';
+          detail.textContent = item.detail;
+          li.append(detail);
+        }
+        // mousedown, not click: the input keeps its focus.
+        li.addEventListener('mousedown', (e) => {
+          e.preventDefault();
+          take(item);
+        });
+        return li;
+      }),
+    );
+    list.hidden = false;
+    input.setAttribute('aria-expanded', 'true');
+    if (active >= 0) input.setAttribute('aria-activedescendant', `${list.id}-${active}`);
+    else input.removeAttribute('aria-activedescendant');
+  };
+
+  const show = (next) => {
+    items = next.slice(0, 25);
+    active = items.length > 0 ? 0 : -1;
+    moved = false;
+    render();
+  };
+
+  const take = (item) => {
+    input.value = item.insert;
+    close();
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
+    update();
+  };
+
+  const suggestions = async (command, option, typed) => {
+    const query = new URLSearchParams({ command, option, typed });
+    const res = await fetch(`/api/suggest?${query}`);
+    return res.ok ? (await res.json()).suggestions : [];
+  };
+
+  const update = () => {
+    clearTimeout(timer);
+    const value = input.value;
+    // Only the end of the line is completed.
+    if (input.selectionStart !== value.length) return close();
+    const command = /^\/(\S*)$/.exec(value);
+    if (command) {
+      const typed = command[1].toLowerCase();
+      return show(
+        info.commands
+          .filter((c) => c.name.startsWith(typed))
+          .map((c) => ({ label: `/${c.name}`, detail: c.description, insert: `/${c.name} ` })),
+      );
+    }
+    const rule = ASKED.find((r) => r.pattern.test(value));
+    const flag = FLAG_WORD.exec(value);
+    if (!rule && !flag) return close();
+    const ticket = ++asked;
+    timer = setTimeout(async () => {
+      let next = [];
+      try {
+        if (rule) {
+          const typed = rule.pattern.exec(value)[1];
+          next = (await suggestions(rule.command, rule.option, typed)).map((s) => ({
+            label: s.label,
+            insert: rule.insert(s.value),
+          }));
+        } else {
+          const word = flag[2].toLowerCase();
+          const head = value.slice(0, value.length - flag[2].length);
+          const own = (await suggestions('prefer', 'option', word)).map((s) => ({
+            label: `--${s.value}`,
+            detail: s.label.replace(/^--\S+: /, ''),
+            insert: `${head}--${s.value} `,
+          }));
+          const builtIn = info.flags
+            .filter((f) => f.startsWith(word))
+            .map((f) => ({ label: f, insert: `${head}${f} ` }));
+          next = [...own.filter((o) => o.label.startsWith(word)), ...builtIn];
+        }
+      } catch {
+        next = [];
+      }
+      // A newer keystroke asked again: this answer is stale.
+      if (ticket === asked && input.value === value) show(next);
+    }, DEBOUNCE_MS);
+  };
+
+  input.addEventListener('input', update);
+  input.addEventListener('blur', close);
+  input.form?.addEventListener('submit', close);
+  input.addEventListener('keydown', (e) => {
+    if (list.hidden || items.length === 0) return;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      active = (active + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length;
+      moved = true;
+      render();
+    } else if (e.key === 'Tab' || (e.key === 'Enter' && moved)) {
+      // Enter sends the line unless the user chose a suggestion with the arrows.
+      e.preventDefault();
+      take(items[Math.max(active, 0)]);
+    } else if (e.key === 'Escape') {
+      e.preventDefault();
+      close();
+    }
+  });
+  return { close };
+}
