@@ -1,10 +1,11 @@
 // Midjourney's custom options (`/prefer option set`): a user names a piece of a prompt line once (`/prefer cine
 // --ar 21:9 --steps 48 film grain`) and types `--cine` after any prompt. The value's flags take the option's place,
-// so a flag typed after it wins; its words join the line's leading words (the prompt before its first flag), so a
-// `--no` before the option never swallows them. Expanded before the braces, so a value may hold permutations too.
+// so the same flag typed after it wins; its words join the line's leading words (the prompt before its first flag),
+// so a `--no` before the option never swallows them. Expanded before the braces, so a value may hold permutations
+// too; inside braces (`{--cine, --noir}`) a value stands in place.
 import { UserInputError } from './errors.js';
 import { expandPermutations } from './permutations.js';
-import { ALL_FLAGS, FLAG_ALIASES, parsePrompt } from './prompt.js';
+import { ALL_FLAGS, checkPrompt, FLAG_ALIASES, parsePrompt } from './prompt.js';
 
 /** As many as Midjourney keeps. */
 export const MAX_CUSTOM_OPTIONS = 20;
@@ -40,41 +41,87 @@ export function checkCustomOptionName(name: string, commandWords: readonly strin
 
 /**
  * Refuses a value that would be refused wherever it is typed: each line its braces make must read as a prompt's
- * words and flags (`--ar 99:1` fails here, not at every later use). Another custom option is no flag here, so
- * values never nest.
+ * words and flags (`--ar 99:1` fails here, not at every later use), its words free of blocked words (its `--no`
+ * is checked as a typed `--no` is: not for them). A `--word` that is no flag of the bot's (another custom option)
+ * is refused, so values never nest.
  */
-export function checkCustomOptionValue(value: string): void {
-  for (const line of expandPermutations(value)) parsePrompt(line);
+export function checkCustomOptionValue(value: string, blockedWords: readonly string[]): void {
+  for (const line of expandPermutations(value)) {
+    for (const token of line.split(/\s+/)) {
+      const name = OPTION_WORD.exec(token)?.[1]?.toLowerCase();
+      if (name !== undefined && !isFlagName(name))
+        throw new UserInputError('errors.flag.unknown', { flag: `--${name}` });
+    }
+    checkPrompt(parsePrompt(line).prompt, { blockedWords, required: false });
+  }
 }
 
-/** The line with every `--name` of the user's options replaced by its value; the line as typed when none is used. */
+function isFlagName(name: string): boolean {
+  return (ALL_FLAGS as readonly string[]).includes(name) || Object.hasOwn(FLAG_ALIASES, name);
+}
+
+/** `{--cine,` `--noir}` `--cine,`: an option named inside permutation braces, with the brace or comma around it. */
+const GROUPED_OPTION = /^(\{?)(?:--|[—–])([a-z][a-z0-9-]*)([,}]?)$/i;
+const NEGATIVE_FLAG = /^(?:--|[—–])no(?:=|$)/i;
+
+/**
+ * The line with every `--name` of the user's options replaced by its value; the line as typed when none is used.
+ * Inside permutation braces (`{--cine, --noir}`) a value stands in place, its own braces and commas kept as text.
+ */
 export function expandCustomOptions(line: string, options: CustomOptions | undefined): string {
   if (!options || !Object.values(options).length) return line;
+  const optionValue = (name: string | undefined) =>
+    name !== undefined && Object.hasOwn(options, name.toLowerCase())
+      ? options[name.toLowerCase()]
+      : undefined;
   const tokens = line.split(/\s+/).filter(Boolean);
-  const optionValue = (token: string) => {
-    const name = OPTION_WORD.exec(token)?.[1]?.toLowerCase();
-    return name !== undefined && Object.hasOwn(options, name) ? options[name] : undefined;
-  };
-  if (!tokens.some((token) => optionValue(token) !== undefined)) return line;
-  const firstFlag = (list: readonly string[]) => {
-    const i = list.findIndex((token) => FLAG_WORD.test(token));
-    return i < 0 ? list.length : i;
-  };
-  const lead = firstFlag(tokens);
-  const words = tokens.slice(0, lead);
+  let depth = 0;
+  const marked = tokens.map((text) => {
+    const grouped = GROUPED_OPTION.exec(text);
+    const inGroup = depth > 0 || grouped?.[1] === '{';
+    depth = Math.max(0, depth + braceBalance(text));
+    const value = optionValue(grouped?.[2]);
+    if (value === undefined || !grouped) return { text };
+    return inGroup
+      ? { text: `${grouped[1]}${value.replace(/[{},]/g, '\\$&')}${grouped[3]}` }
+      : { text, value };
+  });
+  if (marked.every((m, i) => m.value === undefined && m.text === tokens[i])) return line;
+  // The line's own leading words stay first; a value's words join them, its flags stand where it was typed.
+  const lead = marked.findIndex((m) => m.value !== undefined || FLAG_WORD.test(m.text));
+  const words = (lead < 0 ? marked : marked.slice(0, lead)).map((m) => m.text);
   const rest: string[] = [];
-  for (const token of tokens.slice(lead)) {
-    const value = optionValue(token);
-    if (value === undefined) {
-      rest.push(token);
+  let afterNegative = false;
+  for (const m of lead < 0 ? [] : marked.slice(lead)) {
+    if (m.value === undefined) {
+      // Words right after an option that ended in `--no` are the user's prompt, not more of that `--no`.
+      if (afterNegative && !FLAG_WORD.test(m.text)) words.push(m.text);
+      else {
+        afterNegative = false;
+        rest.push(m.text);
+      }
       continue;
     }
-    const valueTokens = value.split(/\s+/).filter(Boolean);
-    const split = firstFlag(valueTokens);
-    words.push(...valueTokens.slice(0, split));
-    rest.push(...valueTokens.slice(split));
+    const valueTokens = m.value.split(/\s+/).filter(Boolean);
+    const split = valueTokens.findIndex((t) => FLAG_WORD.test(t));
+    const flags = split < 0 ? [] : valueTokens.slice(split);
+    words.push(...(split < 0 ? valueTokens : valueTokens.slice(0, split)));
+    rest.push(...flags);
+    const lastFlag = flags.filter((t) => FLAG_WORD.test(t)).at(-1);
+    afterNegative = lastFlag !== undefined ? NEGATIVE_FLAG.test(lastFlag) : afterNegative;
   }
   return [...words, ...rest].join(' ');
+}
+
+/** Unescaped `{` minus unescaped `}` in a token. */
+function braceBalance(text: string): number {
+  let balance = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '{') balance++;
+    else if (text[i] === '}') balance--;
+  }
+  return balance;
 }
 
 /** The line with the user's custom options taken out: the words and flags the user typed around them. */

@@ -105,7 +105,15 @@ function changesWithOptions(ctx: CommandContext, changes: string, oldPrompt: str
   try {
     const own = parsePrompt(withoutCustomOptions(changes, ctx.settings.options)).prompt;
     const added = parsePrompt(expanded).prompt;
-    return own || !added ? expanded : `${literalBraces(oldPrompt)} ${expanded}`;
+    if (own || !added) return expanded;
+    // A prompt made with the option already ends with its words: they are not added twice.
+    const base =
+      oldPrompt === added
+        ? ''
+        : oldPrompt.endsWith(` ${added}`)
+          ? oldPrompt.slice(0, -added.length - 1)
+          : oldPrompt;
+    return [literalBraces(base), expanded].filter(Boolean).join(' ');
   } catch {
     // A mistake in the line is refused where the line is read, with its own message.
     return expanded;

@@ -42,15 +42,15 @@ export function suggestionsFor(
     .map((s) => ({ label: shortText(s.label, MAX_SUGGESTION_CHARS), value: s.value }));
 }
 
-/** Running first, then waiting in the order they would run. */
+/** Running first, then waiting in the order they would run, numbered as /queue numbers them. */
 function ownJobs(deps: CommandDeps, ctx: CommandContext): Suggestion[] {
   const mine = ownerKey(ctx.user);
   const own = (job: Job) => ownerKey(job.owner) === mine;
   const running = deps.store.byStatus('running').filter(own);
   const waiting = deps.queue.plannedOrder().filter(own);
   return [
-    ...running.map((job) => jobSuggestion(job, '▶️')),
-    ...waiting.map((job, i) => jobSuggestion(job, `⏳ ${i + 1}.`)),
+    ...running.map((job, i) => jobSuggestion(job, `▶️ ${i + 1}.`)),
+    ...waiting.map((job, i) => jobSuggestion(job, `⏳ ${running.length + i + 1}.`)),
   ];
 }
 

@@ -311,11 +311,8 @@ export class DiscordBot implements DiscordRuntime {
   /** Any failure reaches the user as one localized message, only them; the bot keeps running. */
   private async fail(interaction: Interaction, error: unknown): Promise<void> {
     const reply = this.errorReply(error);
-    if (!interaction.isRepliable()) {
-      // An autocomplete that could not answer: the user types on without suggestions.
-      this.options.log.warn({ err: error }, 'discord autocomplete failed');
-      return;
-    }
+    // An autocomplete that could not answer (errorReply has logged why): the user types on without suggestions.
+    if (!interaction.isRepliable()) return;
     const locale = this.context(this.originOf(interaction)).locale;
     const payload = toDiscordMessage(reply, locale);
     try {

@@ -11,7 +11,6 @@ import {
 } from '../custom-options.js';
 import type { CommandDeps } from '../deps.js';
 import { UserInputError } from '../errors.js';
-import { checkPrompt } from '../prompt.js';
 import type { Reply, ReplyText } from '../reply.js';
 import type { PreferInput } from './spec.js';
 
@@ -39,8 +38,7 @@ export const prefer: Operation<PreferInput> = async (deps, ctx, input) => {
     name,
     deps.registry.specs.flatMap((spec) => Object.keys(spec.text?.named ?? {})),
   );
-  checkPrompt(value, { blockedWords: deps.config.limits.blockedWords });
-  checkCustomOptionValue(value);
+  checkCustomOptionValue(value, deps.config.limits.blockedWords);
   if (current === undefined && Object.keys(options).length >= MAX_CUSTOM_OPTIONS)
     throw new UserInputError('errors.prefer.limit', { max: MAX_CUSTOM_OPTIONS });
   save(deps, ctx, { ...options, [name]: value });

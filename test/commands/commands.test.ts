@@ -956,6 +956,12 @@ describe('limits and settings', () => {
       prompt: 'a lighthouse at dusk',
       cfg: 2,
     });
+    // The option the job was made with: its words are not added twice.
+    const same = await commands.replyToResult(ctx('1'), drawn.jobId as string, '.. --cine --steps 2');
+    expect(store.get(same.jobId as string)?.request).toMatchObject({
+      prompt: 'a harbour film grain',
+      steps: 2,
+    });
 
     const deleted = await typed('/prefer cine off');
     expect(deleted.text[0]).toEqual({

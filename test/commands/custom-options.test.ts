@@ -6,6 +6,7 @@ import {
   expandCustomOptions,
   withoutCustomOptions,
 } from '../../commands/custom-options.js';
+import { expandPermutations } from '../../commands/permutations.js';
 import { parsePrompt } from '../../commands/prompt.js';
 
 const mine = {
@@ -66,16 +67,39 @@ describe('custom options', () => {
       );
   });
 
-  it('values are checked as a prompt line: a bad flag, an unknown one (no nesting), bad braces', () => {
-    expect(() => checkCustomOptionValue('--ar {1:1, 16:9} a {red, blue}')).not.toThrow();
-    expect(() => checkCustomOptionValue('--ar 99:1')).toThrow(
-      expect.objectContaining({ key: 'errors.flag.aspect' }),
+  it('values are checked as a prompt line: a bad flag, an unknown one (no nesting), bad braces, blocked words', () => {
+    const check = (value: string) => () => checkCustomOptionValue(value, ['gore']);
+    expect(check('--ar {1:1, 16:9} a {red, blue}')).not.toThrow();
+    expect(check('--ar 99:1')).toThrow(expect.objectContaining({ key: 'errors.flag.aspect' }));
+    expect(check('--cine')).toThrow(expect.objectContaining({ key: 'errors.flag.unknown' }));
+    // A name with a digit is no flag to the prompt parser, and still no value may hold it.
+    expect(check('more --v2')).toThrow(
+      expect.objectContaining({ key: 'errors.flag.unknown', params: { flag: '--v2' } }),
     );
-    expect(() => checkCustomOptionValue('--cine')).toThrow(
-      expect.objectContaining({ key: 'errors.flag.unknown' }),
-    );
-    expect(() => checkCustomOptionValue('{a, b')).toThrow(
-      expect.objectContaining({ key: 'errors.permutation.braces' }),
-    );
+    expect(check('{a, b')).toThrow(expect.objectContaining({ key: 'errors.permutation.braces' }));
+    expect(check('a gore scene')).toThrow(expect.objectContaining({ key: 'errors.blocked_words' }));
+    // What to leave out is checked as a typed --no is: not for blocked words.
+    expect(check('--no gore')).not.toThrow();
+  });
+
+  it('inside braces a value stands in place, its commas kept as text', () => {
+    const options = { cine: '--ar 21:9 film grain', soft: '--no blur, text', noir: 'noir' };
+    const line = expandCustomOptions('a fox {--cine, --soft, --noir}', options);
+    expect(line).toBe('a fox {--ar 21:9 film grain, --no blur\\, text, noir}');
+    expect(expandPermutations(line)).toEqual([
+      'a fox --ar 21:9 film grain',
+      'a fox --no blur, text',
+      'a fox noir',
+    ]);
+    // A comma after an option outside braces is no group.
+    expect(expandCustomOptions('a fox --noir, at dusk', options)).toBe('a fox noir at dusk');
+  });
+
+  it("words typed after an option that ends in --no are the prompt's, not more of that --no", () => {
+    const line = expandCustomOptions('a fox --soft at dusk --steps 4', { soft: '--cfg 5 --no blur' });
+    expect(parsePrompt(line)).toEqual({
+      prompt: 'a fox at dusk',
+      flags: { cfg: 5, negative: 'blur', steps: 4 },
+    });
   });
 });

@@ -5,7 +5,7 @@
 
 /** Lines whose last word the server completes: the command, its option, and the word typed so far. */
 const ASKED = [
-  { pattern: /^\/cancel\s+(\S*)$/i, command: 'cancel', option: 'job', insert: (v) => `/cancel ${v}` },
+  { pattern: /^\/cancel\s+(\S*)$/i, command: 'cancel', option: 'job', insert: (v) => `/cancel ${v} ` },
   { pattern: /^\/prefer\s+(\S*)$/i, command: 'prefer', option: 'option', insert: (v) => `/prefer ${v} ` },
 ];
 const FLAG_WORD = /(^|\s)(--[a-z0-9-]*)$/i;
@@ -31,6 +31,9 @@ export function attachPalette(input, list, info) {
   input.setAttribute('aria-expanded', 'false');
 
   const close = () => {
+    // An answer still on its way is not wanted any more.
+    clearTimeout(timer);
+    asked += 1;
     items = [];
     active = -1;
     moved = false;
@@ -68,8 +71,10 @@ export function attachPalette(input, list, info) {
     );
     list.hidden = false;
     input.setAttribute('aria-expanded', 'true');
-    if (active >= 0) input.setAttribute('aria-activedescendant', `${list.id}-${active}`);
-    else input.removeAttribute('aria-activedescendant');
+    if (active >= 0) {
+      input.setAttribute('aria-activedescendant', `${list.id}-${active}`);
+      list.children[active]?.scrollIntoView({ block: 'nearest' });
+    } else input.removeAttribute('aria-activedescendant');
   };
 
   const show = (next) => {
@@ -95,6 +100,8 @@ export function attachPalette(input, list, info) {
 
   const update = () => {
     clearTimeout(timer);
+    // What was chosen belonged to the line before this keystroke.
+    moved = false;
     const value = input.value;
     // Only the end of the line is completed.
     if (input.selectionStart !== value.length) return close();
@@ -123,7 +130,9 @@ export function attachPalette(input, list, info) {
         } else {
           const word = flag[2].toLowerCase();
           const head = value.slice(0, value.length - flag[2].length);
-          const own = (await suggestions('prefer', 'option', word)).map((s) => ({
+          // A /prefer value may not name another option: only the flags are offered there.
+          const mine = /^\/prefer\s/i.test(value) ? [] : await suggestions('prefer', 'option', word);
+          const own = mine.map((s) => ({
             label: `--${s.value}`,
             detail: s.label.replace(/^--\S+: /, ''),
             insert: `${head}--${s.value} `,
@@ -145,7 +154,8 @@ export function attachPalette(input, list, info) {
   input.addEventListener('blur', close);
   input.form?.addEventListener('submit', close);
   input.addEventListener('keydown', (e) => {
-    if (list.hidden || items.length === 0) return;
+    // Keys that finish an input method's composition (Japanese, Chinese…) are not for the list.
+    if (list.hidden || items.length === 0 || e.isComposing || e.keyCode === 229) return;
     if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault();
       active = (active + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length;

@@ -139,7 +139,11 @@ describe('Telegram text flows against telegram-test-api', { timeout: 90_000 }, (
 
     await command(alice, '/queue');
     const queue = await said(GROUP, /^Queue:/, before);
-    expect(textOf(queue)).toContain(`Your job ${secondId.slice(0, 8)}`);
+    // Each job by its prompt and id, each with its numbered Cancel.
+    expect(textOf(queue)).toContain(`2. “another slow one”: `);
+    expect(textOf(queue)).toContain(`(${secondId.slice(0, 8)})`);
+    expect(markupOf(queue)).toContain(`cancel:${secondId}`);
+    expect(markupOf(queue)).toContain('Cancel 2');
 
     // Bob's app is in Chinese: refusals come in his language; the job stays.
     const refusal = t('zh-CN', 'job.cancel_refused');
