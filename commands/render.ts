@@ -241,6 +241,7 @@ async function renderStage(
         return {
           ...base,
           final: true,
+          outcome: 'done',
           text,
           context: resultContext(job),
           buttons: [
@@ -258,6 +259,7 @@ async function renderStage(
       return {
         ...base,
         final: true,
+        outcome: 'done',
         text: [imageDoneLine(job, seconds, seed)],
         images: file
           ? [
@@ -276,9 +278,9 @@ async function renderStage(
     }
     case 'failed': {
       const reason = job.error ? t(locale, job.error.key, job.error.params) : t(locale, 'errors.generic');
-      return { ...base, final: true, text: [{ key: 'job.failed', params: { reason } }] };
+      return { ...base, final: true, outcome: 'failed', text: [{ key: 'job.failed', params: { reason } }] };
     }
     case 'cancelled':
-      return { ...base, final: true, text: [{ key: 'job.cancelled' }] };
+      return { ...base, final: true, outcome: 'cancelled', text: [{ key: 'job.cancelled' }] };
   }
 }

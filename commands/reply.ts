@@ -117,6 +117,8 @@ export interface Reply {
   etaAt?: number;
   /** The reply ends the job's story: no more events will follow for `jobId`. */
   final?: boolean;
+  /** With `final`: how the job ended (an adapter may notify its owner of a finished or failed job). */
+  outcome?: 'done' | 'failed' | 'cancelled';
   /** The adapter should delete the message the pressed button was on. */
   deleteSource?: boolean;
   /** Send the images as files, untouched (Telegram `sendDocument`), not as photos a platform recompresses. */

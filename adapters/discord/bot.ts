@@ -55,6 +55,8 @@ export interface DiscordOptions {
   cdnHosts?: readonly string[];
   /** Minimum time between progress edits of one message. */
   editIntervalMs?: number;
+  /** A public job that took longer ends with a new message pinging its owner (default a minute). */
+  notifyAfterMs?: number;
   /** Tests listen on an ephemeral port (0) instead of DISCORD_INTERACTIONS_PORT. */
   interactionsPort?: number;
 }
@@ -107,6 +109,7 @@ export class DiscordBot implements DiscordRuntime {
       log: options.log,
       onDelivery: options.onDelivery,
       editIntervalMs: options.editIntervalMs ?? 1500,
+      notifyAfterMs: options.notifyAfterMs,
     });
   }
 

@@ -15,6 +15,7 @@ export async function startDiscord(
     rest?: { api: string; cdn?: string };
     cdnHosts?: readonly string[];
     editIntervalMs?: number;
+    notifyAfterMs?: number;
     interactionsPort?: number;
     onDelivery?: DiscordOptions['onDelivery'];
   } = {},

@@ -17,7 +17,12 @@ export interface JobMessagesOptions {
   onDelivery?: (jobId: string, delivery: Delivery) => void;
   /** Minimum time between progress edits of one message. */
   editIntervalMs: number;
+  /** A public job that took longer (from its command to its ending) ends with a new message that pings its owner. */
+  notifyAfterMs?: number;
 }
+
+/** Past a minute the user has likely looked away: the ending pings them, as Midjourney's results do. */
+export const NOTIFY_AFTER_MS = 60_000;
 
 export class DiscordJobMessages {
   private readonly tracker: JobStatusTracker;
@@ -70,11 +75,15 @@ export class DiscordJobMessages {
     const surface = sent.then((message) => {
       const known = { ...place, ...(message ? { messageId: message.id } : {}) };
       this.options.deliveries.remember(jobId, { ...known });
-      return new DiscordStatus(this.client, known, interaction, at, followUp);
+      return new DiscordStatus(this.client, known, interaction, at, followUp, this.notifyAfterMs);
     });
     const lane = { id: jobId, shared: false };
     this.tracker.note(lane);
     this.tracker.open(jobId, lane, reply, surface);
+  }
+
+  private get notifyAfterMs(): number {
+    return this.options.notifyAfterMs ?? NOTIFY_AFTER_MS;
   }
 
   update(job: Job, reply: Reply): Promise<void> {

@@ -1,5 +1,6 @@
 // A Discord job's status message as a StatusSurface: the interaction's reply while its token lives (14 of its 15
-// minutes), then the same message through the bot's own channel endpoint. When neither can be edited the ending
+// minutes), then the same message through the bot's own channel endpoint. A public job that took longer than
+// `notifyAfterMs` ends with a new message naming its owner (an edit notifies nobody), as Midjourney's results do. When neither can be edited the ending
 // goes as a reply to the user's message (a mention), or next to the status message naming the user; a private
 // job's ending goes to the user's DMs. Only the requester is ever pinged.
 import type { Client, Message, MessageCreateOptions, RepliableInteraction } from 'discord.js';
@@ -51,6 +52,8 @@ export class DiscordStatus implements StatusSurface {
     private readonly at = Date.now(),
     /** A follow-up message of the interaction (a permutation's further jobs), not its reply. */
     private readonly followUp = false,
+    /** A job that took longer ends with a new message, so Discord notifies its owner (an edit does not). */
+    private readonly notifyAfterMs = Number.POSITIVE_INFINITY,
   ) {}
 
   show(reply: Reply): Promise<void> {
@@ -58,8 +61,24 @@ export class DiscordStatus implements StatusSurface {
   }
 
   async finish(reply: Reply): Promise<boolean> {
+    if (this.notifies(reply)) {
+      try {
+        await this.replyToUser(reply);
+        // The status message keeps its final line; the image and the buttons are on the new message.
+        await this.edit({ ...reply, images: undefined, buttons: undefined }).catch(() => undefined);
+        return true;
+      } catch {
+        // No new message could be posted: the status message takes the ending, as for a quick job.
+      }
+    }
     await this.edit(reply);
     return true;
+  }
+
+  /** A finished or failed public job the user waited long for (the one they cancelled needs no ping). */
+  private notifies(reply: Reply): boolean {
+    const ended = reply.outcome === 'done' || reply.outcome === 'failed';
+    return ended && !this.place.private && Date.now() - this.at >= this.notifyAfterMs;
   }
 
   /**

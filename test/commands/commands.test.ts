@@ -977,7 +977,7 @@ describe('limits and settings', () => {
   });
 
   it("suggests while typing: /cancel the user's own running and waiting jobs, /prefer their options", async () => {
-    const { commands, ctx, queue } = setup({ start: false });
+    const { commands, ctx, queue, until } = setup({ start: false, msPerStep: 40 });
     const queued = async (user: string, prompt: string) =>
       (await commands.run(ctx(user), { name: 'imagine', options: { prompt } })).jobId as string;
     const first = await queued('1', 'a red fox');
@@ -994,8 +994,9 @@ describe('limits and settings', () => {
     expect(labels(second.slice(0, 4)).map((s) => s.value)).toContain(second);
     // A running job comes first.
     queue.start();
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(labels('')[0]?.label.startsWith('▶️')).toBe(true);
+    await until((u) => u.job.id === first && u.job.status === 'running');
+    expect(labels('')[0]?.label).toBe(`▶️ 1. ${first.slice(0, 8)} · a red fox`);
+    expect(labels('')[1]?.label.startsWith('⏳ 2.')).toBe(true);
     expect(commands.suggest(ctx('3'), 'cancel', 'job', '')).toEqual([]);
 
     await commands.runText(ctx('1'), '/prefer cine --ar 21:9 film grain');

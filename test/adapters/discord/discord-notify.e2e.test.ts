@@ -1,0 +1,119 @@
+// A job its owner waited long for ends with a new message that names them (Discord notifies on a mention, not on an
+// edit), as Midjourney's results do; its status message keeps the final line, without a second image or buttons.
+// The real discord.js client against the in-repo fake, on a fast engine double, with the wait set to nothing.
+import type { APIMessage } from 'discord.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { DiscordBot } from '../../../adapters/discord/bot.js';
+import { startDiscord } from '../../../adapters/discord/index.js';
+import type { Delivery } from '../../../adapters/shared/job-status.js';
+import { buildCommands } from '../../../src/app-services.js';
+import type { Services } from '../../../src/services.js';
+import { type FakeDiscord, startFakeDiscord } from '../../doubles/fake-discord/index.js';
+import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
+import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import { openDoubleServices } from '../e2e-services.js';
+
+const CHANNEL_POST = 'POST /channels/:channel/messages';
+
+let fake: FakeDiscord;
+let services: Services;
+let running: { bot: DiscordBot; stop(): Promise<void> };
+const deliveries = new Map<string, Delivery>();
+const unhandled = watchUnhandledRejections();
+
+beforeAll(async () => {
+  fake = await startFakeDiscord();
+  const opened = openDoubleServices(
+    'discord-notify',
+    { DISCORD_TOKEN: fake.token, RATE_LIMIT_PER_MINUTE: '0' },
+    new TimedEngineDouble(40, 6),
+  );
+  services = opened.services;
+  running = await startDiscord(
+    { config: opened.config, log: opened.log },
+    services,
+    buildCommands({ config: opened.config, log: opened.log }, services),
+    {
+      rest: fake.clientOptions().rest,
+      cdnHosts: fake.cdnHosts,
+      editIntervalMs: 50,
+      notifyAfterMs: 0,
+      onDelivery: (jobId, delivery) => deliveries.set(jobId, delivery),
+    },
+  );
+  services.start();
+}, 60_000);
+
+afterEach(() => {
+  expect(unhandled.rejections).toEqual([]);
+});
+
+afterAll(async () => {
+  unhandled.stop();
+  await running?.stop();
+  await services?.close();
+  await fake?.stop();
+});
+
+const jobIdIn = (body: unknown) => /(?:cancel|reroll):([0-9a-f-]{36})/.exec(JSON.stringify(body))?.[1];
+
+async function started(prompt: string, user = fake.world.users.alice) {
+  const ix = fake.dispatchInteraction(
+    fake.build.slashCommand({ name: 'imagine', options: { prompt }, user }),
+  );
+  const call = await fake.waitForCall((c) => fake.answerOf(ix)(c) && jobIdIn(c.body) !== undefined, 10_000);
+  return { ix, jobId: jobIdIn(call.body) as string };
+}
+
+const ended = (jobId: string) =>
+  expect.poll(() => deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBeDefined();
+
+const postsFor = (jobId: string) =>
+  fake.callsTo(CHANNEL_POST).filter((c) => JSON.stringify(c.body).includes(jobId));
+
+describe('Discord: a long job pings its owner', { timeout: 60_000 }, () => {
+  it('the result comes as a new message naming only its owner, replying to the status message', async () => {
+    const { alice } = fake.world.users;
+    const { ix, jobId } = await started('a slow fox');
+    await ended(jobId);
+    expect(deliveries.get(jobId)).toBe('edited');
+    const [post] = postsFor(jobId);
+    const body = post?.body as {
+      content: string;
+      allowed_mentions: Record<string, unknown>;
+      message_reference?: { message_id: string };
+    };
+    expect(body.content.startsWith(`<@${alice.id}>`)).toBe(true);
+    expect(body.allowed_mentions).toMatchObject({ parse: [], users: [alice.id] });
+    expect(JSON.stringify(body)).toContain(`reroll:${jobId}`);
+    expect(post?.files.some((f) => f.filename?.endsWith('.png'))).toBe(true);
+    const status = fake.interaction(ix.id)?.originalMessageId as string;
+    expect(body.message_reference?.message_id).toBe(status);
+    // The status message keeps its final line; the image and the buttons are the new message's.
+    await expect
+      .poll(() => (fake.message(status) as APIMessage).components ?? [], { timeout: 5000 })
+      .toEqual([]);
+    const shown = fake.message(status) as APIMessage;
+    expect(shown.attachments).toEqual([]);
+    expect(shown.content).toMatch(/seed/i);
+  });
+
+  it('a job its owner cancelled, and a private one, end in place with no new message', async () => {
+    const { jobId: cancelled } = await started('never mind');
+    const cancel = fake.dispatchInteraction(
+      fake.build.slashCommand({ name: 'cancel', options: { job: cancelled } }),
+    );
+    await fake.waitForCall(fake.answerOf(cancel));
+    await ended(cancelled);
+    const { bob } = fake.world.users;
+    const settings = fake.dispatchInteraction(
+      fake.build.slashCommand({ name: 'settings', options: { private: true }, user: bob }),
+    );
+    await fake.waitForCall(fake.answerOf(settings));
+    const { jobId: hidden } = await started('a quiet fox', bob);
+    await ended(hidden);
+    expect(postsFor(cancelled)).toEqual([]);
+    expect(postsFor(hidden)).toEqual([]);
+    expect([deliveries.get(cancelled), deliveries.get(hidden)]).toEqual(['edited', 'edited']);
+  });
+});
