@@ -10,6 +10,7 @@ const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
   '/palette.js': { file: 'palette.js', type: 'text/javascript; charset=utf-8' },
   '/viewer.js': { file: 'viewer.js', type: 'text/javascript; charset=utf-8' },
   '/undo.js': { file: 'undo.js', type: 'text/javascript; charset=utf-8' },
+  '/unread.js': { file: 'unread.js', type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
   '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },
   '/favicon.ico': { file: 'favicon.svg', type: 'image/svg+xml' },

@@ -2,6 +2,7 @@
 import { startCountdowns, tickEta } from './countdown.js';
 import { attachPalette } from './palette.js';
 import { hideWithUndo } from './undo.js';
+import { noteFinished } from './unread.js';
 import { resultImage } from './viewer.js';
 
 const $ = (id) => document.getElementById(id);
@@ -237,6 +238,7 @@ function show(msg) {
   // Every reply and update, kept for the browser test and for debugging from the console.
   window.dimooEvents.push(msg);
   if (msg.deleteSource) return;
+  if (msg.final) noteFinished();
   const known = msg.jobId && messages.get(msg.jobId);
   if (known) {
     const atBottom = known === log.lastElementChild;

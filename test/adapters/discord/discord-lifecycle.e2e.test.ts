@@ -3,65 +3,24 @@
 // token, a deleted message, refused edits), no mass pings, private answers private, repeated and odd events
 // handled once. Any unhandled rejection fails the test.
 import type { APIMessage } from 'discord.js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DiscordBot } from '../../../adapters/discord/bot.js';
-import { startDiscord } from '../../../adapters/discord/index.js';
-import type { Delivery } from '../../../adapters/shared/job-status.js';
-import { buildCommands } from '../../../src/app-services.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import type { Services } from '../../../src/services.js';
-import {
-  type DiscordCall,
-  type FakeDiscord,
-  mention,
-  startFakeDiscord,
-} from '../../doubles/fake-discord/index.js';
-import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
-import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { openDoubleServices } from '../e2e-services.js';
+import { type DiscordCall, type FakeDiscord, mention } from '../../doubles/fake-discord/index.js';
+import { useDiscordOnDouble } from './double-bot.js';
 
 const CALLBACK = 'POST /interactions/:id/:token/callback';
 const EDIT = 'PATCH /webhooks/:app/:token/messages/:message';
 const CHANNEL_POST = 'POST /channels/:channel/messages';
 const CHANNEL_EDIT = 'PATCH /channels/:channel/messages/:message';
 
+const world = useDiscordOnDouble('discord-lifecycle', { QUEUE_MAX_PER_USER: '10' });
+const { deliveries } = world;
 let fake: FakeDiscord;
 let services: Services;
-let running: { bot: DiscordBot; stop(): Promise<void> };
-const deliveries = new Map<string, Delivery>();
-const unhandled = watchUnhandledRejections();
-
-beforeAll(async () => {
-  fake = await startFakeDiscord();
-  const opened = openDoubleServices(
-    'discord-lifecycle',
-    { DISCORD_TOKEN: fake.token, RATE_LIMIT_PER_MINUTE: '0', QUEUE_MAX_PER_USER: '10' },
-    new TimedEngineDouble(40, 6),
-  );
-  services = opened.services;
-  running = await startDiscord(
-    { config: opened.config, log: opened.log },
-    services,
-    buildCommands({ config: opened.config, log: opened.log }, services),
-    {
-      rest: fake.clientOptions().rest,
-      cdnHosts: fake.cdnHosts,
-      editIntervalMs: 50,
-      onDelivery: (jobId, delivery) => deliveries.set(jobId, delivery),
-    },
-  );
-  services.start();
-}, 60_000);
-
-afterEach(() => {
-  expect(unhandled.rejections).toEqual([]);
-});
-
-afterAll(async () => {
-  unhandled.stop();
-  await running?.stop();
-  await services?.close();
-  await fake?.stop();
+beforeAll(() => {
+  fake = world.fake;
+  services = world.services;
 });
 
 const jobIdIn = (body: unknown) => /(?:cancel|reroll):([0-9a-f-]{36})/.exec(JSON.stringify(body))?.[1];
@@ -205,7 +164,7 @@ describe('Discord: no mass pings, private answers', { timeout: 60_000 }, () => {
       expect(allowed?.roles ?? [], call.route).toEqual([]);
     }
     // The client's default covers anything sent without its own setting.
-    expect(running.bot.client.options.allowedMentions).toMatchObject({ parse: [] });
+    expect(world.bot.client.options.allowedMentions).toMatchObject({ parse: [] });
   });
 
   it('/queue, /settings, /help and every refusal are ephemeral; a job’s status message is not', async () => {

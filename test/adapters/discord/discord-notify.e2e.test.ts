@@ -2,57 +2,17 @@
 // edit), as Midjourney's results do; its status message keeps the final line, without a second image or buttons.
 // The real discord.js client against the in-repo fake, on a fast engine double, with the wait set to nothing.
 import type { APIMessage } from 'discord.js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DiscordBot } from '../../../adapters/discord/bot.js';
-import { startDiscord } from '../../../adapters/discord/index.js';
-import type { Delivery } from '../../../adapters/shared/job-status.js';
-import { buildCommands } from '../../../src/app-services.js';
-import type { Services } from '../../../src/services.js';
-import { type FakeDiscord, startFakeDiscord } from '../../doubles/fake-discord/index.js';
-import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
-import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { openDoubleServices } from '../e2e-services.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { FakeDiscord } from '../../doubles/fake-discord/index.js';
+import { useDiscordOnDouble } from './double-bot.js';
 
 const CHANNEL_POST = 'POST /channels/:channel/messages';
 
+const world = useDiscordOnDouble('discord-notify', {}, { notifyAfterMs: 0 });
+const { deliveries } = world;
 let fake: FakeDiscord;
-let services: Services;
-let running: { bot: DiscordBot; stop(): Promise<void> };
-const deliveries = new Map<string, Delivery>();
-const unhandled = watchUnhandledRejections();
-
-beforeAll(async () => {
-  fake = await startFakeDiscord();
-  const opened = openDoubleServices(
-    'discord-notify',
-    { DISCORD_TOKEN: fake.token, RATE_LIMIT_PER_MINUTE: '0' },
-    new TimedEngineDouble(40, 6),
-  );
-  services = opened.services;
-  running = await startDiscord(
-    { config: opened.config, log: opened.log },
-    services,
-    buildCommands({ config: opened.config, log: opened.log }, services),
-    {
-      rest: fake.clientOptions().rest,
-      cdnHosts: fake.cdnHosts,
-      editIntervalMs: 50,
-      notifyAfterMs: 0,
-      onDelivery: (jobId, delivery) => deliveries.set(jobId, delivery),
-    },
-  );
-  services.start();
-}, 60_000);
-
-afterEach(() => {
-  expect(unhandled.rejections).toEqual([]);
-});
-
-afterAll(async () => {
-  unhandled.stop();
-  await running?.stop();
-  await services?.close();
-  await fake?.stop();
+beforeAll(() => {
+  fake = world.fake;
 });
 
 const jobIdIn = (body: unknown) => /(?:cancel|reroll):([0-9a-f-]{36})/.exec(JSON.stringify(body))?.[1];

@@ -212,6 +212,21 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     expect(pageErrors).toEqual([]);
   });
 
+  it('a result that arrives while the tab is in the background counts in its title until the page is seen', async () => {
+    const title = await page.title();
+    const hidden = (value: boolean) =>
+      page.evaluate(
+        `Object.defineProperty(document, 'hidden', { configurable: true, get: () => ${value} });
+         document.dispatchEvent(new Event('visibilitychange'));`,
+      );
+    await hidden(true);
+    await send('/imagine a night owl --steps 2');
+    await page.waitForFunction(`/^\\(\\d+\\) /.test(document.title)`, undefined, { timeout: 60_000 });
+    expect(await page.title()).toMatch(new RegExp(`^\\(\\d+\\) ${title}$`));
+    await hidden(false);
+    expect(await page.title()).toBe(title);
+  });
+
   it('describes an uploaded image', async () => {
     const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#c33' } })
       .png()

@@ -1,0 +1,64 @@
+// A Discord bot on the fast engine double, against a fresh fake Discord: the start the lifecycle tests share. Each
+// job's ending (edited, replied, undelivered) is recorded in `deliveries`; unhandled rejections fail the file.
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import type { DiscordBot } from '../../../adapters/discord/bot.js';
+import { startDiscord } from '../../../adapters/discord/index.js';
+import type { Delivery } from '../../../adapters/shared/job-status.js';
+import { buildCommands } from '../../../src/app-services.js';
+import type { Services } from '../../../src/services.js';
+import { type FakeDiscord, startFakeDiscord } from '../../doubles/fake-discord/index.js';
+import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
+import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import { openDoubleServices } from '../e2e-services.js';
+
+export interface DoubleBot {
+  fake: FakeDiscord;
+  services: Services;
+  bot: DiscordBot;
+  deliveries: Map<string, Delivery>;
+}
+
+/** Starts the bot before the file's tests and stops it after; the returned object is filled in `beforeAll`. */
+export function useDiscordOnDouble(
+  name: string,
+  env: Record<string, string>,
+  options: { notifyAfterMs?: number } = {},
+): DoubleBot {
+  const unhandled = watchUnhandledRejections();
+  const world = { deliveries: new Map<string, Delivery>() } as DoubleBot;
+  let stop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    world.fake = await startFakeDiscord();
+    const opened = openDoubleServices(
+      name,
+      { DISCORD_TOKEN: world.fake.token, RATE_LIMIT_PER_MINUTE: '0', ...env },
+      new TimedEngineDouble(40, 6),
+    );
+    world.services = opened.services;
+    const running = await startDiscord(
+      { config: opened.config, log: opened.log },
+      opened.services,
+      buildCommands({ config: opened.config, log: opened.log }, opened.services),
+      {
+        rest: world.fake.clientOptions().rest,
+        cdnHosts: world.fake.cdnHosts,
+        editIntervalMs: 50,
+        ...options,
+        onDelivery: (jobId, delivery) => world.deliveries.set(jobId, delivery),
+      },
+    );
+    world.bot = running.bot;
+    stop = running.stop;
+    opened.services.start();
+  }, 60_000);
+  afterEach(() => {
+    expect(unhandled.rejections).toEqual([]);
+  });
+  afterAll(async () => {
+    unhandled.stop();
+    await stop?.();
+    await world.services?.close();
+    await world.fake?.stop();
+  });
+  return world;
+}
