@@ -32,7 +32,7 @@ export async function answer(
   if (early === undefined) {
     await i.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {});
     const reply = await pending;
-    if (reply.deleteSource) return deleteSource(rt, i, true);
+    if (reply.deleteSource) return deleteSource(rt, i, true, reply.jobId);
     const sent = fitReply(reply, uploadLimit).then((fitted) =>
       i.editReply(toDiscordMessage(fitted, ctx.locale)),
     );
@@ -42,7 +42,7 @@ export async function answer(
     return;
   }
   const reply = early;
-  if (reply.deleteSource) return deleteSource(rt, i, false);
+  if (reply.deleteSource) return deleteSource(rt, i, false, reply.jobId);
   const ephemeral = privately || reply.ephemeral === true;
   const sent = fitReply(reply, uploadLimit)
     .then((fitted) => i.reply({ ...interactionMessage(fitted, ctx.locale, ephemeral), withResponse: true }))
@@ -88,13 +88,18 @@ function interactionMessage(fitted: Reply, locale: Locale, ephemeral: boolean) {
   };
 }
 
-/** The Delete button: the message it was on goes, and the press needs no answer of its own. */
+/**
+ * The Delete button: the message it was on goes (and the job's status message, when the result was a message of
+ * its own), and the press needs no answer of its own.
+ */
 export async function deleteSource(
-  _rt: DiscordRuntime,
+  rt: DiscordRuntime,
   i: RepliableInteraction,
   deferred: boolean,
+  jobId?: string,
 ): Promise<void> {
   if (i.isMessageComponent()) await i.message.delete().catch(() => undefined);
+  if (jobId) await rt.jobMessages.deleteStatusOf(jobId, i.isMessageComponent() ? i.message.id : undefined);
   if (deferred) await i.deleteReply().catch(() => undefined);
   else if (i.isMessageComponent()) await i.deferUpdate().catch(() => undefined);
 }

@@ -98,16 +98,29 @@ export class DiscordJobMessages {
   private restore(job: Job): DiscordStatus | undefined {
     const meta = job.meta;
     const stored = placeOf(this.options.deliveries.placeOf(job.id));
-    if (stored) return new DiscordStatus(this.client, stored);
     const channelId = typeof meta.discordChannelId === 'string' ? meta.discordChannelId : undefined;
-    return new DiscordStatus(this.client, {
+    const place = stored ?? {
       channelId,
       userId: job.owner.userId,
       locale: localeOf(meta.locale),
       uploadLimit:
         typeof meta.discordUploadLimit === 'number' ? meta.discordUploadLimit : DEFAULT_UPLOAD_LIMIT,
       private: meta.private === true,
-    });
+    };
+    // A job that outlived a restart has been waited for since it was submitted.
+    return new DiscordStatus(this.client, place, undefined, job.createdAt, false, this.notifyAfterMs);
+  }
+
+  /**
+   * The Delete button pressed on one message of a job: its status message goes too, when the result came as a new
+   * message of its own (a long job). Best effort: a message already gone is fine.
+   */
+  async deleteStatusOf(jobId: string, pressedMessageId: string | undefined): Promise<void> {
+    const place = placeOf(this.options.deliveries.placeOf(jobId));
+    if (!place?.messageId || place.messageId === pressedMessageId || place.private || !place.channelId)
+      return;
+    const channel = await this.client.channels.fetch(place.channelId).catch(() => null);
+    if (channel?.isTextBased()) await channel.messages.delete(place.messageId).catch(() => undefined);
   }
 }
 

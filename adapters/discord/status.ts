@@ -64,12 +64,19 @@ export class DiscordStatus implements StatusSurface {
     if (this.notifies(reply)) {
       try {
         await this.replyToUser(reply);
-        // The status message keeps its final line; the image and the buttons are on the new message.
-        await this.edit({ ...reply, images: undefined, buttons: undefined }).catch(() => undefined);
-        return true;
       } catch {
         // No new message could be posted: the status message takes the ending, as for a quick job.
+        await this.edit(reply);
+        return true;
       }
+      // The result is on the new message; the status message points to it and keeps Delete, which removes both.
+      const remove = (reply.buttons ?? []).flat().filter((b) => b.id.startsWith('delete:'));
+      await this.edit({
+        jobId: reply.jobId,
+        text: [{ key: 'job.ended_below' }],
+        buttons: remove.length > 0 ? [remove] : [],
+      }).catch(() => undefined);
+      return true;
     }
     await this.edit(reply);
     return true;

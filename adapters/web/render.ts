@@ -10,6 +10,8 @@ export interface WebMessage {
   buttons: Array<Array<{ id: string; label: string; style: string; hint?: string }>>;
   etaAt?: number;
   final?: boolean;
+  /** With `final`: how the job ended. */
+  outcome?: 'done' | 'failed' | 'cancelled';
   deleteSource?: boolean;
   ask?: { kind: string; jobId: string; title: string; label: string; value?: string };
   context?: ResultContext & { label: string; parentSrc?: string };
@@ -45,6 +47,7 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
     ),
     etaAt: reply.etaAt,
     final: reply.final,
+    outcome: reply.outcome,
     deleteSource: reply.deleteSource,
     ask: reply.ask && {
       kind: reply.ask.kind,

@@ -1,6 +1,7 @@
 // After a restart, a job that was running goes on in the status message it already had: its progress and its
-// ending edit that message (Discord) or end it with a photo replying to the user's request (Telegram), found
-// through the stored place. Real clients against the fakes, on the engine double.
+// ending edit that message (Discord; one waited on for over a minute, counted from its submission, ends with a new
+// message naming its owner) or end it with a photo replying to the user's request (Telegram), found through the
+// stored place. Real clients against the fakes, on the engine double.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,8 @@ function leftBehind(
   owner: Job['owner'],
   scope: string,
   place: Record<string, unknown>,
+  /** How long ago it was submitted (and started). */
+  ageMs = 20_000,
 ): string {
   const store = new JobStore(dataDir);
   const id = store.newId();
@@ -44,8 +47,8 @@ function leftBehind(
     status: 'running',
     attempts: 1,
     estimatedCost: 1000,
-    createdAt: Date.now() - 60_000,
-    startedAt: Date.now() - 60_000,
+    createdAt: Date.now() - ageMs,
+    startedAt: Date.now() - ageMs,
   });
   store.deliveries.remember(id, place);
   store.close();
@@ -53,54 +56,73 @@ function leftBehind(
 }
 
 describe('the job-status lifecycle after a restart', { timeout: 60_000 }, () => {
-  it('Discord: the stored status message is edited to the result, not a new post', async () => {
-    const fake = await startFakeDiscord();
-    stops.push(() => fake.stop());
-    const status = fake.store.createMessage(
-      fake.world.channel.id,
-      { content: 'Working on it: step 2 of 3.' },
-      [],
-    );
-    const dataDir = mkdtempSync(join(tmpdir(), 'dimoo-restart-discord-'));
-    const jobId = leftBehind(
-      dataDir,
-      { platform: 'discord', userId: fake.world.users.alice.id },
-      `guild:${fake.world.guild.id}`,
-      {
-        channelId: fake.world.channel.id,
-        messageId: status.id,
-        userId: fake.world.users.alice.id,
-        locale: 'en',
-        uploadLimit: 10 << 20,
-        private: false,
-      },
-    );
-    // The job system recovers interrupted jobs when it opens: the state is written first.
-    const opened = openDoubleServices(
-      'restart-discord',
-      { DISCORD_TOKEN: fake.token, DATA_DIR: dataDir },
-      new TimedEngineDouble(20, 3),
-    );
-    const bot = await startDiscord(
-      { config: opened.config, log: opened.log },
-      opened.services,
-      buildCommands({ config: opened.config, log: opened.log }, opened.services),
-      {
-        rest: fake.clientOptions().rest,
-        cdnHosts: fake.cdnHosts,
-        editIntervalMs: 20,
-      },
-    );
-    stops.push(
-      () => opened.services.close(),
-      () => bot.stop(),
-    );
-    opened.services.start();
-    await expect
-      .poll(() => JSON.stringify(fake.message(status.id)?.components ?? []), { timeout: 20_000 })
-      .toContain(`reroll:${jobId}`);
-    expect(fake.callsTo('POST /channels/:channel/messages')).toEqual([]);
-  });
+  it.each([
+    { waited: 'seconds', ageMs: 20_000 },
+    { waited: 'two minutes', ageMs: 120_000 },
+  ])(
+    'Discord: a job waited on for $waited ends in its stored status message, or pings in a new one after a minute',
+    async ({ ageMs }) => {
+      const fake = await startFakeDiscord();
+      stops.push(() => fake.stop());
+      const status = fake.store.createMessage(
+        fake.world.channel.id,
+        { content: 'Working on it: step 2 of 3.' },
+        [],
+      );
+      const dataDir = mkdtempSync(join(tmpdir(), 'dimoo-restart-discord-'));
+      const jobId = leftBehind(
+        dataDir,
+        { platform: 'discord', userId: fake.world.users.alice.id },
+        `guild:${fake.world.guild.id}`,
+        {
+          channelId: fake.world.channel.id,
+          messageId: status.id,
+          userId: fake.world.users.alice.id,
+          locale: 'en',
+          uploadLimit: 10 << 20,
+          private: false,
+        },
+        ageMs,
+      );
+      // The job system recovers interrupted jobs when it opens: the state is written first.
+      const opened = openDoubleServices(
+        'restart-discord',
+        { DISCORD_TOKEN: fake.token, DATA_DIR: dataDir },
+        new TimedEngineDouble(20, 3),
+      );
+      const bot = await startDiscord(
+        { config: opened.config, log: opened.log },
+        opened.services,
+        buildCommands({ config: opened.config, log: opened.log }, opened.services),
+        {
+          rest: fake.clientOptions().rest,
+          cdnHosts: fake.cdnHosts,
+          editIntervalMs: 20,
+        },
+      );
+      stops.push(
+        () => opened.services.close(),
+        () => bot.stop(),
+      );
+      opened.services.start();
+      const posts = () => fake.callsTo('POST /channels/:channel/messages');
+      if (ageMs < 60_000) {
+        await expect
+          .poll(() => JSON.stringify(fake.message(status.id)?.components ?? []), { timeout: 20_000 })
+          .toContain(`reroll:${jobId}`);
+        expect(posts()).toEqual([]);
+        return;
+      }
+      // Waited on since before the restart: the result comes as a new message naming its owner.
+      await expect.poll(() => posts().length, { timeout: 20_000 }).toBe(1);
+      const body = posts()[0]?.body as { content: string };
+      expect(body.content.startsWith(`<@${fake.world.users.alice.id}>`)).toBe(true);
+      expect(JSON.stringify(body)).toContain(`reroll:${jobId}`);
+      await expect
+        .poll(() => fake.message(status.id)?.content, { timeout: 5000 })
+        .toBe('Done: the result is in the message below.');
+    },
+  );
 
   it('Telegram: progress edits the stored status message; the result replies to the request', async () => {
     const fake = await startFakeTelegram({ maxLongPollMs: 200, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });

@@ -238,7 +238,8 @@ function show(msg) {
   // Every reply and update, kept for the browser test and for debugging from the console.
   window.dimooEvents.push(msg);
   if (msg.deleteSource) return;
-  if (msg.final) noteFinished();
+  // A job that finished or failed; one the user cancelled needs no reminder.
+  if (msg.outcome === 'done' || msg.outcome === 'failed') noteFinished();
   const known = msg.jobId && messages.get(msg.jobId);
   if (known) {
     const atBottom = known === log.lastElementChild;

@@ -49,13 +49,21 @@ describe('Discord: a long job pings its owner', { timeout: 60_000 }, () => {
     expect(post?.files.some((f) => f.filename?.endsWith('.png'))).toBe(true);
     const status = fake.interaction(ix.id)?.originalMessageId as string;
     expect(body.message_reference?.message_id).toBe(status);
-    // The status message keeps its final line; the image and the buttons are the new message's.
+    // The status message points to the result and keeps only Delete; the image and the other buttons moved.
     await expect
-      .poll(() => (fake.message(status) as APIMessage).components ?? [], { timeout: 5000 })
-      .toEqual([]);
+      .poll(() => (fake.message(status) as APIMessage).content, { timeout: 5000 })
+      .toBe('Done: the result is in the message below.');
     const shown = fake.message(status) as APIMessage;
     expect(shown.attachments).toEqual([]);
-    expect(shown.content).toMatch(/seed/i);
+    expect(JSON.stringify(shown.components)).toContain(`delete:${jobId}`);
+    expect(JSON.stringify(shown.components)).not.toContain('reroll:');
+    // Delete on the result removes both messages of the job.
+    const result = [...fake.store.messages.values()].find(
+      (m) => m.id !== status && JSON.stringify(m.components ?? []).includes(`reroll:${jobId}`),
+    ) as APIMessage;
+    fake.dispatchInteraction(fake.build.buttonPress({ customId: `delete:${jobId}`, message: result }));
+    await expect.poll(() => fake.message(status), { timeout: 5000 }).toBeUndefined();
+    expect(fake.message(result.id)).toBeUndefined();
   });
 
   it('a job its owner cancelled, and a private one, end in place with no new message', async () => {
