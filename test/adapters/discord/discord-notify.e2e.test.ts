@@ -66,6 +66,20 @@ describe('Discord: a long job pings its owner', { timeout: 60_000 }, () => {
     expect(fake.message(result.id)).toBeUndefined();
   });
 
+  it('where the bot may not post (a user-installed app, no Send Messages), the status message takes the result', async () => {
+    fake.failRoute(CHANNEL_POST, { times: 1000, status: 403, code: 50013, message: 'Missing Permissions' });
+    try {
+      const { ix, jobId } = await started('a fox nobody can post');
+      await ended(jobId);
+      expect(deliveries.get(jobId)).toBe('edited');
+      const status = fake.message(fake.interaction(ix.id)?.originalMessageId as string) as APIMessage;
+      expect(JSON.stringify(status.components)).toContain(`reroll:${jobId}`);
+      expect(status.attachments.some((a) => a.filename.endsWith('.png'))).toBe(true);
+    } finally {
+      fake.failures.clear();
+    }
+  });
+
   it('a job its owner cancelled, and a private one, end in place with no new message', async () => {
     const { jobId: cancelled } = await started('never mind');
     const cancel = fake.dispatchInteraction(
