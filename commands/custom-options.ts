@@ -35,8 +35,8 @@ export function customOptionName(typed: string): string {
 export function checkCustomOptionName(name: string, commandWords: readonly string[]): void {
   if (!NAME.test(name))
     throw new UserInputError('errors.prefer.name', { name: name.slice(0, 40), max: MAX_CUSTOM_OPTION_NAME });
-  const builtIn = [...ALL_FLAGS, ...Object.keys(FLAG_ALIASES), ...commandWords];
-  if (builtIn.includes(name)) throw new UserInputError('errors.prefer.reserved', { name });
+  if (isFlagName(name) || commandWords.includes(name))
+    throw new UserInputError('errors.prefer.reserved', { name });
 }
 
 /**

@@ -1,6 +1,15 @@
 // Reading a job the user points at (a button, a reply to a result): the job itself, its result image, and the
-// stored inputs a follow-up job copies. A job that is gone or not suitable is a UserInputError.
-import { isStoredImage, type Job, type JobStore, type StoredRequest } from '../src/jobs/index.js';
+// stored inputs a follow-up job copies. A job that is gone or not suitable is a UserInputError. Also the user's
+// unfinished jobs, as every list of them shows them.
+import {
+  isStoredImage,
+  type Job,
+  type JobStore,
+  type Owner,
+  ownerKey,
+  type StoredRequest,
+} from '../src/jobs/index.js';
+import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
 
 export type ImageJob = Job & { request: Exclude<StoredRequest, { task: 'understand' }> };
@@ -41,4 +50,21 @@ export function inputFiles(store: JobStore, job: Job): Record<string, Uint8Array
     return value;
   });
   return files;
+}
+
+/**
+ * A user's unfinished jobs as /queue lists and numbers them (and Discord's autocomplete offers them): running first,
+ * then waiting in the order the fair scheduler would run them. `all` when the caller already has every user's.
+ */
+export function activeJobsOf(
+  deps: CommandDeps,
+  user: Owner,
+  all: { running: readonly Job[]; order: readonly Job[] } = {
+    running: deps.store.byStatus('running'),
+    order: deps.queue.plannedOrder(),
+  },
+): { running: Job[]; waiting: Job[] } {
+  const mine = ownerKey(user);
+  const own = (job: Job) => ownerKey(job.owner) === mine;
+  return { running: all.running.filter(own), waiting: all.order.filter(own) };
 }

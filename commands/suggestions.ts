@@ -1,11 +1,13 @@
 // What a platform may offer while an option is being typed (Discord's autocomplete): the user's own waiting and
 // running jobs for /cancel, their custom options for /prefer. An option names its source in its schema's meta
 // (`suggest`); the labels are the user's own words, so nothing here needs a catalog.
-import { type Job, ownerKey } from '../src/jobs/index.js';
+import type { Job } from '../src/jobs/index.js';
 import type { CommandContext } from './context.js';
+import { customOptionName } from './custom-options.js';
 import type { CommandDeps } from './deps.js';
 import { jobTitle, shortText } from './render.js';
 import { type CommandSpec, optionsOf } from './spec.js';
+import { activeJobsOf } from './stored-jobs.js';
 
 export interface Suggestion {
   /** What the user sees, at most `MAX_SUGGESTION_CHARS`. */
@@ -29,10 +31,8 @@ export function suggestionsFor(
   const source = optionsOf(spec).find((o) => o.name === option)?.meta.suggest;
   if (!source) return [];
   const all = source === 'own_jobs' ? ownJobs(deps, ctx) : customOptions(ctx);
-  const needle = typed
-    .trim()
-    .replace(/^(?:--|[—–])/, '')
-    .toLowerCase();
+  // An option typed with its dashes is found by its name.
+  const needle = customOptionName(typed);
   return all
     .filter(
       (s) =>
@@ -42,12 +42,9 @@ export function suggestionsFor(
     .map((s) => ({ label: shortText(s.label, MAX_SUGGESTION_CHARS), value: s.value }));
 }
 
-/** Running first, then waiting in the order they would run, numbered as /queue numbers them. */
+/** Numbered as /queue numbers them. */
 function ownJobs(deps: CommandDeps, ctx: CommandContext): Suggestion[] {
-  const mine = ownerKey(ctx.user);
-  const own = (job: Job) => ownerKey(job.owner) === mine;
-  const running = deps.store.byStatus('running').filter(own);
-  const waiting = deps.queue.plannedOrder().filter(own);
+  const { running, waiting } = activeJobsOf(deps, ctx.user);
   return [
     ...running.map((job, i) => jobSuggestion(job, `▶️ ${i + 1}.`)),
     ...waiting.map((job, i) => jobSuggestion(job, `⏳ ${running.length + i + 1}.`)),

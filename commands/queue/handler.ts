@@ -1,10 +1,11 @@
 // /queue: the summary, the user's running and waiting jobs by prompt (each with its numbered Cancel), then their
 // undelivered endings.
 import { t } from '../../src/i18n.js';
-import { type Job, ownerKey } from '../../src/jobs/index.js';
+import type { Job } from '../../src/jobs/index.js';
 import type { Operation } from '../context.js';
 import { cancelButton, formatDuration, jobTitle } from '../render.js';
 import { buttonId, type Reply, type ReplyButton } from '../reply.js';
+import { activeJobsOf } from '../stored-jobs.js';
 
 /** Discord allows five buttons in a row. */
 const BUTTONS_PER_ROW = 5;
@@ -20,7 +21,7 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
     ephemeral: true,
     buttons: [],
   };
-  const mine = ownerKey(ctx.user);
+  const { running: runningMine, waiting } = activeJobsOf(deps, ctx.user, { running, order });
   // Numbered, and each Cancel button carries its line's number: several would look alike otherwise.
   let n = 0;
   const listed = (job: Job) => {
@@ -28,10 +29,10 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
     addButton(reply, { ...cancelButton(job.id), labelKey: 'button.cancel_n', params: { n } });
     return { n, prompt: jobTitle(job, TITLE_CHARS), id: job.id.slice(0, 8) };
   };
-  for (const job of running.filter((j) => ownerKey(j.owner) === mine)) {
+  for (const job of runningMine) {
     reply.text.push({ key: 'queue.mine_running', params: listed(job) });
   }
-  for (const job of order.filter((j) => ownerKey(j.owner) === mine)) {
+  for (const job of waiting) {
     const { ahead, etaMs } = queue.positionOf(job.id);
     reply.text.push({
       key: 'queue.mine_queued',
