@@ -148,3 +148,8 @@ export function describeOption(name: string, field: z.ZodType): OptionInfo {
 export function onPlatform(spec: CommandSpec, platform: Platform): boolean {
   return !spec.platforms || spec.platforms.includes(platform);
 }
+
+/** The commands a platform lists for its users (/help, the playground's suggestions): no second names. */
+export function listedCommands(specs: readonly CommandSpec[], platform: Platform): CommandSpec[] {
+  return specs.filter((spec) => spec.listed !== false && !spec.aliasOf && onPlatform(spec, platform));
+}

@@ -1,10 +1,10 @@
 // A Discord job's status message as a StatusSurface: the interaction's reply while its token lives (14 of its 15
 // minutes), then the same message through the bot's own channel endpoint. A public job that took longer than
-// `notifyAfterMs` ends with a new message naming its owner (an edit notifies nobody), as Midjourney's results do. When neither can be edited the ending
-// goes as a reply to the user's message (a mention), or next to the status message naming the user; a private
-// job's ending goes to the user's DMs. Only the requester is ever pinged.
+// `notifyAfterMs` ends with a new message naming its owner (an edit notifies nobody), as Midjourney's results do.
+// When neither can be edited the ending goes as a reply to the user's message (a mention), or next to the status
+// message naming the user; a private job's ending goes to the user's DMs. Only the requester is ever pinged.
 import type { Client, Message, MessageCreateOptions, RepliableInteraction } from 'discord.js';
-import type { Reply } from '../../commands/index.js';
+import { parseButtonId, type Reply } from '../../commands/index.js';
 import { type Locale, matchLocale } from '../../src/i18n.js';
 import type { StatusSurface } from '../shared/job-status.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, toDiscordMessage } from './render.js';
@@ -70,7 +70,7 @@ export class DiscordStatus implements StatusSurface {
         return true;
       }
       // The result is on the new message; the status message points to it and keeps Delete, which removes both.
-      const remove = (reply.buttons ?? []).flat().filter((b) => b.id.startsWith('delete:'));
+      const remove = (reply.buttons ?? []).flat().filter((b) => parseButtonId(b.id)?.action === 'delete');
       await this.edit({
         jobId: reply.jobId,
         text: [{ key: 'job.ended_below' }],

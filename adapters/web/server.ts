@@ -7,8 +7,8 @@ import {
   askKindOf,
   type Commands,
   descriptionKey,
+  listedCommands,
   megabytes,
-  onPlatform,
   parseButtonId,
   type Reply,
   textReply,
@@ -114,9 +114,10 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
         bundledModel: options.bundledModel,
         device: options.device,
         // What the composer offers while a line is typed (`public/palette.js`).
-        commands: commands.registry.specs
-          .filter((spec) => spec.listed !== false && !spec.aliasOf && onPlatform(spec, 'web'))
-          .map((spec) => ({ name: spec.name, description: t(locale, descriptionKey(spec.name)) })),
+        commands: listedCommands(commands.registry.specs, 'web').map((spec) => ({
+          name: spec.name,
+          description: t(locale, descriptionKey(spec.name)),
+        })),
         flags: ALL_FLAGS.map((flag) => `--${flag}`),
       });
       return;

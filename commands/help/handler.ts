@@ -2,13 +2,11 @@
 // ways of giving input.
 import { t } from '../../src/i18n.js';
 import type { Operation } from '../context.js';
-import { descriptionKey, onPlatform } from '../spec.js';
+import { descriptionKey, listedCommands } from '../spec.js';
 
 export const help: Operation<unknown> = async (deps, ctx) => {
   const profile = deps.profile(ctx.user.platform);
-  const commands = deps.registry.specs.filter(
-    (spec) => spec.listed !== false && !spec.aliasOf && onPlatform(spec, ctx.user.platform),
-  );
+  const commands = listedCommands(deps.registry.specs, ctx.user.platform);
   return {
     text: [
       { key: 'help.text' },
