@@ -16,6 +16,7 @@ import { pick } from './grid.js';
 import { type ButtonAction, parseButtonId, textReply } from './reply.js';
 import { remixLineOf } from './rerun.js';
 import { resultBytes } from './stored-jobs.js';
+import { upscale } from './upscale.js';
 import { vary } from './vary.js';
 
 const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
@@ -26,6 +27,8 @@ const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
   vary_2: vary('subtle', 2),
   vary_3: vary('subtle', 3),
   vary_4: vary('subtle', 4),
+  upscale_subtle: upscale('subtle'),
+  upscale_creative: upscale('creative'),
   describe: (deps, ctx, jobId) => describeResult(deps, ctx, { jobId }),
   zoomout: zoomOut(1.5),
   zoomout2: zoomOut(2),

@@ -39,6 +39,7 @@ export const USER_INPUT_CODES = [
   'errors.rerun.imagine_only',
   'errors.rerun.no_result',
   'errors.outpaint.already_square',
+  'errors.upscale.largest',
   'errors.grid.pick_first',
   'errors.discord.attachment_host',
   'errors.discord.download_failed',

@@ -6,6 +6,7 @@ import type { Job, JobEvent, JobStore } from '../src/jobs/index.js';
 import { resultContext } from './job-context.js';
 import { type ButtonAction, buttonId, type Reply, type ReplyButton, type ReplyText } from './reply.js';
 import { isRemakeable } from './stored-jobs.js';
+import { upscaledSize } from './upscale-size.js';
 
 export interface RenderDeps {
   store: Pick<JobStore, 'readFile'>;
@@ -55,9 +56,22 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
           { id: buttonId('vary', id), labelKey: 'button.vary_subtle', style: 'secondary' },
           { id: buttonId('vary_strong', id), labelKey: 'button.vary_strong', style: 'secondary' },
         ];
+  // Midjourney's Upscale (Subtle / Creative), where the picture is below the largest size and has a prompt to draw.
+  const { width, height } = job.result ?? {};
+  const upscales: ReplyButton[] =
+    isRemakeable(job.request) &&
+    width !== undefined &&
+    height !== undefined &&
+    upscaledSize({ width, height })
+      ? [
+          { id: buttonId('upscale_subtle', id), labelKey: 'button.upscale_subtle', style: 'secondary' },
+          { id: buttonId('upscale_creative', id), labelKey: 'button.upscale_creative', style: 'secondary' },
+        ]
+      : [];
   const first: ReplyButton[] = [
     { id: buttonId('reroll', id), labelKey: 'button.reroll', style: 'primary' },
     ...varies,
+    ...upscales,
   ];
   const second: ReplyButton[] = [
     { id: buttonId('edit', id), labelKey: 'button.edit', style: 'secondary' },
@@ -76,7 +90,6 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
     hintKey: `hint.${action}`,
     style: 'secondary',
   }));
-  const { width, height } = job.result ?? {};
   const last: ReplyButton[] = [
     // Midjourney's Remix: the prompt line, every setting spelled out, to change and run.
     ...(isRemakeable(job.request)

@@ -41,6 +41,8 @@ export const BUTTON_ACTIONS = [
   'vary_2',
   'vary_3',
   'vary_4',
+  'upscale_subtle',
+  'upscale_creative',
   'edit',
   'describe',
   'zoomout',

@@ -19,7 +19,7 @@ import {
 import type { CancelResult, JobQueueOptions, SubmitInput, SubmitResult } from './queue-types.js';
 import { type Candidate, FairScheduler, liftReturningUser } from './scheduler.js';
 import type { JobStore } from './store.js';
-import type { Job, Owner, StoredRequest } from './types.js';
+import type { Job, Owner } from './types.js';
 import { ownerKey } from './types.js';
 
 export { isDiskFull } from './job-failure.js';
@@ -87,7 +87,7 @@ export class JobQueue {
     if (this.stopping) return { ok: false, refusal: { key: 'errors.queue.stopping', params: {} } };
     const queued = this.store.byStatus('queued');
     const user = ownerKey(input.owner);
-    const estimatedCost = this.estimate(input.request);
+    const estimatedCost = estimateStoredRequest(this.options.engine, input.request, input.files);
     const refusal =
       admissionRefusal(queued, input, this.options.limits) ??
       tooLongRefusal(this.eta.measuredMs({ request: input.request, estimatedCost }), this.options.limits);
@@ -121,10 +121,6 @@ export class JobQueue {
     this.emitPositions(job.id);
     this.wake?.();
     return { ok: true, job, ahead, etaMs };
-  }
-
-  private estimate(request: StoredRequest): number {
-    return estimateStoredRequest(this.options.engine, request);
   }
 
   get(id: string): Job | undefined {

@@ -160,6 +160,8 @@ describe('imagine', () => {
       'reroll',
       'vary',
       'vary_strong',
+      'upscale_subtle',
+      'upscale_creative',
       'edit',
       'describe',
       'zoomout',
@@ -336,7 +338,7 @@ describe('imagine', () => {
     const wide = await commands.run(ctx('3'), { name: 'imagine', options: { prompt: 'a pier --ar 16:9' } });
     const wideDone = await until((u) => u.job.id === wide.jobId && u.reply.final === true);
     expect(wideDone.reply.buttons?.map((row) => row.map((b) => b.id.split(':')[0]))).toEqual([
-      ['reroll', 'vary', 'vary_strong'],
+      ['reroll', 'vary', 'vary_strong', 'upscale_subtle', 'upscale_creative'],
       ['edit', 'describe', 'zoomout', 'zoomout2', 'zoomcustom'],
       ['pan_left', 'pan_right', 'pan_up', 'pan_down'],
       ['remix', 'square', 'delete'],
@@ -566,6 +568,81 @@ describe('buttons', () => {
     expect(store.get(strong.jobId as string)?.request).toMatchObject({
       region: { kind: 'scatter', share: 0.6 },
     });
+  });
+
+  it('Upscale redraws a share of the result scaled up to the largest size; a result at that size has none', async () => {
+    const { commands, ctx, until, store } = setup();
+    const first = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a harbour --ar 3:2 --seed 7 --cfg 3 --no gulls' },
+    });
+    const done = await until((u) => u.job.id === first.jobId && u.reply.final === true);
+    expect(done.reply.buttons?.[0]?.map((b) => [b.id.split(':')[0], b.labelKey])).toEqual([
+      ['reroll', 'button.reroll'],
+      ['vary', 'button.vary_subtle'],
+      ['vary_strong', 'button.vary_strong'],
+      ['upscale_subtle', 'button.upscale_subtle'],
+      ['upscale_creative', 'button.upscale_creative'],
+    ]);
+    const subtle = await commands.pressButton(ctx('2'), `upscale_subtle:${first.jobId}`);
+    expect(keys(subtle)).toEqual(['job.queued']);
+    const upscaled = store.get(subtle.jobId as string) as Job;
+    expect(upscaled).toMatchObject({
+      kind: 'paint',
+      owner: { platform: 'discord', userId: '2' },
+      meta: { origin: first.jobId, paint: 'upscale' },
+    });
+    expect(upscaled.request).toEqual({
+      task: 'paint',
+      prompt: 'a harbour',
+      image: { file: 'input.png' },
+      region: { kind: 'scatter', share: 0.25 },
+      seed: expect.any(Number),
+      cfg: 3,
+      negativePrompt: 'gulls',
+    });
+    expect(upscaled.request.seed).not.toBe(7);
+    // 3:2 at the 512 class is 624×416: its long side goes to 1024, the short one to whole cells of the same shape.
+    expect((store.get(first.jobId as string) as Job).result).toMatchObject({ width: 624, height: 416 });
+    const input = await sharp(store.readFile(upscaled.id, 'input.png'))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect([input.info.width, input.info.height]).toEqual([1024, 688]);
+    // The scaled picture is the result's own: its flat grey stays that grey.
+    const original = await sharp(store.readFile(first.jobId as string, 'result.png'))
+      .raw()
+      .toBuffer();
+    expect(input.data[0]).toBe(original[0]);
+    const creative = await commands.pressButton(ctx('1'), `upscale_creative:${first.jobId}`);
+    expect(store.get(creative.jobId as string)?.request).toMatchObject({
+      region: { kind: 'scatter', share: 0.5 },
+    });
+    // The upscaled result is at the largest size: no Upscale under it, and the button's id is refused.
+    const big = await until((u) => u.job.id === subtle.jobId && u.reply.final === true);
+    expect(big.job.result).toMatchObject({ width: 1024, height: 688 });
+    const ids = big.reply.buttons?.flat().map((b) => b.id.split(':')[0]);
+    expect(ids).toContain('vary');
+    expect(ids).not.toContain('upscale_subtle');
+    const again = await commands.pressButton(ctx('2'), `upscale_subtle:${subtle.jobId}`);
+    expect(again.text).toEqual([{ key: 'errors.upscale.largest', params: { max: 1024 } }]);
+    // A grid asks for one of its images first; an /edit's result has no prompt to redraw it with.
+    const grid = await commands.run(ctx('3'), { name: 'imagine', options: { prompt: 'a kite --n 2' } });
+    const gridDone = await until((u) => u.job.id === grid.jobId && u.reply.final === true);
+    expect(gridDone.reply.buttons?.flat().map((b) => b.id.split(':')[0])).not.toContain('upscale_subtle');
+    expect(keys(await commands.pressButton(ctx('3'), `upscale_subtle:${grid.jobId}`))).toEqual([
+      'errors.grid.pick_first',
+    ]);
+    const picked = await commands.pressButton(ctx('3'), `pick_2:${grid.jobId}`);
+    expect(picked.buttons?.[0]?.map((b) => b.id.split(':')[0])).toContain('upscale_creative');
+    const edit = await commands.run(ctx('4'), {
+      name: 'edit',
+      options: { image: { data: await png() }, instruction: 'make it red' },
+    });
+    const editDone = await until((u) => u.job.id === edit.jobId && u.reply.final === true);
+    expect(editDone.reply.buttons?.flat().map((b) => b.id.split(':')[0])).not.toContain('upscale_subtle');
+    expect(keys(await commands.pressButton(ctx('4'), `upscale_creative:${edit.jobId}`))).toEqual([
+      'errors.button.not_available',
+    ]);
   });
 
   it('an /edit result has one Variations, which runs the edit again with a new seed', async () => {

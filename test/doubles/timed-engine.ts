@@ -67,8 +67,13 @@ export class TimedEngineDouble
     const timings = { total_ms: 1, forward_ms: 1, load_ms: 0 };
     if (request.task === 'understand')
       return { kind: 'text', text: this.answer, tokens: [], seed: 0, steps: this.steps, timings };
-    const width = request.task === 'text_to_image' ? request.width : 16;
-    const height = request.task === 'text_to_image' ? request.height : 16;
+    // Text-to-image draws its size, a scattered repaint (Vary, Upscale) its input's, any other task a 16² image.
+    const { width, height } =
+      request.task === 'text_to_image'
+        ? request
+        : request.task === 'paint' && request.region.kind === 'scatter'
+          ? request.image
+          : { width: 16, height: 16 };
     const count = request.count ?? 1;
     if (count > 1) {
       const base = request.seed ?? 1;

@@ -191,7 +191,7 @@ export class FrontQueue implements JobQueueApi {
       };
     if (queued.length >= limits.maxTotal)
       return { ok: false, refusal: { key: 'errors.queue.full', params: { limit: limits.maxTotal } } };
-    const estimatedCost = estimateStoredRequest(this.options.engine, input.request);
+    const estimatedCost = estimateStoredRequest(this.options.engine, input.request, input.files);
     // The shared pace is the workers' measured one, once they have run anything.
     const pace = this.mirror.msPerUnit;
     const slow = tooLongRefusal(pace === undefined ? undefined : estimatedCost * pace, limits);

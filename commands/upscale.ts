@@ -1,0 +1,54 @@
+// Midjourney's Upscale (Subtle) and Upscale (Creative): a result redrawn at DiMOO's largest trained size (its long
+// side MAX_SIDE pixels, as `--size` allows), the model drawing the detail that scaling cannot. The picture is scaled
+// up first (Lanczos), then a share of its cells, picked by a new seed, is sampled again with the job's prompt and
+// settings while the others keep the codes of the scaled picture: the `scatter` region that Vary uses, so the
+// composition stays and the redrawn cells take their sharpness from the model. Creative redraws more of them.
+import sharp from 'sharp';
+import { readImageHeader } from '../engine/index.js';
+import type { StoredRequest } from '../src/jobs/index.js';
+import type { Operation } from './context.js';
+import { UserInputError } from './errors.js';
+import { MAX_SIDE } from './limits.js';
+import { imageJob, isRemakeable, resultBytes } from './stored-jobs.js';
+import { definedOnly, submit } from './submit.js';
+import { upscaledSize } from './upscale-size.js';
+
+/**
+ * The share of cells each strength draws again. Fewer than Vary's (0.3 / 0.6): an upscale should keep the picture,
+ * and every kept cell already holds its content, only softer. Not yet tuned on the real weights.
+ */
+export const UPSCALE_SHARE = { subtle: 0.25, creative: 0.5 } as const;
+export type UpscaleStrength = keyof typeof UPSCALE_SHARE;
+
+/** The Upscale buttons' action: one image at the larger size, with the result's prompt and settings. */
+export function upscale(strength: UpscaleStrength): Operation<string> {
+  return async (deps, ctx, jobId) => {
+    const job = imageJob(deps.store, jobId);
+    const r = job.request;
+    // An /edit's instruction describes a change, not the picture the redrawn cells should show.
+    if (!isRemakeable(r)) throw new UserInputError('errors.button.not_available');
+    if (job.result?.candidates) throw new UserInputError('errors.grid.pick_first');
+    const source = resultBytes(deps.store, jobId);
+    const size = upscaledSize(readImageHeader(source));
+    if (!size) throw new UserInputError('errors.upscale.largest', { max: MAX_SIDE });
+    const scaled = await sharp(source)
+      .resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' })
+      .png()
+      .toBuffer();
+    const request: StoredRequest = {
+      task: 'paint',
+      prompt: r.prompt,
+      image: { file: 'input.png' },
+      region: { kind: 'scatter', share: UPSCALE_SHARE[strength] },
+      seed: deps.randomSeed(),
+      ...definedOnly({
+        steps: r.steps,
+        cfg: r.cfg,
+        temperature: r.temperature,
+        negativePrompt: r.negativePrompt,
+      }),
+    };
+    const files = { 'input.png': new Uint8Array(scaled.buffer, scaled.byteOffset, scaled.byteLength) };
+    return submit(deps, ctx, 'paint', request, files, { origin: job.id, paint: 'upscale' });
+  };
+}
