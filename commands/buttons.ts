@@ -18,6 +18,7 @@ import { remixLineOf } from './rerun.js';
 import { resultBytes } from './stored-jobs.js';
 import { upscale } from './upscale.js';
 import { vary } from './vary.js';
+import { regionAsk } from './vary-region.js';
 
 const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
   reroll,
@@ -27,6 +28,8 @@ const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
   vary_2: vary('subtle', 2),
   vary_3: vary('subtle', 3),
   vary_4: vary('subtle', 4),
+  /** Midjourney's Vary (Region): a /retouch line for a part of the result comes back through `answerAsk`. */
+  vary_region: async (deps, _ctx, jobId) => ({ text: [], ask: regionAsk(deps.store, jobId) }),
   upscale_subtle: upscale('subtle'),
   upscale_creative: upscale('creative'),
   describe: (deps, ctx, jobId) => describeResult(deps, ctx, { jobId }),

@@ -25,6 +25,7 @@ import {
 } from './run-text.js';
 import { type Suggestion, suggestionsFor } from './suggestions.js';
 import { withUndeliveredNotice } from './undelivered.js';
+import { retouchResult } from './vary-region.js';
 
 export type { CommandContext, ContextInput } from './context.js';
 export type { CommandsConfig, CommandsOptions, PlatformProfile } from './deps.js';
@@ -78,6 +79,7 @@ export class Commands {
     return this.guarded(ctx, () => {
       if (kind === 'imagine_line') return remixResult(this.deps, ctx, { jobId, line: answer });
       if (kind === 'zoom_line') return customZoom(this.deps, ctx, { jobId, line: answer });
+      if (kind === 'region_line') return retouchResult(this.deps, ctx, { jobId, line: answer });
       return editResult(this.deps, ctx, { jobId, instruction: answer });
     });
   }

@@ -4,12 +4,47 @@ import { UserInputError } from './errors.js';
 import { CELL, LIMITS } from './limits.js';
 import { DIRECTIONS } from './outpaint/spec.js';
 
-/** `x,y,w,h` fractions, boxes separated by `;` or spaces: each inside the image with a positive size. */
-export function parseBoxes(text: string): Array<{ x: number; y: number; w: number; h: number }> {
-  const parts = text.split(/[;\s]+/).filter(Boolean);
+type Box = { x: number; y: number; w: number; h: number };
+
+/**
+ * Regions by name, so a chat line can say where without fractions (`--box top-left`): halves, quarters and the
+ * middle. English in every language, as the flags are: they are typed, not read.
+ */
+export const NAMED_REGIONS: Readonly<Record<string, Box>> = {
+  top: { x: 0, y: 0, w: 1, h: 0.5 },
+  bottom: { x: 0, y: 0.5, w: 1, h: 0.5 },
+  left: { x: 0, y: 0, w: 0.5, h: 1 },
+  right: { x: 0.5, y: 0, w: 0.5, h: 1 },
+  center: { x: 0.25, y: 0.25, w: 0.5, h: 0.5 },
+  'top-left': { x: 0, y: 0, w: 0.5, h: 0.5 },
+  'top-right': { x: 0.5, y: 0, w: 0.5, h: 0.5 },
+  'bottom-left': { x: 0, y: 0.5, w: 0.5, h: 0.5 },
+  'bottom-right': { x: 0.5, y: 0.5, w: 0.5, h: 0.5 },
+};
+const REGION_ALIASES: Readonly<Record<string, string>> = { centre: 'center', middle: 'center' };
+
+/** A region's name in any case, `_` for `-` (`Top_Left`), or undefined. */
+function namedRegion(part: string): Box | undefined {
+  const name = part.toLowerCase().replace(/_/g, '-');
+  const key = REGION_ALIASES[name] ?? name;
+  return Object.hasOwn(NAMED_REGIONS, key) ? NAMED_REGIONS[key] : undefined;
+}
+
+/**
+ * Boxes separated by `;` or spaces, each a region's name (`center`, `top-left`) or `x,y,w,h` fractions inside the
+ * image with a positive size; at most ten.
+ */
+export function parseBoxes(text: string): Box[] {
+  // Names may be listed with commas too (`center, top-left`); a box's own commas hold only numbers.
+  const parts = text
+    .split(/[;\s]+/)
+    .flatMap((part) => (/[a-z]/i.test(part) ? part.split(',') : [part]))
+    .filter(Boolean);
   if (parts.length === 0 || parts.length > 10)
     throw new UserInputError('errors.retouch.boxes', { value: text.slice(0, 60) });
   return parts.map((part) => {
+    const named = namedRegion(part);
+    if (named) return { ...named };
     const n = part.split(',').map(Number);
     const [x, y, w, h] = n as [number, number, number, number];
     const ok =

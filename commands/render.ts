@@ -71,7 +71,8 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
   const first: ReplyButton[] = [
     { id: buttonId('reroll', id), labelKey: 'button.reroll', style: 'primary' },
     ...varies,
-    ...upscales,
+    // Midjourney's Vary (Region): a part redrawn, where the user says (asked first).
+    { id: buttonId('vary_region', id), labelKey: 'button.vary_region', style: 'secondary' },
   ];
   const second: ReplyButton[] = [
     { id: buttonId('edit', id), labelKey: 'button.edit', style: 'secondary' },
@@ -103,7 +104,8 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
       : []),
     { id: buttonId('delete', id), labelKey: 'button.delete', style: 'danger', ownerOnly: true },
   ];
-  return [first, second, pans, last];
+  // Five rows at most (Discord's limit): the upscales have one of their own, where they are offered.
+  return [first, ...(upscales.length ? [upscales] : []), second, pans, last];
 }
 
 /**

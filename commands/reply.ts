@@ -41,6 +41,7 @@ export const BUTTON_ACTIONS = [
   'vary_2',
   'vary_3',
   'vary_4',
+  'vary_region',
   'upscale_subtle',
   'upscale_creative',
   'edit',
@@ -84,7 +85,8 @@ export interface ReplyButton {
 export interface ReplyAsk {
   /**
    * `edit_instruction`: how the result should change; `imagine_line`: the job's /imagine line, to change;
-   * `zoom_line`: the prompt and `--zoom` of a zoom-out around the result (Custom zoom).
+   * `zoom_line`: the prompt and `--zoom` of a zoom-out around the result (Custom zoom); `region_line`: a /retouch
+   * line for a part of the result, its prompt and `--box` (Vary (Region)).
    */
   kind: AskKind;
   jobId: string;
@@ -94,14 +96,18 @@ export interface ReplyAsk {
   value?: string;
 }
 
-export const ASK_KINDS = ['edit_instruction', 'imagine_line', 'zoom_line'] as const;
+export const ASK_KINDS = ['edit_instruction', 'imagine_line', 'zoom_line', 'region_line'] as const;
 export type AskKind = (typeof ASK_KINDS)[number];
 
-/** The question a button asks before it acts (Edit, Remix, Custom zoom), whose answer comes back with its id. */
+/**
+ * The question a button asks before it acts (Edit, Remix, Custom zoom, Vary (Region)), whose answer comes back with
+ * its id.
+ */
 export function askKindOf(action: ButtonAction | undefined): AskKind | undefined {
   if (action === 'edit') return 'edit_instruction';
   if (action === 'remix') return 'imagine_line';
   if (action === 'zoomcustom') return 'zoom_line';
+  if (action === 'vary_region') return 'region_line';
   return undefined;
 }
 

@@ -1,5 +1,6 @@
 // The modals the bot asks with: an edit instruction (the Edit button, the "Edit image…" menu), a retouch's
-// prompt and boxes (the "Retouch…" menu), and a line filled in to be changed (Remix's /imagine line, Custom zoom's).
+// prompt and boxes (the "Retouch…" menu), and a line filled in to be changed (Remix's /imagine line, Custom zoom's,
+// Vary (Region)'s /retouch line).
 import { ActionRowBuilder, ModalBuilder, TextInputBuilder, TextInputStyle } from 'discord.js';
 import type { AskKind } from '../../commands/index.js';
 import { type Locale, t } from '../../src/i18n.js';
@@ -8,6 +9,7 @@ import { type Locale, t } from '../../src/i18n.js';
 export const LINE_MODALS: Partial<Record<AskKind, string>> = {
   imagine_line: 'remixmodal',
   zoom_line: 'zoommodal',
+  region_line: 'regionmodal',
 };
 
 /** The question a line modal answered, from its custom-id prefix. */
@@ -71,7 +73,7 @@ export function retouchModal(customId: string, locale: Locale): ModalBuilder {
       labelKey: 'discord.retouch_modal.boxes',
       style: TextInputStyle.Short,
       maxLength: 200,
-      placeholder: '0.25,0.25,0.5,0.5',
+      placeholder: 'center, top-left, 0.25,0.25,0.5,0.5',
     },
   ]);
 }

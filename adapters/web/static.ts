@@ -11,6 +11,7 @@ const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
   '/viewer.js': { file: 'viewer.js', type: 'text/javascript; charset=utf-8' },
   '/undo.js': { file: 'undo.js', type: 'text/javascript; charset=utf-8' },
   '/unread.js': { file: 'unread.js', type: 'text/javascript; charset=utf-8' },
+  '/region.js': { file: 'region.js', type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
   '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },
   '/favicon.ico': { file: 'favicon.svg', type: 'image/svg+xml' },

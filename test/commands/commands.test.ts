@@ -160,6 +160,7 @@ describe('imagine', () => {
       'reroll',
       'vary',
       'vary_strong',
+      'vary_region',
       'upscale_subtle',
       'upscale_creative',
       'edit',
@@ -190,7 +191,11 @@ describe('imagine', () => {
     });
     expect(queued.ahead).toBe(0);
     const done = await until((u) => u.job.id === queued.jobId && u.reply.final === true);
-    expect(done.reply.buttons?.[3]?.map((b) => b.id.split(':')[0])).toEqual(['remix', 'original', 'delete']);
+    expect(done.reply.buttons?.at(-1)?.map((b) => b.id.split(':')[0])).toEqual([
+      'remix',
+      'original',
+      'delete',
+    ]);
     // Anyone may fetch the file, not only the owner.
     const file = await commands.pressButton(ctx('2'), `original:${queued.jobId}`);
     expect(file.asFiles).toBe(true);
@@ -338,7 +343,8 @@ describe('imagine', () => {
     const wide = await commands.run(ctx('3'), { name: 'imagine', options: { prompt: 'a pier --ar 16:9' } });
     const wideDone = await until((u) => u.job.id === wide.jobId && u.reply.final === true);
     expect(wideDone.reply.buttons?.map((row) => row.map((b) => b.id.split(':')[0]))).toEqual([
-      ['reroll', 'vary', 'vary_strong', 'upscale_subtle', 'upscale_creative'],
+      ['reroll', 'vary', 'vary_strong', 'vary_region'],
+      ['upscale_subtle', 'upscale_creative'],
       ['edit', 'describe', 'zoomout', 'zoomout2', 'zoomcustom'],
       ['pan_left', 'pan_right', 'pan_up', 'pan_down'],
       ['remix', 'square', 'delete'],
@@ -577,12 +583,19 @@ describe('buttons', () => {
       options: { prompt: 'a harbour --ar 3:2 --seed 7 --cfg 3 --no gulls' },
     });
     const done = await until((u) => u.job.id === first.jobId && u.reply.final === true);
-    expect(done.reply.buttons?.[0]?.map((b) => [b.id.split(':')[0], b.labelKey])).toEqual([
-      ['reroll', 'button.reroll'],
-      ['vary', 'button.vary_subtle'],
-      ['vary_strong', 'button.vary_strong'],
-      ['upscale_subtle', 'button.upscale_subtle'],
-      ['upscale_creative', 'button.upscale_creative'],
+    expect(
+      done.reply.buttons?.slice(0, 2).map((row) => row.map((b) => [b.id.split(':')[0], b.labelKey])),
+    ).toEqual([
+      [
+        ['reroll', 'button.reroll'],
+        ['vary', 'button.vary_subtle'],
+        ['vary_strong', 'button.vary_strong'],
+        ['vary_region', 'button.vary_region'],
+      ],
+      [
+        ['upscale_subtle', 'button.upscale_subtle'],
+        ['upscale_creative', 'button.upscale_creative'],
+      ],
     ]);
     const subtle = await commands.pressButton(ctx('2'), `upscale_subtle:${first.jobId}`);
     expect(keys(subtle)).toEqual(['job.queued']);
@@ -633,7 +646,7 @@ describe('buttons', () => {
       'errors.grid.pick_first',
     ]);
     const picked = await commands.pressButton(ctx('3'), `pick_2:${grid.jobId}`);
-    expect(picked.buttons?.[0]?.map((b) => b.id.split(':')[0])).toContain('upscale_creative');
+    expect(picked.buttons?.[1]?.map((b) => b.id.split(':')[0])).toContain('upscale_creative');
     const edit = await commands.run(ctx('4'), {
       name: 'edit',
       options: { image: { data: await png() }, instruction: 'make it red' },
@@ -643,6 +656,68 @@ describe('buttons', () => {
     expect(keys(await commands.pressButton(ctx('4'), `upscale_creative:${edit.jobId}`))).toEqual([
       'errors.button.not_available',
     ]);
+  });
+
+  it('Vary (Region) asks for a /retouch line with --box center, and the answer retouches that part of the result', async () => {
+    const { commands, ctx, until, store } = setup();
+    const first = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a \\{quiet\\} harbour --seed 7 --no gulls' },
+    });
+    await until((u) => u.job.id === first.jobId && u.reply.final === true);
+    const id = first.jobId as string;
+    expect(store.get(id)?.request).toMatchObject({ prompt: 'a {quiet} harbour' });
+    const asked = await commands.pressButton(ctx('2'), `vary_region:${id}`);
+    expect(asked.ask).toEqual({
+      kind: 'region_line',
+      jobId: id,
+      titleKey: 'ask.region.title',
+      labelKey: 'ask.region.label',
+      // The prompt's braces stay text, as the answer's braces are permutations.
+      value: 'a \\{quiet\\} harbour --no gulls --box center',
+    });
+    const answered = await commands.answerAsk(
+      ctx('2'),
+      'region_line',
+      id,
+      'a red sail --box top-left;right --no gulls',
+    );
+    const job = store.get(answered.jobId as string) as Job;
+    expect(job).toMatchObject({
+      kind: 'paint',
+      owner: { userId: '2' },
+      meta: { origin: id, paint: 'retouch' },
+    });
+    expect(job.request).toMatchObject({
+      task: 'paint',
+      prompt: 'a red sail',
+      negativePrompt: 'gulls',
+      region: {
+        kind: 'boxes',
+        boxes: [
+          { x: 0, y: 0, w: 0.5, h: 0.5 },
+          { x: 0.5, y: 0, w: 0.5, h: 1 },
+        ],
+      },
+    });
+    const input = (job.request as { image: { file: string } }).image.file;
+    expect(store.readFile(job.id, input).equals(store.readFile(id, 'result.png'))).toBe(true);
+    // Without a region it says how to give one; a name that is none is refused with the names.
+    expect(keys(await commands.answerAsk(ctx('2'), 'region_line', id, 'a red sail'))).toEqual([
+      'errors.retouch.region_missing',
+    ]);
+    expect(keys(await commands.answerAsk(ctx('2'), 'region_line', id, 'a red sail --box upper'))).toEqual([
+      'errors.retouch.boxes',
+    ]);
+    // An /edit's result: its instruction is no prompt of the picture, so only the region is offered.
+    const edit = await commands.run(ctx('3'), {
+      name: 'edit',
+      options: { image: { data: await png() }, instruction: 'make it red' },
+    });
+    await until((u) => u.job.id === edit.jobId && u.reply.final === true);
+    expect((await commands.pressButton(ctx('3'), `vary_region:${edit.jobId}`)).ask?.value).toBe(
+      '--box center',
+    );
   });
 
   it('an /edit result has one Variations, which runs the edit again with a new seed', async () => {
@@ -655,6 +730,7 @@ describe('buttons', () => {
     expect(done.reply.buttons?.[0]?.map((b) => [b.id.split(':')[0], b.labelKey])).toEqual([
       ['reroll', 'button.reroll'],
       ['vary', 'button.vary'],
+      ['vary_region', 'button.vary_region'],
     ]);
     const vary = await commands.pressButton(ctx('1'), `vary:${edit.jobId}`);
     const original = store.get(edit.jobId as string) as Job;
@@ -1593,7 +1669,7 @@ describe('grids (--n: several images to pick from)', () => {
     const first = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a boat --no gulls' } });
     const done = await until((u) => u.job.id === first.jobId && u.reply.final === true);
     const id = first.jobId as string;
-    expect(done.reply.buttons?.[1]?.map((b) => b.id.split(':')[0])).toContain('zoomcustom');
+    expect(done.reply.buttons?.flat().map((b) => b.id.split(':')[0])).toContain('zoomcustom');
     const asked = await commands.pressButton(ctx('1'), `zoomcustom:${id}`);
     expect(asked.ask).toMatchObject({ kind: 'zoom_line', jobId: id, value: 'a boat --no gulls --zoom 2' });
     const zoomed = await commands.answerAsk(ctx('1'), 'zoom_line', id, 'a boat at sea --no gulls --zoom 1.2');
@@ -1700,7 +1776,7 @@ describe('grids (--n: several images to pick from)', () => {
     const picked = await commands.pressButton(ctx('1'), `pick_1:${grid.id}`);
     const job = store.get(picked.jobId as string) as Job;
     expect(job).toMatchObject({ kind: 'edit', request: { task: 'image_to_image', seed: 3 } });
-    expect(picked.buttons?.[0]?.map((b) => b.id.split(':')[0])).toEqual(['reroll', 'vary']);
+    expect(picked.buttons?.[0]?.map((b) => b.id.split(':')[0])).toEqual(['reroll', 'vary', 'vary_region']);
     const input = (grid.request as { image: { file: string } }).image.file;
     expect(store.readFile(job.id, input).equals(store.readFile(grid.id, input))).toBe(true);
     // Its Variations tries the edit again, as many times as the user draws images.

@@ -157,6 +157,27 @@ describe('regions', () => {
     }
   });
 
+  it('reads named regions: halves, quarters and the middle, in any case', () => {
+    expect(parseBoxes('center')).toEqual([{ x: 0.25, y: 0.25, w: 0.5, h: 0.5 }]);
+    expect(parseBoxes('Top-Left; bottom_right')).toEqual([
+      { x: 0, y: 0, w: 0.5, h: 0.5 },
+      { x: 0.5, y: 0.5, w: 0.5, h: 0.5 },
+    ]);
+    expect(parseBoxes('right 0,0,0.25,0.25')).toEqual([
+      { x: 0.5, y: 0, w: 0.5, h: 1 },
+      { x: 0, y: 0, w: 0.25, h: 0.25 },
+    ]);
+    expect(parseBoxes('middle')).toEqual(parseBoxes('centre'));
+    expect(parseBoxes('center, top-left, 0.25,0.25,0.5,0.5')).toEqual([
+      { x: 0.25, y: 0.25, w: 0.5, h: 0.5 },
+      { x: 0, y: 0, w: 0.5, h: 0.5 },
+      { x: 0.25, y: 0.25, w: 0.5, h: 0.5 },
+    ]);
+    for (const bad of ['upper-left', 'top-top', 'hat']) {
+      expect(refusal(() => parseBoxes(bad)).key).toBe('errors.retouch.boxes');
+    }
+  });
+
   it('finds the offered aspect nearest to a picture', () => {
     expect(nearestAspect({ width: 1920, height: 1080 })).toBe('16:9');
     expect(nearestAspect({ width: 1000, height: 990 })).toBe('1:1');

@@ -1,6 +1,7 @@
 // The playground page: a chat with the bot. Plain ES module, no build step.
 import { startCountdowns, tickEta } from './countdown.js';
 import { attachPalette } from './palette.js';
+import { drawRegionOf } from './region.js';
 import { hideWithUndo } from './undo.js';
 import { noteFinished } from './unread.js';
 import { resultImage } from './viewer.js';
@@ -277,6 +278,8 @@ async function act(id, answer, li) {
     });
     const msg = await res.json();
     // A question first (Remix: the /imagine line to change): the answer comes back with the same button id.
+    if (msg.ask?.kind === 'region_line' && answer === undefined && (await drawRegionOf(li, msg.ask, attach)))
+      return;
     if (msg.ask && answer === undefined) return editForm(id, li, msg.ask);
     if (msg.deleteSource) {
       li.remove();

@@ -231,6 +231,31 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
     });
   });
 
+  it('Vary (Region) opens a modal with the prompt and --box center; the changed line retouches that part of the result', async () => {
+    const ix = fake.dispatchInteraction(
+      fake.build.slashCommand({
+        name: 'imagine',
+        options: { prompt: 'a stone bridge --steps 2 --size 256x256' },
+      }),
+    );
+    const final = await finalEditOf(ix.token);
+    const message = fake.message(fake.interaction(ix.id)?.originalMessageId ?? '');
+    const regionId = /vary_region:[0-9a-f-]{36}/.exec(JSON.stringify(final.body))?.[0] as string;
+    expect(regionId).toBeDefined();
+    const body = await modalOf(regionId, message);
+    expect([body.type, body.data.custom_id, body.data.title]).toEqual([
+      9,
+      `regionmodal:${regionId.split(':')[1]}`,
+      'Vary (Region)',
+    ]);
+    expect(JSON.stringify(body)).toContain('"value":"a stone bridge --box center"');
+    expect(await submitLine(body.data.custom_id, 'a swan on the water --box bottom', message)).toMatchObject({
+      task: 'paint',
+      prompt: 'a swan on the water',
+      region: { kind: 'boxes', boxes: [{ x: 0, y: 0.5, w: 1, h: 0.5 }] },
+    });
+  });
+
   it('Re-roll makes a new job with the same prompt and a new seed; another user cannot cancel, the owner can', async () => {
     const ix = fake.dispatchInteraction(
       fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a blue bird --steps 4' } }),

@@ -435,7 +435,8 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
       (c) =>
         c.method === 'sendMessage' &&
         fake.calls.indexOf(c) >= before &&
-        textOf(c) === 'Say which part to redraw: give boxes (x,y,w,h) or a mask image (see /help).',
+        textOf(c) ===
+          'Say which part to redraw: a region (--box center, top-left…), boxes (x,y,w,h) or a mask image (see /help).',
       20_000,
     );
     fake.injectPhoto(fake.registerFile(mask), { replyTo: own });

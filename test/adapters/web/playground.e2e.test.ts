@@ -127,6 +127,36 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     expect(pageErrors).toEqual([]);
   });
 
+  it('Vary (Region) puts the result into the composer with the mask brush on, and the drawn part is retouched', async () => {
+    const result = page.locator('#log li.bot[data-state=final]').last();
+    await result.locator('.buttons button', { hasText: 'Vary (Region)' }).click();
+    await page.waitForFunction(
+      "!document.getElementById('attachment').hidden && document.getElementById('preview').naturalWidth > 0",
+      undefined,
+      { timeout: 30_000 },
+    );
+    expect(await page.inputValue('#text')).toBe('/retouch a blue fox');
+    expect(await page.isChecked('#draw')).toBe(true);
+    // The lossless result, at its own size.
+    expect(await page.evaluate("document.getElementById('preview').naturalWidth")).toBe(512);
+    const box = await page.locator('#mask').boundingBox();
+    if (!box) throw new Error('no mask canvas');
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.4);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.6, { steps: 4 });
+    await page.mouse.up();
+    await page.screenshot({ path: join(artifacts, 'playground-vary-region.png') });
+    await page.fill('#text', '/retouch a blue fox wearing a hat --steps 2');
+    await page.click('#send');
+    await page.waitForFunction(
+      "window.dimooEvents.some((e) => e.final && e.context && e.context.task === 'paint/retouch' && e.context.prompt === 'a blue fox wearing a hat')",
+      undefined,
+      { timeout: 60_000 },
+    );
+    expect(await page.locator('#attachment').isHidden()).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('--n 2 shows one grid with a number per image; a number adds that image alone, with every button', async () => {
     await send('/imagine a green fox --n 2 --steps 2 --seed 30');
     await page.waitForFunction(

@@ -1,0 +1,23 @@
+// Vary (Region) on the playground: rather than naming a region in a line (as Discord and Telegram ask), the result
+// goes into the composer with the mask brush on and the line becomes `/retouch <prompt>`, so the region is drawn.
+// Sending it is a /retouch of the result's lossless PNG, as any /retouch with a drawn mask is.
+const $ = (id) => document.getElementById(id);
+
+/** True once the result is in the composer; false (nothing changed) where it cannot be fetched. */
+export async function drawRegionOf(li, ask, attach) {
+  const img = li.querySelector('img.result');
+  const url = img?.dataset.download || img?.src;
+  if (!url) return false;
+  const res = await fetch(url).catch(() => undefined);
+  if (!res?.ok) return false;
+  const blob = await res.blob();
+  attach(new File([blob], img.dataset.filename || 'result.png', { type: blob.type || 'image/png' }));
+  $('draw').checked = true;
+  $('draw').dispatchEvent(new Event('change'));
+  // The drawn mask says where: a `--box` left in the line would win over it.
+  const prompt = (ask.value ?? '').replace(/(^|\s)(?:--|[—–])box(?:=|\s+)\S+/g, ' ').trim();
+  $('text').value = `/retouch ${prompt}`.trim();
+  $('text').focus();
+  $('attachment').scrollIntoView({ block: 'nearest' });
+  return true;
+}

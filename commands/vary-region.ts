@@ -1,0 +1,46 @@
+// Midjourney's Vary (Region): a part of a result redrawn, the rest kept. The button asks for a line, the result's
+// prompt with `--box center` to change (a region's name, `top-left`, or `x,y,w,h` fractions; Discord: a modal,
+// Telegram: a question to reply to), and the answer runs the user's own /retouch on the result. The playground
+// opens its mask editor on the result instead, where the region is drawn.
+import type { Operation } from './context.js';
+import type { CommandDeps } from './deps.js';
+import { fromJob, typedNegative } from './follow-ups.js';
+import { literalBraces } from './permutations.js';
+import type { ReplyAsk } from './reply.js';
+import { retouchSpec } from './retouch/spec.js';
+import { runCommand } from './run-text.js';
+import { imageJob, isRemakeable, resultBytes } from './stored-jobs.js';
+import { parseArgs } from './text-grammar.js';
+
+/** Where the offered line redraws until the user says otherwise. */
+export const DEFAULT_REGION = 'center';
+
+/** The question: the result's prompt and negative prompt (an /edit's instruction is no prompt) and the region. */
+export function regionAsk(store: CommandDeps['store'], jobId: string): ReplyAsk {
+  resultBytes(store, jobId);
+  const request = imageJob(store, jobId).request;
+  const prompt = isRemakeable(request) ? literalBraces(request.prompt) : '';
+  const negative = isRemakeable(request) ? typedNegative(request) : undefined;
+  const line = [prompt, negative && `--no ${literalBraces(negative)}`, `--box ${DEFAULT_REGION}`];
+  return {
+    kind: 'region_line',
+    jobId,
+    titleKey: 'ask.region.title',
+    labelKey: 'ask.region.label',
+    value: line.filter(Boolean).join(' '),
+  };
+}
+
+/** The answer: the line read as a /retouch's (`--box`, flags, prompt), run on the result's lossless PNG. */
+export const retouchResult: Operation<{ jobId: string; line: string }> = async (
+  deps,
+  ctx,
+  { jobId, line },
+) => {
+  const { options } = parseArgs(retouchSpec, line);
+  return runCommand(deps, fromJob(ctx, jobId), {
+    name: 'retouch',
+    options,
+    images: { image: { data: resultBytes(deps.store, jobId) } },
+  });
+};
