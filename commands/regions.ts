@@ -35,10 +35,12 @@ function namedRegion(part: string): Box | undefined {
  * image with a positive size; at most ten.
  */
 export function parseBoxes(text: string): Box[] {
-  // Names may be listed with commas too (`center, top-left`); a box's own commas hold only numbers.
+  // Names may be listed with commas too (`center, top-left`, `center,0,0,1,0.5`): a comma beside a letter ends a
+  // part, and a part's stray leading or trailing comma is dropped; a box's own commas sit between digits.
   const parts = text
     .split(/[;\s]+/)
-    .flatMap((part) => (/[a-z]/i.test(part) ? part.split(',') : [part]))
+    .flatMap((part) => part.split(/(?<=[a-z]),|,(?=[a-z])/i))
+    .map((part) => part.replace(/^,+|,+$/g, ''))
     .filter(Boolean);
   if (parts.length === 0 || parts.length > 10)
     throw new UserInputError('errors.retouch.boxes', { value: text.slice(0, 60) });

@@ -71,8 +71,11 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
   const first: ReplyButton[] = [
     { id: buttonId('reroll', id), labelKey: 'button.reroll', style: 'primary' },
     ...varies,
-    // Midjourney's Vary (Region): a part redrawn, where the user says (asked first).
-    { id: buttonId('vary_region', id), labelKey: 'button.vary_region', style: 'secondary' },
+    // Midjourney's Vary (Region): a part redrawn to a prompt, where the user says (asked first); an /edit has no
+    // prompt of its picture to offer.
+    ...(isRemakeable(job.request)
+      ? [{ id: buttonId('vary_region', id), labelKey: 'button.vary_region', style: 'secondary' as const }]
+      : []),
   ];
   const second: ReplyButton[] = [
     { id: buttonId('edit', id), labelKey: 'button.edit', style: 'secondary' },

@@ -33,14 +33,15 @@ export function parseTextCommand(
 
 /**
  * Takes `--name value` (or `--name=value`, or a phone's `—name`) out of a line, wherever it stands; the rest is
- * left for the other rules.
+ * left for the other rules. A value that ends in `,` or `;` is a list typed with spaces (`--box center, top-left`):
+ * it goes on to the next word.
  */
 export function takeOption(text: string, name: string): { rest: string; value?: string } {
-  const match = new RegExp(`(?:^|\\s)(?:--|[—–])${name}(?:=|\\s+)(\\S+)`).exec(text);
+  const match = new RegExp(`(?:^|\\s)(?:--|[—–])${name}(?:=|\\s+)((?:\\S*[,;]\\s+)*\\S+)`).exec(text);
   if (!match) return { rest: text };
   return {
     rest: (text.slice(0, match.index) + text.slice(match.index + match[0].length)).trim(),
-    value: match[1],
+    value: match[1]?.replace(/\s+/g, ' '),
   };
 }
 

@@ -4,6 +4,7 @@
 // opens its mask editor on the result instead, where the region is drawn.
 import type { Operation } from './context.js';
 import type { CommandDeps } from './deps.js';
+import { UserInputError } from './errors.js';
 import { fromJob, typedNegative } from './follow-ups.js';
 import { literalBraces } from './permutations.js';
 import type { ReplyAsk } from './reply.js';
@@ -15,13 +16,20 @@ import { parseArgs } from './text-grammar.js';
 /** Where the offered line redraws until the user says otherwise. */
 export const DEFAULT_REGION = 'center';
 
-/** The question: the result's prompt and negative prompt (an /edit's instruction is no prompt) and the region. */
+/**
+ * The question: the result's prompt and negative prompt, and the region. An /edit's result has none: its
+ * instruction describes a change, not the picture.
+ */
 export function regionAsk(store: CommandDeps['store'], jobId: string): ReplyAsk {
   resultBytes(store, jobId);
   const request = imageJob(store, jobId).request;
-  const prompt = isRemakeable(request) ? literalBraces(request.prompt) : '';
-  const negative = isRemakeable(request) ? typedNegative(request) : undefined;
-  const line = [prompt, negative && `--no ${literalBraces(negative)}`, `--box ${DEFAULT_REGION}`];
+  if (!isRemakeable(request)) throw new UserInputError('errors.button.not_available');
+  const negative = typedNegative(request);
+  const line = [
+    literalBraces(request.prompt),
+    negative && `--no ${literalBraces(negative)}`,
+    `--box ${DEFAULT_REGION}`,
+  ];
   return {
     kind: 'region_line',
     jobId,

@@ -25,7 +25,14 @@ describe('loadConfig defaults', () => {
   it('an empty environment gives a complete config with the documented defaults', () => {
     const config = loadConfig({});
     expect(config).toEqual({
-      discord: { token: undefined, appId: undefined, guildIds: [], adminRoleIds: [], allowDms: true },
+      discord: {
+        token: undefined,
+        appId: undefined,
+        guildIds: [],
+        adminRoleIds: [],
+        allowDms: true,
+        notifyAfterMs: 60_000,
+      },
       telegram: {
         token: undefined,
         webhookUrl: undefined,
@@ -162,6 +169,13 @@ describe('switches', () => {
       expect(loadConfig({ DISCORD_ALLOW_DMS: word }).discord.allowDms).toBe(true);
     }
     expect(problemFor('DISCORD_ALLOW_DMS', 'maybe')).toMatch(/true or false/);
+  });
+
+  it('DISCORD_NOTIFY_AFTER_S is whole seconds from 0 to a day, in milliseconds', () => {
+    expect(loadConfig({ DISCORD_NOTIFY_AFTER_S: '30' }).discord.notifyAfterMs).toBe(30_000);
+    expect(loadConfig({ DISCORD_NOTIFY_AFTER_S: '0' }).discord.notifyAfterMs).toBe(0);
+    for (const bad of ['-1', '1.5', '86401', 'soon'])
+      expect(problemFor('DISCORD_NOTIFY_AFTER_S', bad)).toBeDefined();
   });
 });
 

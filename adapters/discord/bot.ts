@@ -109,7 +109,7 @@ export class DiscordBot implements DiscordRuntime {
       log: options.log,
       onDelivery: options.onDelivery,
       editIntervalMs: options.editIntervalMs ?? 1500,
-      notifyAfterMs: options.notifyAfterMs,
+      notifyAfterMs: options.notifyAfterMs ?? options.config.discord.notifyAfterMs,
     });
   }
 

@@ -12,6 +12,8 @@ export interface Config {
     guildIds: string[];
     adminRoleIds: string[];
     allowDms: boolean;
+    /** A public job that took longer (command to ending) ends with a new message mentioning its requester. */
+    notifyAfterMs: number;
     /** HTTP interactions mode (an Interactions Endpoint URL instead of gateway interactions), when a port is set. */
     interactions?: { host: string; port: number; publicKey: string };
   };
@@ -138,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
       guildIds: e.DISCORD_GUILD_IDS,
       adminRoleIds: e.DISCORD_ADMIN_ROLE_IDS,
       allowDms: e.DISCORD_ALLOW_DMS,
+      notifyAfterMs: e.DISCORD_NOTIFY_AFTER_S * 1000,
       interactions:
         e.DISCORD_INTERACTIONS_PORT !== undefined && e.DISCORD_PUBLIC_KEY !== undefined
           ? {

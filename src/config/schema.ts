@@ -88,6 +88,8 @@ export const envSchema = z.object({
   /** Members holding one of these roles are admins in that guild (as ADMIN_IDS, but per role). */
   DISCORD_ADMIN_ROLE_IDS: snowflakeList,
   DISCORD_ALLOW_DMS: booleanFlag(true),
+  /** A public job that took longer ends with a new message mentioning its requester (an edit notifies nobody). */
+  DISCORD_NOTIFY_AFTER_S: intIn(0, 86_400, 60),
   /** The application's public key (not a secret): verifies requests to the HTTP interactions endpoint. */
   DISCORD_PUBLIC_KEY: z.preprocess(
     emptyToUndefined,

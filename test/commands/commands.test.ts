@@ -709,15 +709,27 @@ describe('buttons', () => {
     expect(keys(await commands.answerAsk(ctx('2'), 'region_line', id, 'a red sail --box upper'))).toEqual([
       'errors.retouch.boxes',
     ]);
-    // An /edit's result: its instruction is no prompt of the picture, so only the region is offered.
+    // A list of regions typed with spaces, as the question's label shows them.
+    const listed = await commands.answerAsk(ctx('2'), 'region_line', id, 'a red sail --box center, top-left');
+    expect(store.get(listed.jobId as string)?.request).toMatchObject({
+      prompt: 'a red sail',
+      region: {
+        boxes: [
+          { x: 0.25, y: 0.25, w: 0.5, h: 0.5 },
+          { x: 0, y: 0, w: 0.5, h: 0.5 },
+        ],
+      },
+    });
+    // An /edit's result has no prompt of its picture to offer: no Vary (Region), and its id is refused.
     const edit = await commands.run(ctx('3'), {
       name: 'edit',
       options: { image: { data: await png() }, instruction: 'make it red' },
     });
-    await until((u) => u.job.id === edit.jobId && u.reply.final === true);
-    expect((await commands.pressButton(ctx('3'), `vary_region:${edit.jobId}`)).ask?.value).toBe(
-      '--box center',
-    );
+    const editDone = await until((u) => u.job.id === edit.jobId && u.reply.final === true);
+    expect(editDone.reply.buttons?.flat().map((b) => b.id.split(':')[0])).not.toContain('vary_region');
+    expect(keys(await commands.pressButton(ctx('3'), `vary_region:${edit.jobId}`))).toEqual([
+      'errors.button.not_available',
+    ]);
   });
 
   it('an /edit result has one Variations, which runs the edit again with a new seed', async () => {
@@ -730,7 +742,6 @@ describe('buttons', () => {
     expect(done.reply.buttons?.[0]?.map((b) => [b.id.split(':')[0], b.labelKey])).toEqual([
       ['reroll', 'button.reroll'],
       ['vary', 'button.vary'],
-      ['vary_region', 'button.vary_region'],
     ]);
     const vary = await commands.pressButton(ctx('1'), `vary:${edit.jobId}`);
     const original = store.get(edit.jobId as string) as Job;
@@ -1776,7 +1787,7 @@ describe('grids (--n: several images to pick from)', () => {
     const picked = await commands.pressButton(ctx('1'), `pick_1:${grid.id}`);
     const job = store.get(picked.jobId as string) as Job;
     expect(job).toMatchObject({ kind: 'edit', request: { task: 'image_to_image', seed: 3 } });
-    expect(picked.buttons?.[0]?.map((b) => b.id.split(':')[0])).toEqual(['reroll', 'vary', 'vary_region']);
+    expect(picked.buttons?.[0]?.map((b) => b.id.split(':')[0])).toEqual(['reroll', 'vary']);
     const input = (grid.request as { image: { file: string } }).image.file;
     expect(store.readFile(job.id, input).equals(store.readFile(grid.id, input))).toBe(true);
     // Its Variations tries the edit again, as many times as the user draws images.

@@ -14,7 +14,8 @@ const button = (action: string, key = action): ReplyButton => ({
 const result: Reply = {
   text: [],
   buttons: [
-    [button('reroll'), button('vary', 'vary_subtle'), button('vary_strong')],
+    [button('reroll'), button('vary', 'vary_subtle'), button('vary_strong'), button('vary_region')],
+    [button('upscale_subtle'), button('upscale_creative')],
     [button('edit'), button('describe'), button('zoomout'), button('zoomout2')],
     [button('pan_left'), button('pan_right'), button('pan_up'), button('pan_down')],
   ],
@@ -28,15 +29,17 @@ const rows = (locale: Parameters<typeof keyboard>[1]) =>
 describe('Telegram keyboard rows', () => {
   it('splits a row of four whose labels would be cut, and keeps short rows whole', () => {
     expect(rows('en')).toEqual([
-      ['reroll', 'vary', 'vary_strong'],
+      ['reroll', 'vary'],
+      ['vary_strong', 'vary_region'],
+      ['upscale_subtle', 'upscale_creative'],
       ['edit', 'describe'],
       ['zoomout', 'zoomout2'],
       ['pan_left', 'pan_right', 'pan_up', 'pan_down'],
     ]);
   });
 
-  it('splits by the translated labels: German "Variieren (leicht)" needs half a row', () => {
-    expect(rows('de').slice(0, 2)).toEqual([['reroll', 'vary'], ['vary_strong']]);
+  it('splits by the translated labels: German "Hochskalieren (leicht)" needs a whole row', () => {
+    expect(rows('de').slice(2, 4)).toEqual([['upscale_subtle'], ['upscale_creative']]);
     // Every button is still there, in its order.
     expect(rows('de').flat()).toEqual(result.buttons?.flat().map((b) => b.id.split(':')[0]));
   });
