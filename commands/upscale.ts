@@ -28,13 +28,7 @@ export function upscale(strength: UpscaleStrength): Operation<string> {
     // An /edit's instruction describes a change, not the picture the redrawn cells should show.
     if (!isRemakeable(r)) throw new UserInputError('errors.button.not_available');
     if (job.result?.candidates) throw new UserInputError('errors.grid.pick_first');
-    const source = resultBytes(deps.store, jobId);
-    const size = upscaledSize(readImageHeader(source));
-    if (!size) throw new UserInputError('errors.upscale.largest', { max: MAX_SIDE });
-    const scaled = await sharp(source)
-      .resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' })
-      .png()
-      .toBuffer();
+    const scaled = await scaledForUpscale(resultBytes(deps.store, jobId));
     const request: StoredRequest = {
       task: 'paint',
       prompt: r.prompt,
@@ -48,7 +42,17 @@ export function upscale(strength: UpscaleStrength): Operation<string> {
         negativePrompt: r.negativePrompt,
       }),
     };
-    const files = { 'input.png': new Uint8Array(scaled.buffer, scaled.byteOffset, scaled.byteLength) };
-    return submit(deps, ctx, 'paint', request, files, { origin: job.id, paint: 'upscale' });
+    return submit(deps, ctx, 'paint', request, { 'input.png': scaled }, { origin: job.id, paint: 'upscale' });
   };
+}
+
+/** The picture an upscale redraws: the result scaled (Lanczos) to `upscaledSize`, as a PNG. */
+export async function scaledForUpscale(png: Uint8Array): Promise<Uint8Array> {
+  const size = upscaledSize(readImageHeader(png));
+  if (!size) throw new UserInputError('errors.upscale.largest', { max: MAX_SIDE });
+  const scaled = await sharp(png)
+    .resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' })
+    .png()
+    .toBuffer();
+  return new Uint8Array(scaled.buffer, scaled.byteOffset, scaled.byteLength);
 }

@@ -55,7 +55,7 @@ describe('dimoo edit / paint / describe / batch', () => {
     expect(await size(out)).toEqual([608, 416]);
   });
 
-  it('paint runs ratio, boxes and extension', async () => {
+  it('paint runs ratio, boxes, extension and a scattered share', async () => {
     const out = join(dir, 'paint.png');
     let r = await cli(
       'paint',
@@ -105,6 +105,25 @@ describe('dimoo edit / paint / describe / batch', () => {
     );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).width).toBe(144);
+    // The bot's Vary and Upscale: a share of the cells drawn again, at the image's own size.
+    r = await cli(
+      'paint',
+      '--image',
+      input,
+      '--prompt',
+      'sea',
+      '--scatter',
+      '0.3',
+      '--steps',
+      '2',
+      '--out',
+      out,
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    expect([JSON.parse(r.out).region, await size(out)]).toEqual(['scatter', [96, 64]]);
+    r = await cli('paint', '--image', input, '--prompt', 'sea', '--scatter', '1.5', '--out', out);
+    expect(r.code).toBe(1);
   });
 
   it('describe prints the answer, and with --json its token ids', async () => {

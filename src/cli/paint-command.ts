@@ -7,7 +7,8 @@ type RegionSpec =
   | { kind: 'ratio'; mode: 'inpaint' | 'outpaint'; h: number; w: number }
   | { kind: 'boxes'; boxes: PaintRegion & { kind: 'boxes' } }
   | { kind: 'mask'; path: string }
-  | { kind: 'extend'; region: PaintRegion };
+  | { kind: 'extend'; region: PaintRegion }
+  | { kind: 'scatter'; share: number };
 
 /** Exactly one way of saying where to paint. */
 function regionSpec(o: {
@@ -17,9 +18,13 @@ function regionSpec(o: {
   box?: string[];
   mask?: string;
   extend?: string;
+  scatter?: string;
 }): RegionSpec {
-  const given = [o.ratio, o.box?.length ? o.box : undefined, o.mask, o.extend].filter((v) => v !== undefined);
-  if (given.length !== 1) throw new UsageError('give exactly one of --ratio, --box, --mask or --extend');
+  const given = [o.ratio, o.box?.length ? o.box : undefined, o.mask, o.extend, o.scatter].filter(
+    (v) => v !== undefined,
+  );
+  if (given.length !== 1)
+    throw new UsageError('give exactly one of --ratio, --box, --mask, --extend or --scatter');
   if (o.inpaint && o.outpaint) throw new UsageError('--inpaint and --outpaint exclude each other');
   if (o.ratio !== undefined) {
     const [h, w] = engineIo.numberList('ratio', o.ratio, 2) as [number, number];
@@ -34,6 +39,11 @@ function regionSpec(o: {
     return { kind: 'boxes', boxes: { kind: 'boxes', boxes } };
   }
   if (o.mask !== undefined) return { kind: 'mask', path: o.mask };
+  if (o.scatter !== undefined) {
+    // The bot's Vary and Upscale: a share of all cells, picked by the seed, drawn again.
+    const [share] = engineIo.numberList('scatter', o.scatter, 1) as [number];
+    return { kind: 'scatter', share };
+  }
   const [left, top, right, bottom] = engineIo.numberList('extend', o.extend ?? '', 4) as [
     number,
     number,
@@ -44,11 +54,11 @@ function regionSpec(o: {
 }
 
 export const command: CliCommand = {
-  usage: `dimoo paint --model DIR --image FILE --prompt TEXT [--negative-prompt TEXT] [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] ${engineIo.ENGINE_USAGE} --out FILE.png [--json]`,
+  usage: `dimoo paint --model DIR --image FILE --prompt TEXT [--negative-prompt TEXT] [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom | --scatter SHARE) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] ${engineIo.ENGINE_USAGE} --out FILE.png [--json]`,
   async run(argv, io) {
     const o = parse(argv, {
       ...engineIo.TASK_OPTIONS,
-      ...stringFlags('image', 'prompt', 'negative-prompt', 'ratio', 'mask', 'extend', 'dilate'),
+      ...stringFlags('image', 'prompt', 'negative-prompt', 'ratio', 'mask', 'extend', 'scatter', 'dilate'),
       box: { type: 'string', multiple: true },
       inpaint: { type: 'boolean' },
       outpaint: { type: 'boolean' },
@@ -62,7 +72,8 @@ export const command: CliCommand = {
     const settings = {
       ...engineIo.samplingSettings(o),
       dilate: intOption('dilate', o.dilate),
-      pasteBack: o['no-paste-back'] !== true,
+      // Left to the engine unless refused: it pastes back except around scattered cells, where seams would show.
+      ...(o['no-paste-back'] === true ? { pasteBack: false } : {}),
       ...(o['negative-prompt'] !== undefined ? { negativePrompt: o['negative-prompt'] } : {}),
     };
     return engineIo.withEngine('paint', target, io, async (engine) => {
@@ -84,6 +95,9 @@ export const command: CliCommand = {
           break;
         case 'extend':
           region = spec.region;
+          break;
+        case 'scatter':
+          region = { kind: 'scatter', share: spec.share };
           break;
       }
       const result = await engineIo.generateWithBar(
