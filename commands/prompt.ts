@@ -142,11 +142,15 @@ const NUMBER_FLAGS = {
 
 function applyFlag(flags: PromptFlags, name: FlagName, flag: string, value: string): void {
   switch (name) {
+    // Both say the shape: the later one wins, as a repeated flag does. A Remix line spells out `--size`, and an `--ar`
+    // typed after it (or brought by a custom option) takes its place.
     case 'ar':
       flags.aspect = parseAspect(value, flag);
+      delete flags.size;
       return;
     case 'size':
       flags.size = parseSize(value, flag);
+      delete flags.aspect;
       return;
     case 'n':
     case 'seed':

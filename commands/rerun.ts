@@ -69,8 +69,6 @@ export const madeAgain: Operation<{ jobId: string; changes: string }> = async (d
   const changes = changesWithOptions(ctx, input.changes, old.prompt);
   if (old.task === 'paint') return paintAgain(deps, ctx, input.jobId, old, changes, 'merge');
   const { prompt, flags } = parsePrompt(changes);
-  if (flags.aspect && flags.size)
-    throw new UserInputError('errors.flag.conflict', { a: '--ar', b: '--size' });
   const size =
     flags.size ??
     (flags.aspect

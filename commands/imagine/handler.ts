@@ -3,7 +3,6 @@
 import type { StoredRequest } from '../../src/jobs/index.js';
 import type { CommandContext } from '../context.js';
 import type { CommandDeps } from '../deps.js';
-import { UserInputError } from '../errors.js';
 import type { JobMaker } from '../job-command.js';
 import { DEFAULT_SIZE_CLASS } from '../limits.js';
 import { parseAspect, parsePrompt, sizeForAspect } from '../prompt.js';
@@ -20,13 +19,15 @@ export const imagine: JobMaker<ImagineInput> = async (deps, ctx, input) => ({
 function imagineRequest(deps: CommandDeps, ctx: CommandContext, input: ImagineInput): StoredRequest {
   const { prompt, flags } = parsePrompt(input.prompt);
   const text = checkText(deps, prompt);
-  if (input.aspect !== undefined) flags.aspect = parseAspect(input.aspect, 'aspect');
+  // The options win over the prompt's flags: the aspect option over a typed `--size` too.
+  if (input.aspect !== undefined) {
+    flags.aspect = parseAspect(input.aspect, 'aspect');
+    delete flags.size;
+  }
   flags.steps = input.steps ?? flags.steps;
   flags.cfg = input.cfg ?? flags.cfg;
   flags.seed = input.seed ?? flags.seed;
   const count = imageCount(input.images ?? flags.images, flags.temperature, ctx.settings.images);
-  if (flags.aspect && flags.size)
-    throw new UserInputError('errors.flag.conflict', { a: '--ar', b: '--size' });
   const sizeClass = input.size ?? ctx.settings.size ?? DEFAULT_SIZE_CLASS;
   const aspect = flags.aspect ?? parseAspect(ctx.settings.aspect ?? '1:1');
   const { width, height } = flags.size ?? sizeForAspect(aspect, sizeClass);

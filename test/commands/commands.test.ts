@@ -252,7 +252,6 @@ describe('imagine', () => {
       ['lots of gore', 'errors.blocked_words'],
       ['a cat --style raw', 'errors.flag.unknown'],
       ['a cat --steps 999', 'errors.flag.range_integer'],
-      ['a cat --ar 16:9 --size 512x512', 'errors.flag.conflict'],
     ];
     for (const [prompt, key] of cases) {
       const reply = await commands.run(ctx('1'), { name: 'imagine', options: { prompt } });
@@ -834,9 +833,9 @@ describe('buttons', () => {
     const unguided = await commands.replyToResult(ctx('2'), id, '--cfg 0');
     expect(request(unguided)).toMatchObject({ prompt: 'a boat', cfg: 0, seed: 9 });
     expect(request(unguided)).not.toHaveProperty('negativePrompt');
-    expect((await commands.replyToResult(ctx('2'), id, '.. --ar 16:9 --size 512x512')).text[0]?.key).toBe(
-      'errors.flag.conflict',
-    );
+    // Of --ar and --size, the later says the shape.
+    const sized = await commands.replyToResult(ctx('2'), id, '.. --ar 16:9 --size 768x512');
+    expect(request(sized)).toMatchObject({ width: 768, height: 512, seed: 9 });
     expect((await commands.replyToResult(ctx('2'), id, '.. a gore scene')).text[0]?.key).toBe(
       'errors.blocked_words',
     );
@@ -969,6 +968,9 @@ describe('buttons', () => {
     expect(request).not.toHaveProperty('negativePrompt');
     expect(request).not.toHaveProperty('cfg');
     expect(store.get(changed.jobId as string)?.meta.origin).toBe(id);
+    // An --ar added after the offered --size takes its place.
+    const square = await commands.answerAsk(ctx('2'), 'imagine_line', id, `${asked.ask?.value} --ar 1:1`);
+    expect(store.get(square.jobId as string)?.request).toMatchObject({ width: 512, height: 512, seed: 9 });
     expect(keys(await commands.answerAsk(ctx('2'), 'imagine_line', id, 'a gore boat'))).toEqual([
       'errors.blocked_words',
     ]);
@@ -1093,6 +1095,12 @@ describe('limits and settings', () => {
       steps: 3,
       seed: 5,
     });
+    // Its --ar after a typed --size (a Remix line spells one out) says the shape, as a later flag does.
+    const remixed = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a harbour --size 512x512 --seed 5 --cine' },
+    });
+    expect(store.get(remixed.jobId as string)?.request).toMatchObject({ width: 784, height: 336 });
     // A value's braces are permutations of the line.
     const both = await commands.run(ctx('1'), {
       name: 'imagine',

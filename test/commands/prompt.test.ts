@@ -46,6 +46,15 @@ describe('prompt flags', () => {
     expect(parsePrompt('cat --size 500×300').flags.size).toEqual({ width: 496, height: 304 });
   });
 
+  it('takes the later of --ar and --size, as a repeated flag', () => {
+    expect(parsePrompt('cat --ar 16:9 --size 512x512').flags).toEqual({ size: { width: 512, height: 512 } });
+    expect(parsePrompt('cat --size 512x512 --steps 4 --ar 16:9').flags).toEqual({
+      aspect: { w: 16, h: 9 },
+      steps: 4,
+    });
+    expect(parsePrompt('cat --ar 1:1 --ar 3:2').flags).toEqual({ aspect: { w: 3, h: 2 } });
+  });
+
   it.each([
     ['cat --style raw', 'errors.flag.unknown', { flag: '--style' }],
     ['cat --seed', 'errors.flag.missing_value', { flag: '--seed' }],
