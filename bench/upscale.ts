@@ -67,11 +67,14 @@ const stored = (share: number) => ({
   steps,
   seed: 12,
 });
-const priced = {
-  vary_subtle: estimateStoredRequest({ estimateCost }, stored(0.3), { 'input.png': resultPng }),
-  upscale_subtle: estimateStoredRequest({ estimateCost }, stored(0.25), { 'input.png': scaledPng }),
-  upscale_before_this_change: estimateStoredRequest({ estimateCost }, stored(0.25)),
-};
+// The queue prices with the loaded model's widths (`engine.estimateCost`); the 8B's are shown beside them.
+const priceWith = (pricer: Pick<Engine, 'estimateCost'>) => ({
+  vary_subtle: estimateStoredRequest(pricer, stored(0.3), { 'input.png': resultPng }),
+  upscale_subtle: estimateStoredRequest(pricer, stored(0.25), { 'input.png': scaledPng }),
+  upscale_before_this_change: estimateStoredRequest(pricer, stored(0.25)),
+});
+const priced = priceWith(engine);
+const priced8b = priceWith({ estimateCost });
 
 async function timed(run: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
@@ -104,7 +107,8 @@ const out = {
   measured_upscale_vs_vary: round2(best('upscale_subtle') / best('vary_subtle')),
   priced_upscale_vs_vary: round2(priced.upscale_subtle / priced.vary_subtle),
   priced_upscale_vs_vary_before_this_change: round2(priced.upscale_before_this_change / priced.vary_subtle),
-  note: 'priced_* are the queue cost units of the stored requests (fairness counters and ETAs use them); before input images were priced by their header, every input was taken as 512², so an upscale was priced as a vary',
+  priced_upscale_vs_vary_8b_widths: round2(priced8b.upscale_subtle / priced8b.vary_subtle),
+  note: "priced_* are the queue cost units of the stored requests (fairness counters and ETAs use them), with this checkpoint's widths as the queue prices them, and with the 8B's (where attention weighs less); before input images were priced by their header, every input was taken as 512², so an upscale was priced as a vary",
 };
 writeFileSync(
   fileURLToPath(new URL('./results/upscale.json', import.meta.url)),
