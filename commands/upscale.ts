@@ -5,13 +5,13 @@
 // composition stays and the redrawn cells take their sharpness from the model. Creative redraws more of them.
 import sharp from 'sharp';
 import { readImageHeader } from '../engine/index.js';
-import type { StoredRequest } from '../src/jobs/index.js';
 import type { Operation } from './context.js';
 import { UserInputError } from './errors.js';
 import { MAX_SIDE } from './limits.js';
 import { imageJob, isRemakeable, resultBytes } from './stored-jobs.js';
-import { definedOnly, submit } from './submit.js';
+import { submit } from './submit.js';
 import { upscaledSize } from './upscale-size.js';
+import { redrawRequest } from './vary.js';
 
 /**
  * The share of cells each strength draws again. Fewer than Vary's (0.3 / 0.6): an upscale should keep the picture,
@@ -29,19 +29,7 @@ export function upscale(strength: UpscaleStrength): Operation<string> {
     if (!isRemakeable(r)) throw new UserInputError('errors.button.not_available');
     if (job.result?.candidates) throw new UserInputError('errors.grid.pick_first');
     const scaled = await scaledForUpscale(resultBytes(deps.store, jobId));
-    const request: StoredRequest = {
-      task: 'paint',
-      prompt: r.prompt,
-      image: { file: 'input.png' },
-      region: { kind: 'scatter', share: UPSCALE_SHARE[strength] },
-      seed: deps.randomSeed(),
-      ...definedOnly({
-        steps: r.steps,
-        cfg: r.cfg,
-        temperature: r.temperature,
-        negativePrompt: r.negativePrompt,
-      }),
-    };
+    const request = redrawRequest(r, UPSCALE_SHARE[strength], deps.randomSeed());
     return submit(deps, ctx, 'paint', request, { 'input.png': scaled }, { origin: job.id, paint: 'upscale' });
   };
 }

@@ -7,7 +7,7 @@ import type { StoredRequest } from '../src/jobs/index.js';
 import type { Operation } from './context.js';
 import { UserInputError } from './errors.js';
 import { again } from './follow-ups.js';
-import { type ImageJob, imageJob, resultBytes } from './stored-jobs.js';
+import { type ImageJob, imageJob, type RemakeableRequest, resultBytes } from './stored-jobs.js';
 import { definedOnly, submit } from './submit.js';
 import { imageCount } from './task-input.js';
 
@@ -32,17 +32,7 @@ export function vary(strength: VaryStrength, pick?: number): Operation<string> {
       });
     }
     const request: StoredRequest = {
-      task: 'paint',
-      prompt: r.prompt,
-      image: { file: 'input.png' },
-      region: { kind: 'scatter', share: VARY_SHARE[strength] },
-      seed: deps.randomSeed(),
-      ...definedOnly({
-        steps: r.steps,
-        cfg: r.cfg,
-        temperature: r.temperature,
-        negativePrompt: r.negativePrompt,
-      }),
+      ...redrawRequest(r, VARY_SHARE[strength], deps.randomSeed()),
       // A grid of variations where the user draws grids (`/settings images`), as Midjourney's Vary gives four.
       ...imageCount(undefined, r.temperature, ctx.settings.images),
     };
@@ -65,4 +55,28 @@ function sourceImage(
   const candidate = job.status === 'done' ? candidates?.[pick - 1] : undefined;
   if (!candidate) throw new UserInputError('errors.button.not_available');
   return new Uint8Array(store.readFile(job.id, candidate.file));
+}
+
+/**
+ * A share of `input.png`'s cells, picked by `seed`, drawn again with a result's prompt and settings (the engine's
+ * `scatter` region): Vary on the result itself, Upscale on it scaled up.
+ */
+export function redrawRequest(
+  r: Pick<RemakeableRequest, 'prompt' | 'steps' | 'cfg' | 'temperature' | 'negativePrompt'>,
+  share: number,
+  seed: number,
+): Extract<StoredRequest, { task: 'paint' }> {
+  return {
+    task: 'paint',
+    prompt: r.prompt,
+    image: { file: 'input.png' },
+    region: { kind: 'scatter', share },
+    seed,
+    ...definedOnly({
+      steps: r.steps,
+      cfg: r.cfg,
+      temperature: r.temperature,
+      negativePrompt: r.negativePrompt,
+    }),
+  };
 }
