@@ -271,7 +271,7 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
     expect(textOf(delivered)).toMatch(/imagine/);
   });
 
-  it('"Original file" sends the lossless PNG as a document; a photo Telegram refuses goes as a document', async () => {
+  it('a photo Telegram refuses goes as a document, "Original file" sends the PNG; Edit, Remix, Custom zoom and Vary (Region) ask by ForceReply', async () => {
     clearQueue(); // earlier tests' jobs: this one should not wait behind them
     fake.failMethod('sendPhoto', {
       times: 1,
@@ -375,6 +375,28 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
       region: { kind: 'extend', left: 0.25, top: 0.25, right: 0.25, bottom: 0.25 },
     });
     expect(zoomed?.meta.origin).toBe(jobId);
+
+    // Vary (Region) asks with the prompt and --box center; the answer retouches that part of this result.
+    fake.injectCallbackQuery(anchor, `vary_region:${jobId}`);
+    const regionAsk = await fake.waitForCall(
+      (c) => c.method === 'sendMessage' && textOf(c).startsWith('Prompt and --box'),
+      20_000,
+    );
+    expect(textOf(regionAsk)).toMatch(/\n\na tall tower --box center$/);
+    const regionQuestion = [...fake.state.messages.values()].find(
+      (m) => m.from?.id === fake.world.bot.id && m.text?.startsWith('Prompt and --box'),
+    );
+    fake.injectText('a flag on the roof --box top', { replyTo: regionQuestion });
+    await expect
+      .poll(() => services.jobs.store.recentOf(alice, 1)[0]?.id, { timeout: 20_000 })
+      .not.toBe(zoomed?.id);
+    const retouched = services.jobs.store.recentOf(alice, 1)[0];
+    expect(retouched?.request).toMatchObject({
+      task: 'paint',
+      prompt: 'a flag on the roof',
+      region: { kind: 'boxes', boxes: [{ x: 0, y: 0, w: 1, h: 0.5 }] },
+    });
+    expect(retouched?.meta.origin).toBe(jobId);
     clearQueue();
   });
 
