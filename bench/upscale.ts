@@ -8,7 +8,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { scaledForUpscale } from '../commands/upscale.js';
+import { scaledForUpscale, UPSCALE_SHARE } from '../commands/upscale.js';
+import { VARY_SHARE } from '../commands/vary.js';
 import {
   createEngine,
   decodeImage,
@@ -57,7 +58,10 @@ const paint = (image: typeof result, share: number): PaintRequest => ({
   steps,
   seed: 12,
 });
-const requests = { vary_subtle: paint(result, 0.3), upscale_subtle: paint(scaled, 0.25) };
+const requests = {
+  vary_subtle: paint(result, VARY_SHARE.subtle),
+  upscale_subtle: paint(scaled, UPSCALE_SHARE.subtle),
+};
 // As the queue prices them: the stored request names its input file, whose header gives the size.
 const stored = (share: number) => ({
   task: 'paint' as const,
@@ -69,9 +73,9 @@ const stored = (share: number) => ({
 });
 // The queue prices with the loaded model's widths (`engine.estimateCost`); the 8B's are shown beside them.
 const priceWith = (pricer: Pick<Engine, 'estimateCost'>) => ({
-  vary_subtle: estimateStoredRequest(pricer, stored(0.3), { 'input.png': resultPng }),
-  upscale_subtle: estimateStoredRequest(pricer, stored(0.25), { 'input.png': scaledPng }),
-  upscale_before_this_change: estimateStoredRequest(pricer, stored(0.25)),
+  vary_subtle: estimateStoredRequest(pricer, stored(VARY_SHARE.subtle), { 'input.png': resultPng }),
+  upscale_subtle: estimateStoredRequest(pricer, stored(UPSCALE_SHARE.subtle), { 'input.png': scaledPng }),
+  upscale_before_this_change: estimateStoredRequest(pricer, stored(UPSCALE_SHARE.subtle)),
 });
 const priced = priceWith(engine);
 const priced8b = priceWith({ estimateCost });

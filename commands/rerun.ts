@@ -122,8 +122,26 @@ function changesWithOptions(ctx: CommandContext, changes: string, oldPrompt: str
 export const remixResult: Operation<{ jobId: string; line: string }> = async (deps, ctx, input) => {
   const old = rerunnable(deps.store, input.jobId);
   if (old.task === 'paint') return paintAgain(deps, ctx, input.jobId, old, input.line, 'replace');
-  return runCommand(deps, fromJob(ctx, input.jobId), { name: 'imagine', options: { prompt: input.line } });
+  const line = withoutOfferedSize(ctx, input.line, old);
+  return runCommand(deps, fromJob(ctx, input.jobId), { name: 'imagine', options: { prompt: line } });
 };
+
+const ASPECT_FLAG = /(?:^|\s)(?:--|[—–])(?:ar|aspect)(?:=|\s)/i;
+
+/**
+ * A Remix line spells out the job's `--size`; an `--ar` typed anywhere in it (or brought by a custom option) says the
+ * shape the user wants, so that `--size`, left as offered, gives way. A `--size` the user changed stays, and then the
+ * later of the two wins as in any line.
+ */
+function withoutOfferedSize(
+  ctx: CommandContext,
+  line: string,
+  old: { width: number; height: number },
+): string {
+  if (!ASPECT_FLAG.test(expandCustomOptions(line, ctx.settings.options))) return line;
+  const offered = new RegExp(`(^|\\s)(?:--|[—–])size(?:=|\\s+)${old.width}[x×*]${old.height}(?=\\s|$)`, 'i');
+  return line.replace(offered, '$1').replace(/\s+/g, ' ').trim();
+}
 
 /** A result's prompt line, every setting spelled out, for Remix to offer. */
 export function remixLineOf(store: CommandDeps['store'], ctx: CommandContext, jobId: string): string {

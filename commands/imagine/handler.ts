@@ -30,7 +30,13 @@ function imagineRequest(deps: CommandDeps, ctx: CommandContext, input: ImagineIn
   const count = imageCount(input.images ?? flags.images, flags.temperature, ctx.settings.images);
   const sizeClass = input.size ?? ctx.settings.size ?? DEFAULT_SIZE_CLASS;
   const aspect = flags.aspect ?? parseAspect(ctx.settings.aspect ?? '1:1');
-  const { width, height } = flags.size ?? sizeForAspect(aspect, sizeClass);
+  // A typed `--size` is exact, unless the size option asks for another class: then its shape at that class.
+  const typed = flags.size;
+  const { width, height } = typed
+    ? input.size === undefined
+      ? typed
+      : sizeForAspect({ w: typed.width, h: typed.height }, input.size)
+    : sizeForAspect(aspect, sizeClass);
   return {
     task: 'text_to_image',
     prompt: text,

@@ -264,6 +264,18 @@ describe('imagine', () => {
     expect(store.byStatus('queued', 'running', 'done')).toHaveLength(0);
   });
 
+  it("Discord's options win over the prompt's flags: aspect over a typed --size, a size class over its pixels", async () => {
+    const { commands, ctx, store } = setup({ start: false });
+    const sizeOf = async (options: Record<string, unknown>) => {
+      const reply = await commands.run(ctx('1'), { name: 'imagine', options });
+      const r = store.get(reply.jobId as string)?.request as { width: number; height: number };
+      return [r.width, r.height];
+    };
+    expect(await sizeOf({ prompt: 'a cat --size 768x512', aspect: '16:9' })).toEqual([688, 384]);
+    expect(await sizeOf({ prompt: 'a cat --size 768x512', size: 768 })).toEqual([944, 624]);
+    expect(await sizeOf({ prompt: 'a cat --size 768x512' })).toEqual([768, 512]);
+  });
+
   it('takes what to leave out from --no or the `no` option, unchecked for blocked words, into the PNG', async () => {
     const { commands, ctx, until, store } = setup();
     const queued = await commands.run(ctx('1'), {
@@ -968,9 +980,15 @@ describe('buttons', () => {
     expect(request).not.toHaveProperty('negativePrompt');
     expect(request).not.toHaveProperty('cfg');
     expect(store.get(changed.jobId as string)?.meta.origin).toBe(id);
-    // An --ar added after the offered --size takes its place.
+    // An --ar added to the line, after or before the offered --size, takes its place; a changed --size stays, and
+    // then the later of the two wins.
     const square = await commands.answerAsk(ctx('2'), 'imagine_line', id, `${asked.ask?.value} --ar 1:1`);
     expect(store.get(square.jobId as string)?.request).toMatchObject({ width: 512, height: 512, seed: 9 });
+    const before = String(asked.ask?.value).replace('a boat ', 'a boat --ar 1:1 ');
+    const squareToo = await commands.answerAsk(ctx('2'), 'imagine_line', id, before);
+    expect(store.get(squareToo.jobId as string)?.request).toMatchObject({ width: 512, height: 512, seed: 9 });
+    const resized = await commands.answerAsk(ctx('2'), 'imagine_line', id, 'a boat --ar 1:1 --size 768x512');
+    expect(store.get(resized.jobId as string)?.request).toMatchObject({ width: 768, height: 512 });
     expect(keys(await commands.answerAsk(ctx('2'), 'imagine_line', id, 'a gore boat'))).toEqual([
       'errors.blocked_words',
     ]);
