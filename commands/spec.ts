@@ -29,8 +29,8 @@ export interface OptionMeta {
   suggest?: SuggestionSource;
 }
 
-/** The user's waiting and running jobs (/cancel), their custom options (/prefer). */
-export type SuggestionSource = 'own_jobs' | 'custom_options';
+/** The user's waiting and running jobs (/cancel), their custom options (/prefer), the named regions (/retouch). */
+export type SuggestionSource = 'own_jobs' | 'custom_options' | 'regions';
 
 /** How the words after `/name` map to options. */
 export interface TextGrammar {

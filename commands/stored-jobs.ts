@@ -35,11 +35,17 @@ export function imageJob(store: JobStore, jobId: string): ImageJob {
   return job as ImageJob;
 }
 
-/** The PNG of a finished job's result. */
+/** The PNG of a finished job's result; one whose file is gone (a data folder cleaned by hand) is not available. */
 export function resultBytes(store: JobStore, jobId: string): Uint8Array {
   const job = jobOf(store, jobId);
   if (job.status !== 'done' || !job.result?.file) throw new UserInputError('errors.button.not_available');
-  return new Uint8Array(store.readFile(job.id, job.result.file));
+  try {
+    return new Uint8Array(store.readFile(job.id, job.result.file));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new UserInputError('errors.button.not_available');
+    throw error;
+  }
 }
 
 /** The stored inputs a request names (`{ file }` objects anywhere in it), to copy into a follow-up job. */

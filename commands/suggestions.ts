@@ -1,10 +1,12 @@
 // What a platform may offer while an option is being typed (Discord's autocomplete): the user's own waiting and
-// running jobs for /cancel, their custom options for /prefer. An option names its source in its schema's meta
-// (`suggest`); the labels are the user's own words, so nothing here needs a catalog.
+// running jobs for /cancel, their custom options for /prefer, the regions /retouch names. An option names its
+// source in its schema's meta (`suggest`); the labels are the user's own words or typed tokens (region names are
+// English in every language, as flags are), so nothing here needs a catalog.
 import type { Job } from '../src/jobs/index.js';
 import type { CommandContext } from './context.js';
 import { customOptionName } from './custom-options.js';
 import type { CommandDeps } from './deps.js';
+import { NAMED_REGIONS } from './regions.js';
 import { jobTitle, shortText } from './render.js';
 import { type CommandSpec, optionsOf } from './spec.js';
 import { activeJobsOf } from './stored-jobs.js';
@@ -30,6 +32,7 @@ export function suggestionsFor(
 ): Suggestion[] {
   const source = optionsOf(spec).find((o) => o.name === option)?.meta.suggest;
   if (!source) return [];
+  if (source === 'regions') return regions(typed);
   const all = source === 'own_jobs' ? ownJobs(deps, ctx) : customOptions(ctx);
   // An option typed with its dashes is found by its name.
   const needle = customOptionName(typed);
@@ -61,3 +64,19 @@ function customOptions(ctx: CommandContext): Suggestion[] {
     .sort()
     .map((name) => ({ label: `--${name}: ${options[name]}`, value: name }));
 }
+
+/**
+ * The region names that complete the last of a list (`center; t` → `center; top`, `center; top-left`, …), the list
+ * before it kept; nothing once the last item is a box of fractions.
+ */
+function regions(typed: string): Suggestion[] {
+  const split = /^(.*[;,\s])?([^;,\s]*)$/.exec(typed);
+  const head = split?.[1] ?? '';
+  const last = (split?.[2] ?? '').toLowerCase();
+  if (/\d/.test(last) || head.length + MAX_REGION_NAME > MAX_SUGGESTION_CHARS) return [];
+  return Object.keys(NAMED_REGIONS)
+    .filter((name) => name.startsWith(last))
+    .map((name) => ({ label: `${head}${name}`, value: `${head}${name}` }));
+}
+
+const MAX_REGION_NAME = Math.max(...Object.keys(NAMED_REGIONS).map((name) => name.length));

@@ -9,7 +9,7 @@ export const retouchSpec = {
   options: z.object({
     image: imageOption,
     prompt: promptText(),
-    boxes: z.string().max(200).optional(),
+    boxes: z.string().max(200).meta({ suggest: 'regions' }).optional(),
     mask: attachment().optional(),
     seed: seedOption.optional(),
     images: imagesOption.optional(),

@@ -667,6 +667,11 @@ describe('buttons', () => {
     expect(keys(await commands.pressButton(ctx('4'), `upscale_creative:${edit.jobId}`))).toEqual([
       'errors.button.not_available',
     ]);
+    // A result whose file is gone from the data folder is not available, said as such (not a generic failure).
+    store.removeFiles(first.jobId as string);
+    expect(keys(await commands.pressButton(ctx('1'), `upscale_subtle:${first.jobId}`))).toEqual([
+      'errors.button.not_available',
+    ]);
   });
 
   it('Vary (Region) asks for a /retouch line with --box center, and the answer retouches that part of the result', async () => {
@@ -1164,6 +1169,29 @@ describe('limits and settings', () => {
     await typed('/prefer colors off');
     await typed('/prefer dusk off');
     expect(ctx('1').settings).toEqual({ steps: 20 });
+  });
+
+  it("suggests /retouch's regions by name, completing the last of a list", async () => {
+    const { commands, ctx } = setup({ start: false });
+    const values = (typed: string) =>
+      commands.suggest(ctx('1'), 'retouch', 'boxes', typed).map((s) => s.value);
+    expect(values('')).toEqual([
+      'top',
+      'bottom',
+      'left',
+      'right',
+      'center',
+      'top-left',
+      'top-right',
+      'bottom-left',
+      'bottom-right',
+    ]);
+    expect(values('TOP')).toEqual(['top', 'top-left', 'top-right']);
+    expect(values('center; b')).toEqual(['center; bottom', 'center; bottom-left', 'center; bottom-right']);
+    expect(values('left,r')).toEqual(['left,right']);
+    // A box of fractions is the user's own: nothing to complete.
+    expect(values('0.1,0.1')).toEqual([]);
+    expect(values('hat')).toEqual([]);
   });
 
   it("suggests while typing: /cancel the user's own running and waiting jobs, /prefer their options", async () => {

@@ -41,6 +41,13 @@ describe('Discord command JSON', () => {
     expect(chat.find((c) => c.name === 'cancel')?.options).toMatchObject([
       { name: 'job', autocomplete: true },
     ]);
+    // /retouch's boxes offer the named regions.
+    const retouch = chat.find((c) => c.name === 'retouch')?.options as Json[];
+    expect(retouch.find((o) => o.name === 'boxes')).toMatchObject({
+      type: 3,
+      max_length: 200,
+      autocomplete: true,
+    });
     const menus = commands.filter((c) => c.type === 3);
     expect(menus.map((m) => m.name)).toEqual(['Describe image', 'Edit image…', 'Retouch…']);
     expect(menus[0]?.name_localizations).toMatchObject({ 'zh-CN': '描述图片' });

@@ -1,12 +1,19 @@
 // The composer's suggestions, as Discord offers them while a command is typed: `/` lists the commands, `/cancel `
-// the user's running and waiting jobs, `/prefer ` their custom options, and a word starting with `--` the flags and
-// the user's own options. Arrow keys move, Tab (or Enter after moving) takes one, Escape closes. The jobs and
+// the user's running and waiting jobs, `/prefer ` their custom options, `/retouch … --box ` the named regions, and a
+// word starting with `--` the flags and the user's own options. Arrow keys move, Tab (or Enter after moving) takes one, Escape closes. The jobs and
 // options come from the server (`/api/suggest`, the same answers Discord's autocomplete gets).
 
 /** Lines whose last word the server completes: the command, its option, and the word typed so far. */
 const ASKED = [
   { pattern: /^\/cancel\s+(\S*)$/i, command: 'cancel', option: 'job', insert: (v) => `/cancel ${v} ` },
   { pattern: /^\/prefer\s+(\S*)$/i, command: 'prefer', option: 'option', insert: (v) => `/prefer ${v} ` },
+  // A region after /retouch's --box (the last of a list): the line before it is kept.
+  {
+    pattern: /^(\/retouch\s.*(?:--|[—–])box(?:=|\s+)(?:\S*[,;]\s+)*)(\S*)$/i,
+    command: 'retouch',
+    option: 'boxes',
+    insert: (v, m) => `${m[1]}${v} `,
+  },
 ];
 const FLAG_WORD = /(^|\s)(--[a-z0-9-]*)$/i;
 const DEBOUNCE_MS = 120;
@@ -122,10 +129,11 @@ export function attachPalette(input, list, info) {
       let next = [];
       try {
         if (rule) {
-          const typed = rule.pattern.exec(value)[1];
+          const match = rule.pattern.exec(value);
+          const typed = match[match.length - 1];
           next = (await suggestions(rule.command, rule.option, typed)).map((s) => ({
             label: s.label,
-            insert: rule.insert(s.value),
+            insert: rule.insert(s.value, match),
           }));
         } else {
           const word = flag[2].toLowerCase();

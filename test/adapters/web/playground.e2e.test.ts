@@ -232,6 +232,13 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
       undefined,
       { timeout: 60_000 },
     );
+    // After /retouch's --box, the regions by name, completing the last of a list.
+    await text.pressSequentially('/retouch a hat --box center; top-');
+    await page.locator('#palette li', { hasText: 'top-right' }).waitFor({ timeout: 30_000 });
+    expect(await options.allInnerTexts()).toEqual(['top-left', 'top-right']);
+    await text.press('Tab');
+    expect(await text.inputValue()).toBe('/retouch a hat --box center; top-left ');
+    await text.fill('');
     // Escape closes the list; the line stays.
     await text.pressSequentially('/');
     await options.first().waitFor({ timeout: 30_000 });
