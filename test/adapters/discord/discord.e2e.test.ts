@@ -164,6 +164,11 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
     expect(await offer('prefer', 'option', 'wi')).toEqual([
       { name: '--wide: --ar 16:9 at dusk', value: 'wide' },
     ]);
+    // /retouch's boxes: the regions by name, the list typed so far kept.
+    expect(await offer('retouch', 'boxes', 'center;bottom-')).toEqual([
+      { name: 'center;bottom-left', value: 'center;bottom-left' },
+      { name: 'center;bottom-right', value: 'center;bottom-right' },
+    ]);
     expect(await offer('prefer', 'option', 'zz')).toEqual([]);
     const ix = fake.dispatchInteraction(
       fake.build.slashCommand({
