@@ -15,9 +15,14 @@ function fileOf(upload: Upload, field: 'image' | 'mask' | 'reference'): InputIma
   return file && { data: file.data, filename: file.filename };
 }
 
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export async function route(commands: Commands, ctx: CommandContext, upload: Upload): Promise<Reply> {
   const text = (upload.fields.text ?? '').trim();
-  const reply = await commands.runChatLine(ctx, text, {
+  // The result the composer's picture came from (Vary (Region) puts it there): the new job shows it as its parent.
+  const origin = upload.fields.origin;
+  const lineCtx = origin && JOB_ID.test(origin) ? { ...ctx, meta: { ...ctx.meta, origin } } : ctx;
+  const reply = await commands.runChatLine(lineCtx, text, {
     image: fileOf(upload, 'image'),
     mask: fileOf(upload, 'mask'),
     reference: fileOf(upload, 'reference'),

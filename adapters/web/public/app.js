@@ -325,6 +325,7 @@ let drawing = false;
 
 function attach(file) {
   if (!file) return;
+  delete $('attachment').dataset.origin;
   const url = URL.createObjectURL(file);
   const img = $('preview');
   img.onload = () => {
@@ -410,6 +411,7 @@ $('composer').addEventListener('submit', async (e) => {
   const images = [];
   if (attached) {
     form.append('image', attached.file, attached.file.name);
+    if ($('attachment').dataset.origin) form.append('origin', $('attachment').dataset.origin);
     images.push({ role: 'image', src: $('preview').src });
     if (attached.painted) {
       const mask = await maskBlob();

@@ -12,6 +12,8 @@ export async function drawRegionOf(li, ask, attach) {
   if (!res?.ok) return false;
   const blob = await res.blob();
   attach(new File([blob], img.dataset.filename || 'result.png', { type: blob.type || 'image/png' }));
+  // Sent with the line, so the retouch names this result as its parent.
+  $('attachment').dataset.origin = ask.jobId;
   $('draw').checked = true;
   $('draw').dispatchEvent(new Event('change'));
   // The drawn mask says where: a `--box` left in the line would win over it.

@@ -129,6 +129,9 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
 
   it('Vary (Region) puts the result into the composer with the mask brush on, and the drawn part is retouched', async () => {
     const result = page.locator('#log li.bot[data-state=final]').last();
+    const source = await result
+      .locator('.buttons button', { hasText: 'Vary (Region)' })
+      .getAttribute('data-action');
     await result.locator('.buttons button', { hasText: 'Vary (Region)' }).click();
     await page.waitForFunction(
       "!document.getElementById('attachment').hidden && document.getElementById('preview').naturalWidth > 0",
@@ -154,6 +157,11 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
       { timeout: 60_000 },
     );
     expect(await page.locator('#attachment').isHidden()).toBe(true);
+    // The retouch names the result it came from.
+    const parent = await page.evaluate(
+      "window.dimooEvents.find((e) => e.final && e.context && e.context.prompt === 'a blue fox wearing a hat').context.parentJobId",
+    );
+    expect(`vary_region:${parent}`).toBe(source);
     expect(pageErrors).toEqual([]);
   });
 

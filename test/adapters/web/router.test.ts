@@ -124,4 +124,17 @@ describe('playground router', () => {
       'settings.how',
     ]);
   });
+
+  it('names the result a line came from (Vary (Region)) as its parent, and only a job id', async () => {
+    const source = await route(commands, ctx(), upload('/imagine a harbour'));
+    const origin = source.jobId as string;
+    const withOrigin = (value: string): Upload => ({
+      ...upload('/retouch a flag', ['image', 'mask']),
+      fields: { text: '/retouch a flag', origin: value },
+    });
+    const retouch = await route(commands, ctx(), withOrigin(origin));
+    expect(jobs.store.get(retouch.jobId ?? '')?.meta.origin).toBe(origin);
+    const forged = await route(commands, ctx(), withOrigin('../../etc'));
+    expect(jobs.store.get(forged.jobId ?? '')?.meta).not.toHaveProperty('origin');
+  });
 });
