@@ -14,6 +14,8 @@ import { help } from './help/handler.js';
 import { helpSpec, startSpec } from './help/spec.js';
 import { imagine } from './imagine/handler.js';
 import { imagineSpec } from './imagine/spec.js';
+import { info } from './info/handler.js';
+import { infoSpec } from './info/spec.js';
 import { type JobMaker, queueJobs } from './job-command.js';
 import { outpaint } from './outpaint/handler.js';
 import { outpaintSpec } from './outpaint/spec.js';
@@ -80,6 +82,7 @@ export const COMMAND_REGISTRY = new CommandRegistry([
   defineJobCommand(retouchSpec, retouch),
   defineJobCommand(outpaintSpec, outpaint),
   defineCommand(queueSpec, queueStatus),
+  defineCommand(infoSpec, info),
   defineCommand(cancelSpec, cancel),
   defineCommand(settingsSpec, settings),
   defineCommand(preferSpec, prefer),

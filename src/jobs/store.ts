@@ -89,6 +89,26 @@ export class JobStore {
     return rows.map((r) => JSON.parse(r.body) as Job);
   }
 
+  /**
+   * What the owner's finished jobs made since `since` (ms): images (a grid's each; an image taken from a grid is
+   * its grid's, not counted again), describe answers, and the model time they took.
+   */
+  usageOf(owner: Owner, since = 0): { images: number; answers: number; ms: number } {
+    const row = this.db
+      .prepare(
+        `SELECT
+           SUM(CASE WHEN json_extract(body, '$.request.task') = 'understand' THEN 0
+                    ELSE COALESCE(json_array_length(body, '$.result.candidates'), 1) END) AS images,
+           SUM(json_extract(body, '$.request.task') = 'understand') AS answers,
+           SUM(COALESCE(json_extract(body, '$.measuredMs'), 0)) AS ms
+         FROM jobs
+         WHERE owner = ? AND status = 'done' AND json_extract(body, '$.meta.pick') IS NULL
+           AND COALESCE(json_extract(body, '$.finishedAt'), 0) >= ?`,
+      )
+      .get(ownerKey(owner), since) as { images: number | null; answers: number | null; ms: number | null };
+    return { images: row.images ?? 0, answers: row.answers ?? 0, ms: row.ms ?? 0 };
+  }
+
   /** The owner's jobs newest first, older than submission `before` when given (one page of a history). */
   pageOf(owner: Owner, before: number | undefined, limit: number): Job[] {
     const rows = this.db

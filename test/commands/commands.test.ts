@@ -1291,6 +1291,38 @@ describe('limits and settings', () => {
     expect(keys(await commands.run(later, { name: 'help' }))).toContain('help.text');
   });
 
+  it('/info counts what the user made (a grid as its images, a taken image not again, answers apart) and their jobs now', async () => {
+    const { commands, ctx, until } = setup();
+    const done = async (reply: Reply) => until((u) => u.job.id === reply.jobId && u.reply.final === true);
+    const lines = async (user = '1') => (await commands.run(ctx(user), { name: 'info' })).text;
+    expect(await lines()).toEqual([
+      { key: 'info.images', params: { day: 0, week: 0, total: 0, answers: 0 } },
+      { key: 'info.time', params: { day: '0 seconds', total: '0 seconds' } },
+      { key: 'info.now', params: { running: 0, waiting: 0, queued: 0 } },
+    ]);
+    const one = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a boat' } });
+    await done(one);
+    const grid = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a kite --n 3' } });
+    await done(grid);
+    await commands.pressButton(ctx('1'), `pick_2:${grid.jobId}`);
+    const described = await commands.run(ctx('1'), {
+      name: 'describe',
+      options: {},
+      images: { image: { data: await png() } },
+    });
+    await done(described);
+    await commands.run(ctx('2'), { name: 'imagine', options: { prompt: 'not mine' } });
+    const reply = await commands.run(ctx('1'), { name: 'info' });
+    expect(reply.ephemeral).toBe(true);
+    // The time windows are the store's (test/jobs/usage.test.ts): all of these finished just now.
+    expect(reply.text[0]).toEqual({ key: 'info.images', params: { day: 4, week: 4, total: 4, answers: 1 } });
+    expect(reply.text[1]?.params?.total).toMatch(/^\d+ seconds?$/);
+    expect(reply.text[2]).toEqual({
+      key: 'info.now',
+      params: { running: 0, waiting: 0, queued: expect.any(Number) },
+    });
+  });
+
   it("/queue names each of the user's jobs by its prompt, numbered, each with its own numbered Cancel", async () => {
     const { commands, ctx, store, until } = setup({ msPerStep: 40 });
     const run = async (user: string, prompt: string) =>

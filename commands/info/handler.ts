@@ -1,0 +1,35 @@
+// /info (Midjourney's): the user's usage, counted from their finished jobs in the store, and their jobs now.
+import { t } from '../../src/i18n.js';
+import type { Operation } from '../context.js';
+import { formatDuration } from '../render.js';
+import type { ReplyText } from '../reply.js';
+import { activeJobsOf } from '../stored-jobs.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export const info: Operation<unknown> = async (deps, ctx) => {
+  const now = deps.now();
+  const day = deps.store.usageOf(ctx.user, now - DAY_MS);
+  const week = deps.store.usageOf(ctx.user, now - 7 * DAY_MS);
+  const all = deps.store.usageOf(ctx.user);
+  const { running, waiting } = activeJobsOf(deps, ctx.user);
+  // No time yet reads as "0 seconds" (formatDuration says at least one).
+  const time = (ms: number) =>
+    ms < 500 ? t(ctx.locale, 'time.duration.seconds', { count: 0 }) : formatDuration(ctx.locale, ms);
+  const text: ReplyText[] = [
+    {
+      key: 'info.images',
+      params: { day: day.images, week: week.images, total: all.images, answers: all.answers },
+    },
+    { key: 'info.time', params: { day: time(day.ms), total: time(all.ms) } },
+    {
+      key: 'info.now',
+      params: {
+        running: running.length,
+        waiting: waiting.length,
+        queued: deps.queue.plannedOrder().length,
+      },
+    },
+  ];
+  return { text, ephemeral: true };
+};
