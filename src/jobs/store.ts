@@ -18,6 +18,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, seq);
+-- A user's jobs (history pages, a .. re-run's latest, /info) without reading every user's.
+CREATE INDEX IF NOT EXISTS jobs_owner ON jobs(owner, seq);
 CREATE TABLE IF NOT EXISTS fairness (user TEXT PRIMARY KEY, counter REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS settings (user TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS calibration (device TEXT PRIMARY KEY, ms_per_unit REAL NOT NULL, samples INTEGER NOT NULL);
