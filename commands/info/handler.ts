@@ -12,7 +12,11 @@ export const info: Operation<unknown> = async (deps, ctx) => {
   const day = deps.store.usageOf(ctx.user, now - DAY_MS);
   const week = deps.store.usageOf(ctx.user, now - 7 * DAY_MS);
   const all = deps.store.usageOf(ctx.user);
-  const { running, waiting } = activeJobsOf(deps, ctx.user);
+  const order = deps.queue.plannedOrder();
+  const { running, waiting } = activeJobsOf(deps, ctx.user, {
+    running: deps.store.byStatus('running'),
+    order,
+  });
   // No time yet reads as "0 seconds" (formatDuration says at least one).
   const time = (ms: number) =>
     ms < 500 ? t(ctx.locale, 'time.duration.seconds', { count: 0 }) : formatDuration(ctx.locale, ms);
@@ -27,7 +31,7 @@ export const info: Operation<unknown> = async (deps, ctx) => {
       params: {
         running: running.length,
         waiting: waiting.length,
-        queued: deps.queue.plannedOrder().length,
+        queued: order.length,
       },
     },
   ];

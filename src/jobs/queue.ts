@@ -355,6 +355,8 @@ export class JobQueue {
     job.status = 'done';
     job.finishedAt = this.now();
     job.measuredMs = Math.round(elapsedMs);
+    // Jobs batched together each waited the whole batch, but shared the model: /info counts each its share.
+    job.deviceMs = Math.round((elapsedMs * job.estimatedCost) / Math.max(batchCost, job.estimatedCost, 1));
     this.settle(job, elapsedMs, batchCost);
     this.events.emit({ type: 'done', job });
   }

@@ -93,7 +93,7 @@ export class JobStore {
 
   /**
    * What the owner's finished jobs made since `since` (ms): images (a grid's each; an image taken from a grid is
-   * its grid's, not counted again), describe answers, and the model time they took.
+   * its grid's, not counted again), describe answers, and the model time they took (a batched job's share).
    */
   usageOf(owner: Owner, since = 0): { images: number; answers: number; ms: number } {
     const row = this.db
@@ -102,7 +102,7 @@ export class JobStore {
            SUM(CASE WHEN json_extract(body, '$.request.task') = 'understand' THEN 0
                     ELSE COALESCE(json_array_length(body, '$.result.candidates'), 1) END) AS images,
            SUM(json_extract(body, '$.request.task') = 'understand') AS answers,
-           SUM(COALESCE(json_extract(body, '$.measuredMs'), 0)) AS ms
+           SUM(COALESCE(json_extract(body, '$.deviceMs'), json_extract(body, '$.measuredMs'), 0)) AS ms
          FROM jobs
          WHERE owner = ? AND status = 'done' AND json_extract(body, '$.meta.pick') IS NULL
            AND COALESCE(json_extract(body, '$.finishedAt'), 0) >= ?`,

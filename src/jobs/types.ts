@@ -56,6 +56,8 @@ export interface Job {
   attempts: number;
   estimatedCost: number; // forward-token units
   measuredMs?: number;
+  /** Its share of the model's time: a batch's time split by estimated cost (all of it when it ran alone). */
+  deviceMs?: number;
   createdAt: number;
   startedAt?: number;
   finishedAt?: number;

@@ -6,7 +6,7 @@ import { encodePng } from '../../engine/index.js';
 import type { JobEvent } from '../../src/jobs/events.js';
 import { JobQueue, type QueueLimits } from '../../src/jobs/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
-import type { Owner } from '../../src/jobs/types.js';
+import type { Job, Owner } from '../../src/jobs/types.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
 
 const LIMITS: QueueLimits = {
@@ -174,6 +174,14 @@ describe('batching', () => {
     const outcome = (id: string) => events.filter((ev) => ev.job.id === id).at(-1)?.type;
     expect([b, e, d, b2].map((j) => outcome(j.id))).toEqual(['done', 'done', 'done', 'done']);
     expect(outcome(c.id)).toBe('cancelled');
+    // Each waited the whole batch, but shared the model: its share of the time is what /info counts.
+    const stored = (id: string) => queue.get(id) as Job;
+    for (const job of [b, e].map((j) => stored(j.id))) {
+      expect(job.deviceMs).toBeLessThan(job.measuredMs ?? 0);
+      expect(job.deviceMs).toBeGreaterThan(0);
+    }
+    // Alone, a job's share is all of it.
+    expect(stored(d.id).deviceMs).toBe(stored(d.id).measuredMs);
   });
 
   it('runs one job at a time when batching is off', async () => {

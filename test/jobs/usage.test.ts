@@ -51,8 +51,10 @@ describe('JobStore.usageOf', () => {
     );
     store.insert(job({ finishedAt: 7_000, status: 'failed' }));
     store.insert(job({ finishedAt: 7_000, owner: { platform: 'discord', userId: 'bob' } }));
-    expect(store.usageOf(alice)).toEqual({ images: 4, answers: 1, ms: 1_900 });
-    expect(store.usageOf(alice, 2_000)).toEqual({ images: 3, answers: 1, ms: 1_500 });
+    // A job that ran in a batch waited 900 ms but had a third of the model: a third counts.
+    store.insert(job({ finishedAt: 8_000, measuredMs: 900, deviceMs: 300 }));
+    expect(store.usageOf(alice)).toEqual({ images: 5, answers: 1, ms: 2_200 });
+    expect(store.usageOf(alice, 2_000)).toEqual({ images: 4, answers: 1, ms: 1_800 });
     expect(store.usageOf(alice, 10_000)).toEqual({ images: 0, answers: 0, ms: 0 });
     expect(store.usageOf({ platform: 'telegram', userId: 'alice' })).toEqual({
       images: 0,
