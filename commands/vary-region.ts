@@ -21,8 +21,7 @@ export const DEFAULT_REGION = 'center';
  * instruction describes a change, not the picture.
  */
 export function regionAsk(store: CommandDeps['store'], jobId: string): ReplyAsk {
-  resultBytes(store, jobId);
-  const request = imageJob(store, jobId).request;
+  const { request } = retouchable(store, jobId).job;
   if (!isRemakeable(request)) throw new UserInputError('errors.button.not_available');
   const negative = typedNegative(request);
   const line = [
@@ -45,10 +44,18 @@ export const retouchResult: Operation<{ jobId: string; line: string }> = async (
   ctx,
   { jobId, line },
 ) => {
+  const { png } = retouchable(deps.store, jobId);
   const { options } = parseArgs(retouchSpec, line);
   return runCommand(deps, fromJob(ctx, jobId), {
     name: 'retouch',
     options,
-    images: { image: { data: resultBytes(deps.store, jobId) } },
+    images: { image: { data: png } },
   });
 };
+
+/** A finished single image and its PNG: a grid's tiled picture is no picture to retouch (one of its images is). */
+function retouchable(store: CommandDeps['store'], jobId: string) {
+  const job = imageJob(store, jobId);
+  if (job.result?.candidates) throw new UserInputError('errors.grid.pick_first');
+  return { job, png: resultBytes(store, jobId) };
+}

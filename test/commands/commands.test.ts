@@ -736,6 +736,15 @@ describe('buttons', () => {
         ],
       },
     });
+    // A grid's tiled picture is not retouched: one of its images is.
+    const grid = await commands.run(ctx('2'), { name: 'imagine', options: { prompt: 'a kite --n 2' } });
+    await until((u) => u.job.id === grid.jobId && u.reply.final === true);
+    expect(keys(await commands.pressButton(ctx('2'), `vary_region:${grid.jobId}`))).toEqual([
+      'errors.grid.pick_first',
+    ]);
+    expect(
+      keys(await commands.answerAsk(ctx('2'), 'region_line', grid.jobId as string, 'a hat --box top')),
+    ).toEqual(['errors.grid.pick_first']);
     // An /edit's result has no prompt of its picture to offer: no Vary (Region), and its id is refused.
     const edit = await commands.run(ctx('3'), {
       name: 'edit',
