@@ -56,13 +56,13 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
           { id: buttonId('vary', id), labelKey: 'button.vary_subtle', style: 'secondary' },
           { id: buttonId('vary_strong', id), labelKey: 'button.vary_strong', style: 'secondary' },
         ];
+  // An /edit's instruction describes a change, not its picture: nothing redraws it by a prompt (Upscale, Vary
+  // (Region), Remix).
+  const remakeable = isRemakeable(job.request);
   // Midjourney's Upscale (Subtle / Creative), where the picture is below the largest size and has a prompt to draw.
   const { width, height } = job.result ?? {};
   const upscales: ReplyButton[] =
-    isRemakeable(job.request) &&
-    width !== undefined &&
-    height !== undefined &&
-    upscaledSize({ width, height })
+    remakeable && width !== undefined && height !== undefined && upscaledSize({ width, height })
       ? [
           { id: buttonId('upscale_subtle', id), labelKey: 'button.upscale_subtle', style: 'secondary' },
           { id: buttonId('upscale_creative', id), labelKey: 'button.upscale_creative', style: 'secondary' },
@@ -71,9 +71,8 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
   const first: ReplyButton[] = [
     { id: buttonId('reroll', id), labelKey: 'button.reroll', style: 'primary' },
     ...varies,
-    // Midjourney's Vary (Region): a part redrawn to a prompt, where the user says (asked first); an /edit has no
-    // prompt of its picture to offer.
-    ...(isRemakeable(job.request)
+    // Midjourney's Vary (Region): a part redrawn to a prompt, where the user says (asked first).
+    ...(remakeable
       ? [{ id: buttonId('vary_region', id), labelKey: 'button.vary_region', style: 'secondary' as const }]
       : []),
   ];
@@ -96,7 +95,7 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
   }));
   const last: ReplyButton[] = [
     // Midjourney's Remix: the prompt line, every setting spelled out, to change and run.
-    ...(isRemakeable(job.request)
+    ...(remakeable
       ? [{ id: buttonId('remix', id), labelKey: 'button.remix', style: 'secondary' as const }]
       : []),
     ...(width !== undefined && width === height
