@@ -4,8 +4,8 @@
 // full-vocabulary logits); text-to-image with and without ML-Cache (`--only mlcache` runs just that part); and
 // the throughput of 1, 2 and 4 text-to-image jobs sharing forward passes (`--only batch`).
 // → bench/results/engine-tasks.json
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -13,11 +13,11 @@ import {
   type Engine,
   type EngineRequest,
   type ImageResult,
-  makeTestCheckpoint,
   type Preset,
   type RgbImage,
 } from '../engine/index.js';
 import type { MlCachePlan } from '../engine/sampling/ml-cache.js';
+import { benchCheckpoint } from './lib/checkpoint.js';
 import { optionReader } from './lib/options.js';
 
 function gradient(width: number, height: number): RgbImage {
@@ -52,8 +52,7 @@ async function timeTask(engine: Engine, name: string, request: EngineRequest) {
 const opt = optionReader();
 const preset = opt('preset', 'small') as Preset;
 const steps = Number(opt('steps', '8'));
-const dir = join(tmpdir(), `dimoo-bench-${preset}`);
-if (!existsSync(join(dir, 'config.json'))) makeTestCheckpoint({ out: dir, preset, dtype: 'bf16' });
+const dir = benchCheckpoint(preset);
 const engine = await createEngine({ modelDir: dir, device: 'auto' });
 const only = opt('only', 'all');
 const previous = (() => {

@@ -2,11 +2,12 @@
 // load time, per-step time, the share of step time spent outside session.run (host overhead), bytes the graph
 // returns per step, peak RSS. Each case runs in its own process so peak RSS is its own. → bench/results/engine.json
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createEngine, type ImageResult, makeTestCheckpoint, type Preset } from '../engine/index.js';
+import { createEngine, type ImageResult, type Preset } from '../engine/index.js';
+import { benchCheckpoint } from './lib/checkpoint.js';
 
 const CASES: Array<[Preset, number]> = [
   ['tiny', 256],
@@ -16,8 +17,7 @@ const CASES: Array<[Preset, number]> = [
 ];
 
 async function runCase(preset: Preset, size: number, steps: number) {
-  const dir = join(tmpdir(), `dimoo-bench-${preset}`);
-  if (!existsSync(join(dir, 'config.json'))) makeTestCheckpoint({ out: dir, preset, dtype: 'bf16' });
+  const dir = benchCheckpoint(preset);
   const loadStarted = performance.now();
   const engine = await createEngine({ modelDir: dir, device: 'auto' });
   const loadMs = performance.now() - loadStarted;

@@ -1,9 +1,10 @@
 // `npm run bench -- gpu [--preset 8b|small] [--device cuda|cpu] [--budget 540] [--size 1024] [--steps 64]`:
 // the GPU figures of issue #12 on a generated checkpoint (never real weights): text-to-image at --size² and
-// --steps with and without ML-Cache, a 4-job batch at 512² and the same four as one grid, fp16 against fp32, peak
-// device memory, and the share of τ = 0 grid cells on which fp16 agrees with fp32 (small checkpoint). Each
-// configuration runs in its own engine and is recorded as it ends; one that fails is recorded with its error and
-// the rest go on; a time budget skips what would not finish. bench/gpu-check.sh runs this bundled on a GPU host without Node.js.
+// --steps with and without ML-Cache, a 4-job batch at 512² and the same four as one grid, a describe with and
+// without its block cache, fp16 against fp32, peak device memory, and the share of τ = 0 grid cells on which fp16
+// agrees with fp32 (small checkpoint). Each configuration runs in its own engine and is recorded as it ends; one
+// that fails is recorded with its error and the rest go on; a time budget skips what would not finish.
+// bench/gpu-check.sh runs this bundled on a GPU host without Node.js.
 // → bench/results/gpu.json (and $OUT/gpu.json when OUT is set)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,9 @@ import {
   type ImageResult,
   makeTestCheckpoint,
   type Preset,
+  type TextResult,
   type TextToImageRequest,
+  type UnderstandRequest,
 } from '../engine/index.js';
 import { scaleStoredTensor } from '../test/doubles/random-llada.js';
 import { profileChild, runProbe } from './gpu-probe.js';
@@ -30,6 +33,8 @@ const budgetMs = Number(opt('budget', process.env.DIMOO_GPU_CHECK_BUDGET_S ?? '5
 const size = Number(opt('size', '1024'));
 const steps = Number(opt('steps', '64'));
 const batchSize = Number(opt('batch-size', '512'));
+// describe's steps (upstream's 128 at the default 64 image steps; fewer for a short CPU check).
+const describeSteps = Number(opt('describe-steps', String(Math.max(4, Math.min(128, 2 * steps)))));
 const workDir = opt('work', process.env.DIMOO_GPU_CHECK_DIR ?? tmpdir());
 const started = performance.now();
 const elapsed = () => performance.now() - started;
@@ -295,7 +300,41 @@ for (const config of configs) {
       first_image_equal_to_batch: firstBatch ? grid.tokens.data.every((v, i) => v === firstBatch[i]) : null,
     };
     log(`grid of 4 × ${batchSize}²: ${gridWall.toFixed(2)} s (the batch: ${wall.toFixed(2)} s)`);
+    save();
+    record.describe = await describeBoth(engine);
   });
+}
+
+/** A describe as the bot runs it (τ = 0, 128 answer tokens in blocks of 32), uncached and with the block cache. */
+async function describeBoth(engine: Engine): Promise<Record<string, unknown>> {
+  const side = 256; // the understanding crop scales it to its 1024-class bucket
+  const data = new Uint8Array(side * side * 3).map((_, i) => (i * 13) % 256);
+  const request: UnderstandRequest = {
+    task: 'understand',
+    image: { width: side, height: side, data },
+    genLength: 128,
+    blockLength: 32,
+    steps: describeSteps,
+  };
+  await engine.generate({ ...request, steps: 4, cache: true });
+  const run = async (cache: boolean) => {
+    const t = performance.now();
+    const answer = (await engine.generate({ ...request, cache })) as TextResult;
+    return { s: Math.round(performance.now() - t) / 1000, tokens: answer.tokens };
+  };
+  const exact = await run(false);
+  const cached = await run(true);
+  const agreeing = exact.tokens.filter((t, i) => t === cached.tokens[i]).length;
+  log(`describe × ${describeSteps} steps: ${exact.s} s, with the block cache ${cached.s} s`);
+  return {
+    gen_length: 128,
+    block_length: 32,
+    steps: describeSteps,
+    exact_s: exact.s,
+    cached_s: cached.s,
+    speedup: Math.round((exact.s / cached.s) * 100) / 100,
+    tokens_agreeing: `${agreeing} of ${exact.tokens.length}`,
+  };
 }
 
 // τ = 0 agreement with fp32 on the small checkpoint (the same prompt, seed and schedule): the share of equal cells.

@@ -2,18 +2,17 @@
 // one image and against four images drawn one after another (same seeds), and what its tiled previews add, on a
 // generated checkpoint. The configurations interleave within each round, so a machine whose load drifts colours
 // them alike; the fastest round of each is kept, every round listed. → bench/results/grid.json
-import { existsSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
   createEngine,
   type Engine,
   type GenerateOptions,
-  makeTestCheckpoint,
   type Preset,
   type TextToImageRequest,
 } from '../engine/index.js';
+import { benchCheckpoint } from './lib/checkpoint.js';
 import { optionReader } from './lib/options.js';
 
 const opt = optionReader();
@@ -21,8 +20,7 @@ const preset = opt('preset', 'small') as Preset;
 const size = Number(opt('size', '256'));
 const steps = Number(opt('steps', '8'));
 const rounds = Number(opt('rounds', '2'));
-const dir = join(tmpdir(), `dimoo-bench-${preset}`);
-if (!existsSync(join(dir, 'config.json'))) makeTestCheckpoint({ out: dir, preset, dtype: 'bf16' });
+const dir = benchCheckpoint(preset);
 const engine: Engine = await createEngine({ modelDir: dir, device: 'auto' });
 
 const request = (extra: Partial<TextToImageRequest> = {}): TextToImageRequest => ({

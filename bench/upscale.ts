@@ -4,9 +4,8 @@
 // Vary redraws 30 % of its cells at its size, Upscale 25 % of the picture scaled to a 1024 long side (the command's
 // own scaling, `scaledForUpscale`). Interleaved rounds, the fastest of each kept, every round listed.
 // → bench/results/upscale.json
-import { existsSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { scaledForUpscale, UPSCALE_SHARE } from '../commands/upscale.js';
 import { VARY_SHARE } from '../commands/vary.js';
@@ -16,11 +15,11 @@ import {
   type Engine,
   encodePng,
   estimateCost,
-  makeTestCheckpoint,
   type PaintRequest,
   type Preset,
 } from '../engine/index.js';
 import { estimateStoredRequest } from '../src/jobs/index.js';
+import { benchCheckpoint } from './lib/checkpoint.js';
 import { optionReader } from './lib/options.js';
 
 const opt = optionReader();
@@ -28,8 +27,7 @@ const preset = opt('preset', 'small') as Preset;
 const size = Number(opt('size', '512'));
 const steps = Number(opt('steps', '4'));
 const rounds = Number(opt('rounds', '2'));
-const dir = join(tmpdir(), `dimoo-bench-${preset}`);
-if (!existsSync(join(dir, 'config.json'))) makeTestCheckpoint({ out: dir, preset, dtype: 'bf16' });
+const dir = benchCheckpoint(preset);
 const engine: Engine = await createEngine({ modelDir: dir, device: 'auto' });
 
 const prompt = 'a lighthouse on a cliff at dusk';

@@ -9,7 +9,8 @@ import { RateLimiter } from './rate-limit.js';
 import type { CommandRegistry } from './registry.js';
 import type { RenderDeps } from './render.js';
 
-export type CommandsConfig = Pick<Config, 'limits' | 'defaultLocale'>;
+export type CommandsConfig = Pick<Config, 'limits' | 'defaultLocale'> &
+  Partial<Pick<Config, 'describeCache'>>;
 
 export type CommandsLog = (
   level: 'warn' | 'error',

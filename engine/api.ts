@@ -98,6 +98,12 @@ export interface UnderstandRequest {
   temperature?: number; // default 0
   cfg?: number; // default 0
   seed?: number;
+  /**
+   * The block cache (engine/graphs/text-block-loop.ts): each answer block's first step runs the whole sequence and
+   * its later steps only the block's rows against the cached keys and values. Much faster; the answer may differ
+   * from upstream's. Greedy decoding only (temperature 0); default off.
+   */
+  cache?: boolean;
 }
 
 export type EngineRequest = TextToImageRequest | ImageToImageRequest | PaintRequest | UnderstandRequest;

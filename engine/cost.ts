@@ -94,8 +94,24 @@ export function forwardShape(request: EngineRequest): ForwardShape {
   }
 }
 
+/**
+ * A cached step's cost: `rows` positions through the dense layers, their queries attending to all `keys`, plus
+ * writing the rows into every layer's caches, which copies them: on the small checkpoint a 32-row step over 4.3k
+ * keys took 1/37 of a whole pass (bench/results/describe.json), where the rows alone would make it 1/135.
+ */
+function cachedStepUnits(rows: number, keys: number, dims: CostDims): number {
+  return rows * (1 + (2 * keys) / (4 * dims.dModel + 3 * dims.mlpHidden)) + keys / 16;
+}
+
 export function estimateCost(request: EngineRequest, dims: CostDims = DIMOO_DIMS): number {
-  const { rows, length, steps } = forwardShape(request);
+  const { rows, length, steps, scored } = forwardShape(request);
+  if (request.task === 'understand' && request.cache) {
+    // The block cache: each block's first step runs the whole sequence, its others only the block's rows.
+    const full = Math.min(steps, Math.ceil((request.genLength ?? 128) / scored));
+    return (
+      rows * (full * forwardUnits(length, dims) + (steps - full) * cachedStepUnits(scored, length, dims))
+    );
+  }
   const cacheFactor = request.task === 'text_to_image' && request.cache ? 0.5 : 1;
   return steps * rows * forwardUnits(length, dims) * cacheFactor;
 }

@@ -40,6 +40,7 @@ import {
 } from './runtime/ort.js';
 import { MlpScale } from './runtime/overflow-guard.js';
 import { quantizedWeights } from './runtime/quantized-weights.js';
+import { hasTextBlock, TextBlockSession } from './runtime/text-block.js';
 import { TextStepRunner } from './runtime/text-step.js';
 import { type TextStepBackend, TextStepSession } from './runtime/text-step-backend.js';
 import { VqCodec } from './runtime/vq-codec.js';
@@ -176,6 +177,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   const interval = mlCacheBranch
     ? new MlCacheIntervalSession(opened.session, INTERVAL_ROWS, mlpScale)
     : undefined;
+  const textBlock = hasTextBlock(opened.session) ? new TextBlockSession(opened.session, mlpScale) : undefined;
   type MlCacheOpened = MlCacheBackend | MlCacheStateBackend | MlCacheIntervalBackend;
   let mlCacheSessions: MlCacheSessions | MlCacheStateSessions | undefined;
   let mlCache: Promise<MlCacheOpened> | undefined;
@@ -241,6 +243,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       imageStep: new ImageStepSession(new ImageStepRunner(opened.session, mlpScale)),
       vq,
       textStep: async () => textStep,
+      textBlock: async () => textBlock,
       mlCache: () => {
         mlCache ??= openMlCache().catch((error) => {
           mlCache = undefined;
@@ -265,6 +268,13 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
         log('info', 'this engine was made without ML-Cache (mlCache: false): the image runs without it');
         request = { ...request, cache: false };
       }
+      if (request.task === 'understand' && request.cache && !textBlock) {
+        log(
+          'info',
+          'this engine was made without ML-Cache (mlCache: false): the answer runs without its cache',
+        );
+        request = { ...request, cache: false };
+      }
       if (budget === undefined) return request;
       const fitted = fitDeviceMemory(memory, budget, request, openSessions());
       if (fitted !== request && request.task === 'text_to_image')
@@ -272,6 +282,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
           width: request.width,
           height: request.height,
         });
+      if (fitted !== request && request.task === 'understand')
+        log('info', 'the block cache does not fit the device memory budget: this answer runs without it');
       return fitted;
     },
   );

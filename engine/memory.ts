@@ -75,10 +75,12 @@ export function requestMemory(
   // last logits of every image cell (fp32).
   let caches = 0;
   for (const [i, request] of requests.entries()) {
-    if (request.task !== 'text_to_image' || !request.cache) continue;
+    if ((request.task !== 'text_to_image' && request.task !== 'understand') || !request.cache) continue;
     const shape = shapes[i] as (typeof shapes)[number];
-    caches +=
-      nLayers * shape.rows * shape.length * kvWidth * 2 * a + shape.rows * shape.scored * codebookSize * 4;
+    const kv = nLayers * shape.rows * shape.length * kvWidth * 2 * a;
+    // Understanding's block cache has no logit cache, but a step holds its caches twice: carried in, and with the
+    // block's rows written (text-block-loop.ts).
+    caches += request.task === 'understand' ? 2 * kv : kv + shape.rows * shape.scored * codebookSize * 4;
   }
 
   // One layer at its widest (the residual stream in fp32, Q/K/V and the attention output, the MLP's three
@@ -121,7 +123,7 @@ export function checkDeviceMemory(
 
 /**
  * The request to run within the budget: `request` itself, or, when only its ML-Cache is over the budget (its K/V
- * caches, and a separate session's weights), the same text-to-image without ML-Cache: slower, never refused for it.
+ * caches, and a separate session's weights), the same request without its cache: slower, never refused for it.
  * Throws `device_memory` when even that does not fit.
  */
 export function fitDeviceMemory(
@@ -134,7 +136,7 @@ export function fitDeviceMemory(
     checkDeviceMemory(model, budget, [request], open);
     return request;
   } catch (error) {
-    if (request.task !== 'text_to_image' || !request.cache) throw error;
+    if ((request.task !== 'text_to_image' && request.task !== 'understand') || !request.cache) throw error;
     const plain: EngineRequest = { ...request, cache: false };
     checkDeviceMemory(model, budget, [plain], open);
     return plain;

@@ -148,6 +148,11 @@ describe('dimoo edit / paint / describe / batch', () => {
     // The ids are the answer itself: decoded as the engine decodes them, they give the text.
     const tokenizer = CheckpointTokenizer.load(model);
     expect(tokenizer.decode(report.tokens, { skipSpecial: true }).trim()).toBe(report.text);
+    // --cache: the block cache, which at one step per block decodes exactly as the uncached loop.
+    const args = ['--image', input, '--steps', '2', '--gen-length', '4', '--block-length', '2', '--json'];
+    const cached = await cli('describe', ...args, '--cache');
+    expect(cached.code).toBe(0);
+    expect((JSON.parse(cached.out) as { tokens: number[] }).tokens).toEqual(report.tokens);
   });
 
   it('batch writes one PNG per prompt and results.json', async () => {

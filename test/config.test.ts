@@ -47,6 +47,7 @@ describe('loadConfig defaults', () => {
       quant: 'none',
       precision: 'auto',
       mlCachePath: 'loop',
+      describeCache: true,
       dataDir: resolve('./data'),
       web: { host: '127.0.0.1', port: undefined, accessToken: undefined },
       adminIds: [],
@@ -169,6 +170,9 @@ describe('switches', () => {
       expect(loadConfig({ DISCORD_ALLOW_DMS: word }).discord.allowDms).toBe(true);
     }
     expect(problemFor('DISCORD_ALLOW_DMS', 'maybe')).toMatch(/true or false/);
+    // Describe's block cache is on unless turned off.
+    expect(loadConfig({ DESCRIBE_CACHE: 'off' }).describeCache).toBe(false);
+    expect(problemFor('DESCRIBE_CACHE', 'fast')).toMatch(/true or false/);
   });
 
   it('DISCORD_NOTIFY_AFTER_S is whole seconds from 0 to a day, in milliseconds', () => {

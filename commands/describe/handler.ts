@@ -9,6 +9,11 @@ export const describe: Operation<DescribeInput> = async (deps, ctx, input) => {
   const question = input.question?.trim() ? checkText(deps, input.question) : undefined;
   const files: Files = {};
   const image = await keepImage(deps, files, input.image, 'input');
-  const request: StoredRequest = { task: 'understand', image, ...(question ? { question } : {}) };
+  const request: StoredRequest = {
+    task: 'understand',
+    image,
+    ...(question ? { question } : {}),
+    ...(deps.config.describeCache ? { cache: true } : {}),
+  };
   return submit(deps, ctx, 'describe', request, files);
 };

@@ -3,6 +3,8 @@
 // interval (a full step and its cached steps in a Loop: ml-cache-interval.ts). Two sessions held the 8B
 // weights twice (17 GB more in fp16); onnxruntime runs every node of a graph whatever is fetched, so only a
 // branch that is not taken costs nothing. The weights are the outer graph's initializers, read by both branches.
+// Describe's block cache is a third way to run it: a Loop of its own beside the If (text-block-loop.ts), which
+// runs no iteration unless its inputs are given.
 import { encodeModel, GraphBuilder, type ValueDef } from '../onnx/graph.js';
 import { LladaGraph } from './llada-graph.js';
 import {
@@ -12,6 +14,7 @@ import {
   intervalStateValues,
   type MlCacheIntervalGraphOptions,
 } from './ml-cache-interval.js';
+import { BLOCK_PREFIX, textBlockLoop } from './text-block-loop.js';
 import { imageStep } from './transformer.js';
 import { mlCacheContrib, TRANSFORMER_OPSET } from './transformer-options.js';
 
@@ -91,6 +94,13 @@ export function buildDrawingGraph(options: MlCacheIntervalGraphOptions): Uint8Ar
       dtype,
       Array.from({ length: rank }, (_, i) => `${named}_${i}`),
     );
+  }
+  if (options.textHead) {
+    // Understanding with a block cache (text-block-loop.ts): a Loop of its own beside the interval's.
+    const block = textBlockLoop(root, options);
+    g.output(block.ids, `${BLOCK_PREFIX}ids_out`, 'int64', ['BN', 'BL']);
+    g.output(block.when, `${BLOCK_PREFIX}when`, 'int64', ['BB']);
+    g.output(block.nan, `${BLOCK_PREFIX}nan`, 'int64', []);
   }
   return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
 }

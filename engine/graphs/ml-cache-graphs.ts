@@ -47,10 +47,28 @@ export function cachedRows(
     caches: ReadonlyArray<{ k: string; v: string }>;
   },
 ) {
+  const { dModel: D } = options.dims;
+  const { hidden, layers } = cachedHidden(m, options, v);
+  return { logits: m.linear(hidden, imageHead(m, options), options.codebookSize, D), layers };
+}
+
+/**
+ * The trunk of `cachedRows` without a head: the rows' final normed hidden states [N, S, D] and, per layer, their
+ * new rotated key and value rows and the caches with them written (the understanding block loop's head is the
+ * full vocabulary: text-block-loop.ts).
+ */
+export function cachedHidden(
+  m: LladaGraph,
+  options: Pick<ImageStepGraphOptions, 'dims'>,
+  v: {
+    ids: string;
+    pos: string;
+    keys: KeyMask;
+    caches: ReadonlyArray<{ k: string; v: string }>;
+  },
+) {
   const { g } = m;
   const { dModel: D, vocabSize: V, nLayers } = options.dims;
-  const K = options.codebookSize;
-  const head = imageHead(m, options);
   const tables = m.ropeAt(v.pos);
   let x = g.op('Gather', [m.param(`${PREFIX}.wte.weight`, [V, D]), v.ids], { axis: 0 });
   const layers: Array<{ k: string; v: string; kAll: string; vAll: string }> = [];
@@ -60,8 +78,7 @@ export function cachedRows(
     x = out.x;
     layers.push(out);
   }
-  const hidden = m.rmsNorm(x, `${PREFIX}.ln_f.weight`);
-  return { logits: m.linear(hidden, head, K, D), layers };
+  return { hidden: m.rmsNorm(x, `${PREFIX}.ln_f.weight`), layers };
 }
 
 /** The cached forward shared by both ML-Cache step graphs, over graph inputs. */

@@ -2,6 +2,7 @@
 // to run is switched on, and each input only the other branch reads gets an empty tensor of its type and rank.
 import { EngineError } from '../api.js';
 import { INTERVAL_PREFIX, INTERVAL_SWITCH } from '../graphs/drawing-graph.js';
+import { BLOCK_PREFIX } from '../graphs/text-block-loop.js';
 import { type Feeds, type Session, Tensor } from './ort.js';
 
 /** Whether `session` is the drawing graph (both branches), not a graph with one of them. */
@@ -9,14 +10,25 @@ export function isDrawingGraph(session: Session): boolean {
   return session.inputNames.includes(INTERVAL_SWITCH);
 }
 
-/** The names of `session`'s outputs that `branch` gives (the other branch's come back empty). */
-export function branchOutputs(session: Session, branch: 'step' | 'interval'): string[] {
+/**
+ * What a drawing-graph run does: an image step (the If's else branch), a refresh interval (its then branch and
+ * the interval's Loop) or an understanding block (the block Loop, beside an image step of one cell).
+ */
+export type DrawingBranch = 'step' | 'interval' | 'block';
+
+function branchOf(output: string): DrawingBranch {
+  if (output.startsWith(INTERVAL_PREFIX)) return 'interval';
+  return output.startsWith(BLOCK_PREFIX) ? 'block' : 'step';
+}
+
+/** The names of `session`'s outputs that `branch` gives (the other branches' come back empty). */
+export function branchOutputs(session: Session, branch: DrawingBranch): string[] {
   if (!isDrawingGraph(session)) return [...session.outputNames];
-  return session.outputNames.filter((name) => name.startsWith(INTERVAL_PREFIX) === (branch === 'interval'));
+  return session.outputNames.filter((name) => branchOf(name) === branch);
 }
 
 /** `feeds` for `branch`, completed for the drawing graph; unchanged for a graph with one branch. */
-export function branchFeeds(session: Session, branch: 'step' | 'interval', feeds: Feeds): Feeds {
+export function branchFeeds(session: Session, branch: DrawingBranch, feeds: Feeds): Feeds {
   if (!isDrawingGraph(session)) return feeds;
   const all: Feeds = { ...feeds, [INTERVAL_SWITCH]: new Tensor('bool', [branch === 'interval'], []) };
   for (const input of session.inputMetadata) {

@@ -5,6 +5,7 @@ import type { ImageStepBackend } from '../runtime/image-step-backend.js';
 import type { MlCacheIntervalBackend } from '../runtime/ml-cache-interval-session.js';
 import type { MlCacheBackend } from '../runtime/ml-cache-session.js';
 import type { MlCacheStateBackend } from '../runtime/ml-cache-state-session.js';
+import type { TextBlockBackend } from '../runtime/text-block.js';
 import type { TextStepBackend } from '../runtime/text-step-backend.js';
 import type { TextTokenizer, TokenLayout } from '../sampling/layout-type.js';
 
@@ -21,6 +22,11 @@ export interface TaskContext {
   vq: VqPort;
   /** The understanding step: in the engine, the drawing session's step graph through its understanding head. */
   textStep: () => Promise<TextStepBackend>;
+  /**
+   * Understanding with the block cache (UnderstandRequest.cache): the drawing session's block Loop, or undefined
+   * on an engine whose graph has none (made without ML-Cache's interval branch).
+   */
+  textBlock?: () => Promise<TextBlockBackend | undefined>;
   /**
    * ML-Cache for text-to-image: the drawing session's refresh-interval branch (the default), or the comparison
    * paths' own sessions (per-step, state-in-graph), opened on first use.

@@ -73,8 +73,12 @@ export async function understand(
     genLength,
   );
   const backend = await ctx.textStep();
+  // The block cache decodes greedily in the graph; sampled answers (τ > 0) run uncached.
+  const blocks = request.cache && temperature === 0 ? await ctx.textBlock?.() : undefined;
   const { layout } = ctx;
   const x = Int32Array.from(seq.ids);
+  const branches = () => (cfg > 0 ? [x, understandingUncondIds(seq, x, layout)] : [x]);
+  const weights = cfg > 0 ? [1 + cfg, -cfg] : [1];
   let forwardMs = 0;
   let step = 0;
   let end = -1;
@@ -82,16 +86,27 @@ export async function understand(
   for (let b = 0; b < schedule.numBlocks && end < 0; b++) {
     const { lo, hi } = blockRange(seq.codeStart, schedule, b);
     const quota = transferQuota(maskedInRange(x, lo, hi, layout).length, schedule.stepsPerBlock);
+    if (blocks) {
+      throwIfCancelled(options.signal);
+      // A step that commits nothing changes nothing, so only the others run.
+      const commits = quota.filter((q) => q > 0);
+      if (commits.length > 0) {
+        const positions = Int32Array.from({ length: hi - lo }, (_, i) => lo + i);
+        const out = await blocks.block({ sequences: branches(), positions, weights, quota: commits });
+        forwardMs += out.forwardMs;
+        x.set(out.ids);
+      }
+      step += schedule.stepsPerBlock;
+      options.onProgress?.({ step, total: schedule.steps });
+      end = findAnswerEnd(x, seq.codeStart, hi, layout);
+      continue;
+    }
     for (let i = 0; i < schedule.stepsPerBlock; i++, step++) {
       throwIfCancelled(options.signal);
       const positions = maskedInRange(x, lo, hi, layout);
       const want = quota[i] ?? 0;
       if (positions.length > 0 && want > 0) {
-        const out = await backend.step({
-          sequences: cfg > 0 ? [x, understandingUncondIds(seq, x, layout)] : [x],
-          positions,
-          weights: cfg > 0 ? [1 + cfg, -cfg] : [1],
-        });
+        const out = await backend.step({ sequences: branches(), positions, weights });
         forwardMs += out.forwardMs;
         if (temperature === 0) {
           // The graph's argmax and its probability are exactly what low_confidence needs at τ = 0.

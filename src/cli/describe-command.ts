@@ -12,7 +12,7 @@ import {
 } from './engine-io.js';
 
 export const command: CliCommand = {
-  usage: `dimoo describe --model DIR --image FILE [--question TEXT] [--steps 128 --gen-length 128 --block-length 32 --temperature 0 --cfg 0 --seed N] ${ENGINE_USAGE} [--out FILE.txt] [--json]`,
+  usage: `dimoo describe --model DIR --image FILE [--question TEXT] [--steps 128 --gen-length 128 --block-length 32 --temperature 0 --cfg 0 --seed N] [--cache] ${ENGINE_USAGE} [--out FILE.txt] [--json]`,
   async run(argv, io) {
     const o = parse(argv, {
       image: { type: 'string' },
@@ -20,6 +20,7 @@ export const command: CliCommand = {
       ...TASK_OPTIONS,
       'gen-length': { type: 'string' },
       'block-length': { type: 'string' },
+      cache: { type: 'boolean' },
     });
     const target = engineTarget(o);
     const imagePath = required('image', o.image);
@@ -28,6 +29,7 @@ export const command: CliCommand = {
       ...samplingSettings(o),
       genLength: intOption('gen-length', o['gen-length']),
       blockLength: intOption('block-length', o['block-length']),
+      ...(o.cache === true ? { cache: true } : {}),
     };
     return withEngine('describe', target, io, async (engine) => {
       const image = await readImageFile('image', imagePath);

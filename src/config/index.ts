@@ -39,6 +39,8 @@ export interface Config {
   deviceMemoryBytes?: number;
   /** How ML-Cache text-to-image keeps its caches (DIMOO_ML_CACHE_PATH; engine/api.ts MlCachePath). */
   mlCachePath: Env['DIMOO_ML_CACHE_PATH'];
+  /** Describe jobs decode with the block cache (DESCRIBE_CACHE; engine/api.ts UnderstandRequest.cache). */
+  describeCache: boolean;
   dataDir: string;
   web: { host: string; port?: number; accessToken?: string };
   adminIds: string[];
@@ -166,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     precision: e.PRECISION,
     deviceMemoryBytes: e.DEVICE_MEMORY_GB === undefined ? undefined : Math.round(e.DEVICE_MEMORY_GB * 1e9),
     mlCachePath: e.DIMOO_ML_CACHE_PATH,
+    describeCache: e.DESCRIBE_CACHE,
     dataDir: resolve(e.DATA_DIR),
     web: { host: e.WEB_HOST, port: e.WEB_PORT, accessToken: e.WEB_ACCESS_TOKEN },
     adminIds: e.ADMIN_IDS,

@@ -158,6 +158,7 @@ export const envSchema = z.object({
       .enum(['loop', 'per-step', 'in-graph'], { error: 'must be one of loop, per-step, in-graph' })
       .default('loop'),
   ),
+  DESCRIBE_CACHE: booleanFlag(true),
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
   WEB_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
   WEB_PORT: port,

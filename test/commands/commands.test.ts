@@ -35,6 +35,8 @@ function setup(
     helpKeys?: string[];
     /** A store whose disk can be declared full. */
     fullDiskDouble?: boolean;
+    /** DESCRIBE_CACHE. */
+    describeCache?: boolean;
   } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'dimoo-commands-'));
@@ -62,6 +64,7 @@ function setup(
   open.push(queue);
   const config: CommandsConfig = {
     defaultLocale: 'en',
+    ...(options.describeCache !== undefined ? { describeCache: options.describeCache } : {}),
     limits: {
       rateLimitPerMinute: options.rateLimitPerMinute ?? 0,
       maxInputBytes: 200_000,
@@ -546,6 +549,20 @@ describe('text and reply flows', () => {
       task: 'image_to_image',
       prompt: 'add a moon',
     });
+    expect(store.get(question.jobId as string)?.request).not.toHaveProperty('cache');
+  });
+
+  it('describes with the block cache when DESCRIBE_CACHE is on, by every way of asking', async () => {
+    const { commands, ctx, store } = setup({ describeCache: true });
+    const image = { data: await png() };
+    const request = (reply: Reply) => store.get(reply.jobId as string)?.request;
+    const asked = await commands.replyToImage(ctx('1'), { image, text: 'what is this?' });
+    expect(request(asked)).toMatchObject({ task: 'understand', question: 'what is this?', cache: true });
+    const plain = await commands.runText(ctx('2'), '/describe', [image]);
+    expect(request(plain as Reply)).toMatchObject({ task: 'understand', cache: true });
+    const off = setup({ describeCache: false });
+    const uncached = await off.commands.replyToImage(off.ctx('1'), { image, text: 'what is this?' });
+    expect(off.store.get(uncached.jobId as string)?.request).not.toHaveProperty('cache');
   });
 });
 

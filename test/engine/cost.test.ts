@@ -40,4 +40,16 @@ describe('engine cost model', () => {
     const long = estimateCost({ task: 'understand', image, steps: 128, genLength: 32, blockLength: 32 });
     expect(long).toBeCloseTo(4 * short);
   });
+
+  it('prices the block cache as one whole pass per block and cheap steps over the block', () => {
+    const asked = { task: 'understand', image, steps: 128, genLength: 128, blockLength: 32 } as const;
+    const exact = estimateCost(asked);
+    const cached = estimateCost({ ...asked, cache: true });
+    // Four whole passes of 128, plus 124 steps over 32 rows each reading the caches.
+    expect(cached).toBeLessThan(exact / 10);
+    expect(cached).toBeGreaterThan((4 / 128) * exact);
+    // A block of one step is the uncached price.
+    const oneStep = { ...asked, steps: 4 };
+    expect(estimateCost({ ...oneStep, cache: true })).toBeCloseTo(estimateCost(oneStep));
+  });
 });

@@ -14,6 +14,7 @@ import {
   type TextToImageRequest,
 } from '../../engine/index.js';
 import {
+  fitDeviceMemory,
   largestSquareSide,
   type MemoryModel,
   requestMemory,
@@ -91,6 +92,24 @@ describe('memory estimate for the 8B model', () => {
     expect(requestMemory(m, [describe]).weights).toBe(at1024.weights);
     expect(requestMemory(m, [describe], { mlCache: true }).weights).toBe(at512.weights);
     expect(requestMemory(separate, [describe], { mlCache: true }).weights).toBe(2 * at512.weights);
+    // Its block cache: every layer's K/V for ~4.2k tokens, twice (carried, and with the block written), in fp16.
+    const cachedDescribe = requestMemory(m, [{ ...describe, cache: true }]);
+    expect(requestMemory(m, [describe]).caches).toBe(0);
+    expect(cachedDescribe.caches / 1e9).toBeGreaterThan(4);
+    expect(cachedDescribe.caches / 1e9).toBeLessThan(5);
+  });
+
+  it('answers a cached describe that does not fit without its cache instead of refusing it', () => {
+    const m = gpu('fp16');
+    const describe: EngineRequest = {
+      task: 'understand',
+      image: { width: 1, height: 1, data: new Uint8Array(3) },
+      cache: true,
+    };
+    const need = requestMemory(m, [describe]);
+    const budget = need.total - need.caches / 2;
+    expect(fitDeviceMemory(m, budget, describe)).toEqual({ ...describe, cache: false });
+    expect(fitDeviceMemory(m, need.total, describe)).toBe(describe);
   });
 
   it('a batch needs more than one of its jobs; the CPU counts the attention scores CUDA never forms', () => {

@@ -49,15 +49,15 @@ export class NaiveLlada {
     return y;
   }
 
-  /** Rotate-half RoPE in place on x[L, heads·hs]. */
-  private rope(x: Matrix, rows: number, heads: number): void {
+  /** Rotate-half RoPE in place on x[rows, heads·hs], row t at absolute position `at[t]`. */
+  private rope(x: Matrix, rows: number, heads: number, at: readonly number[]): void {
     const hs = this.dims.dModel / this.dims.nHeads;
     const half = hs / 2;
     for (let t = 0; t < rows; t++)
       for (let h = 0; h < heads; h++) {
         const base = t * heads * hs + h * hs;
         for (let i = 0; i < half; i++) {
-          const angle = t / this.dims.ropeTheta ** ((2 * i) / hs);
+          const angle = at[t]! / this.dims.ropeTheta ** ((2 * i) / hs);
           const c = Math.cos(angle);
           const s = Math.sin(angle);
           const a = x[base + i]!;
@@ -70,27 +70,52 @@ export class NaiveLlada {
 
   /** Final normed hidden states [L, D] for one sequence. */
   hidden(ids: readonly number[]): Matrix {
+    return this.cachedHidden(ids, [...ids.keys()], this.emptyCache(ids.length));
+  }
+
+  /** Per layer, rotated keys and values [L, kv] of every position (what cachedHidden reads and writes). */
+  emptyCache(length: number): { k: Matrix[]; v: Matrix[] } {
+    const { dModel: D, nHeads, nKvHeads, nLayers } = this.dims;
+    const kvW = nKvHeads * (D / nHeads);
+    const layers = () => Array.from({ length: nLayers }, () => new Float64Array(length * kvW));
+    return { k: layers(), v: layers() };
+  }
+
+  /**
+   * The hidden states [rows.length, D] of only `rows` of `ids`: their keys and values are written into `cache`
+   * and their queries attend to every cached key (a forward of every row fills the cache).
+   */
+  cachedHidden(ids: readonly number[], rows: readonly number[], cache: { k: Matrix[]; v: Matrix[] }): Matrix {
     const { dModel: D, nHeads, nKvHeads, mlpHidden: H, nLayers } = this.dims;
     const L = ids.length;
+    const R = rows.length;
     const hs = D / nHeads;
     const kvW = nKvHeads * hs;
     const rep = nHeads / nKvHeads;
     const wte = this.w('model.transformer.wte.weight');
-    let x = new Float64Array(L * D);
-    for (let t = 0; t < L; t++) for (let i = 0; i < D; i++) x[t * D + i] = wte[ids[t]! * D + i]!;
+    let x = new Float64Array(R * D);
+    rows.forEach((row, r) => {
+      for (let i = 0; i < D; i++) x[r * D + i] = wte[ids[row]! * D + i]!;
+    });
     for (let layer = 0; layer < nLayers; layer++) {
       const p = `model.transformer.blocks.${layer}`;
-      const h = this.rmsNorm(x, L, `${p}.attn_norm.weight`);
-      const q = this.linear(h, L, `${p}.q_proj.weight`, D, D);
-      const k = this.linear(h, L, `${p}.k_proj.weight`, kvW, D);
-      const v = this.linear(h, L, `${p}.v_proj.weight`, kvW, D);
-      this.rope(q, L, nHeads);
-      this.rope(k, L, nKvHeads);
-      const att = new Float64Array(L * D);
+      const h = this.rmsNorm(x, R, `${p}.attn_norm.weight`);
+      const q = this.linear(h, R, `${p}.q_proj.weight`, D, D);
+      const kRows = this.linear(h, R, `${p}.k_proj.weight`, kvW, D);
+      const vRows = this.linear(h, R, `${p}.v_proj.weight`, kvW, D);
+      this.rope(q, R, nHeads, rows);
+      this.rope(kRows, R, nKvHeads, rows);
+      const k = cache.k[layer]!;
+      const v = cache.v[layer]!;
+      rows.forEach((row, r) => {
+        k.set(kRows.subarray(r * kvW, (r + 1) * kvW), row * kvW);
+        v.set(vRows.subarray(r * kvW, (r + 1) * kvW), row * kvW);
+      });
+      const att = new Float64Array(R * D);
       const scores = new Float64Array(L);
       for (let head = 0; head < nHeads; head++) {
         const kvHead = Math.floor(head / rep);
-        for (let t = 0; t < L; t++) {
+        for (let t = 0; t < R; t++) {
           let max = Number.NEGATIVE_INFINITY;
           for (let s = 0; s < L; s++) {
             let dot = 0;
@@ -110,16 +135,16 @@ export class NaiveLlada {
           }
         }
       }
-      const o = this.linear(att, L, `${p}.attn_out.weight`, D, D);
+      const o = this.linear(att, R, `${p}.attn_out.weight`, D, D);
       x = x.map((value, i) => value + o[i]!);
-      const h2 = this.rmsNorm(x, L, `${p}.ff_norm.weight`);
-      const gate = this.linear(h2, L, `${p}.ff_proj.weight`, H, D);
-      const up = this.linear(h2, L, `${p}.up_proj.weight`, H, D);
+      const h2 = this.rmsNorm(x, R, `${p}.ff_norm.weight`);
+      const gate = this.linear(h2, R, `${p}.ff_proj.weight`, H, D);
+      const up = this.linear(h2, R, `${p}.up_proj.weight`, H, D);
       const act = gate.map((g, i) => (g / (1 + Math.exp(-g))) * up[i]!);
-      const down = this.linear(act, L, `${p}.ff_out.weight`, D, H);
+      const down = this.linear(act, R, `${p}.ff_out.weight`, D, H);
       x = x.map((value, i) => value + down[i]!);
     }
-    return this.rmsNorm(x, L, 'model.transformer.ln_f.weight');
+    return this.rmsNorm(x, R, 'model.transformer.ln_f.weight');
   }
 
   /** Logits at `positions` over head rows [from, from+count) → [positions.length, count]. */

@@ -162,4 +162,51 @@ describe('understanding on a generated tiny checkpoint', () => {
     await expect(cancelled).rejects.toMatchObject({ code: 'cancelled' });
     expect((await ask()).kind).toBe('text');
   });
+
+  it('with the block cache: one run per block, the uncached answer where a block takes one step', async () => {
+    const progress: number[] = [];
+    const cached = await ask({ cache: true, genLength: 8, blockLength: 4, steps: 2 });
+    const exact = await ask({ genLength: 8, blockLength: 4, steps: 2 });
+    // One step per block leaves nothing for the cache to change.
+    expect(cached.tokens).toEqual(exact.tokens);
+    expect(cached.steps).toBe(exact.steps);
+    const longer = (await engine.generate(
+      { task: 'understand', image, genLength: 8, blockLength: 4, steps: 8, cache: true },
+      { onProgress: (p) => progress.push(p.step) },
+    )) as TextResult;
+    expect(longer.kind).toBe('text');
+    // Progress comes per block, in the uncached loop's step count.
+    expect(progress).toEqual(progress.length === 1 ? [4] : [4, 8]);
+    // A sampled answer (τ > 0) runs uncached: progress per step.
+    const sampled: number[] = [];
+    await engine.generate(
+      {
+        task: 'understand',
+        image,
+        genLength: 4,
+        blockLength: 4,
+        steps: 4,
+        temperature: 1,
+        seed: 2,
+        cache: true,
+      },
+      { onProgress: (p) => sampled.push(p.step) },
+    );
+    expect(sampled).toEqual([1, 2, 3, 4]);
+  });
+
+  it('an engine made without ML-Cache answers a cached request uncached', async () => {
+    const plain = await createEngine({ modelDir: dir, device: TEST_DEVICE, mlCache: false, warm: false });
+    try {
+      const steps: number[] = [];
+      const answer = (await plain.generate(
+        { task: 'understand', image, genLength: 4, blockLength: 4, steps: 2, cache: true },
+        { onProgress: (p) => steps.push(p.step) },
+      )) as TextResult;
+      expect(answer.kind).toBe('text');
+      expect(steps).toEqual([1, 2]);
+    } finally {
+      await plain.close();
+    }
+  });
 });
