@@ -28,7 +28,7 @@ export function localeOf(job: Job, fallback: Locale): Locale {
   return (SUPPORTED_LOCALES as readonly unknown[]).includes(locale) ? (locale as Locale) : fallback;
 }
 
-/** "12 seconds" / "3 minutes", in the job's language, for the `{eta}` and `{when}` placeholders. */
+/** "12 seconds" / "3 minutes" / "2 hours", in the job's language, for the `{eta}` and `{when}` placeholders. */
 export function formatDuration(
   locale: Locale,
   ms: number,
@@ -36,7 +36,9 @@ export function formatDuration(
 ): string {
   const seconds = Math.max(1, Math.round(ms / 1000));
   if (seconds < 90) return t(locale, `${key}.seconds`, { count: seconds });
-  return t(locale, `${key}.minutes`, { count: Math.round(seconds / 60) });
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 90) return t(locale, `${key}.minutes`, { count: minutes });
+  return t(locale, `${key}.hours`, { count: Math.round(minutes / 60) });
 }
 
 export function cancelButton(jobId: string): ReplyButton {

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { formatDuration } from '../commands/render.js';
 import {
   allCatalogs,
   type Catalog,
@@ -182,6 +183,17 @@ describe('t', () => {
     );
     expect(t('de', 'time.duration.minutes', { count: 1 })).toBe('1 Minute');
     expect(t('de', 'time.duration.minutes', { count: 2 })).toBe('2 Minuten');
+    expect(t('ru', 'time.duration.hours', { count: 5 })).toBe('5 часов');
+    expect(t('ru', 'time.in.hours', { count: 2 })).toBe('через 2 часа');
+  });
+
+  it('says durations in seconds below 90 s, minutes below 90 min, then hours', () => {
+    expect(formatDuration('en', 89_000)).toBe('89 seconds');
+    expect(formatDuration('en', 95_000)).toBe('2 minutes');
+    expect(formatDuration('en', 89 * 60_000)).toBe('89 minutes');
+    expect(formatDuration('en', 95 * 60_000)).toBe('2 hours');
+    expect(formatDuration('de', 30 * 3_600_000)).toBe('30 Stunden');
+    expect(formatDuration('en', 3 * 3_600_000, 'time.in')).toBe('in 3 hours');
   });
 
   it.each(translated)('%s answers every count of every plural family from its own catalog', (locale) => {

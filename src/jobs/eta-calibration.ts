@@ -65,12 +65,13 @@ export class EtaCalibration {
 
   /**
    * `cpu:text_to_image`, `cuda:paint_extend`, …: one key per way of running, as the engine's loops differ (ML-Cache
-   * text-to-image, an image-to-image with a reference image, a paint that grows the canvas).
+   * text-to-image, describe's block cache, an image-to-image with a reference image, a paint that grows the canvas).
    */
   private key(job: Pick<Job, 'request'>): string {
     const { request } = job;
     let type: string = request.task;
     if (request.task === 'text_to_image' && request.cache) type = 'text_to_image_cache';
+    if (request.task === 'understand' && request.cache) type = 'understand_cache';
     if (request.task === 'image_to_image' && request.refImage) type = 'image_to_image_ref';
     if (
       request.task === 'paint' &&

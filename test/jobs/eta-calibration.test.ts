@@ -49,4 +49,15 @@ describe('EtaCalibration', () => {
     eta.learn(describeJob, 2);
     expect(eta.msPerUnit).toBe(6);
   });
+
+  it("a describe with the block cache learns a pace of its own, apart from upstream's decoding", () => {
+    const store = new CalibrationMapDouble();
+    const eta = new EtaCalibration(store, () => 'cpu');
+    const cached = { ...describeJob, request: { ...describeJob.request, cache: true } } as typeof describeJob;
+    for (const ms of [9, 3]) eta.learn(describeJob, ms);
+    for (const ms of [4, 1]) eta.learn(cached, ms);
+    expect(eta.expectedMs(describeJob)).toBe(3000);
+    expect(eta.expectedMs(cached)).toBe(1000);
+    expect([...store.rows.keys()]).toContain('cpu:understand_cache');
+  });
 });

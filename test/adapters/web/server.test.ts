@@ -141,6 +141,7 @@ describe('playground server', () => {
     expect(info.locale).toBe('ru');
     expect(info.strings['web.eta']).toContain('{eta}');
     expect(info.strings['time.duration.minutes_few']).toBe('{count} минуты');
+    expect(info.strings['time.duration.hours_many']).toBe('{count} часов');
     expect(Object.keys(info.strings).every((k) => /^(web|time\.duration)\./.test(k))).toBe(true);
   });
 
