@@ -45,6 +45,9 @@ describe('overflowed logits', () => {
     await expect(
       engine.generate({ task: 'understand', image, steps: 2, genLength: 8, blockLength: 8 }),
     ).rejects.toThrow(/best_prob.*overflowed/);
+    await expect(
+      engine.generate({ task: 'understand', image, steps: 2, genLength: 8, blockLength: 8, cache: true }),
+    ).rejects.toThrow(/block's probabilities held \d+ NaN.*overflowed/);
 
     // In fp16 the step runs again on every rung of the MLP's scale, which cannot mend an infinite head, then fails.
     const warnings: string[] = [];
@@ -117,6 +120,15 @@ describe('overflowed logits', () => {
     if (first.kind !== 'image') throw new Error('text_to_image gave no image');
     const image = { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(100) };
     await half.generate({ task: 'understand', image, steps: 2, genLength: 8, blockLength: 8 });
+    const answer = await half.generate({
+      task: 'understand',
+      image,
+      steps: 4,
+      genLength: 8,
+      blockLength: 8,
+      cache: true,
+    });
+    expect(answer.kind).toBe('text');
     expect(warnings).toHaveLength(1);
     // Same seed, same rung: the same image.
     const again = await half.generate(draw);
