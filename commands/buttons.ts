@@ -13,9 +13,10 @@ import {
   zoomOut,
 } from './follow-ups.js';
 import { pick } from './grid.js';
+import { resultButtons } from './render.js';
 import { type ButtonAction, parseButtonId, textReply } from './reply.js';
 import { remixLineOf } from './rerun.js';
-import { resultBytes } from './stored-jobs.js';
+import { imageJob, resultBytes } from './stored-jobs.js';
 import { upscale } from './upscale.js';
 import { vary } from './vary.js';
 import { regionAsk } from './vary-region.js';
@@ -69,6 +70,8 @@ const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
   }),
   original: originalFile,
   cancel: (deps, ctx, jobId) => cancel(deps, ctx, { job: jobId }),
+  more: resultRows(true),
+  less: resultRows(false),
   /** Asks for the instruction first; the answer comes back through `editResult`. */
   edit: async (deps, _ctx, jobId) => {
     resultBytes(deps.store, jobId);
@@ -85,6 +88,21 @@ const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
     return { text: [], deleteSource: true, jobId };
   },
 };
+
+/**
+ * More ▾ and Less ▴ under a compact result: the same message with every row, or with the main ones again. Only
+ * where the platform shows compact results, and only on a finished image result.
+ */
+function resultRows(expanded: boolean): Operation<string> {
+  return async (deps, ctx, jobId) => {
+    const job = imageJob(deps.store, jobId);
+    const profile = deps.profile(ctx.user.platform);
+    if (!profile.compactResults || job.status !== 'done' || job.result?.candidates)
+      return textReply('errors.button.not_available');
+    const buttons = resultButtons(job, { originalFile: profile.originalFileButton, compact: true, expanded });
+    return { text: [], buttons, replaceButtons: true, jobId };
+  };
+}
 
 /** Dispatches a button press (`<action>:<jobId>`). */
 export const pressButton: Operation<string> = async (deps, ctx, id) => {

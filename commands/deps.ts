@@ -25,6 +25,11 @@ export type CommandsLog = (
 export interface PlatformProfile {
   /** Image results get an "Original file" button (platforms that recompress photos). */
   originalFileButton?: boolean;
+  /**
+   * Image results show their main buttons and More ▾ for the rest (platforms that stack every row of a keyboard
+   * under the picture: Telegram, where a result's full set is seven rows or more).
+   */
+  compactResults?: boolean;
   /** Extra `help` lines (locale keys) for ways of giving input that only this platform has. */
   helpKeys?: readonly string[];
   /** The help line on giving images (default `help.images`, which speaks of replying to one). */
@@ -72,6 +77,7 @@ export function createDeps(options: CommandsOptions, registry: CommandRegistry):
     const given = options.platforms?.[platform] ?? {};
     return {
       originalFileButton: given.originalFileButton ?? false,
+      compactResults: given.compactResults ?? false,
       helpKeys: given.helpKeys ?? [],
       helpImagesKey: given.helpImagesKey ?? 'help.images',
       imageMissingKey: given.imageMissingKey ?? 'errors.input.image_missing',
@@ -90,6 +96,7 @@ export function createDeps(options: CommandsOptions, registry: CommandRegistry):
       now,
       expectedMs: (job) => options.queue.expectedMs(job),
       originalFileButton: (job) => profile(job.owner.platform).originalFileButton,
+      compactResults: (job) => profile(job.owner.platform).compactResults,
       randomModel: options.randomModel,
     },
     registry,

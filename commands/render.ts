@@ -19,6 +19,8 @@ export interface RenderDeps {
    * so users can fetch the lossless PNG.
    */
   originalFileButton?: (job: Job) => boolean;
+  /** Whether a job's image result shows its main buttons and More ▾ (PlatformProfile.compactResults). */
+  compactResults?: (job: Job) => boolean;
   /** The model is the generated random checkpoint: text answers say they are meaningless, as its images show. */
   randomModel?: boolean;
 }
@@ -45,7 +47,14 @@ export function cancelButton(jobId: string): ReplyButton {
   return { id: buttonId('cancel', jobId), labelKey: 'button.cancel', style: 'danger', ownerOnly: true };
 }
 
-export function resultButtons(job: Job, options: { originalFile?: boolean } = {}): ReplyButton[][] {
+export interface ResultButtonOptions {
+  originalFile?: boolean;
+  /** The main rows and More ▾ (PlatformProfile.compactResults); with `expanded`, every row and Less ▴. */
+  compact?: boolean;
+  expanded?: boolean;
+}
+
+export function resultButtons(job: Job, options: ResultButtonOptions = {}): ReplyButton[][] {
   const id = job.id;
   const candidates = job.result?.candidates;
   if (candidates) return gridButtons(job, candidates.length, options);
@@ -109,7 +118,18 @@ export function resultButtons(job: Job, options: { originalFile?: boolean } = {}
     { id: buttonId('delete', id), labelKey: 'button.delete', style: 'danger', ownerOnly: true },
   ];
   // Five rows at most (Discord's limit): the upscales have one of their own, where they are offered.
-  return [first, ...(upscales.length ? [upscales] : []), second, pans, last];
+  const main = [first, ...(upscales.length ? [upscales] : [])];
+  if (!options.compact) return [...main, second, pans, last];
+  if (options.expanded)
+    return [
+      ...main,
+      second,
+      pans,
+      last,
+      [{ id: buttonId('less', id), labelKey: 'button.less', style: 'secondary' }],
+    ];
+  const deleteButton = last.at(-1) as ReplyButton;
+  return [...main, [{ id: buttonId('more', id), labelKey: 'button.more', style: 'secondary' }, deleteButton]];
 }
 
 /**
@@ -291,7 +311,10 @@ async function renderStage(
               },
             ]
           : undefined,
-        buttons: resultButtons(job, { originalFile: deps.originalFileButton?.(job) }),
+        buttons: resultButtons(job, {
+          originalFile: deps.originalFileButton?.(job),
+          compact: deps.compactResults?.(job),
+        }),
         context: resultContext(job),
       };
     }

@@ -63,6 +63,8 @@ export const BUTTON_ACTIONS = [
   'original',
   'delete',
   'cancel',
+  'more',
+  'less',
 ] as const;
 export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
 
@@ -129,6 +131,11 @@ export interface Reply {
   outcome?: 'done' | 'failed' | 'cancelled';
   /** The adapter should delete the message the pressed button was on. */
   deleteSource?: boolean;
+  /**
+   * The adapter should give the message the pressed button was on these `buttons` instead of its own (More ▾ and
+   * Less ▴ under a compact result), sending nothing new.
+   */
+  replaceButtons?: boolean;
   /** Send the images as files, untouched (Telegram `sendDocument`), not as photos a platform recompresses. */
   asFiles?: boolean;
   /** Jobs ahead of this one while it waits (position updates), so adapters can thin them out. */

@@ -12,7 +12,6 @@ import {
   optionsOf,
   parseTextCommand,
   type Reply,
-  type ReplyAsk,
   resultJobOf,
   type TextCommand,
   UserInputError,
@@ -26,6 +25,7 @@ import { RecentIds } from '../shared/recent-ids.js';
 import { AlbumCollector } from './albums.js';
 import { toTelegramCommands } from './command-list.js';
 import { TelegramJobMessages } from './job-messages.js';
+import { TelegramQuestions } from './questions.js';
 import { keyboard, replyText } from './render.js';
 import { sendImages } from './send.js';
 import { serveWebhook, type WebhookServer } from './webhook.js';
@@ -66,8 +66,7 @@ export class TelegramBot {
   private unsubscribe?: () => void;
   private readonly albums: AlbumCollector<Context>;
   private webhook?: WebhookServer;
-  /** ForceReply questions (Edit, Remix): `<chatId>:<messageId>` → what was asked, about which job. */
-  private readonly asks = new Map<string, Pick<ReplyAsk, 'kind' | 'jobId'>>();
+  private readonly questions: TelegramQuestions;
 
   constructor(private readonly options: TelegramOptions) {
     const token = options.config.telegram.token;
@@ -80,6 +79,7 @@ export class TelegramBot {
     // Waits out 429 retry_after (up to a minute) and gives up on network errors after a few tries, so nothing
     // loops forever on a dead connection.
     this.bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true }));
+    this.questions = new TelegramQuestions(this.bot.api);
     this.bot.catch((error) => options.log.warn({ err: error.error }, 'telegram update failed'));
     this.bot.use((ctx, next) => (this.seen.add(String(ctx.update.update_id)) ? next() : undefined));
     // Chats are served concurrently (one slow download holds up only its own chat), each chat's updates in order.
@@ -328,7 +328,7 @@ export class TelegramBot {
       if (reply) await this.send(ctx, c, reply);
       return;
     }
-    const asked = replied && this.asks.get(`${replied.chat.id}:${replied.message_id}`);
+    const asked = replied && this.questions.askedBy(replied.chat.id, replied.message_id);
     if (asked) {
       await this.send(ctx, c, await this.options.commands.answerAsk(c, asked.kind, asked.jobId, text));
       return;
@@ -358,38 +358,20 @@ export class TelegramBot {
       await ctx.deleteMessage().catch(() => undefined);
       return;
     }
+    if (reply.replaceButtons) {
+      // Pressed twice before the first edit landed, the markup is already this one ("message is not modified").
+      await ctx
+        .editMessageReplyMarkup({ reply_markup: keyboard(reply, c.locale) ?? { inline_keyboard: [] } })
+        .catch(() => undefined);
+      return;
+    }
     if (reply.ask) {
-      await this.ask(ctx, c, reply.ask);
+      const chatId = ctx.chat?.id;
+      if (chatId !== undefined)
+        await this.questions.ask(chatId, ctx.callbackQuery?.message?.message_id, c.locale, reply.ask);
       return;
     }
     await this.send(ctx, c, reply);
-  }
-
-  /**
-   * Asks with a ForceReply under the result: the user's answer is a reply to the bot's message, which Telegram
-   * delivers in groups too (privacy mode), and names the job through the remembered question.
-   */
-  private async ask(
-    ctx: Context,
-    c: CommandContext,
-    { kind, jobId, labelKey, value }: ReplyAsk,
-  ): Promise<void> {
-    const chatId = ctx.chat?.id;
-    if (chatId === undefined) return;
-    const source = ctx.callbackQuery?.message?.message_id;
-    const label = t(c.locale, labelKey);
-    // No field can be filled in here: a starting text (Remix's line) is shown as code, which a tap copies.
-    const code = value
-      ? { entities: [{ type: 'code' as const, offset: label.length + 2, length: value.length }] }
-      : {};
-    const sent = await this.bot.api.sendMessage(chatId, value ? `${label}\n\n${value}` : label, {
-      ...code,
-      reply_markup: { force_reply: true, input_field_placeholder: label.slice(0, 64) },
-      ...(source ? { reply_parameters: { message_id: source, allow_sending_without_reply: true } } : {}),
-    });
-    this.asks.set(`${chatId}:${sent.message_id}`, { kind, jobId });
-    // Old questions are rarely answered: keep the most recent ones only.
-    if (this.asks.size > 1000) this.asks.delete(this.asks.keys().next().value as string);
   }
 
   /**

@@ -13,6 +13,7 @@ export type TelegramTesting = Pick<
 export const TELEGRAM_PROFILE: PlatformProfile = {
   // Telegram recompresses photos: results offer the lossless PNG as a file.
   originalFileButton: true,
+  compactResults: true,
   helpKeys: ['help.telegram.mask'],
 };
 

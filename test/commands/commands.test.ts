@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CommandContext, Commands, type CommandsConfig } from '../../commands/commands.js';
 import { MAX_PROMPT_CHARS } from '../../commands/limits.js';
-import type { Reply } from '../../commands/reply.js';
+import type { Reply, ReplyButton } from '../../commands/reply.js';
 import {
   decodeImage,
   type EngineRequest,
@@ -37,6 +37,8 @@ function setup(
     fullDiskDouble?: boolean;
     /** DESCRIBE_CACHE. */
     describeCache?: boolean;
+    /** The platform shows compact results (PlatformProfile.compactResults). */
+    compactResults?: boolean;
   } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'dimoo-commands-'));
@@ -80,7 +82,13 @@ function setup(
     config,
     now: () => clock,
     randomSeed: () => seed++,
-    platforms: { discord: { originalFileButton: options.originalFileButton, helpKeys: options.helpKeys } },
+    platforms: {
+      discord: {
+        originalFileButton: options.originalFileButton,
+        helpKeys: options.helpKeys,
+        compactResults: options.compactResults,
+      },
+    },
   });
   const updates: Array<{ job: Job; reply: Reply }> = [];
   commands.subscribe((u) => updates.push(u));
@@ -210,6 +218,52 @@ describe('imagine', () => {
       options: { prompt: 'still waiting --steps 4' },
     });
     expect(keys(await commands.pressButton(ctx('1'), `original:${running.jobId}`))).toEqual([
+      'errors.button.not_available',
+    ]);
+  });
+
+  it('a compact result shows its main rows and More ▾, which gives the message every row and Less ▴', async () => {
+    const { commands, ctx, until } = setup({ compactResults: true, originalFileButton: true });
+    const actions = (rows: ReplyButton[][] | undefined) =>
+      rows?.map((row) => row.map((b) => b.id.split(':')[0]));
+    const queued = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a red fox --steps 4 --size 256x256' },
+    });
+    const done = await until((u) => u.job.id === queued.jobId && u.reply.final === true);
+    const main = [
+      ['reroll', 'vary', 'vary_strong', 'vary_region'],
+      ['upscale_subtle', 'upscale_creative'],
+    ];
+    expect(actions(done.reply.buttons)).toEqual([...main, ['more', 'delete']]);
+    // Anyone may open it; the message keeps its picture and text, only its buttons change.
+    const more = await commands.pressButton(ctx('2'), `more:${queued.jobId}`);
+    expect(more).toMatchObject({ replaceButtons: true, text: [] });
+    expect(actions(more.buttons)).toEqual([
+      ...main,
+      ['edit', 'describe', 'zoomout', 'zoomout2', 'zoomcustom'],
+      ['pan_left', 'pan_right', 'pan_up', 'pan_down'],
+      ['remix', 'original', 'delete'],
+      ['less'],
+    ]);
+    const less = await commands.pressButton(ctx('2'), `less:${queued.jobId}`);
+    expect(actions(less.buttons)).toEqual(actions(done.reply.buttons));
+    // Where results are never compact, and on a job still running, there is nothing to open.
+    const running = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a kite --steps 4' },
+    });
+    expect(keys(await commands.pressButton(ctx('1'), `more:${running.jobId}`))).toEqual([
+      'errors.button.not_available',
+    ]);
+    const full = setup();
+    const elsewhere = await full.commands.run(full.ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a fox' },
+    });
+    const result = await full.until((u) => u.job.id === elsewhere.jobId && u.reply.final === true);
+    expect(result.reply.buttons?.flat().some((b) => b.id.startsWith('more:'))).toBe(false);
+    expect(keys(await full.commands.pressButton(full.ctx('1'), `more:${elsewhere.jobId}`))).toEqual([
       'errors.button.not_available',
     ]);
   });

@@ -133,7 +133,7 @@ describe('Telegram progress previews', { timeout: 90_000 }, () => {
     expect(result.method).toBe('sendPhoto');
     expect(isPng(result.files[0]?.bytes)).toBe(true);
     expect(captionOf(result)).toMatch(/seed/i);
-    expect(markupOf(result)).toMatch(/original:/);
+    expect(markupOf(result)).toMatch(/reroll:.*more:/);
     expect(result.params.reply_parameters?.message_id).toBe(request.message_id);
     expect(previews.every((c) => c.seq < result.seq)).toBe(true);
     await expect.poll(() => fake.message(alice(), statusId), { timeout: 5000 }).toBeUndefined();

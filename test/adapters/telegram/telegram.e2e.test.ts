@@ -288,8 +288,31 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
     expect(textOf(fallback)).toMatch(/seed/);
     expect(fallback.params.disable_content_type_detection).toBe(true);
 
-    const jobId = /original:([0-9a-f-]{36})/.exec(markupOf(fallback))?.[1] as string;
+    const jobId = /reroll:([0-9a-f-]{36})/.exec(markupOf(fallback))?.[1] as string;
     expect(jobId).toBeDefined();
+    // A result shows its main rows and More ▾; More gives that message every row (Original file among them) and
+    // Less ▴, which folds it again. Nothing new is sent.
+    expect(markupOf(fallback)).toMatch(/more:/);
+    expect(markupOf(fallback)).not.toMatch(/original:/);
+    const resultMessage = fake.message(
+      fallback.params.chat_id as number,
+      (fallback.result as { message_id: number }).message_id,
+    ) as NonNullable<ReturnType<typeof fake.message>>;
+    const sentBefore = fake.calls.filter((c) => c.method.startsWith('send')).length;
+    fake.injectCallbackQuery(resultMessage, `more:${jobId}`, fake.world.users.bob);
+    const opened = await fake.waitForCall(
+      (c) => c.method === 'editMessageReplyMarkup' && markupOf(c).includes('original:'),
+      20_000,
+    );
+    expect(markupOf(opened)).toMatch(/less:/);
+    fake.injectCallbackQuery(resultMessage, `less:${jobId}`);
+    const folded = await fake.waitForCall(
+      (c) => c.method === 'editMessageReplyMarkup' && fake.calls.indexOf(c) > fake.calls.indexOf(opened),
+      20_000,
+    );
+    expect(markupOf(folded)).toMatch(/more:/);
+    expect(markupOf(folded)).not.toMatch(/original:/);
+    expect(fake.calls.filter((c) => c.method.startsWith('send')).length).toBe(sentBefore);
     const job = services.jobs.queue.get(jobId);
     const stored = services.jobs.store.readFile(jobId, job?.result?.file as string);
     const anchor = fake.injectText('anchor for the original button');
