@@ -65,14 +65,15 @@ async function extendResult(
 }
 
 /**
- * A result's prompt and negative prompt as an /outpaint line (`.` where it had no prompt); their braces stay text,
- * as /outpaint reads braces as permutations.
+ * A result's prompt and negative prompt as an /outpaint line (`.` where it had no prompt), with `--cache` where it
+ * was drawn with ML-Cache; their braces stay text, as /outpaint reads braces as permutations.
  */
 function outpaintLineOf(store: CommandDeps['store'], jobId: string): string {
-  const job = imageJob(store, jobId);
-  const prompt = 'prompt' in job.request ? literalBraces(job.request.prompt) : '';
-  const negative = typedNegative(job.request);
-  return `${prompt || '.'}${negative ? ` --no ${literalBraces(negative)}` : ''}`;
+  const { request } = imageJob(store, jobId);
+  const prompt = 'prompt' in request ? literalBraces(request.prompt) : '';
+  const cache = 'cache' in request && request.cache ? ' --cache' : '';
+  const negative = typedNegative(request);
+  return `${prompt || '.'}${cache}${negative ? ` --no ${literalBraces(negative)}` : ''}`;
 }
 
 function outpaintResult(

@@ -57,9 +57,9 @@ export const ALL_FLAGS: readonly FlagName[] = [
 export const IMAGE_FLAGS: readonly FlagName[] = ['seed', 'steps', 'cfg', 'temperature'];
 /**
  * Painting (retouch, outpaint) guides against `<uncondition>` as text-to-image does, so `--no` works there too, and
- * draws grids (`--n`).
+ * draws grids (`--n`) and runs ML-Cache (`--cache`) over the same template.
  */
-export const PAINT_FLAGS: readonly FlagName[] = [...IMAGE_FLAGS, 'no', 'n'];
+export const PAINT_FLAGS: readonly FlagName[] = [...IMAGE_FLAGS, 'no', 'n', 'cache', 'no-cache'];
 /** An edit draws grids too (the best of several tries); it has no `--no`, its instruction is no caption. */
 export const EDIT_FLAGS: readonly FlagName[] = [...IMAGE_FLAGS, 'n'];
 

@@ -217,6 +217,7 @@ function paintRequestAgain(
       steps: flags.steps ?? kept?.steps,
       cfg,
       temperature: flags.temperature ?? kept?.temperature,
+      cache: flags.cache ?? kept?.cache,
     }),
     ...negativePrompt(negative, cfg, mode === 'replace' ? ctx.settings.negativePrompt : undefined),
     ...imageCount(

@@ -70,6 +70,7 @@ export function paintRequest(
     task: 'paint',
     ...paint,
     ...sampling(deps, ctx, flags),
+    ...(flags.cache !== undefined ? { cache: flags.cache } : {}),
     ...negativePrompt(flags.negative, flags.cfg, ctx.settings.negativePrompt),
     ...imageCount(flags.images, flags.temperature, ctx.settings.images),
   };

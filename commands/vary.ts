@@ -62,7 +62,7 @@ function sourceImage(
  * `scatter` region): Vary on the result itself, Upscale on it scaled up.
  */
 export function redrawRequest(
-  r: Pick<RemakeableRequest, 'prompt' | 'steps' | 'cfg' | 'temperature' | 'negativePrompt'>,
+  r: Pick<RemakeableRequest, 'prompt' | 'steps' | 'cfg' | 'temperature' | 'negativePrompt' | 'cache'>,
   share: number,
   seed: number,
 ): Extract<StoredRequest, { task: 'paint' }> {
@@ -77,6 +77,8 @@ export function redrawRequest(
       cfg: r.cfg,
       temperature: r.temperature,
       negativePrompt: r.negativePrompt,
+      // A result drawn with ML-Cache is redrawn with it.
+      cache: r.cache,
     }),
   };
 }

@@ -86,6 +86,8 @@ export interface PaintRequest {
   cfg?: number;
   temperature?: number;
   seed?: number;
+  /** ML-Cache as TextToImageRequest's (with cfg > 0); upstream has it for text-to-image only. */
+  cache?: MlCacheOptions | boolean;
 }
 
 export interface UnderstandRequest {
@@ -134,6 +136,8 @@ export interface TextResult {
   tokens: number[];
   seed: number;
   steps: number;
+  /** Decoded with the block cache (asked for by UnderstandRequest.cache, on an engine that has it). */
+  cache?: boolean;
   timings: EngineTimings;
 }
 

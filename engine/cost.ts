@@ -112,6 +112,7 @@ export function estimateCost(request: EngineRequest, dims: CostDims = DIMOO_DIMS
       rows * (full * forwardUnits(length, dims) + (steps - full) * cachedStepUnits(scored, length, dims))
     );
   }
-  const cacheFactor = request.task === 'text_to_image' && request.cache ? 0.5 : 1;
+  const cacheFactor =
+    (request.task === 'text_to_image' || request.task === 'paint') && request.cache ? 0.5 : 1;
   return steps * rows * forwardUnits(length, dims) * cacheFactor;
 }

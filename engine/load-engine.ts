@@ -19,6 +19,7 @@ import {
 } from './graphs/transformer.js';
 import {
   checkDeviceMemory,
+  drawsWithMlCache,
   fitDeviceMemory,
   gigabytes,
   largestSquareSide,
@@ -264,7 +265,12 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     },
     (asked) => {
       let request = asked;
-      if (request.task === 'text_to_image' && request.cache && mlCachePath === 'loop' && !interval) {
+      if (
+        (request.task === 'text_to_image' || request.task === 'paint') &&
+        request.cache &&
+        mlCachePath === 'loop' &&
+        !interval
+      ) {
         log('info', 'this engine was made without ML-Cache (mlCache: false): the image runs without it');
         request = { ...request, cache: false };
       }
@@ -277,10 +283,9 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       }
       if (budget === undefined) return request;
       const fitted = fitDeviceMemory(memory, budget, request, openSessions());
-      if (fitted !== request && request.task === 'text_to_image')
+      if (fitted !== request && drawsWithMlCache(request))
         log('info', 'ML-Cache does not fit the device memory budget: this image runs without it', {
-          width: request.width,
-          height: request.height,
+          task: request.task,
         });
       if (fitted !== request && request.task === 'understand')
         log('info', 'the block cache does not fit the device memory budget: this answer runs without it');

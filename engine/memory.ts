@@ -55,6 +55,11 @@ export function sessionWeightBytes(model: MemoryModel): number {
   return nLayers * linearsPerLayer * perWeight + vocabSize * d * 4 + vocabSize * d * activationBytes + norms;
 }
 
+/** A drawing request with ML-Cache (text-to-image, or a paint over its template). */
+export function drawsWithMlCache(request: EngineRequest): boolean {
+  return (request.task === 'text_to_image' || request.task === 'paint') && Boolean(request.cache);
+}
+
 /** What the given requests need when run together (one batch shares every forward pass). */
 export function requestMemory(
   model: MemoryModel,
@@ -67,7 +72,7 @@ export function requestMemory(
   const shapes = requests.map(forwardShape);
   const rows = shapes.reduce((sum, s) => sum + s.rows, 0);
   const length = Math.max(0, ...shapes.map((s) => s.length));
-  const usesMlCache = open.mlCache || requests.some((r) => r.task === 'text_to_image' && r.cache);
+  const usesMlCache = open.mlCache || requests.some(drawsWithMlCache);
   const sessions = 1 + Number(usesMlCache && model.mlCacheWeights === 'separate');
   const weights = sessions * sessionWeightBytes(model);
 
@@ -75,7 +80,7 @@ export function requestMemory(
   // last logits of every image cell (fp32).
   let caches = 0;
   for (const [i, request] of requests.entries()) {
-    if ((request.task !== 'text_to_image' && request.task !== 'understand') || !request.cache) continue;
+    if (!drawsWithMlCache(request) && !(request.task === 'understand' && request.cache)) continue;
     const shape = shapes[i] as (typeof shapes)[number];
     const kv = nLayers * shape.rows * shape.length * kvWidth * 2 * a;
     // Understanding's block cache has no logit cache, but a step holds its caches twice: carried in, and with the
@@ -136,7 +141,7 @@ export function fitDeviceMemory(
     checkDeviceMemory(model, budget, [request], open);
     return request;
   } catch (error) {
-    if ((request.task !== 'text_to_image' && request.task !== 'understand') || !request.cache) throw error;
+    if (request.task === 'image_to_image' || !request.cache) throw error;
     const plain: EngineRequest = { ...request, cache: false };
     checkDeviceMemory(model, budget, [plain], open);
     return plain;

@@ -124,6 +124,14 @@ describe('dimoo edit / paint / describe / batch', () => {
     expect([JSON.parse(r.out).region, await size(out)]).toEqual(['scatter', [96, 64]]);
     r = await cli('paint', '--image', input, '--prompt', 'sea', '--scatter', '1.5', '--out', out);
     expect(r.code).toBe(1);
+    // --cache: ML-Cache, which the engine checks against the steps, as imagine's.
+    const scatter = ['--image', input, '--prompt', 'sea', '--scatter', '0.3', '--out', out];
+    r = await cli('paint', ...scatter, '--steps', '2', '--cache');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/ML-Cache needs more steps/);
+    r = await cli('paint', ...scatter, '--steps', '12', '--cache', '--json');
+    expect(r.code).toBe(0);
+    expect(await size(out)).toEqual([96, 64]);
   });
 
   it('describe prints the answer, and with --json its token ids', async () => {
@@ -152,7 +160,9 @@ describe('dimoo edit / paint / describe / batch', () => {
     const args = ['--image', input, '--steps', '2', '--gen-length', '4', '--block-length', '2', '--json'];
     const cached = await cli('describe', ...args, '--cache');
     expect(cached.code).toBe(0);
-    expect((JSON.parse(cached.out) as { tokens: number[] }).tokens).toEqual(report.tokens);
+    const cachedReport = JSON.parse(cached.out) as { tokens: number[]; cache: boolean };
+    expect(cachedReport).toMatchObject({ tokens: report.tokens, cache: true });
+    expect(report).toMatchObject({ cache: false });
   });
 
   it('batch writes one PNG per prompt and results.json', async () => {

@@ -1,14 +1,17 @@
 // Inpainting, outpainting, box retouching, mask images, canvas extension and scattered variation
 // (dimoo-inference.md §3.3): the T2I template and CFG over the image's own grid, kept cells carrying their VQ codes
 // and only the regenerated cells sampled. Upstream shows the VQ reconstruction of the kept area; by default we paste the original pixels back
-// outside the regenerated cells with a soft edge, so untouched pixels stay untouched.
+// outside the regenerated cells with a soft edge, so untouched pixels stay untouched. ML-Cache (`cache`) is the
+// engine's own here: upstream wires it for text-to-image only.
 import { EngineError, type GenerateOptions, type PaintRequest, type RgbImage } from '../api.js';
 import { composeCanvas, resizeToMultipleOf } from '../image/io.js';
 import { pasteBack, planPaint } from '../paint/mask.js';
+import { resolveMlCache } from '../sampling/ml-cache.js';
 import { type ImageCodes, paintSequence } from '../sequence.js';
 import { oneImageAtATime } from './candidates.js';
 import { LIMITS, MAX_INPUT_PIXELS, type TaskContext } from './context.js';
 import { type ImageTaskOutput, imageTaskOutput, runImageLoop, throwIfCancelled } from './image-loop.js';
+import { runCachedImageLoop } from './ml-cache-loop.js';
 import {
   checkInputImage,
   checkInteger,
@@ -60,6 +63,7 @@ async function paintOne(
   const { steps, cfg, temperature, seed } = checkSampling(request, PAINT_DEFAULTS);
   const negative = checkNegativePrompt(request.negativePrompt, cfg);
   const dilate = checkInteger('dilate', request.dilate ?? PAINT_DEFAULTS.dilate, 0, 16);
+  const cachePlan = resolveMlCache(request.cache, steps);
 
   const plan = planPaint(request.region, source, {
     dilate,
@@ -80,7 +84,7 @@ async function paintOne(
   const encoded: ImageCodes = { rows: vq.rows, cols: vq.cols, codes: vq.indices };
   const seq = paintSequence(ctx, prompt, encoded, plan.cells, negative);
   const decode = (codes: ImageCodes) => ctx.vq.decode(codes.rows, codes.cols, codes.codes);
-  const loop = await runImageLoop(seq, ctx.layout, ctx.imageStep, {
+  const loopOptions = {
     steps,
     temperature,
     seed,
@@ -89,7 +93,13 @@ async function paintOne(
     onProgress: options.onProgress,
     preview:
       options.previewIntervalMs === undefined ? undefined : { intervalMs: options.previewIntervalMs, decode },
-  });
+  };
+  // ML-Cache as text-to-image runs it, over the same template (guided only, as there); kept cells are ordinary
+  // positions of the sequence, cached or recomputed by their max logit like any other.
+  const loop =
+    cachePlan && cfg > 0
+      ? await runCachedImageLoop(seq, ctx.layout, await ctx.mlCache(), { ...loopOptions, plan: cachePlan })
+      : await runImageLoop(seq, ctx.layout, ctx.imageStep, loopOptions);
   const decoded = await decode(loop.codes);
   // Scattered cells are redrawn among kept ones: pasting the original around each would show its seams.
   const paste = request.pasteBack ?? request.region.kind !== 'scatter';

@@ -124,5 +124,5 @@ export async function understand(
   const answerEnd = end >= 0 ? end : seq.answerEnd;
   const text = answerText(ctx.tokenizer, x, seq.codeStart, answerEnd);
   const tokens = Array.from(x.subarray(seq.codeStart, Math.max(seq.codeStart, answerEnd)));
-  return { kind: 'text', text, tokens, seed, steps: step, forwardMs };
+  return { kind: 'text', text, tokens, seed, steps: step, ...(blocks ? { cache: true } : {}), forwardMs };
 }

@@ -31,7 +31,7 @@ export const command: CliCommand = {
       blockLength: intOption('block-length', o['block-length']),
       ...(o.cache === true ? { cache: true } : {}),
     };
-    return withEngine('describe', target, io, async (engine) => {
+    return withEngine('describe', { ...target, mlCache: o.cache === true }, io, async (engine) => {
       const image = await readImageFile('image', imagePath);
       const result = await generateWithBar(engine, { task: 'understand', image, ...settings }, io, {
         json: o.json === true,
@@ -45,6 +45,7 @@ export const command: CliCommand = {
             tokens: result.tokens,
             seed: result.seed,
             steps: result.steps,
+            cache: result.cache === true,
             device: engine.info.device,
             timings: result.timings,
             ...(o.out ? { out: o.out } : {}),

@@ -213,18 +213,21 @@ export async function reportImage(
   io.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
-/** Opens the engine, runs `body`, always closes it; EngineError → one line on stderr and exit 1. */
+/**
+ * Opens the engine, runs `body`, always closes it; EngineError → one line on stderr and exit 1. `mlCache`: the
+ * command asked for a cache (`--cache`), which the drawing graph holds (ML-Cache's interval, describe's block loop).
+ */
 export async function withEngine(
   command: string,
-  options: { model: string } & EngineSettings,
+  options: { model: string; mlCache?: boolean } & EngineSettings,
   io: CliIo,
   body: (engine: Engine) => Promise<number>,
 ): Promise<number> {
   let engine: Engine | undefined;
   try {
-    const { model, ...settings } = options;
-    // One command, one task: sessions it does not need are never opened, and none of these asks for ML-Cache.
-    engine = await createEngine({ modelDir: model, ...settings, warm: false, mlCache: false });
+    const { model, mlCache = false, ...settings } = options;
+    // One command, one task: sessions it does not need are never opened.
+    engine = await createEngine({ modelDir: model, ...settings, warm: false, mlCache });
     return await body(engine);
   } catch (error) {
     if (error instanceof EngineError) {

@@ -54,7 +54,7 @@ function regionSpec(o: {
 }
 
 export const command: CliCommand = {
-  usage: `dimoo paint --model DIR --image FILE --prompt TEXT [--negative-prompt TEXT] [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom | --scatter SHARE) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] ${engineIo.ENGINE_USAGE} --out FILE.png [--json]`,
+  usage: `dimoo paint --model DIR --image FILE --prompt TEXT [--negative-prompt TEXT] [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom | --scatter SHARE) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] [--cache] ${engineIo.ENGINE_USAGE} --out FILE.png [--json]`,
   async run(argv, io) {
     const o = parse(argv, {
       ...engineIo.TASK_OPTIONS,
@@ -63,6 +63,7 @@ export const command: CliCommand = {
       inpaint: { type: 'boolean' },
       outpaint: { type: 'boolean' },
       'no-paste-back': { type: 'boolean' },
+      cache: { type: 'boolean' },
     });
     const target = engineIo.engineTarget(o);
     const out = required('out', o.out);
@@ -74,9 +75,11 @@ export const command: CliCommand = {
       dilate: intOption('dilate', o.dilate),
       // Left to the engine unless refused: it pastes back except around scattered cells, where seams would show.
       ...(o['no-paste-back'] === true ? { pasteBack: false } : {}),
+      // ML-Cache with its defaults, as `imagine --cache`.
+      ...(o.cache === true ? { cache: true } : {}),
       ...(o['negative-prompt'] !== undefined ? { negativePrompt: o['negative-prompt'] } : {}),
     };
-    return engineIo.withEngine('paint', target, io, async (engine) => {
+    return engineIo.withEngine('paint', { ...target, mlCache: o.cache === true }, io, async (engine) => {
       const image = await engineIo.readImageFile('image', imagePath);
       let region: PaintRegion;
       switch (spec.kind) {

@@ -373,6 +373,39 @@ describe('imagine', () => {
     expect(unguided.text[0]).toEqual({ key: 'errors.flag.conflict', params: { a: '--no', b: '--cfg 0' } });
   });
 
+  it('takes --cache in /retouch and /outpaint; what a result drawn with ML-Cache makes next is drawn with it', async () => {
+    const { commands, ctx, until, store } = setup();
+    const request = (reply: Reply) => store.get(reply.jobId as string)?.request;
+    const retouch = await commands.run(ctx('1'), {
+      name: 'retouch',
+      options: { image: { data: await png() }, prompt: 'a hat --cache', boxes: 'center' },
+    });
+    expect(request(retouch)).toMatchObject({ task: 'paint', prompt: 'a hat', cache: true });
+    const outpaint = await commands.run(ctx('1'), {
+      name: 'outpaint',
+      options: { image: { data: await png() }, prompt: 'more sky', direction: 'up' },
+    });
+    expect(request(outpaint)).not.toHaveProperty('cache');
+    const drawn = await commands.run(ctx('2'), {
+      name: 'imagine',
+      options: { prompt: 'a boat --steps 4 --size 256x256 --cache --no people' },
+    });
+    await until((u) => u.job.id === drawn.jobId && u.reply.final === true);
+    for (const action of ['vary', 'upscale_subtle', 'zoomout', 'pan_left']) {
+      const made = await commands.pressButton(ctx('2'), `${action}:${drawn.jobId}`);
+      expect(request(made), action).toMatchObject({ task: 'paint', prompt: 'a boat', cache: true });
+      expect(request(made), action).toMatchObject({ negativePrompt: 'people' });
+    }
+    // Custom zoom's line says it; a `..` reply to a retouch keeps it unless it says --no-cache.
+    const zoomLine = await commands.pressButton(ctx('2'), `zoomcustom:${drawn.jobId}`);
+    expect(zoomLine.ask?.value).toMatch(/^a boat --cache --no people --zoom 2$/);
+    await until((u) => u.job.id === retouch.jobId && u.reply.final === true);
+    const again = await commands.replyToResult(ctx('1'), retouch.jobId as string, '.. --steps 6');
+    expect(request(again)).toMatchObject({ task: 'paint', steps: 6, cache: true });
+    const plain = await commands.replyToResult(ctx('1'), retouch.jobId as string, '.. --no-cache');
+    expect(request(plain)).toMatchObject({ task: 'paint', cache: false });
+  });
+
   it('takes --no in /retouch and /outpaint and keeps it when zooming out or panning; /edit refuses it', async () => {
     const { commands, ctx, until, store } = setup();
     const request = (reply: Reply) => store.get(reply.jobId as string)?.request;

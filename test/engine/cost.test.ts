@@ -21,6 +21,9 @@ describe('engine cost model', () => {
     });
     expect(big / small).toBeGreaterThan(10);
     expect(cached).toBeCloseTo(big / 2);
+    // A paint over the same template halves with it too.
+    const paint = { task: 'paint', prompt: 'a hat', image, region: { kind: 'scatter', share: 0.3 } } as const;
+    expect(estimateCost({ ...paint, cache: true })).toBeCloseTo(estimateCost(paint) / 2);
   });
 
   it('pads the rows to the longer of the prompt and a negative prompt', () => {

@@ -81,6 +81,17 @@ describe('memory estimate for the 8B model', () => {
     // 32 layers × 2 rows × ~4.2k tokens × 4096 × (K, V) × fp16 ≈ 4.5 GB, plus the fp32 logit cache (0.1 GB).
     expect(cached.caches / 1e9).toBeGreaterThan(4);
     expect(cached.caches / 1e9).toBeLessThan(5.5);
+    // A paint with ML-Cache keeps the same caches for its picture; without the room for them it runs without.
+    const retouch: EngineRequest = {
+      task: 'paint',
+      prompt: 'a hat',
+      image: { width: 1024, height: 1024, data: new Uint8Array(3) },
+      region: { kind: 'scatter', share: 0.25 },
+      cache: true,
+    };
+    const painted = requestMemory(m, [retouch]);
+    expect(painted.caches).toBeCloseTo(cached.caches, -8);
+    expect(fitDeviceMemory(m, painted.total - painted.caches / 2, retouch)).toMatchObject({ cache: false });
     // fp32 keeps them in fp32: twice the K/V bytes.
     const cached32 = requestMemory(gpu('fp32'), [square(1024, { cache: true })]);
     expect(cached32.caches / 1e9).toBeGreaterThan(8);

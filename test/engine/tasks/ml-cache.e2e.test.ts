@@ -12,13 +12,19 @@ import {
   buildMlCacheFullGraph,
   buildMlCacheStepGraph,
 } from '../../../engine/graphs/transformer.js';
-import { createEngine, type Engine, type ImageResult, makeTestCheckpoint } from '../../../engine/index.js';
+import {
+  createEngine,
+  type Engine,
+  type ImageResult,
+  makeTestCheckpoint,
+  type PaintRequest,
+} from '../../../engine/index.js';
 import { externalDataSessionOptions } from '../../../engine/runtime/external-data.js';
 import { ImageStepRunner } from '../../../engine/runtime/image-step.js';
 import { ImageStepSession } from '../../../engine/runtime/image-step-session.js';
 import { MlCacheSessions } from '../../../engine/runtime/ml-cache-session.js';
 import { resolveMlCache } from '../../../engine/sampling/ml-cache.js';
-import { gridForSize, textToImageSequence } from '../../../engine/sequence.js';
+import { gridForSize, paintSequence, textToImageSequence } from '../../../engine/sequence.js';
 import { runImageLoop } from '../../../engine/tasks/image-loop.js';
 import { sampleImageCells } from '../../../engine/tasks/ml-cache-host-step.js';
 import { runCachedImageLoop } from '../../../engine/tasks/ml-cache-loop.js';
@@ -103,6 +109,34 @@ describe('ML-Cache graphs', () => {
     }
   });
 
+  it('a paint sequence (kept cells among masked ones) runs through the cached loop as through the step loop', async () => {
+    const grid = gridForSize(128, 128);
+    const cells = grid.rows * grid.cols;
+    const image = {
+      rows: grid.rows,
+      cols: grid.cols,
+      codes: Int32Array.from({ length: cells }, (_, i) => (i * 37) % ckpt.layout.codebookSize),
+    };
+    const regenerate = Uint8Array.from({ length: cells }, (_, i) => (i % 3 === 0 ? 0 : 1));
+    const seq = paintSequence(ckpt, 'a red fox', image, regenerate);
+    const steps = 6;
+    const plan = { ...resolveMlCache(true, 64)!, steps, full: new Array<boolean>(steps).fill(true) };
+    const options = { steps, temperature: 1, seed: 4, weights: [5, -4] };
+    const graph = await runImageLoop(seq, ckpt.layout, imageStep, options);
+    const cached = await runCachedImageLoop(seq, ckpt.layout, sessions, { ...options, plan });
+    expect(Array.from(cached.codes.codes)).toEqual(Array.from(graph.codes.codes));
+    // Kept cells keep their codes.
+    expect(regenerate.every((r, i) => r === 1 || cached.codes.codes[i] === image.codes[i])).toBe(true);
+    // With cached steps, fewer positions run than the full steps would.
+    const sparse = await runCachedImageLoop(seq, ckpt.layout, sessions, {
+      ...options,
+      steps: 16,
+      plan: resolveMlCache(true, 16)!,
+    });
+    expect(sparse.tokensRun).toBeLessThan(sparse.tokensFull);
+    expect(regenerate.every((r, i) => r === 1 || sparse.codes.codes[i] === image.codes[i])).toBe(true);
+  });
+
   it('host sampling is argmax at τ = 0 and follows the noise through the CDF', () => {
     const logits = Float32Array.from([0, 2, 1, 5, 5, 0]);
     const greedy = sampleImageCells(logits, 3, 0, new Float32Array(2));
@@ -152,6 +186,30 @@ describe('text-to-image with ML-Cache', () => {
         cache: { cacheRatio: 1, warmupRatio: 0.3, refreshInterval: 5 },
       }),
     ).rejects.toMatchObject({ code: 'bad_request', message: /cache_ratio/ });
+  });
+
+  it('paints with ML-Cache too: a retouch runs its cached steps and keeps the pixels outside its box', async () => {
+    const data = new Uint8Array(64 * 48 * 3).map((_, i) => (i * 7) % 256);
+    const request: PaintRequest = {
+      task: 'paint',
+      prompt: 'a hat',
+      image: { width: 64, height: 48, data },
+      region: { kind: 'boxes', boxes: [{ x: 0.5, y: 0, w: 0.5, h: 0.5 }] },
+      steps: 16,
+      seed: 5,
+      cache: true,
+    };
+    const progress: number[] = [];
+    const a = (await engine.generate(request, { onProgress: (p) => progress.push(p.step) })) as ImageResult;
+    expect(progress[0]).toBe(1);
+    expect([a.image.width, a.image.height]).toEqual([64, 48]);
+    // The left half is outside the box and its soft edge: the input's own pixels.
+    const row = 40 * 64 * 3;
+    expect(Array.from(a.image.data.subarray(row, row + 8 * 3))).toEqual(
+      Array.from(data.subarray(row, row + 8 * 3)),
+    );
+    const b = (await engine.generate(request)) as ImageResult;
+    expect(Array.from(b.tokens.data)).toEqual(Array.from(a.tokens.data));
   });
 
   it('stops when cancelled and stays usable', async () => {

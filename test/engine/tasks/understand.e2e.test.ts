@@ -170,6 +170,7 @@ describe('understanding on a generated tiny checkpoint', () => {
     // One step per block leaves nothing for the cache to change.
     expect(cached.tokens).toEqual(exact.tokens);
     expect(cached.steps).toBe(exact.steps);
+    expect([cached.cache, exact.cache]).toEqual([true, undefined]);
     const longer = (await engine.generate(
       { task: 'understand', image, genLength: 8, blockLength: 4, steps: 8, cache: true },
       { onProgress: (p) => progress.push(p.step) },
@@ -179,7 +180,7 @@ describe('understanding on a generated tiny checkpoint', () => {
     expect(progress).toEqual(progress.length === 1 ? [4] : [4, 8]);
     // A sampled answer (τ > 0) runs uncached: progress per step.
     const sampled: number[] = [];
-    await engine.generate(
+    const drawn = await engine.generate(
       {
         task: 'understand',
         image,
@@ -193,6 +194,7 @@ describe('understanding on a generated tiny checkpoint', () => {
       { onProgress: (p) => sampled.push(p.step) },
     );
     expect(sampled).toEqual([1, 2, 3, 4]);
+    expect((drawn as TextResult).cache).toBeUndefined();
   });
 
   it('an engine made without ML-Cache answers a cached request uncached', async () => {
@@ -204,6 +206,7 @@ describe('understanding on a generated tiny checkpoint', () => {
         { onProgress: (p) => steps.push(p.step) },
       )) as TextResult;
       expect(answer.kind).toBe('text');
+      expect(answer.cache).toBeUndefined();
       expect(steps).toEqual([1, 2]);
     } finally {
       await plain.close();
