@@ -13,7 +13,7 @@ import {
   zoomOut,
 } from './follow-ups.js';
 import { pick } from './grid.js';
-import { resultButtons } from './render.js';
+import { localeOf, resultButtons } from './render.js';
 import { type ButtonAction, parseButtonId, textReply } from './reply.js';
 import { remixLineOf } from './rerun.js';
 import { imageJob, resultBytes } from './stored-jobs.js';
@@ -100,7 +100,8 @@ function resultRows(expanded: boolean): Operation<string> {
     if (!profile.compactResults || job.status !== 'done' || job.result?.candidates)
       return textReply('errors.button.not_available');
     const buttons = resultButtons(job, { originalFile: profile.originalFileButton, compact: true, expanded });
-    return { text: [], buttons, replaceButtons: true, jobId };
+    const locale = localeOf(job, deps.config.defaultLocale);
+    return { text: [], buttons, replaceButtons: true, jobId, locale };
   };
 }
 

@@ -1,5 +1,6 @@
 // The platform-neutral reply every operation returns: locale keys with parameters, images, buttons. Adapters
 // translate the keys (`t(locale, key, params)`) and render the rest within their platform's limits.
+import type { Locale } from '../src/i18n.js';
 
 export interface ReplyText {
   key: string;
@@ -136,6 +137,11 @@ export interface Reply {
    * Less ▴ under a compact result), sending nothing new.
    */
   replaceButtons?: boolean;
+  /**
+   * The language to render this reply in, where it is not the asker's: buttons given back to a result's message,
+   * which speaks its job's language whoever pressed.
+   */
+  locale?: Locale;
   /** Send the images as files, untouched (Telegram `sendDocument`), not as photos a platform recompresses. */
   asFiles?: boolean;
   /** Jobs ahead of this one while it waits (position updates), so adapters can thin them out. */

@@ -26,6 +26,8 @@ export function regionAsk(store: CommandDeps['store'], jobId: string): ReplyAsk 
   const negative = typedNegative(request);
   const line = [
     literalBraces(request.prompt),
+    // A result drawn with ML-Cache is retouched with it, as its other follow-ups are.
+    request.cache && '--cache',
     negative && `--no ${literalBraces(negative)}`,
     `--box ${DEFAULT_REGION}`,
   ];

@@ -103,9 +103,14 @@ function cachedStepUnits(rows: number, keys: number, dims: CostDims): number {
   return rows * (1 + (2 * keys) / (4 * dims.dModel + 3 * dims.mlpHidden)) + keys / 16;
 }
 
+/** A describe the block cache decodes: asked for, and greedy (a sampled answer runs uncached). */
+export function decodesWithBlockCache(request: EngineRequest): boolean {
+  return request.task === 'understand' && request.cache === true && (request.temperature ?? 0) === 0;
+}
+
 export function estimateCost(request: EngineRequest, dims: CostDims = DIMOO_DIMS): number {
   const { rows, length, steps, scored } = forwardShape(request);
-  if (request.task === 'understand' && request.cache) {
+  if (request.task === 'understand' && decodesWithBlockCache(request)) {
     // The block cache: each block's first step runs the whole sequence, its others only the block's rows.
     const full = Math.min(steps, Math.ceil((request.genLength ?? 128) / scored));
     return (

@@ -137,7 +137,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     });
     return mlCacheBranch
       ? buildDrawingGraph({ ...graphOptions, rows: INTERVAL_ROWS, maskId: layout.mask })
-      : buildImageStepGraph(graphOptions);
+      : buildImageStepGraph({ ...graphOptions, maskId: layout.mask });
   };
   let opened = await createSession(sessionModel(wantHalf), {
     device,
@@ -272,13 +272,6 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
         !interval
       ) {
         log('info', 'this engine was made without ML-Cache (mlCache: false): the image runs without it');
-        request = { ...request, cache: false };
-      }
-      if (request.task === 'understand' && request.cache && !textBlock) {
-        log(
-          'info',
-          'this engine was made without ML-Cache (mlCache: false): the answer runs without its cache',
-        );
         request = { ...request, cache: false };
       }
       if (budget === undefined) return request;

@@ -3,7 +3,7 @@
 // keeps what it once allocated, so a measured peak is higher than this need; the estimate is for refusing
 // requests that cannot fit, with a message, instead of running into an out-of-memory crash halfway.
 import { EngineError, type EngineInfo, type EngineRequest, type WeightQuant } from './api.js';
-import { forwardShape } from './cost.js';
+import { decodesWithBlockCache, forwardShape } from './cost.js';
 // One scale (in the activation type) per block of QUANT_BLOCK weights along K.
 import { QUANT_BLOCK } from './graphs/quantize.js';
 import { LIMITS } from './tasks/context.js';
@@ -80,7 +80,7 @@ export function requestMemory(
   // last logits of every image cell (fp32).
   let caches = 0;
   for (const [i, request] of requests.entries()) {
-    if (!drawsWithMlCache(request) && !(request.task === 'understand' && request.cache)) continue;
+    if (!drawsWithMlCache(request) && !decodesWithBlockCache(request)) continue;
     const shape = shapes[i] as (typeof shapes)[number];
     const kv = nLayers * shape.rows * shape.length * kvWidth * 2 * a;
     // Understanding's block cache has no logit cache, but a step holds its caches twice: carried in, and with the

@@ -361,7 +361,9 @@ export class TelegramBot {
     if (reply.replaceButtons) {
       // Pressed twice before the first edit landed, the markup is already this one ("message is not modified").
       await ctx
-        .editMessageReplyMarkup({ reply_markup: keyboard(reply, c.locale) ?? { inline_keyboard: [] } })
+        .editMessageReplyMarkup({
+          reply_markup: keyboard(reply, reply.locale ?? c.locale) ?? { inline_keyboard: [] },
+        })
         .catch(() => undefined);
       return;
     }

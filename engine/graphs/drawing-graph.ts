@@ -14,7 +14,7 @@ import {
   intervalStateValues,
   type MlCacheIntervalGraphOptions,
 } from './ml-cache-interval.js';
-import { BLOCK_PREFIX, textBlockLoop } from './text-block-loop.js';
+import { addTextBlockLoop } from './text-block-loop.js';
 import { imageStep } from './transformer.js';
 import { mlCacheContrib, TRANSFORMER_OPSET } from './transformer-options.js';
 
@@ -95,13 +95,8 @@ export function buildDrawingGraph(options: MlCacheIntervalGraphOptions): Uint8Ar
       Array.from({ length: rank }, (_, i) => `${named}_${i}`),
     );
   }
-  if (options.textHead) {
-    // Understanding with a block cache (text-block-loop.ts): a Loop of its own beside the interval's.
-    const block = textBlockLoop(root, options);
-    g.output(block.ids, `${BLOCK_PREFIX}ids_out`, 'int64', ['BN', 'BL']);
-    g.output(block.when, `${BLOCK_PREFIX}when`, 'int64', ['BB']);
-    g.output(block.nan, `${BLOCK_PREFIX}nan`, 'int64', []);
-  }
+  // Understanding with a block cache (text-block-loop.ts): a Loop of its own beside the interval's.
+  if (options.textHead) addTextBlockLoop(root, options);
   return encodeModel(g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
 }
 

@@ -7,8 +7,9 @@
 // argmax (ties to the lower position, as selectCommits). The paper reports ML-Cache for understanding (1.87×);
 // upstream's code has none, so this is the engine's own and opt-in (UnderstandRequest.cache).
 //
-// The Loop sits in the drawing graph's outer scope beside the interval's (drawing-graph.ts explains why), with
-// inputs of its own; an image step or interval feeds them empty and the Loop runs no iteration.
+// The Loop sits in the outer scope of the graph that holds the weights (the drawing graph, beside the interval's
+// Loop: drawing-graph.ts explains why; or the image-step graph), with inputs of its own; an image step or interval
+// feeds them empty and the Loop runs no iteration.
 import { GraphBuilder } from '../onnx/graph.js';
 import type { KeyMask } from './llada-blocks.js';
 import { LladaGraph } from './llada-graph.js';
@@ -86,6 +87,15 @@ export function textBlockLoop(
   );
   const [idsOut, when, nan] = outs as [string, string, string];
   return { ids: idsOut, when, nan };
+}
+
+/** The block loop in `host`'s graph with its outputs `block_ids_out`, `block_when` and `block_nan`. */
+export function addTextBlockLoop(host: LladaGraph, options: TextBlockGraphOptions): void {
+  const { g } = host;
+  const block = textBlockLoop(host, options);
+  g.output(block.ids, `${BLOCK_PREFIX}ids_out`, 'int64', ['BN', 'BL']);
+  g.output(block.when, `${BLOCK_PREFIX}when`, 'int64', ['BB']);
+  g.output(block.nan, `${BLOCK_PREFIX}nan`, 'int64', []);
 }
 
 /** One step of the block, written into `m`'s graph (the Loop body). */

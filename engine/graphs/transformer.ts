@@ -15,6 +15,7 @@
 // @see ML-GSAI/LLaDA modeling_llada.py: LLaDALlamaBlock, RotaryEmbedding, RMSLayerNorm
 import { encodeModel } from '../onnx/graph.js';
 import { imageHead, LladaGraph } from './llada-graph.js';
+import { addTextBlockLoop } from './text-block-loop.js';
 import {
   type ImageStepGraphOptions,
   type TextStepGraphOptions,
@@ -55,9 +56,12 @@ export {
  * (softmax(logits)[code], no temperature, as upstream), `best [J, M] int64` (argmax, for previews), and the
  * optional `max_logit [N, L]` / `logits [J, M, K]`.
  */
-export function buildImageStepGraph(options: ImageStepGraphOptions): Uint8Array {
+export function buildImageStepGraph(options: ImageStepGraphOptions & { maskId?: number }): Uint8Array {
   const m = new LladaGraph(options);
   imageStep(m, options);
+  // With the understanding head and the MASK id, describe's block cache too (text-block-loop.ts).
+  if (options.textHead && options.maskId !== undefined)
+    addTextBlockLoop(m, { ...options, maskId: options.maskId });
   return encodeModel(m.g, { opset: TRANSFORMER_OPSET, domains: { 'com.microsoft': 1 } });
 }
 

@@ -1,5 +1,6 @@
 // The drawing graph (engine/graphs/drawing-graph.ts) takes both of its branches' inputs on every run: the branch
 // to run is switched on, and each input only the other branch reads gets an empty tensor of its type and rank.
+// Describe's block loop (engine/graphs/text-block-loop.ts) sits beside them, or beside a lone image step, likewise.
 import { EngineError } from '../api.js';
 import { INTERVAL_PREFIX, INTERVAL_SWITCH } from '../graphs/drawing-graph.js';
 import { BLOCK_PREFIX } from '../graphs/text-block-loop.js';
@@ -23,16 +24,23 @@ function branchOf(output: string): DrawingBranch {
 
 /** The names of `session`'s outputs that `branch` gives (the other branches' come back empty). */
 export function branchOutputs(session: Session, branch: DrawingBranch): string[] {
-  if (!isDrawingGraph(session)) return [...session.outputNames];
   return session.outputNames.filter((name) => branchOf(name) === branch);
 }
 
-/** `feeds` for `branch`, completed for the drawing graph; unchanged for a graph with one branch. */
+/**
+ * `feeds` for `branch`, completed for the drawing graph, and for an image-step graph with describe's block loop
+ * (whose inputs only a block run gives); unchanged for a graph with one branch.
+ */
 export function branchFeeds(session: Session, branch: DrawingBranch, feeds: Feeds): Feeds {
-  if (!isDrawingGraph(session)) return feeds;
-  const all: Feeds = { ...feeds, [INTERVAL_SWITCH]: new Tensor('bool', [branch === 'interval'], []) };
+  const drawing = isDrawingGraph(session);
+  if (!drawing && !session.inputNames.includes(`${BLOCK_PREFIX}quota`)) return feeds;
+  const all: Feeds = drawing
+    ? { ...feeds, [INTERVAL_SWITCH]: new Tensor('bool', [branch === 'interval'], []) }
+    : { ...feeds };
   for (const input of session.inputMetadata) {
     if (input.name in all) continue;
+    // Beside one branch, only the block loop's inputs may be left out; a missing input of the step stays an error.
+    if (!drawing && !input.name.startsWith(BLOCK_PREFIX)) continue;
     if (!input.isTensor) throw unexpected(`input ${input.name} is not a tensor`);
     all[input.name] = placeholder(input.name, input.type, input.shape.length);
   }

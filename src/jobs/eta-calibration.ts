@@ -65,7 +65,8 @@ export class EtaCalibration {
 
   /**
    * `cpu:text_to_image`, `cuda:paint_extend`, …: one key per way of running, as the engine's loops differ (ML-Cache
-   * text-to-image, describe's block cache, an image-to-image with a reference image, a paint that grows the canvas).
+   * text-to-image and paint, describe's block cache, an image-to-image with a reference image, a paint that grows
+   * the canvas).
    */
   private key(job: Pick<Job, 'request'>): string {
     const { request } = job;
@@ -78,6 +79,7 @@ export class EtaCalibration {
       (request.region.kind === 'extend' || request.region.kind === 'outpaint_ratio')
     )
       type = 'paint_extend';
+    if (request.task === 'paint' && request.cache) type = `${type}_cache`;
     return `${this.device()}:${type}`;
   }
 }

@@ -237,8 +237,9 @@ describe('imagine', () => {
     ];
     expect(actions(done.reply.buttons)).toEqual([...main, ['more', 'delete']]);
     // Anyone may open it; the message keeps its picture and text, only its buttons change.
-    const more = await commands.pressButton(ctx('2'), `more:${queued.jobId}`);
-    expect(more).toMatchObject({ replaceButtons: true, text: [] });
+    // In the result's language, whoever presses.
+    const more = await commands.pressButton(ctx('2', 'de'), `more:${queued.jobId}`);
+    expect(more).toMatchObject({ replaceButtons: true, text: [], locale: 'en' });
     expect(actions(more.buttons)).toEqual([
       ...main,
       ['edit', 'describe', 'zoomout', 'zoomout2', 'zoomcustom'],
@@ -399,6 +400,15 @@ describe('imagine', () => {
     // Custom zoom's line says it; a `..` reply to a retouch keeps it unless it says --no-cache.
     const zoomLine = await commands.pressButton(ctx('2'), `zoomcustom:${drawn.jobId}`);
     expect(zoomLine.ask?.value).toMatch(/^a boat --cache --no people --zoom 2$/);
+    const regionLine = await commands.pressButton(ctx('2'), `vary_region:${drawn.jobId}`);
+    expect(regionLine.ask?.value).toBe('a boat --cache --no people --box center');
+    const region = await commands.answerAsk(
+      ctx('2'),
+      'region_line',
+      drawn.jobId as string,
+      regionLine.ask?.value ?? '',
+    );
+    expect(request(region)).toMatchObject({ task: 'paint', cache: true, negativePrompt: 'people' });
     await until((u) => u.job.id === retouch.jobId && u.reply.final === true);
     const again = await commands.replyToResult(ctx('1'), retouch.jobId as string, '.. --steps 6');
     expect(request(again)).toMatchObject({ task: 'paint', steps: 6, cache: true });

@@ -54,5 +54,9 @@ describe('engine cost model', () => {
     // A block of one step is the uncached price.
     const oneStep = { ...asked, steps: 4 };
     expect(estimateCost({ ...oneStep, cache: true })).toBeCloseTo(estimateCost(oneStep));
+    // A sampled answer runs uncached, and is priced so.
+    expect(estimateCost({ ...asked, temperature: 1, cache: true })).toBe(
+      estimateCost({ ...asked, temperature: 1 }),
+    );
   });
 });

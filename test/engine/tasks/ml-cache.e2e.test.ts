@@ -22,12 +22,15 @@ import {
 import { externalDataSessionOptions } from '../../../engine/runtime/external-data.js';
 import { ImageStepRunner } from '../../../engine/runtime/image-step.js';
 import { ImageStepSession } from '../../../engine/runtime/image-step-session.js';
-import { MlCacheSessions } from '../../../engine/runtime/ml-cache-session.js';
+import { type MlCacheBackend, MlCacheSessions } from '../../../engine/runtime/ml-cache-session.js';
+import { VqCodec } from '../../../engine/runtime/vq-codec.js';
 import { resolveMlCache } from '../../../engine/sampling/ml-cache.js';
 import { gridForSize, paintSequence, textToImageSequence } from '../../../engine/sequence.js';
+import type { TaskContext } from '../../../engine/tasks/context.js';
 import { runImageLoop } from '../../../engine/tasks/image-loop.js';
 import { sampleImageCells } from '../../../engine/tasks/ml-cache-host-step.js';
 import { runCachedImageLoop } from '../../../engine/tasks/ml-cache-loop.js';
+import { paint } from '../../../engine/tasks/paint.js';
 
 // DIMOO_TEST_DEVICE=cuda runs these on a GPU (a host with Node and `npx dimoo gpu-setup` done).
 const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
@@ -137,6 +140,59 @@ describe('ML-Cache graphs', () => {
     expect(regenerate.every((r, i) => r === 1 || sparse.codes.codes[i] === image.codes[i])).toBe(true);
   });
 
+  it('a paint request with cache runs the ML-Cache loop; without, the step loop', async () => {
+    const vq = new VqCodec({
+      config: ckpt.vqConfig,
+      weight: (name) => ckpt.vqWeights.get(name)!,
+      folder: ckpt.dir,
+      createSession: (model, options) =>
+        typeof model === 'string'
+          ? ort.InferenceSession.create(model, options)
+          : ort.InferenceSession.create(model, options),
+    });
+    const runs = { full: 0, cached: 0 };
+    const counting: MlCacheBackend = {
+      path: sessions.path,
+      layers: sessions.layers,
+      kvWidth: sessions.kvWidth,
+      full: (...args) => {
+        runs.full++;
+        return sessions.full(...args);
+      },
+      cached: (...args) => {
+        runs.cached++;
+        return sessions.cached(...args);
+      },
+    };
+    const ctx: TaskContext = {
+      layout: ckpt.layout,
+      tokenizer: ckpt.tokenizer,
+      vq,
+      imageStep,
+      textStep: () => Promise.reject(new Error('not used by paint')),
+      mlCache: async () => counting,
+    };
+    try {
+      const data = new Uint8Array(128 * 128 * 3).map((_, i) => (i * 5) % 256);
+      const request: PaintRequest = {
+        task: 'paint',
+        prompt: 'a lighthouse',
+        image: { width: 128, height: 128, data },
+        region: { kind: 'scatter', share: 0.5 },
+        steps: 16,
+        seed: 2,
+      };
+      await paint(ctx, { ...request, cache: true });
+      expect(runs.full).toBeGreaterThan(0);
+      expect(runs.cached).toBeGreaterThan(0);
+      const before = { ...runs };
+      await paint(ctx, request);
+      expect(runs).toEqual(before);
+    } finally {
+      await vq.close();
+    }
+  });
+
   it('host sampling is argmax at τ = 0 and follows the noise through the CDF', () => {
     const logits = Float32Array.from([0, 2, 1, 5, 5, 0]);
     const greedy = sampleImageCells(logits, 3, 0, new Float32Array(2));
@@ -188,7 +244,7 @@ describe('text-to-image with ML-Cache', () => {
     ).rejects.toMatchObject({ code: 'bad_request', message: /cache_ratio/ });
   });
 
-  it('paints with ML-Cache too: a retouch runs its cached steps and keeps the pixels outside its box', async () => {
+  it('paints with ML-Cache through the engine: a retouch keeps the pixels outside its box and its seed', async () => {
     const data = new Uint8Array(64 * 48 * 3).map((_, i) => (i * 7) % 256);
     const request: PaintRequest = {
       task: 'paint',
