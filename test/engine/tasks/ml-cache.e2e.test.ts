@@ -23,7 +23,6 @@ import { externalDataSessionOptions } from '../../../engine/runtime/external-dat
 import { ImageStepRunner } from '../../../engine/runtime/image-step.js';
 import { ImageStepSession } from '../../../engine/runtime/image-step-session.js';
 import { type MlCacheBackend, MlCacheSessions } from '../../../engine/runtime/ml-cache-session.js';
-import { VqCodec } from '../../../engine/runtime/vq-codec.js';
 import { resolveMlCache } from '../../../engine/sampling/ml-cache.js';
 import { gridForSize, paintSequence, textToImageSequence } from '../../../engine/sequence.js';
 import type { TaskContext } from '../../../engine/tasks/context.js';
@@ -31,6 +30,7 @@ import { runImageLoop } from '../../../engine/tasks/image-loop.js';
 import { sampleImageCells } from '../../../engine/tasks/ml-cache-host-step.js';
 import { runCachedImageLoop } from '../../../engine/tasks/ml-cache-loop.js';
 import { paint } from '../../../engine/tasks/paint.js';
+import { checkpointVq } from './checkpoint-vq.js';
 
 // DIMOO_TEST_DEVICE=cuda runs these on a GPU (a host with Node and `npx dimoo gpu-setup` done).
 const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
@@ -141,15 +141,7 @@ describe('ML-Cache graphs', () => {
   });
 
   it('a paint request with cache runs the ML-Cache loop; without, the step loop', async () => {
-    const vq = new VqCodec({
-      config: ckpt.vqConfig,
-      weight: (name) => ckpt.vqWeights.get(name)!,
-      folder: ckpt.dir,
-      createSession: (model, options) =>
-        typeof model === 'string'
-          ? ort.InferenceSession.create(model, options)
-          : ort.InferenceSession.create(model, options),
-    });
+    const vq = checkpointVq(ckpt);
     const runs = { full: 0, cached: 0 };
     const counting: MlCacheBackend = {
       path: sessions.path,

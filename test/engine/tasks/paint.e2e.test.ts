@@ -3,7 +3,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../../../engine/checkpoint/load.js';
 import {
@@ -15,7 +14,8 @@ import {
   type RgbImage,
 } from '../../../engine/index.js';
 import { planPaint } from '../../../engine/paint/mask.js';
-import { VqCodec } from '../../../engine/runtime/vq-codec.js';
+import type { VqCodec } from '../../../engine/runtime/vq-codec.js';
+import { checkpointVq } from './checkpoint-vq.js';
 
 // DIMOO_TEST_DEVICE=cuda runs these on a GPU (a host with Node and `npx dimoo gpu-setup` done).
 const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
@@ -37,15 +37,7 @@ describe('painting on a generated tiny checkpoint', () => {
     makeTestCheckpoint({ out: dir, preset: 'tiny', seed: 4, dtype: 'bf16' });
     engine = await createEngine({ modelDir: dir, device: TEST_DEVICE });
     const ckpt = await loadCheckpoint(dir);
-    vq = new VqCodec({
-      config: ckpt.vqConfig,
-      weight: (name) => ckpt.vqWeights.get(name)!,
-      folder: ckpt.dir,
-      createSession: (model, options) =>
-        typeof model === 'string'
-          ? ort.InferenceSession.create(model, options)
-          : ort.InferenceSession.create(model, options),
-    });
+    vq = checkpointVq(ckpt);
   });
   afterAll(async () => {
     await engine.close();

@@ -3,7 +3,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Checkpoint, loadCheckpoint } from '../../../engine/checkpoint/load.js';
 import {
@@ -14,10 +13,11 @@ import {
   type TextResult,
 } from '../../../engine/index.js';
 import type { ImageStepBackend } from '../../../engine/runtime/image-step-backend.js';
-import { VqCodec } from '../../../engine/runtime/vq-codec.js';
+import type { VqCodec } from '../../../engine/runtime/vq-codec.js';
 import type { TaskContext } from '../../../engine/tasks/context.js';
 import { understand } from '../../../engine/tasks/understand.js';
 import { ScriptedTextStep } from '../../doubles/scripted-text-step.js';
+import { checkpointVq } from './checkpoint-vq.js';
 
 // DIMOO_TEST_DEVICE=cuda runs these on a GPU (a host with Node and `npx dimoo gpu-setup` done).
 const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
@@ -36,15 +36,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dimoo-mmu-'));
   makeTestCheckpoint({ out: dir, preset: 'tiny', seed: 8, dtype: 'bf16' });
   ckpt = await loadCheckpoint(dir);
-  vq = new VqCodec({
-    config: ckpt.vqConfig,
-    weight: (name) => ckpt.vqWeights.get(name)!,
-    folder: ckpt.dir,
-    createSession: (model, options) =>
-      typeof model === 'string'
-        ? ort.InferenceSession.create(model, options)
-        : ort.InferenceSession.create(model, options),
-  });
+  vq = checkpointVq(ckpt);
 });
 afterAll(async () => vq.close());
 
