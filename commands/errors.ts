@@ -17,6 +17,7 @@ export const USER_INPUT_CODES = [
   'errors.flag.aspect',
   'errors.flag.size',
   'errors.flag.conflict',
+  'errors.flag.cache_steps',
   'errors.option.too_long',
   'errors.option.invalid',
   'errors.settings.choice',

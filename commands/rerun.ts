@@ -17,7 +17,7 @@ import { type Reply, textReply } from './reply.js';
 import { runCommand } from './run-text.js';
 import { imageJob, inputFiles, isRemakeable, type RemakeableRequest } from './stored-jobs.js';
 import { definedOnly } from './submit.js';
-import { imageCount, imagePrompt, negativePrompt } from './task-input.js';
+import { checkCacheSteps, imageCount, imagePrompt, negativePrompt } from './task-input.js';
 
 type ImagineRequest = Extract<StoredRequest, { task: 'text_to_image' }>;
 type PaintRequest = Extract<StoredRequest, { task: 'paint' }>;
@@ -226,6 +226,7 @@ function paintRequestAgain(
       mode === 'replace' ? ctx.settings.images : undefined,
     ),
   };
+  checkCacheSteps(request);
   return request;
 }
 

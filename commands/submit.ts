@@ -6,7 +6,7 @@ import type { CommandDeps } from './deps.js';
 import type { PromptFlags } from './prompt.js';
 import { formatDuration, renderQueued } from './render.js';
 import { type Reply, textReply } from './reply.js';
-import { imageCount, negativePrompt } from './task-input.js';
+import { checkCacheSteps, imageCount, negativePrompt } from './task-input.js';
 
 export type StoredPaintRegion = Extract<StoredRequest, { task: 'paint' }>['region'];
 
@@ -66,7 +66,7 @@ export function paintRequest(
   paint: { prompt: string; image: StoredImage; region: StoredPaintRegion },
   flags: PromptFlags,
 ): StoredRequest {
-  return {
+  const request: StoredRequest = {
     task: 'paint',
     ...paint,
     ...sampling(deps, ctx, flags),
@@ -74,6 +74,8 @@ export function paintRequest(
     ...negativePrompt(flags.negative, flags.cfg, ctx.settings.negativePrompt),
     ...imageCount(flags.images, flags.temperature, ctx.settings.images),
   };
+  checkCacheSteps(request);
+  return request;
 }
 
 export function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {

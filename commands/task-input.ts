@@ -1,8 +1,10 @@
 // What every image task does with its validated options before it becomes a job: the text checked against the
 // config (blocked words: a schema cannot know them), prompt flags read, images accepted and kept as job files.
+import { minMlCacheSteps } from '../engine/index.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
 import { acceptImage, type InputImage } from './inputs.js';
+import { DEFAULT_STEPS } from './job-context.js';
 import { checkPrompt, type FlagName, IMAGE_FLAGS, type ParsedPrompt, parsePrompt } from './prompt.js';
 
 export type Files = Record<string, Uint8Array>;
@@ -81,4 +83,15 @@ export async function keepSizedImage(
   const image = await acceptImage(input, stem, deps.config.limits);
   files[image.file] = image.bytes;
   return { stored: { file: image.file }, width: image.image.width, height: image.image.height };
+}
+
+/**
+ * `--cache` with fewer steps than ML-Cache's refresh interval needs is refused here, in the user's language, rather
+ * than by the engine once the job runs. A request without steps runs the engine's 64.
+ */
+export function checkCacheSteps(request: { cache?: unknown; steps?: number }): void {
+  if (!request.cache) return;
+  const steps = request.steps ?? DEFAULT_STEPS.text_to_image;
+  const min = minMlCacheSteps();
+  if (steps < min) throw new UserInputError('errors.flag.cache_steps', { min, steps });
 }

@@ -35,5 +35,5 @@ export {
   type SearchPlaces,
 } from './runtime/cuda-libraries.js';
 export { ortLibraryFolder, ortVersion } from './runtime/ort.js';
-export { ML_CACHE_DEFAULTS } from './sampling/ml-cache.js';
+export { ML_CACHE_DEFAULTS, minMlCacheSteps } from './sampling/ml-cache.js';
 export { makeTestCheckpoint, PRESETS, type Preset } from './testing/make-test-checkpoint.js';

@@ -7,7 +7,7 @@ import type { JobMaker } from '../job-command.js';
 import { DEFAULT_SIZE_CLASS } from '../limits.js';
 import { parseAspect, parsePrompt, sizeForAspect } from '../prompt.js';
 import { sampling } from '../submit.js';
-import { checkText, imageCount, negativePrompt } from '../task-input.js';
+import { checkCacheSteps, checkText, imageCount, negativePrompt } from '../task-input.js';
 import type { ImagineInput } from './spec.js';
 
 export const imagine: JobMaker<ImagineInput> = async (deps, ctx, input) => ({
@@ -37,7 +37,7 @@ function imagineRequest(deps: CommandDeps, ctx: CommandContext, input: ImagineIn
       ? typed
       : sizeForAspect({ w: typed.width, h: typed.height }, input.size)
     : sizeForAspect(aspect, sizeClass);
-  return {
+  const request: StoredRequest = {
     task: 'text_to_image',
     prompt: text,
     width,
@@ -47,4 +47,6 @@ function imagineRequest(deps: CommandDeps, ctx: CommandContext, input: ImagineIn
     ...negativePrompt(input.no ?? flags.negative, flags.cfg, ctx.settings.negativePrompt),
     ...count,
   };
+  checkCacheSteps(request);
+  return request;
 }

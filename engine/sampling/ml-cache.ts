@@ -18,6 +18,13 @@ export interface MlCachePlan extends MlCacheOptions {
   fullCount: number;
 }
 
+/** The fewest steps ML-Cache runs with `options` (8 with the defaults): fewer leave no valid refresh interval. */
+export function minMlCacheSteps(options: Readonly<MlCacheOptions> = ML_CACHE_DEFAULTS): number {
+  let steps = 2;
+  while (steps - Math.floor(steps * options.warmupRatio) - 1 < options.refreshInterval) steps++;
+  return steps;
+}
+
 function badRequest(detail: string): EngineError {
   return new EngineError('bad_request', detail, { detail });
 }

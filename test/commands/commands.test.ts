@@ -389,7 +389,7 @@ describe('imagine', () => {
     expect(request(outpaint)).not.toHaveProperty('cache');
     const drawn = await commands.run(ctx('2'), {
       name: 'imagine',
-      options: { prompt: 'a boat --steps 4 --size 256x256 --cache --no people' },
+      options: { prompt: 'a boat --steps 8 --size 256x256 --cache --no people' },
     });
     await until((u) => u.job.id === drawn.jobId && u.reply.final === true);
     for (const action of ['vary', 'upscale_subtle', 'zoomout', 'pan_left']) {
@@ -410,10 +410,26 @@ describe('imagine', () => {
     );
     expect(request(region)).toMatchObject({ task: 'paint', cache: true, negativePrompt: 'people' });
     await until((u) => u.job.id === retouch.jobId && u.reply.final === true);
-    const again = await commands.replyToResult(ctx('1'), retouch.jobId as string, '.. --steps 6');
-    expect(request(again)).toMatchObject({ task: 'paint', steps: 6, cache: true });
+    const again = await commands.replyToResult(ctx('1'), retouch.jobId as string, '.. --steps 12');
+    expect(request(again)).toMatchObject({ task: 'paint', steps: 12, cache: true });
     const plain = await commands.replyToResult(ctx('1'), retouch.jobId as string, '.. --no-cache');
     expect(request(plain)).toMatchObject({ task: 'paint', cache: false });
+    // Too few steps for ML-Cache's refresh interval: refused at once, in the user's words, by every way of asking.
+    const refusal = { key: 'errors.flag.cache_steps', params: { min: 8, steps: 4 } };
+    const short = await commands.run(ctx('3'), {
+      name: 'imagine',
+      options: { prompt: 'a fox --cache --steps 4' },
+    });
+    expect(short.text[0]).toEqual(refusal);
+    const shortRetouch = await commands.run(ctx('3'), {
+      name: 'retouch',
+      options: { image: { data: await png() }, prompt: 'a hat --steps 4 --cache', boxes: 'top' },
+    });
+    expect(shortRetouch.text[0]).toEqual(refusal);
+    expect((await commands.replyToResult(ctx('1'), retouch.jobId as string, '.. --steps 4')).text[0]).toEqual(
+      refusal,
+    );
+    expect(store.recentOf({ platform: 'discord', userId: '3' }, 5)).toHaveLength(0);
   });
 
   it('takes --no in /retouch and /outpaint and keeps it when zooming out or panning; /edit refuses it', async () => {

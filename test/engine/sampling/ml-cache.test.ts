@@ -4,6 +4,7 @@ import {
   clearsCacheBefore,
   isFullStep,
   ML_CACHE_DEFAULTS,
+  minMlCacheSteps,
   needsSelectionAfter,
   quantileLinear,
   resolveMlCache,
@@ -41,6 +42,16 @@ describe('ML-Cache step plan (§4.4)', () => {
     expect(needsSelectionAfter(plan, 23)).toBe(false);
     expect(needsSelectionAfter(plan, 24)).toBe(true);
     expect(needsSelectionAfter(plan, 63)).toBe(false);
+  });
+
+  it('names the fewest steps a refresh interval fits in: 8 with the defaults', () => {
+    expect(minMlCacheSteps()).toBe(8);
+    expect(resolveMlCache(true, 8)).not.toBeNull();
+    expect(() => resolveMlCache(true, 7)).toThrow(EngineError);
+    const longer = { cacheRatio: 0.9, warmupRatio: 0.5, refreshInterval: 10 };
+    const min = minMlCacheSteps(longer);
+    expect(resolveMlCache(longer, min)).not.toBeNull();
+    expect(() => resolveMlCache(longer, min - 1)).toThrow(EngineError);
   });
 
   it('without a plan every step is full and nothing is cached', () => {
