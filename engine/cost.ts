@@ -103,6 +103,11 @@ function cachedStepUnits(rows: number, keys: number, dims: CostDims): number {
   return rows * (1 + (2 * keys) / (4 * dims.dModel + 3 * dims.mlpHidden)) + keys / 16;
 }
 
+/** A drawing request with ML-Cache (text-to-image, or a paint over its template). */
+export function drawsWithMlCache(request: EngineRequest): boolean {
+  return (request.task === 'text_to_image' || request.task === 'paint') && Boolean(request.cache);
+}
+
 /** A describe the block cache decodes: asked for, and greedy (a sampled answer runs uncached). */
 export function decodesWithBlockCache(request: EngineRequest): boolean {
   return request.task === 'understand' && request.cache === true && (request.temperature ?? 0) === 0;
@@ -117,7 +122,6 @@ export function estimateCost(request: EngineRequest, dims: CostDims = DIMOO_DIMS
       rows * (full * forwardUnits(length, dims) + (steps - full) * cachedStepUnits(scored, length, dims))
     );
   }
-  const cacheFactor =
-    (request.task === 'text_to_image' || request.task === 'paint') && request.cache ? 0.5 : 1;
+  const cacheFactor = drawsWithMlCache(request) ? 0.5 : 1;
   return steps * rows * forwardUnits(length, dims) * cacheFactor;
 }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { CreateEngineOptions, Engine } from './api.js';
 import { EngineError } from './api.js';
 import { type Checkpoint, checkpointDims, loadCheckpoint } from './checkpoint/load.js';
+import { drawsWithMlCache } from './cost.js';
 import { DimooEngine } from './engine.js';
 import { buildDrawingGraph } from './graphs/drawing-graph.js';
 import { imageGraphOptions, vqWeightOptions, weightLookup } from './graphs/from-checkpoint.js';
@@ -19,13 +20,13 @@ import {
 } from './graphs/transformer.js';
 import {
   checkDeviceMemory,
-  drawsWithMlCache,
   fitDeviceMemory,
   gigabytes,
   largestSquareSide,
   type MemoryModel,
   sessionWeightBytes,
 } from './memory.js';
+import { hasTextBlock } from './runtime/drawing-feeds.js';
 import { externalDataRoot, externalDataSessionOptions } from './runtime/external-data.js';
 import { ImageStepRunner } from './runtime/image-step.js';
 import { ImageStepSession } from './runtime/image-step-session.js';
@@ -41,7 +42,7 @@ import {
 } from './runtime/ort.js';
 import { MlpScale } from './runtime/overflow-guard.js';
 import { quantizedWeights } from './runtime/quantized-weights.js';
-import { hasTextBlock, TextBlockSession } from './runtime/text-block.js';
+import { TextBlockSession } from './runtime/text-block.js';
 import { TextStepRunner } from './runtime/text-step.js';
 import { type TextStepBackend, TextStepSession } from './runtime/text-step-backend.js';
 import { VqCodec } from './runtime/vq-codec.js';

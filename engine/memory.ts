@@ -3,7 +3,7 @@
 // keeps what it once allocated, so a measured peak is higher than this need; the estimate is for refusing
 // requests that cannot fit, with a message, instead of running into an out-of-memory crash halfway.
 import { EngineError, type EngineInfo, type EngineRequest, type WeightQuant } from './api.js';
-import { decodesWithBlockCache, forwardShape } from './cost.js';
+import { decodesWithBlockCache, drawsWithMlCache, forwardShape } from './cost.js';
 // One scale (in the activation type) per block of QUANT_BLOCK weights along K.
 import { QUANT_BLOCK } from './graphs/quantize.js';
 import { LIMITS } from './tasks/context.js';
@@ -53,11 +53,6 @@ export function sessionWeightBytes(model: MemoryModel): number {
         : activationBytes;
   const norms = (2 * nLayers + 1) * d * 4;
   return nLayers * linearsPerLayer * perWeight + vocabSize * d * 4 + vocabSize * d * activationBytes + norms;
-}
-
-/** A drawing request with ML-Cache (text-to-image, or a paint over its template). */
-export function drawsWithMlCache(request: EngineRequest): boolean {
-  return (request.task === 'text_to_image' || request.task === 'paint') && Boolean(request.cache);
 }
 
 /** What the given requests need when run together (one batch shares every forward pass). */

@@ -134,7 +134,8 @@ function blockStep(
     caches: carried.caches,
   });
   // Where the block's rows sit among them.
-  const within = perRow(pick(v.blockPos, range(B), B, B, notFirst));
+  const blockIndex = range(B); // 0 … B − 1
+  const within = perRow(pick(v.blockPos, blockIndex, B, B, notFirst));
   const head = m.matrix(m.headName(), [V, D]);
   const logits = m.combineBranches(m.linear(m.gatherRows(hidden, within), head, V, D), v.branchW, V);
   const best = g.op('Squeeze', [g.op('ArgMax', [logits], { axis: -1, keepdims: 0 }), zero]); // [B]
@@ -150,9 +151,13 @@ function blockStep(
   // Committed positions rank after every masked one (probabilities are ≥ 0); a NaN ranks as 0 and fails the run.
   const conf = g.op('Where', [masked, g.op('Where', [broken, g.scalar(0), prob]), g.scalar(-1)]);
   const [, order] = g.node('TopK', [conf, B], { axis: -1, largest: 1, sorted: 1 }, { outputs: 2 });
-  const rank = g.op('ScatterElements', [g.op('Mul', [range(B), g.scalar(0, 'int64')]), order!, range(B)], {
-    axis: 0,
-  });
+  const rank = g.op(
+    'ScatterElements',
+    [g.op('Mul', [blockIndex, g.scalar(0, 'int64')]), order!, blockIndex],
+    {
+      axis: 0,
+    },
+  );
   const k = g.op('Gather', [v.quota, v.t], { axis: 0 });
   const commit = g.op('And', [masked, g.op('Less', [rank, k])]);
   const next = g.op('Where', [commit, best, current]);

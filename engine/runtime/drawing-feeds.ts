@@ -11,6 +11,11 @@ export function isDrawingGraph(session: Session): boolean {
   return session.inputNames.includes(INTERVAL_SWITCH);
 }
 
+/** Whether `session` holds describe's block Loop (beside the drawing If, or beside a lone image step). */
+export function hasTextBlock(session: Session): boolean {
+  return session.inputNames.includes(`${BLOCK_PREFIX}quota`);
+}
+
 /**
  * What a drawing-graph run does: an image step (the If's else branch), a refresh interval (its then branch and
  * the interval's Loop) or an understanding block (the block Loop, beside an image step of one cell).
@@ -33,7 +38,7 @@ export function branchOutputs(session: Session, branch: DrawingBranch): string[]
  */
 export function branchFeeds(session: Session, branch: DrawingBranch, feeds: Feeds): Feeds {
   const drawing = isDrawingGraph(session);
-  if (!drawing && !session.inputNames.includes(`${BLOCK_PREFIX}quota`)) return feeds;
+  if (!drawing && !hasTextBlock(session)) return feeds;
   const all: Feeds = drawing
     ? { ...feeds, [INTERVAL_SWITCH]: new Tensor('bool', [branch === 'interval'], []) }
     : { ...feeds };

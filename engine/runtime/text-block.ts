@@ -4,7 +4,7 @@
 // one cell, whose outputs are not read.
 import { EngineError } from '../api.js';
 import { BLOCK_PREFIX } from '../graphs/text-block-loop.js';
-import { branchFeeds, branchOutputs } from './drawing-feeds.js';
+import { branchFeeds, branchOutputs, hasTextBlock } from './drawing-feeds.js';
 import { type Session, Tensor } from './ort.js';
 import { type MlpScale, runGuarded } from './overflow-guard.js';
 
@@ -29,11 +29,6 @@ export interface TextBlockResult {
 
 export interface TextBlockBackend {
   block(request: TextBlockRequest): Promise<TextBlockResult>;
-}
-
-/** Whether `session` holds the block Loop (a drawing graph built with the understanding head). */
-export function hasTextBlock(session: Session): boolean {
-  return session.inputNames.includes(`${BLOCK_PREFIX}quota`);
 }
 
 export class TextBlockSession implements TextBlockBackend {
