@@ -57,79 +57,28 @@ describe('dimoo edit / paint / describe / batch', () => {
 
   it('paint runs ratio, boxes, extension and a scattered share', async () => {
     const out = join(dir, 'paint.png');
-    let r = await cli(
-      'paint',
-      '--image',
-      input,
-      '--prompt',
-      'sea',
-      '--outpaint',
-      '--ratio',
-      '1,0.5',
-      '--steps',
-      '2',
-      '--out',
-      out,
-    );
+    // `dimoo paint` of the input with the prompt "sea", the region and settings given, into `out`.
+    const paintSea = (...args: string[]) =>
+      cli('paint', '--image', input, '--prompt', 'sea', ...args, '--out', out);
+    let r = await paintSea('--outpaint', '--ratio', '1,0.5', '--steps', '2');
     expect(r.code).toBe(0);
     expect(await size(out)).toEqual([96, 64]);
-    r = await cli(
-      'paint',
-      '--image',
-      input,
-      '--prompt',
-      'sea',
-      '--box',
-      '0,0,0.5,0.5',
-      '--box',
-      '0.5,0.5,0.5,0.5',
-      '--steps',
-      '2',
-      '--out',
-      out,
-    );
+    r = await paintSea('--box', '0,0,0.5,0.5', '--box', '0.5,0.5,0.5,0.5', '--steps', '2');
     expect(r.code).toBe(0);
-    r = await cli(
-      'paint',
-      '--image',
-      input,
-      '--prompt',
-      'sea',
-      '--extend',
-      '0,0,0.5,0',
-      '--steps',
-      '2',
-      '--out',
-      out,
-      '--json',
-    );
+    r = await paintSea('--extend', '0,0,0.5,0', '--steps', '2', '--json');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).width).toBe(144);
     // The bot's Vary and Upscale: a share of the cells drawn again, at the image's own size.
-    r = await cli(
-      'paint',
-      '--image',
-      input,
-      '--prompt',
-      'sea',
-      '--scatter',
-      '0.3',
-      '--steps',
-      '2',
-      '--out',
-      out,
-      '--json',
-    );
+    r = await paintSea('--scatter', '0.3', '--steps', '2', '--json');
     expect(r.code).toBe(0);
     expect([JSON.parse(r.out).region, await size(out)]).toEqual(['scatter', [96, 64]]);
-    r = await cli('paint', '--image', input, '--prompt', 'sea', '--scatter', '1.5', '--out', out);
+    r = await paintSea('--scatter', '1.5');
     expect(r.code).toBe(1);
     // --cache: ML-Cache, which the engine checks against the steps, as imagine's.
-    const scatter = ['--image', input, '--prompt', 'sea', '--scatter', '0.3', '--out', out];
-    r = await cli('paint', ...scatter, '--steps', '2', '--cache');
+    r = await paintSea('--scatter', '0.3', '--steps', '2', '--cache');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/ML-Cache needs more steps/);
-    r = await cli('paint', ...scatter, '--steps', '12', '--cache', '--json');
+    r = await paintSea('--scatter', '0.3', '--steps', '12', '--cache', '--json');
     expect(r.code).toBe(0);
     expect(await size(out)).toEqual([96, 64]);
   });
