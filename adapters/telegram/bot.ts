@@ -3,7 +3,7 @@
 // and the bot keeps serving. Long polling by default; a webhook with a secret token when configured.
 import { autoRetry } from '@grammyjs/auto-retry';
 import { type RunnerHandle, run, sequentialize } from '@grammyjs/runner';
-import { Bot, type Context } from 'grammy';
+import { Bot, type Context, GrammyError } from 'grammy';
 import type { LanguageCode, Message, PhotoSize } from 'grammy/types';
 import {
   type CommandContext,
@@ -359,12 +359,16 @@ export class TelegramBot {
       return;
     }
     if (reply.replaceButtons) {
-      // Pressed twice before the first edit landed, the markup is already this one ("message is not modified").
       await ctx
         .editMessageReplyMarkup({
           reply_markup: keyboard(reply, reply.locale ?? c.locale) ?? { inline_keyboard: [] },
         })
-        .catch(() => undefined);
+        .catch((error: unknown) => {
+          // Pressed twice before the first edit landed, the markup is already this one: no failure. Any other
+          // refusal (a deleted message, an edit Telegram will not make) is the guard's: logged, and said once.
+          if (error instanceof GrammyError && /message is not modified/i.test(error.description)) return;
+          throw error;
+        });
       return;
     }
     if (reply.ask) {

@@ -313,6 +313,28 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
     expect(markupOf(folded)).toMatch(/more:/);
     expect(markupOf(folded)).not.toMatch(/original:/);
     expect(fake.calls.filter((c) => c.method.startsWith('send')).length).toBe(sentBefore);
+    // Pressed twice, the second edit is "not modified": nothing to say. An edit Telegram refuses gets the one
+    // generic message, and the bot goes on.
+    const quietFrom = fake.calls.length;
+    fake.injectCallbackQuery(resultMessage, `less:${jobId}`);
+    await fake.waitForCall(
+      (c) => c.method === 'editMessageReplyMarkup' && fake.calls.indexOf(c) > fake.calls.indexOf(folded),
+      20_000,
+    );
+    fake.failMethod('editMessageReplyMarkup', {
+      times: 1,
+      errorCode: 400,
+      description: "Bad Request: message can't be edited",
+    });
+    const refusedFrom = fake.calls.length;
+    fake.injectCallbackQuery(resultMessage, `more:${jobId}`);
+    const sorry = await fake.waitForCall(
+      (c) => c.method === 'sendMessage' && fake.calls.indexOf(c) >= refusedFrom,
+      20_000,
+    );
+    expect(textOf(sorry)).toBe('Something went wrong. Please try again.');
+    // A chat's updates are handled in order: the "not modified" press was done before, and said nothing.
+    expect(fake.calls.slice(quietFrom).filter((c) => c.method === 'sendMessage')).toEqual([sorry]);
     const job = services.jobs.queue.get(jobId);
     const stored = services.jobs.store.readFile(jobId, job?.result?.file as string);
     const anchor = fake.injectText('anchor for the original button');
