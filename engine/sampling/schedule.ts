@@ -47,3 +47,11 @@ export function unmaskCounts(initialMasked: number, totalSteps: number): number[
   }
   return counts;
 }
+
+/**
+ * Steps the loop runs before every cell is committed: `totalSteps`, or fewer when there are fewer cells than steps
+ * (every step commits at least one). A retouch of a few cells ends early, so its progress counts these steps.
+ */
+export function scheduledSteps(initialMasked: number, totalSteps: number): number {
+  return unmaskCounts(initialMasked, totalSteps).length;
+}

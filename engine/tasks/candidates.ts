@@ -31,7 +31,7 @@ export async function oneImageAtATime<R extends Parameters<typeof checkSampling>
   options: GenerateOptions,
   drawOne: (request: R, options: GenerateOptions) => Promise<ImageTaskOutput>,
 ): Promise<ImageTaskOutput> {
-  const { steps, temperature, seed } = checkSampling(request, defaults);
+  const { temperature, seed } = checkSampling(request, defaults);
   const count = checkCount(request.count, temperature);
   if (count === 1) return drawOne({ ...request, seed }, options);
   const outputs: ImageTaskOutput[] = [];
@@ -44,7 +44,8 @@ export async function oneImageAtATime<R extends Parameters<typeof checkSampling>
           ...options,
           onProgress:
             onProgress &&
-            ((event) => onProgress({ ...event, step: i * steps + event.step, total: count * steps })),
+            ((event) =>
+              onProgress({ ...event, step: i * event.total + event.step, total: count * event.total })),
         },
       ),
     );

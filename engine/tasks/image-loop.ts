@@ -7,6 +7,7 @@ import type { ImageStepBackend, ImageStepInput, ImageStepOutput } from '../runti
 import { applyImageStep } from '../sampling/image-step.js';
 import type { TokenLayout } from '../sampling/layout-type.js';
 import { samplingNoise } from '../sampling/rng.js';
+import { scheduledSteps } from '../sampling/schedule.js';
 import {
   branchIds,
   type ImageCodes,
@@ -69,6 +70,8 @@ class LoopState {
   readonly branches: ImageGenerationSequence['branches'];
   readonly weights: number[];
   readonly initialMasked: number;
+  /** The steps progress counts: fewer than asked when there are fewer cells than steps. */
+  readonly plannedSteps: number;
   masked: Int32Array;
   forwardMs = 0;
   stepsRun = 0;
@@ -88,6 +91,7 @@ class LoopState {
     ];
     this.masked = maskedCellPositions(seq, this.x, layout);
     this.initialMasked = this.masked.length;
+    this.plannedSteps = scheduledSteps(this.initialMasked, options.steps);
     this.previews = new PreviewPacer(options.preview);
   }
 
@@ -188,7 +192,7 @@ async function advance(s: LoopState, out: ImageStepOutput, step: number, layout:
   const preview = await s.previews.maybe(stillMasked.length, () =>
     previewCodes(seq, s.x, s.masked, out.best, layout),
   );
-  const event: ProgressEvent = { step: s.stepsRun, total: options.steps, ...(preview ? { preview } : {}) };
+  const event: ProgressEvent = { step: s.stepsRun, total: s.plannedSteps, ...(preview ? { preview } : {}) };
   s.masked = stillMasked;
   options.onProgress?.(event);
 }

@@ -8,7 +8,7 @@ import type { MlCacheIntervalBackend } from '../runtime/ml-cache-interval-sessio
 import type { TokenLayout } from '../sampling/layout-type.js';
 import { gumbel } from '../sampling/remask.js';
 import { remaskNoise, samplingNoise } from '../sampling/rng.js';
-import { cosineKeepCount } from '../sampling/schedule.js';
+import { cosineKeepCount, scheduledSteps } from '../sampling/schedule.js';
 import * as sequence from '../sequence.js';
 import { throwIfCancelled } from './image-loop.js';
 import type { CachedLoopOptions, CachedLoopResult } from './ml-cache-options.js';
@@ -55,6 +55,7 @@ export async function runIntervalImageLoop(
   const pacer = new PreviewPacer(options.preview);
   let masked = sequence.maskedCellPositions(seq, x, layout);
   const initialMasked = masked.length;
+  const plannedSteps = scheduledSteps(initialMasked, T);
   let forwardMs = 0;
   let tokensRun = 0;
   let step = 0;
@@ -111,7 +112,7 @@ export async function runIntervalImageLoop(
     );
     for (let i = 1; i <= ran; i++) {
       throwIfCancelled(options.signal); // a listener may abort on any of the interval's events
-      const event: ProgressEvent = { step: step + i, total: T };
+      const event: ProgressEvent = { step: step + i, total: plannedSteps };
       if (i === ran && preview) event.preview = preview;
       options.onProgress?.(event);
     }

@@ -29,6 +29,7 @@ import { applyImageStep } from '../sampling/image-step.js';
 import type { TokenLayout } from '../sampling/layout-type.js';
 import { isFullStep, needsSelectionAfter, selectRecompute } from '../sampling/ml-cache.js';
 import { samplingNoise } from '../sampling/rng.js';
+import { scheduledSteps } from '../sampling/schedule.js';
 import {
   branchIds,
   type ImageGenerationSequence,
@@ -77,6 +78,7 @@ export async function runCachedImageLoop(
   let selected: Int32Array[] = [];
   let masked = maskedCellPositions(seq, x, layout);
   const initialMasked = masked.length;
+  const plannedSteps = scheduledSteps(initialMasked, options.steps);
   let forwardMs = 0;
   let tokensRun = 0;
   let stepsRun = 0;
@@ -147,7 +149,7 @@ export async function runCachedImageLoop(
       });
     }
     stepsRun = step + 1;
-    const event: ProgressEvent = { step: stepsRun, total: options.steps };
+    const event: ProgressEvent = { step: stepsRun, total: plannedSteps };
     const sampledCells = masked;
     const preview = await pacer.maybe(stillMasked.length, () =>
       previewCodes(seq, x, sampledCells, out.best, layout),

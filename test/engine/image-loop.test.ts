@@ -46,6 +46,20 @@ describe('image loop', () => {
     expect(codes.codes.length).toBe(32);
   });
 
+  it('with fewer cells than steps, ends early and counts its progress over the steps that run', async () => {
+    const totals = new Set<number>();
+    const seen: number[] = [];
+    const { stepsRun } = await run(1, 1, 40, {
+      onProgress: (e) => {
+        totals.add(e.total);
+        seen.push(e.step);
+      },
+    });
+    expect(stepsRun).toBe(32);
+    expect([...totals]).toEqual([32]);
+    expect(seen).toEqual(Array.from({ length: 32 }, (_, i) => i + 1));
+  });
+
   it('drops a zero-weight branch (no guidance = one sequence)', async () => {
     const { backend } = await run(1, 1, 4, { weights: [1, 0] });
     expect(backend.calls[0]!.sequences).toHaveLength(1);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { cosineKeepCount, remaskCount, unmaskCounts } from '../../../engine/sampling/schedule.js';
+import {
+  cosineKeepCount,
+  remaskCount,
+  scheduledSteps,
+  unmaskCounts,
+} from '../../../engine/sampling/schedule.js';
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
@@ -36,6 +41,14 @@ describe('cosine schedule (§4.1)', () => {
     expect(tiny.every((c) => c >= 1)).toBe(true);
     expect(sum(tiny)).toBe(5);
     expect(tiny.length).toBeLessThan(64);
+  });
+
+  it('counts the steps that run: every asked step, or one per cell when cells are fewer', () => {
+    expect(scheduledSteps(1024, 64)).toBe(64);
+    expect(scheduledSteps(2, 16)).toBe(2);
+    expect(scheduledSteps(5, 64)).toBe(5);
+    expect(scheduledSteps(16, 16)).toBe(16);
+    expect(scheduledSteps(0, 16)).toBe(0);
   });
 
   // Values printed by torch 1.13 (CPU) running upstream's float32 expression; float64 arithmetic gives N/2 here.

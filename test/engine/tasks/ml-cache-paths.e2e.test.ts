@@ -23,7 +23,12 @@ import { MlCacheIntervalSession } from '../../../engine/runtime/ml-cache-interva
 import { MlCacheSessions } from '../../../engine/runtime/ml-cache-session.js';
 import { MlCacheStateSessions } from '../../../engine/runtime/ml-cache-state-session.js';
 import { resolveMlCache } from '../../../engine/sampling/ml-cache.js';
-import { gridForSize, type ImageCodes, textToImageSequence } from '../../../engine/sequence.js';
+import {
+  gridForSize,
+  type ImageCodes,
+  paintSequence,
+  textToImageSequence,
+} from '../../../engine/sequence.js';
 import { mlCachePathFor, runCachedImageLoop } from '../../../engine/tasks/ml-cache-loop.js';
 import type { CachedLoopOptions } from '../../../engine/tasks/ml-cache-options.js';
 
@@ -252,6 +257,26 @@ describe('ML-Cache paths', () => {
     await expect(run).rejects.toMatchObject({ code: 'cancelled' });
     expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
     expect(runsAfterAbort).toBe(0);
+  });
+
+  it('a paint of a few cells ends early on every path, its progress counting the steps that run', async () => {
+    const grid = gridForSize(128, 96);
+    const cells = grid.rows * grid.cols;
+    const image = { rows: grid.rows, cols: grid.cols, codes: new Int32Array(cells).fill(3) };
+    const regenerate = Uint8Array.from({ length: cells }, (_, i) => (i < 3 ? 1 : 0));
+    const seq = paintSequence(ckpt, 'a red fox', image, regenerate);
+    for (const backend of [perStep, inGraph, interval]) {
+      const events: ProgressEvent[] = [];
+      const out = await runCachedImageLoop(seq, ckpt.layout, backend, {
+        ...loopOptions(5, 4),
+        onProgress: (e) => events.push(e),
+      });
+      expect(out.stepsRun, backend.path).toBe(3);
+      expect(
+        events.map((e) => `${e.step}/${e.total}`),
+        backend.path,
+      ).toEqual(['1/3', '2/3', '3/3']);
+    }
   });
 
   it('picks the loop path unless DIMOO_ML_CACHE_PATH says otherwise', () => {
