@@ -11,10 +11,11 @@ const MAX_DEPTH = 10;
 
 /**
  * Tokens that live inside URLs and are never registered (a Discord interaction token changes with every
- * interaction): `/webhooks/<application id>/<token>` and Telegram's `/bot<token>/` and `/file/bot<token>/`.
+ * interaction): `/webhooks/<application id>/<token>`, the callback's `/interactions/<interaction id>/<token>`, and
+ * Telegram's `/bot<token>/` and `/file/bot<token>/`.
  */
 const TOKEN_URLS: Array<[RegExp, string]> = [
-  [/(\/webhooks\/\d+\/)[A-Za-z0-9_.-]{16,}/g, `$1${REDACTED}`],
+  [/(\/(?:webhooks|interactions)\/\d+\/)[A-Za-z0-9_.-]{16,}/g, `$1${REDACTED}`],
   [/(\/(?:file\/)?bot)\d+:[A-Za-z0-9_-]{20,}/g, `$1${REDACTED}`],
 ];
 

@@ -153,11 +153,17 @@ describe('secret redaction', () => {
       method: 'PATCH',
     });
     log.warn({ err: discordError }, 'discord update failed');
+    // discord.js's DiscordAPIError for a late or doubled acknowledgement (10062, 40060) names the callback URL.
+    const callbackError = Object.assign(new Error('Unknown interaction'), {
+      url: `https://discord.com/api/v10/interactions/1578386743789486082/${interactionToken}/callback`,
+    });
+    log.warn({ err: callbackError }, 'discord reply failed');
     log.warn(`download failed: https://api.telegram.org/file/bot${botToken}/photos/file_1.jpg`);
     log.warn({ err: new Error(`request to https://api.telegram.org/bot${botToken}/getFile failed`) }, 'x');
     expect(text()).not.toContain(interactionToken);
     expect(text()).not.toContain(botToken);
     expect(text()).toContain('/webhooks/1578386743789486081/[redacted]/messages/@original');
+    expect(text()).toContain('/interactions/1578386743789486082/[redacted]/callback');
     expect(text()).toContain('/file/bot[redacted]/photos/file_1.jpg');
     expect(text()).toContain('/bot[redacted]/getFile');
   });
