@@ -88,23 +88,40 @@ export interface ParsedPrompt {
 }
 
 /**
- * Splits the prompt text from its `--flags`. Phones turn `--` into an em or en dash, so `—ar` counts too.
- * Throws `UserInputError` for an unknown flag, a flag not allowed here, a missing or out-of-range value.
+ * What keyboards type for `--` before a word: phones an em or en dash (`—ar`), Japanese and Chinese input methods
+ * two long-vowel marks or full-width hyphens (`ーーar`, `－－ａｒ`, full-width letters too).
+ */
+const TYPED_DASHES = /^(?:[—–]|[ー－−‐‑]{2})(?=\p{L})/u;
+
+/** A token as the flag it was meant to be (`ーーａｒ` → `--ar`), or unchanged. */
+function asFlagToken(token: string): string {
+  return TYPED_DASHES.test(token) ? token.replace(TYPED_DASHES, '--').normalize('NFKC') : token;
+}
+
+/**
+ * Splits the prompt text from its `--flags`; `—ar` and `ーーar` count too (`asFlagToken`). A dash inside a word
+ * (`well–known`) stays, and so does one before a word that is no flag (`a wolf —howling`): punctuation, not a typo.
+ * Throws `UserInputError` for an unknown `--flag`, a flag not allowed here, a missing or out-of-range value.
  */
 export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLAGS): ParsedPrompt {
-  const tokens = text.replace(/[—–]/g, '--').split(/\s+/).filter(Boolean);
+  const typed = text.split(/\s+/).filter(Boolean);
+  const tokens = typed.map(asFlagToken);
   const words: string[] = [];
   const flags: PromptFlags = {};
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as string;
     const match = FLAG.exec(token);
     if (!match) {
-      words.push(token);
+      words.push(typed[i] as string);
       continue;
     }
     const raw = (match[1] as string).toLowerCase();
     const name = (FLAG_ALIASES[raw] ?? raw) as FlagName;
     const flag = `--${raw}`;
+    if (!ALL_FLAGS.includes(name) && !(typed[i] as string).startsWith('--')) {
+      words.push(typed[i] as string);
+      continue;
+    }
     if (!ALL_FLAGS.includes(name)) throw new UserInputError('errors.flag.unknown', { flag });
     if (!allowed.includes(name)) throw new UserInputError('errors.flag.not_here', { flag });
     if (SWITCHES.has(name)) {
@@ -124,7 +141,8 @@ export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLA
       const next = tokens[i + 1];
       if (next === undefined || next.startsWith('--'))
         throw new UserInputError('errors.flag.missing_value', { flag });
-      value = next;
+      // A full-width `１６：９` after a full-width flag is the same value.
+      value = next.normalize('NFKC');
       i++;
     }
     applyFlag(flags, name, flag, value);
@@ -202,8 +220,9 @@ export function nearestAspect(size: { width: number; height: number }): string {
 }
 
 /**
- * The output size for an aspect ratio at about `sizeClass²` pixels: sides are multiples of 16, each within
- * [MIN_SIDE, MAX_SIDE], so very wide shapes are clamped rather than refused once the aspect itself is accepted.
+ * The output size for an aspect ratio at about `sizeClass²` pixels, sides multiples of 16 within [MIN_SIDE,
+ * MAX_SIDE]. Where the area would need a side out of bounds (16:9 at 1024² is 1365 × 768), both sides scale
+ * together, so the shape asked for is kept and the area gives way: 1024 × 576, not 1024 × 768.
  */
 export function sizeForAspect(
   aspect: Aspect,
@@ -211,8 +230,13 @@ export function sizeForAspect(
 ): { width: number; height: number } {
   const area = sizeClass * sizeClass;
   const ratio = aspect.w / aspect.h;
-  const side = (x: number) => Math.min(MAX_SIDE, Math.max(MIN_SIDE, Math.round(x / CELL) * CELL));
-  return { width: side(Math.sqrt(area * ratio)), height: side(Math.sqrt(area / ratio)) };
+  let [w, h] = [Math.sqrt(area * ratio), Math.sqrt(area / ratio)];
+  const down = Math.min(1, MAX_SIDE / Math.max(w, h));
+  [w, h] = [w * down, h * down];
+  // Accepted aspects are at most 4:1, so growing the short side to MIN_SIDE keeps the long one within MAX_SIDE.
+  const up = Math.max(1, MIN_SIDE / Math.min(w, h));
+  const side = (x: number) => Math.min(MAX_SIDE, Math.max(MIN_SIDE, Math.round((x * up) / CELL) * CELL));
+  return { width: side(w), height: side(h) };
 }
 
 /** The checks every prompt passes. Blocked words match whole words in scripts with spaces, substrings in others. */

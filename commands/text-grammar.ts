@@ -126,10 +126,14 @@ function readPairs(args: string, infos: ReadonlyMap<string, OptionInfo>, lastPai
 }
 
 const YES = /^(on|true|yes|1|✓|imagine)$/i;
+const NO = /^(off|false|no|0|✗)$/i;
 
-/** A typed word as the option's type; a word that is no number stays text, for the schema to refuse by name. */
+/**
+ * A typed word as the option's type; a word that is no number (or no on/off) stays text, for the schema to refuse
+ * by name: `/settings private ja` must not quietly turn privacy off.
+ */
 function typed(info: OptionInfo, value: string): unknown {
-  if (info.type === 'boolean') return YES.test(value);
+  if (info.type === 'boolean') return YES.test(value) ? true : NO.test(value) ? false : value;
   // A choice matches whatever its case (`Left`, `zh-cn`).
   const choice = info.choices?.find((c) => String(c.value).toLowerCase() === value.toLowerCase());
   if (choice) return choice.value;

@@ -44,6 +44,8 @@ function refusal(issue: z.core.$ZodIssue, info: OptionInfo, label: string, value
     );
   }
   if (info.choices) return choiceRefusal(info, label, shown);
+  if (info.type === 'boolean')
+    return new UserInputError('errors.settings.choice', { option: label, value: shown, choices: 'on, off' });
   if (issue.code === 'too_big' && typeof value === 'string') {
     return new UserInputError(info.meta.tooLongKey ?? 'errors.option.too_long', {
       option: label,

@@ -651,6 +651,12 @@ describe('text and reply flows', () => {
     expect(keys((await commands.runText(ctx('4'), '/settings colour=red')) as Reply)).toEqual([
       'errors.settings.unknown',
     ]);
+    // A yes/no setting given another word is refused and left as it was (German "ja" is no "off").
+    expect(((await commands.runText(ctx('4'), '/settings private ja')) as Reply).text).toEqual([
+      { key: 'errors.settings.choice', params: { option: 'private', value: 'ja', choices: 'on, off' } },
+    ]);
+    const kept = (await commands.runText(ctx('4'), '/settings')) as Reply;
+    expect(kept.text.find((l) => l.key === 'settings.current')?.params).toMatchObject({ private: '✓' });
     expect(keys((await commands.runText(ctx('4'), '/start')) as Reply)).toContain('help.text');
     const question = await commands.replyToImage(ctx('5'), { image, text: '图里有什么？' });
     expect(store.get(question.jobId as string)?.request).toMatchObject({

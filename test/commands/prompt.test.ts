@@ -46,6 +46,31 @@ describe('prompt flags', () => {
     expect(parsePrompt('cat --size 500×300').flags.size).toEqual({ width: 496, height: 304 });
   });
 
+  it('reads flags typed with Japanese and Chinese input methods, full-width values too', () => {
+    expect(parsePrompt('猫 ーーar 16:9 ーーseed 7')).toEqual({
+      prompt: '猫',
+      flags: { aspect: { w: 16, h: 9 }, seed: 7 },
+    });
+    expect(parsePrompt('猫 －－ａｒ １６：９ －－ｓｔｅｐｓ＝２０').flags).toEqual({
+      aspect: { w: 16, h: 9 },
+      steps: 20,
+    });
+    // One long-vowel mark is a word's (ラーメン, ー alone), not a flag.
+    expect(parsePrompt('ラーメン ーseed').prompt).toBe('ラーメン ーseed');
+  });
+
+  it('keeps a dash that is punctuation: inside a word, or before a word that is no flag', () => {
+    expect(parsePrompt('a well–known painter —ar 3:2')).toEqual({
+      prompt: 'a well–known painter',
+      flags: { aspect: { w: 3, h: 2 } },
+    });
+    expect(parsePrompt('a lone wolf —howling at the moon').prompt).toBe('a lone wolf —howling at the moon');
+    // Typed with two hyphens it is a flag, and an unknown one is refused.
+    expect(() => parsePrompt('a wolf --howling')).toThrow(
+      expect.objectContaining({ key: 'errors.flag.unknown' }),
+    );
+  });
+
   it('takes the later of --ar and --size, as a repeated flag', () => {
     expect(parsePrompt('cat --ar 16:9 --size 512x512').flags).toEqual({ size: { width: 512, height: 512 } });
     expect(parsePrompt('cat --size 512x512 --steps 4 --ar 16:9').flags).toEqual({
@@ -113,7 +138,9 @@ describe('aspect to size', () => {
     [2, 3, 512, 416, 624],
     [1, 1, 1024, 1024, 1024],
     [4, 1, 512, 1024, 256],
-    [16, 9, 1024, 1024, 768],
+    [16, 9, 1024, 1024, 576],
+    [4, 1, 1024, 1024, 256],
+    [16, 9, 256, 448, 256],
   ])('%i:%i at %i² → %i×%i', (w, h, sizeClass, width, height) => {
     expect(sizeForAspect({ w, h }, sizeClass)).toEqual({ width, height });
   });
@@ -129,6 +156,8 @@ describe('aspect to size', () => {
             expect(side).toBeLessThanOrEqual(1024);
           }
           if (sizeClass === 512) expect(Math.abs(width * height - 512 * 512) / (512 * 512)).toBeLessThan(0.1);
+          // The shape asked for, within the rounding of a side to 16 pixels.
+          expect(Math.abs(Math.log((width / height) * (h / w)))).toBeLessThan(Math.log(1 + 16 / 256));
         }
       }
     }

@@ -68,6 +68,9 @@ describe('text commands', () => {
     expect(parseSettingsText('private=off').changes).toEqual({ private: false });
     expect(parseSettingsText('previews=off private=on').changes).toEqual({ previews: false, private: true });
     expect(parseSettingsText('PREVIEWS=on').changes).toEqual({ previews: true });
+    // Any other word stays as typed, for validation to refuse: never a quiet "off".
+    expect(parseSettingsText('private ja').changes).toEqual({ private: 'ja' });
+    expect(parseSettingsText('previews').changes).toEqual({ previews: '' });
   });
 
   it('gives /settings no every word after it, so a negative prompt can hold spaces and keys', () => {
