@@ -95,6 +95,7 @@ export function createDeps(options: CommandsOptions, registry: CommandRegistry):
       defaultLocale: options.config.defaultLocale,
       now,
       expectedMs: (job) => options.queue.expectedMs(job),
+      paceKnown: () => options.queue.paceKnown,
       originalFileButton: (job) => profile(job.owner.platform).originalFileButton,
       compactResults: (job) => profile(job.owner.platform).compactResults,
       randomModel: options.randomModel,

@@ -14,6 +14,8 @@ export interface RenderDeps {
   now: () => number;
   /** How long a job should run, from its type's measured speed (the queue's calibration), for "ready in". */
   expectedMs: (job: Job) => number;
+  /** False until a job has run on this device: `expectedMs` is then a placeholder, and replies give no time. */
+  paceKnown?: () => boolean;
   /**
    * Whether a job's image result gets an "Original file" button: on platforms that recompress photos (Telegram),
    * so users can fetch the lossless PNG.
@@ -219,16 +221,24 @@ function permutationLines(job: Job): ReplyText[] {
 export function renderQueued(job: Job, ahead: number, etaMs: number, deps: RenderDeps): Reply {
   const locale = localeOf(job, deps.defaultLocale);
   const readyMs = etaMs + deps.expectedMs(job);
+  const base = {
+    buttons: [[cancelButton(job.id)]],
+    jobId: job.id,
+    ephemeral: job.meta.private === true,
+    ahead,
+  };
+  if (deps.paceKnown?.() === false)
+    return {
+      ...base,
+      text: [...permutationLines(job), { key: 'job.queued_unmeasured', params: { count: ahead } }],
+    };
   return {
+    ...base,
     text: [
       ...permutationLines(job),
       { key: 'job.queued', params: { count: ahead, eta: formatDuration(locale, readyMs) } },
     ],
-    buttons: [[cancelButton(job.id)]],
-    jobId: job.id,
     etaAt: deps.now() + readyMs,
-    ephemeral: job.meta.private === true,
-    ahead,
   };
 }
 
@@ -249,6 +259,8 @@ async function renderStage(
   const base = { jobId: job.id, ephemeral: job.meta.private === true };
   switch (event.type) {
     case 'started':
+      if (deps.paceKnown?.() === false)
+        return { ...base, text: [{ key: 'job.running_now' }], buttons: [[cancelButton(job.id)]] };
       return {
         ...base,
         text: [{ key: 'job.started', params: { eta: formatDuration(locale, event.etaMs) } }],

@@ -21,6 +21,14 @@ export class EtaCalibration {
   }
 
   /**
+   * Whether any job has run on this device yet. Until one has, `msPerUnit` is a placeholder that can be off by
+   * orders of magnitude (the device and the checkpoint's size set it), so replies give no time.
+   */
+  get known(): boolean {
+    return this.store.calibration(this.device()) !== undefined;
+  }
+
+  /**
    * How long the job should run: its cost at its own type's measured speed. The cost model gets the shape right
    * within a type but not the ratios between types (a describe decodes text, an outpaint encodes and decodes a
    * canvas), so each type learns its own milliseconds per unit; one not yet measured borrows the device's.

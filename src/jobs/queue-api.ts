@@ -6,6 +6,8 @@ import type { Job, Owner } from './types.js';
 
 export interface JobQueueApi {
   readonly msPerUnit: number;
+  /** Whether a job has run on this device yet: until then `expectedMs` is a placeholder, too rough to show. */
+  readonly paceKnown: boolean;
   /** How long `job` is expected to run, from its own job type's measured speed where known. */
   expectedMs(job: Pick<Job, 'request' | 'estimatedCost'>): number;
   isAdmin(owner: Owner): boolean;

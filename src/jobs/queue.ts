@@ -74,6 +74,10 @@ export class JobQueue {
     return this.eta.msPerUnit;
   }
 
+  get paceKnown(): boolean {
+    return this.eta.known;
+  }
+
   /** How long the job should run, from its own job type's measured speed where known (eta-calibration.ts). */
   expectedMs(job: Pick<Job, 'request' | 'estimatedCost'>): number {
     return this.eta.expectedMs(job);

@@ -15,6 +15,7 @@ import {
   readPngText,
 } from '../../engine/index.js';
 import { planExtension } from '../../engine/paint/mask.js';
+import { t } from '../../src/i18n.js';
 import { type Job, JobQueue, JobStore } from '../../src/jobs/index.js';
 import { FullDiskStoreDouble } from '../doubles/full-disk-store.js';
 import { greyOfSeed, TimedEngineDouble } from '../doubles/timed-engine.js';
@@ -39,11 +40,14 @@ function setup(
     describeCache?: boolean;
     /** The platform shows compact results (PlatformProfile.compactResults). */
     compactResults?: boolean;
+    /** No job has run on this device yet, so nothing says how long one takes. */
+    paceUnknown?: boolean;
   } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'dimoo-commands-'));
   const store = options.fullDiskDouble ? new FullDiskStoreDouble(dir) : new JobStore(dir);
   const timed = new TimedEngineDouble(options.msPerStep ?? 2, 3);
+  if (!options.paceUnknown) store.setCalibration(timed.info.device, 0.002, 1);
   // Previews as the real engine sends them: a small RGB image with some progress events.
   const engine = options.previews
     ? {
@@ -140,6 +144,21 @@ function pixelBomb(width = 30000, height = 30000): Uint8Array {
 }
 
 describe('imagine', () => {
+  it('gives no time while no job has run on this device (the placeholder pace could be off by far), then does', async () => {
+    const { commands, ctx, until } = setup({ paceUnknown: true });
+    const first = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a red fox' } });
+    expect(first.text).toEqual([{ key: 'job.queued_unmeasured', params: { count: 0 } }]);
+    expect(first.etaAt).toBeUndefined();
+    const started = await until((u) => u.job.id === first.jobId && u.job.status === 'running');
+    expect(started.reply.text).toEqual([{ key: 'job.running_now' }]);
+    expect(started.reply.etaAt).toBeUndefined();
+    await until((u) => u.job.id === first.jobId && u.reply.final === true);
+    const second = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a grey fox' } });
+    expect(keys(second)).toEqual(['job.queued']);
+    expect(second.etaAt).toBeGreaterThan(0);
+    expect(t('en', 'job.queued_unmeasured', { count: 2 })).toBe('Queued: 2 jobs ahead of yours.');
+  });
+
   it('answers "queued" at once, then the result PNG with its seed and buttons', async () => {
     const { commands, ctx, until } = setup();
     const queued = await commands.run(ctx('1'), {

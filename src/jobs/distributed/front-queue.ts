@@ -157,6 +157,10 @@ export class FrontQueue implements JobQueueApi {
     return this.mirror.msPerUnit ?? DEFAULT_MS_PER_UNIT;
   }
 
+  get paceKnown(): boolean {
+    return this.mirror.msPerUnit !== undefined;
+  }
+
   /** The shared calibration is device-wide (workers may differ per job type; not yet measured apart). */
   expectedMs(job: Pick<Job, 'request' | 'estimatedCost'>): number {
     return job.estimatedCost * this.msPerUnit;
