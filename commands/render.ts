@@ -45,6 +45,41 @@ export function formatDuration(
   return t(locale, `${key}.hours`, { count: Math.round(minutes / 60) });
 }
 
+/** A configured limit as set, not rounded as an ETA is: 90 s stays "90 seconds", 60 s is "1 minute". */
+export function formatExactDuration(locale: Locale, ms: number): string {
+  const seconds = Math.max(1, Math.round(ms / 1000));
+  if (seconds % 3600 === 0) return t(locale, 'time.duration.hours', { count: seconds / 3600 });
+  if (seconds % 60 === 0) return t(locale, 'time.duration.minutes', { count: seconds / 60 });
+  return t(locale, 'time.duration.seconds', { count: seconds });
+}
+
+/**
+ * A stored refusal's or failure's params as words: each number named `…Ms` becomes a duration in the user's
+ * language under the name without it (`expectedMs: 150000` → `expected: "3 minutes"`; a `limitMs` exactly, as
+ * configured). The queue keeps milliseconds because it renders nothing; errors stored before had `minutes`.
+ */
+export function durationParams(
+  locale: Locale,
+  params: Readonly<Record<string, string | number>>,
+): Record<string, string | number> {
+  const out: Record<string, string | number> = { ...params };
+  for (const [name, value] of Object.entries(params)) {
+    if (!name.endsWith('Ms') || typeof value !== 'number') continue;
+    out[name.slice(0, -2)] =
+      name === 'limitMs' ? formatExactDuration(locale, value) : formatDuration(locale, value);
+  }
+  if (typeof params.minutes === 'number' && out.limit === undefined)
+    out.limit = formatExactDuration(locale, params.minutes * 60_000);
+  return out;
+}
+
+/** "12.3" or "12,3": one decimal, as the user's language writes it. */
+export function formatSeconds(locale: Locale, ms: number): string {
+  return new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(
+    ms / 1000,
+  );
+}
+
 export function cancelButton(jobId: string): ReplyButton {
   return { id: buttonId('cancel', jobId), labelKey: 'button.cancel', style: 'danger', ownerOnly: true };
 }
@@ -281,7 +316,7 @@ async function renderStage(
       };
     }
     case 'done': {
-      const seconds = ((job.measuredMs ?? (job.finishedAt ?? 0) - (job.startedAt ?? 0)) / 1000).toFixed(1);
+      const seconds = formatSeconds(locale, job.measuredMs ?? (job.finishedAt ?? 0) - (job.startedAt ?? 0));
       const seed = job.result?.seed ?? 0;
       if (job.result?.text !== undefined) {
         // An answer with nothing readable left (a random model's invalid bytes are dropped) still says something.
@@ -331,7 +366,9 @@ async function renderStage(
       };
     }
     case 'failed': {
-      const reason = job.error ? t(locale, job.error.key, job.error.params) : t(locale, 'errors.generic');
+      const reason = job.error
+        ? t(locale, job.error.key, durationParams(locale, job.error.params))
+        : t(locale, 'errors.generic');
       return { ...base, final: true, outcome: 'failed', text: [{ key: 'job.failed', params: { reason } }] };
     }
     case 'cancelled':

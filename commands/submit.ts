@@ -4,7 +4,7 @@ import { type JobKind, ownerKey, type StoredImage, type StoredRequest } from '..
 import type { CommandContext } from './context.js';
 import type { CommandDeps } from './deps.js';
 import type { PromptFlags } from './prompt.js';
-import { formatDuration, renderQueued } from './render.js';
+import { durationParams, formatDuration, renderQueued } from './render.js';
 import { type Reply, textReply } from './reply.js';
 import { checkCacheSteps, imageCount, negativePrompt } from './task-input.js';
 
@@ -33,7 +33,7 @@ export function submit(
     // Admin rights can come from the platform (a role), which the queue cannot see.
     ...(ctx.isAdmin ? { priority: 'high' as const } : {}),
   });
-  if (!result.ok) return textReply(result.refusal.key, result.refusal.params);
+  if (!result.ok) return textReply(result.refusal.key, durationParams(ctx.locale, result.refusal.params));
   deps.limiter.record(user, now);
   return { ...renderQueued(result.job, result.ahead, result.etaMs, deps.render), startsJob: true };
 }

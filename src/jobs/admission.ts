@@ -32,6 +32,7 @@ export function tooLongRefusal(expectedMs: number | undefined, limits: QueueLimi
   if (expectedMs === undefined || expectedMs <= limits.jobTimeoutMs) return undefined;
   return {
     key: 'errors.queue.too_long',
-    params: { minutes: Math.ceil(expectedMs / 60_000), limit: Math.round(limits.jobTimeoutMs / 60_000) },
+    // Durations in milliseconds: commands/ words them in the user's language (`…Ms` params, durationParams).
+    params: { expectedMs: Math.round(expectedMs), limitMs: limits.jobTimeoutMs },
   };
 }

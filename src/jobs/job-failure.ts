@@ -26,7 +26,7 @@ export function jobErrorFor(
   jobTimeoutMs: number,
 ): Job['error'] {
   if (reason === 'timeout') {
-    return { key: 'errors.job.timeout', params: { minutes: Math.round(jobTimeoutMs / 60_000) } };
+    return { key: 'errors.job.timeout', params: { limitMs: jobTimeoutMs } };
   }
   if (isDiskFull(error)) return DISK_FULL;
   if (error instanceof EngineError) return { key: `errors.engine.${error.code}`, params: error.params };

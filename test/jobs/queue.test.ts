@@ -114,7 +114,7 @@ describe('fair scheduling', () => {
     store.setCalibration('cpu:text_to_image', 120_000 / cost, 3);
     expect(queue.submit({ owner: user('c'), scope: 'guild:1', kind: 'imagine', request: grid })).toEqual({
       ok: false,
-      refusal: { key: 'errors.queue.too_long', params: { minutes: 2, limit: 1 } },
+      refusal: { key: 'errors.queue.too_long', params: { expectedMs: 120_000, limitMs: 60_000 } },
     });
     expect(
       queue.submit({ owner: user('c'), scope: 'guild:1', kind: 'imagine', request: imagine('one') }).ok,
