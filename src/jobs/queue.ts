@@ -208,7 +208,8 @@ export class JobQueue {
       run.controller.abort();
       return 'cancelling';
     }
-    return 'finished';
+    // Cancelling twice answers as the first time did, not "already finished".
+    return job.status === 'cancelled' ? 'cancelled' : 'finished';
   }
 
   /** Starts the worker; events for jobs that failed during recovery are emitted now that listeners exist. */
@@ -427,7 +428,8 @@ export class JobQueue {
       ]);
     if (await within(waitMs)) return;
     for (const entry of this.running.values()) {
-      entry.reason = 'shutdown';
+      // A job its owner is already stopping stays cancelled: a restart must not run it again.
+      if (entry.reason !== 'cancel') entry.reason = 'shutdown';
       entry.controller.abort();
     }
     if (!(await within(abortWaitMs))) {

@@ -252,6 +252,8 @@ describe('cancellation', () => {
     expect(queue.cancel(running.id, user('owner'))).toBe('cancelling');
     await waitFor(events, (e) => e.type === 'cancelled' && e.job.id === running.id);
     expect(queue.get(running.id)?.status).toBe('cancelled');
+    // A second press of Cancel says cancelled again, not "already finished".
+    expect(queue.cancel(running.id, user('owner'))).toBe('cancelled');
     expect(queue.cancel('00000000-0000-0000-0000-000000000000', user('owner'))).toBe('not_found');
   });
 });
