@@ -8,6 +8,7 @@ import {
   type Commands,
   descriptionKey,
   listedCommands,
+  MAX_PROMPT_CHARS,
   megabytes,
   parseButtonId,
   type Reply,
@@ -15,12 +16,14 @@ import {
 } from '../../commands/index.js';
 import { catalog, type Locale, matchLocale, t } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
+import { announcesJson, type HostPolicy, hostPolicy, refusalOf } from './guard.js';
+import { BadRequest, readJson } from './json-body.js';
 import { toWebHistoryEntry, toWebMessage } from './render.js';
 import { route } from './router.js';
 import { identify, isLoopback } from './session.js';
 import { EventStreams } from './sse.js';
 import { serveAsset } from './static.js';
-import { MalformedUpload, readUpload, UploadTooLarge } from './uploads.js';
+import { FieldTooLong, MalformedUpload, readUpload, UploadAborted, UploadTooLarge } from './uploads.js';
 
 export interface PlaygroundOptions {
   commands: Commands;
@@ -41,38 +44,11 @@ export interface Playground {
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
+  // A client that went away mid-request (a cut-off upload) has no one left to read the answer.
+  if (res.destroyed) return;
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
 }
-
-/** A small JSON body; anything over `limit` or not JSON is a BadRequest (the rest of the body is discarded). */
-function readJson(req: IncomingMessage, limit = 16_384): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    let over = false;
-    req.on('data', (chunk) => {
-      if (over) return;
-      body += chunk;
-      if (body.length > limit) {
-        over = true;
-        reject(new BadRequest());
-      }
-    });
-    req.on('end', () => {
-      if (over) return;
-      try {
-        const value: unknown = JSON.parse(body || '{}');
-        if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BadRequest();
-        resolve(value as Record<string, unknown>);
-      } catch {
-        reject(new BadRequest());
-      }
-    });
-    req.on('error', reject);
-  });
-}
-
-class BadRequest extends Error {}
 
 export async function startPlaygroundServer(options: PlaygroundOptions): Promise<Playground> {
   if (!isLoopback(options.host) && !options.accessToken) {
@@ -95,8 +71,18 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
       language: req.headers['accept-language'],
     });
 
+  // Set once listening, before any request can arrive: the port is the bound one (0 asks the system for one).
+  let policy: HostPolicy | undefined;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://playground');
+    // Before the user is identified: a refused request neither gets a cookie nor queues anything.
+    const refusal = policy ? refusalOf(req, policy) : 'starting';
+    if (refusal) {
+      log.debug({ reason: refusal, path: url.pathname }, 'playground: request refused');
+      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+      res.end('Forbidden: this request did not come from the playground page.\n');
+      return;
+    }
     const user = identify(req, res, options.accessToken);
     if (!user) return;
     if (req.method === 'GET' && serveAsset(url.pathname, res)) return;
@@ -175,22 +161,34 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
       try {
         reply = await route(commands, ctx, await readUpload(req, options.maxInputBytes));
       } catch (error) {
+        if (error instanceof UploadAborted) {
+          log.debug('playground: upload cut off by the client');
+          return;
+        }
         if (error instanceof MalformedUpload) {
           log.info({ reason: error.message }, 'playground: malformed upload');
           json(res, 400, toWebMessage(textReply('web.bad_upload'), ctx.locale));
           return;
         }
-        if (!(error instanceof UploadTooLarge)) throw error;
-        reply = textReply('errors.input.too_large', {
-          size: megabytes(error.receivedBytes),
-          limit: megabytes(options.maxInputBytes),
-        });
+        if (error instanceof FieldTooLong) {
+          // The line is the prompt, whatever command it starts with; its refusal names what arrived.
+          reply = textReply('errors.prompt_too_long', { length: error.length, limit: MAX_PROMPT_CHARS });
+        } else if (error instanceof UploadTooLarge) {
+          reply = textReply('errors.input.too_large', {
+            size: megabytes(error.receivedBytes),
+            limit: megabytes(options.maxInputBytes),
+          });
+        } else throw error;
       }
       json(res, 200, toWebMessage(reply, ctx.locale));
       return;
     }
     if (req.method === 'POST' && url.pathname === '/api/actions') {
       const ctx = contextOf(req, user);
+      if (!announcesJson(req)) {
+        json(res, 415, toWebMessage(textReply('web.bad_request'), ctx.locale));
+        return;
+      }
       const body = await readJson(req).catch((error: unknown) => {
         if (error instanceof BadRequest) return undefined;
         throw error;
@@ -227,6 +225,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     server.listen(options.port, options.host, resolve);
   });
   const { port } = server.address() as AddressInfo;
+  policy = hostPolicy(options.host, port);
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${host}:${port}/${options.accessToken ? '?token=<WEB_ACCESS_TOKEN>' : ''}`;
   return {

@@ -15,7 +15,11 @@ function cookies(req: IncomingMessage): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k) out.set(k, decodeURIComponent(v.join('=')));
+    if (!k) continue;
+    // The jar is shared with every other app on localhost; one's undecodable value ("100%") is not ours to refuse.
+    try {
+      out.set(k, decodeURIComponent(v.join('=')));
+    } catch {}
   }
   return out;
 }
@@ -52,7 +56,9 @@ export function identify(
   let user = jar.get(COOKIE_USER);
   if (!user || !USER_ID.test(user)) {
     user = randomUUID();
-    set.push(`${COOKIE_USER}=${user}; HttpOnly; SameSite=Strict; Path=/; Max-Age=31536000`);
+    // Lax: a link from another site must still bring the id, or the visit would start a new user (history gone).
+    // Cross-site POSTs are refused by the request guard instead.
+    set.push(`${COOKIE_USER}=${user}; HttpOnly; SameSite=Lax; Path=/; Max-Age=31536000`);
   }
   if (set.length > 0) res.setHeader('set-cookie', set);
   return user;

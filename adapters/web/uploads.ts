@@ -17,6 +17,22 @@ export class UploadTooLarge extends Error {
 /** The body is not multipart/form-data as announced (no boundary, cut short, broken parts): a 400, not a 500. */
 export class MalformedUpload extends Error {}
 
+/** The client went away before the body was complete: there is no one left to answer. */
+export class UploadAborted extends MalformedUpload {}
+
+/**
+ * A text field went over its limit. busboy hands on the first part of it, and running a line cut short runs
+ * something the user did not ask for (the flags at its end lost). `length` is what arrived, a lower bound.
+ */
+export class FieldTooLong extends Error {
+  constructor(
+    readonly field: string,
+    readonly length: number,
+  ) {
+    super(`field ${field} over the limit (${length} characters kept)`);
+  }
+}
+
 const FILE_FIELDS = new Set(['image', 'mask', 'reference']);
 
 export function readUpload(req: IncomingMessage, maxFileBytes: number): Promise<Upload> {
@@ -33,15 +49,20 @@ export function readUpload(req: IncomingMessage, maxFileBytes: number): Promise<
     }
     const upload: Upload = { fields: {}, files: {} };
     let tooLarge = false;
+    let truncated: FieldTooLong | undefined;
     let received = 0;
     // Counted beside busboy: it truncates the file at the limit, and the refusal names the size that was sent.
     req.on('data', (chunk: Buffer) => {
       received += chunk.length;
     });
-    parser.on('field', (name, value) => {
+    parser.on('field', (name, value, info) => {
+      if (info.valueTruncated) truncated ??= new FieldTooLong(name, [...value].length);
       upload.fields[name] = value;
     });
     parser.on('file', (name, stream, info) => {
+      // A parser destroyed mid-file (a broken or cut-off body) destroys this stream with the same error, which the
+      // parser's own 'error' or the abort below already reports; unheard, it would end the process.
+      stream.on('error', () => undefined);
       if (!FILE_FIELDS.has(name)) {
         stream.resume();
         return;
@@ -61,7 +82,22 @@ export function readUpload(req: IncomingMessage, maxFileBytes: number): Promise<
     parser.on('error', (error: unknown) =>
       reject(new MalformedUpload(error instanceof Error ? error.message : String(error))),
     );
-    parser.on('close', () => (tooLarge ? reject(new UploadTooLarge(received)) : resolve(upload)));
+    parser.on('close', () => {
+      if (tooLarge) reject(new UploadTooLarge(received));
+      else if (truncated) reject(truncated);
+      else resolve(upload);
+    });
+    // A body cut off mid-way never ends the parser (pipe ends it only on 'end'), so this promise would never
+    // settle: stop parsing and give up instead.
+    const abort = () => {
+      reject(new UploadAborted('the client went away before the body was complete'));
+      req.unpipe(parser);
+      parser.destroy();
+    };
+    req.on('error', abort);
+    req.on('close', () => {
+      if (!req.complete) abort();
+    });
     req.pipe(parser);
   });
 }

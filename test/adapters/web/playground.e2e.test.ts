@@ -1,6 +1,8 @@
 // The playground in a real browser (Debian's Chromium driven by playwright-core) against the real server,
 // commands, job queue and engine on a generated checkpoint. Screenshots go to test/artifacts/.
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -59,6 +61,8 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
         '--disable-component-update',
         '--disable-sync',
         '--no-first-run',
+        // A name that resolves to this machine, as an attacker's does after DNS rebinding.
+        '--host-resolver-rules=MAP rebound.test 127.0.0.1',
       ],
     });
     page = await browser.newPage({ locale: 'en-US' });
@@ -325,5 +329,37 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     await page.screenshot({ path: join(artifacts, 'playground-7-corrupt.png') });
     await send('/help');
     await page.waitForSelector('#log li.bot >> text=/imagine/i >> nth=-1', { timeout: 20_000 });
+  });
+
+  it("another site's page in the same browser can neither run commands nor read the playground", async () => {
+    // Another app on this machine, on another port: the same site, so even SameSite=Strict cookies go along.
+    const elsewhere = createServer((_req, res) => res.end('<!doctype html><title>elsewhere</title>'));
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    // A browser of its own with a playground user: the main page's cannot open a second page.
+    const visitor = await browser.newContext();
+    const other = await visitor.newPage();
+    try {
+      await other.goto(server.url);
+      const jobsNow = () =>
+        services.jobs.store.byStatus('queued', 'running', 'done', 'failed', 'cancelled').length;
+      const before = jobsNow();
+      await other.goto(`http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/`);
+      const target = JSON.stringify(server.url);
+      await other.evaluate(`(async () => {
+        const form = new FormData();
+        form.append('text', '/imagine a fox sent from elsewhere --steps 2');
+        const post = (path, init) =>
+          fetch(${target} + path, { method: 'POST', mode: 'no-cors', credentials: 'include', ...init });
+        await post('api/messages', { body: form });
+        await post('api/actions', { headers: { 'content-type': 'text/plain' }, body: '{"id":"x"}' });
+      })()`);
+      expect(jobsNow()).toBe(before);
+      // Rebound to this machine, the name is still not the playground's: not even the page is served.
+      const rebound = await other.goto(server.url.replace('127.0.0.1', 'rebound.test'));
+      expect(rebound?.status()).toBe(403);
+    } finally {
+      await visitor.close();
+      await new Promise((resolve) => elsewhere.close(resolve));
+    }
   });
 });

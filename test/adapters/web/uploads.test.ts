@@ -1,12 +1,15 @@
 // Playground uploads that are not what they claim: an empty file is named as such (not run as text-to-image), a
-// malformed multipart body is a localized 400 (not a 500), and an unchosen file input is no file at all.
+// malformed multipart body is a localized 400 (not a 500), an unchosen file input is no file at all, a text field
+// over its limit is refused rather than run cut short, and a body the client cut off is given up on.
 import { mkdtempSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Playground, startPlaygroundServer } from '../../../adapters/web/server.js';
-import { Commands } from '../../../commands/index.js';
+import { MalformedUpload, readUpload } from '../../../adapters/web/uploads.js';
+import { Commands, MAX_PROMPT_CHARS } from '../../../commands/index.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { t } from '../../../src/i18n.js';
 import { type JobSystem, openJobSystem } from '../../../src/jobs/index.js';
@@ -46,10 +49,40 @@ function form(text: string, file?: { filename: string; data: Buffer }): Buffer {
   return Buffer.from(parts.join(''), 'latin1');
 }
 
+/** Sends the headers and the first part of `body` (announcing all of it), then goes away. */
+function cutOff(port: number, body: Buffer, sent: number): Promise<void> {
+  return new Promise((resolve) => {
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      path: '/api/messages',
+      method: 'POST',
+      headers: { ...HEADERS, 'content-length': String(body.length) },
+    });
+    req.on('error', () => undefined);
+    req.write(body.subarray(0, sent), () => {
+      // Long enough for the server to have read what was sent before the connection goes.
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 50);
+    });
+  });
+}
+
+/** Resolves with what `promise` settled to, or 'pending' if it has not within `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | Error | 'pending'> {
+  return Promise.race([
+    promise.catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+    new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), ms)),
+  ]);
+}
+
 describe('playground uploads', () => {
   let jobs: JobSystem;
   let server: Playground;
   let port: number;
+  const logged: string[] = [];
 
   beforeAll(async () => {
     const config = loadConfig({
@@ -65,7 +98,7 @@ describe('playground uploads', () => {
       defaultLocale: 'en',
       bundledModel: true,
       device: 'cpu',
-      log: createLogger({ level: 'silent', pretty: false }),
+      log: createLogger({ level: 'debug', pretty: false, destination: { write: (l) => logged.push(l) } }),
     });
     port = Number(new URL(server.url).port);
   });
@@ -101,6 +134,53 @@ describe('playground uploads', () => {
       const answer = await post(port, { ...headers, 'accept-language': 'zh-CN' }, body);
       expect(answer.status).toBe(400);
       expect(answer.lines).toEqual([t('zh-CN', 'web.bad_upload')]);
+    }
+  });
+
+  it('refuses a text field cut at its limit as too long, instead of running what was kept', async () => {
+    // The first 16 KiB alone are a valid line ("a fox" and spaces); the flags after them would be lost.
+    const line = `a fox at dawn${' '.repeat(20_000)}--ar 16:9 --seed 7`;
+    const answer = await post(port, { ...HEADERS, 'accept-language': 'fr' }, form(line));
+    expect(answer.status).toBe(200);
+    expect(answer.lines).toEqual([
+      t('fr', 'errors.prompt_too_long', { length: 16_384, limit: MAX_PROMPT_CHARS }),
+    ]);
+    expect(jobs.store.byStatus('queued', 'running', 'done')).toHaveLength(0);
+  });
+
+  it('gives up on an upload the client cut off, in a field or a file, and answers the next one', async () => {
+    const image = Buffer.alloc(200_000, 9);
+    const body = form('make it night', { filename: 'a.png', data: image });
+    for (const sent of [40, 180, 100_000]) {
+      logged.length = 0;
+      await cutOff(port, body, sent);
+      const deadline = Date.now() + 2_000;
+      while (!logged.some((l) => l.includes('upload cut off')) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(
+        logged.filter((l) => l.includes('upload cut off')),
+        `cut after ${sent} bytes`,
+      ).toHaveLength(1);
+      expect(logged.join('\n')).not.toContain('request failed');
+    }
+    expect((await post(port, HEADERS, form('/queue'))).status).toBe(200);
+  });
+
+  it('settles the upload it reads when the client goes away (no promise left waiting forever)', async () => {
+    let read: Promise<unknown> = new Promise(() => undefined);
+    const bare = createServer((req, res) => {
+      read = readUpload(req, 1024 * 1024);
+      read.catch(() => res.end());
+    });
+    await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+    try {
+      const body = form('a fox', { filename: 'a.png', data: Buffer.alloc(100_000, 3) });
+      await cutOff((bare.address() as AddressInfo).port, body, 50_000);
+      const outcome = await within(read, 2_000);
+      expect(outcome).toBeInstanceOf(MalformedUpload);
+    } finally {
+      bare.closeAllConnections();
+      await new Promise((resolve) => bare.close(resolve));
     }
   });
 });
