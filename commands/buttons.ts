@@ -85,6 +85,10 @@ const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
     if (!job) return textReply('errors.job.not_found');
     if (ownerKey(job.owner) !== ownerKey(ctx.user) && !ctx.isAdmin)
       return textReply('errors.button.owner_only');
+    // Kept in the store (fair share and /info count it) but gone from what shows results again: the
+    // playground's history after a reload and its `..` line. A running job's record is the queue's to write.
+    if (job.status !== 'queued' && job.status !== 'running' && job.meta.deleted !== true)
+      deps.store.update({ ...job, meta: { ...job.meta, deleted: true } });
     return { text: [], deleteSource: true, jobId };
   },
 };

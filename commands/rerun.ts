@@ -54,7 +54,9 @@ export function isRerunLine(text: string): boolean {
 export const imagineLatestAgain: Operation<string> = async (deps, ctx, line) => {
   const latest = deps.store
     .recentOf(ctx.user, 50)
-    .find((job) => job.status === 'done' && job.request.task === 'text_to_image');
+    .find(
+      (job) => job.status === 'done' && job.request.task === 'text_to_image' && job.meta.deleted !== true,
+    );
   if (!latest) return textReply('errors.rerun.no_result');
   return replyToResult(deps, ctx, { jobId: latest.id, text: line });
 };

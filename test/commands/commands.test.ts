@@ -1202,6 +1202,12 @@ describe('buttons', () => {
       'errors.button.owner_only',
     ]);
     expect((await commands.pressButton(ctx('1'), `delete:${first.jobId}`)).deleteSource).toBe(true);
+    // Gone from the history a reload shows, and from the playground's `..` (nothing else of 1's to make again).
+    expect((await commands.history(ctx('1'))).entries).toEqual([]);
+    expect(keys((await commands.runChatLine(ctx('1'), '.. --steps 4')) as Reply)).toEqual([
+      'errors.rerun.no_result',
+    ]);
+    expect(store.get(first.jobId as string)?.status).toBe('done');
     const ask = await commands.pressButton(ctx('2'), `edit:${first.jobId}`);
     expect(ask.ask).toMatchObject({ kind: 'edit_instruction', jobId: first.jobId });
     const edit = await commands.editResult(ctx('2'), first.jobId as string, 'add a moon');
