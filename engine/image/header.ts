@@ -127,12 +127,18 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader {
   return { format, ...size };
 }
 
+/** A pixel count in megapixels, to two significant digits (40, 17, 0.05). */
+export function megapixelsOf(pixels: number): number {
+  return Number((pixels / 1e6).toPrecision(2));
+}
+
 /** Refuses a shape the tasks cannot use or that would cost too much to decode: pixels, smallest side, aspect. */
 export function judgeImageShape(header: ImageHeader, limits: InputShapeLimits): void {
   const { width, height } = header;
   if (width * height > limits.maxPixels) {
     throw new EngineError('image_too_large', `image is ${width}×${height}, over ${limits.maxPixels} pixels`, {
-      limit: `${limits.maxPixels} pixels`,
+      // A number, worded by each language's message ("40 megapixels", "40 Megapixel").
+      megapixels: megapixelsOf(limits.maxPixels),
       size: `${width}×${height}`,
     });
   }

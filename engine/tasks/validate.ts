@@ -1,5 +1,6 @@
 // Request checks shared by the tasks: each failure is one bad_request naming the field and its allowed range.
 import { EngineError, type RgbImage } from '../api.js';
+import { megapixelsOf } from '../image/header.js';
 import { randomSeed } from '../sampling/rng.js';
 import { LIMITS } from './context.js';
 
@@ -65,7 +66,8 @@ export function checkInputImage(name: string, image: RgbImage | undefined, maxPi
     throw bad(`${name} has no valid size (${width}×${height})`);
   if (width * height > maxPixels)
     throw new EngineError('image_too_large', `${name} is ${width}×${height}, over ${maxPixels} pixels`, {
-      limit: `${maxPixels} pixels`,
+      megapixels: megapixelsOf(maxPixels),
+      size: `${width}×${height}`,
     });
   if (!(data instanceof Uint8Array) || data.length !== width * height * 3)
     throw bad(

@@ -22,7 +22,7 @@ const job = (over: Partial<Job>): Job => ({
 });
 
 const deps = {
-  store: { readFile: () => undefined },
+  store: { readFile: () => Buffer.alloc(0) },
   defaultLocale: 'en' as const,
   now: () => 0,
   expectedMs: () => 0,

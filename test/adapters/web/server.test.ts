@@ -269,7 +269,7 @@ describe('playground server', () => {
     const tooMany = multipart('/describe', big);
     const answer = await send(port, '/api/messages', { method: 'POST', ...tooMany });
     const lines = (JSON.parse(answer.body) as { lines: string[] }).lines;
-    const [prefix] = t('en', 'errors.engine.image_too_large').split('{limit}');
+    const [prefix] = t('en', 'errors.engine.image_too_large').split('{size}');
     expect(lines[0]?.startsWith(prefix ?? '?')).toBe(true);
     expect(lines.join(' ')).not.toMatch(/[{}]/);
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../../engine/api.js';
 import { judgeImageShape, readImageHeader } from '../../../engine/image/header.js';
 import { judgeImage } from '../../../engine/image/io.js';
+import { t } from '../../../src/i18n.js';
 
 function chunk(type: string, body: Uint8Array): Buffer {
   const len = Buffer.alloc(4);
@@ -85,7 +86,11 @@ describe('judging the shape before decoding', () => {
   it('refuses a 100000² header bomb as too large, with the limit', () => {
     const err = codeOf(() => judgeImage(pngHeaderOnly(100_000, 100_000), { maxPixels: 40_000_000 }));
     expect(err.code).toBe('image_too_large');
-    expect(err.params).toMatchObject({ limit: '40000000 pixels', size: '100000×100000' });
+    expect(err.params).toMatchObject({ megapixels: 40, size: '100000×100000' });
+    // Each language words the unit: no English "pixels" in a German refusal.
+    expect(t('de', 'errors.engine.image_too_large', err.params)).toBe(
+      'Das Bild ist zu groß (100000×100000, Limit 40 Megapixel).',
+    );
   });
 
   it('refuses 4000×1 and 1×4000 as too small, and 4000×40 as too narrow with the allowed range', () => {
