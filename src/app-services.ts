@@ -41,6 +41,11 @@ export async function startServices(): Promise<void> {
   if (shared) (await shared).services.start();
 }
 
+/** Lets the running job finish while the adapters still deliver, before they stop (no-op when none opened). */
+export async function drainServices(): Promise<void> {
+  if (shared) await (await shared).services.drain?.();
+}
+
 /** Closes the shared model and queue after the adapters stopped (no-op when none was opened). */
 export async function closeServices(): Promise<void> {
   const opened = shared;

@@ -109,14 +109,16 @@ async function stopAll(adapters: readonly RunningAdapter[], log: Logger): Promis
 }
 
 /**
- * Resolves after the first SIGINT or SIGTERM has stopped the app and then run `finish` (closing the shared model
- * and queue). A second signal before that is done exits at once, for an operator who does not want to wait.
+ * Resolves after the first SIGINT or SIGTERM has run `drain` (the running job finishes while the adapters can
+ * still deliver it), stopped the app and then run `finish` (closing the shared model and queue). A second signal
+ * before that is done exits at once, for an operator who does not want to wait.
  */
 export function stopOnSignal(
   app: App,
   log: Logger,
   signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'],
   finish: () => Promise<void> = async () => undefined,
+  drain: () => Promise<void> = async () => undefined,
 ) {
   return new Promise<NodeJS.Signals>((resolve) => {
     let received: NodeJS.Signals | undefined;
@@ -127,8 +129,9 @@ export function stopOnSignal(
       }
       received = signal;
       log.info({ signal }, 'shutting down');
-      void app
-        .stop()
+      void drain()
+        .catch((error: unknown) => log.error({ err: error }, 'error while finishing the running job'))
+        .then(() => app.stop())
         .then(finish)
         .catch((error: unknown) => log.error({ err: error }, 'error while shutting down'))
         .then(() => {

@@ -2,7 +2,7 @@
 
 import { EngineError } from '../engine/index.js';
 import { startApp, stopOnSignal } from './app.js';
-import { builtAdapters, closeServices, startServices } from './app-services.js';
+import { builtAdapters, closeServices, drainServices, startServices } from './app-services.js';
 import { loadConfigOrReport, secretsOf } from './config/index.js';
 import { assertWritableDataDir, DataDirError } from './data-dir.js';
 import { createLogger } from './log.js';
@@ -35,7 +35,7 @@ async function main(): Promise<number> {
       return 0;
     }
     // Listening before the worker starts: a signal at any moment from here on is a clean stop.
-    const stopped = stopOnSignal(app, log, undefined, closeServices);
+    const stopped = stopOnSignal(app, log, undefined, closeServices, drainServices);
     await startServices();
     await stopped;
     log.info('stopped');

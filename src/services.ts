@@ -28,6 +28,12 @@ export interface Services {
    * the adapter that owns them instead of into the void.
    */
   start(): void;
+  /**
+   * Stops taking jobs and lets the running one finish (within SHUTDOWN_GRACE_S) while the adapters still deliver:
+   * a result that ends during the grace reaches its user instead of being stored unseen. Front-ends of a shared
+   * queue run no job and find theirs again after a restart.
+   */
+  drain?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -129,6 +135,8 @@ export async function openServices(
     metrics,
     bundledModel,
     start: () => jobs.queue.start(),
+    // The queue's stop is once-only: close() below waits for this same stop.
+    drain: () => jobs.queue.stop({ waitMs: config.queue.shutdownGraceMs ?? 10_000 }),
     async close() {
       await ops?.close();
       // The worker first (the running job finishes within the grace or goes back into the queue), then the model,

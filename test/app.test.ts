@@ -104,6 +104,25 @@ describe('stopOnSignal', () => {
     expect(messages()).toContain('shutting down');
     expect(process.listenerCount('SIGUSR2')).toBe(before);
   });
+
+  it('lets the running job finish before the adapters stop, so its result is still delivered; then closes', async () => {
+    const journal: string[] = [];
+    const { log } = capturedLogger();
+    const app = await startApp(
+      { config: loadConfig({ DISCORD_TOKEN: 'discord-token' }), log },
+      { discord: testAdapter('discord', journal) },
+    );
+    const stopped = stopOnSignal(
+      app,
+      log,
+      ['SIGUSR2'],
+      async () => void journal.push('close services'),
+      async () => void journal.push('drain worker'),
+    );
+    process.kill(process.pid, 'SIGUSR2');
+    await stopped;
+    expect(journal).toEqual(['start discord', 'drain worker', 'stop discord', 'close services']);
+  });
 });
 
 describe('npm start (src/main.ts)', () => {
