@@ -167,6 +167,8 @@ describe('aspect to size', () => {
 describe('prompt checks', () => {
   it('refuses empty, too long and blocked prompts', () => {
     expect(refusal(() => checkPrompt('   ')).key).toBe('errors.prompt_empty');
+    expect(refusal(() => checkPrompt('\u200b \u2060\ufeff')).key).toBe('errors.prompt_empty');
+    expect(checkPrompt('👨\u200d👩\u200d👧')).toBe('👨\u200d👩\u200d👧');
     expect(refusal(() => checkPrompt('a'.repeat(MAX_PROMPT_CHARS + 1)))).toEqual({
       key: 'errors.prompt_too_long',
       params: { length: MAX_PROMPT_CHARS + 1, limit: MAX_PROMPT_CHARS },
