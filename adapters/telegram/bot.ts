@@ -1,10 +1,11 @@
 // The Telegram adapter (grammY): commands, captions, albums and replies to photos in, commands called, replies sent
 // and kept up to date within Telegram's flood limits. Every handler answers with one localized message on failure
-// and the bot keeps serving. Long polling by default; a webhook with a secret token when configured.
+// (a button press: an alert for the presser alone) and the bot keeps serving. Long polling by default; a webhook
+// with a secret token when configured.
 import { autoRetry } from '@grammyjs/auto-retry';
-import { type RunnerHandle, run, sequentialize } from '@grammyjs/runner';
+import { type RunnerHandle, sequentialize } from '@grammyjs/runner';
 import { Bot, type Context, GrammyError } from 'grammy';
-import type { LanguageCode, Message, PhotoSize } from 'grammy/types';
+import type { LanguageCode, Message } from 'grammy/types';
 import {
   type CommandContext,
   type Commands,
@@ -23,11 +24,14 @@ import type { Logger } from '../../src/log.js';
 import type { Delivery } from '../shared/job-status.js';
 import { RecentIds } from '../shared/recent-ids.js';
 import { AlbumCollector } from './albums.js';
+import { isNotice, tellPresser } from './button-answers.js';
 import { toTelegramCommands } from './command-list.js';
+import { buttonIdsOf, type DownloadSource, download, type ImageRef, imageOf } from './incoming-images.js';
 import { TelegramJobMessages } from './job-messages.js';
+import { ALLOWED_UPDATES, startPolling } from './polling.js';
 import { TelegramQuestions } from './questions.js';
 import { keyboard, replyText } from './render.js';
-import { sendImages } from './send.js';
+import { inTopic, sendImages, topicOf } from './send.js';
 import { serveWebhook, type WebhookServer } from './webhook.js';
 
 export interface TelegramOptions {
@@ -46,15 +50,8 @@ export interface TelegramOptions {
   albumQuietMs?: number;
   /** Overrides the configured webhook port (tests listen on 0). */
   webhookPort?: number;
-}
-
-const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024; // getFile's limit
-const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
-
-/** A photo or image document of a message, not yet downloaded. */
-interface ImageRef {
-  id: string;
-  size?: number;
+  /** How long a failed poll waits before the next (tests wait less). */
+  pollRetryMs?: number;
 }
 
 export class TelegramBot {
@@ -137,10 +134,7 @@ export class TelegramBot {
     // Pending updates are kept: commands sent while the bot was down are still answered. A webhook left from an
     // earlier webhook-mode run would make getUpdates fail, so it goes first.
     await this.bot.api.deleteWebhook({ drop_pending_updates: false });
-    this.runner = run(this.bot, {
-      runner: { fetch: { allowed_updates: ALLOWED_UPDATES, timeout: 30 }, silent: true },
-    });
-    void this.runner.task()?.catch((error: unknown) => log.error({ err: error }, 'telegram polling stopped'));
+    this.runner = startPolling(this.bot, log, this.options.pollRetryMs);
     log.info({ bot: this.bot.botInfo.username }, 'telegram connected (long polling)');
   }
 
@@ -191,7 +185,8 @@ export class TelegramBot {
       user: { platform: 'telegram', userId: String(from?.id ?? 0) },
       scope: `chat:${chat?.id ?? 0}`,
       language: from?.language_code,
-      meta: { telegramChatId: chat?.id },
+      // The topic goes with the job: its chat actions are sent while it runs, far from this update.
+      meta: { telegramChatId: chat?.id, telegramThreadId: topicOf(ctx.msg) },
     });
   }
 
@@ -204,43 +199,21 @@ export class TelegramBot {
       const params = error instanceof UserInputError ? error.params : {};
       if (!(error instanceof UserInputError))
         this.options.log.warn({ err: error }, 'telegram handler failed');
-      if (ctx.chat) await ctx.reply(t(locale, key, params)).catch(() => undefined);
-      if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+      const text = t(locale, key, params);
+      if (ctx.callbackQuery) await tellPresser(ctx, text);
+      else if (ctx.chat) await ctx.reply(text).catch(() => undefined);
     }
   }
 
   /** Downloads a photo (largest size) or an image document at once: Telegram's file links expire. */
-  private async download({ id, size }: ImageRef): Promise<InputImage> {
-    const limit = Math.min(MAX_DOWNLOAD_BYTES, this.options.config.limits.maxInputBytes);
-    const tooLarge = () =>
-      new UserInputError('errors.input.too_large', {
-        size: size ? `${(size / 1048576).toFixed(1)} MB` : '?',
-        limit: `${Math.round(limit / 1048576)} MB`,
-      });
-    if (size !== undefined && size > limit) throw tooLarge();
-    const file = await this.bot.api.getFile(id);
-    if (!file.file_path) throw new UserInputError('errors.telegram.download_failed');
-    const root = this.options.apiRoot ?? 'https://api.telegram.org';
-    const response = await fetch(`${root}/file/bot${this.options.config.telegram.token}/${file.file_path}`, {
-      signal: AbortSignal.timeout(30_000),
-    }).catch(() => undefined);
-    if (!response?.ok) throw new UserInputError('errors.telegram.download_failed');
-    const data = new Uint8Array(await response.arrayBuffer());
-    if (data.byteLength > limit) throw tooLarge();
-    return { data, filename: file.file_path.split('/').pop() ?? 'image' };
-  }
-
-  private imageOf(message: Message | undefined): ImageRef | undefined {
-    if (!message) return undefined;
-    // The largest size; a malformed message may list none.
-    const photo = message.photo?.reduce<PhotoSize | undefined>(
-      (a, b) => (!a || b.width * b.height > a.width * a.height ? b : a),
-      undefined,
-    );
-    if (photo) return { id: photo.file_id, size: photo.file_size };
-    const doc = message.document;
-    if (doc && (doc.mime_type ?? '').startsWith('image/')) return { id: doc.file_id, size: doc.file_size };
-    return undefined;
+  private download(ref: ImageRef): Promise<InputImage> {
+    const source: DownloadSource = {
+      api: this.bot.api,
+      root: this.options.apiRoot ?? 'https://api.telegram.org',
+      token: this.options.config.telegram.token ?? '',
+      maxInputBytes: this.options.config.limits.maxInputBytes,
+    };
+    return download(source, ref);
   }
 
   private parse(text: string | undefined): TextCommand | undefined {
@@ -264,10 +237,10 @@ export class TelegramBot {
    */
   private async onImage(ctx: Context): Promise<void> {
     const message = ctx.message as Message;
-    const attached = this.imageOf(message);
+    const attached = imageOf(message);
     if (!attached) return;
     const replied = message.reply_to_message;
-    const repliedImage = this.imageOf(replied);
+    const repliedImage = imageOf(replied);
     let caption = message.caption ?? '';
     let refs: ImageRef[] = [attached];
     if (repliedImage && this.isCommand(caption, 'retouch')) {
@@ -287,7 +260,7 @@ export class TelegramBot {
   /** An album: the caption (wherever it is) applies to its images in order: image first, then mask or reference. */
   private async onAlbum(items: Context[]): Promise<void> {
     const messages = items.map((ctx) => ctx.message as Message);
-    const refs = messages.map((m) => this.imageOf(m)).filter((r): r is ImageRef => r !== undefined);
+    const refs = messages.map((m) => imageOf(m)).filter((r): r is ImageRef => r !== undefined);
     const caption = messages.find((m) => m.caption)?.caption ?? '';
     if (refs.length === 0 || !items[0]) return;
     await this.runImages(items[0], caption, refs);
@@ -318,7 +291,7 @@ export class TelegramBot {
     const text = message.text ?? '';
     const c = this.context(ctx);
     const replied = message.reply_to_message;
-    const repliedImage = this.imageOf(replied);
+    const repliedImage = imageOf(replied);
     const me = this.bot.botInfo;
     const command = this.parse(text);
     if (command) {
@@ -329,7 +302,8 @@ export class TelegramBot {
       return;
     }
     const asked = replied && this.questions.askedBy(replied.chat.id, replied.message_id);
-    if (asked) {
+    // Someone else's reply to a question is no answer to it: it is an ordinary message.
+    if (asked && asked.userId === message.from?.id) {
       await this.send(ctx, c, await this.options.commands.answerAsk(c, asked.kind, asked.jobId, text));
       return;
     }
@@ -353,6 +327,7 @@ export class TelegramBot {
     const data = ctx.callbackQuery?.data ?? '';
     const c = this.context(ctx);
     const reply = await this.options.commands.pressButton(c, data);
+    if (isNotice(reply)) return tellPresser(ctx, replyText(reply, reply.locale ?? c.locale));
     await ctx.answerCallbackQuery().catch(() => undefined);
     if (reply.deleteSource) {
       await ctx.deleteMessage().catch(() => undefined);
@@ -373,8 +348,10 @@ export class TelegramBot {
     }
     if (reply.ask) {
       const chatId = ctx.chat?.id;
-      if (chatId !== undefined)
-        await this.questions.ask(chatId, ctx.callbackQuery?.message?.message_id, c.locale, reply.ask);
+      if (chatId !== undefined && ctx.from) {
+        const target = { chatId, threadId: topicOf(ctx.msg), pressed: ctx.msg, asker: ctx.from };
+        await this.questions.ask({ ...target, group: ctx.chat?.type !== 'private' }, c.locale, reply.ask);
+      }
       return;
     }
     await this.send(ctx, c, reply);
@@ -401,16 +378,21 @@ export class TelegramBot {
     const parameters = replyTo
       ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }
       : {};
+    const threadId = topicOf(ctx.msg);
     this.jobMessages.note(chatId, group);
     if (reply.images && reply.images.length > 0) {
-      await sendImages(this.bot.api, { chatId, locale: c.locale, parameters }, reply);
+      await sendImages(this.bot.api, { chatId, locale: c.locale, parameters, threadId }, reply);
       return;
     }
     const text = replyText(reply, c.locale);
     // Later replies naming the job (a /cancel answer) are not its status message.
     const jobId = reply.startsJob ? reply.jobId : undefined;
     const sent = await this.bot.api
-      .sendMessage(chatId, text, { ...parameters, reply_markup: keyboard(reply, c.locale) })
+      .sendMessage(chatId, text, {
+        ...parameters,
+        ...inTopic(threadId),
+        reply_markup: keyboard(reply, c.locale),
+      })
       .catch((error: unknown) => {
         if (jobId) this.jobMessages.open(jobId, reply, chatId, group);
         throw error;
@@ -425,13 +407,7 @@ export class TelegramBot {
       // Groups share one flood limit (20 messages a minute): previews there only for those who ask.
       previews: c.settings.previews ?? !group,
       text,
+      ...(threadId === undefined ? {} : { threadId }),
     });
   }
-}
-
-/** The callback data of a message's inline buttons. */
-function buttonIdsOf(message: Message | undefined): string[] {
-  return (message?.reply_markup?.inline_keyboard ?? [])
-    .flat()
-    .flatMap((button) => ('callback_data' in button ? [button.callback_data] : []));
 }

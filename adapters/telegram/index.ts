@@ -7,7 +7,7 @@ import { TelegramBot, type TelegramOptions } from './bot.js';
 
 export type TelegramTesting = Pick<
   TelegramOptions,
-  'apiRoot' | 'editIntervalMs' | 'albumQuietMs' | 'webhookPort' | 'onDelivery'
+  'apiRoot' | 'editIntervalMs' | 'albumQuietMs' | 'webhookPort' | 'onDelivery' | 'pollRetryMs'
 >;
 
 export const TELEGRAM_PROFILE: PlatformProfile = {

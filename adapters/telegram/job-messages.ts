@@ -1,7 +1,8 @@
 // Telegram's part of the shared job-status lifecycle: the status message (text, then the newest preview photo
 // when previews are on), its lane (the chat, whose flood limit all of the bot's messages there share), the
 // result as a new photo replying to the request, a typing action while the job runs, and how to reopen it all
-// after a restart. Ordering, pacing, the final-state rule and the fallback are the shared tracker's.
+// after a restart. In a forum, the job's messages and actions stay in the topic it was asked in. Ordering, pacing,
+// the final-state rule and the fallback are the shared tracker's.
 import type { Api } from 'grammy';
 import { positionWorthShowing, type Reply, textReply } from '../../commands/index.js';
 import { type Locale, matchLocale } from '../../src/i18n.js';
@@ -10,10 +11,13 @@ import type { Logger } from '../../src/log.js';
 import type { Delivery, StatusSurface } from '../shared/job-status.js';
 import { JobStatusTracker, reporting, type StatusLane } from '../shared/job-status-tracker.js';
 import { previewPhoto } from './preview-photo.js';
-import { sendReply } from './send.js';
+import { inTopic, sendReply } from './send.js';
 import { StatusMessage, sameBytes } from './status-message.js';
 
-/** What is stored per job, so a restarted bot can go on with its status message. */
+/**
+ * What is stored per job, so a restarted bot can go on with its status message. Fields added later are optional:
+ * records written before them are read as before (no topic, a text message).
+ */
 export interface TelegramPlace {
   chatId: number;
   messageId: number;
@@ -24,6 +28,10 @@ export interface TelegramPlace {
   previews: boolean;
   /** The text the status message was sent with. */
   text: string;
+  /** The forum topic the job was asked in. */
+  threadId?: number;
+  /** The status message became a photo (a preview): its text is a caption now. */
+  photo?: boolean;
 }
 
 export interface TelegramJobMessagesOptions {
@@ -79,7 +87,7 @@ export class TelegramJobMessages {
       return;
     }
     this.options.deliveries.remember(jobId, { ...place });
-    this.tracker.open(jobId, lane, reply, Promise.resolve(this.surface(place)));
+    this.tracker.open(jobId, lane, reply, Promise.resolve(this.surface(jobId, place)));
   }
 
   async update(job: Job, reply: Reply): Promise<void> {
@@ -97,7 +105,9 @@ export class TelegramJobMessages {
   private startTyping(job: Job): void {
     const chatId = job.meta.telegramChatId;
     if (typeof chatId !== 'number' || this.typing.has(job.id) || !this.tracker.has(job.id)) return;
-    const action = () => void this.api.sendChatAction(chatId, 'upload_photo').catch(() => undefined);
+    const thread = job.meta.telegramThreadId;
+    const topic = inTopic(typeof thread === 'number' ? thread : undefined);
+    const action = () => void this.api.sendChatAction(chatId, 'upload_photo', topic).catch(() => undefined);
     action();
     this.typing.set(job.id, setInterval(action, TYPING_REPEAT_MS));
   }
@@ -112,8 +122,8 @@ export class TelegramJobMessages {
    * endings edit it; an image result, or any ending when the edit is refused, is a new message replying to the
    * user's (so Telegram notifies them), and the status message goes.
    */
-  private surface(place: TelegramPlace): StatusSurface {
-    const { log } = this.options;
+  private surface(jobId: string, place: TelegramPlace): StatusSurface {
+    const { log, deliveries } = this.options;
     const status = new StatusMessage({
       api: this.api,
       chatId: place.chatId,
@@ -121,9 +131,12 @@ export class TelegramJobMessages {
       locale: place.locale,
       text: place.text,
       previews: place.previews,
+      photo: place.photo,
+      onPhoto: () => deliveries.remember(jobId, { ...place, photo: true }),
       warn: (fields, message) => log.warn(fields, message),
     });
     const parameters = { reply_parameters: { message_id: place.replyTo, allow_sending_without_reply: true } };
+    const target = { chatId: place.chatId, locale: place.locale, parameters, threadId: place.threadId };
     return {
       prepare: async (reply) => {
         const preview = reply.images?.[0];
@@ -143,7 +156,7 @@ export class TelegramJobMessages {
       finish: (reply) => status.finish(reply),
       replyToUser: async (reply) => {
         this.note(place.chatId, place.group);
-        await sendReply(this.api, { chatId: place.chatId, locale: place.locale, parameters }, reply);
+        await sendReply(this.api, target, reply);
       },
       // A result replaced the status message; a text ending tries the status message once more (a refusal may
       // have been passing), so it does not keep a live Cancel button.
@@ -156,7 +169,10 @@ export class TelegramJobMessages {
   private restore(job: Job): { surface: StatusSurface; lane: StatusLane } | undefined {
     const place = placeOf(this.options.deliveries.placeOf(job.id));
     return (
-      place && { surface: this.surface(place), lane: TelegramJobMessages.lane(place.chatId, place.group) }
+      place && {
+        surface: this.surface(job.id, place),
+        lane: TelegramJobMessages.lane(place.chatId, place.group),
+      }
     );
   }
 }
@@ -172,5 +188,7 @@ function placeOf(value: Record<string, unknown> | undefined): TelegramPlace | un
     group: value.group === true,
     previews: value.previews === true,
     text: typeof value.text === 'string' ? value.text : '',
+    ...(typeof value.threadId === 'number' ? { threadId: value.threadId } : {}),
+    ...(value.photo === true ? { photo: true } : {}),
   };
 }

@@ -1,7 +1,8 @@
 // Sending a reply's images: as photos (the caption and keyboard on the first), or as documents when asked for
 // files or when a photo is past Telegram's limits; a photo Telegram still refuses (400/413) goes again as a
-// document.
+// document. Every message of a reply goes to the forum topic the request came from.
 import { type Api, GrammyError, InputFile } from 'grammy';
+import type { Message } from 'grammy/types';
 import type { Reply, ReplyImage } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';
 import { fitsAsPhoto } from './photo-limits.js';
@@ -12,18 +13,37 @@ export interface SendTarget {
   chatId: number;
   locale: Locale;
   parameters: object;
+  /** The forum topic (`message_thread_id`), when the request was in one. */
+  threadId?: number;
+}
+
+/**
+ * The forum topic a message is in. Only `is_topic_message` says so: in an ordinary group a reply carries a
+ * `message_thread_id` too (its reply thread), which is no topic.
+ */
+export function topicOf(message: Message | undefined): number | undefined {
+  return message?.is_topic_message ? message.message_thread_id : undefined;
+}
+
+/**
+ * The field that keeps a message in its topic. A reply names its topic through the message it answers, but not once
+ * that message is deleted (Telegram ignores allow_sending_without_reply in topics), and a chat action has no reply.
+ */
+export function inTopic(threadId: number | undefined): { message_thread_id?: number } {
+  return threadId === undefined ? {} : { message_thread_id: threadId };
 }
 
 export async function sendImages(
   api: Api,
-  { chatId, locale, parameters }: SendTarget,
+  { chatId, locale, parameters, threadId }: SendTarget,
   reply: Reply,
 ): Promise<void> {
   const caption = replyText(reply, locale, 1024);
   const markup = keyboard(reply, locale);
   for (const [i, image] of (reply.images ?? []).entries()) {
-    const extra =
+    const first =
       i === 0 ? { ...parameters, ...(reply.text.length > 0 ? { caption } : {}), reply_markup: markup } : {};
+    const extra = { ...first, ...inTopic(threadId) };
     if (reply.asFiles || !fitsAsPhoto(image.data)) {
       await sendDocument(api, chatId, image, extra);
       continue;
@@ -41,9 +61,10 @@ export async function sendImages(
 /** A reply as one message: its images (see sendImages), else its text with its keyboard. */
 export async function sendReply(api: Api, target: SendTarget, reply: Reply): Promise<void> {
   if (reply.images && reply.images.length > 0) return sendImages(api, target, reply);
-  const { chatId, locale, parameters } = target;
+  const { chatId, locale, parameters, threadId } = target;
   await api.sendMessage(chatId, replyText(reply, locale), {
     ...parameters,
+    ...inTopic(threadId),
     reply_markup: keyboard(reply, locale),
   });
 }

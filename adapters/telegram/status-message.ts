@@ -3,7 +3,8 @@
 // as grammY 1.46's types say), later previews swap the photo and text-only updates edit the caption. The result is
 // sent by the caller as a new photo replying to the request (an edit would not notify the user), and this message
 // is deleted. Every call on one message runs in order, so a slow preview upload never lands after the result. A
-// preview that fails costs one log line and the job goes on as text.
+// preview that fails costs one log line and the job goes on as text. That the message became a photo is reported
+// (`onPhoto`) so it outlives a restart: a text edit of a photo is refused.
 import { type Api, GrammyError, InputFile } from 'grammy';
 import type { Reply, ReplyImage } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';
@@ -22,14 +23,21 @@ export interface StatusOptions {
   text: string;
   /** Show previews (the user's setting, or the chat type's default). */
   previews: boolean;
+  /** The message is a photo already (a preview made it one before a restart). */
+  photo?: boolean;
+  /** The message has just become a photo. */
+  onPhoto?: () => void;
   warn: (fields: Record<string, unknown>, message: string) => void;
 }
+
+/** Telegram's refusal of editMessageText on a photo. */
+const NO_TEXT = /there is no text in the message to edit/i;
 
 export class StatusMessage {
   readonly chatId: number;
   readonly messageId: number;
   /** The message shows a photo (a preview) with the status as its caption. */
-  private photo = false;
+  private photo: boolean;
   private previews: boolean;
   private lastText: string;
   private lastPreview?: Uint8Array;
@@ -39,6 +47,7 @@ export class StatusMessage {
     this.chatId = options.chatId;
     this.messageId = options.messageId;
     this.previews = options.previews;
+    this.photo = options.photo === true;
     this.lastText = options.text;
   }
 
@@ -125,9 +134,15 @@ export class StatusMessage {
       this.options.warn({ err: error, chatId: this.chatId, jobId: reply.jobId }, failure);
       return false;
     }
-    this.photo = true;
+    this.becamePhoto();
     this.lastText = caption;
     return true;
+  }
+
+  private becamePhoto(): void {
+    if (this.photo) return;
+    this.photo = true;
+    this.options.onPhoto?.();
   }
 
   private async editText(reply: Reply): Promise<void> {
@@ -140,13 +155,18 @@ export class StatusMessage {
     const edit = this.photo
       ? api.editMessageCaption(this.chatId, this.messageId, { caption: text, ...other })
       : api.editMessageText(this.chatId, this.messageId, text, other);
-    await edit.catch((error: unknown) => {
+    try {
+      await edit;
+    } catch (error) {
       // Showing what is already shown is no failure; anything else (a deleted message, a refused edit) is.
       if (error instanceof GrammyError && /message is not modified/i.test(error.description)) return;
       // Not shown: a later call with the same text must try again.
       this.lastText = previous;
-      throw error;
-    });
+      if (this.photo || !(error instanceof GrammyError) || !NO_TEXT.test(error.description)) throw error;
+      // A photo all along: a preview made it one in a run whose stored record did not say so. Its caption, then.
+      this.becamePhoto();
+      await this.editText(reply);
+    }
   }
 }
 

@@ -180,6 +180,29 @@ describe('fake Telegram Bot API driving a real grammY bot', () => {
     expect(fake.message(chatId, status.message_id)?.caption).toBe('step 3 of 8');
   });
 
+  it('forum topics: messages land in the topic named or replied to; a reply to a deleted message needs the topic', async () => {
+    const { fake, bot } = await startBot(() => {});
+    const forum = { id: -100900, type: 'supergroup' as const, title: 'Forum', is_forum: true as const };
+    const request = fake.injectText('/imagine a fox', { chat: forum, thread: 5 });
+    expect(request).toMatchObject({ message_thread_id: 5, is_topic_message: true });
+    const reply = { reply_parameters: { message_id: request.message_id, allow_sending_without_reply: true } };
+    expect(await bot.api.sendMessage(forum.id, 'queued', reply)).toMatchObject({ message_thread_id: 5 });
+    expect(await bot.api.sendMessage(forum.id, 'general')).not.toHaveProperty('message_thread_id');
+    fake.deleteMessage(forum.id, request.message_id);
+    await expect(bot.api.sendMessage(forum.id, 'result', reply)).rejects.toThrow(
+      /message to be replied not found/,
+    );
+    const kept = await bot.api.sendMessage(forum.id, 'result', { ...reply, message_thread_id: 5 });
+    expect(kept).toMatchObject({ message_thread_id: 5, is_topic_message: true });
+    // Outside forums a reply to a deleted message still goes without it.
+    const gone = fake.injectText('hello', { chat: 'group' });
+    fake.deleteMessage(fake.world.group.id, gone.message_id);
+    const plain = await bot.api.sendMessage(fake.world.group.id, 'hi', {
+      reply_parameters: { message_id: gone.message_id, allow_sending_without_reply: true },
+    });
+    expect(plain).not.toHaveProperty('message_thread_id');
+  });
+
   it('a 429 with retry_after is waited out by auto-retry, not dropped', async () => {
     const { fake, bot } = await startBot(() => {});
     fake.rateLimit('sendMessage', { times: 1, retryAfter: 1 });

@@ -10,7 +10,9 @@ import { openE2eServices } from '../e2e-services.js';
 
 let api: TelegramTestApi;
 let services: Services;
-let running: { stop(): Promise<void> };
+let running: Awaited<ReturnType<typeof startTelegram>>;
+/** What the bot answered button presses with (the emulator keeps no record of it). */
+const callbackAnswers: Array<{ text?: string; show_alert?: boolean }> = [];
 /** Every text each bot message has shown, in order (the emulator edits its stored message in place). */
 const history = new Map<number, string[]>();
 
@@ -41,6 +43,10 @@ beforeAll(async () => {
   running = await startTelegram({ config, log }, services, buildCommands({ config, log }, services), {
     apiRoot: api.apiRoot,
     editIntervalMs: { private: 100, group: 300 },
+  });
+  running.bot.bot.api.config.use((prev, method, payload, signal) => {
+    if (method === 'answerCallbackQuery') callbackAnswers.push(payload as (typeof callbackAnswers)[number]);
+    return prev(method, payload, signal);
   });
   services.start();
 }, 60_000);
@@ -155,7 +161,17 @@ describe('Telegram text flows against telegram-test-api', { timeout: 90_000 }, (
         from: { language_code: 'zh-hans' },
       } as never),
     );
-    await said(GROUP, refusal, botMessages().indexOf(typed) + 1);
+    // The button's refusal is an alert for Bob alone: nothing more is posted in the group.
+    await waitUntil(
+      () => callbackAnswers.some((a) => a.text === refusal && a.show_alert === true),
+      'the Cancel button is refused with an alert',
+      10_000,
+    );
+    expect(
+      botMessages()
+        .slice(botMessages().indexOf(typed) + 1)
+        .filter((u) => textOf(u) === refusal),
+    ).toEqual([]);
     expect(services.jobs.queue.get(secondId)?.status).toBe('queued');
 
     // The owner: a prefix from /queue is enough; the status message then says "Cancelled".

@@ -224,9 +224,14 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
     const firstId = /cancel:([0-9a-f-]{36})/.exec(markupOf(first))?.[1] as string;
     const cancelId = /cancel:[0-9a-f-]{36}/.exec(markupOf(status))?.[0] as string;
     const anchor = fake.injectText('anchor for the cancel button');
-    fake.injectCallbackQuery(anchor, cancelId, fake.world.users.bob);
-    // Bob's Telegram is set to Chinese: the refusal comes in his language.
-    await fake.waitForCall((c) => c.method === 'sendMessage' && /只有发起任务的人/.test(textOf(c)), 20_000);
+    const refused = fake.injectCallbackQuery(anchor, cancelId, fake.world.users.bob);
+    // Bob's Telegram is set to Chinese: the refusal comes in his language, as an alert for him alone.
+    const alert = await fake.waitForCall(
+      (c) => c.method === 'answerCallbackQuery' && c.params.callback_query_id === refused.id,
+      20_000,
+    );
+    expect(textOf(alert)).toMatch(/只有发起任务的人/);
+    expect(alert.params.show_alert).toBe(true);
     expect(services.jobs.queue.get(cancelId.split(':')[1] as string)?.status).not.toBe('cancelled');
     fake.injectCallbackQuery(anchor, cancelId, fake.world.users.alice);
     await expect

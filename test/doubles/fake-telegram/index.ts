@@ -26,6 +26,8 @@ export interface Origin {
   /** `'private'` (default) or `'group'`, or any chat object. */
   chat?: 'private' | 'group' | Chat;
   replyTo?: Message;
+  /** A forum topic (`message_thread_id`) the message is posted in; its chat should be a forum supergroup. */
+  thread?: number;
 }
 
 function toPredicate(matcher: MethodMatcher): (call: TelegramCall) => boolean {
@@ -134,7 +136,11 @@ export class FakeTelegram {
   #userMessage(origin: Origin, fields: Partial<Message>): Message {
     const from = origin.from ?? this.world.users.alice;
     const chat = origin.replyTo?.chat ?? this.#chat(origin, from);
-    const message = this.state.compose(chat, { from, ...fields }, origin.replyTo);
+    const topic =
+      origin.thread !== undefined
+        ? { message_thread_id: origin.thread, is_topic_message: true as const }
+        : {};
+    const message = this.state.compose(chat, { from, ...topic, ...fields }, origin.replyTo);
     this.state.store(message);
     this.state.updates.push({ message } as Omit<Update, 'update_id'>);
     return message;

@@ -1,4 +1,4 @@
-import type { InlineKeyboardMarkup, Message } from 'grammy/types';
+import type { Chat, InlineKeyboardMarkup, Message } from 'grammy/types';
 import { documentOf, photoSizes } from './builders.js';
 import type { StoredFile } from './files.js';
 import type { TelegramState } from './state.js';
@@ -45,12 +45,31 @@ function replyTarget(ctx: MethodContext, chatId: number): Message | undefined | 
   return allow ? undefined : 'missing';
 }
 
+/**
+ * The forum topic a message sent to `chat` lands in: the one named by `message_thread_id`, else the topic of the
+ * message it replies to, else General (undefined). A reply whose message is gone names no topic, and Telegram
+ * ignores allow_sending_without_reply in forums: 'missing'.
+ */
+function topicOf(
+  ctx: MethodContext,
+  chat: Chat,
+  replyTo: Message | undefined,
+): number | undefined | 'missing' {
+  if (!('is_forum' in chat && chat.is_forum)) return undefined;
+  if (ctx.params.message_thread_id !== undefined) return Number(ctx.params.message_thread_id);
+  if (replyTo) return replyTo.is_topic_message ? replyTo.message_thread_id : undefined;
+  const asked = ctx.params.reply_parameters?.message_id ?? ctx.params.reply_to_message_id;
+  return asked === undefined ? undefined : 'missing';
+}
+
 /** Shared by every send*: chat lookup, reply target, caption rules, then store the message from the bot. */
 function send(ctx: MethodContext, content: Partial<Message>): ApiResult {
   const chat = targetChat(ctx);
   if (!chat) return badRequest('chat not found');
   const replyTo = replyTarget(ctx, chat.id);
   if (replyTo === 'missing') return badRequest('message to be replied not found');
+  const topic = topicOf(ctx, chat, replyTo);
+  if (topic === 'missing') return badRequest('message to be replied not found');
   const caption = ctx.params.caption;
   if (typeof caption === 'string' && caption.length > 1024) return badRequest('message caption is too long');
   const message = ctx.state.compose(
@@ -60,6 +79,7 @@ function send(ctx: MethodContext, content: Partial<Message>): ApiResult {
       ...content,
       ...(typeof caption === 'string' && caption.length > 0 ? { caption } : {}),
       ...(ctx.params.reply_markup ? { reply_markup: ctx.params.reply_markup } : {}),
+      ...(topic !== undefined ? { message_thread_id: topic, is_topic_message: true as const } : {}),
     },
     replyTo,
   );
@@ -244,6 +264,7 @@ const methods: Record<string, Method> = {
   },
   answerCallbackQuery: (ctx) => {
     const id = String(ctx.params.callback_query_id ?? '');
+    if (String(ctx.params.text ?? '').length > 200) return badRequest('MESSAGE_TOO_LONG');
     if (!ctx.state.openCallbackQueries.delete(id)) {
       return badRequest('query is too old and response timeout expired or query ID is invalid');
     }

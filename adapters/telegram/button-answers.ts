@@ -1,0 +1,41 @@
+// What a button press says back to the one who pressed. A refusal (someone else's Delete or Cancel) or an answer
+// meant for the presser alone is an alert on their screen (answerCallbackQuery), not a message: in a group a
+// message would show to everyone and spend the chat's shared budget of 20 messages a minute.
+import type { Context } from 'grammy';
+import type { Reply } from '../../commands/index.js';
+
+/** Telegram's longest callback-query answer. */
+export const ALERT_LIMIT = 200;
+
+/** A reply of words alone for the presser: an ephemeral answer or a refusal, with nothing a message must carry. */
+export function isNotice(reply: Reply): boolean {
+  if (reply.text.length === 0 || reply.ask || reply.startsJob || reply.deleteSource || reply.replaceButtons)
+    return false;
+  if ((reply.images?.length ?? 0) > 0 || (reply.buttons?.length ?? 0) > 0 || (reply.more?.length ?? 0) > 0)
+    return false;
+  return reply.ephemeral === true || reply.text.every((line) => line.key.startsWith('errors.'));
+}
+
+/**
+ * `text` within `limit` UTF-16 units, cut with an ellipsis. A cut between the halves of a surrogate pair (an emoji)
+ * would leave invalid UTF-16, which Telegram refuses, so the lone half goes too.
+ */
+export function alertText(text: string, limit = ALERT_LIMIT): string {
+  if (text.length <= limit) return text;
+  let cut = text.slice(0, limit - 1);
+  const last = cut.charCodeAt(cut.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+
+/**
+ * Tells the presser `text` as an alert. A query already answered (the work failed after its acknowledgement) or too
+ * old cannot carry it any more: then it is a message in the chat, so it is never lost.
+ */
+export async function tellPresser(ctx: Context, text: string): Promise<void> {
+  const shown = await ctx.answerCallbackQuery({ text: alertText(text), show_alert: true }).then(
+    () => true,
+    () => false,
+  );
+  if (!shown && ctx.chat) await ctx.reply(text).catch(() => undefined);
+}
