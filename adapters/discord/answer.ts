@@ -1,6 +1,6 @@
 // Answering an interaction: at once when the reply is ready within the acknowledgement budget, else after a
 // deferral; a reply that starts a job becomes its status message.
-import { MessageFlags, type RepliableInteraction } from 'discord.js';
+import { type MessageComponentInteraction, MessageFlags, type RepliableInteraction } from 'discord.js';
 import type { CommandContext, Reply } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, toDiscordMessage } from './render.js';
@@ -54,7 +54,9 @@ export async function answer(
 
 /**
  * The replies that come with the answer (a permutation's further jobs), each a follow-up message of its own. One
- * that Discord refuses does not keep the others back: its job is marked undelivered, and the user told later.
+ * that Discord refuses does not keep the others back: its job is marked undelivered, and the user told later. It
+ * is not rethrown either: the answer itself was sent, and turning it into an error would take the first job's
+ * status message (and its buttons) away.
  */
 async function followUps(
   rt: DiscordRuntime,
@@ -64,16 +66,16 @@ async function followUps(
   privately: boolean,
 ): Promise<void> {
   const uploadLimit = i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT;
-  const failures: unknown[] = [];
   for (const more of reply.more ?? []) {
     const ephemeral = privately || more.ephemeral === true;
     const sent = fitReply(more, uploadLimit).then((fitted) =>
       i.followUp(interactionMessage(fitted, ctx.locale, ephemeral)),
     );
     rt.jobMessages.openFromInteraction(i, ctx, more, ephemeral, sent, true);
-    await sent.catch((error: unknown) => failures.push(error));
+    await sent.catch((error: unknown) =>
+      rt.log.warn({ err: error, jobId: more.jobId }, 'a discord follow-up message could not be sent'),
+    );
   }
-  if (failures.length > 0) throw failures[0];
 }
 
 /** A fitted reply as an interaction's reply or follow-up: the message fields both take, and its visibility. */
@@ -89,8 +91,8 @@ function interactionMessage(fitted: Reply, locale: Locale, ephemeral: boolean) {
 }
 
 /**
- * The Delete button: the message it was on goes (and the job's status message, when the result was a message of
- * its own), and the press needs no answer of its own.
+ * The Delete button on a public message (ephemeral ones: `deleteEphemeral`): the message it was on goes (and the
+ * job's status message, when the result was a message of its own), and the press needs no answer of its own.
  */
 export async function deleteSource(
   rt: DiscordRuntime,
@@ -102,4 +104,27 @@ export async function deleteSource(
   if (jobId) await rt.jobMessages.deleteStatusOf(jobId, i.isMessageComponent() ? i.message.id : undefined);
   if (deferred) await i.deleteReply().catch(() => undefined);
   else if (i.isMessageComponent()) await i.deferUpdate().catch(() => undefined);
+}
+
+/**
+ * The Delete button on an ephemeral message. Discord keeps those out of the channel endpoint (10008 Unknown
+ * Message): the press is acknowledged as an update at once, which makes the message it is on the interaction's
+ * own (`@original`) to delete. A refusal (someone else's job) comes as a private follow-up.
+ */
+export async function deleteEphemeral(
+  rt: DiscordRuntime,
+  i: MessageComponentInteraction,
+  ctx: CommandContext,
+  work: () => Promise<Reply>,
+): Promise<void> {
+  await i.deferUpdate();
+  // Past the acknowledgement a failure must not be edited into the message the press was on.
+  const reply = await work().catch((error: unknown) => rt.errorReply(error));
+  if (!reply.deleteSource) {
+    const fitted = await fitReply(reply, i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT);
+    await i.followUp(interactionMessage(fitted, ctx.locale, true));
+    return;
+  }
+  await i.deleteReply();
+  if (reply.jobId) await rt.jobMessages.deleteStatusOf(reply.jobId, i.message.id);
 }

@@ -5,6 +5,7 @@ import {
   type ButtonInteraction,
   type ChatInputCommandInteraction,
   Client,
+  DiscordAPIError,
   GatewayIntentBits,
   type Interaction,
   InteractionContextType,
@@ -29,7 +30,7 @@ import type { DeliveryLog } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
 import type { Delivery } from '../shared/job-status.js';
 import { RecentIds } from '../shared/recent-ids.js';
-import { answer } from './answer.js';
+import { answer, deleteEphemeral } from './answer.js';
 import { DISCORD_CDN_HOSTS, download } from './attachments.js';
 import { onAutocomplete } from './autocomplete.js';
 import { toDiscordCommands } from './command-json.js';
@@ -37,6 +38,7 @@ import { guardGateway } from './gateway-guard.js';
 import { type InteractionsEndpoint, startInteractionsEndpoint } from './interactions-endpoint.js';
 import { DiscordJobMessages } from './job-messages.js';
 import { onMessage, roleIdsOf } from './mentions.js';
+import { MenuTargets } from './menu-targets.js';
 import { onMenu, onModal, onPick } from './message-menus.js';
 import { editModal, LINE_MODALS, lineModal } from './modals.js';
 import { DEFAULT_UPLOAD_LIMIT, NO_MENTIONS, toDiscordMessage } from './render.js';
@@ -85,6 +87,7 @@ function isInteractionAction(value: unknown): value is InteractionAction {
 export class DiscordBot implements DiscordRuntime {
   readonly client: Client;
   readonly jobMessages: DiscordJobMessages;
+  readonly menuTargets = new MenuTargets();
   /** Interaction and message ids already handled: Discord (or a replayed gateway) may deliver one twice. */
   private readonly seen = new RecentIds(5000);
   private unsubscribe?: () => void;
@@ -93,6 +96,10 @@ export class DiscordBot implements DiscordRuntime {
 
   get commands(): Commands {
     return this.options.commands;
+  }
+
+  get log(): Logger {
+    return this.options.log;
   }
 
   constructor(private readonly options: DiscordOptions) {
@@ -114,6 +121,18 @@ export class DiscordBot implements DiscordRuntime {
   }
 
   async start(token: string): Promise<void> {
+    try {
+      await this.connect(token);
+    } catch (error) {
+      // A bot that failed to start must not stay logged in, listening or subscribed behind the caller's back.
+      await this.stop().catch((second: unknown) =>
+        this.options.log.warn({ err: second }, 'discord: cleaning up a failed start failed'),
+      );
+      throw error;
+    }
+  }
+
+  private async connect(token: string): Promise<void> {
     const { client, log } = { client: this.client, log: this.options.log };
     client.on('interactionCreate', (interaction) => {
       if (!this.seen.add(`i:${interaction.id}`)) return;
@@ -181,7 +200,19 @@ export class DiscordBot implements DiscordRuntime {
         : [InteractionContextType.Guild];
       await application.commands.set(body.map((command) => ({ ...command, contexts })));
     } else {
-      for (const guild of guilds) await application.commands.set(body, guild);
+      for (const guild of guilds) {
+        // One guild that removed the bot (50001 Missing Access) must not keep the others without commands.
+        await application.commands.set(body, guild).catch((error: unknown) =>
+          this.options.log.warn(
+            {
+              guildId: guild,
+              code: error instanceof DiscordAPIError ? error.code : undefined,
+              reason: error instanceof Error ? error.message : String(error),
+            },
+            'discord commands could not be registered in a guild',
+          ),
+        );
+      }
     }
   }
 
@@ -293,7 +324,10 @@ export class DiscordBot implements DiscordRuntime {
     // Re-roll, variations, describe and zoom-out start a new job: a new message. Cancel and delete act in place,
     // and their answer is for the presser only.
     const inPlace = parsed?.action === 'cancel' || parsed?.action === 'delete';
-    await answer(this, i, ctx, () => this.options.commands.pressButton(ctx, i.customId), inPlace);
+    const press = () => this.options.commands.pressButton(ctx, i.customId);
+    if (parsed?.action === 'delete' && i.message.flags.has(MessageFlags.Ephemeral))
+      return deleteEphemeral(this, i, ctx, press);
+    await answer(this, i, ctx, press, inPlace);
   }
 
   async fetchMessage(channelId: string | null, messageId: string): Promise<Message | undefined> {

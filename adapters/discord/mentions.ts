@@ -1,6 +1,13 @@
 // Mentions of the bot: replying to a message with an image edits it (describes it when the text is a question),
 // replying to one of our results uses its stored PNG, a mention alone is a prompt.
-import type { APIInteractionGuildMember, Attachment, GuildMember, Message } from 'discord.js';
+import {
+  type APIInteractionGuildMember,
+  type Attachment,
+  type GuildMember,
+  type Message,
+  type MessageReplyOptions,
+  PermissionFlagsBits,
+} from 'discord.js';
 import { type CommandContext, type Reply, resultJobOf, UserInputError } from '../../commands/index.js';
 import { t } from '../../src/i18n.js';
 import { imagesOf, pickerMessage } from './picker.js';
@@ -25,9 +32,52 @@ export async function mentionSource(
     if (!referenced) throw new UserInputError('errors.discord.reference_gone');
   }
   const theirs = imagesOf(referenced);
+  const own = imagesOf(message);
+  // Read as a prompt, a reply to an image the bot cannot see would draw something else than what was asked.
+  if (referenced && theirs.length === 0 && own.length === 0 && unreadable(referenced, me))
+    throw new UserInputError('errors.discord.no_image');
   const result =
     referenced && referenced.author?.id === me ? resultJobOf(buttonIdsOf(referenced)) : undefined;
-  return { images: theirs.length > 0 ? theirs : imagesOf(message), text, ...(result ? { result } : {}) };
+  return { images: theirs.length > 0 ? theirs : own, text, ...(result ? { result } : {}) };
+}
+
+/**
+ * Without the privileged Message Content intent Discord sends another member's server message (one that does not
+ * mention the bot) with no content and no attachments: whatever it showed, the bot cannot tell.
+ */
+function unreadable(message: Message, me: string): boolean {
+  return (
+    message.guildId !== null &&
+    message.author?.id !== me &&
+    !message.content &&
+    message.attachments.size === 0 &&
+    message.embeds.length === 0
+  );
+}
+
+/**
+ * Whether the bot may answer in the mention's channel: post there, reply (which needs the history) and upload
+ * the result. Unknown permissions (nothing cached) are left for Discord to judge.
+ */
+function mayAnswer(message: Message): boolean {
+  if (!message.inGuild()) return true;
+  const me = message.guild.members.me;
+  const permissions = me ? message.channel.permissionsFor(me) : null;
+  if (!permissions) return true;
+  const send = message.channel.isThread()
+    ? PermissionFlagsBits.SendMessagesInThreads
+    : PermissionFlagsBits.SendMessages;
+  return permissions.has([
+    PermissionFlagsBits.ViewChannel,
+    send,
+    PermissionFlagsBits.ReadMessageHistory,
+    PermissionFlagsBits.AttachFiles,
+  ]);
+}
+
+/** A reply to the mention that still goes out when the mention was deleted meanwhile (without its reference). */
+function replyTo(message: Message, options: MessageReplyOptions): Promise<Message> {
+  return message.reply({ ...options, failIfNotExists: false });
 }
 
 /** One of our results (its stored PNG), else the image the mention is about, else a prompt. */
@@ -51,6 +101,11 @@ export async function onMessage(rt: DiscordRuntime, message: Message): Promise<v
   const me = rt.client.user;
   if (!me || !message.author || message.author.bot || !message.mentions?.users?.has(me.id)) return;
   if (!rt.allowed(message.guildId)) return;
+  if (!mayAnswer(message)) {
+    // No job the user would never hear of; a channel the bot may not write in is not worth a warning.
+    rt.log.debug({ channelId: message.channelId }, 'discord mention ignored: the bot may not answer there');
+    return;
+  }
   const ctx = rt.context({
     user: message.author,
     guildId: message.guildId,
@@ -60,7 +115,7 @@ export async function onMessage(rt: DiscordRuntime, message: Message): Promise<v
     uploadLimit: DEFAULT_UPLOAD_LIMIT,
   });
   if (rt.dmsRefused(message.guildId)) {
-    await message.reply({
+    await replyTo(message, {
       content: t(ctx.locale, 'errors.discord.dms_disabled'),
       allowedMentions: NO_MENTIONS,
     });
@@ -70,7 +125,7 @@ export async function onMessage(rt: DiscordRuntime, message: Message): Promise<v
   try {
     const { images, text, result } = await mentionSource(rt, message);
     if (!result && images.length > 1) {
-      await message.reply({
+      await replyTo(message, {
         ...pickerMessage(images, 'mention', message.id, ctx.locale),
         allowedMentions: NO_MENTIONS,
       });
@@ -85,7 +140,7 @@ export async function onMessage(rt: DiscordRuntime, message: Message): Promise<v
   const failures: unknown[] = [];
   for (const one of [reply, ...(reply.more ?? [])]) {
     const payload = toDiscordMessage(await fitReply(one, DEFAULT_UPLOAD_LIMIT), ctx.locale);
-    const sent = message.reply(payload as Parameters<Message['reply']>[0]);
+    const sent = replyTo(message, payload as MessageReplyOptions);
     if (one.startsJob && one.jobId) {
       const place: DiscordPlace = {
         channelId: message.channelId,

@@ -1,7 +1,7 @@
 // Message context menus ("Describe image", "Edit image…", "Retouch…"), the picker shown when a message holds
 // several images, and the modals they open: each ends in a command run on the chosen image.
 import {
-  type Message,
+  type Attachment,
   type MessageContextMenuCommandInteraction,
   MessageFlags,
   type ModalSubmitInteraction,
@@ -37,8 +37,7 @@ export async function onModal(
     const lineAsk = lineAskOf(kind);
     if (lineAsk && id) return c.answerAsk(ctx, lineAsk, id, i.fields.getTextInputValue('line'));
     if ((kind === 'menuedit' || kind === 'menuretouch') && id) {
-      const message = await rt.fetchMessage(i.channelId, id);
-      const image = await rt.image(imagesOf(message)[Number(index ?? 0)]);
+      const image = await rt.image((await menuImages(rt, i.channelId, id))[Number(index ?? 0)]);
       if (!image) return textReply('errors.discord.no_image');
       if (kind === 'menuedit')
         return c.run(ctx, {
@@ -68,15 +67,29 @@ export async function onMenu(
 ): Promise<void> {
   const menu = MENUS.find((id) => t('en', `menu.${id}.name`) === i.commandName);
   const action = menu ? MENU_ACTIONS[menu] : 'describe';
-  const images = imagesOf(i.targetMessage);
+  const target = i.targetMessage;
+  const images = imagesOf(target);
+  rt.menuTargets.remember(target.id, images);
   if (images.length > 1) {
     await i.reply({
-      ...pickerMessage(images, action, i.targetMessage.id, ctx.locale),
+      ...pickerMessage(images, action, target.id, ctx.locale),
       flags: MessageFlags.Ephemeral,
     });
     return;
   }
-  await runMenuAction(rt, i, ctx, action, i.targetMessage, 0);
+  await runMenuAction(rt, i, ctx, action, target.id, images, 0);
+}
+
+/**
+ * The images of the message a menu was used on: those its interaction brought, else the message as Discord shows
+ * it to the bot now (which, for another member's message in a server, has none without Message Content).
+ */
+async function menuImages(
+  rt: DiscordRuntime,
+  channelId: string | null,
+  messageId: string,
+): Promise<Attachment[]> {
+  return rt.menuTargets.imagesOf(messageId) ?? imagesOf(await rt.fetchMessage(channelId, messageId));
 }
 
 export async function runMenuAction(
@@ -84,15 +97,16 @@ export async function runMenuAction(
   i: MessageContextMenuCommandInteraction | StringSelectMenuInteraction,
   ctx: CommandContext,
   action: MenuAction,
-  message: Message | undefined,
+  messageId: string,
+  images: readonly Attachment[],
   index: number,
 ): Promise<void> {
-  const attachment = imagesOf(message)[index];
-  if (message && attachment && action !== 'describe') {
+  const attachment = images[index];
+  if (attachment && action !== 'describe') {
     const modal =
       action === 'edit'
-        ? editModal(`menuedit:${message.id}:${index}`, ctx.locale)
-        : retouchModal(`menuretouch:${message.id}:${index}`, ctx.locale);
+        ? editModal(`menuedit:${messageId}:${index}`, ctx.locale)
+        : retouchModal(`menuretouch:${messageId}:${index}`, ctx.locale);
     await i.showModal(modal);
     return;
   }
@@ -117,8 +131,12 @@ export async function onPick(
     await i.reply({ content: t(ctx.locale, 'errors.button.unknown'), flags: MessageFlags.Ephemeral });
     return;
   }
+  if (parsed.action !== 'mention') {
+    const images = await menuImages(rt, i.channelId, parsed.messageId);
+    return runMenuAction(rt, i, ctx, parsed.action, parsed.messageId, images, index);
+  }
+  // The mention itself names the bot, so Discord sends it whole: it can be fetched again.
   const message = await rt.fetchMessage(i.channelId, parsed.messageId);
-  if (parsed.action !== 'mention') return runMenuAction(rt, i, ctx, parsed.action, message, index);
   if (!message) {
     await i.reply({ content: t(ctx.locale, 'errors.discord.no_image'), flags: MessageFlags.Ephemeral });
     return;

@@ -2,7 +2,9 @@
 // client, the commands, its job messages, and how it reads an event's origin and attachments.
 import type { Attachment, Client, Message } from 'discord.js';
 import type { CommandContext, Commands, InputImage, Reply } from '../../commands/index.js';
+import type { Logger } from '../../src/log.js';
 import type { DiscordJobMessages } from './job-messages.js';
+import type { MenuTargets } from './menu-targets.js';
 
 /** Where an event came from and who sent it, as far as the adapter's decisions need. */
 export interface Origin {
@@ -20,6 +22,9 @@ export interface DiscordRuntime {
   readonly client: Client;
   readonly commands: Commands;
   readonly jobMessages: DiscordJobMessages;
+  /** The images message menus brought, for the pick or modal that follows. */
+  readonly menuTargets: MenuTargets;
+  readonly log: Logger;
   context(origin: Origin): CommandContext;
   /** The guild is on the allowlist (or there is none). */
   allowed(guildId: string | null): boolean;

@@ -3,7 +3,13 @@
 // `notifyAfterMs` ends with a new message naming its owner (an edit notifies nobody), as Midjourney's results do.
 // When neither can be edited the ending goes as a reply to the user's message (a mention), or next to the status
 // message naming the user; a private job's ending goes to the user's DMs. Only the requester is ever pinged.
-import type { Client, Message, MessageCreateOptions, RepliableInteraction } from 'discord.js';
+import {
+  type Client,
+  DiscordAPIError,
+  type Message,
+  type MessageCreateOptions,
+  type RepliableInteraction,
+} from 'discord.js';
 import { parseButtonId, type Reply } from '../../commands/index.js';
 import { type Locale, matchLocale } from '../../src/i18n.js';
 import type { StatusSurface } from '../shared/job-status.js';
@@ -39,6 +45,13 @@ export function placeOf(value: Record<string, unknown> | undefined): DiscordPlac
     uploadLimit: typeof value.uploadLimit === 'number' ? value.uploadLimit : DEFAULT_UPLOAD_LIMIT,
     private: value.private === true,
   };
+}
+
+/** Discord's answers that mean the interaction token itself is gone: Unknown Webhook, Invalid Webhook Token, 401. */
+function tokenRefused(error: unknown): boolean {
+  return (
+    error instanceof DiscordAPIError && (error.code === 10015 || error.code === 50027 || error.status === 401)
+  );
 }
 
 export class DiscordStatus implements StatusSurface {
@@ -126,8 +139,12 @@ export class DiscordStatus implements StatusSurface {
         await this.interaction.editReply(this.followUp ? { ...payload, message: place.messageId } : payload);
         return;
       } catch (error) {
-        // A revoked or expired token: the channel endpoint may still reach a public message.
-        this.tokenDead = true;
+        // No answer from Discord, or a 5xx (after discord.js's retries): this edit fails alone, and the token
+        // still serves the next ones.
+        if (!(error instanceof DiscordAPIError)) throw error;
+        // Only a refused token is gone for good; any other refusal may be this edit's alone.
+        if (tokenRefused(error)) this.tokenDead = true;
+        // The channel endpoint may still reach a public message.
         if (place.private || !place.messageId) throw error;
       }
     }

@@ -56,6 +56,16 @@ async function queuedJob(ix: { id: string; token: string }): Promise<string> {
   return jobIdIn(call.body) as string;
 }
 
+/**
+ * discord.js keeps 200 messages per channel: in a busy channel a menu's target has left its cache by the time the
+ * pick or the modal comes back, and fetching it again gets what Discord sends without the Message Content intent
+ * (another member's message: no attachments).
+ */
+function forgetCachedMessages() {
+  const channel = running.bot.client.channels.cache.get(fake.world.channel.id);
+  if (channel?.isTextBased()) channel.messages.cache.clear();
+}
+
 /** Stops a job the test no longer needs, so the single worker is free for the next test. */
 function drop(jobId: string) {
   const job = services.jobs.queue.get(jobId);
@@ -202,6 +212,7 @@ describe('Discord adapter controls', { timeout: 90_000 }, () => {
     const options = (select?.options ?? []) as Array<{ label: string; value: string }>;
     expect(options.map((o) => o.label)).toEqual(['#1 · red.png', '#2 · blue.png']);
     const pickerMessage = fake.message(fake.interaction(menu.id)?.originalMessageId ?? '') as APIMessage;
+    forgetCachedMessages();
     const pick = fake.dispatchInteraction(
       fake.build.selectMenu({ customId: select?.custom_id as string, values: ['1'], message: pickerMessage }),
     );
@@ -214,6 +225,7 @@ describe('Discord adapter controls', { timeout: 90_000 }, () => {
     const editMenu = fake.dispatchInteraction(fake.build.messageContextMenu({ name: 'Edit image…', target }));
     const editPicker = await fake.waitForCall((c) => c.route === CALLBACK && c.params.id === editMenu.id);
     const editSelect = JSON.stringify(editPicker.body).match(/"custom_id":"(pick:edit:\d+)"/)?.[1] as string;
+    forgetCachedMessages();
     const editPick = fake.dispatchInteraction(
       fake.build.selectMenu({
         customId: editSelect,
@@ -225,6 +237,7 @@ describe('Discord adapter controls', { timeout: 90_000 }, () => {
     expect((modal.body as { type: number }).type).toBe(9);
     const modalId = (modal.body as { data: { custom_id: string } }).data.custom_id;
     expect(modalId).toBe(`menuedit:${target.id}:1`);
+    forgetCachedMessages();
     const submit = fake.dispatchInteraction(
       fake.build.modalSubmit({ customId: modalId, fields: { instruction: 'make it green --steps 4' } }),
     );
@@ -247,6 +260,7 @@ describe('Discord adapter controls', { timeout: 90_000 }, () => {
     expect((modal.body as { type: number }).type).toBe(9);
     expect(data.custom_id).toBe(`menuretouch:${target.id}:0`);
     expect(JSON.stringify(modal.body)).toMatch(/"custom_id":"boxes"/);
+    forgetCachedMessages();
     const submit = fake.dispatchInteraction(
       fake.build.modalSubmit({
         customId: data.custom_id,
@@ -267,8 +281,11 @@ describe('Discord adapter controls', { timeout: 90_000 }, () => {
   it('a mention replying to a two-image message asks its author which one; others may not answer', async () => {
     const red = await png('#a22');
     const green = await png('#2a2');
+    // Bob's message names the bot, so Discord sends its images without the Message Content intent (the bot asks
+    // Bob which one too, about his own question).
     const target = fake.build.userMessage({
-      content: 'pair',
+      content: `${mention(fake.world.botUser)} pair`,
+      mentions: [fake.world.botUser],
       author: fake.world.users.bob,
       attachments: [
         fake.registerAttachment({ filename: 'left.png', bytes: red }),
@@ -285,9 +302,9 @@ describe('Discord adapter controls', { timeout: 90_000 }, () => {
     );
     const picker = await fake.waitForCall(
       (c) =>
-        c.route === 'POST /channels/:channel/messages' && JSON.stringify(c.body).includes('pick:mention:'),
+        c.route === 'POST /channels/:channel/messages' &&
+        JSON.stringify(c.body).includes(`pick:mention:${ask.id}`),
     );
-    expect(JSON.stringify(picker.body)).toContain(`pick:mention:${ask.id}`);
     expect(JSON.stringify(picker.body)).toContain('#2 · right.png');
     const pickerMessage = [...fake.store.messages.values()].find((m) =>
       JSON.stringify(m.components ?? []).includes(`pick:mention:${ask.id}`),

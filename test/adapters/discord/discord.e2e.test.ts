@@ -9,6 +9,7 @@ import type { DiscordBot } from '../../../adapters/discord/bot.js';
 import { startDiscord } from '../../../adapters/discord/index.js';
 import { buildCommands } from '../../../src/app-services.js';
 import { loadConfig } from '../../../src/config/index.js';
+import { t } from '../../../src/i18n.js';
 import { createLogger } from '../../../src/log.js';
 import { openServices, type Services } from '../../../src/services.js';
 import { makeUser } from '../../doubles/fake-discord/builders.js';
@@ -396,6 +397,16 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
         },
       )
       .toEqual(['a clay cup']);
+    // The answer itself went out: the refused follow-up never turns it into an error without its buttons.
+    const generic = t('en', 'errors.generic');
+    const overwritten = fake.callsTo(
+      (c) =>
+        c.route === EDIT &&
+        c.params.token === ix.token &&
+        c.params.message === '@original' &&
+        JSON.stringify(c.body ?? '').includes(generic),
+    );
+    expect(overwritten).toEqual([]);
   });
 
   it('takes commands in DMs by default (DISCORD_ALLOW_DMS unset)', async () => {
@@ -443,15 +454,28 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
       60_000,
     );
     expect(JSON.stringify(done.body)).not.toMatch(/failed|Sorry/);
+    // A DM comes whole without the Message Content intent (a server message by someone else would not).
+    const dm = fake.dispatchMessage(
+      fake.build.userMessage({
+        content: 'look',
+        attachments: [fake.registerAttachment({ filename: 'red.png', bytes: await png('#c33') })],
+        dm: true,
+      }),
+    );
     fake.dispatchMessage(
       fake.build.userMessage({
         content: `${mention(fake.world.botUser)} make it bluer --steps 4`,
         mentions: [fake.world.botUser],
-        replyTo: target,
+        replyTo: dm,
+        dm: true,
       }),
     );
-    const reply = await fake.waitForCall('POST /channels/:channel/messages');
+    const reply = await fake.waitForCall(
+      (c) => c.route === 'POST /channels/:channel/messages' && c.params.channel === dm.channel_id,
+    );
     expect(JSON.stringify(reply.body)).toMatch(/Queued|queue/i);
+    const jobId = /cancel:([0-9a-f-]{36})/.exec(JSON.stringify(reply.body))?.[1] as string;
+    expect(services.jobs.queue.get(jobId)?.kind).toBe('edit');
   });
 });
 

@@ -25,6 +25,7 @@ import {
   InteractionType,
   Locale,
   MessageType,
+  OverwriteType,
   type RoleFlags,
 } from 'discord.js';
 import { randomToken } from './ids.js';
@@ -42,8 +43,8 @@ export interface DiscordWorld {
   snowflake: () => string;
 }
 
-/** All permission bits set except administrator; discord.js only needs a parseable bitfield. */
-const ALL_PERMISSIONS = '2248473465835065';
+/** All permission bits set except Administrator (8), so a channel's overwrites apply to the bot as on Discord. */
+const ALL_PERMISSIONS = String(2248473465835065n & ~8n);
 const DEFAULT_ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024;
 
 export function makeUser(id: string, username: string, bot = false): APIUser {
@@ -62,14 +63,20 @@ export function guildMember(user: APIUser, roles: string[] = []): APIInteraction
   };
 }
 
-export function textChannel(world: DiscordWorld): APIGuildTextChannel<GuildTextChannelType> {
+/** A text channel of the world's guild (its own by default); `deny` is taken from @everyone there. */
+export function textChannel(
+  world: DiscordWorld,
+  channel: { id: string; name: string } = world.channel,
+  deny = 0n,
+): APIGuildTextChannel<GuildTextChannelType> {
   return {
-    id: world.channel.id,
+    id: channel.id,
     type: ChannelType.GuildText,
     guild_id: world.guild.id,
-    name: world.channel.name,
+    name: channel.name,
     position: 0,
-    permission_overwrites: [],
+    permission_overwrites:
+      deny === 0n ? [] : [{ id: world.guild.id, type: OverwriteType.Role, allow: '0', deny: String(deny) }],
     nsfw: false,
     parent_id: null,
     topic: null,

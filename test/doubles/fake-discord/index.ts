@@ -24,6 +24,7 @@ import {
   type SlashCommandSpec,
   selectMenu,
   slashCommand,
+  textChannel,
   type UserMessageSpec,
   userMessage,
 } from './builders.js';
@@ -56,6 +57,11 @@ export interface FakeDiscordOptions {
   heartbeatIntervalMs?: number;
   /** Discord's ack deadline (3 s), token lifetime (15 min) and per-file upload limit (10 MiB), to shrink in tests. */
   limits?: Partial<DiscordLimits>;
+  /**
+   * The app holds the privileged Message Content intent. Default false, as for the bot: other members' server
+   * messages reach it without content or attachments unless they mention it.
+   */
+  messageContent?: boolean;
 }
 
 export interface DispatchedInteraction<T extends APIInteraction = APIInteraction> {
@@ -114,7 +120,7 @@ export class FakeDiscord {
       roles: { moderator: { id: snowflake(), name: 'Moderators' } },
       snowflake,
     };
-    this.store = new DiscordStore(this.world, () => this.baseUrl);
+    this.store = new DiscordStore(this.world, () => this.baseUrl, options.messageContent ?? false);
     this.#server = createDiscordHttpServer({
       world: this.world,
       store: this.store,
@@ -252,7 +258,11 @@ export class FakeDiscord {
     );
   }
 
-  /** Dispatches MESSAGE_CREATE and remembers the message, so later replies and context menus can point at it. */
+  /**
+   * Dispatches MESSAGE_CREATE and remembers the message, so later replies and context menus can point at it. The
+   * bot receives it as Discord would send it (see `store.seenByBot`); the returned payload is the whole message,
+   * as its author and a message menu's resolved data have it.
+   */
   dispatchMessage(payload: GatewayMessageCreateDispatchData): APIMessage {
     // The REST side never answers with the null fields a hostile gateway event may carry.
     const stored = Object.fromEntries(Object.entries(payload).filter(([, value]) => value !== null));
@@ -261,8 +271,19 @@ export class FakeDiscord {
     const referenced = payload.message_reference?.message_id;
     const event =
       referenced && !this.store.messages.has(referenced) ? { ...payload, referenced_message: null } : payload;
-    this.gateway.dispatch('MESSAGE_CREATE', event);
+    this.gateway.dispatch('MESSAGE_CREATE', this.store.seenByBot(event));
     return payload;
+  }
+
+  /**
+   * A new text channel in the world's guild (CHANNEL_CREATE) where @everyone, and so the bot, is denied `deny`
+   * (permission bits): posting there without them is refused with 403 Missing Permissions.
+   */
+  addChannel(deny: bigint, name = 'read-only'): { id: string; name: string } {
+    const channel = { id: this.world.snowflake(), name };
+    this.store.channels.set(channel.id, { ...channel, deny });
+    this.gateway.dispatch('CHANNEL_CREATE', textChannel(this.world, channel, deny));
+    return channel;
   }
 
   /** Serves `bytes` from this fake's CDN route and returns the attachment object to put in payloads. */

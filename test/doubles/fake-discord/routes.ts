@@ -1,5 +1,5 @@
 import type { APIApplicationCommand, APIMessage } from 'discord.js';
-import { ChannelType, InteractionType, MessageFlags, MessageType } from 'discord.js';
+import { ChannelType, InteractionType, MessageFlags, MessageType, PermissionFlagsBits } from 'discord.js';
 import type { UploadedFile } from '../shared/multipart.js';
 import type { DiscordWorld } from './builders.js';
 import { discordError, type RouteReply } from './errors.js';
@@ -34,6 +34,45 @@ interface Route {
 const ok = (body: unknown): RouteReply => ({ status: 200, body });
 const noContent: RouteReply = { status: 204 };
 const unknownMessage = () => discordError(404, 10008, 'Unknown Message');
+const missingPermissions = () => discordError(403, 50013, 'Missing Permissions');
+
+/**
+ * A message as the channel endpoints see it: ephemeral messages are not there (10008), only the interaction that
+ * made one, or a component's interaction on it, can edit or delete it.
+ */
+function channelMessage(ctx: RouteContext, req: RouteRequest): APIMessage | undefined {
+  const message = ctx.store.messages.get(req.params.message ?? '');
+  if (!message || message.channel_id !== req.params.channel) return undefined;
+  return (message.flags ?? 0) & MessageFlags.Ephemeral ? undefined : message;
+}
+
+/**
+ * A post in a channel: refused where the bot lacks Send Messages, Read Message History (for a reply) or Attach
+ * Files (with files), and a reply to a message that is gone unless `fail_if_not_exists` is false.
+ */
+function refusedPost(req: RouteRequest, ctx: RouteContext): RouteReply | undefined {
+  const deny = ctx.store.channels.get(req.params.channel ?? '')?.deny ?? 0n;
+  const reference = req.body?.message_reference;
+  const needs =
+    PermissionFlagsBits.SendMessages |
+    (reference ? PermissionFlagsBits.ReadMessageHistory : 0n) |
+    (req.files.length > 0 ? PermissionFlagsBits.AttachFiles : 0n);
+  if ((deny & needs) !== 0n) return missingPermissions();
+  const target = reference?.message_id ? String(reference.message_id) : undefined;
+  if (target && !ctx.store.messages.has(target) && reference.fail_if_not_exists !== false) {
+    return {
+      status: 400,
+      body: {
+        message: 'Invalid Form Body',
+        code: 50035,
+        errors: {
+          message_reference: { _errors: [{ code: 'REPLIES_UNKNOWN_MESSAGE', message: 'Unknown message' }] },
+        },
+      },
+    };
+  }
+  return undefined;
+}
 const unknownWebhook = () => discordError(404, 10015, 'Unknown Webhook');
 
 function interactionByToken(ctx: RouteContext, app: string, token: string): InteractionState | RouteReply {
@@ -255,22 +294,26 @@ const routeTable: Array<[string, string, Handler]> = [
   [
     'POST',
     '/channels/:channel/messages',
-    validated((req, ctx) => ok(ctx.store.createMessage(req.params.channel ?? '', req.body, req.files))),
+    validated(
+      (req, ctx) =>
+        refusedPost(req, ctx) ??
+        ok(ctx.store.seenByBot(ctx.store.createMessage(req.params.channel ?? '', req.body, req.files))),
+    ),
   ],
   [
     'GET',
     '/channels/:channel/messages/:message',
     (req, ctx) => {
-      const message = ctx.store.messages.get(req.params.message ?? '');
-      return message && message.channel_id === req.params.channel ? ok(message) : unknownMessage();
+      const message = channelMessage(ctx, req);
+      return message ? ok(ctx.store.seenByBot(message)) : unknownMessage();
     },
   ],
   [
     'PATCH',
     '/channels/:channel/messages/:message',
     validated((req, ctx) => {
-      const message = ctx.store.messages.get(req.params.message ?? '');
-      if (!message || message.channel_id !== req.params.channel) return unknownMessage();
+      const message = channelMessage(ctx, req);
+      if (!message) return unknownMessage();
       if (message.author.id !== ctx.world.botUser.id) {
         return discordError(403, 50005, 'Cannot edit a message authored by another user');
       }
@@ -281,8 +324,8 @@ const routeTable: Array<[string, string, Handler]> = [
     'DELETE',
     '/channels/:channel/messages/:message',
     (req, ctx) => {
-      const message = ctx.store.messages.get(req.params.message ?? '');
-      if (!message || message.channel_id !== req.params.channel) return unknownMessage();
+      const message = channelMessage(ctx, req);
+      if (!message) return unknownMessage();
       ctx.store.messages.delete(message.id);
       return noContent;
     },
@@ -300,6 +343,8 @@ const routeTable: Array<[string, string, Handler]> = [
     '/applications/:app/guilds/:guild/commands',
     (req, ctx) => {
       const guildId = req.params.guild ?? '';
+      // The bot is in the world's guild only: another (one that removed it) answers as Discord does.
+      if (guildId !== ctx.world.guild.id) return discordError(403, 50001, 'Missing Access');
       const list = ctx.store.guildCommands.get(guildId) ?? [];
       ctx.store.guildCommands.set(guildId, list);
       return bulkOverwrite(list, req.body, ctx, guildId);

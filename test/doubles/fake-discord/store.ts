@@ -35,6 +35,13 @@ export interface RegisterAttachmentSpec {
 // biome-ignore lint/suspicious/noExplicitAny: message bodies come from the wire as JSON of many shapes
 export type JsonBody = any;
 
+/** A guild text channel besides the world's, with the permissions @everyone (and so the bot) is denied there. */
+export interface ChannelState {
+  id: string;
+  name: string;
+  deny: bigint;
+}
+
 /** Messages, attachments, interactions and commands the fake knows, so later requests get consistent answers. */
 export class DiscordStore {
   readonly messages = new Map<string, APIMessage>();
@@ -42,11 +49,37 @@ export class DiscordStore {
   readonly interactions = new Map<string, InteractionState>();
   readonly globalCommands: APIApplicationCommand[] = [];
   readonly guildCommands = new Map<string, APIApplicationCommand[]>();
+  readonly channels = new Map<string, ChannelState>();
 
   constructor(
     private readonly world: DiscordWorld,
     private readonly baseUrl: () => string,
+    /** The app holds the privileged Message Content intent: every message reaches it whole. */
+    private readonly messageContent = false,
   ) {}
+
+  /**
+   * A message as the bot gets it, over the gateway and REST alike. Without the Message Content intent Discord
+   * empties the content, attachments, embeds and components of a server message by someone else that does not
+   * mention the bot (DMs and the bot's own messages come whole; so does a message menu's target, in the
+   * interaction's resolved data, which the builders put there as given).
+   */
+  seenByBot<T extends APIMessage>(message: T): T {
+    const referenced = message.referenced_message
+      ? { referenced_message: this.seenByBot(message.referenced_message) }
+      : {};
+    if (this.messageContent || !this.hidesContent(message)) return { ...message, ...referenced };
+    return { ...message, ...referenced, content: '', attachments: [], embeds: [], components: [] };
+  }
+
+  private hidesContent(message: APIMessage): boolean {
+    const bot = this.world.botUser.id;
+    const inGuild = 'guild_id' in message && typeof message.guild_id === 'string';
+    // Hostile gateway payloads may carry null authors and mentions.
+    const author: { id?: string } | null = message.author;
+    const mentions: Array<{ id: string }> | null = message.mentions;
+    return inGuild && author?.id !== bot && !(mentions ?? []).some((user) => user.id === bot);
+  }
 
   registerAttachment(spec: RegisterAttachmentSpec): APIAttachment {
     const id = this.world.snowflake();
