@@ -246,7 +246,8 @@ export function checkPrompt(
 ): string {
   const trimmed = prompt.trim();
   // Invisible format characters alone (a zero-width space pasted from a phone) are no prompt either.
-  if (required && trimmed.replace(/\p{Cf}/gu, '').trim() === '') throw new UserInputError('errors.prompt_empty');
+  if (required && trimmed.replace(/\p{Cf}/gu, '').trim() === '')
+    throw new UserInputError('errors.prompt_empty');
   const length = [...trimmed].length;
   if (length > MAX_PROMPT_CHARS) {
     throw new UserInputError('errors.prompt_too_long', { length, limit: MAX_PROMPT_CHARS });
