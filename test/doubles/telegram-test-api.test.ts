@@ -47,8 +47,10 @@ describe('telegram-test-api behind a long-poll proxy, driving a real grammY bot'
     expect(pressed).toEqual(['cancel:7']);
     expect(api.emulator.storage.botMessages[0]?.message.text).toBe('cancelled');
 
-    const perSecond = api.upstreamPolls / ((Date.now() - started) / 1000);
-    expect(perSecond).toBeLessThan(100);
+    // A proxy that spins polls thousands of times a second; a run of ~80 ms may see a few polls, so a rate over
+    // so short a window is noise (8 polls in 73 ms read as 109/s and failed CI): allow a few beyond 100/s.
+    const seconds = (Date.now() - started) / 1000;
+    expect(api.upstreamPolls).toBeLessThan(10 + 100 * seconds);
   });
 
   it('times out with the messages it did see', async () => {
