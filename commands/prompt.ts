@@ -252,16 +252,28 @@ export function checkPrompt(
   if (length > MAX_PROMPT_CHARS) {
     throw new UserInputError('errors.prompt_too_long', { length, limit: MAX_PROMPT_CHARS });
   }
-  const lower = trimmed.toLowerCase();
-  for (const word of blockedWords) {
+  const lower = comparable(trimmed);
+  for (const blocked of blockedWords) {
+    const word = comparable(blocked);
     if (word === '') continue;
     const hit =
       /^[\p{L}\p{N}]+$/u.test(word) && /^[\x20-\x7e]+$/.test(word)
         ? new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegExp(word)}($|[^\\p{L}\\p{N}])`, 'u').test(lower)
-        : lower.includes(word.toLowerCase());
+        : lower.includes(word);
     if (hit) throw new UserInputError('errors.blocked_words');
   }
   return trimmed;
+}
+
+/**
+ * Text as blocked words are matched: full-width and styled letters as their plain forms (ｇｏｒｅ, 𝐠𝐨𝐫𝐞), invisible
+ * format characters dropped (go\u200bre), lower case. The prompt itself is sent as typed.
+ */
+function comparable(text: string): string {
+  return text
+    .normalize('NFKC')
+    .replace(/\p{Cf}/gu, '')
+    .toLowerCase();
 }
 
 function escapeRegExp(s: string): string {

@@ -183,6 +183,9 @@ describe('prompt checks', () => {
     );
     expect(refusal(() => checkPrompt('一幅血腥的画', { blockedWords })).key).toBe('errors.blocked_words');
     expect(checkPrompt('a gorgeous gorest', { blockedWords })).toBe('a gorgeous gorest');
+    // Full-width, mathematical bold and zero-width-split spellings are the same word.
+    for (const dodge of ['so much ｇｏｒｅ', 'so much 𝐠𝐨𝐫𝐞', 'so much go\u200bre'])
+      expect(refusal(() => checkPrompt(dodge, { blockedWords })).key, dodge).toBe('errors.blocked_words');
   });
 });
 
