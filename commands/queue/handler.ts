@@ -34,14 +34,19 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
   }
   for (const job of waiting) {
     const { ahead, etaMs } = queue.positionOf(job.id);
-    reply.text.push({
-      key: 'queue.mine_queued',
-      params: {
-        ...listed(job),
-        count: ahead,
-        eta: formatDuration(ctx.locale, etaMs + queue.expectedMs(job)),
-      },
-    });
+    // Before any job has run here the pace is a placeholder: the line gives no time (as the queued reply).
+    reply.text.push(
+      queue.paceKnown
+        ? {
+            key: 'queue.mine_queued',
+            params: {
+              ...listed(job),
+              count: ahead,
+              eta: formatDuration(ctx.locale, etaMs + queue.expectedMs(job)),
+            },
+          }
+        : { key: 'queue.mine_queued_unmeasured', params: { ...listed(job), count: ahead } },
+    );
   }
   // Finished jobs whose ending reached nobody: listed until fetched, the image with a button for its file.
   const undelivered = store.deliveries.undeliveredOf(ctx.user);

@@ -159,6 +159,16 @@ describe('imagine', () => {
     expect(t('en', 'job.queued_unmeasured', { count: 2 })).toBe('Queued: 2 jobs ahead of yours.');
   });
 
+  it('/queue lists waiting jobs without a time while no job has run on this device', async () => {
+    const { commands, ctx } = setup({ paceUnknown: true, start: false });
+    await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a red fox' } });
+    const listed = await commands.run(ctx('1'), { name: 'queue', options: {} });
+    expect(listed.text[1]).toEqual({
+      key: 'queue.mine_queued_unmeasured',
+      params: expect.objectContaining({ n: 1, prompt: 'a red fox', count: 0 }),
+    });
+  });
+
   it('answers "queued" at once, then the result PNG with its seed and buttons', async () => {
     const { commands, ctx, until } = setup();
     const queued = await commands.run(ctx('1'), {
