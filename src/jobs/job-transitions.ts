@@ -13,8 +13,8 @@ const MAX_ATTEMPTS = 2; // the first run plus one retry after a crash or restart
 type Counters = Map<string, number>;
 
 /**
- * Jobs that were running when the process stopped: retried once, then failed with an apology. Returns the failed
- * ones, whose events wait until listeners exist.
+ * Jobs that were running when the process stopped: retried once, then failed with an apology; one its owner was
+ * cancelling is cancelled. Returns the failed and cancelled ones, whose events wait until listeners exist.
  */
 export function recoverInterrupted(store: JobStore, counters: Counters, now: number): Job[] {
   const failed: Job[] = [];
@@ -23,7 +23,12 @@ export function recoverInterrupted(store: JobStore, counters: Counters, now: num
     const user = ownerKey(job.owner);
     charge(counters, user, -job.estimatedCost);
     store.setCounter(user, counters.get(user) ?? 0);
-    if (job.attempts < MAX_ATTEMPTS) {
+    if (job.meta.cancelRequested === true) {
+      // Its owner had pressed Cancel and the process died before the step ended: cancelled, not run again.
+      job.status = 'cancelled';
+      job.finishedAt = now;
+      failed.push(job);
+    } else if (job.attempts < MAX_ATTEMPTS) {
       job.status = 'queued';
       job.startedAt = undefined;
     } else {

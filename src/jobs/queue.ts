@@ -206,6 +206,14 @@ export class JobQueue {
     if (job.status === 'running' && run) {
       run.reason = 'cancel';
       run.controller.abort();
+      // Stored at once: the job stays `running` until its step ends, and a crash in that window must not make a
+      // restart run it again (recoverInterrupted). A store that cannot write (disk full) still stops the job.
+      run.job.meta.cancelRequested = true;
+      try {
+        this.store.update(run.job);
+      } catch {
+        // The abort above stops it all the same; only a crash before the step ends would run it again.
+      }
       return 'cancelling';
     }
     // Cancelling twice answers as the first time did, not "already finished".
@@ -214,7 +222,8 @@ export class JobQueue {
 
   /** Starts the worker; events for jobs that failed during recovery are emitted now that listeners exist. */
   start(): void {
-    for (const job of this.recovered.splice(0)) this.events.emit({ type: 'failed', job });
+    for (const job of this.recovered.splice(0))
+      this.events.emit(job.status === 'cancelled' ? { type: 'cancelled', job } : { type: 'failed', job });
     this.loop ??= this.work();
   }
 

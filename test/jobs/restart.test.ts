@@ -101,3 +101,48 @@ describe('restart after kill -9', () => {
     store2.close();
   });
 });
+
+describe('a crash while a job is being cancelled', () => {
+  it('stores the cancel at once, and a restart ends the job cancelled instead of running it again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dimoo-restart-cancel-'));
+    const store = new JobStore(dir);
+    // Slow steps: the job is still running (its step not yet ended) when the process "dies".
+    const queue = new JobQueue({ store, engine: new TimedEngineDouble(200, 50), limits: LIMITS });
+    const owner = { platform: 'telegram' as const, userId: 'a' };
+    const submitted = queue.submit({
+      owner,
+      scope: 'chat:1',
+      kind: 'imagine',
+      request: { task: 'text_to_image', prompt: 'a fox', width: 64, height: 64 },
+    });
+    if (!submitted.ok) throw new Error('not queued');
+    const id = submitted.job.id;
+    const started = new Promise<void>((resolve) =>
+      queue.subscribe((e) => e.type === 'started' && e.job.id === id && resolve()),
+    );
+    queue.start();
+    await started;
+    expect(queue.cancel(id, owner)).toBe('cancelling');
+    // What a crash right now would leave behind: the row as stored, still running, with the cancel on it.
+    const row = new JobStore(dir);
+    expect(row.get(id)).toMatchObject({ status: 'running', meta: { cancelRequested: true } });
+    row.close();
+    await queue.stop();
+    // Put the row back as the crash would have left it (stop() let the cancel finish), then restart.
+    const job = store.get(id);
+    if (!job) throw new Error('job missing');
+    store.update({ ...job, status: 'running', finishedAt: undefined });
+    store.close();
+    const restarted = new JobQueue({
+      store: new JobStore(dir),
+      engine: new TimedEngineDouble(),
+      limits: LIMITS,
+    });
+    const events: JobEvent[] = [];
+    restarted.subscribe((e) => events.push(e));
+    expect(restarted.get(id)?.status).toBe('cancelled');
+    restarted.start();
+    expect(events.map((e) => `${e.type}:${e.job.id}`)).toContain(`cancelled:${id}`);
+    await restarted.stop();
+  });
+});
