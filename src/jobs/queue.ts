@@ -17,7 +17,7 @@ import {
   removeResultQuietly,
 } from './job-transitions.js';
 import type { CancelResult, JobQueueOptions, SubmitInput, SubmitResult } from './queue-types.js';
-import { type Candidate, FairScheduler, liftReturningUser } from './scheduler.js';
+import { type Candidate, charge, FairScheduler, liftReturningUser } from './scheduler.js';
 import type { JobStore } from './store.js';
 import type { Job, Owner } from './types.js';
 import { ownerKey } from './types.js';
@@ -29,6 +29,8 @@ interface RunningEntry {
   job: Job;
   controller: AbortController;
   reason?: StopReason;
+  /** The share of its steps the engine reported done: what a job that ends early is charged for. */
+  ran?: number;
   timer?: NodeJS.Timeout;
 }
 
@@ -291,8 +293,10 @@ export class JobQueue {
     return {
       signal: entry.controller.signal,
       previewIntervalMs: this.options.previewIntervalMs,
-      onProgress: (p) =>
-        this.events.emit({ type: 'progress', job, step: p.step, total: p.total, preview: p.preview }),
+      onProgress: (p) => {
+        if (p.total > 0) entry.ran = Math.min(1, p.step / p.total);
+        this.events.emit({ type: 'progress', job, step: p.step, total: p.total, preview: p.preview });
+      },
     };
   }
 
@@ -330,7 +334,7 @@ export class JobQueue {
       try {
         ready.push({ entry, request: await this.materialize(entry.job) });
       } catch (error) {
-        this.fail(entry.job, error, entry.reason);
+        this.fail(entry.job, error, entry.reason, entry.ran ?? 0);
       }
     }
     const outcomes = await generateAll(
@@ -346,7 +350,7 @@ export class JobQueue {
         if (outcome instanceof Failure) throw outcome.error;
         await this.finish(entry.job, outcome as EngineResult, elapsedMs, batchCost);
       } catch (error) {
-        this.fail(entry.job, error, entry.reason);
+        this.fail(entry.job, error, entry.reason, entry.ran ?? 0);
       }
     }
   }
@@ -386,11 +390,15 @@ export class JobQueue {
     });
   }
 
-  private fail(job: Job, error: unknown, reason: StopReason | undefined): void {
+  private fail(job: Job, error: unknown, reason: StopReason | undefined, ran: number): void {
     if (reason === 'shutdown') {
       putBack(this.store, this.counters, job, this.options.log);
       return;
     }
+    // Charged in full when it started: a job cancelled or failed part-way keeps only the share that ran, so
+    // cancelling at once costs its owner nothing in fair share.
+    const user = ownerKey(job.owner);
+    charge(this.counters, user, -job.estimatedCost * (1 - ran));
     job.finishedAt = this.now();
     if (reason === 'cancel') {
       job.status = 'cancelled';
@@ -403,7 +411,10 @@ export class JobQueue {
       });
     }
     try {
-      this.store.update(job);
+      this.store.transaction(() => {
+        this.store.setCounter(user, this.counters.get(user) ?? 0);
+        this.store.update(job);
+      });
     } catch (updateError) {
       // The owner hears of it even when the database cannot record it; the row stays `running`, so the next
       // start retries the job (or apologises after the second try).

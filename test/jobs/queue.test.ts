@@ -256,6 +256,33 @@ describe('cancellation', () => {
     expect(queue.cancel(running.id, user('owner'))).toBe('cancelled');
     expect(queue.cancel('00000000-0000-0000-0000-000000000000', user('owner'))).toBe('not_found');
   });
+
+  it('charges a job cancelled part-way only the share of its steps that ran', async () => {
+    const { queue, events, store } = makeQueue({ engine: new TimedEngineDouble(40, 10) });
+    const counter = () => store.counters().get('discord:ann') ?? 0;
+    // At once: no step ran, so nothing is charged.
+    const first = submit(queue, user('ann'), 'one');
+    const atSubmit = counter();
+    let chargedAtStart = 0;
+    queue.subscribe((e) => {
+      if (e.type !== 'started' || e.job.id !== first.id) return;
+      chargedAtStart = counter() - atSubmit;
+      queue.cancel(first.id, user('ann'));
+    });
+    queue.start();
+    await waitFor(events, (e) => e.type === 'cancelled' && e.job.id === first.id);
+    expect(chargedAtStart).toBeCloseTo(first.estimatedCost);
+    expect(counter()).toBeCloseTo(atSubmit);
+    // Half-way: about half of it.
+    const second = submit(queue, user('ann'), 'two');
+    const before = counter();
+    await waitFor(events, (e) => e.type === 'progress' && e.job.id === second.id && e.step === 5);
+    queue.cancel(second.id, user('ann'));
+    await waitFor(events, (e) => e.type === 'cancelled' && e.job.id === second.id);
+    const charged = (counter() - before) / second.estimatedCost;
+    expect(charged).toBeGreaterThanOrEqual(0.5);
+    expect(charged).toBeLessThanOrEqual(0.7);
+  });
 });
 
 describe('failure isolation', () => {
