@@ -63,7 +63,10 @@ function connect() {
 }
 
 async function refreshShown() {
-  const page = await (await fetch('/api/history')).json();
+  // Back online but the server not yet answering (restarting): the next reconnect tries again.
+  const res = await fetch('/api/history').catch(() => undefined);
+  if (!res?.ok) return;
+  const page = await res.json();
   for (const entry of page.entries) {
     const li = messages.get(entry.jobId);
     if (li) update(li, entry.reply);
