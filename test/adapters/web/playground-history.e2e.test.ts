@@ -99,7 +99,7 @@ describe.skipIf(!haveBrowser)('playground history and polish in a browser', { ti
     await page.reload();
     await page.waitForSelector('body[data-ready=true]');
     await page.waitForSelector(finalResults, WAIT);
-    expect(await page.locator('#log li.user').first().innerText()).toContain('a lighthouse at dusk');
+    expect(await page.locator('#log li.user').first().textContent()).toContain('a lighthouse at dusk');
     const result = page.locator('#log li.bot[data-state=final]').last();
     // biome-ignore lint/performance/useDomNodeTextContent: Playwright's locator API, not a DOM node.
     const label = await result.locator('.context').innerText();

@@ -3,7 +3,6 @@
 // elsewhere keeps the user's identity; another local app's cookie does not break the playground; a button press
 // split mid-character arrives whole. Real HTTP, commands and queue; the engine is the timed double.
 import { mkdtempSync } from 'node:fs';
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,43 +16,7 @@ import { t } from '../../../src/i18n.js';
 import { type JobSystem, openJobSystem } from '../../../src/jobs/index.js';
 import { createLogger } from '../../../src/log.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function send(
-  port: number,
-  path: string,
-  init: { method?: string; headers?: Record<string, string>; body?: Buffer; address?: string } = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: init.address ?? '127.0.0.1',
-        port,
-        path,
-        method: init.method ?? 'GET',
-        headers: init.headers,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString(),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(init.body);
-  });
-}
+import { send } from './http-client.js';
 
 const BOUNDARY = '----dimooguard';
 const FORM = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` };

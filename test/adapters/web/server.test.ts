@@ -2,7 +2,6 @@
 // loopback, and upload limits answered with the localized refusal. Real commands and queue; the engine is the
 // timed test double (these requests never reach a run).
 import { mkdtempSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -14,38 +13,7 @@ import { t } from '../../../src/i18n.js';
 import { type JobSystem, openJobSystem } from '../../../src/jobs/index.js';
 import { createLogger } from '../../../src/log.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** A raw request: the path goes on the wire exactly as written (no client-side URL normalization). */
-function send(
-  port: number,
-  path: string,
-  init: { method?: string; headers?: Record<string, string>; body?: Buffer } = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: init.headers },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString(),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(init.body);
-  });
-}
+import { send } from './http-client.js';
 
 function multipart(text: string, image?: Buffer): { headers: Record<string, string>; body: Buffer } {
   const boundary = '----dimootest';

@@ -15,25 +15,11 @@ import { t } from '../../../src/i18n.js';
 import { type JobSystem, openJobSystem } from '../../../src/jobs/index.js';
 import { createLogger } from '../../../src/log.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import { send } from './http-client.js';
 
-function post(port: number, headers: Record<string, string>, body: Buffer) {
-  return new Promise<{ status: number; lines: string[] }>((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path: '/api/messages', method: 'POST', headers },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            lines: (JSON.parse(Buffer.concat(chunks).toString()) as { lines: string[] }).lines,
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+async function post(port: number, headers: Record<string, string>, body: Buffer) {
+  const answer = await send(port, '/api/messages', { method: 'POST', headers, body });
+  return { status: answer.status, lines: (JSON.parse(answer.body) as { lines: string[] }).lines };
 }
 
 const BOUNDARY = '----dimooupload';
