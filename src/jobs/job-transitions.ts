@@ -1,5 +1,6 @@
-// The store-writing steps of a job's life that keep the fairness counters in step with it: starting, being put
-// back by a shutdown, being found interrupted at the next start, and the files a refused or failed job leaves.
+// The store-writing steps of a job's life that keep the fairness counters in step with it: starting, ending early
+// (cancelled or failed), being put back by a shutdown, being found interrupted at the next start, and the files a
+// refused or failed job leaves.
 import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { JobQueueOptions } from './queue-types.js';
@@ -84,6 +85,34 @@ export function putBack(store: JobStore, counters: Counters, job: Job, log: JobQ
     });
   }
   log?.('info', 'job put back into the queue for the next start', { jobId: job.id });
+}
+
+/**
+ * Stores a job that was cancelled or failed while running. It was charged in full when it started; it keeps only
+ * the share of its steps that ran (`ran`, 0–1), so cancelling at once costs its owner nothing in fair share.
+ */
+export function recordEndedEarly(
+  store: JobStore,
+  counters: Counters,
+  job: Job,
+  ran: number,
+  log: JobQueueOptions['log'],
+): void {
+  const user = ownerKey(job.owner);
+  charge(counters, user, -job.estimatedCost * (1 - ran));
+  try {
+    store.transaction(() => {
+      store.setCounter(user, counters.get(user) ?? 0);
+      store.update(job);
+    });
+  } catch (error) {
+    // The owner hears of it even when the database cannot record it; the row stays `running`, so the next start
+    // retries the job (or apologises after the second try).
+    log?.('error', 'could not record a finished job', {
+      jobId: job.id,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }
 
 export function removeFilesQuietly(store: JobStore, id: string): void {

@@ -12,12 +12,13 @@ import { materializeRequest, newJob, recordResult } from './job-parts.js';
 import {
   markRunning,
   putBack,
+  recordEndedEarly,
   recoverInterrupted,
   removeFilesQuietly,
   removeResultQuietly,
 } from './job-transitions.js';
 import type { CancelResult, JobQueueOptions, SubmitInput, SubmitResult } from './queue-types.js';
-import { type Candidate, charge, FairScheduler, liftReturningUser } from './scheduler.js';
+import { type Candidate, FairScheduler, liftReturningUser } from './scheduler.js';
 import type { JobStore } from './store.js';
 import type { Job, Owner } from './types.js';
 import { ownerKey } from './types.js';
@@ -395,10 +396,6 @@ export class JobQueue {
       putBack(this.store, this.counters, job, this.options.log);
       return;
     }
-    // Charged in full when it started: a job cancelled or failed part-way keeps only the share that ran, so
-    // cancelling at once costs its owner nothing in fair share.
-    const user = ownerKey(job.owner);
-    charge(this.counters, user, -job.estimatedCost * (1 - ran));
     job.finishedAt = this.now();
     if (reason === 'cancel') {
       job.status = 'cancelled';
@@ -410,19 +407,7 @@ export class JobQueue {
         error: error instanceof Error ? error.message : String(error),
       });
     }
-    try {
-      this.store.transaction(() => {
-        this.store.setCounter(user, this.counters.get(user) ?? 0);
-        this.store.update(job);
-      });
-    } catch (updateError) {
-      // The owner hears of it even when the database cannot record it; the row stays `running`, so the next
-      // start retries the job (or apologises after the second try).
-      this.options.log?.('error', 'could not record a finished job', {
-        jobId: job.id,
-        error: updateError instanceof Error ? updateError.message : String(updateError),
-      });
-    }
+    recordEndedEarly(this.store, this.counters, job, ran, this.options.log);
     this.events.emit(job.status === 'cancelled' ? { type: 'cancelled', job } : { type: 'failed', job });
   }
 
