@@ -22,16 +22,23 @@ export class AlbumCollector<T> {
     if (entry) clearTimeout(entry.timer);
     const items = entry?.items ?? [];
     if (items.length < this.maxItems) items.push({ order, item });
-    const timer = setTimeout(() => {
-      this.pending.delete(groupId);
-      this.onAlbum(items.sort((a, b) => a.order - b.order).map((i) => i.item));
-    }, this.quietMs);
+    const timer = setTimeout(() => this.handOver(groupId), this.quietMs);
     this.pending.set(groupId, { items, timer });
   }
 
-  /** Drops albums still being collected (shutdown). */
-  clear(): void {
-    for (const entry of this.pending.values()) clearTimeout(entry.timer);
-    this.pending.clear();
+  /**
+   * Hands over every album still being collected, now (shutdown): Telegram will not send their updates again, so
+   * an album dropped here would be lost.
+   */
+  flush(): void {
+    for (const groupId of [...this.pending.keys()]) this.handOver(groupId);
+  }
+
+  private handOver(groupId: string): void {
+    const entry = this.pending.get(groupId);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    this.pending.delete(groupId);
+    this.onAlbum(entry.items.sort((a, b) => a.order - b.order).map((i) => i.item));
   }
 }

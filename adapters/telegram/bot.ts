@@ -12,7 +12,6 @@ import {
   type InputImage,
   optionsOf,
   parseTextCommand,
-  type Reply,
   resultJobOf,
   type TextCommand,
   UserInputError,
@@ -26,12 +25,14 @@ import { RecentIds } from '../shared/recent-ids.js';
 import { AlbumCollector } from './albums.js';
 import { isNotice, tellPresser } from './button-answers.js';
 import { toTelegramCommands } from './command-list.js';
+import { InFlight, settleBy } from './in-flight.js';
 import { buttonIdsOf, type DownloadSource, download, type ImageRef, imageOf } from './incoming-images.js';
 import { TelegramJobMessages } from './job-messages.js';
 import { ALLOWED_UPDATES, startPolling } from './polling.js';
 import { TelegramQuestions } from './questions.js';
 import { keyboard, replyText } from './render.js';
-import { inTopic, sendImages, topicOf } from './send.js';
+import { TelegramReplies } from './replies.js';
+import { topicOf } from './send.js';
 import { serveWebhook, type WebhookServer } from './webhook.js';
 
 export interface TelegramOptions {
@@ -52,7 +53,15 @@ export interface TelegramOptions {
   webhookPort?: number;
   /** How long a failed poll waits before the next (tests wait less). */
   pollRetryMs?: number;
+  /**
+   * The longest 429 grammY waits out by itself, in seconds (default 60); a longer one comes back as an error. Tests
+   * set 0, so the adapter's own waits (a job's ending) and skips (progress) run in seconds.
+   */
+  autoRetryMaxDelayS?: number;
 }
+
+/** How long stopping waits for handlers, albums and job endings in flight: a stuck call must not hold a shutdown. */
+const STOP_WAIT_MS = 10_000;
 
 export class TelegramBot {
   readonly bot: Bot;
@@ -64,20 +73,25 @@ export class TelegramBot {
   private readonly albums: AlbumCollector<Context>;
   private webhook?: WebhookServer;
   private readonly questions: TelegramQuestions;
+  private readonly replies: TelegramReplies;
+  /** Update handlers and albums being handled: stopping waits for them. */
+  private readonly handlers = new InFlight();
 
   constructor(private readonly options: TelegramOptions) {
     const token = options.config.telegram.token;
     if (!token) throw new Error('TELEGRAM_TOKEN is not set');
     this.albums = new AlbumCollector(options.albumQuietMs ?? 800, (items) => {
       const first = items[0];
-      if (first) void this.guard(first, () => this.onAlbum(items));
+      if (first) void this.handlers.track(this.guard(first, () => this.onAlbum(items)));
     });
     this.bot = new Bot(token, options.apiRoot ? { client: { apiRoot: options.apiRoot } } : {});
     // Waits out 429 retry_after (up to a minute) and gives up on network errors after a few tries, so nothing
-    // loops forever on a dead connection.
-    this.bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true }));
+    // loops forever on a dead connection. Longer waits are the callers' (flood-wait.ts).
+    const maxDelaySeconds = options.autoRetryMaxDelayS ?? 60;
+    this.bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds, rethrowHttpErrors: true }));
     this.questions = new TelegramQuestions(this.bot.api);
     this.bot.catch((error) => options.log.warn({ err: error.error }, 'telegram update failed'));
+    this.bot.use((_ctx, next) => this.handlers.track(next()));
     this.bot.use((ctx, next) => (this.seen.add(String(ctx.update.update_id)) ? next() : undefined));
     // Chats are served concurrently (one slow download holds up only its own chat), each chat's updates in order.
     this.bot.use(sequentialize((ctx: Context) => (ctx.chat ? String(ctx.chat.id) : undefined)));
@@ -87,6 +101,7 @@ export class TelegramBot {
       onDelivery: options.onDelivery,
       editIntervalMs: options.editIntervalMs ?? { private: 1000, group: 3000 },
     });
+    this.replies = new TelegramReplies(this.bot.api, this.jobMessages);
     // The chat allowlist: updates from other chats are dropped before any handler sees them.
     const allowed = new Set(options.config.telegram.chatIds);
     if (allowed.size > 0) {
@@ -167,15 +182,27 @@ export class TelegramBot {
   }
 
   /**
-   * Stops taking updates and lets in-flight requests finish. In webhook mode the webhook stays registered:
-   * Telegram keeps the updates that arrive meanwhile and delivers them after a restart.
+   * Stops taking updates, then finishes what was taken (handlers in flight, albums still gathering: Telegram will
+   * not send those updates again), while job events still reach their messages; then ends the jobs' flood waits and
+   * waits for their endings, all within STOP_WAIT_MS, so the store closes after them. The worker has drained by
+   * then: a command finished here is answered with the queue's refusal rather than lost. In webhook mode the webhook
+   * stays registered: Telegram keeps the updates that arrive meanwhile and delivers them after a restart.
    */
   async stop(): Promise<void> {
+    const deadline = Date.now() + STOP_WAIT_MS;
+    const intake = this.webhook
+      ? this.webhook.close()
+      : this.runner?.isRunning()
+        ? this.runner.stop()
+        : Promise.resolve();
+    await this.handlers.settle(deadline);
+    // After the handlers: an album's last items may have waited behind a slow update of their chat.
+    this.albums.flush();
+    if (!(await this.handlers.settle(deadline)))
+      this.options.log.warn({ handlers: this.handlers.size }, 'telegram handlers still running at stop');
     this.unsubscribe?.();
-    this.albums.clear();
-    this.jobMessages.stop();
-    if (this.webhook) await this.webhook.close();
-    else if (this.runner?.isRunning()) await this.runner.stop();
+    await this.jobMessages.stop(deadline);
+    await settleBy(intake, deadline);
   }
 
   private context(ctx: Context): CommandContext {
@@ -273,7 +300,7 @@ export class TelegramBot {
     if (!command && !(ctx.chat?.type === 'private' && caption)) return;
     if (command && !this.takesImages(command.name)) {
       const reply = await this.options.commands.runText(c, caption, [], this.bot.botInfo.username);
-      if (reply) await this.send(ctx, c, reply);
+      if (reply) await this.replies.send(ctx, c, reply);
       return;
     }
     const images: InputImage[] = [];
@@ -283,7 +310,7 @@ export class TelegramBot {
     const reply =
       (await this.options.commands.runText(c, caption, images, this.bot.botInfo.username)) ??
       (await this.options.commands.replyToImage(c, { image, text: caption }));
-    await this.send(ctx, c, reply);
+    await this.replies.send(ctx, c, reply);
   }
 
   private async onText(ctx: Context): Promise<void> {
@@ -298,13 +325,17 @@ export class TelegramBot {
       const images =
         repliedImage && this.takesImages(command.name) ? [await this.download(repliedImage)] : [];
       const reply = await this.options.commands.runText(c, text, images, me.username);
-      if (reply) await this.send(ctx, c, reply);
+      if (reply) await this.replies.send(ctx, c, reply);
       return;
     }
     const asked = replied && this.questions.askedBy(replied.chat.id, replied.message_id);
     // Someone else's reply to a question is no answer to it: it is an ordinary message.
     if (asked && asked.userId === message.from?.id) {
-      await this.send(ctx, c, await this.options.commands.answerAsk(c, asked.kind, asked.jobId, text));
+      await this.replies.send(
+        ctx,
+        c,
+        await this.options.commands.answerAsk(c, asked.kind, asked.jobId, text),
+      );
       return;
     }
     if (!repliedImage) return;
@@ -316,11 +347,11 @@ export class TelegramBot {
     // One of our results: Telegram's copy is recompressed, the stored PNG is not.
     const result = toBot ? resultJobOf(buttonIdsOf(replied)) : undefined;
     if (result) {
-      await this.send(ctx, c, await this.options.commands.replyToResult(c, result, cleaned));
+      await this.replies.send(ctx, c, await this.options.commands.replyToResult(c, result, cleaned));
       return;
     }
     const image = await this.download(repliedImage);
-    await this.send(ctx, c, await this.options.commands.replyToImage(c, { image, text: cleaned }));
+    await this.replies.send(ctx, c, await this.options.commands.replyToImage(c, { image, text: cleaned }));
   }
 
   private async onButton(ctx: Context): Promise<void> {
@@ -354,60 +385,6 @@ export class TelegramBot {
       }
       return;
     }
-    await this.send(ctx, c, reply);
-  }
-
-  /**
-   * Sends a reply and the ones that come with it (a permutation's further jobs), each a message of its own: one that
-   * Telegram refuses does not keep the others back.
-   */
-  private async send(ctx: Context, c: CommandContext, reply: Reply): Promise<void> {
-    const failures: unknown[] = [];
-    for (const one of [reply, ...(reply.more ?? [])]) {
-      await this.sendOne(ctx, c, one).catch((error: unknown) => failures.push(error));
-    }
-    if (failures.length > 0) throw failures[0];
-  }
-
-  /** Sends one reply: images with their keyboard, else text; the reply that starts a job becomes its status. */
-  private async sendOne(ctx: Context, c: CommandContext, reply: Reply): Promise<void> {
-    const chatId = ctx.chat?.id;
-    if (chatId === undefined) return;
-    const group = ctx.chat?.type !== 'private';
-    const replyTo = ctx.message?.message_id ?? ctx.callbackQuery?.message?.message_id;
-    const parameters = replyTo
-      ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }
-      : {};
-    const threadId = topicOf(ctx.msg);
-    this.jobMessages.note(chatId, group);
-    if (reply.images && reply.images.length > 0) {
-      await sendImages(this.bot.api, { chatId, locale: c.locale, parameters, threadId }, reply);
-      return;
-    }
-    const text = replyText(reply, c.locale);
-    // Later replies naming the job (a /cancel answer) are not its status message.
-    const jobId = reply.startsJob ? reply.jobId : undefined;
-    const sent = await this.bot.api
-      .sendMessage(chatId, text, {
-        ...parameters,
-        ...inTopic(threadId),
-        reply_markup: keyboard(reply, c.locale),
-      })
-      .catch((error: unknown) => {
-        if (jobId) this.jobMessages.open(jobId, reply, chatId, group);
-        throw error;
-      });
-    if (!jobId) return;
-    this.jobMessages.open(jobId, reply, chatId, group, {
-      chatId,
-      messageId: sent.message_id,
-      replyTo: replyTo ?? sent.message_id,
-      locale: c.locale,
-      group,
-      // Groups share one flood limit (20 messages a minute): previews there only for those who ask.
-      previews: c.settings.previews ?? !group,
-      text,
-      ...(threadId === undefined ? {} : { threadId }),
-    });
+    await this.replies.send(ctx, c, reply);
   }
 }

@@ -7,7 +7,13 @@ import { TelegramBot, type TelegramOptions } from './bot.js';
 
 export type TelegramTesting = Pick<
   TelegramOptions,
-  'apiRoot' | 'editIntervalMs' | 'albumQuietMs' | 'webhookPort' | 'onDelivery' | 'pollRetryMs'
+  | 'apiRoot'
+  | 'editIntervalMs'
+  | 'albumQuietMs'
+  | 'webhookPort'
+  | 'onDelivery'
+  | 'pollRetryMs'
+  | 'autoRetryMaxDelayS'
 >;
 
 export const TELEGRAM_PROFILE: PlatformProfile = {

@@ -2,7 +2,8 @@
 // when previews are on), its lane (the chat, whose flood limit all of the bot's messages there share), the
 // result as a new photo replying to the request, a typing action while the job runs, and how to reopen it all
 // after a restart. In a forum, the job's messages and actions stay in the topic it was asked in. Ordering, pacing,
-// the final-state rule and the fallback are the shared tracker's.
+// the final-state rule and the fallback are the shared tracker's. An ending waits out flood control until the
+// adapter stops; stopping ends those waits (the ending is then marked undelivered) and waits for the endings.
 import type { Api } from 'grammy';
 import { positionWorthShowing, type Reply, textReply } from '../../commands/index.js';
 import { type Locale, matchLocale } from '../../src/i18n.js';
@@ -10,6 +11,8 @@ import type { DeliveryLog, Job } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
 import type { Delivery, StatusSurface } from '../shared/job-status.js';
 import { JobStatusTracker, reporting, type StatusLane } from '../shared/job-status-tracker.js';
+import { outlastFlood, type Persist } from './flood-wait.js';
+import { InFlight } from './in-flight.js';
 import { previewPhoto } from './preview-photo.js';
 import { inTopic, sendReply } from './send.js';
 import { StatusMessage, sameBytes } from './status-message.js';
@@ -23,6 +26,8 @@ export interface TelegramPlace {
   messageId: number;
   /** The user's message the job answers. */
   replyTo: number;
+  /** Who sent `replyTo` (absent when it is no user's request: a result of ours, records from before this field). */
+  requester?: number;
   locale: Locale;
   group: boolean;
   previews: boolean;
@@ -48,6 +53,9 @@ const TYPING_REPEAT_MS = 4500;
 export class TelegramJobMessages {
   private readonly tracker: JobStatusTracker;
   private readonly typing = new Map<string, NodeJS.Timeout>();
+  private readonly stopping = new AbortController();
+  private readonly endings = new InFlight();
+  private readonly persist: Persist = (call) => outlastFlood(call, this.stopping.signal);
 
   constructor(
     private readonly api: Api,
@@ -93,13 +101,25 @@ export class TelegramJobMessages {
   async update(job: Job, reply: Reply): Promise<void> {
     if (reply.final) this.stopTyping(job.id);
     else if (reply.ahead === undefined) this.startTyping(job);
-    await this.tracker.update(job, reply);
+    const update = this.tracker.update(job, reply);
+    await (reply.final ? this.endings.track(update) : update);
   }
 
-  stop(): void {
+  /** Where a job of this adapter answered, as stored. */
+  placeOf(jobId: string): TelegramPlace | undefined {
+    return placeOf(this.options.deliveries.placeOf(jobId));
+  }
+
+  /**
+   * Ends flood-control waits (their endings are marked undelivered) and drops every job and timer, then waits for
+   * the endings in flight until `deadline` (ms since the epoch), so they are recorded before the store closes.
+   */
+  async stop(deadline = Date.now()): Promise<void> {
+    this.stopping.abort();
     for (const timer of this.typing.values()) clearInterval(timer);
     this.typing.clear();
     this.tracker.stop();
+    await this.endings.settle(deadline);
   }
 
   private startTyping(job: Job): void {
@@ -153,10 +173,10 @@ export class TelegramJobMessages {
         }
       },
       show: (reply) => status.show(reply, reply.images?.[0]),
-      finish: (reply) => status.finish(reply),
+      finish: (reply) => status.finish(reply, this.persist),
       replyToUser: async (reply) => {
         this.note(place.chatId, place.group);
-        await sendReply(this.api, target, reply);
+        await sendReply(this.api, target, reply, this.persist);
       },
       // A result replaced the status message; a text ending tries the status message once more (a refusal may
       // have been passing), so it does not keep a live Cancel button.
@@ -184,6 +204,7 @@ function placeOf(value: Record<string, unknown> | undefined): TelegramPlace | un
     chatId: value.chatId,
     messageId: value.messageId,
     replyTo: typeof value.replyTo === 'number' ? value.replyTo : value.messageId,
+    ...(typeof value.requester === 'number' ? { requester: value.requester } : {}),
     locale: matchLocale(typeof value.locale === 'string' ? value.locale : undefined) ?? 'en',
     group: value.group === true,
     previews: value.previews === true,

@@ -1,10 +1,12 @@
 // Sending a reply's images: as photos (the caption and keyboard on the first), or as documents when asked for
 // files or when a photo is past Telegram's limits; a photo Telegram still refuses (400/413) goes again as a
-// document. Every message of a reply goes to the forum topic the request came from.
+// document. Every message of a reply goes to the forum topic the request came from. A job's ending passes `persist`,
+// which waits out flood control call by call, so a wait never sends an image of the reply twice.
 import { type Api, GrammyError, InputFile } from 'grammy';
 import type { Message } from 'grammy/types';
 import type { Reply, ReplyImage } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';
+import { once, type Persist } from './flood-wait.js';
 import { fitsAsPhoto } from './photo-limits.js';
 import { keyboard, replyText } from './render.js';
 
@@ -37,6 +39,7 @@ export async function sendImages(
   api: Api,
   { chatId, locale, parameters, threadId }: SendTarget,
   reply: Reply,
+  persist: Persist = once,
 ): Promise<void> {
   const caption = replyText(reply, locale, 1024);
   const markup = keyboard(reply, locale);
@@ -45,28 +48,35 @@ export async function sendImages(
       i === 0 ? { ...parameters, ...(reply.text.length > 0 ? { caption } : {}), reply_markup: markup } : {};
     const extra = { ...first, ...inTopic(threadId) };
     if (reply.asFiles || !fitsAsPhoto(image.data)) {
-      await sendDocument(api, chatId, image, extra);
+      await persist(() => sendDocument(api, chatId, image, extra));
       continue;
     }
     try {
-      await api.sendPhoto(chatId, toInputFile(image), extra);
+      await persist(() => api.sendPhoto(chatId, toInputFile(image), extra));
     } catch (error) {
       if (!(error instanceof GrammyError) || (error.error_code !== 400 && error.error_code !== 413))
         throw error;
-      await sendDocument(api, chatId, image, extra);
+      await persist(() => sendDocument(api, chatId, image, extra));
     }
   }
 }
 
 /** A reply as one message: its images (see sendImages), else its text with its keyboard. */
-export async function sendReply(api: Api, target: SendTarget, reply: Reply): Promise<void> {
-  if (reply.images && reply.images.length > 0) return sendImages(api, target, reply);
+export async function sendReply(
+  api: Api,
+  target: SendTarget,
+  reply: Reply,
+  persist: Persist = once,
+): Promise<void> {
+  if (reply.images && reply.images.length > 0) return sendImages(api, target, reply, persist);
   const { chatId, locale, parameters, threadId } = target;
-  await api.sendMessage(chatId, replyText(reply, locale), {
-    ...parameters,
-    ...inTopic(threadId),
-    reply_markup: keyboard(reply, locale),
-  });
+  await persist(() =>
+    api.sendMessage(chatId, replyText(reply, locale), {
+      ...parameters,
+      ...inTopic(threadId),
+      reply_markup: keyboard(reply, locale),
+    }),
+  );
 }
 
 function sendDocument(api: Api, chatId: number, image: ReplyImage, extra: object) {

@@ -4,10 +4,12 @@
 // sent by the caller as a new photo replying to the request (an edit would not notify the user), and this message
 // is deleted. Every call on one message runs in order, so a slow preview upload never lands after the result. A
 // preview that fails costs one log line and the job goes on as text. That the message became a photo is reported
-// (`onPhoto`) so it outlives a restart: a text edit of a photo is refused.
+// (`onPhoto`) so it outlives a restart: a text edit of a photo is refused. A 429 on a state pauses the states for as
+// long as Telegram asks (they are dropped, not queued: the newest wins anyway); the ending waits it out (`persist`).
 import { type Api, GrammyError, InputFile } from 'grammy';
 import type { Reply, ReplyImage } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';
+import { once, type Persist, retryAfterOf } from './flood-wait.js';
 import { fitsAsPhoto } from './photo-limits.js';
 import { keyboard, replyText } from './render.js';
 
@@ -41,6 +43,8 @@ export class StatusMessage {
   private previews: boolean;
   private lastText: string;
   private lastPreview?: Uint8Array;
+  /** Until when (ms since the epoch) Telegram's flood control refuses edits here: states meanwhile are dropped. */
+  private floodUntil = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: StatusOptions) {
@@ -64,28 +68,35 @@ export class StatusMessage {
   /** Shows the newest state: the preview when there is one to show, else the text (or caption). */
   show(reply: Reply, preview?: ReplyImage): Promise<void> {
     return this.serial(async () => {
-      if (this.wantsPreview(preview) && !sameBytes(preview.data, this.lastPreview)) {
-        if (await this.editMedia(reply, preview, 'telegram preview failed; progress goes on as text')) {
-          this.lastPreview = preview.data;
-          return;
+      if (Date.now() < this.floodUntil) return;
+      try {
+        if (this.wantsPreview(preview) && !sameBytes(preview.data, this.lastPreview)) {
+          if (await this.editMedia(reply, preview, 'telegram preview failed; progress goes on as text')) {
+            this.lastPreview = preview.data;
+            return;
+          }
+          // Previews stop for this job (one log line, no retries); the text is shown instead.
+          this.previews = false;
         }
-        // Previews stop for this job (one log line, no retries); the text is shown instead.
-        this.previews = false;
+        await this.editText(reply);
+      } catch (error) {
+        const seconds = retryAfterOf(error);
+        if (seconds === undefined) throw error;
+        this.floodUntil = Date.now() + seconds * 1000;
       }
-      await this.editText(reply);
     });
   }
 
   /**
-   * The job's last word. A text reply (failed, cancelled, an answer) edits the message (and throws when Telegram
-   * refuses: the message was deleted, the chat is gone); false for an image result, which the caller sends as a
-   * new message.
+   * The job's last word. A text reply (failed, cancelled, an answer) edits the message through `persist` (and throws
+   * when Telegram refuses: the message was deleted, the chat is gone); false for an image result, which the caller
+   * sends as a new message.
    */
-  finish(reply: Reply): Promise<boolean> {
+  finish(reply: Reply, persist: Persist = once): Promise<boolean> {
     return this.serial(async () => {
       const images = reply.images ?? [];
       if (images.length === 0) {
-        await this.editText(reply);
+        await this.editText(reply, persist);
         return true;
       }
       // A result is a new photo replying to the request (the caller sends it and deletes this status): an edit
@@ -131,6 +142,8 @@ export class StatusMessage {
         { reply_markup: keyboard(reply, locale) },
       );
     } catch (error) {
+      // Flood control is no failure of previews: the caller pauses the states.
+      if (retryAfterOf(error) !== undefined) throw error;
       this.options.warn({ err: error, chatId: this.chatId, jobId: reply.jobId }, failure);
       return false;
     }
@@ -145,18 +158,19 @@ export class StatusMessage {
     this.options.onPhoto?.();
   }
 
-  private async editText(reply: Reply): Promise<void> {
+  private async editText(reply: Reply, persist: Persist = once): Promise<void> {
     const { api, locale } = this.options;
     const text = this.textOf(reply);
     if (text === this.lastText) return;
     const previous = this.lastText;
     this.lastText = text;
     const other = { reply_markup: keyboard(reply, locale) };
-    const edit = this.photo
-      ? api.editMessageCaption(this.chatId, this.messageId, { caption: text, ...other })
-      : api.editMessageText(this.chatId, this.messageId, text, other);
+    const edit = () =>
+      this.photo
+        ? api.editMessageCaption(this.chatId, this.messageId, { caption: text, ...other })
+        : api.editMessageText(this.chatId, this.messageId, text, other);
     try {
-      await edit;
+      await persist(edit);
     } catch (error) {
       // Showing what is already shown is no failure; anything else (a deleted message, a refused edit) is.
       if (error instanceof GrammyError && /message is not modified/i.test(error.description)) return;
@@ -165,7 +179,7 @@ export class StatusMessage {
       if (this.photo || !(error instanceof GrammyError) || !NO_TEXT.test(error.description)) throw error;
       // A photo all along: a preview made it one in a run whose stored record did not say so. Its caption, then.
       this.becamePhoto();
-      await this.editText(reply);
+      await this.editText(reply, persist);
     }
   }
 }

@@ -106,9 +106,19 @@ describe('AlbumCollector', () => {
     expect(albums).toEqual([['other']]);
     vi.advanceTimersByTime(200);
     expect(albums).toEqual([['other'], ['image', 'mask']]);
-    collector.add('chat:3', 1, 'dropped');
-    collector.clear();
+  });
+
+  it('flush hands over the albums still gathering at once, each once (shutdown)', () => {
+    vi.useFakeTimers();
+    const albums: string[][] = [];
+    const collector = new AlbumCollector<string>(500, (items) => albums.push(items));
+    collector.add('chat:3', 2, 'mask');
+    collector.add('chat:3', 1, 'image');
+    collector.add('chat:4', 5, 'alone');
+    collector.flush();
+    expect(albums).toEqual([['image', 'mask'], ['alone']]);
     vi.advanceTimersByTime(1000);
+    collector.flush();
     expect(albums).toHaveLength(2);
   });
 });

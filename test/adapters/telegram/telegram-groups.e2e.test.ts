@@ -81,6 +81,20 @@ async function statusOf(request: Message) {
   return { jobId: jobIdIn(call) as string, call };
 }
 
+/** A status message answering `request` for a job other than `known`. */
+async function nextStatusOf(request: Message, ...known: string[]) {
+  const call = await fake.waitForCall(
+    (c) =>
+      c.method === 'sendMessage' &&
+      c.params.chat_id === request.chat.id &&
+      c.params.reply_parameters?.message_id === request.message_id &&
+      jobIdIn(c) !== undefined &&
+      !known.includes(jobIdIn(c) as string),
+    10_000,
+  );
+  return { jobId: jobIdIn(call) as string, call };
+}
+
 /** The job's result photo, once sent. */
 const resultOf = (jobId: string) =>
   fake.waitForCall(
@@ -193,6 +207,66 @@ describe('Telegram in groups', { timeout: 60_000 }, () => {
     expect(services.jobs.store.recentOf(aliceOwner, 1)[0]?.request).toMatchObject({
       prompt: 'make it night',
     });
+  });
+
+  it('a job from one’s own result replies to one’s request, so Telegram notifies them; again from that job’s result', async () => {
+    const { alice } = fake.world.users;
+    const request = fake.injectText('/imagine a fox for alice to re-roll', { chat: 'group', from: alice });
+    const first = await statusOf(request);
+    const result = messageOf(await resultOf(first.jobId));
+    fake.injectCallbackQuery(result, `reroll:${first.jobId}`, alice);
+    // The status message of the re-roll answers Alice's request, not the bot's result; it names nobody.
+    const reroll = await nextStatusOf(request, first.jobId);
+    expect(reroll.call.params.entities).toBeUndefined();
+    const rerolled = await resultOf(reroll.jobId);
+    expect(rerolled.params.reply_parameters?.message_id).toBe(request.message_id);
+
+    // Pressed on the re-roll's result, even as Telegram gives it without the message it replies to: the stored
+    // place of the re-roll names Alice's request.
+    const bare = { ...messageOf(rerolled), reply_to_message: undefined } as Message;
+    fake.injectCallbackQuery(bare, `reroll:${reroll.jobId}`, alice);
+    const again = await nextStatusOf(request, first.jobId, reroll.jobId);
+    expect(textOf(again.call)).not.toMatch(/^Alice: /);
+    expect((await resultOf(again.jobId)).params.reply_parameters?.message_id).toBe(request.message_id);
+  });
+
+  it('a job from someone else’s result stays under it and its first status message names the presser', async () => {
+    const { alice, bob } = fake.world.users;
+    const request = fake.injectText('/imagine a fox bob will re-roll', { chat: 'group', from: alice });
+    const { jobId } = await statusOf(request);
+    const result = messageOf(await resultOf(jobId));
+    fake.injectCallbackQuery(result, `reroll:${jobId}`, bob);
+    const status = await fake.waitForCall(
+      (c) =>
+        c.method === 'sendMessage' &&
+        c.params.chat_id === fake.world.group.id &&
+        c.params.reply_parameters?.message_id === result.message_id &&
+        jobIdIn(c) !== undefined,
+      10_000,
+    );
+    expect(textOf(status)).toMatch(new RegExp(`^${bob.first_name}: .+`));
+    expect(status.params.entities).toEqual([
+      { type: 'text_mention', offset: 0, length: bob.first_name.length, user: bob },
+    ]);
+    const bobsResult = await resultOf(jobIdIn(status) as string);
+    expect(bobsResult.params.reply_parameters?.message_id).toBe(result.message_id);
+  });
+
+  it('in a private chat a job from a result stays under the result and names nobody', async () => {
+    const { alice } = fake.world.users;
+    const { jobId } = await statusOf(fake.injectText('/imagine a private fox', { from: alice }));
+    const result = messageOf(await resultOf(jobId));
+    fake.injectCallbackQuery(result, `reroll:${jobId}`, alice);
+    const reroll = await fake.waitForCall(
+      (c) =>
+        c.method === 'sendMessage' &&
+        c.params.chat_id === alice.id &&
+        jobIdIn(c) !== undefined &&
+        jobIdIn(c) !== jobId,
+      10_000,
+    );
+    expect(reroll.params.reply_parameters?.message_id).toBe(result.message_id);
+    expect(reroll.params.entities).toBeUndefined();
   });
 
   it('in a forum topic, every message and chat action of a job stays in the topic, even once the request is deleted', async () => {

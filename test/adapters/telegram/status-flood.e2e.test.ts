@@ -1,0 +1,71 @@
+// A status message under Telegram's flood control, with a real grammY Api (no auto-retry: every 429 comes back)
+// against the fake Bot API: a refused state pauses the states for retry_after, and a refused preview is no failure
+// of previews, which go on after the pause.
+import { Bot } from 'grammy';
+import type { Message } from 'grammy/types';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StatusMessage } from '../../../adapters/telegram/status-message.js';
+import type { Reply } from '../../../commands/index.js';
+import { type FakeTelegram, startFakeTelegram } from '../../doubles/fake-telegram/index.js';
+import { solidPng } from '../e2e-services.js';
+
+let fake: FakeTelegram;
+
+beforeEach(async () => {
+  fake = await startFakeTelegram({ token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
+});
+
+afterEach(async () => {
+  await fake.stop();
+});
+
+/** Alice's status message, as the adapter keeps it. */
+function status(): StatusMessage {
+  const chat = fake.state.chat(fake.world.users.alice.id) as Message['chat'];
+  const sent = fake.state.store(fake.state.compose(chat, { from: fake.world.bot, text: 'Queued' }));
+  return new StatusMessage({
+    api: new Bot(fake.token, { client: { apiRoot: fake.apiRoot } }).api,
+    chatId: chat.id,
+    messageId: sent.message_id,
+    locale: 'en',
+    text: 'Queued',
+    previews: true,
+    warn: () => undefined,
+  });
+}
+
+const step = (n: number): Reply => ({ text: [{ key: 'job.running', params: { step: n, total: 9 } }] });
+const edits = () => fake.callsTo((c) => c.method.startsWith('editMessage'));
+
+describe('Telegram status message under flood control', { timeout: 30_000 }, () => {
+  it('a 429 pauses the states for retry_after: they are dropped, not queued', async () => {
+    const message = status();
+    fake.rateLimit('editMessageText', { retryAfter: 1 });
+    await message.show(step(1));
+    await message.show(step(2));
+    expect(edits().map((c) => c.status)).toEqual([429]);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await message.show(step(3));
+    expect(edits().map((c) => c.status)).toEqual([429, 200]);
+    expect(fake.message(fake.world.users.alice.id, message.messageId)?.text).toContain('3');
+  });
+
+  it('a 429 on a preview keeps previews on: the next preview after the pause is shown', async () => {
+    const message = status();
+    const preview = {
+      data: new Uint8Array(await solidPng('#a63')),
+      filename: 'p.png',
+      mime: 'image/png' as const,
+    };
+    fake.rateLimit('editMessageMedia', { retryAfter: 1 });
+    await message.show(step(1), preview);
+    expect(message.showsPreviews).toBe(true);
+    expect(edits().map((c) => [c.method, c.status])).toEqual([['editMessageMedia', 429]]);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await message.show(step(2), preview);
+    expect(edits().map((c) => [c.method, c.status])).toEqual([
+      ['editMessageMedia', 429],
+      ['editMessageMedia', 200],
+    ]);
+  });
+});

@@ -1,0 +1,152 @@
+// Telegram's flood control (429 with retry_after) with the real grammY client against the fake Bot API. grammY's
+// auto-retry waits out short 429s itself and hands longer ones back; here it hands every one back
+// (`autoRetryMaxDelayS: 0`), so the adapter's own handling of a long 429 runs in seconds: a job's ending waits it
+// out and is delivered, progress edits pause for as long as Telegram asks, and stopping ends such a wait at once,
+// the ending marked undelivered as before.
+import type { Message, User } from 'grammy/types';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Delivery } from '../../../adapters/shared/job-status.js';
+import { startTelegram } from '../../../adapters/telegram/index.js';
+import { buildCommands } from '../../../src/app-services.js';
+import { t } from '../../../src/i18n.js';
+import type { Services } from '../../../src/services.js';
+import {
+  type FakeTelegram,
+  startFakeTelegram,
+  type TelegramCall,
+} from '../../doubles/fake-telegram/index.js';
+import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
+import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import { openDoubleServices } from '../e2e-services.js';
+
+let fake: FakeTelegram;
+let services: Services;
+let running: Awaited<ReturnType<typeof startTelegram>>;
+const deliveries = new Map<string, Delivery>();
+const unhandled = watchUnhandledRejections();
+
+beforeAll(async () => {
+  fake = await startFakeTelegram({ maxLongPollMs: 200, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
+  const opened = openDoubleServices(
+    'telegram-flood',
+    { TELEGRAM_TOKEN: fake.token, RATE_LIMIT_PER_MINUTE: '0', QUEUE_MAX_PER_USER: '10' },
+    // 16 steps of 100 ms: progress keeps coming for a while after a 429 of one second.
+    new TimedEngineDouble(100, 16),
+  );
+  services = opened.services;
+  running = await startTelegram(
+    { config: opened.config, log: opened.log },
+    services,
+    buildCommands({ config: opened.config, log: opened.log }, services),
+    {
+      apiRoot: fake.apiRoot,
+      editIntervalMs: { private: 30, group: 60 },
+      onDelivery: (jobId, delivery) => deliveries.set(jobId, delivery),
+      autoRetryMaxDelayS: 0,
+    },
+  );
+  services.start();
+}, 60_000);
+
+afterEach(() => {
+  fake.failures.clear();
+  expect(unhandled.rejections).toEqual([]);
+});
+
+afterAll(async () => {
+  unhandled.stop();
+  await running?.stop();
+  await services?.close();
+  await fake?.stop();
+});
+
+let nextUser = 7000;
+function newUser(): User {
+  nextUser += 1;
+  return { id: nextUser, is_bot: false, first_name: `User${nextUser}`, language_code: 'en' };
+}
+
+const textOf = (call: TelegramCall) => String(call.params.text ?? call.params.caption ?? '');
+const jobIdIn = (call: TelegramCall) =>
+  /(?:cancel|reroll):([0-9a-f-]{36})/.exec(JSON.stringify(call.params.reply_markup ?? ''))?.[1];
+const inChat = (chatId: number) => (call: TelegramCall) => call.params.chat_id === chatId;
+
+/** The status message answering `request`, and its job. */
+async function statusOf(request: Message) {
+  const call = await fake.waitForCall(
+    (c) =>
+      c.method === 'sendMessage' &&
+      inChat(request.chat.id)(c) &&
+      c.params.reply_parameters?.message_id === request.message_id &&
+      jobIdIn(c) !== undefined,
+    10_000,
+  );
+  return { jobId: jobIdIn(call) as string, messageId: (call.result as Message).message_id };
+}
+
+const ended = (jobId: string) =>
+  expect.poll(() => deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBeDefined();
+
+describe('Telegram under flood control', { timeout: 60_000 }, () => {
+  it('a result refused with a 429 is sent again after retry_after, replying to the request', async () => {
+    const from = newUser();
+    fake.rateLimit((c) => c.method === 'sendPhoto' && inChat(from.id)(c), { times: 1, retryAfter: 1 });
+    const request = fake.injectText('/imagine a fox in a flood', { from });
+    const { jobId } = await statusOf(request);
+    await ended(jobId);
+    expect(deliveries.get(jobId)).toBe('replied');
+    const photos = fake.callsTo((c) => c.method === 'sendPhoto' && inChat(from.id)(c));
+    expect(photos.map((c) => c.status)).toEqual([429, 200]);
+    expect((photos[1]?.at ?? 0) - (photos[0]?.at ?? 0)).toBeGreaterThanOrEqual(900);
+    expect(photos[1]?.params.reply_parameters?.message_id).toBe(request.message_id);
+  });
+
+  it('a text ending refused with a 429 edits the status message after retry_after', async () => {
+    const from = newUser();
+    const request = fake.injectText('/imagine a fox to cancel', { from });
+    const { jobId, messageId } = await statusOf(request);
+    const cancelled = t('en', 'job.cancelled');
+    fake.rateLimit((c) => c.method === 'editMessageText' && textOf(c) === cancelled, {
+      times: 1,
+      retryAfter: 1,
+    });
+    services.jobs.queue.cancel(jobId, { platform: 'telegram', userId: String(from.id) });
+    await ended(jobId);
+    expect(deliveries.get(jobId)).toBe('edited');
+    expect(fake.message(from.id, messageId)?.text).toBe(cancelled);
+    const edits = fake.callsTo((c) => c.method === 'editMessageText' && textOf(c) === cancelled);
+    expect(edits.map((c) => c.status)).toEqual([429, 200]);
+  });
+
+  it('a progress edit refused with a 429 pauses the progress edits for retry_after; the result still comes', async () => {
+    const from = newUser();
+    fake.rateLimit((c) => c.method === 'editMessageText' && inChat(from.id)(c), {
+      times: 1,
+      retryAfter: 1,
+    });
+    const { jobId, messageId } = await statusOf(fake.injectText('/imagine a patient fox', { from }));
+    const refused = await fake.waitForCall(
+      (c) => c.method === 'editMessageText' && inChat(from.id)(c) && c.status === 429,
+      10_000,
+    );
+    await ended(jobId);
+    expect(deliveries.get(jobId)).toBe('replied');
+    const edits = fake.callsTo(
+      (c) => c.method === 'editMessageText' && inChat(from.id)(c) && c.params.message_id === messageId,
+    );
+    const during = edits.filter((c) => c.at > refused.at && c.at < refused.at + 900);
+    expect(during).toEqual([]);
+  });
+
+  it('stopping ends a wait for retry_after at once; the ending is marked undelivered', async () => {
+    const from = newUser();
+    fake.rateLimit((c) => c.method === 'sendPhoto' && inChat(from.id)(c), { times: 5, retryAfter: 30 });
+    const { jobId, messageId } = await statusOf(fake.injectText('/imagine a fox at closing time', { from }));
+    await fake.waitForCall((c) => c.method === 'sendPhoto' && inChat(from.id)(c) && c.status === 429, 15_000);
+    const stopping = Date.now();
+    await running.stop();
+    expect(Date.now() - stopping).toBeLessThan(5000);
+    expect(deliveries.get(jobId)).toBe('undelivered');
+    expect(fake.message(from.id, messageId)?.text).toBe(t('en', 'job.undelivered'));
+  });
+});
