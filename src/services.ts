@@ -192,6 +192,7 @@ async function openFrontEnd(
   const jobs: JobSystem = {
     store,
     queue: queue as JobQueueApi,
+    claim: (key, ttlMs) => state.claimOnce(key, ttlMs),
     async close() {
       await queue.stop();
       store.close();

@@ -1,17 +1,34 @@
 // Answering an interaction: at once when the reply is ready within the acknowledgement budget, else after a
 // deferral; a reply that starts a job becomes its status message.
-import { type MessageComponentInteraction, MessageFlags, type RepliableInteraction } from 'discord.js';
+import {
+  type MessageComponentInteraction,
+  MessageFlags,
+  type RepliableInteraction,
+  type StringSelectMenuInteraction,
+} from 'discord.js';
 import type { CommandContext, Reply } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
 
-/** Computing a reply longer than this defers the interaction first (Discord wants an answer within 3 s). */
+/**
+ * A reply not ready this long after the interaction was created is deferred first: Discord wants an answer within
+ * 3 s of creation, and a busy process or a slow gateway may already have spent some of them.
+ */
 const ACK_BUDGET_MS = 2000;
+/** Never less: a clock ahead of Discord's must not defer every answer (a refusal could no longer be private). */
+const MIN_ACK_BUDGET_MS = 200;
+
+/** How long a reply may still take before the interaction created at `createdTimestamp` is deferred. */
+export function ackBudgetMs(createdTimestamp: number, now = Date.now()): number {
+  const left = ACK_BUDGET_MS - (now - createdTimestamp);
+  return Math.min(ACK_BUDGET_MS, Math.max(MIN_ACK_BUDGET_MS, Number.isFinite(left) ? left : ACK_BUDGET_MS));
+}
 
 /**
  * Answers an interaction with the reply `work` makes: at once (so a refusal or a personal answer is ephemeral)
- * when it is ready within ACK_BUDGET_MS, else after a deferral, which must choose its visibility first.
+ * when it is ready within the acknowledgement budget, else after a deferral, which must choose its visibility
+ * first.
  */
 export async function answer(
   rt: DiscordRuntime,
@@ -20,12 +37,13 @@ export async function answer(
   work: () => Promise<Reply>,
   privately: boolean,
 ): Promise<void> {
+  const budget = ackBudgetMs(i.createdTimestamp);
   const pending = work();
   // Awaited below on every path but one (the deferral itself failing): that one must not leave it unhandled.
   pending.catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ACK_BUDGET_MS);
+    timer = setTimeout(() => resolve(undefined), budget);
   });
   const early = await Promise.race([pending, late]).finally(() => clearTimeout(timer));
   const uploadLimit = i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT;
@@ -48,6 +66,28 @@ export async function answer(
     .then((fitted) => i.reply({ ...interactionMessage(fitted, ctx.locale, ephemeral), withResponse: true }))
     .then((response) => response.resource?.message ?? undefined);
   rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, sent);
+  await sent;
+  await followUps(rt, i, ctx, reply, privately);
+}
+
+/**
+ * Answers an interaction already acknowledged as an update of the message it came from (a pick that took its
+ * menu away): the reply, and those that come with it, as follow-up messages.
+ */
+export async function answerAfterUpdate(
+  rt: DiscordRuntime,
+  i: StringSelectMenuInteraction,
+  ctx: CommandContext,
+  work: () => Promise<Reply>,
+  privately: boolean,
+): Promise<void> {
+  // Past the acknowledgement a failure must not be edited into the message the pick was on.
+  const reply = await work().catch((error: unknown) => rt.errorReply(error));
+  const ephemeral = privately || reply.ephemeral === true;
+  const sent = fitReply(reply, i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT).then((fitted) =>
+    i.followUp(interactionMessage(fitted, ctx.locale, ephemeral)),
+  );
+  rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, sent, true);
   await sent;
   await followUps(rt, i, ctx, reply, privately);
 }

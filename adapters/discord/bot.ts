@@ -52,6 +52,11 @@ export interface DiscordOptions {
   deliveries: DeliveryLog;
   /** Tests and the soak count how each job's ending reached its owner. */
   onDelivery?: (jobId: string, delivery: Delivery) => void;
+  /**
+   * With a shared queue every front-end's gateway session receives every interaction and mention: only the one
+   * that claims it (`JobSystem.claim`) handles it. Absent in one process.
+   */
+  claim?: (key: string, ttlMs: number) => Promise<boolean>;
   /** Tests point discord.js at a local fake; production leaves these out. */
   rest?: { api: string; cdn?: string };
   cdnHosts?: readonly string[];
@@ -83,6 +88,9 @@ function interactionAction(client: Client): InteractionAction {
 function isInteractionAction(value: unknown): value is InteractionAction {
   return typeof value === 'object' && value !== null && typeof Reflect.get(value, 'handle') === 'function';
 }
+
+/** Longer than an interaction's token lives (15 min), and than a resumed gateway session replays. */
+const CLAIM_TTL_MS = 20 * 60_000;
 
 export class DiscordBot implements DiscordRuntime {
   readonly client: Client;
@@ -136,13 +144,13 @@ export class DiscordBot implements DiscordRuntime {
     const { client, log } = { client: this.client, log: this.options.log };
     client.on('interactionCreate', (interaction) => {
       if (!this.seen.add(`i:${interaction.id}`)) return;
-      this.onInteraction(interaction)
+      this.once(interaction.id, () => this.onInteraction(interaction))
         .catch((error: unknown) => this.fail(interaction, error))
         .catch((error: unknown) => log.warn({ err: error }, 'discord interaction failed'));
     });
     client.on('messageCreate', (message) => {
       if (!message?.id || !this.seen.add(`m:${message.id}`)) return;
-      onMessage(this, message).catch((error: unknown) =>
+      this.once(message.id, () => onMessage(this, message)).catch((error: unknown) =>
         log.warn({ err: error }, 'discord message handling failed'),
       );
     });
@@ -177,6 +185,21 @@ export class DiscordBot implements DiscordRuntime {
       log.info({ url: this.endpoint.url }, 'discord interactions endpoint listening');
     }
     log.info({ user: client.user?.tag }, 'discord connected');
+  }
+
+  /**
+   * Runs `handle` in the one front-end that claims the event (snowflakes are unique across interactions and
+   * messages). The others do nothing at all: an acknowledgement of theirs would be refused (40060) after their
+   * job was already submitted, a job with no status message to report to. A claim that failed answers nothing
+   * either: another front-end may hold the event, and an error reply of this one would take its acknowledgement.
+   */
+  private once(id: string, handle: () => Promise<void>): Promise<void> {
+    const claim = this.options.claim;
+    if (!claim) return handle();
+    return claim(`discord:claim:${id}`, CLAIM_TTL_MS).then(
+      (mine) => (mine ? handle() : undefined),
+      (error: unknown) => this.options.log.warn({ err: error, id }, 'discord event could not be claimed'),
+    );
   }
 
   /** The local URL of the HTTP interactions endpoint, when that mode is on. */

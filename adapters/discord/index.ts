@@ -28,6 +28,7 @@ export async function startDiscord(
     commands,
     log,
     deliveries: services.jobs.store.deliveries,
+    claim: services.jobs.claim?.bind(services.jobs),
     ...testing,
   });
   await bot.start(token);

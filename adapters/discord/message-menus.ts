@@ -9,7 +9,7 @@ import {
 } from 'discord.js';
 import { type CommandContext, type Reply, textReply } from '../../commands/index.js';
 import { t } from '../../src/i18n.js';
-import { answer } from './answer.js';
+import { answer, answerAfterUpdate } from './answer.js';
 import { MENUS, type MenuId } from './command-json.js';
 import { mentionSource } from './mentions.js';
 import { editModal, lineAskOf, retouchModal } from './modals.js';
@@ -135,23 +135,29 @@ export async function onPick(
     const images = await menuImages(rt, i.channelId, parsed.messageId);
     return runMenuAction(rt, i, ctx, parsed.action, parsed.messageId, images, index);
   }
-  // The mention itself names the bot, so Discord sends it whole: it can be fetched again.
-  const message = await rt.fetchMessage(i.channelId, parsed.messageId);
-  if (!message) {
+  // The picker replies to the mention, so the pick's message names who asked without a fetch. Otherwise the
+  // mention, which names the bot and so reaches it whole, is fetched again.
+  const asker = i.message.reference?.messageId === parsed.messageId ? i.message.mentions.repliedUser : null;
+  const fetched = asker ? undefined : await rt.fetchMessage(i.channelId, parsed.messageId);
+  const owner = asker?.id ?? fetched?.author?.id;
+  if (owner === undefined) {
     await i.reply({ content: t(ctx.locale, 'errors.discord.no_image'), flags: MessageFlags.Ephemeral });
     return;
   }
   // The picker under a mention is public: only the person who mentioned the bot may answer it.
-  if (message.author?.id !== i.user.id) {
+  if (owner !== i.user.id) {
     await i.reply({ content: t(ctx.locale, 'errors.button.owner_only'), flags: MessageFlags.Ephemeral });
     return;
   }
-  // One pick per question: the select goes away so a second click cannot start a second job.
-  await i.message.edit({ components: [] }).catch(() => undefined);
+  // Acknowledged before anything slow (Discord's 3 s count from the pick), and the select goes in the same call,
+  // so a second click cannot start a second job.
+  await i.update({ components: [] });
   const work = async (): Promise<Reply> => {
+    const message = fetched ?? (await rt.fetchMessage(i.channelId, parsed.messageId));
+    if (!message) return textReply('errors.discord.no_image');
     const { images, text } = await mentionSource(rt, message);
     const image = await rt.image(images[index]);
     return image ? rt.commands.replyToImage(ctx, { image, text }) : textReply('errors.discord.no_image');
   };
-  await answer(rt, i, ctx, work, ctx.settings.private === true);
+  await answerAfterUpdate(rt, i, ctx, work, ctx.settings.private === true);
 }

@@ -41,6 +41,11 @@ export interface JobSystem {
   store: JobStore;
   queue: JobQueueApi;
   /**
+   * With a shared queue each front-end receives every platform event: true for the one process that takes `key`
+   * first (held `ttlMs`), false for the others. Absent in one process, where every event is its own.
+   */
+  claim?(key: string, ttlMs: number): Promise<boolean>;
+  /**
    * Stops intake, lets the running job finish within `waitMs` (else puts it back into the queue), then closes
    * the database. After `queue.stop()` it only closes the database.
    */

@@ -2,6 +2,7 @@
 // files, per-user waiting lists (sorted by submission order), the fairness counters, the jobs handed to workers,
 // live workers and the throughput calibration. Every change that decides who owns a job is one Redis command or
 // one Lua script, so two processes can never both claim or both cancel the same waiting job.
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Candidate } from '../scheduler.js';
 import type { Job } from '../types.js';
@@ -238,6 +239,18 @@ export class SharedState {
     const key = this.key('dispatcher');
     if ((await this.redis.eval(RENEW, 1, key, holder, String(ttlMs))) === 1) return true;
     return (await this.redis.set(key, holder, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  /**
+   * Takes `name` for this caller alone for `ttlMs` (SET NX PX); false when another process (or an earlier call)
+   * took it. The value is new per call: a SET whose reply a reconnection lost is sent again, finds its own value
+   * and still wins.
+   */
+  async claimOnce(name: string, ttlMs: number): Promise<boolean> {
+    const key = this.key(name);
+    const holder = randomUUID();
+    if ((await this.redis.set(key, holder, 'PX', ttlMs, 'NX')) === 'OK') return true;
+    return (await this.redis.get(key)) === holder;
   }
 
   async releaseLease(holder: string): Promise<void> {

@@ -11,6 +11,7 @@ import { openE2eServices, solidPng } from '../e2e-services.js';
 
 const EDIT = 'PATCH /webhooks/:app/:token/messages/:message';
 const CALLBACK = 'POST /interactions/:id/:token/callback';
+const FOLLOW_UP = 'POST /webhooks/:app/:token';
 let fake: FakeDiscord;
 let services: Services;
 let running: { bot: DiscordBot; stop(): Promise<void> };
@@ -43,12 +44,15 @@ const png = solidPng;
 
 const jobIdIn = (body: unknown) => /cancel:([0-9a-f-]{36})/.exec(JSON.stringify(body))?.[1];
 
-/** An interaction's answer: its callback (answered at once) or an edit of its deferred reply. */
+/**
+ * An interaction's answer: its callback (answered at once), an edit of its deferred reply, or a follow-up (after
+ * a pick that updated its message).
+ */
 const answerOf =
   (ix: { id: string; token: string }) =>
   (c: { route: string; params: Record<string, string>; status?: number }) =>
     (c.route === CALLBACK && c.params.id === ix.id && (c.status ?? 0) < 300) ||
-    (c.route === EDIT && c.params.token === ix.token);
+    ((c.route === EDIT || c.route === FOLLOW_UP) && c.params.token === ix.token);
 
 /** The first answer to an interaction that names a job: the "queued" message. */
 async function queuedJob(ix: { id: string; token: string }): Promise<string> {

@@ -12,3 +12,9 @@ export function createSnowflakeSource(): () => string {
 export function randomToken(prefix: string): string {
   return `${prefix}_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
 }
+
+/** The same snowflake as if made at `ms` (epoch milliseconds): its low bits, and so its uniqueness, kept. */
+export function snowflakeAt(id: string, ms: number): string {
+  const low = BigInt(id) & ((1n << 22n) - 1n);
+  return (((BigInt(Math.floor(ms)) - DISCORD_EPOCH) << 22n) | low).toString();
+}

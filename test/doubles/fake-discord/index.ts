@@ -36,7 +36,7 @@ import {
   postSignedInteraction,
   type SigningKeys,
 } from './http-interactions.js';
-import { createSnowflakeSource } from './ids.js';
+import { createSnowflakeSource, snowflakeAt } from './ids.js';
 import { createDiscordHttpServer, type DiscordCall, type DiscordFailure } from './server.js';
 import { DiscordStore, type InteractionState, type RegisterAttachmentSpec } from './store.js';
 import { DEFAULT_LIMITS, type DiscordLimits } from './validation.js';
@@ -194,10 +194,19 @@ export class FakeDiscord {
     this.gateway.dispatch(event, data);
   }
 
-  dispatchInteraction<T extends APIInteraction>(payload: T): DispatchedInteraction<T> {
-    this.store.interactions.set(payload.id, { payload, dispatchedAt: Date.now(), expired: false });
-    this.gateway.dispatch('INTERACTION_CREATE', payload);
-    return { id: payload.id, token: payload.token, payload };
+  /**
+   * `lateMs`: the gateway delivers it that long after Discord created it (a lagging gateway, a busy bot). Its id
+   * says so, as Discord's do, and the 3-second deadline counts from then.
+   */
+  dispatchInteraction<T extends APIInteraction>(
+    payload: T,
+    { lateMs = 0 }: { lateMs?: number } = {},
+  ): DispatchedInteraction<T> {
+    const createdAt = Date.now() - lateMs;
+    const sent = lateMs > 0 ? { ...payload, id: snowflakeAt(payload.id, createdAt) } : payload;
+    this.store.interactions.set(sent.id, { payload: sent, dispatchedAt: createdAt, expired: false });
+    this.gateway.dispatch('INTERACTION_CREATE', sent);
+    return { id: sent.id, token: sent.token, payload: sent };
   }
 
   /**
@@ -343,6 +352,11 @@ export class FakeDiscord {
     { times = 1, status = 500, code = 0, message = 'fake-discord injected failure' } = {},
   ): void {
     this.failures.add(toPredicate(matcher), times, { kind: 'status', status, body: { message, code } });
+  }
+
+  /** The next `times` matching calls are answered as usual, `ms` later. */
+  delayRoute(matcher: RouteMatcher, ms: number, times = 1): void {
+    this.failures.add(toPredicate(matcher), times, { kind: 'delay', ms });
   }
 
   /** The next `times` matching requests have their connection destroyed without an answer. */

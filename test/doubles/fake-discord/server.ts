@@ -29,7 +29,9 @@ export interface DiscordCall extends Recorded {
 
 export type DiscordFailure =
   | { kind: 'status'; status: number; body: unknown; headers?: Record<string, string> }
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** Answered as usual, `ms` later (a slow CDN, a loaded Discord). */
+  | { kind: 'delay'; ms: number };
 
 const BODY_LIMIT = 64 * 1024 * 1024;
 const API_PREFIX = /^\/api(?:\/v\d+)?(\/.*)$/;
@@ -101,7 +103,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpDeps)
   let reply: RouteReply;
   try {
     Object.assign(call, await parseBody(req));
-    reply = answer(call, deps, isCdn, 'handle' in matched ? matched.handle : undefined);
+    reply = await answer(call, deps, isCdn, 'handle' in matched ? matched.handle : undefined);
   } catch (error) {
     reply =
       error instanceof BodyTooLargeError
@@ -121,13 +123,18 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpDeps)
   sendJson(res, reply.status, reply.body, reply.headers);
 }
 
-function answer(
+async function answer(
   call: DiscordCall,
   deps: HttpDeps,
   isCdn: boolean,
   handler: ReturnType<typeof matchRoute>['handle'],
-): RouteReply {
-  const failure = deps.failures.take(call);
+): Promise<RouteReply> {
+  let failure = deps.failures.take(call);
+  if (failure?.kind === 'delay') {
+    const { ms } = failure;
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    failure = undefined;
+  }
   if (failure?.kind === 'reset') return { status: -1 };
   if (failure) return { status: failure.status, body: failure.body, headers: failure.headers ?? {} };
   if (isCdn) {

@@ -11,6 +11,7 @@ export interface CdnFile {
 /** What the fake remembers about one dispatched interaction, for lifecycle assertions (ack deadline, token). */
 export interface InteractionState {
   payload: APIInteraction;
+  /** When Discord created it (the dispatch, unless sent late): the ack deadline and the token's life count from it. */
   dispatchedAt: number;
   /** Set by the first callback: its type (4, 5, 6, 7, 9 …) and when it arrived. */
   ack?: { type: number; at: number; data: unknown };

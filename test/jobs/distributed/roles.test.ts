@@ -58,6 +58,27 @@ describe.skipIf(skip)('roles with QUEUE_URL', () => {
     }
   });
 
+  it('front-ends claim a platform event once: the first claim wins, every later one loses until it expires', async () => {
+    const prefix = uniquePrefix();
+    const dataDir = mkdtempSync(join(tmpdir(), 'dimoo-claim-'));
+    const config = loadConfig({ QUEUE_URL: REDIS_URL, QUEUE_PREFIX: prefix, DATA_DIR: dataDir });
+    const services = await openServices(config, createLogger({ level: 'silent' }));
+    const other = new SharedState(REDIS_URL, prefix);
+    try {
+      const claim = (key: string) => services.jobs.claim?.(key, 300);
+      expect(await claim('discord:claim:1')).toBe(true);
+      expect(await other.claimOnce('discord:claim:1', 300)).toBe(false);
+      expect(await claim('discord:claim:1')).toBe(false);
+      expect(await other.claimOnce('discord:claim:2', 300)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(await other.claimOnce('discord:claim:1', 300)).toBe(true);
+    } finally {
+      await services.close();
+      await removeAllKeys(other.redis, prefix);
+      await other.close();
+    }
+  });
+
   it('a front-end restarted under its name reports the jobs that ended while it was down', async () => {
     const prefix = uniquePrefix();
     const dir = mkdtempSync(join(tmpdir(), 'dimoo-restart-fe-'));
