@@ -17,7 +17,7 @@ export {
   findCommand,
   type RegisteredCommand,
 } from './registry.js';
-export { formatDuration, localeOf, renderEvent, resultButtons } from './render.js';
+export { formatDuration, localeOf, renderEvent, resultButtons, shortText } from './render.js';
 export * from './reply.js';
 export type { SettingsChanges } from './settings/spec.js';
 export type { UserSettings } from './settings.js';

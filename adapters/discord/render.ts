@@ -7,7 +7,14 @@ import {
   ButtonStyle,
   type InteractionEditReplyOptions,
 } from 'discord.js';
-import { fitImage, megabytes, type Reply, type ReplyImage, type ReplyText } from '../../commands/index.js';
+import {
+  fitImage,
+  megabytes,
+  type Reply,
+  type ReplyImage,
+  type ReplyText,
+  shortText,
+} from '../../commands/index.js';
 import { type Locale, t } from '../../src/i18n.js';
 
 /** No @everyone, @here, role or user pings unless a message names whom it may ping. */
@@ -25,8 +32,8 @@ export function toDiscordMessage(
 ): InteractionEditReplyOptions & { content: string } {
   const lines = reply.text.map((line) => t(locale, line.key, line.params ?? {}));
   if (reply.etaAt !== undefined && !reply.final) lines.push(`⏱ <t:${Math.ceil(reply.etaAt / 1000)}:R>`);
-  let content = lines.join('\n');
-  if (content.length > 2000) content = `${content.slice(0, 1999)}…`;
+  // Cut between whole characters: half an emoji would reach the channel as a broken character.
+  const content = shortText(lines.join('\n'), 2000);
   const files = (reply.images ?? []).map((image) =>
     new AttachmentBuilder(Buffer.from(image.data), { name: image.filename }).setDescription(
       (image.alt ?? image.filename).slice(0, 1000),

@@ -2,7 +2,7 @@
 // meant for the presser alone is an alert on their screen (answerCallbackQuery), not a message: in a group a
 // message would show to everyone and spend the chat's shared budget of 20 messages a minute.
 import type { Context } from 'grammy';
-import type { Reply } from '../../commands/index.js';
+import { type Reply, shortText } from '../../commands/index.js';
 
 /** Telegram's longest callback-query answer. */
 export const ALERT_LIMIT = 200;
@@ -21,11 +21,7 @@ export function isNotice(reply: Reply): boolean {
  * would leave invalid UTF-16, which Telegram refuses, so the lone half goes too.
  */
 export function alertText(text: string, limit = ALERT_LIMIT): string {
-  if (text.length <= limit) return text;
-  let cut = text.slice(0, limit - 1);
-  const last = cut.charCodeAt(cut.length - 1);
-  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
-  return `${cut}…`;
+  return shortText(text, limit);
 }
 
 /**

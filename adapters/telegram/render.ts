@@ -1,13 +1,14 @@
 // A platform-neutral Reply as Telegram message parts: text (≤ 4096), a caption (≤ 1024) and an inline keyboard whose
 // rows are split where Telegram would cut their labels.
 import { InlineKeyboard } from 'grammy';
-import type { Reply } from '../../commands/index.js';
+import { type Reply, shortText } from '../../commands/index.js';
 import { type Locale, t } from '../../src/i18n.js';
 import { splitRow } from './keyboard-rows.js';
 
 export function replyText(reply: Reply, locale: Locale, limit = 4096): string {
   const text = reply.text.map((line) => t(locale, line.key, line.params ?? {})).join('\n') || '…';
-  return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;
+  // Cut between whole characters: half an emoji is invalid UTF-16, which Telegram refuses outright.
+  return shortText(text, limit);
 }
 
 export function keyboard(reply: Reply, locale: Locale): InlineKeyboard | undefined {
