@@ -223,6 +223,7 @@ export class DiscordBot implements DiscordRuntime {
         : [InteractionContextType.Guild];
       await application.commands.set(body.map((command) => ({ ...command, contexts })));
     } else {
+      await this.dropGlobalCopies(new Set(body.map((command) => command.name)));
       for (const guild of guilds) {
         // One guild that removed the bot (50001 Missing Access) must not keep the others without commands.
         await application.commands.set(body, guild).catch((error: unknown) =>
@@ -236,6 +237,31 @@ export class DiscordBot implements DiscordRuntime {
           ),
         );
       }
+    }
+  }
+
+  /**
+   * A bot that ran with global commands before DISCORD_GUILD_IDS was set still has them: each listed guild would
+   * show every command twice. Removes those of ours (by name); other global commands of the application stay.
+   */
+  private async dropGlobalCopies(names: ReadonlySet<string>): Promise<void> {
+    const application = this.client.application;
+    if (!application) return;
+    try {
+      const global = await application.commands.fetch();
+      const ours = [...global.values()].filter((command) => names.has(command.name));
+      for (const command of ours) await application.commands.delete(command.id);
+      if (ours.length > 0)
+        this.options.log.info(
+          { removed: ours.length },
+          'discord: removed global commands left from before DISCORD_GUILD_IDS',
+        );
+    } catch (error) {
+      // Duplicates in the list are untidy, not broken: the guild commands still register.
+      this.options.log.warn(
+        { code: error instanceof DiscordAPIError ? error.code : undefined },
+        'discord: could not check for global commands left from before DISCORD_GUILD_IDS',
+      );
     }
   }
 

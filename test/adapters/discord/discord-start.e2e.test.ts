@@ -49,6 +49,36 @@ describe('Discord adapter start', { timeout: 30_000 }, () => {
     }
   });
 
+  it('with DISCORD_GUILD_IDS, removes its own global commands left from a global start (no command twice)', async () => {
+    const fake = await startFakeDiscord();
+    const lines: string[] = [];
+    try {
+      const global = prepare(fake, {}, lines);
+      await (await global.start()).stop();
+      await global.services.close();
+      const names = fake.store.globalCommands.map((c) => c.name);
+      expect(names).toContain('imagine');
+      // Another tool's global command of the same application is not the bot's to remove.
+      fake.store.globalCommands.push({
+        ...fake.store.globalCommands[0]!,
+        id: fake.world.snowflake(),
+        name: 'poll',
+      });
+      const guilded = prepare(fake, { DISCORD_GUILD_IDS: fake.world.guild.id }, lines);
+      await (await guilded.start()).stop();
+      await guilded.services.close();
+      expect(fake.store.globalCommands.map((c) => c.name)).toEqual(['poll']);
+      expect(
+        fake.store.guildCommands
+          .get(fake.world.guild.id)
+          ?.map((c) => c.name)
+          .sort(),
+      ).toEqual([...names].sort());
+    } finally {
+      await fake.stop();
+    }
+  });
+
   it('a start that fails after logging in leaves no client connected', async () => {
     const fake = await startFakeDiscord();
     fake.failRoute('PUT /applications/:app/commands', {

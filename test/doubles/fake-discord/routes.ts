@@ -339,6 +339,16 @@ const routeTable: Array<[string, string, Handler]> = [
   ],
   ['GET', '/applications/:app/commands', (_req, ctx) => ok(ctx.store.globalCommands)],
   [
+    'DELETE',
+    '/applications/:app/commands/:command',
+    (req, ctx) => {
+      const at = ctx.store.globalCommands.findIndex((c) => c.id === req.params.command);
+      if (at < 0) return discordError(404, 10063, 'Unknown application command');
+      ctx.store.globalCommands.splice(at, 1);
+      return noContent;
+    },
+  ],
+  [
     'PUT',
     '/applications/:app/guilds/:guild/commands',
     (req, ctx) => {
