@@ -6,46 +6,26 @@
 import type { Message, User } from 'grammy/types';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '../../../adapters/shared/job-status.js';
-import { startTelegram } from '../../../adapters/telegram/index.js';
-import { buildCommands } from '../../../src/app-services.js';
 import { t } from '../../../src/i18n.js';
 import type { Services } from '../../../src/services.js';
-import {
-  type FakeTelegram,
-  startFakeTelegram,
-  type TelegramCall,
-} from '../../doubles/fake-telegram/index.js';
+import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/index.js';
 import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { openDoubleServices } from '../e2e-services.js';
+import { jobIdIn, startTelegramOnFake, type TelegramOnFake, textOf } from './telegram-on-fake.js';
 
 let fake: FakeTelegram;
 let services: Services;
-let running: Awaited<ReturnType<typeof startTelegram>>;
-const deliveries = new Map<string, Delivery>();
+let deliveries: Map<string, Delivery>;
+let bot: TelegramOnFake | undefined;
 const unhandled = watchUnhandledRejections();
 
 beforeAll(async () => {
-  fake = await startFakeTelegram({ maxLongPollMs: 200, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
-  const opened = openDoubleServices(
-    'telegram-flood',
-    { TELEGRAM_TOKEN: fake.token, RATE_LIMIT_PER_MINUTE: '0', QUEUE_MAX_PER_USER: '10' },
-    // 16 steps of 100 ms: progress keeps coming for a while after a 429 of one second.
-    new TimedEngineDouble(100, 16),
-  );
-  services = opened.services;
-  running = await startTelegram(
-    { config: opened.config, log: opened.log },
-    services,
-    buildCommands({ config: opened.config, log: opened.log }, services),
-    {
-      apiRoot: fake.apiRoot,
-      editIntervalMs: { private: 30, group: 60 },
-      onDelivery: (jobId, delivery) => deliveries.set(jobId, delivery),
-      autoRetryMaxDelayS: 0,
-    },
-  );
-  services.start();
+  // 16 steps of 100 ms: progress keeps coming for a while after a 429 of one second.
+  bot = await startTelegramOnFake('telegram-flood', new TimedEngineDouble(100, 16), {
+    env: { QUEUE_MAX_PER_USER: '10' },
+    testing: { autoRetryMaxDelayS: 0 },
+  });
+  ({ fake, services, deliveries } = bot);
 }, 60_000);
 
 afterEach(() => {
@@ -55,9 +35,7 @@ afterEach(() => {
 
 afterAll(async () => {
   unhandled.stop();
-  await running?.stop();
-  await services?.close();
-  await fake?.stop();
+  await bot?.stop();
 });
 
 let nextUser = 7000;
@@ -66,9 +44,6 @@ function newUser(): User {
   return { id: nextUser, is_bot: false, first_name: `User${nextUser}`, language_code: 'en' };
 }
 
-const textOf = (call: TelegramCall) => String(call.params.text ?? call.params.caption ?? '');
-const jobIdIn = (call: TelegramCall) =>
-  /(?:cancel|reroll):([0-9a-f-]{36})/.exec(JSON.stringify(call.params.reply_markup ?? ''))?.[1];
 const inChat = (chatId: number) => (call: TelegramCall) => call.params.chat_id === chatId;
 
 /** The status message answering `request`, and its job. */
@@ -144,7 +119,7 @@ describe('Telegram under flood control', { timeout: 60_000 }, () => {
     const { jobId, messageId } = await statusOf(fake.injectText('/imagine a fox at closing time', { from }));
     await fake.waitForCall((c) => c.method === 'sendPhoto' && inChat(from.id)(c) && c.status === 429, 15_000);
     const stopping = Date.now();
-    await running.stop();
+    await bot?.running.stop();
     expect(Date.now() - stopping).toBeLessThan(5000);
     expect(deliveries.get(jobId)).toBe('undelivered');
     expect(fake.message(from.id, messageId)?.text).toBe(t('en', 'job.undelivered'));

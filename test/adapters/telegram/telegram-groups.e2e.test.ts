@@ -5,47 +5,27 @@
 import type { Chat, Message, User } from 'grammy/types';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '../../../adapters/shared/job-status.js';
-import { startTelegram } from '../../../adapters/telegram/index.js';
-import { buildCommands } from '../../../src/app-services.js';
 import { t } from '../../../src/i18n.js';
 import type { Services } from '../../../src/services.js';
-import {
-  type FakeTelegram,
-  startFakeTelegram,
-  type TelegramCall,
-} from '../../doubles/fake-telegram/index.js';
+import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/index.js';
 import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { openDoubleServices } from '../e2e-services.js';
+import { jobIdIn, startTelegramOnFake, type TelegramOnFake, textOf } from './telegram-on-fake.js';
 
 let fake: FakeTelegram;
 let services: Services;
-let running: Awaited<ReturnType<typeof startTelegram>>;
-const deliveries = new Map<string, Delivery>();
+let deliveries: Map<string, Delivery>;
+let bot: TelegramOnFake | undefined;
 const unhandled = watchUnhandledRejections();
 const FORUM: Chat.SupergroupChat = { id: -100300400, type: 'supergroup', title: 'Forum', is_forum: true };
 const TOPIC = 7;
 
 beforeAll(async () => {
-  fake = await startFakeTelegram({ maxLongPollMs: 200, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
-  const opened = openDoubleServices(
-    'telegram-groups',
-    { TELEGRAM_TOKEN: fake.token, RATE_LIMIT_PER_MINUTE: '0', QUEUE_MAX_PER_USER: '10' },
-    // Slow enough (6 × 80 ms) that a request can be deleted while its job runs.
-    new TimedEngineDouble(80, 6),
-  );
-  services = opened.services;
-  running = await startTelegram(
-    { config: opened.config, log: opened.log },
-    services,
-    buildCommands({ config: opened.config, log: opened.log }, services),
-    {
-      apiRoot: fake.apiRoot,
-      editIntervalMs: { private: 30, group: 60 },
-      onDelivery: (jobId, delivery) => deliveries.set(jobId, delivery),
-    },
-  );
-  services.start();
+  // Slow enough (6 × 80 ms) that a request can be deleted while its job runs.
+  bot = await startTelegramOnFake('telegram-groups', new TimedEngineDouble(80, 6), {
+    env: { QUEUE_MAX_PER_USER: '10' },
+  });
+  ({ fake, services, deliveries } = bot);
 }, 60_000);
 
 afterEach(() => {
@@ -54,14 +34,10 @@ afterEach(() => {
 
 afterAll(async () => {
   unhandled.stop();
-  await running?.stop();
-  await services?.close();
-  await fake?.stop();
+  await bot?.stop();
 });
 
-const textOf = (call: TelegramCall) => String(call.params.text ?? call.params.caption ?? '');
 const markupOf = (call: TelegramCall) => JSON.stringify(call.params.reply_markup ?? '');
-const jobIdIn = (call: TelegramCall) => /(?:cancel|reroll):([0-9a-f-]{36})/.exec(markupOf(call))?.[1];
 const sentIndex = (call: TelegramCall) => fake.calls.indexOf(call);
 const messageOf = (call: TelegramCall) => {
   const sent = call.result as Message;

@@ -5,40 +5,25 @@
 import type { User } from 'grammy/types';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '../../../adapters/shared/job-status.js';
-import { startTelegram } from '../../../adapters/telegram/index.js';
-import { buildCommands } from '../../../src/app-services.js';
 import { t } from '../../../src/i18n.js';
 import type { Services } from '../../../src/services.js';
-import { type FakeTelegram, startFakeTelegram } from '../../doubles/fake-telegram/index.js';
+import type { FakeTelegram } from '../../doubles/fake-telegram/index.js';
 import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { openDoubleServices, solidPng } from '../e2e-services.js';
+import { solidPng } from '../e2e-services.js';
+import { jobIdIn, startTelegramOnFake, type TelegramOnFake, textOf } from './telegram-on-fake.js';
 
 let fake: FakeTelegram;
 let services: Services;
-let running: Awaited<ReturnType<typeof startTelegram>>;
-const deliveries = new Map<string, Delivery>();
+let deliveries: Map<string, Delivery>;
+let bot: TelegramOnFake | undefined;
 const unhandled = watchUnhandledRejections();
 
 beforeAll(async () => {
-  fake = await startFakeTelegram({ maxLongPollMs: 200, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
-  const opened = openDoubleServices(
-    'telegram-lifecycle',
-    { TELEGRAM_TOKEN: fake.token, RATE_LIMIT_PER_MINUTE: '0', QUEUE_MAX_PER_USER: '10' },
-    new TimedEngineDouble(40, 6),
-  );
-  services = opened.services;
-  running = await startTelegram(
-    { config: opened.config, log: opened.log },
-    services,
-    buildCommands({ config: opened.config, log: opened.log }, services),
-    {
-      apiRoot: fake.apiRoot,
-      editIntervalMs: { private: 30, group: 60 },
-      onDelivery: (jobId, delivery) => deliveries.set(jobId, delivery),
-    },
-  );
-  services.start();
+  bot = await startTelegramOnFake('telegram-lifecycle', new TimedEngineDouble(40, 6), {
+    env: { QUEUE_MAX_PER_USER: '10' },
+  });
+  ({ fake, services, deliveries } = bot);
 }, 60_000);
 
 afterEach(() => {
@@ -47,9 +32,7 @@ afterEach(() => {
 
 afterAll(async () => {
   unhandled.stop();
-  await running?.stop();
-  await services?.close();
-  await fake?.stop();
+  await bot?.stop();
 });
 
 let nextUser = 5000;
@@ -57,11 +40,6 @@ function newUser(): User {
   nextUser += 1;
   return { id: nextUser, is_bot: false, first_name: `User${nextUser}`, language_code: 'en' };
 }
-
-const textOf = (call: { params: Record<string, unknown> }) =>
-  String(call.params.text ?? call.params.caption ?? '');
-const jobIdIn = (call: { params: Record<string, unknown> }) =>
-  /(?:cancel|reroll):([0-9a-f-]{36})/.exec(JSON.stringify(call.params.reply_markup ?? ''))?.[1];
 
 /** The queued message sent to `chatId` and the job it names. */
 async function queued(chatId: number) {

@@ -5,46 +5,29 @@
 // not dropped: Telegram will not send its updates again.
 import type { Message } from 'grammy/types';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTelegram } from '../../../adapters/telegram/index.js';
-import { buildCommands } from '../../../src/app-services.js';
 import { t } from '../../../src/i18n.js';
 import type { Services } from '../../../src/services.js';
-import {
-  type FakeTelegram,
-  startFakeTelegram,
-  type TelegramCall,
-} from '../../doubles/fake-telegram/index.js';
+import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/index.js';
 import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { openDoubleServices, solidPng } from '../e2e-services.js';
+import { solidPng } from '../e2e-services.js';
+import { startTelegramOnFake, type TelegramOnFake } from './telegram-on-fake.js';
 
 let fake: FakeTelegram;
 let services: Services;
-let running: Awaited<ReturnType<typeof startTelegram>>;
+let bot: TelegramOnFake | undefined;
 const unhandled = watchUnhandledRejections();
 
 beforeEach(async () => {
-  fake = await startFakeTelegram({ maxLongPollMs: 200, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
-  const opened = openDoubleServices(
-    'telegram-shutdown',
-    { TELEGRAM_TOKEN: fake.token, RATE_LIMIT_PER_MINUTE: '0' },
-    new TimedEngineDouble(20, 3),
-  );
-  services = opened.services;
-  running = await startTelegram(
-    { config: opened.config, log: opened.log },
-    services,
-    buildCommands({ config: opened.config, log: opened.log }, services),
-    // Albums wait far longer than the test: only stopping can hand one over.
-    { apiRoot: fake.apiRoot, albumQuietMs: 60_000 },
-  );
-  services.start();
+  // Albums wait far longer than the test: only stopping can hand one over.
+  bot = await startTelegramOnFake('telegram-shutdown', new TimedEngineDouble(20, 3), {
+    testing: { albumQuietMs: 60_000 },
+  });
+  ({ fake, services } = bot);
 }, 60_000);
 
 afterEach(async () => {
-  await running?.stop();
-  await services?.close();
-  await fake?.stop();
+  await bot?.stop();
   expect(unhandled.rejections).toEqual([]);
 });
 
@@ -58,7 +41,7 @@ const answers = (request: Message) => (c: TelegramCall) =>
 async function shutDown(): Promise<number> {
   await services.jobs.queue.stop({ waitMs: 2000 });
   const started = Date.now();
-  await running.stop();
+  await bot?.running.stop();
   return Date.now() - started;
 }
 
