@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import type { Services } from '../../../src/services.js';
 import { type DiscordCall, type FakeDiscord, mention } from '../../doubles/fake-discord/index.js';
-import { useDiscordOnDouble } from './double-bot.js';
+import { jobIdIn, useDiscordOnDouble } from './double-bot.js';
 
 const CALLBACK = 'POST /interactions/:id/:token/callback';
 const EDIT = 'PATCH /webhooks/:app/:token/messages/:message';
@@ -15,23 +15,13 @@ const CHANNEL_POST = 'POST /channels/:channel/messages';
 const CHANNEL_EDIT = 'PATCH /channels/:channel/messages/:message';
 
 const world = useDiscordOnDouble('discord-lifecycle', { QUEUE_MAX_PER_USER: '10' });
-const { deliveries } = world;
+const { deliveries, queuedJob, ended } = world;
 let fake: FakeDiscord;
 let services: Services;
 beforeAll(() => {
   fake = world.fake;
   services = world.services;
 });
-
-const jobIdIn = (body: unknown) => /(?:cancel|reroll):([0-9a-f-]{36})/.exec(JSON.stringify(body))?.[1];
-
-async function queuedJob(ix: { id: string; token: string }): Promise<string> {
-  const call = await fake.waitForCall((c) => fake.answerOf(ix)(c) && jobIdIn(c.body) !== undefined, 10_000);
-  return jobIdIn(call.body) as string;
-}
-
-const ended = (jobId: string) =>
-  expect.poll(() => deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBeDefined();
 
 /** The message body of a call that sends or edits a message (a callback carries it under `data`). */
 function messageBody(call: DiscordCall): Record<string, unknown> | undefined {

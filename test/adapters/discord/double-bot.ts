@@ -16,7 +16,14 @@ export interface DoubleBot {
   services: Services;
   bot: DiscordBot;
   deliveries: Map<string, Delivery>;
+  /** The job an interaction's first answer with a Cancel or Re-roll button names. */
+  queuedJob(ix: { id: string; token: string }): Promise<string>;
+  /** Waits until the job's ending reached the chat (edited, replied or undelivered). */
+  ended(jobId: string): Promise<void>;
 }
+
+/** The job a message body names in its Cancel or Re-roll button. */
+export const jobIdIn = (body: unknown) => /(?:cancel|reroll):([0-9a-f-]{36})/.exec(JSON.stringify(body))?.[1];
 
 /** Starts the bot before the file's tests and stops it after; the returned object is filled in `beforeAll`. */
 export function useDiscordOnDouble(
@@ -25,7 +32,18 @@ export function useDiscordOnDouble(
   options: { notifyAfterMs?: number } = {},
 ): DoubleBot {
   const unhandled = watchUnhandledRejections();
-  const world = { deliveries: new Map<string, Delivery>() } as DoubleBot;
+  const world = {
+    deliveries: new Map<string, Delivery>(),
+    queuedJob: async (ix) => {
+      const call = await world.fake.waitForCall(
+        (c) => world.fake.answerOf(ix)(c) && jobIdIn(c.body) !== undefined,
+        10_000,
+      );
+      return jobIdIn(call.body) as string;
+    },
+    ended: (jobId) =>
+      expect.poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBeDefined(),
+  } as DoubleBot;
   let stop: (() => Promise<void>) | undefined;
   beforeAll(async () => {
     world.fake = await startFakeDiscord();
