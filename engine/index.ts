@@ -36,4 +36,13 @@ export {
 } from './runtime/cuda-libraries.js';
 export { ortLibraryFolder, ortVersion } from './runtime/ort.js';
 export { ML_CACHE_DEFAULTS, minMlCacheSteps } from './sampling/ml-cache.js';
+export { LIMITS as REQUEST_LIMITS } from './tasks/context.js';
+export { MAX_GEN_LENGTH } from './tasks/understand.js';
+// The request checks that need no checkpoint, for callers that want a mistake refused before a model loads.
+export {
+  checkInteger,
+  checkNumber,
+  checkPrompt as checkRequestPrompt,
+  checkSize,
+} from './tasks/validate.js';
 export { makeTestCheckpoint, PRESETS, type Preset } from './testing/make-test-checkpoint.js';

@@ -124,9 +124,10 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     quant === 'none'
       ? undefined
       : await quantizedLayerWeights(checkpoint, quant === 'int8' ? 8 : 4, options.cacheDir, log);
+  // Symlinks resolved (a cache snapshot's files lie in ../../blobs/): the real folder every weight file lies under.
   const tfFolder = quantized
     ? externalDataRoot([...[...checkpoint.weights.values()].map((w) => w.file), quantized.file])
-    : dir;
+    : checkpoint.weightsFolder;
   const withQuant = <T extends object>(graphOptions: T): T =>
     quantized ? { ...graphOptions, folder: tfFolder, quant: { weights: quantized.get } } : graphOptions;
   // One graph for drawing, ML-Cache and describing (engine/graphs/drawing-graph.ts; the understanding head sits

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CheckpointReport, makeTestCheckpoint, RUN_OPTIONS } from '../engine/index.js';
 import { main } from '../src/cli/main.js';
 import { captureIo } from './doubles/cli-io.js';
+import { hubSnapshot } from './engine/checkpoint/hub-layouts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dimoo-check-model-'));
 const model = join(dir, 'model');
@@ -47,6 +48,15 @@ describe('dimoo check-model', () => {
     expect(report.budget).toBe(9e8);
     expect(gpu('none').largestSquare).toBeGreaterThan(gpu('none', 'fp32').largestSquare as number);
     expect(gpu('int4').largestSquare).toBeGreaterThanOrEqual(gpu('none').largestSquare as number);
+  });
+
+  it('checks a Hugging Face cache snapshot, whose files are symlinks into ../../blobs/', async () => {
+    const source = join(dir, 'hub-source');
+    cpSync(model, source, { recursive: true });
+    const snapshot = hubSnapshot(source, join(dir, 'models--Alpha-VLLM--Lumina-DiMOO'));
+    const r = await checkModel('--model', snapshot);
+    expect([r.code, r.err]).toEqual([0, '']);
+    expect(r.out).toMatch(/snapshots\/0123abcd: complete \(bf16, \d+ tensors in 2 files/);
   });
 
   it('names what is missing or broken in one line, exit 1; usage errors exit 2', async () => {

@@ -1,15 +1,16 @@
 // Reads a Lumina-DiMOO checkpoint folder as published: config.json, model(.safetensors | -*.safetensors + index),
-// tokenizer.json + tokenizer_config.json, vqvae/config.json + vqvae/*.safetensors, and optionally
-// dimoo_layout.json. Only headers and small JSON files are read; weights stay in place.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+// tokenizer.json + tokenizer_config.json, vqvae/ (engine/checkpoint/vqvae.ts), and optionally dimoo_layout.json.
+// Only headers and small JSON files are read; weights stay in place.
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EngineError, type EngineInfo } from '../api.js';
-import { parseVqConfig, type VqConfig } from '../graphs/vq-config.js';
-import type { WeightRef } from '../runtime/external-data.js';
+import type { VqConfig } from '../graphs/vq-config.js';
+import { externalDataRoot, type WeightRef } from '../runtime/external-data.js';
 import { type ModelConfig, parseModelConfig } from './config.js';
 import { loadTokenLayout, type TokenLayout } from './layout.js';
-import { readSafetensorsHeader, readWeightIndex } from './safetensors.js';
+import { readWeightIndex } from './safetensors.js';
 import { CheckpointTokenizer } from './tokenizer.js';
+import { readVqCheckpoint, type VqCheckpoint } from './vqvae.js';
 
 export interface Checkpoint {
   dir: string;
@@ -19,7 +20,15 @@ export interface Checkpoint {
   /** The transformer weights' stored type (they are cast to float32 inside the graphs). */
   dtype: 'bf16' | 'fp16' | 'fp32';
   weights: Map<string, WeightRef>;
-  vqWeights: Map<string, WeightRef>;
+  /**
+   * The folder the transformer's external data is relative to: the real folder all its weight files lie under.
+   * Not `dir` itself, which in a Hugging Face cache snapshot holds only symlinks into `../../blobs/`, and
+   * onnxruntime refuses a weight whose resolved path leaves the folder (engine/runtime/external-data.ts).
+   */
+  weightsFolder: string;
+  /** `vqvae/`: its config, weights (one file, an fp16 variant or shards with an index) and external-data root. */
+  vq: VqCheckpoint;
+  vqWeights: ReadonlyMap<string, WeightRef>;
   tokenizer: CheckpointTokenizer;
 }
 
@@ -32,8 +41,16 @@ function missing(file: string, what: string): EngineError {
 function readJson(dir: string, file: string, what: string): unknown {
   const path = join(dir, file);
   if (!existsSync(path)) throw missing(file, what);
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    // A folder in its place (EISDIR) or no permission: named, as a broken file is.
+    const detail = `${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+    throw new EngineError('checkpoint_invalid', detail, { detail });
+  }
+  try {
+    return JSON.parse(text);
   } catch {
     throw new EngineError('checkpoint_invalid', `${file} is not valid JSON`, {
       detail: `${file} is not valid JSON`,
@@ -84,14 +101,6 @@ function checkShapes(weights: Map<string, WeightRef>, expected: Array<[string, n
   }
 }
 
-function vqWeightFile(vqDir: string): string {
-  if (!existsSync(vqDir)) throw missing('vqvae/', 'the VQ image tokenizer folder');
-  const files = readdirSync(vqDir).filter((f) => f.endsWith('.safetensors'));
-  const preferred = files.find((f) => f === 'diffusion_pytorch_model.safetensors') ?? files[0];
-  if (!preferred) throw missing('vqvae/diffusion_pytorch_model.safetensors', 'the VQ weights');
-  return join(vqDir, preferred);
-}
-
 /** The dimensions the engine reports and prices memory by (EngineInfo.dims). */
 export function checkpointDims({ config, layout }: Checkpoint): EngineInfo['dims'] {
   return {
@@ -113,13 +122,25 @@ export async function loadCheckpoint(modelDir: string): Promise<Checkpoint> {
     });
   }
   const config = parseModelConfig(readJson(dir, 'config.json', 'the model configuration'));
-  const vqConfig = parseVqConfig(readJson(dir, 'vqvae/config.json', 'the VQ model configuration'));
+  // The loader the VQ graphs need: one file, diffusers' fp16 variant, or shards named by an index.
+  const vq = readVqCheckpoint(dir);
   const weights = readWeightIndex(dir);
   checkShapes(weights, expectedTransformerShapes(config));
-  const vqWeights = readSafetensorsHeader(vqWeightFile(join(dir, 'vqvae')));
-  const layout = loadTokenLayout(dir, config.vocabSize, vqConfig.codebookSize);
+  const weightsFolder = externalDataRoot(new Set([...weights.values()].map((ref) => ref.file)));
+  const layout = loadTokenLayout(dir, config.vocabSize, vq.config.codebookSize);
   const tokenizer = CheckpointTokenizer.load(dir);
   const stored = weights.get('model.transformer.wte.weight')?.dtype ?? 'F32';
   const dtype = stored === 'BF16' ? 'bf16' : stored === 'F16' ? 'fp16' : 'fp32';
-  return { dir, config, vqConfig, layout, dtype, weights, vqWeights, tokenizer };
+  return {
+    dir,
+    config,
+    vqConfig: vq.config,
+    layout,
+    dtype,
+    weights,
+    weightsFolder,
+    vq,
+    vqWeights: vq.refs,
+    tokenizer,
+  };
 }

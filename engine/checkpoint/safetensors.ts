@@ -1,7 +1,16 @@
 // safetensors files as published: an 8-byte little-endian header length, a JSON header of
 // `name → { dtype, shape, data_offsets: [begin, end] }` (offsets relative to the data section), then the data.
 // Only headers are read; tensor bytes stay in the file and reach onnxruntime as external data.
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { EngineError } from '../api.js';
 import type { WeightRef } from '../runtime/external-data.js';
@@ -35,7 +44,16 @@ export function readSafetensorsHeader(file: string): Map<string, WeightRef> {
       detail: `${basename(file)} is missing`,
     });
   }
-  const fd = openSync(file, 'r');
+  // A folder where a shard should be (or an unreadable file) is named like any broken file, not a raw EISDIR.
+  const stat = statSync(file);
+  if (!stat.isFile())
+    throw invalid(file, stat.isDirectory() ? 'is a folder, not a safetensors file' : 'is not a regular file');
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    throw invalid(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
   try {
     const size = fstatSync(fd).size;
     if (size < 8) throw invalid(file, `file is ${size} bytes, too short for a safetensors header`);
@@ -120,9 +138,10 @@ export function readWeightIndex(dir: string, stem = 'model'): Map<string, Weight
       detail: `${stem}.safetensors (or ${stem}.safetensors.index.json with its shards) is missing in ${dir}`,
     });
   }
-  let weightMap: Record<string, string>;
+  // Values are checked one by one below: a hand-edited index may hold anything.
+  let weightMap: Record<string, unknown>;
   try {
-    weightMap = (JSON.parse(readFileSync(index, 'utf8')) as { weight_map: Record<string, string> })
+    weightMap = (JSON.parse(readFileSync(index, 'utf8')) as { weight_map: Record<string, unknown> })
       .weight_map;
     if (!weightMap || typeof weightMap !== 'object') throw new Error('no weight_map');
   } catch {
@@ -131,6 +150,8 @@ export function readWeightIndex(dir: string, stem = 'model'): Map<string, Weight
   const shards = new Map<string, Map<string, WeightRef>>();
   const refs = new Map<string, WeightRef>();
   for (const [name, shard] of Object.entries(weightMap)) {
+    if (typeof shard !== 'string')
+      throw invalid(index, `weight_map gives ${name} the shard ${JSON.stringify(shard)}, not a file name`);
     if (shard.includes('/') || shard.includes('\\'))
       throw invalid(index, `shard name ${shard} must be a plain file name`);
     let headers = shards.get(shard);

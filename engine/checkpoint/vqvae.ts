@@ -13,17 +13,20 @@ export interface VqCheckpoint {
   weight: (name: string) => WeightRef;
   /** Real folder every weight file lies under (symlinks resolved): the external-data root for the VQ graphs. */
   folder: string;
+  /** Every tensor of the weight file(s), by name (what `dimoo check-model` counts and sizes). */
+  refs: ReadonlyMap<string, WeightRef>;
+  /** The weight file as messages name it (`vqvae/diffusion_pytorch_model.safetensors`, or its index). */
+  described: string;
 }
 
 const STEM = 'diffusion_pytorch_model';
 
 function weightsOf(vqDir: string): { refs: Map<string, WeightRef>; described: string } {
-  if (
-    existsSync(path.join(vqDir, `${STEM}.safetensors`)) ||
-    existsSync(path.join(vqDir, `${STEM}.safetensors.index.json`))
-  ) {
+  if (existsSync(path.join(vqDir, `${STEM}.safetensors`)))
     return { refs: readWeightIndex(vqDir, STEM), described: `vqvae/${STEM}.safetensors` };
-  }
+  // Sharded as diffusers saves a large VQModel: the index names a shard per tensor.
+  if (existsSync(path.join(vqDir, `${STEM}.safetensors.index.json`)))
+    return { refs: readWeightIndex(vqDir, STEM), described: `vqvae/${STEM}.safetensors.index.json` };
   const files = existsSync(vqDir)
     ? readdirSync(vqDir)
         .filter((f) => f.endsWith('.safetensors'))
@@ -47,7 +50,9 @@ export function readVqCheckpoint(modelDir: string): VqCheckpoint {
   const configFile = path.join(folder, VQ_CONFIG_FILE);
   if (!existsSync(configFile)) {
     const detail = `${VQ_CONFIG_FILE} is missing`;
-    throw new EngineError('checkpoint_missing', `${configFile} does not exist`, { detail });
+    throw new EngineError('checkpoint_missing', `${configFile} is missing: the VQ model configuration`, {
+      detail,
+    });
   }
   let json: unknown;
   try {
@@ -58,9 +63,15 @@ export function readVqCheckpoint(modelDir: string): VqCheckpoint {
   }
   const config = parseVqConfig(json);
   const { refs, described } = weightsOf(path.join(folder, 'vqvae'));
+  if (refs.size === 0) {
+    const detail = `${described} holds no tensor`;
+    throw new EngineError('checkpoint_invalid', detail, { detail, file: described });
+  }
   return {
     config,
     folder: externalDataRoot(new Set([...refs.values()].map((r) => r.file))),
+    refs,
+    described,
     weight: (name) => {
       const ref = refs.get(name);
       if (!ref) {

@@ -25,15 +25,15 @@ export function weightLookup(
   };
 }
 
-/** The VQ graphs' weights by name and the folder their external data is relative to. */
+/**
+ * The VQ graphs' weights by name and the folder their external data is relative to: the real folder of the weight
+ * files (a cache snapshot's `blobs/`), never the checkpoint folder of symlinks.
+ */
 export function vqWeightOptions(checkpoint: Checkpoint): {
   weight: (name: string) => WeightRef;
   folder: string;
 } {
-  return {
-    weight: weightLookup(checkpoint.vqWeights, 'vqvae/diffusion_pytorch_model.safetensors'),
-    folder: checkpoint.dir,
-  };
+  return { weight: checkpoint.vq.weight, folder: checkpoint.vq.folder };
 }
 
 /**
@@ -48,7 +48,8 @@ export function transformerGraphOptions(
   return {
     dims: checkpoint.config,
     weight: weightLookup(checkpoint.weights, 'the model weights'),
-    folder: checkpoint.dir,
+    // The weights' real folder, as for the VQ (vqWeightOptions).
+    folder: checkpoint.weightsFolder,
     half,
     contrib: { ...DEFAULT_CONTRIB, attentionMask: attentionMask ?? (half ? 'lengths' : 'input') },
   };

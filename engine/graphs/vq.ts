@@ -69,7 +69,12 @@ class ConvNet {
       const message = `${ref.file}: tensor "${name}" has shape [${ref.shape.join(', ')}], expected [${shape.join(', ')}] from vqvae/config.json`;
       throw new EngineError('checkpoint_invalid', message, { detail: message, file: ref.file, tensor: name });
     }
-    const stored = STORED_DTYPE[ref.dtype];
+    // A safetensors header may declare any dtype (I32, F64, …); the graph can cast only the float ones.
+    const stored = (STORED_DTYPE as Partial<Record<string, DType>>)[ref.dtype];
+    if (stored === undefined) {
+      const message = `${ref.file}: tensor "${name}" is ${ref.dtype}; the VQ graphs read F32, F16 and BF16`;
+      throw new EngineError('checkpoint_invalid', message, { detail: message, file: ref.file, tensor: name });
+    }
     const init = this.g.initializer(name, {
       dtype: stored,
       dims: shape,

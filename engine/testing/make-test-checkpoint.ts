@@ -13,6 +13,9 @@ import { DIMOO_TOKEN_LAYOUT, LAYOUT_FILE, type TokenLayout } from '../checkpoint
 import { type TensorToWrite, toBf16Bytes, writeSafetensors } from '../checkpoint/safetensors.js';
 import { buildByteLevelBpe } from './bpe-tokenizer.js';
 import { mulberry32 } from './mulberry32.js';
+import { prepareOutFolder } from './out-folder.js';
+
+export { isGeneratedCheckpoint } from './out-folder.js';
 
 export type Preset = 'tiny' | 'small' | 'dimoo-ids' | '8b';
 export const PRESETS: readonly Preset[] = ['tiny', 'small', 'dimoo-ids', '8b'];
@@ -24,6 +27,11 @@ export interface MakeTestCheckpointOptions {
   dtype?: 'bf16' | 'fp32';
   /** Split the transformer weights over this many shards with an index (default 1: model.safetensors). */
   shards?: number;
+  /**
+   * Write into a non-empty folder that holds no earlier generated checkpoint (its weight files are removed
+   * first). Without it such a folder is refused (engine/testing/out-folder.ts).
+   */
+  force?: boolean;
 }
 
 interface PresetSpec {
@@ -315,12 +323,18 @@ export function makeTestCheckpoint(options: MakeTestCheckpointOptions): { dir: s
   const spec = SPECS[options.preset];
   const dtype = options.dtype ?? 'fp32';
   const random = normals(options.seed ?? 1);
+  prepareOutFolder(options.out, options.force === true);
   mkdirSync(join(options.out, 'vqvae'), { recursive: true });
 
   const compact = compactLayout(256 + spec.merges, spec.vq.codebook);
   const { layout, tags } = spec.dimooIds
     ? { layout: { ...DIMOO_TOKEN_LAYOUT }, tags: DIMOO_CHAT_TAG_IDS }
     : compact;
+  // config.json first: a run stopped halfway leaves a folder the next run recognises as its own and replaces.
+  writeFileSync(
+    join(options.out, 'config.json'),
+    JSON.stringify(modelConfigJson(spec, layout, dtype, options), null, 2),
+  );
   const { json: tokenizer } = buildByteLevelBpe(spec.merges, specialTokens(layout, tags));
   writeFileSync(join(options.out, 'tokenizer.json'), JSON.stringify(tokenizer));
   writeFileSync(
@@ -340,8 +354,27 @@ export function makeTestCheckpoint(options: MakeTestCheckpointOptions): { dir: s
     ),
   );
   if (!spec.dimooIds) writeFileSync(join(options.out, LAYOUT_FILE), JSON.stringify(layout, null, 2));
+  writeModelWeights(
+    options.out,
+    transformerTensors(spec, layout.vocabSize, random, dtype),
+    // One shard is one buffer: the 8b preset's 16 GB go in eight (a Node Buffer stops at 4 GiB).
+    options.shards ?? (options.preset === '8b' ? 8 : 1),
+  );
+  writeFileSync(join(options.out, 'vqvae', 'config.json'), JSON.stringify(vqConfigJson(spec.vq), null, 2));
+  writeSafetensors(
+    join(options.out, 'vqvae', 'diffusion_pytorch_model.safetensors'),
+    vqTensors(spec.vq, random),
+  );
+  return { dir: options.out, layout };
+}
 
-  const config = {
+function modelConfigJson(
+  spec: PresetSpec,
+  layout: TokenLayout,
+  dtype: 'bf16' | 'fp32',
+  options: MakeTestCheckpointOptions,
+) {
+  return {
     architectures: ['LLaDAForMultiModalGeneration'],
     model_type: 'llada',
     activation_type: 'silu',
@@ -373,22 +406,4 @@ export function makeTestCheckpoint(options: MakeTestCheckpointOptions): { dir: s
     torch_dtype: dtype === 'bf16' ? 'bfloat16' : 'float32',
     dimoo_test_checkpoint: { preset: options.preset, seed: options.seed ?? 1 },
   };
-  writeFileSync(join(options.out, 'config.json'), JSON.stringify(config, null, 2));
-  writeModelWeights(
-    options.out,
-    transformerTensors(spec, layout.vocabSize, random, dtype),
-    // One shard is one buffer: the 8b preset's 16 GB go in eight (a Node Buffer stops at 4 GiB).
-    options.shards ?? (options.preset === '8b' ? 8 : 1),
-  );
-  writeFileSync(join(options.out, 'vqvae', 'config.json'), JSON.stringify(vqConfigJson(spec.vq), null, 2));
-  writeSafetensors(
-    join(options.out, 'vqvae', 'diffusion_pytorch_model.safetensors'),
-    vqTensors(spec.vq, random),
-  );
-  return { dir: options.out, layout };
-}
-
-/** True when a folder holds a checkpoint this generator wrote (the playground's bundled model). */
-export function isGeneratedCheckpoint(config: Record<string, unknown>): boolean {
-  return typeof config.dimoo_test_checkpoint === 'object' && config.dimoo_test_checkpoint !== null;
 }

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { EngineError } from '../../engine/index.js';
 import { defaultMaxBatch } from '../jobs/index.js';
 import { intOption, parse, required } from './args.js';
-import type { CliCommand } from './command.js';
+import { type CliCommand, UsageError } from './command.js';
 import {
   ENGINE_USAGE,
   engineTarget,
@@ -12,6 +12,7 @@ import {
   withEngine,
   writePng,
 } from './engine-io.js';
+import { checkOutFile, checkOutFolder, checkPrompt, checkSampling, checkSize } from './preflight.js';
 import { batchFileName, readPromptFile } from './prompt-file.js';
 
 export interface BatchResult {
@@ -36,6 +37,7 @@ function batchBar(stream: NodeJS.WritableStream & { isTTY?: boolean }, count: nu
 
 export const command: CliCommand = {
   usage: `dimoo batch --model DIR --prompts FILE.jsonl|FILE.json|FILE.txt --out-dir DIR [--negative-prompt TEXT] [--width 1024 --height 1024 --steps 64 --cfg 4 --temperature 1 --seed N] [--batch-size N] ${ENGINE_USAGE} [--out results.json] [--json]`,
+  json: true,
   async run(argv, io) {
     const o = parse(argv, {
       prompts: { type: 'string' },
@@ -51,22 +53,27 @@ export const command: CliCommand = {
     const prompts = readPromptFile(required('prompts', o.prompts));
     const width = intOption('width', o.width, 1024) as number;
     const height = intOption('height', o.height, 1024) as number;
-    const {
-      steps,
-      cfg,
-      temperature,
-      seed: baseSeed,
-    } = samplingSettings(o, { steps: 64, cfg: 4, temperature: 1 });
+    const sampling = samplingSettings(o, { steps: 64, cfg: 4, temperature: 1 });
+    const { steps, cfg, temperature, seed: baseSeed } = sampling;
     const batchOption = intOption('batch-size', o['batch-size']);
+    if (batchOption !== undefined && batchOption < 1)
+      throw new UsageError(`--batch-size must be at least 1, got ${batchOption}`);
     // One negative prompt for every image of the batch (imagine's --negative-prompt).
     const negative = o['negative-prompt'] === undefined ? {} : { negativePrompt: o['negative-prompt'] };
     const resultsPath = o.out ?? join(outDir, 'results.json');
-    mkdirSync(outDir, { recursive: true });
-    return withEngine('batch', target, io, async (engine) => {
+    // Everything that needs no model, before the model loads. The folder is made only once the engine is open, so
+    // a failed start leaves no empty folder behind.
+    for (const prompt of prompts) checkPrompt(prompt);
+    checkSize(width, height);
+    checkSampling({ ...sampling, ...negative });
+    checkOutFolder('out-dir', outDir);
+    if (o.out !== undefined && resolve(dirname(o.out)) !== resolve(outDir)) checkOutFile('out', o.out);
+    return withEngine(target, async (engine) => {
+      mkdirSync(outDir, { recursive: true });
       const results: BatchResult[] = [];
       const bar = batchBar(io.stderr, prompts.length);
       // Prompts go to the engine in groups that share every forward pass (the GPU default; on CPU one by one).
-      const size = Math.max(1, batchOption ?? defaultMaxBatch(engine.info.device));
+      const size = batchOption ?? Math.max(1, defaultMaxBatch(engine.info.device));
       const runStarted = performance.now();
       for (let from = 0; from < prompts.length; from += size) {
         const started = performance.now();

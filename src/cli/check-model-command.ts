@@ -2,7 +2,6 @@
 // minutes a first load takes (engine/inspect-checkpoint.ts). Reads headers only.
 import {
   type CheckpointReport,
-  EngineError,
   gigabytes as gb,
   inspectCheckpoint,
   type MemoryRow,
@@ -48,6 +47,7 @@ export function reportText(r: CheckpointReport): string {
 
 export const command: CliCommand = {
   usage: 'dimoo check-model --model DIR [--device-memory-gb N] [--json]',
+  json: true,
   async run(argv, io) {
     const o = parse(argv, {
       model: { type: 'string' },
@@ -56,16 +56,9 @@ export const command: CliCommand = {
     });
     const dir = modelOption(o.model);
     const budget = deviceMemoryBudget(o['device-memory-gb']);
-    try {
-      const report = await inspectCheckpoint(dir, { budget });
-      io.stdout.write(`${o.json ? JSON.stringify(report) : reportText(report)}\n`);
-      return 0;
-    } catch (error) {
-      if (error instanceof EngineError) {
-        io.stderr.write(`dimoo check-model: ${error.message}\n`);
-        return 1;
-      }
-      throw error;
-    }
+    // A missing or broken file is an EngineError naming it: cli/main.ts prints it in one line, exit 1.
+    const report = await inspectCheckpoint(dir, { budget });
+    io.stdout.write(`${o.json ? JSON.stringify(report) : reportText(report)}\n`);
+    return 0;
   },
 };

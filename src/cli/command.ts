@@ -3,6 +3,11 @@ export interface CliCommand {
   usage: string;
   /** More lines for `dimoo <name> --help` (choices of an option, what is inferred). */
   help?: string;
+  /**
+   * Takes `--json`: its result is one JSON object on stdout, and so is a failure (`{"error":{"code","message"}}`,
+   * printed by cli/main.ts beside the usual line on stderr).
+   */
+  json?: boolean;
   /** Returns the process exit code. */
   run(argv: string[], io: CliIo): Promise<number>;
 }
@@ -25,4 +30,18 @@ export interface CliIo {
 /** A usage mistake: printed with the command's usage, exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/**
+ * A failure outside the engine that the user can fix (an output folder that cannot be written, a prompt file that
+ * cannot be read): one line on stderr, exit code 1. `code` names it in `--json` errors.
+ */
+export class CliError extends Error {
+  override name = 'CliError';
+  constructor(
+    readonly code: 'output_unwritable' | 'prompts_invalid',
+    message: string,
+  ) {
+    super(message);
+  }
 }

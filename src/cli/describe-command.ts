@@ -10,9 +10,14 @@ import {
   TASK_OPTIONS,
   withEngine,
 } from './engine-io.js';
+import { checkAnswerPlan, checkOutFile, checkPrompt, checkSampling } from './preflight.js';
+
+/** describe's steps go to 4 × the image tasks' 256 (engine/tasks/understand.ts): one or more per answer token. */
+const DESCRIBE_MAX_STEPS = 4 * 256;
 
 export const command: CliCommand = {
   usage: `dimoo describe --model DIR --image FILE [--question TEXT] [--steps 128 --gen-length 128 --block-length 32 --temperature 0 --cfg 0 --seed N] [--cache] ${ENGINE_USAGE} [--out FILE.txt] [--json]`,
+  json: true,
   async run(argv, io) {
     const o = parse(argv, {
       image: { type: 'string' },
@@ -31,8 +36,14 @@ export const command: CliCommand = {
       blockLength: intOption('block-length', o['block-length']),
       ...(o.cache === true ? { cache: true } : {}),
     };
-    return withEngine('describe', { ...target, mlCache: o.cache === true }, io, async (engine) => {
-      const image = await readImageFile('image', imagePath);
+    // Everything that needs no model, before the model loads: the flags, the output path, the image. A blank
+    // question is the engine's default one.
+    if (settings.question?.trim()) checkPrompt(settings.question, { name: 'question' });
+    checkSampling(settings, DESCRIBE_MAX_STEPS);
+    checkAnswerPlan(settings);
+    if (o.out) checkOutFile('out', o.out);
+    const image = await readImageFile('image', imagePath);
+    return withEngine({ ...target, mlCache: o.cache === true }, async (engine) => {
       const result = await generateWithBar(engine, { task: 'understand', image, ...settings }, io, {
         json: o.json === true,
         kind: 'text',

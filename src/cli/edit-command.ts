@@ -11,6 +11,7 @@ import {
   TASK_OPTIONS,
   withEngine,
 } from './engine-io.js';
+import { checkEditType, checkOutFile, checkPrompt, checkSampling } from './preflight.js';
 
 export const command: CliCommand = {
   usage: `dimoo edit --model DIR --image FILE [--type TYPE] --prompt TEXT [--ref-image FILE] [--cfg 2.5 --cfg-img 4 --steps 64 --temperature 1 --seed N] [--dense-prompt] ${ENGINE_USAGE} --out FILE.png [--json]`,
@@ -21,6 +22,7 @@ export const command: CliCommand = {
     'Without --type the instruction names it, as in the playground: "remove …" edit_remove, "add …" edit_add,',
     'anything about the background edit_background, otherwise edit_replace.',
   ].join('\n'),
+  json: true,
   async run(argv, io) {
     const o = parse(argv, {
       image: { type: 'string' },
@@ -37,11 +39,16 @@ export const command: CliCommand = {
     const prompt = o.prompt ?? '';
     const editType = o.type ?? inferEditType(prompt);
     const settings = { ...samplingSettings(o), cfgImg: numberOption('cfg-img', o['cfg-img']) };
+    // Everything that needs no model, before the model loads: the flags, the output path, the images.
+    checkPrompt(prompt, { allowEmpty: true });
+    checkEditType(editType, Boolean(o['ref-image']));
+    checkSampling(settings);
+    checkOutFile('out', out);
+    const image = await readImageFile('image', imagePath);
+    const refImage = o['ref-image'] ? await readImageFile('ref-image', o['ref-image']) : undefined;
     if (o.type === undefined && o.json !== true)
       io.stderr.write(`edit type ${editType} (from the instruction; --type chooses another)\n`);
-    return withEngine('edit', target, io, async (engine) => {
-      const image = await readImageFile('image', imagePath);
-      const refImage = o['ref-image'] ? await readImageFile('ref-image', o['ref-image']) : undefined;
+    return withEngine(target, async (engine) => {
       const request = {
         task: 'image_to_image' as const,
         editType,

@@ -1,5 +1,6 @@
-// What the task commands share: device and model options, reading input images (decoded with a pixel limit),
-// writing PNGs, the token grid as rows, and turning engine failures into one line and exit 1.
+// What the task commands share: device and model options (flags, else the environment or .env), reading input
+// images (decoded with a pixel limit), writing PNGs, the token grid as rows, and opening and closing the engine.
+// Failures are reported by cli/main.ts.
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
   createEngine,
@@ -21,11 +22,24 @@ import {
   type WeightQuant,
   withPngText,
 } from '../../engine/index.js';
+import { readEnv } from '../config/index.js';
 import { intOption, numberOption, progressBar } from './args.js';
 import { type CliIo, UsageError } from './command.js';
 
-/** Largest input image the CLI decodes (sharp's limitInputPixels): 40 megapixels, as the job system. */
-export const CLI_MAX_INPUT_PIXELS = 40_000_000;
+/**
+ * Largest input image the CLI decodes (sharp's limitInputPixels): the engine's own limit (MAX_INPUT_PIXELS,
+ * 4096², engine/tasks/context.ts), so a larger image is refused when it is read, not after the model loaded.
+ */
+export const CLI_MAX_INPUT_PIXELS = 4096 * 4096;
+
+/**
+ * A variable from the environment or `.env` (the environment wins), read as `dimoo config` and the bot read them:
+ * a task command run beside the bot's `.env` finds the same MODEL_DIR.
+ */
+function setting(name: 'MODEL_DIR' | 'PRECISION' | 'QUANT' | 'DEVICE_MEMORY_GB'): string | undefined {
+  const value = readEnv()[name];
+  return value === '' ? undefined : value;
+}
 
 export const ENGINE_OPTIONS = {
   model: { type: 'string' },
@@ -100,7 +114,7 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 
 /** `--device-memory-gb` (or DEVICE_MEMORY_GB) in bytes; undefined when neither is set. */
 export function deviceMemoryBudget(flag: string | undefined): number | undefined {
-  const memory = flag ?? process.env.DEVICE_MEMORY_GB;
+  const memory = flag ?? setting('DEVICE_MEMORY_GB');
   const gb = memory === undefined || memory === '' ? undefined : Number(memory);
   if (gb !== undefined && !(Number.isFinite(gb) && gb > 0))
     throw new UsageError(`--device-memory-gb must be a number of gigabytes above 0, got "${memory}"`);
@@ -116,8 +130,8 @@ export function engineSettings(o: {
   const budget = deviceMemoryBudget(o['device-memory-gb']);
   return {
     device: oneOf('device', o.device ?? 'auto', DEVICE_CHOICES),
-    precision: oneOf('precision', o.precision ?? (process.env.PRECISION || 'auto'), PRECISIONS),
-    quant: oneOf('quant', o.quant ?? (process.env.QUANT || 'none'), WEIGHT_QUANTS),
+    precision: oneOf('precision', o.precision ?? setting('PRECISION') ?? 'auto', PRECISIONS),
+    quant: oneOf('quant', o.quant ?? setting('QUANT') ?? 'none', WEIGHT_QUANTS),
     deviceMemoryBudget: budget,
   };
 }
@@ -129,10 +143,10 @@ export function engineTarget(o: Parameters<typeof engineSettings>[0] & { model?:
   return { model: modelOption(o.model), ...engineSettings(o) };
 }
 
-/** `--model DIR`, or MODEL_DIR from the environment. */
+/** `--model DIR`, or MODEL_DIR from the environment or `.env`. */
 export function modelOption(value: string | undefined): string {
-  const dir = value ?? process.env.MODEL_DIR;
-  if (!dir) throw new UsageError('--model is required (or set MODEL_DIR)');
+  const dir = value ?? setting('MODEL_DIR');
+  if (!dir) throw new UsageError('--model is required (or set MODEL_DIR in the environment or .env)');
   return dir;
 }
 
@@ -214,29 +228,21 @@ export async function reportImage(
 }
 
 /**
- * Opens the engine, runs `body`, always closes it; EngineError → one line on stderr and exit 1. `mlCache`: the
- * command asked for a cache (`--cache`), which the drawing graph holds (ML-Cache's interval, describe's block loop).
+ * Opens the engine, runs `body`, always closes it; failures reach cli/main.ts, which reports them. `mlCache`: the
+ * command asked for a cache (`--cache`), which the drawing graph holds (ML-Cache's interval, describe's block
+ * loop). Call it only after every check that needs no model: loading one takes minutes.
  */
 export async function withEngine(
-  command: string,
   options: { model: string; mlCache?: boolean } & EngineSettings,
-  io: CliIo,
   body: (engine: Engine) => Promise<number>,
 ): Promise<number> {
-  let engine: Engine | undefined;
+  const { model, mlCache = false, ...settings } = options;
+  // One command, one task: sessions it does not need are never opened.
+  const engine = await createEngine({ modelDir: model, ...settings, warm: false, mlCache });
   try {
-    const { model, mlCache = false, ...settings } = options;
-    // One command, one task: sessions it does not need are never opened.
-    engine = await createEngine({ modelDir: model, ...settings, warm: false, mlCache });
     return await body(engine);
-  } catch (error) {
-    if (error instanceof EngineError) {
-      io.stderr.write(`dimoo ${command}: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
   } finally {
-    await engine?.close();
+    await engine.close();
   }
 }
 

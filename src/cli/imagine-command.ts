@@ -1,20 +1,29 @@
-import { createEngine, EngineError, ML_CACHE_DEFAULTS, type MlCacheOptions } from '../../engine/index.js';
+import { ML_CACHE_DEFAULTS, type MlCacheOptions } from '../../engine/index.js';
 import { intOption, numberOption, parse, required } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
 import {
   ENGINE_USAGE,
-  engineSettings,
+  engineTarget,
   generateWithBar,
   samplingSettings,
   TASK_OPTIONS,
   tokenRows,
+  withEngine,
   writePng,
 } from './engine-io.js';
+import {
+  checkCount,
+  checkMlCache,
+  checkOutFile,
+  checkPrompt,
+  checkSampling,
+  checkSize,
+} from './preflight.js';
 
 /**
  * `--cache`, or ML-Cache with the parameters given (any of them implies --cache; the rest keep upstream's
- * defaults). Ranges are checked here in one line; refresh_interval's upper bound depends on the steps and is the
- * engine's to check.
+ * defaults). Ranges are checked here in one line; refresh_interval's upper bound depends on the steps
+ * (preflight.ts `checkMlCache`).
  */
 function mlCacheOption(o: {
   cache?: boolean;
@@ -46,6 +55,7 @@ function mlCacheOption(o: {
 
 export const command: CliCommand = {
   usage: `dimoo imagine --model DIR --prompt TEXT [--negative-prompt TEXT] [--width 512 --height 512 --steps 64 --cfg 4 --temperature 1 --seed N] [--count 1-4] [--cache] [--cache-ratio 0.9 --warmup-ratio 0.3 --refresh-interval 5] ${ENGINE_USAGE} --out FILE.png [--json]`,
+  json: true,
   async run(argv, io) {
     const o = parse(argv, {
       prompt: { type: 'string' },
@@ -59,7 +69,7 @@ export const command: CliCommand = {
       'warmup-ratio': { type: 'string' },
       'refresh-interval': { type: 'string' },
     });
-    const engineChoice = engineSettings(o);
+    const target = engineTarget(o);
     const out = required('out', o.out);
     const request = {
       task: 'text_to_image' as const,
@@ -73,17 +83,17 @@ export const command: CliCommand = {
       // Several images: their grid is --out, each one beside it (`fox.png` → `fox-1.png`, `fox-2.png`, …).
       ...(o.count !== undefined ? { count: intOption('count', o.count, 1) } : {}),
     };
-    try {
-      // One image: the VQ encoder is never needed, so nothing opens before its first use.
-      const engine = await createEngine({
-        modelDir: required('model', o.model),
-        ...engineChoice,
-        warm: false,
-        // The drawing graph carries ML-Cache's interval only when this image asks for it: a smaller graph to open.
-        mlCache: request.cache !== false,
-      });
+    // Everything that needs no model, before the model loads; the grid's images go beside --out.
+    checkPrompt(request.prompt);
+    checkSize(request.width, request.height);
+    checkSampling(request);
+    checkCount(request.count, request.temperature);
+    checkMlCache(request.cache, request.steps);
+    checkOutFile('out', out);
+    // One image: the VQ encoder is never needed, so nothing opens before its first use. The drawing graph carries
+    // ML-Cache's interval only when this image asks for it: a smaller graph to open.
+    return withEngine({ ...target, mlCache: request.cache !== false }, async (engine) => {
       const result = await generateWithBar(engine, request, io, { json: o.json === true, kind: 'image' });
-      await engine.close();
       const parameters = {
         prompt: request.prompt,
         negativePrompt: request.negativePrompt,
@@ -117,13 +127,7 @@ export const command: CliCommand = {
         );
       }
       return 0;
-    } catch (error) {
-      if (error instanceof EngineError) {
-        io.stderr.write(`dimoo imagine: ${error.message}\n`);
-        return 1;
-      }
-      throw error;
-    }
+    });
   },
 };
 

@@ -1,5 +1,5 @@
-import type { CliIo } from './command.js';
-import { UsageError } from './command.js';
+import { EngineError } from '../../engine/index.js';
+import { type CliCommand, CliError, type CliIo, UsageError } from './command.js';
 import { commands } from './commands.js';
 
 function usage(): string {
@@ -12,6 +12,25 @@ function usage(): string {
     '',
     'Run "dimoo <command> --help" for the options of one command.',
   ].join('\n');
+}
+
+/** The `code` of a failure as `--json` reports it: the engine's codes, `usage`, the CLI's own, else `internal`. */
+function errorCode(error: unknown): string {
+  if (error instanceof EngineError || error instanceof CliError) return error.code;
+  if (error instanceof UsageError) return 'usage';
+  return 'internal';
+}
+
+/**
+ * Every failure of a command, reported once: a usage mistake with the usage (exit 2), anything else as one line
+ * (exit 1), both on stderr; with `--json` also `{"error":{"code","message"}}` on stdout, where a script reads.
+ */
+function reportFailure(name: string, command: CliCommand, error: unknown, io: CliIo, json: boolean): number {
+  const message = error instanceof Error ? error.message : String(error);
+  const usageError = error instanceof UsageError;
+  io.stderr.write(usageError ? `${message}\n\nUsage: ${command.usage}\n` : `dimoo ${name}: ${message}\n`);
+  if (json) io.stdout.write(`${JSON.stringify({ error: { code: errorCode(error), message } })}\n`);
+  return usageError ? 2 : 1;
 }
 
 export async function main(argv: string[], io: CliIo = process): Promise<number> {
@@ -35,11 +54,7 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
   try {
     return await command.run(rest, io);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`${error.message}\n\nUsage: ${command.usage}\n`);
-      return 2;
-    }
-    io.stderr.write(`dimoo ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    // Seen in the raw arguments, so a usage mistake anywhere in them is still reported as JSON.
+    return reportFailure(name, command, error, io, command.json === true && rest.includes('--json'));
   }
 }

@@ -5,10 +5,17 @@ import { type CliCommand, UsageError } from './command.js';
 
 export const command: CliCommand = {
   usage:
-    'dimoo make-test-checkpoint [--out DIR] [--preset tiny|small|dimoo-ids|8b] [--seed N] [--dtype bf16|fp32] [--shards N]',
-  help: 'Defaults: --preset tiny, --out ./dimoo-test-checkpoint-<preset>.',
+    'dimoo make-test-checkpoint [--out DIR] [--preset tiny|small|dimoo-ids|8b] [--seed N] [--dtype bf16|fp32] [--shards N] [--force]',
+  help: [
+    'Defaults: --preset tiny, --out ./dimoo-test-checkpoint-<preset>.',
+    'A folder that holds files is refused unless an earlier make-test-checkpoint wrote it (its old weights are',
+    'then replaced); --force writes into any folder, deleting its .safetensors files first.',
+  ].join('\n'),
   async run(argv, io) {
-    const o = parse(argv, stringFlags('out', 'preset', 'seed', 'dtype', 'shards'));
+    const o = parse(argv, {
+      ...stringFlags('out', 'preset', 'seed', 'dtype', 'shards'),
+      force: { type: 'boolean' },
+    });
     const preset = o.preset ?? 'tiny';
     if (!PRESETS.includes(preset as Preset))
       throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}`);
@@ -21,6 +28,7 @@ export const command: CliCommand = {
       seed: intOption('seed', o.seed, 1),
       dtype,
       shards: o.shards === undefined ? undefined : intOption('shards', o.shards, 1),
+      force: o.force === true,
     });
     io.stderr.write(
       `wrote a random ${preset} checkpoint (${dtype}) to ${dir} in ${Math.round(performance.now() - started)} ms\n` +

@@ -2,6 +2,7 @@ import type { PaintRegion } from '../../engine/index.js';
 import { intOption, parse, required, stringFlags } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
 import * as engineIo from './engine-io.js';
+import { checkDilate, checkMlCache, checkOutFile, checkPrompt, checkSampling } from './preflight.js';
 
 type RegionSpec =
   | { kind: 'ratio'; mode: 'inpaint' | 'outpaint'; h: number; w: number }
@@ -55,6 +56,7 @@ function regionSpec(o: {
 
 export const command: CliCommand = {
   usage: `dimoo paint --model DIR --image FILE --prompt TEXT [--negative-prompt TEXT] [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom | --scatter SHARE) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] [--cache] ${engineIo.ENGINE_USAGE} --out FILE.png [--json]`,
+  json: true,
   async run(argv, io) {
     const o = parse(argv, {
       ...engineIo.TASK_OPTIONS,
@@ -79,30 +81,36 @@ export const command: CliCommand = {
       ...(o.cache === true ? { cache: true } : {}),
       ...(o['negative-prompt'] !== undefined ? { negativePrompt: o['negative-prompt'] } : {}),
     };
-    return engineIo.withEngine('paint', { ...target, mlCache: o.cache === true }, io, async (engine) => {
-      const image = await engineIo.readImageFile('image', imagePath);
-      let region: PaintRegion;
-      switch (spec.kind) {
-        case 'ratio':
-          region = {
-            kind: spec.mode === 'inpaint' ? 'inpaint_ratio' : 'outpaint_ratio',
-            hRatio: spec.h,
-            wRatio: spec.w,
-          };
-          break;
-        case 'boxes':
-          region = spec.boxes;
-          break;
-        case 'mask':
-          region = { kind: 'mask', mask: await engineIo.readImageFile('mask', spec.path) };
-          break;
-        case 'extend':
-          region = spec.region;
-          break;
-        case 'scatter':
-          region = { kind: 'scatter', share: spec.share };
-          break;
-      }
+    // Everything that needs no model, before the model loads: the flags, the output path, the images.
+    checkPrompt(prompt);
+    checkSampling(settings);
+    checkDilate(settings.dilate);
+    if (settings.cache) checkMlCache(true, settings.steps);
+    checkOutFile('out', out);
+    const image = await engineIo.readImageFile('image', imagePath);
+    let region: PaintRegion;
+    switch (spec.kind) {
+      case 'ratio':
+        region = {
+          kind: spec.mode === 'inpaint' ? 'inpaint_ratio' : 'outpaint_ratio',
+          hRatio: spec.h,
+          wRatio: spec.w,
+        };
+        break;
+      case 'boxes':
+        region = spec.boxes;
+        break;
+      case 'mask':
+        region = { kind: 'mask', mask: await engineIo.readImageFile('mask', spec.path) };
+        break;
+      case 'extend':
+        region = spec.region;
+        break;
+      case 'scatter':
+        region = { kind: 'scatter', share: spec.share };
+        break;
+    }
+    return engineIo.withEngine({ ...target, mlCache: o.cache === true }, async (engine) => {
       const result = await engineIo.generateWithBar(
         engine,
         { task: 'paint', prompt, image, region, ...settings },

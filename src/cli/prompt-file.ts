@@ -2,9 +2,13 @@
 // .jsonl (the "prompt" field of each line), .json (an array of strings) and .txt (one prompt per line).
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
+import { CliError } from './command.js';
 
-export class PromptFileError extends Error {
+export class PromptFileError extends CliError {
   override name = 'PromptFileError';
+  constructor(message: string) {
+    super('prompts_invalid', message);
+  }
 }
 
 export function parsePromptFile(path: string, text: string): string[] {

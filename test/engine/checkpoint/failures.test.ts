@@ -1,6 +1,6 @@
 // A broken checkpoint is normal input: each way of breaking the published folder gives one EngineError with a
 // code and a message naming the file (and the tensor or key) at fault.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +98,51 @@ const CASES: Array<[string, 'one' | 'sharded', (dir: string) => void, EngineErro
     /diffusion_pytorch_model\.safetensors: tensor "encoder\.conv_in\.weight" has shape \[16, 3, 3, 3\], expected \[32, 3, 3, 3\]/,
   ],
   [
+    'a VQ tensor of an integer dtype',
+    'one',
+    (d) => {
+      // I32 has F32's width, so only the dtype in the header changes and every size still adds up.
+      const file = join(d, 'vqvae', 'diffusion_pytorch_model.safetensors');
+      const bytes = readFileSync(file);
+      const at = bytes.indexOf('"encoder.conv_in.weight":{"dtype":"F32"');
+      expect(at).toBeGreaterThan(0);
+      bytes.write('I32', at + '"encoder.conv_in.weight":{"dtype":"'.length);
+      writeFileSync(file, bytes);
+    },
+    'checkpoint_invalid',
+    /diffusion_pytorch_model\.safetensors: tensor "encoder\.conv_in\.weight" is I32/,
+  ],
+  [
+    'a weight_map entry that is not a file name',
+    'sharded',
+    (d) =>
+      editJson(join(d, 'model.safetensors.index.json'), (index) => {
+        (index.weight_map as Record<string, unknown>)['model.transformer.ln_f.weight'] = 3;
+      }),
+    'checkpoint_invalid',
+    /model\.safetensors\.index\.json: weight_map gives model\.transformer\.ln_f\.weight the shard 3/,
+  ],
+  [
+    'a folder where a shard should be',
+    'sharded',
+    (d) => {
+      rmSync(join(d, 'model-00002-of-00002.safetensors'));
+      mkdirSync(join(d, 'model-00002-of-00002.safetensors'));
+    },
+    'checkpoint_invalid',
+    /model-00002-of-00002\.safetensors: is a folder/,
+  ],
+  [
+    'a folder where config.json should be',
+    'one',
+    (d) => {
+      rmSync(join(d, 'config.json'));
+      mkdirSync(join(d, 'config.json'));
+    },
+    'checkpoint_invalid',
+    /config\.json cannot be read \(EISDIR\)/,
+  ],
+  [
     'tokenizer.json that is not JSON',
     'one',
     (d) => writeFileSync(join(d, 'tokenizer.json'), 'xx'),
@@ -126,5 +171,7 @@ describe('a broken checkpoint folder', () => {
     expect(error).toBeInstanceOf(EngineError);
     expect((error as EngineError).code).toBe(code);
     expect((error as EngineError).message).toMatch(message);
+    // One line: it is what `dimoo` and `npm start` print.
+    expect((error as EngineError).message).not.toContain('\n');
   });
 });

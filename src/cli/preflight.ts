@@ -1,0 +1,175 @@
+// What a task command checks before it loads the model (minutes for the real one): the request's numbers, the
+// output path, and (in each command) its input images. A mistake then costs a second, not a model load or a whole
+// generation.
+//
+// The numbers go through the engine's own checks and limits (checkInteger, checkSize, REQUEST_LIMITS: its messages
+// and code, `bad_request`, exit 1). The engine still checks every request: this only moves its refusal earlier, and
+// a check missing here is refused there as before.
+import { accessSync, constants, type Stats, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import {
+  checkInteger,
+  checkNumber,
+  checkRequestPrompt,
+  EDIT_TYPES,
+  EngineError,
+  isKnownEditType,
+  MAX_GEN_LENGTH,
+  ML_CACHE_DEFAULTS,
+  type MlCacheOptions,
+  needsReferenceImage,
+  REQUEST_LIMITS,
+} from '../../engine/index.js';
+import { CliError } from './command.js';
+
+export { checkSize } from '../../engine/index.js';
+
+function bad(detail: string): EngineError {
+  return new EngineError('bad_request', detail, { detail });
+}
+
+/** A flag given (an absent one is the engine's default, checked there). */
+function wholeNumber(name: string, value: number | undefined, min: number, max: number): void {
+  if (value !== undefined) checkInteger(name, value, min, max);
+}
+
+function number(name: string, value: number | undefined, min: number, max: number): void {
+  if (value !== undefined) checkNumber(name, value, min, max);
+}
+
+export function checkPrompt(
+  prompt: string | undefined,
+  options: { allowEmpty?: boolean; name?: string } = {},
+): void {
+  if (prompt !== undefined) checkRequestPrompt(prompt, options);
+}
+
+/**
+ * The sampling flags given (an absent one is the engine's default, checked there); `maxSteps` is describe's wider
+ * bound, `cfgImg` edit's image guidance. A negative prompt needs guidance: with `cfg` 0 it would be ignored, so it is refused.
+ */
+export function checkSampling(
+  s: {
+    steps?: number;
+    cfg?: number;
+    cfgImg?: number;
+    temperature?: number;
+    seed?: number;
+    negativePrompt?: string;
+  },
+  maxSteps: number = REQUEST_LIMITS.maxSteps,
+): void {
+  wholeNumber('steps', s.steps, 1, maxSteps);
+  number('cfg', s.cfg, 0, REQUEST_LIMITS.maxGuidance);
+  number('cfgImg', s.cfgImg, 0, REQUEST_LIMITS.maxGuidance);
+  number('temperature', s.temperature, 0, REQUEST_LIMITS.maxTemperature);
+  wholeNumber('seed', s.seed, 0, 2 ** 32 - 1);
+  checkPrompt(s.negativePrompt, { allowEmpty: true, name: 'negative prompt' });
+  if (s.negativePrompt?.trim() && s.cfg === 0) throw bad('a negative prompt needs guidance, and cfg is 0');
+}
+
+/** `--count`: 1 to 4 images; more than one needs a temperature above 0, where seeds draw differently. */
+export function checkCount(count: number | undefined, temperature: number | undefined): void {
+  wholeNumber('count', count, 1, REQUEST_LIMITS.maxCount);
+  if (count !== undefined && count > 1 && temperature === 0)
+    throw bad('count > 1 needs a temperature above 0');
+}
+
+/** ML-Cache's parameters against the steps (engine/sampling/ml-cache.ts `resolveMlCache`). */
+export function checkMlCache(cache: Partial<MlCacheOptions> | boolean, steps: number | undefined): void {
+  if (cache === false || steps === undefined) return;
+  const { warmupRatio, refreshInterval } = { ...ML_CACHE_DEFAULTS, ...(cache === true ? {} : cache) };
+  const maxInterval = steps - Math.floor(steps * warmupRatio) - 1;
+  if (maxInterval < 2)
+    throw bad(
+      `ML-Cache needs more steps: with ${steps} steps and warmup_ratio ${warmupRatio} no refresh_interval is valid`,
+    );
+  if (refreshInterval > maxInterval)
+    throw bad(
+      `refresh_interval must be an integer in (1, ${maxInterval}] for ${steps} steps and warmup_ratio ${warmupRatio}, got ${refreshInterval}`,
+    );
+}
+
+/** paint's `--dilate`: cells the region grows by (engine/tasks/paint.ts). */
+export function checkDilate(dilate: number | undefined): void {
+  wholeNumber('dilate', dilate, 0, 16);
+}
+
+/** describe's answer length and blocks, as far as the flags given say (engine/sampling/understanding.ts). */
+export function checkAnswerPlan(o: { steps?: number; genLength?: number; blockLength?: number }): void {
+  wholeNumber('genLength', o.genLength, 1, MAX_GEN_LENGTH);
+  wholeNumber('blockLength', o.blockLength, 1, Number.MAX_SAFE_INTEGER);
+  const { steps, genLength, blockLength } = o;
+  if (genLength === undefined || blockLength === undefined) return;
+  if (genLength % blockLength !== 0)
+    throw bad(`gen_length (${genLength}) must be a multiple of block_length (${blockLength})`);
+  const numBlocks = genLength / blockLength;
+  if (steps !== undefined && steps % numBlocks !== 0)
+    throw bad(
+      `steps (${steps}) must be a multiple of the number of blocks (gen_length / block_length = ${numBlocks})`,
+    );
+}
+
+/** An edit type the engine knows, with the reference image exactly when the type takes one. */
+export function checkEditType(editType: string, hasRefImage: boolean): void {
+  if (!isKnownEditType(editType))
+    throw bad(
+      `unknown edit type "${editType}"; expected one of ${EDIT_TYPES.join(', ')}, or multi_view_<direction>`,
+    );
+  if (needsReferenceImage(editType) && !hasRefImage)
+    throw bad(`edit type "${editType}" needs a style reference image besides the content image`);
+  if (!needsReferenceImage(editType) && hasRefImage)
+    throw bad(`edit type "${editType}" takes one image; only image_ref_transfer takes a reference image`);
+}
+
+function statOf(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch (error) {
+    // Nothing there, or a file where a folder of the path should be: both are "does not exist" to the caller.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+function unwritable(message: string): CliError {
+  return new CliError('output_unwritable', message);
+}
+
+/** `folder` exists, is a folder and takes new files; else one line naming the flag and the folder. */
+function checkFolderWritable(flag: string, given: string, folder: string): void {
+  const stat = statOf(folder);
+  if (!stat) throw unwritable(`--${flag} ${given}: the folder ${folder} does not exist`);
+  if (!stat.isDirectory()) throw unwritable(`--${flag} ${given}: ${folder} is not a folder`);
+  try {
+    accessSync(folder, constants.W_OK | constants.X_OK);
+  } catch {
+    throw unwritable(`--${flag} ${given}: the folder ${folder} is not writable`);
+  }
+}
+
+/** An output file (`--out`): not a folder, in a folder that exists and is writable, itself writable if present. */
+export function checkOutFile(flag: string, path: string): void {
+  const full = resolve(path);
+  const stat = statOf(full);
+  if (stat?.isDirectory()) throw unwritable(`--${flag} ${path} is a folder; give a file name`);
+  checkFolderWritable(flag, path, dirname(full));
+  if (stat) {
+    try {
+      accessSync(full, constants.W_OK);
+    } catch {
+      throw unwritable(`--${flag} ${path} exists and is not writable`);
+    }
+  }
+}
+
+/**
+ * An output folder (`--out-dir`) that may not exist yet: it, or else the nearest folder above it that exists,
+ * must be a writable folder (it is created after the checks, when the results are about to be written).
+ */
+export function checkOutFolder(flag: string, path: string): void {
+  let folder = resolve(path);
+  while (!statOf(folder) && dirname(folder) !== folder) folder = dirname(folder);
+  checkFolderWritable(flag, path, folder);
+}

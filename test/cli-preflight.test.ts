@@ -1,0 +1,226 @@
+// What the task commands settle before the model loads (minutes for the real one): a bad flag, an output that
+// cannot be written or a broken input image is reported on a model folder that does not even exist. Also where
+// the model comes from (--model, MODEL_DIR, .env), failures as JSON with --json, and make-test-checkpoint's
+// refusal to write into someone else's folder.
+import { execFile } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { encodePng, makeTestCheckpoint } from '../engine/index.js';
+import { main } from '../src/cli/main.js';
+import { captureIo } from './doubles/cli-io.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dimoo-cli-preflight-'));
+const nowhere = join(dir, 'no-such-model');
+const model = join(dir, 'model');
+const input = join(dir, 'in.png');
+const corrupt = join(dir, 'corrupt.png');
+const bin = fileURLToPath(new URL('../bin/dimoo.js', import.meta.url));
+const run = promisify(execFile);
+
+beforeAll(async () => {
+  makeTestCheckpoint({ out: model, preset: 'tiny', seed: 2 });
+  const data = new Uint8Array(64 * 64 * 3).map((_, i) => (i * 5) % 256);
+  writeFileSync(input, await encodePng({ width: 64, height: 64, data }));
+  // A PNG signature and then garbage: it fails when read, not only when decoded.
+  writeFileSync(corrupt, Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(64, 7)]));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const cli = async (...argv: string[]) => {
+  const io = captureIo();
+  const code = await main(argv, io);
+  return { code, out: io.out(), err: io.err() };
+};
+
+describe('checked before the model loads', () => {
+  const out = join(dir, 'out.png');
+  const noFolder = join(dir, 'missing-folder', 'out.png');
+  const onNowhere = (...argv: string[]) => cli(...argv, '--model', nowhere, '--device', 'cpu');
+
+  it.each([
+    ['imagine', /width must be a multiple of 16/, ['--prompt', 'a fox', '--width', '100', '--out', out]],
+    ['imagine', /steps must be a whole number from 1/, ['--prompt', 'a fox', '--steps', '0', '--out', out]],
+    [
+      'imagine',
+      /count must be a whole number from 1 to 4/,
+      ['--prompt', 'a fox', '--count', '9', '--out', out],
+    ],
+    ['imagine', /ML-Cache needs more steps/, ['--prompt', 'a fox', '--cache', '--steps', '2', '--out', out]],
+    [
+      'imagine',
+      /--out .*the folder .*missing-folder does not exist/,
+      ['--prompt', 'a fox', '--out', noFolder],
+    ],
+    ['imagine', /--out .* is a folder/, ['--prompt', 'a fox', '--out', dir]],
+    ['edit', /corrupt\.png/, ['--image', corrupt, '--prompt', 'add a hat', '--out', out]],
+    ['edit', /unknown edit type/, ['--image', input, '--type', 'edit_all', '--prompt', 'x', '--out', out]],
+    [
+      'edit',
+      /needs a style reference image/,
+      ['--image', input, '--type', 'image_ref_transfer', '--out', out],
+    ],
+    ['edit', /cfgImg must be/, ['--image', input, '--prompt', 'add a hat', '--cfg-img', '99', '--out', out]],
+    ['edit', /missing-folder does not exist/, ['--image', input, '--prompt', 'add a hat', '--out', noFolder]],
+    [
+      'paint',
+      /exactly one of/,
+      ['--image', input, '--prompt', 'sea', '--ratio', '1,1', '--mask', corrupt, '--out', out],
+    ],
+    [
+      'paint',
+      /--mask .*corrupt\.png/,
+      ['--image', input, '--prompt', 'sea', '--mask', corrupt, '--out', out],
+    ],
+    [
+      'paint',
+      /--image .*corrupt\.png/,
+      ['--image', corrupt, '--prompt', 'sea', '--scatter', '0.3', '--out', out],
+    ],
+    [
+      'paint',
+      /dilate/,
+      ['--image', input, '--prompt', 'sea', '--scatter', '0.3', '--dilate', '40', '--out', out],
+    ],
+    ['describe', /corrupt\.png/, ['--image', corrupt]],
+    ['describe', /multiple of block_length/, ['--image', input, '--gen-length', '10', '--block-length', '4']],
+    ['describe', /missing-folder does not exist/, ['--image', input, '--out', noFolder]],
+  ] as const)('%s: %s, not the model', async (name, message, argv) => {
+    const r = await onNowhere(name, ...argv);
+    expect(r.err).toMatch(message);
+    expect(r.err).not.toMatch(/no-such-model/);
+    // Usage mistakes print the usage and exit 2; everything else is one line and exit 1.
+    if (r.code === 2) expect(r.err).toMatch(/\nUsage: dimoo /);
+    else expect([r.code, r.err.trim().split('\n').length]).toEqual([1, 1]);
+  });
+
+  it('batch checks its flags and --out-dir first, and makes the folder only once the model is open', async () => {
+    const prompts = join(dir, 'prompts.txt');
+    writeFileSync(prompts, 'a cat\na dog\n');
+    const outDir = join(dir, 'batch-out');
+    const batch = (...argv: string[]) => onNowhere('batch', '--prompts', prompts, ...argv);
+    let r = await batch('--out-dir', outDir, '--width', '33');
+    expect([r.code, r.err]).toEqual([1, expect.stringMatching(/width must be a multiple of 16/)]);
+    r = await batch('--out-dir', join(prompts, 'results'));
+    expect([r.code, r.err]).toEqual([1, expect.stringMatching(/prompts\.txt is not a folder/)]);
+    r = await batch('--out-dir', outDir, '--out', noFolder);
+    expect([r.code, r.err]).toEqual([1, expect.stringMatching(/--out .*missing-folder does not exist/)]);
+    // Everything right but the model: the model's failure, and no empty folder left behind.
+    r = await batch('--out-dir', outDir);
+    expect([r.code, r.err]).toEqual([1, expect.stringMatching(/no-such-model does not exist/)]);
+    expect(existsSync(outDir)).toBe(false);
+  });
+});
+
+describe('--json failures', () => {
+  it('print {"error":{code,message}} on stdout beside the line on stderr, with the same exit code', async () => {
+    const out = join(dir, 'json.png');
+    const cases = [
+      [['imagine', '--model', nowhere, '--prompt', 'a fox', '--out', out], 1, 'checkpoint_missing'],
+      [['imagine', '--model', model, '--prompt', 'a fox', '--width', '100', '--out', out], 1, 'bad_request'],
+      [
+        ['imagine', '--model', model, '--prompt', 'a fox', '--out', join(dir, 'nope', 'x.png')],
+        1,
+        'output_unwritable',
+      ],
+      [['imagine', '--model', model, '--prompt', 'a fox', '--width', 'wide', '--out', out], 2, 'usage'],
+      [['describe', '--model', model, '--image', corrupt], 1, 'image_invalid'],
+      [
+        ['batch', '--model', model, '--prompts', join(dir, 'none.jsonl'), '--out-dir', dir],
+        1,
+        'prompts_invalid',
+      ],
+      [['check-model', '--model', nowhere], 1, 'checkpoint_missing'],
+    ] as const;
+    for (const [argv, code, errorCode] of cases) {
+      const device = argv[0] === 'check-model' ? [] : ['--device', 'cpu'];
+      const r = await cli(...argv, ...device, '--json');
+      expect(r.code, argv.join(' ')).toBe(code);
+      expect(r.out.trim().split('\n')).toHaveLength(1);
+      const { error } = JSON.parse(r.out) as { error: { code: string; message: string } };
+      expect(error.code, argv.join(' ')).toBe(errorCode);
+      expect(r.err).toContain(error.message);
+    }
+    // Without --json stdout stays empty.
+    const plain = await cli('imagine', '--model', nowhere, '--prompt', 'a fox', '--out', out);
+    expect([plain.code, plain.out]).toEqual([1, '']);
+  });
+});
+
+describe('the model folder', () => {
+  const saved = process.env.MODEL_DIR;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.MODEL_DIR;
+    else process.env.MODEL_DIR = saved;
+  });
+
+  it('every task command takes MODEL_DIR from the environment', async () => {
+    process.env.MODEL_DIR = model;
+    const out = join(dir, 'env.png');
+    const small = ['--steps', '2', '--seed', '1', '--device', 'cpu', '--json'];
+    let r = await cli(
+      'imagine',
+      '--prompt',
+      'a fox',
+      '--width',
+      '32',
+      '--height',
+      '32',
+      ...small,
+      '--out',
+      out,
+    );
+    expect(r.code, r.err).toBe(0);
+    r = await cli('describe', '--image', input, '--gen-length', '2', '--block-length', '2', ...small);
+    expect(r.code, r.err).toBe(0);
+    // --model wins over MODEL_DIR.
+    r = await cli('imagine', '--model', nowhere, '--prompt', 'a fox', '--out', out);
+    expect(r.err).toMatch(/no-such-model/);
+    delete process.env.MODEL_DIR;
+    r = await cli('imagine', '--prompt', 'a fox', '--out', out);
+    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/--model is required \(or set MODEL_DIR/)]);
+  });
+
+  it('and from .env in the working folder, as `dimoo config` reads it', async () => {
+    const work = join(dir, 'work');
+    mkdirSync(work);
+    writeFileSync(join(work, '.env'), `MODEL_DIR=${model}\n`);
+    const env = { PATH: process.env.PATH };
+    const args = ['--prompt', 'a fox', '--width', '32', '--height', '32', '--steps', '2', '--device', 'cpu'];
+    await run(process.execPath, [bin, 'imagine', ...args, '--out', 'fox.png'], { cwd: work, env });
+    expect(existsSync(join(work, 'fox.png'))).toBe(true);
+    const { stdout } = await run(process.execPath, [bin, 'check-model', '--json'], { cwd: work, env });
+    expect(JSON.parse(stdout)).toMatchObject({ dir: model });
+  });
+});
+
+describe('dimoo make-test-checkpoint --out', () => {
+  it('refuses a folder of other files (one line, exit 1), unless --force', async () => {
+    const download = join(dir, 'Lumina-DiMOO');
+    mkdirSync(download);
+    writeFileSync(join(download, 'config.json'), '{"model_type": "llada"}');
+    let r = await cli('make-test-checkpoint', '--out', download);
+    expect([r.code, r.err.trim().split('\n').length]).toEqual([1, 1]);
+    expect(r.err).toMatch(/Lumina-DiMOO is not empty .*--force/);
+    expect(readdirSync(download)).toEqual(['config.json']);
+    r = await cli('make-test-checkpoint', '--out', download, '--force');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(download, 'config.json'), 'utf8'))).toHaveProperty(
+      'dimoo_test_checkpoint',
+    );
+    // Its own earlier output it simply writes again.
+    r = await cli('make-test-checkpoint', '--out', download, '--shards', '2');
+    expect(r.code).toBe(0);
+  });
+});
