@@ -8,6 +8,17 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install -g npm@11 && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund \
   && if [ "$ORT_CUDA" = "1" ]; then ONNXRUNTIME_NODE_INSTALL=1 node node_modules/onnxruntime-node/script/install.js; fi
+# .dockerignore keeps .env, logs, local data and build output out of this layer.
 COPY . .
-ENV DATA_DIR=/data
-CMD ["npm", "start"]
+# The CLI bundle (bin/cli-bundle.js) is built now, as root, since /app stays read-only to the bot's user. The bot
+# runs as `node` (the Node images' uid 1000; made here when a CUDA BASE lacks it) and owns only DATA_DIR: a named
+# volume mounted there starts with that ownership. MODEL_DIR is only read (mount it read-only).
+RUN node --input-type=module -e "await (await import('./bin/cli-bundle.js')).buildBundle()" \
+  && (id -u node >/dev/null 2>&1 || useradd --create-home --shell /bin/sh node) \
+  && mkdir -p /data && chown node:node /data
+# METRICS_PORT is set so that the HEALTHCHECK has a /healthz to call (on loopback unless METRICS_HOST says more).
+ENV DATA_DIR=/data METRICS_PORT=9464
+USER node
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["node", "/app/src/ops/healthcheck.mjs"]
+# node itself, not npm, as the container's process: SIGTERM reaches the bot's own shutdown (SHUTDOWN_GRACE_S).
+CMD ["node", "--import", "tsx", "src/main.ts"]

@@ -39,6 +39,9 @@ export interface Services {
 
 export const BUNDLED_PRESET = 'tiny';
 
+/** How long /readyz waits for Redis to answer a PING (the ops server answers 503 after READY_TIMEOUT_MS anyway). */
+export const READY_PING_MS = 1000;
+
 /** The bundled model's folder, generated on first start. */
 export function bundledModelDir(config: Config): string {
   return join(config.dataDir, 'checkpoints', `generated-${BUNDLED_PRESET}`);
@@ -86,13 +89,20 @@ export async function openEngine(
   return { engine, bundledModel };
 }
 
-/** Serves /metrics, /healthz and /readyz when METRICS_PORT is set; a port in use is logged, not fatal. */
+/**
+ * The operators' side of a start, run once by every role (single process, front-end, `dimoo worker`) before its
+ * model or queue: names the environment variables the bot ignores (one line: a typo such as TELEGRAM_TOKE would
+ * otherwise go unnoticed), then serves /metrics, /healthz and /readyz when METRICS_PORT is set; a port in use is
+ * logged, not fatal.
+ */
 export async function startOps(
   config: Config,
   log: Logger,
   metrics: BotMetrics,
   ready: () => Promise<boolean> | boolean,
 ): Promise<OpsServer | undefined> {
+  if (config.warnings?.length)
+    log.warn({ count: config.warnings.length }, `ignored environment: ${config.warnings.join('; ')}`);
   if (config.metrics.port === undefined) return undefined;
   try {
     const server = await startOpsServer({
@@ -118,32 +128,43 @@ export async function openServices(
   options: ServicesOptions = {},
 ): Promise<Services> {
   if (config.distributed) return openFrontEnd(config, log, config.distributed);
-  const { engine, bundledModel } = await openEngine(config, log);
-  const jobs = openJobSystem({
+  // The operators' endpoints come up before the model (minutes for the real checkpoint): /healthz answers while it
+  // loads, and /readyz says 503 until the queue runs on it.
+  let jobs: JobSystem | undefined;
+  const metrics = new BotMetrics({ depth: { depth: () => depthOf(jobs?.queue.plannedOrder() ?? []) } });
+  const ops = await startOps(config, log, metrics, () => jobs !== undefined);
+  let opened: { engine: Engine; bundledModel: boolean };
+  try {
+    opened = await openEngine(config, log);
+  } catch (error) {
+    await ops?.close();
+    throw error;
+  }
+  const { engine, bundledModel } = opened;
+  const system = openJobSystem({
     config,
     engine,
     previewIntervalMs: options.previewIntervalMs ?? 1500,
     log: engineLog(log),
   });
-  const metrics = new BotMetrics({ depth: { depth: () => depthOf(jobs.queue.plannedOrder()) } });
-  jobs.queue.subscribe((event) => metrics.observe(event));
-  const ops = await startOps(config, log, metrics, () => true);
+  system.queue.subscribe((event) => metrics.observe(event));
+  jobs = system;
   return {
     engine,
     device: engine.info.device,
-    jobs,
+    jobs: system,
     metrics,
     bundledModel,
-    start: () => jobs.queue.start(),
+    start: () => system.queue.start(),
     // The queue's stop is once-only: close() below waits for this same stop.
-    drain: () => jobs.queue.stop({ waitMs: config.queue.shutdownGraceMs ?? 10_000 }),
+    drain: () => system.queue.stop({ waitMs: config.queue.shutdownGraceMs ?? 10_000 }),
     async close() {
       await ops?.close();
       // The worker first (the running job finishes within the grace or goes back into the queue), then the model,
       // and the database last: nothing may write to it after it closes.
-      await jobs.queue.stop({ waitMs: config.queue.shutdownGraceMs ?? 10_000 });
+      await system.queue.stop({ waitMs: config.queue.shutdownGraceMs ?? 10_000 });
       await engine.close();
-      await jobs.close();
+      await system.close();
     },
   };
 }
@@ -181,14 +202,25 @@ async function openFrontEnd(
     admins: config.adminIds,
     log: engineLog(log),
   });
-  await queue.connect();
-  log.info({ frontEnd: queue.id }, 'front-end of the shared queue (GPU workers run `dimoo worker`)');
   const metrics = new BotMetrics({
     depth: { depth: () => depthOf(queue.plannedOrder()) },
     leader: () => queue.dispatcher.isLeader,
   });
   queue.subscribe((event) => metrics.observe(event));
-  const ops = await startOps(config, log, metrics, async () => (await state.redis.ping()) === 'PONG');
+  // Served before connecting: connect() waits for as long as Redis is down, and meanwhile /healthz must answer
+  // and /readyz say 503 (bounded: a PING would wait for Redis too).
+  let connected = false;
+  const ops = await startOps(config, log, metrics, () => connected && state.reachable(READY_PING_MS));
+  try {
+    await queue.connect();
+  } catch (error) {
+    await ops?.close();
+    store.close();
+    state.redis.disconnect();
+    throw error;
+  }
+  connected = true;
+  log.info({ frontEnd: queue.id }, 'front-end of the shared queue (GPU workers run `dimoo worker`)');
   const jobs: JobSystem = {
     store,
     queue: queue as JobQueueApi,

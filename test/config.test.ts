@@ -1,9 +1,21 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import dotenv from 'dotenv';
-import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, SECRET_VARIABLES, secretsOf } from '../src/config/index.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { command as configCommand } from '../src/cli/config-command.js';
+import {
+  ConfigError,
+  loadConfig,
+  loadConfigOrReport,
+  SECRET_VARIABLES,
+  secretsOf,
+} from '../src/config/index.js';
 import { envSchema } from '../src/config/schema.js';
+import { BOT_PREFIXES, READ_ELSEWHERE, unknownVariables } from '../src/config/unknown-variables.js';
+import { createLogger } from '../src/log.js';
+import { BotMetrics } from '../src/ops/metrics.js';
+import { startOps } from '../src/services.js';
 
 const TELEGRAM_TOKEN = '123456789:AAExampleExampleExampleExample_-xyz';
 
@@ -299,6 +311,193 @@ describe('QUEUE_URL', () => {
 
   it('refuses anything but a redis:// or rediss:// URL', () => {
     expect(() => loadConfig({ QUEUE_URL: 'http://10.0.0.1:6379' })).toThrow(/QUEUE_URL: must be a redis/);
+  });
+
+  it('refuses a URL without a host (ioredis would quietly use localhost), in the one-line-per-variable report', () => {
+    for (const url of ['redis://', 'redis:///0', 'rediss://', 'redis:6379']) {
+      let report = '';
+      expect(
+        loadConfigOrReport((text) => (report += text), { QUEUE_URL: url }),
+        url,
+      ).toBeUndefined();
+      expect(report).toContain('  - QUEUE_URL: must name the Redis host, e.g. redis://host:6379\n');
+    }
+    expect(loadConfig({ QUEUE_URL: ' redis://10.0.0.1:6379 ' }).distributed?.url).toBe(
+      'redis://10.0.0.1:6379',
+    );
+  });
+});
+
+describe('values are trimmed', () => {
+  it('a stray space around a value is dropped, not kept (hosts, paths, words, tokens)', () => {
+    const config = loadConfig({
+      METRICS_HOST: ' 0.0.0.0',
+      METRICS_PORT: ' 9464 ',
+      WEB_HOST: '127.0.0.1 ',
+      TELEGRAM_WEBHOOK_HOST: ' ::',
+      DISCORD_INTERACTIONS_HOST: 'localhost ',
+      DATA_DIR: './data ',
+      DEVICE: ' cpu',
+      DISCORD_APP_ID: ' 123456789012345678',
+      TELEGRAM_TOKEN: `${TELEGRAM_TOKEN}\n`,
+    });
+    expect(config.metrics).toEqual({ host: '0.0.0.0', port: 9464 });
+    expect(config.web.host).toBe('127.0.0.1');
+    expect(config.telegram.webhookHost).toBe('::');
+    expect(config.discord.appId).toBe('123456789012345678');
+    expect(config.dataDir).toBe(resolve('./data'));
+    expect(config.device).toBe('cpu');
+    expect(config.telegram.token).toBe(TELEGRAM_TOKEN);
+  });
+
+  it('a host with spaces inside, a scheme or a path is refused', () => {
+    for (const value of ['0.0.0.0 :9464', 'http://0.0.0.0', 'host/path'])
+      expect(problemFor('METRICS_HOST', value), value).toMatch(/host name or IP address/);
+    expect(problemFor('WEB_HOST', 'my host')).toMatch(/host name or IP address/);
+  });
+});
+
+describe('unknown variables', () => {
+  const TYPO_VALUE = 'typo-secret-value-4242';
+
+  it('a misspelt variable is named with the closest known one, never with its value', () => {
+    const config = loadConfig({ TELEGRAM_TOKE: TYPO_VALUE });
+    expect(config.warnings).toEqual([
+      'TELEGRAM_TOKE is not a dimoo-bot variable and is ignored (did you mean TELEGRAM_TOKEN?)',
+    ]);
+    expect(JSON.stringify(config)).not.toContain(TYPO_VALUE);
+  });
+
+  it('catches the bot prefixes in any case and near misses of its names, one per variable, by name', () => {
+    const env = {
+      discord_token: TYPO_VALUE,
+      WEB_PORTS: '8080',
+      DIMOO_ML_CACHE: 'loop',
+      METRICS_ADDR: '0.0.0.0',
+      QUEUE_HOST: 'redis',
+      MODEL_PATH: '/models',
+      SHUTDOWN_GRACE: '20',
+      DEVCE: 'cpu',
+      log_level: 'debug',
+    };
+    expect(unknownVariables(env)).toEqual([
+      { variable: 'DEVCE', closest: 'DEVICE' },
+      { variable: 'DIMOO_ML_CACHE', closest: 'DIMOO_ML_CACHE_PATH' },
+      { variable: 'METRICS_ADDR', closest: expect.stringMatching(/^METRICS_/) },
+      { variable: 'MODEL_PATH', closest: expect.any(String) },
+      { variable: 'QUEUE_HOST', closest: expect.stringMatching(/^QUEUE_/) },
+      { variable: 'SHUTDOWN_GRACE', closest: 'SHUTDOWN_GRACE_S' },
+      { variable: 'WEB_PORTS', closest: 'WEB_PORT' },
+      { variable: 'discord_token', closest: 'DISCORD_TOKEN' },
+      { variable: 'log_level', closest: 'LOG_LEVEL' },
+    ]);
+  });
+
+  it('says nothing about the bot’s own variables, those read elsewhere, or a host’s usual environment', () => {
+    const env: Record<string, string> = Object.fromEntries(
+      [
+        ...Object.keys(envSchema.shape),
+        ...READ_ELSEWHERE,
+        'PATH',
+        'HOME',
+        'HOSTNAME',
+        'USER',
+        'LOGNAME',
+        'LANG',
+        'TERM',
+        'SHELL',
+        'PWD',
+        'TMPDIR',
+        'TZ',
+        'CI',
+        'NODE_ENV',
+        'NODE_VERSION',
+        'NODE_OPTIONS',
+        'YARN_VERSION',
+        'REDIS_URL',
+        'E2E_LOG_LEVEL',
+        'LD_LIBRARY_PATH',
+        'XDG_CACHE_HOME',
+        'XDG_DATA_DIRS',
+        'CUDA_VERSION',
+        'CUDA_VISIBLE_DEVICES',
+        'NVIDIA_VISIBLE_DEVICES',
+        'NVIDIA_DRIVER_CAPABILITIES',
+        'ONNXRUNTIME_NODE_INSTALL',
+        'npm_config_cache',
+        'npm_lifecycle_event',
+      ].map((name) => [name, '']),
+    );
+    expect(unknownVariables(env)).toEqual([]);
+    expect(loadConfig(env).warnings).toBeUndefined();
+  });
+
+  it('every prefixed variable this repository reads from the environment is known', () => {
+    const root = resolve(import.meta.dirname, '..');
+    const files = (dir: string): string[] =>
+      readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+        const path = `${dir}/${entry.name}`;
+        if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : files(path);
+        return /\.(ts|js|mjs|sh)$/.test(entry.name) ? [path] : [];
+      });
+    const sources = ['src', 'engine', 'commands', 'adapters', 'bench', 'bin', 'test'].flatMap(files);
+    const texts = [...sources, 'Dockerfile', 'docker-compose.yml'].map((file) =>
+      readFileSync(join(root, file), 'utf8'),
+    );
+    const reads = /(?:\benv\.|\benv\[['"]|\$\{?)([A-Za-z_][A-Za-z0-9_]*)/g;
+    const known = new Set<string>([...Object.keys(envSchema.shape), ...READ_ELSEWHERE]);
+    const read = new Set(texts.flatMap((text) => [...text.matchAll(reads)].map((m) => m[1] as string)));
+    const prefixed = [...read].filter((name) => BOT_PREFIXES.some((prefix) => name.startsWith(prefix)));
+    expect(prefixed.length).toBeGreaterThan(5);
+    expect(prefixed.filter((name) => !known.has(name))).toEqual([]);
+  });
+
+  it('a refused configuration mentions them too (a misspelt name is often why a required one is missing)', () => {
+    let report = '';
+    loadConfigOrReport((text) => (report += text), {
+      TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/hook',
+      TELEGRAM_WEBHOOK_SECRT: TYPO_VALUE,
+    });
+    expect(report).toContain('TELEGRAM_WEBHOOK_SECRET: is required');
+    expect(report).toContain('TELEGRAM_WEBHOOK_SECRT is not a dimoo-bot variable');
+    expect(report).not.toContain(TYPO_VALUE);
+  });
+
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('`dimoo config` shows them, without the value', async () => {
+    vi.stubEnv('TELEGRAM_TOKE', TYPO_VALUE);
+    let output = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        output += chunk.toString();
+        done();
+      },
+    });
+    await configCommand.run([], { stdout: sink, stderr: sink });
+    expect(output).toContain(
+      'TELEGRAM_TOKE is not a dimoo-bot variable and is ignored (did you mean TELEGRAM_TOKEN?)',
+    );
+    expect(output).not.toContain(TYPO_VALUE);
+  });
+
+  it('start-up logs them in one line, names only', async () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', pretty: false, destination: { write: (l) => lines.push(l) } });
+    const config = loadConfig({ TELEGRAM_TOKE: TYPO_VALUE, WEB_PORTS: '8080' });
+    expect(await startOps(config, log, new BotMetrics(), () => true)).toBeUndefined();
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0] as string) as { level: number; msg: string };
+    expect(line.level).toBe(40);
+    expect(line.msg).toContain(
+      'TELEGRAM_TOKE is not a dimoo-bot variable and is ignored (did you mean TELEGRAM_TOKEN?)',
+    );
+    expect(line.msg).toContain(
+      'WEB_PORTS is not a dimoo-bot variable and is ignored (did you mean WEB_PORT?)',
+    );
+    expect(lines[0]).not.toContain(TYPO_VALUE);
   });
 });
 

@@ -1,20 +1,26 @@
 // The operators' endpoints: Prometheus text with the job metrics fed by real job events, health and readiness.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SharedState } from '../src/jobs/distributed/shared-state.js';
 import { JobQueue } from '../src/jobs/queue.js';
 import { JobStore } from '../src/jobs/store.js';
 import { BotMetrics, depthOf } from '../src/ops/metrics.js';
 import { type OpsServer, startOpsServer } from '../src/ops/server.js';
 import { TimedEngineDouble } from './doubles/timed-engine.js';
+import { REDIS_URL, skipWithoutRedis } from './jobs/distributed/redis-harness.js';
+
+const noRedis = await skipWithoutRedis();
 
 const closing: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const close of closing.splice(0)) await close();
 });
 
-async function serve(metrics: BotMetrics, ready: () => boolean): Promise<OpsServer> {
+async function serve(metrics: BotMetrics, ready: () => Promise<boolean> | boolean): Promise<OpsServer> {
   const server = await startOpsServer({ host: '127.0.0.1', port: 0, metrics, ready });
   closing.push(() => server.close());
   return server;
@@ -78,5 +84,126 @@ describe('operators’ endpoints', () => {
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     expect((await fetch(`${base}/`)).status).toBe(404);
     expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).toBe(405);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Status of a GET and how long it took; a request that hangs fails after `limitMs` instead of the test timing out. */
+async function timedStatus(url: string, limitMs = 4000): Promise<{ status: number; ms: number }> {
+  const started = performance.now();
+  const response = await fetch(url, { signal: AbortSignal.timeout(limitMs) });
+  await response.text();
+  return { status: response.status, ms: performance.now() - started };
+}
+
+/** `promise`, or a failure after `ms` (so that a hang fails this test instead of timing it out). */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+describe('readiness never hangs', () => {
+  it('a readiness check that does not answer is a 503 within 2 s, not a pending request', async () => {
+    const server = await serve(new BotMetrics(), () => new Promise<boolean>(() => undefined));
+    const { status, ms } = await timedStatus(`http://127.0.0.1:${server.port}/readyz`);
+    expect(status).toBe(503);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('an unreachable Redis is not ready at once, without a PING waiting in the offline queue', async () => {
+    const state = new SharedState(`redis://127.0.0.1:${await freePort()}`, 'dimoo-ops-test');
+    closing.push(async () => state.redis.disconnect());
+    const server = await serve(new BotMetrics(), () => state.reachable());
+    const base = `http://127.0.0.1:${server.port}`;
+    for (let probe = 0; probe < 3; probe++) {
+      const { status, ms } = await timedStatus(`${base}/readyz`);
+      expect(status).toBe(503);
+      expect(ms).toBeLessThan(2000);
+    }
+    expect((await timedStatus(`${base}/healthz`)).status).toBe(200);
+    const started = performance.now();
+    expect(await within(state.reachable(), 4000)).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+
+  it.skipIf(noRedis)('a Redis that goes away after start is not ready within a second', async () => {
+    // A proxy in front of the shared Redis, so that this test can cut the connection without touching the server.
+    const target = new URL(REDIS_URL);
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const upstream = connect(Number(target.port || 6379), target.hostname);
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => sockets.delete(socket));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    const port = await new Promise<number>((resolve) =>
+      proxy.listen(0, '127.0.0.1', () => resolve((proxy.address() as { port: number }).port)),
+    );
+    const state = new SharedState(`redis://127.0.0.1:${port}`, 'dimoo-ops-test');
+    closing.push(async () => {
+      state.redis.disconnect();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    });
+    await state.redis.ping();
+    expect(await state.reachable()).toBe(true);
+    proxy.close();
+    for (const socket of sockets) socket.destroy();
+    const started = performance.now();
+    expect(await within(state.reachable(), 4000)).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1500);
+    const server = await serve(new BotMetrics(), () => state.reachable());
+    const { status, ms } = await timedStatus(`http://127.0.0.1:${server.port}/readyz`);
+    expect(status).toBe(503);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('a front-end whose Redis is down at start serves /healthz (200) and /readyz (503 within 2 s)', async () => {
+    const [redisPort, metricsPort, webPort] = [await freePort(), await freePort(), await freePort()];
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: join(import.meta.dirname, '..'),
+      env: {
+        PATH: process.env.PATH,
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-ops-front-')),
+        QUEUE_URL: `redis://127.0.0.1:${redisPort}`,
+        METRICS_PORT: String(metricsPort),
+        WEB_PORT: String(webPort),
+        LOG_LEVEL: 'error',
+      },
+      stdio: 'ignore',
+    });
+    closing.push(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    const base = `http://127.0.0.1:${metricsPort}`;
+    const deadline = Date.now() + 20_000;
+    let health = 0;
+    while (health !== 200) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error('/healthz never answered');
+      health = await timedStatus(`${base}/healthz`, 1000).then(
+        (r) => r.status,
+        () => 0,
+      );
+      if (health !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const { status, ms } = await timedStatus(`${base}/readyz`);
+    expect(status).toBe(503);
+    expect(ms).toBeLessThan(2000);
   });
 });

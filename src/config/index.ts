@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import dotenv from 'dotenv';
 import type { z } from 'zod';
 import { type Env, envSchema, SECRET_VARIABLES } from './schema.js';
+import { describeUnknown, unknownVariables } from './unknown-variables.js';
 
 export { SECRET_VARIABLES } from './schema.js';
 
@@ -67,14 +68,24 @@ export interface Config {
     maxInputPixels: number;
     blockedWords: string[];
   };
+  /**
+   * One line per environment variable that looks meant for the bot but that it does not read (a typo such as
+   * TELEGRAM_TOKE), naming the closest one it does; absent when there is none. Names only, never values.
+   */
+  warnings?: string[];
 }
 
 /** Every problem in the environment at once, never with a secret's value. */
 export class ConfigError extends Error {
-  constructor(readonly problems: Array<{ variable: string; problem: string }>) {
+  constructor(
+    readonly problems: Array<{ variable: string; problem: string }>,
+    /** Unknown variables (Config.warnings): a misspelt name is often why a required one is missing. */
+    readonly warnings: readonly string[] = [],
+  ) {
     super(
       `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
         problems.map((p) => `  - ${p.variable}: ${p.problem}`).join('\n') +
+        warnings.map((w) => `\n  (note: ${w})`).join('') +
         '\nFix these in your environment or .env file (see .env.example for every variable and its default).',
     );
     this.name = 'ConfigError';
@@ -133,7 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
   const parsed = envSchema.safeParse(env);
   // Rules between variables are checked on the raw values, so they are listed together with the schema's problems.
   const problems = [...(parsed.success ? [] : describeIssues(parsed.error.issues)), ...crossChecks(env)];
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const warnings = describeUnknown(unknownVariables(env));
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems, warnings);
   const e = parsed.data;
   return {
     discord: {
@@ -191,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
       maxInputPixels: e.MAX_INPUT_PIXELS,
       blockedWords: e.BLOCKED_WORDS.map((w) => w.toLowerCase()),
     },
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
 

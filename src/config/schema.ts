@@ -10,7 +10,16 @@ export const SECRET_VARIABLES = [
   'WEB_ACCESS_TOKEN',
 ] as const;
 
-const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+/**
+ * Every string value is trimmed, and blank means unset: a stray space from a .env line or a quoted shell value
+ * (`METRICS_HOST=" 0.0.0.0"`, `DATA_DIR="./data "`) would otherwise be kept and silently bind nothing or write
+ * elsewhere.
+ */
+const emptyToUndefined = (v: unknown) => {
+  if (typeof v !== 'string') return v;
+  const trimmed = v.trim();
+  return trimmed === '' ? undefined : trimmed;
+};
 
 const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
 
@@ -75,6 +84,16 @@ const portNumber = z.coerce
   .max(65535, PORT_RULE);
 const port = z.preprocess(emptyToUndefined, portNumber.optional());
 
+/** An interface to listen on: a name or an address, nothing with spaces, slashes or a scheme. */
+const host = (fallback: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9.:%_[\]-]+$/, 'must be a host name or IP address, e.g. 127.0.0.1 or 0.0.0.0')
+      .default(fallback),
+  );
+
 export const envSchema = z.object({
   DISCORD_TOKEN: optionalString,
   DISCORD_APP_ID: z.preprocess(
@@ -98,7 +117,7 @@ export const envSchema = z.object({
       .regex(/^[0-9a-fA-F]{64}$/, 'must be the 64 hex characters shown as Public Key in the Developer Portal')
       .optional(),
   ),
-  DISCORD_INTERACTIONS_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  DISCORD_INTERACTIONS_HOST: host('127.0.0.1'),
   DISCORD_INTERACTIONS_PORT: port,
   TELEGRAM_TOKEN: z.preprocess(
     emptyToUndefined,
@@ -122,7 +141,7 @@ export const envSchema = z.object({
   TELEGRAM_CHAT_IDS: listOf(
     z.string().regex(/^-?\d{1,20}$/, 'each id must be a Telegram chat id (a whole number, groups negative)'),
   ),
-  TELEGRAM_WEBHOOK_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  TELEGRAM_WEBHOOK_HOST: host('127.0.0.1'),
   TELEGRAM_WEBHOOK_PORT: z.preprocess(emptyToUndefined, portNumber.default(8443)),
   TELEGRAM_WEBHOOK_PATH: z.preprocess(
     emptyToUndefined,
@@ -160,7 +179,7 @@ export const envSchema = z.object({
   ),
   DESCRIBE_CACHE: booleanFlag(true),
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
-  WEB_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  WEB_HOST: host('127.0.0.1'),
   WEB_PORT: port,
   WEB_ACCESS_TOKEN: optionalString,
   ADMIN_IDS: adminList,
@@ -184,7 +203,11 @@ export const envSchema = z.object({
   JOB_TIMEOUT_S: intIn(10, 86400, 900),
   QUEUE_URL: z.preprocess(
     emptyToUndefined,
-    z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+    z
+      .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
+      // ioredis takes `redis://` without a host as localhost: a half-written URL would quietly use another Redis.
+      .refine((url) => new URL(url).hostname !== '', 'must name the Redis host, e.g. redis://host:6379')
+      .optional(),
   ),
   QUEUE_PREFIX: z.preprocess(
     emptyToUndefined,
@@ -193,7 +216,7 @@ export const envSchema = z.object({
       .regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1–40 characters of A–Z, a–z, 0–9, _ and -')
       .default('dimoo'),
   ),
-  METRICS_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  METRICS_HOST: host('127.0.0.1'),
   METRICS_PORT: port,
   SHUTDOWN_GRACE_S: intIn(0, 600, 10),
   RATE_LIMIT_PER_MINUTE: intIn(0, 1000, 6),

@@ -1,8 +1,13 @@
 // The operators' HTTP endpoints on their own port (loopback by default): /metrics (Prometheus text), /healthz (the
 // process answers) and /readyz (the model is loaded, or the shared queue is reachable). Nothing else is served.
+// /readyz always answers within READY_TIMEOUT_MS: an orchestrator's probe that hangs is as bad as no answer, and
+// each hung probe would leave a request open.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BotMetrics } from './metrics.js';
+
+/** How long /readyz waits for the readiness check before it answers 503. */
+export const READY_TIMEOUT_MS = 1500;
 
 export interface OpsServer {
   port: number;
@@ -14,7 +19,10 @@ export async function startOpsServer(options: {
   port: number;
   metrics: BotMetrics;
   ready: () => Promise<boolean> | boolean;
+  /** Defaults to READY_TIMEOUT_MS. */
+  readyTimeoutMs?: number;
 }): Promise<OpsServer> {
+  const readyTimeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS;
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -24,9 +32,15 @@ export async function startOpsServer(options: {
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {
-      Promise.resolve()
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), readyTimeoutMs);
+      });
+      const check = Promise.resolve()
         .then(options.ready)
-        .catch(() => false)
+        .catch(() => false);
+      Promise.race([check, late])
+        .finally(() => clearTimeout(timer))
         .then((ready) => {
           res
             .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
