@@ -1,13 +1,14 @@
 // `dimoo worker`: one GPU worker of the shared queue (QUEUE_URL). Loads the model, takes the jobs the dispatcher
 // hands out one at a time, and serves /metrics, /healthz and /readyz (ready once the model is loaded and Redis
-// answers) on METRICS_PORT. SIGINT/SIGTERM finish the job in hand (up to 30 s) before leaving.
+// answers) on METRICS_PORT. SIGINT/SIGTERM finish the job in hand within SHUTDOWN_GRACE_S, else put it back into
+// the queue for another worker (as a first try), before leaving.
 import { hostname } from 'node:os';
 import type { Config } from './config/index.js';
 import { SharedState } from './jobs/distributed/shared-state.js';
 import { DistributedWorker } from './jobs/distributed/worker.js';
 import type { Logger } from './log.js';
 import { BotMetrics } from './ops/metrics.js';
-import { openEngine, startOps } from './services.js';
+import { openEngine, READY_PING_MS, startOps } from './services.js';
 
 export async function runWorker(config: Config, log: Logger, signal: AbortSignal): Promise<void> {
   const shared = config.distributed;
@@ -17,12 +18,8 @@ export async function runWorker(config: Config, log: Logger, signal: AbortSignal
   );
   const metrics = new BotMetrics({ worker: `${hostname()}:${process.pid}` });
   let engineReady = false;
-  const ops = await startOps(
-    config,
-    log,
-    metrics,
-    async () => engineReady && (await state.redis.ping()) === 'PONG',
-  );
+  // Bounded: a PING while Redis is away would wait for it (and the probe with it) instead of answering 503.
+  const ops = await startOps(config, log, metrics, () => engineReady && state.reachable(READY_PING_MS));
   const { engine } = await openEngine(config, log);
   engineReady = true;
   const worker = new DistributedWorker({
@@ -45,7 +42,8 @@ export async function runWorker(config: Config, log: Logger, signal: AbortSignal
     signal.addEventListener('abort', () => resolve(), { once: true });
   });
   log.info('worker stopping: finishing the job in hand');
-  await worker.close(30_000);
+  // Past SHUTDOWN_GRACE_S the job is put back for another worker, its one retry unspent.
+  await worker.close(config.queue.shutdownGraceMs ?? 10_000);
   await ops?.close();
   await engine.close();
   await state.close();

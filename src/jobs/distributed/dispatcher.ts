@@ -132,17 +132,23 @@ export class Dispatcher {
     }
   }
 
-  /** A job BullMQ failed (stalled twice: its worker died on the retry too, or the processor broke). */
+  /**
+   * A job BullMQ failed (stalled twice: its worker died on the retry too, or the processor broke). The interrupted
+   * runs delivered nothing: its owner gets the whole charge back, as single-process recovery refunds them. The
+   * 'failed' event and the next tick may both get here: the record's end is written (and refunded) once.
+   */
   private async apologize(id: string, reason: string): Promise<void> {
     const { state } = this.options;
     const job = await state.getJob(id);
-    await state.release(id);
     await this.work.remove(id).catch(() => undefined);
-    if (!job || job.status === 'done' || job.status === 'failed' || job.status === 'cancelled') return;
+    if (!job || job.status === 'done' || job.status === 'failed' || job.status === 'cancelled') {
+      await state.release(id);
+      return;
+    }
     job.status = 'failed';
     job.finishedAt = Date.now();
     job.error = { key: 'errors.job.interrupted', params: {} };
-    await state.saveJob(job);
+    if (!(await state.finish(job, job.estimatedCost))) return;
     this.options.log?.('warn', 'job failed after its worker stopped twice', { jobId: id, reason });
     await publishJobEvent(state, { type: 'failed', job });
     this.kick();

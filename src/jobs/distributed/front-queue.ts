@@ -313,7 +313,8 @@ export class FrontQueue implements JobQueueApi {
     const { state } = this.options;
     await this.pending.get(id);
     const job = await state.getJob(id);
-    if (!job) return;
+    // Ended meanwhile: a cancel flag now would only wait out its expiry in Redis.
+    if (!job || TERMINAL.has(job.status)) return;
     if (job.status === 'queued' && (await state.unqueue(job))) {
       job.status = 'cancelled';
       job.finishedAt = Date.now();
@@ -334,7 +335,7 @@ export class FrontQueue implements JobQueueApi {
     this.pendingJobs.delete(job.id);
     // A job's end is reported once, whether it came live or from the catch-up after a restart.
     const known = store.get(job.id);
-    if (known && TERMINAL.has(known.status)) return;
+    if (known && TERMINAL.has(known.status)) return this.acknowledgeEnd(job);
     if (event.type === 'done') {
       for (const file of resultFiles(job))
         store.writeFile(job.id, file, await this.options.state.readFile(job.id, file));
@@ -352,7 +353,21 @@ export class FrontQueue implements JobQueueApi {
       this.events.emit({ type: 'progress', job, step: event.step, total: event.total, preview });
     } else {
       this.events.emit(event);
+      if (TERMINAL.has(event.type)) await this.acknowledgeEnd(job);
     }
+  }
+
+  /**
+   * This front-end has the job's end in its own store: Redis may forget it (record in a day, files and owner entry
+   * now). Until then the record stays, for a restart's catch-up to report; a failure here only delays the cleanup.
+   */
+  private async acknowledgeEnd(job: Job): Promise<void> {
+    await this.options.state.acknowledgeEnd(job).catch((error: unknown) => {
+      this.options.log?.('warn', 'clearing an ended job from the shared queue failed', {
+        jobId: job.id,
+        error: String(error),
+      });
+    });
   }
 
   /** Coalesces change notices: one reload at a time, one more if anything changed meanwhile. */

@@ -4,9 +4,11 @@
 // one Lua script, so two processes can never both claim or both cancel the same waiting job.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { resultFiles } from '../job-parts.js';
 import type { Candidate } from '../scheduler.js';
 import type { Job } from '../types.js';
-import { ownerKey } from '../types.js';
+import { isStoredImage, ownerKey } from '../types.js';
+import { FINISH, HEARTBEAT, LIVE_WORKERS, PUT_BACK } from './shared-scripts.js';
 
 /** Claims a waiting job for a worker: removes it from its owner's list, records it as handed out, charges its owner. */
 const CLAIM = `
@@ -55,8 +57,16 @@ export interface WirePreview {
   data: string;
 }
 
-/** Files outlive their job by a week (re-rolls and "Original file" read them back), then Redis drops them. */
+/**
+ * Inputs and results wait a week at most for the front-end that copies them (it keeps its own in DATA_DIR); an
+ * ended record as long, for its front-end to report after a restart, so one that never comes back leaks nothing.
+ */
 const FILE_TTL_S = 7 * 24 * 3600;
+
+/** An ended record its front-end took stays a day for late lookups (a cancel from another front-end, a re-check). */
+const TAKEN_TTL_S = 24 * 3600;
+
+const ENDED = new Set(['done', 'failed', 'cancelled']);
 
 export class SharedState {
   readonly redis: Redis;
@@ -113,7 +123,49 @@ export class SharedState {
   }
 
   async saveJob(job: Job): Promise<void> {
-    await this.redis.set(this.key('job', job.id), JSON.stringify(job));
+    const key = this.key('job', job.id);
+    if (ENDED.has(job.status)) await this.redis.set(key, JSON.stringify(job), 'EX', FILE_TTL_S);
+    else await this.redis.set(key, JSON.stringify(job));
+  }
+
+  /**
+   * Records the outcome of a job a worker had (its status set), frees the slot and refunds `refund` of its owner's
+   * charge, at once; false (nothing but the slot changed) when its record had already ended.
+   */
+  async finish(job: Job, refund: number): Promise<boolean> {
+    const keys = [this.key('job', job.id), this.key('dispatched'), this.key('counters')];
+    const args = [job.id, JSON.stringify(job), ownerKey(job.owner), String(-refund), String(FILE_TTL_S)];
+    return (await this.redis.eval(FINISH, keys.length, ...keys, ...args)) === 1;
+  }
+
+  /**
+   * Puts a job its worker stopped (shutdown) back on its owner's waiting list, as `job` says it was before it
+   * started, freeing its slot and refunding its whole charge; false when its record had already ended.
+   */
+  async putBack(job: Job): Promise<boolean> {
+    const user = ownerKey(job.owner);
+    const keys = [
+      this.key('job', job.id),
+      this.key('dispatched'),
+      this.key('counters'),
+      this.key('wait', user),
+      this.key('waiting'),
+    ];
+    const args = [job.id, JSON.stringify(job), user, String(-job.estimatedCost), String(job.seq)];
+    return (await this.redis.eval(PUT_BACK, keys.length, ...keys, ...args)) === 1;
+  }
+
+  /**
+   * The owning front-end has taken this ended job (its result copied into its own store): its record expires in a
+   * day, its owner entry, files and cancel flag go now. Idempotent: a repeated report does the same again.
+   */
+  async acknowledgeEnd(job: Job): Promise<void> {
+    const files = [...storedFiles(job.request), ...resultFiles(job)];
+    const tx = this.redis.multi();
+    tx.expire(this.key('job', job.id), TAKEN_TTL_S);
+    tx.hdel(this.key('owners'), job.id);
+    tx.del(this.key('cancel', job.id), ...files.map((name) => this.key('file', job.id, name)));
+    await tx.exec();
   }
 
   async frontEndOf(id: string): Promise<string | undefined> {
@@ -184,9 +236,9 @@ export class SharedState {
     return bytes;
   }
 
-  /** A worker says it is alive for the next `ttlMs`. */
+  /** A worker says it is alive for the next `ttlMs` of Redis's clock (its own may be off). */
   async heartbeat(workerId: string, ttlMs: number): Promise<void> {
-    await this.redis.zadd(this.key('workers'), Date.now() + ttlMs, workerId);
+    await this.redis.eval(HEARTBEAT, 1, this.key('workers'), workerId, String(ttlMs));
   }
 
   async leaveWorkers(workerId: string): Promise<void> {
@@ -194,12 +246,11 @@ export class SharedState {
   }
 
   async snapshot(): Promise<Snapshot> {
-    const now = Date.now();
     const [users, counters, dispatched, liveWorkers, calibration] = await Promise.all([
       this.redis.smembers(this.key('waiting')),
       this.redis.hgetall(this.key('counters')),
       this.redis.hgetall(this.key('dispatched')),
-      this.redis.zcount(this.key('workers'), now, '+inf'),
+      this.redis.eval(LIVE_WORKERS, 1, this.key('workers')) as Promise<number>,
       this.redis.hget(this.key('calibration'), 'msPerUnit'),
     ]);
     const ids = (
@@ -265,9 +316,41 @@ export class SharedState {
     await this.redis.publish(this.channel(name), JSON.stringify(message));
   }
 
+  /**
+   * Whether Redis answers now, within `timeoutMs` (for /readyz). Commands wait in the offline queue while Redis is
+   * away (`maxRetriesPerRequest: null`), so a PING then would hang the probe and stay queued: none is sent unless
+   * the connection is up, and a connection cut that ioredis has not noticed yet costs at most the timeout.
+   */
+  async reachable(timeoutMs = 1000): Promise<boolean> {
+    if (this.redis.status !== 'ready') return false;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([
+        this.redis.ping().then(
+          (reply) => reply === 'PONG',
+          () => false,
+        ),
+        late,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async close(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
+}
+
+/** The names of a stored request's images (wherever nested, a mask included): its input files. */
+function storedFiles(value: unknown, names: string[] = []): string[] {
+  if (isStoredImage(value)) names.push(value.file);
+  else if (typeof value === 'object' && value !== null)
+    for (const inner of Object.values(value)) storedFiles(inner, names);
+  return names;
 }
 
 export function toCandidate(job: Job, batchKey?: string): Candidate {

@@ -2,7 +2,8 @@
 // them through the engine and reports started/progress/done to the owning front-end over Redis pub/sub. BullMQ's
 // job lock is the worker's lease on the job: a worker killed mid-job stops renewing it, another worker's stalled
 // check puts the job back once (`maxStalledCount: 1`) and it re-runs there; a second stall fails it and the
-// dispatcher sends the apology.
+// dispatcher sends the apology. A job cancelled or failed part-way is charged only the share of its steps that ran,
+// as in single-process mode; one stopped by this worker's shutdown goes back on its owner's waiting list, uncharged.
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -32,15 +33,20 @@ export interface DistributedWorkerOptions {
 
 const HEARTBEAT_MS = 2000;
 
+/** Why a running job was aborted: its owner cancelled it, it ran too long, or this worker is shutting down. */
+interface Running {
+  controller: AbortController;
+  reason?: 'cancel' | 'timeout' | 'shutdown';
+}
+
 export class DistributedWorker {
   readonly id = randomUUID();
   private worker: Worker | undefined;
   private subscriber: Redis | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
-  private readonly controllers = new Map<
-    string,
-    { controller: AbortController; reason?: 'cancel' | 'timeout' }
-  >();
+  private readonly controllers = new Map<string, Running>();
+  /** Past the shutdown grace: a job still starting is put back instead of run. */
+  private stopping = false;
 
   constructor(private readonly options: DistributedWorkerOptions) {}
 
@@ -110,12 +116,14 @@ export class DistributedWorker {
       return;
     }
     if (await state.cancelRequested(id)) {
-      await this.settle(job, 'cancelled');
+      await this.settle(job, 'cancelled', job.estimatedCost);
       return;
     }
-    const entry: { controller: AbortController; reason?: 'cancel' | 'timeout' } = {
-      controller: new AbortController(),
-    };
+    if (this.stopping) {
+      await this.putBack(job);
+      return;
+    }
+    const entry: Running = { controller: new AbortController() };
     this.controllers.set(id, entry);
     const timer = setTimeout(() => {
       entry.reason = 'timeout';
@@ -130,6 +138,8 @@ export class DistributedWorker {
     this.options.metrics?.busy?.(true);
     const started = performance.now();
     let lastStep = started;
+    // The share of its steps that ran: a job ended early keeps only that much of its charge.
+    let ran = 0;
     // Progress goes out in order on this one connection; a chain keeps a slow preview from overtaking `done`.
     let sending: Promise<void> = Promise.resolve();
     try {
@@ -141,6 +151,7 @@ export class DistributedWorker {
           const now = performance.now();
           this.options.metrics?.step?.(now - lastStep);
           lastStep = now;
+          if (p.total > 0) ran = Math.min(1, p.step / p.total);
           const preview = p.preview && {
             width: p.preview.width,
             height: p.preview.height,
@@ -158,11 +169,16 @@ export class DistributedWorker {
       await recordResult(job, result, (name, bytes) => state.writeFile(job.id, name, bytes));
       job.measuredMs = Math.round(elapsedMs);
       await state.calibrate(elapsedMs / Math.max(job.estimatedCost, 1));
-      await this.settle(job, 'done');
+      await this.settle(job, 'done', 0);
     } catch (error) {
       await sending;
-      if (entry.reason === 'cancel') {
-        await this.settle(job, 'cancelled');
+      const unused = job.estimatedCost * (1 - ran);
+      // A job its owner cancelled meanwhile ends cancelled rather than going back to run again.
+      if (entry.reason === 'shutdown' && !(await state.cancelRequested(id))) {
+        job.attempts = Math.max(0, job.attempts - 1);
+        await this.putBack(job);
+      } else if (entry.reason === 'cancel' || entry.reason === 'shutdown') {
+        await this.settle(job, 'cancelled', unused);
       } else {
         job.error =
           entry.reason === 'timeout'
@@ -174,7 +190,7 @@ export class DistributedWorker {
               ? { key: `errors.engine.${error.code}`, params: error.params }
               : { key: 'errors.generic', params: {} };
         this.options.log?.('warn', 'job failed', { jobId: id, error: String(error) });
-        await this.settle(job, 'failed');
+        await this.settle(job, 'failed', unused);
       }
     } finally {
       clearTimeout(timer);
@@ -183,15 +199,32 @@ export class DistributedWorker {
     }
   }
 
-  /** Records the outcome, frees the worker slot, tells the owner, and wakes the dispatcher. */
-  private async settle(job: Job, status: 'done' | 'failed' | 'cancelled'): Promise<void> {
+  /**
+   * Records the outcome, frees the worker slot and refunds `refund` of the charge in one step, tells the owner, and
+   * wakes the dispatcher. A record that already ended (the apology for a run thought dead) keeps its outcome.
+   */
+  private async settle(job: Job, status: 'done' | 'failed' | 'cancelled', refund: number): Promise<void> {
     const { state } = this.options;
     job.status = status;
     job.finishedAt = Date.now();
-    await state.saveJob(job);
-    await state.release(job.id);
-    await publishJobEvent(state, { type: status, job });
+    if (await state.finish(job, refund)) await publishJobEvent(state, { type: status, job });
     await state.publish('wake', { worker: this.id });
+  }
+
+  /**
+   * Puts a job this worker's shutdown stopped back on its owner's waiting list, as before its claim (attempt and
+   * charge undone), and completes its BullMQ job: left to stall instead, it would spend its one retry. A dispatcher
+   * that hands it out again before that completion finds its BullMQ id still taken; its next tick's reconciliation
+   * hands it over then.
+   */
+  private async putBack(job: Job): Promise<void> {
+    const { state } = this.options;
+    job.status = 'queued';
+    job.startedAt = undefined;
+    if (await state.putBack(job)) {
+      this.options.log?.('info', 'job put back into the queue for another worker', { jobId: job.id });
+      await state.publish('changed', { id: job.id });
+    }
   }
 
   private materialize(job: Job): Promise<EngineRequest> {
@@ -202,13 +235,37 @@ export class DistributedWorker {
     );
   }
 
-  /** Finishes the job in hand (up to `waitMs`), then leaves; an unfinished job is retried by another worker. */
-  async close(waitMs = 30_000): Promise<void> {
+  /**
+   * Leaves the pool and lets the job in hand finish for up to `graceMs` (SHUTDOWN_GRACE_S); past that it is aborted
+   * and put back (`putBack`), so the next worker runs it as a first try. The aborted run ends within one engine
+   * step; after `abortWaitMs` more this worker leaves anyway, and BullMQ retries the job once its lock runs out.
+   */
+  async close(graceMs = 30_000, abortWaitMs = 10_000): Promise<void> {
     clearInterval(this.heartbeat);
     await this.options.state.leaveWorkers(this.id).catch(() => undefined);
-    const closing = this.worker?.close();
-    const deadline = new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref());
-    await Promise.race([closing, deadline]);
+    const closing = this.worker?.close().catch(() => undefined);
+    if (closing && !(await settlesWithin(closing, graceMs))) {
+      this.stopping = true;
+      for (const entry of this.controllers.values()) {
+        entry.reason ??= 'shutdown';
+        entry.controller.abort();
+      }
+      if (!(await settlesWithin(closing, abortWaitMs)))
+        this.options.log?.('warn', 'an aborted job did not stop; it is retried once its lock runs out');
+    }
     await this.subscriber?.quit().catch(() => undefined);
+  }
+}
+
+/** Whether `promise` settles within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

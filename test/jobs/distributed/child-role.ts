@@ -1,6 +1,7 @@
-// A worker or a front-end in its own process, for the kill -9 tests: `node --import tsx child-role.ts
-// worker|frontend <prefix> [msPerStep]`. Prints `ready <id>` once connected and `run <prompt>` when its test engine
-// starts a request, so the parent knows whom to kill.
+// A worker or a front-end in its own process, for the kill -9 and clock tests: `node --import tsx child-role.ts
+// worker|frontend <prefix> [msPerStep] [clockSkewMs]`. Prints `ready <id>` once connected and `run <prompt>` when its
+// test engine starts a request, so the parent knows whom to kill. A skew sets this process's clock (`Date.now`) that
+// many milliseconds off, as a machine whose clock is wrong would be.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +13,13 @@ import { JobStore } from '../../../src/jobs/store.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { LIMITS, REDIS_URL } from './redis-harness.js';
 
-const [role, prefix, msPerStep] = process.argv.slice(2);
-if (!prefix) throw new Error('usage: child-role.ts worker|frontend <prefix> [msPerStep]');
+const [role, prefix, msPerStep, clockSkewMs] = process.argv.slice(2);
+if (!prefix) throw new Error('usage: child-role.ts worker|frontend <prefix> [msPerStep] [clockSkewMs]');
+const skew = Number(clockSkewMs ?? 0);
+if (skew !== 0) {
+  const realNow = Date.now.bind(Date);
+  Date.now = () => realNow() + skew;
+}
 const state = new SharedState(REDIS_URL, prefix);
 
 class ReportingEngine extends TimedEngineDouble {

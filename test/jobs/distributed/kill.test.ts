@@ -1,58 +1,24 @@
 // kill -9 of processes on the real Redis: a worker mid-job (the job re-runs once on the other worker; when the
 // retry's worker dies too, the owner gets the apology), and the dispatcher (another front-end takes over in < 10 s).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Owner } from '../../../src/jobs/types.js';
-import { type Cluster, skipWithoutRedis, startCluster, uniquePrefix, until } from './redis-harness.js';
+import { killChildren, killHard, spawnRole } from './children.js';
+import {
+  type Cluster,
+  counterOf,
+  skipWithoutRedis,
+  startCluster,
+  uniquePrefix,
+  until,
+} from './redis-harness.js';
 
 const skip = await skipWithoutRedis();
-const CHILD = fileURLToPath(new URL('./child-role.ts', import.meta.url));
 const owner: Owner = { platform: 'discord', userId: 'killer' };
 
-interface Child {
-  process: ChildProcess;
-  id: string;
-  runs: string[];
-}
-
-const children: Child[] = [];
 let cluster: Cluster | undefined;
 
-async function spawnRole(role: 'worker' | 'frontend', prefix: string, msPerStep = 300): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, role, prefix, String(msPerStep)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const entry: Child = { process: child, id: '', runs: [] };
-  children.push(entry);
-  let buffer = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${role} did not start`)), 30_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let nl = buffer.indexOf('\n');
-      while (nl >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (line.startsWith('ready ')) {
-          entry.id = line.slice(6);
-          clearTimeout(timer);
-          resolve();
-        } else if (line.startsWith('run ')) entry.runs.push(line.slice(4));
-        nl = buffer.indexOf('\n');
-      }
-    });
-    child.on('exit', () => reject(new Error(`${role} exited`)));
-  });
-  return entry;
-}
-
-function killHard(child: Child): void {
-  child.process.kill('SIGKILL');
-}
-
 afterEach(async () => {
-  for (const child of children.splice(0)) if (child.process.exitCode === null) killHard(child);
+  killChildren();
   await cluster?.close();
   cluster = undefined;
 });
@@ -86,6 +52,8 @@ describe.skipIf(skip)('distributed queue: kill -9', { timeout: 120_000 }, () => 
     expect(second.runs).toEqual(['victim']);
     expect(fe.store.get(id)?.attempts).toBe(2);
     expect(fe.store.readFile(id, 'result.png').length).toBeGreaterThan(0);
+    // Charged once for the one result, as single-process recovery refunds the interrupted run and charges the retry.
+    expect(await counterOf(cluster.probe, owner)).toBeCloseTo(result.job.estimatedCost, 6);
   });
 
   it('apologizes when the retry’s worker dies too', async () => {
@@ -117,6 +85,8 @@ describe.skipIf(skip)('distributed queue: kill -9', { timeout: 120_000 }, () => 
     expect(last?.type).toBe('failed');
     expect(last?.job.error?.key).toBe('errors.job.interrupted');
     expect(c.runs).toEqual([]);
+    // Both runs were interrupted and delivered nothing: the whole charge is refunded.
+    expect(await counterOf(cluster.probe, owner)).toBeCloseTo(0, 6);
   });
 
   it('hands dispatching to another front-end within 10 s of the dispatcher’s kill -9', async () => {

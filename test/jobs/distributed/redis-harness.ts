@@ -12,6 +12,7 @@ import { DistributedWorker } from '../../../src/jobs/distributed/worker.js';
 import type { JobEvent } from '../../../src/jobs/events.js';
 import type { QueueLimits } from '../../../src/jobs/queue.js';
 import { JobStore } from '../../../src/jobs/store.js';
+import { type Owner, ownerKey } from '../../../src/jobs/types.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -56,6 +57,8 @@ export interface Cluster {
   prefix: string;
   frontEnds: Array<{ queue: FrontQueue; store: JobStore; events: JobEvent[] }>;
   workers: Array<{ worker: DistributedWorker; engine: TimedEngineDouble }>;
+  /** The test's own connection to the shared state, for reading keys. */
+  probe: SharedState;
   /** One more worker, as a machine joining later would (closed with the cluster). */
   addWorker(): Promise<Cluster['workers'][number]>;
   close(): Promise<void>;
@@ -73,7 +76,8 @@ export async function startCluster(options: {
 }): Promise<Cluster> {
   const prefix = options.prefix ?? uniquePrefix();
   const url = options.url ?? REDIS_URL;
-  const states: SharedState[] = [];
+  const probe = new SharedState(url, prefix);
+  const states: SharedState[] = [probe];
   const frontEnds: Cluster['frontEnds'] = [];
   for (let i = 0; i < options.frontEnds; i++) {
     const state = new SharedState(url, prefix);
@@ -115,6 +119,7 @@ export async function startCluster(options: {
     prefix,
     frontEnds,
     workers,
+    probe,
     addWorker,
     async close() {
       await Promise.all(workers.map(({ worker }) => worker.close(5000)));
@@ -124,6 +129,24 @@ export async function startCluster(options: {
       await Promise.all(states.map((s) => s.close()));
     },
   };
+}
+
+/** An owner's fairness counter in the shared state (0 when it has none). */
+export async function counterOf(state: SharedState, owner: Owner): Promise<number> {
+  return Number((await state.redis.hget(state.key('counters'), ownerKey(owner))) ?? 0);
+}
+
+/** Polls an async check until it holds (a change written just after the event a test waited for). */
+export async function eventually(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 export async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {

@@ -116,6 +116,11 @@ describe.skipIf(skip)('roles with QUEUE_URL', () => {
       await before.stop();
       for (let i = 0; i < 100 && (await workerState.getJob(result.job.id))?.status !== 'done'; i++)
         await new Promise((resolve) => setTimeout(resolve, 50));
+      // Nobody took the end yet: Redis keeps the record, its owner entry and its result for the restart.
+      const id = result.job.id;
+      expect(await first.redis.hget(first.key('owners'), id)).toBe('fe-under-test');
+      expect(await first.redis.ttl(first.key('job', id))).toBeGreaterThan(24 * 3600);
+      expect(await first.redis.exists(first.key('file', id, 'result.png'))).toBe(1);
       const after = open(second);
       const events: JobEvent[] = [];
       after.subscribe((e) => events.push(e));
@@ -124,6 +129,10 @@ describe.skipIf(skip)('roles with QUEUE_URL', () => {
       await until(() => events.some((e) => e.type === 'done'), 10_000, 'the caught-up result');
       expect(events.filter((e) => e.job.id === result.job.id).map((e) => e.type)).toEqual(['done']);
       await after.stop();
+      // Taken: the record expires within a day, the owner entry and the result are gone.
+      expect(await first.redis.hget(first.key('owners'), id)).toBeNull();
+      expect(await first.redis.ttl(first.key('job', id))).toBeLessThanOrEqual(24 * 3600);
+      expect(await first.redis.exists(first.key('file', id, 'result.png'))).toBe(0);
     } finally {
       await worker.close(5000);
       await removeAllKeys(first.redis, prefix);
