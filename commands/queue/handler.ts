@@ -7,8 +7,9 @@ import { cancelButton, formatDuration, jobTitle } from '../render.js';
 import { buttonId, type Reply, type ReplyButton } from '../reply.js';
 import { activeJobsOf } from '../stored-jobs.js';
 
-/** Discord allows five buttons in a row. */
+/** Discord allows five buttons in a row, and five rows. */
 const BUTTONS_PER_ROW = 5;
+const MAX_BUTTONS = 25;
 /** A prompt named in the list: enough to tell jobs apart, short enough for a phone. */
 const TITLE_CHARS = 80;
 
@@ -49,7 +50,11 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
     );
   }
   // Finished jobs whose ending reached nobody: listed until fetched, the image with a button for its file.
-  const undelivered = store.deliveries.undeliveredOf(ctx.user);
+  // An image waits for its button, so only as many as there are buttons left are listed; the rest come next time.
+  let room = MAX_BUTTONS - buttonCount(reply);
+  const undelivered = store.deliveries
+    .undeliveredOf(ctx.user)
+    .filter((job) => !job.result?.file || room-- > 0);
   for (const job of undelivered) {
     const text = job.result?.text;
     reply.text.push({
@@ -62,8 +67,14 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
             : t(ctx.locale, job.result?.file ? 'queue.undelivered_fetch' : `job.${job.status}`),
       },
     });
+    // Several look alike: each names the job its line names.
     if (job.result?.file)
-      addButton(reply, { id: buttonId('original', job.id), labelKey: 'button.original', style: 'secondary' });
+      addButton(reply, {
+        id: buttonId('original', job.id),
+        labelKey: 'button.original_of',
+        params: { id: job.id.slice(0, 8) },
+        style: 'secondary',
+      });
     // An answer or an ending without a file is delivered by this very list; an image waits for its button.
     else store.deliveries.clear(job.id);
   }
@@ -71,7 +82,13 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
   return reply;
 };
 
+function buttonCount(reply: Reply): number {
+  return (reply.buttons ?? []).reduce((sum, row) => sum + row.length, 0);
+}
+
+/** Adds a button while there is room; past Discord's 25 a line stays without one (/cancel takes its id). */
 function addButton(reply: Reply, button: ReplyButton): void {
+  if (buttonCount(reply) >= MAX_BUTTONS) return;
   const row = reply.buttons?.at(-1);
   if (row && row.length < BUTTONS_PER_ROW) row.push(button);
   else reply.buttons?.push([button]);

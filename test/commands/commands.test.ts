@@ -1631,8 +1631,34 @@ describe('undelivered endings', () => {
     expect(
       keys(await commands.run(ctx('7'), { name: 'queue' })).filter((k) => k === 'queue.undelivered'),
     ).toHaveLength(1);
+    expect(listed.buttons?.flat()[0]).toMatchObject({
+      labelKey: 'button.original_of',
+      params: { id: (image.jobId as string).slice(0, 8) },
+    });
     await commands.pressButton(ctx('7'), `original:${image.jobId}`);
     expect(keys(await commands.run(ctx('7'), { name: 'queue' }))).not.toContain('queue.undelivered');
+  });
+
+  it('/queue keeps within Discord’s 25 buttons: an image past them waits for the next /queue', async () => {
+    const { commands, store, ctx, until } = setup();
+    const made = await commands.run(ctx('9'), { name: 'imagine', options: { prompt: 'a lost fox' } });
+    await until((u) => u.job.id === made.jobId && u.reply.final === true);
+    const done = store.get(made.jobId as string) as Job;
+    // Six of the user's jobs running (six Cancel buttons) and twenty images that never arrived.
+    const copy = (status: Job['status']) => {
+      const job = { ...done, id: store.newId(), seq: store.nextSeq(), status };
+      store.insert(job);
+      return job.id;
+    };
+    for (let i = 0; i < 6; i++) copy('running');
+    const lost = Array.from({ length: 20 }, () => copy('done'));
+    for (const id of lost) store.deliveries.markUndelivered(id);
+    const listed = await commands.run(ctx('9'), { name: 'queue' });
+    const buttons = listed.buttons?.flat() ?? [];
+    expect(buttons).toHaveLength(25);
+    expect(listed.buttons?.every((row) => row.length <= 5)).toBe(true);
+    expect(buttons.filter((b) => b.id.startsWith('cancel:'))).toHaveLength(6);
+    expect(keys(listed).filter((k) => k === 'queue.undelivered')).toHaveLength(19);
   });
 });
 
