@@ -469,18 +469,20 @@ describe('unknown variables', () => {
 
   it('`dimoo config` shows them, without the value', async () => {
     vi.stubEnv('TELEGRAM_TOKE', TYPO_VALUE);
-    let output = '';
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        output += chunk.toString();
-        done();
-      },
-    });
-    await configCommand.run([], { stdout: sink, stderr: sink });
-    expect(output).toContain(
-      'TELEGRAM_TOKE is not a dimoo-bot variable and is ignored (did you mean TELEGRAM_TOKEN?)',
-    );
-    expect(output).not.toContain(TYPO_VALUE);
+    const written = { stdout: '', stderr: '' };
+    const sink = (to: keyof typeof written) =>
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          written[to] += chunk.toString();
+          done();
+        },
+      });
+    await configCommand.run([], { stdout: sink('stdout'), stderr: sink('stderr') });
+    const said = 'TELEGRAM_TOKE is not a dimoo-bot variable and is ignored (did you mean TELEGRAM_TOKEN?)';
+    expect(written.stdout).toContain(said);
+    // Also as a line of its own on stderr, where it is seen without reading the JSON.
+    expect(written.stderr).toContain(`warning: ${said}`);
+    expect(written.stdout + written.stderr).not.toContain(TYPO_VALUE);
   });
 
   it('start-up logs them in one line, names only', async () => {

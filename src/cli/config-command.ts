@@ -17,6 +17,8 @@ export const command: CliCommand = {
         2,
       );
       io.stdout.write(`${shown}\n`);
+      // Also said apart from the JSON: a misspelt variable is what someone running this is looking for.
+      for (const warning of config.warnings ?? []) io.stderr.write(`warning: ${warning}\n`);
       return 0;
     } catch (error) {
       if (error instanceof ConfigError) {
