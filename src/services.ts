@@ -141,6 +141,7 @@ export async function openServices(
     throw error;
   }
   const { engine, bundledModel } = opened;
+  if (config.deviceMemoryBytes !== undefined) metrics.deviceMemoryBytes('budget', config.deviceMemoryBytes);
   const system = openJobSystem({
     config,
     engine,
@@ -205,6 +206,7 @@ async function openFrontEnd(
   const metrics = new BotMetrics({
     depth: { depth: () => depthOf(queue.plannedOrder()) },
     leader: () => queue.dispatcher.isLeader,
+    worker: null,
   });
   queue.subscribe((event) => metrics.observe(event));
   // Served before connecting: connect() waits for as long as Redis is down, and meanwhile /healthz must answer

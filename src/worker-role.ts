@@ -21,6 +21,7 @@ export async function runWorker(config: Config, log: Logger, signal: AbortSignal
   // Bounded: a PING while Redis is away would wait for it (and the probe with it) instead of answering 503.
   const ops = await startOps(config, log, metrics, () => engineReady && state.reachable(READY_PING_MS));
   const { engine } = await openEngine(config, log);
+  if (config.deviceMemoryBytes !== undefined) metrics.deviceMemoryBytes('budget', config.deviceMemoryBytes);
   engineReady = true;
   const worker = new DistributedWorker({
     state,

@@ -74,6 +74,15 @@ describe('operators’ endpoints', () => {
     expect(text).toContain('dimoo_queue_depth{priority="normal"} 0');
   });
 
+  it('a front-end of a shared queue reports no busy ratio (it runs no job); a set memory budget is reported', async () => {
+    const frontEnd = new BotMetrics({ worker: null });
+    frontEnd.deviceMemoryBytes('budget', 24e9);
+    const text = await frontEnd.text();
+    expect(text).not.toContain('dimoo_worker_busy_ratio');
+    expect(text).toContain('dimoo_device_memory_bytes{kind="budget"} 24000000000');
+    expect(await new BotMetrics().text()).toMatch(/dimoo_worker_busy_ratio\{worker="local"\} /);
+  });
+
   it('answers /healthz always, /readyz by the readiness check, and nothing else', async () => {
     let ready = false;
     const server = await serve(new BotMetrics(), () => ready);

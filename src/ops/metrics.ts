@@ -26,7 +26,8 @@ export class BotMetrics {
   private busyMs = 0;
   private readonly since = Date.now();
 
-  constructor(options: { depth?: DepthSource; worker?: string; leader?: () => boolean } = {}) {
+  /** `worker: null` (a front-end of a shared queue) runs no job here, so it reports no busy ratio. */
+  constructor(options: { depth?: DepthSource; worker?: string | null; leader?: () => boolean } = {}) {
     const registers = [this.registry];
     const { depth, leader } = options;
     new Gauge({
@@ -68,21 +69,22 @@ export class BotMetrics {
       registers,
     });
     const self = this;
-    const worker = options.worker ?? 'local';
-    new Gauge({
-      name: 'dimoo_worker_busy_ratio',
-      help: 'Share of time since start this worker spent running jobs',
-      labelNames: ['worker'],
-      registers,
-      collect() {
-        const now = Date.now();
-        const busy = self.busyMs + (self.busySince === undefined ? 0 : now - self.busySince);
-        this.set({ worker }, busy / Math.max(1, now - self.since));
-      },
-    });
+    const worker = options.worker === undefined ? 'local' : options.worker;
+    if (worker !== null)
+      new Gauge({
+        name: 'dimoo_worker_busy_ratio',
+        help: 'Share of time since start this worker spent running jobs',
+        labelNames: ['worker'],
+        registers,
+        collect() {
+          const now = Date.now();
+          const busy = self.busyMs + (self.busySince === undefined ? 0 : now - self.busySince);
+          this.set({ worker }, busy / Math.max(1, now - self.since));
+        },
+      });
     this.deviceMemory = new Gauge({
       name: 'dimoo_device_memory_bytes',
-      help: 'Device memory when the engine reports it (kind: used, budget)',
+      help: 'Device memory the engine plans within (kind: budget, when DEVICE_MEMORY_GB sets it)',
       labelNames: ['kind'],
       registers,
     });
@@ -144,7 +146,7 @@ export class BotMetrics {
     }
   }
 
-  deviceMemoryBytes(kind: 'used' | 'budget', bytes: number): void {
+  deviceMemoryBytes(kind: 'budget', bytes: number): void {
     this.deviceMemory.set({ kind }, bytes);
   }
 
