@@ -169,7 +169,7 @@ describe('t', () => {
       'Queued: 5 jobs ahead of yours, ready in about 9 min.',
     );
     expect(t('zh-CN', 'job.queued', { count: 5, eta: '9 分钟' })).toBe(
-      '已排队：前面还有 5 个任务，预计 9 分钟 后完成。',
+      '已排队：前面还有 5 个任务，预计 9 分钟后完成。',
     );
     // CLDR counts 0 as singular in Portuguese; Brazilian usage says "0 segundos" (/info before any job).
     expect(t('pt-BR', 'time.duration.seconds', { count: 0 })).toBe('0 segundos');

@@ -5,7 +5,10 @@ import type { Services } from '../../src/services.js';
 import { DiscordBot, type DiscordOptions } from './bot.js';
 
 /** Discord keeps uploads lossless and answers replies to images: the commands layer's defaults fit it. */
-export const DISCORD_PROFILE: PlatformProfile = {};
+export const DISCORD_PROFILE: PlatformProfile = {
+  // A plain reply reaches a bot only when it @mentions it, and the message menus are Discord's own way in.
+  helpImagesKey: 'help.discord.images',
+};
 
 export async function startDiscord(
   context: AppContext,

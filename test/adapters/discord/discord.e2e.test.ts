@@ -413,6 +413,10 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
     const ix = fake.dispatchInteraction(fake.build.slashCommand({ name: 'help', options: {}, dm: true }));
     const help = await fake.waitForCall(fake.answerOf(ix));
     expect(JSON.stringify(help.body)).toMatch(/imagine/);
+    // Discord's own ways in: an @mention on a reply, and the message menus (a plain reply never reaches the bot).
+    const content = (help.body as { data?: { content?: string } }).data?.content ?? '';
+    expect(content).toContain(t('en', 'help.discord.images'));
+    expect(content).not.toContain(t('en', 'help.images'));
     const put = await fake.waitForCall('PUT /applications/:app/commands');
     expect((put.body as Array<{ contexts?: number[] }>)[0]?.contexts).toEqual([0, 1]);
   });
