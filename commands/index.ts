@@ -3,7 +3,6 @@ export * from './commands.js';
 export { UserInputError } from './errors.js';
 export { type FitFormat, type FittedImage, fitImage } from './fit-image.js';
 export type { InputImage } from './inputs.js';
-export { megabytes } from './inputs.js';
 export * from './limits.js';
 export { positionMilestones, positionWorthShowing } from './position-schedule.js';
 export { ALL_FLAGS, checkPrompt, parsePrompt, sizeForAspect } from './prompt.js';

@@ -24,11 +24,6 @@ export interface InputLimits {
 
 const EXTENSION: Record<AcceptedFormat, 'png' | 'jpg' | 'webp'> = { png: 'png', jpeg: 'jpg', webp: 'webp' };
 
-/** A byte count as users read it in refusals ("12.5 MB"). */
-export function megabytes(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB`;
-}
-
 /** Throws UserInputError (too large) or the engine's EngineError (image_invalid / image_too_large / unsupported). */
 export async function acceptImage(
   input: InputImage,
@@ -37,8 +32,8 @@ export async function acceptImage(
 ): Promise<AcceptedImage> {
   if (input.data.length > limits.maxInputBytes) {
     throw new UserInputError('errors.input.too_large', {
-      size: megabytes(input.data.length),
-      limit: megabytes(limits.maxInputBytes),
+      sizeBytes: input.data.length,
+      limitBytes: limits.maxInputBytes,
     });
   }
   // Cheap refusals first: the header alone settles format, pixel bombs and odd shapes in microseconds.

@@ -85,9 +85,20 @@ export function placeholders(message: string): string[] {
 }
 
 /**
+ * A byte count as the language writes sizes: "12,5 Mo", "12.5 MB", "900 кБ" (one decimal, kilobytes under a
+ * megabyte; 1024-based, as upload limits are).
+ */
+export function formatBytes(locale: Locale, bytes: number): string {
+  const mb = bytes / (1024 * 1024);
+  const [value, unit] = mb >= 1 ? [mb, 'megabyte'] : [Math.max(1, Math.round(bytes / 1024)), 'kilobyte'];
+  return new Intl.NumberFormat(locale, { style: 'unit', unit, maximumFractionDigits: 1 }).format(value);
+}
+
+/**
  * A lookup over the given catalogs. With a numeric `count` param the plural variant `key_zero|_one|_other`
  * is chosen by the locale's plural rules (`_zero` first when it exists); missing keys fall back to English,
- * then to the key itself, so a gap shows up as a readable key and never as a crash.
+ * then to the key itself, so a gap shows up as a readable key and never as a crash. A `{size}` placeholder may be
+ * filled by a number `sizeBytes`, written as the language writes sizes (`formatBytes`).
  */
 export function createTranslate(source: Readonly<Record<Locale, Readonly<Catalog>>>): Translate {
   const lookup = (locale: Locale, key: string) => source[locale][key] ?? source[FALLBACK_LOCALE][key];
@@ -101,9 +112,11 @@ export function createTranslate(source: Readonly<Record<Locale, Readonly<Catalog
         lookup(locale, `${key}_other`);
     }
     message ??= lookup(locale, key) ?? key;
-    return message.replace(/\{(\w+)\}/g, (whole, name: string) =>
-      params[name] === undefined ? whole : String(params[name]),
-    );
+    return message.replace(/\{(\w+)\}/g, (whole, name: string) => {
+      const bytes = params[`${name}Bytes`];
+      if (params[name] === undefined && typeof bytes === 'number') return formatBytes(locale, bytes);
+      return params[name] === undefined ? whole : String(params[name]);
+    });
   };
 }
 

@@ -171,6 +171,12 @@ describe('t', () => {
     expect(t('zh-CN', 'job.queued', { count: 5, eta: '9 分钟' })).toBe(
       '已排队：前面还有 5 个任务，预计 9 分钟后完成。',
     );
+    // A size given in bytes is written as each language writes sizes (decimal comma, Mo, МБ).
+    const size = { sizeBytes: 12.5 * 1024 * 1024, limitBytes: 10 * 1024 * 1024 };
+    expect(t('en', 'errors.input.too_large', size)).toBe('That file is too large (12.5 MB, limit 10 MB).');
+    expect(t('fr', 'errors.input.too_large', size)).toMatch(/12,5\sMo/);
+    expect(t('ru', 'errors.input.too_large', size)).toMatch(/12,5\sМБ/);
+    expect(t('en', 'result.too_large', { limitBytes: 900 * 1024 })).toContain('900 kB');
     // CLDR counts 0 as singular in Portuguese; Brazilian usage says "0 segundos" (/info before any job).
     expect(t('pt-BR', 'time.duration.seconds', { count: 0 })).toBe('0 segundos');
     expect(t('pt-BR', 'time.duration.seconds', { count: 1 })).toBe('1 segundo');

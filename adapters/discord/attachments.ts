@@ -1,7 +1,7 @@
 // Inputs come only from Discord's CDN, are size-checked before download, and are fetched at once (signed links
 // expire), never at run time.
 import type { Attachment } from 'discord.js';
-import { type InputImage, megabytes, UserInputError } from '../../commands/index.js';
+import { type InputImage, UserInputError } from '../../commands/index.js';
 
 export const DISCORD_CDN_HOSTS = ['cdn.discordapp.com', 'media.discordapp.net'];
 
@@ -20,8 +20,8 @@ export async function download(
   }
   if (attachment.size > options.maxBytes) {
     throw new UserInputError('errors.input.too_large', {
-      size: megabytes(attachment.size),
-      limit: megabytes(options.maxBytes),
+      sizeBytes: attachment.size,
+      limitBytes: options.maxBytes,
     });
   }
   const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
@@ -29,8 +29,8 @@ export async function download(
   const data = new Uint8Array(await response.arrayBuffer());
   if (data.byteLength > options.maxBytes) {
     throw new UserInputError('errors.input.too_large', {
-      size: megabytes(data.byteLength),
-      limit: megabytes(options.maxBytes),
+      sizeBytes: data.byteLength,
+      limitBytes: options.maxBytes,
     });
   }
   return { data, filename: attachment.name ?? 'image' };

@@ -7,14 +7,7 @@ import {
   ButtonStyle,
   type InteractionEditReplyOptions,
 } from 'discord.js';
-import {
-  fitImage,
-  megabytes,
-  type Reply,
-  type ReplyImage,
-  type ReplyText,
-  shortText,
-} from '../../commands/index.js';
+import { fitImage, type Reply, type ReplyImage, type ReplyText, shortText } from '../../commands/index.js';
 import { type Locale, t } from '../../src/i18n.js';
 
 /** No @everyone, @here, role or user pings unless a message names whom it may ping. */
@@ -58,10 +51,6 @@ export function toDiscordMessage(
  */
 export const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
 
-function formatLimit(bytes: number): string {
-  return bytes >= 1024 * 1024 ? megabytes(bytes) : `${Math.max(1, Math.round(bytes / 1024))} KB`;
-}
-
 /**
  * The reply with every image within `limit` bytes: a PNG over it becomes WebP or JPEG (see `fitImage`) and the
  * message says so; one that cannot be made to fit is left out, with a line saying why.
@@ -70,17 +59,17 @@ export async function fitReply(reply: Reply, limit: number): Promise<Reply> {
   if (!reply.images?.some((image) => image.data.byteLength > limit)) return reply;
   const images: ReplyImage[] = [];
   const notes: ReplyText[] = [];
-  const note = (key: string, params: Record<string, string>) => {
+  const note = (key: string, params: Record<string, string | number>) => {
     if (!notes.some((n) => n.key === key)) notes.push({ key, params });
   };
   for (const image of reply.images) {
     const fitted = await fitImage(image, limit);
     if (!fitted) {
-      note('result.too_large', { limit: formatLimit(limit) });
+      note('result.too_large', { limitBytes: limit });
       continue;
     }
     if (fitted.converted)
-      note('result.converted', { limit: formatLimit(limit), format: fitted.format.toUpperCase() });
+      note('result.converted', { limitBytes: limit, format: fitted.format.toUpperCase() });
     images.push({ data: fitted.data, filename: fitted.filename, mime: fitted.mime, alt: fitted.alt });
   }
   return { ...reply, text: [...reply.text, ...notes], images };

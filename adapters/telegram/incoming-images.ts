@@ -39,8 +39,8 @@ export async function download(source: DownloadSource, { id, size }: ImageRef): 
   const limit = Math.min(MAX_DOWNLOAD_BYTES, source.maxInputBytes);
   const tooLarge = () =>
     new UserInputError('errors.input.too_large', {
-      size: size ? `${(size / 1048576).toFixed(1)} MB` : '?',
-      limit: `${Math.round(limit / 1048576)} MB`,
+      ...(size ? { sizeBytes: size } : { size: '?' }),
+      limitBytes: limit,
     });
   if (size !== undefined && size > limit) throw tooLarge();
   const file = await source.api.getFile(id);

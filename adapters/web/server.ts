@@ -9,7 +9,6 @@ import {
   descriptionKey,
   listedCommands,
   MAX_PROMPT_CHARS,
-  megabytes,
   parseButtonId,
   type Reply,
   textReply,
@@ -175,8 +174,8 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
           reply = textReply('errors.prompt_too_long', { length: error.length, limit: MAX_PROMPT_CHARS });
         } else if (error instanceof UploadTooLarge) {
           reply = textReply('errors.input.too_large', {
-            size: megabytes(error.receivedBytes),
-            limit: megabytes(options.maxInputBytes),
+            sizeBytes: error.receivedBytes,
+            limitBytes: options.maxInputBytes,
           });
         } else throw error;
       }

@@ -105,7 +105,7 @@ describe('Discord adapter controls', { timeout: 90_000 }, () => {
     expect(file?.bytes.byteLength).toBeLessThanOrEqual(limit);
     const format = (await sharp(file?.bytes).metadata()).format;
     expect(['webp', 'jpeg']).toContain(format);
-    expect(JSON.stringify(final.body)).toMatch(/upload limit here \(4 KB\), so it is sent as (WEBP|JPEG)/);
+    expect(JSON.stringify(final.body)).toMatch(/upload limit here \(4 kB\), so it is sent as (WEBP|JPEG)/);
     // Previews are re-encoded too; none of them may land after the result.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const edits = fake.callsTo((c) => c.route === EDIT && c.params.token === ix.token);

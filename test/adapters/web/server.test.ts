@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Playground, startPlaygroundServer } from '../../../adapters/web/server.js';
-import { COMMANDS, Commands, megabytes } from '../../../commands/index.js';
+import { COMMANDS, Commands } from '../../../commands/index.js';
 import { type Config, loadConfig } from '../../../src/config/index.js';
 import { t } from '../../../src/i18n.js';
 import { type JobSystem, openJobSystem } from '../../../src/jobs/index.js';
@@ -187,7 +187,7 @@ describe('playground server', () => {
       expect(answer.status).toBe(200);
       const line = (JSON.parse(answer.body) as { lines: string[] }).lines[0];
       expect(line).toBe(
-        t(locale, 'errors.input.too_large', { size: megabytes(body.length), limit: megabytes(1024 * 1024) }),
+        t(locale, 'errors.input.too_large', { sizeBytes: body.length, limitBytes: 1024 * 1024 }),
       );
       expect(line).toContain('1.5 MB');
       expect(line).not.toMatch(/[{}]/);
