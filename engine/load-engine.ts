@@ -116,7 +116,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       throw new EngineError(
         'device_memory',
         `the model needs about ${weights} GB for its weights alone (${planned.precision}, quant ${quant}); the device memory budget is ${gigabytes(budget)} GB`,
-        { need: weights, budget: gigabytes(budget) },
+        { needBytes: sessionWeightBytes(planned), budgetBytes: budget },
       );
     }
   }

@@ -113,10 +113,11 @@ export function checkDeviceMemory(
 ): void {
   const need = requestMemory(model, requests, open);
   if (need.total <= budget) return;
-  const params = { need: gigabytes(need.total), budget: gigabytes(budget) };
+  // Bytes: each language writes the sizes its own way (src/i18n.ts formatBytes).
+  const params = { needBytes: need.total, budgetBytes: budget };
   throw new EngineError(
     'device_memory',
-    `the request needs about ${params.need} GB of device memory (weights ${gigabytes(need.weights)} GB, caches ${gigabytes(need.caches)} GB, activations ${gigabytes(need.activations)} GB); the budget is ${params.budget} GB`,
+    `the request needs about ${gigabytes(need.total)} GB of device memory (weights ${gigabytes(need.weights)} GB, caches ${gigabytes(need.caches)} GB, activations ${gigabytes(need.activations)} GB); the budget is ${gigabytes(budget)} GB`,
     params,
   );
 }

@@ -85,12 +85,17 @@ export function placeholders(message: string): string[] {
 }
 
 /**
- * A byte count as the language writes sizes: "12,5 Mo", "12.5 MB", "900 кБ" (one decimal, kilobytes under a
- * megabyte; 1024-based, as upload limits are).
+ * A byte count as the language writes sizes: "12,5 Mo", "12.5 MB", "900 кБ", "7,2 GB" (one decimal; kilobytes and
+ * megabytes 1024-based, as upload limits are; gigabytes of 10⁹, as DEVICE_MEMORY_GB counts device memory).
  */
 export function formatBytes(locale: Locale, bytes: number): string {
   const mb = bytes / (1024 * 1024);
-  const [value, unit] = mb >= 1 ? [mb, 'megabyte'] : [Math.max(1, Math.round(bytes / 1024)), 'kilobyte'];
+  const [value, unit] =
+    bytes >= 1e9
+      ? [bytes / 1e9, 'gigabyte']
+      : mb >= 1
+        ? [mb, 'megabyte']
+        : [Math.max(1, Math.round(bytes / 1024)), 'kilobyte'];
   return new Intl.NumberFormat(locale, { style: 'unit', unit, maximumFractionDigits: 1 }).format(value);
 }
 

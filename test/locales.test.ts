@@ -177,6 +177,12 @@ describe('t', () => {
     expect(t('fr', 'errors.input.too_large', size)).toMatch(/12,5\sMo/);
     expect(t('ru', 'errors.input.too_large', size)).toMatch(/12,5\sМБ/);
     expect(t('en', 'result.too_large', { limitBytes: 900 * 1024 })).toContain('900 kB');
+    // Device memory in gigabytes of 10⁹, as DEVICE_MEMORY_GB counts them.
+    const memory = { needBytes: 7.2e9, budgetBytes: 24e9 };
+    expect(t('en', 'errors.engine.device_memory', memory)).toContain(
+      'about 7.2 GB of model memory, more than the 24 GB',
+    );
+    expect(t('fr', 'errors.engine.device_memory', memory)).toMatch(/7,2\sGo/);
     // CLDR counts 0 as singular in Portuguese; Brazilian usage says "0 segundos" (/info before any job).
     expect(t('pt-BR', 'time.duration.seconds', { count: 0 })).toBe('0 segundos');
     expect(t('pt-BR', 'time.duration.seconds', { count: 1 })).toBe('1 segundo');

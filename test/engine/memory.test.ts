@@ -21,6 +21,7 @@ import {
   sessionWeightBytes,
 } from '../../engine/memory.js';
 import { DIMOO_TOKEN_LAYOUT } from '../../engine/sampling/layout-type.js';
+import { t } from '../../src/i18n.js';
 
 const DIMOO_8B: MemoryModel['dims'] = {
   dModel: 4096,
@@ -164,7 +165,11 @@ describe('device memory budget in the engine', () => {
       (error: EngineError) => error,
     );
     expect(refused?.code).toBe('device_memory');
-    expect(Number(refused?.params.need)).toBeGreaterThan(Number(refused?.params.budget));
+    expect(Number(refused?.params.needBytes)).toBeGreaterThan(Number(refused?.params.budgetBytes));
+    // Each language writes the sizes: German with its decimal comma, no English unit left in the text.
+    const de = t('de', 'errors.engine.device_memory', refused?.params);
+    expect(de).not.toMatch(/[{}]/);
+    expect(de).toMatch(/\d (MB|kB|GB)/);
     expect(refused?.message).toMatch(/device memory/);
     expect(steps).toEqual([]);
     const fits = await engine.generate(square(128));
