@@ -1,6 +1,7 @@
 // Answering an interaction: at once when the reply is ready within the acknowledgement budget, else after a
 // deferral; a reply that starts a job becomes its status message.
 import {
+  DiscordAPIError,
   type MessageComponentInteraction,
   MessageFlags,
   type RepliableInteraction,
@@ -165,6 +166,16 @@ export async function deleteEphemeral(
     await i.followUp(interactionMessage(fitted, ctx.locale, true));
     return;
   }
-  await i.deleteReply();
+  try {
+    await i.deleteReply();
+  } catch (error) {
+    // Not edited into the message the press was on (that would replace the result with an error): the presser is
+    // told privately, and a message already gone (10008) needs no word at all.
+    if (error instanceof DiscordAPIError && error.code === 10008) return;
+    rt.log.warn({ err: error }, 'discord: a private result could not be deleted');
+    const refused = await fitReply(rt.errorReply(error), DEFAULT_UPLOAD_LIMIT);
+    await i.followUp(interactionMessage(refused, ctx.locale, true));
+    return;
+  }
   if (reply.jobId) await rt.jobMessages.deleteStatusOf(reply.jobId, i.message.id);
 }

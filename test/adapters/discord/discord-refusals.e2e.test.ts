@@ -84,6 +84,39 @@ describe('Discord: what Discord hides or refuses', { timeout: 60_000 }, () => {
     expect(fake.callsTo((c) => c.route === CALLBACK && c.params.id === press.id)).toHaveLength(1);
   });
 
+  it('a Delete Discord refuses on a private result leaves the result as it was and tells the presser privately', async () => {
+    const user = { ...fake.world.users.bob, id: '940000000000000002', username: 'eli' };
+    await fake.waitForCall(
+      fake.answerOf(
+        fake.dispatchInteraction(
+          fake.build.slashCommand({ name: 'settings', options: { private: true }, user }),
+        ),
+      ),
+    );
+    const ix = fake.dispatchInteraction(
+      fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a shy fox' }, user }),
+    );
+    const jobId = await queuedJob(ix);
+    await ended(jobId);
+    const id = fake.interaction(ix.id)?.originalMessageId as string;
+    const before = JSON.stringify(fake.message(id));
+    fake.failRoute('DELETE /webhooks/:app/:token/messages/:message', {
+      status: 403,
+      code: 50013,
+      message: 'Missing Permissions',
+    });
+    const press = fake.dispatchInteraction(
+      fake.build.buttonPress({ customId: `delete:${jobId}`, message: fake.message(id) as APIMessage, user }),
+    );
+    const told = await fake.waitForCall(
+      (c) => c.route === 'POST /webhooks/:app/:token' && c.params.token === press.token,
+      5000,
+    );
+    expect(JSON.stringify(told.body)).toContain(t('en', 'errors.generic'));
+    expect(((told.body as { flags?: number }).flags ?? 0) & 64).toBe(64);
+    expect(JSON.stringify(fake.message(id))).toBe(before);
+  });
+
   it('a 5xx on one edit fails that edit only: the later ones still go through the interaction', async () => {
     const ix = fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a patient fox' } });
     // discord.js tries a 5xx four times (three retries) before it gives up on that edit.
