@@ -89,8 +89,16 @@ export async function answerAfterUpdate(
     i.followUp(interactionMessage(fitted, ctx.locale, ephemeral)),
   );
   rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, sent, true);
-  await sent;
-  await followUps(rt, i, ctx, reply, privately);
+  // Not rethrown: the error handler would edit it into the message the pick was on (the job, if any, is marked
+  // undelivered by its status tracker).
+  const ok = await sent.then(
+    () => true,
+    (error: unknown) => {
+      rt.log.warn({ err: error, jobId: reply.jobId }, 'a discord answer after a pick could not be sent');
+      return false;
+    },
+  );
+  if (ok) await followUps(rt, i, ctx, reply, privately);
 }
 
 /**
@@ -162,8 +170,7 @@ export async function deleteEphemeral(
   // Past the acknowledgement a failure must not be edited into the message the press was on.
   const reply = await work().catch((error: unknown) => rt.errorReply(error));
   if (!reply.deleteSource) {
-    const fitted = await fitReply(reply, i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT);
-    await i.followUp(interactionMessage(fitted, ctx.locale, true));
+    await privateFollowUp(rt, i, ctx, reply);
     return;
   }
   try {
@@ -173,9 +180,21 @@ export async function deleteEphemeral(
     // told privately, and a message already gone (10008) needs no word at all.
     if (error instanceof DiscordAPIError && error.code === 10008) return;
     rt.log.warn({ err: error }, 'discord: a private result could not be deleted');
-    const refused = await fitReply(rt.errorReply(error), DEFAULT_UPLOAD_LIMIT);
-    await i.followUp(interactionMessage(refused, ctx.locale, true));
+    await privateFollowUp(rt, i, ctx, rt.errorReply(error));
     return;
   }
   if (reply.jobId) await rt.jobMessages.deleteStatusOf(reply.jobId, i.message.id);
+}
+
+/** A private word after a Delete press; one Discord refuses is logged, never edited over the result. */
+async function privateFollowUp(
+  rt: DiscordRuntime,
+  i: MessageComponentInteraction,
+  ctx: CommandContext,
+  reply: Reply,
+): Promise<void> {
+  const fitted = await fitReply(reply, i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT);
+  await i
+    .followUp(interactionMessage(fitted, ctx.locale, true))
+    .catch((error: unknown) => rt.log.warn({ err: error }, 'a discord private follow-up could not be sent'));
 }

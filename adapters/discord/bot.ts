@@ -41,6 +41,7 @@ import { onMessage, roleIdsOf } from './mentions.js';
 import { MenuTargets } from './menu-targets.js';
 import { onMenu, onModal, onPick } from './message-menus.js';
 import { editModal, LINE_MODALS, lineModal } from './modals.js';
+import { imagesOf } from './picker.js';
 import { DEFAULT_UPLOAD_LIMIT, NO_MENTIONS, toDiscordMessage } from './render.js';
 import type { DiscordRuntime, Origin } from './runtime.js';
 
@@ -144,6 +145,10 @@ export class DiscordBot implements DiscordRuntime {
     const { client, log } = { client: this.client, log: this.options.log };
     client.on('interactionCreate', (interaction) => {
       if (!this.seen.add(`i:${interaction.id}`)) return;
+      // Before the claim: the modal or pick that follows a menu is an interaction of its own, which another
+      // front-end may win, and only the menu's own interaction carries the target's images (no Message Content).
+      if (interaction.isMessageContextMenuCommand())
+        this.menuTargets.remember(interaction.targetMessage.id, imagesOf(interaction.targetMessage));
       this.once(interaction.id, () => this.onInteraction(interaction))
         .catch((error: unknown) => this.fail(interaction, error))
         .catch((error: unknown) => log.warn({ err: error }, 'discord interaction failed'));
@@ -223,20 +228,24 @@ export class DiscordBot implements DiscordRuntime {
         : [InteractionContextType.Guild];
       await application.commands.set(body.map((command) => ({ ...command, contexts })));
     } else {
-      await this.dropGlobalCopies(new Set(body.map((command) => command.name)));
+      let registered = 0;
       for (const guild of guilds) {
         // One guild that removed the bot (50001 Missing Access) must not keep the others without commands.
-        await application.commands.set(body, guild).catch((error: unknown) =>
-          this.options.log.warn(
-            {
-              guildId: guild,
-              code: error instanceof DiscordAPIError ? error.code : undefined,
-              reason: error instanceof Error ? error.message : String(error),
-            },
-            'discord commands could not be registered in a guild',
-          ),
+        await application.commands.set(body, guild).then(
+          () => void registered++,
+          (error: unknown) =>
+            this.options.log.warn(
+              {
+                guildId: guild,
+                code: error instanceof DiscordAPIError ? error.code : undefined,
+                reason: error instanceof Error ? error.message : String(error),
+              },
+              'discord commands could not be registered in a guild',
+            ),
         );
       }
+      // Only once a guild has them: a list of guilds that all failed must not leave the bot with no commands.
+      if (registered > 0) await this.dropGlobalCopies(new Set(body.map((command) => command.name)));
     }
   }
 

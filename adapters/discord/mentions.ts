@@ -59,20 +59,18 @@ function unreadable(message: Message, me: string): boolean {
  * Whether the bot may answer in the mention's channel: post there, reply (which needs the history) and upload
  * the result. Unknown permissions (nothing cached) are left for Discord to judge.
  */
-function mayAnswer(message: Message): boolean {
-  if (!message.inGuild()) return true;
+/** What the bot may do where a mention reached it: answer at all (a reply), and post the images a job makes. */
+function mayAnswer(message: Message): 'yes' | 'no' | 'text_only' {
+  if (!message.inGuild()) return 'yes';
   const me = message.guild.members.me;
   const permissions = me ? message.channel.permissionsFor(me) : null;
-  if (!permissions) return true;
+  if (!permissions) return 'yes';
   const send = message.channel.isThread()
     ? PermissionFlagsBits.SendMessagesInThreads
     : PermissionFlagsBits.SendMessages;
-  return permissions.has([
-    PermissionFlagsBits.ViewChannel,
-    send,
-    PermissionFlagsBits.ReadMessageHistory,
-    PermissionFlagsBits.AttachFiles,
-  ]);
+  if (!permissions.has([PermissionFlagsBits.ViewChannel, send, PermissionFlagsBits.ReadMessageHistory]))
+    return 'no';
+  return permissions.has(PermissionFlagsBits.AttachFiles) ? 'yes' : 'text_only';
 }
 
 /** A reply to the mention that still goes out when the mention was deleted meanwhile (without its reference). */
@@ -101,7 +99,8 @@ export async function onMessage(rt: DiscordRuntime, message: Message): Promise<v
   const me = rt.client.user;
   if (!me || !message.author || message.author.bot || !message.mentions?.users?.has(me.id)) return;
   if (!rt.allowed(message.guildId)) return;
-  if (!mayAnswer(message)) {
+  const may = mayAnswer(message);
+  if (may === 'no') {
     // No job the user would never hear of; a channel the bot may not write in is not worth a warning.
     rt.log.debug({ channelId: message.channelId }, 'discord mention ignored: the bot may not answer there');
     return;
@@ -114,6 +113,14 @@ export async function onMessage(rt: DiscordRuntime, message: Message): Promise<v
     roles: roleIdsOf(message.member),
     uploadLimit: DEFAULT_UPLOAD_LIMIT,
   });
+  if (may === 'text_only') {
+    // Every job here ends in an image the bot could not post: say so instead of running one nobody receives.
+    await replyTo(message, {
+      content: t(ctx.locale, 'errors.discord.cannot_attach'),
+      allowedMentions: NO_MENTIONS,
+    });
+    return;
+  }
   if (rt.dmsRefused(message.guildId)) {
     await replyTo(message, {
       content: t(ctx.locale, 'errors.discord.dms_disabled'),

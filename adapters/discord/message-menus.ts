@@ -68,8 +68,8 @@ export async function onMenu(
   const menu = MENUS.find((id) => t('en', `menu.${id}.name`) === i.commandName);
   const action = menu ? MENU_ACTIONS[menu] : 'describe';
   const target = i.targetMessage;
+  // Remembered for the modal or pick that follows by every front-end's listener (bot.ts), claim or not.
   const images = imagesOf(target);
-  rt.menuTargets.remember(target.id, images);
   if (images.length > 1) {
     await i.reply({
       ...pickerMessage(images, action, target.id, ctx.locale),

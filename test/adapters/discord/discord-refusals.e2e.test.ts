@@ -137,13 +137,12 @@ describe('Discord: what Discord hides or refuses', { timeout: 60_000 }, () => {
     expect(fake.callsTo((c) => c.route === CHANNEL_EDIT && c.params.message === messageId)).toEqual([]);
   });
 
-  it('a mention where the bot may not post, reply or attach files: no job and nothing sent', async () => {
-    const denied = [
-      PermissionFlagsBits.SendMessages,
-      PermissionFlagsBits.ReadMessageHistory,
-      PermissionFlagsBits.AttachFiles,
-    ].map((deny) => fake.addChannel(deny).id);
-    for (const channelId of denied) mentionBot('a quiet cat', { channelId });
+  it('a mention where the bot may not post or reply: no job and nothing sent; may not attach: no job, one word', async () => {
+    const denied = [PermissionFlagsBits.SendMessages, PermissionFlagsBits.ReadMessageHistory].map(
+      (deny) => fake.addChannel(deny).id,
+    );
+    const noFiles = fake.addChannel(PermissionFlagsBits.AttachFiles).id;
+    for (const channelId of [...denied, noFiles]) mentionBot('a quiet cat', { channelId });
     // A mention where it may answer, after them: once it is answered and done, the others were passed over.
     const ask = mentionBot('a loud cat');
     const jobId = jobIdIn((await replyTo(ask)).body) as string;
@@ -151,6 +150,10 @@ describe('Discord: what Discord hides or refuses', { timeout: 60_000 }, () => {
     expect(fake.callsTo((c) => c.route === CHANNEL_POST && denied.includes(c.params.channel ?? ''))).toEqual(
       [],
     );
+    const told = fake.callsTo((c) => c.route === CHANNEL_POST && c.params.channel === noFiles);
+    expect(told.map((c) => (c.body as { content?: string }).content)).toEqual([
+      t('en', 'errors.discord.cannot_attach'),
+    ]);
     expect(prompts()).not.toContain('a quiet cat');
   });
 
