@@ -30,6 +30,11 @@ export class AlbumCollector<T> {
    * Hands over every album still being collected, now (shutdown): Telegram will not send their updates again, so
    * an album dropped here would be lost.
    */
+  /** Albums still gathering. */
+  get size(): number {
+    return this.pending.size;
+  }
+
   flush(): void {
     for (const groupId of [...this.pending.keys()]) this.handOver(groupId);
   }

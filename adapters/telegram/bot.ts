@@ -195,9 +195,14 @@ export class TelegramBot {
       : this.runner?.isRunning()
         ? this.runner.stop()
         : Promise.resolve();
-    await this.handlers.settle(deadline);
-    // After the handlers: an album's last items may have waited behind a slow update of their chat.
-    this.albums.flush();
+    // After the handlers: an album's last items may have waited behind a slow update of their chat. Past the
+    // deadline no new work starts: the store is about to close.
+    if (await this.handlers.settle(deadline)) this.albums.flush();
+    else
+      this.options.log.warn(
+        { albums: this.albums.size },
+        'telegram albums dropped at stop: handlers ran late',
+      );
     if (!(await this.handlers.settle(deadline)))
       this.options.log.warn({ handlers: this.handlers.size }, 'telegram handlers still running at stop');
     this.unsubscribe?.();

@@ -37,12 +37,9 @@ export function imageOf(message: Message | undefined): ImageRef | undefined {
 
 export async function download(source: DownloadSource, { id, size }: ImageRef): Promise<InputImage> {
   const limit = Math.min(MAX_DOWNLOAD_BYTES, source.maxInputBytes);
-  const tooLarge = () =>
-    new UserInputError('errors.input.too_large', {
-      ...(size ? { sizeBytes: size } : { size: '?' }),
-      limitBytes: limit,
-    });
-  if (size !== undefined && size > limit) throw tooLarge();
+  const tooLarge = (bytes: number) =>
+    new UserInputError('errors.input.too_large', { sizeBytes: bytes, limitBytes: limit });
+  if (size !== undefined && size > limit) throw tooLarge(size);
   const file = await source.api.getFile(id);
   if (!file.file_path) throw new UserInputError('errors.telegram.download_failed');
   const response = await fetch(`${source.root}/file/bot${source.token}/${file.file_path}`, {
@@ -50,7 +47,7 @@ export async function download(source: DownloadSource, { id, size }: ImageRef): 
   }).catch(() => undefined);
   if (!response?.ok) throw new UserInputError('errors.telegram.download_failed');
   const data = new Uint8Array(await response.arrayBuffer());
-  if (data.byteLength > limit) throw tooLarge();
+  if (data.byteLength > limit) throw tooLarge(data.byteLength);
   return { data, filename: file.file_path.split('/').pop() ?? 'image' };
 }
 
