@@ -294,7 +294,9 @@ export class FrontQueue implements JobQueueApi {
     if (!job) return 'not_found';
     if (ownerKey(job.owner) !== ownerKey(by) && !asAdmin) return 'refused';
     const waiting = this.queuedJobs().some((j) => j.id === id);
-    if (!waiting && !this.mirror.dispatched.has(id) && job.status !== 'running') return 'finished';
+    // Cancelling twice answers as the first time did (as JobQueue.cancel does), not "already finished".
+    if (!waiting && !this.mirror.dispatched.has(id) && job.status !== 'running')
+      return job.status === 'cancelled' ? 'cancelled' : 'finished';
     void this.cancelShared(id).catch((error: unknown) =>
       this.options.log?.('warn', 'cancel failed', { jobId: id, error: String(error) }),
     );

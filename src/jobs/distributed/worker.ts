@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type Engine, EngineError, type EngineRequest } from '../../../engine/index.js';
+import type { Engine, EngineRequest } from '../../../engine/index.js';
+import { jobErrorFor, type StopReason } from '../job-failure.js';
 import { materializeRequest, recordResult } from '../job-parts.js';
 import type { Job } from '../types.js';
 import { publishJobEvent, WORK_QUEUE, workQueueOptions } from './dispatcher.js';
@@ -36,7 +37,7 @@ const HEARTBEAT_MS = 2000;
 /** Why a running job was aborted: its owner cancelled it, it ran too long, or this worker is shutting down. */
 interface Running {
   controller: AbortController;
-  reason?: 'cancel' | 'timeout' | 'shutdown';
+  reason?: StopReason;
 }
 
 export class DistributedWorker {
@@ -180,15 +181,8 @@ export class DistributedWorker {
       } else if (entry.reason === 'cancel' || entry.reason === 'shutdown') {
         await this.settle(job, 'cancelled', unused);
       } else {
-        job.error =
-          entry.reason === 'timeout'
-            ? {
-                key: 'errors.job.timeout',
-                params: { minutes: Math.round(this.options.jobTimeoutMs / 60_000) },
-              }
-            : error instanceof EngineError
-              ? { key: `errors.engine.${error.code}`, params: error.params }
-              : { key: 'errors.generic', params: {} };
+        // The single-process queue's wording (a timeout's limit in milliseconds, a full disk named as such).
+        job.error = jobErrorFor(error, entry.reason, this.options.jobTimeoutMs);
         this.options.log?.('warn', 'job failed', { jobId: id, error: String(error) });
         await this.settle(job, 'failed', unused);
       }
