@@ -60,7 +60,6 @@ export async function history(
   const shown = jobs.slice(0, limit);
   const entries: HistoryEntry[] = [];
   for (const job of shown) {
-    if (job.meta.deleted === true) continue;
     entries.push({ jobId: job.id, asked: askedOf(job), reply: await replyOf(deps, job) });
   }
   const last = shown[shown.length - 1];

@@ -111,10 +111,16 @@ export class JobStore {
     return { images: row.images ?? 0, answers: row.answers ?? 0, ms: row.ms ?? 0 };
   }
 
-  /** The owner's jobs newest first, older than submission `before` when given (one page of a history). */
+  /**
+   * The owner's jobs newest first, older than submission `before` when given (one page of a history). Results the
+   * user deleted (`meta.deleted`) are left out here, so a page still holds `limit` of the others.
+   */
   pageOf(owner: Owner, before: number | undefined, limit: number): Job[] {
     const rows = this.db
-      .prepare('SELECT body FROM jobs WHERE owner = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
+      .prepare(
+        `SELECT body FROM jobs WHERE owner = ? AND seq < ?
+         AND coalesce(json_extract(body, '$.meta.deleted'), 0) = 0 ORDER BY seq DESC LIMIT ?`,
+      )
       .all(ownerKey(owner), before ?? Number.MAX_SAFE_INTEGER, limit) as Array<{ body: string }>;
     return rows.map((r) => JSON.parse(r.body) as Job);
   }

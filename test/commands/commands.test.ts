@@ -1204,6 +1204,19 @@ describe('buttons', () => {
     ]);
   });
 
+  it('a history page holds as many results as asked, whatever was deleted after them', async () => {
+    const { commands, ctx, until } = setup();
+    const made: string[] = [];
+    for (const prompt of ['first', 'second', 'third']) {
+      const job = await commands.run(ctx('11'), { name: 'imagine', options: { prompt } });
+      await until((u) => u.job.id === job.jobId && u.reply.final === true);
+      made.push(job.jobId as string);
+    }
+    for (const id of made.slice(1)) await commands.pressButton(ctx('11'), `delete:${id}`);
+    const page = await commands.history(ctx('11'), { limit: 1 });
+    expect(page.entries.map((e) => e.jobId)).toEqual([made[0]]);
+  });
+
   it('delete is the owner’s; edit asks for an instruction and edits the result', async () => {
     const { commands, ctx, until, store } = setup();
     const first = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a boat' } });
