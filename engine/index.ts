@@ -36,8 +36,9 @@ export {
 } from './runtime/cuda-libraries.js';
 export { ortLibraryFolder, ortVersion } from './runtime/ort.js';
 export { ML_CACHE_DEFAULTS, minMlCacheSteps } from './sampling/ml-cache.js';
-export { LIMITS as REQUEST_LIMITS } from './tasks/context.js';
-export { MAX_GEN_LENGTH } from './tasks/understand.js';
+export { planBlocks } from './sampling/understanding.js';
+export { LIMITS as REQUEST_LIMITS, MAX_INPUT_PIXELS } from './tasks/context.js';
+export { MAX_GEN_LENGTH, UNDERSTAND_DEFAULTS } from './tasks/understand.js';
 // The request checks that need no checkpoint, for callers that want a mistake refused before a model loads.
 export {
   checkInteger,

@@ -95,6 +95,8 @@ describe('checked before the model loads', () => {
     ],
     ['describe', /corrupt\.png/, ['--image', corrupt]],
     ['describe', /multiple of block_length/, ['--image', input, '--gen-length', '10', '--block-length', '4']],
+    // Flags not given count at the engine's defaults: 102 steps do not divide into the default blocks.
+    ['describe', /multiple of the number of blocks/, ['--image', input, '--steps', '102']],
     ['describe', /missing-folder does not exist/, ['--image', input, '--out', noFolder]],
   ] as const)('%s: %s, not the model', async (name, message, argv) => {
     const r = await onNowhere(name, ...argv);

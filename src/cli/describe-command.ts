@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { REQUEST_LIMITS } from '../../engine/index.js';
 import { intOption, parse, required } from './args.js';
 import type { CliCommand } from './command.js';
 import {
@@ -12,8 +13,8 @@ import {
 } from './engine-io.js';
 import { checkAnswerPlan, checkOutFile, checkPrompt, checkSampling } from './preflight.js';
 
-/** describe's steps go to 4 × the image tasks' 256 (engine/tasks/understand.ts): one or more per answer token. */
-const DESCRIBE_MAX_STEPS = 4 * 256;
+/** describe's steps go to 4 × the image tasks' limit (engine/tasks/understand.ts): one or more per answer token. */
+const DESCRIBE_MAX_STEPS = 4 * REQUEST_LIMITS.maxSteps;
 
 export const command: CliCommand = {
   usage: `dimoo describe --model DIR --image FILE [--question TEXT] [--steps 128 --gen-length 128 --block-length 32 --temperature 0 --cfg 0 --seed N] [--cache] ${ENGINE_USAGE} [--out FILE.txt] [--json]`,

@@ -14,6 +14,7 @@ import {
   encodePng,
   type GenerationParameters,
   type ImageResult,
+  MAX_INPUT_PIXELS,
   PRECISIONS,
   type Precision,
   parametersText,
@@ -30,15 +31,15 @@ import { type CliIo, UsageError } from './command.js';
  * Largest input image the CLI decodes (sharp's limitInputPixels): the engine's own limit (MAX_INPUT_PIXELS,
  * 4096², engine/tasks/context.ts), so a larger image is refused when it is read, not after the model loaded.
  */
-export const CLI_MAX_INPUT_PIXELS = 4096 * 4096;
+export const CLI_MAX_INPUT_PIXELS = MAX_INPUT_PIXELS;
 
 /**
  * A variable from the environment or `.env` (the environment wins), read as `dimoo config` and the bot read them:
  * a task command run beside the bot's `.env` finds the same MODEL_DIR.
  */
 function setting(name: 'MODEL_DIR' | 'PRECISION' | 'QUANT' | 'DEVICE_MEMORY_GB'): string | undefined {
-  const value = readEnv()[name];
-  return value === '' ? undefined : value;
+  // Trimmed, as the bot's config reads every value: `MODEL_DIR=/models/dimoo ` works for both.
+  return readEnv()[name]?.trim() || undefined;
 }
 
 export const ENGINE_OPTIONS = {

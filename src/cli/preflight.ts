@@ -18,7 +18,9 @@ import {
   ML_CACHE_DEFAULTS,
   type MlCacheOptions,
   needsReferenceImage,
+  planBlocks,
   REQUEST_LIMITS,
+  UNDERSTAND_DEFAULTS,
 } from '../../engine/index.js';
 import { CliError } from './command.js';
 
@@ -95,19 +97,14 @@ export function checkDilate(dilate: number | undefined): void {
   wholeNumber('dilate', dilate, 0, 16);
 }
 
-/** describe's answer length and blocks, as far as the flags given say (engine/sampling/understanding.ts). */
+/** describe's answer length and blocks, the flags not given at the engine's defaults (its own planBlocks). */
 export function checkAnswerPlan(o: { steps?: number; genLength?: number; blockLength?: number }): void {
   wholeNumber('genLength', o.genLength, 1, MAX_GEN_LENGTH);
-  wholeNumber('blockLength', o.blockLength, 1, Number.MAX_SAFE_INTEGER);
-  const { steps, genLength, blockLength } = o;
-  if (genLength === undefined || blockLength === undefined) return;
-  if (genLength % blockLength !== 0)
-    throw bad(`gen_length (${genLength}) must be a multiple of block_length (${blockLength})`);
-  const numBlocks = genLength / blockLength;
-  if (steps !== undefined && steps % numBlocks !== 0)
-    throw bad(
-      `steps (${steps}) must be a multiple of the number of blocks (gen_length / block_length = ${numBlocks})`,
-    );
+  planBlocks({
+    steps: o.steps ?? UNDERSTAND_DEFAULTS.steps,
+    genLength: o.genLength ?? UNDERSTAND_DEFAULTS.genLength,
+    blockLength: o.blockLength ?? UNDERSTAND_DEFAULTS.blockLength,
+  });
 }
 
 /** An edit type the engine knows, with the reference image exactly when the type takes one. */
