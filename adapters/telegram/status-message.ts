@@ -45,6 +45,11 @@ export class StatusMessage {
   private lastPreview?: Uint8Array;
   /** Until when (ms since the epoch) Telegram's flood control refuses edits here: states meanwhile are dropped. */
   private floodUntil = 0;
+  /**
+   * The newest state dropped during a flood wait, shown when it ends: the job tracker counts a state as shown once
+   * handed over, so an equal later state would be skipped and the message stay stale.
+   */
+  private afterFlood?: { timer: NodeJS.Timeout; reply: Reply; preview?: ReplyImage };
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: StatusOptions) {
@@ -68,7 +73,11 @@ export class StatusMessage {
   /** Shows the newest state: the preview when there is one to show, else the text (or caption). */
   show(reply: Reply, preview?: ReplyImage): Promise<void> {
     return this.serial(async () => {
-      if (Date.now() < this.floodUntil) return;
+      this.cancelAfterFlood();
+      if (Date.now() < this.floodUntil) {
+        this.showAfterFlood(reply, preview);
+        return;
+      }
       try {
         if (this.wantsPreview(preview) && !sameBytes(preview.data, this.lastPreview)) {
           if (await this.editMedia(reply, preview, 'telegram preview failed; progress goes on as text')) {
@@ -83,8 +92,28 @@ export class StatusMessage {
         const seconds = retryAfterOf(error);
         if (seconds === undefined) throw error;
         this.floodUntil = Date.now() + seconds * 1000;
+        this.showAfterFlood(reply, preview);
       }
     });
+  }
+
+  private showAfterFlood(reply: Reply, preview: ReplyImage | undefined): void {
+    const timer = setTimeout(
+      () => {
+        this.afterFlood = undefined;
+        void this.show(reply, preview).catch((error: unknown) =>
+          this.options.warn({ err: error }, 'telegram status edit after a flood wait failed'),
+        );
+      },
+      Math.max(0, this.floodUntil - Date.now()),
+    );
+    timer.unref();
+    this.afterFlood = { timer, reply, preview };
+  }
+
+  private cancelAfterFlood(): void {
+    if (this.afterFlood) clearTimeout(this.afterFlood.timer);
+    this.afterFlood = undefined;
   }
 
   /**
@@ -93,6 +122,7 @@ export class StatusMessage {
    * sends as a new message.
    */
   finish(reply: Reply, persist: Persist = once): Promise<boolean> {
+    this.cancelAfterFlood();
     return this.serial(async () => {
       const images = reply.images ?? [];
       if (images.length === 0) {
@@ -107,10 +137,12 @@ export class StatusMessage {
 
   /** Edits the text (or caption) to `reply`, after any call in flight. */
   text(reply: Reply): Promise<void> {
+    this.cancelAfterFlood();
     return this.serial(() => this.editText(reply));
   }
 
   delete(): Promise<void> {
+    this.cancelAfterFlood();
     return this.serial(async () => {
       await this.options.api.deleteMessage(this.chatId, this.messageId).catch(() => undefined);
     });

@@ -38,16 +38,28 @@ const step = (n: number): Reply => ({ text: [{ key: 'job.running', params: { ste
 const edits = () => fake.callsTo((c) => c.method.startsWith('editMessage'));
 
 describe('Telegram status message under flood control', { timeout: 30_000 }, () => {
-  it('a 429 pauses the states for retry_after: they are dropped, not queued', async () => {
+  it('a 429 pauses the states for retry_after: dropped, not queued, and the newest is shown when it ends', async () => {
     const message = status();
     fake.rateLimit('editMessageText', { retryAfter: 1 });
     await message.show(step(1));
     await message.show(step(2));
     expect(edits().map((c) => c.status)).toEqual([429]);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    await message.show(step(3));
+    // Nothing else arrives: the newest state dropped is shown once the pause ends (the tracker counts it shown).
+    await new Promise((resolve) => setTimeout(resolve, 1300));
     expect(edits().map((c) => c.status)).toEqual([429, 200]);
+    expect(fake.message(fake.world.users.alice.id, message.messageId)?.text).toContain('2');
+    await message.show(step(3));
+    expect(edits().map((c) => c.status)).toEqual([429, 200, 200]);
     expect(fake.message(fake.world.users.alice.id, message.messageId)?.text).toContain('3');
+  });
+
+  it('the job ending during the pause cancels the state waiting for it', async () => {
+    const message = status();
+    fake.rateLimit('editMessageText', { retryAfter: 1 });
+    await message.show(step(1));
+    await message.delete();
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    expect(edits().map((c) => c.status)).toEqual([429]);
   });
 
   it('a 429 on a preview keeps previews on: the next preview after the pause is shown', async () => {
@@ -61,8 +73,8 @@ describe('Telegram status message under flood control', { timeout: 30_000 }, () 
     await message.show(step(1), preview);
     expect(message.showsPreviews).toBe(true);
     expect(edits().map((c) => [c.method, c.status])).toEqual([['editMessageMedia', 429]]);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    await message.show(step(2), preview);
+    // The refused preview itself is shown when the pause ends.
+    await new Promise((resolve) => setTimeout(resolve, 1300));
     expect(edits().map((c) => [c.method, c.status])).toEqual([
       ['editMessageMedia', 429],
       ['editMessageMedia', 200],
