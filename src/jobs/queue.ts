@@ -2,6 +2,7 @@
 // job, cancellation, timeouts, failure isolation, positions and ETAs, restart recovery.
 
 import { batchKey, type EngineRequest, type EngineResult, type GenerateOptions } from '../../engine/index.js';
+import { within } from '../within.js';
 import { admissionRefusal, tooLongRefusal } from './admission.js';
 import { Failure, generateAll } from './engine-run.js';
 import { estimateStoredRequest } from './estimate.js';
@@ -426,18 +427,19 @@ export class JobQueue {
     this.stopping = true;
     this.wake?.();
     const loop = this.loop ?? Promise.resolve();
-    const within = (ms: number) =>
-      Promise.race([
+    const stopsWithin = (ms: number) =>
+      within(
         loop.then(() => true),
-        new Promise<false>((resolve) => setTimeout(resolve, ms, false).unref()),
-      ]);
-    if (await within(waitMs)) return;
+        ms,
+        false,
+      );
+    if (await stopsWithin(waitMs)) return;
     for (const entry of this.running.values()) {
       // A job its owner is already stopping stays cancelled: a restart must not run it again.
       if (entry.reason !== 'cancel') entry.reason = 'shutdown';
       entry.controller.abort();
     }
-    if (!(await within(abortWaitMs))) {
+    if (!(await stopsWithin(abortWaitMs))) {
       this.options.log?.('warn', 'the running job did not stop after its abort; closing anyway', {
         jobs: [...this.running.keys()],
       });

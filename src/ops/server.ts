@@ -4,6 +4,7 @@
 // each hung probe would leave a request open.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { within } from '../within.js';
 import type { BotMetrics } from './metrics.js';
 
 /** How long /readyz waits for the readiness check before it answers 503. */
@@ -32,20 +33,14 @@ export async function startOpsServer(options: {
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), readyTimeoutMs);
-      });
       const check = Promise.resolve()
         .then(options.ready)
         .catch(() => false);
-      Promise.race([check, late])
-        .finally(() => clearTimeout(timer))
-        .then((ready) => {
-          res
-            .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
-            .end(ready ? 'ready\n' : 'not ready\n');
-        });
+      void within(check, readyTimeoutMs, false).then((ready) => {
+        res
+          .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
+          .end(ready ? 'ready\n' : 'not ready\n');
+      });
     } else if (path === '/metrics') {
       options.metrics.text().then(
         (text) => res.writeHead(200, { 'content-type': options.metrics.contentType }).end(text),

@@ -4,6 +4,7 @@
 // one Lua script, so two processes can never both claim or both cancel the same waiting job.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { within } from '../../within.js';
 import { resultFiles } from '../job-parts.js';
 import type { Candidate } from '../scheduler.js';
 import type { Job } from '../types.js';
@@ -323,21 +324,11 @@ export class SharedState {
    */
   async reachable(timeoutMs = 1000): Promise<boolean> {
     if (this.redis.status !== 'ready') return false;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    try {
-      return await Promise.race([
-        this.redis.ping().then(
-          (reply) => reply === 'PONG',
-          () => false,
-        ),
-        late,
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const pong = this.redis.ping().then(
+      (reply) => reply === 'PONG',
+      () => false,
+    );
+    return within(pong, timeoutMs, false);
   }
 
   async close(): Promise<void> {

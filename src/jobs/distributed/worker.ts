@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Engine, EngineRequest } from '../../../engine/index.js';
+import { within } from '../../within.js';
 import { jobErrorFor, type StopReason } from '../job-failure.js';
 import { materializeRequest, recordResult } from '../job-parts.js';
 import type { Job } from '../types.js';
@@ -252,14 +253,10 @@ export class DistributedWorker {
 }
 
 /** Whether `promise` settles within `ms`. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return within(
+    promise.then(() => true),
+    ms,
+    false,
+  );
 }

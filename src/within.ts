@@ -1,0 +1,14 @@
+// Waiting for something with a bound: a readiness probe, a worker finishing its job at shutdown.
+
+/** `promise`'s value, or `fallback` once `ms` have passed (the timer is cleared either way, holding no process). */
+export async function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
