@@ -11,6 +11,7 @@ import { FrontQueue } from './jobs/distributed/front-queue.js';
 import { SharedState } from './jobs/distributed/shared-state.js';
 import { type JobQueueApi, JobStore, type JobSystem, openJobSystem } from './jobs/index.js';
 import type { Logger } from './log.js';
+import { AdapterHealth } from './ops/adapter-health.js';
 import { BotMetrics, depthOf } from './ops/metrics.js';
 import { type OpsServer, startOpsServer } from './ops/server.js';
 
@@ -23,6 +24,8 @@ export interface Services {
   metrics: BotMetrics;
   /** True when running on the generated random checkpoint (no MODEL_DIR). */
   bundledModel: boolean;
+  /** Where each adapter says whether it still hears its platform; /readyz is 503 while one does not. */
+  health: AdapterHealth;
   /**
    * Starts the worker. Call it once every adapter has subscribed: jobs recovered after a restart then report to
    * the adapter that owns them instead of into the void.
@@ -100,6 +103,7 @@ export async function startOps(
   log: Logger,
   metrics: BotMetrics,
   ready: () => Promise<boolean> | boolean,
+  health?: AdapterHealth,
 ): Promise<OpsServer | undefined> {
   if (config.warnings?.length)
     log.warn({ count: config.warnings.length }, `ignored environment: ${config.warnings.join('; ')}`);
@@ -110,6 +114,7 @@ export async function startOps(
       port: config.metrics.port,
       metrics,
       ready,
+      problems: health && (() => health.problems()),
     });
     log.info(
       { host: config.metrics.host, port: server.port },
@@ -132,7 +137,8 @@ export async function openServices(
   // loads, and /readyz says 503 until the queue runs on it.
   let jobs: JobSystem | undefined;
   const metrics = new BotMetrics({ depth: { depth: () => depthOf(jobs?.queue.plannedOrder() ?? []) } });
-  const ops = await startOps(config, log, metrics, () => jobs !== undefined);
+  const health = new AdapterHealth();
+  const ops = await startOps(config, log, metrics, () => jobs !== undefined, health);
   let opened: { engine: Engine; bundledModel: boolean };
   try {
     opened = await openEngine(config, log);
@@ -156,6 +162,7 @@ export async function openServices(
     jobs: system,
     metrics,
     bundledModel,
+    health,
     start: () => system.queue.start(),
     // The queue's stop is once-only: close() below waits for this same stop.
     drain: () => system.queue.stop({ waitMs: config.queue.shutdownGraceMs ?? 10_000 }),
@@ -212,7 +219,8 @@ async function openFrontEnd(
   // Served before connecting: connect() waits for as long as Redis is down, and meanwhile /healthz must answer
   // and /readyz say 503 (bounded: a PING would wait for Redis too).
   let connected = false;
-  const ops = await startOps(config, log, metrics, () => connected && state.reachable(READY_PING_MS));
+  const health = new AdapterHealth();
+  const ops = await startOps(config, log, metrics, () => connected && state.reachable(READY_PING_MS), health);
   try {
     await queue.connect();
   } catch (error) {
@@ -237,6 +245,7 @@ async function openFrontEnd(
     jobs,
     metrics,
     bundledModel: config.modelDir === undefined,
+    health,
     start: () => queue.start(),
     async close() {
       await ops?.close();

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SharedState } from '../src/jobs/distributed/shared-state.js';
 import { JobQueue } from '../src/jobs/queue.js';
 import { JobStore } from '../src/jobs/store.js';
+import { AdapterHealth } from '../src/ops/adapter-health.js';
 import { BotMetrics, depthOf } from '../src/ops/metrics.js';
 import { type OpsServer, startOpsServer } from '../src/ops/server.js';
 import { TimedEngineDouble } from './doubles/timed-engine.js';
@@ -93,6 +94,35 @@ describe('operators’ endpoints', () => {
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     expect((await fetch(`${base}/`)).status).toBe(404);
     expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('/readyz is 503 naming each adapter that cannot hear its platform, and 200 again once it can', async () => {
+    const health = new AdapterHealth();
+    const server = await startOpsServer({
+      host: '127.0.0.1',
+      port: 0,
+      metrics: new BotMetrics(),
+      ready: () => true,
+      problems: () => health.problems(),
+    });
+    const readyz = `http://127.0.0.1:${server.port}/readyz`;
+    let polling: string | undefined = 'polling ended: another instance (409)';
+    const unwatch = health.watch('telegram', () => polling);
+    health.watch('discord', () => {
+      throw new Error('boom');
+    });
+    const down = await fetch(readyz);
+    expect(down.status).toBe(503);
+    expect(await down.text()).toBe(
+      'not ready: telegram: polling ended: another instance (409); discord: health check failed (boom)\n',
+    );
+    health.watch('discord', () => undefined);
+    polling = undefined;
+    expect((await fetch(readyz)).status).toBe(200);
+    polling = 'gone';
+    unwatch();
+    expect((await fetch(readyz)).status).toBe(200);
+    await server.close();
   });
 });
 

@@ -20,6 +20,8 @@ export async function startOpsServer(options: {
   port: number;
   metrics: BotMetrics;
   ready: () => Promise<boolean> | boolean;
+  /** Adapters that cannot hear their platform now (`AdapterHealth.problems`): each makes /readyz 503, named. */
+  problems?: () => string[];
   /** Defaults to READY_TIMEOUT_MS. */
   readyTimeoutMs?: number;
 }): Promise<OpsServer> {
@@ -37,9 +39,13 @@ export async function startOpsServer(options: {
         .then(options.ready)
         .catch(() => false);
       void within(check, readyTimeoutMs, false).then((ready) => {
-        res
-          .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
-          .end(ready ? 'ready\n' : 'not ready\n');
+        const problems = ready ? (options.problems?.() ?? []) : [];
+        const body = !ready
+          ? 'not ready\n'
+          : problems.length
+            ? `not ready: ${problems.join('; ')}\n`
+            : 'ready\n';
+        res.writeHead(ready && !problems.length ? 200 : 503, { 'content-type': 'text/plain' }).end(body);
       });
     } else if (path === '/metrics') {
       options.metrics.text().then(

@@ -8,6 +8,7 @@ import type { Engine } from '../../engine/index.js';
 import { type Config, loadConfig } from '../../src/config/index.js';
 import { openJobSystem } from '../../src/jobs/index.js';
 import { createLogger, type Logger } from '../../src/log.js';
+import { AdapterHealth } from '../../src/ops/adapter-health.js';
 import { BotMetrics } from '../../src/ops/metrics.js';
 import { openServices, type Services } from '../../src/services.js';
 import type { TimedEngineDouble } from '../doubles/timed-engine.js';
@@ -59,6 +60,7 @@ export function openDoubleServices(
       jobs,
       metrics: new BotMetrics(),
       bundledModel: false,
+      health: new AdapterHealth(),
       start: () => jobs.queue.start(),
       close: () => jobs.close({ waitMs: 2000 }),
     },
