@@ -61,6 +61,10 @@ export function parseBoxes(text: string): Box[] {
   });
 }
 
+/** The two options as typed in a message (`/outpaint --zoom 2 --pan left`); Discord's slash options are named. */
+const TYPED_NAMES = { zoom: '--zoom', direction: '--pan' };
+export const OPTION_NAMES = { zoom: 'zoom', direction: 'direction' };
+
 /**
  * Zoom-out grows every side by half the extra width; a pan grows one side by half the image; `square` grows the two
  * short sides evenly until they match the long ones (so it needs the source's size).
@@ -69,9 +73,10 @@ export function extensionOf(
   zoom: number | undefined,
   direction: string | undefined,
   source: { width: number; height: number },
+  shown: { zoom: string; direction: string } = TYPED_NAMES,
 ): Extract<PaintRegion, { kind: 'extend' }> {
   if (zoom !== undefined && direction !== undefined) {
-    throw new UserInputError('errors.flag.conflict', { a: 'zoom', b: 'direction' });
+    throw new UserInputError('errors.flag.conflict', { a: shown.zoom, b: shown.direction });
   }
   if (direction !== undefined) {
     if (!(DIRECTIONS as readonly string[]).includes(direction)) {

@@ -474,6 +474,17 @@ describe('imagine', () => {
       options: { image: { data: await png() }, prompt: 'more sky --no birds', direction: 'up' },
     });
     expect(request(outpaint)).toMatchObject({ prompt: 'more sky', negativePrompt: 'birds' });
+    // Both a zoom and a side: the refusal names Discord's slash options, and the typed flags elsewhere.
+    const both = { image: { data: await png() }, prompt: 'more sky', zoom: 2, direction: 'up' };
+    const onDiscord = await commands.run(ctx('2'), { name: 'outpaint', options: both });
+    expect(onDiscord.text[0]).toEqual({ key: 'errors.flag.conflict', params: { a: 'zoom', b: 'direction' } });
+    const typed = commands.context({
+      user: { platform: 'telegram', userId: '2' },
+      scope: 'chat:2',
+      language: 'en',
+    });
+    const onTelegram = await commands.run(typed, { name: 'outpaint', options: both });
+    expect(onTelegram.text[0]).toEqual({ key: 'errors.flag.conflict', params: { a: '--zoom', b: '--pan' } });
     // Discord's option may hold flag-like words: the zoom-out types them back without dashes.
     const drawn = await commands.run(ctx('3'), {
       name: 'imagine',
