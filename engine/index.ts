@@ -35,11 +35,14 @@ export {
   type SearchPlaces,
 } from './runtime/cuda-libraries.js';
 export { ortLibraryFolder, ortVersion } from './runtime/ort.js';
-export { ML_CACHE_DEFAULTS, minMlCacheSteps } from './sampling/ml-cache.js';
+export { ML_CACHE_DEFAULTS, minMlCacheSteps, resolveMlCache } from './sampling/ml-cache.js';
 export { planBlocks } from './sampling/understanding.js';
-export { LIMITS as REQUEST_LIMITS, MAX_INPUT_PIXELS } from './tasks/context.js';
-export { MAX_GEN_LENGTH, UNDERSTAND_DEFAULTS } from './tasks/understand.js';
 // The request checks that need no checkpoint, for callers that want a mistake refused before a model loads.
+export { checkCount } from './tasks/candidates.js';
+export { LIMITS as REQUEST_LIMITS, MAX_INPUT_PIXELS } from './tasks/context.js';
+export { checkDilate } from './tasks/paint.js';
+export { TEXT_TO_IMAGE_DEFAULTS } from './tasks/text-to-image.js';
+export { MAX_GEN_LENGTH, UNDERSTAND_DEFAULTS } from './tasks/understand.js';
 export {
   checkInteger,
   checkNumber,

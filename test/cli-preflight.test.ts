@@ -60,6 +60,16 @@ describe('checked before the model loads', () => {
     ['imagine', /ML-Cache needs more steps/, ['--prompt', 'a fox', '--cache', '--steps', '2', '--out', out]],
     [
       'imagine',
+      /refresh_interval must be an integer in \(1, 11\]/,
+      ['--prompt', 'a fox', '--steps', '16', '--refresh-interval', '12', '--out', out],
+    ],
+    [
+      'imagine',
+      /count > 1 needs a temperature above 0/,
+      ['--prompt', 'a fox', '--count', '2', '--temperature', '0', '--out', out],
+    ],
+    [
+      'imagine',
       /--out .*the folder .*missing-folder does not exist/,
       ['--prompt', 'a fox', '--out', noFolder],
     ],

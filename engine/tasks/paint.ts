@@ -28,6 +28,10 @@ export const PAINT_DEFAULTS = Object.freeze({
   /** Width in pixels of the blend on each side of the regenerated area's edge. */
   feather: 8,
 });
+/** `dilate`: latent cells the region grows by; 16 already covers a 256-pixel margin on the VQ grid. */
+export function checkDilate(dilate: number | undefined): number {
+  return checkInteger('dilate', dilate ?? PAINT_DEFAULTS.dilate, 0, 16);
+}
 
 const REGION_KINDS: readonly string[] = [
   'inpaint_ratio',
@@ -62,7 +66,7 @@ async function paintOne(
   if (request.region.kind === 'mask') checkInputImage('the mask', request.region.mask, MAX_INPUT_PIXELS);
   const { steps, cfg, temperature, seed } = checkSampling(request, PAINT_DEFAULTS);
   const negative = checkNegativePrompt(request.negativePrompt, cfg);
-  const dilate = checkInteger('dilate', request.dilate ?? PAINT_DEFAULTS.dilate, 0, 16);
+  const dilate = checkDilate(request.dilate);
   const cachePlan = resolveMlCache(request.cache, steps);
 
   const plan = planPaint(request.region, source, {

@@ -8,6 +8,8 @@
 import { accessSync, constants, type Stats, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
+  checkCount as checkEngineCount,
+  checkDilate as checkEngineDilate,
   checkInteger,
   checkNumber,
   checkRequestPrompt,
@@ -15,11 +17,12 @@ import {
   EngineError,
   isKnownEditType,
   MAX_GEN_LENGTH,
-  ML_CACHE_DEFAULTS,
   type MlCacheOptions,
   needsReferenceImage,
   planBlocks,
   REQUEST_LIMITS,
+  resolveMlCache,
+  TEXT_TO_IMAGE_DEFAULTS,
   UNDERSTAND_DEFAULTS,
 } from '../../engine/index.js';
 import { CliError } from './command.js';
@@ -70,31 +73,19 @@ export function checkSampling(
   if (s.negativePrompt?.trim() && s.cfg === 0) throw bad('a negative prompt needs guidance, and cfg is 0');
 }
 
-/** `--count`: 1 to 4 images; more than one needs a temperature above 0, where seeds draw differently. */
+/** `--count`: 1 to 4 images; more than one needs a temperature above 0 (an absent one is the engine's default). */
 export function checkCount(count: number | undefined, temperature: number | undefined): void {
-  wholeNumber('count', count, 1, REQUEST_LIMITS.maxCount);
-  if (count !== undefined && count > 1 && temperature === 0)
-    throw bad('count > 1 needs a temperature above 0');
+  if (count !== undefined) checkEngineCount(count, temperature ?? TEXT_TO_IMAGE_DEFAULTS.temperature);
 }
 
-/** ML-Cache's parameters against the steps (engine/sampling/ml-cache.ts `resolveMlCache`). */
+/** ML-Cache's parameters against the steps, by the engine's own plan (with the steps not given, checked there). */
 export function checkMlCache(cache: Partial<MlCacheOptions> | boolean, steps: number | undefined): void {
-  if (cache === false || steps === undefined) return;
-  const { warmupRatio, refreshInterval } = { ...ML_CACHE_DEFAULTS, ...(cache === true ? {} : cache) };
-  const maxInterval = steps - Math.floor(steps * warmupRatio) - 1;
-  if (maxInterval < 2)
-    throw bad(
-      `ML-Cache needs more steps: with ${steps} steps and warmup_ratio ${warmupRatio} no refresh_interval is valid`,
-    );
-  if (refreshInterval > maxInterval)
-    throw bad(
-      `refresh_interval must be an integer in (1, ${maxInterval}] for ${steps} steps and warmup_ratio ${warmupRatio}, got ${refreshInterval}`,
-    );
+  if (steps !== undefined) resolveMlCache(cache, steps);
 }
 
-/** paint's `--dilate`: cells the region grows by (engine/tasks/paint.ts). */
+/** paint's `--dilate`: cells the region grows by. */
 export function checkDilate(dilate: number | undefined): void {
-  wholeNumber('dilate', dilate, 0, 16);
+  if (dilate !== undefined) checkEngineDilate(dilate);
 }
 
 /** describe's answer length and blocks, the flags not given at the engine's defaults (its own planBlocks). */
