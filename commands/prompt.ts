@@ -253,15 +253,7 @@ export function checkPrompt(
     throw new UserInputError('errors.prompt_too_long', { length, limit: MAX_PROMPT_CHARS });
   }
   const lower = comparable(trimmed);
-  for (const blocked of blockedWords) {
-    const word = comparable(blocked);
-    if (word === '') continue;
-    const hit =
-      /^[\p{L}\p{N}]+$/u.test(word) && /^[\x20-\x7e]+$/.test(word)
-        ? new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegExp(word)}($|[^\\p{L}\\p{N}])`, 'u').test(lower)
-        : lower.includes(word);
-    if (hit) throw new UserInputError('errors.blocked_words');
-  }
+  if (matchersOf(blockedWords).some((hit) => hit(lower))) throw new UserInputError('errors.blocked_words');
   return trimmed;
 }
 
@@ -274,6 +266,29 @@ function comparable(text: string): string {
     .normalize('NFKC')
     .replace(/\p{Cf}/gu, '')
     .toLowerCase();
+}
+
+type Matcher = (comparableText: string) => boolean;
+
+// The configured list is one array for the process's life: its words are normalized and compiled once, not for every
+// prompt.
+const compiled = new WeakMap<readonly string[], Matcher[]>();
+
+function matchersOf(blockedWords: readonly string[]): Matcher[] {
+  let matchers = compiled.get(blockedWords);
+  if (!matchers) {
+    matchers = blockedWords
+      .map(comparable)
+      .filter((word) => word !== '')
+      .map((word): Matcher => {
+        if (!(/^[\p{L}\p{N}]+$/u.test(word) && /^[\x20-\x7e]+$/.test(word)))
+          return (text) => text.includes(word);
+        const whole = new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegExp(word)}($|[^\\p{L}\\p{N}])`, 'u');
+        return (text) => whole.test(text);
+      });
+    compiled.set(blockedWords, matchers);
+  }
+  return matchers;
 }
 
 function escapeRegExp(s: string): string {
