@@ -64,12 +64,12 @@ export async function inspectCheckpoint(
   const checkpoint = await loadCheckpoint(modelDir);
   buildImageStepGraph({ ...imageGraphOptions(checkpoint), textHead: true });
   const vqOptions = vqWeightOptions(checkpoint);
-  buildVqEncoder(checkpoint.vqConfig, vqOptions);
-  buildVqDecoder(checkpoint.vqConfig, vqOptions);
+  buildVqEncoder(checkpoint.vq.config, vqOptions);
+  buildVqDecoder(checkpoint.vq.config, vqOptions);
 
   const { layout } = checkpoint;
   const dims = checkpointDims(checkpoint);
-  const refs = [...checkpoint.weights.values(), ...checkpoint.vqWeights.values()];
+  const refs = [...checkpoint.weights.values(), ...checkpoint.vq.refs.values()];
   const files = [...new Set(refs.map((ref) => ref.file))].map((file) => ({
     file: relative(checkpoint.dir, file),
     bytes: statSync(file).size,
@@ -90,8 +90,8 @@ export async function inspectCheckpoint(
     dtype: checkpoint.dtype,
     dims,
     files,
-    tensors: checkpoint.weights.size + checkpoint.vqWeights.size,
-    vq: { codebookSize: checkpoint.vqConfig.codebookSize, scaleFactor: checkpoint.vqConfig.scaleFactor },
+    tensors: checkpoint.weights.size + checkpoint.vq.refs.size,
+    vq: { codebookSize: checkpoint.vq.config.codebookSize, scaleFactor: checkpoint.vq.config.scaleFactor },
     layout: { mask: layout.mask, imageCodeOffset: layout.imageCodeOffset },
     memory,
     ...(options.budget === undefined ? {} : { budget: options.budget }),

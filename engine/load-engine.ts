@@ -164,7 +164,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     (await createSession(model, { device: provider, sessionOptions, profilePrefix: options.profilePrefix }))
       .session;
   const vq = new VqCodec({
-    config: checkpoint.vqConfig,
+    config: checkpoint.vq.config,
     ...vqWeightOptions(checkpoint),
     createSession: openOnProvider,
   });

@@ -4,7 +4,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EngineError, type EngineInfo } from '../api.js';
-import type { VqConfig } from '../graphs/vq-config.js';
 import { externalDataRoot, type WeightRef } from '../runtime/external-data.js';
 import { type ModelConfig, parseModelConfig } from './config.js';
 import { loadTokenLayout, type TokenLayout } from './layout.js';
@@ -15,7 +14,6 @@ import { readVqCheckpoint, type VqCheckpoint } from './vqvae.js';
 export interface Checkpoint {
   dir: string;
   config: ModelConfig;
-  vqConfig: VqConfig;
   layout: TokenLayout;
   /** The transformer weights' stored type (they are cast to float32 inside the graphs). */
   dtype: 'bf16' | 'fp16' | 'fp32';
@@ -28,7 +26,6 @@ export interface Checkpoint {
   weightsFolder: string;
   /** `vqvae/`: its config, weights (one file, an fp16 variant or shards with an index) and external-data root. */
   vq: VqCheckpoint;
-  vqWeights: ReadonlyMap<string, WeightRef>;
   tokenizer: CheckpointTokenizer;
 }
 
@@ -134,13 +131,11 @@ export async function loadCheckpoint(modelDir: string): Promise<Checkpoint> {
   return {
     dir,
     config,
-    vqConfig: vq.config,
     layout,
     dtype,
     weights,
     weightsFolder,
     vq,
-    vqWeights: vq.refs,
     tokenizer,
   };
 }

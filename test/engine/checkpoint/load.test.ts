@@ -42,7 +42,7 @@ describe('loading a checkpoint as published', () => {
     expect(ckpt.dtype).toBe(dtype);
     expect(ckpt.weights.size).toBe(2 + ckpt.config.nLayers * 9 + 1);
     expect(ckpt.config.vocabSize).toBe(ckpt.layout.imageCodeOffset + ckpt.layout.codebookSize);
-    expect(ckpt.vqConfig.scaleFactor).toBe(16);
+    expect(ckpt.vq.config.scaleFactor).toBe(16);
     const norm = readTensor(ckpt.weights.get('model.transformer.ln_f.weight')!);
     expect(Array.from(norm.slice(0, 3))).toEqual([1, 1, 1]);
   });

@@ -6,9 +6,9 @@ import { VqCodec } from '../../../engine/runtime/vq-codec.js';
 
 export function checkpointVq(ckpt: Checkpoint): VqCodec {
   return new VqCodec({
-    config: ckpt.vqConfig,
+    config: ckpt.vq.config,
     weight: (name) => {
-      const ref = ckpt.vqWeights.get(name);
+      const ref = ckpt.vq.refs.get(name);
       if (!ref) throw new Error(`the checkpoint has no VQ tensor ${name}`);
       return ref;
     },
