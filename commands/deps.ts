@@ -89,7 +89,11 @@ export function createDeps(options: CommandsOptions, registry: CommandRegistry):
     config: options.config,
     now,
     randomSeed: options.randomSeed ?? (() => Math.floor(Math.random() * 2 ** 32)),
-    limiter: new RateLimiter(options.config.limits.rateLimitPerMinute),
+    // A shared queue's front-ends count a user's submissions together.
+    limiter: new RateLimiter(
+      options.config.limits.rateLimitPerMinute,
+      options.queue.takeRateSlot?.bind(options.queue),
+    ),
     render: {
       store: options.store,
       defaultLocale: options.config.defaultLocale,

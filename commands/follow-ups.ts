@@ -160,7 +160,7 @@ export function again(
   ctx: CommandContext,
   jobId: string,
   change: (job: ImageJob) => StoredRequest,
-): Reply {
+): Promise<Reply> {
   const job = imageJob(deps.store, jobId);
   return submit(deps, ctx, job.kind, change(job), inputFiles(deps.store, job), {
     origin: job.id,

@@ -44,7 +44,7 @@ export async function queueJobs<I extends Record<string, unknown>>(
   for (const line of lines) jobs.push(await make(shared, ctx, withLine(line)));
   const replies: Reply[] = [];
   for (const [i, job] of jobs.entries()) {
-    const reply = queue(deps, ctx, {
+    const reply = await queue(deps, ctx, {
       ...job,
       meta: { ...job.meta, permutation: { n: i + 1, of: lines.length, line: lines[i] } },
     });
@@ -56,6 +56,6 @@ export async function queueJobs<I extends Record<string, unknown>>(
   return more.length > 0 ? { ...first, more } : first;
 }
 
-function queue(deps: CommandDeps, ctx: CommandContext, job: PreparedJob): Reply {
+function queue(deps: CommandDeps, ctx: CommandContext, job: PreparedJob): Promise<Reply> {
   return submit(deps, ctx, job.kind, job.request, job.files, job.meta);
 }

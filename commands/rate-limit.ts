@@ -1,27 +1,54 @@
 // Per-user submissions per minute, on top of the queue's caps: a sliding window of the last minute's accepts.
-// Kept in memory on purpose: a restart forgetting the last minute is harmless.
+// In one process it is kept in memory on purpose: a restart forgetting the last minute is harmless. Front-ends of a
+// shared queue count in the queue's window instead, or each would give the user the whole limit again.
+import type { RateSlot, TakeRateSlot } from '../src/jobs/index.js';
 
 const WINDOW_MS = 60_000;
+
+const UNLIMITED: RateSlot = { ok: true, release: async () => undefined };
 
 export class RateLimiter {
   private readonly recent = new Map<string, number[]>();
 
-  /** `perMinute` 0 turns the limit off. */
-  constructor(private readonly perMinute: number) {}
+  /** `perMinute` 0 turns the limit off; `shared` is the queue's window when several front-ends share it. */
+  constructor(
+    private readonly perMinute: number,
+    private readonly shared?: TakeRateSlot,
+  ) {}
 
-  /** Milliseconds until `user` may submit again; 0 when allowed now. */
-  retryAfter(user: string, now: number): number {
-    if (this.perMinute <= 0) return 0;
-    const times = this.prune(user, now);
-    if (times.length < this.perMinute) return 0;
-    return (times[times.length - this.perMinute] as number) + WINDOW_MS - now;
+  /**
+   * Counts a submission of `user` unless the limit refuses it (never for an `exempt` one), in one step: release
+   * the slot if the submission is refused after all.
+   */
+  async take(user: string, now: number, exempt = false): Promise<RateSlot> {
+    if (this.perMinute <= 0) return UNLIMITED;
+    if (this.shared) {
+      try {
+        return await this.shared({ user, limit: this.perMinute, windowMs: WINDOW_MS, exempt });
+      } catch {
+        // Fails open: a shared queue that cannot be reached now would otherwise refuse every submission (or hold
+        // it until Redis is back), and the jobs themselves still wait in its durable queue. Counted here meanwhile,
+        // a user gets at most the limit on each front-end.
+      }
+    }
+    return this.takeLocal(user, now, exempt);
   }
 
-  record(user: string, now: number): void {
-    if (this.perMinute <= 0) return;
+  private takeLocal(user: string, now: number, exempt: boolean): RateSlot {
     const times = this.prune(user, now);
+    if (!exempt && times.length >= this.perMinute)
+      return { ok: false, retryAfterMs: (times[times.length - this.perMinute] as number) + WINDOW_MS - now };
     times.push(now);
     this.recent.set(user, times);
+    return {
+      ok: true,
+      release: async () => {
+        const kept = this.recent.get(user) ?? [];
+        const at = kept.indexOf(now);
+        if (at >= 0) kept.splice(at, 1);
+        if (kept.length === 0) this.recent.delete(user);
+      },
+    };
   }
 
   private prune(user: string, now: number): number[] {

@@ -10,19 +10,21 @@ import { checkCacheSteps, imageCount, negativePrompt } from './task-input.js';
 
 export type StoredPaintRegion = Extract<StoredRequest, { task: 'paint' }>['region'];
 
-export function submit(
+export async function submit(
   deps: CommandDeps,
   ctx: CommandContext,
   kind: JobKind,
   request: StoredRequest,
   files: Record<string, Uint8Array>,
   meta: Record<string, unknown> = {},
-): Reply {
-  const user = ownerKey(ctx.user);
-  const now = deps.now();
-  const wait = ctx.isAdmin ? 0 : deps.limiter.retryAfter(user, now);
-  if (wait > 0)
-    return textReply('errors.rate_limited', { when: formatDuration(ctx.locale, wait, 'time.in') });
+): Promise<Reply> {
+  // Counted before the queue is asked (and given back if it refuses): front-ends sharing a queue check and count
+  // at once, so two of them cannot both take a user's last slot.
+  const slot = await deps.limiter.take(ownerKey(ctx.user), deps.now(), ctx.isAdmin);
+  if (!slot.ok)
+    return textReply('errors.rate_limited', {
+      when: formatDuration(ctx.locale, slot.retryAfterMs, 'time.in'),
+    });
   const result = deps.queue.submit({
     owner: ctx.user,
     scope: ctx.scope,
@@ -33,8 +35,10 @@ export function submit(
     // Admin rights can come from the platform (a role), which the queue cannot see.
     ...(ctx.isAdmin ? { priority: 'high' as const } : {}),
   });
-  if (!result.ok) return textReply(result.refusal.key, durationParams(ctx.locale, result.refusal.params));
-  deps.limiter.record(user, now);
+  if (!result.ok) {
+    await slot.release();
+    return textReply(result.refusal.key, durationParams(ctx.locale, result.refusal.params));
+  }
   return { ...renderQueued(result.job, result.ahead, result.etaMs, deps.render), startsJob: true };
 }
 

@@ -21,6 +21,7 @@ export type {
 } from './queue.js';
 export { JobQueue } from './queue.js';
 export type { JobQueueApi } from './queue-api.js';
+export type { RateSlot, RateSlotRequest, TakeRateSlot } from './rate-slots.js';
 export type { Candidate, SchedulerOptions } from './scheduler.js';
 export { charge, FairScheduler, liftReturningUser } from './scheduler.js';
 export { JobStore } from './store.js';

@@ -2,6 +2,7 @@
 // (QUEUE_URL) both provide it, so commands/ and adapters/ do not know which one runs.
 import type { JobListener } from './events.js';
 import type { CancelResult, SubmitInput, SubmitResult } from './queue-types.js';
+import type { RateSlot, RateSlotRequest } from './rate-slots.js';
 import type { Job, Owner } from './types.js';
 
 export interface JobQueueApi {
@@ -17,6 +18,11 @@ export interface JobQueueApi {
   plannedOrder(): Job[];
   cancel(id: string, by: Owner, asAdmin?: boolean): CancelResult;
   subscribe(listener: JobListener): () => void;
+  /**
+   * The rate limit's window shared by every front-end of a distributed queue (check and record at once). Absent in
+   * one process, where the commands layer counts in memory.
+   */
+  takeRateSlot?(request: RateSlotRequest): Promise<RateSlot>;
   start(): void;
   stop(options?: { waitMs?: number }): Promise<void>;
 }

@@ -1286,6 +1286,25 @@ describe('limits and settings', () => {
     expect(zh.text[0]?.params?.when).toBe('10 秒后');
   });
 
+  it('does not count a submission the queue refused against the rate limit', async () => {
+    const { commands, queue, ctx } = setup({ rateLimitPerMinute: 6, start: false });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++)
+      ids.push(
+        (await commands.run(ctx('1'), { name: 'imagine', options: { prompt: `p${i}` } })).jobId as string,
+      );
+    const full = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'refused' } });
+    expect(keys(full)).toEqual(['errors.queue.user_full']);
+    queue.cancel(ids[0] as string, { platform: 'discord', userId: '1' });
+    // The sixth counted submission: the refused one gave its slot back.
+    expect(keys(await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'p5' } }))).toEqual([
+      'job.queued',
+    ]);
+    expect(keys(await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'p6' } }))).toEqual([
+      'errors.rate_limited',
+    ]);
+  });
+
   it('/prefer saves custom options that --name then puts into a prompt line; shows, lists and deletes them', async () => {
     const { commands, ctx, store, until } = setup();
     const typed = (line: string) => commands.runText(ctx('1'), line) as Promise<Reply>;

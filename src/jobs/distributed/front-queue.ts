@@ -12,12 +12,14 @@ import { JobEvents, type JobListener } from '../events.js';
 import { newJob, resultFiles } from '../job-parts.js';
 import type { JobQueueApi } from '../queue-api.js';
 import type { CancelResult, QueueLimits, SubmitInput, SubmitResult } from '../queue-types.js';
+import type { RateSlot, RateSlotRequest } from '../rate-slots.js';
 import { FairScheduler, liftReturningUser } from '../scheduler.js';
 import type { JobStore } from '../store.js';
 import type { Job, Owner } from '../types.js';
 import { ownerKey } from '../types.js';
 import { CoalescedTask } from './coalesced-task.js';
 import { Dispatcher } from './dispatcher.js';
+import { takeSharedRateSlot } from './rate-slots.js';
 import { type SharedState, type Snapshot, toCandidate, type WireEvent } from './shared-state.js';
 
 export interface FrontQueueOptions {
@@ -245,6 +247,11 @@ export class FrontQueue implements JobQueueApi {
       this.options.log?.('error', 'could not enqueue a job in the shared queue', { error: String(error) });
       this.events.emit({ type: 'failed', job });
     }
+  }
+
+  /** Every front-end of this queue counts a user's submissions in one window (else each would allow the limit). */
+  takeRateSlot(request: RateSlotRequest): Promise<RateSlot> {
+    return takeSharedRateSlot(this.options.state, request);
   }
 
   /** Resolves once every submission so far is in Redis (tests, shutdown). */

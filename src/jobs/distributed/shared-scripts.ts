@@ -5,7 +5,7 @@
  * Redis's own clock in milliseconds: every machine's clock may be off, and a heartbeat judged by the writer's clock
  * and read by the dispatcher's would count a worker behind by the skew as dead, one ahead as alive after it died.
  */
-const REDIS_NOW = `
+export const REDIS_NOW = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
