@@ -5,10 +5,8 @@ import {
   type ButtonInteraction,
   type ChatInputCommandInteraction,
   Client,
-  DiscordAPIError,
   GatewayIntentBits,
   type Interaction,
-  InteractionContextType,
   type Message,
   MessageFlags,
   Partials,
@@ -34,6 +32,7 @@ import { answer, deleteEphemeral } from './answer.js';
 import { DISCORD_CDN_HOSTS, download } from './attachments.js';
 import { onAutocomplete } from './autocomplete.js';
 import { toDiscordCommands } from './command-json.js';
+import { registerCommands } from './command-registration.js';
 import { guardGateway } from './gateway-guard.js';
 import { type InteractionsEndpoint, startInteractionsEndpoint } from './interactions-endpoint.js';
 import { DiscordJobMessages } from './job-messages.js';
@@ -212,66 +211,19 @@ export class DiscordBot implements DiscordRuntime {
     return this.endpoint?.url;
   }
 
-  /**
-   * Registers the commands per guild in DISCORD_GUILD_IDS (instant; they never show in DMs), else globally, where
-   * `contexts` offers them in DMs only when DMs are on. The refusal in onInteraction covers older clients.
-   */
+  /** The commands where DISCORD_GUILD_IDS says, and none of ours left where an earlier start put them. */
   private async register(): Promise<void> {
     const application = this.client.application;
     if (!application) return;
-    const body = toDiscordCommands(this.options.commands.registry.specs);
-    const guilds = this.options.config.discord.guildIds;
-    if (guilds.length === 0) {
-      // Discord: contexts apply to globally-scoped commands only.
-      const contexts = this.options.config.discord.allowDms
-        ? [InteractionContextType.Guild, InteractionContextType.BotDM]
-        : [InteractionContextType.Guild];
-      await application.commands.set(body.map((command) => ({ ...command, contexts })));
-    } else {
-      let registered = 0;
-      for (const guild of guilds) {
-        // One guild that removed the bot (50001 Missing Access) must not keep the others without commands.
-        await application.commands.set(body, guild).then(
-          () => void registered++,
-          (error: unknown) =>
-            this.options.log.warn(
-              {
-                guildId: guild,
-                code: error instanceof DiscordAPIError ? error.code : undefined,
-                reason: error instanceof Error ? error.message : String(error),
-              },
-              'discord commands could not be registered in a guild',
-            ),
-        );
-      }
-      // Only once a guild has them: a list of guilds that all failed must not leave the bot with no commands.
-      if (registered > 0) await this.dropGlobalCopies(new Set(body.map((command) => command.name)));
-    }
-  }
-
-  /**
-   * A bot that ran with global commands before DISCORD_GUILD_IDS was set still has them: each listed guild would
-   * show every command twice. Removes those of ours (by name); other global commands of the application stay.
-   */
-  private async dropGlobalCopies(names: ReadonlySet<string>): Promise<void> {
-    const application = this.client.application;
-    if (!application) return;
-    try {
-      const global = await application.commands.fetch();
-      const ours = [...global.values()].filter((command) => names.has(command.name));
-      for (const command of ours) await application.commands.delete(command.id);
-      if (ours.length > 0)
-        this.options.log.info(
-          { removed: ours.length },
-          'discord: removed global commands left from before DISCORD_GUILD_IDS',
-        );
-    } catch (error) {
-      // Duplicates in the list are untidy, not broken: the guild commands still register.
-      this.options.log.warn(
-        { code: error instanceof DiscordAPIError ? error.code : undefined },
-        'discord: could not check for global commands left from before DISCORD_GUILD_IDS',
-      );
-    }
+    const { config, log } = this.options;
+    await registerCommands({
+      application,
+      commands: toDiscordCommands(this.options.commands.registry.specs),
+      guildIds: config.discord.guildIds,
+      allowDms: config.discord.allowDms,
+      dataDir: config.dataDir,
+      log,
+    });
   }
 
   async stop(): Promise<void> {

@@ -3,6 +3,7 @@ import type { Commands, PlatformProfile } from '../../commands/index.js';
 import type { AppContext, RunningAdapter } from '../../src/app.js';
 import type { Services } from '../../src/services.js';
 import { DiscordBot, type DiscordOptions } from './bot.js';
+import { GatewayHealth, watchGateway } from './gateway-health.js';
 
 /** Discord keeps uploads lossless and answers replies to images: the commands layer's defaults fit it. */
 export const DISCORD_PROFILE: PlatformProfile = {
@@ -21,19 +22,36 @@ export async function startDiscord(
     notifyAfterMs?: number;
     interactionsPort?: number;
     onDelivery?: DiscordOptions['onDelivery'];
+    gatewayGraceMs?: number;
   } = {},
 ): Promise<RunningAdapter & { bot: DiscordBot }> {
   const { config, log } = context;
   const token = config.discord.token;
   if (!token) throw new Error('DISCORD_TOKEN is not set');
+  const { gatewayGraceMs, ...forBot } = testing;
   const bot = new DiscordBot({
     config,
     commands,
     log,
     deliveries: services.jobs.store.deliveries,
     claim: services.jobs.claim?.bind(services.jobs),
-    ...testing,
+    ...forBot,
   });
   await bot.start(token);
-  return { name: 'discord', bot, stop: () => bot.stop() };
+  const gateway = new GatewayHealth({
+    graceMs: gatewayGraceMs,
+    interactionsOverHttp: config.discord.interactions !== undefined,
+  });
+  const unlisten = watchGateway(bot.client, gateway, log);
+  const unwatch = services.health.watch('discord', () => gateway.problem());
+  return {
+    name: 'discord',
+    bot,
+    stop: () => {
+      // A bot stopped on purpose is not a fault to report, and its client's closing events are not outages.
+      unwatch();
+      unlisten();
+      return bot.stop();
+    },
+  };
 }

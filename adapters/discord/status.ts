@@ -2,7 +2,9 @@
 // minutes), then the same message through the bot's own channel endpoint. A public job that took longer than
 // `notifyAfterMs` ends with a new message naming its owner (an edit notifies nobody), as Midjourney's results do.
 // When neither can be edited the ending goes as a reply to the user's message (a mention), or next to the status
-// message naming the user; a private job's ending goes to the user's DMs. Only the requester is ever pinged.
+// message naming the user; a private job's ending goes to the user's DMs, and so does a public one whose channel
+// refuses the bot (a user-installed app, a private thread, permissions changed), with a line saying why. Only the
+// requester is ever pinged.
 import {
   type Client,
   DiscordAPIError,
@@ -54,9 +56,29 @@ function tokenRefused(error: unknown): boolean {
   );
 }
 
+/**
+ * The channel refuses the bot for good, not for this once: no access or permission (403), no such channel or thread
+ * for it (404), an archived or locked thread. A 5xx or a network failure is Discord's, not the channel's: a DM
+ * would meet the same, and a result in DMs for a passing failure would only puzzle its owner.
+ */
+function channelRefused(error: unknown): boolean {
+  return (
+    error instanceof DiscordAPIError &&
+    (error.status === 403 || error.status === 404 || error.code === 50083 || error.code === 160005)
+  );
+}
+
+/** The job's channel cannot take the bot's message (checked before any call, or refused by Discord). */
+class ChannelUnreachable extends Error {}
+
+/** Discord's answer when the user accepts no DMs from the bot (privacy settings, no shared server). */
+const DMS_CLOSED = 50007;
+
 export class DiscordStatus implements StatusSurface {
   /** The interaction token was refused once: later edits go through the channel at once. */
   private tokenDead = false;
+  /** The channel refused a post once: the fallback goes to DMs without asking it again. */
+  private channelGone = false;
 
   constructor(
     private readonly client: Client,
@@ -76,7 +98,8 @@ export class DiscordStatus implements StatusSurface {
   async finish(reply: Reply): Promise<boolean> {
     if (this.notifies(reply)) {
       try {
-        await this.replyToUser(reply);
+        // Not replyToUser: where the channel refuses, the status message is tried before the user's DMs.
+        await this.postInChannel(reply);
       } catch {
         // No new message could be posted: the status message takes the ending, as for a quick job.
         await this.edit(reply);
@@ -110,24 +133,60 @@ export class DiscordStatus implements StatusSurface {
   }
 
   async replyToUser(reply: Reply): Promise<void> {
+    if (this.place.private) return this.sendToDm(reply);
+    try {
+      await this.postInChannel(reply);
+    } catch (error) {
+      if (!(error instanceof ChannelUnreachable || channelRefused(error))) throw error;
+      await this.sendToDm({ ...reply, text: [{ key: 'job.result_in_dm' }, ...reply.text] }).catch(
+        (dm: unknown) => {
+          const closed = dm instanceof DiscordAPIError && dm.code === DMS_CLOSED;
+          // Thrown on: the job is marked undelivered and stays listed in /queue, with its file a button away.
+          throw new Error(
+            `the job’s channel refused the bot and ${closed ? 'the owner’s DMs are closed (50007)' : 'a DM failed'}`,
+            { cause: dm },
+          );
+        },
+      );
+    }
+  }
+
+  private async sendToDm(reply: Reply): Promise<void> {
     const { place } = this;
+    // A DM has the default upload limit, whatever a boosted server allowed.
+    const limit = Math.min(place.uploadLimit, DEFAULT_UPLOAD_LIMIT);
+    const payload = toDiscordMessage(await fitReply(reply, limit), place.locale);
+    const user = await this.client.users.fetch(place.userId);
+    await user.send({
+      ...payload,
+      allowedMentions: { parse: [], users: [place.userId], repliedUser: true },
+    } as MessageCreateOptions);
+  }
+
+  /** The ending as a new message in the job's channel, naming its owner. Throws ChannelUnreachable without one. */
+  private async postInChannel(reply: Reply): Promise<void> {
+    const { place } = this;
+    if (!place.channelId) throw new ChannelUnreachable('the job has no channel to post in');
+    if (this.channelGone) throw new ChannelUnreachable('the job’s channel refused the bot before');
     const payload = toDiscordMessage(await fitReply(reply, place.uploadLimit), place.locale);
     const only = { parse: [] as [], users: [place.userId], repliedUser: true };
-    if (place.private) {
-      const user = await this.client.users.fetch(place.userId);
-      await user.send({ ...payload, allowedMentions: only } as MessageCreateOptions);
-      return;
+    try {
+      const channel = await this.client.channels.fetch(place.channelId);
+      if (!channel?.isSendable()) throw new ChannelUnreachable('the job’s channel cannot be reached');
+      const target = place.userMessageId ?? place.messageId;
+      await channel.send({
+        ...payload,
+        // A reply to a slash command has no user message to answer: the mention names the one it is for.
+        content: place.userMessageId
+          ? payload.content
+          : `<@${place.userId}> ${payload.content}`.slice(0, 2000),
+        allowedMentions: only,
+        ...(target ? { reply: { messageReference: target, failIfNotExists: false } } : {}),
+      } as MessageCreateOptions);
+    } catch (error) {
+      if (error instanceof ChannelUnreachable || channelRefused(error)) this.channelGone = true;
+      throw error;
     }
-    const channel = place.channelId ? await this.client.channels.fetch(place.channelId) : null;
-    if (!channel?.isSendable()) throw new Error('the job’s channel cannot be reached');
-    const target = place.userMessageId ?? place.messageId;
-    await channel.send({
-      ...payload,
-      // A reply to a slash command has no user message to answer: the mention names the one it is for.
-      content: place.userMessageId ? payload.content : `<@${place.userId}> ${payload.content}`.slice(0, 2000),
-      allowedMentions: only,
-      ...(target ? { reply: { messageReference: target, failIfNotExists: false } } : {}),
-    } as MessageCreateOptions);
   }
 
   private async edit(reply: Reply): Promise<void> {

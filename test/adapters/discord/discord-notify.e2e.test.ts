@@ -1,8 +1,10 @@
 // A job its owner waited long for ends with a new message that names them (Discord notifies on a mention, not on an
 // edit), as Midjourney's results do; its status message keeps the final line, without a second image or buttons.
+// Past the interaction token, a channel that refuses the bot sends the result to the owner's DMs instead.
 // The real discord.js client against the in-repo fake, on a fast engine double, with the wait set to nothing.
 import type { APIMessage } from 'discord.js';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { t } from '../../../src/i18n.js';
 import type { FakeDiscord } from '../../doubles/fake-discord/index.js';
 import { useDiscordOnDouble } from './double-bot.js';
 
@@ -97,5 +99,77 @@ describe('Discord: a long job pings its owner', { timeout: 60_000 }, () => {
     expect(postsFor(cancelled)).toEqual([]);
     expect(postsFor(hidden)).toEqual([]);
     expect([deliveries.get(cancelled), deliveries.get(hidden)]).toEqual(['edited', 'edited']);
+  });
+
+  /**
+   * The job's channel refuses the bot for good (no access: a user-installed app, a private thread) and its status
+   * message cannot be edited (the interaction token is gone, the channel refuses edits too).
+   */
+  function closeChannel(ix: { id: string }) {
+    const channel = fake.world.channel.id;
+    fake.expireInteraction(ix.id);
+    fake.failRoute((c) => c.route === CHANNEL_POST && c.params.channel === channel, {
+      times: 1000,
+      status: 403,
+      code: 50001,
+      message: 'Missing Access',
+    });
+    fake.failRoute((c) => c.route === 'PATCH /channels/:channel/messages/:message', {
+      times: 1000,
+      status: 403,
+      code: 50001,
+      message: 'Missing Access',
+    });
+  }
+  const dmChannel = (user: { id: string }) => `${user.id}0`;
+
+  it('past the token, a channel that refuses the bot sends the result to the owner’s DMs, saying why', async () => {
+    const { alice } = fake.world.users;
+    try {
+      const { ix, jobId } = await started('a fox behind a closed door');
+      closeChannel(ix);
+      await ended(jobId);
+      expect(deliveries.get(jobId)).toBe('replied');
+      const dm = fake
+        .callsTo(CHANNEL_POST)
+        .find((c) => c.params.channel === dmChannel(alice) && JSON.stringify(c.body).includes(jobId));
+      expect(dm?.status).toBe(200);
+      const body = dm?.body as { content: string; allowed_mentions: Record<string, unknown> };
+      expect(body.content.split('\n')[0]).toBe(t('en', 'job.result_in_dm'));
+      expect(JSON.stringify(body)).toContain(`reroll:${jobId}`);
+      expect(dm?.files.some((f) => f.filename?.endsWith('.png') && f.bytes.length > 0)).toBe(true);
+      expect(body.allowed_mentions).toMatchObject({ parse: [], users: [alice.id] });
+    } finally {
+      fake.failures.clear();
+    }
+  });
+
+  it('with the owner’s DMs closed too, the job is kept undelivered and /queue hands its file over', async () => {
+    const { bob } = fake.world.users;
+    try {
+      const { ix, jobId } = await started('a fox nobody can reach', bob);
+      closeChannel(ix);
+      fake.failRoute((c) => c.route === CHANNEL_POST && c.params.channel === dmChannel(bob), {
+        times: 1000,
+        status: 403,
+        code: 50007,
+        message: 'Cannot send messages to this user',
+      });
+      await ended(jobId);
+      expect(deliveries.get(jobId)).toBe('undelivered');
+      expect(
+        world.services.jobs.store.deliveries
+          .undeliveredOf({ platform: 'discord', userId: bob.id })
+          .map((j) => j.id),
+      ).toContain(jobId);
+      fake.failures.clear();
+      const queue = fake.dispatchInteraction(fake.build.slashCommand({ name: 'queue', user: bob }));
+      const answer = await fake.waitForCall(
+        (c) => fake.answerOf(queue)(c) && JSON.stringify(c.body).includes(`original:${jobId}`),
+      );
+      expect(JSON.stringify(answer.body)).toContain(jobId.slice(0, 8));
+    } finally {
+      fake.failures.clear();
+    }
   });
 });

@@ -1,7 +1,12 @@
 // Starting the Discord adapter against the in-repo fake on a fast engine double: a guild of DISCORD_GUILD_IDS the
-// bot was removed from is logged and skipped, and a start that fails leaves no client logged in.
+// bot was removed from is logged and skipped, no command of ours is left twice when the bot moves between global and
+// guild commands, and a start that fails leaves no client logged in.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startDiscord } from '../../../adapters/discord/index.js';
+import { REGISTERED_GUILDS_FILE } from '../../../adapters/discord/registered-guilds.js';
 import { buildCommands } from '../../../src/app-services.js';
 import { createLogger } from '../../../src/log.js';
 import { type FakeDiscord, startFakeDiscord } from '../../doubles/fake-discord/index.js';
@@ -74,6 +79,94 @@ describe('Discord adapter start', { timeout: 30_000 }, () => {
           ?.map((c) => c.name)
           .sort(),
       ).toEqual([...names].sort());
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  /** Starts and stops a bot on `fake` with these variables (the same DATA_DIR keeps what it remembered). */
+  async function startOnce(fake: FakeDiscord, env: Record<string, string>, lines: string[] = []) {
+    const bot = prepare(fake, env, lines);
+    try {
+      await (await bot.start()).stop();
+    } finally {
+      await bot.services.close();
+    }
+  }
+
+  const remembered = (dataDir: string) =>
+    JSON.parse(readFileSync(join(dataDir, REGISTERED_GUILDS_FILE), 'utf8')).guildIds as string[];
+  const guildNames = (fake: FakeDiscord) =>
+    (fake.store.guildCommands.get(fake.world.guild.id) ?? []).map((c) => c.name).sort();
+
+  it('back to global commands, removes its own commands from the guilds it had registered them in', async () => {
+    const fake = await startFakeDiscord();
+    const dataDir = mkdtempSync(join(tmpdir(), 'dimoo-discord-guilds-'));
+    const guild = fake.world.guild.id;
+    try {
+      await startOnce(fake, { DATA_DIR: dataDir, DISCORD_GUILD_IDS: guild });
+      expect(remembered(dataDir)).toEqual([guild]);
+      expect(guildNames(fake)).toContain('imagine');
+      // Another tool's guild command of the same application is not the bot's to remove.
+      fake.store.guildCommands.get(guild)?.push({
+        ...fake.store.guildCommands.get(guild)![0]!,
+        id: fake.world.snowflake(),
+        name: 'poll',
+      });
+      const lines: string[] = [];
+      await startOnce(fake, { DATA_DIR: dataDir }, lines);
+      expect(fake.store.globalCommands.map((c) => c.name)).toContain('imagine');
+      expect(guildNames(fake)).toEqual(['poll']);
+      expect(remembered(dataDir)).toEqual([]);
+      expect(lines.join('\n')).toContain('removed its commands from a guild');
+      // Forgotten: the next global start asks that guild nothing.
+      const asked = fake.callsTo('GET /applications/:app/guilds/:guild/commands').length;
+      await startOnce(fake, { DATA_DIR: dataDir });
+      expect(fake.callsTo('GET /applications/:app/guilds/:guild/commands')).toHaveLength(asked);
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it('a remembered guild that removed the bot is forgotten with a log line; a passing failure is tried again', async () => {
+    const fake = await startFakeDiscord();
+    const dataDir = mkdtempSync(join(tmpdir(), 'dimoo-discord-guilds-'));
+    const guild = fake.world.guild.id;
+    const gone = fake.world.snowflake();
+    try {
+      await startOnce(fake, { DATA_DIR: dataDir, DISCORD_GUILD_IDS: guild });
+      writeFileSync(join(dataDir, REGISTERED_GUILDS_FILE), JSON.stringify({ guildIds: [gone, guild] }));
+      fake.failRoute(
+        (call) =>
+          call.route === 'GET /applications/:app/guilds/:guild/commands' && call.params.guild === guild,
+        { times: 10, status: 500, message: 'Internal Server Error' },
+      );
+      const lines: string[] = [];
+      await startOnce(fake, { DATA_DIR: dataDir }, lines);
+      expect(remembered(dataDir)).toEqual([guild]);
+      const forgotten = lines.find((line) => line.includes(gone));
+      expect(forgotten).toContain('50001');
+      expect(guildNames(fake)).toContain('imagine');
+      fake.failures.clear();
+      await startOnce(fake, { DATA_DIR: dataDir });
+      // Only ours were there: one bulk overwrite with nothing instead of a delete per command.
+      expect(guildNames(fake)).toEqual([]);
+      expect(fake.callsTo('DELETE /applications/:app/guilds/:guild/commands/:command')).toEqual([]);
+      expect(remembered(dataDir)).toEqual([]);
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it('a damaged file of remembered guilds is logged and costs only the cleanup, never the start', async () => {
+    const fake = await startFakeDiscord();
+    const dataDir = mkdtempSync(join(tmpdir(), 'dimoo-discord-guilds-'));
+    writeFileSync(join(dataDir, REGISTERED_GUILDS_FILE), '{"guildIds": [');
+    const lines: string[] = [];
+    try {
+      await startOnce(fake, { DATA_DIR: dataDir }, lines);
+      expect(fake.store.globalCommands.map((c) => c.name)).toContain('imagine');
+      expect(lines.join('\n')).toContain('registered guilds file is damaged');
     } finally {
       await fake.stop();
     }

@@ -363,7 +363,22 @@ const routeTable: Array<[string, string, Handler]> = [
   [
     'GET',
     '/applications/:app/guilds/:guild/commands',
-    (req, ctx) => ok(ctx.store.guildCommands.get(req.params.guild ?? '') ?? []),
+    (req, ctx) =>
+      req.params.guild === ctx.world.guild.id
+        ? ok(ctx.store.guildCommands.get(req.params.guild) ?? [])
+        : discordError(403, 50001, 'Missing Access'),
+  ],
+  [
+    'DELETE',
+    '/applications/:app/guilds/:guild/commands/:command',
+    (req, ctx) => {
+      if (req.params.guild !== ctx.world.guild.id) return discordError(403, 50001, 'Missing Access');
+      const list = ctx.store.guildCommands.get(req.params.guild) ?? [];
+      const at = list.findIndex((c) => c.id === req.params.command);
+      if (at < 0) return discordError(404, 10063, 'Unknown application command');
+      list.splice(at, 1);
+      return noContent;
+    },
   ],
   [
     'GET',
