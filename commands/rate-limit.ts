@@ -4,11 +4,13 @@
 import type { RateSlot, TakeRateSlot } from '../src/jobs/index.js';
 
 const WINDOW_MS = 60_000;
+const REPLACEMENTS_KEPT = 1000;
 
 const UNLIMITED: RateSlot = { ok: true, release: async () => undefined };
 
 export class RateLimiter {
   private readonly recent = new Map<string, number[]>();
+  private readonly replaced = new Set<string>();
 
   /** `perMinute` 0 turns the limit off; `shared` is the queue's window when several front-ends share it. */
   constructor(
@@ -49,6 +51,19 @@ export class RateLimiter {
         if (kept.length === 0) this.recent.delete(user);
       },
     };
+  }
+
+  /**
+   * True once per job id: a user's waiting job that their edit replaced (cancelled for the edited request) lets the
+   * replacement past the limit, once, as the request it stands for was already counted.
+   */
+  replacementOnce(jobId: string): boolean {
+    if (this.replaced.has(jobId)) return false;
+    this.replaced.add(jobId);
+    // Bounded: the oldest ids go first (a Set iterates in insertion order); a replacement comes within seconds.
+    if (this.replaced.size > REPLACEMENTS_KEPT)
+      this.replaced.delete(this.replaced.values().next().value as string);
+    return true;
   }
 
   private prune(user: string, now: number): number[] {

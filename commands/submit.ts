@@ -20,7 +20,8 @@ export async function submit(
 ): Promise<Reply> {
   // Counted before the queue is asked (and given back if it refuses): front-ends sharing a queue check and count
   // at once, so two of them cannot both take a user's last slot.
-  const slot = await deps.limiter.take(ownerKey(ctx.user), deps.now(), ctx.isAdmin);
+  const exempt = ctx.isAdmin || replacesWaitingJob(deps, ctx);
+  const slot = await deps.limiter.take(ownerKey(ctx.user), deps.now(), exempt);
   if (!slot.ok)
     return textReply('errors.rate_limited', {
       when: formatDuration(ctx.locale, slot.retryAfterMs, 'time.in'),
@@ -40,6 +41,23 @@ export async function submit(
     return textReply(result.refusal.key, durationParams(ctx.locale, result.refusal.params));
   }
   return { ...renderQueued(result.job, result.ahead, result.etaMs, deps.render), startsJob: true };
+}
+
+/**
+ * The request stands for a waiting job of the same user that was cancelled for it (`ctx.meta.replaces`: an edited
+ * Telegram message): counted, but never refused by the rate limit, or fixing a typo at the limit would lose the job.
+ * Each replaced job lets one submission through.
+ */
+function replacesWaitingJob(deps: CommandDeps, ctx: CommandContext): boolean {
+  const replaced = ctx.meta.replaces;
+  if (!Array.isArray(replaced)) return false;
+  const user = ownerKey(ctx.user);
+  return replaced.some((id) => {
+    if (typeof id !== 'string') return false;
+    const job = deps.queue.get(id) ?? deps.store.get(id);
+    const waitedOnly = job?.status === 'cancelled' && job.startedAt === undefined;
+    return waitedOnly && ownerKey(job.owner) === user && deps.limiter.replacementOnce(id);
+  });
 }
 
 /** What a new job of the user's keeps of their context: where it came from, their language and privacy. */

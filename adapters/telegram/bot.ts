@@ -1,9 +1,10 @@
 // The Telegram adapter (grammY): commands, captions, albums and replies to photos in, commands called, replies sent
 // and kept up to date within Telegram's flood limits. Every handler answers with one localized message on failure
-// (a button press: an alert for the presser alone) and the bot keeps serving. Long polling by default; a webhook
-// with a secret token when configured.
+// (a button press: an alert for the presser alone) and the bot keeps serving. An edit of a request still waiting in
+// the queue replaces it (edits.ts). Long polling by default; a webhook with a secret token when configured; either
+// way `health()` says when the bot cannot hear Telegram.
 import { autoRetry } from '@grammyjs/auto-retry';
-import { type RunnerHandle, sequentialize } from '@grammyjs/runner';
+import { sequentialize } from '@grammyjs/runner';
 import { Bot, type Context, GrammyError } from 'grammy';
 import type { LanguageCode, Message } from 'grammy/types';
 import {
@@ -18,17 +19,19 @@ import {
 } from '../../commands/index.js';
 import type { Config } from '../../src/config/index.js';
 import { PLATFORM_TAGS, SUPPORTED_LOCALES, t } from '../../src/i18n.js';
-import type { DeliveryLog } from '../../src/jobs/index.js';
+import type { DeliveryLog, JobQueueApi, JobStore } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
 import type { Delivery } from '../shared/job-status.js';
 import { RecentIds } from '../shared/recent-ids.js';
 import { AlbumCollector } from './albums.js';
 import { isNotice, tellPresser } from './button-answers.js';
 import { toTelegramCommands } from './command-list.js';
+import { EditedRequests, requestMeta } from './edits.js';
+import { PollHealth, type WebhookWatch, watchWebhook } from './health.js';
 import { InFlight, settleBy } from './in-flight.js';
 import { buttonIdsOf, type DownloadSource, download, type ImageRef, imageOf } from './incoming-images.js';
 import { TelegramJobMessages } from './job-messages.js';
-import { ALLOWED_UPDATES, startPolling } from './polling.js';
+import { ALLOWED_UPDATES, type Polling, startPolling } from './polling.js';
 import { TelegramQuestions } from './questions.js';
 import { keyboard, replyText } from './render.js';
 import { TelegramReplies } from './replies.js';
@@ -41,6 +44,8 @@ export interface TelegramOptions {
   log: Logger;
   /** Where status messages are remembered and undelivered endings marked (the job store's). */
   deliveries: DeliveryLog;
+  /** The jobs an edited request may replace: its author's recent ones, cancelled while they wait. */
+  jobs: { store: Pick<JobStore, 'recentOf'>; queue: Pick<JobQueueApi, 'get' | 'cancel'> };
   /** Tests and the soak count how each job's ending reached its owner. */
   onDelivery?: (jobId: string, delivery: Delivery) => void;
   /** Tests point grammY at a local Bot API. */
@@ -58,6 +63,10 @@ export interface TelegramOptions {
    * set 0, so the adapter's own waits (a job's ending) and skips (progress) run in seconds.
    */
   autoRetryMaxDelayS?: number;
+  /** How long polling may fail before `health()` says so (tests wait less). */
+  pollUnhealthyMs?: number;
+  /** How often webhook mode asks Telegram about the webhook (tests ask more often). */
+  webhookCheckMs?: number;
 }
 
 /** How long stopping waits for handlers, albums and job endings in flight: a stuck call must not hold a shutdown. */
@@ -68,12 +77,16 @@ export class TelegramBot {
   private readonly jobMessages: TelegramJobMessages;
   /** Telegram delivers an update again after a restart or a failed webhook answer: each is handled once. */
   private readonly seen = new RecentIds(10_000);
-  private runner?: RunnerHandle;
+  private polling?: Polling;
+  private webhookWatch?: WebhookWatch;
   private unsubscribe?: () => void;
   private readonly albums: AlbumCollector<Context>;
   private webhook?: WebhookServer;
   private readonly questions: TelegramQuestions;
   private readonly replies: TelegramReplies;
+  private readonly edits: EditedRequests;
+  /** An edit's update, with the waiting jobs it replaced: their ids go with its command (commands/submit.ts). */
+  private readonly replacing = new WeakMap<Context, string[]>();
   /** Update handlers and albums being handled: stopping waits for them. */
   private readonly handlers = new InFlight();
 
@@ -102,6 +115,17 @@ export class TelegramBot {
       editIntervalMs: options.editIntervalMs ?? { private: 1000, group: 3000 },
     });
     this.replies = new TelegramReplies(this.bot.api, this.jobMessages);
+    this.edits = new EditedRequests({
+      jobs: options.jobs,
+      jobMessages: this.jobMessages,
+      replies: this.replies,
+      context: (ctx) => this.context(ctx),
+      isCommand: (text) => this.parse(text) !== undefined,
+      handle: (ctx, replaces) => {
+        if (replaces) this.replacing.set(ctx, replaces);
+        return ctx.editedMessage?.text === undefined ? this.onImage(ctx) : this.onText(ctx);
+      },
+    });
     // The chat allowlist: updates from other chats are dropped before any handler sees them.
     const allowed = new Set(options.config.telegram.chatIds);
     if (allowed.size > 0) {
@@ -116,6 +140,12 @@ export class TelegramBot {
       else return this.guard(ctx, () => this.onImage(ctx));
     });
     this.bot.on('message:text', (ctx) => this.guard(ctx, () => this.onText(ctx)));
+    this.bot.on('edited_message', (ctx) => this.guard(ctx, () => this.edits.onEdit(ctx)));
+  }
+
+  /** Why the bot cannot hear Telegram now (for /readyz), or undefined while it can; never names the token. */
+  health(): string | undefined {
+    return this.webhookWatch?.reason() ?? this.polling?.health.reason();
   }
 
   /** The webhook server's port, in webhook mode. */
@@ -149,7 +179,8 @@ export class TelegramBot {
     // Pending updates are kept: commands sent while the bot was down are still answered. A webhook left from an
     // earlier webhook-mode run would make getUpdates fail, so it goes first.
     await this.bot.api.deleteWebhook({ drop_pending_updates: false });
-    this.runner = startPolling(this.bot, log, this.options.pollRetryMs);
+    const health = new PollHealth(this.options.pollUnhealthyMs);
+    this.polling = startPolling(this.bot, log, this.options.pollRetryMs, health);
     log.info({ bot: this.bot.botInfo.username }, 'telegram connected (long polling)');
   }
 
@@ -175,6 +206,8 @@ export class TelegramBot {
       allowed_updates: ALLOWED_UPDATES,
       drop_pending_updates: false,
     });
+    const server = this.webhook;
+    this.webhookWatch = watchWebhook(this.bot.api, url, () => server.listening, this.options.webhookCheckMs);
     log.info(
       { bot: this.bot.botInfo.username, host: webhookHost, port: this.webhook.port, path: webhookPath },
       'telegram connected (webhook)',
@@ -190,10 +223,12 @@ export class TelegramBot {
    */
   async stop(): Promise<void> {
     const deadline = Date.now() + STOP_WAIT_MS;
+    this.webhookWatch?.stop();
+    const runner = this.polling?.runner;
     const intake = this.webhook
       ? this.webhook.close()
-      : this.runner?.isRunning()
-        ? this.runner.stop()
+      : runner?.isRunning()
+        ? runner.stop()
         : Promise.resolve();
     // After the handlers: an album's last items may have waited behind a slow update of their chat. Past the
     // deadline no new work starts: the store is about to close.
@@ -217,8 +252,14 @@ export class TelegramBot {
       user: { platform: 'telegram', userId: String(from?.id ?? 0) },
       scope: `chat:${chat?.id ?? 0}`,
       language: from?.language_code,
-      // The topic goes with the job: its chat actions are sent while it runs, far from this update.
-      meta: { telegramChatId: chat?.id, telegramThreadId: topicOf(ctx.msg) },
+      // The topic goes with the job: its chat actions are sent while it runs, far from this update. So does the
+      // user's message that asked (not a pressed one), which an edit of it looks for.
+      meta: {
+        telegramChatId: chat?.id,
+        telegramThreadId: topicOf(ctx.msg),
+        ...requestMeta(ctx.message ?? ctx.editedMessage),
+        ...(this.replacing.has(ctx) ? { replaces: this.replacing.get(ctx) } : {}),
+      },
     });
   }
 
@@ -268,7 +309,7 @@ export class TelegramBot {
    * to one's own `/retouch <prompt>` photo with the mask alone.
    */
   private async onImage(ctx: Context): Promise<void> {
-    const message = ctx.message as Message;
+    const message = ctx.msg as Message;
     const attached = imageOf(message);
     if (!attached) return;
     const replied = message.reply_to_message;
@@ -319,7 +360,7 @@ export class TelegramBot {
   }
 
   private async onText(ctx: Context): Promise<void> {
-    const message = ctx.message as Message;
+    const message = ctx.msg as Message;
     const text = message.text ?? '';
     const c = this.context(ctx);
     const replied = message.reply_to_message;

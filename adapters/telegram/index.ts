@@ -1,5 +1,5 @@
 // The Telegram adapter's factory: the shared commands and services in, a running bot out (long polling, or a
-// webhook with a secret token when TELEGRAM_WEBHOOK_URL is set).
+// webhook with a secret token when TELEGRAM_WEBHOOK_URL is set) that tells /readyz while it cannot hear Telegram.
 import type { Commands, PlatformProfile } from '../../commands/index.js';
 import type { AppContext, RunningAdapter } from '../../src/app.js';
 import type { Services } from '../../src/services.js';
@@ -14,6 +14,8 @@ export type TelegramTesting = Pick<
   | 'onDelivery'
   | 'pollRetryMs'
   | 'autoRetryMaxDelayS'
+  | 'pollUnhealthyMs'
+  | 'webhookCheckMs'
 >;
 
 export const TELEGRAM_PROFILE: PlatformProfile = {
@@ -35,8 +37,18 @@ export async function startTelegram(
     commands,
     log,
     deliveries: services.jobs.store.deliveries,
+    jobs: services.jobs,
     ...testing,
   });
   await bot.start();
-  return { name: 'telegram', bot, stop: () => bot.stop() };
+  const unwatch = services.health.watch('telegram', () => bot.health());
+  return {
+    name: 'telegram',
+    bot,
+    stop: () => {
+      // Stopping on purpose is no failure to report, and a stopped adapter has nothing to say.
+      unwatch();
+      return bot.stop();
+    },
+  };
 }

@@ -3,7 +3,8 @@
 // result as a new photo replying to the request, a typing action while the job runs, and how to reopen it all
 // after a restart. In a forum, the job's messages and actions stay in the topic it was asked in. Ordering, pacing,
 // the final-state rule and the fallback are the shared tracker's. An ending waits out flood control until the
-// adapter stops; stopping ends those waits (the ending is then marked undelivered) and waits for the endings.
+// adapter stops; stopping ends those waits (the ending is then marked undelivered) and waits for the endings. A job
+// replaced by an edit of its request hands its status message on to the job replacing it (edits.ts).
 import type { Api } from 'grammy';
 import { positionWorthShowing, type Reply, textReply } from '../../commands/index.js';
 import { type Locale, matchLocale } from '../../src/i18n.js';
@@ -49,6 +50,18 @@ export interface TelegramJobMessagesOptions {
 
 /** Telegram shows "sending a photo…" for 5 s; it is repeated while a job runs. */
 const TYPING_REPEAT_MS = 4500;
+/**
+ * How long a handover waits for the cancelled job's ending to reach its status message (milliseconds, unless a flood
+ * wait or a slow preview upload holds it); past it the replacing job gets a message of its own.
+ */
+const HANDOVER_WAIT_MS = 5000;
+
+/** A replaced job's status message, as its ending left it: taken over by the next job, or ended after all. */
+export interface HandedOver {
+  place: TelegramPlace;
+  /** No job took it: it shows the replaced job's ending, as it would have. */
+  end(): Promise<void>;
+}
 
 export class TelegramJobMessages {
   private readonly tracker: JobStatusTracker;
@@ -56,6 +69,8 @@ export class TelegramJobMessages {
   private readonly stopping = new AbortController();
   private readonly endings = new InFlight();
   private readonly persist: Persist = (call) => outlastFlood(call, this.stopping.signal);
+  /** Jobs being replaced (an edited request): their ending hands the status message over instead of showing. */
+  private readonly heirs = new Map<string, (handed: HandedOver | undefined) => void>();
 
   constructor(
     private readonly api: Api,
@@ -105,6 +120,29 @@ export class TelegramJobMessages {
     await (reply.final ? this.endings.track(update) : update);
   }
 
+  /**
+   * Call before cancelling `jobId`: its ending (the cancel) leaves the status message for the job replacing it and
+   * resolves with it. Undefined when it does not come within HANDOVER_WAIT_MS, or after `keep` or `stop`: the
+   * ending then shows as usual.
+   */
+  handOver(jobId: string): Promise<HandedOver | undefined> {
+    this.keep(jobId);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => heir(undefined), HANDOVER_WAIT_MS);
+      const heir = (handed: HandedOver | undefined) => {
+        clearTimeout(timer);
+        if (this.heirs.get(jobId) === heir) this.heirs.delete(jobId);
+        resolve(handed);
+      };
+      this.heirs.set(jobId, heir);
+    });
+  }
+
+  /** The job was not cancelled after all: its status message stays its own. */
+  keep(jobId: string): void {
+    this.heirs.get(jobId)?.(undefined);
+  }
+
   /** Where a job of this adapter answered, as stored. */
   placeOf(jobId: string): TelegramPlace | undefined {
     return placeOf(this.options.deliveries.placeOf(jobId));
@@ -116,6 +154,7 @@ export class TelegramJobMessages {
    */
   async stop(deadline = Date.now()): Promise<void> {
     this.stopping.abort();
+    for (const heir of [...this.heirs.values()]) heir(undefined);
     for (const timer of this.typing.values()) clearInterval(timer);
     this.typing.clear();
     this.tracker.stop();
@@ -173,7 +212,20 @@ export class TelegramJobMessages {
         }
       },
       show: (reply) => status.show(reply, reply.images?.[0]),
-      finish: (reply) => status.finish(reply, this.persist),
+      finish: async (reply) => {
+        const heir = this.heirs.get(jobId);
+        if (!heir) return status.finish(reply, this.persist);
+        const photo = await status.release();
+        // The wait may have run out meanwhile: then the replacing job has a message of its own, and this one ends.
+        if (this.heirs.get(jobId) !== heir) return status.finish(reply, this.persist);
+        const end = () =>
+          status.finish(reply, this.persist).then(
+            () => undefined,
+            (error: unknown) => log.warn({ err: error, jobId }, 'telegram status message could not be ended'),
+          );
+        heir({ place: { ...place, photo }, end });
+        return true;
+      },
       replyToUser: async (reply) => {
         this.note(place.chatId, place.group);
         await sendReply(this.api, target, reply, this.persist);

@@ -2,64 +2,85 @@
 // without a cap and stop polling for good after 15 hours of failures, leaving a process that looks alive but hears
 // nothing. Here a failed poll is tried again at a fixed interval for as long as the process runs, and the log says
 // when polling starts failing, when it recovers, and when it ends for a reason retries cannot fix (a revoked token:
-// 401; another process polling with the same token: 409).
+// 401; another process polling with the same token: 409). The same calls feed the adapter's /readyz check.
 import { type RunnerHandle, run } from '@grammyjs/runner';
 import type { Bot } from 'grammy';
 import type { Logger } from '../../src/log.js';
+import { LONG_POLL_S, PollHealth } from './health.js';
 
 /** How long a failed getUpdates waits before the next try, by default. */
 export const POLL_RETRY_MS = 5000;
 /** Every this many failures in a row, one more log line says polling is still failing. */
 const FAILURES_PER_LOG = 60;
 
-/** The updates the bot handles, in both modes; Telegram sends no others. */
-export const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+/**
+ * The updates the bot handles, in both modes; Telegram sends no others. Edited messages replace a request still
+ * waiting in the queue (edits.ts).
+ */
+export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query'] as const;
 
 /** The runner's retry options: the same wait every time, and never giving up. */
 export function pollRetry(retryMs: number): { retryInterval: number; maxRetryTime: number } {
   return { retryInterval: retryMs, maxRetryTime: Number.POSITIVE_INFINITY };
 }
 
-export function startPolling(bot: Bot, log: Logger, retryMs = POLL_RETRY_MS): RunnerHandle {
-  watchPolls(bot, log, retryMs);
+export interface Polling {
+  runner: RunnerHandle;
+  health: PollHealth;
+}
+
+export function startPolling(
+  bot: Bot,
+  log: Logger,
+  retryMs = POLL_RETRY_MS,
+  health = new PollHealth(),
+): Polling {
+  watchPolls(bot, log, retryMs, health);
   const runner = run(bot, {
     // The runner's own error output goes to the console; watchPolls logs failures through the logger instead.
-    runner: { fetch: { allowed_updates: ALLOWED_UPDATES, timeout: 30 }, ...pollRetry(retryMs), silent: true },
+    runner: {
+      fetch: { allowed_updates: ALLOWED_UPDATES, timeout: LONG_POLL_S },
+      ...pollRetry(retryMs),
+      silent: true,
+    },
   });
-  // No readiness hook reaches adapters (/readyz answers for the engine or the shared queue), so the log is where
-  // an operator learns that this bot has gone deaf.
-  void runner
-    .task()
-    ?.catch((error: unknown) =>
-      log.error(
-        { err: error },
-        'telegram polling stopped for good: no more updates arrive until the bot is restarted (a revoked token, or another process polling with it)',
-      ),
+  void runner.task()?.catch((error: unknown) => {
+    health.ended(error);
+    log.error(
+      { err: error },
+      'telegram polling stopped for good: no more updates arrive until the bot is restarted (a revoked token, or another process polling with it)',
     );
-  return runner;
+  });
+  return { runner, health };
 }
 
 /** Logs the first failed poll of a run of failures (then every FAILURES_PER_LOG-th) and the recovery. */
-function watchPolls(bot: Bot, log: Logger, retryMs: number): void {
+function watchPolls(bot: Bot, log: Logger, retryMs: number, health: PollHealth): void {
   let failures = 0;
   const failed = (err: unknown) => {
     failures += 1;
+    health.failed(err);
     if (failures === 1 || failures % FAILURES_PER_LOG === 0)
       log.warn({ err, failures, retryMs }, 'telegram polling failed; trying again');
   };
   bot.api.config.use(async (prev, method, payload, signal) => {
     if (method !== 'getUpdates') return prev(method, payload, signal);
+    health.polling();
     try {
       const result = await prev(method, payload, signal);
-      if (!result.ok) failed(result.description);
-      else if (failures > 0) {
-        log.info({ failures }, 'telegram polling recovered');
-        failures = 0;
+      if (!result.ok) failed(result);
+      else {
+        health.answered();
+        if (failures > 0) {
+          log.info({ failures }, 'telegram polling recovered');
+          failures = 0;
+        }
       }
       return result;
     } catch (error) {
       // An abort is the runner stopping, not a failure.
-      if (!signal?.aborted) failed(error);
+      if (signal?.aborted) health.aborted();
+      else failed(error);
       throw error;
     }
   });

@@ -1,20 +1,36 @@
 // Answers to an update: a reply and the ones that come with it (a permutation's further jobs), each a message of its
 // own, images with their keyboard or else text. The reply that starts a job becomes its status message, answering
-// the user's message (a job from a button: see button-jobs.ts).
-import type { Api, Context } from 'grammy';
+// the user's message (a job from a button: see button-jobs.ts). Answers to an edited request take over the status
+// messages of the jobs it replaced, text by text, before any new message is sent (edits.ts).
+import { type Api, type Context, GrammyError } from 'grammy';
 import type { CommandContext, Reply } from '../../commands/index.js';
 import { anchorOfPress, type JobAnchor, mentionOf } from './button-jobs.js';
-import type { TelegramJobMessages } from './job-messages.js';
+import type { HandedOver, TelegramJobMessages } from './job-messages.js';
 import { keyboard, replyText } from './render.js';
 import { inTopic, sendImages, topicOf } from './send.js';
 
 const TEXT_LIMIT = 4096;
 
 export class TelegramReplies {
+  /** Status messages handed over to the answers of an update, in order; taken ones are removed. */
+  private readonly inherited = new WeakMap<Context, HandedOver[]>();
+
   constructor(
     private readonly api: Api,
     private readonly jobMessages: TelegramJobMessages,
   ) {}
+
+  /** The answers to `ctx` take over these status messages (an edited request's), in order, until `release`. */
+  inherit(ctx: Context, handed: HandedOver[]): void {
+    this.inherited.set(ctx, [...handed]);
+  }
+
+  /** Ends `inherit`: the status messages no answer took. */
+  release(ctx: Context): HandedOver[] {
+    const left = this.inherited.get(ctx) ?? [];
+    this.inherited.delete(ctx);
+    return left;
+  }
 
   /** Sends every message of `reply`: one that Telegram refuses does not keep the others back. */
   async send(ctx: Context, c: CommandContext, reply: Reply): Promise<void> {
@@ -27,7 +43,8 @@ export class TelegramReplies {
 
   /** Where the messages answering this update reply to: the user's message, or for a press the pressed one. */
   private anchorOf(ctx: Context, startsJob: boolean): JobAnchor {
-    if (ctx.message) return { replyTo: ctx.message.message_id, requester: ctx.from?.id };
+    const message = ctx.message ?? ctx.editedMessage;
+    if (message) return { replyTo: message.message_id, requester: ctx.from?.id };
     const query = ctx.callbackQuery;
     const pressed = ctx.msg;
     if (!startsJob || !query || !ctx.chat) return { replyTo: pressed?.message_id };
@@ -59,17 +76,21 @@ export class TelegramReplies {
     }
     const { prefix, entities } = mentionOf(mention);
     const text = prefix + replyText(reply, c.locale, TEXT_LIMIT - prefix.length);
-    const sent = await this.api
-      .sendMessage(chatId, text, {
-        ...parameters,
-        ...(entities ? { entities } : {}),
-        ...inTopic(threadId),
-        reply_markup: keyboard(reply, c.locale),
-      })
-      .catch((error: unknown) => {
-        if (jobId) this.jobMessages.open(jobId, reply, chatId, group);
-        throw error;
-      });
+    const markup = keyboard(reply, c.locale);
+    const handed = this.takeInherited(ctx);
+    const sent =
+      (handed && (await this.takeOver(handed, text, markup))) ??
+      (await this.api
+        .sendMessage(chatId, text, {
+          ...parameters,
+          ...(entities ? { entities } : {}),
+          ...inTopic(threadId),
+          reply_markup: markup,
+        })
+        .catch((error: unknown) => {
+          if (jobId) this.jobMessages.open(jobId, reply, chatId, group);
+          throw error;
+        }));
     if (!jobId) return;
     this.jobMessages.open(jobId, reply, chatId, group, {
       chatId,
@@ -83,5 +104,35 @@ export class TelegramReplies {
       text,
       ...(threadId === undefined ? {} : { threadId }),
     });
+  }
+
+  /** The next handed-over status message a text can go to: a photo (a preview made it one) cannot become text. */
+  private takeInherited(ctx: Context): HandedOver | undefined {
+    const handed = this.inherited.get(ctx);
+    const at = handed?.findIndex((h) => !h.place.photo) ?? -1;
+    return at >= 0 ? handed?.splice(at, 1)[0] : undefined;
+  }
+
+  /**
+   * Shows `text` on a handed-over status message; undefined when Telegram refuses (deleted meanwhile, flood
+   * control): the answer is sent anew, and the old message ends as its job did.
+   */
+  private async takeOver(
+    handed: HandedOver,
+    text: string,
+    markup: ReturnType<typeof keyboard>,
+  ): Promise<{ message_id: number } | undefined> {
+    const { chatId, messageId } = handed.place;
+    // Without a keyboard the edit removes the replaced job's Cancel button, as an answer without buttons should.
+    const edit = this.api.editMessageText(chatId, messageId, text, markup ? { reply_markup: markup } : {});
+    return edit.then(
+      () => ({ message_id: messageId }),
+      (error: unknown) => {
+        if (error instanceof GrammyError && /message is not modified/i.test(error.description))
+          return { message_id: messageId };
+        void handed.end();
+        return undefined;
+      },
+    );
   }
 }

@@ -141,6 +141,15 @@ export class StatusMessage {
     return this.serial(() => this.editText(reply));
   }
 
+  /**
+   * The message passes to another job (an edited request): no state of this one is shown any more. Resolves after
+   * the call in flight, with whether the message is a photo now.
+   */
+  release(): Promise<boolean> {
+    this.cancelAfterFlood();
+    return this.serial(async () => this.photo);
+  }
+
   delete(): Promise<void> {
     this.cancelAfterFlood();
     return this.serial(async () => {

@@ -16,6 +16,8 @@ export interface WebhookListen {
 export interface WebhookServer {
   /** The port actually bound (tests listen on 0). */
   port: number;
+  /** False once closed (or if the server failed after listening): Telegram's posts reach nothing. */
+  readonly listening: boolean;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,9 @@ export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger)
   const port = (server.address() as AddressInfo).port;
   return {
     port,
+    get listening() {
+      return server.listening;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

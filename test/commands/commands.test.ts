@@ -1305,6 +1305,32 @@ describe('limits and settings', () => {
     ]);
   });
 
+  it('lets a request that replaced a waiting job of the same user past the rate limit, once per replaced job', async () => {
+    const { commands, queue, ctx } = setup({ rateLimitPerMinute: 2, start: false });
+    const first = (await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a cta' } }))
+      .jobId as string;
+    const other = (await commands.run(ctx('2'), { name: 'imagine', options: { prompt: 'x' } }))
+      .jobId as string;
+    await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'b' } });
+    queue.cancel(first, { platform: 'discord', userId: '1' });
+    queue.cancel(other, { platform: 'discord', userId: '2' });
+    const replacing = (replaces: string[]) =>
+      commands.context({
+        user: { platform: 'discord', userId: '1' },
+        scope: 'guild:1',
+        language: 'en',
+        meta: { replaces },
+      });
+    const run = (replaces: string[]) =>
+      commands.run(replacing(replaces), { name: 'imagine', options: { prompt: 'a cat' } });
+    // Another user's cancelled job, or none waiting and cancelled: the limit holds.
+    expect(keys(await run([other]))).toEqual(['errors.rate_limited']);
+    expect(keys(await run(['no-such-job']))).toEqual(['errors.rate_limited']);
+    expect(keys(await run([first]))).toEqual(['job.queued']);
+    // The same replaced job does not let a second request through.
+    expect(keys(await run([first]))).toEqual(['errors.rate_limited']);
+  });
+
   it('/prefer saves custom options that --name then puts into a prompt line; shows, lists and deletes them', async () => {
     const { commands, ctx, store, until } = setup();
     const typed = (line: string) => commands.runText(ctx('1'), line) as Promise<Reply>;

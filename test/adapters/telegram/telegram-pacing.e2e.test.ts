@@ -42,6 +42,7 @@ beforeAll(async () => {
     commands,
     log: createLogger({ level: 'silent', pretty: false }),
     deliveries: store.deliveries,
+    jobs: { store, queue },
     apiRoot: fake.apiRoot,
     editIntervalMs: { private: 50, group: GROUP_GAP_MS },
   });

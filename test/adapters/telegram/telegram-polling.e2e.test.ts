@@ -1,12 +1,13 @@
 // Long polling through an outage: a failed getUpdates is tried again at a fixed interval, never given up on (the
 // runner's default stops after 15 hours of failures), and the log says when polling fails, recovers, or ends for
-// good (another process polling with the token: 409).
+// good (another process polling with the token: 409); /readyz (services.health) names Telegram meanwhile.
 import { createUpdateFetcher } from '@grammyjs/runner';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startTelegram } from '../../../adapters/telegram/index.js';
 import { pollRetry } from '../../../adapters/telegram/polling.js';
 import { buildCommands } from '../../../src/app-services.js';
 import { createLogger } from '../../../src/log.js';
+import type { Services } from '../../../src/services.js';
 import { type FakeTelegram, startFakeTelegram } from '../../doubles/fake-telegram/index.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { openDoubleServices } from '../e2e-services.js';
@@ -24,7 +25,15 @@ interface LogLine {
 }
 
 /** The bot on the fake, polling with `pollRetryMs`; its log lines are kept. */
-async function startBot(pollRetryMs: number): Promise<{ fake: FakeTelegram; lines: LogLine[] }> {
+async function startBot(
+  pollRetryMs: number,
+  pollUnhealthyMs?: number,
+): Promise<{
+  fake: FakeTelegram;
+  lines: LogLine[];
+  services: Services;
+  running: Awaited<ReturnType<typeof startTelegram>>;
+}> {
   const fake = await startFakeTelegram({ maxLongPollMs: 200, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
   stops.push(() => fake.stop());
   const lines: LogLine[] = [];
@@ -42,13 +51,13 @@ async function startBot(pollRetryMs: number): Promise<{ fake: FakeTelegram; line
     { config: opened.config, log },
     opened.services,
     buildCommands({ config: opened.config, log }, opened.services),
-    { apiRoot: fake.apiRoot, pollRetryMs },
+    { apiRoot: fake.apiRoot, pollRetryMs, pollUnhealthyMs },
   );
   stops.push(
     () => opened.services.close(),
     () => running.stop(),
   );
-  return { fake, lines };
+  return { fake, lines, services: opened.services, running };
 }
 
 const said = (lines: LogLine[], pattern: RegExp) => lines.filter((l) => pattern.test(l.msg));
@@ -103,5 +112,29 @@ describe('Telegram long polling', { timeout: 30_000 }, () => {
     await expect
       .poll(() => said(lines, /telegram polling stopped for good/).map((l) => l.level), { timeout: 10_000 })
       .toEqual([50]);
+  });
+
+  it('tells /readyz while polling has failed past the threshold, without the token, and clears on recovery', async () => {
+    const { fake, services } = await startBot(50, 400);
+    await fake.waitForCall('getUpdates');
+    expect(services.health.problems()).toEqual([]);
+    fake.networkError('getUpdates', 10_000);
+    await expect
+      .poll(() => services.health.problems(), { timeout: 10_000 })
+      .toEqual([expect.stringMatching(/^telegram: long polling failing for \d+ s \(last: network error/)]);
+    expect(services.health.problems().join()).not.toContain(fake.token.split(':')[1]);
+    fake.failures.clear();
+    await expect.poll(() => services.health.problems(), { timeout: 10_000 }).toEqual([]);
+  });
+
+  it('tells /readyz for good once another consumer took the updates (409), until the adapter stops', async () => {
+    const { fake, services, running } = await startBot(50);
+    await fake.waitForCall('getUpdates');
+    fake.state.updates.setWebhook({ url: 'http://127.0.0.1:9/elsewhere' });
+    await expect
+      .poll(() => services.health.problems(), { timeout: 10_000 })
+      .toEqual([expect.stringMatching(/^telegram: long polling stopped for good \(last: 409 Conflict/)]);
+    await running.stop();
+    expect(services.health.problems()).toEqual([]);
   });
 });

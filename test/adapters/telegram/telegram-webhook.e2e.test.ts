@@ -27,6 +27,7 @@ beforeAll(async () => {
   running = await startTelegram({ config, log }, services, buildCommands({ config, log }, services), {
     apiRoot: fake.apiRoot,
     webhookPort: 0,
+    webhookCheckMs: 100,
   });
   services.start();
   hookUrl = `http://127.0.0.1:${running.bot.webhookPort}/tg/hook`;
@@ -75,7 +76,7 @@ describe('Telegram webhook mode', { timeout: 60_000 }, () => {
       url: 'https://bot.example.org/tg/hook',
       secret_token: SECRET,
       drop_pending_updates: false,
-      allowed_updates: ['message', 'callback_query'],
+      allowed_updates: ['message', 'edited_message', 'callback_query'],
     });
     expect(fake.callsTo('getUpdates')).toHaveLength(0);
   });
@@ -111,6 +112,18 @@ describe('Telegram webhook mode', { timeout: 60_000 }, () => {
     expect(answered.map((c) => c.params.chat_id)).toEqual([fake.world.users.alice.id]);
   });
 
+  it('tells /readyz while Telegram posts the updates elsewhere (another instance set its webhook)', async () => {
+    await fake.waitForCall('getWebhookInfo');
+    expect(services.health.problems()).toEqual([]);
+    const ours = fake.state.updates.webhook;
+    fake.state.updates.setWebhook({ url: 'https://other.example.org/hook' });
+    await expect
+      .poll(() => services.health.problems(), { timeout: 5000 })
+      .toEqual(['telegram: webhook replaced: Telegram posts updates to another URL']);
+    fake.state.updates.setWebhook(ours);
+    await expect.poll(() => services.health.problems(), { timeout: 5000 }).toEqual([]);
+  });
+
   it('answers only POSTs on its path, survives a malformed body, and closes on stop', async () => {
     expect((await fetch(hookUrl)).status).toBe(405);
     expect((await post(textUpdate('/help'), SECRET, hookUrl.replace('/tg/hook', '/other'))).status).toBe(404);
@@ -120,5 +133,6 @@ describe('Telegram webhook mode', { timeout: 60_000 }, () => {
 
     await running.stop();
     await expect(post(textUpdate('/help'), SECRET)).rejects.toThrow();
+    expect(services.health.problems()).toEqual([]);
   });
 });

@@ -176,6 +176,26 @@ export class FakeTelegram {
     });
   }
 
+  /**
+   * The author edits a message they sent: its text (or, for media, its caption) becomes `text`, with entities as
+   * Telegram adds them and an `edit_date`; an `edited_message` update carries the whole message (its
+   * `reply_to_message` too). Returns the edited message.
+   */
+  injectEdit(message: Message, text: string): Message {
+    const current = this.state.message(message.chat.id, message.message_id) ?? message;
+    const entities = autoEntities(text);
+    const field = current.text === undefined ? 'caption' : 'text';
+    const edited = {
+      ...current,
+      [field]: text,
+      [field === 'text' ? 'entities' : 'caption_entities']: entities.length > 0 ? entities : undefined,
+      edit_date: Math.floor(Date.now() / 1000),
+    } as Message;
+    this.state.store(edited);
+    this.state.updates.push({ edited_message: edited } as Omit<Update, 'update_id'>);
+    return edited;
+  }
+
   /** A user presses an inline button on `message`; returns the query (answerCallbackQuery needs its id). */
   injectCallbackQuery(message: Message, data: string, from: User = this.world.users.alice): CallbackQuery {
     this.#callbackCounter += 1;

@@ -166,12 +166,24 @@ const methods: Record<string, Method> = {
     ctx.state.updates.setWebhook(undefined);
     return ok(true);
   },
-  getWebhookInfo: (ctx) =>
-    ok({
-      url: ctx.state.updates.webhook?.url ?? '',
+  getWebhookInfo: (ctx) => {
+    const queue = ctx.state.updates;
+    const failure = queue.lastFailure();
+    return ok({
+      url: queue.webhook?.url ?? '',
       has_custom_certificate: false,
-      pending_update_count: ctx.state.updates.pending.length,
-    }),
+      pending_update_count: queue.pending.length,
+      ...(failure
+        ? {
+            last_error_date: Math.floor(failure.at / 1000),
+            last_error_message:
+              failure.status === 'network-error'
+                ? 'Connection refused'
+                : `Wrong response from the webhook: ${failure.status}`,
+          }
+        : {}),
+    });
+  },
 
   sendMessage: (ctx) => {
     const text = ctx.params.text;

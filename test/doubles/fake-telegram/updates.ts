@@ -30,6 +30,7 @@ export class UpdateQueue {
   #poller: Poller | undefined;
   #delivering = false;
   #closed = false;
+  #webhookSince = 0;
 
   constructor(private readonly maxLongPollMs: number) {}
 
@@ -148,8 +149,16 @@ export class UpdateQueue {
     }
   }
 
+  /** The latest failed post to the current webhook, as getWebhookInfo's last_error_* report it. */
+  lastFailure(): WebhookDelivery | undefined {
+    return this.deliveries
+      .filter((d) => d.at >= this.#webhookSince && !(typeof d.status === 'number' && d.status < 300))
+      .at(-1);
+  }
+
   setWebhook(config: WebhookConfig | undefined): void {
     this.webhook = config;
+    this.#webhookSince = Date.now();
     if (config) {
       this.#poller?.resolve('conflict');
       void this.#deliver();

@@ -1,0 +1,120 @@
+// Edited requests. Telegram users fix a typo by editing their message, which reaches the bot as an edited_message.
+// While every job of that message still waits in the queue, the edit replaces them: they are cancelled and the
+// edited message is handled as if just sent, its answer taking over the old status message, so the chat shows one
+// request and one result. Once a job has started the edit changes nothing: the author hears so once per message, and
+// only while the job is fresh (an edit of an old request is someone tidying up, not asking). An edit of a message
+// that made no job runs only when it is one of our commands and was sent recently: the typo fix of a refused
+// command. Edits of chat messages are no business of the bot's, and album items are left alone (the other items of
+// the album are not in the edit). Only the author can edit a message, and only their own jobs are looked at.
+import { createHash } from 'node:crypto';
+import type { Context } from 'grammy';
+import type { Message } from 'grammy/types';
+import { type CommandContext, textReply } from '../../commands/index.js';
+import type { Job, JobQueueApi, JobStore, Owner } from '../../src/jobs/index.js';
+import { RecentIds } from '../shared/recent-ids.js';
+import type { TelegramJobMessages } from './job-messages.js';
+import type { TelegramReplies } from './replies.js';
+
+/** How recent a request must be for an edit of it to start a job or to hear that it came too late. */
+export const EDIT_WINDOW_MS = 10 * 60_000;
+/** How many of the author's latest jobs are searched for those of the edited message (a permutation makes several). */
+const JOBS_SEARCHED = 50;
+
+export interface EditDeps {
+  jobs: { store: Pick<JobStore, 'recentOf'>; queue: Pick<JobQueueApi, 'get' | 'cancel'> };
+  jobMessages: Pick<TelegramJobMessages, 'handOver' | 'keep'>;
+  replies: Pick<TelegramReplies, 'inherit' | 'release' | 'send'>;
+  context(ctx: Context): CommandContext;
+  /** Whether the text is one of our commands. */
+  isCommand(text: string | undefined): boolean;
+  /**
+   * Handles the edited message as the adapter handles a new one; `replaces` are the waiting jobs cancelled for it
+   * (the commands let the replacement past the rate limit: the request was counted once already).
+   */
+  handle(ctx: Context, replaces?: string[]): Promise<void>;
+  now?: () => number;
+}
+
+/**
+ * What a job keeps of the message that asked for it (in its meta): the message, and a digest of what the bot reads
+ * of it, so an edit that changes none of that (a link preview added) replaces nothing.
+ */
+export function requestMeta(message: Message | undefined): Record<string, unknown> {
+  if (!message) return {};
+  const media = message.photo?.at(-1)?.file_unique_id ?? message.document?.file_unique_id ?? '';
+  const digest = createHash('sha256')
+    .update(`${message.text ?? message.caption ?? ''}\n${media}`)
+    .digest('base64url')
+    .slice(0, 16);
+  return { telegramMessageId: message.message_id, telegramDigest: digest };
+}
+
+export class EditedRequests {
+  /** Messages whose author was told their edit came too late: once is enough, however often they edit. */
+  private readonly told = new RecentIds(1000);
+
+  constructor(private readonly deps: EditDeps) {}
+
+  async onEdit(ctx: Context): Promise<void> {
+    const message = ctx.editedMessage;
+    // Live locations arrive as a stream of edits: only what carries words can be a request.
+    if (!message?.from || message.media_group_id !== undefined) return;
+    if (message.text === undefined && message.caption === undefined) return;
+    const owner: Owner = { platform: 'telegram', userId: String(message.from.id) };
+    const jobs = this.jobsOf(owner, message);
+    // The version in effect is that of the newest job not cancelled (a cancelled one was replaced or given up).
+    const current = jobs.filter((job) => job.status !== 'cancelled').at(-1);
+    if (current && current.meta.telegramDigest === requestMeta(message).telegramDigest) return;
+    const now = this.deps.now?.() ?? Date.now();
+    const live = jobs.filter((job) => job.status === 'queued' || job.status === 'running');
+    if (live.length > 0 && live.every((job) => job.status === 'queued'))
+      return this.replace(ctx, owner, live);
+    const ended = jobs.filter((job) => job.status === 'done' || job.status === 'failed');
+    if (live.length > 0 || ended.some((job) => now - (job.finishedAt ?? 0) < EDIT_WINDOW_MS))
+      return this.tooLate(ctx, message);
+    // Only cancelled jobs, or none: as if it were sent now, if it is a command.
+    if (ended.length > 0 || now - message.date * 1000 > EDIT_WINDOW_MS) return;
+    if (this.deps.isCommand(message.text ?? message.caption)) await this.deps.handle(ctx);
+  }
+
+  /** The author's jobs asked for by this message, oldest first, with their current status. */
+  private jobsOf(owner: Owner, message: Message): Job[] {
+    const { store, queue } = this.deps.jobs;
+    return store
+      .recentOf(owner, JOBS_SEARCHED)
+      .filter(
+        (job) =>
+          job.meta.telegramChatId === message.chat.id && job.meta.telegramMessageId === message.message_id,
+      )
+      .map((job) => queue.get(job.id) ?? job)
+      .sort((a, b) => a.seq - b.seq);
+  }
+
+  /**
+   * Cancels the waiting jobs (checked and cancelled in one turn of the event loop, so none starts in between) and
+   * handles the edit with their status messages handed over; those no answer takes end as cancelled.
+   */
+  private async replace(ctx: Context, owner: Owner, jobs: Job[]): Promise<void> {
+    const { jobMessages, jobs: system } = this.deps;
+    // Asked for first: the cancel's ending may reach the status message at once.
+    const handovers = jobs.map((job) => jobMessages.handOver(job.id));
+    for (const job of jobs) {
+      if (system.queue.cancel(job.id, owner, false) !== 'cancelled') jobMessages.keep(job.id);
+    }
+    const handed = (await Promise.all(handovers)).filter((h) => h !== undefined);
+    this.deps.replies.inherit(ctx, handed);
+    try {
+      await this.deps.handle(
+        ctx,
+        jobs.map((job) => job.id),
+      );
+    } finally {
+      await Promise.all(this.deps.replies.release(ctx).map((h) => h.end()));
+    }
+  }
+
+  private async tooLate(ctx: Context, message: Message): Promise<void> {
+    if (!this.told.add(`${message.chat.id}:${message.message_id}`)) return;
+    await this.deps.replies.send(ctx, this.deps.context(ctx), textReply('job.edit_too_late'));
+  }
+}

@@ -1,0 +1,133 @@
+// Whether the bot still hears Telegram, for the operators' /readyz (services.health). A bot that hears nothing looks
+// alive from outside: long polling may fail for good (401 a revoked token, 409 another instance polling or a webhook
+// set elsewhere), fail on every try through an outage, or hang on a dead connection; a webhook may be replaced by
+// another instance or be unreachable for Telegram. Reasons name the failure, never the token.
+import { type Api, GrammyError, HttpError } from 'grammy';
+
+/**
+ * How long polling may fail before /readyz says so. Telegram's own hiccups (a 502 or a timeout during its
+ * maintenance) clear within tens of seconds and cost a user a short delay, not a lost command (updates wait on
+ * Telegram's side); a minute of failures, twelve retries at 5 s, is an outage worth an alert or a restart.
+ */
+export const UNHEALTHY_AFTER_MS = 60_000;
+/** How long one getUpdates may wait for updates (Telegram answers within it, with or without any). */
+export const LONG_POLL_S = 30;
+/** How often webhook mode asks Telegram whether the webhook is still this bot's and reachable. */
+export const WEBHOOK_CHECK_MS = 60_000;
+
+/** A failure as a short line: Telegram's code and description, or the kind of network error; never the token. */
+export function describeFailure(error: unknown): string {
+  let text: string;
+  if (error instanceof GrammyError) text = `${error.error_code} ${error.description}`;
+  else if (error instanceof HttpError) {
+    const code = (error.error as { code?: unknown } | undefined)?.code;
+    text = typeof code === 'string' && /^[A-Z_]+$/.test(code) ? `network error (${code})` : 'network error';
+  } else if (isApiFailure(error)) text = `${error.error_code} ${error.description}`;
+  else text = error instanceof Error ? error.message : String(error);
+  // A bot token (digits, a colon, 35 URL-safe characters) may hide in any message an underlying library wrote.
+  return text.replace(/\d{5,}:[\w-]{30,}/g, '<token>');
+}
+
+function isApiFailure(value: unknown): value is { error_code: number; description: string } {
+  const v = value as { ok?: unknown; error_code?: unknown; description?: unknown } | undefined;
+  return v?.ok === false && typeof v.error_code === 'number' && typeof v.description === 'string';
+}
+
+const seconds = (ms: number) => Math.round(ms / 1000);
+
+/**
+ * Long polling's state as its getUpdates calls report it. Time is counted from the last answer, the last moment the
+ * bot is known to have heard Telegram: a failing poll may have spent a while in grammY's own retries (auto-retry
+ * waits out 5xx answers) before it reports.
+ */
+export class PollHealth {
+  private lastAnswerAt: number;
+  private lastFailure?: string;
+  private inFlight = false;
+  private endedFor?: string;
+
+  constructor(
+    private readonly unhealthyAfterMs = UNHEALTHY_AFTER_MS,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.lastAnswerAt = now();
+  }
+
+  polling(): void {
+    this.inFlight = true;
+  }
+
+  answered(): void {
+    this.inFlight = false;
+    this.lastAnswerAt = this.now();
+    this.lastFailure = undefined;
+  }
+
+  failed(error: unknown): void {
+    this.inFlight = false;
+    this.lastFailure = describeFailure(error);
+  }
+
+  /** The runner stopped the poll (shutdown): neither an answer nor a failure. */
+  aborted(): void {
+    this.inFlight = false;
+  }
+
+  /** Polling stopped and will not resume in this process. */
+  ended(error: unknown): void {
+    this.endedFor = describeFailure(error);
+  }
+
+  /** Why polling does not hear Telegram now, or undefined while it does. */
+  reason(): string | undefined {
+    if (this.endedFor !== undefined)
+      return `long polling stopped for good (last: ${this.endedFor}); restart the bot once that is fixed`;
+    const silent = this.now() - this.lastAnswerAt;
+    if (this.lastFailure !== undefined && silent > this.unhealthyAfterMs)
+      return `long polling failing for ${seconds(silent)} s (last: ${this.lastFailure})`;
+    // Telegram answers a long poll within its timeout; one open far longer hangs on a connection that is gone.
+    if (this.inFlight && silent > LONG_POLL_S * 1000 + this.unhealthyAfterMs)
+      return `getUpdates unanswered for ${seconds(silent)} s`;
+    return undefined;
+  }
+}
+
+export interface WebhookWatch {
+  reason(): string | undefined;
+  stop(): void;
+}
+
+/**
+ * Webhook mode: unhealthy while the server does not listen, once Telegram names another URL (another instance set
+ * its own webhook, or deleted ours to poll: no error ever reaches this process), or while Telegram's latest try to
+ * post here failed with updates still waiting. A failed check is no evidence either way: the last answer stands.
+ */
+export function watchWebhook(
+  api: Api,
+  url: string,
+  listening: () => boolean,
+  intervalMs = WEBHOOK_CHECK_MS,
+): WebhookWatch {
+  let problem: string | undefined;
+  const check = async () => {
+    const info = await api.getWebhookInfo().catch(() => undefined);
+    if (!info) return;
+    if (info.url !== url)
+      // The other URL is not named: its path may be a secret of whoever set it.
+      problem = info.url ? 'webhook replaced: Telegram posts updates to another URL' : 'webhook deleted';
+    else if (
+      info.pending_update_count > 0 &&
+      info.last_error_date !== undefined &&
+      // Telegram gives the date in whole seconds.
+      Date.now() - info.last_error_date * 1000 < intervalMs * 2 + 1000
+    )
+      problem = `Telegram cannot post to the webhook (last error: ${describeFailure(info.last_error_message ?? 'unknown')}; updates waiting: ${info.pending_update_count})`;
+    else problem = undefined;
+  };
+  const timer = setInterval(() => void check(), intervalMs);
+  timer.unref();
+  return {
+    reason: () => (listening() ? problem : 'webhook server not listening'),
+    stop: () => clearInterval(timer),
+  };
+}

@@ -1,0 +1,116 @@
+// The Telegram adapter's readiness reasons on a clock of the test's: how long polling may fail or hang before
+// /readyz says so, that it says so for good once polling ended, and that no reason ever carries the bot token.
+
+import type { Api } from 'grammy';
+import { GrammyError, HttpError } from 'grammy';
+import { describe, expect, it, vi } from 'vitest';
+import { describeFailure, LONG_POLL_S, PollHealth, watchWebhook } from '../../../adapters/telegram/health.js';
+
+const TOKEN = '123456:ABCdefGHIjklMNOpqrSTUvwxyz0123456789';
+
+function clocked(unhealthyAfterMs = 60_000) {
+  const clock = { now: 1_000_000 };
+  return { clock, health: new PollHealth(unhealthyAfterMs, () => clock.now) };
+}
+
+describe('PollHealth', () => {
+  it('tolerates failures up to the threshold, then names how long since the last answer and the last failure', () => {
+    const { clock, health } = clocked();
+    health.polling();
+    clock.now += 30_000;
+    health.failed({ ok: false, error_code: 502, description: 'Bad Gateway' });
+    clock.now += 30_000;
+    health.polling();
+    health.failed({ ok: false, error_code: 502, description: 'Bad Gateway' });
+    expect(health.reason()).toBeUndefined();
+    clock.now += 35_000;
+    expect(health.reason()).toBe('long polling failing for 95 s (last: 502 Bad Gateway)');
+    health.polling();
+    health.answered();
+    expect(health.reason()).toBeUndefined();
+  });
+
+  it('says when a poll stays unanswered far past its long-poll timeout (a dead connection)', () => {
+    const { clock, health } = clocked(10_000);
+    health.polling();
+    clock.now += LONG_POLL_S * 1000 + 9_000;
+    expect(health.reason()).toBeUndefined();
+    clock.now += 2_000;
+    expect(health.reason()).toBe(`getUpdates unanswered for ${LONG_POLL_S + 11} s`);
+    // The runner stopping its own poll is no hang.
+    health.aborted();
+    expect(health.reason()).toBeUndefined();
+  });
+
+  it('stays unhealthy once polling ended for good, whatever comes after', () => {
+    const { health } = clocked();
+    const conflict = new GrammyError(
+      'Call to getUpdates failed',
+      { ok: false, error_code: 409, description: 'Conflict: terminated by other getUpdates request' },
+      'getUpdates',
+      {},
+    );
+    health.ended(conflict);
+    health.answered();
+    expect(health.reason()).toMatch(
+      /^long polling stopped for good \(last: 409 Conflict: terminated by other getUpdates request\)/,
+    );
+  });
+});
+
+describe('describeFailure', () => {
+  it('never carries the token, wherever a library put it', () => {
+    const inner = Object.assign(new Error(`connect to https://api.telegram.org/bot${TOKEN}/getUpdates`), {
+      code: 'ECONNRESET',
+    });
+    expect(describeFailure(new HttpError(`Network request for 'getUpdates' failed!`, inner))).toBe(
+      'network error (ECONNRESET)',
+    );
+    const text = describeFailure(new Error(`fetch https://api.telegram.org/bot${TOKEN}/getUpdates failed`));
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain(TOKEN.split(':')[1]);
+    expect(text).toContain('<token>');
+  });
+});
+
+describe('watchWebhook', () => {
+  const URL = 'https://bot.example.org/tg/hook';
+  type Info = Awaited<ReturnType<Api['getWebhookInfo']>>;
+  const watching = (info: () => Partial<Info>, listening = () => true) => {
+    const api = { getWebhookInfo: async () => ({ pending_update_count: 0, ...info() }) } as unknown as Api;
+    return watchWebhook(api, URL, listening, 20);
+  };
+
+  it('says when Telegram’s last post here failed with updates still waiting, and not before it has asked', async () => {
+    const watch = watching(() => ({
+      url: URL,
+      pending_update_count: 3,
+      last_error_date: Math.floor(Date.now() / 1000),
+      last_error_message: 'Connection refused',
+    }));
+    expect(watch.reason()).toBeUndefined();
+    await vi.waitFor(() =>
+      expect(watch.reason()).toBe(
+        'Telegram cannot post to the webhook (last error: Connection refused; updates waiting: 3)',
+      ),
+    );
+    watch.stop();
+  });
+
+  it('a past error with nothing waiting is no problem; a closed server is', async () => {
+    let calls = 0;
+    let listening = true;
+    const watch = watching(
+      () => {
+        calls += 1;
+        return { url: URL, pending_update_count: 0, last_error_date: 1, last_error_message: 'old' };
+      },
+      () => listening,
+    );
+    await vi.waitFor(() => expect(calls).toBeGreaterThan(1));
+    expect(watch.reason()).toBeUndefined();
+    listening = false;
+    expect(watch.reason()).toBe('webhook server not listening');
+    watch.stop();
+  });
+});
