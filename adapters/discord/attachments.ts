@@ -2,6 +2,7 @@
 // expire), never at run time.
 import type { Attachment } from 'discord.js';
 import { type InputImage, UserInputError } from '../../commands/index.js';
+import { downloadCapped, tooLarge } from '../shared/download.js';
 
 export const DISCORD_CDN_HOSTS = ['cdn.discordapp.com', 'media.discordapp.net'];
 
@@ -18,20 +19,10 @@ export async function download(
   if (!options.hosts.includes(host) && !options.hosts.includes(url.hostname)) {
     throw new UserInputError('errors.discord.attachment_host');
   }
-  if (attachment.size > options.maxBytes) {
-    throw new UserInputError('errors.input.too_large', {
-      sizeBytes: attachment.size,
-      limitBytes: options.maxBytes,
-    });
-  }
-  const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
-  if (!response.ok) throw new UserInputError('errors.discord.download_failed');
-  const data = new Uint8Array(await response.arrayBuffer());
-  if (data.byteLength > options.maxBytes) {
-    throw new UserInputError('errors.input.too_large', {
-      sizeBytes: data.byteLength,
-      limitBytes: options.maxBytes,
-    });
-  }
+  if (attachment.size > options.maxBytes) throw tooLarge(attachment.size, options.maxBytes);
+  const data = await downloadCapped(url, {
+    maxBytes: options.maxBytes,
+    failure: 'errors.discord.download_failed',
+  });
   return { data, filename: attachment.name ?? 'image' };
 }

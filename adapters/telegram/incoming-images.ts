@@ -3,6 +3,7 @@
 import type { Api } from 'grammy';
 import type { Message, PhotoSize } from 'grammy/types';
 import { type InputImage, UserInputError } from '../../commands/index.js';
+import { downloadCapped, tooLarge } from '../shared/download.js';
 
 /** getFile's limit. */
 const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
@@ -37,17 +38,13 @@ export function imageOf(message: Message | undefined): ImageRef | undefined {
 
 export async function download(source: DownloadSource, { id, size }: ImageRef): Promise<InputImage> {
   const limit = Math.min(MAX_DOWNLOAD_BYTES, source.maxInputBytes);
-  const tooLarge = (bytes: number) =>
-    new UserInputError('errors.input.too_large', { sizeBytes: bytes, limitBytes: limit });
-  if (size !== undefined && size > limit) throw tooLarge(size);
+  if (size !== undefined && size > limit) throw tooLarge(size, limit);
   const file = await source.api.getFile(id);
   if (!file.file_path) throw new UserInputError('errors.telegram.download_failed');
-  const response = await fetch(`${source.root}/file/bot${source.token}/${file.file_path}`, {
-    signal: AbortSignal.timeout(30_000),
-  }).catch(() => undefined);
-  if (!response?.ok) throw new UserInputError('errors.telegram.download_failed');
-  const data = new Uint8Array(await response.arrayBuffer());
-  if (data.byteLength > limit) throw tooLarge(data.byteLength);
+  const data = await downloadCapped(`${source.root}/file/bot${source.token}/${file.file_path}`, {
+    maxBytes: limit,
+    failure: 'errors.telegram.download_failed',
+  });
   return { data, filename: file.file_path.split('/').pop() ?? 'image' };
 }
 

@@ -1,5 +1,8 @@
 // An attachment over the input limit is refused before download, naming its size and the limit (the message has
-// both placeholders; Discord's refusal once left "{size}" in the text).
+// both placeholders; Discord's refusal once left "{size}" in the text). A download that fails on the way is Discord's
+// own refusal (it once escaped as a raw network error and reached the user as the generic one).
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { download } from '../../../adapters/discord/attachments.js';
 import { UserInputError } from '../../../commands/index.js';
@@ -20,5 +23,23 @@ describe('Discord attachments', () => {
     expect(error).toBeInstanceOf(UserInputError);
     const { key, params } = error as UserInputError;
     expect(t('en', key, params)).toBe('That file is too large (30 MB, limit 20 MB).');
+  });
+
+  it('refuses a download that cannot connect as a failed Discord download', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const attachment = {
+      url: `http://127.0.0.1:${port}/attachments/1/2/a.png`,
+      size: 100,
+      name: 'a.png',
+      contentType: 'image/png',
+    };
+    const error = await download(attachment, { hosts: [`127.0.0.1:${port}`], maxBytes: 1024 }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UserInputError);
+    expect((error as UserInputError).key).toBe('errors.discord.download_failed');
   });
 });
