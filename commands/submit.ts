@@ -8,6 +8,8 @@ import { durationParams, formatDuration, renderQueued } from './render.js';
 import { type Reply, textReply } from './reply.js';
 import { checkCacheSteps, imageCount, negativePrompt } from './task-input.js';
 
+const NOTHING_TAKEN = { ok: true as const, release: async () => undefined };
+
 export type StoredPaintRegion = Extract<StoredRequest, { task: 'paint' }>['region'];
 
 export async function submit(
@@ -20,8 +22,10 @@ export async function submit(
 ): Promise<Reply> {
   // Counted before the queue is asked (and given back if it refuses): front-ends sharing a queue check and count
   // at once, so two of them cannot both take a user's last slot.
-  const exempt = ctx.isAdmin || replacesWaitingJob(deps, ctx);
-  const slot = await deps.limiter.take(ownerKey(ctx.user), deps.now(), exempt);
+  // A replacement is not counted again: the request it stands for took its slot when first sent.
+  const slot = replacesWaitingJob(deps, ctx)
+    ? NOTHING_TAKEN
+    : await deps.limiter.take(ownerKey(ctx.user), deps.now(), ctx.isAdmin);
   if (!slot.ok)
     return textReply('errors.rate_limited', {
       when: formatDuration(ctx.locale, slot.retryAfterMs, 'time.in'),
@@ -45,7 +49,7 @@ export async function submit(
 
 /**
  * The request stands for a waiting job of the same user that was cancelled for it (`ctx.meta.replaces`: an edited
- * Telegram message): counted, but never refused by the rate limit, or fixing a typo at the limit would lose the job.
+ * Telegram message): neither refused by the rate limit (fixing a typo at the limit would lose the job) nor counted.
  * Each replaced job lets one submission through.
  */
 function replacesWaitingJob(deps: CommandDeps, ctx: CommandContext): boolean {

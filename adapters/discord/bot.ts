@@ -273,15 +273,19 @@ export class DiscordBot implements DiscordRuntime {
     return download(attachment, { hosts: this.hosts, maxBytes: this.options.config.limits.maxInputBytes });
   }
 
+  private refusalOf(interaction: Interaction): string | undefined {
+    if (!this.allowed(interaction.guildId)) return 'errors.discord.guild_not_allowed';
+    // Buttons (and the forms they open) exist only on results the bot itself sent to DMs (private jobs, results
+    // whose channel refused it): they keep working with DMs off; commands typed in a DM do not.
+    const onOurMessage = interaction.isMessageComponent() || interaction.isModalSubmit();
+    return this.dmsRefused(interaction.guildId) && !onOurMessage ? 'errors.discord.dms_disabled' : undefined;
+  }
+
   private async onInteraction(interaction: Interaction): Promise<void> {
     if (interaction.isAutocomplete()) return onAutocomplete(this, interaction, this.originOf(interaction));
     if (!interaction.isRepliable()) return;
     const ctx = this.context(this.originOf(interaction));
-    const refusal = !this.allowed(interaction.guildId)
-      ? 'errors.discord.guild_not_allowed'
-      : this.dmsRefused(interaction.guildId)
-        ? 'errors.discord.dms_disabled'
-        : undefined;
+    const refusal = this.refusalOf(interaction);
     if (refusal) {
       await interaction.reply({ content: t(ctx.locale, refusal), flags: MessageFlags.Ephemeral });
       return;

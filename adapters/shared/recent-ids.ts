@@ -13,4 +13,8 @@ export class RecentIds {
     if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as string);
     return true;
   }
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
 }

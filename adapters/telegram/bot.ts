@@ -207,7 +207,13 @@ export class TelegramBot {
       drop_pending_updates: false,
     });
     const server = this.webhook;
-    this.webhookWatch = watchWebhook(this.bot.api, url, () => server.listening, this.options.webhookCheckMs);
+    this.webhookWatch = watchWebhook(
+      this.bot.api,
+      url,
+      () => server.listening,
+      this.options.webhookCheckMs,
+      (line) => log.warn(line),
+    );
     log.info(
       { bot: this.bot.botInfo.username, host: webhookHost, port: this.webhook.port, path: webhookPath },
       'telegram connected (webhook)',
@@ -270,6 +276,7 @@ export class TelegramBot {
       const locale = this.context(ctx).locale;
       const key = error instanceof UserInputError ? error.key : 'errors.generic';
       const params = error instanceof UserInputError ? error.params : {};
+      this.replies.noteRefusal(ctx);
       if (!(error instanceof UserInputError))
         this.options.log.warn({ err: error }, 'telegram handler failed');
       const text = t(locale, key, params);

@@ -21,9 +21,9 @@ export const EDIT_WINDOW_MS = 10 * 60_000;
 const JOBS_SEARCHED = 50;
 
 export interface EditDeps {
-  jobs: { store: Pick<JobStore, 'recentOf'>; queue: Pick<JobQueueApi, 'get' | 'cancel'> };
+  jobs: { store: Pick<JobStore, 'recentOf'>; queue: Pick<JobQueueApi, 'get' | 'cancel' | 'accepting'> };
   jobMessages: Pick<TelegramJobMessages, 'handOver' | 'keep'>;
-  replies: Pick<TelegramReplies, 'inherit' | 'release' | 'send'>;
+  replies: Pick<TelegramReplies, 'inherit' | 'release' | 'send' | 'wasRefused'>;
   context(ctx: Context): CommandContext;
   /** Whether the text is one of our commands. */
   isCommand(text: string | undefined): boolean;
@@ -67,14 +67,18 @@ export class EditedRequests {
     if (current && current.meta.telegramDigest === requestMeta(message).telegramDigest) return;
     const now = this.deps.now?.() ?? Date.now();
     const live = jobs.filter((job) => job.status === 'queued' || job.status === 'running');
-    if (live.length > 0 && live.every((job) => job.status === 'queued'))
+    // Only a request none of whose jobs has run is replaced: a permutation with one line drawn already would be
+    // drawn again in full.
+    if (live.length > 0 && jobs.every((job) => job.status === 'queued' || job.status === 'cancelled'))
       return this.replace(ctx, owner, live);
     const ended = jobs.filter((job) => job.status === 'done' || job.status === 'failed');
     if (live.length > 0 || ended.some((job) => now - (job.finishedAt ?? 0) < EDIT_WINDOW_MS))
       return this.tooLate(ctx, message);
-    // Only cancelled jobs, or none: as if it were sent now, if it is a command.
+    // Only cancelled jobs, or none: as if it were sent now, if it is a command that was refused (a typo fixed). A
+    // command that worked (/help, /cancel, /delete) is not run again by tidying its message.
     if (ended.length > 0 || now - message.date * 1000 > EDIT_WINDOW_MS) return;
-    if (this.deps.isCommand(message.text ?? message.caption)) await this.deps.handle(ctx);
+    const refused = jobs.length > 0 || this.deps.replies.wasRefused(message);
+    if (refused && this.deps.isCommand(message.text ?? message.caption)) await this.deps.handle(ctx);
   }
 
   /** The author's jobs asked for by this message, oldest first, with their current status. */
@@ -96,6 +100,10 @@ export class EditedRequests {
    */
   private async replace(ctx: Context, owner: Owner, jobs: Job[]): Promise<void> {
     const { jobMessages, jobs: system } = this.deps;
+    // Shutting down: the replacement would be refused after its jobs were cancelled, and they would have run after
+    // the restart. They stay; the author hears why the edit did nothing.
+    if (system.queue.accepting === false)
+      return this.deps.replies.send(ctx, this.deps.context(ctx), textReply('errors.queue.stopping'));
     // Asked for first: the cancel's ending may reach the status message at once.
     const handovers = jobs.map((job) => jobMessages.handOver(job.id));
     for (const job of jobs) {

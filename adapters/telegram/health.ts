@@ -1,7 +1,7 @@
 // Whether the bot still hears Telegram, for the operators' /readyz (services.health). A bot that hears nothing looks
 // alive from outside: long polling may fail for good (401 a revoked token, 409 another instance polling or a webhook
 // set elsewhere), fail on every try through an outage, or hang on a dead connection; a webhook may be replaced by
-// another instance or be unreachable for Telegram. Reasons name the failure, never the token.
+// another instance (one Telegram cannot reach is logged, not made unready). Reasons name the failure, never the token.
 import { type Api, GrammyError, HttpError } from 'grammy';
 
 /**
@@ -98,31 +98,41 @@ export interface WebhookWatch {
 }
 
 /**
- * Webhook mode: unhealthy while the server does not listen, once Telegram names another URL (another instance set
- * its own webhook, or deleted ours to poll: no error ever reaches this process), or while Telegram's latest try to
- * post here failed with updates still waiting. A failed check is no evidence either way: the last answer stands.
+ * Webhook mode: unhealthy while the server does not listen, or once Telegram names another URL (another instance set
+ * its own webhook, or deleted ours to poll: no error ever reaches this process). Telegram failing to post here is
+ * only reported (`onDeliveryError`, once per failure Telegram records), never made a readiness failure: where /readyz
+ * gates the ingress Telegram posts through, a 503 would take the webhook out and keep its posts failing for good.
+ * A failed check is no evidence either way: the last answer stands.
  */
 export function watchWebhook(
   api: Api,
   url: string,
   listening: () => boolean,
   intervalMs = WEBHOOK_CHECK_MS,
+  onDeliveryError: (line: string) => void = () => undefined,
 ): WebhookWatch {
   let problem: string | undefined;
+  let reportedErrorDate: number | undefined;
   const check = async () => {
     const info = await api.getWebhookInfo().catch(() => undefined);
     if (!info) return;
+    // The other URL is not named: its path may be a secret of whoever set it.
     if (info.url !== url)
-      // The other URL is not named: its path may be a secret of whoever set it.
       problem = info.url ? 'webhook replaced: Telegram posts updates to another URL' : 'webhook deleted';
-    else if (
-      info.pending_update_count > 0 &&
-      info.last_error_date !== undefined &&
-      // Telegram gives the date in whole seconds.
-      Date.now() - info.last_error_date * 1000 < intervalMs * 2 + 1000
-    )
-      problem = `Telegram cannot post to the webhook (last error: ${describeFailure(info.last_error_message ?? 'unknown')}; updates waiting: ${info.pending_update_count})`;
     else problem = undefined;
+    if (
+      info.url === url &&
+      info.last_error_date !== undefined &&
+      info.last_error_date !== reportedErrorDate
+    ) {
+      const first = reportedErrorDate === undefined;
+      reportedErrorDate = info.last_error_date;
+      // An error from before this process started is old news, unless updates are still waiting on it.
+      if (!first || info.pending_update_count > 0)
+        onDeliveryError(
+          `Telegram could not post to the webhook (last error: ${describeFailure(info.last_error_message ?? 'unknown')}; updates waiting: ${info.pending_update_count})`,
+        );
+    }
   };
   const timer = setInterval(() => void check(), intervalMs);
   timer.unref();

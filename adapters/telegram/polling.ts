@@ -2,7 +2,8 @@
 // without a cap and stop polling for good after 15 hours of failures, leaving a process that looks alive but hears
 // nothing. Here a failed poll is tried again at a fixed interval for as long as the process runs, and the log says
 // when polling starts failing, when it recovers, and when it ends for a reason retries cannot fix (a revoked token:
-// 401; another process polling with the same token: 409). The same calls feed the adapter's /readyz check.
+// 401). Another process polling with the same token (409) is retried: it may be the instance a deploy replaces. The
+// same calls feed the adapter's /readyz check.
 import { type RunnerHandle, run } from '@grammyjs/runner';
 import type { Bot } from 'grammy';
 import type { Logger } from '../../src/log.js';
@@ -48,7 +49,7 @@ export function startPolling(
     health.ended(error);
     log.error(
       { err: error },
-      'telegram polling stopped for good: no more updates arrive until the bot is restarted (a revoked token, or another process polling with it)',
+      'telegram polling stopped for good: no more updates arrive until the bot is restarted (a revoked token?)',
     );
   });
   return { runner, health };
@@ -66,22 +67,28 @@ function watchPolls(bot: Bot, log: Logger, retryMs: number, health: PollHealth):
   bot.api.config.use(async (prev, method, payload, signal) => {
     if (method !== 'getUpdates') return prev(method, payload, signal);
     health.polling();
+    let result: Awaited<ReturnType<typeof prev>>;
     try {
-      const result = await prev(method, payload, signal);
-      if (!result.ok) failed(result);
-      else {
-        health.answered();
-        if (failures > 0) {
-          log.info({ failures }, 'telegram polling recovered');
-          failures = 0;
-        }
-      }
-      return result;
+      result = await prev(method, payload, signal);
     } catch (error) {
       // An abort is the runner stopping, not a failure.
       if (signal?.aborted) health.aborted();
       else failed(error);
       throw error;
     }
+    if (!result.ok) failed(result);
+    else {
+      health.answered();
+      if (failures > 0) {
+        log.info({ failures }, 'telegram polling recovered');
+        failures = 0;
+      }
+    }
+    // The runner stops for good on a 409. During a rolling deploy the old and the new instance poll at once and each
+    // gets 409s, and both would stop: the bot would hear nothing once the old one is gone. Thrown without its code,
+    // the conflict is retried like an outage, and /readyz says so once it lasts (health.ts).
+    if (!result.ok && result.error_code === 409)
+      throw new Error(`getUpdates conflict (409): ${result.description}`);
+    return result;
   });
 }

@@ -3,7 +3,9 @@
 // the user's message (a job from a button: see button-jobs.ts). Answers to an edited request take over the status
 // messages of the jobs it replaced, text by text, before any new message is sent (edits.ts).
 import { type Api, type Context, GrammyError } from 'grammy';
+import type { Message } from 'grammy/types';
 import type { CommandContext, Reply } from '../../commands/index.js';
+import { RecentIds } from '../shared/recent-ids.js';
 import { anchorOfPress, type JobAnchor, mentionOf } from './button-jobs.js';
 import type { HandedOver, TelegramJobMessages } from './job-messages.js';
 import { keyboard, replyText } from './render.js';
@@ -14,6 +16,8 @@ const TEXT_LIMIT = 4096;
 export class TelegramReplies {
   /** Status messages handed over to the answers of an update, in order; taken ones are removed. */
   private readonly inherited = new WeakMap<Context, HandedOver[]>();
+  /** Requests answered with a refusal (`chat:message`): an edit of one runs again, as a fixed typo should. */
+  private readonly refused = new RecentIds(1000);
 
   constructor(
     private readonly api: Api,
@@ -32,8 +36,19 @@ export class TelegramReplies {
     return left;
   }
 
+  /** The request of this update was refused (a bad flag, an image too large, …): see `wasRefused`. */
+  noteRefusal(ctx: Context): void {
+    const message = ctx.message ?? ctx.editedMessage;
+    if (message) this.refused.add(`${message.chat.id}:${message.message_id}`);
+  }
+
+  wasRefused(message: Pick<Message, 'chat' | 'message_id'>): boolean {
+    return this.refused.has(`${message.chat.id}:${message.message_id}`);
+  }
+
   /** Sends every message of `reply`: one that Telegram refuses does not keep the others back. */
   async send(ctx: Context, c: CommandContext, reply: Reply): Promise<void> {
+    if (reply.jobId === undefined && reply.text[0]?.key.startsWith('errors.')) this.noteRefusal(ctx);
     const failures: unknown[] = [];
     for (const one of [reply, ...(reply.more ?? [])]) {
       await this.sendOne(ctx, c, one).catch((error: unknown) => failures.push(error));

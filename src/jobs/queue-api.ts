@@ -23,6 +23,8 @@ export interface JobQueueApi {
    * one process, where the commands layer counts in memory.
    */
   takeRateSlot?(request: RateSlotRequest): Promise<RateSlot>;
+  /** False once the queue is stopping (it refuses submissions); absent where it never refuses them so. */
+  readonly accepting?: boolean;
   start(): void;
   stop(options?: { waitMs?: number }): Promise<void>;
 }

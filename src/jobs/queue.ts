@@ -1,6 +1,5 @@
 // The job queue in front of the single model: admission caps, durable state, one worker choosing the fair-next
 // job, cancellation, timeouts, failure isolation, positions and ETAs, restart recovery.
-
 import { batchKey, type EngineRequest, type EngineResult, type GenerateOptions } from '../../engine/index.js';
 import { within } from '../within.js';
 import { admissionRefusal, tooLongRefusal } from './admission.js';
@@ -21,8 +20,7 @@ import {
 import type { CancelResult, JobQueueOptions, SubmitInput, SubmitResult } from './queue-types.js';
 import { type Candidate, FairScheduler, liftReturningUser } from './scheduler.js';
 import type { JobStore } from './store.js';
-import type { Job, Owner } from './types.js';
-import { ownerKey } from './types.js';
+import { type Job, type Owner, ownerKey } from './types.js';
 
 export { isDiskFull } from './job-failure.js';
 export type * from './queue-types.js';
@@ -50,6 +48,9 @@ export class JobQueue {
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private stopping = false;
+  get accepting(): boolean {
+    return !this.stopping;
+  }
   private stopped: Promise<void> | undefined;
   private readonly admins: Set<string>;
   private readonly now: () => number;

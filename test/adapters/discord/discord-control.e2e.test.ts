@@ -192,6 +192,24 @@ describe('Discord adapter controls', { timeout: 90_000 }, () => {
     await fake.waitForCall((c) => c.route === CALLBACK && c.params.id === cancel.id);
   });
 
+  it('with DMs off, the buttons of a result the bot sent to DMs still work there', async () => {
+    const { alice } = fake.world.users;
+    const ix = fake.dispatchInteraction(
+      fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a quiet fox --steps 4' } }),
+    );
+    const jobId = await queuedJob(ix);
+    await expect.poll(() => services.jobs.queue.get(jobId)?.status, { timeout: 30_000 }).toBe('done');
+    // The result as the bot sends it to Alice's DMs (a private job, or a channel that refused the bot).
+    const inDm = fake.build.userMessage({ content: '', dm: true, author: fake.world.botUser });
+    const message = { ...inDm, channel_id: `${alice.id}0` } as unknown as APIMessage;
+    const press = fake.dispatchInteraction(
+      fake.build.buttonPress({ customId: `reroll:${jobId}`, message, dm: true }),
+    );
+    const again = await queuedJob(press);
+    expect(services.jobs.queue.get(again)?.owner.userId).toBe(alice.id);
+    drop(again);
+  });
+
   it('a message with two images: each menu asks which one, and the job uses the picked image', async () => {
     const red = await png('#c33');
     const blue = await png('#33c');

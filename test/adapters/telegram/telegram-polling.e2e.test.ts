@@ -1,6 +1,7 @@
 // Long polling through an outage: a failed getUpdates is tried again at a fixed interval, never given up on (the
 // runner's default stops after 15 hours of failures), and the log says when polling fails, recovers, or ends for
-// good (another process polling with the token: 409); /readyz (services.health) names Telegram meanwhile.
+// good (a revoked token: 401); a 409 (another poller, a webhook set) is retried; /readyz (services.health) names
+// Telegram meanwhile.
 import { createUpdateFetcher } from '@grammyjs/runner';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startTelegram } from '../../../adapters/telegram/index.js';
@@ -104,14 +105,32 @@ describe('Telegram long polling', { timeout: 30_000 }, () => {
     expect(said(lines, /telegram polling recovered/)).toHaveLength(1);
   });
 
-  it('says so in the log when polling ends for good', async () => {
+  it('says so in the log when polling ends for good (a revoked token: 401)', async () => {
     const { fake, lines } = await startBot(50);
     await fake.waitForCall('getUpdates');
-    // Another consumer of the token: Telegram ends this poll with 409, which no retry fixes.
-    fake.state.updates.setWebhook({ url: 'http://127.0.0.1:9/elsewhere' });
+    fake.failMethod('getUpdates', { errorCode: 401, description: 'Unauthorized', times: 1000 });
     await expect
       .poll(() => said(lines, /telegram polling stopped for good/).map((l) => l.level), { timeout: 10_000 })
       .toEqual([50]);
+  });
+
+  it('retries a 409 (another instance polling, or a webhook set) and hears Telegram again once it ends', async () => {
+    const { fake, lines, services } = await startBot(50, 400);
+    await fake.waitForCall('getUpdates');
+    // During a rolling deploy the old instance still polls; here a webhook stands for it: every poll is refused 409.
+    fake.state.updates.setWebhook({ url: 'http://127.0.0.1:9/elsewhere' });
+    await expect
+      .poll(() => services.health.problems(), { timeout: 10_000 })
+      .toEqual([expect.stringMatching(/^telegram: long polling failing for \d+ s \(last: 409 Conflict/)]);
+    expect(said(lines, /telegram polling stopped for good/)).toEqual([]);
+    fake.state.updates.setWebhook(undefined);
+    const request = fake.injectText('/help');
+    await fake.waitForCall(
+      (c) => c.method === 'sendMessage' && c.params.reply_parameters?.message_id === request.message_id,
+      10_000,
+    );
+    await expect.poll(() => services.health.problems(), { timeout: 10_000 }).toEqual([]);
+    expect(said(lines, /telegram polling recovered/)).toHaveLength(1);
   });
 
   it('tells /readyz while polling has failed past the threshold, without the token, and clears on recovery', async () => {
@@ -127,13 +146,13 @@ describe('Telegram long polling', { timeout: 30_000 }, () => {
     await expect.poll(() => services.health.problems(), { timeout: 10_000 }).toEqual([]);
   });
 
-  it('tells /readyz for good once another consumer took the updates (409), until the adapter stops', async () => {
+  it('tells /readyz for good once the token is refused (401), until the adapter stops', async () => {
     const { fake, services, running } = await startBot(50);
     await fake.waitForCall('getUpdates');
-    fake.state.updates.setWebhook({ url: 'http://127.0.0.1:9/elsewhere' });
+    fake.failMethod('getUpdates', { errorCode: 401, description: 'Unauthorized', times: 1000 });
     await expect
       .poll(() => services.health.problems(), { timeout: 10_000 })
-      .toEqual([expect.stringMatching(/^telegram: long polling stopped for good \(last: 409 Conflict/)]);
+      .toEqual([expect.stringMatching(/^telegram: long polling stopped for good \(last: 401 Unauthorized/)]);
     await running.stop();
     expect(services.health.problems()).toEqual([]);
   });
