@@ -1,11 +1,13 @@
-// `dimoo worker`: one GPU worker of the shared queue (QUEUE_URL). Loads the model, takes the jobs the dispatcher
-// hands out one at a time, and serves /metrics, /healthz and /readyz (ready once the model is loaded and Redis
-// answers) on METRICS_PORT. SIGINT/SIGTERM finish the job in hand within SHUTDOWN_GRACE_S, else put it back into
-// the queue for another worker (as a first try), before leaving.
+// `dimoo worker`: one GPU worker of the shared queue (QUEUE_URL). Loads the model, takes the runs the dispatcher
+// hands out one at a time (a run: one job, or up to QUEUE_MAX_BATCH of one shape sharing the engine's passes, the
+// device's default when unset), and serves /metrics, /healthz and /readyz (ready once the model is loaded and Redis
+// answers) on METRICS_PORT. SIGINT/SIGTERM finish the run in hand within SHUTDOWN_GRACE_S, else put each of its
+// jobs back into the queue for another worker (as a first try), before leaving.
 import { hostname } from 'node:os';
 import type { Config } from './config/index.js';
 import { SharedState } from './jobs/distributed/shared-state.js';
 import { DistributedWorker } from './jobs/distributed/worker.js';
+import { defaultMaxBatch } from './jobs/index.js';
 import type { Logger } from './log.js';
 import { BotMetrics } from './ops/metrics.js';
 import { openEngine, READY_PING_MS, startOps } from './services.js';
@@ -27,6 +29,7 @@ export async function runWorker(config: Config, log: Logger, signal: AbortSignal
     state,
     url: shared.url,
     engine,
+    maxBatch: config.queue.maxBatch || defaultMaxBatch(engine.info.device),
     jobTimeoutMs: config.queue.jobTimeoutMs,
     previewIntervalMs: 1500,
     maxInputPixels: config.limits.maxInputPixels,
@@ -37,7 +40,7 @@ export async function runWorker(config: Config, log: Logger, signal: AbortSignal
     },
   });
   await worker.start();
-  log.info({ worker: worker.id, device: engine.info.device }, 'GPU worker ready');
+  log.info({ worker: worker.id, device: engine.info.device, maxBatch: worker.maxBatch }, 'GPU worker ready');
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
     signal.addEventListener('abort', () => resolve(), { once: true });

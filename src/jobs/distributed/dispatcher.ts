@@ -1,11 +1,15 @@
 // The single dispatcher: every front-end runs one, and the one holding the Redis lease (SET NX PX, renewed while
 // alive) decides. It hands the fair-next waiting job (FairScheduler over the shared waiting lists and counters) to
 // the BullMQ work queue only while a worker is free, so the choice is made at the last moment and a FIFO queue
-// never holds a backlog. A holder that dies stops renewing; another front-end takes the lease within `leaseMs`.
-// Jobs BullMQ gave up on (a worker died during the retry too) get the owner's apology here.
+// never holds a backlog. With the same `batchKey` more jobs join it, chosen fairly, up to the smallest max batch
+// the live workers advertise: one BullMQ job (a "run", with an id of its own) per batch, since BullMQ cannot route
+// a job to a given worker and must not split a batch. A holder that dies stops renewing; another front-end takes
+// the lease within `leaseMs`. Runs BullMQ gave up on (a worker died during the retry too) get every member's owner
+// the apology here.
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { batchKey, type EngineRequest } from '../../../engine/index.js';
 import { FairScheduler } from '../scheduler.js';
 import type { Job } from '../types.js';
 import { ownerKey } from '../types.js';
@@ -13,6 +17,12 @@ import { CoalescedTask } from './coalesced-task.js';
 import { type SharedState, toCandidate, type WireEvent } from './shared-state.js';
 
 export const WORK_QUEUE = 'work';
+
+/** A BullMQ job's data: the run's id (also its BullMQ id) and the jobs claimed for it. */
+export interface RunData {
+  run: string;
+  ids: string[];
+}
 
 export interface DispatcherOptions {
   state: SharedState;
@@ -119,38 +129,43 @@ export class Dispatcher {
   }
 
   /**
-   * On every tick of the holder (after a takeover first of all): a job claimed but not handed over (the previous
-   * holder died between the two, or the claim's reply was lost) is handed over now. The BullMQ job id is the job
-   * id, so handing twice adds nothing, and a worker given a job that already ended just frees its slot. One BullMQ
-   * failed is answered with the apology.
+   * On every tick of the holder (after a takeover first of all): a run claimed but not handed over (the previous
+   * holder died between the two, or the claim's reply was lost) is handed over now. The BullMQ job id is the run
+   * id, so handing twice adds nothing, and a worker runs only the jobs still in the run. One BullMQ failed is
+   * answered with the apology.
    */
   private async reconcile(): Promise<void> {
-    for (const id of (await this.options.state.dispatched()).keys()) {
-      const bull = await this.work.getJob(id);
-      if (!bull) await this.work.add('run', { id }, { jobId: id });
-      else if ((await bull.getState()) === 'failed') await this.apologize(id, bull.failedReason);
+    await this.options.state.adoptRunless();
+    for (const [run, ids] of await this.options.state.runs()) {
+      const bull = await this.work.getJob(run);
+      if (!bull) await this.work.add('run', { run, ids } satisfies RunData, { jobId: run });
+      else if ((await bull.getState()) === 'failed') await this.apologize(run, bull.failedReason);
     }
   }
 
   /**
-   * A job BullMQ failed (stalled twice: its worker died on the retry too, or the processor broke). The interrupted
-   * runs delivered nothing: its owner gets the whole charge back, as single-process recovery refunds them. The
-   * 'failed' event and the next tick may both get here: the record's end is written (and refunded) once.
+   * A run BullMQ failed (stalled twice: its worker died on the retry too, or the processor broke). The interrupted
+   * tries delivered nothing: each job still in it fails and its owner gets the whole charge back, as single-process
+   * recovery refunds them. The 'failed' event and the next tick may both get here: each record's end is written
+   * (and refunded) once.
    */
-  private async apologize(id: string, reason: string): Promise<void> {
+  private async apologize(run: string, reason: string): Promise<void> {
     const { state } = this.options;
-    const job = await state.getJob(id);
-    await this.work.remove(id).catch(() => undefined);
-    if (!job || job.status === 'done' || job.status === 'failed' || job.status === 'cancelled') {
-      await state.release(id);
-      return;
+    const ids = (await state.runs()).get(run) ?? [];
+    await this.work.remove(run).catch(() => undefined);
+    for (const id of ids) {
+      const job = await state.getJob(id);
+      if (!job || job.status === 'done' || job.status === 'failed' || job.status === 'cancelled') {
+        await state.release(id);
+        continue;
+      }
+      job.status = 'failed';
+      job.finishedAt = Date.now();
+      job.error = { key: 'errors.job.interrupted', params: {} };
+      if (!(await state.finish(job, job.estimatedCost))) continue;
+      this.options.log?.('warn', 'job failed after its worker stopped twice', { jobId: id, run, reason });
+      await publishJobEvent(state, { type: 'failed', job });
     }
-    job.status = 'failed';
-    job.finishedAt = Date.now();
-    job.error = { key: 'errors.job.interrupted', params: {} };
-    if (!(await state.finish(job, job.estimatedCost))) return;
-    this.options.log?.('warn', 'job failed after its worker stopped twice', { jobId: id, reason });
-    await publishJobEvent(state, { type: 'failed', job });
     this.kick();
   }
 
@@ -165,20 +180,27 @@ export class Dispatcher {
     for (;;) {
       if (!this.leading || this.closed) return;
       const snap = await state.snapshot();
-      if (snap.liveWorkers - snap.dispatched.size <= 0 || snap.queued.length === 0) return;
+      // A worker runs one batch at a time: busy workers are counted by runs, however many jobs each holds.
+      if (snap.liveWorkers - snap.runs <= 0 || snap.queued.length === 0) return;
       const perUser = new Map<string, number>();
       for (const user of snap.dispatched.values()) perUser.set(user, (perUser.get(user) ?? 0) + 1);
-      const pick = this.scheduler.pick(
-        snap.queued.map((j) => toCandidate(j)),
+      const picked = this.scheduler.pickBatch(
+        snap.queued.map((j) => toCandidate(j, batchKey(j.request as EngineRequest))),
         snap.counters,
         perUser,
         Date.now(),
+        snap.maxBatch,
       );
-      if (!pick) return;
-      const job = snap.queued.find((j) => j.id === pick.id) as Job;
-      if (await state.claim(job)) {
-        await this.work.add('run', { id: job.id }, { jobId: job.id });
-        await state.publish('changed', { id: job.id });
+      if (picked.length === 0) return;
+      const byId = new Map(snap.queued.map((j) => [j.id, j]));
+      const run = randomUUID();
+      const ids = await state.claimRun(
+        run,
+        picked.map((c) => byId.get(c.id) as Job),
+      );
+      if (ids.length > 0) {
+        await this.work.add('run', { run, ids } satisfies RunData, { jobId: run });
+        await state.publish('changed', { id: ids[0], run });
       }
     }
   }

@@ -51,7 +51,9 @@ export class FrontQueue implements JobQueueApi {
     queued: [],
     counters: new Map(),
     dispatched: new Map(),
+    runs: 0,
     liveWorkers: 0,
+    maxBatch: 1,
     msPerUnit: undefined,
   };
   private subscriber: Redis | undefined;

@@ -9,23 +9,82 @@ export const REDIS_NOW = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-/** Forgets workers whose heartbeat ran out (they died without leaving), so the set holds only live ones. */
-const PRUNE_WORKERS = `redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)`;
+/**
+ * KEYS: workers, their max batches. Forgets workers whose heartbeat ran out (they died without leaving), with what
+ * they advertised, so both hold only live ones.
+ */
+const PRUNE_WORKERS = `
+local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
+if #dead > 0 then
+  redis.call('ZREM', KEYS[1], unpack(dead))
+  redis.call('HDEL', KEYS[2], unpack(dead))
+end`;
 
-/** KEYS: workers. ARGV: worker id, ttl ms. A worker is alive until Redis's clock passes its score. */
+/**
+ * KEYS: workers, max batches. ARGV: worker id, ttl ms, max batch. A worker is alive until Redis's clock passes its
+ * score, and takes runs of up to its max batch jobs.
+ */
 export const HEARTBEAT = `${REDIS_NOW}
 ${PRUNE_WORKERS}
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 return 1`;
 
-/** KEYS: workers. The number of workers alive by Redis's clock. */
+/**
+ * KEYS: workers, max batches. The number of workers alive by Redis's clock, and the smallest max batch among them
+ * (1 for a worker that advertised none): BullMQ hands a run to whichever worker asks first, so a run must fit all.
+ */
 export const LIVE_WORKERS = `${REDIS_NOW}
 ${PRUNE_WORKERS}
-return redis.call('ZCARD', KEYS[1])`;
+local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+local smallest = nil
+for _, id in ipairs(ids) do
+  local max = tonumber(redis.call('HGET', KEYS[2], id)) or 1
+  if smallest == nil or max < smallest then smallest = max end
+end
+return { #ids, smallest or 1 }`;
 
 /**
- * KEYS: job, dispatched. ARGV[1]: job id. A record already ended (another attempt, or the dispatcher's apology, got
- * there first) or gone keeps what it says: only its slot is freed, so an outcome and its refund happen once.
+ * KEYS: dispatched, run of each job. A job handed out before runs existed (a queue upgraded with jobs in flight)
+ * becomes a run of its own id, the BullMQ id it was handed over under, so it holds a worker and is reconciled.
+ */
+export const ADOPT_RUNLESS = `
+for _, id in ipairs(redis.call('HKEYS', KEYS[1])) do redis.call('HSETNX', KEYS[2], id, id) end
+return 1`;
+
+/**
+ * KEYS: dispatched, counters, waiting users, run of each job, then each job's owner's waiting list. ARGV: run id,
+ * then id, owner key and cost of each job. Claims the jobs for one worker run: each one still waiting (a cancel
+ * may have taken it first) leaves its owner's list, is recorded as handed out in this run, and charges its owner.
+ * Returns the ids claimed.
+ */
+export const CLAIM_RUN = `
+local claimed = {}
+for i = 0, (#ARGV - 1) / 3 - 1 do
+  local id, user, cost = ARGV[2 + i * 3], ARGV[3 + i * 3], ARGV[4 + i * 3]
+  local wait = KEYS[5 + i]
+  if redis.call('ZREM', wait, id) == 1 then
+    redis.call('HSET', KEYS[1], id, user)
+    redis.call('HINCRBYFLOAT', KEYS[2], user, cost)
+    if redis.call('ZCARD', wait) == 0 then redis.call('SREM', KEYS[3], user) end
+    redis.call('HSET', KEYS[4], id, ARGV[1])
+    claimed[#claimed + 1] = id
+  end
+end
+return claimed`;
+
+/**
+ * KEYS: job, dispatched, …, run of each job (last). ARGV[1]: job id. The job leaves the workers and its run; the
+ * run's last member leaving frees its worker slot (busy workers are counted by runs).
+ */
+const LEAVE = `
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[#KEYS], ARGV[1])`;
+
+/**
+ * KEYS: job, dispatched, …, run of each job (last). ARGV[1]: job id. A record already ended (another attempt, or
+ * the dispatcher's apology, got there first) or gone keeps what it says: it only leaves its run, so an outcome and
+ * its refund happen once.
  */
 const UNLESS_ENDED = `
 local current = redis.call('GET', KEYS[1])
@@ -35,28 +94,29 @@ if not ended then
   ended = status == 'done' or status == 'failed' or status == 'cancelled'
 end
 if ended then
-  redis.call('HDEL', KEYS[2], ARGV[1])
+  ${LEAVE}
   return 0
 end`;
 
 /**
- * KEYS: job, dispatched, counters. ARGV: job id, ended record, owner key, refund (≤ 0), record ttl s. Records a
- * dispatched job's outcome, frees its worker slot and gives its owner back the part of the charge it did not use.
+ * KEYS: job, dispatched, counters, run of each job. ARGV: job id, ended record, owner key, refund (≤ 0), record ttl
+ * s. Records a dispatched job's outcome, takes it out of its run and gives its owner back the part of the charge it
+ * did not use.
  */
 export const FINISH = `${UNLESS_ENDED}
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[5])
-redis.call('HDEL', KEYS[2], ARGV[1])
+${LEAVE}
 if tonumber(ARGV[4]) ~= 0 then redis.call('HINCRBYFLOAT', KEYS[3], ARGV[3], ARGV[4]) end
 return 1`;
 
 /**
- * KEYS: job, dispatched, counters, owner's waiting list, waiting users. ARGV: job id, queued record, owner key,
- * refund (≤ 0), seq. A job stopped by its worker's shutdown goes back as it was before its claim: on its owner's
- * list in its place, its slot free, its charge refunded.
+ * KEYS: job, dispatched, counters, owner's waiting list, waiting users, run of each job. ARGV: job id, queued
+ * record, owner key, refund (≤ 0), seq. A job stopped by its worker's shutdown goes back as it was before its
+ * claim: on its owner's list in its place, out of its run, its charge refunded.
  */
 export const PUT_BACK = `${UNLESS_ENDED}
 redis.call('SET', KEYS[1], ARGV[2])
-redis.call('HDEL', KEYS[2], ARGV[1])
+${LEAVE}
 redis.call('HINCRBYFLOAT', KEYS[3], ARGV[3], ARGV[4])
 redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
 redis.call('SADD', KEYS[5], ARGV[3])

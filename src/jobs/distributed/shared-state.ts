@@ -9,15 +9,7 @@ import { resultFiles } from '../job-parts.js';
 import type { Candidate } from '../scheduler.js';
 import type { Job } from '../types.js';
 import { isStoredImage, ownerKey } from '../types.js';
-import { FINISH, HEARTBEAT, LIVE_WORKERS, PUT_BACK } from './shared-scripts.js';
-
-/** Claims a waiting job for a worker: removes it from its owner's list, records it as handed out, charges its owner. */
-const CLAIM = `
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-redis.call('HINCRBYFLOAT', KEYS[3], ARGV[2], ARGV[3])
-if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[4], ARGV[2]) end
-return 1`;
+import { ADOPT_RUNLESS, CLAIM_RUN, FINISH, HEARTBEAT, LIVE_WORKERS, PUT_BACK } from './shared-scripts.js';
 
 /** Takes a waiting job out of its owner's list (a cancel); 0 when a worker already has it. */
 const UNQUEUE = `
@@ -40,7 +32,11 @@ export interface Snapshot {
   counters: Map<string, number>;
   /** Job id → owner key of every job handed to a worker and not yet finished. */
   dispatched: Map<string, string>;
+  /** Worker runs (one BullMQ job each, one or several jobs batched) not yet over: each holds one worker. */
+  runs: number;
   liveWorkers: number;
+  /** The smallest max batch the live workers advertise: any of them may take the next run. */
+  maxBatch: number;
   msPerUnit: number | undefined;
 }
 
@@ -130,18 +126,19 @@ export class SharedState {
   }
 
   /**
-   * Records the outcome of a job a worker had (its status set), frees the slot and refunds `refund` of its owner's
-   * charge, at once; false (nothing but the slot changed) when its record had already ended.
+   * Records the outcome of a job a worker had (its status set), takes it out of its run (the last one out frees
+   * the worker slot) and refunds `refund` of its owner's charge, at once; false (it only left its run) when its
+   * record had already ended.
    */
   async finish(job: Job, refund: number): Promise<boolean> {
-    const keys = [this.key('job', job.id), this.key('dispatched'), this.key('counters')];
+    const keys = [this.key('job', job.id), this.key('dispatched'), this.key('counters'), this.key('run-of')];
     const args = [job.id, JSON.stringify(job), ownerKey(job.owner), String(-refund), String(FILE_TTL_S)];
     return (await this.redis.eval(FINISH, keys.length, ...keys, ...args)) === 1;
   }
 
   /**
    * Puts a job its worker stopped (shutdown) back on its owner's waiting list, as `job` says it was before it
-   * started, freeing its slot and refunding its whole charge; false when its record had already ended.
+   * started, out of its run and refunding its whole charge; false when its record had already ended.
    */
   async putBack(job: Job): Promise<boolean> {
     const user = ownerKey(job.owner);
@@ -151,6 +148,7 @@ export class SharedState {
       this.key('counters'),
       this.key('wait', user),
       this.key('waiting'),
+      this.key('run-of'),
     ];
     const args = [job.id, JSON.stringify(job), user, String(-job.estimatedCost), String(job.seq)];
     return (await this.redis.eval(PUT_BACK, keys.length, ...keys, ...args)) === 1;
@@ -190,18 +188,46 @@ export class SharedState {
     await tx.exec();
   }
 
+  /** Claims one waiting job as a run of its own (see `claimRun`). */
   async claim(job: Job): Promise<boolean> {
-    const user = ownerKey(job.owner);
-    const keys = [this.key('wait', user), this.key('dispatched'), this.key('counters'), this.key('waiting')];
-    const claimed = await this.redis.eval(
-      CLAIM,
-      keys.length,
-      ...keys,
-      job.id,
-      user,
-      String(job.estimatedCost),
-    );
-    return claimed === 1;
+    return (await this.claimRun(randomUUID(), [job])).length === 1;
+  }
+
+  /**
+   * Claims waiting jobs for one worker run `run`, in one step: each still on its owner's list leaves it, is marked
+   * handed out and charges its owner. Returns the ids claimed (a job cancelled meanwhile is left out).
+   */
+  async claimRun(run: string, jobs: readonly Job[]): Promise<string[]> {
+    const users = jobs.map((job) => ownerKey(job.owner));
+    const keys = [
+      this.key('dispatched'),
+      this.key('counters'),
+      this.key('waiting'),
+      this.key('run-of'),
+      ...users.map((user) => this.key('wait', user)),
+    ];
+    const args = jobs.flatMap((job, i) => [job.id, users[i] as string, String(job.estimatedCost)]);
+    return (await this.redis.eval(CLAIM_RUN, keys.length, ...keys, run, ...args)) as string[];
+  }
+
+  /** The ids among `ids` that are still members of run `run` (not ended, put back or claimed again since). */
+  async membersOf(run: string, ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const runs = await this.redis.hmget(this.key('run-of'), ...ids);
+    return ids.filter((_, i) => runs[i] === run);
+  }
+
+  /** Makes every handed-out job that has no run (handed out before runs existed) a run of its own id. */
+  async adoptRunless(): Promise<void> {
+    await this.redis.eval(ADOPT_RUNLESS, 2, this.key('dispatched'), this.key('run-of'));
+  }
+
+  /** Every run not yet over, with the jobs still in it. */
+  async runs(): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const [id, run] of Object.entries(await this.redis.hgetall(this.key('run-of'))))
+      out.set(run, [...(out.get(run) ?? []), id]);
+    return out;
   }
 
   async unqueue(job: Job): Promise<boolean> {
@@ -210,9 +236,9 @@ export class SharedState {
     return (await this.redis.eval(UNQUEUE, keys.length, ...keys, job.id, user)) === 1;
   }
 
-  /** The job left the workers (finished, failed, cancelled): its slot is free. */
+  /** The job left the workers (finished, failed, cancelled) and its run: the run's last one frees its worker. */
   async release(id: string): Promise<void> {
-    await this.redis.hdel(this.key('dispatched'), id);
+    await this.redis.multi().hdel(this.key('dispatched'), id).hdel(this.key('run-of'), id).exec();
   }
 
   async dispatched(): Promise<Map<string, string>> {
@@ -237,21 +263,32 @@ export class SharedState {
     return bytes;
   }
 
-  /** A worker says it is alive for the next `ttlMs` of Redis's clock (its own may be off). */
-  async heartbeat(workerId: string, ttlMs: number): Promise<void> {
-    await this.redis.eval(HEARTBEAT, 1, this.key('workers'), workerId, String(ttlMs));
+  /**
+   * A worker says it is alive for the next `ttlMs` of Redis's clock (its own may be off), taking runs of up to
+   * `maxBatch` jobs.
+   */
+  async heartbeat(workerId: string, ttlMs: number, maxBatch = 1): Promise<void> {
+    const keys = [this.key('workers'), this.key('worker-batch')];
+    await this.redis.eval(HEARTBEAT, keys.length, ...keys, workerId, String(ttlMs), String(maxBatch));
   }
 
   async leaveWorkers(workerId: string): Promise<void> {
-    await this.redis.zrem(this.key('workers'), workerId);
+    await this.redis
+      .multi()
+      .zrem(this.key('workers'), workerId)
+      .hdel(this.key('worker-batch'), workerId)
+      .exec();
   }
 
   async snapshot(): Promise<Snapshot> {
-    const [users, counters, dispatched, liveWorkers, calibration] = await Promise.all([
+    const [users, counters, dispatched, runOf, [liveWorkers, maxBatch], calibration] = await Promise.all([
       this.redis.smembers(this.key('waiting')),
       this.redis.hgetall(this.key('counters')),
       this.redis.hgetall(this.key('dispatched')),
-      this.redis.eval(LIVE_WORKERS, 1, this.key('workers')) as Promise<number>,
+      this.redis.hvals(this.key('run-of')),
+      this.redis.eval(LIVE_WORKERS, 2, this.key('workers'), this.key('worker-batch')) as Promise<
+        [number, number]
+      >,
       this.redis.hget(this.key('calibration'), 'msPerUnit'),
     ]);
     const ids = (
@@ -266,7 +303,9 @@ export class SharedState {
       queued,
       counters: new Map(Object.entries(counters).map(([u, c]) => [u, Number(c)])),
       dispatched: new Map(Object.entries(dispatched)),
+      runs: new Set(runOf).size,
       liveWorkers,
+      maxBatch,
       msPerUnit: calibration === null ? undefined : Number(calibration),
     };
   }

@@ -1,29 +1,37 @@
-// One GPU worker (`dimoo worker`): takes jobs the dispatcher handed to the BullMQ work queue, one at a time, runs
-// them through the engine and reports started/progress/done to the owning front-end over Redis pub/sub. BullMQ's
-// job lock is the worker's lease on the job: a worker killed mid-job stops renewing it, another worker's stalled
-// check puts the job back once (`maxStalledCount: 1`) and it re-runs there; a second stall fails it and the
-// dispatcher sends the apology. A job cancelled or failed part-way is charged only the share of its steps that ran,
-// as in single-process mode; one stopped by this worker's shutdown goes back on its owner's waiting list, uncharged.
+// One GPU worker (`dimoo worker`): takes the runs the dispatcher handed to the BullMQ work queue, one at a time
+// (a run is one job, or several of one `batchKey` up to the max batch this worker advertises in its heartbeat),
+// runs them through the engine (worker-batch.ts) and reports started/progress/done to each job's owning front-end
+// over Redis pub/sub. BullMQ's job lock is the worker's lease on the run: a worker killed mid-run stops renewing
+// it, another worker's stalled check puts the run back once (`maxStalledCount: 1`) and its unfinished jobs re-run
+// there; a second stall fails it and the dispatcher sends each job's owner the apology.
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Engine, EngineRequest } from '../../../engine/index.js';
+import type { Engine } from '../../../engine/index.js';
 import { within } from '../../within.js';
-import { jobErrorFor, type StopReason } from '../job-failure.js';
-import { materializeRequest, recordResult } from '../job-parts.js';
 import type { Job } from '../types.js';
-import { publishJobEvent, WORK_QUEUE, workQueueOptions } from './dispatcher.js';
+import { type RunData, WORK_QUEUE, workQueueOptions } from './dispatcher.js';
 import type { SharedState } from './shared-state.js';
+import {
+  type BatchContext,
+  putBack,
+  type Running,
+  runBatch,
+  settle,
+  type WorkerMetrics,
+} from './worker-batch.js';
 
-export interface WorkerMetrics {
-  busy?(busy: boolean): void;
-  step?(ms: number): void;
-}
+export type { WorkerMetrics } from './worker-batch.js';
 
 export interface DistributedWorkerOptions {
   state: SharedState;
   url: string;
-  engine: Pick<Engine, 'generate' | 'info'>;
+  engine: Pick<Engine, 'generate' | 'info'> & Partial<Pick<Engine, 'generateBatch'>>;
+  /**
+   * The most jobs run through the engine together (config.queue.maxBatch or the device's default); 1 without
+   * `generateBatch`.
+   */
+  maxBatch?: number;
   jobTimeoutMs: number;
   previewIntervalMs?: number;
   maxInputPixels?: number;
@@ -35,10 +43,12 @@ export interface DistributedWorkerOptions {
 
 const HEARTBEAT_MS = 2000;
 
-/** Why a running job was aborted: its owner cancelled it, it ran too long, or this worker is shutting down. */
-interface Running {
-  controller: AbortController;
-  reason?: StopReason;
+/**
+ * A BullMQ job's run. One handed over before runs existed carries `{ id }` under the job's own id: the
+ * dispatcher made that job a run of its own id (`adoptRunless`).
+ */
+function runOf(data: RunData | { id: string }): RunData {
+  return 'run' in data ? data : { run: data.id, ids: [data.id] };
 }
 
 export class DistributedWorker {
@@ -49,8 +59,13 @@ export class DistributedWorker {
   private readonly controllers = new Map<string, Running>();
   /** Past the shutdown grace: a job still starting is put back instead of run. */
   private stopping = false;
+  readonly maxBatch: number;
+  private readonly batchContext: BatchContext;
 
-  constructor(private readonly options: DistributedWorkerOptions) {}
+  constructor(private readonly options: DistributedWorkerOptions) {
+    this.maxBatch = options.engine.generateBatch ? Math.max(1, Math.floor(options.maxBatch ?? 1)) : 1;
+    this.batchContext = { ...options, workerId: this.id, running: this.controllers };
+  }
 
   async start(): Promise<void> {
     const { state } = this.options;
@@ -65,7 +80,7 @@ export class DistributedWorker {
       this.abortCancelled((JSON.parse(message) as { id: string }).id),
     );
     const lockMs = this.options.lockMs ?? 15_000;
-    this.worker = new Worker(WORK_QUEUE, async (bull) => this.process((bull.data as { id: string }).id), {
+    this.worker = new Worker(WORK_QUEUE, async (bull) => this.process(runOf(bull.data)), {
       ...workQueueOptions(this.options.url, state.prefix),
       concurrency: 1,
       lockDuration: lockMs,
@@ -102,138 +117,55 @@ export class DistributedWorker {
 
   private async beat(): Promise<void> {
     try {
-      await this.options.state.heartbeat(this.id, HEARTBEAT_MS * 3);
+      await this.options.state.heartbeat(this.id, HEARTBEAT_MS * 3, this.maxBatch);
       await this.options.state.publish('wake', { worker: this.id });
     } catch (error) {
       this.options.log?.('warn', 'worker heartbeat failed', { error: String(error) });
     }
   }
 
-  private async process(id: string): Promise<void> {
+  /**
+   * One run: its jobs still in it (a retried run skips those its first try ended), in engine batches of at most
+   * this worker's own max batch (a run made for a larger max, before this worker joined, still fits).
+   */
+  private async process({ run, ids }: RunData): Promise<void> {
+    let left = await this.options.state.membersOf(run, ids);
+    while (left.length > 0) {
+      const jobs: Job[] = [];
+      for (const id of left.slice(0, this.maxBatch)) {
+        const job = await this.admit(id);
+        if (job) jobs.push(job);
+      }
+      left = left.slice(this.maxBatch);
+      if (jobs.length > 0) await runBatch(this.batchContext, jobs);
+    }
+  }
+
+  /** The job if it is to run now; else ends it (already ended, cancelled, or this worker is stopping). */
+  private async admit(id: string): Promise<Job | undefined> {
     const { state } = this.options;
     const job = await state.getJob(id);
     // Already settled: the previous attempt finished but died before BullMQ heard of it.
     if (!job || job.status === 'done' || job.status === 'failed' || job.status === 'cancelled') {
       await state.release(id);
-      return;
+      return undefined;
     }
     if (await state.cancelRequested(id)) {
-      await this.settle(job, 'cancelled', job.estimatedCost);
-      return;
+      await settle(this.batchContext, job, 'cancelled', job.estimatedCost);
+      return undefined;
     }
     if (this.stopping) {
-      await this.putBack(job);
-      return;
+      await putBack(this.batchContext, job);
+      return undefined;
     }
-    const entry: Running = { controller: new AbortController() };
-    this.controllers.set(id, entry);
-    const timer = setTimeout(() => {
-      entry.reason = 'timeout';
-      entry.controller.abort();
-    }, this.options.jobTimeoutMs);
-    job.status = 'running';
-    job.attempts += 1;
-    job.startedAt = Date.now();
-    await state.saveJob(job);
-    const msPerUnit = (await state.msPerUnit()) ?? 0.002;
-    await publishJobEvent(state, { type: 'started', job, etaMs: Math.round(job.estimatedCost * msPerUnit) });
-    this.options.metrics?.busy?.(true);
-    const started = performance.now();
-    let lastStep = started;
-    // The share of its steps that ran: a job ended early keeps only that much of its charge.
-    let ran = 0;
-    // Progress goes out in order on this one connection; a chain keeps a slow preview from overtaking `done`.
-    let sending: Promise<void> = Promise.resolve();
-    try {
-      const request = await this.materialize(job);
-      const result = await this.options.engine.generate(request, {
-        signal: entry.controller.signal,
-        previewIntervalMs: this.options.previewIntervalMs,
-        onProgress: (p) => {
-          const now = performance.now();
-          this.options.metrics?.step?.(now - lastStep);
-          lastStep = now;
-          if (p.total > 0) ran = Math.min(1, p.step / p.total);
-          const preview = p.preview && {
-            width: p.preview.width,
-            height: p.preview.height,
-            data: Buffer.from(p.preview.data).toString('base64'),
-          };
-          sending = sending.then(() =>
-            publishJobEvent(state, { type: 'progress', job, step: p.step, total: p.total, preview }).catch(
-              () => undefined,
-            ),
-          );
-        },
-      });
-      await sending;
-      const elapsedMs = performance.now() - started;
-      await recordResult(job, result, (name, bytes) => state.writeFile(job.id, name, bytes));
-      job.measuredMs = Math.round(elapsedMs);
-      await state.calibrate(elapsedMs / Math.max(job.estimatedCost, 1));
-      await this.settle(job, 'done', 0);
-    } catch (error) {
-      await sending;
-      const unused = job.estimatedCost * (1 - ran);
-      // A job its owner cancelled meanwhile ends cancelled rather than going back to run again.
-      if (entry.reason === 'shutdown' && !(await state.cancelRequested(id))) {
-        job.attempts = Math.max(0, job.attempts - 1);
-        await this.putBack(job);
-      } else if (entry.reason === 'cancel' || entry.reason === 'shutdown') {
-        await this.settle(job, 'cancelled', unused);
-      } else {
-        // The single-process queue's wording (a timeout's limit in milliseconds, a full disk named as such).
-        job.error = jobErrorFor(error, entry.reason, this.options.jobTimeoutMs);
-        this.options.log?.('warn', 'job failed', { jobId: id, error: String(error) });
-        await this.settle(job, 'failed', unused);
-      }
-    } finally {
-      clearTimeout(timer);
-      this.controllers.delete(id);
-      this.options.metrics?.busy?.(false);
-    }
+    return job;
   }
 
   /**
-   * Records the outcome, frees the worker slot and refunds `refund` of the charge in one step, tells the owner, and
-   * wakes the dispatcher. A record that already ended (the apology for a run thought dead) keeps its outcome.
-   */
-  private async settle(job: Job, status: 'done' | 'failed' | 'cancelled', refund: number): Promise<void> {
-    const { state } = this.options;
-    job.status = status;
-    job.finishedAt = Date.now();
-    if (await state.finish(job, refund)) await publishJobEvent(state, { type: status, job });
-    await state.publish('wake', { worker: this.id });
-  }
-
-  /**
-   * Puts a job this worker's shutdown stopped back on its owner's waiting list, as before its claim (attempt and
-   * charge undone), and completes its BullMQ job: left to stall instead, it would spend its one retry. A dispatcher
-   * that hands it out again before that completion finds its BullMQ id still taken; its next tick's reconciliation
-   * hands it over then.
-   */
-  private async putBack(job: Job): Promise<void> {
-    const { state } = this.options;
-    job.status = 'queued';
-    job.startedAt = undefined;
-    if (await state.putBack(job)) {
-      this.options.log?.('info', 'job put back into the queue for another worker', { jobId: job.id });
-      await state.publish('changed', { id: job.id });
-    }
-  }
-
-  private materialize(job: Job): Promise<EngineRequest> {
-    return materializeRequest(
-      job,
-      (name) => this.options.state.readFile(job.id, name),
-      this.options.maxInputPixels,
-    );
-  }
-
-  /**
-   * Leaves the pool and lets the job in hand finish for up to `graceMs` (SHUTDOWN_GRACE_S); past that it is aborted
-   * and put back (`putBack`), so the next worker runs it as a first try. The aborted run ends within one engine
-   * step; after `abortWaitMs` more this worker leaves anyway, and BullMQ retries the job once its lock runs out.
+   * Leaves the pool and lets the run in hand finish for up to `graceMs` (SHUTDOWN_GRACE_S); past that each of its
+   * jobs is aborted and put back (`putBack`), so the next worker runs it as a first try. The aborted run ends within
+   * one engine step; after `abortWaitMs` more this worker leaves anyway, and BullMQ retries the run once its lock
+   * runs out.
    */
   async close(graceMs = 30_000, abortWaitMs = 10_000): Promise<void> {
     clearInterval(this.heartbeat);

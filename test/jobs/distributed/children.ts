@@ -13,14 +13,27 @@ export interface Child {
 
 const children: Child[] = [];
 
-/** Starts a role and resolves once it is connected; `clockSkewMs` sets its clock that far off the real one. */
+/**
+ * Starts a role and resolves once it is connected; `clockSkewMs` sets its clock that far off the real one, and
+ * `maxBatch` a worker's max batch.
+ */
 export async function spawnRole(
   role: 'worker' | 'frontend',
   prefix: string,
   msPerStep = 300,
   clockSkewMs = 0,
+  maxBatch = 1,
 ): Promise<Child> {
-  const args = ['--import', 'tsx', CHILD, role, prefix, String(msPerStep), String(clockSkewMs)];
+  const args = [
+    '--import',
+    'tsx',
+    CHILD,
+    role,
+    prefix,
+    String(msPerStep),
+    String(clockSkewMs),
+    String(maxBatch),
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const entry: Child = { process: child, id: '', runs: [] };
   children.push(entry);

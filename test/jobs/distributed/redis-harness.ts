@@ -59,8 +59,8 @@ export interface Cluster {
   workers: Array<{ worker: DistributedWorker; engine: TimedEngineDouble }>;
   /** The test's own connection to the shared state, for reading keys. */
   probe: SharedState;
-  /** One more worker, as a machine joining later would (closed with the cluster). */
-  addWorker(): Promise<Cluster['workers'][number]>;
+  /** One more worker, as a machine joining later would (closed with the cluster); `maxBatch` as the cluster's. */
+  addWorker(maxBatch?: number): Promise<Cluster['workers'][number]>;
   close(): Promise<void>;
 }
 
@@ -73,6 +73,8 @@ export async function startCluster(options: {
   limits?: Partial<QueueLimits>;
   leaseMs?: number;
   url?: string;
+  /** Each worker's max batch (1: one job at a time). */
+  maxBatch?: number;
 }): Promise<Cluster> {
   const prefix = options.prefix ?? uniquePrefix();
   const url = options.url ?? REDIS_URL;
@@ -98,7 +100,7 @@ export async function startCluster(options: {
     frontEnds.push({ queue, store, events });
   }
   const workers: Cluster['workers'] = [];
-  const addWorker = async () => {
+  const addWorker = async (maxBatch = options.maxBatch) => {
     const state = new SharedState(url, prefix);
     states.push(state);
     const engine = new TimedEngineDouble(options.msPerStep ?? 5, 3);
@@ -106,6 +108,7 @@ export async function startCluster(options: {
       state,
       url,
       engine,
+      maxBatch,
       jobTimeoutMs: 60_000,
       lockMs: 4000,
     });
