@@ -189,4 +189,23 @@ describe('Discord adapter start', { timeout: 30_000 }, () => {
       await fake.stop();
     }
   });
+
+  it.each([
+    [4004, /Authentication failed/],
+    [4014, /disallowed intents/i],
+  ])(
+    'a gateway closed with %i before READY fails the start (%s) instead of waiting for ever',
+    async (code, said) => {
+      const fake = await startFakeDiscord();
+      fake.gateway.options.refuseIdentify = code;
+      const bot = prepare(fake, {}, []);
+      try {
+        await expect(bot.start()).rejects.toThrow(said);
+        expect(fake.gateway.connected).toBe(0);
+      } finally {
+        await bot.services.close();
+        await fake.stop();
+      }
+    },
+  );
 });

@@ -21,6 +21,8 @@ export interface GatewayOptions {
   heartbeatIntervalMs: number;
   /** When false, heartbeats go unanswered, so the client declares a zombie connection and resumes. */
   ackHeartbeats: boolean;
+  /** When set, an IDENTIFY is answered by closing with this code (4004 a bad token, 4014 disallowed intents). */
+  refuseIdentify?: number;
 }
 
 /**
@@ -74,6 +76,10 @@ export class FakeGateway {
           if (this.options.ackHeartbeats) socket.send(JSON.stringify({ op: GatewayOpcodes.HeartbeatAck }));
           break;
         case GatewayOpcodes.Identify:
+          if (this.options.refuseIdentify) {
+            socket.close(this.options.refuseIdentify, 'fake-discord: identify refused');
+            break;
+          }
           session = {
             id: this.world.snowflake(),
             socket,
