@@ -136,8 +136,11 @@ export async function openServices(
   // The operators' endpoints come up before the model (minutes for the real checkpoint): /healthz answers while it
   // loads, and /readyz says 503 until the queue runs on it.
   let jobs: JobSystem | undefined;
-  const metrics = new BotMetrics({ depth: { depth: () => depthOf(jobs?.queue.plannedOrder() ?? []) } });
   const health = new AdapterHealth();
+  const metrics = new BotMetrics({
+    depth: { depth: () => depthOf(jobs?.queue.plannedOrder() ?? []) },
+    adapters: health,
+  });
   const ops = await startOps(config, log, metrics, () => jobs !== undefined, health);
   let opened: { engine: Engine; bundledModel: boolean };
   try {
@@ -210,16 +213,17 @@ async function openFrontEnd(
     admins: config.adminIds,
     log: engineLog(log),
   });
+  const health = new AdapterHealth();
   const metrics = new BotMetrics({
     depth: { depth: () => depthOf(queue.plannedOrder()) },
     leader: () => queue.dispatcher.isLeader,
     worker: null,
+    adapters: health,
   });
   queue.subscribe((event) => metrics.observe(event));
   // Served before connecting: connect() waits for as long as Redis is down, and meanwhile /healthz must answer
   // and /readyz say 503 (bounded: a PING would wait for Redis too).
   let connected = false;
-  const health = new AdapterHealth();
   const ops = await startOps(config, log, metrics, () => connected && state.reachable(READY_PING_MS), health);
   try {
     await queue.connect();

@@ -124,6 +124,25 @@ describe('operators’ endpoints', () => {
     expect((await fetch(readyz)).status).toBe(200);
     await server.close();
   });
+
+  it('dimoo_adapter_up is 1 per adapter that hears its platform, 0 for one that does not, gone once stopped', async () => {
+    const health = new AdapterHealth();
+    const metrics = new BotMetrics({ adapters: health });
+    let discord: string | undefined = 'gateway down for 75 s';
+    health.watch('telegram', () => undefined);
+    const unwatch = health.watch('discord', () => discord);
+    let text = await metrics.text();
+    expect(text).toContain('dimoo_adapter_up{adapter="telegram"} 1');
+    expect(text).toContain('dimoo_adapter_up{adapter="discord"} 0');
+    discord = undefined;
+    expect(await metrics.text()).toContain('dimoo_adapter_up{adapter="discord"} 1');
+    unwatch();
+    text = await metrics.text();
+    expect(text).not.toContain('adapter="discord"');
+    expect(text).toContain('dimoo_adapter_up{adapter="telegram"} 1');
+    // A worker runs no adapter: no such metric at all.
+    expect(await new BotMetrics().text()).not.toContain('dimoo_adapter_up');
+  });
 });
 
 function freePort(): Promise<number> {

@@ -18,16 +18,20 @@ export class AdapterHealth {
 
   /** Every registered adapter's reason, as `name: reason`; empty when all of them serve. */
   problems(): string[] {
-    const found: string[] = [];
-    for (const [name, check] of this.#checks) {
-      let reason: string | undefined;
+    return this.states().flatMap(({ name, reason }) => (reason === undefined ? [] : [`${name}: ${reason}`]));
+  }
+
+  /** Each registered adapter with its reason (undefined: it serves), for /readyz and the `dimoo_adapter_up` gauge. */
+  states(): Array<{ name: string; reason?: string }> {
+    return [...this.#checks].map(([name, check]) => {
       try {
-        reason = check();
+        return { name, reason: check() };
       } catch (error) {
-        reason = `health check failed (${error instanceof Error ? error.message : String(error)})`;
+        return {
+          name,
+          reason: `health check failed (${error instanceof Error ? error.message : String(error)})`,
+        };
       }
-      if (reason !== undefined) found.push(`${name}: ${reason}`);
-    }
-    return found;
+    });
   }
 }

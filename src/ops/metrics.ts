@@ -14,6 +14,11 @@ export interface DepthSource {
   depth(): { normal: number; high: number };
 }
 
+export interface AdapterStates {
+  /** Each adapter this process runs, with why it cannot hear its platform (undefined while it can). */
+  states(): Array<{ name: string; reason?: string }>;
+}
+
 export class BotMetrics {
   readonly registry = new Registry();
   private readonly wait: Histogram<'kind'>;
@@ -27,9 +32,29 @@ export class BotMetrics {
   private readonly since = Date.now();
 
   /** `worker: null` (a front-end of a shared queue) runs no job here, so it reports no busy ratio. */
-  constructor(options: { depth?: DepthSource; worker?: string | null; leader?: () => boolean } = {}) {
+  constructor(
+    options: {
+      depth?: DepthSource;
+      worker?: string | null;
+      leader?: () => boolean;
+      adapters?: AdapterStates;
+    } = {},
+  ) {
     const registers = [this.registry];
-    const { depth, leader } = options;
+    const { depth, leader, adapters } = options;
+    if (adapters)
+      new Gauge({
+        name: 'dimoo_adapter_up',
+        help: 'Whether each chat adapter hears its platform (1) or not (0, /readyz says why)',
+        labelNames: ['adapter'],
+        registers,
+        collect() {
+          // Rebuilt at every scrape: an adapter that stopped drops out instead of reporting its last value.
+          this.reset();
+          for (const { name, reason } of adapters.states())
+            this.set({ adapter: name }, reason === undefined ? 1 : 0);
+        },
+      });
     new Gauge({
       name: 'dimoo_queue_depth',
       help: 'Jobs waiting in the queue, by priority',
