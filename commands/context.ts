@@ -14,6 +14,8 @@ export interface CommandContext {
   settings: UserSettings;
   isAdmin: boolean;
   meta: Record<string, unknown>;
+  /** The per-minute limit does not apply (`ContextInput.ownMachine`); the queue's caps still do. */
+  rateExempt?: boolean;
 }
 
 export interface ContextInput {
@@ -27,6 +29,11 @@ export interface ContextInput {
    * powers, for this event only.
    */
   admin?: boolean;
+  /**
+   * Only the machine's own user can reach the platform (the playground bound to loopback, without an access token):
+   * a per-minute limit there guards no one from anyone, and only gets in the way of pressing buttons in a row.
+   */
+  ownMachine?: boolean;
 }
 
 /** One operation of the commands layer; it may throw, the facade's error boundary turns that into a reply. */
@@ -35,9 +42,17 @@ export type Operation<I> = (deps: CommandDeps, ctx: CommandContext, input: I) =>
 /** Locale order as grammY's i18n: the user's stored choice, then the platform's tag, then the default. */
 export function makeContext(
   deps: Pick<CommandDeps, 'store' | 'queue' | 'config'>,
-  { user, scope, language, meta = {}, admin = false }: ContextInput,
+  { user, scope, language, meta = {}, admin = false, ownMachine = false }: ContextInput,
 ): CommandContext {
   const settings = deps.store.settings<UserSettings>(ownerKey(user)) ?? {};
   const locale = settings.language ?? matchLocale(language) ?? deps.config.defaultLocale;
-  return { user, scope, locale, settings, isAdmin: admin || deps.queue.isAdmin(user), meta };
+  return {
+    user,
+    scope,
+    locale,
+    settings,
+    isAdmin: admin || deps.queue.isAdmin(user),
+    meta,
+    ...(ownMachine ? { rateExempt: true } : {}),
+  };
 }

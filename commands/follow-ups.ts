@@ -13,7 +13,7 @@ import { literalBraces } from './permutations.js';
 import { nearestAspect, withoutFlagDashes } from './prompt.js';
 import type { Reply } from './reply.js';
 import { runCommand } from './run-text.js';
-import { type ImageJob, imageJob, inputFiles, jobOf, resultBytes } from './stored-jobs.js';
+import { type ImageJob, imageJob, inputFiles, isRemakeable, jobOf, resultBytes } from './stored-jobs.js';
 import { submit } from './submit.js';
 import { parseArgs } from './text-grammar.js';
 
@@ -21,13 +21,33 @@ import { parseArgs } from './text-grammar.js';
 export const reroll: Operation<string> = async (deps, ctx, jobId) =>
   again(deps, ctx, jobId, (job) => ({ ...job.request, seed: deps.randomSeed() }) as StoredRequest);
 
-/** An edit of a finished job's result (the Edit button's modal or reply answer). */
-export const editResult: Operation<{ jobId: string; instruction: string }> = async (deps, ctx, input) =>
-  runCommand(deps, fromJob(ctx, input.jobId), {
+/**
+ * An edit of a finished job's result (the Edit button's modal or reply answer), with the result's sampling settings
+ * typed first, so that flags of the instruction's own win.
+ */
+export const editResult: Operation<{ jobId: string; instruction: string }> = async (deps, ctx, input) => {
+  const kept = keptSampling(imageJob(deps.store, input.jobId).request, 'image_to_image');
+  return runCommand(deps, fromJob(ctx, input.jobId), {
     name: 'edit',
-    options: { instruction: input.instruction },
+    options: { instruction: [...kept, input.instruction].join(' ') },
     images: { image: { data: resultBytes(deps.store, input.jobId) } },
   });
+};
+
+/**
+ * The flags that keep a result's sampling settings in a follow-up drawn by another task (Midjourney's follow-ups
+ * keep the source's settings: a 4-step sketch zoomed out should not take 64 steps). Steps and temperature mean the
+ * same in every task; a guidance scale only between tasks that guide alike (an edit's text guidance is weighed
+ * against its image guidance, a prompt's is not).
+ */
+export function keptSampling(request: ImageJob['request'], target: 'paint' | 'image_to_image'): string[] {
+  const sameGuidance = target === 'paint' ? isRemakeable(request) : request.task === 'image_to_image';
+  return [
+    ...(request.steps !== undefined ? [`--steps ${request.steps}`] : []),
+    ...(sameGuidance && request.cfg !== undefined ? [`--cfg ${request.cfg}`] : []),
+    ...(request.temperature !== undefined ? [`--temperature ${request.temperature}`] : []),
+  ];
+}
 
 export const describeResult: Operation<{ jobId: string; question?: string }> = async (deps, ctx, input) =>
   runCommand(deps, fromJob(ctx, input.jobId), {
@@ -65,15 +85,24 @@ async function extendResult(
 }
 
 /**
- * A result's prompt and negative prompt as an /outpaint line (`.` where it had no prompt), with `--cache` where it
- * was drawn with ML-Cache; their braces stay text, as /outpaint reads braces as permutations.
+ * A result's prompt and negative prompt as an /outpaint line (`.` where it had no prompt), with its sampling
+ * settings (`keptSampling`) and `--cache` where it was drawn with ML-Cache; their braces stay text, as /outpaint
+ * reads braces as permutations.
  */
 function outpaintLineOf(store: CommandDeps['store'], jobId: string): string {
   const { request } = imageJob(store, jobId);
   const prompt = 'prompt' in request ? literalBraces(request.prompt) : '';
-  const cache = 'cache' in request && request.cache ? ' --cache' : '';
+  const cache = 'cache' in request && request.cache ? '--cache' : '';
   const negative = typedNegative(request);
-  return `${prompt || '.'}${cache}${negative ? ` --no ${literalBraces(negative)}` : ''}`;
+  return [
+    prompt || '.',
+    ...keptSampling(request, 'paint'),
+    cache,
+    // Last: `--no` takes every word up to the next flag.
+    negative ? `--no ${literalBraces(negative)}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 
 function outpaintResult(

@@ -24,15 +24,18 @@ export function resultContext(job: Job): ResultContext {
   // A grid's size is each image's (as A1111 labels a grid by its first image), with how many there are.
   const images = job.result?.candidates?.length;
   const result = images ? undefined : job.result;
+  const parent = typeof origin === 'string' ? { parentJobId: origin } : {};
+  // An answer is no picture to draw again: a seed and steps beside it would only invite reusing them.
+  if (r.task === 'understand') return { task: taskOf(job), prompt: r.question ?? '', ...parent };
   return {
     task: taskOf(job),
-    prompt: r.task === 'understand' ? (r.question ?? '') : r.prompt,
+    prompt: r.prompt,
     seed: job.result?.seed ?? r.seed,
     width: result?.width ?? ('width' in r ? r.width : undefined),
     height: result?.height ?? ('height' in r ? r.height : undefined),
     ...(images ? { images } : {}),
     steps: r.steps ?? DEFAULT_STEPS[r.task],
-    ...(typeof origin === 'string' ? { parentJobId: origin } : {}),
+    ...parent,
   };
 }
 

@@ -196,13 +196,16 @@ export function parseAspect(value: string, flag = '--ar'): Aspect {
   return aspectOf(value) as Aspect;
 }
 
-/** `768x512` (or `768×512`): each side from MIN_SIDE to MAX_SIDE, rounded to the engine's 16-pixel cells. */
+/**
+ * `768x512` (or `768×512`), or `768` for a square as `/settings size 768` takes it: each side from MIN_SIDE to
+ * MAX_SIDE, rounded to the engine's 16-pixel cells.
+ */
 export function parseSize(value: string, flag = '--size'): { width: number; height: number } {
-  const m = /^(\d{2,5})[x×*](\d{2,5})$/i.exec(value.trim());
+  const m = /^(\d{2,5})(?:[x×*](\d{2,5}))?$/i.exec(value.trim());
   const refuse = () =>
     new UserInputError('errors.flag.size', { flag, value: value.slice(0, 40), min: MIN_SIDE, max: MAX_SIDE });
   if (!m) throw refuse();
-  const [width, height] = [Number(m[1]), Number(m[2])].map((n) => Math.round(n / CELL) * CELL) as [
+  const [width, height] = [Number(m[1]), Number(m[2] ?? m[1])].map((n) => Math.round(n / CELL) * CELL) as [
     number,
     number,
   ];

@@ -25,7 +25,7 @@ export async function submit(
   // A replacement is not counted again: the request it stands for took its slot when first sent.
   const slot = replacesWaitingJob(deps, ctx)
     ? NOTHING_TAKEN
-    : await deps.limiter.take(ownerKey(ctx.user), deps.now(), ctx.isAdmin);
+    : await deps.limiter.take(ownerKey(ctx.user), deps.now(), ctx.isAdmin || ctx.rateExempt === true);
   if (!slot.ok)
     return textReply('errors.rate_limited', {
       when: formatDuration(ctx.locale, slot.retryAfterMs, 'time.in'),

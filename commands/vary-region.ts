@@ -5,7 +5,7 @@
 import type { Operation } from './context.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
-import { fromJob, typedNegative } from './follow-ups.js';
+import { fromJob, keptSampling, typedNegative } from './follow-ups.js';
 import { literalBraces } from './permutations.js';
 import type { ReplyAsk } from './reply.js';
 import { retouchSpec } from './retouch/spec.js';
@@ -26,7 +26,9 @@ export function regionAsk(store: CommandDeps['store'], jobId: string): ReplyAsk 
   const negative = typedNegative(request);
   const line = [
     literalBraces(request.prompt),
-    // A result drawn with ML-Cache is retouched with it, as its other follow-ups are.
+    // Its steps and other settings kept, and a result drawn with ML-Cache retouched with it, as its other
+    // follow-ups are.
+    ...keptSampling(request, 'paint'),
     request.cache && '--cache',
     negative && `--no ${literalBraces(negative)}`,
     `--box ${DEFAULT_REGION}`,

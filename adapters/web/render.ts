@@ -61,15 +61,30 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
   };
 }
 
-/** "seed 42 · 512×512 · 64 steps · edit_add"; a grid "seed 42 · 4 × 512×512 · …". */
+/** "seed 42 · 512×512 · 64 steps · Edit: Add something"; a grid "seed 42 · 4 × 512×512 · …". */
 function contextLabel(c: ResultContext, locale: Locale): string {
   const parts: string[] = [];
   if (c.seed !== undefined) parts.push(t(locale, 'web.context.seed', { seed: c.seed }));
   if (c.width !== undefined && c.height !== undefined)
     parts.push(`${c.images ? `${c.images} × ` : ''}${c.width}×${c.height}`);
   if (c.steps !== undefined) parts.push(t(locale, 'web.context.steps', { steps: c.steps }));
-  parts.push(c.task);
+  parts.push(taskLabel(c.task, locale));
   return parts.join(' · ');
+}
+
+/**
+ * A result's task (`text_to_image`, `paint/vary`, `image_to_image/edit_add`: ids of the engine and the queue) in the
+ * user's words; an id this list does not know yet stays as it is rather than showing a missing key.
+ */
+function taskLabel(task: string, locale: Locale): string {
+  const [kind, detail] = task.split('/');
+  if (kind === 'image_to_image' && detail) {
+    const type = t(locale, `choice.edit_type.${detail}`);
+    return t(locale, 'web.task.edit', { type: type === `choice.edit_type.${detail}` ? detail : type });
+  }
+  const key = `web.task.${kind === 'paint' && detail ? detail : kind}`;
+  const label = t(locale, key);
+  return label === key ? task : label;
 }
 
 export interface WebHistoryEntry {

@@ -63,11 +63,14 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
 
   const localeOf = (req: IncomingMessage): Locale =>
     matchLocale(req.headers['accept-language']) ?? options.defaultLocale;
+  // Reachable from this machine only (the guard also refuses other sites' pages): its one user is not rate-limited.
+  const ownMachine = isLoopback(options.host) && !options.accessToken;
   const contextOf = (req: IncomingMessage, user: string) =>
     commands.context({
       user: { platform: 'web', userId: user },
       scope: 'playground',
       language: req.headers['accept-language'],
+      ownMachine,
     });
 
   // Set once listening, before any request can arrive: the port is the bound one (0 asks the system for one).

@@ -428,9 +428,9 @@ describe('imagine', () => {
     }
     // Custom zoom's line says it; a `..` reply to a retouch keeps it unless it says --no-cache.
     const zoomLine = await commands.pressButton(ctx('2'), `zoomcustom:${drawn.jobId}`);
-    expect(zoomLine.ask?.value).toMatch(/^a boat --cache --no people --zoom 2$/);
+    expect(zoomLine.ask?.value).toMatch(/^a boat --steps 8 --cache --no people --zoom 2$/);
     const regionLine = await commands.pressButton(ctx('2'), `vary_region:${drawn.jobId}`);
-    expect(regionLine.ask?.value).toBe('a boat --cache --no people --box center');
+    expect(regionLine.ask?.value).toBe('a boat --steps 8 --cache --no people --box center');
     const region = await commands.answerAsk(
       ctx('2'),
       'region_line',

@@ -71,6 +71,11 @@ describe('prompt flags', () => {
     );
   });
 
+  it('reads a single --size number as a square, as /settings size does', () => {
+    expect(parsePrompt('cat --size 1024').flags.size).toEqual({ width: 1024, height: 1024 });
+    expect(parsePrompt('cat --size=500').flags.size).toEqual({ width: 496, height: 496 });
+  });
+
   it('takes the later of --ar and --size, as a repeated flag', () => {
     expect(parsePrompt('cat --ar 16:9 --size 512x512').flags).toEqual({ size: { width: 512, height: 512 } });
     expect(parsePrompt('cat --size 512x512 --steps 4 --ar 16:9').flags).toEqual({
@@ -97,6 +102,9 @@ describe('prompt flags', () => {
     ['cat --ar 0:1', 'errors.flag.aspect', {}],
     ['cat --size 2048x512', 'errors.flag.size', { min: 256, max: 1024 }],
     ['cat --size big', 'errors.flag.size', { value: 'big' }],
+    ['cat --size 2048', 'errors.flag.size', { value: '2048', max: 1024 }],
+    ['cat --size 128', 'errors.flag.size', { min: 256 }],
+    ['cat --size 768x', 'errors.flag.size', { value: '768x' }],
   ])('%s → %s', (text, key, params) => {
     const r = refusal(() => parsePrompt(text));
     expect(r.key).toBe(key);

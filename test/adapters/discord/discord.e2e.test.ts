@@ -229,7 +229,7 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
       `zoommodal:${zoomId.split(':')[1]}`,
       'Custom zoom',
     ]);
-    expect(JSON.stringify(body)).toContain('"value":"a red barn --zoom 2"');
+    expect(JSON.stringify(body)).toContain('"value":"a red barn --steps 2 --zoom 2"');
     expect(await submitLine(body.data.custom_id, 'a red barn in a field --zoom 1.5', message)).toMatchObject({
       task: 'paint',
       prompt: 'a red barn in a field',
@@ -254,7 +254,7 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
       `regionmodal:${regionId.split(':')[1]}`,
       'Vary (Region)',
     ]);
-    expect(JSON.stringify(body)).toContain('"value":"a stone bridge --box center"');
+    expect(JSON.stringify(body)).toContain('"value":"a stone bridge --steps 2 --box center"');
     expect(await submitLine(body.data.custom_id, 'a swan on the water --box bottom', message)).toMatchObject({
       task: 'paint',
       prompt: 'a swan on the water',

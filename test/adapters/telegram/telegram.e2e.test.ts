@@ -410,7 +410,7 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
       (c) => c.method === 'sendMessage' && textOf(c).startsWith('The prompt, and --zoom'),
       20_000,
     );
-    expect(textOf(zoomAsk)).toMatch(/\n\na tall tower --zoom 2$/);
+    expect(textOf(zoomAsk)).toMatch(/\n\na tall tower --steps 4 --zoom 2$/);
     const zoomQuestion = [...fake.state.messages.values()].find(
       (m) => m.from?.id === fake.world.bot.id && m.text?.startsWith('The prompt, and --zoom'),
     );
@@ -432,7 +432,7 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
       (c) => c.method === 'sendMessage' && textOf(c).startsWith('Prompt and --box'),
       20_000,
     );
-    expect(textOf(regionAsk)).toMatch(/\n\na tall tower --box center$/);
+    expect(textOf(regionAsk)).toMatch(/\n\na tall tower --steps 4 --box center$/);
     const regionQuestion = [...fake.state.messages.values()].find(
       (m) => m.from?.id === fake.world.bot.id && m.text?.startsWith('Prompt and --box'),
     );

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { toWebMessage } from '../../../adapters/web/render.js';
 import type { Reply } from '../../../commands/reply.js';
+import { allCatalogs } from '../../../src/i18n.js';
 
 const JOB = (n: number) => `0f0f0f0f-1111-4222-8333-44445555666${n}`;
 const queued = (n: number): Reply => ({
@@ -19,5 +20,49 @@ describe('toWebMessage', () => {
     expect(message.lines[0]).toBe('1 sur 2 : « a red bird »');
     expect(message.more?.map((m) => [m.jobId, m.lines[0]])).toEqual([[JOB(2), '2 sur 2 : « a blue bird »']]);
     expect(toWebMessage(queued(1), 'en')).not.toHaveProperty('more');
+  });
+});
+
+describe('the line under a result', () => {
+  const labelOf = (task: string, locale: 'en' | 'fr' | 'ja' | 'de' | 'ru') =>
+    toWebMessage(
+      {
+        text: [],
+        jobId: JOB(1),
+        context: { task, prompt: 'a fox', seed: 42, width: 512, height: 512, steps: 4 },
+      },
+      locale,
+    ).context?.label;
+
+  it('names the task in the user’s language, never by its internal id', () => {
+    expect(labelOf('text_to_image', 'de')).toBe('Seed 42 · 512×512 · 4 Schritte · Erzeugen');
+    expect(labelOf('paint/outpaint', 'ja')?.endsWith(' · 拡張')).toBe(true);
+    expect(labelOf('paint/upscale', 'en')?.endsWith(' · Upscale')).toBe(true);
+    expect(
+      labelOf('image_to_image/edit_add', 'fr')?.endsWith(' · Modification : Ajouter quelque chose'),
+    ).toBe(true);
+    for (const task of ['text_to_image', 'paint', 'paint/vary', 'paint/retouch', 'image_to_image/canny_pred'])
+      for (const locale of ['en', 'fr', 'ja', 'de', 'ru'] as const)
+        expect(labelOf(task, locale), `${task} ${locale}`).not.toMatch(/_|\/|web\.task|choice\./);
+  });
+
+  it('shows an answer’s task alone, and keeps an id it does not know rather than a missing key', () => {
+    const answer = toWebMessage(
+      { text: [], jobId: JOB(1), context: { task: 'understand', prompt: 'what is it?' } },
+      'ru',
+    );
+    expect(answer.context?.label).toBe('Описание');
+    expect(labelOf('paint/sketch', 'en')?.endsWith(' · paint/sketch')).toBe(true);
+  });
+});
+
+describe('the message box example', () => {
+  it('is in each language, its command and flag left as typed', () => {
+    const catalogs = Object.entries(allCatalogs());
+    for (const [locale, strings] of catalogs) {
+      const example = strings['web.placeholder'] ?? '';
+      expect(example, locale).toMatch(/^\/imagine \S.* --ar 16:9$/);
+      if (locale !== 'en') expect(example, locale).not.toBe(allCatalogs().en['web.placeholder']);
+    }
   });
 });

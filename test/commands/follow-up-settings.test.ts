@@ -1,0 +1,134 @@
+// What a result's follow-ups keep of it: its steps and sampling settings (a 4-step sketch zoomed out is not drawn in
+// 64 steps), in the jobs they make and in the lines they offer; and what a describe answer shows beside it.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type CommandContext, Commands } from '../../commands/commands.js';
+import type { Reply } from '../../commands/reply.js';
+import { encodePng } from '../../engine/index.js';
+import { type Job, JobQueue, JobStore } from '../../src/jobs/index.js';
+import { TimedEngineDouble } from '../doubles/timed-engine.js';
+
+const open: JobQueue[] = [];
+afterEach(async () => {
+  for (const q of open.splice(0)) await q.stop({ waitMs: 2000 });
+});
+
+function setup() {
+  const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-follow-ups-')));
+  const engine = new TimedEngineDouble(1, 3);
+  store.setCalibration(engine.info.device, 0.002, 1);
+  const queue = new JobQueue({
+    store,
+    engine,
+    limits: { maxPerUser: 20, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
+  });
+  open.push(queue);
+  let seed = 100;
+  const commands = new Commands({
+    queue,
+    store,
+    config: {
+      defaultLocale: 'en',
+      limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
+    },
+    randomSeed: () => seed++,
+  });
+  const updates: Array<{ job: Job; reply: Reply }> = [];
+  commands.subscribe((u) => updates.push(u));
+  queue.start();
+  const ctx = (userId: string): CommandContext =>
+    commands.context({ user: { platform: 'discord', userId }, scope: 'guild:1', language: 'en' });
+  const finished = (jobId: string | undefined) =>
+    new Promise<Reply>((resolve, reject) => {
+      const started = Date.now();
+      const poll = () => {
+        const hit = updates.find((u) => u.job.id === jobId && u.reply.final === true);
+        if (hit) return resolve(hit.reply);
+        if (Date.now() - started > 5000) return reject(new Error('timed out waiting for a result'));
+        setTimeout(poll, 2);
+      };
+      poll();
+    });
+  const request = (reply: Reply) => store.get(reply.jobId as string)?.request;
+  return { commands, ctx, finished, request };
+}
+
+const SETTINGS = { steps: 4, cfg: 3, temperature: 0.8 };
+
+describe('follow-ups of a result', () => {
+  it('keep its steps, guidance and temperature: Zoom out, the pans, Make square, Custom zoom, Vary (Region)', async () => {
+    const { commands, ctx, finished, request } = setup();
+    const drawn = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a lighthouse --ar 16:9 --steps 4 --cfg 3 --temperature 0.8 --no gulls' },
+    });
+    await finished(drawn.jobId);
+    const id = drawn.jobId as string;
+    for (const action of ['zoomout', 'zoomout2', 'pan_left', 'pan_up', 'square']) {
+      const made = await commands.pressButton(ctx('1'), `${action}:${id}`);
+      expect(request(made), action).toMatchObject({ task: 'paint', prompt: 'a lighthouse', ...SETTINGS });
+    }
+    const zoomLine = await commands.pressButton(ctx('1'), `zoomcustom:${id}`);
+    expect(zoomLine.ask?.value).toBe('a lighthouse --steps 4 --cfg 3 --temperature 0.8 --no gulls --zoom 2');
+    const zoomed = await commands.answerAsk(ctx('1'), 'zoom_line', id, zoomLine.ask?.value ?? '');
+    expect(request(zoomed)).toMatchObject(SETTINGS);
+    // The line offered (on the playground: put in the message box) says them, and the answer runs with them.
+    const regionLine = await commands.pressButton(ctx('1'), `vary_region:${id}`);
+    expect(regionLine.ask?.value).toBe(
+      'a lighthouse --steps 4 --cfg 3 --temperature 0.8 --no gulls --box center',
+    );
+    const retouched = await commands.answerAsk(ctx('1'), 'region_line', id, regionLine.ask?.value ?? '');
+    expect(request(retouched)).toMatchObject({ task: 'paint', negativePrompt: 'gulls', ...SETTINGS });
+    // Changed in the line, the change wins.
+    const changed = await commands.answerAsk(ctx('1'), 'zoom_line', id, 'a lighthouse --steps 12 --zoom 1.5');
+    expect(request(changed)).toMatchObject({ steps: 12 });
+  });
+
+  it('Edit keeps the steps and temperature, not a prompt’s guidance scale; the instruction’s own flags win', async () => {
+    const { commands, ctx, finished, request } = setup();
+    const drawn = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a lighthouse --steps 4 --cfg 3 --temperature 0.8' },
+    });
+    await finished(drawn.jobId);
+    const id = drawn.jobId as string;
+    const edit = await commands.editResult(ctx('1'), id, 'add a moon');
+    expect(request(edit)).toMatchObject({
+      task: 'image_to_image',
+      prompt: 'add a moon',
+      steps: 4,
+      temperature: 0.8,
+    });
+    expect(request(edit)).not.toHaveProperty('cfg');
+    const own = await commands.editResult(ctx('1'), id, 'add a moon --steps 16');
+    expect(request(own)).toMatchObject({ prompt: 'add a moon', steps: 16 });
+    // From an edit's result, its guidance scale is an edit's and is kept.
+    const edited = await commands.editResult(ctx('1'), id, 'add stars --cfg 2');
+    await finished(edited.jobId);
+    const again = await commands.editResult(ctx('1'), edited.jobId as string, 'add a cat');
+    expect(request(again)).toMatchObject({ steps: 4, cfg: 2, temperature: 0.8 });
+  });
+
+  it('a result without settings of its own offers none (the user’s defaults apply as before)', async () => {
+    const { commands, ctx, finished } = setup();
+    const drawn = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a lighthouse' } });
+    await finished(drawn.jobId);
+    const zoomLine = await commands.pressButton(ctx('1'), `zoomcustom:${drawn.jobId}`);
+    expect(zoomLine.ask?.value).toBe('a lighthouse --zoom 2');
+  });
+});
+
+describe('a describe answer', () => {
+  it('shows neither a seed nor steps beside it: nothing there to draw again', async () => {
+    const { commands, ctx, finished } = setup();
+    const image = encodePng({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(90) });
+    const described = await commands.run(ctx('1'), {
+      name: 'describe',
+      options: { image: { data: await image }, question: 'what is it?' },
+    });
+    const answer = await finished(described.jobId);
+    expect(answer.context).toEqual({ task: 'understand', prompt: 'what is it?' });
+  });
+});
