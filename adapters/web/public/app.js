@@ -1,7 +1,12 @@
 // The playground page: a chat with the bot. Plain ES module, no build step.
+
+import { attach, attached, detach, maskBlob, setAttachmentWords } from './attachment.js';
+import { wireComposer } from './composer.js';
 import { startCountdowns, tickEta } from './countdown.js';
 import { attachPalette } from './palette.js';
 import { drawRegionOf } from './region.js';
+import { arrived, toBottom } from './scroll.js';
+import { announce, announceText, showBanner } from './status.js';
 import { hideWithUndo } from './undo.js';
 import { noteFinished } from './unread.js';
 import { resultImage } from './viewer.js';
@@ -10,8 +15,10 @@ const $ = (id) => document.getElementById(id);
 const log = $('log');
 const messages = new Map(); // jobId → bot <li>
 let strings = {};
-let attached = null; // { file, width, height, painted }
 let olderBefore; // the history page to load next (older), if any
+// Requests of this tab still unanswered: a job's event may overtake the answer that shows its message.
+let asking = 0;
+let grow = () => {}; // fits the message box to its text (composer.js)
 window.dimooEvents = [];
 
 const tr = (key, fallback) => strings[key] ?? fallback ?? key;
@@ -32,11 +39,13 @@ async function init() {
   for (const node of document.querySelectorAll('[data-i18n-aria-label]'))
     node.setAttribute('aria-label', tr(node.dataset.i18nAriaLabel, node.getAttribute('aria-label')));
   document.title = tr('web.title', document.title);
-  if (info.bundledModel) {
-    $('banner').textContent = tr('web.bundled_model');
-    $('banner').hidden = false;
-  }
+  if (info.bundledModel) showBanner(tr('web.bundled_model'));
   attachPalette($('text'), $('palette'), info);
+  grow = wireComposer($('text'), $('composer'));
+  setAttachmentWords({
+    type: tr('web.file_type', 'Only PNG, JPEG or WebP images can be attached.'),
+    unreadable: tr('web.file_unreadable', 'This image could not be read. Try another file.'),
+  });
   addBot({ lines: [tr('web.welcome')], images: [], buttons: [] });
   await loadHistory();
   connect();
@@ -48,7 +57,7 @@ let events;
 function connect() {
   events = new EventSource('/api/events');
   let lost = false;
-  events.onmessage = (e) => show(JSON.parse(e.data));
+  events.onmessage = (e) => show(JSON.parse(e.data), true);
   events.onerror = () => {
     lost = true;
     $('connection').hidden = false;
@@ -90,7 +99,7 @@ async function loadHistory(before) {
   if (before && first) log.insertBefore(items, first);
   else log.append(items);
   $('older').hidden = !olderBefore;
-  if (!before) log.lastElementChild?.scrollIntoView({ block: 'end' });
+  if (!before) toBottom();
 }
 $('older').addEventListener('click', () => olderBefore && loadHistory(olderBefore));
 
@@ -118,6 +127,8 @@ function thumb(src, maskSrc) {
 function botItem(msg) {
   const li = el('li', { className: 'bot' });
   update(li, msg);
+  // Reachable by script only: Undo and the pill put the keyboard here.
+  li.tabIndex = -1;
   return li;
 }
 
@@ -126,6 +137,7 @@ function update(li, msg) {
   // "Cancelled" event overtook) must not bring it back to life.
   if (li.dataset.state === 'final' && !msg.final) return;
   fill(li, msg);
+  announce(msg, li);
   li.dataset.state = msg.final ? 'final' : 'live';
   if (msg.jobId) li.dataset.job = msg.jobId;
 }
@@ -145,9 +157,11 @@ function fill(li, msg) {
     eta.dataset.etaAt = String(msg.etaAt);
     tickEta(eta, strings);
     nodes.push(eta);
+  } else if (!msg.final && msg.jobId) {
+    // The queued reply's countdown line is gone once the steps start: its room stays, so Cancel does not jump.
+    nodes.push(el('p', { className: 'eta-space', textContent: '\u00a0', ariaHidden: 'true' }));
   }
-  const scroll = li === log.lastElementChild ? () => li.scrollIntoView({ block: 'end' }) : undefined;
-  const media = msg.images.map((image) => resultImage(image, scroll));
+  const media = msg.images.map((image) => resultImage(image));
   if (msg.context) media.push(contextRow(msg.context));
   const buttons = row ?? buttonRow(msg, li, ids);
   // While a job runs its Cancel sits under the text, where previews arriving above cannot move it.
@@ -234,11 +248,11 @@ startCountdowns(() => strings);
 function addBot(msg) {
   const li = botItem(msg);
   log.append(li);
-  li.scrollIntoView({ block: 'end' });
+  arrived();
   return li;
 }
 
-function show(msg) {
+function show(msg, live = false) {
   // Every reply and update, kept for the browser test and for debugging from the console.
   window.dimooEvents.push(msg);
   if (msg.deleteSource) return;
@@ -246,12 +260,12 @@ function show(msg) {
   if (msg.outcome === 'done' || msg.outcome === 'failed') noteFinished();
   const known = msg.jobId && messages.get(msg.jobId);
   if (known) {
-    const atBottom = known === log.lastElementChild;
     update(known, msg);
-    if (atBottom) known.scrollIntoView({ block: 'end' });
+    arrived();
   } else {
     const li = addBot(msg);
     if (msg.jobId) messages.set(msg.jobId, li);
+    if (live && msg.jobId && asking === 0) addAskedLine(msg.jobId, li);
   }
   // A permutation's further jobs: a message each, which their own events then update.
   for (const more of msg.more ?? []) show(more);
@@ -272,7 +286,16 @@ async function press(id, li, button) {
   }
 }
 
+/** Another tab's job: its user line (which the event lacks) comes from the store, as after a reload. */
+async function addAskedLine(jobId, li) {
+  const res = await fetch('/api/history').catch(() => undefined);
+  const entry = res?.ok ? (await res.json()).entries.find((e) => e.jobId === jobId) : undefined;
+  if (entry?.asked.text && li.isConnected && !li.previousElementSibling?.classList.contains('job-user'))
+    li.before(userItem(entry.asked.text, entry.asked.images));
+}
+
 async function act(id, answer, li) {
+  asking += 1;
   try {
     const res = await fetch('/api/actions', {
       method: 'POST',
@@ -290,20 +313,51 @@ async function act(id, answer, li) {
     }
     show(msg);
   } catch {
-    addBot({ lines: [tr('web.offline', 'The bot could not be reached.')], images: [], buttons: [] });
+    offline();
+  } finally {
+    asking -= 1;
   }
+}
+
+function offline() {
+  const line = tr('web.offline', 'The bot could not be reached.');
+  addBot({ lines: [line], images: [], buttons: [] });
+  announceText(line);
 }
 
 /** Asks inline: how to edit (Edit), or the /imagine line to change (Remix, filled in with `ask.value`). */
 function editForm(id, li, ask) {
-  if (li.querySelector('form.edit-form')) return li.querySelector('form.edit-form input').focus();
+  if (li.querySelector('form.edit-form')) return li.querySelector('form.edit-form textarea').focus();
+  const opener = li.querySelector(`button[data-action="${CSS.escape(id)}"]`);
   const label = ask?.label ?? tr('web.edit_prompt', 'How should it change?');
-  const input = el('input', { type: 'text', required: true, placeholder: label, value: ask?.value ?? '' });
-  input.setAttribute('aria-label', label);
+  // A /imagine line with its options is long: a box that grows shows all of it, under a label that stays.
+  const input = el('textarea', { required: true, rows: 2, value: ask?.value ?? '' });
+  input.id = `answer-${id.replace(/\W/g, '-')}`;
+  const caption = el('label', { htmlFor: input.id, textContent: label });
   const submit = el('button', { type: 'submit', textContent: tr('web.send', 'Send'), className: 'primary' });
   const cancel = el('button', { type: 'button', textContent: tr('web.close', 'Close') });
-  const form = el('form', { className: 'edit-form buttons' }, input, submit, cancel);
-  cancel.addEventListener('click', () => form.remove());
+  const actions = el('div', { className: 'buttons' }, submit, cancel);
+  const form = el('form', { className: 'edit-form' }, caption, input, actions);
+  const close = () => {
+    form.remove();
+    // Back to the button that opened it (the page would otherwise drop the keyboard on <body>).
+    if (opener?.isConnected) opener.focus();
+  };
+  cancel.addEventListener('click', close);
+  form.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      close();
+    } else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.target === input) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  const fitHeight = () => {
+    input.style.height = 'auto';
+    input.style.height = `${input.scrollHeight + 2}px`;
+  };
+  input.addEventListener('input', fitHeight);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const answer = input.value.trim();
@@ -313,6 +367,7 @@ function editForm(id, li, ask) {
     form.remove();
   });
   li.append(form);
+  fitHeight();
   input.focus();
 }
 
@@ -321,102 +376,21 @@ function deleteWithUndo(id, li) {
   hideWithUndo(li, words, () => act(id, undefined, li));
 }
 
-// --- attachment and mask drawing ---
-const canvas = $('mask');
-const ctx2d = canvas.getContext('2d');
-let drawing = false;
-
-function attach(file) {
-  if (!file) return;
-  delete $('attachment').dataset.origin;
-  const url = URL.createObjectURL(file);
-  const img = $('preview');
-  img.onload = () => {
-    canvas.width = img.naturalWidth;
-    canvas.height = img.naturalHeight;
-    ctx2d.clearRect(0, 0, canvas.width, canvas.height);
-    attached = { file, width: img.naturalWidth, height: img.naturalHeight, painted: false };
-  };
-  img.onerror = () => {
-    attached = { file, width: 0, height: 0, painted: false };
-  };
-  img.src = url;
-  img.alt = file.name;
-  $('attachment').hidden = false;
-}
-
-function paintAt(e) {
-  if (!drawing || !$('draw').checked || !attached) return;
-  const rect = canvas.getBoundingClientRect();
-  const x = ((e.clientX - rect.left) / rect.width) * canvas.width;
-  const y = ((e.clientY - rect.top) / rect.height) * canvas.height;
-  const radius = (Number($('brush').value) / rect.width) * canvas.width;
-  ctx2d.fillStyle = 'white';
-  ctx2d.beginPath();
-  ctx2d.arc(x, y, radius, 0, Math.PI * 2);
-  ctx2d.fill();
-  attached.painted = true;
-}
-canvas.addEventListener('pointerdown', (e) => {
-  drawing = true;
-  canvas.setPointerCapture(e.pointerId);
-  paintAt(e);
-});
-canvas.addEventListener('pointermove', paintAt);
-canvas.addEventListener('pointerup', () => (drawing = false));
-$('draw').addEventListener(
-  'change',
-  () => (canvas.style.pointerEvents = $('draw').checked ? 'auto' : 'none'),
-);
-canvas.style.pointerEvents = 'none';
-$('clear-mask').addEventListener('click', () => {
-  ctx2d.clearRect(0, 0, canvas.width, canvas.height);
-  if (attached) attached.painted = false;
-});
-$('remove-image').addEventListener('click', detach);
-$('file').addEventListener('change', (e) => attach(e.target.files[0]));
-document.addEventListener('paste', (e) => {
-  const file = [...(e.clipboardData?.files ?? [])].find((f) => f.type.startsWith('image/'));
-  if (file) attach(file);
-});
-document.addEventListener('dragover', (e) => e.preventDefault());
-document.addEventListener('drop', (e) => {
-  e.preventDefault();
-  attach([...e.dataTransfer.files].find((f) => f.type.startsWith('image/')));
-});
-
-function detach() {
-  attached = null;
-  $('file').value = '';
-  $('attachment').hidden = true;
-  $('draw').checked = false;
-  canvas.style.pointerEvents = 'none';
-}
-
-/** The drawn mask as a black/white PNG (white = regenerate). */
-function maskBlob() {
-  const out = el('canvas', { width: canvas.width, height: canvas.height });
-  const c = out.getContext('2d');
-  c.fillStyle = 'black';
-  c.fillRect(0, 0, out.width, out.height);
-  c.drawImage(canvas, 0, 0);
-  return new Promise((resolve) => out.toBlob(resolve, 'image/png'));
-}
-
 $('composer').addEventListener('submit', async (e) => {
   e.preventDefault();
   if ($('send').disabled) return;
   const text = $('text').value.trim();
-  if (!text && !attached) return;
+  if (!text && !attached()) return;
   $('send').disabled = true;
   const form = new FormData();
   form.append('text', text);
   const images = [];
-  if (attached) {
-    form.append('image', attached.file, attached.file.name);
+  const image = attached();
+  if (image) {
+    form.append('image', image.file, image.file.name);
     if ($('attachment').dataset.origin) form.append('origin', $('attachment').dataset.origin);
     images.push({ role: 'image', src: $('preview').src });
-    if (attached.painted) {
+    if (image.painted) {
       const mask = await maskBlob();
       form.append('mask', mask, 'mask.png');
       images.push({ role: 'mask', src: URL.createObjectURL(mask) });
@@ -424,15 +398,19 @@ $('composer').addEventListener('submit', async (e) => {
   }
   const mine = userItem(text, images);
   log.append(mine);
-  mine.scrollIntoView({ block: 'end' });
+  // The user's own line is followed wherever they had scrolled.
+  toBottom();
   $('text').value = '';
+  grow();
   detach();
   try {
+    asking += 1;
     const res = await fetch('/api/messages', { method: 'POST', body: form });
     show(await res.json());
   } catch {
-    addBot({ lines: [tr('web.offline', 'The bot could not be reached.')], images: [], buttons: [] });
+    offline();
   } finally {
+    asking -= 1;
     $('send').disabled = false;
   }
 });

@@ -167,7 +167,7 @@ describe.skipIf(!haveBrowser)('playground history and polish in a browser', { ti
     const jobId = await result.getAttribute('data-job');
     await result.locator('button[data-action^="delete:"]').click();
     expect(await result.isHidden()).toBe(true);
-    await page.click('#undo');
+    await page.click('.toast button.undo');
     expect(await result.isVisible()).toBe(true);
     await page.waitForTimeout(7000);
     expect(services.jobs.store.get(jobId as string)?.status).toBe('done');

@@ -118,7 +118,7 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
       await result.locator('.buttons button[aria-label="Extend to the left"]').getAttribute('title'),
     ).toBe('Extend to the left');
     await result.locator('.buttons button', { hasText: 'Remix' }).click();
-    const input = result.locator('form.edit-form input');
+    const input = result.locator('form.edit-form textarea');
     await input.waitFor({ timeout: 30_000 });
     expect(await input.inputValue()).toMatch(/^a red fox in the snow --size 512x512 --seed \d+ --steps 6$/);
     await input.fill('a blue fox --steps 2 --seed 4');
@@ -142,7 +142,8 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
       undefined,
       { timeout: 30_000 },
     );
-    expect(await page.inputValue('#text')).toBe('/retouch a blue fox');
+    // The result's steps come along: a follow-up keeps the settings it was drawn with.
+    expect(await page.inputValue('#text')).toBe('/retouch a blue fox --steps 2');
     expect(await page.isChecked('#draw')).toBe(true);
     // The lossless result, at its own size.
     expect(await page.evaluate("document.getElementById('preview').naturalWidth")).toBe(512);
@@ -324,8 +325,17 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
       mimeType: 'image/png',
       buffer: Buffer.from('not an image at all'),
     });
-    await send('make it blue');
-    await page.waitForSelector('#log li.bot >> text=/could not be read|not supported/i', { timeout: 20_000 });
+    // The page cannot decode it either, and says so before anything is sent.
+    await page.waitForSelector('#attach-error >> text=/could not be read/i', { timeout: 20_000 });
+    expect(await page.locator('#attachment').isHidden()).toBe(true);
+    // The server's own check, for a page that let it through: the same bytes posted as they are.
+    const answer = (await page.evaluate(`(async () => {
+      const form = new FormData();
+      form.append('text', 'make it blue');
+      form.append('image', new File(['not an image at all'], 'broken.png', { type: 'image/png' }));
+      return (await fetch('/api/messages', { method: 'POST', body: form })).json();
+    })()`)) as { lines: string[] };
+    expect(answer.lines.join(' ')).toMatch(/could not be read|not supported/i);
     await page.screenshot({ path: join(artifacts, 'playground-7-corrupt.png') });
     await send('/help');
     await page.waitForSelector('#log li.bot >> text=/imagine/i >> nth=-1', { timeout: 20_000 });

@@ -1,0 +1,334 @@
+// The playground's keyboard, phone and screen-reader fixes in a real browser (Debian's Chromium via playwright-core)
+// against the real server, commands, queue and engine on the generated checkpoint: the attach button reached with
+// Tab, files refused before sending, the composer's Enter / Shift+Enter, Escape out of an inline form, an Undo per
+// quick deletion, a reader scrolled up left where they are, the banner put away, the status line, the mask drawn
+// full screen on a phone. Screenshots go to test/artifacts/.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Playground, startPlaygroundServer } from '../../../adapters/web/server.js';
+import { Commands } from '../../../commands/index.js';
+import type { Services } from '../../../src/services.js';
+import { openE2eServices, solidPng } from '../e2e-services.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveBrowser = existsSync(CHROMIUM);
+if (!haveBrowser && process.env.CI)
+  throw new Error('CI needs Debian chromium for the playground test (see .ci/run)');
+const artifacts = join(process.cwd(), 'test', 'artifacts');
+const WAIT = { timeout: 120_000 };
+
+describe.skipIf(!haveBrowser)(
+  'playground keyboard, phone and screen-reader use',
+  { timeout: 300_000 },
+  () => {
+    let services: Services;
+    let server: Playground;
+    let browser: Browser;
+    let page: Page;
+    const pageErrors: string[] = [];
+
+    beforeAll(async () => {
+      mkdirSync(artifacts, { recursive: true });
+      const opened = await openE2eServices('web-ux', {
+        LOG_LEVEL: 'silent',
+        RATE_LIMIT_PER_MINUTE: '0',
+        QUEUE_MAX_PER_USER: '10',
+      });
+      services = opened.services;
+      const commands = new Commands({
+        queue: services.jobs.queue,
+        store: services.jobs.store,
+        config: opened.config,
+        platforms: { web: { imageMissingKey: 'web.needs_image' } },
+        randomModel: services.bundledModel,
+      });
+      server = await startPlaygroundServer({
+        commands,
+        host: '127.0.0.1',
+        port: 0,
+        maxInputBytes: opened.config.limits.maxInputBytes,
+        defaultLocale: 'en',
+        bundledModel: services.bundledModel,
+        device: 'cpu',
+        log: opened.log,
+      });
+      services.start();
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--no-first-run',
+        ],
+      });
+      page = await browser.newPage({ locale: 'en-US' });
+      page.on('pageerror', (error) => pageErrors.push(String(error)));
+      await page.goto(server.url);
+      await page.waitForSelector('body[data-ready=true]');
+    }, 180_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await server?.close();
+      await services?.close();
+    });
+
+    const count = (selector: string, on = page) => on.locator(selector).count();
+    const finals = '#log li.bot[data-state=final]';
+    // Browser-side code is passed as strings: this file is type-checked without the DOM library.
+    const active = (on = page) =>
+      on.evaluate('document.activeElement.id || document.activeElement.textContent') as Promise<string>;
+
+    it('reaches Attach image with the keyboard, with a visible focus ring', async () => {
+      await page.focus('#text');
+      await page.keyboard.press('Shift+Tab');
+      expect(await active()).toBe('file');
+      const outline = await page.evaluate(
+        "getComputedStyle(document.querySelector('label.file-button')).outlineStyle",
+      );
+      expect(outline).toBe('solid');
+    });
+
+    it('refuses a file of the wrong kind, or one that is no picture, before anything is sent', async () => {
+      const error = page.locator('#attach-error');
+      await page.setInputFiles('#file', {
+        name: 'notes.txt',
+        mimeType: 'text/plain',
+        buffer: Buffer.from('hi'),
+      });
+      expect(await error.textContent()).toMatch(/PNG, JPEG or WebP/);
+      expect(await page.locator('#attachment').isHidden()).toBe(true);
+      await page.setInputFiles('#file', {
+        name: 'logo.svg',
+        mimeType: 'image/svg+xml',
+        buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'),
+      });
+      expect(await error.isVisible()).toBe(true);
+      // A dropped file is checked the same way.
+      await page.evaluate(`(() => {
+      document.getElementById('attach-error').hidden = true;
+      const data = new DataTransfer();
+      data.items.add(new File(['plain words'], 'notes.txt', { type: 'text/plain' }));
+      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    })()`);
+      expect(await error.isVisible()).toBe(true);
+      await page.setInputFiles('#file', {
+        name: 'broken.png',
+        mimeType: 'image/png',
+        buffer: Buffer.from('not an image at all'),
+      });
+      await page.waitForFunction(
+        "/could not be read/.test(document.getElementById('attach-error').textContent)",
+        undefined,
+        WAIT,
+      );
+      expect(await page.locator('#attachment').isHidden()).toBe(true);
+      await page.setInputFiles('#file', {
+        name: 'ok.png',
+        mimeType: 'image/png',
+        buffer: await solidPng('#c33'),
+      });
+      await page.waitForSelector('#attachment:not([hidden])');
+      expect(await error.isHidden()).toBe(true);
+      await page.click('#remove-image');
+    });
+
+    it('sends with Enter, starts a new line with Shift+Enter, and sends once however fast Enter is pressed', async () => {
+      const text = page.locator('#text');
+      const users = await count('#log li.user');
+      await text.fill('');
+      await text.pressSequentially('/help');
+      await text.press('Shift+Enter');
+      await text.pressSequentially('more');
+      expect(await text.inputValue()).toBe('/help\nmore');
+      expect(await count('#log li.user')).toBe(users);
+      await text.fill('/help');
+      await text.press('Enter');
+      await text.press('Enter');
+      await page.waitForFunction(
+        `document.querySelectorAll('#log li.user').length > ${users}`,
+        undefined,
+        WAIT,
+      );
+      await page.waitForTimeout(500);
+      expect(await count('#log li.user')).toBe(users + 1);
+      expect(await text.inputValue()).toBe('');
+    });
+
+    it('makes two results to work on; the status line says how each ended, not every step', async () => {
+      const before = await count(finals);
+      await page.fill('#text', '/imagine a {red, blue} fox --steps 2 --size 256x256');
+      await page.press('#text', 'Enter');
+      await page.waitForFunction(
+        `document.querySelectorAll('${finals} img.result').length >= ${before + 2}`,
+        undefined,
+        WAIT,
+      );
+      expect(await page.getAttribute('#log', 'aria-live')).toBeNull();
+      expect(await page.locator(finals).last().getAttribute('aria-busy')).toBe('false');
+      expect(await page.locator('#status').textContent()).not.toBe('');
+    });
+
+    it('closes the Remix form with Escape and gives the focus back to Remix; the form has a visible label', async () => {
+      const result = page.locator(finals).last();
+      const remix = result.locator('.buttons button', { hasText: 'Remix' });
+      await remix.click();
+      const box = result.locator('form.edit-form textarea');
+      await box.waitFor(WAIT);
+      expect(await result.locator('form.edit-form label').isVisible()).toBe(true);
+      expect(await box.inputValue()).toMatch(/^a blue fox/);
+      await box.press('Escape');
+      expect(await count('form.edit-form')).toBe(0);
+      expect(await active()).toBe('Remix');
+    });
+
+    it('gives each of two quick deletions its own Undo, with the focus on it; Undo focuses the message', async () => {
+      const results = page.locator(finals);
+      const first = results.nth((await results.count()) - 2);
+      const second = results.last();
+      const firstJob = (await first.getAttribute('data-job')) as string;
+      await first.locator('button[data-action^="delete:"]').click();
+      await second.locator('button[data-action^="delete:"]').click();
+      const undos = page.locator('.toast button.undo');
+      expect(await undos.count()).toBe(2);
+      const ids = (await page.evaluate(
+        "[...document.querySelectorAll('.toast button.undo')].map((n) => n.id)",
+      )) as string[];
+      expect(new Set(ids).size).toBe(2);
+      expect(await active()).toBe(ids[1]);
+      await undos.first().click();
+      expect(await first.isVisible()).toBe(true);
+      expect(await page.evaluate('document.activeElement.dataset.job')).toBe(firstJob);
+      await page.waitForTimeout(7000);
+      expect(services.jobs.store.get(firstJob)?.status).toBe('done');
+      expect(await first.isVisible()).toBe(true);
+      expect(await count('.toast')).toBe(0);
+    });
+
+    it("leaves a reader who scrolled up where they are, shows another tab's job with its line, and offers a way down", async () => {
+      // A second tab of the same user: a page of its own with the same cookie.
+      const tab = await browser.newContext({ viewport: { width: 800, height: 420 }, locale: 'en-US' });
+      await tab.addCookies(await page.context().cookies());
+      const reader = await tab.newPage();
+      await reader.goto(server.url);
+      await reader.waitForSelector('body[data-ready=true]');
+      await reader.evaluate("document.querySelector('main').scrollTop = 0");
+      await reader.waitForTimeout(300);
+      const bots = await count('#log li.bot', reader);
+      await page.fill('#text', '/imagine a sleepy cat --steps 2 --size 256x256');
+      await page.press('#text', 'Enter');
+      await reader.waitForFunction(
+        `document.querySelectorAll('#log li.bot').length > ${bots}`,
+        undefined,
+        WAIT,
+      );
+      await reader.waitForSelector(`${finals}:last-child img.result`, WAIT);
+      expect(await reader.evaluate("document.querySelector('main').scrollTop")).toBeLessThan(10);
+      expect(await reader.locator('#new-messages').isVisible()).toBe(true);
+      // The other tab's line, which the event lacks, comes from the store.
+      await reader.waitForSelector('#log li.user >> text="a sleepy cat"', WAIT);
+      await reader.screenshot({ path: join(artifacts, 'playground-ux-new-messages.png') });
+      await reader.click('#new-messages');
+      const gap = (await reader.evaluate(
+        "(() => { const m = document.querySelector('main'); return m.scrollHeight - m.scrollTop - m.clientHeight; })()",
+      )) as number;
+      expect(gap).toBeLessThan(20);
+      expect(await reader.locator('#new-messages').isHidden()).toBe(true);
+      await tab.close();
+    });
+
+    it('keeps a running message as tall as its queued reply, so its Cancel does not move', async () => {
+      // Held before its first step (a test double around the real engine) until it is cancelled.
+      const engine = services.engine;
+      if (!engine) throw new Error('the playground test needs the local engine');
+      const real = engine.generate.bind(engine);
+      engine.generate = async (request, options) => {
+        if (request.task === 'text_to_image' && request.prompt === 'a held one') {
+          const signal = options?.signal;
+          await new Promise<void>((resolve) => {
+            if (!signal || signal.aborted) return resolve();
+            signal.addEventListener('abort', () => resolve(), { once: true });
+          });
+        }
+        return real(request, options);
+      };
+      try {
+        await page.fill('#text', '/imagine a held one --steps 4 --size 256x256');
+        await page.press('#text', 'Enter');
+        const message = page.locator('#log li.bot').last();
+        const cancel = message.locator('button[data-action^="cancel:"]');
+        await cancel.waitFor({ state: 'visible', ...WAIT });
+        // Queued or started, with or without a countdown: the line's room is there while it runs.
+        expect(await message.getAttribute('aria-busy')).toBe('true');
+        expect(await message.locator('p.eta, p.eta-space').count()).toBe(1);
+        await cancel.click();
+        await page.waitForFunction(
+          `document.querySelector('#log li.bot:last-child')?.dataset.state === 'final'`,
+          undefined,
+          WAIT,
+        );
+        expect(await message.locator('p.eta, p.eta-space').count()).toBe(0);
+      } finally {
+        engine.generate = real;
+      }
+    });
+
+    it('puts the random-checkpoint banner away for good', async () => {
+      expect(await page.locator('#banner').isVisible()).toBe(true);
+      await page.click('#banner-dismiss');
+      expect(await page.locator('#banner').isHidden()).toBe(true);
+      await page.reload();
+      await page.waitForSelector('body[data-ready=true]');
+      expect(await page.locator('#banner').isHidden()).toBe(true);
+    });
+
+    it('grey text under a result reads at 4.5:1 or more', async () => {
+      const color = await page.evaluate(`getComputedStyle(document.querySelector('.context .meta')).color`);
+      expect(color).toBe('rgb(95, 99, 104)');
+    });
+
+    it('draws the mask full screen on a phone, with targets a finger can hit', async () => {
+      const phone = await browser.newPage({
+        viewport: { width: 390, height: 844 },
+        locale: 'en-US',
+        hasTouch: true,
+        isMobile: true,
+      });
+      await phone.context().addCookies(await page.context().cookies());
+      await phone.goto(server.url);
+      await phone.waitForSelector('body[data-ready=true]');
+      await phone.setInputFiles('#file', {
+        name: 'big.png',
+        mimeType: 'image/png',
+        buffer: await solidPng('#3a3', 512),
+      });
+      await phone.waitForFunction("document.getElementById('preview').naturalWidth > 0");
+      await phone.check('#draw');
+      const box = await phone.locator('#mask').boundingBox();
+      expect(box?.width).toBeGreaterThan(300);
+      await phone.screenshot({ path: join(artifacts, 'playground-ux-phone-mask.png') });
+      await phone.click('#mask-done');
+      expect(await phone.locator('#attachment.painting').count()).toBe(0);
+      expect(await phone.isChecked('#draw')).toBe(false);
+      // Escape leaves the full-screen view too.
+      await phone.check('#draw');
+      expect(await phone.locator('#attachment.painting').count()).toBe(1);
+      await phone.keyboard.press('Escape');
+      expect(await phone.locator('#attachment.painting').count()).toBe(0);
+      await phone.screenshot({ path: join(artifacts, 'playground-ux-phone.png') });
+      // Opened with history whose images load late, the page still ends at the newest message.
+      const gap = (await phone.evaluate(
+        "(() => { const m = document.querySelector('main'); return m.scrollHeight - m.scrollTop - m.clientHeight; })()",
+      )) as number;
+      expect(gap).toBeLessThan(20);
+      const button = await phone.locator(`${finals} .buttons button`).first().boundingBox();
+      expect(button?.height).toBeGreaterThanOrEqual(44);
+      await phone.close();
+      expect(pageErrors).toEqual([]);
+    });
+  },
+);
