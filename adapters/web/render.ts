@@ -9,6 +9,8 @@ export interface WebMessage {
   images: Array<{ src: string; alt: string; filename: string; download?: string }>;
   buttons: Array<Array<{ id: string; label: string; style: string; hint?: string }>>;
   etaAt?: number;
+  /** While a job runs: the step it is at, of how many, for a bar beside the line that says it in words. */
+  progress?: { step: number; total: number };
   final?: boolean;
   /** With `final`: how the job ended. */
   outcome?: 'done' | 'failed' | 'cancelled';
@@ -17,6 +19,13 @@ export interface WebMessage {
   context?: ResultContext & { label: string; parentSrc?: string };
   /** Messages that follow this one (a permutation's further jobs), each shown as a message of its own. */
   more?: WebMessage[];
+}
+
+function progressOf(reply: Reply): Pick<WebMessage, 'progress'> {
+  const running = reply.final ? undefined : reply.text.find((line) => line.key === 'job.running');
+  const step = Number(running?.params?.step);
+  const total = Number(running?.params?.total);
+  return Number.isInteger(step) && Number.isInteger(total) && total > 0 ? { progress: { step, total } } : {};
 }
 
 /** Where the page fetches a stored file of a job (owner-checked by the server). */
@@ -46,6 +55,7 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
       })),
     ),
     etaAt: reply.etaAt,
+    ...progressOf(reply),
     final: reply.final,
     outcome: reply.outcome,
     deleteSource: reply.deleteSource,

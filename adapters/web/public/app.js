@@ -157,6 +157,11 @@ function fill(li, msg) {
     eta.dataset.etaAt = String(msg.etaAt);
     tickEta(eta, strings);
     nodes.push(eta);
+  } else if (msg.progress) {
+    // In the countdown line's room, so Cancel does not jump; the line above says the same in words.
+    const bar = el('progress', { className: 'steps', max: msg.progress.total, value: msg.progress.step });
+    bar.setAttribute('aria-hidden', 'true');
+    nodes.push(bar);
   } else if (!msg.final && msg.jobId) {
     // The queued reply's countdown line is gone once the steps start: its room stays, so Cancel does not jump.
     nodes.push(el('p', { className: 'eta-space', textContent: '\u00a0', ariaHidden: 'true' }));

@@ -21,6 +21,15 @@ describe('toWebMessage', () => {
     expect(message.more?.map((m) => [m.jobId, m.lines[0]])).toEqual([[JOB(2), '2 sur 2 : « a blue bird »']]);
     expect(toWebMessage(queued(1), 'en')).not.toHaveProperty('more');
   });
+
+  it('gives a running job’s step and total for the page’s bar; a queued or finished one has none', () => {
+    const running: Reply = { jobId: JOB(1), text: [{ key: 'job.running', params: { step: 12, total: 64 } }] };
+    const message = toWebMessage(running, 'de');
+    expect(message.progress).toEqual({ step: 12, total: 64 });
+    expect(message.lines[0]).toMatch(/12.*64/);
+    expect(toWebMessage(queued(1), 'en')).not.toHaveProperty('progress');
+    expect(toWebMessage({ ...running, final: true }, 'en')).not.toHaveProperty('progress');
+  });
 });
 
 describe('the line under a result', () => {
