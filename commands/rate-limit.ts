@@ -6,7 +6,8 @@ import type { RateSlot, TakeRateSlot } from '../src/jobs/index.js';
 const WINDOW_MS = 60_000;
 const REPLACEMENTS_KEPT = 1000;
 
-const UNLIMITED: RateSlot = { ok: true, release: async () => undefined };
+/** A submission no limit counts (none set, or one that stands for a request already counted). */
+export const UNCOUNTED: RateSlot = { ok: true, release: async () => undefined };
 
 export class RateLimiter {
   private readonly recent = new Map<string, number[]>();
@@ -23,7 +24,7 @@ export class RateLimiter {
    * the slot if the submission is refused after all.
    */
   async take(user: string, now: number, exempt = false): Promise<RateSlot> {
-    if (this.perMinute <= 0) return UNLIMITED;
+    if (this.perMinute <= 0) return UNCOUNTED;
     if (this.shared) {
       try {
         return await this.shared({ user, limit: this.perMinute, windowMs: WINDOW_MS, exempt });

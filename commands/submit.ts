@@ -4,11 +4,10 @@ import { type JobKind, ownerKey, type StoredImage, type StoredRequest } from '..
 import type { CommandContext } from './context.js';
 import type { CommandDeps } from './deps.js';
 import type { PromptFlags } from './prompt.js';
+import { UNCOUNTED } from './rate-limit.js';
 import { durationParams, formatDuration, renderQueued } from './render.js';
 import { type Reply, textReply } from './reply.js';
 import { checkCacheSteps, imageCount, negativePrompt } from './task-input.js';
-
-const NOTHING_TAKEN = { ok: true as const, release: async () => undefined };
 
 export type StoredPaintRegion = Extract<StoredRequest, { task: 'paint' }>['region'];
 
@@ -24,7 +23,7 @@ export async function submit(
   // at once, so two of them cannot both take a user's last slot.
   // A replacement is not counted again: the request it stands for took its slot when first sent.
   const slot = replacesWaitingJob(deps, ctx)
-    ? NOTHING_TAKEN
+    ? UNCOUNTED
     : await deps.limiter.take(ownerKey(ctx.user), deps.now(), ctx.isAdmin || ctx.rateExempt === true);
   if (!slot.ok)
     return textReply('errors.rate_limited', {
