@@ -14,16 +14,24 @@ export function assertWritableDataDir(dataDir: string): void {
     rmSync(probe, { force: true });
   } catch (error) {
     const code = (error as { code?: string }).code;
-    const why =
-      code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-        ? 'is not writable'
-        : code === 'ENOSPC' || code === 'EDQUOT'
-          ? 'has no free space'
-          : code === 'ENOTDIR' || code === 'EEXIST'
-            ? 'is not a folder'
-            : `cannot be written (${code ?? (error instanceof Error ? error.message : String(error))})`;
-    throw new DataDirError(
-      `DATA_DIR=${dataDir} (${resolve(dataDir)}) ${why}: the bot keeps its job database and files there. Point DATA_DIR at a writable folder.`,
-    );
+    throw new DataDirError(`DATA_DIR=${dataDir} (${resolve(dataDir)}) ${dataDirProblem(code, error)}`);
   }
+}
+
+/** What is wrong with DATA_DIR, from the error code of a write there, and what to do about it. */
+export function dataDirProblem(code: string | undefined, error?: unknown): string {
+  const full = code === 'ENOSPC' || code === 'EDQUOT';
+  const why =
+    code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+      ? 'is not writable'
+      : full
+        ? 'has no free space'
+        : code === 'ENOTDIR' || code === 'EEXIST'
+          ? 'is not a folder'
+          : `cannot be written (${code ?? (error instanceof Error ? error.message : String(error))})`;
+  // A full disk is not fixed by another folder on it: the advice follows the cause.
+  const fix = full
+    ? 'Free some space on its disk, or point DATA_DIR at a folder on a disk with room.'
+    : 'Point DATA_DIR at a writable folder.';
+  return `${why}: the bot keeps its job database and files there. ${fix}`;
 }

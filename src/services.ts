@@ -106,7 +106,7 @@ export async function startOps(
   health?: AdapterHealth,
 ): Promise<OpsServer | undefined> {
   if (config.warnings?.length)
-    log.warn({ count: config.warnings.length }, `ignored environment: ${config.warnings.join('; ')}`);
+    log.warn({ count: config.warnings.length }, `environment not read as set: ${config.warnings.join('; ')}`);
   if (config.metrics.port === undefined) return undefined;
   try {
     const server = await startOpsServer({

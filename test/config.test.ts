@@ -78,7 +78,7 @@ describe('loadConfig defaults', () => {
       limits: {
         rateLimitPerMinute: 6,
         maxInputBytes: 20 * 1024 * 1024,
-        maxInputPixels: 40_000_000,
+        maxInputPixels: 16_777_216,
         blockedWords: [],
       },
     });
@@ -354,6 +354,20 @@ describe('values are trimmed', () => {
     for (const value of ['0.0.0.0 :9464', 'http://0.0.0.0', 'host/path'])
       expect(problemFor('METRICS_HOST', value), value).toMatch(/host name or IP address/);
     expect(problemFor('WEB_HOST', 'my host')).toMatch(/host name or IP address/);
+  });
+});
+
+describe('limits the engine sets', () => {
+  it("MAX_INPUT_PIXELS above the engine's largest input is read as that, with a warning", () => {
+    const config = loadConfig({ MAX_INPUT_PIXELS: '40000000' });
+    expect(config.limits.maxInputPixels).toBe(4096 * 4096);
+    expect(config.warnings).toEqual([
+      "MAX_INPUT_PIXELS=40000000 is above the engine's largest input image (16777216 pixels, 4096×4096): 16777216 is used",
+    ]);
+    expect(loadConfig({ MAX_INPUT_PIXELS: '1000000' })).toMatchObject({
+      limits: { maxInputPixels: 1_000_000 },
+    });
+    expect(loadConfig({ MAX_INPUT_PIXELS: '1000000' }).warnings).toBeUndefined();
   });
 });
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { assertWritableDataDir, DataDirError } from '../src/data-dir.js';
+import { assertWritableDataDir, DataDirError, dataDirProblem } from '../src/data-dir.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -32,5 +32,13 @@ describe('DATA_DIR check', () => {
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^DATA_DIR=.*a-file\/data .* is not a folder: /);
+  });
+
+  it('a full disk is told to make room, not to pick a writable folder', () => {
+    expect(dataDirProblem('ENOSPC')).toBe(
+      'has no free space: the bot keeps its job database and files there. Free some space on its disk, or point DATA_DIR at a folder on a disk with room.',
+    );
+    expect(dataDirProblem('EDQUOT')).toMatch(/^has no free space: .* Free some space/);
+    expect(dataDirProblem('EACCES')).toMatch(/^is not writable: .* Point DATA_DIR at a writable folder\.$/);
   });
 });

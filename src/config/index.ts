@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import dotenv from 'dotenv';
 import type { z } from 'zod';
+import { MAX_INPUT_PIXELS as ENGINE_MAX_INPUT_PIXELS } from '../../engine/index.js';
 import { type Env, envSchema, SECRET_VARIABLES } from './schema.js';
 import { describeUnknown, unknownVariables } from './unknown-variables.js';
 
@@ -70,7 +71,8 @@ export interface Config {
   };
   /**
    * One line per environment variable that looks meant for the bot but that it does not read (a typo such as
-   * TELEGRAM_TOKE), naming the closest one it does; absent when there is none. Names only, never values.
+   * TELEGRAM_TOKE), naming the closest one it does, or that it reads as less than was set (a limit above what the
+   * engine takes); absent when there is none. Names and limits only, never a secret's value.
    */
   warnings?: string[];
 }
@@ -147,6 +149,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
   const warnings = describeUnknown(unknownVariables(env));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems, warnings);
   const e = parsed.data;
+  // Above the engine's own limit an image would be queued with an ETA and then refused by the worker: it is
+  // refused at once instead, by the limit that holds.
+  if (e.MAX_INPUT_PIXELS > ENGINE_MAX_INPUT_PIXELS)
+    warnings.push(
+      `MAX_INPUT_PIXELS=${e.MAX_INPUT_PIXELS} is above the engine's largest input image (${ENGINE_MAX_INPUT_PIXELS} pixels, 4096×4096): ${ENGINE_MAX_INPUT_PIXELS} is used`,
+    );
   return {
     discord: {
       token: e.DISCORD_TOKEN,
@@ -200,7 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     limits: {
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       maxInputBytes: e.MAX_INPUT_MB * 1024 * 1024,
-      maxInputPixels: e.MAX_INPUT_PIXELS,
+      maxInputPixels: Math.min(e.MAX_INPUT_PIXELS, ENGINE_MAX_INPUT_PIXELS),
       blockedWords: e.BLOCKED_WORDS.map((w) => w.toLowerCase()),
     },
     ...(warnings.length > 0 ? { warnings } : {}),

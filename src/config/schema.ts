@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { DEVICE_CHOICES, PRECISIONS, WEIGHT_QUANTS } from '../../engine/index.js';
+import {
+  DEVICE_CHOICES,
+  MAX_INPUT_PIXELS as ENGINE_MAX_INPUT_PIXELS,
+  PRECISIONS,
+  WEIGHT_QUANTS,
+} from '../../engine/index.js';
 import { SUPPORTED_LOCALES } from '../i18n.js';
 
 /** Variables whose values must never be printed, logged or echoed in an error. */
@@ -221,7 +226,7 @@ export const envSchema = z.object({
   SHUTDOWN_GRACE_S: intIn(0, 600, 10),
   RATE_LIMIT_PER_MINUTE: intIn(0, 1000, 6),
   MAX_INPUT_MB: intIn(1, 100, 20),
-  MAX_INPUT_PIXELS: intIn(65536, 268435456, 40000000),
+  MAX_INPUT_PIXELS: intIn(65536, 268435456, ENGINE_MAX_INPUT_PIXELS),
   BLOCKED_WORDS: list,
 });
 
