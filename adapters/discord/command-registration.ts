@@ -1,7 +1,9 @@
 // Registers the bot's commands where DISCORD_GUILD_IDS says (each listed guild: instant, never in DMs), else
 // globally, and removes the copies an earlier start left elsewhere, so no command shows twice: the global ones of
 // ours once guilds are listed, and ours in the guilds a previous start registered them in but this one does not
-// (the list shrank or went). Only commands of ours, by name: other commands of the same application stay.
+// (the list shrank or went). Only commands of ours: by name globally; in a guild, those Discord registered there
+// (remembered by id, so one renamed or dropped since goes too) and any of today's names. Other commands of the
+// same application stay.
 import {
   type ClientApplication,
   DiscordAPIError,
@@ -9,7 +11,7 @@ import {
   type RESTPostAPIApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { Logger } from '../../src/log.js';
-import { RegisteredGuilds } from './registered-guilds.js';
+import { type GuildCommand, RegisteredGuilds } from './registered-guilds.js';
 
 export interface Registration {
   application: ClientApplication;
@@ -31,13 +33,8 @@ export async function registerCommands(registration: Registration): Promise<void
   const { application, commands, guildIds, log } = registration;
   const memory = new RegisteredGuilds(registration.dataDir, log);
   const remembered = memory.read();
-  const known = new Set(remembered);
-  let saved: readonly string[] = remembered;
-  const save = () => {
-    if (sameSet(known, saved)) return;
-    memory.write(known);
-    saved = [...known];
-  };
+  const known = new Map(remembered);
+  const save = () => memory.write(known);
   const names = new Set(commands.map((command) => command.name));
   if (guildIds.length === 0) {
     // Discord: contexts apply to globally-scoped commands only. The refusal in onInteraction covers older clients.
@@ -50,9 +47,12 @@ export async function registerCommands(registration: Registration): Promise<void
     for (const guild of guildIds) {
       // One guild that removed the bot (50001 Missing Access) must not keep the others without commands.
       try {
-        await application.commands.set([...commands], guild);
+        const set = await application.commands.set([...commands], guild);
         registered++;
-        known.add(guild);
+        known.set(
+          guild,
+          [...set.values()].map(({ id, name }) => ({ id, name })),
+        );
       } catch (error) {
         if (GUILD_GONE.has(codeOf(error))) known.delete(guild);
         log.warn(
@@ -67,9 +67,9 @@ export async function registerCommands(registration: Registration): Promise<void
     if (registered > 0) await dropGlobalCopies(application, names, log);
   }
   const listed = new Set(guildIds);
-  for (const guild of remembered) {
+  for (const [guild, registered] of remembered) {
     if (listed.has(guild)) continue;
-    if (await dropGuildCopies(application, guild, names, log)) known.delete(guild);
+    if (await dropGuildCopies(application, guild, { names, registered }, log)) known.delete(guild);
   }
   save();
 }
@@ -102,23 +102,26 @@ async function dropGlobalCopies(
 }
 
 /**
- * Removes our commands from a guild this start does not register in. True when the guild needs no more cleaning
- * (done, or the bot is no longer there); false after a passing failure, so the next start tries again.
+ * Removes our commands from a guild this start does not register in: those Discord registered there (by id: a
+ * command renamed or dropped since included) and any by the names the bot has now (all it knows of a guild
+ * remembered by an older file, and a registration whose answer was lost). True when the guild needs no more
+ * cleaning (done, or the bot is no longer there); false after a passing failure, so the next start tries again.
  */
 async function dropGuildCopies(
   application: ClientApplication,
   guildId: string,
-  names: ReadonlySet<string>,
+  ours: { names: ReadonlySet<string>; registered: readonly GuildCommand[] | undefined },
   log: Registration['log'],
 ): Promise<boolean> {
+  const ids = new Set(ours.registered?.map((command) => command.id));
   try {
     const all = [...(await application.commands.fetch({ guildId })).values()];
-    const ours = all.filter((command) => names.has(command.name));
+    const mine = all.filter((command) => ids.has(command.id) || ours.names.has(command.name));
     // One bulk overwrite instead of a call per command when nothing else of the application is there.
-    if (ours.length > 0 && ours.length === all.length) await application.commands.set([], guildId);
-    else for (const command of ours) await application.commands.delete(command.id, guildId);
+    if (mine.length > 0 && mine.length === all.length) await application.commands.set([], guildId);
+    else for (const command of mine) await application.commands.delete(command.id, guildId);
     log.info(
-      { guildId, removed: ours.length },
+      { guildId, removed: mine.length },
       'discord: removed its commands from a guild no longer in DISCORD_GUILD_IDS',
     );
     return true;
@@ -134,8 +137,4 @@ async function dropGuildCopies(
     );
     return false;
   }
-}
-
-function sameSet(set: ReadonlySet<string>, list: readonly string[]): boolean {
-  return set.size === new Set(list).size && list.every((item) => set.has(item));
 }

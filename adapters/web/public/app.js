@@ -19,6 +19,7 @@ let olderBefore; // the history page to load next (older), if any
 // Requests of this tab still unanswered: a job's event may overtake the answer that shows its message.
 let asking = 0;
 let grow = () => {}; // fits the message box to its text (composer.js)
+let flags = []; // the flags the inline forms' palettes offer (palette.js)
 window.dimooEvents = [];
 
 const tr = (key, fallback) => strings[key] ?? fallback ?? key;
@@ -41,6 +42,7 @@ async function init() {
   document.title = tr('web.title', document.title);
   if (info.bundledModel) showBanner(tr('web.bundled_model'));
   attachPalette($('text'), $('palette'), info);
+  flags = info.flags;
   grow = wireComposer($('text'), $('composer'));
   setAttachmentWords({
     type: tr('web.file_type', 'Only PNG, JPEG or WebP images can be attached.'),
@@ -330,7 +332,11 @@ function offline() {
   announceText(line);
 }
 
-/** Asks inline: how to edit (Edit), or the /imagine line to change (Remix, filled in with `ask.value`). */
+/**
+ * Asks inline: how to edit (Edit), or the line to change (Remix, Custom zoom, Vary (Region), filled in with
+ * `ask.value`), with the composer's palette for the flags (`--steps`…). Escape closes an open palette first, then the
+ * form, giving the keyboard back to the button that opened it.
+ */
 function editForm(id, li, ask) {
   if (li.querySelector('form.edit-form')) return li.querySelector('form.edit-form textarea').focus();
   const opener = li.querySelector(`button[data-action="${CSS.escape(id)}"]`);
@@ -342,7 +348,10 @@ function editForm(id, li, ask) {
   const submit = el('button', { type: 'submit', textContent: tr('web.send', 'Send'), className: 'primary' });
   const cancel = el('button', { type: 'button', textContent: tr('web.close', 'Close') });
   const actions = el('div', { className: 'buttons' }, submit, cancel);
-  const form = el('form', { className: 'edit-form' }, caption, input, actions);
+  const list = el('ul', { className: 'palette', id: `${input.id}-palette`, hidden: true });
+  const form = el('form', { className: 'edit-form' }, caption, input, list, actions);
+  // Its keys come first (on the box): one it used (Escape, Tab, Enter on a chosen row) is not the form's.
+  attachPalette(input, list, { commands: [], flags });
   const close = () => {
     form.remove();
     // Back to the button that opened it (the page would otherwise drop the keyboard on <body>).
@@ -350,6 +359,7 @@ function editForm(id, li, ask) {
   };
   cancel.addEventListener('click', close);
   form.addEventListener('keydown', (e) => {
+    if (e.defaultPrevented) return;
     if (e.key === 'Escape') {
       e.preventDefault();
       close();

@@ -2,6 +2,8 @@
 // the user's running and waiting jobs, `/prefer ` their custom options, `/retouch … --box ` the named regions, and a
 // word starting with `--` the flags and the user's own options. Arrow keys move, Tab (or Enter after moving) takes one, Escape closes. The jobs and
 // options come from the server (`/api/suggest`, the same answers Discord's autocomplete gets).
+// The inline forms (Edit, Remix, Custom zoom, Vary (Region)) get one each, for the flags only; its keys come before
+// theirs, so an Escape that closes the list is not the one that closes the form.
 
 /** Lines whose last word the server completes: the command, its option, and the word typed so far. */
 const ASKED = [

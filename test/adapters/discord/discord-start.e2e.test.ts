@@ -5,16 +5,22 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startDiscord } from '../../../adapters/discord/index.js';
+import { DISCORD_PROFILE, startDiscord } from '../../../adapters/discord/index.js';
 import { REGISTERED_GUILDS_FILE } from '../../../adapters/discord/registered-guilds.js';
+import { COMMAND_REGISTRY, CommandRegistry, Commands } from '../../../commands/index.js';
 import { buildCommands } from '../../../src/app-services.js';
 import { createLogger } from '../../../src/log.js';
 import { type FakeDiscord, startFakeDiscord } from '../../doubles/fake-discord/index.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { openDoubleServices } from '../e2e-services.js';
 
-/** A bot on `fake` with these variables, logging JSON lines into `lines`. */
-function prepare(fake: FakeDiscord, env: Record<string, string>, lines: string[]) {
+/** A bot on `fake` with these variables, logging JSON lines into `lines` (with `registry`'s commands if given). */
+function prepare(
+  fake: FakeDiscord,
+  env: Record<string, string>,
+  lines: string[],
+  registry?: CommandRegistry,
+) {
   const opened = openDoubleServices(
     'discord-start',
     { DISCORD_TOKEN: fake.token, ...env },
@@ -22,10 +28,20 @@ function prepare(fake: FakeDiscord, env: Record<string, string>, lines: string[]
   );
   const log = createLogger({ level: 'info', pretty: false, destination: { write: (l) => lines.push(l) } });
   const { config, services } = opened;
+  const commands = registry
+    ? new Commands({
+        queue: services.jobs.queue,
+        store: services.jobs.store,
+        config,
+        platforms: { discord: DISCORD_PROFILE },
+        randomModel: services.bundledModel,
+        registry,
+      })
+    : buildCommands({ config, log }, services);
   return {
     services,
     start: () =>
-      startDiscord({ config, log }, services, buildCommands({ config, log }, services), {
+      startDiscord({ config, log }, services, commands, {
         rest: fake.clientOptions().rest,
         cdnHosts: fake.cdnHosts,
       }),
@@ -85,8 +101,13 @@ describe('Discord adapter start', { timeout: 30_000 }, () => {
   });
 
   /** Starts and stops a bot on `fake` with these variables (the same DATA_DIR keeps what it remembered). */
-  async function startOnce(fake: FakeDiscord, env: Record<string, string>, lines: string[] = []) {
-    const bot = prepare(fake, env, lines);
+  async function startOnce(
+    fake: FakeDiscord,
+    env: Record<string, string>,
+    lines: string[] = [],
+    registry?: CommandRegistry,
+  ) {
+    const bot = prepare(fake, env, lines, registry);
     try {
       await (await bot.start()).stop();
     } finally {
@@ -123,6 +144,35 @@ describe('Discord adapter start', { timeout: 30_000 }, () => {
       const asked = fake.callsTo('GET /applications/:app/guilds/:guild/commands').length;
       await startOnce(fake, { DATA_DIR: dataDir });
       expect(fake.callsTo('GET /applications/:app/guilds/:guild/commands')).toHaveLength(asked);
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it('a command dropped since a guild registered it is removed from that guild too (remembered by id)', async () => {
+    const fake = await startFakeDiscord();
+    const dataDir = mkdtempSync(join(tmpdir(), 'dimoo-discord-guilds-'));
+    const guild = fake.world.guild.id;
+    try {
+      // An earlier build, with /describe, registered in the guild.
+      await startOnce(fake, { DATA_DIR: dataDir, DISCORD_GUILD_IDS: guild });
+      expect(guildNames(fake)).toContain('describe');
+      const file = JSON.parse(readFileSync(join(dataDir, REGISTERED_GUILDS_FILE), 'utf8'));
+      const registered = fake.store.guildCommands.get(guild) ?? [];
+      expect(file.commands[guild].map((c: { id: string }) => c.id).sort()).toEqual(
+        registered.map((c) => c.id).sort(),
+      );
+      fake.store.guildCommands
+        .get(guild)
+        ?.push({ ...registered[0]!, id: fake.world.snowflake(), name: 'poll' });
+      // This build has no /describe and registers globally: nothing of the earlier build stays in the guild.
+      const withoutDescribe = new CommandRegistry(
+        COMMAND_REGISTRY.commands.filter((command) => command.spec.name !== 'describe'),
+      );
+      await startOnce(fake, { DATA_DIR: dataDir }, [], withoutDescribe);
+      expect(fake.store.globalCommands.map((c) => c.name)).not.toContain('describe');
+      expect(guildNames(fake)).toEqual(['poll']);
+      expect(remembered(dataDir)).toEqual([]);
     } finally {
       await fake.stop();
     }

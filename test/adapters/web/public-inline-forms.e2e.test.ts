@@ -1,0 +1,164 @@
+// The playground's inline forms (Edit, Remix, Custom zoom, and Vary (Region) where the result cannot go into the
+// composer) in a real browser (Debian's Chromium via playwright-core), on the page's own files with the server's
+// answers stubbed (no engine): each offers the composer's palette for the flags, and Escape closes that list first,
+// then the form, giving the keyboard back to the button that opened it.
+import { existsSync, readFileSync } from 'node:fs';
+import { type Browser, chromium, type Page, type Route } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALL_FLAGS } from '../../../commands/index.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveBrowser = existsSync(CHROMIUM);
+if (!haveBrowser && process.env.CI)
+  throw new Error('CI needs Debian chromium for the playground test (see .ci/run)');
+
+const ORIGIN = 'http://playground.test';
+const publicDir = new URL('../../../adapters/web/public/', import.meta.url);
+const TYPES: Record<string, string> = { js: 'text/javascript', css: 'text/css', svg: 'image/svg+xml' };
+
+const BUTTONS = [
+  { id: 'edit:job1', label: 'Edit', style: 'secondary' },
+  { id: 'remix:job1', label: 'Remix', style: 'secondary' },
+  { id: 'zoomcustom:job1', label: 'Custom zoom', style: 'secondary' },
+  { id: 'vary_region:job1', label: 'Vary (Region)', style: 'secondary' },
+];
+const ASKS: Record<string, string> = {
+  remix: 'imagine_line',
+  zoomcustom: 'zoom_line',
+  vary_region: 'region_line',
+};
+
+/** The server as the page sees it: its files, one finished job with the four buttons, and the asks they get. */
+async function serve(route: Route, answers: string[]) {
+  const request = route.request();
+  const url = new URL(request.url());
+  const json = (body: unknown) =>
+    route.fulfill({ contentType: 'application/json', body: JSON.stringify(body) });
+  if (url.pathname === '/api/info')
+    return json({
+      locale: 'en',
+      strings: {},
+      bundledModel: false,
+      device: 'cpu',
+      commands: [{ name: 'imagine', description: 'Draw a picture' }],
+      flags: ALL_FLAGS.map((flag) => `--${flag}`),
+    });
+  if (url.pathname === '/api/history')
+    return json({
+      entries: [
+        {
+          jobId: 'job1',
+          asked: { text: '/imagine a fox', images: [] },
+          reply: {
+            jobId: 'job1',
+            lines: ['Done.'],
+            images: [],
+            buttons: [BUTTONS],
+            final: true,
+            outcome: 'done',
+          },
+        },
+      ],
+    });
+  if (url.pathname === '/api/suggest') return json({ suggestions: [] });
+  if (url.pathname === '/api/events')
+    return route.fulfill({ contentType: 'text/event-stream', body: 'retry: 600000\n\n' });
+  if (url.pathname === '/api/actions') {
+    const { id, answer } = JSON.parse(request.postData() ?? '{}') as { id: string; answer?: string };
+    if (answer !== undefined) {
+      answers.push(answer);
+      return json({ lines: ['Queued.'], images: [], buttons: [] });
+    }
+    const kind = ASKS[id.split(':')[0] ?? ''] ?? 'edit_instruction';
+    return json({
+      lines: [],
+      images: [],
+      buttons: [],
+      ask: { kind, jobId: 'job1', title: 'Change it', label: 'The line', value: '/imagine a fox' },
+    });
+  }
+  const file = url.pathname === '/' ? 'index.html' : url.pathname.slice(1);
+  const path = new URL(file, publicDir);
+  if (!/^[\w.-]+$/.test(file) || !existsSync(path)) return route.fulfill({ status: 404, body: 'Not found' });
+  const type = TYPES[file.split('.').pop() ?? ''] ?? 'text/html';
+  return route.fulfill({ contentType: `${type}; charset=utf-8`, body: readFileSync(path) });
+}
+
+describe.skipIf(!haveBrowser)('playground inline forms: the palette and Escape', { timeout: 60_000 }, () => {
+  let browser: Browser;
+  let page: Page;
+  const answers: string[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--no-first-run',
+      ],
+    });
+    page = await browser.newPage({ locale: 'en-US' });
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    await page.route('**/*', (route) => serve(route, answers));
+    await page.goto(`${ORIGIN}/`);
+    await page.waitForSelector('body[data-ready=true]');
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  // Browser-side code is passed as strings: this file is type-checked without the DOM library.
+  const active = () =>
+    page.evaluate(
+      'document.activeElement.tagName + ":" + document.activeElement.textContent',
+    ) as Promise<string>;
+
+  it.each(BUTTONS.map((b) => b.label))(
+    '%s: Escape closes the open flag list only, the next one the form, back to its button',
+    async (label) => {
+      const message = page.locator('#log li.bot[data-job=job1]');
+      await message.locator('.buttons button', { hasText: label }).click();
+      const form = message.locator('form.edit-form');
+      const box = form.locator('textarea');
+      await box.waitFor();
+      await box.press('End');
+      await box.pressSequentially(' --ste');
+      const list = form.locator('.palette');
+      await list.locator('li', { hasText: '--steps' }).waitFor({ timeout: 10_000 });
+      expect(await box.getAttribute('aria-expanded')).toBe('true');
+
+      await box.press('Escape');
+      expect(await list.isHidden()).toBe(true);
+      expect(await form.count()).toBe(1);
+      expect(await active()).toBe('TEXTAREA:');
+
+      await box.press('Escape');
+      expect(await form.count()).toBe(0);
+      expect(await active()).toBe(`BUTTON:${label}`);
+    },
+  );
+
+  it('a flag chosen with the arrows and Enter goes into the box; the form is not sent', async () => {
+    const message = page.locator('#log li.bot[data-job=job1]');
+    await message.locator('.buttons button', { hasText: 'Edit' }).click();
+    const form = message.locator('form.edit-form');
+    const box = form.locator('textarea');
+    await box.waitFor();
+    await box.pressSequentially('make it night --ste');
+    await form.locator('.palette li', { hasText: '--steps' }).waitFor({ timeout: 10_000 });
+    await box.press('ArrowDown');
+    await box.press('ArrowUp');
+    await box.press('Enter');
+    expect(await box.inputValue()).toBe('make it night --steps ');
+    expect(await form.count()).toBe(1);
+    await box.press('Escape');
+    expect(await form.count()).toBe(0);
+    expect(answers).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
