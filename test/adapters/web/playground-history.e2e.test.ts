@@ -7,13 +7,11 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Playground, startPlaygroundServer } from '../../../adapters/web/server.js';
-import { Commands } from '../../../commands/index.js';
+import type { Playground } from '../../../adapters/web/server.js';
 import { readPngText } from '../../../engine/index.js';
-import type { Config } from '../../../src/config/index.js';
-import type { Logger } from '../../../src/log.js';
 import type { Services } from '../../../src/services.js';
 import { openE2eServices, solidPng } from '../e2e-services.js';
+import { type PlaygroundStack, playgroundOnServices } from './playground-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveBrowser = existsSync(CHROMIUM);
@@ -24,9 +22,7 @@ const WAIT = { timeout: 120_000 };
 
 describe.skipIf(!haveBrowser)('playground history and polish in a browser', { timeout: 300_000 }, () => {
   let services: Services;
-  let config: Config;
-  let log: Logger;
-  let commands: Commands;
+  let playground: PlaygroundStack;
   let server: Playground;
   let port: number;
   let browser: Browser;
@@ -34,30 +30,18 @@ describe.skipIf(!haveBrowser)('playground history and polish in a browser', { ti
   const pageErrors: string[] = [];
 
   const startServer = async () => {
-    server = await startPlaygroundServer({
-      commands,
-      host: '127.0.0.1',
-      port,
-      maxInputBytes: config.limits.maxInputBytes,
-      defaultLocale: 'en',
-      bundledModel: services.bundledModel,
-      device: 'cpu',
-      log,
-    });
-    port = Number(new URL(server.url).port);
+    ({ server, port } = await playground.start({ port }));
   };
 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
-    ({ services, config, log } = await openE2eServices('web-history', {
+    const opened = await openE2eServices('web-history', {
       LOG_LEVEL: 'silent',
       RATE_LIMIT_PER_MINUTE: '0',
       QUEUE_MAX_PER_USER: '10',
-    }));
-    commands = new Commands({
-      queue: services.jobs.queue,
-      store: services.jobs.store,
-      config,
+    });
+    services = opened.services;
+    playground = playgroundOnServices(opened, {
       platforms: { web: { imageMissingKey: 'web.needs_image' } },
       randomModel: services.bundledModel,
     });
@@ -82,8 +66,7 @@ describe.skipIf(!haveBrowser)('playground history and polish in a browser', { ti
 
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
-    await services?.close();
+    await playground?.close();
   });
 
   const send = async (text: string) => {
@@ -261,7 +244,7 @@ describe.skipIf(!haveBrowser)('playground history and polish in a browser', { ti
   });
 
   it('says when the connection is lost and recovers when the server is back', async () => {
-    await server.close();
+    await playground.stop(server);
     await page.waitForSelector('#connection:not([hidden])', { timeout: 30_000 });
     await page.screenshot({ path: join(artifacts, 'playground-connection-lost.png') });
     await startServer();

@@ -7,10 +7,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Playground, startPlaygroundServer } from '../../../adapters/web/server.js';
-import { Commands } from '../../../commands/index.js';
+import type { Playground } from '../../../adapters/web/server.js';
 import type { Services } from '../../../src/services.js';
 import { openE2eServices, solidPng } from '../e2e-services.js';
+import { type PlaygroundStack, playgroundOnServices } from './playground-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveBrowser = existsSync(CHROMIUM);
@@ -24,6 +24,7 @@ describe.skipIf(!haveBrowser)(
   { timeout: 300_000 },
   () => {
     let services: Services;
+    let playground: PlaygroundStack;
     let server: Playground;
     let browser: Browser;
     let page: Page;
@@ -37,23 +38,11 @@ describe.skipIf(!haveBrowser)(
         QUEUE_MAX_PER_USER: '10',
       });
       services = opened.services;
-      const commands = new Commands({
-        queue: services.jobs.queue,
-        store: services.jobs.store,
-        config: opened.config,
+      playground = playgroundOnServices(opened, {
         platforms: { web: { imageMissingKey: 'web.needs_image' } },
         randomModel: services.bundledModel,
       });
-      server = await startPlaygroundServer({
-        commands,
-        host: '127.0.0.1',
-        port: 0,
-        maxInputBytes: opened.config.limits.maxInputBytes,
-        defaultLocale: 'en',
-        bundledModel: services.bundledModel,
-        device: 'cpu',
-        log: opened.log,
-      });
+      ({ server } = await playground.start());
       services.start();
       browser = await chromium.launch({
         executablePath: CHROMIUM,
@@ -73,8 +62,7 @@ describe.skipIf(!haveBrowser)(
 
     afterAll(async () => {
       await browser?.close();
-      await server?.close();
-      await services?.close();
+      await playground?.close();
     });
 
     const count = (selector: string, on = page) => on.locator(selector).count();

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlaygroundServer } from '../../../adapters/web/server.js';
-import { Commands } from '../../../commands/index.js';
+import type { Playground } from '../../../adapters/web/server.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/log.js';
 import { openServices, type Services } from '../../../src/services.js';
+import { type PlaygroundStack, playgroundOnServices } from './playground-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveBrowser = existsSync(CHROMIUM);
@@ -22,7 +22,8 @@ const artifacts = join(process.cwd(), 'test', 'artifacts');
 
 describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, () => {
   let services: Services;
-  let server: { url: string; close(): Promise<void> };
+  let playground: PlaygroundStack;
+  let server: Playground;
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
@@ -38,17 +39,8 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     });
     const log = createLogger({ level: 'silent', pretty: false });
     services = await openServices(config, log);
-    const commands = new Commands({ queue: services.jobs.queue, store: services.jobs.store, config });
-    server = await startPlaygroundServer({
-      commands,
-      host: '127.0.0.1',
-      port: 0,
-      maxInputBytes: config.limits.maxInputBytes,
-      defaultLocale: 'en',
-      bundledModel: services.bundledModel,
-      device: 'cpu',
-      log,
-    });
+    playground = playgroundOnServices({ config, log, services });
+    ({ server } = await playground.start());
     services.start();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -72,8 +64,7 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
 
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
-    await services?.close();
+    await playground?.close();
   });
 
   const send = async (text: string) => {

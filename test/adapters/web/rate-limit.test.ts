@@ -1,17 +1,9 @@
 // The per-minute limit on the playground: its one local user (loopback, no token) presses buttons in a row without
 // being told to slow down; a shared playground (an access token) keeps the limit. Real HTTP, commands and queue.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Playground, startPlaygroundServer } from '../../../adapters/web/server.js';
-import { Commands } from '../../../commands/index.js';
-import { loadConfig } from '../../../src/config/index.js';
 import { t } from '../../../src/i18n.js';
-import { type JobSystem, openJobSystem } from '../../../src/jobs/index.js';
-import { createLogger } from '../../../src/log.js';
-import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { send } from './http-client.js';
+import { openPlaygroundOnDouble, type PlaygroundStack } from './playground-server.js';
 
 const TOKEN = 'correct-horse-battery';
 
@@ -26,40 +18,18 @@ function imagine(prompt: string): { headers: Record<string, string>; body: Buffe
 }
 
 describe('playground rate limit', () => {
-  let jobs: JobSystem;
-  let commands: Commands;
-  const open: Playground[] = [];
+  let playground: PlaygroundStack;
 
   beforeAll(() => {
-    const config = loadConfig({
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-web-rate-')),
-      LOG_LEVEL: 'silent',
-      RATE_LIMIT_PER_MINUTE: '1',
-      QUEUE_MAX_PER_USER: '20',
-    });
-    jobs = openJobSystem({ config, engine: new TimedEngineDouble() });
-    commands = new Commands({ queue: jobs.queue, store: jobs.store, config });
+    playground = openPlaygroundOnDouble('rate', { RATE_LIMIT_PER_MINUTE: '1', QUEUE_MAX_PER_USER: '20' });
   });
   afterAll(async () => {
-    for (const server of open) await server.close();
-    await jobs.close({ waitMs: 100 });
+    await playground.close();
   });
 
   /** Three /imagine lines from one browser (its cookie kept): the first line of each answer. */
   async function threeInARow(host: string, accessToken?: string): Promise<string[]> {
-    const server = await startPlaygroundServer({
-      commands,
-      host,
-      port: 0,
-      accessToken,
-      maxInputBytes: 1024 * 1024,
-      defaultLocale: 'en',
-      bundledModel: true,
-      device: 'cpu',
-      log: createLogger({ level: 'silent', pretty: false }),
-    });
-    open.push(server);
-    const port = Number(new URL(server.url).port);
+    const { port } = await playground.start({ host, accessToken });
     const auth: Record<string, string> = accessToken ? { authorization: `Bearer ${accessToken}` } : {};
     const page = await send(port, '/', { headers: auth });
     const cookie = ([] as string[])

@@ -2,21 +2,13 @@
 // and a page whose name was rebound to this machine (DNS rebinding) are refused before anything runs; a link from
 // elsewhere keeps the user's identity; another local app's cookie does not break the playground; a button press
 // split mid-character arrives whole. Real HTTP, commands and queue; the engine is the timed double.
-import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadRequest, readJson } from '../../../adapters/web/json-body.js';
-import { type Playground, startPlaygroundServer } from '../../../adapters/web/server.js';
-import { Commands } from '../../../commands/index.js';
-import { loadConfig } from '../../../src/config/index.js';
 import { t } from '../../../src/i18n.js';
-import { type JobSystem, openJobSystem } from '../../../src/jobs/index.js';
-import { createLogger } from '../../../src/log.js';
-import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { send } from './http-client.js';
+import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
 
 const BOUNDARY = '----dimooguard';
 const FORM = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` };
@@ -27,38 +19,16 @@ const form = (text: string) =>
 const USER = 'dimoo_uid=0b4c7a44-3c39-4d34-9d6c-2f5f1a7c0101';
 
 describe('playground request guard', () => {
-  let jobs: JobSystem;
-  let commands: Commands;
-  const open: Playground[] = [];
-  const start = async (host = '127.0.0.1', accessToken?: string) => {
-    const server = await startPlaygroundServer({
-      commands,
-      host,
-      port: 0,
-      accessToken,
-      maxInputBytes: 1024 * 1024,
-      defaultLocale: 'en',
-      bundledModel: true,
-      device: 'cpu',
-      log: createLogger({ level: 'silent', pretty: false }),
-    });
-    open.push(server);
-    return Number(new URL(server.url).port);
-  };
-  const queued = () => jobs.store.byStatus('queued', 'running', 'done');
+  let playground: PlaygroundOnDouble;
+  const start = async (host = '127.0.0.1', accessToken?: string) =>
+    (await playground.start({ host, accessToken })).port;
+  const queued = () => playground.jobs.store.byStatus('queued', 'running', 'done');
 
   beforeAll(() => {
-    const config = loadConfig({
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-web-guard-')),
-      LOG_LEVEL: 'silent',
-      RATE_LIMIT_PER_MINUTE: '0',
-    });
-    jobs = openJobSystem({ config, engine: new TimedEngineDouble() });
-    commands = new Commands({ queue: jobs.queue, store: jobs.store, config });
+    playground = openPlaygroundOnDouble('guard', { RATE_LIMIT_PER_MINUTE: '0' });
   });
   afterAll(async () => {
-    for (const server of open) await server.close();
-    await jobs.close({ waitMs: 100 });
+    await playground.close();
   });
 
   it('answers only to its own names and port: a rebound name reads nothing, not even the page', async () => {

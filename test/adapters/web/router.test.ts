@@ -1,19 +1,16 @@
 // The playground's chat line goes through the commands layer's parsing: typed commands with their options, plain
 // lines by what is attached, and the playground's own refusals (unknown command, no image). Real commands and
 // queue (not started: the jobs only wait); the engine is the timed test double.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { route } from '../../../adapters/web/router.js';
 import type { Upload } from '../../../adapters/web/uploads.js';
-import { type CommandContext, Commands, type Reply } from '../../../commands/index.js';
-import { loadConfig } from '../../../src/config/index.js';
-import { type JobSystem, openJobSystem, type StoredRequest } from '../../../src/jobs/index.js';
-import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import type { CommandContext, Commands, Reply } from '../../../commands/index.js';
+import type { JobSystem, StoredRequest } from '../../../src/jobs/index.js';
+import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
 
 describe('playground router', () => {
+  let app: PlaygroundOnDouble;
   let jobs: JobSystem;
   let commands: Commands;
   let png: Uint8Array;
@@ -32,23 +29,18 @@ describe('playground router', () => {
   const requestOf = (reply: Reply): StoredRequest | undefined => jobs.store.get(reply.jobId ?? '')?.request;
 
   beforeAll(async () => {
-    const config = loadConfig({
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-web-router-')),
-      LOG_LEVEL: 'silent',
-    });
-    jobs = openJobSystem({ config, engine: new TimedEngineDouble() });
-    commands = new Commands({
-      queue: jobs.queue,
-      store: jobs.store,
-      config,
-      platforms: { web: { imageMissingKey: 'web.needs_image' } },
-    });
+    app = openPlaygroundOnDouble(
+      'router',
+      {},
+      { platforms: { web: { imageMissingKey: 'web.needs_image' } } },
+    );
+    ({ jobs, commands } = app);
     png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#4a4' } })
       .png()
       .toBuffer();
   });
   afterAll(async () => {
-    await jobs.close({ waitMs: 100 });
+    await app.close();
   });
 
   it('runs typed commands with the playground options --type, --box, --zoom and --pan', async () => {

@@ -1,19 +1,12 @@
 // The playground server's guards, over real HTTP: the static allowlist against traversal, the access token off
 // loopback, and upload limits answered with the localized refusal. Real commands and queue; the engine is the
 // timed test double (these requests never reach a run).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Playground, startPlaygroundServer } from '../../../adapters/web/server.js';
-import { COMMANDS, Commands } from '../../../commands/index.js';
-import { type Config, loadConfig } from '../../../src/config/index.js';
+import { COMMANDS } from '../../../commands/index.js';
 import { t } from '../../../src/i18n.js';
-import { type JobSystem, openJobSystem } from '../../../src/jobs/index.js';
-import { createLogger } from '../../../src/log.js';
-import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { send } from './http-client.js';
+import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
 
 function multipart(text: string, image?: Buffer): { headers: Record<string, string>; body: Buffer } {
   const boundary = '----dimootest';
@@ -37,39 +30,14 @@ function multipart(text: string, image?: Buffer): { headers: Record<string, stri
 }
 
 describe('playground server', () => {
-  let config: Config;
-  let jobs: JobSystem;
-  let commands: Commands;
-  const log = createLogger({ level: 'silent', pretty: false });
-  const open: Playground[] = [];
-  const start = async (host: string, accessToken?: string) => {
-    const server = await startPlaygroundServer({
-      commands,
-      host,
-      port: 0,
-      accessToken,
-      maxInputBytes: 1024 * 1024,
-      defaultLocale: 'en',
-      bundledModel: true,
-      device: 'cpu',
-      log,
-    });
-    open.push(server);
-    return { server, port: Number(new URL(server.url).port) };
-  };
+  let playground: PlaygroundOnDouble;
+  const start = (host: string, accessToken?: string) => playground.start({ host, accessToken });
 
   beforeAll(() => {
-    config = loadConfig({
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-web-server-')),
-      LOG_LEVEL: 'silent',
-      MAX_INPUT_PIXELS: '65536',
-    });
-    jobs = openJobSystem({ config, engine: new TimedEngineDouble() });
-    commands = new Commands({ queue: jobs.queue, store: jobs.store, config });
+    playground = openPlaygroundOnDouble('server', { MAX_INPUT_PIXELS: '65536' });
   });
   afterAll(async () => {
-    for (const server of open) await server.close();
-    await jobs.close({ waitMs: 100 });
+    await playground.close();
   });
 
   it('serves only the allowlisted assets; traversal and other paths get 404', async () => {
@@ -192,7 +160,7 @@ describe('playground server', () => {
       expect(line).toContain('1.5 MB');
       expect(line).not.toMatch(/[{}]/);
     }
-    expect(jobs.queue.plannedOrder()).toHaveLength(0);
+    expect(playground.jobs.queue.plannedOrder()).toHaveLength(0);
   });
 
   it('answers a malformed or oversized button press with a localized 400, not a crash', async () => {

@@ -1,21 +1,15 @@
 // Playground uploads that are not what they claim: an empty file is named as such (not run as text-to-image), a
 // malformed multipart body is a localized 400 (not a 500), an unchosen file input is no file at all, a text field
 // over its limit is refused rather than run cut short, and a body the client cut off is given up on.
-import { mkdtempSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Playground, startPlaygroundServer } from '../../../adapters/web/server.js';
 import { MalformedUpload, readUpload } from '../../../adapters/web/uploads.js';
-import { Commands, MAX_PROMPT_CHARS } from '../../../commands/index.js';
-import { loadConfig } from '../../../src/config/index.js';
+import { MAX_PROMPT_CHARS } from '../../../commands/index.js';
 import { t } from '../../../src/i18n.js';
-import { type JobSystem, openJobSystem } from '../../../src/jobs/index.js';
 import { createLogger } from '../../../src/log.js';
-import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { send } from './http-client.js';
+import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
 
 async function post(port: number, headers: Record<string, string>, body: Buffer) {
   const answer = await send(port, '/api/messages', { method: 'POST', headers, body });
@@ -65,32 +59,18 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | Error | 'pendin
 }
 
 describe('playground uploads', () => {
-  let jobs: JobSystem;
-  let server: Playground;
+  let playground: PlaygroundOnDouble;
   let port: number;
   const logged: string[] = [];
 
   beforeAll(async () => {
-    const config = loadConfig({
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-web-uploads-')),
-      LOG_LEVEL: 'silent',
-    });
-    jobs = openJobSystem({ config, engine: new TimedEngineDouble() });
-    server = await startPlaygroundServer({
-      commands: new Commands({ queue: jobs.queue, store: jobs.store, config }),
-      host: '127.0.0.1',
-      port: 0,
-      maxInputBytes: 1024 * 1024,
-      defaultLocale: 'en',
-      bundledModel: true,
-      device: 'cpu',
+    playground = openPlaygroundOnDouble('uploads');
+    ({ port } = await playground.start({
       log: createLogger({ level: 'debug', pretty: false, destination: { write: (l) => logged.push(l) } }),
-    });
-    port = Number(new URL(server.url).port);
+    }));
   });
   afterAll(async () => {
-    await server.close();
-    await jobs.close({ waitMs: 100 });
+    await playground.close();
   });
 
   it('says "the file is empty" for an empty chosen file, and queues nothing', async () => {
@@ -101,7 +81,7 @@ describe('playground uploads', () => {
     );
     expect(answer.status).toBe(200);
     expect(answer.lines).toEqual([t('en', 'errors.engine.image_empty')]);
-    expect(jobs.store.byStatus('queued', 'running', 'done')).toHaveLength(0);
+    expect(playground.jobs.store.byStatus('queued', 'running', 'done')).toHaveLength(0);
   });
 
   it('treats an unchosen file input (empty part, no file name) as no file', async () => {
@@ -131,7 +111,7 @@ describe('playground uploads', () => {
     expect(answer.lines).toEqual([
       t('fr', 'errors.prompt_too_long', { length: 16_384, limit: MAX_PROMPT_CHARS }),
     ]);
-    expect(jobs.store.byStatus('queued', 'running', 'done')).toHaveLength(0);
+    expect(playground.jobs.store.byStatus('queued', 'running', 'done')).toHaveLength(0);
   });
 
   it('gives up on an upload the client cut off, in a field or a file, and answers the next one', async () => {
