@@ -3,6 +3,7 @@
 // against the command's spec), and subscribes to its platform's rendered job updates. Every call passes one error
 // boundary (guard.ts), so an adapter never sees a thrown error from a command.
 import type { Platform } from '../src/jobs/index.js';
+import { BlockGate } from './blocked.js';
 import { pressButton } from './buttons.js';
 import { type CommandContext, type ContextInput, makeContext } from './context.js';
 import { type CommandDeps, type CommandsOptions, createDeps } from './deps.js';
@@ -24,6 +25,7 @@ import {
   type TextImages,
 } from './run-text.js';
 import { type Suggestion, suggestionsFor } from './suggestions.js';
+import { parseTextCommand } from './text-grammar.js';
 import { withUndeliveredNotice } from './undelivered.js';
 import { retouchResult } from './vary-region.js';
 
@@ -37,6 +39,8 @@ export type { Suggestion } from './suggestions.js';
 export class Commands {
   private readonly deps: CommandDeps;
   private readonly updates: JobUpdates;
+  /** The one check of a blocked user, at every entry below (`blocked.ts`). */
+  private readonly gate: BlockGate;
   /** The commands, for adapters to derive their registration, option collection and menus from. */
   readonly registry: CommandRegistry;
 
@@ -44,6 +48,7 @@ export class Commands {
     this.registry = options.registry ?? COMMAND_REGISTRY;
     this.deps = createDeps(options, this.registry);
     this.updates = new JobUpdates(this.deps);
+    this.gate = new BlockGate(this.deps);
   }
 
   /** Locale order as grammY's i18n: the user's stored choice, then the platform's tag, then the default. */
@@ -111,6 +116,11 @@ export class Commands {
     images: TextImages = [],
     botUsername?: string,
   ): Promise<Reply | undefined> {
+    // Only a command of ours is refused: a blocked user's other lines (group chatter) are no one's business here.
+    if (parseTextCommand(this.registry.specs, text, botUsername)) {
+      const refusal = this.gate.refusal(ctx);
+      if (refusal) return refusal.silent ? undefined : refusal;
+    }
     const reply = await guard(this.deps, ctx, () => runText(this.deps, ctx, { text, images, botUsername }));
     return reply ? withUndeliveredNotice(this.deps, ctx, reply) : reply;
   }
@@ -121,6 +131,8 @@ export class Commands {
    * user's latest /imagine again with its changes). Undefined for an unknown `/command`.
    */
   runChatLine(ctx: CommandContext, text: string, images: TextImages = {}): Promise<Reply | undefined> {
+    const refusal = this.gate.refusal(ctx);
+    if (refusal) return Promise.resolve(refusal.silent ? undefined : refusal);
     const imageless = Object.values(images).every((image) => image === undefined);
     return guard(this.deps, ctx, () =>
       imageless && isRerunLine(text)
@@ -135,7 +147,7 @@ export class Commands {
    */
   suggest(ctx: CommandContext, command: string, option: string, typed: string): Suggestion[] {
     const spec = this.registry.find(command)?.spec;
-    if (!spec) return [];
+    if (!spec || this.gate.blocked(ctx)) return [];
     try {
       return suggestionsFor(this.deps, ctx, spec, option, typed);
     } catch (error) {
@@ -167,7 +179,10 @@ export class Commands {
     }
   }
 
+  /** Every entry but typed lines: a blocked user's event is refused here, before any of it runs. */
   private guarded(ctx: CommandContext, work: () => Promise<Reply>): Promise<Reply> {
+    const refusal = this.gate.refusal(ctx);
+    if (refusal) return Promise.resolve(refusal);
     return guard(this.deps, ctx, work).then((reply) => withUndeliveredNotice(this.deps, ctx, reply));
   }
 }

@@ -16,6 +16,13 @@ export interface CommandContext {
   meta: Record<string, unknown>;
   /** The per-minute limit does not apply (`ContextInput.ownMachine`); the queue's caps still do. */
   rateExempt?: boolean;
+  /** `ContextInput.repliedUser`: a user option left empty names them (Telegram's `/block` as a reply). */
+  repliedUser?: string;
+  /**
+   * Users (ids on the asker's platform) this event names whom the platform vouches for as admins beyond ADMIN_IDS
+   * (a Discord member picked in a USER option who holds an admin role in this guild).
+   */
+  namedAdmins?: readonly string[];
 }
 
 export interface ContextInput {
@@ -34,6 +41,11 @@ export interface ContextInput {
    * a per-minute limit there guards no one from anyone, and only gets in the way of pressing buttons in a row.
    */
   ownMachine?: boolean;
+  /**
+   * The author (a user id on the same platform) of the message this event's message replies to, where a reply
+   * names a user (Telegram); absent otherwise.
+   */
+  repliedUser?: string;
 }
 
 /** One operation of the commands layer; it may throw, the facade's error boundary turns that into a reply. */
@@ -42,7 +54,7 @@ export type Operation<I> = (deps: CommandDeps, ctx: CommandContext, input: I) =>
 /** Locale order as grammY's i18n: the user's stored choice, then the platform's tag, then the default. */
 export function makeContext(
   deps: Pick<CommandDeps, 'store' | 'queue' | 'config'>,
-  { user, scope, language, meta = {}, admin = false, ownMachine = false }: ContextInput,
+  { user, scope, language, meta = {}, admin = false, ownMachine = false, repliedUser }: ContextInput,
 ): CommandContext {
   const settings = deps.store.settings<UserSettings>(ownerKey(user)) ?? {};
   const locale = settings.language ?? matchLocale(language) ?? deps.config.defaultLocale;
@@ -54,5 +66,6 @@ export function makeContext(
     isAdmin: admin || deps.queue.isAdmin(user),
     meta,
     ...(ownMachine ? { rateExempt: true } : {}),
+    ...(repliedUser ? { repliedUser } : {}),
   };
 }

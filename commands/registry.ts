@@ -2,6 +2,8 @@
 // the text parser and /help derive everything from `specs`; `run` validates a call against the spec once and
 // hands the handler typed options.
 import type { z } from 'zod';
+import { block, unblock } from './block/handler.js';
+import { blockSpec, unblockSpec } from './block/spec.js';
 import { cancel } from './cancel/handler.js';
 import { cancelSpec } from './cancel/spec.js';
 import type { CommandContext, Operation } from './context.js';
@@ -10,6 +12,7 @@ import { describe } from './describe/handler.js';
 import { describeSpec } from './describe/spec.js';
 import { edit } from './edit/handler.js';
 import { editSpec } from './edit/spec.js';
+import { UserInputError } from './errors.js';
 import { help } from './help/handler.js';
 import { helpSpec, startSpec } from './help/spec.js';
 import { imagine } from './imagine/handler.js';
@@ -44,8 +47,10 @@ export function defineCommand<S extends z.ZodObject>(
 ): RegisteredCommand {
   return {
     spec,
-    run: (deps, ctx, raw) =>
-      handler(deps, ctx, validateOptions(spec, raw, deps.profile(ctx.user.platform).imageMissingKey)),
+    run: async (deps, ctx, raw) => {
+      if (spec.adminOnly && !ctx.isAdmin) throw new UserInputError('errors.admin_only');
+      return handler(deps, ctx, validateOptions(spec, raw, deps.profile(ctx.user.platform).imageMissingKey));
+    },
   };
 }
 
@@ -86,6 +91,8 @@ export const COMMAND_REGISTRY = new CommandRegistry([
   defineCommand(cancelSpec, cancel),
   defineCommand(settingsSpec, settings),
   defineCommand(preferSpec, prefer),
+  defineCommand(blockSpec, block),
+  defineCommand(unblockSpec, unblock),
   defineCommand(helpSpec, help),
   defineCommand(startSpec, help),
 ]);

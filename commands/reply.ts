@@ -159,6 +159,11 @@ export interface Reply {
    * was refused); each that starts a job becomes that job's status message.
    */
   more?: Reply[];
+  /**
+   * Nothing new to say (a blocked user's refusal, repeated within its quiet time: `blocked.ts`): an adapter that
+   * need not answer (a message) sends nothing; one that must (a Discord interaction) shows the text.
+   */
+  silent?: boolean;
 }
 
 export function buttonId(action: ButtonAction, jobId: string): string {

@@ -74,6 +74,11 @@ export async function runText(
   if (!spec) return undefined;
   const { options, unknown } = parseArgs(spec, command.args);
   if (unknown.length > 0) return textReply('errors.settings.unknown', { option: unknown.join(', ') });
+  // A user the words did not name is the author of the message this one replies to (Telegram's `/block` as a reply).
+  for (const option of optionsOf(spec)) {
+    if (option.type === 'user' && options[option.name] === undefined && ctx.repliedUser)
+      options[option.name] = ctx.repliedUser;
+  }
   const reply = await runCommand(deps, ctx, {
     name: spec.name,
     options,

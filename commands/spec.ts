@@ -7,12 +7,17 @@ import type { Platform } from '../src/jobs/index.js';
 import type { UserInputCode } from './errors.js';
 import type { InputImage } from './inputs.js';
 
-export type OptionType = 'string' | 'integer' | 'number' | 'boolean' | 'attachment';
+export type OptionType = 'string' | 'integer' | 'number' | 'boolean' | 'attachment' | 'user';
 
 /** What a spec may say about one option beyond its zod type (kept in the schema's `.meta()`). */
 export interface OptionMeta {
   /** The option is an image the user gives (downloaded by the adapter, checked by the handler). */
   attachment?: boolean;
+  /**
+   * The option names a user of the asker's platform by id (Discord: a USER option the client picks; typed: the id;
+   * Telegram: else the author of the message the command replies to, `CommandContext.repliedUser`).
+   */
+  user?: boolean;
   /** Choices offered to the user (Discord's `choices`) while the schema accepts more (any valid `W:H`). */
   suggestions?: readonly (string | number)[];
   /** Choice labels are the locale keys `<labelPrefix>.<value>`; absent = the value is its own label. */
@@ -56,6 +61,11 @@ export interface CommandSpec<S extends z.ZodObject = z.ZodObject> {
   name: string;
   options: S;
   text?: TextGrammar;
+  /**
+   * Only admins may run it: refused to others before the handler (`errors.admin_only`), and left out of /help and
+   * Telegram's menu (everyone's) for them.
+   */
+  adminOnly?: boolean;
   /** Platforms that show it; absent = all. */
   platforms?: readonly Platform[];
   /** Another command this one runs (Telegram's /start is /help). */
@@ -117,6 +127,7 @@ export function describeOption(name: string, field: z.ZodType): OptionInfo {
   const info: OptionInfo = { name, type: 'string', required, typedOnly: meta.typedOnly === true, meta };
   let values: readonly (string | number)[] | undefined = meta.suggestions;
   if (meta.attachment) info.type = 'attachment';
+  else if (meta.user) info.type = 'user';
   else if (inner instanceof z.ZodBoolean) info.type = 'boolean';
   else if (inner instanceof z.ZodNumber) {
     info.type = inner.isInt ? 'integer' : 'number';
@@ -149,7 +160,25 @@ export function onPlatform(spec: CommandSpec, platform: Platform): boolean {
   return !spec.platforms || spec.platforms.includes(platform);
 }
 
-/** The commands a platform lists for its users (/help, the playground's suggestions): no second names. */
-export function listedCommands(specs: readonly CommandSpec[], platform: Platform): CommandSpec[] {
-  return specs.filter((spec) => spec.listed !== false && !spec.aliasOf && onPlatform(spec, platform));
+/**
+ * The commands a platform lists for its users (/help, the playground's suggestions): no second names, and admin
+ * commands only for admins.
+ */
+export function listedCommands(
+  specs: readonly CommandSpec[],
+  platform: Platform,
+  admin = false,
+): CommandSpec[] {
+  return specs.filter(
+    (spec) =>
+      spec.listed !== false && !spec.aliasOf && onPlatform(spec, platform) && (admin || !spec.adminOnly),
+  );
+}
+
+/** A user of the asker's platform, by id (Discord's snowflakes, Telegram's numeric ids). */
+export function userOption() {
+  return z
+    .string()
+    .regex(/^\d{1,20}$/)
+    .meta({ user: true });
 }

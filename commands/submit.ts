@@ -22,7 +22,8 @@ export async function submit(
   // Counted before the queue is asked (and given back if it refuses): front-ends sharing a queue check and count
   // at once, so two of them cannot both take a user's last slot.
   // A replacement is not counted again: the request it stands for took its slot when first sent.
-  const slot = replacesWaitingJob(deps, ctx)
+  const replaces = replacedIds(ctx);
+  const slot = replacesWaitingJob(deps, ctx, replaces)
     ? UNCOUNTED
     : await deps.limiter.take(ownerKey(ctx.user), deps.now(), ctx.isAdmin || ctx.rateExempt === true);
   if (!slot.ok)
@@ -38,6 +39,8 @@ export async function submit(
     meta: jobMeta(ctx, meta),
     // Admin rights can come from the platform (a role), which the queue cannot see.
     ...(ctx.isAdmin ? { priority: 'high' as const } : {}),
+    // Held for this submission: admitted, it takes their place in the same step.
+    ...(replaces.length > 0 ? { replaces } : {}),
   });
   if (!result.ok) {
     await slot.release();
@@ -46,20 +49,26 @@ export async function submit(
   return { ...renderQueued(result.job, result.ahead, result.etaMs, deps.render), startsJob: true };
 }
 
-/**
- * The request stands for a waiting job of the same user that was cancelled for it (`ctx.meta.replaces`: an edited
- * Telegram message): neither refused by the rate limit (fixing a typo at the limit would lose the job) nor counted.
- * Each replaced job lets one submission through.
- */
-function replacesWaitingJob(deps: CommandDeps, ctx: CommandContext): boolean {
+/** The waiting jobs the request stands for (`ctx.meta.replaces`: an edited Telegram message). */
+function replacedIds(ctx: CommandContext): string[] {
   const replaced = ctx.meta.replaces;
-  if (!Array.isArray(replaced)) return false;
+  return Array.isArray(replaced) ? replaced.filter((id): id is string => typeof id === 'string') : [];
+}
+
+/**
+ * The request stands for a waiting job of the same user (an edited request): neither refused by the rate limit
+ * (fixing a typo at the limit would lose the job) nor counted. The job is still waiting, held for the submission
+ * that replaces it (JobQueueApi.hold), or already cancelled for it (a queue that cannot hold; the further lines of
+ * a permutation). Each replaced job lets one submission through, and a held one always: a hold is taken only by
+ * its one replacement, and after a refusal that kept the job it is the same request edited again.
+ */
+function replacesWaitingJob(deps: CommandDeps, ctx: CommandContext, replaced: readonly string[]): boolean {
   const user = ownerKey(ctx.user);
   return replaced.some((id) => {
-    if (typeof id !== 'string') return false;
     const job = deps.queue.get(id) ?? deps.store.get(id);
-    const waitedOnly = job?.status === 'cancelled' && job.startedAt === undefined;
-    return waitedOnly && ownerKey(job.owner) === user && deps.limiter.replacementOnce(id);
+    if (!job || job.startedAt !== undefined || ownerKey(job.owner) !== user) return false;
+    const once = deps.limiter.replacementOnce(id);
+    return job.status === 'queued' || (job.status === 'cancelled' && once);
   });
 }
 

@@ -310,10 +310,20 @@ export class DiscordBot implements DiscordRuntime {
         if (option.type === 'attachment')
           images[option.name] = await this.image(i.options.getAttachment(option.name));
         else options[option.name] = i.options.get(option.name)?.value;
+        if (option.type === 'user') this.noteNamedAdmin(ctx, i, option.name);
       }
       return commands.run(ctx, { name: command.spec.name, options, images });
     };
     await answer(this, i, ctx, work, command?.spec.personal === true || ctx.settings.private === true);
+  }
+
+  /** A picked member holding an admin role here is an admin too, as the asker would be (`context`). */
+  private noteNamedAdmin(ctx: CommandContext, i: ChatInputCommandInteraction, option: string): void {
+    const member = i.options.getMember(option);
+    const user = i.options.getUser(option);
+    const adminRoles = this.options.config.discord.adminRoleIds;
+    if (user && i.guildId !== null && roleIdsOf(member).some((role) => adminRoles.includes(role)))
+      ctx.namedAdmins = [...(ctx.namedAdmins ?? []), user.id];
   }
 
   private async onButton(i: ButtonInteraction, ctx: CommandContext): Promise<void> {

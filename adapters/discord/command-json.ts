@@ -109,6 +109,9 @@ function optionJson(command: string, o: OptionInfo, words: Words): APIApplicatio
       return { ...base, type: ApplicationCommandOptionType.Attachment };
     case 'boolean':
       return { ...base, type: ApplicationCommandOptionType.Boolean };
+    case 'user':
+      // Discord's user picker: the interaction carries the id (and the member, for an admin role's check).
+      return { ...base, type: ApplicationCommandOptionType.User };
     case 'integer': {
       const type = ApplicationCommandOptionType.Integer;
       if (o.choices)

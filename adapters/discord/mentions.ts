@@ -142,6 +142,8 @@ export async function onMessage(rt: DiscordRuntime, message: Message): Promise<v
   } catch (error) {
     reply = rt.errorReply(error);
   }
+  // A blocked user's repeated refusal: a mention needs no answer (commands/blocked.ts).
+  if (reply.silent) return;
   // The reply, then those that come with it (a permutation's further jobs), each a reply of its own; one that
   // Discord refuses does not keep the others back.
   const failures: unknown[] = [];
@@ -177,7 +179,9 @@ function buttonIdsOf(message: Message): string[] {
  * Role ids of a member: a cached GuildMember's roles, or the raw list an interaction carries when the guild is not
  * cached.
  */
-export function roleIdsOf(member: GuildMember | APIInteractionGuildMember | null | undefined): string[] {
+export function roleIdsOf(
+  member: GuildMember | Pick<APIInteractionGuildMember, 'roles'> | null | undefined,
+): string[] {
   if (!member) return [];
   if (Array.isArray(member.roles)) return member.roles;
   return [...member.roles.cache.keys()];

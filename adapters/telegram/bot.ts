@@ -34,6 +34,7 @@ import { TelegramJobMessages } from './job-messages.js';
 import { ALLOWED_UPDATES, type Polling, startPolling } from './polling.js';
 import { TelegramQuestions } from './questions.js';
 import { keyboard, replyText } from './render.js';
+import { repliedUserOf } from './replied-user.js';
 import { TelegramReplies } from './replies.js';
 import { topicOf } from './send.js';
 import { serveWebhook, type WebhookServer } from './webhook.js';
@@ -258,6 +259,7 @@ export class TelegramBot {
       user: { platform: 'telegram', userId: String(from?.id ?? 0) },
       scope: `chat:${chat?.id ?? 0}`,
       language: from?.language_code,
+      repliedUser: repliedUserOf(ctx),
       // The topic goes with the job: its chat actions are sent while it runs, far from this update. So does the
       // user's message that asked (not a pressed one), which an edit of it looks for.
       meta: {

@@ -1,5 +1,6 @@
 // Telegram's command menus, derived from the command registry's specs: one BotCommand list per language
-// (`setMyCommands` with `language_code`), aliases listed beside their command, /start kept out of the menu.
+// (`setMyCommands` with `language_code`), aliases listed beside their command, /start kept out of the menu. The menu
+// is everyone's, so admin commands (/block) stay out of it: admins type them, and /help lists them to admins.
 import type { BotCommand } from 'grammy/types';
 import { COMMANDS, type CommandSpec, descriptionKey, onPlatform } from '../../commands/index.js';
 import { catalog, type Locale } from '../../src/i18n.js';
@@ -15,7 +16,7 @@ export function toTelegramCommands(locale: Locale, specs: readonly CommandSpec[]
       DESCRIPTION_LIMIT,
     );
   return specs
-    .filter((spec) => onPlatform(spec, 'telegram') && !spec.aliasOf)
+    .filter((spec) => onPlatform(spec, 'telegram') && !spec.aliasOf && !spec.adminOnly)
     .flatMap((spec) => [
       { command: spec.name, description: describe(spec.name) },
       ...(spec.telegramAliases ?? []).map((alias) => ({ command: alias, description: describe(spec.name) })),

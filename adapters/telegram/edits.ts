@@ -1,18 +1,19 @@
 // Edited requests. Telegram users fix a typo by editing their message, which reaches the bot as an edited_message.
-// While every job of that message still waits in the queue, the edit replaces them: they are cancelled and the
-// edited message is handled as if just sent, its answer taking over the old status message, so the chat shows one
-// request and one result. Once a job has started the edit changes nothing: the author hears so once per message, and
-// only while the job is fresh (an edit of an old request is someone tidying up, not asking). An edit of a message
-// that made no job runs only when it is one of our commands and was sent recently: the typo fix of a refused
-// command. Edits of chat messages are no business of the bot's, and album items are left alone (the other items of
-// the album are not in the edit). Only the author can edit a message, and only their own jobs are looked at.
+// While every job of that message still waits in the queue, the edit replaces them: the edited message is handled as
+// if just sent while they are held, its submission takes their place, and its answer takes over the old status
+// message, so the chat shows one request and one result (`settle`: when it is refused). Once a job has started the
+// edit changes nothing: the author hears so once per message, and only while the job is fresh (an edit of an old
+// request is someone tidying up, not asking). An edit of a message that made no job runs only when it is one of our
+// commands and was sent recently: the typo fix of a refused command. Edits of chat messages are no business of the
+// bot's, and album items are left alone (the other items of the album are not in the edit). Only the author can
+// edit a message, and only their own jobs are looked at.
 import { createHash } from 'node:crypto';
 import type { Context } from 'grammy';
 import type { Message } from 'grammy/types';
 import { type CommandContext, textReply } from '../../commands/index.js';
-import type { Job, JobQueueApi, JobStore, Owner } from '../../src/jobs/index.js';
+import type { Job, JobHold, JobQueueApi, JobStore, Owner } from '../../src/jobs/index.js';
 import { RecentIds } from '../shared/recent-ids.js';
-import type { TelegramJobMessages } from './job-messages.js';
+import type { HandedOver, TelegramJobMessages } from './job-messages.js';
 import type { TelegramReplies } from './replies.js';
 
 /** How recent a request must be for an edit of it to start a job or to hear that it came too late. */
@@ -21,15 +22,18 @@ export const EDIT_WINDOW_MS = 10 * 60_000;
 const JOBS_SEARCHED = 50;
 
 export interface EditDeps {
-  jobs: { store: Pick<JobStore, 'recentOf'>; queue: Pick<JobQueueApi, 'get' | 'cancel' | 'accepting'> };
+  jobs: {
+    store: Pick<JobStore, 'recentOf'>;
+    queue: Pick<JobQueueApi, 'get' | 'cancel' | 'accepting' | 'hold'>;
+  };
   jobMessages: Pick<TelegramJobMessages, 'handOver' | 'keep'>;
   replies: Pick<TelegramReplies, 'inherit' | 'release' | 'send' | 'wasRefused'>;
   context(ctx: Context): CommandContext;
   /** Whether the text is one of our commands. */
   isCommand(text: string | undefined): boolean;
   /**
-   * Handles the edited message as the adapter handles a new one; `replaces` are the waiting jobs cancelled for it
-   * (the commands let the replacement past the rate limit: the request was counted once already).
+   * Handles the edited message as the adapter handles a new one; `replaces` are the waiting jobs it stands for, held
+   * for its submission (the commands let the replacement past the rate limit: the request was counted once already).
    */
   handle(ctx: Context, replaces?: string[]): Promise<void>;
   now?: () => number;
@@ -95,29 +99,73 @@ export class EditedRequests {
   }
 
   /**
-   * Cancels the waiting jobs (checked and cancelled in one turn of the event loop, so none starts in between) and
-   * handles the edit with their status messages handed over; those no answer takes end as cancelled.
+   * Handles the edit in place of the waiting jobs, their status messages handed over to its answers; those no answer
+   * takes end as their jobs did. The jobs are held meanwhile (checked and held in one turn of the event loop, so
+   * none starts in between): its submission takes their place in the queue in one step, so a queue filling up while
+   * the edit is parsed and its image downloaded cannot refuse it after they were gone (`settle`).
    */
   private async replace(ctx: Context, owner: Owner, jobs: Job[]): Promise<void> {
     const { jobMessages, jobs: system } = this.deps;
-    // Shutting down: the replacement would be refused after its jobs were cancelled, and they would have run after
-    // the restart. They stay; the author hears why the edit did nothing.
+    // Shutting down: the replacement would be refused, and the jobs run after the restart. They stay; the author
+    // hears why the edit did nothing.
     if (system.queue.accepting === false)
       return this.deps.replies.send(ctx, this.deps.context(ctx), textReply('errors.queue.stopping'));
+    const ids = jobs.map((job) => job.id);
+    const hold = system.queue.hold?.(ids, owner);
     // Asked for first: the cancel's ending may reach the status message at once.
     const handovers = jobs.map((job) => jobMessages.handOver(job.id));
-    for (const job of jobs) {
-      if (system.queue.cancel(job.id, owner, false) !== 'cancelled') jobMessages.keep(job.id);
-    }
-    const handed = (await Promise.all(handovers)).filter((h) => h !== undefined);
-    this.deps.replies.inherit(ctx, handed);
+    // A queue that cannot hold: cancelled now, and lost should the queue refuse the replacement.
+    if (!hold) this.cancel(jobs, owner);
+    let settled: Promise<HandedOver[]> | undefined;
+    this.deps.replies.inherit(ctx, () => {
+      settled ??= this.settle(hold, owner, jobs, handovers);
+      return settled;
+    });
     try {
-      await this.deps.handle(
-        ctx,
-        jobs.map((job) => job.id),
-      );
+      await this.deps.handle(ctx, ids);
+    } catch (error) {
+      // Failed before its submission was admitted or refused (a download that broke): the request stays as it was.
+      hold?.release();
+      throw error;
     } finally {
-      await Promise.all(this.deps.replies.release(ctx).map((h) => h.end()));
+      const left = await this.deps.replies.release(ctx);
+      // Never left held, whatever happened (ended already, this does nothing).
+      hold?.release();
+      await Promise.all(left.map((h) => h.end()));
+    }
+  }
+
+  /**
+   * What becomes of the held jobs once the edit has been handled (its first answer is about to be sent), and the
+   * status messages its answers take over:
+   * - replaced: its submission was admitted and cancelled them; their messages go to its answers.
+   * - released: the queue refused the replacement (full, stopping, too long to run) or handling failed. Nothing
+   *   says the author no longer wants the old request, and a full queue is no reason to lose it: it waits as before
+   *   with its status message, and the refusal is a message of its own.
+   * - still held: the queue was never asked. The edited command was refused as the author's mistake (a typo made
+   *   into an invalid command), or asks for no job: the message no longer says what the old request did, so it goes,
+   *   and the answer takes its status message.
+   */
+  private async settle(
+    hold: JobHold | undefined,
+    owner: Owner,
+    jobs: Job[],
+    handovers: Array<Promise<HandedOver | undefined>>,
+  ): Promise<HandedOver[]> {
+    if (hold?.state === 'held') {
+      // Released and cancelled in one turn: the worker cannot start one in between.
+      hold.release();
+      this.cancel(jobs, owner);
+    } else if (hold?.state === 'released') {
+      for (const job of jobs) this.deps.jobMessages.keep(job.id);
+    }
+    return (await Promise.all(handovers)).filter((h) => h !== undefined);
+  }
+
+  private cancel(jobs: Job[], owner: Owner): void {
+    for (const job of jobs) {
+      if (this.deps.jobs.queue.cancel(job.id, owner, false) !== 'cancelled')
+        this.deps.jobMessages.keep(job.id);
     }
   }
 

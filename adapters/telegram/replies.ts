@@ -14,8 +14,14 @@ import { inTopic, sendImages, topicOf } from './send.js';
 const TEXT_LIMIT = 4096;
 
 export class TelegramReplies {
-  /** Status messages handed over to the answers of an update, in order; taken ones are removed. */
-  private readonly inherited = new WeakMap<Context, HandedOver[]>();
+  /**
+   * Status messages handed over to the answers of an update, in order, once known (`load`, asked for when the first
+   * answer is sent: an edited request's jobs end only as its submission is admitted); taken ones are removed.
+   */
+  private readonly inherited = new WeakMap<
+    Context,
+    { load: () => Promise<HandedOver[]>; loaded?: Promise<HandedOver[]> }
+  >();
   /** Requests answered with a refusal (`chat:message`): an edit of one runs again, as a fixed typo should. */
   private readonly refused = new RecentIds(1000);
 
@@ -24,16 +30,25 @@ export class TelegramReplies {
     private readonly jobMessages: TelegramJobMessages,
   ) {}
 
-  /** The answers to `ctx` take over these status messages (an edited request's), in order, until `release`. */
-  inherit(ctx: Context, handed: HandedOver[]): void {
-    this.inherited.set(ctx, [...handed]);
+  /**
+   * The answers to `ctx` take over the status messages `load` resolves with (an edited request's), in order, until
+   * `release`. `load` is called once, when the first answer is sent, or else by `release`.
+   */
+  inherit(ctx: Context, load: () => Promise<HandedOver[]>): void {
+    this.inherited.set(ctx, { load });
   }
 
   /** Ends `inherit`: the status messages no answer took. */
-  release(ctx: Context): HandedOver[] {
-    const left = this.inherited.get(ctx) ?? [];
+  async release(ctx: Context): Promise<HandedOver[]> {
+    const left = this.inheritedOf(ctx);
     this.inherited.delete(ctx);
-    return left;
+    return (await left) ?? [];
+  }
+
+  private inheritedOf(ctx: Context): Promise<HandedOver[]> | undefined {
+    const entry = this.inherited.get(ctx);
+    if (entry) entry.loaded ??= entry.load().then((handed) => [...handed]);
+    return entry?.loaded;
   }
 
   /** The request of this update was refused (a bad flag, an image too large, …): see `wasRefused`. */
@@ -48,6 +63,8 @@ export class TelegramReplies {
 
   /** Sends every message of `reply`: one that Telegram refuses does not keep the others back. */
   async send(ctx: Context, c: CommandContext, reply: Reply): Promise<void> {
+    // A blocked user's repeated refusal: a message needs no answer (commands/blocked.ts).
+    if (reply.silent) return;
     if (reply.jobId === undefined && reply.text[0]?.key.startsWith('errors.')) this.noteRefusal(ctx);
     const failures: unknown[] = [];
     for (const one of [reply, ...(reply.more ?? [])]) {
@@ -92,7 +109,7 @@ export class TelegramReplies {
     const { prefix, entities } = mentionOf(mention);
     const text = prefix + replyText(reply, c.locale, TEXT_LIMIT - prefix.length);
     const markup = keyboard(reply, c.locale);
-    const handed = this.takeInherited(ctx);
+    const handed = await this.takeInherited(ctx);
     const sent =
       (handed && (await this.takeOver(handed, text, markup))) ??
       (await this.api
@@ -122,8 +139,8 @@ export class TelegramReplies {
   }
 
   /** The next handed-over status message a text can go to: a photo (a preview made it one) cannot become text. */
-  private takeInherited(ctx: Context): HandedOver | undefined {
-    const handed = this.inherited.get(ctx);
+  private async takeInherited(ctx: Context): Promise<HandedOver | undefined> {
+    const handed = await this.inheritedOf(ctx);
     const at = handed?.findIndex((h) => !h.place.photo) ?? -1;
     return at >= 0 ? handed?.splice(at, 1)[0] : undefined;
   }

@@ -6,7 +6,7 @@ import { descriptionKey, listedCommands } from '../spec.js';
 
 export const help: Operation<unknown> = async (deps, ctx) => {
   const profile = deps.profile(ctx.user.platform);
-  const commands = listedCommands(deps.registry.specs, ctx.user.platform);
+  const commands = listedCommands(deps.registry.specs, ctx.user.platform, ctx.isAdmin);
   return {
     text: [
       { key: 'help.text' },

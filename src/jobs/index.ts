@@ -5,6 +5,7 @@ import { JobQueue } from './queue.js';
 import type { JobQueueApi } from './queue-api.js';
 import { JobStore } from './store.js';
 
+export { type BlockEntry, BlockList } from './blocks.js';
 export { DeliveryLog } from './deliveries.js';
 export { estimateStoredRequest } from './estimate.js';
 export type { JobEvent, JobListener } from './events.js';
@@ -13,6 +14,7 @@ export { isDiskFull } from './job-failure.js';
 export { insertFinishedImage } from './job-parts.js';
 export type {
   CancelResult,
+  JobHold,
   JobQueueOptions,
   QueueLimits,
   Refusal,

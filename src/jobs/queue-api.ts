@@ -1,7 +1,7 @@
 // What the commands layer needs of a job queue: the embedded SQLite JobQueue and the distributed FrontQueue
 // (QUEUE_URL) both provide it, so commands/ and adapters/ do not know which one runs.
 import type { JobListener } from './events.js';
-import type { CancelResult, SubmitInput, SubmitResult } from './queue-types.js';
+import type { CancelResult, JobHold, SubmitInput, SubmitResult } from './queue-types.js';
 import type { RateSlot, RateSlotRequest } from './rate-slots.js';
 import type { Job, Owner } from './types.js';
 
@@ -13,6 +13,13 @@ export interface JobQueueApi {
   expectedMs(job: Pick<Job, 'request' | 'estimatedCost'>): number;
   isAdmin(owner: Owner): boolean;
   submit(input: SubmitInput): SubmitResult;
+  /**
+   * Holds `owner`'s waiting jobs for the submission that will replace them (`SubmitInput.replaces`: an edited
+   * request), so that it takes their place in one step: undefined when one of them no longer waits, is not
+   * `owner`'s or is held already. The caller must end it (submit, or `release`). Absent where a queue cannot hold
+   * (the distributed one): the caller cancels first and submits after.
+   */
+  hold?(ids: readonly string[], owner: Owner): JobHold | undefined;
   get(id: string): Job | undefined;
   positionOf(id: string): { ahead: number; etaMs: number };
   plannedOrder(): Job[];

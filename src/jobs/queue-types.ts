@@ -35,6 +35,23 @@ export interface SubmitInput {
   files?: Record<string, Uint8Array>;
   meta?: Record<string, unknown>;
   priority?: Priority;
+  /**
+   * Jobs this submission stands for, held for it (`JobQueueApi.hold`: an edited request). Admitted, it cancels them
+   * in the same step, and they are not counted against the caps; refused, it releases them to wait as before. Ids
+   * not held (any more) are ignored.
+   */
+  replaces?: readonly string[];
+}
+
+/**
+ * Waiting jobs held for the submission that replaces them: not started, still in their place and still counted for
+ * every other submission. `state`: still `held`; `replaced` (cancelled as their replacement was admitted); or
+ * `released` (waiting as before: the queue refused the replacement, or `release` was called).
+ */
+export interface JobHold {
+  readonly state: 'held' | 'replaced' | 'released';
+  /** Ends the hold, the jobs waiting as before; nothing once it has ended. */
+  release(): void;
 }
 
 export interface Refusal {

@@ -1,12 +1,14 @@
 // The job queue in front of the single model: admission caps, durable state, one worker choosing the fair-next
-// job, cancellation, timeouts, failure isolation, positions and ETAs, restart recovery.
-import { batchKey, type EngineRequest, type EngineResult, type GenerateOptions } from '../../engine/index.js';
+// job, cancellation, timeouts, failure isolation, positions and ETAs (positions.ts), restart recovery, and waiting
+// jobs held for the submission that replaces them (holds.ts).
+import type { EngineRequest, EngineResult, GenerateOptions } from '../../engine/index.js';
 import { within } from '../within.js';
 import { admissionRefusal, tooLongRefusal } from './admission.js';
 import { Failure, generateAll } from './engine-run.js';
 import { estimateStoredRequest } from './estimate.js';
 import { EtaCalibration } from './eta-calibration.js';
 import { JobEvents, type JobListener } from './events.js';
+import { type Claim, JobHolds } from './holds.js';
 import { DISK_FULL, isDiskFull, jobErrorFor, type StopReason } from './job-failure.js';
 import { materializeRequest, newJob, recordResult } from './job-parts.js';
 import {
@@ -17,8 +19,9 @@ import {
   removeFilesQuietly,
   removeResultQuietly,
 } from './job-transitions.js';
-import type { CancelResult, JobQueueOptions, SubmitInput, SubmitResult } from './queue-types.js';
-import { type Candidate, FairScheduler, liftReturningUser } from './scheduler.js';
+import { QueuePositions } from './positions.js';
+import type { CancelResult, JobHold, JobQueueOptions, SubmitInput, SubmitResult } from './queue-types.js';
+import { FairScheduler, liftReturningUser } from './scheduler.js';
 import type { JobStore } from './store.js';
 import { type Job, type Owner, ownerKey } from './types.js';
 
@@ -37,6 +40,7 @@ interface RunningEntry {
 // After an unexpected failure of the worker's own bookkeeping (the database refusing a write), wait this long
 // before looking at the queue again rather than spinning on the same error.
 const WORKER_RETRY_MS = 1000;
+const STOPPING: SubmitResult = { ok: false, refusal: { key: 'errors.queue.stopping', params: {} } };
 
 export class JobQueue {
   readonly events = new JobEvents();
@@ -44,7 +48,6 @@ export class JobQueue {
   private readonly store: JobStore;
   private readonly counters: Map<string, number>;
   private readonly running = new Map<string, RunningEntry>();
-  private lastPositions = new Map<string, number>();
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private stopping = false;
@@ -56,6 +59,9 @@ export class JobQueue {
   private readonly now: () => number;
   private recovered: Job[] = [];
   private readonly eta: EtaCalibration;
+  private readonly positions: QueuePositions;
+  // Released jobs may start at once: the worker may be waiting for work.
+  private readonly holds = new JobHolds(() => this.wake?.());
 
   constructor(private readonly options: JobQueueOptions) {
     this.store = options.store;
@@ -68,6 +74,15 @@ export class JobQueue {
     });
     this.counters = this.store.counters();
     this.recovered = recoverInterrupted(this.store, this.counters, this.now());
+    this.positions = new QueuePositions({
+      store: this.store,
+      scheduler: this.scheduler,
+      counters: this.counters,
+      events: this.events,
+      running: () => [...this.running.values()].map((r) => r.job),
+      expectedMs: (job) => this.expectedMs(job),
+      now: this.now,
+    });
   }
 
   subscribe(listener: JobListener): () => void {
@@ -92,13 +107,27 @@ export class JobQueue {
     return this.admins.has(ownerKey(owner));
   }
 
+  /** Holds `owner`'s waiting jobs for the submission that replaces them (holds.ts). */
+  hold(ids: readonly string[], owner: Owner): JobHold | undefined {
+    return this.holds.hold(
+      ids.map((id) => this.store.get(id)),
+      ownerKey(owner),
+    );
+  }
+
   submit(input: SubmitInput): SubmitResult {
-    if (this.stopping) return { ok: false, refusal: { key: 'errors.queue.stopping', params: {} } };
-    const queued = this.store.byStatus('queued');
+    const claim = this.holds.claim(this.store.byStatus('queued'), input, this.now());
+    const result = this.stopping ? STOPPING : this.admit(input, claim);
+    claim.end(result.ok);
+    return result;
+  }
+
+  /** Admits the submission, or says why not; the held jobs it replaces are cancelled in the same step. */
+  private admit(input: SubmitInput, { counted, replaced }: Claim): SubmitResult {
     const user = ownerKey(input.owner);
     const estimatedCost = estimateStoredRequest(this.options.engine, input.request, input.files);
     const refusal =
-      admissionRefusal(queued, input, this.options.limits) ??
+      admissionRefusal(counted, input, this.options.limits) ??
       tooLongRefusal(this.eta.measuredMs({ request: input.request, estimatedCost }), this.options.limits);
     if (refusal) return { ok: false, refusal };
     const id = this.store.newId();
@@ -110,7 +139,7 @@ export class JobQueue {
       createdAt: this.now(),
     });
     const active = new Set([
-      ...queued.map((j) => ownerKey(j.owner)),
+      ...[...counted, ...replaced].map((j) => ownerKey(j.owner)),
       ...[...this.running.values()].map((r) => ownerKey(r.job.owner)),
     ]);
     try {
@@ -118,6 +147,7 @@ export class JobQueue {
       this.store.transaction(() => {
         if (!active.has(user)) this.store.setCounter(user, liftReturningUser(this.counters, user, active));
         this.store.insert(job);
+        for (const old of replaced) this.store.update(old);
       });
     } catch (error) {
       if (!isDiskFull(error)) throw error;
@@ -125,9 +155,10 @@ export class JobQueue {
       this.options.log?.('error', 'disk full: job refused at submission', { jobId: id });
       return { ok: false, refusal: DISK_FULL };
     }
+    for (const old of replaced) this.events.emit({ type: 'cancelled', job: old });
     const { ahead, etaMs } = this.positionOf(job.id);
     this.events.emit({ type: 'queued', job, ahead, etaMs });
-    this.emitPositions(job.id);
+    this.positions.emit(job.id);
     this.wake?.();
     return { ok: true, job, ahead, etaMs };
   }
@@ -136,62 +167,14 @@ export class JobQueue {
     return this.store.get(id);
   }
 
-  private candidates(): Candidate[] {
-    return this.store.byStatus('queued').map((j) => ({
-      id: j.id,
-      user: ownerKey(j.owner),
-      seq: j.seq,
-      cost: j.estimatedCost,
-      priority: j.priority,
-      createdAt: j.createdAt,
-      batchKey: batchKey(j.request as EngineRequest),
-    }));
-  }
-
   /** Jobs ahead (by a dry run of the scheduler) and the ETA until the job starts. */
   positionOf(id: string): { ahead: number; etaMs: number } {
-    const order = this.plannedOrder();
-    const ahead = Math.max(
-      order.findIndex((j) => j.id === id),
-      0,
-    );
-    const aheadMs = order.slice(0, ahead).reduce((sum, j) => sum + this.expectedMs(j), 0);
-    return {
-      ahead: ahead + this.running.size,
-      etaMs: Math.round(aheadMs + this.remainingRunningMs()),
-    };
+    return this.positions.positionOf(id);
   }
 
   /** The dry-run start order of every queued job. */
   plannedOrder(): Job[] {
-    const byId = new Map(this.store.byStatus('queued').map((j) => [j.id, j]));
-    return this.scheduler
-      .order(this.candidates(), this.counters, this.now())
-      .map((c) => byId.get(c.id) as Job);
-  }
-
-  private remainingRunningMs(): number {
-    let ms = 0;
-    for (const { job } of this.running.values()) {
-      const elapsed = this.now() - (job.startedAt ?? this.now());
-      ms += Math.max(0, this.expectedMs(job) - elapsed);
-    }
-    return ms;
-  }
-
-  private emitPositions(except?: string): void {
-    const order = this.plannedOrder();
-    const next = new Map<string, number>();
-    let cost = this.remainingRunningMs();
-    order.forEach((job, i) => {
-      const ahead = i + this.running.size;
-      next.set(job.id, ahead);
-      if (job.id !== except && this.lastPositions.get(job.id) !== ahead) {
-        this.events.emit({ type: 'position', job, ahead, etaMs: Math.round(cost) });
-      }
-      cost += this.expectedMs(job);
-    });
-    this.lastPositions = next;
+    return this.positions.plannedOrder();
   }
 
   /** `asAdmin` lets a caller that knows more (a platform admin role) grant admin rights; default: ADMIN_IDS. */
@@ -204,7 +187,7 @@ export class JobQueue {
       job.finishedAt = this.now();
       this.store.update(job);
       this.events.emit({ type: 'cancelled', job });
-      this.emitPositions();
+      this.positions.emit();
       return 'cancelled';
     }
     const run = this.running.get(id);
@@ -254,7 +237,7 @@ export class JobQueue {
   /** One turn of the worker: run the fair-next job(s), or wait for a submission. */
   private async step(): Promise<void> {
     const picked = this.scheduler.pickBatch(
-      this.candidates(),
+      this.positions.candidates().filter((c) => !this.holds.isHeld(c.id)),
       this.counters,
       this.runningPerUser(),
       this.now(),
@@ -326,11 +309,11 @@ export class JobQueue {
         this.running.delete(entry.job.id);
       }
     }
-    this.emitPositions();
+    this.positions.emit();
   }
 
   private async runEntries(entries: RunningEntry[]): Promise<void> {
-    this.emitPositions();
+    this.positions.emit();
     const started = performance.now();
     const ready: Array<{ entry: RunningEntry; request: EngineRequest }> = [];
     for (const entry of entries) {

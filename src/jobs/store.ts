@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { BlockList } from './blocks.js';
 import { DeliveryLog } from './deliveries.js';
 import type { Job, JobStatus, Owner } from './types.js';
 import { ownerKey } from './types.js';
@@ -33,6 +34,8 @@ export class JobStore {
   private readonly db: Database.Database;
   /** Status-message places and undelivered endings of chat jobs. */
   readonly deliveries: DeliveryLog;
+  /** Users an admin blocked from the bot (`/block`). */
+  readonly blocks: BlockList;
 
   constructor(readonly dataDir: string) {
     mkdirSync(join(dataDir, 'jobs'), { recursive: true });
@@ -41,6 +44,7 @@ export class JobStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
     this.deliveries = new DeliveryLog(this.db);
+    this.blocks = new BlockList(this.db);
   }
 
   newId(): string {

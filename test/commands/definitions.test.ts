@@ -29,7 +29,17 @@ describe('Discord command JSON', () => {
       'cancel',
       'settings',
       'prefer',
+      'block',
+      'unblock',
       'help',
+    ]);
+    // /block and /unblock pick a user with Discord's user picker (type 6), which resolves the member.
+    expect(chat.find((c) => c.name === 'block')?.options).toMatchObject([
+      { name: 'user', type: 6, required: false },
+      { name: 'reason', type: 3, required: false, max_length: 200 },
+    ]);
+    expect(chat.find((c) => c.name === 'unblock')?.options).toMatchObject([
+      { name: 'user', type: 6, required: false },
     ]);
     // /prefer's name and value: typed freely, at most as long as a custom option may be.
     // Its name and /cancel's job are suggested as they are typed (autocomplete); the value is free text.
@@ -147,7 +157,7 @@ describe('Discord command JSON', () => {
 });
 
 describe('Telegram commands', () => {
-  it('lists every command with the /draw alias, without /start, described in the asked language', () => {
+  it('lists every command with the /draw alias, without /start or admin commands, in the asked language', () => {
     for (const locale of SUPPORTED_LOCALES) {
       const list = toTelegramCommands(locale);
       expect(list.map((c) => c.command)).toEqual([

@@ -41,6 +41,9 @@ const DEFAULT_MS_PER_UNIT = 0.002;
 
 const TERMINAL = new Set(['done', 'failed', 'cancelled']);
 
+// No `hold` (JobQueueApi): a job waits in Redis, where any worker may take it, so a hold would have to be shared
+// state the dispatcher honours. An edited request's old jobs are cancelled before their replacement is submitted
+// (its `replaces` are then no longer held and are ignored), which a queue filling up meanwhile can refuse.
 export class FrontQueue implements JobQueueApi {
   readonly id: string;
   readonly events = new JobEvents();

@@ -60,7 +60,7 @@ function setup(jobs: Job[], options: { accepting?: boolean; refused?: boolean } 
     jobMessages: { handOver: async () => undefined, keep: () => undefined },
     replies: {
       inherit: () => undefined,
-      release: () => [],
+      release: async () => [],
       send: async (_ctx: Context, _c: CommandContext, reply: Reply) => {
         sent.push(reply.text[0]?.key ?? '');
       },

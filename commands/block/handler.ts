@@ -1,0 +1,63 @@
+// /block, /unblock: an admin keeps a user away from the bot (every later event of theirs is refused in one place,
+// `blocked.ts`) or lets them back; naming no one lists who is blocked. Blocking cancels the user's waiting jobs;
+// a running one may finish (its result still reaches them: it was accepted before the block).
+import { type BlockEntry, type Owner, ownerKey } from '../../src/jobs/index.js';
+import type { CommandContext, Operation } from '../context.js';
+import type { CommandDeps } from '../deps.js';
+import { UserInputError } from '../errors.js';
+import type { Reply, ReplyText } from '../reply.js';
+import type { BlockInput, UnblockInput } from './spec.js';
+
+/** The longest list shown: a platform message has room for about this many lines. */
+const LISTED = 50;
+
+export const block: Operation<BlockInput> = async (deps, ctx, { user, reason }) => {
+  if (user === undefined) {
+    if (reason?.trim()) throw new UserInputError('errors.block.user_missing');
+    return answer(listOf(deps, ctx));
+  }
+  const target: Owner = { platform: ctx.user.platform, userId: user };
+  if (user === ctx.user.userId) throw new UserInputError('errors.block.self');
+  if (deps.queue.isAdmin(target) || ctx.namedAdmins?.includes(user))
+    throw new UserInputError('errors.block.admin', { user });
+  const key = ownerKey(target);
+  const why = reason?.trim() || undefined;
+  deps.store.blocks.block({ user: key, by: ownerKey(ctx.user), at: deps.now(), reason: why });
+  // Only waiting jobs: a running one is the engine's already, and stopping it mid-run would waste what it spent.
+  const waiting = deps.queue.plannedOrder().filter((job) => ownerKey(job.owner) === key);
+  const cancelled = waiting.filter((job) => deps.queue.cancel(job.id, ctx.user, true) === 'cancelled').length;
+  deps.log?.('warn', 'user blocked', { user: key, by: ownerKey(ctx.user), cancelled });
+  return answer([{ key: 'block.done', params: { user, cancelled } }]);
+};
+
+export const unblock: Operation<UnblockInput> = async (deps, ctx, { user }) => {
+  if (user === undefined) return answer(listOf(deps, ctx));
+  const key = ownerKey({ platform: ctx.user.platform, userId: user });
+  if (!deps.store.blocks.unblock(key)) throw new UserInputError('errors.block.not_blocked', { user });
+  deps.log?.('warn', 'user unblocked', { user: key, by: ownerKey(ctx.user) });
+  return answer([{ key: 'unblock.done', params: { user } }]);
+};
+
+/** The platform's blocked users, newest first: who, by whom, when (UTC) and why. */
+function listOf(deps: CommandDeps, ctx: CommandContext): ReplyText[] {
+  const entries = deps.store.blocks.list(ctx.user.platform);
+  if (entries.length === 0) return [{ key: 'block.none' }];
+  return [
+    { key: 'block.list', params: { count: entries.length } },
+    ...entries.slice(0, LISTED).map((entry) => ({ key: 'block.item', params: itemParams(entry) })),
+  ];
+}
+
+function itemParams(entry: BlockEntry): Record<string, string> {
+  const idOf = (key: string) => key.slice(key.indexOf(':') + 1);
+  return {
+    user: idOf(entry.user),
+    by: idOf(entry.by),
+    date: `${new Date(entry.at).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    reason: entry.reason ?? '—',
+  };
+}
+
+function answer(text: ReplyText[]): Reply {
+  return { text, ephemeral: true };
+}

@@ -1,0 +1,94 @@
+// /block on Discord, end to end over the fake API: the USER option names whom (a member holding an admin role is
+// refused as an admin would be); the blocked user's every interaction gets the one private refusal, and their
+// autocomplete offers nothing.
+import { ApplicationCommandOptionType } from 'discord.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DiscordBot } from '../../../adapters/discord/bot.js';
+import { startDiscord } from '../../../adapters/discord/index.js';
+import { buildCommands } from '../../../src/app-services.js';
+import { t } from '../../../src/i18n.js';
+import type { Services } from '../../../src/services.js';
+import { type FakeDiscord, startFakeDiscord } from '../../doubles/fake-discord/index.js';
+import { openE2eServices } from '../e2e-services.js';
+
+const CALLBACK = 'POST /interactions/:id/:token/callback';
+let fake: FakeDiscord;
+let services: Services;
+let running: { bot: DiscordBot; stop(): Promise<void> };
+
+beforeAll(async () => {
+  fake = await startFakeDiscord();
+  const opened = await openE2eServices('discord-block', {
+    DISCORD_TOKEN: fake.token,
+    ADMIN_IDS: `discord:${fake.world.users.alice.id}`,
+    DISCORD_ADMIN_ROLE_IDS: fake.world.roles.moderator.id,
+    RATE_LIMIT_PER_MINUTE: '0',
+  });
+  const { config, log } = opened;
+  services = opened.services;
+  running = await startDiscord({ config, log }, services, buildCommands({ config, log }, services), {
+    rest: fake.clientOptions().rest,
+    cdnHosts: fake.cdnHosts,
+    editIntervalMs: 200,
+  });
+  services.start();
+}, 60_000);
+
+afterAll(async () => {
+  await running?.stop();
+  await services?.close();
+  await fake?.stop();
+});
+
+/** The interaction's immediate answer (the callback), as JSON text. */
+async function answered(ix: { id: string }): Promise<string> {
+  const call = await fake.waitForCall((c) => c.route === CALLBACK && c.params.id === ix.id, 20_000);
+  return JSON.stringify(call.body);
+}
+
+/** `/block user: bob` as Discord sends it: the id, with the user (and member, with roles) resolved. */
+function blockBob(roles: string[]) {
+  const { alice, bob } = fake.world.users;
+  const ix = fake.build.slashCommand({
+    name: 'block',
+    options: { user: { type: ApplicationCommandOptionType.User, value: bob.id }, reason: 'spam' },
+    user: alice,
+  });
+  const member = { roles, joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0 };
+  Object.assign(ix.data, { resolved: { users: { [bob.id]: bob }, members: { [bob.id]: member } } });
+  return fake.dispatchInteraction(ix);
+}
+
+describe('Discord /block', () => {
+  it('refuses a member with an admin role, blocks another, and then refuses them privately each time', async () => {
+    const { bob } = fake.world.users;
+    const moderator = fake.world.roles.moderator.id;
+    expect(await answered(blockBob([moderator]))).toContain(
+      JSON.stringify(t('en', 'errors.block.admin', { user: bob.id })).slice(1, -1),
+    );
+    const done = await answered(blockBob([]));
+    expect(done).toContain(
+      JSON.stringify(t('en', 'block.done', { user: bob.id, cancelled: 0 })).slice(1, -1),
+    );
+    expect(done).toMatch(/"flags":64/);
+    expect(services.jobs.store.blocks.get(`discord:${bob.id}`)?.reason).toBe('spam');
+
+    // An interaction must be answered: the repeat (silent for messages) is still shown, only to bob.
+    const blocked = t('en', 'errors.blocked');
+    for (let i = 0; i < 2; i++) {
+      const ix = fake.dispatchInteraction(
+        fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a fox' }, user: bob }),
+      );
+      const body = await answered(ix);
+      expect(body).toContain(blocked);
+      expect(body).toMatch(/"flags":64/);
+    }
+    expect(services.jobs.store.recentOf({ platform: 'discord', userId: bob.id })).toEqual([]);
+    const suggest = fake.dispatchInteraction(
+      fake.build.autocomplete({ name: 'retouch', focused: 'boxes', user: bob }),
+    );
+    await answered(suggest);
+    const data = fake.interaction(suggest.id)?.ack?.data as { choices?: unknown[] } | undefined;
+    expect(data?.choices).toEqual([]);
+  });
+});

@@ -1,0 +1,249 @@
+// /block and /unblock, and the one check every entry of a blocked user passes (commands/blocked.ts): commands,
+// typed lines, buttons, answers, replies to a result or an image, and suggestions.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { QUIET_MS } from '../../commands/blocked.js';
+import { type CommandContext, Commands } from '../../commands/commands.js';
+import type { Reply } from '../../commands/reply.js';
+import { encodePng } from '../../engine/index.js';
+import { t } from '../../src/i18n.js';
+import { JobQueue, JobStore, type Platform } from '../../src/jobs/index.js';
+import { TimedEngineDouble } from '../doubles/timed-engine.js';
+
+const open: Array<{ queue: JobQueue; store: JobStore }> = [];
+afterEach(async () => {
+  for (const { queue, store } of open.splice(0)) {
+    await queue.stop({ waitMs: 2000 });
+    store.close();
+  }
+});
+
+const ADMIN = '900';
+
+/** Commands over a real store and queue; the queue is not started, so submitted jobs wait. */
+function setup(dir = mkdtempSync(join(tmpdir(), 'dimoo-block-'))) {
+  const store = new JobStore(dir);
+  const engine = new TimedEngineDouble(1, 3);
+  store.setCalibration(engine.info.device, 0.002, 1);
+  const queue = new JobQueue({
+    store,
+    engine,
+    admins: [`discord:${ADMIN}`, `telegram:${ADMIN}`],
+    limits: { maxPerUser: 20, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
+  });
+  open.push({ queue, store });
+  let clock = 1_000_000;
+  const commands = new Commands({
+    queue,
+    store,
+    now: () => clock,
+    config: {
+      defaultLocale: 'en',
+      limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
+    },
+  });
+  const ctx = (userId: string, platform: Platform = 'discord', repliedUser?: string): CommandContext =>
+    commands.context({ user: { platform, userId }, scope: 'guild:1', language: 'en', repliedUser });
+  const advance = (ms: number) => {
+    clock += ms;
+  };
+  return { commands, queue, store, ctx, advance, dir };
+}
+
+const keys = (reply: Reply | undefined) => reply?.text.map((line) => line.key);
+const png = () => encodePng({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(90) });
+
+describe('/block', () => {
+  it('is refused to a non-admin, and /help lists it to admins only', async () => {
+    const { commands, ctx, store } = setup();
+    expect(keys(await commands.run(ctx('1'), { name: 'block', options: { user: '2' } }))).toEqual([
+      'errors.admin_only',
+    ]);
+    expect(keys(await commands.run(ctx('1'), { name: 'unblock', options: { user: '2' } }))).toEqual([
+      'errors.admin_only',
+    ]);
+    expect(store.blocks.get('discord:2')).toBeUndefined();
+    const listed = (reply: Reply) => reply.text.map((line) => line.params?.command).filter(Boolean);
+    expect(listed(await commands.run(ctx('1'), { name: 'help' }))).not.toContain('block');
+    expect(listed(await commands.run(ctx(ADMIN), { name: 'help' }))).toEqual(
+      expect.arrayContaining(['block', 'unblock']),
+    );
+  });
+
+  it('blocks a user, cancels their waiting jobs, and says how many', async () => {
+    const { commands, ctx, store, queue } = setup();
+    const first = await commands.run(ctx('7'), { name: 'imagine', options: { prompt: 'a fox' } });
+    const second = await commands.run(ctx('7'), { name: 'imagine', options: { prompt: 'a hare' } });
+    const other = await commands.run(ctx('8'), { name: 'imagine', options: { prompt: 'an owl' } });
+    const reply = await commands.run(ctx(ADMIN), { name: 'block', options: { user: '7', reason: 'spam' } });
+    expect(reply.text).toEqual([{ key: 'block.done', params: { user: '7', cancelled: 2 } }]);
+    expect(reply.ephemeral).toBe(true);
+    expect(t('en', 'block.done', reply.text[0]?.params)).toContain('cancelled: 2');
+    expect(queue.get(first.jobId as string)?.status).toBe('cancelled');
+    expect(queue.get(second.jobId as string)?.status).toBe('cancelled');
+    expect(queue.get(other.jobId as string)?.status).toBe('queued');
+    expect(store.blocks.get('discord:7')).toEqual({
+      user: 'discord:7',
+      by: `discord:${ADMIN}`,
+      at: 1_000_000,
+      reason: 'spam',
+    });
+  });
+
+  it('refuses to block an admin (ADMIN_IDS or vouched by the platform) or oneself', async () => {
+    const { commands, ctx, store } = setup();
+    const admin = ctx(ADMIN);
+    expect(keys(await commands.run(admin, { name: 'block', options: { user: ADMIN } }))).toEqual([
+      'errors.block.self',
+    ]);
+    const roleAdmin = ctx('5', 'discord');
+    roleAdmin.isAdmin = true;
+    expect(keys(await commands.run(roleAdmin, { name: 'block', options: { user: ADMIN } }))).toEqual([
+      'errors.block.admin',
+    ]);
+    // A member picked in the user option who holds an admin role (the Discord adapter says so).
+    const picking = ctx(ADMIN);
+    picking.namedAdmins = ['6'];
+    expect(keys(await commands.run(picking, { name: 'block', options: { user: '6' } }))).toEqual([
+      'errors.block.admin',
+    ]);
+    expect(store.blocks.list('discord')).toEqual([]);
+  });
+
+  it('lists the blocked users, asks for a user when only a reason came, and unblocks', async () => {
+    const { commands, ctx, advance } = setup();
+    expect(keys(await commands.run(ctx(ADMIN), { name: 'block' }))).toEqual(['block.none']);
+    await commands.run(ctx(ADMIN), { name: 'block', options: { user: '11', reason: 'flood' } });
+    advance(60_000);
+    await commands.run(ctx(ADMIN), { name: 'block', options: { user: '12' } });
+    const list = await commands.run(ctx(ADMIN), { name: 'block' });
+    expect(list.ephemeral).toBe(true);
+    expect(list.text).toEqual([
+      { key: 'block.list', params: { count: 2 } },
+      { key: 'block.item', params: { user: '12', by: ADMIN, date: '1970-01-01 00:17 UTC', reason: '—' } },
+      { key: 'block.item', params: { user: '11', by: ADMIN, date: '1970-01-01 00:16 UTC', reason: 'flood' } },
+    ]);
+    expect(keys(await commands.run(ctx(ADMIN), { name: 'unblock' }))).toEqual([
+      'block.list',
+      'block.item',
+      'block.item',
+    ]);
+    expect(keys(await commands.run(ctx(ADMIN), { name: 'block', options: { reason: 'who?' } }))).toEqual([
+      'errors.block.user_missing',
+    ]);
+    expect(keys(await commands.run(ctx(ADMIN), { name: 'block', options: { user: '@someone' } }))).toEqual([
+      'errors.option.invalid',
+    ]);
+    expect(keys(await commands.run(ctx(ADMIN), { name: 'unblock', options: { user: '11' } }))).toEqual([
+      'unblock.done',
+    ]);
+    expect(keys(await commands.run(ctx(ADMIN), { name: 'unblock', options: { user: '11' } }))).toEqual([
+      'errors.block.not_blocked',
+    ]);
+    expect(keys(await commands.run(ctx('11'), { name: 'queue' }))).not.toContain('errors.blocked');
+    // Another platform's list is its own.
+    expect(keys(await commands.run(ctx(ADMIN, 'telegram'), { name: 'block' }))).toEqual(['block.none']);
+  });
+
+  it('takes a typed id, or on Telegram the author of the replied-to message', async () => {
+    const { commands, ctx, store } = setup();
+    expect(keys(await commands.runText(ctx(ADMIN, 'telegram'), '/block 123456789 spam links'))).toEqual([
+      'block.done',
+    ]);
+    expect(store.blocks.get('telegram:123456789')?.reason).toBe('spam links');
+    // `/block flood` sent as a reply to user 555's message.
+    await commands.runText(ctx(ADMIN, 'telegram', '555'), '/block flood');
+    expect(store.blocks.get('telegram:555')?.reason).toBe('flood');
+    // A bare `/block` as a reply blocks; a typed id wins over the replied-to author.
+    await commands.runText(ctx(ADMIN, 'telegram', '556'), '/block');
+    expect(store.blocks.get('telegram:556')).toBeDefined();
+    await commands.runText(ctx(ADMIN, 'telegram', '557'), '/block 558');
+    expect(store.blocks.get('telegram:558')).toBeDefined();
+    expect(store.blocks.get('telegram:557')).toBeUndefined();
+    await commands.runText(ctx(ADMIN, 'telegram', '555'), '/unblock');
+    expect(store.blocks.get('telegram:555')).toBeUndefined();
+    // Without a reply or an id, /block lists.
+    expect(keys(await commands.runText(ctx(ADMIN, 'telegram'), '/block'))?.[0]).toBe('block.list');
+  });
+
+  it('survives a restart: the block is in the store under DATA_DIR', async () => {
+    const first = setup();
+    await first.commands.run(first.ctx(ADMIN), { name: 'block', options: { user: '31', reason: 'spam' } });
+    const { queue, store } = open.splice(0, 1)[0] as { queue: JobQueue; store: JobStore };
+    await queue.stop();
+    store.close();
+    const again = setup(first.dir);
+    expect(again.store.blocks.get('discord:31')?.reason).toBe('spam');
+    expect(keys(await again.commands.run(again.ctx('31'), { name: 'help' }))).toEqual(['errors.blocked']);
+  });
+});
+
+describe('a blocked user', () => {
+  async function blockedWithJob() {
+    const s = setup();
+    const made = await s.commands.run(s.ctx('7'), { name: 'imagine', options: { prompt: 'a fox' } });
+    await s.commands.run(s.ctx(ADMIN), { name: 'block', options: { user: '7' } });
+    return { ...s, jobId: made.jobId as string };
+  }
+
+  it('is refused at every entry, and nothing of theirs runs', async () => {
+    const { commands, ctx, store, advance, jobId } = await blockedWithJob();
+    const image = { data: await png() };
+    const before = store.recentOf({ platform: 'discord', userId: '7' }, 50).length;
+    const entries: Array<() => Promise<Reply | undefined>> = [
+      () => commands.run(ctx('7'), { name: 'imagine', options: { prompt: 'again' } }),
+      () => commands.run(ctx('7'), { name: 'settings', options: { steps: 8 } }),
+      () => commands.pressButton(ctx('7'), `reroll:${jobId}`),
+      () => commands.answerAsk(ctx('7'), 'imagine_line', jobId, '/imagine a wolf'),
+      () => commands.editResult(ctx('7'), jobId, 'make it night'),
+      () => commands.replyToResult(ctx('7'), jobId, 'make it night'),
+      () => commands.replyToImage(ctx('7'), { image, text: 'what is this?' }),
+      () => commands.runText(ctx('7'), '/imagine a wolf'),
+      () => commands.runChatLine(ctx('7'), 'a wolf'),
+    ];
+    for (const entry of entries) {
+      advance(QUIET_MS);
+      const reply = await entry();
+      expect(keys(reply)).toEqual(['errors.blocked']);
+      expect(reply?.ephemeral).toBe(true);
+      expect(reply?.silent).toBeUndefined();
+    }
+    expect(store.recentOf({ platform: 'discord', userId: '7' }, 50)).toHaveLength(before);
+    expect(ctx('7').settings.steps).toBeUndefined();
+    expect(t('en', 'errors.blocked')).toBe('An admin has blocked you from using this bot.');
+  });
+
+  it('hears the refusal once per quiet time: repeats are silent, a typed line ignored', async () => {
+    const { commands, ctx, advance } = await blockedWithJob();
+    const said = await commands.runText(ctx('7'), '/imagine a wolf');
+    expect(keys(said)).toEqual(['errors.blocked']);
+    // Spam within the quiet time: a typed command is ignored, a message-driven reply is silent (an adapter
+    // that must answer, a Discord interaction, still shows it).
+    expect(await commands.runText(ctx('7'), '/imagine a wolf')).toBeUndefined();
+    const repeat = await commands.run(ctx('7'), { name: 'imagine', options: { prompt: 'x' } });
+    expect(repeat.silent).toBe(true);
+    expect(keys(repeat)).toEqual(['errors.blocked']);
+    advance(QUIET_MS);
+    expect((await commands.runText(ctx('7'), '/imagine a wolf'))?.silent).toBeUndefined();
+    // A line that is not a command of ours is none of the bot's business, blocked or not.
+    advance(QUIET_MS);
+    expect(await commands.runText(ctx('7'), 'hello everyone')).toBeUndefined();
+    expect(keys(await commands.runText(ctx('7'), '/queue'))).toEqual(['errors.blocked']);
+  });
+
+  it('is offered no suggestions while typing', async () => {
+    const { commands, ctx, jobId } = await blockedWithJob();
+    expect(commands.suggest(ctx('8'), 'retouch', 'boxes', 'cen').length).toBeGreaterThan(0);
+    expect(commands.suggest(ctx('7'), 'retouch', 'boxes', 'cen')).toEqual([]);
+    expect(commands.suggest(ctx('7'), 'cancel', 'job', jobId.slice(0, 4))).toEqual([]);
+  });
+
+  it('is let through once an admin (a block made before ADMIN_IDS named them)', async () => {
+    const { commands, ctx } = await blockedWithJob();
+    const promoted = ctx('7');
+    promoted.isAdmin = true;
+    expect(keys(await commands.run(promoted, { name: 'queue' }))).not.toContain('errors.blocked');
+  });
+});
