@@ -4,7 +4,8 @@
 // When neither can be edited the ending goes as a reply to the user's message (a mention), or next to the status
 // message naming the user; a private job's ending goes to the user's DMs, and so does a public one whose channel
 // refuses the bot (a user-installed app, a private thread, permissions changed), with a line saying why. Only the
-// requester is ever pinged.
+// requester is ever pinged. A status message that is gone (Unknown Message: the user or a moderator deleted it)
+// is StatusMessageGone, which the shared tracker takes as the end of its edits.
 import {
   type Client,
   DiscordAPIError,
@@ -15,6 +16,7 @@ import {
 import { parseButtonId, type Reply } from '../../commands/index.js';
 import { type Locale, matchLocale } from '../../src/i18n.js';
 import type { StatusSurface } from '../shared/job-status.js';
+import { StatusMessageGone } from '../shared/job-status-tracker.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, toDiscordMessage } from './render.js';
 
 /** Interaction tokens live 15 minutes; past ~14 the status message is edited through the channel instead. */
@@ -66,6 +68,13 @@ function channelRefused(error: unknown): boolean {
     error instanceof DiscordAPIError &&
     (error.status === 403 || error.status === 404 || error.code === 50083 || error.code === 160005)
   );
+}
+
+/** Discord's answer for a message that no longer exists: the other endpoint would not find it either. */
+const UNKNOWN_MESSAGE = 10008;
+
+function gone(error: unknown): boolean {
+  return error instanceof DiscordAPIError && error.code === UNKNOWN_MESSAGE;
 }
 
 /** The job's channel cannot take the bot's message (checked before any call, or refused by Discord). */
@@ -201,6 +210,7 @@ export class DiscordStatus implements StatusSurface {
         // No answer from Discord, or a 5xx (after discord.js's retries): this edit fails alone, and the token
         // still serves the next ones.
         if (!(error instanceof DiscordAPIError)) throw error;
+        if (gone(error)) throw new StatusMessageGone(error);
         // Only a refused token is gone for good; any other refusal may be this edit's alone.
         if (tokenRefused(error)) this.tokenDead = true;
         // The channel endpoint may still reach a public message.
@@ -211,6 +221,10 @@ export class DiscordStatus implements StatusSurface {
       throw new Error('the status message cannot be edited without its interaction');
     const channel = await this.client.channels.fetch(place.channelId);
     if (!channel?.isTextBased()) throw new Error('the job’s channel cannot be reached');
-    await channel.messages.edit(place.messageId, payload as Parameters<Message['edit']>[0]);
+    await channel.messages
+      .edit(place.messageId, payload as Parameters<Message['edit']>[0])
+      .catch((error: unknown) => {
+        throw gone(error) ? new StatusMessageGone(error) : error;
+      });
   }
 }

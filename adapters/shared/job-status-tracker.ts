@@ -2,12 +2,25 @@
 // the job is sent, then its non-final states (positions, progress, previews) as paced edits in order — only the
 // newest state at each turn, never one that changes nothing, one call at a time per message — and the ending
 // through the shared final-state rule and fallback (job-status.ts). An adapter supplies the surface (send, edit,
-// delete on its platform), the lane its platform limits (a chat, a message) and the gaps; nothing else.
+// delete on its platform), the lane its platform limits (a chat, a message) and the gaps; nothing else. A status
+// message the platform says is gone for good (the user deleted it) is tried no more: no further state, and the
+// ending goes as a new message without trying it first.
 import type { Reply } from '../../commands/index.js';
 import type { DeliveryLog, Job } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
 import { EditPacer, type Lane, type PacerGaps } from './edit-pacer.js';
 import { type Delivery, JobStatusBoard, type JobStatusOptions, type StatusSurface } from './job-status.js';
+
+/**
+ * What a surface throws when its platform says the status message is gone for good: deleted (Telegram's "message to
+ * edit not found", Discord's Unknown Message), or no longer editable. Retrying it would only spend the chat's limits.
+ */
+export class StatusMessageGone extends Error {
+  constructor(cause: unknown) {
+    super('the job status message is gone', { cause });
+    this.name = 'StatusMessageGone';
+  }
+}
 
 /** Where an adapter records its jobs' endings, and its log. */
 export interface DeliveryReporting {
@@ -62,6 +75,8 @@ interface Tracked {
   /** The call showing a state, while it runs: the next turn waits for it. */
   inFlight?: Promise<void>;
   deferred?: boolean;
+  /** The platform said the status message is gone (StatusMessageGone): nothing more is tried on it. */
+  gone?: boolean;
 }
 
 export class JobStatusTracker {
@@ -81,8 +96,11 @@ export class JobStatusTracker {
    * gap counts from when the adapter began sending it (`note`), not from here.
    */
   open(jobId: string, lane: StatusLane, first: Reply, surface: Promise<StatusSurface | undefined>): void {
-    this.jobs.set(jobId, { lane, surface: surface.catch(() => undefined), shown: first, seq: 0 });
-    this.board.open(jobId, surface);
+    const tracked: Tracked = { lane, surface: Promise.resolve(undefined), shown: first, seq: 0 };
+    const guarded = surface.then((opened) => opened && untilGone(tracked, opened));
+    tracked.surface = guarded.catch(() => undefined);
+    this.jobs.set(jobId, tracked);
+    this.board.open(jobId, guarded);
   }
 
   has(jobId: string): boolean {
@@ -106,7 +124,7 @@ export class JobStatusTracker {
       await this.board.finish(job, reply);
       return;
     }
-    if (!tracked) return;
+    if (!tracked || tracked.gone) return;
     tracked.job = job;
     if (this.options.worthShowing && !this.options.worthShowing(reply, tracked.shown)) return;
     const surface = await tracked.surface;
@@ -137,6 +155,11 @@ export class JobStatusTracker {
   private turn(jobId: string): boolean {
     const tracked = this.jobs.get(jobId);
     if (!tracked?.job || (!tracked.latest && !tracked.pendingImages)) return false;
+    if (tracked.gone) {
+      tracked.latest = undefined;
+      tracked.pendingImages = undefined;
+      return false;
+    }
     if (tracked.inFlight) {
       // One call per status message at a time, each at a turn of its own: a slow upload must not let turns queue
       // up behind it and go out as a burst.
@@ -167,9 +190,52 @@ export class JobStatusTracker {
     if (known) return known;
     const restored = job.createdAt < this.startedAt ? this.options.restore?.(job) : undefined;
     if (!restored) return undefined;
-    const { surface, lane } = restored;
-    const tracked: Tracked = { job, lane, surface: Promise.resolve(surface), restored: surface, seq: 0 };
+    const tracked: Tracked = { job, lane: restored.lane, surface: Promise.resolve(undefined), seq: 0 };
+    const surface = untilGone(tracked, restored.surface);
+    tracked.surface = Promise.resolve(surface);
+    tracked.restored = surface;
     this.jobs.set(job.id, tracked);
     return tracked;
   }
+}
+
+/**
+ * The surface as the board sees it, until the platform says the status message is gone: from then on no state is
+ * tried on it, the ending goes as a new message (`finish` false: no edit tried first) and nothing settles it.
+ */
+function untilGone(tracked: Pick<Tracked, 'gone'>, surface: StatusSurface): StatusSurface {
+  const noted = (error: unknown): never => {
+    if (error instanceof StatusMessageGone) tracked.gone = true;
+    throw error;
+  };
+  const { prepare, settle, tellUndelivered } = surface;
+  return {
+    ...(prepare && { prepare: (reply: Reply) => prepare.call(surface, reply) }),
+    show: async (reply) => {
+      if (!tracked.gone) await surface.show(reply).catch(noted);
+    },
+    finish: async (reply) => {
+      if (tracked.gone) return false;
+      try {
+        return await surface.finish(reply);
+      } catch (error) {
+        if (error instanceof StatusMessageGone) {
+          tracked.gone = true;
+          return false;
+        }
+        throw error;
+      }
+    },
+    replyToUser: (reply) => surface.replyToUser(reply),
+    ...(settle && {
+      settle: async (reply: Reply) => {
+        if (!tracked.gone) await settle.call(surface, reply);
+      },
+    }),
+    ...(tellUndelivered && {
+      tellUndelivered: async (reply: Reply) => {
+        if (!tracked.gone) await tellUndelivered.call(surface, reply);
+      },
+    }),
+  };
 }

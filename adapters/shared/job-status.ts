@@ -7,6 +7,10 @@ import type { Reply } from '../../commands/index.js';
 import type { Job } from '../../src/jobs/index.js';
 
 /** A job's status message as one platform can reach it. */
+/**
+ * A status message on one platform. Any method may throw StatusMessageGone (the user deleted the message, or it can
+ * no longer be edited): the tracker then stops showing states on it and delivers the ending as a new message.
+ */
 export interface StatusSurface {
   /** Shows a non-final state (progress, position). A failure is logged; the job goes on. */
   show(reply: Reply): Promise<void>;

@@ -6,9 +6,13 @@
 // preview that fails costs one log line and the job goes on as text. That the message became a photo is reported
 // (`onPhoto`) so it outlives a restart: a text edit of a photo is refused. A 429 on a state pauses the states for as
 // long as Telegram asks (they are dropped, not queued: the newest wins anyway); the ending waits it out (`persist`).
-import { type Api, GrammyError, InputFile } from 'grammy';
+// A state's 429 comes back at once, past the bot's auto-retry: waited out there, a refused state would be sent
+// again stale after the wait and hold every later call on the message (the ending too) behind it. A message
+// the user deleted (or one no longer editable) is StatusMessageGone: the shared tracker then leaves it alone.
+import { Api, GrammyError, InputFile, type Transformer } from 'grammy';
 import type { Reply, ReplyImage } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';
+import { StatusMessageGone } from '../shared/job-status-tracker.js';
 import { once, type Persist, retryAfterOf } from './flood-wait.js';
 import { fitsAsPhoto } from './photo-limits.js';
 import { keyboard, replyText } from './render.js';
@@ -34,6 +38,44 @@ export interface StatusOptions {
 
 /** Telegram's refusal of editMessageText on a photo. */
 const NO_TEXT = /there is no text in the message to edit/i;
+/** Telegram's refusals of an edit that no later edit would change: the message was deleted, or is no longer editable. */
+const GONE = /message to edit not found|message can't be edited/i;
+
+/** The refusal as StatusMessageGone when it says the message is gone for good; else as it is. */
+function goneOr(error: unknown): unknown {
+  return isGone(error) ? new StatusMessageGone(error) : error;
+}
+
+function isGone(error: unknown): boolean {
+  return error instanceof GrammyError && GONE.test(error.description);
+}
+
+/**
+ * A 429 answer thrown at once as the GrammyError the call would end with. Beneath grammY's auto-retry, which waits
+ * out a 429 answer but hands on what is thrown, it reaches the state's caller without a wait.
+ */
+const floodComesBack: Transformer = async (prev, method, payload, signal) => {
+  const answer = await prev(method, payload, signal);
+  if (!answer.ok && answer.error_code === 429)
+    throw new GrammyError(`Call to '${method}' failed!`, answer, method, payload);
+  return answer;
+};
+
+const stateClients = new WeakMap<Api, Api>();
+
+/**
+ * The bot's client as states use it: its token, options and transformers (as installed by the first status message,
+ * after the bot's set-up), over `floodComesBack`. One per bot client, shared by its status messages.
+ */
+function stateClient(api: Api): Api {
+  let client = stateClients.get(api);
+  if (!client) {
+    client = new Api(api.token, api.options);
+    client.config.use(floodComesBack, ...api.config.installedTransformers());
+    stateClients.set(api, client);
+  }
+  return client;
+}
 
 export class StatusMessage {
   readonly chatId: number;
@@ -51,8 +93,11 @@ export class StatusMessage {
    */
   private afterFlood?: { timer: NodeJS.Timeout; reply: Reply; preview?: ReplyImage };
   private queue: Promise<unknown> = Promise.resolve();
+  /** Where states go: the bot's client, but a 429 comes back at once (no auto-retry wait). */
+  private readonly states: Api;
 
   constructor(private readonly options: StatusOptions) {
+    this.states = stateClient(options.api);
     this.chatId = options.chatId;
     this.messageId = options.messageId;
     this.previews = options.previews;
@@ -87,7 +132,7 @@ export class StatusMessage {
           // Previews stop for this job (one log line, no retries); the text is shown instead.
           this.previews = false;
         }
-        await this.editText(reply);
+        await this.editText(reply, once, this.states);
       } catch (error) {
         const seconds = retryAfterOf(error);
         if (seconds === undefined) throw error;
@@ -173,18 +218,18 @@ export class StatusMessage {
 
   /** Replaces the message's content with the photo, the reply's text as caption and its keyboard. */
   private async editMedia(reply: Reply, image: ReplyImage, failure: string): Promise<boolean> {
-    const { api, locale } = this.options;
-    const caption = replyText(reply, locale, CAPTION_LIMIT);
+    const caption = replyText(reply, this.options.locale, CAPTION_LIMIT);
     try {
-      await api.editMessageMedia(
+      await this.states.editMessageMedia(
         this.chatId,
         this.messageId,
         { type: 'photo', media: new InputFile(Buffer.from(image.data), image.filename), caption },
-        { reply_markup: keyboard(reply, locale) },
+        { reply_markup: keyboard(reply, this.options.locale) },
       );
     } catch (error) {
-      // Flood control is no failure of previews: the caller pauses the states.
+      // Flood control is no failure of previews: the caller pauses the states. Nor is a message that is gone.
       if (retryAfterOf(error) !== undefined) throw error;
+      if (isGone(error)) throw new StatusMessageGone(error);
       this.options.warn({ err: error, chatId: this.chatId, jobId: reply.jobId }, failure);
       return false;
     }
@@ -199,8 +244,9 @@ export class StatusMessage {
     this.options.onPhoto?.();
   }
 
-  private async editText(reply: Reply, persist: Persist = once): Promise<void> {
-    const { api, locale } = this.options;
+  /** Edits the text (or caption): through `api` (the bot's client, unless a state), each try through `persist`. */
+  private async editText(reply: Reply, persist: Persist = once, api = this.options.api): Promise<void> {
+    const { locale } = this.options;
     const text = this.textOf(reply);
     if (text === this.lastText) return;
     const previous = this.lastText;
@@ -217,10 +263,11 @@ export class StatusMessage {
       if (error instanceof GrammyError && /message is not modified/i.test(error.description)) return;
       // Not shown: a later call with the same text must try again.
       this.lastText = previous;
-      if (this.photo || !(error instanceof GrammyError) || !NO_TEXT.test(error.description)) throw error;
+      if (this.photo || !(error instanceof GrammyError) || !NO_TEXT.test(error.description))
+        throw goneOr(error);
       // A photo all along: a preview made it one in a run whose stored record did not say so. Its caption, then.
       this.becamePhoto();
-      await this.editText(reply, persist);
+      await this.editText(reply, persist, api);
     }
   }
 }

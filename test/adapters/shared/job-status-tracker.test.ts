@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StatusSurface } from '../../../adapters/shared/job-status.js';
-import { JobStatusTracker } from '../../../adapters/shared/job-status-tracker.js';
+import { JobStatusTracker, StatusMessageGone } from '../../../adapters/shared/job-status-tracker.js';
 import type { Reply } from '../../../commands/index.js';
 import type { Job } from '../../../src/jobs/index.js';
 
@@ -75,6 +75,68 @@ describe('JobStatusTracker', () => {
     await preview;
     await sleep(50);
     expect(log).toEqual(['show:step2', 'show:step2+7']);
+    t.stop();
+  });
+
+  it('once the surface says its message is gone: no state is tried, the ending is a reply, nothing settles it', async () => {
+    const log: string[] = [];
+    const t = tracker(20);
+    const lane = { id: 'chat', shared: false };
+    const gone: StatusSurface = {
+      show: async (r) => {
+        log.push(`show:${r.text[0]?.key}`);
+        throw new StatusMessageGone(new Error('Bad Request: message to edit not found'));
+      },
+      finish: async (r) => {
+        log.push(`finish:${r.text[0]?.key}`);
+        return true;
+      },
+      replyToUser: async (r) => {
+        log.push(`reply:${r.text[0]?.key}`);
+      },
+      settle: async () => {
+        log.push('settle');
+      },
+      tellUndelivered: async () => {
+        log.push('told');
+      },
+    };
+    t.open(job.id, lane, state('queued'), Promise.resolve(gone));
+    for (const step of ['step1', 'step2', 'step3']) {
+      await t.update(job, state(step));
+      await sleep(40);
+    }
+    await t.update(job, state('done', { final: true }));
+    expect(log).toEqual(['show:step1', 'reply:done']);
+    t.stop();
+  });
+
+  it('an ending refused as gone goes as a reply, and nothing settles the message', async () => {
+    const log: string[] = [];
+    const deliveries: string[] = [];
+    const t = new JobStatusTracker({
+      markUndelivered: () => undefined,
+      warn: () => undefined,
+      gaps: { privateMs: 20, groupMs: 20, globalMs: 0 },
+      changes: (next, shown) => JSON.stringify(next) !== JSON.stringify(shown),
+      onDelivery: (_jobId, delivery) => deliveries.push(delivery),
+    });
+    const surface: StatusSurface = {
+      ...recording(log),
+      finish: async () => {
+        throw new StatusMessageGone(new Error('Unknown Message'));
+      },
+      replyToUser: async (r) => {
+        log.push(`reply:${r.text[0]?.key}`);
+      },
+      settle: async () => {
+        log.push('settle');
+      },
+    };
+    t.open(job.id, { id: 'chat', shared: false }, state('queued'), Promise.resolve(surface));
+    await t.update(job, state('done', { final: true }));
+    expect(log).toEqual(['reply:done']);
+    expect(deliveries).toEqual(['replied']);
     t.stop();
   });
 });

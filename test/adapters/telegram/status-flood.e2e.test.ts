@@ -1,6 +1,8 @@
 // A status message under Telegram's flood control, with a real grammY Api (no auto-retry: every 429 comes back)
 // against the fake Bot API: a refused state pauses the states for retry_after, and a refused preview is no failure
-// of previews, which go on after the pause.
+// of previews, which go on after the pause. With grammY's auto-retry installed as the bot installs it, a state's 429
+// still comes back at once: it is not waited out and sent again stale.
+import { autoRetry } from '@grammyjs/auto-retry';
 import { Bot } from 'grammy';
 import type { Message } from 'grammy/types';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -20,11 +22,14 @@ afterEach(async () => {
 });
 
 /** Alice's status message, as the adapter keeps it. */
-function status(): StatusMessage {
+function status(retries = false): StatusMessage {
   const chat = fake.state.chat(fake.world.users.alice.id) as Message['chat'];
   const sent = fake.state.store(fake.state.compose(chat, { from: fake.world.bot, text: 'Queued' }));
+  const { api } = new Bot(fake.token, { client: { apiRoot: fake.apiRoot } });
+  if (retries)
+    api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true }));
   return new StatusMessage({
-    api: new Bot(fake.token, { client: { apiRoot: fake.apiRoot } }).api,
+    api,
     chatId: chat.id,
     messageId: sent.message_id,
     locale: 'en',
@@ -78,6 +83,37 @@ describe('Telegram status message under flood control', { timeout: 30_000 }, () 
     expect(edits().map((c) => [c.method, c.status])).toEqual([
       ['editMessageMedia', 429],
       ['editMessageMedia', 200],
+    ]);
+  });
+
+  it('with auto-retry on the bot’s client, a refused state is not waited out: the newest follows the pause', async () => {
+    const message = status(true);
+    fake.rateLimit('editMessageText', { times: 3, retryAfter: 1 });
+    const started = Date.now();
+    await message.show(step(1));
+    expect(Date.now() - started).toBeLessThan(500);
+    await message.show(step(2));
+    await message.show(step(3));
+    expect(edits().map((c) => c.status)).toEqual([429]);
+    // The ending is not held behind the refused state either.
+    expect(
+      await message.finish({
+        ...step(9),
+        images: [{ data: new Uint8Array([1]), filename: 'r.png', mime: 'image/png' }],
+      }),
+    ).toBe(false);
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  it('with auto-retry on the bot’s client, the state after the pause is the newest one, sent once', async () => {
+    const message = status(true);
+    fake.rateLimit('editMessageText', { times: 1, retryAfter: 1 });
+    await message.show(step(1));
+    await message.show(step(2));
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    expect(edits().map((c) => [c.status, c.params.text])).toEqual([
+      [429, expect.stringContaining('1')],
+      [200, expect.stringContaining('2')],
     ]);
   });
 });
