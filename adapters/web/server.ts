@@ -173,8 +173,9 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
           return;
         }
         if (error instanceof FieldTooLong) {
-          // The line is the prompt, whatever command it starts with; its refusal names what arrived.
-          reply = textReply('errors.prompt_too_long', { length: error.length, limit: MAX_PROMPT_CHARS });
+          // The line is the prompt, whatever command it starts with. Only its first part arrived, so the refusal
+          // says "over" that many characters: the user sent more.
+          reply = textReply('errors.prompt_too_long_cut', { length: error.length, limit: MAX_PROMPT_CHARS });
         } else if (error instanceof UploadTooLarge) {
           reply = textReply('errors.input.too_large', {
             sizeBytes: error.receivedBytes,
