@@ -22,11 +22,10 @@ import { PLATFORM_TAGS, SUPPORTED_LOCALES, t } from '../../src/i18n.js';
 import type { DeliveryLog, JobQueueApi, JobStore } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
 import type { Delivery } from '../shared/job-status.js';
-import { RecentIds } from '../shared/recent-ids.js';
 import { AlbumCollector } from './albums.js';
 import { isNotice, tellPresser } from './button-answers.js';
 import { toTelegramCommands } from './command-list.js';
-import { EditedRequests, requestMeta } from './edits.js';
+import { EditedRequests } from './edits.js';
 import { PollHealth, type WebhookWatch, watchWebhook } from './health.js';
 import { InFlight, settleBy } from './in-flight.js';
 import { buttonIdsOf, type DownloadSource, download, type ImageRef, imageOf } from './incoming-images.js';
@@ -34,9 +33,11 @@ import { TelegramJobMessages } from './job-messages.js';
 import { ALLOWED_UPDATES, type Polling, startPolling } from './polling.js';
 import { TelegramQuestions } from './questions.js';
 import { keyboard, replyText } from './render.js';
-import { repliedUserOf } from './replied-user.js';
+import { RepeatedUpdates } from './repeats.js';
 import { TelegramReplies } from './replies.js';
 import { topicOf } from './send.js';
+import { senderIdOf } from './sender-id.js';
+import { contextOf } from './senders.js';
 import { serveWebhook, type WebhookServer } from './webhook.js';
 
 export interface TelegramOptions {
@@ -77,7 +78,7 @@ export class TelegramBot {
   readonly bot: Bot;
   private readonly jobMessages: TelegramJobMessages;
   /** Telegram delivers an update again after a restart or a failed webhook answer: each is handled once. */
-  private readonly seen = new RecentIds(10_000);
+  private readonly repeats: RepeatedUpdates;
   private polling?: Polling;
   private webhookWatch?: WebhookWatch;
   private unsubscribe?: () => void;
@@ -106,7 +107,9 @@ export class TelegramBot {
     this.questions = new TelegramQuestions(this.bot.api);
     this.bot.catch((error) => options.log.warn({ err: error.error }, 'telegram update failed'));
     this.bot.use((_ctx, next) => this.handlers.track(next()));
-    this.bot.use((ctx, next) => (this.seen.add(String(ctx.update.update_id)) ? next() : undefined));
+    const { store, queue } = options.jobs;
+    this.repeats = new RepeatedUpdates({ store, queue, api: this.bot.api, log: options.log });
+    this.bot.use((ctx, next) => (this.repeats.firstDelivery(ctx.update.update_id) ? next() : undefined));
     // Chats are served concurrently (one slow download holds up only its own chat), each chat's updates in order.
     this.bot.use(sequentialize((ctx: Context) => (ctx.chat ? String(ctx.chat.id) : undefined)));
     this.jobMessages = new TelegramJobMessages(this.bot.api, {
@@ -132,6 +135,8 @@ export class TelegramBot {
     if (allowed.size > 0) {
       this.bot.use((ctx, next) => (ctx.chat && allowed.has(ctx.chat.id) ? next() : undefined));
     }
+    // In its chat's turn: a message is looked up once the one before it has made its job (repeats.ts).
+    this.bot.use((ctx, next) => this.repeats.admit(ctx, next));
     this.bot.on('callback_query:data', (ctx) => this.guard(ctx, () => this.onButton(ctx)));
     this.bot.on(['message:photo', 'message:document'], (ctx) => {
       const group = ctx.message.media_group_id;
@@ -253,22 +258,8 @@ export class TelegramBot {
   }
 
   private context(ctx: Context): CommandContext {
-    const from = ctx.from;
-    const chat = ctx.chat;
-    return this.options.commands.context({
-      user: { platform: 'telegram', userId: String(from?.id ?? 0) },
-      scope: `chat:${chat?.id ?? 0}`,
-      language: from?.language_code,
-      repliedUser: repliedUserOf(ctx),
-      // The topic goes with the job: its chat actions are sent while it runs, far from this update. So does the
-      // user's message that asked (not a pressed one), which an edit of it looks for.
-      meta: {
-        telegramChatId: chat?.id,
-        telegramThreadId: topicOf(ctx.msg),
-        ...requestMeta(ctx.message ?? ctx.editedMessage),
-        ...(this.replacing.has(ctx) ? { replaces: this.replacing.get(ctx) } : {}),
-      },
-    });
+    const extras = { pressedAs: this.repeats.pressedAs(ctx), replaces: this.replacing.get(ctx) };
+    return contextOf(this.options.commands, ctx, extras);
   }
 
   private async guard(ctx: Context, work: () => Promise<void>): Promise<void> {
@@ -330,7 +321,7 @@ export class TelegramBot {
     } else if (
       repliedImage &&
       !caption &&
-      replied?.from?.id === message.from?.id &&
+      senderIdOf(replied) === senderIdOf(message) &&
       this.isCommand(replied?.caption, 'retouch')
     ) {
       caption = replied?.caption ?? '';
@@ -345,6 +336,8 @@ export class TelegramBot {
     const refs = messages.map((m) => imageOf(m)).filter((r): r is ImageRef => r !== undefined);
     const caption = messages.find((m) => m.caption)?.caption ?? '';
     if (refs.length === 0 || !items[0]) return;
+    const sender = senderIdOf(messages[0]);
+    if (sender === undefined || this.repeats.albumHandled(sender, messages)) return;
     await this.runImages(items[0], caption, refs);
   }
 
@@ -385,7 +378,7 @@ export class TelegramBot {
     }
     const asked = replied && this.questions.askedBy(replied.chat.id, replied.message_id);
     // Someone else's reply to a question is no answer to it: it is an ordinary message.
-    if (asked && asked.userId === message.from?.id) {
+    if (asked && asked.userId === senderIdOf(message)) {
       await this.replies.send(
         ctx,
         c,
@@ -435,7 +428,8 @@ export class TelegramBot {
     if (reply.ask) {
       const chatId = ctx.chat?.id;
       if (chatId !== undefined && ctx.from) {
-        const target = { chatId, threadId: topicOf(ctx.msg), pressed: ctx.msg, asker: ctx.from };
+        const asker = { user: ctx.from, id: c.user.userId };
+        const target = { chatId, threadId: topicOf(ctx.msg), pressed: ctx.msg, asker };
         await this.questions.ask({ ...target, group: ctx.chat?.type !== 'private' }, c.locale, reply.ask);
       }
       return;

@@ -15,6 +15,7 @@ import type { Job, JobHold, JobQueueApi, JobStore, Owner } from '../../src/jobs/
 import { RecentIds } from '../shared/recent-ids.js';
 import type { HandedOver, TelegramJobMessages } from './job-messages.js';
 import type { TelegramReplies } from './replies.js';
+import { senderIdOf } from './sender-id.js';
 
 /** How recent a request must be for an edit of it to start a job or to hear that it came too late. */
 export const EDIT_WINDOW_MS = 10 * 60_000;
@@ -62,9 +63,11 @@ export class EditedRequests {
   async onEdit(ctx: Context): Promise<void> {
     const message = ctx.editedMessage;
     // Live locations arrive as a stream of edits: only what carries words can be a request.
-    if (!message?.from || message.media_group_id !== undefined) return;
+    const sender = senderIdOf(message);
+    if (!message || sender === undefined || message.media_group_id !== undefined) return;
     if (message.text === undefined && message.caption === undefined) return;
-    const owner: Owner = { platform: 'telegram', userId: String(message.from.id) };
+    // The author's, or the chat's when it was sent on behalf of one (senders.ts).
+    const owner: Owner = { platform: 'telegram', userId: sender };
     const jobs = this.jobsOf(owner, message);
     // The version in effect is that of the newest job not cancelled (a cancelled one was replaced or given up).
     const current = jobs.filter((job) => job.status !== 'cancelled').at(-1);

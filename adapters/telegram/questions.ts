@@ -1,18 +1,20 @@
 // The bot's questions (Edit, Remix, Custom zoom, Vary (Region)) as ForceReply messages: the user's answer is a reply
 // to the bot's message, which Telegram delivers in groups too (privacy mode), and names the job through the
 // remembered question. In a group the question is for the one who pressed: `selective` opens the reply box only on
-// their screen, and only their reply counts as the answer.
+// their screen, and only their reply counts as the answer. A press that counts as its chat's (an anonymous admin's,
+// senders.ts) is answered by a message on behalf of that chat, and its asker is not named: they chose not to be.
 import type { Api } from 'grammy';
 import type { Message, MessageEntity, User } from 'grammy/types';
 import type { ReplyAsk } from '../../commands/index.js';
 import { type Locale, t } from '../../src/i18n.js';
 import { inTopic } from './send.js';
+import { senderIdOf } from './sender-id.js';
 
 /** Old questions are rarely answered: the most recent ones are kept. */
 const KEPT = 1000;
 
-/** A remembered question: what it asks, about which job, and whose answer it waits for. */
-export type Asked = Pick<ReplyAsk, 'kind' | 'jobId'> & { userId: number };
+/** A remembered question: what it asks, about which job, and whose answer it waits for (senders.ts `senderIdOf`). */
+export type Asked = Pick<ReplyAsk, 'kind' | 'jobId'> & { userId: string };
 
 /** Where a question goes and whom it asks. */
 export interface QuestionTarget {
@@ -21,7 +23,8 @@ export interface QuestionTarget {
   threadId?: number;
   /** The message whose button was pressed (a result), when Telegram still has it. */
   pressed?: Message;
-  asker: User;
+  /** Who pressed, and whom the press counts as: the user's id, or their chat's. */
+  asker: { user: User; id: string };
   group: boolean;
 }
 
@@ -70,12 +73,13 @@ function addressing({ pressed, asker, group }: QuestionTarget): {
   if (!group) return { source: pressed?.message_id, prefix: '' };
   const request = pressed?.reply_to_message;
   // In a topic a message that replies to nothing "replies" to the topic's creation: that is no request.
-  if (request && request.from?.id === asker.id && !request.forum_topic_created)
+  if (request && senderIdOf(request) === asker.id && !request.forum_topic_created)
     return { source: request.message_id, prefix: '' };
-  const name = asker.first_name;
+  if (asker.id !== String(asker.user.id)) return { source: pressed?.message_id, prefix: '' };
+  const name = asker.user.first_name;
   return {
     source: pressed?.message_id,
     prefix: `${name}: `,
-    mention: { type: 'text_mention', offset: 0, length: name.length, user: asker },
+    mention: { type: 'text_mention', offset: 0, length: name.length, user: asker.user },
   };
 }

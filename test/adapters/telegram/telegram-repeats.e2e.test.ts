@@ -1,0 +1,175 @@
+// Updates Telegram delivers again after a restart (adapters/telegram/repeats.ts), with the real grammY client against
+// the fake Bot API on the engine double: the adapter and the services stop, the fake keeps the updates, a new run
+// opens the same DATA_DIR and gets an update it had handled. A request is not run again, a bare /cancel does not
+// cancel the request sent after it, and a button press does not make its job twice.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Message, User } from 'grammy/types';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTelegram } from '../../../adapters/telegram/index.js';
+import type { Engine } from '../../../engine/index.js';
+import { buildCommands } from '../../../src/app-services.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { openJobSystem } from '../../../src/jobs/index.js';
+import { createLogger } from '../../../src/log.js';
+import { AdapterHealth } from '../../../src/ops/adapter-health.js';
+import { BotMetrics } from '../../../src/ops/metrics.js';
+import type { Services } from '../../../src/services.js';
+import {
+  type FakeTelegram,
+  startFakeTelegram,
+  type TelegramCall,
+} from '../../doubles/fake-telegram/index.js';
+import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
+import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import { jobIdIn } from './telegram-on-fake.js';
+
+interface Run {
+  services: Services;
+  stop(): Promise<void>;
+}
+
+let fake: FakeTelegram;
+let dataDir: string;
+let run: Run | undefined;
+const unhandled = watchUnhandledRejections();
+
+/** One run of the bot on `dataDir`: the job system on the engine double, the adapter on the fake. */
+async function start(engine: TimedEngineDouble): Promise<Run> {
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    DEVICE: 'cpu',
+    TELEGRAM_TOKEN: fake.token,
+    RATE_LIMIT_PER_MINUTE: '0',
+  });
+  const log = createLogger({ level: process.env.E2E_LOG_LEVEL ?? 'silent', pretty: false });
+  const jobs = openJobSystem({ config, engine });
+  const services: Services = {
+    engine: engine as unknown as Engine,
+    device: 'cpu',
+    jobs,
+    metrics: new BotMetrics(),
+    bundledModel: false,
+    health: new AdapterHealth(),
+    start: () => jobs.queue.start(),
+    close: () => jobs.close({ waitMs: 2000 }),
+  };
+  const running = await startTelegram({ config, log }, services, buildCommands({ config, log }, services), {
+    apiRoot: fake.apiRoot,
+    editIntervalMs: { private: 30, group: 60 },
+  });
+  services.start();
+  return {
+    services,
+    // The app's order on SIGTERM: the worker drains, the adapter stops, the store closes.
+    stop: async () => {
+      await jobs.queue.stop({ waitMs: 2000 });
+      await running.stop();
+      await services.close();
+    },
+  };
+}
+
+/** The same DATA_DIR after a restart. */
+async function restart(engine: TimedEngineDouble, redeliver: number[]): Promise<Run> {
+  await run?.stop();
+  for (const id of redeliver) fake.redeliver(id);
+  run = await start(engine);
+  return run;
+}
+
+beforeEach(async () => {
+  fake = await startFakeTelegram({ maxLongPollMs: 200, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
+  dataDir = mkdtempSync(join(tmpdir(), 'dimoo-telegram-repeats-'));
+}, 60_000);
+
+afterEach(async () => {
+  await run?.stop();
+  run = undefined;
+  await fake.stop();
+  expect(unhandled.rejections).toEqual([]);
+});
+
+afterAll(() => unhandled.stop());
+
+let nextUser = 7000;
+function newUser(): User {
+  nextUser += 1;
+  return { id: nextUser, is_bot: false, first_name: `User${nextUser}`, language_code: 'en' };
+}
+
+const toChat = (chatId: number) => (c: TelegramCall) => String(c.params.chat_id) === String(chatId);
+const queuedIn = (chatId: number) => (c: TelegramCall) =>
+  c.method === 'sendMessage' && toChat(chatId)(c) && jobIdIn(c) !== undefined;
+const answering = (request: Message) => (c: TelegramCall) =>
+  toChat(request.chat.id)(c) && c.params.reply_parameters?.message_id === request.message_id;
+
+/** A chat's updates are handled in order: once a later /help is answered, the ones before it were handled. */
+async function settled(from: User): Promise<void> {
+  const marker = fake.injectText('/help', { from });
+  await fake.waitForCall((c) => c.method === 'sendMessage' && answering(marker)(c), 15_000);
+}
+
+const jobsOf = (services: Services, from: User) =>
+  services.jobs.store.recentOf({ platform: 'telegram', userId: String(from.id) }, 50);
+
+describe('Telegram updates delivered again after a restart', { timeout: 60_000 }, () => {
+  it('a request makes one job and one result, and is answered once', async () => {
+    const engine = new TimedEngineDouble(40, 6);
+    run = await start(engine);
+    const from = newUser();
+    fake.injectText('/imagine once', { from });
+    const update = fake.lastUpdateId;
+    await fake.waitForCall(queuedIn(from.id), 10_000);
+    const { services } = await restart(engine, [update]);
+    await settled(from);
+    await expect
+      .poll(() => jobsOf(services, from).map((j) => j.status), { timeout: 15_000, interval: 50 })
+      .toEqual(['done']);
+    await fake.waitForCall((c) => c.method === 'sendPhoto' && toChat(from.id)(c), 10_000);
+    expect(fake.callsTo(queuedIn(from.id))).toHaveLength(1);
+    expect(fake.callsTo((c) => c.method === 'sendPhoto' && toChat(from.id)(c))).toHaveLength(1);
+  });
+
+  it('a bare /cancel delivered again leaves the request sent after it alone', async () => {
+    // Slow enough that the second request is still waiting or running when the updates come again.
+    const engine = new TimedEngineDouble(300, 20);
+    run = await start(engine);
+    const from = newUser();
+    fake.injectText('/imagine first', { from });
+    await fake.waitForCall(queuedIn(from.id), 10_000);
+    const cancel = fake.injectText('/cancel', { from });
+    const cancelUpdate = fake.lastUpdateId;
+    await fake.waitForCall(answering(cancel), 10_000);
+    fake.injectText('/imagine second', { from });
+    const secondUpdate = fake.lastUpdateId;
+    await fake.waitForCalls(queuedIn(from.id), 2, 10_000);
+    const { services } = await restart(engine, [cancelUpdate, secondUpdate]);
+    await settled(from);
+    const [second, first, ...others] = jobsOf(services, from);
+    expect(others).toEqual([]);
+    expect(first?.status).toBe('cancelled');
+    expect(second?.status).not.toBe('cancelled');
+    expect(fake.callsTo(answering(cancel))).toHaveLength(1);
+  });
+
+  it('a button press makes its job once', async () => {
+    const engine = new TimedEngineDouble(40, 6);
+    run = await start(engine);
+    const from = newUser();
+    fake.injectText('/imagine a press', { from });
+    const result = await fake.waitForCall((c) => c.method === 'sendPhoto' && toChat(from.id)(c), 15_000);
+    const jobId = jobIdIn(result) as string;
+    const photo = fake.message(from.id, (result.result as Message).message_id) as Message;
+    fake.injectCallbackQuery(photo, `reroll:${jobId}`, from);
+    const press = fake.lastUpdateId;
+    await fake.waitForCalls(queuedIn(from.id), 2, 10_000);
+    const { services } = await restart(engine, [press]);
+    await settled(from);
+    await expect
+      .poll(() => jobsOf(services, from).map((j) => j.status), { timeout: 15_000, interval: 50 })
+      .toEqual(['done', 'done']);
+    expect(fake.callsTo(queuedIn(from.id))).toHaveLength(2);
+  });
+});
