@@ -252,10 +252,12 @@ export async function runSoak(
               { times: 1000, errorCode: 403, description: 'Forbidden: bot was blocked by the user' },
             );
           } else if (job.refused) {
+            // A refusal that leaves the message there, so settling it afterwards is still owed (one saying the
+            // message is gone makes the tracker leave it alone: status-refusals.e2e.test.ts).
             telegram.failMethod((c) => isStatus(c) && /Cancelled|failed/.test(String(c.params.text ?? '')), {
               times: 1,
               errorCode: 400,
-              description: 'Bad Request: message to edit not found',
+              description: 'Bad Request: injected failure',
             });
           }
           if (job.cancelled) {
