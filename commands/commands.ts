@@ -57,11 +57,25 @@ export class Commands {
   }
 
   /**
-   * Rendered job updates (position, started, progress, done, failed, cancelled) of one platform's jobs (every
-   * job when none is named), in event order per job: a preview still being encoded never lands after the result.
+   * Rendered job updates (position, started, progress, done, failed, cancelled, paused) of one platform's jobs
+   * (every job when none is named), in event order per job: a preview still being encoded never lands after the
+   * result. A listener returns what it is still delivering, for the shutdown to wait for (`settleUpdates`).
    */
   subscribe(listener: JobUpdateListener, platform?: Platform): () => void {
     return this.updates.subscribe(listener, platform);
+  }
+
+  /**
+   * At shutdown, once the worker stopped: resolves when every job event emitted so far is rendered and what the
+   * listeners returned for it has settled (the adapters delivering it), after `timeoutMs` at most.
+   */
+  settleUpdates(timeoutMs: number): Promise<void> {
+    return this.updates.settle(timeoutMs);
+  }
+
+  /** Before the database closes: job events are no longer rendered (a late one is dropped). */
+  closeUpdates(): void {
+    this.updates.close();
   }
 
   /** Runs a command by name with its options and images (by option name), validated against its spec. */

@@ -1,11 +1,15 @@
 // Job events rendered once as neutral replies, in event order per job, for every adapter that listens: each
 // adapter names its platform and hears only its own users' jobs, and an event no one listens for is not rendered.
+// At shutdown the composition root waits for what was emitted (`settle`), then closes them (`close`) before the
+// database: an event after that is dropped, never rendered against a closed store.
 import type { Job, JobEvent, Platform } from '../src/jobs/index.js';
+import { within } from '../src/within.js';
 import type { CommandDeps } from './deps.js';
 import { renderEvent } from './render.js';
 import type { Reply } from './reply.js';
 
-export type JobUpdateListener = (update: { job: Job; reply: Reply }) => void;
+/** An adapter's listener; a promise it returns is what it is delivering (the shutdown waits for it, bounded). */
+export type JobUpdateListener = (update: { job: Job; reply: Reply }) => unknown;
 
 interface Listener {
   platform?: Platform;
@@ -16,18 +20,21 @@ export class JobUpdates {
   private readonly listeners = new Set<Listener>();
   /** The rendering of each job's latest event: the next one waits for it. */
   private readonly chains = new Map<string, Promise<void>>();
+  /** What listeners are still delivering. */
+  private readonly delivering = new Set<Promise<unknown>>();
   private unsubscribe?: () => void;
+  private closed = false;
 
   constructor(private readonly deps: Pick<CommandDeps, 'queue' | 'render' | 'log'>) {}
 
   /**
-   * Rendered updates (position, started, progress, done, failed, cancelled) of the platform's jobs, or of every
-   * job; `queued` is left out (the submitting call returns that reply).
+   * Rendered updates (position, started, progress, done, failed, cancelled, paused) of the platform's jobs, or of
+   * every job; `queued` is left out (the submitting call returns that reply).
    */
   subscribe(listener: JobUpdateListener, platform?: Platform): () => void {
     const entry = { listener, platform };
     this.listeners.add(entry);
-    this.unsubscribe ??= this.deps.queue.subscribe((event) => this.onEvent(event));
+    if (!this.closed) this.unsubscribe ??= this.deps.queue.subscribe((event) => this.onEvent(event));
     return () => {
       this.listeners.delete(entry);
       if (this.listeners.size === 0) {
@@ -35,6 +42,23 @@ export class JobUpdates {
         this.unsubscribe = undefined;
       }
     };
+  }
+
+  /**
+   * Resolves once every event emitted so far is rendered and handed to its listeners, and what they returned has
+   * settled; after `timeoutMs` at most.
+   */
+  async settle(timeoutMs: number): Promise<void> {
+    const rendered = Promise.all(this.chains.values());
+    const delivered = rendered.then(() => Promise.allSettled(this.delivering));
+    await within(delivered, timeoutMs, []);
+  }
+
+  /** No event is rendered from now on (the database is about to close). */
+  close(): void {
+    this.closed = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
   }
 
   private onEvent(event: JobEvent): void {
@@ -46,14 +70,23 @@ export class JobUpdates {
     // Chained per job, so a preview still being encoded never lands after the final result.
     const previous = this.chains.get(job.id) ?? Promise.resolve();
     const next = previous
-      .then(() => renderEvent(event, this.deps.render))
+      .then(() => (this.closed ? undefined : renderEvent(event, this.deps.render)))
       .then(
         (reply) => {
-          for (const l of wanted()) l.listener({ job, reply });
-          if (reply.final && this.chains.get(job.id) === next) this.chains.delete(job.id);
+          if (reply) for (const l of wanted()) this.track(l.listener({ job, reply }));
+          if ((!reply || reply.final) && this.chains.get(job.id) === next) this.chains.delete(job.id);
         },
         (error) => this.deps.log?.('error', 'rendering a job event failed', { error: String(error) }),
       );
     this.chains.set(job.id, next);
+  }
+
+  private track(delivery: unknown): void {
+    if (!(delivery instanceof Promise)) return;
+    const settled: Promise<unknown> = delivery.then(
+      () => this.delivering.delete(settled),
+      () => this.delivering.delete(settled),
+    );
+    this.delivering.add(settled);
   }
 }

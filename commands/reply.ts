@@ -144,6 +144,11 @@ export interface Reply {
   locale?: Locale;
   /** Send the images as files, untouched (Telegram `sendDocument`), not as photos a platform recompresses. */
   asFiles?: boolean;
+  /**
+   * A job's state to show at once, not at its message's next paced turn: the bot is stopping and this is the job's
+   * last state before it is back (its adapter stops soon after).
+   */
+  urgent?: boolean;
   /** Jobs ahead of this one while it waits (position updates), so adapters can thin them out. */
   ahead?: number;
   /**

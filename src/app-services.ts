@@ -21,7 +21,7 @@ export function buildCommands(context: AppContext, services: Services): Commands
   });
 }
 
-interface Shared {
+export interface Shared {
   services: Services;
   commands: Commands;
 }
@@ -41,16 +41,34 @@ export async function startServices(): Promise<void> {
   if (shared) (await shared).services.start();
 }
 
-/** Lets the running job finish while the adapters still deliver, before they stop (no-op when none opened). */
+/** How long the drain waits for the job events the stop emitted to reach their users. */
+export const UPDATES_SETTLE_MS = 5000;
+
+/**
+ * Lets the running job finish (or go back into the queue) while the adapters still deliver, before they stop, then
+ * waits until the events that emitted (a result, "the bot is restarting") are rendered and handed to them.
+ */
+export async function drainShared({ services, commands }: Shared): Promise<void> {
+  await services.drain?.();
+  await commands.settleUpdates(UPDATES_SETTLE_MS);
+}
+
+/** Closes the model and the queue, the database last: no job event is rendered from then on. */
+export async function closeShared({ services, commands }: Shared): Promise<void> {
+  commands.closeUpdates();
+  await services.close();
+}
+
+/** `drainShared` of this process's services (no-op when none was opened). */
 export async function drainServices(): Promise<void> {
-  if (shared) await (await shared).services.drain?.();
+  if (shared) await drainShared(await shared);
 }
 
 /** Closes the shared model and queue after the adapters stopped (no-op when none was opened). */
 export async function closeServices(): Promise<void> {
   const opened = shared;
   shared = undefined;
-  if (opened) await (await opened).services.close();
+  if (opened) await closeShared(await opened);
 }
 
 export const builtAdapters: AdapterFactories = {

@@ -109,8 +109,9 @@ async function stopAll(adapters: readonly RunningAdapter[], log: Logger): Promis
 }
 
 /**
- * Resolves after the first SIGINT or SIGTERM has run `drain` (the running job finishes while the adapters can
- * still deliver it), stopped the app and then run `finish` (closing the shared model and queue). A second signal
+ * Resolves after the first SIGINT or SIGTERM has run `drain` (the running job finishes, or goes back into the queue,
+ * and what that tells its users is delivered while the adapters still can), stopped the app and then run `finish`
+ * (closing the shared model and queue). A second signal
  * before that is done exits at once, for an operator who does not want to wait.
  */
 export function stopOnSignal(

@@ -1,7 +1,9 @@
 // Ctrl-C while a job runs, on the real `npm start` process (bundled random checkpoint, playground): the process
 // stops taking jobs, gives the running job SHUTDOWN_GRACE_S to finish or puts it back into the queue, closes the
 // database last and exits 0 within the grace (plus the abort of one engine step); a second signal exits at once.
-// The job is a 128-step /imagine, long enough to be caught running on any machine.
+// The job is a 128-step /imagine, long enough to be caught running on any machine; at 1024² with two more waiting
+// (its previews' renders lag behind its steps), each owner reads that the bot restarts and nothing is rendered
+// against the closed database.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -73,15 +75,40 @@ function statuses(dataDir: string): string[] {
   }
 }
 
-async function imagine(port: number, line: string): Promise<void> {
+async function imagine(port: number, line: string, cookie?: string): Promise<void> {
   const boundary = '----dimooshutdown';
   const body = `--${boundary}\r\ncontent-disposition: form-data; name="text"\r\n\r\n${line}\r\n--${boundary}--\r\n`;
   const res = await fetch(`http://127.0.0.1:${port}/api/messages`, {
     method: 'POST',
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, ...(cookie ? { cookie } : {}) },
     body,
   });
   expect(res.status).toBe(200);
+}
+
+/** A playground user (its cookie) and the lines of every job update its page receives. */
+async function watch(port: number): Promise<{ cookie: string; lines: string[] }> {
+  const info = await fetch(`http://127.0.0.1:${port}/api/info`);
+  const cookie = (info.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
+  const lines: string[] = [];
+  const res = await fetch(`http://127.0.0.1:${port}/api/events`, { headers: { cookie } });
+  void (async () => {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const event = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          if (event.startsWith('data: ')) lines.push(...(JSON.parse(event.slice(6)).lines as string[]));
+        }
+      }
+    } catch {
+      // The stream ends with the process.
+    }
+  })();
+  return { cookie, lines };
 }
 
 describe('SIGINT while a job runs (npm start)', () => {
@@ -90,8 +117,12 @@ describe('SIGINT while a job runs (npm start)', () => {
     const port = await freePort();
     const bot = start(dataDir, port);
     await until(() => bot.output().includes('playground ready'), 'the playground is ready', 120_000);
-    await imagine(port, '/imagine a fox in the snow --steps 128 --seed 1');
+    const page = await watch(port);
+    await imagine(port, '/imagine a fox in the snow --steps 128 --seed 1 --size 1024', page.cookie);
+    await imagine(port, '/imagine a cat', page.cookie);
+    await imagine(port, '/imagine a dog', page.cookie);
     await until(() => statuses(dataDir).includes('running'), 'the job runs', 60_000);
+    await until(() => page.lines.some((l) => l.includes('step')), 'the page shows its progress', 60_000);
 
     const sentAt = Date.now();
     bot.child.kill('SIGINT');
@@ -102,6 +133,11 @@ describe('SIGINT while a job runs (npm start)', () => {
     const [status] = statuses(dataDir);
     expect(['done', 'queued']).toContain(status);
     expect(bot.output()).toContain('stopped');
+    // Every job event was rendered before the database closed (pino's level 50 is an error).
+    expect(bot.output()).not.toContain('"level":50');
+    const restarting = (words: string) => page.lines.filter((l) => l.includes(words)).length;
+    if (status === 'queued') expect(restarting('start again from the beginning')).toBe(1);
+    expect(restarting('keeps its place in the queue')).toBe(2);
 
     if (status === 'queued') {
       // Back in the queue means the next start runs it again.

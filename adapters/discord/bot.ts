@@ -161,11 +161,14 @@ export class DiscordBot implements DiscordRuntime {
     guardGateway(client, (event) => log.warn({ event }, 'discord gateway event without a user dropped'));
     client.on('error', (error) => log.warn({ err: error }, 'discord client error'));
     client.on('shardError', (error) => log.warn({ err: error }, 'discord gateway error'));
-    this.unsubscribe = this.options.commands.subscribe(({ job, reply }) => {
-      this.jobMessages
-        .update(job, reply)
-        .catch((error: unknown) => log.warn({ err: error, jobId: job.id }, 'discord update failed'));
-    }, 'discord');
+    // Returned: a shutdown waits for what is still being delivered (the bot is restarting, a result) before stop.
+    this.unsubscribe = this.options.commands.subscribe(
+      ({ job, reply }) =>
+        this.jobMessages
+          .update(job, reply)
+          .catch((error: unknown) => log.warn({ err: error, jobId: job.id }, 'discord update failed')),
+      'discord',
+    );
     const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
     await client.login(token);
     await ready;

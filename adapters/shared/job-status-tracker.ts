@@ -1,10 +1,10 @@
 // The whole life of a chat job's status message, the same on every platform: opened when the reply that starts
 // the job is sent, then its non-final states (positions, progress, previews) as paced edits in order — only the
-// newest state at each turn, never one that changes nothing, one call at a time per message — and the ending
-// through the shared final-state rule and fallback (job-status.ts). An adapter supplies the surface (send, edit,
-// delete on its platform), the lane its platform limits (a chat, a message) and the gaps; nothing else. A status
-// message the platform says is gone for good (the user deleted it) is tried no more: no further state, and the
-// ending goes as a new message without trying it first.
+// newest state at each turn, never one that changes nothing, one call at a time per message; an urgent one (the
+// bot is stopping) at once — and the ending through the shared final-state rule and fallback (job-status.ts). An
+// adapter supplies the surface (send, edit, delete on its platform), the lane its platform limits (a chat, a
+// message) and the gaps; nothing else. A status message the platform says is gone for good (the user deleted it) is
+// tried no more: no further state, and the ending goes as a new message without trying it first.
 import type { Reply } from '../../commands/index.js';
 import type { DeliveryLog, Job } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
@@ -127,6 +127,7 @@ export class JobStatusTracker {
     if (!tracked || tracked.gone) return;
     tracked.job = job;
     if (this.options.worthShowing && !this.options.worthShowing(reply, tracked.shown)) return;
+    if (reply.urgent) return this.showNow(tracked, job, reply);
     const surface = await tracked.surface;
     const mark = () => this.pacer.mark(tracked.lane.id, tracked.lane.shared, job.id);
     if (!surface?.prepare || !reply.images?.length) {
@@ -142,6 +143,25 @@ export class JobStatusTracker {
     if (this.jobs.get(job.id) !== tracked || seq !== tracked.seq || !ready?.images?.length) return;
     tracked.pendingImages = ready.images;
     mark();
+  }
+
+  /**
+   * An urgent state (the bot is stopping) goes now, after the call still showing an earlier one: it replaces what
+   * waited for a turn, and a preview still being prepared is not shown after it. Resolves once shown.
+   */
+  private async showNow(tracked: Tracked, job: Job, reply: Reply): Promise<void> {
+    this.pacer.drop(tracked.lane.id, job.id);
+    tracked.latest = undefined;
+    tracked.pendingImages = undefined;
+    tracked.seq += 1;
+    await tracked.inFlight;
+    if (this.jobs.get(job.id) !== tracked || !this.options.changes(reply, tracked.shown)) return;
+    tracked.shown = reply;
+    const shown = this.board.show(job, reply);
+    tracked.inFlight = shown.finally(() => {
+      tracked.inFlight = undefined;
+    });
+    await shown;
   }
 
   /** Drops every job and timer (shutdown). */

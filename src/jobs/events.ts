@@ -9,7 +9,12 @@ export type JobEvent =
   | { type: 'progress'; job: Job; step: number; total: number; preview?: RgbImage }
   | { type: 'done'; job: Job }
   | { type: 'failed'; job: Job }
-  | { type: 'cancelled'; job: Job };
+  | { type: 'cancelled'; job: Job }
+  /**
+   * The bot is stopping with this job unfinished: it waits in the queue for the next start, which tells its place
+   * again. `restarts`: it was running and was put back, so it starts again from the beginning.
+   */
+  | { type: 'paused'; job: Job; restarts: boolean };
 
 export type JobListener = (event: JobEvent) => void;
 

@@ -115,6 +115,15 @@ export function recordEndedEarly(
   }
 }
 
+/** The waiting jobs, or none when the database cannot say (shutdown goes on all the same). */
+export function queuedOrNone(store: JobStore): Job[] {
+  try {
+    return store.byStatus('queued');
+  } catch {
+    return [];
+  }
+}
+
 export function removeFilesQuietly(store: JobStore, id: string): void {
   try {
     store.removeFiles(id);

@@ -1,6 +1,6 @@
 // Where each waiting job stands: a dry run of the fair scheduler over the queued jobs (the order they would start in
 // if nobody new arrived), the running jobs' remaining time ahead of them all, and a `position` event for each job
-// whose place changed since last told.
+// whose place changed since last told (until the bot stops).
 import { batchKey, type EngineRequest } from '../../engine/index.js';
 import type { JobEvents } from './events.js';
 import type { Candidate, FairScheduler } from './scheduler.js';
@@ -20,6 +20,8 @@ export interface PositionDeps {
 
 export class QueuePositions {
   private last = new Map<string, number>();
+  /** The bot is stopping: its jobs hear that instead, and the next start tells their places again. */
+  private halted = false;
 
   constructor(private readonly deps: PositionDeps) {}
 
@@ -57,8 +59,14 @@ export class QueuePositions {
     return scheduler.order(this.candidates(), counters, now()).map((c) => byId.get(c.id) as Job);
   }
 
+  /** No position is told from now on (shutdown). */
+  halt(): void {
+    this.halted = true;
+  }
+
   /** Tells every queued job but `except` whose place changed. */
   emit(except?: string): void {
+    if (this.halted) return;
     const order = this.plannedOrder();
     const running = this.deps.running().length;
     const next = new Map<string, number>();

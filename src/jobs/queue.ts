@@ -14,6 +14,7 @@ import { materializeRequest, newJob, recordResult } from './job-parts.js';
 import {
   markRunning,
   putBack,
+  queuedOrNone,
   recordEndedEarly,
   recoverInterrupted,
   removeFilesQuietly,
@@ -58,6 +59,8 @@ export class JobQueue {
   private readonly admins: Set<string>;
   private readonly now: () => number;
   private recovered: Job[] = [];
+  /** Jobs told that the bot is stopping (`paused`): each hears it once. */
+  private readonly paused = new Set<string>();
   private readonly eta: EtaCalibration;
   private readonly positions: QueuePositions;
   // Released jobs may start at once: the worker may be waiting for work.
@@ -379,6 +382,7 @@ export class JobQueue {
   private fail(job: Job, error: unknown, reason: StopReason | undefined, ran: number): void {
     if (reason === 'shutdown') {
       putBack(this.store, this.counters, job, this.options.log);
+      this.pause(job, true);
       return;
     }
     job.finishedAt = this.now();
@@ -399,8 +403,8 @@ export class JobQueue {
   /**
    * Stops intake and lets the running job(s) finish within `waitMs`; past that they are aborted and put back into
    * the queue, and the worker is awaited (an aborted run ends within one engine step) for at most `abortWaitMs`.
-   * Resolves when the worker has stopped, so the database can close after it. Calling it again returns the same
-   * promise.
+   * Each job left unfinished emits `paused` as its last event. Resolves when the worker has stopped, so the
+   * database can close after it. Calling it again returns the same promise.
    */
   stop({ waitMs = 30_000, abortWaitMs = 10_000 } = {}): Promise<void> {
     this.stopped ??= this.shutdown(waitMs, abortWaitMs);
@@ -409,24 +413,33 @@ export class JobQueue {
 
   private async shutdown(waitMs: number, abortWaitMs: number): Promise<void> {
     this.stopping = true;
+    // Places are not told from here on: every job left waiting hears that the bot is stopping instead.
+    this.positions.halt();
     this.wake?.();
-    const loop = this.loop ?? Promise.resolve();
-    const stopsWithin = (ms: number) =>
-      within(
-        loop.then(() => true),
-        ms,
-        false,
-      );
-    if (await stopsWithin(waitMs)) return;
+    const stopped = (this.loop ?? Promise.resolve()).then(() => true);
+    if (!(await within(stopped, waitMs, false))) await this.abortRunning(stopped, abortWaitMs);
+    // Each owner hears it while the adapters still deliver: a job still running after its abort runs again at the
+    // next start (recoverInterrupted), and every waiting job keeps its place.
+    for (const { job, reason } of this.running.values()) if (reason !== 'cancel') this.pause(job, true);
+    for (const job of queuedOrNone(this.store)) this.pause(job, false);
+  }
+
+  private async abortRunning(stopped: Promise<boolean>, abortWaitMs: number): Promise<void> {
     for (const entry of this.running.values()) {
       // A job its owner is already stopping stays cancelled: a restart must not run it again.
       if (entry.reason !== 'cancel') entry.reason = 'shutdown';
       entry.controller.abort();
     }
-    if (!(await stopsWithin(abortWaitMs))) {
+    if (!(await within(stopped, abortWaitMs, false))) {
       this.options.log?.('warn', 'the running job did not stop after its abort; closing anyway', {
         jobs: [...this.running.keys()],
       });
     }
+  }
+
+  private pause(job: Job, restarts: boolean): void {
+    if (this.paused.has(job.id)) return;
+    this.paused.add(job.id);
+    this.events.emit({ type: 'paused', job, restarts });
   }
 }

@@ -68,4 +68,34 @@ describe('stopping the queue', () => {
     await queue.stop();
     store.close();
   });
+
+  it('tells the owner of the job put back, and of each waiting job, that the bot restarts: their last events', async () => {
+    const { store, queue, events, submit } = setup(new TimedEngineDouble(50, 1000));
+    const running = submit();
+    const waiting = [submit(), submit()];
+    queue.start();
+    await waitUntil(() => events.some((e) => e.type === 'progress'), 'the job runs');
+    await queue.stop({ waitMs: 100 });
+    const lastOf = (id: string) => events.filter((e) => e.job.id === id).at(-1);
+    expect(lastOf(running.id)).toMatchObject({ type: 'paused', restarts: true });
+    for (const job of waiting) expect(lastOf(job.id)).toMatchObject({ type: 'paused', restarts: false });
+    // One each: no position ("starting now") after it, which the next start's worker would contradict.
+    expect(events.filter((e) => e.type === 'paused')).toHaveLength(3);
+    store.close();
+  });
+
+  it('tells the waiting jobs even when the running one finishes within the grace', async () => {
+    const { store, queue, events, submit } = setup(new TimedEngineDouble(20, 5));
+    const done = submit();
+    const waiting = submit();
+    queue.start();
+    await waitUntil(() => events.some((e) => e.type === 'started'), 'the job started');
+    await queue.stop({ waitMs: 5000 });
+    expect(store.get(done.id)?.status).toBe('done');
+    expect(events.filter((e) => e.job.id === waiting.id).at(-1)).toMatchObject({
+      type: 'paused',
+      restarts: false,
+    });
+    store.close();
+  });
 });

@@ -65,6 +65,23 @@ describe('JobStatusTracker', () => {
     t.stop();
   });
 
+  it('shows an urgent state (the bot is stopping) at once, in place of what waited, and resolves once shown', async () => {
+    const log: string[] = [];
+    const t = tracker(10_000);
+    const lane = { id: 'chat', shared: false };
+    t.note(lane);
+    t.open(job.id, lane, state('queued'), Promise.resolve(recording(log, 30)));
+    const preview = t.update(job, state('step1', { images: [image(7)] }));
+    await t.update(job, state('step2'));
+    await t.update(job, state('restarting', { urgent: true }));
+    // Shown already, though the lane's gap is ten seconds; the step and the preview that waited are not.
+    expect(log).toEqual(['show:restarting']);
+    await preview;
+    await sleep(20);
+    expect(log).toEqual(['show:restarting']);
+    t.stop();
+  });
+
   it('keeps a preview still being prepared when a text-only state comes meanwhile', async () => {
     const log: string[] = [];
     const t = tracker(20);

@@ -17,6 +17,8 @@ const RANK: Record<JobEvent['type'], number> = {
   done: 4,
   failed: 4,
   cancelled: 4,
+  // The single-process queue's stop; a shared queue never emits it.
+  paused: 5,
 };
 
 describe.skipIf(skip)('distributed queue: 2 front-ends, 2 workers', () => {
