@@ -161,11 +161,14 @@ export class TelegramBot {
 
   async start(): Promise<void> {
     const { log, config } = this.options;
-    this.unsubscribe = this.options.commands.subscribe(({ job, reply }) => {
-      this.jobMessages
-        .update(job, reply)
-        .catch((error: unknown) => log.warn({ err: error, jobId: job.id }, 'telegram update failed'));
-    }, 'telegram');
+    // The promise goes back to the commands layer, so a shutdown's drain waits for the restart line to be shown.
+    this.unsubscribe = this.options.commands.subscribe(
+      ({ job, reply }) =>
+        this.jobMessages
+          .update(job, reply)
+          .catch((error: unknown) => log.warn({ err: error, jobId: job.id }, 'telegram update failed')),
+      'telegram',
+    );
     await this.bot.init();
     for (const locale of SUPPORTED_LOCALES) {
       // PLATFORM_TAGS holds Telegram's ISO 639-1 codes; src/ cannot name grammY's type for them.

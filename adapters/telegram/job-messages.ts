@@ -114,7 +114,8 @@ export class TelegramJobMessages {
   }
 
   async update(job: Job, reply: Reply): Promise<void> {
-    if (reply.final) this.stopTyping(job.id);
+    // An urgent state (the bot restarting) means nothing is being drawn: no "sending a photo…" in the chat.
+    if (reply.final || reply.urgent) this.stopTyping(job.id);
     else if (reply.ahead === undefined) this.startTyping(job);
     const update = this.tracker.update(job, reply);
     await (reply.final ? this.endings.track(update) : update);

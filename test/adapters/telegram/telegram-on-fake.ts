@@ -12,6 +12,7 @@ export interface TelegramOnFake {
   fake: FakeTelegram;
   services: Services;
   running: Awaited<ReturnType<typeof startTelegram>>;
+  commands: ReturnType<typeof buildCommands>;
   /** How each job's ending reached the chat. */
   deliveries: Map<string, Delivery>;
   stop(): Promise<void>;
@@ -31,7 +32,8 @@ export async function startTelegramOnFake(
   );
   const { config, log, services } = opened;
   const deliveries = new Map<string, Delivery>();
-  const running = await startTelegram({ config, log }, services, buildCommands({ config, log }, services), {
+  const commands = buildCommands({ config, log }, services);
+  const running = await startTelegram({ config, log }, services, commands, {
     apiRoot: fake.apiRoot,
     editIntervalMs: { private: 30, group: 60 },
     onDelivery: (jobId, delivery) => deliveries.set(jobId, delivery),
@@ -42,6 +44,7 @@ export async function startTelegramOnFake(
     fake,
     services,
     running,
+    commands,
     deliveries,
     stop: async () => {
       await running.stop();

@@ -5,13 +5,15 @@
 // not dropped: Telegram will not send its updates again.
 import type { Message } from 'grammy/types';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { drainShared } from '../../../src/app-services.js';
 import { t } from '../../../src/i18n.js';
 import type { Services } from '../../../src/services.js';
 import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/index.js';
 import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
+import { waitUntil } from '../../doubles/shared/wait.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { solidPng } from '../e2e-services.js';
-import { startTelegramOnFake, type TelegramOnFake } from './telegram-on-fake.js';
+import { jobIdIn, startTelegramOnFake, type TelegramOnFake, textOf } from './telegram-on-fake.js';
 
 let fake: FakeTelegram;
 let services: Services;
@@ -72,5 +74,38 @@ describe('Telegram adapter stop', { timeout: 60_000 }, () => {
     await shutDown();
     expect(fake.callsTo('getFile')).toHaveLength(2);
     expect(fake.callsTo(answers(first)).map((c) => c.params.text)).toEqual([stoppingText()]);
+  });
+
+  it('a running job put back says the bot restarts before stop resolves, and no chat action follows it', async () => {
+    await bot?.stop();
+    // A slow job, so it is running when the drain comes.
+    bot = await startTelegramOnFake('telegram-shutdown-running', new TimedEngineDouble(40, 1000));
+    ({ fake, services } = bot);
+    const running = bot;
+    const request = fake.injectText('/imagine a fox');
+    const status = await fake.waitForCall((c) => answers(request)(c) && jobIdIn(c) !== undefined, 10_000);
+    const jobId = jobIdIn(status) as string;
+    await waitUntil(() => services.jobs.store.get(jobId)?.status === 'running', 'the job runs', 10_000);
+    const statusId = (status.result as { message_id: number }).message_id;
+    const restartLine = t('en', 'job.paused_restart');
+    const shownRestart = () =>
+      fake.callsTo(
+        (c) =>
+          /^editMessage(Text|Caption)$/.test(c.method) &&
+          c.params.message_id === statusId &&
+          textOf(c).startsWith(restartLine),
+      );
+
+    await drainShared({
+      services: { ...services, drain: () => services.jobs.queue.stop({ waitMs: 50 }) },
+      commands: running.commands,
+    });
+    // Shown by the time the drain resolves: the adapter handed its edit back to be waited for.
+    expect(shownRestart()).toHaveLength(1);
+    expect(services.jobs.store.get(jobId)?.status).toBe('queued');
+    const actionsBefore = fake.callsTo('sendChatAction').length;
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
+    // Telegram shows a chat action for 5 s: one renewed after the restart line would say a photo is coming.
+    expect(fake.callsTo('sendChatAction')).toHaveLength(actionsBefore);
   });
 });
