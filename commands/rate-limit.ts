@@ -2,6 +2,7 @@
 // In one process it is kept in memory on purpose: a restart forgetting the last minute is harmless. Front-ends of a
 // shared queue count in the queue's window instead, or each would give the user the whole limit again.
 import type { RateSlot, TakeRateSlot } from '../src/jobs/index.js';
+import { RecentIds } from '../src/recent-ids.js';
 
 const WINDOW_MS = 60_000;
 const REPLACEMENTS_KEPT = 1000;
@@ -11,7 +12,8 @@ export const UNCOUNTED: RateSlot = { ok: true, release: async () => undefined };
 
 export class RateLimiter {
   private readonly recent = new Map<string, number[]>();
-  private readonly replaced = new Set<string>();
+  /** Bounded: a replacement comes within seconds of the job it replaces. */
+  private readonly replaced = new RecentIds(REPLACEMENTS_KEPT);
 
   /** `perMinute` 0 turns the limit off; `shared` is the queue's window when several front-ends share it. */
   constructor(
@@ -59,12 +61,7 @@ export class RateLimiter {
    * replacement past the limit, once, as the request it stands for was already counted.
    */
   replacementOnce(jobId: string): boolean {
-    if (this.replaced.has(jobId)) return false;
-    this.replaced.add(jobId);
-    // Bounded: the oldest ids go first (a Set iterates in insertion order); a replacement comes within seconds.
-    if (this.replaced.size > REPLACEMENTS_KEPT)
-      this.replaced.delete(this.replaced.values().next().value as string);
-    return true;
+    return this.replaced.add(jobId);
   }
 
   private prune(user: string, now: number): number[] {

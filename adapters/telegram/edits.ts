@@ -12,7 +12,7 @@ import type { Context } from 'grammy';
 import type { Message } from 'grammy/types';
 import { type CommandContext, textReply } from '../../commands/index.js';
 import type { Job, JobHold, JobQueueApi, JobStore, Owner } from '../../src/jobs/index.js';
-import { RecentIds } from '../shared/recent-ids.js';
+import { RecentIds } from '../../src/recent-ids.js';
 import type { HandedOver, TelegramJobMessages } from './job-messages.js';
 import type { TelegramReplies } from './replies.js';
 import { senderIdOf } from './sender-id.js';

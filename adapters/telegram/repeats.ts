@@ -18,7 +18,7 @@ import type { Api, Context, NextFunction } from 'grammy';
 import type { Message } from 'grammy/types';
 import type { Job, JobQueueApi, JobStore, Owner } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
-import { RecentIds } from '../shared/recent-ids.js';
+import { RecentIds } from '../../src/recent-ids.js';
 import { senderIdOf } from './sender-id.js';
 import { pressedForChat } from './senders.js';
 

@@ -5,7 +5,7 @@
 import { type Api, type Context, GrammyError } from 'grammy';
 import type { Message } from 'grammy/types';
 import type { CommandContext, Reply } from '../../commands/index.js';
-import { RecentIds } from '../shared/recent-ids.js';
+import { RecentIds } from '../../src/recent-ids.js';
 import { anchorOfPress, type JobAnchor, mentionOf } from './button-jobs.js';
 import type { HandedOver, TelegramJobMessages } from './job-messages.js';
 import { keyboard, replyText } from './render.js';

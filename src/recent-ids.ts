@@ -1,5 +1,5 @@
-// A bounded memory of ids already handled, for platforms that may deliver one event twice (a Telegram update_id
-// after a restart or a webhook retry, a Discord interaction replayed on resume).
+// A bounded memory of ids already handled: events a platform may deliver twice (a Telegram update_id after a
+// restart or a webhook retry, a Discord interaction replayed on resume), or a pass that counts once per job.
 
 export class RecentIds {
   private readonly ids = new Set<string>();
