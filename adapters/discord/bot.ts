@@ -33,6 +33,7 @@ import { DISCORD_CDN_HOSTS, download } from './attachments.js';
 import { onAutocomplete } from './autocomplete.js';
 import { toDiscordCommands } from './command-json.js';
 import { registerCommands } from './command-registration.js';
+import { DoublePresses } from './double-press.js';
 import { guardGateway } from './gateway-guard.js';
 import { type InteractionsEndpoint, startInteractionsEndpoint } from './interactions-endpoint.js';
 import { DiscordJobMessages } from './job-messages.js';
@@ -98,6 +99,7 @@ export class DiscordBot implements DiscordRuntime {
   readonly menuTargets = new MenuTargets();
   /** Interaction and message ids already handled: Discord (or a replayed gateway) may deliver one twice. */
   private readonly seen = new RecentIds(5000);
+  private readonly presses = new DoublePresses();
   private unsubscribe?: () => void;
   private endpoint?: InteractionsEndpoint;
   private readonly hosts: readonly string[];
@@ -351,6 +353,12 @@ export class DiscordBot implements DiscordRuntime {
     // Re-roll, variations, describe and zoom-out start a new job: a new message. Cancel and delete act in place,
     // and their answer is for the presser only.
     const inPlace = parsed?.action === 'cancel' || parsed?.action === 'delete';
+    // A double click on a button that starts a job: the second press starts nothing (a second identical job) and
+    // is acknowledged without a trace. Cancel and delete change nothing twice, and may be pressed again at once.
+    if (!inPlace && this.presses.repeated(i.user.id, i.message.id, i.customId)) {
+      await i.deferUpdate();
+      return;
+    }
     const press = () => this.options.commands.pressButton(ctx, i.customId);
     if (parsed?.action === 'delete' && i.message.flags.has(MessageFlags.Ephemeral))
       return deleteEphemeral(this, i, ctx, press);

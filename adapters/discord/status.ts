@@ -5,7 +5,8 @@
 // message naming the user; a private job's ending goes to the user's DMs, and so does a public one whose channel
 // refuses the bot (a user-installed app, a private thread, permissions changed), with a line saying why. Only the
 // requester is ever pinged. A status message that is gone (Unknown Message: the user or a moderator deleted it)
-// is StatusMessageGone, which the shared tracker takes as the end of its edits.
+// is StatusMessageGone, which the shared tracker takes as the end of its edits; so is one whose channel refused the
+// bot for good (tried once, not at every state) and a private one past its interaction token.
 import {
   type Client,
   DiscordAPIError,
@@ -211,20 +212,29 @@ export class DiscordStatus implements StatusSurface {
         // still serves the next ones.
         if (!(error instanceof DiscordAPIError)) throw error;
         if (gone(error)) throw new StatusMessageGone(error);
-        // Only a refused token is gone for good; any other refusal may be this edit's alone.
+        // Only a refused token is gone for good (below: the channel endpoint may still reach a public message);
+        // any other refusal may be this edit's alone.
         if (tokenRefused(error)) this.tokenDead = true;
-        // The channel endpoint may still reach a public message.
-        if (place.private || !place.messageId) throw error;
+        else if (place.private || !place.messageId) throw error;
       }
     }
+    // Past its interaction, a private message (or one never stored) can be edited no more: that is for good.
     if (place.private || !place.channelId || !place.messageId)
-      throw new Error('the status message cannot be edited without its interaction');
-    const channel = await this.client.channels.fetch(place.channelId);
-    if (!channel?.isTextBased()) throw new Error('the job’s channel cannot be reached');
-    await channel.messages
-      .edit(place.messageId, payload as Parameters<Message['edit']>[0])
-      .catch((error: unknown) => {
-        throw gone(error) ? new StatusMessageGone(error) : error;
-      });
+      throw new StatusMessageGone(new Error('the status message cannot be edited without its interaction'));
+    // The channel refused the bot before: asking it again at every state would only spend invalid requests.
+    if (this.channelGone)
+      throw new StatusMessageGone(new ChannelUnreachable('the job’s channel refused the bot'));
+    const { channelId, messageId } = place;
+    try {
+      // A fetch the channel refuses (403, Unknown Channel) is its refusal too; a 5xx or a network failure is not.
+      const channel = await this.client.channels.fetch(channelId);
+      if (!channel?.isTextBased()) throw new ChannelUnreachable('the job’s channel cannot be reached');
+      await channel.messages.edit(messageId, payload as Parameters<Message['edit']>[0]);
+    } catch (error) {
+      if (gone(error)) throw new StatusMessageGone(error);
+      if (!(error instanceof ChannelUnreachable || channelRefused(error))) throw error;
+      this.channelGone = true;
+      throw new StatusMessageGone(error);
+    }
   }
 }

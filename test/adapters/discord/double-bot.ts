@@ -5,6 +5,7 @@ import type { DiscordBot } from '../../../adapters/discord/bot.js';
 import { startDiscord } from '../../../adapters/discord/index.js';
 import type { Delivery } from '../../../adapters/shared/job-status.js';
 import { buildCommands } from '../../../src/app-services.js';
+import type { Logger } from '../../../src/log.js';
 import type { Services } from '../../../src/services.js';
 import { type FakeDiscord, startFakeDiscord } from '../../doubles/fake-discord/index.js';
 import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
@@ -16,6 +17,8 @@ export interface DoubleBot {
   services: Services;
   bot: DiscordBot;
   deliveries: Map<string, Delivery>;
+  /** The bot's logger (silent): spy on it to count warnings. */
+  log: Logger;
   /** The job an interaction's first answer with a Cancel or Re-roll button names. */
   queuedJob(ix: { id: string; token: string }): Promise<string>;
   /** Waits until the job's ending reached the chat (edited, replied or undelivered). */
@@ -53,6 +56,7 @@ export function useDiscordOnDouble(
       new TimedEngineDouble(40, 6),
     );
     world.services = opened.services;
+    world.log = opened.log;
     const running = await startDiscord(
       { config: opened.config, log: opened.log },
       opened.services,

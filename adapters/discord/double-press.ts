@@ -1,0 +1,25 @@
+// A double click on a button: Discord sends two interactions, each its own id and token, so replay protection does
+// not see it. The second press of the same button by the same user on the same message within a short window starts
+// nothing; a deliberate second press (a second re-roll) comes later than that.
+
+/** Two presses closer than this are one double click. */
+export const DOUBLE_PRESS_MS = 2000;
+
+export class DoublePresses {
+  /** When each button (user, message, custom id) was last pressed, oldest first. */
+  private readonly pressed = new Map<string, number>();
+
+  constructor(private readonly windowMs = DOUBLE_PRESS_MS) {}
+
+  /** True when this press repeats one within the window; the first press of a button is remembered. */
+  repeated(userId: string, messageId: string, customId: string, now = Date.now()): boolean {
+    for (const [key, at] of this.pressed) {
+      if (now - at < this.windowMs) break;
+      this.pressed.delete(key);
+    }
+    const key = `${userId}\u0000${messageId}\u0000${customId}`;
+    if (this.pressed.has(key)) return true;
+    this.pressed.set(key, now);
+    return false;
+  }
+}
