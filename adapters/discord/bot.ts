@@ -27,13 +27,13 @@ import { t } from '../../src/i18n.js';
 import type { DeliveryLog } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
 import { RecentIds } from '../../src/recent-ids.js';
+import { DoublePresses } from '../shared/double-press.js';
 import type { Delivery } from '../shared/job-status.js';
 import { answer, deleteEphemeral } from './answer.js';
 import { DISCORD_CDN_HOSTS, download } from './attachments.js';
 import { onAutocomplete } from './autocomplete.js';
 import { toDiscordCommands } from './command-json.js';
 import { registerCommands } from './command-registration.js';
-import { DoublePresses } from './double-press.js';
 import { guardGateway } from './gateway-guard.js';
 import { type InteractionsEndpoint, startInteractionsEndpoint } from './interactions-endpoint.js';
 import { DiscordJobMessages } from './job-messages.js';
@@ -355,7 +355,7 @@ export class DiscordBot implements DiscordRuntime {
     const inPlace = parsed?.action === 'cancel' || parsed?.action === 'delete';
     // A double click on a button that starts a job: the second press starts nothing (a second identical job) and
     // is acknowledged without a trace. Cancel and delete change nothing twice, and may be pressed again at once.
-    if (!inPlace && this.presses.repeated(i.user.id, i.message.id, i.customId)) {
+    if (this.presses.repeated(i.user.id, i.message.id, i.customId)) {
       await i.deferUpdate();
       return;
     }

@@ -21,6 +21,7 @@ import type { Config } from '../../src/config/index.js';
 import { PLATFORM_TAGS, SUPPORTED_LOCALES, t } from '../../src/i18n.js';
 import type { DeliveryLog, JobQueueApi, JobStore } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
+import { DoublePresses } from '../shared/double-press.js';
 import type { Delivery } from '../shared/job-status.js';
 import { AlbumCollector } from './albums.js';
 import { isNotice, tellPresser } from './button-answers.js';
@@ -91,6 +92,7 @@ export class TelegramBot {
   private readonly replacing = new WeakMap<Context, string[]>();
   /** Update handlers and albums being handled: stopping waits for them. */
   private readonly handlers = new InFlight();
+  private readonly presses = new DoublePresses();
 
   constructor(private readonly options: TelegramOptions) {
     const token = options.config.telegram.token;
@@ -408,6 +410,10 @@ export class TelegramBot {
   private async onButton(ctx: Context): Promise<void> {
     const data = ctx.callbackQuery?.data ?? '';
     const c = this.context(ctx);
+    const pressed = String(ctx.callbackQuery?.message?.message_id ?? ctx.callbackQuery?.inline_message_id);
+    // A double tap on a button that starts a job starts one job.
+    if (this.presses.repeated(c.user.userId, pressed, data))
+      return void (await ctx.answerCallbackQuery().catch(() => undefined));
     const reply = await this.options.commands.pressButton(c, data);
     if (isNotice(reply)) return tellPresser(ctx, replyText(reply, reply.locale ?? c.locale));
     await ctx.answerCallbackQuery().catch(() => undefined);

@@ -1,6 +1,8 @@
-// A double click on a button: Discord sends two interactions, each its own id and token, so replay protection does
-// not see it. The second press of the same button by the same user on the same message within a short window starts
+// A double click (or tap) on a button: Discord sends two interactions and Telegram two callback queries, each with
+// its own id, so replay protection does not see it. The second press of the same button by the same user on the same message within a short window starts
 // nothing; a deliberate second press (a second re-roll) comes later than that.
+
+import { parseButtonId } from '../../commands/index.js';
 
 /** Two presses closer than this are one double click. */
 export const DOUBLE_PRESS_MS = 2000;
@@ -11,8 +13,13 @@ export class DoublePresses {
 
   constructor(private readonly windowMs = DOUBLE_PRESS_MS) {}
 
-  /** True when this press repeats one within the window; the first press of a button is remembered. */
+  /**
+   * True when this press repeats one within the window; the first press of a button is remembered. Cancel and
+   * Delete act in place and change nothing twice: never a repeat (a refused Cancel may be followed by an admin's).
+   */
   repeated(userId: string, messageId: string, customId: string, now = Date.now()): boolean {
+    const action = parseButtonId(customId)?.action;
+    if (action === 'cancel' || action === 'delete') return false;
     for (const [key, at] of this.pressed) {
       if (now - at < this.windowMs) break;
       this.pressed.delete(key);
