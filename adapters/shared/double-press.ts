@@ -2,7 +2,13 @@
 // its own id, so replay protection does not see it. The second press of the same button by the same user on the same message within a short window starts
 // nothing; a deliberate second press (a second re-roll) comes later than that.
 
-import { parseButtonId } from '../../commands/index.js';
+import { type ButtonAction, parseButtonId } from '../../commands/index.js';
+
+/**
+ * Buttons that act on their own message and change nothing twice: never a repeat (a refused Cancel may be followed
+ * at once by an admin's; More then Less is a quick toggle).
+ */
+const IN_PLACE: ReadonlySet<ButtonAction> = new Set<ButtonAction>(['cancel', 'delete', 'more', 'less']);
 
 /** Two presses closer than this are one double click. */
 export const DOUBLE_PRESS_MS = 2000;
@@ -13,13 +19,10 @@ export class DoublePresses {
 
   constructor(private readonly windowMs = DOUBLE_PRESS_MS) {}
 
-  /**
-   * True when this press repeats one within the window; the first press of a button is remembered. Cancel and
-   * Delete act in place and change nothing twice: never a repeat (a refused Cancel may be followed by an admin's).
-   */
+  /** True when this press repeats one within the window; the first press of a button is remembered. */
   repeated(userId: string, messageId: string, customId: string, now = Date.now()): boolean {
     const action = parseButtonId(customId)?.action;
-    if (action === 'cancel' || action === 'delete') return false;
+    if (action !== undefined && IN_PLACE.has(action)) return false;
     for (const [key, at] of this.pressed) {
       if (now - at < this.windowMs) break;
       this.pressed.delete(key);

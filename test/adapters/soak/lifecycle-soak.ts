@@ -192,9 +192,15 @@ export async function runSoak(
               { times: 1000, status: 403, code: 50013, message: 'Missing Permissions' },
             );
           } else if (job.refused) {
-            // The final edit is refused on both roads (interaction webhook, then channel); the retry after the
-            // fallback reply goes through.
-            discord.failRoute((c) => isStatus(c) && isFinal(c.body), { times: 2, status: 403, code: 50001 });
+            // The final edit is refused on both roads (interaction webhook, then channel) by a refusal that leaves
+            // the message and the channel usable (a 403 or 404 says the channel is gone for good: then the result
+            // goes to the DMs, discord-refused-status.e2e.test.ts); the retry after the fallback reply goes through.
+            discord.failRoute((c) => isStatus(c) && isFinal(c.body), {
+              times: 2,
+              status: 400,
+              code: 50035,
+              message: 'Invalid Form Body',
+            });
           }
           if (job.cancelled) {
             await sleep(cancelDelayMs);
