@@ -1,6 +1,6 @@
 // Job events as neutral replies: queued (~N ahead, ETA), started, progress (step/total, preview), done (the PNG,
-// seed and buttons), failed (the localized reason), cancelled, paused (the bot restarts). The job's locale travels
-// in `job.meta.locale`.
+// seed and buttons), failed (the localized reason), cancelled, paused (the bot restarts, or a shared queue's worker
+// stopped). The job's locale travels in `job.meta.locale`.
 import { encodePng } from '../engine/index.js';
 import { type Locale, SUPPORTED_LOCALES, t } from '../src/i18n.js';
 import type { Job, JobEvent, JobStore } from '../src/jobs/index.js';
@@ -375,12 +375,18 @@ async function renderStage(
     case 'cancelled':
       return { ...base, final: true, outcome: 'cancelled', text: [{ key: 'job.cancelled' }] };
     case 'paused':
-      // The last word before the bot stops, shown at once; Cancel still works once it is back.
+      // Shown at once: the last word before the bot stops (Cancel still works once it is back), or a shared
+      // queue's worker stopping, after which the next worker's started and progress take over the message.
       return {
         ...base,
-        text: [{ key: event.restarts ? 'job.paused_restart' : 'job.paused_waiting' }],
+        text: [{ key: pausedKey(event) }],
         buttons: [[cancelButton(job.id)]],
         urgent: true,
       };
   }
+}
+
+function pausedKey(event: Extract<JobEvent, { type: 'paused' }>): string {
+  if (event.reason === 'worker') return 'job.paused_worker';
+  return event.restarts ? 'job.paused_restart' : 'job.paused_waiting';
 }

@@ -12,9 +12,11 @@ export type JobEvent =
   | { type: 'cancelled'; job: Job }
   /**
    * The bot is stopping with this job unfinished: it waits in the queue for the next start, which tells its place
-   * again. `restarts`: it was running and was put back, so it starts again from the beginning.
+   * again. `restarts`: it was running and was put back, so it starts again from the beginning. `reason` 'worker'
+   * (shared queue only): the bot goes on, but the worker running the job stopped and put it back for the next free
+   * one, whose `started` follows; absent, the bot itself is stopping.
    */
-  | { type: 'paused'; job: Job; restarts: boolean };
+  | { type: 'paused'; job: Job; restarts: boolean; reason?: 'shutdown' | 'worker' };
 
 export type JobListener = (event: JobEvent) => void;
 

@@ -45,7 +45,8 @@ export type WireEvent =
   | { type: 'progress'; job: Job; step: number; total: number; preview?: WirePreview }
   | { type: 'done'; job: Job }
   | { type: 'failed'; job: Job }
-  | { type: 'cancelled'; job: Job };
+  | { type: 'cancelled'; job: Job }
+  | { type: 'paused'; job: Job; restarts: true; reason: 'worker' };
 
 export interface WirePreview {
   width: number;

@@ -2,7 +2,7 @@
 // call (`generateAll`: `generate` for one, `generateBatch` for several sharing forward passes), while each job keeps
 // its own abort (cancel, timeout, shutdown), progress to its own front-end in order, outcome and refund. A job
 // cancelled or failed part-way is charged only the share of its steps that ran; one stopped by the worker's
-// shutdown goes back on its owner's waiting list, uncharged.
+// shutdown goes back on its owner's waiting list, uncharged, and its owner is told (paused).
 import type { Engine, EngineRequest, EngineResult } from '../../../engine/index.js';
 import { Failure, generateAll } from '../engine-run.js';
 import { jobErrorFor, type StopReason } from '../job-failure.js';
@@ -185,11 +185,15 @@ export async function settle(
  */
 export async function putBack(ctx: BatchContext, job: Job): Promise<void> {
   const { state } = ctx;
+  // Its owner saw it start (here, or on a worker that died before this retry): their status would stay frozen at
+  // its last step until the next worker starts it. One never started still shows its place, which is still true.
+  const started = job.status === 'running';
   job.status = 'queued';
   job.startedAt = undefined;
   if (await state.putBack(job)) {
     ctx.log?.('info', 'job put back into the queue for another worker', { jobId: job.id });
-    await state.publish('changed', { id: job.id });
+    if (started) await publishJobEvent(state, { type: 'paused', job, restarts: true, reason: 'worker' });
+    else await state.publish('changed', { id: job.id });
   }
 }
 

@@ -1,9 +1,10 @@
 // One GPU worker (`dimoo worker`): takes the runs the dispatcher handed to the BullMQ work queue, one at a time
 // (a run is one job, or several of one `batchKey` up to the max batch this worker advertises in its heartbeat),
-// runs them through the engine (worker-batch.ts) and reports started/progress/done to each job's owning front-end
-// over Redis pub/sub. BullMQ's job lock is the worker's lease on the run: a worker killed mid-run stops renewing
-// it, another worker's stalled check puts the run back once (`maxStalledCount: 1`) and its unfinished jobs re-run
-// there; a second stall fails it and the dispatcher sends each job's owner the apology.
+// runs them through the engine (worker-batch.ts) and reports started/progress/done (paused for a running job its
+// shutdown puts back) to each job's owning front-end over Redis pub/sub. BullMQ's job lock is the worker's lease on
+// the run: a worker killed mid-run stops renewing it, another worker's stalled check puts the run back once
+// (`maxStalledCount: 1`) and its unfinished jobs re-run there; a second stall fails it and the dispatcher sends each
+// job's owner the apology.
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';

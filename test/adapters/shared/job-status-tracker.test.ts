@@ -82,6 +82,22 @@ describe('JobStatusTracker', () => {
     t.stop();
   });
 
+  it('goes on after an urgent state that is not the end (a shared queue’s worker stopped): the next run shows', async () => {
+    const log: string[] = [];
+    const t = tracker(20);
+    const lane = { id: 'chat', shared: false };
+    t.open(job.id, lane, state('queued'), Promise.resolve(recording(log)));
+    await t.update(job, state('step49'));
+    await t.update(job, state('paused_worker', { urgent: true }));
+    await t.update(job, state('started'));
+    await sleep(40);
+    await t.update(job, state('step1'));
+    await sleep(40);
+    await t.update(job, state('done', { final: true }));
+    expect(log).toEqual(['show:paused_worker', 'show:started', 'show:step1', 'finish:done']);
+    t.stop();
+  });
+
   it('keeps a preview still being prepared when a text-only state comes meanwhile', async () => {
     const log: string[] = [];
     const t = tracker(20);

@@ -17,7 +17,7 @@ const RANK: Record<JobEvent['type'], number> = {
   done: 4,
   failed: 4,
   cancelled: 4,
-  // The single-process queue's stop; a shared queue never emits it.
+  // The single-process queue's stop; a shared queue emits it only when a worker stops mid-run, as none does here.
   paused: 5,
 };
 
