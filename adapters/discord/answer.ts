@@ -9,6 +9,7 @@ import {
 } from 'discord.js';
 import type { CommandContext, Reply } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';
+import { acknowledge } from './acknowledgement.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
 
@@ -49,7 +50,7 @@ export async function answer(
   const early = await Promise.race([pending, late]).finally(() => clearTimeout(timer));
   const uploadLimit = i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT;
   if (early === undefined) {
-    await i.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {});
+    await acknowledge(i, 'deferred', () => i.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {}));
     const reply = await pending;
     if (reply.deleteSource) return deleteSource(rt, i, true, reply.jobId);
     const sent = fitReply(reply, uploadLimit).then((fitted) =>
@@ -64,11 +65,23 @@ export async function answer(
   if (reply.deleteSource) return deleteSource(rt, i, false, reply.jobId);
   const ephemeral = privately || reply.ephemeral === true;
   const sent = fitReply(reply, uploadLimit)
-    .then((fitted) => i.reply({ ...interactionMessage(fitted, ctx.locale, ephemeral), withResponse: true }))
-    .then((response) => response.resource?.message ?? undefined);
+    .then((fitted) =>
+      acknowledge(i, 'replied', () =>
+        i.reply({ ...interactionMessage(fitted, ctx.locale, ephemeral), withResponse: true }),
+      ),
+    )
+    .then((response) => (response ? (response.resource?.message ?? undefined) : sentAnyway(i)));
   rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, sent);
   await sent;
   await followUps(rt, i, ctx, reply, privately);
+}
+
+/**
+ * The reply Discord took though its answer was lost. Not found (an ephemeral one may not be fetched back), the
+ * status message is still reached through the interaction's token (`@original`).
+ */
+function sentAnyway(i: RepliableInteraction) {
+  return i.fetchReply().catch(() => undefined);
 }
 
 /**
@@ -166,7 +179,7 @@ export async function deleteEphemeral(
   ctx: CommandContext,
   work: () => Promise<Reply>,
 ): Promise<void> {
-  await i.deferUpdate();
+  await acknowledge(i, 'deferred', () => i.deferUpdate());
   // Past the acknowledgement a failure must not be edited into the message the press was on.
   const reply = await work().catch((error: unknown) => rt.errorReply(error));
   if (!reply.deleteSource) {

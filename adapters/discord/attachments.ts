@@ -6,8 +6,13 @@ import { downloadCapped, tooLarge } from '../shared/download.js';
 
 export const DISCORD_CDN_HOSTS = ['cdn.discordapp.com', 'media.discordapp.net'];
 
-export function isImageAttachment(a: Pick<Attachment, 'contentType' | 'name'>): boolean {
-  return (a.contentType ?? '').startsWith('image/') || /\.(png|jpe?g|webp)$/i.test(a.name ?? '');
+/**
+ * An image by its content type or its name, else by its size: Discord measures the images (and videos) it stores,
+ * and a client may upload one with neither a type nor an extension. A video taken for one is refused when decoded.
+ */
+export function isImageAttachment(a: Pick<Attachment, 'contentType' | 'name' | 'width' | 'height'>): boolean {
+  if ((a.contentType ?? '').startsWith('image/') || /\.(png|jpe?g|webp)$/i.test(a.name ?? '')) return true;
+  return !a.contentType && typeof a.width === 'number' && typeof a.height === 'number';
 }
 
 export async function download(

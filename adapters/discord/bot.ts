@@ -29,6 +29,7 @@ import type { Logger } from '../../src/log.js';
 import { RecentIds } from '../../src/recent-ids.js';
 import { DoublePresses } from '../shared/double-press.js';
 import type { Delivery } from '../shared/job-status.js';
+import { acknowledge, alreadyAcknowledged } from './acknowledgement.js';
 import { answer, deleteEphemeral } from './answer.js';
 import { DISCORD_CDN_HOSTS, download } from './attachments.js';
 import { onAutocomplete } from './autocomplete.js';
@@ -356,7 +357,7 @@ export class DiscordBot implements DiscordRuntime {
     // A double click on a button that starts a job: the second press starts nothing (a second identical job) and
     // is acknowledged without a trace. Cancel and delete change nothing twice, and may be pressed again at once.
     if (this.presses.repeated(i.user.id, i.message.id, i.customId)) {
-      await i.deferUpdate();
+      await acknowledge(i, 'deferred', () => i.deferUpdate());
       return;
     }
     const press = () => this.options.commands.pressButton(ctx, i.customId);
@@ -382,6 +383,11 @@ export class DiscordBot implements DiscordRuntime {
 
   /** Any failure reaches the user as one localized message, only them; the bot keeps running. */
   private async fail(interaction: Interaction, error: unknown): Promise<void> {
+    // Its answer was lost on the way back, but Discord shows it: there is nothing to correct.
+    if (alreadyAcknowledged(error)) {
+      this.options.log.debug('discord: an answer was taken though its reply was lost (40060)');
+      return;
+    }
     const reply = this.errorReply(error);
     // An autocomplete that could not answer (errorReply has logged why): the user types on without suggestions.
     if (!interaction.isRepliable()) return;
@@ -396,6 +402,7 @@ export class DiscordBot implements DiscordRuntime {
           flags: MessageFlags.Ephemeral,
         });
     } catch (second) {
+      if (alreadyAcknowledged(second)) return;
       this.options.log.warn({ err: second }, 'could not report a discord error');
     }
   }

@@ -11,6 +11,7 @@ import {
 import { type CommandContext, type Reply, resultJobOf, UserInputError } from '../../commands/index.js';
 import { t } from '../../src/i18n.js';
 import { imagesOf, pickerMessage } from './picker.js';
+import { postOnce } from './post-once.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, NO_MENTIONS, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
 import type { DiscordPlace } from './status.js';
@@ -75,7 +76,7 @@ function mayAnswer(message: Message): 'yes' | 'no' | 'text_only' {
 
 /** A reply to the mention that still goes out when the mention was deleted meanwhile (without its reference). */
 function replyTo(message: Message, options: MessageReplyOptions): Promise<Message> {
-  return message.reply({ ...options, failIfNotExists: false });
+  return message.reply({ ...options, ...postOnce(), failIfNotExists: false });
 }
 
 /** One of our results (its stored PNG), else the image the mention is about, else a prompt. */

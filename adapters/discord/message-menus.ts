@@ -9,6 +9,7 @@ import {
 } from 'discord.js';
 import { type CommandContext, type Reply, textReply } from '../../commands/index.js';
 import { t } from '../../src/i18n.js';
+import { acknowledge } from './acknowledgement.js';
 import { answer, answerAfterUpdate } from './answer.js';
 import { MENUS, type MenuId } from './command-json.js';
 import { mentionSource } from './mentions.js';
@@ -151,7 +152,7 @@ export async function onPick(
   }
   // Acknowledged before anything slow (Discord's 3 s count from the pick), and the select goes in the same call,
   // so a second click cannot start a second job.
-  await i.update({ components: [] });
+  await acknowledge(i, 'replied', () => i.update({ components: [] }));
   const work = async (): Promise<Reply> => {
     const message = fetched ?? (await rt.fetchMessage(i.channelId, parsed.messageId));
     if (!message) return textReply('errors.discord.no_image');

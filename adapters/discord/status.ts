@@ -18,6 +18,7 @@ import { parseButtonId, type Reply } from '../../commands/index.js';
 import { type Locale, matchLocale } from '../../src/i18n.js';
 import type { StatusSurface } from '../shared/job-status.js';
 import { StatusMessageGone } from '../shared/job-status-tracker.js';
+import { postOnce } from './post-once.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, toDiscordMessage } from './render.js';
 
 /** Interaction tokens live 15 minutes; past ~14 the status message is edited through the channel instead. */
@@ -169,6 +170,7 @@ export class DiscordStatus implements StatusSurface {
     const user = await this.client.users.fetch(place.userId);
     await user.send({
       ...payload,
+      ...postOnce(),
       allowedMentions: { parse: [], users: [place.userId], repliedUser: true },
     } as MessageCreateOptions);
   }
@@ -186,6 +188,7 @@ export class DiscordStatus implements StatusSurface {
       const target = place.userMessageId ?? place.messageId;
       await channel.send({
         ...payload,
+        ...postOnce(),
         // A reply to a slash command has no user message to answer: the mention names the one it is for.
         content: place.userMessageId
           ? payload.content

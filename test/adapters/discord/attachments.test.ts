@@ -4,11 +4,22 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { download } from '../../../adapters/discord/attachments.js';
+import { download, isImageAttachment } from '../../../adapters/discord/attachments.js';
 import { UserInputError } from '../../../commands/index.js';
 import { t } from '../../../src/i18n.js';
 
 describe('Discord attachments', () => {
+  it('an image is known by its content type, its name, or (with neither) the size Discord measured', () => {
+    const none = { contentType: null, name: 'upload', width: null, height: null };
+    expect(isImageAttachment({ ...none, contentType: 'image/jpeg' })).toBe(true);
+    expect(isImageAttachment({ ...none, name: 'photo.WEBP' })).toBe(true);
+    expect(isImageAttachment({ ...none, width: 640, height: 480 })).toBe(true);
+    expect(isImageAttachment(none)).toBe(false);
+    expect(isImageAttachment({ ...none, contentType: 'application/pdf', width: 640, height: 480 })).toBe(
+      false,
+    );
+  });
+
   it('refuses one over the limit with its size and the limit, before fetching it', async () => {
     const attachment = {
       url: 'https://cdn.discordapp.com/attachments/1/2/big.png',

@@ -359,6 +359,17 @@ export class FakeDiscord {
     this.failures.add(toPredicate(matcher), times, { kind: 'delay', ms });
   }
 
+  /**
+   * The next `times` matching calls are carried out, then their answer is lost: a 5xx (`status`) or a dropped
+   * connection (`'reset'`). discord.js retries both; a retried interaction callback then meets 40060.
+   */
+  loseAnswer(matcher: RouteMatcher, { times = 1, status = 500 as number | 'reset' } = {}): void {
+    this.failures.add(toPredicate(matcher), times, {
+      kind: 'lost',
+      status: status === 'reset' ? -1 : status,
+    });
+  }
+
   /** The next `times` matching requests have their connection destroyed without an answer. */
   resetConnection(matcher: RouteMatcher, times = 1): void {
     this.failures.add(toPredicate(matcher), times, { kind: 'reset' });

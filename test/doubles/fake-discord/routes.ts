@@ -297,7 +297,7 @@ const routeTable: Array<[string, string, Handler]> = [
     validated(
       (req, ctx) =>
         refusedPost(req, ctx) ??
-        ok(ctx.store.seenByBot(ctx.store.createMessage(req.params.channel ?? '', req.body, req.files))),
+        ok(ctx.store.seenByBot(ctx.store.postMessage(req.params.channel ?? '', req.body, req.files))),
     ),
   ],
   [

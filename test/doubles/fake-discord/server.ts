@@ -31,7 +31,12 @@ export type DiscordFailure =
   | { kind: 'status'; status: number; body: unknown; headers?: Record<string, string> }
   | { kind: 'reset' }
   /** Answered as usual, `ms` later (a slow CDN, a loaded Discord). */
-  | { kind: 'delay'; ms: number };
+  | { kind: 'delay'; ms: number }
+  /**
+   * Handled as usual, but the answer is lost on the way back (a 5xx from a proxy, a dropped connection): Discord
+   * has done what was asked, the client does not know it and may retry.
+   */
+  | { kind: 'lost'; status: number };
 
 const BODY_LIMIT = 64 * 1024 * 1024;
 const API_PREFIX = /^\/api(?:\/v\d+)?(\/.*)$/;
@@ -128,14 +133,20 @@ async function answer(
   deps: HttpDeps,
   isCdn: boolean,
   handler: ReturnType<typeof matchRoute>['handle'],
+  mayFail = true,
 ): Promise<RouteReply> {
-  let failure = deps.failures.take(call);
+  let failure = mayFail ? deps.failures.take(call) : undefined;
   if (failure?.kind === 'delay') {
     const { ms } = failure;
     await new Promise((resolve) => setTimeout(resolve, ms));
     failure = undefined;
   }
   if (failure?.kind === 'reset') return { status: -1 };
+  if (failure?.kind === 'lost') {
+    await answer(call, deps, isCdn, handler, false);
+    if (failure.status === -1) return { status: -1 };
+    return discordError(failure.status, 0, 'fake-discord: the answer was lost');
+  }
   if (failure) return { status: failure.status, body: failure.body, headers: failure.headers ?? {} };
   if (isCdn) {
     const file = deps.store.cdn.get(call.path);

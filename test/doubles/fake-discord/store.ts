@@ -44,6 +44,9 @@ export interface ChannelState {
 }
 
 /** Messages, attachments, interactions and commands the fake knows, so later requests get consistent answers. */
+/** How long Discord remembers a message nonce ("the past few minutes"). */
+const NONCE_WINDOW_MS = 5 * 60_000;
+
 export class DiscordStore {
   readonly messages = new Map<string, APIMessage>();
   readonly cdn = new Map<string, CdnFile>();
@@ -51,6 +54,8 @@ export class DiscordStore {
   readonly globalCommands: APIApplicationCommand[] = [];
   readonly guildCommands = new Map<string, APIApplicationCommand[]>();
   readonly channels = new Map<string, ChannelState>();
+  /** Nonces of the bot's messages per channel, for `enforce_nonce`: the message each created, and when. */
+  readonly #nonces = new Map<string, { messageId: string; at: number }>();
 
   constructor(
     private readonly world: DiscordWorld,
@@ -136,6 +141,23 @@ export class DiscordStore {
     }
     for (const file of files) if (!used.has(file)) result.push(uploaded(file));
     return result;
+  }
+
+  /**
+   * As Discord does: a post with `enforce_nonce` whose nonce the bot used in that channel within the last few
+   * minutes creates nothing and gets the message that nonce created.
+   */
+  postMessage(channelId: string, body: JsonBody, files: UploadedFile[]): APIMessage {
+    const nonce = body?.nonce === undefined ? undefined : `${channelId}:${String(body.nonce)}`;
+    if (nonce && body?.enforce_nonce === true) {
+      const seen = this.#nonces.get(nonce);
+      const earlier =
+        seen && Date.now() - seen.at < NONCE_WINDOW_MS ? this.messages.get(seen.messageId) : undefined;
+      if (earlier) return earlier;
+    }
+    const message = this.createMessage(channelId, body, files, nonce ? { nonce: body?.nonce } : {});
+    if (nonce) this.#nonces.set(nonce, { messageId: message.id, at: Date.now() });
+    return message;
   }
 
   createMessage(channelId: string, body: JsonBody, files: UploadedFile[], extra: Partial<APIMessage> = {}) {

@@ -1,0 +1,169 @@
+// Discord carried out an acknowledgement but its answer never came back (a 5xx from a proxy, a dropped
+// connection); discord.js retries and meets 40060 "already acknowledged". The interaction is answered: the job's
+// status message is the interaction's @original and carries the job to its end, a pick's job still starts, and no
+// error is stacked on top of an answer the user already sees.
+import type { APIMessage } from 'discord.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { type FakeDiscord, mention } from '../../doubles/fake-discord/index.js';
+import { solidPng } from '../e2e-services.js';
+import { jobIdIn, useDiscordOnDouble } from './double-bot.js';
+
+const CALLBACK = 'POST /interactions/:id/:token/callback';
+const CDN = 'GET /attachments/:channel/:attachment/:filename';
+const CHANNEL_POST = 'POST /channels/:channel/messages';
+const WEBHOOK_EDIT = 'PATCH /webhooks/:app/:token/messages/:message';
+const FOLLOW_UP = 'POST /webhooks/:app/:token';
+
+const world = useDiscordOnDouble('discord-lost-answers', {});
+let fake: FakeDiscord;
+beforeAll(() => {
+  fake = world.fake;
+});
+
+const jobsAsking = (word: string) =>
+  world.services.jobs.store
+    .byStatus('queued', 'running', 'done', 'failed', 'cancelled')
+    .filter((job) => JSON.stringify(job.request).includes(word));
+
+const callbacksOf = (id: string) => fake.callsTo((c) => c.route === CALLBACK && c.params.id === id);
+
+describe('Discord: an acknowledgement taken but its answer lost', { timeout: 60_000 }, () => {
+  for (const lost of [500, 'reset'] as const) {
+    it(`a job's first reply (answer lost: ${lost}) stays its status message through to the result`, async () => {
+      const word = `lostreply${lost}`;
+      const warn = vi.spyOn(world.log, 'warn');
+      fake.loseAnswer(CALLBACK, { status: lost });
+      try {
+        const ix = fake.dispatchInteraction(
+          fake.build.slashCommand({ name: 'imagine', options: { prompt: `a ${word} fox --steps 4` } }),
+        );
+        // The first try was carried out (the message exists); the retry was refused as already acknowledged.
+        await expect
+          .poll(() => callbacksOf(ix.id).map((c) => c.status), { timeout: 10_000 })
+          .toEqual([lost === 'reset' ? -1 : 500, 400]);
+        await expect.poll(() => jobsAsking(word).length, { timeout: 10_000 }).toBe(1);
+        const jobId = jobsAsking(word)[0]?.id as string;
+        await expect
+          .poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 })
+          .toBe('edited');
+        const original = fake.interaction(ix.id)?.originalMessageId as string;
+        expect(JSON.stringify(fake.message(original))).toContain(`reroll:${jobId}`);
+        // Progress and the result went to that message, not to new ones.
+        expect(
+          fake.callsTo((c) => c.route === WEBHOOK_EDIT && c.params.token === ix.token).length,
+        ).toBeGreaterThan(0);
+        expect(fake.callsTo((c) => c.route === CHANNEL_POST || c.route === FOLLOW_UP)).toEqual([]);
+        expect(jobsAsking(word)).toHaveLength(1);
+        expect(warn).not.toHaveBeenCalled();
+      } finally {
+        warn.mockRestore();
+        fake.failures.clear();
+      }
+    });
+  }
+
+  it('a deferral whose answer was lost is edited into the job’s status message', async () => {
+    const image = fake.registerAttachment({ filename: 'slow.png', bytes: await solidPng('#36c') });
+    fake.delayRoute(CDN, 2300);
+    fake.loseAnswer(CALLBACK);
+    try {
+      const ix = fake.dispatchInteraction(
+        fake.build.slashCommand({ name: 'edit', options: { image, instruction: 'lostdefer --steps 4' } }),
+      );
+      const status = await fake.waitForCall(
+        (c) => c.route === WEBHOOK_EDIT && c.params.token === ix.token && jobIdIn(c.body) !== undefined,
+        10_000,
+      );
+      expect(fake.interaction(ix.id)?.ack?.type).toBe(5);
+      expect(callbacksOf(ix.id).map((c) => c.status)).toEqual([500, 400]);
+      const jobId = jobIdIn(status.body) as string;
+      await expect.poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBe('edited');
+      expect(jobsAsking('lostdefer')).toHaveLength(1);
+    } finally {
+      fake.failures.clear();
+    }
+  });
+
+  it('a refusal whose answer was lost gets no second word (the user sees the first)', async () => {
+    const warn = vi.spyOn(world.log, 'warn');
+    fake.loseAnswer(CALLBACK);
+    try {
+      const ix = fake.dispatchInteraction(
+        fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a fox --steps 0' } }),
+      );
+      await expect.poll(() => callbacksOf(ix.id).length, { timeout: 10_000 }).toBe(2);
+      expect(fake.interaction(ix.id)?.ack?.type).toBe(4);
+      // Nothing else is tried: no edit of the refusal into an error, no third callback.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(callbacksOf(ix.id)).toHaveLength(2);
+      expect(
+        fake.callsTo((c) => c.params.token === ix.token && c.method !== 'GET' && c.route !== CALLBACK),
+      ).toEqual([]);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      fake.failures.clear();
+    }
+  });
+
+  it('a pick under a mention whose update was lost still starts its job', async () => {
+    const ask = fake.dispatchMessage(
+      fake.build.userMessage({
+        content: `${mention(fake.world.botUser)} lostpick brighter --steps 4`,
+        mentions: [fake.world.botUser],
+        attachments: [
+          fake.registerAttachment({ filename: 'a.png', bytes: await solidPng('#a22') }),
+          fake.registerAttachment({ filename: 'b.png', bytes: await solidPng('#2a2') }),
+        ],
+      }),
+    );
+    const customId = `pick:mention:${ask.id}`;
+    await fake.waitForCall((c) => c.route === CHANNEL_POST && JSON.stringify(c.body).includes(customId));
+    const picker = [...fake.store.messages.values()].find((m) =>
+      JSON.stringify(m.components ?? []).includes(customId),
+    ) as APIMessage;
+    fake.loseAnswer(CALLBACK);
+    try {
+      const pick = fake.dispatchInteraction(
+        fake.build.selectMenu({ customId, values: ['1'], message: picker }),
+      );
+      const status = await fake.waitForCall(
+        (c) => c.route === FOLLOW_UP && c.params.token === pick.token && jobIdIn(c.body) !== undefined,
+        10_000,
+      );
+      expect(callbacksOf(pick.id).map((c) => c.status)).toEqual([500, 400]);
+      expect(fake.message(picker.id)?.components ?? []).toEqual([]);
+      const jobId = jobIdIn(status.body) as string;
+      await expect.poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBe('edited');
+    } finally {
+      fake.failures.clear();
+    }
+  });
+
+  it('a post in the channel whose answer was lost is retried without a second message (an enforced nonce)', async () => {
+    fake.loseAnswer(CHANNEL_POST);
+    try {
+      const ask = fake.dispatchMessage(
+        fake.build.userMessage({
+          content: `${mention(fake.world.botUser)} a lostpost fox --steps 4`,
+          mentions: [fake.world.botUser],
+        }),
+      );
+      const posts = () =>
+        fake.callsTo((c) => c.route === CHANNEL_POST && JSON.stringify(c.body).includes(ask.id));
+      await expect.poll(() => posts().map((c) => c.status), { timeout: 10_000 }).toEqual([500, 200]);
+      const [first, retry] = posts();
+      expect((first?.body as { nonce?: string } | undefined)?.nonce).toBeTruthy();
+      expect(retry?.body).toEqual(first?.body);
+      const replies = [...fake.store.messages.values()].filter(
+        (m) => m.message_reference?.message_id === ask.id,
+      );
+      expect(replies).toHaveLength(1);
+      const jobId = jobIdIn(replies[0]) as string;
+      await expect.poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBe('edited');
+      expect(jobsAsking('lostpost')).toHaveLength(1);
+    } finally {
+      fake.failures.clear();
+    }
+  });
+});
