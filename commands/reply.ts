@@ -122,6 +122,12 @@ export interface Reply {
   buttons?: ReplyButton[][];
   /** Show only to the user who asked (Discord ephemeral; elsewhere a private message when possible). */
   ephemeral?: boolean;
+  /**
+   * Never to be shown to a shared chat, even where `ephemeral` cannot be had (a Telegram group shows every message
+   * to all): there the reply goes to the asker's private chat and the shared chat is told `sent`, or `unreachable`
+   * when the asker cannot be written to privately. Where `ephemeral` works (Discord), it is enough.
+   */
+  privately?: { sent: ReplyText; unreachable: ReplyText };
   /** The job this reply is about: adapters key their message by it to edit it on later events. */
   jobId?: string;
   /** When the job is expected to start or finish (epoch ms), for relative timestamps such as Discord's `<t:…:R>`. */

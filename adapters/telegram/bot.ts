@@ -6,7 +6,7 @@
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, type Context, GrammyError } from 'grammy';
-import type { LanguageCode, Message } from 'grammy/types';
+import type { Message } from 'grammy/types';
 import {
   type CommandContext,
   type Commands,
@@ -18,14 +18,14 @@ import {
   UserInputError,
 } from '../../commands/index.js';
 import type { Config } from '../../src/config/index.js';
-import { PLATFORM_TAGS, SUPPORTED_LOCALES, t } from '../../src/i18n.js';
+import { t } from '../../src/i18n.js';
 import type { DeliveryLog, JobQueueApi, JobStore } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
 import { DoublePresses } from '../shared/double-press.js';
 import type { Delivery } from '../shared/job-status.js';
 import { AlbumCollector } from './albums.js';
 import { isNotice, tellPresser } from './button-answers.js';
-import { toTelegramCommands } from './command-list.js';
+import { registerAdminMenus, registerSharedMenus } from './command-menus.js';
 import { EditedRequests } from './edits.js';
 import { PollHealth, type WebhookWatch, watchWebhook } from './health.js';
 import { InFlight, settleBy } from './in-flight.js';
@@ -93,6 +93,8 @@ export class TelegramBot {
   /** Update handlers and albums being handled: stopping waits for them. */
   private readonly handlers = new InFlight();
   private readonly presses = new DoublePresses();
+  private adminMenus?: Promise<void>;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: TelegramOptions) {
     const token = options.config.telegram.token;
@@ -172,16 +174,10 @@ export class TelegramBot {
       'telegram',
     );
     await this.bot.init();
-    for (const locale of SUPPORTED_LOCALES) {
-      // PLATFORM_TAGS holds Telegram's ISO 639-1 codes; src/ cannot name grammY's type for them.
-      const code = PLATFORM_TAGS[locale].telegram as LanguageCode | undefined;
-      await this.bot.api
-        .setMyCommands(
-          toTelegramCommands(locale, this.options.commands.registry.specs),
-          code ? { language_code: code } : {},
-        )
-        .catch((error: unknown) => log.warn({ err: error }, 'setMyCommands failed'));
-    }
+    const specs = this.options.commands.registry.specs;
+    await registerSharedMenus(this.bot.api, specs, log);
+    // Admins' own menus are a call per admin and language: they must not hold up serving everyone.
+    this.adminMenus = registerAdminMenus(this.bot.api, specs, config.adminIds, log, this.stopping.signal);
     const { webhookUrl, webhookSecret } = config.telegram;
     if (webhookUrl && webhookSecret) {
       await this.startWebhook(webhookUrl, webhookSecret);
@@ -240,6 +236,7 @@ export class TelegramBot {
    */
   async stop(): Promise<void> {
     const deadline = Date.now() + STOP_WAIT_MS;
+    this.stopping.abort();
     this.webhookWatch?.stop();
     const runner = this.polling?.runner;
     const intake = this.webhook
@@ -259,7 +256,7 @@ export class TelegramBot {
       this.options.log.warn({ handlers: this.handlers.size }, 'telegram handlers still running at stop');
     this.unsubscribe?.();
     await this.jobMessages.stop(deadline);
-    await settleBy(intake, deadline);
+    await settleBy(Promise.all([intake, this.adminMenus]), deadline);
   }
 
   private context(ctx: Context): CommandContext {

@@ -10,6 +10,7 @@ import { anchorOfPress, type JobAnchor, mentionOf } from './button-jobs.js';
 import type { HandedOver, TelegramJobMessages } from './job-messages.js';
 import { keyboard, replyText } from './render.js';
 import { inTopic, sendImages, topicOf } from './send.js';
+import { sendPrivately } from './send-privately.js';
 
 const TEXT_LIMIT = 4096;
 
@@ -65,9 +66,11 @@ export class TelegramReplies {
   async send(ctx: Context, c: CommandContext, reply: Reply): Promise<void> {
     // A blocked user's repeated refusal: a message needs no answer (commands/blocked.ts).
     if (reply.silent) return;
-    if (reply.jobId === undefined && reply.text[0]?.key.startsWith('errors.')) this.noteRefusal(ctx);
+    // A private reply asked for in a group: the group is shown only where it went.
+    const shown = await sendPrivately(this.api, ctx.chat, c.user.userId, c.locale, reply);
+    if (shown.jobId === undefined && shown.text[0]?.key.startsWith('errors.')) this.noteRefusal(ctx);
     const failures: unknown[] = [];
-    for (const one of [reply, ...(reply.more ?? [])]) {
+    for (const one of [shown, ...(shown.more ?? [])]) {
       await this.sendOne(ctx, c, one).catch((error: unknown) => failures.push(error));
     }
     if (failures.length > 0) throw failures[0];

@@ -14,7 +14,7 @@ const LISTED = 50;
 export const block: Operation<BlockInput> = async (deps, ctx, { user, reason }) => {
   if (user === undefined) {
     if (reason?.trim()) throw new UserInputError('errors.block.user_missing');
-    return answer(listOf(deps, ctx));
+    return listAnswer(listOf(deps, ctx));
   }
   const target: Owner = { platform: ctx.user.platform, userId: user };
   if (user === ctx.user.userId) throw new UserInputError('errors.block.self');
@@ -31,7 +31,7 @@ export const block: Operation<BlockInput> = async (deps, ctx, { user, reason }) 
 };
 
 export const unblock: Operation<UnblockInput> = async (deps, ctx, { user }) => {
-  if (user === undefined) return answer(listOf(deps, ctx));
+  if (user === undefined) return listAnswer(listOf(deps, ctx));
   const key = ownerKey({ platform: ctx.user.platform, userId: user });
   if (!deps.store.blocks.unblock(key)) throw new UserInputError('errors.block.not_blocked', { user });
   deps.log?.('warn', 'user unblocked', { user: key, by: ownerKey(ctx.user) });
@@ -60,4 +60,15 @@ function itemParams(entry: BlockEntry): Record<string, string> {
 
 function answer(text: ReplyText[]): Reply {
   return { text, ephemeral: true };
+}
+
+/** Who is blocked, by whom and why is for admins alone: a group must not read it over an admin's shoulder. */
+function listAnswer(text: ReplyText[]): Reply {
+  return {
+    ...answer(text),
+    privately: {
+      sent: { key: 'block.list_sent_privately' },
+      unreachable: { key: 'errors.block.list_private' },
+    },
+  };
 }

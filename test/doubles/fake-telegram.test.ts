@@ -261,6 +261,22 @@ describe('fake Telegram Bot API driving a real grammY bot', () => {
     await expect(bot.api.setMyCommands([{ command: 'Bad-Name', description: 'x' }])).rejects.toThrow(
       /BOT_COMMAND_INVALID/,
     );
+    // One user's own menu (a chat's scope) stands beside everyone's; a user who never started the bot has no chat.
+    const alice = fake.world.users.alice.id;
+    await bot.api.setMyCommands([{ command: 'block', description: 'Block' }], {
+      scope: { type: 'chat', chat_id: alice },
+      language_code: 'zh',
+    });
+    expect(fake.commands('zh', 'chat', alice)).toEqual([{ command: 'block', description: 'Block' }]);
+    expect(fake.commands('zh')).toEqual([{ command: 'imagine', description: '画一张图' }]);
+    await expect(
+      bot.api.setMyCommands([{ command: 'block', description: 'Block' }], {
+        scope: { type: 'chat', chat_id: 4242 },
+      }),
+    ).rejects.toThrow(/chat not found/);
+    fake.failSendsTo(alice);
+    await expect(bot.api.sendMessage(alice, 'hello')).rejects.toThrow(/can't initiate conversation/);
+    await bot.api.sendMessage(alice, 'hello again');
 
     const result = await bot.api.sendMessage(fake.world.users.alice.id, 'done', {
       reply_markup: new InlineKeyboard().text('Re-roll', 'reroll:1'),

@@ -2,43 +2,17 @@
 // refused as an admin would be); the blocked user's every interaction gets the one private refusal, and their
 // autocomplete offers nothing.
 import { ApplicationCommandOptionType } from 'discord.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DiscordBot } from '../../../adapters/discord/bot.js';
-import { startDiscord } from '../../../adapters/discord/index.js';
-import { buildCommands } from '../../../src/app-services.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
-import type { Services } from '../../../src/services.js';
-import { type FakeDiscord, startFakeDiscord } from '../../doubles/fake-discord/index.js';
-import { openE2eServices } from '../e2e-services.js';
+import type { FakeDiscord } from '../../doubles/fake-discord/index.js';
+import { CALLBACK, useDiscordOnEngine } from './double-bot.js';
 
-const CALLBACK = 'POST /interactions/:id/:token/callback';
+const world = useDiscordOnEngine('discord-block', (fake) => ({
+  ADMIN_IDS: `discord:${fake.world.users.alice.id}`,
+  DISCORD_ADMIN_ROLE_IDS: fake.world.roles.moderator.id,
+}));
 let fake: FakeDiscord;
-let services: Services;
-let running: { bot: DiscordBot; stop(): Promise<void> };
-
-beforeAll(async () => {
-  fake = await startFakeDiscord();
-  const opened = await openE2eServices('discord-block', {
-    DISCORD_TOKEN: fake.token,
-    ADMIN_IDS: `discord:${fake.world.users.alice.id}`,
-    DISCORD_ADMIN_ROLE_IDS: fake.world.roles.moderator.id,
-    RATE_LIMIT_PER_MINUTE: '0',
-  });
-  const { config, log } = opened;
-  services = opened.services;
-  running = await startDiscord({ config, log }, services, buildCommands({ config, log }, services), {
-    rest: fake.clientOptions().rest,
-    cdnHosts: fake.cdnHosts,
-    editIntervalMs: 200,
-  });
-  services.start();
-}, 60_000);
-
-afterAll(async () => {
-  await running?.stop();
-  await services?.close();
-  await fake?.stop();
-});
+beforeAll(() => ({ fake } = world));
 
 /** The interaction's immediate answer (the callback), as JSON text. */
 async function answered(ix: { id: string }): Promise<string> {
@@ -71,7 +45,7 @@ describe('Discord /block', () => {
       JSON.stringify(t('en', 'block.done', { user: bob.id, cancelled: 0 })).slice(1, -1),
     );
     expect(done).toMatch(/"flags":64/);
-    expect(services.jobs.store.blocks.get(`discord:${bob.id}`)?.reason).toBe('spam');
+    expect(world.services.jobs.store.blocks.get(`discord:${bob.id}`)?.reason).toBe('spam');
 
     // An interaction must be answered: the repeat (silent for messages) is still shown, only to bob.
     const blocked = t('en', 'errors.blocked');
@@ -83,7 +57,7 @@ describe('Discord /block', () => {
       expect(body).toContain(blocked);
       expect(body).toMatch(/"flags":64/);
     }
-    expect(services.jobs.store.recentOf({ platform: 'discord', userId: bob.id })).toEqual([]);
+    expect(world.services.jobs.store.recentOf({ platform: 'discord', userId: bob.id })).toEqual([]);
     const suggest = fake.dispatchInteraction(
       fake.build.autocomplete({ name: 'retouch', focused: 'boxes', user: bob }),
     );

@@ -1,44 +1,19 @@
 import type { APIMessage } from 'discord.js';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DiscordBot } from '../../../adapters/discord/bot.js';
-import { startDiscord } from '../../../adapters/discord/index.js';
-import { buildCommands } from '../../../src/app-services.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../../src/services.js';
-import { type FakeDiscord, mention, startFakeDiscord } from '../../doubles/fake-discord/index.js';
+import { type FakeDiscord, mention } from '../../doubles/fake-discord/index.js';
 import { captureUnhandledRejections } from '../../doubles/shared/unhandled.js';
-import { openE2eServices, solidPng } from '../e2e-services.js';
+import { solidPng } from '../e2e-services.js';
+import { CALLBACK, EDIT, FOLLOW_UP, useDiscordOnEngine } from './double-bot.js';
 
-const EDIT = 'PATCH /webhooks/:app/:token/messages/:message';
-const CALLBACK = 'POST /interactions/:id/:token/callback';
-const FOLLOW_UP = 'POST /webhooks/:app/:token';
+const world = useDiscordOnEngine('discord-control', (fake) => ({
+  DISCORD_ADMIN_ROLE_IDS: fake.world.roles.moderator.id,
+  DISCORD_ALLOW_DMS: 'false',
+}));
 let fake: FakeDiscord;
 let services: Services;
-let running: { bot: DiscordBot; stop(): Promise<void> };
-
-beforeAll(async () => {
-  fake = await startFakeDiscord();
-  const opened = await openE2eServices('discord-control', {
-    DISCORD_TOKEN: fake.token,
-    DISCORD_ADMIN_ROLE_IDS: fake.world.roles.moderator.id,
-    DISCORD_ALLOW_DMS: 'false',
-    RATE_LIMIT_PER_MINUTE: '0',
-  });
-  const { config, log } = opened;
-  services = opened.services;
-  running = await startDiscord({ config, log }, services, buildCommands({ config, log }, services), {
-    rest: fake.clientOptions().rest,
-    cdnHosts: fake.cdnHosts,
-    editIntervalMs: 200,
-  });
-  services.start();
-}, 60_000);
-
-afterAll(async () => {
-  await running?.stop();
-  await services?.close();
-  await fake?.stop();
-});
+beforeAll(() => ({ fake, services } = world));
 
 const png = solidPng;
 
@@ -66,7 +41,7 @@ async function queuedJob(ix: { id: string; token: string }): Promise<string> {
  * (another member's message: no attachments).
  */
 function forgetCachedMessages() {
-  const channel = running.bot.client.channels.cache.get(fake.world.channel.id);
+  const channel = world.running.bot.client.channels.cache.get(fake.world.channel.id);
   if (channel?.isTextBased()) channel.messages.cache.clear();
 }
 

@@ -3,45 +3,20 @@
 // on a generated checkpoint makes the image.
 
 import { generateKeyPairSync } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DiscordBot } from '../../../adapters/discord/bot.js';
-import { startDiscord } from '../../../adapters/discord/index.js';
-import { buildCommands } from '../../../src/app-services.js';
-import type { Services } from '../../../src/services.js';
-import { type FakeDiscord, startFakeDiscord } from '../../doubles/fake-discord/index.js';
-import { openE2eServices } from '../e2e-services.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { FakeDiscord } from '../../doubles/fake-discord/index.js';
+import { CALLBACK, EDIT, useDiscordOnEngine } from './double-bot.js';
 
-const EDIT = 'PATCH /webhooks/:app/:token/messages/:message';
-const CALLBACK = 'POST /interactions/:id/:token/callback';
+const world = useDiscordOnEngine(
+  'discord-http',
+  (fake) => ({ DISCORD_PUBLIC_KEY: fake.signingKeys.publicKeyHex, DISCORD_INTERACTIONS_PORT: '8999' }),
+  { interactionsPort: 0 },
+);
 let fake: FakeDiscord;
-let services: Services;
-let running: { bot: DiscordBot; stop(): Promise<void> };
 let url: string;
-
-beforeAll(async () => {
-  fake = await startFakeDiscord();
-  const opened = await openE2eServices('discord-http', {
-    DISCORD_TOKEN: fake.token,
-    DISCORD_PUBLIC_KEY: fake.signingKeys.publicKeyHex,
-    DISCORD_INTERACTIONS_PORT: '8999',
-    RATE_LIMIT_PER_MINUTE: '0',
-  });
-  const { config, log } = opened;
-  services = opened.services;
-  running = await startDiscord({ config, log }, services, buildCommands({ config, log }, services), {
-    rest: fake.clientOptions().rest,
-    cdnHosts: fake.cdnHosts,
-    editIntervalMs: 200,
-    interactionsPort: 0,
-  });
-  services.start();
-  url = running.bot.interactionsUrl as string;
-}, 60_000);
-
-afterAll(async () => {
-  await running?.stop();
-  await services?.close();
-  await fake?.stop();
+beforeAll(() => {
+  fake = world.fake;
+  url = world.running.bot.interactionsUrl as string;
 });
 
 describe('Discord adapter in HTTP interactions mode', { timeout: 90_000 }, () => {

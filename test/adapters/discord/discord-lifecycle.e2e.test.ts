@@ -7,21 +7,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import type { Services } from '../../../src/services.js';
 import { type DiscordCall, type FakeDiscord, mention } from '../../doubles/fake-discord/index.js';
-import { jobIdIn, useDiscordOnDouble } from './double-bot.js';
-
-const CALLBACK = 'POST /interactions/:id/:token/callback';
-const EDIT = 'PATCH /webhooks/:app/:token/messages/:message';
-const CHANNEL_POST = 'POST /channels/:channel/messages';
-const CHANNEL_EDIT = 'PATCH /channels/:channel/messages/:message';
+import { CALLBACK, CHANNEL_EDIT, CHANNEL_POST, EDIT, jobIdIn, useDiscordOnDouble } from './double-bot.js';
 
 const world = useDiscordOnDouble('discord-lifecycle', { QUEUE_MAX_PER_USER: '10' });
 const { deliveries, queuedJob, ended } = world;
 let fake: FakeDiscord;
 let services: Services;
-beforeAll(() => {
-  fake = world.fake;
-  services = world.services;
-});
+beforeAll(() => ({ fake, services } = world));
 
 /** The message body of a call that sends or edits a message (a callback carries it under `data`). */
 function messageBody(call: DiscordCall): Record<string, unknown> | undefined {

@@ -5,20 +5,14 @@
 import type { APIMessage } from 'discord.js';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DiscordCall, FakeDiscord } from '../../doubles/fake-discord/index.js';
-import { jobIdIn, useDiscordOnDouble } from './double-bot.js';
+import { CALLBACK, CHANNEL_EDIT, CHANNEL_POST, EDIT, jobIdIn, useDiscordOnDouble } from './double-bot.js';
 
-const CALLBACK = 'POST /interactions/:id/:token/callback';
-const EDIT = 'PATCH /webhooks/:app/:token/messages/:message';
-const CHANNEL_POST = 'POST /channels/:channel/messages';
-const CHANNEL_EDIT = 'PATCH /channels/:channel/messages/:message';
 const CHANNEL_GET = 'GET /channels/:channel';
 
 const world = useDiscordOnDouble('discord-refused-status', { QUEUE_MAX_PER_USER: '10' });
 const { deliveries, queuedJob, ended } = world;
 let fake: FakeDiscord;
-beforeAll(() => {
-  fake = world.fake;
-});
+beforeAll(() => ({ fake } = world));
 afterEach(() => {
   fake.failures.clear();
   vi.restoreAllMocks();

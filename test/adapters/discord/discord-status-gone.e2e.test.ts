@@ -3,18 +3,12 @@
 // the channel), and the ending comes as a new message that pings only the requester.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DiscordCall, FakeDiscord } from '../../doubles/fake-discord/index.js';
-import { useDiscordOnDouble } from './double-bot.js';
-
-const EDIT = 'PATCH /webhooks/:app/:token/messages/:message';
-const CHANNEL_POST = 'POST /channels/:channel/messages';
-const CHANNEL_EDIT = 'PATCH /channels/:channel/messages/:message';
+import { CHANNEL_EDIT, CHANNEL_POST, EDIT, useDiscordOnDouble } from './double-bot.js';
 
 const world = useDiscordOnDouble('discord-status-gone', { QUEUE_MAX_PER_USER: '10' });
 const { deliveries, queuedJob, ended } = world;
 let fake: FakeDiscord;
-beforeAll(() => {
-  fake = world.fake;
-});
+beforeAll(() => ({ fake } = world));
 
 describe('Discord: a deleted status message', { timeout: 60_000 }, () => {
   it('is edited no more after the first Unknown Message; the result is a new message', async () => {

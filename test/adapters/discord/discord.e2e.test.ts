@@ -4,8 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Locale } from 'discord.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DiscordBot } from '../../../adapters/discord/bot.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startDiscord } from '../../../adapters/discord/index.js';
 import { buildCommands } from '../../../src/app-services.js';
 import { loadConfig } from '../../../src/config/index.js';
@@ -14,36 +13,13 @@ import { createLogger } from '../../../src/log.js';
 import { openServices, type Services } from '../../../src/services.js';
 import { makeUser } from '../../doubles/fake-discord/builders.js';
 import { type FakeDiscord, mention, startFakeDiscord } from '../../doubles/fake-discord/index.js';
-import { openE2eServices, solidPng } from '../e2e-services.js';
+import { solidPng } from '../e2e-services.js';
+import { EDIT, useDiscordOnEngine } from './double-bot.js';
 
-const EDIT = 'PATCH /webhooks/:app/:token/messages/:message';
+const world = useDiscordOnEngine('discord', () => ({ MAX_INPUT_MB: '1' }));
 let fake: FakeDiscord;
 let services: Services;
-let running: { bot: DiscordBot; stop(): Promise<void> };
-
-beforeAll(async () => {
-  fake = await startFakeDiscord();
-  const opened = await openE2eServices('discord', {
-    DISCORD_TOKEN: fake.token,
-    MAX_INPUT_MB: '1',
-    RATE_LIMIT_PER_MINUTE: '0',
-  });
-  const { config, log } = opened;
-  services = opened.services;
-  const options = fake.clientOptions();
-  running = await startDiscord({ config, log }, services, buildCommands({ config, log }, services), {
-    rest: options.rest,
-    cdnHosts: fake.cdnHosts,
-    editIntervalMs: 200,
-  });
-  services.start();
-}, 60_000);
-
-afterAll(async () => {
-  await running?.stop();
-  await services?.close();
-  await fake?.stop();
-});
+beforeAll(() => ({ fake, services } = world));
 
 const png = solidPng;
 

@@ -1,16 +1,50 @@
 // A Discord bot on the fast engine double, against a fresh fake Discord: the start the lifecycle tests share. Each
 // job's ending (edited, replied, undelivered) is recorded in `deliveries`; unhandled rejections fail the file.
+// The same bot on the real engine (a generated checkpoint), for the tests whose answers carry the pictures; and the
+// fake's routes the tests watch.
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { DiscordBot } from '../../../adapters/discord/bot.js';
 import { startDiscord } from '../../../adapters/discord/index.js';
 import type { Delivery } from '../../../adapters/shared/job-status.js';
 import { buildCommands } from '../../../src/app-services.js';
+import type { Config } from '../../../src/config/index.js';
 import type { Logger } from '../../../src/log.js';
 import type { Services } from '../../../src/services.js';
 import { type FakeDiscord, startFakeDiscord } from '../../doubles/fake-discord/index.js';
 import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { openDoubleServices } from '../e2e-services.js';
+import { openDoubleServices, openE2eServices } from '../e2e-services.js';
+
+/** An interaction's immediate answer. */
+export const CALLBACK = 'POST /interactions/:id/:token/callback';
+/** An edit of an interaction's answer (its @original, or a follow-up). */
+export const EDIT = 'PATCH /webhooks/:app/:token/messages/:message';
+/** A follow-up message of an interaction. */
+export const FOLLOW_UP = 'POST /webhooks/:app/:token';
+/** A message posted to a channel (or a DM). */
+export const CHANNEL_POST = 'POST /channels/:channel/messages';
+/** An edit of a channel's message. */
+export const CHANNEL_EDIT = 'PATCH /channels/:channel/messages/:message';
+
+/** The adapter's test options. */
+type DiscordTesting = NonNullable<Parameters<typeof startDiscord>[3]>;
+type RunningDiscord = Awaited<ReturnType<typeof startDiscord>>;
+
+/** Starts the adapter on `opened` against `fake`, then the job worker. */
+async function startOnFake(
+  fake: FakeDiscord,
+  opened: { config: Config; log: Logger; services: Services },
+  options: DiscordTesting,
+): Promise<RunningDiscord> {
+  const context = { config: opened.config, log: opened.log };
+  const running = await startDiscord(context, opened.services, buildCommands(context, opened.services), {
+    rest: fake.clientOptions().rest,
+    cdnHosts: fake.cdnHosts,
+    ...options,
+  });
+  opened.services.start();
+  return running;
+}
 
 export interface DoubleBot {
   fake: FakeDiscord;
@@ -57,21 +91,13 @@ export function useDiscordOnDouble(
     );
     world.services = opened.services;
     world.log = opened.log;
-    const running = await startDiscord(
-      { config: opened.config, log: opened.log },
-      opened.services,
-      buildCommands({ config: opened.config, log: opened.log }, opened.services),
-      {
-        rest: world.fake.clientOptions().rest,
-        cdnHosts: world.fake.cdnHosts,
-        editIntervalMs: 50,
-        ...options,
-        onDelivery: (jobId, delivery) => world.deliveries.set(jobId, delivery),
-      },
-    );
+    const running = await startOnFake(world.fake, opened, {
+      editIntervalMs: 50,
+      ...options,
+      onDelivery: (jobId, delivery) => world.deliveries.set(jobId, delivery),
+    });
     world.bot = running.bot;
     stop = running.stop;
-    opened.services.start();
   }, 60_000);
   afterEach(() => {
     expect(unhandled.rejections).toEqual([]);
@@ -79,6 +105,42 @@ export function useDiscordOnDouble(
   afterAll(async () => {
     unhandled.stop();
     await stop?.();
+    await world.services?.close();
+    await world.fake?.stop();
+  });
+  return world;
+}
+
+/** A Discord bot on the real engine against a fresh fake Discord. */
+export interface EngineBot {
+  fake: FakeDiscord;
+  services: Services;
+  running: RunningDiscord;
+}
+
+/**
+ * Starts the bot on the real engine before the file's tests and stops it after; `env` adds to the bot's variables
+ * (it may name the fake's users and roles), `options` to the adapter's test options (edits 200 ms apart unless told).
+ * The returned object is filled in `beforeAll`.
+ */
+export function useDiscordOnEngine(
+  name: string,
+  env: (fake: FakeDiscord) => Record<string, string> = () => ({}),
+  options: DiscordTesting = {},
+): EngineBot {
+  const world = {} as EngineBot;
+  beforeAll(async () => {
+    world.fake = await startFakeDiscord();
+    const opened = await openE2eServices(name, {
+      DISCORD_TOKEN: world.fake.token,
+      RATE_LIMIT_PER_MINUTE: '0',
+      ...env(world.fake),
+    });
+    world.services = opened.services;
+    world.running = await startOnFake(world.fake, opened, { editIntervalMs: 200, ...options });
+  }, 60_000);
+  afterAll(async () => {
+    await world.running?.stop();
     await world.services?.close();
     await world.fake?.stop();
   });

@@ -3,64 +3,26 @@
 // once: the states pause for retry_after, the newest is shown after it (no stale one sent again) and the result is
 // not held behind them. A status message the user deleted is edited no more after Telegram's first "not found": the
 // ending comes as a new message replying to the request.
-import type { Message, User } from 'grammy/types';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Delivery } from '../../../adapters/shared/job-status.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
-import type { Services } from '../../../src/services.js';
-import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/index.js';
-import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
+import type { FakeTelegram } from '../../doubles/fake-telegram/index.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { jobIdIn, startTelegramOnFake, type TelegramOnFake, textOf } from './telegram-on-fake.js';
+import { inChat, newUsers, textOf, useTelegramOnFake } from './telegram-on-fake.js';
 
+// A 1.8 s job; grammY's auto-retry as the bot installs it (it waits out a 429 of up to 60 s by itself).
+const bot = useTelegramOnFake('telegram-status-refusals', new TimedEngineDouble(300, 6), {
+  env: { QUEUE_MAX_PER_USER: '10' },
+});
 let fake: FakeTelegram;
-let services: Services;
-let deliveries: Map<string, Delivery>;
-let bot: TelegramOnFake | undefined;
-const unhandled = watchUnhandledRejections();
+beforeAll(() => ({ fake } = bot));
+afterEach(() => fake.failures.clear());
 
-beforeAll(async () => {
-  // A 1.8 s job; grammY's auto-retry as the bot installs it (it waits out a 429 of up to 60 s by itself).
-  bot = await startTelegramOnFake('telegram-status-refusals', new TimedEngineDouble(300, 6), {
-    env: { QUEUE_MAX_PER_USER: '10' },
-  });
-  ({ fake, services, deliveries } = bot);
-}, 60_000);
-
-afterEach(() => {
-  fake.failures.clear();
-  expect(unhandled.rejections).toEqual([]);
-});
-
-afterAll(async () => {
-  unhandled.stop();
-  await bot?.stop();
-});
-
-let nextUser = 7500;
-function newUser(): User {
-  nextUser += 1;
-  return { id: nextUser, is_bot: false, first_name: `User${nextUser}`, language_code: 'en' };
-}
-
-const inChat = (chatId: number) => (call: TelegramCall) => call.params.chat_id === chatId;
+const newUser = newUsers(7500);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The status message answering `request`, its job and when it was sent. */
-async function statusOf(request: Message) {
-  const call = await fake.waitForCall(
-    (c) =>
-      c.method === 'sendMessage' &&
-      inChat(request.chat.id)(c) &&
-      c.params.reply_parameters?.message_id === request.message_id &&
-      jobIdIn(c) !== undefined,
-    10_000,
-  );
-  return { jobId: jobIdIn(call) as string, messageId: (call.result as Message).message_id, at: call.at };
-}
-
-const ended = (jobId: string) =>
-  expect.poll(() => deliveries.get(jobId), { timeout: 20_000, interval: 20 }).toBeDefined();
+const { statusOf } = bot;
+const ended = (jobId: string) => bot.ended(jobId, 20_000);
 
 /** Every edit of the status message `messageId` in `chatId` (text, caption, media, keyboard). */
 const editsOf = (chatId: number, messageId: number) =>
@@ -75,7 +37,7 @@ describe('Telegram status message refused while the job runs', { timeout: 40_000
     const request = fake.injectText('/imagine flood', { from });
     const { jobId, messageId, at } = await statusOf(request);
     await ended(jobId);
-    expect(deliveries.get(jobId)).toBe('replied');
+    expect(bot.deliveries.get(jobId)).toBe('replied');
     const photo = fake.callsTo((c) => c.method === 'sendPhoto' && inChat(from.id)(c) && c.status === 200)[0];
     expect(photo?.params.reply_parameters?.message_id).toBe(request.message_id);
     // The job takes 1.8 s: its result comes then, not after the 4 s the refused progress edit was told to wait.
@@ -108,7 +70,7 @@ describe('Telegram status message refused while the job runs', { timeout: 40_000
     const { jobId, messageId } = await statusOf(request);
     fake.deleteMessage(from.id, messageId);
     await ended(jobId);
-    expect(deliveries.get(jobId)).toBe('replied');
+    expect(bot.deliveries.get(jobId)).toBe('replied');
     expect(editsOf(from.id, messageId).map((c) => [c.status, c.error])).toEqual([
       [400, 'Bad Request: message to edit not found'],
     ]);
@@ -127,9 +89,9 @@ describe('Telegram status message refused while the job runs', { timeout: 40_000
       (c) => /^editMessage/.test(c.method) && c.params.message_id === messageId && c.status === 400,
       10_000,
     );
-    services.jobs.queue.cancel(jobId, { platform: 'telegram', userId: String(from.id) });
+    bot.services.jobs.queue.cancel(jobId, { platform: 'telegram', userId: String(from.id) });
     await ended(jobId);
-    expect(deliveries.get(jobId)).toBe('replied');
+    expect(bot.deliveries.get(jobId)).toBe('replied');
     expect(editsOf(from.id, messageId).map((c) => c.status)).toEqual([400]);
     const ending = fake
       .callsTo('sendMessage')
@@ -146,7 +108,7 @@ describe('Telegram status message refused while the job runs', { timeout: 40_000
     const request = fake.injectText('/imagine old', { from });
     const { jobId, messageId } = await statusOf(request);
     await ended(jobId);
-    expect(deliveries.get(jobId)).toBe('replied');
+    expect(bot.deliveries.get(jobId)).toBe('replied');
     expect(editsOf(from.id, messageId).map((c) => c.status)).toEqual([400]);
   });
 });

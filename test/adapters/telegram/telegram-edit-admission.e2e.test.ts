@@ -3,62 +3,25 @@
 // waiting job, and another user asks while the edit's photo downloads slowly: they are refused, and the edited
 // request runs. (Cancelled first, the old job would have freed the room for the other user, and the replacement would
 // have been refused: the author's request lost to a queue that filled up meanwhile.)
-import type { Message, User } from 'grammy/types';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import type { Job } from '../../../src/jobs/index.js';
-import type { Services } from '../../../src/services.js';
-import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/index.js';
-import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
+import type { FakeTelegram } from '../../doubles/fake-telegram/index.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { solidPng } from '../e2e-services.js';
-import { jobIdIn, startTelegramOnFake, type TelegramOnFake, textOf } from './telegram-on-fake.js';
+import { jobIdIn, newUsers, repliesTo, textOf, useTelegramOnFake } from './telegram-on-fake.js';
 
+// 60 steps of 50 ms: the blocker runs three seconds, long enough for the edit to be handled while it does.
+const bot = useTelegramOnFake('telegram-edit-admission', new TimedEngineDouble(50, 60), {
+  env: { QUEUE_MAX_TOTAL: '1', QUEUE_MAX_PER_USER: '5' },
+});
 let fake: FakeTelegram;
-let services: Services;
-let bot: TelegramOnFake | undefined;
-const unhandled = watchUnhandledRejections();
+beforeAll(() => ({ fake } = bot));
 
-beforeAll(async () => {
-  // 60 steps of 50 ms: the blocker runs three seconds, long enough for the edit to be handled while it does.
-  bot = await startTelegramOnFake('telegram-edit-admission', new TimedEngineDouble(50, 60), {
-    env: { QUEUE_MAX_TOTAL: '1', QUEUE_MAX_PER_USER: '5' },
-  });
-  ({ fake, services } = bot);
-}, 60_000);
-
-afterEach(() => {
-  expect(unhandled.rejections).toEqual([]);
-});
-
-afterAll(async () => {
-  unhandled.stop();
-  await bot?.stop();
-});
-
-let nextUser = 7500;
-function newUser(): User {
-  nextUser += 1;
-  return { id: nextUser, is_bot: false, first_name: `User${nextUser}`, language_code: 'en' };
-}
-
-const repliesTo = (message: Message) => (c: TelegramCall) =>
-  String(c.params.chat_id) === String(message.chat.id) &&
-  JSON.stringify(c.params.reply_parameters ?? '').includes(`"message_id":${message.message_id}`);
-
-const jobOf = (id: string): Job | undefined => services.jobs.queue.get(id);
+const newUser = newUsers(7500);
+const jobOf = (id: string): Job | undefined => bot.services.jobs.queue.get(id);
 const promptOf = (job: Job | undefined) => (job?.request as { prompt?: string } | undefined)?.prompt;
-
-async function statusOf(request: Message) {
-  const call = await fake.waitForCall(
-    (c) => c.method === 'sendMessage' && repliesTo(request)(c) && jobIdIn(c) !== undefined,
-    10_000,
-  );
-  return {
-    jobId: jobIdIn(call) as string,
-    messageId: Number((call.result as { message_id: number }).message_id),
-  };
-}
+const { statusOf, takeoverOf } = bot;
 
 describe('Telegram: an edited request keeps its place in a full queue', { timeout: 60_000 }, () => {
   it('another user asking while the edit is handled is refused; the edited request runs', async () => {
@@ -82,15 +45,7 @@ describe('Telegram: an edited request keeps its place in a full queue', { timeou
     expect(jobIdIn(answer)).toBeUndefined();
     expect(textOf(answer)).toBe(t('en', 'errors.queue.full', { limit: 1 }));
 
-    const takeover = await fake.waitForCall(
-      (c) =>
-        c.method === 'editMessageText' &&
-        String(c.params.chat_id) === String(author.id) &&
-        c.params.message_id === old.messageId &&
-        jobIdIn(c) !== undefined &&
-        jobIdIn(c) !== old.jobId,
-      10_000,
-    );
+    const takeover = await takeoverOf(old, author.id);
     const next = jobIdIn(takeover) as string;
     expect(jobOf(old.jobId)?.status).toBe('cancelled');
     expect(promptOf(jobOf(next))).toContain('greener');

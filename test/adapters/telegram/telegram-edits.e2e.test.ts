@@ -3,66 +3,41 @@
 // came too late; an edit of a refused command runs it; edits of chat messages and edits that change nothing are
 // ignored. A slow engine keeps a blocker running so the jobs under test wait.
 import type { Message, User } from 'grammy/types';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import type { Job, Owner } from '../../../src/jobs/index.js';
-import type { Services } from '../../../src/services.js';
-import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/index.js';
-import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
+import type { FakeTelegram } from '../../doubles/fake-telegram/index.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { solidPng } from '../e2e-services.js';
-import { jobIdIn, startTelegramOnFake, type TelegramOnFake, textOf } from './telegram-on-fake.js';
+import { jobIdIn, newUsers, repliesTo, textOf, useTelegramOnFake } from './telegram-on-fake.js';
 
+// 40 steps of 50 ms: a job runs for two seconds, long enough for the next one to wait behind it.
+const bot = useTelegramOnFake('telegram-edits', new TimedEngineDouble(50, 40), {
+  env: { QUEUE_MAX_PER_USER: '10', RATE_LIMIT_PER_MINUTE: '6' },
+});
 let fake: FakeTelegram;
-let services: Services;
-let bot: TelegramOnFake | undefined;
-const unhandled = watchUnhandledRejections();
+beforeAll(() => ({ fake } = bot));
 const owners: Owner[] = [];
-
-beforeAll(async () => {
-  // 40 steps of 50 ms: a job runs for two seconds, long enough for the next one to wait behind it.
-  bot = await startTelegramOnFake('telegram-edits', new TimedEngineDouble(50, 40), {
-    env: { QUEUE_MAX_PER_USER: '10', RATE_LIMIT_PER_MINUTE: '6' },
-  });
-  ({ fake, services } = bot);
-}, 60_000);
 
 afterEach(() => {
   // Nothing of one test runs on into the next: every job it made is cancelled.
   for (const owner of owners.splice(0)) {
-    for (const job of services.jobs.store.recentOf(owner, 20)) services.jobs.queue.cancel(job.id, owner);
+    for (const job of bot.services.jobs.store.recentOf(owner, 20))
+      bot.services.jobs.queue.cancel(job.id, owner);
   }
-  expect(unhandled.rejections).toEqual([]);
 });
 
-afterAll(async () => {
-  unhandled.stop();
-  await bot?.stop();
-});
-
-let nextUser = 7000;
+const nextUser = newUsers(7000);
 function newUser(): User {
-  nextUser += 1;
-  const user = { id: nextUser, is_bot: false, first_name: `User${nextUser}`, language_code: 'en' };
+  const user = nextUser();
   owners.push({ platform: 'telegram', userId: String(user.id) });
   return user;
 }
 
-const repliesTo = (message: Message) => (c: TelegramCall) =>
-  String(c.params.chat_id) === String(message.chat.id) &&
-  JSON.stringify(c.params.reply_parameters ?? '').includes(`"message_id":${message.message_id}`);
-
 /** The status message answering `request`, and the job it names. */
-async function statusOf(request: Message) {
-  const call = await fake.waitForCall(
-    (c) => c.method === 'sendMessage' && repliesTo(request)(c) && jobIdIn(c) !== undefined,
-    10_000,
-  );
-  const messageId = Number((call.result as { message_id: number }).message_id);
-  return { jobId: jobIdIn(call) as string, messageId };
-}
+const { statusOf, takeoverOf } = bot;
 
-const jobOf = (id: string): Job | undefined => services.jobs.queue.get(id);
+const jobOf = (id: string): Job | undefined => bot.services.jobs.queue.get(id);
 const promptOf = (job: Job | undefined) => (job?.request as { prompt?: string } | undefined)?.prompt;
 
 /** A job of another user that occupies the worker, so the next ones wait. */
@@ -85,15 +60,7 @@ describe('Telegram: edited requests', { timeout: 60_000 }, () => {
     const sentBefore = fake.callsTo('sendMessage').length;
 
     fake.injectEdit(request, '/imagine a cat');
-    const takeover = await fake.waitForCall(
-      (c) =>
-        c.method === 'editMessageText' &&
-        String(c.params.chat_id) === String(from.id) &&
-        c.params.message_id === old.messageId &&
-        jobIdIn(c) !== undefined &&
-        jobIdIn(c) !== old.jobId,
-      10_000,
-    );
+    const takeover = await takeoverOf(old, from.id);
     const next = jobIdIn(takeover) as string;
     expect(jobOf(old.jobId)?.status).toBe('cancelled');
     expect(promptOf(jobOf(next))).toBe('a cat');
@@ -131,14 +98,7 @@ describe('Telegram: edited requests', { timeout: 60_000 }, () => {
     );
 
     fake.injectEdit(requests[5] as Message, '/imagine a sailboat');
-    const takeover = await fake.waitForCall(
-      (c) =>
-        c.method === 'editMessageText' &&
-        c.params.message_id === last.messageId &&
-        jobIdIn(c) !== undefined &&
-        jobIdIn(c) !== last.jobId,
-      10_000,
-    );
+    const takeover = await takeoverOf(last);
     expect(promptOf(jobOf(jobIdIn(takeover) as string))).toBe('a sailboat');
     expect(jobOf(last.jobId)?.status).toBe('cancelled');
   });
@@ -151,15 +111,7 @@ describe('Telegram: edited requests', { timeout: 60_000 }, () => {
     const old = await statusOf(request);
     const downloads = fake.callsTo('downloadFile').length;
     fake.injectEdit(request, '/edit make it greener');
-    const takeover = await fake.waitForCall(
-      (c) =>
-        c.method === 'editMessageText' &&
-        String(c.params.chat_id) === String(from.id) &&
-        c.params.message_id === old.messageId &&
-        jobIdIn(c) !== undefined &&
-        jobIdIn(c) !== old.jobId,
-      10_000,
-    );
+    const takeover = await takeoverOf(old, from.id);
     expect(jobOf(old.jobId)?.status).toBe('cancelled');
     expect(promptOf(jobOf(jobIdIn(takeover) as string))).toContain('greener');
     expect(fake.callsTo('downloadFile').length).toBeGreaterThan(downloads);

@@ -3,64 +3,25 @@
 // (`autoRetryMaxDelayS: 0`), so the adapter's own handling of a long 429 runs in seconds: a job's ending waits it
 // out and is delivered, progress edits pause for as long as Telegram asks, and stopping ends such a wait at once,
 // the ending marked undelivered as before.
-import type { Message, User } from 'grammy/types';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Delivery } from '../../../adapters/shared/job-status.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
-import type { Services } from '../../../src/services.js';
-import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/index.js';
-import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
+import type { FakeTelegram } from '../../doubles/fake-telegram/index.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { jobIdIn, startTelegramOnFake, type TelegramOnFake, textOf } from './telegram-on-fake.js';
+import { inChat, newUsers, textOf, useTelegramOnFake } from './telegram-on-fake.js';
 
+// 16 steps of 100 ms: progress keeps coming for a while after a 429 of one second.
+const bot = useTelegramOnFake('telegram-flood', new TimedEngineDouble(100, 16), {
+  env: { QUEUE_MAX_PER_USER: '10' },
+  testing: { autoRetryMaxDelayS: 0 },
+});
 let fake: FakeTelegram;
-let services: Services;
-let deliveries: Map<string, Delivery>;
-let bot: TelegramOnFake | undefined;
-const unhandled = watchUnhandledRejections();
+beforeAll(() => ({ fake } = bot));
+afterEach(() => fake.failures.clear());
 
-beforeAll(async () => {
-  // 16 steps of 100 ms: progress keeps coming for a while after a 429 of one second.
-  bot = await startTelegramOnFake('telegram-flood', new TimedEngineDouble(100, 16), {
-    env: { QUEUE_MAX_PER_USER: '10' },
-    testing: { autoRetryMaxDelayS: 0 },
-  });
-  ({ fake, services, deliveries } = bot);
-}, 60_000);
-
-afterEach(() => {
-  fake.failures.clear();
-  expect(unhandled.rejections).toEqual([]);
-});
-
-afterAll(async () => {
-  unhandled.stop();
-  await bot?.stop();
-});
-
-let nextUser = 7000;
-function newUser(): User {
-  nextUser += 1;
-  return { id: nextUser, is_bot: false, first_name: `User${nextUser}`, language_code: 'en' };
-}
-
-const inChat = (chatId: number) => (call: TelegramCall) => call.params.chat_id === chatId;
+const newUser = newUsers(7000);
 
 /** The status message answering `request`, and its job. */
-async function statusOf(request: Message) {
-  const call = await fake.waitForCall(
-    (c) =>
-      c.method === 'sendMessage' &&
-      inChat(request.chat.id)(c) &&
-      c.params.reply_parameters?.message_id === request.message_id &&
-      jobIdIn(c) !== undefined,
-    10_000,
-  );
-  return { jobId: jobIdIn(call) as string, messageId: (call.result as Message).message_id };
-}
-
-const ended = (jobId: string) =>
-  expect.poll(() => deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBeDefined();
+const { ended, statusOf } = bot;
 
 describe('Telegram under flood control', { timeout: 60_000 }, () => {
   it('a result refused with a 429 is sent again after retry_after, replying to the request', async () => {
@@ -69,7 +30,7 @@ describe('Telegram under flood control', { timeout: 60_000 }, () => {
     const request = fake.injectText('/imagine a fox in a flood', { from });
     const { jobId } = await statusOf(request);
     await ended(jobId);
-    expect(deliveries.get(jobId)).toBe('replied');
+    expect(bot.deliveries.get(jobId)).toBe('replied');
     const photos = fake.callsTo((c) => c.method === 'sendPhoto' && inChat(from.id)(c));
     expect(photos.map((c) => c.status)).toEqual([429, 200]);
     expect((photos[1]?.at ?? 0) - (photos[0]?.at ?? 0)).toBeGreaterThanOrEqual(900);
@@ -85,9 +46,9 @@ describe('Telegram under flood control', { timeout: 60_000 }, () => {
       times: 1,
       retryAfter: 1,
     });
-    services.jobs.queue.cancel(jobId, { platform: 'telegram', userId: String(from.id) });
+    bot.services.jobs.queue.cancel(jobId, { platform: 'telegram', userId: String(from.id) });
     await ended(jobId);
-    expect(deliveries.get(jobId)).toBe('edited');
+    expect(bot.deliveries.get(jobId)).toBe('edited');
     expect(fake.message(from.id, messageId)?.text).toBe(cancelled);
     const edits = fake.callsTo((c) => c.method === 'editMessageText' && textOf(c) === cancelled);
     expect(edits.map((c) => c.status)).toEqual([429, 200]);
@@ -105,7 +66,7 @@ describe('Telegram under flood control', { timeout: 60_000 }, () => {
       10_000,
     );
     await ended(jobId);
-    expect(deliveries.get(jobId)).toBe('replied');
+    expect(bot.deliveries.get(jobId)).toBe('replied');
     const edits = fake.callsTo(
       (c) => c.method === 'editMessageText' && inChat(from.id)(c) && c.params.message_id === messageId,
     );
@@ -119,9 +80,9 @@ describe('Telegram under flood control', { timeout: 60_000 }, () => {
     const { jobId, messageId } = await statusOf(fake.injectText('/imagine a fox at closing time', { from }));
     await fake.waitForCall((c) => c.method === 'sendPhoto' && inChat(from.id)(c) && c.status === 429, 15_000);
     const stopping = Date.now();
-    await bot?.running.stop();
+    await bot.running.stop();
     expect(Date.now() - stopping).toBeLessThan(5000);
-    expect(deliveries.get(jobId)).toBe('undelivered');
+    expect(bot.deliveries.get(jobId)).toBe('undelivered');
     expect(fake.message(from.id, messageId)?.text).toBe(t('en', 'job.undelivered'));
   });
 });

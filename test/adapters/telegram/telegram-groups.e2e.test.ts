@@ -3,39 +3,21 @@
 // whole group and spend its shared flood budget), a question is asked of the presser alone and answered only by
 // them, and in a forum every message and chat action of a job stays in the topic it was asked in.
 import type { Chat, Message, User } from 'grammy/types';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Delivery } from '../../../adapters/shared/job-status.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
-import type { Services } from '../../../src/services.js';
 import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/index.js';
-import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { jobIdIn, startTelegramOnFake, type TelegramOnFake, textOf } from './telegram-on-fake.js';
+import { jobIdIn, textOf, useTelegramOnFake } from './telegram-on-fake.js';
 
-let fake: FakeTelegram;
-let services: Services;
-let deliveries: Map<string, Delivery>;
-let bot: TelegramOnFake | undefined;
-const unhandled = watchUnhandledRejections();
 const FORUM: Chat.SupergroupChat = { id: -100300400, type: 'supergroup', title: 'Forum', is_forum: true };
 const TOPIC = 7;
 
-beforeAll(async () => {
-  // Slow enough (6 × 80 ms) that a request can be deleted while its job runs.
-  bot = await startTelegramOnFake('telegram-groups', new TimedEngineDouble(80, 6), {
-    env: { QUEUE_MAX_PER_USER: '10' },
-  });
-  ({ fake, services, deliveries } = bot);
-}, 60_000);
-
-afterEach(() => {
-  expect(unhandled.rejections).toEqual([]);
+// Slow enough (6 × 80 ms) that a request can be deleted while its job runs.
+const bot = useTelegramOnFake('telegram-groups', new TimedEngineDouble(80, 6), {
+  env: { QUEUE_MAX_PER_USER: '10' },
 });
-
-afterAll(async () => {
-  unhandled.stop();
-  await bot?.stop();
-});
+let fake: FakeTelegram;
+beforeAll(() => ({ fake } = bot));
 
 const markupOf = (call: TelegramCall) => JSON.stringify(call.params.reply_markup ?? '');
 const sentIndex = (call: TelegramCall) => fake.calls.indexOf(call);
@@ -45,17 +27,7 @@ const messageOf = (call: TelegramCall) => {
 };
 
 /** The status message answering `request` and the job it names. */
-async function statusOf(request: Message) {
-  const call = await fake.waitForCall(
-    (c) =>
-      c.method === 'sendMessage' &&
-      c.params.chat_id === request.chat.id &&
-      c.params.reply_parameters?.message_id === request.message_id &&
-      jobIdIn(c) !== undefined,
-    10_000,
-  );
-  return { jobId: jobIdIn(call) as string, call };
-}
+const { statusOf } = bot;
 
 /** A status message answering `request` for a job other than `known`. */
 async function nextStatusOf(request: Message, ...known: string[]) {
@@ -168,19 +140,19 @@ describe('Telegram in groups', { timeout: 60_000 }, () => {
     const question = messageOf(asked);
     const aliceOwner = { platform: 'telegram' as const, userId: String(alice.id) };
     const bobOwner = { platform: 'telegram' as const, userId: String(bob.id) };
-    const before = services.jobs.store.recentOf(aliceOwner, 1)[0]?.id;
-    const bobsJobs = services.jobs.store.recentOf(bobOwner, 50).length;
+    const before = bot.services.jobs.store.recentOf(aliceOwner, 1)[0]?.id;
+    const bobsJobs = bot.services.jobs.store.recentOf(bobOwner, 50).length;
     fake.injectText('make it night', { chat: 'group', from: bob, replyTo: question });
     await settled('group', bob);
-    expect(services.jobs.store.recentOf(bobOwner, 50)).toHaveLength(bobsJobs);
-    expect(services.jobs.store.recentOf(aliceOwner, 1)[0]?.id).toBe(before);
+    expect(bot.services.jobs.store.recentOf(bobOwner, 50)).toHaveLength(bobsJobs);
+    expect(bot.services.jobs.store.recentOf(aliceOwner, 1)[0]?.id).toBe(before);
 
     // Alice's answer is the edit.
     fake.injectText('make it night', { chat: 'group', from: alice, replyTo: question });
     await expect
-      .poll(() => services.jobs.store.recentOf(aliceOwner, 1)[0]?.id, { timeout: 10_000 })
+      .poll(() => bot.services.jobs.store.recentOf(aliceOwner, 1)[0]?.id, { timeout: 10_000 })
       .not.toBe(before);
-    expect(services.jobs.store.recentOf(aliceOwner, 1)[0]?.request).toMatchObject({
+    expect(bot.services.jobs.store.recentOf(aliceOwner, 1)[0]?.request).toMatchObject({
       prompt: 'make it night',
     });
   });
@@ -253,7 +225,7 @@ describe('Telegram in groups', { timeout: 60_000 }, () => {
     // The result can no longer reply to the request: only message_thread_id keeps it in the topic.
     fake.deleteMessage(FORUM.id, request.message_id);
     const result = await resultOf(jobId);
-    await expect.poll(() => deliveries.get(jobId), { timeout: 10_000 }).toBe('replied');
+    await expect.poll(() => bot.deliveries.get(jobId), { timeout: 10_000 }).toBe('replied');
     expect(result.params.message_thread_id).toBe(TOPIC);
     expect(messageOf(result).message_thread_id).toBe(TOPIC);
 

@@ -2,44 +2,20 @@
 // API, on a fast engine double: each job's status message ends in a final state (text endings in place, results
 // as photo replies), refused edits fall back to a reply, an ending nobody received is marked and told, repeated
 // updates are handled once, chats run concurrently and each chat in order. Any unhandled rejection fails the test.
-import type { User } from 'grammy/types';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Delivery } from '../../../adapters/shared/job-status.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
-import type { Services } from '../../../src/services.js';
 import type { FakeTelegram } from '../../doubles/fake-telegram/index.js';
-import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { solidPng } from '../e2e-services.js';
-import { jobIdIn, startTelegramOnFake, type TelegramOnFake, textOf } from './telegram-on-fake.js';
+import { jobIdIn, newUsers, textOf, useTelegramOnFake } from './telegram-on-fake.js';
 
+const bot = useTelegramOnFake('telegram-lifecycle', new TimedEngineDouble(40, 6), {
+  env: { QUEUE_MAX_PER_USER: '10' },
+});
 let fake: FakeTelegram;
-let services: Services;
-let deliveries: Map<string, Delivery>;
-let bot: TelegramOnFake | undefined;
-const unhandled = watchUnhandledRejections();
+beforeAll(() => ({ fake } = bot));
 
-beforeAll(async () => {
-  bot = await startTelegramOnFake('telegram-lifecycle', new TimedEngineDouble(40, 6), {
-    env: { QUEUE_MAX_PER_USER: '10' },
-  });
-  ({ fake, services, deliveries } = bot);
-}, 60_000);
-
-afterEach(() => {
-  expect(unhandled.rejections).toEqual([]);
-});
-
-afterAll(async () => {
-  unhandled.stop();
-  await bot?.stop();
-});
-
-let nextUser = 5000;
-function newUser(): User {
-  nextUser += 1;
-  return { id: nextUser, is_bot: false, first_name: `User${nextUser}`, language_code: 'en' };
-}
+const newUser = newUsers(5000);
 
 /** The queued message sent to `chatId` and the job it names. */
 async function queued(chatId: number) {
@@ -52,8 +28,7 @@ async function queued(chatId: number) {
   return { jobId: jobIdIn(call) as string, messageId, call };
 }
 
-const ended = (jobId: string) =>
-  expect.poll(() => deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBeDefined();
+const { ended } = bot;
 
 describe('Telegram job lifecycle', { timeout: 60_000 }, () => {
   it('a result is a photo replying to the request; the status message goes', async () => {
@@ -61,7 +36,7 @@ describe('Telegram job lifecycle', { timeout: 60_000 }, () => {
     const request = fake.injectText('/imagine a fox', { from });
     const { jobId, messageId } = await queued(from.id);
     await ended(jobId);
-    expect(deliveries.get(jobId)).toBe('replied');
+    expect(bot.deliveries.get(jobId)).toBe('replied');
     const photo = fake.callsTo('sendPhoto').find((c) => JSON.stringify(c.params).includes(`reroll:${jobId}`));
     expect(JSON.stringify(photo?.params.reply_parameters)).toContain(`"message_id":${request.message_id}`);
     expect(fake.message(from.id, messageId)).toBeUndefined();
@@ -81,7 +56,7 @@ describe('Telegram job lifecycle', { timeout: 60_000 }, () => {
     const messageId = Number((second.result as { message_id: number }).message_id);
     fake.injectText(`/cancel ${jobId.slice(0, 8)}`, { from });
     await ended(jobId);
-    expect(deliveries.get(jobId)).toBe('edited');
+    expect(bot.deliveries.get(jobId)).toBe('edited');
     const status = fake.message(from.id, messageId);
     expect(status?.text).toBe(t('en', 'job.cancelled'));
     expect(status?.reply_markup).toBeUndefined();
@@ -93,10 +68,10 @@ describe('Telegram job lifecycle', { timeout: 60_000 }, () => {
     const request = fake.injectText('/imagine will be cancelled', { from });
     const { jobId } = await queued(from.id);
     fake.refuseEdits(100);
-    services.jobs.queue.cancel(jobId, { platform: 'telegram', userId: String(from.id) });
+    bot.services.jobs.queue.cancel(jobId, { platform: 'telegram', userId: String(from.id) });
     await ended(jobId);
     fake.failures.clear();
-    expect(deliveries.get(jobId)).toBe('replied');
+    expect(bot.deliveries.get(jobId)).toBe('replied');
     const reply = fake
       .callsTo('sendMessage')
       .find((c) => String(c.params.chat_id) === String(from.id) && textOf(c) === t('en', 'job.cancelled'));
@@ -114,7 +89,7 @@ describe('Telegram job lifecycle', { timeout: 60_000 }, () => {
     });
     await ended(jobId);
     fake.failures.clear();
-    expect(deliveries.get(jobId)).toBe('undelivered');
+    expect(bot.deliveries.get(jobId)).toBe('undelivered');
     expect(fake.message(from.id, messageId)?.text).toBe(t('en', 'job.undelivered'));
     fake.injectText('/help', { from });
     await fake.waitForCall((c) => c.method === 'sendMessage' && textOf(c).includes('/queue lists them'));
@@ -135,7 +110,7 @@ describe('Telegram: repeated and odd updates, throughput', { timeout: 60_000 }, 
     fake.redeliver(fake.lastUpdateId);
     const { jobId } = await queued(from.id);
     await ended(jobId);
-    const jobs = services.jobs.store.recentOf({ platform: 'telegram', userId: String(from.id) });
+    const jobs = bot.services.jobs.store.recentOf({ platform: 'telegram', userId: String(from.id) });
     expect(jobs.length).toBe(1);
     expect(
       fake.callsTo((c) => c.method === 'sendMessage' && String(c.params.chat_id) === String(from.id)).length,

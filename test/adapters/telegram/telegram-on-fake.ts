@@ -1,10 +1,17 @@
 // The Telegram adapter with the real grammY client against the fake Bot API, on the fast engine double: what the
 // Telegram e2e tests start from. The fake, the services and the adapter stop in that order's reverse.
+import type { Message, User } from 'grammy/types';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { Delivery } from '../../../adapters/shared/job-status.js';
 import { startTelegram, type TelegramTesting } from '../../../adapters/telegram/index.js';
 import { buildCommands } from '../../../src/app-services.js';
 import type { Services } from '../../../src/services.js';
-import { type FakeTelegram, startFakeTelegram } from '../../doubles/fake-telegram/index.js';
+import {
+  type FakeTelegram,
+  startFakeTelegram,
+  type TelegramCall,
+} from '../../doubles/fake-telegram/index.js';
+import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
 import type { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { openDoubleServices } from '../e2e-services.js';
 
@@ -15,16 +22,67 @@ export interface TelegramOnFake {
   commands: ReturnType<typeof buildCommands>;
   /** How each job's ending reached the chat. */
   deliveries: Map<string, Delivery>;
+  /** Waits until the job's ending reached the chat (edited, replied or undelivered); 15 s unless told. */
+  ended(jobId: string, timeoutMs?: number): Promise<void>;
+  /** The status message answering `request` (a sent message replying to it that names a job). */
+  statusOf(request: Message): Promise<{ jobId: string; messageId: number; at: number; call: TelegramCall }>;
+  /** The edit with which a job that replaced `old` (an edited request's) takes over its status message. */
+  takeoverOf(old: { jobId: string; messageId: number }, chatId?: number): Promise<TelegramCall>;
   stop(): Promise<void>;
+}
+
+/** The waits on a started bot; they read `bot` when called, so it may be filled in later. */
+function waitsOn(
+  bot: Pick<TelegramOnFake, 'fake' | 'deliveries'>,
+): Pick<TelegramOnFake, 'ended' | 'statusOf' | 'takeoverOf'> {
+  return {
+    ended: (jobId, timeoutMs = 15_000) =>
+      expect.poll(() => bot.deliveries.get(jobId), { timeout: timeoutMs, interval: 20 }).toBeDefined(),
+    statusOf: async (request) => {
+      const call = await bot.fake.waitForCall(
+        (c) =>
+          c.method === 'sendMessage' &&
+          inChat(request.chat.id)(c) &&
+          c.params.reply_parameters?.message_id === request.message_id &&
+          jobIdIn(c) !== undefined,
+        10_000,
+      );
+      return {
+        jobId: jobIdIn(call) as string,
+        messageId: (call.result as Message).message_id,
+        at: call.at,
+        call,
+      };
+    },
+    takeoverOf: (old, chatId) =>
+      bot.fake.waitForCall(
+        (c) =>
+          c.method === 'editMessageText' &&
+          (chatId === undefined || String(c.params.chat_id) === String(chatId)) &&
+          c.params.message_id === old.messageId &&
+          jobIdIn(c) !== undefined &&
+          jobIdIn(c) !== old.jobId,
+        10_000,
+      ),
+  };
+}
+
+/** What the bot starts with: `env` adds to the bot's variables, `testing` to the adapter's test options. */
+export interface TelegramOnFakeOptions {
+  env?: Record<string, string>;
+  testing?: Omit<TelegramTesting, 'apiRoot'>;
+  /** Arms the fake (failures, slow methods) before the bot's first call. */
+  beforeStart?: (fake: FakeTelegram) => void;
 }
 
 /** Starts it all; `env` adds to the bot's variables, `testing` to the adapter's test options (fast edits). */
 export async function startTelegramOnFake(
   name: string,
   engine: TimedEngineDouble,
-  options: { env?: Record<string, string>; testing?: Omit<TelegramTesting, 'apiRoot'> } = {},
+  options: TelegramOnFakeOptions = {},
 ): Promise<TelegramOnFake> {
   const fake = await startFakeTelegram({ maxLongPollMs: 200, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
+  options.beforeStart?.(fake);
   const opened = openDoubleServices(
     name,
     { TELEGRAM_TOKEN: fake.token, RATE_LIMIT_PER_MINUTE: '0', ...options.env },
@@ -46,6 +104,7 @@ export async function startTelegramOnFake(
     running,
     commands,
     deliveries,
+    ...waitsOn({ fake, deliveries }),
     stop: async () => {
       await running.stop();
       await services.close();
@@ -53,6 +112,49 @@ export async function startTelegramOnFake(
     },
   };
 }
+
+/**
+ * The same start shared by a file's tests: the bot starts before them and stops after them, and after each test no
+ * unhandled rejection may have come (a file's own `afterEach`, registered later, runs before that check). The
+ * returned object is filled in `beforeAll`; its waits (`ended`, `statusOf`, `takeoverOf`) may be taken before.
+ */
+export function useTelegramOnFake(
+  name: string,
+  engine: TimedEngineDouble,
+  options: TelegramOnFakeOptions = {},
+): TelegramOnFake {
+  const unhandled = watchUnhandledRejections();
+  const bot = {} as TelegramOnFake;
+  Object.assign(bot, waitsOn(bot));
+  beforeAll(async () => {
+    Object.assign(bot, await startTelegramOnFake(name, engine, options));
+  }, 60_000);
+  afterEach(() => {
+    expect(unhandled.rejections).toEqual([]);
+  });
+  afterAll(async () => {
+    unhandled.stop();
+    await bot.stop?.();
+  });
+  return bot;
+}
+
+/** A maker of users, each in a private chat of its own: ids from `after` + 1 on. */
+export function newUsers(after: number): () => User {
+  let nextUser = after;
+  return () => {
+    nextUser += 1;
+    return { id: nextUser, is_bot: false, first_name: `User${nextUser}`, language_code: 'en' };
+  };
+}
+
+/** A call to the chat `chatId`. */
+export const inChat = (chatId: number) => (call: TelegramCall) => call.params.chat_id === chatId;
+
+/** A call in the chat of `message` that replies to it. */
+export const repliesTo = (message: Message) => (c: TelegramCall) =>
+  String(c.params.chat_id) === String(message.chat.id) &&
+  JSON.stringify(c.params.reply_parameters ?? '').includes(`"message_id":${message.message_id}`);
 
 /** A sent message's text or a photo's caption. */
 export const textOf = (call: { params: Record<string, unknown> }) =>

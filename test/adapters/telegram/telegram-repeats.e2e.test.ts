@@ -8,13 +8,7 @@ import { join } from 'node:path';
 import type { Message, User } from 'grammy/types';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTelegram } from '../../../adapters/telegram/index.js';
-import type { Engine } from '../../../engine/index.js';
 import { buildCommands } from '../../../src/app-services.js';
-import { loadConfig } from '../../../src/config/index.js';
-import { openJobSystem } from '../../../src/jobs/index.js';
-import { createLogger } from '../../../src/log.js';
-import { AdapterHealth } from '../../../src/ops/adapter-health.js';
-import { BotMetrics } from '../../../src/ops/metrics.js';
 import type { Services } from '../../../src/services.js';
 import {
   type FakeTelegram,
@@ -23,7 +17,8 @@ import {
 } from '../../doubles/fake-telegram/index.js';
 import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { jobIdIn } from './telegram-on-fake.js';
+import { openDoubleServices } from '../e2e-services.js';
+import { jobIdIn, newUsers } from './telegram-on-fake.js';
 
 interface Run {
   services: Services;
@@ -37,24 +32,11 @@ const unhandled = watchUnhandledRejections();
 
 /** One run of the bot on `dataDir`: the job system on the engine double, the adapter on the fake. */
 async function start(engine: TimedEngineDouble): Promise<Run> {
-  const config = loadConfig({
-    DATA_DIR: dataDir,
-    DEVICE: 'cpu',
-    TELEGRAM_TOKEN: fake.token,
-    RATE_LIMIT_PER_MINUTE: '0',
-  });
-  const log = createLogger({ level: process.env.E2E_LOG_LEVEL ?? 'silent', pretty: false });
-  const jobs = openJobSystem({ config, engine });
-  const services: Services = {
-    engine: engine as unknown as Engine,
-    device: 'cpu',
-    jobs,
-    metrics: new BotMetrics(),
-    bundledModel: false,
-    health: new AdapterHealth(),
-    start: () => jobs.queue.start(),
-    close: () => jobs.close({ waitMs: 2000 }),
-  };
+  const { config, log, services } = openDoubleServices(
+    'telegram-repeats',
+    { DATA_DIR: dataDir, TELEGRAM_TOKEN: fake.token, RATE_LIMIT_PER_MINUTE: '0' },
+    engine,
+  );
   const running = await startTelegram({ config, log }, services, buildCommands({ config, log }, services), {
     apiRoot: fake.apiRoot,
     editIntervalMs: { private: 30, group: 60 },
@@ -64,7 +46,7 @@ async function start(engine: TimedEngineDouble): Promise<Run> {
     services,
     // The app's order on SIGTERM: the worker drains, the adapter stops, the store closes.
     stop: async () => {
-      await jobs.queue.stop({ waitMs: 2000 });
+      await services.jobs.queue.stop({ waitMs: 2000 });
       await running.stop();
       await services.close();
     },
@@ -93,11 +75,7 @@ afterEach(async () => {
 
 afterAll(() => unhandled.stop());
 
-let nextUser = 7000;
-function newUser(): User {
-  nextUser += 1;
-  return { id: nextUser, is_bot: false, first_name: `User${nextUser}`, language_code: 'en' };
-}
+const newUser = newUsers(7000);
 
 const toChat = (chatId: number) => (c: TelegramCall) => String(c.params.chat_id) === String(chatId);
 const queuedIn = (chatId: number) => (c: TelegramCall) =>

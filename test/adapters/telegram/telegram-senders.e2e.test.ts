@@ -2,33 +2,16 @@
 // API: an anonymous admin's request is its group's (not one identity shared by every anonymous admin everywhere),
 // a message nobody sent is not run, channel posts are ignored, and the buttons of a group's result are its admins'.
 import type { Chat, Message, User } from 'grammy/types';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
-import type { Services } from '../../../src/services.js';
 import { autoEntities } from '../../doubles/fake-telegram/builders.js';
 import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/index.js';
-import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { jobIdIn, startTelegramOnFake, type TelegramOnFake } from './telegram-on-fake.js';
+import { jobIdIn, useTelegramOnFake } from './telegram-on-fake.js';
 
+const bot = useTelegramOnFake('telegram-senders', new TimedEngineDouble(20, 3));
 let fake: FakeTelegram;
-let services: Services;
-let bot: TelegramOnFake | undefined;
-const unhandled = watchUnhandledRejections();
-
-beforeAll(async () => {
-  bot = await startTelegramOnFake('telegram-senders', new TimedEngineDouble(20, 3));
-  ({ fake, services } = bot);
-}, 60_000);
-
-afterEach(() => {
-  expect(unhandled.rejections).toEqual([]);
-});
-
-afterAll(async () => {
-  unhandled.stop();
-  await bot?.stop();
-});
+beforeAll(() => ({ fake } = bot));
 
 /** Telegram's stand-in author of every anonymous admin's message. */
 const ANONYMOUS: User = { id: 1087968824, is_bot: true, first_name: 'Group', username: 'GroupAnonymousBot' };
@@ -44,7 +27,7 @@ function inject(chat: Chat, text: string, fields: Partial<Message>): Message {
 }
 
 const jobsOf = (userId: number | string) =>
-  services.jobs.store.recentOf({ platform: 'telegram', userId: String(userId) }, 50);
+  bot.services.jobs.store.recentOf({ platform: 'telegram', userId: String(userId) }, 50);
 const answering = (request: Message) => (c: TelegramCall) =>
   String(c.params.chat_id) === String(request.chat.id) &&
   c.params.reply_parameters?.message_id === request.message_id;

@@ -122,9 +122,13 @@ export class FakeTelegram {
     return this.state.message(chatId, messageId);
   }
 
-  /** Menu registered with setMyCommands for a scope type and language (`''` = all languages). */
-  commands(languageCode = '', scopeType = 'default') {
-    return this.state.commands.get(`${scopeType}:${languageCode}`);
+  /**
+   * Menu registered with setMyCommands for a scope type and language (`''` = all languages); `chatId` for the scopes
+   * that name a chat (`'chat'`: one user's private menu).
+   */
+  commands(languageCode = '', scopeType = 'default', chatId?: number) {
+    const chat = chatId === undefined ? '' : `@${chatId}`;
+    return this.state.commands.get(`${scopeType}${chat}:${languageCode}`);
   }
 
   #chat(origin: Origin, from: User): Chat {
@@ -270,6 +274,23 @@ export class FakeTelegram {
       status: errorCode,
       body: { ok: false, error_code: errorCode, description },
     });
+  }
+
+  /**
+   * The next `times` messages the bot sends to `chatId` (text, photo or document) fail as Telegram refuses them: by
+   * default a user who never started the bot (403); also 403 "bot was blocked by the user", 400 "chat not found".
+   */
+  failSendsTo(
+    chatId: number,
+    {
+      times = 1,
+      errorCode = 403,
+      description = "Forbidden: bot can't initiate conversation with a user",
+    }: { times?: number; errorCode?: number; description?: string } = {},
+  ): void {
+    const sends = (call: TelegramCall) =>
+      /^send(Message|Photo|Document)$/.test(call.method) && Number(call.params.chat_id) === chatId;
+    this.failMethod(sends, { times, errorCode, description });
   }
 
   /** The next `times` matching requests (downloads too: `'downloadFile'`) are answered only after `ms`. */

@@ -284,6 +284,8 @@ const methods: Record<string, Method> = {
   },
 
   setMyCommands: (ctx) => {
+    const unknown = unknownScopeChat(ctx);
+    if (unknown) return unknown;
     const commands = ctx.params.commands;
     if (!Array.isArray(commands)) return badRequest("can't parse commands JSON object");
     for (const command of commands) {
@@ -329,8 +331,17 @@ const methods: Record<string, Method> = {
   },
 };
 
+/** A menu's key: its scope type, the scope's chat (`chat@1001`) where it names one, and its language. */
 export function commandsKey(ctx: { params: Params }): string {
-  return `${ctx.params.scope?.type ?? 'default'}:${ctx.params.language_code ?? ''}`;
+  const scope = ctx.params.scope;
+  const chat = scope?.chat_id === undefined ? '' : `@${scope.chat_id}`;
+  return `${scope?.type ?? 'default'}${chat}:${ctx.params.language_code ?? ''}`;
+}
+
+/** A chat-scoped menu for a chat the bot does not know (a user who never started it): Telegram's 400. */
+function unknownScopeChat(ctx: MethodContext): ApiResult | undefined {
+  const chatId = ctx.params.scope?.chat_id;
+  return chatId === undefined || ctx.state.chat(chatId) ? undefined : badRequest('chat not found');
 }
 
 export function findMethod(name: string): Method | undefined {

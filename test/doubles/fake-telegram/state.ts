@@ -10,7 +10,7 @@ export class TelegramState {
   readonly chats = new Map<number, Chat>();
   /** `${chatId}:${messageId}` → latest version of the message. */
   readonly messages = new Map<string, Message>();
-  /** `${scopeType}:${languageCode}` → the menu registered with setMyCommands. */
+  /** `${scopeType}:${languageCode}` (`chat@<id>:…` for a chat's scope) → the menu registered with setMyCommands. */
   readonly commands = new Map<string, BotCommand[]>();
   readonly openCallbackQueries = new Set<string>();
   #messageIds = new Map<number, number>();
