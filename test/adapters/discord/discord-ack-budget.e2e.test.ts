@@ -7,13 +7,10 @@ import { ackBudgetMs } from '../../../adapters/discord/answer.js';
 import type { Services } from '../../../src/services.js';
 import { type FakeDiscord, mention } from '../../doubles/fake-discord/index.js';
 import { solidPng } from '../e2e-services.js';
-import { useDiscordOnDouble } from './double-bot.js';
+import { CHANNEL_EDIT, CHANNEL_POST, FOLLOW_UP, useDiscordOnDouble } from './double-bot.js';
 
 const CDN = 'GET /attachments/:channel/:attachment/:filename';
-const CHANNEL_POST = 'POST /channels/:channel/messages';
-const CHANNEL_EDIT = 'PATCH /channels/:channel/messages/:message';
 const CHANNEL_GET = 'GET /channels/:channel/messages/:message';
-const FOLLOW_UP = 'POST /webhooks/:app/:token';
 
 const world = useDiscordOnDouble('discord-ack-budget', {});
 let fake: FakeDiscord;

@@ -6,13 +6,9 @@ import type { APIMessage } from 'discord.js';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FakeDiscord, mention } from '../../doubles/fake-discord/index.js';
 import { solidPng } from '../e2e-services.js';
-import { jobIdIn, useDiscordOnDouble } from './double-bot.js';
+import { CALLBACK, CHANNEL_POST, EDIT, FOLLOW_UP, jobIdIn, useDiscordOnDouble } from './double-bot.js';
 
-const CALLBACK = 'POST /interactions/:id/:token/callback';
 const CDN = 'GET /attachments/:channel/:attachment/:filename';
-const CHANNEL_POST = 'POST /channels/:channel/messages';
-const WEBHOOK_EDIT = 'PATCH /webhooks/:app/:token/messages/:message';
-const FOLLOW_UP = 'POST /webhooks/:app/:token';
 
 const world = useDiscordOnDouble('discord-lost-answers', {});
 let fake: FakeDiscord;
@@ -49,9 +45,9 @@ describe('Discord: an acknowledgement taken but its answer lost', { timeout: 60_
         const original = fake.interaction(ix.id)?.originalMessageId as string;
         expect(JSON.stringify(fake.message(original))).toContain(`reroll:${jobId}`);
         // Progress and the result went to that message, not to new ones.
-        expect(
-          fake.callsTo((c) => c.route === WEBHOOK_EDIT && c.params.token === ix.token).length,
-        ).toBeGreaterThan(0);
+        expect(fake.callsTo((c) => c.route === EDIT && c.params.token === ix.token).length).toBeGreaterThan(
+          0,
+        );
         expect(fake.callsTo((c) => c.route === CHANNEL_POST || c.route === FOLLOW_UP)).toEqual([]);
         expect(jobsAsking(word)).toHaveLength(1);
         expect(warn).not.toHaveBeenCalled();
@@ -71,7 +67,7 @@ describe('Discord: an acknowledgement taken but its answer lost', { timeout: 60_
         fake.build.slashCommand({ name: 'edit', options: { image, instruction: 'lostdefer --steps 4' } }),
       );
       const status = await fake.waitForCall(
-        (c) => c.route === WEBHOOK_EDIT && c.params.token === ix.token && jobIdIn(c.body) !== undefined,
+        (c) => c.route === EDIT && c.params.token === ix.token && jobIdIn(c.body) !== undefined,
         10_000,
       );
       expect(fake.interaction(ix.id)?.ack?.type).toBe(5);
