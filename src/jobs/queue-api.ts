@@ -16,8 +16,8 @@ export interface JobQueueApi {
   /**
    * Holds `owner`'s waiting jobs for the submission that will replace them (`SubmitInput.replaces`: an edited
    * request), so that it takes their place in one step: undefined when one of them no longer waits, is not
-   * `owner`'s or is held already. The caller must end it (submit, or `release`). Absent where a queue cannot hold
-   * (the distributed one): the caller cancels first and submits after.
+   * `owner`'s or is held already. The caller must end it (submit, or `release`). Absent where a queue cannot hold:
+   * the caller cancels first and submits after.
    */
   hold?(ids: readonly string[], owner: Owner): JobHold | undefined;
   get(id: string): Job | undefined;

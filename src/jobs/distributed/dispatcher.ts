@@ -180,19 +180,21 @@ export class Dispatcher {
     for (;;) {
       if (!this.leading || this.closed) return;
       const snap = await state.snapshot();
+      // Held for an edit's replacement: the claim would skip them, and this pass would pick them again and again.
+      const queued = snap.queued.filter((j) => !snap.held.has(j.id));
       // A worker runs one batch at a time: busy workers are counted by runs, however many jobs each holds.
-      if (snap.liveWorkers - snap.runs <= 0 || snap.queued.length === 0) return;
+      if (snap.liveWorkers - snap.runs <= 0 || queued.length === 0) return;
       const perUser = new Map<string, number>();
       for (const user of snap.dispatched.values()) perUser.set(user, (perUser.get(user) ?? 0) + 1);
       const picked = this.scheduler.pickBatch(
-        snap.queued.map((j) => toCandidate(j, batchKey(j.request as EngineRequest))),
+        queued.map((j) => toCandidate(j, batchKey(j.request as EngineRequest))),
         snap.counters,
         perUser,
         Date.now(),
         snap.maxBatch,
       );
       if (picked.length === 0) return;
-      const byId = new Map(snap.queued.map((j) => [j.id, j]));
+      const byId = new Map(queued.map((j) => [j.id, j]));
       const run = randomUUID();
       const ids = await state.claimRun(
         run,

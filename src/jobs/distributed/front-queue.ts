@@ -6,12 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Engine, RgbImage } from '../../../engine/index.js';
-import { tooLongRefusal } from '../admission.js';
+import { admissionRefusal, tooLongRefusal } from '../admission.js';
 import { estimateStoredRequest } from '../estimate.js';
 import { JobEvents, type JobListener } from '../events.js';
 import { newJob, resultFiles } from '../job-parts.js';
 import type { JobQueueApi } from '../queue-api.js';
-import type { CancelResult, QueueLimits, SubmitInput, SubmitResult } from '../queue-types.js';
+import type { CancelResult, JobHold, QueueLimits, SubmitInput, SubmitResult } from '../queue-types.js';
 import type { RateSlot, RateSlotRequest } from '../rate-slots.js';
 import { FairScheduler, liftReturningUser } from '../scheduler.js';
 import type { JobStore } from '../store.js';
@@ -20,7 +20,14 @@ import { ownerKey } from '../types.js';
 import { CoalescedTask } from './coalesced-task.js';
 import { Dispatcher } from './dispatcher.js';
 import { takeSharedRateSlot } from './rate-slots.js';
-import { type SharedState, type Snapshot, toCandidate, type WireEvent } from './shared-state.js';
+import { announceReplaced, FrontHolds, type SharedClaim } from './shared-holds.js';
+import {
+  emptySnapshot,
+  type SharedState,
+  type Snapshot,
+  toCandidate,
+  type WireEvent,
+} from './shared-state.js';
 
 export interface FrontQueueOptions {
   /** This front-end's name on the shared queue; keep it across restarts (services keep it in DATA_DIR). */
@@ -33,6 +40,8 @@ export interface FrontQueueOptions {
   admins?: readonly string[];
   agingMs?: number;
   leaseMs?: number;
+  /** How long a hold outlives this front-end (shared-holds.ts's HOLD_TTL_MS unless given: tests). */
+  holdTtlMs?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   onLeadership?: (leading: boolean) => void;
 }
@@ -41,24 +50,13 @@ const DEFAULT_MS_PER_UNIT = 0.002;
 
 const TERMINAL = new Set(['done', 'failed', 'cancelled']);
 
-// No `hold` (JobQueueApi): a job waits in Redis, where any worker may take it, so a hold would have to be shared
-// state the dispatcher honours. An edited request's old jobs are cancelled before their replacement is submitted
-// (its `replaces` are then no longer held and are ignored), which a queue filling up meanwhile can refuse.
 export class FrontQueue implements JobQueueApi {
   readonly id: string;
   readonly events = new JobEvents();
   readonly dispatcher: Dispatcher;
   private readonly scheduler: FairScheduler;
   private readonly admins: Set<string>;
-  private mirror: Snapshot = {
-    queued: [],
-    counters: new Map(),
-    dispatched: new Map(),
-    runs: 0,
-    liveWorkers: 0,
-    maxBatch: 1,
-    msPerUnit: undefined,
-  };
+  private mirror: Snapshot = emptySnapshot();
   private subscriber: Redis | undefined;
   private readonly reload = new CoalescedTask(
     () => this.refreshNow(),
@@ -69,7 +67,11 @@ export class FrontQueue implements JobQueueApi {
   private stopping = false;
   /** Submissions written to Redis but not yet seen in the mirror (so admission and positions count them). */
   private readonly pending = new Map<string, Promise<void>>();
+  private readonly cancelling = new Map<string, Promise<void>>();
   private pendingJobs = new Map<string, Job>();
+  /** Held jobs an admitted replacement cancels, still in the mirror until it sees them gone: no longer counted. */
+  private readonly leaving = new Set<string>();
+  private readonly holds: FrontHolds;
 
   constructor(private readonly options: FrontQueueOptions) {
     this.id = options.id ?? randomUUID();
@@ -87,6 +89,10 @@ export class FrontQueue implements JobQueueApi {
       log: options.log,
       onLeadership: options.onLeadership,
     });
+    // A hold is written after the jobs' own submissions, and a released one after the cancels asked meanwhile.
+    this.holds = new FrontHolds(options, (ids) =>
+      Promise.all(ids.flatMap((id) => [this.pending.get(id), this.cancelling.get(id)])),
+    );
   }
 
   /** Connects: subscribes to this front-end's events and to change notices, loads the mirror, joins the election. */
@@ -123,12 +129,11 @@ export class FrontQueue implements JobQueueApi {
    * exist, from their records in Redis.
    */
   start(): void {
-    this.incoming = this.incoming
-      .then(() => this.catchUp())
-      .catch((error: unknown) => {
-        this.options.log?.('warn', 'catching up on finished jobs failed', { error: String(error) });
-      });
+    this.incoming = this.incoming.then(() => this.catchUp()).catch(this.catchUpFailed);
   }
+
+  private readonly catchUpFailed = (error: unknown): void =>
+    this.options.log?.('warn', 'catching up on finished jobs failed', { error: String(error) });
 
   /**
    * After a reconnection, subscribed again: the mirror is reloaded and this front-end's unfinished jobs are checked
@@ -138,11 +143,7 @@ export class FrontQueue implements JobQueueApi {
     if (this.stopping) return;
     this.options.log?.('info', 'reconnected to the shared queue; catching up on missed job events');
     this.refresh();
-    this.incoming = this.incoming
-      .then(() => this.catchUp())
-      .catch((error: unknown) => {
-        this.options.log?.('warn', 'catching up on finished jobs failed', { error: String(error) });
-      });
+    this.incoming = this.incoming.then(() => this.catchUp()).catch(this.catchUpFailed);
   }
 
   private async catchUp(): Promise<void> {
@@ -180,28 +181,32 @@ export class FrontQueue implements JobQueueApi {
   /** Waiting jobs as this front-end knows them: the mirror plus its own submissions still on their way. */
   private queuedJobs(): Job[] {
     const known = new Set(this.mirror.queued.map((j) => j.id));
-    return [...this.mirror.queued, ...[...this.pendingJobs.values()].filter((j) => !known.has(j.id))];
+    const all = [...this.mirror.queued, ...[...this.pendingJobs.values()].filter((j) => !known.has(j.id))];
+    return all.filter((j) => !this.leaving.has(j.id));
+  }
+
+  /** Holds `owner`'s waiting jobs for the submission that replaces them, as far as this front-end knows them. */
+  hold(ids: readonly string[], owner: Owner): JobHold | undefined {
+    const waiting = new Map(this.queuedJobs().map((j) => [j.id, j]));
+    const jobs = ids.map((id) => waiting.get(id));
+    return this.holds.hold(jobs, ownerKey(owner));
   }
 
   submit(input: SubmitInput): SubmitResult {
+    const claim = this.holds.claim(this.queuedJobs(), input);
+    const result = this.admit(input, claim);
+    claim.end(result.ok);
+    return result;
+  }
+
+  /** Admits the submission or says why not; the held jobs it replaces are cancelled by the write that stores it. */
+  private admit(input: SubmitInput, claim: SharedClaim): SubmitResult {
     if (this.stopping) return { ok: false, refusal: { key: 'errors.queue.stopping', params: {} } };
-    const queued = this.queuedJobs();
+    const queued = claim.counted;
     const user = ownerKey(input.owner);
     const { limits } = this.options;
-    const mine = queued.filter((j) => ownerKey(j.owner) === user).length;
-    if (mine >= limits.maxPerUser)
-      return {
-        ok: false,
-        refusal: { key: 'errors.queue.user_full', params: { count: mine, limit: limits.maxPerUser } },
-      };
-    const inScope = queued.filter((j) => j.scope === input.scope).length;
-    if (inScope >= limits.maxPerScope)
-      return {
-        ok: false,
-        refusal: { key: 'errors.queue.scope_full', params: { count: inScope, limit: limits.maxPerScope } },
-      };
-    if (queued.length >= limits.maxTotal)
-      return { ok: false, refusal: { key: 'errors.queue.full', params: { limit: limits.maxTotal } } };
+    const full = admissionRefusal(queued, input, limits);
+    if (full) return { ok: false, refusal: full };
     const estimatedCost = estimateStoredRequest(this.options.engine, input.request, input.files);
     // The shared pace is the workers' measured one, once they have run anything.
     const pace = this.mirror.msPerUnit;
@@ -221,9 +226,12 @@ export class FrontQueue implements JobQueueApi {
     store.insert({ ...job, seq: store.nextSeq() });
     const active = new Set([...queued.map((j) => ownerKey(j.owner)), ...this.mirror.dispatched.values()]);
     const counters = new Map(this.mirror.counters);
-    const lift = active.has(user) ? undefined : liftReturningUser(counters, user, active);
+    // A user replacing their own waiting job is no returning one.
+    const returning = !active.has(user) && claim.replaced.length === 0;
+    const lift = returning ? liftReturningUser(counters, user, active) : undefined;
     this.pendingJobs.set(job.id, job);
-    const write = this.enqueue(job, files, lift).finally(() => this.pending.delete(job.id));
+    for (const { job: old } of claim.replaced) this.leaving.add(old.id);
+    const write = this.enqueue(job, files, lift, claim).finally(() => this.pending.delete(job.id));
     this.pending.set(job.id, write);
     const { ahead, etaMs } = this.positionOf(job.id);
     this.events.emit({ type: 'queued', job, ahead, etaMs });
@@ -235,15 +243,20 @@ export class FrontQueue implements JobQueueApi {
     job: Job,
     files: Record<string, Uint8Array>,
     lift: number | undefined,
+    claim: SharedClaim,
   ): Promise<void> {
     const { state } = this.options;
     try {
+      await claim.placed;
       job.seq = await state.nextSeq();
-      await state.enqueue(job, files, this.id, lift);
+      const replaced = await state.enqueue(job, files, this.id, lift, claim.replaced);
       this.options.store.update(job);
+      await announceReplaced(state, replaced);
       await state.publish('changed', { id: job.id });
       await state.publish('wake', { id: job.id });
     } catch (error) {
+      // Maybe not stored: the held jobs count again until the mirror shows them gone (else their hold runs out).
+      for (const { job: old } of claim.replaced) this.leaving.delete(old.id);
       this.pendingJobs.delete(job.id);
       job.status = 'failed';
       job.finishedAt = Date.now();
@@ -305,13 +318,17 @@ export class FrontQueue implements JobQueueApi {
     const job = this.get(id) ?? this.mirrorRunning(id);
     if (!job) return 'not_found';
     if (ownerKey(job.owner) !== ownerKey(by) && !asAdmin) return 'refused';
+    if (this.leaving.has(id)) return 'cancelled';
     const waiting = this.queuedJobs().some((j) => j.id === id);
     // Cancelling twice answers as the first time did (as JobQueue.cancel does), not "already finished".
     if (!waiting && !this.mirror.dispatched.has(id) && job.status !== 'running')
       return job.status === 'cancelled' ? 'cancelled' : 'finished';
-    void this.cancelShared(id).catch((error: unknown) =>
-      this.options.log?.('warn', 'cancel failed', { jobId: id, error: String(error) }),
-    );
+    const write = this.cancelShared(id)
+      .catch((error: unknown) =>
+        this.options.log?.('warn', 'cancel failed', { jobId: id, error: String(error) }),
+      )
+      .finally(() => this.cancelling.delete(id));
+    this.cancelling.set(id, write);
     return waiting ? 'cancelled' : 'cancelling';
   }
 
@@ -392,6 +409,7 @@ export class FrontQueue implements JobQueueApi {
   private async refreshNow(): Promise<void> {
     this.mirror = await this.options.state.snapshot();
     for (const job of this.mirror.queued) this.pendingJobs.delete(job.id);
+    for (const id of this.leaving) if (!this.mirror.queued.some((j) => j.id === id)) this.leaving.delete(id);
     this.emitPositions();
   }
 
@@ -421,6 +439,7 @@ export class FrontQueue implements JobQueueApi {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.flush();
+    await this.holds.close();
     await this.dispatcher.close();
     await this.subscriber?.quit().catch(() => undefined);
     await this.incoming;

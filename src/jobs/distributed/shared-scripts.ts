@@ -53,17 +53,19 @@ for _, id in ipairs(redis.call('HKEYS', KEYS[1])) do redis.call('HSETNX', KEYS[2
 return 1`;
 
 /**
- * KEYS: dispatched, counters, waiting users, run of each job, then each job's owner's waiting list. ARGV: run id,
- * then id, owner key and cost of each job. Claims the jobs for one worker run: each one still waiting (a cancel
- * may have taken it first) leaves its owner's list, is recorded as handed out in this run, and charges its owner.
+ * KEYS: dispatched, counters, waiting users, run of each job, then each job's owner's waiting list, then each
+ * job's hold key. ARGV: run id, then id, owner key and cost of each job. Claims the jobs for one worker run: each
+ * one still waiting (a cancel may have taken it first) and not held (an edit of its request is being handled,
+ * shared-holds.ts) leaves its owner's list, is recorded as handed out in this run, and charges its owner.
  * Returns the ids claimed.
  */
 export const CLAIM_RUN = `
 local claimed = {}
-for i = 0, (#ARGV - 1) / 3 - 1 do
+local n = (#ARGV - 1) / 3
+for i = 0, n - 1 do
   local id, user, cost = ARGV[2 + i * 3], ARGV[3 + i * 3], ARGV[4 + i * 3]
   local wait = KEYS[5 + i]
-  if redis.call('ZREM', wait, id) == 1 then
+  if redis.call('EXISTS', KEYS[5 + n + i]) == 0 and redis.call('ZREM', wait, id) == 1 then
     redis.call('HSET', KEYS[1], id, user)
     redis.call('HINCRBYFLOAT', KEYS[2], user, cost)
     if redis.call('ZCARD', wait) == 0 then redis.call('SREM', KEYS[3], user) end

@@ -9,6 +9,7 @@ import { resultFiles } from '../job-parts.js';
 import type { Candidate } from '../scheduler.js';
 import type { Job } from '../types.js';
 import { isStoredImage, ownerKey } from '../types.js';
+import { type HeldJob, queueReplace, type Replaced, replacedIn } from './shared-holds.js';
 import { ADOPT_RUNLESS, CLAIM_RUN, FINISH, HEARTBEAT, LIVE_WORKERS, PUT_BACK } from './shared-scripts.js';
 
 /** Takes a waiting job out of its owner's list (a cancel); 0 when a worker already has it. */
@@ -29,6 +30,8 @@ return 0`;
 
 export interface Snapshot {
   queued: Job[];
+  /** The waiting jobs held for the submission that replaces them (shared-holds.ts): not to be handed out. */
+  held: Set<string>;
   counters: Map<string, number>;
   /** Job id → owner key of every job handed to a worker and not yet finished. */
   dispatched: Map<string, string>;
@@ -38,6 +41,20 @@ export interface Snapshot {
   /** The smallest max batch the live workers advertise: any of them may take the next run. */
   maxBatch: number;
   msPerUnit: number | undefined;
+}
+
+/** The shared state before it was first read: empty, one job per run. */
+export function emptySnapshot(): Snapshot {
+  return {
+    queued: [],
+    held: new Set(),
+    counters: new Map(),
+    dispatched: new Map(),
+    runs: 0,
+    liveWorkers: 0,
+    maxBatch: 1,
+    msPerUnit: undefined,
+  };
 }
 
 export type WireEvent =
@@ -174,9 +191,16 @@ export class SharedState {
 
   /**
    * Stores a new job with its input files and puts it on its owner's waiting list, in one transaction. A user
-   * with nothing waiting or running comes back at the least-served active user's counter (`lift`).
+   * with nothing waiting or running comes back at the least-served active user's counter (`lift`). The held jobs
+   * it replaces are cancelled in the same transaction.
    */
-  async enqueue(job: Job, files: Record<string, Uint8Array>, frontEnd: string, lift?: number): Promise<void> {
+  async enqueue(
+    job: Job,
+    files: Record<string, Uint8Array>,
+    frontEnd: string,
+    lift?: number,
+    replaces: readonly HeldJob[] = [],
+  ): Promise<Replaced> {
     const user = ownerKey(job.owner);
     const tx = this.redis.multi();
     for (const [name, bytes] of Object.entries(files))
@@ -186,7 +210,8 @@ export class SharedState {
     if (lift !== undefined) tx.hset(this.key('counters'), user, String(lift));
     tx.zadd(this.key('wait', user), job.seq, job.id);
     tx.sadd(this.key('waiting'), user);
-    await tx.exec();
+    if (replaces.length > 0) queueReplace(tx, this, replaces, FILE_TTL_S);
+    return replacedIn(await tx.exec(), replaces, this.onError);
   }
 
   /** Claims one waiting job as a run of its own (see `claimRun`). */
@@ -195,8 +220,9 @@ export class SharedState {
   }
 
   /**
-   * Claims waiting jobs for one worker run `run`, in one step: each still on its owner's list leaves it, is marked
-   * handed out and charges its owner. Returns the ids claimed (a job cancelled meanwhile is left out).
+   * Claims waiting jobs for one worker run `run`, in one step: each still on its owner's list and not held leaves
+   * it, is marked handed out and charges its owner. Returns the ids claimed (a job cancelled or held meanwhile is
+   * left out).
    */
   async claimRun(run: string, jobs: readonly Job[]): Promise<string[]> {
     const users = jobs.map((job) => ownerKey(job.owner));
@@ -206,6 +232,7 @@ export class SharedState {
       this.key('waiting'),
       this.key('run-of'),
       ...users.map((user) => this.key('wait', user)),
+      ...jobs.map((job) => this.key('hold', job.id)),
     ];
     const args = jobs.flatMap((job, i) => [job.id, users[i] as string, String(job.estimatedCost)]);
     return (await this.redis.eval(CLAIM_RUN, keys.length, ...keys, run, ...args)) as string[];
@@ -295,13 +322,20 @@ export class SharedState {
     const ids = (
       await Promise.all(users.map((u) => this.redis.zrange(this.key('wait', u), '0', '-1')))
     ).flat();
-    const bodies = ids.length > 0 ? await this.redis.mget(ids.map((id) => this.key('job', id))) : [];
+    const [bodies, holds] =
+      ids.length > 0
+        ? await Promise.all([
+            this.redis.mget(ids.map((id) => this.key('job', id))),
+            this.redis.mget(ids.map((id) => this.key('hold', id))),
+          ])
+        : [[], []];
     const queued = bodies
       .filter((b): b is string => b !== null)
       .map((b) => JSON.parse(b) as Job)
       .sort((a, b) => a.seq - b.seq);
     return {
       queued,
+      held: new Set(ids.filter((_, i) => holds[i] !== null)),
       counters: new Map(Object.entries(counters).map(([u, c]) => [u, Number(c)])),
       dispatched: new Map(Object.entries(dispatched)),
       runs: new Set(runOf).size,
