@@ -79,6 +79,16 @@ function gone(error: unknown): boolean {
   return error instanceof DiscordAPIError && error.code === UNKNOWN_MESSAGE;
 }
 
+/**
+ * Thread is archived: no message in it can be edited, through either endpoint, but a new post unarchives it (unless
+ * it is locked, which the post then finds out). The status message is done with; the channel is not.
+ */
+const THREAD_ARCHIVED = 50083;
+
+function uneditable(error: unknown): boolean {
+  return gone(error) || (error instanceof DiscordAPIError && error.code === THREAD_ARCHIVED);
+}
+
 /** The job's channel cannot take the bot's message (checked before any call, or refused by Discord). */
 class ChannelUnreachable extends Error {}
 
@@ -214,7 +224,7 @@ export class DiscordStatus implements StatusSurface {
         // No answer from Discord, or a 5xx (after discord.js's retries): this edit fails alone, and the token
         // still serves the next ones.
         if (!(error instanceof DiscordAPIError)) throw error;
-        if (gone(error)) throw new StatusMessageGone(error);
+        if (uneditable(error)) throw new StatusMessageGone(error);
         // Only a refused token is gone for good (below: the channel endpoint may still reach a public message);
         // any other refusal may be this edit's alone.
         if (tokenRefused(error)) this.tokenDead = true;
@@ -234,7 +244,7 @@ export class DiscordStatus implements StatusSurface {
       if (!channel?.isTextBased()) throw new ChannelUnreachable('the job’s channel cannot be reached');
       await channel.messages.edit(messageId, payload as Parameters<Message['edit']>[0]);
     } catch (error) {
-      if (gone(error)) throw new StatusMessageGone(error);
+      if (uneditable(error)) throw new StatusMessageGone(error);
       if (!(error instanceof ChannelUnreachable || channelRefused(error))) throw error;
       this.channelGone = true;
       throw new StatusMessageGone(error);

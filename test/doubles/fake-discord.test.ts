@@ -5,6 +5,7 @@ import {
   AttachmentBuilder,
   ButtonBuilder,
   ButtonStyle,
+  ChannelType,
   Client,
   DiscordAPIError,
   Events,
@@ -15,9 +16,11 @@ import {
   MessageFlags,
   ModalBuilder,
   Partials,
+  PermissionFlagsBits,
   type TextChannel,
   TextInputBuilder,
   TextInputStyle,
+  type ThreadChannel,
 } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -460,5 +463,79 @@ describe('fake Discord driving a real discord.js client', () => {
     await expect(fake.waitForCall('DELETE /channels/:channel/messages/:message', 50)).rejects.toThrow(
       /timed out after 50 ms[\s\S]*GET \/gateway\/bot → 200/,
     );
+  });
+});
+
+describe('fake Discord: channels, threads, deletions and route limits', () => {
+  const refusal = (error: unknown) =>
+    error instanceof DiscordAPIError ? [error.status, error.code] : ['not a Discord error', String(error)];
+
+  it('GET /channels/:id serves text channels, threads and DMs; 10003 for none, 50001 without View Channel', async () => {
+    const { fake, client } = await connect();
+    const thread = fake.addThread({ name: 'cats' });
+    const hidden = fake.addChannel(PermissionFlagsBits.ViewChannel, 'hidden');
+    const fetched = await client.channels.fetch(thread.id, { force: true });
+    expect(fetched?.type).toBe(ChannelType.PublicThread);
+    expect((fetched as ThreadChannel).parentId).toBe(fake.world.channel.id);
+    expect((await client.channels.fetch(fake.world.channel.id, { force: true }))?.type).toBe(
+      ChannelType.GuildText,
+    );
+    const dm = await client.channels.fetch(`${fake.world.users.bob.id}0`, { force: true });
+    expect(dm?.type).toBe(ChannelType.DM);
+    expect(await client.channels.fetch('123', { force: true }).catch(refusal)).toEqual([404, 10003]);
+    expect(await client.channels.fetch(hidden.id, { force: true }).catch(refusal)).toEqual([403, 50001]);
+  });
+
+  it('an archived thread takes no edit and is unarchived by a post, unless locked (50083)', async () => {
+    const { fake, client } = await connect();
+    const thread = fake.addThread();
+    const channel = (await client.channels.fetch(thread.id)) as ThreadChannel;
+    const sent = await channel.send('first');
+    fake.archiveThread(thread.id);
+    await waitUntil(() => channel.archived === true, 'the thread archived');
+    expect(await sent.edit('changed').catch(refusal)).toEqual([400, 50083]);
+    await channel.send('second');
+    expect(fake.channel(thread.id)?.archived).toBe(false);
+    await waitUntil(() => channel.archived === false, 'the thread unarchived');
+    fake.archiveThread(thread.id, { locked: true });
+    expect(await channel.send('third').catch(refusal)).toEqual([400, 50083]);
+  });
+
+  it('a deleted channel answers 10003 and leaves the cache; a removal answers 50001 and closes DMs', async () => {
+    const { fake, client } = await connect();
+    const doomed = fake.addChannel(0n, 'doomed');
+    const thread = fake.addThread({ parentId: doomed.id });
+    await waitUntil(() => client.channels.cache.has(thread.id), 'the thread cached');
+    const channel = client.channels.cache.get(doomed.id) as TextChannel;
+    fake.deleteChannel(doomed.id);
+    await waitUntil(
+      () => !client.channels.cache.has(doomed.id) && !client.channels.cache.has(thread.id),
+      'the channel and its thread gone',
+    );
+    expect(await channel.send('hello').catch(refusal)).toEqual([404, 10003]);
+    const general = generalChannel(client, fake);
+    const bob = await client.users.fetch(fake.world.users.bob.id);
+    await bob.send('before');
+    fake.removeFromGuild(fake.world.guild.id);
+    await waitUntil(() => !client.guilds.cache.has(fake.world.guild.id), 'the guild gone');
+    expect(await general.send('hello').catch(refusal)).toEqual([403, 50001]);
+    expect(await bob.send('after').catch(refusal)).toEqual([403, 50007]);
+    expect(() => fake.dispatchMessage(fake.build.userMessage({ content: 'hi' }))).toThrow(/removed/);
+  });
+
+  it('message posts carry X-RateLimit-* headers; discord.js waits out a spent bucket instead of meeting a 429', async () => {
+    const { fake, client } = await connect({ routeLimits: { limit: 2, windowMs: 600 } });
+    const seen: Array<Record<string, string>> = [];
+    client.rest.on('response', (_request, response) => {
+      seen.push(Object.fromEntries(response.headers as unknown as Iterable<[string, string]>));
+    });
+    const channel = generalChannel(client, fake);
+    const started = Date.now();
+    for (const text of ['a', 'b', 'c']) await channel.send(text);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    const posts = fake.callsTo('POST /channels/:channel/messages');
+    expect(posts.map((c) => c.status)).toEqual([200, 200, 200]);
+    expect(seen.map((h) => h['x-ratelimit-remaining'])).toEqual(['1', '0', '1']);
+    expect(seen[0]).toMatchObject({ 'x-ratelimit-limit': '2', 'x-ratelimit-bucket': expect.any(String) });
   });
 });

@@ -1,6 +1,7 @@
 import {
   type APIApplicationCommandInteractionDataOption,
   type APIAttachment,
+  type APIChannel,
   type APIChatInputApplicationCommandInteraction,
   type APIGuildTextChannel,
   type APIInteraction,
@@ -41,6 +42,8 @@ export interface DiscordWorld {
   /** A role of the guild besides @everyone (e.g. to configure as an admin role). */
   roles: { moderator: { id: string; name: string } };
   snowflake: () => string;
+  /** The channel an id names (a thread, a DM), so an interaction there carries it as Discord's do. */
+  channelOf?: (id: string) => APIChannel | undefined;
 }
 
 /** All permission bits set except Administrator (8), so a channel's overwrites apply to the bot as on Discord. */
@@ -85,7 +88,14 @@ export function textChannel(
   } as APIGuildTextChannel<GuildTextChannelType>;
 }
 
-export function guildCreate(world: DiscordWorld): GatewayGuildCreateDispatchData {
+/** The world's guild as GUILD_CREATE brings it: its text channel (or the live ones given) and active threads. */
+export function guildCreate(
+  world: DiscordWorld,
+  contents: { channels: APIChannel[]; threads: APIChannel[] } = {
+    channels: [textChannel(world) as APIChannel],
+    threads: [],
+  },
+): GatewayGuildCreateDispatchData {
   const everyone: APIRole = {
     id: world.guild.id,
     name: '@everyone',
@@ -118,8 +128,8 @@ export function guildCreate(world: DiscordWorld): GatewayGuildCreateDispatchData
     emojis: [],
     stickers: [],
     features: [],
-    channels: [textChannel(world)],
-    threads: [],
+    channels: contents.channels,
+    threads: contents.threads,
     members: [guildMember(world.botUser)],
     member_count: 3,
     presences: [],
@@ -191,7 +201,12 @@ function interactionBase<T extends InteractionType>(world: DiscordWorld, type: T
     guild_locale: place.guildLocale ?? world.guild.preferredLocale,
     member: guildMember(user, place.roles),
     channel_id: channelId,
-    channel: { id: channelId, type: ChannelType.GuildText, guild_id: guildId, name: world.channel.name },
+    channel: world.channelOf?.(channelId) ?? {
+      id: channelId,
+      type: ChannelType.GuildText,
+      guild_id: guildId,
+      name: world.channel.name,
+    },
     context: InteractionContextType.Guild,
   };
 }

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { type GatewayDispatchPayload, GatewayOpcodes } from 'discord.js';
+import { type GatewayDispatchPayload, type GatewayGuildCreateDispatchData, GatewayOpcodes } from 'discord.js';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { CallRecorder, Recorded } from '../shared/recorder.js';
 import { type DiscordWorld, guildCreate } from './builders.js';
@@ -23,6 +23,8 @@ export interface GatewayOptions {
   ackHeartbeats: boolean;
   /** When set, an IDENTIFY is answered by closing with this code (4004 a bad token, 4014 disallowed intents). */
   refuseIdentify?: number;
+  /** The guild READY lists and GUILD_CREATE brings, as it is now; undefined once it removed the bot. */
+  guild?: () => GatewayGuildCreateDispatchData | undefined;
 }
 
 /**
@@ -103,10 +105,11 @@ export class FakeGateway {
   }
 
   #sendReady(session: Session): void {
+    const guild = this.options.guild ? this.options.guild() : guildCreate(this.world);
     const ready = {
       v: 10,
       user: this.world.botUser,
-      guilds: [{ id: this.world.guild.id, unavailable: true }],
+      guilds: guild ? [{ id: guild.id, unavailable: true }] : [],
       session_id: session.id,
       resume_gateway_url: this.url(),
       shard: [0, 1],
@@ -114,7 +117,7 @@ export class FakeGateway {
     };
     this.#send(session.socket, 'READY', ready);
     // discord.js holds its ready event until every guild listed in READY has arrived.
-    this.#send(session.socket, 'GUILD_CREATE', guildCreate(this.world));
+    if (guild) this.#send(session.socket, 'GUILD_CREATE', guild);
     this.#guildsDelivered = true;
   }
 

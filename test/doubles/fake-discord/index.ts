@@ -2,6 +2,7 @@ import {
   type APIAttachment,
   type APIInteraction,
   type APIMessage,
+  ChannelType,
   type GatewayMessageCreateDispatchData,
   Locale,
 } from 'discord.js';
@@ -28,6 +29,7 @@ import {
   type UserMessageSpec,
   userMessage,
 } from './builders.js';
+import type { ChannelState } from './channels.js';
 import { FakeGateway, type GatewayFrame } from './gateway.js';
 import {
   type Delivery,
@@ -37,6 +39,7 @@ import {
   type SigningKeys,
 } from './http-interactions.js';
 import { createSnowflakeSource, snowflakeAt } from './ids.js';
+import { DEFAULT_ROUTE_LIMITS, RouteBuckets, type RouteLimits } from './ratelimits.js';
 import { createDiscordHttpServer, type DiscordCall, type DiscordFailure } from './server.js';
 import { DiscordStore, type InteractionState, type RegisterAttachmentSpec } from './store.js';
 import { DEFAULT_LIMITS, type DiscordLimits } from './validation.js';
@@ -45,6 +48,7 @@ export type { DiscordWorld, SlashOptionValue } from './builders.js';
 export { mention } from './builders.js';
 export type { GatewayFrame } from './gateway.js';
 export type { Delivery, DeliveryOptions } from './http-interactions.js';
+export type { RouteLimits } from './ratelimits.js';
 export type { DiscordCall } from './server.js';
 export type { InteractionState, JsonBody, RegisterAttachmentSpec } from './store.js';
 export type { DiscordLimits } from './validation.js';
@@ -62,6 +66,20 @@ export interface FakeDiscordOptions {
    * messages reach it without content or attachments unless they mention it.
    */
   messageContent?: boolean;
+  /**
+   * The per-route limits behind the X-RateLimit-* headers of message posts and edits (per channel, per interaction
+   * webhook); a call past them gets a 429. Default 5 per 5 s, as Discord's message posts; false: none.
+   */
+  routeLimits?: RouteLimits | false;
+}
+
+/** A public thread `addThread` opened. */
+export interface ThreadSpec {
+  name?: string;
+  /** Its channel: the world's by default (or one `addChannel` made). */
+  parentId?: string;
+  archived?: boolean;
+  locked?: boolean;
 }
 
 export interface DispatchedInteraction<T extends APIInteraction = APIInteraction> {
@@ -102,11 +120,13 @@ export class FakeDiscord {
   readonly signingKeys: SigningKeys = makeSigningKeys();
   readonly limits: DiscordLimits;
   readonly #server;
+  readonly #buckets: RouteBuckets;
   #port = 0;
   readonly gateway: FakeGateway;
 
   private constructor(options: FakeDiscordOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.#buckets = new RouteBuckets(options.routeLimits ?? DEFAULT_ROUTE_LIMITS);
     const snowflake = createSnowflakeSource();
     const applicationId = snowflake();
     const botUser = makeUser(applicationId, 'dimoo', true);
@@ -121,6 +141,11 @@ export class FakeDiscord {
       snowflake,
     };
     this.store = new DiscordStore(this.world, () => this.baseUrl, options.messageContent ?? false);
+    const channels = this.store.channels;
+    this.world.channelOf = (id) => {
+      const state = channels.get(id);
+      return state && channels.payload(state);
+    };
     this.#server = createDiscordHttpServer({
       world: this.world,
       store: this.store,
@@ -128,10 +153,18 @@ export class FakeDiscord {
       failures: this.failures,
       gatewayUrl: () => this.gatewayUrl,
       limits: this.limits,
+      dispatch: (event, data) => {
+        if (this.gateway.connected > 0) this.gateway.dispatch(event, data);
+      },
+      buckets: this.#buckets,
     });
     this.gateway = new FakeGateway(this.#server, this.world, this.gatewayFrames, () => this.gatewayUrl, {
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
       ackHeartbeats: true,
+      guild: () =>
+        channels.isRemoved(this.world.guild.id)
+          ? undefined
+          : guildCreate(this.world, channels.ofGuild(this.world.guild.id)),
     });
   }
 
@@ -186,7 +219,7 @@ export class FakeDiscord {
     selectMenu: (spec: SelectSpec) => selectMenu(this.world, spec),
     modalSubmit: (spec: ModalSubmitSpec) => modalSubmit(this.world, spec),
     userMessage: (spec: UserMessageSpec) => userMessage(this.world, spec),
-    guildCreate: () => guildCreate(this.world),
+    guildCreate: () => guildCreate(this.world, this.store.channels.ofGuild(this.world.guild.id)),
   };
 
   /** Raw dispatch, any event name, any (even malformed) payload. */
@@ -202,6 +235,7 @@ export class FakeDiscord {
     payload: T,
     { lateMs = 0 }: { lateMs?: number } = {},
   ): DispatchedInteraction<T> {
+    this.#fromReachableGuild(payload.guild_id);
     const createdAt = Date.now() - lateMs;
     const sent = lateMs > 0 ? { ...payload, id: snowflakeAt(payload.id, createdAt) } : payload;
     this.store.interactions.set(sent.id, { payload: sent, dispatchedAt: createdAt, expired: false });
@@ -273,6 +307,7 @@ export class FakeDiscord {
    * as its author and a message menu's resolved data have it.
    */
   dispatchMessage(payload: GatewayMessageCreateDispatchData): APIMessage {
+    this.#fromReachableGuild(payload.guild_id);
     // The REST side never answers with the null fields a hostile gateway event may carry.
     const stored = Object.fromEntries(Object.entries(payload).filter(([, value]) => value !== null));
     this.store.messages.set(payload.id, stored as unknown as APIMessage);
@@ -290,9 +325,92 @@ export class FakeDiscord {
    */
   addChannel(deny: bigint, name = 'read-only'): { id: string; name: string } {
     const channel = { id: this.world.snowflake(), name };
-    this.store.channels.set(channel.id, { ...channel, deny });
+    this.store.channels.set({ ...channel, deny, type: ChannelType.GuildText, guildId: this.world.guild.id });
     this.gateway.dispatch('CHANNEL_CREATE', textChannel(this.world, channel, deny));
     return channel;
+  }
+
+  /**
+   * A public thread (type 11) in a text channel of the world's guild (THREAD_CREATE). It has its channel's
+   * permissions; the bot posts there with Send Messages in Threads. Put an interaction or a message in it with
+   * `channelId: thread.id`.
+   */
+  addThread({ name = 'a thread', parentId = this.world.channel.id, archived, locked }: ThreadSpec = {}): {
+    id: string;
+    name: string;
+    parentId: string;
+  } {
+    const state = this.store.channels.set({
+      id: this.world.snowflake(),
+      name,
+      deny: 0n,
+      type: ChannelType.PublicThread,
+      guildId: this.world.guild.id,
+      parentId,
+    });
+    this.gateway.dispatch('THREAD_CREATE', { ...this.store.channels.payload(state), newly_created: true });
+    if (archived || locked) this.archiveThread(state.id, { locked });
+    return { id: state.id, name, parentId };
+  }
+
+  /**
+   * The thread is archived (THREAD_UPDATE), by a moderator or after inactivity: edits in it get 50083, and a post
+   * unarchives it, unless `locked`, when posts get 50083 too.
+   */
+  archiveThread(id: string, { locked = false }: { locked?: boolean } = {}): void {
+    const state = this.#channel(id);
+    state.archived = true;
+    state.locked = locked;
+    this.gateway.dispatch('THREAD_UPDATE', this.store.channels.payload(state));
+  }
+
+  /** The current state of a channel or thread (archived, locked), or undefined once deleted. */
+  channel(id: string): ChannelState | undefined {
+    return this.store.channels.get(id);
+  }
+
+  /**
+   * A channel (or thread) is deleted: CHANNEL_DELETE (THREAD_DELETE for a thread, and for each thread of a deleted
+   * channel). Posts, edits and fetches there get 404 Unknown Channel (10003), through the interaction webhooks too.
+   */
+  deleteChannel(id: string): void {
+    this.#channel(id);
+    for (const gone of this.store.channels.delete(id)) {
+      const payload = this.store.channels.payload(gone);
+      if (gone.type === ChannelType.PublicThread)
+        this.gateway.dispatch('THREAD_DELETE', {
+          id: gone.id,
+          guild_id: gone.guildId,
+          parent_id: gone.parentId,
+          type: gone.type,
+        });
+      else this.gateway.dispatch('CHANNEL_DELETE', payload);
+    }
+  }
+
+  /**
+   * The guild removes the bot (kicked, or the guild deleted): GUILD_DELETE without `unavailable`. Its channels then
+   * answer 403 Missing Access (50001), it sends no more interactions or messages, and a later login does not list
+   * it; interaction webhooks still work (they need no membership). DMs need a server the bot shares with their
+   * user: refused with 50007 unless `sharedElsewhere`.
+   */
+  removeFromGuild(guildId: string, { sharedElsewhere = false }: { sharedElsewhere?: boolean } = {}): void {
+    this.store.channels.removeGuild(guildId, sharedElsewhere);
+    this.gateway.dispatch('GUILD_DELETE', { id: guildId });
+  }
+
+  #channel(id: string): ChannelState {
+    const state = this.store.channels.get(id);
+    if (!state) throw new Error(`fake-discord: no channel ${id}`);
+    return state;
+  }
+
+  /** Discord sends nothing from a guild that removed the bot: a test that tries has a mistake in it. */
+  #fromReachableGuild(guildId: string | undefined): void {
+    if (guildId && this.store.channels.isRemoved(guildId))
+      throw new Error(
+        `fake-discord: the bot was removed from guild ${guildId}; Discord sends nothing from it`,
+      );
   }
 
   /** Serves `bytes` from this fake's CDN route and returns the attachment object to put in payloads. */
@@ -319,6 +437,11 @@ export class FakeDiscord {
     const state = this.store.interactions.get(id);
     if (!state) throw new Error(`fake-discord: no interaction ${id} was dispatched`);
     state.expired = true;
+  }
+
+  /** Other per-route limits from now on (counts so far dropped), e.g. Discord's own 5 per 5 s; false: none. */
+  setRouteLimits(limits: RouteLimits | false): void {
+    this.#buckets.set(limits);
   }
 
   /** The next `times` matching calls get a 429 with Discord's headers and body; discord.js should wait it out. */

@@ -2,6 +2,16 @@ import type { APIApplicationCommand, APIMessage } from 'discord.js';
 import { ChannelType, InteractionType, MessageFlags, MessageType, PermissionFlagsBits } from 'discord.js';
 import type { UploadedFile } from '../shared/multipart.js';
 import type { DiscordWorld } from './builders.js';
+import {
+  type ChannelState,
+  cannotMessageUser,
+  editTarget,
+  isRouteReply,
+  missingAccess,
+  threadArchived,
+  unarchived,
+  unknownChannel,
+} from './channels.js';
 import { discordError, type RouteReply } from './errors.js';
 import type { DiscordStore, InteractionState, JsonBody } from './store.js';
 import { type DiscordLimits, invalidMessageBody } from './validation.js';
@@ -20,6 +30,7 @@ export interface RouteContext {
   store: DiscordStore;
   gatewayUrl: string;
   limits: DiscordLimits;
+  dispatch: (event: string, data: unknown) => void;
 }
 
 type Handler = (req: RouteRequest, ctx: RouteContext) => RouteReply;
@@ -47,17 +58,24 @@ function channelMessage(ctx: RouteContext, req: RouteRequest): APIMessage | unde
 }
 
 /**
- * A post in a channel: refused where the bot lacks Send Messages, Read Message History (for a reply) or Attach
- * Files (with files), and a reply to a message that is gone unless `fail_if_not_exists` is false.
+ * A post in a channel: refused where the channel is gone or out of reach, in a DM without a shared server, where
+ * the bot lacks Send Messages (in a thread: Send Messages in Threads), Read Message History (for a reply) or Attach
+ * Files (with files), in a locked archived thread, and a reply to a message that is gone unless
+ * `fail_if_not_exists` is false. An archived thread that is not locked is unarchived by the post.
  */
 function refusedPost(req: RouteRequest, ctx: RouteContext): RouteReply | undefined {
-  const deny = ctx.store.channels.get(req.params.channel ?? '')?.deny ?? 0n;
+  const channels = ctx.store.channels;
+  const state = channels.access(req.params.channel ?? '');
+  if (isRouteReply(state)) return state;
+  if (channels.dmRefused(state)) return cannotMessageUser();
   const reference = req.body?.message_reference;
   const needs =
-    PermissionFlagsBits.SendMessages |
+    (state.type === ChannelType.PublicThread
+      ? PermissionFlagsBits.SendMessagesInThreads
+      : PermissionFlagsBits.SendMessages) |
     (reference ? PermissionFlagsBits.ReadMessageHistory : 0n) |
     (req.files.length > 0 ? PermissionFlagsBits.AttachFiles : 0n);
-  if ((deny & needs) !== 0n) return missingPermissions();
+  if ((channels.denyOf(state) & needs) !== 0n) return missingPermissions();
   const target = reference?.message_id ? String(reference.message_id) : undefined;
   if (target && !ctx.store.messages.has(target) && reference.fail_if_not_exists !== false) {
     return {
@@ -71,8 +89,42 @@ function refusedPost(req: RouteRequest, ctx: RouteContext): RouteReply | undefin
       },
     };
   }
-  return undefined;
+  const open = unarchived(channels, state, ctx.dispatch);
+  return isRouteReply(open) ? open : undefined;
 }
+
+/**
+ * The channel of an interaction's webhook messages: one deleted since is Unknown Channel; an archived thread takes
+ * no edit, and a post unarchives it unless locked. A guild that removed the bot does not matter: interaction
+ * webhooks need no membership (user-installed apps answer in servers they are not in).
+ */
+function webhookChannel(
+  ctx: RouteContext,
+  state: InteractionState,
+  use: 'read' | 'edit' | 'post',
+): ChannelState | RouteReply | undefined {
+  const id = state.payload.channel_id ?? ctx.world.channel.id;
+  if (ctx.store.channels.isDeleted(id)) return unknownChannel();
+  const channel = ctx.store.channels.get(id);
+  if (!channel || use === 'read') return channel;
+  if (use === 'post') return unarchived(ctx.store.channels, channel, ctx.dispatch);
+  return channel.archived ? threadArchived() : channel;
+}
+
+/** A call on a channel's message: the channel must be reachable first (10003, 50001; 50083 for an edit). */
+function inChannel(handler: Handler, use: 'read' | 'edit' = 'read'): Handler {
+  return (req, ctx) => {
+    const id = req.params.channel ?? '';
+    const state = use === 'edit' ? editTarget(ctx.store.channels, id) : ctx.store.channels.access(id);
+    return isRouteReply(state) ? state : handler(req, ctx);
+  };
+}
+
+/** The bot is in the world's guild only, until it is removed from it. */
+function inGuild(ctx: RouteContext, guildId: string | undefined): boolean {
+  return guildId === ctx.world.guild.id && !ctx.store.channels.isRemoved(guildId);
+}
+
 const unknownWebhook = () => discordError(404, 10015, 'Unknown Webhook');
 
 function interactionByToken(ctx: RouteContext, app: string, token: string): InteractionState | RouteReply {
@@ -123,6 +175,10 @@ function interactionCallback(req: RouteRequest, ctx: RouteContext): RouteReply {
     if (invalid) return invalid;
   }
   const channelId = state.payload.channel_id ?? ctx.world.channel.id;
+  if (type === 4 || type === 5) {
+    const channel = webhookChannel(ctx, state, 'post');
+    if (channel && isRouteReply(channel)) return channel;
+  }
   const source = state.payload.message;
   let message: APIMessage | undefined;
   switch (type) {
@@ -225,6 +281,16 @@ const routeTable: Array<[string, string, Handler]> = [
   ['GET', '/users/@me', (_req, ctx) => ok(ctx.world.botUser)],
   [
     'GET',
+    '/users/:user',
+    (req, ctx) => {
+      const user = [ctx.world.botUser, ...Object.values(ctx.world.users)].find(
+        (u) => u.id === req.params.user,
+      );
+      return user ? ok(user) : discordError(404, 10013, 'Unknown User');
+    },
+  ],
+  [
+    'GET',
     '/applications/@me',
     (_req, ctx) =>
       ok({ id: ctx.world.applicationId, name: ctx.world.botUser.username, bot: ctx.world.botUser, flags: 0 }),
@@ -251,6 +317,8 @@ const routeTable: Array<[string, string, Handler]> = [
     (req, ctx) => {
       const state = interactionByToken(ctx, req.params.app ?? '', req.params.token ?? '');
       if (isReply(state)) return state;
+      const channel = webhookChannel(ctx, state, 'read');
+      if (channel && isRouteReply(channel)) return channel;
       const message = webhookMessage(ctx, state, req.params.message ?? '');
       return message ? ok(message) : unknownMessage();
     },
@@ -261,6 +329,8 @@ const routeTable: Array<[string, string, Handler]> = [
     validated((req, ctx) => {
       const state = interactionByToken(ctx, req.params.app ?? '', req.params.token ?? '');
       if (isReply(state)) return state;
+      const channel = webhookChannel(ctx, state, 'edit');
+      if (channel && isRouteReply(channel)) return channel;
       const message = webhookMessage(ctx, state, req.params.message ?? '');
       return message ? ok(ctx.store.editMessage(message, req.body, req.files)) : unknownMessage();
     }),
@@ -271,6 +341,8 @@ const routeTable: Array<[string, string, Handler]> = [
     (req, ctx) => {
       const state = interactionByToken(ctx, req.params.app ?? '', req.params.token ?? '');
       if (isReply(state)) return state;
+      const channel = webhookChannel(ctx, state, 'edit');
+      if (channel && isRouteReply(channel)) return channel;
       const message = webhookMessage(ctx, state, req.params.message ?? '');
       if (!message) return unknownMessage();
       ctx.store.messages.delete(message.id);
@@ -283,6 +355,8 @@ const routeTable: Array<[string, string, Handler]> = [
     validated((req, ctx) => {
       const state = interactionByToken(ctx, req.params.app ?? '', req.params.token ?? '');
       if (isReply(state)) return state;
+      const channel = webhookChannel(ctx, state, 'post');
+      if (channel && isRouteReply(channel)) return channel;
       const channelId = state.payload.channel_id ?? ctx.world.channel.id;
       const message = ctx.store.createMessage(channelId, req.body, req.files, {
         webhook_id: ctx.world.applicationId,
@@ -302,36 +376,46 @@ const routeTable: Array<[string, string, Handler]> = [
   ],
   [
     'GET',
-    '/channels/:channel/messages/:message',
+    '/channels/:channel',
     (req, ctx) => {
+      const state = ctx.store.channels.access(req.params.channel ?? '');
+      return isRouteReply(state) ? state : ok(ctx.store.channels.payload(state));
+    },
+  ],
+  [
+    'GET',
+    '/channels/:channel/messages/:message',
+    inChannel((req, ctx) => {
       const message = channelMessage(ctx, req);
       return message ? ok(ctx.store.seenByBot(message)) : unknownMessage();
-    },
+    }),
   ],
   [
     'PATCH',
     '/channels/:channel/messages/:message',
-    validated((req, ctx) => {
-      const message = channelMessage(ctx, req);
-      if (!message) return unknownMessage();
-      if (message.author.id !== ctx.world.botUser.id) {
-        return discordError(403, 50005, 'Cannot edit a message authored by another user');
-      }
-      return ok(ctx.store.editMessage(message, req.body, req.files));
-    }),
+    validated(
+      inChannel((req, ctx) => {
+        const message = channelMessage(ctx, req);
+        if (!message) return unknownMessage();
+        if (message.author.id !== ctx.world.botUser.id) {
+          return discordError(403, 50005, 'Cannot edit a message authored by another user');
+        }
+        return ok(ctx.store.editMessage(message, req.body, req.files));
+      }, 'edit'),
+    ),
   ],
   [
     'DELETE',
     '/channels/:channel/messages/:message',
-    (req, ctx) => {
+    inChannel((req, ctx) => {
       const message = channelMessage(ctx, req);
       if (!message) return unknownMessage();
       ctx.store.messages.delete(message.id);
       return noContent;
-    },
+    }, 'edit'),
   ],
-  ['POST', '/channels/:channel/typing', () => noContent],
-  ['PUT', '/channels/:channel/messages/:message/reactions/:emoji/@me', () => noContent],
+  ['POST', '/channels/:channel/typing', inChannel(() => noContent)],
+  ['PUT', '/channels/:channel/messages/:message/reactions/:emoji/@me', inChannel(() => noContent, 'edit')],
   [
     'PUT',
     '/applications/:app/commands',
@@ -354,7 +438,7 @@ const routeTable: Array<[string, string, Handler]> = [
     (req, ctx) => {
       const guildId = req.params.guild ?? '';
       // The bot is in the world's guild only: another (one that removed it) answers as Discord does.
-      if (guildId !== ctx.world.guild.id) return discordError(403, 50001, 'Missing Access');
+      if (!inGuild(ctx, guildId)) return missingAccess();
       const list = ctx.store.guildCommands.get(guildId) ?? [];
       ctx.store.guildCommands.set(guildId, list);
       return bulkOverwrite(list, req.body, ctx, guildId);
@@ -364,16 +448,16 @@ const routeTable: Array<[string, string, Handler]> = [
     'GET',
     '/applications/:app/guilds/:guild/commands',
     (req, ctx) =>
-      req.params.guild === ctx.world.guild.id
-        ? ok(ctx.store.guildCommands.get(req.params.guild) ?? [])
-        : discordError(403, 50001, 'Missing Access'),
+      inGuild(ctx, req.params.guild)
+        ? ok(ctx.store.guildCommands.get(req.params.guild ?? '') ?? [])
+        : missingAccess(),
   ],
   [
     'DELETE',
     '/applications/:app/guilds/:guild/commands/:command',
     (req, ctx) => {
-      if (req.params.guild !== ctx.world.guild.id) return discordError(403, 50001, 'Missing Access');
-      const list = ctx.store.guildCommands.get(req.params.guild) ?? [];
+      if (!inGuild(ctx, req.params.guild)) return missingAccess();
+      const list = ctx.store.guildCommands.get(req.params.guild ?? '') ?? [];
       const at = list.findIndex((c) => c.id === req.params.command);
       if (at < 0) return discordError(404, 10063, 'Unknown application command');
       list.splice(at, 1);
@@ -387,7 +471,8 @@ const routeTable: Array<[string, string, Handler]> = [
       const user = [ctx.world.botUser, ...Object.values(ctx.world.users)].find(
         (u) => u.id === req.params.user,
       );
-      if (!user || req.params.guild !== ctx.world.guild.id) return discordError(404, 10007, 'Unknown Member');
+      if (!inGuild(ctx, req.params.guild)) return missingAccess();
+      if (!user) return discordError(404, 10007, 'Unknown Member');
       return ok({
         user,
         roles: [],

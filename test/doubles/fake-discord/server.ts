@@ -4,6 +4,7 @@ import { BodyTooLargeError, queryObject, readBody, sendJson } from '../shared/ht
 import { isMultipart, parseMultipart, type UploadedFile } from '../shared/multipart.js';
 import type { CallRecorder, Recorded } from '../shared/recorder.js';
 import type { DiscordWorld } from './builders.js';
+import type { RouteBuckets } from './ratelimits.js';
 import { discordError, matchRoute, type RouteReply } from './routes.js';
 import type { DiscordStore, JsonBody } from './store.js';
 import type { DiscordLimits } from './validation.js';
@@ -48,6 +49,10 @@ export interface HttpDeps {
   failures: FailurePlan<DiscordCall, DiscordFailure>;
   gatewayUrl: () => string;
   limits: DiscordLimits;
+  /** Pushes a gateway event (a thread a post unarchived). */
+  dispatch: (event: string, data: unknown) => void;
+  /** Per-route counters behind the X-RateLimit-* headers; absent, no route is limited. */
+  buckets?: RouteBuckets;
 }
 
 export function createDiscordHttpServer(deps: HttpDeps): Server {
@@ -155,8 +160,18 @@ async function answer(
     return { status: 200, body: file.bytes, headers: { 'content-type': file.contentType } };
   }
   if (!handler) return discordError(404, 0, '404: Not Found');
-  return handler(
+  // Counted before the handler: a call refused for its bucket does nothing.
+  const limited = deps.buckets?.take(call.route, call.params);
+  if (limited?.refused) return limited.refused;
+  const reply = handler(
     { params: call.params, query: call.query, body: call.body, files: call.files },
-    { world: deps.world, store: deps.store, gatewayUrl: deps.gatewayUrl(), limits: deps.limits },
+    {
+      world: deps.world,
+      store: deps.store,
+      gatewayUrl: deps.gatewayUrl(),
+      limits: deps.limits,
+      dispatch: deps.dispatch,
+    },
   );
+  return limited ? { ...reply, headers: { ...limited.headers, ...reply.headers } } : reply;
 }

@@ -2,6 +2,9 @@ import type { APIApplicationCommand, APIAttachment, APIInteraction, APIMessage }
 import { MessageFlags, MessageType } from 'discord.js';
 import type { UploadedFile } from '../shared/multipart.js';
 import type { DiscordWorld } from './builders.js';
+import { ChannelDirectory } from './channels.js';
+
+export type { ChannelState } from './channels.js';
 
 export interface CdnFile {
   bytes: Buffer;
@@ -36,13 +39,6 @@ export interface RegisterAttachmentSpec {
 // biome-ignore lint/suspicious/noExplicitAny: message bodies come from the wire as JSON of many shapes
 export type JsonBody = any;
 
-/** A guild text channel besides the world's, with the permissions @everyone (and so the bot) is denied there. */
-export interface ChannelState {
-  id: string;
-  name: string;
-  deny: bigint;
-}
-
 /** Messages, attachments, interactions and commands the fake knows, so later requests get consistent answers. */
 /** How long Discord remembers a message nonce ("the past few minutes"). */
 const NONCE_WINDOW_MS = 5 * 60_000;
@@ -53,7 +49,7 @@ export class DiscordStore {
   readonly interactions = new Map<string, InteractionState>();
   readonly globalCommands: APIApplicationCommand[] = [];
   readonly guildCommands = new Map<string, APIApplicationCommand[]>();
-  readonly channels = new Map<string, ChannelState>();
+  readonly channels: ChannelDirectory;
   /** Nonces of the bot's messages per channel, for `enforce_nonce`: the message each created, and when. */
   readonly #nonces = new Map<string, { messageId: string; at: number }>();
 
@@ -62,7 +58,9 @@ export class DiscordStore {
     private readonly baseUrl: () => string,
     /** The app holds the privileged Message Content intent: every message reaches it whole. */
     private readonly messageContent = false,
-  ) {}
+  ) {
+    this.channels = new ChannelDirectory(world);
+  }
 
   /**
    * A message as the bot gets it, over the gateway and REST alike. Without the Message Content intent Discord
