@@ -7,14 +7,11 @@
 import type { JobHold, SubmitInput } from './queue-types.js';
 import { type Job, ownerKey } from './types.js';
 
-class Hold implements JobHold {
+/** A hold's life: held, then released or replaced, once; `ended` tells its queue. */
+export abstract class HoldBase implements JobHold {
   state: JobHold['state'] = 'held';
 
-  constructor(
-    readonly owner: string,
-    readonly ids: ReadonlySet<string>,
-    private readonly ended: (hold: Hold) => void,
-  ) {}
+  protected abstract ended(): void;
 
   release(): void {
     this.end('released');
@@ -23,7 +20,21 @@ class Hold implements JobHold {
   end(state: 'replaced' | 'released'): void {
     if (this.state !== 'held') return;
     this.state = state;
-    this.ended(this);
+    this.ended();
+  }
+}
+
+class Hold extends HoldBase {
+  constructor(
+    readonly owner: string,
+    readonly ids: ReadonlySet<string>,
+    private readonly onEnd: (hold: Hold) => void,
+  ) {
+    super();
+  }
+
+  protected ended(): void {
+    this.onEnd(this);
   }
 }
 

@@ -6,6 +6,7 @@
 // waiting (held a little longer), never neither request. Refused, it deletes the keys and the jobs wait as before.
 import { randomUUID } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
+import { HoldBase } from '../holds.js';
 import type { JobHold, SubmitInput } from '../queue-types.js';
 import type { Job } from '../types.js';
 import { ownerKey } from '../types.js';
@@ -128,8 +129,7 @@ export async function announceReplaced(state: SharedState, replaced: Replaced): 
   for (const id of replaced.flagged) await state.publish('cancel', { id });
 }
 
-class SharedHold implements JobHold {
-  state: JobHold['state'] = 'held';
+class SharedHold extends HoldBase {
   readonly token = randomUUID();
   /** Settles once the hold was written to Redis (or could not be: its jobs were claimed first). */
   placed: Promise<unknown> = Promise.resolve();
@@ -138,17 +138,13 @@ class SharedHold implements JobHold {
   constructor(
     readonly owner: string,
     readonly jobs: readonly Job[],
-    private readonly ended: (hold: SharedHold) => void,
-  ) {}
-
-  release(): void {
-    this.end('released');
+    private readonly onEnd: (hold: SharedHold) => void,
+  ) {
+    super();
   }
 
-  end(state: 'replaced' | 'released'): void {
-    if (this.state !== 'held') return;
-    this.state = state;
-    this.ended(this);
+  protected ended(): void {
+    this.onEnd(this);
   }
 }
 
