@@ -88,6 +88,14 @@ export class Commands {
     return this.guarded(ctx, () => pressButton(this.deps, ctx, id));
   }
 
+  /**
+   * The answer that started these jobs never reached their owner (the platform refused it for good): they are
+   * cancelled, so the "try again" the owner is told is true and a second try does not run twice.
+   */
+  withdraw(ctx: CommandContext, jobIds: readonly string[]): void {
+    for (const id of jobIds) this.deps.queue.cancel(id, ctx.user);
+  }
+
   /** The answer to an Edit button's question: an edit of that job's result. */
   editResult(ctx: CommandContext, jobId: string, instruction: string): Promise<Reply> {
     return this.guarded(ctx, () => editResult(this.deps, ctx, { jobId, instruction }));

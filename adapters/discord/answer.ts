@@ -57,7 +57,7 @@ export async function answer(
       i.editReply(toDiscordMessage(fitted, ctx.locale)),
     );
     rt.jobMessages.openFromInteraction(i, ctx, reply, privately, sent);
-    await sent;
+    await sent.catch((error: unknown) => withdraw(rt, ctx, reply, error));
     await followUps(rt, i, ctx, reply, privately);
     return;
   }
@@ -72,8 +72,21 @@ export async function answer(
     )
     .then((response) => (response ? (response.resource?.message ?? undefined) : sentAnyway(i)));
   rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, sent);
-  await sent;
+  await sent.catch((error: unknown) => withdraw(rt, ctx, reply, error));
   await followUps(rt, i, ctx, reply, privately);
+}
+
+/**
+ * The answer could not be sent: the jobs it started (the first and those its follow-ups would have carried) reach
+ * no one and are cancelled, then the failure goes on to the error handler, which tells the user to try again.
+ */
+function withdraw(rt: DiscordRuntime, ctx: CommandContext, reply: Reply, error: unknown): never {
+  const jobs = [reply, ...(reply.more ?? [])].filter((one) => one.startsJob).map((one) => one.jobId);
+  rt.commands.withdraw(
+    ctx,
+    jobs.filter((id): id is string => id !== undefined),
+  );
+  throw error;
 }
 
 /**

@@ -140,7 +140,8 @@ export class JobStatusBoard {
         warn({ err: error, jobId }, 'the job ending could not be sent; marked undelivered');
       }
     }
-    this.options.markUndelivered(jobId);
+    // A cancelled job has no result to fetch later: its owner is not told that something was lost.
+    if (reply.outcome !== 'cancelled') this.options.markUndelivered(jobId);
     await surface?.tellUndelivered?.(reply).catch(() => undefined);
     return 'undelivered';
   }

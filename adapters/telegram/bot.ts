@@ -122,7 +122,9 @@ export class TelegramBot {
       onDelivery: options.onDelivery,
       editIntervalMs: options.editIntervalMs ?? { private: 1000, group: 3000 },
     });
-    this.replies = new TelegramReplies(this.bot.api, this.jobMessages);
+    this.replies = new TelegramReplies(this.bot.api, this.jobMessages, (c, ids) =>
+      options.commands.withdraw(c, ids),
+    );
     this.edits = new EditedRequests({
       jobs: options.jobs,
       jobMessages: this.jobMessages,

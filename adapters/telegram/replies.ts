@@ -10,7 +10,7 @@ import { anchorOfPress, type JobAnchor, mentionOf } from './button-jobs.js';
 import type { HandedOver, TelegramJobMessages } from './job-messages.js';
 import { keyboard, replyText } from './render.js';
 import { inTopic, sendImages, topicOf } from './send.js';
-import { sendPrivately } from './send-privately.js';
+import { cannotWriteTo, sendPrivately } from './send-privately.js';
 
 const TEXT_LIMIT = 4096;
 
@@ -29,6 +29,8 @@ export class TelegramReplies {
   constructor(
     private readonly api: Api,
     private readonly jobMessages: TelegramJobMessages,
+    /** Cancels jobs whose first answer could reach no one (`Commands.withdraw`). */
+    private readonly withdraw: (c: CommandContext, jobIds: readonly string[]) => void,
   ) {}
 
   /**
@@ -123,7 +125,9 @@ export class TelegramReplies {
           reply_markup: markup,
         })
         .catch((error: unknown) => {
-          if (jobId) this.jobMessages.open(jobId, reply, chatId, group);
+          // The bot may not write here at all (blocked, removed, a chat gone): the job would run for no one.
+          if (jobId && cannotWriteTo(error)) this.withdraw(c, [jobId]);
+          else if (jobId) this.jobMessages.open(jobId, reply, chatId, group);
           throw error;
         }));
     if (!jobId) return;

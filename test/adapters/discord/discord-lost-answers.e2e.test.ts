@@ -162,4 +162,24 @@ describe('Discord: an acknowledgement taken but its answer lost', { timeout: 60_
       fake.failures.clear();
     }
   });
+
+  it('an answer Discord refuses for good withdraws the job it started: “try again” is true, nothing runs twice', async () => {
+    fake.failRoute(CALLBACK, { status: 400, code: 50035, message: 'Invalid Form Body' });
+    try {
+      const ix = fake.dispatchInteraction(
+        fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a refusedanswer fox --steps 4' } }),
+      );
+      await expect.poll(() => jobsAsking('refusedanswer')[0]?.status, { timeout: 10_000 }).toBe('cancelled');
+      const job = jobsAsking('refusedanswer')[0];
+      const told = await fake.waitForCall(fake.answerOf(ix), 10_000);
+      expect(JSON.stringify(told.body)).toContain('Something went wrong. Please try again.');
+      await expect.poll(() => world.deliveries.get(job?.id ?? ''), { timeout: 10_000 }).toBe('undelivered');
+      // A withdrawn job is no lost result: it is not listed as one, nor announced at the next command.
+      expect(
+        world.services.jobs.store.deliveries.undeliveredOf(job?.owner ?? { platform: 'discord', userId: '' }),
+      ).toEqual([]);
+    } finally {
+      fake.failures.clear();
+    }
+  });
 });

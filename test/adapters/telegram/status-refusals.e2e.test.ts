@@ -111,4 +111,16 @@ describe('Telegram status message refused while the job runs', { timeout: 40_000
     expect(bot.deliveries.get(jobId)).toBe('replied');
     expect(editsOf(from.id, messageId).map((c) => c.status)).toEqual([400]);
   });
+
+  it('a first answer Telegram refuses for good (the user blocked the bot) withdraws its job: nothing runs for no one', async () => {
+    const from = newUser();
+    fake.failSendsTo(from.id, { times: 5, description: 'Forbidden: bot was blocked by the user' });
+    fake.injectText('/imagine unheard', { from });
+    const call = await fake.waitForCall((c) => c.method === 'sendMessage' && inChat(from.id)(c), 10_000);
+    const jobId = /cancel:([0-9a-f-]{36})/.exec(JSON.stringify(call.params))?.[1] as string;
+    expect(call.status).toBe(403);
+    await expect
+      .poll(() => bot.services.jobs.store.get(jobId)?.status, { timeout: 10_000 })
+      .toBe('cancelled');
+  });
 });
