@@ -34,7 +34,7 @@ export interface Services {
   /**
    * Stops taking jobs and lets the running one finish (within SHUTDOWN_GRACE_S) while the adapters still deliver:
    * a result that ends during the grace reaches its user instead of being stored unseen. Front-ends of a shared
-   * queue run no job and find theirs again after a restart.
+   * queue run no job: they stop hearing their jobs' events, and the next start reports the ends they did not hear.
    */
   drain?(): Promise<void>;
   close(): Promise<void>;
@@ -251,6 +251,7 @@ async function openFrontEnd(
     bundledModel: config.modelDir === undefined,
     health,
     start: () => queue.start(),
+    drain: () => queue.drain(),
     async close() {
       await ops?.close();
       await jobs.close();

@@ -5,11 +5,11 @@
 // jobs it submitted: workers publish them on this front-end's channel, in order.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Engine, RgbImage } from '../../../engine/index.js';
+import type { Engine } from '../../../engine/index.js';
 import { admissionRefusal, tooLongRefusal } from '../admission.js';
 import { estimateStoredRequest } from '../estimate.js';
 import { JobEvents, type JobListener } from '../events.js';
-import { newJob, resultFiles } from '../job-parts.js';
+import { newJob } from '../job-parts.js';
 import type { JobQueueApi } from '../queue-api.js';
 import type { CancelResult, JobHold, QueueLimits, SubmitInput, SubmitResult } from '../queue-types.js';
 import type { RateSlot, RateSlotRequest } from '../rate-slots.js';
@@ -19,6 +19,7 @@ import type { Job, Owner } from '../types.js';
 import { ownerKey } from '../types.js';
 import { CoalescedTask } from './coalesced-task.js';
 import { Dispatcher } from './dispatcher.js';
+import { catchUp, type DeliveryContext, deliver } from './front-delivery.js';
 import { takeSharedRateSlot } from './rate-slots.js';
 import { announceReplaced, FrontHolds, type SharedClaim } from './shared-holds.js';
 import {
@@ -65,6 +66,9 @@ export class FrontQueue implements JobQueueApi {
   private incoming: Promise<void> = Promise.resolve();
   private lastPositions = new Map<string, number>();
   private stopping = false;
+  /** Set by `drain`: this front-end's job events stay in Redis for its next start to catch up on. */
+  private draining = false;
+  private readonly delivery: DeliveryContext;
   /** Submissions written to Redis but not yet seen in the mirror (so admission and positions count them). */
   private readonly pending = new Map<string, Promise<void>>();
   private readonly cancelling = new Map<string, Promise<void>>();
@@ -76,6 +80,7 @@ export class FrontQueue implements JobQueueApi {
   constructor(private readonly options: FrontQueueOptions) {
     this.id = options.id ?? randomUUID();
     this.admins = new Set(options.admins ?? []);
+    this.delivery = { state: options.state, store: options.store, events: this.events, log: options.log };
     this.scheduler = new FairScheduler({
       agingMs: options.agingMs ?? 10 * 60_000,
       maxRunningPerUser: options.limits.maxRunningPerUser,
@@ -104,6 +109,7 @@ export class FrontQueue implements JobQueueApi {
     await state.subscribeWithRecovery(subscriber, [mine, state.channel('changed')], () => this.resync());
     subscriber.on('message', (channel, message) => {
       if (channel === mine) {
+        if (this.draining) return;
         const event = JSON.parse(message) as WireEvent;
         // One chain: a result is copied into the local store before the next event of any job is handled.
         this.incoming = this.incoming
@@ -140,25 +146,14 @@ export class FrontQueue implements JobQueueApi {
    * against their records, where an event lost in the gap shows.
    */
   private resync(): void {
-    if (this.stopping) return;
+    if (this.stopping || this.draining) return;
     this.options.log?.('info', 'reconnected to the shared queue; catching up on missed job events');
     this.refresh();
     this.incoming = this.incoming.then(() => this.catchUp()).catch(this.catchUpFailed);
   }
 
-  private async catchUp(): Promise<void> {
-    for (const local of this.options.store.byStatus('queued', 'running')) {
-      const shared = await this.options.state.getJob(local.id);
-      if (shared && TERMINAL.has(shared.status)) {
-        await this.deliver({ type: shared.status as 'done' | 'failed' | 'cancelled', job: shared });
-      } else if (!shared && !this.pending.has(local.id)) {
-        // Accepted here, but the process ended before Redis acknowledged it.
-        local.status = 'failed';
-        local.finishedAt = Date.now();
-        local.error = { key: 'errors.job.interrupted', params: {} };
-        await this.deliver({ type: 'failed', job: local });
-      }
-    }
+  private catchUp(): Promise<void> {
+    return catchUp(this.delivery, (id) => this.pending.has(id));
   }
 
   get msPerUnit(): number {
@@ -360,45 +355,9 @@ export class FrontQueue implements JobQueueApi {
     await state.publish('cancel', { id });
   }
 
-  private async deliver(event: WireEvent): Promise<void> {
-    const { store } = this.options;
-    const job = event.job;
-    this.pendingJobs.delete(job.id);
-    // A job's end is reported once, whether it came live or from the catch-up after a restart.
-    const known = store.get(job.id);
-    if (known && TERMINAL.has(known.status)) return this.acknowledgeEnd(job);
-    if (event.type === 'done') {
-      for (const file of resultFiles(job))
-        store.writeFile(job.id, file, await this.options.state.readFile(job.id, file));
-    }
-    if (event.type !== 'progress') {
-      if (known) store.update(job);
-      else store.insert({ ...job, seq: store.nextSeq() });
-    }
-    if (event.type === 'progress') {
-      const preview: RgbImage | undefined = event.preview && {
-        width: event.preview.width,
-        height: event.preview.height,
-        data: new Uint8Array(Buffer.from(event.preview.data, 'base64')),
-      };
-      this.events.emit({ type: 'progress', job, step: event.step, total: event.total, preview });
-    } else {
-      this.events.emit(event);
-      if (TERMINAL.has(event.type)) await this.acknowledgeEnd(job);
-    }
-  }
-
-  /**
-   * This front-end has the job's end in its own store: Redis may forget it (record in a day, files and owner entry
-   * now). Until then the record stays, for a restart's catch-up to report; a failure here only delays the cleanup.
-   */
-  private async acknowledgeEnd(job: Job): Promise<void> {
-    await this.options.state.acknowledgeEnd(job).catch((error: unknown) => {
-      this.options.log?.('warn', 'clearing an ended job from the shared queue failed', {
-        jobId: job.id,
-        error: String(error),
-      });
-    });
+  private deliver(event: WireEvent): Promise<void> {
+    this.pendingJobs.delete(event.job.id);
+    return deliver(this.delivery, event);
   }
 
   /** Coalesces change notices: one reload at a time, one more if anything changed meanwhile. */
@@ -434,6 +393,16 @@ export class FrontQueue implements JobQueueApi {
   /** A snapshot for operators (/metrics) and tests. */
   get shared(): Snapshot {
     return this.mirror;
+  }
+
+  /**
+   * Before the adapters stop. An event heard after that would be stored as delivered though no adapter showed it (a
+   * chat's status message left at its last step for good); unheard, the next start's catch-up reports the job's end
+   * from its record. Resolves once the events heard so far are handed to the listeners.
+   */
+  async drain(): Promise<void> {
+    this.draining = true;
+    await this.incoming;
   }
 
   async stop(): Promise<void> {

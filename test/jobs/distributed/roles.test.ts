@@ -58,6 +58,57 @@ describe.skipIf(skip)('roles with QUEUE_URL', () => {
     }
   });
 
+  it('a front-end draining for its stop leaves a job that ends meanwhile to its next start', async () => {
+    const prefix = uniquePrefix();
+    const dataDir = mkdtempSync(join(tmpdir(), 'dimoo-drain-fe-'));
+    const config = loadConfig({ QUEUE_URL: REDIS_URL, QUEUE_PREFIX: prefix, DATA_DIR: dataDir });
+    const log = createLogger({ level: 'silent' });
+    const state = new SharedState(REDIS_URL, prefix);
+    const worker = new DistributedWorker({
+      state,
+      url: REDIS_URL,
+      engine: new TimedEngineDouble(150, 6),
+      jobTimeoutMs: 60_000,
+    });
+    let services = await openServices(config, log);
+    try {
+      const before: JobEvent[] = [];
+      services.jobs.queue.subscribe((e) => before.push(e));
+      services.start();
+      await worker.start();
+      const result = services.jobs.queue.submit({
+        owner: { platform: 'telegram', userId: 't1' },
+        scope: 'chat:1',
+        kind: 'imagine',
+        request: { task: 'text_to_image', prompt: 'ends while stopping', width: 256, height: 256 },
+      });
+      if (!result.ok) throw new Error('refused');
+      const id = result.job.id;
+      await until(() => before.some((e) => e.type === 'started'), 10_000, 'the start');
+      // As stopOnSignal does: drained, then the adapters stop (seconds for a chat's last edits) while the job ends.
+      await services.drain?.();
+      for (let i = 0; i < 100 && (await state.getJob(id))?.status !== 'done'; i++)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await state.getJob(id))?.status).toBe('done');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await services.close();
+      // Heard with no adapter left to show it, the end would count as delivered and never be reported again.
+      expect(before.some((e) => e.type === 'done')).toBe(false);
+      services = await openServices(config, log);
+      const after: JobEvent[] = [];
+      services.jobs.queue.subscribe((e) => after.push(e));
+      services.start();
+      await until(() => after.some((e) => e.type === 'done'), 10_000, 'the caught-up result');
+      expect(after.filter((e) => e.job.id === id).map((e) => e.type)).toEqual(['done']);
+      expect(services.jobs.store.readFile(id, 'result.png').length).toBeGreaterThan(0);
+    } finally {
+      await worker.close(5000);
+      await services.close();
+      await removeAllKeys(state.redis, prefix);
+      await state.close();
+    }
+  });
+
   it('front-ends claim a platform event once: the first claim wins, every later one loses until it expires', async () => {
     const prefix = uniquePrefix();
     const dataDir = mkdtempSync(join(tmpdir(), 'dimoo-claim-'));

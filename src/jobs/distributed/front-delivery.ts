@@ -1,0 +1,77 @@
+// How a front-end takes the events of its own jobs that workers publish on its channel, and the ends it missed while
+// it could not hear them: a result is copied into its local JobStore before the event goes to its listeners, and
+// Redis may forget an ended job only once this front-end has it.
+import type { RgbImage } from '../../../engine/index.js';
+import type { JobEvents } from '../events.js';
+import { resultFiles } from '../job-parts.js';
+import type { JobStore } from '../store.js';
+import type { Job } from '../types.js';
+import type { SharedState, WireEvent } from './shared-state.js';
+
+export interface DeliveryContext {
+  state: SharedState;
+  store: JobStore;
+  events: JobEvents;
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+const TERMINAL = new Set(['done', 'failed', 'cancelled']);
+
+export async function deliver(ctx: DeliveryContext, event: WireEvent): Promise<void> {
+  const { store } = ctx;
+  const job = event.job;
+  // A job's end is reported once, whether it came live or from the catch-up after a restart.
+  const known = store.get(job.id);
+  if (known && TERMINAL.has(known.status)) return acknowledgeEnd(ctx, job);
+  if (event.type === 'done') {
+    for (const file of resultFiles(job))
+      store.writeFile(job.id, file, await ctx.state.readFile(job.id, file));
+  }
+  if (event.type !== 'progress') {
+    if (known) store.update(job);
+    else store.insert({ ...job, seq: store.nextSeq() });
+  }
+  if (event.type === 'progress') {
+    const preview: RgbImage | undefined = event.preview && {
+      width: event.preview.width,
+      height: event.preview.height,
+      data: new Uint8Array(Buffer.from(event.preview.data, 'base64')),
+    };
+    ctx.events.emit({ type: 'progress', job, step: event.step, total: event.total, preview });
+  } else {
+    ctx.events.emit(event);
+    if (TERMINAL.has(event.type)) await acknowledgeEnd(ctx, job);
+  }
+}
+
+/**
+ * This front-end's unfinished jobs checked against their records, where an end it did not hear (it was down, or
+ * cut off) shows. `pending(id)`: accepted here and still on its way to Redis.
+ */
+export async function catchUp(ctx: DeliveryContext, pending: (id: string) => boolean): Promise<void> {
+  for (const local of ctx.store.byStatus('queued', 'running')) {
+    const shared = await ctx.state.getJob(local.id);
+    if (shared && TERMINAL.has(shared.status)) {
+      await deliver(ctx, { type: shared.status as 'done' | 'failed' | 'cancelled', job: shared });
+    } else if (!shared && !pending(local.id)) {
+      // Accepted here, but the process ended before Redis acknowledged it.
+      local.status = 'failed';
+      local.finishedAt = Date.now();
+      local.error = { key: 'errors.job.interrupted', params: {} };
+      await deliver(ctx, { type: 'failed', job: local });
+    }
+  }
+}
+
+/**
+ * This front-end has the job's end in its own store: Redis may forget it (record in a day, files and owner entry
+ * now). Until then the record stays, for a restart's catch-up to report; a failure here only delays the cleanup.
+ */
+async function acknowledgeEnd(ctx: DeliveryContext, job: Job): Promise<void> {
+  await ctx.state.acknowledgeEnd(job).catch((error: unknown) => {
+    ctx.log?.('warn', 'clearing an ended job from the shared queue failed', {
+      jobId: job.id,
+      error: String(error),
+    });
+  });
+}
