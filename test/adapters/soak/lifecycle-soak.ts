@@ -71,6 +71,8 @@ export interface SoakFigures {
   statuses: Record<string, number>;
   /** Undelivered jobs the store lists for their owners (the /queue list). */
   undeliveredListed: number;
+  /** Undelivered jobs with something to fetch (not cancelled): each must be listed for its owner. */
+  undeliveredResults: number;
   /** Status messages left in a live state although the platform would have taken an edit. */
   statusMessagesLive: number;
   unhandledRejections: number;
@@ -326,6 +328,9 @@ export async function runSoak(
     deliveries: counts,
     statuses,
     undeliveredListed,
+    undeliveredResults: created.filter(
+      (job) => deliveries.get(job.id) === 'undelivered' && job.status !== 'cancelled',
+    ).length,
     statusMessagesLive: jobs.filter((j) => j.statusLive).length,
     unhandledRejections: unhandled.rejections.length,
     harnessErrors: harnessErrors.length,
