@@ -100,6 +100,7 @@ export function createDeps(options: CommandsOptions, registry: CommandRegistry):
       now,
       expectedMs: (job) => options.queue.expectedMs(job),
       paceKnown: () => options.queue.paceKnown,
+      workersRunning: () => options.queue.workersRunning !== false,
       originalFileButton: (job) => profile(job.owner.platform).originalFileButton,
       compactResults: (job) => profile(job.owner.platform).compactResults,
       randomModel: options.randomModel,

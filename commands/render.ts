@@ -17,6 +17,8 @@ export interface RenderDeps {
   expectedMs: (job: Job) => number;
   /** False until a job has run on this device: `expectedMs` is then a placeholder, and replies give no time. */
   paceKnown?: () => boolean;
+  /** False while no worker is alive (a shared queue's): a waiting job's reply says so and gives no time. */
+  workersRunning?: () => boolean;
   /**
    * Whether a job's image result gets an "Original file" button: on platforms that recompress photos (Telegram),
    * so users can fetch the lossless PNG.
@@ -253,7 +255,10 @@ function permutationLines(job: Job): ReplyText[] {
   return [{ key: 'job.permutation', params: { n: place.n, total: place.of, prompt: shown } }];
 }
 
-/** The reply for a job that is waiting: how many jobs run before it, and when it should be ready. */
+/**
+ * The reply for a job that is waiting: how many jobs run before it, and when it should be ready (or that no worker
+ * is alive to run it).
+ */
 export function renderQueued(job: Job, ahead: number, etaMs: number, deps: RenderDeps): Reply {
   const locale = localeOf(job, deps.defaultLocale);
   const readyMs = etaMs + deps.expectedMs(job);
@@ -263,6 +268,12 @@ export function renderQueued(job: Job, ahead: number, etaMs: number, deps: Rende
     ephemeral: job.meta.private === true,
     ahead,
   };
+  // It waits for a worker to start, however long that takes: no time is given.
+  if (deps.workersRunning?.() === false)
+    return {
+      ...base,
+      text: [...permutationLines(job), { key: 'job.queued_no_worker', params: { count: ahead } }],
+    };
   if (deps.paceKnown?.() === false)
     return {
       ...base,

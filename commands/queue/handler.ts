@@ -35,9 +35,10 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
   }
   for (const job of waiting) {
     const { ahead, etaMs } = queue.positionOf(job.id);
-    // Before any job has run here the pace is a placeholder: the line gives no time (as the queued reply).
+    // Before any job has run here the pace is a placeholder, and with no worker alive the job waits for one: the
+    // line gives no time (as the queued reply).
     reply.text.push(
-      queue.paceKnown
+      queue.paceKnown && queue.workersRunning !== false
         ? {
             key: 'queue.mine_queued',
             params: {

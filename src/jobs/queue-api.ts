@@ -9,6 +9,11 @@ export interface JobQueueApi {
   readonly msPerUnit: number;
   /** Whether a job has run on this device yet: until then `expectedMs` is a placeholder, too rough to show. */
   readonly paceKnown: boolean;
+  /**
+   * False while no worker is alive to run jobs (a shared queue's workers all stopped, or none started yet): a
+   * waiting job's reply then gives no ETA. Absent where the worker is this process, always there.
+   */
+  readonly workersRunning?: boolean;
   /** How long `job` is expected to run, from its own job type's measured speed where known. */
   expectedMs(job: Pick<Job, 'request' | 'estimatedCost'>): number;
   isAdmin(owner: Owner): boolean;

@@ -5,7 +5,8 @@
 // the live workers advertise: one BullMQ job (a "run", with an id of its own) per batch, since BullMQ cannot route
 // a job to a given worker and must not split a batch. A holder that dies stops renewing; another front-end takes
 // the lease within `leaseMs`. Runs BullMQ gave up on (a worker died during the retry too) get every member's owner
-// the apology here.
+// the apology here. It also announces a change in the live workers (one appearing, all gone) that nothing else
+// would, since front-ends show no ETA while none is alive.
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -14,7 +15,7 @@ import { FairScheduler } from '../scheduler.js';
 import type { Job } from '../types.js';
 import { ownerKey } from '../types.js';
 import { CoalescedTask } from './coalesced-task.js';
-import { type SharedState, toCandidate, type WireEvent } from './shared-state.js';
+import { type SharedState, type Snapshot, toCandidate, type WireEvent } from './shared-state.js';
 
 export const WORK_QUEUE = 'work';
 
@@ -56,6 +57,8 @@ export class Dispatcher {
     (error) => this.options.log?.('warn', 'dispatcher tick failed', { error: String(error) }),
   );
   private closed = false;
+  /** Live workers at this holder's last pass: front-ends show no ETA while there are none (FrontQueue). */
+  private liveWorkers: number | undefined;
 
   constructor(private readonly options: DispatcherOptions) {
     this.scheduler = new FairScheduler({
@@ -124,6 +127,7 @@ export class Dispatcher {
   }
 
   private async follow(): Promise<void> {
+    this.liveWorkers = undefined;
     await this.events?.close();
     this.events = undefined;
   }
@@ -161,7 +165,8 @@ export class Dispatcher {
       }
       job.status = 'failed';
       job.finishedAt = Date.now();
-      job.error = { key: 'errors.job.interrupted', params: {} };
+      // Not the single-process wording (the bot restarting): here the bot went on and its workers stopped.
+      job.error = { key: 'errors.job.worker_lost', params: {} };
       if (!(await state.finish(job, job.estimatedCost))) continue;
       this.options.log?.('warn', 'job failed after its worker stopped twice', { jobId: id, run, reason });
       await publishJobEvent(state, { type: 'failed', job });
@@ -177,34 +182,56 @@ export class Dispatcher {
 
   private async dispatch(): Promise<void> {
     const { state } = this.options;
-    for (;;) {
-      if (!this.leading || this.closed) return;
-      const snap = await state.snapshot();
-      // Held for an edit's replacement: the claim would skip them, and this pass would pick them again and again.
-      const queued = snap.queued.filter((j) => !snap.held.has(j.id));
-      // A worker runs one batch at a time: busy workers are counted by runs, however many jobs each holds.
-      if (snap.liveWorkers - snap.runs <= 0 || queued.length === 0) return;
-      const perUser = new Map<string, number>();
-      for (const user of snap.dispatched.values()) perUser.set(user, (perUser.get(user) ?? 0) + 1);
-      const picked = this.scheduler.pickBatch(
-        queued.map((j) => toCandidate(j, batchKey(j.request as EngineRequest))),
-        snap.counters,
-        perUser,
-        Date.now(),
-        snap.maxBatch,
-      );
-      if (picked.length === 0) return;
-      const byId = new Map(queued.map((j) => [j.id, j]));
-      const run = randomUUID();
-      const ids = await state.claimRun(
-        run,
-        picked.map((c) => byId.get(c.id) as Job),
-      );
-      if (ids.length > 0) {
-        await this.work.add('run', { run, ids } satisfies RunData, { jobId: run });
-        await state.publish('changed', { id: ids[0], run });
+    // Front-ends read worker liveness from their mirrors, which only a change notice refreshes; a heartbeat wakes
+    // only this process, and a killed worker's just runs out. So a change in the live workers is announced here,
+    // unless the pass's own claim already did.
+    let workersChanged = false;
+    try {
+      for (;;) {
+        if (!this.leading || this.closed) return;
+        const snap = await state.snapshot();
+        if (snap.liveWorkers !== this.liveWorkers) workersChanged = true;
+        this.liveWorkers = snap.liveWorkers;
+        const claimed = await this.claimFrom(snap);
+        if (claimed === undefined) return;
+        if (claimed > 0) workersChanged = false;
       }
+    } finally {
+      if (workersChanged) await state.publish('changed', { workers: this.liveWorkers });
     }
+  }
+
+  /**
+   * Claims one run from `snap` and hands it over (announced as a change): how many jobs it took (0 when they were
+   * cancelled or held meanwhile), or undefined when there is nothing to hand out or no free worker.
+   */
+  private async claimFrom(snap: Snapshot): Promise<number | undefined> {
+    const { state } = this.options;
+    // Held for an edit's replacement: the claim would skip them, and this pass would pick them again and again.
+    const queued = snap.queued.filter((j) => !snap.held.has(j.id));
+    // A worker runs one batch at a time: busy workers are counted by runs, however many jobs each holds.
+    if (snap.liveWorkers - snap.runs <= 0 || queued.length === 0) return undefined;
+    const perUser = new Map<string, number>();
+    for (const user of snap.dispatched.values()) perUser.set(user, (perUser.get(user) ?? 0) + 1);
+    const picked = this.scheduler.pickBatch(
+      queued.map((j) => toCandidate(j, batchKey(j.request as EngineRequest))),
+      snap.counters,
+      perUser,
+      Date.now(),
+      snap.maxBatch,
+    );
+    if (picked.length === 0) return undefined;
+    const byId = new Map(queued.map((j) => [j.id, j]));
+    const run = randomUUID();
+    const ids = await state.claimRun(
+      run,
+      picked.map((c) => byId.get(c.id) as Job),
+    );
+    if (ids.length > 0) {
+      await this.work.add('run', { run, ids } satisfies RunData, { jobId: run });
+      await state.publish('changed', { id: ids[0], run });
+    }
+    return ids.length;
   }
 
   async close(): Promise<void> {

@@ -65,6 +65,8 @@ export class FrontQueue implements JobQueueApi {
   );
   private incoming: Promise<void> = Promise.resolve();
   private lastPositions = new Map<string, number>();
+  /** Whether the waiting jobs' replies were last told that no worker is alive (they assume one at first). */
+  private idleTold = false;
   private stopping = false;
   /** Set by `drain`: this front-end's job events stay in Redis for its next start to catch up on. */
   private draining = false;
@@ -162,6 +164,14 @@ export class FrontQueue implements JobQueueApi {
 
   get paceKnown(): boolean {
     return this.mirror.msPerUnit !== undefined;
+  }
+
+  /**
+   * Whether any worker is alive (its heartbeat not run out), as the mirror last read it: while none is, a waiting
+   * job's reply gives no ETA. The dispatcher announces a change in the live workers.
+   */
+  get workersRunning(): boolean {
+    return this.mirror.liveWorkers > 0;
   }
 
   /** The shared calibration is device-wide (workers may differ per job type; not yet measured apart). */
@@ -372,18 +382,24 @@ export class FrontQueue implements JobQueueApi {
     this.emitPositions();
   }
 
-  /** New positions of this front-end's own waiting jobs, when they changed. */
+  /**
+   * New positions of this front-end's own waiting jobs, when they changed, and of all of them when the last worker
+   * went or the first came (their replies lose or regain the ETA).
+   */
   private emitPositions(): void {
     const order = this.order();
     const next = new Map<string, number>();
+    const idle = !this.workersRunning;
+    const flipped = idle !== this.idleTold;
+    this.idleTold = idle;
     let cost = 0;
     order.forEach((job, i) => {
       const ahead = i + this.mirror.dispatched.size;
       if (this.options.store.get(job.id)?.status === 'queued') {
+        const last = this.lastPositions.get(job.id);
         next.set(job.id, ahead);
-        if (this.lastPositions.has(job.id) && this.lastPositions.get(job.id) !== ahead)
+        if (flipped || (last !== undefined && last !== ahead))
           this.events.emit({ type: 'position', job, ahead, etaMs: Math.round(cost) });
-        else if (!this.lastPositions.has(job.id)) next.set(job.id, ahead);
       }
       cost += job.estimatedCost * this.msPerUnit;
     });

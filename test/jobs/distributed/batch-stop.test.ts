@@ -104,7 +104,7 @@ describe.skipIf(skip)('distributed queue: a batch stopped', { timeout: 120_000 }
     for (const job of jobs) {
       const last = fe.events.filter((e) => e.job.id === job.id).at(-1);
       expect(last?.type).toBe('failed');
-      expect(last?.job.error?.key).toBe('errors.job.interrupted');
+      expect(last?.job.error?.key).toBe('errors.job.worker_lost');
       // Each job ran twice: the first try and BullMQ's one retry of the run.
       expect(last?.job.attempts).toBe(2);
     }

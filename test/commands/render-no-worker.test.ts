@@ -1,0 +1,85 @@
+// A shared queue with no worker alive: a waiting job's reply says it waits for one and gives no time; with a worker
+// (or in one process, where the queue says nothing of workers) the usual place and time. A job whose workers
+// stopped twice fails with words for that, not for a bot restart.
+import { describe, expect, it } from 'vitest';
+import { type RenderDeps, renderEvent, renderQueued } from '../../commands/render.js';
+import { t } from '../../src/i18n.js';
+import type { Job } from '../../src/jobs/index.js';
+
+const job: Job = {
+  id: 'job-1',
+  seq: 1,
+  owner: { platform: 'web', userId: 'u1' },
+  scope: 'playground',
+  kind: 'imagine',
+  request: { task: 'text_to_image', prompt: 'a fox', width: 256, height: 256 },
+  meta: { locale: 'en' },
+  priority: 'normal',
+  status: 'queued',
+  attempts: 0,
+  estimatedCost: 1,
+  createdAt: 0,
+};
+
+const deps: RenderDeps = {
+  store: { readFile: () => Buffer.alloc(0) },
+  defaultLocale: 'en',
+  now: () => 1000,
+  expectedMs: () => 20_000,
+};
+
+describe('queued replies without a worker', () => {
+  it('say the job waits for a worker, with its place and Cancel but no time', () => {
+    const reply = renderQueued(job, 2, 40_000, { ...deps, workersRunning: () => false });
+    expect(reply.text).toEqual([{ key: 'job.queued_no_worker', params: { count: 2 } }]);
+    expect(reply.etaAt).toBeUndefined();
+    expect(reply.ahead).toBe(2);
+    expect(reply.buttons?.flat().map((b) => b.labelKey)).toEqual(['button.cancel']);
+    // Even where no pace is measured yet: the missing worker is what the owner needs to know.
+    const unmeasured = renderQueued(job, 0, 0, {
+      ...deps,
+      workersRunning: () => false,
+      paceKnown: () => false,
+    });
+    expect(unmeasured.text).toEqual([{ key: 'job.queued_no_worker', params: { count: 0 } }]);
+    expect(t('en', 'job.queued_no_worker', { count: 0 })).toBe(
+      'Queued, but no worker is running right now: your job starts as soon as one is.',
+    );
+  });
+
+  it('word a position update the same way', async () => {
+    const reply = await renderEvent(
+      { type: 'position', job, ahead: 1, etaMs: 20_000 },
+      {
+        ...deps,
+        workersRunning: () => false,
+      },
+    );
+    expect(reply.text).toEqual([{ key: 'job.queued_no_worker', params: { count: 1 } }]);
+    expect(reply.etaAt).toBeUndefined();
+  });
+
+  it('give the place and time with a worker alive, or where the queue says nothing of workers', () => {
+    for (const given of [{ ...deps, workersRunning: () => true }, deps]) {
+      const reply = renderQueued(job, 1, 20_000, given);
+      expect(reply.text).toEqual([{ key: 'job.queued', params: { count: 1, eta: '40 seconds' } }]);
+      expect(reply.etaAt).toBe(1000 + 40_000);
+    }
+  });
+});
+
+describe('a job whose workers stopped twice', () => {
+  it('fails with the workers’ words, not a bot restart', async () => {
+    const failed: Job = {
+      ...job,
+      status: 'failed',
+      error: { key: 'errors.job.worker_lost', params: {} },
+    };
+    const reply = await renderEvent({ type: 'failed', job: failed }, deps);
+    expect(reply.final).toBe(true);
+    const reason = reply.text[0]?.params?.reason;
+    expect(reason).toBe(t('en', 'errors.job.worker_lost'));
+    expect(reason).toContain('worker');
+    expect(reason).not.toContain('restart');
+  });
+});
