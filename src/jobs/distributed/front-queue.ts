@@ -51,6 +51,9 @@ const DEFAULT_MS_PER_UNIT = 0.002;
 
 const TERMINAL = new Set(['done', 'failed', 'cancelled']);
 
+/** Above any order Redis assigns (INCR from 1), with room below Number.MAX_SAFE_INTEGER for a lifetime's submissions. */
+const PROVISIONAL_SEQ = 2 ** 52;
+
 export class FrontQueue implements JobQueueApi {
   readonly id: string;
   readonly events = new JobEvents();
@@ -75,6 +78,8 @@ export class FrontQueue implements JobQueueApi {
   private readonly pending = new Map<string, Promise<void>>();
   private readonly cancelling = new Map<string, Promise<void>>();
   private pendingJobs = new Map<string, Job>();
+  /** Submissions numbered provisionally so far (`PROVISIONAL_SEQ`). */
+  private provisional = 0;
   /** Held jobs an admitted replacement cancels, still in the mirror until it sees them gone: no longer counted. */
   private readonly leaving = new Set<string>();
   private readonly holds: FrontHolds;
@@ -220,8 +225,9 @@ export class FrontQueue implements JobQueueApi {
     const store = this.options.store;
     const job = newJob(input, {
       id: store.newId(),
-      // Provisional: Redis assigns the shared submission order before the job is enqueued.
-      seq: Number.MAX_SAFE_INTEGER - this.pendingJobs.size,
+      // Provisional, after every numbered job and in the order sent: Redis assigns the shared order before the job
+      // is enqueued.
+      seq: PROVISIONAL_SEQ + this.provisional++,
       estimatedCost,
       defaultPriority: this.isAdmin(input.owner) ? 'high' : 'normal',
       createdAt: Date.now(),

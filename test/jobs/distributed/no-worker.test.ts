@@ -48,6 +48,16 @@ async function setup(workers: number, msPerStep: number, prefix = uniquePrefix()
 }
 
 describe.skipIf(skip)('distributed queue: no worker alive', { timeout: 60_000 }, () => {
+  it('keeps a user’s submissions in the order sent while Redis has not yet numbered them', async () => {
+    const { fe, commands, ctx } = await setup(0, 100);
+    const sent = ['a red fox', 'a grey fox', 'a white fox'].map((prompt) =>
+      commands.run(ctx, { name: 'imagine', options: { prompt } }),
+    );
+    const replies = await Promise.all(sent);
+    await fe.queue.flush();
+    expect(replies.map((reply) => reply.text.at(-1)?.params?.count)).toEqual([0, 1, 2]);
+  });
+
   it('says a job waits for a worker instead of an ETA, then shows its place and time once one starts', async () => {
     const { cluster, fe, commands, ctx, updates, imagine, linesOf } = await setup(0, 100);
     expect(fe.queue.workersRunning).toBe(false);
