@@ -57,7 +57,7 @@ export async function catchUp(ctx: DeliveryContext, pending: (id: string) => boo
       // Accepted here, but the process ended before Redis acknowledged it.
       local.status = 'failed';
       local.finishedAt = Date.now();
-      local.error = { key: 'errors.job.interrupted', params: {} };
+      local.error = { key: 'errors.job.not_stored', params: {} };
       await deliver(ctx, { type: 'failed', job: local });
     }
   }

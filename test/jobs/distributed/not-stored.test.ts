@@ -1,0 +1,76 @@
+// A job this front-end accepted but whose process ended before Redis stored it: at the next start its owner is told
+// it never ran, in words that say so (not the "restarted twice" of a job a crash interrupted while it ran).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FrontQueue } from '../../../src/jobs/distributed/front-queue.js';
+import { SharedState } from '../../../src/jobs/distributed/shared-state.js';
+import type { JobEvent } from '../../../src/jobs/events.js';
+import { newJob } from '../../../src/jobs/job-parts.js';
+import { JobStore } from '../../../src/jobs/store.js';
+import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import {
+  type Cluster,
+  LIMITS,
+  REDIS_URL,
+  skipWithoutRedis,
+  startCluster,
+  uniquePrefix,
+  until,
+} from './redis-harness.js';
+
+const skip = await skipWithoutRedis();
+const closing: Array<() => Promise<void>> = [];
+let cluster: Cluster | undefined;
+
+afterEach(async () => {
+  for (const close of closing.splice(0).reverse()) await close();
+  // Its close removes every key under the prefix.
+  await cluster?.close();
+  cluster = undefined;
+});
+
+describe.skipIf(skip)('distributed queue: a job Redis never stored', { timeout: 30_000 }, () => {
+  it('fails at the next start with errors.job.not_stored', async () => {
+    const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-not-stored-')));
+    const owner = { platform: 'telegram' as const, userId: '7' };
+    const lost = newJob(
+      {
+        owner,
+        scope: 'chat:7',
+        kind: 'imagine',
+        request: { task: 'text_to_image', prompt: 'a fox', width: 256, height: 256 },
+      },
+      { id: store.newId(), seq: 1, estimatedCost: 1, defaultPriority: 'normal', createdAt: Date.now() },
+    );
+    // What a front-end leaves behind when it stops between accepting a job and Redis storing it.
+    store.insert(lost);
+    cluster = await startCluster({ frontEnds: 0, workers: 0, prefix: uniquePrefix() });
+    const state = new SharedState(REDIS_URL, cluster.prefix);
+    const queue = new FrontQueue({
+      state,
+      url: REDIS_URL,
+      store,
+      engine: new TimedEngineDouble(),
+      limits: LIMITS,
+    });
+    const events: JobEvent[] = [];
+    queue.subscribe((event) => events.push(event));
+    closing.push(async () => {
+      await queue.stop();
+      store.close();
+      await state.close();
+    });
+    await queue.connect();
+    queue.start();
+    await until(() => events.some((e) => e.type === 'failed'), 10_000, 'the failure');
+    const failed = events.find((e) => e.type === 'failed');
+    expect(failed?.job).toMatchObject({
+      id: lost.id,
+      status: 'failed',
+      error: { key: 'errors.job.not_stored' },
+    });
+    expect(store.get(lost.id)?.status).toBe('failed');
+  });
+});
