@@ -148,6 +148,15 @@ export class Commands {
   }
 
   /**
+   * The refusal any entry would give this event now (a blocked user's, `silent` within its quiet time), or
+   * undefined. For an adapter with costly work to do before it calls an entry (downloading the user's images): when
+   * refused, it answers with this instead of calling one. Asking counts as saying it, as an entry's refusal does.
+   */
+  refusal(ctx: CommandContext): Reply | undefined {
+    return this.gate.refusal(ctx);
+  }
+
+  /**
    * A line of a conversation where every line is for the bot (the playground): a typed command, or a plain line
    * (an edit, describe or retouch of the attached image, an imagine without one; without one, `..` makes the
    * user's latest /imagine again with its changes). Undefined for an unknown `/command`.

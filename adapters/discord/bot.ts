@@ -308,6 +308,9 @@ export class DiscordBot implements DiscordRuntime {
     const commands = this.options.commands;
     const command = commands.registry.find(i.commandName);
     const work = async (): Promise<Reply> => {
+      // Asked before the attachments are downloaded: nothing of a blocked user's is fetched.
+      const refusal = commands.refusal(ctx);
+      if (refusal) return refusal;
       if (!command) return commands.run(ctx, { name: 'help' });
       const options: Record<string, unknown> = {};
       const images: Record<string, InputImage | undefined> = {};

@@ -89,6 +89,9 @@ export async function mentionReply(
 ): Promise<Reply> {
   const commands = rt.commands;
   if (result) return commands.replyToResult(ctx, result, text);
+  // Asked before the image is downloaded: nothing of a blocked user's is fetched.
+  const refusal = commands.refusal(ctx);
+  if (refusal) return refusal;
   const image = await rt.image(attachment);
   return image
     ? commands.replyToImage(ctx, { image, text })

@@ -38,6 +38,9 @@ export async function onModal(
     const lineAsk = lineAskOf(kind);
     if (lineAsk && id) return c.answerAsk(ctx, lineAsk, id, i.fields.getTextInputValue('line'));
     if ((kind === 'menuedit' || kind === 'menuretouch') && id) {
+      // Asked before the image is downloaded: nothing of a blocked user's is fetched.
+      const refusal = c.refusal(ctx);
+      if (refusal) return refusal;
       const image = await rt.image((await menuImages(rt, i.channelId, id))[Number(index ?? 0)]);
       if (!image) return textReply('errors.discord.no_image');
       if (kind === 'menuedit')
@@ -112,6 +115,8 @@ export async function runMenuAction(
     return;
   }
   const work = async (): Promise<Reply> => {
+    const refusal = rt.commands.refusal(ctx);
+    if (refusal) return refusal;
     const image = await rt.image(attachment);
     return image
       ? rt.commands.run(ctx, { name: 'describe', images: { image } })
@@ -154,6 +159,8 @@ export async function onPick(
   // so a second click cannot start a second job.
   await acknowledge(i, 'replied', () => i.update({ components: [] }));
   const work = async (): Promise<Reply> => {
+    const refusal = rt.commands.refusal(ctx);
+    if (refusal) return refusal;
     const message = fetched ?? (await rt.fetchMessage(i.channelId, parsed.messageId));
     if (!message) return textReply('errors.discord.no_image');
     const { images, text } = await mentionSource(rt, message);

@@ -10,7 +10,6 @@ import type { Message } from 'grammy/types';
 import {
   type CommandContext,
   type Commands,
-  type InputImage,
   optionsOf,
   parseTextCommand,
   resultJobOf,
@@ -29,7 +28,7 @@ import { registerAdminMenus, registerSharedMenus } from './command-menus.js';
 import { EditedRequests } from './edits.js';
 import { PollHealth, type WebhookWatch, watchWebhook } from './health.js';
 import { InFlight, settleBy } from './in-flight.js';
-import { buttonIdsOf, type DownloadSource, download, type ImageRef, imageOf } from './incoming-images.js';
+import { buttonIdsOf, type ImageRef, IncomingImages, imageOf } from './incoming-images.js';
 import { TelegramJobMessages } from './job-messages.js';
 import { ALLOWED_UPDATES, type Polling, startPolling } from './polling.js';
 import { TelegramQuestions } from './questions.js';
@@ -87,6 +86,7 @@ export class TelegramBot {
   private webhook?: WebhookServer;
   private readonly questions: TelegramQuestions;
   private readonly replies: TelegramReplies;
+  private readonly images: IncomingImages;
   private readonly edits: EditedRequests;
   /** An edit's update, with the waiting jobs it replaced: their ids go with its command (commands/submit.ts). */
   private readonly replacing = new WeakMap<Context, string[]>();
@@ -125,6 +125,9 @@ export class TelegramBot {
     this.replies = new TelegramReplies(this.bot.api, this.jobMessages, (c, ids) =>
       options.commands.withdraw(c, ids),
     );
+    const root = options.apiRoot ?? 'https://api.telegram.org';
+    const source = { api: this.bot.api, root, token, maxInputBytes: options.config.limits.maxInputBytes };
+    this.images = new IncomingImages(source, options.commands, this.replies);
     this.edits = new EditedRequests({
       jobs: options.jobs,
       jobMessages: this.jobMessages,
@@ -282,17 +285,6 @@ export class TelegramBot {
     }
   }
 
-  /** Downloads a photo (largest size) or an image document at once: Telegram's file links expire. */
-  private download(ref: ImageRef): Promise<InputImage> {
-    const source: DownloadSource = {
-      api: this.bot.api,
-      root: this.options.apiRoot ?? 'https://api.telegram.org',
-      token: this.options.config.telegram.token ?? '',
-      maxInputBytes: this.options.config.limits.maxInputBytes,
-    };
-    return download(source, ref);
-  }
-
   private parse(text: string | undefined): TextCommand | undefined {
     return parseTextCommand(this.options.commands.registry.specs, text ?? '', this.bot.botInfo.username);
   }
@@ -355,10 +347,9 @@ export class TelegramBot {
       if (reply) await this.replies.send(ctx, c, reply);
       return;
     }
-    const images: InputImage[] = [];
-    for (const ref of refs.slice(0, 2)) images.push(await this.download(ref));
-    const [image] = images;
-    if (!image) return;
+    const images = await this.images.fetch(ctx, c, refs.slice(0, 2));
+    const image = images?.[0];
+    if (!images || !image) return;
     const reply =
       (await this.options.commands.runText(c, caption, images, this.bot.botInfo.username)) ??
       (await this.options.commands.replyToImage(c, { image, text: caption }));
@@ -374,8 +365,9 @@ export class TelegramBot {
     const me = this.bot.botInfo;
     const command = this.parse(text);
     if (command) {
-      const images =
-        repliedImage && this.takesImages(command.name) ? [await this.download(repliedImage)] : [];
+      const wanted = repliedImage && this.takesImages(command.name) ? [repliedImage] : [];
+      const images = await this.images.fetch(ctx, c, wanted);
+      if (!images) return;
       const reply = await this.options.commands.runText(c, text, images, me.username);
       if (reply) await this.replies.send(ctx, c, reply);
       return;
@@ -402,7 +394,8 @@ export class TelegramBot {
       await this.replies.send(ctx, c, await this.options.commands.replyToResult(c, result, cleaned));
       return;
     }
-    const image = await this.download(repliedImage);
+    const [image] = (await this.images.fetch(ctx, c, [repliedImage])) ?? [];
+    if (!image) return;
     await this.replies.send(ctx, c, await this.options.commands.replyToImage(c, { image, text: cleaned }));
   }
 

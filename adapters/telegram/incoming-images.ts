@@ -1,9 +1,11 @@
 // The images users send: found on a message (the largest photo size, or an image document) and downloaded at once,
-// because Telegram's file links expire.
-import type { Api } from 'grammy';
+// because Telegram's file links expire; but only for a user the commands would serve: a blocked user's request is
+// refused before anything of it is fetched.
+import type { Api, Context } from 'grammy';
 import type { Message, PhotoSize } from 'grammy/types';
-import { type InputImage, UserInputError } from '../../commands/index.js';
+import { type CommandContext, type Commands, type InputImage, UserInputError } from '../../commands/index.js';
 import { downloadCapped, tooLarge } from '../shared/download.js';
+import type { TelegramReplies } from './replies.js';
 
 /** getFile's limit. */
 const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
@@ -46,6 +48,31 @@ export async function download(source: DownloadSource, { id, size }: ImageRef): 
     failure: 'errors.telegram.download_failed',
   });
   return { data, filename: file.file_path.split('/').pop() ?? 'image' };
+}
+
+/** The images of a request, downloaded for the user who sent it unless the commands refuse them. */
+export class IncomingImages {
+  constructor(
+    private readonly source: DownloadSource,
+    private readonly commands: Pick<Commands, 'refusal'>,
+    private readonly replies: Pick<TelegramReplies, 'send'>,
+  ) {}
+
+  /**
+   * The images of `refs`, in order; undefined when the user was refused instead (the refusal is sent, as the
+   * command's own would be). Nothing to download asks nothing: the command that follows answers for itself.
+   */
+  async fetch(ctx: Context, c: CommandContext, refs: readonly ImageRef[]): Promise<InputImage[] | undefined> {
+    if (refs.length === 0) return [];
+    const refusal = this.commands.refusal(c);
+    if (refusal) {
+      await this.replies.send(ctx, c, refusal);
+      return undefined;
+    }
+    const images: InputImage[] = [];
+    for (const ref of refs) images.push(await download(this.source, ref));
+    return images;
+  }
 }
 
 /** The callback data of a message's inline buttons. */

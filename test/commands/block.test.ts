@@ -233,6 +233,23 @@ describe('a blocked user', () => {
     expect(keys(await commands.runText(ctx('7'), '/queue'))).toEqual(['errors.blocked']);
   });
 
+  it('is told by `refusal` what an entry would say, sharing its quiet time (adapters ask before downloading)', async () => {
+    const { commands, ctx, advance } = await blockedWithJob();
+    expect(commands.refusal(ctx('8'))).toBeUndefined();
+    const said = commands.refusal(ctx('7'));
+    expect(keys(said)).toEqual(['errors.blocked']);
+    expect(said?.silent).toBeUndefined();
+    // Asking counted as saying it: the entries that follow within the quiet time are quiet, and so is asking.
+    expect((await commands.run(ctx('7'), { name: 'queue' })).silent).toBe(true);
+    expect(commands.refusal(ctx('7'))?.silent).toBe(true);
+    advance(QUIET_MS);
+    expect(keys(await commands.run(ctx('7'), { name: 'queue' }))).toEqual(['errors.blocked']);
+    expect(commands.refusal(ctx('7'))?.silent).toBe(true);
+    const promoted = ctx('7');
+    promoted.isAdmin = true;
+    expect(commands.refusal(promoted)).toBeUndefined();
+  });
+
   it('is offered no suggestions while typing', async () => {
     const { commands, ctx, jobId } = await blockedWithJob();
     expect(commands.suggest(ctx('8'), 'retouch', 'boxes', 'cen').length).toBeGreaterThan(0);

@@ -1,11 +1,14 @@
 // /block on Discord, end to end over the fake API: the USER option names whom (a member holding an admin role is
 // refused as an admin would be); the blocked user's every interaction gets the one private refusal, and their
-// autocomplete offers nothing.
+// autocomplete offers nothing. Nothing of a blocked user's is downloaded: not a slash command's image, not the image
+// a menu or a mention is used on.
 import { ApplicationCommandOptionType } from 'discord.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
-import type { FakeDiscord } from '../../doubles/fake-discord/index.js';
-import { CALLBACK, useDiscordOnEngine } from './double-bot.js';
+import { makeUser } from '../../doubles/fake-discord/builders.js';
+import { type FakeDiscord, mention } from '../../doubles/fake-discord/index.js';
+import { solidPng } from '../e2e-services.js';
+import { CALLBACK, CHANNEL_POST, useDiscordOnEngine } from './double-bot.js';
 
 const world = useDiscordOnEngine('discord-block', (fake) => ({
   ADMIN_IDS: `discord:${fake.world.users.alice.id}`,
@@ -65,4 +68,47 @@ describe('Discord /block', () => {
     const data = fake.interaction(suggest.id)?.ack?.data as { choices?: unknown[] } | undefined;
     expect(data?.choices).toEqual([]);
   });
+
+  it("refuses a blocked user's images without downloading them", async () => {
+    const user = makeUser('920000000000000001', 'blocked');
+    world.services.jobs.store.blocks.block({ user: `discord:${user.id}`, by: 'discord:1', at: Date.now() });
+    const image = () =>
+      solidPng('#48c').then((bytes) => fake.registerAttachment({ filename: 'a.png', bytes }));
+    const downloads = () => fake.calls.filter((c) => c.route === CDN).length;
+    const before = downloads();
+    const blocked = t('en', 'errors.blocked');
+
+    const slash = fake.dispatchInteraction(
+      fake.build.slashCommand({ name: 'describe', options: { image: await image() }, user }),
+    );
+    expect(await answered(slash)).toContain(blocked);
+    // Said lately: an interaction still shows it.
+    const target = fake.build.userMessage({ content: 'look', attachments: [await image()], author: user });
+    fake.dispatchMessage(target);
+    const menu = fake.dispatchInteraction(
+      fake.build.messageContextMenu({ name: 'Describe image', target, user }),
+    );
+    expect(await answered(menu)).toContain(blocked);
+    expect(downloads()).toBe(before);
+
+    // A mention is a message: the first refusal of another blocked user is said, without a download either.
+    const other = makeUser('920000000000000002', 'blocked2');
+    world.services.jobs.store.blocks.block({ user: `discord:${other.id}`, by: 'discord:1', at: Date.now() });
+    const asked = fake.dispatchMessage(
+      fake.build.userMessage({
+        content: `${mention(fake.world.botUser)} make it bluer`,
+        mentions: [fake.world.botUser],
+        attachments: [await image()],
+        author: other,
+      }),
+    );
+    const reply = await fake.waitForCall(
+      (c) => c.route === CHANNEL_POST && JSON.stringify(c.body).includes(asked.id),
+      20_000,
+    );
+    expect(JSON.stringify(reply.body)).toContain(blocked);
+    expect(downloads()).toBe(before);
+  });
 });
+
+const CDN = 'GET /attachments/:channel/:attachment/:filename';
