@@ -3,22 +3,30 @@
 // their context, full-size view and download with the PNG `parameters` chunk, one job per double-click, Delete
 // with undo, Cancel of the running job, the drawn mask in the user's message, the connection-lost notice, and a
 // phone-sized layout. Screenshots go to test/artifacts/.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Playground } from '../../../adapters/web/server.js';
 import { readPngText } from '../../../engine/index.js';
 import type { Services } from '../../../src/services.js';
-import { openE2eServices, solidPng } from '../e2e-services.js';
-import { type PlaygroundStack, playgroundOnServices } from './playground-server.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser && process.env.CI)
-  throw new Error('CI needs Debian chromium for the playground test (see .ci/run)');
-const artifacts = join(process.cwd(), 'test', 'artifacts');
-const WAIT = { timeout: 120_000 };
+import { solidPng } from '../e2e-services.js';
+import {
+  artifacts,
+  attach,
+  botCountAbove,
+  drawOnMask,
+  haveBrowser,
+  lastBotFinal,
+  openAsSameUser,
+  openBrowserPage,
+  openBrowserStack,
+  send,
+  WAIT,
+  whenReady,
+  withHeldJob,
+} from './playground-browser.js';
+import type { PlaygroundStack } from './playground-server.js';
 
 describe.skipIf(!haveBrowser)('playground history and polish in a browser', { timeout: 300_000 }, () => {
   let services: Services;
@@ -27,7 +35,7 @@ describe.skipIf(!haveBrowser)('playground history and polish in a browser', { ti
   let port: number;
   let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   const startServer = async () => {
     ({ server, port } = await playground.start({ port }));
@@ -35,33 +43,11 @@ describe.skipIf(!haveBrowser)('playground history and polish in a browser', { ti
 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
-    const opened = await openE2eServices('web-history', {
-      LOG_LEVEL: 'silent',
-      RATE_LIMIT_PER_MINUTE: '0',
-      QUEUE_MAX_PER_USER: '10',
-    });
-    services = opened.services;
-    playground = playgroundOnServices(opened, {
-      platforms: { web: { imageMissingKey: 'web.needs_image' } },
-      randomModel: services.bundledModel,
-    });
+    ({ services, playground } = await openBrowserStack('web-history'));
     port = 0;
     await startServer();
     services.start();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--no-first-run',
-      ],
-    });
-    page = await browser.newPage({ locale: 'en-US', acceptDownloads: true });
-    page.on('pageerror', (error) => pageErrors.push(String(error)));
-    await page.goto(server.url);
-    await page.waitForSelector('body[data-ready=true]');
+    ({ browser, page, pageErrors } = await openBrowserPage(server.url, { page: { acceptDownloads: true } }));
   }, 180_000);
 
   afterAll(async () => {
@@ -69,18 +55,14 @@ describe.skipIf(!haveBrowser)('playground history and polish in a browser', { ti
     await playground?.close();
   });
 
-  const send = async (text: string) => {
-    await page.fill('#text', text);
-    await page.click('#send');
-  };
   const count = (selector: string) => page.locator(selector).count();
   const finalResults = '#log li.bot[data-state=final] img.result';
 
   it('keeps the conversation over a reload, with labels and images', async () => {
-    await send('/imagine a lighthouse at dusk --steps 2 --seed 7 --ar 1:1');
+    await send(page, '/imagine a lighthouse at dusk --steps 2 --seed 7 --ar 1:1');
     await page.waitForSelector(finalResults, WAIT);
     await page.reload();
-    await page.waitForSelector('body[data-ready=true]');
+    await whenReady(page);
     await page.waitForSelector(finalResults, WAIT);
     expect(await page.locator('#log li.user').first().textContent()).toContain('a lighthouse at dusk');
     const result = page.locator('#log li.bot[data-state=final]').last();
@@ -119,7 +101,7 @@ describe.skipIf(!haveBrowser)('playground history and polish in a browser', { ti
       100,
     ).length;
     await page.locator('#log li.bot[data-state=final] button[data-action^="vary:"]').last().dblclick();
-    await page.waitForFunction(`document.querySelectorAll('#log li.bot').length > ${before}`);
+    await botCountAbove(page, before);
     await page.waitForTimeout(1500);
     expect(await count('#log li.bot')).toBe(before + 1);
     const jobsAfter = services.jobs.store.pageOf(
@@ -160,21 +142,8 @@ describe.skipIf(!haveBrowser)('playground history and polish in a browser', { ti
   it('cancels the running job with its visible Cancel button', async () => {
     // A test double around the real engine holds this one job open until it is cancelled, so the click never
     // races a job that finished first (a 128-step job took 1.3 s here, and lost that race under load).
-    const engine = services.engine;
-    if (!engine) throw new Error('the playground test needs the local engine');
-    const real = engine.generate.bind(engine);
-    engine.generate = async (request, options) => {
-      if (request.task === 'text_to_image' && request.prompt === 'a held one') {
-        const signal = options?.signal;
-        await new Promise<void>((resolve) => {
-          if (!signal || signal.aborted) return resolve();
-          signal.addEventListener('abort', () => resolve(), { once: true });
-        });
-      }
-      return real(request, options);
-    };
-    try {
-      await send('/imagine a held one --steps 4 --size 256x256');
+    await withHeldJob(services, 'a held one', async () => {
+      await send(page, '/imagine a held one --steps 4 --size 256x256');
       // Held before its first step, the job shows its start and its Cancel button.
       const cancel = page.locator('#log li.bot').last().locator('button[data-action^="cancel:"]');
       await cancel.waitFor({ state: 'visible', ...WAIT });
@@ -184,50 +153,28 @@ describe.skipIf(!haveBrowser)('playground history and polish in a browser', { ti
         undefined,
         { ...WAIT, polling: 250 },
       );
-    } finally {
-      engine.generate = real;
-    }
+    });
   });
 
   it('shows the drawn mask in the user message, also after a reload', async () => {
-    await page.setInputFiles('#file', {
-      name: 'blue.png',
-      mimeType: 'image/png',
-      buffer: await solidPng('#36c'),
-    });
+    await attach(page, 'blue.png', await solidPng('#36c'));
     await page.check('#draw');
-    const box = await page.locator('#mask').boundingBox();
-    if (!box) throw new Error('no mask canvas');
-    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.7, { steps: 6 });
-    await page.mouse.up();
+    await drawOnMask(page, 0.3, 0.7, 6);
     const before = await count('#log li.bot');
-    await send('/retouch a yellow star --steps 2');
+    await send(page, '/retouch a yellow star --steps 2');
     // The user's message (with its mask) appears once the page has posted it: wait for it rather than race it.
     await page.waitForSelector('#log li.user .mask-overlay', WAIT);
     expect(await count('#log li.user .mask-overlay')).toBeGreaterThan(0);
-    await page.waitForFunction(
-      `(() => { const l = document.querySelectorAll('#log li.bot'); return l.length > ${before} && l[l.length - 1].dataset.state === 'final'; })()`,
-      undefined,
-      WAIT,
-    );
+    await lastBotFinal(page, WAIT, before);
     await page.reload();
-    await page.waitForSelector('body[data-ready=true]');
+    await whenReady(page);
     expect(await count('#log li.user .mask-overlay')).toBe(1);
     await page.screenshot({ path: join(artifacts, 'playground-history-mask.png') });
   });
 
   it('lays out on a phone: no panel over 35% of the height', async () => {
-    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
-    await phone.context().addCookies(await page.context().cookies());
-    await phone.goto(server.url);
-    await phone.waitForSelector('body[data-ready=true]');
-    await phone.setInputFiles('#file', {
-      name: 'big.png',
-      mimeType: 'image/png',
-      buffer: await solidPng('#3a3', 1024),
-    });
+    const phone = await openAsSameUser(browser, page, server.url, { viewport: { width: 390, height: 844 } });
+    await attach(phone, 'big.png', await solidPng('#3a3', 1024));
     await phone.waitForSelector('#attachment:not([hidden])');
     await phone.screenshot({ path: join(artifacts, 'playground-phone.png') });
     const heights = (await phone.evaluate(`(() => ({

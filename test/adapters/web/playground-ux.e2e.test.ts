@@ -3,21 +3,27 @@
 // Tab, files refused before sending, the composer's Enter / Shift+Enter, Escape out of an inline form, an Undo per
 // quick deletion, a reader scrolled up left where they are, the banner put away, the status line, the mask drawn
 // full screen on a phone. Screenshots go to test/artifacts/.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Playground } from '../../../adapters/web/server.js';
 import type { Services } from '../../../src/services.js';
-import { openE2eServices, solidPng } from '../e2e-services.js';
-import { type PlaygroundStack, playgroundOnServices } from './playground-server.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser && process.env.CI)
-  throw new Error('CI needs Debian chromium for the playground test (see .ci/run)');
-const artifacts = join(process.cwd(), 'test', 'artifacts');
-const WAIT = { timeout: 120_000 };
+import { solidPng } from '../e2e-services.js';
+import {
+  artifacts,
+  attach,
+  botCountAbove,
+  haveBrowser,
+  openAsSameUser,
+  openBrowserPage,
+  openBrowserStack,
+  sendWithEnter,
+  WAIT,
+  whenReady,
+  withHeldJob,
+} from './playground-browser.js';
+import type { PlaygroundStack } from './playground-server.js';
 
 describe.skipIf(!haveBrowser)(
   'playground keyboard, phone and screen-reader use',
@@ -28,36 +34,14 @@ describe.skipIf(!haveBrowser)(
     let server: Playground;
     let browser: Browser;
     let page: Page;
-    const pageErrors: string[] = [];
+    let pageErrors: string[] = [];
 
     beforeAll(async () => {
       mkdirSync(artifacts, { recursive: true });
-      const opened = await openE2eServices('web-ux', {
-        LOG_LEVEL: 'silent',
-        RATE_LIMIT_PER_MINUTE: '0',
-        QUEUE_MAX_PER_USER: '10',
-      });
-      services = opened.services;
-      playground = playgroundOnServices(opened, {
-        platforms: { web: { imageMissingKey: 'web.needs_image' } },
-        randomModel: services.bundledModel,
-      });
+      ({ services, playground } = await openBrowserStack('web-ux'));
       ({ server } = await playground.start());
       services.start();
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--no-first-run',
-        ],
-      });
-      page = await browser.newPage({ locale: 'en-US' });
-      page.on('pageerror', (error) => pageErrors.push(String(error)));
-      await page.goto(server.url);
-      await page.waitForSelector('body[data-ready=true]');
+      ({ browser, page, pageErrors } = await openBrowserPage(server.url));
     }, 180_000);
 
     afterAll(async () => {
@@ -83,18 +67,15 @@ describe.skipIf(!haveBrowser)(
 
     it('refuses a file of the wrong kind, or one that is no picture, before anything is sent', async () => {
       const error = page.locator('#attach-error');
-      await page.setInputFiles('#file', {
-        name: 'notes.txt',
-        mimeType: 'text/plain',
-        buffer: Buffer.from('hi'),
-      });
+      await attach(page, 'notes.txt', Buffer.from('hi'), 'text/plain');
       expect(await error.textContent()).toMatch(/PNG, JPEG or WebP/);
       expect(await page.locator('#attachment').isHidden()).toBe(true);
-      await page.setInputFiles('#file', {
-        name: 'logo.svg',
-        mimeType: 'image/svg+xml',
-        buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'),
-      });
+      await attach(
+        page,
+        'logo.svg',
+        Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'),
+        'image/svg+xml',
+      );
       expect(await error.isVisible()).toBe(true);
       // A dropped file is checked the same way.
       await page.evaluate(`(() => {
@@ -104,22 +85,14 @@ describe.skipIf(!haveBrowser)(
       document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
     })()`);
       expect(await error.isVisible()).toBe(true);
-      await page.setInputFiles('#file', {
-        name: 'broken.png',
-        mimeType: 'image/png',
-        buffer: Buffer.from('not an image at all'),
-      });
+      await attach(page, 'broken.png', Buffer.from('not an image at all'));
       await page.waitForFunction(
         "/could not be read/.test(document.getElementById('attach-error').textContent)",
         undefined,
         WAIT,
       );
       expect(await page.locator('#attachment').isHidden()).toBe(true);
-      await page.setInputFiles('#file', {
-        name: 'ok.png',
-        mimeType: 'image/png',
-        buffer: await solidPng('#c33'),
-      });
+      await attach(page, 'ok.png', await solidPng('#c33'));
       await page.waitForSelector('#attachment:not([hidden])');
       expect(await error.isHidden()).toBe(true);
       await page.click('#remove-image');
@@ -149,8 +122,7 @@ describe.skipIf(!haveBrowser)(
 
     it('makes two results to work on; the status line says how each ended, not every step', async () => {
       const before = await count(finals);
-      await page.fill('#text', '/imagine a {red, blue} fox --steps 2 --size 256x256');
-      await page.press('#text', 'Enter');
+      await sendWithEnter(page, '/imagine a {red, blue} fox --steps 2 --size 256x256');
       await page.waitForFunction(
         `document.querySelectorAll('${finals} img.result').length >= ${before + 2}`,
         undefined,
@@ -199,21 +171,14 @@ describe.skipIf(!haveBrowser)(
 
     it("leaves a reader who scrolled up where they are, shows another tab's job with its line, and offers a way down", async () => {
       // A second tab of the same user: a page of its own with the same cookie.
-      const tab = await browser.newContext({ viewport: { width: 800, height: 420 }, locale: 'en-US' });
-      await tab.addCookies(await page.context().cookies());
-      const reader = await tab.newPage();
-      await reader.goto(server.url);
-      await reader.waitForSelector('body[data-ready=true]');
+      const reader = await openAsSameUser(browser, page, server.url, {
+        viewport: { width: 800, height: 420 },
+      });
       await reader.evaluate("document.querySelector('main').scrollTop = 0");
       await reader.waitForTimeout(300);
       const bots = await count('#log li.bot', reader);
-      await page.fill('#text', '/imagine a sleepy cat --steps 2 --size 256x256');
-      await page.press('#text', 'Enter');
-      await reader.waitForFunction(
-        `document.querySelectorAll('#log li.bot').length > ${bots}`,
-        undefined,
-        WAIT,
-      );
+      await sendWithEnter(page, '/imagine a sleepy cat --steps 2 --size 256x256');
+      await botCountAbove(reader, bots, WAIT);
       await reader.waitForSelector(`${finals}:last-child img.result`, WAIT);
       expect(await reader.evaluate("document.querySelector('main').scrollTop")).toBeLessThan(10);
       expect(await reader.locator('#new-messages').isVisible()).toBe(true);
@@ -226,27 +191,13 @@ describe.skipIf(!haveBrowser)(
       )) as number;
       expect(gap).toBeLessThan(20);
       expect(await reader.locator('#new-messages').isHidden()).toBe(true);
-      await tab.close();
+      await reader.close();
     });
 
     it('keeps a running message as tall as its queued reply, so its Cancel does not move', async () => {
       // Held before its first step (a test double around the real engine) until it is cancelled.
-      const engine = services.engine;
-      if (!engine) throw new Error('the playground test needs the local engine');
-      const real = engine.generate.bind(engine);
-      engine.generate = async (request, options) => {
-        if (request.task === 'text_to_image' && request.prompt === 'a held one') {
-          const signal = options?.signal;
-          await new Promise<void>((resolve) => {
-            if (!signal || signal.aborted) return resolve();
-            signal.addEventListener('abort', () => resolve(), { once: true });
-          });
-        }
-        return real(request, options);
-      };
-      try {
-        await page.fill('#text', '/imagine a held one --steps 4 --size 256x256');
-        await page.press('#text', 'Enter');
+      await withHeldJob(services, 'a held one', async () => {
+        await sendWithEnter(page, '/imagine a held one --steps 4 --size 256x256');
         const message = page.locator('#log li.bot').last();
         const cancel = message.locator('button[data-action^="cancel:"]');
         await cancel.waitFor({ state: 'visible', ...WAIT });
@@ -260,9 +211,7 @@ describe.skipIf(!haveBrowser)(
           WAIT,
         );
         expect(await message.locator('p.eta, p.eta-space').count()).toBe(0);
-      } finally {
-        engine.generate = real;
-      }
+      });
     });
 
     it('puts the random-checkpoint banner away for good', async () => {
@@ -270,7 +219,7 @@ describe.skipIf(!haveBrowser)(
       await page.click('#banner-dismiss');
       expect(await page.locator('#banner').isHidden()).toBe(true);
       await page.reload();
-      await page.waitForSelector('body[data-ready=true]');
+      await whenReady(page);
       expect(await page.locator('#banner').isHidden()).toBe(true);
     });
 
@@ -280,20 +229,12 @@ describe.skipIf(!haveBrowser)(
     });
 
     it('draws the mask full screen on a phone, with targets a finger can hit', async () => {
-      const phone = await browser.newPage({
+      const phone = await openAsSameUser(browser, page, server.url, {
         viewport: { width: 390, height: 844 },
-        locale: 'en-US',
         hasTouch: true,
         isMobile: true,
       });
-      await phone.context().addCookies(await page.context().cookies());
-      await phone.goto(server.url);
-      await phone.waitForSelector('body[data-ready=true]');
-      await phone.setInputFiles('#file', {
-        name: 'big.png',
-        mimeType: 'image/png',
-        buffer: await solidPng('#3a3', 512),
-      });
+      await attach(phone, 'big.png', await solidPng('#3a3', 512));
       await phone.waitForFunction("document.getElementById('preview').naturalWidth > 0");
       await phone.check('#draw');
       const box = await phone.locator('#mask').boundingBox();

@@ -1,24 +1,28 @@
 // The playground in a real browser (Debian's Chromium driven by playwright-core) against the real server,
 // commands, job queue and engine on a generated checkpoint. Screenshots go to test/artifacts/.
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import sharp from 'sharp';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Playground } from '../../../adapters/web/server.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/log.js';
 import { openServices, type Services } from '../../../src/services.js';
+import { solidPng } from '../e2e-services.js';
+import {
+  artifacts,
+  attach,
+  botCountAbove,
+  drawOnMask,
+  haveBrowser,
+  lastBotFinal,
+  openBrowserPage,
+  send,
+} from './playground-browser.js';
 import { type PlaygroundStack, playgroundOnServices } from './playground-server.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser && process.env.CI)
-  throw new Error('CI needs Debian chromium for the playground test (see .ci/run)');
-const artifacts = join(process.cwd(), 'test', 'artifacts');
 
 describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, () => {
   let services: Services;
@@ -26,7 +30,7 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
   let server: Playground;
   let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
@@ -42,24 +46,17 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     playground = playgroundOnServices({ config, log, services });
     ({ server } = await playground.start());
     services.start();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
+    ({ browser, page, pageErrors } = await openBrowserPage(server.url, {
       args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
         '--disable-quic',
-        '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
-        '--no-first-run',
         // A name that resolves to this machine, as an attacker's does after DNS rebinding.
         '--host-resolver-rules=MAP rebound.test 127.0.0.1',
       ],
-    });
-    page = await browser.newPage({ locale: 'en-US' });
-    page.on('pageerror', (error) => pageErrors.push(String(error)));
-    await page.goto(server.url);
+      // The first test looks at the page as it first comes.
+      ready: false,
+    }));
   }, 120_000);
 
   afterAll(async () => {
@@ -67,17 +64,10 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     await playground?.close();
   });
 
-  const send = async (text: string) => {
-    await page.fill('#text', text);
-    await page.click('#send');
-  };
   // Browser-side code is passed as strings: this file is type-checked without the DOM library.
   const events = () => page.evaluate('window.dimooEvents') as Promise<Array<Record<string, unknown>>>;
   // Generous: on a loaded 2-core machine every browser step (upload, click, screenshot) took seconds.
-  const botCountAbove = (n: number) =>
-    page.waitForFunction(`document.querySelectorAll('#log li.bot').length > ${n}`, undefined, {
-      timeout: 60_000,
-    });
+  const REPLY = { timeout: 60_000 };
   // biome-ignore lint/performance/useDomNodeTextContent: Playwright's locator API, not a DOM node.
   const lastBotText = () => page.locator('#log li.bot').last().innerText();
 
@@ -89,7 +79,7 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
   });
 
   it('runs /imagine: queued, a progress update, then the final image with buttons', async () => {
-    await send('/imagine a red fox in the snow --steps 6 --ar 1:1');
+    await send(page, '/imagine a red fox in the snow --steps 6 --ar 1:1');
     await page.waitForFunction('window.dimooEvents.length > 0');
     await page.screenshot({ path: join(artifacts, 'playground-2-queued.png') });
     await page.waitForSelector('#log li.bot[data-state=final] img', { timeout: 60_000 });
@@ -138,12 +128,7 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     expect(await page.isChecked('#draw')).toBe(true);
     // The lossless result, at its own size.
     expect(await page.evaluate("document.getElementById('preview').naturalWidth")).toBe(512);
-    const box = await page.locator('#mask').boundingBox();
-    if (!box) throw new Error('no mask canvas');
-    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.4);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.6, { steps: 4 });
-    await page.mouse.up();
+    await drawOnMask(page, 0.4, 0.6, 4);
     await page.screenshot({ path: join(artifacts, 'playground-vary-region.png') });
     await page.fill('#text', '/retouch a blue fox wearing a hat --steps 2');
     await page.click('#send');
@@ -162,7 +147,7 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
   });
 
   it('--n 2 shows one grid with a number per image; a number adds that image alone, with every button', async () => {
-    await send('/imagine a green fox --n 2 --steps 2 --seed 30');
+    await send(page, '/imagine a green fox --n 2 --steps 2 --seed 30');
     await page.waitForFunction(
       "window.dimooEvents.some((e) => e.final && e.lines.some((l) => l.includes('seeds 30–31')))",
       undefined,
@@ -188,7 +173,7 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
 
   it('a prompt with options in braces shows a message per job, each finishing with its own image', async () => {
     const before = await page.locator('#log li.bot').count();
-    await send('/imagine a {white, black} swan --steps 2 --size 256x256');
+    await send(page, '/imagine a {white, black} swan --steps 2 --size 256x256');
     for (const n of [1, 2]) {
       const message = page.locator('#log li.bot[data-state=final]', { hasText: `${n} of 2: “a ` });
       await message.locator('img').waitFor({ timeout: 60_000 });
@@ -219,7 +204,7 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     await text.pressSequentially('cine --ar 21:9 film grain');
     // Enter sends the line: no suggestion was chosen with the arrows.
     await text.press('Enter');
-    await botCountAbove(before);
+    await botCountAbove(page, before, REPLY);
     expect(await lastBotText()).toContain('Saved --cine: --ar 21:9 film grain');
     await text.pressSequentially('/imagine a harbour --ci');
     await page.locator('#palette li', { hasText: '--cine' }).waitFor({ timeout: 30_000 });
@@ -261,7 +246,7 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
          document.dispatchEvent(new Event('visibilitychange'));`,
       );
     await hidden(true);
-    await send('/imagine a night owl --steps 2');
+    await send(page, '/imagine a night owl --steps 2');
     await page.waitForFunction(`/^\\(\\d+\\) /.test(document.title)`, undefined, { timeout: 60_000 });
     expect(await page.title()).toMatch(new RegExp(`^\\(\\d+\\) ${title}$`));
     await hidden(false);
@@ -269,34 +254,19 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
   });
 
   it('describes an uploaded image', async () => {
-    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#c33' } })
-      .png()
-      .toBuffer();
-    await page.setInputFiles('#file', { name: 'red.png', mimeType: 'image/png', buffer: png });
+    await attach(page, 'red.png', await solidPng('#c33'));
     const before = await page.locator('#log li.bot').count();
-    await send('what is in this picture?');
-    await botCountAbove(before);
-    await page.waitForFunction(
-      `(() => { const l = document.querySelectorAll('#log li.bot'); return l[l.length - 1].dataset.state === 'final'; })()`,
-      undefined,
-      { timeout: 170_000 },
-    );
+    await send(page, 'what is in this picture?');
+    await botCountAbove(page, before, REPLY);
+    await lastBotFinal(page, { timeout: 170_000 });
     expect(await lastBotText()).not.toMatch(/failed|Sorry|Queued/);
     await page.screenshot({ path: join(artifacts, 'playground-4-describe.png') });
   });
 
   it('retouches a region drawn with the mouse', async () => {
-    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#36c' } })
-      .png()
-      .toBuffer();
-    await page.setInputFiles('#file', { name: 'blue.png', mimeType: 'image/png', buffer: png });
+    await attach(page, 'blue.png', await solidPng('#36c'));
     await page.check('#draw');
-    const box = await page.locator('#mask').boundingBox();
-    if (!box) throw new Error('no mask canvas');
-    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.7, { steps: 8 });
-    await page.mouse.up();
+    await drawOnMask(page, 0.3, 0.7, 8);
     await page.screenshot({ path: join(artifacts, 'playground-5-mask.png') });
     const drawn = await page.evaluate(`(() => {
       const c = document.getElementById('mask');
@@ -305,17 +275,13 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     })()`);
     expect(drawn).toBe(true);
     const before = await page.locator('#log li.bot').count();
-    await send('/retouch a yellow star --steps 4');
-    await botCountAbove(before);
+    await send(page, '/retouch a yellow star --steps 4');
+    await botCountAbove(page, before, REPLY);
     await page.screenshot({ path: join(artifacts, 'playground-6-retouch.png') });
   });
 
   it('answers a corrupt upload with the localized error and keeps serving', async () => {
-    await page.setInputFiles('#file', {
-      name: 'broken.png',
-      mimeType: 'image/png',
-      buffer: Buffer.from('not an image at all'),
-    });
+    await attach(page, 'broken.png', Buffer.from('not an image at all'));
     // The page cannot decode it either, and says so before anything is sent.
     await page.waitForSelector('#attach-error >> text=/could not be read/i', { timeout: 20_000 });
     expect(await page.locator('#attachment').isHidden()).toBe(true);
@@ -328,7 +294,7 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     })()`)) as { lines: string[] };
     expect(answer.lines.join(' ')).toMatch(/could not be read|not supported/i);
     await page.screenshot({ path: join(artifacts, 'playground-7-corrupt.png') });
-    await send('/help');
+    await send(page, '/help');
     await page.waitForSelector('#log li.bot >> text=/imagine/i >> nth=-1', { timeout: 20_000 });
   });
 

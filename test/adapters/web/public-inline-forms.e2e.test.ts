@@ -3,14 +3,10 @@
 // answers stubbed (no engine): each offers the composer's palette for the flags, and Escape closes that list first,
 // then the form, giving the keyboard back to the button that opened it.
 import { existsSync, readFileSync } from 'node:fs';
-import { type Browser, chromium, type Page, type Route } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_FLAGS } from '../../../commands/index.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser && process.env.CI)
-  throw new Error('CI needs Debian chromium for the playground test (see .ci/run)');
+import { haveBrowser, openBrowserPage } from './playground-browser.js';
 
 const ORIGIN = 'http://playground.test';
 const publicDir = new URL('../../../adapters/web/public/', import.meta.url);
@@ -88,24 +84,12 @@ describe.skipIf(!haveBrowser)('playground inline forms: the palette and Escape',
   let browser: Browser;
   let page: Page;
   const answers: string[] = [];
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--no-first-run',
-      ],
-    });
-    page = await browser.newPage({ locale: 'en-US' });
-    page.on('pageerror', (error) => pageErrors.push(String(error)));
-    await page.route('**/*', (route) => serve(route, answers));
-    await page.goto(`${ORIGIN}/`);
-    await page.waitForSelector('body[data-ready=true]');
+    ({ browser, page, pageErrors } = await openBrowserPage(`${ORIGIN}/`, {
+      prepare: (page) => page.route('**/*', (route) => serve(route, answers)),
+    }));
   }, 60_000);
 
   afterAll(async () => {

@@ -1,0 +1,182 @@
+// The playground's browser tests' side of the browser, in one place: Debian's Chromium driven by playwright-core
+// (the suites skip without it, and CI fails without it), a page that collects its errors, and the steps the tests
+// repeat on the page: waiting for it to be ready, attaching a file, typing and sending, drawing on the mask,
+// waiting for replies, a second page of the same user. Also the real-engine stack the history and UX suites run
+// on, and a job held before its first step until it is cancelled. Screenshots go to `artifacts`.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import type { Services } from '../../../src/services.js';
+import { openE2eServices } from '../e2e-services.js';
+import { type PlaygroundStack, playgroundOnServices } from './playground-server.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const haveBrowser = existsSync(CHROMIUM);
+if (!haveBrowser && process.env.CI)
+  throw new Error('CI needs Debian chromium for the playground test (see .ci/run)');
+export const artifacts = join(process.cwd(), 'test', 'artifacts');
+/** Generous: a job on the real engine on a loaded 2-core machine. */
+export const WAIT = { timeout: 120_000 };
+
+/** The flags every suite starts Chromium with; a suite may add its own. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--no-first-run',
+];
+
+export interface BrowserPage {
+  browser: Browser;
+  page: Page;
+  /** Every uncaught error of `page`, as text; a suite expects it to stay empty. */
+  pageErrors: string[];
+}
+
+export interface BrowserPageOptions {
+  /** Chromium flags on top of the usual ones. */
+  args?: string[];
+  /** The page's own options, over an English (en-US) locale. */
+  page?: BrowserContextOptions;
+  /** Done to the page before it first opens `url` (routes, say). */
+  prepare?: (page: Page) => Promise<unknown>;
+  /** Whether to wait for the page to say it is ready (default: yes). */
+  ready?: boolean;
+}
+
+/**
+ * Chromium, and a page on `url` that records its errors. Should the page not open, the browser is closed again
+ * before the error goes on.
+ */
+export async function openBrowserPage(url: string, options: BrowserPageOptions = {}): Promise<BrowserPage> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
+  });
+  try {
+    const page = await browser.newPage({ locale: 'en-US', ...options.page });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    await options.prepare?.(page);
+    await page.goto(url);
+    if (options.ready ?? true) await whenReady(page);
+    return { browser, page, pageErrors };
+  } catch (error) {
+    await browser.close();
+    throw error;
+  }
+}
+
+/** Waits for the playground page to have loaded its history and say it is ready. */
+export function whenReady(page: Page) {
+  return page.waitForSelector('body[data-ready=true]');
+}
+
+/**
+ * A page of its own (with `options` over an English locale) for the same user as `page` (its cookies), open on
+ * `url` and ready. Closing it closes its browser context too.
+ */
+export async function openAsSameUser(
+  browser: Browser,
+  page: Page,
+  url: string,
+  options: BrowserContextOptions = {},
+): Promise<Page> {
+  const other = await browser.newPage({ locale: 'en-US', ...options });
+  await other.context().addCookies(await page.context().cookies());
+  await other.goto(url);
+  await whenReady(other);
+  return other;
+}
+
+/** Types `text` into the composer and clicks Send. */
+export async function send(page: Page, text: string) {
+  await page.fill('#text', text);
+  await page.click('#send');
+}
+
+/** Types `text` into the composer and sends it with Enter. */
+export async function sendWithEnter(page: Page, text: string) {
+  await page.fill('#text', text);
+  await page.press('#text', 'Enter');
+}
+
+/** Puts a file into the composer's file input (a PNG unless told otherwise). */
+export function attach(page: Page, name: string, buffer: Buffer, mimeType = 'image/png') {
+  return page.setInputFiles('#file', { name, mimeType, buffer });
+}
+
+/**
+ * Draws one stroke with the mouse on the mask canvas, from `from` to `to` of its width and height (the same
+ * fraction on both), in `steps` moves.
+ */
+export async function drawOnMask(page: Page, from: number, to: number, steps: number) {
+  const box = await page.locator('#mask').boundingBox();
+  if (!box) throw new Error('no mask canvas');
+  await page.mouse.move(box.x + box.width * from, box.y + box.height * from);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * to, box.y + box.height * to, { steps });
+  await page.mouse.up();
+}
+
+/** Waits until the page shows more than `n` bot messages. */
+export function botCountAbove(page: Page, n: number, options?: { timeout?: number }) {
+  return page.waitForFunction(`document.querySelectorAll('#log li.bot').length > ${n}`, undefined, options);
+}
+
+/** Waits until the last bot message is final (and, with `above`, there are more than that many). */
+export function lastBotFinal(page: Page, options: { timeout?: number }, above?: number) {
+  const more = above === undefined ? '' : `l.length > ${above} && `;
+  return page.waitForFunction(
+    `(() => { const l = document.querySelectorAll('#log li.bot'); return ${more}l[l.length - 1].dataset.state === 'final'; })()`,
+    undefined,
+    options,
+  );
+}
+
+/**
+ * The real services on the generated checkpoint (`openE2eServices` as `name`, no rate limit, ten jobs a user) and
+ * a playground over them that answers a missing image with the web's own message; the suite starts the services.
+ */
+export async function openBrowserStack(
+  name: string,
+): Promise<{ services: Services; playground: PlaygroundStack }> {
+  const opened = await openE2eServices(name, {
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: '0',
+    QUEUE_MAX_PER_USER: '10',
+  });
+  const services = opened.services;
+  const playground = playgroundOnServices(opened, {
+    platforms: { web: { imageMissingKey: 'web.needs_image' } },
+    randomModel: services.bundledModel,
+  });
+  return { services, playground };
+}
+
+/**
+ * Runs `body` with a test double around the real engine that holds the text-to-image job for `prompt` before its
+ * first step until it is cancelled (so a click on Cancel never races a job that finished first); the engine is
+ * put back after.
+ */
+export async function withHeldJob(services: Services, prompt: string, body: () => Promise<void>) {
+  const engine = services.engine;
+  if (!engine) throw new Error('the playground test needs the local engine');
+  const real = engine.generate.bind(engine);
+  engine.generate = async (request, options) => {
+    if (request.task === 'text_to_image' && request.prompt === prompt) {
+      const signal = options?.signal;
+      await new Promise<void>((resolve) => {
+        if (!signal || signal.aborted) return resolve();
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+    return real(request, options);
+  };
+  try {
+    await body();
+  } finally {
+    engine.generate = real;
+  }
+}
