@@ -399,5 +399,6 @@ async function renderStage(
 
 function pausedKey(event: Extract<JobEvent, { type: 'paused' }>): string {
   if (event.reason === 'worker') return 'job.paused_worker';
+  if (event.reason === 'worker_lost') return 'job.paused_worker_lost';
   return event.restarts ? 'job.paused_restart' : 'job.paused_waiting';
 }

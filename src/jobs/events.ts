@@ -14,9 +14,10 @@ export type JobEvent =
    * The bot is stopping with this job unfinished: it waits in the queue for the next start, which tells its place
    * again. `restarts`: it was running and was put back, so it starts again from the beginning. `reason` 'worker'
    * (shared queue only): the bot goes on, but the worker running the job stopped and put it back for the next free
-   * one, whose `started` follows; absent, the bot itself is stopping.
+   * one, whose `started` follows; 'worker_lost': that worker stopped answering (killed, crashed), and the job runs
+   * again from the beginning once BullMQ's stalled check hands it to another; absent, the bot itself is stopping.
    */
-  | { type: 'paused'; job: Job; restarts: boolean; reason?: 'shutdown' | 'worker' };
+  | { type: 'paused'; job: Job; restarts: boolean; reason?: 'shutdown' | 'worker' | 'worker_lost' };
 
 export type JobListener = (event: JobEvent) => void;
 

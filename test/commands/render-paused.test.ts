@@ -35,6 +35,14 @@ describe('paused replies', () => {
     expect(worker.buttons?.flat().map((b) => b.labelKey)).toEqual(['button.cancel']);
   });
 
+  it('says that a worker which stopped answering leaves the job to start again on another', async () => {
+    const lost = await renderEvent({ type: 'paused', job, restarts: true, reason: 'worker_lost' }, deps);
+    expect(lost.text).toEqual([{ key: 'job.paused_worker_lost' }]);
+    expect(lost.urgent).toBe(true);
+    expect(lost.final).toBeFalsy();
+    expect(lost.buttons?.flat().map((b) => b.labelKey)).toEqual(['button.cancel']);
+  });
+
   it('keeps the restart wording when the bot itself stops', async () => {
     const running = await renderEvent({ type: 'paused', job, restarts: true }, deps);
     const waiting = await renderEvent({ type: 'paused', job, restarts: false, reason: 'shutdown' }, deps);

@@ -6,7 +6,8 @@
 // a job to a given worker and must not split a batch. A holder that dies stops renewing; another front-end takes
 // the lease within `leaseMs`. Runs BullMQ gave up on (a worker died during the retry too) get every member's owner
 // the apology here. It also announces a change in the live workers (one appearing, all gone) that nothing else
-// would, since front-ends show no ETA while none is alive.
+// would, since front-ends show no ETA while none is alive, and tells the owners of jobs whose worker stopped
+// answering mid-run that they start again (shared-runners.ts), long before BullMQ's stalled check retries them.
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -15,6 +16,7 @@ import { FairScheduler } from '../scheduler.js';
 import type { Job } from '../types.js';
 import { ownerKey } from '../types.js';
 import { CoalescedTask } from './coalesced-task.js';
+import { announceLostRunners, HEARTBEAT_TTL_MS } from './shared-runners.js';
 import { type SharedState, type Snapshot, toCandidate, type WireEvent } from './shared-state.js';
 
 export const WORK_QUEUE = 'work';
@@ -59,6 +61,14 @@ export class Dispatcher {
   private closed = false;
   /** Live workers at this holder's last pass: front-ends show no ETA while there are none (FrontQueue). */
   private liveWorkers: number | undefined;
+  /**
+   * Since when this process's Redis connection has been up: after a reconnection every worker's heartbeat may have
+   * run out while Redis was away, so none is judged lost until each has had its time to beat again.
+   */
+  private connectedSince = Date.now();
+  private readonly reconnected = () => {
+    this.connectedSince = Date.now();
+  };
 
   constructor(private readonly options: DispatcherOptions) {
     this.scheduler = new FairScheduler({
@@ -83,6 +93,7 @@ export class Dispatcher {
 
   async start(): Promise<void> {
     const { state } = this.options;
+    state.redis.on('ready', this.reconnected);
     this.subscriber = state.subscriber(`dispatcher-${this.id}`);
     await this.subscriber.subscribe(state.channel('wake'));
     this.subscriber.on('message', () => this.kick());
@@ -115,6 +126,10 @@ export class Dispatcher {
       await this.reconcile().catch((error: unknown) =>
         this.warn('reconciling dispatched jobs failed', error),
       );
+      if (Date.now() - this.connectedSince >= HEARTBEAT_TTL_MS)
+        await this.announceLost().catch((error: unknown) =>
+          this.warn('checking for lost workers failed', error),
+        );
       this.kick();
     }
   }
@@ -145,6 +160,14 @@ export class Dispatcher {
       if (!bull) await this.work.add('run', { run, ids } satisfies RunData, { jobId: run });
       else if ((await bull.getState()) === 'failed') await this.apologize(run, bull.failedReason);
     }
+  }
+
+  private async announceLost(): Promise<void> {
+    const told = await announceLostRunners(this.options.state);
+    if (told.length > 0)
+      this.options.log?.('warn', 'a worker stopped answering mid-run; its jobs start again', {
+        jobIds: told,
+      });
   }
 
   /**
@@ -237,6 +260,7 @@ export class Dispatcher {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    this.options.state.redis.off('ready', this.reconnected);
     await this.ticker.idle();
     await this.pass.idle();
     if (this.leading) await this.options.state.releaseLease(this.id).catch(() => undefined);

@@ -63,7 +63,7 @@ export type WireEvent =
   | { type: 'done'; job: Job }
   | { type: 'failed'; job: Job }
   | { type: 'cancelled'; job: Job }
-  | { type: 'paused'; job: Job; restarts: true; reason: 'worker' };
+  | { type: 'paused'; job: Job; restarts: true; reason: 'worker' | 'worker_lost' };
 
 export interface WirePreview {
   width: number;

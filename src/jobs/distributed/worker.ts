@@ -4,7 +4,8 @@
 // shutdown puts back) to each job's owning front-end over Redis pub/sub. BullMQ's job lock is the worker's lease on
 // the run: a worker killed mid-run stops renewing it, another worker's stalled check puts the run back once
 // (`maxStalledCount: 1`) and its unfinished jobs re-run there; a second stall fails it and the dispatcher sends each
-// job's owner the apology.
+// job's owner the apology. Which worker has a run, and that it still answers, is kept apart (shared-runners.ts), so
+// the owners hear of a killed worker within a heartbeat's expiry rather than at the retry.
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -12,6 +13,7 @@ import type { Engine } from '../../../engine/index.js';
 import { within } from '../../within.js';
 import type { Job } from '../types.js';
 import { type RunData, WORK_QUEUE, workQueueOptions } from './dispatcher.js';
+import { HEARTBEAT_MS, HEARTBEAT_TTL_MS, leaveRun, markAlive, takeRun } from './shared-runners.js';
 import type { SharedState } from './shared-state.js';
 import {
   type BatchContext,
@@ -42,7 +44,8 @@ export interface DistributedWorkerOptions {
   metrics?: WorkerMetrics;
 }
 
-const HEARTBEAT_MS = 2000;
+/** Stalls of a run that BullMQ retries; the next one fails it (the dispatcher's apology). */
+const MAX_STALLED = 1;
 
 /**
  * A BullMQ job's run. One handed over before runs existed carries `{ id }` under the job's own id: the
@@ -57,6 +60,8 @@ export class DistributedWorker {
   private worker: Worker | undefined;
   private subscriber: Redis | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Outlives `heartbeat` through a shutdown: a run still finishing must not look like a lost one. */
+  private aliveTimer: NodeJS.Timeout | undefined;
   private readonly controllers = new Map<string, Running>();
   /** Past the shutdown grace: a job still starting is put back instead of run. */
   private stopping = false;
@@ -81,15 +86,22 @@ export class DistributedWorker {
       this.abortCancelled((JSON.parse(message) as { id: string }).id),
     );
     const lockMs = this.options.lockMs ?? 15_000;
-    this.worker = new Worker(WORK_QUEUE, async (bull) => this.process(runOf(bull.data)), {
-      ...workQueueOptions(this.options.url, state.prefix),
-      concurrency: 1,
-      lockDuration: lockMs,
-      stalledInterval: lockMs,
-      maxStalledCount: 1,
-      removeOnComplete: { count: 0 },
-      removeOnFail: { count: 1000 },
-    });
+    // Before the first run can arrive: its try is judged lost once this stops.
+    await this.stayAlive();
+    this.aliveTimer = setInterval(() => void this.stayAlive(), HEARTBEAT_MS);
+    this.worker = new Worker(
+      WORK_QUEUE,
+      async (bull) => this.process(runOf(bull.data), bull.stalledCounter < MAX_STALLED),
+      {
+        ...workQueueOptions(this.options.url, state.prefix),
+        concurrency: 1,
+        lockDuration: lockMs,
+        stalledInterval: lockMs,
+        maxStalledCount: MAX_STALLED,
+        removeOnComplete: { count: 0 },
+        removeOnFail: { count: 1000 },
+      },
+    );
     this.worker.on('error', (error) =>
       this.options.log?.('warn', 'worker queue error', { error: String(error) }),
     );
@@ -118,18 +130,35 @@ export class DistributedWorker {
 
   private async beat(): Promise<void> {
     try {
-      await this.options.state.heartbeat(this.id, HEARTBEAT_MS * 3, this.maxBatch);
+      await this.options.state.heartbeat(this.id, HEARTBEAT_TTL_MS, this.maxBatch);
       await this.options.state.publish('wake', { worker: this.id });
     } catch (error) {
       this.options.log?.('warn', 'worker heartbeat failed', { error: String(error) });
     }
   }
 
+  private async stayAlive(): Promise<void> {
+    await markAlive(this.options.state, this.id).catch((error: unknown) =>
+      this.options.log?.('warn', 'worker heartbeat failed', { error: String(error) }),
+    );
+  }
+
   /**
    * One run: its jobs still in it (a retried run skips those its first try ended), in engine batches of at most
-   * this worker's own max batch (a run made for a larger max, before this worker joined, still fits).
+   * this worker's own max batch (a run made for a larger max, before this worker joined, still fits). `retried`:
+   * whether BullMQ would run it again if this try stalled.
    */
-  private async process({ run, ids }: RunData): Promise<void> {
+  private async process({ run, ids }: RunData, retried: boolean): Promise<void> {
+    const { state } = this.options;
+    await takeRun(state, run, this.id, retried);
+    try {
+      await this.runMembers(run, ids);
+    } finally {
+      await leaveRun(state, run, this.id).catch(() => undefined);
+    }
+  }
+
+  private async runMembers(run: string, ids: string[]): Promise<void> {
     let left = await this.options.state.membersOf(run, ids);
     while (left.length > 0) {
       const jobs: Job[] = [];
@@ -181,6 +210,7 @@ export class DistributedWorker {
       if (!(await settlesWithin(closing, abortWaitMs)))
         this.options.log?.('warn', 'an aborted job did not stop; it is retried once its lock runs out');
     }
+    clearInterval(this.aliveTimer);
     await this.subscriber?.quit().catch(() => undefined);
   }
 }

@@ -1,8 +1,8 @@
 // A worker or a front-end in its own process, for the kill -9 and clock tests: `node --import tsx child-role.ts
-// worker|frontend <prefix> [msPerStep] [clockSkewMs] [maxBatch]`. Prints `ready <id>` once connected and `run
+// worker|frontend <prefix> [msPerStep] [clockSkewMs] [maxBatch] [lockMs]`. Prints `ready <id>` once connected and `run
 // <prompt>` when its test engine starts a request, so the parent knows whom to kill. A skew sets this process's clock
 // (`Date.now`) that many milliseconds off, as a machine whose clock is wrong would be. A worker's max batch is 1
-// unless given.
+// unless given, and its job lock 2 s (a killed worker's run is retried within seconds).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +14,11 @@ import { JobStore } from '../../../src/jobs/store.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { LIMITS, REDIS_URL } from './redis-harness.js';
 
-const [role, prefix, msPerStep, clockSkewMs, maxBatch] = process.argv.slice(2);
+const [role, prefix, msPerStep, clockSkewMs, maxBatch, lockMs] = process.argv.slice(2);
 if (!prefix)
-  throw new Error('usage: child-role.ts worker|frontend <prefix> [msPerStep] [clockSkewMs] [maxBatch]');
+  throw new Error(
+    'usage: child-role.ts worker|frontend <prefix> [msPerStep] [clockSkewMs] [maxBatch] [lockMs]',
+  );
 const skew = Number(clockSkewMs ?? 0);
 if (skew !== 0) {
   const realNow = Date.now.bind(Date);
@@ -38,7 +40,7 @@ if (role === 'worker') {
     engine: new ReportingEngine(Number(msPerStep ?? 300), 4),
     maxBatch: Number(maxBatch ?? 1),
     jobTimeoutMs: 60_000,
-    lockMs: 2000,
+    lockMs: Number(lockMs ?? 2000),
   });
   await worker.start();
   process.stdout.write(`ready ${worker.id}\n`);

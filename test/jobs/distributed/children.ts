@@ -14,8 +14,8 @@ export interface Child {
 const children: Child[] = [];
 
 /**
- * Starts a role and resolves once it is connected; `clockSkewMs` sets its clock that far off the real one, and
- * `maxBatch` a worker's max batch.
+ * Starts a role and resolves once it is connected; `clockSkewMs` sets its clock that far off the real one,
+ * `maxBatch` a worker's max batch and `lockMs` its job lock.
  */
 export async function spawnRole(
   role: 'worker' | 'frontend',
@@ -23,6 +23,7 @@ export async function spawnRole(
   msPerStep = 300,
   clockSkewMs = 0,
   maxBatch = 1,
+  lockMs = 2000,
 ): Promise<Child> {
   const args = [
     '--import',
@@ -33,6 +34,7 @@ export async function spawnRole(
     String(msPerStep),
     String(clockSkewMs),
     String(maxBatch),
+    String(lockMs),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const entry: Child = { process: child, id: '', runs: [] };

@@ -74,6 +74,8 @@ describe.skipIf(skip)('distributed queue: kill -9', { timeout: 120_000 }, () => 
     const b = await spawnRole('worker', prefix, 2500);
     killHard(a);
     await until(() => b.runs.includes('doomed'), 25_000, 'the retry');
+    // The last try is not recorded as a run that a lost worker's owners would be told starts again.
+    expect(await cluster.probe.redis.hlen(cluster.probe.key('runners'))).toBe(0);
     const c = await spawnRole('worker', prefix);
     killHard(b);
     await until(
@@ -85,6 +87,9 @@ describe.skipIf(skip)('distributed queue: kill -9', { timeout: 120_000 }, () => 
     expect(last?.type).toBe('failed');
     // The bot went on; its workers stopped: not the single-process wording of a bot restarting twice.
     expect(last?.job.error?.key).toBe('errors.job.worker_lost');
+    // The retry was the last try: "it starts again" would have been false after its worker's death.
+    const types = fe.events.filter((e) => e.job.id === id).map((e) => e.type);
+    expect(types.slice(types.lastIndexOf('started'))).not.toContain('paused');
     expect(c.runs).toEqual([]);
     // Both runs were interrupted and delivered nothing: the whole charge is refunded.
     expect(await counterOf(cluster.probe, owner)).toBeCloseTo(0, 6);
