@@ -4,22 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { durationParams, formatSeconds, renderEvent } from '../../commands/render.js';
 import { t } from '../../src/i18n.js';
 import type { Job } from '../../src/jobs/index.js';
+import { aJob } from './job-fixture.js';
 
-const job = (over: Partial<Job>): Job => ({
-  id: 'job-1',
-  seq: 1,
-  owner: { platform: 'web', userId: 'u1' },
-  scope: 'playground',
-  kind: 'imagine',
-  request: { task: 'text_to_image', prompt: 'a fox', width: 256, height: 256 },
-  meta: { locale: 'en' },
-  priority: 'normal',
-  status: 'failed',
-  attempts: 1,
-  estimatedCost: 1,
-  createdAt: 0,
-  ...over,
-});
+const job = (over: Partial<Job>): Job => aJob({ status: 'failed', attempts: 1, ...over });
 
 const deps = {
   store: { readFile: () => Buffer.alloc(0) },

@@ -5,21 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { type RenderDeps, renderEvent, renderQueued } from '../../commands/render.js';
 import { t } from '../../src/i18n.js';
 import type { Job } from '../../src/jobs/index.js';
+import { aJob } from './job-fixture.js';
 
-const job: Job = {
-  id: 'job-1',
-  seq: 1,
-  owner: { platform: 'web', userId: 'u1' },
-  scope: 'playground',
-  kind: 'imagine',
-  request: { task: 'text_to_image', prompt: 'a fox', width: 256, height: 256 },
-  meta: { locale: 'en' },
-  priority: 'normal',
-  status: 'queued',
-  attempts: 0,
-  estimatedCost: 1,
-  createdAt: 0,
-};
+const job: Job = aJob();
 
 const deps: RenderDeps = {
   store: { readFile: () => Buffer.alloc(0) },
