@@ -9,6 +9,7 @@ import {
   counterOf,
   skipWithoutRedis,
   startCluster,
+  submitImagine,
   uniquePrefix,
   until,
 } from './redis-harness.js';
@@ -26,16 +27,7 @@ afterEach(async () => {
 });
 
 function submitThree(fe: Cluster['frontEnds'][number]): Job[] {
-  return ['one', 'two', 'three'].map((prompt) => {
-    const result = fe.queue.submit({
-      owner,
-      scope: 'guild:1',
-      kind: 'imagine',
-      request: { task: 'text_to_image', prompt, width: 256, height: 256 },
-    });
-    if (!result.ok) throw new Error('refused');
-    return result.job;
-  });
+  return ['one', 'two', 'three'].map((prompt) => submitImagine(fe, owner, prompt));
 }
 
 const ended = (fe: Cluster['frontEnds'][number], id: string) =>

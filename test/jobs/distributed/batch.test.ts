@@ -10,6 +10,7 @@ import {
   eventually,
   skipWithoutRedis,
   startCluster,
+  submitImagine,
   until,
 } from './redis-harness.js';
 
@@ -25,16 +26,7 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-function submit(fe: Cluster['frontEnds'][number], owner: Owner, prompt: string): Job {
-  const result = fe.queue.submit({
-    owner,
-    scope: 'guild:1',
-    kind: 'imagine',
-    request: { task: 'text_to_image', prompt, width: 256, height: 256 },
-  });
-  if (!result.ok) throw new Error('refused');
-  return result.job;
-}
+const submit = submitImagine;
 
 const ended = (fe: Cluster['frontEnds'][number], id: string) =>
   fe.events.some((e) => e.job.id === id && TERMINAL.has(e.type));

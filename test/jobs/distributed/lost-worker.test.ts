@@ -11,6 +11,7 @@ import {
   counterOf,
   skipWithoutRedis,
   startCluster,
+  submitImagine,
   uniquePrefix,
   until,
 } from './redis-harness.js';
@@ -41,16 +42,7 @@ async function frontEnd(prefix: string) {
   return { fe, heard };
 }
 
-function submit(fe: Cluster['frontEnds'][number], prompt: string) {
-  const result = fe.queue.submit({
-    owner,
-    scope: 'guild:1',
-    kind: 'imagine',
-    request: { task: 'text_to_image', prompt, width: 256, height: 256 },
-  });
-  if (!result.ok) throw new Error('refused');
-  return result.job;
-}
+const submit = (fe: Cluster['frontEnds'][number], prompt: string) => submitImagine(fe, owner, prompt);
 
 const spawnWorker = (prefix: string, lockMs = LOCK_MS, msPerStep = 300): Promise<Child> =>
   spawnRole('worker', prefix, msPerStep, 0, 1, lockMs);

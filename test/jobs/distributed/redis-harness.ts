@@ -12,7 +12,7 @@ import { DistributedWorker } from '../../../src/jobs/distributed/worker.js';
 import type { JobEvent } from '../../../src/jobs/events.js';
 import type { QueueLimits } from '../../../src/jobs/queue.js';
 import { JobStore } from '../../../src/jobs/store.js';
-import { type Owner, ownerKey } from '../../../src/jobs/types.js';
+import { type Job, type Owner, ownerKey } from '../../../src/jobs/types.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -158,4 +158,16 @@ export async function until(check: () => boolean, timeoutMs: number, what: strin
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** A 256² imagine of `owner` in guild 1, submitted at `fe`; a refusal fails the test. */
+export function submitImagine(fe: Cluster['frontEnds'][number], owner: Owner, prompt: string): Job {
+  const result = fe.queue.submit({
+    owner,
+    scope: 'guild:1',
+    kind: 'imagine',
+    request: { task: 'text_to_image', prompt, width: 256, height: 256 },
+  });
+  if (!result.ok) throw new Error(`refused: ${result.refusal.key}`);
+  return result.job;
 }

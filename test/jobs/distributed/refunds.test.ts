@@ -2,7 +2,14 @@
 // of the charge its claim made, as in single-process mode (the apology's full refund is in kill.test.ts).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Owner } from '../../../src/jobs/types.js';
-import { type Cluster, counterOf, skipWithoutRedis, startCluster, until } from './redis-harness.js';
+import {
+  type Cluster,
+  counterOf,
+  skipWithoutRedis,
+  startCluster,
+  submitImagine,
+  until,
+} from './redis-harness.js';
 
 const skip = await skipWithoutRedis();
 
@@ -13,16 +20,7 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-function submit(fe: Cluster['frontEnds'][number], owner: Owner, prompt: string) {
-  const result = fe.queue.submit({
-    owner,
-    scope: 'guild:1',
-    kind: 'imagine',
-    request: { task: 'text_to_image', prompt, width: 256, height: 256 },
-  });
-  if (!result.ok) throw new Error('refused');
-  return result.job;
-}
+const submit = submitImagine;
 
 describe.skipIf(skip)('distributed queue: refunds', () => {
   it('charges a job cancelled part-way only the share of its steps that ran', async () => {
