@@ -212,6 +212,31 @@ describe('Discord HTTP interactions', () => {
   });
 });
 
+describe('a playground beyond loopback', () => {
+  it('needs WEB_ACCESS_TOKEN, said at start-up before the model loads', () => {
+    expect(problemsOf({ WEB_HOST: '0.0.0.0' })).toEqual([
+      {
+        variable: 'WEB_ACCESS_TOKEN',
+        problem: expect.stringMatching(/required when WEB_HOST \(0\.0\.0\.0\)/),
+      },
+    ]);
+    expect(problemsOf({ WEB_HOST: '192.168.1.5', WEB_PORT: '8080', TELEGRAM_TOKEN })).toEqual([
+      expect.objectContaining({ variable: 'WEB_ACCESS_TOKEN' }),
+    ]);
+    expect(loadConfig({ WEB_HOST: '0.0.0.0', WEB_ACCESS_TOKEN: 'tok' }).web.host).toBe('0.0.0.0');
+  });
+
+  it('is no problem on loopback, nor where no playground runs (a platform token and no WEB_PORT)', () => {
+    for (const host of ['127.0.0.1', '127.0.1.1', 'localhost', '::1'])
+      expect(loadConfig({ WEB_HOST: host }).web.host, host).toBe(host);
+    expect(loadConfig({ WEB_HOST: '0.0.0.0', TELEGRAM_TOKEN }).web.host).toBe('0.0.0.0');
+  });
+
+  it('an invalid WEB_HOST is named once, by its own rule', () => {
+    expect(problemsOf({ WEB_HOST: 'my host' }).map((p) => p.variable)).toEqual(['WEB_HOST']);
+  });
+});
+
 describe('each variable is validated', () => {
   const invalid: Array<[string, string, RegExp]> = [
     ['DEVICE', 'tpu', /auto, cuda, cpu/],

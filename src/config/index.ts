@@ -121,7 +121,23 @@ function crossChecks(env: NodeJS.ProcessEnv): Array<{ variable: string; problem:
       problem: 'is required when DISCORD_INTERACTIONS_PORT is set (it verifies the requests Discord sends)',
     });
   }
+  // The playground refuses to open beyond loopback without a token (adapters/web), but only once it starts, after
+  // the model has loaded (minutes for the 8B one): the same rule, said at once. It runs with no platform token, or
+  // whenever WEB_PORT is set (src/app.ts planAdapters). A WEB_HOST the schema refuses is named by the schema alone.
+  const webHost = envSchema.shape.WEB_HOST.safeParse(env.WEB_HOST);
+  const playground = isSet('WEB_PORT') || (!isSet('DISCORD_TOKEN') && !isSet('TELEGRAM_TOKEN'));
+  if (webHost.success && playground && !isLoopbackHost(webHost.data) && !isSet('WEB_ACCESS_TOKEN')) {
+    problems.push({
+      variable: 'WEB_ACCESS_TOKEN',
+      problem: `is required when WEB_HOST (${webHost.data}) is not loopback: the playground would be open to other machines`,
+    });
+  }
   return problems;
+}
+
+/** The playground's own rule (adapters/web/session.ts isLoopback), which config may not import. */
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 /**
