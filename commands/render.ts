@@ -390,14 +390,18 @@ async function renderStage(
       // queue's worker stopping, after which the next worker's started and progress take over the message.
       return {
         ...base,
-        text: [{ key: pausedKey(event) }],
+        text: [{ key: pausedKey(event, deps) }],
         buttons: [[cancelButton(job.id)]],
         urgent: true,
       };
   }
 }
 
-function pausedKey(event: Extract<JobEvent, { type: 'paused' }>): string {
+function pausedKey(event: Extract<JobEvent, { type: 'paused' }>, deps: RenderDeps): string {
+  // Its worker stopped and none is left: one line says both, as no time can be given (the queue tells it again
+  // when the workers change).
+  const workerGone = event.reason === 'worker' || event.reason === 'worker_lost';
+  if (workerGone && deps.workersRunning?.() === false) return 'job.paused_no_worker';
   if (event.reason === 'worker') return 'job.paused_worker';
   if (event.reason === 'worker_lost') return 'job.paused_worker_lost';
   return event.restarts ? 'job.paused_restart' : 'job.paused_waiting';

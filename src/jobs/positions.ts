@@ -1,19 +1,22 @@
-// Where each waiting job stands: a dry run of the fair scheduler over the queued jobs (the order they would start in
-// if nobody new arrived), the running jobs' remaining time ahead of them all, and a `position` event for each job
-// whose place changed since last told (until the bot stops).
+// Where each waiting job stands: a dry run of the fair scheduler over the queued jobs (the runs they would start in
+// if nobody new arrived, wait-plan.ts), the running run's remaining time ahead of them all, and a `position` event
+// for each job whose place changed since last told (until the bot stops).
 import { batchKey, type EngineRequest } from '../../engine/index.js';
 import type { JobEvents } from './events.js';
 import type { Candidate, FairScheduler } from './scheduler.js';
 import type { JobStore } from './store.js';
 import { type Job, ownerKey } from './types.js';
+import { planWaits, type WaitPlan } from './wait-plan.js';
 
 export interface PositionDeps {
   store: Pick<JobStore, 'byStatus'>;
-  scheduler: Pick<FairScheduler, 'order'>;
+  scheduler: Pick<FairScheduler, 'pickBatch'>;
   counters: ReadonlyMap<string, number>;
   events: Pick<JobEvents, 'emit'>;
-  /** The jobs running now. */
+  /** The jobs running now: one run (the one worker's). */
   running(): Job[];
+  /** The most jobs the worker runs together (1 without batching). */
+  maxBatch: number;
   expectedMs(job: Job): number;
   now(): number;
 }
@@ -27,36 +30,34 @@ export class QueuePositions {
 
   /** The queued jobs as the scheduler sees them. */
   candidates(): Candidate[] {
-    return this.deps.store.byStatus('queued').map((j) => ({
-      id: j.id,
-      user: ownerKey(j.owner),
-      seq: j.seq,
-      cost: j.estimatedCost,
-      priority: j.priority,
-      createdAt: j.createdAt,
-      batchKey: batchKey(j.request as EngineRequest),
-    }));
+    return this.deps.store.byStatus('queued').map(candidateOf);
   }
 
   /** Jobs ahead (by a dry run of the scheduler) and the ETA until the job starts. */
   positionOf(id: string): { ahead: number; etaMs: number } {
-    const order = this.plannedOrder();
-    const ahead = Math.max(
-      order.findIndex((j) => j.id === id),
-      0,
-    );
-    const aheadMs = order.slice(0, ahead).reduce((sum, j) => sum + this.deps.expectedMs(j), 0);
-    return {
-      ahead: ahead + this.deps.running().length,
-      etaMs: Math.round(aheadMs + this.remainingRunningMs()),
-    };
+    const plan = this.plan();
+    const start = plan.starts.find((s) => s.job.id === id);
+    return start ? { ahead: start.ahead, etaMs: start.etaMs } : plan.next;
   }
 
   /** The dry-run start order of every queued job. */
   plannedOrder(): Job[] {
-    const { store, scheduler, counters, now } = this.deps;
-    const byId = new Map(store.byStatus('queued').map((j) => [j.id, j]));
-    return scheduler.order(this.candidates(), counters, now()).map((c) => byId.get(c.id) as Job);
+    return this.plan().starts.map((s) => s.job);
+  }
+
+  private plan(): WaitPlan<Job> {
+    const { store, scheduler, counters, now, running, expectedMs, maxBatch } = this.deps;
+    const jobs = running();
+    const startedAt = Math.min(...jobs.map((j) => j.startedAt ?? now()));
+    return planWaits(scheduler, {
+      queued: store.byStatus('queued').map((job) => ({ job, candidate: candidateOf(job) })),
+      counters,
+      now: now(),
+      running: jobs.length > 0 ? [{ jobs, startedAt }] : [],
+      workers: 1,
+      maxBatch,
+      expectedMs,
+    });
   }
 
   /** No position is told from now on (shutdown). */
@@ -67,28 +68,25 @@ export class QueuePositions {
   /** Tells every queued job but `except` whose place changed. */
   emit(except?: string): void {
     if (this.halted) return;
-    const order = this.plannedOrder();
-    const running = this.deps.running().length;
     const next = new Map<string, number>();
-    let cost = this.remainingRunningMs();
-    order.forEach((job, i) => {
-      const ahead = i + running;
+    for (const { job, ahead, etaMs } of this.plan().starts) {
       next.set(job.id, ahead);
-      if (job.id !== except && this.last.get(job.id) !== ahead) {
-        this.deps.events.emit({ type: 'position', job, ahead, etaMs: Math.round(cost) });
-      }
-      cost += this.deps.expectedMs(job);
-    });
+      if (job.id !== except && this.last.get(job.id) !== ahead)
+        this.deps.events.emit({ type: 'position', job, ahead, etaMs });
+    }
     this.last = next;
   }
+}
 
-  private remainingRunningMs(): number {
-    const now = this.deps.now();
-    let ms = 0;
-    for (const job of this.deps.running()) {
-      const elapsed = now - (job.startedAt ?? now);
-      ms += Math.max(0, this.deps.expectedMs(job) - elapsed);
-    }
-    return ms;
-  }
+/** A waiting job as the scheduler sees it, with the batch it may share (the shared queue's too). */
+export function candidateOf(job: Job): Candidate {
+  return {
+    id: job.id,
+    user: ownerKey(job.owner),
+    seq: job.seq,
+    cost: job.estimatedCost,
+    priority: job.priority,
+    createdAt: job.createdAt,
+    batchKey: batchKey(job.request as EngineRequest),
+  };
 }

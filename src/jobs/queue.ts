@@ -62,6 +62,8 @@ export class JobQueue {
   /** Jobs told that the bot is stopping (`paused`): each hears it once. */
   private readonly paused = new Set<string>();
   private readonly eta: EtaCalibration;
+  /** The most jobs run together: 1 without batching. */
+  private readonly maxBatch: number;
   private readonly positions: QueuePositions;
   // Released jobs may start at once: the worker may be waiting for work.
   private readonly holds = new JobHolds(() => this.wake?.());
@@ -70,6 +72,7 @@ export class JobQueue {
     this.store = options.store;
     this.admins = new Set(options.admins ?? []);
     this.now = options.now ?? Date.now;
+    this.maxBatch = options.engine.generateBatch ? (options.maxBatch ?? 1) : 1;
     this.eta = new EtaCalibration(this.store, () => options.engine.info.device);
     this.scheduler = new FairScheduler({
       agingMs: options.agingMs ?? 10 * 60_000,
@@ -83,6 +86,7 @@ export class JobQueue {
       counters: this.counters,
       events: this.events,
       running: () => [...this.running.values()].map((r) => r.job),
+      maxBatch: this.maxBatch,
       expectedMs: (job) => this.expectedMs(job),
       now: this.now,
     });
@@ -244,7 +248,7 @@ export class JobQueue {
       this.counters,
       this.runningPerUser(),
       this.now(),
-      this.options.engine.generateBatch ? (this.options.maxBatch ?? 1) : 1,
+      this.maxBatch,
     );
     if (picked.length === 0) {
       await new Promise<void>((resolve) => {

@@ -1,7 +1,8 @@
 // A paused job is said at once, in words for why: the bot restarting (running or waiting), or, with a shared queue,
-// the worker running it stopping while the bot goes on.
+// the worker running it stopping while the bot goes on (and, when it was the last, that none is running).
 import { describe, expect, it } from 'vitest';
 import { renderEvent } from '../../commands/render.js';
+import { t } from '../../src/i18n.js';
 import type { Job } from '../../src/jobs/index.js';
 import { aJob } from './job-fixture.js';
 
@@ -29,6 +30,22 @@ describe('paused replies', () => {
     expect(lost.urgent).toBe(true);
     expect(lost.final).toBeFalsy();
     expect(lost.buttons?.flat().map((b) => b.labelKey)).toEqual(['button.cancel']);
+  });
+
+  it('says both in one line when the stopped worker was the last one: no other will take the job yet', async () => {
+    const none = { ...deps, workersRunning: () => false };
+    for (const reason of ['worker', 'worker_lost'] as const) {
+      const reply = await renderEvent({ type: 'paused', job, restarts: true, reason }, none);
+      expect(reply.text).toEqual([{ key: 'job.paused_no_worker' }]);
+      expect(reply.urgent).toBe(true);
+      expect(reply.etaAt).toBeUndefined();
+    }
+    expect(t('en', 'job.paused_no_worker')).toBe(
+      'The worker running your job stopped, and no worker is running right now: your job will start again from the beginning as soon as one is.',
+    );
+    // The bot's own restart is no worker's matter.
+    const restart = await renderEvent({ type: 'paused', job, restarts: true }, none);
+    expect(restart.text).toEqual([{ key: 'job.paused_restart' }]);
   });
 
   it('keeps the restart wording when the bot itself stops', async () => {

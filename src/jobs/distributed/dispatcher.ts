@@ -11,13 +11,13 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { batchKey, type EngineRequest } from '../../../engine/index.js';
+import { candidateOf } from '../positions.js';
 import { FairScheduler } from '../scheduler.js';
 import type { Job } from '../types.js';
 import { ownerKey } from '../types.js';
 import { CoalescedTask } from './coalesced-task.js';
 import { announceLostRunners, HEARTBEAT_TTL_MS } from './shared-runners.js';
-import { type SharedState, type Snapshot, toCandidate, type WireEvent } from './shared-state.js';
+import type { SharedState, Snapshot, WireEvent } from './shared-state.js';
 
 export const WORK_QUEUE = 'work';
 
@@ -237,7 +237,7 @@ export class Dispatcher {
     const perUser = new Map<string, number>();
     for (const user of snap.dispatched.values()) perUser.set(user, (perUser.get(user) ?? 0) + 1);
     const picked = this.scheduler.pickBatch(
-      queued.map((j) => toCandidate(j, batchKey(j.request as EngineRequest))),
+      queued.map(candidateOf),
       snap.counters,
       perUser,
       Date.now(),

@@ -20,15 +20,10 @@ import { ownerKey } from '../types.js';
 import { CoalescedTask } from './coalesced-task.js';
 import { Dispatcher } from './dispatcher.js';
 import { catchUp, type DeliveryContext, deliver } from './front-delivery.js';
+import { FrontPositions } from './front-positions.js';
 import { takeSharedRateSlot } from './rate-slots.js';
 import { announceReplaced, FrontHolds, type SharedClaim } from './shared-holds.js';
-import {
-  emptySnapshot,
-  type SharedState,
-  type Snapshot,
-  toCandidate,
-  type WireEvent,
-} from './shared-state.js';
+import { emptySnapshot, type SharedState, type Snapshot, type WireEvent } from './shared-state.js';
 
 export interface FrontQueueOptions {
   /** This front-end's name on the shared queue; keep it across restarts (services keep it in DATA_DIR). */
@@ -67,9 +62,7 @@ export class FrontQueue implements JobQueueApi {
     (error) => this.options.log?.('warn', 'reading the shared queue failed', { error: String(error) }),
   );
   private incoming: Promise<void> = Promise.resolve();
-  private lastPositions = new Map<string, number>();
-  /** Whether the waiting jobs' replies were last told that no worker is alive (they assume one at first). */
-  private idleTold = false;
+  private readonly positions: FrontPositions;
   private stopping = false;
   /** Set by `drain`: this front-end's job events stay in Redis for its next start to catch up on. */
   private draining = false;
@@ -78,6 +71,8 @@ export class FrontQueue implements JobQueueApi {
   private readonly pending = new Map<string, Promise<void>>();
   private readonly cancelling = new Map<string, Promise<void>>();
   private pendingJobs = new Map<string, Job>();
+  /** The counter a returning user's submission still on its way sets (written with it): job id → counter. */
+  private readonly lifts = new Map<string, number>();
   /** Submissions numbered provisionally so far (`PROVISIONAL_SEQ`). */
   private provisional = 0;
   /** Held jobs an admitted replacement cancels, still in the mirror until it sees them gone: no longer counted. */
@@ -100,6 +95,15 @@ export class FrontQueue implements JobQueueApi {
       leaseMs: options.leaseMs,
       log: options.log,
       onLeadership: options.onLeadership,
+    });
+    this.positions = new FrontPositions({
+      scheduler: this.scheduler,
+      events: this.events,
+      mirror: () => this.mirror,
+      counters: () => this.counters(),
+      queued: () => this.queuedJobs(),
+      expectedMs: (job) => this.expectedMs(job),
+      status: (id) => options.store.get(id)?.status,
     });
     // A hold is written after the jobs' own submissions, and a released one after the cancels asked meanwhile.
     this.holds = new FrontHolds(options, (ids) =>
@@ -195,6 +199,20 @@ export class FrontQueue implements JobQueueApi {
     return all.filter((j) => !this.leaving.has(j.id));
   }
 
+  /**
+   * The fairness counters, with the lifts of submissions not yet in the mirror: two users arriving at once are
+   * each lifted to the other's counter, as in one process, not the second to the first's old one.
+   */
+  private counters(): Map<string, number> {
+    const counters = new Map(this.mirror.counters);
+    for (const [id, lift] of this.lifts) {
+      const job = this.pendingJobs.get(id);
+      if (job) counters.set(ownerKey(job.owner), lift);
+      else this.lifts.delete(id);
+    }
+    return counters;
+  }
+
   /** Holds `owner`'s waiting jobs for the submission that replaces them, as far as this front-end knows them. */
   hold(ids: readonly string[], owner: Owner): JobHold | undefined {
     const waiting = new Map(this.queuedJobs().map((j) => [j.id, j]));
@@ -236,15 +254,17 @@ export class FrontQueue implements JobQueueApi {
     for (const [name, bytes] of Object.entries(files)) store.writeFile(job.id, name, bytes);
     store.insert({ ...job, seq: store.nextSeq() });
     const active = new Set([...queued.map((j) => ownerKey(j.owner)), ...this.mirror.dispatched.values()]);
-    const counters = new Map(this.mirror.counters);
+    const counters = this.counters();
     // A user replacing their own waiting job is no returning one.
     const returning = !active.has(user) && claim.replaced.length === 0;
     const lift = returning ? liftReturningUser(counters, user, active) : undefined;
     this.pendingJobs.set(job.id, job);
+    if (lift !== undefined) this.lifts.set(job.id, lift);
     for (const { job: old } of claim.replaced) this.leaving.add(old.id);
     const write = this.enqueue(job, files, lift, claim).finally(() => this.pending.delete(job.id));
     this.pending.set(job.id, write);
     const { ahead, etaMs } = this.positionOf(job.id);
+    this.positions.told(job.id, ahead);
     this.events.emit({ type: 'queued', job, ahead, etaMs });
     return { ok: true, job, ahead, etaMs };
   }
@@ -292,32 +312,14 @@ export class FrontQueue implements JobQueueApi {
     return this.options.store.get(id) ?? this.queuedJobs().find((j) => j.id === id);
   }
 
+  /** Jobs ahead and the ETA until the job starts, as one process works them out (wait-plan.ts). */
   positionOf(id: string): { ahead: number; etaMs: number } {
-    const order = this.order();
-    const index = order.findIndex((j) => j.id === id);
-    const ahead = Math.max(index, 0);
-    const aheadCost = order.slice(0, ahead).reduce((sum, j) => sum + j.estimatedCost, 0);
-    return {
-      ahead: ahead + this.mirror.dispatched.size,
-      etaMs: Math.round(aheadCost * this.msPerUnit),
-    };
+    return this.positions.positionOf(id);
   }
 
   /** The dry run of the fair scheduler over the shared waiting lists: the order jobs would start in. */
   plannedOrder(): Job[] {
-    return this.order();
-  }
-
-  private order(): Job[] {
-    const queued = this.queuedJobs();
-    const byId = new Map(queued.map((j) => [j.id, j]));
-    return this.scheduler
-      .order(
-        queued.map((j) => toCandidate(j)),
-        this.mirror.counters,
-        Date.now(),
-      )
-      .map((c) => byId.get(c.id) as Job);
+    return this.positions.plan().starts.map((s) => s.job);
   }
 
   /**
@@ -373,6 +375,7 @@ export class FrontQueue implements JobQueueApi {
 
   private deliver(event: WireEvent): Promise<void> {
     this.pendingJobs.delete(event.job.id);
+    this.positions.heard(event);
     return deliver(this.delivery, event);
   }
 
@@ -385,31 +388,7 @@ export class FrontQueue implements JobQueueApi {
     this.mirror = await this.options.state.snapshot();
     for (const job of this.mirror.queued) this.pendingJobs.delete(job.id);
     for (const id of this.leaving) if (!this.mirror.queued.some((j) => j.id === id)) this.leaving.delete(id);
-    this.emitPositions();
-  }
-
-  /**
-   * New positions of this front-end's own waiting jobs, when they changed, and of all of them when the last worker
-   * went or the first came (their replies lose or regain the ETA).
-   */
-  private emitPositions(): void {
-    const order = this.order();
-    const next = new Map<string, number>();
-    const idle = !this.workersRunning;
-    const flipped = idle !== this.idleTold;
-    this.idleTold = idle;
-    let cost = 0;
-    order.forEach((job, i) => {
-      const ahead = i + this.mirror.dispatched.size;
-      if (this.options.store.get(job.id)?.status === 'queued') {
-        const last = this.lastPositions.get(job.id);
-        next.set(job.id, ahead);
-        if (flipped || (last !== undefined && last !== ahead))
-          this.events.emit({ type: 'position', job, ahead, etaMs: Math.round(cost) });
-      }
-      cost += job.estimatedCost * this.msPerUnit;
-    });
-    this.lastPositions = next;
+    this.positions.emit();
   }
 
   /** A snapshot for operators (/metrics) and tests. */

@@ -12,7 +12,7 @@ export const HEARTBEAT_TTL_MS = HEARTBEAT_MS * 3;
 /**
  * KEYS: runners, the worker's alive key, run of each job, owners, then each member's job record. ARGV: run,
  * worker, the prefix of the front-ends' event channels, then the members' ids. Once per run and lost worker (the
- * entry goes): each member still in the run whose record says it started gets `paused` on its owner's channel.
+ * entry goes, until that worker, back at its run, names itself again): each member still in the run whose record says it started gets `paused` on its owner's channel.
  * Published here, in the same step as the checks, so that a retry that takes the run over first (its `runners`
  * entry written before its `started`) is never followed by a stale pause. The record goes as it is: still handed
  * out, so a cancel from the paused message reaches the retry.

@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { within } from '../../within.js';
 import { resultFiles } from '../job-parts.js';
-import type { Candidate } from '../scheduler.js';
 import type { Job } from '../types.js';
 import { isStoredImage, ownerKey } from '../types.js';
 import { type HeldJob, queueReplace, type Replaced, replacedIn } from './shared-holds.js';
@@ -37,6 +36,8 @@ export interface Snapshot {
   dispatched: Map<string, string>;
   /** Worker runs (one BullMQ job each, one or several jobs batched) not yet over: each holds one worker. */
   runs: number;
+  /** Those runs' jobs as their records say (a run no worker has started yet has no `startedAt`): for ETAs. */
+  running: Array<{ jobs: Job[]; startedAt?: number }>;
   liveWorkers: number;
   /** The smallest max batch the live workers advertise: any of them may take the next run. */
   maxBatch: number;
@@ -51,6 +52,7 @@ export function emptySnapshot(): Snapshot {
     counters: new Map(),
     dispatched: new Map(),
     runs: 0,
+    running: [],
     liveWorkers: 0,
     maxBatch: 1,
     msPerUnit: undefined,
@@ -313,7 +315,7 @@ export class SharedState {
       this.redis.smembers(this.key('waiting')),
       this.redis.hgetall(this.key('counters')),
       this.redis.hgetall(this.key('dispatched')),
-      this.redis.hvals(this.key('run-of')),
+      this.redis.hgetall(this.key('run-of')),
       this.redis.eval(LIVE_WORKERS, 2, this.key('workers'), this.key('worker-batch')) as Promise<
         [number, number]
       >,
@@ -322,13 +324,11 @@ export class SharedState {
     const ids = (
       await Promise.all(users.map((u) => this.redis.zrange(this.key('wait', u), '0', '-1')))
     ).flat();
-    const [bodies, holds] =
-      ids.length > 0
-        ? await Promise.all([
-            this.redis.mget(ids.map((id) => this.key('job', id))),
-            this.redis.mget(ids.map((id) => this.key('hold', id))),
-          ])
-        : [[], []];
+    const [bodies, holds, runBodies] = await Promise.all([
+      this.values(ids.map((id) => this.key('job', id))),
+      this.values(ids.map((id) => this.key('hold', id))),
+      this.values(Object.keys(runOf).map((id) => this.key('job', id))),
+    ]);
     const queued = bodies
       .filter((b): b is string => b !== null)
       .map((b) => JSON.parse(b) as Job)
@@ -338,11 +338,17 @@ export class SharedState {
       held: new Set(ids.filter((_, i) => holds[i] !== null)),
       counters: new Map(Object.entries(counters).map(([u, c]) => [u, Number(c)])),
       dispatched: new Map(Object.entries(dispatched)),
-      runs: new Set(runOf).size,
+      runs: new Set(Object.values(runOf)).size,
+      running: runsOf(runOf, runBodies),
       liveWorkers,
       maxBatch,
       msPerUnit: calibration === null ? undefined : Number(calibration),
     };
+  }
+
+  /** MGET, which refuses an empty list. */
+  private async values(keys: string[]): Promise<Array<string | null>> {
+    return keys.length > 0 ? this.redis.mget(keys) : [];
   }
 
   async msPerUnit(): Promise<number | undefined> {
@@ -418,16 +424,17 @@ function storedFiles(value: unknown, names: string[] = []): string[] {
   return names;
 }
 
-export function toCandidate(job: Job, batchKey?: string): Candidate {
-  return {
-    id: job.id,
-    user: ownerKey(job.owner),
-    seq: job.seq,
-    cost: job.estimatedCost,
-    priority: job.priority,
-    createdAt: job.createdAt,
-    batchKey,
-  };
+/** Each run's job records, and when its first job started (none yet: not started). */
+function runsOf(runOf: Record<string, string>, bodies: Array<string | null>): Snapshot['running'] {
+  const runs = new Map<string, Job[]>();
+  Object.entries(runOf).forEach(([, run], i) => {
+    const body = bodies[i];
+    if (body) runs.set(run, [...(runs.get(run) ?? []), JSON.parse(body) as Job]);
+  });
+  return [...runs.values()].map((jobs) => {
+    const started = jobs.flatMap((job) => (job.startedAt === undefined ? [] : [job.startedAt]));
+    return { jobs, startedAt: started.length > 0 ? Math.min(...started) : undefined };
+  });
 }
 
 /** Deletes every key under the prefix (tests; an operator resetting a queue). */

@@ -63,6 +63,8 @@ export class DistributedWorker {
   /** Outlives `heartbeat` through a shutdown: a run still finishing must not look like a lost one. */
   private aliveTimer: NodeJS.Timeout | undefined;
   private readonly controllers = new Map<string, Running>();
+  /** The run in hand, and whether a stall would retry it. */
+  private current: { run: string; retried: boolean } | undefined;
   /** Past the shutdown grace: a job still starting is put back instead of run. */
   private stopping = false;
   readonly maxBatch: number;
@@ -137,10 +139,19 @@ export class DistributedWorker {
     }
   }
 
+  /**
+   * Also names this worker its run's again: once cut off long enough to be told lost, its entry went with the
+   * word, and a worker back at its run (its steps go on to the owners) that then dies must be told lost again.
+   */
   private async stayAlive(): Promise<void> {
-    await markAlive(this.options.state, this.id).catch((error: unknown) =>
-      this.options.log?.('warn', 'worker heartbeat failed', { error: String(error) }),
-    );
+    const { state } = this.options;
+    try {
+      await markAlive(state, this.id);
+      const current = this.current;
+      if (current) await takeRun(state, current.run, this.id, current.retried);
+    } catch (error) {
+      this.options.log?.('warn', 'worker heartbeat failed', { error: String(error) });
+    }
   }
 
   /**
@@ -150,10 +161,12 @@ export class DistributedWorker {
    */
   private async process({ run, ids }: RunData, retried: boolean): Promise<void> {
     const { state } = this.options;
+    this.current = { run, retried };
     await takeRun(state, run, this.id, retried);
     try {
       await this.runMembers(run, ids);
     } finally {
+      this.current = undefined;
       await leaveRun(state, run, this.id).catch(() => undefined);
     }
   }

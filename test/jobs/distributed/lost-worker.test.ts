@@ -105,8 +105,80 @@ describe.skipIf(skip)('distributed queue: a worker lost mid-job', { timeout: 120
     const b = await spawnWorker(prefix, 2000);
     await until(() => mine().some((e) => e.type === 'done' || e.type === 'failed'), 60_000, 'the retry');
     expect(mine().at(-1)?.type).toBe('done');
-    expect(mine().filter((e) => e.type === 'paused')).toHaveLength(1);
+    // The word is told again as the workers change (none left, then one), for its wording to follow; it is the
+    // same word, and none comes after the retry's start.
+    const types = mine().map((e) => e.type);
+    const paused = mine().filter((e) => e.type === 'paused');
+    expect(paused.every((e) => e.reason === 'worker_lost')).toBe(true);
+    expect(types.lastIndexOf('paused')).toBeLessThan(types.indexOf('started', types.indexOf('paused')));
     expect(b.runs).toEqual(['alone']);
+  });
+
+  it('lets a worker cut off for a while and back take its job’s message over again as it goes on', async () => {
+    const prefix = uniquePrefix();
+    const { fe, heard } = await frontEnd(prefix);
+    // 4 steps of 1.5 s; its 20 s lock outlives the cut, so the run stays its own.
+    const worker = await spawnWorker(prefix, LOCK_MS, 1500);
+    const job = submit(fe, 'frozen');
+    const mine = () => heard.filter(({ event }) => event.job.id === job.id).map(({ event }) => event);
+    await until(() => mine().some((e) => e.type === 'progress'), 20_000, 'a step');
+    // Frozen (a stalled machine, a cut network) past its alive key's 6 s, then back.
+    const stoppedAt = Date.now();
+    worker.process.kill('SIGSTOP');
+    try {
+      await expectToldOfLoss(heard, job.id, stoppedAt);
+    } finally {
+      worker.process.kill('SIGCONT');
+    }
+
+    await until(() => mine().some((e) => e.type === 'done' || e.type === 'failed'), 30_000, 'the end');
+    const types = mine()
+      .map((e) => e.type)
+      .filter((type) => type !== 'position');
+    const after = types.slice(types.lastIndexOf('paused') + 1);
+    // Its own steps follow the word, then its result: the status message shows it going on, not frozen.
+    expect(after[0]).toBe('progress');
+    expect(after.at(-1)).toBe('done');
+    expect(types).not.toContain('failed');
+    expect(types.filter((type) => type === 'started')).toHaveLength(1);
+    expect(worker.runs).toEqual(['frozen']);
+  });
+
+  it('tells the owner again when a worker that came back to its run then dies', async () => {
+    const prefix = uniquePrefix();
+    const { fe, heard } = await frontEnd(prefix);
+    // 4 steps of 4 s: the run goes on well after the cut.
+    const worker = await spawnWorker(prefix, LOCK_MS, 4000);
+    const job = submit(fe, 'twice');
+    const mine = () => heard.filter(({ event }) => event.job.id === job.id).map(({ event }) => event);
+    await until(() => mine().some((e) => e.type === 'progress'), 20_000, 'a step');
+    worker.process.kill('SIGSTOP');
+    try {
+      await expectToldOfLoss(heard, job.id, Date.now());
+    } finally {
+      worker.process.kill('SIGCONT');
+    }
+    const told = mine().length;
+    await until(
+      () =>
+        mine()
+          .slice(told)
+          .some((e) => e.type === 'progress'),
+      15_000,
+      'a step after the cut',
+    );
+    // Its next alive beat names it its run's again.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const killedAt = Date.now();
+    const before = mine().length;
+    killHard(worker);
+    const paused = () =>
+      mine()
+        .slice(before)
+        .filter((e) => e.type === 'paused');
+    await until(() => paused().length > 0, 12_000, 'the word again');
+    expect(Date.now() - killedAt).toBeLessThan(12_000);
+    expect(paused()[0]).toMatchObject({ restarts: true, reason: 'worker_lost' });
   });
 
   it('does not take a worker finishing its run through a shutdown for a lost one', async () => {

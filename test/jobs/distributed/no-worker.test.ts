@@ -114,6 +114,31 @@ describe.skipIf(skip)('distributed queue: no worker alive', { timeout: 60_000 },
     expect(fe.store.get(second.jobId as string)?.status).toBe('queued');
   });
 
+  it('tells a job put back by the last worker both things in one line, kept until a worker takes it', async () => {
+    const { cluster, fe, imagine, linesOf } = await setup(1, 400);
+    await until(() => fe.queue.workersRunning, 5000, 'the worker in the mirror');
+    const job = await imagine('a red fox');
+    await until(() => linesOf(job.jobId).includes('job.running'), 10_000, 'a step');
+
+    await (cluster.workers[0] as Cluster['workers'][number]).worker.close(100);
+    await until(() => !fe.queue.workersRunning, 10_000, 'no worker in the mirror');
+    // The put-back's word and the workers' change arrive in either order; the line that stays says both.
+    await until(() => linesOf(job.jobId).at(-1) === 'job.paused_no_worker', 10_000, 'the combined line');
+    await cluster.probe.publish('changed', {});
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const after = linesOf(job.jobId).slice(linesOf(job.jobId).indexOf('job.running') + 1);
+    expect(after.at(-1)).toBe('job.paused_no_worker');
+    expect(after).not.toContain('job.queued_no_worker');
+    expect(fe.store.get(job.jobId as string)?.status).toBe('queued');
+
+    // A worker comes: the job runs again from the beginning and its message follows it to the end.
+    await cluster.addWorker();
+    await until(() => linesOf(job.jobId).includes('job.done'), 15_000, 'the re-run');
+    const rerun = linesOf(job.jobId).slice(linesOf(job.jobId).lastIndexOf('job.paused_no_worker') + 1);
+    expect(rerun).toContain('job.started');
+    expect(rerun.at(-1)).toBe('job.done');
+  });
+
   it('hears of a worker that stopped idle, with nothing else changing, before the next submission', async () => {
     const { cluster, fe, imagine } = await setup(1, 50);
     await until(() => fe.queue.workersRunning, 5000, 'the worker in the mirror');

@@ -114,11 +114,12 @@ describe.skipIf(skip)('distributed queue: worker shutdown', () => {
     await until(() => mine().some((e) => e.type === 'done'), 15_000, 'the re-run');
     await until(() => shown.at(-1)?.startsWith('finish:') === true, 5000, 'the ending');
     expect(second.engine.started).toHaveLength(1);
-    // The event after the pause is the next worker's start, and its steps go on to the status message.
+    // The event after the pause (told again when the last worker's going reached the mirror, for its wording) is
+    // the next worker's start, and its steps go on to the status message.
     const types = mine()
       .map((e) => e.type)
       .filter((type) => type !== 'position');
-    const after = types.slice(types.indexOf('paused') + 1);
+    const after = types.slice(types.lastIndexOf('paused') + 1);
     expect(after[0]).toBe('started');
     expect(after).toContain('progress');
     expect(after.at(-1)).toBe('done');

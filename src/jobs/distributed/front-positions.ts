@@ -1,0 +1,94 @@
+// Where a front-end's waiting jobs stand on the shared queue, worked out as a single process does (wait-plan.ts):
+// the fair scheduler's dry run in runs of one `batchKey`, over the live workers, after the runs they have. It tells
+// this front-end's own jobs a new place when theirs changed, and all of them when the last worker went or the first
+// came (their replies lose or regain the ETA). A job whose worker stopped (`paused`) keeps that word until it starts
+// again: while no worker is alive its message says both (the render picks the wording), and no place replaces it.
+import type { JobEvents } from '../events.js';
+import { candidateOf } from '../positions.js';
+import type { FairScheduler } from '../scheduler.js';
+import type { Job } from '../types.js';
+import { planWaits, type WaitPlan } from '../wait-plan.js';
+import type { Snapshot, WireEvent } from './shared-state.js';
+
+export interface FrontPositionDeps {
+  scheduler: Pick<FairScheduler, 'pickBatch'>;
+  events: Pick<JobEvents, 'emit'>;
+  mirror(): Snapshot;
+  /** The mirror's fairness counters with those of submissions on their way. */
+  counters(): ReadonlyMap<string, number>;
+  /** The waiting jobs: the mirror's and this front-end's own still on their way to Redis. */
+  queued(): Job[];
+  expectedMs(job: Job): number;
+  /** Whether a job is this front-end's and, as it last heard, still waiting / ended. */
+  status(id: string): Job['status'] | undefined;
+}
+
+type Paused = Extract<WireEvent, { type: 'paused' }>;
+
+const ENDED = new Set<Job['status'] | undefined>(['done', 'failed', 'cancelled', undefined]);
+
+export class FrontPositions {
+  private last = new Map<string, number>();
+  /** Whether the waiting jobs' replies were last told that no worker is alive (they assume one at first). */
+  private idleTold = false;
+  /** This front-end's jobs whose worker stopped, until they start again or end: the word they were told. */
+  private readonly paused = new Map<string, Paused>();
+
+  constructor(private readonly deps: FrontPositionDeps) {}
+
+  plan(): WaitPlan<Job> {
+    const mirror = this.deps.mirror();
+    return planWaits(this.deps.scheduler, {
+      queued: this.deps.queued().map((job) => ({ job, candidate: candidateOf(job) })),
+      counters: this.deps.counters(),
+      now: Date.now(),
+      running: mirror.running,
+      workers: mirror.liveWorkers,
+      maxBatch: mirror.maxBatch,
+      expectedMs: this.deps.expectedMs,
+    });
+  }
+
+  positionOf(id: string): { ahead: number; etaMs: number } {
+    const plan = this.plan();
+    const start = plan.starts.find((s) => s.job.id === id);
+    return start ? { ahead: start.ahead, etaMs: start.etaMs } : plan.next;
+  }
+
+  /** The place a submission's own reply told: a different one at the next look is told again. */
+  told(id: string, ahead: number): void {
+    this.last.set(id, ahead);
+  }
+
+  /** An event of this front-end's job, as it goes to the listeners. */
+  heard(event: WireEvent): void {
+    if (event.type === 'paused') this.paused.set(event.job.id, event);
+    else this.paused.delete(event.job.id);
+  }
+
+  /** After each read of the shared state: new places, and every word that depends on a worker being alive. */
+  emit(): void {
+    const { events, status } = this.deps;
+    const idle = this.deps.mirror().liveWorkers === 0;
+    const flipped = idle !== this.idleTold;
+    this.idleTold = idle;
+    const next = new Map<string, number>();
+    for (const { job, ahead, etaMs } of this.plan().starts) {
+      if (status(job.id) !== 'queued') continue;
+      const last = this.last.get(job.id);
+      next.set(job.id, ahead);
+      // Put back with no worker to take it: "stopped, none running" stays (told again with the new wording).
+      if (idle && this.paused.has(job.id)) continue;
+      if (flipped || (last !== undefined && last !== ahead))
+        events.emit({ type: 'position', job, ahead, etaMs });
+    }
+    this.last = next;
+    if (!flipped) return;
+    for (const [id, word] of this.paused) {
+      if (ENDED.has(status(id))) this.paused.delete(id);
+      // A lost worker's job, still in its run, or one put back while none is left: its word said again, now
+      // worded for the workers there are.
+      else if (!next.has(id) || idle) events.emit(word);
+    }
+  }
+}

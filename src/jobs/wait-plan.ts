@@ -1,0 +1,76 @@
+// When each waiting job should start, for its place and ETA: a dry run of the fair scheduler that forms runs as the
+// worker (or the shared queue's dispatcher) does, the fair-next job and more of its `batchKey` up to the max batch
+// (`pickBatch`), and gives each run to the first worker free after the runs already in hand. Jobs batched together
+// start together and take one run's time, not one wait each. One process has one worker; a shared queue has its
+// live ones. Both modes place jobs through this one function, so a front-end tells what a single process would.
+import { type Candidate, charge, type FairScheduler } from './scheduler.js';
+
+export interface WaitPlanInput<J> {
+  /** The waiting jobs with what the scheduler sees of each. */
+  queued: ReadonlyArray<{ job: J; candidate: Candidate }>;
+  counters: ReadonlyMap<string, number>;
+  now: number;
+  /** Runs a worker has (or is about to start: no `startedAt`), each one worker's until its jobs end. */
+  running: ReadonlyArray<{ jobs: readonly J[]; startedAt?: number }>;
+  /** Runs that go at once; at least one (a shared queue with none alive gives no time anyway). */
+  workers: number;
+  maxBatch: number;
+  expectedMs(job: J): number;
+}
+
+export interface PlannedStart<J> {
+  job: J;
+  /** Jobs that start before it: those running and those of earlier runs (not its own run's). */
+  ahead: number;
+  /** Milliseconds until its run starts. */
+  etaMs: number;
+}
+
+export interface WaitPlan<J> {
+  /** Every waiting job, in the order their runs would start. */
+  starts: PlannedStart<J>[];
+  /** Where a job not in the plan would stand: behind the running jobs, once the first worker is free. */
+  next: { ahead: number; etaMs: number };
+}
+
+export function planWaits<J>(
+  scheduler: Pick<FairScheduler, 'pickBatch'>,
+  input: WaitPlanInput<J>,
+): WaitPlan<J> {
+  const { now, expectedMs } = input;
+  const free = Array.from({ length: Math.max(1, Math.floor(input.workers)) }, () => 0);
+  // The first worker free takes the next run: when it starts, and that worker is busy its time longer.
+  const take = (ms: number): number => {
+    const i = free.indexOf(Math.min(...free));
+    const at = free[i] as number;
+    free[i] = at + ms;
+    return at;
+  };
+  const runMs = (jobs: readonly J[]) => jobs.reduce((sum, job) => sum + expectedMs(job), 0);
+  let ahead = 0;
+  for (const run of input.running) {
+    const ms = runMs(run.jobs);
+    // A clock off between machines moves the start, but never past the run's own length either way.
+    const elapsed = run.startedAt === undefined ? 0 : Math.min(Math.max(now - run.startedAt, 0), ms);
+    take(ms - elapsed);
+    ahead += run.jobs.length;
+  }
+  const next = { ahead, etaMs: Math.round(Math.min(...free)) };
+  const byId = new Map(input.queued.map(({ job, candidate }) => [candidate.id, job]));
+  const trial = new Map(input.counters);
+  const idle = new Map<string, number>();
+  let left = input.queued.map(({ candidate }) => candidate);
+  const starts: PlannedStart<J>[] = [];
+  while (left.length > 0) {
+    const batch = scheduler.pickBatch(left, trial, idle, now, input.maxBatch);
+    if (batch.length === 0) break;
+    const jobs = batch.map((c) => byId.get(c.id) as J);
+    const etaMs = Math.round(take(runMs(jobs)));
+    for (const job of jobs) starts.push({ job, ahead, etaMs });
+    ahead += batch.length;
+    for (const c of batch) charge(trial, c.user, c.cost);
+    const picked = new Set(batch.map((c) => c.id));
+    left = left.filter((c) => !picked.has(c.id));
+  }
+  return { starts, next };
+}
