@@ -1,6 +1,6 @@
 // Button presses: the id is `<action>:<jobId>` (reply.ts), and each action has one handler here. The record is
 // typed by `ButtonAction`, so a new action does not compile until it has a handler.
-import { ownerKey } from '../src/jobs/index.js';
+import { deleteJobFiles, ownerKey } from '../src/jobs/index.js';
 import { cancel } from './cancel/handler.js';
 import type { Operation } from './context.js';
 import {
@@ -85,10 +85,13 @@ const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
     if (!job) return textReply('errors.job.not_found');
     if (ownerKey(job.owner) !== ownerKey(ctx.user) && !ctx.isAdmin)
       return textReply('errors.button.owner_only');
-    // Kept in the store (fair share and /info count it) but gone from what shows results again: the
-    // playground's history after a reload and its `..` line. A running job's record is the queue's to write.
-    if (job.status !== 'queued' && job.status !== 'running' && job.meta.deleted !== true)
-      deps.store.update({ ...job, meta: { ...job.meta, deleted: true } });
+    // The record stays (fair share and /info count it) but is gone from what shows results again: the
+    // playground's history after a reload and its `..` line; its stored inputs and results are removed, and a
+    // follow-up says it was deleted. A running job's record is the queue's to write.
+    if (job.status !== 'queued' && job.status !== 'running') {
+      if (job.meta.deleted !== true) deps.store.update({ ...job, meta: { ...job.meta, deleted: true } });
+      deleteJobFiles(deps.store, job.id, deps.now());
+    }
     return { text: [], deleteSource: true, jobId };
   },
 };

@@ -2,7 +2,7 @@
 // makes a `CommandContext` per incoming event with `context()`, runs commands by name with `run` (validated once
 // against the command's spec), and subscribes to its platform's rendered job updates. Every call passes one error
 // boundary (guard.ts), so an adapter never sees a thrown error from a command.
-import type { Platform } from '../src/jobs/index.js';
+import type { Platform, Scope } from '../src/jobs/index.js';
 import { BlockGate } from './blocked.js';
 import { pressButton } from './buttons.js';
 import { type CommandContext, type ContextInput, makeContext } from './context.js';
@@ -24,6 +24,7 @@ import {
   runText,
   type TextImages,
 } from './run-text.js';
+import { type UnfinishedJob, unfinishedIn } from './stored-jobs.js';
 import { type Suggestion, suggestionsFor } from './suggestions.js';
 import { parseTextCommand } from './text-grammar.js';
 import { withUndeliveredNotice } from './undelivered.js';
@@ -34,6 +35,7 @@ export type { CommandsConfig, CommandsOptions, PlatformProfile } from './deps.js
 export type { HistoryEntry, HistoryPage } from './history.js';
 export type { JobUpdateListener } from './job-updates.js';
 export type { CommandCall, TextImages } from './run-text.js';
+export type { UnfinishedJob } from './stored-jobs.js';
 export type { Suggestion } from './suggestions.js';
 
 export class Commands {
@@ -94,6 +96,14 @@ export class Commands {
    */
   withdraw(ctx: CommandContext, jobIds: readonly string[]): void {
     for (const id of jobIds) this.deps.queue.cancel(id, ctx.user);
+  }
+
+  /**
+   * The unfinished jobs of one scope (a server that removed the bot), each with when it is expected to end: for an
+   * adapter to `withdraw` those whose ending could reach no one any more.
+   */
+  unfinishedIn(scope: Scope): UnfinishedJob[] {
+    return unfinishedIn(this.deps, scope);
   }
 
   /** The answer to an Edit button's question: an edit of that job's result. */

@@ -39,6 +39,8 @@ export const USER_INPUT_CODES = [
   'errors.block.admin',
   'errors.block.not_blocked',
   'errors.job.not_found',
+  'errors.job.deleted',
+  'errors.job.expired',
   'errors.button.unknown',
   'errors.button.owner_only',
   'errors.button.not_available',

@@ -9,7 +9,7 @@ import { UserInputError } from './errors.js';
 import { pngWithParameters } from './job-context.js';
 import { cancelButton, renderEvent } from './render.js';
 import type { Reply } from './reply.js';
-import { jobOf } from './stored-jobs.js';
+import { filesGone, jobOf } from './stored-jobs.js';
 
 export interface HistoryEntry {
   jobId: string;
@@ -33,10 +33,14 @@ function askedOf(job: Job): HistoryEntry['asked'] {
   if (r.task === 'paint' && r.region.kind === 'mask') images.push({ role: 'mask', file: r.region.mask.file });
   if (r.task === 'image_to_image' && r.refImage) images.push({ role: 'reference', file: r.refImage.file });
   const text = r.task === 'understand' ? (r.question ?? '') : r.prompt;
-  return { text, images };
+  // Stored images that were removed (RESULT_RETENTION_DAYS) are not offered to fetch.
+  return { text, images: job.filesRemoved ? [] : images };
 }
 
 async function replyOf(deps: CommandDeps, job: Job): Promise<Reply> {
+  // Its images are gone (RESULT_RETENTION_DAYS): the entry says why in place of the result.
+  const gone = filesGone(job);
+  if (gone) return { jobId: job.id, final: true, text: [{ key: gone.key, params: gone.params }] };
   switch (job.status) {
     case 'done':
     case 'failed':

@@ -15,7 +15,7 @@ import { PAINT_FLAGS, parsePrompt, sizeForAspect } from './prompt.js';
 import { isQuestion } from './question.js';
 import { type Reply, textReply } from './reply.js';
 import { runCommand } from './run-text.js';
-import { imageJob, inputFiles, isRemakeable, type RemakeableRequest } from './stored-jobs.js';
+import { imageJob, inputFiles, isRemakeable, jobOf, type RemakeableRequest } from './stored-jobs.js';
 import { definedOnly } from './submit.js';
 import { checkCacheSteps, imageCount, imagePrompt, negativePrompt } from './task-input.js';
 
@@ -34,7 +34,7 @@ export const replyToResult: Operation<{ jobId: string; text: string }> = async (
   const trimmed = text.trim();
   if (isRerunLine(trimmed)) return madeAgain(deps, ctx, { jobId, changes: trimmed.replace(/^\.\./, '') });
   // An edit or a question is about one picture, not the grid's four.
-  if (deps.store.get(jobId)?.result?.candidates) throw new UserInputError('errors.grid.pick_first');
+  if (jobOf(deps.store, jobId).result?.candidates) throw new UserInputError('errors.grid.pick_first');
   return isQuestion(text)
     ? describeResult(deps, ctx, { jobId, question: text })
     : editResult(deps, ctx, { jobId, instruction: text });

@@ -14,10 +14,22 @@ import { UserInputError } from './errors.js';
 
 export type ImageJob = Job & { request: Exclude<StoredRequest, { task: 'understand' }> };
 
+/** The job a follow-up points at; one its owner deleted, or whose files outlived retention, says so. */
 export function jobOf(store: JobStore, jobId: string): Job {
   const job = store.get(jobId);
   if (!job) throw new UserInputError('errors.job.not_found');
+  const gone = filesGone(job);
+  if (gone) throw gone;
   return job;
+}
+
+/** Why a job's stored files are gone (Delete, or RESULT_RETENTION_DAYS), as the line a follow-up answers. */
+export function filesGone(job: Job): UserInputError | undefined {
+  const removed = job.filesRemoved;
+  if (removed?.reason === 'expired')
+    return new UserInputError('errors.job.expired', { periodDays: removed.afterDays });
+  if (removed || job.meta.deleted === true) return new UserInputError('errors.job.deleted');
+  return undefined;
 }
 
 /** An /imagine, /retouch or /outpaint: made again with changes by a `..` reply or Remix (`rerun.ts`). */
@@ -73,4 +85,31 @@ export function activeJobsOf(
   const mine = ownerKey(user);
   const own = (job: Job) => ownerKey(job.owner) === mine;
   return { running: all.running.filter(own), waiting: all.order.filter(own) };
+}
+
+/** An unfinished job, and in how long it is expected to end (undefined while no job has run to measure the pace). */
+export interface UnfinishedJob {
+  job: Job;
+  endsInMs?: number;
+}
+
+/**
+ * The unfinished jobs of one scope, running first, then waiting in the order they would start; each expected to
+ * end after the running jobs' remaining time and every waiting job up to it, as the ETAs users are shown count.
+ */
+export function unfinishedIn(deps: CommandDeps, scope: string): UnfinishedJob[] {
+  const { queue, store } = deps;
+  const now = deps.now();
+  const known = queue.paceKnown;
+  const remaining = (job: Job) => Math.max(0, queue.expectedMs(job) - (now - (job.startedAt ?? now)));
+  const running = store.byStatus('running');
+  const found: UnfinishedJob[] = running
+    .filter((job) => job.scope === scope)
+    .map((job) => ({ job, endsInMs: known ? remaining(job) : undefined }));
+  let aheadMs = running.reduce((sum, job) => sum + remaining(job), 0);
+  for (const job of queue.plannedOrder()) {
+    aheadMs += queue.expectedMs(job);
+    if (job.scope === scope) found.push({ job, endsInMs: known ? aheadMs : undefined });
+  }
+  return found;
 }

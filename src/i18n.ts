@@ -99,11 +99,17 @@ export function formatBytes(locale: Locale, bytes: number): string {
   return new Intl.NumberFormat(locale, { style: 'unit', unit, maximumFractionDigits: 1 }).format(value);
 }
 
+/** A number of days as the language writes it: "30 days", "30 Tage", "30 дней" (a message puts it where it fits). */
+export function formatDays(locale: Locale, days: number): string {
+  return new Intl.NumberFormat(locale, { style: 'unit', unit: 'day', unitDisplay: 'long' }).format(days);
+}
+
 /**
  * A lookup over the given catalogs. With a numeric `count` param the plural variant `key_zero|_one|_other`
  * is chosen by the locale's plural rules (`_zero` first when it exists); missing keys fall back to English,
  * then to the key itself, so a gap shows up as a readable key and never as a crash. A `{size}` placeholder may be
- * filled by a number `sizeBytes`, written as the language writes sizes (`formatBytes`).
+ * filled by a number `sizeBytes`, written as the language writes sizes (`formatBytes`), and a `{period}` by a
+ * number `periodDays` (`formatDays`).
  */
 export function createTranslate(source: Readonly<Record<Locale, Readonly<Catalog>>>): Translate {
   const lookup = (locale: Locale, key: string) => source[locale][key] ?? source[FALLBACK_LOCALE][key];
@@ -120,6 +126,8 @@ export function createTranslate(source: Readonly<Record<Locale, Readonly<Catalog
     return message.replace(/\{(\w+)\}/g, (whole, name: string) => {
       const bytes = params[`${name}Bytes`];
       if (params[name] === undefined && typeof bytes === 'number') return formatBytes(locale, bytes);
+      const days = params[`${name}Days`];
+      if (params[name] === undefined && typeof days === 'number') return formatDays(locale, days);
       return params[name] === undefined ? whole : String(params[name]);
     });
   };

@@ -9,7 +9,7 @@ import { createEngine, type Engine, estimateCost, makeTestCheckpoint } from '../
 import type { Config } from './config/index.js';
 import { FrontQueue } from './jobs/distributed/front-queue.js';
 import { SharedState } from './jobs/distributed/shared-state.js';
-import { type JobQueueApi, JobStore, type JobSystem, openJobSystem } from './jobs/index.js';
+import { type JobQueueApi, JobStore, type JobSystem, openJobSystem, RetentionSweeper } from './jobs/index.js';
 import type { Logger } from './log.js';
 import { AdapterHealth } from './ops/adapter-health.js';
 import { BotMetrics, depthOf } from './ops/metrics.js';
@@ -235,11 +235,15 @@ async function openFrontEnd(
   }
   connected = true;
   log.info({ frontEnd: queue.id }, 'front-end of the shared queue (GPU workers run `dimoo worker`)');
+  // A front-end keeps its jobs' inputs and results in its own DATA_DIR too (Redis's copies expire after 7 days).
+  const retention = new RetentionSweeper({ store, days: config.resultRetentionDays, log: engineLog(log) });
+  retention.start();
   const jobs: JobSystem = {
     store,
     queue: queue as JobQueueApi,
     claim: (key, ttlMs) => state.claimOnce(key, ttlMs),
     async close() {
+      await retention.stop();
       await queue.stop();
       store.close();
     },

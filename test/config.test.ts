@@ -61,6 +61,7 @@ describe('loadConfig defaults', () => {
       mlCachePath: 'loop',
       describeCache: true,
       dataDir: resolve('./data'),
+      resultRetentionDays: 30,
       web: { host: '127.0.0.1', port: undefined, accessToken: undefined },
       adminIds: [],
       logLevel: 'info',

@@ -44,6 +44,8 @@ export interface Config {
   /** Describe jobs decode with the block cache (DESCRIBE_CACHE; engine/api.ts UnderstandRequest.cache). */
   describeCache: boolean;
   dataDir: string;
+  /** Days a finished job's inputs and results stay in DATA_DIR (RESULT_RETENTION_DAYS); 0 = kept forever. */
+  resultRetentionDays: number;
   web: { host: string; port?: number; accessToken?: string };
   adminIds: string[];
   logLevel: Env['LOG_LEVEL'];
@@ -206,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     mlCachePath: e.DIMOO_ML_CACHE_PATH,
     describeCache: e.DESCRIBE_CACHE,
     dataDir: resolve(e.DATA_DIR),
+    resultRetentionDays: e.RESULT_RETENTION_DAYS,
     web: { host: e.WEB_HOST, port: e.WEB_PORT, accessToken: e.WEB_ACCESS_TOKEN },
     adminIds: e.ADMIN_IDS,
     logLevel: e.LOG_LEVEL,

@@ -184,6 +184,7 @@ export const envSchema = z.object({
   ),
   DESCRIBE_CACHE: booleanFlag(true),
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
+  RESULT_RETENTION_DAYS: intIn(0, 36500, 30),
   WEB_HOST: host('127.0.0.1'),
   WEB_PORT: port,
   WEB_ACCESS_TOKEN: optionalString,

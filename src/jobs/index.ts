@@ -3,6 +3,7 @@ import type { Engine } from '../../engine/index.js';
 import type { Config } from '../config/index.js';
 import { JobQueue } from './queue.js';
 import type { JobQueueApi } from './queue-api.js';
+import { RetentionSweeper } from './retention.js';
 import { JobStore } from './store.js';
 
 export { type BlockEntry, BlockList } from './blocks.js';
@@ -24,10 +25,12 @@ export type {
 export { JobQueue } from './queue.js';
 export type { JobQueueApi } from './queue-api.js';
 export type { RateSlot, RateSlotRequest, TakeRateSlot } from './rate-slots.js';
+export { deleteJobFiles, type RetentionOptions, RetentionSweeper, type SweepResult } from './retention.js';
 export type { Candidate, SchedulerOptions } from './scheduler.js';
 export { charge, FairScheduler, liftReturningUser } from './scheduler.js';
 export { JobStore } from './store.js';
 export type {
+  FilesRemoved,
   Job,
   JobKind,
   JobStatus,
@@ -56,7 +59,9 @@ export interface JobSystem {
 }
 
 export interface OpenJobSystemOptions {
-  config: Pick<Config, 'dataDir' | 'queue' | 'adminIds' | 'limits'>;
+  /** Without `resultRetentionDays` (a test's own config) no files are removed by a sweep. */
+  config: Pick<Config, 'dataDir' | 'queue' | 'adminIds' | 'limits'> &
+    Partial<Pick<Config, 'resultRetentionDays'>>;
   engine: Pick<Engine, 'generate' | 'estimateCost' | 'info'> & Partial<Pick<Engine, 'generateBatch'>>;
   log?: JobQueueLog;
   /** Ask the engine for progress previews at most this often (absent = none). */
@@ -69,9 +74,17 @@ type JobQueueLog = (
   fields?: Record<string, unknown>,
 ) => void;
 
-/** Opens the store under DATA_DIR and the queue with the configured caps and admins; call `queue.start()` next. */
+/**
+ * Opens the store under DATA_DIR and the queue with the configured caps and admins, and starts removing the files of
+ * old and deleted jobs (retention.ts); call `queue.start()` next.
+ */
 export function openJobSystem({ config, engine, log, previewIntervalMs }: OpenJobSystemOptions): JobSystem {
   const store = new JobStore(config.dataDir);
+  const retention =
+    config.resultRetentionDays === undefined
+      ? undefined
+      : new RetentionSweeper({ store, days: config.resultRetentionDays, log });
+  retention?.start();
   const queue = new JobQueue({
     store,
     engine,
@@ -86,6 +99,7 @@ export function openJobSystem({ config, engine, log, previewIntervalMs }: OpenJo
     store,
     queue,
     async close(options) {
+      await retention?.stop();
       await queue.stop(options);
       store.close();
     },

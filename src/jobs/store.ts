@@ -129,6 +129,14 @@ export class JobStore {
     return rows.map((r) => JSON.parse(r.body) as Job);
   }
 
+  /** Up to `limit` jobs submitted before `before` (a seq), newest first: one page of a walk over every job. */
+  before(before: number, limit: number): Job[] {
+    const rows = this.db
+      .prepare('SELECT body FROM jobs WHERE seq < ? ORDER BY seq DESC LIMIT ?')
+      .all(before, limit) as Array<{ body: string }>;
+    return rows.map((r) => JSON.parse(r.body) as Job);
+  }
+
   counters(): Map<string, number> {
     const rows = this.db.prepare('SELECT user, counter FROM fairness').all() as Array<{
       user: string;
@@ -175,7 +183,8 @@ export class JobStore {
       .run(user, JSON.stringify(body));
   }
 
-  private folder(id: string): string {
+  /** The folder of a job's stored files (`DATA_DIR/jobs/<id>`). */
+  folder(id: string): string {
     if (!ID.test(id)) throw new Error(`invalid job id ${JSON.stringify(id)}`);
     return join(this.dataDir, 'jobs', id);
   }

@@ -72,7 +72,17 @@ export interface Job {
   };
   /** Locale key of the failure, with its parameters. */
   error?: { key: string; params: Record<string, string | number> };
+  /** The job's stored files (inputs, results) are gone; the record stays for fair share and usage counts. */
+  filesRemoved?: FilesRemoved;
 }
+
+/**
+ * Why a finished job's files were removed: its owner pressed Delete, or they outlived RESULT_RETENTION_DAYS
+ * (`afterDays`, as set when they were removed, for the line a later follow-up gets).
+ */
+export type FilesRemoved =
+  | { reason: 'deleted'; at: number }
+  | { reason: 'expired'; at: number; afterDays: number };
 
 export function ownerKey(owner: Owner): string {
   return `${owner.platform}:${owner.userId}`;

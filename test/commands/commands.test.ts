@@ -1242,21 +1242,25 @@ describe('buttons', () => {
       'errors.rerun.no_result',
     ]);
     expect(store.get(first.jobId as string)?.status).toBe('done');
-    const ask = await commands.pressButton(ctx('2'), `edit:${first.jobId}`);
-    expect(ask.ask).toMatchObject({ kind: 'edit_instruction', jobId: first.jobId });
-    const edit = await commands.editResult(ctx('2'), first.jobId as string, 'add a moon');
+    // Its images went with it: a follow-up says so. Edit and zoom work on a result still there.
+    expect(keys(await commands.pressButton(ctx('2'), `edit:${first.jobId}`))).toEqual(['errors.job.deleted']);
+    const kept = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a boat' } });
+    await until((u) => u.job.id === kept.jobId && u.reply.final === true);
+    const ask = await commands.pressButton(ctx('2'), `edit:${kept.jobId}`);
+    expect(ask.ask).toMatchObject({ kind: 'edit_instruction', jobId: kept.jobId });
+    const edit = await commands.editResult(ctx('2'), kept.jobId as string, 'add a moon');
     expect(store.get(edit.jobId as string)?.request).toMatchObject({
       task: 'image_to_image',
       prompt: 'add a moon',
     });
-    const zoom = await commands.pressButton(ctx('2'), `zoomout:${first.jobId}`);
+    const zoom = await commands.pressButton(ctx('2'), `zoomout:${kept.jobId}`);
     expect(store.get(zoom.jobId as string)?.request).toMatchObject({
       task: 'paint',
       prompt: 'a boat',
       region: { kind: 'extend', left: 0.25 },
     });
     // Zoom out 2×: the canvas doubles, half an image's width more on each side.
-    const zoom2 = await commands.pressButton(ctx('2'), `zoomout2:${first.jobId}`);
+    const zoom2 = await commands.pressButton(ctx('2'), `zoomout2:${kept.jobId}`);
     expect(store.get(zoom2.jobId as string)?.request).toMatchObject({
       region: { kind: 'extend', left: 0.5, top: 0.5, right: 0.5, bottom: 0.5 },
     });

@@ -1,0 +1,147 @@
+// What a user meets once a result's stored files are gone: removed by their Delete, or by RESULT_RETENTION_DAYS.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type CommandContext, Commands } from '../../commands/commands.js';
+import type { Reply } from '../../commands/reply.js';
+import { t } from '../../src/i18n.js';
+import { type Job, JobQueue, JobStore, RetentionSweeper } from '../../src/jobs/index.js';
+import { TimedEngineDouble } from '../doubles/timed-engine.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+const open: JobQueue[] = [];
+afterEach(async () => {
+  for (const queue of open.splice(0)) await queue.stop({ waitMs: 2000 });
+});
+
+function setup() {
+  const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-stored-files-')));
+  const engine = new TimedEngineDouble(1, 3);
+  store.setCalibration(engine.info.device, 0.002, 1);
+  const queue = new JobQueue({
+    store,
+    engine,
+    limits: { maxPerUser: 5, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
+  });
+  open.push(queue);
+  const commands = new Commands({
+    queue,
+    store,
+    config: {
+      defaultLocale: 'en',
+      limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
+    },
+    platforms: { discord: { originalFileButton: true } },
+  });
+  const finals: Job[] = [];
+  commands.subscribe(({ job, reply }) => {
+    if (reply.final) finals.push(job);
+  });
+  queue.start();
+  const ctx = (userId = '1', language = 'en'): CommandContext =>
+    commands.context({ user: { platform: 'discord', userId }, scope: 'guild:1', language });
+  /** A finished /imagine of user 1. */
+  const imagine = async (prompt = 'a fox'): Promise<Job> => {
+    const reply = await commands.run(ctx(), { name: 'imagine', options: { prompt } });
+    const id = reply.jobId as string;
+    const started = Date.now();
+    while (!finals.some((job) => job.id === id)) {
+      if (Date.now() - started > 5000) throw new Error(`job ${id} did not finish`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return store.get(id) as Job;
+  };
+  const folder = (job: Job) => store.folder(job.id);
+  return { commands, store, ctx, imagine, folder };
+}
+
+const lines = (reply: Reply | undefined) =>
+  reply?.text.map((line) => ({ key: line.key, params: line.params }));
+const DELETED = [{ key: 'errors.job.deleted', params: {} }];
+
+describe('Delete', () => {
+  it('removes the job’s stored files, keeps its row, and its follow-ups answer one line', async () => {
+    const { commands, store, ctx, imagine, folder } = setup();
+    const job = await imagine();
+    expect(existsSync(store.filePath(job.id, 'result.png'))).toBe(true);
+
+    expect((await commands.pressButton(ctx(), `delete:${job.id}`)).deleteSource).toBe(true);
+
+    expect(existsSync(folder(job))).toBe(false);
+    // Still counted where the queue and /info need it.
+    expect(store.get(job.id)).toMatchObject({ status: 'done', filesRemoved: { reason: 'deleted' } });
+    const info = await commands.run(ctx(), { name: 'info' });
+    expect(info.text[0]).toMatchObject({ key: 'info.images', params: { total: 1 } });
+    // Its buttons, still on another message of it, and replies to it.
+    for (const action of [
+      'reroll',
+      'vary',
+      'upscale_subtle',
+      'edit',
+      'original',
+      'more',
+      'describe',
+      'pan_left',
+    ])
+      expect(lines(await commands.pressButton(ctx(), `${action}:${job.id}`)), action).toEqual(DELETED);
+    expect(lines(await commands.replyToResult(ctx(), job.id, 'make it red'))).toEqual(DELETED);
+    expect(lines(await commands.replyToResult(ctx(), job.id, '.. --steps 4'))).toEqual(DELETED);
+    expect(lines(await commands.editResult(ctx(), job.id, 'add a moon'))).toEqual(DELETED);
+    // A second Delete (the same result on another message) only removes that message.
+    expect((await commands.pressButton(ctx(), `delete:${job.id}`)).deleteSource).toBe(true);
+    expect(t('en', 'errors.job.deleted')).toBe('That job was deleted, and its images with it.');
+  });
+
+  it('another user cannot delete it, and its files stay', async () => {
+    const { commands, ctx, imagine, folder } = setup();
+    const job = await imagine();
+    expect(lines(await commands.pressButton(ctx('2'), `delete:${job.id}`))).toEqual([
+      { key: 'errors.button.owner_only', params: undefined },
+    ]);
+    expect(existsSync(folder(job))).toBe(true);
+  });
+});
+
+describe('a result past RESULT_RETENTION_DAYS', () => {
+  it('answers that it is too old, in the user’s language, and shows so in the history', async () => {
+    const { commands, store, ctx, imagine, folder } = setup();
+    const old = await imagine('an old fox');
+    const recent = await imagine('a new fox');
+    // The recent one finished a day "later": a sweep 30.5 days after the first keeps it.
+    store.update({ ...recent, finishedAt: (recent.finishedAt as number) + DAY });
+    const sweep = new RetentionSweeper({
+      store,
+      days: 30,
+      now: () => (old.finishedAt as number) + 30.5 * DAY,
+    });
+    expect((await sweep.sweep()).expired).toBe(1);
+    expect(existsSync(folder(old))).toBe(false);
+    expect(existsSync(folder(recent))).toBe(true);
+
+    const expired = [{ key: 'errors.job.expired', params: { periodDays: 30 } }];
+    expect(lines(await commands.pressButton(ctx(), `vary:${old.id}`))).toEqual(expired);
+    expect(lines(await commands.pressButton(ctx(), `original:${old.id}`))).toEqual(expired);
+    expect(lines(await commands.replyToResult(ctx(), old.id, 'make it blue'))).toEqual(expired);
+    // The recent one works as ever.
+    expect(
+      store.get((await commands.pressButton(ctx(), `reroll:${recent.id}`)).jobId as string),
+    ).toMatchObject({
+      meta: { origin: recent.id },
+    });
+
+    expect(t('en', 'errors.job.expired', { periodDays: 30 })).toBe(
+      'That job is too old: files are kept for 30 days, so its images were removed.',
+    );
+    expect(t('ru', 'errors.job.expired', { periodDays: 30 })).toContain('хранятся 30 дней');
+    expect(t('de', 'errors.job.expired', { periodDays: 1 })).toContain('1 Tag lang');
+
+    // The playground's history after a reload: the line in place of the missing image, no input to fetch.
+    const history = await commands.history(ctx());
+    const entry = history.entries.find((e) => e.jobId === old.id);
+    expect(entry?.reply.text).toEqual([{ key: 'errors.job.expired', params: { periodDays: 30 } }]);
+    expect(entry?.reply.images).toBeUndefined();
+    expect(entry?.asked).toEqual({ text: 'an old fox', images: [] });
+    expect(commands.jobFile(ctx(), old.id, 'result.png')).toBeUndefined();
+  });
+});
