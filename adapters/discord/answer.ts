@@ -7,11 +7,13 @@ import {
   type RepliableInteraction,
   type StringSelectMenuInteraction,
 } from 'discord.js';
-import type { CommandContext, Reply } from '../../commands/index.js';
+import { type CommandContext, type Reply, textReply } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';
 import { acknowledge } from './acknowledgement.js';
+import { followUpOnce } from './follow-up-once.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
+import { withdrawUnsent } from './unsent.js';
 
 /**
  * A reply not ready this long after the interaction was created is deferred first: Discord wants an answer within
@@ -77,15 +79,11 @@ export async function answer(
 }
 
 /**
- * The answer could not be sent: the jobs it started (the first and those its follow-ups would have carried) reach
- * no one and are cancelled, then the failure goes on to the error handler, which tells the user to try again.
+ * The answer could not be sent: the jobs it started (the first and those its follow-ups would have carried) are
+ * withdrawn (unsent.ts), then the failure goes on to the error handler, which tells the user to try again.
  */
 function withdraw(rt: DiscordRuntime, ctx: CommandContext, reply: Reply, error: unknown): never {
-  const jobs = [reply, ...(reply.more ?? [])].filter((one) => one.startsJob).map((one) => one.jobId);
-  rt.commands.withdraw(
-    ctx,
-    jobs.filter((id): id is string => id !== undefined),
-  );
+  withdrawUnsent(rt, ctx, reply);
   throw error;
 }
 
@@ -112,19 +110,20 @@ export async function answerAfterUpdate(
   const reply = await work().catch((error: unknown) => rt.errorReply(error));
   const ephemeral = privately || reply.ephemeral === true;
   const sent = fitReply(reply, i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT).then((fitted) =>
-    i.followUp(interactionMessage(fitted, ctx.locale, ephemeral)),
+    followUpOnce(i, interactionMessage(fitted, ctx.locale, ephemeral), startedJob(reply)),
   );
   rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, sent, true);
-  // Not rethrown: the error handler would edit it into the message the pick was on (the job, if any, is marked
-  // undelivered by its status tracker).
   const ok = await sent.then(
     () => true,
     (error: unknown) => {
       rt.log.warn({ err: error, jobId: reply.jobId }, 'a discord answer after a pick could not be sent');
+      withdrawUnsent(rt, ctx, reply);
       return false;
     },
   );
   if (ok) await followUps(rt, i, ctx, reply, privately);
+  // Not rethrown: the error handler would edit it into the message the pick was on. The picker is told privately.
+  else await privateFollowUp(rt, i, ctx, textReply('errors.generic'));
 }
 
 /**
@@ -144,13 +143,18 @@ async function followUps(
   for (const more of reply.more ?? []) {
     const ephemeral = privately || more.ephemeral === true;
     const sent = fitReply(more, uploadLimit).then((fitted) =>
-      i.followUp(interactionMessage(fitted, ctx.locale, ephemeral)),
+      followUpOnce(i, interactionMessage(fitted, ctx.locale, ephemeral), startedJob(more)),
     );
     rt.jobMessages.openFromInteraction(i, ctx, more, ephemeral, sent, true);
     await sent.catch((error: unknown) =>
       rt.log.warn({ err: error, jobId: more.jobId }, 'a discord follow-up message could not be sent'),
     );
   }
+}
+
+/** The job a reply starts, whose status message it becomes. */
+function startedJob(reply: Reply): string | undefined {
+  return reply.startsJob ? reply.jobId : undefined;
 }
 
 /** A fitted reply as an interaction's reply or follow-up: the message fields both take, and its visibility. */

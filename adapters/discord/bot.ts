@@ -36,7 +36,9 @@ import { onAutocomplete } from './autocomplete.js';
 import { toDiscordCommands } from './command-json.js';
 import { registerCommands } from './command-registration.js';
 import { guardGateway } from './gateway-guard.js';
+import { onRemovedFromGuild } from './guild-removal.js';
 import { type InteractionsEndpoint, startInteractionsEndpoint } from './interactions-endpoint.js';
+import { inviteUrl } from './invite.js';
 import { DiscordJobMessages } from './job-messages.js';
 import { onMessage, roleIdsOf } from './mentions.js';
 import { MenuTargets } from './menu-targets.js';
@@ -162,6 +164,14 @@ export class DiscordBot implements DiscordRuntime {
       );
     });
     guardGateway(client, (event) => log.warn({ event }, 'discord gateway event without a user dropped'));
+    // Removed from a server (an outage is guildUnavailable instead, and changes nothing): its jobs that could reach
+    // no one are withdrawn. Taken back into it, its jobs are its channels' again.
+    client.on('guildDelete', (guild) => {
+      onRemovedFromGuild(this, guild, { shared: this.options.claim !== undefined }).catch((error: unknown) =>
+        log.warn({ err: error, guildId: guild.id }, 'discord: withdrawing a removed server’s jobs failed'),
+      );
+    });
+    client.on('guildCreate', (guild) => this.jobMessages.joinedGuild(guild.id));
     client.on('error', (error) => log.warn({ err: error }, 'discord client error'));
     client.on('shardError', (error) => log.warn({ err: error }, 'discord gateway error'));
     // Returned: a shutdown waits for what is still being delivered (the bot is restarting, a result) before stop.
@@ -195,6 +205,9 @@ export class DiscordBot implements DiscordRuntime {
       log.info({ url: this.endpoint.url }, 'discord interactions endpoint listening');
     }
     log.info({ user: client.user?.tag }, 'discord connected');
+    // Once a start, ready to copy: the application id is the login's own, never typed by hand.
+    const appId = client.application?.id;
+    if (appId) log.info({ inviteUrl: inviteUrl(appId) }, 'discord: invite the bot to a server with this URL');
   }
 
   /**

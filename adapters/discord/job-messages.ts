@@ -26,6 +26,12 @@ export const NOTIFY_AFTER_MS = 60_000;
 
 export class DiscordJobMessages {
   private readonly tracker: JobStatusTracker;
+  /** The status message of each unfinished job opened (or reopened) here; undefined when its answer failed. */
+  private readonly statuses = new Map<string, Promise<DiscordStatus | undefined>>();
+  /** Servers that removed the bot: a job of theirs reopened later asks nothing of their channels. */
+  private readonly leftGuilds = new Set<string>();
+  /** Jobs withdrawn because their server removed the bot, with its name for the line their owner gets. */
+  private readonly withdrawn = new Map<string, string>();
 
   constructor(
     private readonly client: Client,
@@ -77,9 +83,32 @@ export class DiscordJobMessages {
       this.options.deliveries.remember(jobId, { ...known });
       return new DiscordStatus(this.client, known, interaction, at, followUp, this.notifyAfterMs);
     });
+    this.statuses.set(
+      jobId,
+      surface.catch(() => undefined),
+    );
     const lane = { id: jobId, shared: false };
     this.tracker.note(lane);
     this.tracker.open(jobId, lane, reply, surface);
+  }
+
+  /** The job's status message as opened here; undefined for a job this process does not track. */
+  statusOf(jobId: string): Promise<DiscordStatus | undefined> | undefined {
+    return this.statuses.get(jobId);
+  }
+
+  /** The server removed the bot (`leftGuild`) or took it back (`joinedGuild`). */
+  leftGuild(guildId: string): void {
+    this.leftGuilds.add(guildId);
+  }
+
+  joinedGuild(guildId: string): void {
+    this.leftGuilds.delete(guildId);
+  }
+
+  /** The job is being withdrawn as the server `serverName` removed the bot: its ending says so. */
+  withdrawing(jobId: string, serverName: string): void {
+    this.withdrawn.set(jobId, serverName);
   }
 
   private get notifyAfterMs(): number {
@@ -87,11 +116,22 @@ export class DiscordJobMessages {
   }
 
   update(job: Job, reply: Reply): Promise<void> {
-    return this.tracker.update(job, reply);
+    if (!reply.final) return this.tracker.update(job, reply);
+    const server = this.withdrawn.get(job.id);
+    this.withdrawn.delete(job.id);
+    // Withdrawn as its server removed the bot: "Cancelled." alone would read as if someone had pressed Cancel.
+    const told =
+      server !== undefined && reply.outcome === 'cancelled'
+        ? { ...reply, text: [{ key: 'job.cancelled_bot_removed', params: { server } }] }
+        : reply;
+    // After the ending: a job from before a restart is reopened (and so noted) by it.
+    return this.tracker.update(job, told).finally(() => this.statuses.delete(job.id));
   }
 
   stop(): void {
     this.tracker.stop();
+    this.statuses.clear();
+    this.withdrawn.clear();
   }
 
   /** A job from before this process started: its stored status message, else its channel. */
@@ -108,7 +148,11 @@ export class DiscordJobMessages {
       private: meta.private === true,
     };
     // A job that outlived a restart has been waited for since it was submitted.
-    return new DiscordStatus(this.client, place, undefined, job.createdAt, false, this.notifyAfterMs);
+    const status = new DiscordStatus(this.client, place, undefined, job.createdAt, false, this.notifyAfterMs);
+    if (job.scope.startsWith('guild:') && this.leftGuilds.has(job.scope.slice('guild:'.length)))
+      status.guildLeft();
+    this.statuses.set(job.id, Promise.resolve(status));
+    return status;
   }
 
   /**

@@ -14,7 +14,8 @@ import { imagesOf, pickerMessage } from './picker.js';
 import { postOnce } from './post-once.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, NO_MENTIONS, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
-import type { DiscordPlace } from './status.js';
+import { channelRefused, type DiscordPlace } from './status.js';
+import { withdrawUnsent } from './unsent.js';
 
 /**
  * The images a mention is about (those of the message it replies to, else its own), its text, and the job when
@@ -148,26 +149,57 @@ export async function onMessage(rt: DiscordRuntime, message: Message): Promise<v
   }
   // A blocked user's repeated refusal: a mention needs no answer (commands/blocked.ts).
   if (reply.silent) return;
-  // The reply, then those that come with it (a permutation's further jobs), each a reply of its own; one that
-  // Discord refuses does not keep the others back.
+  const first = await post(rt, message, ctx, reply).then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
+  if (first) {
+    // Refused: its jobs, and those the replies below would have carried, reach no one (unsent.ts).
+    withdrawUnsent(rt, ctx, reply);
+    await tellRefused(rt, message, ctx, first.error);
+    throw first.error;
+  }
+  // Those that come with it (a permutation's further jobs), each a reply of its own; one that Discord refuses does
+  // not keep the others back, and its job, as after an answer's refused follow-up, is kept and told later.
   const failures: unknown[] = [];
-  for (const one of [reply, ...(reply.more ?? [])]) {
-    const payload = toDiscordMessage(await fitReply(one, DEFAULT_UPLOAD_LIMIT), ctx.locale);
-    const sent = replyTo(message, payload as MessageReplyOptions);
-    if (one.startsJob && one.jobId) {
-      const place: DiscordPlace = {
-        channelId: message.channelId,
-        userMessageId: message.id,
-        userId: message.author.id,
-        locale: ctx.locale,
-        uploadLimit: DEFAULT_UPLOAD_LIMIT,
-        private: false,
-      };
-      rt.jobMessages.open(one.jobId, one, place, sent);
-    }
-    await sent.catch((error: unknown) => failures.push(error));
+  for (const one of reply.more ?? []) {
+    await post(rt, message, ctx, one).catch((error: unknown) => failures.push(error));
   }
   if (failures.length > 0) throw failures[0];
+}
+
+/** One reply to the mention; one that starts a job becomes its status message once sent. */
+async function post(rt: DiscordRuntime, message: Message, ctx: CommandContext, one: Reply): Promise<void> {
+  const payload = toDiscordMessage(await fitReply(one, DEFAULT_UPLOAD_LIMIT), ctx.locale);
+  const sent = replyTo(message, payload as MessageReplyOptions);
+  if (one.startsJob && one.jobId) {
+    const place: DiscordPlace = {
+      channelId: message.channelId,
+      userMessageId: message.id,
+      userId: message.author.id,
+      locale: ctx.locale,
+      uploadLimit: DEFAULT_UPLOAD_LIMIT,
+      private: false,
+    };
+    rt.jobMessages.open(one.jobId, one, place, sent);
+  }
+  await sent;
+}
+
+/**
+ * The first reply was refused. Where the refusal was the message's (Invalid Form Body, say), not the channel's, a
+ * plain line still goes there, once: the user hears to try again instead of nothing.
+ */
+async function tellRefused(
+  rt: DiscordRuntime,
+  message: Message,
+  ctx: CommandContext,
+  error: unknown,
+): Promise<void> {
+  if (channelRefused(error)) return;
+  await replyTo(message, { content: t(ctx.locale, 'errors.generic'), allowedMentions: NO_MENTIONS }).catch(
+    (second: unknown) => rt.log.debug({ err: second }, 'discord: a refused mention reply could not be told'),
+  );
 }
 
 /** The custom ids of a message's buttons. */

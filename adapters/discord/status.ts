@@ -65,7 +65,7 @@ function tokenRefused(error: unknown): boolean {
  * for it (404), an archived or locked thread. A 5xx or a network failure is Discord's, not the channel's: a DM
  * would meet the same, and a result in DMs for a passing failure would only puzzle its owner.
  */
-function channelRefused(error: unknown): boolean {
+export function channelRefused(error: unknown): boolean {
   return (
     error instanceof DiscordAPIError &&
     (error.status === 403 || error.status === 404 || error.code === 50083 || error.code === 160005)
@@ -100,6 +100,8 @@ export class DiscordStatus implements StatusSurface {
   private tokenDead = false;
   /** The channel refused a post once: the fallback goes to DMs without asking it again. */
   private channelGone = false;
+  /** The job's server removed the bot: its channel is not asked again, and a withdrawal goes to DMs as it is. */
+  private left = false;
 
   constructor(
     private readonly client: Client,
@@ -114,6 +116,21 @@ export class DiscordStatus implements StatusSurface {
 
   show(reply: Reply): Promise<void> {
     return this.edit(reply);
+  }
+
+  /**
+   * The job's server removed the bot (GUILD_DELETE): its channel answers no more (403), so nothing is tried there;
+   * the interaction's token, while it lives, still reaches the status message.
+   */
+  guildLeft(): void {
+    this.left = true;
+    this.channelGone = true;
+  }
+
+  /** How long the interaction's token still edits the status message (0 without one, or once refused). */
+  tokenLeftMs(now = Date.now()): number {
+    if (!this.interaction || this.tokenDead || (this.followUp && !this.place.messageId)) return 0;
+    return Math.max(0, TOKEN_LIFETIME_MS - (now - this.at));
   }
 
   async finish(reply: Reply): Promise<boolean> {
@@ -159,16 +176,17 @@ export class DiscordStatus implements StatusSurface {
       await this.postInChannel(reply);
     } catch (error) {
       if (!(error instanceof ChannelUnreachable || channelRefused(error))) throw error;
-      await this.sendToDm({ ...reply, text: [{ key: 'job.result_in_dm' }, ...reply.text] }).catch(
-        (dm: unknown) => {
-          const closed = dm instanceof DiscordAPIError && dm.code === DMS_CLOSED;
-          // Thrown on: the job is marked undelivered and stays listed in /queue, with its file a button away.
-          throw new Error(
-            `the job’s channel refused the bot and ${closed ? 'the owner’s DMs are closed (50007)' : 'a DM failed'}`,
-            { cause: dm },
-          );
-        },
-      );
+      // A job withdrawn as its server removed the bot: its line says where and why, nothing is "here" instead.
+      const withdrawn = this.left && reply.outcome === 'cancelled';
+      const text = withdrawn ? reply.text : [{ key: 'job.result_in_dm' }, ...reply.text];
+      await this.sendToDm({ ...reply, text }).catch((dm: unknown) => {
+        const closed = dm instanceof DiscordAPIError && dm.code === DMS_CLOSED;
+        // Thrown on: the job is marked undelivered and stays listed in /queue, with its file a button away.
+        throw new Error(
+          `the job’s channel refused the bot and ${closed ? 'the owner’s DMs are closed (50007)' : 'a DM failed'}`,
+          { cause: dm },
+        );
+      });
     }
   }
 

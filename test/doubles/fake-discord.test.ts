@@ -523,6 +523,37 @@ describe('fake Discord: channels, threads, deletions and route limits', () => {
     expect(() => fake.dispatchMessage(fake.build.userMessage({ content: 'hi' }))).toThrow(/removed/);
   });
 
+  it('a second guild: joined, listed at the next login, kept DMs open after a removal; an outage is no removal', async () => {
+    const { fake, client } = await connect();
+    const other = fake.addGuild('Second Guild');
+    await waitUntil(() => client.channels.cache.has(other.channel.id), 'the second guild cached');
+    expect(client.guilds.cache.get(other.id)?.name).toBe('Second Guild');
+    const second = client.channels.cache.get(other.channel.id) as TextChannel;
+    const posted = await second.send('hello there');
+    expect(posted.guildId).toBe(other.id);
+    const listed = await second.messages.fetch({ limit: 10 });
+    expect([...listed.keys()]).toEqual([posted.id]);
+    fake.guildOutage(fake.world.guild.id);
+    await waitUntil(() => client.guilds.cache.get(fake.world.guild.id)?.available === false, 'unavailable');
+    expect((await generalChannel(client, fake).send('still here')).content).toBe('still here');
+    fake.guildRecovered(fake.world.guild.id);
+    await waitUntil(() => client.guilds.cache.get(fake.world.guild.id)?.available === true, 'available');
+    fake.removeFromGuild(fake.world.guild.id);
+    await waitUntil(() => !client.guilds.cache.has(fake.world.guild.id), 'the world guild gone');
+    const bob = await client.users.fetch(fake.world.users.bob.id);
+    expect((await bob.send('still shared')).content).toBe('still shared');
+    await client.destroy();
+    const again = new Client({ intents: [GatewayIntentBits.Guilds], ...fake.clientOptions() });
+    try {
+      const ready = once(again, Events.ClientReady);
+      await again.login(fake.token);
+      await ready;
+      expect([...again.guilds.cache.keys()]).toEqual([other.id]);
+    } finally {
+      await again.destroy();
+    }
+  });
+
   it('message posts carry X-RateLimit-* headers; discord.js waits out a spent bucket instead of meeting a 429', async () => {
     const { fake, client } = await connect({ routeLimits: { limit: 2, windowMs: 600 } });
     const seen: Array<Record<string, string>> = [];

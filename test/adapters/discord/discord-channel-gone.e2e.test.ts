@@ -1,8 +1,8 @@
 // A job whose channel goes away mid-job, with the real discord.js client against the in-repo fake: a deleted
 // channel (or thread) answers Unknown Channel, tried once, and the result reaches its owner by DM; a guild that
-// removes the bot leaves a slash job's interaction reply editable, while a mention's result, which would need a DM
-// to a user the bot no longer shares a server with, is marked undelivered. Every ending is recorded, each with at
-// most one warning per failed step, and nothing is retried.
+// removes the bot leaves a slash job's interaction reply editable, while a mention's job, whose result would need a
+// DM to a user the bot no longer shares a server with, is withdrawn (its owner cannot be told either). Every ending
+// is recorded, each with at most one warning per failed step, and nothing is retried.
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import { type DiscordCall, type FakeDiscord, mention } from '../../doubles/fake-discord/index.js';
@@ -99,7 +99,7 @@ describe('Discord: a job whose channel goes away', { timeout: 60_000 }, () => {
   });
 
   // Last: the bot stays out of the guild.
-  it('removed from the guild mid-job: the slash job ends in its reply, the mention’s is marked undelivered', async () => {
+  it('removed from the guild mid-job: the slash job ends in its reply, the mention’s is withdrawn', async () => {
     const { alice, bob } = fake.world.users;
     const ix = fake.dispatchInteraction(
       fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a parting cat --steps 40' } }),
@@ -113,12 +113,16 @@ describe('Discord: a job whose channel goes away', { timeout: 60_000 }, () => {
     await ended(slashJob);
     await ended(mentionJob);
     expect(deliveries.get(slashJob)).toBe('edited');
+    expect(world.services.jobs.queue.get(slashJob)?.status).toBe('done');
+    // Withdrawn: nothing it could make would reach anyone.
+    expect(world.services.jobs.queue.get(mentionJob)?.status).toBe('cancelled');
     expect(deliveries.get(mentionJob)).toBe('undelivered');
     const after = fake.calls.slice(removedAt);
     const channelCalls = after.filter((c) => c.params.channel === fake.world.channel.id);
-    // Whether discord.js still held the channel when the edit came (a PATCH) or had dropped it (a GET): once.
-    expect(channelCalls.map((c) => c.status)).toEqual([403]);
-    // The DM was tried once: Discord refuses it without a server the bot shares with its user.
+    // The channel is not asked once the bot heard of the removal: only an edit already on its way meets the 403.
+    expect(channelCalls.length).toBeLessThanOrEqual(1);
+    expect(channelCalls.every((c) => c.status === 403)).toBe(true);
+    // The DM saying why was tried once: Discord refuses it without a server the bot shares with its user.
     const dms = after.filter((c) => c.route === CHANNEL_POST && c.params.channel === dmChannel(alice));
     expect(dms.map((c) => c.status)).toEqual([403]);
     expect(slashWarnings()).toEqual([]);

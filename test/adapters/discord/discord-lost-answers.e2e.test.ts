@@ -136,6 +136,49 @@ describe('Discord: an acknowledgement taken but its answer lost', { timeout: 60_
     }
   });
 
+  it('a follow-up whose answer was lost, posted again by discord.js: the copy is found in the channel and deleted', async () => {
+    const ask = fake.dispatchMessage(
+      fake.build.userMessage({
+        content: `${mention(fake.world.botUser)} lostfollowup brighter --steps 4`,
+        mentions: [fake.world.botUser],
+        attachments: [
+          fake.registerAttachment({ filename: 'a.png', bytes: await solidPng('#a22') }),
+          fake.registerAttachment({ filename: 'b.png', bytes: await solidPng('#2a2') }),
+        ],
+      }),
+    );
+    const customId = `pick:mention:${ask.id}`;
+    await fake.waitForCall((c) => c.route === CHANNEL_POST && JSON.stringify(c.body).includes(customId));
+    const picker = [...fake.store.messages.values()].find((m) =>
+      JSON.stringify(m.components ?? []).includes(customId),
+    ) as APIMessage;
+    fake.loseAnswer(FOLLOW_UP);
+    try {
+      const pick = fake.dispatchInteraction(
+        fake.build.selectMenu({ customId, values: ['1'], message: picker }),
+      );
+      const posts = () => fake.callsTo((c) => c.route === FOLLOW_UP && c.params.token === pick.token);
+      // Discord made the message twice: the first answer was lost, and discord.js posted again.
+      await expect.poll(() => posts().map((c) => c.status), { timeout: 10_000 }).toEqual([500, 200]);
+      const jobId = jobIdIn(posts()[0]?.body) as string;
+      await expect.poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBe('edited');
+      const carrying = [...fake.store.messages.values()].filter(
+        (m) => m.interaction_metadata?.id === pick.id && jobIdIn(m.components) === jobId,
+      );
+      expect(carrying).toHaveLength(1);
+      expect(
+        fake
+          .callsTo((c) => c.route === 'DELETE /webhooks/:app/:token/messages/:message')
+          .map((c) => c.status),
+      ).toEqual([204]);
+      // The one left is the status message the job ended on.
+      expect(carrying[0]?.attachments).toHaveLength(1);
+      expect(jobsAsking('lostfollowup')).toHaveLength(1);
+    } finally {
+      fake.failures.clear();
+    }
+  });
+
   it('a post in the channel whose answer was lost is retried without a second message (an enforced nonce)', async () => {
     fake.loseAnswer(CHANNEL_POST);
     try {

@@ -4,8 +4,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PermissionFlagsBits } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { DISCORD_PROFILE, startDiscord } from '../../../adapters/discord/index.js';
+import { INVITE_PERMISSIONS } from '../../../adapters/discord/invite.js';
 import { REGISTERED_GUILDS_FILE } from '../../../adapters/discord/registered-guilds.js';
 import { COMMAND_REGISTRY, CommandRegistry, Commands } from '../../../commands/index.js';
 import { buildCommands } from '../../../src/app-services.js';
@@ -217,6 +219,31 @@ describe('Discord adapter start', { timeout: 30_000 }, () => {
       await startOnce(fake, { DATA_DIR: dataDir }, lines);
       expect(fake.store.globalCommands.map((c) => c.name)).toContain('imagine');
       expect(lines.join('\n')).toContain('registered guilds file is damaged');
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it('logs the invite URL once, at info, with the logged-in application id and the README’s permissions', async () => {
+    const fake = await startFakeDiscord();
+    const lines: string[] = [];
+    try {
+      // DISCORD_APP_ID set to another id: the URL is the login's application, not what was typed.
+      await startOnce(fake, { DISCORD_APP_ID: fake.world.snowflake() }, lines);
+      const invites = lines.filter((line) => line.includes('oauth2/authorize'));
+      expect(invites).toHaveLength(1);
+      const logged = JSON.parse(invites[0] as string) as { level: number; inviteUrl: string };
+      expect(logged.level).toBe(30);
+      const url = new URL(logged.inviteUrl);
+      expect(url.origin + url.pathname).toBe('https://discord.com/oauth2/authorize');
+      expect(url.searchParams.get('client_id')).toBe(fake.world.applicationId);
+      expect(url.searchParams.get('scope')).toBe('bot applications.commands');
+      // What the bot uses, no more: the README's set-up names the same number.
+      expect(BigInt(url.searchParams.get('permissions') ?? '')).toBe(INVITE_PERMISSIONS);
+      expect(INVITE_PERMISSIONS & PermissionFlagsBits.EmbedLinks).toBe(0n);
+      const readme = readFileSync(join(import.meta.dirname, '../../../README.md'), 'utf8');
+      expect(readme).toContain(`scope=bot%20applications.commands&permissions=${INVITE_PERMISSIONS}`);
+      expect(lines.join('\n')).not.toContain(fake.token);
     } finally {
       await fake.stop();
     }

@@ -66,8 +66,9 @@ export const jobIdIn = (body: unknown) => /(?:cancel|reroll):([0-9a-f-]{36})/.ex
 export function useDiscordOnDouble(
   name: string,
   env: Record<string, string>,
-  options: { notifyAfterMs?: number } = {},
+  options: { notifyAfterMs?: number; engine?: TimedEngineDouble } = {},
 ): DoubleBot {
+  const { engine = new TimedEngineDouble(40, 6), ...testing } = options;
   const unhandled = watchUnhandledRejections();
   const world = {
     deliveries: new Map<string, Delivery>(),
@@ -87,13 +88,13 @@ export function useDiscordOnDouble(
     const opened = openDoubleServices(
       name,
       { DISCORD_TOKEN: world.fake.token, RATE_LIMIT_PER_MINUTE: '0', ...env },
-      new TimedEngineDouble(40, 6),
+      engine,
     );
     world.services = opened.services;
     world.log = opened.log;
     const running = await startOnFake(world.fake, opened, {
       editIntervalMs: 50,
-      ...options,
+      ...testing,
       onDelivery: (jobId, delivery) => world.deliveries.set(jobId, delivery),
     });
     world.bot = running.bot;

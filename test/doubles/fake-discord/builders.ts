@@ -66,20 +66,24 @@ export function guildMember(user: APIUser, roles: string[] = []): APIInteraction
   };
 }
 
-/** A text channel of the world's guild (its own by default); `deny` is taken from @everyone there. */
+/**
+ * A text channel of the world's guild (its own by default), or of another guild the bot is in (`guildId`); `deny`
+ * is taken from @everyone there.
+ */
 export function textChannel(
   world: DiscordWorld,
   channel: { id: string; name: string } = world.channel,
   deny = 0n,
+  guildId = world.guild.id,
 ): APIGuildTextChannel<GuildTextChannelType> {
   return {
     id: channel.id,
     type: ChannelType.GuildText,
-    guild_id: world.guild.id,
+    guild_id: guildId,
     name: channel.name,
     position: 0,
     permission_overwrites:
-      deny === 0n ? [] : [{ id: world.guild.id, type: OverwriteType.Role, allow: '0', deny: String(deny) }],
+      deny === 0n ? [] : [{ id: guildId, type: OverwriteType.Role, allow: '0', deny: String(deny) }],
     nsfw: false,
     parent_id: null,
     topic: null,
@@ -88,16 +92,20 @@ export function textChannel(
   } as APIGuildTextChannel<GuildTextChannelType>;
 }
 
-/** The world's guild as GUILD_CREATE brings it: its text channel (or the live ones given) and active threads. */
+/**
+ * The world's guild (or another the bot is in: `guild`) as GUILD_CREATE brings it: its text channel (or the live
+ * ones given) and active threads.
+ */
 export function guildCreate(
   world: DiscordWorld,
   contents: { channels: APIChannel[]; threads: APIChannel[] } = {
     channels: [textChannel(world) as APIChannel],
     threads: [],
   },
+  guild: DiscordWorld['guild'] = world.guild,
 ): GatewayGuildCreateDispatchData {
   const everyone: APIRole = {
-    id: world.guild.id,
+    id: guild.id,
     name: '@everyone',
     color: 0,
     colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
@@ -119,11 +127,11 @@ export function guildCreate(
     permissions: '0',
   };
   return {
-    id: world.guild.id,
-    name: world.guild.name,
+    id: guild.id,
+    name: guild.name,
     icon: null,
-    owner_id: world.guild.ownerId,
-    preferred_locale: world.guild.preferredLocale,
+    owner_id: guild.ownerId,
+    preferred_locale: guild.preferredLocale,
     roles: [everyone, moderator],
     emojis: [],
     stickers: [],

@@ -36,6 +36,8 @@ export class ChannelDirectory {
   readonly #channels = new Map<string, ChannelState>();
   readonly #deleted = new Set<string>();
   readonly #removedGuilds = new Set<string>();
+  /** Guilds the bot joined besides the world's (`addGuild`); the world's users are members of each. */
+  readonly #otherGuilds = new Map<string, DiscordWorld['guild']>();
   /** After a removal, whether the world's users still share a server with the bot elsewhere (DMs stay open). */
   #sharedElsewhere = false;
 
@@ -83,6 +85,21 @@ export class ChannelDirectory {
     this.#sharedElsewhere = sharedElsewhere;
   }
 
+  /** Another guild the bot is in, with the world's users as its members. */
+  addGuild(guild: DiscordWorld['guild']): void {
+    this.#otherGuilds.set(guild.id, guild);
+  }
+
+  /** The guilds the bot is in now: the world's and those `addGuild` added, less those that removed it. */
+  guilds(): DiscordWorld['guild'][] {
+    return [this.world.guild, ...this.#otherGuilds.values()].filter((g) => !this.#removedGuilds.has(g.id));
+  }
+
+  /** The bot is a member of the guild (it was never removed from it). */
+  isMember(guildId: string | undefined): boolean {
+    return this.guilds().some((g) => g.id === guildId);
+  }
+
   isDeleted(id: string): boolean {
     return this.#deleted.has(id);
   }
@@ -114,10 +131,16 @@ export class ChannelDirectory {
     return state;
   }
 
-  /** A DM needs a server the bot shares with its user: after the removal from the only one, 50007. */
+  /**
+   * A DM needs a server the bot shares with its user: after the removal from the world's guild, 50007 unless
+   * another guild (`addGuild`) still holds both, or `sharedElsewhere` says a server outside the world does.
+   */
   dmRefused(state: ChannelState): boolean {
     return (
-      state.type === ChannelType.DM && !this.#sharedElsewhere && this.#removedGuilds.has(this.world.guild.id)
+      state.type === ChannelType.DM &&
+      !this.#sharedElsewhere &&
+      this.#removedGuilds.has(this.world.guild.id) &&
+      this.guilds().length === 0
     );
   }
 
@@ -132,7 +155,7 @@ export class ChannelDirectory {
         recipients: recipient ? [recipient] : [],
       } as APIChannel;
     }
-    return textChannel(this.world, state, state.deny) as APIChannel;
+    return textChannel(this.world, state, state.deny, state.guildId) as APIChannel;
   }
 }
 

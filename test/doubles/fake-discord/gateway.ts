@@ -23,8 +23,8 @@ export interface GatewayOptions {
   ackHeartbeats: boolean;
   /** When set, an IDENTIFY is answered by closing with this code (4004 a bad token, 4014 disallowed intents). */
   refuseIdentify?: number;
-  /** The guild READY lists and GUILD_CREATE brings, as it is now; undefined once it removed the bot. */
-  guild?: () => GatewayGuildCreateDispatchData | undefined;
+  /** The guilds READY lists and GUILD_CREATEs bring, as they are now (none that removed the bot). */
+  guilds?: () => GatewayGuildCreateDispatchData[];
 }
 
 /**
@@ -105,11 +105,11 @@ export class FakeGateway {
   }
 
   #sendReady(session: Session): void {
-    const guild = this.options.guild ? this.options.guild() : guildCreate(this.world);
+    const guilds = this.options.guilds ? this.options.guilds() : [guildCreate(this.world)];
     const ready = {
       v: 10,
       user: this.world.botUser,
-      guilds: guild ? [{ id: guild.id, unavailable: true }] : [],
+      guilds: guilds.map((guild) => ({ id: guild.id, unavailable: true })),
       session_id: session.id,
       resume_gateway_url: this.url(),
       shard: [0, 1],
@@ -117,7 +117,7 @@ export class FakeGateway {
     };
     this.#send(session.socket, 'READY', ready);
     // discord.js holds its ready event until every guild listed in READY has arrived.
-    if (guild) this.#send(session.socket, 'GUILD_CREATE', guild);
+    for (const guild of guilds) this.#send(session.socket, 'GUILD_CREATE', guild);
     this.#guildsDelivered = true;
   }
 

@@ -161,10 +161,8 @@ export class FakeDiscord {
     this.gateway = new FakeGateway(this.#server, this.world, this.gatewayFrames, () => this.gatewayUrl, {
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
       ackHeartbeats: true,
-      guild: () =>
-        channels.isRemoved(this.world.guild.id)
-          ? undefined
-          : guildCreate(this.world, channels.ofGuild(this.world.guild.id)),
+      guilds: () =>
+        channels.guilds().map((guild) => guildCreate(this.world, channels.ofGuild(guild.id), guild)),
     });
   }
 
@@ -397,6 +395,40 @@ export class FakeDiscord {
   removeFromGuild(guildId: string, { sharedElsewhere = false }: { sharedElsewhere?: boolean } = {}): void {
     this.store.channels.removeGuild(guildId, sharedElsewhere);
     this.gateway.dispatch('GUILD_DELETE', { id: guildId });
+  }
+
+  /**
+   * The bot joins another guild (GUILD_CREATE) with one text channel, where the world's users are members too:
+   * put events there with `guildId: guild.id, channelId: guild.channel.id`. A later login lists it; DMs stay open
+   * while the bot shares it with their user.
+   */
+  addGuild(name = 'Other Guild'): DiscordWorld['guild'] & { channel: { id: string; name: string } } {
+    const guild = { ...this.world.guild, id: this.world.snowflake(), name };
+    const channel = { id: this.world.snowflake(), name: 'general' };
+    this.store.channels.addGuild(guild);
+    this.store.channels.set({ ...channel, deny: 0n, type: ChannelType.GuildText, guildId: guild.id });
+    this.gateway.dispatch(
+      'GUILD_CREATE',
+      guildCreate(this.world, this.store.channels.ofGuild(guild.id), guild),
+    );
+    return { ...guild, channel };
+  }
+
+  /**
+   * A Discord outage: GUILD_DELETE with `unavailable: true`. The bot stays in the guild (REST answers as before);
+   * `guildRecovered` brings it back (GUILD_CREATE), as Discord does when the outage ends.
+   */
+  guildOutage(guildId: string): void {
+    this.gateway.dispatch('GUILD_DELETE', { id: guildId, unavailable: true });
+  }
+
+  guildRecovered(guildId: string): void {
+    const guild = this.store.channels.guilds().find((g) => g.id === guildId);
+    if (!guild) throw new Error(`fake-discord: the bot is not in guild ${guildId}`);
+    this.gateway.dispatch(
+      'GUILD_CREATE',
+      guildCreate(this.world, this.store.channels.ofGuild(guildId), guild),
+    );
   }
 
   #channel(id: string): ChannelState {

@@ -120,9 +120,9 @@ function inChannel(handler: Handler, use: 'read' | 'edit' = 'read'): Handler {
   };
 }
 
-/** The bot is in the world's guild only, until it is removed from it. */
+/** The bot is in the world's guild (and those `addGuild` added), until it is removed from one. */
 function inGuild(ctx: RouteContext, guildId: string | undefined): boolean {
-  return guildId === ctx.world.guild.id && !ctx.store.channels.isRemoved(guildId);
+  return ctx.store.channels.isMember(guildId);
 }
 
 const unknownWebhook = () => discordError(404, 10015, 'Unknown Webhook');
@@ -240,7 +240,43 @@ function interactionMessageExtras(ctx: RouteContext, state: InteractionState): P
     state.payload.type === InteractionType.ApplicationCommand
       ? MessageType.ChatInputCommand
       : MessageType.Default;
-  return { webhook_id: ctx.world.applicationId, application_id: ctx.world.applicationId, type };
+  return {
+    webhook_id: ctx.world.applicationId,
+    application_id: ctx.world.applicationId,
+    type,
+    interaction_metadata: interactionMetadata(ctx, state),
+  };
+}
+
+/** Which interaction made a message (its reply or a follow-up), as Discord's messages say. */
+function interactionMetadata(ctx: RouteContext, state: InteractionState): APIMessage['interaction_metadata'] {
+  const { payload } = state;
+  const user = payload.user ?? payload.member?.user ?? ctx.world.users.alice;
+  return {
+    id: payload.id,
+    type: payload.type,
+    user,
+    authorizing_integration_owners: payload.authorizing_integration_owners ?? {},
+  } as APIMessage['interaction_metadata'];
+}
+
+/**
+ * A channel's latest messages (newest first, at most `limit`, default 50, up to 100), or those right after the id
+ * `after`, as Discord lists them: ephemeral ones never, and none where the bot lacks Read Message History.
+ */
+function listMessages(req: RouteRequest, ctx: RouteContext): RouteReply {
+  const channelId = req.params.channel ?? '';
+  const state = ctx.store.channels.access(channelId);
+  if (isRouteReply(state)) return state;
+  if ((ctx.store.channels.denyOf(state) & PermissionFlagsBits.ReadMessageHistory) !== 0n) return ok([]);
+  const limit = Math.min(100, Math.max(1, Number(req.query.limit ?? 50) || 50));
+  const after = req.query.after ? BigInt(req.query.after) : undefined;
+  const listed = [...ctx.store.messages.values()]
+    .filter((m) => m.channel_id === channelId && ((m.flags ?? 0) & MessageFlags.Ephemeral) === 0)
+    .filter((m) => after === undefined || BigInt(m.id) > after)
+    .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  const page = after === undefined ? listed.slice(-limit) : listed.slice(0, limit);
+  return ok(page.reverse().map((m) => ctx.store.seenByBot(m)));
 }
 
 function bulkOverwrite(target: APIApplicationCommand[], body: JsonBody, ctx: RouteContext, guildId?: string) {
@@ -361,6 +397,7 @@ const routeTable: Array<[string, string, Handler]> = [
       const message = ctx.store.createMessage(channelId, req.body, req.files, {
         webhook_id: ctx.world.applicationId,
         application_id: ctx.world.applicationId,
+        interaction_metadata: interactionMetadata(ctx, state),
       });
       return req.query.wait === 'true' ? ok(message) : noContent;
     }),
@@ -382,6 +419,7 @@ const routeTable: Array<[string, string, Handler]> = [
       return isRouteReply(state) ? state : ok(ctx.store.channels.payload(state));
     },
   ],
+  ['GET', '/channels/:channel/messages', listMessages],
   [
     'GET',
     '/channels/:channel/messages/:message',
@@ -437,7 +475,7 @@ const routeTable: Array<[string, string, Handler]> = [
     '/applications/:app/guilds/:guild/commands',
     (req, ctx) => {
       const guildId = req.params.guild ?? '';
-      // The bot is in the world's guild only: another (one that removed it) answers as Discord does.
+      // A guild the bot is not in (or one that removed it) answers as Discord does.
       if (!inGuild(ctx, guildId)) return missingAccess();
       const list = ctx.store.guildCommands.get(guildId) ?? [];
       ctx.store.guildCommands.set(guildId, list);
