@@ -2,26 +2,24 @@
 // and kept up to date within Telegram's flood limits. Every handler answers with one localized message on failure
 // (a button press: an alert for the presser alone) and the bot keeps serving. An edit of a request still waiting in
 // the queue replaces it (edits.ts). Long polling by default; a webhook with a secret token when configured; either
-// way `health()` says when the bot cannot hear Telegram.
+// way `health()` says when the bot cannot hear Telegram. What in a chat is meant for the bot: addressing.ts; a group
+// upgraded to a supergroup is followed (migrations.ts); a chat that removed the bot has its jobs withdrawn (removal.ts).
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, type Context, GrammyError } from 'grammy';
 import type { Message } from 'grammy/types';
 import {
   type CommandContext,
-  type Commands,
   optionsOf,
   parseTextCommand,
   resultJobOf,
   type TextCommand,
+  textReply,
   UserInputError,
 } from '../../commands/index.js';
-import type { Config } from '../../src/config/index.js';
 import { t } from '../../src/i18n.js';
-import type { DeliveryLog, JobQueueApi, JobStore } from '../../src/jobs/index.js';
-import type { Logger } from '../../src/log.js';
 import { DoublePresses } from '../shared/double-press.js';
-import type { Delivery } from '../shared/job-status.js';
+import { mentions, opensWithCommand, withoutMention } from './addressing.js';
 import { AlbumCollector } from './albums.js';
 import { isNotice, tellPresser } from './button-answers.js';
 import { registerAdminMenus, registerSharedMenus } from './command-menus.js';
@@ -30,8 +28,11 @@ import { PollHealth, type WebhookWatch, watchWebhook } from './health.js';
 import { InFlight, settleBy } from './in-flight.js';
 import { buttonIdsOf, type ImageRef, IncomingImages, imageOf } from './incoming-images.js';
 import { TelegramJobMessages } from './job-messages.js';
+import { followUpgrades } from './migrations.js';
+import type { TelegramOptions } from './options.js';
 import { ALLOWED_UPDATES, type Polling, startPolling } from './polling.js';
 import { TelegramQuestions } from './questions.js';
+import { onBotRemoved } from './removal.js';
 import { keyboard, replyText } from './render.js';
 import { RepeatedUpdates } from './repeats.js';
 import { TelegramReplies } from './replies.js';
@@ -40,36 +41,7 @@ import { senderIdOf } from './sender-id.js';
 import { contextOf } from './senders.js';
 import { serveWebhook, type WebhookServer } from './webhook.js';
 
-export interface TelegramOptions {
-  config: Config;
-  commands: Commands;
-  log: Logger;
-  /** Where status messages are remembered and undelivered endings marked (the job store's). */
-  deliveries: DeliveryLog;
-  /** The jobs an edited request may replace: its author's recent ones, cancelled while they wait. */
-  jobs: { store: Pick<JobStore, 'recentOf'>; queue: Pick<JobQueueApi, 'get' | 'cancel'> };
-  /** Tests and the soak count how each job's ending reached its owner. */
-  onDelivery?: (jobId: string, delivery: Delivery) => void;
-  /** Tests point grammY at a local Bot API. */
-  apiRoot?: string;
-  /** Minimum time between progress edits in one chat, per chat type. */
-  editIntervalMs?: { private: number; group: number };
-  /** How long an album must be quiet before its items are handled together. */
-  albumQuietMs?: number;
-  /** Overrides the configured webhook port (tests listen on 0). */
-  webhookPort?: number;
-  /** How long a failed poll waits before the next (tests wait less). */
-  pollRetryMs?: number;
-  /**
-   * The longest 429 grammY waits out by itself, in seconds (default 60); a longer one comes back as an error. Tests
-   * set 0, so the adapter's own waits (a job's ending) and skips (progress) run in seconds.
-   */
-  autoRetryMaxDelayS?: number;
-  /** How long polling may fail before `health()` says so (tests wait less). */
-  pollUnhealthyMs?: number;
-  /** How often webhook mode asks Telegram about the webhook (tests ask more often). */
-  webhookCheckMs?: number;
-}
+export type { TelegramOptions } from './options.js';
 
 /** How long stopping waits for handlers, albums and job endings in flight: a stuck call must not hold a shutdown. */
 const STOP_WAIT_MS = 10_000;
@@ -108,6 +80,7 @@ export class TelegramBot {
     // loops forever on a dead connection. Longer waits are the callers' (flood-wait.ts).
     const maxDelaySeconds = options.autoRetryMaxDelayS ?? 60;
     this.bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds, rethrowHttpErrors: true }));
+    this.bot.api.config.use(followUpgrades());
     this.questions = new TelegramQuestions(this.bot.api);
     this.bot.catch((error) => options.log.warn({ err: error.error }, 'telegram update failed'));
     this.bot.use((_ctx, next) => this.handlers.track(next()));
@@ -154,8 +127,11 @@ export class TelegramBot {
       if (group) this.albums.add(`${ctx.chat.id}:${group}`, ctx.message.message_id, ctx);
       else return this.guard(ctx, () => this.onImage(ctx));
     });
+    // Any other captioned file (a video, a voice note): a command on it is answered too.
+    this.bot.on('message:caption', (ctx) => this.guard(ctx, () => this.onNotImage(ctx)));
     this.bot.on('message:text', (ctx) => this.guard(ctx, () => this.onText(ctx)));
     this.bot.on('edited_message', (ctx) => this.guard(ctx, () => this.edits.onEdit(ctx)));
+    this.bot.on('my_chat_member', (ctx) => onBotRemoved(options.commands, ctx, options.log));
   }
 
   /** Why the bot cannot hear Telegram now (for /readyz), or undefined while it can; never names the token. */
@@ -281,7 +257,8 @@ export class TelegramBot {
         this.options.log.warn({ err: error }, 'telegram handler failed');
       const text = t(locale, key, params);
       if (ctx.callbackQuery) await tellPresser(ctx, text);
-      else if (ctx.chat) await ctx.reply(text).catch(() => undefined);
+      // In a group, the refusal names what it refuses by replying to it.
+      else if (ctx.chat) await ctx.reply(text, replyingTo(ctx.msg)).catch(() => undefined);
     }
   }
 
@@ -307,7 +284,8 @@ export class TelegramBot {
   private async onImage(ctx: Context): Promise<void> {
     const message = ctx.msg as Message;
     const attached = imageOf(message);
-    if (!attached) return;
+    // A photo message listing no sizes is malformed: nothing to answer about.
+    if (!attached) return message.photo ? undefined : this.onNotImage(ctx);
     const replied = message.reply_to_message;
     const repliedImage = imageOf(replied);
     let caption = message.caption ?? '';
@@ -330,18 +308,30 @@ export class TelegramBot {
   private async onAlbum(items: Context[]): Promise<void> {
     const messages = items.map((ctx) => ctx.message as Message);
     const refs = messages.map((m) => imageOf(m)).filter((r): r is ImageRef => r !== undefined);
-    const caption = messages.find((m) => m.caption)?.caption ?? '';
-    if (refs.length === 0 || !items[0]) return;
+    const captioned = messages.findIndex((m) => m.caption);
     const sender = senderIdOf(messages[0]);
-    if (sender === undefined || this.repeats.albumHandled(sender, messages)) return;
-    await this.runImages(items[0], caption, refs);
+    if (!items[0] || sender === undefined || this.repeats.albumHandled(sender, messages)) return;
+    if (refs.length === 0) return this.onNotImage(items[captioned] ?? items[0]);
+    await this.runImages(items[0], messages[captioned]?.caption ?? '', refs);
+  }
+
+  /** A file that is no image (a PDF, a video): a caption command of ours taking images is told so, others run. */
+  private async onNotImage(ctx: Context): Promise<void> {
+    const caption = (ctx.msg as Message | undefined)?.caption ?? '';
+    const command = this.parse(caption);
+    if (!command) return;
+    if (!this.takesImages(command.name)) return this.runImages(ctx, caption, []);
+    const c = this.context(ctx);
+    const refusal = this.options.commands.refusal(c) ?? textReply('errors.engine.image_unsupported');
+    await this.replies.send(ctx, c, refusal);
   }
 
   private async runImages(ctx: Context, caption: string, refs: ImageRef[]): Promise<void> {
     const c = this.context(ctx);
     const command = this.parse(caption);
     // In private chats a plain caption edits or describes the photo; elsewhere only our commands count.
-    if (!command && !(ctx.chat?.type === 'private' && caption)) return;
+    const plain = caption !== '' && !opensWithCommand(ctx.msg as Message);
+    if (!command && !(ctx.chat?.type === 'private' && plain)) return;
     if (command && !this.takesImages(command.name)) {
       const reply = await this.options.commands.runText(c, caption, [], this.bot.botInfo.username);
       if (reply) await this.replies.send(ctx, c, reply);
@@ -382,12 +372,11 @@ export class TelegramBot {
       );
       return;
     }
-    if (!repliedImage) return;
+    if (!repliedImage || opensWithCommand(message)) return;
     // In groups (privacy mode) only replies to the bot's own messages or mentions of it are meant for the bot.
-    const mentioned = text.includes(`@${me.username}`);
     const toBot = replied?.from?.id === me.id;
-    if (ctx.chat?.type !== 'private' && !mentioned && !toBot) return;
-    const cleaned = text.replace(`@${me.username}`, '').trim();
+    if (ctx.chat?.type !== 'private' && !mentions(text, me.username) && !toBot) return;
+    const cleaned = withoutMention(text, me.username);
     // One of our results: Telegram's copy is recompressed, the stored PNG is not.
     const result = toBot ? resultJobOf(buttonIdsOf(replied)) : undefined;
     if (result) {
@@ -437,4 +426,10 @@ export class TelegramBot {
     }
     await this.replies.send(ctx, c, reply);
   }
+}
+
+function replyingTo(message: Message | undefined): object {
+  return message
+    ? { reply_parameters: { message_id: message.message_id, allow_sending_without_reply: true } }
+    : {};
 }

@@ -26,12 +26,19 @@ export function alertText(text: string, limit = ALERT_LIMIT): string {
 
 /**
  * Tells the presser `text` as an alert. A query already answered (the work failed after its acknowledgement) or too
- * old cannot carry it any more: then it is a message in the chat, so it is never lost.
+ * old (pressed while the bot was down) cannot carry it any more: then it is a message in the chat, so it is never
+ * lost, replying to the pressed message so that a group sees which result it is about. The presser is not named: an
+ * anonymous admin pressed as their group (senders.ts).
  */
 export async function tellPresser(ctx: Context, text: string): Promise<void> {
   const shown = await ctx.answerCallbackQuery({ text: alertText(text), show_alert: true }).then(
     () => true,
     () => false,
   );
-  if (!shown && ctx.chat) await ctx.reply(text).catch(() => undefined);
+  if (shown || !ctx.chat) return;
+  const pressed = ctx.callbackQuery?.message;
+  const reply = pressed && {
+    reply_parameters: { message_id: pressed.message_id, allow_sending_without_reply: true },
+  };
+  await ctx.reply(text, reply ?? {}).catch(() => undefined);
 }

@@ -1,6 +1,6 @@
-// The images users send: found on a message (the largest photo size, or an image document) and downloaded at once,
-// because Telegram's file links expire; but only for a user the commands would serve: a blocked user's request is
-// refused before anything of it is fetched.
+// The images users send: found on a message (the largest photo size, an image document, or a static sticker) and
+// downloaded at once, because Telegram's file links expire; but only for a user the commands would serve: a blocked
+// user's request is refused before anything of it is fetched.
 import type { Api, Context } from 'grammy';
 import type { Message, PhotoSize } from 'grammy/types';
 import { type CommandContext, type Commands, type InputImage, UserInputError } from '../../commands/index.js';
@@ -35,6 +35,10 @@ export function imageOf(message: Message | undefined): ImageRef | undefined {
   if (photo) return { id: photo.file_id, size: photo.file_size };
   const doc = message.document;
   if (doc && (doc.mime_type ?? '').startsWith('image/')) return { id: doc.file_id, size: doc.file_size };
+  // A static sticker is a WebP picture (animated ones are Lottie or video): a reply to it can edit it.
+  const sticker = message.sticker;
+  if (sticker && !sticker.is_animated && !sticker.is_video)
+    return { id: sticker.file_id, size: sticker.file_size };
   return undefined;
 }
 

@@ -16,9 +16,10 @@ const FAILURES_PER_LOG = 60;
 
 /**
  * The updates the bot handles, in both modes; Telegram sends no others. Edited messages replace a request still
- * waiting in the queue (edits.ts).
+ * waiting in the queue (edits.ts); the bot's own membership changes withdraw the jobs of a chat it was removed from
+ * (removal.ts).
  */
-export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query'] as const;
+export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
 
 /** The runner's retry options: the same wait every time, and never giving up. */
 export function pollRetry(retryMs: number): { retryInterval: number; maxRetryTime: number } {

@@ -14,6 +14,7 @@ import type { Reply, ReplyImage } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';
 import { StatusMessageGone } from '../shared/job-status-tracker.js';
 import { once, type Persist, retryAfterOf } from './flood-wait.js';
+import { UPGRADED } from './migrations.js';
 import { fitsAsPhoto } from './photo-limits.js';
 import { keyboard, replyText } from './render.js';
 
@@ -46,8 +47,9 @@ function goneOr(error: unknown): unknown {
   return isGone(error) ? new StatusMessageGone(error) : error;
 }
 
+/** Also a message of a group that became a supergroup: it stays in the old chat (migrations.ts). */
 function isGone(error: unknown): boolean {
-  return error instanceof GrammyError && GONE.test(error.description);
+  return error instanceof GrammyError && (GONE.test(error.description) || UPGRADED.test(error.description));
 }
 
 /**

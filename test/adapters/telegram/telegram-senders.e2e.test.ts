@@ -78,6 +78,13 @@ describe('Telegram senders', { timeout: 60_000 }, () => {
     const jobId = jobIdIn(result) as string;
     const messageId = (result.result as Message).message_id;
     const photo = fake.message(group.id, messageId) as Message;
+    // Re-roll is anyone's (their own job); an admin's counts as the group's, as the request it repeats did. Pressed
+    // before the Delete below: a deleted job's files are gone and its buttons answer so.
+    fake.injectCallbackQuery(photo, `reroll:${jobId}`, alice);
+    const rerolled = () =>
+      jobsOf(group.id).filter((j) => j.id !== jobId && j.meta.telegramCallbackId !== undefined);
+    await expect.poll(() => rerolled().length, { timeout: 10_000 }).toBe(1);
+    expect(jobsOf(alice.id)).toEqual([]);
     const bobs = fake.injectCallbackQuery(photo, `delete:${jobId}`, bob);
     const refused = await fake.waitForCall(
       (c) => c.method === 'answerCallbackQuery' && c.params.callback_query_id === bobs.id,
@@ -86,11 +93,5 @@ describe('Telegram senders', { timeout: 60_000 }, () => {
     expect(refused.params.text).toBe(t('zh-CN', 'errors.button.owner_only'));
     fake.injectCallbackQuery(photo, `delete:${jobId}`, alice);
     await fake.waitForCall((c) => c.method === 'deleteMessage' && c.params.message_id === messageId, 10_000);
-    // Re-roll is anyone's (their own job); an admin's counts as the group's, as the request it repeats did.
-    fake.injectCallbackQuery(photo, `reroll:${jobId}`, alice);
-    const rerolled = () =>
-      jobsOf(group.id).filter((j) => j.id !== jobId && j.meta.telegramCallbackId !== undefined);
-    await expect.poll(() => rerolled().length, { timeout: 10_000 }).toBe(1);
-    expect(jobsOf(alice.id)).toEqual([]);
   });
 });

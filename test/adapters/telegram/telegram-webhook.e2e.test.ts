@@ -76,7 +76,7 @@ describe('Telegram webhook mode', { timeout: 60_000 }, () => {
       url: 'https://bot.example.org/tg/hook',
       secret_token: SECRET,
       drop_pending_updates: false,
-      allowed_updates: ['message', 'edited_message', 'callback_query'],
+      allowed_updates: ['message', 'edited_message', 'callback_query', 'my_chat_member'],
     });
     expect(fake.callsTo('getUpdates')).toHaveLength(0);
   });

@@ -170,11 +170,15 @@ export class FakeTelegram {
     });
   }
 
-  /** A user sends a file as a document (uncompressed), optionally with a caption. */
-  injectDocument(file: StoredFile, origin: Origin & { caption?: string } = {}): Message {
+  /** A user sends a file as a document (uncompressed), optionally with a caption; `mediaGroupId` as for photos. */
+  injectDocument(
+    file: StoredFile,
+    origin: Origin & { caption?: string; mediaGroupId?: string } = {},
+  ): Message {
     const entities = origin.caption ? autoEntities(origin.caption) : [];
     return this.#userMessage(origin, {
       document: documentOf(file),
+      ...(origin.mediaGroupId ? { media_group_id: origin.mediaGroupId } : {}),
       ...(origin.caption ? { caption: origin.caption } : {}),
       ...(entities.length > 0 ? { caption_entities: entities } : {}),
     });
@@ -239,6 +243,52 @@ export class FakeTelegram {
       times,
       errorCode: 400,
       description,
+    });
+  }
+
+  /**
+   * A group is upgraded to `supergroup` (an admin turned on topics, made it public, …): as on Telegram, the old group
+   * says `migrate_to_chat_id` and the new one `migrate_from_chat_id` (service messages), and from now on every call
+   * naming the old id is refused with 400 and the new id in `parameters.migrate_to_chat_id`.
+   */
+  upgradeGroup(groupId: number, supergroup: Chat.SupergroupChat): void {
+    const old = this.state.chat(groupId) ?? this.world.group;
+    this.state.chats.set(supergroup.id, supergroup);
+    const service = (chat: Chat, fields: Partial<Message>) => {
+      const message = this.state.compose(chat, { from: this.world.users.alice, ...fields });
+      this.state.updates.push({ message } as Omit<Update, 'update_id'>);
+    };
+    service(old, { migrate_to_chat_id: supergroup.id });
+    service(supergroup, { migrate_from_chat_id: groupId });
+    this.state.migrated.set(groupId, supergroup.id);
+  }
+
+  /**
+   * The bot is removed from `chatId` (`'kicked'`: an admin removed it from a group, or a user blocked it; `'left'`):
+   * from now on every call naming the chat answers 403, and a `my_chat_member` update says so, delivered only if the
+   * bot asked for that kind of update (`allowed_updates`), as on Telegram.
+   */
+  removeBot(chatId: number, status: 'kicked' | 'left' = 'kicked'): void {
+    const chat = this.state.chat(chatId) ?? this.world.group;
+    const kind =
+      chat.type === 'private' ? 'bot was blocked by the user' : `bot was kicked from the ${chat.type} chat`;
+    this.state.removedFrom.set(chatId, `Forbidden: ${kind}`);
+    const allowed = this.state.allowedUpdates;
+    if (allowed && !allowed.includes('my_chat_member')) return;
+    const bot = this.world.bot;
+    // Who did it: the user of a private chat, else an admin (Alice, the group's creator here).
+    const from: User =
+      chat.type === 'private'
+        ? { id: chat.id, is_bot: false, first_name: chat.first_name }
+        : this.world.users.alice;
+    this.state.updates.push({
+      my_chat_member: {
+        chat,
+        from,
+        date: Math.floor(Date.now() / 1000),
+        old_chat_member: { user: bot, status: 'member' },
+        new_chat_member: status === 'kicked' ? { user: bot, status, until_date: 0 } : { user: bot, status },
+      },
     });
   }
 

@@ -5,7 +5,12 @@ import type { TelegramState } from './state.js';
 
 export type ApiResult =
   | { ok: true; result: unknown }
-  | { ok: false; error_code: number; description: string; parameters?: { retry_after?: number } };
+  | {
+      ok: false;
+      error_code: number;
+      description: string;
+      parameters?: { retry_after?: number; migrate_to_chat_id?: number };
+    };
 
 // biome-ignore lint/suspicious/noExplicitAny: Bot API parameters arrive as JSON of many shapes
 export type Params = Record<string, any>;
@@ -137,6 +142,7 @@ const methods: Record<string, Method> = {
       };
     }
     if (ctx.params.offset !== undefined) queue.confirm(Number(ctx.params.offset));
+    if (Array.isArray(ctx.params.allowed_updates)) ctx.state.allowedUpdates = ctx.params.allowed_updates;
     const limit = Math.min(100, Math.max(1, Number(ctx.params.limit ?? 100)));
     const result = await queue.poll(limit, Number(ctx.params.timeout ?? 0), ctx.onClose);
     if (result === 'conflict') {
@@ -158,6 +164,7 @@ const methods: Record<string, Method> = {
     if (!/^https?:\/\//.test(url))
       return badRequest('bad webhook: An HTTPS URL must be provided for webhook');
     if (ctx.params.drop_pending_updates) ctx.state.updates.dropPending();
+    if (Array.isArray(ctx.params.allowed_updates)) ctx.state.allowedUpdates = ctx.params.allowed_updates;
     ctx.state.updates.setWebhook({ url, secretToken: ctx.params.secret_token });
     return ok(true);
   },

@@ -192,6 +192,11 @@ async function respond(
   }
   const method = isApi ? findMethod(call.method) : undefined;
   if (!method) return notFound;
+  const moved = movedChat(deps.state, call.params.chat_id);
+  if (moved) return { status: 400, body: moved };
+  const removed = deps.state.removedFrom.get(Number(call.params.chat_id));
+  if (call.params.chat_id !== undefined && removed !== undefined)
+    return { status: 403, body: { ok: false, error_code: 403, description: removed } };
   const stored = new Map<string, StoredFile>();
   const input = (name: string, value: unknown): StoredFile | undefined => {
     const field = typeof value === 'string' && value.startsWith('attach://') ? value.slice(9) : name;
@@ -212,4 +217,19 @@ async function respond(
     onClose: (cancel) => res.on('close', cancel),
   });
   return { status: result.ok ? 200 : result.error_code, body: result };
+}
+
+/**
+ * Any call naming a group that was upgraded to a supergroup: Telegram's 400, with the new id in
+ * `parameters.migrate_to_chat_id`.
+ */
+function movedChat(state: TelegramState, chatId: unknown): ApiResult | undefined {
+  const to = state.migrated.get(Number(chatId));
+  if (chatId === undefined || to === undefined) return undefined;
+  return {
+    ok: false,
+    error_code: 400,
+    description: 'Bad Request: group chat was upgraded to a supergroup chat',
+    parameters: { migrate_to_chat_id: to },
+  };
 }

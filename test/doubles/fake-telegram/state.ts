@@ -13,6 +13,12 @@ export class TelegramState {
   /** `${scopeType}:${languageCode}` (`chat@<id>:…` for a chat's scope) → the menu registered with setMyCommands. */
   readonly commands = new Map<string, BotCommand[]>();
   readonly openCallbackQueries = new Set<string>();
+  /** Groups upgraded to supergroups: the old chat id → the new one. */
+  readonly migrated = new Map<number, number>();
+  /** Chats the bot was removed from (or blocked in): chat id → Telegram's 403 description. */
+  readonly removedFrom = new Map<number, string>();
+  /** The update kinds the bot asked for last (getUpdates or setWebhook `allowed_updates`); undefined: not said. */
+  allowedUpdates?: string[];
   #messageIds = new Map<number, number>();
 
   constructor(
