@@ -4,6 +4,8 @@ import { type Locale, t } from '../../src/i18n.js';
 
 export interface WebMessage {
   jobId?: string;
+  /** The language it is in: a page in another one (the user just changed it) takes its own words again. */
+  locale: Locale;
   lines: string[];
   /** `download`: the lossless PNG with its parameters (results only). */
   images: Array<{ src: string; alt: string; filename: string; download?: string }>;
@@ -36,6 +38,7 @@ export function fileUrl(jobId: string, file: string, download = false): string {
 export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
   return {
     jobId: reply.jobId,
+    locale,
     lines: reply.text.map((line) => t(locale, line.key, line.params ?? {})),
     // A stored result travels as a link (a history page stays small); previews are inline.
     images: (reply.images ?? []).map((image) => ({

@@ -56,22 +56,21 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     );
   }
   const { commands, log } = options;
-  const streams = new EventStreams();
-  const send = (userId: string, reply: Reply) =>
-    streams.send(userId, (locale) => toWebMessage(reply, locale));
-  const unsubscribe = commands.subscribe(({ job, reply }) => send(job.owner.userId, reply), 'web');
-
-  const localeOf = (req: IncomingMessage): Locale =>
-    matchLocale(req.headers['accept-language']) ?? options.defaultLocale;
   // Reachable from this machine only (the guard also refuses other sites' pages): its one user is not rate-limited.
   const ownMachine = isLoopback(options.host) && !options.accessToken;
-  const contextOf = (req: IncomingMessage, user: string) =>
-    commands.context({
-      user: { platform: 'web', userId: user },
-      scope: 'playground',
-      language: req.headers['accept-language'],
-      ownMachine,
-    });
+  const contextFor = (user: string, language: string | undefined) =>
+    commands.context({ user: { platform: 'web', userId: user }, scope: 'playground', language, ownMachine });
+  const contextOf = (req: IncomingMessage, user: string) => contextFor(user, req.headers['accept-language']);
+  // Before the user is known (a request that failed early): the browser's language.
+  const headerLocale = (req: IncomingMessage): Locale =>
+    matchLocale(req.headers['accept-language']) ?? options.defaultLocale;
+
+  const streams = new EventStreams();
+  // Each event in the language the user's replies are in now: a `/settings language` made while the page was open
+  // applies to the jobs already running, as it does to the next reply.
+  const send = (userId: string, reply: Reply) =>
+    streams.send(userId, (language) => toWebMessage(reply, contextFor(userId, language).locale));
+  const unsubscribe = commands.subscribe(({ job, reply }) => send(job.owner.userId, reply), 'web');
 
   // Set once listening, before any request can arrive: the port is the bound one (0 asks the system for one).
   let policy: HostPolicy | undefined;
@@ -88,7 +87,8 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     const user = identify(req, res, options.accessToken);
     if (!user) return;
     if (req.method === 'GET' && serveAsset(url.pathname, res)) return;
-    const locale = localeOf(req);
+    // The page speaks the language of its replies: the user's /settings choice, then the browser's.
+    const locale = contextOf(req, user).locale;
     if (req.method === 'GET' && url.pathname === '/api/info') {
       const strings = Object.fromEntries(
         // The page's own strings, and the duration words its countdown shares with the bot's replies.
@@ -154,7 +154,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
       return;
     }
     if (req.method === 'GET' && url.pathname === '/api/events') {
-      streams.open(user, locale, req, res);
+      streams.open(user, req.headers['accept-language'], req, res);
       return;
     }
     if (req.method === 'POST' && url.pathname === '/api/messages') {
@@ -219,7 +219,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     handle(req, res).catch((error: unknown) => {
       log.error({ err: error, path: req.url }, 'playground request failed');
       if (!res.headersSent)
-        json(res, 500, { lines: [t(localeOf(req), 'errors.generic')], images: [], buttons: [] });
+        json(res, 500, { lines: [t(headerLocale(req), 'errors.generic')], images: [], buttons: [] });
       else res.end();
     });
   });

@@ -1,25 +1,26 @@
 // Server-sent event streams per playground user: each open page of a user gets every update of that user's jobs,
-// rendered in the page's locale. A comment line every 15 s keeps proxies from closing an idle stream.
+// rendered for the language its browser announced (the caller turns that and the user's settings into a locale).
+// A comment line every 15 s keeps proxies from closing an idle stream.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Locale } from '../../src/i18n.js';
 
 interface Client {
   res: ServerResponse;
-  locale: Locale;
+  /** The page's Accept-Language, as it opened the stream. */
+  language: string | undefined;
 }
 
 export class EventStreams {
   private readonly byUser = new Map<string, Set<Client>>();
 
   /** Turns this response into an event stream for `userId` until the browser closes it. */
-  open(userId: string, locale: Locale, req: IncomingMessage, res: ServerResponse): void {
+  open(userId: string, language: string | undefined, req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-store',
       connection: 'keep-alive',
     });
     res.write(': connected\n\n');
-    const client = { res, locale };
+    const client = { res, language };
     const set = this.byUser.get(userId) ?? new Set<Client>();
     set.add(client);
     this.byUser.set(userId, set);
@@ -31,10 +32,10 @@ export class EventStreams {
     });
   }
 
-  /** Sends one event to every open page of `userId`, rendered for that page's locale. */
-  send(userId: string, render: (locale: Locale) => unknown): void {
+  /** Sends one event to every open page of `userId`, rendered for that page's language. */
+  send(userId: string, render: (language: string | undefined) => unknown): void {
     for (const client of this.byUser.get(userId) ?? []) {
-      client.res.write(`data: ${JSON.stringify(render(client.locale))}\n\n`);
+      client.res.write(`data: ${JSON.stringify(render(client.language))}\n\n`);
     }
   }
 

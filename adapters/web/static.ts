@@ -16,6 +16,8 @@ const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
   '/attachment.js': { file: 'attachment.js', type: 'text/javascript; charset=utf-8' },
   '/composer.js': { file: 'composer.js', type: 'text/javascript; charset=utf-8' },
   '/status.js': { file: 'status.js', type: 'text/javascript; charset=utf-8' },
+  '/strings.js': { file: 'strings.js', type: 'text/javascript; charset=utf-8' },
+  '/context-row.js': { file: 'context-row.js', type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
   '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },
   '/favicon.ico': { file: 'favicon.svg', type: 'image/svg+xml' },

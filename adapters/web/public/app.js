@@ -2,11 +2,13 @@
 
 import { attach, attached, detach, maskBlob, setAttachmentWords } from './attachment.js';
 import { wireComposer } from './composer.js';
+import { contextRow } from './context-row.js';
 import { startCountdowns, tickEta } from './countdown.js';
 import { attachPalette } from './palette.js';
 import { drawRegionOf } from './region.js';
 import { arrived, toBottom } from './scroll.js';
 import { announce, announceText, showBanner } from './status.js';
+import { currentStrings, loadStrings, otherLanguage, tr } from './strings.js';
 import { hideWithUndo } from './undo.js';
 import { noteFinished } from './unread.js';
 import { resultImage } from './viewer.js';
@@ -14,7 +16,7 @@ import { resultImage } from './viewer.js';
 const $ = (id) => document.getElementById(id);
 const log = $('log');
 const messages = new Map(); // jobId → bot <li>
-let strings = {};
+const info = { commands: [], flags: [] }; // what /api/info said: the composer's palette reads it as it is now
 let olderBefore; // the history page to load next (older), if any
 // Requests of this tab still unanswered: a job's event may overtake the answer that shows its message.
 let asking = 0;
@@ -22,7 +24,6 @@ let grow = () => {}; // fits the message box to its text (composer.js)
 let flags = []; // the flags the inline forms' palettes offer (palette.js)
 window.dimooEvents = [];
 
-const tr = (key, fallback) => strings[key] ?? fallback ?? key;
 const el = (tag, props = {}, ...children) => {
   const node = Object.assign(document.createElement(tag), props);
   node.append(...children);
@@ -30,28 +31,41 @@ const el = (tag, props = {}, ...children) => {
 };
 
 async function init() {
-  const info = await (await fetch('/api/info')).json();
-  strings = info.strings;
-  document.documentElement.lang = info.locale;
-  for (const node of document.querySelectorAll('[data-i18n]'))
-    node.textContent = tr(node.dataset.i18n, node.textContent);
-  for (const node of document.querySelectorAll('[data-i18n-placeholder]'))
-    node.placeholder = tr(node.dataset.i18nPlaceholder, node.placeholder);
-  for (const node of document.querySelectorAll('[data-i18n-aria-label]'))
-    node.setAttribute('aria-label', tr(node.dataset.i18nAriaLabel, node.getAttribute('aria-label')));
-  document.title = tr('web.title', document.title);
+  Object.assign(info, await loadStrings());
   if (info.bundledModel) showBanner(tr('web.bundled_model'));
   attachPalette($('text'), $('palette'), info);
   flags = info.flags;
   grow = wireComposer($('text'), $('composer'));
+  wordsOfModules();
+  const welcome = addBot({ lines: [tr('web.welcome')], images: [], buttons: [] });
+  welcome.querySelector('p').dataset.i18n = 'web.welcome';
+  await loadHistory();
+  connect();
+  document.body.dataset.ready = 'true';
+}
+
+function wordsOfModules() {
   setAttachmentWords({
     type: tr('web.file_type', 'Only PNG, JPEG or WebP images can be attached.'),
     unreadable: tr('web.file_unreadable', 'This image could not be read. Try another file.'),
   });
-  addBot({ lines: [tr('web.welcome')], images: [], buttons: [] });
-  await loadHistory();
-  connect();
-  document.body.dataset.ready = 'true';
+  if (!$('banner').hidden) $('banner-text').textContent = tr('web.bundled_model');
+}
+
+let relocalizing = false;
+/** A reply in another language than the page (after /settings language): the page takes that one's words. */
+async function followLanguage(msg) {
+  if (relocalizing || !otherLanguage(msg)) return;
+  relocalizing = true;
+  try {
+    Object.assign(info, await loadStrings());
+    flags = info.flags;
+    wordsOfModules();
+  } catch {
+    // Out of reach just now: the next reply in that language tries again.
+  } finally {
+    relocalizing = false;
+  }
 }
 
 // --- live updates, and the notice while the server cannot be reached ---
@@ -118,7 +132,7 @@ function userItem(text, images = []) {
 
 /** The user's image, with the mask they drew over it (white shows, black is transparent). */
 function thumb(src, maskSrc) {
-  const box = el('span', { className: 'thumb' }, el('img', { src, alt: '' }));
+  const box = el('span', { className: 'thumb' }, el('img', { src, alt: tr('web.image_alt', 'your image') }));
   if (maskSrc) {
     box.classList.add('masked');
     box.append(el('img', { src: maskSrc, alt: tr('web.mask_alt', 'mask'), className: 'mask-overlay' }));
@@ -157,7 +171,7 @@ function fill(li, msg) {
   if (msg.etaAt) {
     const eta = el('p', { className: 'eta' });
     eta.dataset.etaAt = String(msg.etaAt);
-    tickEta(eta, strings);
+    tickEta(eta, currentStrings());
     nodes.push(eta);
   } else if (msg.progress) {
     // In the countdown line's room, so Cancel does not jump; the line above says the same in words.
@@ -169,7 +183,7 @@ function fill(li, msg) {
     nodes.push(el('p', { className: 'eta-space', textContent: '\u00a0', ariaHidden: 'true' }));
   }
   const media = msg.images.map((image) => resultImage(image));
-  if (msg.context) media.push(contextRow(msg.context));
+  if (msg.context) media.push(contextRow(msg.context, (id) => messages.get(id)));
   const buttons = row ?? buttonRow(msg, li, ids);
   // While a job runs its Cancel sits under the text, where previews arriving above cannot move it.
   const order = !buttons
@@ -207,50 +221,7 @@ function buttonRow(msg, li, ids) {
   return row;
 }
 
-/** The prompt and settings a result was made from, with "copy prompt" and "reuse seed". */
-function contextRow(c) {
-  const box = el('div', { className: 'context' });
-  if (c.prompt) box.append(el('p', { className: 'prompt', textContent: c.prompt }));
-  const meta = el('p', { className: 'meta', textContent: c.label });
-  if (c.parentJobId) {
-    const link = el('a', {
-      href: `#job-${c.parentJobId}`,
-      textContent: ` · ${tr('web.context.parent', 'from')} #${c.parentJobId.slice(0, 8)}`,
-      className: 'parent',
-    });
-    link.addEventListener('click', (e) => {
-      e.preventDefault();
-      messages.get(c.parentJobId)?.scrollIntoView({ block: 'center' });
-    });
-    meta.append(link);
-  }
-  box.append(meta);
-  const tools = el('div', { className: 'buttons context-tools' });
-  const copy = el('button', { type: 'button', textContent: tr('web.copy_prompt', 'Copy prompt') });
-  copy.dataset.tool = 'copy-prompt';
-  copy.addEventListener('click', () => {
-    navigator.clipboard?.writeText(c.prompt).catch(() => undefined);
-    $('text').value = c.task.startsWith('text_to_image') ? `/imagine ${c.prompt}` : c.prompt;
-    $('text').focus();
-  });
-  tools.append(copy);
-  if (c.seed !== undefined) {
-    const reuse = el('button', { type: 'button', textContent: tr('web.reuse_seed', 'Reuse seed') });
-    reuse.dataset.tool = 'reuse-seed';
-    reuse.addEventListener('click', () => {
-      const text = $('text')
-        .value.replace(/\s*--seed\s+\d+/g, '')
-        .trim();
-      $('text').value = `${text || `/imagine ${c.prompt}`} --seed ${c.seed}`;
-      $('text').focus();
-    });
-    tools.append(reuse);
-  }
-  box.append(tools);
-  return box;
-}
-
-startCountdowns(() => strings);
+startCountdowns(currentStrings);
 
 function addBot(msg) {
   const li = botItem(msg);
@@ -259,18 +230,25 @@ function addBot(msg) {
   return li;
 }
 
-function show(msg, live = false) {
+/** `pressed`: the job whose button this answers, if any (its Cancel's "Cancelling…" is news about it). */
+function show(msg, live = false, pressed = undefined) {
   // Every reply and update, kept for the browser test and for debugging from the console.
   window.dimooEvents.push(msg);
+  followLanguage(msg);
   if (msg.deleteSource) return;
   // A job that finished or failed; one the user cancelled needs no reminder.
   if (msg.outcome === 'done' || msg.outcome === 'failed') noteFinished();
   const known = msg.jobId && messages.get(msg.jobId);
   if (known) {
-    update(known, msg);
+    // The answer that made this job, overtaken by the job's own events (a "Started" before the "Queued" answer): it
+    // is older than what they showed, and must not take the message back.
+    const overtaken = !live && known.dataset.from === 'event' && msg.jobId !== pressed;
+    if (!overtaken) update(known, msg);
+    if (!live) delete known.dataset.from;
     arrived();
   } else {
     const li = addBot(msg);
+    if (live) li.dataset.from = 'event';
     if (msg.jobId) messages.set(msg.jobId, li);
     if (live && msg.jobId && asking === 0) addAskedLine(msg.jobId, li);
   }
@@ -318,7 +296,7 @@ async function act(id, answer, li) {
       li.remove();
       return;
     }
-    show(msg);
+    show(msg, false, id.split(':')[1]);
   } catch {
     offline();
   } finally {

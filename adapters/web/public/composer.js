@@ -6,7 +6,10 @@ const MAX_PX = 160;
 export function wireComposer(text, form) {
   const grow = () => {
     text.style.height = 'auto';
-    text.style.height = `${Math.min(text.scrollHeight, MAX_PX)}px`;
+    // The box is border-box sized (style.css): its text and padding (scrollHeight) and its borders. Its text alone
+    // would grow the empty box by its padding at the first focus, the Attach and Send buttons with it.
+    const borders = text.offsetHeight - text.clientHeight;
+    text.style.height = `${Math.min(text.scrollHeight + borders, MAX_PX)}px`;
     text.style.overflowY = text.scrollHeight > MAX_PX ? 'auto' : 'hidden';
   };
   text.addEventListener('input', grow);

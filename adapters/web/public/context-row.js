@@ -1,0 +1,53 @@
+// Under a result: the prompt and settings it was made from, a link to the result it came from, and "Copy prompt"
+// and "Reuse seed", which fill the message box.
+import { tr } from './strings.js';
+
+const $ = (id) => document.getElementById(id);
+const el = (tag, props = {}, ...children) => {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+};
+
+/** The prompt and settings a result was made from, with "copy prompt" and "reuse seed". */
+export function contextRow(c, messageOf) {
+  const box = el('div', { className: 'context' });
+  if (c.prompt) box.append(el('p', { className: 'prompt', textContent: c.prompt }));
+  const meta = el('p', { className: 'meta', textContent: c.label });
+  if (c.parentJobId) {
+    const link = el('a', {
+      href: `#job-${c.parentJobId}`,
+      textContent: ` · ${tr('web.context.parent', 'from')} #${c.parentJobId.slice(0, 8)}`,
+      className: 'parent',
+    });
+    link.addEventListener('click', (e) => {
+      e.preventDefault();
+      messageOf(c.parentJobId)?.scrollIntoView({ block: 'center' });
+    });
+    meta.append(link);
+  }
+  box.append(meta);
+  const tools = el('div', { className: 'buttons context-tools' });
+  const copy = el('button', { type: 'button', textContent: tr('web.copy_prompt', 'Copy prompt') });
+  copy.dataset.tool = 'copy-prompt';
+  copy.addEventListener('click', () => {
+    navigator.clipboard?.writeText(c.prompt).catch(() => undefined);
+    $('text').value = c.task.startsWith('text_to_image') ? `/imagine ${c.prompt}` : c.prompt;
+    $('text').focus();
+  });
+  tools.append(copy);
+  if (c.seed !== undefined) {
+    const reuse = el('button', { type: 'button', textContent: tr('web.reuse_seed', 'Reuse seed') });
+    reuse.dataset.tool = 'reuse-seed';
+    reuse.addEventListener('click', () => {
+      const text = $('text')
+        .value.replace(/\s*--seed\s+\d+/g, '')
+        .trim();
+      $('text').value = `${text || `/imagine ${c.prompt}`} --seed ${c.seed}`;
+      $('text').focus();
+    });
+    tools.append(reuse);
+  }
+  box.append(tools);
+  return box;
+}

@@ -1,0 +1,187 @@
+// What a user's-eye pass over the playground found, in a real browser (Debian's Chromium via playwright-core) against
+// the real server, commands, queue and engine on the generated checkpoint: the page speaking the language chosen
+// with /settings (its own words and the job's events, not only the answers), a job's first answer that arrives
+// after its own "Started" not taking it back to "Queued", a message box that keeps its height when focused, the
+// user's picture shown as a thumbnail with its mask over it exactly and a text alternative, and a result image
+// reached with Tab showing the page's focus ring. Screenshots go to test/artifacts/.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Playground } from '../../../adapters/web/server.js';
+import { t } from '../../../src/i18n.js';
+import type { Services } from '../../../src/services.js';
+import { solidPng } from '../e2e-services.js';
+import {
+  artifacts,
+  attach,
+  botCountAbove,
+  drawOnMask,
+  haveBrowser,
+  lastBotFinal,
+  openAsSameUser,
+  openBrowserPage,
+  openBrowserStack,
+  sendWithEnter,
+  WAIT,
+  withHeldJob,
+} from './playground-browser.js';
+import type { PlaygroundStack } from './playground-server.js';
+
+describe.skipIf(!haveBrowser)('playground, as a new user finds it', { timeout: 300_000 }, () => {
+  let services: Services;
+  let playground: PlaygroundStack;
+  let server: Playground;
+  let browser: Browser;
+  let page: Page;
+  let pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    ({ services, playground } = await openBrowserStack('web-audit'));
+    ({ server } = await playground.start());
+    services.start();
+    ({ browser, page, pageErrors } = await openBrowserPage(server.url));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await playground?.close();
+  });
+
+  const bots = (on = page) => on.locator('#log li.bot').count();
+  // Browser-side code is passed as strings: this file is type-checked without the DOM library.
+  const textHeight = (on = page) =>
+    on.evaluate("document.getElementById('text').getBoundingClientRect().height") as Promise<number>;
+
+  it('keeps the message box one line tall when it is focused and after a line is sent', async () => {
+    const before = await textHeight();
+    await page.focus('#text');
+    // Within a rounding of the text's height to whole pixels.
+    expect(await textHeight()).toBeCloseTo(before, 0);
+    const n = await bots();
+    await sendWithEnter(page, '/queue');
+    await botCountAbove(page, n, WAIT);
+    expect(await textHeight()).toBeCloseTo(before, 0);
+    // It still grows with its text.
+    await page.fill('#text', 'one\ntwo\nthree');
+    await page.dispatchEvent('#text', 'input');
+    expect(await textHeight()).toBeGreaterThan(before + 20);
+    await page.fill('#text', '');
+    await page.dispatchEvent('#text', 'input');
+    expect(await textHeight()).toBeCloseTo(before, 0);
+  });
+
+  it('shows the picture the user sent as a thumbnail with a text alternative, the drawn mask exactly over it', async () => {
+    await attach(page, 'pond.png', await solidPng('#2a6', 400));
+    await page.waitForFunction("document.getElementById('preview').naturalWidth > 0", undefined, WAIT);
+    await page.check('#draw');
+    await drawOnMask(page, 0.2, 0.7, 6);
+    const n = await bots();
+    await sendWithEnter(page, '/retouch a lily pad --steps 2');
+    await lastBotFinal(page, WAIT, n);
+    const [picture, mask] = (await page.evaluate(
+      `[...[...document.querySelectorAll('#log li.user')].pop().querySelectorAll('.thumb img')].map((i) => {
+        const r = i.getBoundingClientRect();
+        return { alt: i.alt, top: r.top, left: r.left, width: r.width, height: r.height };
+      })`,
+    )) as Array<{ alt: string; top: number; left: number; width: number; height: number }>;
+    expect(picture?.alt).toBe(t('en', 'web.image_alt'));
+    // 10rem: a thumbnail, not the 24rem a result may take.
+    expect(picture?.height).toBeLessThanOrEqual(160);
+    expect(mask).toEqual({ ...picture, alt: t('en', 'web.mask_alt') });
+    await page
+      .locator('#log li.user')
+      .last()
+      .screenshot({ path: join(artifacts, 'playground-thumb.png') });
+  });
+
+  it('shows the focus ring of the page on a result image reached with Tab', async () => {
+    const result = page.locator('#log li.bot').last();
+    // From Copy prompt, the next stop after the image, back by keyboard.
+    await result.locator('button[data-tool="copy-prompt"]').focus();
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate("document.activeElement.classList.contains('result')")).toBe(true);
+    const ring = (await page.evaluate(
+      '(() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]; })()',
+    )) as string[];
+    expect(ring).toEqual(['solid', '2px']);
+  });
+
+  it('does not take a job back to Queued when its own Started event came before the answer that made it', async () => {
+    const prompt = 'a lantern that waits';
+    await withHeldJob(services, prompt, async () => {
+      // The answer is held until the page has shown one of the job's own events past Queued (Started, or Working
+      // on it before the pace is measured), as a busy server answers late.
+      const past = "(e) => e.jobId && e.lines[0] && !e.lines[0].startsWith('Queued')";
+      await page.route('**/api/messages', async (route) => {
+        const response = await route.fetch();
+        await page.waitForFunction(`window.dimooEvents.some(${past})`, undefined, WAIT);
+        await route.fulfill({ response });
+      });
+      try {
+        const seen = (await page.evaluate('window.dimooEvents.length')) as number;
+        await sendWithEnter(page, `/imagine ${prompt} --steps 2 --size 256x256`);
+        // The answer has been shown once it is among the events after that one.
+        await page.waitForFunction(
+          `(() => { const l = window.dimooEvents.slice(${seen}); const i = l.findIndex(${past});
+            return i >= 0 && l.slice(i + 1).some((e) => e.jobId && e.lines[0].startsWith('Queued')); })()`,
+          undefined,
+          WAIT,
+        );
+      } finally {
+        await page.unroute('**/api/messages');
+      }
+      const line = (await page.evaluate(
+        `window.dimooEvents.slice().reverse().find(${past}).lines[0]`,
+      )) as string;
+      const running = page.locator('#log li.bot').last();
+      expect(await running.locator('p').first().textContent()).toBe(line);
+      expect(await running.getAttribute('data-state')).toBe('live');
+      // Its Cancel still works on it.
+      await running.locator('button[data-action^="cancel:"]').click();
+      await page.waitForFunction(
+        "document.querySelector('#log li.bot:last-of-type').dataset.state === 'final'",
+        undefined,
+        WAIT,
+      );
+    });
+  });
+
+  it('speaks the language chosen with /settings: its own words, the answers and the running job alike', async () => {
+    // A second tab, opened before the change: its events follow the choice too.
+    const other = await openAsSameUser(browser, page, server.url);
+    try {
+      let n = await bots();
+      await sendWithEnter(page, '/settings language de');
+      await botCountAbove(page, n, WAIT);
+      await page.waitForFunction("document.documentElement.lang === 'de'", undefined, WAIT);
+      expect(await page.textContent('#send')).toBe(t('de', 'web.send'));
+      expect(await page.getAttribute('#text', 'placeholder')).toBe(t('de', 'web.placeholder'));
+      expect(await page.textContent('label.file-button span')).toBe(t('de', 'web.attach'));
+      expect(await page.textContent('#log li.bot:first-child p')).toBe(t('de', 'web.welcome'));
+      n = await bots();
+      await sendWithEnter(page, '/imagine ein Leuchtturm --steps 2 --size 256x256');
+      await lastBotFinal(page, WAIT, n);
+      const done = page.locator('#log li.bot').last();
+      expect(await done.locator('p').first().textContent()).toMatch(/^Fertig/);
+      expect(await done.locator('button[data-action^="reroll:"]').textContent()).toBe(
+        t('de', 'button.reroll'),
+      );
+      // The tab opened in English got the job's events in German and takes the page's words with them.
+      await lastBotFinal(other, WAIT);
+      expect(await other.locator('#log li.bot').last().locator('p').first().textContent()).toMatch(/^Fertig/);
+      await other.waitForFunction("document.documentElement.lang === 'de'", undefined, WAIT);
+      expect(await other.textContent('#send')).toBe(t('de', 'web.send'));
+      await page.screenshot({ path: join(artifacts, 'playground-language.png') });
+    } finally {
+      await other.context().close();
+    }
+    // Back to English for whatever runs after.
+    const n = await bots();
+    await sendWithEnter(page, '/settings language en');
+    await botCountAbove(page, n, WAIT);
+    await page.waitForFunction("document.documentElement.lang === 'en'", undefined, WAIT);
+    expect(pageErrors).toEqual([]);
+  });
+});
