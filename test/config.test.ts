@@ -39,7 +39,6 @@ describe('loadConfig defaults', () => {
     expect(config).toEqual({
       discord: {
         token: undefined,
-        appId: undefined,
         guildIds: [],
         adminRoleIds: [],
         allowDms: true,
@@ -248,7 +247,6 @@ describe('each variable is validated', () => {
     ['WEB_PORT', '0', /port number/],
     ['WEB_PORT', '70000', /port number/],
     ['WEB_PORT', '80.5', /port number/],
-    ['DISCORD_APP_ID', '12ab', /snowflake/],
     ['TELEGRAM_TOKEN', 'not-a-token', /@BotFather/],
     ['TELEGRAM_WEBHOOK_URL', 'http://bot.example.org/hook', /https/],
     ['TELEGRAM_WEBHOOK_URL', 'not a url', /https/],
@@ -364,13 +362,11 @@ describe('values are trimmed', () => {
       DISCORD_INTERACTIONS_HOST: 'localhost ',
       DATA_DIR: './data ',
       DEVICE: ' cpu',
-      DISCORD_APP_ID: ' 123456789012345678',
       TELEGRAM_TOKEN: `${TELEGRAM_TOKEN}\n`,
     });
     expect(config.metrics).toEqual({ host: '0.0.0.0', port: 9464 });
     expect(config.web.host).toBe('127.0.0.1');
     expect(config.telegram.webhookHost).toBe('::');
-    expect(config.discord.appId).toBe('123456789012345678');
     expect(config.dataDir).toBe(resolve('./data'));
     expect(config.device).toBe('cpu');
     expect(config.telegram.token).toBe(TELEGRAM_TOKEN);

@@ -10,7 +10,6 @@ export { SECRET_VARIABLES } from './schema.js';
 export interface Config {
   discord: {
     token?: string;
-    appId?: string;
     guildIds: string[];
     adminRoleIds: string[];
     allowDms: boolean;
@@ -176,7 +175,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
   return {
     discord: {
       token: e.DISCORD_TOKEN,
-      appId: e.DISCORD_APP_ID,
       guildIds: e.DISCORD_GUILD_IDS,
       adminRoleIds: e.DISCORD_ADMIN_ROLE_IDS,
       allowDms: e.DISCORD_ALLOW_DMS,

@@ -101,13 +101,6 @@ const host = (fallback: string) =>
 
 export const envSchema = z.object({
   DISCORD_TOKEN: optionalString,
-  DISCORD_APP_ID: z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .regex(/^\d{15,21}$/, 'must be a Discord snowflake (15–21 digits)')
-      .optional(),
-  ),
   DISCORD_GUILD_IDS: snowflakeList,
   /** Members holding one of these roles are admins in that guild (as ADMIN_IDS, but per role). */
   DISCORD_ADMIN_ROLE_IDS: snowflakeList,

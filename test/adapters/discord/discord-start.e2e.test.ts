@@ -228,8 +228,7 @@ describe('Discord adapter start', { timeout: 30_000 }, () => {
     const fake = await startFakeDiscord();
     const lines: string[] = [];
     try {
-      // DISCORD_APP_ID set to another id: the URL is the login's application, not what was typed.
-      await startOnce(fake, { DISCORD_APP_ID: fake.world.snowflake() }, lines);
+      await startOnce(fake, {}, lines);
       const invites = lines.filter((line) => line.includes('oauth2/authorize'));
       expect(invites).toHaveLength(1);
       const logged = JSON.parse(invites[0] as string) as { level: number; inviteUrl: string };
