@@ -31,6 +31,7 @@ export const USER_INPUT_CODES = [
   'errors.input.image_missing',
   'errors.edit.type',
   'errors.edit.reference_missing',
+  'errors.imagine.image_flag',
   'errors.retouch.region_missing',
   'errors.retouch.boxes',
   'errors.admin_only',

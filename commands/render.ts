@@ -255,6 +255,14 @@ function permutationLines(job: Job): ReplyText[] {
   return [{ key: 'job.permutation', params: { n: place.n, total: place.of, prompt: shown } }];
 }
 
+/** The job's meta saying an /imagine drew from the user's image (imagine/handler.ts). */
+export const IMAGE_AS_SUBJECT = 'imageAsSubject';
+
+/** While it waits, a job that drew from the user's image says how it used it: the user asked for an /imagine. */
+function imageUseLines(job: Job): ReplyText[] {
+  return job.meta[IMAGE_AS_SUBJECT] === true ? [{ key: 'job.image_as_subject' }] : [];
+}
+
 /**
  * The reply for a job that is waiting: how many jobs run before it, and when it should be ready (or that no worker
  * is alive to run it).
@@ -272,17 +280,26 @@ export function renderQueued(job: Job, ahead: number, etaMs: number, deps: Rende
   if (deps.workersRunning?.() === false)
     return {
       ...base,
-      text: [...permutationLines(job), { key: 'job.queued_no_worker', params: { count: ahead } }],
+      text: [
+        ...permutationLines(job),
+        ...imageUseLines(job),
+        { key: 'job.queued_no_worker', params: { count: ahead } },
+      ],
     };
   if (deps.paceKnown?.() === false)
     return {
       ...base,
-      text: [...permutationLines(job), { key: 'job.queued_unmeasured', params: { count: ahead } }],
+      text: [
+        ...permutationLines(job),
+        ...imageUseLines(job),
+        { key: 'job.queued_unmeasured', params: { count: ahead } },
+      ],
     };
   return {
     ...base,
     text: [
       ...permutationLines(job),
+      ...imageUseLines(job),
       { key: 'job.queued', params: { count: ahead, eta: formatDuration(locale, readyMs) } },
     ],
     etaAt: deps.now() + readyMs,

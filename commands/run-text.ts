@@ -89,15 +89,35 @@ export async function runText(
   return footer ? { ...reply, text: [...reply.text, { key: footer }] } : reply;
 }
 
-/** A text reply to an image (or to the bot's result): a question describes it, anything else edits it. */
+/**
+ * A text reply to an image (or a mention with one): a line naming one of our commands runs it with the image, as
+ * the same line typed as a caption would; else a question describes it, anything else edits it.
+ */
 export const replyToImage: Operation<{ image: InputImage; text: string; reference?: InputImage }> = async (
   deps,
   ctx,
   { image, text, reference },
-) =>
-  isQuestion(text)
+) => {
+  const line = commandLine(deps, text);
+  const typed =
+    line && (await runText(deps, ctx, { text: line, images: reference ? [image, reference] : [image] }));
+  if (typed) return typed;
+  return isQuestion(text)
     ? runCommand(deps, ctx, { name: 'describe', options: { question: text }, images: { image } })
     : runCommand(deps, ctx, { name: 'edit', options: { instruction: text }, images: { image, reference } });
+};
+
+/**
+ * The command a line addressed to the bot names: `/edit …` typed, or `imagine …` as Midjourney's users say it
+ * (an instruction read as "imagine a red fox" would draw over the picture instead of drawing the fox with it).
+ * Other verbs stay instructions: "draw a hat on him" is an edit.
+ */
+function commandLine(deps: CommandDeps, text: string): string | undefined {
+  const line = text.trim();
+  if (parseTextCommand(deps.registry.specs, line)) return line;
+  const spoken = /^imagine[\s:,]+(\S[\s\S]*)$/i.exec(line);
+  return spoken ? `/imagine ${spoken[1]}` : undefined;
+}
 
 /**
  * A line in a conversation where every line is for the bot (the playground): a typed command; else, with an

@@ -270,10 +270,10 @@ export class TelegramBot {
     return this.parse(text)?.name === name;
   }
 
-  /** Commands with an image option (from their spec): only they are worth downloading a photo for. */
-  private takesImages(name: string): boolean {
+  /** How many images a command takes (its spec's image options): none beyond those is worth downloading. */
+  private imageSlots(name: string): number {
     const spec = this.options.commands.registry.find(name)?.spec;
-    return spec ? optionsOf(spec).some((o) => o.type === 'attachment') : false;
+    return spec ? optionsOf(spec).filter((o) => o.type === 'attachment').length : 0;
   }
 
   /**
@@ -320,7 +320,7 @@ export class TelegramBot {
     const caption = (ctx.msg as Message | undefined)?.caption ?? '';
     const command = this.parse(caption);
     if (!command) return;
-    if (!this.takesImages(command.name)) return this.runImages(ctx, caption, []);
+    if (this.imageSlots(command.name) === 0) return this.runImages(ctx, caption, []);
     const c = this.context(ctx);
     const refusal = this.options.commands.refusal(c) ?? textReply('errors.engine.image_unsupported');
     await this.replies.send(ctx, c, refusal);
@@ -332,12 +332,17 @@ export class TelegramBot {
     // In private chats a plain caption edits or describes the photo; elsewhere only our commands count.
     const plain = caption !== '' && !opensWithCommand(ctx.msg as Message);
     if (!command && !(ctx.chat?.type === 'private' && plain)) return;
-    if (command && !this.takesImages(command.name)) {
+    if (command && this.imageSlots(command.name) === 0) {
       const reply = await this.options.commands.runText(c, caption, [], this.bot.botInfo.username);
       if (reply) await this.replies.send(ctx, c, reply);
       return;
     }
-    const images = await this.images.fetch(ctx, c, refs.slice(0, 2));
+    // A plain caption is about one image: an edit, a describe, or the /imagine it names.
+    const images = await this.images.fetch(
+      ctx,
+      c,
+      refs.slice(0, command ? this.imageSlots(command.name) : 1),
+    );
     const image = images?.[0];
     if (!images || !image) return;
     const reply =
@@ -355,7 +360,7 @@ export class TelegramBot {
     const me = this.bot.botInfo;
     const command = this.parse(text);
     if (command) {
-      const wanted = repliedImage && this.takesImages(command.name) ? [repliedImage] : [];
+      const wanted = repliedImage && this.imageSlots(command.name) > 0 ? [repliedImage] : [];
       const images = await this.images.fetch(ctx, c, wanted);
       if (!images) return;
       const reply = await this.options.commands.runText(c, text, images, me.username);

@@ -1,9 +1,11 @@
 // /imagine (Telegram also /draw): a prompt with optional flags, and the shape, sampling and how many images (one
-// grid to pick from) as options.
+// grid to pick from) as options. An image given with it is the subject of the scene the prompt describes (the
+// engine's `subject_driven`, handler.ts), as an image in Midjourney's /imagine is part of the prompt.
 import { z } from 'zod';
 import {
   aspectOption,
   cfgOption,
+  imageOption,
   imagesOption,
   negativeOption,
   promptText,
@@ -26,6 +28,7 @@ export const imagineSpec = {
     seed: seedOption.optional(),
     no: negativeOption.optional(),
     images: imagesOption.optional(),
+    image: imageOption.optional(),
   }),
   text: { rest: 'prompt' },
 } satisfies CommandSpec;
