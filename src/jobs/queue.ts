@@ -1,42 +1,24 @@
 // The job queue in front of the single model: admission caps, durable state, one worker choosing the fair-next
-// job, cancellation, timeouts, failure isolation, positions and ETAs (positions.ts), restart recovery, and waiting
-// jobs held for the submission that replaces them (holds.ts).
-import type { EngineRequest, EngineResult, GenerateOptions } from '../../engine/index.js';
+// job(s) and running them (run-batch.ts: timeouts, failure isolation), cancellation, positions and ETAs
+// (positions.ts), restart recovery, shutdown, and waiting jobs held for the submission that replaces them (holds.ts).
 import { within } from '../within.js';
 import { admissionRefusal, tooLongRefusal } from './admission.js';
-import { Failure, generateAll } from './engine-run.js';
 import { estimateStoredRequest } from './estimate.js';
 import { EtaCalibration } from './eta-calibration.js';
 import { JobEvents, type JobListener } from './events.js';
 import { type Claim, JobHolds } from './holds.js';
-import { DISK_FULL, isDiskFull, jobErrorFor, type StopReason } from './job-failure.js';
-import { materializeRequest, newJob, recordResult } from './job-parts.js';
-import {
-  markRunning,
-  putBack,
-  queuedOrNone,
-  recordEndedEarly,
-  recoverInterrupted,
-  removeFilesQuietly,
-  removeResultQuietly,
-} from './job-transitions.js';
+import { DISK_FULL, isDiskFull } from './job-failure.js';
+import { newJob } from './job-parts.js';
+import { queuedOrNone, recoverInterrupted, removeFilesQuietly } from './job-transitions.js';
 import { QueuePositions } from './positions.js';
 import type { CancelResult, JobHold, JobQueueOptions, SubmitInput, SubmitResult } from './queue-types.js';
+import { type RunDeps, type RunningEntry, runBatch } from './run-batch.js';
 import { FairScheduler, liftReturningUser } from './scheduler.js';
 import type { JobStore } from './store.js';
 import { type Job, type Owner, ownerKey } from './types.js';
 
 export { isDiskFull } from './job-failure.js';
 export type * from './queue-types.js';
-
-interface RunningEntry {
-  job: Job;
-  controller: AbortController;
-  reason?: StopReason;
-  /** The share of its steps the engine reported done: what a job that ends early is charged for. */
-  ran?: number;
-  timer?: NodeJS.Timeout;
-}
 
 // After an unexpected failure of the worker's own bookkeeping (the database refusing a write), wait this long
 // before looking at the queue again rather than spinning on the same error.
@@ -67,6 +49,7 @@ export class JobQueue {
   private readonly positions: QueuePositions;
   // Released jobs may start at once: the worker may be waiting for work.
   private readonly holds = new JobHolds(() => this.wake?.());
+  private readonly runDeps: RunDeps;
 
   constructor(private readonly options: JobQueueOptions) {
     this.store = options.store;
@@ -90,6 +73,17 @@ export class JobQueue {
       expectedMs: (job) => this.expectedMs(job),
       now: this.now,
     });
+    this.runDeps = {
+      options,
+      store: this.store,
+      counters: this.counters,
+      events: this.events,
+      eta: this.eta,
+      now: this.now,
+      running: this.running,
+      pause: (job, restarts) => this.pause(job, restarts),
+      tellPlaces: () => this.positions.emit(),
+    };
   }
 
   subscribe(listener: JobListener): () => void {
@@ -258,7 +252,7 @@ export class JobQueue {
       return;
     }
     const jobs = picked.map((c) => this.store.get(c.id)).filter((j): j is Job => j?.status === 'queued');
-    if (jobs.length > 0) await this.run(jobs);
+    if (jobs.length > 0) await runBatch(this.runDeps, jobs);
   }
 
   private runningPerUser(): Map<string, number> {
@@ -266,142 +260,6 @@ export class JobQueue {
     for (const { job } of this.running.values())
       out.set(ownerKey(job.owner), (out.get(ownerKey(job.owner)) ?? 0) + 1);
     return out;
-  }
-
-  /** Marks the job running, charges its owner and arms its timeout. */
-  private begin(job: Job): RunningEntry {
-    const entry: RunningEntry = { job, controller: new AbortController() };
-    markRunning(this.store, this.counters, job, this.now());
-    this.running.set(job.id, entry);
-    this.events.emit({ type: 'started', job, etaMs: Math.round(this.expectedMs(job)) });
-    entry.timer = setTimeout(() => {
-      entry.reason = 'timeout';
-      entry.controller.abort();
-    }, this.options.limits.jobTimeoutMs);
-    return entry;
-  }
-
-  private generateOptions(entry: RunningEntry): GenerateOptions {
-    const { job } = entry;
-    return {
-      signal: entry.controller.signal,
-      previewIntervalMs: this.options.previewIntervalMs,
-      onProgress: (p) => {
-        if (p.total > 0) entry.ran = Math.min(1, p.step / p.total);
-        this.events.emit({ type: 'progress', job, step: p.step, total: p.total, preview: p.preview });
-      },
-    };
-  }
-
-  /**
-   * Runs one job, or several compatible ones sharing the engine's forward passes (the scheduler picked each of
-   * them fairly). Each job keeps its own cancellation, timeout, progress and outcome.
-   */
-  private async run(jobs: Job[]): Promise<void> {
-    const entries: RunningEntry[] = [];
-    for (const job of jobs) {
-      try {
-        entries.push(this.begin(job));
-      } catch (error) {
-        // A job that could not be marked running stays queued; those already begun still run.
-        if (entries.length === 0) throw error;
-        break;
-      }
-    }
-    try {
-      await this.runEntries(entries);
-    } finally {
-      for (const entry of entries) {
-        clearTimeout(entry.timer);
-        this.running.delete(entry.job.id);
-      }
-    }
-    this.positions.emit();
-  }
-
-  private async runEntries(entries: RunningEntry[]): Promise<void> {
-    this.positions.emit();
-    const started = performance.now();
-    const ready: Array<{ entry: RunningEntry; request: EngineRequest }> = [];
-    for (const entry of entries) {
-      try {
-        ready.push({ entry, request: await this.materialize(entry.job) });
-      } catch (error) {
-        this.fail(entry.job, error, entry.reason, entry.ran ?? 0);
-      }
-    }
-    const outcomes = await generateAll(
-      this.options.engine,
-      ready.map(({ entry, request }) => ({ request, options: this.generateOptions(entry) })),
-    );
-    const elapsedMs = performance.now() - started;
-    // A batch's jobs shared the device for the whole run: calibrate on their summed cost.
-    const batchCost = ready.reduce((sum, { entry }) => sum + entry.job.estimatedCost, 0);
-    for (const [i, { entry }] of ready.entries()) {
-      const outcome = outcomes[i];
-      try {
-        if (outcome instanceof Failure) throw outcome.error;
-        await this.finish(entry.job, outcome as EngineResult, elapsedMs, batchCost);
-      } catch (error) {
-        this.fail(entry.job, error, entry.reason, entry.ran ?? 0);
-      }
-    }
-  }
-
-  /** Reads the job's stored images back into the engine request. */
-  private async materialize(job: Job): Promise<EngineRequest> {
-    return materializeRequest(job, (name) => this.store.readFile(job.id, name), this.options.maxInputPixels);
-  }
-
-  private async finish(job: Job, result: EngineResult, elapsedMs: number, batchCost: number): Promise<void> {
-    await recordResult(job, result, (name, bytes) => {
-      try {
-        this.store.writeFile(job.id, name, bytes);
-      } catch (error) {
-        // A half-written result would later be served as if whole.
-        removeResultQuietly(this.store, job.id);
-        throw error;
-      }
-    });
-    job.status = 'done';
-    job.finishedAt = this.now();
-    job.measuredMs = Math.round(elapsedMs);
-    // Jobs batched together each waited the whole batch, but shared the model: /info counts each its share.
-    job.deviceMs = Math.round((elapsedMs * job.estimatedCost) / Math.max(batchCost, job.estimatedCost, 1));
-    this.settle(job, elapsedMs, batchCost);
-    this.events.emit({ type: 'done', job });
-  }
-
-  /**
-   * Feeds the measured time into the ETA calibration. Fairness counters keep the shape-based estimate charged at
-   * start, so the dry-run order is the order jobs really start in.
-   */
-  private settle(job: Job, elapsedMs: number, batchCost: number): void {
-    this.store.transaction(() => {
-      this.eta.learn(job, elapsedMs / Math.max(batchCost, 1));
-      this.store.update(job);
-    });
-  }
-
-  private fail(job: Job, error: unknown, reason: StopReason | undefined, ran: number): void {
-    if (reason === 'shutdown') {
-      putBack(this.store, this.counters, job, this.options.log);
-      this.pause(job, true);
-      return;
-    }
-    job.finishedAt = this.now();
-    if (reason === 'cancel') {
-      job.status = 'cancelled';
-    } else {
-      job.status = 'failed';
-      job.error = jobErrorFor(error, reason, this.options.limits.jobTimeoutMs);
-      this.options.log?.('warn', 'job failed', {
-        jobId: job.id,
-        error: error instanceof Error ? error.message : String(error),
-      });
-    }
-    recordEndedEarly(this.store, this.counters, job, ran, this.options.log);
-    this.events.emit(job.status === 'cancelled' ? { type: 'cancelled', job } : { type: 'failed', job });
   }
 
   /**

@@ -184,6 +184,35 @@ describe('batching', () => {
     expect(stored(d.id).deviceMs).toBe(stored(d.id).measuredMs);
   });
 
+  it('tells each job of a batch the whole run’s time when it starts, as the jobs behind it are told', async () => {
+    const engine = new TimedEngineDouble(5, 2);
+    const { queue, store, events } = makeQueue({ engine, maxBatch: 4 });
+    // The measured pace of a text-to-image: a 256² one about 2 s.
+    const pace = 2000 / engine.estimateCost(imagine('x'));
+    store.setCalibration('cpu:text_to_image', pace, 3);
+    const batched = ['a', 'b', 'c'].map((u) => submit(queue, user(u), `${u}1`));
+    const alone = submit(queue, user('d'), 'd1', 512);
+    // The three 256² jobs end together, after one pass per step for all of them: their summed time.
+    const runMs = Math.round(batched.reduce((sum, job) => sum + job.estimatedCost * pace, 0));
+    expect(queue.positionOf(alone.id).etaMs).toBe(runMs);
+    // The batch's run has taught the pace anew by the time the other job starts: its own time then.
+    let aloneOwnMs = 0;
+    queue.subscribe((e) => {
+      if (e.type === 'started' && e.job.id === alone.id) aloneOwnMs = Math.round(queue.expectedMs(alone));
+    });
+    queue.start();
+    await waitFor(events, () => events.filter((e) => e.type === 'done').length === 4);
+    expect(engine.batches).toEqual([3]);
+    const startedEta = (id: string) => {
+      const started = events.find((e) => e.type === 'started' && e.job.id === id);
+      return started?.type === 'started' ? started.etaMs : undefined;
+    };
+    expect(batched.map((job) => startedEta(job.id))).toEqual([runMs, runMs, runMs]);
+    // A job run alone is told its own time.
+    expect(aloneOwnMs).toBeGreaterThan(0);
+    expect(startedEta(alone.id)).toBe(aloneOwnMs);
+  });
+
   it('runs one job at a time when batching is off', async () => {
     const engine = new TimedEngineDouble(2, 2);
     const { queue, events } = makeQueue({ engine });
