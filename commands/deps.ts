@@ -98,7 +98,6 @@ export function createDeps(options: CommandsOptions, registry: CommandRegistry):
       store: options.store,
       defaultLocale: options.config.defaultLocale,
       now,
-      expectedMs: (job) => options.queue.expectedMs(job),
       paceKnown: () => options.queue.paceKnown,
       workersRunning: () => options.queue.workersRunning !== false,
       originalFileButton: (job) => profile(job.owner.platform).originalFileButton,

@@ -7,15 +7,14 @@ import type { Job, JobEvent, JobStore } from '../src/jobs/index.js';
 import { resultContext } from './job-context.js';
 import { type ButtonAction, buttonId, type Reply, type ReplyButton, type ReplyText } from './reply.js';
 import { isRemakeable } from './stored-jobs.js';
+import { leftOutLines } from './unused-images.js';
 import { upscaledSize } from './upscale-size.js';
 
 export interface RenderDeps {
   store: Pick<JobStore, 'readFile'>;
   defaultLocale: Locale;
   now: () => number;
-  /** How long a job should run, from its type's measured speed (the queue's calibration), for "ready in". */
-  expectedMs: (job: Job) => number;
-  /** False until a job has run on this device: `expectedMs` is then a placeholder, and replies give no time. */
+  /** False until a job has run on this device: the queue's times are then placeholders, and replies give none. */
   paceKnown?: () => boolean;
   /** False while no worker is alive (a shared queue's): a waiting job's reply says so and gives no time. */
   workersRunning?: () => boolean;
@@ -265,11 +264,11 @@ function imageUseLines(job: Job): ReplyText[] {
 
 /**
  * The reply for a job that is waiting: how many jobs run before it, and when it should be ready (or that no worker
- * is alive to run it).
+ * is alive to run it). `readyMs`: until its run ends (the queue's `endMs`), which for a batched job is the whole
+ * run's end, not its start plus its own share.
  */
-export function renderQueued(job: Job, ahead: number, etaMs: number, deps: RenderDeps): Reply {
+export function renderQueued(job: Job, ahead: number, readyMs: number, deps: RenderDeps): Reply {
   const locale = localeOf(job, deps.defaultLocale);
-  const readyMs = etaMs + deps.expectedMs(job);
   const base = {
     buttons: [[cancelButton(job.id)]],
     jobId: job.id,
@@ -283,6 +282,7 @@ export function renderQueued(job: Job, ahead: number, etaMs: number, deps: Rende
       text: [
         ...permutationLines(job),
         ...imageUseLines(job),
+        ...leftOutLines(job),
         { key: 'job.queued_no_worker', params: { count: ahead } },
       ],
     };
@@ -292,6 +292,7 @@ export function renderQueued(job: Job, ahead: number, etaMs: number, deps: Rende
       text: [
         ...permutationLines(job),
         ...imageUseLines(job),
+        ...leftOutLines(job),
         { key: 'job.queued_unmeasured', params: { count: ahead } },
       ],
     };
@@ -300,6 +301,7 @@ export function renderQueued(job: Job, ahead: number, etaMs: number, deps: Rende
     text: [
       ...permutationLines(job),
       ...imageUseLines(job),
+      ...leftOutLines(job),
       { key: 'job.queued', params: { count: ahead, eta: formatDuration(locale, readyMs) } },
     ],
     etaAt: deps.now() + readyMs,
@@ -309,9 +311,9 @@ export function renderQueued(job: Job, ahead: number, etaMs: number, deps: Rende
 /** Turns one job event into the reply that should replace the job's message. */
 export async function renderEvent(event: JobEvent, deps: RenderDeps): Promise<Reply> {
   if (event.type === 'queued' || event.type === 'position')
-    return renderQueued(event.job, event.ahead, event.etaMs, deps);
+    return renderQueued(event.job, event.ahead, event.endMs, deps);
   const reply = await renderStage(event, deps);
-  return { ...reply, text: [...permutationLines(event.job), ...reply.text] };
+  return { ...reply, text: [...permutationLines(event.job), ...reply.text, ...leftOutLines(event.job)] };
 }
 
 async function renderStage(

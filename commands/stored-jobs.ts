@@ -95,21 +95,26 @@ export interface UnfinishedJob {
 
 /**
  * The unfinished jobs of one scope, running first, then waiting in the order they would start; each expected to
- * end after the running jobs' remaining time and every waiting job up to it, as the ETAs users are shown count.
+ * end when its run ends, as the queue's dry run (wait-plan.ts) tells users: the jobs of a batched run all end with
+ * it, so its time left is counted once, not once per job.
  */
-export function unfinishedIn(deps: CommandDeps, scope: string): UnfinishedJob[] {
+export function unfinishedIn(
+  deps: Pick<CommandDeps, 'queue' | 'store' | 'now'>,
+  scope: string,
+): UnfinishedJob[] {
   const { queue, store } = deps;
-  const now = deps.now();
   const known = queue.paceKnown;
-  const remaining = (job: Job) => Math.max(0, queue.expectedMs(job) - (now - (job.startedAt ?? now)));
-  const running = store.byStatus('running');
-  const found: UnfinishedJob[] = running
+  const plan = queue.waitPlan();
+  const ends = new Map(plan.running.map(({ job, endMs }) => [job.id, endMs]));
+  const now = deps.now();
+  // A job marked running that the plan has not seen yet (a shared queue's mirror lags its own record): its own
+  // time left, as a run of its own.
+  const ownLeft = (job: Job) => Math.max(0, queue.expectedMs(job) - (now - (job.startedAt ?? now)));
+  const found: UnfinishedJob[] = store
+    .byStatus('running')
     .filter((job) => job.scope === scope)
-    .map((job) => ({ job, endsInMs: known ? remaining(job) : undefined }));
-  let aheadMs = running.reduce((sum, job) => sum + remaining(job), 0);
-  for (const job of queue.plannedOrder()) {
-    aheadMs += queue.expectedMs(job);
-    if (job.scope === scope) found.push({ job, endsInMs: known ? aheadMs : undefined });
-  }
+    .map((job) => ({ job, endsInMs: known ? (ends.get(job.id) ?? ownLeft(job)) : undefined }));
+  for (const { job, endMs } of plan.starts)
+    if (job.scope === scope) found.push({ job, endsInMs: known ? endMs : undefined });
   return found;
 }

@@ -46,7 +46,7 @@ export async function submit(
     await slot.release();
     return textReply(result.refusal.key, durationParams(ctx.locale, result.refusal.params));
   }
-  return { ...renderQueued(result.job, result.ahead, result.etaMs, deps.render), startsJob: true };
+  return { ...renderQueued(result.job, result.ahead, result.endMs, deps.render), startsJob: true };
 }
 
 /** The waiting jobs the request stands for (`ctx.meta.replaces`: an edited Telegram message). */

@@ -34,7 +34,8 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
     reply.text.push({ key: 'queue.mine_running', params: listed(job) });
   }
   for (const job of waiting) {
-    const { ahead, etaMs } = queue.positionOf(job.id);
+    // Ready when its run ends: a batched job with every job of its run, not after its own share.
+    const { ahead, endMs } = queue.positionOf(job.id);
     // Before any job has run here the pace is a placeholder, and with no worker alive the job waits for one: the
     // line gives no time (as the queued reply).
     reply.text.push(
@@ -44,7 +45,7 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
             params: {
               ...listed(job),
               count: ahead,
-              eta: formatDuration(ctx.locale, etaMs + queue.expectedMs(job)),
+              eta: formatDuration(ctx.locale, endMs),
             },
           }
         : { key: 'queue.mine_queued_unmeasured', params: { ...listed(job), count: ahead } },

@@ -2,9 +2,10 @@
 import type { RgbImage } from '../../engine/index.js';
 import type { Job } from './types.js';
 
+/** A waiting job's place: `etaMs` until its run starts, `endMs` until that run ends (when the job should be ready). */
 export type JobEvent =
-  | { type: 'queued'; job: Job; ahead: number; etaMs: number }
-  | { type: 'position'; job: Job; ahead: number; etaMs: number }
+  | { type: 'queued'; job: Job; ahead: number; etaMs: number; endMs: number }
+  | { type: 'position'; job: Job; ahead: number; etaMs: number; endMs: number }
   | { type: 'started'; job: Job; etaMs: number }
   | { type: 'progress'; job: Job; step: number; total: number; preview?: RgbImage }
   | { type: 'done'; job: Job }

@@ -42,6 +42,7 @@ export type {
   StoredRequest,
 } from './types.js';
 export { isStoredImage, ownerKey } from './types.js';
+export type { Place, PlannedEnd, PlannedStart, WaitPlan } from './wait-plan.js';
 
 export interface JobSystem {
   store: JobStore;

@@ -1,15 +1,15 @@
 // Where each waiting job stands: a dry run of the fair scheduler over the queued jobs (the runs they would start in
 // if nobody new arrived, wait-plan.ts), the running run's remaining time ahead of them all, and a `position` event
-// for each job whose place changed since last told (until the bot stops).
+// for each job whose place or run changed since last told (until the bot stops).
 import { batchKey, type EngineRequest } from '../../engine/index.js';
 import type { JobEvents } from './events.js';
 import type { Candidate, FairScheduler } from './scheduler.js';
 import type { JobStore } from './store.js';
 import { type Job, ownerKey } from './types.js';
-import { planWaits, type WaitPlan } from './wait-plan.js';
+import { type Place, placeIn, planWaits, toldKeys, type WaitPlan } from './wait-plan.js';
 
 export interface PositionDeps {
-  store: Pick<JobStore, 'byStatus'>;
+  store: Pick<JobStore, 'byStatus' | 'get'>;
   scheduler: Pick<FairScheduler, 'pickBatch'>;
   counters: ReadonlyMap<string, number>;
   events: Pick<JobEvents, 'emit'>;
@@ -22,7 +22,7 @@ export interface PositionDeps {
 }
 
 export class QueuePositions {
-  private last = new Map<string, number>();
+  private last = new Map<string, string>();
   /** The bot is stopping: its jobs hear that instead, and the next start tells their places again. */
   private halted = false;
 
@@ -33,11 +33,12 @@ export class QueuePositions {
     return this.deps.store.byStatus('queued').map(candidateOf);
   }
 
-  /** Jobs ahead (by a dry run of the scheduler) and the ETA until the job starts. */
-  positionOf(id: string): { ahead: number; etaMs: number } {
-    const plan = this.plan();
-    const start = plan.starts.find((s) => s.job.id === id);
-    return start ? { ahead: start.ahead, etaMs: start.etaMs } : plan.next;
+  /** Jobs ahead (by a dry run of the scheduler), and the time until the job's run starts and until it ends. */
+  positionOf(id: string): Place {
+    return placeIn(this.plan(), id, () => {
+      const job = this.deps.store.get(id);
+      return job ? this.deps.expectedMs(job) : 0;
+    });
   }
 
   /** The dry-run start order of every queued job. */
@@ -45,7 +46,8 @@ export class QueuePositions {
     return this.plan().starts.map((s) => s.job);
   }
 
-  private plan(): WaitPlan<Job> {
+  /** The dry run itself: each waiting job's place and end, each running job's end. */
+  plan(): WaitPlan<Job> {
     const { store, scheduler, counters, now, running, expectedMs, maxBatch } = this.deps;
     const jobs = running();
     const startedAt = Math.min(...jobs.map((j) => j.startedAt ?? now()));
@@ -65,14 +67,14 @@ export class QueuePositions {
     this.halted = true;
   }
 
-  /** Tells every queued job but `except` whose place changed. */
+  /** Tells every queued job but `except` whose place or run (so when it ends) changed. */
   emit(except?: string): void {
     if (this.halted) return;
-    const next = new Map<string, number>();
-    for (const { job, ahead, etaMs } of this.plan().starts) {
-      next.set(job.id, ahead);
-      if (job.id !== except && this.last.get(job.id) !== ahead)
-        this.deps.events.emit({ type: 'position', job, ahead, etaMs });
+    const { starts } = this.plan();
+    const next = toldKeys(starts);
+    for (const { job, ahead, etaMs, endMs } of starts) {
+      if (job.id !== except && this.last.get(job.id) !== next.get(job.id))
+        this.deps.events.emit({ type: 'position', job, ahead, etaMs, endMs });
     }
     this.last = next;
   }

@@ -4,6 +4,7 @@ import type { JobListener } from './events.js';
 import type { CancelResult, JobHold, SubmitInput, SubmitResult } from './queue-types.js';
 import type { RateSlot, RateSlotRequest } from './rate-slots.js';
 import type { Job, Owner } from './types.js';
+import type { Place, WaitPlan } from './wait-plan.js';
 
 export interface JobQueueApi {
   readonly msPerUnit: number;
@@ -26,8 +27,11 @@ export interface JobQueueApi {
    */
   hold?(ids: readonly string[], owner: Owner): JobHold | undefined;
   get(id: string): Job | undefined;
-  positionOf(id: string): { ahead: number; etaMs: number };
+  /** Jobs ahead, and the time until the job's run starts and until it ends (with every job batched with it). */
+  positionOf(id: string): Place;
   plannedOrder(): Job[];
+  /** The one dry run behind both: each waiting job's place, in start order, and each running job's run end. */
+  waitPlan(): WaitPlan<Job>;
   cancel(id: string, by: Owner, asAdmin?: boolean): CancelResult;
   subscribe(listener: JobListener): () => void;
   /**

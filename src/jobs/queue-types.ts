@@ -60,7 +60,7 @@ export interface Refusal {
 }
 
 export type SubmitResult =
-  | { ok: true; job: Job; ahead: number; etaMs: number }
+  | { ok: true; job: Job; ahead: number; etaMs: number; endMs: number }
   | { ok: false; refusal: Refusal };
 
 export type CancelResult = 'cancelled' | 'cancelling' | 'not_found' | 'refused' | 'finished';

@@ -16,6 +16,7 @@ import { type RunDeps, type RunningEntry, runBatch } from './run-batch.js';
 import { FairScheduler, liftReturningUser } from './scheduler.js';
 import type { JobStore } from './store.js';
 import { type Job, type Owner, ownerKey } from './types.js';
+import type { Place, WaitPlan } from './wait-plan.js';
 
 export { isDiskFull } from './job-failure.js';
 export type * from './queue-types.js';
@@ -157,25 +158,30 @@ export class JobQueue {
       return { ok: false, refusal: DISK_FULL };
     }
     for (const old of replaced) this.events.emit({ type: 'cancelled', job: old });
-    const { ahead, etaMs } = this.positionOf(job.id);
-    this.events.emit({ type: 'queued', job, ahead, etaMs });
+    const place = this.positionOf(job.id);
+    this.events.emit({ type: 'queued', job, ...place });
     this.positions.emit(job.id);
     this.wake?.();
-    return { ok: true, job, ahead, etaMs };
+    return { ok: true, job, ...place };
   }
 
   get(id: string): Job | undefined {
     return this.store.get(id);
   }
 
-  /** Jobs ahead (by a dry run of the scheduler) and the ETA until the job starts. */
-  positionOf(id: string): { ahead: number; etaMs: number } {
+  /** Jobs ahead (by a dry run of the scheduler), and the time until the job's run starts and until it ends. */
+  positionOf(id: string): Place {
     return this.positions.positionOf(id);
   }
 
   /** The dry-run start order of every queued job. */
   plannedOrder(): Job[] {
     return this.positions.plannedOrder();
+  }
+
+  /** The dry run: every waiting job's place and end, every running job's end. */
+  waitPlan(): WaitPlan<Job> {
+    return this.positions.plan();
   }
 
   /** `asAdmin` lets a caller that knows more (a platform admin role) grant admin rights; default: ADMIN_IDS. */

@@ -1,8 +1,9 @@
 // When each waiting job should start, for its place and ETA: a dry run of the fair scheduler that forms runs as the
 // worker (or the shared queue's dispatcher) does, the fair-next job and more of its `batchKey` up to the max batch
 // (`pickBatch`), and gives each run to the first worker free after the runs already in hand. Jobs batched together
-// start together and take one run's time, not one wait each. One process has one worker; a shared queue has its
-// live ones. Both modes place jobs through this one function, so a front-end tells what a single process would.
+// start together and take one run's time, not one wait each, and end together: each is ready when its run ends, not
+// after its own share. One process has one worker; a shared queue has its live ones. Both modes place jobs through
+// this one function, so a front-end tells what a single process would.
 import { type Candidate, charge, type FairScheduler } from './scheduler.js';
 
 export interface WaitPlanInput<J> {
@@ -24,11 +25,28 @@ export interface PlannedStart<J> {
   ahead: number;
   /** Milliseconds until its run starts. */
   etaMs: number;
+  /** Milliseconds until its run ends: when it should be ready ("ready in"), with every job it runs with. */
+  endMs: number;
+}
+
+/** A job a worker has: milliseconds until its run ends (a run not started yet waits for a free worker first). */
+export interface PlannedEnd<J> {
+  job: J;
+  endMs: number;
+}
+
+/** Where a job stands as its owner is told: jobs ahead, until its run starts, until it ends. */
+export interface Place {
+  ahead: number;
+  etaMs: number;
+  endMs: number;
 }
 
 export interface WaitPlan<J> {
   /** Every waiting job, in the order their runs would start. */
   starts: PlannedStart<J>[];
+  /** Every job of the runs in hand, with its run's end. */
+  running: PlannedEnd<J>[];
   /** Where a job not in the plan would stand: behind the running jobs, once the first worker is free. */
   next: { ahead: number; etaMs: number };
 }
@@ -48,11 +66,13 @@ export function planWaits<J>(
   };
   const runMs = (jobs: readonly J[]) => jobs.reduce((sum, job) => sum + expectedMs(job), 0);
   let ahead = 0;
+  const running: PlannedEnd<J>[] = [];
   for (const run of input.running) {
     const ms = runMs(run.jobs);
     // A clock off between machines moves the start, but never past the run's own length either way.
     const elapsed = run.startedAt === undefined ? 0 : Math.min(Math.max(now - run.startedAt, 0), ms);
-    take(ms - elapsed);
+    const endMs = Math.round(take(ms - elapsed) + ms - elapsed);
+    for (const job of run.jobs) running.push({ job, endMs });
     ahead += run.jobs.length;
   }
   const next = { ahead, etaMs: Math.round(Math.min(...free)) };
@@ -65,12 +85,35 @@ export function planWaits<J>(
     const batch = scheduler.pickBatch(left, trial, idle, now, input.maxBatch);
     if (batch.length === 0) break;
     const jobs = batch.map((c) => byId.get(c.id) as J);
-    const etaMs = Math.round(take(runMs(jobs)));
-    for (const job of jobs) starts.push({ job, ahead, etaMs });
+    const ms = runMs(jobs);
+    const at = take(ms);
+    const etaMs = Math.round(at);
+    const endMs = Math.round(at + ms);
+    for (const job of jobs) starts.push({ job, ahead, etaMs, endMs });
     ahead += batch.length;
     for (const c of batch) charge(trial, c.user, c.cost);
     const picked = new Set(batch.map((c) => c.id));
     left = left.filter((c) => !picked.has(c.id));
   }
-  return { starts, next };
+  return { starts, running, next };
+}
+
+/**
+ * What each waiting job is told, to tell it again only when that changes: its place, and how many jobs its run
+ * holds (one joining or leaving its run moves when it ends, though no place moves). Jobs of one run share `ahead`.
+ */
+export function toldKeys<J extends { id: string }>(starts: readonly PlannedStart<J>[]): Map<string, string> {
+  const sizes = new Map<number, number>();
+  for (const { ahead } of starts) sizes.set(ahead, (sizes.get(ahead) ?? 0) + 1);
+  return new Map(starts.map(({ job, ahead }) => [job.id, `${ahead}/${sizes.get(ahead)}`]));
+}
+
+/**
+ * Where the job `id` stands in `plan`; one not in it (no longer waiting, or not seen yet) where a new one would, on
+ * a run of its own of `ownMs()`.
+ */
+export function placeIn<J extends { id: string }>(plan: WaitPlan<J>, id: string, ownMs: () => number): Place {
+  const start = plan.starts.find((s) => s.job.id === id);
+  if (start) return { ahead: start.ahead, etaMs: start.etaMs, endMs: start.endMs };
+  return { ...plan.next, endMs: plan.next.etaMs + Math.round(ownMs()) };
 }

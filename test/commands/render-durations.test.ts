@@ -12,7 +12,6 @@ const deps = {
   store: { readFile: () => Buffer.alloc(0) },
   defaultLocale: 'en' as const,
   now: () => 0,
-  expectedMs: () => 0,
 };
 
 describe('durations in replies', () => {

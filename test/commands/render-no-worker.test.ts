@@ -13,7 +13,6 @@ const deps: RenderDeps = {
   store: { readFile: () => Buffer.alloc(0) },
   defaultLocale: 'en',
   now: () => 1000,
-  expectedMs: () => 20_000,
 };
 
 describe('queued replies without a worker', () => {
@@ -37,7 +36,7 @@ describe('queued replies without a worker', () => {
 
   it('word a position update the same way', async () => {
     const reply = await renderEvent(
-      { type: 'position', job, ahead: 1, etaMs: 20_000 },
+      { type: 'position', job, ahead: 1, etaMs: 20_000, endMs: 40_000 },
       {
         ...deps,
         workersRunning: () => false,
@@ -49,10 +48,19 @@ describe('queued replies without a worker', () => {
 
   it('give the place and time with a worker alive, or where the queue says nothing of workers', () => {
     for (const given of [{ ...deps, workersRunning: () => true }, deps]) {
-      const reply = renderQueued(job, 1, 20_000, given);
+      const reply = renderQueued(job, 1, 40_000, given);
       expect(reply.text).toEqual([{ key: 'job.queued', params: { count: 1, eta: '40 seconds' } }]);
       expect(reply.etaAt).toBe(1000 + 40_000);
     }
+  });
+
+  it('say a waiting job is ready when its run ends: a batched one with the whole run, not its start plus its share', async () => {
+    // Starts in 20 s in a run of three 20 s jobs: ready in 80 s (it was told 40).
+    const reply = await renderEvent({ type: 'position', job, ahead: 1, etaMs: 20_000, endMs: 80_000 }, deps);
+    expect(reply.text).toEqual([{ key: 'job.queued', params: { count: 1, eta: '80 seconds' } }]);
+    expect(reply.etaAt).toBe(1000 + 80_000);
+    const queued = await renderEvent({ type: 'queued', job, ahead: 0, etaMs: 0, endMs: 60_000 }, deps);
+    expect(queued.etaAt).toBe(1000 + 60_000);
   });
 });
 

@@ -25,6 +25,7 @@ function makeQueue(
     dir?: string;
     admins?: string[];
     maxBatch?: number;
+    now?: () => number;
   } = {},
 ) {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'dimoo-jobs-'));
@@ -36,6 +37,7 @@ function makeQueue(
     limits: { ...LIMITS, ...options.limits },
     admins: options.admins,
     maxBatch: options.maxBatch,
+    now: options.now,
   });
   const events: JobEvent[] = [];
   queue.subscribe((e) => events.push(e));
@@ -195,6 +197,22 @@ describe('batching', () => {
     // The three 256² jobs end together, after one pass per step for all of them: their summed time.
     const runMs = Math.round(batched.reduce((sum, job) => sum + job.estimatedCost * pace, 0));
     expect(queue.positionOf(alone.id).etaMs).toBe(runMs);
+    // Waiting, each of the three is told it is ready when the run ends (not its own share: a third of it), as the
+    // reply and /queue say, and told again as another joins its run; the job alone after its own time.
+    const aloneMs = Math.round(alone.estimatedCost * pace);
+    const told = (id: string) =>
+      events
+        .filter((e) => (e.type === 'queued' || e.type === 'position') && e.job.id === id)
+        .map((e) => (e.type === 'queued' || e.type === 'position' ? e.endMs : undefined));
+    const share = runMs / 3;
+    expect(batched.map((job) => told(job.id))).toEqual([
+      [share, 2 * share, runMs],
+      [2 * share, runMs],
+      [runMs],
+    ]);
+    expect(told(alone.id)).toEqual([runMs + aloneMs]);
+    expect(batched.map((job) => queue.positionOf(job.id).endMs)).toEqual([runMs, runMs, runMs]);
+    expect(queue.positionOf(alone.id).endMs).toBe(runMs + aloneMs);
     // The batch's run has taught the pace anew by the time the other job starts: its own time then.
     let aloneOwnMs = 0;
     queue.subscribe((e) => {
@@ -211,6 +229,30 @@ describe('batching', () => {
     // A job run alone is told its own time.
     expect(aloneOwnMs).toBeGreaterThan(0);
     expect(startedEta(alone.id)).toBe(aloneOwnMs);
+  });
+
+  it('ends every running job of a batch with its run, the time elapsed counted once', async () => {
+    // Slow enough to look at while it runs; the clock is the queue's own, moved by hand.
+    const engine = new TimedEngineDouble(200, 50);
+    let clock = 1_000_000;
+    const { queue, store, events } = makeQueue({ engine, maxBatch: 4, now: () => clock });
+    const pace = 2000 / engine.estimateCost(imagine('x'));
+    store.setCalibration('cpu:text_to_image', pace, 3);
+    const batched = ['a', 'b', 'c'].map((u) => submit(queue, user(u), `${u}1`));
+    const runMs = Math.round(batched.reduce((sum, job) => sum + job.estimatedCost * pace, 0));
+    queue.start();
+    await waitFor(events, () => events.filter((e) => e.type === 'started').length === 3);
+    const behind = submit(queue, user('d'), 'd1');
+    clock += 1500;
+    const plan = queue.waitPlan();
+    expect(plan.running.map(({ job, endMs }) => [job.id, endMs])).toEqual(
+      batched.map((job) => [job.id, runMs - 1500]),
+    );
+    const ownMs = Math.round(behind.estimatedCost * pace);
+    expect(plan.starts.map(({ job, etaMs, endMs }) => [job.id, etaMs, endMs])).toEqual([
+      [behind.id, runMs - 1500, runMs - 1500 + ownMs],
+    ]);
+    await queue.stop({ waitMs: 0 });
   });
 
   it('runs one job at a time when batching is off', async () => {

@@ -1,8 +1,8 @@
 // Where waiting jobs stand (wait-plan.ts, the one dry run behind both queues' places and ETAs): runs formed as the
-// worker forms them, each on the first worker free after the runs in hand.
+// worker forms them, each on the first worker free after the runs in hand, every job of a run ending with it.
 import { describe, expect, it } from 'vitest';
 import { type Candidate, FairScheduler } from '../../src/jobs/scheduler.js';
-import { planWaits, type WaitPlanInput } from '../../src/jobs/wait-plan.js';
+import { placeIn, planWaits, type WaitPlanInput } from '../../src/jobs/wait-plan.js';
 
 const scheduler = new FairScheduler({ agingMs: 600_000, maxRunningPerUser: 1 });
 
@@ -22,8 +22,8 @@ function waiting(list: Array<[user: string, ms: number, key: string]>): WaitPlan
   });
 }
 
-function plan(input: Partial<WaitPlanInput<Candidate>> & Pick<WaitPlanInput<Candidate>, 'queued'>) {
-  const result = planWaits(scheduler, {
+function planned(input: Partial<WaitPlanInput<Candidate>> & Pick<WaitPlanInput<Candidate>, 'queued'>) {
+  return planWaits(scheduler, {
     counters: new Map(),
     now: 10_000,
     running: [],
@@ -32,7 +32,10 @@ function plan(input: Partial<WaitPlanInput<Candidate>> & Pick<WaitPlanInput<Cand
     expectedMs: (c) => c.cost,
     ...input,
   });
-  return result.starts.map(({ job, ahead, etaMs }) => [job.id, ahead, etaMs]);
+}
+
+function plan(input: Parameters<typeof planned>[0]) {
+  return planned(input).starts.map(({ job, ahead, etaMs }) => [job.id, ahead, etaMs]);
 }
 
 describe('wait plan', () => {
@@ -87,6 +90,43 @@ describe('wait plan', () => {
       ['a0', 2, 500],
       ['b1', 3, 1500],
       ['c2', 4, 2000],
+    ]);
+  });
+
+  it('ends every job of a batched run when the run ends, a job alone after its own time', () => {
+    const queued = waiting([
+      ['a', 400, '512'],
+      ['e', 100, '256'],
+      ['b', 400, '512'],
+      ['c', 400, '512'],
+    ]);
+    const running = [{ jobs: [{ id: 'r', cost: 5000 } as Candidate], startedAt: 8000 }];
+    const result = planned({ queued, running, maxBatch: 4 });
+    // The three 512² jobs start after the 3000 ms left of the running job and end 1200 ms later, all three.
+    expect(result.starts.map(({ job, etaMs, endMs }) => [job.id, etaMs, endMs])).toEqual([
+      ['a0', 3000, 4200],
+      ['b2', 3000, 4200],
+      ['c3', 3000, 4200],
+      ['e1', 4200, 4300],
+    ]);
+    expect(result.running.map(({ job, endMs }) => [job.id, endMs])).toEqual([['r', 3000]]);
+    expect(placeIn(result, 'b2', () => 400)).toEqual({ ahead: 1, etaMs: 3000, endMs: 4200 });
+    // A job the plan does not hold: behind the running ones (as `next` says), on a run of its own.
+    expect(placeIn(result, 'gone', () => 700)).toEqual({ ahead: 1, etaMs: 3000, endMs: 3700 });
+  });
+
+  it('counts a running batch’s time left once for all of its jobs, and a run not started after the one in hand', () => {
+    const batch = ['r1', 'r2', 'r3'].map((id) => ({ id, cost: 2000 }) as Candidate);
+    const result = planned({
+      queued: [],
+      running: [{ jobs: batch, startedAt: 9000 }, { jobs: [{ id: 'n', cost: 500 } as Candidate] }],
+    });
+    // 6000 ms of run, 1000 of it done: all three end in 5000; the next run, on the same worker, 500 after.
+    expect(result.running.map(({ job, endMs }) => [job.id, endMs])).toEqual([
+      ['r1', 5000],
+      ['r2', 5000],
+      ['r3', 5000],
+      ['n', 5500],
     ]);
   });
 

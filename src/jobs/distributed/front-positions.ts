@@ -1,13 +1,13 @@
 // Where a front-end's waiting jobs stand on the shared queue, worked out as a single process does (wait-plan.ts):
 // the fair scheduler's dry run in runs of one `batchKey`, over the live workers, after the runs they have. It tells
-// this front-end's own jobs a new place when theirs changed, and all of them when the last worker went or the first
+// this front-end's own jobs a new place when theirs (or their run, so its end) changed, and all of them when the last worker went or the first
 // came (their replies lose or regain the ETA). A job whose worker stopped (`paused`) keeps that word until it starts
 // again: while no worker is alive its message says both (the render picks the wording), and no place replaces it.
 import type { JobEvents } from '../events.js';
 import { candidateOf } from '../positions.js';
 import type { FairScheduler } from '../scheduler.js';
 import type { Job } from '../types.js';
-import { planWaits, type WaitPlan } from '../wait-plan.js';
+import { type Place, placeIn, planWaits, toldKeys, type WaitPlan } from '../wait-plan.js';
 import type { Snapshot, WireEvent } from './shared-state.js';
 
 export interface FrontPositionDeps {
@@ -21,6 +21,8 @@ export interface FrontPositionDeps {
   expectedMs(job: Job): number;
   /** Whether a job is this front-end's and, as it last heard, still waiting / ended. */
   status(id: string): Job['status'] | undefined;
+  /** A job this front-end can see (its own, or waiting in the mirror). */
+  get(id: string): Job | undefined;
 }
 
 type Paused = Extract<WireEvent, { type: 'paused' }>;
@@ -28,7 +30,7 @@ type Paused = Extract<WireEvent, { type: 'paused' }>;
 const ENDED = new Set<Job['status'] | undefined>(['done', 'failed', 'cancelled', undefined]);
 
 export class FrontPositions {
-  private last = new Map<string, number>();
+  private last = new Map<string, string>();
   /** Whether the waiting jobs' replies were last told that no worker is alive (they assume one at first). */
   private idleTold = false;
   /** This front-end's jobs whose worker stopped, until they start again or end: the word they were told. */
@@ -49,15 +51,23 @@ export class FrontPositions {
     });
   }
 
-  positionOf(id: string): { ahead: number; etaMs: number } {
-    const plan = this.plan();
-    const start = plan.starts.find((s) => s.job.id === id);
-    return start ? { ahead: start.ahead, etaMs: start.etaMs } : plan.next;
+  positionOf(id: string): Place {
+    return this.placeIn(this.plan(), id);
   }
 
-  /** The place a submission's own reply told: a different one at the next look is told again. */
-  told(id: string, ahead: number): void {
-    this.last.set(id, ahead);
+  /** The place a submission's own reply tells, kept: a different one (or run) at the next look is told again. */
+  told(id: string): Place {
+    const plan = this.plan();
+    const key = toldKeys(plan.starts).get(id);
+    if (key !== undefined) this.last.set(id, key);
+    return this.placeIn(plan, id);
+  }
+
+  private placeIn(plan: WaitPlan<Job>, id: string): Place {
+    return placeIn(plan, id, () => {
+      const job = this.deps.get(id);
+      return job ? this.deps.expectedMs(job) : 0;
+    });
   }
 
   /** An event of this front-end's job, as it goes to the listeners. */
@@ -72,15 +82,18 @@ export class FrontPositions {
     const idle = this.deps.mirror().liveWorkers === 0;
     const flipped = idle !== this.idleTold;
     this.idleTold = idle;
-    const next = new Map<string, number>();
-    for (const { job, ahead, etaMs } of this.plan().starts) {
+    const next = new Map<string, string>();
+    const { starts } = this.plan();
+    const keys = toldKeys(starts);
+    for (const { job, ahead, etaMs, endMs } of starts) {
       if (status(job.id) !== 'queued') continue;
       const last = this.last.get(job.id);
-      next.set(job.id, ahead);
+      const key = keys.get(job.id) as string;
+      next.set(job.id, key);
       // Put back with no worker to take it: "stopped, none running" stays (told again with the new wording).
       if (idle && this.paused.has(job.id)) continue;
-      if (flipped || (last !== undefined && last !== ahead))
-        events.emit({ type: 'position', job, ahead, etaMs });
+      if (flipped || (last !== undefined && last !== key))
+        events.emit({ type: 'position', job, ahead, etaMs, endMs });
     }
     this.last = next;
     if (!flipped) return;

@@ -17,6 +17,7 @@ import { FairScheduler, liftReturningUser } from '../scheduler.js';
 import type { JobStore } from '../store.js';
 import type { Job, Owner } from '../types.js';
 import { ownerKey } from '../types.js';
+import type { Place, WaitPlan } from '../wait-plan.js';
 import { CoalescedTask } from './coalesced-task.js';
 import { Dispatcher } from './dispatcher.js';
 import { catchUp, type DeliveryContext, deliver } from './front-delivery.js';
@@ -104,6 +105,7 @@ export class FrontQueue implements JobQueueApi {
       queued: () => this.queuedJobs(),
       expectedMs: (job) => this.expectedMs(job),
       status: (id) => options.store.get(id)?.status,
+      get: (id) => this.get(id),
     });
     // A hold is written after the jobs' own submissions, and a released one after the cancels asked meanwhile.
     this.holds = new FrontHolds(options, (ids) =>
@@ -263,10 +265,9 @@ export class FrontQueue implements JobQueueApi {
     for (const { job: old } of claim.replaced) this.leaving.add(old.id);
     const write = this.enqueue(job, files, lift, claim).finally(() => this.pending.delete(job.id));
     this.pending.set(job.id, write);
-    const { ahead, etaMs } = this.positionOf(job.id);
-    this.positions.told(job.id, ahead);
-    this.events.emit({ type: 'queued', job, ahead, etaMs });
-    return { ok: true, job, ahead, etaMs };
+    const place = this.positions.told(job.id);
+    this.events.emit({ type: 'queued', job, ...place });
+    return { ok: true, job, ...place };
   }
 
   /** The write that makes a submission durable in the shared store; if Redis refuses, the owner is told. */
@@ -312,14 +313,19 @@ export class FrontQueue implements JobQueueApi {
     return this.options.store.get(id) ?? this.queuedJobs().find((j) => j.id === id);
   }
 
-  /** Jobs ahead and the ETA until the job starts, as one process works them out (wait-plan.ts). */
-  positionOf(id: string): { ahead: number; etaMs: number } {
+  /** Jobs ahead, until the job's run starts and until it ends, as one process works them out (wait-plan.ts). */
+  positionOf(id: string): Place {
     return this.positions.positionOf(id);
   }
 
   /** The dry run of the fair scheduler over the shared waiting lists: the order jobs would start in. */
   plannedOrder(): Job[] {
     return this.positions.plan().starts.map((s) => s.job);
+  }
+
+  /** The dry run over the shared state: every waiting job's place and end, every worker run's end. */
+  waitPlan(): WaitPlan<Job> {
+    return this.positions.plan();
   }
 
   /**

@@ -1,8 +1,8 @@
-// The jobs of one worker run that go through the engine together, as JobQueue's batch path runs them: one engine
-// call (`generateAll`: `generate` for one, `generateBatch` for several sharing forward passes), while each job keeps
-// its own abort (cancel, timeout, shutdown), progress to its own front-end in order, outcome and refund. A job
-// cancelled or failed part-way is charged only the share of its steps that ran; one stopped by the worker's
-// shutdown goes back on its owner's waiting list, uncharged, and its owner is told (paused).
+// The jobs of one worker run that go through the engine together, as the single process's run does
+// (src/jobs/run-batch.ts): one engine call (`generateAll`: `generate` for one, `generateBatch` for several sharing
+// forward passes), while each job keeps its own abort (cancel, timeout, shutdown), progress to its own front-end in
+// order, outcome and refund. A job cancelled or failed part-way is charged only the share of its steps that ran; one
+// stopped by the worker's shutdown goes back on its owner's waiting list, uncharged, and its owner is told (paused).
 import type { Engine, EngineRequest, EngineResult } from '../../../engine/index.js';
 import { Failure, generateAll } from '../engine-run.js';
 import { jobErrorFor, type StopReason } from '../job-failure.js';

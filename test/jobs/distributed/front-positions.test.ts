@@ -24,9 +24,10 @@ function setup() {
     queued: () => mirror.queued,
     expectedMs: (job) => job.estimatedCost,
     status: (id) => status.get(id),
+    get: (id) => mirror.queued.find((job) => job.id === id),
   });
   const told = () => heard.splice(0).map((e) => `${e.type}:${e.job.id}`);
-  return { mirror, status, positions, told };
+  return { mirror, status, positions, told, heard };
 }
 
 describe('front-end positions', () => {
@@ -37,7 +38,7 @@ describe('front-end positions', () => {
     mirror.queued = [other, back];
     status.set('other', 'queued');
     status.set('back', 'queued');
-    positions.told('other', 0);
+    positions.told('other');
     // Its worker put it back and said so while the mirror still counted that worker.
     positions.heard({ type: 'paused', job: back, restarts: true, reason: 'worker' });
     positions.emit();
@@ -61,6 +62,25 @@ describe('front-end positions', () => {
     mirror.liveWorkers = 0;
     positions.emit();
     expect(told()).toEqual(['position:back']);
+  });
+
+  it('tells a waiting job again when another joins its run: same place, but the run ends later', () => {
+    const { mirror, status, positions, told, heard } = setup();
+    mirror.maxBatch = 2;
+    const first = aJob({ id: 'first', seq: 1, estimatedCost: 100 });
+    const joins = aJob({ id: 'joins', seq: 2, owner: { platform: 'web', userId: 'o' }, estimatedCost: 100 });
+    mirror.queued = [first];
+    status.set('first', 'queued');
+    expect(positions.told('first')).toEqual({ ahead: 0, etaMs: 0, endMs: 100 });
+    positions.emit();
+    expect(told()).toEqual([]);
+    mirror.queued = [first, joins];
+    status.set('joins', 'queued');
+    expect(positions.told('joins')).toEqual({ ahead: 0, etaMs: 0, endMs: 200 });
+    positions.emit();
+    expect(heard.map((e) => (e.type === 'position' ? [e.job.id, e.endMs] : e.type))).toEqual([
+      ['first', 200],
+    ]);
   });
 
   it('tells a lost worker’s job again when the workers change, until its run goes on', () => {

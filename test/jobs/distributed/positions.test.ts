@@ -1,7 +1,7 @@
 // A front-end of the shared queue tells a waiting job the same place and ETA as one process would in the same state
 // (both through wait-plan.ts): the running run's remaining time first, jobs that would share one batched run placed
-// together, one run's time for them, and a job of another shape after that run (not between its members, whence it
-// would jump back when they start together).
+// together, one run's time for them and ready when it ends, and a job of another shape after that run (not between
+// its members, whence it would jump back when they start together).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +87,18 @@ describe.skipIf(skip)('distributed queue: places and ETAs', { timeout: 60_000 },
       expect(p.etaMs).toBeLessThanOrEqual(remaining + (i === 1 ? run : 0));
     }
     expect(Math.abs((there[1]?.etaMs ?? 0) - (there[0]?.etaMs ?? 0) - run)).toBeLessThanOrEqual(1);
+    // Each is ready when its run ends, in both modes: the four batched ones when theirs does (not their start plus
+    // their own share), the 256² after its own time.
+    const own = cost(shared[1] as string) * PACE;
+    for (const place of [there, here])
+      for (const [i, p] of place.entries())
+        expect(Math.abs(p.endMs - p.etaMs - (i === 1 ? own : run))).toBeLessThanOrEqual(1);
+    for (const [i, p] of there.entries())
+      expect(Math.abs(p.endMs - (here[i]?.endMs ?? 0))).toBeLessThan(1500);
+    // The running job's end, once, the same in both.
+    const ends = [fe.queue.waitPlan(), queue.waitPlan()].map((plan) => plan.running.map((r) => r.endMs));
+    expect(ends.map((e) => e.length)).toEqual([1, 1]);
+    expect(Math.abs((ends[0]?.[0] ?? 0) - (ends[1]?.[0] ?? 0))).toBeLessThan(1500);
   });
 });
 

@@ -79,7 +79,7 @@ describe.skipIf(skip)('distributed queue: worker shutdown', () => {
     });
     const updates = new JobUpdates({
       queue: fe.queue,
-      render: { store: fe.store, defaultLocale: 'en', now: Date.now, expectedMs: () => 1000 },
+      render: { store: fe.store, defaultLocale: 'en', now: Date.now },
     });
     updates.subscribe(({ job, reply }) => tracker.update(job, reply));
     const result = fe.queue.submit({
