@@ -11,19 +11,21 @@ import { UserInputError } from './errors.js';
 import { customZoom, editResult } from './follow-ups.js';
 import { guard } from './guard.js';
 import { type HistoryPage, history, jobFile } from './history.js';
-import type { InputImage } from './inputs.js';
 import { type JobUpdateListener, JobUpdates } from './job-updates.js';
 import { COMMAND_REGISTRY, type CommandRegistry } from './registry.js';
 import type { AskKind, Reply } from './reply.js';
 import { imagineLatestAgain, isRerunLine, remixResult, replyToResult } from './rerun.js';
 import {
   type CommandCall,
+  type ImageLine,
   replyToImage,
   runChatLine,
   runCommand,
   runText,
   type TextImages,
+  typedLine,
 } from './run-text.js';
+import { imageSlots } from './spec.js';
 import { type UnfinishedJob, unfinishedIn } from './stored-jobs.js';
 import { type Suggestion, suggestionsFor } from './suggestions.js';
 import { parseTextCommand } from './text-grammar.js';
@@ -34,7 +36,7 @@ export type { CommandContext, ContextInput } from './context.js';
 export type { CommandsConfig, CommandsOptions, PlatformProfile } from './deps.js';
 export type { HistoryEntry, HistoryPage } from './history.js';
 export type { JobUpdateListener } from './job-updates.js';
-export type { CommandCall, TextImages } from './run-text.js';
+export type { CommandCall, ImageLine, TextImages } from './run-text.js';
 export type { UnfinishedJob } from './stored-jobs.js';
 export type { Suggestion } from './suggestions.js';
 
@@ -122,38 +124,52 @@ export class Commands {
   }
 
   /**
-   * A text reply to one of our results (`resultJobOf` its buttons): a question describes it, anything else edits
-   * it, from the stored lossless PNG rather than the copy the platform shows.
+   * A text reply to one of our results (`resultJobOf` its buttons): a typed command runs (on the result where it
+   * requires an image), a question describes it, anything else edits it, from the stored lossless PNG rather than
+   * the copy the platform shows.
    */
   replyToResult(ctx: CommandContext, jobId: string, text: string): Promise<Reply> {
     return this.guarded(ctx, () => replyToResult(this.deps, ctx, { jobId, text }));
   }
 
-  /** A text reply to an image: a question describes it, anything else edits it. */
-  replyToImage(
-    ctx: CommandContext,
-    input: { image: InputImage; text: string; reference?: InputImage },
-  ): Promise<Reply> {
+  /**
+   * A text said to an image (a reply to it, a caption, a mention with one): a command it names runs (with the
+   * image where the command takes it: a replied-to one only where required), a question describes it, anything
+   * else edits it.
+   */
+  replyToImage(ctx: CommandContext, input: ImageLine): Promise<Reply> {
     return this.guarded(ctx, () => replyToImage(this.deps, ctx, input));
+  }
+
+  /**
+   * How the command a line said to the bot names (`/edit …` typed, `imagine …` spoken) takes images (spec.ts
+   * `imageSlots`); undefined for a line naming none (an instruction or a question, about the one image it is said
+   * to, replied-to or its own).
+   */
+  imageSlotsOf(text: string): { own: number; replied: boolean } | undefined {
+    const typed = typedLine(this.deps, text);
+    return typed && imageSlots(typed.spec);
   }
 
   /**
    * Runs a command typed as text with the images that came with it (a list: first = the image, second = the mask
    * or reference; or by option name). Undefined when the text is not one of our commands, so the adapter can
-   * ignore it.
+   * ignore it. `offered`: how many images came with it, where the adapter fetched only those the command takes.
    */
   async runText(
     ctx: CommandContext,
     text: string,
     images: TextImages = [],
     botUsername?: string,
+    offered?: number,
   ): Promise<Reply | undefined> {
     // Only a command of ours is refused: a blocked user's other lines (group chatter) are no one's business here.
     if (parseTextCommand(this.registry.specs, text, botUsername)) {
       const refusal = this.gate.refusal(ctx);
       if (refusal) return refusal.silent ? undefined : refusal;
     }
-    const reply = await guard(this.deps, ctx, () => runText(this.deps, ctx, { text, images, botUsername }));
+    const input = { text, images, botUsername, offered };
+    const reply = await guard(this.deps, ctx, () => runText(this.deps, ctx, input));
     return reply ? withUndeliveredNotice(this.deps, ctx, reply) : reply;
   }
 

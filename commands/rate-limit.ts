@@ -14,6 +14,7 @@ export class RateLimiter {
   private readonly recent = new Map<string, number[]>();
   /** Bounded: a replacement comes within seconds of the job it replaces. */
   private readonly replaced = new RecentIds(REPLACEMENTS_KEPT);
+  private sweptAt = 0;
 
   /** `perMinute` 0 turns the limit off; `shared` is the queue's window when several front-ends share it. */
   constructor(
@@ -39,7 +40,13 @@ export class RateLimiter {
     return this.takeLocal(user, now, exempt);
   }
 
+  /** Users with a submission still inside the window. */
+  get trackedUsers(): number {
+    return this.recent.size;
+  }
+
   private takeLocal(user: string, now: number, exempt: boolean): RateSlot {
+    this.sweep(now);
     const times = this.prune(user, now);
     if (!exempt && times.length >= this.perMinute)
       return { ok: false, retryAfterMs: (times[times.length - this.perMinute] as number) + WINDOW_MS - now };
@@ -62,6 +69,17 @@ export class RateLimiter {
    */
   replacementOnce(jobId: string): boolean {
     return this.replaced.add(jobId);
+  }
+
+  /**
+   * At most once a window, forgets users whose newest submission left it: `prune` only sees a user who comes back,
+   * so everyone who ever submitted once would otherwise stay in memory for the life of the process.
+   */
+  private sweep(now: number): void {
+    if (now - this.sweptAt < WINDOW_MS) return;
+    this.sweptAt = now;
+    for (const [user, times] of this.recent)
+      if (now - (times[times.length - 1] as number) >= WINDOW_MS) this.recent.delete(user);
   }
 
   private prune(user: string, now: number): number[] {

@@ -14,8 +14,16 @@ import { literalBraces } from './permutations.js';
 import { PAINT_FLAGS, parsePrompt, sizeForAspect } from './prompt.js';
 import { isQuestion } from './question.js';
 import { type Reply, textReply } from './reply.js';
-import { runCommand } from './run-text.js';
-import { imageJob, inputFiles, isRemakeable, jobOf, type RemakeableRequest } from './stored-jobs.js';
+import { runCommand, runText, typedLine } from './run-text.js';
+import { imageSlots } from './spec.js';
+import {
+  imageJob,
+  inputFiles,
+  isRemakeable,
+  jobOf,
+  type RemakeableRequest,
+  resultBytes,
+} from './stored-jobs.js';
 import { definedOnly } from './submit.js';
 import { checkCacheSteps, imageCount, imagePrompt, negativePrompt } from './task-input.js';
 
@@ -23,8 +31,9 @@ type ImagineRequest = Extract<StoredRequest, { task: 'text_to_image' }>;
 type PaintRequest = Extract<StoredRequest, { task: 'paint' }>;
 
 /**
- * A text reply to one of our results: `..` or flags first make it again with those changes, a question describes
- * it, anything else edits it (from the stored PNG); a grid is made again only (an image of it is picked first).
+ * A text reply to one of our results: `..` or flags first make it again with those changes, a typed command runs
+ * (on the stored PNG where it requires an image), a question describes it, anything else edits it (from the stored
+ * PNG); a grid is made again only (an image of it is picked first).
  */
 export const replyToResult: Operation<{ jobId: string; text: string }> = async (
   deps,
@@ -33,8 +42,19 @@ export const replyToResult: Operation<{ jobId: string; text: string }> = async (
 ) => {
   const trimmed = text.trim();
   if (isRerunLine(trimmed)) return madeAgain(deps, ctx, { jobId, changes: trimmed.replace(/^\.\./, '') });
+  const typed = typedLine(deps, trimmed);
+  // A command typed in the reply runs as typed; the result is its image only where an image is required: a fresh
+  // /imagine under an earlier picture draws anew (spec.ts `imageSlots`).
+  if (typed && !imageSlots(typed.spec).replied)
+    return (await runText(deps, ctx, { text: typed.line })) ?? textReply('errors.generic');
   // An edit or a question is about one picture, not the grid's four.
   if (jobOf(deps.store, jobId).result?.candidates) throw new UserInputError('errors.grid.pick_first');
+  if (typed) {
+    const images = [{ data: resultBytes(deps.store, jobId) }];
+    return (
+      (await runText(deps, fromJob(ctx, jobId), { text: typed.line, images })) ?? textReply('errors.generic')
+    );
+  }
   return isQuestion(text)
     ? describeResult(deps, ctx, { jobId, question: text })
     : editResult(deps, ctx, { jobId, instruction: text });

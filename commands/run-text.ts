@@ -6,8 +6,9 @@ import type { CommandDeps } from './deps.js';
 import type { InputImage } from './inputs.js';
 import { isQuestion } from './question.js';
 import { type Reply, textReply } from './reply.js';
-import { optionsOf } from './spec.js';
+import { type CommandSpec, imageSlots, optionsOf } from './spec.js';
 import { parseArgs, parseTextCommand } from './text-grammar.js';
+import { noteLeftOut } from './unused-images.js';
 
 /** Images a platform tells apart (the playground's upload fields), by option name. */
 export type NamedImages = Readonly<Record<string, InputImage | undefined>>;
@@ -23,6 +24,11 @@ export interface TextInput {
   images?: TextImages;
   /** Commands addressed to another bot (`/imagine@otherbot`) are not ours. */
   botUsername?: string;
+  /**
+   * How many images came with the text, where the platform fetched only those the command takes (a Telegram
+   * album): the answer says that the others were left out.
+   */
+  offered?: number;
 }
 
 /** What the caller asks of one command: its name, its options, and its images by option name. */
@@ -66,7 +72,7 @@ function imagesFor(deps: CommandDeps, name: string, images: TextImages = []): Re
 export async function runText(
   deps: CommandDeps,
   ctx: CommandContext,
-  { text, images, botUsername }: TextInput,
+  { text, images = [], botUsername, offered = 0 }: TextInput,
 ): Promise<Reply | undefined> {
   const command = parseTextCommand(deps.registry.specs, text, botUsername);
   if (!command) return undefined;
@@ -79,32 +85,52 @@ export async function runText(
     if (option.type === 'user' && options[option.name] === undefined && ctx.repliedUser)
       options[option.name] = ctx.repliedUser;
   }
-  const reply = await runCommand(deps, ctx, {
-    name: spec.name,
-    options,
-    images: imagesFor(deps, spec.name, images),
-  });
+  const taken = imagesFor(deps, spec.name, images);
+  const used = Object.keys(taken).length;
+  const listed = 'length' in images ? (images as readonly InputImage[]) : undefined;
+  const given = listed?.length ?? Object.values(images).filter(Boolean).length;
+  const mask = !listed && maskLeftOut(images as NamedImages, taken);
+  const noted = noteLeftOut(ctx, Math.max(given, offered), used, mask);
+  const reply = await runCommand(deps, noted, { name: spec.name, options, images: taken });
   // Typed, so the answer may say how to type a change (a platform's own options form needs no such line).
   const footer = spec.text?.footerKey;
   return footer ? { ...reply, text: [...reply.text, { key: footer }] } : reply;
 }
 
+/** A drawn mask (the playground's) that the command took no place for. */
+function maskLeftOut(images: NamedImages, taken: Record<string, InputImage>): boolean {
+  return images.mask !== undefined && taken.mask === undefined;
+}
+
+/** An image a line is said to, and where it is: the message's own, or that of the message it replies to. */
+export interface ImageLine {
+  image: InputImage;
+  text: string;
+  reference?: InputImage;
+  /** The image is the replied-to message's: only a command whose image is required takes it (spec.ts). */
+  replied?: boolean;
+  /** How many images came with the message, where more than `image` and `reference` (a Telegram album). */
+  offered?: number;
+}
+
 /**
  * A text reply to an image (or a mention with one): a line naming one of our commands runs it with the image, as
- * the same line typed as a caption would; else a question describes it, anything else edits it.
+ * the same line typed as a caption would (a replied-to image only where the command requires one); else a
+ * question describes it, anything else edits it.
  */
-export const replyToImage: Operation<{ image: InputImage; text: string; reference?: InputImage }> = async (
-  deps,
-  ctx,
-  { image, text, reference },
-) => {
-  const line = commandLine(deps, text);
-  const typed =
-    line && (await runText(deps, ctx, { text: line, images: reference ? [image, reference] : [image] }));
-  if (typed) return typed;
+export const replyToImage: Operation<ImageLine> = async (deps, ctx, line) => {
+  const { image, text, reference, offered = 0 } = line;
+  const typed = typedLine(deps, text);
+  if (typed) {
+    const takes = !line.replied || imageSlots(typed.spec).replied;
+    const images = takes ? (reference ? [image, reference] : [image]) : [];
+    const reply = await runText(deps, ctx, { text: typed.line, images, offered: takes ? offered : 0 });
+    if (reply) return reply;
+  }
+  const noted = noteLeftOut(ctx, offered, reference ? 2 : 1);
   return isQuestion(text)
-    ? runCommand(deps, ctx, { name: 'describe', options: { question: text }, images: { image } })
-    : runCommand(deps, ctx, { name: 'edit', options: { instruction: text }, images: { image, reference } });
+    ? runCommand(deps, noted, { name: 'describe', options: { question: text }, images: { image } })
+    : runCommand(deps, noted, { name: 'edit', options: { instruction: text }, images: { image, reference } });
 };
 
 /**
@@ -112,11 +138,13 @@ export const replyToImage: Operation<{ image: InputImage; text: string; referenc
  * (an instruction read as "imagine a red fox" would draw over the picture instead of drawing the fox with it).
  * Other verbs stay instructions: "draw a hat on him" is an edit.
  */
-function commandLine(deps: CommandDeps, text: string): string | undefined {
-  const line = text.trim();
-  if (parseTextCommand(deps.registry.specs, line)) return line;
-  const spoken = /^imagine[\s:,]+(\S[\s\S]*)$/i.exec(line);
-  return spoken ? `/imagine ${spoken[1]}` : undefined;
+export function typedLine(deps: CommandDeps, text: string): { line: string; spec: CommandSpec } | undefined {
+  const trimmed = text.trim();
+  const spoken = /^imagine[\s:,]+(\S[\s\S]*)$/i.exec(trimmed);
+  const line = spoken ? `/imagine ${spoken[1]}` : trimmed;
+  const command = parseTextCommand(deps.registry.specs, line);
+  const spec = command && deps.registry.find(command.name)?.spec;
+  return spec ? { line, spec } : undefined;
 }
 
 /**

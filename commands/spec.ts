@@ -155,6 +155,17 @@ export function describeOption(name: string, field: z.ZodType): OptionInfo {
   return info;
 }
 
+/**
+ * How a command takes images: `own`, how many of the images sent with the message it uses (its image options, in
+ * order); `replied`, whether the image of the message it replies to may stand for its first. Only a required image
+ * reaches into the replied-to message: an optional one (/imagine's subject) comes with the message or not at all,
+ * so a fresh /imagine sent as a reply to an earlier picture draws anew rather than from it.
+ */
+export function imageSlots(spec: CommandSpec): { own: number; replied: boolean } {
+  const slots = optionsOf(spec).filter((o) => o.type === 'attachment');
+  return { own: slots.length, replied: slots[0]?.required === true };
+}
+
 /** The spec shows on this platform. */
 export function onPlatform(spec: CommandSpec, platform: Platform): boolean {
   return !spec.platforms || spec.platforms.includes(platform);

@@ -9,6 +9,7 @@ import {
   type Interaction,
   type Message,
   MessageFlags,
+  Options,
   Partials,
 } from 'discord.js';
 import {
@@ -122,6 +123,13 @@ export class DiscordBot implements DiscordRuntime {
       partials: [Partials.Channel, Partials.Message],
       // Nothing the bot sends pings anyone unless a message asks for it (only the requester, on a fallback reply).
       allowedMentions: NO_MENTIONS,
+      // discord.js keeps every user and member it ever saw: a bot serving a community for weeks would hold them all
+      // (bench/memory-soak.ts). The bot reads a member only from the event at hand, and its own (members.me).
+      makeCache: Options.cacheWithLimits({
+        ...Options.DefaultMakeCacheSettings,
+        UserManager: { maxSize: 1000, keepOverLimit: (user) => user.id === user.client.user.id },
+        GuildMemberManager: { maxSize: 200, keepOverLimit: (member) => member.id === member.client.user.id },
+      }),
       ...(options.rest ? { rest: options.rest } : {}),
     });
     this.jobMessages = new DiscordJobMessages(this.client, {

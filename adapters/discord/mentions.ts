@@ -19,12 +19,14 @@ import { withdrawUnsent } from './unsent.js';
 
 /**
  * The images a mention is about (those of the message it replies to, else its own), its text, and the job when
- * it replies to one of our results (whose stored PNG is the lossless original of what Discord shows).
+ * it replies to one of our results (whose stored PNG is the lossless original of what Discord shows). A command
+ * typed in it (`@bot /imagine a fox`) takes a replied-to image only where it requires one (commands' `imageSlots`):
+ * a fresh /imagine under a picture draws anew, from the mention's own image if it has one.
  */
 export async function mentionSource(
   rt: DiscordRuntime,
   message: Message,
-): Promise<{ images: Attachment[]; text: string; result?: string }> {
+): Promise<{ images: Attachment[]; text: string; replied: boolean; result?: string }> {
   const me = rt.client.user?.id ?? '';
   const text = (message.content ?? '').replace(new RegExp(`<@!?${me}>`, 'g'), '').trim();
   let referenced: Message | undefined;
@@ -33,14 +35,18 @@ export async function mentionSource(
     referenced = await message.fetchReference().catch(() => undefined);
     if (!referenced) throw new UserInputError('errors.discord.reference_gone');
   }
-  const theirs = imagesOf(referenced);
-  const own = imagesOf(message);
+  const slots = rt.commands.imageSlotsOf(text);
+  // A command taking no image is about none; one whose image is optional (/imagine) only about the mention's own.
+  const takesImages = slots?.own !== 0;
+  const replied = takesImages && slots?.replied !== false ? referenced : undefined;
+  const theirs = imagesOf(replied);
+  const own = takesImages ? imagesOf(message) : [];
   // Read as a prompt, a reply to an image the bot cannot see would draw something else than what was asked.
-  if (referenced && theirs.length === 0 && own.length === 0 && unreadable(referenced, me))
+  if (replied && theirs.length === 0 && own.length === 0 && unreadable(replied, me))
     throw new UserInputError('errors.discord.no_image');
-  const result =
-    referenced && referenced.author?.id === me ? resultJobOf(buttonIdsOf(referenced)) : undefined;
-  return { images: theirs.length > 0 ? theirs : own, text, ...(result ? { result } : {}) };
+  const result = replied && replied.author?.id === me ? resultJobOf(buttonIdsOf(replied)) : undefined;
+  const images = theirs.length > 0 ? theirs : own;
+  return { images, text, replied: theirs.length > 0, ...(result ? { result } : {}) };
 }
 
 /**
@@ -80,23 +86,24 @@ function replyTo(message: Message, options: MessageReplyOptions): Promise<Messag
   return message.reply({ ...options, ...postOnce(), failIfNotExists: false });
 }
 
-/** One of our results (its stored PNG), else the image the mention is about, else a prompt. */
+/** One of our results (its stored PNG), else the image the mention is about, else the command typed, else a prompt. */
 export async function mentionReply(
   rt: DiscordRuntime,
   ctx: CommandContext,
-  result: string | undefined,
+  source: { result?: string; text: string; replied: boolean },
   attachment: Attachment | undefined,
-  text: string,
 ): Promise<Reply> {
-  const commands = rt.commands;
+  const { commands } = rt;
+  const { result, text, replied } = source;
   if (result) return commands.replyToResult(ctx, result, text);
   // Asked before the image is downloaded: nothing of a blocked user's is fetched.
   const refusal = commands.refusal(ctx);
   if (refusal) return refusal;
   const image = await rt.image(attachment);
-  return image
-    ? commands.replyToImage(ctx, { image, text })
-    : commands.run(ctx, { name: 'imagine', options: { prompt: text } });
+  if (image) return commands.replyToImage(ctx, { image, text, replied });
+  // `@bot /imagine a fox`: the command typed, not a prompt that says "/imagine".
+  const typed = await commands.runText(ctx, text);
+  return typed ?? commands.run(ctx, { name: 'imagine', options: { prompt: text } });
 }
 
 /** Mentions that reply to a message with an image: an edit, or a describe when it is a question. */
@@ -135,7 +142,8 @@ export async function onMessage(rt: DiscordRuntime, message: Message): Promise<v
   }
   let reply: Reply;
   try {
-    const { images, text, result } = await mentionSource(rt, message);
+    const source = await mentionSource(rt, message);
+    const { images, result } = source;
     if (!result && images.length > 1) {
       await replyTo(message, {
         ...pickerMessage(images, 'mention', message.id, ctx.locale),
@@ -143,7 +151,7 @@ export async function onMessage(rt: DiscordRuntime, message: Message): Promise<v
       });
       return;
     }
-    reply = await mentionReply(rt, ctx, result, images[0], text);
+    reply = await mentionReply(rt, ctx, source, images[0]);
   } catch (error) {
     reply = rt.errorReply(error);
   }

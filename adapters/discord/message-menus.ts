@@ -163,9 +163,11 @@ export async function onPick(
     if (refusal) return refusal;
     const message = fetched ?? (await rt.fetchMessage(i.channelId, parsed.messageId));
     if (!message) return textReply('errors.discord.no_image');
-    const { images, text } = await mentionSource(rt, message);
+    const { images, text, replied } = await mentionSource(rt, message);
     const image = await rt.image(images[index]);
-    return image ? rt.commands.replyToImage(ctx, { image, text }) : textReply('errors.discord.no_image');
+    return image
+      ? rt.commands.replyToImage(ctx, { image, text, replied })
+      : textReply('errors.discord.no_image');
   };
   await answerAfterUpdate(rt, i, ctx, work, ctx.settings.private === true);
 }

@@ -24,3 +24,12 @@ export function mentions(text: string, username: string): boolean {
 export function withoutMention(text: string, username: string): string {
   return text.replace(mentionOf(username), '').trim();
 }
+
+/**
+ * The text a command of the bot's may open, past a mention that opens it: `@bot /imagine a fox` (typed in a group
+ * to make sure the bot hears it) is `/imagine a fox`. Other texts are as they are.
+ */
+export function pastMention(text: string, username: string): string {
+  const opening = new RegExp(`^\\s*@${username}(?![A-Za-z0-9_])[\\s,:]*(?=/)`, 'i');
+  return text.replace(opening, '');
+}

@@ -10,7 +10,7 @@ import { Bot, type Context, GrammyError } from 'grammy';
 import type { Message } from 'grammy/types';
 import {
   type CommandContext,
-  optionsOf,
+  imageSlots,
   parseTextCommand,
   resultJobOf,
   type TextCommand,
@@ -19,7 +19,7 @@ import {
 } from '../../commands/index.js';
 import { t } from '../../src/i18n.js';
 import { DoublePresses } from '../shared/double-press.js';
-import { mentions, opensWithCommand, withoutMention } from './addressing.js';
+import { mentions, opensWithCommand, pastMention, withoutMention } from './addressing.js';
 import { AlbumCollector } from './albums.js';
 import { isNotice, tellPresser } from './button-answers.js';
 import { registerAdminMenus, registerSharedMenus } from './command-menus.js';
@@ -262,18 +262,25 @@ export class TelegramBot {
     }
   }
 
+  /** The text as typed, or past a mention that opens a command of ours (`@bot /imagine a fox`). */
+  private line(text = ''): string {
+    const past = pastMention(text, this.bot.botInfo.username);
+    const specs = this.options.commands.registry.specs;
+    return past !== text && parseTextCommand(specs, past, this.bot.botInfo.username) ? past : text;
+  }
+
   private parse(text: string | undefined): TextCommand | undefined {
-    return parseTextCommand(this.options.commands.registry.specs, text ?? '', this.bot.botInfo.username);
+    return parseTextCommand(this.options.commands.registry.specs, this.line(text), this.bot.botInfo.username);
   }
 
   private isCommand(text: string | undefined, name: string): boolean {
     return this.parse(text)?.name === name;
   }
 
-  /** How many images a command takes (its spec's image options): none beyond those is worth downloading. */
-  private imageSlots(name: string): number {
+  /** How a command takes images (its spec's image options): none beyond those is worth downloading. */
+  private imageSlots(name: string): { own: number; replied: boolean } {
     const spec = this.options.commands.registry.find(name)?.spec;
-    return spec ? optionsOf(spec).filter((o) => o.type === 'attachment').length : 0;
+    return spec ? imageSlots(spec) : { own: 0, replied: false };
   }
 
   /**
@@ -320,47 +327,48 @@ export class TelegramBot {
     const caption = (ctx.msg as Message | undefined)?.caption ?? '';
     const command = this.parse(caption);
     if (!command) return;
-    if (this.imageSlots(command.name) === 0) return this.runImages(ctx, caption, []);
+    if (this.imageSlots(command.name).own === 0) return this.runImages(ctx, caption, []);
     const c = this.context(ctx);
     const refusal = this.options.commands.refusal(c) ?? textReply('errors.engine.image_unsupported');
     await this.replies.send(ctx, c, refusal);
   }
 
-  private async runImages(ctx: Context, caption: string, refs: ImageRef[]): Promise<void> {
+  private async runImages(ctx: Context, typed: string, refs: ImageRef[]): Promise<void> {
     const c = this.context(ctx);
+    const caption = this.line(typed);
     const command = this.parse(caption);
     // In private chats a plain caption edits or describes the photo; elsewhere only our commands count.
     const plain = caption !== '' && !opensWithCommand(ctx.msg as Message);
     if (!command && !(ctx.chat?.type === 'private' && plain)) return;
-    if (command && this.imageSlots(command.name) === 0) {
+    if (command && this.imageSlots(command.name).own === 0) {
       const reply = await this.options.commands.runText(c, caption, [], this.bot.botInfo.username);
       if (reply) await this.replies.send(ctx, c, reply);
       return;
     }
-    // A plain caption is about one image: an edit, a describe, or the /imagine it names.
-    const images = await this.images.fetch(
-      ctx,
-      c,
-      refs.slice(0, command ? this.imageSlots(command.name) : 1),
-    );
+    // A plain caption is about one image: an edit, a describe, or the /imagine it names. The answer says when
+    // more came than were used (commands/unused-images.ts).
+    const used = refs.slice(0, command ? this.imageSlots(command.name).own : 1);
+    const images = await this.images.fetch(ctx, c, used);
     const image = images?.[0];
     if (!images || !image) return;
+    const offered = refs.length;
     const reply =
-      (await this.options.commands.runText(c, caption, images, this.bot.botInfo.username)) ??
-      (await this.options.commands.replyToImage(c, { image, text: caption }));
+      (await this.options.commands.runText(c, caption, images, this.bot.botInfo.username, offered)) ??
+      (await this.options.commands.replyToImage(c, { image, text: caption, offered }));
     await this.replies.send(ctx, c, reply);
   }
 
   private async onText(ctx: Context): Promise<void> {
     const message = ctx.msg as Message;
-    const text = message.text ?? '';
+    const text = this.line(message.text);
     const c = this.context(ctx);
     const replied = message.reply_to_message;
     const repliedImage = imageOf(replied);
     const me = this.bot.botInfo;
     const command = this.parse(text);
     if (command) {
-      const wanted = repliedImage && this.imageSlots(command.name) > 0 ? [repliedImage] : [];
+      // A replied-to image only where the command requires one: a fresh /imagine under a picture draws anew.
+      const wanted = repliedImage && this.imageSlots(command.name).replied ? [repliedImage] : [];
       const images = await this.images.fetch(ctx, c, wanted);
       if (!images) return;
       const reply = await this.options.commands.runText(c, text, images, me.username);
@@ -390,7 +398,8 @@ export class TelegramBot {
     }
     const [image] = (await this.images.fetch(ctx, c, [repliedImage])) ?? [];
     if (!image) return;
-    await this.replies.send(ctx, c, await this.options.commands.replyToImage(c, { image, text: cleaned }));
+    const line = { image, text: cleaned, replied: true };
+    await this.replies.send(ctx, c, await this.options.commands.replyToImage(c, line));
   }
 
   private async onButton(ctx: Context): Promise<void> {

@@ -76,8 +76,11 @@ describe('/imagine with an image', () => {
     });
     // Every later rendering of the waiting job (its place in the queue) keeps the line.
     const waiting = made as Job;
-    const deps: RenderDeps = { store, defaultLocale: 'en', now: () => 0, expectedMs: () => 1000 };
-    const moved = await renderEvent({ type: 'position', job: waiting, ahead: 1, etaMs: 2000 }, deps);
+    const deps: RenderDeps = { store, defaultLocale: 'en', now: () => 0 };
+    const moved = await renderEvent(
+      { type: 'position', job: waiting, ahead: 1, etaMs: 2000, endMs: 3000 },
+      deps,
+    );
     expect(keys(moved)).toEqual(['job.image_as_subject', 'job.queued']);
     const noWorker = renderQueued(waiting, 1, 0, { ...deps, workersRunning: () => false });
     expect(keys(noWorker)).toEqual(['job.image_as_subject', 'job.queued_no_worker']);

@@ -28,6 +28,18 @@ describe('RateLimiter in one process', () => {
     expect((await limiter.take('u', T + 2, true)).ok).toBe(true);
     expect(await refusedAfter(limiter.take('u', T + 3))).toBe(59_999);
   });
+
+  it('forgets a user who submitted once and never came back, once their minute has passed', async () => {
+    const limiter = new RateLimiter(5);
+    for (let i = 0; i < 100; i++) await limiter.take(`once-${i}`, T + i);
+    expect(limiter.trackedUsers).toBe(100);
+    await limiter.take('late', T + 30_000);
+    expect(limiter.trackedUsers).toBe(101);
+    // A minute after the first sweep's time, the next submission sweeps: only the one still inside the window stays.
+    await limiter.take('later', T + 60_000 + 99);
+    expect(limiter.trackedUsers).toBe(2);
+    expect(await refusedAfter(limiter.take('late', T + 60_000 + 100))).toBeUndefined();
+  });
 });
 
 describe('RateLimiter over a shared window', () => {
