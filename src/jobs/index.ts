@@ -13,6 +13,7 @@ export type { JobEvent, JobListener } from './events.js';
 export { JobEvents } from './events.js';
 export { isDiskFull } from './job-failure.js';
 export { insertFinishedImage } from './job-parts.js';
+export { type OpenQuestion, QuestionLog } from './questions.js';
 export type {
   CancelResult,
   JobHold,

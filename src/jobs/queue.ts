@@ -6,6 +6,7 @@ import { admissionRefusal, tooLongRefusal } from './admission.js';
 import { estimateStoredRequest } from './estimate.js';
 import { EtaCalibration } from './eta-calibration.js';
 import { JobEvents, type JobListener } from './events.js';
+import { FairCounters } from './fair-counters.js';
 import { type Claim, JobHolds } from './holds.js';
 import { DISK_FULL, isDiskFull } from './job-failure.js';
 import { newJob } from './job-parts.js';
@@ -13,7 +14,7 @@ import { queuedOrNone, recoverInterrupted, removeFilesQuietly } from './job-tran
 import { QueuePositions } from './positions.js';
 import type { CancelResult, JobHold, JobQueueOptions, SubmitInput, SubmitResult } from './queue-types.js';
 import { type RunDeps, type RunningEntry, runBatch } from './run-batch.js';
-import { FairScheduler, liftReturningUser } from './scheduler.js';
+import { FairScheduler } from './scheduler.js';
 import type { JobStore } from './store.js';
 import { type Job, type Owner, ownerKey } from './types.js';
 import type { Place, WaitPlan } from './wait-plan.js';
@@ -30,6 +31,7 @@ export class JobQueue {
   readonly events = new JobEvents();
   private readonly scheduler: FairScheduler;
   private readonly store: JobStore;
+  private readonly fair: FairCounters;
   private readonly counters: Map<string, number>;
   private readonly running = new Map<string, RunningEntry>();
   private wake: (() => void) | undefined;
@@ -62,8 +64,10 @@ export class JobQueue {
       agingMs: options.agingMs ?? 10 * 60_000,
       maxRunningPerUser: options.limits.maxRunningPerUser,
     });
-    this.counters = this.store.counters();
+    this.fair = new FairCounters(this.store);
+    this.counters = this.fair.counters;
     this.recovered = recoverInterrupted(this.store, this.counters, this.now());
+    this.settleFairness([]);
     this.positions = new QueuePositions({
       store: this.store,
       scheduler: this.scheduler,
@@ -84,6 +88,7 @@ export class JobQueue {
       running: this.running,
       pause: (job, restarts) => this.pause(job, restarts),
       tellPlaces: () => this.positions.emit(),
+      settle: (ended) => this.settleFairness(ended.map((job) => ownerKey(job.owner))),
     };
   }
 
@@ -147,7 +152,7 @@ export class JobQueue {
     try {
       for (const [name, bytes] of Object.entries(input.files ?? {})) this.store.writeFile(id, name, bytes);
       this.store.transaction(() => {
-        if (!active.has(user)) this.store.setCounter(user, liftReturningUser(this.counters, user, active));
+        if (!active.has(user)) this.store.setCounter(user, this.fair.lift(user, active));
         this.store.insert(job);
         for (const old of replaced) this.store.update(old);
       });
@@ -193,6 +198,7 @@ export class JobQueue {
       job.status = 'cancelled';
       job.finishedAt = this.now();
       this.store.update(job);
+      this.settleFairness([ownerKey(job.owner)]);
       this.events.emit({ type: 'cancelled', job });
       this.positions.emit();
       return 'cancelled';
@@ -259,6 +265,27 @@ export class JobQueue {
     }
     const jobs = picked.map((c) => this.store.get(c.id)).filter((j): j is Job => j?.status === 'queued');
     if (jobs.length > 0) await runBatch(this.runDeps, jobs);
+  }
+
+  /**
+   * After jobs ended or a waiting one was cancelled (`leaving`: their owners), the fair share may let idle users go
+   * (fair-counters.ts): it is told who is active and what their running jobs were charged.
+   */
+  private settleFairness(leaving: readonly string[]): void {
+    try {
+      const active = new Map<string, number>();
+      for (const job of this.store.byStatus('queued')) active.set(ownerKey(job.owner), 0);
+      for (const { job } of this.running.values()) {
+        const user = ownerKey(job.owner);
+        active.set(user, (active.get(user) ?? 0) + job.estimatedCost);
+      }
+      this.fair.settle(active, leaving);
+    } catch (error) {
+      // Only the floor and the room kept are at stake: the next job's end settles again.
+      this.options.log?.('warn', 'could not settle the fairness counters', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
 
   private runningPerUser(): Map<string, number> {

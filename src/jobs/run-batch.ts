@@ -36,6 +36,8 @@ export interface RunDeps {
   pause(job: Job, restarts: boolean): void;
   /** Tells the waiting jobs whose place changed. */
   tellPlaces(): void;
+  /** The run's jobs have ended (or gone back to the queue): the fair share may let idle users go. */
+  settle(ended: readonly Job[]): void;
 }
 
 /**
@@ -64,6 +66,7 @@ export async function runBatch(deps: RunDeps, jobs: readonly Job[]): Promise<voi
       clearTimeout(entry.timer);
       deps.running.delete(entry.job.id);
     }
+    deps.settle(entries.map(({ job }) => job));
   }
   deps.tellPlaces();
 }

@@ -1,12 +1,14 @@
 // Fair share of the single model between users: a virtual token counter (VTC, arXiv 2401.00588) per user counts the
 // service received in cost units. The next job belongs to the backlogged user with the smallest counter; a user who
-// comes back after being idle is lifted to the smallest counter among active users, so idle time is not banked.
+// comes back after being idle is lifted to the smallest counter among active users (to the floor the queue keeps when
+// nobody is active, fair-counters.ts), so idle time is not banked.
 // Two priority classes (admins' jobs are 'high'); while high jobs wait, a normal job that has waited `agingMs` is
 // promoted, so nothing starves behind them. Without high jobs aging stays out of it: promoting a long backlog would
 // put the heaviest user ahead of everyone who arrived later (bench/scheduler.ts measured light users' p95 wait
 // rising from ~150 s to ~650 s). The same rules run as a dry run to give honest "jobs ahead of yours" positions.
 // p-queue is not used here: its priorities are static and FIFO within a priority, which is exactly the unfairness
-// this scheduler exists to avoid.
+// this scheduler exists to avoid. Dry runs charge a `TrialCounters` over the real counters, so each costs what it
+// charges, not a copy of every user's counter.
 
 export interface Candidate {
   id: string;
@@ -18,6 +20,9 @@ export interface Candidate {
   /** Jobs with equal keys may share a batch (same task and shape). */
   batchKey?: string;
 }
+
+/** What the scheduler reads of the fairness counters: a user's counter, if known. */
+export type CounterLookup = Pick<ReadonlyMap<string, number>, 'get'>;
 
 export interface SchedulerOptions {
   agingMs: number;
@@ -35,7 +40,7 @@ export class FairScheduler {
   /** The fair-next job among `queued`, skipping users already at their running cap. */
   pick(
     queued: readonly Candidate[],
-    counters: ReadonlyMap<string, number>,
+    counters: CounterLookup,
     running: ReadonlyMap<string, number>,
     now: number,
   ): Candidate | undefined {
@@ -63,7 +68,7 @@ export class FairScheduler {
   /** The fair-next job, then up to `max − 1` more of the same batch key, each chosen fairly among those left. */
   pickBatch(
     queued: readonly Candidate[],
-    counters: Map<string, number>,
+    counters: CounterLookup,
     running: ReadonlyMap<string, number>,
     now: number,
     max: number,
@@ -72,16 +77,16 @@ export class FairScheduler {
     if (!first) return [];
     const batch = [first];
     if (first.batchKey === undefined || max <= 1) return batch;
-    const trial = new Map(counters);
+    const trial = new TrialCounters(counters);
     const busy = new Map(running);
-    charge(trial, first.user, first.cost);
+    trial.charge(first.user, first.cost);
     busy.set(first.user, (busy.get(first.user) ?? 0) + 1);
     let left = queued.filter((c) => c.id !== first.id && c.batchKey === first.batchKey);
     while (batch.length < max) {
       const next = this.pick(left, trial, busy, now);
       if (!next) break;
       batch.push(next);
-      charge(trial, next.user, next.cost);
+      trial.charge(next.user, next.cost);
       busy.set(next.user, (busy.get(next.user) ?? 0) + 1);
       left = left.filter((c) => c.id !== next.id);
     }
@@ -89,8 +94,8 @@ export class FairScheduler {
   }
 
   /** Dry run: the order in which the queued jobs would start if nobody new arrived. */
-  order(queued: readonly Candidate[], counters: ReadonlyMap<string, number>, now: number): Candidate[] {
-    const trial = new Map(counters);
+  order(queued: readonly Candidate[], counters: CounterLookup, now: number): Candidate[] {
+    const trial = new TrialCounters(counters);
     const none = new Map<string, number>();
     let left = [...queued];
     const out: Candidate[] = [];
@@ -98,7 +103,7 @@ export class FairScheduler {
       const next = this.pick(left, trial, none, now);
       if (!next) break;
       out.push(next);
-      charge(trial, next.user, next.cost);
+      trial.charge(next.user, next.cost);
       left = left.filter((c) => c.id !== next.id);
     }
     return out;
@@ -109,19 +114,44 @@ export function charge(counters: Map<string, number>, user: string, cost: number
   counters.set(user, (counters.get(user) ?? 0) + cost);
 }
 
-/** A user becoming active again starts no lower than the least-served active user. */
+/**
+ * The counters as a dry run charges them: its charges are kept apart and read over the real counters, which it
+ * never changes.
+ */
+export class TrialCounters implements CounterLookup {
+  private readonly charged = new Map<string, number>();
+
+  constructor(private readonly base: CounterLookup) {}
+
+  get(user: string): number | undefined {
+    return this.charged.get(user) ?? this.base.get(user);
+  }
+
+  charge(user: string, cost: number): void {
+    this.charged.set(user, (this.get(user) ?? 0) + cost);
+  }
+}
+
+/**
+ * A user becoming active again starts no lower than the least-served active user. `floor` (fair-counters.ts) is
+ * where a user with no counter kept starts, and where anyone starts who finds nobody active; without it a user
+ * never seen starts at 0 and one finding nobody active keeps their own counter.
+ */
 export function liftReturningUser(
   counters: Map<string, number>,
   user: string,
   activeUsers: Iterable<string>,
+  floor?: number,
 ): number {
-  let floor: number | undefined;
+  const counterOf = (u: string) => counters.get(u) ?? floor ?? 0;
+  let least: number | undefined;
   for (const other of activeUsers) {
     if (other === user) continue;
-    const c = counters.get(other) ?? 0;
-    floor = floor === undefined ? c : Math.min(floor, c);
+    const c = counterOf(other);
+    least = least === undefined ? c : Math.min(least, c);
   }
-  const lifted = Math.max(counters.get(user) ?? 0, floor ?? counters.get(user) ?? 0);
+  const own = counterOf(user);
+  const lifted = Math.max(own, least ?? floor ?? own);
   counters.set(user, lifted);
   return lifted;
 }

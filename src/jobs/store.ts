@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BlockList } from './blocks.js';
 import { DeliveryLog } from './deliveries.js';
+import { QuestionLog } from './questions.js';
 import type { Job, JobStatus, Owner } from './types.js';
 import { ownerKey } from './types.js';
 
@@ -22,6 +23,8 @@ CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, seq);
 -- A user's jobs (history pages, a .. re-run's latest, /info) without reading every user's.
 CREATE INDEX IF NOT EXISTS jobs_owner ON jobs(owner, seq);
 CREATE TABLE IF NOT EXISTS fairness (user TEXT PRIMARY KEY, counter REAL NOT NULL);
+-- The counter a user without a row starts from (fair-counters.ts): one row.
+CREATE TABLE IF NOT EXISTS fairness_floor (id INTEGER PRIMARY KEY CHECK (id = 1), floor REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS settings (user TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS calibration (device TEXT PRIMARY KEY, ms_per_unit REAL NOT NULL, samples INTEGER NOT NULL);
 `;
@@ -36,6 +39,8 @@ export class JobStore {
   readonly deliveries: DeliveryLog;
   /** Users an admin blocked from the bot (`/block`). */
   readonly blocks: BlockList;
+  /** A chat adapter's questions waiting for a reply (Telegram's Edit, Remix…), kept across restarts. */
+  readonly questions: QuestionLog;
 
   constructor(readonly dataDir: string) {
     mkdirSync(join(dataDir, 'jobs'), { recursive: true });
@@ -45,6 +50,7 @@ export class JobStore {
     this.db.exec(SCHEMA);
     this.deliveries = new DeliveryLog(this.db);
     this.blocks = new BlockList(this.db);
+    this.questions = new QuestionLog(this.db);
   }
 
   newId(): string {
@@ -151,6 +157,27 @@ export class JobStore {
         'INSERT INTO fairness (user, counter) VALUES (?, ?) ON CONFLICT(user) DO UPDATE SET counter = excluded.counter',
       )
       .run(user, counter);
+  }
+
+  /** Removes the counters of users the fair share no longer needs to tell apart (fair-counters.ts). */
+  forgetCounters(users: readonly string[]): void {
+    const remove = this.db.prepare('DELETE FROM fairness WHERE user = ?');
+    for (const user of users) remove.run(user);
+  }
+
+  fairnessFloor(): number {
+    const row = this.db.prepare('SELECT floor FROM fairness_floor WHERE id = 1').get() as
+      | { floor: number }
+      | undefined;
+    return row?.floor ?? 0;
+  }
+
+  setFairnessFloor(floor: number): void {
+    this.db
+      .prepare(
+        'INSERT INTO fairness_floor (id, floor) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET floor = excluded.floor',
+      )
+      .run(floor);
   }
 
   calibration(device: string): { msPerUnit: number; samples: number } | undefined {

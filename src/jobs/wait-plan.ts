@@ -4,12 +4,12 @@
 // start together and take one run's time, not one wait each, and end together: each is ready when its run ends, not
 // after its own share. One process has one worker; a shared queue has its live ones. Both modes place jobs through
 // this one function, so a front-end tells what a single process would.
-import { type Candidate, charge, type FairScheduler } from './scheduler.js';
+import { type Candidate, type CounterLookup, type FairScheduler, TrialCounters } from './scheduler.js';
 
 export interface WaitPlanInput<J> {
   /** The waiting jobs with what the scheduler sees of each. */
   queued: ReadonlyArray<{ job: J; candidate: Candidate }>;
-  counters: ReadonlyMap<string, number>;
+  counters: CounterLookup;
   now: number;
   /** Runs a worker has (or is about to start: no `startedAt`), each one worker's until its jobs end. */
   running: ReadonlyArray<{ jobs: readonly J[]; startedAt?: number }>;
@@ -77,7 +77,7 @@ export function planWaits<J>(
   }
   const next = { ahead, etaMs: Math.round(Math.min(...free)) };
   const byId = new Map(input.queued.map(({ job, candidate }) => [candidate.id, job]));
-  const trial = new Map(input.counters);
+  const trial = new TrialCounters(input.counters);
   const idle = new Map<string, number>();
   let left = input.queued.map(({ candidate }) => candidate);
   const starts: PlannedStart<J>[] = [];
@@ -91,7 +91,7 @@ export function planWaits<J>(
     const endMs = Math.round(at + ms);
     for (const job of jobs) starts.push({ job, ahead, etaMs, endMs });
     ahead += batch.length;
-    for (const c of batch) charge(trial, c.user, c.cost);
+    for (const c of batch) trial.charge(c.user, c.cost);
     const picked = new Set(batch.map((c) => c.id));
     left = left.filter((c) => !picked.has(c.id));
   }

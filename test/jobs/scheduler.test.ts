@@ -46,3 +46,36 @@ describe('FairScheduler aging', () => {
     expect(scheduler.pick(queued, counters, new Map(), 5 * MIN)?.id).toBe('a1');
   });
 });
+
+describe('FairScheduler dry runs', () => {
+  it('charge their own trial over the counters given, which they leave as they were', () => {
+    const batching = new FairScheduler({ agingMs: 10 * MIN, maxRunningPerUser: 2 });
+    const queued = ['a', 'b', 'c', 'a', 'b', 'a'].map((u, i) => ({
+      ...job(`${u}${i}`, u, i + 1, 0),
+      cost: 40 + 30 * i,
+      batchKey: i % 2 === 0 ? 'x' : 'y',
+    }));
+    const counters = new Map([
+      ['a', 0],
+      ['b', 50],
+    ]);
+    const before = [...counters];
+    // Reference: the same picks over a copy charged as it goes.
+    const copy = new Map(counters);
+    const expected: string[] = [];
+    let left = [...queued];
+    while (left.length > 0) {
+      const next = batching.pick(left, copy, new Map(), 0) as Candidate;
+      expected.push(next.id);
+      copy.set(next.user, (copy.get(next.user) ?? 0) + next.cost);
+      left = left.filter((c) => c !== next);
+    }
+    expect(batching.order(queued, counters, 0).map((c) => c.id)).toEqual(expected);
+    expect(batching.pickBatch(queued, counters, new Map(), 0, 3).map((c) => c.id)).toEqual([
+      'a0',
+      'c2',
+      'b4',
+    ]);
+    expect([...counters]).toEqual(before);
+  });
+});
