@@ -81,7 +81,7 @@ export class TelegramBot {
     const maxDelaySeconds = options.autoRetryMaxDelayS ?? 60;
     this.bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds, rethrowHttpErrors: true }));
     this.bot.api.config.use(followUpgrades());
-    this.questions = new TelegramQuestions(this.bot.api);
+    this.questions = new TelegramQuestions(this.bot.api, options.jobs.store.questions);
     this.bot.catch((error) => options.log.warn({ err: error.error }, 'telegram update failed'));
     this.bot.use((_ctx, next) => this.handlers.track(next()));
     const { store, queue } = options.jobs;
@@ -375,15 +375,14 @@ export class TelegramBot {
       if (reply) await this.replies.send(ctx, c, reply);
       return;
     }
-    const asked = replied && this.questions.askedBy(replied.chat.id, replied.message_id);
-    // Someone else's reply to a question is no answer to it: it is an ordinary message.
-    if (asked && asked.userId === senderIdOf(message)) {
-      await this.replies.send(
-        ctx,
-        c,
-        await this.options.commands.answerAsk(c, asked.kind, asked.jobId, text),
-      );
-      return;
+    // The answer to one of the bot's questions; one it no longer knows is said to have expired (questions.ts).
+    const answer = replied && this.questions.replyTo(replied, message, me.id);
+    if (answer) {
+      const reply =
+        answer === 'expired'
+          ? textReply('ask.expired')
+          : await this.options.commands.answerAsk(c, answer.kind, answer.jobId, text);
+      return void (await this.replies.send(ctx, c, reply));
     }
     if (!repliedImage || opensWithCommand(message)) return;
     // In groups (privacy mode) only replies to the bot's own messages or mentions of it are meant for the bot.

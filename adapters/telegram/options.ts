@@ -12,8 +12,11 @@ export interface TelegramOptions {
   log: Logger;
   /** Where status messages are remembered and undelivered endings marked (the job store's). */
   deliveries: DeliveryLog;
-  /** The jobs an edited request may replace: its author's recent ones, cancelled while they wait. */
-  jobs: { store: Pick<JobStore, 'recentOf'>; queue: Pick<JobQueueApi, 'get' | 'cancel'> };
+  /**
+   * The jobs an edited request may replace (its author's recent ones, cancelled while they wait), and where the bot's
+   * open questions are kept.
+   */
+  jobs: { store: Pick<JobStore, 'recentOf' | 'questions'>; queue: Pick<JobQueueApi, 'get' | 'cancel'> };
   /** Tests and the soak count how each job's ending reached its owner. */
   onDelivery?: (jobId: string, delivery: Delivery) => void;
   /** Tests point grammY at a local Bot API. */

@@ -3,15 +3,28 @@
 // remembered question. In a group the question is for the one who pressed: `selective` opens the reply box only on
 // their screen, and only their reply counts as the answer. A press that counts as its chat's (an anonymous admin's,
 // senders.ts) is answered by a message on behalf of that chat, and its asker is not named: they chose not to be.
+// Questions are kept in the job store (src/jobs/questions.ts), so an answer after a restart is answered as before it.
+// A reply to one of the bot's questions that is no longer kept (one of the oldest, or asked before questions were
+// kept) is known by its words, and told that the question expired rather than met with silence.
 import type { Api } from 'grammy';
 import type { Message, MessageEntity, User } from 'grammy/types';
-import type { ReplyAsk } from '../../commands/index.js';
-import { type Locale, t } from '../../src/i18n.js';
+import { ASK_KINDS, type ReplyAsk } from '../../commands/index.js';
+import { allCatalogs, type Locale, t } from '../../src/i18n.js';
+import type { QuestionLog } from '../../src/jobs/index.js';
 import { inTopic } from './send.js';
 import { senderIdOf } from './sender-id.js';
 
 /** Old questions are rarely answered: the most recent ones are kept. */
 const KEPT = 1000;
+
+/** Every question's words, in every language: the first line of a question, after its asker's name if any. */
+const LABELS: ReadonlySet<string> = new Set(
+  Object.values(allCatalogs()).flatMap((catalog) =>
+    Object.entries(catalog)
+      .filter(([key]) => /^ask\.\w+\.label$/.test(key))
+      .map(([, label]) => label),
+  ),
+);
 
 /** A remembered question: what it asks, about which job, and whose answer it waits for (senders.ts `senderIdOf`). */
 export type Asked = Pick<ReplyAsk, 'kind' | 'jobId'> & { userId: string };
@@ -29,10 +42,11 @@ export interface QuestionTarget {
 }
 
 export class TelegramQuestions {
-  /** `<chatId>:<messageId>` → what was asked, about which job, of whom. */
-  private readonly asked = new Map<string, Asked>();
-
-  constructor(private readonly api: Api) {}
+  constructor(
+    private readonly api: Api,
+    /** What was asked, about which job, of whom, by `telegram:<chatId>:<messageId>`. */
+    private readonly kept: Pick<QuestionLog, 'remember' | 'at'>,
+  ) {}
 
   async ask(target: QuestionTarget, locale: Locale, question: ReplyAsk): Promise<void> {
     const { chatId, threadId, asker } = target;
@@ -49,14 +63,41 @@ export class TelegramQuestions {
       ...(source ? { reply_parameters: { message_id: source, allow_sending_without_reply: true } } : {}),
       ...inTopic(threadId),
     });
-    this.asked.set(`${chatId}:${sent.message_id}`, { kind, jobId, userId: asker.id });
-    if (this.asked.size > KEPT) this.asked.delete(this.asked.keys().next().value as string);
+    this.kept.remember(placeOf(chatId, sent.message_id), { kind, jobId, userId: asker.id }, KEPT);
   }
 
-  /** What the bot's message `messageId` in `chatId` asked, if it is one of its remembered questions. */
-  askedBy(chatId: number, messageId: number): Asked | undefined {
-    return this.asked.get(`${chatId}:${messageId}`);
+  /**
+   * What `message`, a reply to the bot's message `replied`, is: the answer to the question `replied` asked, when it
+   * comes from the one asked; a reply to a question of the bot's no longer kept (`'expired'`); or neither (undefined):
+   * an ordinary message, as is someone else's reply to a question.
+   */
+  replyTo(replied: Message, message: Message, botId: number): Asked | 'expired' | undefined {
+    if (replied.from?.id !== botId) return undefined;
+    const asked = this.kept.at(placeOf(replied.chat.id, replied.message_id));
+    if (asked) {
+      if (asked.userId !== senderIdOf(message)) return undefined;
+      // A kind this version does not ask any more is a question it can no longer answer.
+      const kind = ASK_KINDS.find((known) => known === asked.kind);
+      return kind ? { kind, jobId: asked.jobId, userId: asked.userId } : 'expired';
+    }
+    return isQuestion(replied, message) ? 'expired' : undefined;
   }
+}
+
+function placeOf(chatId: number, messageId: number): string {
+  return `telegram:${chatId}:${messageId}`;
+}
+
+/**
+ * Whether the bot's message `replied` reads as one of its questions, not someone else's: its first line is a
+ * question's words, after the name of the one it asked when it names them, and `message` comes from them.
+ */
+function isQuestion(replied: Message, message: Message): boolean {
+  const [line = ''] = (replied.text ?? '').split('\n');
+  const named = replied.entities?.find((e) => e.type === 'text_mention' && e.offset === 0);
+  if (named?.type === 'text_mention' && named.user.id !== message.from?.id) return false;
+  const label = named ? line.slice(named.length).replace(/^: /, '') : line;
+  return LABELS.has(label);
 }
 
 /**

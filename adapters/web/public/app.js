@@ -279,6 +279,7 @@ async function addAskedLine(jobId, li) {
     li.before(userItem(entry.asked.text, entry.asked.images));
 }
 
+/** Sends a press, or the answer to its question; false when the bot could not be reached (already said). */
 async function act(id, answer, li) {
   asking += 1;
   try {
@@ -299,6 +300,7 @@ async function act(id, answer, li) {
     show(msg, false, id.split(':')[1]);
   } catch {
     offline();
+    return false;
   } finally {
     asking -= 1;
   }
@@ -356,7 +358,12 @@ function editForm(id, li, ask) {
     const answer = input.value.trim();
     if (!answer || submit.disabled) return;
     submit.disabled = true;
-    await act(id, answer, li);
+    // Not delivered (the server restarting, the network gone): the answer stays in its box, to send again. The
+    // answer names its button, so a server started since answers it as the one that asked would have.
+    if ((await act(id, answer, li)) === false) {
+      submit.disabled = false;
+      return input.focus();
+    }
     form.remove();
   });
   li.append(form);

@@ -1,7 +1,8 @@
 // The playground's inline forms (Edit, Remix, Custom zoom, and Vary (Region) where the result cannot go into the
 // composer) in a real browser (Debian's Chromium via playwright-core), on the page's own files with the server's
 // answers stubbed (no engine): each offers the composer's palette for the flags, and Escape closes that list first,
-// then the form, giving the keyboard back to the button that opened it.
+// then the form, giving the keyboard back to the button that opened it. An answer the server could not take stays in
+// its form, to send again.
 import { existsSync, readFileSync } from 'node:fs';
 import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,9 +25,13 @@ const ASKS: Record<string, string> = {
   vary_region: 'region_line',
 };
 
+/** Whether the server is out of reach (restarting): the page's requests then fail as a refused connection does. */
+let down = false;
+
 /** The server as the page sees it: its files, one finished job with the four buttons, and the asks they get. */
 async function serve(route: Route, answers: string[]) {
   const request = route.request();
+  if (down && request.url().includes('/api/')) return route.abort('connectionrefused');
   const url = new URL(request.url());
   const json = (body: unknown) =>
     route.fulfill({ contentType: 'application/json', body: JSON.stringify(body) });
@@ -143,6 +148,30 @@ describe.skipIf(!haveBrowser)('playground inline forms: the palette and Escape',
     await box.press('Escape');
     expect(await form.count()).toBe(0);
     expect(answers).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('an answer the server could not take (it was restarting) stays in its form, and is taken once it is back', async () => {
+    const message = page.locator('#log li.bot[data-job=job1]');
+    await message.locator('.buttons button', { hasText: 'Remix' }).click();
+    const form = message.locator('form.edit-form');
+    const box = form.locator('textarea');
+    await box.waitFor();
+    await box.fill('/imagine a fox at night');
+    down = true;
+    await form.locator('button[type=submit]').click();
+    await page
+      .locator('#log li.bot', { hasText: 'The bot could not be reached.' })
+      .waitFor({ timeout: 10_000 });
+    expect(await form.count()).toBe(1);
+    expect(await box.inputValue()).toBe('/imagine a fox at night');
+    expect(await form.locator('button[type=submit]').isEnabled()).toBe(true);
+    expect(answers).toEqual([]);
+
+    down = false;
+    await form.locator('button[type=submit]').click();
+    await form.waitFor({ state: 'detached', timeout: 10_000 });
+    expect(answers).toEqual(['/imagine a fox at night']);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -1,0 +1,164 @@
+// The bot's questions (Edit, Remix… asked as a message to reply to) across a restart, with the real grammY client
+// against the fake Bot API on the engine double: the adapter and the services stop, the fake keeps its chats, and a
+// new run opens the same DATA_DIR. The answer to a question asked before the restart is answered as before it; a
+// reply to one of the bot's questions it no longer keeps gets one line saying the question expired, never silence.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Message, User } from 'grammy/types';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTelegram } from '../../../adapters/telegram/index.js';
+import { buildCommands } from '../../../src/app-services.js';
+import { t } from '../../../src/i18n.js';
+import type { Services } from '../../../src/services.js';
+import {
+  type FakeTelegram,
+  startFakeTelegram,
+  type TelegramCall,
+} from '../../doubles/fake-telegram/index.js';
+import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
+import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import { openDoubleServices } from '../e2e-services.js';
+import { jobIdIn, newUsers, repliesTo, textOf } from './telegram-on-fake.js';
+
+interface Run {
+  services: Services;
+  stop(): Promise<void>;
+}
+
+let fake: FakeTelegram;
+let dataDir: string;
+let run: Run | undefined;
+const unhandled = watchUnhandledRejections();
+const engine = new TimedEngineDouble(20, 4);
+
+/** One run of the bot on `dataDir`: the job system on the engine double, the adapter on the fake. */
+async function start(): Promise<Run> {
+  const { config, log, services } = openDoubleServices(
+    'telegram-questions',
+    { DATA_DIR: dataDir, TELEGRAM_TOKEN: fake.token, RATE_LIMIT_PER_MINUTE: '0' },
+    engine,
+  );
+  const running = await startTelegram({ config, log }, services, buildCommands({ config, log }, services), {
+    apiRoot: fake.apiRoot,
+    editIntervalMs: { private: 30, group: 60 },
+  });
+  services.start();
+  return {
+    services,
+    stop: async () => {
+      await services.jobs.queue.stop({ waitMs: 2000 });
+      await running.stop();
+      await services.close();
+    },
+  };
+}
+
+/** The same DATA_DIR after a restart. */
+async function restart(): Promise<Run> {
+  await run?.stop();
+  run = await start();
+  return run;
+}
+
+beforeEach(async () => {
+  fake = await startFakeTelegram({ maxLongPollMs: 200, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
+  dataDir = mkdtempSync(join(tmpdir(), 'dimoo-telegram-questions-'));
+  run = await start();
+}, 60_000);
+
+afterEach(async () => {
+  await run?.stop();
+  run = undefined;
+  await fake.stop();
+  expect(unhandled.rejections).toEqual([]);
+});
+
+afterAll(() => unhandled.stop());
+
+const newUser = newUsers(7500);
+const toChat = (chatId: number) => (c: TelegramCall) => String(c.params.chat_id) === String(chatId);
+const jobsOf = (services: Services, from: User) =>
+  services.jobs.store.recentOf({ platform: 'telegram', userId: String(from.id) }, 50);
+
+/** A finished result of `from`'s, and the question its `button` asked (the bot's message to reply to). */
+async function asked(
+  from: User,
+  button: string,
+  label: string,
+): Promise<{ jobId: string; question: Message }> {
+  fake.injectText('/imagine a lighthouse --steps 2', { from });
+  const result = await fake.waitForCall((c) => c.method === 'sendPhoto' && toChat(from.id)(c), 15_000);
+  const jobId = jobIdIn(result) as string;
+  const photo = fake.message(from.id, (result.result as Message).message_id) as Message;
+  fake.injectCallbackQuery(photo, `${button}:${jobId}`, from);
+  const ask = await fake.waitForCall(
+    (c) => c.method === 'sendMessage' && toChat(from.id)(c) && textOf(c).startsWith(label),
+    15_000,
+  );
+  expect(ask.params.reply_markup).toMatchObject({ force_reply: true });
+  return { jobId, question: fake.message(from.id, (ask.result as Message).message_id) as Message };
+}
+
+describe('Telegram questions across a restart', { timeout: 60_000 }, () => {
+  it('the answer to an Edit question asked before a restart edits that result after it', async () => {
+    const from = newUser();
+    const { question } = await asked(from, 'edit', t('en', 'ask.edit.label'));
+    const { services } = await restart();
+    fake.injectText('make it night --steps 2', { from, replyTo: question });
+    await expect.poll(() => jobsOf(services, from).length, { timeout: 15_000, interval: 50 }).toBe(2);
+    expect(jobsOf(services, from)[0]?.request).toMatchObject({
+      task: 'image_to_image',
+      prompt: 'make it night',
+    });
+  });
+
+  it('so is a Remix answer: the changed line is the new /imagine', async () => {
+    const from = newUser();
+    const { question } = await asked(from, 'remix', t('en', 'ask.remix.label'));
+    const { services } = await restart();
+    fake.injectText('a lighthouse at dawn --steps 3', { from, replyTo: question });
+    await expect.poll(() => jobsOf(services, from).length, { timeout: 15_000, interval: 50 }).toBe(2);
+    expect(jobsOf(services, from)[0]?.request).toMatchObject({
+      task: 'text_to_image',
+      prompt: 'a lighthouse at dawn',
+      steps: 3,
+    });
+  });
+
+  it('a reply to a question no longer kept gets one line: it expired, press the button again', async () => {
+    const from = newUser();
+    const { question } = await asked(from, 'edit', t('en', 'ask.edit.label'));
+    const { services } = await restart();
+    // A thousand questions asked since (in other chats): the oldest is forgotten, as the bot keeps the latest.
+    for (let i = 0; i < 1000; i += 1)
+      services.jobs.store.questions.remember(
+        `telegram:-1:${i}`,
+        { kind: 'edit_instruction', jobId: 'x', userId: '1' },
+        1000,
+      );
+    const reply = fake.injectText('make it night', { from, replyTo: question });
+    const expired = await fake.waitForCall((c) => c.method === 'sendMessage' && repliesTo(reply)(c), 15_000);
+    expect(textOf(expired)).toBe(t('en', 'ask.expired'));
+    // Once: the chat's next message is answered, and nothing else was said to the reply, nor any job made.
+    const marker = fake.injectText('/help', { from });
+    await fake.waitForCall((c) => c.method === 'sendMessage' && repliesTo(marker)(c), 15_000);
+    expect(fake.callsTo((c) => c.method.startsWith('send') && repliesTo(reply)(c))).toHaveLength(1);
+    expect(jobsOf(services, from)).toHaveLength(1);
+  });
+
+  it('in the asker’s language', async () => {
+    const from = { ...newUser(), language_code: 'de' };
+    const { question } = await asked(from, 'edit', t('de', 'ask.edit.label'));
+    const { services } = await restart();
+    // A store that keeps none: the question is lost, as one asked before questions were kept.
+    services.jobs.store.questions.remember(
+      'telegram:-1:0',
+      { kind: 'edit_instruction', jobId: 'x', userId: '1' },
+      0,
+    );
+    const reply = fake.injectText('mach es nachts', { from, replyTo: question });
+    const expired = await fake.waitForCall((c) => c.method === 'sendMessage' && repliesTo(reply)(c), 15_000);
+    expect(textOf(expired)).toBe(t('de', 'ask.expired'));
+  });
+});
