@@ -1,12 +1,16 @@
 // Fair share vs FIFO in virtual time: one heavy user with a long backlog of costly 1024² jobs, a medium user who
 // joins later, and light users arriving over time with cheap describe and 512² jobs. Costs come from the engine's
-// `estimateCost`; the pick/charge/lift rules are JobQueue's (FairScheduler, charge at start, lift on return).
+// `estimateCost`; the pick/charge/lift rules are JobQueue's (FairScheduler, charge at start, FairCounters: lift on
+// return among the waiting and running users, the floor for a user alone or new, idle users at or below it let go).
+// `fair_no_floor` is the rule before the floor (lift among the waiting users only, a new user at 0, every counter
+// kept). A second workload, `comeback`, is where the two differ: the queue empties between two sessions.
 //   node --import tsx bench/scheduler.ts [--runs 20] [--window-s 300]
 // Writes bench/results/scheduler.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type EngineRequest, estimateCost } from '../engine/index.js';
 import { mulberry32 } from '../engine/testing/mulberry32.js';
+import { FairCounters } from '../src/jobs/fair-counters.js';
 import { type Candidate, charge, FairScheduler, liftReturningUser } from '../src/jobs/index.js';
 
 const { values } = parseArgs({
@@ -38,7 +42,7 @@ const MS_PER_UNIT = 60_000 / COST.t2i_1024;
 interface SimJob {
   id: string;
   user: string;
-  role: 'heavy' | 'medium' | 'light';
+  role: 'heavy' | 'medium' | 'light' | 'history' | 'regular' | 'newcomer';
   cls: JobClass;
   arrival: number;
   seq: number;
@@ -74,7 +78,53 @@ function workload(seed: number): SimJob[] {
   return jobs.sort((a, b) => a.arrival - b.arrival).map((j, i) => ({ ...j, seq: i + 1, id: `j${i + 1}` }));
 }
 
-type Policy = 'fair' | 'fifo';
+/**
+ * Regulars, each with a history of 512² jobs run alone before the bench's window (the queue then empty), and as
+ * many newcomers, all arriving within a minute with a backlog of 512² jobs each.
+ */
+function comeback(seed: number): SimJob[] {
+  const random = mulberry32(seed);
+  const jobs: Omit<SimJob, 'seq' | 'id'>[] = [];
+  const add = (user: string, role: SimJob['role'], arrival: number) =>
+    jobs.push({
+      user,
+      role,
+      cls: 't2i_512',
+      arrival,
+      cost: COST.t2i_512,
+      serviceMs: COST.t2i_512 * MS_PER_UNIT * (0.85 + 0.3 * random()),
+    });
+  // History: one regular at a time, each done before the next comes (a day of use, the queue empty after it).
+  let t = 0;
+  for (let u = 0; u < 4; u++) {
+    const history = 5 + Math.floor(random() * 20);
+    for (let i = 0; i < history; i++) add(`regular${u}`, 'history', t + i);
+    t += history * 20_000;
+  }
+  const session = t + 3600_000;
+  for (let u = 0; u < 4; u++) {
+    for (const [user, role] of [
+      [`regular${u}`, 'regular'],
+      [`new${u}`, 'newcomer'],
+    ] as const) {
+      const arrival = session + Math.round(random() * 60_000);
+      const backlog = 4 + Math.floor(random() * 5);
+      for (let i = 0; i < backlog; i++) add(user, role, arrival + i);
+    }
+  }
+  return jobs.sort((a, b) => a.arrival - b.arrival).map((j, i) => ({ ...j, seq: i + 1, id: `j${i + 1}` }));
+}
+
+type Policy = 'fair' | 'fair_no_floor' | 'fifo';
+
+/** The table FairCounters would write, left out: the bench keeps counters in memory only. */
+const NO_TABLE = {
+  counters: () => new Map<string, number>(),
+  forgetCounters: () => undefined,
+  fairnessFloor: () => 0,
+  setFairnessFloor: () => undefined,
+  transaction: (work: () => void) => work(),
+};
 
 /** One worker, virtual time: at each free moment the policy picks among the jobs that have arrived. */
 function simulate(all: SimJob[], policy: Policy): SimJob[] {
@@ -83,8 +133,10 @@ function simulate(all: SimJob[], policy: Policy): SimJob[] {
     agingMs: AGING_MS,
     maxRunningPerUser: 1,
   });
-  const counters = new Map<string, number>();
+  const fair = new FairCounters(NO_TABLE);
+  const counters = policy === 'fair' ? fair.counters : new Map<string, number>();
   const queued: SimJob[] = [];
+  let running: SimJob | undefined;
   let next = 0;
   let now = 0;
   let done = 0;
@@ -92,7 +144,11 @@ function simulate(all: SimJob[], policy: Policy): SimJob[] {
     while (next < jobs.length && (jobs[next] as SimJob).arrival <= until) {
       const job = jobs[next++] as SimJob;
       const active = new Set(queued.map((j) => j.user));
-      if (!active.has(job.user)) liftReturningUser(counters, job.user, active);
+      if (policy === 'fair') {
+        // As JobQueue: a running job's owner is active too, and the floor is where a user alone or new starts.
+        if (running) active.add(running.user);
+        if (!active.has(job.user)) fair.lift(job.user, active);
+      } else if (!active.has(job.user)) liftReturningUser(counters, job.user, active);
       queued.push(job);
     }
   };
@@ -121,9 +177,17 @@ function simulate(all: SimJob[], policy: Policy): SimJob[] {
     queued.splice(queued.indexOf(chosen), 1);
     chosen.start = now;
     chosen.end = now + chosen.serviceMs;
+    if (policy === 'fair') {
+      // Arrivals during the run are admitted at their submission, the running user active, as JobQueue does;
+      // then the run's end settles the floor.
+      running = chosen;
+      admit(chosen.end);
+      running = undefined;
+      fair.settle(new Map(queued.map((j) => [j.user, 0])), [chosen.user]);
+    }
+    // Otherwise jobs arriving while this one ran join before the next pick.
     now = chosen.end;
     done++;
-    // Jobs arriving while this one ran join before the next pick (JobQueue admits them at submit time).
   }
   return jobs;
 }
@@ -168,36 +232,45 @@ function quantile(values: number[], q: number): number {
 }
 
 const round = (x: number, digits = 3) => Number(x.toFixed(digits));
-const policies: Policy[] = ['fair', 'fifo'];
-const results: Record<string, unknown> = {};
-for (const policy of policies) {
-  const waits: Record<SimJob['role'], number[]> = { heavy: [], medium: [], light: [] };
-  const jain: number[] = [];
-  let makespan = 0;
-  for (let run = 0; run < RUNS; run++) {
-    const jobs = simulate(workload(1000 + run), policy);
-    for (const j of jobs) waits[j.role].push(((j.start as number) - j.arrival) / 1000);
-    jain.push(...jainWindows(jobs));
-    makespan += Math.max(...jobs.map((j) => j.end as number)) / 1000 / RUNS;
+const policies: Policy[] = ['fair', 'fair_no_floor', 'fifo'];
+
+/** Each policy over `RUNS` seeds of `make`: Jain's index, the waits of each role in `roles`, the makespan. */
+function measure(
+  make: (seed: number) => SimJob[],
+  roles: readonly SimJob['role'][],
+): Record<string, unknown> {
+  const results: Record<string, unknown> = {};
+  for (const policy of policies) {
+    const waits = new Map<SimJob['role'], number[]>(roles.map((role) => [role, []]));
+    const jain: number[] = [];
+    let makespan = 0;
+    for (let run = 0; run < RUNS; run++) {
+      const jobs = simulate(make(1000 + run), policy);
+      for (const j of jobs) waits.get(j.role)?.push(((j.start as number) - j.arrival) / 1000);
+      jain.push(...jainWindows(jobs));
+      makespan += Math.max(...jobs.map((j) => j.end as number)) / 1000 / RUNS;
+    }
+    const summary = (w: number[]) => ({
+      p50_s: round(quantile(w, 0.5), 1),
+      p95_s: round(quantile(w, 0.95), 1),
+      max_s: round(Math.max(...w), 1),
+      jobs: w.length,
+    });
+    results[policy] = {
+      jain_backlogged: {
+        mean: round(jain.reduce((a, b) => a + b, 0) / jain.length),
+        p5: round(quantile(jain, 0.05)),
+        windows: jain.length,
+      },
+      ...Object.fromEntries(roles.map((role) => [`wait_${role}`, summary(waits.get(role) ?? [])])),
+      makespan_s: round(makespan, 1),
+    };
   }
-  const summary = (w: number[]) => ({
-    p50_s: round(quantile(w, 0.5), 1),
-    p95_s: round(quantile(w, 0.95), 1),
-    max_s: round(Math.max(...w), 1),
-    jobs: w.length,
-  });
-  results[policy] = {
-    jain_backlogged: {
-      mean: round(jain.reduce((a, b) => a + b, 0) / jain.length),
-      p5: round(quantile(jain, 0.05)),
-      windows: jain.length,
-    },
-    wait_light: summary(waits.light),
-    wait_medium: summary(waits.medium),
-    wait_heavy: summary(waits.heavy),
-    makespan_s: round(makespan, 1),
-  };
+  return results;
 }
+
+const results = measure(workload, ['light', 'medium', 'heavy']);
+const comebackResults = measure(comeback, ['regular', 'newcomer']);
 
 const out = {
   benchmark: 'scheduler',
@@ -220,7 +293,16 @@ const out = {
     aging_min: AGING_MS / 60_000,
   },
   results,
+  comeback: {
+    workload: {
+      history:
+        '4 regulars, one after another, each 5–24 × 512² alone (the queue empty after each); their jobs are not in the waits',
+      session:
+        'an hour later: the 4 regulars and 4 newcomers each arrive within one minute with 4–8 × 512² jobs',
+    },
+    results: comebackResults,
+  },
 };
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('results/scheduler.json', import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
-process.stdout.write(`${JSON.stringify(out.results, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ results, comeback: comebackResults }, null, 2)}\n`);

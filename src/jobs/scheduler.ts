@@ -138,7 +138,7 @@ export class TrialCounters implements CounterLookup {
  * never seen starts at 0 and one finding nobody active keeps their own counter.
  */
 export function liftReturningUser(
-  counters: Map<string, number>,
+  counters: Pick<Map<string, number>, 'get' | 'set'>,
   user: string,
   activeUsers: Iterable<string>,
   floor?: number,

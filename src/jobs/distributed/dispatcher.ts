@@ -16,6 +16,7 @@ import { FairScheduler } from '../scheduler.js';
 import type { Job } from '../types.js';
 import { ownerKey } from '../types.js';
 import { CoalescedTask } from './coalesced-task.js';
+import { settleShared, sharedCounters } from './shared-fairness.js';
 import { announceLostRunners, HEARTBEAT_TTL_MS } from './shared-runners.js';
 import type { SharedState, Snapshot, WireEvent } from './shared-state.js';
 
@@ -136,6 +137,9 @@ export class Dispatcher {
 
   private async lead(): Promise<void> {
     const { state } = this.options;
+    // As a single process does on start: counters kept from before (all of them, before the floor existed) that the
+    // fair share no longer needs are let go now rather than at the next job's end.
+    await settleShared(state).catch((error: unknown) => this.warn('settling the fair share failed', error));
     this.events = new QueueEvents(WORK_QUEUE, workQueueOptions(this.options.url, state.prefix));
     this.events.on('error', (error) => this.warn('queue events error', error));
     this.events.on('failed', ({ jobId, failedReason }) => void this.apologize(jobId, failedReason));
@@ -238,7 +242,7 @@ export class Dispatcher {
     for (const user of snap.dispatched.values()) perUser.set(user, (perUser.get(user) ?? 0) + 1);
     const picked = this.scheduler.pickBatch(
       queued.map(candidateOf),
-      snap.counters,
+      sharedCounters(snap.counters, snap.floor),
       perUser,
       Date.now(),
       snap.maxBatch,

@@ -5,7 +5,7 @@
 // again: while no worker is alive its message says both (the render picks the wording), and no place replaces it.
 import type { JobEvents } from '../events.js';
 import { candidateOf } from '../positions.js';
-import type { FairScheduler } from '../scheduler.js';
+import type { CounterLookup, FairScheduler } from '../scheduler.js';
 import type { Job } from '../types.js';
 import { type Place, placeIn, planWaits, toldKeys, type WaitPlan } from '../wait-plan.js';
 import type { Snapshot, WireEvent } from './shared-state.js';
@@ -15,7 +15,7 @@ export interface FrontPositionDeps {
   events: Pick<JobEvents, 'emit'>;
   mirror(): Snapshot;
   /** The mirror's fairness counters with those of submissions on their way. */
-  counters(): ReadonlyMap<string, number>;
+  counters(): CounterLookup;
   /** The waiting jobs: the mirror's and this front-end's own still on their way to Redis. */
   queued(): Job[];
   expectedMs(job: Job): number;

@@ -13,7 +13,7 @@ import { newJob } from '../job-parts.js';
 import type { JobQueueApi } from '../queue-api.js';
 import type { CancelResult, JobHold, QueueLimits, SubmitInput, SubmitResult } from '../queue-types.js';
 import type { RateSlot, RateSlotRequest } from '../rate-slots.js';
-import { FairScheduler, liftReturningUser } from '../scheduler.js';
+import { type CounterLookup, FairScheduler, liftReturningUser } from '../scheduler.js';
 import type { JobStore } from '../store.js';
 import type { Job, Owner } from '../types.js';
 import { ownerKey } from '../types.js';
@@ -23,6 +23,7 @@ import { Dispatcher } from './dispatcher.js';
 import { catchUp, type DeliveryContext, deliver } from './front-delivery.js';
 import { FrontPositions } from './front-positions.js';
 import { takeSharedRateSlot } from './rate-slots.js';
+import { sharedCounters } from './shared-fairness.js';
 import { announceReplaced, FrontHolds, type SharedClaim } from './shared-holds.js';
 import { emptySnapshot, type SharedState, type Snapshot, type WireEvent } from './shared-state.js';
 
@@ -203,16 +204,17 @@ export class FrontQueue implements JobQueueApi {
 
   /**
    * The fairness counters, with the lifts of submissions not yet in the mirror: two users arriving at once are
-   * each lifted to the other's counter, as in one process, not the second to the first's old one.
+   * each lifted to the other's counter, as in one process, not the second to the first's old one. Read over the
+   * mirror, not copied from it.
    */
-  private counters(): Map<string, number> {
-    const counters = new Map(this.mirror.counters);
+  private counters(): CounterLookup {
+    const lifted = new Map<string, number>();
     for (const [id, lift] of this.lifts) {
       const job = this.pendingJobs.get(id);
-      if (job) counters.set(ownerKey(job.owner), lift);
+      if (job) lifted.set(ownerKey(job.owner), lift);
       else this.lifts.delete(id);
     }
-    return counters;
+    return sharedCounters(this.mirror.counters, this.mirror.floor, lifted);
   }
 
   /** Holds `owner`'s waiting jobs for the submission that replaces them, as far as this front-end knows them. */
@@ -256,14 +258,20 @@ export class FrontQueue implements JobQueueApi {
     for (const [name, bytes] of Object.entries(files)) store.writeFile(job.id, name, bytes);
     store.insert({ ...job, seq: store.nextSeq() });
     const active = new Set([...queued.map((j) => ownerKey(j.owner)), ...this.mirror.dispatched.values()]);
-    const counters = this.counters();
-    // A user replacing their own waiting job is no returning one.
-    const returning = !active.has(user) && claim.replaced.length === 0;
-    const lift = returning ? liftReturningUser(counters, user, active) : undefined;
+    // A user replacing their own waiting job is no returning one. Redis lifts a returning user as the shared state
+    // is when the job reaches it; this is the lift as this front-end sees it, until the mirror shows that one.
+    if (!active.has(user) && claim.replaced.length === 0) {
+      const counters = this.counters();
+      const mine = new Map<string, number>();
+      const view = {
+        get: (u: string) => mine.get(u) ?? counters.get(u),
+        set: (u: string, c: number) => mine.set(u, c),
+      };
+      this.lifts.set(job.id, liftReturningUser(view, user, active, this.mirror.floor));
+    }
     this.pendingJobs.set(job.id, job);
-    if (lift !== undefined) this.lifts.set(job.id, lift);
     for (const { job: old } of claim.replaced) this.leaving.add(old.id);
-    const write = this.enqueue(job, files, lift, claim).finally(() => this.pending.delete(job.id));
+    const write = this.enqueue(job, files, claim).finally(() => this.pending.delete(job.id));
     this.pending.set(job.id, write);
     const place = this.positions.told(job.id);
     this.events.emit({ type: 'queued', job, ...place });
@@ -271,17 +279,12 @@ export class FrontQueue implements JobQueueApi {
   }
 
   /** The write that makes a submission durable in the shared store; if Redis refuses, the owner is told. */
-  private async enqueue(
-    job: Job,
-    files: Record<string, Uint8Array>,
-    lift: number | undefined,
-    claim: SharedClaim,
-  ): Promise<void> {
+  private async enqueue(job: Job, files: Record<string, Uint8Array>, claim: SharedClaim): Promise<void> {
     const { state } = this.options;
     try {
       await claim.placed;
       job.seq = await state.nextSeq();
-      const replaced = await state.enqueue(job, files, this.id, lift, claim.replaced);
+      const replaced = await state.enqueue(job, files, this.id, claim.replaced);
       this.options.store.update(job);
       await announceReplaced(state, replaced);
       await state.publish('changed', { id: job.id });

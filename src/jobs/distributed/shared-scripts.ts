@@ -1,5 +1,6 @@
 // Lua scripts of the shared state that end a job's turn with a worker or keep the worker pool, each one atomic so
 // that an outcome, its refund and the freed slot are written together or not at all.
+import { FAIR_LOCALS } from './shared-fairness.js';
 
 /**
  * Redis's own clock in milliseconds: every machine's clock may be off, and a heartbeat judged by the writer's clock
@@ -53,43 +54,47 @@ for _, id in ipairs(redis.call('HKEYS', KEYS[1])) do redis.call('HSETNX', KEYS[2
 return 1`;
 
 /**
- * KEYS: dispatched, counters, waiting users, run of each job, then each job's owner's waiting list, then each
- * job's hold key. ARGV: run id, then id, owner key and cost of each job. Claims the jobs for one worker run: each
- * one still waiting (a cancel may have taken it first) and not held (an edit of its request is being handled,
- * shared-holds.ts) leaves its owner's list, is recorded as handed out in this run, and charges its owner.
- * Returns the ids claimed.
+ * KEYS: fairness (shared-fairness.ts), run of each job, then each job's owner's waiting list, then each job's hold
+ * key. ARGV: run id, then id, owner key and cost of each job. Claims the jobs for one worker run: each one still
+ * waiting (a cancel may have taken it first) and not held (an edit of its request is being handled,
+ * shared-holds.ts) leaves its owner's list, is recorded as handed out in this run with what it was charged, and
+ * charges its owner. Returns the ids claimed.
  */
-export const CLAIM_RUN = `
+export const CLAIM_RUN = `${FAIR_LOCALS}
 local claimed = {}
 local n = (#ARGV - 1) / 3
+local first = FAIR + 2
 for i = 0, n - 1 do
   local id, user, cost = ARGV[2 + i * 3], ARGV[3 + i * 3], ARGV[4 + i * 3]
-  local wait = KEYS[5 + i]
-  if redis.call('EXISTS', KEYS[5 + n + i]) == 0 and redis.call('ZREM', wait, id) == 1 then
-    redis.call('HSET', KEYS[1], id, user)
-    redis.call('HINCRBYFLOAT', KEYS[2], user, cost)
-    if redis.call('ZCARD', wait) == 0 then redis.call('SREM', KEYS[3], user) end
-    redis.call('HSET', KEYS[4], id, ARGV[1])
+  local wait = KEYS[first + i]
+  if redis.call('EXISTS', KEYS[first + n + i]) == 0 and redis.call('ZREM', wait, id) == 1 then
+    redis.call('HSET', dispatched, id, user)
+    redis.call('HSET', charged, id, cost)
+    add(user, tonumber(cost))
+    if redis.call('ZCARD', wait) == 0 then redis.call('SREM', waiting, user) end
+    redis.call('HSET', KEYS[FAIR + 1], id, ARGV[1])
     claimed[#claimed + 1] = id
   end
 end
 return claimed`;
 
 /**
- * KEYS: job, dispatched, …, run of each job (last). ARGV[1]: job id. The job leaves the workers and its run; the
- * run's last member leaving frees its worker slot (busy workers are counted by runs).
+ * KEYS: fairness, job, run of each job. ARGV[1]: job id. The job leaves the workers and its run; the run's last
+ * member leaving frees its worker slot (busy workers are counted by runs).
  */
 const LEAVE = `
-redis.call('HDEL', KEYS[2], ARGV[1])
-redis.call('HDEL', KEYS[#KEYS], ARGV[1])`;
+redis.call('HDEL', dispatched, ARGV[1])
+redis.call('HDEL', charged, ARGV[1])
+redis.call('HDEL', KEYS[FAIR + 2], ARGV[1])`;
 
 /**
- * KEYS: job, dispatched, …, run of each job (last). ARGV[1]: job id. A record already ended (another attempt, or
- * the dispatcher's apology, got there first) or gone keeps what it says: it only leaves its run, so an outcome and
- * its refund happen once.
+ * KEYS: fairness, job, run of each job. ARGV[1]: job id. A record already ended (another attempt, or the
+ * dispatcher's apology, got there first) or gone keeps what it says: it only leaves its run, so an outcome and its
+ * refund happen once. Its owner's leaving was counted by the script that ended it: counted again now, it could lift
+ * the floor to a counter left long ago.
  */
-const UNLESS_ENDED = `
-local current = redis.call('GET', KEYS[1])
+const UNLESS_ENDED = `${FAIR_LOCALS}
+local current = redis.call('GET', KEYS[FAIR + 1])
 local ended = current == false
 if not ended then
   local status = cjson.decode(current).status
@@ -97,29 +102,43 @@ if not ended then
 end
 if ended then
   ${LEAVE}
+  settle(nil)
   return 0
 end`;
 
 /**
- * KEYS: job, dispatched, counters, run of each job. ARGV: job id, ended record, owner key, refund (≤ 0), record ttl
- * s. Records a dispatched job's outcome, takes it out of its run and gives its owner back the part of the charge it
- * did not use.
+ * KEYS: fairness, job, run of each job. ARGV: job id, ended record, owner key, refund (≤ 0), record ttl s. Records
+ * a dispatched job's outcome, takes it out of its run, gives its owner back the part of the charge it did not use,
+ * and settles the fair share (the owner may have left).
  */
 export const FINISH = `${UNLESS_ENDED}
-redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[5])
+redis.call('SET', KEYS[FAIR + 1], ARGV[2], 'EX', ARGV[5])
 ${LEAVE}
-if tonumber(ARGV[4]) ~= 0 then redis.call('HINCRBYFLOAT', KEYS[3], ARGV[3], ARGV[4]) end
+if tonumber(ARGV[4]) ~= 0 then add(ARGV[3], tonumber(ARGV[4])) end
+settle(ARGV[3])
 return 1`;
 
 /**
- * KEYS: job, dispatched, counters, owner's waiting list, waiting users, run of each job. ARGV: job id, queued
- * record, owner key, refund (≤ 0), seq. A job stopped by its worker's shutdown goes back as it was before its
- * claim: on its owner's list in its place, out of its run, its charge refunded.
+ * KEYS: fairness, job, run of each job, owner's waiting list. ARGV: job id, queued record, owner key, refund (≤ 0),
+ * seq. A job stopped by its worker's shutdown goes back as it was before its claim: on its owner's list in its
+ * place, out of its run, its charge refunded.
  */
 export const PUT_BACK = `${UNLESS_ENDED}
-redis.call('SET', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[FAIR + 1], ARGV[2])
 ${LEAVE}
-redis.call('HINCRBYFLOAT', KEYS[3], ARGV[3], ARGV[4])
-redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
-redis.call('SADD', KEYS[5], ARGV[3])
+add(ARGV[3], tonumber(ARGV[4]))
+redis.call('ZADD', KEYS[FAIR + 3], ARGV[5], ARGV[1])
+redis.call('SADD', waiting, ARGV[3])
+settle(ARGV[3])
+return 1`;
+
+/**
+ * KEYS: fairness, the owner's waiting list. ARGV: job id, owner key. Takes a waiting job out of its owner's list (a
+ * cancel) and settles the fair share; 0 when a worker already has it.
+ */
+export const UNQUEUE = `${FAIR_LOCALS}
+local wait = KEYS[FAIR + 1]
+if redis.call('ZREM', wait, ARGV[1]) == 0 then return 0 end
+if redis.call('ZCARD', wait) == 0 then redis.call('SREM', waiting, ARGV[2]) end
+settle(ARGV[2])
 return 1`;

@@ -8,14 +8,17 @@ import { within } from '../../within.js';
 import { resultFiles } from '../job-parts.js';
 import type { Job } from '../types.js';
 import { isStoredImage, ownerKey } from '../types.js';
+import { fairKeys, queueLift } from './shared-fairness.js';
 import { type HeldJob, queueReplace, type Replaced, replacedIn } from './shared-holds.js';
-import { ADOPT_RUNLESS, CLAIM_RUN, FINISH, HEARTBEAT, LIVE_WORKERS, PUT_BACK } from './shared-scripts.js';
-
-/** Takes a waiting job out of its owner's list (a cancel); 0 when a worker already has it. */
-const UNQUEUE = `
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
-if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[2]) end
-return 1`;
+import {
+  ADOPT_RUNLESS,
+  CLAIM_RUN,
+  FINISH,
+  HEARTBEAT,
+  LIVE_WORKERS,
+  PUT_BACK,
+  UNQUEUE,
+} from './shared-scripts.js';
 
 /** Renews the dispatcher lease only while this process still holds it. */
 const RENEW = `
@@ -31,7 +34,10 @@ export interface Snapshot {
   queued: Job[];
   /** The waiting jobs held for the submission that replaces them (shared-holds.ts): not to be handed out. */
   held: Set<string>;
+  /** The counters kept: active users' and idle ones above `floor` (shared-fairness.ts). */
   counters: Map<string, number>;
+  /** Where a user with no counter kept stands. */
+  floor: number;
   /** Job id → owner key of every job handed to a worker and not yet finished. */
   dispatched: Map<string, string>;
   /** Worker runs (one BullMQ job each, one or several jobs batched) not yet over: each holds one worker. */
@@ -50,6 +56,7 @@ export function emptySnapshot(): Snapshot {
     queued: [],
     held: new Set(),
     counters: new Map(),
+    floor: 0,
     dispatched: new Map(),
     runs: 0,
     running: [],
@@ -151,7 +158,7 @@ export class SharedState {
    * record had already ended.
    */
   async finish(job: Job, refund: number): Promise<boolean> {
-    const keys = [this.key('job', job.id), this.key('dispatched'), this.key('counters'), this.key('run-of')];
+    const keys = [...fairKeys(this), this.key('job', job.id), this.key('run-of')];
     const args = [job.id, JSON.stringify(job), ownerKey(job.owner), String(-refund), String(FILE_TTL_S)];
     return (await this.redis.eval(FINISH, keys.length, ...keys, ...args)) === 1;
   }
@@ -162,14 +169,7 @@ export class SharedState {
    */
   async putBack(job: Job): Promise<boolean> {
     const user = ownerKey(job.owner);
-    const keys = [
-      this.key('job', job.id),
-      this.key('dispatched'),
-      this.key('counters'),
-      this.key('wait', user),
-      this.key('waiting'),
-      this.key('run-of'),
-    ];
+    const keys = [...fairKeys(this), this.key('job', job.id), this.key('run-of'), this.key('wait', user)];
     const args = [job.id, JSON.stringify(job), user, String(-job.estimatedCost), String(job.seq)];
     return (await this.redis.eval(PUT_BACK, keys.length, ...keys, ...args)) === 1;
   }
@@ -192,15 +192,13 @@ export class SharedState {
   }
 
   /**
-   * Stores a new job with its input files and puts it on its owner's waiting list, in one transaction. A user
-   * with nothing waiting or running comes back at the least-served active user's counter (`lift`). The held jobs
-   * it replaces are cancelled in the same transaction.
+   * Stores a new job with its input files and puts it on its owner's waiting list, in one transaction, which also
+   * lifts a returning user (shared-fairness.ts; not one replacing held jobs) and cancels the held jobs it replaces.
    */
   async enqueue(
     job: Job,
     files: Record<string, Uint8Array>,
     frontEnd: string,
-    lift?: number,
     replaces: readonly HeldJob[] = [],
   ): Promise<Replaced> {
     const user = ownerKey(job.owner);
@@ -209,7 +207,7 @@ export class SharedState {
       tx.set(this.key('file', job.id, name), Buffer.from(bytes), 'EX', FILE_TTL_S);
     tx.set(this.key('job', job.id), JSON.stringify(job));
     tx.hset(this.key('owners'), job.id, frontEnd);
-    if (lift !== undefined) tx.hset(this.key('counters'), user, String(lift));
+    if (replaces.length === 0) queueLift(tx, this, user);
     tx.zadd(this.key('wait', user), job.seq, job.id);
     tx.sadd(this.key('waiting'), user);
     if (replaces.length > 0) queueReplace(tx, this, replaces, FILE_TTL_S);
@@ -229,9 +227,7 @@ export class SharedState {
   async claimRun(run: string, jobs: readonly Job[]): Promise<string[]> {
     const users = jobs.map((job) => ownerKey(job.owner));
     const keys = [
-      this.key('dispatched'),
-      this.key('counters'),
-      this.key('waiting'),
+      ...fairKeys(this),
       this.key('run-of'),
       ...users.map((user) => this.key('wait', user)),
       ...jobs.map((job) => this.key('hold', job.id)),
@@ -262,13 +258,15 @@ export class SharedState {
 
   async unqueue(job: Job): Promise<boolean> {
     const user = ownerKey(job.owner);
-    const keys = [this.key('wait', user), this.key('waiting')];
+    const keys = [...fairKeys(this), this.key('wait', user)];
     return (await this.redis.eval(UNQUEUE, keys.length, ...keys, job.id, user)) === 1;
   }
 
   /** The job left the workers (finished, failed, cancelled) and its run: the run's last one frees its worker. */
   async release(id: string): Promise<void> {
-    await this.redis.multi().hdel(this.key('dispatched'), id).hdel(this.key('run-of'), id).exec();
+    const tx = this.redis.multi();
+    for (const name of ['dispatched', 'charged', 'run-of']) tx.hdel(this.key(name), id);
+    await tx.exec();
   }
 
   async dispatched(): Promise<Map<string, string>> {
@@ -311,16 +309,18 @@ export class SharedState {
   }
 
   async snapshot(): Promise<Snapshot> {
-    const [users, counters, dispatched, runOf, [liveWorkers, maxBatch], calibration] = await Promise.all([
-      this.redis.smembers(this.key('waiting')),
-      this.redis.hgetall(this.key('counters')),
-      this.redis.hgetall(this.key('dispatched')),
-      this.redis.hgetall(this.key('run-of')),
-      this.redis.eval(LIVE_WORKERS, 2, this.key('workers'), this.key('worker-batch')) as Promise<
-        [number, number]
-      >,
-      this.redis.hget(this.key('calibration'), 'msPerUnit'),
-    ]);
+    const [users, counters, floor, dispatched, runOf, [liveWorkers, maxBatch], calibration] =
+      await Promise.all([
+        this.redis.smembers(this.key('waiting')),
+        this.redis.hgetall(this.key('counters')),
+        this.redis.get(this.key('floor')),
+        this.redis.hgetall(this.key('dispatched')),
+        this.redis.hgetall(this.key('run-of')),
+        this.redis.eval(LIVE_WORKERS, 2, this.key('workers'), this.key('worker-batch')) as Promise<
+          [number, number]
+        >,
+        this.redis.hget(this.key('calibration'), 'msPerUnit'),
+      ]);
     const ids = (
       await Promise.all(users.map((u) => this.redis.zrange(this.key('wait', u), '0', '-1')))
     ).flat();
@@ -337,6 +337,7 @@ export class SharedState {
       queued,
       held: new Set(ids.filter((_, i) => holds[i] !== null)),
       counters: new Map(Object.entries(counters).map(([u, c]) => [u, Number(c)])),
+      floor: Number(floor ?? 0),
       dispatched: new Map(Object.entries(dispatched)),
       runs: new Set(Object.values(runOf)).size,
       running: runsOf(runOf, runBodies),

@@ -134,9 +134,16 @@ export async function startCluster(options: {
   };
 }
 
-/** An owner's fairness counter in the shared state (0 when it has none). */
+/**
+ * An owner's fairness counter in the shared state: the floor when none is kept (an idle user at or below it is let
+ * go, and counts as being there).
+ */
 export async function counterOf(state: SharedState, owner: Owner): Promise<number> {
-  return Number((await state.redis.hget(state.key('counters'), ownerKey(owner))) ?? 0);
+  const [kept, floor] = await Promise.all([
+    state.redis.hget(state.key('counters'), ownerKey(owner)),
+    state.redis.get(state.key('floor')),
+  ]);
+  return Number(kept ?? floor ?? 0);
 }
 
 /** Polls an async check until it holds (a change written just after the event a test waited for). */
