@@ -1,54 +1,28 @@
 // A waiting or running job of a batched run is ready when the run ends, as every job of it ends then: /queue's
 // "ready in" and a scope's unfinished jobs (what a server or chat that removed the bot weighs against the time it
 // can still deliver) say so, the run's time left counted once, a job behind it ending after that and its own time.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type CommandContext, Commands } from '../../commands/commands.js';
+import { describe, expect, it } from 'vitest';
+import type { CommandContext } from '../../commands/commands.js';
 import { unfinishedIn } from '../../commands/stored-jobs.js';
 import type { JobEvent } from '../../src/jobs/events.js';
-import { JobQueue } from '../../src/jobs/queue.js';
-import { JobStore } from '../../src/jobs/store.js';
 import type { Job } from '../../src/jobs/types.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
-
-const limits = {
-  maxPerUser: 3,
-  maxRunningPerUser: 1,
-  maxPerScope: 100,
-  maxTotal: 100,
-  jobTimeoutMs: 600_000,
-};
-
-let open: { queue: JobQueue; store: JobStore } | undefined;
-
-afterEach(async () => {
-  await open?.queue.stop({ waitMs: 0, abortWaitMs: 5000 });
-  open?.store.close();
-  open = undefined;
-});
+import { commandsOnQueue } from './commands-on-queue.js';
 
 /** A queue of max batch 4 on the queue's own clock, moved by hand, and an engine slow enough to look at a run. */
 function setup() {
-  const engine = new TimedEngineDouble(200, 50);
   const clock = { now: 1_000_000 };
-  const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-batched-ends-')));
-  const queue = new JobQueue({ store, engine, limits, maxBatch: 4, now: () => clock.now });
-  open = { queue, store };
+  const { queue, store, commands } = commandsOnQueue('batched-ends', {
+    engine: new TimedEngineDouble(200, 50),
+    paceKnown: false,
+    limits: { maxPerUser: 3, maxPerScope: 100, maxTotal: 100, jobTimeoutMs: 600_000 },
+    queue: { maxBatch: 4, now: () => clock.now },
+    commands: { now: () => clock.now, randomSeed: () => 7, platforms: { discord: {} } },
+    start: false,
+    stop: { waitMs: 0, abortWaitMs: 5000 },
+  });
   const events: JobEvent[] = [];
   queue.subscribe((e) => events.push(e));
-  const commands = new Commands({
-    queue,
-    store,
-    config: {
-      defaultLocale: 'en',
-      limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
-    },
-    now: () => clock.now,
-    randomSeed: () => 7,
-    platforms: { discord: {} },
-  });
   const ctx = (userId: string, scope = 'guild:1'): CommandContext =>
     commands.context({ user: { platform: 'discord', userId }, scope, language: 'en' });
   const imagine = async (userId: string, scope?: string): Promise<Job> => {

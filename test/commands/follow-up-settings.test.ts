@@ -1,43 +1,18 @@
 // What a result's follow-ups keep of it: its steps and sampling settings (a 4-step sketch zoomed out is not drawn in
 // 64 steps), in the jobs they make and in the lines they offer; and what a describe answer shows beside it.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type CommandContext, Commands } from '../../commands/commands.js';
+import { describe, expect, it } from 'vitest';
+import type { CommandContext } from '../../commands/commands.js';
 import type { Reply } from '../../commands/reply.js';
 import { encodePng } from '../../engine/index.js';
-import { type Job, JobQueue, JobStore } from '../../src/jobs/index.js';
-import { TimedEngineDouble } from '../doubles/timed-engine.js';
-
-const open: JobQueue[] = [];
-afterEach(async () => {
-  for (const q of open.splice(0)) await q.stop({ waitMs: 2000 });
-});
+import type { Job } from '../../src/jobs/index.js';
+import { commandsOnQueue, seedsFrom } from './commands-on-queue.js';
 
 function setup() {
-  const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-follow-ups-')));
-  const engine = new TimedEngineDouble(1, 3);
-  store.setCalibration(engine.info.device, 0.002, 1);
-  const queue = new JobQueue({
-    store,
-    engine,
-    limits: { maxPerUser: 20, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
-  });
-  open.push(queue);
-  let seed = 100;
-  const commands = new Commands({
-    queue,
-    store,
-    config: {
-      defaultLocale: 'en',
-      limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
-    },
-    randomSeed: () => seed++,
-  });
   const updates: Array<{ job: Job; reply: Reply }> = [];
-  commands.subscribe((u) => updates.push(u));
-  queue.start();
+  const { commands, store } = commandsOnQueue('follow-ups', {
+    commands: { randomSeed: seedsFrom(100) },
+    onUpdate: (u) => updates.push(u),
+  });
   const ctx = (userId: string): CommandContext =>
     commands.context({ user: { platform: 'discord', userId }, scope: 'guild:1', language: 'en' });
   const finished = (jobId: string | undefined) =>

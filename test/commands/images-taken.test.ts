@@ -2,43 +2,18 @@
 // message itself, never from the message it replies to, while a required one (/edit, /describe) still does; a
 // typed command in a reply to one of our results runs as typed; and more images than a command takes are never
 // dropped unseen: every message of the job says that only the first were used.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type CommandContext, Commands } from '../../commands/commands.js';
+import { describe, expect, it } from 'vitest';
+import type { CommandContext } from '../../commands/commands.js';
 import { findCommand } from '../../commands/registry.js';
 import { type RenderDeps, renderEvent } from '../../commands/render.js';
 import type { Reply } from '../../commands/reply.js';
 import { imageSlots } from '../../commands/spec.js';
 import { encodePng } from '../../engine/index.js';
-import { type Job, JobQueue, JobStore } from '../../src/jobs/index.js';
-import { TimedEngineDouble } from '../doubles/timed-engine.js';
-
-const open: JobQueue[] = [];
-afterEach(async () => {
-  for (const q of open.splice(0)) await q.stop({ waitMs: 2000 });
-});
+import type { Job } from '../../src/jobs/index.js';
+import { commandsOnQueue } from './commands-on-queue.js';
 
 function setup() {
-  const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-images-taken-')));
-  const engine = new TimedEngineDouble(1, 3);
-  store.setCalibration(engine.info.device, 0.002, 1);
-  const queue = new JobQueue({
-    store,
-    engine,
-    limits: { maxPerUser: 50, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
-  });
-  open.push(queue);
-  const commands = new Commands({
-    queue,
-    store,
-    config: {
-      defaultLocale: 'en',
-      limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
-    },
-  });
-  queue.start();
+  const { commands, store, queue } = commandsOnQueue('images-taken', { limits: { maxPerUser: 50 } });
   const ctx: CommandContext = commands.context({
     user: { platform: 'telegram', userId: '1' },
     scope: 'chat:1',

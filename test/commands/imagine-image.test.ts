@@ -1,43 +1,16 @@
 // An image given with /imagine is used, never dropped: the prompt's scene is drawn with the image as its subject
 // (the engine's subject_driven), and the queued message says so. Whatever only a text-to-image has (its shape, its
 // negative prompt) is refused by name rather than ignored. Typed, spoken (`imagine …` to an image) or structured.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type CommandContext, Commands } from '../../commands/commands.js';
+import { describe, expect, it } from 'vitest';
+import type { CommandContext } from '../../commands/commands.js';
 import { type RenderDeps, renderEvent, renderQueued } from '../../commands/render.js';
 import type { Reply } from '../../commands/reply.js';
 import { encodePng } from '../../engine/index.js';
-import { type Job, JobQueue, JobStore } from '../../src/jobs/index.js';
-import { TimedEngineDouble } from '../doubles/timed-engine.js';
-
-const open: JobQueue[] = [];
-afterEach(async () => {
-  for (const q of open.splice(0)) await q.stop({ waitMs: 2000 });
-});
+import type { Job } from '../../src/jobs/index.js';
+import { commandsOnQueue, seedsFrom } from './commands-on-queue.js';
 
 function setup() {
-  const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-imagine-image-')));
-  const engine = new TimedEngineDouble(1, 3);
-  store.setCalibration(engine.info.device, 0.002, 1);
-  const queue = new JobQueue({
-    store,
-    engine,
-    limits: { maxPerUser: 20, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
-  });
-  open.push(queue);
-  let seed = 100;
-  const commands = new Commands({
-    queue,
-    store,
-    config: {
-      defaultLocale: 'en',
-      limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
-    },
-    randomSeed: () => seed++,
-  });
-  queue.start();
+  const { commands, store } = commandsOnQueue('imagine-image', { commands: { randomSeed: seedsFrom(100) } });
   const ctx: CommandContext = commands.context({
     user: { platform: 'discord', userId: '1' },
     scope: 'guild:1',

@@ -1,44 +1,23 @@
 // What a user meets once a result's stored files are gone: removed by their Delete, or by RESULT_RETENTION_DAYS.
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type CommandContext, Commands } from '../../commands/commands.js';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { CommandContext } from '../../commands/commands.js';
 import type { Reply } from '../../commands/reply.js';
 import { t } from '../../src/i18n.js';
-import { type Job, JobQueue, JobStore, RetentionSweeper } from '../../src/jobs/index.js';
-import { TimedEngineDouble } from '../doubles/timed-engine.js';
+import { type Job, RetentionSweeper } from '../../src/jobs/index.js';
+import { commandsOnQueue } from './commands-on-queue.js';
 
 const DAY = 24 * 60 * 60 * 1000;
-const open: JobQueue[] = [];
-afterEach(async () => {
-  for (const queue of open.splice(0)) await queue.stop({ waitMs: 2000 });
-});
 
 function setup() {
-  const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-stored-files-')));
-  const engine = new TimedEngineDouble(1, 3);
-  store.setCalibration(engine.info.device, 0.002, 1);
-  const queue = new JobQueue({
-    store,
-    engine,
-    limits: { maxPerUser: 5, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
-  });
-  open.push(queue);
-  const commands = new Commands({
-    queue,
-    store,
-    config: {
-      defaultLocale: 'en',
-      limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
-    },
-    platforms: { discord: { originalFileButton: true } },
-  });
   const finals: Job[] = [];
-  commands.subscribe(({ job, reply }) => {
-    if (reply.final) finals.push(job);
+  const { commands, store } = commandsOnQueue('stored-files', {
+    limits: { maxPerUser: 5 },
+    commands: { platforms: { discord: { originalFileButton: true } } },
+    onUpdate: ({ job, reply }) => {
+      if (reply.final) finals.push(job);
+    },
   });
-  queue.start();
   const ctx = (userId = '1', language = 'en'): CommandContext =>
     commands.context({ user: { platform: 'discord', userId }, scope: 'guild:1', language });
   /** A finished /imagine of user 1. */

@@ -2,11 +2,19 @@
 // connection); discord.js retries and meets 40060 "already acknowledged". The interaction is answered: the job's
 // status message is the interaction's @original and carries the job to its end, a pick's job still starts, and no
 // error is stacked on top of an answer the user already sees.
-import type { APIMessage } from 'discord.js';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FakeDiscord, mention } from '../../doubles/fake-discord/index.js';
 import { solidPng } from '../e2e-services.js';
-import { CALLBACK, CHANNEL_POST, EDIT, FOLLOW_UP, jobIdIn, useDiscordOnDouble } from './double-bot.js';
+import {
+  CALLBACK,
+  CHANNEL_POST,
+  EDIT,
+  FOLLOW_UP,
+  jobIdIn,
+  jobsAsking,
+  mentionWithTwoImages,
+  useDiscordOnDouble,
+} from './double-bot.js';
 
 const CDN = 'GET /attachments/:channel/:attachment/:filename';
 
@@ -15,11 +23,6 @@ let fake: FakeDiscord;
 beforeAll(() => {
   fake = world.fake;
 });
-
-const jobsAsking = (word: string) =>
-  world.services.jobs.store
-    .byStatus('queued', 'running', 'done', 'failed', 'cancelled')
-    .filter((job) => JSON.stringify(job.request).includes(word));
 
 const callbacksOf = (id: string) => fake.callsTo((c) => c.route === CALLBACK && c.params.id === id);
 
@@ -37,8 +40,8 @@ describe('Discord: an acknowledgement taken but its answer lost', { timeout: 60_
         await expect
           .poll(() => callbacksOf(ix.id).map((c) => c.status), { timeout: 10_000 })
           .toEqual([lost === 'reset' ? -1 : 500, 400]);
-        await expect.poll(() => jobsAsking(word).length, { timeout: 10_000 }).toBe(1);
-        const jobId = jobsAsking(word)[0]?.id as string;
+        await expect.poll(() => jobsAsking(world.services, word).length, { timeout: 10_000 }).toBe(1);
+        const jobId = jobsAsking(world.services, word)[0]?.id as string;
         await expect
           .poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 })
           .toBe('edited');
@@ -49,7 +52,7 @@ describe('Discord: an acknowledgement taken but its answer lost', { timeout: 60_
           0,
         );
         expect(fake.callsTo((c) => c.route === CHANNEL_POST || c.route === FOLLOW_UP)).toEqual([]);
-        expect(jobsAsking(word)).toHaveLength(1);
+        expect(jobsAsking(world.services, word)).toHaveLength(1);
         expect(warn).not.toHaveBeenCalled();
       } finally {
         warn.mockRestore();
@@ -74,7 +77,7 @@ describe('Discord: an acknowledgement taken but its answer lost', { timeout: 60_
       expect(callbacksOf(ix.id).map((c) => c.status)).toEqual([500, 400]);
       const jobId = jobIdIn(status.body) as string;
       await expect.poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBe('edited');
-      expect(jobsAsking('lostdefer')).toHaveLength(1);
+      expect(jobsAsking(world.services, 'lostdefer')).toHaveLength(1);
     } finally {
       fake.failures.clear();
     }
@@ -103,21 +106,7 @@ describe('Discord: an acknowledgement taken but its answer lost', { timeout: 60_
   });
 
   it('a pick under a mention whose update was lost still starts its job', async () => {
-    const ask = fake.dispatchMessage(
-      fake.build.userMessage({
-        content: `${mention(fake.world.botUser)} lostpick brighter --steps 4`,
-        mentions: [fake.world.botUser],
-        attachments: [
-          fake.registerAttachment({ filename: 'a.png', bytes: await solidPng('#a22') }),
-          fake.registerAttachment({ filename: 'b.png', bytes: await solidPng('#2a2') }),
-        ],
-      }),
-    );
-    const customId = `pick:mention:${ask.id}`;
-    await fake.waitForCall((c) => c.route === CHANNEL_POST && JSON.stringify(c.body).includes(customId));
-    const picker = [...fake.store.messages.values()].find((m) =>
-      JSON.stringify(m.components ?? []).includes(customId),
-    ) as APIMessage;
+    const { customId, picker } = await mentionWithTwoImages(fake, 'lostpick brighter --steps 4');
     fake.loseAnswer(CALLBACK);
     try {
       const pick = fake.dispatchInteraction(
@@ -137,21 +126,7 @@ describe('Discord: an acknowledgement taken but its answer lost', { timeout: 60_
   });
 
   it('a follow-up whose answer was lost, posted again by discord.js: the copy is found in the channel and deleted', async () => {
-    const ask = fake.dispatchMessage(
-      fake.build.userMessage({
-        content: `${mention(fake.world.botUser)} lostfollowup brighter --steps 4`,
-        mentions: [fake.world.botUser],
-        attachments: [
-          fake.registerAttachment({ filename: 'a.png', bytes: await solidPng('#a22') }),
-          fake.registerAttachment({ filename: 'b.png', bytes: await solidPng('#2a2') }),
-        ],
-      }),
-    );
-    const customId = `pick:mention:${ask.id}`;
-    await fake.waitForCall((c) => c.route === CHANNEL_POST && JSON.stringify(c.body).includes(customId));
-    const picker = [...fake.store.messages.values()].find((m) =>
-      JSON.stringify(m.components ?? []).includes(customId),
-    ) as APIMessage;
+    const { customId, picker } = await mentionWithTwoImages(fake, 'lostfollowup brighter --steps 4');
     fake.loseAnswer(FOLLOW_UP);
     try {
       const pick = fake.dispatchInteraction(
@@ -173,7 +148,7 @@ describe('Discord: an acknowledgement taken but its answer lost', { timeout: 60_
       ).toEqual([204]);
       // The one left is the status message the job ended on.
       expect(carrying[0]?.attachments).toHaveLength(1);
-      expect(jobsAsking('lostfollowup')).toHaveLength(1);
+      expect(jobsAsking(world.services, 'lostfollowup')).toHaveLength(1);
     } finally {
       fake.failures.clear();
     }
@@ -200,7 +175,7 @@ describe('Discord: an acknowledgement taken but its answer lost', { timeout: 60_
       expect(replies).toHaveLength(1);
       const jobId = jobIdIn(replies[0]) as string;
       await expect.poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBe('edited');
-      expect(jobsAsking('lostpost')).toHaveLength(1);
+      expect(jobsAsking(world.services, 'lostpost')).toHaveLength(1);
     } finally {
       fake.failures.clear();
     }
@@ -212,8 +187,10 @@ describe('Discord: an acknowledgement taken but its answer lost', { timeout: 60_
       const ix = fake.dispatchInteraction(
         fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a refusedanswer fox --steps 4' } }),
       );
-      await expect.poll(() => jobsAsking('refusedanswer')[0]?.status, { timeout: 10_000 }).toBe('cancelled');
-      const job = jobsAsking('refusedanswer')[0];
+      await expect
+        .poll(() => jobsAsking(world.services, 'refusedanswer')[0]?.status, { timeout: 10_000 })
+        .toBe('cancelled');
+      const job = jobsAsking(world.services, 'refusedanswer')[0];
       const told = await fake.waitForCall(fake.answerOf(ix), 10_000);
       expect(JSON.stringify(told.body)).toContain('Something went wrong. Please try again.');
       await expect.poll(() => world.deliveries.get(job?.id ?? ''), { timeout: 10_000 }).toBe('undelivered');

@@ -3,14 +3,19 @@
 // reply (Invalid Form Body, Missing Permissions, Unknown Channel) and a pick's follow-up. The job, and a
 // permutation's further jobs that reply would have carried, are withdrawn and never run; the user hears "try again"
 // where Discord still takes a message (not in a channel that refused the bot); a later job runs as usual.
-import type { APIMessage } from 'discord.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EngineRequest } from '../../../engine/index.js';
 import { t } from '../../../src/i18n.js';
 import { type DiscordCall, type FakeDiscord, mention } from '../../doubles/fake-discord/index.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { solidPng } from '../e2e-services.js';
-import { CHANNEL_POST, FOLLOW_UP, jobIdIn, useDiscordOnDouble } from './double-bot.js';
+import {
+  CHANNEL_POST,
+  FOLLOW_UP,
+  jobIdIn,
+  jobsAsking,
+  mentionWithTwoImages,
+  useDiscordOnDouble,
+} from './double-bot.js';
 
 // 1.5 s a job: a job submitted behind another is still waiting when its reply is refused.
 const engine = new TimedEngineDouble(250, 6);
@@ -25,10 +30,6 @@ beforeAll(() => {
   fake = world.fake;
 });
 
-const jobsAsking = (word: string) =>
-  world.services.jobs.store
-    .byStatus('queued', 'running', 'done', 'failed', 'cancelled')
-    .filter((job) => JSON.stringify(job.request).includes(word));
 const statusOf = (jobId: string) => world.services.jobs.queue.get(jobId)?.status;
 /** Whether the engine was ever given a request naming `word` (its prompt or instruction). */
 const started = (word: string) =>
@@ -83,7 +84,9 @@ describe('Discord: a first reply refused for good', { timeout: 60_000 }, () => {
       });
       fake.failRoute(repliesTo(ask), { status, code, message });
       fake.dispatchMessage(ask);
-      await expect.poll(() => jobsAsking(word)[0]?.status, { timeout: 10_000 }).toBe('cancelled');
+      await expect
+        .poll(() => jobsAsking(world.services, word)[0]?.status, { timeout: 10_000 })
+        .toBe('cancelled');
       const replies = fake.callsTo(repliesTo(ask));
       // Where the message, not the channel, was refused, the user hears to try again; a refusing channel is left.
       if (told) {
@@ -94,7 +97,7 @@ describe('Discord: a first reply refused for good', { timeout: 60_000 }, () => {
       await ended(blocking);
       await laterRuns(`later${code}`);
       expect(started(word)).toBe(false);
-      expect(jobsAsking(word)).toHaveLength(1);
+      expect(jobsAsking(world.services, word)).toHaveLength(1);
       // A withdrawn job is no lost result: not listed as one, nor announced at the next command.
       expect(
         world.services.jobs.store.deliveries.undeliveredOf({
@@ -114,7 +117,7 @@ describe('Discord: a first reply refused for good', { timeout: 60_000 }, () => {
     fake.failRoute(repliesTo(ask), { status: 400, code: 50035, message: 'Invalid Form Body' });
     fake.dispatchMessage(ask);
     await expect
-      .poll(() => jobsAsking('refusedperm').map((job) => job.status), { timeout: 10_000 })
+      .poll(() => jobsAsking(world.services, 'refusedperm').map((job) => job.status), { timeout: 10_000 })
       .toEqual(['cancelled', 'cancelled']);
     // The refused reply and the line saying to try again: the second job's reply is not tried.
     await expect
@@ -127,26 +130,14 @@ describe('Discord: a first reply refused for good', { timeout: 60_000 }, () => {
 
   it('a pick’s follow-up refused: its job is withdrawn and never runs, the picker is told privately', async () => {
     const blocking = await busy('busypick');
-    const ask = fake.dispatchMessage(
-      fake.build.userMessage({
-        content: `${mention(fake.world.botUser)} refusedpick brighter`,
-        mentions: [fake.world.botUser],
-        attachments: [
-          fake.registerAttachment({ filename: 'a.png', bytes: await solidPng('#a22') }),
-          fake.registerAttachment({ filename: 'b.png', bytes: await solidPng('#2a2') }),
-        ],
-      }),
-    );
-    const customId = `pick:mention:${ask.id}`;
-    await fake.waitForCall((c) => c.route === CHANNEL_POST && JSON.stringify(c.body).includes(customId));
-    const picker = [...fake.store.messages.values()].find((m) =>
-      JSON.stringify(m.components ?? []).includes(customId),
-    ) as APIMessage;
+    const { customId, picker } = await mentionWithTwoImages(fake, 'refusedpick brighter');
     const pick = fake.build.selectMenu({ customId, values: ['1'], message: picker });
     const followUps = (c: DiscordCall) => c.route === FOLLOW_UP && c.params.token === pick.token;
     fake.failRoute(followUps, { status: 400, code: 50035, message: 'Invalid Form Body' });
     fake.dispatchInteraction(pick);
-    await expect.poll(() => jobsAsking('refusedpick')[0]?.status, { timeout: 10_000 }).toBe('cancelled');
+    await expect
+      .poll(() => jobsAsking(world.services, 'refusedpick')[0]?.status, { timeout: 10_000 })
+      .toBe('cancelled');
     await expect.poll(() => fake.callsTo(followUps).length, { timeout: 5000 }).toBe(2);
     const [, line] = fake.callsTo(followUps);
     expect(line?.status).toBe(200);

@@ -2,6 +2,7 @@
 // job's ending (edited, replied, undelivered) is recorded in `deliveries`; unhandled rejections fail the file.
 // The same bot on the real engine (a generated checkpoint), for the tests whose answers carry the pictures; and the
 // fake's routes the tests watch.
+import type { APIMessage } from 'discord.js';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { DiscordBot } from '../../../adapters/discord/bot.js';
 import { startDiscord } from '../../../adapters/discord/index.js';
@@ -10,10 +11,10 @@ import { buildCommands } from '../../../src/app-services.js';
 import type { Config } from '../../../src/config/index.js';
 import type { Logger } from '../../../src/log.js';
 import type { Services } from '../../../src/services.js';
-import { type FakeDiscord, startFakeDiscord } from '../../doubles/fake-discord/index.js';
+import { type FakeDiscord, mention, startFakeDiscord } from '../../doubles/fake-discord/index.js';
 import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { openDoubleServices, openE2eServices } from '../e2e-services.js';
+import { openDoubleServices, openE2eServices, solidPng } from '../e2e-services.js';
 
 /** An interaction's immediate answer. */
 export const CALLBACK = 'POST /interactions/:id/:token/callback';
@@ -59,8 +60,40 @@ export interface DoubleBot {
   ended(jobId: string): Promise<void>;
 }
 
+/** Every job so far, in any state, whose request names `word` (in its prompt or instruction). */
+export const jobsAsking = (services: Services, word: string) =>
+  services.jobs.store
+    .byStatus('queued', 'running', 'done', 'failed', 'cancelled')
+    .filter((job) => JSON.stringify(job.request).includes(word));
+
 /** The job a message body names in its Cancel or Re-roll button. */
 export const jobIdIn = (body: unknown) => /(?:cancel|reroll):([0-9a-f-]{36})/.exec(JSON.stringify(body))?.[1];
+
+/**
+ * A mention of the bot saying `text` with two images (a.png, b.png), and the picker it is answered with (which of
+ * the two the command takes): its select's custom id and the message carrying it, once posted.
+ */
+export async function mentionWithTwoImages(
+  fake: FakeDiscord,
+  text: string,
+): Promise<{ customId: string; picker: APIMessage }> {
+  const ask = fake.dispatchMessage(
+    fake.build.userMessage({
+      content: `${mention(fake.world.botUser)} ${text}`,
+      mentions: [fake.world.botUser],
+      attachments: [
+        fake.registerAttachment({ filename: 'a.png', bytes: await solidPng('#a22') }),
+        fake.registerAttachment({ filename: 'b.png', bytes: await solidPng('#2a2') }),
+      ],
+    }),
+  );
+  const customId = `pick:mention:${ask.id}`;
+  await fake.waitForCall((c) => c.route === CHANNEL_POST && JSON.stringify(c.body).includes(customId));
+  const picker = [...fake.store.messages.values()].find((m) =>
+    JSON.stringify(m.components ?? []).includes(customId),
+  ) as APIMessage;
+  return { customId, picker };
+}
 
 /** Starts the bot before the file's tests and stops it after; the returned object is filled in `beforeAll`. */
 export function useDiscordOnDouble(

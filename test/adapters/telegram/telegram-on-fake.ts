@@ -1,7 +1,10 @@
 // The Telegram adapter with the real grammY client against the fake Bot API, on the fast engine double: what the
 // Telegram e2e tests start from. The fake, the services and the adapter stop in that order's reverse.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Message, User } from 'grammy/types';
-import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import type { Delivery } from '../../../adapters/shared/job-status.js';
 import { startTelegram, type TelegramTesting } from '../../../adapters/telegram/index.js';
 import { buildCommands } from '../../../src/app-services.js';
@@ -136,6 +139,80 @@ export function useTelegramOnFake(
     unhandled.stop();
     await bot.stop?.();
   });
+  return bot;
+}
+
+/** One run of the bot: its services, until `restart` stops it. */
+export interface TelegramRun {
+  services: Services;
+  stop(): Promise<void>;
+}
+
+/** A bot that a test stops and starts again on the same DATA_DIR, the fake keeping its chats and updates. */
+export interface RestartingTelegram {
+  /** The test's fake, filled in `beforeEach`. */
+  fake: FakeTelegram;
+  /** The test's first run, on `engine` (the job system on it, the adapter on the fake). */
+  start(engine: TimedEngineDouble): Promise<TelegramRun>;
+  /** Stops the run, has the fake deliver the updates `redeliver` again, and starts a new run on the same engine. */
+  restart(redeliver?: number[]): Promise<TelegramRun>;
+}
+
+/**
+ * A fresh fake and DATA_DIR before each test, which starts the bot itself; after each test the run and the fake
+ * stop, and no unhandled rejection may have come. `name` names the services' logs.
+ */
+export function useRestartingTelegram(name: string): RestartingTelegram {
+  const unhandled = watchUnhandledRejections();
+  let dataDir = '';
+  let engine: TimedEngineDouble | undefined;
+  let run: TelegramRun | undefined;
+  const open = async (on: TimedEngineDouble): Promise<TelegramRun> => {
+    engine = on;
+    const { config, log, services } = openDoubleServices(
+      name,
+      { DATA_DIR: dataDir, TELEGRAM_TOKEN: bot.fake.token, RATE_LIMIT_PER_MINUTE: '0' },
+      on,
+    );
+    const running = await startTelegram({ config, log }, services, buildCommands({ config, log }, services), {
+      apiRoot: bot.fake.apiRoot,
+      editIntervalMs: { private: 30, group: 60 },
+    });
+    services.start();
+    run = {
+      services,
+      // The app's order on SIGTERM: the worker drains, the adapter stops, the store closes.
+      stop: async () => {
+        await services.jobs.queue.stop({ waitMs: 2000 });
+        await running.stop();
+        await services.close();
+      },
+    };
+    return run;
+  };
+  const bot: RestartingTelegram = {
+    fake: undefined as unknown as FakeTelegram,
+    start: open,
+    restart: async (redeliver = []) => {
+      if (!engine) throw new Error('restart before start');
+      await run?.stop();
+      for (const id of redeliver) bot.fake.redeliver(id);
+      return open(engine);
+    },
+  };
+  beforeEach(async () => {
+    bot.fake = await startFakeTelegram({ maxLongPollMs: 200, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
+    dataDir = mkdtempSync(join(tmpdir(), `dimoo-${name}-`));
+  }, 60_000);
+  afterEach(async () => {
+    await run?.stop();
+    run = undefined;
+    engine = undefined;
+    await bot.fake.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    expect(unhandled.rejections).toEqual([]);
+  });
+  afterAll(() => unhandled.stop());
   return bot;
 }
 

@@ -2,79 +2,23 @@
 // against the fake Bot API on the engine double: the adapter and the services stop, the fake keeps its chats, and a
 // new run opens the same DATA_DIR. The answer to a question asked before the restart is answered as before it; a
 // reply to one of the bot's questions it no longer keeps gets one line saying the question expired, never silence.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Message, User } from 'grammy/types';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTelegram } from '../../../adapters/telegram/index.js';
-import { buildCommands } from '../../../src/app-services.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import type { Services } from '../../../src/services.js';
-import {
-  type FakeTelegram,
-  startFakeTelegram,
-  type TelegramCall,
-} from '../../doubles/fake-telegram/index.js';
-import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
+import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/index.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { openDoubleServices } from '../e2e-services.js';
-import { jobIdIn, newUsers, repliesTo, textOf } from './telegram-on-fake.js';
+import { jobIdIn, newUsers, repliesTo, textOf, useRestartingTelegram } from './telegram-on-fake.js';
 
-interface Run {
-  services: Services;
-  stop(): Promise<void>;
-}
-
-let fake: FakeTelegram;
-let dataDir: string;
-let run: Run | undefined;
-const unhandled = watchUnhandledRejections();
 const engine = new TimedEngineDouble(20, 4);
-
-/** One run of the bot on `dataDir`: the job system on the engine double, the adapter on the fake. */
-async function start(): Promise<Run> {
-  const { config, log, services } = openDoubleServices(
-    'telegram-questions',
-    { DATA_DIR: dataDir, TELEGRAM_TOKEN: fake.token, RATE_LIMIT_PER_MINUTE: '0' },
-    engine,
-  );
-  const running = await startTelegram({ config, log }, services, buildCommands({ config, log }, services), {
-    apiRoot: fake.apiRoot,
-    editIntervalMs: { private: 30, group: 60 },
-  });
-  services.start();
-  return {
-    services,
-    stop: async () => {
-      await services.jobs.queue.stop({ waitMs: 2000 });
-      await running.stop();
-      await services.close();
-    },
-  };
-}
-
-/** The same DATA_DIR after a restart. */
-async function restart(): Promise<Run> {
-  await run?.stop();
-  run = await start();
-  return run;
-}
+const telegram = useRestartingTelegram('telegram-questions');
+const { restart } = telegram;
+let fake: FakeTelegram;
 
 beforeEach(async () => {
-  fake = await startFakeTelegram({ maxLongPollMs: 200, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
-  dataDir = mkdtempSync(join(tmpdir(), 'dimoo-telegram-questions-'));
-  run = await start();
+  fake = telegram.fake;
+  await telegram.start(engine);
 }, 60_000);
-
-afterEach(async () => {
-  await run?.stop();
-  run = undefined;
-  await fake.stop();
-  expect(unhandled.rejections).toEqual([]);
-});
-
-afterAll(() => unhandled.stop());
 
 const newUser = newUsers(7500);
 const toChat = (chatId: number) => (c: TelegramCall) => String(c.params.chat_id) === String(chatId);

@@ -2,78 +2,20 @@
 // the fake Bot API on the engine double: the adapter and the services stop, the fake keeps the updates, a new run
 // opens the same DATA_DIR and gets an update it had handled. A request is not run again, a bare /cancel does not
 // cancel the request sent after it, and a button press does not make its job twice.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Message, User } from 'grammy/types';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTelegram } from '../../../adapters/telegram/index.js';
-import { buildCommands } from '../../../src/app-services.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Services } from '../../../src/services.js';
-import {
-  type FakeTelegram,
-  startFakeTelegram,
-  type TelegramCall,
-} from '../../doubles/fake-telegram/index.js';
-import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
+import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/index.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { openDoubleServices } from '../e2e-services.js';
-import { jobIdIn, newUsers } from './telegram-on-fake.js';
+import { jobIdIn, newUsers, useRestartingTelegram } from './telegram-on-fake.js';
 
-interface Run {
-  services: Services;
-  stop(): Promise<void>;
-}
-
+const telegram = useRestartingTelegram('telegram-repeats');
+const { start, restart } = telegram;
 let fake: FakeTelegram;
-let dataDir: string;
-let run: Run | undefined;
-const unhandled = watchUnhandledRejections();
 
-/** One run of the bot on `dataDir`: the job system on the engine double, the adapter on the fake. */
-async function start(engine: TimedEngineDouble): Promise<Run> {
-  const { config, log, services } = openDoubleServices(
-    'telegram-repeats',
-    { DATA_DIR: dataDir, TELEGRAM_TOKEN: fake.token, RATE_LIMIT_PER_MINUTE: '0' },
-    engine,
-  );
-  const running = await startTelegram({ config, log }, services, buildCommands({ config, log }, services), {
-    apiRoot: fake.apiRoot,
-    editIntervalMs: { private: 30, group: 60 },
-  });
-  services.start();
-  return {
-    services,
-    // The app's order on SIGTERM: the worker drains, the adapter stops, the store closes.
-    stop: async () => {
-      await services.jobs.queue.stop({ waitMs: 2000 });
-      await running.stop();
-      await services.close();
-    },
-  };
-}
-
-/** The same DATA_DIR after a restart. */
-async function restart(engine: TimedEngineDouble, redeliver: number[]): Promise<Run> {
-  await run?.stop();
-  for (const id of redeliver) fake.redeliver(id);
-  run = await start(engine);
-  return run;
-}
-
-beforeEach(async () => {
-  fake = await startFakeTelegram({ maxLongPollMs: 200, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
-  dataDir = mkdtempSync(join(tmpdir(), 'dimoo-telegram-repeats-'));
-}, 60_000);
-
-afterEach(async () => {
-  await run?.stop();
-  run = undefined;
-  await fake.stop();
-  expect(unhandled.rejections).toEqual([]);
+beforeEach(() => {
+  fake = telegram.fake;
 });
-
-afterAll(() => unhandled.stop());
 
 const newUser = newUsers(7000);
 
@@ -95,12 +37,12 @@ const jobsOf = (services: Services, from: User) =>
 describe('Telegram updates delivered again after a restart', { timeout: 60_000 }, () => {
   it('a request makes one job and one result, and is answered once', async () => {
     const engine = new TimedEngineDouble(40, 6);
-    run = await start(engine);
+    await start(engine);
     const from = newUser();
     fake.injectText('/imagine once', { from });
     const update = fake.lastUpdateId;
     await fake.waitForCall(queuedIn(from.id), 10_000);
-    const { services } = await restart(engine, [update]);
+    const { services } = await restart([update]);
     await settled(from);
     await expect
       .poll(() => jobsOf(services, from).map((j) => j.status), { timeout: 15_000, interval: 50 })
@@ -113,7 +55,7 @@ describe('Telegram updates delivered again after a restart', { timeout: 60_000 }
   it('a bare /cancel delivered again leaves the request sent after it alone', async () => {
     // Slow enough that the second request is still waiting or running when the updates come again.
     const engine = new TimedEngineDouble(300, 20);
-    run = await start(engine);
+    await start(engine);
     const from = newUser();
     fake.injectText('/imagine first', { from });
     await fake.waitForCall(queuedIn(from.id), 10_000);
@@ -123,7 +65,7 @@ describe('Telegram updates delivered again after a restart', { timeout: 60_000 }
     fake.injectText('/imagine second', { from });
     const secondUpdate = fake.lastUpdateId;
     await fake.waitForCalls(queuedIn(from.id), 2, 10_000);
-    const { services } = await restart(engine, [cancelUpdate, secondUpdate]);
+    const { services } = await restart([cancelUpdate, secondUpdate]);
     await settled(from);
     const [second, first, ...others] = jobsOf(services, from);
     expect(others).toEqual([]);
@@ -134,7 +76,7 @@ describe('Telegram updates delivered again after a restart', { timeout: 60_000 }
 
   it('a button press makes its job once', async () => {
     const engine = new TimedEngineDouble(40, 6);
-    run = await start(engine);
+    await start(engine);
     const from = newUser();
     fake.injectText('/imagine a press', { from });
     const result = await fake.waitForCall((c) => c.method === 'sendPhoto' && toChat(from.id)(c), 15_000);
@@ -143,7 +85,7 @@ describe('Telegram updates delivered again after a restart', { timeout: 60_000 }
     fake.injectCallbackQuery(photo, `reroll:${jobId}`, from);
     const press = fake.lastUpdateId;
     await fake.waitForCalls(queuedIn(from.id), 2, 10_000);
-    const { services } = await restart(engine, [press]);
+    const { services } = await restart([press]);
     await settled(from);
     await expect
       .poll(() => jobsOf(services, from).map((j) => j.status), { timeout: 15_000, interval: 50 })
