@@ -275,35 +275,16 @@ export function renderQueued(job: Job, ahead: number, readyMs: number, deps: Ren
     ephemeral: job.meta.private === true,
     ahead,
   };
+  // What the job carries (its permutation, how its images are used, what was left out), above the waiting line.
+  const about = [...permutationLines(job), ...imageUseLines(job), ...leftOutLines(job)];
   // It waits for a worker to start, however long that takes: no time is given.
   if (deps.workersRunning?.() === false)
-    return {
-      ...base,
-      text: [
-        ...permutationLines(job),
-        ...imageUseLines(job),
-        ...leftOutLines(job),
-        { key: 'job.queued_no_worker', params: { count: ahead } },
-      ],
-    };
+    return { ...base, text: [...about, { key: 'job.queued_no_worker', params: { count: ahead } }] };
   if (deps.paceKnown?.() === false)
-    return {
-      ...base,
-      text: [
-        ...permutationLines(job),
-        ...imageUseLines(job),
-        ...leftOutLines(job),
-        { key: 'job.queued_unmeasured', params: { count: ahead } },
-      ],
-    };
+    return { ...base, text: [...about, { key: 'job.queued_unmeasured', params: { count: ahead } }] };
   return {
     ...base,
-    text: [
-      ...permutationLines(job),
-      ...imageUseLines(job),
-      ...leftOutLines(job),
-      { key: 'job.queued', params: { count: ahead, eta: formatDuration(locale, readyMs) } },
-    ],
+    text: [...about, { key: 'job.queued', params: { count: ahead, eta: formatDuration(locale, readyMs) } }],
     etaAt: deps.now() + readyMs,
   };
 }
