@@ -4,7 +4,6 @@
 // after its own "Started" not taking it back to "Queued", a message box that keeps its height when focused, the
 // user's picture shown as a thumbnail with its mask over it exactly and a text alternative, and a result image
 // reached with Tab showing the page's focus ring. Screenshots go to test/artifacts/.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,12 +15,12 @@ import {
   artifacts,
   attach,
   botCountAbove,
+  closeBrowserPlayground,
   drawOnMask,
   haveBrowser,
   lastBotFinal,
   openAsSameUser,
-  openBrowserPage,
-  openBrowserStack,
+  openBrowserPlayground,
   sendWithEnter,
   WAIT,
   withHeldJob,
@@ -37,17 +36,10 @@ describe.skipIf(!haveBrowser)('playground, as a new user finds it', { timeout: 3
   let pageErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    ({ services, playground } = await openBrowserStack('web-audit'));
-    ({ server } = await playground.start());
-    services.start();
-    ({ browser, page, pageErrors } = await openBrowserPage(server.url));
+    ({ services, playground, server, browser, page, pageErrors } = await openBrowserPlayground('web-audit'));
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await playground?.close();
-  });
+  afterAll(() => closeBrowserPlayground({ browser, playground }));
 
   const bots = (on = page) => on.locator('#log li.bot').count();
   // Browser-side code is passed as strings: this file is type-checked without the DOM library.

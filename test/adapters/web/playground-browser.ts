@@ -1,11 +1,13 @@
 // The playground's browser tests' side of the browser, in one place: Debian's Chromium driven by playwright-core
 // (the suites skip without it, and CI fails without it), a page that collects its errors, and the steps the tests
 // repeat on the page: waiting for it to be ready, attaching a file, typing and sending, drawing on the mask,
-// waiting for replies, a second page of the same user. Also the real-engine stack the history and UX suites run
-// on, and a job held before its first step until it is cancelled. Screenshots go to `artifacts`.
-import { existsSync } from 'node:fs';
+// waiting for replies, a second page of the same user. Also the real-engine stack the history, UX and audit suites
+// run on (`openBrowserPlayground` opens, starts and gives a page to the last two), and a job held before its first
+// step until it is cancelled. Screenshots go to `artifacts`.
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import type { Playground } from '../../../adapters/web/server.js';
 import type { Services } from '../../../src/services.js';
 import { openE2eServices } from '../e2e-services.js';
 import { type PlaygroundStack, playgroundOnServices } from './playground-server.js';
@@ -153,6 +155,27 @@ export async function openBrowserStack(
     randomModel: services.bundledModel,
   });
   return { services, playground };
+}
+
+/** A started `openBrowserStack` on a free port, its services running, and a page open on it. */
+export interface BrowserPlayground extends BrowserPage {
+  services: Services;
+  playground: PlaygroundStack;
+  server: Playground;
+}
+
+/** What the UX and audit suites start from in their `beforeAll`; `closeBrowserPlayground` in their `afterAll`. */
+export async function openBrowserPlayground(name: string): Promise<BrowserPlayground> {
+  mkdirSync(artifacts, { recursive: true });
+  const { services, playground } = await openBrowserStack(name);
+  const { server } = await playground.start();
+  services.start();
+  return { services, playground, server, ...(await openBrowserPage(server.url)) };
+}
+
+export async function closeBrowserPlayground(opened: Partial<BrowserPlayground>): Promise<void> {
+  await opened.browser?.close();
+  await opened.playground?.close();
 }
 
 /**

@@ -3,7 +3,6 @@
 // Tab, files refused before sending, the composer's Enter / Shift+Enter, Escape out of an inline form, an Undo per
 // quick deletion, a reader scrolled up left where they are, the banner put away, the status line, the mask drawn
 // full screen on a phone. Screenshots go to test/artifacts/.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,10 +13,10 @@ import {
   artifacts,
   attach,
   botCountAbove,
+  closeBrowserPlayground,
   haveBrowser,
   openAsSameUser,
-  openBrowserPage,
-  openBrowserStack,
+  openBrowserPlayground,
   sendWithEnter,
   WAIT,
   whenReady,
@@ -37,17 +36,10 @@ describe.skipIf(!haveBrowser)(
     let pageErrors: string[] = [];
 
     beforeAll(async () => {
-      mkdirSync(artifacts, { recursive: true });
-      ({ services, playground } = await openBrowserStack('web-ux'));
-      ({ server } = await playground.start());
-      services.start();
-      ({ browser, page, pageErrors } = await openBrowserPage(server.url));
+      ({ services, playground, server, browser, page, pageErrors } = await openBrowserPlayground('web-ux'));
     }, 180_000);
 
-    afterAll(async () => {
-      await browser?.close();
-      await playground?.close();
-    });
+    afterAll(() => closeBrowserPlayground({ browser, playground }));
 
     const count = (selector: string, on = page) => on.locator(selector).count();
     const finals = '#log li.bot[data-state=final]';
