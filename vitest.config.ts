@@ -10,6 +10,7 @@ export default defineConfig({
     // Hooks may generate a test checkpoint or start a fake platform server.
     hookTimeout: 60_000,
     teardownTimeout: 10_000,
+    globalSetup: ['./test/temp-root.ts'],
     // The default reporter ends with the "Test Files … Tests … Duration" summary; CI logs get the same.
     reporters: ['default'],
     passWithNoTests: false,
