@@ -26,6 +26,7 @@ export async function startPlayground(
     port: config.web.port ?? DEFAULT_PLAYGROUND_PORT,
     accessToken: config.web.accessToken,
     maxInputBytes: config.limits.maxInputBytes,
+    maxInputPixels: config.limits.maxInputPixels,
     defaultLocale: config.defaultLocale,
     bundledModel: services.bundledModel,
     device: services.device,

@@ -16,6 +16,7 @@ import {
 import { catalog, type Locale, matchLocale, t } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
 import { announcesJson, type HostPolicy, hostPolicy, refusalOf } from './guard.js';
+import { imageRefusals, pageImageLimits } from './image-limits.js';
 import { BadRequest, readJson } from './json-body.js';
 import { toWebHistoryEntry, toWebMessage } from './render.js';
 import { route } from './router.js';
@@ -30,6 +31,8 @@ export interface PlaygroundOptions {
   port: number;
   accessToken?: string;
   maxInputBytes: number;
+  /** The commands' limit on an input image's width × height (`config.limits.maxInputPixels`), told to the page. */
+  maxInputPixels: number;
   defaultLocale: Locale;
   /** Shown as a banner: the model is the generated random one. */
   bundledModel: boolean;
@@ -65,6 +68,8 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
   const headerLocale = (req: IncomingMessage): Locale =>
     matchLocale(req.headers['accept-language']) ?? options.defaultLocale;
 
+  const imageLimits = pageImageLimits(options.maxInputBytes, options.maxInputPixels);
+
   const streams = new EventStreams();
   // Each event in the language the user's replies are in now: a `/settings language` made while the page was open
   // applies to the jobs already running, as it does to the next reply.
@@ -90,15 +95,20 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     // The page speaks the language of its replies: the user's /settings choice, then the browser's.
     const locale = contextOf(req, user).locale;
     if (req.method === 'GET' && url.pathname === '/api/info') {
-      const strings = Object.fromEntries(
+      const strings = {
         // The page's own strings, and the duration words its countdown shares with the bot's replies.
-        Object.entries(catalog(locale)).filter(
-          ([k]) => k.startsWith('web.') || k.startsWith('time.duration.'),
+        ...Object.fromEntries(
+          Object.entries(catalog(locale)).filter(
+            ([k]) => k.startsWith('web.') || k.startsWith('time.duration.'),
+          ),
         ),
-      );
+        // The server's refusals of an image, which the composer gives before uploading one beyond imageLimits.
+        ...imageRefusals(locale, imageLimits),
+      };
       json(res, 200, {
         locale,
         strings,
+        imageLimits,
         bundledModel: options.bundledModel,
         device: options.device,
         // What the composer offers while a line is typed (`public/palette.js`).

@@ -14,6 +14,7 @@ const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
   '/region.js': { file: 'region.js', type: 'text/javascript; charset=utf-8' },
   '/scroll.js': { file: 'scroll.js', type: 'text/javascript; charset=utf-8' },
   '/attachment.js': { file: 'attachment.js', type: 'text/javascript; charset=utf-8' },
+  '/image-limits.js': { file: 'image-limits.js', type: 'text/javascript; charset=utf-8' },
   '/composer.js': { file: 'composer.js', type: 'text/javascript; charset=utf-8' },
   '/status.js': { file: 'status.js', type: 'text/javascript; charset=utf-8' },
   '/strings.js': { file: 'strings.js', type: 'text/javascript; charset=utf-8' },

@@ -1,6 +1,13 @@
 // The playground page: a chat with the bot. Plain ES module, no build step.
 
-import { attach, attached, detach, maskBlob, setAttachmentWords } from './attachment.js';
+import {
+  attach,
+  attached,
+  maskBlob,
+  setAside,
+  setAttachmentLimits,
+  setAttachmentWords,
+} from './attachment.js';
 import { wireComposer } from './composer.js';
 import { contextRow } from './context-row.js';
 import { startCountdowns, tickEta } from './countdown.js';
@@ -35,6 +42,7 @@ async function init() {
   if (info.bundledModel) showBanner(tr('web.bundled_model'));
   attachPalette($('text'), $('palette'), info);
   flags = info.flags;
+  setAttachmentLimits(info.imageLimits);
   grow = wireComposer($('text'), $('composer'));
   wordsOfModules();
   const welcome = addBot({ lines: [tr('web.welcome')], images: [], buttons: [] });
@@ -48,6 +56,8 @@ function wordsOfModules() {
   setAttachmentWords({
     type: tr('web.file_type', 'Only PNG, JPEG or WebP images can be attached.'),
     unreadable: tr('web.file_unreadable', 'This image could not be read. Try another file.'),
+    strings: currentStrings(),
+    locale: document.documentElement.lang,
   });
   if (!$('banner').hidden) $('banner-text').textContent = tr('web.bundled_model');
 }
@@ -402,12 +412,19 @@ $('composer').addEventListener('submit', async (e) => {
   toBottom();
   $('text').value = '';
   grow();
-  detach();
+  const putBack = setAside();
   try {
     asking += 1;
     const res = await fetch('/api/messages', { method: 'POST', body: form });
     show(await res.json());
   } catch {
+    // Not delivered (the server restarting, the network gone): the line and its image go back into the composer to
+    // send again, as an answer stays in its form, unless the user has started another since.
+    mine.remove();
+    if (!$('text').value) $('text').value = text;
+    grow();
+    putBack();
+    $('text').focus();
     offline();
   } finally {
     asking -= 1;

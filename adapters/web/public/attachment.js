@@ -1,6 +1,9 @@
 // The composer's image: attaching it (the button, paste, drop), the mask drawn over it, and what may be attached.
-// A file the server would refuse (an SVG, a text file, a picture the browser cannot even decode) is answered at
-// once with a line under the composer, rather than after sending or not at all.
+// A file the server would refuse (an SVG, a text file, a picture the browser cannot even decode, one over the
+// server's size or pixel limits) is answered at once with a line under the composer, rather than after sending or
+// not at all.
+import { bytesRefusal, readSize, shapeRefusal } from './image-limits.js';
+
 const $ = (id) => document.getElementById(id);
 const ACCEPTED = $('file').accept.split(',');
 const canvas = $('mask');
@@ -12,13 +15,26 @@ let drawing = false;
 let words = {
   type: 'Only PNG, JPEG or WebP images can be attached.',
   unreadable: 'This image could not be read.',
+  strings: {},
+  locale: 'en',
 };
+let limits; // the server's (`imageLimits` of /api/info); none known, none judged here
+// Counts the files offered: a size read late, or an image put back after a failed send, must not undo a newer one.
+let offered = 0;
 
 export const attached = () => current;
 
-/** @param {{ type: string, unreadable: string }} next the refusals in the page's language */
+/**
+ * @param {{ type: string, unreadable: string, strings: Record<string, string>, locale: string }} next the refusals
+ *   in the page's language, and its strings (the server's refusals of an image over its limits)
+ */
 export function setAttachmentWords(next) {
   words = next;
+}
+
+/** @param {{ maxBytes: number, maxPixels: number, minSide: number, maxAspect: number } | undefined} next */
+export function setAttachmentLimits(next) {
+  limits = next;
 }
 
 function refuse(text) {
@@ -26,11 +42,35 @@ function refuse(text) {
   $('attach-error').hidden = false;
 }
 
-export function attach(file) {
-  if (!file || !ACCEPTED.includes(file.type)) {
+/** Resolves true once `file` is in the composer (its preview loading), false where it was refused or overtaken. */
+export async function attach(file) {
+  const turn = ++offered;
+  const refusal =
+    !file || !ACCEPTED.includes(file.type)
+      ? words.type
+      : bytesRefusal(file, limits, words.strings, words.locale);
+  if (refusal) {
     $('file').value = '';
-    return refuse(words.type);
+    refuse(refusal);
+    return false;
   }
+  const url = URL.createObjectURL(file);
+  // Unreadable here (a corrupt file): the preview below says so, as it did before there were limits.
+  const size = limits && (await readSize(url));
+  const tooBig = turn === offered && size && shapeRefusal(size, limits, words.strings);
+  if (turn !== offered || tooBig) {
+    URL.revokeObjectURL(url);
+    if (tooBig) {
+      $('file').value = '';
+      refuse(tooBig);
+    }
+    return false;
+  }
+  show(file, url);
+  return true;
+}
+
+function show(file, url) {
   $('attach-error').hidden = true;
   delete $('attachment').dataset.origin;
   const img = $('preview');
@@ -45,7 +85,7 @@ export function attach(file) {
     detach();
     refuse(words.unreadable);
   };
-  img.src = URL.createObjectURL(file);
+  img.src = url;
   img.alt = file.name;
   $('attachment').hidden = false;
 }
@@ -56,6 +96,22 @@ export function detach() {
   $('file').value = '';
   $('attachment').hidden = true;
   setDrawing(false);
+}
+
+/**
+ * Takes the image (and the mask drawn on it) out of the composer for a send, and returns what puts it back should
+ * that send fail; by then another image offered stays instead.
+ */
+export function setAside() {
+  const kept = { image: current, origin: $('attachment').dataset.origin, turn: offered };
+  detach();
+  return () => {
+    if (!kept.image || kept.turn !== offered || current) return;
+    // The preview and the mask canvas still hold it: only a new file changes them.
+    current = kept.image;
+    if (kept.origin) $('attachment').dataset.origin = kept.origin;
+    $('attachment').hidden = false;
+  };
 }
 
 function setDrawing(on) {

@@ -11,7 +11,9 @@ export async function drawRegionOf(li, ask, attach) {
   const res = await fetch(url).catch(() => undefined);
   if (!res?.ok) return false;
   const blob = await res.blob();
-  attach(new File([blob], img.dataset.filename || 'result.png', { type: blob.type || 'image/png' }));
+  const file = new File([blob], img.dataset.filename || 'result.png', { type: blob.type || 'image/png' });
+  // Judged against the server's limits first: what follows is for an image that is in the composer.
+  if (!(await attach(file))) return false;
   // Sent with the line, so the retouch names this result as its parent.
   $('attachment').dataset.origin = ask.jobId;
   $('draw').checked = true;

@@ -1,10 +1,12 @@
 // The playground server as the web tests start it, in one place. A stack's `start` runs it with the test defaults
-// (loopback, an ephemeral port, a 1 MiB upload limit, English, the bundled-model banner, CPU, a silent log), the
-// stack's settings and then the test's own over them; its `close` stops every server it started. Two stacks:
+// (loopback, an ephemeral port, a 1 MiB upload limit, the engine's pixel limit, English, the bundled-model banner,
+// CPU, a silent log), the stack's settings and then the test's own over them; its `close` stops every server it
+// started. Two stacks:
 // - `openPlaygroundOnDouble`: for the HTTP tests, a config on a fresh DATA_DIR, the real job system and commands,
-//   and the timed engine double (no checkpoint, no ONNX); `close` stops the servers, then the job system.
+//   and the timed engine double (no checkpoint, no ONNX), the pixel limit the commands judge by; `close` stops the
+//   servers, then the job system.
 // - `playgroundOnServices`: for the browser tests, commands over services a test opened (the real engine), the
-//   upload limit and banner taken from them; `close` stops the servers, then the services.
+//   upload and pixel limits and banner taken from them; `close` stops the servers, then the services.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ import {
   startPlaygroundServer,
 } from '../../../adapters/web/server.js';
 import { Commands, type CommandsOptions } from '../../../commands/index.js';
+import { MAX_INPUT_PIXELS } from '../../../engine/index.js';
 import { type Config, loadConfig } from '../../../src/config/index.js';
 import { type JobSystem, openJobSystem } from '../../../src/jobs/index.js';
 import { createLogger, type Logger } from '../../../src/log.js';
@@ -60,6 +63,7 @@ function stackOf(
         host: '127.0.0.1',
         port: 0,
         maxInputBytes: 1024 * 1024,
+        maxInputPixels: MAX_INPUT_PIXELS,
         defaultLocale: 'en',
         bundledModel: true,
         device: 'cpu',
@@ -100,7 +104,8 @@ export function openPlaygroundOnDouble(
   });
   const jobs = openJobSystem({ config, engine: new TimedEngineDouble() });
   const commands = new Commands({ queue: jobs.queue, store: jobs.store, config, ...commandOptions });
-  return { config, jobs, ...stackOf(commands, {}, () => jobs.close({ waitMs: 100 })) };
+  const settings = { maxInputPixels: config.limits.maxInputPixels };
+  return { config, jobs, ...stackOf(commands, settings, () => jobs.close({ waitMs: 100 })) };
 }
 
 /**
@@ -121,7 +126,12 @@ export function playgroundOnServices(
   });
   return stackOf(
     commands,
-    { maxInputBytes: config.limits.maxInputBytes, bundledModel: services.bundledModel, log },
+    {
+      maxInputBytes: config.limits.maxInputBytes,
+      maxInputPixels: config.limits.maxInputPixels,
+      bundledModel: services.bundledModel,
+      log,
+    },
     () => services.close(),
   );
 }

@@ -4,7 +4,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../commands/index.js';
-import { t } from '../../../src/i18n.js';
+import { placeholders, t } from '../../../src/i18n.js';
 import { send } from './http-client.js';
 import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
 
@@ -73,12 +73,31 @@ describe('playground server', () => {
     ) as {
       locale: string;
       strings: Record<string, string>;
+      imageLimits: Record<string, number>;
     };
     expect(info.locale).toBe('ru');
     expect(info.strings['web.eta']).toContain('{eta}');
     expect(info.strings['time.duration.minutes_few']).toBe('{count} минуты');
     expect(info.strings['time.duration.hours_many']).toBe('{count} часов');
-    expect(Object.keys(info.strings).every((k) => /^(web|time\.duration)\./.test(k))).toBe(true);
+    // The server's refusals of an image, for the composer to give before an upload: all but the image's size filled.
+    const refusals = [
+      'errors.input.too_large',
+      'errors.engine.image_too_large',
+      'errors.engine.image_too_small',
+      'errors.engine.image_aspect',
+    ];
+    for (const key of refusals) expect(placeholders(info.strings[key] ?? ''), key).toEqual(['size']);
+    expect(info.strings['errors.input.too_large']).toContain('1 МБ');
+    expect(info.imageLimits).toEqual({
+      maxBytes: 1024 * 1024,
+      // The commands' limit (this suite's MAX_INPUT_PIXELS), not the engine's largest.
+      maxPixels: 65536,
+      minSide: 8,
+      maxAspect: 8,
+    });
+    expect(
+      Object.keys(info.strings).every((k) => /^(web|time\.duration)\./.test(k) || refusals.includes(k)),
+    ).toBe(true);
   });
 
   it("gives the composer the commands in the page language and the flags, and suggests the asker's own options", async () => {

@@ -1,0 +1,69 @@
+// The server's limits on an attached image (`imageLimits` of /api/info), judged in the composer so that an image the
+// server would refuse is refused at once rather than after its upload. The words are the server's own refusals, sent
+// with every value filled in but the image's `{size}`, which only the page knows. The server judges again.
+
+/**
+ * A byte count as the server writes sizes (`formatBytes` in src/i18n.ts): kilobytes and megabytes 1024-based,
+ * gigabytes of 10⁹, one decimal.
+ */
+export function formatBytes(locale, bytes) {
+  const mb = bytes / (1024 * 1024);
+  const [value, unit] =
+    bytes >= 1e9
+      ? [bytes / 1e9, 'gigabyte']
+      : mb >= 1
+        ? [mb, 'megabyte']
+        : [Math.max(1, Math.round(bytes / 1024)), 'kilobyte'];
+  return new Intl.NumberFormat(locale || 'en', { style: 'unit', unit, maximumFractionDigits: 1 }).format(
+    value,
+  );
+}
+
+const withSize = (message, size) => message.replaceAll('{size}', size);
+
+/**
+ * The refusal of a file too large to upload, or undefined.
+ * @param {File} file @param {{ maxBytes: number } | undefined} limits
+ * @param {Record<string, string>} words the page's strings @param {string} locale
+ */
+export function bytesRefusal(file, limits, words, locale) {
+  const message = words['errors.input.too_large'];
+  if (!limits || !message || file.size <= limits.maxBytes) return undefined;
+  return withSize(message, formatBytes(locale, file.size));
+}
+
+/**
+ * The refusal of an image's shape, in the order the server judges it (pixels, smallest side, aspect), or undefined.
+ * @param {{ width: number, height: number }} size
+ * @param {{ maxPixels: number, minSide: number, maxAspect: number } | undefined} limits
+ * @param {Record<string, string>} words the page's strings
+ */
+export function shapeRefusal({ width, height }, limits, words) {
+  if (!limits) return undefined;
+  const key =
+    width * height > limits.maxPixels
+      ? 'errors.engine.image_too_large'
+      : Math.min(width, height) < limits.minSide
+        ? 'errors.engine.image_too_small'
+        : Math.max(width, height) / Math.min(width, height) > limits.maxAspect
+          ? 'errors.engine.image_aspect'
+          : undefined;
+  // A page without the words (an older server) leaves the judgement to the server.
+  return key && words[key] ? withSize(words[key], `${width}×${height}`) : undefined;
+}
+
+/**
+ * An image's width and height, read by the browser without drawing it (an image not on the page is not decoded), or
+ * undefined when the browser cannot read it: then the page goes on as it would without limits.
+ */
+export function readSize(url) {
+  return new Promise((resolve) => {
+    const probe = new Image();
+    probe.onload = () => {
+      const { naturalWidth: width, naturalHeight: height } = probe;
+      resolve(width > 0 && height > 0 ? { width, height } : undefined);
+    };
+    probe.onerror = () => resolve(undefined);
+    probe.src = url;
+  });
+}

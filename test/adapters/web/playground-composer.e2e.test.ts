@@ -1,0 +1,168 @@
+// The playground's composer in a real browser (Debian's Chromium via playwright-core) against the real server and
+// commands on the timed engine double (the queue never starts: a job sent stays queued). An image the server would
+// refuse for its size or its pixels is refused as it is attached, in the very words the server gives for the same
+// bytes, and nothing is uploaded; a send that could not reach the server keeps its line and its image (and the mask
+// drawn on it) in the composer, to send again.
+import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Playground } from '../../../adapters/web/server.js';
+import { solidPng } from '../e2e-services.js';
+import { attach, drawOnMask, haveBrowser, openAsSameUser, openBrowserPage } from './playground-browser.js';
+import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
+
+const UPLOAD_LIMIT = 1024 * 1024;
+
+/** A PNG of seeded noise (it hardly compresses): `side`² pixels, about 3·side² bytes. */
+function noisePng(side: number): Promise<Buffer> {
+  const raw = Buffer.alloc(side * side * 3);
+  let seed = 7;
+  for (let i = 0; i < raw.length; i++) {
+    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+    raw[i] = seed >>> 24;
+  }
+  return sharp(raw, { raw: { width: side, height: side, channels: 3 } })
+    .png()
+    .toBuffer();
+}
+
+/** The newest job the server stored for the page's user: its line and the roles of its images. */
+const NEWEST_ASKED = `(async () => {
+  const [entry] = (await (await fetch('/api/history')).json()).entries;
+  return entry && { text: entry.asked.text, roles: entry.asked.images.map((i) => i.role).sort() };
+})()`;
+
+/** Counts in `into` each POST `on` makes to /api/messages (an upload). */
+function countPosts(on: Page, into: { uploads: number }) {
+  on.on('request', (request) => {
+    if (request.method() === 'POST' && request.url().endsWith('/api/messages')) into.uploads += 1;
+  });
+}
+
+const sizedPng = (width: number, height: number) =>
+  sharp({ create: { width, height, channels: 3, background: '#3a6' } })
+    // Compressed hard: 9000² pixels of one colour stay far below the upload limit, so only their count is refused.
+    .png({ compressionLevel: 9 })
+    .toBuffer();
+
+describe.skipIf(!haveBrowser)(
+  'playground composer: the server limits, and a send that failed',
+  { timeout: 60_000 },
+  () => {
+    let stack: PlaygroundOnDouble;
+    let server: Playground;
+    let browser: Browser;
+    let page: Page;
+    let pageErrors: string[] = [];
+    /** The page's uploads: its POSTs to /api/messages. */
+    const posted = { uploads: 0 };
+
+    beforeAll(async () => {
+      stack = openPlaygroundOnDouble('composer');
+      ({ server } = await stack.start({ maxInputBytes: UPLOAD_LIMIT }));
+      ({ browser, page, pageErrors } = await openBrowserPage(server.url));
+      countPosts(page, posted);
+    }, 60_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await stack?.close();
+    });
+
+    /** What the server answers when `png` is posted as it is, past the page's checks (as from another page). */
+    async function serverSays(on: Page, png: Buffer): Promise<string> {
+      const answer = (await on.evaluate(`(async () => {
+      const bytes = Uint8Array.from(atob('${png.toString('base64')}'), (c) => c.charCodeAt(0));
+      const form = new FormData();
+      form.append('text', 'make it blue');
+      form.append('image', new File([bytes], 'picture.png', { type: 'image/png' }));
+      return (await fetch('/api/messages', { method: 'POST', body: form })).json();
+    })()`)) as { lines: string[] };
+      return answer.lines.join(' ');
+    }
+
+    /** Attaches `png` and waits for the line under the composer to say something other than `before`. */
+    async function refusalOf(on: Page, png: Buffer): Promise<string> {
+      const error = on.locator('#attach-error');
+      await on.evaluate(`document.getElementById('attach-error').textContent = ''`);
+      await attach(on, 'picture.png', png);
+      await error.waitFor({ state: 'visible', timeout: 10_000 });
+      await expect.poll(() => error.textContent(), { timeout: 10_000 }).not.toBe('');
+      return (await error.textContent()) ?? '';
+    }
+
+    it.each([
+      ['far beyond the pixel limit', 9000, 9000, /too large \(9000×9000, limit 17 megapixels\)/],
+      ['too small', 4, 4, /too small \(4×4\)/],
+      ['too narrow', 400, 40, /too narrow or too wide \(400×40\)/],
+    ])(
+      'refuses an image %s as it is attached, in the server’s words, uploading nothing',
+      async (_, w, h, says) => {
+        const png = await sizedPng(w, h);
+        const sent = posted.uploads;
+        const refusal = await refusalOf(page, png);
+        expect(refusal).toMatch(says);
+        expect(await page.locator('#attachment').isHidden()).toBe(true);
+        expect(posted.uploads).toBe(sent);
+        expect(await serverSays(page, png)).toBe(refusal);
+      },
+    );
+
+    it('refuses a file over the upload limit at once, its size written as the page’s language writes it', async () => {
+      const png = await noisePng(700);
+      expect(png.length).toBeGreaterThan(UPLOAD_LIMIT);
+      const german = await openAsSameUser(browser, page, server.url, { locale: 'de-DE' });
+      const itsPosts = { uploads: 0 };
+      countPosts(german, itsPosts);
+      try {
+        const refusal = await refusalOf(german, png);
+        expect(refusal).toMatch(/\(1,4 MB, .*1 MB\)/);
+        expect(await german.locator('#attachment').isHidden()).toBe(true);
+        expect(itsPosts.uploads).toBe(0);
+        expect(await serverSays(german, png)).toBe(refusal);
+      } finally {
+        await german.close();
+      }
+    });
+
+    it('still attaches an image within the limits, and leaves a corrupt one to the checks it had', async () => {
+      await refusalOf(page, Buffer.from('not an image at all')).then((text) =>
+        expect(text).toMatch(/could not be read/),
+      );
+      await attach(page, 'ok.png', await solidPng('#c33'));
+      await page.waitForSelector('#attachment:not([hidden])');
+      expect(await page.locator('#attach-error').isHidden()).toBe(true);
+      await page.click('#remove-image');
+    });
+
+    it('keeps the line, the image and its mask when the send could not reach the server, and sends them later', async () => {
+      await attach(page, 'ok.png', await solidPng('#36c', 96));
+      await page.waitForSelector('#attachment:not([hidden])');
+      await page.check('#draw');
+      await drawOnMask(page, 0.3, 0.6, 4);
+      const users = await page.locator('#log li.user').count();
+      await page.route('**/api/messages', (route) => route.abort('connectionrefused'));
+      await page.fill('#text', 'make the sky green');
+      await page.click('#send');
+      await page
+        .locator('#log li.bot', { hasText: 'The bot could not be reached.' })
+        .waitFor({ timeout: 10_000 });
+      expect(await page.locator('#text').inputValue()).toBe('make the sky green');
+      expect(await page.locator('#attachment').isVisible()).toBe(true);
+      // The line was not delivered: it is in the box again, not in the conversation.
+      expect(await page.locator('#log li.user').count()).toBe(users);
+      expect(await page.locator('#send').isEnabled()).toBe(true);
+
+      await page.unroute('**/api/messages');
+      await page.click('#send');
+      await page.locator('#log li.user', { hasText: 'make the sky green' }).waitFor({ timeout: 10_000 });
+      // What the server took: the line, the picture and the mask drawn on it.
+      await expect
+        .poll(() => page.evaluate(NEWEST_ASKED), { timeout: 10_000 })
+        .toEqual({ text: 'make the sky green', roles: ['image', 'mask'] });
+      expect(await page.locator('#text').inputValue()).toBe('');
+      expect(await page.locator('#attachment').isHidden()).toBe(true);
+      expect(pageErrors).toEqual([]);
+    });
+  },
+);
