@@ -72,7 +72,8 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
   const lastBotText = () => page.locator('#log li.bot').last().innerText();
 
   it('says the model is the random bundled one', async () => {
-    expect(await page.locator('#banner').isVisible()).toBe(true);
+    // The banner shows once /api/info has answered, which under load can be after the page's load event.
+    await page.locator('#banner').waitFor({ state: 'visible', timeout: 10_000 });
     // biome-ignore lint/performance/useDomNodeTextContent: Playwright's locator API, not a DOM node.
     expect(await page.locator('#banner').innerText()).toContain('RANDOM');
     await page.screenshot({ path: join(artifacts, 'playground-1-start.png') });
