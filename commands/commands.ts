@@ -143,12 +143,13 @@ export class Commands {
 
   /**
    * How the command a line said to the bot names (`/edit …` typed, `imagine …` spoken) takes images (spec.ts
-   * `imageSlots`); undefined for a line naming none (an instruction or a question, about the one image it is said
-   * to, replied-to or its own).
+   * `imageSlots`), and that line as typed (`/imagine …`, for `runText` when no image it was said to is taken);
+   * undefined for a line naming none (an instruction or a question, about the one image it is said to, replied-to
+   * or its own).
    */
-  imageSlotsOf(text: string): { own: number; replied: boolean } | undefined {
+  imageSlotsOf(text: string): { own: number; replied: boolean; line: string } | undefined {
     const typed = typedLine(this.deps, text);
-    return typed && imageSlots(typed.spec);
+    return typed && { ...imageSlots(typed.spec), line: typed.line };
   }
 
   /**

@@ -33,7 +33,7 @@ export interface ResultContext {
 
 export type ButtonStyle = 'primary' | 'secondary' | 'danger';
 
-/** Button actions; the id is `<action>:<jobId>` (≤ 46 bytes: fits Discord custom_id and Telegram callback_data, 64). */
+/** Button actions; the id is `<action>:<jobId>` (≤ 53 bytes: fits Discord custom_id, 100, and Telegram callback_data, 64). */
 export const BUTTON_ACTIONS = [
   'reroll',
   'vary',

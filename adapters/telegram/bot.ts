@@ -4,40 +4,33 @@
 // the queue replaces it (edits.ts). Long polling by default; a webhook with a secret token when configured; either
 // way `health()` says when the bot cannot hear Telegram. What in a chat is meant for the bot: addressing.ts; a group
 // upgraded to a supergroup is followed (migrations.ts); a chat that removed the bot has its jobs withdrawn (removal.ts).
+// Here the updates are wired and the bot started and stopped; messages are read in messages.ts, presses in
+// button-presses.ts.
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
-import { Bot, type Context, GrammyError } from 'grammy';
+import { Bot, type Context } from 'grammy';
 import type { Message } from 'grammy/types';
-import {
-  type CommandContext,
-  imageSlots,
-  parseTextCommand,
-  resultJobOf,
-  type TextCommand,
-  textReply,
-  UserInputError,
-} from '../../commands/index.js';
+import { type CommandContext, UserInputError } from '../../commands/index.js';
 import { t } from '../../src/i18n.js';
 import { DoublePresses } from '../shared/double-press.js';
-import { mentions, opensWithCommand, pastMention, withoutMention } from './addressing.js';
 import { AlbumCollector } from './albums.js';
-import { isNotice, tellPresser } from './button-answers.js';
+import { tellPresser } from './button-answers.js';
+import { onButton } from './button-presses.js';
+import { CommandLines } from './command-lines.js';
 import { registerAdminMenus, registerSharedMenus } from './command-menus.js';
 import { EditedRequests } from './edits.js';
 import { PollHealth, type WebhookWatch, watchWebhook } from './health.js';
 import { InFlight, settleBy } from './in-flight.js';
-import { buttonIdsOf, type ImageRef, IncomingImages, imageOf } from './incoming-images.js';
+import { IncomingImages } from './incoming-images.js';
 import { TelegramJobMessages } from './job-messages.js';
+import { TelegramMessages } from './messages.js';
 import { followUpgrades } from './migrations.js';
 import type { TelegramOptions } from './options.js';
 import { ALLOWED_UPDATES, type Polling, startPolling } from './polling.js';
 import { TelegramQuestions } from './questions.js';
 import { onBotRemoved } from './removal.js';
-import { keyboard, replyText } from './render.js';
 import { RepeatedUpdates } from './repeats.js';
 import { TelegramReplies } from './replies.js';
-import { topicOf } from './send.js';
-import { senderIdOf } from './sender-id.js';
 import { contextOf } from './senders.js';
 import { serveWebhook, type WebhookServer } from './webhook.js';
 
@@ -56,15 +49,13 @@ export class TelegramBot {
   private unsubscribe?: () => void;
   private readonly albums: AlbumCollector<Context>;
   private webhook?: WebhookServer;
-  private readonly questions: TelegramQuestions;
   private readonly replies: TelegramReplies;
-  private readonly images: IncomingImages;
+  private readonly messages: TelegramMessages;
   private readonly edits: EditedRequests;
   /** An edit's update, with the waiting jobs it replaced: their ids go with its command (commands/submit.ts). */
   private readonly replacing = new WeakMap<Context, string[]>();
   /** Update handlers and albums being handled: stopping waits for them. */
   private readonly handlers = new InFlight();
-  private readonly presses = new DoublePresses();
   private adminMenus?: Promise<void>;
   private readonly stopping = new AbortController();
 
@@ -73,7 +64,7 @@ export class TelegramBot {
     if (!token) throw new Error('TELEGRAM_TOKEN is not set');
     this.albums = new AlbumCollector(options.albumQuietMs ?? 800, (items) => {
       const first = items[0];
-      if (first) void this.handlers.track(this.guard(first, () => this.onAlbum(items)));
+      if (first) void this.handlers.track(this.guard(first, () => this.messages.onAlbum(items)));
     });
     this.bot = new Bot(token, options.apiRoot ? { client: { apiRoot: options.apiRoot } } : {});
     // Waits out 429 retry_after (up to a minute) and gives up on network errors after a few tries, so nothing
@@ -81,7 +72,7 @@ export class TelegramBot {
     const maxDelaySeconds = options.autoRetryMaxDelayS ?? 60;
     this.bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds, rethrowHttpErrors: true }));
     this.bot.api.config.use(followUpgrades());
-    this.questions = new TelegramQuestions(this.bot.api, options.jobs.store.questions);
+    const questions = new TelegramQuestions(this.bot.api, options.jobs.store.questions);
     this.bot.catch((error) => options.log.warn({ err: error.error }, 'telegram update failed'));
     this.bot.use((_ctx, next) => this.handlers.track(next()));
     const { store, queue } = options.jobs;
@@ -100,16 +91,27 @@ export class TelegramBot {
     );
     const root = options.apiRoot ?? 'https://api.telegram.org';
     const source = { api: this.bot.api, root, token, maxInputBytes: options.config.limits.maxInputBytes };
-    this.images = new IncomingImages(source, options.commands, this.replies);
+    const context = (ctx: Context) => this.context(ctx);
+    const lines = new CommandLines(options.commands.registry, () => this.bot.botInfo.username);
+    this.messages = new TelegramMessages({
+      commands: options.commands,
+      lines,
+      images: new IncomingImages(source, options.commands, this.replies),
+      replies: this.replies,
+      questions,
+      repeats: this.repeats,
+      context,
+      me: () => this.bot.botInfo,
+    });
     this.edits = new EditedRequests({
       jobs: options.jobs,
       jobMessages: this.jobMessages,
       replies: this.replies,
-      context: (ctx) => this.context(ctx),
-      isCommand: (text) => this.parse(text) !== undefined,
+      context,
+      isCommand: (text) => lines.parse(text) !== undefined,
       handle: (ctx, replaces) => {
         if (replaces) this.replacing.set(ctx, replaces);
-        return ctx.editedMessage?.text === undefined ? this.onImage(ctx) : this.onText(ctx);
+        return ctx.editedMessage?.text === undefined ? this.messages.onImage(ctx) : this.messages.onText(ctx);
       },
     });
     // The chat allowlist: updates from other chats are dropped before any handler sees them.
@@ -119,17 +121,24 @@ export class TelegramBot {
     }
     // In its chat's turn: a message is looked up once the one before it has made its job (repeats.ts).
     this.bot.use((ctx, next) => this.repeats.admit(ctx, next));
-    this.bot.on('callback_query:data', (ctx) => this.guard(ctx, () => this.onButton(ctx)));
+    const presses = {
+      commands: options.commands,
+      presses: new DoublePresses(),
+      questions,
+      replies: this.replies,
+      context,
+    };
+    this.bot.on('callback_query:data', (ctx) => this.guard(ctx, () => onButton(presses, ctx)));
     this.bot.on(['message:photo', 'message:document'], (ctx) => {
       const group = ctx.message.media_group_id;
       // Album items are handled together once the album is complete; the handler returns at once so the
       // other items (later updates) can arrive.
       if (group) this.albums.add(`${ctx.chat.id}:${group}`, ctx.message.message_id, ctx);
-      else return this.guard(ctx, () => this.onImage(ctx));
+      else return this.guard(ctx, () => this.messages.onImage(ctx));
     });
     // Any other captioned file (a video, a voice note): a command on it is answered too.
-    this.bot.on('message:caption', (ctx) => this.guard(ctx, () => this.onNotImage(ctx)));
-    this.bot.on('message:text', (ctx) => this.guard(ctx, () => this.onText(ctx)));
+    this.bot.on('message:caption', (ctx) => this.guard(ctx, () => this.messages.onNotImage(ctx)));
+    this.bot.on('message:text', (ctx) => this.guard(ctx, () => this.messages.onText(ctx)));
     this.bot.on('edited_message', (ctx) => this.guard(ctx, () => this.edits.onEdit(ctx)));
     this.bot.on('my_chat_member', (ctx) => onBotRemoved(options.commands, ctx, options.log));
   }
@@ -260,184 +269,6 @@ export class TelegramBot {
       // In a group, the refusal names what it refuses by replying to it.
       else if (ctx.chat) await ctx.reply(text, replyingTo(ctx.msg)).catch(() => undefined);
     }
-  }
-
-  /** The text as typed, or past a mention that opens a command of ours (`@bot /imagine a fox`). */
-  private line(text = ''): string {
-    const past = pastMention(text, this.bot.botInfo.username);
-    const specs = this.options.commands.registry.specs;
-    return past !== text && parseTextCommand(specs, past, this.bot.botInfo.username) ? past : text;
-  }
-
-  private parse(text: string | undefined): TextCommand | undefined {
-    return parseTextCommand(this.options.commands.registry.specs, this.line(text), this.bot.botInfo.username);
-  }
-
-  private isCommand(text: string | undefined, name: string): boolean {
-    return this.parse(text)?.name === name;
-  }
-
-  /** How a command takes images (its spec's image options): none beyond those is worth downloading. */
-  private imageSlots(name: string): { own: number; replied: boolean } {
-    const spec = this.options.commands.registry.find(name)?.spec;
-    return spec ? imageSlots(spec) : { own: 0, replied: false };
-  }
-
-  /**
-   * A photo or image document, with or without a caption. Besides "photo + caption command", two ways give
-   * /retouch its mask as a second photo: reply to the image with the mask captioned `/retouch <prompt>`, or reply
-   * to one's own `/retouch <prompt>` photo with the mask alone.
-   */
-  private async onImage(ctx: Context): Promise<void> {
-    const message = ctx.msg as Message;
-    const attached = imageOf(message);
-    // A photo message listing no sizes is malformed: nothing to answer about.
-    if (!attached) return message.photo ? undefined : this.onNotImage(ctx);
-    const replied = message.reply_to_message;
-    const repliedImage = imageOf(replied);
-    let caption = message.caption ?? '';
-    let refs: ImageRef[] = [attached];
-    if (repliedImage && this.isCommand(caption, 'retouch')) {
-      refs = [repliedImage, attached];
-    } else if (
-      repliedImage &&
-      !caption &&
-      senderIdOf(replied) === senderIdOf(message) &&
-      this.isCommand(replied?.caption, 'retouch')
-    ) {
-      caption = replied?.caption ?? '';
-      refs = [repliedImage, attached];
-    }
-    await this.runImages(ctx, caption, refs);
-  }
-
-  /** An album: the caption (wherever it is) applies to its images in order: image first, then mask or reference. */
-  private async onAlbum(items: Context[]): Promise<void> {
-    const messages = items.map((ctx) => ctx.message as Message);
-    const refs = messages.map((m) => imageOf(m)).filter((r): r is ImageRef => r !== undefined);
-    const captioned = messages.findIndex((m) => m.caption);
-    const sender = senderIdOf(messages[0]);
-    if (!items[0] || sender === undefined || this.repeats.albumHandled(sender, messages)) return;
-    if (refs.length === 0) return this.onNotImage(items[captioned] ?? items[0]);
-    await this.runImages(items[0], messages[captioned]?.caption ?? '', refs);
-  }
-
-  /** A file that is no image (a PDF, a video): a caption command of ours taking images is told so, others run. */
-  private async onNotImage(ctx: Context): Promise<void> {
-    const caption = (ctx.msg as Message | undefined)?.caption ?? '';
-    const command = this.parse(caption);
-    if (!command) return;
-    if (this.imageSlots(command.name).own === 0) return this.runImages(ctx, caption, []);
-    const c = this.context(ctx);
-    const refusal = this.options.commands.refusal(c) ?? textReply('errors.engine.image_unsupported');
-    await this.replies.send(ctx, c, refusal);
-  }
-
-  private async runImages(ctx: Context, typed: string, refs: ImageRef[]): Promise<void> {
-    const c = this.context(ctx);
-    const caption = this.line(typed);
-    const command = this.parse(caption);
-    // In private chats a plain caption edits or describes the photo; elsewhere only our commands count.
-    const plain = caption !== '' && !opensWithCommand(ctx.msg as Message);
-    if (!command && !(ctx.chat?.type === 'private' && plain)) return;
-    if (command && this.imageSlots(command.name).own === 0) {
-      const reply = await this.options.commands.runText(c, caption, [], this.bot.botInfo.username);
-      if (reply) await this.replies.send(ctx, c, reply);
-      return;
-    }
-    // A plain caption is about one image: an edit, a describe, or the /imagine it names. The answer says when
-    // more came than were used (commands/unused-images.ts).
-    const used = refs.slice(0, command ? this.imageSlots(command.name).own : 1);
-    const images = await this.images.fetch(ctx, c, used);
-    const image = images?.[0];
-    if (!images || !image) return;
-    const offered = refs.length;
-    const reply =
-      (await this.options.commands.runText(c, caption, images, this.bot.botInfo.username, offered)) ??
-      (await this.options.commands.replyToImage(c, { image, text: caption, offered }));
-    await this.replies.send(ctx, c, reply);
-  }
-
-  private async onText(ctx: Context): Promise<void> {
-    const message = ctx.msg as Message;
-    const text = this.line(message.text);
-    const c = this.context(ctx);
-    const replied = message.reply_to_message;
-    const repliedImage = imageOf(replied);
-    const me = this.bot.botInfo;
-    const command = this.parse(text);
-    if (command) {
-      // A replied-to image only where the command requires one: a fresh /imagine under a picture draws anew.
-      const wanted = repliedImage && this.imageSlots(command.name).replied ? [repliedImage] : [];
-      const images = await this.images.fetch(ctx, c, wanted);
-      if (!images) return;
-      const reply = await this.options.commands.runText(c, text, images, me.username);
-      if (reply) await this.replies.send(ctx, c, reply);
-      return;
-    }
-    // The answer to one of the bot's questions; one it no longer knows is said to have expired (questions.ts).
-    const answer = replied && this.questions.replyTo(replied, message, me.id);
-    if (answer) {
-      const reply =
-        answer === 'expired'
-          ? textReply('ask.expired')
-          : await this.options.commands.answerAsk(c, answer.kind, answer.jobId, text);
-      return void (await this.replies.send(ctx, c, reply));
-    }
-    if (!repliedImage || opensWithCommand(message)) return;
-    // In groups (privacy mode) only replies to the bot's own messages or mentions of it are meant for the bot.
-    const toBot = replied?.from?.id === me.id;
-    if (ctx.chat?.type !== 'private' && !mentions(text, me.username) && !toBot) return;
-    const cleaned = withoutMention(text, me.username);
-    // One of our results: Telegram's copy is recompressed, the stored PNG is not.
-    const result = toBot ? resultJobOf(buttonIdsOf(replied)) : undefined;
-    if (result) {
-      await this.replies.send(ctx, c, await this.options.commands.replyToResult(c, result, cleaned));
-      return;
-    }
-    const [image] = (await this.images.fetch(ctx, c, [repliedImage])) ?? [];
-    if (!image) return;
-    const line = { image, text: cleaned, replied: true };
-    await this.replies.send(ctx, c, await this.options.commands.replyToImage(c, line));
-  }
-
-  private async onButton(ctx: Context): Promise<void> {
-    const data = ctx.callbackQuery?.data ?? '';
-    const c = this.context(ctx);
-    const pressed = String(ctx.callbackQuery?.message?.message_id ?? ctx.callbackQuery?.inline_message_id);
-    // A double tap on a button that starts a job starts one job.
-    if (this.presses.repeated(c.user.userId, pressed, data))
-      return void (await ctx.answerCallbackQuery().catch(() => undefined));
-    const reply = await this.options.commands.pressButton(c, data);
-    if (isNotice(reply)) return tellPresser(ctx, replyText(reply, reply.locale ?? c.locale));
-    await ctx.answerCallbackQuery().catch(() => undefined);
-    if (reply.deleteSource) {
-      await ctx.deleteMessage().catch(() => undefined);
-      return;
-    }
-    if (reply.replaceButtons) {
-      await ctx
-        .editMessageReplyMarkup({
-          reply_markup: keyboard(reply, reply.locale ?? c.locale) ?? { inline_keyboard: [] },
-        })
-        .catch((error: unknown) => {
-          // Pressed twice before the first edit landed, the markup is already this one: no failure. Any other
-          // refusal (a deleted message, an edit Telegram will not make) is the guard's: logged, and said once.
-          if (error instanceof GrammyError && /message is not modified/i.test(error.description)) return;
-          throw error;
-        });
-      return;
-    }
-    if (reply.ask) {
-      const chatId = ctx.chat?.id;
-      if (chatId !== undefined && ctx.from) {
-        const asker = { user: ctx.from, id: c.user.userId };
-        const target = { chatId, threadId: topicOf(ctx.msg), pressed: ctx.msg, asker };
-        await this.questions.ask({ ...target, group: ctx.chat?.type !== 'private' }, c.locale, reply.ask);
-      }
-      return;
-    }
-    await this.replies.send(ctx, c, reply);
   }
 }
 

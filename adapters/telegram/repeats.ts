@@ -9,7 +9,11 @@
 //   same chat: a chat's updates are handled in order (bot.ts, sequentialize), so a job from a later message means
 //   this one was handled before it. That covers what made no job but must not run twice either: a bare `/cancel`
 //   that would cancel the request sent after it. A repeat made of what changes nothing (`/prefer`, `/block`, a
-//   `/cancel <id>`, `/help`) may still be answered twice when nothing after it made a job; that is only a message.
+//   `/cancel <id>`, `/help`) may still be answered twice when nothing after it made a job; that is only a message,
+//   and rare: polling confirms a batch by asking for the next at once, not after handling it (@grammyjs/runner, up
+//   to 500 updates in flight), and a webhook answers once the handler is done, so such an update comes again only
+//   when the process died between its answer and that confirmation. A stored mark of handled ids would not close
+//   that: written after the answer it leaves the same window, written before it a crash in between loses the answer.
 // - An album is gathered apart from its chat's order (albums.ts): it is a repeat only when one of its items asked.
 // - A button press is a repeat when a job of the presser's came from it. Other presses change nothing twice (Cancel,
 //   Delete, More/Less name their job; a question is asked again).

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { labelWidth, splitRow } from '../../../adapters/telegram/keyboard-rows.js';
 import { keyboard } from '../../../adapters/telegram/render.js';
-import type { Reply, ReplyButton } from '../../../commands/reply.js';
+import { BUTTON_ACTIONS, buttonId, type Reply, type ReplyButton } from '../../../commands/reply.js';
 
 const JOB = '0f0f0f0f-1111-4222-8333-444455556666';
 const button = (action: string, key = action): ReplyButton => ({
@@ -27,6 +27,14 @@ const rows = (locale: Parameters<typeof keyboard>[1]) =>
   );
 
 describe('Telegram keyboard rows', () => {
+  it("puts every button's id in callback_data within Telegram's 64 bytes", () => {
+    const ids = BUTTON_ACTIONS.map((action) => buttonId(action, JOB));
+    const all: Reply = { text: [], buttons: ids.map((id) => [{ ...button('reroll'), id }]) };
+    const sent = (keyboard(all, 'en')?.inline_keyboard ?? []).flat();
+    expect(sent.map((b) => ('callback_data' in b ? b.callback_data : undefined))).toEqual(ids);
+    for (const id of ids) expect(Buffer.byteLength(id, 'utf8')).toBeLessThanOrEqual(64);
+  });
+
   it('splits a row of four whose labels would be cut, and keeps short rows whole', () => {
     expect(rows('en')).toEqual([
       ['reroll', 'vary'],

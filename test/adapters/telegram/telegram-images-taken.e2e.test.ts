@@ -1,6 +1,7 @@
 // Which images a command takes on Telegram: /imagine only those sent with it (a reply to a photo or to one of our
-// results draws anew), /edit still the photo it replies to; `@bot /imagine …` in a group is that command; and an
-// album with more photos than the command takes says that only the first were used.
+// results draws anew, `imagine …` without the slash too, neither fetching the photo), /edit still the photo it
+// replies to; `@bot /imagine …` in a group is that command; and an album with more photos than the command takes
+// says that only the first were used.
 import type { Message } from 'grammy/types';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
@@ -29,6 +30,28 @@ describe('Telegram: the images a command takes', { timeout: 30_000 }, () => {
     expect(requestOf(status.jobId)).toMatchObject({ task: 'text_to_image', prompt: 'a red fox' });
     expect(textOf(status.call)).not.toContain(t('en', 'job.image_as_subject'));
     expect(fileFetchesSince(since)).toEqual([]);
+    await bot.ended(status.jobId);
+  });
+
+  it('`imagine …` without the slash, replying to a photo, draws anew without fetching the photo', async () => {
+    const from = nextUser();
+    const picture = fake.injectPhoto(await photo(), { from });
+    const since = fake.calls.length;
+    const request = fake.injectText('imagine a red fox', { from, replyTo: picture });
+    const status = await bot.statusOf(request);
+    expect(requestOf(status.jobId)).toMatchObject({ task: 'text_to_image', prompt: 'a red fox' });
+    expect(fileFetchesSince(since)).toEqual([]);
+    await bot.ended(status.jobId);
+  });
+
+  it('a plain instruction replying to a photo still edits the photo', async () => {
+    const from = nextUser();
+    const picture = fake.injectPhoto(await photo(), { from });
+    const since = fake.calls.length;
+    const request = fake.injectText('make it night', { from, replyTo: picture });
+    const status = await bot.statusOf(request);
+    expect(requestOf(status.jobId)).toMatchObject({ task: 'image_to_image', prompt: 'make it night' });
+    expect(fileFetchesSince(since)).toHaveLength(1);
     await bot.ended(status.jobId);
   });
 

@@ -1,7 +1,8 @@
 // Updates Telegram delivers again after a restart (adapters/telegram/repeats.ts), with the real grammY client against
 // the fake Bot API on the engine double: the adapter and the services stop, the fake keeps the updates, a new run
 // opens the same DATA_DIR and gets an update it had handled. A request is not run again, a bare /cancel does not
-// cancel the request sent after it, and a button press does not make its job twice.
+// cancel the request sent after it, and a button press does not make its job twice. An instant command (/help) is
+// confirmed before it is answered, so an answered one is not delivered again.
 import type { Message, User } from 'grammy/types';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Services } from '../../../src/services.js';
@@ -72,6 +73,19 @@ describe('Telegram updates delivered again after a restart', { timeout: 60_000 }
     expect(first?.status).toBe('cancelled');
     expect(second?.status).not.toBe('cancelled');
     expect(fake.callsTo(answering(cancel))).toHaveLength(1);
+  });
+
+  it('an instant command is confirmed before it is answered, so no restart answers it again', async () => {
+    await start(new TimedEngineDouble(40, 6));
+    const from = newUser();
+    // The answer is slow to arrive: polling must confirm the update meanwhile, not once its handler is done.
+    fake.slowDown((c) => c.method === 'sendMessage' && toChat(from.id)(c), 3000);
+    const help = fake.injectText('/help', { from });
+    const update = fake.lastUpdateId;
+    const pending = () => fake.state.updates.pending.some((u) => u.update_id === update);
+    await expect.poll(pending, { timeout: 2500, interval: 10 }).toBe(false);
+    expect(fake.callsTo(answering(help))).toEqual([]);
+    await fake.waitForCall(answering(help), 10_000);
   });
 
   it('a button press makes its job once', async () => {

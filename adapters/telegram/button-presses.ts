@@ -1,0 +1,58 @@
+// A press on one of our inline buttons: the commands say what it does, and the answer is shown its Telegram way (an
+// alert for the presser alone, the message's buttons replaced, the message deleted, a question asked by replying
+// to the bot, or a message of its own).
+import { type Context, GrammyError } from 'grammy';
+import type { CommandContext, Commands } from '../../commands/index.js';
+import type { DoublePresses } from '../shared/double-press.js';
+import { isNotice, tellPresser } from './button-answers.js';
+import type { TelegramQuestions } from './questions.js';
+import { keyboard, replyText } from './render.js';
+import type { TelegramReplies } from './replies.js';
+import { topicOf } from './send.js';
+
+export interface PressDeps {
+  commands: Pick<Commands, 'pressButton'>;
+  presses: Pick<DoublePresses, 'repeated'>;
+  questions: Pick<TelegramQuestions, 'ask'>;
+  replies: Pick<TelegramReplies, 'send'>;
+  context: (ctx: Context) => CommandContext;
+}
+
+export async function onButton(deps: PressDeps, ctx: Context): Promise<void> {
+  const data = ctx.callbackQuery?.data ?? '';
+  const c = deps.context(ctx);
+  const pressed = String(ctx.callbackQuery?.message?.message_id ?? ctx.callbackQuery?.inline_message_id);
+  // A double tap on a button that starts a job starts one job.
+  if (deps.presses.repeated(c.user.userId, pressed, data))
+    return void (await ctx.answerCallbackQuery().catch(() => undefined));
+  const reply = await deps.commands.pressButton(c, data);
+  if (isNotice(reply)) return tellPresser(ctx, replyText(reply, reply.locale ?? c.locale));
+  await ctx.answerCallbackQuery().catch(() => undefined);
+  if (reply.deleteSource) {
+    await ctx.deleteMessage().catch(() => undefined);
+    return;
+  }
+  if (reply.replaceButtons) {
+    await ctx
+      .editMessageReplyMarkup({
+        reply_markup: keyboard(reply, reply.locale ?? c.locale) ?? { inline_keyboard: [] },
+      })
+      .catch((error: unknown) => {
+        // Pressed twice before the first edit landed, the markup is already this one: no failure. Any other
+        // refusal (a deleted message, an edit Telegram will not make) is the guard's: logged, and said once.
+        if (error instanceof GrammyError && /message is not modified/i.test(error.description)) return;
+        throw error;
+      });
+    return;
+  }
+  if (reply.ask) {
+    const chatId = ctx.chat?.id;
+    if (chatId !== undefined && ctx.from) {
+      const asker = { user: ctx.from, id: c.user.userId };
+      const target = { chatId, threadId: topicOf(ctx.msg), pressed: ctx.msg, asker };
+      await deps.questions.ask({ ...target, group: ctx.chat?.type !== 'private' }, c.locale, reply.ask);
+    }
+    return;
+  }
+  await deps.replies.send(ctx, c, reply);
+}
