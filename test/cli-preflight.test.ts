@@ -108,6 +108,28 @@ describe('checked before the model loads', () => {
     // Flags not given count at the engine's defaults: 102 steps do not divide into the default blocks.
     ['describe', /multiple of the number of blocks/, ['--image', input, '--steps', '102']],
     ['describe', /missing-folder does not exist/, ['--image', input, '--out', noFolder]],
+    // Decimal numbers only: Number() reads "" as 0, so `--cfg=` ran with no guidance at all.
+    ['imagine', /--cfg must be a number, got ""/, ['--prompt', 'a fox', '--cfg=', '--out', out]],
+    [
+      'imagine',
+      /--seed must be a whole number, got "0x10"/,
+      ['--prompt', 'a fox', '--seed', '0x10', '--out', out],
+    ],
+    [
+      'imagine',
+      /--steps must be a whole number, got "1e2"/,
+      ['--prompt', 'a fox', '--steps', '1e2', '--out', out],
+    ],
+    [
+      'paint',
+      /--ratio takes 2 comma-separated/,
+      ['--image', input, '--prompt', 'sea', '--ratio', ',1', '--out', out],
+    ],
+    [
+      'imagine',
+      /--device-memory-gb must be a number/,
+      ['--prompt', 'a fox', '--device-memory-gb=', '--out', out],
+    ],
   ] as const)('%s: %s, not the model', async (name, message, argv) => {
     const r = await onNowhere(name, ...argv);
     expect(r.err).toMatch(message);
@@ -128,6 +150,9 @@ describe('checked before the model loads', () => {
     expect([r.code, r.err]).toEqual([1, expect.stringMatching(/prompts\.txt is not a folder/)]);
     r = await batch('--out-dir', outDir, '--out', noFolder);
     expect([r.code, r.err]).toEqual([1, expect.stringMatching(/--out .*missing-folder does not exist/)]);
+    // results.json named as the folder itself was found only when it was written, after every image.
+    r = await batch('--out-dir', outDir, '--out', outDir);
+    expect([r.code, r.err]).toEqual([1, expect.stringMatching(/--out .*batch-out is the --out-dir folder/)]);
     // Everything right but the model: the model's failure, and no empty folder left behind.
     r = await batch('--out-dir', outDir);
     expect([r.code, r.err]).toEqual([1, expect.stringMatching(/no-such-model does not exist/)]);

@@ -6,8 +6,29 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: s
   try {
     return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values;
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(oneLine(error instanceof Error ? error.message : String(error)));
   }
+}
+
+/**
+ * parseArgs' message in one line. A flag followed by another flag, or by a negative number (`--seed -1`), is
+ * "ambiguous" over three lines; said here as what to type instead.
+ */
+function oneLine(message: string): string {
+  const flag = /^Option '(-[^' ]+)' argument is ambiguous/.exec(message)?.[1];
+  if (flag) return `${flag} needs a value (one that starts with a dash goes after "=", as in ${flag}=-1)`;
+  return message.split('\n').join(' ');
+}
+
+// Decimal spellings only: Number() would also read "" as 0 (`--cfg=` silently meaning no guidance), "0x10" as 16
+// and "1e2" as 100.
+const WHOLE = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/** A decimal number as a flag gives it (surrounding spaces ignored), else NaN. */
+export function decimal(text: string, whole = false): number {
+  const trimmed = text.trim();
+  return (whole ? WHOLE : DECIMAL).test(trimmed) ? Number(trimmed) : Number.NaN;
 }
 
 /** parseArgs' table for flags that take a value, `stringFlags('out', 'seed')`, typed by their names. */
@@ -17,14 +38,14 @@ export function stringFlags<const N extends string>(...names: N[]): Record<N, { 
 
 export function intOption(name: string, value: string | undefined, fallback?: number): number | undefined {
   if (value === undefined) return fallback;
-  const n = Number(value);
+  const n = decimal(value, true);
   if (!Number.isInteger(n)) throw new UsageError(`--${name} must be a whole number, got "${value}"`);
   return n;
 }
 
 export function numberOption(name: string, value: string | undefined, fallback?: number): number | undefined {
   if (value === undefined) return fallback;
-  const n = Number(value);
+  const n = decimal(value);
   if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${value}"`);
   return n;
 }
@@ -32,6 +53,12 @@ export function numberOption(name: string, value: string | undefined, fallback?:
 export function required(name: string, value: string | undefined): string {
   if (value === undefined || value === '') throw new UsageError(`--${name} is required`);
   return value;
+}
+
+/** A progress line on stderr; `end()` closes a line a failure left open, so the error starts a line of its own. */
+export interface ProgressBar {
+  (step: number, total: number): void;
+  end(): void;
 }
 
 /**
@@ -42,16 +69,24 @@ export function progressBar(
   stream: NodeJS.WritableStream & { isTTY?: boolean },
   json = false,
   now: () => number = Date.now,
-): (step: number, total: number) => void {
-  if (!stream.isTTY || json) return () => undefined;
+): ProgressBar {
+  if (!stream.isTTY || json) return Object.assign(() => undefined, { end: () => undefined });
   const started = now();
-  return (step, total) => {
+  let open = false;
+  const draw = (step: number, total: number) => {
     const width = 30;
     const filled = Math.round((step / total) * width);
     const left = step > 0 ? ((now() - started) / step) * (total - step) : 0;
     const eta = step === total ? '' : ` ETA ${Math.ceil(left / 1000)} s`;
+    open = step !== total;
     stream.write(
-      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${step}/${total}${eta}\x1b[K${step === total ? '\n' : ''}`,
+      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${step}/${total}${eta}\x1b[K${open ? '' : '\n'}`,
     );
   };
+  return Object.assign(draw, {
+    end: () => {
+      if (open) stream.write('\n');
+      open = false;
+    },
+  });
 }

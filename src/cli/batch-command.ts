@@ -1,9 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { EngineError } from '../../engine/index.js';
 import { defaultMaxBatch } from '../jobs/index.js';
 import { intOption, parse, required } from './args.js';
-import { type CliCommand, UsageError } from './command.js';
+import { type CliCommand, CliError, UsageError } from './command.js';
 import {
   ENGINE_USAGE,
   engineTarget,
@@ -12,6 +12,8 @@ import {
   withEngine,
   writePng,
 } from './engine-io.js';
+import { writeOutputFile } from './files.js';
+import { limitsHelp } from './help-text.js';
 import { checkOutFile, checkOutFolder, checkPrompt, checkSampling, checkSize } from './preflight.js';
 import { batchFileName, readPromptFile } from './prompt-file.js';
 
@@ -22,21 +24,37 @@ export interface BatchResult {
   seed: number;
 }
 
-/** A whole-batch bar: prompts done and the current prompt's steps, on stderr when it is a terminal. */
-function batchBar(stream: NodeJS.WritableStream & { isTTY?: boolean }, count: number) {
-  if (!stream.isTTY) return () => undefined;
-  return (done: number, step: number, total: number) => {
+/**
+ * A whole-batch bar: prompts done and the current prompt's steps, on stderr when it is a terminal and the output
+ * is not `--json` (as every task's bar); `end()` ends its line.
+ */
+function batchBar(stream: NodeJS.WritableStream & { isTTY?: boolean }, count: number, json: boolean) {
+  const shown = stream.isTTY === true && !json;
+  let open = false;
+  const draw = (done: number, step: number, total: number) => {
+    if (!shown) return;
     const width = 30;
     const fraction = (done + step / total) / count;
     const filled = Math.round(fraction * width);
+    open = true;
     stream.write(
       `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${count} images, step ${step}/${total}`,
     );
   };
+  return Object.assign(draw, {
+    end: () => {
+      if (open) stream.write('\n');
+      open = false;
+    },
+  });
 }
 
 export const command: CliCommand = {
   usage: `dimoo batch --model DIR --prompts FILE.jsonl|FILE.json|FILE.txt --out-dir DIR [--negative-prompt TEXT] [--width 1024 --height 1024 --steps 64 --cfg 4 --temperature 1 --seed N] [--batch-size N] ${ENGINE_USAGE} [--out results.json] [--json]`,
+  help: [
+    `--batch-size: prompts that share each forward pass; default ${defaultMaxBatch('cuda')} on a GPU, ${defaultMaxBatch('cpu')} on the CPU.`,
+    limitsHelp({ size: true }),
+  ].join('\n'),
   json: true,
   async run(argv, io) {
     const o = parse(argv, {
@@ -61,55 +79,82 @@ export const command: CliCommand = {
     // One negative prompt for every image of the batch (imagine's --negative-prompt).
     const negative = o['negative-prompt'] === undefined ? {} : { negativePrompt: o['negative-prompt'] };
     const resultsPath = o.out ?? join(outDir, 'results.json');
-    // Everything that needs no model, before the model loads. The folder is made only once the engine is open, so
-    // a failed start leaves no empty folder behind.
+    // Everything that needs no model, before the model loads. The folder is made only with the first images, so a
+    // failed start leaves no empty folder behind.
     for (const prompt of prompts) checkPrompt(prompt);
     checkSize(width, height);
     checkSampling({ ...sampling, ...negative });
     checkOutFolder('out-dir', outDir);
+    if (o.out !== undefined && resolve(o.out) === resolve(outDir))
+      throw new CliError(
+        'output_unwritable',
+        `--out ${o.out} is the --out-dir folder; give results.json a file name`,
+      );
     if (o.out !== undefined && resolve(dirname(o.out)) !== resolve(outDir)) checkOutFile('out', o.out);
-    return withEngine(target, async (engine) => {
-      mkdirSync(outDir, { recursive: true });
+    return withEngine(target, async (engine, interrupt) => {
       const results: BatchResult[] = [];
-      const bar = batchBar(io.stderr, prompts.length);
+      const bar = batchBar(io.stderr, prompts.length, o.json === true);
       // Prompts go to the engine in groups that share every forward pass (the GPU default; on CPU one by one).
       const size = batchOption ?? Math.max(1, defaultMaxBatch(engine.info.device));
       const runStarted = performance.now();
-      for (let from = 0; from < prompts.length; from += size) {
-        const started = performance.now();
-        const group = prompts.slice(from, from + size);
-        const outcomes = await engine.generateBatch(
-          group.map((prompt, k) => ({
-            request: {
-              task: 'text_to_image' as const,
-              prompt,
-              width,
-              height,
-              steps,
-              cfg,
-              temperature,
-              ...negative,
-              // Each prompt its own seed, reproducible from the base seed.
-              seed: baseSeed === undefined ? undefined : (baseSeed + from + k) % 2 ** 32,
-            },
-            options: k === 0 ? { onProgress: (p) => bar(from, p.step, p.total) } : {},
-          })),
-        );
-        // Images of one group finish together: each is charged an equal share of the group's time.
-        const elapsed = (performance.now() - started) / 1000 / group.length;
-        for (const [k, result] of outcomes.entries()) {
-          if (result instanceof EngineError) throw result;
-          if (result.kind !== 'image') throw new Error('text-to-image returned no image');
-          const prompt = group[k] as string;
-          const name = batchFileName(from + k, prompt, { width, height, steps, cfg, seed: result.seed });
-          await writePng(join(outDir, name), result.image);
-          results.push({ image_path: name, prompt, elapsed_time: elapsed, seed: result.seed });
+      async function run(): Promise<void> {
+        for (let from = 0; from < prompts.length; from += size) {
+          const started = performance.now();
+          const group = prompts.slice(from, from + size);
+          const outcomes = await engine.generateBatch(
+            group.map((prompt, k) => ({
+              request: {
+                task: 'text_to_image' as const,
+                prompt,
+                width,
+                height,
+                steps,
+                cfg,
+                temperature,
+                ...negative,
+                // Each prompt its own seed, reproducible from the base seed.
+                seed: baseSeed === undefined ? undefined : (baseSeed + from + k) % 2 ** 32,
+              },
+              options: {
+                signal: interrupt.signal,
+                ...(k === 0
+                  ? { onProgress: (p: { step: number; total: number }) => bar(from, p.step, p.total) }
+                  : {}),
+              },
+            })),
+          );
+          // A group is written whole or not at all: every file written is listed in results.json.
+          const images = outcomes.map((result) => {
+            if (result instanceof EngineError) throw result;
+            if (result.kind !== 'image') throw new Error('text-to-image returned no image');
+            return result;
+          });
+          // Images of one group finish together: each is charged an equal share of the group's time.
+          const elapsed = (performance.now() - started) / 1000 / group.length;
+          // Made with the first images, so a batch stopped before them leaves no empty folder.
+          mkdirSync(outDir, { recursive: true });
+          for (const [k, result] of images.entries()) {
+            const prompt = group[k] as string;
+            const name = batchFileName(from + k, prompt, { width, height, steps, cfg, seed: result.seed });
+            await writePng(join(outDir, name), result.image, undefined, 'out-dir');
+            results.push({ image_path: name, prompt, elapsed_time: elapsed, seed: result.seed });
+          }
+          // Written after every group, so an interrupted batch keeps what it made.
+          writeOutputFile('out', resultsPath, `${JSON.stringify(results, null, 2)}\n`);
         }
-        // Written after every group, so an interrupted batch keeps what it made.
-        writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
+      }
+      try {
+        await run();
+      } catch (error) {
+        bar.end();
+        const kept =
+          results.length === 0
+            ? 'nothing was written'
+            : `${resultsPath} lists the ${results.length} of ${prompts.length} images written`;
+        throw interrupt.translate(error, kept);
       }
       const total = (performance.now() - runStarted) / 1000;
-      if (io.stderr.isTTY) io.stderr.write('\n');
+      bar.end();
       if (o.json) {
         io.stdout.write(
           `${JSON.stringify({ count: results.length, out_dir: outDir, results: resultsPath, device: engine.info.device, average_s: total / results.length })}\n`,

@@ -34,14 +34,18 @@ export class UsageError extends Error {
 
 /**
  * A failure outside the engine that the user can fix (an output folder that cannot be written, a prompt file that
- * cannot be read): one line on stderr, exit code 1. `code` names it in `--json` errors.
+ * cannot be read) or caused (Ctrl-C): one line on stderr, exit code 1 unless `exitCode` says otherwise (130 for
+ * Ctrl-C). `code` names it in `--json` errors.
  */
 export class CliError extends Error {
   override name = 'CliError';
+  readonly exitCode: number;
   constructor(
-    readonly code: 'output_unwritable' | 'prompts_invalid',
+    readonly code: 'output_unwritable' | 'prompts_invalid' | 'interrupted',
     message: string,
+    options: { exitCode?: number } = {},
   ) {
     super(message);
+    this.exitCode = options.exitCode ?? 1;
   }
 }

@@ -1,9 +1,12 @@
 import { ConfigError, loadConfig } from '../config/index.js';
+import { parse } from './args.js';
 import type { CliCommand } from './command.js';
 
 export const command: CliCommand = {
   usage: 'dimoo config',
-  async run(_argv, io) {
+  async run(argv, io) {
+    // It takes no flags: one given (`--json`, `--model`) is refused rather than silently ignored.
+    parse(argv, {});
     try {
       const config = loadConfig();
       const shown = JSON.stringify(

@@ -1,5 +1,4 @@
-import { writeFileSync } from 'node:fs';
-import { REQUEST_LIMITS } from '../../engine/index.js';
+import { MAX_GEN_LENGTH, REQUEST_LIMITS } from '../../engine/index.js';
 import { intOption, parse, required } from './args.js';
 import type { CliCommand } from './command.js';
 import {
@@ -11,6 +10,8 @@ import {
   TASK_OPTIONS,
   withEngine,
 } from './engine-io.js';
+import { writeOutputFile } from './files.js';
+import { limitsHelp } from './help-text.js';
 import { checkAnswerPlan, checkOutFile, checkPrompt, checkSampling } from './preflight.js';
 
 /** describe's steps go to 4 × the image tasks' limit (engine/tasks/understand.ts): one or more per answer token. */
@@ -18,6 +19,13 @@ const DESCRIBE_MAX_STEPS = 4 * REQUEST_LIMITS.maxSteps;
 
 export const command: CliCommand = {
   usage: `dimoo describe --model DIR --image FILE [--question TEXT] [--steps 128 --gen-length 128 --block-length 32 --temperature 0 --cfg 0 --seed N] [--cache] ${ENGINE_USAGE} [--out FILE.txt] [--json]`,
+  help: limitsHelp({
+    images: true,
+    maxSteps: DESCRIBE_MAX_STEPS,
+    more: [
+      `--gen-length 1 to ${MAX_GEN_LENGTH}, a multiple of --block-length; --steps a multiple of the blocks`,
+    ],
+  }),
   json: true,
   async run(argv, io) {
     const o = parse(argv, {
@@ -44,12 +52,13 @@ export const command: CliCommand = {
     checkAnswerPlan(settings);
     if (o.out) checkOutFile('out', o.out);
     const image = await readImageFile('image', imagePath);
-    return withEngine({ ...target, mlCache: o.cache === true }, async (engine) => {
+    return withEngine({ ...target, mlCache: o.cache === true }, async (engine, interrupt) => {
       const result = await generateWithBar(engine, { task: 'understand', image, ...settings }, io, {
         json: o.json === true,
         kind: 'text',
+        signal: interrupt.signal,
       });
-      if (o.out) writeFileSync(o.out, `${result.text}\n`);
+      if (o.out) writeOutputFile('out', o.out, `${result.text}\n`);
       if (o.json) {
         io.stdout.write(
           `${JSON.stringify({

@@ -1,4 +1,4 @@
-import { EDIT_TYPES, inferEditType } from '../../engine/index.js';
+import { EDIT_TYPES, inferEditType, REQUEST_LIMITS } from '../../engine/index.js';
 import { numberOption, parse, required } from './args.js';
 import type { CliCommand } from './command.js';
 import {
@@ -11,16 +11,20 @@ import {
   TASK_OPTIONS,
   withEngine,
 } from './engine-io.js';
+import { limitsHelp } from './help-text.js';
 import { checkEditType, checkOutFile, checkPrompt, checkSampling } from './preflight.js';
 
 export const command: CliCommand = {
-  usage: `dimoo edit --model DIR --image FILE [--type TYPE] --prompt TEXT [--ref-image FILE] [--cfg 2.5 --cfg-img 4 --steps 64 --temperature 1 --seed N] [--dense-prompt] ${ENGINE_USAGE} --out FILE.png [--json]`,
+  usage: `dimoo edit --model DIR --image FILE [--type TYPE] [--prompt TEXT] [--ref-image FILE] [--cfg 2.5 --cfg-img 4 --steps 64 --temperature 1 --seed N] [--dense-prompt] ${ENGINE_USAGE} --out FILE.png [--json]`,
   help: [
     'Edit types (--type):',
     ...EDIT_TYPES.map((type) => `  ${type}`),
     '  multi_view_<direction>',
     'Without --type the instruction names it, as in the playground: "remove …" edit_remove, "add …" edit_add,',
     'anything about the background edit_background, otherwise edit_replace.',
+    'Every type needs --prompt but the *_pred types (an empty one asks for the map), image_ref_transfer and',
+    'multi_view_<direction>, which write their own.',
+    limitsHelp({ images: true, more: [`--cfg-img 0 to ${REQUEST_LIMITS.maxGuidance}`] }),
   ].join('\n'),
   json: true,
   async run(argv, io) {
@@ -46,9 +50,10 @@ export const command: CliCommand = {
     checkOutFile('out', out);
     const image = await readImageFile('image', imagePath);
     const refImage = o['ref-image'] ? await readImageFile('ref-image', o['ref-image']) : undefined;
-    if (o.type === undefined && o.json !== true)
-      io.stderr.write(`edit type ${editType} (from the instruction; --type chooses another)\n`);
-    return withEngine(target, async (engine) => {
+    return withEngine(target, async (engine, interrupt) => {
+      // Said once the model is open, so a failure before it stays one line.
+      if (o.type === undefined && o.json !== true)
+        io.stderr.write(`edit type ${editType} (from the instruction; --type chooses another)\n`);
       const request = {
         task: 'image_to_image' as const,
         editType,
@@ -58,7 +63,11 @@ export const command: CliCommand = {
         densePrompt: o['dense-prompt'] === true,
         ...settings,
       };
-      const result = await generateWithBar(engine, request, io, { json: o.json === true, kind: 'image' });
+      const result = await generateWithBar(engine, request, io, {
+        json: o.json === true,
+        kind: 'image',
+        signal: interrupt.signal,
+      });
       await reportImage(
         io,
         {

@@ -1,7 +1,7 @@
 // What the task commands share: device and model options (flags, else the environment or .env), reading input
 // images (decoded with a pixel limit), writing PNGs, the token grid as rows, and opening and closing the engine.
 // Failures are reported by cli/main.ts.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import {
   createEngine,
   DEVICE_CHOICES,
@@ -24,8 +24,11 @@ import {
   withPngText,
 } from '../../engine/index.js';
 import { readEnv } from '../config/index.js';
-import { intOption, numberOption, progressBar } from './args.js';
+import { decimal, intOption, numberOption, progressBar } from './args.js';
 import { type CliIo, UsageError } from './command.js';
+import { fileErrorReason, writeOutputFile } from './files.js';
+import { IMAGE_FORMATS } from './help-text.js';
+import { type Interruption, watchInterrupts } from './interrupt.js';
 
 /**
  * Largest input image the CLI decodes (sharp's limitInputPixels): the engine's own limit (MAX_INPUT_PIXELS,
@@ -84,15 +87,26 @@ export function samplingSettings(
   };
 }
 
-/** Runs one request with the progress bar (a terminal, not --json); the result must be of the kind asked. */
+/**
+ * Runs one request with the progress bar (a terminal, not --json), stopped by `signal` (Ctrl-C, withEngine's);
+ * the result must be of the kind asked.
+ */
 export async function generateWithBar<K extends EngineResult['kind']>(
   engine: Engine,
   request: EngineRequest,
   io: CliIo,
-  options: { json: boolean; kind: K },
+  options: { json: boolean; kind: K; signal: AbortSignal },
 ): Promise<Extract<EngineResult, { kind: K }>> {
   const bar = progressBar(io.stderr, options.json);
-  const result = await engine.generate(request, { onProgress: (p) => bar(p.step, p.total) });
+  let result: EngineResult;
+  try {
+    result = await engine.generate(request, {
+      signal: options.signal,
+      onProgress: (p) => bar(p.step, p.total),
+    });
+  } finally {
+    bar.end();
+  }
   if (result.kind !== options.kind) throw new Error(`${request.task} returned no ${options.kind}`);
   return result as Extract<EngineResult, { kind: K }>;
 }
@@ -115,8 +129,9 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 
 /** `--device-memory-gb` (or DEVICE_MEMORY_GB) in bytes; undefined when neither is set. */
 export function deviceMemoryBudget(flag: string | undefined): number | undefined {
+  // An empty variable is an unset one; an empty flag (`--device-memory-gb=`) is a mistake, refused below.
   const memory = flag ?? setting('DEVICE_MEMORY_GB');
-  const gb = memory === undefined || memory === '' ? undefined : Number(memory);
+  const gb = memory === undefined ? undefined : decimal(memory);
   if (gb !== undefined && !(Number.isFinite(gb) && gb > 0))
     throw new UsageError(`--device-memory-gb must be a number of gigabytes above 0, got "${memory}"`);
   return gb === undefined ? undefined : Math.round(gb * 1e9);
@@ -157,26 +172,36 @@ export async function readImageFile(flag: string, path: string): Promise<RgbImag
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error);
-    throw new EngineError('image_invalid', `cannot read --${flag} ${path}: ${reason}`);
+    throw new EngineError('image_invalid', `cannot read --${flag} ${path}: ${fileErrorReason(error)}`);
   }
   try {
     return await decodeImage(bytes, { maxPixels: CLI_MAX_INPUT_PIXELS });
   } catch (error) {
+    // An unknown format is named as the header sniffer names it ("isobmff:avif"): say which ones are read.
+    const hint =
+      error instanceof EngineError && error.code === 'image_unsupported' ? ` (use ${IMAGE_FORMATS})` : '';
     if (error instanceof EngineError)
-      throw new EngineError(error.code, `--${flag} ${path}: ${error.message}`);
+      throw new EngineError(error.code, `--${flag} ${path}: ${error.message}${hint}`);
     throw error;
   }
 }
 
-/** Writes the PNG, with the generation parameters in its `parameters` text chunk (as the playground's downloads). */
+/**
+ * Writes the PNG whole or not at all, with the generation parameters in its `parameters` text chunk (as the
+ * playground's downloads); `flag` names the path in a failure.
+ */
 export async function writePng(
   path: string,
   image: RgbImage,
   parameters?: GenerationParameters,
+  flag = 'out',
 ): Promise<void> {
   const png = await encodePng(image);
-  writeFileSync(path, parameters ? withPngText(png, { parameters: parametersText(parameters) }) : png);
+  writeOutputFile(
+    flag,
+    path,
+    parameters ? withPngText(png, { parameters: parametersText(parameters) }) : png,
+  );
 }
 
 export function tokenRows(tokens: { rows: number; cols: number; data: Int32Array }): number[][] {
@@ -232,24 +257,32 @@ export async function reportImage(
  * Opens the engine, runs `body`, always closes it; failures reach cli/main.ts, which reports them. `mlCache`: the
  * command asked for a cache (`--cache`), which the drawing graph holds (ML-Cache's interval, describe's block
  * loop). Call it only after every check that needs no model: loading one takes minutes.
+ *
+ * While `body` runs, Ctrl-C aborts `interrupt.signal` (interrupt.ts), which `body` hands to the engine; a generation
+ * it stopped is reported as interrupted, nothing written. While the model loads, Ctrl-C ends the process at once,
+ * as usual: nothing is written then either, and a load does not stop between steps.
  */
 export async function withEngine(
   options: { model: string; mlCache?: boolean } & EngineSettings,
-  body: (engine: Engine) => Promise<number>,
+  body: (engine: Engine, interrupt: Interruption) => Promise<number>,
 ): Promise<number> {
   const { model, mlCache = false, ...settings } = options;
   // One command, one task: sessions it does not need are never opened.
   const engine = await createEngine({ modelDir: model, ...settings, warm: false, mlCache });
+  const interrupt = watchInterrupts();
   try {
-    return await body(engine);
+    return await body(engine, interrupt);
+  } catch (error) {
+    throw interrupt.translate(error, 'nothing was written');
   } finally {
+    interrupt.dispose();
     await engine.close();
   }
 }
 
 /** Parses `a,b,c` into exactly `count` finite numbers. */
 export function numberList(flag: string, value: string, count: number): number[] {
-  const parts = value.split(',').map((s) => Number(s.trim()));
+  const parts = value.split(',').map((s) => decimal(s));
   if (parts.length !== count || !parts.every(Number.isFinite)) {
     throw new UsageError(`--${flag} takes ${count} comma-separated numbers, got "${value}"`);
   }

@@ -1,4 +1,4 @@
-import { ML_CACHE_DEFAULTS, type MlCacheOptions } from '../../engine/index.js';
+import { ML_CACHE_DEFAULTS, type MlCacheOptions, REQUEST_LIMITS } from '../../engine/index.js';
 import { intOption, numberOption, parse, required } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
 import {
@@ -11,6 +11,7 @@ import {
   withEngine,
   writePng,
 } from './engine-io.js';
+import { limitsHelp } from './help-text.js';
 import {
   checkCount,
   checkMlCache,
@@ -55,6 +56,10 @@ function mlCacheOption(o: {
 
 export const command: CliCommand = {
   usage: `dimoo imagine --model DIR --prompt TEXT [--negative-prompt TEXT] [--width 512 --height 512 --steps 64 --cfg 4 --temperature 1 --seed N] [--count 1-4] [--cache] [--cache-ratio 0.9 --warmup-ratio 0.3 --refresh-interval 5] ${ENGINE_USAGE} --out FILE.png [--json]`,
+  help: limitsHelp({
+    size: true,
+    more: [`--count 1 to ${REQUEST_LIMITS.maxCount}; more than one needs --temperature above 0`],
+  }),
   json: true,
   async run(argv, io) {
     const o = parse(argv, {
@@ -92,8 +97,12 @@ export const command: CliCommand = {
     checkOutFile('out', out);
     // One image: the VQ encoder is never needed, so nothing opens before its first use. The drawing graph carries
     // ML-Cache's interval only when this image asks for it: a smaller graph to open.
-    return withEngine({ ...target, mlCache: request.cache !== false }, async (engine) => {
-      const result = await generateWithBar(engine, request, io, { json: o.json === true, kind: 'image' });
+    return withEngine({ ...target, mlCache: request.cache !== false }, async (engine, interrupt) => {
+      const result = await generateWithBar(engine, request, io, {
+        json: o.json === true,
+        kind: 'image',
+        signal: interrupt.signal,
+      });
       const parameters = {
         prompt: request.prompt,
         negativePrompt: request.negativePrompt,

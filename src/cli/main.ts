@@ -23,14 +23,16 @@ function errorCode(error: unknown): string {
 
 /**
  * Every failure of a command, reported once: a usage mistake with the usage (exit 2), anything else as one line
- * (exit 1), both on stderr; with `--json` also `{"error":{"code","message"}}` on stdout, where a script reads.
+ * (exit 1, or a CliError's own code: 130 after Ctrl-C), both on stderr; with `--json` also
+ * `{"error":{"code","message"}}` on stdout, where a script reads.
  */
 function reportFailure(name: string, command: CliCommand, error: unknown, io: CliIo, json: boolean): number {
   const message = error instanceof Error ? error.message : String(error);
   const usageError = error instanceof UsageError;
   io.stderr.write(usageError ? `${message}\n\nUsage: ${command.usage}\n` : `dimoo ${name}: ${message}\n`);
   if (json) io.stdout.write(`${JSON.stringify({ error: { code: errorCode(error), message } })}\n`);
-  return usageError ? 2 : 1;
+  if (usageError) return 2;
+  return error instanceof CliError ? error.exitCode : 1;
 }
 
 export async function main(argv: string[], io: CliIo = process): Promise<number> {

@@ -3,11 +3,18 @@ import { makeTestCheckpoint, PRESETS, type Preset } from '../../engine/index.js'
 import { intOption, parse, stringFlags } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
 
+/**
+ * Most `--shards`: each shard is a file, and one beyond the transformer's tensors (21 in the tiny preset) an empty
+ * one; a typo of 99999 wrote as many files.
+ */
+const MAX_SHARDS = 64;
+
 export const command: CliCommand = {
   usage:
     'dimoo make-test-checkpoint [--out DIR] [--preset tiny|small|dimoo-ids|8b] [--seed N] [--dtype bf16|fp32] [--shards N] [--force]',
   help: [
-    'Defaults: --preset tiny, --out ./dimoo-test-checkpoint-<preset>.',
+    'Defaults: --preset tiny, --out ./dimoo-test-checkpoint-<preset>, --seed 1, --dtype bf16, --shards 1 (8b: 8);',
+    `--shards from 1 to ${MAX_SHARDS}.`,
     'A folder that holds files is refused unless an earlier make-test-checkpoint wrote it (its old weights are',
     'then replaced); --force writes into any folder, deleting its .safetensors files first.',
   ].join('\n'),
@@ -21,13 +28,16 @@ export const command: CliCommand = {
       throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}`);
     const dtype = o.dtype ?? 'bf16';
     if (dtype !== 'bf16' && dtype !== 'fp32') throw new UsageError('--dtype must be bf16 or fp32');
+    const shards = o.shards === undefined ? undefined : intOption('shards', o.shards);
+    if (shards !== undefined && !(shards >= 1 && shards <= MAX_SHARDS))
+      throw new UsageError(`--shards must be a whole number from 1 to ${MAX_SHARDS}, got ${shards}`);
     const started = performance.now();
     const { dir } = makeTestCheckpoint({
       out: resolve(o.out ?? `dimoo-test-checkpoint-${preset}`),
       preset: preset as Preset,
       seed: intOption('seed', o.seed, 1),
       dtype,
-      shards: o.shards === undefined ? undefined : intOption('shards', o.shards, 1),
+      shards,
       force: o.force === true,
     });
     io.stderr.write(

@@ -2,6 +2,7 @@ import type { PaintRegion } from '../../engine/index.js';
 import { intOption, parse, required, stringFlags } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
 import * as engineIo from './engine-io.js';
+import { limitsHelp } from './help-text.js';
 import { checkDilate, checkMlCache, checkOutFile, checkPrompt, checkSampling } from './preflight.js';
 
 type RegionSpec =
@@ -56,6 +57,7 @@ function regionSpec(o: {
 
 export const command: CliCommand = {
   usage: `dimoo paint --model DIR --image FILE --prompt TEXT [--negative-prompt TEXT] [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom | --scatter SHARE) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] [--cache] ${engineIo.ENGINE_USAGE} --out FILE.png [--json]`,
+  help: limitsHelp({ images: true }),
   json: true,
   async run(argv, io) {
     const o = parse(argv, {
@@ -110,12 +112,12 @@ export const command: CliCommand = {
         region = { kind: 'scatter', share: spec.share };
         break;
     }
-    return engineIo.withEngine({ ...target, mlCache: o.cache === true }, async (engine) => {
+    return engineIo.withEngine({ ...target, mlCache: o.cache === true }, async (engine, interrupt) => {
       const result = await engineIo.generateWithBar(
         engine,
         { task: 'paint', prompt, image, region, ...settings },
         io,
-        { json: o.json === true, kind: 'image' },
+        { json: o.json === true, kind: 'image', signal: interrupt.signal },
       );
       await engineIo.reportImage(
         io,

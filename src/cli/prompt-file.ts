@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { CliError } from './command.js';
+import { fileErrorReason } from './files.js';
 
 export class PromptFileError extends CliError {
   override name = 'PromptFileError';
@@ -54,8 +55,7 @@ export function readPromptFile(path: string): string[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error);
-    throw new PromptFileError(`cannot read --prompts ${path}: ${reason}`);
+    throw new PromptFileError(`cannot read --prompts ${path}: ${fileErrorReason(error)}`);
   }
   return parsePromptFile(path, text);
 }

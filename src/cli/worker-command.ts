@@ -1,11 +1,14 @@
 import { loadConfigOrReport, secretsOf } from '../config/index.js';
 import { createLogger } from '../log.js';
 import { runWorker } from '../worker-role.js';
+import { parse } from './args.js';
 import type { CliCommand } from './command.js';
 
 export const command: CliCommand = {
   usage: 'dimoo worker   (configured by the environment: QUEUE_URL, MODEL_DIR, DEVICE, METRICS_PORT, …)',
-  async run(_argv, io) {
+  async run(argv, io) {
+    // Configured by the environment only: a flag (`--model DIR`) would otherwise be ignored without a word.
+    parse(argv, {});
     const config = loadConfigOrReport((text) => io.stderr.write(text));
     if (!config) return 1;
     if (!config.distributed) {

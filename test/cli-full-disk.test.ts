@@ -1,0 +1,93 @@
+// A disk that fills up while the CLI writes its output. node:fs is replaced for this file only: a write under the
+// `full/` folder stores the first half of its bytes and throws ENOSPC, as writeFileSync does when space runs out
+// mid-file (test/doubles/full-disk-store.ts does the same for the job store). The output must be whole or absent:
+// no half PNG or text file, no temporary file left beside it, an earlier file kept as it was, and one line.
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { encodePng, makeTestCheckpoint } from '../engine/index.js';
+import { main } from '../src/cli/main.js';
+import { captureIo } from './doubles/cli-io.js';
+
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
+  const writeFileSync: typeof real.writeFileSync = (file, data, options) => {
+    if (!String(file).includes(`${sep}full${sep}`)) return real.writeFileSync(file, data, options);
+    const half =
+      typeof data === 'string'
+        ? data.slice(0, data.length >> 1)
+        : (data as Uint8Array).subarray(0, (data as Uint8Array).length >> 1);
+    real.writeFileSync(file, half);
+    throw Object.assign(new Error(`ENOSPC: no space left on device, write '${String(file)}'`), {
+      code: 'ENOSPC',
+    });
+  };
+  return { ...real, default: { ...real, writeFileSync }, writeFileSync };
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'dimoo-cli-full-disk-'));
+const model = join(dir, 'model');
+const full = join(dir, 'full');
+const input = join(dir, 'in.png');
+
+beforeAll(async () => {
+  makeTestCheckpoint({ out: model, preset: 'tiny', seed: 2 });
+  mkdirSync(full);
+  const data = new Uint8Array(32 * 32 * 3).map((_, i) => (i * 9) % 256);
+  writeFileSync(input, await encodePng({ width: 32, height: 32, data }));
+});
+
+const cli = async (...argv: string[]) => {
+  const io = captureIo();
+  const code = await main([...argv, '--model', model, '--device', 'cpu', '--steps', '2'], io);
+  return { code, err: io.err() };
+};
+
+describe('a disk that fills up while the output is written', () => {
+  it('imagine: no half PNG, an earlier one kept whole, one line, exit 1', async () => {
+    const out = join(full, 'fox.png');
+    let r = await cli('imagine', '--prompt', 'a fox', '--width', '32', '--height', '32', '--out', out);
+    expect([r.code, r.err]).toEqual([
+      1,
+      `dimoo imagine: cannot write --out ${out}: no space left on the device\n`,
+    ]);
+    expect(readdirSync(full)).toEqual([]);
+    // A file from an earlier run stays as it was.
+    const earlier = readFileSync(input);
+    const kept = join(full, 'kept.png');
+    copyFileSync(input, kept);
+    r = await cli('imagine', '--prompt', 'a fox', '--width', '32', '--height', '32', '--out', kept);
+    expect(r.code).toBe(1);
+    expect(readFileSync(kept)).toEqual(earlier);
+    expect(readdirSync(full)).toEqual(['kept.png']);
+  });
+
+  it('describe --out: no half answer file', async () => {
+    const out = join(full, 'answer.txt');
+    const r = await cli(
+      'describe',
+      '--image',
+      input,
+      '--gen-length',
+      '2',
+      '--block-length',
+      '2',
+      '--out',
+      out,
+    );
+    expect([r.code, r.err]).toEqual([
+      1,
+      `dimoo describe: cannot write --out ${out}: no space left on the device\n`,
+    ]);
+    expect(existsSync(out)).toBe(false);
+  });
+});
