@@ -71,23 +71,28 @@ export class EtaCalibration {
     this.store.setCalibration(key, msPerUnit, samples);
   }
 
-  /**
-   * `cpu:text_to_image`, `cuda:paint_extend`, …: one key per way of running, as the engine's loops differ (ML-Cache
-   * text-to-image and paint, describe's block cache, an image-to-image with a reference image, a paint that grows
-   * the canvas).
-   */
+  /** `cpu:text_to_image`, `cuda:paint_extend`, …: the job's pace type on this device. */
   private key(job: Pick<Job, 'request'>): string {
-    const { request } = job;
-    let type: string = request.task;
-    if (request.task === 'text_to_image' && request.cache) type = 'text_to_image_cache';
-    if (request.task === 'understand' && request.cache) type = 'understand_cache';
-    if (request.task === 'image_to_image' && request.refImage) type = 'image_to_image_ref';
-    if (
-      request.task === 'paint' &&
-      (request.region.kind === 'extend' || request.region.kind === 'outpaint_ratio')
-    )
-      type = 'paint_extend';
-    if (request.task === 'paint' && request.cache) type = `${type}_cache`;
-    return `${this.device()}:${type}`;
+    return `${this.device()}:${paceType(job)}`;
   }
+}
+
+/**
+ * `text_to_image`, `paint_extend_cache`, …: one pace per way of running, as the engine's loops differ (ML-Cache
+ * text-to-image and paint, describe's block cache, an image-to-image with a reference image, a paint that grows
+ * the canvas). The shared queue's workers learn theirs by the same names (distributed/shared-pace.ts).
+ */
+export function paceType(job: Pick<Job, 'request'>): string {
+  const { request } = job;
+  let type: string = request.task;
+  if (request.task === 'text_to_image' && request.cache) type = 'text_to_image_cache';
+  if (request.task === 'understand' && request.cache) type = 'understand_cache';
+  if (request.task === 'image_to_image' && request.refImage) type = 'image_to_image_ref';
+  if (
+    request.task === 'paint' &&
+    (request.region.kind === 'extend' || request.region.kind === 'outpaint_ratio')
+  )
+    type = 'paint_extend';
+  if (request.task === 'paint' && request.cache) type = `${type}_cache`;
+  return type;
 }

@@ -1,11 +1,12 @@
 // What DATA_DIR/jobs/<id>/ keeps and for how long: a finished job's inputs and results are removed when its owner
 // presses Delete, and by a sweep (at start-up, then hourly) once it finished more than RESULT_RETENTION_DAYS ago.
 // The job's row stays (fair share, /info's counts, history), marked `filesRemoved`, so a later follow-up can say
-// why its files are gone instead of failing on a missing file.
-import { readdir, rm, stat } from 'node:fs/promises';
+// why its files are gone instead of failing on a missing file. A folder no row claims (a crash between writing a
+// submission's inputs and storing its row) goes too, once it is older than the retention period.
+import { opendir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobQueueOptions } from './queue-types.js';
-import type { JobStore } from './store.js';
+import { isJobId, type JobStore } from './store.js';
 import type { FilesRemoved, Job, JobStatus } from './types.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -54,6 +55,8 @@ export interface SweepResult {
   expired: number;
   /** Jobs their owner deleted whose files were still there (deleted before Delete removed files, or while running). */
   deleted: number;
+  /** Folders of jobs with no row (left by a crash), unchanged for longer than the retention period. */
+  orphans: number;
   freedBytes: number;
 }
 
@@ -94,7 +97,7 @@ export class RetentionSweeper {
   }
 
   private async run(): Promise<SweepResult> {
-    const result: SweepResult = { expired: 0, deleted: 0, freedBytes: 0 };
+    const result: SweepResult = { expired: 0, deleted: 0, orphans: 0, freedBytes: 0 };
     const { store, days, pageSize = 200 } = this.options;
     try {
       const now = this.now();
@@ -119,8 +122,9 @@ export class RetentionSweeper {
           result.freedBytes += freed;
         }
         // One page at a time, so a large history never holds up the bot's replies for long.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await yieldToEvents();
       }
+      if (cutoff !== undefined) await this.sweepOrphans(cutoff, result);
     } catch (error) {
       this.options.log?.('warn', 'retention sweep failed; the next one tries again', {
         error: error instanceof Error ? error.message : String(error),
@@ -138,7 +142,7 @@ export class RetentionSweeper {
     if (!job || !ENDED.has(job.status) || job.filesRemoved) return undefined;
     markRemoved(store, job, removal);
     const folder = store.folder(id);
-    const bytes = await sizeOf(folder);
+    const bytes = (await contentsOf(folder))?.bytes ?? 0;
     try {
       await rm(folder, { recursive: true, force: true });
     } catch (error) {
@@ -151,11 +155,58 @@ export class RetentionSweeper {
     return bytes;
   }
 
+  /**
+   * Removes the folders under DATA_DIR/jobs that no row claims, a page of them at a time as the jobs' pass does.
+   * Only one unchanged since `cutoff` (by its own and its files' mtime), so a submission whose inputs are being
+   * written now, its row not stored yet, keeps its folder; one whose job has a row, in any state, is left to that
+   * job.
+   */
+  private async sweepOrphans(cutoff: number, result: SweepResult): Promise<void> {
+    const { store, pageSize = 200 } = this.options;
+    let page: string[] = [];
+    // Breaking out of the loop closes the directory.
+    for await (const entry of await opendir(store.filesRoot)) {
+      if (this.stopped) return;
+      if (!entry.isDirectory() || !isJobId(entry.name)) continue;
+      page.push(entry.name);
+      if (page.length < pageSize) continue;
+      await this.removeOrphans(page, cutoff, result);
+      page = [];
+    }
+    if (page.length > 0) await this.removeOrphans(page, cutoff, result);
+  }
+
+  private async removeOrphans(ids: readonly string[], cutoff: number, result: SweepResult): Promise<void> {
+    const { store } = this.options;
+    const known = store.existingIds(ids);
+    for (const id of ids) {
+      if (this.stopped) return;
+      if (known.has(id)) continue;
+      const folder = store.folder(id);
+      const contents = await contentsOf(folder);
+      if (!contents || contents.changedMs >= cutoff) continue;
+      // Asked again after waiting on the disk: never remove a folder whose row has just been stored.
+      if (store.existingIds([id]).size > 0) continue;
+      try {
+        await rm(folder, { recursive: true, force: true });
+      } catch (error) {
+        this.options.log?.('warn', 'could not remove the folder of a job with no record', {
+          jobId: id,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        continue;
+      }
+      result.orphans += 1;
+      result.freedBytes += contents.bytes;
+    }
+    await yieldToEvents();
+  }
+
   /** One line per sweep that removed something (and the first, which shows the setting is in force). */
   private report(result: SweepResult): void {
     const first = this.sweeps === 0;
     this.sweeps += 1;
-    if (!first && result.expired + result.deleted === 0) return;
+    if (!first && result.expired + result.deleted + result.orphans === 0) return;
     this.options.log?.('info', 'stored files of old and deleted jobs removed', {
       ...result,
       freedMB: Math.round(result.freedBytes / 1e5) / 10,
@@ -186,22 +237,32 @@ function removalOf(
     : undefined;
 }
 
-/** Bytes in a job's folder; a folder or file already gone (removed by hand) counts nothing. */
-async function sizeOf(folder: string): Promise<number> {
+/**
+ * Bytes in a job's folder, and when it or a file in it last changed (a file being written changes only its own
+ * mtime); undefined when the folder is gone. A file already gone (removed by hand) counts nothing.
+ */
+async function contentsOf(folder: string): Promise<{ bytes: number; changedMs: number } | undefined> {
   let names: string[];
+  let changedMs: number;
   try {
+    changedMs = (await stat(folder)).mtimeMs;
     names = await readdir(folder);
   } catch {
-    return 0;
+    return undefined;
   }
   let bytes = 0;
   for (const name of names) {
     try {
       const info = await stat(join(folder, name));
       if (info.isFile()) bytes += info.size;
+      changedMs = Math.max(changedMs, info.mtimeMs);
     } catch {
       // Gone between listing and looking: nothing to count.
     }
   }
-  return bytes;
+  return { bytes, changedMs };
+}
+
+function yieldToEvents(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
 }

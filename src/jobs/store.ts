@@ -33,6 +33,11 @@ const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // Inputs keep the format they arrived in (PNG, JPEG, WebP), so the stored file is the original bytes.
 const FILE = /^[a-z0-9_-]{1,40}\.(png|jpg|webp|txt|json)$/;
 
+/** Whether `name` is a job id as this store makes them (`newId`): a folder under `filesRoot` named otherwise is none of its own. */
+export function isJobId(name: string): boolean {
+  return ID.test(name);
+}
+
 export class JobStore {
   private readonly db: Database.Database;
   /** Status-message places and undelivered endings of chat jobs. */
@@ -135,6 +140,16 @@ export class JobStore {
     return rows.map((r) => JSON.parse(r.body) as Job);
   }
 
+  /** Those of `ids` that have a row, in any state. */
+  existingIds(ids: readonly string[]): Set<string> {
+    if (ids.length === 0) return new Set();
+    const marks = ids.map(() => '?').join(',');
+    const rows = this.db.prepare(`SELECT id FROM jobs WHERE id IN (${marks})`).all(...ids) as Array<{
+      id: string;
+    }>;
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** Up to `limit` jobs submitted before `before` (a seq), newest first: one page of a walk over every job. */
   before(before: number, limit: number): Job[] {
     const rows = this.db
@@ -210,10 +225,15 @@ export class JobStore {
       .run(user, JSON.stringify(body));
   }
 
+  /** Where every job's folder is (`DATA_DIR/jobs`). */
+  get filesRoot(): string {
+    return join(this.dataDir, 'jobs');
+  }
+
   /** The folder of a job's stored files (`DATA_DIR/jobs/<id>`). */
   folder(id: string): string {
-    if (!ID.test(id)) throw new Error(`invalid job id ${JSON.stringify(id)}`);
-    return join(this.dataDir, 'jobs', id);
+    if (!isJobId(id)) throw new Error(`invalid job id ${JSON.stringify(id)}`);
+    return join(this.filesRoot, id);
   }
 
   /** Path of a job's stored file; ids and names are validated so no request reaches the file system unchecked. */

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -51,6 +51,22 @@ const finished = (daysAgo: number): Partial<Job> => ({
   finishedAt: NOW - daysAgo * DAY,
 });
 const hasFiles = (store: JobStore, job: Job) => existsSync(store.folder(job.id));
+const seconds = (ms: number) => ms / 1000;
+
+/** Sets a folder's mtime (and its files') to `daysAgo` before NOW, the sweep's clock. */
+function age(folder: string, daysAgo: number): void {
+  const at = seconds(NOW - daysAgo * DAY);
+  for (const name of readdirSync(folder)) utimesSync(join(folder, name), at, at);
+  utimesSync(folder, at, at);
+}
+
+/** A job folder with no row (a crash after writing the inputs), last changed `daysAgo`; its path. */
+function orphan(store: JobStore, files: Files, daysAgo: number): string {
+  const id = store.newId();
+  for (const [name, size] of Object.entries(files)) store.writeFile(id, name, new Uint8Array(size).fill(7));
+  age(store.folder(id), daysAgo);
+  return store.folder(id);
+}
 
 function sweeper(store: JobStore, days: number, now = NOW, pageSize?: number) {
   const logs: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
@@ -82,7 +98,7 @@ describe('retention sweep', () => {
     const running = stored(store, { status: 'running', createdAt: NOW - 90 * DAY, startedAt: NOW - 1000 });
     const { sweep, logs } = sweeper(store, 30);
 
-    expect(await sweep.sweep()).toEqual({ expired: 2, deleted: 0, freedBytes: 650 });
+    expect(await sweep.sweep()).toEqual({ expired: 2, deleted: 0, orphans: 0, freedBytes: 650 });
 
     expect(hasFiles(store, grid)).toBe(false);
     expect(hasFiles(store, failed)).toBe(false);
@@ -99,12 +115,12 @@ describe('retention sweep', () => {
       {
         level: 'info',
         message: 'stored files of old and deleted jobs removed',
-        fields: { expired: 2, deleted: 0, freedBytes: 650, freedMB: 0, retentionDays: 30 },
+        fields: { expired: 2, deleted: 0, orphans: 0, freedBytes: 650, freedMB: 0, retentionDays: 30 },
       },
     ]);
 
     // Nothing left to do: the next sweep removes nothing and says nothing.
-    expect(await sweep.sweep()).toEqual({ expired: 0, deleted: 0, freedBytes: 0 });
+    expect(await sweep.sweep()).toEqual({ expired: 0, deleted: 0, orphans: 0, freedBytes: 0 });
     expect(logs).toHaveLength(1);
   });
 
@@ -139,7 +155,7 @@ describe('retention sweep', () => {
     const whole = stored(store, finished(40));
     const { sweep, logs } = sweeper(store, 30);
 
-    expect(await sweep.sweep()).toEqual({ expired: 3, deleted: 0, freedBytes: 100 + 400 });
+    expect(await sweep.sweep()).toEqual({ expired: 3, deleted: 0, orphans: 0, freedBytes: 100 + 400 });
     for (const job of [noFolder, noResult, whole]) {
       expect(hasFiles(store, job)).toBe(false);
       expect(store.get(job.id)?.filesRemoved?.reason).toBe('expired');
@@ -147,15 +163,51 @@ describe('retention sweep', () => {
     expect(logs.map((l) => l.level)).toEqual(['info']);
   });
 
+  it('removes a folder no job row claims once unchanged past retention; keeps new ones and every job’s', async () => {
+    const store = openStore();
+    // Every state a job with a row can be in, each folder untouched for 90 days: only its row keeps it.
+    const jobs = [
+      stored(store, { status: 'queued', createdAt: NOW - 90 * DAY }),
+      stored(store, { status: 'running', createdAt: NOW - 90 * DAY, startedAt: NOW - 1000 }),
+      stored(store, finished(1)),
+      stored(store, { ...finished(2), status: 'cancelled' }),
+      stored(store, { ...finished(3), status: 'failed' }),
+    ];
+    for (const job of jobs) age(store.folder(job.id), 90);
+    // Left by crashes between writing a submission's inputs and storing its row.
+    const old = orphan(store, { 'input.png': 100, 'mask.png': 20 }, 40);
+    const recent = orphan(store, { 'input.png': 100 }, 0.01);
+    // Its folder is old, but a file in it is still being written.
+    const writing = orphan(store, { 'input.png': 100 }, 40);
+    utimesSync(join(writing, 'input.png'), seconds(NOW), seconds(NOW));
+    const notOurs = join(store.filesRoot, 'lost+found');
+    mkdirSync(notOurs);
+    age(notOurs, 400);
+    // Two folders a page: the orphans are met on several pages.
+    const { sweep, logs } = sweeper(store, 30, NOW, 2);
+
+    expect(await sweep.sweep()).toEqual({ expired: 0, deleted: 0, orphans: 1, freedBytes: 120 });
+
+    expect(existsSync(old)).toBe(false);
+    for (const kept of [recent, writing, notOurs]) expect(existsSync(kept)).toBe(true);
+    for (const job of jobs) {
+      expect(readdirSync(store.folder(job.id)).sort()).toEqual(['input.png', 'result.png']);
+      expect(store.get(job.id)?.filesRemoved).toBeUndefined();
+    }
+    expect(logs[0]?.fields).toMatchObject({ orphans: 1, freedBytes: 120 });
+  });
+
   it('with retention 0 keeps every finished job, but still removes what its owner deleted', async () => {
     const store = openStore();
     const ancient = stored(store, finished(3000));
     // Deleted before Delete removed files (or while it ran): its files go at the next sweep.
     const deleted = stored(store, { ...finished(1), meta: { deleted: true } });
+    const lost = orphan(store, { 'input.png': 100 }, 3000);
     const { sweep, logs } = sweeper(store, 0);
 
-    expect(await sweep.sweep()).toEqual({ expired: 0, deleted: 1, freedBytes: 400 });
+    expect(await sweep.sweep()).toEqual({ expired: 0, deleted: 1, orphans: 0, freedBytes: 400 });
     expect(hasFiles(store, ancient)).toBe(true);
+    expect(existsSync(lost)).toBe(true);
     expect(store.get(ancient.id)?.filesRemoved).toBeUndefined();
     expect(store.get(deleted.id)?.filesRemoved).toEqual({ reason: 'deleted', at: NOW });
     expect(logs[0]?.fields).toMatchObject({ deleted: 1, retentionDays: 0 });
@@ -168,7 +220,13 @@ describe('retention sweep', () => {
     await sweep.sweep();
     await sweep.sweep();
     expect(logs).toHaveLength(1);
-    expect(logs[0]?.fields).toMatchObject({ expired: 0, deleted: 0, freedBytes: 0, retentionDays: 30 });
+    expect(logs[0]?.fields).toMatchObject({
+      expired: 0,
+      deleted: 0,
+      orphans: 0,
+      freedBytes: 0,
+      retentionDays: 30,
+    });
   });
 
   it('a database that fails mid-sweep is logged, not thrown, and the sweep can run again', async () => {
@@ -176,7 +234,7 @@ describe('retention sweep', () => {
     stored(store, finished(40));
     const { sweep, logs } = sweeper(store, 30);
     store.close();
-    expect(await sweep.sweep()).toEqual({ expired: 0, deleted: 0, freedBytes: 0 });
+    expect(await sweep.sweep()).toEqual({ expired: 0, deleted: 0, orphans: 0, freedBytes: 0 });
     expect(logs[0]).toMatchObject({
       level: 'warn',
       message: 'retention sweep failed; the next one tries again',

@@ -16,9 +16,12 @@ import { FairScheduler } from '../scheduler.js';
 import type { Job } from '../types.js';
 import { ownerKey } from '../types.js';
 import { CoalescedTask } from './coalesced-task.js';
+import { acquireLease, releaseLease } from './dispatcher-lease.js';
 import { settleShared, sharedCounters } from './shared-fairness.js';
 import { announceLostRunners, HEARTBEAT_TTL_MS } from './shared-runners.js';
-import type { SharedState, Snapshot, WireEvent } from './shared-state.js';
+import type { Snapshot } from './shared-snapshot.js';
+import type { SharedState } from './shared-state.js';
+import type { WireEvent } from './wire-events.js';
 
 export const WORK_QUEUE = 'work';
 
@@ -108,7 +111,7 @@ export class Dispatcher {
     if (this.closed) return;
     let leading = false;
     try {
-      leading = await this.options.state.acquireLease(this.id, this.leaseMs);
+      leading = await acquireLease(this.options.state, this.id, this.leaseMs);
     } catch (error) {
       this.options.log?.('warn', 'dispatcher lease check failed', { error: String(error) });
     }
@@ -267,7 +270,7 @@ export class Dispatcher {
     this.options.state.redis.off('ready', this.reconnected);
     await this.ticker.idle();
     await this.pass.idle();
-    if (this.leading) await this.options.state.releaseLease(this.id).catch(() => undefined);
+    if (this.leading) await releaseLease(this.options.state, this.id).catch(() => undefined);
     this.leading = false;
     await this.events?.close();
     await this.subscriber?.quit().catch(() => undefined);

@@ -6,7 +6,8 @@ import type { JobEvents } from '../events.js';
 import { resultFiles } from '../job-parts.js';
 import type { JobStore } from '../store.js';
 import type { Job } from '../types.js';
-import type { SharedState, WireEvent } from './shared-state.js';
+import type { SharedState } from './shared-state.js';
+import type { WireEvent } from './wire-events.js';
 
 export interface DeliveryContext {
   state: SharedState;

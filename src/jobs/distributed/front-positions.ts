@@ -8,7 +8,8 @@ import { candidateOf } from '../positions.js';
 import type { CounterLookup, FairScheduler } from '../scheduler.js';
 import type { Job } from '../types.js';
 import { type Place, placeIn, planWaits, toldKeys, type WaitPlan } from '../wait-plan.js';
-import type { Snapshot, WireEvent } from './shared-state.js';
+import type { Snapshot } from './shared-snapshot.js';
+import type { WireEvent } from './wire-events.js';
 
 export interface FrontPositionDeps {
   scheduler: Pick<FairScheduler, 'pickBatch'>;

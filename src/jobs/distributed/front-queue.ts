@@ -25,7 +25,10 @@ import { FrontPositions } from './front-positions.js';
 import { takeSharedRateSlot } from './rate-slots.js';
 import { sharedCounters } from './shared-fairness.js';
 import { announceReplaced, FrontHolds, type SharedClaim } from './shared-holds.js';
-import { emptySnapshot, type SharedState, type Snapshot, type WireEvent } from './shared-state.js';
+import { DEFAULT_MS_PER_UNIT, expectedMs, measuredMs } from './shared-pace.js';
+import { emptySnapshot, type Snapshot } from './shared-snapshot.js';
+import type { SharedState } from './shared-state.js';
+import type { WireEvent } from './wire-events.js';
 
 export interface FrontQueueOptions {
   /** This front-end's name on the shared queue; keep it across restarts (services keep it in DATA_DIR). */
@@ -43,8 +46,6 @@ export interface FrontQueueOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   onLeadership?: (leading: boolean) => void;
 }
-
-const DEFAULT_MS_PER_UNIT = 0.002;
 
 const TERMINAL = new Set(['done', 'failed', 'cancelled']);
 
@@ -170,12 +171,13 @@ export class FrontQueue implements JobQueueApi {
     return catchUp(this.delivery, (id) => this.pending.has(id));
   }
 
+  /** The workers' pace over every job type (the fallback of `expectedMs`). */
   get msPerUnit(): number {
-    return this.mirror.msPerUnit ?? DEFAULT_MS_PER_UNIT;
+    return this.mirror.pace.overall ?? DEFAULT_MS_PER_UNIT;
   }
 
   get paceKnown(): boolean {
-    return this.mirror.msPerUnit !== undefined;
+    return this.mirror.pace.overall !== undefined;
   }
 
   /**
@@ -186,9 +188,9 @@ export class FrontQueue implements JobQueueApi {
     return this.mirror.liveWorkers > 0;
   }
 
-  /** The shared calibration is device-wide (workers may differ per job type; not yet measured apart). */
+  /** The job's cost at its type's shared pace, or the overall one while its type has none (shared-pace.ts). */
   expectedMs(job: Pick<Job, 'request' | 'estimatedCost'>): number {
-    return job.estimatedCost * this.msPerUnit;
+    return expectedMs(this.mirror.pace, job);
   }
 
   isAdmin(owner: Owner): boolean {
@@ -240,9 +242,11 @@ export class FrontQueue implements JobQueueApi {
     const full = admissionRefusal(queued, input, limits);
     if (full) return { ok: false, refusal: full };
     const estimatedCost = estimateStoredRequest(this.options.engine, input.request, input.files);
-    // The shared pace is the workers' measured one, once they have run anything.
-    const pace = this.mirror.msPerUnit;
-    const slow = tooLongRefusal(pace === undefined ? undefined : estimatedCost * pace, limits);
+    // The workers' measured pace, once they have run anything: the type's own when measured, else the overall one.
+    const slow = tooLongRefusal(
+      measuredMs(this.mirror.pace, { request: input.request, estimatedCost }),
+      limits,
+    );
     if (slow) return { ok: false, refusal: slow };
     const store = this.options.store;
     const job = newJob(input, {

@@ -1,7 +1,8 @@
 // The queue state every front-end, worker and the dispatcher share, in Redis: job records, their input and result
 // files, per-user waiting lists (sorted by submission order), the fairness counters, the jobs handed to workers,
-// live workers and the throughput calibration. Every change that decides who owns a job is one Redis command or
-// one Lua script, so two processes can never both claim or both cancel the same waiting job.
+// live workers and the measured pace. Every change that decides who owns a job is one Redis command or one Lua
+// script, so two processes can never both claim or both cancel the same waiting job. Read for scheduling in
+// shared-snapshot.ts; the pace in shared-pace.ts, the dispatcher's lease in dispatcher-lease.ts.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { within } from '../../within.js';
@@ -10,76 +11,8 @@ import type { Job } from '../types.js';
 import { isStoredImage, ownerKey } from '../types.js';
 import { fairKeys, queueLift } from './shared-fairness.js';
 import { type HeldJob, queueReplace, type Replaced, replacedIn } from './shared-holds.js';
-import {
-  ADOPT_RUNLESS,
-  CLAIM_RUN,
-  FINISH,
-  HEARTBEAT,
-  LIVE_WORKERS,
-  PUT_BACK,
-  UNQUEUE,
-} from './shared-scripts.js';
-
-/** Renews the dispatcher lease only while this process still holds it. */
-const RENEW = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`;
-
-/** Frees the lease if this process holds it (a clean shutdown hands over at once). */
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-
-export interface Snapshot {
-  queued: Job[];
-  /** The waiting jobs held for the submission that replaces them (shared-holds.ts): not to be handed out. */
-  held: Set<string>;
-  /** The counters kept: active users' and idle ones above `floor` (shared-fairness.ts). */
-  counters: Map<string, number>;
-  /** Where a user with no counter kept stands. */
-  floor: number;
-  /** Job id → owner key of every job handed to a worker and not yet finished. */
-  dispatched: Map<string, string>;
-  /** Worker runs (one BullMQ job each, one or several jobs batched) not yet over: each holds one worker. */
-  runs: number;
-  /** Those runs' jobs as their records say (a run no worker has started yet has no `startedAt`): for ETAs. */
-  running: Array<{ jobs: Job[]; startedAt?: number }>;
-  liveWorkers: number;
-  /** The smallest max batch the live workers advertise: any of them may take the next run. */
-  maxBatch: number;
-  msPerUnit: number | undefined;
-}
-
-/** The shared state before it was first read: empty, one job per run. */
-export function emptySnapshot(): Snapshot {
-  return {
-    queued: [],
-    held: new Set(),
-    counters: new Map(),
-    floor: 0,
-    dispatched: new Map(),
-    runs: 0,
-    running: [],
-    liveWorkers: 0,
-    maxBatch: 1,
-    msPerUnit: undefined,
-  };
-}
-
-export type WireEvent =
-  | { type: 'started'; job: Job; etaMs: number }
-  | { type: 'progress'; job: Job; step: number; total: number; preview?: WirePreview }
-  | { type: 'done'; job: Job }
-  | { type: 'failed'; job: Job }
-  | { type: 'cancelled'; job: Job }
-  | { type: 'paused'; job: Job; restarts: true; reason: 'worker' | 'worker_lost' };
-
-export interface WirePreview {
-  width: number;
-  height: number;
-  /** RGB bytes, base64. */
-  data: string;
-}
+import { ADOPT_RUNLESS, CLAIM_RUN, FINISH, HEARTBEAT, PUT_BACK, UNQUEUE } from './shared-scripts.js';
+import { readSnapshot, type Snapshot } from './shared-snapshot.js';
 
 /**
  * Inputs and results wait a week at most for the front-end that copies them (it keeps its own in DATA_DIR); an
@@ -308,70 +241,9 @@ export class SharedState {
       .exec();
   }
 
-  async snapshot(): Promise<Snapshot> {
-    const [users, counters, floor, dispatched, runOf, [liveWorkers, maxBatch], calibration] =
-      await Promise.all([
-        this.redis.smembers(this.key('waiting')),
-        this.redis.hgetall(this.key('counters')),
-        this.redis.get(this.key('floor')),
-        this.redis.hgetall(this.key('dispatched')),
-        this.redis.hgetall(this.key('run-of')),
-        this.redis.eval(LIVE_WORKERS, 2, this.key('workers'), this.key('worker-batch')) as Promise<
-          [number, number]
-        >,
-        this.redis.hget(this.key('calibration'), 'msPerUnit'),
-      ]);
-    const ids = (
-      await Promise.all(users.map((u) => this.redis.zrange(this.key('wait', u), '0', '-1')))
-    ).flat();
-    const [bodies, holds, runBodies] = await Promise.all([
-      this.values(ids.map((id) => this.key('job', id))),
-      this.values(ids.map((id) => this.key('hold', id))),
-      this.values(Object.keys(runOf).map((id) => this.key('job', id))),
-    ]);
-    const queued = bodies
-      .filter((b): b is string => b !== null)
-      .map((b) => JSON.parse(b) as Job)
-      .sort((a, b) => a.seq - b.seq);
-    return {
-      queued,
-      held: new Set(ids.filter((_, i) => holds[i] !== null)),
-      counters: new Map(Object.entries(counters).map(([u, c]) => [u, Number(c)])),
-      floor: Number(floor ?? 0),
-      dispatched: new Map(Object.entries(dispatched)),
-      runs: new Set(Object.values(runOf)).size,
-      running: runsOf(runOf, runBodies),
-      liveWorkers,
-      maxBatch,
-      msPerUnit: calibration === null ? undefined : Number(calibration),
-    };
-  }
-
-  /** MGET, which refuses an empty list. */
-  private async values(keys: string[]): Promise<Array<string | null>> {
-    return keys.length > 0 ? this.redis.mget(keys) : [];
-  }
-
-  async msPerUnit(): Promise<number | undefined> {
-    const value = await this.redis.hget(this.key('calibration'), 'msPerUnit');
-    return value === null ? undefined : Number(value);
-  }
-
-  /** Running average of measured ms per cost unit over the last ~20 jobs, shared by every machine. */
-  async calibrate(observedMsPerUnit: number): Promise<void> {
-    const [current, samples] = await this.redis.hmget(this.key('calibration'), 'msPerUnit', 'samples');
-    const n = Number(samples ?? 0) + 1;
-    const next =
-      current === null
-        ? observedMsPerUnit
-        : Number(current) + (observedMsPerUnit - Number(current)) / Math.min(n, 20);
-    await this.redis.hset(this.key('calibration'), 'msPerUnit', String(next), 'samples', String(n));
-  }
-
-  async acquireLease(holder: string, ttlMs: number): Promise<boolean> {
-    const key = this.key('dispatcher');
-    if ((await this.redis.eval(RENEW, 1, key, holder, String(ttlMs))) === 1) return true;
-    return (await this.redis.set(key, holder, 'PX', ttlMs, 'NX')) === 'OK';
+  /** One read of the shared state for scheduling (shared-snapshot.ts). */
+  snapshot(): Promise<Snapshot> {
+    return readSnapshot(this);
   }
 
   /**
@@ -384,14 +256,6 @@ export class SharedState {
     const holder = randomUUID();
     if ((await this.redis.set(key, holder, 'PX', ttlMs, 'NX')) === 'OK') return true;
     return (await this.redis.get(key)) === holder;
-  }
-
-  async releaseLease(holder: string): Promise<void> {
-    await this.redis.eval(RELEASE, 1, this.key('dispatcher'), holder);
-  }
-
-  async leaseHolder(): Promise<string | undefined> {
-    return (await this.redis.get(this.key('dispatcher'))) ?? undefined;
   }
 
   async publish(name: string, message: unknown): Promise<void> {
@@ -423,19 +287,6 @@ function storedFiles(value: unknown, names: string[] = []): string[] {
   else if (typeof value === 'object' && value !== null)
     for (const inner of Object.values(value)) storedFiles(inner, names);
   return names;
-}
-
-/** Each run's job records, and when its first job started (none yet: not started). */
-function runsOf(runOf: Record<string, string>, bodies: Array<string | null>): Snapshot['running'] {
-  const runs = new Map<string, Job[]>();
-  Object.entries(runOf).forEach(([, run], i) => {
-    const body = bodies[i];
-    if (body) runs.set(run, [...(runs.get(run) ?? []), JSON.parse(body) as Job]);
-  });
-  return [...runs.values()].map((jobs) => {
-    const started = jobs.flatMap((job) => (job.startedAt === undefined ? [] : [job.startedAt]));
-    return { jobs, startedAt: started.length > 0 ? Math.min(...started) : undefined };
-  });
 }
 
 /** Deletes every key under the prefix (tests; an operator resetting a queue). */

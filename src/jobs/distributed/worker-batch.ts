@@ -5,10 +5,12 @@
 // stopped by the worker's shutdown goes back on its owner's waiting list, uncharged, and its owner is told (paused).
 import type { Engine, EngineRequest, EngineResult } from '../../../engine/index.js';
 import { Failure, generateAll } from '../engine-run.js';
+import { paceType } from '../eta-calibration.js';
 import { jobErrorFor, type StopReason } from '../job-failure.js';
 import { materializeRequest, recordResult } from '../job-parts.js';
 import type { Job } from '../types.js';
 import { publishJobEvent } from './dispatcher.js';
+import { calibrate, expectedMs, readPace } from './shared-pace.js';
 import type { SharedState } from './shared-state.js';
 
 export interface WorkerMetrics {
@@ -42,6 +44,8 @@ export interface BatchContext {
   metrics?: WorkerMetrics;
   /** Every job this worker has with the engine, for a cancel or the shutdown to abort. */
   running: Map<string, Running>;
+  /** The job types (`paceType`) this worker process has run: its first run of one also warmed the engine up. */
+  warm: Set<string>;
 }
 
 export async function runBatch(ctx: BatchContext, jobs: readonly Job[]): Promise<void> {
@@ -55,16 +59,16 @@ export async function runBatch(ctx: BatchContext, jobs: readonly Job[]): Promise
     }, ctx.jobTimeoutMs);
     return entry;
   });
-  const batchCost = jobs.reduce((sum, job) => sum + job.estimatedCost, 0);
   try {
-    const msPerUnit = (await state.msPerUnit()) ?? 0.002;
+    const pace = await readPace(state);
+    const etaMs = Math.round(jobs.reduce((sum, job) => sum + expectedMs(pace, job), 0));
     for (const { job } of entries) {
       job.status = 'running';
       job.attempts += 1;
       job.startedAt = Date.now();
       await state.saveJob(job);
       // Jobs batched together all take the batch's time.
-      await publishJobEvent(state, { type: 'started', job, etaMs: Math.round(batchCost * msPerUnit) });
+      await publishJobEvent(state, { type: 'started', job, etaMs });
     }
     ctx.metrics?.busy?.(true);
     await runEntries(ctx, entries);
@@ -133,13 +137,24 @@ async function runEntries(ctx: BatchContext, entries: Entry[]): Promise<void> {
       await recordResult(job, outcome as EngineResult, (name, bytes) => state.writeFile(job.id, name, bytes));
       job.measuredMs = Math.round(elapsedMs);
       job.deviceMs = Math.round((elapsedMs * job.estimatedCost) / Math.max(readyCost, job.estimatedCost, 1));
-      if (!calibrated) await state.calibrate(elapsedMs / Math.max(readyCost, 1));
+      if (!calibrated) await learnPace(ctx, job, elapsedMs / Math.max(readyCost, 1));
       calibrated = true;
       await settle(ctx, job, 'done', 0);
     } catch (error) {
       await endEarly(ctx, entry, error);
     }
   }
+}
+
+/**
+ * Feeds a run's pace into the shared one, overall and for its job type (a batch's jobs share one: batchKey is of
+ * one task and shape).
+ */
+async function learnPace(ctx: BatchContext, job: Job, observedMsPerUnit: number): Promise<void> {
+  const type = paceType(job);
+  const cold = !ctx.warm.has(type);
+  ctx.warm.add(type);
+  await calibrate(ctx.state, observedMsPerUnit, { type, cold });
 }
 
 /** A job that ended before its result: put back (shutdown), cancelled, or failed, keeping the share that ran. */

@@ -72,7 +72,7 @@ export class DistributedWorker {
 
   constructor(private readonly options: DistributedWorkerOptions) {
     this.maxBatch = options.engine.generateBatch ? Math.max(1, Math.floor(options.maxBatch ?? 1)) : 1;
-    this.batchContext = { ...options, workerId: this.id, running: this.controllers };
+    this.batchContext = { ...options, workerId: this.id, running: this.controllers, warm: new Set() };
   }
 
   async start(): Promise<void> {

@@ -4,14 +4,14 @@
 // worker's job still in its run is told again at each change of the workers, until its run goes on.
 import { describe, expect, it } from 'vitest';
 import { FrontPositions } from '../../../src/jobs/distributed/front-positions.js';
-import { emptySnapshot, type Snapshot } from '../../../src/jobs/distributed/shared-state.js';
+import { emptySnapshot, type Snapshot } from '../../../src/jobs/distributed/shared-snapshot.js';
 import { type JobEvent, JobEvents } from '../../../src/jobs/events.js';
 import { FairScheduler } from '../../../src/jobs/scheduler.js';
 import type { Job } from '../../../src/jobs/types.js';
 import { aJob } from '../../commands/job-fixture.js';
 
 function setup() {
-  const mirror: Snapshot = { ...emptySnapshot(), liveWorkers: 1, msPerUnit: 1 };
+  const mirror: Snapshot = { ...emptySnapshot(), liveWorkers: 1, pace: { overall: 1, byType: new Map() } };
   const status = new Map<string, Job['status']>();
   const events = new JobEvents();
   const heard: JobEvent[] = [];

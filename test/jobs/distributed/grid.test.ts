@@ -2,6 +2,7 @@
 // pressed there finds the image it names.
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../../../engine/index.js';
+import { calibrate } from '../../../src/jobs/distributed/shared-pace.js';
 import { SharedState } from '../../../src/jobs/distributed/shared-state.js';
 import { greyOfSeed } from '../../doubles/timed-engine.js';
 import { REDIS_URL, skipWithoutRedis, startCluster, uniquePrefix, until } from './redis-harness.js';
@@ -44,7 +45,7 @@ describe.skipIf(skip)('distributed queue: grids', () => {
   it('refuses a grid the workers’ measured pace says would outrun the job timeout', async () => {
     const prefix = uniquePrefix();
     const state = new SharedState(REDIS_URL, prefix);
-    await state.calibrate(1); // a millisecond per cost unit: slow
+    await calibrate(state, 1); // a millisecond per cost unit: slow
     const cluster = await startCluster({
       frontEnds: 1,
       workers: 0,

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Commands, type CommandsConfig } from '../../../commands/commands.js';
 import type { Reply } from '../../../commands/reply.js';
 import { t } from '../../../src/i18n.js';
+import { calibrate } from '../../../src/jobs/distributed/shared-pace.js';
 import type { Job } from '../../../src/jobs/types.js';
 import { killChildren, killHard, spawnRole } from './children.js';
 import { type Cluster, skipWithoutRedis, startCluster, uniquePrefix, until } from './redis-harness.js';
@@ -29,7 +30,7 @@ async function setup(workers: number, msPerStep: number, prefix = uniquePrefix()
   cluster = await startCluster({ frontEnds: 1, workers, msPerStep, prefix });
   const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
   // A measured pace, so a reply with a worker alive gives its time (job.queued, not job.queued_unmeasured).
-  await cluster.probe.calibrate(0.002);
+  await calibrate(cluster.probe, 0.002);
   await cluster.probe.publish('changed', {});
   await until(() => fe.queue.paceKnown, 5000, 'the shared pace');
   const commands = new Commands({ queue: fe.queue, store: fe.store, config });

@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { calibrate } from '../../../src/jobs/distributed/shared-pace.js';
 import { JobQueue } from '../../../src/jobs/queue.js';
 import { JobStore } from '../../../src/jobs/store.js';
 import type { Owner } from '../../../src/jobs/types.js';
@@ -50,7 +51,7 @@ describe.skipIf(skip)('distributed queue: places and ETAs', { timeout: 60_000 },
     // One slow worker of max batch 4, as the one process's own.
     cluster = await startCluster({ frontEnds: 1, workers: 1, msPerStep: 3000, maxBatch: 4, limits });
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
-    await cluster.probe.calibrate(PACE);
+    await calibrate(cluster.probe, PACE);
     const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-local-')));
     store.setCalibration('cpu', PACE, 1);
     const queue = new JobQueue({ store, engine: new TimedEngineDouble(3000, 3), limits, maxBatch: 4 });

@@ -1,0 +1,104 @@
+// The workers' measured pace, milliseconds per cost unit, shared by every machine in one Redis hash: for ETAs and
+// for refusing a job that would outrun the job timeout. As in one process (eta-calibration.ts), one figure over
+// every job type and one per type (`paceType`), since the cost model gets the shape right within a type but not the
+// ratios between types; a type not measured yet borrows the overall figure. Fields: `msPerUnit` and `samples`
+// (overall), `msPerUnit:<type>` and `samples:<type>`.
+import { paceType } from '../eta-calibration.js';
+import type { Job } from '../types.js';
+import type { SharedState } from './shared-state.js';
+
+type PaceState = Pick<SharedState, 'redis' | 'key'>;
+
+/** Before any worker has run anything: a placeholder, too rough to show (`overall` stays undefined). */
+export const DEFAULT_MS_PER_UNIT = 0.002;
+
+/** An average over at most this many runs: a machine whose load changes is followed within a few dozen jobs. */
+const WINDOW = 20;
+
+export interface Pace {
+  msPerUnit: number;
+  /** 0 for a provisional pace: a type's first run on a worker, which also warmed it up (see `calibrate`). */
+  samples: number;
+}
+
+export interface SharedPace {
+  /** Over every job type; undefined until a worker has run a job. */
+  overall: number | undefined;
+  byType: Map<string, Pace>;
+}
+
+export function emptyPace(): SharedPace {
+  return { overall: undefined, byType: new Map() };
+}
+
+/** The pace as the hash holds it. */
+export function paceFrom(hash: Record<string, string>): SharedPace {
+  const byType = new Map<string, Pace>();
+  for (const [field, value] of Object.entries(hash)) {
+    if (!field.startsWith('msPerUnit:')) continue;
+    const type = field.slice('msPerUnit:'.length);
+    byType.set(type, { msPerUnit: Number(value), samples: Number(hash[`samples:${type}`] ?? 0) });
+  }
+  return { overall: hash.msPerUnit === undefined ? undefined : Number(hash.msPerUnit), byType };
+}
+
+export async function readPace(state: PaceState): Promise<SharedPace> {
+  return paceFrom(await state.redis.hgetall(state.key('calibration')));
+}
+
+/** How long the job should run: its cost at its type's pace, else the overall one. */
+export function expectedMs(pace: SharedPace, job: Pick<Job, 'request' | 'estimatedCost'>): number {
+  const own = pace.byType.get(paceType(job))?.msPerUnit;
+  return job.estimatedCost * (own ?? pace.overall ?? DEFAULT_MS_PER_UNIT);
+}
+
+/**
+ * As `expectedMs`, from measured paces only (not a provisional one, nor the placeholder): what admission may refuse
+ * a job on. A type not measured yet is judged by the overall pace, as every type was before they were apart.
+ */
+export function measuredMs(
+  pace: SharedPace,
+  job: Pick<Job, 'request' | 'estimatedCost'>,
+): number | undefined {
+  const own = pace.byType.get(paceType(job));
+  const msPerUnit = own && own.samples > 0 ? own.msPerUnit : pace.overall;
+  return msPerUnit === undefined ? undefined : job.estimatedCost * msPerUnit;
+}
+
+/**
+ * Feeds one run's measured ms per unit into the overall pace and, given the run's job type, that type's. `cold`: the
+ * worker's first run of that type, which also warmed its allocations for new shapes (several times a warm run), so
+ * it only stands in as a provisional pace while the type has none, and the type's next run replaces it outright.
+ */
+export async function calibrate(
+  state: PaceState,
+  observedMsPerUnit: number,
+  run?: { type: string; cold: boolean },
+): Promise<void> {
+  const key = state.key('calibration');
+  const fields = run
+    ? ['msPerUnit', 'samples', `msPerUnit:${run.type}`, `samples:${run.type}`]
+    : ['msPerUnit', 'samples'];
+  const [current, samples, typeCurrent, typeSamples] = await state.redis.hmget(key, ...fields);
+  const update = [...averaged('', current ?? null, samples ?? null, observedMsPerUnit)];
+  if (run?.cold && (typeCurrent ?? null) === null)
+    update.push(`msPerUnit:${run.type}`, String(observedMsPerUnit), `samples:${run.type}`, '0');
+  else if (run && !run.cold)
+    update.push(...averaged(`:${run.type}`, typeCurrent ?? null, typeSamples ?? null, observedMsPerUnit));
+  await state.redis.hset(key, ...update);
+}
+
+/** The running average's new fields: one more sample; a provisional pace (0 samples) is replaced outright. */
+function averaged(
+  suffix: string,
+  current: string | null,
+  samples: string | null,
+  observed: number,
+): string[] {
+  const n = Number(samples ?? 0) + 1;
+  const next =
+    current === null || n === 1
+      ? observed
+      : Number(current) + (observed - Number(current)) / Math.min(n, WINDOW);
+  return [`msPerUnit${suffix}`, String(next), `samples${suffix}`, String(n)];
+}

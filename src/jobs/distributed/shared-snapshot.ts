@@ -1,0 +1,100 @@
+// One read of the shared state for scheduling and ETAs: the waiting jobs (every user's list, in submission order),
+// which of them are held, the fairness counters, the runs the workers have, the live workers and the measured pace.
+// Read with plain commands, not one script: a snapshot only plans, and every claim made from it is checked again
+// atomically by the script that makes it (CLAIM_RUN).
+import type { Job } from '../types.js';
+import { emptyPace, paceFrom, type SharedPace } from './shared-pace.js';
+import { LIVE_WORKERS } from './shared-scripts.js';
+import type { SharedState } from './shared-state.js';
+
+export interface Snapshot {
+  queued: Job[];
+  /** The waiting jobs held for the submission that replaces them (shared-holds.ts): not to be handed out. */
+  held: Set<string>;
+  /** The counters kept: active users' and idle ones above `floor` (shared-fairness.ts). */
+  counters: Map<string, number>;
+  /** Where a user with no counter kept stands. */
+  floor: number;
+  /** Job id → owner key of every job handed to a worker and not yet finished. */
+  dispatched: Map<string, string>;
+  /** Worker runs (one BullMQ job each, one or several jobs batched) not yet over: each holds one worker. */
+  runs: number;
+  /** Those runs' jobs as their records say (a run no worker has started yet has no `startedAt`): for ETAs. */
+  running: Array<{ jobs: Job[]; startedAt?: number }>;
+  liveWorkers: number;
+  /** The smallest max batch the live workers advertise: any of them may take the next run. */
+  maxBatch: number;
+  /** The workers' measured pace, overall and per job type (shared-pace.ts). */
+  pace: SharedPace;
+}
+
+/** The shared state before it was first read: empty, one job per run. */
+export function emptySnapshot(): Snapshot {
+  return {
+    queued: [],
+    held: new Set(),
+    counters: new Map(),
+    floor: 0,
+    dispatched: new Map(),
+    runs: 0,
+    running: [],
+    liveWorkers: 0,
+    maxBatch: 1,
+    pace: emptyPace(),
+  };
+}
+
+export async function readSnapshot(state: Pick<SharedState, 'redis' | 'key'>): Promise<Snapshot> {
+  const { redis } = state;
+  const [users, counters, floor, dispatched, runOf, [liveWorkers, maxBatch], calibration] = await Promise.all(
+    [
+      redis.smembers(state.key('waiting')),
+      redis.hgetall(state.key('counters')),
+      redis.get(state.key('floor')),
+      redis.hgetall(state.key('dispatched')),
+      redis.hgetall(state.key('run-of')),
+      redis.eval(LIVE_WORKERS, 2, state.key('workers'), state.key('worker-batch')) as Promise<
+        [number, number]
+      >,
+      redis.hgetall(state.key('calibration')),
+    ],
+  );
+  const ids = (await Promise.all(users.map((u) => redis.zrange(state.key('wait', u), '0', '-1')))).flat();
+  // MGET refuses an empty list.
+  const values = async (keys: string[]): Promise<Array<string | null>> =>
+    keys.length > 0 ? redis.mget(keys) : [];
+  const [bodies, holds, runBodies] = await Promise.all([
+    values(ids.map((id) => state.key('job', id))),
+    values(ids.map((id) => state.key('hold', id))),
+    values(Object.keys(runOf).map((id) => state.key('job', id))),
+  ]);
+  const queued = bodies
+    .filter((b): b is string => b !== null)
+    .map((b) => JSON.parse(b) as Job)
+    .sort((a, b) => a.seq - b.seq);
+  return {
+    queued,
+    held: new Set(ids.filter((_, i) => holds[i] !== null)),
+    counters: new Map(Object.entries(counters).map(([u, c]) => [u, Number(c)])),
+    floor: Number(floor ?? 0),
+    dispatched: new Map(Object.entries(dispatched)),
+    runs: new Set(Object.values(runOf)).size,
+    running: runsOf(runOf, runBodies),
+    liveWorkers,
+    maxBatch,
+    pace: paceFrom(calibration),
+  };
+}
+
+/** Each run's job records, and when its first job started (none yet: not started). */
+function runsOf(runOf: Record<string, string>, bodies: Array<string | null>): Snapshot['running'] {
+  const runs = new Map<string, Job[]>();
+  Object.entries(runOf).forEach(([, run], i) => {
+    const body = bodies[i];
+    if (body) runs.set(run, [...(runs.get(run) ?? []), JSON.parse(body) as Job]);
+  });
+  return [...runs.values()].map((jobs) => {
+    const started = jobs.flatMap((job) => (job.startedAt === undefined ? [] : [job.startedAt]));
+    return { jobs, startedAt: started.length > 0 ? Math.min(...started) : undefined };
+  });
+}
