@@ -1,5 +1,6 @@
 // Answering an interaction: at once when the reply is ready within the acknowledgement budget, else after a
-// deferral; a reply that starts a job becomes its status message.
+// deferral; a reply that starts a job becomes its status message, and one too long for a message goes on in
+// follow-ups.
 import {
   DiscordAPIError,
   type MessageComponentInteraction,
@@ -11,7 +12,7 @@ import { type CommandContext, type Reply, textReply } from '../../commands/index
 import type { Locale } from '../../src/i18n.js';
 import { acknowledge } from './acknowledgement.js';
 import { followUpOnce } from './follow-up-once.js';
-import { DEFAULT_UPLOAD_LIMIT, fitReply, toDiscordMessage } from './render.js';
+import { DEFAULT_UPLOAD_LIMIT, fitReply, partsOf, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
 import { withdrawUnsent } from './unsent.js';
 
@@ -55,27 +56,52 @@ export async function answer(
     await acknowledge(i, 'deferred', () => i.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {}));
     const reply = await pending;
     if (reply.deleteSource) return deleteSource(rt, i, true, reply.jobId);
-    const sent = fitReply(reply, uploadLimit).then((fitted) =>
-      i.editReply(toDiscordMessage(fitted, ctx.locale)),
-    );
+    const parts = fitReply(reply, uploadLimit).then((fitted) => partsOf(fitted, ctx.locale));
+    const sent = parts.then(([first]) => i.editReply(toDiscordMessage(first, ctx.locale)));
     rt.jobMessages.openFromInteraction(i, ctx, reply, privately, sent);
     await sent.catch((error: unknown) => withdraw(rt, ctx, reply, error));
+    await continued(rt, i, ctx, await parts, privately);
     await followUps(rt, i, ctx, reply, privately);
     return;
   }
   const reply = early;
   if (reply.deleteSource) return deleteSource(rt, i, false, reply.jobId);
   const ephemeral = privately || reply.ephemeral === true;
-  const sent = fitReply(reply, uploadLimit)
-    .then((fitted) =>
+  const parts = fitReply(reply, uploadLimit).then((fitted) => partsOf(fitted, ctx.locale));
+  const sent = parts
+    .then(([first]) =>
       acknowledge(i, 'replied', () =>
-        i.reply({ ...interactionMessage(fitted, ctx.locale, ephemeral), withResponse: true }),
+        i.reply({ ...interactionMessage(first, ctx.locale, ephemeral), withResponse: true }),
       ),
     )
     .then((response) => (response ? (response.resource?.message ?? undefined) : sentAnyway(i)));
   rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, sent);
   await sent.catch((error: unknown) => withdraw(rt, ctx, reply, error));
+  await continued(rt, i, ctx, await parts, ephemeral);
   await followUps(rt, i, ctx, reply, privately);
+}
+
+/**
+ * The further parts of an answer too long for one message (`partsOf`), each a follow-up as visible as the answer.
+ * The answer itself was sent: one Discord refuses is logged, not turned into an error over it.
+ */
+async function continued(
+  rt: DiscordRuntime,
+  i: RepliableInteraction | MessageComponentInteraction,
+  ctx: CommandContext,
+  parts: readonly Reply[],
+  ephemeral: boolean,
+): Promise<void> {
+  for (const part of parts.slice(1)) {
+    const sent = await i.followUp(interactionMessage(part, ctx.locale, ephemeral)).then(
+      () => true,
+      (error: unknown) => {
+        rt.log.warn({ err: error }, 'the rest of a long discord answer could not be sent');
+        return false;
+      },
+    );
+    if (!sent) return;
+  }
 }
 
 /**
@@ -109,8 +135,11 @@ export async function answerAfterUpdate(
   // Past the acknowledgement a failure must not be edited into the message the pick was on.
   const reply = await work().catch((error: unknown) => rt.errorReply(error));
   const ephemeral = privately || reply.ephemeral === true;
-  const sent = fitReply(reply, i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT).then((fitted) =>
-    followUpOnce(i, interactionMessage(fitted, ctx.locale, ephemeral), startedJob(reply)),
+  const parts = fitReply(reply, i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT).then((fitted) =>
+    partsOf(fitted, ctx.locale),
+  );
+  const sent = parts.then(([first]) =>
+    followUpOnce(i, interactionMessage(first, ctx.locale, ephemeral), startedJob(reply)),
   );
   rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, sent, true);
   const ok = await sent.then(
@@ -121,7 +150,10 @@ export async function answerAfterUpdate(
       return false;
     },
   );
-  if (ok) await followUps(rt, i, ctx, reply, privately);
+  if (ok) {
+    await continued(rt, i, ctx, await parts, ephemeral);
+    await followUps(rt, i, ctx, reply, privately);
+  }
   // Not rethrown: the error handler would edit it into the message the pick was on. The picker is told privately.
   else await privateFollowUp(rt, i, ctx, textReply('errors.generic'));
 }
@@ -224,7 +256,13 @@ async function privateFollowUp(
   reply: Reply,
 ): Promise<void> {
   const fitted = await fitReply(reply, i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT);
-  await i
-    .followUp(interactionMessage(fitted, ctx.locale, true))
-    .catch((error: unknown) => rt.log.warn({ err: error }, 'a discord private follow-up could not be sent'));
+  const parts = partsOf(fitted, ctx.locale);
+  const sent = await i.followUp(interactionMessage(parts[0], ctx.locale, true)).then(
+    () => true,
+    (error: unknown) => {
+      rt.log.warn({ err: error }, 'a discord private follow-up could not be sent');
+      return false;
+    },
+  );
+  if (sent) await continued(rt, i, ctx, parts, true);
 }

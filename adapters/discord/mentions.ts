@@ -12,7 +12,7 @@ import { type CommandContext, type Reply, resultJobOf, UserInputError } from '..
 import { t } from '../../src/i18n.js';
 import { imagesOf, pickerMessage } from './picker.js';
 import { postOnce } from './post-once.js';
-import { DEFAULT_UPLOAD_LIMIT, fitReply, NO_MENTIONS, toDiscordMessage } from './render.js';
+import { DEFAULT_UPLOAD_LIMIT, fitReply, NO_MENTIONS, partsOf, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
 import { channelRefused, type DiscordPlace } from './status.js';
 import { withdrawUnsent } from './unsent.js';
@@ -176,9 +176,13 @@ export async function onMessage(rt: DiscordRuntime, message: Message): Promise<v
   if (failures.length > 0) throw failures[0];
 }
 
-/** One reply to the mention; one that starts a job becomes its status message once sent. */
+/**
+ * One reply to the mention (in several messages when too long for one); one that starts a job becomes its status
+ * message once sent.
+ */
 async function post(rt: DiscordRuntime, message: Message, ctx: CommandContext, one: Reply): Promise<void> {
-  const payload = toDiscordMessage(await fitReply(one, DEFAULT_UPLOAD_LIMIT), ctx.locale);
+  const [first, ...rest] = partsOf(await fitReply(one, DEFAULT_UPLOAD_LIMIT), ctx.locale);
+  const payload = toDiscordMessage(first, ctx.locale);
   const sent = replyTo(message, payload as MessageReplyOptions);
   if (one.startsJob && one.jobId) {
     const place: DiscordPlace = {
@@ -192,6 +196,18 @@ async function post(rt: DiscordRuntime, message: Message, ctx: CommandContext, o
     rt.jobMessages.open(one.jobId, one, place, sent);
   }
   await sent;
+  // The reply itself was sent: a refused rest is logged, not taken for a refusal of the reply.
+  for (const part of rest) {
+    const payload = toDiscordMessage(part, ctx.locale) as MessageReplyOptions;
+    const failed = await replyTo(message, payload).then(
+      () => false,
+      (error: unknown) => {
+        rt.log.warn({ err: error }, 'the rest of a long discord reply could not be sent');
+        return true;
+      },
+    );
+    if (failed) return;
+  }
 }
 
 /**

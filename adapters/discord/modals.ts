@@ -2,7 +2,7 @@
 // prompt and boxes (the "Retouch…" menu), and a line filled in to be changed (Remix's /imagine line, Custom zoom's,
 // Vary (Region)'s /retouch line).
 import { ActionRowBuilder, ModalBuilder, TextInputBuilder, TextInputStyle } from 'discord.js';
-import type { AskKind } from '../../commands/index.js';
+import { type AskKind, shortText } from '../../commands/index.js';
 import { type Locale, t } from '../../src/i18n.js';
 
 /** The modal custom-id prefix of each question answered with a line (the job id follows a colon). */
@@ -19,6 +19,8 @@ export function lineAskOf(prefix: string | undefined): AskKind | undefined {
 
 /** Discord's longest modal title and input label. */
 const TITLE_LIMIT = 45;
+/** Discord's longest text input value (and so its highest max_length). */
+const VALUE_LIMIT = 4000;
 
 interface Field {
   id: string;
@@ -33,20 +35,35 @@ interface Field {
 function modal(customId: string, titleKey: string, locale: Locale, fields: readonly Field[]): ModalBuilder {
   return new ModalBuilder()
     .setCustomId(customId)
-    .setTitle(t(locale, titleKey).slice(0, TITLE_LIMIT))
+    .setTitle(shortText(t(locale, titleKey), TITLE_LIMIT))
     .addComponents(
       fields.map((field) => {
+        // Discord refuses a value longer than its field's max_length. Cut to fit, a line to change would lose its
+        // last flags unseen and run changed: it is offered whole (the command judges its length when it comes
+        // back), cut only past what any field may hold.
+        const value = field.value ? cutWhole(field.value, VALUE_LIMIT) : undefined;
         const input = new TextInputBuilder()
           .setCustomId(field.id)
-          .setLabel(t(locale, field.labelKey).slice(0, TITLE_LIMIT))
+          .setLabel(shortText(t(locale, field.labelKey), TITLE_LIMIT))
           .setStyle(field.style)
           .setRequired(true)
-          .setMaxLength(field.maxLength);
+          .setMaxLength(value && value.length > field.maxLength ? VALUE_LIMIT : field.maxLength);
         if (field.placeholder) input.setPlaceholder(field.placeholder);
-        if (field.value) input.setValue(field.value.slice(0, field.maxLength));
+        if (value) input.setValue(value);
         return new ActionRowBuilder<TextInputBuilder>().addComponents(input);
       }),
     );
+}
+
+/** `text` within `max` UTF-16 units, cut between whole characters and without a mark: it is text to edit. */
+function cutWhole(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let out = '';
+  for (const char of text) {
+    if (out.length + char.length > max) break;
+    out += char;
+  }
+  return out;
 }
 
 export function editModal(customId: string, locale: Locale): ModalBuilder {

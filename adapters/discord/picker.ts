@@ -7,6 +7,7 @@ import {
   type MessageCreateOptions,
   StringSelectMenuBuilder,
 } from 'discord.js';
+import { shortText } from '../../commands/index.js';
 import { type Locale, t } from '../../src/i18n.js';
 import { isImageAttachment } from './attachments.js';
 
@@ -36,7 +37,7 @@ export function imagesOf(message: Pick<Message, 'attachments'> | undefined): Att
 
 /** "#2 · cat.png", within Discord's 100-character option label. */
 export function optionLabel(index: number, attachment: Pick<Attachment, 'name'>): string {
-  return `#${index + 1} · ${attachment.name ?? 'image'}`.slice(0, 100);
+  return shortText(`#${index + 1} · ${attachment.name ?? 'image'}`, 100);
 }
 
 /** The question and the select: one option per image (the first 25), valued by its index. */
@@ -52,7 +53,7 @@ export function pickerMessage(
   }));
   const select = new StringSelectMenuBuilder()
     .setCustomId(pickerId(action, messageId))
-    .setPlaceholder(t(locale, 'discord.pick_placeholder').slice(0, 150))
+    .setPlaceholder(shortText(t(locale, 'discord.pick_placeholder'), 150))
     .setMinValues(1)
     .setMaxValues(1)
     .addOptions(options);

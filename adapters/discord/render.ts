@@ -1,5 +1,6 @@
 // A platform-neutral Reply as a Discord message: translated content (≤ 2000 chars), files within the upload
-// limit, button rows, and the ETA as a relative timestamp the client counts down by itself.
+// limit, button rows, and the ETA as a relative timestamp the client counts down by itself. An answer longer than
+// one message (a /help, a long /queue) is sent as several (`partsOf`).
 import {
   ActionRowBuilder,
   AttachmentBuilder,
@@ -9,6 +10,9 @@ import {
 } from 'discord.js';
 import { fitImage, type Reply, type ReplyImage, type ReplyText, shortText } from '../../commands/index.js';
 import { type Locale, t } from '../../src/i18n.js';
+
+/** Discord's longest message content, in UTF-16 units. */
+export const CONTENT_LIMIT = 2000;
 
 /** No @everyone, @here, role or user pings unless a message names whom it may ping. */
 export const NO_MENTIONS = { parse: [] as [], repliedUser: false };
@@ -26,7 +30,7 @@ export function toDiscordMessage(
   const lines = reply.text.map((line) => t(locale, line.key, line.params ?? {}));
   if (reply.etaAt !== undefined && !reply.final) lines.push(`⏱ <t:${Math.ceil(reply.etaAt / 1000)}:R>`);
   // Cut between whole characters: half an emoji would reach the channel as a broken character.
-  const content = shortText(lines.join('\n'), 2000);
+  const content = shortText(lines.join('\n'), CONTENT_LIMIT);
   const files = (reply.images ?? []).map((image) =>
     new AttachmentBuilder(Buffer.from(image.data), { name: image.filename }).setDescription(
       (image.alt ?? image.filename).slice(0, 1000),
@@ -37,12 +41,40 @@ export function toDiscordMessage(
       row.slice(0, 5).map((b) =>
         new ButtonBuilder()
           .setCustomId(b.id)
-          .setLabel(t(locale, b.labelKey, b.params).slice(0, 80))
+          .setLabel(shortText(t(locale, b.labelKey, b.params), 80))
           .setStyle(STYLE[b.style]),
       ),
     ),
   );
   return { content, files, components, attachments: [], allowedMentions: NO_MENTIONS };
+}
+
+/**
+ * A reply too long for one message, as the messages to send in order, split between its lines: the first is the
+ * reply with the lines that fit (its images, buttons and job), the others its further lines alone. Cut, the end of
+ * a /help or a /queue would be lost, and with it an undelivered answer that /queue counts as told. A job's status
+ * message stays one message: every later event edits it in place (toDiscordMessage cuts it).
+ */
+export function partsOf(reply: Reply, locale: Locale): [Reply, ...Reply[]] {
+  if (reply.startsJob || reply.etaAt !== undefined) return [reply];
+  const groups: ReplyText[][] = [];
+  let used = 0;
+  for (const line of reply.text) {
+    const length = t(locale, line.key, line.params ?? {}).length;
+    const group = groups.at(-1);
+    // A line longer than a message on its own is cut alone, the lines around it whole.
+    if (group && used + 1 + length <= CONTENT_LIMIT) {
+      group.push(line);
+      used += 1 + length;
+    } else {
+      groups.push([line]);
+      used = length;
+    }
+  }
+  const [first, ...rest] = groups;
+  if (!first || rest.length === 0) return [reply];
+  const shown = reply.ephemeral === undefined ? {} : { ephemeral: reply.ephemeral };
+  return [{ ...reply, text: first }, ...rest.map((text) => ({ text, ...shown }))];
 }
 
 /**

@@ -14,12 +14,12 @@ import {
   type MessageCreateOptions,
   type RepliableInteraction,
 } from 'discord.js';
-import { parseButtonId, type Reply } from '../../commands/index.js';
+import { parseButtonId, type Reply, shortText } from '../../commands/index.js';
 import { type Locale, matchLocale } from '../../src/i18n.js';
 import type { StatusSurface } from '../shared/job-status.js';
 import { StatusMessageGone } from '../shared/job-status-tracker.js';
 import { postOnce } from './post-once.js';
-import { DEFAULT_UPLOAD_LIMIT, fitReply, toDiscordMessage } from './render.js';
+import { CONTENT_LIMIT, DEFAULT_UPLOAD_LIMIT, fitReply, toDiscordMessage } from './render.js';
 
 /** Interaction tokens live 15 minutes; past ~14 the status message is edited through the channel instead. */
 export const TOKEN_LIFETIME_MS = 14 * 60_000;
@@ -220,7 +220,7 @@ export class DiscordStatus implements StatusSurface {
         // A reply to a slash command has no user message to answer: the mention names the one it is for.
         content: place.userMessageId
           ? payload.content
-          : `<@${place.userId}> ${payload.content}`.slice(0, 2000),
+          : shortText(`<@${place.userId}> ${payload.content}`, CONTENT_LIMIT),
         allowedMentions: only,
         ...(target ? { reply: { messageReference: target, failIfNotExists: false } } : {}),
       } as MessageCreateOptions);

@@ -14,7 +14,7 @@ import {
 } from './channels.js';
 import { discordError, type RouteReply } from './errors.js';
 import type { DiscordStore, InteractionState, JsonBody } from './store.js';
-import { type DiscordLimits, invalidMessageBody } from './validation.js';
+import { type DiscordLimits, invalidMessageBody, invalidModal } from './validation.js';
 
 export { discordError, type RouteReply } from './errors.js';
 
@@ -172,6 +172,10 @@ function interactionCallback(req: RouteRequest, ctx: RouteContext): RouteReply {
   }
   if (type === 4 || type === 7) {
     const invalid = invalidMessageBody(data, req.files, ctx.limits);
+    if (invalid) return invalid;
+  }
+  if (type === 9) {
+    const invalid = invalidModal(data);
     if (invalid) return invalid;
   }
   const channelId = state.payload.channel_id ?? ctx.world.channel.id;

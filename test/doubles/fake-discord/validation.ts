@@ -1,4 +1,4 @@
-import { MessageFlags } from 'discord.js';
+import { ComponentType, MessageFlags } from 'discord.js';
 import type { UploadedFile } from '../shared/multipart.js';
 import { discordError, type RouteReply } from './errors.js';
 import type { JsonBody } from './store.js';
@@ -20,6 +20,8 @@ export const DEFAULT_LIMITS: DiscordLimits = {
 };
 
 const REQUEST_LIMIT_BYTES = 25 * 1024 * 1024;
+/** Attachments in one message. */
+const MAX_FILES = 10;
 const IS_COMPONENTS_V2 = 1 << 15;
 
 function formError(field: string, message: string): RouteReply {
@@ -39,6 +41,7 @@ export function invalidMessageBody(
   files: UploadedFile[],
   limits: DiscordLimits,
 ): RouteReply | undefined {
+  if (files.length > MAX_FILES) return formError('files', `Must be ${MAX_FILES} or fewer in length.`);
   const tooBig = files.find((file) => file.bytes.length > limits.uploadLimitBytes);
   const total = files.reduce((sum, file) => sum + file.bytes.length, 0);
   if (tooBig || total > REQUEST_LIMIT_BYTES) return discordError(413, 40005, 'Request entity too large');
@@ -59,6 +62,8 @@ export function invalidMessageBody(
         if (typeof child?.custom_id === 'string' && child.custom_id.length > 100) {
           return formError(`components.${index}.components.custom_id`, 'Must be 100 or fewer in length.');
         }
+        const invalid = invalidComponent(child, `components.${index}.components`);
+        if (invalid) return invalid;
       }
     }
   }
@@ -73,6 +78,65 @@ export function invalidMessageBody(
     0
   ) {
     return formError('flags', 'Invalid flags for a message sent by a bot.');
+  }
+  return undefined;
+}
+
+/** Discord's checks of a length: `field` must be a string of at most `max` characters, when present. */
+function tooLong(value: unknown, max: number, field: string): RouteReply | undefined {
+  return typeof value === 'string' && value.length > max
+    ? formError(field, `Must be ${max} or fewer in length.`)
+    : undefined;
+}
+
+/** A button's label (80) and a string select's placeholder (150) and options (25, each label and value 100). */
+function invalidComponent(child: JsonBody, field: string): RouteReply | undefined {
+  if (!child || typeof child !== 'object') return undefined;
+  const options: JsonBody[] = Array.isArray(child.options) ? child.options : [];
+  if (options.length > 25) return formError(`${field}.options`, 'Must be 25 or fewer in length.');
+  return (
+    tooLong(child.type === ComponentType.Button ? child.label : undefined, 80, `${field}.label`) ??
+    tooLong(child.placeholder, 150, `${field}.placeholder`) ??
+    options
+      .map(
+        (option) =>
+          tooLong(option?.label, 100, `${field}.options.label`) ??
+          tooLong(option?.value, 100, `${field}.options.value`),
+      )
+      .find(Boolean)
+  );
+}
+
+/**
+ * A modal (callback type 9): title at most 45, at most 5 rows; each text input's label at most 45, placeholder
+ * 100, max_length 4000, and a pre-filled value no longer than its max_length (Discord refuses the modal).
+ */
+export function invalidModal(data: JsonBody): RouteReply | undefined {
+  if (!data || typeof data !== 'object') return formError('data', 'A modal needs its data.');
+  const title = tooLong(data.title, 45, 'data.title');
+  if (title) return title;
+  const rows: JsonBody[] = Array.isArray(data.components) ? data.components : [];
+  if (rows.length < 1 || rows.length > 5) return formError('data.components', 'Must be 1 to 5 in length.');
+  for (const row of rows) {
+    const label = tooLong(row?.label, 45, 'data.components.label');
+    if (label) return label;
+    const inputs: JsonBody[] = Array.isArray(row?.components)
+      ? row.components
+      : row?.component
+        ? [row.component]
+        : [];
+    for (const input of inputs) {
+      if (input?.type !== ComponentType.TextInput) continue;
+      const max = typeof input.max_length === 'number' ? input.max_length : 4000;
+      const invalid =
+        tooLong(input.label, 45, 'data.components.components.label') ??
+        tooLong(input.placeholder, 100, 'data.components.components.placeholder') ??
+        (max > 4000
+          ? formError('data.components.components.max_length', 'Must be 4000 or less.')
+          : undefined) ??
+        tooLong(input.value, max, 'data.components.components.value');
+      if (invalid) return invalid;
+    }
   }
   return undefined;
 }
