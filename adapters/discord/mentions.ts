@@ -101,8 +101,8 @@ export async function mentionReply(
   if (refusal) return refusal;
   const image = await rt.image(attachment);
   if (image) return commands.replyToImage(ctx, { image, text, replied });
-  // `@bot /imagine a fox`: the command typed, not a prompt that says "/imagine".
-  const typed = await commands.runText(ctx, text);
+  // `@bot /imagine a fox` (or `imagine a fox`, as Midjourney's users say it): the command, not a prompt that says it.
+  const typed = await commands.runText(ctx, commands.imageSlotsOf(text)?.line ?? text);
   return typed ?? commands.run(ctx, { name: 'imagine', options: { prompt: text } });
 }
 

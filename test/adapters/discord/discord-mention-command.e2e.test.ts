@@ -40,6 +40,12 @@ describe('Discord: a command typed in a mention', { timeout: 60_000 }, () => {
     await world.ended(jobId);
   });
 
+  it('`@bot imagine a fox`, said without the slash, draws a fox, not "imagine a fox"', async () => {
+    const jobId = await mentionJob('imagine a red fox --steps 4');
+    expect(requestOf(jobId)).toMatchObject({ task: 'text_to_image', prompt: 'a red fox', steps: 4 });
+    await world.ended(jobId);
+  });
+
   it('with an image attached, the typed /imagine draws the scene with it as its subject', async () => {
     const jobId = await mentionJob('/imagine a red fox', { attachments: [await image()] });
     expect(requestOf(jobId)).toMatchObject({ editType: 'subject_driven', prompt: 'a red fox' });
