@@ -2,6 +2,7 @@
 export * from './api.js';
 export { batchKey } from './batch-key.js';
 export { estimateCost } from './cost.js';
+export { parseVqConfig, VQ_CONFIG_FILE } from './graphs/vq-config.js';
 export type { AcceptedFormat, ImageHeader, InputShapeLimits } from './image/header.js';
 export {
   DEFAULT_MAX_ASPECT,
@@ -26,7 +27,13 @@ export {
 } from './inspect-checkpoint.js';
 export { createEngine } from './load-engine.js';
 export { gigabytes } from './memory.js';
-export { EDIT_TYPES, inferEditType, isKnownEditType, needsReferenceImage } from './prompts.js';
+export {
+  EDIT_TYPES,
+  imageToImagePrompt,
+  inferEditType,
+  isKnownEditType,
+  needsReferenceImage,
+} from './prompts.js';
 export {
   cudaLibrariesNeeded,
   defaultSearchPlaces,
@@ -40,7 +47,7 @@ export { planBlocks } from './sampling/understanding.js';
 // The request checks that need no checkpoint, for callers that want a mistake refused before a model loads.
 export { checkCount } from './tasks/candidates.js';
 export { LIMITS as REQUEST_LIMITS, MAX_INPUT_PIXELS } from './tasks/context.js';
-export { checkDilate } from './tasks/paint.js';
+export { checkDilate, planPaintRegion } from './tasks/paint.js';
 export { TEXT_TO_IMAGE_DEFAULTS } from './tasks/text-to-image.js';
 export { MAX_GEN_LENGTH, UNDERSTAND_DEFAULTS } from './tasks/understand.js';
 export {

@@ -2,7 +2,7 @@
 // take, a flag whose value is missing, a folder given for a file, a reader that closes the pipe early, and what
 // stays on stderr when a run fails or writes JSON.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +67,17 @@ describe('flags', () => {
       ]);
       expect(existsSync(out)).toBe(false);
     }
+  });
+
+  it('make-test-checkpoint --shards beyond the tensors writes one per tensor, no empty file, and says so', async () => {
+    const out = join(dir, 'shards-64');
+    const r = await cli(['make-test-checkpoint', '--out', out, '--shards', '64']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(
+      / in 21 shards \(one per transformer tensor; --shards 64 asked for more\) in \d+ ms\n/,
+    );
+    const shards = readdirSync(out).filter((f) => /^model-\d+-of-\d+\.safetensors$/.test(f));
+    expect([shards.length, shards.every((f) => statSync(join(out, f)).size > 64)]).toEqual([21, true]);
   });
 });
 

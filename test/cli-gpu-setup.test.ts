@@ -9,6 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cudaLibrariesNeeded, locateLibraries, neededLibraries } from '../engine/runtime/cuda-libraries.js';
 import { ortLibraryFolder } from '../engine/runtime/ort.js';
 import { describeReport, gpuSetup } from '../src/cli/gpu-setup-command.js';
+import { main } from '../src/cli/main.js';
+import { captureIo } from './doubles/cli-io.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dimoo-gpu-setup-test-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -97,6 +99,19 @@ describe('gpuSetup', () => {
     );
     expect(fetched).toBe(1);
     expect(describeReport(result, '1.30.0').join('\n')).toContain('warning: onnxruntime-node is 1.30.0');
+  });
+});
+
+describe('dimoo gpu-setup failures', () => {
+  it('are one line that starts "dimoo gpu-setup:", as every command\'s', async () => {
+    // A file where the cache folder should be: refused before anything is fetched.
+    const notAFolder = path.join(root, 'cache-file');
+    fs.writeFileSync(notAFolder, 'x');
+    const io = captureIo();
+    const code = await main(['gpu-setup', '--cache', notAFolder, '--ort-dir', path.join(root, 'unused')], io);
+    expect(code).toBe(1);
+    expect(io.err().split('\n')).toEqual([expect.stringMatching(/^dimoo gpu-setup: .*cache-file/), '']);
+    expect(io.out()).toBe('');
   });
 });
 

@@ -4,6 +4,7 @@
 // refusal to write into someone else's folder.
 import { execFile } from 'node:child_process';
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -26,6 +27,9 @@ const nowhere = join(dir, 'no-such-model');
 const model = join(dir, 'model');
 const input = join(dir, 'in.png');
 const corrupt = join(dir, 'corrupt.png');
+const blackMask = join(dir, 'black.png');
+// A checkpoint folder with only its VQ config: what paint's region check reads, and nothing a model could load from.
+const vqOnly = join(dir, 'vq-only');
 const bin = fileURLToPath(new URL('../bin/dimoo.js', import.meta.url));
 const run = promisify(execFile);
 
@@ -35,6 +39,9 @@ beforeAll(async () => {
   writeFileSync(input, await encodePng({ width: 64, height: 64, data }));
   // A PNG signature and then garbage: it fails when read, not only when decoded.
   writeFileSync(corrupt, Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(64, 7)]));
+  writeFileSync(blackMask, await encodePng({ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3) }));
+  mkdirSync(join(vqOnly, 'vqvae'), { recursive: true });
+  copyFileSync(join(model, 'vqvae', 'config.json'), join(vqOnly, 'vqvae', 'config.json'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -50,8 +57,19 @@ describe('checked before the model loads', () => {
   const onNowhere = (...argv: string[]) => cli(...argv, '--model', nowhere, '--device', 'cpu');
 
   it.each([
-    ['imagine', /width must be a multiple of 16/, ['--prompt', 'a fox', '--width', '100', '--out', out]],
-    ['imagine', /steps must be a whole number from 1/, ['--prompt', 'a fox', '--steps', '0', '--out', out]],
+    ['imagine', /: --width must be a multiple of 16/, ['--prompt', 'a fox', '--width', '100', '--out', out]],
+    [
+      'imagine',
+      /: --steps must be a whole number from 1/,
+      ['--prompt', 'a fox', '--steps', '0', '--out', out],
+    ],
+    ['imagine', /: --prompt is empty$/m, ['--prompt', ' ', '--out', out]],
+    ['imagine', /: --temperature must be from 0 to/, ['--prompt', 'a', '--temperature', '99', '--out', out]],
+    [
+      'imagine',
+      /: --negative-prompt needs guidance, and --cfg is 0$/m,
+      ['--prompt', 'a fox', '--negative-prompt', 'snow', '--cfg', '0', '--out', out],
+    ],
     [
       'imagine',
       /count must be a whole number from 1 to 4/,
@@ -60,12 +78,12 @@ describe('checked before the model loads', () => {
     ['imagine', /ML-Cache needs more steps/, ['--prompt', 'a fox', '--cache', '--steps', '2', '--out', out]],
     [
       'imagine',
-      /refresh_interval must be an integer in \(1, 11\]/,
+      /--refresh-interval must be an integer in \(1, 11\] for 16 steps and --warmup-ratio 0\.3, got 12/,
       ['--prompt', 'a fox', '--steps', '16', '--refresh-interval', '12', '--out', out],
     ],
     [
       'imagine',
-      /count > 1 needs a temperature above 0/,
+      /: --count > 1 needs --temperature above 0$/m,
       ['--prompt', 'a fox', '--count', '2', '--temperature', '0', '--out', out],
     ],
     [
@@ -81,7 +99,18 @@ describe('checked before the model loads', () => {
       /needs a style reference image/,
       ['--image', input, '--type', 'image_ref_transfer', '--out', out],
     ],
-    ['edit', /cfgImg must be/, ['--image', input, '--prompt', 'add a hat', '--cfg-img', '99', '--out', out]],
+    [
+      'edit',
+      /: --cfg-img must be from 0 to \d+, got 99$/m,
+      ['--image', input, '--prompt', 'add a hat', '--cfg-img', '99', '--out', out],
+    ],
+    // The engine's prompt rules: an edit_* type (also the one inferred from no instruction) needs an instruction.
+    [
+      'edit',
+      /: edit type "edit_add" needs --prompt$/m,
+      ['--image', input, '--type', 'edit_add', '--out', out],
+    ],
+    ['edit', /: edit type "edit_replace" needs --prompt$/m, ['--image', input, '--out', out]],
     ['edit', /missing-folder does not exist/, ['--image', input, '--prompt', 'add a hat', '--out', noFolder]],
     [
       'paint',
@@ -104,9 +133,19 @@ describe('checked before the model loads', () => {
       ['--image', input, '--prompt', 'sea', '--scatter', '0.3', '--dilate', '40', '--out', out],
     ],
     ['describe', /corrupt\.png/, ['--image', corrupt]],
-    ['describe', /multiple of block_length/, ['--image', input, '--gen-length', '10', '--block-length', '4']],
+    [
+      'describe',
+      /: --gen-length \(10\) must be a multiple of --block-length \(4\)$/m,
+      ['--image', input, '--gen-length', '10', '--block-length', '4'],
+    ],
+    ['describe', /: --gen-length must be a whole number from 1 to/, ['--image', input, '--gen-length', '0']],
+    ['describe', /: --block-length must be a positive integer/, ['--image', input, '--block-length', '0']],
     // Flags not given count at the engine's defaults: 102 steps do not divide into the default blocks.
-    ['describe', /multiple of the number of blocks/, ['--image', input, '--steps', '102']],
+    [
+      'describe',
+      /: --steps \(102\) must be a multiple of the number of blocks \(--gen-length \/ --block-length = 4\)/,
+      ['--image', input, '--steps', '102'],
+    ],
     ['describe', /missing-folder does not exist/, ['--image', input, '--out', noFolder]],
     // Decimal numbers only: Number() reads "" as 0, so `--cfg=` ran with no guidance at all.
     ['imagine', /--cfg must be a number, got ""/, ['--prompt', 'a fox', '--cfg=', '--out', out]],
@@ -157,6 +196,65 @@ describe('checked before the model loads', () => {
     r = await batch('--out-dir', outDir);
     expect([r.code, r.err]).toEqual([1, expect.stringMatching(/no-such-model does not exist/)]);
     expect(existsSync(outDir)).toBe(false);
+  });
+});
+
+describe("paint's region, before the model loads", () => {
+  const out = join(dir, 'region.png');
+  // On a folder the model cannot load from: a region refused only by the engine would meet the folder's failure.
+  const paint = (...region: string[]) =>
+    cli(
+      'paint',
+      '--model',
+      vqOnly,
+      '--device',
+      'cpu',
+      '--image',
+      input,
+      '--prompt',
+      'sea',
+      ...region,
+      '--out',
+      out,
+    );
+
+  it.each([
+    [['--ratio', '2,2'], '--ratio: the height ratio must be a number in (0, 1], got 2'],
+    [['--outpaint', '--ratio', '1,0'], '--ratio: the width ratio must be a number in (0, 1], got 0'],
+    [['--box', '0,0,0,0.5'], '--box 1 (x 0, y 0, w 0, h 0.5) is empty: width and height must be positive'],
+    [
+      ['--box', '0,0,1,1', '--box', '1.5,0,0.2,0.2'],
+      '--box 2 (x 1.5, y 0, w 0.2, h 0.2) lies outside the image',
+    ],
+    [['--extend', '5,0,0,0'], '--extend: the left extension must be a number in [0, 2], got 5'],
+    [['--extend', '0,0,0,0'], '--extend: the extension is empty: extend at least one side'],
+    [['--scatter', '2'], '--scatter: the share of cells to redraw must be in (0, 1], got 2'],
+    [['--mask', blackMask], '--mask is empty: paint the area to change in white'],
+    // On the checkpoint's own cells (16 pixels here): 6×6 pixels of a 64² image cover none.
+    [['--box', '0,0,0.1,0.1'], 'the region to repaint is too small: it covers no whole 16×16 cell'],
+  ])('%j', async (region, line) => {
+    const r = await paint(...region);
+    expect([r.code, r.err]).toEqual([1, `dimoo paint: ${line}\n`]);
+  });
+
+  it('a region the engine takes passes on to the model, and so does any region without a readable VQ config', async () => {
+    let r = await paint('--box', '0,0,0.5,0.5');
+    expect([r.code, r.err]).toEqual([1, 'dimoo paint: config.json is missing: the model configuration\n']);
+    // No VQ config, no cell size to plan on: the folder's own failure is the one said.
+    r = await cli(
+      'paint',
+      '--model',
+      nowhere,
+      '--image',
+      input,
+      '--prompt',
+      'sea',
+      '--ratio',
+      '2,2',
+      '--out',
+      out,
+    );
+    expect([r.code, r.err]).toEqual([1, expect.stringMatching(/no-such-model/)]);
   });
 });
 

@@ -199,7 +199,7 @@ describe('dimoo edit / paint / describe / batch', () => {
     expect(r.err).toMatch(/bad\.png/);
     r = await cli('describe', '--image', input, '--gen-length', '10', '--block-length', '4');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/multiple of block_length/);
+    expect(r.err).toMatch(/multiple of --block-length/);
     r = await cli(
       'paint',
       '--image',
@@ -257,7 +257,7 @@ describe('dimoo imagine ML-Cache parameters', () => {
     // Without ML-Cache the engine would not look at the interval; 8 steps allow at most 8 - 2 - 1 = 5.
     const tooLong = await imagine('--refresh-interval', '6');
     expect([tooLong.code, tooLong.err.trim().split('\n').length]).toEqual([1, 1]);
-    expect(tooLong.err).toMatch(/refresh_interval must be an integer in \(1, 5\]/);
+    expect(tooLong.err).toMatch(/--refresh-interval must be an integer in \(1, 5\]/);
   });
 
   it('refuses out-of-range values with one line and the usage, exit 2', async () => {

@@ -3,9 +3,16 @@
 // and only the regenerated cells sampled. Upstream shows the VQ reconstruction of the kept area; by default we paste the original pixels back
 // outside the regenerated cells with a soft edge, so untouched pixels stay untouched. ML-Cache (`cache`) is the
 // engine's own here: upstream wires it for text-to-image only.
-import { EngineError, type GenerateOptions, type PaintRequest, type RgbImage } from '../api.js';
+import {
+  EngineError,
+  type GenerateOptions,
+  type PaintRegion,
+  type PaintRequest,
+  type RgbImage,
+} from '../api.js';
+import type { Size } from '../image/crop.js';
 import { composeCanvas, resizeToMultipleOf } from '../image/io.js';
-import { pasteBack, planPaint } from '../paint/mask.js';
+import { type PaintPlan, pasteBack, planPaint } from '../paint/mask.js';
 import { resolveMlCache } from '../sampling/ml-cache.js';
 import { type ImageCodes, paintSequence } from '../sequence.js';
 import { oneImageAtATime } from './candidates.js';
@@ -31,6 +38,24 @@ export const PAINT_DEFAULTS = Object.freeze({
 /** `dilate`: latent cells the region grows by; 16 already covers a 256-pixel margin on the VQ grid. */
 export function checkDilate(dilate: number | undefined): number {
   return checkInteger('dilate', dilate ?? PAINT_DEFAULTS.dilate, 0, 16);
+}
+
+/**
+ * The cells a region repaints on a `source`-sized image, refused as paint refuses them (ratios, boxes, extension
+ * or share out of range, an empty mask, a region covering no whole cell, a canvas over the pixel limit). Pure and
+ * model-free, so a caller can refuse a region before a model loads; `cellSize` is the VQ model's (16 for DiMOO).
+ */
+export function planPaintRegion(
+  region: PaintRegion,
+  source: Size,
+  options: { dilate: number; seed: number; cellSize: number },
+): PaintPlan {
+  const plan = planPaint(region, source, { ...options, maxPixels: LIMITS.maxPixels });
+  if (plan.canvas.width * plan.canvas.height > LIMITS.maxPixels) {
+    const detail = `the painting canvas ${plan.canvas.width}×${plan.canvas.height} is over ${LIMITS.maxPixels} pixels`;
+    throw new EngineError('bad_request', detail, { detail });
+  }
+  return plan;
 }
 
 const REGION_KINDS: readonly string[] = [
@@ -69,16 +94,7 @@ async function paintOne(
   const dilate = checkDilate(request.dilate);
   const cachePlan = resolveMlCache(request.cache, steps);
 
-  const plan = planPaint(request.region, source, {
-    dilate,
-    maxPixels: LIMITS.maxPixels,
-    cellSize: ctx.vq.scaleFactor,
-    seed,
-  });
-  if (plan.canvas.width * plan.canvas.height > LIMITS.maxPixels) {
-    const detail = `the painting canvas ${plan.canvas.width}×${plan.canvas.height} is over ${LIMITS.maxPixels} pixels`;
-    throw new EngineError('bad_request', detail, { detail });
-  }
+  const plan = planPaintRegion(request.region, source, { dilate, seed, cellSize: ctx.vq.scaleFactor });
   const canvas: RgbImage =
     request.region.kind === 'extend'
       ? await composeCanvas(source, plan.canvas, plan.place)

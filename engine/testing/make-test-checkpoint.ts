@@ -25,7 +25,10 @@ export interface MakeTestCheckpointOptions {
   preset: Preset;
   seed?: number;
   dtype?: 'bf16' | 'fp32';
-  /** Split the transformer weights over this many shards with an index (default 1: model.safetensors). */
+  /**
+   * Split the transformer weights over this many shards with an index (default 1: model.safetensors); more than
+   * the transformer has tensors gives one shard per tensor.
+   */
   shards?: number;
   /**
    * Write into a non-empty folder that holds no earlier generated checkpoint (its weight files are removed
@@ -298,16 +301,22 @@ function vqConfigJson(vq: PresetSpec['vq']) {
   };
 }
 
-function writeModelWeights(out: string, tensors: TensorToWrite[], shards: number): void {
-  if (shards <= 1) {
+/**
+ * The transformer's weights in `shards` files with an index, or one `model.safetensors`; returns the files written.
+ * No shard is empty: there are at most as many as tensors, and the tensors are spread evenly (a ceiling share each
+ * left the last shards empty, 20 shards of 21 tensors nine empty files).
+ */
+function writeModelWeights(out: string, tensors: TensorToWrite[], shards: number): number {
+  const count = Math.min(shards, tensors.length);
+  if (count <= 1) {
     writeSafetensors(join(out, 'model.safetensors'), tensors);
-    return;
+    return 1;
   }
   const weightMap: Record<string, string> = {};
-  const per = Math.ceil(tensors.length / shards);
-  for (let s = 0; s < shards; s++) {
-    const file = `model-${String(s + 1).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}.safetensors`;
-    const part = tensors.slice(s * per, (s + 1) * per);
+  const start = (s: number) => Math.floor((s * tensors.length) / count);
+  for (let s = 0; s < count; s++) {
+    const file = `model-${String(s + 1).padStart(5, '0')}-of-${String(count).padStart(5, '0')}.safetensors`;
+    const part = tensors.slice(start(s), start(s + 1));
     for (const t of part) weightMap[t.name] = file;
     writeSafetensors(join(out, file), part);
   }
@@ -316,10 +325,18 @@ function writeModelWeights(out: string, tensors: TensorToWrite[], shards: number
     join(out, 'model.safetensors.index.json'),
     JSON.stringify({ metadata: { total_size: totalSize }, weight_map: weightMap }, null, 2),
   );
+  return count;
 }
 
-/** Writes the checkpoint and returns its token layout. */
-export function makeTestCheckpoint(options: MakeTestCheckpointOptions): { dir: string; layout: TokenLayout } {
+/**
+ * Writes the checkpoint and returns its token layout and the transformer's weight files (`shards`, at most its
+ * tensor count).
+ */
+export function makeTestCheckpoint(options: MakeTestCheckpointOptions): {
+  dir: string;
+  layout: TokenLayout;
+  shards: number;
+} {
   const spec = SPECS[options.preset];
   const dtype = options.dtype ?? 'fp32';
   const random = normals(options.seed ?? 1);
@@ -354,7 +371,7 @@ export function makeTestCheckpoint(options: MakeTestCheckpointOptions): { dir: s
     ),
   );
   if (!spec.dimooIds) writeFileSync(join(options.out, LAYOUT_FILE), JSON.stringify(layout, null, 2));
-  writeModelWeights(
+  const shards = writeModelWeights(
     options.out,
     transformerTensors(spec, layout.vocabSize, random, dtype),
     // One shard is one buffer: the 8b preset's 16 GB go in eight (a Node Buffer stops at 4 GiB).
@@ -365,7 +382,7 @@ export function makeTestCheckpoint(options: MakeTestCheckpointOptions): { dir: s
     join(options.out, 'vqvae', 'diffusion_pytorch_model.safetensors'),
     vqTensors(spec.vq, random),
   );
-  return { dir: options.out, layout };
+  return { dir: options.out, layout, shards };
 }
 
 function modelConfigJson(

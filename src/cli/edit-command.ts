@@ -45,7 +45,11 @@ export const command: CliCommand = {
     const settings = { ...samplingSettings(o), cfgImg: numberOption('cfg-img', o['cfg-img']) };
     // Everything that needs no model, before the model loads: the flags, the output path, the images.
     checkPrompt(prompt, { allowEmpty: true });
-    checkEditType(editType, Boolean(o['ref-image']));
+    checkEditType(editType, {
+      prompt,
+      hasRefImage: Boolean(o['ref-image']),
+      densePrompt: o['dense-prompt'] === true,
+    });
     checkSampling(settings);
     checkOutFile('out', out);
     const image = await readImageFile('image', imagePath);

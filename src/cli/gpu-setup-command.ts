@@ -118,7 +118,7 @@ export const command: CliCommand = {
   async run(argv: string[], io: CliIo) {
     const o = parse(argv, { cache: { type: 'string' }, 'ort-dir': { type: 'string' } });
     if (process.platform !== 'linux' || process.arch !== 'x64') {
-      io.stderr.write('gpu-setup: the npm-served CUDA provider is for Linux x64 only\n');
+      io.stderr.write('dimoo gpu-setup: the npm-served CUDA provider is for Linux x64 only\n');
       return 1;
     }
     const cacheDir =
@@ -131,7 +131,7 @@ export const command: CliCommand = {
       io.stdout.write(`${describeReport(result, ortVersion()).join('\n')}\n`);
       return result.report.missing.length === 0 ? 0 : 1;
     } catch (error) {
-      io.stderr.write(`gpu-setup: ${error instanceof Error ? error.message : String(error)}\n`);
+      io.stderr.write(`dimoo gpu-setup: ${error instanceof Error ? error.message : String(error)}\n`);
       return 1;
     }
   },

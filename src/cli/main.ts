@@ -1,6 +1,7 @@
 import { EngineError } from '../../engine/index.js';
 import { type CliCommand, CliError, type CliIo, UsageError } from './command.js';
 import { commands } from './commands.js';
+import { flagsOf, withFlagNames } from './flag-names.js';
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -11,6 +12,8 @@ function usage(): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run "dimoo <command> --help" for the options of one command.',
+    'Set DIMOO_DEBUG=1 to print the stack trace of an internal error (one that is not a mistake in the input)',
+    'after its one line, for a bug report.',
   ].join('\n');
 }
 
@@ -21,15 +24,37 @@ function errorCode(error: unknown): string {
   return 'internal';
 }
 
+/** The failure's line: an engine refusal names the command's flags, not the request's fields (flag-names.ts). */
+function messageOf(command: CliCommand, error: unknown): string {
+  if (error instanceof EngineError && error.code === 'bad_request')
+    return withFlagNames(error.message, flagsOf(command.usage));
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** With DIMOO_DEBUG=1, an internal error's stack (and its causes'), for a bug report; mistakes keep one line. */
+function debugTrace(error: unknown): string {
+  if (process.env.DIMOO_DEBUG !== '1' || errorCode(error) !== 'internal') return '';
+  const lines: string[] = [];
+  for (let e: unknown = error, depth = 0; e !== undefined && depth < 8; depth++) {
+    lines.push(
+      `${depth === 0 ? '' : 'Caused by: '}${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+    );
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /**
  * Every failure of a command, reported once: a usage mistake with the usage (exit 2), anything else as one line
- * (exit 1, or a CliError's own code: 130 after Ctrl-C), both on stderr; with `--json` also
- * `{"error":{"code","message"}}` on stdout, where a script reads.
+ * (exit 1, or a CliError's own code: 130 after Ctrl-C), both on stderr, an internal error's stack after it with
+ * DIMOO_DEBUG=1; with `--json` also `{"error":{"code","message"}}` on stdout, where a script reads.
  */
 function reportFailure(name: string, command: CliCommand, error: unknown, io: CliIo, json: boolean): number {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(command, error);
   const usageError = error instanceof UsageError;
   io.stderr.write(usageError ? `${message}\n\nUsage: ${command.usage}\n` : `dimoo ${name}: ${message}\n`);
+  const trace = debugTrace(error);
+  if (trace) io.stderr.write(trace);
   if (json) io.stdout.write(`${JSON.stringify({ error: { code: errorCode(error), message } })}\n`);
   if (usageError) return 2;
   return error instanceof CliError ? error.exitCode : 1;

@@ -4,8 +4,8 @@ import { intOption, parse, stringFlags } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
 
 /**
- * Most `--shards`: each shard is a file, and one beyond the transformer's tensors (21 in the tiny preset) an empty
- * one; a typo of 99999 wrote as many files.
+ * Most `--shards`: each shard is a file, and a typo of 99999 wrote as many. Beyond the transformer's tensors (21 in
+ * the tiny preset) the engine writes one shard per tensor, and the line says so.
  */
 const MAX_SHARDS = 64;
 
@@ -14,7 +14,7 @@ export const command: CliCommand = {
     'dimoo make-test-checkpoint [--out DIR] [--preset tiny|small|dimoo-ids|8b] [--seed N] [--dtype bf16|fp32] [--shards N] [--force]',
   help: [
     'Defaults: --preset tiny, --out ./dimoo-test-checkpoint-<preset>, --seed 1, --dtype bf16, --shards 1 (8b: 8);',
-    `--shards from 1 to ${MAX_SHARDS}.`,
+    `--shards from 1 to ${MAX_SHARDS}, at most one per transformer tensor (the tiny preset has 21).`,
     'A folder that holds files is refused unless an earlier make-test-checkpoint wrote it (its old weights are',
     'then replaced); --force writes into any folder, deleting its .safetensors files first.',
   ].join('\n'),
@@ -32,7 +32,7 @@ export const command: CliCommand = {
     if (shards !== undefined && !(shards >= 1 && shards <= MAX_SHARDS))
       throw new UsageError(`--shards must be a whole number from 1 to ${MAX_SHARDS}, got ${shards}`);
     const started = performance.now();
-    const { dir } = makeTestCheckpoint({
+    const written = makeTestCheckpoint({
       out: resolve(o.out ?? `dimoo-test-checkpoint-${preset}`),
       preset: preset as Preset,
       seed: intOption('seed', o.seed, 1),
@@ -40,8 +40,14 @@ export const command: CliCommand = {
       shards,
       force: o.force === true,
     });
+    const { dir } = written;
+    // Asked for more shards than there are tensors: one per tensor, none empty.
+    const capped =
+      shards !== undefined && written.shards < shards
+        ? ` in ${written.shards} shards (one per transformer tensor; --shards ${shards} asked for more)`
+        : '';
     io.stderr.write(
-      `wrote a random ${preset} checkpoint (${dtype}) to ${dir} in ${Math.round(performance.now() - started)} ms\n` +
+      `wrote a random ${preset} checkpoint (${dtype}) to ${dir}${capped} in ${Math.round(performance.now() - started)} ms\n` +
         `try it: npx dimoo imagine --model ${dir} --prompt "a red fox" --out fox.png\n`,
     );
     return 0;

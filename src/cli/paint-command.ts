@@ -3,7 +3,14 @@ import { intOption, parse, required, stringFlags } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
 import * as engineIo from './engine-io.js';
 import { limitsHelp } from './help-text.js';
-import { checkDilate, checkMlCache, checkOutFile, checkPrompt, checkSampling } from './preflight.js';
+import {
+  checkDilate,
+  checkMlCache,
+  checkOutFile,
+  checkPaintRegion,
+  checkPrompt,
+  checkSampling,
+} from './preflight.js';
 
 type RegionSpec =
   | { kind: 'ratio'; mode: 'inpaint' | 'outpaint'; h: number; w: number }
@@ -112,6 +119,7 @@ export const command: CliCommand = {
         region = { kind: 'scatter', share: spec.share };
         break;
     }
+    checkPaintRegion(target.model, region, image, settings);
     return engineIo.withEngine({ ...target, mlCache: o.cache === true }, async (engine, interrupt) => {
       const result = await engineIo.generateWithBar(
         engine,

@@ -5,8 +5,8 @@
 // The numbers go through the engine's own checks and limits (checkInteger, checkSize, REQUEST_LIMITS: its messages
 // and code, `bad_request`, exit 1). The engine still checks every request: this only moves its refusal earlier, and
 // a check missing here is refused there as before.
-import { accessSync, constants, type Stats, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { accessSync, constants, readFileSync, type Stats, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import {
   checkCount as checkEngineCount,
   checkDilate as checkEngineDilate,
@@ -15,15 +15,20 @@ import {
   checkRequestPrompt,
   EDIT_TYPES,
   EngineError,
+  imageToImagePrompt,
   isKnownEditType,
   MAX_GEN_LENGTH,
   type MlCacheOptions,
   needsReferenceImage,
+  type PaintRegion,
+  parseVqConfig,
   planBlocks,
+  planPaintRegion,
   REQUEST_LIMITS,
   resolveMlCache,
   TEXT_TO_IMAGE_DEFAULTS,
   UNDERSTAND_DEFAULTS,
+  VQ_CONFIG_FILE,
 } from '../../engine/index.js';
 import { CliError } from './command.js';
 
@@ -98,16 +103,52 @@ export function checkAnswerPlan(o: { steps?: number; genLength?: number; blockLe
   });
 }
 
-/** An edit type the engine knows, with the reference image exactly when the type takes one. */
-export function checkEditType(editType: string, hasRefImage: boolean): void {
+/**
+ * An edit type the engine knows, with a prompt where the type needs one (by the engine's own prompt rules) and the
+ * reference image exactly when the type takes one: in the engine's order, so the same mistake gives the same line.
+ */
+export function checkEditType(
+  editType: string,
+  o: { prompt: string; hasRefImage: boolean; densePrompt?: boolean },
+): void {
+  const { hasRefImage } = o;
   if (!isKnownEditType(editType))
     throw bad(
       `unknown edit type "${editType}"; expected one of ${EDIT_TYPES.join(', ')}, or multi_view_<direction>`,
     );
+  imageToImagePrompt(editType, o.prompt, { densePrompt: o.densePrompt === true });
   if (needsReferenceImage(editType) && !hasRefImage)
     throw bad(`edit type "${editType}" needs a style reference image besides the content image`);
   if (!needsReferenceImage(editType) && hasRefImage)
     throw bad(`edit type "${editType}" takes one image; only image_ref_transfer takes a reference image`);
+}
+
+/**
+ * Pixels per latent cell of the checkpoint in `model`, from its VQ config alone; undefined when that cannot be
+ * read, and then the model's own load reports the folder (in seconds, before any weight is read).
+ */
+function cellSizeOf(model: string): number | undefined {
+  try {
+    return parseVqConfig(JSON.parse(readFileSync(join(model, VQ_CONFIG_FILE), 'utf8'))).scaleFactor;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * paint's region on the input image as the engine plans it (ratios, boxes, extension or share out of range, an
+ * empty mask, a region covering no whole cell), on the checkpoint's cell size. An absent `--dilate` is 0 and an
+ * absent seed 0: neither can make a valid region invalid (dilation only grows it, a scattered share keeps a cell).
+ */
+export function checkPaintRegion(
+  model: string,
+  region: PaintRegion,
+  image: { width: number; height: number },
+  o: { dilate?: number; seed?: number },
+): void {
+  const cellSize = cellSizeOf(model);
+  if (cellSize === undefined) return;
+  planPaintRegion(region, image, { dilate: o.dilate ?? 0, seed: o.seed ?? 0, cellSize });
 }
 
 function statOf(path: string): Stats | undefined {

@@ -1,6 +1,15 @@
 // Where make-test-checkpoint writes: never over a folder it did not write (a real download, say) unless forced, and
 // over an earlier generated checkpoint only after removing its weight files, so no stale shard outlives the rewrite.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -73,5 +82,37 @@ describe('makeTestCheckpoint into an existing folder', () => {
     expect(weightFiles(join(dir, 'vqvae'))).toEqual(['diffusion_pytorch_model.safetensors']);
     expect(existsSync(join(dir, 'notes.txt'))).toBe(true);
     expect((await loadCheckpoint(dir)).weights.size).toBeGreaterThan(0);
+  });
+});
+
+describe('makeTestCheckpoint shards', () => {
+  /** The shard files written and, from the index, how many tensors each holds. */
+  const shardsOf = (dir: string) => {
+    const index = JSON.parse(readFileSync(join(dir, 'model.safetensors.index.json'), 'utf8')) as {
+      weight_map: Record<string, string>;
+    };
+    const held = new Map<string, number>();
+    for (const file of Object.values(index.weight_map)) held.set(file, (held.get(file) ?? 0) + 1);
+    const files = weightFiles(dir).filter((f) => f.startsWith('model-'));
+    return { files, held: files.map((f) => held.get(f) ?? 0) };
+  };
+
+  it('never writes an empty shard: at most one per tensor, the tensors spread evenly', async () => {
+    // The tiny preset's transformer has 21 tensors: 20 shards of a ceiling share of 2 left nine of them empty.
+    const twenty = join(base, 'twenty');
+    expect(makeTestCheckpoint({ out: twenty, preset: 'tiny', shards: 20 }).shards).toBe(20);
+    const even = shardsOf(twenty);
+    expect(even.files).toHaveLength(20);
+    expect(even.held.every((n) => n === 1 || n === 2)).toBe(true);
+    // More shards than tensors: one per tensor, named "of 21".
+    const many = join(base, 'many');
+    expect(makeTestCheckpoint({ out: many, preset: 'tiny', shards: 64 }).shards).toBe(21);
+    const capped = shardsOf(many);
+    expect(capped.files).toHaveLength(21);
+    expect(capped.files.at(-1)).toBe('model-00021-of-00021.safetensors');
+    expect(capped.held.every((n) => n === 1)).toBe(true);
+    // A safetensors file of no tensor is its 8-byte header length and "{}" padded: none of those either.
+    expect(capped.files.every((f) => statSync(join(many, f)).size > 64)).toBe(true);
+    expect((await loadCheckpoint(many)).weights.size).toBeGreaterThan(0);
   });
 });
