@@ -264,8 +264,10 @@ export class EngineError extends Error {
     readonly code: EngineErrorCode,
     message: string,
     readonly params: Record<string, string | number> = {},
+    /** The error it stands for (an onnxruntime failure, a bug): its stack is where it started. */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'EngineError';
   }
 }

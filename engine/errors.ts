@@ -6,7 +6,7 @@ export function asEngineError(error: unknown): EngineError {
   if (error instanceof EngineError) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (/bad_alloc|out of memory|Failed to allocate/i.test(message)) {
-    return new EngineError('out_of_memory', message, { detail: 'out of memory' });
+    return new EngineError('out_of_memory', message, { detail: 'out of memory' }, error);
   }
-  return new EngineError('internal', message, { detail: message.slice(0, 200) });
+  return new EngineError('internal', message, { detail: message.slice(0, 200) }, error);
 }
