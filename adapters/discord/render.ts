@@ -10,6 +10,7 @@ import {
 } from 'discord.js';
 import { fitImage, type Reply, type ReplyImage, type ReplyText, shortText } from '../../commands/index.js';
 import { type Locale, t } from '../../src/i18n.js';
+import { replyParts } from '../shared/reply-parts.js';
 
 /** Discord's longest message content, in UTF-16 units. */
 export const CONTENT_LIMIT = 2000;
@@ -50,31 +51,12 @@ export function toDiscordMessage(
 }
 
 /**
- * A reply too long for one message, as the messages to send in order, split between its lines: the first is the
- * reply with the lines that fit (its images, buttons and job), the others its further lines alone. Cut, the end of
- * a /help or a /queue would be lost, and with it an undelivered answer that /queue counts as told. A job's status
- * message stays one message: every later event edits it in place (toDiscordMessage cuts it).
+ * A reply too long for one message, as the messages to send in order, split between its lines (`replyParts`): the
+ * first is the reply with the lines that fit, the others its further lines alone. A job's status message stays one
+ * message (toDiscordMessage cuts it).
  */
 export function partsOf(reply: Reply, locale: Locale): [Reply, ...Reply[]] {
-  if (reply.startsJob || reply.etaAt !== undefined) return [reply];
-  const groups: ReplyText[][] = [];
-  let used = 0;
-  for (const line of reply.text) {
-    const length = t(locale, line.key, line.params ?? {}).length;
-    const group = groups.at(-1);
-    // A line longer than a message on its own is cut alone, the lines around it whole.
-    if (group && used + 1 + length <= CONTENT_LIMIT) {
-      group.push(line);
-      used += 1 + length;
-    } else {
-      groups.push([line]);
-      used = length;
-    }
-  }
-  const [first, ...rest] = groups;
-  if (!first || rest.length === 0) return [reply];
-  const shown = reply.ephemeral === undefined ? {} : { ephemeral: reply.ephemeral };
-  return [{ ...reply, text: first }, ...rest.map((text) => ({ text, ...shown }))];
+  return replyParts(reply, CONTENT_LIMIT, (line) => t(locale, line.key, line.params ?? {}).length);
 }
 
 /**

@@ -1,18 +1,17 @@
 // Answers to an update: a reply and the ones that come with it (a permutation's further jobs), each a message of its
-// own, images with their keyboard or else text. The reply that starts a job becomes its status message, answering
-// the user's message (a job from a button: see button-jobs.ts). Answers to an edited request take over the status
-// messages of the jobs it replaced, text by text, before any new message is sent (edits.ts).
+// own, images with their keyboard or else text (a text too long for one message goes on in further ones). The reply
+// that starts a job becomes its status message, answering the user's message (a job from a button: see
+// button-jobs.ts). Answers to an edited request take over the status messages of the jobs it replaced, text by
+// text, before any new message is sent (edits.ts).
 import { type Api, type Context, GrammyError } from 'grammy';
 import type { Message } from 'grammy/types';
 import type { CommandContext, Reply } from '../../commands/index.js';
 import { RecentIds } from '../../src/recent-ids.js';
 import { anchorOfPress, type JobAnchor, mentionOf } from './button-jobs.js';
 import type { HandedOver, TelegramJobMessages } from './job-messages.js';
-import { keyboard, replyText } from './render.js';
-import { inTopic, sendImages, topicOf } from './send.js';
+import { keyboard, replyText, TEXT_LIMIT, textParts } from './render.js';
+import { inTopic, sendFurther, sendImages, topicOf } from './send.js';
 import { cannotWriteTo, sendPrivately } from './send-privately.js';
-
-const TEXT_LIMIT = 4096;
 
 export class TelegramReplies {
   /**
@@ -112,8 +111,10 @@ export class TelegramReplies {
       return;
     }
     const { prefix, entities } = mentionOf(mention);
-    const text = prefix + replyText(reply, c.locale, TEXT_LIMIT - prefix.length);
-    const markup = keyboard(reply, c.locale);
+    // A job's reply stays one message (its status message); a longer answer goes on in further ones.
+    const [first, ...rest] = textParts(reply, c.locale, TEXT_LIMIT - prefix.length);
+    const text = prefix + replyText(first, c.locale, TEXT_LIMIT - prefix.length);
+    const markup = keyboard(first, c.locale);
     const handed = await this.takeInherited(ctx);
     const sent =
       (handed && (await this.takeOver(handed, text, markup))) ??
@@ -130,7 +131,7 @@ export class TelegramReplies {
           else if (jobId) this.jobMessages.open(jobId, reply, chatId, group);
           throw error;
         }));
-    if (!jobId) return;
+    if (!jobId) return sendFurther(this.api, { chatId, locale: c.locale, parameters, threadId }, rest);
     this.jobMessages.open(jobId, reply, chatId, group, {
       chatId,
       messageId: sent.message_id,

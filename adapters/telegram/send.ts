@@ -1,14 +1,15 @@
 // Sending a reply's images: as photos (the caption and keyboard on the first), or as documents when asked for
 // files or when a photo is past Telegram's limits; a photo Telegram still refuses (400/413) goes again as a
-// document. Every message of a reply goes to the forum topic the request came from. A job's ending passes `persist`,
-// which waits out flood control call by call, so a wait never sends an image of the reply twice.
+// document; a text too long for one message goes on in further messages. Every message of a reply goes to the forum
+// topic the request came from. A job's ending passes `persist`, which waits out flood control call by call, so a
+// wait never sends an image of the reply twice.
 import { type Api, GrammyError, InputFile } from 'grammy';
 import type { Message } from 'grammy/types';
 import type { Reply, ReplyImage } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';
 import { once, type Persist } from './flood-wait.js';
 import { fitsAsPhoto } from './photo-limits.js';
-import { keyboard, replyText } from './render.js';
+import { keyboard, replyText, textParts } from './render.js';
 
 /** Where a reply goes: the chat, its language, and the reply parameters (the message it answers). */
 export interface SendTarget {
@@ -61,7 +62,10 @@ export async function sendImages(
   }
 }
 
-/** A reply as one message: its images (see sendImages), else its text with its keyboard. */
+/**
+ * A reply: its images (see sendImages), else its text with its keyboard, in several messages when too long for one
+ * (`textParts`, see sendFurther).
+ */
 export async function sendReply(
   api: Api,
   target: SendTarget,
@@ -70,13 +74,35 @@ export async function sendReply(
 ): Promise<void> {
   if (reply.images && reply.images.length > 0) return sendImages(api, target, reply, persist);
   const { chatId, locale, parameters, threadId } = target;
+  const [first, ...rest] = textParts(reply, locale);
   await persist(() =>
-    api.sendMessage(chatId, replyText(reply, locale), {
+    api.sendMessage(chatId, replyText(first, locale), {
       ...parameters,
       ...inTopic(threadId),
-      reply_markup: keyboard(reply, locale),
+      reply_markup: keyboard(first, locale),
     }),
   );
+  await sendFurther(api, target, rest, persist);
+}
+
+/**
+ * The further parts of a text reply too long for one message (`textParts`), once its first was sent: each a message
+ * of its own in the same chat and topic, answering what the first answers. One Telegram refuses does not keep the
+ * others back; the first refusal is thrown once all were tried.
+ */
+export async function sendFurther(
+  api: Api,
+  { chatId, locale, parameters, threadId }: SendTarget,
+  parts: readonly Reply[],
+  persist: Persist = once,
+): Promise<void> {
+  const failures: unknown[] = [];
+  for (const part of parts) {
+    await persist(() =>
+      api.sendMessage(chatId, replyText(part, locale), { ...parameters, ...inTopic(threadId) }),
+    ).catch((error: unknown) => failures.push(error));
+  }
+  if (failures.length > 0) throw failures[0];
 }
 
 function sendDocument(api: Api, chatId: number, image: ReplyImage, extra: object) {

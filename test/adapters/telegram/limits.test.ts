@@ -1,8 +1,13 @@
-// The Telegram adapter's local rules: per-chat pacing of edits, photo limits, album collection.
+// The Telegram adapter's local rules: per-chat pacing of edits, photo limits, album collection, a text reply longer
+// than a message (4096) sent in several.
+import type { Api } from 'grammy';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EditPacer } from '../../../adapters/shared/edit-pacer.js';
 import { AlbumCollector } from '../../../adapters/telegram/albums.js';
 import { fitsAsPhoto, pngDimensions } from '../../../adapters/telegram/photo-limits.js';
+import { sendReply } from '../../../adapters/telegram/send.js';
+import type { Reply } from '../../../commands/index.js';
+import { t } from '../../../src/i18n.js';
 
 /** The first 24 bytes of a PNG claiming `width`×`height`, padded to `length`. */
 function pngHeader(width: number, height: number, length = 64): Uint8Array {
@@ -120,5 +125,65 @@ describe('AlbumCollector', () => {
     vi.advanceTimersByTime(1000);
     collector.flush();
     expect(albums).toHaveLength(2);
+  });
+});
+
+describe('sendReply: a text longer than a message', () => {
+  /** An Api whose sendMessage records its calls and refuses those whose text `refuse` matches. */
+  function recordingApi(refuse: (text: string) => boolean = () => false) {
+    const calls: Array<{ text: string; other: Record<string, unknown> }> = [];
+    const api = {
+      sendMessage: async (_chatId: number, text: string, other: Record<string, unknown>) => {
+        calls.push({ text, other });
+        if (refuse(text)) throw new Error('refused');
+        return { message_id: calls.length };
+      },
+    };
+    // A stand-in for the one method sendReply calls on a text reply.
+    return { api: api as unknown as Api, calls };
+  }
+
+  const JOB = '0f0f0f0f-1111-4222-8333-444455556666';
+  const reply: Reply = {
+    text: Array.from({ length: 12 }, (_, i) => ({
+      key: 'job.answer',
+      params: { text: `${i + 1}. ${'x'.repeat(900)}` },
+    })),
+    buttons: [[{ id: `cancel:${JOB}`, labelKey: 'button.cancel', style: 'danger' }]],
+  };
+  const target = {
+    chatId: 7,
+    locale: 'en' as const,
+    parameters: { reply_parameters: { message_id: 3 } },
+    threadId: 5,
+  };
+  const whole = reply.text.map((line) => t('en', line.key, line.params)).join('\n');
+
+  it('goes on in further messages, split between whole lines, in the same topic and answering the same message', async () => {
+    const { api, calls } = recordingApi();
+    await sendReply(api, target, reply);
+    expect(calls.length).toBeGreaterThan(2);
+    for (const call of calls) {
+      expect(call.text.length).toBeLessThanOrEqual(4096);
+      expect(call.other).toMatchObject({ reply_parameters: { message_id: 3 }, message_thread_id: 5 });
+    }
+    expect(calls.map((c) => c.text).join('\n')).toBe(whole);
+    // The keyboard goes with the first message only.
+    expect(calls[0]?.other.reply_markup).toBeDefined();
+    for (const call of calls.slice(1)) expect(call.other.reply_markup).toBeUndefined();
+  });
+
+  it('a refused further message does not keep the later ones back; the refusal is thrown once all were tried', async () => {
+    const { api, calls } = recordingApi((text) => text.startsWith('5.'));
+    await expect(sendReply(api, target, reply)).rejects.toThrow('refused');
+    expect(calls.map((c) => c.text).join('\n')).toBe(whole);
+    expect(calls.at(-1)?.text.endsWith(`12. ${'x'.repeat(900)}`)).toBe(true);
+  });
+
+  it('a job’s status message stays one message, cut', async () => {
+    const { api, calls } = recordingApi();
+    await sendReply(api, target, { ...reply, jobId: JOB, startsJob: true });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.text.length).toBe(4096);
   });
 });
