@@ -6,6 +6,7 @@
 export const USER_INPUT_CODES = [
   'errors.prompt_empty',
   'errors.prompt_too_long',
+  'errors.line_too_long',
   'errors.permutation.braces',
   'errors.permutation.limit',
   'errors.blocked_words',

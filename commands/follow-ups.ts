@@ -15,7 +15,7 @@ import type { Reply } from './reply.js';
 import { runCommand } from './run-text.js';
 import { type ImageJob, imageJob, inputFiles, isRemakeable, jobOf, resultBytes } from './stored-jobs.js';
 import { submit } from './submit.js';
-import { parseArgs } from './text-grammar.js';
+import { asGrammarWords, parseArgs } from './text-grammar.js';
 
 /** The same request again with a new seed; inputs are copied from the original job. */
 export const reroll: Operation<string> = async (deps, ctx, jobId) =>
@@ -120,7 +120,7 @@ function outpaintResult(
 
 /** Custom zoom (Midjourney's): the line it offers, the result's prompt with the largest zoom to change. */
 export function zoomLineOf(store: CommandDeps['store'], jobId: string): string {
-  return `${outpaintLineOf(store, jobId)} --zoom ${LIMITS.zoom.max}`;
+  return `${asGrammarWords(outpaintSpec, outpaintLineOf(store, jobId))} --zoom ${LIMITS.zoom.max}`;
 }
 
 /**
@@ -151,17 +151,18 @@ export const imagineAnswer: Operation<string> = async (deps, ctx, jobId) => {
 
 /**
  * Prose as a prompt line: words that would read as flags lose their dashes, braces stay text (not permutations);
- * cut at a word within the length limit.
+ * cut at a word within the prompt's limit, measured as the prompt it makes (an escape is not part of it).
  */
 function promptOfAnswer(text: string): string {
-  const words = withoutFlagDashes(text).split(/\s+/).filter(Boolean).map(literalBraces);
-  let prompt = '';
+  const words = withoutFlagDashes(text).split(/\s+/).filter(Boolean);
+  let length = 0;
+  let kept = 0;
   for (const word of words) {
-    const next = prompt ? `${prompt} ${word}` : word;
-    if ([...next].length > MAX_PROMPT_CHARS) break;
-    prompt = next;
+    length += (kept > 0 ? 1 : 0) + [...word].length;
+    if (length > MAX_PROMPT_CHARS) break;
+    kept++;
   }
-  return prompt;
+  return words.slice(0, kept).map(literalBraces).join(' ');
 }
 
 /** A job's negative prompt to type back as `--no …` (Discord's option may have held flag-like words). */

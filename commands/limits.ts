@@ -3,6 +3,13 @@
 // (`engine/tasks/context.ts`) as a last guard for requests that never passed through a command.
 
 export const MAX_PROMPT_CHARS = 1000;
+/**
+ * The longest line a prompt option takes, flags and all (`a fox --ar 16:9 --no fog`): a prompt and a `--no` at
+ * MAX_PROMPT_CHARS each, every character of both typed as two (an escaped brace `\{`, an emoji's two UTF-16
+ * units), and every flag spelled out, as the lines the bot offers (Remix, Custom zoom) hold them. Only a bound on
+ * what is read: once read, the prompt and the negative prompt are each measured by MAX_PROMPT_CHARS.
+ */
+export const MAX_LINE_CHARS = 4 * MAX_PROMPT_CHARS + 500;
 /** Output sides: the engine works on 16-pixel cells; 1024 is DiMOO's largest trained resolution. */
 export const MIN_SIDE = 256;
 export const MAX_SIDE = 1024;

@@ -1,7 +1,14 @@
 // Option schemas more than one command shares, built from the one LIMITS table. Prompt flags (`--steps 8`) are
 // checked against these same schemas.
 import { z } from 'zod';
-import { ASPECT_CHOICES, LIMITS, MAX_ASPECT, MAX_PROMPT_CHARS, SIZE_CLASSES } from './limits.js';
+import {
+  ASPECT_CHOICES,
+  LIMITS,
+  MAX_ASPECT,
+  MAX_LINE_CHARS,
+  MAX_PROMPT_CHARS,
+  SIZE_CLASSES,
+} from './limits.js';
 import { attachment } from './spec.js';
 
 export const seedOption = z.number().int().min(LIMITS.seed.min).max(LIMITS.seed.max);
@@ -19,6 +26,16 @@ export const promptText = () =>
     .string()
     .max(MAX_PROMPT_CHARS)
     .meta({ tooLongKey: 'errors.prompt_too_long', missingKey: 'errors.prompt_empty' });
+
+/**
+ * A prompt with its flags typed in (`a fox --ar 16:9 --no fog`). The line is only bounded here: its prompt and its
+ * `--no` are measured once read (`checkPrompt`), so a line the bot offers is never refused for what it spelled out.
+ */
+export const promptLine = () =>
+  z
+    .string()
+    .max(MAX_LINE_CHARS)
+    .meta({ tooLongKey: 'errors.line_too_long', missingKey: 'errors.prompt_empty' });
 
 /** What the image should not show (the option beside the prompt; `--no` inside it does the same). */
 export const negativeOption = z.string().max(MAX_PROMPT_CHARS).meta({ tooLongKey: 'errors.prompt_too_long' });

@@ -1,7 +1,7 @@
 // Midjourney's permutation prompts: `a {red, blue} bird --ar {1:1, 16:9}` is four jobs, one per combination of the
 // braces' comma-separated options, in reading order with the last braces changing fastest. A backslash keeps a
 // brace or comma literal (`\{`, `\}`, `\,`). Expanded before the line's flags are read, so flags take braces too.
-// A line without braces is taken exactly as typed.
+// A line without braces or escapes is taken exactly as typed.
 import { UserInputError } from './errors.js';
 
 /** The most jobs one line may expand to: a grid's worth, so one line never floods the queue. */
@@ -9,9 +9,12 @@ export const MAX_PERMUTATIONS = 4;
 
 type Part = string | string[];
 
-/** The lines a typed line stands for: itself alone when it has no braces. */
+/**
+ * The lines a typed line stands for: itself alone when it has no braces. An escaped comma is a comma there too, so
+ * that stored text typed back (`literalBraces`) reads the same whether or not the rest of its line has braces.
+ */
 export function expandPermutations(line: string): string[] {
-  if (!/[{}]/.test(line)) return [line];
+  if (!/[{}]|\\,/.test(line)) return [line];
   const parts = splitParts(line);
   const total = parts.reduce((n, part) => n * (typeof part === 'string' ? 1 : part.length), 1);
   if (total > MAX_PERMUTATIONS)
@@ -61,7 +64,10 @@ function splitParts(line: string): Part[] {
   return parts;
 }
 
-/** Stored text (a job's prompt, a described picture) typed back into a line that will be expanded: braces literal. */
+/**
+ * Stored text (a job's prompt, a described picture) typed back into a line that will be expanded: braces literal,
+ * and a backslash before a comma kept (alone, `\,` reads as an escaped comma): `splitParts` reads it back as it was.
+ */
 export function literalBraces(text: string): string {
-  return text.replace(/[{}]/g, (brace) => `\\${brace}`);
+  return text.replace(/[{}]|\\(?=,)/g, (char) => `\\${char}`);
 }

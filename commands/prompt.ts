@@ -74,9 +74,12 @@ export const FLAG_ALIASES: Readonly<Record<string, FlagName>> = {
   images: 'n',
 };
 
-/** Text typed into a prompt line as words only: a word that would read as a flag (`--x`, `—x`) loses its dashes. */
+/**
+ * Text typed into a prompt line as words only: a word that would read as a flag (`--x`, `—x`, and the `ーーx` of
+ * the keyboards `asFlagToken` reads, before a Latin letter) loses its dashes.
+ */
 export function withoutFlagDashes(text: string): string {
-  return text.replace(/(^|\s)[-—–]+/g, '$1');
+  return text.replace(/(^|\s)(?:[-—–]+|[ー－−‐‑]{2,}(?=[a-zA-Zａ-ｚＡ-Ｚ]))/g, '$1');
 }
 
 /** A `--flag` or `--flag=value` token. */

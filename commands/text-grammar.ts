@@ -45,6 +45,16 @@ export function takeOption(text: string, name: string): { rest: string; value?: 
   };
 }
 
+/**
+ * Stored text typed back into a line of this command (a prompt in Vary (Region)'s `--box` line): a word the grammar
+ * would take as one of its `--name` options (a prompt's `—box of chocolates`) loses its dash, so it stays a word.
+ */
+export function asGrammarWords(spec: CommandSpec, text: string): string {
+  const names = Object.keys(spec.text?.named ?? {});
+  if (names.length === 0) return text;
+  return text.replace(new RegExp(`(^|\\s)(?:--|[—–])(?=(?:${names.join('|')})(?:=|\\s|$))`, 'g'), '$1');
+}
+
 export interface TypedOptions {
   options: Record<string, unknown>;
   /** `key=value` pairs naming no option (settings), for the caller to name in its refusal. */

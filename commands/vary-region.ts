@@ -11,7 +11,7 @@ import type { ReplyAsk } from './reply.js';
 import { retouchSpec } from './retouch/spec.js';
 import { runCommand } from './run-text.js';
 import { imageJob, isRemakeable, resultBytes } from './stored-jobs.js';
-import { parseArgs } from './text-grammar.js';
+import { asGrammarWords, parseArgs } from './text-grammar.js';
 
 /** Where the offered line redraws until the user says otherwise. */
 export const DEFAULT_REGION = 'center';
@@ -25,7 +25,7 @@ export function regionAsk(store: CommandDeps['store'], jobId: string): ReplyAsk 
   if (!isRemakeable(request)) throw new UserInputError('errors.button.not_available');
   const negative = typedNegative(request);
   const line = [
-    literalBraces(request.prompt),
+    asGrammarWords(retouchSpec, literalBraces(request.prompt)),
     // Its steps and other settings kept, and a result drawn with ML-Cache retouched with it, as its other
     // follow-ups are.
     ...keptSampling(request, 'paint'),

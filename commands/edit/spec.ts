@@ -1,6 +1,6 @@
 // /edit: an image changed by an instruction; the edit family (control, subject, reference…) as a choice.
 import { z } from 'zod';
-import { imageOption, imagesOption, promptText, seedOption } from '../options.js';
+import { imageOption, imagesOption, promptLine, seedOption } from '../options.js';
 import { attachment, type CommandSpec } from '../spec.js';
 
 export const EDIT_TYPE_CHOICES = [
@@ -26,7 +26,7 @@ export const editSpec = {
   permutes: 'instruction',
   options: z.object({
     image: imageOption,
-    instruction: promptText(),
+    instruction: promptLine(),
     type: z.enum(EDIT_TYPE_CHOICES).meta({ labelPrefix: 'choice.edit_type' }).optional(),
     reference: attachment().optional(),
     seed: seedOption.optional(),

@@ -8,7 +8,7 @@ import {
   imageOption,
   imagesOption,
   negativeOption,
-  promptText,
+  promptLine,
   seedOption,
   sizeOption,
   stepsOption,
@@ -20,7 +20,7 @@ export const imagineSpec = {
   permutes: 'prompt',
   telegramAliases: ['draw'],
   options: z.object({
-    prompt: promptText(),
+    prompt: promptLine(),
     aspect: aspectOption.optional(),
     size: sizeOption.optional(),
     steps: stepsOption.optional(),

@@ -1,6 +1,6 @@
 // /outpaint: extend an image, zoomed out around it, panned to one side, or grown to a square.
 import { z } from 'zod';
-import { imageOption, imagesOption, promptText, seedOption, zoomOption } from '../options.js';
+import { imageOption, imagesOption, promptLine, seedOption, zoomOption } from '../options.js';
 import type { CommandSpec } from '../spec.js';
 
 /** A side to pan toward, or `square`: the two short sides grow until the image is square (Make Square). */
@@ -14,7 +14,7 @@ export const outpaintSpec = {
   permutes: 'prompt',
   options: z.object({
     image: imageOption,
-    prompt: promptText(),
+    prompt: promptLine(),
     zoom: zoomOption.optional(),
     direction: z.enum(DIRECTIONS).meta({ labelPrefix: 'choice.direction' }).optional(),
     seed: seedOption.optional(),

@@ -1,6 +1,6 @@
 // /retouch: redraw a part of an image, named by boxes (`x,y,w,h` fractions) or a mask (white = redraw).
 import { z } from 'zod';
-import { imageOption, imagesOption, promptText, seedOption } from '../options.js';
+import { imageOption, imagesOption, promptLine, seedOption } from '../options.js';
 import { attachment, type CommandSpec } from '../spec.js';
 
 export const retouchSpec = {
@@ -8,7 +8,7 @@ export const retouchSpec = {
   permutes: 'prompt',
   options: z.object({
     image: imageOption,
-    prompt: promptText(),
+    prompt: promptLine(),
     boxes: z.string().max(200).meta({ suggest: 'regions' }).optional(),
     mask: attachment().optional(),
     seed: seedOption.optional(),

@@ -8,6 +8,7 @@ import {
   optionDescriptionKey,
   optionsOf,
 } from '../../commands/index.js';
+import { MAX_LINE_CHARS } from '../../commands/limits.js';
 import { catalog, PLATFORM_TAGS, SUPPORTED_LOCALES } from '../../src/i18n.js';
 
 type Json = Record<string, unknown>;
@@ -111,7 +112,9 @@ describe('Discord command JSON', () => {
   it('maps option types and limits to Discord’s', () => {
     const imagine = chat.find((c) => c.name === 'imagine') as Json;
     const options = Object.fromEntries((imagine.options as Json[]).map((o) => [o.name, o]));
-    expect(options.prompt).toMatchObject({ type: 3, required: true, max_length: 1000 });
+    // A line, flags and all: within the most Discord lets a string option hold.
+    expect(options.prompt).toMatchObject({ type: 3, required: true, max_length: MAX_LINE_CHARS });
+    expect(MAX_LINE_CHARS).toBeLessThanOrEqual(6000);
     expect(options.steps).toMatchObject({ type: 4, min_value: 1, max_value: 128 });
     expect(options.cfg).toMatchObject({ type: 10, min_value: 0, max_value: 20 });
     // Any zoom-out factor in the range (Midjourney's Custom Zoom), not only the buttons' 1.5 and 2.

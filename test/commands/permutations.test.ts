@@ -1,7 +1,7 @@
 // Permutation prompts: one line with options in braces stands for one line per combination.
 import { describe, expect, it } from 'vitest';
 import { UserInputError } from '../../commands/errors.js';
-import { expandPermutations, MAX_PERMUTATIONS } from '../../commands/permutations.js';
+import { expandPermutations, literalBraces, MAX_PERMUTATIONS } from '../../commands/permutations.js';
 
 const refusal = (line: string) => {
   try {
@@ -35,6 +35,17 @@ describe('expandPermutations', () => {
       'a salt, pepper dish {x}',
       'a oil dish {x}',
     ]);
+  });
+
+  it('reads an escaped comma as a comma in a line without braces too', () => {
+    expect(expandPermutations('salt\\, pepper --ar 1:1')).toEqual(['salt, pepper --ar 1:1']);
+  });
+
+  it('types stored text back so that it reads as it was, whether or not its line has braces', () => {
+    for (const text of ['a {b} c', 'salt\\, pepper', '\\{x\\}', 'a\\', 'x\\\\, y', '{,}', 'a, b']) {
+      expect(expandPermutations(literalBraces(text)), text).toEqual([text]);
+      expect(expandPermutations(`${literalBraces(text)} {p}`), text).toEqual([`${text} p`]);
+    }
   });
 
   it('refuses unbalanced braces, nested braces and more lines than a grid', () => {
