@@ -20,6 +20,7 @@ import { ownerKey } from '../types.js';
 import type { Place, WaitPlan } from '../wait-plan.js';
 import { CoalescedTask } from './coalesced-task.js';
 import { Dispatcher } from './dispatcher.js';
+import { type CancelContext, cancelJob } from './front-cancel.js';
 import { catchUp, type DeliveryContext, deliver } from './front-delivery.js';
 import { FrontPositions } from './front-positions.js';
 import { takeSharedRateSlot } from './rate-slots.js';
@@ -47,8 +48,6 @@ export interface FrontQueueOptions {
   onLeadership?: (leading: boolean) => void;
 }
 
-const TERMINAL = new Set(['done', 'failed', 'cancelled']);
-
 /** Above any order Redis assigns (INCR from 1), with room below Number.MAX_SAFE_INTEGER for a lifetime's submissions. */
 const PROVISIONAL_SEQ = 2 ** 52;
 
@@ -70,6 +69,7 @@ export class FrontQueue implements JobQueueApi {
   /** Set by `drain`: this front-end's job events stay in Redis for its next start to catch up on. */
   private draining = false;
   private readonly delivery: DeliveryContext;
+  private readonly cancelContext: CancelContext;
   /** Submissions written to Redis but not yet seen in the mirror (so admission and positions count them). */
   private readonly pending = new Map<string, Promise<void>>();
   private readonly cancelling = new Map<string, Promise<void>>();
@@ -86,6 +86,16 @@ export class FrontQueue implements JobQueueApi {
     this.id = options.id ?? randomUUID();
     this.admins = new Set(options.admins ?? []);
     this.delivery = { state: options.state, store: options.store, events: this.events, log: options.log };
+    this.cancelContext = {
+      state: options.state,
+      mirror: () => this.mirror,
+      get: (id) => this.get(id),
+      queued: () => this.queuedJobs(),
+      leaving: this.leaving,
+      pending: this.pending,
+      cancelling: this.cancelling,
+      log: options.log,
+    };
     this.scheduler = new FairScheduler({
       agingMs: options.agingMs ?? 10 * 60_000,
       maxRunningPerUser: options.limits.maxRunningPerUser,
@@ -335,55 +345,9 @@ export class FrontQueue implements JobQueueApi {
     return this.positions.plan();
   }
 
-  /**
-   * Any front-end can cancel any job it can see in the shared state. A waiting job is taken off its list at once
-   * (an atomic removal, so a dispatcher cannot hand it out at the same moment); a job already with a worker is
-   * aborted there. The owner's front-end gets the `cancelled` event either way.
-   */
+  /** Any front-end cancels any job it can see in the shared state (front-cancel.ts). */
   cancel(id: string, by: Owner, asAdmin = this.isAdmin(by)): CancelResult {
-    const job = this.get(id) ?? this.mirrorRunning(id);
-    if (!job) return 'not_found';
-    if (ownerKey(job.owner) !== ownerKey(by) && !asAdmin) return 'refused';
-    if (this.leaving.has(id)) return 'cancelled';
-    const waiting = this.queuedJobs().some((j) => j.id === id);
-    // Cancelling twice answers as the first time did (as JobQueue.cancel does), not "already finished".
-    if (!waiting && !this.mirror.dispatched.has(id) && job.status !== 'running')
-      return job.status === 'cancelled' ? 'cancelled' : 'finished';
-    const write = this.cancelShared(id)
-      .catch((error: unknown) =>
-        this.options.log?.('warn', 'cancel failed', { jobId: id, error: String(error) }),
-      )
-      .finally(() => this.cancelling.delete(id));
-    this.cancelling.set(id, write);
-    return waiting ? 'cancelled' : 'cancelling';
-  }
-
-  private mirrorRunning(id: string): Job | undefined {
-    if (!this.mirror.dispatched.has(id)) return undefined;
-    const user = this.mirror.dispatched.get(id) as string;
-    const [platform, ...rest] = user.split(':');
-    // Only the owner matters for the permission check; the rest is read from Redis by the cancel itself.
-    return { id, owner: { platform, userId: rest.join(':') }, status: 'running' } as Job;
-  }
-
-  private async cancelShared(id: string): Promise<void> {
-    const { state } = this.options;
-    await this.pending.get(id);
-    const job = await state.getJob(id);
-    // Ended meanwhile: a cancel flag now would only wait out its expiry in Redis.
-    if (!job || TERMINAL.has(job.status)) return;
-    if (job.status === 'queued' && (await state.unqueue(job))) {
-      job.status = 'cancelled';
-      job.finishedAt = Date.now();
-      await state.saveJob(job);
-      const frontEnd = await state.frontEndOf(id);
-      if (frontEnd) await state.publish(`events:${frontEnd}`, { type: 'cancelled', job });
-      await state.publish('changed', { id });
-      return;
-    }
-    // With a worker (or about to be): the worker checks the flag before starting and aborts on the message.
-    await state.markCancelRequested(id);
-    await state.publish('cancel', { id });
+    return cancelJob(this.cancelContext, id, by, asAdmin);
   }
 
   private deliver(event: WireEvent): Promise<void> {

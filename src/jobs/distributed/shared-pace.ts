@@ -66,6 +66,36 @@ export function measuredMs(
 }
 
 /**
+ * KEYS: the calibration hash. ARGV: the run's ms per unit, then (optional) its job type and '1' when cold. One script,
+ * so two workers finishing at once both count: read-then-write from each would let one overwrite the other's sample.
+ * Each running average takes one more sample; a provisional pace (0 samples) is replaced outright. Averages are
+ * written with 17 significant digits, which read back as the very double JavaScript would have computed.
+ */
+const CALIBRATE = `
+local window = ${WINDOW}
+local observed = tonumber(ARGV[1])
+local function averaged(suffix)
+  local current = redis.call('HGET', KEYS[1], 'msPerUnit' .. suffix)
+  local n = (tonumber(redis.call('HGET', KEYS[1], 'samples' .. suffix)) or 0) + 1
+  local nextPace = ARGV[1]
+  if current and n > 1 then
+    local c = tonumber(current)
+    nextPace = string.format('%.17g', c + (observed - c) / math.min(n, window))
+  end
+  redis.call('HSET', KEYS[1], 'msPerUnit' .. suffix, nextPace, 'samples' .. suffix, tostring(n))
+end
+averaged('')
+if ARGV[2] then
+  local suffix = ':' .. ARGV[2]
+  if ARGV[3] ~= '1' then
+    averaged(suffix)
+  elseif redis.call('HEXISTS', KEYS[1], 'msPerUnit' .. suffix) == 0 then
+    redis.call('HSET', KEYS[1], 'msPerUnit' .. suffix, ARGV[1], 'samples' .. suffix, '0')
+  end
+end
+return 1`;
+
+/**
  * Feeds one run's measured ms per unit into the overall pace and, given the run's job type, that type's. `cold`: the
  * worker's first run of that type, which also warmed its allocations for new shapes (several times a warm run), so
  * it only stands in as a provisional pace while the type has none, and the type's next run replaces it outright.
@@ -75,30 +105,7 @@ export async function calibrate(
   observedMsPerUnit: number,
   run?: { type: string; cold: boolean },
 ): Promise<void> {
-  const key = state.key('calibration');
-  const fields = run
-    ? ['msPerUnit', 'samples', `msPerUnit:${run.type}`, `samples:${run.type}`]
-    : ['msPerUnit', 'samples'];
-  const [current, samples, typeCurrent, typeSamples] = await state.redis.hmget(key, ...fields);
-  const update = [...averaged('', current ?? null, samples ?? null, observedMsPerUnit)];
-  if (run?.cold && (typeCurrent ?? null) === null)
-    update.push(`msPerUnit:${run.type}`, String(observedMsPerUnit), `samples:${run.type}`, '0');
-  else if (run && !run.cold)
-    update.push(...averaged(`:${run.type}`, typeCurrent ?? null, typeSamples ?? null, observedMsPerUnit));
-  await state.redis.hset(key, ...update);
-}
-
-/** The running average's new fields: one more sample; a provisional pace (0 samples) is replaced outright. */
-function averaged(
-  suffix: string,
-  current: string | null,
-  samples: string | null,
-  observed: number,
-): string[] {
-  const n = Number(samples ?? 0) + 1;
-  const next =
-    current === null || n === 1
-      ? observed
-      : Number(current) + (observed - Number(current)) / Math.min(n, WINDOW);
-  return [`msPerUnit${suffix}`, String(next), `samples${suffix}`, String(n)];
+  const args = [String(observedMsPerUnit)];
+  if (run) args.push(run.type, run.cold ? '1' : '0');
+  await state.redis.eval(CALIBRATE, 1, state.key('calibration'), ...args);
 }

@@ -4,9 +4,18 @@
 // has no pace.
 import { describe, expect, it } from 'vitest';
 import { estimateCost } from '../../../engine/index.js';
-import { paceFrom } from '../../../src/jobs/distributed/shared-pace.js';
+import { calibrate, paceFrom } from '../../../src/jobs/distributed/shared-pace.js';
+import { removeAllKeys, SharedState } from '../../../src/jobs/distributed/shared-state.js';
 import type { Job } from '../../../src/jobs/types.js';
-import { type Cluster, skipWithoutRedis, startCluster, submitImagine, until } from './redis-harness.js';
+import {
+  type Cluster,
+  REDIS_URL,
+  skipWithoutRedis,
+  startCluster,
+  submitImagine,
+  uniquePrefix,
+  until,
+} from './redis-harness.js';
 
 const skip = await skipWithoutRedis();
 
@@ -99,6 +108,56 @@ describe.skipIf(skip)('distributed queue: the pace per job type', { timeout: 60_
       expect(started?.type === 'started' && started.etaMs).toBe(Math.round(small.estimatedCost * slow));
     } finally {
       await cluster.close();
+    }
+  });
+
+  it('counts every one of several workers’ calibrations that finish at the same moment', async () => {
+    // Ten workers (a connection each) feed runs of 1..10 ms per unit at once: within the window the running average
+    // is the plain mean, whatever order they land in, and every run is one more sample.
+    const prefix = uniquePrefix();
+    const states = Array.from({ length: 10 }, () => new SharedState(REDIS_URL, prefix));
+    try {
+      await Promise.all(states.map((s) => s.redis.ping()));
+      await Promise.all(
+        states.map((state, i) => calibrate(state, i + 1, { type: 'text_to_image', cold: false })),
+      );
+      const raw = await states[0]?.redis.hgetall(states[0].key('calibration'));
+      expect(raw).toMatchObject({ samples: '10', 'samples:text_to_image': '10' });
+      const shared = paceFrom(raw ?? {});
+      expect(shared.overall).toBeCloseTo(5.5, 9);
+      expect(shared.byType.get('text_to_image')?.msPerUnit).toBeCloseTo(5.5, 9);
+
+      // Cold runs of a new type at once: one stands in, provisionally; the overall figure counts them all.
+      await Promise.all(
+        states.map((state, i) => calibrate(state, 100 + i, { type: 'understand', cold: true })),
+      );
+      const after = paceFrom((await states[0]?.redis.hgetall(states[0].key('calibration'))) ?? {});
+      expect(after.byType.get('understand')?.samples).toBe(0);
+      expect(after.byType.get('understand')?.msPerUnit).toBeGreaterThanOrEqual(100);
+      expect(await states[0]?.redis.hget(states[0].key('calibration'), 'samples')).toBe('20');
+    } finally {
+      await removeAllKeys(states[0]?.redis as SharedState['redis'], prefix);
+      await Promise.all(states.map((s) => s.close()));
+    }
+  });
+
+  it('keeps the running average over the last 20 runs exactly as the JavaScript formula gives it', async () => {
+    const prefix = uniquePrefix();
+    const state = new SharedState(REDIS_URL, prefix);
+    try {
+      // The reference: one more sample each run, the step 1/min(n, 20), the first sample taken outright.
+      let expected = 0;
+      for (let n = 1; n <= 30; n++) {
+        const observed = 0.001 * (1 + ((n * 7) % 11) / 3);
+        expected = n === 1 ? observed : expected + (observed - expected) / Math.min(n, 20);
+        await calibrate(state, observed, { type: 'paint', cold: false });
+      }
+      const pace = paceFrom(await state.redis.hgetall(state.key('calibration')));
+      expect(pace.overall).toBe(expected);
+      expect(pace.byType.get('paint')).toEqual({ msPerUnit: expected, samples: 30 });
+    } finally {
+      await removeAllKeys(state.redis, prefix);
+      await state.close();
     }
   });
 });

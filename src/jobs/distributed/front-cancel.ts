@@ -1,0 +1,70 @@
+// A cancel asked at a front-end: any front-end can cancel any job it can see in the shared state. A waiting job is
+// taken off its list at once (an atomic removal, so a dispatcher cannot hand it out at the same moment); a job
+// already with a worker is aborted there. The owner's front-end gets the `cancelled` event either way.
+import type { CancelResult } from '../queue-types.js';
+import type { Job, Owner } from '../types.js';
+import { ownerKey } from '../types.js';
+import type { Snapshot } from './shared-snapshot.js';
+import type { SharedState } from './shared-state.js';
+
+/** What the front-end knows that a cancel reads, live. */
+export interface CancelContext {
+  state: SharedState;
+  mirror: () => Snapshot;
+  get: (id: string) => Job | undefined;
+  /** Waiting jobs: the mirror plus this front-end's submissions on their way, less those leaving. */
+  queued: () => Job[];
+  /** Held jobs an admitted replacement cancels already. */
+  leaving: ReadonlySet<string>;
+  /** Submissions still being written to Redis: a cancel of one waits for its write. */
+  pending: ReadonlyMap<string, Promise<void>>;
+  /** Cancels still being written, kept for the holds (a released hold must not free a job being cancelled). */
+  cancelling: Map<string, Promise<void>>;
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+const TERMINAL = new Set(['done', 'failed', 'cancelled']);
+
+export function cancelJob(ctx: CancelContext, id: string, by: Owner, asAdmin: boolean): CancelResult {
+  const job = ctx.get(id) ?? mirrorRunning(ctx.mirror(), id);
+  if (!job) return 'not_found';
+  if (ownerKey(job.owner) !== ownerKey(by) && !asAdmin) return 'refused';
+  if (ctx.leaving.has(id)) return 'cancelled';
+  const waiting = ctx.queued().some((j) => j.id === id);
+  // Cancelling twice answers as the first time did (as JobQueue.cancel does), not "already finished".
+  if (!waiting && !ctx.mirror().dispatched.has(id) && job.status !== 'running')
+    return job.status === 'cancelled' ? 'cancelled' : 'finished';
+  const write = cancelShared(ctx, id)
+    .catch((error: unknown) => ctx.log?.('warn', 'cancel failed', { jobId: id, error: String(error) }))
+    .finally(() => ctx.cancelling.delete(id));
+  ctx.cancelling.set(id, write);
+  return waiting ? 'cancelled' : 'cancelling';
+}
+
+function mirrorRunning(mirror: Snapshot, id: string): Job | undefined {
+  if (!mirror.dispatched.has(id)) return undefined;
+  const user = mirror.dispatched.get(id) as string;
+  const [platform, ...rest] = user.split(':');
+  // Only the owner matters for the permission check; the rest is read from Redis by the cancel itself.
+  return { id, owner: { platform, userId: rest.join(':') }, status: 'running' } as Job;
+}
+
+async function cancelShared(ctx: CancelContext, id: string): Promise<void> {
+  const { state } = ctx;
+  await ctx.pending.get(id);
+  const job = await state.getJob(id);
+  // Ended meanwhile: a cancel flag now would only wait out its expiry in Redis.
+  if (!job || TERMINAL.has(job.status)) return;
+  if (job.status === 'queued' && (await state.unqueue(job))) {
+    job.status = 'cancelled';
+    job.finishedAt = Date.now();
+    await state.saveJob(job);
+    const frontEnd = await state.frontEndOf(id);
+    if (frontEnd) await state.publish(`events:${frontEnd}`, { type: 'cancelled', job });
+    await state.publish('changed', { id });
+    return;
+  }
+  // With a worker (or about to be): the worker checks the flag before starting and aborts on the message.
+  await state.markCancelRequested(id);
+  await state.publish('cancel', { id });
+}
