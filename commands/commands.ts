@@ -13,7 +13,7 @@ import { guard } from './guard.js';
 import { type HistoryPage, history, jobFile } from './history.js';
 import { type JobUpdateListener, JobUpdates } from './job-updates.js';
 import { COMMAND_REGISTRY, type CommandRegistry } from './registry.js';
-import type { AskKind, Reply } from './reply.js';
+import type { AskKind, Reply, ReplyText } from './reply.js';
 import { imagineLatestAgain, isRerunLine, remixResult, replyToResult } from './rerun.js';
 import {
   type CommandCall,
@@ -29,7 +29,7 @@ import { imageSlots } from './spec.js';
 import { type UnfinishedJob, unfinishedIn } from './stored-jobs.js';
 import { type Suggestion, suggestionsFor } from './suggestions.js';
 import { parseTextCommand } from './text-grammar.js';
-import { withUndeliveredNotice } from './undelivered.js';
+import { handOver, withUndeliveredNotice } from './undelivered.js';
 import { retouchResult } from './vary-region.js';
 
 export type { CommandContext, ContextInput } from './context.js';
@@ -98,6 +98,20 @@ export class Commands {
    */
   withdraw(ctx: CommandContext, jobIds: readonly string[]): void {
     for (const id of jobIds) this.deps.queue.cancel(id, ctx.user);
+  }
+
+  /**
+   * A message holding these lines of a reply was sent (each adapter says so for every message it sent, through
+   * adapters/shared/delivered.ts): the undelivered endings they deliver (`ReplyText.delivers`, a /queue answer) are
+   * delivered, those they tell of (`tells`) told. Never before: a message the platform refused leaves them for the
+   * next /queue. Never throws: the message was sent, whatever the store says.
+   */
+  delivered(ctx: CommandContext, lines: readonly ReplyText[]): void {
+    try {
+      handOver(this.deps, ctx, lines);
+    } catch (error) {
+      this.deps.log?.('warn', 'a delivery could not be recorded', { err: error });
+    }
   }
 
   /**

@@ -5,6 +5,14 @@ import type { Locale } from '../src/i18n.js';
 export interface ReplyText {
   key: string;
   params?: Record<string, string | number>;
+  /**
+   * The job whose undelivered ending this line is (an answer, an ending without a file, listed by /queue). It is
+   * delivered only once the message holding the line was sent: the adapter says so (`Commands.delivered`, through
+   * adapters/shared/delivered.ts), and a message the platform refused leaves it listed for the next /queue.
+   */
+  delivers?: string;
+  /** Undelivered jobs this line tells of (the notice, a /queue line of an image): told once it was sent, as above. */
+  tells?: readonly string[];
 }
 
 export interface ReplyImage {

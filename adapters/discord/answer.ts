@@ -1,6 +1,6 @@
 // Answering an interaction: at once when the reply is ready within the acknowledgement budget, else after a
 // deferral; a reply that starts a job becomes its status message, and one too long for a message goes on in
-// follow-ups.
+// follow-ups. Each message goes through `sendPart`, so what its lines deliver counts once Discord took it.
 import {
   DiscordAPIError,
   type MessageComponentInteraction,
@@ -10,6 +10,7 @@ import {
 } from 'discord.js';
 import { type CommandContext, type Reply, textReply } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';
+import { partSent, sendPart } from '../shared/delivered.js';
 import { acknowledge } from './acknowledgement.js';
 import { followUpOnce } from './follow-up-once.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, partsOf, toDiscordMessage } from './render.js';
@@ -52,12 +53,15 @@ export async function answer(
   });
   const early = await Promise.race([pending, late]).finally(() => clearTimeout(timer));
   const uploadLimit = i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT;
+  const delivered = partSent(rt.commands, ctx);
   if (early === undefined) {
     await acknowledge(i, 'deferred', () => i.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {}));
     const reply = await pending;
     if (reply.deleteSource) return deleteSource(rt, i, true, reply.jobId);
     const parts = fitReply(reply, uploadLimit).then((fitted) => partsOf(fitted, ctx.locale));
-    const sent = parts.then(([first]) => i.editReply(toDiscordMessage(first, ctx.locale)));
+    const sent = parts.then(([first]) =>
+      sendPart(first, delivered, () => i.editReply(toDiscordMessage(first, ctx.locale))),
+    );
     rt.jobMessages.openFromInteraction(i, ctx, reply, privately, sent);
     await sent.catch((error: unknown) => withdraw(rt, ctx, reply, error));
     await continued(rt, i, ctx, await parts, privately);
@@ -70,8 +74,11 @@ export async function answer(
   const parts = fitReply(reply, uploadLimit).then((fitted) => partsOf(fitted, ctx.locale));
   const sent = parts
     .then(([first]) =>
-      acknowledge(i, 'replied', () =>
-        i.reply({ ...interactionMessage(first, ctx.locale, ephemeral), withResponse: true }),
+      // Undefined when Discord had taken it already (acknowledgement.ts): sent all the same.
+      sendPart(first, delivered, () =>
+        acknowledge(i, 'replied', () =>
+          i.reply({ ...interactionMessage(first, ctx.locale, ephemeral), withResponse: true }),
+        ),
       ),
     )
     .then((response) => (response ? (response.resource?.message ?? undefined) : sentAnyway(i)));
@@ -92,8 +99,10 @@ async function continued(
   parts: readonly Reply[],
   ephemeral: boolean,
 ): Promise<void> {
+  const delivered = partSent(rt.commands, ctx);
   for (const part of parts.slice(1)) {
-    const sent = await i.followUp(interactionMessage(part, ctx.locale, ephemeral)).then(
+    const follow = () => i.followUp(interactionMessage(part, ctx.locale, ephemeral));
+    const sent = await sendPart(part, delivered, follow).then(
       () => true,
       (error: unknown) => {
         rt.log.warn({ err: error }, 'the rest of a long discord answer could not be sent');
@@ -139,7 +148,9 @@ export async function answerAfterUpdate(
     partsOf(fitted, ctx.locale),
   );
   const sent = parts.then(([first]) =>
-    followUpOnce(i, interactionMessage(first, ctx.locale, ephemeral), startedJob(reply)),
+    sendPart(first, partSent(rt.commands, ctx), () =>
+      followUpOnce(i, interactionMessage(first, ctx.locale, ephemeral), startedJob(reply)),
+    ),
   );
   rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, sent, true);
   const ok = await sent.then(
@@ -172,10 +183,13 @@ async function followUps(
   privately: boolean,
 ): Promise<void> {
   const uploadLimit = i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT;
+  const delivered = partSent(rt.commands, ctx);
   for (const more of reply.more ?? []) {
     const ephemeral = privately || more.ephemeral === true;
     const sent = fitReply(more, uploadLimit).then((fitted) =>
-      followUpOnce(i, interactionMessage(fitted, ctx.locale, ephemeral), startedJob(more)),
+      sendPart(fitted, delivered, () =>
+        followUpOnce(i, interactionMessage(fitted, ctx.locale, ephemeral), startedJob(more)),
+      ),
     );
     rt.jobMessages.openFromInteraction(i, ctx, more, ephemeral, sent, true);
     await sent.catch((error: unknown) =>
@@ -257,7 +271,8 @@ async function privateFollowUp(
 ): Promise<void> {
   const fitted = await fitReply(reply, i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT);
   const parts = partsOf(fitted, ctx.locale);
-  const sent = await i.followUp(interactionMessage(parts[0], ctx.locale, true)).then(
+  const follow = () => i.followUp(interactionMessage(parts[0], ctx.locale, true));
+  const sent = await sendPart(parts[0], partSent(rt.commands, ctx), follow).then(
     () => true,
     (error: unknown) => {
       rt.log.warn({ err: error }, 'a discord private follow-up could not be sent');

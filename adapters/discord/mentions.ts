@@ -10,6 +10,7 @@ import {
 } from 'discord.js';
 import { type CommandContext, type Reply, resultJobOf, UserInputError } from '../../commands/index.js';
 import { t } from '../../src/i18n.js';
+import { partSent, sendPart } from '../shared/delivered.js';
 import { imagesOf, pickerMessage } from './picker.js';
 import { postOnce } from './post-once.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, NO_MENTIONS, partsOf, toDiscordMessage } from './render.js';
@@ -177,13 +178,14 @@ export async function onMessage(rt: DiscordRuntime, message: Message): Promise<v
 }
 
 /**
- * One reply to the mention (in several messages when too long for one); one that starts a job becomes its status
- * message once sent.
+ * One reply to the mention (in several messages when too long for one, each reported once sent: `sendPart`); one
+ * that starts a job becomes its status message once sent.
  */
 async function post(rt: DiscordRuntime, message: Message, ctx: CommandContext, one: Reply): Promise<void> {
   const [first, ...rest] = partsOf(await fitReply(one, DEFAULT_UPLOAD_LIMIT), ctx.locale);
+  const delivered = partSent(rt.commands, ctx);
   const payload = toDiscordMessage(first, ctx.locale);
-  const sent = replyTo(message, payload as MessageReplyOptions);
+  const sent = sendPart(first, delivered, () => replyTo(message, payload as MessageReplyOptions));
   if (one.startsJob && one.jobId) {
     const place: DiscordPlace = {
       channelId: message.channelId,
@@ -199,7 +201,7 @@ async function post(rt: DiscordRuntime, message: Message, ctx: CommandContext, o
   // The reply itself was sent: a refused rest is logged, not taken for a refusal of the reply.
   for (const part of rest) {
     const payload = toDiscordMessage(part, ctx.locale) as MessageReplyOptions;
-    const failed = await replyTo(message, payload).then(
+    const failed = await sendPart(part, delivered, () => replyTo(message, payload)).then(
       () => false,
       (error: unknown) => {
         rt.log.warn({ err: error }, 'the rest of a long discord reply could not be sent');

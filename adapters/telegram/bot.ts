@@ -86,9 +86,7 @@ export class TelegramBot {
       onDelivery: options.onDelivery,
       editIntervalMs: options.editIntervalMs ?? { private: 1000, group: 3000 },
     });
-    this.replies = new TelegramReplies(this.bot.api, this.jobMessages, (c, ids) =>
-      options.commands.withdraw(c, ids),
-    );
+    this.replies = new TelegramReplies(this.bot.api, this.jobMessages, options.commands);
     const root = options.apiRoot ?? 'https://api.telegram.org';
     const source = { api: this.bot.api, root, token, maxInputBytes: options.config.limits.maxInputBytes };
     const context = (ctx: Context) => this.context(ctx);

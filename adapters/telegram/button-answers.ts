@@ -28,17 +28,23 @@ export function alertText(text: string, limit = ALERT_LIMIT): string {
  * Tells the presser `text` as an alert. A query already answered (the work failed after its acknowledgement) or too
  * old (pressed while the bot was down) cannot carry it any more: then it is a message in the chat, so it is never
  * lost, replying to the pressed message so that a group sees which result it is about. The presser is not named: an
- * anonymous admin pressed as their group (senders.ts).
+ * anonymous admin pressed as their group (senders.ts). Resolves with what they were shown (an alert may be cut), or
+ * undefined when Telegram took neither.
  */
-export async function tellPresser(ctx: Context, text: string): Promise<void> {
-  const shown = await ctx.answerCallbackQuery({ text: alertText(text), show_alert: true }).then(
+export async function tellPresser(ctx: Context, text: string): Promise<string | undefined> {
+  const alert = alertText(text);
+  const shown = await ctx.answerCallbackQuery({ text: alert, show_alert: true }).then(
     () => true,
     () => false,
   );
-  if (shown || !ctx.chat) return;
+  if (shown) return alert;
+  if (!ctx.chat) return undefined;
   const pressed = ctx.callbackQuery?.message;
   const reply = pressed && {
     reply_parameters: { message_id: pressed.message_id, allow_sending_without_reply: true },
   };
-  await ctx.reply(text, reply ?? {}).catch(() => undefined);
+  return ctx.reply(text, reply ?? {}).then(
+    () => text,
+    () => undefined,
+  );
 }

@@ -3,6 +3,7 @@
 // to the bot, or a message of its own).
 import { type Context, GrammyError } from 'grammy';
 import type { CommandContext, Commands } from '../../commands/index.js';
+import { partSent } from '../shared/delivered.js';
 import type { DoublePresses } from '../shared/double-press.js';
 import { isNotice, tellPresser } from './button-answers.js';
 import type { TelegramQuestions } from './questions.js';
@@ -11,7 +12,7 @@ import type { TelegramReplies } from './replies.js';
 import { topicOf } from './send.js';
 
 export interface PressDeps {
-  commands: Pick<Commands, 'pressButton'>;
+  commands: Pick<Commands, 'pressButton' | 'delivered'>;
   presses: Pick<DoublePresses, 'repeated'>;
   questions: Pick<TelegramQuestions, 'ask'>;
   replies: Pick<TelegramReplies, 'send'>;
@@ -26,7 +27,12 @@ export async function onButton(deps: PressDeps, ctx: Context): Promise<void> {
   if (deps.presses.repeated(c.user.userId, pressed, data))
     return void (await ctx.answerCallbackQuery().catch(() => undefined));
   const reply = await deps.commands.pressButton(c, data);
-  if (isNotice(reply)) return tellPresser(ctx, replyText(reply, reply.locale ?? c.locale));
+  if (isNotice(reply)) {
+    const text = replyText(reply, reply.locale ?? c.locale);
+    // Its lines count as sent only when shown whole: an alert cut short lost its end (an undelivered notice).
+    if ((await tellPresser(ctx, text)) === text) partSent(deps.commands, c)(reply);
+    return;
+  }
   await ctx.answerCallbackQuery().catch(() => undefined);
   if (reply.deleteSource) {
     await ctx.deleteMessage().catch(() => undefined);

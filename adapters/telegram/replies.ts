@@ -2,11 +2,13 @@
 // own, images with their keyboard or else text (a text too long for one message goes on in further ones). The reply
 // that starts a job becomes its status message, answering the user's message (a job from a button: see
 // button-jobs.ts). Answers to an edited request take over the status messages of the jobs it replaced, text by
-// text, before any new message is sent (edits.ts).
+// text, before any new message is sent (edits.ts). Each message is reported once Telegram took it (`sendPart`): what
+// its lines deliver (a /queue answer) counts only then.
 import { type Api, type Context, GrammyError } from 'grammy';
 import type { Message } from 'grammy/types';
-import type { CommandContext, Reply } from '../../commands/index.js';
+import type { CommandContext, Commands, Reply } from '../../commands/index.js';
 import { RecentIds } from '../../src/recent-ids.js';
+import { partSent, sendPart } from '../shared/delivered.js';
 import { anchorOfPress, type JobAnchor, mentionOf } from './button-jobs.js';
 import type { HandedOver, TelegramJobMessages } from './job-messages.js';
 import { keyboard, replyText, TEXT_LIMIT, textParts } from './render.js';
@@ -28,8 +30,11 @@ export class TelegramReplies {
   constructor(
     private readonly api: Api,
     private readonly jobMessages: TelegramJobMessages,
-    /** Cancels jobs whose first answer could reach no one (`Commands.withdraw`). */
-    private readonly withdraw: (c: CommandContext, jobIds: readonly string[]) => void,
+    /**
+     * `withdraw` cancels jobs whose first answer could reach no one; `delivered` hears of every message sent (what
+     * its lines deliver counts then).
+     */
+    private readonly commands: Pick<Commands, 'withdraw' | 'delivered'>,
   ) {}
 
   /**
@@ -68,7 +73,8 @@ export class TelegramReplies {
     // A blocked user's repeated refusal: a message needs no answer (commands/blocked.ts).
     if (reply.silent) return;
     // A private reply asked for in a group: the group is shown only where it went.
-    const shown = await sendPrivately(this.api, ctx.chat, c.user.userId, c.locale, reply);
+    const delivered = partSent(this.commands, c);
+    const shown = await sendPrivately(this.api, ctx.chat, c.user.userId, c.locale, reply, delivered);
     if (shown.jobId === undefined && shown.text[0]?.key.startsWith('errors.')) this.noteRefusal(ctx);
     const failures: unknown[] = [];
     for (const one of [shown, ...(shown.more ?? [])]) {
@@ -105,9 +111,11 @@ export class TelegramReplies {
       ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }
       : {};
     const threadId = topicOf(ctx.msg);
+    const delivered = partSent(this.commands, c);
+    const target = { chatId, locale: c.locale, parameters, threadId, sent: delivered };
     this.jobMessages.note(chatId, group);
     if (reply.images && reply.images.length > 0) {
-      await sendImages(this.api, { chatId, locale: c.locale, parameters, threadId }, reply);
+      await sendImages(this.api, target, reply);
       return;
     }
     const { prefix, entities } = mentionOf(mention);
@@ -116,22 +124,26 @@ export class TelegramReplies {
     const text = prefix + replyText(first, c.locale, TEXT_LIMIT - prefix.length);
     const markup = keyboard(first, c.locale);
     const handed = await this.takeInherited(ctx);
-    const sent =
-      (handed && (await this.takeOver(handed, text, markup))) ??
-      (await this.api
-        .sendMessage(chatId, text, {
-          ...parameters,
-          ...(entities ? { entities } : {}),
-          ...inTopic(threadId),
-          reply_markup: markup,
-        })
-        .catch((error: unknown) => {
-          // The bot may not write here at all (blocked, removed, a chat gone): the job would run for no one.
-          if (jobId && cannotWriteTo(error)) this.withdraw(c, [jobId]);
-          else if (jobId) this.jobMessages.open(jobId, reply, chatId, group);
-          throw error;
-        }));
-    if (!jobId) return sendFurther(this.api, { chatId, locale: c.locale, parameters, threadId }, rest);
+    const sent = await sendPart(
+      first,
+      delivered,
+      async () =>
+        (handed && (await this.takeOver(handed, text, markup))) ??
+        (await this.api
+          .sendMessage(chatId, text, {
+            ...parameters,
+            ...(entities ? { entities } : {}),
+            ...inTopic(threadId),
+            reply_markup: markup,
+          })
+          .catch((error: unknown) => {
+            // The bot may not write here at all (blocked, removed, a chat gone): the job would run for no one.
+            if (jobId && cannotWriteTo(error)) this.commands.withdraw(c, [jobId]);
+            else if (jobId) this.jobMessages.open(jobId, reply, chatId, group);
+            throw error;
+          })),
+    );
+    if (!jobId) return sendFurther(this.api, target, rest);
     this.jobMessages.open(jobId, reply, chatId, group, {
       chatId,
       messageId: sent.message_id,

@@ -4,6 +4,7 @@
 import { type Api, type Context, GrammyError } from 'grammy';
 import type { Reply, ReplyText } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';
+import type { PartSent } from '../shared/delivered.js';
 import { sendReply } from './send.js';
 
 /** Telegram's refusals of a private chat the bot may not write to: any 403, or 400 "chat not found". */
@@ -14,7 +15,8 @@ export function cannotWriteTo(error: unknown): boolean {
 
 /**
  * What `chat` is shown of `reply`: the reply itself, unless it is private and `chat` is shared; then it is sent to
- * `askerId`'s private chat first and the shared chat gets the notice. Any other failure is thrown, list unshown.
+ * `askerId`'s private chat first (each message reported to `sent` once taken) and the shared chat gets the notice.
+ * Any other failure is thrown, list unshown.
  */
 export async function sendPrivately(
   api: Api,
@@ -22,6 +24,7 @@ export async function sendPrivately(
   askerId: string,
   locale: Locale,
   reply: Reply,
+  sent: PartSent,
 ): Promise<Reply> {
   const notices = reply.privately;
   if (!notices || !chat || chat.type === 'private') return reply;
@@ -30,7 +33,7 @@ export async function sendPrivately(
   if (!Number.isSafeInteger(userId) || userId <= 0) return notice(notices.unreachable);
   try {
     for (const one of [reply, ...(reply.more ?? [])])
-      await sendReply(api, { chatId: userId, locale, parameters: {} }, one);
+      await sendReply(api, { chatId: userId, locale, parameters: {}, sent }, one);
   } catch (error) {
     if (!cannotWriteTo(error)) throw error;
     return notice(notices.unreachable);

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import {
   ALL_FLAGS,
   askKindOf,
+  type CommandContext,
   type Commands,
   descriptionKey,
   listedCommands,
@@ -15,6 +16,7 @@ import {
 } from '../../commands/index.js';
 import { catalog, type Locale, matchLocale, t } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
+import { partSent } from '../shared/delivered.js';
 import { announcesJson, type HostPolicy, hostPolicy, refusalOf } from './guard.js';
 import { imageRefusals, pageImageLimits } from './image-limits.js';
 import { BadRequest, readJson } from './json-body.js';
@@ -45,11 +47,12 @@ export interface Playground {
   close(): Promise<void>;
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  // A client that went away mid-request (a cut-off upload) has no one left to read the answer.
-  if (res.destroyed) return;
+/** Whether the answer was written: a client that went away mid-request (a cut-off upload) reads none. */
+function json(res: ServerResponse, status: number, body: unknown): boolean {
+  if (res.destroyed) return false;
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
+  return true;
 }
 
 export async function startPlaygroundServer(options: PlaygroundOptions): Promise<Playground> {
@@ -69,6 +72,13 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     matchLocale(req.headers['accept-language']) ?? options.defaultLocale;
 
   const imageLimits = pageImageLimits(options.maxInputBytes, options.maxInputPixels);
+  // A reply is one response, its further messages (`more`) inside it: once written, each counts as sent, and what
+  // its lines deliver (a /queue answer) is delivered (adapters/shared/delivered.ts); unwritten, nothing is.
+  const respond = (res: ServerResponse, ctx: CommandContext, reply: Reply) => {
+    if (!json(res, 200, toWebMessage(reply, ctx.locale))) return;
+    const sent = partSent(commands, ctx);
+    for (const one of [reply, ...(reply.more ?? [])]) sent(one);
+  };
 
   const streams = new EventStreams();
   // Each event in the language the user's replies are in now: a `/settings language` made while the page was open
@@ -193,7 +203,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
           });
         } else throw error;
       }
-      json(res, 200, toWebMessage(reply, ctx.locale));
+      respond(res, ctx, reply);
       return;
     }
     if (req.method === 'POST' && url.pathname === '/api/actions') {
@@ -219,7 +229,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
         answer !== undefined && button && asked
           ? await commands.answerAsk(ctx, asked, button.jobId, answer)
           : await commands.pressButton(ctx, id);
-      json(res, 200, toWebMessage(reply, ctx.locale));
+      respond(res, ctx, reply);
       return;
     }
     json(res, 404, { error: t(locale, 'web.not_found') });

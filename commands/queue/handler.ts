@@ -1,5 +1,5 @@
 // /queue: the summary, the user's running and waiting jobs by prompt (each with its numbered Cancel), then their
-// undelivered endings.
+// undelivered endings, each handed over only once the adapter sent the message holding its line.
 import { t } from '../../src/i18n.js';
 import type { Job } from '../../src/jobs/index.js';
 import type { Operation } from '../context.js';
@@ -59,6 +59,7 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
     .filter((job) => !job.result?.file || room-- > 0);
   for (const job of undelivered) {
     const text = job.result?.text;
+    const file = job.result?.file;
     reply.text.push({
       key: 'queue.undelivered',
       params: {
@@ -66,21 +67,21 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
         status:
           text !== undefined
             ? t(ctx.locale, 'queue.undelivered_answer', { text: text.slice(0, 500) })
-            : t(ctx.locale, job.result?.file ? 'queue.undelivered_fetch' : `job.${job.status}`),
+            : t(ctx.locale, file ? 'queue.undelivered_fetch' : `job.${job.status}`),
       },
+      // An answer or an ending without a file is delivered by this very line, once the message holding it was
+      // sent (the adapter says so); an image waits for its button, and the line only tells of it.
+      ...(file ? { tells: [job.id] } : { delivers: job.id }),
     });
     // Several look alike: each names the job its line names.
-    if (job.result?.file)
+    if (file)
       addButton(reply, {
         id: buttonId('original', job.id),
         labelKey: 'button.original_of',
         params: { id: job.id.slice(0, 8) },
         style: 'secondary',
       });
-    // An answer or an ending without a file is delivered by this very list; an image waits for its button.
-    else store.deliveries.clear(job.id);
   }
-  store.deliveries.markTold(undelivered.map((job) => job.id));
   return reply;
 };
 

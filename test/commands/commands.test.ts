@@ -1683,7 +1683,7 @@ describe('limits and settings', () => {
 });
 
 describe('undelivered endings', () => {
-  it('are mentioned once at the next reply and listed by /queue until fetched; an answer is delivered by the list', async () => {
+  it('are mentioned once at the next reply sent and listed by /queue until fetched; an answer is delivered by the list once sent', async () => {
     const { commands, store, ctx, until } = setup();
     const image = await commands.run(ctx('7'), { name: 'imagine', options: { prompt: 'a lost fox' } });
     const answer = await commands.run(ctx('7'), {
@@ -1695,12 +1695,30 @@ describe('undelivered endings', () => {
     store.deliveries.markUndelivered(image.jobId as string);
     store.deliveries.markUndelivered(answer.jobId as string);
     const next = await commands.run(ctx('7'), { name: 'help' });
-    expect(next.text.at(-1)).toEqual({ key: 'job.undelivered_notice', params: { count: 2 } });
+    expect(next.text.at(-1)).toEqual({
+      key: 'job.undelivered_notice',
+      params: { count: 2 },
+      tells: [answer.jobId, image.jobId],
+    });
+    // Told only once a message holding the notice was sent (the adapter says so): a refused one is told again.
+    expect(keys(await commands.run(ctx('7'), { name: 'help' }))).toContain('job.undelivered_notice');
+    commands.delivered(ctx('8'), next.text);
+    expect(keys(await commands.run(ctx('7'), { name: 'help' }))).toContain('job.undelivered_notice');
+    commands.delivered(ctx('7'), next.text);
     expect(keys(await commands.run(ctx('7'), { name: 'help' }))).not.toContain('job.undelivered_notice');
     expect(keys(await commands.run(ctx('8'), { name: 'help' }))).not.toContain('job.undelivered_notice');
     const listed = await commands.run(ctx('7'), { name: 'queue' });
     expect(keys(listed).filter((k) => k === 'queue.undelivered')).toHaveLength(2);
     expect(listed.buttons?.flat().map((b) => b.id)).toEqual([`original:${image.jobId}`]);
+    // The answer's line delivers it, the image's only tells of it (it waits for its button).
+    expect(listed.text.filter((line) => line.key === 'queue.undelivered')).toMatchObject([
+      { delivers: answer.jobId },
+      { tells: [image.jobId] },
+    ]);
+    // Not sent (the platform refused it): the answer is listed again.
+    const again = await commands.run(ctx('7'), { name: 'queue' });
+    expect(keys(again).filter((k) => k === 'queue.undelivered')).toHaveLength(2);
+    commands.delivered(ctx('7'), again.text);
     expect(
       keys(await commands.run(ctx('7'), { name: 'queue' })).filter((k) => k === 'queue.undelivered'),
     ).toHaveLength(1);

@@ -1,9 +1,10 @@
 // An answer longer than one Telegram message (4096 characters) goes on in further messages, split between its
 // lines, instead of losing its end: a /queue lists up to 20 undelivered answers of up to 500 characters each, and
-// counts those it lists as delivered. Every part stays in the request's topic and answers the request; a part
-// Telegram refuses does not keep the others back.
+// counts those it lists as delivered once the message holding them was sent. Every part stays in the request's
+// topic and answers the request; a part Telegram refuses does not keep the others back, and its answers stay
+// undelivered, listed again at the next /queue.
 import type { Chat, Message } from 'grammy/types';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import type { Job } from '../../../src/jobs/index.js';
 import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/index.js';
@@ -30,12 +31,12 @@ async function finishedJob(): Promise<Job> {
 
 const alice = () => ({ platform: 'telegram' as const, userId: String(fake.world.users.alice.id) });
 
-/** Twenty finished describe answers (the most /queue lists) of 480 characters, none of which reached Alice. */
-async function lostAnswers(tag: string): Promise<Map<string, string>> {
+/** Finished describe answers (twenty: the most /queue lists) of 480 characters, none of which reached Alice. */
+async function lostAnswers(tag: string, count = 20): Promise<Map<string, string>> {
   const { store } = bot.services.jobs;
   const done = await finishedJob();
   const answers = new Map<string, string>();
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < count; i++) {
     const text =
       `${tag} answer ${String(i).padStart(2, '0')}: ${'a grey cat on a red sofa, '.repeat(18)}`.slice(0, 480);
     const job: Job = { ...done, id: store.newId(), seq: store.nextSeq(), status: 'done', result: { text } };
@@ -52,6 +53,23 @@ const answering = (request: Message) => (c: TelegramCall) =>
   c.params.reply_parameters?.message_id === request.message_id;
 
 const stillUndelivered = () => bot.services.jobs.store.deliveries.undeliveredOf(alice()).map((job) => job.id);
+
+// Each test starts with nothing of Alice's undelivered: what one left is not listed in the next.
+beforeEach(() => {
+  for (const id of stillUndelivered()) bot.services.jobs.store.deliveries.clear(id);
+});
+
+/** Asks for /queue in the forum topic: the bot's messages answering it, each as its status or `told` (errors.generic). */
+function askQueue(): () => Array<number | 'told'> {
+  const request = fake.injectText('/queue', { chat: FORUM, from: fake.world.users.alice, thread: TOPIC });
+  return () =>
+    fake
+      .callsTo(answering(request))
+      .map((c) => (c.status === 200 && textOf(c) === t('en', 'errors.generic') ? 'told' : c.status));
+}
+
+const answerIn = (answer: string) => (c: TelegramCall) =>
+  c.method === 'sendMessage' && c.status === 200 && textOf(c).includes(answer);
 
 describe('Telegram: answers longer than a message', { timeout: 60_000 }, () => {
   it('a /queue of twenty lost answers arrives whole, in messages of at most 4096 characters', async () => {
@@ -86,7 +104,7 @@ describe('Telegram: answers longer than a message', { timeout: 60_000 }, () => {
     for (const part of parts.slice(1)) expect(part.params.reply_markup).toBeUndefined();
   });
 
-  it('a part Telegram refuses does not keep the later ones back', async () => {
+  it('a part Telegram refuses does not keep the later ones back; only its answers stay undelivered', async () => {
     const answers = await lostAnswers('second');
     const [refusedId] = [...answers.keys()].slice(8, 9);
     const refusedText = answers.get(refusedId as string) as string;
@@ -107,9 +125,32 @@ describe('Telegram: answers longer than a message', { timeout: 60_000 }, () => {
     expect(sent().findIndex((c) => c.status !== 200)).toBeGreaterThan(0);
     // Every answer outside the refused part arrived.
     const delivered = sent().filter((c) => c.status === 200);
+    const inRefused = (answer: string) => textOf(refused[0] as TelegramCall).includes(answer);
     for (const answer of answers.values())
-      expect(delivered.some((c) => textOf(c).includes(answer))).toBe(
-        !textOf(refused[0] as TelegramCall).includes(answer),
-      );
+      expect(delivered.some((c) => textOf(c).includes(answer))).toBe(!inRefused(answer));
+    // Those that arrived are delivered; those of the refused part are not, and the next /queue lists them again.
+    const lost = [...answers.keys()].filter((id) => inRefused(answers.get(id) as string));
+    expect(lost.length).toBeGreaterThan(0);
+    expect(lost.length).toBeLessThan(answers.size);
+    expect(stillUndelivered().sort()).toEqual([...lost].sort());
+    const before = fake.calls.length;
+    const again = askQueue();
+    await expect.poll(again, { timeout: 10_000 }).toEqual([200]);
+    for (const id of lost)
+      expect(fake.calls.slice(before).some(answerIn(answers.get(id) as string))).toBe(true);
+    await expect.poll(stillUndelivered, { timeout: 5000 }).toEqual([]);
+  });
+
+  it('a /queue Telegram refuses delivers nothing: its answers are listed again, and delivered once sent', async () => {
+    const answers = await lostAnswers('third', 3);
+    const [one] = [...answers.values()];
+    fake.failMethod((c) => c.method === 'sendMessage' && textOf(c).includes(one as string));
+    await expect.poll(askQueue(), { timeout: 10_000 }).toEqual([400, 'told']);
+    expect(stillUndelivered().sort()).toEqual([...answers.keys()].sort());
+    // The next one is sent: every answer arrives in it, and is delivered.
+    const before = fake.calls.length;
+    await expect.poll(askQueue(), { timeout: 10_000 }).toEqual([200]);
+    for (const answer of answers.values()) expect(fake.calls.slice(before).some(answerIn(answer))).toBe(true);
+    await expect.poll(stillUndelivered, { timeout: 5000 }).toEqual([]);
   });
 });

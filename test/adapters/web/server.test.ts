@@ -1,10 +1,11 @@
 // The playground server's guards, over real HTTP: the static allowlist against traversal, the access token off
-// loopback, and upload limits answered with the localized refusal. Real commands and queue; the engine is the
-// timed test double (these requests never reach a run).
+// loopback, and upload limits answered with the localized refusal; a /queue answer counts as delivered once written.
+// Real commands and queue; the engine is the timed test double (these requests never reach a run).
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../commands/index.js';
 import { placeholders, t } from '../../../src/i18n.js';
+import type { Job } from '../../../src/jobs/index.js';
 import { send } from './http-client.js';
 import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
 
@@ -244,5 +245,44 @@ describe('playground server', () => {
       t('zh-CN', 'errors.engine.image_unsupported'),
     ]).toContain(zhLine);
     expect(zhLine).not.toMatch(/[{}]/);
+  });
+
+  it('/queue hands over a lost answer with the response that lists it', async () => {
+    const { port } = await start('127.0.0.1');
+    const userId = '0b5e7a1c-0000-4000-8000-00000000a11c';
+    const headers = { ...multipart('').headers, cookie: `dimoo_uid=${userId}` };
+    const post = async (text: string) => {
+      const answer = await send(port, '/api/messages', {
+        method: 'POST',
+        headers,
+        body: multipart(text).body,
+      });
+      return (JSON.parse(answer.body) as { lines: string[] }).lines;
+    };
+    // A job of this user's (queued: the queue never runs here), copied as a finished answer that reached nobody.
+    await post('/imagine a template fox');
+    const { store } = playground.jobs;
+    const owner = { platform: 'web' as const, userId };
+    const [queued] = store.byStatus('queued').filter((job) => job.owner.userId === userId);
+    expect(queued).toBeDefined();
+    const text = 'a grey cat on a red sofa';
+    const lost: Job = {
+      ...(queued as Job),
+      id: store.newId(),
+      seq: store.nextSeq(),
+      status: 'done',
+      result: { text },
+    };
+    store.insert(lost);
+    store.deliveries.markUndelivered(lost.id);
+    const listed = await post('/queue');
+    expect(listed).toContain(
+      t('en', 'queue.undelivered', {
+        id: lost.id.slice(0, 8),
+        status: t('en', 'queue.undelivered_answer', { text }),
+      }),
+    );
+    expect(store.deliveries.undeliveredOf(owner)).toEqual([]);
+    expect((await post('/queue')).join('\n')).not.toContain(text);
   });
 });
