@@ -15,11 +15,13 @@ export const BOT_PREFIXES = [
 ] as const;
 
 /**
- * Names with those prefixes that something besides the configuration reads: the tests, the bench and GPU scripts,
- * and docker-compose.yml (compose reads the same `.env`). `test/config.test.ts` checks this list against the
- * repository's own reads of the environment.
+ * Names with those prefixes that something besides the configuration reads: the CLI, the tests, the bench and GPU
+ * scripts, and docker-compose.yml (compose reads the same `.env`). `test/config.test.ts` checks this list against
+ * the repository's own reads of the environment.
  */
 export const READ_ELSEWHERE = [
+  // The CLI's stack traces of internal errors (src/cli/main.ts).
+  'DIMOO_DEBUG',
   'DIMOO_TEST_DEVICE',
   'DIMOO_BENCH_CPU_FILE',
   'DIMOO_GPU_CHECK_ARGS',
