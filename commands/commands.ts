@@ -103,12 +103,13 @@ export class Commands {
   /**
    * A message holding these lines of a reply was sent (each adapter says so for every message it sent, through
    * adapters/shared/delivered.ts): the undelivered endings they deliver (`ReplyText.delivers`, a /queue answer) are
-   * delivered, those they tell of (`tells`) told. Never before: a message the platform refused leaves them for the
-   * next /queue. Never throws: the message was sent, whatever the store says.
+   * delivered, those they tell of (`tells`) told, and so are `jobs`, whose files a reply carried once all were sent
+   * (`Reply.delivers`). Never before: a message the platform refused leaves them for the next /queue. Never throws:
+   * the message was sent, whatever the store says.
    */
-  delivered(ctx: CommandContext, lines: readonly ReplyText[]): void {
+  delivered(ctx: CommandContext, lines: readonly ReplyText[], jobs: readonly string[] = []): void {
     try {
-      handOver(this.deps, ctx, lines);
+      handOver(this.deps, ctx, lines, jobs);
     } catch (error) {
       this.deps.log?.('warn', 'a delivery could not be recorded', { err: error });
     }

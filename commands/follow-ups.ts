@@ -3,7 +3,7 @@
 // run the same command (and validation) as a user's own /edit, /describe or /outpaint. Making a result again with
 // changes (a `..` reply, Remix) is `rerun.ts`; its variations are `vary.ts`, a grid's images `grid.ts`.
 import { readImageHeader } from '../engine/index.js';
-import { ownerKey, type StoredRequest } from '../src/jobs/index.js';
+import type { StoredRequest } from '../src/jobs/index.js';
 import type { CommandContext, Operation } from './context.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
@@ -171,18 +171,18 @@ export function typedNegative(request: { negativePrompt?: string } | StoredReque
   return (negative && withoutFlagDashes(negative)) || undefined;
 }
 
-/** The lossless PNG of a result, as a file. */
-export const originalFile: Operation<string> = async (deps, ctx, jobId) => {
-  const data = resultBytes(deps.store, jobId);
-  // Fetched by its owner (from /queue when undelivered): it has reached them now.
-  if (ownerKey(deps.store.get(jobId)?.owner ?? ctx.user) === ownerKey(ctx.user))
-    deps.store.deliveries.clear(jobId);
-  return {
-    text: [],
-    asFiles: true,
-    images: [{ data, filename: `dimoo-${jobId.slice(0, 8)}.png`, mime: 'image/png' }],
-  };
-};
+/**
+ * The lossless PNG of a result, as a file. Fetched by its owner from /queue (undelivered), it delivers the job once
+ * the platform took the file (`Reply.delivers`): refused, the job stays listed.
+ */
+export const originalFile: Operation<string> = async (deps, _ctx, jobId) => ({
+  text: [],
+  asFiles: true,
+  images: [
+    { data: resultBytes(deps.store, jobId), filename: `dimoo-${jobId.slice(0, 8)}.png`, mime: 'image/png' },
+  ],
+  delivers: [jobId],
+});
 
 /** A follow-up of an image job: its request changed by `change`, its inputs copied, its origin remembered. */
 export function again(

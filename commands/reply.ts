@@ -159,6 +159,12 @@ export interface Reply {
   /** Send the images as files, untouched (Telegram `sendDocument`), not as photos a platform recompresses. */
   asFiles?: boolean;
   /**
+   * Jobs whose undelivered result this reply's images are (the file fetched by a /queue line's button). Delivered
+   * only once every image was sent, as a line's `ReplyText.delivers`: the adapter says so (`Commands.delivered`,
+   * through adapters/shared/delivered.ts); a file the platform refused, or left out, leaves the job listed.
+   */
+  delivers?: readonly string[];
+  /**
    * A job's state to show at once, not at its message's next paced turn: the bot is stopping and this is the job's
    * last state before it is back (its adapter stops soon after).
    */

@@ -30,12 +30,14 @@ export function withUndeliveredNotice(
 
 /**
  * A message holding `lines` reached the user: the endings they deliver are delivered (no longer listed), those
- * they tell of are told (no longer announced). Only the user's own jobs are touched.
+ * they tell of are told (no longer announced), and `jobs` (whose files it carried) are delivered. Only the user's
+ * own jobs are touched.
  */
 export function handOver(
   deps: Pick<CommandDeps, 'store'>,
   ctx: CommandContext,
   lines: readonly ReplyText[],
+  jobs: readonly string[] = [],
 ): void {
   const { store } = deps;
   const mine = (id: string) => {
@@ -47,4 +49,5 @@ export function handOver(
     const told = (line.tells ?? []).filter(mine);
     if (told.length > 0) store.deliveries.markTold(told);
   }
+  for (const id of jobs.filter(mine)) store.deliveries.clear(id);
 }

@@ -67,7 +67,9 @@ export const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
 
 /**
  * The reply with every image within `limit` bytes: a PNG over it becomes WebP or JPEG (see `fitImage`) and the
- * message says so; one that cannot be made to fit is left out, with a line saying why.
+ * message says so; one that cannot be made to fit is left out, with a line saying why, and then the reply delivers
+ * no job (`Reply.delivers`: a /queue line's file stays listed for a channel that takes it). A converted one does:
+ * no channel with this limit could be sent more.
  */
 export async function fitReply(reply: Reply, limit: number): Promise<Reply> {
   if (!reply.images?.some((image) => image.data.byteLength > limit)) return reply;
@@ -86,7 +88,9 @@ export async function fitReply(reply: Reply, limit: number): Promise<Reply> {
       note('result.converted', { limitBytes: limit, format: fitted.format.toUpperCase() });
     images.push({ data: fitted.data, filename: fitted.filename, mime: fitted.mime, alt: fitted.alt });
   }
-  return { ...reply, text: [...reply.text, ...notes], images };
+  const { delivers, ...rest } = reply;
+  const whole = images.length === reply.images.length && delivers !== undefined;
+  return { ...rest, text: [...reply.text, ...notes], images, ...(whole ? { delivers } : {}) };
 }
 
 /** A stable signature of what a reply shows (in any language), to skip edits that would change nothing. */

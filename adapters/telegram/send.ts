@@ -52,14 +52,17 @@ export async function sendImages(
 ): Promise<void> {
   const caption = replyText(reply, locale, 1024);
   const markup = keyboard(reply, locale);
+  const { delivers, ...captioned } = reply;
   for (const [i, image] of (reply.images ?? []).entries()) {
     const first =
       i === 0 ? { ...parameters, ...(reply.text.length > 0 ? { caption } : {}), reply_markup: markup } : {};
     const extra = { ...first, ...inTopic(threadId) };
     const send = () => sendImage(api, chatId, image, extra, reply.asFiles === true, persist);
     // The reply's lines are the first image's caption: sent with it.
-    await (i === 0 ? sendPart(reply, sent, send) : send());
+    await (i === 0 ? sendPart(captioned, sent, send) : send());
   }
+  // What its images deliver (a fetched file) once every one was sent: a refusal above threw before this.
+  if (delivers !== undefined) sent({ text: [], delivers });
 }
 
 /** One image: a photo, or a document when asked for files, past a photo's limits, or refused as a photo. */

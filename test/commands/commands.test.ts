@@ -1726,7 +1726,14 @@ describe('undelivered endings', () => {
       labelKey: 'button.original_of',
       params: { id: (image.jobId as string).slice(0, 8) },
     });
-    await commands.pressButton(ctx('7'), `original:${image.jobId}`);
+    // The file delivers the image only once the adapter sent it: pressed and refused, it is still listed; sent
+    // to someone else (an admin's press), it is not the owner's delivery.
+    const file = await commands.pressButton(ctx('7'), `original:${image.jobId}`);
+    expect(file.delivers).toEqual([image.jobId]);
+    expect(keys(await commands.run(ctx('7'), { name: 'queue' }))).toContain('queue.undelivered');
+    commands.delivered(ctx('8'), file.text, file.delivers);
+    expect(keys(await commands.run(ctx('7'), { name: 'queue' }))).toContain('queue.undelivered');
+    commands.delivered(ctx('7'), file.text, file.delivers);
     expect(keys(await commands.run(ctx('7'), { name: 'queue' }))).not.toContain('queue.undelivered');
   });
 

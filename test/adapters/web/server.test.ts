@@ -285,4 +285,40 @@ describe('playground server', () => {
     expect(store.deliveries.undeliveredOf(owner)).toEqual([]);
     expect((await post('/queue')).join('\n')).not.toContain(text);
   });
+
+  it('the file of a lost image, fetched with its /queue button, delivers it with the response that carries it', async () => {
+    const { port } = await start('127.0.0.1');
+    const userId = '0b5e7a1c-0000-4000-8000-00000000f11e';
+    const cookie = `dimoo_uid=${userId}`;
+    await send(port, '/api/messages', {
+      method: 'POST',
+      headers: { ...multipart('').headers, cookie },
+      body: multipart('/imagine a template fox').body,
+    });
+    const { store } = playground.jobs;
+    const owner = { platform: 'web' as const, userId };
+    const [queued] = store.byStatus('queued').filter((job) => job.owner.userId === userId);
+    const lost: Job = {
+      ...(queued as Job),
+      id: store.newId(),
+      seq: store.nextSeq(),
+      status: 'done',
+      result: { file: 'result.png' },
+    };
+    store.insert(lost);
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#a22' } })
+      .png()
+      .toBuffer();
+    store.writeFile(lost.id, 'result.png', png);
+    store.deliveries.markUndelivered(lost.id);
+    const answer = await send(port, '/api/actions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: Buffer.from(JSON.stringify({ id: `original:${lost.id}` })),
+    });
+    expect(answer.status).toBe(200);
+    const { images } = JSON.parse(answer.body) as { images: Array<{ filename: string }> };
+    expect(images.map((image) => image.filename)).toEqual([`dimoo-${lost.id.slice(0, 8)}.png`]);
+    expect(store.deliveries.undeliveredOf(owner)).toEqual([]);
+  });
 });
