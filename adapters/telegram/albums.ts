@@ -26,15 +26,15 @@ export class AlbumCollector<T> {
     this.pending.set(groupId, { items, timer });
   }
 
-  /**
-   * Hands over every album still being collected, now (shutdown): Telegram will not send their updates again, so
-   * an album dropped here would be lost.
-   */
   /** Albums still gathering. */
   get size(): number {
     return this.pending.size;
   }
 
+  /**
+   * Hands over every album still being collected, now (shutdown): Telegram will not send their updates again (an
+   * album not handed over waits in the inbox for the next start, inbox.ts).
+   */
   flush(): void {
     for (const groupId of [...this.pending.keys()]) this.handOver(groupId);
   }

@@ -4,8 +4,8 @@
 // the queue replaces it (edits.ts). Long polling by default; a webhook with a secret token when configured; either
 // way `health()` says when the bot cannot hear Telegram. What in a chat is meant for the bot: addressing.ts; a group
 // upgraded to a supergroup is followed (migrations.ts); a chat that removed the bot has its jobs withdrawn (removal.ts).
-// Here the updates are wired and the bot started and stopped; messages are read in messages.ts, presses in
-// button-presses.ts.
+// Every update is kept in the job store until handled (inbox.ts), so a crash loses none. Here the updates are wired
+// and the bot started and stopped; messages are read in messages.ts, presses in button-presses.ts.
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, type Context } from 'grammy';
@@ -21,6 +21,7 @@ import { registerAdminMenus, registerSharedMenus } from './command-menus.js';
 import { EditedRequests } from './edits.js';
 import { PollHealth, type WebhookWatch, watchWebhook } from './health.js';
 import { InFlight, settleBy } from './in-flight.js';
+import { TelegramInbox } from './inbox.js';
 import { IncomingImages } from './incoming-images.js';
 import { TelegramJobMessages } from './job-messages.js';
 import { TelegramMessages } from './messages.js';
@@ -42,8 +43,10 @@ const STOP_WAIT_MS = 10_000;
 export class TelegramBot {
   readonly bot: Bot;
   private readonly jobMessages: TelegramJobMessages;
-  /** Telegram delivers an update again after a restart or a failed webhook answer: each is handled once. */
+  /** An update comes again after a restart (Telegram's or the inbox's) or a failed webhook answer: handled once. */
   private readonly repeats: RepeatedUpdates;
+  /** Updates taken and not yet handled, kept in the job store: a crash hands them to the next start. */
+  private readonly inbox: TelegramInbox;
   private polling?: Polling;
   private webhookWatch?: WebhookWatch;
   private unsubscribe?: () => void;
@@ -64,7 +67,9 @@ export class TelegramBot {
     if (!token) throw new Error('TELEGRAM_TOKEN is not set');
     this.albums = new AlbumCollector(options.albumQuietMs ?? 800, (items) => {
       const first = items[0];
-      if (first) void this.handlers.track(this.guard(first, () => this.messages.onAlbum(items)));
+      if (!first) return;
+      const album = this.guard(first, () => this.messages.onAlbum(items));
+      void this.handlers.track(album.finally(() => this.inbox.finished(items)));
     });
     this.bot = new Bot(token, options.apiRoot ? { client: { apiRoot: options.apiRoot } } : {});
     // Waits out 429 retry_after (up to a minute) and gives up on network errors after a few tries, so nothing
@@ -77,7 +82,10 @@ export class TelegramBot {
     this.bot.use((_ctx, next) => this.handlers.track(next()));
     const { store, queue } = options.jobs;
     this.repeats = new RepeatedUpdates({ store, queue, api: this.bot.api, log: options.log });
-    this.bot.use((ctx, next) => (this.repeats.firstDelivery(ctx.update.update_id) ? next() : undefined));
+    this.inbox = new TelegramInbox(store.inbox, options.log);
+    this.bot.use((ctx, next) =>
+      this.inbox.handle(ctx, next, this.repeats.firstDelivery(ctx.update.update_id)),
+    );
     // Chats are served concurrently (one slow download holds up only its own chat), each chat's updates in order.
     this.bot.use(sequentialize((ctx: Context) => (ctx.chat ? String(ctx.chat.id) : undefined)));
     this.jobMessages = new TelegramJobMessages(this.bot.api, {
@@ -131,8 +139,10 @@ export class TelegramBot {
       const group = ctx.message.media_group_id;
       // Album items are handled together once the album is complete; the handler returns at once so the
       // other items (later updates) can arrive.
-      if (group) this.albums.add(`${ctx.chat.id}:${group}`, ctx.message.message_id, ctx);
-      else return this.guard(ctx, () => this.messages.onImage(ctx));
+      if (group) {
+        this.inbox.defer(ctx);
+        this.albums.add(`${ctx.chat.id}:${group}`, ctx.message.message_id, ctx);
+      } else return this.guard(ctx, () => this.messages.onImage(ctx));
     });
     // Any other captioned file (a video, a voice note): a command on it is answered too.
     this.bot.on('message:caption', (ctx) => this.guard(ctx, () => this.messages.onNotImage(ctx)));
@@ -166,6 +176,7 @@ export class TelegramBot {
     await registerSharedMenus(this.bot.api, specs, log);
     // Admins' own menus are a call per admin and language: they must not hold up serving everyone.
     this.adminMenus = registerAdminMenus(this.bot.api, specs, config.adminIds, log, this.stopping.signal);
+    this.handleLeftovers();
     const { webhookUrl, webhookSecret } = config.telegram;
     if (webhookUrl && webhookSecret) {
       await this.startWebhook(webhookUrl, webhookSecret);
@@ -175,8 +186,27 @@ export class TelegramBot {
     // earlier webhook-mode run would make getUpdates fail, so it goes first.
     await this.bot.api.deleteWebhook({ drop_pending_updates: false });
     const health = new PollHealth(this.options.pollUnhealthyMs);
-    this.polling = startPolling(this.bot, log, this.options.pollRetryMs, health);
+    this.polling = startPolling(this.bot, log, {
+      retryMs: this.options.pollRetryMs,
+      health,
+      received: (updates) => this.inbox.received(updates),
+    });
     log.info({ bot: this.bot.botInfo.username }, 'telegram connected (long polling)');
+  }
+
+  /**
+   * Hands what an earlier run took and did not finish (inbox.ts) to the handlers before anything new arrives; a
+   * chat's updates are handled in order (sequentialize), so a new one waits for its chat's leftovers. Telegram's own
+   * second delivery of one (it was never confirmed) is then a repeat, given-up ones included.
+   */
+  private handleLeftovers(): void {
+    const { replay, givenUp } = this.inbox.leftovers();
+    // Marks them as seen in this run.
+    for (const id of givenUp) this.repeats.firstDelivery(id);
+    for (const update of replay)
+      void this.bot
+        .handleUpdate(update)
+        .catch((error: unknown) => this.options.log.warn({ err: error }, 'telegram update failed'));
   }
 
   /**
@@ -216,11 +246,12 @@ export class TelegramBot {
   }
 
   /**
-   * Stops taking updates, then finishes what was taken (handlers in flight, albums still gathering: Telegram will
-   * not send those updates again), while job events still reach their messages; then ends the jobs' flood waits and
-   * waits for their endings, all within STOP_WAIT_MS, so the store closes after them. The worker has drained by
-   * then: a command finished here is answered with the queue's refusal rather than lost. In webhook mode the webhook
-   * stays registered: Telegram keeps the updates that arrive meanwhile and delivers them after a restart.
+   * Stops taking updates, then finishes what was taken (handlers in flight, albums still gathering), while job events
+   * still reach their messages; then ends the jobs' flood waits and waits for their endings, all within STOP_WAIT_MS,
+   * so the store closes after them. The worker has drained by then: a command finished here is answered with the
+   * queue's refusal. What is not finished by then (Telegram will not send it again) stays in the inbox and is handled
+   * at the next start. In webhook mode the webhook stays registered: Telegram keeps the updates that arrive meanwhile
+   * and delivers them after a restart.
    */
   async stop(): Promise<void> {
     const deadline = Date.now() + STOP_WAIT_MS;
@@ -238,10 +269,15 @@ export class TelegramBot {
     else
       this.options.log.warn(
         { albums: this.albums.size },
-        'telegram albums dropped at stop: handlers ran late',
+        'telegram albums left for the next start: handlers ran late',
       );
     if (!(await this.handlers.settle(deadline)))
-      this.options.log.warn({ handlers: this.handlers.size }, 'telegram handlers still running at stop');
+      this.options.log.warn(
+        { handlers: this.handlers.size },
+        'telegram handlers still running at stop: their updates are handled again at the next start',
+      );
+    // The store closes next: what still runs leaves its update kept.
+    this.inbox.close();
     this.unsubscribe?.();
     await this.jobMessages.stop(deadline);
     await settleBy(Promise.all([intake, this.adminMenus]), deadline);

@@ -14,9 +14,12 @@ export interface TelegramOptions {
   deliveries: DeliveryLog;
   /**
    * The jobs an edited request may replace (its author's recent ones, cancelled while they wait), and where the bot's
-   * open questions are kept.
+   * open questions and the updates not yet handled (inbox.ts) are kept.
    */
-  jobs: { store: Pick<JobStore, 'recentOf' | 'questions'>; queue: Pick<JobQueueApi, 'get' | 'cancel'> };
+  jobs: {
+    store: Pick<JobStore, 'recentOf' | 'questions' | 'inbox'>;
+    queue: Pick<JobQueueApi, 'get' | 'cancel'>;
+  };
   /** Tests and the soak count how each job's ending reached its owner. */
   onDelivery?: (jobId: string, delivery: Delivery) => void;
   /** Tests point grammY at a local Bot API. */

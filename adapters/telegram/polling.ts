@@ -3,9 +3,11 @@
 // nothing. Here a failed poll is tried again at a fixed interval for as long as the process runs, and the log says
 // when polling starts failing, when it recovers, and when it ends for a reason retries cannot fix (a revoked token:
 // 401). Another process polling with the same token (409) is retried: it may be the instance a deploy replaces. The
-// same calls feed the adapter's /readyz check.
+// same calls feed the adapter's /readyz check, and hand each fetched batch to `received` before the runner sees it:
+// the runner confirms a batch by fetching the next, before handling it (inbox.ts keeps it until handled).
 import { type RunnerHandle, run } from '@grammyjs/runner';
 import type { Bot } from 'grammy';
+import type { Update } from 'grammy/types';
 import type { Logger } from '../../src/log.js';
 import { LONG_POLL_S, PollHealth } from './health.js';
 
@@ -31,13 +33,16 @@ export interface Polling {
   health: PollHealth;
 }
 
-export function startPolling(
-  bot: Bot,
-  log: Logger,
-  retryMs = POLL_RETRY_MS,
-  health = new PollHealth(),
-): Polling {
-  watchPolls(bot, log, retryMs, health);
+export interface PollOptions {
+  retryMs?: number;
+  health?: PollHealth;
+  /** Each fetched batch, before it is handled (inbox.ts). */
+  received?: (updates: Update[]) => void;
+}
+
+export function startPolling(bot: Bot, log: Logger, options: PollOptions = {}): Polling {
+  const { retryMs = POLL_RETRY_MS, health = new PollHealth(), received } = options;
+  watchPolls(bot, log, retryMs, health, received);
   const runner = run(bot, {
     // The runner's own error output goes to the console; watchPolls logs failures through the logger instead.
     runner: {
@@ -57,7 +62,13 @@ export function startPolling(
 }
 
 /** Logs the first failed poll of a run of failures (then every FAILURES_PER_LOG-th) and the recovery. */
-function watchPolls(bot: Bot, log: Logger, retryMs: number, health: PollHealth): void {
+function watchPolls(
+  bot: Bot,
+  log: Logger,
+  retryMs: number,
+  health: PollHealth,
+  received?: (updates: Update[]) => void,
+): void {
   let failures = 0;
   const failed = (err: unknown) => {
     failures += 1;
@@ -80,6 +91,7 @@ function watchPolls(bot: Bot, log: Logger, retryMs: number, health: PollHealth):
     if (!result.ok) failed(result);
     else {
       health.answered();
+      received?.(result.result as Update[]);
       if (failures > 0) {
         log.info({ failures }, 'telegram polling recovered');
         failures = 0;

@@ -1,19 +1,19 @@
-// Updates Telegram delivers again. An update whose offset was not confirmed comes again: after a crash or a restart,
-// or as a webhook retry when the answer was slow. Within a run the update_id settles it (a bounded memory). Across a
-// restart the job store does: every job keeps the chat and message that asked for it, or the button press
-// (senders.ts `contextOf`), written in the same step as the job itself. Persisting handled update ids instead would
-// need a write of its own per update, and either order loses something: marked before handling, a crash in between
-// drops the request; marked after, a crash between the job and the mark runs it twice. What a job says was asked is
-// exactly what must not be asked twice.
+// Updates handled again. After a crash or a restart an update comes again from Telegram when its offset was not
+// confirmed (or as a webhook retry when the answer was slow), and from the inbox (inbox.ts), which keeps every update
+// from its arrival until its handling ends: polling confirms a batch by asking for the next at once, before handling
+// it (@grammyjs/runner, up to 500 updates in flight), so without the inbox a crash meanwhile would lose the request.
+// Within a run the update_id settles it (a bounded memory; the inbox's leftovers are handled first, so Telegram's own
+// second delivery of one is the repeat). Across a restart the job store does: every job keeps the chat and message
+// that asked for it, or the button press (senders.ts `contextOf`), written in the same step as the job itself. The
+// inbox cannot: its row goes when the handling ends, a separate write, so a crash between the job and that removal
+// hands the update on again. What a job says was asked is exactly what must not be asked twice.
 // - A message of a sender in a chat is a repeat when one of their jobs came from it, or from a later message of the
 //   same chat: a chat's updates are handled in order (bot.ts, sequentialize), so a job from a later message means
 //   this one was handled before it. That covers what made no job but must not run twice either: a bare `/cancel`
 //   that would cancel the request sent after it. A repeat made of what changes nothing (`/prefer`, `/block`, a
 //   `/cancel <id>`, `/help`) may still be answered twice when nothing after it made a job; that is only a message,
-//   and rare: polling confirms a batch by asking for the next at once, not after handling it (@grammyjs/runner, up
-//   to 500 updates in flight), and a webhook answers once the handler is done, so such an update comes again only
-//   when the process died between its answer and that confirmation. A stored mark of handled ids would not close
-//   that: written after the answer it leaves the same window, written before it a crash in between loses the answer.
+//   and rare: it needs the process to die between the answer and the end of the update's handling, a few
+//   milliseconds. Removing the row before the answer would close that window only by opening the one that loses it.
 // - An album is gathered apart from its chat's order (albums.ts): it is a repeat only when one of its items asked.
 // - A button press is a repeat when a job of the presser's came from it. Other presses change nothing twice (Cancel,
 //   Delete, More/Less name their job; a question is asked again).

@@ -25,7 +25,8 @@ export interface WebhookServer {
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger): Promise<WebhookServer> {
-  // Telegram resends an update whose request fails or times out, so a slow handler answers 200 and goes on.
+  // Telegram resends an update whose request fails or times out, so a slow handler answers 200 and goes on; what
+  // goes on past the answer (that, and an album, answered as its items arrive) is kept by inbox.ts until it ends.
   const handle = webhookCallback(bot, 'http', {
     secretToken: listen.secretToken,
     onTimeout: 'return',

@@ -11,6 +11,7 @@ export { DeliveryLog } from './deliveries.js';
 export { estimateStoredRequest } from './estimate.js';
 export type { JobEvent, JobListener } from './events.js';
 export { JobEvents } from './events.js';
+export { type InboxEntry, type InboxLimits, type Leftovers, UpdateInbox } from './inbox.js';
 export { isDiskFull } from './job-failure.js';
 export { insertFinishedImage } from './job-parts.js';
 export { type OpenQuestion, QuestionLog } from './questions.js';

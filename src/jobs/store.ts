@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BlockList } from './blocks.js';
 import { DeliveryLog } from './deliveries.js';
+import { UpdateInbox } from './inbox.js';
 import { QuestionLog } from './questions.js';
 import type { Job, JobStatus, Owner } from './types.js';
 import { ownerKey } from './types.js';
@@ -46,6 +47,8 @@ export class JobStore {
   readonly blocks: BlockList;
   /** A chat adapter's questions waiting for a reply (Telegram's Edit, Remix…), kept across restarts. */
   readonly questions: QuestionLog;
+  /** A chat adapter's updates taken and not yet handled (Telegram's), handed to the next start after a crash. */
+  readonly inbox: UpdateInbox;
 
   constructor(readonly dataDir: string) {
     mkdirSync(join(dataDir, 'jobs'), { recursive: true });
@@ -56,6 +59,7 @@ export class JobStore {
     this.deliveries = new DeliveryLog(this.db);
     this.blocks = new BlockList(this.db);
     this.questions = new QuestionLog(this.db);
+    this.inbox = new UpdateInbox(this.db);
   }
 
   newId(): string {

@@ -1,0 +1,154 @@
+// Nothing a user sent is lost to a crash. Polling confirms a batch of updates by fetching the next one, before they
+// are handled (repeats.ts), and a webhook is answered before an album is handled or once a handler has taken 50 s
+// (webhook.ts), so a process killed meanwhile (kill -9, out of memory, a crash) would take the request with it:
+// Telegram does not send it again. Each update is therefore kept in the job store (src/jobs/inbox.ts) from its
+// arrival (polling: the fetched batch, in one write, before the runner sees it; webhook: as its handling begins)
+// until its handling ends, however it ends (done, refused, failed: the process lived to answer). An album's items end
+// with the album. What an earlier run left is handled first at start, in arrival order; handling it again is safe,
+// as repeats.ts knows a request whose job exists. Bounded: the latest KEPT updates, none older than MAX_AGE_MS (as
+// Telegram keeps them), each handled at most MAX_ATTEMPTS times: an update whose handling kills the process every
+// time is given up, and the log says so.
+import type { Context, NextFunction } from 'grammy';
+import type { Update } from 'grammy/types';
+import type { UpdateInbox } from '../../src/jobs/index.js';
+import type { Logger } from '../../src/log.js';
+
+/** The most updates kept: far more than are in flight at once (the runner takes up to 500). */
+export const KEPT = 1000;
+/** Telegram keeps an undelivered update for 24 hours; one older than that is not handled after a restart. */
+export const MAX_AGE_MS = 24 * 3_600_000;
+/** The runs that may begin handling one update: the one that took it, and one more after a restart. */
+export const MAX_ATTEMPTS = 2;
+/** Updates are a few KB; a larger one is handled without being kept. */
+const MAX_UPDATE_CHARS = 64 * 1024;
+
+export class TelegramInbox {
+  /** Updates this run is handling: a second delivery of one leaves its row alone. */
+  private readonly open = new Set<number>();
+  /** Updates this run kept or judged too large to keep, until their handling ends. */
+  private readonly recorded = new Set<number>();
+  /** Album items, which end with their album rather than with their own update. */
+  private readonly deferred = new WeakSet<Context>();
+  private closed = false;
+
+  constructor(
+    private readonly store: Pick<UpdateInbox, 'add' | 'remove' | 'takeLeftovers'>,
+    private readonly log: Pick<Logger, 'info' | 'warn' | 'error'>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Keeps a fetched batch, before it is handled (polling). */
+  received(updates: readonly Update[]): void {
+    this.keep(updates.filter((u) => !this.recorded.has(u.update_id)));
+  }
+
+  /**
+   * What an earlier run left, to be handled before anything new, in arrival order; the ones given up are logged, and
+   * their ids returned with the others' so that Telegram's own second delivery of them is not handled either.
+   */
+  leftovers(): { replay: Update[]; givenUp: number[] } {
+    const { retry, givenUp, expired } = this.store.takeLeftovers({
+      now: this.now(),
+      keep: KEPT,
+      maxAgeMs: MAX_AGE_MS,
+      maxAttempts: MAX_ATTEMPTS,
+    });
+    for (const entry of givenUp)
+      this.log.error(
+        { update: entry.updateId, attempts: entry.attempts, kind: kindOf(entry.body) },
+        'telegram update given up: the process stopped while handling it each time',
+      );
+    if (expired > 0)
+      this.log.warn({ updates: expired }, 'telegram updates left by an earlier run were too old to handle');
+    const replay: Update[] = [];
+    for (const entry of retry) {
+      this.recorded.add(entry.updateId);
+      replay.push(JSON.parse(entry.body) as Update);
+    }
+    if (replay.length > 0)
+      this.log.info(
+        { updates: replay.length },
+        'telegram updates left by an earlier run: handling them first',
+      );
+    return { replay, givenUp: givenUp.map((e) => e.updateId) };
+  }
+
+  /**
+   * Middleware, once per delivery: `first` says whether this run sees the update for the first time. A first
+   * delivery is kept (unless it was already) and removed when its handling ends; a later one is dropped, and its row
+   * with it unless the first is still being handled.
+   */
+  async handle(ctx: Context, next: NextFunction, first: boolean): Promise<void> {
+    const id = ctx.update.update_id;
+    if (!first) {
+      if (!this.open.has(id)) this.remove(id);
+      return;
+    }
+    if (!this.recorded.has(id)) this.keep([ctx.update]);
+    this.open.add(id);
+    try {
+      await next();
+    } finally {
+      if (!this.deferred.has(ctx)) this.finished([ctx]);
+    }
+  }
+
+  /** The update's handling goes on after its middleware returns (an album item): `finished` ends it. */
+  defer(ctx: Context): void {
+    this.deferred.add(ctx);
+  }
+
+  /** The handling of these updates ended (an album's items). */
+  finished(contexts: readonly Context[]): void {
+    for (const ctx of contexts) {
+      const id = ctx.update.update_id;
+      this.open.delete(id);
+      this.remove(id);
+    }
+  }
+
+  /** The store is about to close: updates still being handled stay kept, for the next start. */
+  close(): void {
+    this.closed = true;
+  }
+
+  private keep(updates: readonly Update[]): void {
+    if (this.closed || updates.length === 0) return;
+    const rows: Array<{ updateId: number; body: string }> = [];
+    for (const update of updates) {
+      this.recorded.add(update.update_id);
+      const body = JSON.stringify(update);
+      if (body.length <= MAX_UPDATE_CHARS) rows.push({ updateId: update.update_id, body });
+      else
+        this.log.warn({ update: update.update_id, chars: body.length }, 'telegram update too large to keep');
+    }
+    try {
+      this.store.add(rows, this.now(), KEPT);
+    } catch (error) {
+      // A full disk must not stop the bot from hearing Telegram: the updates are handled, only not kept.
+      this.log.warn(
+        { err: error, updates: rows.length },
+        'telegram updates not kept: a crash would lose them',
+      );
+    }
+  }
+
+  private remove(id: number): void {
+    this.recorded.delete(id);
+    if (this.closed) return;
+    try {
+      this.store.remove(id);
+    } catch (error) {
+      this.log.warn({ err: error, update: id }, 'telegram update not removed from the inbox');
+    }
+  }
+}
+
+/** What kind of update a kept one is (message, callback_query…), for the log: never what it says. */
+function kindOf(body: string): string | undefined {
+  try {
+    return Object.keys(JSON.parse(body) as object).find((key) => key !== 'update_id');
+  } catch {
+    return undefined;
+  }
+}

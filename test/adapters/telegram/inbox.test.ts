@@ -1,0 +1,169 @@
+// The adapter's side of the inbox (adapters/telegram/inbox.ts) on a real store: an update is kept from its arrival
+// until its handling ends, however it ends; a second delivery leaves the first's row alone while it is handled; an
+// album item ends with its album; after close nothing touches the store; a store that fails does not stop handling.
+import Database from 'better-sqlite3';
+import { Api, Context } from 'grammy';
+import type { Update, UserFromGetMe } from 'grammy/types';
+import { describe, expect, it } from 'vitest';
+import { TelegramInbox } from '../../../adapters/telegram/inbox.js';
+import { UpdateInbox } from '../../../src/jobs/index.js';
+import { createLogger } from '../../../src/log.js';
+
+const me: UserFromGetMe = {
+  id: 1,
+  is_bot: true,
+  first_name: 'Bot',
+  username: 'bot',
+  can_join_groups: true,
+  can_read_all_group_messages: false,
+  supports_inline_queries: false,
+  can_connect_to_business: false,
+  has_main_web_app: false,
+  has_topics_enabled: false,
+  allows_users_to_create_topics: false,
+  can_manage_bots: false,
+  supports_join_request_queries: false,
+};
+const api = new Api('1:test');
+
+function update(id: number, text = 'hi'): Update {
+  const chat = { id: 7, type: 'private' as const, first_name: 'A' };
+  return {
+    update_id: id,
+    message: { message_id: id, date: 0, chat, from: { id: 7, is_bot: false, first_name: 'A' }, text },
+  };
+}
+const contextOf = (u: Update) => new Context(u, api, me);
+
+/** A logger whose lines' messages land in `lines`. */
+function capture(lines: string[] = []) {
+  const destination = { write: (line: string) => lines.push((JSON.parse(line) as { msg: string }).msg) };
+  return { lines, log: createLogger({ level: 'info', pretty: false, destination }) };
+}
+
+function setUp() {
+  const store = new UpdateInbox(new Database(':memory:'));
+  const { lines, log } = capture();
+  const kept = () => store.takeLeftovers({ now: 0, keep: 1000, maxAgeMs: 1, maxAttempts: 99 });
+  return { store, inbox: new TelegramInbox(store, log, () => 0), lines, kept };
+}
+
+/** A handler that runs until `done` is called. */
+function held(): { next: () => Promise<void>; done: () => void; failWith: (error: Error) => void } {
+  let done = () => {};
+  let failWith: (error: Error) => void = () => {};
+  const settled = new Promise<void>((resolve, reject) => {
+    done = resolve;
+    failWith = reject;
+  });
+  return { next: () => settled, done: () => done(), failWith: (error) => failWith(error) };
+}
+
+describe('TelegramInbox', () => {
+  it('keeps a fetched update until its handling ends, a failed one too', async () => {
+    const { inbox, store } = setUp();
+    inbox.received([update(1), update(2)]);
+    const one = held();
+    const two = held();
+    const first = inbox.handle(contextOf(update(1)), one.next, true);
+    const second = inbox.handle(contextOf(update(2)), two.next, true);
+    expect(store.size).toBe(2);
+    one.done();
+    await first;
+    expect(store.size).toBe(1);
+    two.failWith(new Error('handler failed'));
+    await expect(second).rejects.toThrow('handler failed');
+    expect(store.size).toBe(0);
+  });
+
+  it('keeps an update that arrives without a fetch (webhook) as its handling begins', async () => {
+    const { inbox, store } = setUp();
+    const one = held();
+    const handled = inbox.handle(contextOf(update(5)), one.next, true);
+    expect(store.size).toBe(1);
+    one.done();
+    await handled;
+    expect(store.size).toBe(0);
+  });
+
+  it('a second delivery leaves the row of one still being handled, and removes the row of one handled', async () => {
+    const { inbox, store } = setUp();
+    inbox.received([update(1)]);
+    const one = held();
+    const first = inbox.handle(contextOf(update(1)), one.next, true);
+    inbox.received([update(1)]);
+    await inbox.handle(contextOf(update(1)), async () => {}, false);
+    expect(store.size).toBe(1);
+    one.done();
+    await first;
+    // Delivered once more after it was handled: kept by the fetch, dropped as a repeat.
+    inbox.received([update(1)]);
+    expect(store.size).toBe(1);
+    await inbox.handle(contextOf(update(1)), async () => {}, false);
+    expect(store.size).toBe(0);
+  });
+
+  it("an album's items stay kept until the album is handled", async () => {
+    const { inbox, store } = setUp();
+    const items = [contextOf(update(1)), contextOf(update(2))];
+    inbox.received(items.map((c) => c.update));
+    for (const ctx of items) await inbox.handle(ctx, async () => inbox.defer(ctx), true);
+    expect(store.size).toBe(2);
+    inbox.finished(items);
+    expect(store.size).toBe(0);
+  });
+
+  it('hands out what an earlier run left, and logs the ones given up', () => {
+    const { store, lines } = setUp();
+    store.add([{ updateId: 3, body: JSON.stringify(update(3, 'poison')) }], 0, 1000);
+    const earlier = new TelegramInbox(store, capture().log, () => 0);
+    expect(earlier.leftovers().replay.map((u) => u.update_id)).toEqual([3]);
+    const later = new TelegramInbox(store, capture(lines).log, () => 0);
+    expect(later.leftovers()).toEqual({ replay: [], givenUp: [3] });
+    expect(lines).toEqual(['telegram update given up: the process stopped while handling it each time']);
+  });
+
+  it('after close an ending handler leaves its update for the next start', async () => {
+    const { inbox, kept } = setUp();
+    inbox.received([update(1)]);
+    const one = held();
+    const handled = inbox.handle(contextOf(update(1)), one.next, true);
+    inbox.close();
+    one.done();
+    await handled;
+    expect(kept().retry.map((e) => e.updateId)).toEqual([1]);
+  });
+
+  it('an update too large is handled without being kept, and a failing store stops nothing', async () => {
+    const { inbox, store, lines } = setUp();
+    inbox.received([update(1, 'x'.repeat(70_000))]);
+    expect(store.size).toBe(0);
+    const broken = new TelegramInbox(
+      {
+        add: () => {
+          throw new Error('SQLITE_FULL');
+        },
+        remove: () => {
+          throw new Error('SQLITE_FULL');
+        },
+        takeLeftovers: () => ({ retry: [], givenUp: [], expired: 0 }),
+      },
+      capture(lines).log,
+    );
+    broken.received([update(2)]);
+    let ran = false;
+    await broken.handle(
+      contextOf(update(2)),
+      async () => {
+        ran = true;
+      },
+      true,
+    );
+    expect(ran).toBe(true);
+    expect(lines).toEqual([
+      'telegram update too large to keep',
+      'telegram updates not kept: a crash would lose them',
+      'telegram update not removed from the inbox',
+    ]);
+  });
+});
