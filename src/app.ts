@@ -1,5 +1,8 @@
+import { EngineError } from '../engine/index.js';
 import type { Config } from './config/index.js';
+import { DataDirError } from './data-dir.js';
 import type { Logger } from './log.js';
+import { listenProblem } from './ops/listen-problem.js';
 
 /** The three front doors of the bot; each is an adapter under `adapters/`. */
 export type AdapterName = 'discord' | 'telegram' | 'playground';
@@ -79,9 +82,14 @@ export async function startApp(context: AppContext, factories: AdapterFactories)
       started.push(await factory(context));
       log.info({ adapter: name }, `${name} adapter started`);
     } catch (error) {
-      log.error({ adapter: name, err: error }, `${name} adapter failed to start`);
+      const ours = operatorProblem(error) !== undefined;
+      const listen = ours ? undefined : listenFailure(name, context.config, error);
+      // The operator's own problem is said once, in one line, by whoever ends the start (startFailure); a stack
+      // trace is for what is not.
+      if (!ours && listen === undefined)
+        log.error({ adapter: name, err: error }, `${name} adapter failed to start`);
       await stopAll(started, log);
-      throw error;
+      throw listen === undefined ? error : new StartError(listen, { cause: error });
     }
   }
 
@@ -94,6 +102,58 @@ export async function startApp(context: AppContext, factories: AdapterFactories)
       return stopping;
     },
   };
+}
+
+/** A start that failed for a reason the operator fixes (a port in use, a checkpoint, DATA_DIR): one line says it. */
+export class StartError extends Error {}
+
+/** The operator's own problem behind an error, as one line, or undefined when it is a bug or unknown. */
+function operatorProblem(error: unknown): string | undefined {
+  if (error instanceof StartError || error instanceof DataDirError) return error.message;
+  // 'internal' is ours to fix: its stack trace goes to the log.
+  if (error instanceof EngineError && error.code !== 'internal') return error.message;
+  return undefined;
+}
+
+/** Where each adapter listens, to name the variables of a port it could not open. */
+const LISTENS: Record<AdapterName, (config: Config) => { what: string; host: string; variables: string }> = {
+  playground: (config) => ({
+    what: 'the playground',
+    host: config.web.host,
+    variables: 'WEB_PORT or WEB_HOST',
+  }),
+  telegram: (config) => ({
+    what: "Telegram's webhook server",
+    host: config.telegram.webhookHost,
+    variables: 'TELEGRAM_WEBHOOK_PORT or TELEGRAM_WEBHOOK_HOST',
+  }),
+  discord: (config) => ({
+    what: "Discord's interactions endpoint",
+    host: config.discord.interactions?.host ?? '',
+    variables: 'DISCORD_INTERACTIONS_PORT or DISCORD_INTERACTIONS_HOST',
+  }),
+};
+
+function listenFailure(name: AdapterName, config: Config, error: unknown): string | undefined {
+  const { what, host, variables } = LISTENS[name](config);
+  const problem = listenProblem(error, host);
+  return problem && `${what} cannot listen: ${problem}. Change ${variables}.`;
+}
+
+/**
+ * The one line that says why the bot could not start, for an error the operator fixes (the configuration, the
+ * checkpoint, DATA_DIR, a port), or undefined for anything else, which deserves its stack trace.
+ */
+export function startFailure(error: unknown, config: Config): string | undefined {
+  const problem = operatorProblem(error);
+  if (problem === undefined) return undefined;
+  const checkpoint =
+    error instanceof EngineError &&
+    (error.code === 'checkpoint_missing' || error.code === 'checkpoint_invalid');
+  // "config.json is missing" alone does not say where it was looked for.
+  return checkpoint && config.modelDir !== undefined && !problem.includes(config.modelDir)
+    ? `MODEL_DIR=${config.modelDir}: ${problem}`
+    : problem;
 }
 
 async function stopAll(adapters: readonly RunningAdapter[], log: Logger): Promise<void> {
@@ -109,15 +169,22 @@ async function stopAll(adapters: readonly RunningAdapter[], log: Logger): Promis
 }
 
 /**
- * Resolves after the first SIGINT or SIGTERM has run `drain` (the running job finishes, or goes back into the queue,
- * and what that tells its users is delivered while the adapters still can), stopped the app and then run `finish`
- * (closing the shared model and queue). A second signal
- * before that is done exits at once, for an operator who does not want to wait.
+ * The signals that stop the bot cleanly. SIGHUP too: the terminal that ran it closed, or a supervisor's "reload"
+ * (the configuration is read at start only); unheard, Node ends the process on the spot, and the running job loses
+ * its one retry as if the bot had crashed.
+ */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Resolves after the first of `signals` has run `drain` (the running job finishes, or goes back into the queue, and
+ * what that tells its users is delivered while the adapters still can), stopped the app and then run `finish`
+ * (closing the shared model and queue). A second signal before that is done exits at once, for an operator who
+ * does not want to wait.
  */
 export function stopOnSignal(
   app: App,
   log: Logger,
-  signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'],
+  signals: readonly NodeJS.Signals[] = STOP_SIGNALS,
   finish: () => Promise<void> = async () => undefined,
   drain: () => Promise<void> = async () => undefined,
 ) {

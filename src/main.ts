@@ -1,23 +1,40 @@
-// `npm start`: validate the configuration, start what it asks for, stop cleanly on SIGINT/SIGTERM.
+// `npm start`: validate the configuration, start what it asks for, stop cleanly on SIGINT/SIGTERM/SIGHUP.
 
-import { EngineError } from '../engine/index.js';
-import { startApp, stopOnSignal } from './app.js';
+import { planAdapters, startApp, startFailure, stopOnSignal } from './app.js';
 import { builtAdapters, closeServices, drainServices, startServices } from './app-services.js';
-import { loadConfigOrReport, secretsOf } from './config/index.js';
-import { assertWritableDataDir, DataDirError } from './data-dir.js';
+import { type Config, ConfigError, loadConfigOrReport, portClashes, secretsOf } from './config/index.js';
+import { assertWritableDataDir, DataDirError, type DataDirLock, lockDataDir } from './data-dir.js';
 import { createLogger } from './log.js';
 
 async function main(): Promise<number> {
   const config = loadConfigOrReport((text) => process.stderr.write(text));
   if (!config) return 1;
+  const clashes = portClashes(
+    config,
+    planAdapters(config).map((p) => p.name),
+  );
+  if (clashes.length > 0) {
+    process.stderr.write(`${new ConfigError(clashes, config.warnings).message}\n`);
+    return 1;
+  }
+  let lock: DataDirLock;
   try {
     assertWritableDataDir(config.dataDir);
+    // Before the model: a second bot on this DATA_DIR is refused at once, not after minutes of loading.
+    lock = lockDataDir(config.dataDir);
   } catch (error) {
     if (!(error instanceof DataDirError)) throw error;
     process.stderr.write(`${error.message}\n`);
     return 1;
   }
+  try {
+    return await run(config);
+  } finally {
+    lock.release();
+  }
+}
 
+async function run(config: Config): Promise<number> {
   const log = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   // discord.js turns a malformed gateway event into an unhandled rejection inside its WebSocket layer; logging it
   // keeps the bot serving instead of letting Node end the process.
@@ -41,8 +58,10 @@ async function main(): Promise<number> {
     log.info('stopped');
     return 0;
   } catch (error) {
-    // A missing CUDA library or a broken checkpoint is the operator's to fix: one line that names it.
-    if (error instanceof EngineError) process.stderr.write(`dimoo-bot could not start: ${error.message}\n`);
+    // A missing CUDA library, a broken checkpoint, a port in use, a full disk: the operator's to fix, one line that
+    // names it. Anything else is a bug, with its stack trace.
+    const problem = startFailure(error, config);
+    if (problem !== undefined) process.stderr.write(`dimoo-bot could not start: ${problem}\n`);
     else log.fatal({ err: error }, 'dimoo-bot could not start');
     await closeServices().catch(() => undefined);
     return 1;

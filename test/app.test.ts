@@ -105,6 +105,28 @@ describe('stopOnSignal', () => {
     expect(process.listenerCount('SIGUSR2')).toBe(before);
   });
 
+  it('stops cleanly on SIGHUP too (a closed terminal, a supervisor), not only SIGINT and SIGTERM', async () => {
+    const journal: string[] = [];
+    const { log } = capturedLogger();
+    const app = await startApp(
+      { config: loadConfig({ DISCORD_TOKEN: 'discord-token' }), log },
+      { discord: testAdapter('discord', journal) },
+    );
+    const before = process.listenerCount('SIGHUP');
+    const stopped = stopOnSignal(
+      app,
+      log,
+      undefined,
+      undefined,
+      async () => void journal.push('drain worker'),
+    );
+    // Emitted, not sent: without a handler Node's default for SIGHUP would end the test runner itself.
+    process.emit('SIGHUP', 'SIGHUP');
+    await expect(stopped).resolves.toBe('SIGHUP');
+    expect(journal).toEqual(['start discord', 'drain worker', 'stop discord']);
+    expect(process.listenerCount('SIGHUP')).toBe(before);
+  });
+
   it('lets the running job finish before the adapters stop, so its result is still delivered; then closes', async () => {
     const journal: string[] = [];
     const { log } = capturedLogger();

@@ -5,12 +5,15 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/index.js';
 import { SharedState } from '../src/jobs/distributed/shared-state.js';
 import { JobQueue } from '../src/jobs/queue.js';
 import { JobStore } from '../src/jobs/store.js';
+import { createLogger } from '../src/log.js';
 import { AdapterHealth } from '../src/ops/adapter-health.js';
 import { BotMetrics, depthOf } from '../src/ops/metrics.js';
 import { type OpsServer, startOpsServer } from '../src/ops/server.js';
+import { openServices } from '../src/services.js';
 import { TimedEngineDouble } from './doubles/timed-engine.js';
 import { REDIS_URL, skipWithoutRedis } from './jobs/distributed/redis-harness.js';
 
@@ -73,6 +76,14 @@ describe('operators’ endpoints', () => {
     expect(text).toMatch(/dimoo_engine_step_seconds_count [1-9]/);
     expect(text).toMatch(/dimoo_worker_busy_ratio\{worker="local"\} 0\.\d+/);
     expect(text).toContain('dimoo_queue_depth{priority="normal"} 0');
+  });
+
+  it("reports the process's own memory, CPU and event loop lag, in Prometheus' units", async () => {
+    const text = await new BotMetrics().text();
+    expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(text).toMatch(/^process_cpu_seconds_total \d/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    expect(text).toMatch(/^process_start_time_seconds \d+/m);
   });
 
   it('a front-end of a shared queue reports no busy ratio (it runs no job); a set memory budget is reported', async () => {
@@ -264,4 +275,30 @@ describe('readiness never hangs', () => {
     expect(status).toBe(503);
     expect(ms).toBeLessThan(2000);
   });
+});
+
+describe('readiness follows the life of the bot', () => {
+  it('/readyz is 503 until the worker runs, 200 while it does, and 503 again from the moment it stops', async () => {
+    const port = await freePort();
+    const config = loadConfig({
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-ops-life-')),
+      DEVICE: 'cpu',
+      METRICS_PORT: String(port),
+    });
+    const services = await openServices(config, createLogger({ level: 'silent' }));
+    closing.push(() => services.close());
+    const readyz = async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+      return [response.status, await response.text()];
+    };
+    // The model is loaded, but the adapters are still connecting (a platform that cannot be reached holds that up).
+    expect(await readyz()).toEqual([503, 'not ready: starting\n']);
+    services.start();
+    expect(await readyz()).toEqual([200, 'ready\n']);
+    const draining = services.drain?.();
+    // While the running job gets its grace, nothing new should be sent here.
+    expect(await readyz()).toEqual([503, 'not ready: stopping\n']);
+    await draining;
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+  }, 30_000);
 });

@@ -5,6 +5,7 @@ import { MAX_INPUT_PIXELS as ENGINE_MAX_INPUT_PIXELS } from '../../engine/index.
 import { type Env, envSchema, SECRET_VARIABLES } from './schema.js';
 import { describeUnknown, unknownVariables } from './unknown-variables.js';
 
+export { portClashes } from './ports.js';
 export { SECRET_VARIABLES } from './schema.js';
 
 export interface Config {

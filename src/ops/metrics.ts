@@ -2,7 +2,7 @@
 // process, a front-end (its own jobs) and a worker (the jobs it runs) all count the same way; sum them across
 // instances. Queue depth is the shared queue as this process sees it (every front-end reports the same figure: take
 // the max, not the sum).
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Job, JobEvent } from '../jobs/index.js';
 
 const WAIT_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 3600];
@@ -42,6 +42,9 @@ export class BotMetrics {
   ) {
     const registers = [this.registry];
     const { depth, leader, adapters } = options;
+    // The process's own (process_resident_memory_bytes, process_cpu_seconds_total, nodejs_eventloop_lag_seconds…):
+    // a bot whose memory grows or whose event loop stalls under a big model is seen before its users notice.
+    collectDefaultMetrics({ register: this.registry });
     if (adapters)
       new Gauge({
         name: 'dimoo_adapter_up',

@@ -1,5 +1,6 @@
 // The operators' HTTP endpoints on their own port (loopback by default): /metrics (Prometheus text), /healthz (the
-// process answers) and /readyz (the model is loaded, or the shared queue is reachable). Nothing else is served.
+// process answers) and /readyz (the worker runs on the loaded model, or the shared queue is reachable, and the bot
+// is not stopping). Nothing else is served.
 // /readyz always answers within READY_TIMEOUT_MS: an orchestrator's probe that hangs is as bad as no answer, and
 // each hung probe would leave a request open.
 import { createServer, type Server } from 'node:http';
@@ -10,6 +11,9 @@ import type { BotMetrics } from './metrics.js';
 /** How long /readyz waits for the readiness check before it answers 503. */
 export const READY_TIMEOUT_MS = 1500;
 
+/** A readiness check's answer: true when ready; a string says why not. */
+export type Readiness = boolean | string;
+
 export interface OpsServer {
   port: number;
   close(): Promise<void>;
@@ -19,7 +23,8 @@ export async function startOpsServer(options: {
   host: string;
   port: number;
   metrics: BotMetrics;
-  ready: () => Promise<boolean> | boolean;
+  /** true: ready; false or a reason (`starting`, `stopping`): /readyz is 503, with the reason. */
+  ready: () => Promise<Readiness> | Readiness;
   /** Adapters that cannot hear their platform now (`AdapterHealth.problems`): each makes /readyz 503, named. */
   problems?: () => string[];
   /** Defaults to READY_TIMEOUT_MS. */
@@ -37,14 +42,15 @@ export async function startOpsServer(options: {
     } else if (path === '/readyz') {
       const check = Promise.resolve()
         .then(options.ready)
-        .catch(() => false);
-      void within(check, readyTimeoutMs, false).then((ready) => {
-        const problems = ready ? (options.problems?.() ?? []) : [];
-        const body = !ready
-          ? 'not ready\n'
-          : problems.length
-            ? `not ready: ${problems.join('; ')}\n`
-            : 'ready\n';
+        .catch((): Readiness => false);
+      void within<Readiness>(check, readyTimeoutMs, false).then((answer) => {
+        const ready = answer === true;
+        const problems = ready ? (options.problems?.() ?? []) : typeof answer === 'string' ? [answer] : [];
+        const body = problems.length
+          ? `not ready: ${problems.join('; ')}\n`
+          : ready
+            ? 'ready\n'
+            : 'not ready\n';
         res.writeHead(ready && !problems.length ? 200 : 503, { 'content-type': 'text/plain' }).end(body);
       });
     } else if (path === '/metrics') {
