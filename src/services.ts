@@ -3,17 +3,19 @@
 // never loads the model (`dimoo worker` processes do). With no MODEL_DIR the bundled model is a generated random
 // checkpoint under DATA_DIR: it works end to end and produces noise, which is said plainly at start-up.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, parse } from 'node:path';
 import { createEngine, type Engine, estimateCost, makeTestCheckpoint } from '../engine/index.js';
 import type { Config } from './config/index.js';
+import { DataDirError, dataDirProblem } from './data-dir.js';
 import { FrontQueue } from './jobs/distributed/front-queue.js';
 import { SharedState } from './jobs/distributed/shared-state.js';
 import { type JobQueueApi, JobStore, type JobSystem, openJobSystem, RetentionSweeper } from './jobs/index.js';
 import type { Logger } from './log.js';
 import { AdapterHealth } from './ops/adapter-health.js';
+import { listenProblem } from './ops/listen-problem.js';
 import { BotMetrics, depthOf } from './ops/metrics.js';
-import { type OpsServer, startOpsServer } from './ops/server.js';
+import { type OpsServer, type Readiness, startOpsServer } from './ops/server.js';
 
 export interface Services {
   /** The model, in single-process mode; front-ends of a shared queue have none. */
@@ -61,6 +63,32 @@ function engineLog(log: Logger) {
     log[level](fields ?? {}, message);
 }
 
+/**
+ * Writes the bundled checkpoint beside its place and moves it there whole: a start cut short (a full disk, Ctrl-C)
+ * would otherwise leave a folder that has config.json, so it is not made again, but whose weights are cut off, and
+ * every later start fails on it. A full or read-only disk is the operator's to fix: one line naming DATA_DIR.
+ */
+function generateBundledModel(dataDir: string, modelDir: string): void {
+  const partial = `${modelDir}${PARTIAL}${process.pid}`;
+  try {
+    // What earlier starts cut short left (this process holds DATA_DIR: no other is writing them now); a folder
+    // without config.json is one from before they were written aside.
+    const { dir, base } = parse(modelDir);
+    for (const name of existsSync(dir) ? readdirSync(dir) : [])
+      if (name.startsWith(`${base}${PARTIAL}`)) rmSync(join(dir, name), { recursive: true, force: true });
+    rmSync(modelDir, { recursive: true, force: true });
+    makeTestCheckpoint({ out: partial, preset: BUNDLED_PRESET, dtype: 'fp32' });
+    renameSync(partial, modelDir);
+  } catch (error) {
+    rmSync(partial, { recursive: true, force: true });
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== 'string') throw error;
+    throw new DataDirError(`DATA_DIR=${dataDir} ${dataDirProblem(code, error)}`);
+  }
+}
+
+const PARTIAL = '.partial-';
+
 /** Opens the model of MODEL_DIR, or the bundled random checkpoint (generated on first use). */
 export async function openEngine(
   config: Config,
@@ -72,7 +100,7 @@ export async function openEngine(
     modelDir = bundledModelDir(config);
     if (!existsSync(join(modelDir, 'config.json'))) {
       log.info({ modelDir }, 'generating the bundled random checkpoint (first start)');
-      makeTestCheckpoint({ out: modelDir, preset: BUNDLED_PRESET, dtype: 'fp32' });
+      generateBundledModel(config.dataDir, modelDir);
     }
     log.warn(
       { modelDir },
@@ -102,7 +130,7 @@ export async function startOps(
   config: Config,
   log: Logger,
   metrics: BotMetrics,
-  ready: () => Promise<boolean> | boolean,
+  ready: () => Promise<Readiness> | Readiness,
   health?: AdapterHealth,
 ): Promise<OpsServer | undefined> {
   if (config.warnings?.length)
@@ -122,8 +150,31 @@ export async function startOps(
     );
     return server;
   } catch (error) {
-    log.warn({ err: error }, 'could not serve /metrics');
+    const problem = listenProblem(error, config.metrics.host);
+    if (problem === undefined) log.warn({ err: error }, 'could not serve /metrics');
+    else
+      log.warn(
+        `could not serve /metrics, /healthz and /readyz: ${problem}. Change METRICS_PORT or METRICS_HOST.`,
+      );
     return undefined;
+  }
+}
+
+/**
+ * Where a process is in its life, for /readyz: not ready while it starts (the model loads, the adapters connect:
+ * a platform that cannot be reached holds that up for as long as it lasts) nor once it stops (the grace given to
+ * the running job), so a load balancer or orchestrator never counts on a bot that is not taking work.
+ */
+class Phase {
+  #now: 'starting' | 'running' | 'stopping' = 'starting';
+  started(): void {
+    if (this.#now === 'starting') this.#now = 'running';
+  }
+  stopping(): void {
+    this.#now = 'stopping';
+  }
+  readiness(): Readiness {
+    return this.#now === 'running' ? true : this.#now;
   }
 }
 
@@ -134,14 +185,16 @@ export async function openServices(
 ): Promise<Services> {
   if (config.distributed) return openFrontEnd(config, log, config.distributed);
   // The operators' endpoints come up before the model (minutes for the real checkpoint): /healthz answers while it
-  // loads, and /readyz says 503 until the queue runs on it.
+  // loads and the adapters connect, and /readyz says 503 until the worker runs (start(), once every adapter is up)
+  // and again from the moment the bot begins to stop.
   let jobs: JobSystem | undefined;
   const health = new AdapterHealth();
   const metrics = new BotMetrics({
     depth: { depth: () => depthOf(jobs?.queue.plannedOrder() ?? []) },
     adapters: health,
   });
-  const ops = await startOps(config, log, metrics, () => jobs !== undefined, health);
+  const phase = new Phase();
+  const ops = await startOps(config, log, metrics, () => phase.readiness(), health);
   let opened: { engine: Engine; bundledModel: boolean };
   try {
     opened = await openEngine(config, log);
@@ -166,10 +219,17 @@ export async function openServices(
     metrics,
     bundledModel,
     health,
-    start: () => system.queue.start(),
+    start: () => {
+      system.queue.start();
+      phase.started();
+    },
     // The queue's stop is once-only: close() below waits for this same stop.
-    drain: () => system.queue.stop({ waitMs: config.queue.shutdownGraceMs ?? 10_000 }),
+    drain: () => {
+      phase.stopping();
+      return system.queue.stop({ waitMs: config.queue.shutdownGraceMs ?? 10_000 });
+    },
     async close() {
+      phase.stopping();
       await ops?.close();
       // The worker first (the running job finishes within the grace or goes back into the queue), then the model,
       // and the database last: nothing may write to it after it closes.
@@ -223,8 +283,17 @@ async function openFrontEnd(
   queue.subscribe((event) => metrics.observe(event));
   // Served before connecting: connect() waits for as long as Redis is down, and meanwhile /healthz must answer
   // and /readyz say 503 (bounded: a PING would wait for Redis too).
-  let connected = false;
-  const ops = await startOps(config, log, metrics, () => connected && state.reachable(READY_PING_MS), health);
+  const phase = new Phase();
+  const ops = await startOps(
+    config,
+    log,
+    metrics,
+    () => {
+      const readiness = phase.readiness();
+      return readiness === true ? state.reachable(READY_PING_MS) : readiness;
+    },
+    health,
+  );
   try {
     await queue.connect();
   } catch (error) {
@@ -233,7 +302,6 @@ async function openFrontEnd(
     state.redis.disconnect();
     throw error;
   }
-  connected = true;
   log.info({ frontEnd: queue.id }, 'front-end of the shared queue (GPU workers run `dimoo worker`)');
   // A front-end keeps its jobs' inputs and results in its own DATA_DIR too (Redis's copies expire after 7 days).
   const retention = new RetentionSweeper({ store, days: config.resultRetentionDays, log: engineLog(log) });
@@ -254,9 +322,16 @@ async function openFrontEnd(
     metrics,
     bundledModel: config.modelDir === undefined,
     health,
-    start: () => queue.start(),
-    drain: () => queue.drain(),
+    start: () => {
+      queue.start();
+      phase.started();
+    },
+    drain: () => {
+      phase.stopping();
+      return queue.drain();
+    },
     async close() {
+      phase.stopping();
       await ops?.close();
       await jobs.close();
       await state.close();

@@ -1,9 +1,12 @@
 // `dimoo worker`: one GPU worker of the shared queue (QUEUE_URL). Loads the model, takes the runs the dispatcher
 // hands out one at a time (a run: one job, or up to QUEUE_MAX_BATCH of one shape sharing the engine's passes, the
 // device's default when unset), and serves /metrics, /healthz and /readyz (ready once the model is loaded and Redis
-// answers) on METRICS_PORT. SIGINT/SIGTERM finish the run in hand within SHUTDOWN_GRACE_S, else put each of its
-// jobs back into the queue for another worker (as a first try), before leaving.
+// answers) on METRICS_PORT. SIGINT, SIGTERM or SIGHUP finish the run in hand within SHUTDOWN_GRACE_S, else put each
+// of its jobs back into the queue for another worker (as a first try), before leaving; /readyz says 503 `stopping`
+// from the first signal, and a second one exits at once.
 import { hostname } from 'node:os';
+import type { Engine } from '../engine/index.js';
+import { STOP_SIGNALS } from './app.js';
 import type { Config } from './config/index.js';
 import { SharedState } from './jobs/distributed/shared-state.js';
 import { DistributedWorker } from './jobs/distributed/worker.js';
@@ -12,7 +15,42 @@ import type { Logger } from './log.js';
 import { BotMetrics } from './ops/metrics.js';
 import { openEngine, READY_PING_MS, startOps } from './services.js';
 
-export async function runWorker(config: Config, log: Logger, signal: AbortSignal): Promise<void> {
+/** The model as the worker uses it: what runs the jobs, and its release. */
+export type WorkerEngine = Pick<Engine, 'generate' | 'generateBatch' | 'info' | 'close'>;
+
+/**
+ * Aborts on the first of `signals`: the worker stops cleanly (a signal unheard, SIGHUP's among them, would end the
+ * process on the spot and the run in hand would lose its one retry as if the worker had crashed). A second signal
+ * before the stop is done exits at once, for an operator who does not want to wait. `dispose` removes the handlers.
+ */
+export function stopOnSignals(
+  log: Logger,
+  signals: readonly NodeJS.Signals[] = STOP_SIGNALS,
+): { signal: AbortSignal; dispose(): void } {
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) {
+      log.warn({ signal }, 'second signal while stopping: exiting now');
+      process.exit(130);
+    }
+    log.info({ signal }, 'shutting down');
+    stop.abort();
+  };
+  for (const s of signals) process.on(s, onSignal);
+  return {
+    signal: stop.signal,
+    dispose: () => {
+      for (const s of signals) process.off(s, onSignal);
+    },
+  };
+}
+
+export async function runWorker(
+  config: Config,
+  log: Logger,
+  signal: AbortSignal,
+  open: (config: Config, log: Logger) => Promise<{ engine: WorkerEngine }> = openEngine,
+): Promise<void> {
   const shared = config.distributed;
   if (!shared) throw new Error('QUEUE_URL is not set: a worker needs the shared queue (redis://host:6379)');
   const state = new SharedState(shared.url, shared.prefix, (error) =>
@@ -20,9 +58,20 @@ export async function runWorker(config: Config, log: Logger, signal: AbortSignal
   );
   const metrics = new BotMetrics({ worker: `${hostname()}:${process.pid}` });
   let engineReady = false;
+  // 503 `stopping` from the signal on: during the grace the worker takes no new run, and a probe must not count on it.
   // Bounded: a PING while Redis is away would wait for it (and the probe with it) instead of answering 503.
-  const ops = await startOps(config, log, metrics, () => engineReady && state.reachable(READY_PING_MS));
-  const { engine } = await openEngine(config, log);
+  const ops = await startOps(config, log, metrics, () => {
+    if (signal.aborted) return 'stopping';
+    return engineReady ? state.reachable(READY_PING_MS) : 'starting';
+  });
+  const { engine } = await open(config, log);
+  if (signal.aborted) {
+    // Stopped while the model loaded: no run is taken only to be handed back.
+    await ops?.close();
+    await engine.close();
+    await state.close();
+    return;
+  }
   if (config.deviceMemoryBytes !== undefined) metrics.deviceMemoryBytes('budget', config.deviceMemoryBytes);
   engineReady = true;
   const worker = new DistributedWorker({

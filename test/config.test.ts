@@ -269,6 +269,20 @@ describe('each variable is validated', () => {
     expect(problemFor(variable, value)).toMatch(message);
   });
 
+  it('a Kubernetes service link in a port variable is refused with why it is there and what to change', () => {
+    const hint = (service: string) =>
+      `must be a port number from 1 to 65535, not a URL: it looks like a Kubernetes service link (a Service named \`${service}\` sets it); set enableServiceLinks: false in the pod spec, or rename that Service`;
+    expect(problemsOf({ WEB_PORT: 'tcp://10.0.0.1:8080' })).toEqual([
+      { variable: 'WEB_PORT', problem: hint('web') },
+    ]);
+    expect(problemsOf({ METRICS_PORT: 'tcp://10.96.0.12:9464' })).toEqual([
+      { variable: 'METRICS_PORT', problem: hint('metrics') },
+    ]);
+    expect(problemFor('TELEGRAM_WEBHOOK_PORT', 'tcp://10.0.0.7:8443')).toBe(hint('telegram-webhook'));
+    // Any other bad value keeps the plain rule.
+    expect(problemFor('WEB_PORT', 'http://example.org:80/')).toBe('must be a port number from 1 to 65535');
+  });
+
   it('a webhook URL without its secret is refused, naming the missing secret', () => {
     expect(problemsOf({ TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/hook' })).toEqual([
       { variable: 'TELEGRAM_WEBHOOK_SECRET', problem: 'is required when TELEGRAM_WEBHOOK_URL is set' },

@@ -9,8 +9,9 @@
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, type Context } from 'grammy';
-import type { Message } from 'grammy/types';
+import type { Message, UserFromGetMe } from 'grammy/types';
 import { type CommandContext, UserInputError } from '../../commands/index.js';
+import { StartError } from '../../src/app.js';
 import { t } from '../../src/i18n.js';
 import { DoublePresses } from '../shared/double-press.js';
 import { AlbumCollector } from './albums.js';
@@ -19,7 +20,14 @@ import { onButton } from './button-presses.js';
 import { CommandLines } from './command-lines.js';
 import { registerAdminMenus, registerSharedMenus } from './command-menus.js';
 import { EditedRequests } from './edits.js';
-import { PollHealth, type WebhookWatch, watchWebhook } from './health.js';
+import {
+  describeFailure,
+  FIRST_TRY_MS,
+  PollHealth,
+  TelegramReach,
+  type WebhookWatch,
+  watchWebhook,
+} from './health.js';
 import { InFlight, settleBy } from './in-flight.js';
 import { TelegramInbox } from './inbox.js';
 import { IncomingImages } from './incoming-images.js';
@@ -27,7 +35,7 @@ import { TelegramJobMessages } from './job-messages.js';
 import { TelegramMessages } from './messages.js';
 import { followUpgrades } from './migrations.js';
 import type { TelegramOptions } from './options.js';
-import { ALLOWED_UPDATES, type Polling, startPolling } from './polling.js';
+import { ALLOWED_UPDATES, POLL_RETRY_MS, type Polling, startPolling } from './polling.js';
 import { TelegramQuestions } from './questions.js';
 import { onBotRemoved } from './removal.js';
 import { RepeatedUpdates } from './repeats.js';
@@ -61,6 +69,12 @@ export class TelegramBot {
   private readonly handlers = new InFlight();
   private adminMenus?: Promise<void>;
   private readonly stopping = new AbortController();
+  /** Reaching Telegram at start-up; its reason stands while it has not answered. */
+  private reach?: TelegramReach<UserFromGetMe>;
+  /** Reaching Telegram after start() returned (it could not be reached at first), and serving once it answers. */
+  private connecting?: Promise<void>;
+  /** Why serving failed once Telegram, first unreachable, answered. */
+  private failedLate?: string;
 
   constructor(private readonly options: TelegramOptions) {
     const token = options.config.telegram.token;
@@ -153,7 +167,8 @@ export class TelegramBot {
 
   /** Why the bot cannot hear Telegram now (for /readyz), or undefined while it can; never names the token. */
   health(): string | undefined {
-    return this.webhookWatch?.reason() ?? this.polling?.health.reason();
+    if (this.failedLate !== undefined) return `could not start (${this.failedLate}); restart the bot`;
+    return this.reach?.reason() ?? this.webhookWatch?.reason() ?? this.polling?.health.reason();
   }
 
   /** The webhook server's port, in webhook mode. */
@@ -161,6 +176,13 @@ export class TelegramBot {
     return this.webhook?.port;
   }
 
+  /**
+   * Reaches Telegram (getMe; in polling mode also removing a webhook left from an earlier webhook-mode run, which
+   * would make getUpdates fail), then serves. Telegram unreachable at first (no network, DNS, a firewall, an outage)
+   * does not hold up the start of the other adapters and the worker: after FIRST_TRY_MS it is said once in the log,
+   * and the bot keeps trying in the background, `health()` naming the failure meanwhile. A refused token (401) is a
+   * StartError: one line, and the start ends.
+   */
   async start(): Promise<void> {
     const { log, config } = this.options;
     // The promise goes back to the commands layer, so a shutdown's drain waits for the restart line to be shown.
@@ -171,20 +193,63 @@ export class TelegramBot {
           .catch((error: unknown) => log.warn({ err: error, jobId: job.id }, 'telegram update failed')),
       'telegram',
     );
-    await this.bot.init();
+    const { webhookUrl, webhookSecret } = config.telegram;
+    const webhook = webhookUrl && webhookSecret ? { url: webhookUrl, secret: webhookSecret } : undefined;
+    // Pending updates are kept either way: commands sent while the bot was down are still answered.
+    const reach = new TelegramReach(async (nodeSignal) => {
+      // grammY types its signal as its abort-controller shim's; Node's own is what it takes at run time.
+      const signal = nodeSignal as Parameters<typeof this.bot.api.getMe>[0];
+      const me = await this.bot.api.getMe(signal);
+      if (!webhook) await this.bot.api.deleteWebhook({ drop_pending_updates: false }, signal);
+      return me;
+    }, this.stopping.signal);
+    this.reach = reach;
+    let me: UserFromGetMe | undefined;
+    try {
+      me = await reach.try(FIRST_TRY_MS);
+    } catch (error) {
+      this.unsubscribe();
+      throw error;
+    }
+    if (me !== undefined) return this.serve(me, webhook);
+    const retryMs = this.options.pollRetryMs ?? POLL_RETRY_MS;
+    log.warn(
+      { retryS: retryMs / 1000 },
+      `Telegram cannot be reached yet (${reach.problem}); the bot keeps trying (${retryMs / 1000} s apart at first, then longer, up to a minute) and serves the other adapters meanwhile; /readyz names telegram until it answers`,
+    );
+    this.connecting = reach
+      .keepTrying(retryMs)
+      .then((late) =>
+        late === undefined || this.stopping.signal.aborted ? undefined : this.serve(late, webhook),
+      )
+      .catch((error: unknown) => {
+        if (error instanceof StartError) {
+          log.error(`${error.message}; Telegram stays unheard until the bot is restarted`);
+          return;
+        }
+        this.failedLate = describeFailure(error);
+        log.error({ err: error }, 'telegram could not start once Telegram answered; restart the bot');
+      });
+  }
+
+  /** Serves once Telegram has answered: menus, what an earlier run left, then the webhook or long polling. */
+  private async serve(
+    me: UserFromGetMe,
+    webhook: { url: string; secret: string } | undefined,
+  ): Promise<void> {
+    const { log, config } = this.options;
+    this.bot.botInfo = me;
     const specs = this.options.commands.registry.specs;
     await registerSharedMenus(this.bot.api, specs, log);
+    // Reached in the background, the bot may have been stopped meanwhile: nothing may start after its stop.
+    if (this.stopping.signal.aborted) return;
     // Admins' own menus are a call per admin and language: they must not hold up serving everyone.
     this.adminMenus = registerAdminMenus(this.bot.api, specs, config.adminIds, log, this.stopping.signal);
     this.handleLeftovers();
-    const { webhookUrl, webhookSecret } = config.telegram;
-    if (webhookUrl && webhookSecret) {
-      await this.startWebhook(webhookUrl, webhookSecret);
+    if (webhook) {
+      await this.startWebhook(webhook.url, webhook.secret);
       return;
     }
-    // Pending updates are kept: commands sent while the bot was down are still answered. A webhook left from an
-    // earlier webhook-mode run would make getUpdates fail, so it goes first.
-    await this.bot.api.deleteWebhook({ drop_pending_updates: false });
     const health = new PollHealth(this.options.pollUnhealthyMs);
     this.polling = startPolling(this.bot, log, {
       retryMs: this.options.pollRetryMs,
@@ -226,6 +291,10 @@ export class TelegramBot {
       },
       log,
     );
+    if (this.stopping.signal.aborted) {
+      await this.webhook.close();
+      return;
+    }
     await this.bot.api.setWebhook(url, {
       secret_token: secret,
       allowed_updates: ALLOWED_UPDATES,
@@ -280,7 +349,7 @@ export class TelegramBot {
     this.inbox.close();
     this.unsubscribe?.();
     await this.jobMessages.stop(deadline);
-    await settleBy(Promise.all([intake, this.adminMenus]), deadline);
+    await settleBy(Promise.all([intake, this.adminMenus, this.connecting]), deadline);
   }
 
   private context(ctx: Context): CommandContext {

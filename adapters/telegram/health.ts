@@ -1,8 +1,11 @@
 // Whether the bot still hears Telegram, for the operators' /readyz (services.health). A bot that hears nothing looks
 // alive from outside: long polling may fail for good (401 a revoked token, 409 another instance polling or a webhook
 // set elsewhere), fail on every try through an outage, or hang on a dead connection; a webhook may be replaced by
-// another instance (one Telegram cannot reach is logged, not made unready). Reasons name the failure, never the token.
+// another instance (one Telegram cannot reach is logged, not made unready). Before any of that, start-up may not reach
+// Telegram at all (TelegramReach). Reasons name the failure, never the token.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Api, GrammyError, HttpError } from 'grammy';
+import { StartError } from '../../src/app.js';
 
 /**
  * How long polling may fail before /readyz says so. Telegram's own hiccups (a 502 or a timeout during its
@@ -140,4 +143,88 @@ export function watchWebhook(
     reason: () => (listening() ? problem : 'webhook server not listening'),
     stop: () => clearInterval(timer),
   };
+}
+
+/**
+ * How long start-up waits for Telegram's first answer before going on without it: the other adapters and the worker
+ * start meanwhile, and the bot connects once Telegram answers. Telegram answers getMe in well under a second.
+ */
+export const FIRST_TRY_MS = 5000;
+/** How long each later try may take: a slow link answers within it, a dead connection is given up. */
+export const TRY_MS = 30_000;
+/** The longest wait between two tries (the waits double from the poll retry interval). */
+export const MAX_RETRY_MS = 60_000;
+
+/**
+ * The one failure no retry fixes: Telegram does not know the token (401: revoked or mistyped; 404: not a bot token).
+ * Said as one line for the operator, never the token itself.
+ */
+export function refusedToken(error: unknown): string | undefined {
+  if (!(error instanceof GrammyError) || (error.error_code !== 401 && error.error_code !== 404))
+    return undefined;
+  return `Telegram refused TELEGRAM_TOKEN (${describeFailure(error)}): it was revoked or mistyped; set the token @BotFather shows for the bot (/token)`;
+}
+
+/**
+ * Reaching Telegram at start-up, by a call that needs it (getMe): tried once briefly, then (while it cannot be
+ * reached: no network, DNS, a firewall, an outage) again and again with growing waits, for as long as the process
+ * runs. A refused token ends it at once. `reason()` says why it has not answered yet, for /readyz.
+ */
+export class TelegramReach<T> {
+  #problem?: string;
+  #refused?: string;
+
+  constructor(
+    private readonly call: (signal: AbortSignal) => Promise<T>,
+    /** Aborts when the bot stops: no more tries. */
+    private readonly stopped: AbortSignal,
+  ) {}
+
+  reason(): string | undefined {
+    if (this.#refused !== undefined) return `${this.#refused}; restart the bot once that is fixed`;
+    return this.#problem && `cannot reach Telegram yet (last: ${this.#problem}); still trying`;
+  }
+
+  /** Why the last try failed (a network error, no answer in time), or undefined. */
+  get problem(): string | undefined {
+    return this.#problem;
+  }
+
+  /**
+   * One try within `ms`: the answer, or undefined when Telegram could not be reached (why: `problem`) or the bot
+   * stopped. A refused token throws a StartError with the operator's line.
+   */
+  async try(ms: number): Promise<T | undefined> {
+    const timeout = AbortSignal.timeout(ms);
+    try {
+      const answer = await this.call(AbortSignal.any([this.stopped, timeout]));
+      this.#problem = undefined;
+      return answer;
+    } catch (error) {
+      const refused = refusedToken(error);
+      if (refused !== undefined) {
+        this.#refused = refused;
+        throw new StartError(refused, { cause: error });
+      }
+      if (!this.stopped.aborted)
+        this.#problem = timeout.aborted ? `no answer within ${seconds(ms)} s` : describeFailure(error);
+      return undefined;
+    }
+  }
+
+  /**
+   * Tries until Telegram answers, waiting `retryMs` before the first, then twice as long each time up to
+   * MAX_RETRY_MS: the answer, or undefined once the bot stops. A refused token throws, as `try` does.
+   */
+  async keepTrying(retryMs: number): Promise<T | undefined> {
+    let wait = retryMs;
+    while (!this.stopped.aborted) {
+      const slept = await sleep(wait, true, { signal: this.stopped }).catch(() => false);
+      if (!slept) return undefined;
+      const answer = await this.try(TRY_MS);
+      if (answer !== undefined) return answer;
+      wait = Math.min(MAX_RETRY_MS, wait * 2);
+    }
+    return undefined;
+  }
 }

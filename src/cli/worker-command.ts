@@ -1,6 +1,6 @@
 import { loadConfigOrReport, secretsOf } from '../config/index.js';
 import { createLogger } from '../log.js';
-import { runWorker } from '../worker-role.js';
+import { runWorker, stopOnSignals } from '../worker-role.js';
 import { parse } from './args.js';
 import type { CliCommand } from './command.js';
 
@@ -16,10 +16,13 @@ export const command: CliCommand = {
       return 1;
     }
     const log = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
-    const stop = new AbortController();
-    process.once('SIGINT', () => stop.abort());
-    process.once('SIGTERM', () => stop.abort());
-    await runWorker(config, log, stop.signal);
+    // Heard from before the model loads: a signal at any moment is a clean stop.
+    const stop = stopOnSignals(log);
+    try {
+      await runWorker(config, log, stop.signal);
+    } finally {
+      stop.dispose();
+    }
     return 0;
   },
 };

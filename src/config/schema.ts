@@ -82,12 +82,20 @@ const intIn = (min: number, max: number, fallback: number) =>
   );
 
 const PORT_RULE = 'must be a port number from 1 to 65535';
-const portNumber = z.coerce
-  .number({ error: PORT_RULE })
-  .int(PORT_RULE)
-  .min(1, PORT_RULE)
-  .max(65535, PORT_RULE);
-const port = z.preprocess(emptyToUndefined, portNumber.optional());
+/**
+ * Kubernetes gives every pod `<SERVICE>_PORT=tcp://<ip>:<port>` for each Service of its namespace (service links): a
+ * Service named `web` or `metrics` sets WEB_PORT or METRICS_PORT. Still refused (it is no port), but said why.
+ */
+const SERVICE_LINK = /^\s*(tcp|udp|sctp):\/\/[^\s/]+:\d+\s*$/i;
+/** A port variable; `service` is the Service name whose link Kubernetes would put in it (`web` for WEB_PORT). */
+const portNumber = (service: string) =>
+  z
+    .custom(
+      (value) => typeof value !== 'string' || !SERVICE_LINK.test(value),
+      `${PORT_RULE}, not a URL: it looks like a Kubernetes service link (a Service named \`${service}\` sets it); set enableServiceLinks: false in the pod spec, or rename that Service`,
+    )
+    .pipe(z.coerce.number({ error: PORT_RULE }).int(PORT_RULE).min(1, PORT_RULE).max(65535, PORT_RULE));
+const port = (service: string) => z.preprocess(emptyToUndefined, portNumber(service).optional());
 
 /** An interface to listen on: a name or an address, nothing with spaces, slashes or a scheme. */
 const host = (fallback: string) =>
@@ -116,7 +124,7 @@ export const envSchema = z.object({
       .optional(),
   ),
   DISCORD_INTERACTIONS_HOST: host('127.0.0.1'),
-  DISCORD_INTERACTIONS_PORT: port,
+  DISCORD_INTERACTIONS_PORT: port('discord-interactions'),
   TELEGRAM_TOKEN: z.preprocess(
     emptyToUndefined,
     z
@@ -140,7 +148,7 @@ export const envSchema = z.object({
     z.string().regex(/^-?\d{1,20}$/, 'each id must be a Telegram chat id (a whole number, groups negative)'),
   ),
   TELEGRAM_WEBHOOK_HOST: host('127.0.0.1'),
-  TELEGRAM_WEBHOOK_PORT: z.preprocess(emptyToUndefined, portNumber.default(8443)),
+  TELEGRAM_WEBHOOK_PORT: z.preprocess(emptyToUndefined, portNumber('telegram-webhook').default(8443)),
   TELEGRAM_WEBHOOK_PATH: z.preprocess(
     emptyToUndefined,
     z
@@ -179,7 +187,7 @@ export const envSchema = z.object({
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
   RESULT_RETENTION_DAYS: intIn(0, 36500, 30),
   WEB_HOST: host('127.0.0.1'),
-  WEB_PORT: port,
+  WEB_PORT: port('web'),
   WEB_ACCESS_TOKEN: optionalString,
   ADMIN_IDS: adminList,
   LOG_LEVEL: z.preprocess(
@@ -216,7 +224,7 @@ export const envSchema = z.object({
       .default('dimoo'),
   ),
   METRICS_HOST: host('127.0.0.1'),
-  METRICS_PORT: port,
+  METRICS_PORT: port('metrics'),
   SHUTDOWN_GRACE_S: intIn(0, 600, 10),
   RATE_LIMIT_PER_MINUTE: intIn(0, 1000, 6),
   MAX_INPUT_MB: intIn(1, 100, 20),
