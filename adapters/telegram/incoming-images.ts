@@ -47,9 +47,12 @@ export async function download(source: DownloadSource, { id, size }: ImageRef): 
   if (size !== undefined && size > limit) throw tooLarge(size, limit);
   const file = await source.api.getFile(id);
   if (!file.file_path) throw new UserInputError('errors.telegram.download_failed');
-  const data = await downloadCapped(`${source.root}/file/bot${source.token}/${file.file_path}`, {
+  const url = new URL(`${source.root}/file/bot${source.token}/${file.file_path}`);
+  const data = await downloadCapped(url, {
     maxBytes: limit,
     failure: 'errors.telegram.download_failed',
+    // Only within the Bot API's own server, as the file link itself.
+    mayFollow: (next) => next.origin === url.origin,
   });
   return { data, filename: file.file_path.split('/').pop() ?? 'image' };
 }

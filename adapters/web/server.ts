@@ -22,6 +22,7 @@ import { imageRefusals, pageImageLimits } from './image-limits.js';
 import { BadRequest, readJson } from './json-body.js';
 import { toWebHistoryEntry, toWebMessage } from './render.js';
 import { route } from './router.js';
+import { setSecurityHeaders } from './security-headers.js';
 import { identify, isLoopback } from './session.js';
 import { EventStreams } from './sse.js';
 import { serveAsset } from './static.js';
@@ -165,7 +166,6 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
       const headers: Record<string, string> = {
         'content-type': found.mime,
         'cache-control': 'private, max-age=86400',
-        'x-content-type-options': 'nosniff',
       };
       if (url.searchParams.has('download'))
         headers['content-disposition'] = `attachment; filename="${found.filename}"`;
@@ -236,6 +236,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
   };
 
   const server: Server = createServer((req, res) => {
+    setSecurityHeaders(res);
     handle(req, res).catch((error: unknown) => {
       log.error({ err: error, path: req.url }, 'playground request failed');
       if (!res.headersSent)

@@ -13,6 +13,7 @@ import {
   DEFAULT_MAX_ASPECT,
   DEFAULT_MIN_SIDE,
   type ImageHeader,
+  judgeImageBody,
   judgeImageShape,
   readImageHeader,
 } from './header.js';
@@ -31,7 +32,8 @@ export interface DecodeOptions {
 
 /**
  * Checks the header (format by magic bytes, size, shape) without running any image parser: the costly cases
- * (pixel bombs, 4000×1 strips, SVG) are refused in microseconds. Returns the header for the caller's use.
+ * (pixel bombs, 4000×1 strips, SVG, a JPEG of thousands of scans, a WebP of thousands of frames) are refused in
+ * microseconds to milliseconds. Returns the header for the caller's use.
  */
 export function judgeImage(bytes: Uint8Array, options: DecodeOptions): ImageHeader {
   const header = readImageHeader(bytes);
@@ -40,6 +42,7 @@ export function judgeImage(bytes: Uint8Array, options: DecodeOptions): ImageHead
     minSide: options.minSide ?? DEFAULT_MIN_SIDE,
     maxAspect: options.maxAspect ?? DEFAULT_MAX_ASPECT,
   });
+  judgeImageBody(header.format, bytes);
   return header;
 }
 

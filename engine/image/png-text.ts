@@ -101,7 +101,9 @@ export function parametersText(p: GenerationParameters): string {
   if (p.width !== undefined && p.height !== undefined) pairs.push(`Size: ${p.width}x${p.height}`);
   pairs.push('Model: Lumina-DiMOO');
   if (p.task) pairs.push(`Task: ${p.task}`);
-  const line = (text: string) => text.replace(/\r?\n/g, ' ');
+  // The user's words stay on their own line whatever a reader splits lines on (\r and U+2028 included), so no
+  // prompt writes a `Steps:` line of its own; NUL ends a PNG text, so none goes in.
+  const line = (text: string) => text.replace(/\r\n|[\n\r\v\f\x85\u2028\u2029]/g, ' ').replace(/\0/g, '');
   const negative = p.negativePrompt?.trim() ? `Negative prompt: ${line(p.negativePrompt)}\n` : '';
   return `${line(p.prompt)}\n${negative}${pairs.join(', ')}`;
 }

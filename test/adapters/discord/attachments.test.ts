@@ -1,10 +1,11 @@
 // An attachment over the input limit is refused before download, naming its size and the limit (the message has
 // both placeholders; Discord's refusal once left "{size}" in the text). A download that fails on the way is Discord's
-// own refusal (it once escaped as a raw network error and reached the user as the generic one).
-import { createServer } from 'node:http';
+// own refusal (it once escaped as a raw network error and reached the user as the generic one). Only Discord's CDN
+// is fetched: another host, another port on its name, or a redirect away from it reaches nothing.
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describe, expect, it } from 'vitest';
-import { download, isImageAttachment } from '../../../adapters/discord/attachments.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { download, isImageAttachment, onAllowedHost } from '../../../adapters/discord/attachments.js';
 import { UserInputError } from '../../../commands/index.js';
 import { t } from '../../../src/i18n.js';
 
@@ -52,5 +53,74 @@ describe('Discord attachments', () => {
     );
     expect(error).toBeInstanceOf(UserInputError);
     expect((error as UserInputError).key).toBe('errors.discord.download_failed');
+  });
+
+  it("fetches only Discord's CDN over https: other hosts, ports, credentials and plain http are refused", () => {
+    const cdn = ['cdn.discordapp.com', 'media.discordapp.net'];
+    expect(onAllowedHost(new URL('https://cdn.discordapp.com/attachments/1/2/a.png'), cdn)).toBe(true);
+    expect(onAllowedHost(new URL('https://media.discordapp.net:443/attachments/1/2/a.png'), cdn)).toBe(true);
+    for (const url of [
+      'https://cdn.discordapp.com:6379/',
+      'http://cdn.discordapp.com/attachments/1/2/a.png',
+      'https://cdn.discordapp.com@169.254.169.254/latest/meta-data',
+      'https://user:pw@cdn.discordapp.com/a.png',
+      'http://169.254.169.254/latest/meta-data',
+      'http://127.0.0.1:6379/',
+      'https://cdn.discordapp.com.evil.example/a.png',
+      'file://cdn.discordapp.com/etc/passwd',
+    ]) {
+      expect(onAllowedHost(new URL(url), cdn), url).toBe(false);
+    }
+    // A double listed with its port (tests) is reached over http on that port only.
+    expect(onAllowedHost(new URL('http://127.0.0.1:8080/a.png'), ['127.0.0.1:8080'])).toBe(true);
+    expect(onAllowedHost(new URL('http://127.0.0.1:8081/a.png'), ['127.0.0.1:8080'])).toBe(false);
+  });
+
+  describe('against local servers', () => {
+    const servers: Server[] = [];
+    afterAll(async () => {
+      for (const server of servers) {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+
+    async function listen(answer: (res: ServerResponse) => void) {
+      const seen = { hits: 0 };
+      const server = createServer((_req, res) => {
+        seen.hits += 1;
+        answer(res);
+      });
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return { port: (server.address() as AddressInfo).port, seen };
+    }
+
+    const attachment = (url: string) => ({ url, size: 100, name: 'a.png', contentType: 'image/png' });
+
+    it('refuses another port on an allowed name before connecting to it', async () => {
+      const internal = await listen((res) => res.end('internal'));
+      const error = await download(attachment(`http://localhost:${internal.port}/a.png`), {
+        hosts: ['localhost'],
+        maxBytes: 1024,
+      }).catch((e: unknown) => e);
+      expect((error as UserInputError).key).toBe('errors.discord.attachment_host');
+      expect(internal.seen.hits).toBe(0);
+    });
+
+    it('does not follow a redirect off the CDN (to an internal address, say)', async () => {
+      const internal = await listen((res) => res.end('internal secret'));
+      const cdn = await listen((res) =>
+        res.writeHead(302, { location: `http://127.0.0.1:${internal.port}/latest/meta-data` }).end(),
+      );
+      const error = await download(attachment(`http://127.0.0.1:${cdn.port}/attachments/1/2/a.png`), {
+        hosts: [`127.0.0.1:${cdn.port}`],
+        maxBytes: 1024,
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UserInputError);
+      expect((error as UserInputError).key).toBe('errors.discord.download_failed');
+      expect(cdn.seen.hits).toBe(1);
+      expect(internal.seen.hits).toBe(0);
+    });
   });
 });

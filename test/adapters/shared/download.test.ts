@@ -1,6 +1,7 @@
 // The shared download against a real local HTTP server: the body comes back whole; a body over the cap is refused
 // as too large and its connection closed (a server that would send forever stops); a server that stalls runs into
-// the timeout, again closing the connection; every failure is the platform's own refusal, never a raw error.
+// the timeout, again closing the connection; every failure is the platform's own refusal, never a raw error. A
+// redirect is followed only where the caller allows: one to any other address is refused without reaching it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
@@ -153,5 +154,57 @@ describe('downloadCapped', () => {
       downloadCapped(url, { maxBytes: 10_000, failure: 'errors.discord.download_failed' }),
     );
     expect(refused.key).toBe('errors.discord.download_failed');
+  });
+
+  describe('redirects', () => {
+    let elsewhere: Server | undefined;
+    afterEach(async () => {
+      const running = elsewhere;
+      elsewhere = undefined;
+      running?.closeAllConnections();
+      if (running) await new Promise((resolve) => running.close(resolve));
+    });
+
+    /** Another server (an internal service the redirect points at), counting the requests it gets. */
+    async function internalService(): Promise<{ url: string; hits: () => number }> {
+      let hits = 0;
+      elsewhere = createServer((_req, res) => {
+        hits += 1;
+        res.end('internal secret');
+      });
+      await new Promise<void>((resolve) => elsewhere?.listen(0, '127.0.0.1', resolve));
+      const { port } = elsewhere.address() as AddressInfo;
+      return { url: `http://127.0.0.1:${port}/latest/meta-data`, hits: () => hits };
+    }
+
+    it('refuses a redirect to an address the caller does not allow, without fetching it', async () => {
+      const internal = await internalService();
+      const { url } = await serve((res) => {
+        res.writeHead(302, { location: internal.url });
+        res.end();
+      });
+      const sameOrigin = (next: URL) => next.origin === new URL(url).origin;
+      for (const options of [{}, { mayFollow: sameOrigin }]) {
+        const error = await refusal(downloadCapped(url, { maxBytes: 10_000, failure: FAILURE, ...options }));
+        expect(error.key).toBe(FAILURE);
+      }
+      expect(internal.hits()).toBe(0);
+    });
+
+    it('follows a redirect the caller allows, and gives up on a loop', async () => {
+      const { url } = await serve((res, req) => {
+        if (req.url === '/file.png') res.writeHead(307, { location: '/moved.png' }).end();
+        else if (req.url === '/moved.png') res.end('image bytes');
+        else res.writeHead(302, { location: req.url }).end();
+      });
+      const sameOrigin = (next: URL) => next.origin === new URL(url).origin;
+      const data = await downloadCapped(url, { maxBytes: 10_000, failure: FAILURE, mayFollow: sameOrigin });
+      expect(Buffer.from(data).toString()).toBe('image bytes');
+      const loop = new URL('/loop', url);
+      const error = await refusal(
+        downloadCapped(loop, { maxBytes: 10_000, failure: FAILURE, mayFollow: sameOrigin }),
+      );
+      expect(error.key).toBe(FAILURE);
+    });
   });
 });

@@ -1,5 +1,6 @@
 // The playground server's guards, over real HTTP: the static allowlist against traversal, the access token off
-// loopback, and upload limits answered with the localized refusal; a /queue answer counts as delivered once written.
+// loopback, the security headers on every answer, and upload limits answered with the localized refusal; a /queue
+// answer counts as delivered once written.
 // Real commands and queue; the engine is the timed test double (these requests never reach a run).
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +65,28 @@ describe('playground server', () => {
       const answer = await send(port, path);
       expect(answer.status, path).toBe(404);
       expect(answer.body, path).not.toMatch(/"dependencies"|root:|startPlaygroundServer/);
+    }
+  });
+
+  it('answers with its security headers: the page framed by no one and running only its own code, nothing sniffed', async () => {
+    const { port } = await start('127.0.0.1');
+    const refused = await send(port, '/', { headers: { host: 'evil.example' } });
+    expect(refused.status).toBe(403);
+    for (const answer of [
+      await send(port, '/'),
+      await send(port, '/app.js'),
+      await send(port, '/api/info'),
+      await send(port, '/api/nothing-here'),
+      refused,
+    ]) {
+      expect(answer.headers['x-content-type-options']).toBe('nosniff');
+      expect(answer.headers['x-frame-options']).toBe('DENY');
+      expect(answer.headers['referrer-policy']).toBe('no-referrer');
+      const csp = String(answer.headers['content-security-policy']);
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("default-src 'self'");
+      // No inline or evaluated script: a prompt shown on the page can never run as one.
+      expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
     }
   });
 
