@@ -3,7 +3,8 @@
 import type { JobStore } from './store.js';
 import type { Job } from './types.js';
 
-const DEFAULT_MS_PER_UNIT = 0.002;
+/** Before any job has run: a placeholder, too rough to show (the shared queue's workers start from it too). */
+export const DEFAULT_MS_PER_UNIT = 0.002;
 const CALIBRATION_WEIGHT = 0.5;
 
 export class EtaCalibration {

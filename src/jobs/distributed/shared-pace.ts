@@ -3,14 +3,11 @@
 // every job type and one per type (`paceType`), since the cost model gets the shape right within a type but not the
 // ratios between types; a type not measured yet borrows the overall figure. Fields: `msPerUnit` and `samples`
 // (overall), `msPerUnit:<type>` and `samples:<type>`.
-import { paceType } from '../eta-calibration.js';
+import { DEFAULT_MS_PER_UNIT, paceType } from '../eta-calibration.js';
 import type { Job } from '../types.js';
 import type { SharedState } from './shared-state.js';
 
 type PaceState = Pick<SharedState, 'redis' | 'key'>;
-
-/** Before any worker has run anything: a placeholder, too rough to show (`overall` stays undefined). */
-export const DEFAULT_MS_PER_UNIT = 0.002;
 
 /** An average over at most this many runs: a machine whose load changes is followed within a few dozen jobs. */
 const WINDOW = 20;
