@@ -24,7 +24,3 @@ export async function acquireLease(state: LeaseState, holder: string, ttlMs: num
 export async function releaseLease(state: LeaseState, holder: string): Promise<void> {
   await state.redis.eval(RELEASE, 1, state.key('dispatcher'), holder);
 }
-
-export async function leaseHolder(state: LeaseState): Promise<string | undefined> {
-  return (await state.redis.get(state.key('dispatcher'))) ?? undefined;
-}
