@@ -176,10 +176,37 @@ async function stopAll(adapters: readonly RunningAdapter[], log: Logger): Promis
 export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
- * Resolves after the first of `signals` has run `drain` (the running job finishes, or goes back into the queue, and
- * what that tells its users is delivered while the adapters still can), stopped the app and then run `finish`
- * (closing the shared model and queue). A second signal before that is done exits at once, for an operator who
- * does not want to wait.
+ * Aborts `signal` on the first of `signals`, with that signal as its reason: the process stops cleanly (a signal
+ * unheard, SIGHUP's among them, would end it on the spot and the running job would lose its one retry as if it had
+ * crashed). A second signal before the stop is done exits at once, for an operator who does not want to wait.
+ * `dispose` removes the handlers.
+ */
+export function stopOnSignals(
+  log: Logger,
+  signals: readonly NodeJS.Signals[] = STOP_SIGNALS,
+): { signal: AbortSignal; dispose(): void } {
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) {
+      log.warn({ signal }, 'second signal while stopping: exiting now');
+      process.exit(130);
+    }
+    log.info({ signal }, 'shutting down');
+    stop.abort(signal);
+  };
+  for (const s of signals) process.on(s, onSignal);
+  return {
+    signal: stop.signal,
+    dispose: () => {
+      for (const s of signals) process.off(s, onSignal);
+    },
+  };
+}
+
+/**
+ * Resolves after the first of `signals` (`stopOnSignals`) has run `drain` (the running job finishes, or goes back
+ * into the queue, and what that tells its users is delivered while the adapters still can), stopped the app and then
+ * run `finish` (closing the shared model and queue).
  */
 export function stopOnSignal(
   app: App,
@@ -188,25 +215,20 @@ export function stopOnSignal(
   finish: () => Promise<void> = async () => undefined,
   drain: () => Promise<void> = async () => undefined,
 ) {
+  const stop = stopOnSignals(log, signals);
   return new Promise<NodeJS.Signals>((resolve) => {
-    let received: NodeJS.Signals | undefined;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (received) {
-        log.warn({ signal }, 'second signal while stopping: exiting now');
-        process.exit(130);
-      }
-      received = signal;
-      log.info({ signal }, 'shutting down');
+    const onStop = () => {
+      const signal = stop.signal.reason as NodeJS.Signals;
       void drain()
         .catch((error: unknown) => log.error({ err: error }, 'error while finishing the running job'))
         .then(() => app.stop())
         .then(finish)
         .catch((error: unknown) => log.error({ err: error }, 'error while shutting down'))
         .then(() => {
-          for (const s of signals) process.off(s, onSignal);
+          stop.dispose();
           resolve(signal);
         });
     };
-    for (const s of signals) process.on(s, onSignal);
+    stop.signal.addEventListener('abort', onStop, { once: true });
   });
 }

@@ -6,7 +6,6 @@
 // from the first signal, and a second one exits at once.
 import { hostname } from 'node:os';
 import type { Engine } from '../engine/index.js';
-import { STOP_SIGNALS } from './app.js';
 import type { Config } from './config/index.js';
 import { SharedState } from './jobs/distributed/shared-state.js';
 import { DistributedWorker } from './jobs/distributed/worker.js';
@@ -17,33 +16,6 @@ import { openEngine, READY_PING_MS, startOps } from './services.js';
 
 /** The model as the worker uses it: what runs the jobs, and its release. */
 export type WorkerEngine = Pick<Engine, 'generate' | 'generateBatch' | 'info' | 'close'>;
-
-/**
- * Aborts on the first of `signals`: the worker stops cleanly (a signal unheard, SIGHUP's among them, would end the
- * process on the spot and the run in hand would lose its one retry as if the worker had crashed). A second signal
- * before the stop is done exits at once, for an operator who does not want to wait. `dispose` removes the handlers.
- */
-export function stopOnSignals(
-  log: Logger,
-  signals: readonly NodeJS.Signals[] = STOP_SIGNALS,
-): { signal: AbortSignal; dispose(): void } {
-  const stop = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stop.signal.aborted) {
-      log.warn({ signal }, 'second signal while stopping: exiting now');
-      process.exit(130);
-    }
-    log.info({ signal }, 'shutting down');
-    stop.abort();
-  };
-  for (const s of signals) process.on(s, onSignal);
-  return {
-    signal: stop.signal,
-    dispose: () => {
-      for (const s of signals) process.off(s, onSignal);
-    },
-  };
-}
 
 export async function runWorker(
   config: Config,

@@ -6,9 +6,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stopOnSignals } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/log.js';
-import { runWorker, stopOnSignals } from '../src/worker-role.js';
+import { runWorker } from '../src/worker-role.js';
 import { TimedEngineDouble } from './doubles/timed-engine.js';
 import {
   REDIS_URL,

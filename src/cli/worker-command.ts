@@ -1,6 +1,7 @@
+import { stopOnSignals } from '../app.js';
 import { loadConfigOrReport, secretsOf } from '../config/index.js';
 import { createLogger } from '../log.js';
-import { runWorker, stopOnSignals } from '../worker-role.js';
+import { runWorker } from '../worker-role.js';
 import { parse } from './args.js';
 import type { CliCommand } from './command.js';
 
