@@ -19,6 +19,7 @@ const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
   '/status.js': { file: 'status.js', type: 'text/javascript; charset=utf-8' },
   '/strings.js': { file: 'strings.js', type: 'text/javascript; charset=utf-8' },
   '/context-row.js': { file: 'context-row.js', type: 'text/javascript; charset=utf-8' },
+  '/token-address.js': { file: 'token-address.js', type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
   '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },
   '/favicon.ico': { file: 'favicon.svg', type: 'image/svg+xml' },

@@ -16,6 +16,7 @@ import { drawRegionOf } from './region.js';
 import { arrived, toBottom } from './scroll.js';
 import { announce, announceText, showBanner } from './status.js';
 import { currentStrings, loadStrings, otherLanguage, tr } from './strings.js';
+import { dropTokenFromAddress } from './token-address.js';
 import { hideWithUndo } from './undo.js';
 import { noteFinished } from './unread.js';
 import { resultImage } from './viewer.js';
@@ -38,6 +39,7 @@ const el = (tag, props = {}, ...children) => {
 };
 
 async function init() {
+  dropTokenFromAddress();
   Object.assign(info, await loadStrings());
   if (info.bundledModel) showBanner(tr('web.bundled_model'));
   attachPalette($('text'), $('palette'), info);
