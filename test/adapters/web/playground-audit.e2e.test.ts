@@ -21,6 +21,7 @@ import {
   lastBotFinal,
   openAsSameUser,
   openBrowserPlayground,
+  type PageScope,
   sendWithEnter,
   WAIT,
   withHeldJob,
@@ -66,7 +67,11 @@ describe.skipIf(!haveBrowser)('playground, as a new user finds it', { timeout: 3
 
   it('shows the picture the user sent as a thumbnail with a text alternative, the drawn mask exactly over it', async () => {
     await attach(page, 'pond.png', await solidPng('#2a6', 400));
-    await page.waitForFunction("document.getElementById('preview').naturalWidth > 0", undefined, WAIT);
+    await page.waitForFunction(
+      () => ((globalThis as unknown as PageScope).document.getElementById('preview')?.naturalWidth ?? 0) > 0,
+      undefined,
+      WAIT,
+    );
     await page.check('#draw');
     await drawOnMask(page, 0.2, 0.7, 6);
     const n = await bots();
@@ -105,10 +110,18 @@ describe.skipIf(!haveBrowser)('playground, as a new user finds it', { timeout: 3
     await withHeldJob(services, prompt, async () => {
       // The answer is held until the page has shown one of the job's own events past Queued (Started, or Working
       // on it before the pace is measured), as a busy server answers late.
-      const past = "(e) => e.jobId && e.lines[0] && !e.lines[0].startsWith('Queued')";
+      // Past Queued (an event of a job whose first line is not Queued) is spelled out in each function below: one
+      // run in the page gets nothing from the test but its argument.
       await page.route('**/api/messages', async (route) => {
         const response = await route.fetch();
-        await page.waitForFunction(`window.dimooEvents.some(${past})`, undefined, WAIT);
+        await page.waitForFunction(
+          () =>
+            (globalThis as unknown as PageScope).dimooEvents.some(
+              (e) => e.jobId && e.lines[0] && !e.lines[0].startsWith('Queued'),
+            ),
+          undefined,
+          WAIT,
+        );
         await route.fulfill({ response });
       });
       try {
@@ -116,29 +129,46 @@ describe.skipIf(!haveBrowser)('playground, as a new user finds it', { timeout: 3
         await sendWithEnter(page, `/imagine ${prompt} --steps 2 --size 256x256`);
         // The answer has been shown once it is among the events after that one.
         await page.waitForFunction(
-          `(() => { const l = window.dimooEvents.slice(${seen}); const i = l.findIndex(${past});
-            return i >= 0 && l.slice(i + 1).some((e) => e.jobId && e.lines[0].startsWith('Queued')); })()`,
-          undefined,
+          (from) => {
+            const l = (globalThis as unknown as PageScope).dimooEvents.slice(from);
+            const i = l.findIndex((e) => e.jobId && e.lines[0] && !e.lines[0].startsWith('Queued'));
+            return i >= 0 && l.slice(i + 1).some((e) => e.jobId && e.lines[0]?.startsWith('Queued'));
+          },
+          seen,
           WAIT,
         );
       } finally {
         await page.unroute('**/api/messages');
       }
-      const line = (await page.evaluate(
-        `window.dimooEvents.slice().reverse().find(${past}).lines[0]`,
-      )) as string;
+      const line = await page.evaluate(
+        () =>
+          (globalThis as unknown as PageScope).dimooEvents
+            .slice()
+            .reverse()
+            .find((e) => e.jobId && e.lines[0] && !e.lines[0].startsWith('Queued'))?.lines[0],
+      );
       const running = page.locator('#log li.bot').last();
       expect(await running.locator('p').first().textContent()).toBe(line);
       expect(await running.getAttribute('data-state')).toBe('live');
       // Its Cancel still works on it.
       await running.locator('button[data-action^="cancel:"]').click();
       await page.waitForFunction(
-        "document.querySelector('#log li.bot:last-of-type').dataset.state === 'final'",
+        () =>
+          (globalThis as unknown as PageScope).document.querySelector('#log li.bot:last-of-type')?.dataset
+            .state === 'final',
         undefined,
         WAIT,
       );
     });
   });
+
+  /** Waits until `on` is in `lang` (its root's `lang`). */
+  const speaks = (on: Page, lang: string) =>
+    on.waitForFunction(
+      (want) => (globalThis as unknown as PageScope).document.documentElement.lang === want,
+      lang,
+      WAIT,
+    );
 
   it('speaks the language chosen with /settings: its own words, the answers and the running job alike', async () => {
     // A second tab, opened before the change: its events follow the choice too.
@@ -147,7 +177,7 @@ describe.skipIf(!haveBrowser)('playground, as a new user finds it', { timeout: 3
       let n = await bots();
       await sendWithEnter(page, '/settings language de');
       await botCountAbove(page, n, WAIT);
-      await page.waitForFunction("document.documentElement.lang === 'de'", undefined, WAIT);
+      await speaks(page, 'de');
       expect(await page.textContent('#send')).toBe(t('de', 'web.send'));
       expect(await page.getAttribute('#text', 'placeholder')).toBe(t('de', 'web.placeholder'));
       expect(await page.textContent('label.file-button span')).toBe(t('de', 'web.attach'));
@@ -163,7 +193,7 @@ describe.skipIf(!haveBrowser)('playground, as a new user finds it', { timeout: 3
       // The tab opened in English got the job's events in German and takes the page's words with them.
       await lastBotFinal(other, WAIT);
       expect(await other.locator('#log li.bot').last().locator('p').first().textContent()).toMatch(/^Fertig/);
-      await other.waitForFunction("document.documentElement.lang === 'de'", undefined, WAIT);
+      await speaks(other, 'de');
       expect(await other.textContent('#send')).toBe(t('de', 'web.send'));
       await page.screenshot({ path: join(artifacts, 'playground-language.png') });
     } finally {
@@ -173,7 +203,7 @@ describe.skipIf(!haveBrowser)('playground, as a new user finds it', { timeout: 3
     const n = await bots();
     await sendWithEnter(page, '/settings language en');
     await botCountAbove(page, n, WAIT);
-    await page.waitForFunction("document.documentElement.lang === 'en'", undefined, WAIT);
+    await speaks(page, 'en');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import type { WebMessage } from '../../../adapters/web/render.js';
 import type { Playground } from '../../../adapters/web/server.js';
 import type { Services } from '../../../src/services.js';
 import { openE2eServices } from '../e2e-services.js';
@@ -60,6 +61,11 @@ export async function openBrowserPage(url: string, options: BrowserPageOptions =
     const page = await browser.newPage({ locale: 'en-US', ...options.page });
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(String(error)));
+    // What the page's Content-Security-Policy refused (an inline style, an image source) shows only in the console.
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
+        pageErrors.push(message.text());
+    });
     await options.prepare?.(page);
     await page.goto(url);
     if (options.ready ?? true) await whenReady(page);
@@ -122,17 +128,49 @@ export async function drawOnMask(page: Page, from: number, to: number, steps: nu
   await page.mouse.up();
 }
 
+/**
+ * The page's globals a wait reads, typed by hand: this project is type-checked without the DOM library. A wait is
+ * a function that reads them through `globalThis as unknown as PageScope`, and what it needs from the test comes
+ * as its argument: Playwright polls a string predicate with eval, which the page's CSP refuses.
+ */
+export interface PageScope {
+  document: {
+    title: string;
+    documentElement: { lang: string };
+    getElementById(id: string): PageElement | null;
+    querySelector(selector: string): PageElement | null;
+    querySelectorAll(selector: string): ArrayLike<PageElement>;
+  };
+  /** Every reply and update the page has shown (app.js). */
+  dimooEvents: WebMessage[];
+}
+
+export interface PageElement {
+  hidden: boolean;
+  textContent: string | null;
+  innerText: string;
+  dataset: Record<string, string | undefined>;
+  /** An `<img>`'s; other elements have none. */
+  naturalWidth?: number;
+}
+
 /** Waits until the page shows more than `n` bot messages. */
 export function botCountAbove(page: Page, n: number, options?: { timeout?: number }) {
-  return page.waitForFunction(`document.querySelectorAll('#log li.bot').length > ${n}`, undefined, options);
+  return page.waitForFunction(
+    (least) => (globalThis as unknown as PageScope).document.querySelectorAll('#log li.bot').length > least,
+    n,
+    options,
+  );
 }
 
 /** Waits until the last bot message is final (and, with `above`, there are more than that many). */
 export function lastBotFinal(page: Page, options: { timeout?: number }, above?: number) {
-  const more = above === undefined ? '' : `l.length > ${above} && `;
   return page.waitForFunction(
-    `(() => { const l = document.querySelectorAll('#log li.bot'); return ${more}l[l.length - 1].dataset.state === 'final'; })()`,
-    undefined,
+    (more) => {
+      const l = (globalThis as unknown as PageScope).document.querySelectorAll('#log li.bot');
+      return (more === null || l.length > more) && l[l.length - 1]?.dataset.state === 'final';
+    },
+    above ?? null,
     options,
   );
 }

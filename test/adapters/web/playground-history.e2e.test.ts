@@ -21,6 +21,7 @@ import {
   openAsSameUser,
   openBrowserPage,
   openBrowserStack,
+  type PageScope,
   send,
   WAIT,
   whenReady,
@@ -111,7 +112,9 @@ describe.skipIf(!haveBrowser)('playground history and polish in a browser', { ti
     ).length;
     expect(jobsAfter).toBe(jobsBefore + 1);
     await page.waitForFunction(
-      `document.querySelector('#log li.bot:last-child').dataset.state === 'final'`,
+      () =>
+        (globalThis as unknown as PageScope).document.querySelector('#log li.bot:last-child')?.dataset
+          .state === 'final',
       undefined,
       WAIT,
     );
@@ -149,7 +152,11 @@ describe.skipIf(!haveBrowser)('playground history and polish in a browser', { ti
       await cancel.waitFor({ state: 'visible', ...WAIT });
       await cancel.click();
       await page.waitForFunction(
-        `/Cancelled/.test(document.querySelector('#log li.bot:last-child')?.innerText ?? '')`,
+        () => {
+          const last = (globalThis as unknown as PageScope).document.querySelector('#log li.bot:last-child');
+          // biome-ignore lint/performance/useDomNodeTextContent: the words shown, as the user reads them.
+          return /Cancelled/.test(last?.innerText ?? '');
+        },
         undefined,
         { ...WAIT, polling: 250 },
       );

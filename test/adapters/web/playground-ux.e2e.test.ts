@@ -17,6 +17,7 @@ import {
   haveBrowser,
   openAsSameUser,
   openBrowserPlayground,
+  type PageScope,
   sendWithEnter,
   WAIT,
   whenReady,
@@ -79,7 +80,10 @@ describe.skipIf(!haveBrowser)(
       expect(await error.isVisible()).toBe(true);
       await attach(page, 'broken.png', Buffer.from('not an image at all'));
       await page.waitForFunction(
-        "/could not be read/.test(document.getElementById('attach-error').textContent)",
+        () =>
+          /could not be read/.test(
+            (globalThis as unknown as PageScope).document.getElementById('attach-error')?.textContent ?? '',
+          ),
         undefined,
         WAIT,
       );
@@ -103,8 +107,9 @@ describe.skipIf(!haveBrowser)(
       await text.press('Enter');
       await text.press('Enter');
       await page.waitForFunction(
-        `document.querySelectorAll('#log li.user').length > ${users}`,
-        undefined,
+        (least) =>
+          (globalThis as unknown as PageScope).document.querySelectorAll('#log li.user').length > least,
+        users,
         WAIT,
       );
       await page.waitForTimeout(500);
@@ -116,8 +121,9 @@ describe.skipIf(!haveBrowser)(
       const before = await count(finals);
       await sendWithEnter(page, '/imagine a {red, blue} fox --steps 2 --size 256x256');
       await page.waitForFunction(
-        `document.querySelectorAll('${finals} img.result').length >= ${before + 2}`,
-        undefined,
+        ({ selector, least }) =>
+          (globalThis as unknown as PageScope).document.querySelectorAll(selector).length >= least,
+        { selector: `${finals} img.result`, least: before + 2 },
         WAIT,
       );
       expect(await page.getAttribute('#log', 'aria-live')).toBeNull();
@@ -198,7 +204,9 @@ describe.skipIf(!haveBrowser)(
         expect(await message.locator('p.eta, p.eta-space').count()).toBe(1);
         await cancel.click();
         await page.waitForFunction(
-          `document.querySelector('#log li.bot:last-child')?.dataset.state === 'final'`,
+          () =>
+            (globalThis as unknown as PageScope).document.querySelector('#log li.bot:last-child')?.dataset
+              .state === 'final',
           undefined,
           WAIT,
         );
@@ -227,7 +235,10 @@ describe.skipIf(!haveBrowser)(
         isMobile: true,
       });
       await attach(phone, 'big.png', await solidPng('#3a3', 512));
-      await phone.waitForFunction("document.getElementById('preview').naturalWidth > 0");
+      await phone.waitForFunction(
+        () =>
+          ((globalThis as unknown as PageScope).document.getElementById('preview')?.naturalWidth ?? 0) > 0,
+      );
       await phone.check('#draw');
       const box = await phone.locator('#mask').boundingBox();
       expect(box?.width).toBeGreaterThan(300);

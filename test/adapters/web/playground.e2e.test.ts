@@ -20,6 +20,7 @@ import {
   haveBrowser,
   lastBotFinal,
   openBrowserPage,
+  type PageScope,
   send,
 } from './playground-browser.js';
 import { type PlaygroundStack, playgroundOnServices } from './playground-server.js';
@@ -64,7 +65,8 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     await playground?.close();
   });
 
-  // Browser-side code is passed as strings: this file is type-checked without the DOM library.
+  // Browser-side code is passed as strings (this file is type-checked without the DOM library), but a wait is a
+  // function over `PageScope`: Playwright polls a string wait with eval, which the page's CSP refuses.
   const events = () => page.evaluate('window.dimooEvents') as Promise<Array<Record<string, unknown>>>;
   // Generous: on a loaded 2-core machine every browser step (upload, click, screenshot) took seconds.
   const REPLY = { timeout: 60_000 };
@@ -81,7 +83,7 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
 
   it('runs /imagine: queued, a progress update, then the final image with buttons', async () => {
     await send(page, '/imagine a red fox in the snow --steps 6 --ar 1:1');
-    await page.waitForFunction('window.dimooEvents.length > 0');
+    await page.waitForFunction(() => (globalThis as unknown as PageScope).dimooEvents.length > 0);
     await page.screenshot({ path: join(artifacts, 'playground-2-queued.png') });
     await page.waitForSelector('#log li.bot[data-state=final] img', { timeout: 60_000 });
     const seen = (await events()).map((e) => (e.lines as string[]).join(' '));
@@ -106,7 +108,10 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     await input.fill('a blue fox --steps 2 --seed 4');
     await result.locator('form.edit-form button[type=submit]').click();
     await page.waitForFunction(
-      "window.dimooEvents.some((e) => e.final && e.context && e.context.prompt === 'a blue fox')",
+      () =>
+        (globalThis as unknown as PageScope).dimooEvents.some(
+          (e) => e.final && e.context && e.context.prompt === 'a blue fox',
+        ),
       undefined,
       { timeout: 60_000 },
     );
@@ -120,7 +125,13 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
       .getAttribute('data-action');
     await result.locator('.buttons button', { hasText: 'Vary (Region)' }).click();
     await page.waitForFunction(
-      "!document.getElementById('attachment').hidden && document.getElementById('preview').naturalWidth > 0",
+      () => {
+        const { document } = globalThis as unknown as PageScope;
+        return (
+          document.getElementById('attachment')?.hidden === false &&
+          (document.getElementById('preview')?.naturalWidth ?? 0) > 0
+        );
+      },
       undefined,
       { timeout: 30_000 },
     );
@@ -134,7 +145,14 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     await page.fill('#text', '/retouch a blue fox wearing a hat --steps 2');
     await page.click('#send');
     await page.waitForFunction(
-      "window.dimooEvents.some((e) => e.final && e.context && e.context.task === 'paint/retouch' && e.context.prompt === 'a blue fox wearing a hat')",
+      () =>
+        (globalThis as unknown as PageScope).dimooEvents.some(
+          (e) =>
+            e.final &&
+            e.context &&
+            e.context.task === 'paint/retouch' &&
+            e.context.prompt === 'a blue fox wearing a hat',
+        ),
       undefined,
       { timeout: 60_000 },
     );
@@ -150,7 +168,10 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
   it('--n 2 shows one grid with a number per image; a number adds that image alone, with every button', async () => {
     await send(page, '/imagine a green fox --n 2 --steps 2 --seed 30');
     await page.waitForFunction(
-      "window.dimooEvents.some((e) => e.final && e.lines.some((l) => l.includes('seeds 30–31')))",
+      () =>
+        (globalThis as unknown as PageScope).dimooEvents.some(
+          (e) => e.final && e.lines.some((l) => l.includes('seeds 30–31')),
+        ),
       undefined,
       { timeout: 60_000 },
     );
@@ -161,7 +182,10 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     expect(await two.getAttribute('title')).toBe('Image 2 on its own, with all its buttons');
     await two.click();
     await page.waitForFunction(
-      "window.dimooEvents.some((e) => e.lines.some((l) => l.includes('Image 2 of the grid (seed 31)')))",
+      () =>
+        (globalThis as unknown as PageScope).dimooEvents.some((e) =>
+          e.lines.some((l) => l.includes('Image 2 of the grid (seed 31)')),
+        ),
       undefined,
       { timeout: 30_000 },
     );
@@ -218,7 +242,10 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     await text.pressSequentially('--steps 2 --seed 8');
     await text.press('Enter');
     await page.waitForFunction(
-      "window.dimooEvents.some((e) => e.final && e.context && e.context.prompt === 'a harbour film grain')",
+      () =>
+        (globalThis as unknown as PageScope).dimooEvents.some(
+          (e) => e.final && e.context && e.context.prompt === 'a harbour film grain',
+        ),
       undefined,
       { timeout: 60_000 },
     );
@@ -248,7 +275,13 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
       );
     await hidden(true);
     await send(page, '/imagine a night owl --steps 2');
-    await page.waitForFunction(`/^\\(\\d+\\) /.test(document.title)`, undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => /^\(\d+\) /.test((globalThis as unknown as PageScope).document.title),
+      undefined,
+      {
+        timeout: 60_000,
+      },
+    );
     expect(await page.title()).toMatch(new RegExp(`^\\(\\d+\\) ${title}$`));
     await hidden(false);
     expect(await page.title()).toBe(title);
