@@ -4,7 +4,14 @@
 // that address still works on the cookie the first visit set, which is the only thing that lets it in.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Playground } from '../../../adapters/web/server.js';
-import { type BrowserPage, haveBrowser, openBrowserPage, send, whenReady } from './playground-browser.js';
+import {
+  type BrowserPage,
+  botCountAbove,
+  haveBrowser,
+  openBrowserPage,
+  send,
+  whenReady,
+} from './playground-browser.js';
 import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
 
 const TOKEN = 'a-token-for-the-playground-test';
@@ -49,8 +56,7 @@ describe.skipIf(!haveBrowser)(
       expect(await page.title()).not.toBe('');
       const before = await page.locator('#log li.bot').count();
       await send(page, '/imagine a lighthouse at dusk');
-      // A locator, not botCountAbove: the page's CSP refuses the eval a string waitForFunction polls with.
-      await page.locator('#log li.bot').nth(before).waitFor({ timeout: 20_000 });
+      await botCountAbove(page, before, { timeout: 20_000 });
       // Queued (the double's queue never starts): the server took the job on the token's authority.
       await expect(page.locator('#log li.user').last().textContent()).resolves.toContain(
         'a lighthouse at dusk',
