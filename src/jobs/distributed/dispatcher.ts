@@ -186,7 +186,6 @@ export class Dispatcher {
   private async apologize(run: string, reason: string): Promise<void> {
     const { state } = this.options;
     const ids = (await state.runs()).get(run) ?? [];
-    await this.work.remove(run).catch(() => undefined);
     for (const id of ids) {
       const job = await state.getJob(id);
       if (!job || job.status === 'done' || job.status === 'failed' || job.status === 'cancelled') {
@@ -201,6 +200,9 @@ export class Dispatcher {
       this.options.log?.('warn', 'job failed after its worker stopped twice', { jobId: id, run, reason });
       await publishJobEvent(state, { type: 'failed', job });
     }
+    // Only once its jobs are out of the run: a reconcile meanwhile that found the run without its BullMQ job would
+    // hand the jobs not yet ended to a worker a third time.
+    await this.work.remove(run).catch(() => undefined);
     this.kick();
   }
 
