@@ -248,6 +248,7 @@ export type EngineErrorCode =
   | 'device_unavailable'
   | 'bad_request'
   | 'image_invalid'
+  | 'image_frames'
   | 'image_too_large'
   | 'image_unsupported'
   | 'image_empty'

@@ -41,6 +41,10 @@ function pastEachLimit(limits: PageImageLimits): ImageHeader[] {
 export function imageRefusals(locale: Locale, limits: PageImageLimits): Record<string, string> {
   const refusals: Record<string, string> = {
     'errors.input.too_large': t(locale, 'errors.input.too_large', { limitBytes: limits.maxBytes }),
+    // Without the file's size, for when the page cannot ask the server to write it (`/api/size`).
+    'errors.input.too_large_unsized': t(locale, 'errors.input.too_large_unsized', {
+      limitBytes: limits.maxBytes,
+    }),
   };
   const shapeLimits = { maxPixels: limits.maxPixels, minSide: limits.minSide, maxAspect: limits.maxAspect };
   for (const header of pastEachLimit(limits)) {

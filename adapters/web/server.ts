@@ -14,12 +14,12 @@ import {
   type Reply,
   textReply,
 } from '../../commands/index.js';
-import { catalog, type Locale, matchLocale, t } from '../../src/i18n.js';
+import { catalog, formatBytes, type Locale, matchLocale, t } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
 import { partSent } from '../shared/delivered.js';
 import { announcesJson, type HostPolicy, hostPolicy, refusalOf } from './guard.js';
 import { imageRefusals, pageImageLimits } from './image-limits.js';
-import { BadRequest, readJson } from './json-body.js';
+import { BadRequest, BodyTooLarge, readJson } from './json-body.js';
 import { toWebHistoryEntry, toWebMessage } from './render.js';
 import { route } from './router.js';
 import { setSecurityHeaders } from './security-headers.js';
@@ -49,9 +49,18 @@ export interface Playground {
 }
 
 /** Whether the answer was written: a client that went away mid-request (a cut-off upload) reads none. */
-function json(res: ServerResponse, status: number, body: unknown): boolean {
+function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): boolean {
   if (res.destroyed) return false;
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    ...headers,
+  });
   res.end(JSON.stringify(body));
   return true;
 }
@@ -131,6 +140,14 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
       });
       return;
     }
+    if (req.method === 'GET' && url.pathname === '/api/size') {
+      // A file's size as the server's refusals write it, for the composer to refuse a file too large to upload in
+      // the server's words: only the page knows the size, and only the server writes sizes.
+      const bytes = url.searchParams.get('bytes') ?? '';
+      if (!/^\d{1,15}$/.test(bytes)) json(res, 400, { error: t(locale, 'web.bad_request') });
+      else json(res, 200, { size: formatBytes(locale, Number(bytes)) });
+      return;
+    }
     if (req.method === 'GET' && url.pathname === '/api/suggest') {
       // Discord's autocomplete, asked by the composer: the user's jobs for /cancel, their options for /prefer.
       const param = (name: string) => (url.searchParams.get(name) ?? '').slice(0, 200);
@@ -189,18 +206,25 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
         }
         if (error instanceof MalformedUpload) {
           log.info({ reason: error.message }, 'playground: malformed upload');
-          json(res, 400, toWebMessage(textReply('web.bad_upload'), ctx.locale));
+          // Its parsing stopped where it broke, the rest unread: no further request can follow on the connection.
+          json(res, 400, toWebMessage(textReply('web.bad_upload'), ctx.locale), { connection: 'close' });
+          return;
+        }
+        if (error instanceof UploadTooLarge) {
+          // The rest of the body stays unread: the answer closes the connection (Node ends it once the answer is
+          // out), which tells the client to stop sending. A body sent without a length has no size to name.
+          const limitBytes = options.maxInputBytes;
+          const refusal =
+            error.announcedBytes === undefined
+              ? textReply('errors.input.too_large_unsized', { limitBytes })
+              : textReply('errors.input.too_large', { sizeBytes: error.announcedBytes, limitBytes });
+          json(res, 413, toWebMessage(refusal, ctx.locale), { connection: 'close' });
           return;
         }
         if (error instanceof FieldTooLong) {
           // The line is the prompt, whatever command it starts with. Only its first part arrived, so the refusal
           // says "over" that many characters: the user sent more.
           reply = textReply('errors.prompt_too_long_cut', { length: error.length, limit: MAX_PROMPT_CHARS });
-        } else if (error instanceof UploadTooLarge) {
-          reply = textReply('errors.input.too_large', {
-            sizeBytes: error.receivedBytes,
-            limitBytes: options.maxInputBytes,
-          });
         } else throw error;
       }
       respond(res, ctx, reply);
@@ -213,11 +237,14 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
         return;
       }
       const body = await readJson(req).catch((error: unknown) => {
-        if (error instanceof BadRequest) return undefined;
+        if (error instanceof BadRequest) return error;
         throw error;
       });
-      if (!body) {
-        json(res, 400, toWebMessage(textReply('web.bad_request'), ctx.locale));
+      if (body instanceof BadRequest) {
+        // One over its limit is left unread, as an upload is: the answer closes the connection.
+        const tooLarge = body instanceof BodyTooLarge;
+        const close = tooLarge ? { connection: 'close' } : undefined;
+        json(res, tooLarge ? 413 : 400, toWebMessage(textReply('web.bad_request'), ctx.locale), close);
         return;
       }
       const id = typeof body.id === 'string' ? body.id : '';

@@ -155,14 +155,15 @@ export function webpFrameCount(b: Uint8Array, stopAfter = Number.POSITIVE_INFINI
 }
 
 /**
- * Refuses, as `image_invalid`, what the header left to judge and no encoder writes, before any decoder runs: a
- * JPEG of more scans or a WebP of more frames than the limits above. Both cost the decoder far more than their size.
+ * Refuses, as `image_frames` (the user is asked for a still image), what the header left to judge, before any
+ * decoder runs: a JPEG of more scans or a WebP of more frames than the limits above. Both cost the decoder far more
+ * than their size.
  */
 export function judgeImageBody(format: AcceptedFormat, bytes: Uint8Array): void {
   if (format === 'jpeg' && jpegScanCount(bytes, MAX_JPEG_SCANS) > MAX_JPEG_SCANS)
-    throw new EngineError('image_invalid', `the JPEG has over ${MAX_JPEG_SCANS} scans`);
+    throw new EngineError('image_frames', `the JPEG has over ${MAX_JPEG_SCANS} scans`);
   if (format === 'webp' && webpFrameCount(bytes, MAX_WEBP_FRAMES) > MAX_WEBP_FRAMES)
-    throw new EngineError('image_invalid', `the WebP has over ${MAX_WEBP_FRAMES} frames`);
+    throw new EngineError('image_frames', `the WebP has over ${MAX_WEBP_FRAMES} frames`);
 }
 
 /** The accepted container by its magic bytes, or undefined. */

@@ -71,7 +71,8 @@ function rgbOf(data: Buffer, width: number, height: number): RgbImage {
  * orientation applied, 16-bit reduced, grey and palette expanded, transparency flattened onto white (chat stickers
  * are mostly transparent), tagged colour spaces converted through their ICC profile, untagged CMYK by the device
  * formula. Empty → `image_empty`; not an accepted image → `image_unsupported`/`image_invalid`; too many pixels,
- * too small or too narrow → `image_too_large`/`image_too_small`/`image_aspect`; corrupt → `image_invalid`.
+ * too small or too narrow → `image_too_large`/`image_too_small`/`image_aspect`; more frames or scans than any still
+ * → `image_frames`; corrupt → `image_invalid`.
  */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Promise<RgbImage> {
   const header = judgeImage(bytes, options);

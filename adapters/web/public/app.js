@@ -59,7 +59,6 @@ function wordsOfModules() {
     type: tr('web.file_type', 'Only PNG, JPEG or WebP images can be attached.'),
     unreadable: tr('web.file_unreadable', 'This image could not be read. Try another file.'),
     strings: currentStrings(),
-    locale: document.documentElement.lang,
   });
   if (!$('banner').hidden) $('banner-text').textContent = tr('web.bundled_model');
 }

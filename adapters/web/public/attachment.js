@@ -16,7 +16,6 @@ let words = {
   type: 'Only PNG, JPEG or WebP images can be attached.',
   unreadable: 'This image could not be read.',
   strings: {},
-  locale: 'en',
 };
 let limits; // the server's (`imageLimits` of /api/info); none known, none judged here
 // Counts the files offered: a size read late, or an image put back after a failed send, must not undo a newer one.
@@ -25,7 +24,7 @@ let offered = 0;
 export const attached = () => current;
 
 /**
- * @param {{ type: string, unreadable: string, strings: Record<string, string>, locale: string }} next the refusals
+ * @param {{ type: string, unreadable: string, strings: Record<string, string> }} next the refusals
  *   in the page's language, and its strings (the server's refusals of an image over its limits)
  */
 export function setAttachmentWords(next) {
@@ -46,12 +45,13 @@ function refuse(text) {
 export async function attach(file) {
   const turn = ++offered;
   const refusal =
-    !file || !ACCEPTED.includes(file.type)
-      ? words.type
-      : bytesRefusal(file, limits, words.strings, words.locale);
-  if (refusal) {
-    $('file').value = '';
-    refuse(refusal);
+    !file || !ACCEPTED.includes(file.type) ? words.type : await bytesRefusal(file, limits, words.strings);
+  if (refusal || turn !== offered) {
+    // Refused, or overtaken while the server wrote the size: a newer file has the composer now.
+    if (refusal && turn === offered) {
+      $('file').value = '';
+      refuse(refusal);
+    }
     return false;
   }
   const url = URL.createObjectURL(file);

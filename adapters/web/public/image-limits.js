@@ -2,34 +2,29 @@
 // server would refuse is refused at once rather than after its upload. The words are the server's own refusals, sent
 // with every value filled in but the image's `{size}`, which only the page knows. The server judges again.
 
-/**
- * A byte count as the server writes sizes (`formatBytes` in src/i18n.ts): kilobytes and megabytes 1024-based,
- * gigabytes of 10⁹, one decimal.
- */
-export function formatBytes(locale, bytes) {
-  const mb = bytes / (1024 * 1024);
-  const [value, unit] =
-    bytes >= 1e9
-      ? [bytes / 1e9, 'gigabyte']
-      : mb >= 1
-        ? [mb, 'megabyte']
-        : [Math.max(1, Math.round(bytes / 1024)), 'kilobyte'];
-  return new Intl.NumberFormat(locale || 'en', { style: 'unit', unit, maximumFractionDigits: 1 }).format(
-    value,
-  );
-}
-
 const withSize = (message, size) => message.replaceAll('{size}', size);
 
+/** A byte count as the server writes sizes in the page's language, or undefined when the server cannot be asked. */
+async function sizeFromServer(bytes) {
+  try {
+    const res = await fetch(`/api/size?bytes=${bytes}`);
+    return res.ok ? (await res.json()).size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * The refusal of a file too large to upload, or undefined.
+ * The refusal of a file too large to upload, or undefined. Its size is written by the server, as the server's own
+ * refusal writes it; a server that cannot be asked leaves the refusal without the size.
  * @param {File} file @param {{ maxBytes: number } | undefined} limits
- * @param {Record<string, string>} words the page's strings @param {string} locale
+ * @param {Record<string, string>} words the page's strings
  */
-export function bytesRefusal(file, limits, words, locale) {
+export async function bytesRefusal(file, limits, words) {
   const message = words['errors.input.too_large'];
   if (!limits || !message || file.size <= limits.maxBytes) return undefined;
-  return withSize(message, formatBytes(locale, file.size));
+  const size = await sizeFromServer(file.size);
+  return size === undefined ? (words['errors.input.too_large_unsized'] ?? message) : withSize(message, size);
 }
 
 /**

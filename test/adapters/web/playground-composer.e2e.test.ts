@@ -108,18 +108,31 @@ describe.skipIf(!haveBrowser)(
       },
     );
 
-    it('refuses a file over the upload limit at once, its size written as the page’s language writes it', async () => {
+    it('refuses a file over the upload limit at once, its size written by the server as the page’s language writes it', async () => {
       const png = await noisePng(700);
       expect(png.length).toBeGreaterThan(UPLOAD_LIMIT);
       const german = await openAsSameUser(browser, page, server.url, { locale: 'de-DE' });
       const itsPosts = { uploads: 0 };
       countPosts(german, itsPosts);
+      // The page writes no size itself: it asks the server, which writes them all.
+      const asked: string[] = [];
+      german.on('request', (request) => {
+        if (request.url().includes('/api/size')) asked.push(new URL(request.url()).search);
+      });
       try {
         const refusal = await refusalOf(german, png);
         expect(refusal).toMatch(/\(1,4 MB, .*1 MB\)/);
+        expect(asked).toEqual([`?bytes=${png.length}`]);
         expect(await german.locator('#attachment').isHidden()).toBe(true);
         expect(itsPosts.uploads).toBe(0);
+        // The server's own refusal of the same upload, which it stops reading once past the limit.
         expect(await serverSays(german, png)).toBe(refusal);
+
+        // A server that cannot be asked: the file is refused all the same, by its limit alone.
+        const sent = itsPosts.uploads;
+        await german.route('**/api/size*', (route) => route.abort('connectionrefused'));
+        expect(await refusalOf(german, png)).toBe('Die Datei ist zu groß (Limit 1 MB).');
+        expect(itsPosts.uploads).toBe(sent);
       } finally {
         await german.close();
       }

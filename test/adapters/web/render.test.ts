@@ -17,8 +17,10 @@ const queued = (n: number): Reply => ({
 describe('toWebMessage', () => {
   it('carries the further replies, each translated as a message of its own', () => {
     const message = toWebMessage({ ...queued(1), more: [queued(2)] }, 'fr');
-    expect(message.lines[0]).toBe('1 sur 2 : « a red bird »');
-    expect(message.more?.map((m) => [m.jobId, m.lines[0]])).toEqual([[JOB(2), '2 sur 2 : « a blue bird »']]);
+    expect(message.lines[0]).toBe('1 sur 2\u00a0: «\u00a0a red bird\u00a0»');
+    expect(message.more?.map((m) => [m.jobId, m.lines[0]])).toEqual([
+      [JOB(2), '2 sur 2\u00a0: «\u00a0a blue bird\u00a0»'],
+    ]);
     expect(toWebMessage(queued(1), 'en')).not.toHaveProperty('more');
   });
 
@@ -48,7 +50,7 @@ describe('the line under a result', () => {
     expect(labelOf('paint/outpaint', 'ja')?.endsWith(' · 拡張')).toBe(true);
     expect(labelOf('paint/upscale', 'en')?.endsWith(' · Upscale')).toBe(true);
     expect(
-      labelOf('image_to_image/edit_add', 'fr')?.endsWith(' · Modification : Ajouter quelque chose'),
+      labelOf('image_to_image/edit_add', 'fr')?.endsWith(' · Modification\u00a0: Ajouter quelque chose'),
     ).toBe(true);
     for (const task of ['text_to_image', 'paint', 'paint/vary', 'paint/retouch', 'image_to_image/canny_pred'])
       for (const locale of ['en', 'fr', 'ja', 'de', 'ru'] as const)

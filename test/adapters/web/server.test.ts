@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../commands/index.js';
 import { placeholders, t } from '../../../src/i18n.js';
 import type { Job } from '../../../src/jobs/index.js';
-import { send } from './http-client.js';
+import { manyFrames } from '../../engine/image/image-bombs.js';
+import { parseRaw, send, streamBody } from './http-client.js';
 import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
 
 function multipart(text: string, image?: Buffer): { headers: Record<string, string>; body: Buffer } {
@@ -112,6 +113,9 @@ describe('playground server', () => {
     ];
     for (const key of refusals) expect(placeholders(info.strings[key] ?? ''), key).toEqual(['size']);
     expect(info.strings['errors.input.too_large']).toContain('1 МБ');
+    // For a page that cannot ask the server to write the file's size (/api/size): the limit alone.
+    refusals.push('errors.input.too_large_unsized');
+    expect(info.strings['errors.input.too_large_unsized']).toBe('Файл слишком большой (лимит 1 МБ).');
     expect(info.imageLimits).toEqual({
       maxBytes: 1024 * 1024,
       // The commands' limit (this suite's MAX_INPUT_PIXELS), not the engine's largest.
@@ -199,7 +203,9 @@ describe('playground server', () => {
         headers: { ...headers, 'accept-language': locale },
         body,
       });
-      expect(answer.status).toBe(200);
+      // The rest of the body was left unread: the answer closes the connection.
+      expect(answer.status).toBe(413);
+      expect(answer.headers.connection).toBe('close');
       const line = (JSON.parse(answer.body) as { lines: string[] }).lines[0];
       expect(line).toBe(
         t(locale, 'errors.input.too_large', { sizeBytes: body.length, limitBytes: 1024 * 1024 }),
@@ -210,18 +216,61 @@ describe('playground server', () => {
     expect(playground.jobs.queue.plannedOrder()).toHaveLength(0);
   });
 
-  it('answers a malformed or oversized button press with a localized 400, not a crash', async () => {
+  it('writes a size as its refusals do, for the page to refuse a file too large to upload in its words', async () => {
     const { port } = await start('127.0.0.1');
-    for (const body of ['not json', '[1,2]', JSON.stringify({ id: 'x'.repeat(20_000) })]) {
+    const size = async (query: string, locale = 'en') => {
+      const answer = await send(port, `/api/size${query}`, { headers: { 'accept-language': locale } });
+      return { status: answer.status, size: (JSON.parse(answer.body) as { size?: string }).size };
+    };
+    const bytes = 1_468_006;
+    for (const locale of ['en', 'de', 'fr'] as const) {
+      const written = t(locale, 'errors.input.too_large', { sizeBytes: bytes, limitBytes: 1024 * 1024 });
+      const { status, size: said } = await size(`?bytes=${bytes}`, locale);
+      expect(status).toBe(200);
+      expect(written).toContain(`(${said},`);
+    }
+    expect((await size(`?bytes=${bytes}`, 'de')).size).toBe('1,4 MB');
+    for (const query of ['', '?bytes=', '?bytes=-1', '?bytes=1.5', '?bytes=1e9', `?bytes=${'9'.repeat(16)}`])
+      expect((await size(query)).status, query).toBe(400);
+  });
+
+  it('answers a malformed button press with a localized 400 and an oversized one with a 413, not a crash', async () => {
+    const { port } = await start('127.0.0.1');
+    for (const [body, status] of [
+      ['not json', 400],
+      ['[1,2]', 400],
+      [JSON.stringify({ id: 'x'.repeat(20_000) }), 413],
+    ] as const) {
       const answer = await send(port, '/api/actions', {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'accept-language': 'zh-CN' },
         body: Buffer.from(body),
       });
-      expect(answer.status).toBe(400);
+      expect(answer.status).toBe(status);
       expect((JSON.parse(answer.body) as { lines: string[] }).lines).toEqual([t('zh-CN', 'web.bad_request')]);
     }
     expect((await send(port, '/')).status).toBe(200);
+  });
+
+  it('refuses a button press over its limit as it passes it, without reading the rest, and closes', async () => {
+    const { port } = await start('127.0.0.1');
+    for (const announce of [true, false]) {
+      const streamed = await streamBody(port, {
+        path: '/api/actions',
+        headers: { 'content-type': 'application/json', 'accept-language': 'fr' },
+        head: Buffer.from('{"id":"'),
+        fillerBytes: 64 * 1024 * 1024,
+        filler: 0x78,
+        tail: Buffer.from('"}'),
+        announce,
+      });
+      const { status, headers, lines } = parseRaw(streamed.answer);
+      expect(status, `announced: ${announce}`).toBe(413);
+      expect(headers).toMatch(/^connection: close$/im);
+      expect(lines).toEqual([t('fr', 'web.bad_request')]);
+      expect(streamed.endedByServer).toBe(true);
+      expect(streamed.written).toBeLessThan(16 * 1024 * 1024);
+    }
   });
 
   it('sends an Edit answer to that job and anything else to the button handler', async () => {
@@ -243,7 +292,7 @@ describe('playground server', () => {
     ]);
   });
 
-  it('refuses an image over the pixel limit and a corrupt one, each with its localized message', async () => {
+  it('refuses an image over the pixel limit, a corrupt one and an animation, each with its localized message', async () => {
     const { port } = await start('127.0.0.1');
     const big = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#808080' } })
       .png({ compressionLevel: 9 })
@@ -268,6 +317,17 @@ describe('playground server', () => {
       t('zh-CN', 'errors.engine.image_unsupported'),
     ]).toContain(zhLine);
     expect(zhLine).not.toMatch(/[{}]/);
+
+    // An animation of more frames than the bot decodes: its own words, asking for a still image.
+    const animated = multipart('/describe', await manyFrames(1500));
+    const ko = await send(port, '/api/messages', {
+      method: 'POST',
+      headers: { ...animated.headers, 'accept-language': 'ko' },
+      body: animated.body,
+    });
+    expect((JSON.parse(ko.body) as { lines: string[] }).lines).toEqual([
+      t('ko', 'errors.engine.image_frames'),
+    ]);
   });
 
   it('/queue hands over a lost answer with the response that lists it', async () => {

@@ -1,6 +1,7 @@
 // Playground uploads that are not what they claim: an empty file is named as such (not run as text-to-image), a
 // malformed multipart body is a localized 400 (not a 500), an unchosen file input is no file at all, a text field
-// over its limit is refused rather than run cut short, and a body the client cut off is given up on.
+// over its limit is refused rather than run cut short, a body the client cut off is given up on, and a file over the
+// limit is refused as soon as it passes it (a 413 that closes the connection), the rest of the body never read.
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { MalformedUpload, readUpload } from '../../../adapters/web/uploads.js';
 import { MAX_PROMPT_CHARS } from '../../../commands/index.js';
 import { t } from '../../../src/i18n.js';
 import { createLogger } from '../../../src/log.js';
-import { send } from './http-client.js';
+import { parseRaw, send, streamBody } from './http-client.js';
 import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
 
 async function post(port: number, headers: Record<string, string>, body: Buffer) {
@@ -47,6 +48,29 @@ function cutOff(port: number, body: Buffer, sent: number): Promise<void> {
         resolve();
       }, 50);
     });
+  });
+}
+
+/**
+ * An upload of a `fileBytes` file streamed over a raw socket (`streamBody`): the end of the body is never sent, so
+ * only a server that answers before it gives an answer.
+ */
+function streamUpload(
+  port: number,
+  fileBytes: number,
+  { announce, locale }: { announce: boolean; locale: string },
+) {
+  return streamBody(port, {
+    path: '/api/messages',
+    headers: { 'accept-language': locale, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
+    head: Buffer.from(
+      `--${BOUNDARY}\r\ncontent-disposition: form-data; name="text"\r\n\r\n/describe\r\n` +
+        `--${BOUNDARY}\r\ncontent-disposition: form-data; name="image"; filename="big.png"\r\n` +
+        'content-type: image/png\r\n\r\n',
+    ),
+    fillerBytes: fileBytes,
+    tail: Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
+    announce,
   });
 }
 
@@ -103,6 +127,25 @@ describe('playground uploads', () => {
     }
   });
 
+  it('answers a body that breaks mid-way as soon as it breaks, and closes the connection on the rest', async () => {
+    // A part whose headers never end: busboy gives up past 16 KiB of them.
+    const streamed = await streamBody(port, {
+      path: '/api/messages',
+      headers: { ...HEADERS, 'accept-language': 'es' },
+      head: Buffer.from(`--${BOUNDARY}\r\ncontent-disposition: form-data; name="text"\r\nx-more: `),
+      fillerBytes: 64 * 1024 * 1024,
+      filler: 0x61,
+      tail: Buffer.from('\r\n\r\n'),
+      announce: false,
+    });
+    const { status, headers, lines } = parseRaw(streamed.answer);
+    expect(status).toBe(400);
+    expect(lines).toEqual([t('es', 'web.bad_upload')]);
+    expect(headers).toMatch(/^connection: close$/im);
+    expect(streamed.endedByServer).toBe(true);
+    expect(streamed.written).toBeLessThan(16 * 1024 * 1024);
+  });
+
   it('refuses a text field cut at its limit as too long, instead of running what was kept', async () => {
     // The first 16 KiB alone are a valid line ("a fox" and spaces); the flags after them would be lost.
     const line = `a fox at dawn${' '.repeat(20_000)}--ar 16:9 --seed 7`;
@@ -132,6 +175,45 @@ describe('playground uploads', () => {
       expect(logged.join('\n')).not.toContain('request failed');
     }
     expect((await post(port, HEADERS, form('/queue'))).status).toBe(200);
+  });
+
+  it('refuses a file over the limit as soon as it passes it, with or without a length, and stops reading', async () => {
+    const MiB = 1024 * 1024;
+    for (const [fileBytes, announce] of [
+      // Announced, but within what a valid upload could be: read until the file passes the limit.
+      [1.5 * MiB, true],
+      // Announced beyond any valid upload: refused before a byte of it is read.
+      [64 * MiB, true],
+      // Chunked: no length to go by, so the file passing the limit is what stops it.
+      [64 * MiB, false],
+    ] as const) {
+      const what = `${fileBytes} bytes, ${announce ? 'announced' : 'chunked'}`;
+      const streamed = await streamUpload(port, fileBytes, { announce, locale: 'de' });
+      const { status, headers, lines } = parseRaw(streamed.answer);
+      // Answered before the client finished sending (it holds back the body's end until then), and closed.
+      expect(status, what).toBe(413);
+      expect(headers, what).toMatch(/^connection: close$/im);
+      expect(streamed.endedByServer, what).toBe(true);
+      if (fileBytes > 8 * MiB) expect(streamed.written, what).toBeLessThan(fileBytes / 4);
+      // The size named is the one announced; a chunked body has none to name.
+      expect(lines, what).toEqual([
+        announce
+          ? t('de', 'errors.input.too_large', { sizeBytes: streamed.bodyBytes, limitBytes: MiB })
+          : t('de', 'errors.input.too_large_unsized', { limitBytes: MiB }),
+      ]);
+    }
+    expect(playground.jobs.store.byStatus('queued', 'running', 'done')).toHaveLength(0);
+    // The server goes on answering.
+    expect((await post(port, HEADERS, form('/queue'))).status).toBe(200);
+  });
+
+  it('takes a file of exactly the limit (it is not over it)', async () => {
+    const answer = await post(
+      port,
+      HEADERS,
+      form('/describe', { filename: 'a.png', data: Buffer.alloc(1024 * 1024, 7) }),
+    );
+    expect(answer.lines).toEqual([t('en', 'errors.engine.image_unsupported')]);
   });
 
   it('settles the upload it reads when the client goes away (no promise left waiting forever)', async () => {

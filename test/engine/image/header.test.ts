@@ -1,7 +1,8 @@
 // Format and size from the first bytes, and the shape verdict, with no decoder involved: files whose header is
 // real and whose body is garbage get the header's verdict (a decoder would call them unreadable). A JPEG of more
 // scans than any encoder writes (each a full pass for the decoder) and a WebP of thousands of frames (whose header
-// costs the decoder the square of their number) are refused before decoding.
+// costs the decoder the square of their number) are refused before decoding, with their own message asking for a
+// still image.
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ import {
 } from '../../../engine/image/header.js';
 import { decodeImage, judgeImage } from '../../../engine/image/io.js';
 import { t } from '../../../src/i18n.js';
+import { manyFrames, manyScans } from './image-bombs.js';
 
 function chunk(type: string, body: Uint8Array): Buffer {
   const len = Buffer.alloc(4);
@@ -132,41 +134,6 @@ describe('judging the shape before decoding', () => {
   });
 });
 
-/**
- * A grey progressive JPEG of `side`² whose first scan sets every DC coefficient and whose `scans - 1` further
- * scans each pass over every block to say "no AC coefficients" in a few bytes: a valid file libjpeg decodes,
- * spending a full-image pass on each scan.
- */
-function manyScans(scans: number, side: number): Buffer {
-  const segment = (marker: number, body: number[]) => [
-    0xff,
-    marker,
-    (body.length + 2) >> 8,
-    (body.length + 2) & 255,
-    ...body,
-  ];
-  const blocks = (side / 8) ** 2;
-  const emptyAc = [
-    ...segment(0xda, [1, 1, 0x00, 1, 63, 0x00]),
-    ...new Array(Math.ceil((Math.ceil(blocks / 16384) * 15) / 8)).fill(0),
-  ];
-  return Buffer.concat([
-    Buffer.from([
-      0xff,
-      0xd8,
-      ...segment(0xdb, [0x00, ...new Array(64).fill(1)]),
-      ...segment(0xc2, [8, side >> 8, side & 255, side >> 8, side & 255, 1, 1, 0x11, 0]),
-      // DC: one 1-bit code for "no difference"; AC: one 1-bit code for a run of 2^14 + (14 bits) empty blocks.
-      ...segment(0xc4, [0x00, 1, ...new Array(15).fill(0), 0x00]),
-      ...segment(0xc4, [0x10, 1, ...new Array(15).fill(0), 0xe0]),
-      ...segment(0xda, [1, 1, 0x00, 0, 0, 0x00]),
-    ]),
-    Buffer.alloc(Math.ceil(blocks / 8)),
-    ...Array.from({ length: scans - 1 }, () => Buffer.from(emptyAc)),
-    Buffer.from([0xff, 0xd9]),
-  ]);
-}
-
 describe('a JPEG of many scans', () => {
   it('counts the scans encoders write, past the 0xFF bytes inside scan data and junk before a marker', async () => {
     const noise = (w: number, h: number) =>
@@ -187,14 +154,14 @@ describe('a JPEG of many scans', () => {
     expect(jpegScanCount(manyScans(5000, 64), MAX_JPEG_SCANS)).toBe(MAX_JPEG_SCANS + 1);
   });
 
-  it(`refuses one of more than ${MAX_JPEG_SCANS} scans before decoding, as an unreadable image`, async () => {
+  it(`refuses one of more than ${MAX_JPEG_SCANS} scans before decoding, asking for a still image`, async () => {
     // 20 000 scans of a 4096² frame are 0.8 MB, and would hold a decoder thread for about half a minute.
     const bomb = manyScans(20_000, 4096);
     const started = performance.now();
-    expect(codeOf(() => judgeImage(bomb, { maxPixels: 40_000_000 })).code).toBe('image_invalid');
+    expect(codeOf(() => judgeImage(bomb, { maxPixels: 40_000_000 })).code).toBe('image_frames');
     const refused = await decodeImage(bomb, { maxPixels: 40_000_000 }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(EngineError);
-    expect((refused as EngineError).code).toBe('image_invalid');
+    expect((refused as EngineError).code).toBe('image_frames');
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
@@ -203,32 +170,6 @@ describe('a JPEG of many scans', () => {
     expect([image.width, image.height]).toEqual([64, 64]);
   });
 });
-
-/** An animated WebP of `frames` copies of one small lossless frame, its chunks written out by hand. */
-async function manyFrames(frames: number, side = 16): Promise<Buffer> {
-  const still = await raw(side, side).webp({ lossless: true }).toBuffer();
-  const chunk = (name: string, body: Buffer) => {
-    const head = Buffer.alloc(8);
-    head.write(name, 'latin1');
-    head.writeUInt32LE(body.length, 4);
-    return Buffer.concat([head, body, Buffer.alloc(body.length & 1)]);
-  };
-  const le24 = (v: number) => Buffer.from([v & 255, (v >> 8) & 255, v >> 16]);
-  const vp8l = still.subarray(12); // the still's one chunk
-  const frame = chunk(
-    'ANMF',
-    Buffer.concat([le24(0), le24(0), le24(side - 1), le24(side - 1), le24(40), Buffer.from([0]), vp8l]),
-  );
-  const body = Buffer.concat([
-    Buffer.from('WEBP'),
-    chunk('VP8X', Buffer.concat([Buffer.from([0x02, 0, 0, 0]), le24(side - 1), le24(side - 1)])), // animated
-    chunk('ANIM', Buffer.alloc(6)),
-    ...Array.from({ length: frames }, () => frame),
-  ]);
-  const size = Buffer.alloc(4);
-  size.writeUInt32LE(body.length);
-  return Buffer.concat([Buffer.from('RIFF'), size, body]);
-}
 
 describe('an animated WebP of many frames', () => {
   it('counts the frames an encoder writes, and none in a still', async () => {
@@ -248,13 +189,17 @@ describe('an animated WebP of many frames', () => {
     expect(webpFrameCount(await manyFrames(5000), MAX_WEBP_FRAMES)).toBe(MAX_WEBP_FRAMES + 1);
   });
 
-  it(`refuses one of more than ${MAX_WEBP_FRAMES} frames before decoding, as an unreadable image`, async () => {
+  it(`refuses one of more than ${MAX_WEBP_FRAMES} frames before decoding, asking for a still image`, async () => {
     // 40 000 frames are 2 MB, and would hold a decoder thread for several seconds.
     const bomb = await manyFrames(40_000);
     const started = performance.now();
-    expect(codeOf(() => judgeImage(bomb, { maxPixels: 40_000_000 })).code).toBe('image_invalid');
+    const judged = codeOf(() => judgeImage(bomb, { maxPixels: 40_000_000 }));
+    expect(judged.code).toBe('image_frames');
+    // Its own words, not "could not be read": the image is fine, only not a still one.
+    expect(t('en', `errors.engine.${judged.code}`)).toMatch(/too many frames.*still image/);
+    expect(t('ja', `errors.engine.${judged.code}`)).not.toBe(t('en', `errors.engine.${judged.code}`));
     const refused = await decodeImage(bomb, { maxPixels: 40_000_000 }).catch((e: unknown) => e);
-    expect((refused as EngineError).code).toBe('image_invalid');
+    expect((refused as EngineError).code).toBe('image_frames');
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
