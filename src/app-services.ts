@@ -5,7 +5,7 @@ import { DISCORD_PROFILE, startDiscord } from '../adapters/discord/index.js';
 import { startTelegram, TELEGRAM_PROFILE } from '../adapters/telegram/index.js';
 import { PLAYGROUND_PROFILE, startPlayground } from '../adapters/web/index.js';
 import { Commands } from '../commands/index.js';
-import type { AdapterFactories, AppContext } from './app.js';
+import type { AdapterFactories, AdapterFactory, AdapterName, AppContext, RunningAdapter } from './app.js';
 import { openServices, type Services } from './services.js';
 
 /** The one `Commands` of a process: each platform's profile comes from its adapter. */
@@ -29,10 +29,12 @@ export interface Shared {
 let shared: Promise<Shared> | undefined;
 
 function open(context: AppContext): Promise<Shared> {
-  shared ??= openServices(context.config, context.log).then((services) => ({
-    services,
-    commands: buildCommands(context, services),
-  }));
+  shared ??= (async () => {
+    // The operators' endpoints are the first thing the services serve, before the model.
+    await context.ports?.release('metrics');
+    const services = await openServices(context.config, context.log);
+    return { services, commands: buildCommands(context, services) };
+  })();
   return shared;
 }
 
@@ -71,17 +73,20 @@ export async function closeServices(): Promise<void> {
   if (opened) await closeShared(await opened);
 }
 
+/** An adapter's start once the shared services are open, on the port its reservation held until then. */
+function adapter(
+  name: AdapterName,
+  start: (context: AppContext, services: Services, commands: Commands) => Promise<RunningAdapter>,
+): AdapterFactory {
+  return async (context) => {
+    const { services, commands } = await open(context);
+    await context.ports?.release(name);
+    return start(context, services, commands);
+  };
+}
+
 export const builtAdapters: AdapterFactories = {
-  discord: async (context) => {
-    const { services, commands } = await open(context);
-    return startDiscord(context, services, commands);
-  },
-  telegram: async (context) => {
-    const { services, commands } = await open(context);
-    return startTelegram(context, services, commands);
-  },
-  playground: async (context) => {
-    const { services, commands } = await open(context);
-    return startPlayground(context, services, commands);
-  },
+  discord: adapter('discord', startDiscord),
+  telegram: adapter('telegram', startTelegram),
+  playground: adapter('playground', startPlayground),
 };

@@ -1,8 +1,10 @@
 import { EngineError } from '../engine/index.js';
 import type { Config } from './config/index.js';
+import { cannotListen, listeners } from './config/ports.js';
 import { DataDirError } from './data-dir.js';
 import type { Logger } from './log.js';
 import { listenProblem } from './ops/listen-problem.js';
+import type { PortReservations } from './ops/port-reservations.js';
 
 /** The three front doors of the bot; each is an adapter under `adapters/`. */
 export type AdapterName = 'discord' | 'telegram' | 'playground';
@@ -10,6 +12,8 @@ export type AdapterName = 'discord' | 'telegram' | 'playground';
 export interface AppContext {
   config: Config;
   log: Logger;
+  /** The ports `npm start` holds from before the model loads: each server's is released just before it listens. */
+  ports?: Pick<PortReservations, 'release'>;
 }
 
 /** A started adapter. `stop()` stops intake and lets in-flight replies finish; it must be safe to call once. */
@@ -115,29 +119,11 @@ function operatorProblem(error: unknown): string | undefined {
   return undefined;
 }
 
-/** Where each adapter listens, to name the variables of a port it could not open. */
-const LISTENS: Record<AdapterName, (config: Config) => { what: string; host: string; variables: string }> = {
-  playground: (config) => ({
-    what: 'the playground',
-    host: config.web.host,
-    variables: 'WEB_PORT or WEB_HOST',
-  }),
-  telegram: (config) => ({
-    what: "Telegram's webhook server",
-    host: config.telegram.webhookHost,
-    variables: 'TELEGRAM_WEBHOOK_PORT or TELEGRAM_WEBHOOK_HOST',
-  }),
-  discord: (config) => ({
-    what: "Discord's interactions endpoint",
-    host: config.discord.interactions?.host ?? '',
-    variables: 'DISCORD_INTERACTIONS_PORT or DISCORD_INTERACTIONS_HOST',
-  }),
-};
-
+/** The line for an adapter whose server could not listen, from the one table of the start's servers. */
 function listenFailure(name: AdapterName, config: Config, error: unknown): string | undefined {
-  const { what, host, variables } = LISTENS[name](config);
-  const problem = listenProblem(error, host);
-  return problem && `${what} cannot listen: ${problem}. Change ${variables}.`;
+  const listener = listeners(config, [name]).find((l) => l.name === name);
+  const problem = listener && listenProblem(error, listener.host);
+  return problem && listener && cannotListen(listener, problem);
 }
 
 /**

@@ -1,8 +1,17 @@
 // DATA_DIR must take writes before anything else starts: the model would load for a minute and the first job would
 // then fail on its database or files. One line naming the variable says what to fix. It also belongs to one process:
 // a second bot on it would take the same queue, run its jobs again and sweep the first one's files.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 
 export class DataDirError extends Error {}
@@ -35,24 +44,48 @@ export function lockDataDir(dataDir: string): DataDirLock {
     const code = (error as { code?: string }).code;
     if (code === 'SQLITE_BUSY')
       throw new DataDirError(
-        `DATA_DIR=${shown(dataDir)} is in use by another dimoo-bot (it holds ${file}): two bots on one DATA_DIR would run the same jobs twice. Stop the other one, or give this one a DATA_DIR of its own.`,
+        `${subject(dataDir)} is in use by another dimoo-bot (it holds ${file}): two bots on one DATA_DIR would run the same jobs twice. Stop the other one, or give this one a DATA_DIR of its own.`,
       );
-    throw new DataDirError(`DATA_DIR=${shown(dataDir)} ${dataDirProblem(code, error)}`);
+    throw dataDirError(dataDir, error, file);
   }
   const held = db;
   return { release: () => held.close() };
 }
 
-/** Creates DATA_DIR if needed and proves it writable with a probe file; throws DataDirError (one line) otherwise. */
+/**
+ * What earlier starts wrote under DATA_DIR and the bot writes again at once: a read-only mount of one of them would
+ * otherwise be found only after the model loaded. (Not bot.lock: closing a descriptor of it would drop the lock this
+ * process takes on it.)
+ */
+const KEPT_FOLDERS = ['jobs'];
+const KEPT_FILES = ['jobs.sqlite', 'jobs.sqlite-wal', 'jobs.sqlite-shm'];
+
+/**
+ * Creates DATA_DIR if needed and proves it, and what earlier starts left in it, writable; throws DataDirError (one
+ * line) otherwise. Call it before this process opens the job database.
+ */
 export function assertWritableDataDir(dataDir: string): void {
-  const probe = join(dataDir, `.write-probe-${process.pid}`);
   try {
     mkdirSync(dataDir, { recursive: true });
-    writeFileSync(probe, 'ok');
-    rmSync(probe, { force: true });
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    throw new DataDirError(`DATA_DIR=${shown(dataDir)} ${dataDirProblem(code, error)}`);
+    throw dataDirError(dataDir, error);
+  }
+  for (const folder of [dataDir, ...KEPT_FOLDERS.map((f) => join(dataDir, f)).filter((f) => existsSync(f))]) {
+    const probe = join(folder, `.write-probe-${process.pid}`);
+    try {
+      writeFileSync(probe, 'ok');
+      rmSync(probe, { force: true });
+    } catch (error) {
+      throw dataDirError(dataDir, error, folder);
+    }
+  }
+  for (const file of KEPT_FILES.map((f) => join(dataDir, f)).filter((f) => existsSync(f))) {
+    try {
+      // Opened for writing and closed: nothing in it changes.
+      closeSync(openSync(file, 'r+'));
+    } catch (error) {
+      throw dataDirError(dataDir, error, file);
+    }
   }
 }
 
@@ -62,20 +95,81 @@ function shown(dataDir: string): string {
   return absolute === dataDir ? dataDir : `${dataDir} (${absolute})`;
 }
 
-/** What is wrong with DATA_DIR, from the error code of a write there, and what to do about it. */
-export function dataDirProblem(code: string | undefined, error?: unknown): string {
-  const full = code === 'ENOSPC' || code === 'EDQUOT';
-  const why =
-    code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-      ? 'is not writable'
-      : full
-        ? 'has no free space'
-        : code === 'ENOTDIR' || code === 'EEXIST'
-          ? 'is not a folder'
-          : `cannot be written (${code ?? (error instanceof Error ? error.message : String(error))})`;
-  // A full disk is not fixed by another folder on it: the advice follows the cause.
-  const fix = full
-    ? 'Free some space on its disk, or point DATA_DIR at a folder on a disk with room.'
-    : 'Point DATA_DIR at a writable folder.';
-  return `${why}: the bot keeps its job database and files there. ${fix}`;
+/** Whom a line is about: DATA_DIR itself, or a path in (or above) it. */
+function subject(dataDir: string, path = dataDir): string {
+  return resolve(path) === resolve(dataDir)
+    ? `DATA_DIR=${shown(dataDir)}`
+    : `DATA_DIR=${shown(dataDir)}: ${path}`;
+}
+
+/**
+ * The real cause of a failed write, and where: the nearest folder that exists when the path does not (it is the one
+ * that refused the folder under it). Node's recursive mkdir says ENOENT when it cannot create a folder on a read-only
+ * disk or in a folder this user may not write: that folder then says which (EROFS, EACCES).
+ */
+function causeOf(error: unknown, path: string): { code?: string; path: string } {
+  const { code: raw, path: failed } = error as { code?: unknown; path?: unknown };
+  const code = typeof raw === 'string' ? raw : undefined;
+  let folder = typeof failed === 'string' ? failed : path;
+  if (existsSync(folder)) return { code, path };
+  while (!existsSync(folder) && dirname(folder) !== folder) folder = dirname(folder);
+  if (code !== 'ENOENT') return { code, path: folder };
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch (denied) {
+    const real = (denied as { code?: unknown }).code;
+    if (typeof real === 'string') return { code: real, path: folder };
+  }
+  return { code, path };
+}
+
+/** This process's user, as a permission problem names it (`chown` takes the number). */
+function user(): string {
+  const uid = process.getuid?.();
+  return uid === undefined ? 'this user' : `uid ${uid}`;
+}
+
+/** Why a write failed, in plain words rather than a bare code, and what to do: the advice follows the cause. */
+function explain(code: string | undefined, error: unknown): { why: string; fix: string } {
+  switch (code) {
+    case 'EROFS':
+      return {
+        why: 'is on a read-only disk (EROFS)',
+        fix: 'Mount it read-write, or point DATA_DIR at a folder on a writable disk.',
+      };
+    case 'EACCES':
+    case 'EPERM':
+      return {
+        why: `is not writable by ${user()}: permission denied (${code})`,
+        fix: `Let ${user()} write there (chown or chmod), or point DATA_DIR at a folder it may write.`,
+      };
+    case 'ENOSPC':
+    case 'EDQUOT':
+      // Another folder on the same disk would not help.
+      return {
+        why: `has no free space (${code})`,
+        fix: 'Free some space on its disk, or point DATA_DIR at a folder on a disk with room.',
+      };
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return { why: 'is not a folder', fix: 'Point DATA_DIR at a writable folder.' };
+    default:
+      return {
+        why: `cannot be written (${code ?? (error instanceof Error ? error.message : String(error))})`,
+        fix: 'Point DATA_DIR at a writable folder.',
+      };
+  }
+}
+
+/**
+ * The one line for DATA_DIR, or a folder or file under it (`path`), that cannot be written: which (the variable as
+ * set, and the path when it is not DATA_DIR itself), why, and what to do. Every DATA_DIR problem is said this way.
+ */
+export function dataDirError(dataDir: string, error: unknown, path = dataDir): DataDirError {
+  const cause = causeOf(error, path);
+  const { why, fix } = explain(cause.code, error);
+  return new DataDirError(
+    `${subject(dataDir, cause.path)} ${why}: the bot keeps its job database and files there. ${fix}`,
+    { cause: error },
+  );
 }

@@ -3,16 +3,19 @@
 import { planAdapters, startApp, startFailure, stopOnSignal } from './app.js';
 import { builtAdapters, closeServices, drainServices, startServices } from './app-services.js';
 import { type Config, ConfigError, loadConfigOrReport, portClashes, secretsOf } from './config/index.js';
+import { listeners } from './config/ports.js';
 import { assertWritableDataDir, DataDirError, type DataDirLock, lockDataDir } from './data-dir.js';
 import { createLogger } from './log.js';
+import { type PortReservations, PortUnavailableError, reservePorts } from './ops/port-reservations.js';
+
+/** The one line of a start refused before anything ran, as startFailure's lines read. */
+const refused = (problem: string) => process.stderr.write(`dimoo-bot could not start: ${problem}\n`);
 
 async function main(): Promise<number> {
   const config = loadConfigOrReport((text) => process.stderr.write(text));
   if (!config) return 1;
-  const clashes = portClashes(
-    config,
-    planAdapters(config).map((p) => p.name),
-  );
+  const adapters = planAdapters(config).map((p) => p.name);
+  const clashes = portClashes(config, adapters);
   if (clashes.length > 0) {
     process.stderr.write(`${new ConfigError(clashes, config.warnings).message}\n`);
     return 1;
@@ -24,17 +27,28 @@ async function main(): Promise<number> {
     lock = lockDataDir(config.dataDir);
   } catch (error) {
     if (!(error instanceof DataDirError)) throw error;
-    process.stderr.write(`${error.message}\n`);
+    refused(error.message);
+    return 1;
+  }
+  let ports: PortReservations;
+  try {
+    // After the lock: a second bot on this DATA_DIR is named as such, not as the program that holds its ports.
+    ports = await reservePorts(listeners(config, adapters), config.defaultLocale);
+  } catch (error) {
+    lock.release();
+    if (!(error instanceof PortUnavailableError)) throw error;
+    refused(error.message);
     return 1;
   }
   try {
-    return await run(config);
+    return await run(config, ports);
   } finally {
+    await ports.releaseAll();
     lock.release();
   }
 }
 
-async function run(config: Config): Promise<number> {
+async function run(config: Config, ports: PortReservations): Promise<number> {
   const log = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   // discord.js turns a malformed gateway event into an unhandled rejection inside its WebSocket layer; logging it
   // keeps the bot serving instead of letting Node end the process.
@@ -42,7 +56,9 @@ async function run(config: Config): Promise<number> {
     log.error({ err: reason }, 'unhandled rejection (kept running)'),
   );
   try {
-    const app = await startApp({ config, log }, builtAdapters);
+    const app = await startApp({ config, log, ports }, builtAdapters);
+    // What no server took over (an adapter this build lacks) answers no longer.
+    await ports.releaseAll();
     if (app.running.length === 0) {
       log.info(
         { notBuilt: app.notBuilt },
@@ -61,7 +77,7 @@ async function run(config: Config): Promise<number> {
     // A missing CUDA library, a broken checkpoint, a port in use, a full disk: the operator's to fix, one line that
     // names it. Anything else is a bug, with its stack trace.
     const problem = startFailure(error, config);
-    if (problem !== undefined) process.stderr.write(`dimoo-bot could not start: ${problem}\n`);
+    if (problem !== undefined) refused(problem);
     else log.fatal({ err: error }, 'dimoo-bot could not start');
     await closeServices().catch(() => undefined);
     return 1;

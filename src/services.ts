@@ -4,10 +4,10 @@
 // checkpoint under DATA_DIR: it works end to end and produces noise, which is said plainly at start-up.
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, parse } from 'node:path';
+import { dirname, join, parse } from 'node:path';
 import { createEngine, type Engine, estimateCost, makeTestCheckpoint } from '../engine/index.js';
 import type { Config } from './config/index.js';
-import { DataDirError, dataDirProblem } from './data-dir.js';
+import { dataDirError } from './data-dir.js';
 import { FrontQueue } from './jobs/distributed/front-queue.js';
 import { SharedState } from './jobs/distributed/shared-state.js';
 import { type JobQueueApi, JobStore, type JobSystem, openJobSystem, RetentionSweeper } from './jobs/index.js';
@@ -81,9 +81,8 @@ function generateBundledModel(dataDir: string, modelDir: string): void {
     renameSync(partial, modelDir);
   } catch (error) {
     rmSync(partial, { recursive: true, force: true });
-    const code = (error as { code?: unknown }).code;
-    if (typeof code !== 'string') throw error;
-    throw new DataDirError(`DATA_DIR=${dataDir} ${dataDirProblem(code, error)}`);
+    if (typeof (error as { code?: unknown }).code !== 'string') throw error;
+    throw dataDirError(dataDir, error, dirname(modelDir));
   }
 }
 

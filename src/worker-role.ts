@@ -28,7 +28,8 @@ export async function runWorker(
   const state = new SharedState(shared.url, shared.prefix, (error) =>
     log.warn({ error: error.message }, 'shared queue connection'),
   );
-  const metrics = new BotMetrics({ worker: `${hostname()}:${process.pid}` });
+  // Stable across restarts: a label with the process id made a new time series at every one.
+  const metrics = new BotMetrics({ worker: config.metrics.workerName ?? hostname() });
   let engineReady = false;
   // 503 `stopping` from the signal on: during the grace the worker takes no new run, and a probe must not count on it.
   // Bounded: a PING while Redis is away would wait for it (and the probe with it) instead of answering 503.

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { commands } from '../src/cli/commands.js';
 import { main } from '../src/cli/main.js';
 import { captureIo } from './doubles/cli-io.js';
@@ -70,6 +70,10 @@ describe('dimoo CLI', () => {
       env: { PATH: process.env.PATH, DEVICE: 'tpu', TELEGRAM_TOKEN: 'broken-secret-value-42' },
     }).catch((e: { code: number; stdout: string; stderr: string }) => e);
     expect(error).toMatchObject({ code: 1, stdout: '' });
+    // Its failure starts as every command's does.
+    expect((error as { stderr: string }).stderr).toMatch(
+      /^dimoo config: Invalid configuration \(2 problems\):\n/,
+    );
     expect((error as { stderr: string }).stderr).toMatch(/DEVICE: must be one of auto, cuda, cpu/);
     expect((error as { stderr: string }).stderr).toMatch(/TELEGRAM_TOKEN/);
     expect((error as { stderr: string }).stderr).not.toContain('broken-secret-value-42');
@@ -85,5 +89,23 @@ describe('dimoo CLI', () => {
     expect(shown.device).toBe('cpu');
     expect(shown.telegram.token).toBe('[set]');
     expect(stdout).not.toContain(token);
+  });
+
+  it('dimoo worker says its refusals in the one-line form of every command', async () => {
+    vi.stubEnv('QUEUE_URL', '');
+    vi.stubEnv('DEVICE', '');
+    try {
+      const io = captureIo();
+      expect(await main(['worker'], io)).toBe(1);
+      expect(io.err()).toBe(
+        'dimoo worker: QUEUE_URL is not set: `dimoo worker` serves a shared queue (redis://host:6379).\n',
+      );
+      vi.stubEnv('DEVICE', 'tpu');
+      const invalid = captureIo();
+      expect(await main(['worker'], invalid)).toBe(1);
+      expect(invalid.err()).toMatch(/^dimoo worker: Invalid configuration \(1 problem\):\n {2}- DEVICE: /);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

@@ -1,13 +1,13 @@
 // An unusable DATA_DIR stops `npm start` with one line naming DATA_DIR, before any model is generated or loaded, and
 // so does one that another bot already runs on.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { assertWritableDataDir, DataDirError, dataDirProblem, lockDataDir } from '../src/data-dir.js';
+import { assertWritableDataDir, DataDirError, dataDirError, lockDataDir } from '../src/data-dir.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -24,26 +24,133 @@ describe('DATA_DIR check', () => {
     writeFileSync(file, 'not a folder');
     const dataDir = join(file, 'data');
     expect(() => assertWritableDataDir(dataDir)).toThrow(DataDirError);
-    const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: root,
-      env: { PATH: process.env.PATH, DATA_DIR: dataDir, WEB_PORT: '1' },
-    }).catch((e: { code: number; stdout: string; stderr: string }) => e);
-    const { code, stdout, stderr } = result as { code?: number; stdout: string; stderr: string };
+    const { code, stdout, stderr } = await npmStart(dataDir);
     expect(code).toBe(1);
     expect(stdout).toBe('');
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^DATA_DIR=.*a-file\/data is not a folder: /);
+    expect(lines[0]).toBe(
+      `dimoo-bot could not start: DATA_DIR=${dataDir}: ${file} is not a folder: the bot keeps its job database and files there. Point DATA_DIR at a writable folder.`,
+    );
   });
 
-  it('a full disk is told to make room, not to pick a writable folder', () => {
-    expect(dataDirProblem('ENOSPC')).toBe(
-      'has no free space: the bot keeps its job database and files there. Free some space on its disk, or point DATA_DIR at a folder on a disk with room.',
+  it('says why a write failed in plain words, and what to do about that cause', () => {
+    // A path is named as it is only when it exists (else by its nearest folder that does).
+    const dir = mkdtempSync(join(tmpdir(), 'dimoo-datadir-'));
+    mkdirSync(join(dir, 'jobs'));
+    const line = (code: string, path?: string) =>
+      dataDirError(dir, Object.assign(new Error(code), { code }), path && join(dir, path)).message;
+    expect(line('EROFS')).toBe(
+      `DATA_DIR=${dir} is on a read-only disk (EROFS): the bot keeps its job database and files there. Mount it read-write, or point DATA_DIR at a folder on a writable disk.`,
     );
-    expect(dataDirProblem('EDQUOT')).toMatch(/^has no free space: .* Free some space/);
-    expect(dataDirProblem('EACCES')).toMatch(/^is not writable: .* Point DATA_DIR at a writable folder\.$/);
+    const uid = process.getuid?.();
+    const who = uid === undefined ? 'this user' : `uid ${uid}`;
+    expect(line('EACCES', 'jobs')).toBe(
+      `DATA_DIR=${dir}: ${join(dir, 'jobs')} is not writable by ${who}: permission denied (EACCES): the bot keeps its job database and files there. Let ${who} write there (chown or chmod), or point DATA_DIR at a folder it may write.`,
+    );
+    expect(line('EPERM')).toMatch(/ is not writable by .*: permission denied \(EPERM\): /);
+    // A full disk is told to make room, not to pick a writable folder on it.
+    expect(line('ENOSPC')).toBe(
+      `DATA_DIR=${dir} has no free space (ENOSPC): the bot keeps its job database and files there. Free some space on its disk, or point DATA_DIR at a folder on a disk with room.`,
+    );
+    expect(line('EDQUOT')).toMatch(/^DATA_DIR=\S+ has no free space \(EDQUOT\): .* Free some space/);
+    expect(line('EIO')).toMatch(/^DATA_DIR=\S+ cannot be written \(EIO\): .* Point DATA_DIR at a writable/);
   });
 });
+
+/** `sh -c script` in a user and mount namespace of its own, where it may mount a read-only disk; or false. */
+const canMountReadOnly = (() => {
+  try {
+    execFileSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o ro tmpfs "$(mktemp -d)"'], {
+      stdio: 'ignore',
+    });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** npm start in a namespace where `readOnly` is an empty read-only disk. */
+async function npmStartOnReadOnly(dataDir: string, readOnly: string) {
+  const script = `mount -t tmpfs -o ro tmpfs "$0" && exec "${process.execPath}" --import tsx src/main.ts`;
+  const result = await promisify(execFile)('unshare', ['-rm', 'sh', '-c', script, readOnly], {
+    cwd: root,
+    env: { PATH: process.env.PATH, DATA_DIR: dataDir, WEB_PORT: '1' },
+    timeout: 20_000,
+    killSignal: 'SIGKILL',
+  }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+  return result as { code?: number; stdout: string; stderr: string };
+}
+
+describe.skipIf(!canMountReadOnly)('DATA_DIR on a read-only disk', () => {
+  it('one still to be made says read-only, naming the disk, not ENOENT', async () => {
+    const readOnly = mkdtempSync(join(tmpdir(), 'dimoo-ro-'));
+    const dataDir = join(readOnly, 'data');
+    const { code, stdout, stderr } = await npmStartOnReadOnly(dataDir, readOnly);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `dimoo-bot could not start: DATA_DIR=${dataDir}: ${readOnly} is on a read-only disk (EROFS): the bot keeps its job database and files there. Mount it read-write, or point DATA_DIR at a folder on a writable disk.\n`,
+    );
+  }, 30_000);
+
+  it('its jobs folder read-only is found at start, before the model', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dimoo-ro-'));
+    const jobs = join(dataDir, 'jobs');
+    mkdirSync(jobs);
+    const { code, stderr } = await npmStartOnReadOnly(dataDir, jobs);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      new RegExp(
+        `^dimoo-bot could not start: DATA_DIR=${dataDir}: ${jobs} is on a read-only disk \\(EROFS\\): [^\\n]*\\n$`,
+      ),
+    );
+    expect(readdirSync(dataDir)).toEqual(['jobs']);
+  }, 30_000);
+});
+
+/** A user without root's way past permissions: this one, or nobody when this one is root (and setpriv can). */
+const unprivileged = (() => {
+  if (process.getuid?.() !== 0) return [];
+  try {
+    execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true'], {
+      stdio: 'ignore',
+    });
+    return ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+  } catch {
+    return undefined;
+  }
+})();
+
+describe.skipIf(unprivileged === undefined || process.platform === 'win32')(
+  'DATA_DIR this user may not write',
+  () => {
+    it('says permission denied for this user, naming the folder that refused', async () => {
+      // The run's own temporary folder (test/temp-root.ts, 0700) must let that user through to the one that refuses.
+      if (basename(tmpdir()).startsWith('dimoo-tests-')) chmodSync(tmpdir(), 0o711);
+      const parent = mkdtempSync(join(tmpdir(), 'dimoo-perm-'));
+      const locked = join(parent, 'locked');
+      mkdirSync(locked);
+      chmodSync(parent, 0o755);
+      chmodSync(locked, 0o555);
+      const dataDir = join(locked, 'data');
+      const [command = process.execPath, ...args] = [...(unprivileged ?? []), process.execPath];
+      const result = await promisify(execFile)(command, [...args, '--import', 'tsx', 'src/main.ts'], {
+        cwd: root,
+        env: { PATH: process.env.PATH, HOME: tmpdir(), DATA_DIR: dataDir, WEB_PORT: '1' },
+        timeout: 20_000,
+        killSignal: 'SIGKILL',
+      }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+      const { code, stderr } = result as { code?: number; stderr: string };
+      expect(code).toBe(1);
+      expect(stderr).toMatch(
+        new RegExp(
+          `^dimoo-bot could not start: DATA_DIR=${dataDir}: ${locked} is not writable by uid \\d+: permission denied \\(EACCES\\): .* Let uid \\d+ write there \\(chown or chmod\\), or point DATA_DIR at a folder it may write\\.\\n$`,
+        ),
+      );
+    }, 30_000);
+  },
+);
 
 /** npm start on `dataDir`, to its end: exit code and output. */
 async function npmStart(dataDir: string): Promise<{ code?: number; stdout: string; stderr: string }> {
@@ -95,7 +202,7 @@ describe('one bot per DATA_DIR', () => {
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toBe(
-      `DATA_DIR=${dataDir} is in use by another dimoo-bot (it holds ${join(dataDir, 'bot.lock')}): two bots on one DATA_DIR would run the same jobs twice. Stop the other one, or give this one a DATA_DIR of its own.`,
+      `dimoo-bot could not start: DATA_DIR=${dataDir} is in use by another dimoo-bot (it holds ${join(dataDir, 'bot.lock')}): two bots on one DATA_DIR would run the same jobs twice. Stop the other one, or give this one a DATA_DIR of its own.`,
     );
     // Refused before the bundled model is generated or the job database opened.
     expect(readdirSync(dataDir)).toEqual(['bot.lock']);

@@ -46,6 +46,15 @@ function dataDir(): string {
   return mkdtempSync(join(tmpdir(), 'dimoo-start-'));
 }
 
+/** A port nothing listens on now. */
+async function freePort(): Promise<number> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 /** A port something else already listens on. */
 async function takenPort(): Promise<number> {
   const server: Server = createServer();
@@ -65,17 +74,61 @@ function oneLine({ code, stdout, stderr }: Ended): string {
 }
 
 describe('a start that cannot work says why in one line', () => {
-  it("a port another program holds names the playground's variables", async () => {
+  it("a port another program holds names the playground's variables, before the model", async () => {
     const port = await takenPort();
-    const line = oneLine(await npmStart({ DATA_DIR: dataDir(), WEB_PORT: String(port) }));
+    const data = dataDir();
+    const line = oneLine(await npmStart({ DATA_DIR: data, WEB_PORT: String(port) }));
     expect(line).toBe(
       `dimoo-bot could not start: the playground cannot listen: 127.0.0.1:${port} is already in use (another program listens there, or another dimoo-bot). Change WEB_PORT or WEB_HOST.`,
     );
+    // Said before the bundled model was made (the real one loads for minutes) or the job database opened.
+    expect(readdirSync(data)).toEqual(['bot.lock']);
   }, 30_000);
+
+  it.each([
+    ['METRICS_PORT', 'METRICS_HOST', 'the operators’ endpoints (/metrics, /healthz, /readyz)', {}],
+    [
+      'TELEGRAM_WEBHOOK_PORT',
+      'TELEGRAM_WEBHOOK_HOST',
+      "Telegram's webhook server",
+      {
+        TELEGRAM_TOKEN: '123456789:AAExampleExampleExampleExample_-xyz',
+        TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/hook',
+        TELEGRAM_WEBHOOK_SECRET: 'secret',
+      },
+    ],
+    [
+      'DISCORD_INTERACTIONS_PORT',
+      'DISCORD_INTERACTIONS_HOST',
+      "Discord's interactions endpoint",
+      { DISCORD_TOKEN: 'discord-token', DISCORD_PUBLIC_KEY: 'a'.repeat(64) },
+    ],
+  ])(
+    '%s held by another program stops the start before the model, naming it',
+    async (variable, host, what, env) => {
+      const port = await takenPort();
+      const data = dataDir();
+      const line = oneLine(
+        await npmStart({
+          DATA_DIR: data,
+          WEB_PORT: String(await freePort()),
+          ...env,
+          [variable]: String(port),
+        }),
+      );
+      expect(line).toBe(
+        `dimoo-bot could not start: ${what} cannot listen: 127.0.0.1:${port} is already in use (another program listens there, or another dimoo-bot). Change ${variable} or ${host}.`,
+      );
+      expect(readdirSync(data)).toEqual(['bot.lock']);
+    },
+    30_000,
+  );
 
   it('a MODEL_DIR without a checkpoint is named with the problem', async () => {
     const model = dataDir();
-    const line = oneLine(await npmStart({ DATA_DIR: dataDir(), WEB_PORT: '1', MODEL_DIR: model }));
+    const line = oneLine(
+      await npmStart({ DATA_DIR: dataDir(), WEB_PORT: String(await freePort()), MODEL_DIR: model }),
+    );
     expect(line).toBe(
       `dimoo-bot could not start: MODEL_DIR=${model}: config.json is missing: the model configuration`,
     );
@@ -149,8 +202,12 @@ describe('the bundled model', () => {
   it('a start cut short while writing it (a full disk) says so in one line, and the next start makes it whole', async () => {
     const data = dataDir();
     // In blocks of 512 bytes (700 kB): the model's weights fit, the image decoder's (889 kB) does not.
-    const line = oneLine(await npmStart({ DATA_DIR: data, WEB_PORT: '1' }, 'ulimit -f 1400;'));
-    expect(line).toMatch(/^dimoo-bot could not start: DATA_DIR=.* cannot be written \(EFBIG\): /);
+    const line = oneLine(
+      await npmStart({ DATA_DIR: data, WEB_PORT: String(await freePort()) }, 'ulimit -f 1400;'),
+    );
+    expect(line).toMatch(
+      /^dimoo-bot could not start: DATA_DIR=.*: .*checkpoints cannot be written \(EFBIG\): /,
+    );
     expect(line).toContain(data);
     const config = loadConfig({ DATA_DIR: data, DEVICE: 'cpu' });
     expect(readdirSync(join(data, 'checkpoints'))).toEqual([]);

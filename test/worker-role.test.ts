@@ -3,7 +3,7 @@
 // signal through the grace given to the run in hand, and a signal while the model loads takes no run at all.
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stopOnSignals } from '../src/app.js';
@@ -116,5 +116,31 @@ describe.skipIf(skip)('dimoo worker: /readyz while it stops', () => {
     });
     expect(said('GPU worker ready')).toBe(false);
     expect(engine.started).toEqual([]);
+  }, 30_000);
+
+  it('labels its metrics with WORKER_NAME, else the host name: one time series across restarts', async () => {
+    const busyLabels = async (env: Record<string, string>) => {
+      const port = await freePort();
+      const named = loadConfig({
+        QUEUE_URL: REDIS_URL,
+        QUEUE_PREFIX: uniquePrefix(),
+        METRICS_PORT: String(port),
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-worker-role-')),
+        DEVICE: 'cpu',
+        ...env,
+      });
+      const stop = new AbortController();
+      let text = '';
+      // Read while the model "loads": the endpoints are up, and the run ends there without taking a job.
+      await runWorker(named, capturedLog().log, stop.signal, async () => {
+        text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        stop.abort();
+        return { engine: workerEngine(5, 3) };
+      });
+      return [...text.matchAll(/^dimoo_worker_busy_ratio\{worker="([^"]*)"\}/gm)].map((m) => m[1]);
+    };
+    expect(await busyLabels({ WORKER_NAME: 'gpu-a' })).toEqual(['gpu-a']);
+    // Not the process: a label with its id was a new series at every restart.
+    expect(await busyLabels({})).toEqual([hostname()]);
   }, 30_000);
 });

@@ -41,7 +41,12 @@ export class CliError extends Error {
   override name = 'CliError';
   readonly exitCode: number;
   constructor(
-    readonly code: 'output_unwritable' | 'prompts_invalid' | 'interrupted',
+    readonly code:
+      | 'output_unwritable'
+      | 'prompts_invalid'
+      | 'interrupted'
+      | 'config_invalid'
+      | 'queue_url_missing',
     message: string,
     options: { exitCode?: number } = {},
   ) {

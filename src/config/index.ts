@@ -63,8 +63,11 @@ export interface Config {
   };
   /** QUEUE_URL set: this process is a front-end (npm start) or a GPU worker (dimoo worker) of a shared queue. */
   distributed?: { url: string; prefix: string };
-  /** Operators' endpoints (/metrics, /healthz, /readyz); no port = not served. */
-  metrics: { host: string; port?: number };
+  /**
+   * Operators' endpoints (/metrics, /healthz, /readyz); no port = not served. `workerName` (WORKER_NAME) is a
+   * `dimoo worker`'s `worker` label; unset, the host name.
+   */
+  metrics: { host: string; port?: number; workerName?: string };
   limits: {
     rateLimitPerMinute: number;
     maxInputBytes: number;
@@ -222,7 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
       shutdownGraceMs: e.SHUTDOWN_GRACE_S * 1000,
     },
     distributed: e.QUEUE_URL ? { url: e.QUEUE_URL, prefix: e.QUEUE_PREFIX } : undefined,
-    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
+    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT, workerName: e.WORKER_NAME },
     limits: {
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       maxInputBytes: e.MAX_INPUT_MB * 1024 * 1024,

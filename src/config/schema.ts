@@ -225,6 +225,13 @@ export const envSchema = z.object({
   ),
   METRICS_HOST: host('127.0.0.1'),
   METRICS_PORT: port('metrics'),
+  WORKER_NAME: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1–64 characters of A–Z, a–z, 0–9, ., _, : and -')
+      .optional(),
+  ),
   SHUTDOWN_GRACE_S: intIn(0, 600, 10),
   RATE_LIMIT_PER_MINUTE: intIn(0, 1000, 6),
   MAX_INPUT_MB: intIn(1, 100, 20),
