@@ -13,7 +13,7 @@ import { acknowledge } from './acknowledgement.js';
 import { answer, answerAfterUpdate } from './answer.js';
 import { MENUS, type MenuId } from './command-json.js';
 import { mentionSource } from './mentions.js';
-import { editModal, lineAskOf, retouchModal } from './modals.js';
+import { editModal, lineAskOf, lineOf, retouchModal } from './modals.js';
 import { imagesOf, type PickAction, parsePickerId, pickerMessage } from './picker.js';
 import type { DiscordRuntime } from './runtime.js';
 
@@ -36,7 +36,7 @@ export async function onModal(
   const work = async (): Promise<Reply> => {
     if (kind === 'editmodal' && id) return c.editResult(ctx, id, i.fields.getTextInputValue('instruction'));
     const lineAsk = lineAskOf(kind);
-    if (lineAsk && id) return c.answerAsk(ctx, lineAsk, id, i.fields.getTextInputValue('line'));
+    if (lineAsk && id) return c.answerAsk(ctx, lineAsk, id, lineOf(i.fields));
     if ((kind === 'menuedit' || kind === 'menuretouch') && id) {
       // Asked before the image is downloaded: nothing of a blocked user's is fetched.
       const refusal = c.refusal(ctx);

@@ -1,7 +1,14 @@
 // The modals the bot asks with: an edit instruction (the Edit button, the "Edit image…" menu), a retouch's
 // prompt and boxes (the "Retouch…" menu), and a line filled in to be changed (Remix's /imagine line, Custom zoom's,
-// Vary (Region)'s /retouch line).
-import { ActionRowBuilder, ModalBuilder, TextInputBuilder, TextInputStyle } from 'discord.js';
+// Vary (Region)'s /retouch line). A line longer than one field holds (4000) is offered in two, split where a flag
+// begins, and read back joined: cut to fit one, it would run without its end, unseen.
+import {
+  ActionRowBuilder,
+  ModalBuilder,
+  type ModalSubmitFields,
+  TextInputBuilder,
+  TextInputStyle,
+} from 'discord.js';
 import { type AskKind, shortText } from '../../commands/index.js';
 import { type Locale, t } from '../../src/i18n.js';
 
@@ -30,6 +37,8 @@ interface Field {
   placeholder?: string;
   /** Text already in the field. */
   value?: string;
+  /** False for a field that may be left empty (required by default). */
+  required?: boolean;
 }
 
 function modal(customId: string, titleKey: string, locale: Locale, fields: readonly Field[]): ModalBuilder {
@@ -38,32 +47,20 @@ function modal(customId: string, titleKey: string, locale: Locale, fields: reado
     .setTitle(shortText(t(locale, titleKey), TITLE_LIMIT))
     .addComponents(
       fields.map((field) => {
-        // Discord refuses a value longer than its field's max_length. Cut to fit, a line to change would lose its
-        // last flags unseen and run changed: it is offered whole (the command judges its length when it comes
-        // back), cut only past what any field may hold.
-        const value = field.value ? cutWhole(field.value, VALUE_LIMIT) : undefined;
+        // Discord refuses a value longer than its field's max_length: a value is offered whole, with room for it
+        // (the command judges its length when it comes back). A line never comes here longer than a field holds.
+        const { value } = field;
         const input = new TextInputBuilder()
           .setCustomId(field.id)
           .setLabel(shortText(t(locale, field.labelKey), TITLE_LIMIT))
           .setStyle(field.style)
-          .setRequired(true)
+          .setRequired(field.required ?? true)
           .setMaxLength(value && value.length > field.maxLength ? VALUE_LIMIT : field.maxLength);
         if (field.placeholder) input.setPlaceholder(field.placeholder);
         if (value) input.setValue(value);
         return new ActionRowBuilder<TextInputBuilder>().addComponents(input);
       }),
     );
-}
-
-/** `text` within `max` UTF-16 units, cut between whole characters and without a mark: it is text to edit. */
-function cutWhole(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let out = '';
-  for (const char of text) {
-    if (out.length + char.length > max) break;
-    out += char;
-  }
-  return out;
 }
 
 export function editModal(customId: string, locale: Locale): ModalBuilder {
@@ -95,9 +92,15 @@ export function retouchModal(customId: string, locale: Locale): ModalBuilder {
   ]);
 }
 
+/** The field holding a line's second half, when it needs two; read back after a space (`lineOf`). */
+const REST_FIELD = 'line_rest';
+/** The same, for a line with no space to split at: read back joined as it is. */
+const CONTINUED_FIELD = 'line_continued';
+
 /**
- * A line to change and run (the answer goes to `answerAsk`): Remix's whole /imagine line, or Custom zoom's prompt
- * and `--zoom`; the title and label are the ask's.
+ * A line to change and run (the answer goes to `answerAsk`, read by `lineOf`): Remix's whole /imagine line, or
+ * Custom zoom's prompt and `--zoom`; the title and label are the ask's. One longer than a field holds is offered
+ * whole in two fields (`splitLine`), the second of which may be emptied.
  */
 export function lineModal(
   customId: string,
@@ -105,14 +108,52 @@ export function lineModal(
   ask: { titleKey: string; labelKey: string },
   line: string,
 ): ModalBuilder {
+  const { head, rest, joined } = splitLine(line, VALUE_LIMIT);
+  const field = { style: TextInputStyle.Paragraph, maxLength: VALUE_LIMIT };
   return modal(customId, ask.titleKey, locale, [
+    // Room for a prompt at its limit plus its flags and a negative prompt; split, all a field may hold.
     {
+      ...field,
       id: 'line',
       labelKey: ask.labelKey,
-      style: TextInputStyle.Paragraph,
-      // A prompt at its limit plus its flags and a negative prompt.
-      maxLength: 2400,
-      value: line,
+      value: head,
+      maxLength: rest === undefined ? 2400 : VALUE_LIMIT,
     },
+    ...(rest === undefined
+      ? []
+      : [
+          {
+            ...field,
+            id: joined ? REST_FIELD : CONTINUED_FIELD,
+            labelKey: 'discord.line_modal.rest',
+            value: rest,
+            required: false,
+          },
+        ]),
   ]);
+}
+
+/** The line a line modal was answered with: its one field, or its two joined as they were split. */
+export function lineOf(fields: Pick<ModalSubmitFields, 'fields' | 'getTextInputValue'>): string {
+  const head = fields.getTextInputValue('line');
+  if (fields.fields.has(REST_FIELD)) return `${head} ${fields.getTextInputValue(REST_FIELD)}`.trim();
+  if (fields.fields.has(CONTINUED_FIELD)) return head + fields.getTextInputValue(CONTINUED_FIELD);
+  return head;
+}
+
+/**
+ * `line` as the fields that offer it whole, each at most `max` UTF-16 units: itself when it fits one; else a head
+ * and its rest, split at the space before the first flag that leaves both within `max` (the prompt above, its flags
+ * below), else at the last such space (`joined`: read back with a space between), else between two characters. The
+ * commands offer no line past MAX_LINE_CHARS (4500), which two fields always hold.
+ */
+export function splitLine(line: string, max: number): { head: string; rest?: string; joined: boolean } {
+  if (line.length <= max) return { head: line, joined: false };
+  const fits = (at: number) => at <= max && line.length - at - 1 <= max;
+  const spaces = [...line.matchAll(/ /g)].map((match) => match.index);
+  const at = spaces.find((i) => line.startsWith('--', i + 1) && fits(i)) ?? spaces.filter(fits).at(-1);
+  if (at !== undefined) return { head: line.slice(0, at), rest: line.slice(at + 1), joined: true };
+  // Never half a surrogate pair on either side.
+  const cut = /[\ud800-\udbff]/.test(line[max - 1] ?? '') ? max - 1 : max;
+  return { head: line.slice(0, cut), rest: line.slice(cut), joined: false };
 }

@@ -1,6 +1,8 @@
 // A platform-neutral Reply as a Discord message: translated content (≤ 2000 chars), files within the upload
 // limit, button rows, and the ETA as a relative timestamp the client counts down by itself. An answer longer than
-// one message (a /help, a long /queue) is sent as several (`partsOf`).
+// one message (a /help, a long /queue, the first reply of a job) is sent as several (`partsOf`); a message that
+// must stay one (a job's status message, edited in place) and is still longer carries its whole text as
+// message.txt, as Discord's own client sends a long message.
 import {
   ActionRowBuilder,
   AttachmentBuilder,
@@ -24,19 +26,35 @@ const STYLE = {
   danger: ButtonStyle.Danger,
 } as const;
 
+/** Discord's most files on one message. */
+const MAX_FILES = 10;
+
+/** The ETA line a state counting down to its ETA ends with (the client shows it as "in 2 minutes"). */
+function etaLine(reply: Reply): string | undefined {
+  return reply.etaAt !== undefined && !reply.final ? `⏱ <t:${Math.ceil(reply.etaAt / 1000)}:R>` : undefined;
+}
+
+/**
+ * `reply` as a Discord message; `prefix` goes before its text (a mention naming whom a result is for). Content over
+ * 2000 characters is cut, and then the whole text comes with it as message.txt: cut alone, it would lose its end.
+ */
 export function toDiscordMessage(
   reply: Reply,
   locale: Locale,
+  prefix = '',
 ): InteractionEditReplyOptions & { content: string } {
   const lines = reply.text.map((line) => t(locale, line.key, line.params ?? {}));
-  if (reply.etaAt !== undefined && !reply.final) lines.push(`⏱ <t:${Math.ceil(reply.etaAt / 1000)}:R>`);
+  const eta = etaLine(reply);
+  const whole = prefix + (eta === undefined ? lines : [...lines, eta]).join('\n');
   // Cut between whole characters: half an emoji would reach the channel as a broken character.
-  const content = shortText(lines.join('\n'), CONTENT_LIMIT);
+  const content = shortText(whole, CONTENT_LIMIT);
   const files = (reply.images ?? []).map((image) =>
     new AttachmentBuilder(Buffer.from(image.data), { name: image.filename }).setDescription(
       (image.alt ?? image.filename).slice(0, 1000),
     ),
   );
+  if (content !== whole && files.length < MAX_FILES)
+    files.push(new AttachmentBuilder(Buffer.from(lines.join('\n'), 'utf8'), { name: 'message.txt' }));
   const components = (reply.buttons ?? []).slice(0, 5).map((row) =>
     new ActionRowBuilder<ButtonBuilder>().addComponents(
       row.slice(0, 5).map((b) =>
@@ -52,11 +70,13 @@ export function toDiscordMessage(
 
 /**
  * A reply too long for one message, as the messages to send in order, split between its lines (`replyParts`): the
- * first is the reply with the lines that fit, the others its further lines alone. A job's status message stays one
- * message (toDiscordMessage cuts it).
+ * first is the reply with the lines that fit (beside its ETA line), the others its further lines alone. A line
+ * longer than a message alone is a message alone, its whole text in message.txt (toDiscordMessage).
  */
 export function partsOf(reply: Reply, locale: Locale): [Reply, ...Reply[]] {
-  return replyParts(reply, CONTENT_LIMIT, (line) => t(locale, line.key, line.params ?? {}).length);
+  const eta = etaLine(reply);
+  const first = CONTENT_LIMIT - (eta === undefined ? 0 : eta.length + 1);
+  return replyParts(reply, CONTENT_LIMIT, (line) => t(locale, line.key, line.params ?? {}).length, { first });
 }
 
 /**

@@ -14,12 +14,12 @@ import {
   type MessageCreateOptions,
   type RepliableInteraction,
 } from 'discord.js';
-import { parseButtonId, type Reply, shortText } from '../../commands/index.js';
+import { parseButtonId, type Reply } from '../../commands/index.js';
 import { type Locale, matchLocale } from '../../src/i18n.js';
 import type { StatusSurface } from '../shared/job-status.js';
 import { StatusMessageGone } from '../shared/job-status-tracker.js';
 import { postOnce } from './post-once.js';
-import { CONTENT_LIMIT, DEFAULT_UPLOAD_LIMIT, fitReply, toDiscordMessage } from './render.js';
+import { DEFAULT_UPLOAD_LIMIT, fitReply, toDiscordMessage } from './render.js';
 
 /** Interaction tokens live 15 minutes; past ~14 the status message is edited through the channel instead. */
 export const TOKEN_LIFETIME_MS = 14 * 60_000;
@@ -208,7 +208,9 @@ export class DiscordStatus implements StatusSurface {
     const { place } = this;
     if (!place.channelId) throw new ChannelUnreachable('the job has no channel to post in');
     if (this.channelGone) throw new ChannelUnreachable('the job’s channel refused the bot before');
-    const payload = toDiscordMessage(await fitReply(reply, place.uploadLimit), place.locale);
+    // A reply to a slash command has no user message to answer: the mention names the one it is for.
+    const mention = place.userMessageId ? '' : `<@${place.userId}> `;
+    const payload = toDiscordMessage(await fitReply(reply, place.uploadLimit), place.locale, mention);
     const only = { parse: [] as [], users: [place.userId], repliedUser: true };
     try {
       const channel = await this.client.channels.fetch(place.channelId);
@@ -217,10 +219,6 @@ export class DiscordStatus implements StatusSurface {
       await channel.send({
         ...payload,
         ...postOnce(),
-        // A reply to a slash command has no user message to answer: the mention names the one it is for.
-        content: place.userMessageId
-          ? payload.content
-          : shortText(`<@${place.userId}> ${payload.content}`, CONTENT_LIMIT),
         allowedMentions: only,
         ...(target ? { reply: { messageReference: target, failIfNotExists: false } } : {}),
       } as MessageCreateOptions);

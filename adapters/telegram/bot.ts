@@ -10,7 +10,7 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, type Context } from 'grammy';
 import type { Message, UserFromGetMe } from 'grammy/types';
-import { type CommandContext, UserInputError } from '../../commands/index.js';
+import { type CommandContext, textReply, UserInputError } from '../../commands/index.js';
 import { StartError } from '../../src/app.js';
 import { t } from '../../src/i18n.js';
 import { DoublePresses } from '../shared/double-press.js';
@@ -20,6 +20,7 @@ import { onButton } from './button-presses.js';
 import { CommandLines } from './command-lines.js';
 import { registerAdminMenus, registerSharedMenus } from './command-menus.js';
 import { EditedRequests } from './edits.js';
+import { tellGivenUp } from './given-up.js';
 import {
   describeFailure,
   FIRST_TRY_MS,
@@ -29,19 +30,19 @@ import {
   watchWebhook,
 } from './health.js';
 import { InFlight, settleBy } from './in-flight.js';
-import { TelegramInbox } from './inbox.js';
+import { refusedForStopping, TelegramInbox } from './inbox.js';
 import { IncomingImages } from './incoming-images.js';
 import { TelegramJobMessages } from './job-messages.js';
 import { TelegramMessages } from './messages.js';
 import { followUpgrades } from './migrations.js';
 import type { TelegramOptions } from './options.js';
-import { ALLOWED_UPDATES, POLL_RETRY_MS, type Polling, startPolling } from './polling.js';
+import { POLL_RETRY_MS, type Polling, startPolling } from './polling.js';
 import { TelegramQuestions } from './questions.js';
 import { onBotRemoved } from './removal.js';
 import { RepeatedUpdates } from './repeats.js';
 import { TelegramReplies } from './replies.js';
 import { contextOf } from './senders.js';
-import { serveWebhook, type WebhookServer } from './webhook.js';
+import { serveWebhook, type WebhookServer, webhookRegistration } from './webhook.js';
 
 export type { TelegramOptions } from './options.js';
 
@@ -57,6 +58,10 @@ export class TelegramBot {
   private readonly inbox: TelegramInbox;
   private polling?: Polling;
   private webhookWatch?: WebhookWatch;
+  /** Telling Telegram where to post (setWebhook); its reason stands until it took the webhook. */
+  private registration?: TelegramReach<true>;
+  /** Trying setWebhook again in the background, after it failed at first. */
+  private registering?: Promise<void>;
   private unsubscribe?: () => void;
   private readonly albums: AlbumCollector<Context>;
   private webhook?: WebhookServer;
@@ -108,7 +113,12 @@ export class TelegramBot {
       onDelivery: options.onDelivery,
       editIntervalMs: options.editIntervalMs ?? { private: 1000, group: 3000 },
     });
-    this.replies = new TelegramReplies(this.bot.api, this.jobMessages, options.commands);
+    // A new message the queue refuses only because the bot is stopping waits for the next start instead (inbox.ts).
+    this.replies = new TelegramReplies(this.bot.api, this.jobMessages, options.commands, (ctx, reply) =>
+      ctx.message && refusedForStopping(reply) && this.inbox.postpone(ctx)
+        ? textReply('job.postponed_restart')
+        : undefined,
+    );
     const root = options.apiRoot ?? 'https://api.telegram.org';
     const source = { api: this.bot.api, root, token, maxInputBytes: options.config.limits.maxInputBytes };
     const context = (ctx: Context) => this.context(ctx);
@@ -168,7 +178,12 @@ export class TelegramBot {
   /** Why the bot cannot hear Telegram now (for /readyz), or undefined while it can; never names the token. */
   health(): string | undefined {
     if (this.failedLate !== undefined) return `could not start (${this.failedLate}); restart the bot`;
-    return this.reach?.reason() ?? this.webhookWatch?.reason() ?? this.polling?.health.reason();
+    return (
+      this.reach?.reason() ??
+      this.registration?.reason() ??
+      this.webhookWatch?.reason() ??
+      this.polling?.health.reason()
+    );
   }
 
   /** The webhook server's port, in webhook mode. */
@@ -262,12 +277,20 @@ export class TelegramBot {
   /**
    * Hands what an earlier run took and did not finish (inbox.ts) to the handlers before anything new arrives; a
    * chat's updates are handled in order (sequentialize), so a new one waits for its chat's leftovers. Telegram's own
-   * second delivery of one (it was never confirmed) is then a repeat, given-up ones included.
+   * second delivery of one (it was never confirmed) is then a repeat, given-up ones included; their senders are told.
    */
   private handleLeftovers(): void {
     const { replay, givenUp } = this.inbox.leftovers();
     // Marks them as seen in this run.
-    for (const id of givenUp) this.repeats.firstDelivery(id);
+    for (const { updateId } of givenUp) this.repeats.firstDelivery(updateId);
+    const told = givenUp.flatMap(({ update }) => (update ? [update] : []));
+    const chats = new Set(this.options.config.telegram.chatIds);
+    if (told.length > 0) {
+      const serves = (chatId: number) => chats.size === 0 || chats.has(chatId);
+      const { commands, log } = this.options;
+      const deps = { api: this.bot.api, me: this.bot.botInfo, commands, repeats: this.repeats, serves, log };
+      void this.handlers.track(tellGivenUp(deps, told));
+    }
     for (const update of replay)
       void this.bot
         .handleUpdate(update)
@@ -276,7 +299,9 @@ export class TelegramBot {
 
   /**
    * Listens first, then tells Telegram where to post, so no update is sent to a closed port. Pending updates are
-   * kept, as in polling mode.
+   * kept, as in polling mode. A setWebhook that fails (Telegram unreachable again, a 5xx, a DNS hiccup on its side)
+   * is said once in the log and tried again in the background, as getMe is (TelegramReach), `health()` naming it
+   * until Telegram takes it; a refused token ends it.
    */
   private async startWebhook(url: string, secret: string): Promise<void> {
     const { config, log } = this.options;
@@ -295,31 +320,46 @@ export class TelegramBot {
       await this.webhook.close();
       return;
     }
-    await this.bot.api.setWebhook(url, {
-      secret_token: secret,
-      allowed_updates: ALLOWED_UPDATES,
-      drop_pending_updates: false,
-    });
     const server = this.webhook;
-    this.webhookWatch = watchWebhook(
-      this.bot.api,
-      url,
-      () => server.listening,
-      this.options.webhookCheckMs,
-      (line) => log.warn(line),
+    const registration = webhookRegistration(this.bot.api, url, secret, this.stopping.signal);
+    this.registration = registration;
+    const registered = () => {
+      const { webhookCheckMs } = this.options;
+      this.webhookWatch = watchWebhook(
+        this.bot.api,
+        url,
+        () => server.listening,
+        webhookCheckMs,
+        log.warn.bind(log),
+      );
+      const where = { host: webhookHost, port: server.port, path: webhookPath };
+      log.info({ bot: this.bot.botInfo.username, ...where }, 'telegram connected (webhook)');
+    };
+    const first = await registration.try(FIRST_TRY_MS).catch(async (error: unknown) => {
+      await server.close();
+      throw error;
+    });
+    if (first !== undefined) return registered();
+    if (this.stopping.signal.aborted) return;
+    const retryMs = this.options.pollRetryMs ?? POLL_RETRY_MS;
+    log.warn(
+      { retryS: retryMs / 1000 },
+      `Telegram did not take the webhook (${registration.problem}); the bot keeps trying (${retryMs / 1000} s apart at first, then longer, up to a minute); /readyz names telegram until it does`,
     );
-    log.info(
-      { bot: this.bot.botInfo.username, host: webhookHost, port: this.webhook.port, path: webhookPath },
-      'telegram connected (webhook)',
-    );
+    this.registering = registration
+      .keepTrying(retryMs)
+      .then((done) => (done === undefined || this.stopping.signal.aborted ? undefined : registered()))
+      .catch((error: unknown) => {
+        log.error(`${describeFailure(error)}; Telegram stays unheard until the bot is restarted`);
+      });
   }
 
   /**
    * Stops taking updates, then finishes what was taken (handlers in flight, albums still gathering), while job events
    * still reach their messages; then ends the jobs' flood waits and waits for their endings, all within STOP_WAIT_MS,
-   * so the store closes after them. The worker has drained by then: a command finished here is answered with the
-   * queue's refusal. What is not finished by then (Telegram will not send it again) stays in the inbox and is handled
-   * at the next start. In webhook mode the webhook stays registered: Telegram keeps the updates that arrive meanwhile
+   * so the store closes after them. The worker has drained by then: a new request the queue refuses for that is set
+   * aside for the next start (inbox.ts `postpone`), its sender told so. What is not finished by then (Telegram will
+   * not send it again) stays in the inbox and is handled at the next start. In webhook mode the webhook stays registered: Telegram keeps the updates that arrive meanwhile
    * and delivers them after a restart.
    */
   async stop(): Promise<void> {
@@ -349,7 +389,7 @@ export class TelegramBot {
     this.inbox.close();
     this.unsubscribe?.();
     await this.jobMessages.stop(deadline);
-    await settleBy(Promise.all([intake, this.adminMenus, this.connecting]), deadline);
+    await settleBy(Promise.all([intake, this.adminMenus, this.connecting, this.registering]), deadline);
   }
 
   private context(ctx: Context): CommandContext {

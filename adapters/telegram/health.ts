@@ -166,9 +166,10 @@ export function refusedToken(error: unknown): string | undefined {
 }
 
 /**
- * Reaching Telegram at start-up, by a call that needs it (getMe): tried once briefly, then (while it cannot be
- * reached: no network, DNS, a firewall, an outage) again and again with growing waits, for as long as the process
- * runs. A refused token ends it at once. `reason()` says why it has not answered yet, for /readyz.
+ * Reaching Telegram at start-up, by a call that needs it (getMe; in webhook mode then setWebhook): tried once briefly,
+ * then (while it cannot be reached: no network, DNS, a firewall, an outage, or Telegram refuses the call for now)
+ * again and again with growing waits, for as long as the process runs. A refused token ends it at once. `reason()`
+ * says why it has not answered yet, for /readyz, after `waiting` (what is not done yet).
  */
 export class TelegramReach<T> {
   #problem?: string;
@@ -178,11 +179,12 @@ export class TelegramReach<T> {
     private readonly call: (signal: AbortSignal) => Promise<T>,
     /** Aborts when the bot stops: no more tries. */
     private readonly stopped: AbortSignal,
+    private readonly waiting = 'cannot reach Telegram yet',
   ) {}
 
   reason(): string | undefined {
     if (this.#refused !== undefined) return `${this.#refused}; restart the bot once that is fixed`;
-    return this.#problem && `cannot reach Telegram yet (last: ${this.#problem}); still trying`;
+    return this.#problem && `${this.waiting} (last: ${this.#problem}); still trying`;
   }
 
   /** Why the last try failed (a network error, no answer in time), or undefined. */

@@ -7,9 +7,14 @@
 // with the album. What an earlier run left is handled first at start, in arrival order; handling it again is safe,
 // as repeats.ts knows a request whose job exists. Bounded: the latest KEPT updates, none older than MAX_AGE_MS (as
 // Telegram keeps them), each handled at most MAX_ATTEMPTS times: an update whose handling kills the process every
-// time is given up, and the log says so.
+// time is given up, and the log says so (and its sender is told once: given-up.ts).
+// A request the queue refuses only because the bot is stopping (a drain's grace period, or the adapter's stop) is
+// not refused: its update is set aside for the next start (`postpone`), which handles it as if just sent, and the
+// sender hears that it will be. Only a new message is: a button press would be answered by nobody (its query
+// expires) and a second press would make a second job; an edit stands for jobs the restart may start before it.
 import type { Context, NextFunction } from 'grammy';
 import type { Update } from 'grammy/types';
+import type { Reply } from '../../commands/index.js';
 import type { UpdateInbox } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
 
@@ -31,8 +36,12 @@ export class TelegramInbox {
   private readonly deferred = new WeakSet<Context>();
   private closed = false;
 
+  /** Updates whose request waits for the next start (`postpone`): their rows stay when their handling ends. */
+  private readonly postponed = new WeakSet<Context>();
+  private readonly setAside = new Set<number>();
+
   constructor(
-    private readonly store: Pick<UpdateInbox, 'add' | 'remove' | 'takeLeftovers'>,
+    private readonly store: Pick<UpdateInbox, 'add' | 'remove' | 'takeLeftovers' | 'postpone'>,
     private readonly log: Pick<Logger, 'info' | 'warn' | 'error'>,
     private readonly now: () => number = Date.now,
   ) {}
@@ -44,9 +53,10 @@ export class TelegramInbox {
 
   /**
    * What an earlier run left, to be handled before anything new, in arrival order; the ones given up are logged, and
-   * their ids returned with the others' so that Telegram's own second delivery of them is not handled either.
+   * returned (their update when it can be read) so that Telegram's own second delivery of them is not handled either
+   * and their senders can be told. Their rows are gone by then: telling them cannot be tried twice.
    */
-  leftovers(): { replay: Update[]; givenUp: number[] } {
+  leftovers(): { replay: Update[]; givenUp: Array<{ updateId: number; update?: Update }> } {
     const { retry, givenUp, expired } = this.store.takeLeftovers({
       now: this.now(),
       keep: KEPT,
@@ -70,7 +80,7 @@ export class TelegramInbox {
         { updates: replay.length },
         'telegram updates left by an earlier run: handling them first',
       );
-    return { replay, givenUp: givenUp.map((e) => e.updateId) };
+    return { replay, givenUp: givenUp.map((e) => ({ updateId: e.updateId, update: parsed(e.body) })) };
   }
 
   /**
@@ -81,7 +91,7 @@ export class TelegramInbox {
   async handle(ctx: Context, next: NextFunction, first: boolean): Promise<void> {
     const id = ctx.update.update_id;
     if (!first) {
-      if (!this.open.has(id)) this.remove(id);
+      if (!this.open.has(id) && !this.setAside.has(id)) this.remove(id);
       return;
     }
     if (!this.recorded.has(id)) this.keep([ctx.update]);
@@ -98,12 +108,32 @@ export class TelegramInbox {
     this.deferred.add(ctx);
   }
 
-  /** The handling of these updates ended (an album's items). */
+  /**
+   * The update's request is left for the next start (the queue refused it only because the bot is stopping): true
+   * when its row is kept for it, false when it is not (too large, never written, the store closing), and the refusal
+   * stands. Its row stays when its handling ends, counted as never tried: this run did not die handling it.
+   */
+  postpone(ctx: Context): boolean {
+    const id = ctx.update.update_id;
+    if (this.closed || !this.open.has(id)) return false;
+    try {
+      if (!this.store.postpone(id)) return false;
+    } catch (error) {
+      this.log.warn({ err: error, update: id }, 'telegram update not kept for the next start');
+      return false;
+    }
+    this.postponed.add(ctx);
+    return true;
+  }
+
+  /** The handling of these updates ended (an album's items: one postponed keeps them all). */
   finished(contexts: readonly Context[]): void {
+    const kept = contexts.some((ctx) => this.postponed.has(ctx));
     for (const ctx of contexts) {
       const id = ctx.update.update_id;
       this.open.delete(id);
-      this.remove(id);
+      if (!kept) this.remove(id);
+      else if (this.postponed.has(ctx) || this.postponeRow(id)) this.setAside.add(id);
     }
   }
 
@@ -133,6 +163,16 @@ export class TelegramInbox {
     }
   }
 
+  private postponeRow(id: number): boolean {
+    if (this.closed) return false;
+    try {
+      return this.store.postpone(id);
+    } catch (error) {
+      this.log.warn({ err: error, update: id }, 'telegram update not kept for the next start');
+      return false;
+    }
+  }
+
   private remove(id: number): void {
     this.recorded.delete(id);
     if (this.closed) return;
@@ -141,6 +181,29 @@ export class TelegramInbox {
     } catch (error) {
       this.log.warn({ err: error, update: id }, 'telegram update not removed from the inbox');
     }
+  }
+}
+
+/**
+ * Whether a reply says only that the bot is stopping: the queue refused the request for that alone (no job was made,
+ * nothing else was said), so the request can wait for the next start instead.
+ */
+export function refusedForStopping(reply: Reply): boolean {
+  const [line, ...others] = reply.text;
+  return (
+    line?.key === 'errors.queue.stopping' &&
+    others.length === 0 &&
+    reply.jobId === undefined &&
+    (reply.more ?? []).length === 0 &&
+    (reply.images ?? []).length === 0
+  );
+}
+
+function parsed(body: string): Update | undefined {
+  try {
+    return JSON.parse(body) as Update;
+  } catch {
+    return undefined;
   }
 }
 

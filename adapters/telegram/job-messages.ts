@@ -194,6 +194,7 @@ export class TelegramJobMessages {
       photo: place.photo,
       onPhoto: () => deliveries.remember(jobId, { ...place, photo: true }),
       warn: (fields, message) => log.warn(fields, message),
+      ...(place.threadId === undefined ? {} : { threadId: place.threadId }),
     });
     const parameters = { reply_parameters: { message_id: place.replyTo, allow_sending_without_reply: true } };
     const target = { chatId: place.chatId, locale: place.locale, parameters, threadId: place.threadId };

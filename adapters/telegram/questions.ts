@@ -5,12 +5,16 @@
 // senders.ts) is answered by a message on behalf of that chat, and its asker is not named: they chose not to be.
 // Questions are kept in the job store (src/jobs/questions.ts), so an answer after a restart is answered as before it.
 // A reply to one of the bot's questions that is no longer kept (one of the oldest, or asked before questions were
-// kept) is known by its words, and told that the question expired rather than met with silence.
-import type { Api } from 'grammy';
+// kept) is known by its words, and told that the question expired rather than met with silence. A line to change
+// goes with the question when both fit one message, else in a message of its own just before it; one longer than a
+// Telegram message cannot come back as an answer (the user's apps would send it in several, the first cut short and
+// run as it is), so no question is asked: the user gets the line whole as a file, and what to do instead.
+import { type Api, InputFile } from 'grammy';
 import type { Message, MessageEntity, User } from 'grammy/types';
-import { ASK_KINDS, type ReplyAsk } from '../../commands/index.js';
+import { ASK_KINDS, type ReplyAsk, shortText } from '../../commands/index.js';
 import { allCatalogs, type Locale, t } from '../../src/i18n.js';
 import type { QuestionLog } from '../../src/jobs/index.js';
+import { CAPTION_LIMIT, TEXT_LIMIT } from './render.js';
 import { inTopic } from './send.js';
 import { senderIdOf } from './sender-id.js';
 
@@ -53,17 +57,42 @@ export class TelegramQuestions {
     const { kind, jobId, labelKey, value } = question;
     const label = t(locale, labelKey);
     const { source, prefix, mention } = addressing(target);
-    const text = `${prefix}${label}`;
-    const entities: MessageEntity[] = mention ? [mention] : [];
-    // No field can be filled in here: a starting text (Remix's line) is shown as code, which a tap copies.
-    if (value) entities.push({ type: 'code', offset: text.length + 2, length: value.length });
-    const sent = await this.api.sendMessage(chatId, value ? `${text}\n\n${value}` : text, {
-      ...(entities.length > 0 ? { entities } : {}),
-      reply_markup: { force_reply: true, selective: true, input_field_placeholder: label.slice(0, 64) },
+    const around = {
       ...(source ? { reply_parameters: { message_id: source, allow_sending_without_reply: true } } : {}),
       ...inTopic(threadId),
+    };
+    if (value && value.length > TEXT_LIMIT) return this.tooLong(target, locale, value, around);
+    const text = `${prefix}${label}`;
+    const entities: MessageEntity[] = mention ? [mention] : [];
+    // No field can be filled in here: a starting text (Remix's line) is shown as code, which a tap copies. With the
+    // question when both fit one message; else alone, just before it.
+    const together = value !== undefined && `${text}\n\n${value}`.length <= TEXT_LIMIT;
+    if (value && together) entities.push({ type: 'code', offset: text.length + 2, length: value.length });
+    else if (value)
+      await this.api.sendMessage(chatId, value, {
+        entities: [{ type: 'code', offset: 0, length: value.length }],
+        ...around,
+      });
+    const sent = await this.api.sendMessage(chatId, value && together ? `${text}\n\n${value}` : text, {
+      ...(entities.length > 0 ? { entities } : {}),
+      reply_markup: { force_reply: true, selective: true, input_field_placeholder: label.slice(0, 64) },
+      ...around,
     });
     this.kept.remember(placeOf(chatId, sent.message_id), { kind, jobId, userId: asker.id }, KEPT);
+  }
+
+  /**
+   * A line no answer could hold: nothing is asked (an answer would come cut short); the line comes whole as a file,
+   * with why and what to do instead.
+   */
+  private async tooLong(target: QuestionTarget, locale: Locale, line: string, around: object): Promise<void> {
+    const { prefix, mention } = addressing(target);
+    const why = t(locale, 'ask.line_too_long', { length: line.length, limit: TEXT_LIMIT });
+    await this.api.sendDocument(target.chatId, new InputFile(Buffer.from(line, 'utf8'), 'line.txt'), {
+      caption: shortText(`${prefix}${why}`, CAPTION_LIMIT),
+      ...(mention ? { caption_entities: [mention] } : {}),
+      ...around,
+    });
   }
 
   /**

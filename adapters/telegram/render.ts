@@ -1,21 +1,31 @@
 // A platform-neutral Reply as Telegram message parts: text (≤ 4096), a caption (≤ 1024) and an inline keyboard whose
-// rows are split where Telegram would cut their labels. An answer longer than one message (a /help, a long /queue)
-// is sent as several (`textParts`).
+// rows are split where Telegram would cut their labels. An answer longer than one message (a /help, a long /queue,
+// a job's first reply, a caption) is sent as several (`textParts`), a line longer than a message in pieces, as
+// Telegram's own apps send a long text.
 import { InlineKeyboard } from 'grammy';
-import { type Reply, shortText } from '../../commands/index.js';
+import { type Reply, type ReplyText, shortText } from '../../commands/index.js';
 import { type Locale, t } from '../../src/i18n.js';
 import { replyParts } from '../shared/reply-parts.js';
 import { splitRow } from './keyboard-rows.js';
 
 /** Telegram's longest message text, in UTF-16 units after entity parsing. */
 export const TEXT_LIMIT = 4096;
+/** Telegram's longest caption of a photo or document. */
+export const CAPTION_LIMIT = 1024;
 
 /**
- * A text reply too long for one message, as the messages to send in order, split between its lines (`replyParts`).
- * The bot sends plain text (no parse_mode): what Telegram counts after entity parsing is the text itself.
+ * A reply too long for one message, as the messages to send in order, split between its lines (`replyParts`), each
+ * within `limit`; the first within `first` (a caption's 1024). The bot sends plain text (no parse_mode): what
+ * Telegram counts after entity parsing is the text itself.
  */
-export function textParts(reply: Reply, locale: Locale, limit = TEXT_LIMIT): [Reply, ...Reply[]] {
-  return replyParts(reply, limit, (line) => t(locale, line.key, line.params ?? {}).length);
+export function textParts(
+  reply: Reply,
+  locale: Locale,
+  limit = TEXT_LIMIT,
+  first = limit,
+): [Reply, ...Reply[]] {
+  const render = (line: ReplyText) => t(locale, line.key, line.params ?? {});
+  return replyParts(reply, limit, (line) => render(line).length, { first, render });
 }
 
 export function replyText(reply: Reply, locale: Locale, limit = TEXT_LIMIT): string {

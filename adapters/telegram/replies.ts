@@ -35,6 +35,8 @@ export class TelegramReplies {
      * its lines deliver counts then).
      */
     private readonly commands: Pick<Commands, 'withdraw' | 'delivered'>,
+    /** What is said instead of `reply`, if anything: a request set aside for the next start (inbox.ts `postpone`). */
+    private readonly instead: (ctx: Context, reply: Reply) => Reply | undefined = () => undefined,
   ) {}
 
   /**
@@ -69,9 +71,10 @@ export class TelegramReplies {
   }
 
   /** Sends every message of `reply`: one that Telegram refuses does not keep the others back. */
-  async send(ctx: Context, c: CommandContext, reply: Reply): Promise<void> {
+  async send(ctx: Context, c: CommandContext, asked: Reply): Promise<void> {
     // A blocked user's repeated refusal: a message needs no answer (commands/blocked.ts).
-    if (reply.silent) return;
+    if (asked.silent) return;
+    const reply = this.instead(ctx, asked) ?? asked;
     // A private reply asked for in a group: the group is shown only where it went.
     const delivered = partSent(this.commands, c);
     const shown = await sendPrivately(this.api, ctx.chat, c.user.userId, c.locale, reply, delivered);
@@ -119,7 +122,7 @@ export class TelegramReplies {
       return;
     }
     const { prefix, entities } = mentionOf(mention);
-    // A job's reply stays one message (its status message); a longer answer goes on in further ones.
+    // A longer answer goes on in further ones; a job's status message is the first, edited in place later.
     const [first, ...rest] = textParts(reply, c.locale, TEXT_LIMIT - prefix.length);
     const text = prefix + replyText(first, c.locale, TEXT_LIMIT - prefix.length);
     const markup = keyboard(first, c.locale);
@@ -156,6 +159,8 @@ export class TelegramReplies {
       text,
       ...(threadId === undefined ? {} : { threadId }),
     });
+    // The job runs whatever becomes of its reply's further lines (an undelivered notice stays for the next reply).
+    await sendFurther(this.api, target, rest).catch(() => undefined);
   }
 
   /** The next handed-over status message a text can go to: a photo (a preview made it one) cannot become text. */

@@ -1,8 +1,8 @@
 // Sending a reply's images: as photos (the caption and keyboard on the first), or as documents when asked for
 // files or when a photo is past Telegram's limits; a photo Telegram still refuses (400/413) goes again as a
-// document; a text too long for one message goes on in further messages. Every message of a reply goes to the forum
-// topic the request came from, and is reported once sent (`SendTarget.sent`). A job's ending passes `persist`, which
-// waits out flood control call by call, so a wait never sends an image of the reply twice.
+// document; a text too long for one message, or for a caption, goes on in further messages. Every message of a reply
+// goes to the forum topic the request came from, and is reported once sent (`SendTarget.sent`). A job's ending passes
+// `persist`, which waits out flood control call by call, so a wait never sends an image of the reply twice.
 import { type Api, GrammyError, InputFile } from 'grammy';
 import type { Message } from 'grammy/types';
 import type { Reply, ReplyImage } from '../../commands/index.js';
@@ -10,7 +10,7 @@ import type { Locale } from '../../src/i18n.js';
 import { type PartSent, sendPart } from '../shared/delivered.js';
 import { once, type Persist } from './flood-wait.js';
 import { fitsAsPhoto } from './photo-limits.js';
-import { keyboard, replyText, textParts } from './render.js';
+import { CAPTION_LIMIT, keyboard, replyText, TEXT_LIMIT, textParts } from './render.js';
 
 /** Where a reply goes: the chat, its language, and the reply parameters (the message it answers). */
 export interface SendTarget {
@@ -44,25 +44,38 @@ export function inTopic(threadId: number | undefined): { message_thread_id?: num
   return threadId === undefined ? {} : { message_thread_id: threadId };
 }
 
+/**
+ * A reply's images, its keyboard on the first, and its lines as that one's caption as far as they fit in 1024
+ * characters, whole; the lines past them go on in messages answering it (`sendFurther`), as Telegram's apps send a
+ * caption too long for a photo.
+ */
 export async function sendImages(
   api: Api,
-  { chatId, locale, parameters, threadId, sent = NOTHING_TO_REPORT }: SendTarget,
+  target: SendTarget,
   reply: Reply,
   persist: Persist = once,
 ): Promise<void> {
-  const caption = replyText(reply, locale, 1024);
+  const { chatId, locale, parameters, threadId, sent = NOTHING_TO_REPORT } = target;
   const markup = keyboard(reply, locale);
   const { delivers, ...captioned } = reply;
+  const [caption, ...further] = textParts(captioned, locale, TEXT_LIMIT, CAPTION_LIMIT);
+  const text = caption.text.length > 0 ? { caption: replyText(caption, locale, CAPTION_LIMIT) } : {};
+  let first: number | undefined;
   for (const [i, image] of (reply.images ?? []).entries()) {
-    const first =
-      i === 0 ? { ...parameters, ...(reply.text.length > 0 ? { caption } : {}), reply_markup: markup } : {};
-    const extra = { ...first, ...inTopic(threadId) };
+    const extra = {
+      ...(i === 0 ? { ...parameters, ...text, reply_markup: markup } : {}),
+      ...inTopic(threadId),
+    };
     const send = () => sendImage(api, chatId, image, extra, reply.asFiles === true, persist);
-    // The reply's lines are the first image's caption: sent with it.
-    await (i === 0 ? sendPart(captioned, sent, send) : send());
+    // The lines that fit are the first image's caption: sent with it.
+    const message = await (i === 0 ? sendPart(caption, sent, send) : send());
+    first ??= message.message_id;
   }
   // What its images deliver (a fetched file) once every one was sent: a refusal above threw before this.
   if (delivers !== undefined) sent({ text: [], delivers });
+  if (further.length === 0 || first === undefined) return;
+  const answering = { reply_parameters: { message_id: first, allow_sending_without_reply: true } };
+  await sendFurther(api, { ...target, parameters: answering }, further, persist);
 }
 
 /** One image: a photo, or a document when asked for files, past a photo's limits, or refused as a photo. */
@@ -73,17 +86,14 @@ async function sendImage(
   extra: object,
   asFile: boolean,
   persist: Persist,
-): Promise<void> {
-  if (asFile || !fitsAsPhoto(image.data)) {
-    await persist(() => sendDocument(api, chatId, image, extra));
-    return;
-  }
+): Promise<Message> {
+  if (asFile || !fitsAsPhoto(image.data)) return persist(() => sendDocument(api, chatId, image, extra));
   try {
-    await persist(() => api.sendPhoto(chatId, toInputFile(image), extra));
+    return await persist(() => api.sendPhoto(chatId, toInputFile(image), extra));
   } catch (error) {
     if (!(error instanceof GrammyError) || (error.error_code !== 400 && error.error_code !== 413))
       throw error;
-    await persist(() => sendDocument(api, chatId, image, extra));
+    return persist(() => sendDocument(api, chatId, image, extra));
   }
 }
 

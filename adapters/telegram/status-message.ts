@@ -8,7 +8,8 @@
 // long as Telegram asks (they are dropped, not queued: the newest wins anyway); the ending waits it out (`persist`).
 // A state's 429 comes back at once, past the bot's auto-retry: waited out there, a refused state would be sent
 // again stale after the wait and hold every later call on the message (the ending too) behind it. A message
-// the user deleted (or one no longer editable) is StatusMessageGone: the shared tracker then leaves it alone.
+// the user deleted (or one no longer editable) is StatusMessageGone: the shared tracker then leaves it alone. A text
+// ending longer than the message holds (a long answer) shows its first lines there, the rest in messages answering it.
 import { Api, GrammyError, InputFile, type Transformer } from 'grammy';
 import type { Reply, ReplyImage } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';
@@ -16,10 +17,8 @@ import { StatusMessageGone } from '../shared/job-status-tracker.js';
 import { once, type Persist, retryAfterOf } from './flood-wait.js';
 import { UPGRADED } from './migrations.js';
 import { fitsAsPhoto } from './photo-limits.js';
-import { keyboard, replyText } from './render.js';
-
-const CAPTION_LIMIT = 1024;
-const TEXT_LIMIT = 4096;
+import { CAPTION_LIMIT, keyboard, replyText, TEXT_LIMIT, textParts } from './render.js';
+import { sendFurther } from './send.js';
 
 export interface StatusOptions {
   api: Api;
@@ -34,6 +33,8 @@ export interface StatusOptions {
   photo?: boolean;
   /** The message has just become a photo. */
   onPhoto?: () => void;
+  /** The forum topic the message is in: where the rest of a long ending goes. */
+  threadId?: number;
   warn: (fields: Record<string, unknown>, message: string) => void;
 }
 
@@ -165,15 +166,17 @@ export class StatusMessage {
 
   /**
    * The job's last word. A text reply (failed, cancelled, an answer) edits the message through `persist` (and throws
-   * when Telegram refuses: the message was deleted, the chat is gone); false for an image result, which the caller
-   * sends as a new message.
+   * when Telegram refuses: the message was deleted, the chat is gone), its lines past what the message holds in
+   * messages answering it; false for an image result, which the caller sends as a new message.
    */
   finish(reply: Reply, persist: Persist = once): Promise<boolean> {
     this.cancelAfterFlood();
     return this.serial(async () => {
       const images = reply.images ?? [];
       if (images.length === 0) {
-        await this.editText(reply, persist);
+        const [first, ...rest] = this.partsOf(reply);
+        await this.editText(first, persist);
+        await this.sendRest(rest, persist);
         return true;
       }
       // A result is a new photo replying to the request (the caller sends it and deletes this status): an edit
@@ -182,10 +185,33 @@ export class StatusMessage {
     });
   }
 
-  /** Edits the text (or caption) to `reply`, after any call in flight. */
+  /** Edits the text (or caption) to `reply`'s first lines (those the message holds whole), after any call in flight. */
   text(reply: Reply): Promise<void> {
     this.cancelAfterFlood();
-    return this.serial(() => this.editText(reply));
+    return this.serial(() => this.editText(this.partsOf(reply)[0]));
+  }
+
+  /** The ending as the message (text or caption) and the messages after it, split between whole lines. */
+  private partsOf(reply: Reply): [Reply, ...Reply[]] {
+    return textParts(reply, this.options.locale, TEXT_LIMIT, this.photo ? CAPTION_LIMIT : TEXT_LIMIT);
+  }
+
+  /**
+   * The lines of an ending past what the message holds, as messages answering it. The ending was shown: one Telegram
+   * refuses is logged, not taken for a refusal of the ending (which would send it all again as a new message).
+   */
+  private async sendRest(rest: readonly Reply[], persist: Persist): Promise<void> {
+    if (rest.length === 0) return;
+    const { api, chatId, messageId, locale, threadId } = this.options;
+    const parameters = { reply_parameters: { message_id: messageId, allow_sending_without_reply: true } };
+    await sendFurther(
+      api,
+      { chatId, locale, parameters, ...(threadId === undefined ? {} : { threadId }) },
+      rest,
+      persist,
+    ).catch((error: unknown) =>
+      this.options.warn({ err: error, chatId }, 'the rest of a long telegram ending could not be sent'),
+    );
   }
 
   /**

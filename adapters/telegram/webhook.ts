@@ -3,8 +3,10 @@
 // when it does not match, before the update is parsed or handled.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Bot, webhookCallback } from 'grammy';
+import { type Api, type Bot, webhookCallback } from 'grammy';
 import type { Logger } from '../../src/log.js';
+import { TelegramReach } from './health.js';
+import { ALLOWED_UPDATES } from './polling.js';
 
 export interface WebhookListen {
   host: string;
@@ -71,4 +73,29 @@ export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger)
         server.closeIdleConnections();
       }),
   };
+}
+
+/**
+ * Telling Telegram where to post (setWebhook, pending updates kept as in polling mode), tried as getMe is at start:
+ * once briefly, then again with growing waits until Telegram takes it or the bot stops; `reason()` names it for
+ * /readyz meanwhile. Setting the same webhook again changes nothing, so a try that timed out after Telegram took it
+ * does no harm.
+ */
+export function webhookRegistration(
+  api: Api,
+  url: string,
+  secret: string,
+  stopped: AbortSignal,
+): TelegramReach<true> {
+  return new TelegramReach<true>(
+    (signal) =>
+      api.setWebhook(
+        url,
+        { secret_token: secret, allowed_updates: ALLOWED_UPDATES, drop_pending_updates: false },
+        // grammY types its signal as its abort-controller shim's; Node's own is what it takes at run time.
+        signal as Parameters<Api['setWebhook']>[2],
+      ),
+    stopped,
+    'webhook not registered with Telegram yet',
+  );
 }

@@ -3,7 +3,8 @@
 // handling one hands it to the next start instead of losing it. A row lives from the update's arrival until its
 // handling ends; what an earlier run left is taken once, at start. Bounded: the `keep` most recent rows, none older
 // than the start's `maxAgeMs`, each at most `maxAttempts` times handled, so an update whose handling kills the
-// process every time is given up rather than tried forever.
+// process every time is given up rather than tried forever. An update set aside for the next start on purpose (the
+// process was stopping and could not take its request) is not counted as tried: that run ended cleanly.
 import type Database from 'better-sqlite3';
 
 export const INBOX_SCHEMA = `
@@ -53,6 +54,7 @@ export class UpdateInbox {
   private readonly insert: Database.Statement<[number, number, string]>;
   private readonly trim: Database.Statement<[number]>;
   private readonly delete: Database.Statement<[number]>;
+  private readonly untried: Database.Statement<[number]>;
 
   constructor(private readonly db: Database.Database) {
     db.exec(INBOX_SCHEMA);
@@ -64,6 +66,7 @@ export class UpdateInbox {
       'DELETE FROM inbox WHERE seq < (SELECT seq FROM inbox ORDER BY seq DESC LIMIT 1 OFFSET ?)',
     );
     this.delete = db.prepare<[number]>('DELETE FROM inbox WHERE update_id = ?');
+    this.untried = db.prepare<[number]>('UPDATE inbox SET attempts = 0 WHERE update_id = ?');
   }
 
   /** Keeps `updates` (one transaction), forgetting all but the `keep` most recent rows. */
@@ -78,6 +81,14 @@ export class UpdateInbox {
   /** The update's handling ended. */
   remove(updateId: number): void {
     this.delete.run(updateId);
+  }
+
+  /**
+   * The update is left for the next start on purpose, its handling ended cleanly: it stays, counted as never tried.
+   * False when it is not kept (too large, or the write failed when it arrived).
+   */
+  postpone(updateId: number): boolean {
+    return this.untried.run(updateId).changes > 0;
   }
 
   /**

@@ -1,5 +1,6 @@
 // The update inbox (src/jobs/inbox.ts): bounded by count at every write and by age at start, an update kept again
-// keeps its attempts, and one handled too many times is given up rather than handed out again.
+// keeps its attempts, one handled too many times is given up rather than handed out again, and one set aside on
+// purpose counts as never tried.
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { UpdateInbox } from '../../src/jobs/index.js';
@@ -45,5 +46,16 @@ describe('UpdateInbox', () => {
     expect(second.retry).toEqual([]);
     expect(second.givenUp.map((e) => [e.updateId, e.attempts])).toEqual([[2, 2]]);
     expect(inbox.size).toBe(0);
+  });
+
+  it('an update postponed on purpose counts as never tried: a stop that set it aside is no crash', () => {
+    const inbox = new UpdateInbox(new Database(':memory:'));
+    inbox.add(updates(1, 1), 0, 1000);
+    expect(inbox.postpone(1)).toBe(true);
+    expect(inbox.postpone(2)).toBe(false);
+    expect(inbox.takeLeftovers(limits(1)).retry.map((e) => [e.updateId, e.attempts])).toEqual([[1, 1]]);
+    // It dies once handled at the next start: tried again once more, as any update.
+    expect(inbox.takeLeftovers(limits(2)).retry.map((e) => [e.updateId, e.attempts])).toEqual([[1, 2]]);
+    expect(inbox.takeLeftovers(limits(3)).givenUp.map((e) => e.updateId)).toEqual([1]);
   });
 });

@@ -1,11 +1,12 @@
 // Discord's documented limits, checked where the adapter builds what Discord would refuse or cut: a message's 2000
-// characters (a long answer goes on in further messages; a ping put before a result's text never splits an emoji),
-// labels and option texts cut between whole characters, a modal's pre-filled line never cut short of what a field
-// may hold, and every catalog's command names and descriptions within Discord's rules.
-import type { Client, MessageCreateOptions } from 'discord.js';
+// characters (a long answer goes on in further messages, a job's first reply too; one that must stay one message
+// carries its whole text as message.txt; a ping put before a result's text never splits an emoji), labels and option
+// texts cut between whole characters, a modal's pre-filled line never cut (in two fields past what one holds), and
+// every catalog's command names and descriptions within Discord's rules.
+import type { AttachmentBuilder, Client, MessageCreateOptions } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { toDiscordCommands } from '../../../adapters/discord/command-json.js';
-import { lineModal } from '../../../adapters/discord/modals.js';
+import { lineModal, lineOf } from '../../../adapters/discord/modals.js';
 import { optionLabel } from '../../../adapters/discord/picker.js';
 import { CONTENT_LIMIT, partsOf, toDiscordMessage } from '../../../adapters/discord/render.js';
 import { DiscordStatus } from '../../../adapters/discord/status.js';
@@ -41,10 +42,42 @@ describe('Discord: a message’s 2000 characters', () => {
     for (const part of parts.slice(1)) expect(part).toEqual({ text: part.text, ephemeral: true });
   });
 
-  it('a job’s status message stays one message, edited in place', () => {
-    const reply = { ...longList(), jobId: JOB, startsJob: true };
-    expect(partsOf(reply, 'en')).toEqual([reply]);
+  it('a job’s first reply is its status message with the lines that fit beside its ETA; the rest follow whole', () => {
+    const notice = { key: 'job.undelivered_notice', params: { count: 2 }, tells: ['j1', 'j2'] };
+    const reply: Reply = { ...longList(), jobId: JOB, startsJob: true, etaAt: 1_700_000_000_000 };
+    reply.text.push(notice);
+    const parts = partsOf(reply, 'en');
+    expect(parts.length).toBeGreaterThan(1);
+    // The status message keeps the job, its buttons and its ETA line, within 2000 with it.
+    const status = toDiscordMessage(parts[0], 'en');
+    expect(parts[0]).toMatchObject({ jobId: JOB, startsJob: true, buttons: reply.buttons });
+    expect(status.content.length).toBeLessThanOrEqual(CONTENT_LIMIT);
+    expect(status.content.endsWith('⏱ <t:1700000000:R>')).toBe(true);
+    expect(status.files).toEqual([]);
+    // The notice, which counts as told once the message holding it was sent, is in a message whole.
+    const last = parts.at(-1) as Reply;
+    expect(last.text.at(-1)).toEqual(notice);
+    expect(toDiscordMessage(last, 'en').content.endsWith(t('en', notice.key, notice.params))).toBe(true);
     expect(partsOf({ text: [{ key: 'help.text' }] }, 'en')).toHaveLength(1);
+  });
+
+  it('a message that must stay one (a status message) carries its whole text as message.txt once cut', () => {
+    const answer = `${'a grey cat on a red sofa, '.repeat(100)}the end`;
+    const reply: Reply = {
+      jobId: JOB,
+      final: true,
+      outcome: 'done',
+      text: [{ key: 'job.answer', params: { text: answer } }],
+    };
+    const message = toDiscordMessage(reply, 'en');
+    expect(message.content.length).toBe(CONTENT_LIMIT);
+    const [file] = message.files as AttachmentBuilder[];
+    expect(file?.name).toBe('message.txt');
+    expect(Buffer.from(file?.attachment as Buffer).toString('utf8')).toBe(answer);
+    // Whole, it needs none.
+    expect(
+      toDiscordMessage({ text: [{ key: 'job.answer', params: { text: 'short' } }] }, 'en').files,
+    ).toEqual([]);
   });
 
   it('a long job’s result naming its owner never ends in half an emoji', async () => {
@@ -78,6 +111,10 @@ describe('Discord: a message’s 2000 characters', () => {
     expect(content.startsWith(`<@${userId}> a`)).toBe(true);
     expect(content.length).toBeLessThanOrEqual(CONTENT_LIMIT);
     expect(wellFormed(content)).toBe(true);
+    // Cut by the mention before it, the answer comes whole beside it.
+    const [file] = (sent[0]?.files ?? []) as AttachmentBuilder[];
+    expect(file?.name).toBe('message.txt');
+    expect(Buffer.from(file?.attachment as Buffer).toString('utf8')).toBe(text);
   });
 });
 
@@ -108,19 +145,40 @@ describe('Discord: labels and modals', () => {
     expect(wellFormed(shown)).toBe(true);
   });
 
-  it('a line to change is offered whole, with room for it, and cut only past Discord’s 4000', () => {
+  it('a line to change is offered whole, with room for it, in two fields past Discord’s 4000', () => {
     const ask = { titleKey: 'ask.remix.title', labelKey: 'ask.remix.label' };
-    const input = (line: string) =>
+    const inputs = (line: string) =>
       (
         lineModal(`remixmodal:${JOB}`, 'en', ask, line).toJSON() as unknown as {
-          components: Array<{ components: Array<{ value?: string; max_length?: number }> }>;
+          components: Array<{
+            components: Array<{ custom_id: string; value?: string; max_length?: number; required?: boolean }>;
+          }>;
         }
-      ).components[0]?.components[0];
+      ).components.map((row) => row.components[0]);
+    /** The line the modal gives back when submitted unchanged. */
+    const back = (line: string) => {
+      const values = new Map(inputs(line).map((input) => [input?.custom_id ?? '', input?.value ?? '']));
+      return lineOf({ fields: values, getTextInputValue: (id: string) => values.get(id) ?? '' } as never);
+    };
     const long = `${'a red fox '.repeat(245)}--seed 42 --no trees`;
-    expect(input(long)).toMatchObject({ value: long, max_length: 4000 });
-    expect(input('a fox')).toMatchObject({ value: 'a fox', max_length: 2400 });
-    const huge = input(`${'b'.repeat(3999)}🦊`);
-    expect(huge?.value).toBe('b'.repeat(3999));
+    expect(inputs(long)).toMatchObject([{ value: long, max_length: 4000 }]);
+    expect(inputs('a fox')).toMatchObject([{ value: 'a fox', max_length: 2400 }]);
+    // Past 4000: the prompt in the first field, its flags in the second (which may be emptied), none cut.
+    const longer = `${'a red fox '.repeat(300)}--seed 42 --no ${'trees '.repeat(200)}fog`;
+    expect(inputs(longer)).toMatchObject([
+      { value: 'a red fox '.repeat(300).trim(), max_length: 4000 },
+      { value: `--seed 42 --no ${'trees '.repeat(200)}fog`, max_length: 4000, required: false },
+    ]);
+    expect(back(longer)).toBe(longer);
+    // No flag to split at: the first field as full as it may be.
+    const words = 'word '.repeat(900).trim();
+    expect(inputs(words).map((input) => input?.value?.length)).toEqual([3999, words.length - 4000]);
+    expect(back(words)).toBe(words);
+    // No space to split at: between two whole characters, read back joined as it was.
+    const huge = `${'b'.repeat(3999)}🦊`;
+    expect(inputs(huge).map((input) => input?.value)).toEqual(['b'.repeat(3999), '🦊']);
+    expect(back(huge)).toBe(huge);
+    expect(invalidModal(lineModal(`remixmodal:${JOB}`, 'en', ask, longer).toJSON())).toBeUndefined();
     // The fake refuses what Discord refuses, and takes what the adapter builds.
     const modal = lineModal(`remixmodal:${JOB}`, 'en', ask, long).toJSON();
     expect(invalidModal(modal)).toBeUndefined();

@@ -1,19 +1,25 @@
 // An answer longer than one Discord message (2000 characters) goes on in further messages, split between its
 // lines, instead of losing its end: an admin's /help in German or French is over 2000 characters, and a long
 // /queue lists undelivered answers, each delivered once the message holding it was sent: one Discord refuses leaves
-// its answers for the next /queue.
+// its answers for the next /queue. A status message, one message edited in place, carries a text it cannot hold as
+// message.txt; a line to change longer than a modal field is offered in two.
 import { Locale } from 'discord.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS, descriptionKey, listedCommands } from '../../../commands/index.js';
 import { t } from '../../../src/i18n.js';
 import type { Job } from '../../../src/jobs/index.js';
 import { type DiscordCall, type FakeDiscord, mention } from '../../doubles/fake-discord/index.js';
-import { CALLBACK, CHANNEL_POST, FOLLOW_UP, useDiscordOnDouble } from './double-bot.js';
+import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import { solidPng } from '../e2e-services.js';
+import { CALLBACK, CHANNEL_POST, EDIT, FOLLOW_UP, useDiscordOnDouble } from './double-bot.js';
 
 let fake: FakeDiscord;
-const world = useDiscordOnDouble('discord-long-answers', {
-  ADMIN_IDS: 'discord:910000000000000001',
-});
+const engine = new TimedEngineDouble(40, 6);
+const world = useDiscordOnDouble(
+  'discord-long-answers',
+  { ADMIN_IDS: 'discord:910000000000000001' },
+  { engine },
+);
 beforeAll(() => {
   fake = world.fake;
 });
@@ -192,5 +198,59 @@ describe('Discord: a /queue delivers its answers only once sent', { timeout: 30_
       .poll(() => rest.filter((id) => listed().includes(answers.get(id) as string)), { timeout: 10_000 })
       .toEqual(rest);
     await expect.poll(() => undeliveredOf(user.id), { timeout: 5000 }).toEqual([]);
+  });
+});
+
+describe('Discord: a status message longer than a message', { timeout: 30_000 }, () => {
+  it('a describe answer over 2000 characters ends its status message cut, its whole text beside it as message.txt', async () => {
+    engine.answer = `${'a grey cat on a red sofa, '.repeat(120)}the end`;
+    const image = fake.registerAttachment({ filename: 'cat.png', bytes: await solidPng('#a63') });
+    const ix = fake.dispatchInteraction(fake.build.slashCommand({ name: 'describe', options: { image } }));
+    const jobId = await world.queuedJob(ix);
+    await world.ended(jobId);
+    const final = fake
+      .callsTo((c) => c.route === EDIT && c.params.token === ix.token)
+      .find((c) => contentOf(c).startsWith('a grey cat')) as DiscordCall;
+    expect(contentOf(final).length).toBeLessThanOrEqual(2000);
+    expect(final.files.map((f) => [f.filename, Buffer.from(f.bytes).toString('utf8')])).toEqual([
+      ['message.txt', engine.answer],
+    ]);
+  });
+});
+
+describe('Discord: a line to change longer than a modal field', { timeout: 30_000 }, () => {
+  it('Remix offers it whole in two fields; submitted unchanged, they make the same job', async () => {
+    const line = `${'\\{'.repeat(1000)} --size 256x256 --seed 9 --steps 2 --no ${'\\}'.repeat(1000)}`;
+    const ix = fake.dispatchInteraction(
+      fake.build.slashCommand({ name: 'imagine', options: { prompt: line } }),
+    );
+    const jobId = await world.queuedJob(ix);
+    await world.ended(jobId);
+    const message = fake.message(fake.interaction(ix.id)?.originalMessageId ?? '');
+    const press = fake.dispatchInteraction(
+      fake.build.buttonPress({ customId: `remix:${jobId}`, message: message as never }),
+    );
+    const modal = (await fake.waitForCall((c) => c.route === CALLBACK && c.params.id === press.id)).body as {
+      data: {
+        custom_id: string;
+        components: Array<{ components: Array<{ custom_id: string; value: string }> }>;
+      };
+    };
+    const inputs = modal.data.components.map((row) => row.components[0]);
+    // Cut to Discord's 4000, the line lost the end of its --no: offered in two fields, none of it is.
+    expect(inputs.map((input) => input?.custom_id)).toEqual(['line', 'line_rest']);
+    for (const input of inputs) expect(input?.value.length).toBeLessThanOrEqual(4000);
+    expect(inputs.map((input) => input?.value).join(' ')).toBe(line);
+    const fields = Object.fromEntries(inputs.map((input) => [input?.custom_id, input?.value]));
+    const submit = fake.dispatchInteraction(
+      fake.build.modalSubmit({ customId: modal.data.custom_id, fields, message: message as never }),
+    );
+    const remixed = await world.queuedJob(submit);
+    expect(world.services.jobs.queue.get(remixed)?.request).toMatchObject({
+      prompt: '{'.repeat(1000),
+      negativePrompt: '}'.repeat(1000),
+      seed: 9,
+      steps: 2,
+    });
   });
 });

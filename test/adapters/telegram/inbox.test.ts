@@ -1,11 +1,13 @@
 // The adapter's side of the inbox (adapters/telegram/inbox.ts) on a real store: an update is kept from its arrival
 // until its handling ends, however it ends; a second delivery leaves the first's row alone while it is handled; an
-// album item ends with its album; after close nothing touches the store; a store that fails does not stop handling.
+// album item ends with its album; after close nothing touches the store; a store that fails does not stop handling. A
+// request set aside for the next start (the bot stopping) keeps its update, counted as never tried.
 import Database from 'better-sqlite3';
 import { Api, Context } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import { describe, expect, it } from 'vitest';
-import { TelegramInbox } from '../../../adapters/telegram/inbox.js';
+import { refusedForStopping, TelegramInbox } from '../../../adapters/telegram/inbox.js';
+import { textReply } from '../../../commands/index.js';
 import { UpdateInbox } from '../../../src/jobs/index.js';
 import { createLogger } from '../../../src/log.js';
 
@@ -119,7 +121,10 @@ describe('TelegramInbox', () => {
     const earlier = new TelegramInbox(store, capture().log, () => 0);
     expect(earlier.leftovers().replay.map((u) => u.update_id)).toEqual([3]);
     const later = new TelegramInbox(store, capture(lines).log, () => 0);
-    expect(later.leftovers()).toEqual({ replay: [], givenUp: [3] });
+    expect(later.leftovers()).toEqual({
+      replay: [],
+      givenUp: [{ updateId: 3, update: update(3, 'poison') }],
+    });
     expect(lines).toEqual(['telegram update given up: the process stopped while handling it each time']);
   });
 
@@ -147,6 +152,9 @@ describe('TelegramInbox', () => {
           throw new Error('SQLITE_FULL');
         },
         takeLeftovers: () => ({ retry: [], givenUp: [], expired: 0 }),
+        postpone: () => {
+          throw new Error('SQLITE_FULL');
+        },
       },
       capture(lines).log,
     );
@@ -165,5 +173,54 @@ describe('TelegramInbox', () => {
       'telegram updates not kept: a crash would lose them',
       'telegram update not removed from the inbox',
     ]);
+  });
+});
+
+describe('TelegramInbox.postpone', () => {
+  it('keeps a postponed update when its handling ends, as never tried, and a second delivery leaves it', async () => {
+    const { inbox, store, kept } = setUp();
+    inbox.received([update(1), update(2)]);
+    const ctx = contextOf(update(1));
+    await inbox.handle(ctx, async () => expect(inbox.postpone(ctx)).toBe(true), true);
+    await inbox.handle(contextOf(update(2)), async () => {}, true);
+    expect(store.size).toBe(1);
+    inbox.received([update(1)]);
+    await inbox.handle(contextOf(update(1)), async () => {}, false);
+    expect(kept().retry.map((e) => [e.updateId, e.attempts])).toEqual([[1, 1]]);
+  });
+
+  it('keeps every item of a postponed album, and nothing it did not keep or once it closed', async () => {
+    const { inbox, store, kept } = setUp();
+    const items = [contextOf(update(1)), contextOf(update(2))];
+    inbox.received(items.map((c) => c.update));
+    for (const ctx of items) await inbox.handle(ctx, async () => inbox.defer(ctx), true);
+    expect(inbox.postpone(items[0] as Context)).toBe(true);
+    inbox.finished(items);
+    expect(store.size).toBe(2);
+    // Too large to keep: the refusal stands.
+    const large = contextOf(update(3, 'x'.repeat(70_000)));
+    await inbox.handle(large, async () => expect(inbox.postpone(large)).toBe(false), true);
+    const late = contextOf(update(4));
+    await inbox.handle(
+      late,
+      async () => {
+        inbox.close();
+        expect(inbox.postpone(late)).toBe(false);
+      },
+      true,
+    );
+    expect(kept().retry.map((e) => [e.updateId, e.attempts])).toEqual([
+      [1, 1],
+      [2, 1],
+      [4, 2],
+    ]);
+  });
+
+  it('takes only a reply that says nothing but that the bot is stopping', () => {
+    const stopping = textReply('errors.queue.stopping');
+    expect(refusedForStopping(stopping)).toBe(true);
+    expect(refusedForStopping({ ...stopping, more: [textReply('errors.queue.stopping')] })).toBe(false);
+    expect(refusedForStopping({ ...stopping, jobId: 'j' })).toBe(false);
+    expect(refusedForStopping(textReply('errors.queue.full'))).toBe(false);
   });
 });

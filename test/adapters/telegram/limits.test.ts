@@ -1,11 +1,13 @@
 // The Telegram adapter's local rules: per-chat pacing of edits, photo limits, album collection, a text reply longer
-// than a message (4096) sent in several.
-import type { Api } from 'grammy';
+// than a message (4096) sent in several (a job's first reply too, a line longer than a message in pieces), a caption
+// longer than a photo takes (1024) going on in messages answering it, and a long text ending of a status message.
+import { type Api, Api as GrammyApi } from 'grammy';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EditPacer } from '../../../adapters/shared/edit-pacer.js';
 import { AlbumCollector } from '../../../adapters/telegram/albums.js';
 import { fitsAsPhoto, pngDimensions } from '../../../adapters/telegram/photo-limits.js';
-import { sendReply } from '../../../adapters/telegram/send.js';
+import { sendImages, sendReply } from '../../../adapters/telegram/send.js';
+import { StatusMessage } from '../../../adapters/telegram/status-message.js';
 import type { Reply } from '../../../commands/index.js';
 import { t } from '../../../src/i18n.js';
 
@@ -180,10 +182,122 @@ describe('sendReply: a text longer than a message', () => {
     expect(calls.at(-1)?.text.endsWith(`12. ${'x'.repeat(900)}`)).toBe(true);
   });
 
-  it('a job’s status message stays one message, cut', async () => {
+  it('a job’s first reply is split too: its status message first, a line that counts once sent never cut off', async () => {
     const { api, calls } = recordingApi();
-    await sendReply(api, target, { ...reply, jobId: JOB, startsJob: true });
-    expect(calls).toHaveLength(1);
-    expect(calls[0]?.text.length).toBe(4096);
+    const notice = { key: 'job.undelivered_notice', params: { count: 1 }, tells: ['j1'] };
+    const reported: Reply[] = [];
+    const job: Reply = { ...reply, text: [...reply.text, notice], jobId: JOB, startsJob: true };
+    await sendReply(api, { ...target, sent: (part) => reported.push(part) }, job);
+    expect(calls.length).toBeGreaterThan(1);
+    for (const call of calls) expect(call.text.length).toBeLessThanOrEqual(4096);
+    expect(calls.map((c) => c.text).join('\n')).toBe(`${whole}\n${t('en', notice.key, notice.params)}`);
+    expect(reported.flatMap((part) => part.text).filter((line) => line.tells)).toEqual([notice]);
+  });
+
+  it('a line longer than a message goes in pieces, as Telegram’s apps send a long text, and counts with its last', async () => {
+    const { api, calls } = recordingApi();
+    const answer = `${'a grey cat on a red sofa, '.repeat(400)}the end`;
+    const reported: Reply[] = [];
+    const long: Reply = {
+      text: [{ key: 'queue.undelivered', params: { id: 'abc', status: answer }, delivers: 'j2' }],
+    };
+    await sendReply(api, { ...target, sent: (part) => reported.push(part) }, long);
+    expect(calls.length).toBeGreaterThan(2);
+    for (const call of calls) expect(call.text.length).toBeLessThanOrEqual(4096);
+    expect(calls.map((c) => c.text).join('')).toBe(
+      t('en', 'queue.undelivered', { id: 'abc', status: answer }),
+    );
+    const delivering = reported.map((part) => part.text.some((line) => line.delivers === 'j2'));
+    expect(delivering).toEqual([...Array(calls.length - 1).fill(false), true]);
+  });
+});
+
+describe('sendImages: a caption longer than a photo takes', () => {
+  it('the photo carries the lines that fit whole; the rest go on in messages answering it, each reported once sent', async () => {
+    const calls: Array<{ method: string; text?: string; other: Record<string, unknown> }> = [];
+    const api = {
+      sendPhoto: async (_chat: number, _photo: unknown, other: Record<string, unknown>) => {
+        calls.push({ method: 'sendPhoto', other });
+        return { message_id: 40 };
+      },
+      sendMessage: async (_chat: number, text: string, other: Record<string, unknown>) => {
+        calls.push({ method: 'sendMessage', text, other });
+        return { message_id: 41 };
+      },
+    } as unknown as Api;
+    const notice = { key: 'job.undelivered_notice', params: { count: 2 }, tells: ['j1', 'j2'] };
+    const prompt = { key: 'job.answer', params: { text: `${'a fox in the snow, '.repeat(52)}at dusk` } };
+    const reported: Reply[] = [];
+    const image = { data: pngHeader(64, 64), filename: 'a.png', mime: 'image/png' as const };
+    const photo: Reply = { text: [prompt, notice], images: [image], delivers: ['j3'] };
+    const at = {
+      chatId: 7,
+      locale: 'en' as const,
+      parameters: { reply_parameters: { message_id: 3 } },
+      threadId: 5,
+    };
+    await sendImages(api, { ...at, sent: (part) => reported.push(part) }, photo);
+    expect(calls.map((c) => c.method)).toEqual(['sendPhoto', 'sendMessage']);
+    const caption = String(calls[0]?.other.caption);
+    // The prompt line whole on the photo; the notice, which a cut caption lost but counted as told, after it.
+    expect(caption).toBe(t('en', prompt.key, prompt.params));
+    expect(calls[1]?.text).toBe(t('en', notice.key, notice.params));
+    expect(calls[1]?.other).toMatchObject({ reply_parameters: { message_id: 40 }, message_thread_id: 5 });
+    expect(reported).toEqual([
+      { text: [prompt], images: [image] },
+      { text: [], delivers: ['j3'] },
+      { text: [notice] },
+    ]);
+  });
+});
+
+describe('StatusMessage: a text ending longer than the message holds', () => {
+  const JOB = '0f0f0f0f-1111-4222-8333-444455556666';
+  /** A real client whose every call is answered here (no network): the calls, in order. */
+  function recordingClient() {
+    const calls: Array<{ method: string; payload: Record<string, unknown> }> = [];
+    const api = new GrammyApi('1:test');
+    api.config.use(async (_prev, method, payload) => {
+      calls.push({ method, payload: payload as Record<string, unknown> });
+      return {
+        ok: true,
+        result: { message_id: 90 + calls.length, date: 0, chat: { id: 7, type: 'private' } },
+      } as never;
+    });
+    return { api, calls };
+  }
+
+  it('shows its first lines there and the rest in messages answering it, in its topic; none cut', async () => {
+    const { api, calls } = recordingClient();
+    const status = new StatusMessage({
+      api,
+      chatId: 7,
+      messageId: 50,
+      locale: 'en',
+      text: 'Queued',
+      previews: false,
+      threadId: 5,
+      warn: () => undefined,
+    });
+    const answer = `${'a grey cat on a red sofa, '.repeat(200)}the end`;
+    const ending: Reply = {
+      jobId: JOB,
+      final: true,
+      outcome: 'done',
+      text: [{ key: 'job.answer', params: { text: answer } }, { key: 'job.answer_random_model' }],
+      buttons: [[{ id: `delete:${JOB}`, labelKey: 'button.delete', style: 'danger' }]],
+    };
+    expect(await status.finish(ending)).toBe(true);
+    expect(calls.map((c) => c.method)).toEqual(['editMessageText', 'sendMessage']);
+    const texts = calls.map((c) => String(c.payload.text));
+    for (const text of texts) expect(text.length).toBeLessThanOrEqual(4096);
+    // The answer in two pieces, cut after a space; the line after it whole, with the last piece.
+    expect(texts[0]?.endsWith(' ')).toBe(true);
+    expect(texts.join('')).toBe(`${answer}\n${t('en', 'job.answer_random_model')}`);
+    // Its buttons stay on the status message; the rest answer it, in the job's topic.
+    expect(calls[0]?.payload).toMatchObject({ chat_id: 7, message_id: 50 });
+    expect(calls[0]?.payload.reply_markup).toBeDefined();
+    for (const call of calls.slice(1))
+      expect(call.payload).toMatchObject({ reply_parameters: { message_id: 50 }, message_thread_id: 5 });
   });
 });

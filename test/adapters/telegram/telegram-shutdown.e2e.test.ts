@@ -1,8 +1,8 @@
 // Stopping the Telegram adapter with the real grammY client (and its runner) against the fake Bot API, in the order
 // the app stops on SIGTERM: the job worker drains first, then the adapter stops, then the store closes. What the
 // adapter had taken before it stopped is finished before stop() resolves: a handler still downloading gets its
-// answer (the queue's "restarting" refusal, as the worker is stopping), and an album still gathering is handled,
-// not dropped: Telegram will not send its updates again.
+// answer (the worker is stopping, so its request is set aside for the next start, and it says so: inbox.ts), and an
+// album still gathering is handled, not dropped: Telegram will not send its updates again.
 import type { Message } from 'grammy/types';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { drainShared } from '../../../src/app-services.js';
@@ -33,7 +33,7 @@ afterEach(async () => {
   expect(unhandled.rejections).toEqual([]);
 });
 
-const stoppingText = () => t('en', 'errors.queue.stopping');
+const postponedText = () => t('en', 'job.postponed_restart');
 const answers = (request: Message) => (c: TelegramCall) =>
   c.method === 'sendMessage' &&
   c.params.chat_id === request.chat.id &&
@@ -48,7 +48,7 @@ async function shutDown(): Promise<number> {
 }
 
 describe('Telegram adapter stop', { timeout: 60_000 }, () => {
-  it('waits for a handler in flight: a command still downloading gets the refusal before stop resolves', async () => {
+  it('waits for a handler in flight: a command still downloading is answered before stop resolves', async () => {
     const photo = fake.registerFile(await solidPng('#369'));
     fake.slowDown('downloadFile', 1500);
     const request = fake.injectPhoto(photo, { caption: '/describe' });
@@ -56,7 +56,7 @@ describe('Telegram adapter stop', { timeout: 60_000 }, () => {
     await fake.waitForCall('getFile', 10_000);
     const took = await shutDown();
     const answer = fake.callsTo(answers(request));
-    expect(answer.map((c) => c.params.text)).toEqual([stoppingText()]);
+    expect(answer.map((c) => c.params.text)).toEqual([postponedText()]);
     expect(took).toBeLessThan(10_000);
   });
 
@@ -73,7 +73,7 @@ describe('Telegram adapter stop', { timeout: 60_000 }, () => {
     expect(fake.callsTo('getFile')).toEqual([]);
     await shutDown();
     expect(fake.callsTo('getFile')).toHaveLength(2);
-    expect(fake.callsTo(answers(first)).map((c) => c.params.text)).toEqual([stoppingText()]);
+    expect(fake.callsTo(answers(first)).map((c) => c.params.text)).toEqual([postponedText()]);
   });
 
   it('a running job put back says the bot restarts before stop resolves, and no chat action follows it', async () => {

@@ -1,0 +1,94 @@
+// Webhook mode's side of the inbox (adapters/telegram/inbox.ts): the bot runs in a child process in webhook mode and
+// is killed with SIGKILL while it handles an update. An /edit killed in its photo's download got no answer, so
+// Telegram posts it again: the next start handles it from the inbox first, and Telegram's post is then a repeat, so
+// it runs once. An album is answered as its items arrive: Telegram is done with them, and only the inbox hands them
+// to the next start. Tests post each update as Telegram would (inbox-world.ts).
+import type { Message } from 'grammy/types';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Services } from '../../../src/services.js';
+import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
+import { solidPng } from '../e2e-services.js';
+import {
+  answers,
+  CHILD_WEBHOOK_ENV,
+  crash,
+  HELD_MS,
+  InboxWorld,
+  postUpdate,
+  WEBHOOK_ENV,
+} from './inbox-world.js';
+import { jobIdIn } from './telegram-on-fake.js';
+
+const unhandled = watchUnhandledRejections();
+const world = new InboxWorld();
+
+beforeEach(() => world.setUp());
+
+afterEach(async () => {
+  await world.tearDown();
+  expect(unhandled.rejections).toEqual([]);
+});
+
+afterAll(() => unhandled.stop());
+
+/** The jobs the start made of `request`: their status messages. */
+const statusesOf = (request: Message) =>
+  world.fake.callsTo((c) => answers(request)(c) && jobIdIn(c) !== undefined);
+
+async function doneAfterRestart(services: Services, request: Message): Promise<void> {
+  const status = await world.fake.waitForCall((c) => answers(request)(c) && jobIdIn(c) !== undefined, 15_000);
+  const jobId = jobIdIn(status) as string;
+  await expect
+    .poll(() => services.jobs.store.get(jobId)?.status, { timeout: 15_000, interval: 50 })
+    .toBe('done');
+  expect(services.jobs.store.get(jobId)?.meta.telegramMessageId).toBe(request.message_id);
+}
+
+describe('Telegram webhook updates taken before a crash', { timeout: 90_000 }, () => {
+  it('a request being handled when the process is killed is handled at the next start, once', async () => {
+    const { fake } = world;
+    const first = await world.startChild(CHILD_WEBHOOK_ENV);
+    const photo = fake.registerFile(await solidPng('#369'));
+    fake.slowDown('downloadFile', HELD_MS);
+    const request = fake.injectPhoto(photo, { caption: '/edit make the sky green' });
+    const update = { update_id: fake.lastUpdateId, message: request };
+    const posted = postUpdate(first.webhookPort, update).catch(() => 'no answer');
+    await world.downloadHeld(1);
+    expect(world.keptUpdates()).toEqual([update.update_id]);
+    await crash(first);
+    expect(await posted).toBe('no answer');
+    expect(fake.callsTo(answers(request))).toEqual([]);
+
+    const here = await world.startHere(WEBHOOK_ENV, { webhookPort: 0 });
+    await doneAfterRestart(here.services, request);
+    // Telegram got no answer, so it posts the update again: a repeat of the one the inbox handed on.
+    expect(await postUpdate(here.running.bot.webhookPort, update)).toBe(200);
+    expect(fake.callsTo('getFile')).toHaveLength(2);
+    expect(statusesOf(request)).toHaveLength(1);
+    expect(world.keptUpdates()).toEqual([]);
+  });
+
+  it('an album Telegram was answered for, still gathering when the process is killed, is handled at the next start', async () => {
+    const { fake } = world;
+    // It gathers far longer than the test: only the crash can end it.
+    const first = await world.startChild({ ...CHILD_WEBHOOK_ENV, ALBUM_QUIET_MS: '60000' });
+    const [image, mask] = await Promise.all([solidPng('#963'), solidPng('#fff')]);
+    const items = [
+      fake.injectPhoto(fake.registerFile(image), { caption: '/retouch a hat', mediaGroupId: 'a1' }),
+      fake.injectPhoto(fake.registerFile(mask), { mediaGroupId: 'a1' }),
+    ];
+    const last = fake.lastUpdateId;
+    const ids = [last - 1, last];
+    // Each item is answered at once: Telegram will not post them again.
+    for (const [i, message] of items.entries())
+      expect(await postUpdate(first.webhookPort, { update_id: ids[i], message })).toBe(200);
+    expect(world.keptUpdates()).toEqual(ids);
+    await crash(first);
+    expect(fake.callsTo('getFile')).toEqual([]);
+
+    const here = await world.startHere(WEBHOOK_ENV, { webhookPort: 0 });
+    await doneAfterRestart(here.services, items[0] as Message);
+    expect(fake.callsTo('getFile')).toHaveLength(2);
+    expect(world.keptUpdates()).toEqual([]);
+  });
+});
