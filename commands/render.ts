@@ -75,6 +75,13 @@ export function durationParams(
   return out;
 }
 
+/** Why a job failed, in `locale`: its stored error (a job stored without one, the general apology). */
+export function failureReason(job: Job, locale: Locale): string {
+  return job.error
+    ? t(locale, job.error.key, durationParams(locale, job.error.params))
+    : t(locale, 'errors.generic');
+}
+
 /** "12.3" or "12,3": one decimal, as the user's language writes it. */
 export function formatSeconds(locale: Locale, ms: number): string {
   return new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(
@@ -378,9 +385,7 @@ async function renderStage(
       };
     }
     case 'failed': {
-      const reason = job.error
-        ? t(locale, job.error.key, durationParams(locale, job.error.params))
-        : t(locale, 'errors.generic');
+      const reason = failureReason(job, locale);
       return { ...base, final: true, outcome: 'failed', text: [{ key: 'job.failed', params: { reason } }] };
     }
     case 'cancelled':

@@ -1,9 +1,9 @@
 // /queue: the summary, the user's running and waiting jobs by prompt (each with its numbered Cancel), then their
 // undelivered endings, each handed over only once the adapter sent the message holding its line.
-import { t } from '../../src/i18n.js';
+import { type Locale, t } from '../../src/i18n.js';
 import type { Job } from '../../src/jobs/index.js';
 import type { Operation } from '../context.js';
-import { cancelButton, formatDuration, jobTitle } from '../render.js';
+import { cancelButton, failureReason, formatDuration, jobTitle } from '../render.js';
 import { buttonId, type Reply, type ReplyButton } from '../reply.js';
 import { activeJobsOf } from '../stored-jobs.js';
 
@@ -53,22 +53,17 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
   }
   // Finished jobs whose ending reached nobody: listed until fetched, the image with a button for its file.
   // An image waits for its button, so only as many as there are buttons left are listed; the rest come next time.
+  // An answer is listed whole (see endingOf): the adapter sends a list longer than a message in several, between
+  // whole lines, and a line longer than one message its platform's way (Telegram in pieces, Discord as message.txt).
   let room = MAX_BUTTONS - buttonCount(reply);
   const undelivered = store.deliveries
     .undeliveredOf(ctx.user)
     .filter((job) => !job.result?.file || room-- > 0);
   for (const job of undelivered) {
-    const text = job.result?.text;
     const file = job.result?.file;
     reply.text.push({
       key: 'queue.undelivered',
-      params: {
-        id: job.id.slice(0, 8),
-        status:
-          text !== undefined
-            ? t(ctx.locale, 'queue.undelivered_answer', { text: text.slice(0, 500) })
-            : t(ctx.locale, file ? 'queue.undelivered_fetch' : `job.${job.status}`),
-      },
+      params: { id: job.id.slice(0, 8), status: endingOf(job, ctx.locale) },
       // An answer or an ending without a file is delivered by this very line, once the message holding it was
       // sent (the adapter says so); an image waits for its button, and the line only tells of it.
       ...(file ? { tells: [job.id] } : { delivers: job.id }),
@@ -84,6 +79,19 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
   }
   return reply;
 };
+
+/**
+ * The ending a /queue line hands over, whole and as the job's own message would have said it: the line that shows it
+ * counts it delivered, so whatever it leaves out (the end of a long answer, a failure's reason) would be lost.
+ */
+function endingOf(job: Job, locale: Locale): string {
+  const text = job.result?.text;
+  if (text !== undefined)
+    return text.trim() ? t(locale, 'queue.undelivered_answer', { text }) : t(locale, 'job.answer_empty');
+  if (job.result?.file) return t(locale, 'queue.undelivered_fetch');
+  if (job.status === 'failed') return t(locale, 'job.failed', { reason: failureReason(job, locale) });
+  return t(locale, `job.${job.status}`);
+}
 
 function buttonCount(reply: Reply): number {
   return (reply.buttons ?? []).reduce((sum, row) => sum + row.length, 0);
