@@ -61,9 +61,12 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
     .filter((job) => !job.result?.file || room-- > 0);
   for (const job of undelivered) {
     const file = job.result?.file;
+    const id = job.id.slice(0, 8);
     reply.text.push({
-      key: 'queue.undelivered',
-      params: { id: job.id.slice(0, 8), status: endingOf(job, ctx.locale) },
+      // A failure is no result "that finished": its line says it failed, with the reason.
+      ...(job.status === 'failed'
+        ? { key: 'queue.undelivered_failed', params: { id, reason: failureReason(job, ctx.locale) } }
+        : { key: 'queue.undelivered', params: { id, status: endingOf(job, ctx.locale) } }),
       // An answer or an ending without a file is delivered by this very line, once the message holding it was
       // sent (the adapter says so); an image waits for its button, and the line only tells of it.
       ...(file ? { tells: [job.id] } : { delivers: job.id }),
@@ -73,7 +76,7 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
       addButton(reply, {
         id: buttonId('original', job.id),
         labelKey: 'button.original_of',
-        params: { id: job.id.slice(0, 8) },
+        params: { id },
         style: 'secondary',
       });
   }
@@ -89,7 +92,6 @@ function endingOf(job: Job, locale: Locale): string {
   if (text !== undefined)
     return text.trim() ? t(locale, 'queue.undelivered_answer', { text }) : t(locale, 'job.answer_empty');
   if (job.result?.file) return t(locale, 'queue.undelivered_fetch');
-  if (job.status === 'failed') return t(locale, 'job.failed', { reason: failureReason(job, locale) });
   return t(locale, `job.${job.status}`);
 }
 

@@ -110,10 +110,10 @@ describe('/queue: undelivered endings, whole', () => {
 
     const listed = await commands.run(ctx('2'), { name: 'queue' });
     const status = (jobId: string) => lineOf(listed, jobId)?.params?.status;
-    expect(status(failed)).toBe(
-      t('en', 'job.failed', {
-        reason: t('en', 'errors.queue.too_long', { expected: '3 minutes', limit: '1 minute' }),
-      }),
+    // Said as a failure, not as a result that "finished" but could not be delivered.
+    expect(lineOf(listed, failed)?.key).toBe('queue.undelivered_failed');
+    expect(lineOf(listed, failed)?.params?.reason).toBe(
+      t('en', 'errors.queue.too_long', { expected: '3 minutes', limit: '1 minute' }),
     );
     expect(status(empty)).toBe(t('en', 'job.answer_empty'));
     expect(status(image)).toBe(t('en', 'queue.undelivered_fetch'));

@@ -1,5 +1,5 @@
 // An answer longer than one Telegram message (4096 characters) goes on in further messages, split between its
-// lines, instead of losing its end: a /queue lists up to 20 undelivered answers of up to 500 characters each, and
+// lines, instead of losing its end: a /queue lists up to 20 undelivered answers, each whole, and
 // counts those it lists as delivered once the message holding them was sent. Every part stays in the request's
 // topic and answers the request; a part Telegram refuses does not keep the others back, and its answers stay
 // undelivered, listed again at the next /queue.
