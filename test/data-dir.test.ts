@@ -109,11 +109,15 @@ describe.skipIf(!canMountReadOnly)('DATA_DIR on a read-only disk', () => {
   }, 30_000);
 });
 
-/** A user without root's way past permissions: this one, or nobody when this one is root (and setpriv can). */
+/**
+ * A user without root's way past permissions: this one, or nobody when this one is root (and setpriv can, and nobody
+ * may read this checkout: a clone inside a 0700 folder, as `mktemp -d` makes, is closed to it).
+ */
 const unprivileged = (() => {
   if (process.getuid?.() !== 0) return [];
   try {
-    execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true'], {
+    const tsx = join(root, 'node_modules', 'tsx', 'package.json');
+    execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'test', '-r', tsx], {
       stdio: 'ignore',
     });
     return ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
