@@ -216,8 +216,9 @@ function interactionMessage(fitted: Reply, locale: Locale, ephemeral: boolean) {
 }
 
 /**
- * The Delete button on a public message (ephemeral ones: `deleteEphemeral`): the message it was on goes (and the
- * job's status message, when the result was a message of its own), and the press needs no answer of its own.
+ * The Delete button on a public message (ephemeral ones: `deleteEphemeral`): the message it was on goes, and the rest
+ * of the job's result (its status message, the messages its ending was posted as), and the press needs no answer of
+ * its own.
  */
 export async function deleteSource(
   rt: DiscordRuntime,
@@ -226,7 +227,7 @@ export async function deleteSource(
   jobId?: string,
 ): Promise<void> {
   if (i.isMessageComponent()) await i.message.delete().catch(() => undefined);
-  if (jobId) await rt.jobMessages.deleteStatusOf(jobId, i.isMessageComponent() ? i.message.id : undefined);
+  if (jobId) await rt.jobMessages.deleteResultOf(jobId, i.isMessageComponent() ? i.message.id : undefined);
   if (deferred) await i.deleteReply().catch(() => undefined);
   else if (i.isMessageComponent()) await i.deferUpdate().catch(() => undefined);
 }
@@ -259,7 +260,7 @@ export async function deleteEphemeral(
     await privateFollowUp(rt, i, ctx, rt.errorReply(error));
     return;
   }
-  if (reply.jobId) await rt.jobMessages.deleteStatusOf(reply.jobId, i.message.id);
+  if (reply.jobId) await rt.jobMessages.deleteResultOf(reply.jobId, i.message.id);
 }
 
 /** A private word after a Delete press; one Discord refuses is logged, never edited over the result. */

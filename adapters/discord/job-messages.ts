@@ -81,7 +81,8 @@ export class DiscordJobMessages {
     const surface = sent.then((message) => {
       const known = { ...place, ...(message ? { messageId: message.id } : {}) };
       this.options.deliveries.remember(jobId, { ...known });
-      return new DiscordStatus(this.client, known, interaction, at, followUp, this.notifyAfterMs);
+      const posted = (ending: Message) => this.keepEnding(jobId, known, ending);
+      return new DiscordStatus(this.client, known, interaction, at, followUp, this.notifyAfterMs, posted);
     });
     this.statuses.set(
       jobId,
@@ -148,7 +149,16 @@ export class DiscordJobMessages {
       private: meta.private === true,
     };
     // A job that outlived a restart has been waited for since it was submitted.
-    const status = new DiscordStatus(this.client, place, undefined, job.createdAt, false, this.notifyAfterMs);
+    const posted = (ending: Message) => this.keepEnding(job.id, place, ending);
+    const status = new DiscordStatus(
+      this.client,
+      place,
+      undefined,
+      job.createdAt,
+      false,
+      this.notifyAfterMs,
+      posted,
+    );
     if (job.scope.startsWith('guild:') && this.leftGuilds.has(job.scope.slice('guild:'.length)))
       status.guildLeft();
     this.statuses.set(job.id, Promise.resolve(status));
@@ -156,16 +166,56 @@ export class DiscordJobMessages {
   }
 
   /**
-   * The Delete button pressed on one message of a job: its status message goes too, when the result came as a new
-   * message of its own (a long job). Best effort: a message already gone is fine.
+   * `message` carries (part of) `jobId`'s ending: stored beside its place, so a Delete pressed on the status message
+   * removes it too, after a restart as well. Recording it never fails the ending: a store that refuses costs that
+   * message's Delete, and a log line.
    */
-  async deleteStatusOf(jobId: string, pressedMessageId: string | undefined): Promise<void> {
-    const place = placeOf(this.options.deliveries.placeOf(jobId));
-    if (!place?.messageId || place.messageId === pressedMessageId || place.private || !place.channelId)
-      return;
-    const channel = await this.client.channels.fetch(place.channelId).catch(() => null);
-    if (channel?.isTextBased()) await channel.messages.delete(place.messageId).catch(() => undefined);
+  private keepEnding(jobId: string, place: DiscordPlace, message: Message): void {
+    const { deliveries, log } = this.options;
+    try {
+      const stored = deliveries.placeOf(jobId) ?? { ...place };
+      const ending = [...endingOf(stored), { channelId: message.channelId, messageId: message.id }];
+      deliveries.remember(jobId, { ...stored, [ENDING]: ending });
+    } catch (error) {
+      log.warn({ err: error, jobId }, 'a message of a discord ending could not be recorded');
+    }
   }
+
+  /**
+   * The Delete button pressed on one message of a job: the rest of its result goes too. Its status message, unless
+   * private (only its interaction deletes an ephemeral message), and every message its ending was posted as (the
+   * result below the status message, a result sent to DMs); the bot may delete its own messages at any age. Best
+   * effort: a message already gone is fine.
+   */
+  async deleteResultOf(jobId: string, pressedMessageId: string | undefined): Promise<void> {
+    const stored = this.options.deliveries.placeOf(jobId);
+    const place = placeOf(stored);
+    const messages = endingOf(stored);
+    if (place?.messageId && !place.private && place.channelId)
+      messages.unshift({ channelId: place.channelId, messageId: place.messageId });
+    for (const { channelId, messageId } of messages) {
+      if (messageId === pressedMessageId) continue;
+      const channel = await this.client.channels.fetch(channelId).catch(() => null);
+      if (channel?.isTextBased()) await channel.messages.delete(messageId).catch(() => undefined);
+    }
+  }
+}
+
+/** Where the messages a job's ending was posted as are stored, beside its place. */
+const ENDING = 'ending';
+
+interface PostedMessage {
+  channelId: string;
+  messageId: string;
+}
+
+function endingOf(stored: Record<string, unknown> | undefined): PostedMessage[] {
+  const list = stored?.[ENDING];
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((entry: unknown) => {
+    const { channelId, messageId } = (entry ?? {}) as Partial<Record<keyof PostedMessage, unknown>>;
+    return typeof channelId === 'string' && typeof messageId === 'string' ? [{ channelId, messageId }] : [];
+  });
 }
 
 function localeOf(value: unknown): Locale {

@@ -112,6 +112,8 @@ export class DiscordStatus implements StatusSurface {
     private readonly followUp = false,
     /** A job that took longer ends with a new message, so Discord notifies its owner (an edit does not). */
     private readonly notifyAfterMs = Number.POSITIVE_INFINITY,
+    /** Hears each message the ending was posted as (in the channel, or a DM): Delete removes them with the status. */
+    private readonly posted: (message: Message) => void = () => undefined,
   ) {}
 
   show(reply: Reply): Promise<void> {
@@ -196,11 +198,12 @@ export class DiscordStatus implements StatusSurface {
     const limit = Math.min(place.uploadLimit, DEFAULT_UPLOAD_LIMIT);
     const payload = toDiscordMessage(await fitReply(reply, limit), place.locale);
     const user = await this.client.users.fetch(place.userId);
-    await user.send({
+    const message = await user.send({
       ...payload,
       ...postOnce(),
       allowedMentions: { parse: [], users: [place.userId], repliedUser: true },
     } as MessageCreateOptions);
+    this.posted(message);
   }
 
   /** The ending as a new message in the job's channel, naming its owner. Throws ChannelUnreachable without one. */
@@ -216,12 +219,13 @@ export class DiscordStatus implements StatusSurface {
       const channel = await this.client.channels.fetch(place.channelId);
       if (!channel?.isSendable()) throw new ChannelUnreachable('the job’s channel cannot be reached');
       const target = place.userMessageId ?? place.messageId;
-      await channel.send({
+      const message = await channel.send({
         ...payload,
         ...postOnce(),
         allowedMentions: only,
         ...(target ? { reply: { messageReference: target, failIfNotExists: false } } : {}),
       } as MessageCreateOptions);
+      this.posted(message);
     } catch (error) {
       if (error instanceof ChannelUnreachable || channelRefused(error)) this.channelGone = true;
       throw error;

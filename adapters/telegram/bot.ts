@@ -156,6 +156,7 @@ export class TelegramBot {
       presses: new DoublePresses(),
       questions,
       replies: this.replies,
+      endings: this.jobMessages,
       context,
     };
     this.bot.on('callback_query:data', (ctx) => this.guard(ctx, () => onButton(presses, ctx)));

@@ -1,14 +1,16 @@
 // A press on one of our inline buttons: the commands say what it does, and the answer is shown its Telegram way (an
-// alert for the presser alone, the message's buttons replaced, the message deleted, a question asked by replying
+// alert for the presser alone, the message's buttons replaced, the result deleted, a question asked by replying
 // to the bot, or a message of its own).
 import { type Context, GrammyError } from 'grammy';
 import type { CommandContext, Commands } from '../../commands/index.js';
 import { partSent } from '../shared/delivered.js';
 import type { DoublePresses } from '../shared/double-press.js';
 import { isNotice, tellPresser } from './button-answers.js';
+import type { TelegramJobMessages } from './job-messages.js';
 import type { TelegramQuestions } from './questions.js';
 import { keyboard, replyText } from './render.js';
 import type { TelegramReplies } from './replies.js';
+import { deleteResult } from './result-deletion.js';
 import { topicOf } from './send.js';
 
 export interface PressDeps {
@@ -16,6 +18,8 @@ export interface PressDeps {
   presses: Pick<DoublePresses, 'repeated'>;
   questions: Pick<TelegramQuestions, 'ask'>;
   replies: Pick<TelegramReplies, 'send'>;
+  /** The messages each job's ending was shown in: Delete removes them all. */
+  endings: Pick<TelegramJobMessages, 'endingOf'>;
   context: (ctx: Context) => CommandContext;
 }
 
@@ -35,7 +39,7 @@ export async function onButton(deps: PressDeps, ctx: Context): Promise<void> {
   }
   await ctx.answerCallbackQuery().catch(() => undefined);
   if (reply.deleteSource) {
-    await ctx.deleteMessage().catch(() => undefined);
+    await deleteResult(ctx, reply.jobId === undefined ? undefined : deps.endings.endingOf(reply.jobId));
     return;
   }
   if (reply.replaceButtons) {

@@ -15,6 +15,7 @@ import { JobStatusTracker, reporting, type StatusLane } from '../shared/job-stat
 import { outlastFlood, type Persist } from './flood-wait.js';
 import { InFlight } from './in-flight.js';
 import { previewPhoto } from './preview-photo.js';
+import type { Ending } from './result-deletion.js';
 import { inTopic, sendReply } from './send.js';
 import { StatusMessage, sameBytes } from './status-message.js';
 
@@ -149,6 +150,30 @@ export class TelegramJobMessages {
     return placeOf(this.options.deliveries.placeOf(jobId));
   }
 
+  /** The messages a job's ending was shown in, as stored (result-deletion.ts). */
+  endingOf(jobId: string): Ending | undefined {
+    const stored = this.options.deliveries.placeOf(jobId);
+    const place = placeOf(stored);
+    return place && { chatId: place.chatId, messageIds: endingIds(stored) };
+  }
+
+  /**
+   * `messageId` shows (part of) `jobId`'s ending: stored beside its place as soon as it is sent, so a Delete pressed
+   * on any message of the result, even before the rest was sent or after a restart, removes them all. Recording it
+   * never fails the ending: a store that refuses costs the Delete of that message, and a log line.
+   */
+  private keepEnding(jobId: string, messageId: number): void {
+    const { deliveries, log } = this.options;
+    try {
+      const stored = deliveries.placeOf(jobId);
+      const ending = endingIds(stored);
+      if (stored && !ending.includes(messageId))
+        deliveries.remember(jobId, { ...stored, [ENDING]: [...ending, messageId] });
+    } catch (error) {
+      log.warn({ err: error, jobId }, 'a message of a telegram ending could not be recorded');
+    }
+  }
+
   /**
    * Ends flood-control waits (their endings are marked undelivered) and drops every job and timer, then waits for
    * the endings in flight until `deadline` (ms since the epoch), so they are recorded before the store closes.
@@ -184,6 +209,7 @@ export class TelegramJobMessages {
    */
   private surface(jobId: string, place: TelegramPlace): StatusSurface {
     const { log, deliveries } = this.options;
+    const keep = (messageId: number) => this.keepEnding(jobId, messageId);
     const status = new StatusMessage({
       api: this.api,
       chatId: place.chatId,
@@ -194,8 +220,15 @@ export class TelegramJobMessages {
       photo: place.photo,
       onPhoto: () => deliveries.remember(jobId, { ...place, photo: true }),
       warn: (fields, message) => log.warn(fields, message),
+      onMessage: keep,
       ...(place.threadId === undefined ? {} : { threadId: place.threadId }),
     });
+    // A text ending is shown in the status message (its first lines, given to it again after a fallback reply); an
+    // image result replaces it, and it goes.
+    const finish = (reply: Reply) => {
+      if (!reply.images?.length) keep(place.messageId);
+      return status.finish(reply, this.persist);
+    };
     const parameters = { reply_parameters: { message_id: place.replyTo, allow_sending_without_reply: true } };
     const target = { chatId: place.chatId, locale: place.locale, parameters, threadId: place.threadId };
     return {
@@ -216,12 +249,12 @@ export class TelegramJobMessages {
       show: (reply) => status.show(reply, reply.images?.[0]),
       finish: async (reply) => {
         const heir = this.heirs.get(jobId);
-        if (!heir) return status.finish(reply, this.persist);
+        if (!heir) return finish(reply);
         const photo = await status.release();
         // The wait may have run out meanwhile: then the replacing job has a message of its own, and this one ends.
-        if (this.heirs.get(jobId) !== heir) return status.finish(reply, this.persist);
+        if (this.heirs.get(jobId) !== heir) return finish(reply);
         const end = () =>
-          status.finish(reply, this.persist).then(
+          finish(reply).then(
             () => undefined,
             (error: unknown) => log.warn({ err: error, jobId }, 'telegram status message could not be ended'),
           );
@@ -230,7 +263,7 @@ export class TelegramJobMessages {
       },
       replyToUser: async (reply) => {
         this.note(place.chatId, place.group);
-        await sendReply(this.api, target, reply, this.persist);
+        await sendReply(this.api, { ...target, onMessage: keep }, reply, this.persist);
       },
       // A result replaced the status message; a text ending tries the status message once more (a refusal may
       // have been passing), so it does not keep a live Cancel button.
@@ -249,6 +282,17 @@ export class TelegramJobMessages {
       }
     );
   }
+}
+
+/**
+ * Where the ids of a job's ending messages are stored: beside its place, not in TelegramPlace, which a handover
+ * (edits.ts) gives to the job replacing it, and which must not bring the old job's ending along.
+ */
+const ENDING = 'ending';
+
+function endingIds(stored: Record<string, unknown> | undefined): number[] {
+  const ids = stored?.[ENDING];
+  return Array.isArray(ids) ? ids.filter((id): id is number => typeof id === 'number') : [];
 }
 
 /** A place read back from storage, field by field (it was written by this adapter, but storage is untyped). */

@@ -24,6 +24,11 @@ export interface SendTarget {
    * counts then. Every answer to a user passes it; a job's ending, whose lines deliver nothing, may leave it out.
    */
   sent?: PartSent;
+  /**
+   * Hears the id of each message of the reply once Telegram took it: a job's ending keeps them, so that its Delete
+   * button removes every message the result was sent as.
+   */
+  onMessage?: (messageId: number) => void;
 }
 
 const NOTHING_TO_REPORT: PartSent = () => undefined;
@@ -55,7 +60,7 @@ export async function sendImages(
   reply: Reply,
   persist: Persist = once,
 ): Promise<void> {
-  const { chatId, locale, parameters, threadId, sent = NOTHING_TO_REPORT } = target;
+  const { chatId, locale, parameters, threadId, sent = NOTHING_TO_REPORT, onMessage } = target;
   const markup = keyboard(reply, locale);
   const { delivers, ...captioned } = reply;
   const [caption, ...further] = textParts(captioned, locale, TEXT_LIMIT, CAPTION_LIMIT);
@@ -69,6 +74,7 @@ export async function sendImages(
     const send = () => sendImage(api, chatId, image, extra, reply.asFiles === true, persist);
     // The lines that fit are the first image's caption: sent with it.
     const message = await (i === 0 ? sendPart(caption, sent, send) : send());
+    onMessage?.(message.message_id);
     first ??= message.message_id;
   }
   // What its images deliver (a fetched file) once every one was sent: a refusal above threw before this.
@@ -108,9 +114,9 @@ export async function sendReply(
   persist: Persist = once,
 ): Promise<void> {
   if (reply.images && reply.images.length > 0) return sendImages(api, target, reply, persist);
-  const { chatId, locale, parameters, threadId, sent = NOTHING_TO_REPORT } = target;
+  const { chatId, locale, parameters, threadId, sent = NOTHING_TO_REPORT, onMessage } = target;
   const [first, ...rest] = textParts(reply, locale);
-  await sendPart(first, sent, () =>
+  const message = await sendPart(first, sent, () =>
     persist(() =>
       api.sendMessage(chatId, replyText(first, locale), {
         ...parameters,
@@ -119,6 +125,7 @@ export async function sendReply(
       }),
     ),
   );
+  onMessage?.(message.message_id);
   await sendFurther(api, target, rest, persist);
 }
 
@@ -129,7 +136,7 @@ export async function sendReply(
  */
 export async function sendFurther(
   api: Api,
-  { chatId, locale, parameters, threadId, sent = NOTHING_TO_REPORT }: SendTarget,
+  { chatId, locale, parameters, threadId, sent = NOTHING_TO_REPORT, onMessage }: SendTarget,
   parts: readonly Reply[],
   persist: Persist = once,
 ): Promise<void> {
@@ -139,7 +146,10 @@ export async function sendFurther(
       persist(() =>
         api.sendMessage(chatId, replyText(part, locale), { ...parameters, ...inTopic(threadId) }),
       ),
-    ).catch((error: unknown) => failures.push(error));
+    ).then(
+      (message) => onMessage?.(message.message_id),
+      (error: unknown) => failures.push(error),
+    );
   }
   if (failures.length > 0) throw failures[0];
 }

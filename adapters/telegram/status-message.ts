@@ -35,6 +35,8 @@ export interface StatusOptions {
   onPhoto?: () => void;
   /** The forum topic the message is in: where the rest of a long ending goes. */
   threadId?: number;
+  /** Hears the id of each message the rest of a long ending was sent as. */
+  onMessage?: (messageId: number) => void;
   warn: (fields: Record<string, unknown>, message: string) => void;
 }
 
@@ -202,11 +204,11 @@ export class StatusMessage {
    */
   private async sendRest(rest: readonly Reply[], persist: Persist): Promise<void> {
     if (rest.length === 0) return;
-    const { api, chatId, messageId, locale, threadId } = this.options;
+    const { api, chatId, messageId, locale, threadId, onMessage } = this.options;
     const parameters = { reply_parameters: { message_id: messageId, allow_sending_without_reply: true } };
     await sendFurther(
       api,
-      { chatId, locale, parameters, ...(threadId === undefined ? {} : { threadId }) },
+      { chatId, locale, parameters, onMessage, ...(threadId === undefined ? {} : { threadId }) },
       rest,
       persist,
     ).catch((error: unknown) =>

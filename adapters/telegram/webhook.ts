@@ -1,9 +1,12 @@
 // Webhook mode: a plain HTTP server (TLS is the reverse proxy's job: Telegram only calls https:// URLs) that hands
-// POSTs on one path to grammY. grammY compares X-Telegram-Bot-Api-Secret-Token in constant time and answers 401
-// when it does not match, before the update is parsed or handled.
-import { createServer, type Server } from 'node:http';
+// POSTs on one path to grammY. The secret header and the body's size are checked here, before grammY: its own
+// compare of X-Telegram-Bot-Api-Secret-Token returns early when the lengths differ (so the time taken tells a guesser
+// how long the secret is), and it reads a body to its end whatever its size (a chunked one announces none).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Api, type Bot, webhookCallback } from 'grammy';
+import type { Update } from 'grammy/types';
 import type { Logger } from '../../src/log.js';
 import { TelegramReach } from './health.js';
 import { ALLOWED_UPDATES } from './polling.js';
@@ -26,15 +29,75 @@ export interface WebhookServer {
 /** Updates are a few KB; anything much larger is not from Telegram. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
+const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * Compared as SHA-256 digests: always 32 bytes against 32, so the time taken tells nothing of the secret, its length
+ * included. A missing header is compared as an empty one: every request takes the same path.
+ */
+function sameSecret(given: string | string[] | undefined, expected: string): boolean {
+  const header = Array.isArray(given) ? given.join(', ') : (given ?? '');
+  return timingSafeEqual(digest(header), digest(expected));
+}
+
+/** The body went over MAX_BODY_BYTES: refused there, the rest left unread. */
+class BodyTooLarge extends Error {}
+/** The client went away before the body was complete: no one is left to answer. */
+class BodyCut extends Error {}
+
+/**
+ * The whole body, refused (BodyTooLarge) as soon as it passes `limit`, or before a byte is read when its
+ * Content-Length says it will; the caller answers and closes the connection on the rest.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      reject(new BodyTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const take = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', take);
+      req.pause();
+      reject(new BodyTooLarge());
+    };
+    req.on('data', take);
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', () => reject(new BodyCut()));
+    req.on('close', () => {
+      if (!req.complete) reject(new BodyCut());
+    });
+  });
+}
+
+/** The refusal of a request whose body stays unread: the connection closes with it, so no more of it comes. */
+function refuse(res: ServerResponse, status: number): void {
+  res.writeHead(status, { connection: 'close' }).end();
+}
+
 export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger): Promise<WebhookServer> {
   // Telegram resends an update whose request fails or times out, so a slow handler answers 200 and goes on; what
   // goes on past the answer (that, and an album, answered as its items arrive) is kept by inbox.ts until it ends.
-  const handle = webhookCallback(bot, 'http', {
-    secretToken: listen.secretToken,
-    onTimeout: 'return',
-    timeoutMilliseconds: 50_000,
-  });
-  const server: Server = createServer((req, res) => {
+  // grammY gets the update read and checked here, so its own secret check has nothing to compare (none is given).
+  const handle = webhookCallback(
+    bot,
+    (update: Update, res: ServerResponse) => ({
+      update,
+      end: () => res.end(),
+      respond: (json: string) => res.writeHead(200, { 'content-type': 'application/json' }).end(json),
+      unauthorized: () => refuse(res, 401),
+    }),
+    { onTimeout: 'return', timeoutMilliseconds: 50_000 },
+  );
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== listen.path) {
       res.writeHead(404).end();
@@ -44,13 +107,26 @@ export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger)
       res.writeHead(405, { allow: 'POST' }).end();
       return;
     }
-    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
-      res.writeHead(413).end();
+    if (!sameSecret(req.headers[SECRET_HEADER], listen.secretToken)) {
+      refuse(res, 401);
       return;
     }
-    handle(req, res).catch((error: unknown) => {
+    let update: Update;
+    try {
+      update = JSON.parse((await readBody(req, MAX_BODY_BYTES)).toString('utf8')) as Update;
+    } catch (error) {
+      if (error instanceof BodyCut) return;
+      if (error instanceof BodyTooLarge) return refuse(res, 413);
       // A body that is not JSON: nothing to handle, and Telegram should not retry it forever.
       log.warn({ err: error }, 'telegram webhook request rejected');
+      res.writeHead(400).end();
+      return;
+    }
+    await handle(update, res);
+  };
+  const server: Server = createServer((req, res) => {
+    serve(req, res).catch((error: unknown) => {
+      log.warn({ err: error }, 'telegram webhook request failed');
       if (!res.headersSent) res.writeHead(400).end();
     });
   });

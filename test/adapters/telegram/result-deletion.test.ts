@@ -1,0 +1,124 @@
+// An image result whose lines do not fit a photo's caption (1024) goes on in messages answering the photo. Delete on
+// the photo removes them too: the job's messages record every message its ending was sent as (job-messages.ts), and
+// the press deletes them all (result-deletion.ts), in the chat it was pressed in only. The real grammY client and
+// TelegramJobMessages against the fake Bot API; the commands' answer to the press is a double.
+import Database from 'better-sqlite3';
+import { Api, Context } from 'grammy';
+import type { Message, UserFromGetMe } from 'grammy/types';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PIECE_KEY } from '../../../adapters/shared/reply-parts.js';
+import { onButton, type PressDeps } from '../../../adapters/telegram/button-presses.js';
+import { TelegramJobMessages } from '../../../adapters/telegram/job-messages.js';
+import type { CommandContext, Reply } from '../../../commands/index.js';
+import { DeliveryLog, type Job } from '../../../src/jobs/index.js';
+import { createLogger } from '../../../src/log.js';
+import { type FakeTelegram, startFakeTelegram } from '../../doubles/fake-telegram/index.js';
+import { solidPng } from '../e2e-services.js';
+
+const me = { id: 42, is_bot: true, first_name: 'Bot', username: 'bot' } as UserFromGetMe;
+
+let fake: FakeTelegram;
+let api: Api;
+let deliveries: DeliveryLog;
+let jobMessages: TelegramJobMessages;
+
+beforeAll(async () => {
+  fake = await startFakeTelegram({ maxLongPollMs: 100, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
+  api = new Api(fake.token, { apiRoot: fake.apiRoot });
+  deliveries = new DeliveryLog(new Database(':memory:'));
+  jobMessages = new TelegramJobMessages(api, {
+    deliveries,
+    log: createLogger({ level: 'silent', pretty: false }),
+    editIntervalMs: { private: 10, group: 10 },
+  });
+});
+afterAll(async () => {
+  await jobMessages?.stop();
+  await fake?.stop();
+});
+
+/** The commands as a press on Delete sees them: the press is the owner's, so the source goes. */
+function pressDepsDouble(jobId: string): PressDeps {
+  const unused = () => Promise.reject(new Error('not part of a Delete press'));
+  return {
+    commands: {
+      pressButton: async () => ({ text: [], deleteSource: true, jobId }),
+      delivered: () => undefined,
+    },
+    presses: { repeated: () => false },
+    questions: { ask: unused },
+    replies: { send: unused },
+    endings: jobMessages,
+    context: (ctx) =>
+      ({ locale: 'en', user: { platform: 'telegram', userId: String(ctx.from?.id) } }) as CommandContext,
+  };
+}
+
+let jobCount = 0;
+/** A job of Alice's in her private chat, its status message sent, ended with `ending`; what it was shown in. */
+async function endedJob(ending: (jobId: string) => Promise<Reply>) {
+  jobCount += 1;
+  const jobId = `00000000-0000-4000-8000-${String(jobCount).padStart(12, '0')}`;
+  const request = fake.injectText('/imagine a fox with a long story');
+  const chatId = request.chat.id;
+  const queued: Reply = { text: [{ key: 'job.queued_now' }], jobId, startsJob: true };
+  const parameters = { reply_parameters: { message_id: request.message_id } };
+  const status = await api.sendMessage(chatId, 'Queued', parameters);
+  const place = { chatId, replyTo: request.message_id, locale: 'en' as const, group: false, previews: false };
+  jobMessages.open(jobId, queued, chatId, false, { ...place, messageId: status.message_id, text: 'Queued' });
+  const from = fake.calls.length;
+  await jobMessages.update({ id: jobId, meta: {} } as Job, await ending(jobId));
+  const sent = fake.calls
+    .slice(from)
+    .filter((c) => (c.method === 'sendPhoto' || c.method === 'sendMessage') && c.status === 200)
+    .map((c) => c.result as Message);
+  return { jobId, chatId, request, status, sent };
+}
+
+/** An image result with 30 lines of 200 characters: some 1000 fit the caption, the rest two messages more. */
+async function longImageResult(jobId: string): Promise<Reply> {
+  const line = (i: number) => ({ key: PIECE_KEY, params: { text: `${i} `.padEnd(200, 'x') } });
+  return {
+    jobId,
+    final: true,
+    outcome: 'done',
+    text: Array.from({ length: 30 }, (_, i) => line(i)),
+    images: [{ data: await solidPng('#3a6'), filename: 'result.png', mime: 'image/png' }],
+    buttons: [[{ id: `delete:${jobId}`, labelKey: 'button.delete', style: 'danger', ownerOnly: true }]],
+  };
+}
+
+const press = (message: Message, data: string) =>
+  new Context({ update_id: 1, callback_query: fake.injectCallbackQuery(message, data) }, api, me);
+
+const idsOf = (messages: readonly Message[]) => messages.map((m) => m.message_id);
+const left = (chatId: number, ids: readonly number[]) =>
+  ids.filter((id) => fake.message(chatId, id) !== undefined);
+
+describe('Telegram: Delete on an image result', { timeout: 30_000 }, () => {
+  it('removes the photo and every message its caption went on in; the status message went already', async () => {
+    const { jobId, chatId, request, status, sent } = await endedJob(longImageResult);
+    const [photo, ...rest] = sent;
+    expect(photo?.photo).toBeDefined();
+    expect(rest.length).toBe(2);
+    for (const message of rest) expect(message.reply_to_message?.message_id).toBe(photo?.message_id);
+    expect(fake.message(chatId, status.message_id)).toBeUndefined();
+
+    await onButton(pressDepsDouble(jobId), press(photo as Message, `delete:${jobId}`));
+    expect(left(chatId, idsOf(sent))).toEqual([]);
+    expect(fake.message(chatId, request.message_id)).toBeDefined();
+    // Each message was asked for once; the status message, deleted as the result came, not again.
+    const deletes = fake.callsTo('deleteMessage').map((c) => c.params.message_id);
+    expect(deletes.filter((id) => id === status.message_id)).toHaveLength(1);
+    expect(deletes.filter((id) => sent.some((m) => m.message_id === id))).toHaveLength(3);
+  });
+
+  it('pressed in another chat, only the pressed message goes', async () => {
+    const { jobId, chatId, sent } = await endedJob(longImageResult);
+    const elsewhere = fake.injectText('/queue', { chat: fake.world.group, from: fake.world.users.alice });
+    const copy = await api.sendMessage(elsewhere.chat.id, 'a copy of the result');
+    await onButton(pressDepsDouble(jobId), press(copy, `delete:${jobId}`));
+    expect(fake.message(elsewhere.chat.id, copy.message_id)).toBeUndefined();
+    expect(left(chatId, idsOf(sent))).toHaveLength(3);
+  });
+});

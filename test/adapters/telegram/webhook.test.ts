@@ -1,0 +1,165 @@
+// The webhook server's own checks, before grammY sees a request: the secret header is compared as two SHA-256
+// digests (grammY's compare returns early on a length mismatch, which tells a guesser the secret's length), and a
+// body over the limit is refused as soon as it passes it, with or without a Content-Length (grammY reads a body to
+// its end, however long), the connection closed so the rest is never read.
+import type * as Crypto from 'node:crypto';
+import { Bot } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { serveWebhook, type WebhookServer } from '../../../adapters/telegram/webhook.js';
+import { createLogger } from '../../../src/log.js';
+import { send, streamBody } from '../web/http-client.js';
+
+/** The byte lengths of every pair `timingSafeEqual` compared. */
+const compared = vi.hoisted(() => [] as Array<[number, number]>);
+vi.mock('node:crypto', async (importOriginal) => {
+  const real = await importOriginal<typeof Crypto>();
+  return {
+    ...real,
+    timingSafeEqual: (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => {
+      compared.push([a.byteLength, b.byteLength]);
+      return real.timingSafeEqual(a, b);
+    },
+  };
+});
+
+const SECRET = 'hook_secret-1';
+const PATH = '/tg/hook';
+/** The server's limit (webhook.ts MAX_BODY_BYTES). */
+const LIMIT = 1024 * 1024;
+const me = { id: 1, is_bot: true, first_name: 'Bot', username: 'bot' } as UserFromGetMe;
+
+let server: WebhookServer;
+const handled: number[] = [];
+
+beforeAll(async () => {
+  // botInfo given: grammY asks Telegram for nothing before handling an update.
+  const bot = new Bot('123456:ABCdefGHIjklMNOpqrSTUvwxyz', { botInfo: me });
+  bot.on('message', (ctx) => {
+    handled.push(ctx.update.update_id);
+  });
+  const log = createLogger({ level: 'silent', pretty: false });
+  server = await serveWebhook(bot, { host: '127.0.0.1', port: 0, path: PATH, secretToken: SECRET }, log);
+});
+afterAll(() => server?.close());
+beforeEach(() => {
+  compared.length = 0;
+  handled.length = 0;
+});
+
+let updateId = 100;
+/** A text message update as Telegram posts it; `padding` characters of text make it as long as needed. */
+function update(padding = 0) {
+  updateId += 1;
+  const base = {
+    update_id: updateId,
+    message: {
+      message_id: updateId,
+      date: 0,
+      chat: { id: 1001, type: 'private', first_name: 'Alice' },
+      from: { id: 1001, is_bot: false, first_name: 'Alice' },
+      text: '',
+    },
+  };
+  base.message.text = 'x'.repeat(padding);
+  return { id: updateId, body: Buffer.from(JSON.stringify(base)) };
+}
+
+function post(body: Buffer, secret?: string) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (secret !== undefined) headers['x-telegram-bot-api-secret-token'] = secret;
+  return send(server.port, PATH, { method: 'POST', headers, body });
+}
+
+/** The status line of a raw answer, and whether it asked to close the connection. */
+function statusOf(answer: string): { status: number; closes: boolean } {
+  const [head = ''] = answer.split('\r\n\r\n', 1);
+  return {
+    status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0),
+    closes: /\r\nconnection: close\r\n/i.test(`${head}\r\n`),
+  };
+}
+
+/** An update `bodyBytes` long (its text padded), streamed with or without a Content-Length; the end held back. */
+function streamUpdate(bodyBytes: number, announce: boolean, secret = SECRET) {
+  const { body } = update(0);
+  // The body is `head`, then filler bytes ('x', inside the text's quotes), then `tail`.
+  const cut = body.indexOf('"text":"') + '"text":"'.length;
+  const head = body.subarray(0, cut);
+  const tail = body.subarray(cut);
+  return streamBody(server.port, {
+    path: PATH,
+    headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+    head,
+    fillerBytes: bodyBytes - head.length - tail.length,
+    filler: 'x'.charCodeAt(0),
+    tail,
+    announce,
+  });
+}
+
+describe('the Telegram webhook server', { timeout: 30_000 }, () => {
+  it('compares the secret as two 32-byte digests, whatever the length given, and tells right from wrong', async () => {
+    const given = [
+      undefined,
+      '',
+      'h',
+      SECRET.slice(0, -1),
+      `${SECRET.slice(0, -1)}X`,
+      `${SECRET}1`,
+      'x'.repeat(4096),
+      SECRET,
+    ];
+    const statuses: number[] = [];
+    for (const secret of given) {
+      compared.length = 0;
+      statuses.push((await post(update().body, secret)).status);
+      // One comparison per request, of equal lengths that do not depend on what was given.
+      expect(compared, JSON.stringify(secret?.slice(0, 40))).toEqual([[32, 32]]);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 401, 200]);
+    // Only the right secret's update was handled.
+    expect(handled).toHaveLength(1);
+  });
+
+  it('refuses a chunked body over the limit as soon as it passes it (413, connection closed)', async () => {
+    const streamed = await streamUpdate(8 * LIMIT, false);
+    expect(statusOf(streamed.answer)).toEqual({ status: 413, closes: true });
+    expect(streamed.endedByServer).toBe(true);
+    // Refused near the limit (a socket's buffers past it), not after the whole body.
+    expect(streamed.written).toBeLessThan(3 * LIMIT);
+    expect(handled).toEqual([]);
+  });
+
+  it('refuses a body whose Content-Length is over the limit before reading it, and closes', async () => {
+    const streamed = await streamUpdate(8 * LIMIT, true);
+    expect(statusOf(streamed.answer)).toEqual({ status: 413, closes: true });
+    expect(streamed.endedByServer).toBe(true);
+    expect(streamed.written).toBeLessThan(3 * LIMIT);
+  });
+
+  it('a wrong secret is refused before the body is read, and the connection closed', async () => {
+    const streamed = await streamUpdate(8 * LIMIT, false, 'wrong');
+    expect(statusOf(streamed.answer)).toEqual({ status: 401, closes: true });
+    expect(streamed.endedByServer).toBe(true);
+    expect(streamed.written).toBeLessThan(3 * LIMIT);
+  });
+
+  it('takes an update of exactly the limit, chunked or not; a malformed body is a 400', async () => {
+    for (const chunked of [true, false]) {
+      const one = update(0);
+      const padding = LIMIT - one.body.length;
+      const full = update(padding);
+      expect(full.body.length).toBe(LIMIT);
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        'x-telegram-bot-api-secret-token': SECRET,
+        ...(chunked ? { 'transfer-encoding': 'chunked' } : {}),
+      };
+      const answer = await send(server.port, PATH, { method: 'POST', headers, body: full.body });
+      expect(answer.status).toBe(200);
+      await expect.poll(() => handled.includes(full.id)).toBe(true);
+    }
+    expect((await post(Buffer.from('{not json'), SECRET)).status).toBe(400);
+  });
+});
