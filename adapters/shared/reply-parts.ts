@@ -9,6 +9,17 @@ import type { Reply, ReplyText } from '../../commands/index.js';
  */
 export const PIECE_KEY = 'reply.piece';
 
+/** The param marking every piece of a line but its last: the line goes on in the next message. */
+const GOES_ON = 'goesOn';
+
+/**
+ * Whether `line` is a piece its line goes on after. A line in pieces is shown only once every piece was: past a
+ * refused one, the rest of it would show a line with a hole, and what it delivers (with its last piece) would count.
+ */
+export function goesOn(line: ReplyText | undefined): boolean {
+  return line?.key === PIECE_KEY && line.params?.[GOES_ON] === 1;
+}
+
 export interface PartRoom {
   /**
    * The first message's room, where it is less than the others' (a Telegram photo's caption, a Discord status message
@@ -87,12 +98,13 @@ function piecesOf(
   if (measure(line) <= limit) return [line];
   const { delivers, tells } = line;
   const texts = cutText(render(line), limit);
-  return texts.map((text, i) => ({
-    key: PIECE_KEY,
-    params: { text },
-    ...(i === texts.length - 1 && delivers !== undefined ? { delivers } : {}),
-    ...(i === texts.length - 1 && tells !== undefined ? { tells } : {}),
-  }));
+  const end = { ...(delivers !== undefined ? { delivers } : {}), ...(tells !== undefined ? { tells } : {}) };
+  return texts.map(
+    (text, i): ReplyText =>
+      i < texts.length - 1
+        ? { key: PIECE_KEY, params: { text, [GOES_ON]: 1 } }
+        : { key: PIECE_KEY, params: { text }, ...end },
+  );
 }
 
 /** How far back from a piece's end a space is looked for: past it, the piece is cut between characters. */

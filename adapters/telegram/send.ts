@@ -8,6 +8,7 @@ import type { Message } from 'grammy/types';
 import type { Reply, ReplyImage } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';
 import { type PartSent, sendPart } from '../shared/delivered.js';
+import { goesOn } from '../shared/reply-parts.js';
 import { once, type Persist } from './flood-wait.js';
 import { fitsAsPhoto } from './photo-limits.js';
 import { CAPTION_LIMIT, keyboard, replyText, TEXT_LIMIT, textParts } from './render.js';
@@ -132,7 +133,9 @@ export async function sendReply(
 /**
  * The further parts of a text reply too long for one message (`textParts`), once its first was sent: each a message
  * of its own in the same chat and topic, answering what the first answers. One Telegram refuses does not keep the
- * others back; the first refusal is thrown once all were tried.
+ * other lines back, but a line in pieces (`goesOn`) goes no further past a refused piece: its later pieces are not
+ * sent, so its last one never delivers what the line does with a piece missing. The first refusal is thrown once
+ * all were tried.
  */
 export async function sendFurther(
   api: Api,
@@ -141,14 +144,26 @@ export async function sendFurther(
   persist: Persist = once,
 ): Promise<void> {
   const failures: unknown[] = [];
-  for (const part of parts) {
+  let broken = false;
+  for (const whole of parts) {
+    let part = whole;
+    if (broken) {
+      // It begins with the rest of that line, up to its last piece: the lines after it still go.
+      const last = whole.text.findIndex((line) => !goesOn(line));
+      broken = last < 0;
+      part = { ...whole, text: broken ? [] : whole.text.slice(last + 1) };
+      if (part.text.length === 0) continue;
+    }
     await sendPart(part, sent, () =>
       persist(() =>
         api.sendMessage(chatId, replyText(part, locale), { ...parameters, ...inTopic(threadId) }),
       ),
     ).then(
       (message) => onMessage?.(message.message_id),
-      (error: unknown) => failures.push(error),
+      (error: unknown) => {
+        failures.push(error);
+        broken = goesOn(part.text.at(-1));
+      },
     );
   }
   if (failures.length > 0) throw failures[0];

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Message } from 'grammy/types';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeEach, expect } from 'vitest';
 import { startTelegram, type TelegramTesting } from '../../../adapters/telegram/index.js';
 import { buildCommands } from '../../../src/app-services.js';
 import type { Services } from '../../../src/services.js';
@@ -16,8 +16,10 @@ import {
   startFakeTelegram,
   type TelegramCall,
 } from '../../doubles/fake-telegram/index.js';
+import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { openDoubleServices } from '../e2e-services.js';
+import { jobIdIn } from './telegram-on-fake.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 export const TOKEN = '123456:ABCdefGHIjklMNOpqrSTUvwxyz';
@@ -150,6 +152,36 @@ export class InboxWorld {
   confirmed(updateId: number): () => boolean {
     return () => !this.fake.state.updates.pending.some((u) => u.update_id === updateId);
   }
+
+  /** The job `services` made of `request` has run, keyed by the request's message; resolves with its id. */
+  async jobRan(services: Services, request: Message): Promise<string> {
+    const status = await this.fake.waitForCall(
+      (c) => answers(request)(c) && jobIdIn(c) !== undefined,
+      15_000,
+    );
+    const jobId = jobIdIn(status) as string;
+    await expect
+      .poll(() => services.jobs.store.get(jobId)?.status, { timeout: 15_000, interval: 50 })
+      .toBe('done');
+    expect(services.jobs.store.get(jobId)?.meta.telegramMessageId).toBe(request.message_id);
+    return jobId;
+  }
+}
+
+/**
+ * The world of a test file, set up afresh for each test and torn down after it. A rejection nobody handled fails the
+ * test it happened in: a bot stopped or killed mid-request must leave none behind.
+ */
+export function useInboxWorld(): InboxWorld {
+  const unhandled = watchUnhandledRejections();
+  const world = new InboxWorld();
+  beforeEach(() => world.setUp());
+  afterEach(async () => {
+    await world.tearDown();
+    expect(unhandled.rejections).toEqual([]);
+  });
+  afterAll(() => unhandled.stop());
+  return world;
 }
 
 /** kill -9: nothing is stopped, drained or flushed. */

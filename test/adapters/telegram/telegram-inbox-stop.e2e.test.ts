@@ -5,40 +5,17 @@
 // can no longer reach once the adapter stopped (its posts wait at Telegram for the next start). A button press keeps
 // the refusal: its answer would reach nobody after the restart, and a second press would make a second job.
 import type { Message } from 'grammy/types';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
-import type { Services } from '../../../src/services.js';
 import type { TelegramCall } from '../../doubles/fake-telegram/index.js';
-import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
 import { solidPng } from '../e2e-services.js';
-import { answers, InboxWorld, postUpdate, WEBHOOK_ENV } from './inbox-world.js';
-import { jobIdIn, textOf } from './telegram-on-fake.js';
+import { answers, postUpdate, useInboxWorld, WEBHOOK_ENV } from './inbox-world.js';
+import { textOf } from './telegram-on-fake.js';
 
-const unhandled = watchUnhandledRejections();
-const world = new InboxWorld();
-
-beforeEach(() => world.setUp());
-
-afterEach(async () => {
-  await world.tearDown();
-  expect(unhandled.rejections).toEqual([]);
-});
-
-afterAll(() => unhandled.stop());
+const world = useInboxWorld();
 
 const postponedText = () => t('en', 'job.postponed_restart');
 const texts = (calls: TelegramCall[]) => calls.map((c) => textOf(c));
-
-/** The job made of `request` has run; resolves with its id. */
-async function jobRan(services: Services, request: Message): Promise<string> {
-  const status = await world.fake.waitForCall((c) => answers(request)(c) && jobIdIn(c) !== undefined, 15_000);
-  const jobId = jobIdIn(status) as string;
-  await expect
-    .poll(() => services.jobs.store.get(jobId)?.status, { timeout: 15_000, interval: 50 })
-    .toBe('done');
-  expect(services.jobs.store.get(jobId)?.meta.telegramMessageId).toBe(request.message_id);
-  return jobId;
-}
 
 describe('Telegram requests while the bot stops', { timeout: 90_000 }, () => {
   it('long polling: a request during the drain waits for the next start, which runs it once', async () => {
@@ -56,7 +33,7 @@ describe('Telegram requests while the bot stops', { timeout: 90_000 }, () => {
     expect(world.keptUpdates()).toEqual([update]);
 
     const { services } = await world.startHere();
-    await jobRan(services, request);
+    await world.jobRan(services, request);
     expect(fake.callsTo(answers(request))).toHaveLength(2);
     expect(fake.callsTo(answers(help))).toHaveLength(1);
     await expect.poll(() => world.keptUpdates(), { timeout: 5000, interval: 20 }).toEqual([]);
@@ -73,7 +50,7 @@ describe('Telegram requests while the bot stops', { timeout: 90_000 }, () => {
     expect(texts(fake.callsTo(answers(request)))).toEqual([postponedText()]);
 
     const { services } = await world.startHere();
-    await jobRan(services, request);
+    await world.jobRan(services, request);
     expect(fake.callsTo('getFile')).toHaveLength(2);
     expect(world.keptUpdates()).toEqual([]);
   });
@@ -94,7 +71,7 @@ describe('Telegram requests while the bot stops', { timeout: 90_000 }, () => {
     await expect(postUpdate(port, update)).rejects.toThrow();
 
     const next = await world.startHere(WEBHOOK_ENV, { webhookPort: 0 });
-    await jobRan(next.services, request);
+    await world.jobRan(next.services, request);
     expect(world.keptUpdates()).toEqual([]);
   });
 
@@ -102,7 +79,7 @@ describe('Telegram requests while the bot stops', { timeout: 90_000 }, () => {
     const { fake } = world;
     const here = await world.startHere();
     const request = fake.injectText('/imagine a fox');
-    const jobId = await jobRan(here.services, request);
+    const jobId = await world.jobRan(here.services, request);
     const result = await fake.waitForCall(
       (c) =>
         c.method === 'sendPhoto' && JSON.stringify(c.params.reply_markup ?? '').includes(`reroll:${jobId}`),

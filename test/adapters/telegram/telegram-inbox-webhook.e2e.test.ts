@@ -4,45 +4,24 @@
 // it runs once. An album is answered as its items arrive: Telegram is done with them, and only the inbox hands them
 // to the next start. Tests post each update as Telegram would (inbox-world.ts).
 import type { Message } from 'grammy/types';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Services } from '../../../src/services.js';
-import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
+import { describe, expect, it } from 'vitest';
 import { solidPng } from '../e2e-services.js';
 import {
   answers,
   CHILD_WEBHOOK_ENV,
   crash,
   HELD_MS,
-  InboxWorld,
   postUpdate,
+  useInboxWorld,
   WEBHOOK_ENV,
 } from './inbox-world.js';
 import { jobIdIn } from './telegram-on-fake.js';
 
-const unhandled = watchUnhandledRejections();
-const world = new InboxWorld();
-
-beforeEach(() => world.setUp());
-
-afterEach(async () => {
-  await world.tearDown();
-  expect(unhandled.rejections).toEqual([]);
-});
-
-afterAll(() => unhandled.stop());
+const world = useInboxWorld();
 
 /** The jobs the start made of `request`: their status messages. */
 const statusesOf = (request: Message) =>
   world.fake.callsTo((c) => answers(request)(c) && jobIdIn(c) !== undefined);
-
-async function doneAfterRestart(services: Services, request: Message): Promise<void> {
-  const status = await world.fake.waitForCall((c) => answers(request)(c) && jobIdIn(c) !== undefined, 15_000);
-  const jobId = jobIdIn(status) as string;
-  await expect
-    .poll(() => services.jobs.store.get(jobId)?.status, { timeout: 15_000, interval: 50 })
-    .toBe('done');
-  expect(services.jobs.store.get(jobId)?.meta.telegramMessageId).toBe(request.message_id);
-}
 
 describe('Telegram webhook updates taken before a crash', { timeout: 90_000 }, () => {
   it('a request being handled when the process is killed is handled at the next start, once', async () => {
@@ -60,7 +39,7 @@ describe('Telegram webhook updates taken before a crash', { timeout: 90_000 }, (
     expect(fake.callsTo(answers(request))).toEqual([]);
 
     const here = await world.startHere(WEBHOOK_ENV, { webhookPort: 0 });
-    await doneAfterRestart(here.services, request);
+    await world.jobRan(here.services, request);
     // Telegram got no answer, so it posts the update again: a repeat of the one the inbox handed on.
     expect(await postUpdate(here.running.bot.webhookPort, update)).toBe(200);
     expect(fake.callsTo('getFile')).toHaveLength(2);
@@ -87,7 +66,7 @@ describe('Telegram webhook updates taken before a crash', { timeout: 90_000 }, (
     expect(fake.callsTo('getFile')).toEqual([]);
 
     const here = await world.startHere(WEBHOOK_ENV, { webhookPort: 0 });
-    await doneAfterRestart(here.services, items[0] as Message);
+    await world.jobRan(here.services, items[0] as Message);
     expect(fake.callsTo('getFile')).toHaveLength(2);
     expect(world.keptUpdates()).toEqual([]);
   });

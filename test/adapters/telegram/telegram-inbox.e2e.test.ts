@@ -4,24 +4,13 @@
 // DATA_DIR, handles it. An update whose handling kills the process every time is given up after two runs tried it,
 // and its sender is told once (given-up.ts), even should telling it kill the process too.
 import type { Message } from 'grammy/types';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
-import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
 import { solidPng } from '../e2e-services.js';
-import { answers, crash, HELD_MS, InboxWorld } from './inbox-world.js';
+import { answers, crash, HELD_MS, useInboxWorld } from './inbox-world.js';
 import { jobIdIn, textOf } from './telegram-on-fake.js';
 
-const unhandled = watchUnhandledRejections();
-const world = new InboxWorld();
-
-beforeEach(() => world.setUp());
-
-afterEach(async () => {
-  await world.tearDown();
-  expect(unhandled.rejections).toEqual([]);
-});
-
-afterAll(() => unhandled.stop());
+const world = useInboxWorld();
 
 /** An /edit whose photo download is held, once its handling has begun and polling confirmed it. */
 async function editBeingHandled(): Promise<{ request: Message; update: number }> {
