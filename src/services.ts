@@ -122,8 +122,9 @@ export async function openEngine(
 /**
  * The operators' side of a start, run once by every role (single process, front-end, `dimoo worker`) before its
  * model or queue: names the environment variables the bot ignores (one line: a typo such as TELEGRAM_TOKE would
- * otherwise go unnoticed), then serves /metrics, /healthz and /readyz when METRICS_PORT is set; a port in use is
- * logged, not fatal.
+ * otherwise go unnoticed), then serves /metrics, /healthz and /readyz when METRICS_PORT is set. A port in use is
+ * logged, not fatal, here: `npm start` refused one before the model (src/ops/port-reservations.ts), and a
+ * `dimoo worker` runs on without its probes.
  */
 export async function startOps(
   config: Config,

@@ -71,15 +71,9 @@ const canMountReadOnly = (() => {
 })();
 
 /** npm start in a namespace where `readOnly` is an empty read-only disk. */
-async function npmStartOnReadOnly(dataDir: string, readOnly: string) {
+function npmStartOnReadOnly(dataDir: string, readOnly: string) {
   const script = `mount -t tmpfs -o ro tmpfs "$0" && exec "${process.execPath}" --import tsx src/main.ts`;
-  const result = await promisify(execFile)('unshare', ['-rm', 'sh', '-c', script, readOnly], {
-    cwd: root,
-    env: { PATH: process.env.PATH, DATA_DIR: dataDir, WEB_PORT: '1' },
-    timeout: 20_000,
-    killSignal: 'SIGKILL',
-  }).catch((e: { code: number; stdout: string; stderr: string }) => e);
-  return result as { code?: number; stdout: string; stderr: string };
+  return npmStart(dataDir, ['unshare', '-rm', 'sh', '-c', script, readOnly]);
 }
 
 describe.skipIf(!canMountReadOnly)('DATA_DIR on a read-only disk', () => {
@@ -156,9 +150,13 @@ describe.skipIf(unprivileged === undefined || process.platform === 'win32')(
   },
 );
 
-/** npm start on `dataDir`, to its end: exit code and output. */
-async function npmStart(dataDir: string): Promise<{ code?: number; stdout: string; stderr: string }> {
-  const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/** npm start on `dataDir`, to its end: exit code and output. `command` runs it (in a namespace of its own, say). */
+async function npmStart(
+  dataDir: string,
+  command: [string, ...string[]] = [process.execPath, '--import', 'tsx', 'src/main.ts'],
+): Promise<{ code?: number; stdout: string; stderr: string }> {
+  const [file, ...args] = command;
+  const result = await promisify(execFile)(file, args, {
     cwd: root,
     env: { PATH: process.env.PATH, DATA_DIR: dataDir, WEB_PORT: '1' },
     // A start that is not refused would run until killed.

@@ -3,7 +3,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,26 +12,18 @@ import { listeners } from '../src/config/ports.js';
 import { t } from '../src/i18n.js';
 import { createLogger } from '../src/log.js';
 import { PortUnavailableError, reservePorts } from '../src/ops/port-reservations.js';
+import { freePort, takenPort } from './ports.js';
 
 const closing: Array<() => Promise<unknown> | undefined> = [];
 afterEach(async () => {
   for (const close of closing.splice(0)) await close();
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
+/** A port another program holds, until the test ends. */
+async function heldPort(): Promise<number> {
+  const { port, release } = await takenPort();
+  closing.push(release);
   return port;
-}
-
-/** A port another program holds. */
-async function takenPort(): Promise<number> {
-  const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closing.push(() => new Promise((resolve) => server.close(resolve)));
-  return (server.address() as { port: number }).port;
 }
 
 const TELEGRAM = {
@@ -77,7 +68,7 @@ describe('reservePorts', () => {
   });
 
   it('a port another program holds: the one line, the same as a server failing on it says, none left held', async () => {
-    const [free, taken] = [await freePort(), await takenPort()];
+    const [free, taken] = [await freePort(), await heldPort()];
     const config = loadConfig({
       ...TELEGRAM,
       METRICS_PORT: String(free),

@@ -2,7 +2,6 @@
 // on stderr and exits 1, without a stack trace in the log; and a start cut short leaves nothing that breaks the next.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,13 +13,14 @@ import { loadConfig, portClashes } from '../src/config/index.js';
 import { PLAYGROUND_DEFAULT_PORT } from '../src/config/ports.js';
 import { createLogger } from '../src/log.js';
 import { bundledModelDir, openEngine } from '../src/services.js';
+import { freePort, takenPort } from './ports.js';
 
 const root = join(import.meta.dirname, '..');
 const STACK_LINE = /\bat .*\.ts:\d+/;
 
-const closing: Array<() => void> = [];
-afterEach(() => {
-  for (const close of closing.splice(0)) close();
+const closing: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closing.splice(0)) await close();
 });
 
 interface Ended {
@@ -46,21 +46,11 @@ function dataDir(): string {
   return mkdtempSync(join(tmpdir(), 'dimoo-start-'));
 }
 
-/** A port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
+/** A port something else already listens on, until the test ends. */
+async function heldPort(): Promise<number> {
+  const { port, release } = await takenPort();
+  closing.push(release);
   return port;
-}
-
-/** A port something else already listens on. */
-async function takenPort(): Promise<number> {
-  const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closing.push(() => server.close());
-  return (server.address() as { port: number }).port;
 }
 
 /** The only line on stderr, after checking that nothing anywhere is a stack trace. */
@@ -75,7 +65,7 @@ function oneLine({ code, stdout, stderr }: Ended): string {
 
 describe('a start that cannot work says why in one line', () => {
   it("a port another program holds names the playground's variables, before the model", async () => {
-    const port = await takenPort();
+    const port = await heldPort();
     const data = dataDir();
     const line = oneLine(await npmStart({ DATA_DIR: data, WEB_PORT: String(port) }));
     expect(line).toBe(
@@ -106,7 +96,7 @@ describe('a start that cannot work says why in one line', () => {
   ])(
     '%s held by another program stops the start before the model, naming it',
     async (variable, host, what, env) => {
-      const port = await takenPort();
+      const port = await heldPort();
       const data = dataDir();
       const line = oneLine(
         await npmStart({

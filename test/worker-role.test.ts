@@ -2,7 +2,6 @@
 // the process on the spot, the run in hand losing its retry), /readyz says 503 `not ready: stopping` from the first
 // signal through the grace given to the run in hand, and a signal while the model loads takes no run at all.
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,16 +18,9 @@ import {
   uniquePrefix,
   until,
 } from './jobs/distributed/redis-harness.js';
+import { freePort } from './ports.js';
 
 const skip = await skipWithoutRedis();
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function capturedLog() {
   const lines: Array<{ msg: string }> = [];

@@ -6,6 +6,7 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BodyCut, BodyTooLarge, readBody } from '../shared/http-body.js';
 
 /** DER prefix of an Ed25519 SubjectPublicKeyInfo; the 32 raw key bytes follow it. */
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -54,33 +55,18 @@ export interface InteractionsEndpoint {
   close(): Promise<void>;
 }
 
-function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        resolve(undefined);
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
-}
-
-function answer(response: ServerResponse, status: number, body?: unknown): void {
+/** `close` for an answer that leaves the body unread: the connection closes with it, so no more of it comes. */
+function answer(response: ServerResponse, status: number, body?: unknown, close = false): void {
+  const closing = close ? { connection: 'close' } : {};
   if (body === undefined) {
-    response.writeHead(status).end();
+    response.writeHead(status, closing).end();
     return;
   }
   const text = JSON.stringify(body);
   response.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
+    ...closing,
   });
   response.end(text);
 }
@@ -93,8 +79,15 @@ export async function startInteractionsEndpoint(
     const path = new URL(request.url ?? '/', 'http://endpoint').pathname;
     if (path !== INTERACTIONS_PATH) return answer(response, 404, { message: 'not found' });
     if (request.method !== 'POST') return answer(response, 405, { message: 'POST only' });
-    const body = await readBody(request);
-    if (!body) return answer(response, 413, { message: 'body too large' });
+    let body: Buffer;
+    try {
+      body = await readBody(request, MAX_BODY_BYTES);
+    } catch (error) {
+      if (error instanceof BodyTooLarge) return answer(response, 413, { message: 'body too large' }, true);
+      // The client went away mid-body: no one is left to answer.
+      if (error instanceof BodyCut) return;
+      throw error;
+    }
     const signature = request.headers['x-signature-ed25519'];
     const timestamp = request.headers['x-signature-timestamp'];
     // Discord probes the endpoint with bad signatures when it is saved and expects them refused.

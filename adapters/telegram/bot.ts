@@ -360,8 +360,8 @@ export class TelegramBot {
    * still reach their messages; then ends the jobs' flood waits and waits for their endings, all within STOP_WAIT_MS,
    * so the store closes after them. The worker has drained by then: a new request the queue refuses for that is set
    * aside for the next start (inbox.ts `postpone`), its sender told so. What is not finished by then (Telegram will
-   * not send it again) stays in the inbox and is handled at the next start. In webhook mode the webhook stays registered: Telegram keeps the updates that arrive meanwhile
-   * and delivers them after a restart.
+   * not send it again) stays in the inbox and is handled at the next start. In webhook mode the webhook stays
+   * registered: Telegram keeps the updates that arrive meanwhile and delivers them after a restart.
    */
   async stop(): Promise<void> {
     const deadline = Date.now() + STOP_WAIT_MS;

@@ -2,12 +2,13 @@
 // POSTs on one path to grammY. The secret header and the body's size are checked here, before grammY: its own
 // compare of X-Telegram-Bot-Api-Secret-Token returns early when the lengths differ (so the time taken tells a guesser
 // how long the secret is), and it reads a body to its end whatever its size (a chunked one announces none).
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Api, type Bot, webhookCallback } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Logger } from '../../src/log.js';
+import { BodyCut, BodyTooLarge, readBody } from '../shared/http-body.js';
+import { sameSecret } from '../shared/same-secret.js';
 import { TelegramReach } from './health.js';
 import { ALLOWED_UPDATES } from './polling.js';
 
@@ -31,51 +32,9 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
 
-const digest = (text: string) => createHash('sha256').update(text).digest();
-
-/**
- * Compared as SHA-256 digests: always 32 bytes against 32, so the time taken tells nothing of the secret, its length
- * included. A missing header is compared as an empty one: every request takes the same path.
- */
-function sameSecret(given: string | string[] | undefined, expected: string): boolean {
-  const header = Array.isArray(given) ? given.join(', ') : (given ?? '');
-  return timingSafeEqual(digest(header), digest(expected));
-}
-
-/** The body went over MAX_BODY_BYTES: refused there, the rest left unread. */
-class BodyTooLarge extends Error {}
-/** The client went away before the body was complete: no one is left to answer. */
-class BodyCut extends Error {}
-
-/**
- * The whole body, refused (BodyTooLarge) as soon as it passes `limit`, or before a byte is read when its
- * Content-Length says it will; the caller answers and closes the connection on the rest.
- */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > limit) {
-      reject(new BodyTooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const take = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) {
-        chunks.push(chunk);
-        return;
-      }
-      req.off('data', take);
-      req.pause();
-      reject(new BodyTooLarge());
-    };
-    req.on('data', take);
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', () => reject(new BodyCut()));
-    req.on('close', () => {
-      if (!req.complete) reject(new BodyCut());
-    });
-  });
+/** A missing header is compared as an empty one, a repeated one as Node joins it: every request takes one path. */
+function rightSecret(given: string | string[] | undefined, expected: string): boolean {
+  return sameSecret(Array.isArray(given) ? given.join(', ') : (given ?? ''), expected);
 }
 
 /** The refusal of a request whose body stays unread: the connection closes with it, so no more of it comes. */
@@ -107,7 +66,7 @@ export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger)
       res.writeHead(405, { allow: 'POST' }).end();
       return;
     }
-    if (!sameSecret(req.headers[SECRET_HEADER], listen.secretToken)) {
+    if (!rightSecret(req.headers[SECRET_HEADER], listen.secretToken)) {
       refuse(res, 401);
       return;
     }

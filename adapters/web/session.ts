@@ -1,7 +1,8 @@
 // Who is on the other side of the playground: a random id in a cookie (platform 'web'), and, when the server is
 // reachable beyond this machine, an access token checked on every request.
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sameSecret } from '../shared/same-secret.js';
 
 const COOKIE_USER = 'dimoo_uid';
 const COOKIE_TOKEN = 'dimoo_token';
@@ -22,16 +23,6 @@ function cookies(req: IncomingMessage): Map<string, string> {
     } catch {}
   }
   return out;
-}
-
-const digest = (text: string) => createHash('sha256').update(text).digest();
-
-/**
- * Compared as SHA-256 digests: always 32 bytes against 32, so the time taken tells nothing of the secret, its length
- * included (comparing the strings needs equal lengths, and returning early on unequal ones says how long it is).
- */
-function sameSecret(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected));
 }
 
 /**

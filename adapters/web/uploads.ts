@@ -1,6 +1,7 @@
 // multipart/form-data with hard limits: a few named files and text fields, nothing written to disk.
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
+import { announcedLength } from '../shared/http-body.js';
 
 export interface Upload {
   fields: Record<string, string>;
@@ -50,12 +51,6 @@ export function maxUploadBytes(maxFileBytes: number): number {
   return FILE_FIELDS.size * maxFileBytes + MAX_FIELDS * MAX_FIELD_BYTES + parts * PART_FRAMING_BYTES;
 }
 
-/** The Content-Length a request announced, or undefined when it sent none (a chunked body) or a broken one. */
-function announcedLength(req: IncomingMessage): number | undefined {
-  const header = req.headers['content-length'];
-  return header !== undefined && /^\d+$/.test(header) ? Number(header) : undefined;
-}
-
 /**
  * Reads the fields and files of a multipart body. Over the limit it stops reading at once and rejects with
  * `UploadTooLarge`, leaving the rest of the body unread for the caller to refuse (and close the connection on): a
@@ -64,7 +59,7 @@ function announcedLength(req: IncomingMessage): number | undefined {
  */
 export function readUpload(req: IncomingMessage, maxFileBytes: number): Promise<Upload> {
   return new Promise((resolve, reject) => {
-    const announced = announcedLength(req);
+    const announced = announcedLength(req.headers);
     const maxBody = maxUploadBytes(maxFileBytes);
     if (announced !== undefined && announced > maxBody) {
       reject(new UploadTooLarge(announced));

@@ -1,47 +1,26 @@
 // /queue hands over every ending that reached nobody, whole: the line that shows an answer (or a failure) counts it
 // delivered once the message holding it was sent, so what the line left out would be lost for good. An image's line
 // only tells of it; its file, fetched by the button, delivers it.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONTENT_LIMIT, partsOf, toDiscordMessage } from '../../adapters/discord/render.js';
-import { type CommandContext, Commands } from '../../commands/commands.js';
+import type { CommandContext } from '../../commands/commands.js';
 import type { Reply, ReplyText } from '../../commands/reply.js';
 import { encodePng } from '../../engine/index.js';
 import { t } from '../../src/i18n.js';
-import { type Job, JobQueue, JobStore } from '../../src/jobs/index.js';
+import type { Job } from '../../src/jobs/index.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
-
-const open: JobQueue[] = [];
-afterEach(async () => {
-  for (const q of open.splice(0)) await q.stop({ waitMs: 2000 });
-});
+import { commandsOnQueue } from './commands-on-queue.js';
 
 function setup() {
-  const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-queue-undelivered-')));
-  const engine = new TimedEngineDouble(1, 2);
-  store.setCalibration(engine.info.device, 0.002, 1);
-  const queue = new JobQueue({
-    store,
-    engine,
-    limits: { maxPerUser: 5, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
-  });
-  open.push(queue);
-  const commands = new Commands({
-    queue,
-    store,
-    config: {
-      defaultLocale: 'en',
-      limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
-    },
-    platforms: { discord: {} },
-  });
   const endings: Job[] = [];
-  commands.subscribe(({ job, reply }) => {
-    if (reply.final) endings.push(job);
+  const { commands, store, engine } = commandsOnQueue('queue-undelivered', {
+    engine: new TimedEngineDouble(1, 2),
+    limits: { maxPerUser: 5 },
+    commands: { platforms: { discord: {} } },
+    onUpdate: ({ job, reply }) => {
+      if (reply.final) endings.push(job);
+    },
   });
-  queue.start();
   const ctx = (userId: string): CommandContext =>
     commands.context({ user: { platform: 'discord', userId }, scope: 'guild:1', language: 'en' });
   /** Runs `name` for `userId` and waits for its job's ending, which is then marked as having reached nobody. */
