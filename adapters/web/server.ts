@@ -106,10 +106,10 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     if (refusal) {
       log.debug({ reason: refusal, path: url.pathname }, 'playground: request refused');
       res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-      res.end('Forbidden: this request did not come from the playground page.\n');
+      res.end(`${t(headerLocale(req), 'web.forbidden')}\n`);
       return;
     }
-    const user = identify(req, res, options.accessToken);
+    const user = identify(req, res, options.accessToken, () => t(headerLocale(req), 'web.token_required'));
     if (!user) return;
     if (req.method === 'GET' && serveAsset(url.pathname, res)) return;
     // The page speaks the language of its replies: the user's /settings choice, then the browser's.

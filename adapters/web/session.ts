@@ -26,13 +26,14 @@ function cookies(req: IncomingMessage): Map<string, string> {
 }
 
 /**
- * The user id for this request (set as a cookie on first visit). Returns undefined after answering 401 when an
- * access token is required and missing or wrong; `?token=` sets the token cookie once.
+ * The user id for this request (set as a cookie on first visit). Returns undefined after answering 401 (with
+ * `tokenRequired`'s text) when an access token is required and missing or wrong; `?token=` sets the token cookie once.
  */
 export function identify(
   req: IncomingMessage,
   res: ServerResponse,
   accessToken: string | undefined,
+  tokenRequired: () => string,
 ): string | undefined {
   const jar = cookies(req);
   const set: string[] = [];
@@ -43,7 +44,7 @@ export function identify(
     // An empty one is compared too: every request that must show the token takes the same path.
     if (!sameSecret(given, accessToken)) {
       res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end('An access token is required: open the URL printed in the bot log (…/?token=…).\n');
+      res.end(`${tokenRequired()}\n`);
       return undefined;
     }
     if (fromQuery)

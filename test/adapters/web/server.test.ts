@@ -71,8 +71,9 @@ describe('playground server', () => {
 
   it('answers with its security headers: the page framed by no one and running only its own code, nothing sniffed', async () => {
     const { port } = await start('127.0.0.1');
-    const refused = await send(port, '/', { headers: { host: 'evil.example' } });
+    const refused = await send(port, '/', { headers: { host: 'evil.example', 'accept-language': 'ja' } });
     expect(refused.status).toBe(403);
+    expect(refused.body).toBe(`${t('ja', 'web.forbidden')}\n`);
     for (const answer of [
       await send(port, '/'),
       await send(port, '/app.js'),
@@ -181,6 +182,9 @@ describe('playground server', () => {
     expect((await send(port, '/?token=correct-horse-batterx')).status).toBe(401);
     expect((await send(port, '/?token=short')).status).toBe(401);
     expect((await send(port, '/api/events', { headers: { cookie: 'dimoo_token=nope' } })).status).toBe(401);
+    // Said in the browser's language, as the page would be.
+    const german = await send(port, '/', { headers: { 'accept-language': 'de-DE,de;q=0.9' } });
+    expect(german.body).toBe(`${t('de', 'web.token_required')}\n`);
 
     const first = await send(port, `/?token=${token}`);
     expect(first.status).toBe(200);

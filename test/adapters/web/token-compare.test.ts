@@ -29,7 +29,7 @@ describe('the playground access token', () => {
 
   beforeAll(async () => {
     server = createServer((req, res) => {
-      if (identify(req, res, TOKEN)) res.end('in');
+      if (identify(req, res, TOKEN, () => 'token required')) res.end('in');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
