@@ -73,7 +73,11 @@ export async function closeServices(): Promise<void> {
   if (opened) await closeShared(await opened);
 }
 
-/** An adapter's start once the shared services are open, on the port its reservation held until then. */
+/**
+ * An adapter's start once the shared services are open, on the port its reservation held until then. The adapter's
+ * server listens first thing in its start, before its platform is reached (a login, getMe: minutes while the network
+ * is down), answering 503 "starting" until it serves, so the port is never free in between.
+ */
 function adapter(
   name: AdapterName,
   start: (context: AppContext, services: Services, commands: Commands) => Promise<RunningAdapter>,

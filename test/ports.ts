@@ -17,3 +17,12 @@ export async function takenPort(): Promise<{ port: number; release: () => Promis
   const { port } = server.address() as { port: number };
   return { port, release: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
+
+/** Another program's try to listen on `port` (127.0.0.1): the error code it meets, or 'listened' (let go again). */
+export function tryToListen(port: number): Promise<string> {
+  const server: Server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? String(error)));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve('listened')));
+  });
+}

@@ -155,6 +155,9 @@ export class DiscordBot implements DiscordRuntime {
 
   private async connect(token: string): Promise<void> {
     const { client, log } = { client: this.client, log: this.options.log };
+    // Before the login, which may take long: the port is taken over from its reservation at once (no other program
+    // takes it meanwhile), and an interaction is answered 503 "starting" until the bot can handle it.
+    this.endpoint = await this.listen();
     client.on('interactionCreate', (interaction) => {
       if (!this.seen.add(`i:${interaction.id}`)) return;
       // Before the claim: the modal or pick that follows a menu is an interaction of its own, which another
@@ -194,28 +197,35 @@ export class DiscordBot implements DiscordRuntime {
     await client.login(token);
     await ready;
     await this.register();
-    const http = this.options.config.discord.interactions;
-    if (http) {
-      const action = interactionAction(client);
-      this.endpoint = await startInteractionsEndpoint({
-        publicKey: http.publicKey,
-        host: http.host,
-        port: this.options.interactionsPort ?? http.port,
-        onInteraction: (payload) => {
-          try {
-            action.handle(payload);
-          } catch (error) {
-            log.warn({ err: error }, 'discord http interaction could not be read');
-          }
-        },
-        onError: (error) => log.warn({ err: error }, 'discord interactions endpoint error'),
-      });
-      log.info({ url: this.endpoint.url }, 'discord interactions endpoint listening');
-    }
+    this.endpoint?.open();
     log.info({ user: client.user?.tag }, 'discord connected');
     // Once a start, ready to copy: the application id is the login's own, never typed by hand.
     const appId = client.application?.id;
     if (appId) log.info({ inviteUrl: inviteUrl(appId) }, 'discord: invite the bot to a server with this URL');
+  }
+
+  /** The HTTP interactions endpoint, when that mode is on; it hands nothing on until opened. */
+  private async listen(): Promise<InteractionsEndpoint | undefined> {
+    const { config, log } = this.options;
+    const http = config.discord.interactions;
+    if (!http) return undefined;
+    const action = interactionAction(this.client);
+    const endpoint = await startInteractionsEndpoint({
+      publicKey: http.publicKey,
+      host: http.host,
+      port: this.options.interactionsPort ?? http.port,
+      defaultLocale: config.defaultLocale,
+      onInteraction: (payload) => {
+        try {
+          action.handle(payload);
+        } catch (error) {
+          log.warn({ err: error }, 'discord http interaction could not be read');
+        }
+      },
+      onError: (error) => log.warn({ err: error }, 'discord interactions endpoint error'),
+    });
+    log.info({ url: endpoint.url }, 'discord interactions endpoint listening');
+    return endpoint;
   }
 
   /**

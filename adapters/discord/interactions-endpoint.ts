@@ -2,10 +2,14 @@
 // to it instead of sending them over the gateway (the two are exclusive). Each request is verified (Ed25519 over
 // timestamp + body, with the application's public key); a PING gets its PONG; every other interaction is answered
 // 202 at once and handed on, and the bot then responds through the callback endpoint as it does for gateway
-// interactions (Discord: "respond to the original HTTP request with a 202 and no body").
+// interactions (Discord: "respond to the original HTTP request with a 202 and no body"). It listens from the
+// adapter's start on, before the login: a PING is answered at once, and every other interaction 503 "starting" (as
+// the port's reservation answered it) until `open()`.
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Locale } from '../../src/i18n.js';
+import { answerStarting } from '../../src/ops/port-reservations.js';
 import { BodyCut, BodyTooLarge, readBody } from '../shared/http-body.js';
 
 /** DER prefix of an Ed25519 SubjectPublicKeyInfo; the 32 raw key bytes follow it. */
@@ -44,7 +48,9 @@ export interface InteractionsEndpointOptions {
   publicKey: string;
   host: string;
   port: number;
-  /** A verified interaction other than PING; called after the 202 is sent. */
+  /** The language of the 503 "starting" answer when a request asks for none. */
+  defaultLocale: Locale;
+  /** A verified interaction other than PING, once the endpoint is open; called after the 202 is sent. */
   onInteraction: (payload: Record<string, unknown>) => void;
   onError?: (error: unknown) => void;
 }
@@ -52,6 +58,8 @@ export interface InteractionsEndpointOptions {
 export interface InteractionsEndpoint {
   /** `http://host:port/interactions`; put the public https:// URL of the proxy in front of it into the portal. */
   url: string;
+  /** Interactions are handed on from now on (the client is logged in). */
+  open(): void;
   close(): Promise<void>;
 }
 
@@ -75,6 +83,7 @@ export async function startInteractionsEndpoint(
   options: InteractionsEndpointOptions,
 ): Promise<InteractionsEndpoint> {
   const key = publicKeyFromHex(options.publicKey);
+  let open = false;
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const path = new URL(request.url ?? '/', 'http://endpoint').pathname;
     if (path !== INTERACTIONS_PATH) return answer(response, 404, { message: 'not found' });
@@ -105,6 +114,7 @@ export async function startInteractionsEndpoint(
     }
     const interaction = payload as Record<string, unknown>;
     if (interaction.type === 1) return answer(response, 200, { type: 1 });
+    if (!open) return answerStarting(request, response, options.defaultLocale);
     answer(response, 202);
     options.onInteraction(interaction);
   };
@@ -122,6 +132,9 @@ export async function startInteractionsEndpoint(
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `http://${host}:${port}${INTERACTIONS_PATH}`,
+    open: () => {
+      open = true;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -197,10 +197,15 @@ export class TelegramBot {
    * would make getUpdates fail), then serves. Telegram unreachable at first (no network, DNS, a firewall, an outage)
    * does not hold up the start of the other adapters and the worker: after FIRST_TRY_MS it is said once in the log,
    * and the bot keeps trying in the background, `health()` naming the failure meanwhile. A refused token (401) is a
-   * StartError: one line, and the start ends.
+   * StartError: one line, and the start ends. In webhook mode the port is listened on first of all, taken over from
+   * its reservation (src/ops/port-reservations.ts) before any call to Telegram, which may take minutes: no other
+   * program can take it meanwhile, and Telegram's posts get 503 (and come again later) until the bot serves.
    */
   async start(): Promise<void> {
     const { log, config } = this.options;
+    const { webhookUrl, webhookSecret } = config.telegram;
+    const webhook = webhookUrl && webhookSecret ? { url: webhookUrl, secret: webhookSecret } : undefined;
+    if (webhook) this.webhook = await this.listenWebhook(webhook.secret);
     // The promise goes back to the commands layer, so a shutdown's drain waits for the restart line to be shown.
     this.unsubscribe = this.options.commands.subscribe(
       ({ job, reply }) =>
@@ -209,8 +214,6 @@ export class TelegramBot {
           .catch((error: unknown) => log.warn({ err: error, jobId: job.id }, 'telegram update failed')),
       'telegram',
     );
-    const { webhookUrl, webhookSecret } = config.telegram;
-    const webhook = webhookUrl && webhookSecret ? { url: webhookUrl, secret: webhookSecret } : undefined;
     // Pending updates are kept either way: commands sent while the bot was down are still answered.
     const reach = new TelegramReach(async (nodeSignal) => {
       // grammY types its signal as its abort-controller shim's; Node's own is what it takes at run time.
@@ -223,11 +226,13 @@ export class TelegramBot {
     let me: UserFromGetMe | undefined;
     try {
       me = await reach.try(FIRST_TRY_MS);
+      if (me !== undefined) return await this.serve(me, webhook);
     } catch (error) {
+      // A bot that failed to start is neither subscribed nor listening behind the caller's back.
       this.unsubscribe();
+      await this.webhook?.close();
       throw error;
     }
-    if (me !== undefined) return this.serve(me, webhook);
     const retryMs = this.options.pollRetryMs ?? POLL_RETRY_MS;
     log.warn(
       { retryS: retryMs / 1000 },
@@ -262,8 +267,8 @@ export class TelegramBot {
     // Admins' own menus are a call per admin and language: they must not hold up serving everyone.
     this.adminMenus = registerAdminMenus(this.bot.api, specs, config.adminIds, log, this.stopping.signal);
     this.handleLeftovers();
-    if (webhook) {
-      await this.startWebhook(webhook.url, webhook.secret);
+    if (this.webhook && webhook) {
+      await this.startWebhook(this.webhook, webhook.url, webhook.secret);
       return;
     }
     const health = new PollHealth(this.options.pollUnhealthyMs);
@@ -298,30 +303,28 @@ export class TelegramBot {
         .catch((error: unknown) => this.options.log.warn({ err: error }, 'telegram update failed'));
   }
 
-  /**
-   * Listens first, then tells Telegram where to post, so no update is sent to a closed port. Pending updates are
-   * kept, as in polling mode. A setWebhook that fails (Telegram unreachable again, a 5xx, a DNS hiccup on its side)
-   * is said once in the log and tried again in the background, as getMe is (TelegramReach), `health()` naming it
-   * until Telegram takes it; a refused token ends it.
-   */
-  private async startWebhook(url: string, secret: string): Promise<void> {
+  /** The webhook's server, answering 503 "starting" until `startWebhook` opens it. */
+  private listenWebhook(secret: string): Promise<WebhookServer> {
     const { config, log } = this.options;
-    const { webhookHost, webhookPort, webhookPath } = config.telegram;
-    this.webhook = await serveWebhook(
+    const { webhookHost: host, webhookPort, webhookPath: path } = config.telegram;
+    const port = this.options.webhookPort ?? webhookPort;
+    return serveWebhook(
       this.bot,
-      {
-        host: webhookHost,
-        port: this.options.webhookPort ?? webhookPort,
-        path: webhookPath,
-        secretToken: secret,
-      },
+      { host, port, path, secretToken: secret, defaultLocale: config.defaultLocale },
       log,
     );
-    if (this.stopping.signal.aborted) {
-      await this.webhook.close();
-      return;
-    }
-    const server = this.webhook;
+  }
+
+  /**
+   * Serves the updates posted to the server listening since the start, then tells Telegram where to post, so no
+   * update is sent to a closed port. Pending updates are kept, as in polling mode. A setWebhook that fails (Telegram
+   * unreachable again, a 5xx, a DNS hiccup on its side) is said once in the log and tried again in the background,
+   * as getMe is (TelegramReach), `health()` naming it until Telegram takes it; a refused token ends it.
+   */
+  private async startWebhook(server: WebhookServer, url: string, secret: string): Promise<void> {
+    const { config, log } = this.options;
+    const { webhookHost, webhookPath } = config.telegram;
+    server.open();
     const registration = webhookRegistration(this.bot.api, url, secret, this.stopping.signal);
     this.registration = registration;
     const registered = () => {
@@ -336,10 +339,7 @@ export class TelegramBot {
       const where = { host: webhookHost, port: server.port, path: webhookPath };
       log.info({ bot: this.bot.botInfo.username, ...where }, 'telegram connected (webhook)');
     };
-    const first = await registration.try(FIRST_TRY_MS).catch(async (error: unknown) => {
-      await server.close();
-      throw error;
-    });
+    const first = await registration.try(FIRST_TRY_MS);
     if (first !== undefined) return registered();
     if (this.stopping.signal.aborted) return;
     const retryMs = this.options.pollRetryMs ?? POLL_RETRY_MS;

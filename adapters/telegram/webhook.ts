@@ -1,12 +1,16 @@
 // Webhook mode: a plain HTTP server (TLS is the reverse proxy's job: Telegram only calls https:// URLs) that hands
 // POSTs on one path to grammY. The secret header and the body's size are checked here, before grammY: its own
 // compare of X-Telegram-Bot-Api-Secret-Token returns early when the lengths differ (so the time taken tells a guesser
-// how long the secret is), and it reads a body to its end whatever its size (a chunked one announces none).
+// how long the secret is), and it reads a body to its end whatever its size (a chunked one announces none). It listens
+// from the adapter's start on, before Telegram is reached: until `open()` an update is answered 503 "starting", as
+// the port's reservation answered it, and Telegram sends it again later.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Api, type Bot, webhookCallback } from 'grammy';
 import type { Update } from 'grammy/types';
+import type { Locale } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
+import { answerStarting } from '../../src/ops/port-reservations.js';
 import { BodyCut, BodyTooLarge, readBody } from '../shared/http-body.js';
 import { sameSecret } from '../shared/same-secret.js';
 import { TelegramReach } from './health.js';
@@ -17,6 +21,8 @@ export interface WebhookListen {
   port: number;
   path: string;
   secretToken: string;
+  /** The language of the 503 "starting" answer when a request asks for none. */
+  defaultLocale: Locale;
 }
 
 export interface WebhookServer {
@@ -24,6 +30,8 @@ export interface WebhookServer {
   port: number;
   /** False once closed (or if the server failed after listening): Telegram's posts reach nothing. */
   readonly listening: boolean;
+  /** Updates are handed to grammY from now on (the bot knows itself, and what an earlier run left is handed first). */
+  open(): void;
   close(): Promise<void>;
 }
 
@@ -56,6 +64,7 @@ export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger)
     }),
     { onTimeout: 'return', timeoutMilliseconds: 50_000 },
   );
+  let open = false;
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== listen.path) {
@@ -70,6 +79,7 @@ export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger)
       refuse(res, 401);
       return;
     }
+    if (!open) return answerStarting(req, res, listen.defaultLocale);
     let update: Update;
     try {
       update = JSON.parse((await readBody(req, MAX_BODY_BYTES)).toString('utf8')) as Update;
@@ -101,6 +111,9 @@ export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger)
     port,
     get listening() {
       return server.listening;
+    },
+    open: () => {
+      open = true;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,8 +1,9 @@
 // Every port a start will listen on is taken before the model loads: with the 8B checkpoint that takes minutes, and a
 // port another program holds was found only after them. Until its own server takes it over, each port answers 503
 // with a "starting" page (a browser, a Telegram webhook delivery or a Discord interaction learns to come back later
-// instead of meeting a closed port), and no other program can take it meanwhile.
-import { createServer, type Server } from 'node:http';
+// instead of meeting a closed port), and no other program can take it meanwhile. An adapter's server takes its port
+// over first thing in the adapter's start, before the platform is reached, and answers the same until it serves.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { cannotListen, type Listener, type ServerName } from '../config/ports.js';
 import { type Locale, matchLocale, t } from '../i18n.js';
 import { listenProblem } from './listen-problem.js';
@@ -20,19 +21,26 @@ export interface PortReservations {
 /** Seconds a client is asked to wait before it tries again (Retry-After). */
 const RETRY_AFTER_S = 30;
 
-/** A server that answers every request with 503 "starting", in the language the request asks for. */
+/**
+ * The answer of a port whose server cannot serve yet: 503 "starting" with Retry-After, in the language the request
+ * asks for. The reservation gives it to every request; an adapter's own server, listening from its start, gives it
+ * to what it cannot serve until its platform is reached (Telegram sends such an update again later).
+ */
+export function answerStarting(req: IncomingMessage, res: ServerResponse, defaultLocale: Locale): void {
+  const locale = matchLocale(req.headers['accept-language']) ?? defaultLocale;
+  res
+    .writeHead(503, {
+      'content-type': 'text/plain; charset=utf-8',
+      'retry-after': String(RETRY_AFTER_S),
+      // No kept-alive socket outlives the hand-over to the real server, and a body left unread is not waited for.
+      connection: 'close',
+    })
+    .end(`${t(locale, 'server.starting')}\n`);
+}
+
+/** A server that answers every request with 503 "starting". */
 function startingServer(defaultLocale: Locale): Server {
-  return createServer((req, res) => {
-    const locale = matchLocale(req.headers['accept-language']) ?? defaultLocale;
-    res
-      .writeHead(503, {
-        'content-type': 'text/plain; charset=utf-8',
-        'retry-after': String(RETRY_AFTER_S),
-        // No kept-alive socket outlives the hand-over to the real server.
-        connection: 'close',
-      })
-      .end(`${t(locale, 'server.starting')}\n`);
-  });
+  return createServer((req, res) => answerStarting(req, res, defaultLocale));
 }
 
 function close(server: Server): Promise<void> {

@@ -10,10 +10,12 @@ import { DISCORD_PROFILE, startDiscord } from '../../../adapters/discord/index.j
 import { INVITE_PERMISSIONS } from '../../../adapters/discord/invite.js';
 import { REGISTERED_GUILDS_FILE } from '../../../adapters/discord/registered-guilds.js';
 import { COMMAND_REGISTRY, CommandRegistry, Commands } from '../../../commands/index.js';
+import { startApp } from '../../../src/app.js';
 import { buildCommands } from '../../../src/app-services.js';
 import { createLogger } from '../../../src/log.js';
 import { type FakeDiscord, startFakeDiscord } from '../../doubles/fake-discord/index.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import { freePort, takenPort, tryToListen } from '../../ports.js';
 import { openDoubleServices } from '../e2e-services.js';
 
 /** A bot on `fake` with these variables, logging JSON lines into `lines` (with `registry`'s commands if given). */
@@ -41,6 +43,7 @@ function prepare(
       })
     : buildCommands({ config, log }, services);
   return {
+    config,
     services,
     start: () =>
       startDiscord({ config, log }, services, commands, {
@@ -244,6 +247,77 @@ describe('Discord adapter start', { timeout: 30_000 }, () => {
       expect(readme).toContain(`scope=bot%20applications.commands&permissions=${INVITE_PERMISSIONS}`);
       expect(lines.join('\n')).not.toContain(fake.token);
     } finally {
+      await fake.stop();
+    }
+  });
+
+  it('with an interactions endpoint, its port is held from the start: 503 and not to be taken during the login, then it serves', async () => {
+    const fake = await startFakeDiscord();
+    const port = await freePort();
+    // A slow login: discord.js asks where the gateway is first.
+    fake.delayRoute('GET /gateway/bot', 3000);
+    const env = {
+      DISCORD_PUBLIC_KEY: fake.signingKeys.publicKeyHex,
+      DISCORD_INTERACTIONS_PORT: String(port),
+    };
+    const bot = prepare(fake, env, []);
+    const url = `http://127.0.0.1:${port}/interactions`;
+    let returned = false;
+    const starting = bot.start().finally(() => {
+      returned = true;
+    });
+    try {
+      const ping = () =>
+        fake.deliverInteraction(url, { ...fake.build.slashCommand({ name: 'help' }), type: 1 } as never);
+      await expect
+        .poll(
+          () =>
+            ping().then(
+              (d) => d.status,
+              () => 'refused',
+            ),
+          { timeout: 2500 },
+        )
+        .toBe(200);
+      const early = await fake.deliverInteraction(url, fake.build.slashCommand({ name: 'help' }));
+      expect(early).toMatchObject({ status: 503, retryAfter: '30' });
+      expect(await tryToListen(port)).toBe('EADDRINUSE');
+      expect(returned).toBe(false);
+      const running = await starting;
+      try {
+        const help = await fake.deliverInteraction(url, fake.build.slashCommand({ name: 'help' }));
+        expect(help.status).toBe(202);
+        await fake.waitForCall(fake.answerOf(help));
+        expect(
+          fake.callsTo('POST /interactions/:id/:token/callback').some((c) => c.params.id === early.id),
+        ).toBe(false);
+      } finally {
+        await running.stop();
+      }
+    } finally {
+      await starting.catch(() => undefined);
+      await bot.services.close();
+      await fake.stop();
+    }
+  });
+
+  it('an interactions port another program took after its reservation let go: the one line, before any login', async () => {
+    const fake = await startFakeDiscord();
+    const { port, release } = await takenPort();
+    const env = {
+      DISCORD_PUBLIC_KEY: fake.signingKeys.publicKeyHex,
+      DISCORD_INTERACTIONS_PORT: String(port),
+    };
+    const bot = prepare(fake, env, []);
+    try {
+      const log = createLogger({ level: 'silent' });
+      await expect(startApp({ config: bot.config, log }, { discord: bot.start })).rejects.toThrow(
+        `Discord's interactions endpoint cannot listen: 127.0.0.1:${port} is already in use (another program listens there, or another dimoo-bot). Change DISCORD_INTERACTIONS_PORT or DISCORD_INTERACTIONS_HOST.`,
+      );
+      expect(fake.gatewayFrames.calls).toEqual([]);
+    } finally {
+      await release();
+      await bot.services.close();
       await fake.stop();
     }
   });

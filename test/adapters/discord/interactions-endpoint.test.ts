@@ -4,6 +4,7 @@ import {
   type InteractionsEndpoint,
   startInteractionsEndpoint,
 } from '../../../adapters/discord/interactions-endpoint.js';
+import { t } from '../../../src/i18n.js';
 import { makeSigningKeys, postSignedInteraction } from '../../doubles/fake-discord/http-interactions.js';
 import { streamBody } from '../web/http-client.js';
 
@@ -17,14 +18,17 @@ afterEach(async () => {
   endpoint = undefined;
 });
 
-async function start() {
+/** An endpoint on a free port, opened unless told (the bot logged in). */
+async function start(open = true) {
   const received: Array<Record<string, unknown>> = [];
   endpoint = await startInteractionsEndpoint({
     publicKey: keys.publicKeyHex,
     host: '127.0.0.1',
     port: 0,
+    defaultLocale: 'de',
     onInteraction: (payload) => received.push(payload),
   });
+  if (open) endpoint.open();
   return { url: endpoint.url, received };
 }
 
@@ -38,6 +42,23 @@ describe('HTTP interactions endpoint', () => {
       body: { type: 1 },
     });
     expect(received).toEqual([]);
+    expect((await postSignedInteraction(url, command, keys)).status).toBe(202);
+    expect(received).toEqual([command]);
+  });
+
+  it('until opened, answers a PING but a command 503 "starting" with Retry-After, handing nothing on', async () => {
+    const { url, received } = await start(false);
+    expect(await postSignedInteraction(url, { id: '0', type: 1 }, keys)).toEqual({
+      status: 200,
+      body: { type: 1 },
+    });
+    expect(await postSignedInteraction(url, command, keys)).toEqual({
+      status: 503,
+      body: `${t('de', 'server.starting')}\n`,
+      retryAfter: '30',
+    });
+    expect(received).toEqual([]);
+    endpoint?.open();
     expect((await postSignedInteraction(url, command, keys)).status).toBe(202);
     expect(received).toEqual([command]);
   });

@@ -4,17 +4,17 @@
 // meanwhile. A refused token (401) instead ends the start with one line and no stack trace.
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIRST_TRY_MS } from '../../../adapters/telegram/health.js';
-import { startTelegram } from '../../../adapters/telegram/index.js';
 import { type RunningAdapter, StartError, startApp, startFailure } from '../../../src/app.js';
-import { buildCommands } from '../../../src/app-services.js';
 import { loadConfig } from '../../../src/config/index.js';
-import { createLogger } from '../../../src/log.js';
-import { type FakeTelegram, startFakeTelegram } from '../../doubles/fake-telegram/index.js';
+import { listeners } from '../../../src/config/ports.js';
+import { t } from '../../../src/i18n.js';
+import { reservePorts } from '../../../src/ops/port-reservations.js';
+import type { FakeTelegram } from '../../doubles/fake-telegram/index.js';
 import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
-import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { openDoubleServices } from '../e2e-services.js';
+import { freePort, takenPort, tryToListen } from '../../ports.js';
+import { armedStart } from './armed-start.js';
+import { postUpdate, TOKEN, WEBHOOK_ENV, WEBHOOK_SECRET } from './inbox-world.js';
 
-const TOKEN = '123456:ABCdefGHIjklMNOpqrSTUvwxyz';
 const stops: Array<() => Promise<void>> = [];
 const unhandled = watchUnhandledRejections();
 
@@ -23,36 +23,25 @@ afterEach(async () => {
   expect(unhandled.rejections).toEqual([]);
 });
 
-interface LogLine {
-  level: number;
-  msg: string;
-}
-
 /** The fake (armed by `arm` before the bot's first call), services on it and a logger whose lines are kept. */
-async function setUp(arm: (fake: FakeTelegram) => void) {
-  const fake = await startFakeTelegram({ maxLongPollMs: 200, token: TOKEN });
-  stops.push(() => fake.stop());
-  arm(fake);
-  const raw: string[] = [];
-  const log = createLogger({
-    level: 'info',
-    pretty: false,
-    destination: { write: (line: string) => void raw.push(line) },
+const setUp = (arm: (fake: FakeTelegram) => void) => armedStart(stops, 'telegram-unreachable', { arm });
+
+/**
+ * Telegram's POST of `update` to the webhook on `port`: its status, once the answer checked to be 503 "starting"
+ * (Retry-After, in the language asked for) when it is one.
+ */
+async function startingAnswer(port: number, update: object = {}): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${port}/tg/hook`, {
+    method: 'POST',
+    headers: { 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET, 'accept-language': 'ja' },
+    body: JSON.stringify(update),
   });
-  const opened = openDoubleServices(
-    'telegram-unreachable',
-    { TELEGRAM_TOKEN: fake.token },
-    new TimedEngineDouble(),
-  );
-  stops.push(() => opened.services.close());
-  const context = { config: opened.config, log };
-  const start = () =>
-    startTelegram(context, opened.services, buildCommands(context, opened.services), {
-      apiRoot: fake.apiRoot,
-      pollRetryMs: 50,
-    });
-  const lines = () => raw.map((line) => JSON.parse(line) as LogLine);
-  return { fake, services: opened.services, context, start, raw, lines };
+  const text = await response.text();
+  if (response.status === 503) {
+    expect(response.headers.get('retry-after')).toBe('30');
+    expect(text).toBe(`${t('ja', 'server.starting')}\n`);
+  }
+  return response.status;
 }
 
 /** The bot answers a command: it hears Telegram. */
@@ -126,6 +115,65 @@ describe('Telegram unreachable at start-up', { timeout: 30_000 }, () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(fake.callsTo('getMe').length).toBe(tries);
     expect(fake.callsTo('getUpdates')).toEqual([]);
+  });
+
+  it('in webhook mode, its port is held from the reservation on: 503 and not to be taken until it serves, then serves', async () => {
+    const port = await freePort();
+    const { fake, context, start } = await armedStart(stops, 'telegram-unreachable-hook', {
+      env: { ...WEBHOOK_ENV, TELEGRAM_WEBHOOK_PORT: String(port), RATE_LIMIT_PER_MINUTE: '0' },
+      // The first getMe hangs past the first try; the tries after it meet a dropped connection.
+      arm: (f) => {
+        f.slowDown('getMe', 20_000);
+        f.networkError('getMe', 10_000);
+      },
+    });
+    // As `npm start` does (src/app-services.ts): held while the model loads, released as the adapter starts.
+    const ports = await reservePorts(listeners(context.config, ['telegram']), 'en');
+    stops.push(() => ports.releaseAll());
+    expect(await startingAnswer(port)).toBe(503);
+    await ports.release('telegram');
+    let returned = false;
+    const starting = start().finally(() => {
+      returned = true;
+    });
+    stops.push(async () => (await starting).stop());
+    const message = fake.injectText('/help');
+    const update = { update_id: fake.lastUpdateId, message };
+    const held = async () => {
+      expect(await startingAnswer(port, update)).toBe(503);
+      expect(await tryToListen(port)).toBe('EADDRINUSE');
+    };
+    // While the start waits for the first getMe, then while the bot tries again in the background.
+    await expect.poll(() => startingAnswer(port).catch(() => 'refused'), { timeout: 4000 }).toBe(503);
+    await held();
+    expect(returned).toBe(false);
+    const running = await starting;
+    await fake.waitForCalls('getMe', 3, 5000);
+    await held();
+    expect(fake.callsTo('setWebhook')).toEqual([]);
+    expect(fake.callsTo('sendMessage')).toEqual([]);
+    // Telegram answers again: the bot serves the update Telegram sends again, on the port it held all along.
+    fake.failures.clear();
+    await fake.waitForCall('setWebhook', 10_000);
+    expect(running.bot.webhookPort).toBe(port);
+    expect(await postUpdate(port, update)).toBe(200);
+    await fake.waitForCall(
+      (c) => c.method === 'sendMessage' && c.params.reply_parameters?.message_id === message.message_id,
+      10_000,
+    );
+  });
+
+  it('a webhook port another program took after its reservation let go: the one line, before any call to Telegram', async () => {
+    const { port, release } = await takenPort();
+    stops.push(release);
+    const { fake, context, start } = await armedStart(stops, 'telegram-unreachable-lost', {
+      env: { ...WEBHOOK_ENV, TELEGRAM_WEBHOOK_PORT: String(port) },
+      arm: () => undefined,
+    });
+    await expect(startApp(context, { telegram: start })).rejects.toThrow(
+      `Telegram's webhook server cannot listen: 127.0.0.1:${port} is already in use (another program listens there, or another dimoo-bot). Change TELEGRAM_WEBHOOK_PORT or TELEGRAM_WEBHOOK_HOST.`,
+    );
+    expect(fake.callsTo(() => true)).toEqual([]);
   });
 
   it('a refused token (401) ends the start with one line naming TELEGRAM_TOKEN, no stack trace, no token', async () => {

@@ -3,15 +3,11 @@
 // setWebhook is tried again in the background with growing waits while /readyz names the webhook, and the bot
 // serves once Telegram took it. A stop ends the tries; a refused token ends the start as getMe's does.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTelegram } from '../../../adapters/telegram/index.js';
 import { StartError } from '../../../src/app.js';
-import { buildCommands } from '../../../src/app-services.js';
-import { createLogger } from '../../../src/log.js';
-import { type FakeTelegram, startFakeTelegram } from '../../doubles/fake-telegram/index.js';
+import type { FakeTelegram } from '../../doubles/fake-telegram/index.js';
 import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
-import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { openDoubleServices } from '../e2e-services.js';
-import { postUpdate, TOKEN, WEBHOOK_ENV } from './inbox-world.js';
+import { armedStart, type LogLine } from './armed-start.js';
+import { postUpdate, WEBHOOK_ENV } from './inbox-world.js';
 
 const stops: Array<() => Promise<void>> = [];
 const unhandled = watchUnhandledRejections();
@@ -25,31 +21,12 @@ afterEach(async () => {
 const UNRESOLVED = 'Bad Request: bad webhook: Failed to resolve host: Temporary failure in name resolution';
 
 /** The fake (armed by `arm` before the bot's first call), services in webhook mode on it, and the log's lines. */
-async function setUp(arm: (fake: FakeTelegram) => void) {
-  const fake = await startFakeTelegram({ maxLongPollMs: 200, token: TOKEN });
-  stops.push(() => fake.stop());
-  arm(fake);
-  const lines: Array<{ level: number; msg: string }> = [];
-  const log = createLogger({
-    level: 'info',
-    pretty: false,
-    destination: { write: (line: string) => void lines.push(JSON.parse(line)) },
+const setUp = (arm: (fake: FakeTelegram) => void) =>
+  armedStart(stops, 'telegram-webhook-registration', {
+    env: { RATE_LIMIT_PER_MINUTE: '0', ...WEBHOOK_ENV },
+    arm,
+    testing: { webhookPort: 0 },
   });
-  const opened = openDoubleServices(
-    'telegram-webhook-registration',
-    { TELEGRAM_TOKEN: TOKEN, RATE_LIMIT_PER_MINUTE: '0', ...WEBHOOK_ENV },
-    new TimedEngineDouble(),
-  );
-  stops.push(() => opened.services.close());
-  const context = { config: opened.config, log };
-  const start = () =>
-    startTelegram(context, opened.services, buildCommands(context, opened.services), {
-      apiRoot: fake.apiRoot,
-      pollRetryMs: 50,
-      webhookPort: 0,
-    });
-  return { fake, services: opened.services, start, lines };
-}
 
 /** A /help posted to the webhook is answered: the bot serves. */
 async function serves(fake: FakeTelegram, port: number | undefined): Promise<void> {
@@ -61,7 +38,7 @@ async function serves(fake: FakeTelegram, port: number | undefined): Promise<voi
   );
 }
 
-const notTaken = (lines: Array<{ msg: string }>) =>
+const notTaken = (lines: LogLine[]) =>
   lines.filter((l) => l.msg.startsWith('Telegram did not take the webhook'));
 
 describe('Telegram webhook registration', { timeout: 30_000 }, () => {
@@ -82,10 +59,10 @@ describe('Telegram webhook registration', { timeout: 30_000 }, () => {
     await fake.waitForCalls('setWebhook', 4, 10_000);
     await expect.poll(() => services.health.problems(), { timeout: 5000, interval: 10 }).toEqual([]);
     await serves(fake, running.bot.webhookPort);
-    expect(notTaken(lines)).toHaveLength(1);
-    expect(notTaken(lines)[0]?.msg).toMatch(/Failed to resolve host.*keeps trying/);
-    expect(lines.filter((l) => l.msg === 'telegram connected (webhook)')).toHaveLength(1);
-    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+    expect(notTaken(lines())).toHaveLength(1);
+    expect(notTaken(lines())[0]?.msg).toMatch(/Failed to resolve host.*keeps trying/);
+    expect(lines().filter((l) => l.msg === 'telegram connected (webhook)')).toHaveLength(1);
+    expect(lines().filter((l) => l.level >= 50)).toEqual([]);
   });
 
   it('a setWebhook refused right at start does not end the start, and is tried again', async () => {

@@ -1,12 +1,14 @@
 // The webhook server's own checks, before grammY sees a request: the secret header is compared as two SHA-256
 // digests (grammY's compare returns early on a length mismatch, which tells a guesser the secret's length), and a
 // body over the limit is refused as soon as it passes it, with or without a Content-Length (grammY reads a body to
-// its end, however long), the connection closed so the rest is never read.
+// its end, however long), the connection closed so the rest is never read. Until the bot opens it (Telegram reached),
+// an update is answered 503 "starting", as the port's reservation answered it, and Telegram sends it again later.
 import type * as Crypto from 'node:crypto';
 import { Bot } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { serveWebhook, type WebhookServer } from '../../../adapters/telegram/webhook.js';
+import { t } from '../../../src/i18n.js';
 import { createLogger } from '../../../src/log.js';
 import { send, streamBody } from '../web/http-client.js';
 
@@ -31,15 +33,17 @@ const me = { id: 1, is_bot: true, first_name: 'Bot', username: 'bot' } as UserFr
 
 let server: WebhookServer;
 const handled: number[] = [];
+// botInfo given: grammY asks Telegram for nothing before handling an update.
+const bot = new Bot('123456:ABCdefGHIjklMNOpqrSTUvwxyz', { botInfo: me });
+bot.on('message', (ctx) => {
+  handled.push(ctx.update.update_id);
+});
+const log = createLogger({ level: 'silent', pretty: false });
+const listen = { host: '127.0.0.1', port: 0, path: PATH, secretToken: SECRET, defaultLocale: 'fr' as const };
 
 beforeAll(async () => {
-  // botInfo given: grammY asks Telegram for nothing before handling an update.
-  const bot = new Bot('123456:ABCdefGHIjklMNOpqrSTUvwxyz', { botInfo: me });
-  bot.on('message', (ctx) => {
-    handled.push(ctx.update.update_id);
-  });
-  const log = createLogger({ level: 'silent', pretty: false });
-  server = await serveWebhook(bot, { host: '127.0.0.1', port: 0, path: PATH, secretToken: SECRET }, log);
+  server = await serveWebhook(bot, listen, log);
+  server.open();
 });
 afterAll(() => server?.close());
 beforeEach(() => {
@@ -99,6 +103,26 @@ function streamUpdate(bodyBytes: number, announce: boolean, secret = SECRET) {
 }
 
 describe('the Telegram webhook server', { timeout: 30_000 }, () => {
+  it('until opened, answers an update 503 "starting" with Retry-After and hands it to no one; then serves', async () => {
+    const starting = await serveWebhook(bot, listen, log);
+    try {
+      const { id, body } = update();
+      const headers = { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET };
+      const answer = await send(starting.port, PATH, { method: 'POST', headers, body });
+      expect(answer.status).toBe(503);
+      expect(answer.headers['retry-after']).toBe('30');
+      expect(answer.body).toBe(`${t('fr', 'server.starting')}\n`);
+      // What it would refuse anyway is refused as ever.
+      expect((await send(starting.port, PATH, { method: 'POST', body })).status).toBe(401);
+      expect(handled).toEqual([]);
+      starting.open();
+      expect((await send(starting.port, PATH, { method: 'POST', headers, body })).status).toBe(200);
+      await expect.poll(() => handled).toEqual([id]);
+    } finally {
+      await starting.close();
+    }
+  });
+
   it('compares the secret as two 32-byte digests, whatever the length given, and tells right from wrong', async () => {
     const given = [
       undefined,

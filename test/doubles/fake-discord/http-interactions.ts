@@ -25,7 +25,10 @@ export interface DeliveryOptions {
 
 export interface Delivery {
   status: number;
+  /** Parsed when JSON, else the text (a 503 "starting" page). */
   body: unknown;
+  /** The Retry-After header, when given. */
+  retryAfter?: string;
 }
 
 export async function postSignedInteraction(
@@ -49,5 +52,10 @@ export async function postSignedInteraction(
     body: options.tamper ? options.tamper(body) : body,
   });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  const json = response.headers.get('content-type')?.startsWith('application/json') === true;
+  return {
+    status: response.status,
+    body: text && json ? JSON.parse(text) : text || undefined,
+    retryAfter: response.headers.get('retry-after') ?? undefined,
+  };
 }
