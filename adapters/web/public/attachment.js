@@ -11,7 +11,7 @@ const ctx2d = canvas.getContext('2d');
 // On a phone the preview is a thumbnail: drawing on it takes the whole screen instead.
 const narrow = window.matchMedia('(max-width: 40rem)');
 let current = null; // { file, width, height, painted }
-let drawing = false;
+let last = null; // the brush's last point (canvas pixels) while a finger or button is down, else null
 let words = {
   type: 'Only PNG, JPEG or WebP images can be attached.',
   unreadable: 'This image could not be read.',
@@ -117,28 +117,62 @@ export function setAside() {
 function setDrawing(on) {
   $('draw').checked = on;
   canvas.style.pointerEvents = on ? 'auto' : 'none';
+  // `drawing` hands the finger to the brush (style.css: touch-action); `painting` is a phone's full-screen view.
+  $('attachment').classList.toggle('drawing', on);
   $('attachment').classList.toggle('painting', on && narrow.matches);
 }
 
-function paintAt(e) {
-  if (!drawing || !$('draw').checked || !current) return;
+/** A point of a pointer event on the canvas, in the canvas's own pixels. */
+function pointOf(e, rect) {
+  return {
+    x: (e.clientX - rect.left) * (canvas.width / rect.width),
+    y: (e.clientY - rect.top) * (canvas.height / rect.height),
+  };
+}
+
+/**
+ * Paints a dot where the brush goes down, then a line from its last point to each point of a move: a quick finger
+ * goes further between two events than the brush is wide, and a dot per event left a dotted trail.
+ */
+function paint(e, down) {
+  if (!$('draw').checked || !current) return;
   const rect = canvas.getBoundingClientRect();
-  const x = ((e.clientX - rect.left) / rect.width) * canvas.width;
-  const y = ((e.clientY - rect.top) / rect.height) * canvas.height;
-  const radius = (Number($('brush').value) / rect.width) * canvas.width;
+  const radius = Number($('brush').value) * (canvas.width / rect.width);
   ctx2d.fillStyle = 'white';
+  ctx2d.strokeStyle = 'white';
+  ctx2d.lineCap = 'round';
+  ctx2d.lineJoin = 'round';
+  ctx2d.lineWidth = 2 * radius;
   ctx2d.beginPath();
-  ctx2d.arc(x, y, radius, 0, Math.PI * 2);
-  ctx2d.fill();
+  if (down) {
+    ctx2d.arc(last.x, last.y, radius, 0, Math.PI * 2);
+    ctx2d.fill();
+  } else {
+    ctx2d.moveTo(last.x, last.y);
+    for (const p of e.getCoalescedEvents?.() ?? [e]) {
+      last = pointOf(p, rect);
+      ctx2d.lineTo(last.x, last.y);
+    }
+    ctx2d.stroke();
+  }
   current.painted = true;
 }
 canvas.addEventListener('pointerdown', (e) => {
-  drawing = true;
+  // One brush: a second finger (a pinch begun on the picture) draws no line from the first.
+  if (last) return;
   canvas.setPointerCapture(e.pointerId);
-  paintAt(e);
+  last = pointOf(e, canvas.getBoundingClientRect());
+  paint(e, true);
 });
-canvas.addEventListener('pointermove', paintAt);
-canvas.addEventListener('pointerup', () => (drawing = false));
+canvas.addEventListener(
+  'pointermove',
+  (e) => last && canvas.hasPointerCapture(e.pointerId) && paint(e, false),
+);
+// Lifted, or cancelled (the system took the gesture): either way the line ends.
+canvas.addEventListener('lostpointercapture', () => (last = null));
+// A finger's stroke is the brush's alone (style.css's touch-action keeps it from scrolling): without this, Chromium
+// took the next tap after a stroke as part of it, and Done or Clear mask needed two taps.
+canvas.addEventListener('touchstart', (e) => e.cancelable && e.preventDefault(), { passive: false });
 $('draw').addEventListener('change', () => setDrawing($('draw').checked));
 // The drawn mask stays; only the full-screen view (and the brush) are put away.
 $('mask-done').addEventListener('click', () => {

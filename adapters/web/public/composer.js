@@ -1,6 +1,13 @@
 // The message box is a textarea: Enter sends (as in a chat), Shift+Enter starts a new line, and the box grows with
 // its text up to a few lines. Registered after the palette's keys, so an Enter that takes a suggestion is its own.
 const MAX_PX = 160;
+// Above a phone's on-screen keyboard the page may be under 300px tall: a box of 160px would leave the conversation
+// a sliver, so there it grows to a share of the visible height (three lines at least).
+const MAX_SHARE = 0.3;
+const MIN_PX = 80;
+
+const maxHeight = () =>
+  Math.min(MAX_PX, Math.max(MIN_PX, (window.visualViewport?.height ?? window.innerHeight) * MAX_SHARE));
 
 /** @param {HTMLTextAreaElement} text @param {HTMLFormElement} form */
 export function wireComposer(text, form) {
@@ -9,12 +16,16 @@ export function wireComposer(text, form) {
     // The box is border-box sized (style.css): its text and padding (scrollHeight) and its borders. Its text alone
     // would grow the empty box by its padding at the first focus, the Attach and Send buttons with it.
     const borders = text.offsetHeight - text.clientHeight;
-    text.style.height = `${Math.min(text.scrollHeight + borders, MAX_PX)}px`;
-    text.style.overflowY = text.scrollHeight > MAX_PX ? 'auto' : 'hidden';
+    const max = maxHeight();
+    text.style.height = `${Math.min(text.scrollHeight + borders, max)}px`;
+    text.style.overflowY = text.scrollHeight + borders > max ? 'auto' : 'hidden';
   };
   text.addEventListener('input', grow);
-  // Lines put in by code (Copy prompt, Reuse seed, Vary (Region)) fire no input event, but always focus the box.
+  // Lines put in by code (Copy prompt, Reuse seed, Vary (Region)) fire no input event, but focus the box (Vary
+  // (Region) on a phone, which keeps the keyboard shut, sends an input event instead).
   text.addEventListener('focus', grow);
+  // The keyboard opening or closing changes how tall the box may be.
+  (window.visualViewport ?? window).addEventListener('resize', grow);
   text.addEventListener('keydown', (e) => {
     if (e.key !== 'Enter' || e.shiftKey || e.defaultPrevented || e.isComposing || e.keyCode === 229) return;
     e.preventDefault();

@@ -21,6 +21,13 @@ export async function drawRegionOf(li, ask, attach) {
   // The drawn mask says where: a `--box` left in the line would win over it.
   const prompt = (ask.value ?? '').replace(/(^|\s)(?:--|[—–])box(?:=|\s+)\S+/g, ' ').trim();
   $('text').value = `/retouch ${prompt}`.trim();
+  if ($('attachment').classList.contains('painting')) {
+    // A phone's full-screen brush: focusing the box would open the on-screen keyboard over half the picture. The
+    // box is fitted to its new line all the same (composer.js grows it on input).
+    $('text').dispatchEvent(new Event('input'));
+    $('draw').focus();
+    return true;
+  }
   $('text').focus();
   $('attachment').scrollIntoView({ block: 'nearest' });
   return true;
