@@ -2,7 +2,7 @@
 // makes a `CommandContext` per incoming event with `context()`, runs commands by name with `run` (validated once
 // against the command's spec), and subscribes to its platform's rendered job updates. Every call passes one error
 // boundary (guard.ts), so an adapter never sees a thrown error from a command.
-import type { Platform, Scope } from '../src/jobs/index.js';
+import { type Platform, type Scope, StoredFileLost } from '../src/jobs/index.js';
 import { BlockGate } from './blocked.js';
 import { pressButton } from './buttons.js';
 import { type CommandContext, type ContextInput, makeContext } from './context.js';
@@ -246,8 +246,7 @@ export class Commands {
     try {
       return jobFile(this.deps, ctx, { jobId, file });
     } catch (error) {
-      if (error instanceof UserInputError || (error as NodeJS.ErrnoException).code === 'ENOENT')
-        return undefined;
+      if (error instanceof UserInputError || error instanceof StoredFileLost) return undefined;
       throw error;
     }
   }

@@ -2,7 +2,7 @@
 // stored input images, the mask included) and the bot's reply in the job's current state. The playground rebuilds
 // its page from this after a reload. `jobFile` serves one stored file of the user's own job (results carry their
 // generation parameters in a PNG text chunk).
-import { isStoredImage, type Job } from '../src/jobs/index.js';
+import { isStoredImage, type Job, StoredFileLost } from '../src/jobs/index.js';
 import type { CommandContext } from './context.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
@@ -45,7 +45,14 @@ async function replyOf(deps: CommandDeps, job: Job): Promise<Reply> {
     case 'done':
     case 'failed':
     case 'cancelled':
-      return renderEvent({ type: job.status, job }, deps.render);
+      try {
+        return await renderEvent({ type: job.status, job }, deps.render);
+      } catch (error) {
+        // Its result file was removed by hand or cut short: this entry says so, and the rest of the page shows.
+        if (error instanceof StoredFileLost)
+          return { jobId: job.id, final: true, text: [{ key: error.key }] };
+        throw error;
+      }
     case 'running':
       return { jobId: job.id, text: [{ key: 'job.running_now' }], buttons: [[cancelButton(job.id)]] };
     case 'queued':

@@ -76,14 +76,19 @@ export class RateLimiter {
    * so everyone who ever submitted once would otherwise stay in memory for the life of the process.
    */
   private sweep(now: number): void {
-    if (now - this.sweptAt < WINDOW_MS) return;
+    // A sweep "after now" is a clock stepped back: sweep again rather than wait until the clock gets back there.
+    if (now >= this.sweptAt && now - this.sweptAt < WINDOW_MS) return;
     this.sweptAt = now;
     for (const [user, times] of this.recent)
       if (now - (times[times.length - 1] as number) >= WINDOW_MS) this.recent.delete(user);
   }
 
   private prune(user: string, now: number): number[] {
-    const times = (this.recent.get(user) ?? []).filter((t) => now - t < WINDOW_MS);
+    // A submission "after now" is a clock stepped back (an NTP correction): counted as made now, so the window
+    // reopens within the minute, not once the clock has caught up with it (an hour's step: an hour refused).
+    const times = (this.recent.get(user) ?? [])
+      .map((t) => Math.min(t, now))
+      .filter((t) => now - t < WINDOW_MS);
     if (times.length === 0) this.recent.delete(user);
     else this.recent.set(user, times);
     return times;

@@ -47,17 +47,14 @@ export function imageJob(store: JobStore, jobId: string): ImageJob {
   return job as ImageJob;
 }
 
-/** The PNG of a finished job's result; one whose file is gone (a data folder cleaned by hand) is not available. */
+/**
+ * The PNG of a finished job's result; one whose file is gone (a data folder cleaned by hand) or cut short throws
+ * StoredFileLost, which the guard says as a deleted or damaged job.
+ */
 export function resultBytes(store: JobStore, jobId: string): Uint8Array {
   const job = jobOf(store, jobId);
   if (job.status !== 'done' || !job.result?.file) throw new UserInputError('errors.button.not_available');
-  try {
-    return new Uint8Array(store.readFile(job.id, job.result.file));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new UserInputError('errors.button.not_available');
-    throw error;
-  }
+  return new Uint8Array(store.readFile(job.id, job.result.file));
 }
 
 /** The stored inputs a request names (`{ file }` objects anywhere in it), to copy into a follow-up job. */

@@ -30,7 +30,7 @@ export type { RateSlot, RateSlotRequest, TakeRateSlot } from './rate-slots.js';
 export { deleteJobFiles, type RetentionOptions, RetentionSweeper, type SweepResult } from './retention.js';
 export type { Candidate, SchedulerOptions } from './scheduler.js';
 export { charge, FairScheduler, liftReturningUser } from './scheduler.js';
-export { JobStore } from './store.js';
+export { JobStore, StoredFileLost } from './store.js';
 export type {
   FilesRemoved,
   Job,

@@ -1,6 +1,7 @@
-// What a failed job tells its owner: the locale key and parameters for a stop (timeout), a full disk, an engine
-// error, or anything else.
+// What a failed job tells its owner: the locale key and parameters for a stop (timeout), a full disk, a stored input
+// that is lost, an engine error, or anything else.
 import { EngineError } from '../../engine/index.js';
+import { StoredFileLost } from './store.js';
 import type { Job } from './types.js';
 
 /** Why a running job was aborted: its owner cancelled it, it ran too long, or the process is shutting down. */
@@ -29,6 +30,8 @@ export function jobErrorFor(
     return { key: 'errors.job.timeout', params: { limitMs: jobTimeoutMs } };
   }
   if (isDiskFull(error)) return DISK_FULL;
+  // An input gone from the job's folder (cleaned by hand) or cut short: sending it again is the only way.
+  if (error instanceof StoredFileLost) return { key: 'errors.job.input_lost', params: {} };
   if (error instanceof EngineError) return { key: `errors.engine.${error.code}`, params: error.params };
   return { key: 'errors.generic', params: {} };
 }

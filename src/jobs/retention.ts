@@ -6,6 +6,7 @@
 import { opendir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobQueueOptions } from './queue-types.js';
+import { SteadyWallClock } from './steady-clock.js';
 import { isJobId, type JobStore } from './store.js';
 import type { FilesRemoved, Job, JobStatus } from './types.js';
 
@@ -44,6 +45,8 @@ export interface RetentionOptions {
   days: number;
   log?: JobQueueOptions['log'];
   now?: () => number;
+  /** A clock that never steps (tests); `performance.now` by default. */
+  monotonic?: () => number;
   /** Between sweeps (default hourly). */
   intervalMs?: number;
   /** Jobs read from the database at a time, between which the sweep lets the event loop run. */
@@ -62,14 +65,17 @@ export interface SweepResult {
 
 /** Removes, at start-up and then every `intervalMs`, the files of finished jobs past retention and of deleted ones. */
 export class RetentionSweeper {
-  private readonly now: () => number;
+  /** The wall clock as far as this process has seen time pass: a step forward is not taken in one jump. */
+  private readonly clock: SteadyWallClock;
+  /** The wall clock was found ahead of the time the sweep acts on (logged once per step). */
+  private ahead = false;
   private timers: NodeJS.Timeout[] = [];
   private current: Promise<SweepResult> | undefined;
   private stopped = false;
   private sweeps = 0;
 
   constructor(private readonly options: RetentionOptions) {
-    this.now = options.now ?? Date.now;
+    this.clock = new SteadyWallClock({ wall: options.now ?? Date.now, monotonic: options.monotonic });
   }
 
   /** The first sweep right after start-up, then one every interval; the timers never keep the process alive. */
@@ -100,7 +106,7 @@ export class RetentionSweeper {
     const result: SweepResult = { expired: 0, deleted: 0, orphans: 0, freedBytes: 0 };
     const { store, days, pageSize = 200 } = this.options;
     try {
-      const now = this.now();
+      const now = this.steadyNow();
       const cutoff = days > 0 ? now - days * DAY_MS : undefined;
       // Jobs a waiting, running or recent follow-up was made from (an upscale queued on an old result): in use, so
       // their files stay while the user works on them. A follow-up is always submitted after the job it was made
@@ -132,6 +138,23 @@ export class RetentionSweeper {
     }
     this.report(result);
     return result;
+  }
+
+  /** The time a sweep acts on; a wall clock that stepped ahead of it is said once. */
+  private steadyNow(): number {
+    const { at, aheadMs } = this.clock.now();
+    const ahead = aheadMs > HOUR_MS;
+    if (ahead && !this.ahead) {
+      this.options.log?.(
+        'warn',
+        'the system clock jumped ahead; results expire as time passes, not at once',
+        {
+          aheadHours: Math.round(aheadMs / HOUR_MS),
+        },
+      );
+    }
+    this.ahead = ahead;
+    return at;
   }
 
   /** The bytes freed, or undefined when the job changed meanwhile and keeps its files. */

@@ -3,32 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { BlockList } from './blocks.js';
+import { openJobDatabase } from './database.js';
 import { DeliveryLog } from './deliveries.js';
 import { UpdateInbox } from './inbox.js';
 import { QuestionLog } from './questions.js';
 import type { Job, JobStatus, Owner } from './types.js';
 import { ownerKey } from './types.js';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS jobs (
-  id TEXT PRIMARY KEY,
-  seq INTEGER NOT NULL UNIQUE,
-  owner TEXT NOT NULL,
-  scope TEXT NOT NULL,
-  status TEXT NOT NULL,
-  body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, seq);
--- A user's jobs (history pages, a .. re-run's latest, /info) without reading every user's.
-CREATE INDEX IF NOT EXISTS jobs_owner ON jobs(owner, seq);
-CREATE TABLE IF NOT EXISTS fairness (user TEXT PRIMARY KEY, counter REAL NOT NULL);
--- The counter a user without a row starts from (fair-counters.ts): one row.
-CREATE TABLE IF NOT EXISTS fairness_floor (id INTEGER PRIMARY KEY CHECK (id = 1), floor REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS settings (user TEXT PRIMARY KEY, body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS calibration (device TEXT PRIMARY KEY, ms_per_unit REAL NOT NULL, samples INTEGER NOT NULL);
-`;
 
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // Inputs keep the format they arrived in (PNG, JPEG, WebP), so the stored file is the original bytes.
@@ -37,6 +19,37 @@ const FILE = /^[a-z0-9_-]{1,40}\.(png|jpg|webp|txt|json)$/;
 /** Whether `name` is a job id as this store makes them (`newId`): a folder under `filesRoot` named otherwise is none of its own. */
 export function isJobId(name: string): boolean {
   return ID.test(name);
+}
+
+/**
+ * A job's stored file that is gone (a jobs folder cleaned by hand) or damaged (cut short): what a follow-up of the
+ * job needs is lost. `key` is the locale key of what its user is told.
+ */
+export class StoredFileLost extends Error {
+  readonly key: 'errors.job.deleted' | 'errors.job.file_damaged';
+
+  constructor(
+    readonly jobId: string,
+    readonly file: string,
+    readonly damage: 'missing' | 'damaged',
+    options?: ErrorOptions,
+  ) {
+    super(`stored file ${file} of job ${jobId} is ${damage}`, options);
+    this.name = 'StoredFileLost';
+    this.key = damage === 'missing' ? 'errors.job.deleted' : 'errors.job.file_damaged';
+  }
+}
+
+// The last bytes of every PNG the bot writes: the IEND chunk's type and CRC.
+const PNG_END = Buffer.from('49454e44ae426082', 'hex');
+const RESULT = /^result(-\d+)?\.png$/;
+
+/**
+ * Whether a file looks whole: a result cut short (a disk that filled, a copy that stopped) lacks the end every PNG
+ * the bot encodes has. Inputs are the bytes as they came, which need not end so; decoding judges them.
+ */
+function looksWhole(name: string, bytes: Buffer): boolean {
+  return !RESULT.test(name) || (bytes.length > PNG_END.length && bytes.lastIndexOf(PNG_END) > 0);
 }
 
 export class JobStore {
@@ -52,10 +65,7 @@ export class JobStore {
 
   constructor(readonly dataDir: string) {
     mkdirSync(join(dataDir, 'jobs'), { recursive: true });
-    this.db = new Database(join(dataDir, 'jobs.sqlite'));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(SCHEMA);
+    this.db = openJobDatabase(dataDir);
     this.deliveries = new DeliveryLog(this.db);
     this.blocks = new BlockList(this.db);
     this.questions = new QuestionLog(this.db);
@@ -251,8 +261,18 @@ export class JobStore {
     writeFileSync(this.filePath(id, name), bytes);
   }
 
+  /** A stored file's bytes; StoredFileLost when it is gone, or a result that is cut short. */
   readFile(id: string, name: string): Buffer {
-    return readFileSync(this.filePath(id, name));
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(this.filePath(id, name));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new StoredFileLost(id, name, 'missing', { cause: error });
+      throw error;
+    }
+    if (!looksWhole(name, bytes)) throw new StoredFileLost(id, name, 'damaged');
+    return bytes;
   }
 
   removeFiles(id: string): void {

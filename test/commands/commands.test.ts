@@ -843,10 +843,10 @@ describe('buttons', () => {
     expect(keys(await commands.pressButton(ctx('4'), `upscale_creative:${edit.jobId}`))).toEqual([
       'errors.button.not_available',
     ]);
-    // A result whose file is gone from the data folder is not available, said as such (not a generic failure).
+    // A result whose file is gone from the data folder (removed by hand) reads as deleted, not a generic failure.
     store.removeFiles(first.jobId as string);
     expect(keys(await commands.pressButton(ctx('1'), `upscale_subtle:${first.jobId}`))).toEqual([
-      'errors.button.not_available',
+      'errors.job.deleted',
     ]);
   });
 

@@ -42,6 +42,18 @@ describe('RateLimiter in one process', () => {
   });
 });
 
+describe('RateLimiter when the system clock steps back', () => {
+  it('reopens the window within a minute, not once the clock has caught up', async () => {
+    const limiter = new RateLimiter(2);
+    await limiter.take('u', T);
+    await limiter.take('u', T + 1000);
+    // NTP steps the clock back an hour: the two submissions count as just made, for one minute.
+    const back = T - 60 * 60_000;
+    expect(await refusedAfter(limiter.take('u', back))).toBe(60_000);
+    expect((await limiter.take('u', back + 60_000)).ok).toBe(true);
+  });
+});
+
 describe('RateLimiter over a shared window', () => {
   it('asks the shared window (with the limit, the minute and the exemption) instead of its own count', async () => {
     const asked: RateSlotRequest[] = [];

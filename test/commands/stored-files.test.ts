@@ -1,5 +1,5 @@
 // What a user meets once a result's stored files are gone: removed by their Delete, or by RESULT_RETENTION_DAYS.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../commands/commands.js';
 import type { Reply } from '../../commands/reply.js';
@@ -122,5 +122,37 @@ describe('a result past RESULT_RETENTION_DAYS', () => {
     expect(entry?.reply.images).toBeUndefined();
     expect(entry?.asked).toEqual({ text: 'an old fox', images: [] });
     expect(commands.jobFile(ctx(), old.id, 'result.png')).toBeUndefined();
+  });
+});
+
+describe('a result whose files an operator removed by hand, or that was cut short', () => {
+  it('answers each follow-up with one line, keeps the history, and leaves other results alone', async () => {
+    const { commands, store, ctx, imagine, folder } = setup();
+    const removed = await imagine('a fox cleaned away');
+    const cut = await imagine('a fox cut short');
+    const whole = await imagine('a whole fox');
+    rmSync(folder(removed), { recursive: true });
+    const png = readFileSync(store.filePath(cut.id, 'result.png'));
+    writeFileSync(store.filePath(cut.id, 'result.png'), png.subarray(0, png.length >> 1));
+    const damaged = [{ key: 'errors.job.file_damaged', params: undefined }];
+    const gone = [{ key: 'errors.job.deleted', params: undefined }];
+
+    for (const action of ['vary', 'upscale_subtle', 'original', 'describe', 'pan_left', 'edit']) {
+      expect(lines(await commands.pressButton(ctx(), `${action}:${removed.id}`)), action).toEqual(gone);
+      expect(lines(await commands.pressButton(ctx(), `${action}:${cut.id}`)), action).toEqual(damaged);
+    }
+    expect(commands.jobFile(ctx(), removed.id, 'result.png')).toBeUndefined();
+    expect(commands.jobFile(ctx(), cut.id, 'result.png')).toBeUndefined();
+
+    // The history still shows every entry: the two say what became of them, the whole one its image.
+    const history = await commands.history(ctx());
+    const entry = (job: Job) => history.entries.find((e) => e.jobId === job.id)?.reply;
+    expect(entry(removed)?.text).toEqual([{ key: 'errors.job.deleted' }]);
+    expect(entry(cut)?.text).toEqual([{ key: 'errors.job.file_damaged' }]);
+    expect(entry(whole)?.images).toHaveLength(1);
+    expect(lines(await commands.pressButton(ctx(), `vary:${whole.id}`))?.[0]?.key).toBe('job.queued');
+    expect(t('en', 'errors.job.file_damaged')).toBe(
+      "That job's stored image is damaged, so it can no longer be used.",
+    );
   });
 });

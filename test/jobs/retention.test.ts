@@ -316,3 +316,38 @@ async function until(done: () => boolean, timeoutMs = 3000): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+describe('retention when the system clock steps', () => {
+  it('takes a step forward slowly: a clock a year ahead expires nothing at once, time passing still does', async () => {
+    const store = openStore();
+    const job = stored(store, finished(1));
+    let wall = NOW;
+    let mono = 0;
+    const logs: string[] = [];
+    const sweep = new RetentionSweeper({
+      store,
+      days: 30,
+      now: () => wall,
+      monotonic: () => mono,
+      log: (_level, message) => logs.push(message),
+    });
+    expect((await sweep.sweep()).expired).toBe(0);
+
+    // A VM resumed with its clock a year ahead, an hour later.
+    wall += 365 * DAY + 60 * 60_000;
+    mono += 60 * 60_000;
+    expect((await sweep.sweep()).expired).toBe(0);
+    expect(hasFiles(store, job)).toBe(true);
+    expect(logs).toContain('the system clock jumped ahead; results expire as time passes, not at once');
+    // NTP puts it right: a step back is taken as it is, and still nothing is removed.
+    wall = NOW + 2 * 60 * 60_000;
+    mono += 60 * 60_000;
+    expect((await sweep.sweep()).expired).toBe(0);
+
+    // 30 days on, as both clocks measured them, the result is past retention.
+    wall += 30 * DAY;
+    mono += 30 * DAY;
+    expect((await sweep.sweep()).expired).toBe(1);
+    expect(hasFiles(store, job)).toBe(false);
+  });
+});
