@@ -19,8 +19,11 @@ export class DoublePresses {
 
   constructor(private readonly windowMs = DOUBLE_PRESS_MS) {}
 
-  /** True when this press repeats one within the window; the first press of a button is remembered. */
-  repeated(userId: string, messageId: string, customId: string, now = Date.now()): boolean {
+  /**
+   * True when this press repeats one within the window; the first press of a button is remembered. Timed by a
+   * monotonic clock: with the wall clock set back, every press would look recent until it caught up.
+   */
+  repeated(userId: string, messageId: string, customId: string, now = performance.now()): boolean {
     const action = parseButtonId(customId)?.action;
     if (action !== undefined && IN_PLACE.has(action)) return false;
     for (const [key, at] of this.pressed) {

@@ -36,7 +36,8 @@ export class EditPacer {
   constructor(
     private readonly gaps: PacerGaps,
     private readonly flush: (key: string) => boolean,
-    private readonly now: () => number = Date.now,
+    // Monotonic: a wall clock set back an hour (NTP, a resumed VM) would hold every chat's edits for that hour.
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** `key` (a job) in this chat has something new to show: it gets the chat's next free turn. */

@@ -53,6 +53,17 @@ describe('EditPacer', () => {
     expect(shown.at(-1)).toEqual([6000, 'a']); // not before the gap after b
   });
 
+  it('goes on at its gap when the wall clock is set back (NTP, a resumed VM): it paces by a monotonic clock', () => {
+    const { p, shown } = pacer();
+    vi.setSystemTime(10 * 3_600_000);
+    p.mark(-5, true, 'a');
+    vi.advanceTimersByTime(0);
+    vi.setSystemTime(3_600_000); // nine hours back
+    p.mark(-5, true, 'b');
+    vi.advanceTimersByTime(3000);
+    expect(shown.map(([, key]) => key)).toEqual(['a', 'b']);
+  });
+
   it('keeps chats independent but never at the same instant, and private chats at their own gap', () => {
     const { p, shown } = pacer();
     p.mark(1, false, 'x');
