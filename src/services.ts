@@ -10,7 +10,14 @@ import type { Config } from './config/index.js';
 import { dataDirError } from './data-dir.js';
 import { FrontQueue } from './jobs/distributed/front-queue.js';
 import { SharedState } from './jobs/distributed/shared-state.js';
-import { type JobQueueApi, JobStore, type JobSystem, openJobSystem, RetentionSweeper } from './jobs/index.js';
+import {
+  checkJobDatabase,
+  type JobQueueApi,
+  JobStore,
+  type JobSystem,
+  openJobSystem,
+  RetentionSweeper,
+} from './jobs/index.js';
 import type { Logger } from './log.js';
 import { AdapterHealth } from './ops/adapter-health.js';
 import { listenProblem } from './ops/listen-problem.js';
@@ -184,6 +191,8 @@ export async function openServices(
   options: ServicesOptions = {},
 ): Promise<Services> {
   if (config.distributed) return openFrontEnd(config, log, config.distributed);
+  // A damaged or newer job database is refused now, not after the model loaded.
+  checkJobDatabase(config.dataDir);
   // The operators' endpoints come up before the model (minutes for the real checkpoint): /healthz answers while it
   // loads and the adapters connect, and /readyz says 503 until the worker runs (start(), once every adapter is up)
   // and again from the moment the bot begins to stop.

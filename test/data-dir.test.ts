@@ -2,7 +2,7 @@
 // so does one that another bot already runs on.
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -32,6 +32,21 @@ describe('DATA_DIR check', () => {
     expect(lines[0]).toBe(
       `dimoo-bot could not start: DATA_DIR=${dataDir}: ${file} is not a folder: the bot keeps its job database and files there. Point DATA_DIR at a writable folder.`,
     );
+  });
+
+  it('npm start refuses a damaged job database in one line before it makes or loads a model', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dimoo-datadir-'));
+    const garbage = Buffer.alloc(8192, 0x5a);
+    writeFileSync(join(dataDir, 'jobs.sqlite'), garbage);
+    const { code, stdout, stderr } = await npmStart(dataDir);
+    expect(code).toBe(1);
+    expect(stdout).not.toMatch(/engine loaded|checkpoint/);
+    expect(stderr).toMatch(
+      /^dimoo-bot could not start: DATA_DIR=.*jobs\.sqlite is damaged \(file is not a database\)[^\n]*\n$/,
+    );
+    // No bundled checkpoint was generated (seconds here, minutes for the real model's load), the file untouched.
+    expect(readdirSync(dataDir).sort()).toEqual(['bot.lock', 'jobs.sqlite']);
+    expect(readFileSync(join(dataDir, 'jobs.sqlite')).equals(garbage)).toBe(true);
   });
 
   it('says why a write failed in plain words, and what to do about that cause', () => {

@@ -71,6 +71,15 @@ export function openJobDatabase(dataDir: string): Database.Database {
 }
 
 /**
+ * Throws what `openJobDatabase` would (a damaged file, a newer schema) without opening it for writing: a start checks
+ * this before loading the model (minutes for the real checkpoint), so the refusal does not wait for it.
+ */
+export function checkJobDatabase(dataDir: string): void {
+  const file = join(dataDir, DATABASE_FILE);
+  if (existsSync(file)) check(dataDir, file);
+}
+
+/**
  * The schema version of an existing database, once it is known to be sound and not newer than this code. Read
  * only: the last read-write connection to close would move its -wal into it (a checkpoint), changing a file the
  * operator is told was left as it was.

@@ -7,6 +7,7 @@ import { RetentionSweeper } from './retention.js';
 import { JobStore } from './store.js';
 
 export { type BlockEntry, BlockList } from './blocks.js';
+export { checkJobDatabase } from './database.js';
 export { DeliveryLog } from './deliveries.js';
 export { estimateStoredRequest } from './estimate.js';
 export type { JobEvent, JobListener } from './events.js';
