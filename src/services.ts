@@ -20,8 +20,10 @@ import {
 } from './jobs/index.js';
 import type { Logger } from './log.js';
 import { AdapterHealth } from './ops/adapter-health.js';
+import { cannotListen, listeners } from './config/ports.js';
 import { listenProblem } from './ops/listen-problem.js';
 import { BotMetrics, depthOf } from './ops/metrics.js';
+import { PortUnavailableError } from './ops/port-reservations.js';
 import { type OpsServer, type Readiness, startOpsServer } from './ops/server.js';
 
 export interface Services {
@@ -130,8 +132,9 @@ export async function openEngine(
  * The operators' side of a start, run once by every role (single process, front-end, `dimoo worker`) before its
  * model or queue: names the environment variables the bot ignores (one line: a typo such as TELEGRAM_TOKE would
  * otherwise go unnoticed), then serves /metrics, /healthz and /readyz when METRICS_PORT is set. A port in use is
- * logged, not fatal, here: `npm start` refused one before the model (src/ops/port-reservations.ts), and a
- * `dimoo worker` runs on without its probes.
+ * logged, not fatal, for `npm start`, which refused one before the model (src/ops/port-reservations.ts) and so can
+ * meet it only in the moment between; `required` (a `dimoo worker`, whose orchestrator probes nothing else) throws
+ * PortUnavailableError with the one line instead: a worker without its probes is restarted as unhealthy forever.
  */
 export async function startOps(
   config: Config,
@@ -139,6 +142,7 @@ export async function startOps(
   metrics: BotMetrics,
   ready: () => Promise<Readiness> | Readiness,
   health?: AdapterHealth,
+  required = false,
 ): Promise<OpsServer | undefined> {
   if (config.warnings?.length)
     log.warn({ count: config.warnings.length }, `environment not read as set: ${config.warnings.join('; ')}`);
@@ -158,6 +162,9 @@ export async function startOps(
     return server;
   } catch (error) {
     const problem = listenProblem(error, config.metrics.host);
+    const [listener] = listeners(config, []);
+    if (required && problem !== undefined && listener) throw new PortUnavailableError(cannotListen(listener, problem));
+    if (required) throw error;
     if (problem === undefined) log.warn({ err: error }, 'could not serve /metrics');
     else
       log.warn(

@@ -2,12 +2,14 @@
 // the process on the spot, the run in hand losing its retry), /readyz says 503 `not ready: stopping` from the first
 // signal through the grace given to the run in hand, and a signal while the model loads takes no run at all.
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stopOnSignals } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/log.js';
+import { PortUnavailableError } from '../src/ops/port-reservations.js';
 import { runWorker } from '../src/worker-role.js';
 import { TimedEngineDouble } from './doubles/timed-engine.js';
 import {
@@ -108,6 +110,33 @@ describe.skipIf(skip)('dimoo worker: /readyz while it stops', () => {
     });
     expect(said('GPU worker ready')).toBe(false);
     expect(engine.started).toEqual([]);
+  }, 30_000);
+
+  it('a METRICS_PORT another program holds stops it before the model, in one line naming the variable', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const address = holder.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    let opened = false;
+    try {
+      const running = runWorker(
+        configFor(uniquePrefix(), address.port),
+        capturedLog().log,
+        new AbortController().signal,
+        async () => {
+          opened = true;
+          return { engine: workerEngine(5, 3) };
+        },
+      );
+      await expect(running).rejects.toThrow(PortUnavailableError);
+      await expect(running).rejects.toThrow(
+        /^the operators’ endpoints \(\/metrics, \/healthz, \/readyz\) cannot listen: .+\. Change METRICS_PORT or METRICS_HOST\.$/,
+      );
+      // It ran on without its probes, so an orchestrator restarted it as unhealthy after every model load.
+      expect(opened).toBe(false);
+    } finally {
+      holder.close();
+    }
   }, 30_000);
 
   it('labels its metrics with WORKER_NAME, else the host name: one time series across restarts', async () => {

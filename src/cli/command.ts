@@ -46,7 +46,8 @@ export class CliError extends Error {
       | 'prompts_invalid'
       | 'interrupted'
       | 'config_invalid'
-      | 'queue_url_missing',
+      | 'queue_url_missing'
+      | 'port_unavailable',
     message: string,
     options: { exitCode?: number } = {},
   ) {

@@ -1,6 +1,7 @@
 import { stopOnSignals } from '../app.js';
 import { secretsOf } from '../config/index.js';
 import { createLogger } from '../log.js';
+import { PortUnavailableError } from '../ops/port-reservations.js';
 import { runWorker } from '../worker-role.js';
 import { parse } from './args.js';
 import { type CliCommand, CliError } from './command.js';
@@ -22,6 +23,9 @@ export const command: CliCommand = {
     const stop = stopOnSignals(log);
     try {
       await runWorker(config, log, stop.signal);
+    } catch (error) {
+      if (error instanceof PortUnavailableError) throw new CliError('port_unavailable', error.message);
+      throw error;
     } finally {
       stop.dispose();
     }
