@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { dirname, join, parse } from 'node:path';
 import { createEngine, type Engine, estimateCost, makeTestCheckpoint } from '../engine/index.js';
 import type { Config } from './config/index.js';
+import { cannotListen, listeners } from './config/ports.js';
 import { dataDirError } from './data-dir.js';
 import { FrontQueue } from './jobs/distributed/front-queue.js';
 import { SharedState } from './jobs/distributed/shared-state.js';
@@ -20,7 +21,6 @@ import {
 } from './jobs/index.js';
 import type { Logger } from './log.js';
 import { AdapterHealth } from './ops/adapter-health.js';
-import { cannotListen, listeners } from './config/ports.js';
 import { listenProblem } from './ops/listen-problem.js';
 import { BotMetrics, depthOf } from './ops/metrics.js';
 import { PortUnavailableError } from './ops/port-reservations.js';
@@ -163,7 +163,8 @@ export async function startOps(
   } catch (error) {
     const problem = listenProblem(error, config.metrics.host);
     const [listener] = listeners(config, []);
-    if (required && problem !== undefined && listener) throw new PortUnavailableError(cannotListen(listener, problem));
+    if (required && problem !== undefined && listener)
+      throw new PortUnavailableError(cannotListen(listener, problem));
     if (required) throw error;
     if (problem === undefined) log.warn({ err: error }, 'could not serve /metrics');
     else
