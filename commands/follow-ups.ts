@@ -13,7 +13,15 @@ import { literalBraces } from './permutations.js';
 import { nearestAspect, withoutFlagDashes } from './prompt.js';
 import type { Reply } from './reply.js';
 import { runCommand } from './run-text.js';
-import { type ImageJob, imageJob, inputFiles, isRemakeable, jobOf, resultBytes } from './stored-jobs.js';
+import {
+  type ImageJob,
+  imageJob,
+  inputFiles,
+  isRemakeable,
+  jobOf,
+  lostResult,
+  resultBytes,
+} from './stored-jobs.js';
 import { submit } from './submit.js';
 import { asGrammarWords, parseArgs } from './text-grammar.js';
 
@@ -173,16 +181,22 @@ export function typedNegative(request: { negativePrompt?: string } | StoredReque
 
 /**
  * The lossless PNG of a result, as a file. Fetched by its owner from /queue (undelivered), it delivers the job once
- * the platform took the file (`Reply.delivers`): refused, the job stays listed.
+ * the platform took the file (`Reply.delivers`): refused, the job stays listed. A file known lost is said instead,
+ * and that line, once sent, ends the job's listing: the user was told, and pressing again cannot bring it back.
  */
-export const originalFile: Operation<string> = async (deps, _ctx, jobId) => ({
-  text: [],
-  asFiles: true,
-  images: [
-    { data: resultBytes(deps.store, jobId), filename: `dimoo-${jobId.slice(0, 8)}.png`, mime: 'image/png' },
-  ],
-  delivers: [jobId],
-});
+export const originalFile: Operation<string> = async (deps, _ctx, jobId) => {
+  const job = deps.store.get(jobId);
+  const lost = job && lostResult(deps.store, job);
+  if (lost) return { text: [{ ...lost, delivers: jobId }], ephemeral: true };
+  return {
+    text: [],
+    asFiles: true,
+    images: [
+      { data: resultBytes(deps.store, jobId), filename: `dimoo-${jobId.slice(0, 8)}.png`, mime: 'image/png' },
+    ],
+    delivers: [jobId],
+  };
+};
 
 /** A follow-up of an image job: its request changed by `change`, its inputs copied, its origin remembered. */
 export function again(

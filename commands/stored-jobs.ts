@@ -7,6 +7,7 @@ import {
   type JobStore,
   type Owner,
   ownerKey,
+  StoredFileLost,
   type StoredRequest,
 } from '../src/jobs/index.js';
 import type { CommandDeps } from './deps.js';
@@ -30,6 +31,31 @@ export function filesGone(job: Job): UserInputError | undefined {
     return new UserInputError('errors.job.expired', { periodDays: removed.afterDays });
   if (removed || job.meta.deleted === true) return new UserInputError('errors.job.deleted');
   return undefined;
+}
+
+/** The line saying why a result can no longer be fetched (`lostResult`). */
+export interface LostResult {
+  key: string;
+  params?: Record<string, string | number>;
+}
+
+/**
+ * Why a job's result file can no longer be fetched: removed by Delete or RESULT_RETENTION_DAYS, removed by hand, or
+ * cut short. Undefined while it can be, and while a read fails for a reason that may pass (EACCES, EIO): only a
+ * result known lost may be dropped from what the user is still owed.
+ */
+export function lostResult(store: JobStore, job: Job): LostResult | undefined {
+  const gone = filesGone(job);
+  if (gone) return { key: gone.key, params: gone.params };
+  const file = job.result?.file;
+  if (!file) return undefined;
+  try {
+    store.checkFile(job.id, file);
+    return undefined;
+  } catch (error) {
+    if (error instanceof StoredFileLost) return { key: error.key };
+    return undefined;
+  }
 }
 
 /** An /imagine, /retouch or /outpaint: made again with changes by a `..` reply or Remix (`rerun.ts`). */

@@ -3,9 +3,9 @@
 import { type Locale, t } from '../../src/i18n.js';
 import type { Job } from '../../src/jobs/index.js';
 import type { Operation } from '../context.js';
-import { cancelButton, failureReason, formatDuration, jobTitle } from '../render.js';
+import { cancelButton, failureReason, formatDuration, jobTitle, type RenderDeps } from '../render.js';
 import { buttonId, type Reply, type ReplyButton } from '../reply.js';
-import { activeJobsOf } from '../stored-jobs.js';
+import { activeJobsOf, lostResult } from '../stored-jobs.js';
 
 /** Discord allows five buttons in a row, and five rows. */
 const BUTTONS_PER_ROW = 5;
@@ -55,20 +55,25 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
   // An image waits for its button, so only as many as there are buttons left are listed; the rest come next time.
   // An answer is listed whole (see endingOf): the adapter sends a list longer than a message in several, between
   // whole lines, and a line longer than one message its platform's way (Telegram in pieces, Discord as message.txt).
+  // An image whose file is known lost (deleted, expired, removed by hand, cut short) is said so once, as an answer
+  // is: no button could fetch it, and listing it forever would only say the same again.
   let room = MAX_BUTTONS - buttonCount(reply);
   const undelivered = store.deliveries
     .undeliveredOf(ctx.user)
-    .filter((job) => !job.result?.file || room-- > 0);
-  for (const job of undelivered) {
-    const file = job.result?.file;
+    .map((job) => ({ job, lost: job.result?.file ? lostResult(store, job) : undefined }))
+    .filter(({ job, lost }) => lost || !job.result?.file || room-- > 0);
+  for (const { job, lost } of undelivered) {
+    const file = lost ? undefined : job.result?.file;
     const id = job.id.slice(0, 8);
     reply.text.push({
       // A failure is no result "that finished": its line says it failed, with the reason.
       ...(job.status === 'failed'
         ? { key: 'queue.undelivered_failed', params: { id, reason: failureReason(job, ctx.locale) } }
-        : { key: 'queue.undelivered', params: { id, status: endingOf(job, ctx.locale) } }),
-      // An answer or an ending without a file is delivered by this very line, once the message holding it was
-      // sent (the adapter says so); an image waits for its button, and the line only tells of it.
+        : lost
+          ? { key: 'queue.undelivered_lost', params: { id, reason: t(ctx.locale, lost.key, lost.params) } }
+          : { key: 'queue.undelivered', params: { id, status: endingOf(job, ctx.locale, deps.render) } }),
+      // An answer, an ending without a file or a lost one is delivered by this very line, once the message holding
+      // it was sent (the adapter says so); an image waits for its button, and the line only tells of it.
       ...(file ? { tells: [job.id] } : { delivers: job.id }),
     });
     // Several look alike: each names the job its line names.
@@ -85,12 +90,18 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
 
 /**
  * The ending a /queue line hands over, whole and as the job's own message would have said it: the line that shows it
- * counts it delivered, so whatever it leaves out (the end of a long answer, a failure's reason) would be lost.
+ * counts it delivered, so whatever it leaves out (the end of a long answer, a failure's reason, the random
+ * checkpoint's note under an answer) would be lost.
  */
-function endingOf(job: Job, locale: Locale): string {
+function endingOf(job: Job, locale: Locale, render: Pick<RenderDeps, 'randomModel'>): string {
   const text = job.result?.text;
-  if (text !== undefined)
-    return text.trim() ? t(locale, 'queue.undelivered_answer', { text }) : t(locale, 'job.answer_empty');
+  if (text !== undefined) {
+    const answer = text.trim()
+      ? t(locale, 'queue.undelivered_answer', { text })
+      : t(locale, 'job.answer_empty');
+    // Under the answer, as its own message shows it (render.ts): in the line, so it cannot be sent without it.
+    return render.randomModel ? `${answer}\n${t(locale, 'job.answer_random_model')}` : answer;
+  }
   if (job.result?.file) return t(locale, 'queue.undelivered_fetch');
   return t(locale, `job.${job.status}`);
 }

@@ -1,7 +1,16 @@
 // Durable job storage: SQLite in WAL mode under DATA_DIR, input and result files in DATA_DIR/jobs/<id>/.
 // Every state change is one synchronous transaction, so a process killed at any point loses no job.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { BlockList } from './blocks.js';
@@ -50,6 +59,25 @@ const RESULT = /^result(-\d+)?\.png$/;
  */
 function looksWhole(name: string, bytes: Buffer): boolean {
   return !RESULT.test(name) || (bytes.length > PNG_END.length && bytes.lastIndexOf(PNG_END) > 0);
+}
+
+/** Whether a file's last bytes are a PNG's end; false also when it cannot be read (readFile then says why). */
+function endsAsPng(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    const tail = Buffer.alloc(PNG_END.length);
+    return (
+      size > tail.length &&
+      readSync(fd, tail, 0, tail.length, size - tail.length) === tail.length &&
+      tail.equals(PNG_END)
+    );
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 export class JobStore {
@@ -273,6 +301,16 @@ export class JobStore {
     }
     if (!looksWhole(name, bytes)) throw new StoredFileLost(id, name, 'damaged');
     return bytes;
+  }
+
+  /**
+   * Whether a stored file is there and whole, as `readFile` judges it (StoredFileLost when not), without reading a
+   * result that ends as every PNG the bot writes: /queue checks every undelivered result each time it is asked.
+   */
+  checkFile(id: string, name: string): void {
+    if (RESULT.test(name) && endsAsPng(this.filePath(id, name))) return;
+    // Any other ending (bytes after the PNG's end, an input), or a file not to be opened: judged as readFile judges.
+    this.readFile(id, name);
   }
 
   removeFiles(id: string): void {

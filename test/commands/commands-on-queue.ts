@@ -18,7 +18,7 @@ export interface CommandsOnQueueOptions {
   /** Over 20 jobs a user, 1 running, 50 a scope and in all, a minute a job. */
   limits?: Partial<QueueLimits>;
   queue?: Pick<JobQueueOptions, 'maxBatch' | 'now'>;
-  commands?: Pick<CommandsOptions, 'now' | 'randomSeed' | 'platforms'>;
+  commands?: Pick<CommandsOptions, 'now' | 'randomSeed' | 'platforms' | 'randomModel'>;
   /** Every rendered job update, subscribed before the queue starts. */
   onUpdate?: JobUpdateListener;
   /** Whether the queue runs jobs from the start; default yes. */

@@ -1,6 +1,7 @@
 // /queue hands over every ending that reached nobody, whole: the line that shows an answer (or a failure) counts it
 // delivered once the message holding it was sent, so what the line left out would be lost for good. An image's line
 // only tells of it; its file, fetched by the button, delivers it.
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CONTENT_LIMIT, partsOf, toDiscordMessage } from '../../adapters/discord/render.js';
 import type { CommandContext } from '../../commands/commands.js';
@@ -11,14 +12,18 @@ import type { Job } from '../../src/jobs/index.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
 import { commandsOnQueue } from './commands-on-queue.js';
 
-function setup() {
+function setup(options: { randomModel?: boolean } = {}) {
   const endings: Job[] = [];
+  const finals: Reply[] = [];
   const { commands, store, engine } = commandsOnQueue('queue-undelivered', {
     engine: new TimedEngineDouble(1, 2),
     limits: { maxPerUser: 5 },
-    commands: { platforms: { discord: {} } },
+    commands: { platforms: { discord: {} }, randomModel: options.randomModel },
     onUpdate: ({ job, reply }) => {
-      if (reply.final) endings.push(job);
+      if (reply.final) {
+        endings.push(job);
+        finals.push(reply);
+      }
     },
   });
   const ctx = (userId: string): CommandContext =>
@@ -32,7 +37,7 @@ function setup() {
   };
   const undelivered = (userId: string) =>
     store.deliveries.undeliveredOf({ platform: 'discord', userId }).map((job) => job.id);
-  return { commands, store, engine, ctx, lost, undelivered };
+  return { commands, store, engine, ctx, lost, undelivered, finals };
 }
 
 const png = () => encodePng({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(90) });
@@ -104,5 +109,98 @@ describe('/queue: undelivered endings, whole', () => {
     const fetched = await commands.pressButton(ctx('2'), `original:${image}`);
     commands.delivered(ctx('2'), fetched.text, fetched.delivers);
     expect(undelivered('2')).toEqual([]);
+  });
+});
+
+describe('/queue: an undelivered result whose file is lost', () => {
+  it('is said lost once, with why, and is no longer listed once that was sent; deliverable ones stay', async () => {
+    const { commands, store, ctx, lost, undelivered } = setup();
+    const removed = await lost('3', 'imagine', { prompt: 'a removed fox' });
+    const cut = await lost('3', 'imagine', { prompt: 'a cut fox' });
+    const trailing = await lost('3', 'imagine', { prompt: 'a whole fox' });
+    const whole = await lost('3', 'imagine', { prompt: 'an untouched fox' });
+    // Removed by hand; cut short; and one with bytes after its PNG's end, which is still whole to fetch.
+    rmSync(store.filePath(removed, 'result.png'));
+    const bytes = readFileSync(store.filePath(cut, 'result.png'));
+    writeFileSync(store.filePath(cut, 'result.png'), bytes.subarray(0, bytes.length - 20));
+    appendFileSync(store.filePath(trailing, 'result.png'), Buffer.from('trailing bytes'));
+
+    const listed = await commands.run(ctx('3'), { name: 'queue' });
+    const reason = (jobId: string) => lineOf(listed, jobId)?.params?.reason;
+    for (const jobId of [removed, cut])
+      expect(lineOf(listed, jobId)).toMatchObject({ key: 'queue.undelivered_lost', delivers: jobId });
+    expect(reason(removed)).toBe(t('en', 'errors.job.deleted'));
+    expect(reason(cut)).toBe(t('en', 'errors.job.file_damaged'));
+    expect(shown(lineOf(listed, cut) as ReplyText)).toBe(
+      `Job ${cut.slice(0, 8)} finished, but its result could not be delivered, and it can no longer be fetched: ${t('en', 'errors.job.file_damaged')}`,
+    );
+    // No button for what no button could fetch; the deliverable ones keep theirs.
+    const buttons = (listed.buttons ?? []).flat().map((button) => button.id);
+    expect(buttons).toEqual([`original:${whole}`, `original:${trailing}`]);
+    for (const jobId of [trailing, whole])
+      expect(lineOf(listed, jobId)).toMatchObject({ key: 'queue.undelivered', tells: [jobId] });
+
+    // Not yet sent (the platform refused the message): still listed, to be said next time.
+    expect(undelivered('3')).toEqual([whole, trailing, cut, removed]);
+    commands.delivered(ctx('3'), listed.text);
+    expect(undelivered('3')).toEqual([whole, trailing]);
+    const again = await commands.run(ctx('3'), { name: 'queue' });
+    expect(lineOf(again, removed)).toBeUndefined();
+    expect(lineOf(again, cut)).toBeUndefined();
+    expect(again.text.filter((line) => line.key === 'queue.undelivered')).toHaveLength(2);
+  });
+
+  it('its button, pressed on an older /queue message, says it was lost and ends its listing once sent', async () => {
+    const { commands, store, ctx, lost, undelivered } = setup();
+    const image = await lost('4', 'imagine', { prompt: 'a fox gone later' });
+    const listed = await commands.run(ctx('4'), { name: 'queue' });
+    expect((listed.buttons ?? []).flat().map((button) => button.id)).toEqual([`original:${image}`]);
+    commands.delivered(ctx('4'), listed.text);
+    rmSync(store.filePath(image, 'result.png'));
+
+    // Another user's press touches nothing of it.
+    const other = await commands.pressButton(ctx('5'), `original:${image}`);
+    commands.delivered(ctx('5'), other.text, other.delivers);
+    expect(undelivered('4')).toEqual([image]);
+
+    const pressed = await commands.pressButton(ctx('4'), `original:${image}`);
+    expect(pressed.text).toEqual([{ key: 'errors.job.deleted', delivers: image }]);
+    expect(pressed.images).toBeUndefined();
+    expect(undelivered('4')).toEqual([image]);
+    commands.delivered(ctx('4'), pressed.text, pressed.delivers);
+    expect(undelivered('4')).toEqual([]);
+    expect(lineOf(await commands.run(ctx('4'), { name: 'queue' }), image)).toBeUndefined();
+  });
+});
+
+describe('/queue: an undelivered describe answer of the random checkpoint', () => {
+  it('carries the note its own message carries, in the line that delivers it', async () => {
+    const { commands, engine, ctx, lost, finals } = setup({ randomModel: true });
+    engine.answer = 'noise';
+    const jobId = await lost('6', 'describe', { image: { data: await png() } });
+    // As describe's own ending says it.
+    const ending = finals.find((reply) => reply.jobId === jobId) as Reply;
+    expect(ending.text.map(shown)).toEqual([
+      t('en', 'job.answer', { text: 'noise' }),
+      t('en', 'job.answer_random_model'),
+    ]);
+
+    const listed = await commands.run(ctx('6'), { name: 'queue' });
+    const line = lineOf(listed, jobId) as ReplyText;
+    expect(line.delivers).toBe(jobId);
+    expect(shown(line)).toBe(
+      t('en', 'queue.undelivered', {
+        id: jobId.slice(0, 8),
+        status: `${t('en', 'queue.undelivered_answer', { text: 'noise' })}\n${t('en', 'job.answer_random_model')}`,
+      }),
+    );
+  });
+
+  it('is not carried where the model is a real one', async () => {
+    const { commands, engine, ctx, lost } = setup();
+    engine.answer = 'a grey square';
+    const jobId = await lost('7', 'describe', { image: { data: await png() } });
+    const listed = await commands.run(ctx('7'), { name: 'queue' });
+    expect(shown(lineOf(listed, jobId) as ReplyText)).not.toContain(t('en', 'job.answer_random_model'));
   });
 });
