@@ -16,6 +16,7 @@ import { type OpsServer, startOpsServer } from '../src/ops/server.js';
 import { openServices } from '../src/services.js';
 import { TimedEngineDouble } from './doubles/timed-engine.js';
 import { REDIS_URL, skipWithoutRedis } from './jobs/distributed/redis-harness.js';
+import { queueLimits } from './jobs/queue-limits.js';
 
 const noRedis = await skipWithoutRedis();
 
@@ -36,7 +37,7 @@ describe('operators’ endpoints', () => {
     const queue = new JobQueue({
       store,
       engine: new TimedEngineDouble(5, 3),
-      limits: { maxPerUser: 5, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
+      limits: queueLimits({ maxPerUser: 5 }),
       admins: ['discord:boss'],
     });
     closing.push(async () => {

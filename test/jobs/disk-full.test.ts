@@ -11,6 +11,7 @@ import type { Owner } from '../../src/jobs/types.js';
 import { FullDiskStoreDouble } from '../doubles/full-disk-store.js';
 import { waitUntil } from '../doubles/shared/wait.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
+import { queueLimits } from './queue-limits.js';
 
 const open: JobQueue[] = [];
 afterEach(async () => {
@@ -23,7 +24,7 @@ function setup(engine = new TimedEngineDouble(5, 3)) {
   const queue = new JobQueue({
     store,
     engine,
-    limits: { maxPerUser: 5, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
+    limits: queueLimits({ maxPerUser: 5 }),
     log: (_level, message) => logged.push(message),
   });
   const events: JobEvent[] = [];

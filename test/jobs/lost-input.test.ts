@@ -11,14 +11,9 @@ import { JobStore } from '../../src/jobs/store.js';
 import type { Job } from '../../src/jobs/types.js';
 import { waitUntil } from '../doubles/shared/wait.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
+import { queueLimits } from './queue-limits.js';
 
-const LIMITS = {
-  maxPerUser: 10,
-  maxRunningPerUser: 1,
-  maxPerScope: 100,
-  maxTotal: 100,
-  jobTimeoutMs: 60_000,
-};
+const LIMITS = queueLimits();
 const owner = (userId: string) => ({ platform: 'telegram' as const, userId });
 
 describe('a waiting job whose input is gone at restart', () => {

@@ -6,18 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobEvent } from '../../src/jobs/events.js';
-import { JobQueue, type QueueLimits } from '../../src/jobs/queue.js';
+import { JobQueue } from '../../src/jobs/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
 import type { Owner } from '../../src/jobs/types.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
+import { queueLimits } from './queue-limits.js';
 
-const LIMITS: QueueLimits = {
-  maxPerUser: 3,
-  maxRunningPerUser: 1,
-  maxPerScope: 100,
-  maxTotal: 2,
-  jobTimeoutMs: 60_000,
-};
+const LIMITS = queueLimits({ maxPerUser: 3, maxTotal: 2 });
 const open: JobQueue[] = [];
 
 function makeQueue(dir = mkdtempSync(join(tmpdir(), 'dimoo-hold-'))) {

@@ -8,14 +8,9 @@ import { JobQueue, type QueueLimits } from '../../src/jobs/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
 import type { Job, Owner } from '../../src/jobs/types.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
+import { queueLimits } from './queue-limits.js';
 
-const LIMITS: QueueLimits = {
-  maxPerUser: 3,
-  maxRunningPerUser: 1,
-  maxPerScope: 100,
-  maxTotal: 100,
-  jobTimeoutMs: 60_000,
-};
+const LIMITS = queueLimits({ maxPerUser: 3 });
 const open: JobQueue[] = [];
 
 function makeQueue(

@@ -7,14 +7,9 @@ import type { JobEvent } from '../../src/jobs/events.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
+import { queueLimits } from './queue-limits.js';
 
-const LIMITS = {
-  maxPerUser: 10,
-  maxRunningPerUser: 1,
-  maxPerScope: 100,
-  maxTotal: 100,
-  jobTimeoutMs: 60_000,
-};
+const LIMITS = queueLimits();
 
 /** Runs the worker in a child process until it starts a job, then kills it with SIGKILL. */
 function runChildUntilStartedThenKill(dir: string): Promise<string> {

@@ -9,13 +9,14 @@ import { JobQueue } from '../../src/jobs/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
 import { waitUntil } from '../doubles/shared/wait.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
+import { queueLimits } from './queue-limits.js';
 
 function setup(engine: TimedEngineDouble) {
   const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-stop-')));
   const queue = new JobQueue({
     store,
     engine,
-    limits: { maxPerUser: 5, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
+    limits: queueLimits({ maxPerUser: 5 }),
   });
   const events: JobEvent[] = [];
   queue.subscribe((e) => events.push(e));
