@@ -18,7 +18,7 @@ export interface PressDeps {
   presses: Pick<DoublePresses, 'repeated'>;
   questions: Pick<TelegramQuestions, 'ask'>;
   replies: Pick<TelegramReplies, 'send'>;
-  /** The messages each job's ending was shown in: Delete removes them all. */
+  /** The messages that show each job's result: Delete removes them all. */
   endings: Pick<TelegramJobMessages, 'endingOf'>;
   context: (ctx: Context) => CommandContext;
 }
@@ -39,7 +39,7 @@ export async function onButton(deps: PressDeps, ctx: Context): Promise<void> {
   }
   await ctx.answerCallbackQuery().catch(() => undefined);
   if (reply.deleteSource) {
-    await deleteResult(ctx, reply.jobId === undefined ? undefined : deps.endings.endingOf(reply.jobId));
+    await deleteResult(ctx, reply.jobId === undefined ? [] : deps.endings.endingOf(reply.jobId));
     return;
   }
   if (reply.replaceButtons) {

@@ -2,12 +2,15 @@
 // not handle it, so they do not wait for an answer that never comes. Once: the update's row is gone before this
 // runs, so a crash while telling (the same cause, say) is not followed by another try at the next start. Only where
 // there is someone to answer: a message or a button press of an allowed chat with a sender, not answered already (a
-// job came of it: its status message answered them), one message per album.
+// job came of it: its status message answered them), one message per album. A message gets a reply; a button press
+// is told as any refusal of a press is (button-answers.ts): an alert only the presser sees while Telegram still takes
+// an answer to the press, else a reply to the pressed message, so a group is not shown what concerns one of them.
 import { type Api, Context } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import type { Commands } from '../../commands/index.js';
 import { t } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
+import { tellPresser } from './button-answers.js';
 import type { RepeatedUpdates } from './repeats.js';
 import { inTopic, topicOf } from './send.js';
 import { senderIdOf } from './sender-id.js';
@@ -34,15 +37,19 @@ export async function tellGivenUp(deps: GivenUpDeps, updates: readonly Update[])
       if (albumKey !== undefined && albums.has(albumKey)) continue;
       if (!answerable(deps, ctx)) continue;
       if (albumKey !== undefined) albums.add(albumKey);
-      const chatId = ctx.chat?.id as number;
-      const replyTo = ctx.msg?.message_id;
       const { locale } = contextOf(deps.commands, ctx, {});
-      await deps.api.sendMessage(chatId, t(locale, 'errors.telegram.update_given_up'), {
-        ...(replyTo === undefined
-          ? {}
-          : { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }),
-        ...inTopic(topicOf(ctx.msg)),
-      });
+      const text = t(locale, 'errors.telegram.update_given_up');
+      if (ctx.callbackQuery) {
+        if ((await tellPresser(ctx, text)) === undefined) throw new Error('Telegram took neither answer');
+      } else {
+        const replyTo = ctx.msg?.message_id;
+        await deps.api.sendMessage(ctx.chat?.id as number, text, {
+          ...(replyTo === undefined
+            ? {}
+            : { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }),
+          ...inTopic(topicOf(ctx.msg)),
+        });
+      }
       deps.log.info({ update: update.update_id }, 'telegram update given up: its sender was told');
     } catch (error) {
       deps.log.warn(

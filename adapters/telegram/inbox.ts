@@ -11,7 +11,9 @@
 // A request the queue refuses only because the bot is stopping (a drain's grace period, or the adapter's stop) is
 // not refused: its update is set aside for the next start (`postpone`), which handles it as if just sent, and the
 // sender hears that it will be. Only a new message is: a button press would be answered by nobody (its query
-// expires) and a second press would make a second job; an edit stands for jobs the restart may start before it.
+// expires) and a second press would make a second job; an edit stands for jobs the restart may start before it. An
+// album is set aside whole or not at all. An edit of a message set aside, made while the bot still stops, takes its
+// place: the next start runs the message as edited, as an edit of a request still waiting replaces it (edits.ts).
 import type { Context, NextFunction } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Reply } from '../../commands/index.js';
@@ -39,6 +41,10 @@ export class TelegramInbox {
   /** Updates whose request waits for the next start (`postpone`): their rows stay when their handling ends. */
   private readonly postponed = new WeakSet<Context>();
   private readonly setAside = new Set<number>();
+  /** Album items being gathered or handled (`defer`), by chat and album: set aside together. */
+  private readonly albums = new Map<string, Set<Context>>();
+  /** Messages set aside (`chat:message`) → the update that carries them to the next start. */
+  private readonly setAsideMessages = new Map<string, number>();
 
   constructor(
     private readonly store: Pick<UpdateInbox, 'add' | 'remove' | 'takeLeftovers' | 'postpone'>,
@@ -97,6 +103,7 @@ export class TelegramInbox {
     if (!this.recorded.has(id)) this.keep([ctx.update]);
     this.open.add(id);
     try {
+      if (this.editSetAside(ctx)) return;
       await next();
     } finally {
       if (!this.deferred.has(ctx)) this.finished([ctx]);
@@ -106,35 +113,72 @@ export class TelegramInbox {
   /** The update's handling goes on after its middleware returns (an album item): `finished` ends it. */
   defer(ctx: Context): void {
     this.deferred.add(ctx);
+    const album = albumOf(ctx);
+    if (album === undefined) return;
+    const items = this.albums.get(album) ?? new Set<Context>();
+    this.albums.set(album, items.add(ctx));
   }
 
   /**
    * The update's request is left for the next start (the queue refused it only because the bot is stopping): true
    * when its row is kept for it, false when it is not (too large, never written, the store closing), and the refusal
-   * stands. Its row stays when its handling ends, counted as never tried: this run did not die handling it.
+   * stands. Its row stays when its handling ends, counted as never tried: this run did not die handling it. An
+   * album item's album goes whole: every item's row is kept, or the refusal stands (an item left behind would be
+   * tried as often as the run that died, and the album run without it).
    */
   postpone(ctx: Context): boolean {
-    const id = ctx.update.update_id;
-    if (this.closed || !this.open.has(id)) return false;
-    try {
-      if (!this.store.postpone(id)) return false;
-    } catch (error) {
-      this.log.warn({ err: error, update: id }, 'telegram update not kept for the next start');
-      return false;
-    }
-    this.postponed.add(ctx);
+    const album = albumOf(ctx);
+    const items = [...((album !== undefined && this.albums.get(album)) || [ctx])];
+    if (this.closed || !items.every((item) => this.open.has(item.update.update_id))) return false;
+    for (const item of items) if (!this.postponeRow(item.update.update_id)) return false;
+    for (const item of items) this.postponed.add(item);
     return true;
   }
 
-  /** The handling of these updates ended (an album's items: one postponed keeps them all). */
+  /** The handling of these updates ended (an album's items together). */
   finished(contexts: readonly Context[]): void {
-    const kept = contexts.some((ctx) => this.postponed.has(ctx));
     for (const ctx of contexts) {
       const id = ctx.update.update_id;
       this.open.delete(id);
-      if (!kept) this.remove(id);
-      else if (this.postponed.has(ctx) || this.postponeRow(id)) this.setAside.add(id);
+      const album = albumOf(ctx);
+      if (album !== undefined) this.albums.get(album)?.delete(ctx);
+      if (album !== undefined && this.albums.get(album)?.size === 0) this.albums.delete(album);
+      if (!this.postponed.has(ctx)) this.remove(id);
+      else {
+        this.setAside.add(id);
+        if (ctx.message) this.setAsideMessages.set(messageKey(ctx.message), id);
+      }
     }
+  }
+
+  /**
+   * An edit of a message set aside for the next start takes its place there: kept as that message, edited, under the
+   * edit's update_id (Telegram's second delivery of either is then a repeat), and the row of the original goes.
+   * True when the edit was so kept, and needs no other handling; false when it is no such edit, or the store refused
+   * (the original stays, and runs as it was sent).
+   */
+  private editSetAside(ctx: Context): boolean {
+    const edited = ctx.editedMessage;
+    const original = edited && this.setAsideMessages.get(messageKey(edited));
+    if (!edited || original === undefined || this.closed) return false;
+    const id = ctx.update.update_id;
+    const body = JSON.stringify({ update_id: id, message: edited });
+    if (body.length > MAX_UPDATE_CHARS) return false;
+    try {
+      // Its row as the edit arrived goes first: a row is never written over.
+      this.store.remove(id);
+      this.store.add([{ updateId: id, body }], this.now(), KEPT);
+      if (!this.store.postpone(id)) return false;
+    } catch (error) {
+      this.log.warn({ err: error, update: id }, 'telegram edit of a request set aside not kept');
+      return false;
+    }
+    this.postponed.add(ctx);
+    this.setAsideMessages.set(messageKey(edited), id);
+    this.setAside.delete(original);
+    // Should this fail, both are handled at the next start: the original first, the edit then a repeat of it.
+    this.remove(original);
+    return true;
   }
 
   /** The store is about to close: updates still being handled stay kept, for the next start. */
@@ -197,6 +241,16 @@ export function refusedForStopping(reply: Reply): boolean {
     (reply.more ?? []).length === 0 &&
     (reply.images ?? []).length === 0
   );
+}
+
+/** An album item's album (`chat:media_group_id`). */
+function albumOf(ctx: Context): string | undefined {
+  const album = ctx.message?.media_group_id;
+  return album === undefined ? undefined : `${ctx.message?.chat.id}:${album}`;
+}
+
+function messageKey(message: { chat: { id: number }; message_id: number }): string {
+  return `${message.chat.id}:${message.message_id}`;
 }
 
 function parsed(body: string): Update | undefined {

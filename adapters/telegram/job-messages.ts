@@ -15,7 +15,7 @@ import { JobStatusTracker, reporting, type StatusLane } from '../shared/job-stat
 import { outlastFlood, type Persist } from './flood-wait.js';
 import { InFlight } from './in-flight.js';
 import { previewPhoto } from './preview-photo.js';
-import type { Ending } from './result-deletion.js';
+import { resultMessages, type SentMessage, withResultMessage } from './result-messages.js';
 import { inTopic, sendReply } from './send.js';
 import { StatusMessage, sameBytes } from './status-message.js';
 
@@ -150,27 +150,24 @@ export class TelegramJobMessages {
     return placeOf(this.options.deliveries.placeOf(jobId));
   }
 
-  /** The messages a job's ending was shown in, as stored (result-deletion.ts). */
-  endingOf(jobId: string): Ending | undefined {
-    const stored = this.options.deliveries.placeOf(jobId);
-    const place = placeOf(stored);
-    return place && { chatId: place.chatId, messageIds: endingIds(stored) };
+  /** The messages that show a job's result, as stored (result-messages.ts): its Delete removes them. */
+  endingOf(jobId: string): SentMessage[] {
+    return resultMessages(this.options.deliveries.placeOf(jobId));
   }
 
   /**
-   * `messageId` shows (part of) `jobId`'s ending: stored beside its place as soon as it is sent, so a Delete pressed
-   * on any message of the result, even before the rest was sent or after a restart, removes them all. Recording it
-   * never fails the ending: a store that refuses costs the Delete of that message, and a log line.
+   * `message` shows (part of) `jobId`'s result, its ending or a copy sent later: stored beside its place as soon as it
+   * is sent, so a Delete pressed on any message of the result, even before the rest was sent or after a restart,
+   * removes them all. Recording it never fails the sending: a store that refuses costs the Delete of that message,
+   * and a log line.
    */
-  private keepEnding(jobId: string, messageId: number): void {
+  keepResult(jobId: string, message: SentMessage): void {
     const { deliveries, log } = this.options;
     try {
-      const stored = deliveries.placeOf(jobId);
-      const ending = endingIds(stored);
-      if (stored && !ending.includes(messageId))
-        deliveries.remember(jobId, { ...stored, [ENDING]: [...ending, messageId] });
+      const kept = withResultMessage(deliveries.placeOf(jobId), message);
+      if (kept) deliveries.remember(jobId, kept);
     } catch (error) {
-      log.warn({ err: error, jobId }, 'a message of a telegram ending could not be recorded');
+      log.warn({ err: error, jobId }, 'a message of a telegram result could not be recorded');
     }
   }
 
@@ -209,7 +206,7 @@ export class TelegramJobMessages {
    */
   private surface(jobId: string, place: TelegramPlace): StatusSurface {
     const { log, deliveries } = this.options;
-    const keep = (messageId: number) => this.keepEnding(jobId, messageId);
+    const keep = (messageId: number) => this.keepResult(jobId, { chatId: place.chatId, messageId });
     const status = new StatusMessage({
       api: this.api,
       chatId: place.chatId,
@@ -282,17 +279,6 @@ export class TelegramJobMessages {
       }
     );
   }
-}
-
-/**
- * Where the ids of a job's ending messages are stored: beside its place, not in TelegramPlace, which a handover
- * (edits.ts) gives to the job replacing it, and which must not bring the old job's ending along.
- */
-const ENDING = 'ending';
-
-function endingIds(stored: Record<string, unknown> | undefined): number[] {
-  const ids = stored?.[ENDING];
-  return Array.isArray(ids) ? ids.filter((id): id is number => typeof id === 'number') : [];
 }
 
 /** A place read back from storage, field by field (it was written by this adapter, but storage is untyped). */

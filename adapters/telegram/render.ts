@@ -5,7 +5,7 @@
 import { InlineKeyboard } from 'grammy';
 import { type Reply, type ReplyText, shortText } from '../../commands/index.js';
 import { type Locale, t } from '../../src/i18n.js';
-import { replyParts } from '../shared/reply-parts.js';
+import { PIECE_KEY, replyParts } from '../shared/reply-parts.js';
 import { splitRow } from './keyboard-rows.js';
 
 /** Telegram's longest message text, in UTF-16 units after entity parsing. */
@@ -26,6 +26,31 @@ export function textParts(
 ): [Reply, ...Reply[]] {
   const render = (line: ReplyText) => t(locale, line.key, line.params ?? {});
   return replyParts(reply, limit, (line) => render(line).length, { first, render });
+}
+
+/** How much of a first line too long for a caption the caption shows: a glimpse, the line is whole just below. */
+const LEAD_CHARS = 200;
+
+/**
+ * A reply under a photo (a result, a status message showing a preview) as its caption's lines, those that fit in
+ * 1024 characters whole, and the messages answering it (`textParts`). A first line too long for any caption would
+ * leave the caption empty and the line whole in the next message: the caption then shows the line's start, cut at a
+ * word, with an ellipsis, and the line is still whole below (what it delivers goes with it there).
+ */
+export function captionParts(reply: Reply, locale: Locale): [Reply, ...Reply[]] {
+  const [caption, ...rest] = textParts(reply, locale, TEXT_LIMIT, CAPTION_LIMIT);
+  const line = rest[0]?.text[0];
+  if (caption.text.length > 0 || line === undefined) return [caption, ...rest];
+  const lead = leadOf(t(locale, line.key, line.params ?? {}));
+  return [{ ...caption, text: [{ key: PIECE_KEY, params: { text: lead } }] }, ...rest];
+}
+
+/** The start of `text` within LEAD_CHARS with an ellipsis, at the end of a word where one ends past its middle. */
+function leadOf(text: string): string {
+  if (text.length <= LEAD_CHARS) return text;
+  const cut = shortText(text, LEAD_CHARS).slice(0, -1);
+  const space = /\s/.test(text.charAt(cut.length)) ? cut.length : cut.search(/\s\S*$/);
+  return `${(space > LEAD_CHARS / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
 export function replyText(reply: Reply, locale: Locale, limit = TEXT_LIMIT): string {

@@ -118,7 +118,12 @@ export class TelegramReplies {
     const target = { chatId, locale: c.locale, parameters, threadId, sent: delivered };
     this.jobMessages.note(chatId, group);
     if (reply.images && reply.images.length > 0) {
-      await sendImages(this.api, target, reply);
+      // A result sent outside its job's ending (a grid's pick, a fetched file): its Delete removes these too.
+      const results = resultsCarried(reply);
+      const onMessage = (messageId: number) => {
+        for (const id of results) this.jobMessages.keepResult(id, { chatId, messageId });
+      };
+      await sendImages(this.api, results.length > 0 ? { ...target, onMessage } : target, reply);
       return;
     }
     const { prefix, entities } = mentionOf(mention);
@@ -192,4 +197,13 @@ export class TelegramReplies {
       },
     );
   }
+}
+
+/**
+ * The jobs whose result a reply of images shows, outside their endings: a finished job's own reply (a grid's pick is
+ * a result with no status message), and the jobs whose file it carries (Original file, a /queue line's button).
+ */
+function resultsCarried(reply: Reply): string[] {
+  const finished = reply.final === true && !reply.startsJob && reply.jobId !== undefined ? [reply.jobId] : [];
+  return [...new Set([...finished, ...(reply.delivers ?? [])])];
 }

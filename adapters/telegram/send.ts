@@ -11,7 +11,7 @@ import { type PartSent, sendPart } from '../shared/delivered.js';
 import { goesOn } from '../shared/reply-parts.js';
 import { once, type Persist } from './flood-wait.js';
 import { fitsAsPhoto } from './photo-limits.js';
-import { CAPTION_LIMIT, keyboard, replyText, TEXT_LIMIT, textParts } from './render.js';
+import { CAPTION_LIMIT, captionParts, keyboard, replyText, textParts } from './render.js';
 
 /** Where a reply goes: the chat, its language, and the reply parameters (the message it answers). */
 export interface SendTarget {
@@ -64,7 +64,7 @@ export async function sendImages(
   const { chatId, locale, parameters, threadId, sent = NOTHING_TO_REPORT, onMessage } = target;
   const markup = keyboard(reply, locale);
   const { delivers, ...captioned } = reply;
-  const [caption, ...further] = textParts(captioned, locale, TEXT_LIMIT, CAPTION_LIMIT);
+  const [caption, ...further] = captionParts(captioned, locale);
   const text = caption.text.length > 0 ? { caption: replyText(caption, locale, CAPTION_LIMIT) } : {};
   let first: number | undefined;
   for (const [i, image] of (reply.images ?? []).entries()) {

@@ -17,7 +17,7 @@ import { StatusMessageGone } from '../shared/job-status-tracker.js';
 import { once, type Persist, retryAfterOf } from './flood-wait.js';
 import { UPGRADED } from './migrations.js';
 import { fitsAsPhoto } from './photo-limits.js';
-import { CAPTION_LIMIT, keyboard, replyText, TEXT_LIMIT, textParts } from './render.js';
+import { CAPTION_LIMIT, captionParts, keyboard, replyText, TEXT_LIMIT, textParts } from './render.js';
 import { sendFurther } from './send.js';
 
 export interface StatusOptions {
@@ -195,7 +195,7 @@ export class StatusMessage {
 
   /** The ending as the message (text or caption) and the messages after it, split between whole lines. */
   private partsOf(reply: Reply): [Reply, ...Reply[]] {
-    return textParts(reply, this.options.locale, TEXT_LIMIT, this.photo ? CAPTION_LIMIT : TEXT_LIMIT);
+    return this.photo ? captionParts(reply, this.options.locale) : textParts(reply, this.options.locale);
   }
 
   /**

@@ -203,6 +203,34 @@ describe('fake Telegram Bot API driving a real grammY bot', () => {
     expect(plain).not.toHaveProperty('message_thread_id');
   });
 
+  it('deleteMessages skips missing messages; one past 48 hours refuses the batch, and deleteMessage alone', async () => {
+    fake = await startFakeTelegram();
+    const api = new Api(fake.token, { apiRoot: fake.apiRoot });
+    const chatId = fake.world.users.alice.id;
+    const ids = [];
+    for (const text of ['a', 'b', 'c']) ids.push((await api.sendMessage(chatId, text)).message_id);
+    const [a, b, c] = ids as [number, number, number];
+    fake.deleteMessage(chatId, a);
+    expect(await api.deleteMessages(chatId, [a, b])).toBe(true);
+    expect(fake.message(chatId, b)).toBeUndefined();
+    fake.ageMessage(chatId, c);
+    const d = (await api.sendMessage(chatId, 'd')).message_id;
+    await expect(api.deleteMessages(chatId, [c, d])).rejects.toMatchObject({
+      error_code: 400,
+      description: "Bad Request: message can't be deleted",
+    });
+    expect(fake.message(chatId, d)).toBeDefined();
+    await expect(api.deleteMessage(chatId, c)).rejects.toThrow(/can't be deleted for everyone/);
+    await expect(api.deleteMessages(chatId, [])).rejects.toThrow(/not specified/);
+    await expect(
+      api.deleteMessages(
+        chatId,
+        Array.from({ length: 101 }, (_, i) => i + 1),
+      ),
+    ).rejects.toThrow(/too many/);
+    expect(await api.deleteMessage(chatId, d)).toBe(true);
+  });
+
   it('a 429 with retry_after is waited out by auto-retry, not dropped', async () => {
     const { fake, bot } = await startBot(() => {});
     fake.rateLimit('sendMessage', { times: 1, retryAfter: 1 });

@@ -1,6 +1,7 @@
 // Telling the sender of a given-up update (adapters/telegram/given-up.ts): one localized reply to their message, in
 // its topic; one per album; nothing where nobody asked (no chat, no sender, the bot's own membership), where the
-// chat is not served or a job of it answered already; and a failed send is logged, never thrown.
+// chat is not served or a job of it answered already; and a failed send is logged, never thrown. A button press is
+// told with an alert only the presser sees, or, once Telegram takes no answer to it, a reply to the pressed message.
 import { Api } from 'grammy';
 import type { Message, Update, UserFromGetMe } from 'grammy/types';
 import { describe, expect, it } from 'vitest';
@@ -26,18 +27,39 @@ interface Sent {
   message_thread_id?: number;
 }
 
-/** The api double: each sendMessage is recorded; `fail` makes them refused. */
-function apiDouble(fail = false): { api: Api; sent: Sent[] } {
+interface Alert {
+  callback_query_id: string;
+  text: string;
+  show_alert: boolean;
+}
+
+/**
+ * The api double: each sendMessage is recorded, and each alert (answerCallbackQuery); `fail` makes the messages
+ * refused, `queriesTooOld` the alerts, as Telegram refuses an answer to a press long past.
+ */
+function apiDouble(fail = false, queriesTooOld = false): { api: Api; sent: Sent[]; alerts: Alert[] } {
   const sent: Sent[] = [];
+  const alerts: Alert[] = [];
   const api = new Api('1:test');
   api.config.use(async (_prev, method, payload) => {
+    if (method === 'answerCallbackQuery') {
+      if (queriesTooOld)
+        return {
+          ok: false,
+          error_code: 400,
+          description: 'Bad Request: query is too old and response timeout expired or query ID is invalid',
+        };
+      alerts.push(payload as unknown as Alert);
+      // biome-ignore lint/suspicious/noExplicitAny: the transformer's result type is the method's
+      return { ok: true, result: true as any };
+    }
     if (method !== 'sendMessage') throw new Error(`unexpected ${method}`);
     if (fail) return { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' };
     sent.push(payload as unknown as Sent);
     // biome-ignore lint/suspicious/noExplicitAny: the transformer's result type is the method's, any one will do
     return { ok: true, result: { message_id: 99 } as any };
   });
-  return { api, sent };
+  return { api, sent, alerts };
 }
 
 function deps(api: Api, handled: number[] = [], serves = (_: number) => true) {
@@ -102,6 +124,31 @@ describe('tellGivenUp', () => {
     ];
     await tellGivenUp(deps(api, [3], (id) => id !== 8).deps, updates);
     expect(sent.map((s) => s.reply_parameters?.message_id)).toEqual([1, 3]);
+  });
+
+  it('a button press in a group: an alert only the presser sees; once Telegram takes none, a reply', async () => {
+    const group = { id: -100, type: 'group' as const, title: 'G' };
+    const result = message(40, { chat: group, from: { id: 1, is_bot: true, first_name: 'Bot' } });
+    const pressUpdate = (id: number): Update => ({
+      update_id: id,
+      callback_query: { id: `q${id}`, from: alice, chat_instance: 'c', data: 'reroll:x', message: result },
+    });
+    const answerable = apiDouble();
+    await tellGivenUp(deps(answerable.api).deps, [pressUpdate(1)]);
+    expect(answerable.alerts).toEqual([
+      { callback_query_id: 'q1', text: t('de', 'errors.telegram.update_given_up'), show_alert: true },
+    ]);
+    expect(answerable.sent).toEqual([]);
+
+    const tooOld = apiDouble(false, true);
+    await tellGivenUp(deps(tooOld.api).deps, [pressUpdate(2)]);
+    expect(tooOld.sent).toEqual([
+      {
+        chat_id: group.id,
+        text: t('de', 'errors.telegram.update_given_up'),
+        reply_parameters: { message_id: 40, allow_sending_without_reply: true },
+      },
+    ]);
   });
 
   it('a refused send is logged and the others are still told', async () => {

@@ -1,10 +1,11 @@
 // The adapter's side of the inbox (adapters/telegram/inbox.ts) on a real store: an update is kept from its arrival
 // until its handling ends, however it ends; a second delivery leaves the first's row alone while it is handled; an
 // album item ends with its album; after close nothing touches the store; a store that fails does not stop handling. A
-// request set aside for the next start (the bot stopping) keeps its update, counted as never tried.
+// request set aside for the next start (the bot stopping) keeps its update, counted as never tried; an album is set
+// aside whole or not at all; an edit of a message set aside takes its place there.
 import Database from 'better-sqlite3';
 import { Api, Context } from 'grammy';
-import type { Update, UserFromGetMe } from 'grammy/types';
+import type { Message, Update, UserFromGetMe } from 'grammy/types';
 import { describe, expect, it } from 'vitest';
 import { refusedForStopping, TelegramInbox } from '../../../adapters/telegram/inbox.js';
 import { textReply } from '../../../commands/index.js';
@@ -36,6 +37,19 @@ function update(id: number, text = 'hi'): Update {
   };
 }
 const contextOf = (u: Update) => new Context(u, api, me);
+/** Items of one album: photos sharing a media_group_id, as Telegram sends them. */
+function albumItem(id: number): Update {
+  const { message } = update(id);
+  return { update_id: id, message: { ...(message as Message), media_group_id: 'a1' } as Update['message'] };
+}
+/** The author's edit of the message `update(of)` carries, arriving as update `id`. */
+function editOf(of: number, id: number, text: string): Update {
+  const { message } = update(of, text);
+  return {
+    update_id: id,
+    edited_message: { ...(message as Message), edit_date: 1 } as Update['edited_message'],
+  };
+}
 
 /** A logger whose lines' messages land in `lines`. */
 function capture(lines: string[] = []) {
@@ -191,7 +205,7 @@ describe('TelegramInbox.postpone', () => {
 
   it('keeps every item of a postponed album, and nothing it did not keep or once it closed', async () => {
     const { inbox, store, kept } = setUp();
-    const items = [contextOf(update(1)), contextOf(update(2))];
+    const items = [contextOf(albumItem(1)), contextOf(albumItem(2))];
     inbox.received(items.map((c) => c.update));
     for (const ctx of items) await inbox.handle(ctx, async () => inbox.defer(ctx), true);
     expect(inbox.postpone(items[0] as Context)).toBe(true);
@@ -213,6 +227,93 @@ describe('TelegramInbox.postpone', () => {
       [1, 1],
       [2, 1],
       [4, 2],
+    ]);
+  });
+
+  it('an album the store will not set aside whole is not set aside: the refusal stands, no item is kept', async () => {
+    const store = new UpdateInbox(new Database(':memory:'));
+    const { log, lines } = capture();
+    const refusing = {
+      add: store.add.bind(store),
+      remove: store.remove.bind(store),
+      takeLeftovers: store.takeLeftovers.bind(store),
+      postpone: (id: number) => {
+        if (id === 2) throw new Error('SQLITE_FULL');
+        return store.postpone(id);
+      },
+    };
+    const inbox = new TelegramInbox(refusing, log, () => 0);
+    const items = [contextOf(albumItem(1)), contextOf(albumItem(2))];
+    inbox.received(items.map((c) => c.update));
+    for (const ctx of items) await inbox.handle(ctx, async () => inbox.defer(ctx), true);
+    expect(inbox.postpone(items[0] as Context)).toBe(false);
+    inbox.finished(items);
+    expect(store.size).toBe(0);
+    expect(lines).toEqual(['telegram update not kept for the next start']);
+  });
+
+  it('an edit of a message set aside takes its place: the next start gets the message as edited', async () => {
+    const { inbox, store, kept } = setUp();
+    const request = contextOf(update(1, '/imagine a fox'));
+    inbox.received([request.update]);
+    await inbox.handle(request, async () => expect(inbox.postpone(request)).toBe(true), true);
+    let handled = false;
+    const edit = editOf(1, 2, '/imagine a red fox');
+    inbox.received([edit]);
+    await inbox.handle(
+      contextOf(edit),
+      async () => {
+        handled = true;
+      },
+      true,
+    );
+    expect(handled).toBe(false);
+    // Telegram's second delivery of either changes nothing.
+    await inbox.handle(contextOf(edit), async () => {}, false);
+    await inbox.handle(request, async () => {}, false);
+    expect(store.size).toBe(1);
+    const [next] = kept().retry;
+    expect([next?.updateId, next?.attempts]).toEqual([2, 1]);
+    const replayed = JSON.parse(next?.body ?? '{}') as Update;
+    expect(replayed.message).toMatchObject({ message_id: 1, text: '/imagine a red fox' });
+    expect(replayed.edited_message).toBeUndefined();
+  });
+
+  it('an edit of a message not set aside is handled as any edit; one the store refuses leaves the original', async () => {
+    const { inbox, store, kept } = setUp();
+    let handled = 0;
+    const edit = editOf(1, 2, 'changed');
+    await inbox.handle(
+      contextOf(edit),
+      async () => {
+        handled += 1;
+      },
+      true,
+    );
+    expect([handled, store.size]).toEqual([1, 0]);
+
+    const failing = new TelegramInbox(
+      {
+        add: store.add.bind(store),
+        remove: store.remove.bind(store),
+        takeLeftovers: store.takeLeftovers.bind(store),
+        postpone: (id: number) => id === 3 && store.postpone(id),
+      },
+      capture().log,
+      () => 0,
+    );
+    const request = contextOf(update(3, '/imagine a fox'));
+    await failing.handle(request, async () => expect(failing.postpone(request)).toBe(true), true);
+    await failing.handle(
+      contextOf(editOf(3, 4, '/imagine a red fox')),
+      async () => {
+        handled += 1;
+      },
+      true,
+    );
+    expect(handled).toBe(2);
+    expect(kept().retry.map((e) => [e.updateId, JSON.parse(e.body).message?.text])).toEqual([
+      [3, '/imagine a fox'],
     ]);
   });
 

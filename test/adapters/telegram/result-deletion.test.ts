@@ -1,7 +1,9 @@
 // An image result whose lines do not fit a photo's caption (1024) goes on in messages answering the photo. Delete on
 // the photo removes them too: the job's messages record every message its ending was sent as (job-messages.ts), and
-// the press deletes them all (result-deletion.ts), in the chat it was pressed in only. The real grammY client and
-// TelegramJobMessages against the fake Bot API; the commands' answer to the press is a double.
+// the press deletes them all in one deleteMessages (result-deletion.ts), in the chat it was pressed in only; one past
+// 48 hours does not keep the others. A result sent outside its ending is recorded as well (replies.ts): a grid's pick
+// and a fetched file. The real grammY client, TelegramJobMessages and TelegramReplies against the fake Bot API; the
+// commands' answer to the press is a double.
 import Database from 'better-sqlite3';
 import { Api, Context } from 'grammy';
 import type { Message, UserFromGetMe } from 'grammy/types';
@@ -9,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PIECE_KEY } from '../../../adapters/shared/reply-parts.js';
 import { onButton, type PressDeps } from '../../../adapters/telegram/button-presses.js';
 import { TelegramJobMessages } from '../../../adapters/telegram/job-messages.js';
+import { TelegramReplies } from '../../../adapters/telegram/replies.js';
 import type { CommandContext, Reply } from '../../../commands/index.js';
 import { DeliveryLog, type Job } from '../../../src/jobs/index.js';
 import { createLogger } from '../../../src/log.js';
@@ -36,6 +39,14 @@ afterAll(async () => {
   await jobMessages?.stop();
   await fake?.stop();
 });
+
+/** The context of Alice's press in her private chat, as the replies to it see it. */
+const alicePressing = (ctx: Context) =>
+  ({
+    locale: 'en',
+    user: { platform: 'telegram', userId: String(ctx.from?.id) },
+    settings: {},
+  }) as CommandContext;
 
 /** The commands as a press on Delete sees them: the press is the owner's, so the source goes. */
 function pressDepsDouble(jobId: string): PressDeps {
@@ -107,10 +118,19 @@ describe('Telegram: Delete on an image result', { timeout: 30_000 }, () => {
     await onButton(pressDepsDouble(jobId), press(photo as Message, `delete:${jobId}`));
     expect(left(chatId, idsOf(sent))).toEqual([]);
     expect(fake.message(chatId, request.message_id)).toBeDefined();
-    // Each message was asked for once; the status message, deleted as the result came, not again.
-    const deletes = fake.callsTo('deleteMessage').map((c) => c.params.message_id);
-    expect(deletes.filter((id) => id === status.message_id)).toHaveLength(1);
-    expect(deletes.filter((id) => sent.some((m) => m.message_id === id))).toHaveLength(3);
+    // All three in one call; the status message, deleted as the result came, not again.
+    const deletes = fake.calls.filter((c) => c.method.startsWith('deleteMessage')).slice(-1);
+    expect(deletes.map((c) => [c.method, c.params.message_ids])).toEqual([['deleteMessages', idsOf(sent)]]);
+    expect(fake.callsTo('deleteMessage').map((c) => c.params.message_id)).toContain(status.message_id);
+  });
+
+  it('a message past 48 hours refuses the one call: each is then tried alone, and the others go', async () => {
+    const { jobId, chatId, sent } = await endedJob(longImageResult);
+    const [photo, old, young] = sent as [Message, Message, Message];
+    fake.ageMessage(chatId, old.message_id);
+    await onButton(pressDepsDouble(jobId), press(photo, `delete:${jobId}`));
+    expect(left(chatId, idsOf(sent))).toEqual([old.message_id]);
+    expect(fake.message(chatId, young.message_id)).toBeUndefined();
   });
 
   it('pressed in another chat, only the pressed message goes', async () => {
@@ -120,5 +140,51 @@ describe('Telegram: Delete on an image result', { timeout: 30_000 }, () => {
     await onButton(pressDepsDouble(jobId), press(copy, `delete:${jobId}`));
     expect(fake.message(elsewhere.chat.id, copy.message_id)).toBeUndefined();
     expect(left(chatId, idsOf(sent))).toHaveLength(3);
+  });
+});
+
+describe('Telegram: Delete on a result sent outside its ending', { timeout: 30_000 }, () => {
+  const replies = () =>
+    new TelegramReplies(api, jobMessages, { withdraw: () => undefined, delivered: () => undefined });
+  /** Messages the replies sent from `from` on. */
+  const sentSince = (from: number) =>
+    fake.calls
+      .slice(from)
+      .filter((c) => c.method.startsWith('send') && c.status === 200)
+      .map((c) => c.result as Message);
+
+  it("a grid's pick: Delete removes its photo and the messages its caption went on in", async () => {
+    // The grid's message: only where the number was pressed matters here.
+    const grid = await api.sendMessage(fake.injectText('/imagine a fox --n 2').chat.id, 'the grid');
+    jobCount += 1;
+    const pickId = `00000000-0000-4000-8000-${String(jobCount).padStart(12, '0')}`;
+    const from = fake.calls.length;
+    const taken = press(grid, `pick_1:${pickId}`);
+    await replies().send(taken, alicePressing(taken), await longImageResult(pickId));
+    const sent = sentSince(from);
+    expect(sent.length).toBe(3);
+
+    await onButton(pressDepsDouble(pickId), press(sent[0] as Message, `delete:${pickId}`));
+    expect(left(grid.chat.id, idsOf(sent))).toEqual([]);
+    expect(fake.message(grid.chat.id, grid.message_id)).toBeDefined();
+  });
+
+  it("a result's file fetched later (Original file, /queue): Delete on the result removes it too", async () => {
+    const { jobId, chatId, sent } = await endedJob(longImageResult);
+    const [photo] = sent as [Message];
+    const from = fake.calls.length;
+    const fetching = press(photo, `original:${jobId}`);
+    const file = { data: await solidPng('#3a6'), filename: 'dimoo.png', mime: 'image/png' as const };
+    await replies().send(fetching, alicePressing(fetching), {
+      text: [],
+      asFiles: true,
+      images: [file],
+      delivers: [jobId],
+    });
+    const [document] = sentSince(from);
+    expect(document?.document).toBeDefined();
+
+    await onButton(pressDepsDouble(jobId), press(photo, `delete:${jobId}`));
+    expect(left(chatId, [...idsOf(sent), document?.message_id as number])).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@
 // handles it as if just sent, and its sender hears that it will be (adapters/telegram/inbox.ts `postpone`). What the
 // bot can answer while stopping (/help) is answered, once. In both modes: long polling, and a webhook, which Telegram
 // can no longer reach once the adapter stopped (its posts wait at Telegram for the next start). A button press keeps
-// the refusal: its answer would reach nobody after the restart, and a second press would make a second job.
+// the refusal: its answer would reach nobody after the restart, and a second press would make a second job. An edit
+// of a request set aside, made while the bot still stops, is what the next start runs.
 import type { Message } from 'grammy/types';
 import { describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
@@ -36,6 +37,27 @@ describe('Telegram requests while the bot stops', { timeout: 90_000 }, () => {
     await world.jobRan(services, request);
     expect(fake.callsTo(answers(request))).toHaveLength(2);
     expect(fake.callsTo(answers(help))).toHaveLength(1);
+    await expect.poll(() => world.keptUpdates(), { timeout: 5000, interval: 20 }).toEqual([]);
+  });
+
+  it('an edit of a request set aside during the drain: the next start runs the request as edited, once', async () => {
+    const { fake } = world;
+    const here = await world.startHere();
+    await here.services.jobs.queue.stop({ waitMs: 2000 });
+    const request = fake.injectText('/imagine a lighthouse');
+    await fake.waitForCall(answers(request), 15_000);
+    await expect.poll(() => world.keptUpdates().length, { timeout: 5000, interval: 20 }).toBe(1);
+    fake.injectEdit(request, '/imagine a lighthouse at night');
+    const edit = fake.lastUpdateId;
+    await expect.poll(() => world.keptUpdates(), { timeout: 5000, interval: 20 }).toEqual([edit]);
+    await world.stopHere();
+
+    const { services } = await world.startHere();
+    const jobId = await world.jobRan(services, request);
+    expect(services.jobs.store.get(jobId)?.request).toMatchObject({ prompt: 'a lighthouse at night' });
+    // The postponement, then the job's status message: the edit itself said nothing.
+    expect(texts(fake.callsTo(answers(request)))[0]).toBe(postponedText());
+    expect(fake.callsTo(answers(request))).toHaveLength(2);
     await expect.poll(() => world.keptUpdates(), { timeout: 5000, interval: 20 }).toEqual([]);
   });
 

@@ -235,6 +235,14 @@ export class FakeTelegram {
   }
 
   /**
+   * The message is now older than 48 hours, past which Telegram lets a bot delete it no more: deleteMessage answers
+   * 400 "message can't be deleted for everyone", and a deleteMessages naming it deletes none of its messages.
+   */
+  ageMessage(chatId: number, messageId: number): void {
+    this.state.undeletable.add(`${chatId}:${messageId}`);
+  }
+
+  /**
    * The next `times` edits of bot messages (text, caption, media, markup) are refused as Telegram refuses an edit
    * of a message that is gone.
    */

@@ -13,6 +13,8 @@ export class TelegramState {
   /** `${scopeType}:${languageCode}` (`chat@<id>:…` for a chat's scope) → the menu registered with setMyCommands. */
   readonly commands = new Map<string, BotCommand[]>();
   readonly openCallbackQueries = new Set<string>();
+  /** `${chatId}:${messageId}` of messages past the 48 hours in which the bot may delete them (`ageMessage`). */
+  readonly undeletable = new Set<string>();
   /** Groups upgraded to supergroups: the old chat id → the new one. */
   readonly migrated = new Map<number, number>();
   /** Chats the bot was removed from (or blocked in): chat id → Telegram's 403 description. */
