@@ -104,6 +104,16 @@ describe('Dockerfile', () => {
     .filter((line) => /^[A-Z]+\s/.test(line));
   const of = (name: string) => instructions.filter((line) => line.startsWith(`${name} `));
 
+  it('ORT_CUDA=1 installs the CUDA provider as README says, from the npm registry, after the CLI is in the image', () => {
+    const runs = of('RUN');
+    const setup = runs.findIndex((line) => /ORT_CUDA.*dimoo\.js gpu-setup/.test(line));
+    expect(setup).toBeGreaterThanOrEqual(0);
+    // The NuGet download was untested and unreachable offline; gpu-setup is the measured path.
+    expect(runs.join('\n')).not.toContain('onnxruntime-node/script/install.js');
+    const copyAll = instructions.findIndex((line) => /^COPY \. \./.test(line));
+    expect(instructions.indexOf(runs[setup] as string)).toBeGreaterThan(copyAll);
+  });
+
   it('runs as a user other than root', () => {
     const user = of('USER').at(-1)?.split(/\s+/)[1];
     expect(user).toBeDefined();
