@@ -15,6 +15,7 @@ import { acknowledge } from './acknowledgement.js';
 import { followUpOnce } from './follow-up-once.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, partsOf, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
+import { keepShown } from './shown-messages.js';
 import { withdrawUnsent } from './unsent.js';
 
 /**
@@ -57,19 +58,21 @@ export async function answer(
   if (early === undefined) {
     await acknowledge(i, 'deferred', () => i.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {}));
     const reply = await pending;
-    if (reply.deleteSource) return deleteSource(rt, i, true, reply.jobId);
+    if (reply.deleteSource) return deleteSource(rt, i, ctx, true, reply.jobId);
     const parts = fitReply(reply, uploadLimit).then((fitted) => partsOf(fitted, ctx.locale));
     const sent = parts.then(([first]) =>
       sendPart(first, delivered, () => i.editReply(toDiscordMessage(first, ctx.locale))),
     );
     rt.jobMessages.openFromInteraction(i, ctx, reply, privately, sent);
-    await sent.catch((error: unknown) => withdraw(rt, ctx, reply, error));
+    const message = await sent.catch((error: unknown) => withdraw(rt, ctx, reply, error));
+    const [first] = await parts;
+    keepShown(rt, first, 0, message, privately);
     await continued(rt, i, ctx, await parts, privately);
     await followUps(rt, i, ctx, reply, privately);
     return;
   }
   const reply = early;
-  if (reply.deleteSource) return deleteSource(rt, i, false, reply.jobId);
+  if (reply.deleteSource) return deleteSource(rt, i, ctx, false, reply.jobId);
   const ephemeral = privately || reply.ephemeral === true;
   const parts = fitReply(reply, uploadLimit).then((fitted) => partsOf(fitted, ctx.locale));
   const sent = parts
@@ -83,7 +86,9 @@ export async function answer(
     )
     .then((response) => (response ? (response.resource?.message ?? undefined) : sentAnyway(i)));
   rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, sent);
-  await sent.catch((error: unknown) => withdraw(rt, ctx, reply, error));
+  const message = await sent.catch((error: unknown) => withdraw(rt, ctx, reply, error));
+  const [first] = await parts;
+  keepShown(rt, first, 0, message, ephemeral);
   await continued(rt, i, ctx, await parts, ephemeral);
   await followUps(rt, i, ctx, reply, privately);
 }
@@ -100,10 +105,15 @@ async function continued(
   ephemeral: boolean,
 ): Promise<void> {
   const delivered = partSent(rt.commands, ctx);
-  for (const part of parts.slice(1)) {
+  for (const [index, part] of parts.entries()) {
+    if (index === 0) continue;
     const follow = () => i.followUp(interactionMessage(part, ctx.locale, ephemeral));
     const sent = await sendPart(part, delivered, follow).then(
-      () => true,
+      (message) => {
+        // Part of the reply's result (the rest of a job's long first reply): its Delete removes this one too.
+        keepShown(rt, parts[0] as Reply, index, message, ephemeral);
+        return true;
+      },
       (error: unknown) => {
         rt.log.warn({ err: error }, 'the rest of a long discord answer could not be sent');
         return false;
@@ -154,7 +164,10 @@ export async function answerAfterUpdate(
   );
   rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, sent, true);
   const ok = await sent.then(
-    () => true,
+    async (message) => {
+      keepShown(rt, (await parts)[0], 0, message, ephemeral);
+      return true;
+    },
     (error: unknown) => {
       rt.log.warn({ err: error, jobId: reply.jobId }, 'a discord answer after a pick could not be sent');
       withdrawUnsent(rt, ctx, reply);
@@ -192,8 +205,10 @@ async function followUps(
       ),
     );
     rt.jobMessages.openFromInteraction(i, ctx, more, ephemeral, sent, true);
-    await sent.catch((error: unknown) =>
-      rt.log.warn({ err: error, jobId: more.jobId }, 'a discord follow-up message could not be sent'),
+    await sent.then(
+      (message) => keepShown(rt, more, 0, message, ephemeral),
+      (error: unknown) =>
+        rt.log.warn({ err: error, jobId: more.jobId }, 'a discord follow-up message could not be sent'),
     );
   }
 }
@@ -217,19 +232,55 @@ function interactionMessage(fitted: Reply, locale: Locale, ephemeral: boolean) {
 
 /**
  * The Delete button on a public message (ephemeral ones: `deleteEphemeral`): the message it was on goes, and the rest
- * of the job's result (its status message, the messages its ending was posted as), and the press needs no answer of
- * its own.
+ * of the job's result (its status message, every other message it was shown in), and the press needs no answer of
+ * its own. It is acknowledged first: the other messages may wait out a rate limit past the 3 s Discord gives it.
  */
 export async function deleteSource(
   rt: DiscordRuntime,
   i: RepliableInteraction,
+  ctx: CommandContext,
   deferred: boolean,
   jobId?: string,
 ): Promise<void> {
-  if (i.isMessageComponent()) await i.message.delete().catch(() => undefined);
-  if (jobId) await rt.jobMessages.deleteResultOf(jobId, i.isMessageComponent() ? i.message.id : undefined);
+  const pressed = i.isMessageComponent() ? i : undefined;
+  if (pressed && !deferred)
+    await acknowledge(pressed, 'deferred', () => pressed.deferUpdate()).catch((error: unknown) =>
+      rt.log.debug({ err: error }, 'discord: a Delete press could not be acknowledged'),
+    );
+  if (pressed) await deletePressed(rt, pressed, ctx, !deferred);
+  if (jobId) await rt.jobMessages.deleteResultOf(jobId, pressed?.message.id);
   if (deferred) await i.deleteReply().catch(() => undefined);
-  else if (i.isMessageComponent()) await i.deferUpdate().catch(() => undefined);
+}
+
+/**
+ * The message a Delete was pressed on, through the channel; refused there (the bot lost the channel, an app
+ * installed by the user), through the press itself once acknowledged as an update (its `@original` is that message).
+ * Already gone is what Delete wanted; still there, the presser is told privately.
+ */
+async function deletePressed(
+  rt: DiscordRuntime,
+  i: MessageComponentInteraction,
+  ctx: CommandContext,
+  asUpdate: boolean,
+): Promise<void> {
+  const refused = await failureOf(i.message.delete());
+  if (refused === undefined || alreadyGone(refused)) return;
+  const left = asUpdate && i.deferred ? await failureOf(i.deleteReply()) : refused;
+  if (left === undefined || alreadyGone(left)) return;
+  await privateFollowUp(rt, i, ctx, rt.errorReply(left));
+}
+
+/** What `done` failed with, or undefined once it succeeded. */
+function failureOf(done: Promise<unknown>): Promise<unknown> {
+  return done.then(
+    () => undefined,
+    (error: unknown) => error ?? new Error('failed without a reason'),
+  );
+}
+
+/** Unknown Message: deleted already (by a moderator, or a second press), which is what Delete wanted. */
+function alreadyGone(error: unknown): boolean {
+  return error instanceof DiscordAPIError && error.code === 10008;
 }
 
 /**
@@ -250,17 +301,14 @@ export async function deleteEphemeral(
     await privateFollowUp(rt, i, ctx, reply);
     return;
   }
-  try {
-    await i.deleteReply();
-  } catch (error) {
-    // Not edited into the message the press was on (that would replace the result with an error): the presser is
-    // told privately, and a message already gone (10008) needs no word at all.
-    if (error instanceof DiscordAPIError && error.code === 10008) return;
-    rt.log.warn({ err: error }, 'discord: a private result could not be deleted');
-    await privateFollowUp(rt, i, ctx, rt.errorReply(error));
-    return;
-  }
+  const refused = await failureOf(i.deleteReply());
+  // One message that cannot go keeps none of the others back.
   if (reply.jobId) await rt.jobMessages.deleteResultOf(reply.jobId, i.message.id);
+  // Not edited into the message the press was on (that would replace the result with an error): the presser is
+  // told privately, and a message already gone (10008) needs no word at all.
+  if (refused === undefined || alreadyGone(refused)) return;
+  rt.log.warn({ err: refused }, 'discord: a private result could not be deleted');
+  await privateFollowUp(rt, i, ctx, rt.errorReply(refused));
 }
 
 /** A private word after a Delete press; one Discord refuses is logged, never edited over the result. */

@@ -9,6 +9,7 @@ import type { Logger } from '../../src/log.js';
 import type { Delivery } from '../shared/job-status.js';
 import { JobStatusTracker, reporting } from '../shared/job-status-tracker.js';
 import { DEFAULT_UPLOAD_LIMIT, signature } from './render.js';
+import { deleteShown, recordShown, shownMessagesOf } from './result-messages.js';
 import { type DiscordPlace, DiscordStatus, placeOf } from './status.js';
 
 export interface JobMessagesOptions {
@@ -167,55 +168,43 @@ export class DiscordJobMessages {
 
   /**
    * `message` carries (part of) `jobId`'s ending: stored beside its place, so a Delete pressed on the status message
-   * removes it too, after a restart as well. Recording it never fails the ending: a store that refuses costs that
-   * message's Delete, and a log line.
+   * removes it too, after a restart as well (result-messages.ts).
    */
   private keepEnding(jobId: string, place: DiscordPlace, message: Message): void {
-    const { deliveries, log } = this.options;
-    try {
-      const stored = deliveries.placeOf(jobId) ?? { ...place };
-      const ending = [...endingOf(stored), { channelId: message.channelId, messageId: message.id }];
-      deliveries.remember(jobId, { ...stored, [ENDING]: ending });
-    } catch (error) {
-      log.warn({ err: error, jobId }, 'a message of a discord ending could not be recorded');
-    }
+    recordShown(this.options, jobId, message, place);
+  }
+
+  /**
+   * `message` shows (part of) `jobId`'s result outside its status message and ending: the rest of its first reply
+   * too long for one message, a grid image taken on its own, its file fetched from /queue. Delete removes it too.
+   */
+  keepShown(jobId: string, message: Pick<Message, 'channelId' | 'id'>): void {
+    recordShown(this.options, jobId, message);
   }
 
   /**
    * The Delete button pressed on one message of a job: the rest of its result goes too. Its status message, unless
-   * private (only its interaction deletes an ephemeral message), and every message its ending was posted as (the
-   * result below the status message, a result sent to DMs); the bot may delete its own messages at any age. Best
-   * effort: a message already gone is fine.
+   * private (only its interaction deletes an ephemeral message), and every other message it was shown in
+   * (result-messages.ts). Best effort, each on its own: never throws.
    */
   async deleteResultOf(jobId: string, pressedMessageId: string | undefined): Promise<void> {
-    const stored = this.options.deliveries.placeOf(jobId);
+    let stored: Record<string, unknown> | undefined;
+    try {
+      stored = this.options.deliveries.placeOf(jobId);
+    } catch (error) {
+      this.options.log.warn(
+        { err: error, jobId },
+        'discord: the messages of a deleted result could not be read',
+      );
+      return;
+    }
     const place = placeOf(stored);
-    const messages = endingOf(stored);
+    const messages = shownMessagesOf(stored);
     if (place?.messageId && !place.private && place.channelId)
       messages.unshift({ channelId: place.channelId, messageId: place.messageId });
-    for (const { channelId, messageId } of messages) {
-      if (messageId === pressedMessageId) continue;
-      const channel = await this.client.channels.fetch(channelId).catch(() => null);
-      if (channel?.isTextBased()) await channel.messages.delete(messageId).catch(() => undefined);
-    }
+    const others = messages.filter((m) => m.messageId !== pressedMessageId);
+    await deleteShown({ client: this.client, log: this.options.log }, jobId, others);
   }
-}
-
-/** Where the messages a job's ending was posted as are stored, beside its place. */
-const ENDING = 'ending';
-
-interface PostedMessage {
-  channelId: string;
-  messageId: string;
-}
-
-function endingOf(stored: Record<string, unknown> | undefined): PostedMessage[] {
-  const list = stored?.[ENDING];
-  if (!Array.isArray(list)) return [];
-  return list.flatMap((entry: unknown) => {
-    const { channelId, messageId } = (entry ?? {}) as Partial<Record<keyof PostedMessage, unknown>>;
-    return typeof channelId === 'string' && typeof messageId === 'string' ? [{ channelId, messageId }] : [];
-  });
 }
 
 function localeOf(value: unknown): Locale {

@@ -15,6 +15,7 @@ import { imagesOf, pickerMessage } from './picker.js';
 import { postOnce } from './post-once.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, NO_MENTIONS, partsOf, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
+import { keepShown } from './shown-messages.js';
 import { channelRefused, type DiscordPlace } from './status.js';
 import { withdrawUnsent } from './unsent.js';
 
@@ -197,12 +198,15 @@ async function post(rt: DiscordRuntime, message: Message, ctx: CommandContext, o
     };
     rt.jobMessages.open(one.jobId, one, place, sent);
   }
-  await sent;
+  keepShown(rt, first, 0, await sent, false);
   // The reply itself was sent: a refused rest is logged, not taken for a refusal of the reply.
-  for (const part of rest) {
+  for (const [index, part] of rest.entries()) {
     const payload = toDiscordMessage(part, ctx.locale) as MessageReplyOptions;
     const failed = await sendPart(part, delivered, () => replyTo(message, payload)).then(
-      () => false,
+      (posted) => {
+        keepShown(rt, first, index + 1, posted, false);
+        return false;
+      },
       (error: unknown) => {
         rt.log.warn({ err: error }, 'the rest of a long discord reply could not be sent');
         return true;

@@ -257,6 +257,8 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
           ? await commands.answerAsk(ctx, asked, button.jobId, answer)
           : await commands.pressButton(ctx, id);
       respond(res, ctx, reply);
+      // The user's other open pages show the result too: a Delete takes it off them as well.
+      if (reply.deleteSource && reply.jobId) send(user, { text: [], deleteSource: true, jobId: reply.jobId });
       return;
     }
     json(res, 404, { error: t(locale, 'web.not_found') });

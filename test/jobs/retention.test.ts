@@ -304,7 +304,9 @@ describe('RESULT_RETENTION_DAYS', () => {
       engine: new TimedEngineDouble(),
     });
     // The row is marked before the folder goes (a follow-up meanwhile is told "deleted", not half a folder).
-    await until(() => jobs.store.get(old.id)?.filesRemoved !== undefined && !existsSync(join(dir, 'jobs', old.id)));
+    await until(
+      () => jobs.store.get(old.id)?.filesRemoved !== undefined && !existsSync(join(dir, 'jobs', old.id)),
+    );
     await jobs.close({ waitMs: 100 });
   });
 });

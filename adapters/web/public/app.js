@@ -17,7 +17,7 @@ import { arrived, toBottom } from './scroll.js';
 import { announce, announceText, showBanner } from './status.js';
 import { currentStrings, loadStrings, otherLanguage, tr } from './strings.js';
 import { dropTokenFromAddress } from './token-address.js';
-import { hideWithUndo } from './undo.js';
+import { hideWithUndo, removeMessage } from './undo.js';
 import { noteFinished } from './unread.js';
 import { resultImage } from './viewer.js';
 
@@ -246,7 +246,12 @@ function show(msg, live = false, pressed = undefined) {
   // Every reply and update, kept for the browser test and for debugging from the console.
   window.dimooEvents.push(msg);
   followLanguage(msg);
-  if (msg.deleteSource) return;
+  if (msg.deleteSource) {
+    // A result deleted (here, or in another tab of the user's): gone from this page too, with the line that asked.
+    if (messages.has(msg.jobId)) removeMessage(messages.get(msg.jobId));
+    messages.delete(msg.jobId);
+    return;
+  }
   // A job that finished or failed; one the user cancelled needs no reminder.
   if (msg.outcome === 'done' || msg.outcome === 'failed') noteFinished();
   const known = msg.jobId && messages.get(msg.jobId);

@@ -47,3 +47,13 @@ export function hideWithUndo(li, words, commit) {
     li.focus();
   });
 }
+
+/**
+ * A bot's message deleted for good (Delete pressed in another tab, or here once its undo time was over): it goes, with
+ * the user's line above it.
+ */
+export function removeMessage(li) {
+  const user = li.previousElementSibling?.classList.contains('job-user') ? li.previousElementSibling : null;
+  li.remove();
+  user?.remove();
+}

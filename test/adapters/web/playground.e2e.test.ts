@@ -19,6 +19,7 @@ import {
   drawOnMask,
   haveBrowser,
   lastBotFinal,
+  openAsSameUser,
   openBrowserPage,
   type PageScope,
   send,
@@ -193,6 +194,37 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     await alone.locator('img').waitFor({ timeout: 30_000 });
     expect(await alone.locator('.buttons button', { hasText: 'Zoom out' }).count()).toBe(2);
     await page.screenshot({ path: join(artifacts, 'playground-grid.png') });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('Delete on an image taken from a grid removes it alone, in every tab of the user; the grid stays', async () => {
+    const finals = page.locator('#log li.bot[data-state=final]');
+    const alone = finals.last();
+    const grid = finals.nth((await finals.count()) - 2);
+    const [picked, gridJob] = [await alone.getAttribute('data-job'), await grid.getAttribute('data-job')];
+    expect(picked).toBeTruthy();
+    expect(picked).not.toBe(gridJob);
+    // Another tab of the same user shows both, from the history.
+    const other = await openAsSameUser(browser, page, server.url);
+    const shownIn = (tab: Page, jobId: string | null) =>
+      tab.locator(`#log li.bot[data-job="${jobId}"]`).count();
+    expect(await shownIn(other, picked)).toBe(1);
+    await alone.locator('button[data-action^="delete:"]').click();
+    // Once its undo time is over it goes from both tabs; the grid, a result of its own, stays in both.
+    for (const tab of [page, other])
+      await tab.waitForFunction(
+        (jobId) =>
+          !(globalThis as unknown as PageScope).document.querySelector(`li.bot[data-job="${jobId}"]`),
+        picked,
+        { timeout: 20_000 },
+      );
+    for (const tab of [page, other]) expect(await shownIn(tab, gridJob)).toBe(1);
+    const history = (await page.evaluate(
+      "fetch('/api/history').then((r) => r.json()).then((h) => h.entries.map((e) => e.jobId))",
+    )) as string[];
+    expect(history).toContain(gridJob);
+    expect(history).not.toContain(picked);
+    await other.close();
     expect(pageErrors).toEqual([]);
   });
 

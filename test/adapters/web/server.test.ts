@@ -2,6 +2,7 @@
 // loopback, the security headers on every answer, and upload limits answered with the localized refusal; a /queue
 // answer counts as delivered once written.
 // Real commands and queue; the engine is the timed test double (these requests never reach a run).
+import { request } from 'node:http';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../commands/index.js';
@@ -407,5 +408,48 @@ describe('playground server', () => {
     const { images } = JSON.parse(answer.body) as { images: Array<{ filename: string }> };
     expect(images.map((image) => image.filename)).toEqual([`dimoo-${lost.id.slice(0, 8)}.png`]);
     expect(store.deliveries.undeliveredOf(owner)).toEqual([]);
+  });
+
+  it("a Delete takes the result off the user's other open pages too (their event stream says so)", async () => {
+    const { port } = await start('127.0.0.1');
+    const userId = '0b5e7a1c-0000-4000-8000-0000000de1e7';
+    const cookie = `dimoo_uid=${userId}`;
+    await send(port, '/api/messages', {
+      method: 'POST',
+      headers: { ...multipart('').headers, cookie },
+      body: multipart('/imagine a fox shown in two tabs').body,
+    });
+    const { store } = playground.jobs;
+    const [queued] = store.byStatus('queued').filter((job) => job.owner.userId === userId);
+    const shown: Job = { ...(queued as Job), id: store.newId(), seq: store.nextSeq(), status: 'done' };
+    store.insert(shown);
+    // Another tab of the same user, listening.
+    const events: unknown[] = [];
+    const stream = request({ host: '127.0.0.1', port, path: '/api/events', headers: { cookie } });
+    const opened = new Promise<void>((resolve) =>
+      stream.on('response', (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (text: string) => {
+          for (const [, data] of text.matchAll(/^data: (.*)$/gm)) events.push(JSON.parse(data as string));
+        });
+        resolve();
+      }),
+    );
+    stream.on('error', () => undefined);
+    stream.end();
+    await opened;
+    try {
+      const answer = await send(port, '/api/actions', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie },
+        body: Buffer.from(JSON.stringify({ id: `delete:${shown.id}` })),
+      });
+      expect(JSON.parse(answer.body)).toMatchObject({ deleteSource: true, jobId: shown.id });
+      await expect
+        .poll(() => events)
+        .toContainEqual(expect.objectContaining({ deleteSource: true, jobId: shown.id }));
+    } finally {
+      stream.destroy();
+    }
   });
 });
