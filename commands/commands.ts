@@ -1,7 +1,8 @@
 // The platform-neutral entry adapters call. The composition root builds one `Commands` for every adapter; each
 // makes a `CommandContext` per incoming event with `context()`, runs commands by name with `run` (validated once
 // against the command's spec), and subscribes to its platform's rendered job updates. Every call passes one error
-// boundary (guard.ts), so an adapter never sees a thrown error from a command.
+// boundary (guard.ts), so an adapter never sees a thrown error from a command. What a user typed enters well-formed
+// (`wellFormed`): half a surrogate pair from a web client's JSON never reaches the store or a reply.
 import { type Platform, type Scope, StoredFileLost } from '../src/jobs/index.js';
 import { BlockGate } from './blocked.js';
 import { pressButton } from './buttons.js';
@@ -12,6 +13,7 @@ import { customZoom, editResult } from './follow-ups.js';
 import { guard } from './guard.js';
 import { type HistoryPage, history, jobFile } from './history.js';
 import { type JobUpdateListener, JobUpdates } from './job-updates.js';
+import { wellFormed } from './quoted-text.js';
 import { COMMAND_REGISTRY, type CommandRegistry } from './registry.js';
 import type { AskKind, Reply, ReplyText } from './reply.js';
 import { imagineLatestAgain, isRerunLine, remixResult, replyToResult } from './rerun.js';
@@ -125,11 +127,14 @@ export class Commands {
 
   /** The answer to an Edit button's question: an edit of that job's result. */
   editResult(ctx: CommandContext, jobId: string, instruction: string): Promise<Reply> {
-    return this.guarded(ctx, () => editResult(this.deps, ctx, { jobId, instruction }));
+    return this.guarded(ctx, () =>
+      editResult(this.deps, ctx, { jobId, instruction: wellFormed(instruction) }),
+    );
   }
 
   /** The answer to a `Reply.ask`: an edit of the job's result, or (Remix) its changed /imagine line. */
-  answerAsk(ctx: CommandContext, kind: AskKind, jobId: string, answer: string): Promise<Reply> {
+  answerAsk(ctx: CommandContext, kind: AskKind, jobId: string, typed: string): Promise<Reply> {
+    const answer = wellFormed(typed);
     return this.guarded(ctx, () => {
       if (kind === 'imagine_line') return remixResult(this.deps, ctx, { jobId, line: answer });
       if (kind === 'zoom_line') return customZoom(this.deps, ctx, { jobId, line: answer });
@@ -144,7 +149,7 @@ export class Commands {
    * the copy the platform shows.
    */
   replyToResult(ctx: CommandContext, jobId: string, text: string): Promise<Reply> {
-    return this.guarded(ctx, () => replyToResult(this.deps, ctx, { jobId, text }));
+    return this.guarded(ctx, () => replyToResult(this.deps, ctx, { jobId, text: wellFormed(text) }));
   }
 
   /**
@@ -153,7 +158,7 @@ export class Commands {
    * else edits it.
    */
   replyToImage(ctx: CommandContext, input: ImageLine): Promise<Reply> {
-    return this.guarded(ctx, () => replyToImage(this.deps, ctx, input));
+    return this.guarded(ctx, () => replyToImage(this.deps, ctx, { ...input, text: wellFormed(input.text) }));
   }
 
   /**
@@ -184,7 +189,7 @@ export class Commands {
       const refusal = this.gate.refusal(ctx);
       if (refusal) return refusal.silent ? undefined : refusal;
     }
-    const input = { text, images, botUsername, offered };
+    const input = { text: wellFormed(text), images, botUsername, offered };
     const reply = await guard(this.deps, ctx, () => runText(this.deps, ctx, input));
     return reply ? withUndeliveredNotice(this.deps, ctx, reply) : reply;
   }
@@ -203,9 +208,10 @@ export class Commands {
    * (an edit, describe or retouch of the attached image, an imagine without one; without one, `..` makes the
    * user's latest /imagine again with its changes). Undefined for an unknown `/command`.
    */
-  runChatLine(ctx: CommandContext, text: string, images: TextImages = {}): Promise<Reply | undefined> {
+  runChatLine(ctx: CommandContext, typed: string, images: TextImages = {}): Promise<Reply | undefined> {
     const refusal = this.gate.refusal(ctx);
     if (refusal) return Promise.resolve(refusal.silent ? undefined : refusal);
+    const text = wellFormed(typed);
     const imageless = Object.values(images).every((image) => image === undefined);
     return guard(this.deps, ctx, () =>
       imageless && isRerunLine(text)

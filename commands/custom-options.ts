@@ -6,6 +6,7 @@
 import { UserInputError } from './errors.js';
 import { expandPermutations } from './permutations.js';
 import { ALL_FLAGS, checkPrompt, FLAG_ALIASES, parsePrompt } from './prompt.js';
+import { quoted } from './quoted-text.js';
 
 /** As many as Midjourney keeps. */
 export const MAX_CUSTOM_OPTIONS = 20;
@@ -14,6 +15,11 @@ export const MAX_CUSTOM_OPTION_CHARS = 200;
 
 /** A name as typed after `--`: lower-case letters, digits and inner dashes, starting with a letter. */
 const NAME = new RegExp(`^[a-z](?:[a-z0-9-]{0,${MAX_CUSTOM_OPTION_NAME - 2}}[a-z0-9])?$`);
+/** Whether `name` (as stored: no dashes, lower case) could name a custom option. */
+export function isCustomOptionName(name: string): boolean {
+  return NAME.test(name);
+}
+
 /** A `--name` word (or a phone's `—name`). */
 const OPTION_WORD = /^(?:--|[—–])([a-z][a-z0-9-]*)$/i;
 const FLAG_WORD = /^(?:--|[—–])[a-z]/i;
@@ -30,11 +36,12 @@ export function customOptionName(typed: string): string {
 
 /**
  * Refuses a name that is not one, or that a command already reads (`--ar`, `--zoom`…): the option could never be
- * typed. `commandWords` are the commands' own `--word` options (their typed grammar's `named`).
+ * typed. `commandWords` are the commands' own `--word` options (their typed grammar's `named`); `typed`, the name as
+ * the user typed it, is what a refusal quotes (`--` is no name, and the stored form of it is empty).
  */
-export function checkCustomOptionName(name: string, commandWords: readonly string[]): void {
+export function checkCustomOptionName(name: string, commandWords: readonly string[], typed = name): void {
   if (!NAME.test(name))
-    throw new UserInputError('errors.prefer.name', { name: name.slice(0, 40), max: MAX_CUSTOM_OPTION_NAME });
+    throw new UserInputError('errors.prefer.name', { name: quoted(typed), max: MAX_CUSTOM_OPTION_NAME });
   if (isFlagName(name) || commandWords.includes(name))
     throw new UserInputError('errors.prefer.reserved', { name });
 }
@@ -82,9 +89,7 @@ export function expandCustomOptions(line: string, options: CustomOptions | undef
     depth = Math.max(0, depth + braceBalance(text));
     const value = optionValue(grouped?.[2]);
     if (value === undefined || !grouped) return { text };
-    return inGroup
-      ? { text: `${grouped[1]}${value.replace(/[{},]/g, '\\$&')}${grouped[3]}` }
-      : { text, value };
+    return inGroup ? { text: `${grouped[1]}${asGroupOption(value)}${grouped[3]}` } : { text, value };
   });
   if (marked.every((m, i) => m.value === undefined && m.text === tokens[i])) return line;
   // The line's own leading words stay first; a value's words join them, its flags stand where it was typed.
@@ -111,6 +116,16 @@ export function expandCustomOptions(line: string, options: CustomOptions | undef
     afterNegative = lastFlag !== undefined ? NEGATIVE_FLAG.test(lastFlag) : afterNegative;
   }
   return [...words, ...rest].join(' ');
+}
+
+/**
+ * A value as one option inside permutation braces, read as text: its own escapes resolved (`\{` is a brace, as
+ * outside braces), then every brace and comma escaped. A backslash at its end would escape the group's comma or
+ * closing brace after it: a space (trimmed from the option) stands between.
+ */
+function asGroupOption(value: string): string {
+  const escaped = value.replace(/\\([{},])/g, '$1').replace(/[{},]/g, '\\$&');
+  return escaped.endsWith('\\') ? `${escaped} ` : escaped;
 }
 
 /** Unescaped `{` minus unescaped `}` in a token. */

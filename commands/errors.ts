@@ -9,6 +9,7 @@ export const USER_INPUT_CODES = [
   'errors.line_too_long',
   'errors.permutation.braces',
   'errors.permutation.limit',
+  'errors.permutation.limit_over',
   'errors.blocked_words',
   'errors.flag.unknown',
   'errors.flag.not_here',

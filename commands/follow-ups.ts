@@ -10,7 +10,7 @@ import { UserInputError } from './errors.js';
 import { LIMITS, MAX_PROMPT_CHARS } from './limits.js';
 import { type Direction, outpaintSpec, type Zoom } from './outpaint/spec.js';
 import { literalBraces } from './permutations.js';
-import { nearestAspect, withoutFlagDashes } from './prompt.js';
+import { checkLineLength, nearestAspect, withoutFlagDashes } from './prompt.js';
 import type { Reply } from './reply.js';
 import { runCommand } from './run-text.js';
 import {
@@ -136,7 +136,7 @@ export function zoomLineOf(store: CommandDeps['store'], jobId: string): string {
  * result; its options are validated as the command's.
  */
 export const customZoom: Operation<{ jobId: string; line: string }> = async (deps, ctx, { jobId, line }) => {
-  const { options } = parseArgs(outpaintSpec, line);
+  const { options } = parseArgs(outpaintSpec, checkLineLength(line));
   const prompt = typeof options.prompt === 'string' && options.prompt ? options.prompt : '.';
   return outpaintResult(deps, ctx, jobId, { ...options, prompt });
 };

@@ -20,6 +20,19 @@ export const zoomOption = z.number().min(LIMITS.zoom.min).max(LIMITS.zoom.max);
 export const sizeOption = z.literal(SIZE_CLASSES);
 export const imageOption = attachment();
 
+/**
+ * A typed number, or undefined when the text is none: decimal digits only (full-width ones too), as people write
+ * numbers. JavaScript's `Number` would also take `0x10`, `0b11`, `1e1` and white space alone. Whole numbers have no
+ * point or sign (`2.0` and `-0` are no steps). Past 2^53 no option takes it, and as a number it would be quoted back
+ * as `1.1e+199` or `Infinity`: it stays text, for the refusal to quote as typed.
+ */
+export function readNumber(typed: string, integer: boolean): number | undefined {
+  const text = typed.normalize('NFKC').trim();
+  if (!(integer ? /^\d+$/ : /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/).test(text)) return undefined;
+  const n = Number(text);
+  return Math.abs(n) <= Number.MAX_SAFE_INTEGER ? n : undefined;
+}
+
 /** A user's text read as a prompt (checked further for blocked words by the handler, which knows the config). */
 export const promptText = () =>
   z

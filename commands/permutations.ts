@@ -6,6 +6,8 @@ import { UserInputError } from './errors.js';
 
 /** The most jobs one line may expand to: a grid's worth, so one line never floods the queue. */
 export const MAX_PERMUTATIONS = 4;
+/** The most a refusal counts out; a line making more is said to make more than this. */
+export const MAX_COUNTED_PERMUTATIONS = 1000;
 
 type Part = string | string[];
 
@@ -17,6 +19,12 @@ export function expandPermutations(line: string): string[] {
   if (!/[{}]|\\,/.test(line)) return [line];
   const parts = splitParts(line);
   const total = parts.reduce((n, part) => n * (typeof part === 'string' ? 1 : part.length), 1);
+  // Past a readable count the product is a number no one types out (3^640 is 10^305; 4^512 is Infinity).
+  if (total > MAX_COUNTED_PERMUTATIONS)
+    throw new UserInputError('errors.permutation.limit_over', {
+      count: MAX_COUNTED_PERMUTATIONS,
+      max: MAX_PERMUTATIONS,
+    });
   if (total > MAX_PERMUTATIONS)
     throw new UserInputError('errors.permutation.limit', { count: total, max: MAX_PERMUTATIONS });
   let lines = [''];

@@ -3,17 +3,27 @@
 // option schemas as the platforms' options (options.ts). Failures are `UserInputError`s whose code is a locale
 // key, so the reply is one localized sentence naming what is wrong.
 import { UserInputError } from './errors.js';
-import { ASPECT_CHOICES, CELL, DEFAULT_SIZE_CLASS, MAX_PROMPT_CHARS, MAX_SIDE, MIN_SIDE } from './limits.js';
+import {
+  ASPECT_CHOICES,
+  CELL,
+  DEFAULT_SIZE_CLASS,
+  MAX_LINE_CHARS,
+  MAX_PROMPT_CHARS,
+  MAX_SIDE,
+  MIN_SIDE,
+} from './limits.js';
 import {
   type Aspect,
   aspectOf,
   aspectOption,
   cfgOption,
   imagesOption,
+  readNumber,
   seedOption,
   stepsOption,
   temperatureOption,
 } from './options.js';
+import { codePoints, quoted } from './quoted-text.js';
 import { checkValue } from './validate.js';
 
 export interface PromptFlags {
@@ -82,8 +92,11 @@ export function withoutFlagDashes(text: string): string {
   return text.replace(/(^|\s)(?:[-—–]+|[ー－−‐‑]{2,}(?=[a-zA-Zａ-ｚＡ-Ｚ]))/g, '$1');
 }
 
-/** A `--flag` or `--flag=value` token. */
-const FLAG = /^--([a-z][a-z-]*)(?:=(.*))?$/i;
+/**
+ * A `--flag` or `--flag=value` token. Digits may follow the first letter, as in the custom options' names
+ * (`--cine2`): one the user no longer has is refused by name rather than drawn as a word.
+ */
+const FLAG = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/i;
 
 export interface ParsedPrompt {
   prompt: string;
@@ -111,6 +124,8 @@ export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLA
   const tokens = typed.map(asFlagToken);
   const words: string[] = [];
   const flags: PromptFlags = {};
+  // Every `--no`, joined once at the end: joined as each came, thousands of them copied the line thousands of times.
+  const negatives: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as string;
     const match = FLAG.exec(token);
@@ -120,7 +135,7 @@ export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLA
     }
     const raw = (match[1] as string).toLowerCase();
     const name = (FLAG_ALIASES[raw] ?? raw) as FlagName;
-    const flag = `--${raw}`;
+    const flag = quoted(`--${raw}`);
     if (!ALL_FLAGS.includes(name) && !(typed[i] as string).startsWith('--')) {
       words.push(typed[i] as string);
       continue;
@@ -136,7 +151,7 @@ export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLA
       const away = match[2] ? [match[2]] : [];
       while (i + 1 < tokens.length && !FLAG.test(tokens[i + 1] as string)) away.push(tokens[++i] as string);
       if (away.length === 0) throw new UserInputError('errors.flag.missing_value', { flag });
-      flags.negative = [flags.negative, away.join(' ')].filter(Boolean).join(', ');
+      negatives.push(away.join(' '));
       continue;
     }
     let value = match[2];
@@ -150,6 +165,7 @@ export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLA
     }
     applyFlag(flags, name, flag, value);
   }
+  if (negatives.length > 0) flags.negative = negatives.join(', ');
   return { prompt: words.join(' '), flags };
 }
 
@@ -180,11 +196,7 @@ function applyFlag(flags: PromptFlags, name: FlagName, flag: string, value: stri
     case 'temperature': {
       const { schema, integer } = NUMBER_FLAGS[name];
       // Typed text: whole numbers are digits only (`1e2` and `2.0` are not steps); a non-number fails the schema.
-      const n = integer
-        ? /^\d+$/.test(value)
-          ? Number(value)
-          : Number.NaN
-        : Number(value.trim() || Number.NaN);
+      const n = readNumber(value, integer) ?? Number.NaN;
       flags[name === 'n' ? 'images' : name] = checkValue(schema, flag, n, value);
       return;
     }
@@ -206,7 +218,7 @@ export function parseAspect(value: string, flag = '--ar'): Aspect {
 export function parseSize(value: string, flag = '--size'): { width: number; height: number } {
   const m = /^(\d{2,5})(?:[x×*](\d{2,5}))?$/i.exec(value.trim());
   const refuse = () =>
-    new UserInputError('errors.flag.size', { flag, value: value.slice(0, 40), min: MIN_SIDE, max: MAX_SIDE });
+    new UserInputError('errors.flag.size', { flag, value: quoted(value), min: MIN_SIDE, max: MAX_SIDE });
   if (!m) throw refuse();
   const [width, height] = [Number(m[1]), Number(m[2] ?? m[1])].map((n) => Math.round(n / CELL) * CELL) as [
     number,
@@ -245,16 +257,27 @@ export function sizeForAspect(
   return { width: side(w), height: side(h) };
 }
 
+/**
+ * A typed line no schema bounds (a `..` reply's changes, the answer to Remix, Custom zoom or Vary (Region)), refused
+ * before it is read when it is longer than any line the bot takes: reading is linear, but a line may be megabytes.
+ */
+export function checkLineLength(line: string): string {
+  if (line.length > MAX_LINE_CHARS && codePoints(line) > MAX_LINE_CHARS)
+    throw new UserInputError('errors.line_too_long', { length: codePoints(line), limit: MAX_LINE_CHARS });
+  return line;
+}
+
 /** The checks every prompt passes. Blocked words match whole words in scripts with spaces, substrings in others. */
 export function checkPrompt(
   prompt: string,
   { blockedWords = [], required = true }: { blockedWords?: readonly string[]; required?: boolean } = {},
 ): string {
   const trimmed = prompt.trim();
-  // Invisible format characters alone (a zero-width space pasted from a phone) are no prompt either.
-  if (required && trimmed.replace(/\p{Cf}/gu, '').trim() === '')
+  // Invisible format characters alone (a zero-width space pasted from a phone) are no prompt either, nor control
+  // characters (a NUL).
+  if (required && trimmed.replace(/[\p{Cf}\p{Cc}]/gu, '').trim() === '')
     throw new UserInputError('errors.prompt_empty');
-  const length = [...trimmed].length;
+  const length = codePoints(trimmed);
   if (length > MAX_PROMPT_CHARS) {
     throw new UserInputError('errors.prompt_too_long', { length, limit: MAX_PROMPT_CHARS });
   }

@@ -3,6 +3,7 @@ import type { PaintRegion } from '../engine/index.js';
 import { UserInputError } from './errors.js';
 import { CELL, LIMITS } from './limits.js';
 import { DIRECTIONS } from './outpaint/spec.js';
+import { quoted } from './quoted-text.js';
 
 type Box = { x: number; y: number; w: number; h: number };
 
@@ -43,7 +44,7 @@ export function parseBoxes(text: string): Box[] {
     .map((part) => part.replace(/^,+|,+$/g, ''))
     .filter(Boolean);
   if (parts.length === 0 || parts.length > 10)
-    throw new UserInputError('errors.retouch.boxes', { value: text.slice(0, 60) });
+    throw new UserInputError('errors.retouch.boxes', { value: quoted(text, 60) });
   return parts.map((part) => {
     const named = namedRegion(part);
     if (named) return { ...named };
@@ -56,7 +57,7 @@ export function parseBoxes(text: string): Box[] {
       h > 0 &&
       x + w <= 1.0001 &&
       y + h <= 1.0001;
-    if (!ok) throw new UserInputError('errors.retouch.boxes', { value: part.slice(0, 60) });
+    if (!ok) throw new UserInputError('errors.retouch.boxes', { value: quoted(part, 60) });
     return { x, y, w, h };
   });
 }

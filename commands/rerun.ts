@@ -11,7 +11,7 @@ import { describeResult, editResult, fromJob, typedNegative } from './follow-ups
 import { queueJobs } from './job-command.js';
 import { DEFAULT_STEPS } from './job-context.js';
 import { literalBraces } from './permutations.js';
-import { PAINT_FLAGS, parsePrompt, sizeForAspect } from './prompt.js';
+import { checkLineLength, PAINT_FLAGS, parsePrompt, sizeForAspect } from './prompt.js';
 import { isQuestion } from './question.js';
 import { type Reply, textReply } from './reply.js';
 import { runCommand, runText, typedLine } from './run-text.js';
@@ -41,7 +41,8 @@ export const replyToResult: Operation<{ jobId: string; text: string }> = async (
   { jobId, text },
 ) => {
   const trimmed = text.trim();
-  if (isRerunLine(trimmed)) return madeAgain(deps, ctx, { jobId, changes: trimmed.replace(/^\.\./, '') });
+  if (isRerunLine(trimmed))
+    return madeAgain(deps, ctx, { jobId, changes: checkLineLength(trimmed).replace(/^\.\./, '') });
   const typed = typedLine(deps, trimmed);
   // A command typed in the reply runs as typed; the result is its image only where an image is required: a fresh
   // /imagine under an earlier picture draws anew (spec.ts `imageSlots`).
@@ -142,6 +143,7 @@ function changesWithOptions(ctx: CommandContext, changes: string, oldPrompt: str
 
 /** The answer to Remix: the changed line is the new job, as typed (a flag taken out is gone). */
 export const remixResult: Operation<{ jobId: string; line: string }> = async (deps, ctx, input) => {
+  checkLineLength(input.line);
   const old = rerunnable(deps.store, input.jobId);
   if (old.task === 'paint') return paintAgain(deps, ctx, input.jobId, old, input.line, 'replace');
   const line = withoutOfferedSize(ctx, input.line, old);

@@ -5,6 +5,7 @@ import type { CommandContext, Operation } from './context.js';
 import type { CommandDeps } from './deps.js';
 import type { InputImage } from './inputs.js';
 import { isQuestion } from './question.js';
+import { quoted } from './quoted-text.js';
 import { type Reply, textReply } from './reply.js';
 import { type CommandSpec, imageSlots, optionsOf } from './spec.js';
 import { parseArgs, parseTextCommand } from './text-grammar.js';
@@ -79,7 +80,7 @@ export async function runText(
   const spec = deps.registry.find(command.name)?.spec;
   if (!spec) return undefined;
   const { options, unknown } = parseArgs(spec, command.args);
-  if (unknown.length > 0) return textReply('errors.settings.unknown', { option: unknown.join(', ') });
+  if (unknown.length > 0) return textReply('errors.settings.unknown', { option: unknownNames(unknown) });
   // A user the words did not name is the author of the message this one replies to (Telegram's `/block` as a reply).
   for (const option of optionsOf(spec)) {
     if (option.type === 'user' && options[option.name] === undefined && ctx.repliedUser)
@@ -95,6 +96,12 @@ export async function runText(
   // Typed, so the answer may say how to type a change (a platform's own options form needs no such line).
   const footer = spec.text?.footerKey;
   return footer ? { ...reply, text: [...reply.text, { key: footer }] } : reply;
+}
+
+/** The first few keys a line named that are no setting (each already quoted): a thousand would bury the answer. */
+function unknownNames(keys: readonly string[]): string {
+  const names = [...new Set(keys)];
+  return names.length > 3 ? `${names.slice(0, 3).join(', ')}, …` : names.join(', ');
 }
 
 /** A drawn mask (the playground's) that the command took no place for. */
@@ -167,6 +174,6 @@ export async function runChatLine(
   if (image && line === '') return runCommand(deps, ctx, { name: 'describe', images: { image } });
   if (image) return replyToImage(deps, ctx, { image, text: line, reference });
   // "hello there" is more often a greeting than a prompt: say how to draw, unless the user asked for this.
-  if (ctx.settings.plainImagine !== true) return textReply('chat.plain_hint', { text: line.slice(0, 80) });
+  if (ctx.settings.plainImagine !== true) return textReply('chat.plain_hint', { text: quoted(line, 80) });
   return runCommand(deps, ctx, { name: 'imagine', options: { prompt: line } });
 }

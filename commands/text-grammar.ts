@@ -2,6 +2,9 @@
 // 16:9`, `/retouch 0.1,0.1,0.5,0.5 a hat`, `/outpaint 2x more sky`, `/settings size=768 private=on`. The words
 // after the command become options by the command's own grammar (spec.ts `TextGrammar`), typed by its schema, so
 // they arrive as the same options a platform's structured command delivers.
+import { UserInputError } from './errors.js';
+import { readNumber } from './options.js';
+import { quoted } from './quoted-text.js';
 import { type CommandSpec, type OptionInfo, optionsOf } from './spec.js';
 
 export interface TextCommand {
@@ -34,15 +37,20 @@ export function parseTextCommand(
 /**
  * Takes `--name value` (or `--name=value`, or a phone's `—name`) out of a line, wherever it stands; the rest is
  * left for the other rules. A value that ends in `,` or `;` is a list typed with spaces (`--box center, top-left`):
- * it goes on to the next word.
+ * it goes on to the next word. Typed twice, the later one wins, as a repeated flag does. A `--name` with no value
+ * (at the end, before another `--flag`, or `--name=` alone) is refused as a flag without its value would be; a
+ * phone's `—name` without one stays a word (a dash is punctuation too).
  */
 export function takeOption(text: string, name: string): { rest: string; value?: string } {
-  const match = new RegExp(`(?:^|\\s)(?:--|[—–])${name}(?:=|\\s+)((?:\\S*[,;]\\s+)*\\S+)`).exec(text);
-  if (!match) return { rest: text };
-  return {
-    rest: (text.slice(0, match.index) + text.slice(match.index + match[0].length)).trim(),
-    value: match[1]?.replace(/\s+/g, ' '),
-  };
+  const taking = new RegExp(`(?:^|\\s)(?:--|[—–])${name}(?:=|\\s+)(?!--)((?:\\S*[,;]\\s+)*\\S+)`, 'gi');
+  let value: string | undefined;
+  const rest = text.replace(taking, (_whole, typed: string) => {
+    value = typed.replace(/\s+/g, ' ');
+    return '';
+  });
+  if (new RegExp(`(?:^|\\s)--${name}(?:=|(?=\\s|$))`, 'i').test(rest))
+    throw new UserInputError('errors.flag.missing_value', { flag: `--${name}` });
+  return value === undefined ? { rest: text } : { rest: rest.trim(), value };
 }
 
 /**
@@ -52,7 +60,7 @@ export function takeOption(text: string, name: string): { rest: string; value?: 
 export function asGrammarWords(spec: CommandSpec, text: string): string {
   const names = Object.keys(spec.text?.named ?? {});
   if (names.length === 0) return text;
-  return text.replace(new RegExp(`(^|\\s)(?:--|[—–])(?=(?:${names.join('|')})(?:=|\\s|$))`, 'g'), '$1');
+  return text.replace(new RegExp(`(^|\\s)(?:--|[—–])(?=(?:${names.join('|')})(?:=|\\s|$))`, 'gi'), '$1');
 }
 
 export interface TypedOptions {
@@ -96,15 +104,17 @@ function takeLeading(
   const words = line.split(/\s+/).filter(Boolean);
   for (const rule of rules) {
     const values: string[] = [];
-    while (words.length > 0 && (rule.repeat || values.length === 0)) {
-      const match = rule.pattern.exec(words[0] as string);
+    // An index, not `shift()`: shifting a long array copies it, once per word taken.
+    let next = 0;
+    while (next < words.length && (rule.repeat || values.length === 0)) {
+      const match = rule.pattern.exec(words[next] as string);
       if (!match) break;
       values.push(match.slice(1).find((group) => group !== undefined) ?? match[0]);
-      words.shift();
+      next++;
     }
     if (values.length === 0) continue;
     set(rule.option, values.join(rule.separator ?? ' '));
-    return words.join(' ');
+    return words.slice(next).join(' ');
   }
   return line;
 }
@@ -117,7 +127,8 @@ function readPairs(args: string, infos: ReadonlyMap<string, OptionInfo>, lastPai
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as string;
     const eq = token.indexOf('=');
-    const key = eq < 0 ? token.replace(/:$/, '') : token.slice(0, eq);
+    // `=5` or `:` alone names no key: the refusal quotes what was typed rather than nothing.
+    const key = (eq < 0 ? token.replace(/:$/, '') : token.slice(0, eq)) || token;
     if (lastPair !== undefined && key.toLowerCase() === lastPair) {
       const words = [eq < 0 ? '' : token.slice(eq + 1), ...tokens.slice(i + 1)];
       options[lastPair] = words.filter(Boolean).join(' ');
@@ -130,7 +141,7 @@ function readPairs(args: string, infos: ReadonlyMap<string, OptionInfo>, lastPai
     }
     const info = infos.get(key.toLowerCase());
     if (info && info.type !== 'attachment') options[info.name] = typed(info, value);
-    else unknown.push(key);
+    else unknown.push(quoted(key));
   }
   return { options, unknown };
 }
@@ -147,9 +158,6 @@ function typed(info: OptionInfo, value: string): unknown {
   // A choice matches whatever its case (`Left`, `zh-cn`).
   const choice = info.choices?.find((c) => String(c.value).toLowerCase() === value.toLowerCase());
   if (choice) return choice.value;
-  if (info.type === 'integer' || info.type === 'number') {
-    const n = Number(value);
-    return value.trim() !== '' && Number.isFinite(n) ? n : value;
-  }
+  if (info.type === 'integer' || info.type === 'number') return readNumber(value, false) ?? value;
   return value;
 }

@@ -2,6 +2,7 @@
 // locale key naming the option and what it accepts. Prompt flags go through the same schemas (`checkValue`).
 import type { z } from 'zod';
 import { isUserInputCode, type UserInputCode, UserInputError } from './errors.js';
+import { codePoints, quoted } from './quoted-text.js';
 import { type CommandSpec, describeOption, type OptionInfo } from './spec.js';
 
 /** The options as the handler receives them, or the refusal for the first bad one. */
@@ -30,7 +31,7 @@ export function checkValue<T>(schema: z.ZodType<T>, label: string, value: unknow
 }
 
 function refusal(issue: z.core.$ZodIssue, info: OptionInfo, label: string, value: unknown): UserInputError {
-  const shown = String(value ?? '').slice(0, 40);
+  const shown = quoted(value);
   if (value === undefined && info.meta.missingKey) return new UserInputError(info.meta.missingKey);
   if (issue.code === 'custom' && isUserInputCode(issue.params?.key)) {
     const { key, ...params } = issue.params as Record<string, string | number>;
@@ -49,7 +50,7 @@ function refusal(issue: z.core.$ZodIssue, info: OptionInfo, label: string, value
   if (issue.code === 'too_big' && typeof value === 'string') {
     return new UserInputError(info.meta.tooLongKey ?? 'errors.option.too_long', {
       option: label,
-      length: [...value].length,
+      length: codePoints(value),
       limit: info.maxLength ?? '',
     });
   }

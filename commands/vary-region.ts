@@ -7,6 +7,7 @@ import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
 import { fromJob, keptSampling, typedNegative } from './follow-ups.js';
 import { literalBraces } from './permutations.js';
+import { checkLineLength } from './prompt.js';
 import type { ReplyAsk } from './reply.js';
 import { retouchSpec } from './retouch/spec.js';
 import { runCommand } from './run-text.js';
@@ -49,7 +50,7 @@ export const retouchResult: Operation<{ jobId: string; line: string }> = async (
   { jobId, line },
 ) => {
   const { png } = retouchable(deps.store, jobId);
-  const { options } = parseArgs(retouchSpec, line);
+  const { options } = parseArgs(retouchSpec, checkLineLength(line));
   return runCommand(deps, fromJob(ctx, jobId), {
     name: 'retouch',
     options,

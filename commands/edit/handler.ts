@@ -5,6 +5,7 @@ import type { StoredRequest } from '../../src/jobs/index.js';
 import { UserInputError } from '../errors.js';
 import type { JobMaker } from '../job-command.js';
 import { EDIT_FLAGS } from '../prompt.js';
+import { quoted } from '../quoted-text.js';
 import { definedOnly, sampling } from '../submit.js';
 import { type Files, imageCount, imagePrompt, keepImage } from '../task-input.js';
 import type { EditInput } from './spec.js';
@@ -12,8 +13,7 @@ import type { EditInput } from './spec.js';
 export const edit: JobMaker<EditInput> = async (deps, ctx, input) => {
   const editType = input.type ?? inferEditType(input.instruction);
   // The engine may infer a type the spec does not offer; it is refused here rather than in the worker.
-  if (!isKnownEditType(editType))
-    throw new UserInputError('errors.edit.type', { type: editType.slice(0, 40) });
+  if (!isKnownEditType(editType)) throw new UserInputError('errors.edit.type', { type: quoted(editType) });
   const { prompt, flags } = imagePrompt(
     deps,
     input.instruction,

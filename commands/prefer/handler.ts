@@ -7,10 +7,13 @@ import {
   checkCustomOptionName,
   checkCustomOptionValue,
   customOptionName,
+  isCustomOptionName,
+  MAX_CUSTOM_OPTION_NAME,
   MAX_CUSTOM_OPTIONS,
 } from '../custom-options.js';
 import type { CommandDeps } from '../deps.js';
 import { UserInputError } from '../errors.js';
+import { quoted } from '../quoted-text.js';
 import type { Reply, ReplyText } from '../reply.js';
 import type { PreferInput } from './spec.js';
 
@@ -28,6 +31,12 @@ export const prefer: Operation<PreferInput> = async (deps, ctx, input) => {
   const name = customOptionName(typedName);
   const current = Object.hasOwn(options, name) ? options[name] : undefined;
   if (value === '' || DELETES.test(value)) {
+    // A name no option can have (`/prefer --`) is said to be no name, not an option the user lacks.
+    if (current === undefined && !isCustomOptionName(name))
+      throw new UserInputError('errors.prefer.name', {
+        name: quoted(typedName),
+        max: MAX_CUSTOM_OPTION_NAME,
+      });
     if (current === undefined) throw new UserInputError('errors.prefer.unknown', { name });
     if (value === '') return answer([{ key: 'prefer.item', params: { name, value: current } }]);
     const { [name]: _deleted, ...kept } = options;
@@ -37,6 +46,7 @@ export const prefer: Operation<PreferInput> = async (deps, ctx, input) => {
   checkCustomOptionName(
     name,
     deps.registry.specs.flatMap((spec) => Object.keys(spec.text?.named ?? {})),
+    typedName,
   );
   checkCustomOptionValue(value, deps.config.limits.blockedWords);
   if (current === undefined && Object.keys(options).length >= MAX_CUSTOM_OPTIONS)
