@@ -190,6 +190,8 @@ export const originalFile: Operation<string> = async (deps, _ctx, jobId) => {
   if (lost) return { text: [{ ...lost, delivers: jobId }], ephemeral: true };
   return {
     text: [],
+    // As privately as the job was made (`/settings private`): its own ending was for its owner alone.
+    ephemeral: job?.meta.private === true,
     asFiles: true,
     images: [
       { data: resultBytes(deps.store, jobId), filename: `dimoo-${jobId.slice(0, 8)}.png`, mime: 'image/png' },

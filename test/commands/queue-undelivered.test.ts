@@ -112,6 +112,20 @@ describe('/queue: undelivered endings, whole', () => {
   });
 });
 
+describe('/queue: an undelivered image fetched by its button', () => {
+  it('comes as privately as its job was made: a /settings private user’s file is for them alone', async () => {
+    const { commands, ctx, lost } = setup();
+    await commands.runText(ctx('7'), '/settings private on');
+    const hidden = await lost('7', 'imagine', { prompt: 'a private fox' });
+    const open = await lost('8', 'imagine', { prompt: 'a public fox' });
+    const fetched = await commands.pressButton(ctx('7'), `original:${hidden}`);
+    expect(fetched.images).toHaveLength(1);
+    // Posted in the channel, it showed everyone the picture the user had asked to keep to themselves.
+    expect(fetched.ephemeral).toBe(true);
+    expect((await commands.pressButton(ctx('8'), `original:${open}`)).ephemeral).not.toBe(true);
+  });
+});
+
 describe('/queue: an undelivered result whose file is lost', () => {
   it('is said lost once, with why, and is no longer listed once that was sent; deliverable ones stay', async () => {
     const { commands, store, ctx, lost, undelivered } = setup();
