@@ -245,6 +245,15 @@ export function shortText(text: string, maxChars: number): string {
   return `${out}…`;
 }
 
+/**
+ * A result image's description: its prompt, within Discord's 1024 for an attachment, cut between whole characters
+ * (half an emoji is invalid UTF-16, which a platform refuses with the image).
+ */
+function altText(job: Job): string | undefined {
+  const prompt = promptOf(job);
+  return prompt === undefined ? undefined : shortText(prompt, 1000);
+}
+
 const PERMUTATION_PROMPT_CHARS = 200;
 
 /**
@@ -372,7 +381,7 @@ async function renderStage(
                 data: new Uint8Array(deps.store.readFile(job.id, file)),
                 filename: `dimoo-${seed}.png`,
                 mime: 'image/png',
-                alt: promptOf(job)?.slice(0, 1000),
+                alt: altText(job),
                 source: { jobId: job.id, file },
               },
             ]

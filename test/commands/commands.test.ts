@@ -169,6 +169,21 @@ describe('imagine', () => {
     });
   });
 
+  it('describes a result image by its prompt, cut between whole characters within 1000', async () => {
+    const { commands, ctx, until } = setup();
+    const prompt = `ab ${'🦊'.repeat(997)}`;
+    const queued = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: `${prompt} --steps 2` },
+    });
+    const done = await until((u) => u.job.id === queued.jobId && u.reply.final === true);
+    const alt = done.reply.images?.[0]?.alt ?? '';
+    expect(alt.length).toBeLessThanOrEqual(1000);
+    expect(alt.startsWith('ab 🦊')).toBe(true);
+    // A lone half of an emoji made the description invalid UTF-16.
+    expect(alt).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+  });
+
   it('answers "queued" at once, then the result PNG with its seed and buttons', async () => {
     const { commands, ctx, until } = setup();
     const queued = await commands.run(ctx('1'), {
