@@ -48,6 +48,13 @@ export interface Playground {
   close(): Promise<void>;
 }
 
+/** A finished result of another job than the pressed button's: one the press made, with no job event to carry it. */
+function madeAtOnce(reply: Reply, pressed: string | undefined): boolean {
+  return (
+    reply.final === true && reply.outcome === 'done' && reply.jobId !== undefined && reply.jobId !== pressed
+  );
+}
+
 /** Whether the answer was written: a client that went away mid-request (a cut-off upload) reads none. */
 function json(
   res: ServerResponse,
@@ -259,6 +266,9 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
       respond(res, ctx, reply);
       // The user's other open pages show the result too: a Delete takes it off them as well.
       if (reply.deleteSource && reply.jobId) send(user, { text: [], deleteSource: true, jobId: reply.jobId });
+      // A result made at once (a grid's image picked: stored finished, never queued) raises no job event: it goes to
+      // every open page of the user here, as a queued job's result does with its last event.
+      if (madeAtOnce(reply, button?.jobId)) send(user, reply);
       return;
     }
     json(res, 404, { error: t(locale, 'web.not_found') });

@@ -17,6 +17,7 @@ const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
   '/image-limits.js': { file: 'image-limits.js', type: 'text/javascript; charset=utf-8' },
   '/composer.js': { file: 'composer.js', type: 'text/javascript; charset=utf-8' },
   '/status.js': { file: 'status.js', type: 'text/javascript; charset=utf-8' },
+  '/busy.js': { file: 'busy.js', type: 'text/javascript; charset=utf-8' },
   '/strings.js': { file: 'strings.js', type: 'text/javascript; charset=utf-8' },
   '/context-row.js': { file: 'context-row.js', type: 'text/javascript; charset=utf-8' },
   '/token-address.js': { file: 'token-address.js', type: 'text/javascript; charset=utf-8' },

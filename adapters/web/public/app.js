@@ -8,13 +8,14 @@ import {
   setAttachmentLimits,
   setAttachmentWords,
 } from './attachment.js';
+import { isBusy, setBusy } from './busy.js';
 import { wireComposer } from './composer.js';
 import { contextRow } from './context-row.js';
 import { startCountdowns, tickEta } from './countdown.js';
 import { attachPalette } from './palette.js';
 import { drawRegionOf } from './region.js';
 import { arrived, toBottom } from './scroll.js';
-import { announce, announceText, showBanner } from './status.js';
+import { announce, showBanner } from './status.js';
 import { currentStrings, loadStrings, otherLanguage, tr } from './strings.js';
 import { dropTokenFromAddress } from './token-address.js';
 import { hideWithUndo, removeMessage } from './undo.js';
@@ -47,7 +48,7 @@ async function init() {
   setAttachmentLimits(info.imageLimits);
   grow = wireComposer($('text'), $('composer'));
   wordsOfModules();
-  const welcome = addBot({ lines: [tr('web.welcome')], images: [], buttons: [] });
+  const welcome = addBot({ lines: [tr('web.welcome')], images: [], buttons: [] }, false);
   welcome.querySelector('p').dataset.i18n = 'web.welcome';
   await loadHistory();
   connect();
@@ -118,7 +119,7 @@ async function loadHistory(before) {
   // Entries come newest first; the page shows them oldest first, an older page above what is shown.
   const items = document.createDocumentFragment();
   for (const entry of [...page.entries].reverse()) {
-    const bot = botItem(entry.reply);
+    const bot = botItem(entry.reply, false);
     messages.set(entry.jobId, bot);
     items.append(userItem(entry.asked.text, entry.asked.images), bot);
   }
@@ -151,20 +152,24 @@ function thumb(src, maskSrc) {
   return box;
 }
 
-function botItem(msg) {
+/** `speak` false: a message the page shows as it opens (the welcome, the history), not news to announce. */
+function botItem(msg, speak = true) {
   const li = el('li', { className: 'bot' });
-  update(li, msg);
+  update(li, msg, speak);
   // Reachable by script only: Undo and the pill put the keyboard here.
   li.tabIndex = -1;
   return li;
 }
 
-function update(li, msg) {
+function update(li, msg, speak = true) {
   // A job's final state stays: a slower reply (the "Cancelling…" answer to a Cancel press that the job's own
   // "Cancelled" event overtook) must not bring it back to life.
   if (li.dataset.state === 'final' && !msg.final) return;
+  const hadFocus = li.contains(document.activeElement);
   fill(li, msg);
-  announce(msg, li);
+  // The button that had the keyboard went with the update (Cancel, once the job ended): the message keeps it.
+  if (hadFocus && !li.contains(document.activeElement)) li.focus({ preventScroll: true });
+  announce(msg, li, speak);
   li.dataset.state = msg.final ? 'final' : 'live';
   if (msg.jobId) li.dataset.job = msg.jobId;
 }
@@ -220,10 +225,10 @@ function buttonRow(msg, li, ids) {
     row.append(line);
     for (const b of buttons) {
       const button = el('button', { type: 'button', textContent: b.label, className: b.style });
-      if (b.hint) {
-        button.title = b.hint;
-        button.setAttribute('aria-label', b.hint);
-      }
+      // The hint names a button of symbols (⬅️ is read out as an emoji's name); a button of words or numbers ("V1")
+      // keeps the name it shows, which speech input says, and the hint describes it.
+      if (b.hint) button.title = b.hint;
+      if (b.hint && !/[\p{L}\p{N}]/u.test(b.label)) button.setAttribute('aria-label', b.hint);
       button.dataset.action = b.id;
       button.addEventListener('click', () => press(b.id, li, button));
       line.append(button);
@@ -234,8 +239,8 @@ function buttonRow(msg, li, ids) {
 
 startCountdowns(currentStrings);
 
-function addBot(msg) {
-  const li = botItem(msg);
+function addBot(msg, speak = true) {
+  const li = botItem(msg, speak);
   log.append(li);
   arrived();
   return li;
@@ -274,16 +279,16 @@ function show(msg, live = false, pressed = undefined) {
 
 // --- buttons: one request per press, however fast the clicks; inline Edit; Delete with undo ---
 async function press(id, li, button) {
-  if (button.disabled) return;
+  if (isBusy(button)) return;
   if (id.startsWith('edit:')) return editForm(id, li);
   if (id.startsWith('delete:')) return deleteWithUndo(id, li);
   const row = button.closest('.buttons');
-  for (const b of row.querySelectorAll('button')) b.disabled = true;
+  setBusy(row.querySelectorAll('button'), true);
   try {
     await act(id, undefined, li);
   } finally {
     // Cancel and the follow-ups may be pressed again once this one is answered (a re-roll twice = two jobs).
-    for (const b of row.querySelectorAll('button')) b.disabled = false;
+    setBusy(row.querySelectorAll('button'), false);
   }
 }
 
@@ -325,7 +330,6 @@ async function act(id, answer, li) {
 function offline() {
   const line = tr('web.offline', 'The bot could not be reached.');
   addBot({ lines: [line], images: [], buttons: [] });
-  announceText(line);
 }
 
 /**
@@ -372,15 +376,15 @@ function editForm(id, li, ask) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const answer = input.value.trim();
-    if (!answer || submit.disabled) return;
-    submit.disabled = true;
+    if (!answer || isBusy(submit)) return;
+    setBusy([submit], true);
     // Not delivered (the server restarting, the network gone): the answer stays in its box, to send again. The
     // answer names its button, so a server started since answers it as the one that asked would have.
     if ((await act(id, answer, li)) === false) {
-      submit.disabled = false;
+      setBusy([submit], false);
       return input.focus();
     }
-    form.remove();
+    close();
   });
   li.append(form);
   fitHeight();
@@ -394,10 +398,10 @@ function deleteWithUndo(id, li) {
 
 $('composer').addEventListener('submit', async (e) => {
   e.preventDefault();
-  if ($('send').disabled) return;
+  if (isBusy($('send'))) return;
   const text = $('text').value.trim();
   if (!text && !attached()) return;
-  $('send').disabled = true;
+  setBusy([$('send')], true);
   const form = new FormData();
   form.append('text', text);
   const images = [];
@@ -434,7 +438,7 @@ $('composer').addEventListener('submit', async (e) => {
     offline();
   } finally {
     asking -= 1;
-    $('send').disabled = false;
+    setBusy([$('send')], false);
   }
 });
 

@@ -187,7 +187,11 @@ $('clear-mask').addEventListener('click', () => {
   ctx2d.clearRect(0, 0, canvas.width, canvas.height);
   if (current) current.painted = false;
 });
-$('remove-image').addEventListener('click', detach);
+$('remove-image').addEventListener('click', () => {
+  detach();
+  // The button went with the image: the keyboard goes on in the message box rather than at the top of the page.
+  $('text').focus();
+});
 $('file').addEventListener('change', (e) => attach(e.target.files[0]));
 // Pasted text is for the box; a pasted or dropped file is checked like any other.
 const firstFile = (files) => files.find((f) => f.type.startsWith('image/')) ?? files[0];

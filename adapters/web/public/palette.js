@@ -5,6 +5,8 @@
 // The inline forms (Edit, Remix, Custom zoom, Vary (Region)) get one each, for the flags only; its keys come before
 // theirs, so an Escape that closes the list is not the one that closes the form.
 
+import { tr } from './strings.js';
+
 /** Lines whose last word the server completes: the command, its option, and the word typed so far. */
 const ASKED = [
   { pattern: /^\/cancel\s+(\S*)$/i, command: 'cancel', option: 'job', insert: (v) => `/cancel ${v} ` },
@@ -34,6 +36,8 @@ export function attachPalette(input, list, info) {
   let timer;
 
   list.setAttribute('role', 'listbox');
+  // A listbox needs a name; the composer's follows the page's language (index.html's data-i18n-aria-label).
+  list.setAttribute('aria-label', tr('web.suggestions_label', 'Suggestions'));
   input.setAttribute('role', 'combobox');
   input.setAttribute('aria-autocomplete', 'list');
   input.setAttribute('aria-controls', list.id);

@@ -18,9 +18,17 @@ export function resultImage(image, onLoad) {
   if (image.download) {
     img.dataset.download = image.download;
     img.classList.add('result');
+    // A button to a screen reader (named by its alt, the prompt), which opens the full-size view as a button
+    // does: Enter or Space. Closing the view (Escape, Close) gives the keyboard back to it.
     img.tabIndex = 0;
+    img.setAttribute('role', 'button');
+    img.setAttribute('aria-haspopup', 'dialog');
     img.addEventListener('click', () => openViewer(image));
-    img.addEventListener('keydown', (e) => e.key === 'Enter' && openViewer(image));
+    img.addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter' && e.key !== ' ') return;
+      e.preventDefault();
+      openViewer(image);
+    });
   }
   // A new result comes into view once it has a size (before, the scroll would stop short).
   if (onLoad) img.addEventListener('load', onLoad);

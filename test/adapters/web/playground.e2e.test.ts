@@ -166,7 +166,7 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     expect(pageErrors).toEqual([]);
   });
 
-  it('--n 2 shows one grid with a number per image; a number adds that image alone, with every button', async () => {
+  it('--n 2 shows one grid with a number per image; a number adds that image alone, with every button, in every tab of the user', async () => {
     await send(page, '/imagine a green fox --n 2 --steps 2 --seed 30');
     await page.waitForFunction(
       () =>
@@ -181,6 +181,8 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     expect(await grid.locator('.context').innerText()).toContain('seed 30 · 2 × 512×512');
     const two = grid.locator('.buttons button', { hasText: /^2$/ });
     expect(await two.getAttribute('title')).toBe('Image 2 on its own, with all its buttons');
+    // Another tab of the user, open before the press: the image taken arrives there too, as any result does.
+    const other = await openAsSameUser(browser, page, server.url);
     await two.click();
     await page.waitForFunction(
       () =>
@@ -194,6 +196,17 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     await alone.locator('img').waitFor({ timeout: 30_000 });
     expect(await alone.locator('.buttons button', { hasText: 'Zoom out' }).count()).toBe(2);
     await page.screenshot({ path: join(artifacts, 'playground-grid.png') });
+    try {
+      const picked = `li.bot[data-job="${await alone.getAttribute('data-job')}"]`;
+      const there = other.locator(`#log ${picked}`);
+      await there.locator('img.result').waitFor({ timeout: 30_000 });
+      expect(await there.locator('.buttons button', { hasText: 'Zoom out' }).count()).toBe(2);
+      // Once, under the line it was asked with (the store's, as after a reload).
+      await other.locator(`#log li.user + ${picked}`).waitFor({ timeout: 30_000 });
+      expect(await there.count()).toBe(1);
+    } finally {
+      await other.close();
+    }
     expect(pageErrors).toEqual([]);
   });
 
