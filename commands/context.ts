@@ -23,6 +23,11 @@ export interface CommandContext {
    * (a Discord member picked in a USER option who holds an admin role in this guild).
    */
   namedAdmins?: readonly string[];
+  /**
+   * How the user named this command's options where not by their registered names (a typed line's `--zoom`): set by
+   * `runCommand` for one call (`CommandCall.labels`), read through `optionLabel`.
+   */
+  optionLabels?: Readonly<Record<string, string>>;
 }
 
 export interface ContextInput {
@@ -46,6 +51,15 @@ export interface ContextInput {
    * names a user (Telegram); absent otherwise.
    */
   repliedUser?: string;
+}
+
+/**
+ * An option as the user named it, for a refusal to say: the flag a typed line set it with (`--pan`), else its
+ * registered name, which is what a platform's options form shows (Discord registers no localized option names).
+ */
+export function optionLabel(ctx: Pick<CommandContext, 'optionLabels'>, option: string): string {
+  const labels = ctx.optionLabels;
+  return labels && Object.hasOwn(labels, option) ? (labels[option] as string) : option;
 }
 
 /** One operation of the commands layer; it may throw, the facade's error boundary turns that into a reply. */

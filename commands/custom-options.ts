@@ -4,6 +4,7 @@
 // so a `--no` before the option never swallows them. Expanded before the braces, so a value may hold permutations
 // too; inside braces (`{--cine, --noir}`) a value stands in place.
 import { UserInputError } from './errors.js';
+import { withoutMarks, withoutMarksAtFlags } from './flag-marks.js';
 import { expandPermutations } from './permutations.js';
 import { ALL_FLAGS, checkPrompt, FLAG_ALIASES, parsePrompt } from './prompt.js';
 import { quoted } from './quoted-text.js';
@@ -26,9 +27,9 @@ const FLAG_WORD = /^(?:--|[—–])[a-z]/i;
 
 export type CustomOptions = Readonly<Record<string, string>>;
 
-/** A name as stored: without its dashes, lower-cased. */
+/** A name as stored: without its dashes (nor an invisible mark a phone put in), lower-cased. */
 export function customOptionName(typed: string): string {
-  return typed
+  return withoutMarks(typed)
     .trim()
     .replace(/^(?:--|[—–])/, '')
     .toLowerCase();
@@ -53,7 +54,7 @@ export function checkCustomOptionName(name: string, commandWords: readonly strin
  * is refused, so values never nest.
  */
 export function checkCustomOptionValue(value: string, blockedWords: readonly string[]): void {
-  for (const line of expandPermutations(value)) {
+  for (const line of expandPermutations(withoutMarksAtFlags(value))) {
     for (const token of line.split(/\s+/)) {
       const name = OPTION_WORD.exec(token)?.[1]?.toLowerCase();
       if (name !== undefined && !isFlagName(name))
@@ -64,7 +65,7 @@ export function checkCustomOptionValue(value: string, blockedWords: readonly str
 }
 
 function isFlagName(name: string): boolean {
-  return (ALL_FLAGS as readonly string[]).includes(name) || Object.hasOwn(FLAG_ALIASES, name);
+  return (ALL_FLAGS as readonly string[]).includes(name) || FLAG_ALIASES.has(name);
 }
 
 /** `{--cine,` `--noir}` `--cine,`: an option named inside permutation braces, with the brace or comma around it. */
@@ -81,7 +82,8 @@ export function expandCustomOptions(line: string, options: CustomOptions | undef
     name !== undefined && Object.hasOwn(options, name.toLowerCase())
       ? options[name.toLowerCase()]
       : undefined;
-  const tokens = line.split(/\s+/).filter(Boolean);
+  // `--cine` with a phone's invisible mark in or after it is `--cine` (`flag-marks.ts`).
+  const tokens = withoutMarksAtFlags(line).split(/\s+/).filter(Boolean);
   let depth = 0;
   const marked = tokens.map((text) => {
     const grouped = GROUPED_OPTION.exec(text);

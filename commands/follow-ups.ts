@@ -118,11 +118,13 @@ function outpaintResult(
   ctx: CommandContext,
   jobId: string,
   options: Record<string, unknown> & { prompt: string },
+  labels?: Readonly<Record<string, string>>,
 ): Promise<Reply> {
   return runCommand(deps, fromJob(ctx, jobId), {
     name: 'outpaint',
     options,
     images: { image: { data: resultBytes(deps.store, jobId) } },
+    labels,
   });
 }
 
@@ -133,12 +135,12 @@ export function zoomLineOf(store: CommandDeps['store'], jobId: string): string {
 
 /**
  * The answer to Custom zoom: the changed line read as an /outpaint's (`--zoom 1.3`, `1.3x`, or a pan), around the
- * result; its options are validated as the command's.
+ * result; its options are validated as the command's, and a refusal names them as typed (`--zoom`).
  */
 export const customZoom: Operation<{ jobId: string; line: string }> = async (deps, ctx, { jobId, line }) => {
-  const { options } = parseArgs(outpaintSpec, checkLineLength(line));
+  const { options, labels } = parseArgs(outpaintSpec, checkLineLength(line));
   const prompt = typeof options.prompt === 'string' && options.prompt ? options.prompt : '.';
-  return outpaintResult(deps, ctx, jobId, { ...options, prompt });
+  return outpaintResult(deps, ctx, jobId, { ...options, prompt }, labels);
 };
 
 /**

@@ -3,6 +3,7 @@
 // option schemas as the platforms' options (options.ts). Failures are `UserInputError`s whose code is a locale
 // key, so the reply is one localized sentence naming what is wrong.
 import { UserInputError } from './errors.js';
+import { withoutMarks, withoutMarksAtFlags } from './flag-marks.js';
 import {
   ASPECT_CHOICES,
   CELL,
@@ -74,15 +75,18 @@ export const PAINT_FLAGS: readonly FlagName[] = [...IMAGE_FLAGS, 'no', 'n', 'cac
 export const EDIT_FLAGS: readonly FlagName[] = [...IMAGE_FLAGS, 'n'];
 
 const SWITCHES = new Set<FlagName>(['cache', 'no-cache']);
-/** Other names of the flags (`--aspect` is `--ar`). */
-export const FLAG_ALIASES: Readonly<Record<string, FlagName>> = {
-  aspect: 'ar',
-  s: 'size',
-  temp: 'temperature',
-  guidance: 'cfg',
-  nocache: 'no-cache',
-  images: 'n',
-};
+/**
+ * Other names of the flags (`--aspect` is `--ar`). A Map: looked up by what the user typed, a plain object would
+ * answer `--constructor` with its prototype's.
+ */
+export const FLAG_ALIASES: ReadonlyMap<string, FlagName> = new Map([
+  ['aspect', 'ar'],
+  ['s', 'size'],
+  ['temp', 'temperature'],
+  ['guidance', 'cfg'],
+  ['nocache', 'no-cache'],
+  ['images', 'n'],
+]);
 
 /**
  * Text typed into a prompt line as words only: a word that would read as a flag (`--x`, `—x`, and the `ーーx` of
@@ -117,10 +121,11 @@ function asFlagToken(token: string): string {
 /**
  * Splits the prompt text from its `--flags`; `—ar` and `ーーar` count too (`asFlagToken`). A dash inside a word
  * (`well–known`) stays, and so does one before a word that is no flag (`a wolf —howling`): punctuation, not a typo.
- * Throws `UserInputError` for an unknown `--flag`, a flag not allowed here, a missing or out-of-range value.
+ * Invisible marks a phone put at a flag or in its value are nothing (`flag-marks.ts`). Throws `UserInputError` for
+ * an unknown `--flag`, a flag not allowed here, a missing or out-of-range value.
  */
 export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLAGS): ParsedPrompt {
-  const typed = text.split(/\s+/).filter(Boolean);
+  const typed = withoutMarksAtFlags(text).split(/\s+/).filter(Boolean);
   const tokens = typed.map(asFlagToken);
   const words: string[] = [];
   const flags: PromptFlags = {};
@@ -134,7 +139,7 @@ export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLA
       continue;
     }
     const raw = (match[1] as string).toLowerCase();
-    const name = (FLAG_ALIASES[raw] ?? raw) as FlagName;
+    const name = (FLAG_ALIASES.get(raw) ?? raw) as FlagName;
     const flag = quoted(`--${raw}`);
     if (!ALL_FLAGS.includes(name) && !(typed[i] as string).startsWith('--')) {
       words.push(typed[i] as string);
@@ -163,7 +168,7 @@ export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLA
       value = next.normalize('NFKC');
       i++;
     }
-    applyFlag(flags, name, flag, value);
+    applyFlag(flags, name, flag, withoutMarks(value));
   }
   if (negatives.length > 0) flags.negative = negatives.join(', ');
   return { prompt: words.join(' '), flags };

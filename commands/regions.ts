@@ -1,6 +1,7 @@
 // Where a retouch or outpaint applies: boxes typed as fractions, zoom-out factors, pan directions, a square.
 import type { PaintRegion } from '../engine/index.js';
 import { UserInputError } from './errors.js';
+import { withoutMarks } from './flag-marks.js';
 import { CELL, LIMITS } from './limits.js';
 import { DIRECTIONS } from './outpaint/spec.js';
 import { quoted } from './quoted-text.js';
@@ -22,12 +23,15 @@ export const NAMED_REGIONS: Readonly<Record<string, Box>> = {
   'bottom-left': { x: 0, y: 0.5, w: 0.5, h: 0.5 },
   'bottom-right': { x: 0.5, y: 0.5, w: 0.5, h: 0.5 },
 };
-const REGION_ALIASES: Readonly<Record<string, string>> = { centre: 'center', middle: 'center' };
+const REGION_ALIASES: ReadonlyMap<string, string> = new Map([
+  ['centre', 'center'],
+  ['middle', 'center'],
+]);
 
-/** A region's name in any case, `_` for `-` (`Top_Left`), or undefined. */
+/** A region's name in any case, `_` for `-` (`Top_Left`), or undefined; typed words are looked up as own keys only. */
 function namedRegion(part: string): Box | undefined {
   const name = part.toLowerCase().replace(/_/g, '-');
-  const key = REGION_ALIASES[name] ?? name;
+  const key = REGION_ALIASES.get(name) ?? name;
   return Object.hasOwn(NAMED_REGIONS, key) ? NAMED_REGIONS[key] : undefined;
 }
 
@@ -37,8 +41,9 @@ function namedRegion(part: string): Box | undefined {
  */
 export function parseBoxes(text: string): Box[] {
   // Names may be listed with commas too (`center, top-left`, `center,0,0,1,0.5`): a comma beside a letter ends a
-  // part, and a part's stray leading or trailing comma is dropped; a box's own commas sit between digits.
-  const parts = text
+  // part, and a part's stray leading or trailing comma is dropped; a box's own commas sit between digits. A region
+  // holds no invisible mark: one a phone put after `--box top` is nothing.
+  const parts = withoutMarks(text)
     .split(/[;\s]+/)
     .flatMap((part) => part.split(/(?<=[a-z]),|,(?=[a-z])/i))
     .map((part) => part.replace(/^,+|,+$/g, ''))
@@ -62,19 +67,16 @@ export function parseBoxes(text: string): Box[] {
   });
 }
 
-/** The two options as typed in a message (`/outpaint --zoom 2 --pan left`); Discord's slash options are named. */
-const TYPED_NAMES = { zoom: '--zoom', direction: '--pan' };
-export const OPTION_NAMES = { zoom: 'zoom', direction: 'direction' };
-
 /**
  * Zoom-out grows every side by half the extra width; a pan grows one side by half the image; `square` grows the two
- * short sides evenly until they match the long ones (so it needs the source's size).
+ * short sides evenly until they match the long ones (so it needs the source's size). `shown` names the two options
+ * as the user gave them (`optionLabel`: `--zoom` and `--pan` typed, a platform's own option names otherwise).
  */
 export function extensionOf(
   zoom: number | undefined,
   direction: string | undefined,
   source: { width: number; height: number },
-  shown: { zoom: string; direction: string } = TYPED_NAMES,
+  shown: { zoom: string; direction: string } = { zoom: '--zoom', direction: '--pan' },
 ): Extract<PaintRegion, { kind: 'extend' }> {
   if (zoom !== undefined && direction !== undefined) {
     throw new UserInputError('errors.flag.conflict', { a: shown.zoom, b: shown.direction });
@@ -82,7 +84,7 @@ export function extensionOf(
   if (direction !== undefined) {
     if (!(DIRECTIONS as readonly string[]).includes(direction)) {
       throw new UserInputError('errors.settings.choice', {
-        option: 'direction',
+        option: shown.direction,
         value: direction,
         choices: DIRECTIONS.join(', '),
       });
@@ -96,7 +98,7 @@ export function extensionOf(
   const z = zoom ?? 1.5;
   if (!(z >= LIMITS.zoom.min && z <= LIMITS.zoom.max)) {
     throw new UserInputError('errors.flag.range_number', {
-      flag: 'zoom',
+      flag: shown.zoom,
       min: LIMITS.zoom.min,
       max: LIMITS.zoom.max,
       value: String(z),

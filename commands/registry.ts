@@ -6,7 +6,7 @@ import { block, unblock } from './block/handler.js';
 import { blockSpec, unblockSpec } from './block/spec.js';
 import { cancel } from './cancel/handler.js';
 import { cancelSpec } from './cancel/spec.js';
-import type { CommandContext, Operation } from './context.js';
+import { type CommandContext, type Operation, optionLabel } from './context.js';
 import type { CommandDeps } from './deps.js';
 import { describe } from './describe/handler.js';
 import { describeSpec } from './describe/spec.js';
@@ -49,7 +49,9 @@ export function defineCommand<S extends z.ZodObject>(
     spec,
     run: async (deps, ctx, raw) => {
       if (spec.adminOnly && !ctx.isAdmin) throw new UserInputError('errors.admin_only');
-      return handler(deps, ctx, validateOptions(spec, raw, deps.profile(ctx.user.platform).imageMissingKey));
+      const { imageMissingKey } = deps.profile(ctx.user.platform);
+      const input = validateOptions(spec, raw, imageMissingKey, (option) => optionLabel(ctx, option));
+      return handler(deps, ctx, input);
     },
   };
 }

@@ -7,13 +7,16 @@ import type { CommandContext, Operation } from './context.js';
 import { expandCustomOptions, withoutCustomOptions } from './custom-options.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
+import { withoutMarksAtFlags } from './flag-marks.js';
 import { describeResult, editResult, fromJob, typedNegative } from './follow-ups.js';
 import { queueJobs } from './job-command.js';
 import { DEFAULT_STEPS } from './job-context.js';
+import { outpaintSpec } from './outpaint/spec.js';
 import { literalBraces } from './permutations.js';
 import { checkLineLength, PAINT_FLAGS, parsePrompt, sizeForAspect } from './prompt.js';
 import { isQuestion } from './question.js';
 import { type Reply, textReply } from './reply.js';
+import { retouchSpec } from './retouch/spec.js';
 import { runCommand, runText, typedLine } from './run-text.js';
 import { imageSlots } from './spec.js';
 import {
@@ -40,7 +43,7 @@ export const replyToResult: Operation<{ jobId: string; text: string }> = async (
   ctx,
   { jobId, text },
 ) => {
-  const trimmed = text.trim();
+  const trimmed = withoutMarksAtFlags(text).trim();
   if (isRerunLine(trimmed))
     return madeAgain(deps, ctx, { jobId, changes: checkLineLength(trimmed).replace(/^\.\./, '') });
   const typed = typedLine(deps, trimmed);
@@ -65,7 +68,7 @@ export const replyToResult: Operation<{ jobId: string; text: string }> = async (
 const CHANGES = /^(?:\.\.(?!\.)|--|[—–](?=[a-z]))/i;
 
 export function isRerunLine(text: string): boolean {
-  return CHANGES.test(text.trim());
+  return CHANGES.test(withoutMarksAtFlags(text).trim());
 }
 
 /**
@@ -87,7 +90,10 @@ export const imagineLatestAgain: Operation<string> = async (deps, ctx, line) => 
  * The seed is kept unless given, so what changed is the only difference (Re-roll gives a new one); `--ar` keeps
  * the area; `--cfg 0` drops the negative prompt it could no longer steer by.
  */
-export const madeAgain: Operation<{ jobId: string; changes: string }> = async (deps, ctx, input) => {
+export const madeAgain: Operation<{ jobId: string; changes: string }> = (deps, ctx, input) =>
+  keepingRegion(() => changedAgain(deps, ctx, input));
+
+const changedAgain: Operation<{ jobId: string; changes: string }> = async (deps, ctx, input) => {
   const old = rerunnable(deps.store, input.jobId);
   const changes = changesWithOptions(ctx, input.changes, old.prompt);
   if (old.task === 'paint') return paintAgain(deps, ctx, input.jobId, old, changes, 'merge');
@@ -142,13 +148,35 @@ function changesWithOptions(ctx: CommandContext, changes: string, oldPrompt: str
 }
 
 /** The answer to Remix: the changed line is the new job, as typed (a flag taken out is gone). */
-export const remixResult: Operation<{ jobId: string; line: string }> = async (deps, ctx, input) => {
-  checkLineLength(input.line);
-  const old = rerunnable(deps.store, input.jobId);
-  if (old.task === 'paint') return paintAgain(deps, ctx, input.jobId, old, input.line, 'replace');
-  const line = withoutOfferedSize(ctx, input.line, old);
-  return runCommand(deps, fromJob(ctx, input.jobId), { name: 'imagine', options: { prompt: line } });
-};
+export const remixResult: Operation<{ jobId: string; line: string }> = (deps, ctx, input) =>
+  keepingRegion(async () => {
+    const typed = withoutMarksAtFlags(checkLineLength(input.line));
+    const old = rerunnable(deps.store, input.jobId);
+    if (old.task === 'paint') return paintAgain(deps, ctx, input.jobId, old, typed, 'replace');
+    const line = withoutOfferedSize(ctx, typed, old);
+    return runCommand(deps, fromJob(ctx, input.jobId), { name: 'imagine', options: { prompt: line } });
+  });
+
+/** `--zoom` and `--pan` (/outpaint's own words), `--box` (/retouch's): where a result grows or is redrawn. */
+const ZOOM_WORDS = Object.keys(outpaintSpec.text.named).map((word) => `--${word}`);
+const REGION_WORDS = Object.keys(retouchSpec.text.named).map((word) => `--${word}`);
+
+/**
+ * A `..` reply and Remix make the job again on its picture and region, with a changed prompt and flags: an
+ * /outpaint's or /retouch's own word typed there (`.. --zoom 2`) is no unknown flag but a change they do not make,
+ * and the refusal names what does (Custom zoom and the arrows, Vary (Region), a new command).
+ */
+async function keepingRegion(work: () => Promise<Reply>): Promise<Reply> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof UserInputError) || error.key !== 'errors.flag.unknown') throw error;
+    const flag = String(error.params.flag);
+    if (ZOOM_WORDS.includes(flag)) throw new UserInputError('errors.rerun.zoom', { flag });
+    if (REGION_WORDS.includes(flag)) throw new UserInputError('errors.rerun.region', { flag });
+    throw error;
+  }
+}
 
 const ASPECT_FLAG = /(?:^|\s)(?:--|[—–])(?:ar|aspect)(?:=|\s)/i;
 

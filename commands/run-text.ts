@@ -37,6 +37,11 @@ export interface CommandCall {
   name: string;
   options?: Readonly<Record<string, unknown>>;
   images?: Readonly<Record<string, InputImage | undefined>>;
+  /**
+   * The flags of a typed line that set options (`TypedOptions.labels`: `--pan` for `direction`), for its refusals to
+   * name them as typed; absent, an option is named by its registered name.
+   */
+  labels?: Readonly<Record<string, string>>;
 }
 
 /** Runs one command: validated once against its spec, then its handler. */
@@ -47,7 +52,15 @@ export async function runCommand(deps: CommandDeps, ctx: CommandContext, call: C
   for (const [name, value] of Object.entries({ ...call.options, ...call.images })) {
     if (value !== undefined && value !== null) raw[name] = value;
   }
-  return command.run(deps, ctx, raw);
+  // This call's labels only, on the context itself (a handler may change its settings and language for the reply,
+  // so it is not copied): a command run from another's options (a follow-up) names its own options.
+  const outer = ctx.optionLabels;
+  ctx.optionLabels = call.labels;
+  try {
+    return await command.run(deps, ctx, raw);
+  } finally {
+    ctx.optionLabels = outer;
+  }
 }
 
 /** The images of a text, by the command's image options. */
@@ -79,7 +92,7 @@ export async function runText(
   if (!command) return undefined;
   const spec = deps.registry.find(command.name)?.spec;
   if (!spec) return undefined;
-  const { options, unknown } = parseArgs(spec, command.args);
+  const { options, unknown, labels } = parseArgs(spec, command.args);
   if (unknown.length > 0) return textReply('errors.settings.unknown', { option: unknownNames(unknown) });
   // A user the words did not name is the author of the message this one replies to (Telegram's `/block` as a reply).
   for (const option of optionsOf(spec)) {
@@ -92,7 +105,7 @@ export async function runText(
   const given = listed?.length ?? Object.values(images).filter(Boolean).length;
   const mask = !listed && maskLeftOut(images as NamedImages, taken);
   const noted = noteLeftOut(ctx, Math.max(given, offered), used, mask);
-  const reply = await runCommand(deps, noted, { name: spec.name, options, images: taken });
+  const reply = await runCommand(deps, noted, { name: spec.name, options, images: taken, labels });
   // Typed, so the answer may say how to type a change (a platform's own options form needs no such line).
   const footer = spec.text?.footerKey;
   return footer ? { ...reply, text: [...reply.text, { key: footer }] } : reply;

@@ -30,6 +30,11 @@ export interface OptionMeta {
   tooLongKey?: UserInputCode;
   /** The refusal when a required option is missing (default `errors.option.invalid`). */
   missingKey?: UserInputCode;
+  /**
+   * The refusal of any value a string option does not take, where the option has no name a typed line says (a user
+   * id typed after `/unblock`): it quotes the value as `{value}`.
+   */
+  invalidKey?: UserInputCode;
   /** Values offered while it is typed (Discord's autocomplete), from the user's own things (`suggestions.ts`). */
   suggest?: SuggestionSource;
 }
@@ -186,10 +191,13 @@ export function listedCommands(
   );
 }
 
-/** A user of the asker's platform, by id (Discord's snowflakes, Telegram's numeric ids). */
+/**
+ * A user of the asker's platform, by id (Discord's snowflakes, Telegram's numeric ids). Typed (`/unblock abc`), a
+ * word that is no id is said to be none.
+ */
 export function userOption() {
   return z
     .string()
     .regex(/^\d{1,20}$/)
-    .meta({ user: true });
+    .meta({ user: true, invalidKey: 'errors.block.user_invalid' });
 }

@@ -3,6 +3,7 @@
 // after the command become options by the command's own grammar (spec.ts `TextGrammar`), typed by its schema, so
 // they arrive as the same options a platform's structured command delivers.
 import { UserInputError } from './errors.js';
+import { withoutMarks, withoutMarksAtFlags } from './flag-marks.js';
 import { readNumber } from './options.js';
 import { quoted } from './quoted-text.js';
 import { type CommandSpec, type OptionInfo, optionsOf } from './spec.js';
@@ -67,19 +68,33 @@ export interface TypedOptions {
   options: Record<string, unknown>;
   /** `key=value` pairs naming no option (settings), for the caller to name in its refusal. */
   unknown: string[];
+  /**
+   * The flag that set an option, where it has one that is not its own name (`--pan` for `direction`, `--zoom` for a
+   * leading `2x` too): what a refusal of its value names (`CommandCall.labels`), the option's name meaning nothing
+   * to someone who typed a line.
+   */
+  labels: Record<string, string>;
 }
 
-/** The options a typed line gives a command, by its grammar; values typed by the option (numbers, switches). */
+/**
+ * The options a typed line gives a command, by its grammar; values typed by the option (numbers, switches).
+ * Invisible marks at its `--words` are nothing, as at a prompt's flags (`flag-marks.ts`).
+ */
 export function parseArgs(spec: CommandSpec, args: string): TypedOptions {
   const grammar = spec.text ?? {};
   const infos = new Map(optionsOf(spec).map((o) => [o.name, o]));
+  const flags = new Map(Object.entries(grammar.named ?? {}).map(([word, option]) => [option, `--${word}`]));
   const options: Record<string, unknown> = {};
+  const labels: Record<string, string> = {};
   const set = (name: string, value: string) => {
     const info = infos.get(name);
-    if (info) options[name] = typed(info, value);
+    if (!info) return;
+    options[name] = typed(info, value);
+    const flag = flags.get(name);
+    if (flag !== undefined) labels[name] = flag;
   };
   if (grammar.pairs) return readPairs(args, infos, grammar.lastPair);
-  let rest = args.trim();
+  let rest = withoutMarksAtFlags(args).trim();
   let named = false;
   for (const [word, option] of Object.entries(grammar.named ?? {})) {
     const taken = takeOption(rest, word);
@@ -93,7 +108,7 @@ export function parseArgs(spec: CommandSpec, args: string): TypedOptions {
     const info = infos.get(grammar.rest);
     if (rest !== '' || info?.required) options[grammar.rest] = rest;
   }
-  return { options, unknown: [] };
+  return { options, unknown: [], labels };
 }
 
 function takeLeading(
@@ -127,8 +142,9 @@ function readPairs(args: string, infos: ReadonlyMap<string, OptionInfo>, lastPai
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as string;
     const eq = token.indexOf('=');
-    // `=5` or `:` alone names no key: the refusal quotes what was typed rather than nothing.
-    const key = (eq < 0 ? token.replace(/:$/, '') : token.slice(0, eq)) || token;
+    // `=5` or `:` alone names no key: the refusal quotes what was typed rather than nothing. A key holds no
+    // invisible mark (a phone's, after `steps`).
+    const key = withoutMarks(eq < 0 ? token.replace(/:$/, '') : token.slice(0, eq)) || token;
     if (lastPair !== undefined && key.toLowerCase() === lastPair) {
       const words = [eq < 0 ? '' : token.slice(eq + 1), ...tokens.slice(i + 1)];
       options[lastPair] = words.filter(Boolean).join(' ');
@@ -143,7 +159,7 @@ function readPairs(args: string, infos: ReadonlyMap<string, OptionInfo>, lastPai
     if (info && info.type !== 'attachment') options[info.name] = typed(info, value);
     else unknown.push(quoted(key));
   }
-  return { options, unknown };
+  return { options, unknown, labels: {} };
 }
 
 const YES = /^(on|true|yes|1|✓|imagine)$/i;
@@ -151,13 +167,16 @@ const NO = /^(off|false|no|0|✗)$/i;
 
 /**
  * A typed word as the option's type; a word that is no number (or no on/off) stays text, for the schema to refuse
- * by name: `/settings private ja` must not quietly turn privacy off.
+ * by name: `/settings private ja` must not quietly turn privacy off. A number, a switch or a choice holds no
+ * invisible mark: one a phone put after it is nothing.
  */
 function typed(info: OptionInfo, value: string): unknown {
-  if (info.type === 'boolean') return YES.test(value) ? true : NO.test(value) ? false : value;
+  if (info.type === 'string' && !info.choices) return value;
+  const plain = withoutMarks(value);
+  if (info.type === 'boolean') return YES.test(plain) ? true : NO.test(plain) ? false : value;
   // A choice matches whatever its case (`Left`, `zh-cn`).
-  const choice = info.choices?.find((c) => String(c.value).toLowerCase() === value.toLowerCase());
+  const choice = info.choices?.find((c) => String(c.value).toLowerCase() === plain.toLowerCase());
   if (choice) return choice.value;
-  if (info.type === 'integer' || info.type === 'number') return readNumber(value, false) ?? value;
+  if (info.type === 'integer' || info.type === 'number') return readNumber(plain, false) ?? value;
   return value;
 }

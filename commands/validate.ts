@@ -5,21 +5,25 @@ import { isUserInputCode, type UserInputCode, UserInputError } from './errors.js
 import { codePoints, quoted } from './quoted-text.js';
 import { type CommandSpec, describeOption, type OptionInfo } from './spec.js';
 
-/** The options as the handler receives them, or the refusal for the first bad one. */
+/**
+ * The options as the handler receives them, or the refusal for the first bad one, naming the option as `label` says
+ * the user named it (a typed line's `--pan` for `direction`; `optionLabel`).
+ */
 export function validateOptions<S extends z.ZodObject>(
   spec: CommandSpec<S>,
   raw: Readonly<Record<string, unknown>>,
   imageMissingKey: UserInputCode,
+  label: (option: string) => string = (option) => option,
 ): z.output<S> {
   const result = spec.options.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0] as z.core.$ZodIssue;
   const name = String(issue.path[0] ?? '');
-  const field = spec.options.shape[name] as z.ZodType | undefined;
-  if (!field) throw new UserInputError('errors.option.invalid', { option: name, value: '' });
+  const field = Object.hasOwn(spec.options.shape, name) ? (spec.options.shape[name] as z.ZodType) : undefined;
+  if (!field) throw new UserInputError('errors.option.invalid', { option: `/${spec.name}`, value: '' });
   const info = describeOption(name, field);
   if (info.type === 'attachment') throw new UserInputError(imageMissingKey, { command: `/${spec.name}` });
-  throw refusal(issue, info, name, raw[name]);
+  throw refusal(issue, info, label(name), raw[name]);
 }
 
 /** One value checked against an option schema; `label` names it in the refusal (`--steps` for a flag). */
@@ -47,6 +51,7 @@ function refusal(issue: z.core.$ZodIssue, info: OptionInfo, label: string, value
   if (info.choices) return choiceRefusal(info, label, shown);
   if (info.type === 'boolean')
     return new UserInputError('errors.settings.choice', { option: label, value: shown, choices: 'on, off' });
+  if (info.meta.invalidKey) return new UserInputError(info.meta.invalidKey, { option: label, value: shown });
   if (issue.code === 'too_big' && typeof value === 'string') {
     return new UserInputError(info.meta.tooLongKey ?? 'errors.option.too_long', {
       option: label,

@@ -50,11 +50,12 @@ export const retouchResult: Operation<{ jobId: string; line: string }> = async (
   { jobId, line },
 ) => {
   const { png } = retouchable(deps.store, jobId);
-  const { options } = parseArgs(retouchSpec, checkLineLength(line));
+  const { options, labels } = parseArgs(retouchSpec, checkLineLength(line));
   return runCommand(deps, fromJob(ctx, jobId), {
     name: 'retouch',
     options,
     images: { image: { data: png } },
+    labels,
   });
 };
 

@@ -10,7 +10,7 @@ export const MAX_BLOCK_REASON = 200;
 
 const options = z.object({
   user: userOption().optional(),
-  reason: z.string().max(MAX_BLOCK_REASON).optional(),
+  reason: z.string().max(MAX_BLOCK_REASON).meta({ tooLongKey: 'errors.block.reason_too_long' }).optional(),
 });
 
 const text = { leading: [{ option: 'user', pattern: /^(\d{1,20})$/ }], rest: 'reason' };

@@ -5,7 +5,10 @@ import type { CommandSpec } from '../spec.js';
 export const cancelSpec = {
   name: 'cancel',
   personal: true,
-  options: z.object({ job: z.string().max(36).meta({ suggest: 'own_jobs' }).optional() }),
+  // An id longer than any is no job's: said as an unknown id is, the option having no name a typed line says.
+  options: z.object({
+    job: z.string().max(36).meta({ suggest: 'own_jobs', tooLongKey: 'errors.job.not_found' }).optional(),
+  }),
   text: { rest: 'job' },
 } satisfies CommandSpec;
 

@@ -2,7 +2,7 @@
 // braces (`a {red, blue} bird`) is one job per combination (the spec's `permutes`, job-command.ts).
 // With an image, the prompt is drawn with the image as its subject (`fromImage`).
 import type { StoredRequest } from '../../src/jobs/index.js';
-import type { CommandContext } from '../context.js';
+import { type CommandContext, optionLabel } from '../context.js';
 import type { CommandDeps } from '../deps.js';
 import { UserInputError } from '../errors.js';
 import type { InputImage } from '../inputs.js';
@@ -41,7 +41,8 @@ async function fromImage(
   image: InputImage,
 ): Promise<PreparedJob> {
   for (const option of ['aspect', 'size', 'no'] as const) {
-    if (input[option] !== undefined) throw new UserInputError('errors.imagine.image_flag', { flag: option });
+    if (input[option] !== undefined)
+      throw new UserInputError('errors.imagine.image_flag', { flag: optionLabel(ctx, option) });
   }
   const { prompt, flags } = subjectPrompt(deps, input.prompt, input.seed);
   flags.steps = input.steps ?? flags.steps;

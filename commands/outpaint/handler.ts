@@ -1,7 +1,8 @@
 // Outpainting: the canvas grows by the zoom, toward the direction or to a square, and the new border is painted.
+import { optionLabel } from '../context.js';
 import type { JobMaker } from '../job-command.js';
 import { PAINT_FLAGS } from '../prompt.js';
-import { extensionOf, OPTION_NAMES } from '../regions.js';
+import { extensionOf } from '../regions.js';
 import { paintRequest } from '../submit.js';
 import { type Files, imagePrompt, keepSizedImage } from '../task-input.js';
 import type { OutpaintInput } from './spec.js';
@@ -11,8 +12,8 @@ export const outpaint: JobMaker<OutpaintInput> = async (deps, ctx, input) => {
   flags.images = input.images ?? flags.images;
   const files: Files = {};
   const { stored: image, ...size } = await keepSizedImage(deps, files, input.image, 'input');
-  // A refusal names the options as this user gave them: Discord's slash options, elsewhere the typed flags.
-  const shown = ctx.user.platform === 'discord' ? OPTION_NAMES : undefined;
+  // A refusal names the options as this user gave them: the flags of a typed line, a platform's own options.
+  const shown = { zoom: optionLabel(ctx, 'zoom'), direction: optionLabel(ctx, 'direction') };
   const region = extensionOf(input.zoom, input.direction, size, shown);
   const request = paintRequest(deps, ctx, { prompt, image, region }, flags);
   return { kind: 'paint', request, files, meta: { paint: 'outpaint' } };

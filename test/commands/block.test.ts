@@ -134,7 +134,7 @@ describe('/block', () => {
       'errors.block.user_missing',
     ]);
     expect(keys(await commands.run(ctx(ADMIN), { name: 'block', options: { user: '@someone' } }))).toEqual([
-      'errors.option.invalid',
+      'errors.block.user_invalid',
     ]);
     expect(keys(await commands.run(ctx(ADMIN), { name: 'unblock', options: { user: '11' } }))).toEqual([
       'unblock.done',

@@ -489,7 +489,7 @@ describe('imagine', () => {
       options: { image: { data: await png() }, prompt: 'more sky --no birds', direction: 'up' },
     });
     expect(request(outpaint)).toMatchObject({ prompt: 'more sky', negativePrompt: 'birds' });
-    // Both a zoom and a side: the refusal names Discord's slash options, and the typed flags elsewhere.
+    // Both a zoom and a side: the refusal names Discord's slash options, and the flags of a typed line.
     const both = { image: { data: await png() }, prompt: 'more sky', zoom: 2, direction: 'up' };
     const onDiscord = await commands.run(ctx('2'), { name: 'outpaint', options: both });
     expect(onDiscord.text[0]).toEqual({ key: 'errors.flag.conflict', params: { a: 'zoom', b: 'direction' } });
@@ -498,8 +498,10 @@ describe('imagine', () => {
       scope: 'chat:2',
       language: 'en',
     });
-    const onTelegram = await commands.run(typed, { name: 'outpaint', options: both });
-    expect(onTelegram.text[0]).toEqual({ key: 'errors.flag.conflict', params: { a: '--zoom', b: '--pan' } });
+    const onTelegram = await commands.runText(typed, '/outpaint --zoom 2 --pan up more sky', [
+      { data: await png() },
+    ]);
+    expect(onTelegram?.text[0]).toEqual({ key: 'errors.flag.conflict', params: { a: '--zoom', b: '--pan' } });
     // Discord's option may hold flag-like words: the zoom-out types them back without dashes.
     const drawn = await commands.run(ctx('3'), {
       name: 'imagine',
@@ -1509,7 +1511,9 @@ describe('limits and settings', () => {
     expect(await refusal('/prefer wide --ar 99:1')).toMatchObject({ key: 'errors.flag.aspect' });
     expect(await refusal('/prefer twice --wide')).toMatchObject({ key: 'errors.flag.unknown' });
     expect(await refusal('/prefer bad gore')).toMatchObject({ key: 'errors.blocked_words' });
-    expect(await refusal(`/prefer long ${'x'.repeat(201)}`)).toMatchObject({ key: 'errors.option.too_long' });
+    expect(await refusal(`/prefer long ${'x'.repeat(201)}`)).toMatchObject({
+      key: 'errors.prefer.value_too_long',
+    });
     expect(
       (await commands.run(ctx('1'), { name: 'prefer', options: { value: '--ar 1:1' } })).text[0]?.key,
     ).toBe('errors.prefer.option_missing');

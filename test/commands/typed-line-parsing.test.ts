@@ -176,7 +176,7 @@ describe('/settings pairs', () => {
   it('a key that is nothing is quoted as typed', () => {
     expect(pairs('=').unknown).toEqual(['=']);
     expect(pairs(':').unknown).toEqual([':']);
-    expect(pairs('=5 size=768')).toEqual({ options: { size: 768 }, unknown: ['=5'] });
+    expect(pairs('=5 size=768')).toEqual({ options: { size: 768 }, unknown: ['=5'], labels: {} });
     expect(pairs(`${fox.repeat(60)}=1`).unknown).toEqual([`${fox.repeat(QUOTED_CHARS - 1)}…`]);
   });
 

@@ -1,15 +1,17 @@
 // Bad input is normal input: seeded random lines (commands, flags typed twice or without values, braces and their
-// escapes, custom options, `..` re-runs, Remix and Custom zoom answers, unicode of every kind, lines at and far past
-// the limits) through the entries the adapters call with what a user typed. Each must get one localized answer
-// (localized-reply-check.ts) and never reach the error boundary as an exception. The seed makes every run the same
-// lines: a failure names the line to make a focused test of.
+// escapes, custom options, `..` re-runs, Remix and Custom zoom answers, unicode of every kind, invisible marks at
+// flags, words every object inherits (`--constructor`, `__proto__=1`), lines at and far past the limits) through the
+// entries the adapters call with what a user typed. Each must get one localized answer (localized-reply-check.ts)
+// and never reach the error boundary as an exception. The seed makes every run the same lines: a failure names the
+// line to make a focused test of.
 import { describe, expect, it } from 'vitest';
 import type { Commands } from '../../commands/commands.js';
 import { COMMANDS, findCommand } from '../../commands/registry.js';
 import type { Reply } from '../../commands/reply.js';
+import { optionsOf } from '../../commands/spec.js';
 import { parseTextCommand } from '../../commands/text-grammar.js';
 import { encodePng } from '../../engine/index.js';
-import { SUPPORTED_LOCALES } from '../../src/i18n.js';
+import { placeholders, SUPPORTED_LOCALES, t } from '../../src/i18n.js';
 import { insertFinishedImage, type Owner } from '../../src/jobs/index.js';
 import { commandsOnQueue } from './commands-on-queue.js';
 import { replyProblems } from './localized-reply-check.js';
@@ -35,15 +37,16 @@ const HEADS = [
 const WORDS = [
   'a', 'fox', 'red sky', 'what is it?', '吗', '2x', 'x1.5', 'left', 'Square', 'center', 'top-left,',
   '0.1,0.1,0.5,0.5', '1,1,1,1;', 'size=768', 'private=ja', 'language', 'no:', '=', ':', '=5', 'off', 'NaN',
-  'undefined', 'Infinity', 'constructor', '__proto__', '{count}', '$&', '\\', '\\{', '\\}', '\\,', '{', '}', ',',
-  '..', '...', '?', '—', '–',
+  'undefined', 'Infinity', 'constructor', '__proto__', 'toString', 'hasOwnProperty', '{count}', '$&', '\\', '\\{',
+  '\\}', '\\,', '{', '}', ',', '..', '...', '?', '—', '–',
 ];
 // biome-ignore format: a list of cases reads best as a block
 const FLAGS = [
   '--ar', '--aspect', '--size', '--n', '--images', '--seed', '--steps', '--cfg', '--temperature', '--temp',
   '--cache', '--no-cache', '--no', '--box', '--zoom', '--pan', '--type', '--cine', '--noir', '--two', '--esc',
   '--bs', '--gone2', '--x', '--', '--ar=', '--box=', '--zoom=', '—zoom', '–box', '—seed', 'ーーａｒ', '--constructor',
-  '--hasownproperty',
+  '--hasownproperty', '--__proto__', '--toString', '--valueOf', '--ar\u200f', '--\u200bseed', '-\u2060-n',
+  '--cine\u200b',
 ];
 // biome-ignore format: a list of cases reads best as a block
 const VALUES = [
@@ -54,6 +57,7 @@ const VALUES = [
 // biome-ignore format: a list of cases reads best as a block
 const ODD = [
   '🦊', '👨‍👩‍👧', 'e\u0301', '\u200b', '\u200f', '\u202e', '\u2066', '\u0000', '\u0007', '\ud800', '\udfff', '\n', 'ｇ',
+  '\u200c', '\u200d', '\u200e', '\u2060', '\ufeff', '\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}',
 ];
 /** What each command's own grammar reads: its `--word` options (without a value, twice), leading words, pairs. */
 const OWN: Readonly<Record<string, readonly string[]>> = {
@@ -65,6 +69,9 @@ const OWN: Readonly<Record<string, readonly string[]>> = {
     '--box --seed 1',
     '0.1,0.1,0.5,0.5;',
     '--BOX center',
+    '--box constructor',
+    '--box __proto__',
+    '--box\u200f top\u200b',
   ],
   outpaint: [
     '--zoom',
@@ -76,8 +83,11 @@ const OWN: Readonly<Record<string, readonly string[]>> = {
     '--pan up',
     '3x',
     '--zoom 2 --zoom 1.5',
+    '--zoom\u200b2',
+    '--pan constructor',
+    '--\u200bpan left',
   ],
-  edit: ['--type', '--type edit_add', '--type edit_add --type edit_remove', '--type='],
+  edit: ['--type', '--type edit_add', '--type edit_add --type edit_remove', '--type=', '--type constructor'],
   settings: [
     '=',
     ':',
@@ -90,8 +100,27 @@ const OWN: Readonly<Record<string, readonly string[]>> = {
     'no',
     'no: off',
     'language',
+    '__proto__=1',
+    'constructor 1',
+    'toString=1',
+    'steps\u200b=5',
   ],
-  prefer: ['--', '-- x', '—', 'x', 'zz off', 'two', 'bs', 'cine {a,b', 'p --p', 'p --gone2'],
+  prefer: [
+    '--',
+    '-- x',
+    '—',
+    'x',
+    'zz off',
+    'two',
+    'bs',
+    'cine {a,b',
+    'p --p',
+    'p --gone2',
+    'constructor',
+    '__proto__ --seed 1',
+    'tostring off',
+    'x'.repeat(30),
+  ],
 };
 /** What a long line is made of: thousands of braces, flags, custom options, boxes, settings or emoji. */
 // biome-ignore format: a list of cases reads best as a block
@@ -105,6 +134,7 @@ const OPTIONS = [
   '/prefer two {a,b}{c,d}',
   '/prefer esc \\{x\\} \\, --seed {1,2}',
   '/prefer bs ends in a backslash\\',
+  '/prefer constructor --steps 8 old film',
 ];
 
 function lineMaker(rnd: () => number) {
@@ -143,6 +173,29 @@ function lineMaker(rnd: () => number) {
 /** The command a typed line names (`/draw@dimoobot x` → imagine), for the rules that depend on it. */
 function commandOf(line: string): string {
   return parseTextCommand(COMMANDS, line, 'dimoobot')?.name ?? '';
+}
+
+/** Every option's name in the specs: what the commands call them, not what a typed line does (`direction`, `value`). */
+const OPTION_NAMES = new Set(COMMANDS.flatMap((spec) => optionsOf(spec).map((option) => option.name)));
+
+/** A refusal that names an option by its spec name where the line never typed that word (it typed `--pan`). */
+function internalNames(reply: Reply, line: string): string[] {
+  const found: string[] = [];
+  for (const text of reply.text) {
+    if (!text.key.startsWith('errors.')) continue;
+    for (const param of placeholders(t('en', text.key))) {
+      const value = text.params?.[param];
+      if (
+        !['option', 'flag', 'a', 'b'].includes(param) ||
+        typeof value !== 'string' ||
+        !OPTION_NAMES.has(value)
+      )
+        continue;
+      if (!new RegExp(`(^|[^\\p{L}\\p{N}-])${value}([^\\p{L}\\p{N}_-]|$)`, 'iu').test(line))
+        found.push(`${text.key} names the option “${value}”, a word the line never typed`);
+    }
+  }
+  return found;
 }
 
 type Entry = (commands: Commands, line: string) => Promise<Reply | undefined>;
@@ -234,6 +287,7 @@ describe('typed lines, fuzzed', () => {
         const flag = r.text.find((l) => l.key === 'errors.flag.unknown')?.params?.flag;
         if (typeof flag === 'string' && named.includes(flag))
           problems.push(`its own option ${flag} called unknown`);
+        problems.push(...internalNames(r, line));
         // The queue stays short: what was queued is withdrawn at once.
         if (r.jobId) queue.cancel(r.jobId, user, true);
       }

@@ -64,7 +64,8 @@ describe('playground router', () => {
     const pan = await route(commands, ctx(), upload('/outpaint a forest --pan left', ['image']));
     expect(requestOf(pan)).toMatchObject({ region: { kind: 'extend', left: 0.5, right: 0 } });
     const badPan = await route(commands, ctx(), upload('/outpaint --pan sideways x', ['image']));
-    expect(badPan.text[0]).toMatchObject({ key: 'errors.settings.choice', params: { option: 'direction' } });
+    // Named as typed: the playground's user typed `--pan`, never the option's name `direction`.
+    expect(badPan.text[0]).toMatchObject({ key: 'errors.settings.choice', params: { option: '--pan' } });
   });
 
   it('reads a plain line by what is attached: imagine, describe, edit with reference, retouch with mask', async () => {

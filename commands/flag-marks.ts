@@ -1,0 +1,45 @@
+// Invisible format characters (Unicode Cf: zero-width space, joiners, direction marks, the BOM, the word joiner)
+// that phones and copy-paste put into a line: inside or beside a `--flag` they are nothing the user meant, and left
+// there they turn the flag into prompt words without a word said (`a fox --ar\u200f 16:9` drew a square picture of
+// "a fox --ar 16:9"). Only the marks at flags go: the same characters in the prompt's own words (an emoji's joiners, a
+// subdivision flag's tags, a Persian word's non-joiner) are the user's text and stay.
+
+/** A format character, but not the tag characters (U+E0000–E007F) that spell a subdivision flag after 🏴. */
+const MARK = String.raw`(?:(?![\u{E0000}-\u{E007F}])\p{Cf})`;
+const MARKS = new RegExp(`${MARK}+`, 'gu');
+const ANY_MARK = new RegExp(MARK, 'u');
+/**
+ * A flag as a run from the start of a word: marks before it, its dashes (`--`, a phone's `—`) with marks between
+ * them, then its name's letters, digits and dashes with marks anywhere among them.
+ */
+const FLAG_RUN = new RegExp(String.raw`(^|\s)(${MARK}*(?:-${MARK}*-|[—–])(?:${MARK}|[a-z0-9-])*)`, 'giu');
+/** A run's dashes, with the marks before and between them. */
+const DASHES = new RegExp(`^${MARK}*(?:-${MARK}*-|[—–])`, 'u');
+/** What a run is once its marks are gone, when it is a flag at all: dashes, then a letter. */
+const FLAG_START = /^(?:--|[—–])[a-z]/i;
+
+/**
+ * The line with the marks at its flags taken out: before a flag and between its dashes they are nothing
+ * (`--\u200bseed` is `--seed`); after its name's first letter, a zero-width space, or any mark before a digit, parted
+ * the name from its value (`--ar\u200b16:9` is `--ar 16:9`: no flag's name holds a mark), and others are nothing
+ * (`--ar\u200f 16:9` is `--ar 16:9`).
+ */
+export function withoutMarksAtFlags(line: string): string {
+  if (!ANY_MARK.test(line)) return line;
+  return line.replace(FLAG_RUN, (whole: string, before: string, run: string, at: number, all: string) => {
+    if (!ANY_MARK.test(run) || !FLAG_START.test(run.replace(MARKS, ''))) return whole;
+    const next = all[at + whole.length] ?? '';
+    const dashes = DASHES.exec(run)?.[0] ?? '';
+    const name = run.slice(dashes.length).replace(MARKS, (marks: string, offset: number, text: string) => {
+      const after = text[offset + marks.length] ?? next;
+      const parts = offset > 0 && (marks.includes('\u200b') || /[0-9]/.test(after));
+      return parts && after !== '' && !/[\s=]/.test(after) ? ' ' : '';
+    });
+    return `${before}${dashes.replace(MARKS, '')}${name}`;
+  });
+}
+
+/** A flag's value (a number, a ratio, a size, a region's name) without any format mark: none holds one. */
+export function withoutMarks(value: string): string {
+  return ANY_MARK.test(value) ? value.replace(MARKS, '') : value;
+}

@@ -1,0 +1,127 @@
+// Invisible format characters that phones and copy-paste put inside or right after a flag (a zero-width space, a
+// direction mark, the BOM, a word joiner) are nothing there: the flag still works, where it used to become a prompt
+// word without a word said. The same characters in the prompt's own words (an emoji's joiners, a subdivision flag's
+// tags, a Persian non-joiner) are kept.
+import { describe, expect, it } from 'vitest';
+import { withoutMarksAtFlags } from '../../commands/flag-marks.js';
+import { outpaintSpec } from '../../commands/outpaint/spec.js';
+import { parsePrompt } from '../../commands/prompt.js';
+import { parseBoxes } from '../../commands/regions.js';
+import type { Reply } from '../../commands/reply.js';
+import { settingsSpec } from '../../commands/settings/spec.js';
+import { parseArgs } from '../../commands/text-grammar.js';
+import { encodePng } from '../../engine/index.js';
+import { insertFinishedImage, type Owner } from '../../src/jobs/index.js';
+import { commandsOnQueue } from './commands-on-queue.js';
+
+const ZWSP = '\u200b';
+const ZWNJ = '\u200c';
+const ZWJ = '\u200d';
+const LRM = '\u200e';
+const RLM = '\u200f';
+const WJ = '\u2060';
+const BOM = '\ufeff';
+const family = `👨${ZWJ}👩${ZWJ}👧`;
+/** 🏴 and the tags (U+E0067 …, Cf too) that make it Scotland's flag. */
+const scotland = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}';
+const persian = `می${ZWNJ}خواهم`;
+
+describe('marks at a prompt’s flags', () => {
+  it.each([
+    [`a fox --ar${RLM} 16:9`, 'a direction mark after the name'],
+    [`a fox --ar${ZWSP}16:9`, 'a zero-width space between the name and its value'],
+    [`a fox --${ZWSP}ar 16:9`, 'a zero-width space between the dashes and the name'],
+    [`a fox -${WJ}-ar 16:9`, 'a word joiner between the dashes'],
+    [`a fox ${LRM}--ar 16:9`, 'a mark before the dashes'],
+    [`a fox --ar ${BOM}16:9${RLM}`, 'marks around the value'],
+    [`a fox --a${ZWJ}r=16:9`, 'a joiner inside the name, the value after ='],
+    [`a fox —ar${RLM} 16:9`, 'a phone dash and a mark'],
+  ])('%j (%s) is --ar 16:9', (line) => {
+    expect(parsePrompt(line)).toEqual({ prompt: 'a fox', flags: { aspect: { w: 16, h: 9 } } });
+  });
+
+  it('reads every flag so: a number after a zero-width space, --no, a switch', () => {
+    expect(parsePrompt(`x --${ZWSP}seed 5 --n${ZWSP}2 --no${RLM} fog --cache${LRM}`).flags).toEqual({
+      seed: 5,
+      images: 2,
+      negative: 'fog',
+      cache: true,
+    });
+  });
+
+  it('keeps the marks of the prompt’s own words, emoji and scripts that need them', () => {
+    const words = `a ${family} ${scotland} ${persian} wo${ZWSP}rd ${RLM}שלום${LRM}`;
+    expect(parsePrompt(`${words} --seed${RLM} 5`)).toEqual({ prompt: words, flags: { seed: 5 } });
+    expect(withoutMarksAtFlags(words)).toBe(words);
+    // A flag glued to an emoji's joiner keeps the emoji whole.
+    expect(parsePrompt(`${family} --${ZWJ}seed 5`)).toEqual({ prompt: family, flags: { seed: 5 } });
+  });
+
+  it('leaves what is no flag as typed: a dash alone, dashes before a digit, a word with a dash inside', () => {
+    for (const line of [`x --${ZWSP}`, `x --${ZWSP}5`, `well${ZWSP}-known`, `x —${ZWSP}`]) {
+      expect(withoutMarksAtFlags(line)).toBe(line);
+    }
+  });
+});
+
+describe('marks at a command’s own words and in typed answers', () => {
+  it('the outpaint and settings grammars and boxes read through them', () => {
+    expect(parseArgs(outpaintSpec, `--zoom${ZWSP}1.5 sky`).options).toEqual({ zoom: 1.5, prompt: 'sky' });
+    expect(parseArgs(outpaintSpec, `sky --${ZWSP}pan left${RLM}`).options).toEqual({
+      direction: 'left',
+      prompt: 'sky',
+    });
+    expect(parseArgs(settingsSpec, `steps${ZWSP}=5 private on${RLM}`).options).toEqual({
+      steps: 5,
+      private: true,
+    });
+    expect(parseBoxes(`top${ZWSP}, center${RLM}`)).toEqual([parseBoxes('top')[0], parseBoxes('center')[0]]);
+  });
+
+  it('through the entries: a typed /imagine, a custom option, a .. reply, Custom zoom', async () => {
+    const { commands, store } = commandsOnQueue('flag-marks', { start: false });
+    const user: Owner = { platform: 'telegram', userId: '3' };
+    const ctx = () => commands.context({ user, scope: 'dm:3', language: 'en', ownMachine: true });
+    const requestOf = (reply: Reply | undefined) =>
+      reply?.jobId ? store.get(reply.jobId)?.request : undefined;
+    expect(
+      requestOf(await commands.runText(ctx(), `/imagine a fox --ar${RLM} 16:9 --${ZWSP}seed 5`)),
+    ).toMatchObject({ prompt: 'a fox', width: 688, height: 384, seed: 5 });
+    expect((await commands.runText(ctx(), `/prefer ${LRM}--cine${ZWSP} --steps 8 film`))?.text[0]?.key).toBe(
+      'prefer.saved',
+    );
+    expect(
+      requestOf(await commands.runText(ctx(), `/imagine a harbour --cine${RLM} --seed 1`)),
+    ).toMatchObject({
+      prompt: 'a harbour film',
+      steps: 8,
+    });
+    const png = await encodePng({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(90) });
+    const id = insertFinishedImage(
+      store,
+      {
+        owner: user,
+        scope: 'dm:3',
+        kind: 'imagine',
+        request: { task: 'text_to_image', prompt: 'a fox', width: 512, height: 512, seed: 3 },
+        files: {},
+      },
+      { png, seed: 3, width: 32, height: 32 },
+      { finishedAt: 1 },
+    ).id;
+    // A reply opening with a marked flag is a re-run, not an edit whose instruction is "--seed 7".
+    for (const line of [`${RLM}--seed 7`, `..${ZWSP}--seed 7`, `-${ZWSP}-seed${ZWSP}7`]) {
+      expect([line, requestOf(await commands.replyToResult(ctx(), id, line))]).toMatchObject([
+        line,
+        { task: 'text_to_image', prompt: 'a fox', seed: 7 },
+      ]);
+    }
+    expect(
+      requestOf(await commands.answerAsk(ctx(), 'zoom_line', id, `a fox --zoom${ZWSP}1.5`)),
+    ).toMatchObject({
+      task: 'paint',
+      prompt: 'a fox',
+      region: { kind: 'extend', left: 0.25 },
+    });
+  });
+});

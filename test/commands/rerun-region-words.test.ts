@@ -1,0 +1,98 @@
+// A `..` reply and Remix make a job again on its picture and region with a changed prompt and flags (README: Remix,
+// Re-runs with changes). /outpaint's `--zoom` and `--pan` and /retouch's `--box` typed there are no unknown flags
+// but changes those two do not make: the refusal says which button or command makes them.
+import { describe, expect, it } from 'vitest';
+import type { Reply } from '../../commands/reply.js';
+import { encodePng } from '../../engine/index.js';
+import { t } from '../../src/i18n.js';
+import { insertFinishedImage, type Owner, type StoredRequest } from '../../src/jobs/index.js';
+import { commandsOnQueue } from './commands-on-queue.js';
+
+const user: Owner = { platform: 'telegram', userId: '5' };
+
+async function setup() {
+  const { commands, store } = commandsOnQueue('rerun-region', { start: false });
+  const png = await encodePng({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(90) });
+  const finished = (request: StoredRequest, kind: 'imagine' | 'paint') =>
+    insertFinishedImage(
+      store,
+      { owner: user, scope: 'dm:5', kind, request, files: { 'input.png': png } },
+      { png, seed: 3, width: 32, height: 32 },
+      { finishedAt: 1 },
+    ).id;
+  const paint = (region: Extract<StoredRequest, { task: 'paint' }>['region']): StoredRequest => ({
+    task: 'paint',
+    prompt: 'sky',
+    image: { file: 'input.png' },
+    region,
+    seed: 4,
+  });
+  const outpainted = finished(
+    paint({ kind: 'extend', left: 0.25, top: 0.25, right: 0.25, bottom: 0.25 }),
+    'paint',
+  );
+  const retouched = finished(paint({ kind: 'boxes', boxes: [{ x: 0, y: 0, w: 0.5, h: 0.5 }] }), 'paint');
+  const imagined = finished(
+    { task: 'text_to_image', prompt: 'sky', width: 512, height: 512, seed: 3 },
+    'imagine',
+  );
+  const ctx = () => commands.context({ user, scope: 'dm:5', language: 'en', ownMachine: true });
+  const jobs = () => store.recentOf(user, 100).length;
+  return { commands, ctx, outpainted, retouched, imagined, jobs };
+}
+
+const first = (reply: Reply) => reply.text[0];
+
+describe('a region word in a .. reply or Remix', () => {
+  it('on an /outpaint result: --zoom and --pan point to Custom zoom, the arrows and a new /outpaint', async () => {
+    const { commands, ctx, outpainted, jobs } = await setup();
+    const before = jobs();
+    for (const [line, flag] of [
+      ['.. --zoom 2', '--zoom'],
+      ['.. more clouds --pan left', '--pan'],
+      ['--ZOOM 1.5', '--zoom'],
+    ] as const) {
+      expect([line, first(await commands.replyToResult(ctx(), outpainted, line))]).toEqual([
+        line,
+        { key: 'errors.rerun.zoom', params: { flag } },
+      ]);
+    }
+    const remix = first(await commands.answerAsk(ctx(), 'imagine_line', outpainted, 'sky --seed 4 --zoom 2'));
+    expect(remix).toEqual({ key: 'errors.rerun.zoom', params: { flag: '--zoom' } });
+    expect(t('en', remix?.key ?? '', remix?.params)).toBe(
+      '--zoom cannot change in a reply starting with .. or a flag, nor in Remix: they keep the picture and its frame and change the prompt and its flags (--seed, --steps …). To zoom out or pan this result, use Custom zoom or the arrows under it, or send a new /outpaint.',
+    );
+    expect(t('de', remix?.key ?? '', remix?.params)).toMatch(/^--zoom lässt sich .* nutze „Eigener Zoom“/);
+    expect(t('ja', remix?.key ?? '', remix?.params)).toMatch(
+      /では --zoom は変えられません。.*「カスタムズーム」/,
+    );
+    expect(jobs()).toBe(before);
+  });
+
+  it('--box points to Vary (Region) and a new /retouch, on any result', async () => {
+    const { commands, ctx, retouched, imagined } = await setup();
+    for (const id of [retouched, imagined]) {
+      expect(first(await commands.replyToResult(ctx(), id, '.. --box top'))).toEqual({
+        key: 'errors.rerun.region',
+        params: { flag: '--box' },
+      });
+      expect(first(await commands.answerAsk(ctx(), 'imagine_line', id, 'sky --box center'))).toMatchObject({
+        key: 'errors.rerun.region',
+      });
+    }
+    // The playground's `..` line (the latest /imagine) says the same.
+    expect(first((await commands.runChatLine(ctx(), '.. --zoom 2')) as Reply)).toMatchObject({
+      key: 'errors.rerun.zoom',
+    });
+  });
+
+  it('other unknown flags stay unknown, and the changes a re-run makes still run', async () => {
+    const { commands, ctx, outpainted } = await setup();
+    expect(first(await commands.replyToResult(ctx(), outpainted, '.. --zoomy 2'))).toEqual({
+      key: 'errors.flag.unknown',
+      params: { flag: '--zoomy' },
+    });
+    const again = await commands.replyToResult(ctx(), outpainted, '.. --seed 9');
+    expect(again.startsJob).toBe(true);
+  });
+});
