@@ -7,6 +7,7 @@ export * from './limits.js';
 export { positionMilestones, positionWorthShowing } from './position-schedule.js';
 export { ALL_FLAGS, checkPrompt, parsePrompt, sizeForAspect } from './prompt.js';
 export { isQuestion } from './question.js';
+export { quoted } from './quoted-text.js';
 export { parseBoxes } from './regions.js';
 export {
   COMMAND_REGISTRY,

@@ -5,6 +5,7 @@ import {
   type CommandContext,
   type Commands,
   type InputImage,
+  quoted,
   type Reply,
   textReply,
 } from '../../commands/index.js';
@@ -27,6 +28,7 @@ export async function route(commands: Commands, ctx: CommandContext, upload: Upl
     mask: fileOf(upload, 'mask'),
     reference: fileOf(upload, 'reference'),
   });
-  const command = text.split(/\s/, 1)[0]?.toLowerCase();
-  return reply ?? textReply('web.unknown_command', { command: command ?? '/' });
+  // Quoted as every refusal quotes typed words: bounded, cut between whole characters, no direction overrides.
+  const command = quoted(text.trimStart().slice(0, 200).split(/\s/, 1)[0]?.toLowerCase() ?? '') || '/';
+  return reply ?? textReply('web.unknown_command', { command });
 }

@@ -101,6 +101,16 @@ describe('playground router', () => {
     });
   });
 
+  it('quotes an unknown command as refusals quote typed words: bounded, whole characters, no overrides', async () => {
+    const long = await route(commands, ctx(), upload(`/${'x'.repeat(3000)}🦊 a fox`));
+    const said = String(long.text[0]?.params?.command);
+    // The whole 3000-letter word was echoed into the reply.
+    expect(said.length).toBeLessThanOrEqual(41);
+    expect(said.endsWith('…')).toBe(true);
+    const turned = await route(commands, ctx(), upload('/\u202efoo a fox'));
+    expect(turned.text[0]?.params?.command).toBe('/foo');
+  });
+
   it('answers an unknown command and a command without its image with the playground refusals', async () => {
     expect((await route(commands, ctx(), upload('/frobnicate now'))).text).toEqual([
       { key: 'web.unknown_command', params: { command: '/frobnicate' } },
