@@ -1,6 +1,8 @@
 // Discord's application commands, derived from the command registry's specs: names and descriptions from the
 // English catalog, localizations from every catalog under each locale's Discord codes (PLATFORM_TAGS), options
 // from the spec's schema. Typed with Discord's own wire types, so what is registered is checked here, not cast.
+// A text no catalog holds yet (a command just added) falls back to the spec's own words, never to its catalog key:
+// "command.sketch.name" is no command name Discord takes, and one refused command refuses the whole list.
 import {
   type APIApplicationCommandBasicOption,
   type APIApplicationCommandOptionChoice,
@@ -45,7 +47,7 @@ export function toDiscordCommands(
         type: ApplicationCommandType.ChatInput,
         name: spec.name,
         name_localizations: words.localized(`command.${spec.name}.name`),
-        description: words.text('en', descriptionKey(spec.name)),
+        description: words.text('en', descriptionKey(spec.name), spec.name),
         description_localizations: words.localized(descriptionKey(spec.name)),
         // Discord wants required options first.
         options: optionsOf(spec)
@@ -57,7 +59,7 @@ export function toDiscordCommands(
   const menuJson = menus.map(
     (id): RESTPostAPIApplicationCommandsJSONBody => ({
       type: ApplicationCommandType.Message,
-      name: words.text('en', `menu.${id}.name`),
+      name: words.text('en', `menu.${id}.name`, id),
       name_localizations: words.localized(`menu.${id}.name`),
     }),
   );
@@ -67,25 +69,29 @@ export function toDiscordCommands(
 class Words {
   constructor(private readonly catalogs: Catalogs) {}
 
-  text(locale: Locale, key: string): string {
-    return this.catalogs[locale][key] ?? this.catalogs.en[key] ?? key;
+  /** A locale's text for `key`, else English, else `fallback` (the spec's own word). */
+  text(locale: Locale, key: string, fallback: string): string {
+    return this.catalogs[locale][key] ?? this.catalogs.en[key] ?? fallback;
   }
 
+  /** `key` under every locale's Discord codes (English where its catalog lacks it); none where no catalog has it. */
   localized(key: string): LocalizationMap {
     const map: LocalizationMap = {};
     for (const locale of SUPPORTED_LOCALES) {
-      for (const code of PLATFORM_TAGS[locale].discord)
-        if (isDiscordLocale(code)) map[code] = this.text(locale, key);
+      const text = this.catalogs[locale][key] ?? this.catalogs.en[key];
+      if (text === undefined) continue;
+      for (const code of PLATFORM_TAGS[locale].discord) if (isDiscordLocale(code)) map[code] = text;
     }
     return map;
   }
 
   /** A locale's choice is labelled in its own language everywhere; a keyed label is localized. */
   choice<T extends string | number>(choice: OptionChoice, value: T): APIApplicationCommandOptionChoice<T> {
-    if (choice.ownLanguage) return { name: this.text(value as Locale, 'meta.language_name'), value };
+    if (choice.ownLanguage)
+      return { name: this.text(value as Locale, 'meta.language_name', String(value)), value };
     if (!choice.labelKey) return { name: String(value), value };
     return {
-      name: this.text('en', choice.labelKey),
+      name: this.text('en', choice.labelKey, String(value)),
       name_localizations: this.localized(choice.labelKey),
       value,
     };
@@ -96,7 +102,7 @@ function optionJson(command: string, o: OptionInfo, words: Words): APIApplicatio
   const key = optionDescriptionKey(command, o.name);
   const base = {
     name: o.name,
-    description: words.text('en', key),
+    description: words.text('en', key, o.name),
     description_localizations: words.localized(key),
     required: o.required,
   };

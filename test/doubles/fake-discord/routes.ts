@@ -12,9 +12,19 @@ import {
   unarchived,
   unknownChannel,
 } from './channels.js';
+import { invalidCommands } from './command-rules.js';
 import { discordError, type RouteReply } from './errors.js';
 import type { DiscordStore, InteractionState, JsonBody } from './store.js';
-import { type DiscordLimits, invalidMessageBody, invalidModal } from './validation.js';
+import {
+  type DiscordLimits,
+  emptiedByEdit,
+  emptyMessage,
+  invalidCallbackType,
+  invalidDeferFlags,
+  invalidMessageBody,
+  invalidModal,
+  type MessageUse,
+} from './validation.js';
 
 export { discordError, type RouteReply } from './errors.js';
 
@@ -163,27 +173,24 @@ function interactionCallback(req: RouteRequest, ctx: RouteContext): RouteReply {
   }
   const type = Number(req.body?.type);
   const data = req.body?.data;
-  // An autocomplete interaction takes only its result (type 8), and Discord checks the choices.
-  if ((state.payload.type === InteractionType.ApplicationCommandAutocomplete) !== (type === 8))
-    return discordError(400, 50035, `Invalid Form Body: callback type ${type} does not fit the interaction`);
-  if (type === 8) {
-    const invalid = invalidChoices(data?.choices);
-    if (invalid) return invalid;
-  }
-  if (type === 4 || type === 7) {
-    const invalid = invalidMessageBody(data, req.files, ctx.limits);
-    if (invalid) return invalid;
-  }
-  if (type === 9) {
-    const invalid = invalidModal(data);
-    if (invalid) return invalid;
-  }
+  const source = state.payload.message;
+  // Each callback type fits some interactions only, and Discord checks what it carries.
+  const refused =
+    invalidCallbackType(state.payload.type, type, source !== undefined) ??
+    (type === 8 ? invalidChoices(data?.choices) : undefined) ??
+    (type === 4 || type === 7 ? invalidInteractionMessage(data, req, ctx, state) : undefined) ??
+    (type === 4 ? emptyMessage(data, req.files) : undefined) ??
+    (type === 7 && source
+      ? emptiedByEdit(ctx.store.messages.get(source.id) ?? source, data, req.files)
+      : undefined) ??
+    (type === 5 ? invalidDeferFlags(data) : undefined) ??
+    (type === 9 ? invalidModal(data) : undefined);
+  if (refused) return refused;
   const channelId = state.payload.channel_id ?? ctx.world.channel.id;
   if (type === 4 || type === 5) {
     const channel = webhookChannel(ctx, state, 'post');
     if (channel && isRouteReply(channel)) return channel;
   }
-  const source = state.payload.message;
   let message: APIMessage | undefined;
   switch (type) {
     case 4:
@@ -222,6 +229,21 @@ function interactionCallback(req: RouteRequest, ctx: RouteContext): RouteReply {
     },
     resource: { type, ...(message ? { message } : {}) },
   });
+}
+
+/**
+ * A message an interaction's token sends or edits: Discord's message rules, its files held to the interaction's
+ * `attachment_size_limit` (the guild's upload limit, which boosts raise).
+ */
+function invalidInteractionMessage(
+  body: JsonBody,
+  req: RouteRequest,
+  ctx: RouteContext,
+  state: InteractionState,
+  use: MessageUse = 'interaction',
+): RouteReply | undefined {
+  const limit = state.payload.attachment_size_limit ?? ctx.limits.uploadLimitBytes;
+  return invalidMessageBody(body, req.files, ctx.limits, use, limit);
 }
 
 /** At most 25 choices, each with a name of 1–100 characters and a value of at most 100. */
@@ -284,8 +306,9 @@ function listMessages(req: RouteRequest, ctx: RouteContext): RouteReply {
 }
 
 function bulkOverwrite(target: APIApplicationCommand[], body: JsonBody, ctx: RouteContext, guildId?: string) {
-  if (!Array.isArray(body))
-    return discordError(400, 50035, 'Invalid Form Body: expected an array of commands');
+  // Discord checks every command, in every locale, before it changes any.
+  const invalid = invalidCommands(body);
+  if (invalid) return invalid;
   const commands = body.map(
     (command: JsonBody) =>
       ({
@@ -301,9 +324,12 @@ function bulkOverwrite(target: APIApplicationCommand[], body: JsonBody, ctx: Rou
   return ok(commands);
 }
 
-/** Message bodies are checked against Discord's limits before the handler runs. */
-function validated(handler: Handler): Handler {
-  return (req, ctx) => invalidMessageBody(req.body, req.files, ctx.limits) ?? handler(req, ctx);
+/** Channel message bodies are checked against Discord's limits before the handler runs. */
+function validated(handler: Handler, use: MessageUse): Handler {
+  return (req, ctx) =>
+    invalidMessageBody(req.body, req.files, ctx.limits, use) ??
+    (use === 'post' ? emptyMessage(req.body, req.files) : undefined) ??
+    handler(req, ctx);
 }
 
 const routeTable: Array<[string, string, Handler]> = [
@@ -366,14 +392,19 @@ const routeTable: Array<[string, string, Handler]> = [
   [
     'PATCH',
     '/webhooks/:app/:token/messages/:message',
-    validated((req, ctx) => {
+    (req, ctx) => {
       const state = interactionByToken(ctx, req.params.app ?? '', req.params.token ?? '');
       if (isReply(state)) return state;
+      const invalid = invalidInteractionMessage(req.body, req, ctx, state, 'edit');
+      if (invalid) return invalid;
       const channel = webhookChannel(ctx, state, 'edit');
       if (channel && isRouteReply(channel)) return channel;
       const message = webhookMessage(ctx, state, req.params.message ?? '');
-      return message ? ok(ctx.store.editMessage(message, req.body, req.files)) : unknownMessage();
-    }),
+      if (!message) return unknownMessage();
+      return (
+        emptiedByEdit(message, req.body, req.files) ?? ok(ctx.store.editMessage(message, req.body, req.files))
+      );
+    },
   ],
   [
     'DELETE',
@@ -392,9 +423,12 @@ const routeTable: Array<[string, string, Handler]> = [
   [
     'POST',
     '/webhooks/:app/:token',
-    validated((req, ctx) => {
+    (req, ctx) => {
       const state = interactionByToken(ctx, req.params.app ?? '', req.params.token ?? '');
       if (isReply(state)) return state;
+      const invalid =
+        invalidInteractionMessage(req.body, req, ctx, state) ?? emptyMessage(req.body, req.files);
+      if (invalid) return invalid;
       const channel = webhookChannel(ctx, state, 'post');
       if (channel && isRouteReply(channel)) return channel;
       const channelId = state.payload.channel_id ?? ctx.world.channel.id;
@@ -404,7 +438,7 @@ const routeTable: Array<[string, string, Handler]> = [
         interaction_metadata: interactionMetadata(ctx, state),
       });
       return req.query.wait === 'true' ? ok(message) : noContent;
-    }),
+    },
   ],
   [
     'POST',
@@ -413,6 +447,7 @@ const routeTable: Array<[string, string, Handler]> = [
       (req, ctx) =>
         refusedPost(req, ctx) ??
         ok(ctx.store.seenByBot(ctx.store.postMessage(req.params.channel ?? '', req.body, req.files))),
+      'post',
     ),
   ],
   [
@@ -442,8 +477,12 @@ const routeTable: Array<[string, string, Handler]> = [
         if (message.author.id !== ctx.world.botUser.id) {
           return discordError(403, 50005, 'Cannot edit a message authored by another user');
         }
-        return ok(ctx.store.editMessage(message, req.body, req.files));
+        return (
+          emptiedByEdit(message, req.body, req.files) ??
+          ok(ctx.store.editMessage(message, req.body, req.files))
+        );
       }, 'edit'),
+      'edit',
     ),
   ],
   [

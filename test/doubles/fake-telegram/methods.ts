@@ -1,6 +1,17 @@
 import type { Chat, InlineKeyboardMarkup, Message } from 'grammy/types';
 import { documentOf, photoSizes } from './builders.js';
 import type { StoredFile } from './files.js';
+import {
+  badRequest,
+  invalidCallbackAnswer,
+  invalidCaption,
+  invalidCommandMenu,
+  invalidMediaGroup,
+  invalidMessageIds,
+  invalidReplyMarkup,
+  invalidText,
+  invalidTopic,
+} from './limits.js';
 import type { TelegramState } from './state.js';
 
 export type ApiResult =
@@ -28,11 +39,9 @@ type Method = (ctx: MethodContext) => ApiResult | Promise<ApiResult>;
 
 const MB = 1024 * 1024;
 const ok = (result: unknown): ApiResult => ({ ok: true, result });
-export const badRequest = (what: string): ApiResult => ({
-  ok: false,
-  error_code: 400,
-  description: `Bad Request: ${what}`,
-});
+
+export { badRequest } from './limits.js';
+
 const NOT_MODIFIED =
   'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message';
 
@@ -76,7 +85,10 @@ function send(ctx: MethodContext, content: Partial<Message>): ApiResult {
   const topic = topicOf(ctx, chat, replyTo);
   if (topic === 'missing') return badRequest('message to be replied not found');
   const caption = ctx.params.caption;
-  if (typeof caption === 'string' && caption.length > 1024) return badRequest('message caption is too long');
+  const invalid =
+    invalidTopic(chat, ctx.params.message_thread_id, (id) => ctx.state.topicExists(chat.id, id)) ??
+    invalidCaption(caption, ctx.params.parse_mode);
+  if (invalid) return invalid;
   const message = ctx.state.compose(
     chat,
     {
@@ -98,6 +110,13 @@ function photoProblem(file: StoredFile): ApiResult | undefined {
   const ratio = Math.max(file.width, file.height) / Math.max(1, Math.min(file.width, file.height));
   if (file.width + file.height > 10_000 || ratio > 20) return badRequest('PHOTO_INVALID_DIMENSIONS');
   return undefined;
+}
+
+/** Documents up to 50 MB. */
+function documentProblem(file: StoredFile): ApiResult | undefined {
+  return file.bytes.length > 50 * MB
+    ? { ok: false, error_code: 413, description: 'Request Entity Too Large' }
+    : undefined;
 }
 
 function editable(ctx: MethodContext): Message | ApiResult {
@@ -194,8 +213,8 @@ const methods: Record<string, Method> = {
 
   sendMessage: (ctx) => {
     const text = ctx.params.text;
-    if (typeof text !== 'string' || text.trim() === '') return badRequest('message text is empty');
-    if (text.length > 4096) return badRequest('message is too long');
+    const invalid = invalidText(text, ctx.params.parse_mode);
+    if (invalid) return invalid;
     return send(ctx, { text, ...(ctx.params.entities ? { entities: ctx.params.entities } : {}) });
   },
   sendPhoto: (ctx) => {
@@ -206,12 +225,42 @@ const methods: Record<string, Method> = {
   sendDocument: (ctx) => {
     const file = ctx.input('document', ctx.params.document);
     if (!file) return badRequest('wrong file identifier/HTTP URL specified');
-    if (file.bytes.length > 50 * MB)
-      return { ok: false, error_code: 413, description: 'Request Entity Too Large' };
-    return send(ctx, { document: documentOf(file) });
+    return documentProblem(file) ?? send(ctx, { document: documentOf(file) });
+  },
+  // An album: 2–10 photos (or documents), one message each, sharing a media_group_id; captions per item.
+  sendMediaGroup: (ctx) => {
+    const media: unknown = ctx.params.media;
+    const invalid = invalidMediaGroup(media);
+    if (invalid || !Array.isArray(media)) return invalid ?? badRequest('expected an Array of InputMedia');
+    const files = media.map((item: Params) => ctx.input('media', item?.media));
+    if (files.some((file) => !file)) return badRequest('wrong file identifier/HTTP URL specified');
+    const problem = files
+      .map((file, i) =>
+        media[i]?.type === 'photo' ? photoProblem(file as StoredFile) : documentProblem(file as StoredFile),
+      )
+      .find(Boolean);
+    if (problem) return problem;
+    const groupId = String(Date.now()) + String(Math.floor(Math.random() * 1e6));
+    const sent: unknown[] = [];
+    for (const [i, item] of media.entries()) {
+      const file = files[i] as StoredFile;
+      const content = item.type === 'photo' ? { photo: photoSizes(file) } : { document: documentOf(file) };
+      const answer = send(
+        { ...ctx, params: { ...ctx.params, caption: item.caption } },
+        { ...content, media_group_id: groupId },
+      );
+      if (!answer.ok) return answer;
+      sent.push(answer.result);
+    }
+    return ok(sent);
   },
   sendChatAction: (ctx) => {
-    if (!targetChat(ctx)) return badRequest('chat not found');
+    const chat = targetChat(ctx);
+    if (!chat) return badRequest('chat not found');
+    const topic = invalidTopic(chat, ctx.params.message_thread_id, (id) =>
+      ctx.state.topicExists(chat.id, id),
+    );
+    if (topic) return topic;
     const actions = ['typing', 'upload_photo', 'upload_document', 'choose_sticker', 'find_location'];
     return actions.includes(ctx.params.action) ? ok(true) : badRequest('wrong parameter action in request');
   },
@@ -222,8 +271,8 @@ const methods: Record<string, Method> = {
     if (isResult(message)) return message;
     if (message.text === undefined) return badRequest('there is no text in the message to edit');
     const text = ctx.params.text;
-    if (typeof text !== 'string' || text.trim() === '') return badRequest('message text is empty');
-    if (text.length > 4096) return badRequest('message is too long');
+    const invalid = invalidText(text, ctx.params.parse_mode);
+    if (invalid) return invalid;
     if (text === message.text && sameMarkup(message.reply_markup, ctx.params.reply_markup)) {
       return badRequest(NOT_MODIFIED);
     }
@@ -235,7 +284,8 @@ const methods: Record<string, Method> = {
     if (isResult(message)) return message;
     if (message.text !== undefined) return badRequest('there is no caption in the message to edit');
     const caption = typeof ctx.params.caption === 'string' ? ctx.params.caption : '';
-    if (caption.length > 1024) return badRequest('message caption is too long');
+    const invalid = invalidCaption(caption, ctx.params.parse_mode);
+    if (invalid) return invalid;
     if (caption === (message.caption ?? '') && sameMarkup(message.reply_markup, ctx.params.reply_markup)) {
       return badRequest(NOT_MODIFIED);
     }
@@ -256,10 +306,10 @@ const methods: Record<string, Method> = {
     if (!media || typeof media !== 'object') return badRequest('media not specified');
     const file = ctx.input('media', media.media);
     if (!file) return badRequest('wrong file identifier/HTTP URL specified');
-    if (media.type === 'photo') {
-      const problem = photoProblem(file);
-      if (problem) return problem;
-    }
+    const problem =
+      invalidCaption(media.caption, media.parse_mode) ??
+      (media.type === 'photo' ? photoProblem(file) : documentProblem(file));
+    if (problem) return problem;
     // Media replaces whatever the message held, text included (Bot API: "replace a text message with a media").
     const {
       photo: _photo,
@@ -289,8 +339,8 @@ const methods: Record<string, Method> = {
     const chat = targetChat(ctx);
     if (!chat) return badRequest('chat not found');
     const ids: unknown = ctx.params.message_ids;
-    if (!Array.isArray(ids) || ids.length === 0) return badRequest('message identifiers are not specified');
-    if (ids.length > 100) return badRequest('too many message identifiers specified');
+    const invalid = invalidMessageIds(ids);
+    if (invalid || !Array.isArray(ids)) return invalid ?? badRequest('message identifiers are not specified');
     const keys = ids.map((id) => `${chat.id}:${Number(id)}`);
     if (keys.some((key) => ctx.state.undeletable.has(key) && ctx.state.messages.has(key)))
       return badRequest("message can't be deleted");
@@ -299,7 +349,8 @@ const methods: Record<string, Method> = {
   },
   answerCallbackQuery: (ctx) => {
     const id = String(ctx.params.callback_query_id ?? '');
-    if (String(ctx.params.text ?? '').length > 200) return badRequest('MESSAGE_TOO_LONG');
+    const invalid = invalidCallbackAnswer(ctx.params.text);
+    if (invalid) return invalid;
     if (!ctx.state.openCallbackQueries.delete(id)) {
       return badRequest('query is too old and response timeout expired or query ID is invalid');
     }
@@ -310,12 +361,8 @@ const methods: Record<string, Method> = {
     const unknown = unknownScopeChat(ctx);
     if (unknown) return unknown;
     const commands = ctx.params.commands;
-    if (!Array.isArray(commands)) return badRequest("can't parse commands JSON object");
-    for (const command of commands) {
-      if (!/^[a-z0-9_]{1,32}$/.test(String(command?.command))) return badRequest('BOT_COMMAND_INVALID');
-      const length = String(command?.description ?? '').length;
-      if (length < 1 || length > 256) return badRequest('command description is empty or too long');
-    }
+    const invalid = invalidCommandMenu(commands, ctx.params.language_code);
+    if (invalid) return invalid;
     ctx.state.commands.set(commandsKey(ctx), commands);
     return ok(true);
   },
@@ -367,6 +414,12 @@ function unknownScopeChat(ctx: MethodContext): ApiResult | undefined {
   return chatId === undefined || ctx.state.chat(chatId) ? undefined : badRequest('chat not found');
 }
 
+/**
+ * A method with the checks every Bot API method makes of its parameters first: a reply_markup's inline keyboard
+ * (`invalidReplyMarkup`: callback_data bytes, button counts) on whatever method carries one.
+ */
 export function findMethod(name: string): Method | undefined {
-  return Object.hasOwn(methods, name) ? methods[name] : undefined;
+  if (!Object.hasOwn(methods, name)) return undefined;
+  const method = methods[name] as Method;
+  return (ctx) => invalidReplyMarkup(ctx.params.reply_markup) ?? method(ctx);
 }

@@ -19,6 +19,8 @@ export class TelegramState {
   readonly migrated = new Map<number, number>();
   /** Chats the bot was removed from (or blocked in): chat id → Telegram's 403 description. */
   readonly removedFrom = new Map<number, string>();
+  /** Forum topics seen (`${chatId}:${threadId}`): a message sent with message_thread_id must name one of them. */
+  readonly topics = new Set<string>();
   /** The update kinds the bot asked for last (getUpdates or setWebhook `allowed_updates`); undefined: not said. */
   allowedUpdates?: string[];
   #messageIds = new Map<number, number>();
@@ -47,8 +49,15 @@ export class TelegramState {
     return this.messages.get(`${chatId}:${messageId}`);
   }
 
+  /** A forum topic of `chatId` that some message was posted in (its creation message has the topic's id). */
+  topicExists(chatId: number, threadId: number): boolean {
+    return this.topics.has(`${chatId}:${threadId}`) || this.messages.has(`${chatId}:${threadId}`);
+  }
+
   store(message: Message): Message {
     this.chats.set(message.chat.id, message.chat);
+    if (message.is_topic_message && message.message_thread_id !== undefined)
+      this.topics.add(`${message.chat.id}:${message.message_thread_id}`);
     this.messages.set(`${message.chat.id}:${message.message_id}`, message);
     return message;
   }
