@@ -50,7 +50,7 @@ export function toDiscordMessage(
   const content = shortText(whole, CONTENT_LIMIT);
   const files = (reply.images ?? []).map((image) =>
     new AttachmentBuilder(Buffer.from(image.data), { name: image.filename }).setDescription(
-      (image.alt ?? image.filename).slice(0, 1000),
+      shortText(image.alt ?? image.filename, 1000),
     ),
   );
   if (content !== whole && files.length < MAX_FILES)

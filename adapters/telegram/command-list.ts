@@ -3,7 +3,7 @@
 // default menu is everyone's, so admin commands (/block) stay out of it; an admin's own menu (command-menus.ts, in
 // their private chat) has them too.
 import type { BotCommand } from 'grammy/types';
-import { COMMANDS, type CommandSpec, descriptionKey, onPlatform } from '../../commands/index.js';
+import { COMMANDS, type CommandSpec, descriptionKey, onPlatform, shortText } from '../../commands/index.js';
 import { catalog, type Locale } from '../../src/i18n.js';
 
 /** Telegram's longest command description. */
@@ -16,8 +16,8 @@ export function toTelegramCommands(
 ): BotCommand[] {
   const messages = catalog(locale);
   const describe = (name: string) =>
-    (messages[descriptionKey(name)] ?? catalog('en')[descriptionKey(name)] ?? name).slice(
-      0,
+    shortText(
+      messages[descriptionKey(name)] ?? catalog('en')[descriptionKey(name)] ?? name,
       DESCRIPTION_LIMIT,
     );
   return specs

@@ -75,7 +75,7 @@ export class TelegramQuestions {
       });
     const sent = await this.api.sendMessage(chatId, value && together ? `${text}\n\n${value}` : text, {
       ...(entities.length > 0 ? { entities } : {}),
-      reply_markup: { force_reply: true, selective: true, input_field_placeholder: label.slice(0, 64) },
+      reply_markup: { force_reply: true, selective: true, input_field_placeholder: shortText(label, 64) },
       ...around,
     });
     this.kept.remember(placeOf(chatId, sent.message_id), { kind, jobId, userId: asker.id }, KEPT);
