@@ -23,11 +23,6 @@ export interface CommandContext {
    * (a Discord member picked in a USER option who holds an admin role in this guild).
    */
   namedAdmins?: readonly string[];
-  /**
-   * How the user named this command's options where not by their registered names (a typed line's `--zoom`): set by
-   * `runCommand` for one call (`CommandCall.labels`), read through `optionLabel`.
-   */
-  optionLabels?: Readonly<Record<string, string>>;
 }
 
 export interface ContextInput {
@@ -57,9 +52,14 @@ export interface ContextInput {
  * An option as the user named it, for a refusal to say: the flag a typed line set it with (`--pan`), else its
  * registered name, which is what a platform's options form shows (Discord registers no localized option names).
  */
-export function optionLabel(ctx: Pick<CommandContext, 'optionLabels'>, option: string): string {
-  const labels = ctx.optionLabels;
-  return labels && Object.hasOwn(labels, option) ? (labels[option] as string) : option;
+export type OptionLabel = (option: string) => string;
+
+/**
+ * The labels of one command call (`CommandCall.labels`), handed down with it rather than kept on its context: one
+ * context may serve calls that overlap, and each names its own options.
+ */
+export function optionLabels(labels: Readonly<Record<string, string>> | undefined): OptionLabel {
+  return (option) => (labels && Object.hasOwn(labels, option) ? (labels[option] as string) : option);
 }
 
 /** One operation of the commands layer; it may throw, the facade's error boundary turns that into a reply. */

@@ -3,7 +3,7 @@
 // checked before any is queued, all share one seed unless a line names its own, and a refusal part-way (the user's
 // waiting limit, the rate limit) is said once.
 import type { JobKind, StoredRequest } from '../src/jobs/index.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext, OptionLabel } from './context.js';
 import { expandCustomOptions } from './custom-options.js';
 import type { CommandDeps } from './deps.js';
 import { expandPermutations } from './permutations.js';
@@ -18,7 +18,16 @@ export interface PreparedJob {
   meta?: Record<string, unknown>;
 }
 
-export type JobMaker<I> = (deps: CommandDeps, ctx: CommandContext, input: I) => Promise<PreparedJob>;
+/** A job-making handler; `label` names its options as the user gave them, for its refusals (`CommandHandler`). */
+export type JobMaker<I> = (
+  deps: CommandDeps,
+  ctx: CommandContext,
+  input: I,
+  label: OptionLabel,
+) => Promise<PreparedJob>;
+
+/** What queueing asks of a handler: the job for one line of its input. */
+type LineMaker<I> = (deps: CommandDeps, ctx: CommandContext, input: I) => Promise<PreparedJob>;
 
 /**
  * Queues the jobs `input` stands for: one, or one per line of the `permutes` option's permutations, after the
@@ -29,7 +38,7 @@ export async function queueJobs<I extends Record<string, unknown>>(
   ctx: CommandContext,
   input: I,
   permutes: string | undefined,
-  make: JobMaker<I>,
+  make: LineMaker<I>,
 ): Promise<Reply> {
   const text = permutes === undefined ? undefined : input[permutes];
   if (permutes === undefined || typeof text !== 'string')

@@ -70,7 +70,7 @@ export function parseBoxes(text: string): Box[] {
 /**
  * Zoom-out grows every side by half the extra width; a pan grows one side by half the image; `square` grows the two
  * short sides evenly until they match the long ones (so it needs the source's size). `shown` names the two options
- * as the user gave them (`optionLabel`: `--zoom` and `--pan` typed, a platform's own option names otherwise).
+ * as the user gave them (`OptionLabel`: `--zoom` and `--pan` typed, a platform's own option names otherwise).
  */
 export function extensionOf(
   zoom: number | undefined,

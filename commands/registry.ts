@@ -6,7 +6,7 @@ import { block, unblock } from './block/handler.js';
 import { blockSpec, unblockSpec } from './block/spec.js';
 import { cancel } from './cancel/handler.js';
 import { cancelSpec } from './cancel/spec.js';
-import { type CommandContext, type Operation, optionLabel } from './context.js';
+import { type CommandContext, type OptionLabel, optionLabels } from './context.js';
 import type { CommandDeps } from './deps.js';
 import { describe } from './describe/handler.js';
 import { describeSpec } from './describe/spec.js';
@@ -36,22 +36,39 @@ import { validateOptions } from './validate.js';
 
 export interface RegisteredCommand {
   spec: CommandSpec;
-  /** Validates `raw` (options and images by option name) against the spec, then runs the handler. */
-  run(deps: CommandDeps, ctx: CommandContext, raw: Readonly<Record<string, unknown>>): Promise<Reply>;
+  /**
+   * Validates `raw` (options and images by option name) against the spec, then runs the handler; `labels` name the
+   * options as the user gave them (`CommandCall.labels`).
+   */
+  run(
+    deps: CommandDeps,
+    ctx: CommandContext,
+    raw: Readonly<Record<string, unknown>>,
+    labels?: Readonly<Record<string, string>>,
+  ): Promise<Reply>;
 }
+
+/** A command's handler: its options validated, `label` naming them as the user gave them in its own refusals. */
+export type CommandHandler<I> = (
+  deps: CommandDeps,
+  ctx: CommandContext,
+  input: I,
+  label: OptionLabel,
+) => Promise<Reply>;
 
 /** Binds a handler to its spec: it only ever sees options that passed the spec's schema. */
 export function defineCommand<S extends z.ZodObject>(
   spec: CommandSpec<S>,
-  handler: Operation<z.output<S>>,
+  handler: CommandHandler<z.output<S>>,
 ): RegisteredCommand {
   return {
     spec,
-    run: async (deps, ctx, raw) => {
+    run: async (deps, ctx, raw, labels) => {
       if (spec.adminOnly && !ctx.isAdmin) throw new UserInputError('errors.admin_only');
       const { imageMissingKey } = deps.profile(ctx.user.platform);
-      const input = validateOptions(spec, raw, imageMissingKey, (option) => optionLabel(ctx, option));
-      return handler(deps, ctx, input);
+      const label = optionLabels(labels);
+      const input = validateOptions(spec, raw, imageMissingKey, label);
+      return handler(deps, ctx, input, label);
     },
   };
 }
@@ -64,7 +81,11 @@ export function defineJobCommand<S extends z.ZodObject>(
   spec: CommandSpec<S>,
   make: JobMaker<z.output<S>>,
 ): RegisteredCommand {
-  return defineCommand(spec, (deps, ctx, input) => queueJobs(deps, ctx, input, spec.permutes, make));
+  return defineCommand(spec, (deps, ctx, input, label) =>
+    queueJobs(deps, ctx, input, spec.permutes, (lineDeps, lineCtx, line) =>
+      make(lineDeps, lineCtx, line, label),
+    ),
+  );
 }
 
 export class CommandRegistry {

@@ -52,15 +52,7 @@ export async function runCommand(deps: CommandDeps, ctx: CommandContext, call: C
   for (const [name, value] of Object.entries({ ...call.options, ...call.images })) {
     if (value !== undefined && value !== null) raw[name] = value;
   }
-  // This call's labels only, on the context itself (a handler may change its settings and language for the reply,
-  // so it is not copied): a command run from another's options (a follow-up) names its own options.
-  const outer = ctx.optionLabels;
-  ctx.optionLabels = call.labels;
-  try {
-    return await command.run(deps, ctx, raw);
-  } finally {
-    ctx.optionLabels = outer;
-  }
+  return command.run(deps, ctx, raw, call.labels);
 }
 
 /** The images of a text, by the command's image options. */

@@ -7,7 +7,7 @@ import { type CommandSpec, describeOption, type OptionInfo } from './spec.js';
 
 /**
  * The options as the handler receives them, or the refusal for the first bad one, naming the option as `label` says
- * the user named it (a typed line's `--pan` for `direction`; `optionLabel`).
+ * the user named it (a typed line's `--pan` for `direction`; `OptionLabel`).
  */
 export function validateOptions<S extends z.ZodObject>(
   spec: CommandSpec<S>,

@@ -180,8 +180,11 @@ describe('architecture import rules', () => {
   });
 
   it('no product file grows past 450 lines (split by role, not grown)', () => {
-    const long = ['engine', 'src', 'commands', 'adapters']
-      .flatMap(sourceFiles)
+    // The playground's style sheets and page too: they are product files, kept by the same rule.
+    const pageFiles = readdirSync(join(ROOT, 'adapters/web/public'))
+      .filter((name) => /\.(css|html)$/.test(name))
+      .map((name) => `adapters/web/public/${name}`);
+    const long = [...['engine', 'src', 'commands', 'adapters'].flatMap(sourceFiles), ...pageFiles]
       .map((file) => ({ file, lines: readFileSync(join(ROOT, file), 'utf8').split('\n').length }))
       .filter(({ lines }) => lines > 450);
     expect(long).toEqual([]);

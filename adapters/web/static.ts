@@ -22,6 +22,7 @@ const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
   '/context-row.js': { file: 'context-row.js', type: 'text/javascript; charset=utf-8' },
   '/token-address.js': { file: 'token-address.js', type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+  '/mask.css': { file: 'mask.css', type: 'text/css; charset=utf-8' },
   '/small-screens.css': { file: 'small-screens.css', type: 'text/css; charset=utf-8' },
   '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },
   '/favicon.ico': { file: 'favicon.svg', type: 'image/svg+xml' },

@@ -2,7 +2,7 @@
 // braces (`a {red, blue} bird`) is one job per combination (the spec's `permutes`, job-command.ts).
 // With an image, the prompt is drawn with the image as its subject (`fromImage`).
 import type { StoredRequest } from '../../src/jobs/index.js';
-import { type CommandContext, optionLabel } from '../context.js';
+import type { CommandContext, OptionLabel } from '../context.js';
 import type { CommandDeps } from '../deps.js';
 import { UserInputError } from '../errors.js';
 import type { InputImage } from '../inputs.js';
@@ -22,9 +22,9 @@ import {
 } from '../task-input.js';
 import type { ImagineInput } from './spec.js';
 
-export const imagine: JobMaker<ImagineInput> = async (deps, ctx, input) =>
+export const imagine: JobMaker<ImagineInput> = async (deps, ctx, input, label) =>
   input.image
-    ? fromImage(deps, ctx, input, input.image)
+    ? fromImage(deps, ctx, input, input.image, label)
     : { kind: 'imagine', request: imagineRequest(deps, ctx, input), files: {} };
 
 /**
@@ -39,10 +39,11 @@ async function fromImage(
   ctx: CommandContext,
   input: ImagineInput,
   image: InputImage,
+  label: OptionLabel,
 ): Promise<PreparedJob> {
   for (const option of ['aspect', 'size', 'no'] as const) {
     if (input[option] !== undefined)
-      throw new UserInputError('errors.imagine.image_flag', { flag: optionLabel(ctx, option) });
+      throw new UserInputError('errors.imagine.image_flag', { flag: label(option) });
   }
   const { prompt, flags } = subjectPrompt(deps, input.prompt, input.seed);
   flags.steps = input.steps ?? flags.steps;

@@ -1,8 +1,8 @@
 // The one table of the servers a start runs, each with the variables that set where it listens. From it: two of
 // them set to one port are refused at once, naming both variables; every port is taken before the model loads
 // (src/ops/port-reservations.ts: the 8B checkpoint takes minutes, and a port in use was found only after them); and a
-// server that still cannot listen is named in one line by the same words. Only `npm start` uses it, with the
-// adapters it plans: a `dimoo worker` serves /metrics alone, on any port.
+// server that still cannot listen is named in one line by the same words. `npm start` uses it with the adapters it
+// plans; a `dimoo worker` serves /metrics alone, and a port it cannot take is said by the same line (services.ts).
 import type { Config } from './index.js';
 
 /** The playground's port without WEB_PORT (adapters/web DEFAULT_PLAYGROUND_PORT, which config may not import). */

@@ -170,3 +170,36 @@ describe('a typed line’s refusal', () => {
     ).toMatchObject({ params: { flag: 'zoom' } });
   });
 });
+
+describe('labels of calls that overlap', () => {
+  it('each call on one context names its options its own way, however they interleave', async () => {
+    const { commands, image, ctx } = await setup();
+    const event = ctx('discord');
+    const typed = () => commands.runText(event, '/outpaint --zoom 2 --pan up x', [image]);
+    const formed = () =>
+      commands.run(event, {
+        name: 'outpaint',
+        options: { prompt: 'x', zoom: 2, direction: 'up' },
+        images: { image },
+      });
+    // Both refusals come after the image is read (the conflict is judged with the image's size): both calls wait.
+    for (const [a, b] of [
+      [typed, formed],
+      [formed, typed],
+    ] as const) {
+      const [one, two] = await Promise.all([a(), b()]);
+      const names = (reply: Reply | undefined) => shownNames(first(reply));
+      expect([names(one), names(two)]).toEqual(
+        a === typed
+          ? [
+              ['--zoom', '--pan'],
+              ['zoom', 'direction'],
+            ]
+          : [
+              ['zoom', 'direction'],
+              ['--zoom', '--pan'],
+            ],
+      );
+    }
+  });
+});

@@ -11,22 +11,11 @@ import type { Reply } from '../../commands/reply.js';
 import { optionsOf } from '../../commands/spec.js';
 import { parseTextCommand } from '../../commands/text-grammar.js';
 import { encodePng } from '../../engine/index.js';
+import { mulberry32 as random } from '../../engine/testing/mulberry32.js';
 import { placeholders, SUPPORTED_LOCALES, t } from '../../src/i18n.js';
 import { insertFinishedImage, type Owner } from '../../src/jobs/index.js';
 import { commandsOnQueue } from './commands-on-queue.js';
 import { replyProblems } from './localized-reply-check.js';
-
-/** mulberry32: small, fast and the same on every machine. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // biome-ignore format: a list of cases reads best as a block
 const HEADS = [

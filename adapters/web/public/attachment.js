@@ -117,7 +117,7 @@ export function setAside() {
 function setDrawing(on) {
   $('draw').checked = on;
   canvas.style.pointerEvents = on ? 'auto' : 'none';
-  // `drawing` hands the finger to the brush (style.css: touch-action); `painting` is a phone's full-screen view.
+  // `drawing` hands the finger to the brush (mask.css: touch-action); `painting` is a phone's full-screen view.
   $('attachment').classList.toggle('drawing', on);
   $('attachment').classList.toggle('painting', on && narrow.matches);
 }
@@ -170,7 +170,7 @@ canvas.addEventListener(
 );
 // Lifted, or cancelled (the system took the gesture): either way the line ends.
 canvas.addEventListener('lostpointercapture', () => (last = null));
-// A finger's stroke is the brush's alone (style.css's touch-action keeps it from scrolling): without this, Chromium
+// A finger's stroke is the brush's alone (mask.css's touch-action keeps it from scrolling): without this, Chromium
 // took the next tap after a stroke as part of it, and Done or Clear mask needed two taps.
 canvas.addEventListener('touchstart', (e) => e.cancelable && e.preventDefault(), { passive: false });
 $('draw').addEventListener('change', () => setDrawing($('draw').checked));
