@@ -177,6 +177,7 @@ function typed(info: OptionInfo, value: string): unknown {
   // A choice matches whatever its case (`Left`, `zh-cn`).
   const choice = info.choices?.find((c) => String(c.value).toLowerCase() === plain.toLowerCase());
   if (choice) return choice.value;
-  if (info.type === 'integer' || info.type === 'number') return readNumber(plain, false) ?? value;
+  if (info.type === 'integer' || info.type === 'number')
+    return readNumber(plain, info.type === 'integer') ?? value;
   return value;
 }

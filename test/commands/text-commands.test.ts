@@ -73,6 +73,12 @@ describe('text commands', () => {
     expect(parseSettingsText('previews').changes).toEqual({ previews: '' });
   });
 
+  it('reads a whole-number setting as a --flag reads it: digits only, no point or sign', () => {
+    expect(parseSettingsText('steps=１６').changes).toEqual({ steps: 16 });
+    // `2.0` and `+16` were 2 and 16 here while `--steps 2.0` was refused: one line, two readings.
+    expect(parseSettingsText('steps=2.0 images=+2').changes).toEqual({ steps: '2.0', images: '+2' });
+  });
+
   it('gives /settings no every word after it, so a negative prompt can hold spaces and keys', () => {
     expect(parseSettingsText('steps 20 no blurry, text steps 8')).toEqual({
       changes: { steps: 20, no: 'blurry, text steps 8' },
