@@ -71,9 +71,14 @@ export function invalidChatName(item: JsonBody, path: string): RouteReply | unde
 
 /** A context-menu command's name, in every locale: 1–32 characters, any case, spaces allowed. */
 export function invalidMenuName(item: JsonBody, path: string): RouteReply | undefined {
-  for (const [at, name] of everyLocale(item, 'name', path)) {
-    if (typeof name !== 'string') return required(at);
-    const bad = badLength(name, at, NAME_MAX, 1);
+  return badInEveryLocale(item, 'name', path, NAME_MAX);
+}
+
+/** `field` in every locale: required, 1–`max` characters. */
+function badInEveryLocale(item: JsonBody, field: string, path: string, max: number): RouteReply | undefined {
+  for (const [at, text] of everyLocale(item, field, path)) {
+    if (typeof text !== 'string') return required(at);
+    const bad = badLength(text, at, max, 1);
     if (bad) return bad;
   }
   return undefined;
@@ -81,21 +86,13 @@ export function invalidMenuName(item: JsonBody, path: string): RouteReply | unde
 
 /** A description in every locale: 1–100 characters. */
 export function invalidDescription(item: JsonBody, path: string): RouteReply | undefined {
-  for (const [at, text] of everyLocale(item, 'description', path)) {
-    if (typeof text !== 'string') return required(at);
-    const bad = badLength(text, at, DESCRIPTION_MAX, 1);
-    if (bad) return bad;
-  }
-  return undefined;
+  return badInEveryLocale(item, 'description', path, DESCRIPTION_MAX);
 }
 
 /** A choice: a name of 1–100 characters in every locale, a string value of at most 100. */
 export function invalidChoice(choice: JsonBody, path: string): RouteReply | undefined {
-  for (const [at, name] of everyLocale(choice, 'name', path)) {
-    if (typeof name !== 'string') return required(at);
-    const bad = badLength(name, at, CHOICE_NAME_MAX, 1);
-    if (bad) return bad;
-  }
+  const badName = badInEveryLocale(choice, 'name', path, CHOICE_NAME_MAX);
+  if (badName) return badName;
   if (typeof choice?.value === 'string') return badLength(choice.value, `${path}.value`, CHOICE_VALUE_MAX);
   return typeof choice?.value === 'number' ? undefined : required(`${path}.value`);
 }
