@@ -49,8 +49,8 @@ export interface ContextInput {
 }
 
 /**
- * An option as the user named it, for a refusal to say: the flag a typed line set it with (`--pan`), else its
- * registered name, which is what a platform's options form shows (Discord registers no localized option names).
+ * An option as the user named it, for a refusal to say: the flag a typed line set it with (`--pan`), the name a
+ * platform's options form showed (Discord's for the client's locale), else its registered name.
  */
 export type OptionLabel = (option: string) => string;
 

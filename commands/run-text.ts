@@ -38,8 +38,9 @@ export interface CommandCall {
   options?: Readonly<Record<string, unknown>>;
   images?: Readonly<Record<string, InputImage | undefined>>;
   /**
-   * The flags of a typed line that set options (`TypedOptions.labels`: `--pan` for `direction`), for its refusals to
-   * name them as typed; absent, an option is named by its registered name.
+   * The options as the user named them, for refusals: the flags of a typed line that set them
+   * (`TypedOptions.labels`: `--pan` for `direction`), or the names a platform's form showed (Discord's for the
+   * client's locale); absent, an option is named by its registered name.
    */
   labels?: Readonly<Record<string, string>>;
 }

@@ -91,6 +91,8 @@ export interface CommandSpec<S extends z.ZodObject = z.ZodObject> {
 export const descriptionKey = (command: string) => `command.${command}.description`;
 export const optionDescriptionKey = (command: string, option: string) =>
   `command.${command}.options.${option}.description`;
+/** An option's name in a platform's own form (Discord's `name_localizations`); the spec's name stays the key. */
+export const optionNameKey = (command: string, option: string) => `command.${command}.options.${option}.name`;
 
 /** An image option: the adapter's downloaded bytes. */
 export function attachment() {

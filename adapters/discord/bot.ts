@@ -45,6 +45,7 @@ import { onMessage, roleIdsOf } from './mentions.js';
 import { MenuTargets } from './menu-targets.js';
 import { onMenu, onModal, onPick } from './message-menus.js';
 import { editModal, LINE_MODALS, lineModal } from './modals.js';
+import { shownOptionNames } from './option-names.js';
 import { imagesOf } from './picker.js';
 import { DEFAULT_UPLOAD_LIMIT, NO_MENTIONS, toDiscordMessage } from './render.js';
 import type { DiscordRuntime, Origin } from './runtime.js';
@@ -352,7 +353,9 @@ export class DiscordBot implements DiscordRuntime {
         else options[option.name] = i.options.get(option.name)?.value;
         if (option.type === 'user') this.noteNamedAdmin(ctx, i, option.name);
       }
-      return commands.run(ctx, { name: command.spec.name, options, images });
+      // A refusal names an option as this user's client showed it (its locale's name for it).
+      const labels = shownOptionNames(command.spec, i.locale);
+      return commands.run(ctx, { name: command.spec.name, options, images, labels });
     };
     await answer(this, i, ctx, work, command?.spec.personal === true || ctx.settings.private === true);
   }

@@ -1,6 +1,7 @@
 // Discord's application commands, derived from the command registry's specs: names and descriptions from the
-// English catalog, localizations from every catalog under each locale's Discord codes (PLATFORM_TAGS), options
-// from the spec's schema. Typed with Discord's own wire types, so what is registered is checked here, not cast.
+// English catalog, localizations (option names too) from every catalog under each locale's Discord codes
+// (PLATFORM_TAGS), options from the spec's schema. Typed with Discord's own wire types, so what is registered is
+// checked here, not cast.
 // A text no catalog holds yet (a command just added) falls back to the spec's own words, never to its catalog key:
 // "command.sketch.name" is no command name Discord takes, and one refused command refuses the whole list.
 import {
@@ -21,6 +22,7 @@ import {
   type OptionInfo,
   onPlatform,
   optionDescriptionKey,
+  optionNameKey,
   optionsOf,
 } from '../../commands/index.js';
 import { allCatalogs, type Catalog, type Locale, PLATFORM_TAGS, SUPPORTED_LOCALES } from '../../src/i18n.js';
@@ -101,7 +103,9 @@ class Words {
 function optionJson(command: string, o: OptionInfo, words: Words): APIApplicationCommandBasicOption {
   const key = optionDescriptionKey(command, o.name);
   const base = {
+    // The interaction still carries `name`: the localized names are only what each client shows (`option-names.ts`).
     name: o.name,
+    name_localizations: words.localized(optionNameKey(command, o.name)),
     description: words.text('en', key, o.name),
     description_localizations: words.localized(key),
     required: o.required,

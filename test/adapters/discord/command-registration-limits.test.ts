@@ -12,15 +12,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { toDiscordCommands } from '../../../adapters/discord/command-json.js';
 import { registerCommands } from '../../../adapters/discord/command-registration.js';
-import { COMMANDS, type CommandSpec } from '../../../commands/index.js';
-import { PLATFORM_TAGS, SUPPORTED_LOCALES } from '../../../src/i18n.js';
+import { COMMANDS, type CommandSpec, optionNameKey } from '../../../commands/index.js';
+import { catalog, type Locale, PLATFORM_TAGS, SUPPORTED_LOCALES } from '../../../src/i18n.js';
 import {
+  CHAT_NAME,
   COMMAND_CHARACTERS_MAX,
   commandCharacters,
   invalidCommands,
 } from '../../doubles/fake-discord/command-rules.js';
 import { type FakeDiscord, startFakeDiscord } from '../../doubles/fake-discord/index.js';
 
+type Json = Record<string, unknown>;
 const log = { info: () => {}, warn: () => {} };
 let fake: FakeDiscord | undefined;
 let client: Client | undefined;
@@ -51,6 +53,46 @@ describe('Discord: the registered commands within Discord’s rules in every loc
     const codes = SUPPORTED_LOCALES.flatMap((locale) => PLATFORM_TAGS[locale].discord);
     for (const command of commands)
       expect(Object.keys(command.name_localizations).sort()).toEqual([...codes].sort());
+  });
+
+  it('every option is named in every locale: its catalog’s word, Discord’s pattern in lowercase, unique', () => {
+    const commands = JSON.parse(JSON.stringify(toDiscordCommands()));
+    const codes = SUPPORTED_LOCALES.flatMap((locale) =>
+      PLATFORM_TAGS[locale].discord.map((code): [Locale, string] => [locale, code]),
+    );
+    for (const command of commands.filter((c: { type: number }) => c.type === 1)) {
+      for (const [locale, code] of codes) {
+        const names = (command.options ?? []).map((o: { name: string; name_localizations: Json }) => {
+          const name = o.name_localizations[code] as string;
+          expect(name, `${command.name}.${o.name} ${code}`).toBe(
+            catalog(locale)[optionNameKey(command.name, o.name)],
+          );
+          expect(name).toMatch(CHAT_NAME);
+          expect(name).toBe(name.toLowerCase());
+          return name;
+        });
+        expect(new Set(names).size, `${command.name} in ${code}`).toBe(names.length);
+      }
+    }
+    // Localized, not English again: a German client is shown German names.
+    const imagine = commands.find((c: { name: string }) => c.name === 'imagine');
+    const german = imagine.options.map((o: { name_localizations: Json }) => o.name_localizations.de);
+    expect(german).toEqual(expect.arrayContaining(['seitenverhältnis', 'größe', 'schritte', 'bild']));
+  });
+
+  it('the fake refuses an option name that breaks Discord’s rules in one locale', () => {
+    const imagine = JSON.parse(JSON.stringify(toDiscordCommands().find((c) => c.name === 'imagine')));
+    const withAspectIn = (code: string, name: string) => {
+      const copy = structuredClone(imagine);
+      copy.options.find((o: { name: string }) => o.name === 'aspect').name_localizations[code] = name;
+      return invalidCommands([copy])?.body as { errors?: unknown } | undefined;
+    };
+    const at = (reply: { errors?: unknown } | undefined) => JSON.stringify(reply?.errors ?? null);
+    expect(withAspectIn('de', 'seitenverhältnis')).toBeUndefined();
+    expect(withAspectIn('fr', "l'aspect")).toBeUndefined();
+    for (const bad of ['Seitenverhältnis', 'seiten verhältnis', 's'.repeat(33), '', 'größe']) {
+      expect(at(withAspectIn('de', bad)), bad).toContain('name_localizations');
+    }
   });
 
   it('a command no catalog names yet registers under its own words, not its catalog keys', () => {
