@@ -1,5 +1,10 @@
-// The checkpoint's text tokenizer, from tokenizer.json + tokenizer_config.json, with no BOS/EOS added unless the
-// config asks (LLaDA adds none; the prompt builder relies on the last id being `</user>`).
+// The checkpoint's text tokenizer, from tokenizer.json + tokenizer_config.json. `encode` gives the ids upstream's
+// `tokenizer(text)["input_ids"]` gives under the transformers it pins (4.46.2, Lumina-DiMOO requirements.txt): a
+// generic PreTrainedTokenizerFast runs tokenizer.json's post-processor (add_special_tokens=True) and ignores the
+// config's add_bos_token/add_eos_token; a Llama tokenizer class replaces that post-processor with BOS
+// (add_bos_token, default true) and EOS (add_eos_token, default false). Whatever they add, the sequence builders
+// put input images before the last id, as upstream does; with a post-processor that adds nothing (the generated
+// test tokenizers) that id is `</user>`.
 // Library: @huggingface/tokenizers (pure JS, synchronous). It is checked in test/engine/checkpoint against the
 // reference Rust `tokenizers` on English, Chinese, Japanese, emoji and mixed text for the byte-level BPE
 // tokenizers this project generates; stack-notes records where it differs (WordLevel, Whitespace pre-tokenizer),
@@ -10,11 +15,24 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { EngineError } from '../api.js';
 import type { TextTokenizer } from '../sampling/layout-type.js';
 
+/**
+ * Tokenizer classes whose fast form (transformers 4.46) rebuilds the post-processor from add_bos_token (default
+ * true) and add_eos_token (default false) instead of keeping tokenizer.json's.
+ */
+const LLAMA_CLASSES: ReadonlySet<string> = new Set([
+  'LlamaTokenizer',
+  'LlamaTokenizerFast',
+  'CodeLlamaTokenizer',
+  'CodeLlamaTokenizerFast',
+]);
+
+/** Where the ids around the text come from: tokenizer.json's post-processor, or the Llama flags. */
+type SpecialTokenRule = { from: 'post_processor' } | { from: 'flags'; bos: boolean; eos: boolean };
+
 export class CheckpointTokenizer implements TextTokenizer {
   private constructor(
     private readonly tokenizer: Tokenizer,
-    private readonly addBos: boolean,
-    private readonly addEos: boolean,
+    private readonly rule: SpecialTokenRule,
     private readonly bosId: number | undefined,
     private readonly eosId: number | undefined,
   ) {}
@@ -50,19 +68,19 @@ export class CheckpointTokenizer implements TextTokenizer {
       const text = typeof value === 'string' ? value : (value as { content?: string } | undefined)?.content;
       return text === undefined ? undefined : tokenizer.token_to_id(text);
     };
-    return new CheckpointTokenizer(
-      tokenizer,
-      config.add_bos_token === true,
-      config.add_eos_token === true,
-      tokenOf('bos_token'),
-      tokenOf('eos_token'),
-    );
+    const rule: SpecialTokenRule = LLAMA_CLASSES.has(String(config.tokenizer_class))
+      ? { from: 'flags', bos: config.add_bos_token !== false, eos: config.add_eos_token === true }
+      : { from: 'post_processor' };
+    return new CheckpointTokenizer(tokenizer, rule, tokenOf('bos_token'), tokenOf('eos_token'));
   }
 
   encode(text: string): number[] {
+    const { rule } = this;
+    if (rule.from === 'post_processor')
+      return this.tokenizer.encode(text, { add_special_tokens: true }).ids.map(Number);
     const ids = this.tokenizer.encode(text, { add_special_tokens: false }).ids.map(Number);
-    if (this.addBos && this.bosId !== undefined) ids.unshift(this.bosId);
-    if (this.addEos && this.eosId !== undefined) ids.push(this.eosId);
+    if (rule.bos && this.bosId !== undefined) ids.unshift(this.bosId);
+    if (rule.eos && this.eosId !== undefined) ids.push(this.eosId);
     return ids;
   }
 

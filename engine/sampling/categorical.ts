@@ -1,5 +1,8 @@
 // Host reference of the per-cell sampling the image graph performs (engine-design §2): guided logits → a code
 // and its confidence. The graph computes the same in ONNX; these functions define it and serve parity tests.
+// This is the exact draw from softmax(logits/τ). Upstream's gumbel_max_sample runs on bf16 tensors (the model's
+// logits and torch.rand_like of them): a bf16 uniform below 1 is at most 1 − 2⁻⁸, so its Gumbel noise stops near
+// 5.53 and the draw favours the top codes more than softmax(logits/τ) does; emulating that needs K uniforms a cell.
 // @see Alpha-VLLM/Lumina-DiMOO utils/generation_utils.py: gumbel_max_sample; generators/*: probs.gather
 import { gumbel } from './remask.js';
 

@@ -9,8 +9,9 @@ export function gumbel(u: number): number {
 
 /**
  * `log(max(p, 1e−20)) + τ·Gumbel(u)` for each cell (higher = more confident). At τ = 0 the noise is not used and
- * may be absent. Upstream computes this in the logits' dtype (bf16); float64 here, so near-ties may order
- * differently, which no seed could reproduce anyway.
+ * may be absent. Upstream computes this in the logits' dtype (bf16): a bf16 uniform below 1 is at most 1 − 2⁻⁸, so
+ * its Gumbel noise stops near 5.53, and tied confidences at the cutoff now and then leave one more cell committed.
+ * Float64 here, the exact Gumbel(0, 1) of the algorithm; no seed could reproduce upstream's draws anyway.
  */
 export function remaskConfidence(
   probs: ArrayLike<number>,
