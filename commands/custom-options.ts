@@ -8,6 +8,7 @@ import { withoutMarks, withoutMarksAtFlags } from './flag-marks.js';
 import { expandPermutations } from './permutations.js';
 import { ALL_FLAGS, checkPrompt, FLAG_ALIASES, parsePrompt } from './prompt.js';
 import { quoted } from './quoted-text.js';
+import { asFlagToken, flagNameOf, TYPED_DASHES_SOURCE } from './typed-dashes.js';
 
 /** As many as Midjourney keeps. */
 export const MAX_CUSTOM_OPTIONS = 20;
@@ -21,16 +22,20 @@ export function isCustomOptionName(name: string): boolean {
   return NAME.test(name);
 }
 
-/** A `--name` word (or a phone's `—name`). */
-const OPTION_WORD = /^(?:--|[—–])([a-z][a-z0-9-]*)$/i;
-const FLAG_WORD = /^(?:--|[—–])[a-z]/i;
+/**
+ * A word that reads as a flag: `--name`, a phone's `—name`, an input method's `ーーｎａｍｅ` (`typed-dashes.ts`), as a
+ * prompt's flags are read.
+ */
+const FLAG_WORD = new RegExp(`^(?:--[a-z]|${TYPED_DASHES_SOURCE})`, 'i');
 
 export type CustomOptions = Readonly<Record<string, string>>;
 
-/** A name as stored: without its dashes (nor an invisible mark a phone put in), lower-cased. */
+/**
+ * A name as stored: without its dashes (a keyboard's too: `ーーcine`), nor an invisible mark a phone put in,
+ * lower-cased.
+ */
 export function customOptionName(typed: string): string {
-  return withoutMarks(typed)
-    .trim()
+  return asFlagToken(withoutMarks(typed).trim())
     .replace(/^(?:--|[—–])/, '')
     .toLowerCase();
 }
@@ -56,7 +61,7 @@ export function checkCustomOptionName(name: string, commandWords: readonly strin
 export function checkCustomOptionValue(value: string, blockedWords: readonly string[]): void {
   for (const line of expandPermutations(withoutMarksAtFlags(value))) {
     for (const token of line.split(/\s+/)) {
-      const name = OPTION_WORD.exec(token)?.[1]?.toLowerCase();
+      const name = FLAG_WORD.test(token) ? flagNameOf(token) : undefined;
       if (name !== undefined && !isFlagName(name))
         throw new UserInputError('errors.flag.unknown', { flag: `--${name}` });
     }
@@ -68,9 +73,14 @@ function isFlagName(name: string): boolean {
   return (ALL_FLAGS as readonly string[]).includes(name) || FLAG_ALIASES.has(name);
 }
 
-/** `{--cine,` `--noir}` `--cine,`: an option named inside permutation braces, with the brace or comma around it. */
-const GROUPED_OPTION = /^(\{?)(?:--|[—–])([a-z][a-z0-9-]*)([,}]?)$/i;
-const NEGATIVE_FLAG = /^(?:--|[—–])no(?:=|$)/i;
+/**
+ * `{--cine,` `--noir}` `--cine,`: an option named inside permutation braces, with the brace or comma around it; typed
+ * with any keyboard's dashes, its name in full-width letters too (`ーーｃｉｎｅ`).
+ */
+const GROUPED_OPTION = new RegExp(
+  `^(\\{?)(?:--|${TYPED_DASHES_SOURCE})([a-zａ-ｚ][a-z0-9ａ-ｚ０-９-]*)([,}]?)$`,
+  'i',
+);
 
 /**
  * The line with every `--name` of the user's options replaced by its value; the line as typed when none is used.
@@ -78,10 +88,10 @@ const NEGATIVE_FLAG = /^(?:--|[—–])no(?:=|$)/i;
  */
 export function expandCustomOptions(line: string, options: CustomOptions | undefined): string {
   if (!options || !Object.values(options).length) return line;
-  const optionValue = (name: string | undefined) =>
-    name !== undefined && Object.hasOwn(options, name.toLowerCase())
-      ? options[name.toLowerCase()]
-      : undefined;
+  const optionValue = (typed: string | undefined) => {
+    const name = typed?.normalize('NFKC').toLowerCase();
+    return name !== undefined && Object.hasOwn(options, name) ? options[name] : undefined;
+  };
   // `--cine` with a phone's invisible mark in or after it is `--cine` (`flag-marks.ts`).
   const tokens = withoutMarksAtFlags(line).split(/\s+/).filter(Boolean);
   let depth = 0;
@@ -115,7 +125,7 @@ export function expandCustomOptions(line: string, options: CustomOptions | undef
     words.push(...(split < 0 ? valueTokens : valueTokens.slice(0, split)));
     rest.push(...flags);
     const lastFlag = flags.filter((t) => FLAG_WORD.test(t)).at(-1);
-    afterNegative = lastFlag !== undefined ? NEGATIVE_FLAG.test(lastFlag) : afterNegative;
+    afterNegative = lastFlag !== undefined ? flagNameOf(lastFlag) === 'no' : afterNegative;
   }
   return [...words, ...rest].join(' ');
 }

@@ -17,26 +17,37 @@ const FLAG_RUN = new RegExp(String.raw`(^|\s)(${MARK}*(?:-${MARK}*-|[—–])(?:
 const DASHES = new RegExp(`^${MARK}*(?:-${MARK}*-|[—–])`, 'u');
 /** What a run is once its marks are gone, when it is a flag at all: dashes, then a letter. */
 const FLAG_START = /^(?:--|[—–])[a-z]/i;
+/**
+ * A zero-width space glued between a word and `--flag` (`a\u200b--ar 16:9`, as a page that spaces with it copies):
+ * Unicode's invisible break opportunity, so a space, as the BOM already is (JavaScript's `\s` holds it). The word
+ * joiner forbids a break and the non-joiner shapes a script: there the flag stays glued to the word, as in `a--ar`.
+ * Only before two hyphens: a zero-width space beside a phone's `—` is typesetting's break beside a dash
+ * (`well\u200b—known`), punctuation.
+ */
+const GLUED_FLAG = new RegExp(String.raw`(?<=\S)${MARK}*\u200b${MARK}*(?=-${MARK}*-${MARK}*[a-z])`, 'giu');
 
 /**
- * The line with the marks at its flags taken out: before a flag and between its dashes they are nothing
+ * The line with the marks at its flags taken out: a zero-width space between a word and a flag parts them
+ * (`GLUED_FLAG`); before a flag and between its dashes they are nothing
  * (`--\u200bseed` is `--seed`); after its name's first letter, a zero-width space, or any mark before a digit, parted
  * the name from its value (`--ar\u200b16:9` is `--ar 16:9`: no flag's name holds a mark), and others are nothing
  * (`--ar\u200f 16:9` is `--ar 16:9`).
  */
 export function withoutMarksAtFlags(line: string): string {
   if (!ANY_MARK.test(line)) return line;
-  return line.replace(FLAG_RUN, (whole: string, before: string, run: string, at: number, all: string) => {
-    if (!ANY_MARK.test(run) || !FLAG_START.test(run.replace(MARKS, ''))) return whole;
-    const next = all[at + whole.length] ?? '';
-    const dashes = DASHES.exec(run)?.[0] ?? '';
-    const name = run.slice(dashes.length).replace(MARKS, (marks: string, offset: number, text: string) => {
-      const after = text[offset + marks.length] ?? next;
-      const parts = offset > 0 && (marks.includes('\u200b') || /[0-9]/.test(after));
-      return parts && after !== '' && !/[\s=]/.test(after) ? ' ' : '';
+  return line
+    .replace(GLUED_FLAG, ' ')
+    .replace(FLAG_RUN, (whole: string, before: string, run: string, at: number, all: string) => {
+      if (!ANY_MARK.test(run) || !FLAG_START.test(run.replace(MARKS, ''))) return whole;
+      const next = all[at + whole.length] ?? '';
+      const dashes = DASHES.exec(run)?.[0] ?? '';
+      const name = run.slice(dashes.length).replace(MARKS, (marks: string, offset: number, text: string) => {
+        const after = text[offset + marks.length] ?? next;
+        const parts = offset > 0 && (marks.includes('\u200b') || /[0-9]/.test(after));
+        return parts && after !== '' && !/[\s=]/.test(after) ? ' ' : '';
+      });
+      return `${before}${dashes.replace(MARKS, '')}${name}`;
     });
-    return `${before}${dashes.replace(MARKS, '')}${name}`;
-  });
 }
 
 /** A flag's value (a number, a ratio, a size, a region's name) without any format mark: none holds one. */

@@ -66,9 +66,12 @@ export interface Aspect {
   h: number;
 }
 
-/** The ratio a `W:H` text names, or undefined when it is not one this bot accepts. */
+/**
+ * The ratio a `W:H` text names, or undefined when it is not one this bot accepts. Full-width digits and colon are the
+ * same ratio (`１６：９`, as Japanese and Chinese input methods type it), wherever it is typed.
+ */
 export function aspectOf(value: string): Aspect | undefined {
-  const m = /^(\d{1,3}):(\d{1,3})$/.exec(value.trim());
+  const m = /^(\d{1,3}):(\d{1,3})$/.exec(value.normalize('NFKC').trim());
   const w = Number(m?.[1]);
   const h = Number(m?.[2]);
   if (!m || w <= 0 || h <= 0 || Math.max(w / h, h / w) > MAX_ASPECT) return undefined;

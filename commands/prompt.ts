@@ -25,6 +25,7 @@ import {
   temperatureOption,
 } from './options.js';
 import { codePoints, quoted } from './quoted-text.js';
+import { asFlagToken } from './typed-dashes.js';
 import { checkValue } from './validate.js';
 
 export interface PromptFlags {
@@ -97,10 +98,10 @@ export function withoutFlagDashes(text: string): string {
 }
 
 /**
- * A `--flag` or `--flag=value` token. Digits may follow the first letter, as in the custom options' names
- * (`--cine2`): one the user no longer has is refused by name rather than drawn as a word.
+ * A `--flag` or `--flag=value` token (an input method's full-width `＝` too). Digits may follow the first letter, as
+ * in the custom options' names (`--cine2`): one the user no longer has is refused by name rather than drawn as a word.
  */
-const FLAG = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/i;
+const FLAG = /^--([a-z][a-z0-9-]*)(?:[=＝](.*))?$/i;
 
 export interface ParsedPrompt {
   prompt: string;
@@ -108,18 +109,7 @@ export interface ParsedPrompt {
 }
 
 /**
- * What keyboards type for `--` before a word: phones an em or en dash (`—ar`), Japanese and Chinese input methods
- * two long-vowel marks or full-width hyphens (`ーーar`, `－－ａｒ`, full-width letters too).
- */
-const TYPED_DASHES = /^(?:[—–]|[ー－−‐‑]{2})(?=\p{L})/u;
-
-/** A token as the flag it was meant to be (`ーーａｒ` → `--ar`), or unchanged. */
-function asFlagToken(token: string): string {
-  return TYPED_DASHES.test(token) ? token.replace(TYPED_DASHES, '--').normalize('NFKC') : token;
-}
-
-/**
- * Splits the prompt text from its `--flags`; `—ar` and `ーーar` count too (`asFlagToken`). A dash inside a word
+ * Splits the prompt text from its `--flags`; `—ar` and `ーーar` count too (`typed-dashes.ts`). A dash inside a word
  * (`well–known`) stays, and so does one before a word that is no flag (`a wolf —howling`): punctuation, not a typo.
  * Invisible marks a phone put at a flag or in its value are nothing (`flag-marks.ts`). Throws `UserInputError` for
  * an unknown `--flag`, a flag not allowed here, a missing or out-of-range value.
@@ -164,8 +154,8 @@ export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLA
       const next = tokens[i + 1];
       if (next === undefined || next.startsWith('--'))
         throw new UserInputError('errors.flag.missing_value', { flag });
-      // A full-width `１６：９` after a full-width flag is the same value.
-      value = next.normalize('NFKC');
+      // Typed as it came, as after `=`: each value's reader takes full-width digits (`１６：９`, `４．５`).
+      value = next;
       i++;
     }
     applyFlag(flags, name, flag, withoutMarks(value));
@@ -221,7 +211,8 @@ export function parseAspect(value: string, flag = '--ar'): Aspect {
  * MAX_SIDE, rounded to the engine's 16-pixel cells.
  */
 export function parseSize(value: string, flag = '--size'): { width: number; height: number } {
-  const m = /^(\d{2,5})(?:[x×*](\d{2,5}))?$/i.exec(value.trim());
+  // Full-width digits and `ｘ` as an input method types them (`７６８ｘ５１２`).
+  const m = /^(\d{2,5})(?:[x×*](\d{2,5}))?$/i.exec(value.normalize('NFKC').trim());
   const refuse = () =>
     new UserInputError('errors.flag.size', { flag, value: quoted(value), min: MIN_SIDE, max: MAX_SIDE });
   if (!m) throw refuse();

@@ -3,6 +3,7 @@ import type { PaintRegion } from '../engine/index.js';
 import { UserInputError } from './errors.js';
 import { withoutMarks } from './flag-marks.js';
 import { CELL, LIMITS } from './limits.js';
+import { readNumber } from './options.js';
 import { DIRECTIONS } from './outpaint/spec.js';
 import { quoted } from './quoted-text.js';
 
@@ -42,8 +43,10 @@ function namedRegion(part: string): Box | undefined {
 export function parseBoxes(text: string): Box[] {
   // Names may be listed with commas too (`center, top-left`, `center,0,0,1,0.5`): a comma beside a letter ends a
   // part, and a part's stray leading or trailing comma is dropped; a box's own commas sit between digits. A region
-  // holds no invisible mark: one a phone put after `--box top` is nothing.
+  // holds no invisible mark: one a phone put after `--box top` is nothing. Full-width digits, commas and letters are
+  // the plain ones (`０.１，０.１，０.５，０.５`), as an input method types them.
   const parts = withoutMarks(text)
+    .normalize('NFKC')
     .split(/[;\s]+/)
     .flatMap((part) => part.split(/(?<=[a-z]),|,(?=[a-z])/i))
     .map((part) => part.replace(/^,+|,+$/g, ''))
@@ -53,7 +56,8 @@ export function parseBoxes(text: string): Box[] {
   return parts.map((part) => {
     const named = namedRegion(part);
     if (named) return { ...named };
-    const n = part.split(',').map(Number);
+    // Decimal fractions only, as every typed number: `Number` would read `0x0`, `1e-1` and an empty field as numbers.
+    const n = part.split(',').map((field) => readNumber(field, false) ?? Number.NaN);
     const [x, y, w, h] = n as [number, number, number, number];
     const ok =
       n.length === 4 &&

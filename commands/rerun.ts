@@ -29,6 +29,8 @@ import {
 } from './stored-jobs.js';
 import { definedOnly } from './submit.js';
 import { checkCacheSteps, imageCount, imagePrompt, negativePrompt } from './task-input.js';
+import { asGrammarWords } from './text-grammar.js';
+import { asFlagToken, flagNameOf, TYPED_DASHES_SOURCE } from './typed-dashes.js';
 
 type ImagineRequest = Extract<StoredRequest, { task: 'text_to_image' }>;
 type PaintRequest = Extract<StoredRequest, { task: 'paint' }>;
@@ -64,8 +66,11 @@ export const replyToResult: Operation<{ jobId: string; text: string }> = async (
     : editResult(deps, ctx, { jobId, instruction: text });
 };
 
-/** `..` (ausbitbank's re-run; not an ellipsis) or a flag (`--ar`, a phone's `—ar`) opening a reply. */
-const CHANGES = /^(?:\.\.(?!\.)|--|[—–](?=[a-z]))/i;
+/**
+ * `..` (ausbitbank's re-run; not an ellipsis) or a flag (`--ar`, a phone's `—ar`, an input method's `ーーａｒ`)
+ * opening a reply.
+ */
+const CHANGES = new RegExp(String.raw`^(?:\.\.(?!\.)|--|${TYPED_DASHES_SOURCE})`, 'i');
 
 export function isRerunLine(text: string): boolean {
   return CHANGES.test(withoutMarksAtFlags(text).trim());
@@ -91,7 +96,7 @@ export const imagineLatestAgain: Operation<string> = async (deps, ctx, line) => 
  * the area; `--cfg 0` drops the negative prompt it could no longer steer by.
  */
 export const madeAgain: Operation<{ jobId: string; changes: string }> = (deps, ctx, input) =>
-  keepingRegion(() => changedAgain(deps, ctx, input));
+  refusingRegionWords(input.changes, () => changedAgain(deps, ctx, input));
 
 const changedAgain: Operation<{ jobId: string; changes: string }> = async (deps, ctx, input) => {
   const old = rerunnable(deps.store, input.jobId);
@@ -148,9 +153,9 @@ function changesWithOptions(ctx: CommandContext, changes: string, oldPrompt: str
 }
 
 /** The answer to Remix: the changed line is the new job, as typed (a flag taken out is gone). */
-export const remixResult: Operation<{ jobId: string; line: string }> = (deps, ctx, input) =>
-  keepingRegion(async () => {
-    const typed = withoutMarksAtFlags(checkLineLength(input.line));
+export const remixResult: Operation<{ jobId: string; line: string }> = async (deps, ctx, input) =>
+  refusingRegionWords(checkLineLength(input.line), async () => {
+    const typed = withoutMarksAtFlags(input.line);
     const old = rerunnable(deps.store, input.jobId);
     if (old.task === 'paint') return paintAgain(deps, ctx, input.jobId, old, typed, 'replace');
     const line = withoutOfferedSize(ctx, typed, old);
@@ -163,22 +168,23 @@ const REGION_WORDS = Object.keys(retouchSpec.text.named).map((word) => `--${word
 
 /**
  * A `..` reply and Remix make the job again on its picture and region, with a changed prompt and flags: an
- * /outpaint's or /retouch's own word typed there (`.. --zoom 2`) is no unknown flag but a change they do not make,
- * and the refusal names what does (Custom zoom and the arrows, Vary (Region), a new command).
+ * /outpaint's or /retouch's own word typed there (`.. --zoom 2`, a phone's `—zoom 2`, an input method's `ーーzoom 2`)
+ * is no unknown flag, nor prompt words, but a change they do not make, and the refusal names what does (Custom zoom
+ * and the arrows, Vary (Region), a new command). Those words are read in the line as typed, before the user's
+ * custom options are put in: a value holds none (`/prefer` refuses them).
  */
-async function keepingRegion(work: () => Promise<Reply>): Promise<Reply> {
-  try {
-    return await work();
-  } catch (error) {
-    if (!(error instanceof UserInputError) || error.key !== 'errors.flag.unknown') throw error;
-    const flag = String(error.params.flag);
+async function refusingRegionWords(line: string, work: () => Promise<Reply>): Promise<Reply> {
+  for (const token of withoutMarksAtFlags(line).split(/\s+/)) {
+    const name = flagNameOf(token);
+    const flag = `--${name}`;
     if (ZOOM_WORDS.includes(flag)) throw new UserInputError('errors.rerun.zoom', { flag });
     if (REGION_WORDS.includes(flag)) throw new UserInputError('errors.rerun.region', { flag });
-    throw error;
   }
+  return work();
 }
 
-const ASPECT_FLAG = /(?:^|\s)(?:--|[—–])(?:ar|aspect)(?:=|\s)/i;
+/** `--ar` or `--aspect` with its value, in any typed form (`—ar`, `ーーａｒ＝１６：９`). */
+const ASPECT_FLAG = /^--(?:ar|aspect)(?:[=＝]|$)/i;
 
 /**
  * A Remix line spells out the job's `--size`; an `--ar` typed anywhere in it (or brought by a custom option) says the
@@ -190,7 +196,8 @@ function withoutOfferedSize(
   line: string,
   old: { width: number; height: number },
 ): string {
-  if (!ASPECT_FLAG.test(expandCustomOptions(line, ctx.settings.options))) return line;
+  const tokens = expandCustomOptions(line, ctx.settings.options).split(/\s+/);
+  if (!tokens.some((token) => ASPECT_FLAG.test(asFlagToken(token)))) return line;
   const offered = new RegExp(`(^|\\s)(?:--|[—–])size(?:=|\\s+)${old.width}[x×*]${old.height}(?=\\s|$)`, 'i');
   return line.replace(offered, '$1').replace(/\s+/g, ' ').trim();
 }
@@ -200,8 +207,10 @@ export function remixLineOf(store: CommandDeps['store'], ctx: CommandContext, jo
   const request = rerunnable(store, jobId);
   // An /imagine's steps spelled out as in `madeAgain`; a paint job made again takes no user default.
   // The line's braces are permutations when it runs: the job's own braces stay literal.
+  // A stored prompt's words that a re-run reads as /outpaint's or /retouch's (`—zoom`, kept as words by /imagine)
+  // lose their dashes: sent back unchanged, the line is taken.
   const texts = {
-    prompt: literalBraces(request.prompt),
+    prompt: asGrammarWords(outpaintSpec, asGrammarWords(retouchSpec, literalBraces(request.prompt))),
     ...(request.negativePrompt ? { negativePrompt: literalBraces(request.negativePrompt) } : {}),
   };
   return promptLine(

@@ -7,6 +7,7 @@ import { withoutMarks, withoutMarksAtFlags } from './flag-marks.js';
 import { readNumber } from './options.js';
 import { quoted } from './quoted-text.js';
 import { type CommandSpec, type OptionInfo, optionsOf } from './spec.js';
+import { TYPED_DASHES_SOURCE } from './typed-dashes.js';
 
 export interface TextCommand {
   /** The spec's command name (aliases resolved: /draw → imagine, /start → help). */
@@ -36,32 +37,47 @@ export function parseTextCommand(
 }
 
 /**
- * Takes `--name value` (or `--name=value`, or a phone's `—name`) out of a line, wherever it stands; the rest is
- * left for the other rules. A value that ends in `,` or `;` is a list typed with spaces (`--box center, top-left`):
- * it goes on to the next word. Typed twice, the later one wins, as a repeated flag does. A `--name` with no value
- * (at the end, before another `--flag`, or `--name=` alone) is refused as a flag without its value would be; a
- * phone's `—name` without one stays a word (a dash is punctuation too).
+ * Takes `--name value` (or `--name=value`, or a phone's `—name`, an input method's `ーーｎａｍｅ`) out of a line,
+ * wherever it stands; the rest is left for the other rules. A value that ends in `,` or `;` is a list typed with
+ * spaces (`--box center, top-left`): it goes on to the next word. Typed twice, the later one wins, as a repeated flag
+ * does. A `--name` with no value (at the end, before another `--flag`, or `--name=` alone) is refused as a flag
+ * without its value would be; a keyboard's `—name` without one stays a word (a dash is punctuation too).
  */
 export function takeOption(text: string, name: string): { rest: string; value?: string } {
-  const taking = new RegExp(`(?:^|\\s)(?:--|[—–])${name}(?:=|\\s+)(?!--)((?:\\S*[,;]\\s+)*\\S+)`, 'gi');
+  const taking = new RegExp(
+    `(?:^|\\s)(?:--|${TYPED_DASHES_SOURCE})${typedName(name)}(?:[=＝]|\\s+)(?!--)((?:\\S*[,;，；]\\s+)*\\S+)`,
+    'gi',
+  );
   let value: string | undefined;
   const rest = text.replace(taking, (_whole, typed: string) => {
     value = typed.replace(/\s+/g, ' ');
     return '';
   });
-  if (new RegExp(`(?:^|\\s)--${name}(?:=|(?=\\s|$))`, 'i').test(rest))
+  if (new RegExp(`(?:^|\\s)--${typedName(name)}(?:[=＝]|(?=\\s|$))`, 'i').test(rest))
     throw new UserInputError('errors.flag.missing_value', { flag: `--${name}` });
   return value === undefined ? { rest: text } : { rest: rest.trim(), value };
 }
 
+/** A grammar word as a pattern that also matches it in full-width letters (`ｚｏｏｍ`), as input methods type it. */
+function typedName(name: string): string {
+  return [...name]
+    .map((c) => (/[a-z]/i.test(c) ? `[${c}${String.fromCharCode(c.charCodeAt(0) + 0xfee0)}]` : c))
+    .join('');
+}
+
 /**
  * Stored text typed back into a line of this command (a prompt in Vary (Region)'s `--box` line): a word the grammar
- * would take as one of its `--name` options (a prompt's `—box of chocolates`) loses its dash, so it stays a word.
+ * would take as one of its `--name` options (a prompt's `—box of chocolates`, `ーーbox`) loses its dashes, so it
+ * stays a word.
  */
 export function asGrammarWords(spec: CommandSpec, text: string): string {
   const names = Object.keys(spec.text?.named ?? {});
   if (names.length === 0) return text;
-  return text.replace(new RegExp(`(^|\\s)(?:--|[—–])(?=(?:${names.join('|')})(?:=|\\s|$))`, 'gi'), '$1');
+  const words = names.map(typedName).join('|');
+  return text.replace(
+    new RegExp(`(^|\\s)(?:--|${TYPED_DASHES_SOURCE})(?=(?:${words})(?:[=＝]|\\s|$))`, 'gi'),
+    '$1',
+  );
 }
 
 export interface TypedOptions {
@@ -122,7 +138,8 @@ function takeLeading(
     // An index, not `shift()`: shifting a long array copies it, once per word taken.
     let next = 0;
     while (next < words.length && (rule.repeat || values.length === 0)) {
-      const match = rule.pattern.exec(words[next] as string);
+      // Read as an input method's full-width digits and letters would be after a flag (`２ｘ` is `2x`).
+      const match = rule.pattern.exec((words[next] as string).normalize('NFKC'));
       if (!match) break;
       values.push(match.slice(1).find((group) => group !== undefined) ?? match[0]);
       next++;
@@ -141,10 +158,11 @@ function readPairs(args: string, infos: ReadonlyMap<string, OptionInfo>, lastPai
   const tokens = args.split(/\s+/).filter(Boolean);
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as string;
-    const eq = token.indexOf('=');
+    // An input method's full-width `＝` and `：` are the same.
+    const eq = token.search(/[=＝]/);
     // `=5` or `:` alone names no key: the refusal quotes what was typed rather than nothing. A key holds no
     // invisible mark (a phone's, after `steps`).
-    const key = withoutMarks(eq < 0 ? token.replace(/:$/, '') : token.slice(0, eq)) || token;
+    const key = withoutMarks(eq < 0 ? token.replace(/[:：]$/, '') : token.slice(0, eq)) || token;
     if (lastPair !== undefined && key.toLowerCase() === lastPair) {
       const words = [eq < 0 ? '' : token.slice(eq + 1), ...tokens.slice(i + 1)];
       options[lastPair] = words.filter(Boolean).join(' ');
@@ -168,11 +186,12 @@ const NO = /^(off|false|no|0|✗)$/i;
 /**
  * A typed word as the option's type; a word that is no number (or no on/off) stays text, for the schema to refuse
  * by name: `/settings private ja` must not quietly turn privacy off. A number, a switch or a choice holds no
- * invisible mark: one a phone put after it is nothing.
+ * invisible mark (one a phone put after it is nothing), and its full-width letters are the plain ones (`ｌｅｆｔ`), as
+ * a number's full-width digits are.
  */
 function typed(info: OptionInfo, value: string): unknown {
   if (info.type === 'string' && !info.choices) return value;
-  const plain = withoutMarks(value);
+  const plain = withoutMarks(value).normalize('NFKC');
   if (info.type === 'boolean') return YES.test(plain) ? true : NO.test(plain) ? false : value;
   // A choice matches whatever its case (`Left`, `zh-cn`).
   const choice = info.choices?.find((c) => String(c.value).toLowerCase() === plain.toLowerCase());

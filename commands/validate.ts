@@ -1,6 +1,7 @@
 // Validation, once, against a command's zod schema; every failure becomes one UserInputError whose code is a
 // locale key naming the option and what it accepts. Prompt flags go through the same schemas (`checkValue`).
 import type { z } from 'zod';
+import { allCatalogs, placeholders } from '../src/i18n.js';
 import { isUserInputCode, type UserInputCode, UserInputError } from './errors.js';
 import { codePoints, quoted } from './quoted-text.js';
 import { type CommandSpec, describeOption, type OptionInfo } from './spec.js';
@@ -39,7 +40,7 @@ function refusal(issue: z.core.$ZodIssue, info: OptionInfo, label: string, value
   if (value === undefined && info.meta.missingKey) return new UserInputError(info.meta.missingKey);
   if (issue.code === 'custom' && isUserInputCode(issue.params?.key)) {
     const { key, ...params } = issue.params as Record<string, string | number>;
-    return new UserInputError(issue.params.key, { flag: label, value: shown, ...params });
+    return ownSentence(issue.params.key, { flag: label, value: shown, ...params });
   }
   if (info.type === 'integer' || info.type === 'number') {
     if (info.choices) return choiceRefusal(info, label, shown);
@@ -51,9 +52,9 @@ function refusal(issue: z.core.$ZodIssue, info: OptionInfo, label: string, value
   if (info.choices) return choiceRefusal(info, label, shown);
   if (info.type === 'boolean')
     return new UserInputError('errors.settings.choice', { option: label, value: shown, choices: 'on, off' });
-  if (info.meta.invalidKey) return new UserInputError(info.meta.invalidKey, { option: label, value: shown });
+  if (info.meta.invalidKey) return ownSentence(info.meta.invalidKey, { option: label, value: shown });
   if (issue.code === 'too_big' && typeof value === 'string') {
-    return new UserInputError(info.meta.tooLongKey ?? 'errors.option.too_long', {
+    return ownSentence(info.meta.tooLongKey ?? 'errors.option.too_long', {
       option: label,
       length: codePoints(value),
       limit: info.maxLength ?? '',
@@ -68,4 +69,34 @@ function choiceRefusal(info: OptionInfo, label: string, shown: string): UserInpu
     value: shown,
     choices: (info.choices ?? []).map((c) => c.value).join(', '),
   });
+}
+
+/** The placeholders each key's sentence names in any catalog (its plural forms too), read once a key. */
+const sentenceNames = new Map<string, ReadonlySet<string>>();
+
+function namesIn(key: UserInputCode): ReadonlySet<string> {
+  const known = sentenceNames.get(key);
+  if (known) return known;
+  const forms = [key, ...['zero', 'one', 'two', 'few', 'many', 'other'].map((form) => `${key}_${form}`)];
+  const names = new Set(
+    Object.values(allCatalogs()).flatMap((catalog) =>
+      forms.flatMap((form) => (catalog[form] === undefined ? [] : placeholders(catalog[form]))),
+    ),
+  );
+  sentenceNames.set(key, names);
+  return names;
+}
+
+/**
+ * A refusal with the params its sentence uses in some language. `option`, `flag` and `value` are offered to every
+ * refusal, and a sentence of a spec's own (`/prefer`'s value, `/block`'s reason and user, a custom check's) often
+ * says the option its own way (“What an option stands for is too long”): a param no sentence shows is dropped
+ * rather than carried for nothing.
+ */
+function ownSentence(key: UserInputCode, offered: Record<string, string | number>): UserInputError {
+  const names = namesIn(key);
+  return new UserInputError(
+    key,
+    Object.fromEntries(Object.entries(offered).filter(([name]) => names.has(name))),
+  );
 }

@@ -1,6 +1,6 @@
 // Invisible format characters that phones and copy-paste put inside or right after a flag (a zero-width space, a
 // direction mark, the BOM, a word joiner) are nothing there: the flag still works, where it used to become a prompt
-// word without a word said. The same characters in the prompt's own words (an emoji's joiners, a subdivision flag's
+// word without a word said. A zero-width space glued between a word and a flag parts them, as a space would. The same characters in the prompt's own words (an emoji's joiners, a subdivision flag's
 // tags, a Persian non-joiner) are kept.
 import { describe, expect, it } from 'vitest';
 import { withoutMarksAtFlags } from '../../commands/flag-marks.js';
@@ -55,6 +55,23 @@ describe('marks at a prompt’s flags', () => {
     expect(withoutMarksAtFlags(words)).toBe(words);
     // A flag glued to an emoji's joiner keeps the emoji whole.
     expect(parsePrompt(`${family} --${ZWJ}seed 5`)).toEqual({ prompt: family, flags: { seed: 5 } });
+  });
+
+  it('parts a word and a flag glued by a zero-width space, a break as a space is (and as the BOM is)', () => {
+    for (const glue of [ZWSP, BOM, `${LRM}${ZWSP}`, `${ZWSP}${RLM}`])
+      expect([glue, parsePrompt(`a fox${glue}--ar 16:9`)]).toEqual([
+        glue,
+        { prompt: 'a fox', flags: { aspect: { w: 16, h: 9 } } },
+      ]);
+    expect(parsePrompt(`a fox${ZWSP}-${ZWSP}-seed 5${ZWSP}--n 2`).flags).toEqual({ seed: 5, images: 2 });
+    // The word joiner forbids a break, the non-joiner shapes a script: glued there, as in `a--ar`, it is words.
+    for (const glue of [WJ, ZWNJ, '']) {
+      const line = `a fox${glue}--ar 16:9`;
+      expect(parsePrompt(line)).toEqual({ prompt: line, flags: {} });
+    }
+    // Beside a phone's single dash or one hyphen it is a dash's break (`well—known`), punctuation.
+    for (const line of [`well${ZWSP}—known`, `well${ZWSP}–known`, `a${ZWSP}—ar 16:9`, `well${ZWSP}-known`])
+      expect(parsePrompt(line)).toEqual({ prompt: line, flags: {} });
   });
 
   it('leaves what is no flag as typed: a dash alone, dashes before a digit, a word with a dash inside', () => {
@@ -116,6 +133,18 @@ describe('marks at a command’s own words and in typed answers', () => {
         { task: 'text_to_image', prompt: 'a fox', seed: 7 },
       ]);
     }
+    // Glued to the word before it: a typed /imagine, a command's own word, a .. reply's flag.
+    expect(requestOf(await commands.runText(ctx(), `/imagine a fox${ZWSP}--seed 5`))).toMatchObject({
+      prompt: 'a fox',
+      seed: 5,
+    });
+    expect(
+      requestOf(await commands.answerAsk(ctx(), 'zoom_line', id, `a fox${ZWSP}--zoom 1.5`)),
+    ).toMatchObject({ prompt: 'a fox', region: { kind: 'extend', left: 0.25 } });
+    expect(requestOf(await commands.replyToResult(ctx(), id, `.. a cat${ZWSP}--seed 7`))).toMatchObject({
+      prompt: 'a cat',
+      seed: 7,
+    });
     expect(
       requestOf(await commands.answerAsk(ctx(), 'zoom_line', id, `a fox --zoom${ZWSP}1.5`)),
     ).toMatchObject({

@@ -8,6 +8,7 @@ import { MAX_LINE_CHARS, MAX_PROMPT_CHARS } from '../../commands/limits.js';
 import { literalBraces } from '../../commands/permutations.js';
 import type { Reply } from '../../commands/reply.js';
 import { encodePng } from '../../engine/index.js';
+import { t } from '../../src/i18n.js';
 import type { Job } from '../../src/jobs/index.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
 import { commandsOnQueue, seedsFrom } from './commands-on-queue.js';
@@ -156,9 +157,12 @@ describe('a line the bot offers, at the limits', () => {
     const tooLong = [['errors.prompt_too_long', { length: over, limit: MAX_PROMPT_CHARS }]];
     expect(await said(`${'a'.repeat(over)} --seed 1`)).toEqual(tooLong);
     expect(await said(`a fox --no ${'b'.repeat(over)}`)).toEqual(tooLong);
-    expect(await said('a'.repeat(MAX_LINE_CHARS + 1))).toEqual([
-      ['errors.line_too_long', { option: 'prompt', length: MAX_LINE_CHARS + 1, limit: MAX_LINE_CHARS }],
-    ]);
+    // Its own sentence, which names no option: the refusal carries what the sentence shows, and nothing else.
+    const line = await said('a'.repeat(MAX_LINE_CHARS + 1));
+    expect(line).toEqual([['errors.line_too_long', { length: MAX_LINE_CHARS + 1, limit: MAX_LINE_CHARS }]]);
+    expect(t('en', 'errors.line_too_long', line[0]?.[1] as Record<string, number>)).toBe(
+      'Your prompt with its flags is too long (4501 characters, limit 4500).',
+    );
   });
 
   it('Edit takes an instruction at the limit beside the settings it keeps', async () => {

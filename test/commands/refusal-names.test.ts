@@ -98,7 +98,8 @@ describe('a typed line’s refusal', () => {
     const { commands, ctx } = await setup();
     const typed = async (line: string) => first(await commands.runText(ctx(), line));
     const value = await typed(`/prefer cine ${'x'.repeat(300)}`);
-    expect(value.key).toBe('errors.prefer.value_too_long');
+    // What the sentence shows, and no option it does not name.
+    expect(value).toEqual({ key: 'errors.prefer.value_too_long', params: { length: 300, limit: 200 } });
     expect(said(value)).toEqual({
       en: 'What an option stands for is too long (300 characters, limit 200).',
       de: 'Wofür eine Option steht, ist zu lang (300 Zeichen, höchstens 200).',
@@ -107,22 +108,25 @@ describe('a typed line’s refusal', () => {
     // A name longer than the field is no name, said as any other with the name's own limit (24, not the field's 26).
     for (const name of ['x'.repeat(25), `--${'x'.repeat(30)}`]) {
       const long = await typed(`/prefer ${name} --ar 1:1`);
-      expect(long).toMatchObject({ key: 'errors.prefer.name', params: { max: 24 } });
+      expect(long).toEqual({ key: 'errors.prefer.name', params: { name, max: 24 } });
       expect(said(long).en).toMatch(/^“-*x+” cannot name an option: .* at most 24 characters/);
     }
     const reason = await typed(`/block 123456 ${'a'.repeat(240)}`);
+    expect(reason).toEqual({ key: 'errors.block.reason_too_long', params: { length: 240, limit: 200 } });
     expect(said(reason)).toEqual({
       en: 'The reason is too long (240 characters, limit 200).',
       de: 'Der Grund ist zu lang (240 Zeichen, höchstens 200).',
       ja: '理由が長すぎます（240 文字、上限 200 文字）。',
     });
-    expect(said(await typed('/unblock someone'))).toEqual({
+    const user = await typed('/unblock someone');
+    expect(user).toEqual({ key: 'errors.block.user_invalid', params: { value: 'someone' } });
+    expect(said(user)).toEqual({
       en: "“someone” is not a user id: type the user's numeric id, e.g. 123456789.",
       de: '„someone“ ist keine Nutzer-ID: Gib die numerische ID des Nutzers ein, z. B. 123456789.',
       ja: '「someone」はユーザー ID ではありません。数字の ID を入力してください（例：123456789）。',
     });
     // No job has an id longer than any: it is said as an unknown id is.
-    expect(await typed(`/cancel ${'a'.repeat(40)}`)).toMatchObject({ key: 'errors.job.not_found' });
+    expect(await typed(`/cancel ${'a'.repeat(40)}`)).toEqual({ key: 'errors.job.not_found', params: {} });
   });
 
   it('names no option by its internal name, on any platform, for the answers of Custom zoom and Vary (Region) too', async () => {

@@ -2,6 +2,7 @@
 // Re-runs with changes). /outpaint's `--zoom` and `--pan` and /retouch's `--box` typed there are no unknown flags
 // but changes those two do not make: the refusal says which button or command makes them.
 import { describe, expect, it } from 'vitest';
+import { parsePrompt } from '../../commands/prompt.js';
 import type { Reply } from '../../commands/reply.js';
 import { encodePng } from '../../engine/index.js';
 import { t } from '../../src/i18n.js';
@@ -38,7 +39,7 @@ async function setup() {
   );
   const ctx = () => commands.context({ user, scope: 'dm:5', language: 'en', ownMachine: true });
   const jobs = () => store.recentOf(user, 100).length;
-  return { commands, ctx, outpainted, retouched, imagined, jobs };
+  return { commands, ctx, outpainted, retouched, imagined, jobs, finished, store };
 }
 
 const first = (reply: Reply) => reply.text[0];
@@ -83,6 +84,56 @@ describe('a region word in a .. reply or Remix', () => {
     // The playground's `..` line (the latest /imagine) says the same.
     expect(first((await commands.runChatLine(ctx(), '.. --zoom 2')) as Reply)).toMatchObject({
       key: 'errors.rerun.zoom',
+    });
+  });
+
+  it('typed with a phone’s dash or an input method’s, says the same as with --, in a .. reply and in Remix', async () => {
+    const { commands, ctx, outpainted, retouched, imagined, jobs } = await setup();
+    const before = jobs();
+    const cases = [
+      ['.. —zoom 2', 'errors.rerun.zoom', '--zoom'],
+      ['.. more clouds –pan left', 'errors.rerun.zoom', '--pan'],
+      ['.. ーーzoom=1.5', 'errors.rerun.zoom', '--zoom'],
+      ['.. —ZOOM 2', 'errors.rerun.zoom', '--zoom'],
+      ['.. —box top', 'errors.rerun.region', '--box'],
+      ['.. －－ｂｏｘ top', 'errors.rerun.region', '--box'],
+      // A reply opening with the flag is a re-run too.
+      ['—zoom 2', 'errors.rerun.zoom', '--zoom'],
+      ['ーーpan up', 'errors.rerun.zoom', '--pan'],
+    ] as const;
+    for (const id of [outpainted, retouched, imagined]) {
+      for (const [line, key, flag] of cases) {
+        expect([line, first(await commands.replyToResult(ctx(), id, line))]).toEqual([
+          line,
+          { key, params: { flag } },
+        ]);
+        const remix = line.replace(/^(?:\.\. )?/, 'sky --seed 4 ');
+        expect([remix, first(await commands.answerAsk(ctx(), 'imagine_line', id, remix))]).toEqual([
+          remix,
+          { key, params: { flag } },
+        ]);
+      }
+    }
+    expect(first((await commands.runChatLine(ctx(), '.. —zoom 2')) as Reply)).toMatchObject({
+      key: 'errors.rerun.zoom',
+    });
+    // A word that only begins like one is punctuation, as anywhere in a prompt.
+    const again = await commands.replyToResult(ctx(), imagined, '.. a —zoomy lens');
+    expect(again.startsJob).toBe(true);
+    expect(jobs()).toBe(before + 1);
+  });
+
+  it('kept as words in a result’s prompt, comes back in Remix’s line as words, so the line is taken as offered', async () => {
+    const { commands, ctx, finished, store } = await setup();
+    // What /imagine keeps as words: a keyboard's dash before a word that is no flag of its own.
+    const prompt = 'a —zoom lens, —box of chocolates, ーーpan';
+    expect(parsePrompt(prompt).prompt).toBe(prompt);
+    const id = finished({ task: 'text_to_image', prompt, width: 512, height: 512, seed: 3 }, 'imagine');
+    const line = (await commands.pressButton(ctx(), `remix:${id}`)).ask?.value as string;
+    expect(line.startsWith('a zoom lens, box of chocolates, pan --size 512x512')).toBe(true);
+    const remix = await commands.answerAsk(ctx(), 'imagine_line', id, line);
+    expect(store.get(remix.jobId as string)?.request).toMatchObject({
+      prompt: 'a zoom lens, box of chocolates, pan',
     });
   });
 

@@ -35,12 +35,12 @@ const FLAGS = [
   '--cache', '--no-cache', '--no', '--box', '--zoom', '--pan', '--type', '--cine', '--noir', '--two', '--esc',
   '--bs', '--gone2', '--x', '--', '--ar=', '--box=', '--zoom=', '—zoom', '–box', '—seed', 'ーーａｒ', '--constructor',
   '--hasownproperty', '--__proto__', '--toString', '--valueOf', '--ar\u200f', '--\u200bseed', '-\u2060-n',
-  '--cine\u200b',
+  '--cine\u200b', 'ーーzoom', '－－ｂｏｘ', 'ーーpan', '—ZOOM', '--ar＝', 'ーーcine', 'a\u200b--seed', 'a\u2060--n',
 ];
 // biome-ignore format: a list of cases reads best as a block
 const VALUES = [
   '16:9', '1:1', '5:1', '0:0', '512', '768x512', '99999x1', '8', '0', '-1', '1.5', '2', '2.0', '1e2', '0x10', '１６：９',
-  '４', 'NaN', 'Infinity', '4294967296', '9'.repeat(400), 'edit_remove', 'bogus', 'left', 'square', 'center',
+  '４', '１６:９', '７６８ｘ５１２', '４．５', '０.１,０.１,０.５,０.５', '0x0,0,1,1', '0,,1,1', 'ｌｅｆｔ', 'NaN', 'Infinity', '4294967296', '9'.repeat(400), 'edit_remove', 'bogus', 'left', 'square', 'center',
   'top-left, center', '{1:1, 16:9}', '{2,3}', '--seed',
 ];
 // biome-ignore format: a list of cases reads best as a block

@@ -1,0 +1,20 @@
+// What keyboards type for a flag's `--`: phones an em or en dash (`—ar`), Japanese and Chinese input methods two
+// long-vowel marks or full-width hyphens (`ーーar`, `－－ａｒ`, full-width letters too). Every reader of a typed line
+// (a prompt's flags, a command's own `--word`s, a custom option, a reply that opens with a flag) reads them the same,
+// so a form one entry takes is not words, or an edit, at another.
+
+/** The dashes of a typed flag before a letter. */
+const TYPED_DASHES = /^(?:[—–]|[ー－−‐‑]{2})(?=\p{L})/u;
+
+/** The same, written into other patterns: before a Latin letter, as no other letter starts a flag's name. */
+export const TYPED_DASHES_SOURCE = `(?:[—–]|[ー－−‐‑]{2})(?=[a-zａ-ｚ])`;
+
+/** A token as the flag it was meant to be (`ーーａｒ` → `--ar`, `—seed=４` → `--seed=4`), or unchanged. */
+export function asFlagToken(token: string): string {
+  return TYPED_DASHES.test(token) ? token.replace(TYPED_DASHES, '--').normalize('NFKC') : token;
+}
+
+/** The lower-case name a token gives as a flag, in any of its typed forms (`—Zoom=2` → `zoom`), or undefined. */
+export function flagNameOf(token: string): string | undefined {
+  return /^--([a-z][a-z0-9-]*)(?:[=＝]|$)/i.exec(asFlagToken(token))?.[1]?.toLowerCase();
+}
