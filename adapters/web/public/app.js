@@ -10,8 +10,11 @@ import {
 } from './attachment.js';
 import { isBusy, setBusy } from './busy.js';
 import { wireComposer } from './composer.js';
+import { connectEvents } from './connection.js';
 import { contextRow } from './context-row.js';
 import { startCountdowns, tickEta } from './countdown.js';
+import { removeKeepingFocus } from './focus-rescue.js';
+import { wireOlder } from './older.js';
 import { attachPalette } from './palette.js';
 import { drawRegionOf } from './region.js';
 import { arrived, toBottom } from './scroll.js';
@@ -51,7 +54,7 @@ async function init() {
   const welcome = addBot({ lines: [tr('web.welcome')], images: [], buttons: [] }, false);
   welcome.querySelector('p').dataset.i18n = 'web.welcome';
   await loadHistory();
-  connect();
+  connectEvents((msg) => show(msg, true), refreshShown);
   document.body.dataset.ready = 'true';
 }
 
@@ -80,25 +83,8 @@ async function followLanguage(msg) {
   }
 }
 
-// --- live updates, and the notice while the server cannot be reached ---
-let events;
-function connect() {
-  events = new EventSource('/api/events');
-  let lost = false;
-  events.onmessage = (e) => show(JSON.parse(e.data), true);
-  events.onerror = () => {
-    lost = true;
-    $('connection').hidden = false;
-    document.body.dataset.connection = 'lost';
-  };
-  events.onopen = () => {
-    $('connection').hidden = true;
-    document.body.dataset.connection = 'open';
-    // Events sent while we were away are gone: bring the jobs we show up to date from the store.
-    if (lost) refreshShown();
-  };
-}
-
+// Back after a drop of the live updates (connection.js): those sent meanwhile are gone, so the jobs shown are brought
+// up to date from the store.
 async function refreshShown() {
   // Back online but the server not yet answering (restarting): the next reconnect tries again.
   const res = await fetch('/api/history').catch(() => undefined);
@@ -111,6 +97,7 @@ async function refreshShown() {
 }
 
 // --- history: the conversation rebuilt from the job store, newest page first ---
+/** Shows a page of history; says whether older ones are left, and the oldest element it showed. */
 async function loadHistory(before) {
   const res = await fetch(`/api/history${before ? `?before=${before}` : ''}`);
   if (!res.ok) return;
@@ -123,13 +110,16 @@ async function loadHistory(before) {
     messages.set(entry.jobId, bot);
     items.append(userItem(entry.asked.text, entry.asked.images), bot);
   }
+  const oldest = items.firstElementChild;
   const first = log.querySelector('li.job-user');
   if (before && first) log.insertBefore(items, first);
   else log.append(items);
-  $('older').hidden = !olderBefore;
+  // Shown while there is more; an older page's last press hides it (older.js, which minds the keyboard on it).
+  if (olderBefore || !before) $('older').hidden = !olderBefore;
   if (!before) toBottom();
+  return { more: Boolean(olderBefore), oldest };
 }
-$('older').addEventListener('click', () => olderBefore && loadHistory(olderBefore));
+wireOlder($('older'), async () => (olderBefore ? loadHistory(olderBefore) : undefined));
 
 function userItem(text, images = []) {
   const li = el('li', { className: 'user job-user' });
@@ -253,7 +243,9 @@ function show(msg, live = false, pressed = undefined) {
   followLanguage(msg);
   if (msg.deleteSource) {
     // A result deleted (here, or in another tab of the user's): gone from this page too, with the line that asked.
-    if (messages.has(msg.jobId)) removeMessage(messages.get(msg.jobId));
+    // The keyboard on it (another tab's Delete) goes on from the next message.
+    const words = () => tr('web.deleted_elsewhere', 'The message you were on was deleted in another tab.');
+    if (messages.has(msg.jobId)) removeKeepingFocus(messages.get(msg.jobId), removeMessage, words);
     messages.delete(msg.jobId);
     return;
   }

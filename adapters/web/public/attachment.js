@@ -3,6 +3,7 @@
 // server's size or pixel limits) is answered at once with a line under the composer, rather than after sending or
 // not at all.
 import { bytesRefusal, readSize, shapeRefusal } from './image-limits.js';
+import { closeOnEscape, coverPage, refocusOpener, uncoverPage } from './painting.js';
 
 const $ = (id) => document.getElementById(id);
 const ACCEPTED = $('file').accept.split(',');
@@ -36,9 +37,11 @@ export function setAttachmentLimits(next) {
   limits = next;
 }
 
+// The refusal's line is a live region on the page from the start (index.html), empty while there is nothing to say:
+// words put into it are read out, the same words again too (a node of their own), where a region unhidden with its
+// words was not read by every screen reader.
 function refuse(text) {
-  $('attach-error').textContent = text;
-  $('attach-error').hidden = false;
+  $('attach-error').replaceChildren(Object.assign(document.createElement('span'), { textContent: text }));
 }
 
 /** Resolves true once `file` is in the composer (its preview loading), false where it was refused or overtaken. */
@@ -71,7 +74,7 @@ export async function attach(file) {
 }
 
 function show(file, url) {
-  $('attach-error').hidden = true;
+  $('attach-error').replaceChildren();
   delete $('attachment').dataset.origin;
   const img = $('preview');
   img.onload = () => {
@@ -92,7 +95,7 @@ function show(file, url) {
 
 export function detach() {
   current = null;
-  $('attach-error').hidden = true;
+  $('attach-error').replaceChildren();
   $('file').value = '';
   $('attachment').hidden = true;
   setDrawing(false);
@@ -120,6 +123,8 @@ function setDrawing(on) {
   // `drawing` hands the finger to the brush (mask.css: touch-action); `painting` is a phone's full-screen view.
   $('attachment').classList.toggle('drawing', on);
   $('attachment').classList.toggle('painting', on && narrow.matches);
+  if (on && narrow.matches) coverPage();
+  else uncoverPage();
 }
 
 /** A point of a pointer event on the canvas, in the canvas's own pixels. */
@@ -177,11 +182,12 @@ $('draw').addEventListener('change', () => setDrawing($('draw').checked));
 // The drawn mask stays; only the full-screen view (and the brush) are put away.
 $('mask-done').addEventListener('click', () => {
   setDrawing(false);
-  $('draw').focus();
+  refocusOpener($('draw'));
 });
-$('attachment').addEventListener('keydown', (e) => {
-  if (e.key === 'Escape' && $('attachment').classList.contains('painting')) $('mask-done').click();
-});
+closeOnEscape(
+  () => $('attachment').classList.contains('painting'),
+  () => $('mask-done').click(),
+);
 canvas.style.pointerEvents = 'none';
 $('clear-mask').addEventListener('click', () => {
   ctx2d.clearRect(0, 0, canvas.width, canvas.height);

@@ -8,19 +8,27 @@ const said = new Map(); // jobId → the phase last announced
 const BANNER_KEY = 'dimoo.banner-dismissed';
 
 /**
+ * Says `text` once, politely. A node of its own each time: the same words again (a second drop of the connection)
+ * are a change a screen reader reads, where text set over the same text may not be.
+ */
+export function say(text) {
+  status.replaceChildren(Object.assign(document.createElement('span'), { textContent: text }));
+}
+
+/**
  * Marks the job's message busy while it runs and announces its phase changes, not its steps; a reply of no job is
  * announced as it comes. `speak` false: shown, not said (its phase counts as said).
  */
 export function announce(msg, li, speak = true) {
   if (!msg.jobId) {
-    if (speak && msg.lines[0]) status.textContent = msg.lines[0];
+    if (speak && msg.lines[0]) say(msg.lines[0]);
     return;
   }
   li.setAttribute('aria-busy', String(!msg.final));
   const phase = msg.final ? (msg.outcome ?? 'done') : 'live';
   if (said.get(msg.jobId) === phase) return;
   said.set(msg.jobId, phase);
-  if (speak) status.textContent = msg.lines[0] ?? '';
+  if (speak) say(msg.lines[0] ?? '');
 }
 
 /** Shows `text` in the banner unless it was dismissed before (the same text: a new one is shown again). */

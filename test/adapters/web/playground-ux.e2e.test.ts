@@ -72,7 +72,7 @@ describe.skipIf(!haveBrowser)(
       expect(await error.isVisible()).toBe(true);
       // A dropped file is checked the same way.
       await page.evaluate(`(() => {
-      document.getElementById('attach-error').hidden = true;
+      document.getElementById('attach-error').replaceChildren();
       const data = new DataTransfer();
       data.items.add(new File(['plain words'], 'notes.txt', { type: 'text/plain' }));
       document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));

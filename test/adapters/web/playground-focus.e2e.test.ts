@@ -1,0 +1,195 @@
+// Where the keyboard goes when what holds it leaves the playground, and what a screen reader is told, in a real
+// browser (Debian's Chromium via playwright-core) against the real server, commands and queue on the timed engine
+// double: a message deleted in another tab hands the keyboard to the next message (the previous at the end) and says
+// why, and closes the full-size view of its image; "Show older" loads one page however fast it is pressed, and once
+// none are left it hands the keyboard to the oldest message; the connection notice is put into a live region that is
+// in the accessibility tree beforehand, said once however often the browser retries, with "Connected again" once,
+// also after a proxy's 502 made the browser give up.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WebHistoryEntry } from '../../../adapters/web/render.js';
+import type { Playground } from '../../../adapters/web/server.js';
+import { solidPng } from '../e2e-services.js';
+import { liveRegionHolding, liveRegionsInTree, recordSaid, timesSaid } from './live-regions.js';
+import {
+  haveBrowser,
+  openAsSameUser,
+  openBrowserPage,
+  type PageScope,
+  whenReady,
+} from './playground-browser.js';
+import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
+
+const finals = '#log li.bot[data-state=final]';
+const WAIT = { timeout: 30_000 };
+
+describe.skipIf(!haveBrowser)('playground focus and announcements', { timeout: 120_000 }, () => {
+  let stack: PlaygroundOnDouble;
+  let server: Playground;
+  let port: number;
+  let browser: Browser;
+  let page: Page;
+  let pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    stack = openPlaygroundOnDouble('focus', { RATE_LIMIT_PER_MINUTE: '0', QUEUE_MAX_PER_USER: '10' });
+    ({ server, port } = await stack.start({ bundledModel: false }));
+    stack.jobs.queue.start();
+    ({ browser, page, pageErrors } = await openBrowserPage(server.url));
+    await recordSaid(page);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  // Browser-side code is passed as strings: this file is type-checked without the DOM library.
+  const focused = (on = page) =>
+    on.evaluate(
+      "(() => { const a = document.activeElement; return a.dataset.job ?? (a.id || a.tagName + ':' + a.textContent.trim()); })()",
+    ) as Promise<string>;
+  const status = () => page.locator('#status').textContent();
+  /** Deletes a job as a press of its Delete in another tab ends: the server tells every tab of the user. */
+  const deleteElsewhere = (other: Page, job: string) =>
+    other.evaluate(
+      `fetch('/api/actions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'delete:${job}' }) }).then((r) => r.status)`,
+    );
+  const gone = (job: string, on = page) =>
+    on.locator(`#log li.bot[data-job="${job}"]`).waitFor({ state: 'detached', ...WAIT });
+
+  it('a message deleted in another tab hands the keyboard on to the next message, and says why', async () => {
+    await page.fill('#text', '/imagine a {red, blue, green} fox --steps 2');
+    await page.press('#text', 'Enter');
+    await page.waitForFunction(
+      (selector) => (globalThis as unknown as PageScope).document.querySelectorAll(selector).length >= 3,
+      `${finals} img.result`,
+      WAIT,
+    );
+    const jobs = (await page
+      .locator(finals)
+      .evaluateAll((items) =>
+        items.map((li) => (li as unknown as { dataset: Record<string, string> }).dataset.job),
+      )) as string[];
+    const [red, blue, green] = jobs.slice(-3) as [string, string, string];
+    const other = await openAsSameUser(browser, page, server.url);
+    // The keyboard on the middle result's Remix here; its Delete pressed in the other tab (and its undo time over).
+    await page.locator(`${finals}[data-job="${blue}"] button[data-action^="remix:"]`).focus();
+    await other.locator(`${finals}[data-job="${blue}"] button[data-action^="delete:"]`).click();
+    await gone(blue, other);
+    await gone(blue);
+    expect(await focused()).toBe(green);
+    expect(await status()).toBe('The message you were on was deleted in another tab.');
+
+    // The full-size view of the last result open here when it goes: the view closes, the keyboard goes to the one
+    // before (no message after it), not to the message box or the top of the page.
+    await page.locator(`${finals}[data-job="${green}"] img.result`).click();
+    expect(await page.evaluate("document.getElementById('viewer').open")).toBe(true);
+    expect(await deleteElsewhere(other, green)).toBe(200);
+    await gone(green);
+    expect(await page.evaluate("document.getElementById('viewer').open")).toBe(false);
+    expect(await focused()).toBe(red);
+    await other.close();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('"Show older" loads one page however fast it is pressed; when it goes, the keyboard goes to the oldest line', async () => {
+    const older: WebHistoryEntry = {
+      jobId: 'an-old-job',
+      asked: { text: '/imagine an old fox', images: [] },
+      reply: {
+        jobId: 'an-old-job',
+        locale: 'en',
+        lines: ['Done.'],
+        images: [],
+        buttons: [],
+        final: true,
+        outcome: 'done',
+      },
+    };
+    const tab = await browser.newPage({ locale: 'en-US' });
+    await tab.context().addCookies(await page.context().cookies());
+    // The store's newest page as it is, said to have older ones; the older page one entry, slow to come, the last.
+    await tab.route('**/api/history*', async (route) => {
+      if (new URL(route.request().url()).searchParams.has('before')) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        return route.fulfill({ json: { entries: [older] } });
+      }
+      const response = await route.fetch();
+      return route.fulfill({ response, json: { ...(await response.json()), before: 1 } });
+    });
+    await tab.goto(server.url);
+    await whenReady(tab);
+    await recordSaid(tab);
+    await tab.focus('#older');
+    await tab.keyboard.press('Enter');
+    await tab.keyboard.press('Enter');
+    await tab.locator('#older').waitFor({ state: 'hidden', ...WAIT });
+    await tab.waitForTimeout(700);
+    expect(await tab.locator('#log li.bot[data-job="an-old-job"]').count()).toBe(1);
+    expect(await focused(tab)).toBe('LI:/imagine an old fox');
+    expect(await timesSaid(tab, 'This is the start of the conversation')).toBe(1);
+    await tab.close();
+  });
+
+  it('says a refused file from a region in the tree beforehand, and the same refusal again when it comes again', async () => {
+    const regions = await liveRegionsInTree(page);
+    const before = await timesSaid(page, 'Only PNG, JPEG or WebP');
+    for (const name of ['notes.txt', 'more-notes.txt'])
+      await page.setInputFiles('#file', { name, mimeType: 'text/plain', buffer: Buffer.from('hi') });
+    await expect.poll(() => timesSaid(page, 'Only PNG, JPEG or WebP'), WAIT).toBe(before + 2);
+    const holder = await liveRegionHolding(page, 'Only PNG, JPEG or WebP');
+    expect(regions.has(holder ?? -1)).toBe(true);
+    // Put away with the next good file; the empty line adds no row to the composer.
+    await page.setInputFiles('#file', {
+      name: 'ok.png',
+      mimeType: 'image/png',
+      buffer: await solidPng('#c33'),
+    });
+    await page.locator('#attachment').waitFor(WAIT);
+    expect(await page.locator('#attach-error').textContent()).toBe('');
+    expect(await page.evaluate("getComputedStyle(document.getElementById('attach-error')).position")).toBe(
+      'absolute',
+    );
+    await page.click('#remove-image');
+  });
+
+  it('says the connection is lost once, however often the browser retries, from a region in the tree beforehand', async () => {
+    const regions = await liveRegionsInTree(page);
+    let attempts = 0;
+    const count = (request: { url(): string }) => request.url().endsWith('/api/events') && attempts++;
+    page.on('request', count);
+    await stack.stop(server);
+    await page.locator('#connection').waitFor(WAIT);
+    // The browser's own retries (every 3 s or so), each a failed connection.
+    await expect.poll(() => attempts, { timeout: 30_000, interval: 250 }).toBeGreaterThanOrEqual(3);
+    page.off('request', count);
+    const holder = await liveRegionHolding(page, 'Connection lost');
+    expect(holder).toBeDefined();
+    expect(regions.has(holder ?? -1)).toBe(true);
+    expect(await timesSaid(page, 'Connection lost')).toBe(1);
+
+    ({ server } = await stack.start({ port, bundledModel: false }));
+    await page.locator('#connection').waitFor({ state: 'detached', ...WAIT });
+    await expect.poll(() => timesSaid(page, 'Connected again'), WAIT).toBe(1);
+    expect(await timesSaid(page, 'Connection lost')).toBe(1);
+  });
+
+  it('comes back after a proxy answered the stream with a 502 (the browser gives up on its own)', async () => {
+    const [lost, back] = [await timesSaid(page, 'Connection lost'), await timesSaid(page, 'Connected again')];
+    let answered = 0;
+    await page.route('**/api/events', (route) =>
+      answered++ === 0 ? route.fulfill({ status: 502, body: 'Bad gateway' }) : route.fallback(),
+    );
+    await stack.stop(server);
+    await page.locator('#connection').waitFor(WAIT);
+    ({ server } = await stack.start({ port, bundledModel: false }));
+    await page.locator('#connection').waitFor({ state: 'detached', ...WAIT });
+    expect(answered).toBeGreaterThanOrEqual(2);
+    await page.unroute('**/api/events');
+    await expect.poll(() => timesSaid(page, 'Connected again'), WAIT).toBe(back + 1);
+    expect(await timesSaid(page, 'Connection lost')).toBe(lost + 1);
+    expect(await page.evaluate('document.body.dataset.connection')).toBe('open');
+    expect(pageErrors).toEqual([]);
+  });
+});
