@@ -4,7 +4,7 @@ import { cannotListen, listeners } from './config/ports.js';
 import { DataDirError } from './data-dir.js';
 import type { Logger } from './log.js';
 import { listenProblem } from './ops/listen-problem.js';
-import type { PortReservations } from './ops/port-reservations.js';
+import { type PortReservations, PortUnavailableError } from './ops/port-reservations.js';
 
 /** The three front doors of the bot; each is an adapter under `adapters/`. */
 export type AdapterName = 'discord' | 'telegram' | 'playground';
@@ -113,7 +113,9 @@ export class StartError extends Error {}
 
 /** The operator's own problem behind an error, as one line, or undefined when it is a bug or unknown. */
 function operatorProblem(error: unknown): string | undefined {
-  if (error instanceof StartError || error instanceof DataDirError) return error.message;
+  // A port lost after its reservation let go (the operators' endpoints open with the first adapter's services).
+  if (error instanceof StartError || error instanceof DataDirError || error instanceof PortUnavailableError)
+    return error.message;
   // 'internal' is ours to fix: its stack trace goes to the log.
   if (error instanceof EngineError && error.code !== 'internal') return error.message;
   return undefined;

@@ -131,10 +131,12 @@ export async function openEngine(
 /**
  * The operators' side of a start, run once by every role (single process, front-end, `dimoo worker`) before its
  * model or queue: names the environment variables the bot ignores (one line: a typo such as TELEGRAM_TOKE would
- * otherwise go unnoticed), then serves /metrics, /healthz and /readyz when METRICS_PORT is set. A port in use is
- * logged, not fatal, for `npm start`, which refused one before the model (src/ops/port-reservations.ts) and so can
- * meet it only in the moment between; `required` (a `dimoo worker`, whose orchestrator probes nothing else) throws
- * PortUnavailableError with the one line instead: a worker without its probes is restarted as unhealthy forever.
+ * otherwise go unnoticed), then serves /metrics, /healthz and /readyz when METRICS_PORT is set. A port it cannot
+ * open throws PortUnavailableError with the one line (config/ports.ts cannotListen), for every role: a bot or worker
+ * without its probes is restarted as unhealthy forever by an orchestrator that probes them. `npm start` refused such a
+ * port before the model (src/ops/port-reservations.ts) and meets it here only when another program took it in the
+ * moment between the reservation letting go and this server listening: the same line then, not a warning and a bot
+ * that runs on unprobed.
  */
 export async function startOps(
   config: Config,
@@ -142,7 +144,6 @@ export async function startOps(
   metrics: BotMetrics,
   ready: () => Promise<Readiness> | Readiness,
   health?: AdapterHealth,
-  required = false,
 ): Promise<OpsServer | undefined> {
   if (config.warnings?.length)
     log.warn({ count: config.warnings.length }, `environment not read as set: ${config.warnings.join('; ')}`);
@@ -163,15 +164,8 @@ export async function startOps(
   } catch (error) {
     const problem = listenProblem(error, config.metrics.host);
     const [listener] = listeners(config, []);
-    if (required && problem !== undefined && listener)
-      throw new PortUnavailableError(cannotListen(listener, problem));
-    if (required) throw error;
-    if (problem === undefined) log.warn({ err: error }, 'could not serve /metrics');
-    else
-      log.warn(
-        `could not serve /metrics, /healthz and /readyz: ${problem}. Change METRICS_PORT or METRICS_HOST.`,
-      );
-    return undefined;
+    if (problem === undefined || !listener) throw error;
+    throw new PortUnavailableError(cannotListen(listener, problem), { cause: error });
   }
 }
 
@@ -276,6 +270,29 @@ async function openFrontEnd(
   log: Logger,
   shared: { url: string; prefix: string },
 ): Promise<Services> {
+  const health = new AdapterHealth();
+  // Set once the endpoints listen, in the same turn: no scrape or probe comes before.
+  let opened: { queue: FrontQueue; state: SharedState } | undefined;
+  const metrics = new BotMetrics({
+    depth: { depth: () => depthOf(opened?.queue.plannedOrder() ?? []) },
+    leader: () => opened?.queue.dispatcher.isLeader ?? false,
+    worker: null,
+    adapters: health,
+  });
+  // Served before connecting: connect() waits for as long as Redis is down, and meanwhile /healthz must answer
+  // and /readyz say 503 (bounded: a PING would wait for Redis too). Served before anything reaches for Redis at
+  // all: a port it cannot open ends the start with nothing to close.
+  const phase = new Phase();
+  const ops = await startOps(
+    config,
+    log,
+    metrics,
+    () => {
+      const readiness = phase.readiness();
+      return readiness === true && opened ? opened.state.reachable(READY_PING_MS) : readiness;
+    },
+    health,
+  );
   const state = new SharedState(shared.url, shared.prefix, (error) =>
     log.warn({ error: error.message }, 'shared queue connection'),
   );
@@ -290,27 +307,8 @@ async function openFrontEnd(
     admins: config.adminIds,
     log: engineLog(log),
   });
-  const health = new AdapterHealth();
-  const metrics = new BotMetrics({
-    depth: { depth: () => depthOf(queue.plannedOrder()) },
-    leader: () => queue.dispatcher.isLeader,
-    worker: null,
-    adapters: health,
-  });
+  opened = { queue, state };
   queue.subscribe((event) => metrics.observe(event));
-  // Served before connecting: connect() waits for as long as Redis is down, and meanwhile /healthz must answer
-  // and /readyz say 503 (bounded: a PING would wait for Redis too).
-  const phase = new Phase();
-  const ops = await startOps(
-    config,
-    log,
-    metrics,
-    () => {
-      const readiness = phase.readiness();
-      return readiness === true ? state.reachable(READY_PING_MS) : readiness;
-    },
-    health,
-  );
   try {
     await queue.connect();
   } catch (error) {

@@ -34,17 +34,10 @@ export async function runWorker(
   // 503 `stopping` from the signal on: during the grace the worker takes no new run, and a probe must not count on it.
   // Bounded: a PING while Redis is away would wait for it (and the probe with it) instead of answering 503.
   // Before the model: a taken METRICS_PORT is the one line (PortUnavailableError) at once, not after minutes.
-  const ops = await startOps(
-    config,
-    log,
-    metrics,
-    () => {
-      if (signal.aborted) return 'stopping';
-      return engineReady ? state.reachable(READY_PING_MS) : 'starting';
-    },
-    undefined,
-    true,
-  ).catch(async (error: unknown) => {
+  const ops = await startOps(config, log, metrics, () => {
+    if (signal.aborted) return 'stopping';
+    return engineReady ? state.reachable(READY_PING_MS) : 'starting';
+  }).catch(async (error: unknown) => {
     await state.close();
     throw error;
   });

@@ -10,11 +10,12 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, type Context } from 'grammy';
 import type { Message, UserFromGetMe } from 'grammy/types';
-import { type CommandContext, textReply, UserInputError } from '../../commands/index.js';
+import { type CommandContext, type Reply, UserInputError } from '../../commands/index.js';
 import { StartError } from '../../src/app.js';
 import { t } from '../../src/i18n.js';
 import { DoublePresses } from '../shared/double-press.js';
 import { AlbumCollector } from './albums.js';
+import { AnswersBegun } from './answers-begun.js';
 import { tellPresser } from './button-answers.js';
 import { onButton } from './button-presses.js';
 import { CommandLines } from './command-lines.js';
@@ -30,7 +31,7 @@ import {
   watchWebhook,
 } from './health.js';
 import { InFlight, settleBy } from './in-flight.js';
-import { refusedForStopping, TelegramInbox } from './inbox.js';
+import { TelegramInbox } from './inbox.js';
 import { IncomingImages } from './incoming-images.js';
 import { TelegramJobMessages } from './job-messages.js';
 import { TelegramMessages } from './messages.js';
@@ -56,6 +57,8 @@ export class TelegramBot {
   private readonly repeats: RepeatedUpdates;
   /** Updates taken and not yet handled, kept in the job store: a crash hands them to the next start. */
   private readonly inbox: TelegramInbox;
+  /** Marks an update as answered just before its first message leaves: a crash then does not answer it twice. */
+  private readonly answers: AnswersBegun;
   private polling?: Polling;
   private webhookWatch?: WebhookWatch;
   /** Telling Telegram where to post (setWebhook); its reason stands until it took the webhook. */
@@ -87,7 +90,8 @@ export class TelegramBot {
     this.albums = new AlbumCollector(options.albumQuietMs ?? 800, (items) => {
       const first = items[0];
       if (!first) return;
-      const album = this.guard(first, () => this.messages.onAlbum(items));
+      const ids = items.map((item) => item.update.update_id);
+      const album = this.answers.during(ids, () => this.guard(first, () => this.messages.onAlbum(items)));
       void this.handlers.track(album.finally(() => this.inbox.finished(items)));
     });
     this.bot = new Bot(token, options.apiRoot ? { client: { apiRoot: options.apiRoot } } : {});
@@ -102,23 +106,25 @@ export class TelegramBot {
     const { store, queue } = options.jobs;
     this.repeats = new RepeatedUpdates({ store, queue, api: this.bot.api, log: options.log });
     this.inbox = new TelegramInbox(store.inbox, options.log);
+    this.answers = new AnswersBegun((ids) => this.inbox.answering(ids));
+    this.bot.api.config.use(this.answers.transformer);
     this.bot.use((ctx, next) =>
       this.inbox.handle(ctx, next, this.repeats.firstDelivery(ctx.update.update_id)),
     );
+    this.bot.use((ctx, next) => this.answers.during([ctx.update.update_id], next));
     // Chats are served concurrently (one slow download holds up only its own chat), each chat's updates in order.
     this.bot.use(sequentialize((ctx: Context) => (ctx.chat ? String(ctx.chat.id) : undefined)));
+    // In its chat's turn, once the message it edits was handled: an edit of a message set aside takes its place.
+    this.bot.use((ctx, next) => this.inbox.inTurn(ctx, next));
     this.jobMessages = new TelegramJobMessages(this.bot.api, {
       deliveries: options.deliveries,
       log: options.log,
       onDelivery: options.onDelivery,
       editIntervalMs: options.editIntervalMs ?? { private: 1000, group: 3000 },
     });
-    // A new message the queue refuses only because the bot is stopping waits for the next start instead (inbox.ts).
-    this.replies = new TelegramReplies(this.bot.api, this.jobMessages, options.commands, (ctx, reply) =>
-      ctx.message && refusedForStopping(reply) && this.inbox.postpone(ctx)
-        ? textReply('job.postponed_restart')
-        : undefined,
-    );
+    // A request the queue refuses only because the bot is stopping may wait for the next start instead (inbox.ts).
+    const instead = (ctx: Context, reply: Reply) => this.inbox.insteadOfStopping(ctx, reply);
+    this.replies = new TelegramReplies(this.bot.api, this.jobMessages, options.commands, instead);
     const root = options.apiRoot ?? 'https://api.telegram.org';
     const source = { api: this.bot.api, root, token, maxInputBytes: options.config.limits.maxInputBytes };
     const context = (ctx: Context) => this.context(ctx);
@@ -152,6 +158,7 @@ export class TelegramBot {
     // In its chat's turn: a message is looked up once the one before it has made its job (repeats.ts).
     this.bot.use((ctx, next) => this.repeats.admit(ctx, next));
     const presses = {
+      instead,
       commands: options.commands,
       presses: new DoublePresses(),
       questions,
@@ -286,9 +293,10 @@ export class TelegramBot {
    * second delivery of one (it was never confirmed) is then a repeat, given-up ones included; their senders are told.
    */
   private handleLeftovers(): void {
-    const { replay, givenUp } = this.inbox.leftovers();
+    const { replay, givenUp, answered } = this.inbox.leftovers();
     // Marks them as seen in this run.
     for (const { updateId } of givenUp) this.repeats.firstDelivery(updateId);
+    for (const updateId of answered) this.repeats.firstDelivery(updateId);
     const told = givenUp.flatMap(({ update }) => (update ? [update] : []));
     const chats = new Set(this.options.config.telegram.chatIds);
     if (told.length > 0) {
@@ -386,7 +394,8 @@ export class TelegramBot {
         { handlers: this.handlers.size },
         'telegram handlers still running at stop: their updates are handled again at the next start',
       );
-    // The store closes next: what still runs leaves its update kept.
+    // The store closes next: what still runs leaves its update kept, and Telegram keeps what comes from now on.
+    this.webhook?.refuseUpdates();
     this.inbox.close();
     this.unsubscribe?.();
     await this.jobMessages.stop(deadline);
@@ -403,9 +412,13 @@ export class TelegramBot {
       await work();
     } catch (error) {
       const locale = this.context(ctx).locale;
-      const key = error instanceof UserInputError ? error.key : 'errors.generic';
+      // A request the next start runs (set aside, or its handling outlived the stop): what failed now is no failure
+      // of it, and "try again" would have it run twice.
+      const setAside = this.inbox.waitsForNextStart(ctx);
+      const refusal = error instanceof UserInputError ? error.key : 'errors.generic';
+      const key = setAside ? 'job.postponed_restart' : refusal;
       const params = error instanceof UserInputError ? error.params : {};
-      this.replies.noteRefusal(ctx);
+      if (!setAside) this.replies.noteRefusal(ctx);
       if (!(error instanceof UserInputError))
         this.options.log.warn({ err: error }, 'telegram handler failed');
       const text = t(locale, key, params);

@@ -2,7 +2,7 @@
 // alert for the presser alone, the message's buttons replaced, the result deleted, a question asked by replying
 // to the bot, or a message of its own).
 import { type Context, GrammyError } from 'grammy';
-import type { CommandContext, Commands } from '../../commands/index.js';
+import type { CommandContext, Commands, Reply } from '../../commands/index.js';
 import { partSent } from '../shared/delivered.js';
 import type { DoublePresses } from '../shared/double-press.js';
 import { isNotice, tellPresser } from './button-answers.js';
@@ -21,6 +21,8 @@ export interface PressDeps {
   /** The messages that show each job's result: Delete removes them all. */
   endings: Pick<TelegramJobMessages, 'endingOf'>;
   context: (ctx: Context) => CommandContext;
+  /** What is said instead of the commands' answer, if anything (a press the next start handles: bot.ts). */
+  instead?: (ctx: Context, reply: Reply) => Reply | undefined;
 }
 
 export async function onButton(deps: PressDeps, ctx: Context): Promise<void> {
@@ -30,7 +32,8 @@ export async function onButton(deps: PressDeps, ctx: Context): Promise<void> {
   // A double tap on a button that starts a job starts one job.
   if (deps.presses.repeated(c.user.userId, pressed, data))
     return void (await ctx.answerCallbackQuery().catch(() => undefined));
-  const reply = await deps.commands.pressButton(c, data);
+  const answer = await deps.commands.pressButton(c, data);
+  const reply = deps.instead?.(ctx, answer) ?? answer;
   if (isNotice(reply)) {
     const text = replyText(reply, reply.locale ?? c.locale);
     // Its lines count as sent only when shown whole: an alert cut short lost its end (an undelivered notice).

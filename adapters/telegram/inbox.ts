@@ -14,9 +14,14 @@
 // expires) and a second press would make a second job; an edit stands for jobs the restart may start before it. An
 // album is set aside whole or not at all. An edit of a message set aside, made while the bot still stops, takes its
 // place: the next start runs the message as edited, as an edit of a request still waiting replaces it (edits.ts).
+// Whether a message is set aside is known only once its handling ends (the queue refuses it late: after a download,
+// or after the edit came), so an edit of a message still being handled waits for that end, in its chat's turn
+// (`inTurn`); an edit of an album item goes with its album, which ends apart from its chat's order. A handling that
+// outlives the stop's wait (the inbox closed) leaves its row as a crash would: the next start handles it again, so
+// what this run still says of it is that it waits for that start (`insteadOfStopping`), never "try again".
 import type { Context, NextFunction } from 'grammy';
-import type { Update } from 'grammy/types';
-import type { Reply } from '../../commands/index.js';
+import type { Message, Update } from 'grammy/types';
+import { type Reply, textReply } from '../../commands/index.js';
 import type { UpdateInbox } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
 
@@ -32,22 +37,36 @@ const MAX_UPDATE_CHARS = 64 * 1024;
 export class TelegramInbox {
   /** Updates this run is handling: a second delivery of one leaves its row alone. */
   private readonly open = new Set<number>();
+  /** Updates of `open` whose answer began (`answering`): their rows say so already. */
+  private readonly answered = new Set<number>();
   /** Updates this run kept or judged too large to keep, until their handling ends. */
   private readonly recorded = new Set<number>();
   /** Album items, which end with their album rather than with their own update. */
   private readonly deferred = new WeakSet<Context>();
   private closed = false;
+  /**
+   * Updates whose row is kept short of its last try: written by this run, or an earlier run's tried once. Should the
+   * inbox close while one is handled, its row stays, and the next start handles it again.
+   */
+  private readonly triedAgain = new Set<number>();
 
   /** Updates whose request waits for the next start (`postpone`): their rows stay when their handling ends. */
-  private readonly postponed = new WeakSet<Context>();
+  private readonly postponedUpdates = new WeakSet<Context>();
   private readonly setAside = new Set<number>();
   /** Album items being gathered or handled (`defer`), by chat and album: set aside together. */
   private readonly albums = new Map<string, Set<Context>>();
   /** Messages set aside (`chat:message`) → the update that carries them to the next start. */
   private readonly setAsideMessages = new Map<string, number>();
+  /** Messages being handled (`chat:message`), until their handling ends: an edit of one waits for it (`inTurn`). */
+  private readonly openMessages = new Map<string, { ctx: Context; ended: Promise<void>; end: () => void }>();
+  /** The order updates reached `handle` in, which is the order they enter their chat's turns in. */
+  private readonly arrival = new WeakMap<Context, number>();
+  private arrivals = 0;
+  /** Edits of album items still being handled (`chat:message`): they end with the album, set aside with it or not. */
+  private readonly albumEdits = new Map<string, Context[]>();
 
   constructor(
-    private readonly store: Pick<UpdateInbox, 'add' | 'remove' | 'takeLeftovers' | 'postpone'>,
+    private readonly store: Pick<UpdateInbox, 'add' | 'remove' | 'takeLeftovers' | 'postpone' | 'answering'>,
     private readonly log: Pick<Logger, 'info' | 'warn' | 'error'>,
     private readonly now: () => number = Date.now,
   ) {}
@@ -60,10 +79,15 @@ export class TelegramInbox {
   /**
    * What an earlier run left, to be handled before anything new, in arrival order; the ones given up are logged, and
    * returned (their update when it can be read) so that Telegram's own second delivery of them is not handled either
-   * and their senders can be told. Their rows are gone by then: telling them cannot be tried twice.
+   * and their senders can be told. Their rows are gone by then: telling them cannot be tried twice. Those whose answer
+   * began (`answering`) are not handled again (answers-begun.ts): only their ids are returned, for the same reason.
    */
-  leftovers(): { replay: Update[]; givenUp: Array<{ updateId: number; update?: Update }> } {
-    const { retry, givenUp, expired } = this.store.takeLeftovers({
+  leftovers(): {
+    replay: Update[];
+    givenUp: Array<{ updateId: number; update?: Update }>;
+    answered: number[];
+  } {
+    const { retry, givenUp, answered, expired } = this.store.takeLeftovers({
       now: this.now(),
       keep: KEPT,
       maxAgeMs: MAX_AGE_MS,
@@ -76,9 +100,15 @@ export class TelegramInbox {
       );
     if (expired > 0)
       this.log.warn({ updates: expired }, 'telegram updates left by an earlier run were too old to handle');
+    if (answered.length > 0)
+      this.log.warn(
+        { updates: answered.map((e) => e.updateId) },
+        'telegram updates whose answer was being sent when the process stopped: not handled again (an answer may be missing, none is doubled)',
+      );
     const replay: Update[] = [];
     for (const entry of retry) {
       this.recorded.add(entry.updateId);
+      if (entry.attempts < MAX_ATTEMPTS) this.triedAgain.add(entry.updateId);
       replay.push(JSON.parse(entry.body) as Update);
     }
     if (replay.length > 0)
@@ -86,7 +116,29 @@ export class TelegramInbox {
         { updates: replay.length },
         'telegram updates left by an earlier run: handling them first',
       );
-    return { replay, givenUp: givenUp.map((e) => ({ updateId: e.updateId, update: parsed(e.body) })) };
+    return {
+      replay,
+      givenUp: givenUp.map((e) => ({ updateId: e.updateId, update: parsed(e.body) })),
+      answered: answered.map((e) => e.updateId),
+    };
+  }
+
+  /**
+   * A message answering these updates is about to be sent (answers-begun.ts): each that this run is handling and
+   * keeps is marked so, once; the next start will not handle it again. A write that fails leaves it as it was (handled
+   * again after a crash, as before); a request set aside for the next start is never marked (src/jobs/inbox.ts).
+   */
+  answering(updateIds: readonly number[]): void {
+    if (this.closed) return;
+    for (const id of updateIds) {
+      if (!this.open.has(id) || !this.recorded.has(id) || this.answered.has(id)) continue;
+      this.answered.add(id);
+      try {
+        this.store.answering(id);
+      } catch (error) {
+        this.log.warn({ err: error, update: id }, 'telegram update not marked as being answered');
+      }
+    }
   }
 
   /**
@@ -102,12 +154,37 @@ export class TelegramInbox {
     }
     if (!this.recorded.has(id)) this.keep([ctx.update]);
     this.open.add(id);
+    this.arrival.set(ctx, ++this.arrivals);
+    if (ctx.message) this.opened(ctx, ctx.message);
     try {
-      if (this.editSetAside(ctx)) return;
       await next();
     } finally {
       if (!this.deferred.has(ctx)) this.finished([ctx]);
     }
+  }
+
+  /**
+   * Middleware in the update's chat turn (the chat's earlier updates were handled): an edit of a message set aside
+   * takes its place (`editSetAside`) and needs no other handling. The message may still be finishing its handling,
+   * which decides whether it is set aside: the edit waits for that. An album item's album ends apart from its chat's
+   * order (it may still be gathering, and stopping hands it over only once the handlers are done): an edit of one
+   * waits with the album instead, its handling ending with it; it asks nothing of its own (edits.ts leaves album
+   * items alone).
+   */
+  async inTurn(ctx: Context, next: NextFunction): Promise<void> {
+    const edited = ctx.editedMessage;
+    const original = edited && this.openMessages.get(messageKey(edited));
+    if (edited && original && this.deferred.has(original.ctx)) {
+      this.deferred.add(ctx);
+      const key = messageKey(edited);
+      this.albumEdits.set(key, [...(this.albumEdits.get(key) ?? []), ctx]);
+      return;
+    }
+    // Only a message ahead of the edit in its chat's turns is waited for: one behind it (delivered again after it)
+    // waits for the edit's turn to end.
+    if (original && (this.arrival.get(original.ctx) ?? 0) < (this.arrival.get(ctx) ?? 0))
+      await original.ended;
+    if (!this.editSetAside(ctx)) await next();
   }
 
   /** The update's handling goes on after its middleware returns (an album item): `finished` ends it. */
@@ -121,18 +198,41 @@ export class TelegramInbox {
 
   /**
    * The update's request is left for the next start (the queue refused it only because the bot is stopping): true
-   * when its row is kept for it, false when it is not (too large, never written, the store closing), and the refusal
-   * stands. Its row stays when its handling ends, counted as never tried: this run did not die handling it. An
-   * album item's album goes whole: every item's row is kept, or the refusal stands (an item left behind would be
-   * tried as often as the run that died, and the album run without it).
+   * when its row is kept for it, false when it is not (too large, never written), and the refusal stands. Its row
+   * stays when its handling ends, counted as never tried: this run did not die handling it. An album item's album
+   * goes whole: every item's row is kept, or the refusal stands (an item left behind would be tried as often as the
+   * run that died, and the album run without it). Once the inbox closed (a handler that outlived the stop's wait),
+   * rows are left as they are: one short of its last try is handled at the next start all the same, so the request
+   * is said to wait for it, not refused ("try again" would have it run twice); one at its last try is given up there.
    */
   postpone(ctx: Context): boolean {
     const album = albumOf(ctx);
     const items = [...((album !== undefined && this.albums.get(album)) || [ctx])];
-    if (this.closed || !items.every((item) => this.open.has(item.update.update_id))) return false;
-    for (const item of items) if (!this.postponeRow(item.update.update_id)) return false;
-    for (const item of items) this.postponed.add(item);
+    const ids = items.map((item) => item.update.update_id);
+    if (!ids.every((id) => this.open.has(id))) return false;
+    if (this.closed && !ids.every((id) => this.triedAgain.has(id))) return false;
+    if (!this.closed) for (const id of ids) if (!this.postponeRow(id)) return false;
+    for (const item of items) this.postponedUpdates.add(item);
     return true;
+  }
+
+  /**
+   * What is said instead of a refusal only for stopping (`refusedForStopping`), if anything: that the request waits
+   * for the next start. A new message is set aside for it (`postpone`); any update is once its handling outlived the
+   * inbox (a press, an edit: their rows are left for the next start then, as by a crash).
+   */
+  insteadOfStopping(ctx: Context, reply: Reply): Reply | undefined {
+    if (!refusedForStopping(reply)) return undefined;
+    const waits = ctx.message ? this.postpone(ctx) : this.waitsForNextStart(ctx);
+    return waits ? textReply('job.postponed_restart') : undefined;
+  }
+
+  /**
+   * Whether the next start handles the update (again), so that what this run still says of it must say so: its
+   * request set aside (`postpone`), or its handling outlived the inbox, its row left short of its last try.
+   */
+  waitsForNextStart(ctx: Context): boolean {
+    return this.postponedUpdates.has(ctx) || (this.closed && this.postpone(ctx));
   }
 
   /** The handling of these updates ended (an album's items together). */
@@ -140,14 +240,39 @@ export class TelegramInbox {
     for (const ctx of contexts) {
       const id = ctx.update.update_id;
       this.open.delete(id);
+      this.answered.delete(id);
       const album = albumOf(ctx);
       if (album !== undefined) this.albums.get(album)?.delete(ctx);
       if (album !== undefined && this.albums.get(album)?.size === 0) this.albums.delete(album);
-      if (!this.postponed.has(ctx)) this.remove(id);
+      if (!this.postponedUpdates.has(ctx)) this.remove(id);
       else {
         this.setAside.add(id);
         if (ctx.message) this.setAsideMessages.set(messageKey(ctx.message), id);
       }
+      if (ctx.message) this.closedMessage(ctx, ctx.message);
+    }
+  }
+
+  private opened(ctx: Context, message: Message): void {
+    let end = () => {};
+    const ended = new Promise<void>((resolve) => {
+      end = resolve;
+    });
+    this.openMessages.set(messageKey(message), { ctx, ended, end });
+  }
+
+  /** The message's handling ended, set aside or not: the edits that waited for it are handled. */
+  private closedMessage(ctx: Context, message: Message): void {
+    const key = messageKey(message);
+    const entry = this.openMessages.get(key);
+    if (entry?.ctx !== ctx) return;
+    this.openMessages.delete(key);
+    entry.end();
+    const edits = this.albumEdits.get(key) ?? [];
+    this.albumEdits.delete(key);
+    for (const edit of edits) {
+      this.editSetAside(edit);
+      this.finished([edit]);
     }
   }
 
@@ -173,7 +298,7 @@ export class TelegramInbox {
       this.log.warn({ err: error, update: id }, 'telegram edit of a request set aside not kept');
       return false;
     }
-    this.postponed.add(ctx);
+    this.postponedUpdates.add(ctx);
     this.setAsideMessages.set(messageKey(edited), id);
     this.setAside.delete(original);
     // Should this fail, both are handled at the next start: the original first, the edit then a repeat of it.
@@ -198,6 +323,7 @@ export class TelegramInbox {
     }
     try {
       this.store.add(rows, this.now(), KEPT);
+      for (const row of rows) this.triedAgain.add(row.updateId);
     } catch (error) {
       // A full disk must not stop the bot from hearing Telegram: the updates are handled, only not kept.
       this.log.warn(
@@ -219,7 +345,9 @@ export class TelegramInbox {
 
   private remove(id: number): void {
     this.recorded.delete(id);
+    this.answered.delete(id);
     if (this.closed) return;
+    this.triedAgain.delete(id);
     try {
       this.store.remove(id);
     } catch (error) {

@@ -10,13 +10,13 @@
 // - A message of a sender in a chat is a repeat when one of their jobs came from it, or from a later message of the
 //   same chat: a chat's updates are handled in order (bot.ts, sequentialize), so a job from a later message means
 //   this one was handled before it. That covers what made no job but must not run twice either: a bare `/cancel`
-//   that would cancel the request sent after it. A repeat made of what changes nothing (`/prefer`, `/block`, a
-//   `/cancel <id>`, `/help`) may still be answered twice when nothing after it made a job; that is only a message,
-//   and rare: it needs the process to die between the answer and the end of the update's handling, a few
-//   milliseconds. Removing the row before the answer would close that window only by opening the one that loses it.
+//   that would cancel the request sent after it. What answers without a job (`/help`, `/queue`, `/prefer`, a
+//   `/cancel <id>`, a refusal) is not handled again once its answer began: the inbox row is marked just before the
+//   first message leaves (answers-begun.ts, which says why a lost answer is chosen over a doubled one), so only a
+//   process that died before answering at all hands it on.
 // - An album is gathered apart from its chat's order (albums.ts): it is a repeat only when one of its items asked.
 // - A button press is a repeat when a job of the presser's came from it. Other presses change nothing twice (Cancel,
-//   Delete, More/Less name their job; a question is asked again).
+//   Delete, More/Less name their job; a question asked is not asked again: its message marked the update).
 // - Edits need nothing here: an edit that changes nothing of what a job was asked replaces nothing (edits.ts).
 import type { Api, Context, NextFunction } from 'grammy';
 import type { Message } from 'grammy/types';

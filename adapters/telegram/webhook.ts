@@ -3,7 +3,8 @@
 // compare of X-Telegram-Bot-Api-Secret-Token returns early when the lengths differ (so the time taken tells a guesser
 // how long the secret is), and it reads a body to its end whatever its size (a chunked one announces none). It listens
 // from the adapter's start on, before Telegram is reached: until `open()` an update is answered 503 "starting", as
-// the port's reservation answered it, and Telegram sends it again later.
+// the port's reservation answered it, and Telegram sends it again later. Once the stopping bot can keep no more
+// (`refuseUpdates`), an update is answered 503 too, even on a connection Telegram kept alive past `close`.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Api, type Bot, webhookCallback } from 'grammy';
@@ -32,6 +33,12 @@ export interface WebhookServer {
   readonly listening: boolean;
   /** Updates are handed to grammY from now on (the bot knows itself, and what an earlier run left is handed first). */
   open(): void;
+  /**
+   * The bot can keep no more updates (its store is about to close): from now on an update is answered 503, not 200,
+   * so that Telegram sends it again (to the next start), and each connection closes with its answer. `close` stops
+   * new connections only: Telegram may post more on one it keeps alive.
+   */
+  refuseUpdates(): void;
   close(): Promise<void>;
 }
 
@@ -54,17 +61,24 @@ export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger)
   // Telegram resends an update whose request fails or times out, so a slow handler answers 200 and goes on; what
   // goes on past the answer (that, and an album, answered as its items arrive) is kept by inbox.ts until it ends.
   // grammY gets the update read and checked here, so its own secret check has nothing to compare (none is given).
+  let open = false;
+  let refusing = false;
+  // Once refusing, the answers still to come close their connections: none is posted on again.
+  const closing = (res: ServerResponse) => {
+    if (refusing && !res.headersSent) res.setHeader('connection', 'close');
+    return res;
+  };
   const handle = webhookCallback(
     bot,
     (update: Update, res: ServerResponse) => ({
       update,
-      end: () => res.end(),
-      respond: (json: string) => res.writeHead(200, { 'content-type': 'application/json' }).end(json),
+      end: () => closing(res).end(),
+      respond: (json: string) =>
+        closing(res).writeHead(200, { 'content-type': 'application/json' }).end(json),
       unauthorized: () => refuse(res, 401),
     }),
     { onTimeout: 'return', timeoutMilliseconds: 50_000 },
   );
-  let open = false;
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== listen.path) {
@@ -80,6 +94,7 @@ export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger)
       return;
     }
     if (!open) return answerStarting(req, res, listen.defaultLocale);
+    if (refusing) return refuse(res, 503);
     let update: Update;
     try {
       update = JSON.parse((await readBody(req, MAX_BODY_BYTES)).toString('utf8')) as Update;
@@ -91,6 +106,8 @@ export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger)
       res.writeHead(400).end();
       return;
     }
+    // Read while the bot stopped keeping updates: answered 200, it would be lost.
+    if (refusing) return refuse(res, 503);
     await handle(update, res);
   };
   const server: Server = createServer((req, res) => {
@@ -114,6 +131,10 @@ export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger)
     },
     open: () => {
       open = true;
+    },
+    refuseUpdates: () => {
+      refusing = true;
+      server.closeIdleConnections();
     },
     close: () =>
       new Promise<void>((resolve) => {

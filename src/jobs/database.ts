@@ -9,14 +9,14 @@ import Database from 'better-sqlite3';
 import { DataDirError } from '../data-dir.js';
 import { BLOCKS_SCHEMA } from './blocks.js';
 import { DELIVERIES_SCHEMA } from './deliveries.js';
-import { INBOX_SCHEMA } from './inbox.js';
+import { addAnsweringColumn, INBOX_SCHEMA_V1 } from './inbox.js';
 import { QUESTIONS_SCHEMA } from './questions.js';
 
 /**
  * The schema version this code writes (`PRAGMA user_version`). A database without one (0) was made before versions
- * were kept and holds this version's tables. Whoever changes a table adds the step to `MIGRATIONS` and raises it.
+ * were kept and holds version 1's tables. Whoever changes a table adds the step to `MIGRATIONS` and raises it.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const JOBS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -45,9 +45,11 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
   // 0 → 1: every table as the bot made them before versions were kept; IF NOT EXISTS, as a version-0 database
   // from a running bot has them already.
   (db) => {
-    for (const schema of [JOBS_SCHEMA, DELIVERIES_SCHEMA, BLOCKS_SCHEMA, QUESTIONS_SCHEMA, INBOX_SCHEMA])
+    for (const schema of [JOBS_SCHEMA, DELIVERIES_SCHEMA, BLOCKS_SCHEMA, QUESTIONS_SCHEMA, INBOX_SCHEMA_V1])
       db.exec(schema);
   },
+  // 1 → 2: the inbox says whether an update's answer began (a crash then must not answer it twice).
+  addAnsweringColumn,
 ];
 
 export const DATABASE_FILE = 'jobs.sqlite';

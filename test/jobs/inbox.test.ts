@@ -1,8 +1,14 @@
 // The update inbox (src/jobs/inbox.ts): bounded by count at every write and by age at start, an update kept again
 // keeps its attempts, one handled too many times is given up rather than handed out again, and one set aside on
-// purpose counts as never tried.
+// purpose counts as never tried. One whose answer began is not handed out again, and one set aside is never so
+// marked; a database from before that mark was kept takes it, its kept updates intact.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { openJobDatabase } from '../../src/jobs/database.js';
+import { INBOX_SCHEMA_V1 } from '../../src/jobs/inbox.js';
 import { UpdateInbox } from '../../src/jobs/index.js';
 
 const HOUR = 3_600_000;
@@ -57,5 +63,66 @@ describe('UpdateInbox', () => {
     // It dies once handled at the next start: tried again once more, as any update.
     expect(inbox.takeLeftovers(limits(2)).retry.map((e) => [e.updateId, e.attempts])).toEqual([[1, 2]]);
     expect(inbox.takeLeftovers(limits(3)).givenUp.map((e) => e.updateId)).toEqual([1]);
+  });
+
+  it('an update whose answer began is taken as answered, not handed out again nor given up', () => {
+    const inbox = new UpdateInbox(new Database(':memory:'));
+    inbox.add(updates(1, 3), 0, 1000);
+    // Update 2 was tried once before already: its answer began in the second run.
+    inbox.takeLeftovers(limits(1));
+    inbox.add(updates(4, 1), 1, 1000);
+    expect(inbox.answering(2)).toBe(true);
+    expect(inbox.answering(2)).toBe(false);
+    expect(inbox.answering(4)).toBe(true);
+    expect(inbox.answering(9)).toBe(false);
+    const { retry, givenUp, answered } = inbox.takeLeftovers(limits(2));
+    expect(answered.map((e) => [e.updateId, e.answering])).toEqual([
+      [2, true],
+      [4, true],
+    ]);
+    expect(givenUp.map((e) => e.updateId)).toEqual([1, 3]);
+    expect(retry).toEqual([]);
+    expect(inbox.size).toBe(0);
+  });
+
+  it('an update set aside on purpose is never marked: its request runs whole at the next start', () => {
+    const inbox = new UpdateInbox(new Database(':memory:'));
+    inbox.add(updates(1, 2), 0, 1000);
+    // Something was said before it was set aside: the next start runs it all the same.
+    expect(inbox.answering(1)).toBe(true);
+    expect(inbox.postpone(1)).toBe(true);
+    // The notice that it waits for the next start is no answer to it.
+    expect(inbox.postpone(2)).toBe(true);
+    expect(inbox.answering(2)).toBe(false);
+    const { retry, answered } = inbox.takeLeftovers(limits(1));
+    expect(retry.map((e) => [e.updateId, e.answering])).toEqual([
+      [1, false],
+      [2, false],
+    ]);
+    expect(answered).toEqual([]);
+  });
+});
+
+describe('the inbox of a database from before answers were marked (schema 1)', () => {
+  it('gains the mark, its kept updates intact and not taken as answered', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dimoo-inbox-v1-'));
+    try {
+      const old = new Database(join(dir, 'jobs.sqlite'));
+      old.exec(INBOX_SCHEMA_V1);
+      old
+        .prepare('INSERT INTO inbox (update_id, received_at, attempts, body) VALUES (?, ?, ?, ?)')
+        .run(5, 0, 1, '{"update_id":5}');
+      old.pragma('user_version = 1');
+      old.close();
+      const db = openJobDatabase(dir);
+      const inbox = new UpdateInbox(db);
+      const { retry, answered } = inbox.takeLeftovers(limits(1));
+      expect(retry.map((e) => [e.updateId, e.attempts, e.answering])).toEqual([[5, 2, false]]);
+      expect(answered).toEqual([]);
+      expect(inbox.answering(5)).toBe(true);
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

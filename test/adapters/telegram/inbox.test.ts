@@ -2,7 +2,9 @@
 // until its handling ends, however it ends; a second delivery leaves the first's row alone while it is handled; an
 // album item ends with its album; after close nothing touches the store; a store that fails does not stop handling. A
 // request set aside for the next start (the bot stopping) keeps its update, counted as never tried; an album is set
-// aside whole or not at all; an edit of a message set aside takes its place there.
+// aside whole or not at all; an edit of a message set aside takes its place there, also one that came while the
+// message was still handled (an album item's, with its album). Once closed, a request whose row the next start tries
+// again is said to wait for it.
 import Database from 'better-sqlite3';
 import { Api, Context } from 'grammy';
 import type { Message, Update, UserFromGetMe } from 'grammy/types';
@@ -62,6 +64,11 @@ function setUp() {
   const { lines, log } = capture();
   const kept = () => store.takeLeftovers({ now: 0, keep: 1000, maxAgeMs: 1, maxAttempts: 99 });
   return { store, inbox: new TelegramInbox(store, log, () => 0), lines, kept };
+}
+
+/** An update through both of the inbox's middlewares, as bot.ts chains them (its chat's turn between them). */
+function deliver(inbox: TelegramInbox, ctx: Context, next: () => Promise<void>, first = true): Promise<void> {
+  return inbox.handle(ctx, () => inbox.inTurn(ctx, next), first);
 }
 
 /** A handler that runs until `done` is called. */
@@ -138,6 +145,7 @@ describe('TelegramInbox', () => {
     expect(later.leftovers()).toEqual({
       replay: [],
       givenUp: [{ updateId: 3, update: update(3, 'poison') }],
+      answered: [],
     });
     expect(lines).toEqual(['telegram update given up: the process stopped while handling it each time']);
   });
@@ -165,8 +173,11 @@ describe('TelegramInbox', () => {
         remove: () => {
           throw new Error('SQLITE_FULL');
         },
-        takeLeftovers: () => ({ retry: [], givenUp: [], expired: 0 }),
+        takeLeftovers: () => ({ retry: [], givenUp: [], answered: [], expired: 0 }),
         postpone: () => {
+          throw new Error('SQLITE_FULL');
+        },
+        answering: () => {
           throw new Error('SQLITE_FULL');
         },
       },
@@ -203,7 +214,7 @@ describe('TelegramInbox.postpone', () => {
     expect(kept().retry.map((e) => [e.updateId, e.attempts])).toEqual([[1, 1]]);
   });
 
-  it('keeps every item of a postponed album, and nothing it did not keep or once it closed', async () => {
+  it('keeps every item of a postponed album, and nothing it did not keep', async () => {
     const { inbox, store, kept } = setUp();
     const items = [contextOf(albumItem(1)), contextOf(albumItem(2))];
     inbox.received(items.map((c) => c.update));
@@ -214,20 +225,42 @@ describe('TelegramInbox.postpone', () => {
     // Too large to keep: the refusal stands.
     const large = contextOf(update(3, 'x'.repeat(70_000)));
     await inbox.handle(large, async () => expect(inbox.postpone(large)).toBe(false), true);
-    const late = contextOf(update(4));
-    await inbox.handle(
-      late,
-      async () => {
-        inbox.close();
-        expect(inbox.postpone(late)).toBe(false);
-      },
-      true,
-    );
     expect(kept().retry.map((e) => [e.updateId, e.attempts])).toEqual([
       [1, 1],
       [2, 1],
-      [4, 2],
     ]);
+  });
+
+  it('once closed, a request whose row is left short of its last try waits for the next start; one at its last is refused', async () => {
+    const { store } = setUp();
+    // An earlier run's: tried once (it died handling it), and one set aside (never tried).
+    store.add([{ updateId: 1, body: JSON.stringify(update(1, '/imagine a fox')) }], 0, 1000);
+    store.add([{ updateId: 2, body: JSON.stringify(update(2, '/imagine a cat')) }], 0, 1000);
+    store.postpone(2);
+    const inbox = new TelegramInbox(store, capture().log, () => 0);
+    const [lastTry, setAside] = inbox.leftovers().replay.map(contextOf) as [Context, Context];
+    const late = contextOf(update(3, '/imagine an owl'));
+    const said: unknown[] = [];
+    const stopping = textReply('errors.queue.stopping');
+    const stop = held();
+    const handled = [lastTry, setAside, late].map((ctx) =>
+      inbox.handle(
+        ctx,
+        async () => {
+          await stop.next();
+          said.push(inbox.insteadOfStopping(ctx, stopping)?.text[0]?.key);
+        },
+        true,
+      ),
+    );
+    // Their handling outlives the stop's wait: the store takes no more writes, the rows stay as they are.
+    inbox.close();
+    stop.done();
+    await Promise.all(handled);
+    expect(said).toEqual([undefined, 'job.postponed_restart', 'job.postponed_restart']);
+    const next = store.takeLeftovers({ now: 0, keep: 1000, maxAgeMs: 1, maxAttempts: 2 });
+    expect(next.retry.map((e) => e.updateId)).toEqual([2, 3]);
+    expect(next.givenUp.map((e) => e.updateId)).toEqual([1]);
   });
 
   it('an album the store will not set aside whole is not set aside: the refusal stands, no item is kept', async () => {
@@ -237,6 +270,7 @@ describe('TelegramInbox.postpone', () => {
       add: store.add.bind(store),
       remove: store.remove.bind(store),
       takeLeftovers: store.takeLeftovers.bind(store),
+      answering: store.answering.bind(store),
       postpone: (id: number) => {
         if (id === 2) throw new Error('SQLITE_FULL');
         return store.postpone(id);
@@ -260,17 +294,13 @@ describe('TelegramInbox.postpone', () => {
     let handled = false;
     const edit = editOf(1, 2, '/imagine a red fox');
     inbox.received([edit]);
-    await inbox.handle(
-      contextOf(edit),
-      async () => {
-        handled = true;
-      },
-      true,
-    );
+    await deliver(inbox, contextOf(edit), async () => {
+      handled = true;
+    });
     expect(handled).toBe(false);
     // Telegram's second delivery of either changes nothing.
-    await inbox.handle(contextOf(edit), async () => {}, false);
-    await inbox.handle(request, async () => {}, false);
+    await deliver(inbox, contextOf(edit), async () => {}, false);
+    await deliver(inbox, request, async () => {}, false);
     expect(store.size).toBe(1);
     const [next] = kept().retry;
     expect([next?.updateId, next?.attempts]).toEqual([2, 1]);
@@ -283,13 +313,9 @@ describe('TelegramInbox.postpone', () => {
     const { inbox, store, kept } = setUp();
     let handled = 0;
     const edit = editOf(1, 2, 'changed');
-    await inbox.handle(
-      contextOf(edit),
-      async () => {
-        handled += 1;
-      },
-      true,
-    );
+    await deliver(inbox, contextOf(edit), async () => {
+      handled += 1;
+    });
     expect([handled, store.size]).toEqual([1, 0]);
 
     const failing = new TelegramInbox(
@@ -297,6 +323,7 @@ describe('TelegramInbox.postpone', () => {
         add: store.add.bind(store),
         remove: store.remove.bind(store),
         takeLeftovers: store.takeLeftovers.bind(store),
+        answering: store.answering.bind(store),
         postpone: (id: number) => id === 3 && store.postpone(id),
       },
       capture().log,
@@ -304,17 +331,112 @@ describe('TelegramInbox.postpone', () => {
     );
     const request = contextOf(update(3, '/imagine a fox'));
     await failing.handle(request, async () => expect(failing.postpone(request)).toBe(true), true);
-    await failing.handle(
-      contextOf(editOf(3, 4, '/imagine a red fox')),
-      async () => {
-        handled += 1;
-      },
-      true,
-    );
+    await deliver(failing, contextOf(editOf(3, 4, '/imagine a red fox')), async () => {
+      handled += 1;
+    });
     expect(handled).toBe(2);
     expect(kept().retry.map((e) => [e.updateId, JSON.parse(e.body).message?.text])).toEqual([
       [3, '/imagine a fox'],
     ]);
+  });
+
+  it('an edit of a message still being handled waits for its end: set aside by then, the edit takes its place', async () => {
+    const { inbox, kept } = setUp();
+    const request = contextOf(update(1, '/imagine a fox'));
+    const one = held();
+    const handled = deliver(inbox, request, one.next);
+    let editHandled = false;
+    const edit = deliver(inbox, contextOf(editOf(1, 2, '/imagine a red fox')), async () => {
+      editHandled = true;
+    });
+    // The stop sets the request aside after the edit came, and its handling ends after that.
+    expect(inbox.postpone(request)).toBe(true);
+    one.done();
+    await Promise.all([handled, edit]);
+    expect(editHandled).toBe(false);
+    const rows = kept().retry;
+    expect(rows.map((e) => [e.updateId, (JSON.parse(e.body) as Update).message?.text])).toEqual([
+      [2, '/imagine a red fox'],
+    ]);
+  });
+
+  it('an edit of a message still being handled that is not set aside is handled once the message was', async () => {
+    const { inbox, store } = setUp();
+    const request = contextOf(update(1, '/imagine a fox'));
+    const one = held();
+    const order: string[] = [];
+    const handled = deliver(inbox, request, async () => {
+      await one.next();
+      order.push('request');
+    });
+    const edit = deliver(inbox, contextOf(editOf(1, 2, '/imagine a red fox')), async () => {
+      order.push('edit');
+    });
+    one.done();
+    await Promise.all([handled, edit]);
+    expect(order).toEqual(['request', 'edit']);
+    expect(store.size).toBe(0);
+  });
+
+  it('a message delivered after its edit (behind it in its chat) is not waited for by the edit', async () => {
+    const { inbox, store } = setUp();
+    const turn = held();
+    const order: string[] = [];
+    const editCtx = contextOf(editOf(1, 2, '/imagine a red fox'));
+    // The edit waits for its chat's turn; the message, delivered again meanwhile, waits behind it.
+    const edit = inbox.handle(
+      editCtx,
+      async () => {
+        await turn.next();
+        await inbox.inTurn(editCtx, async () => {
+          order.push('edit');
+        });
+      },
+      true,
+    );
+    const message = inbox.handle(
+      contextOf(update(1, '/imagine a fox')),
+      async () => {
+        await edit;
+        order.push('message');
+      },
+      true,
+    );
+    turn.done();
+    const late = new Promise((resolve) => setTimeout(resolve, 2000, 'stuck'));
+    expect(await Promise.race([Promise.all([edit, message]).then(() => 'done'), late])).toBe('done');
+    expect([order, store.size]).toEqual([['edit', 'message'], 0]);
+  });
+
+  it('an edit of an album item ends with the album: its place taken when the album is set aside, else dropped', async () => {
+    for (const setAside of [true, false]) {
+      const { inbox, store, kept } = setUp();
+      const items = [contextOf(albumItem(1)), contextOf(albumItem(2))];
+      for (const ctx of items) await deliver(inbox, ctx, async () => inbox.defer(ctx));
+      const { message } = albumItem(1);
+      const edited = {
+        ...(message as Message),
+        caption: '/retouch a red scarf',
+        edit_date: 1,
+      } as Update['edited_message'];
+      let editHandled = false;
+      // The album is still being handled: the edit's own handling ends at once, its row stays with the album.
+      await deliver(inbox, contextOf({ update_id: 3, edited_message: edited }), async () => {
+        editHandled = true;
+      });
+      expect([editHandled, store.size]).toEqual([false, 3]);
+      if (setAside) expect(inbox.postpone(items[0] as Context)).toBe(true);
+      inbox.finished(items);
+      const rows = kept().retry.map((e) => [e.updateId, (JSON.parse(e.body) as Update).message?.caption]);
+      expect(rows).toEqual(
+        setAside
+          ? [
+              [2, undefined],
+              [3, '/retouch a red scarf'],
+            ]
+          : [],
+      );
+    }
   });
 
   it('takes only a reply that says nothing but that the bot is stopping', () => {

@@ -2,7 +2,8 @@
 // digests (grammY's compare returns early on a length mismatch, which tells a guesser the secret's length), and a
 // body over the limit is refused as soon as it passes it, with or without a Content-Length (grammY reads a body to
 // its end, however long), the connection closed so the rest is never read. Until the bot opens it (Telegram reached),
-// an update is answered 503 "starting", as the port's reservation answered it, and Telegram sends it again later.
+// an update is answered 503 "starting", as the port's reservation answered it, and Telegram sends it again later;
+// so is one that comes once the stopping bot can keep no more (`refuseUpdates`).
 import type * as Crypto from 'node:crypto';
 import { Bot } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
@@ -120,6 +121,22 @@ describe('the Telegram webhook server', { timeout: 30_000 }, () => {
       await expect.poll(() => handled).toEqual([id]);
     } finally {
       await starting.close();
+    }
+  });
+
+  it('once refusing updates (the bot stopping), answers one 503 and closes its connection, handing it to no one', async () => {
+    const stopping = await serveWebhook(bot, listen, log);
+    try {
+      stopping.open();
+      stopping.refuseUpdates();
+      const { body } = update();
+      const headers = { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET };
+      const answer = await send(stopping.port, PATH, { method: 'POST', headers, body });
+      expect(answer.status).toBe(503);
+      expect(answer.headers.connection).toBe('close');
+      expect(handled).toEqual([]);
+    } finally {
+      await stopping.close();
     }
   });
 

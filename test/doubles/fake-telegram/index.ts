@@ -356,6 +356,14 @@ export class FakeTelegram {
     this.failures.add(toPredicate(matcher), times, { kind: 'delay', ms });
   }
 
+  /**
+   * The next `times` matching requests are done at once (a message is sent, the call recorded) and answered only
+   * after `ms`: a bot killed meanwhile sent it without knowing.
+   */
+  answerLate(matcher: MethodMatcher, ms: number, times = 1): void {
+    this.failures.add(toPredicate(matcher), times, { kind: 'late', ms });
+  }
+
   /** The next `times` matching requests (downloads too: `'downloadFile'`) lose their connection unanswered. */
   networkError(matcher: MethodMatcher, times = 1): void {
     this.failures.add(toPredicate(matcher), times, { kind: 'network' });

@@ -30,7 +30,9 @@ export interface TelegramCall extends Recorded {
 export type TelegramFailure =
   | { kind: 'answer'; status: number; body: ApiResult }
   | { kind: 'network' }
-  | { kind: 'delay'; ms: number };
+  | { kind: 'delay'; ms: number }
+  /** The call is done and recorded at once (a message is sent), its answer reaches the bot only after `ms`. */
+  | { kind: 'late'; ms: number };
 
 const BODY_LIMIT = 64 * 1024 * 1024;
 /** Parameters whose values are plain strings even when they look like JSON numbers. */
@@ -137,7 +139,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: TelegramS
     status: 0,
   };
   let uploads: UploadedFile[] = [];
-  let answer: { status: number; body: ApiResult | Buffer } | 'network';
+  let answer: { status: number; body: ApiResult | Buffer; lateMs?: number } | 'network';
   try {
     if (api) {
       const parsed = await parseParams(req, url);
@@ -164,6 +166,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: TelegramS
   if (!Buffer.isBuffer(answer.body) && !answer.body.ok) call.error = answer.body.description;
   if (!Buffer.isBuffer(answer.body) && answer.body.ok) call.result = answer.body.result;
   deps.recorder.record(call);
+  if (answer.lateMs !== undefined) await new Promise((resolve) => setTimeout(resolve, answer.lateMs));
   if (Buffer.isBuffer(answer.body)) {
     if (!res.destroyed) res.writeHead(200, { 'content-length': answer.body.length }).end(answer.body);
     return;
@@ -178,14 +181,28 @@ async function respond(
   res: ServerResponse,
   isDownload: boolean,
   isApi: boolean,
-): Promise<{ status: number; body: ApiResult | Buffer } | 'network'> {
-  const notFound = { status: 404, body: { ok: false as const, error_code: 404, description: 'Not Found' } };
+): Promise<{ status: number; body: ApiResult | Buffer; lateMs?: number } | 'network'> {
   if (!call.tokenOk)
     return { status: 401, body: { ok: false, error_code: 401, description: 'Unauthorized' } };
   const failure = deps.failures.take(call);
   if (failure?.kind === 'network') return 'network';
   if (failure?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, failure.ms));
+  else if (failure?.kind === 'late')
+    return { ...(await perform(call, deps, uploads, res, isDownload, isApi)), lateMs: failure.ms };
   else if (failure) return { status: failure.status, body: failure.body };
+  return perform(call, deps, uploads, res, isDownload, isApi);
+}
+
+/** The call as Telegram does it, once no failure was armed for it. */
+async function perform(
+  call: TelegramCall,
+  deps: TelegramServerDeps,
+  uploads: UploadedFile[],
+  res: ServerResponse,
+  isDownload: boolean,
+  isApi: boolean,
+): Promise<{ status: number; body: ApiResult | Buffer }> {
+  const notFound = { status: 404, body: { ok: false as const, error_code: 404, description: 'Not Found' } };
   if (isDownload) {
     const file = deps.state.files.byPath.get(String(call.params.file_path));
     return file ? { status: 200, body: file.bytes } : notFound;
