@@ -13,7 +13,10 @@
 //   doubled one stays in the chat (in a group, for everyone), its copy possibly contradicting the first.
 // - The windows are alike: the answer is lost only if the process dies while the message travels to Telegram, as it
 //   was doubled if the process died while Telegram's reply travelled back (and until the handling ended). A reply of
-//   several messages cut by a crash is no longer sent again whole: its later messages are lost instead.
+//   several messages cut by a crash is no longer sent again whole: its later messages are lost instead. Wider on one
+//   side: the mark is made as the first try leaves (outside grammY's auto-retry), so a crash while a 429's
+//   retry_after is waited out (up to a minute, in a busy group) loses an answer Telegram never took; marking inside
+//   the retries would need the mark taken back on a refused try.
 // - An update whose answering kills the process (too large, a bug in sending) is not tried again.
 // The log names the updates dropped so. Only a new message counts (send*, copy, forward): an edit, a deletion, a
 // chat action or the answer to a button press changes nothing when done twice. The updates a message answers are

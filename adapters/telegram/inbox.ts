@@ -203,14 +203,16 @@ export class TelegramInbox {
    * goes whole: every item's row is kept, or the refusal stands (an item left behind would be tried as often as the
    * run that died, and the album run without it). Once the inbox closed (a handler that outlived the stop's wait),
    * rows are left as they are: one short of its last try is handled at the next start all the same, so the request
-   * is said to wait for it, not refused ("try again" would have it run twice); one at its last try is given up there.
+   * is said to wait for it, not refused ("try again" would have it run twice); one at its last try is given up there,
+   * and one whose answer had begun (`answering`) is not handled there at all: both keep the refusal.
    */
   postpone(ctx: Context): boolean {
     const album = albumOf(ctx);
     const items = [...((album !== undefined && this.albums.get(album)) || [ctx])];
     const ids = items.map((item) => item.update.update_id);
     if (!ids.every((id) => this.open.has(id))) return false;
-    if (this.closed && !ids.every((id) => this.triedAgain.has(id))) return false;
+    // A row marked as being answered is dropped at the next start whatever its tries: that request would not wait.
+    if (this.closed && !ids.every((id) => this.triedAgain.has(id) && !this.answered.has(id))) return false;
     if (!this.closed) for (const id of ids) if (!this.postponeRow(id)) return false;
     for (const item of items) this.postponedUpdates.add(item);
     return true;

@@ -1,7 +1,7 @@
 // Invisible format characters that phones and copy-paste put inside or right after a flag (a zero-width space, a
 // direction mark, the BOM, a word joiner) are nothing there: the flag still works, where it used to become a prompt
-// word without a word said. A zero-width space glued between a word and a flag parts them, as a space would. The same characters in the prompt's own words (an emoji's joiners, a subdivision flag's
-// tags, a Persian non-joiner) are kept.
+// word without a word said. A zero-width space glued between a word and a flag parts them, as a space would. The same
+// characters in the prompt's own words (an emoji's joiners, a subdivision flag's tags, a Persian non-joiner) are kept.
 import { describe, expect, it } from 'vitest';
 import { withoutMarksAtFlags } from '../../commands/flag-marks.js';
 import { outpaintSpec } from '../../commands/outpaint/spec.js';
@@ -73,6 +73,14 @@ describe('marks at a prompt’s flags', () => {
     for (const line of [`well${ZWSP}—known`, `well${ZWSP}–known`, `a${ZWSP}—ar 16:9`, `well${ZWSP}-known`])
       expect(parsePrompt(line)).toEqual({ prompt: line, flags: {} });
   });
+
+  it('a line that is marks from end to end is read in one pass (a run of them was split every way: cubic)', () => {
+    // 4500 is the most a typed line holds; the cubic pattern took about a minute on it, holding every chat.
+    const marks = ZWSP.repeat(2250) + LRM.repeat(2249);
+    expect(withoutMarksAtFlags(`a${marks}--ar 16:9`)).toBe('a --ar 16:9');
+    expect(withoutMarksAtFlags(`a${marks} x`)).toBe(`a${marks} x`);
+    expect(parsePrompt(`a${ZWNJ.repeat(4400)}`).prompt).toBe(`a${ZWNJ.repeat(4400)}`);
+  }, 5000);
 
   it('leaves what is no flag as typed: a dash alone, dashes before a digit, a word with a dash inside', () => {
     for (const line of [`x --${ZWSP}`, `x --${ZWSP}5`, `well${ZWSP}-known`, `x —${ZWSP}`]) {

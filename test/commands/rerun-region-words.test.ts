@@ -128,12 +128,17 @@ describe('a region word in a .. reply or Remix', () => {
     // What /imagine keeps as words: a keyboard's dash before a word that is no flag of its own.
     const prompt = 'a —zoom lens, —box of chocolates, ーーpan';
     expect(parsePrompt(prompt).prompt).toBe(prompt);
-    const id = finished({ task: 'text_to_image', prompt, width: 512, height: 512, seed: 3 }, 'imagine');
+    // Discord's `no` option keeps what was typed in it, a phone's dash included.
+    const negativePrompt = 'cardboard —box';
+    const job = { task: 'text_to_image', prompt, negativePrompt, width: 512, height: 512, seed: 3 } as const;
+    const id = finished(job, 'imagine');
     const line = (await commands.pressButton(ctx(), `remix:${id}`)).ask?.value as string;
     expect(line.startsWith('a zoom lens, box of chocolates, pan --size 512x512')).toBe(true);
+    expect(line).toContain('--no cardboard box');
     const remix = await commands.answerAsk(ctx(), 'imagine_line', id, line);
     expect(store.get(remix.jobId as string)?.request).toMatchObject({
       prompt: 'a zoom lens, box of chocolates, pan',
+      negativePrompt: 'cardboard box',
     });
   });
 

@@ -240,13 +240,17 @@ describe('TelegramInbox.postpone', () => {
     const inbox = new TelegramInbox(store, capture().log, () => 0);
     const [lastTry, setAside] = inbox.leftovers().replay.map(contextOf) as [Context, Context];
     const late = contextOf(update(3, '/imagine an owl'));
+    const begun = contextOf(update(4, '/imagine a hare'));
+    inbox.received([late.update, begun.update]);
     const said: unknown[] = [];
     const stopping = textReply('errors.queue.stopping');
     const stop = held();
-    const handled = [lastTry, setAside, late].map((ctx) =>
+    const handled = [lastTry, setAside, late, begun].map((ctx) =>
       inbox.handle(
         ctx,
         async () => {
+          // Its first message went out before the stop (answers-begun.ts): the next start drops its row.
+          if (ctx === begun) inbox.answering([4]);
           await stop.next();
           said.push(inbox.insteadOfStopping(ctx, stopping)?.text[0]?.key);
         },
@@ -257,10 +261,11 @@ describe('TelegramInbox.postpone', () => {
     inbox.close();
     stop.done();
     await Promise.all(handled);
-    expect(said).toEqual([undefined, 'job.postponed_restart', 'job.postponed_restart']);
+    expect(said).toEqual([undefined, 'job.postponed_restart', 'job.postponed_restart', undefined]);
     const next = store.takeLeftovers({ now: 0, keep: 1000, maxAgeMs: 1, maxAttempts: 2 });
     expect(next.retry.map((e) => e.updateId)).toEqual([2, 3]);
     expect(next.givenUp.map((e) => e.updateId)).toEqual([1]);
+    expect(next.answered.map((e) => e.updateId)).toEqual([4]);
   });
 
   it('an album the store will not set aside whole is not set aside: the refusal stands, no item is kept', async () => {
