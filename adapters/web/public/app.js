@@ -13,6 +13,8 @@ import { wireComposer } from './composer.js';
 import { connectEvents } from './connection.js';
 import { contextRow } from './context-row.js';
 import { startCountdowns, tickEta } from './countdown.js';
+import { strayDelete } from './delete-guard.js';
+import { lineWithFlags } from './flag-text.js';
 import { removeKeepingFocus } from './focus-rescue.js';
 import { wireOlder } from './older.js';
 import { attachPalette } from './palette.js';
@@ -21,7 +23,7 @@ import { arrived, toBottom } from './scroll.js';
 import { announce, showBanner } from './status.js';
 import { currentStrings, loadStrings, otherLanguage, tr } from './strings.js';
 import { dropTokenFromAddress } from './token-address.js';
-import { hideWithUndo, removeMessage } from './undo.js';
+import { hideWithUndo, removeMessage, sendOnLeaving } from './undo.js';
 import { noteFinished } from './unread.js';
 import { resultImage } from './viewer.js';
 
@@ -173,7 +175,7 @@ function fill(li, msg) {
   const kept = li.querySelector(':scope > .buttons[data-ids]');
   const row = kept && kept.dataset.ids === ids ? kept : null;
   for (const child of [...li.children]) if (child !== row) child.remove();
-  const nodes = msg.lines.map((line) => el('p', { textContent: line }));
+  const nodes = msg.lines.map(lineWithFlags);
   if (msg.etaAt) {
     const eta = el('p', { className: 'eta' });
     eta.dataset.etaAt = String(msg.etaAt);
@@ -220,7 +222,7 @@ function buttonRow(msg, li, ids) {
       if (b.hint) button.title = b.hint;
       if (b.hint && !/[\p{L}\p{N}]/u.test(b.label)) button.setAttribute('aria-label', b.hint);
       button.dataset.action = b.id;
-      button.addEventListener('click', () => press(b.id, li, button));
+      button.addEventListener('click', (e) => press(b.id, li, button, e));
       line.append(button);
     }
   }
@@ -270,10 +272,10 @@ function show(msg, live = false, pressed = undefined) {
 }
 
 // --- buttons: one request per press, however fast the clicks; inline Edit; Delete with undo ---
-async function press(id, li, button) {
+async function press(id, li, button, click) {
   if (isBusy(button)) return;
   if (id.startsWith('edit:')) return editForm(id, li);
-  if (id.startsWith('delete:')) return deleteWithUndo(id, li);
+  if (id.startsWith('delete:')) return strayDelete(click) || deleteWithUndo(id, li);
   const row = button.closest('.buttons');
   setBusy(row.querySelectorAll('button'), true);
   try {
@@ -330,7 +332,10 @@ function offline() {
  * form, giving the keyboard back to the button that opened it.
  */
 function editForm(id, li, ask) {
-  if (li.querySelector('form.edit-form')) return li.querySelector('form.edit-form textarea').focus();
+  // One form a message, the pressed button's: an Edit's words must not go out as the Remix open before it.
+  const open = li.querySelector('form.edit-form');
+  if (open?.dataset.action === id) return open.querySelector('textarea').focus();
+  open?.remove();
   const opener = li.querySelector(`button[data-action="${CSS.escape(id)}"]`);
   const label = ask?.label ?? tr('web.edit_prompt', 'How should it change?');
   // A /imagine line with its options is long: a box that grows shows all of it, under a label that stays.
@@ -342,6 +347,7 @@ function editForm(id, li, ask) {
   const actions = el('div', { className: 'buttons' }, submit, cancel);
   const list = el('ul', { className: 'palette', id: `${input.id}-palette`, hidden: true });
   const form = el('form', { className: 'edit-form' }, caption, input, list, actions);
+  form.dataset.action = id;
   // Its keys come first (on the box): one it used (Escape, Tab, Enter on a chosen row) is not the form's.
   attachPalette(input, list, { commands: [], flags });
   const close = () => {
@@ -385,7 +391,8 @@ function editForm(id, li, ask) {
 
 function deleteWithUndo(id, li) {
   const words = { deleted: tr('web.deleted', 'Deleted.'), undo: tr('web.undo', 'Undo') };
-  hideWithUndo(li, words, () => act(id, undefined, li));
+  const leaving = () => sendOnLeaving(id);
+  hideWithUndo(li, words, () => act(id, undefined, li), leaving);
 }
 
 $('composer').addEventListener('submit', async (e) => {

@@ -61,16 +61,31 @@ export async function attach(file) {
   // Unreadable here (a corrupt file): the preview below says so, as it did before there were limits.
   const size = limits && (await readSize(url));
   const tooBig = turn === offered && size && shapeRefusal(size, limits, words.strings);
-  if (turn !== offered || tooBig) {
+  // A file cut short keeps its header, so the preview's load still fires (blank) and the size reads: only decoding
+  // its pixels tells that the server could not read it either.
+  const refused = tooBig || (turn === offered && !(await decodes(file, url)) && words.unreadable);
+  if (turn !== offered || refused) {
     URL.revokeObjectURL(url);
-    if (tooBig) {
+    if (refused && turn === offered) {
       $('file').value = '';
-      refuse(tooBig);
+      refuse(refused);
     }
     return false;
   }
   show(file, url);
   return true;
+}
+
+// An <img> decodes what data there is and calls a file cut short in its pixels fine (decode() too); decoding it as a
+// bitmap needs all of it, as the server does.
+function decodes(file, url) {
+  const decoding = window.createImageBitmap
+    ? createImageBitmap(file).then((bitmap) => bitmap.close())
+    : Object.assign(new Image(), { src: url }).decode();
+  return decoding.then(
+    () => true,
+    () => false,
+  );
 }
 
 function show(file, url) {

@@ -3,13 +3,20 @@
 // toast of their own, stacked, so every one of them can still be undone.
 const UNDO_MS = 6000;
 let made = 0;
+// The deletions still in their undo time: a page closed or reloaded meanwhile sends them as it goes (`leave`), since
+// the user let them stand, and its timers never run.
+const pending = new Set();
+window.addEventListener('pagehide', () => {
+  for (const deletion of [...pending]) deletion();
+});
 
 /**
  * @param {HTMLElement} li the bot's message
  * @param {{ deleted: string, undo: string }} words the toast's text and its button's label
  * @param {() => Promise<void>} commit
+ * @param {() => void} leave sends the deletion from a page that is going away (a request that outlives it)
  */
-export function hideWithUndo(li, words, commit) {
+export function hideWithUndo(li, words, commit, leave) {
   li.hidden = true;
   const user = li.previousElementSibling?.classList.contains('job-user') ? li.previousElementSibling : null;
   if (user) user.hidden = true;
@@ -28,17 +35,28 @@ export function hideWithUndo(li, words, commit) {
   // The pressed Delete is gone with its message: the keyboard goes on from the one thing that can bring it back.
   undo.focus();
   // A toast that leaves with the focus in it must not drop the keyboard on <body>.
-  const leave = () => {
+  const leaveToast = () => {
     const hadFocus = bar.contains(document.activeElement);
     bar.remove();
     if (hadFocus) (stack.querySelector('button.undo') ?? document.getElementById('text'))?.focus();
   };
   const timer = setTimeout(async () => {
-    leave();
+    pending.delete(goingAway);
+    leaveToast();
     await commit();
     user?.remove();
   }, UNDO_MS);
+  const goingAway = () => {
+    pending.delete(goingAway);
+    clearTimeout(timer);
+    bar.remove();
+    leave();
+    // Kept from the back/forward cache, the page comes back without it, as after the timer.
+    removeMessage(li);
+  };
+  pending.add(goingAway);
   undo.addEventListener('click', () => {
+    pending.delete(goingAway);
     clearTimeout(timer);
     bar.remove();
     li.hidden = false;
@@ -56,4 +74,17 @@ export function removeMessage(li) {
   const user = li.previousElementSibling?.classList.contains('job-user') ? li.previousElementSibling : null;
   li.remove();
   user?.remove();
+}
+
+/**
+ * Presses `id` from a page that is going away: a keepalive request outlives it, and is the page's own same-origin
+ * POST of JSON (its Origin and Sec-Fetch-Site pass guard.ts as the live press does; sendBeacon could not say JSON).
+ */
+export function sendOnLeaving(id) {
+  fetch('/api/actions', {
+    method: 'POST',
+    keepalive: true,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id }),
+  }).catch(() => {});
 }
