@@ -70,6 +70,15 @@ const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
   }),
   original: originalFile,
   cancel: (deps, ctx, jobId) => cancel(deps, ctx, { job: jobId }),
+  /**
+   * Pressed on the /queue list, not on the job's message: the answer names no job, so every platform shows it as
+   * an answer of its own (the playground would take one naming the job as news for the job's message, and drop it
+   * once that message had ended), each press again; for the presser only.
+   */
+  queue_cancel: async (deps, ctx, jobId) => {
+    const { text } = await cancel(deps, ctx, { job: jobId });
+    return { text, ephemeral: true };
+  },
   more: resultRows(true),
   less: resultRows(false),
   /** Asks for the instruction first; the answer comes back through `editResult`. */

@@ -13,6 +13,7 @@ import { customZoom, editResult } from './follow-ups.js';
 import { guard } from './guard.js';
 import { type HistoryPage, history, jobFile } from './history.js';
 import { type JobUpdateListener, JobUpdates } from './job-updates.js';
+import { pressedBy } from './pressed-by.js';
 import { wellFormed } from './quoted-text.js';
 import { COMMAND_REGISTRY, type CommandRegistry } from './registry.js';
 import type { AskKind, Reply, ReplyText } from './reply.js';
@@ -91,7 +92,7 @@ export class Commands {
 
   /** Dispatches a button press (`<action>:<jobId>`). */
   pressButton(ctx: CommandContext, id: string): Promise<Reply> {
-    return this.guarded(ctx, () => pressButton(this.deps, ctx, id));
+    return this.guarded(ctx, () => pressButton(this.deps, pressedBy(ctx, id.split(':')[0] ?? id), id));
   }
 
   /**
@@ -128,13 +129,14 @@ export class Commands {
   /** The answer to an Edit button's question: an edit of that job's result. */
   editResult(ctx: CommandContext, jobId: string, instruction: string): Promise<Reply> {
     return this.guarded(ctx, () =>
-      editResult(this.deps, ctx, { jobId, instruction: wellFormed(instruction) }),
+      editResult(this.deps, pressedBy(ctx, 'edit'), { jobId, instruction: wellFormed(instruction) }),
     );
   }
 
   /** The answer to a `Reply.ask`: an edit of the job's result, or (Remix) its changed /imagine line. */
-  answerAsk(ctx: CommandContext, kind: AskKind, jobId: string, typed: string): Promise<Reply> {
+  answerAsk(asker: CommandContext, kind: AskKind, jobId: string, typed: string): Promise<Reply> {
     const answer = wellFormed(typed);
+    const ctx = pressedBy(asker, kind);
     return this.guarded(ctx, () => {
       if (kind === 'imagine_line') return remixResult(this.deps, ctx, { jobId, line: answer });
       if (kind === 'zoom_line') return customZoom(this.deps, ctx, { jobId, line: answer });

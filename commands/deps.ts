@@ -39,6 +39,11 @@ export interface PlatformProfile {
    * differently how to give one (reply to an image; attach, paste or drop one).
    */
   imageMissingKey?: UserInputCode;
+  /**
+   * The platform shows a waiting or running job's `etaAt` as a live countdown (the playground's "about … to go",
+   * Discord's relative time): the job's line then gives no time of its own, which would go stale beside it.
+   */
+  countsDownEta?: boolean;
 }
 
 export type ResolvedProfile = Required<PlatformProfile>;
@@ -81,6 +86,7 @@ export function createDeps(options: CommandsOptions, registry: CommandRegistry):
       helpKeys: given.helpKeys ?? [],
       helpImagesKey: given.helpImagesKey ?? 'help.images',
       imageMissingKey: given.imageMissingKey ?? 'errors.input.image_missing',
+      countsDownEta: given.countsDownEta ?? false,
     };
   };
   return {
@@ -102,6 +108,7 @@ export function createDeps(options: CommandsOptions, registry: CommandRegistry):
       workersRunning: () => options.queue.workersRunning !== false,
       originalFileButton: (job) => profile(job.owner.platform).originalFileButton,
       compactResults: (job) => profile(job.owner.platform).compactResults,
+      countsDownEta: (job) => profile(job.owner.platform).countsDownEta,
       randomModel: options.randomModel,
     },
     registry,

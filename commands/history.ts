@@ -7,8 +7,10 @@ import type { CommandContext } from './context.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
 import { pngWithParameters } from './job-context.js';
+import { madeByButton } from './pressed-by.js';
 import { cancelButton, renderEvent } from './render.js';
 import type { Reply } from './reply.js';
+import { remakeLineOf } from './rerun.js';
 import { filesGone, jobOf } from './stored-jobs.js';
 
 export interface HistoryEntry {
@@ -26,13 +28,23 @@ export interface HistoryPage {
 
 export const HISTORY_PAGE_MAX = 50;
 
-function askedOf(job: Job): HistoryEntry['asked'] {
+function askedOf(ctx: CommandContext, job: Job): HistoryEntry['asked'] {
+  // The live page shows no line of the user's for a press: after a reload neither.
+  if (madeByButton(job)) return { text: '', images: [] };
   const r = job.request;
   const images: HistoryEntry['asked']['images'] = [];
   if ('image' in r && isStoredImage(r.image)) images.push({ role: 'image', file: r.image.file });
   if (r.task === 'paint' && r.region.kind === 'mask') images.push({ role: 'mask', file: r.region.mask.file });
   if (r.task === 'image_to_image' && r.refImage) images.push({ role: 'reference', file: r.refImage.file });
-  const text = r.task === 'understand' ? (r.question ?? '') : r.prompt;
+  // An /imagine as a command the user could type again, every setting spelled out (Remix's line), not its prompt
+  // alone (a permutation's expanded prompt, the flags lost). A line said to a picture (a retouch) stays as said:
+  // its region is no flag of the line.
+  const text =
+    r.task === 'understand'
+      ? (r.question ?? '')
+      : r.task === 'text_to_image'
+        ? `/imagine ${remakeLineOf(ctx, r)}`
+        : r.prompt;
   // Stored images that were removed (RESULT_RETENTION_DAYS) are not offered to fetch.
   return { text, images: job.filesRemoved ? [] : images };
 }
@@ -54,6 +66,8 @@ async function replyOf(deps: CommandDeps, job: Job): Promise<Reply> {
         throw error;
       }
     case 'running':
+      // Its owner asked to cancel: "Stopping…", as its live message says, with no Cancel to press again.
+      if (job.meta.cancelRequested === true) return { jobId: job.id, text: [{ key: 'cancel.stopping' }] };
       return { jobId: job.id, text: [{ key: 'job.running_now' }], buttons: [[cancelButton(job.id)]] };
     case 'queued':
       return { jobId: job.id, text: [{ key: 'job.waiting' }], buttons: [[cancelButton(job.id)]] };
@@ -71,7 +85,7 @@ export async function history(
   const shown = jobs.slice(0, limit);
   const entries: HistoryEntry[] = [];
   for (const job of shown) {
-    entries.push({ jobId: job.id, asked: askedOf(job), reply: await replyOf(deps, job) });
+    entries.push({ jobId: job.id, asked: askedOf(ctx, job), reply: await replyOf(deps, job) });
   }
   const last = shown[shown.length - 1];
   return { entries, ...(jobs.length > limit && last ? { before: last.seq } : {}) };

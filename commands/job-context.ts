@@ -2,6 +2,7 @@
 import { type GenerationParameters, parametersText, withPngText } from '../engine/index.js';
 import type { Job } from '../src/jobs/index.js';
 import type { ResultContext } from './reply.js';
+import { VARY_SHARE } from './vary.js';
 
 /** The engine's steps for a request that names none. */
 export const DEFAULT_STEPS = {
@@ -14,6 +15,9 @@ export const DEFAULT_STEPS = {
 function taskOf(job: Job): string {
   const r = job.request;
   if (r.task === 'image_to_image') return `${r.task}/${r.editType}`;
+  // A variation says how strong, as the button that made it did ("Vary (Strong)"): by the share it redrew.
+  if (r.task === 'paint' && job.meta.paint === 'vary' && r.region.kind === 'scatter')
+    return `${r.task}/${r.region.share >= VARY_SHARE.strong ? 'vary_strong' : 'vary_subtle'}`;
   if (r.task === 'paint' && typeof job.meta.paint === 'string') return `${r.task}/${job.meta.paint}`;
   return r.task;
 }
@@ -33,7 +37,7 @@ export function resultContext(job: Job): ResultContext {
     seed: job.result?.seed ?? r.seed,
     width: result?.width ?? ('width' in r ? r.width : undefined),
     height: result?.height ?? ('height' in r ? r.height : undefined),
-    ...(images ? { images } : {}),
+    ...(images ? { images, lastSeed: job.result?.candidates?.at(-1)?.seed } : {}),
     steps: r.steps ?? DEFAULT_STEPS[r.task],
     ...parent,
   };

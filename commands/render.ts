@@ -25,6 +25,8 @@ export interface RenderDeps {
   originalFileButton?: (job: Job) => boolean;
   /** Whether a job's image result shows its main buttons and More ▾ (PlatformProfile.compactResults). */
   compactResults?: (job: Job) => boolean;
+  /** Whether the job's platform counts `etaAt` down itself (PlatformProfile.countsDownEta). */
+  countsDownEta?: (job: Job) => boolean;
   /** The model is the generated random checkpoint: text answers say they are meaningless, as its images show. */
   randomModel?: boolean;
 }
@@ -298,10 +300,14 @@ export function renderQueued(job: Job, ahead: number, readyMs: number, deps: Ren
     return { ...base, text: [...about, { key: 'job.queued_no_worker', params: { count: ahead } }] };
   if (deps.paceKnown?.() === false)
     return { ...base, text: [...about, { key: 'job.queued_unmeasured', params: { count: ahead } }] };
+  const etaAt = deps.now() + readyMs;
+  // One figure: where the platform counts down to `etaAt`, the line's own would stay as it was while that ticks.
+  if (deps.countsDownEta?.(job))
+    return { ...base, text: [...about, { key: 'job.queued_unmeasured', params: { count: ahead } }], etaAt };
   return {
     ...base,
     text: [...about, { key: 'job.queued', params: { count: ahead, eta: formatDuration(locale, readyMs) } }],
-    etaAt: deps.now() + readyMs,
+    etaAt,
   };
 }
 
@@ -324,6 +330,13 @@ async function renderStage(
     case 'started':
       if (deps.paceKnown?.() === false)
         return { ...base, text: [{ key: 'job.running_now' }], buttons: [[cancelButton(job.id)]] };
+      if (deps.countsDownEta?.(job))
+        return {
+          ...base,
+          text: [{ key: 'job.running_now' }],
+          buttons: [[cancelButton(job.id)]],
+          etaAt: deps.now() + event.etaMs,
+        };
       return {
         ...base,
         text: [{ key: 'job.started', params: { eta: formatDuration(locale, event.etaMs) } }],
@@ -336,6 +349,9 @@ async function renderStage(
         event.preview && job.meta.previews !== false
           ? [{ data: await encodePng(event.preview), filename: 'preview.png', mime: 'image/png' as const }]
           : undefined;
+      // Its owner asked to cancel (the queue marks the job at once): it says so until "Cancelled." arrives, with
+      // no Cancel to press again, rather than its steps as if no one had asked.
+      if (job.meta.cancelRequested === true) return { ...base, text: [{ key: 'cancel.stopping' }], images };
       return {
         ...base,
         text: [{ key: 'job.running', params: { step: event.step, total: event.total } }],

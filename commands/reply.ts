@@ -34,6 +34,8 @@ export interface ResultContext {
   height?: number;
   /** A grid: how many images of `width` × `height` it shows. */
   images?: number;
+  /** A grid: its last image's seed (`seed` is its first), for "seeds 42–45" as its heading says. */
+  lastSeed?: number;
   steps?: number;
   /** The job whose result this one re-rolled, varied, edited or zoomed out. */
   parentJobId?: string;
@@ -72,6 +74,8 @@ export const BUTTON_ACTIONS = [
   'original',
   'delete',
   'cancel',
+  /** /queue's numbered Cancel: answered with a message of its own, not as news on the job's message. */
+  'queue_cancel',
   'more',
   'less',
 ] as const;

@@ -204,7 +204,11 @@ function withoutOfferedSize(
 
 /** A result's prompt line, every setting spelled out, for Remix to offer. */
 export function remixLineOf(store: CommandDeps['store'], ctx: CommandContext, jobId: string): string {
-  const request = rerunnable(store, jobId);
+  return remakeLineOf(ctx, rerunnable(store, jobId));
+}
+
+/** A remakeable request as its line, every setting spelled out (Remix's, and the history's typed line). */
+export function remakeLineOf(ctx: CommandContext, request: RemakeableRequest): string {
   // An /imagine's steps spelled out as in `madeAgain`; a paint job made again takes no user default.
   // The line's braces are permutations when it runs: the job's own braces stay literal.
   // A stored prompt's words that a re-run reads as /outpaint's or /retouch's (`—zoom`, kept as words by /imagine)

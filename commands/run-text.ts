@@ -101,7 +101,8 @@ export async function runText(
   const reply = await runCommand(deps, noted, { name: spec.name, options, images: taken, labels });
   // Typed, so the answer may say how to type a change (a platform's own options form needs no such line).
   const footer = spec.text?.footerKey;
-  return footer ? { ...reply, text: [...reply.text, { key: footer }] } : reply;
+  const done = spec.text?.noFooterAfter?.includes(reply.text[0]?.key ?? '') === true;
+  return footer && !done ? { ...reply, text: [...reply.text, { key: footer }] } : reply;
 }
 
 /** The first few keys a line named that are no setting (each already quoted): a thousand would bury the answer. */

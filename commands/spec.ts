@@ -60,6 +60,8 @@ export interface TextGrammar {
   lastPair?: string;
   /** A line added under the typed command's answer (how to type a change). */
   footerKey?: string;
+  /** Answers (by their first line's key) that get no `footerKey`: a saved option needs no "make one" under it. */
+  noFooterAfter?: readonly string[];
 }
 
 export interface CommandSpec<S extends z.ZodObject = z.ZodObject> {

@@ -390,7 +390,8 @@ export class DiscordBot implements DiscordRuntime {
     }
     // Re-roll, variations, describe and zoom-out start a new job: a new message. Cancel and delete act in place,
     // and their answer is for the presser only.
-    const inPlace = parsed?.action === 'cancel' || parsed?.action === 'delete';
+    const inPlace =
+      parsed?.action === 'cancel' || parsed?.action === 'queue_cancel' || parsed?.action === 'delete';
     // A double click on a button that starts a job: the second press starts nothing (a second identical job) and
     // is acknowledged without a trace. Cancel and delete change nothing twice, and may be pressed again at once.
     if (this.presses.repeated(i.user.id, i.message.id, i.customId)) {

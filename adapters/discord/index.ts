@@ -9,6 +9,8 @@ import { GatewayHealth, watchGateway } from './gateway-health.js';
 export const DISCORD_PROFILE: PlatformProfile = {
   // A plain reply reaches a bot only when it @mentions it, and the message menus are Discord's own way in.
   helpImagesKey: 'help.discord.images',
+  // A waiting job's time is its `<t:…:R>`, which Discord keeps current.
+  countsDownEta: true,
 };
 
 export async function startDiscord(

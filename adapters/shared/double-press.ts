@@ -8,7 +8,13 @@ import { type ButtonAction, parseButtonId } from '../../commands/index.js';
  * Buttons that act on their own message and change nothing twice: never a repeat (a refused Cancel may be followed
  * at once by an admin's; More then Less is a quick toggle).
  */
-const IN_PLACE: ReadonlySet<ButtonAction> = new Set<ButtonAction>(['cancel', 'delete', 'more', 'less']);
+const IN_PLACE: ReadonlySet<ButtonAction> = new Set<ButtonAction>([
+  'cancel',
+  'queue_cancel',
+  'delete',
+  'more',
+  'less',
+]);
 
 /** Two presses closer than this are one double click. */
 export const DOUBLE_PRESS_MS = 2000;

@@ -12,6 +12,8 @@ export const PLAYGROUND_PROFILE: PlatformProfile = {
   imageMissingKey: 'web.needs_image',
   helpImagesKey: 'help.web.images',
   helpKeys: ['help.web.commands', 'help.web.buttons'],
+  // The page counts an ETA down itself: a line's own fixed figure beside it said another time.
+  countsDownEta: true,
 };
 
 export async function startPlayground(

@@ -77,7 +77,12 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
 /** "seed 42 · 512×512 · 64 steps · Edit: Add something"; a grid "seed 42 · 4 × 512×512 · …". */
 function contextLabel(c: ResultContext, locale: Locale): string {
   const parts: string[] = [];
-  if (c.seed !== undefined) parts.push(t(locale, 'web.context.seed', { seed: c.seed }));
+  if (c.seed !== undefined)
+    parts.push(
+      c.lastSeed !== undefined
+        ? t(locale, 'web.context.seeds', { first: c.seed, last: c.lastSeed })
+        : t(locale, 'web.context.seed', { seed: c.seed }),
+    );
   if (c.width !== undefined && c.height !== undefined)
     parts.push(`${c.images ? `${c.images} × ` : ''}${c.width}×${c.height}`);
   if (c.steps !== undefined) parts.push(t(locale, 'web.context.steps', { steps: c.steps }));

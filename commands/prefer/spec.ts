@@ -32,7 +32,12 @@ export const preferSpec = {
       .meta({ tooLongKey: 'errors.prefer.value_too_long' })
       .optional(),
   }),
-  text: { leading: [{ option: 'option', pattern: /^(\S+)$/ }], rest: 'value', footerKey: 'prefer.how' },
+  text: {
+    leading: [{ option: 'option', pattern: /^(\S+)$/ }],
+    rest: 'value',
+    footerKey: 'prefer.how',
+    noFooterAfter: ['prefer.saved'],
+  },
 } satisfies CommandSpec;
 
 export type PreferInput = z.output<typeof preferSpec.options>;

@@ -27,7 +27,12 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
   let n = 0;
   const listed = (job: Job) => {
     n += 1;
-    addButton(reply, { ...cancelButton(job.id), labelKey: 'button.cancel_n', params: { n } });
+    addButton(reply, {
+      ...cancelButton(job.id),
+      id: buttonId('queue_cancel', job.id),
+      labelKey: 'button.cancel_n',
+      params: { n },
+    });
     return { n, prompt: jobTitle(job, TITLE_CHARS), id: job.id.slice(0, 8) };
   };
   for (const job of runningMine) {

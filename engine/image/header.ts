@@ -192,9 +192,17 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader {
   return { format, ...size };
 }
 
-/** A pixel count in megapixels, to two significant digits (40, 17, 0.05). */
+/**
+ * A pixel count in megapixels, to two significant digits and rounded down (40, 16, 0.05): said as the limit, a
+ * figure rounded up (4096², 16.78 MP, as "17") would allow images that are refused. A whole number where the limit
+ * is 10 MP or more, so no decimal separator a language writes otherwise ("16.7" in a German line).
+ */
 export function megapixelsOf(pixels: number): number {
-  return Number((pixels / 1e6).toPrecision(2));
+  const megapixels = pixels / 1e6;
+  if (megapixels <= 0) return 0;
+  const unit = 10 ** (Math.floor(Math.log10(megapixels)) - 1);
+  // The small epsilon keeps an exact figure (40) from losing its last digit to floating point.
+  return Number((Math.floor(megapixels / unit + 1e-9) * unit).toPrecision(2));
 }
 
 /** Refuses a shape the tasks cannot use or that would cost too much to decode: pixels, smallest side, aspect. */
@@ -217,7 +225,9 @@ export function judgeImageShape(header: ImageHeader, limits: InputShapeLimits): 
   if (aspect > limits.maxAspect) {
     throw new EngineError('image_aspect', `image is ${width}×${height}, beyond ${limits.maxAspect}:1`, {
       size: `${width}×${height}`,
-      range: `1:${limits.maxAspect} – ${limits.maxAspect}:1`,
+      // The two ends, worded by each language's message ("between 1:8 and 8:1").
+      narrowest: `1:${limits.maxAspect}`,
+      widest: `${limits.maxAspect}:1`,
     });
   }
 }

@@ -601,7 +601,7 @@ describe('image inputs', () => {
     expect((await answer(pixelBomb(1, 4000)))?.key).toBe('errors.engine.image_too_small');
     expect(await answer(pixelBomb(4000, 40))).toEqual({
       key: 'errors.engine.image_aspect',
-      params: { size: '4000×40', range: '1:8 – 8:1' },
+      params: { size: '4000×40', narrowest: '1:8', widest: '8:1' },
     });
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"/>');
     expect((await answer(svg))?.key).toBe('errors.engine.image_unsupported');
@@ -1362,6 +1362,9 @@ describe('limits and settings', () => {
       params: { name: 'cine', value: '--ar 21:9 --steps 3 film grain' },
     });
     expect(saved.ephemeral).toBe(true);
+    // Saved: no "Make one: /prefer cine …" under it; the list and a shown option keep it.
+    expect(keys(saved)).toEqual(['prefer.saved']);
+    expect(keys(await typed('/prefer cine'))).toEqual(['prefer.item', 'prefer.how']);
     // Discord's options deliver the same; a name may come with its dashes.
     await commands.run(ctx('1'), { name: 'prefer', options: { option: '--Colors', value: '{red, blue}' } });
     expect(ctx('1').settings.options).toEqual({
@@ -1559,7 +1562,7 @@ describe('limits and settings', () => {
     expect(store.get(reply.jobId as string)?.meta).toMatchObject({ locale: 'zh-CN', private: true });
     const status = await commands.run(later, { name: 'queue' });
     expect(keys(status)).toEqual(['queue.summary', 'queue.mine_queued']);
-    expect(status.buttons?.[0]?.[0]?.id).toBe(`cancel:${reply.jobId}`);
+    expect(status.buttons?.[0]?.[0]?.id).toBe(`queue_cancel:${reply.jobId}`);
     expect(keys(await commands.run(later, { name: 'help' }))).toContain('help.text');
   });
 
@@ -1616,14 +1619,31 @@ describe('limits and settings', () => {
     ]);
     expect(String(status.text[2]?.params?.prompt)).toHaveLength(80);
     expect(status.buttons?.flat().map((b) => [b.id, b.labelKey, b.params?.n])).toEqual([
-      [`cancel:${first}`, 'button.cancel_n', 1],
-      [`cancel:${second}`, 'button.cancel_n', 2],
-      [`cancel:${third}`, 'button.cancel_n', 3],
+      [`queue_cancel:${first}`, 'button.cancel_n', 1],
+      [`queue_cancel:${second}`, 'button.cancel_n', 2],
+      [`queue_cancel:${third}`, 'button.cancel_n', 3],
     ]);
     // The running one can be cancelled from the list too.
-    await commands.pressButton(ctx('1'), `cancel:${first}`);
+    const stopping = await commands.pressButton(ctx('1'), `queue_cancel:${first}`);
     await until((u) => u.job.id === first && u.job.status === 'cancelled');
     expect(store.get(first)?.status).toBe('cancelled');
+    // Each press is answered with a message of its own for the presser (one naming the job would be taken as news
+    // for the job's message, and dropped once that had ended), a second press too.
+    expect([stopping.text, stopping.jobId, stopping.ephemeral]).toEqual([
+      [{ key: 'cancel.stopping' }],
+      undefined,
+      true,
+    ]);
+    const waiting = await commands.pressButton(ctx('1'), `queue_cancel:${third}`);
+    const again = await commands.pressButton(ctx('1'), `queue_cancel:${third}`);
+    for (const answer of [waiting, again]) {
+      expect([answer.text, answer.jobId, answer.ephemeral]).toEqual([
+        [{ key: 'cancel.done' }],
+        undefined,
+        true,
+      ]);
+    }
+    expect(store.get(third)?.status).toBe('cancelled');
   });
 
   it('applies a default negative prompt from /settings no to jobs that give no --no, and not without guidance', async () => {
@@ -1776,7 +1796,7 @@ describe('undelivered endings', () => {
     const buttons = listed.buttons?.flat() ?? [];
     expect(buttons).toHaveLength(25);
     expect(listed.buttons?.every((row) => row.length <= 5)).toBe(true);
-    expect(buttons.filter((b) => b.id.startsWith('cancel:'))).toHaveLength(6);
+    expect(buttons.filter((b) => b.id.startsWith('queue_cancel:'))).toHaveLength(6);
     expect(keys(listed).filter((k) => k === 'queue.undelivered')).toHaveLength(19);
   });
 });

@@ -120,7 +120,10 @@ describe('a result past RESULT_RETENTION_DAYS', () => {
     const entry = history.entries.find((e) => e.jobId === old.id);
     expect(entry?.reply.text).toEqual([{ key: 'errors.job.expired', params: { periodDays: 30 } }]);
     expect(entry?.reply.images).toBeUndefined();
-    expect(entry?.asked).toEqual({ text: 'an old fox', images: [] });
+    expect(entry?.asked).toEqual({
+      text: expect.stringMatching(/^\/imagine an old fox --size /),
+      images: [],
+    });
     expect(commands.jobFile(ctx(), old.id, 'result.png')).toBeUndefined();
   });
 });

@@ -110,7 +110,10 @@ async function loadHistory(before) {
   for (const entry of [...page.entries].reverse()) {
     const bot = botItem(entry.reply, false);
     messages.set(entry.jobId, bot);
-    items.append(userItem(entry.asked.text, entry.asked.images), bot);
+    // A job made by a button has no line of the user's (none showed live either).
+    if (entry.asked.text || entry.asked.images.length)
+      items.append(userItem(entry.asked.text, entry.asked.images));
+    items.append(bot);
   }
   const oldest = items.firstElementChild;
   const first = log.querySelector('li.job-user');

@@ -92,7 +92,7 @@ describe.skipIf(!haveBrowser)(
     }
 
     it.each([
-      ['far beyond the pixel limit', 9000, 9000, /too large \(9000×9000, limit 17 megapixels\)/],
+      ['far beyond the pixel limit', 9000, 9000, /too large \(9000×9000, limit 16 megapixels\)/],
       ['too small', 4, 4, /too small \(4×4\)/],
       ['too narrow', 400, 40, /too narrow or too wide \(400×40\)/],
     ])(

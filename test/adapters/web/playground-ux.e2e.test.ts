@@ -180,8 +180,11 @@ describe.skipIf(!haveBrowser)(
       await reader.waitForSelector(`${finals}:last-child img.result`, WAIT);
       expect(await reader.evaluate("document.querySelector('main').scrollTop")).toBeLessThan(10);
       expect(await reader.locator('#new-messages').isVisible()).toBe(true);
-      // The other tab's line, which the event lacks, comes from the store.
-      await reader.waitForSelector('#log li.user >> text="a sleepy cat"', WAIT);
+      // The other tab's line, which the event lacks, comes from the store: the command, every setting spelled out.
+      await reader.waitForSelector(
+        '#log li.user >> text=/^\\/imagine a sleepy cat --size 256x256 --seed \\d+ --steps 2$/',
+        WAIT,
+      );
       await reader.screenshot({ path: join(artifacts, 'playground-ux-new-messages.png') });
       await reader.click('#new-messages');
       const gap = (await reader.evaluate(

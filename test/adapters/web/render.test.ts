@@ -57,6 +57,26 @@ describe('the line under a result', () => {
         expect(labelOf(task, locale), `${task} ${locale}`).not.toMatch(/_|\/|web\.task|choice\./);
   });
 
+  it('a grid says the seeds of its images, as its heading does', () => {
+    const grid = toWebMessage(
+      {
+        text: [],
+        jobId: JOB(1),
+        context: {
+          task: 'text_to_image',
+          prompt: 'a fox',
+          seed: 42,
+          lastSeed: 45,
+          images: 4,
+          width: 512,
+          height: 512,
+        },
+      },
+      'en',
+    ).context?.label;
+    expect(grid?.startsWith('seeds 42–45 · 4 × 512×512')).toBe(true);
+  });
+
   it('shows an answer’s task alone, and keeps an id it does not know rather than a missing key', () => {
     const answer = toWebMessage(
       { text: [], jobId: JOB(1), context: { task: 'understand', prompt: 'what is it?' } },

@@ -98,6 +98,12 @@ describe('judging the shape before decoding', () => {
     const err = codeOf(() => judgeImage(pngHeaderOnly(100_000, 100_000), { maxPixels: 40_000_000 }));
     expect(err.code).toBe('image_too_large');
     expect(err.params).toMatchObject({ megapixels: 40, size: '100000×100000' });
+    // 4096² is 16.78 MP: said rounded down, so an image the refusal allows is never refused.
+    const limit = codeOf(() => judgeImage(pngHeaderOnly(4097, 4096), { maxPixels: 4096 * 4096 }));
+    expect(limit.params).toMatchObject({ megapixels: 16 });
+    expect(t('en', 'errors.engine.image_too_large', limit.params)).toBe(
+      'That image is too large (4097×4096, limit 16 megapixels).',
+    );
     // Each language words the unit: no English "pixels" in a German refusal.
     expect(t('de', 'errors.engine.image_too_large', err.params)).toBe(
       'Das Bild ist zu groß (100000×100000, Limit 40 Megapixel).',
@@ -116,7 +122,10 @@ describe('judging the shape before decoding', () => {
     }
     const strip = codeOf(() => judgeImage(pngHeaderOnly(4000, 40), { maxPixels: 40_000_000 }));
     expect(strip.code).toBe('image_aspect');
-    expect(strip.params).toEqual({ size: '4000×40', range: '1:8 – 8:1' });
+    expect(strip.params).toEqual({ size: '4000×40', narrowest: '1:8', widest: '8:1' });
+    expect(t('en', 'errors.engine.image_aspect', strip.params)).toBe(
+      'That image is too narrow or too wide (4000×40); the side ratio must be between 1:8 and 8:1.',
+    );
   });
 
   it('passes ordinary shapes, up to the aspect and pixel limits exactly', () => {

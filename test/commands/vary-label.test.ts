@@ -1,0 +1,40 @@
+// A result made by Vary says which, as its button did: "Vary (Subtle)" or "Vary (Strong)", not "Vary" alone.
+import { describe, expect, it } from 'vitest';
+import type { CommandContext } from '../../commands/commands.js';
+import { t } from '../../src/i18n.js';
+import { commandsOnQueue } from './commands-on-queue.js';
+
+describe('a varied result’s context', () => {
+  it('names the strength it was varied with', async () => {
+    const finals: string[] = [];
+    const { commands } = commandsOnQueue('vary-label', {
+      onUpdate: ({ job, reply }) => {
+        if (reply.final) finals.push(job.id);
+      },
+    });
+    const ctx: CommandContext = commands.context({
+      user: { platform: 'web', userId: 'u1' },
+      scope: 'web:u1',
+      language: 'en',
+    });
+    const finished = async (id: string) => {
+      const started = Date.now();
+      while (!finals.includes(id)) {
+        if (Date.now() - started > 5000) throw new Error(`job ${id} did not finish`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    const first = (await commands.run(ctx, { name: 'imagine', options: { prompt: 'a fox --steps 3' } }))
+      .jobId as string;
+    await finished(first);
+    const tasks: Record<string, string | undefined> = {};
+    for (const action of ['vary', 'vary_strong']) {
+      const id = (await commands.pressButton(ctx, `${action}:${first}`)).jobId as string;
+      await finished(id);
+      tasks[action] = (await commands.history(ctx)).entries.find((e) => e.jobId === id)?.reply.context?.task;
+    }
+    expect(tasks).toEqual({ vary: 'paint/vary_subtle', vary_strong: 'paint/vary_strong' });
+    expect(t('en', 'web.task.vary_subtle')).toBe('Vary (Subtle)');
+    expect(t('de', 'web.task.vary_strong')).toBe('Variation (stark)');
+  });
+});
