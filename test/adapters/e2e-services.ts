@@ -18,8 +18,10 @@ export async function openE2eServices(
   env: Record<string, string>,
   options?: Parameters<typeof openServices>[2],
 ): Promise<{ config: Config; log: Logger; services: Services }> {
+  // A folder of its own only when none is given: one made and then replaced was never removed (a child killed with
+  // SIGKILL left one in the temp folder per start).
   const config = loadConfig({
-    DATA_DIR: mkdtempSync(join(tmpdir(), `dimoo-${name}-`)),
+    DATA_DIR: env.DATA_DIR ?? mkdtempSync(join(tmpdir(), `dimoo-${name}-`)),
     DEVICE: 'cpu',
     ...env,
   });
@@ -43,8 +45,10 @@ export function openDoubleServices(
   env: Record<string, string>,
   engine: TimedEngineDouble,
 ): { config: Config; log: Logger; services: Services } {
+  // A folder of its own only when none is given: one made and then replaced was never removed (a child killed with
+  // SIGKILL left one in the temp folder per start).
   const config = loadConfig({
-    DATA_DIR: mkdtempSync(join(tmpdir(), `dimoo-${name}-`)),
+    DATA_DIR: env.DATA_DIR ?? mkdtempSync(join(tmpdir(), `dimoo-${name}-`)),
     DEVICE: 'cpu',
     ...env,
   });
