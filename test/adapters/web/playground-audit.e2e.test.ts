@@ -18,6 +18,7 @@ import { A11Y_PROBLEMS } from './a11y-checks.js';
 import {
   artifacts,
   attach,
+  attachShown,
   botCountAbove,
   closeBrowserPlayground,
   drawOnMask,
@@ -70,12 +71,7 @@ describe.skipIf(!haveBrowser)('playground, as a new user finds it', { timeout: 3
   });
 
   it('shows the picture the user sent as a thumbnail with a text alternative, the drawn mask exactly over it', async () => {
-    await attach(page, 'pond.png', await solidPng('#2a6', 400));
-    await page.waitForFunction(
-      () => ((globalThis as unknown as PageScope).document.getElementById('preview')?.naturalWidth ?? 0) > 0,
-      undefined,
-      WAIT,
-    );
+    await attachShown(page, 'pond.png', await solidPng('#2a6', 400), WAIT);
     await page.check('#draw');
     await drawOnMask(page, 0.2, 0.7, 6);
     const n = await bots();
@@ -232,14 +228,9 @@ describe.skipIf(!haveBrowser)('playground, as a new user finds it', { timeout: 3
   });
 
   it('tells a keyboard user to name the area for /retouch instead of drawing it, which works; Remove image leaves the keyboard in the message box', async () => {
-    await attach(page, 'meadow.png', await solidPng('#6a2', 256));
-    await page.waitForFunction(
-      () => ((globalThis as unknown as PageScope).document.getElementById('preview')?.naturalWidth ?? 0) > 0,
-      undefined,
-      WAIT,
-    );
-    const hint = t('en', 'web.mask_keyboard_hint');
+    await attachShown(page, 'meadow.png', await solidPng('#6a2', 256), WAIT);
     expect(await page.locator('#mask-keyboard').isVisible()).toBe(true);
+    const hint = t('en', 'web.mask_keyboard_hint');
     expect(await page.textContent('#mask-keyboard')).toBe(hint);
     for (const control of [
       page.getByRole('checkbox', { name: t('en', 'web.draw_mask') }),

@@ -116,6 +116,29 @@ export function attach(page: Page, name: string, buffer: Buffer, mimeType = 'ima
 }
 
 /**
+ * Attaches an image and waits until the composer shows it. The preview's own size is no sign: `#preview` keeps the
+ * image attached before (a Remove or a send only hides it) while this one is still being decoded.
+ */
+export async function attachShown(page: Page, name: string, buffer: Buffer, options?: { timeout?: number }) {
+  const before = await page.getAttribute('#preview', 'src');
+  await attach(page, name, buffer);
+  await page.waitForFunction(
+    (old) => {
+      const { document } = globalThis as unknown as PageScope;
+      const preview = document.getElementById('preview');
+      return (
+        document.getElementById('attachment')?.hidden === false &&
+        preview?.src !== old &&
+        preview?.complete === true &&
+        (preview.naturalWidth ?? 0) > 0
+      );
+    },
+    before,
+    options,
+  );
+}
+
+/**
  * Draws one stroke with the mouse on the mask canvas, from `from` to `to` of its width and height (the same
  * fraction on both), in `steps` moves.
  */
@@ -152,6 +175,8 @@ export interface PageElement {
   dataset: Record<string, string | undefined>;
   /** An `<img>`'s; other elements have none. */
   naturalWidth?: number;
+  src?: string;
+  complete?: boolean;
 }
 
 /** Waits until the page shows more than `n` bot messages. */

@@ -13,11 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { solidPng } from '../e2e-services.js';
 import {
   artifacts,
-  attach,
+  attachShown,
   haveBrowser,
   openBrowserPage,
   type PageElement,
-  type PageScope,
 } from './playground-browser.js';
 import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
 
@@ -225,10 +224,7 @@ describe.skipIf(!haveBrowser)('playground on a small phone', { timeout: 120_000 
   });
 
   it('draws the mask with a finger: marked without scrolling, no gaps however quick, and Done takes one tap', async () => {
-    await attach(page, 'big.png', await solidPng('#3a3', 512));
-    await page.waitForFunction(
-      () => ((globalThis as unknown as PageScope).document.getElementById('preview')?.naturalWidth ?? 0) > 0,
-    );
+    await attachShown(page, 'big.png', await solidPng('#3a3', 512));
     // The brush's switch is a whole line to tap, not a 13px box; Remove image is in sight in the small panel.
     expect((await box('.tools label:has(#draw)')).height).toBeGreaterThanOrEqual(44);
     const panel = await box('#attachment');

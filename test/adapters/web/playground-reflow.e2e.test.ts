@@ -14,11 +14,10 @@ import type { Playground } from '../../../adapters/web/server.js';
 import { solidPng } from '../e2e-services.js';
 import {
   artifacts,
-  attach,
+  attachShown,
   type BrowserPage,
   haveBrowser,
   openBrowserPage,
-  type PageScope,
 } from './playground-browser.js';
 import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
 
@@ -124,11 +123,7 @@ describe.skipIf(!haveBrowser)(
         states.push(await cut('viewer'));
         await page.keyboard.press('Escape');
 
-        await attach(page, 'big.png', await solidPng('#3a3', 512));
-        await page.waitForFunction(
-          () =>
-            ((globalThis as unknown as PageScope).document.getElementById('preview')?.naturalWidth ?? 0) > 0,
-        );
+        await attachShown(page, 'big.png', await solidPng('#3a3', 512));
         states.push(await cut('attached'));
         await page.check('#draw');
         states.push(await cut('brush'));
@@ -180,11 +175,7 @@ describe.skipIf(!haveBrowser)(
 
     it('the full-screen brush keeps the keyboard in it, and Escape closes it back to what opened it', async () => {
       const { page, pageErrors } = await openAt(16);
-      await attach(page, 'big.png', await solidPng('#3a3', 512));
-      await page.waitForFunction(
-        () =>
-          ((globalThis as unknown as PageScope).document.getElementById('preview')?.naturalWidth ?? 0) > 0,
-      );
+      await attachShown(page, 'big.png', await solidPng('#3a3', 512));
       await page.focus('#draw');
       await page.keyboard.press('Space');
       await page.waitForSelector('#attachment.painting');

@@ -12,6 +12,7 @@ import { solidPng } from '../e2e-services.js';
 import {
   artifacts,
   attach,
+  attachShown,
   botCountAbove,
   closeBrowserPlayground,
   haveBrowser,
@@ -237,11 +238,7 @@ describe.skipIf(!haveBrowser)(
         hasTouch: true,
         isMobile: true,
       });
-      await attach(phone, 'big.png', await solidPng('#3a3', 512));
-      await phone.waitForFunction(
-        () =>
-          ((globalThis as unknown as PageScope).document.getElementById('preview')?.naturalWidth ?? 0) > 0,
-      );
+      await attachShown(phone, 'big.png', await solidPng('#3a3', 512));
       await phone.check('#draw');
       const box = await phone.locator('#mask').boundingBox();
       expect(box?.width).toBeGreaterThan(300);
