@@ -13,6 +13,7 @@ import {
   zoomOut,
 } from './follow-ups.js';
 import { pick } from './grid.js';
+import { queueCancel } from './queue/cancel.js';
 import { localeOf, resultButtons } from './render.js';
 import { type ButtonAction, parseButtonId, textReply } from './reply.js';
 import { remixLineOf } from './rerun.js';
@@ -70,15 +71,8 @@ const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
   }),
   original: originalFile,
   cancel: (deps, ctx, jobId) => cancel(deps, ctx, { job: jobId }),
-  /**
-   * Pressed on the /queue list, not on the job's message: the answer names no job, so every platform shows it as
-   * an answer of its own (the playground would take one naming the job as news for the job's message, and drop it
-   * once that message had ended), each press again; for the presser only.
-   */
-  queue_cancel: async (deps, ctx, jobId) => {
-    const { text } = await cancel(deps, ctx, { job: jobId });
-    return { text, ephemeral: true };
-  },
+  /** Pressed on the /queue list, not on the job's message: answered with the list as it now stands. */
+  queue_cancel: queueCancel,
   more: resultRows(true),
   less: resultRows(false),
   /** Asks for the instruction first; the answer comes back through `editResult`. */

@@ -3,7 +3,7 @@ import type { Operation } from '../context.js';
 import { textReply } from '../reply.js';
 import type { CancelInput } from './spec.js';
 
-const CANCEL_KEYS = {
+export const CANCEL_KEYS = {
   cancelled: 'cancel.done',
   cancelling: 'cancel.stopping',
   refused: 'job.cancel_refused',

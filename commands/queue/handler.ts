@@ -2,7 +2,8 @@
 // undelivered endings, each handed over only once the adapter sent the message holding its line.
 import { type Locale, t } from '../../src/i18n.js';
 import type { Job } from '../../src/jobs/index.js';
-import type { Operation } from '../context.js';
+import type { CommandContext, Operation } from '../context.js';
+import type { CommandDeps } from '../deps.js';
 import { cancelButton, failureReason, formatDuration, jobTitle, type RenderDeps } from '../render.js';
 import { buttonId, type Reply, type ReplyButton } from '../reply.js';
 import { activeJobsOf, lostResult } from '../stored-jobs.js';
@@ -13,9 +14,15 @@ const MAX_BUTTONS = 25;
 /** A prompt named in the list: enough to tell jobs apart, short enough for a phone. */
 const TITLE_CHARS = 80;
 
-export const queueStatus: Operation<unknown> = async (deps, ctx) => {
+export const queueStatus: Operation<unknown> = (deps, ctx) => queueList(deps, ctx);
+
+/**
+ * The list, as it stands after the cancel of `cancelled` when given (a job just cancelled from it, which a shared
+ * queue's view may show waiting a moment longer).
+ */
+export async function queueList(deps: CommandDeps, ctx: CommandContext, cancelled?: string): Promise<Reply> {
   const { queue, store } = deps;
-  const order = queue.plannedOrder();
+  const order = queue.plannedOrder().filter((job) => job.id !== cancelled);
   const running = store.byStatus('running');
   const reply: Reply = {
     text: [{ key: 'queue.summary', params: { queued: order.length, running: running.length } }],
@@ -25,18 +32,24 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
   const { running: runningMine, waiting } = activeJobsOf(deps, ctx.user, { running, order });
   // Numbered, and each Cancel button carries its line's number: several would look alike otherwise.
   let n = 0;
-  const listed = (job: Job) => {
+  const line = (job: Job) => {
     n += 1;
+    return { n, prompt: jobTitle(job, TITLE_CHARS), id: job.id.slice(0, 8) };
+  };
+  const listed = (job: Job) => {
+    const params = line(job);
     addButton(reply, {
       ...cancelButton(job.id),
       id: buttonId('queue_cancel', job.id),
       labelKey: 'button.cancel_n',
-      params: { n },
+      params: { n: params.n },
     });
-    return { n, prompt: jobTitle(job, TITLE_CHARS), id: job.id.slice(0, 8) };
+    return params;
   };
   for (const job of runningMine) {
-    reply.text.push({ key: 'queue.mine_running', params: listed(job) });
+    // Its owner asked to cancel and its step has not ended yet: stopping, with no Cancel to press again.
+    if (job.meta.cancelRequested === true) reply.text.push({ key: 'queue.mine_stopping', params: line(job) });
+    else reply.text.push({ key: 'queue.mine_running', params: listed(job) });
   }
   for (const job of waiting) {
     // Ready when its run ends: a batched job with every job of its run, not after its own share.
@@ -91,7 +104,7 @@ export const queueStatus: Operation<unknown> = async (deps, ctx) => {
       });
   }
   return reply;
-};
+}
 
 /**
  * The ending a /queue line hands over, whole and as the job's own message would have said it: the line that shows it

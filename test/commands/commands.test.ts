@@ -1628,20 +1628,22 @@ describe('limits and settings', () => {
     await until((u) => u.job.id === first && u.job.status === 'cancelled');
     expect(store.get(first)?.status).toBe('cancelled');
     // Each press is answered with a message of its own for the presser (one naming the job would be taken as news
-    // for the job's message, and dropped once that had ended), a second press too.
-    expect([stopping.text, stopping.jobId, stopping.ephemeral]).toEqual([
-      [{ key: 'cancel.stopping' }],
+    // for the job's message, and dropped once that had ended), a second press too, with the list as it now stands
+    // (test/commands/queue-cancel.test.ts).
+    expect([stopping.text[0], stopping.jobId, stopping.ephemeral]).toEqual([
+      { key: 'cancel.stopping' },
       undefined,
       true,
     ]);
     const waiting = await commands.pressButton(ctx('1'), `queue_cancel:${third}`);
     const again = await commands.pressButton(ctx('1'), `queue_cancel:${third}`);
     for (const answer of [waiting, again]) {
-      expect([answer.text, answer.jobId, answer.ephemeral]).toEqual([
-        [{ key: 'cancel.done' }],
+      expect([answer.text[0], answer.jobId, answer.ephemeral]).toEqual([
+        { key: 'cancel.done' },
         undefined,
         true,
       ]);
+      expect(answer.buttons?.flat().map((b) => b.id)).toEqual([`queue_cancel:${second}`]);
     }
     expect(store.get(third)?.status).toBe('cancelled');
   });

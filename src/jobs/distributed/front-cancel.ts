@@ -2,14 +2,18 @@
 // taken off its list at once (an atomic removal, so a dispatcher cannot hand it out at the same moment); a job
 // already with a worker is aborted there. The owner's front-end gets the `cancelled` event either way.
 import type { CancelResult } from '../queue-types.js';
+import type { JobStore } from '../store.js';
 import type { Job, Owner } from '../types.js';
 import { ownerKey } from '../types.js';
+import { markCancelRequested } from './front-delivery.js';
 import type { Snapshot } from './shared-snapshot.js';
 import type { SharedState } from './shared-state.js';
 
 /** What the front-end knows that a cancel reads, live. */
 export interface CancelContext {
   state: SharedState;
+  /** This front-end's own jobs' records. */
+  store: JobStore;
   mirror: () => Snapshot;
   get: (id: string) => Job | undefined;
   /** Waiting jobs: the mirror plus this front-end's submissions on their way, less those leaving. */
@@ -34,6 +38,8 @@ export function cancelJob(ctx: CancelContext, id: string, by: Owner, asAdmin: bo
   // Cancelling twice answers as the first time did (as JobQueue.cancel does), not "already finished".
   if (!waiting && !ctx.mirror().dispatched.has(id) && job.status !== 'running')
     return job.status === 'cancelled' ? 'cancelled' : 'finished';
+  // Its progress still on its way from the worker says "stopping" from now on (front-delivery.ts).
+  if (!waiting) markCancelRequested(ctx.store, id);
   const write = cancelShared(ctx, id)
     .catch((error: unknown) => ctx.log?.('warn', 'cancel failed', { jobId: id, error: String(error) }))
     .finally(() => ctx.cancelling.delete(id));

@@ -24,6 +24,11 @@ export async function deliver(ctx: DeliveryContext, event: WireEvent): Promise<v
   // A job's end is reported once, whether it came live or from the catch-up after a restart.
   const known = store.get(job.id);
   if (known && TERMINAL.has(known.status)) return acknowledgeEnd(ctx, job);
+  // A cancel asked here goes out with every later event of the job, those the worker sent before it heard too; one
+  // the worker heard of first (asked at another front-end) is kept here for a history page rebuilt meanwhile.
+  if (known?.meta.cancelRequested === true) job.meta.cancelRequested = true;
+  else if (known && job.meta.cancelRequested === true && event.type === 'progress')
+    markCancelRequested(store, job.id);
   if (event.type === 'done') {
     for (const file of resultFiles(job))
       store.writeFile(job.id, file, await ctx.state.readFile(job.id, file));
@@ -42,6 +47,21 @@ export async function deliver(ctx: DeliveryContext, event: WireEvent): Promise<v
   } else {
     ctx.events.emit(event);
     if (TERMINAL.has(event.type)) await acknowledgeEnd(ctx, job);
+  }
+}
+
+/**
+ * Its owner asked to cancel a job a worker has: its local record says so, as the single process's does, until the
+ * job's end arrives. A store that cannot write (disk full) leaves the worker's own flag to say it.
+ */
+export function markCancelRequested(store: JobStore, id: string): void {
+  const job = store.get(id);
+  if (!job || job.meta.cancelRequested === true) return;
+  job.meta.cancelRequested = true;
+  try {
+    store.update(job);
+  } catch {
+    // The cancel itself goes on: only this front-end's word "stopping" may wait for the worker's.
   }
 }
 

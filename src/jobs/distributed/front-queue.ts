@@ -89,6 +89,7 @@ export class FrontQueue implements JobQueueApi {
     this.delivery = { state: options.state, store: options.store, events: this.events, log: options.log };
     this.cancelContext = {
       state: options.state,
+      store: options.store,
       mirror: () => this.mirror,
       get: (id) => this.get(id),
       queued: () => this.queuedJobs(),

@@ -20,12 +20,13 @@ export interface WorkerMetrics {
 
 /** A job with the engine, and why it was aborted: its owner cancelled it, it ran too long, or a shutdown. */
 export interface Running {
+  /** The record its events carry: a cancel marks it, so the progress still reported says so. */
+  job: Job;
   controller: AbortController;
   reason?: StopReason;
 }
 
 interface Entry extends Running {
-  job: Job;
   /** The share of its steps that ran: a job ended early keeps only that much of its charge. */
   ran: number;
   /** Progress goes out in order on this one connection; a chain keeps a slow preview from overtaking `done`. */

@@ -117,6 +117,9 @@ export class DistributedWorker {
     if (entry) {
       entry.reason = 'cancel';
       entry.controller.abort();
+      // The engine may still report a step or two: its progress says the job is stopping, as in one process,
+      // wherever the cancel was asked (the owner's front-end hears it only from here).
+      entry.job.meta.cancelRequested = true;
     }
   }
 

@@ -1,0 +1,145 @@
+// /queue's numbered Cancel: the press is answered with the list as it now stands, so the job just cancelled is no
+// longer offered (Discord cannot edit the list it was pressed on: the answer is a message of its own), a job being
+// stopped shows as stopping with no Cancel, and a button of the old list on a job that has ended says so.
+import { afterEach, describe, expect, it } from 'vitest';
+import { Commands } from '../../commands/commands.js';
+import type { CommandContext } from '../../commands/context.js';
+import type { Reply } from '../../commands/reply.js';
+import type { Owner } from '../../src/jobs/index.js';
+import { TimedEngineDouble } from '../doubles/timed-engine.js';
+import {
+  type Cluster,
+  skipWithoutRedis,
+  startCluster,
+  until as untilTrue,
+} from '../jobs/distributed/redis-harness.js';
+import { commandsOnQueue } from './commands-on-queue.js';
+
+const keysOf = (reply: Reply) => reply.text.map((line) => line.key);
+const cancelIds = (reply: Reply) =>
+  (reply.buttons ?? [])
+    .flat()
+    .map((b) => [b.id.replace(/:.*/, ''), b.id.slice(b.id.indexOf(':') + 1), b.params?.n]);
+
+function contextOf(commands: Commands, userId: string): CommandContext {
+  return commands.context({ user: { platform: 'discord', userId }, scope: 'guild:1', language: 'en' });
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  await untilTrue(check, 10_000, what);
+}
+
+describe('/queue Cancel n', () => {
+  it('answers with the list as it now stands: the cancelled job gone, a stopping one without Cancel', async () => {
+    const { commands, store } = commandsOnQueue('queue-cancel', { engine: new TimedEngineDouble(40, 40) });
+    const ctx = contextOf(commands, '1');
+    const imagine = async (prompt: string) =>
+      (await commands.run(ctx, { name: 'imagine', options: { prompt } })).jobId as string;
+    const first = await imagine('a slow lighthouse');
+    await until(() => store.get(first)?.status === 'running', 'the first to run');
+    const second = await imagine('a harbour');
+    const third = await imagine('a kite');
+    const list = await commands.run(ctx, { name: 'queue' });
+    expect(cancelIds(list)).toEqual([
+      ['queue_cancel', first, 1],
+      ['queue_cancel', second, 2],
+      ['queue_cancel', third, 3],
+    ]);
+
+    const waiting = await commands.pressButton(ctx, `queue_cancel:${third}`);
+    expect(keysOf(waiting)).toEqual([
+      'cancel.done',
+      'queue.summary',
+      'queue.mine_running',
+      'queue.mine_queued',
+    ]);
+    expect(cancelIds(waiting)).toEqual([
+      ['queue_cancel', first, 1],
+      ['queue_cancel', second, 2],
+    ]);
+    // For the presser, as a message of its own: it names no job (else the playground takes it as the job's news).
+    expect([waiting.ephemeral, waiting.jobId]).toEqual([true, undefined]);
+
+    const running = await commands.pressButton(ctx, `queue_cancel:${first}`);
+    expect(keysOf(running)).toEqual([
+      'cancel.stopping',
+      'queue.summary',
+      'queue.mine_stopping',
+      'queue.mine_queued',
+    ]);
+    expect(running.text[2]?.params).toEqual({ n: 1, prompt: 'a slow lighthouse', id: first.slice(0, 8) });
+    expect(cancelIds(running)).toEqual([['queue_cancel', second, 2]]);
+  });
+
+  it('answers a button of an old list on a job that has ended so, with the list as it now stands', async () => {
+    const { commands, store } = commandsOnQueue('queue-cancel-ended', {
+      engine: new TimedEngineDouble(5, 3),
+    });
+    const ctx = contextOf(commands, '1');
+    const done = (await commands.run(ctx, { name: 'imagine', options: { prompt: 'a quick fox' } }))
+      .jobId as string;
+    await until(() => store.get(done)?.status === 'done', 'the job to finish');
+    const finished = await commands.pressButton(ctx, `queue_cancel:${done}`);
+    expect(keysOf(finished)).toEqual(['cancel.finished', 'queue.summary']);
+    expect(finished.buttons ?? []).toEqual([]);
+  });
+
+  it("answers an admin's press on another's job alone, not with the admin's own list", async () => {
+    const { commands } = commandsOnQueue('queue-cancel-admin', { start: false });
+    const owner = contextOf(commands, '1');
+    const admin = commands.context({
+      user: { platform: 'discord', userId: '9' },
+      scope: 'guild:1',
+      language: 'en',
+      admin: true,
+    });
+    const job = (await commands.run(owner, { name: 'imagine', options: { prompt: 'a fox' } }))
+      .jobId as string;
+    await commands.run(admin, { name: 'imagine', options: { prompt: "the admin's own" } });
+    const answer = await commands.pressButton(admin, `queue_cancel:${job}`);
+    expect(answer.text).toEqual([{ key: 'cancel.done' }]);
+    expect(answer.buttons ?? []).toEqual([]);
+  });
+});
+
+const skip = await skipWithoutRedis();
+let cluster: Cluster | undefined;
+
+afterEach(async () => {
+  await cluster?.close();
+  cluster = undefined;
+});
+
+describe.skipIf(skip)('/queue Cancel n on the shared queue', { timeout: 60_000 }, () => {
+  it('leaves the cancelled waiting job out though the shared view still shows it waiting', async () => {
+    cluster = await startCluster({ frontEnds: 1, workers: 0 });
+    const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
+    const commands = new Commands({
+      queue: fe.queue,
+      store: fe.store,
+      config: {
+        defaultLocale: 'en',
+        limits: {
+          rateLimitPerMinute: 0,
+          maxInputBytes: 200_000,
+          maxInputPixels: 1_000_000,
+          blockedWords: [],
+        },
+      },
+    });
+    const owner: Owner = { platform: 'discord', userId: '1' };
+    const ctx = contextOf(commands, owner.userId);
+    const imagine = async (prompt: string) =>
+      (await commands.run(ctx, { name: 'imagine', options: { prompt } })).jobId as string;
+    const first = await imagine('a fox');
+    const second = await imagine('a heron');
+    await fe.queue.flush();
+    await until(() => fe.queue.plannedOrder().length === 2, 'both in the shared view');
+
+    const answer = await commands.pressButton(ctx, `queue_cancel:${first}`);
+    expect(keysOf(answer)).toEqual(['cancel.done', 'queue.summary', 'queue.mine_queued_unmeasured']);
+    expect(answer.text[1]?.params).toEqual({ queued: 1, running: 0 });
+    expect(cancelIds(answer)).toEqual([['queue_cancel', second, 1]]);
+    commands.closeUpdates();
+  });
+});
