@@ -6,7 +6,7 @@
 import { UserInputError } from './errors.js';
 import { withoutMarks, withoutMarksAtFlags } from './flag-marks.js';
 import { expandPermutations } from './permutations.js';
-import { ALL_FLAGS, checkPrompt, FLAG_ALIASES, parsePrompt } from './prompt.js';
+import { checkPrompt, isPromptFlag, parsePrompt } from './prompt.js';
 import { quoted } from './quoted-text.js';
 import { asFlagToken, flagNameOf, TYPED_DASHES_SOURCE } from './typed-dashes.js';
 
@@ -31,11 +31,11 @@ const FLAG_WORD = new RegExp(`^(?:--[a-z]|${TYPED_DASHES_SOURCE})`, 'i');
 export type CustomOptions = Readonly<Record<string, string>>;
 
 /**
- * A name as stored: without its dashes (a keyboard's too: `ーーcine`), nor an invisible mark a phone put in,
- * lower-cased.
+ * A name as stored: without its dashes (a keyboard's too: `ーーcine`), nor an invisible mark a phone put in, its
+ * full-width letters the plain ones (`ｃｉｎｅ`, however it came: a typed line's or a platform's option), lower-cased.
  */
 export function customOptionName(typed: string): string {
-  return asFlagToken(withoutMarks(typed).trim())
+  return asFlagToken(withoutMarks(typed).trim().normalize('NFKC'))
     .replace(/^(?:--|[—–])/, '')
     .toLowerCase();
 }
@@ -48,7 +48,7 @@ export function customOptionName(typed: string): string {
 export function checkCustomOptionName(name: string, commandWords: readonly string[], typed = name): void {
   if (!NAME.test(name))
     throw new UserInputError('errors.prefer.name', { name: quoted(typed), max: MAX_CUSTOM_OPTION_NAME });
-  if (isFlagName(name) || commandWords.includes(name))
+  if (isPromptFlag(name) || commandWords.includes(name))
     throw new UserInputError('errors.prefer.reserved', { name });
 }
 
@@ -59,18 +59,14 @@ export function checkCustomOptionName(name: string, commandWords: readonly strin
  * is refused, so values never nest.
  */
 export function checkCustomOptionValue(value: string, blockedWords: readonly string[]): void {
-  for (const line of expandPermutations(withoutMarksAtFlags(value))) {
+  for (const line of expandPermutations(withoutMarksAtFlags(value, isPromptFlag))) {
     for (const token of line.split(/\s+/)) {
       const name = FLAG_WORD.test(token) ? flagNameOf(token) : undefined;
-      if (name !== undefined && !isFlagName(name))
+      if (name !== undefined && !isPromptFlag(name))
         throw new UserInputError('errors.flag.unknown', { flag: `--${name}` });
     }
     checkPrompt(parsePrompt(line).prompt, { blockedWords, required: false });
   }
-}
-
-function isFlagName(name: string): boolean {
-  return (ALL_FLAGS as readonly string[]).includes(name) || FLAG_ALIASES.has(name);
 }
 
 /**
@@ -93,7 +89,8 @@ export function expandCustomOptions(line: string, options: CustomOptions | undef
     return name !== undefined && Object.hasOwn(options, name) ? options[name] : undefined;
   };
   // `--cine` with a phone's invisible mark in or after it is `--cine` (`flag-marks.ts`).
-  const tokens = withoutMarksAtFlags(line).split(/\s+/).filter(Boolean);
+  const known = (name: string) => isPromptFlag(name) || Object.hasOwn(options, name);
+  const tokens = withoutMarksAtFlags(line, known).split(/\s+/).filter(Boolean);
   let depth = 0;
   const marked = tokens.map((text) => {
     const grouped = GROUPED_OPTION.exec(text);

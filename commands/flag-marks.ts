@@ -22,24 +22,30 @@ const FLAG_START = /^(?:--|[—–])[a-z]/i;
  * Unicode's invisible break opportunity, so a space, as the BOM already is (JavaScript's `\s` holds it). The word
  * joiner forbids a break and the non-joiner shapes a script: there the flag stays glued to the word, as in `a--ar`.
  * Only before two hyphens: a zero-width space beside a phone's `—` is typesetting's break beside a dash
- * (`well\u200b—known`), punctuation.
+ * (`well\u200b—known`), punctuation. Only before a name the reader knows, too: `well\u200b--known` is a word typed
+ * with a double hyphen, as `well--known` is, not a flag `--known` to refuse.
  */
-// A run matches whole, from its first mark (`(?<!…)`), and is judged in `partGluedFlag`: a pattern that found the
+// A run matches whole, from its first mark (`(?<!…)`), and is judged as a whole: a pattern that found the
 // zero-width space inside the run split the run every way it could (cubic: 4000 marks held the event loop a minute).
-const GLUED_FLAG = new RegExp(String.raw`(?<=\S)(?<!${MARK})${MARK}+(?=-${MARK}*-${MARK}*[a-z])`, 'giu');
-const partGluedFlag = (run: string) => (run.includes('\u200b') ? ' ' : run);
+// The name is the letters up to a mark or anything else, as `FLAG_RUN` parts `--ar\u200b16:9`.
+const GLUED_FLAG = new RegExp(
+  String.raw`(?<=\S)(?<!${MARK})${MARK}+(?=-${MARK}*-${MARK}*([a-z][a-z0-9-]*))`,
+  'giu',
+);
 
 /**
- * The line with the marks at its flags taken out: a zero-width space between a word and a flag parts them
- * (`GLUED_FLAG`); before a flag and between its dashes they are nothing
+ * The line with the marks at its flags taken out: a zero-width space between a word and a flag whose name
+ * `isFlag` knows parts them (`GLUED_FLAG`); before a flag and between its dashes they are nothing
  * (`--\u200bseed` is `--seed`); after its name's first letter, a zero-width space, or any mark before a digit, parted
  * the name from its value (`--ar\u200b16:9` is `--ar 16:9`: no flag's name holds a mark), and others are nothing
  * (`--ar\u200f 16:9` is `--ar 16:9`).
  */
-export function withoutMarksAtFlags(line: string): string {
+export function withoutMarksAtFlags(line: string, isFlag: (name: string) => boolean): string {
   if (!ANY_MARK.test(line)) return line;
   return line
-    .replace(GLUED_FLAG, partGluedFlag)
+    .replace(GLUED_FLAG, (run: string, name: string) =>
+      run.includes('\u200b') && isFlag(name.toLowerCase()) ? ' ' : run,
+    )
     .replace(FLAG_RUN, (whole: string, before: string, run: string, at: number, all: string) => {
       if (!ANY_MARK.test(run) || !FLAG_START.test(run.replace(MARKS, ''))) return whole;
       const next = all[at + whole.length] ?? '';

@@ -6,11 +6,11 @@ import { isStoredImage, type Job, StoredFileLost } from '../src/jobs/index.js';
 import type { CommandContext } from './context.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
+import { historyLineOf } from './history-line.js';
 import { pngWithParameters } from './job-context.js';
 import { madeByButton } from './pressed-by.js';
 import { cancelButton, renderEvent } from './render.js';
 import type { Reply } from './reply.js';
-import { remakeLineOf } from './rerun.js';
 import { filesGone, jobOf } from './stored-jobs.js';
 
 export interface HistoryEntry {
@@ -36,15 +36,7 @@ function askedOf(ctx: CommandContext, job: Job): HistoryEntry['asked'] {
   if ('image' in r && isStoredImage(r.image)) images.push({ role: 'image', file: r.image.file });
   if (r.task === 'paint' && r.region.kind === 'mask') images.push({ role: 'mask', file: r.region.mask.file });
   if (r.task === 'image_to_image' && r.refImage) images.push({ role: 'reference', file: r.refImage.file });
-  // An /imagine as a command the user could type again, every setting spelled out (Remix's line), not its prompt
-  // alone (a permutation's expanded prompt, the flags lost). A line said to a picture (a retouch) stays as said:
-  // its region is no flag of the line.
-  const text =
-    r.task === 'understand'
-      ? (r.question ?? '')
-      : r.task === 'text_to_image'
-        ? `/imagine ${remakeLineOf(ctx, r)}`
-        : r.prompt;
+  const text = historyLineOf(ctx, job);
   // Stored images that were removed (RESULT_RETENTION_DAYS) are not offered to fetch.
   return { text, images: job.filesRemoved ? [] : images };
 }

@@ -89,6 +89,11 @@ export const FLAG_ALIASES: ReadonlyMap<string, FlagName> = new Map([
   ['images', 'n'],
 ]);
 
+/** Whether a typed `--name` names one of a prompt's flags (an alias too), lower case. */
+export function isPromptFlag(name: string): boolean {
+  return (ALL_FLAGS as readonly string[]).includes(name) || FLAG_ALIASES.has(name);
+}
+
 /**
  * Text typed into a prompt line as words only: a word that would read as a flag (`--x`, `—x`, and the `ーーx` of
  * the keyboards `asFlagToken` reads, before a Latin letter) loses its dashes.
@@ -115,7 +120,7 @@ export interface ParsedPrompt {
  * an unknown `--flag`, a flag not allowed here, a missing or out-of-range value.
  */
 export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLAGS): ParsedPrompt {
-  const typed = withoutMarksAtFlags(text).split(/\s+/).filter(Boolean);
+  const typed = withoutMarksAtFlags(text, isPromptFlag).split(/\s+/).filter(Boolean);
   const tokens = typed.map(asFlagToken);
   const words: string[] = [];
   const flags: PromptFlags = {};

@@ -13,8 +13,9 @@ import { queueJobs } from './job-command.js';
 import { DEFAULT_STEPS } from './job-context.js';
 import { outpaintSpec } from './outpaint/spec.js';
 import { literalBraces } from './permutations.js';
-import { checkLineLength, PAINT_FLAGS, parsePrompt, sizeForAspect } from './prompt.js';
+import { checkLineLength, isPromptFlag, PAINT_FLAGS, parsePrompt, sizeForAspect } from './prompt.js';
 import { isQuestion } from './question.js';
+import { refuseRegionWords } from './region-words.js';
 import { type Reply, textReply } from './reply.js';
 import { retouchSpec } from './retouch/spec.js';
 import { runCommand, runText, typedLine } from './run-text.js';
@@ -30,7 +31,7 @@ import {
 import { definedOnly } from './submit.js';
 import { checkCacheSteps, imageCount, imagePrompt, negativePrompt } from './task-input.js';
 import { asGrammarWords } from './text-grammar.js';
-import { asFlagToken, flagNameOf, TYPED_DASHES_SOURCE } from './typed-dashes.js';
+import { asFlagToken, TYPED_DASHES_SOURCE } from './typed-dashes.js';
 
 type ImagineRequest = Extract<StoredRequest, { task: 'text_to_image' }>;
 type PaintRequest = Extract<StoredRequest, { task: 'paint' }>;
@@ -45,7 +46,7 @@ export const replyToResult: Operation<{ jobId: string; text: string }> = async (
   ctx,
   { jobId, text },
 ) => {
-  const trimmed = withoutMarksAtFlags(text).trim();
+  const trimmed = withoutMarksAtFlags(text, isPromptFlag).trim();
   if (isRerunLine(trimmed))
     return madeAgain(deps, ctx, { jobId, changes: checkLineLength(trimmed).replace(/^\.\./, '') });
   const typed = typedLine(deps, trimmed);
@@ -73,7 +74,7 @@ export const replyToResult: Operation<{ jobId: string; text: string }> = async (
 const CHANGES = new RegExp(String.raw`^(?:\.\.(?!\.)|--|${TYPED_DASHES_SOURCE})`, 'i');
 
 export function isRerunLine(text: string): boolean {
-  return CHANGES.test(withoutMarksAtFlags(text).trim());
+  return CHANGES.test(withoutMarksAtFlags(text, isPromptFlag).trim());
 }
 
 /**
@@ -155,31 +156,20 @@ function changesWithOptions(ctx: CommandContext, changes: string, oldPrompt: str
 /** The answer to Remix: the changed line is the new job, as typed (a flag taken out is gone). */
 export const remixResult: Operation<{ jobId: string; line: string }> = async (deps, ctx, input) =>
   refusingRegionWords(checkLineLength(input.line), async () => {
-    const typed = withoutMarksAtFlags(input.line);
+    const typed = withoutMarksAtFlags(input.line, isPromptFlag);
     const old = rerunnable(deps.store, input.jobId);
     if (old.task === 'paint') return paintAgain(deps, ctx, input.jobId, old, typed, 'replace');
     const line = withoutOfferedSize(ctx, typed, old);
     return runCommand(deps, fromJob(ctx, input.jobId), { name: 'imagine', options: { prompt: line } });
   });
 
-/** `--zoom` and `--pan` (/outpaint's own words), `--box` (/retouch's): where a result grows or is redrawn. */
-const ZOOM_WORDS = Object.keys(outpaintSpec.text.named).map((word) => `--${word}`);
-const REGION_WORDS = Object.keys(retouchSpec.text.named).map((word) => `--${word}`);
-
 /**
  * A `..` reply and Remix make the job again on its picture and region, with a changed prompt and flags: an
- * /outpaint's or /retouch's own word typed there (`.. --zoom 2`, a phone's `—zoom 2`, an input method's `ーーzoom 2`)
- * is no unknown flag, nor prompt words, but a change they do not make, and the refusal names what does (Custom zoom
- * and the arrows, Vary (Region), a new command). Those words are read in the line as typed, before the user's
- * custom options are put in: a value holds none (`/prefer` refuses them).
+ * /outpaint's or /retouch's own word typed there (`.. --zoom 2`, a phone's `—zoom 2`) is no unknown flag but a change
+ * they do not make, refused with a pointer to what does (`region-words.ts`).
  */
 async function refusingRegionWords(line: string, work: () => Promise<Reply>): Promise<Reply> {
-  for (const token of withoutMarksAtFlags(line).split(/\s+/)) {
-    const name = flagNameOf(token);
-    const flag = `--${name}`;
-    if (ZOOM_WORDS.includes(flag)) throw new UserInputError('errors.rerun.zoom', { flag });
-    if (REGION_WORDS.includes(flag)) throw new UserInputError('errors.rerun.region', { flag });
-  }
+  refuseRegionWords(line);
   return work();
 }
 
@@ -211,8 +201,8 @@ export function remixLineOf(store: CommandDeps['store'], ctx: CommandContext, jo
 export function remakeLineOf(ctx: CommandContext, request: RemakeableRequest): string {
   // An /imagine's steps spelled out as in `madeAgain`; a paint job made again takes no user default.
   // The line's braces are permutations when it runs: the job's own braces stay literal.
-  // A stored prompt's words that a re-run reads as /outpaint's or /retouch's (`—zoom`, kept as words by /imagine)
-  // lose their dashes: sent back unchanged, the line is taken.
+  // A stored prompt's words that a re-run, or the /outpaint or /retouch line the history shows, reads as those
+  // commands' own (`—zoom 2`, kept as words by /imagine) lose their dashes: sent back unchanged, the line is taken.
   const texts = {
     prompt: asGrammarWords(outpaintSpec, asGrammarWords(retouchSpec, literalBraces(request.prompt))),
     ...(request.negativePrompt ? { negativePrompt: literalBraces(request.negativePrompt) } : {}),

@@ -110,7 +110,9 @@ export function parseArgs(spec: CommandSpec, args: string): TypedOptions {
     if (flag !== undefined) labels[name] = flag;
   };
   if (grammar.pairs) return readPairs(args, infos, grammar.lastPair);
-  let rest = withoutMarksAtFlags(args).trim();
+  // Its own `--words` only: the prompt's flags are its reader's (`parsePrompt`) to part from a word.
+  const isWord = (name: string) => Object.hasOwn(grammar.named ?? {}, name);
+  let rest = withoutMarksAtFlags(args, isWord).trim();
   let named = false;
   for (const [word, option] of Object.entries(grammar.named ?? {})) {
     const taken = takeOption(rest, word);
@@ -161,9 +163,11 @@ function readPairs(args: string, infos: ReadonlyMap<string, OptionInfo>, lastPai
     // An input method's full-width `＝` and `：` are the same.
     const eq = token.search(/[=＝]/);
     // `=5` or `:` alone names no key: the refusal quotes what was typed rather than nothing. A key holds no
-    // invisible mark (a phone's, after `steps`).
-    const key = withoutMarks(eq < 0 ? token.replace(/[:：]$/, '') : token.slice(0, eq)) || token;
-    if (lastPair !== undefined && key.toLowerCase() === lastPair) {
+    // invisible mark (a phone's, after `steps`), and its full-width letters are the plain ones (`ｓｉｚｅ`), as its
+    // value's full-width digits are: only the key is folded, `no`'s words stay as typed.
+    const typedKey = withoutMarks(eq < 0 ? token.replace(/[:：]$/, '') : token.slice(0, eq)) || token;
+    const key = typedKey.normalize('NFKC').toLowerCase();
+    if (lastPair !== undefined && key === lastPair) {
       const words = [eq < 0 ? '' : token.slice(eq + 1), ...tokens.slice(i + 1)];
       options[lastPair] = words.filter(Boolean).join(' ');
       break;
@@ -173,9 +177,9 @@ function readPairs(args: string, infos: ReadonlyMap<string, OptionInfo>, lastPai
       value = tokens[i + 1] ?? '';
       i++;
     }
-    const info = infos.get(key.toLowerCase());
+    const info = infos.get(key);
     if (info && info.type !== 'attachment') options[info.name] = typed(info, value);
-    else unknown.push(quoted(key));
+    else unknown.push(quoted(typedKey));
   }
   return { options, unknown, labels: {} };
 }

@@ -1,9 +1,10 @@
 // Validation, once, against a command's zod schema; every failure becomes one UserInputError whose code is a
 // locale key naming the option and what it accepts. Prompt flags go through the same schemas (`checkValue`).
 import type { z } from 'zod';
-import { allCatalogs, placeholders } from '../src/i18n.js';
+import { allCatalogs } from '../src/i18n.js';
 import { isUserInputCode, type UserInputCode, UserInputError } from './errors.js';
 import { codePoints, quoted } from './quoted-text.js';
+import { sentenceReads } from './sentence-params.js';
 import { type CommandSpec, describeOption, type OptionInfo } from './spec.js';
 
 /**
@@ -71,32 +72,25 @@ function choiceRefusal(info: OptionInfo, label: string, shown: string): UserInpu
   });
 }
 
-/** The placeholders each key's sentence names in any catalog (its plural forms too), read once a key. */
-const sentenceNames = new Map<string, ReadonlySet<string>>();
+/** What each key's sentence reads (`sentence-params.ts`), found once a key. */
+const sentenceParams = new Map<string, (param: string) => boolean>();
 
-function namesIn(key: UserInputCode): ReadonlySet<string> {
-  const known = sentenceNames.get(key);
-  if (known) return known;
-  const forms = [key, ...['zero', 'one', 'two', 'few', 'many', 'other'].map((form) => `${key}_${form}`)];
-  const names = new Set(
-    Object.values(allCatalogs()).flatMap((catalog) =>
-      forms.flatMap((form) => (catalog[form] === undefined ? [] : placeholders(catalog[form]))),
-    ),
-  );
-  sentenceNames.set(key, names);
-  return names;
+function readsOf(key: UserInputCode): (param: string) => boolean {
+  let reads = sentenceParams.get(key);
+  if (!reads) {
+    reads = sentenceReads(Object.values(allCatalogs()), key);
+    sentenceParams.set(key, reads);
+  }
+  return reads;
 }
 
 /**
- * A refusal with the params its sentence uses in some language. `option`, `flag` and `value` are offered to every
+ * A refusal with the params its sentence reads in some language. `option`, `flag` and `value` are offered to every
  * refusal, and a sentence of a spec's own (`/prefer`'s value, `/block`'s reason and user, a custom check's) often
- * says the option its own way (“What an option stands for is too long”): a param no sentence shows is dropped
- * rather than carried for nothing.
+ * says the option its own way (“What an option stands for is too long”): a param no sentence reads is dropped
+ * rather than carried for nothing, and one its formatting reads (a plural's `count`, a size's `sizeBytes`) is kept.
  */
 function ownSentence(key: UserInputCode, offered: Record<string, string | number>): UserInputError {
-  const names = namesIn(key);
-  return new UserInputError(
-    key,
-    Object.fromEntries(Object.entries(offered).filter(([name]) => names.has(name))),
-  );
+  const reads = readsOf(key);
+  return new UserInputError(key, Object.fromEntries(Object.entries(offered).filter(([name]) => reads(name))));
 }

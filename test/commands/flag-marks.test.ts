@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { withoutMarksAtFlags } from '../../commands/flag-marks.js';
 import { outpaintSpec } from '../../commands/outpaint/spec.js';
-import { parsePrompt } from '../../commands/prompt.js';
+import { isPromptFlag, parsePrompt } from '../../commands/prompt.js';
 import { parseBoxes } from '../../commands/regions.js';
 import type { Reply } from '../../commands/reply.js';
 import { settingsSpec } from '../../commands/settings/spec.js';
@@ -52,7 +52,7 @@ describe('marks at a prompt’s flags', () => {
   it('keeps the marks of the prompt’s own words, emoji and scripts that need them', () => {
     const words = `a ${family} ${scotland} ${persian} wo${ZWSP}rd ${RLM}שלום${LRM}`;
     expect(parsePrompt(`${words} --seed${RLM} 5`)).toEqual({ prompt: words, flags: { seed: 5 } });
-    expect(withoutMarksAtFlags(words)).toBe(words);
+    expect(withoutMarksAtFlags(words, isPromptFlag)).toBe(words);
     // A flag glued to an emoji's joiner keeps the emoji whole.
     expect(parsePrompt(`${family} --${ZWJ}seed 5`)).toEqual({ prompt: family, flags: { seed: 5 } });
   });
@@ -77,14 +77,14 @@ describe('marks at a prompt’s flags', () => {
   it('a line that is marks from end to end is read in one pass (a run of them was split every way: cubic)', () => {
     // 4500 is the most a typed line holds; the cubic pattern took about a minute on it, holding every chat.
     const marks = ZWSP.repeat(2250) + LRM.repeat(2249);
-    expect(withoutMarksAtFlags(`a${marks}--ar 16:9`)).toBe('a --ar 16:9');
-    expect(withoutMarksAtFlags(`a${marks} x`)).toBe(`a${marks} x`);
+    expect(withoutMarksAtFlags(`a${marks}--ar 16:9`, isPromptFlag)).toBe('a --ar 16:9');
+    expect(withoutMarksAtFlags(`a${marks} x`, isPromptFlag)).toBe(`a${marks} x`);
     expect(parsePrompt(`a${ZWNJ.repeat(4400)}`).prompt).toBe(`a${ZWNJ.repeat(4400)}`);
   }, 5000);
 
   it('leaves what is no flag as typed: a dash alone, dashes before a digit, a word with a dash inside', () => {
     for (const line of [`x --${ZWSP}`, `x --${ZWSP}5`, `well${ZWSP}-known`, `x —${ZWSP}`]) {
-      expect(withoutMarksAtFlags(line)).toBe(line);
+      expect(withoutMarksAtFlags(line, isPromptFlag)).toBe(line);
     }
   });
 });
