@@ -15,7 +15,7 @@ import { StartError } from '../../src/app.js';
 import { t } from '../../src/i18n.js';
 import { DoublePresses } from '../shared/double-press.js';
 import { AlbumCollector } from './albums.js';
-import { AnswersBegun } from './answers-begun.js';
+import { AnswerHeldBack, AnswersBegun } from './answers-begun.js';
 import { tellPresser } from './button-answers.js';
 import { onButton } from './button-presses.js';
 import { CommandLines } from './command-lines.js';
@@ -57,7 +57,7 @@ export class TelegramBot {
   private readonly repeats: RepeatedUpdates;
   /** Updates taken and not yet handled, kept in the job store: a crash hands them to the next start. */
   private readonly inbox: TelegramInbox;
-  /** Marks an update as answered just before its first message leaves: a crash then does not answer it twice. */
+  /** Marks an update as answered as each try of its answer leaves: a crash then does not answer it twice. */
   private readonly answers: AnswersBegun;
   private polling?: Polling;
   private webhookWatch?: WebhookWatch;
@@ -95,6 +95,11 @@ export class TelegramBot {
       void this.handlers.track(album.finally(() => this.inbox.finished(items)));
     });
     this.bot = new Bot(token, options.apiRoot ? { client: { apiRoot: options.apiRoot } } : {});
+    const { store, queue } = options.jobs;
+    this.inbox = new TelegramInbox(store.inbox, options.log);
+    this.answers = new AnswersBegun(this.inbox);
+    // First, so that it wraps each try auto-retry makes: a try refused with a 429 takes its mark back for the wait.
+    this.bot.api.config.use(this.answers.transformer);
     // Waits out 429 retry_after (up to a minute) and gives up on network errors after a few tries, so nothing
     // loops forever on a dead connection. Longer waits are the callers' (flood-wait.ts).
     const maxDelaySeconds = options.autoRetryMaxDelayS ?? 60;
@@ -103,11 +108,7 @@ export class TelegramBot {
     const questions = new TelegramQuestions(this.bot.api, options.jobs.store.questions);
     this.bot.catch((error) => options.log.warn({ err: error.error }, 'telegram update failed'));
     this.bot.use((_ctx, next) => this.handlers.track(next()));
-    const { store, queue } = options.jobs;
     this.repeats = new RepeatedUpdates({ store, queue, api: this.bot.api, log: options.log });
-    this.inbox = new TelegramInbox(store.inbox, options.log);
-    this.answers = new AnswersBegun((ids) => this.inbox.answering(ids));
-    this.bot.api.config.use(this.answers.transformer);
     this.bot.use((ctx, next) =>
       this.inbox.handle(ctx, next, this.repeats.firstDelivery(ctx.update.update_id)),
     );
@@ -419,7 +420,8 @@ export class TelegramBot {
       const key = setAside ? 'job.postponed_restart' : refusal;
       const params = error instanceof UserInputError ? error.params : {};
       if (!setAside) this.replies.noteRefusal(ctx);
-      if (!(error instanceof UserInputError))
+      // Held back (answers-begun.ts): the next start answers; the notice that it waits goes instead.
+      if (!(error instanceof UserInputError) && !(error instanceof AnswerHeldBack))
         this.options.log.warn({ err: error }, 'telegram handler failed');
       const text = t(locale, key, params);
       if (ctx.callbackQuery) await tellPresser(ctx, text);

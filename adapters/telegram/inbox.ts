@@ -18,12 +18,14 @@
 // or after the edit came), so an edit of a message still being handled waits for that end, in its chat's turn
 // (`inTurn`); an edit of an album item goes with its album, which ends apart from its chat's order. A handling that
 // outlives the stop's wait (the inbox closed) leaves its row as a crash would: the next start handles it again, so
-// what this run still says of it is that it waits for that start (`insteadOfStopping`), never "try again".
+// what this run still says of it is that it waits for that start (`insteadOfStopping`), never "try again", and an
+// answer it would begin now is held back (`answering`): that start gives it.
 import type { Context, NextFunction } from 'grammy';
 import type { Message, Update } from 'grammy/types';
 import { type Reply, textReply } from '../../commands/index.js';
 import type { UpdateInbox } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
+import { AnswerRows, type MarkStore } from './answer-marks.js';
 
 /** The most updates kept: far more than are in flight at once (the runner takes up to 500). */
 export const KEPT = 1000;
@@ -37,8 +39,10 @@ const MAX_UPDATE_CHARS = 64 * 1024;
 export class TelegramInbox {
   /** Updates this run is handling: a second delivery of one leaves its row alone. */
   private readonly open = new Set<number>();
-  /** Updates of `open` whose answer began (`answering`): their rows say so already. */
-  private readonly answered = new Set<number>();
+  /** The answer marks of the rows of `open` (`answering`). */
+  private readonly marks: AnswerRows;
+  /** Updates of `open` set aside for the next start (`postpone`): the notice saying so may go once closed. */
+  private readonly waiting = new Set<number>();
   /** Updates this run kept or judged too large to keep, until their handling ends. */
   private readonly recorded = new Set<number>();
   /** Album items, which end with their album rather than with their own update. */
@@ -66,10 +70,12 @@ export class TelegramInbox {
   private readonly albumEdits = new Map<string, Context[]>();
 
   constructor(
-    private readonly store: Pick<UpdateInbox, 'add' | 'remove' | 'takeLeftovers' | 'postpone' | 'answering'>,
+    private readonly store: Pick<UpdateInbox, 'add' | 'remove' | 'takeLeftovers' | 'postpone'> & MarkStore,
     private readonly log: Pick<Logger, 'info' | 'warn' | 'error'>,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.marks = new AnswerRows(store, log);
+  }
 
   /** Keeps a fetched batch, before it is handled (polling). */
   received(updates: readonly Update[]): void {
@@ -124,21 +130,22 @@ export class TelegramInbox {
   }
 
   /**
-   * A message answering these updates is about to be sent (answers-begun.ts): each that this run is handling and
-   * keeps is marked so, once; the next start will not handle it again. A write that fails leaves it as it was (handled
+   * A try of a message answering these updates is about to leave (answers-begun.ts): each that this run is handling
+   * and keeps is marked so; the next start will not handle it again. A write that fails leaves it as it was (handled
    * again after a crash, as before); a request set aside for the next start is never marked (src/jobs/inbox.ts).
+   * Once closed nothing is written: false (hold the try back) when the next start would handle one of them, its row
+   * neither marked nor set aside with its notice going now; that start's answer is then the only one.
    */
-  answering(updateIds: readonly number[]): void {
-    if (this.closed) return;
-    for (const id of updateIds) {
-      if (!this.open.has(id) || !this.recorded.has(id) || this.answered.has(id)) continue;
-      this.answered.add(id);
-      try {
-        this.store.answering(id);
-      } catch (error) {
-        this.log.warn({ err: error, update: id }, 'telegram update not marked as being answered');
-      }
-    }
+  answering(updateIds: readonly number[]): boolean {
+    const kept = updateIds.filter((id) => this.open.has(id) && this.recorded.has(id));
+    if (this.closed) return kept.every((id) => this.marks.isMarked(id) || this.waiting.has(id));
+    this.marks.leaving(kept);
+    return true;
+  }
+
+  /** That try ended (answers-begun.ts): one Telegram refused takes the marks back that nothing else holds. */
+  tryEnded(updateIds: readonly number[], mayHavePosted: boolean): void {
+    this.marks.ended(updateIds, mayHavePosted, !this.closed);
   }
 
   /**
@@ -212,9 +219,10 @@ export class TelegramInbox {
     const ids = items.map((item) => item.update.update_id);
     if (!ids.every((id) => this.open.has(id))) return false;
     // A row marked as being answered is dropped at the next start whatever its tries: that request would not wait.
-    if (this.closed && !ids.every((id) => this.triedAgain.has(id) && !this.answered.has(id))) return false;
+    if (this.closed && !ids.every((id) => this.triedAgain.has(id) && !this.marks.isMarked(id))) return false;
     if (!this.closed) for (const id of ids) if (!this.postponeRow(id)) return false;
     for (const item of items) this.postponedUpdates.add(item);
+    for (const id of ids) this.waiting.add(id);
     return true;
   }
 
@@ -242,7 +250,8 @@ export class TelegramInbox {
     for (const ctx of contexts) {
       const id = ctx.update.update_id;
       this.open.delete(id);
-      this.answered.delete(id);
+      this.marks.forget(id);
+      this.waiting.delete(id);
       const album = albumOf(ctx);
       if (album !== undefined) this.albums.get(album)?.delete(ctx);
       if (album !== undefined && this.albums.get(album)?.size === 0) this.albums.delete(album);
@@ -347,7 +356,7 @@ export class TelegramInbox {
 
   private remove(id: number): void {
     this.recorded.delete(id);
-    this.answered.delete(id);
+    this.marks.forget(id);
     if (this.closed) return;
     this.triedAgain.delete(id);
     try {

@@ -92,6 +92,7 @@ export class UpdateInbox {
   private readonly delete: Database.Statement<[number]>;
   private readonly untried: Database.Statement<[number]>;
   private readonly answer: Database.Statement<[number]>;
+  private readonly unanswer: Database.Statement<[number]>;
 
   constructor(private readonly db: Database.Database) {
     db.exec(INBOX_SCHEMA);
@@ -108,6 +109,9 @@ export class UpdateInbox {
     // A row set aside on purpose (attempts 0) is never marked: the notice that says so is no answer to its request.
     this.answer = db.prepare<[number]>(
       'UPDATE inbox SET answering = 1 WHERE update_id = ? AND attempts > 0 AND answering = 0',
+    );
+    this.unanswer = db.prepare<[number]>(
+      'UPDATE inbox SET answering = 0 WHERE update_id = ? AND answering = 1',
     );
   }
 
@@ -132,6 +136,14 @@ export class UpdateInbox {
    */
   answering(updateId: number): boolean {
     return this.answer.run(updateId).changes > 0;
+  }
+
+  /**
+   * The message that marked the update never went out (the platform refused it, and no other may have posted): it is
+   * handled again after a crash, as if nothing had begun. False when it was not marked.
+   */
+  notAnswering(updateId: number): boolean {
+    return this.unanswer.run(updateId).changes > 0;
   }
 
   /**

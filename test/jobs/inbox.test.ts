@@ -85,6 +85,20 @@ describe('UpdateInbox', () => {
     expect(inbox.size).toBe(0);
   });
 
+  it('a mark taken back (the message never left) hands the update out again at the next start', () => {
+    const inbox = new UpdateInbox(new Database(':memory:'));
+    inbox.add(updates(1, 2), 0, 1000);
+    expect(inbox.answering(1)).toBe(true);
+    expect(inbox.answering(2)).toBe(true);
+    expect(inbox.notAnswering(1)).toBe(true);
+    // Once only, and never for a row that is not marked.
+    expect(inbox.notAnswering(1)).toBe(false);
+    expect(inbox.notAnswering(9)).toBe(false);
+    const { retry, answered } = inbox.takeLeftovers(limits(1));
+    expect(retry.map((e) => [e.updateId, e.answering])).toEqual([[1, false]]);
+    expect(answered.map((e) => e.updateId)).toEqual([2]);
+  });
+
   it('an update set aside on purpose is never marked: its request runs whole at the next start', () => {
     const inbox = new UpdateInbox(new Database(':memory:'));
     inbox.add(updates(1, 2), 0, 1000);

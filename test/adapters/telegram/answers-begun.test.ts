@@ -1,4 +1,4 @@
-// Marking an update as answered just before its first message leaves (adapters/telegram/answers-begun.ts, inbox.ts
+// Marking an update as answered just before a message answering it leaves (adapters/telegram/answers-begun.ts, inbox.ts
 // `answering`): a new message sent from an update's handling marks it, whichever API object sends it (the bot's, or
 // the update's own, which grammY gives every context), across awaits, each handling its own updates; an edit, a chat
 // action or a message sent outside any handling marks nothing. The inbox marks a row only while this run handles its
@@ -6,28 +6,15 @@
 // update as answered: not handed out again.
 import Database from 'better-sqlite3';
 import { Api, Bot, Context, type Transformer } from 'grammy';
-import type { Update, UserFromGetMe } from 'grammy/types';
+import type { Update } from 'grammy/types';
 import { describe, expect, it } from 'vitest';
-import { AnswersBegun } from '../../../adapters/telegram/answers-begun.js';
+import { type AnswerMarks, AnswersBegun } from '../../../adapters/telegram/answers-begun.js';
 import { TelegramInbox } from '../../../adapters/telegram/inbox.js';
 import { UpdateInbox } from '../../../src/jobs/index.js';
 import { createLogger } from '../../../src/log.js';
+import { botInfo } from './bot-info.js';
 
-const me: UserFromGetMe = {
-  id: 1,
-  is_bot: true,
-  first_name: 'Bot',
-  username: 'bot',
-  can_join_groups: true,
-  can_read_all_group_messages: false,
-  supports_inline_queries: false,
-  can_connect_to_business: false,
-  has_main_web_app: false,
-  has_topics_enabled: false,
-  allows_users_to_create_topics: false,
-  can_manage_bots: false,
-  supports_join_request_queries: false,
-};
+const me = botInfo();
 
 function update(id: number, text = '/help'): Update {
   const chat = { id: 7, type: 'private' as const, first_name: 'A' };
@@ -49,12 +36,20 @@ function offline(calls: string[] = [], seen: () => unknown = () => ''): Transfor
   };
 }
 
+/** Marks that list each try's updates, as TelegramInbox `answering` would mark them. */
+function recording(marked: number[][]): AnswerMarks {
+  return {
+    answering: (ids) => marked.push([...ids]) > 0,
+    tryEnded: () => {},
+  };
+}
+
 function setUp() {
   const marked: number[][] = [];
   const calls: string[] = [];
-  const answers = new AnswersBegun((ids) => marked.push([...ids]));
+  const answers = new AnswersBegun(recording(marked));
   const api = new Api('1:test');
-  // The marking transformer is installed last, so it runs first, as in bot.ts: around the others.
+  // The double stands for the network: the marking transformer wraps it, as it wraps each try in bot.ts.
   api.config.use(
     offline(calls, () => marked.length),
     answers.transformer,
@@ -110,7 +105,7 @@ describe('AnswersBegun', () => {
 
   it("a reply through the update's own API (ctx.reply, the guard's refusal) marks it too", async () => {
     const marked: number[][] = [];
-    const answers = new AnswersBegun((ids) => marked.push([...ids]));
+    const answers = new AnswersBegun(recording(marked));
     const bot = new Bot('1:test', { botInfo: me });
     bot.api.config.use(offline(), answers.transformer);
     bot.use((ctx, next) => answers.during([ctx.update.update_id], next));
@@ -140,6 +135,7 @@ describe('TelegramInbox answering', () => {
       remove: store.remove.bind(store),
       takeLeftovers: store.takeLeftovers.bind(store),
       postpone: store.postpone.bind(store),
+      notAnswering: store.notAnswering.bind(store),
       answering: (id: number) => {
         answering.push(id);
         return store.answering(id);
@@ -159,7 +155,13 @@ describe('TelegramInbox answering', () => {
       true,
     );
     // Closed: the store is about to close; update 2 is marked no more.
-    await inbox.handle(contextOf(update(2)), async () => inbox.answering([2]), true);
+    await inbox.handle(
+      contextOf(update(2)),
+      async () => {
+        inbox.answering([2]);
+      },
+      true,
+    );
     expect(answering).toEqual([1]);
     const next = new TelegramInbox(store, log, () => 0);
     const { replay, answered } = next.leftovers();
@@ -178,6 +180,7 @@ describe('TelegramInbox answering', () => {
       remove: store.remove.bind(store),
       takeLeftovers: store.takeLeftovers.bind(store),
       postpone: store.postpone.bind(store),
+      notAnswering: store.notAnswering.bind(store),
       answering: (): boolean => {
         throw new Error('SQLITE_FULL');
       },

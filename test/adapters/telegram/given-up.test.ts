@@ -3,14 +3,15 @@
 // chat is not served or a job of it answered already; and a failed send is logged, never thrown. A button press is
 // told with an alert only the presser sees, or, once Telegram takes no answer to it, a reply to the pressed message.
 import { Api } from 'grammy';
-import type { Message, Update, UserFromGetMe } from 'grammy/types';
+import type { Message, Update } from 'grammy/types';
 import { describe, expect, it } from 'vitest';
 import { tellGivenUp } from '../../../adapters/telegram/given-up.js';
 import type { CommandContext } from '../../../commands/index.js';
 import { type Locale, t } from '../../../src/i18n.js';
 import { createLogger } from '../../../src/log.js';
+import { botInfo } from './bot-info.js';
 
-const me = { id: 1, is_bot: true, first_name: 'Bot', username: 'bot' } as UserFromGetMe;
+const me = botInfo();
 const alice = { id: 7, is_bot: false, first_name: 'A', language_code: 'de' };
 const chat = { id: 7, type: 'private' as const, first_name: 'A' };
 const forum = { id: -1009, type: 'supergroup' as const, title: 'F', is_forum: true as const };

@@ -7,28 +7,15 @@
 // again is said to wait for it.
 import Database from 'better-sqlite3';
 import { Api, Context } from 'grammy';
-import type { Message, Update, UserFromGetMe } from 'grammy/types';
+import type { Message, Update } from 'grammy/types';
 import { describe, expect, it } from 'vitest';
 import { refusedForStopping, TelegramInbox } from '../../../adapters/telegram/inbox.js';
 import { textReply } from '../../../commands/index.js';
 import { UpdateInbox } from '../../../src/jobs/index.js';
 import { createLogger } from '../../../src/log.js';
+import { botInfo } from './bot-info.js';
 
-const me: UserFromGetMe = {
-  id: 1,
-  is_bot: true,
-  first_name: 'Bot',
-  username: 'bot',
-  can_join_groups: true,
-  can_read_all_group_messages: false,
-  supports_inline_queries: false,
-  can_connect_to_business: false,
-  has_main_web_app: false,
-  has_topics_enabled: false,
-  allows_users_to_create_topics: false,
-  can_manage_bots: false,
-  supports_join_request_queries: false,
-};
+const me = botInfo();
 const api = new Api('1:test');
 
 function update(id: number, text = 'hi'): Update {
@@ -180,6 +167,9 @@ describe('TelegramInbox', () => {
         answering: () => {
           throw new Error('SQLITE_FULL');
         },
+        notAnswering: () => {
+          throw new Error('SQLITE_FULL');
+        },
       },
       capture(lines).log,
     );
@@ -276,6 +266,7 @@ describe('TelegramInbox.postpone', () => {
       remove: store.remove.bind(store),
       takeLeftovers: store.takeLeftovers.bind(store),
       answering: store.answering.bind(store),
+      notAnswering: store.notAnswering.bind(store),
       postpone: (id: number) => {
         if (id === 2) throw new Error('SQLITE_FULL');
         return store.postpone(id);
@@ -329,6 +320,7 @@ describe('TelegramInbox.postpone', () => {
         remove: store.remove.bind(store),
         takeLeftovers: store.takeLeftovers.bind(store),
         answering: store.answering.bind(store),
+        notAnswering: store.notAnswering.bind(store),
         postpone: (id: number) => id === 3 && store.postpone(id),
       },
       capture().log,

@@ -6,7 +6,7 @@
 // commands' answer to the press is a double.
 import Database from 'better-sqlite3';
 import { Api, Context } from 'grammy';
-import type { Message, UserFromGetMe } from 'grammy/types';
+import type { Message } from 'grammy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PIECE_KEY } from '../../../adapters/shared/reply-parts.js';
 import { onButton, type PressDeps } from '../../../adapters/telegram/button-presses.js';
@@ -17,8 +17,9 @@ import { DeliveryLog, type Job } from '../../../src/jobs/index.js';
 import { createLogger } from '../../../src/log.js';
 import { type FakeTelegram, startFakeTelegram } from '../../doubles/fake-telegram/index.js';
 import { solidPng } from '../e2e-services.js';
+import { botInfo } from './bot-info.js';
 
-const me = { id: 42, is_bot: true, first_name: 'Bot', username: 'bot' } as UserFromGetMe;
+const me = botInfo(42);
 
 let fake: FakeTelegram;
 let api: Api;

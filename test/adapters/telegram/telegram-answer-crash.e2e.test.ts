@@ -3,7 +3,10 @@
 // the bot has not heard so (the fake answers the call late), or the message has not reached Telegram yet (the fake
 // holds the call before doing it). Either way the update's handling never ended, so the inbox still keeps it. An
 // answer that began is not given again at the next start: no /help, refusal or /queue twice, also when Telegram posts
-// the update again in webhook mode; the price is the answer still in flight, lost, which the log says.
+// the update again in webhook mode; the price is the answer still in flight, lost, which the log says. A try Telegram
+// refused marks nothing: killed while a 429 is waited out, the bot answers the update at the next start, once.
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { Message } from 'grammy/types';
 import { describe, expect, it } from 'vitest';
 import { solidPng } from '../e2e-services.js';
@@ -25,7 +28,58 @@ async function settled(from: Message['from']): Promise<void> {
   await world.fake.waitForCall(answers(marker), 15_000);
 }
 
+/** Whether the inbox row of `updateId` says its answer began. */
+function marked(updateId: number): boolean | undefined {
+  const db = new Database(join(world.dataDir, 'jobs.sqlite'), { readonly: true });
+  try {
+    const row = db.prepare('SELECT answering FROM inbox WHERE update_id = ?').get(updateId) as
+      | { answering: number }
+      | undefined;
+    return row === undefined ? undefined : row.answering !== 0;
+  } finally {
+    db.close();
+  }
+}
+
+/** The answers to `request` Telegram took (a 429 is none). */
+const taken = (request: Message) => world.fake.callsTo((c) => answers(request)(c) && c.status === 200);
+
 describe('an answer in flight when the process is killed', { timeout: 90_000 }, () => {
+  it('one refused with a 429 and waited out is given at the next start, once', async () => {
+    const { fake } = world;
+    const first = await world.startChild();
+    // Auto-retry would wait 30 s before its next try: the process dies meanwhile.
+    fake.rateLimit((c) => c.method === 'sendMessage', { retryAfter: 30 });
+    const request = fake.injectText('/help');
+    const update = fake.lastUpdateId;
+    await fake.waitForCall(answers(request), 15_000);
+    // Marked as the try left, the mark taken back once Telegram refused it.
+    await expect.poll(() => marked(update), { timeout: 5000, interval: 10 }).toBe(false);
+    await crash(first);
+    expect(taken(request)).toEqual([]);
+
+    await world.startHere();
+    await settled(request.from);
+    expect(taken(request)).toHaveLength(1);
+    await expect.poll(() => world.keptUpdates(), { timeout: 5000, interval: 20 }).toEqual([]);
+  });
+
+  it('one taken by Telegram at its try after a 429 is not given again', async () => {
+    const { fake } = world;
+    const first = await world.startChild();
+    fake.rateLimit((c) => c.method === 'sendMessage', { retryAfter: 1 });
+    fake.answerLate((c) => c.method === 'sendMessage', HELD_MS);
+    const request = fake.injectText('/help');
+    const update = fake.lastUpdateId;
+    await expect.poll(() => taken(request).length, { timeout: 15_000, interval: 10 }).toBe(1);
+    expect(marked(update)).toBe(true);
+    await crash(first);
+
+    await world.startHere();
+    await settled(request.from);
+    expect(taken(request)).toHaveLength(1);
+  });
+
   it.each([
     ['/help', 'help'],
     ['/queue', 'queue'],

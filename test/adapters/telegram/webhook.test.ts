@@ -6,12 +6,12 @@
 // so is one that comes once the stopping bot can keep no more (`refuseUpdates`).
 import type * as Crypto from 'node:crypto';
 import { Bot } from 'grammy';
-import type { UserFromGetMe } from 'grammy/types';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { serveWebhook, type WebhookServer } from '../../../adapters/telegram/webhook.js';
 import { t } from '../../../src/i18n.js';
 import { createLogger } from '../../../src/log.js';
 import { send, streamBody } from '../web/http-client.js';
+import { botInfo } from './bot-info.js';
 
 /** The byte lengths of every pair `timingSafeEqual` compared. */
 const compared = vi.hoisted(() => [] as Array<[number, number]>);
@@ -30,7 +30,7 @@ const SECRET = 'hook_secret-1';
 const PATH = '/tg/hook';
 /** The server's limit (webhook.ts MAX_BODY_BYTES). */
 const LIMIT = 1024 * 1024;
-const me = { id: 1, is_bot: true, first_name: 'Bot', username: 'bot' } as UserFromGetMe;
+const me = botInfo();
 
 let server: WebhookServer;
 const handled: number[] = [];
