@@ -44,7 +44,7 @@ function refuse(text) {
   $('attach-error').replaceChildren(Object.assign(document.createElement('span'), { textContent: text }));
 }
 
-/** Resolves true once `file` is in the composer (its preview loading), false where it was refused or overtaken. */
+/** Resolves true once `file` is in the composer (shown, and what is sent), false where it was refused or overtaken. */
 export async function attach(file) {
   const turn = ++offered;
   const refusal =
@@ -72,8 +72,7 @@ export async function attach(file) {
     }
     return false;
   }
-  show(file, url);
-  return true;
+  return show(file, url);
 }
 
 // An <img> decodes what data there is and calls a file cut short in its pixels fine (decode() too); decoding it as a
@@ -88,24 +87,40 @@ function decodes(file, url) {
   );
 }
 
+// The attach still loading into the preview, answered false when a newer file takes the preview from it.
+let loading = () => {};
+
+/**
+ * Puts `file` in the composer once its preview has loaded, all of it at once: until then the composer keeps the
+ * image before (shown, painted on, sent) or stays hidden, so nothing of it (the preview, the brush's hint, the mask
+ * over it, a Vary (Region)'s origin) is shown or sent for the other image.
+ */
 function show(file, url) {
   $('attach-error').replaceChildren();
-  delete $('attachment').dataset.origin;
+  loading(false);
   const img = $('preview');
-  img.onload = () => {
-    canvas.width = img.naturalWidth;
-    canvas.height = img.naturalHeight;
-    ctx2d.clearRect(0, 0, canvas.width, canvas.height);
-    current = { file, width: img.naturalWidth, height: img.naturalHeight, painted: false };
-  };
-  img.onerror = () => {
-    // Named an image but not one (cut short, renamed): the server would refuse it after sending.
-    detach();
-    refuse(words.unreadable);
-  };
-  img.src = url;
-  img.alt = file.name;
-  $('attachment').hidden = false;
+  return new Promise((resolve) => {
+    loading = resolve;
+    img.onload = () => {
+      loading = () => {};
+      canvas.width = img.naturalWidth;
+      canvas.height = img.naturalHeight;
+      ctx2d.clearRect(0, 0, canvas.width, canvas.height);
+      current = { file, width: img.naturalWidth, height: img.naturalHeight, painted: false };
+      delete $('attachment').dataset.origin;
+      img.alt = file.name;
+      $('attachment').hidden = false;
+      resolve(true);
+    };
+    img.onerror = () => {
+      loading = () => {};
+      // Named an image but not one (cut short, renamed): the server would refuse it after sending.
+      detach();
+      refuse(words.unreadable);
+      resolve(false);
+    };
+    img.src = url;
+  });
 }
 
 export function detach() {

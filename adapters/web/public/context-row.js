@@ -1,6 +1,7 @@
 // Under a result: the prompt and settings it was made from, a link to the result it came from, and "Copy prompt"
 // and "Reuse seed", which fill the message box.
 import { tr } from './strings.js';
+import { withoutFlag } from './typed-dashes.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, props = {}, ...children) => {
@@ -40,9 +41,8 @@ export function contextRow(c, messageOf) {
     const reuse = el('button', { type: 'button', textContent: tr('web.reuse_seed', 'Reuse seed') });
     reuse.dataset.tool = 'reuse-seed';
     reuse.addEventListener('click', () => {
-      const text = $('text')
-        .value.replace(/\s*--seed\s+\d+/g, '')
-        .trim();
+      // A seed typed in the box already, in any form the server reads (`ーーseed １２`), gives way to this one.
+      const text = withoutFlag($('text').value, 'seed');
       $('text').value = `${text || `/imagine ${c.prompt}`} --seed ${c.seed}`;
       $('text').focus();
     });

@@ -1,25 +1,28 @@
 // The composer's suggestions, as Discord offers them while a command is typed: `/` lists the commands, `/cancel `
 // the user's running and waiting jobs, `/prefer ` their custom options, `/retouch … --box ` the named regions, and a
-// word starting with `--` the flags and the user's own options. Arrow keys move, Tab (or Enter after moving) takes one, Escape closes. The jobs and
+// word starting with `--` (or a keyboard's `—`, `ーー`, read as the server reads them: typed-dashes.js) the flags and
+// the user's own options. Arrow keys move, Tab (or Enter after moving) takes one, Escape closes. The jobs and
 // options come from the server (`/api/suggest`, the same answers Discord's autocomplete gets).
 // The inline forms (Edit, Remix, Custom zoom, Vary (Region)) get one each, for the flags only; its keys come before
 // theirs, so an Escape that closes the list is not the one that closes the form.
 
 import { tr } from './strings.js';
+import { flagAtEnd, optionValueStart } from './typed-dashes.js';
 
 /** Lines whose last word the server completes: the command, its option, and the word typed so far. */
 const ASKED = [
   { pattern: /^\/cancel\s+(\S*)$/i, command: 'cancel', option: 'job', insert: (v) => `/cancel ${v} ` },
   { pattern: /^\/prefer\s+(\S*)$/i, command: 'prefer', option: 'option', insert: (v) => `/prefer ${v} ` },
-  // A region after /retouch's --box (the last of a list): the line before it is kept.
+  // A region after /retouch's --box (the last of a list), its dashes and name typed any way the server reads them:
+  // the line before it is kept, and the name is asked for as typed in plain letters (`ｃｅｎ` → `center`).
   {
-    pattern: /^(\/retouch\s.*(?:--|[—–])box(?:=|\s+)(?:\S*[,;]\s+)*)(\S*)$/i,
+    pattern: new RegExp(`^(\\/retouch\\s(?:.*\\s)?${optionValueStart('box')})(\\S*)$`, 'i'),
     command: 'retouch',
     option: 'boxes',
+    typed: (word) => word.normalize('NFKC'),
     insert: (v, m) => `${m[1]}${v} `,
   },
 ];
-const FLAG_WORD = /(^|\s)(--[a-z0-9-]*)$/i;
 const DEBOUNCE_MS = 120;
 
 /**
@@ -91,9 +94,13 @@ export function attachPalette(input, list, info) {
   };
 
   const show = (next) => {
+    // A row chosen with the arrows while this answer was on its way stays chosen where the answer still offers it:
+    // reset, the Enter meant to take it would send the line instead.
+    const chosen = moved ? items[active]?.label : undefined;
     items = next.slice(0, 25);
-    active = items.length > 0 ? 0 : -1;
-    moved = false;
+    const kept = chosen === undefined ? -1 : items.findIndex((item) => item.label === chosen);
+    active = kept >= 0 ? kept : items.length > 0 ? 0 : -1;
+    moved = kept >= 0;
     render();
   };
 
@@ -128,8 +135,12 @@ export function attachPalette(input, list, info) {
       );
     }
     const rule = ASKED.find((r) => r.pattern.test(value));
-    const flag = FLAG_WORD.exec(value);
+    const flag = flagAtEnd(value);
     if (!rule && !flag) return close();
+    // The list shown was asked for an earlier line: until this line's answer comes, only what still completes it
+    // stays, so a Tab quicker than the answer never takes a suggestion for the word as it was (`--size` for `--st`).
+    const kept = items.filter((item) => item.still?.(value));
+    if (kept.length < items.length) show(kept);
     const ticket = ++asked;
     timer = setTimeout(async () => {
       let next = [];
@@ -137,23 +148,40 @@ export function attachPalette(input, list, info) {
         if (rule) {
           const match = rule.pattern.exec(value);
           const typed = match[match.length - 1];
-          next = (await suggestions(rule.command, rule.option, typed)).map((s) => ({
+          // The line before the word (the /retouch rule's first group; the others have none) and the word as asked.
+          const head = (m) => (m.length > 2 ? m[1] : '');
+          const plain = (word) => (rule.typed?.(word) ?? word).toLowerCase();
+          next = (await suggestions(rule.command, rule.option, rule.typed?.(typed) ?? typed)).map((s) => ({
             label: s.label,
             insert: rule.insert(s.value, match),
+            still: (line) => {
+              const m = rule.pattern.exec(line);
+              return (
+                m !== null &&
+                head(m) === head(match) &&
+                s.value.toLowerCase().startsWith(plain(m[m.length - 1]))
+              );
+            },
           }));
         } else {
-          const word = flag[2].toLowerCase();
-          const head = value.slice(0, value.length - flag[2].length);
+          // Asked for and replaced as the server reads it: `ーーｓｔ` is `--st`, and what is taken is `--steps`.
+          const word = flag.flag;
+          const head = value.slice(0, flag.at);
           // A /prefer value may not name another option: only the flags are offered there.
           const mine = /^\/prefer\s/i.test(value) ? [] : await suggestions('prefer', 'option', word);
+          const still = (label) => (line) => {
+            const typing = flagAtEnd(line);
+            return typing !== undefined && line.slice(0, typing.at) === head && label.startsWith(typing.flag);
+          };
           const own = mine.map((s) => ({
             label: `--${s.value}`,
             detail: s.label.replace(/^--\S+: /, ''),
             insert: `${head}--${s.value} `,
+            still: still(`--${s.value}`),
           }));
           const builtIn = info.flags
             .filter((f) => f.startsWith(word))
-            .map((f) => ({ label: f, insert: `${head}${f} ` }));
+            .map((f) => ({ label: f, insert: `${head}${f} `, still: still(f) }));
           next = [...own.filter((o) => o.label.startsWith(word)), ...builtIn];
         }
       } catch {

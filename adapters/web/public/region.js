@@ -1,6 +1,8 @@
 // Vary (Region) on the playground: rather than naming a region in a line (as Discord and Telegram ask), the result
 // goes into the composer with the mask brush on and the line becomes `/retouch <prompt>`, so the region is drawn.
 // Sending it is a /retouch of the result's lossless PNG, as any /retouch with a drawn mask is.
+import { takeOption } from './typed-dashes.js';
+
 const $ = (id) => document.getElementById(id);
 
 /** True once the result is in the composer; false (nothing changed) where it cannot be fetched. */
@@ -18,8 +20,8 @@ export async function drawRegionOf(li, ask, attach) {
   $('attachment').dataset.origin = ask.jobId;
   $('draw').checked = true;
   $('draw').dispatchEvent(new Event('change'));
-  // The drawn mask says where: a `--box` left in the line would win over it.
-  const prompt = (ask.value ?? '').replace(/(^|\s)(?:--|[—–])box(?:=|\s+)\S+/g, ' ').trim();
+  // The drawn mask says where: a `--box` left in the line (in any form the server reads, a list too) would win.
+  const prompt = takeOption(ask.value ?? '', 'box').rest.trim();
   $('text').value = `/retouch ${prompt}`.trim();
   if ($('attachment').classList.contains('painting')) {
     // A phone's full-screen brush: focusing the box would open the on-screen keyboard over half the picture. The

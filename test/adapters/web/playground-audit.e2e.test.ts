@@ -357,9 +357,13 @@ describe.skipIf(!haveBrowser)('playground, as a new user finds it', { timeout: 3
       expect(await done.locator('button[data-action^="reroll:"]').textContent()).toBe(
         t('de', 'button.reroll'),
       );
-      // The tab opened in English got the job's events in German and takes the page's words with them.
-      await lastBotFinal(other, WAIT);
-      expect(await other.locator('#log li.bot').last().locator('p').first().textContent()).toMatch(/^Fertig/);
+      // The tab opened in English got the job's events in German and takes the page's words with them. Its own
+      // last message is final already (the job before): it waits for this job's.
+      const there = other.locator(
+        `#log li.bot[data-job="${await done.getAttribute('data-job')}"][data-state=final]`,
+      );
+      await there.waitFor(WAIT);
+      expect(await there.locator('p').first().textContent()).toMatch(/^Fertig/);
       await speaks(other, 'de');
       expect(await other.textContent('#send')).toBe(t('de', 'web.send'));
       await page.screenshot({ path: join(artifacts, 'playground-language.png') });

@@ -179,6 +179,40 @@ export interface PageElement {
   complete?: boolean;
 }
 
+/**
+ * Waits until the suggestions list `list` shows exactly the rows `labels` (each row's label, in order). A row alone
+ * is no sign: the list asked for an earlier keystroke stays until the answer for the last one comes.
+ */
+export function suggestionsShow(page: Page, labels: string[], options?: { timeout?: number; list?: string }) {
+  return page.waitForFunction(
+    ([list, want]) => {
+      const { document } = globalThis as unknown as PageScope;
+      const rows = Array.from(
+        document.querySelectorAll(`${list} li .palette-label`),
+        (row) => row.textContent,
+      );
+      return document.querySelector(list)?.hidden === false && JSON.stringify(rows) === JSON.stringify(want);
+    },
+    [options?.list ?? '#palette', labels] as const,
+    { timeout: options?.timeout ?? 30_000 },
+  );
+}
+
+/**
+ * Waits until every image `selector` finds has loaded (a result's image is in the message before its pixels are):
+ * what depends on their size (the layout, the scroll position) is read after.
+ */
+export function imagesLoaded(page: Page, selector: string, options?: { timeout?: number }) {
+  return page.waitForFunction(
+    (images) =>
+      Array.from((globalThis as unknown as PageScope).document.querySelectorAll(images)).every(
+        (img) => img.complete === true && (img.naturalWidth ?? 0) > 0,
+      ),
+    selector,
+    options,
+  );
+}
+
 /** Waits until the page shows more than `n` bot messages. */
 export function botCountAbove(page: Page, n: number, options?: { timeout?: number }) {
   return page.waitForFunction(

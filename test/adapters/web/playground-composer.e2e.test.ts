@@ -8,7 +8,14 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Playground } from '../../../adapters/web/server.js';
 import { solidPng } from '../e2e-services.js';
-import { attach, drawOnMask, haveBrowser, openAsSameUser, openBrowserPage } from './playground-browser.js';
+import {
+  attach,
+  attachShown,
+  drawOnMask,
+  haveBrowser,
+  openAsSameUser,
+  openBrowserPage,
+} from './playground-browser.js';
 import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
 
 const UPLOAD_LIMIT = 1024 * 1024;
@@ -148,6 +155,27 @@ describe.skipIf(!haveBrowser)(
       await page.click('#remove-image');
     });
 
+    it('shows an attached image only once it has loaded: never an empty frame, nor the image attached before', async () => {
+      // The preview and the mask canvas over it as they are at the moment the composer shows them, recorded in the
+      // page as that happens: a mask of the size of the image before took the strokes drawn at once (or lost them).
+      await page.evaluate(`(() => {
+        window.shownAs = [];
+        const [preview, mask] = [document.getElementById('preview'), document.getElementById('mask')];
+        new MutationObserver(() => {
+          if (!document.getElementById('attachment').hidden)
+            window.shownAs.push({ complete: preview.complete, width: preview.naturalWidth, mask: mask.width, alt: preview.alt });
+        }).observe(document.getElementById('attachment'), { attributes: true, attributeFilter: ['hidden'] });
+      })()`);
+      await attachShown(page, 'first.png', await solidPng('#c33', 96));
+      await page.click('#remove-image');
+      await attachShown(page, 'second.png', await solidPng('#36c', 128));
+      await page.click('#remove-image');
+      expect(await page.evaluate('window.shownAs')).toEqual([
+        { complete: true, width: 96, mask: 96, alt: 'first.png' },
+        { complete: true, width: 128, mask: 128, alt: 'second.png' },
+      ]);
+    });
+
     it('keeps the line, the image and its mask when the send could not reach the server, and sends them later', async () => {
       await attach(page, 'ok.png', await solidPng('#36c', 96));
       await page.waitForSelector('#attachment:not([hidden])');
@@ -169,10 +197,13 @@ describe.skipIf(!haveBrowser)(
       await page.unroute('**/api/messages');
       await page.click('#send');
       await page.locator('#log li.user', { hasText: 'make the sky green' }).waitFor({ timeout: 10_000 });
-      // What the server took: the line, the picture and the mask drawn on it.
+      // What the server took: the line (kept as the /retouch to type again with them), the picture and the mask.
       await expect
         .poll(() => page.evaluate(NEWEST_ASKED), { timeout: 10_000 })
-        .toEqual({ text: 'make the sky green', roles: ['image', 'mask'] });
+        .toEqual({
+          text: expect.stringMatching(/^\/retouch make the sky green --seed \d+ --steps \d+$/),
+          roles: ['image', 'mask'],
+        });
       expect(await page.locator('#text').inputValue()).toBe('');
       expect(await page.locator('#attachment').isHidden()).toBe(true);
       expect(pageErrors).toEqual([]);

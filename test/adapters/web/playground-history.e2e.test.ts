@@ -13,10 +13,11 @@ import type { Services } from '../../../src/services.js';
 import { solidPng } from '../e2e-services.js';
 import {
   artifacts,
-  attach,
+  attachShown,
   botCountAbove,
   drawOnMask,
   haveBrowser,
+  imagesLoaded,
   lastBotFinal,
   openAsSameUser,
   openBrowserPage,
@@ -73,10 +74,8 @@ describe.skipIf(!haveBrowser)('playground history and polish in a browser', { ti
     expect(label).toContain('seed 7');
     expect(label).toMatch(/\d+×\d+/);
     expect(label).toContain('2 steps');
-    const loaded = await page.evaluate(
-      `[...document.querySelectorAll('${finalResults}')].every((i) => i.complete && i.naturalWidth > 0)`,
-    );
-    expect(loaded).toBe(true);
+    // Every result image of the history loads (they are in the page before their pixels are).
+    await imagesLoaded(page, finalResults, WAIT);
     await page.screenshot({ path: join(artifacts, 'playground-history-reload.png') });
   });
 
@@ -164,7 +163,7 @@ describe.skipIf(!haveBrowser)('playground history and polish in a browser', { ti
   });
 
   it('shows the drawn mask in the user message, also after a reload', async () => {
-    await attach(page, 'blue.png', await solidPng('#36c'));
+    await attachShown(page, 'blue.png', await solidPng('#36c'), WAIT);
     await page.check('#draw');
     await drawOnMask(page, 0.3, 0.7, 6);
     const before = await count('#log li.bot');
@@ -181,8 +180,7 @@ describe.skipIf(!haveBrowser)('playground history and polish in a browser', { ti
 
   it('lays out on a phone: no panel over 35% of the height', async () => {
     const phone = await openAsSameUser(browser, page, server.url, { viewport: { width: 390, height: 844 } });
-    await attach(phone, 'big.png', await solidPng('#3a3', 1024));
-    await phone.waitForSelector('#attachment:not([hidden])');
+    await attachShown(phone, 'big.png', await solidPng('#3a3', 1024), WAIT);
     await phone.screenshot({ path: join(artifacts, 'playground-phone.png') });
     const heights = (await phone.evaluate(`(() => ({
       header: document.querySelector('header').getBoundingClientRect().height,

@@ -15,6 +15,7 @@ import {
   artifacts,
   attachShown,
   haveBrowser,
+  imagesLoaded,
   openBrowserPage,
   type PageElement,
 } from './playground-browser.js';
@@ -129,6 +130,8 @@ describe.skipIf(!haveBrowser)('playground on a small phone', { timeout: 120_000 
     await page.fill('#text', '/imagine a red fox in the snow at dawn, very detailed --ar 16:9 --steps 3');
     await page.locator('#send').tap();
     await page.waitForSelector(`${finals} img.result`, { timeout: 60_000 });
+    // The layout with the picture in it: the message is there before the image's pixels are.
+    await imagesLoaded(page, `${finals} img.result`, { timeout: 60_000 });
     const result = page.locator(finals).last();
     // The whole set: Re-roll, the Varys, the Upscales, Edit, Describe, the zooms, the arrows, Remix, Make square, Delete.
     const actions = (await result

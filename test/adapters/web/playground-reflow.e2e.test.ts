@@ -17,6 +17,7 @@ import {
   attachShown,
   type BrowserPage,
   haveBrowser,
+  imagesLoaded,
   openBrowserPage,
 } from './playground-browser.js';
 import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
@@ -99,6 +100,8 @@ describe.skipIf(!haveBrowser)(
         await page.fill('#text', '/imagine a red fox in the snow at dawn, very detailed --ar 16:9 --steps 3');
         await page.press('#text', 'Enter');
         await page.waitForSelector(`${finals} img.result`, WAIT);
+        // Judged with the picture in: the message is on the page before the image's pixels are.
+        await imagesLoaded(page, `${finals} img.result`, WAIT);
         expect(await page.locator(`${finals} .buttons.rows button`).count()).toBeGreaterThan(10);
         expect(await page.evaluate('getComputedStyle(document.body).fontSize')).toBe(`${fontPx}px`);
         expect(await page.locator('#banner').isVisible()).toBe(true);
@@ -120,6 +123,8 @@ describe.skipIf(!haveBrowser)(
         await page.fill('#text', '');
 
         await result.locator('img.result').click();
+        await page.locator('#viewer[open]').waitFor(WAIT);
+        await imagesLoaded(page, '#viewer-image', WAIT);
         states.push(await cut('viewer'));
         await page.keyboard.press('Escape');
 
@@ -170,7 +175,8 @@ describe.skipIf(!haveBrowser)(
       ({ server } = await stack.start({ port: Number(new URL(server.url).port), bundledModel: true }));
       await page.locator('img[data-before=restart]').waitFor({ state: 'detached', ...WAIT });
       await page.keyboard.press('Escape');
-      expect(await focused(page)).toBe('IMG:a grey cat');
+      // Handed on by the view's close event, which comes after the Escape (its opener is gone from the page).
+      await expect.poll(() => focused(page), WAIT).toBe('IMG:a grey cat');
     });
 
     it('the full-screen brush keeps the keyboard in it, and Escape closes it back to what opened it', async () => {

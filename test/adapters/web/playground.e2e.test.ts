@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Playground } from '../../../adapters/web/server.js';
 import { loadConfig } from '../../../src/config/index.js';
@@ -15,6 +15,7 @@ import { solidPng } from '../e2e-services.js';
 import {
   artifacts,
   attach,
+  attachShown,
   botCountAbove,
   drawOnMask,
   haveBrowser,
@@ -23,6 +24,7 @@ import {
   openBrowserPage,
   type PageScope,
   send,
+  suggestionsShow,
 } from './playground-browser.js';
 import { type PlaygroundStack, playgroundOnServices } from './playground-server.js';
 
@@ -265,7 +267,7 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     const options = page.locator('#palette li');
     await text.fill('');
     await text.pressSequentially('/pre');
-    await options.first().waitFor({ timeout: 30_000 });
+    await suggestionsShow(page, ['/prefer']);
     expect(await options.allInnerTexts()).toEqual([expect.stringMatching(/^\/prefer\s+Your own options/)]);
     expect(await text.getAttribute('aria-expanded')).toBe('true');
     await text.press('Tab');
@@ -277,7 +279,7 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     await botCountAbove(page, before, REPLY);
     expect(await lastBotText()).toContain('Saved --cine: --ar 21:9 film grain');
     await text.pressSequentially('/imagine a harbour --ci');
-    await page.locator('#palette li', { hasText: '--cine' }).waitFor({ timeout: 30_000 });
+    await suggestionsShow(page, ['--cine']);
     expect(await options.allInnerTexts()).toEqual([expect.stringMatching(/^--cine\s+--ar 21:9 film grain$/)]);
     await page.screenshot({ path: join(artifacts, 'playground-palette.png') });
     await text.press('ArrowDown');
@@ -296,8 +298,7 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     );
     // After /retouch's --box, the regions by name, completing the last of a list.
     await text.pressSequentially('/retouch a hat --box center; top-');
-    await page.locator('#palette li', { hasText: 'top-right' }).waitFor({ timeout: 30_000 });
-    expect(await options.allInnerTexts()).toEqual(['top-left', 'top-right']);
+    await suggestionsShow(page, ['top-left', 'top-right']);
     await text.press('Tab');
     expect(await text.inputValue()).toBe('/retouch a hat --box center; top-left ');
     await text.fill('');
@@ -307,6 +308,45 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     await text.press('Escape');
     expect(await page.locator('#palette').isHidden()).toBe(true);
     expect(await text.inputValue()).toBe('/');
+    await text.fill('');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('reads a flag typed with a phone’s or an input method’s dashes as the server does: suggested, and given way to by Reuse seed', async () => {
+    const text = page.locator('#text');
+    const options = page.locator('#palette li');
+    await text.fill('');
+    await text.pressSequentially('/imagine a fox ーーｓｔ');
+    await suggestionsShow(page, ['--steps']);
+    await text.press('Tab');
+    expect(await text.inputValue()).toBe('/imagine a fox --steps ');
+    await text.fill('');
+    await text.pressSequentially('/retouch a hat —box top, ｃｅｎ');
+    await suggestionsShow(page, ['center']);
+    await text.press('Tab');
+    expect(await text.inputValue()).toBe('/retouch a hat —box top, center ');
+    // A seed typed already, full width after an input method's dashes, is the one Reuse seed replaces.
+    await text.fill('/imagine a fox －－ｓｅｅｄ＝１２ in snow');
+    await page.locator('#log li.bot button[data-tool="reuse-seed"]').last().click();
+    expect(await text.inputValue()).toMatch(/^\/imagine a fox in snow --seed \d+$/);
+    // An answer still on its way (held here): the list shown for `--s` keeps only what completes `--st`, so a Tab
+    // quicker than the answer takes --steps, not --size.
+    await text.fill('');
+    await text.pressSequentially('/imagine a fox --s');
+    await suggestionsShow(page, ['--size', '--seed', '--steps']);
+    const held: Route[] = [];
+    await page.route('**/api/suggest?**', (route) => {
+      held.push(route);
+    });
+    try {
+      await text.pressSequentially('t');
+      expect(await options.allInnerTexts()).toEqual(['--steps']);
+      await text.press('Tab');
+      expect(await text.inputValue()).toBe('/imagine a fox --steps ');
+    } finally {
+      await page.unroute('**/api/suggest?**');
+      for (const route of held) await route.continue();
+    }
     await text.fill('');
     expect(pageErrors).toEqual([]);
   });
@@ -333,7 +373,8 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
   });
 
   it('describes an uploaded image', async () => {
-    await attach(page, 'red.png', await solidPng('#c33'));
+    // Sent once it is in the composer: a Send before that sends the line alone.
+    await attachShown(page, 'red.png', await solidPng('#c33'), REPLY);
     const before = await page.locator('#log li.bot').count();
     await send(page, 'what is in this picture?');
     await botCountAbove(page, before, REPLY);
@@ -343,7 +384,7 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
   });
 
   it('retouches a region drawn with the mouse', async () => {
-    await attach(page, 'blue.png', await solidPng('#36c'));
+    await attachShown(page, 'blue.png', await solidPng('#36c'), REPLY);
     await page.check('#draw');
     await drawOnMask(page, 0.3, 0.7, 8);
     await page.screenshot({ path: join(artifacts, 'playground-5-mask.png') });
@@ -373,8 +414,11 @@ describe.skipIf(!haveBrowser)('playground in a browser', { timeout: 240_000 }, (
     })()`)) as { lines: string[] };
     expect(answer.lines.join(' ')).toMatch(/could not be read|not supported/i);
     await page.screenshot({ path: join(artifacts, 'playground-7-corrupt.png') });
+    // A new answer: the welcome above already says /imagine.
+    const bots = await page.locator('#log li.bot').count();
     await send(page, '/help');
-    await page.waitForSelector('#log li.bot >> text=/imagine/i >> nth=-1', { timeout: 20_000 });
+    await botCountAbove(page, bots, { timeout: 20_000 });
+    expect(await lastBotText()).toMatch(/imagine/i);
   });
 
   it("another site's page in the same browser can neither run commands nor read the playground", async () => {

@@ -7,9 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_FLAGS } from '../../../commands/index.js';
-import { haveBrowser, openBrowserPage } from './playground-browser.js';
+import { haveBrowser, openBrowserPage, suggestionsShow } from './playground-browser.js';
 
 const ORIGIN = 'http://playground.test';
+const FORM_LIST = { list: 'form.edit-form .palette' };
 const publicDir = new URL('../../../adapters/web/public/', import.meta.url);
 const TYPES: Record<string, string> = { js: 'text/javascript', css: 'text/css', svg: 'image/svg+xml' };
 
@@ -118,7 +119,7 @@ describe.skipIf(!haveBrowser)('playground inline forms: the palette and Escape',
       await box.press('End');
       await box.pressSequentially(' --ste');
       const list = form.locator('.palette');
-      await list.locator('li', { hasText: '--steps' }).waitFor({ timeout: 10_000 });
+      await suggestionsShow(page, ['--steps'], FORM_LIST);
       expect(await box.getAttribute('aria-expanded')).toBe('true');
 
       await box.press('Escape');
@@ -139,9 +140,49 @@ describe.skipIf(!haveBrowser)('playground inline forms: the palette and Escape',
     const box = form.locator('textarea');
     await box.waitFor();
     await box.pressSequentially('make it night --ste');
-    await form.locator('.palette li', { hasText: '--steps' }).waitFor({ timeout: 10_000 });
+    // The list itself, not a row of it: the one for `--s` (three rows) may still be shown, its answer on its way.
+    await suggestionsShow(page, ['--steps'], FORM_LIST);
     await box.press('ArrowDown');
     await box.press('ArrowUp');
+    await box.press('Enter');
+    expect(await box.inputValue()).toBe('make it night --steps ');
+    expect(await form.count()).toBe(1);
+    await box.press('Escape');
+    expect(await form.count()).toBe(0);
+    expect(answers).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('a row chosen with the arrows while its answer is on its way stays chosen, and what is shown meanwhile completes the word', async () => {
+    const message = page.locator('#log li.bot[data-job=job1]');
+    await message.locator('.buttons button', { hasText: 'Edit' }).click();
+    const form = message.locator('form.edit-form');
+    const box = form.locator('textarea');
+    await box.waitFor();
+    await box.pressSequentially('make it night --s');
+    await suggestionsShow(page, ['--size', '--seed', '--steps'], FORM_LIST);
+    // The answer for `--ste` held until the row is chosen.
+    const held: Route[] = [];
+    await page.route('**/api/suggest*', (route) => {
+      held.push(route);
+    });
+    const asked = (typed: string) =>
+      held.some((route) => new URL(route.request().url()).searchParams.get('typed') === typed);
+    try {
+      await box.pressSequentially('te');
+      // Before it comes, the rows for `--s` that no longer complete the word are gone (a Tab took --size).
+      expect(await form.locator('.palette li').allInnerTexts()).toEqual(['--steps']);
+      await box.press('ArrowDown');
+      await expect.poll(() => asked('--ste'), { timeout: 10_000 }).toBe(true);
+      await form.locator('.palette li').evaluateAll((rows) => {
+        for (const row of rows) (row as unknown as { dataset: Record<string, string> }).dataset.old = 'yes';
+      });
+    } finally {
+      await page.unroute('**/api/suggest*');
+      for (const route of held) await route.fallback();
+    }
+    // The answer drew the list again: the row chosen before it is still the one Enter takes.
+    await form.locator('.palette li[data-old]').waitFor({ state: 'detached', timeout: 10_000 });
     await box.press('Enter');
     expect(await box.inputValue()).toBe('make it night --steps ');
     expect(await form.count()).toBe(1);

@@ -1,0 +1,71 @@
+// What keyboards type for a flag's `--`, read as the server reads it (commands/typed-dashes.ts): a phone's em or en
+// dash (`—ar`), an input method's two long-vowel marks or full-width hyphens (`ーーar`, `－－ａｒ`), full-width letters,
+// digits and `＝` too. The page's helpers (the suggestions, Vary (Region)'s line, Reuse seed) read a line with these
+// rules, so what they take for a flag is what the server will. A copy, as the page loads only its own files:
+// test/adapters/web/typed-dashes-agree.test.ts holds the two to the same samples.
+
+/** The dashes of a typed flag before a letter. */
+const TYPED_DASHES = /^(?:[—–]|[ー－−‐‑]{2})(?=\p{L})/u;
+
+/** The same, written into other patterns: before a Latin letter, as no other letter starts a flag's name. */
+export const TYPED_DASHES_SOURCE = '(?:[—–]|[ー－−‐‑]{2})(?=[a-zａ-ｚ])';
+
+/** A token as the flag it was meant to be (`ーーａｒ` → `--ar`, `—seed=４` → `--seed=4`), or unchanged. */
+export function asFlagToken(token) {
+  return TYPED_DASHES.test(token) ? token.replace(TYPED_DASHES, '--').normalize('NFKC') : token;
+}
+
+/** The lower-case name a token gives as a flag, in any of its typed forms (`—Zoom=2` → `zoom`), or undefined. */
+export function flagNameOf(token) {
+  return /^--([a-z][a-z0-9-]*)(?:[=＝]|$)/i.exec(asFlagToken(token))?.[1]?.toLowerCase();
+}
+
+/** A flag's name as a pattern that also matches it in full-width letters (`ｂｏｘ`), as input methods type it. */
+export function typedName(name) {
+  return [...name]
+    .map((c) => (/[a-z]/i.test(c) ? `[${c}${String.fromCharCode(c.charCodeAt(0) + 0xfee0)}]` : c))
+    .join('');
+}
+
+/**
+ * A named option's value in a line, as the server's `takeOption` reads it (`--box center`, `ーーｂｏｘ＝top`, a list
+ * typed with spaces after `,` or `;`): the line without it, and the value (undefined, the line unchanged, where none).
+ */
+export function takeOption(text, name) {
+  const taking = new RegExp(
+    `(?:^|\\s)(?:--|${TYPED_DASHES_SOURCE})${typedName(name)}(?:[=＝]|\\s+)(?!--)((?:\\S*[,;，；]\\s+)*\\S+)`,
+    'gi',
+  );
+  let value;
+  const rest = text.replace(taking, (_whole, typed) => {
+    value = typed.replace(/\s+/g, ' ');
+    return '';
+  });
+  return value === undefined ? { rest: text } : { rest: rest.trim(), value };
+}
+
+/**
+ * The start of a line up to the value being typed for a named option (`/retouch a hat ーーbox center, `), as a
+ * pattern source: what follows it is the last item of the option's value list.
+ */
+export function optionValueStart(name) {
+  return `(?:--|${TYPED_DASHES_SOURCE})${typedName(name)}(?:[=＝]|\\s+)(?!--|${TYPED_DASHES_SOURCE})(?:\\S*[,;，；]\\s+)*`;
+}
+
+/**
+ * The flag being typed at the end of a line (`--`, `--st`, `—st`, `ーーｓｔ`): where it starts and how it reads
+ * (`--st`), or undefined. Dashes alone are a flag only as `--`: a keyboard's dash before no letter is punctuation.
+ */
+export function flagAtEnd(line) {
+  const typed = /(?:^|\s)(\S+)$/.exec(line)?.[1];
+  if (typed === undefined) return undefined;
+  const flag = asFlagToken(typed);
+  if (!/^--(?:[a-z][a-z0-9-]*)?$/i.test(flag)) return undefined;
+  return { at: line.length - typed.length, flag: flag.toLowerCase() };
+}
+
+/** A line without a flag and its value (`--seed 5`, `—seed=５`, `ーーｓｅｅｄ ４２`), in any of its typed forms. */
+export function withoutFlag(line, name) {
+  const flag = `(?:--|${TYPED_DASHES_SOURCE})${typedName(name)}`;
+  return line.replace(new RegExp(`(?:^|\\s+)${flag}(?:[=＝]\\S*|\\s+(?!--)\\S+|(?=\\s|$))`, 'gi'), '').trim();
+}
