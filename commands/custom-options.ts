@@ -23,10 +23,10 @@ export function isCustomOptionName(name: string): boolean {
 }
 
 /**
- * A word that reads as a flag: `--name`, a phone's `—name`, an input method's `ーーｎａｍｅ` (`typed-dashes.ts`), as a
- * prompt's flags are read.
+ * A word that reads as a flag: `--name`, a phone's `—name`, an input method's `ーーｎａｍｅ` (`typed-dashes.ts`), the
+ * name in full-width letters after any of them (`--ｎｏ`), as a prompt's flags are read.
  */
-const FLAG_WORD = new RegExp(`^(?:--[a-z]|${TYPED_DASHES_SOURCE})`, 'i');
+const FLAG_WORD = new RegExp(`^(?:--[a-zａ-ｚ]|${TYPED_DASHES_SOURCE})`, 'i');
 
 export type CustomOptions = Readonly<Record<string, string>>;
 

@@ -114,10 +114,10 @@ export interface ParsedPrompt {
 }
 
 /**
- * Splits the prompt text from its `--flags`; `—ar` and `ーーar` count too (`typed-dashes.ts`). A dash inside a word
- * (`well–known`) stays, and so does one before a word that is no flag (`a wolf —howling`): punctuation, not a typo.
- * Invisible marks a phone put at a flag or in its value are nothing (`flag-marks.ts`). Throws `UserInputError` for
- * an unknown `--flag`, a flag not allowed here, a missing or out-of-range value.
+ * Splits the prompt text from its `--flags`; `—ar`, `ーーar` and `--ｓｔｅｐｓ` count too (`typed-dashes.ts`). A dash
+ * inside a word (`well–known`) stays, and so does one before a word that is no flag (`a wolf —howling`): punctuation,
+ * not a typo. Invisible marks a phone put at a flag or in its value are nothing (`flag-marks.ts`). Throws
+ * `UserInputError` for an unknown `--flag`, a flag not allowed here, a missing or out-of-range value.
  */
 export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLAGS): ParsedPrompt {
   const typed = withoutMarksAtFlags(text, isPromptFlag).split(/\s+/).filter(Boolean);
@@ -147,9 +147,10 @@ export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLA
       continue;
     }
     if (name === 'no') {
-      // Midjourney's `--no` takes every word up to the next flag: `--no red cars, people --ar 3:2`.
+      // Midjourney's `--no` takes every word up to the next flag: `--no red cars, people --ar 3:2`. Its words are
+      // the user's text, kept as typed (`asFlagToken` reads a word that only looks like a flag: `ーーｆｏｏ'ｓ`).
       const away = match[2] ? [match[2]] : [];
-      while (i + 1 < tokens.length && !FLAG.test(tokens[i + 1] as string)) away.push(tokens[++i] as string);
+      while (i + 1 < tokens.length && !FLAG.test(tokens[i + 1] as string)) away.push(typed[++i] as string);
       if (away.length === 0) throw new UserInputError('errors.flag.missing_value', { flag });
       negatives.push(away.join(' '));
       continue;

@@ -140,8 +140,10 @@ function takeLeading(
     // An index, not `shift()`: shifting a long array copies it, once per word taken.
     let next = 0;
     while (next < words.length && (rule.repeat || values.length === 0)) {
-      // Read as an input method's full-width digits and letters would be after a flag (`２ｘ` is `2x`).
-      const match = rule.pattern.exec((words[next] as string).normalize('NFKC'));
+      // Read as an input method's full-width digits and letters would be after a flag (`２ｘ` is `2x`), where the
+      // word as typed is none: a word the rule takes as it is (/prefer's name) stays as typed, for a refusal to quote.
+      const word = words[next] as string;
+      const match = rule.pattern.exec(word) ?? rule.pattern.exec(word.normalize('NFKC'));
       if (!match) break;
       values.push(match.slice(1).find((group) => group !== undefined) ?? match[0]);
       next++;

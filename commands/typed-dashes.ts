@@ -9,9 +9,23 @@ const TYPED_DASHES = /^(?:[—–]|[ー－−‐‑]{2})(?=\p{L})/u;
 /** The same, written into other patterns: before a Latin letter, as no other letter starts a flag's name. */
 export const TYPED_DASHES_SOURCE = `(?:[—–]|[ー－−‐‑]{2})(?=[a-zａ-ｚ])`;
 
-/** A token as the flag it was meant to be (`ーーａｒ` → `--ar`, `—seed=４` → `--seed=4`), or unchanged. */
+/**
+ * A flag's name as typed: its letters (full-width ones too: `ｓｔｅｐｓ`), digits and dashes, up to anything else (its
+ * `=`). Only this part of a token is folded: a value after `=` is the user's text (`--no=ＡＢＣ` avoids `ＡＢＣ`), and
+ * a number's reader takes its full-width digits itself.
+ */
+const TYPED_NAME = /^[\p{L}\p{N}\-－]*/u;
+
+/**
+ * A token as the flag it was meant to be (`ーーａｒ` → `--ar`, `--ｓｔｅｐｓ` → `--steps`, `—seed=４` → `--seed=４`): its
+ * dashes and name in their plain forms, the rest as typed; a token that is no flag's, unchanged.
+ */
 export function asFlagToken(token: string): string {
-  return TYPED_DASHES.test(token) ? token.replace(TYPED_DASHES, '--').normalize('NFKC') : token;
+  const dashes = token.startsWith('--') ? '--' : TYPED_DASHES.exec(token)?.[0];
+  if (dashes === undefined) return token;
+  const after = token.slice(dashes.length);
+  const name = TYPED_NAME.exec(after)?.[0] ?? '';
+  return `--${name.normalize('NFKC')}${after.slice(name.length)}`;
 }
 
 /** The lower-case name a token gives as a flag, in any of its typed forms (`—Zoom=2` → `zoom`), or undefined. */

@@ -1,8 +1,9 @@
 // What keyboards type for a flag's `--`, read as the server reads it (commands/typed-dashes.ts): a phone's em or en
-// dash (`—ar`), an input method's two long-vowel marks or full-width hyphens (`ーーar`, `－－ａｒ`), full-width letters,
-// digits and `＝` too. The page's helpers (the suggestions, Vary (Region)'s line, Reuse seed) read a line with these
-// rules, so what they take for a flag is what the server will. A copy, as the page loads only its own files:
-// test/adapters/web/typed-dashes-agree.test.ts holds the two to the same samples.
+// dash (`—ar`), an input method's two long-vowel marks or full-width hyphens (`ーーar`, `－－ａｒ`), a name in
+// full-width letters after any of them (`--ｓｔｅｐｓ`), full-width digits and `＝` too. The page's helpers (the
+// suggestions, Vary (Region)'s line, Reuse seed) read a line with these rules, so what they take for a flag is what
+// the server will. A copy, as the page loads only its own files: test/adapters/web/typed-dashes-agree.test.ts holds
+// the two to the same samples.
 
 /** The dashes of a typed flag before a letter. */
 const TYPED_DASHES = /^(?:[—–]|[ー－−‐‑]{2})(?=\p{L})/u;
@@ -10,9 +11,22 @@ const TYPED_DASHES = /^(?:[—–]|[ー－−‐‑]{2})(?=\p{L})/u;
 /** The same, written into other patterns: before a Latin letter, as no other letter starts a flag's name. */
 export const TYPED_DASHES_SOURCE = '(?:[—–]|[ー－−‐‑]{2})(?=[a-zａ-ｚ])';
 
-/** A token as the flag it was meant to be (`ーーａｒ` → `--ar`, `—seed=４` → `--seed=4`), or unchanged. */
+/**
+ * A flag's name as typed: its letters (full-width ones too: `ｓｔｅｐｓ`), digits and dashes, up to anything else (its
+ * `=`). Only this part of a token is folded: a value after `=` is the user's text (`--no=ＡＢＣ` avoids `ＡＢＣ`).
+ */
+const TYPED_NAME = /^[\p{L}\p{N}\-－]*/u;
+
+/**
+ * A token as the flag it was meant to be (`ーーａｒ` → `--ar`, `--ｓｔｅｐｓ` → `--steps`, `—seed=４` → `--seed=４`): its
+ * dashes and name in their plain forms, the rest as typed; a token that is no flag's, unchanged.
+ */
 export function asFlagToken(token) {
-  return TYPED_DASHES.test(token) ? token.replace(TYPED_DASHES, '--').normalize('NFKC') : token;
+  const dashes = token.startsWith('--') ? '--' : TYPED_DASHES.exec(token)?.[0];
+  if (dashes === undefined) return token;
+  const after = token.slice(dashes.length);
+  const name = TYPED_NAME.exec(after)?.[0] ?? '';
+  return `--${name.normalize('NFKC')}${after.slice(name.length)}`;
 }
 
 /** The lower-case name a token gives as a flag, in any of its typed forms (`—Zoom=2` → `zoom`), or undefined. */

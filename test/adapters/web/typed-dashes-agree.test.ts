@@ -46,6 +46,15 @@ const TOKENS = [
   '--ｓｔｅｐｓ',
   'ーーsteps２',
   'ーーcine-2',
+  '--ＳＴＥＰＳ',
+  '--ｓｔｅｐｓ＝８',
+  '—ｓｅｅｄ＝１２',
+  '--ｎｏ－ｃａｃｈｅ',
+  'ーーno=ＡＢＣ',
+  '--no=ＡＢＣ',
+  '－－ｎｏ＝ｆｏｇ',
+  "ーーｆｏｏ'ｓ",
+  '--１６',
 ];
 
 const BOX_LINES = [
@@ -71,6 +80,8 @@ const SEED_LINES = [
   '/imagine a fox --seed=7 --seed 8',
   '/imagine a fox seed 5',
   '/imagine a fox —seeds of a dandelion',
+  '/imagine a fox --ｓｅｅｄ ５ --ｓｔｅｐｓ＝８',
+  '/imagine a fox --ＳＥＥＤ=１２ --no ＡＢＣ',
 ];
 
 describe('the page reads typed flags as the server does', () => {
