@@ -3,8 +3,8 @@
 // the masked cells and the next step's recompute selection. Nothing large ever leaves the graph: the host gives
 // the rows and the interval's noise, and reads back the rows, the last step's argmax codes (previews) and how
 // many positions each cached step recomputed. Each step is the per-step path's step, operation for operation:
-//   sample  — guidance + inverse CDF (LladaGraph.sampleCells), the image-step graph's head;
-//   commit  — every masked cell gets its code, then the k least confident (log p + τ·Gumbel, in float64 as
+//   sample  — guidance + bf16 Gumbel-max (LladaGraph.sampleCells), the image-step graph's head;
+//   commit  — every masked cell gets its code, then the k least confident (log p + τ·Gumbel, rounded to bf16 as
 //             engine/sampling/remask.ts; cells strictly below the k-th smallest) go back to MASK, k from the
 //             host's cosine schedule clamped to [0, M − 1];
 //   select  — per branch, positions whose max image logit ≤ torch.quantile(max logits, 1 − cache_ratio), the
@@ -13,6 +13,8 @@
 // drawing graph (drawing-graph.ts) puts the first in a branch of its If and the Loop beside it.
 // @see Alpha-VLLM/Lumina-DiMOO generators/image_generation_generator.py (use_cache branch)
 import { type Dim, type DType, GraphBuilder } from '../onnx/graph.js';
+import { roundBf16 } from '../sampling/bf16.js';
+import { bf16 } from './bf16-sampling.js';
 import type { KeyMask } from './llada-blocks.js';
 import {
   cachedRows,
@@ -224,10 +226,12 @@ function stepTail(
   const noise = b.op('Unsqueeze', [firstM(inputs.noise), b.ints([0])]);
   const sampled = mm.sampleCells(mm.gatherRows(cache, gpos), inputs.branchW, inputs.temperature, noise, K);
 
-  // Re-masking, as engine/sampling/remask.ts: float64 log-confidence plus τ-scaled Gumbel.
+  // Re-masking, as engine/sampling/remask.ts: bf16 log-confidence plus bf16 τ-scaled Gumbel, each op rounded.
+  const bf16d = (x: string) => b.op('Cast', [bf16(b, b.op('Cast', [x], { to: 1 }))], { to: 11 });
   const probs = b.op('Cast', [b.op('Squeeze', [sampled.probs, b.ints([0])])], { to: 11 });
-  const logp = b.op('Log', [b.op('Max', [probs, b.scalar(1e-20, 'double')])]);
-  const conf = b.op('Add', [logp, b.op('Mul', [inputs.tau, firstM(inputs.gumbel)])]);
+  const logp = bf16d(b.op('Log', [b.op('Max', [probs, b.scalar(roundBf16(1e-20), 'double')])]));
+  const tau = b.op('Cast', [b.op('Cast', [inputs.tau], { to: 1 })], { to: 11 });
+  const conf = bf16d(b.op('Add', [logp, bf16d(b.op('Mul', [tau, firstM(inputs.gumbel)]))]));
   const mLast = b.op('Sub', [b.op('Squeeze', [M, b.ints([0])]), b.scalar(1, 'int64')]);
   const kk = b.op('Min', [b.op('Max', [at(inputs.keep, stepIndex), b.scalar(0, 'int64')]), mLast]);
   const [sortedConf] = b.node(

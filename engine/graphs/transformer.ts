@@ -3,13 +3,14 @@
 //   trunk:  wte → n × [x += attn_out(attn(rope(q), rope(k), v; key-padding mask)) on RMSNorm(x);
 //                      x += ff_out(silu(ff_proj(h)) · up_proj(h)) on RMSNorm(x)] → ln_f
 //   image step: hidden gathered at the sampled cells → image rows of the head only → guidance weights over the
-//               branches → inverse-CDF sample at temperature τ from one host uniform per cell → code, confidence
+//               branches → bf16 Gumbel-max at temperature τ, as upstream on bf16, keyed by one host uniform per
+//               cell → code, confidence
 //   text step:  hidden gathered at the block's positions → full-vocabulary logits, guidance-combined
 // Every computation is fp32 (upstream keeps RMSNorm and RoPE in fp32; bf16/fp16 weights are cast once and
 // onnxruntime folds the cast at session start), except with `half`: the linear layers' weights are then held in
 // fp16 and the activations between the norms run in fp16 (q/k/v, RoPE on them as upstream rotates its bf16 q and
-// k, attention, the MLP), while the residual stream, RMSNorm, the heads, guidance, softmax and sampling stay fp32,
-// so the confidence ranking sees fp32 logits. Branches of one batch may have different lengths: they are
+// k, attention, the MLP), while the residual stream, RMSNorm and the heads stay fp32; guidance, softmax and
+// sampling then round to bf16 as upstream's tensors do (graphs/bf16-sampling.ts). Branches of one batch may have different lengths: they are
 // right-padded and a real key-padding mask keeps padded keys out of every softmax, so a padded batch equals
 // separate unpadded runs (upstream ignores its mask, but it also never batches).
 // @see ML-GSAI/LLaDA modeling_llada.py: LLaDALlamaBlock, RotaryEmbedding, RMSLayerNorm
@@ -52,9 +53,9 @@ export {
  * Inputs: `ids [N, L] int64`, `attn_mask [N, L] int64` (1 = real token, right padding), `gather_pos [N, M] int64`
  * (the sampled cells of each branch), `branch_w [J, G] float` (T2I CFG [1+s, −s]; I2I [1+a+b, −a, −b]; none [1]),
  * `temperature [J] float`, `noise [J, M] float` uniforms in (0, 1).
- * Outputs: `codes [J, M] int64` (inverse-CDF sample of softmax(logits/τ), argmax at τ = 0), `probs [J, M]`
- * (softmax(logits)[code], no temperature, as upstream), `best [J, M] int64` (argmax, for previews), and the
- * optional `max_logit [N, L]` / `logits [J, M, K]`.
+ * Outputs: `codes [J, M] int64` (upstream's bf16 Gumbel-max, LladaGraph.sampleCells; first argmax at τ = 0),
+ * `probs [J, M]` (bf16 softmax(logits)[code], no temperature, as upstream), `best [J, M] int64` (first argmax, for
+ * previews), and the optional `max_logit [N, L]` / `logits [J, M, K]` (float32, before bf16 rounding).
  */
 export function buildImageStepGraph(options: ImageStepGraphOptions & { maskId?: number }): Uint8Array {
   const m = new LladaGraph(options);
@@ -78,7 +79,7 @@ export function imageStep(m: LladaGraph, options: ImageStepGraphOptions, prefix 
 
   const head = imageHead(m, options);
   const cellLogits = m.linear(m.gatherRows(hidden, gatherPos), head, K, D); // [N, M, K]
-  const { logits, codes, probs, best } = m.sampleCells(cellLogits, branchW, temperature, noise, K);
+  const { codes, probs, best } = m.sampleCells(cellLogits, branchW, temperature, noise, K);
 
   g.output(codes, `${prefix}codes`, 'int64', ['J', 'M']);
   g.output(probs, `${prefix}probs`, 'float32', ['J', 'M']);
@@ -88,7 +89,9 @@ export function imageStep(m: LladaGraph, options: ImageStepGraphOptions, prefix 
     const maxLogit = g.op('ReduceMax', [all, g.ints([-1])], { keepdims: 0 });
     g.output(maxLogit, `${prefix}max_logit`, 'float32', ['N', 'L']);
   }
-  if (options.logitsOutput) g.output(logits, `${prefix}logits`, 'float32', ['J', 'M', K]);
+  // The model's float32 guided logits, before the sampling rounds them to bf16 as upstream's are.
+  if (options.logitsOutput)
+    g.output(m.combineBranches(cellLogits, branchW, K), `${prefix}logits`, 'float32', ['J', 'M', K]);
   if (options.textHead) {
     const textPos = g.input('text_pos', 'int64', ['N', 'B']);
     textHead(m, options, hidden, textPos, branchW, { logits: true, prefix: `${prefix}text_` });

@@ -8,7 +8,7 @@ export interface ImageStepInput {
   /** Guidance weight of each sequence: logits = Σ weight · logits(sequence). */
   weights: number[];
   temperature: number;
-  /** One uniform in (0, 1) per cell for inverse-CDF sampling. */
+  /** One uniform in (0, 1) per cell, the key of its per-code sampling noise (sampling/code-noise.ts). */
   noise: Float32Array;
 }
 

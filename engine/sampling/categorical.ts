@@ -1,8 +1,8 @@
-// Host reference of the per-cell sampling the image graph performs (engine-design §2): guided logits → a code
-// and its confidence. The graph computes the same in ONNX; these functions define it and serve parity tests.
-// This is the exact draw from softmax(logits/τ). Upstream's gumbel_max_sample runs on bf16 tensors (the model's
-// logits and torch.rand_like of them): a bf16 uniform below 1 is at most 1 − 2⁻⁸, so its Gumbel noise stops near
-// 5.53 and the draw favours the top codes more than softmax(logits/τ) does; emulating that needs K uniforms a cell.
+// The exact draw from softmax(logits/τ) (engine-design §2): guidance, Gumbel-max with one uniform per code and
+// inverse-CDF sampling with one uniform per cell, in float64, plus softmax(row)[i] (the understanding loop's
+// confidence). The image graph no longer draws this way: upstream runs gumbel_max_sample on bf16 tensors, whose
+// capped, coarse noise and frequent ties favour the top codes, and bf16-gumbel.ts (the graph's host reference)
+// reproduces that. These stay as the distribution upstream's would be without bf16, for tests that compare both.
 // @see Alpha-VLLM/Lumina-DiMOO utils/generation_utils.py: gumbel_max_sample; generators/*: probs.gather
 import { gumbel } from './remask.js';
 

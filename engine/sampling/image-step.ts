@@ -3,8 +3,7 @@
 // confident ones. Used by text-to-image, image-to-image and painting alike.
 // @see Alpha-VLLM/Lumina-DiMOO generators/image_generation_generator.py: generate_image (loop body)
 import type { TokenLayout } from './layout-type.js';
-import { remaskLeastConfident } from './remask.js';
-import { remaskNoise } from './rng.js';
+import { remaskGumbels, remaskLeastConfident } from './remask.js';
 import { remaskCount } from './schedule.js';
 
 export interface ImageStep {
@@ -47,7 +46,7 @@ export function applyImageStep(
   }
   for (let i = 0; i < m; i++) x[masked[i]!] = layout.imageCodeOffset + codes[i]!;
   const k = remaskCount(step.step, step.totalSteps, step.initialMasked, m);
-  const noise = step.temperature === 0 || k === 0 ? null : remaskNoise(step.seed, step.step, m);
+  const noise = step.temperature === 0 || k === 0 ? null : remaskGumbels(step.seed, step.step, m);
   const remask = k === 0 ? new Uint8Array(m) : remaskLeastConfident(probs, k, step.temperature, noise);
   const still: number[] = [];
   for (let i = 0; i < m; i++) {

@@ -52,7 +52,7 @@ export function philox4x32(
 
 /** Independent noise streams of one job; each step and stream gets its own counter space. */
 export const NoiseStream = Object.freeze({
-  /** Gumbel-max / inverse-CDF sampling of image codes. */
+  /** Sampling of image codes (each cell's key of its per-code noise, code-noise.ts). */
   sample: 1,
   /** Gumbel noise on the log-confidences of re-masking. */
   remask: 2,
@@ -126,9 +126,8 @@ export function uniformsF64(
 
 /**
  * The noise the image-sampling graph consumes at `step`: `count × perCell` float32 uniforms in (0, 1), row-major
- * `[count, perCell]`, for the masked cells in sequence order. `perCell = K` (codebook size) feeds Gumbel-max
- * `argmax(logits/τ − log(−log u))`; `perCell = 1` feeds inverse-CDF sampling of `softmax(logits/τ)`, which draws
- * from the same distribution with K times less noise. Not needed at temperature 0.
+ * `[count, perCell]`, for the masked cells in sequence order. The image graph takes `perCell = 1`: each cell's
+ * uniform keys the K per-code words of its bf16 Gumbel-max (code-noise.ts). Not needed at temperature 0.
  */
 export function samplingNoise(seed: number, step: number, count: number, perCell: number): Float32Array {
   return uniformsF32(seed, step, NoiseStream.sample, count * perCell);

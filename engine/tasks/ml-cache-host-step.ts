@@ -1,55 +1,30 @@
 // The per-step ML-Cache path (dimoo-inference.md §4.4): the caches live on the host. Full steps return every
 // position's image logits and each layer's rotated keys and values; cached steps send the whole K/V caches in and get the
 // selected rows' logits and K/V back, which the host writes into its caches. Guidance over the branches, the
-// inverse-CDF sample and the max-logit per position then run here, over the (partly stale) logit cache.
+// bf16 Gumbel-max sample and the max-logit per position then run here, over the (partly stale) logit cache.
+
 import type { MlCacheBackend } from '../runtime/ml-cache-session.js';
+import { roundBf16 } from '../sampling/bf16.js';
+import { sampleCellsBf16 } from '../sampling/bf16-gumbel.js';
 import type { CachedStep, CachedStepInput, CachedStepOutput } from './ml-cache-step.js';
 
 /**
- * The image-step graph's sampling, on the host: inverse CDF of softmax(logits/τ) against `u · total`, argmax at
- * τ = 0; the confidence is softmax(logits)[code] without temperature.
+ * The image-step graph's sampling, on the host (engine/sampling/bf16-gumbel.ts): bf16 Gumbel-max over the bf16
+ * guided logits, first argmax at τ = 0; the confidence is bf16(softmax(logits)[code]) without temperature.
  */
 export function sampleImageCells(
-  logits: Float32Array,
+  guided: Float32Array,
   K: number,
   temperature: number,
   noise: Float32Array,
 ): { codes: Int32Array; probs: Float32Array; best: Int32Array } {
-  const M = logits.length / K;
-  const codes = new Int32Array(M);
-  const probs = new Float32Array(M);
+  const M = guided.length / K;
   const best = new Int32Array(M);
-  const tempered = new Float64Array(K);
   for (let i = 0; i < M; i++) {
-    const row = logits.subarray(i * K, (i + 1) * K);
-    let argmax = 0;
-    for (let c = 1; c < K; c++) if (row[c]! > row[argmax]!) argmax = c;
-    const max = row[argmax]!;
-    let sum = 0;
-    for (let c = 0; c < K; c++) sum += Math.exp(row[c]! - max);
-    let code = argmax;
-    if (temperature > 0) {
-      let total = 0;
-      for (let c = 0; c < K; c++) {
-        tempered[c] = Math.exp((row[c]! - max) / temperature);
-        total += tempered[c]!;
-      }
-      const target = noise[i]! * total;
-      let acc = 0;
-      code = K - 1;
-      for (let c = 0; c < K; c++) {
-        acc += tempered[c]!;
-        if (acc > target) {
-          code = c;
-          break;
-        }
-      }
-    }
-    codes[i] = code;
-    best[i] = argmax;
-    probs[i] = Math.exp(row[code]! - max) / sum;
+    const from = i * K;
+    for (let c = 1; c < K; c++) if (guided[from + c]! > guided[from + best[i]!]!) best[i] = c;
   }
-  return { codes, probs, best };
+  return { ...sampleCellsBf16(guided, K, temperature, noise), best };
 }
 
 /** One loop's per-step stepper over `backend`; it owns that loop's host caches. */
@@ -88,17 +63,20 @@ export function hostCachedStep(
       }
     }
 
-    // Guided logits of the masked cells, from the (partly stale) caches.
+    // Guided logits of the masked cells, from the (partly stale) caches, rounded as the graph rounds them.
     const M = input.positions[0]!.length;
     const guided = new Float32Array(M * K);
-    for (let i = 0; i < M; i++) {
-      for (let n = 0; n < N; n++) {
-        const w = sampling.weights[n] ?? 0;
-        if (w === 0) continue;
+    for (let n = 0; n < N; n++) {
+      const w = Math.fround(sampling.weights[n] ?? 0);
+      for (let i = 0; i < M; i++) {
         const from = (n * L + input.positions[n]![i]!) * K;
-        for (let c = 0; c < K; c++) guided[i * K + c] = guided[i * K + c]! + w * logitCache[from + c]!;
+        for (let c = 0; c < K; c++) {
+          const term = roundBf16(w * roundBf16(logitCache[from + c]!));
+          guided[i * K + c] = Math.fround(guided[i * K + c]! + term);
+        }
       }
     }
+    for (let i = 0; i < guided.length; i++) guided[i] = roundBf16(guided[i]!);
     const sampled = sampleImageCells(guided, K, sampling.temperature, input.noise);
 
     let maxLogit: Float32Array | undefined;

@@ -6,8 +6,8 @@
 import { EngineError, type ProgressEvent } from '../api.js';
 import type { MlCacheIntervalBackend } from '../runtime/ml-cache-interval-session.js';
 import type { TokenLayout } from '../sampling/layout-type.js';
-import { gumbel } from '../sampling/remask.js';
-import { remaskNoise, samplingNoise } from '../sampling/rng.js';
+import { remaskGumbels } from '../sampling/remask.js';
+import { samplingNoise } from '../sampling/rng.js';
 import { cosineKeepCount, scheduledSteps } from '../sampling/schedule.js';
 import * as sequence from '../sequence.js';
 import { throwIfCancelled } from './image-loop.js';
@@ -73,8 +73,7 @@ export async function runIntervalImageLoop(
     for (let i = 0; i < I; i++) {
       if (temperature > 0) {
         noise.set(samplingNoise(seed, step + i, M, 1), i * M);
-        const u = remaskNoise(seed, step + i, M);
-        for (let c = 0; c < M; c++) gumbels[i * M + c] = gumbel(u[c]!);
+        gumbels.set(remaskGumbels(seed, step + i, M), i * M);
       }
       keep[i] = BigInt(cosineKeepCount(step + i, T, initialMasked));
     }

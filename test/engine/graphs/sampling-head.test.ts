@@ -1,10 +1,10 @@
-// The image graph's sampling head alone at DiMOO's codebook width (K = 8192, where the CDF is summed in blocks):
-// guided logits in, the host reference's inverse-CDF codes and confidences out.
+// The image graph's sampling head alone at DiMOO's codebook width (K = 8192): branch logits in, the host
+// reference's bf16 Gumbel-max codes and confidences out (engine/sampling/bf16-gumbel.ts).
 import { describe, expect, it } from 'vitest';
 import { LladaGraph } from '../../../engine/graphs/transformer.js';
 import { encodeModel } from '../../../engine/onnx/graph.js';
 import { createSession, runSession, Tensor } from '../../../engine/runtime/ort.js';
-import { sampleCells } from '../../../engine/sampling/categorical.js';
+import { guideBf16, sampleCellsBf16 } from '../../../engine/sampling/bf16-gumbel.js';
 import { TINY_DIMS } from '../../doubles/random-llada.js';
 
 const K = 8192;
@@ -19,8 +19,8 @@ function headGraph(): Uint8Array {
     folder: '',
   });
   const { g } = m;
-  const cells = g.input('cells', 'float32', [1, M, K]);
-  const branchW = g.input('branch_w', 'float32', [1, 1]);
+  const cells = g.input('cells', 'float32', [2, M, K]);
+  const branchW = g.input('branch_w', 'float32', [1, 2]);
   const temperature = g.input('temperature', 'float32', [1]);
   const noise = g.input('noise', 'float32', [1, M]);
   const out = m.sampleCells(cells, branchW, temperature, noise, K);
@@ -30,7 +30,7 @@ function headGraph(): Uint8Array {
 }
 
 describe('the image sampling head at K = 8192', () => {
-  it.each([1, 0.7])('draws the host reference inverse-CDF code at τ = %s', async (tau) => {
+  it.each([1, 0.7, 0])('draws the host reference bf16 Gumbel-max code at τ = %s', async (tau) => {
     const { session } = await createSession(headGraph(), { device: 'cpu' });
     let seed = 7;
     const rand = () => {
@@ -38,20 +38,24 @@ describe('the image sampling head at K = 8192', () => {
       return seed / 2 ** 32;
     };
     // Peaked rows (a few likely codes) and flat ones, so picks land both early and late in the CDF.
-    const logits = Float32Array.from(
-      { length: M * K },
-      (_, i) => (rand() - 0.5) * (Math.floor(i / K) % 2 ? 4 : 24),
-    );
+    const branch = () =>
+      Float32Array.from({ length: M * K }, (_, i) => (rand() - 0.5) * (Math.floor(i / K) % 2 ? 4 : 24));
+    const cond = branch();
+    const uncond = branch();
     const noise = Float32Array.from({ length: M }, (_, i) => (i + 0.5) / M);
+    const cells = new Float32Array(2 * M * K);
+    cells.set(cond);
+    cells.set(uncond, M * K);
     const out = await runSession(session, {
-      cells: new Tensor('float32', logits, [1, M, K]),
-      branch_w: new Tensor('float32', Float32Array.of(1), [1, 1]),
+      cells: new Tensor('float32', cells, [2, M, K]),
+      branch_w: new Tensor('float32', Float32Array.of(5, -4), [1, 2]),
       temperature: new Tensor('float32', Float32Array.of(tau), [1]),
       noise: new Tensor('float32', noise, [1, M]),
     });
-    const reference = sampleCells(logits, K, tau, noise, 1);
+    const reference = sampleCellsBf16(guideBf16([cond, uncond], [5, -4]), K, tau, noise);
     const codes = Array.from(out.codes!.data as BigInt64Array, Number);
     expect(codes).toEqual(Array.from(reference.codes));
+    expect(Array.from(out.probs!.data as Float32Array)).toEqual(Array.from(reference.probs));
     expect(new Set(codes).size).toBeGreaterThan(M / 2);
     expect(Math.max(...codes)).toBeGreaterThan(K / 2);
   });

@@ -17,7 +17,8 @@ import { externalDataSessionOptions, type WeightRef } from '../../../engine/runt
 import { type ImageStepOutput, ImageStepRunner } from '../../../engine/runtime/image-step.js';
 import { createSession } from '../../../engine/runtime/ort.js';
 import { TextStepRunner } from '../../../engine/runtime/text-step.js';
-import { sampleCells, softmaxAt } from '../../../engine/sampling/categorical.js';
+import { guideBf16, sampleCellsBf16 } from '../../../engine/sampling/bf16-gumbel.js';
+import { softmaxAt } from '../../../engine/sampling/categorical.js';
 import { samplingNoise } from '../../../engine/sampling/rng.js';
 import { TINY_DIMS, writeRandomLlada } from '../../doubles/random-llada.js';
 import { NaiveLlada } from '../../reference/naive-transformer.js';
@@ -189,18 +190,22 @@ describe('transformer graph vs the float64 reference (fp32 weights)', () => {
     expect(relError(two.logits!.subarray(6 * K), manualSecond)).toBeLessThan(1e-5);
   });
 
-  it('τ = 0 picks the reference argmax with softmax(logits)[code] as confidence; best is the argmax', async () => {
+  it('τ = 0 picks the first argmax of the bf16 guided logits, softmax of them at the code (bf16) as confidence', async () => {
     const out = await runBatch(runner, [[cond, uncond]], [[5, -4]], [0]);
     const hc = model.naive.logits(model.naive.hidden(cond.ids), cond.pos, OFFSET, K);
     const hu = model.naive.logits(model.naive.hidden(uncond.ids), uncond.pos, OFFSET, K);
-    const guided = Float32Array.from(hc, (v, i) => 5 * v - 4 * hu[i]!);
-    const reference = sampleCells(guided, K, 0, null, 1);
+    const reference = sampleCellsBf16(
+      guideBf16([Float32Array.from(hc), Float32Array.from(hu)], [5, -4]),
+      K,
+      0,
+      null,
+    );
     expect(Array.from(out.codes, Number)).toEqual(Array.from(reference.codes));
     expect(Array.from(out.best, Number)).toEqual(Array.from(reference.codes));
-    for (let i = 0; i < 6; i++) expect(out.probs[i]).toBeCloseTo(reference.probs[i]!, 5);
+    for (let i = 0; i < 6; i++) expect(out.probs[i]).toBeCloseTo(reference.probs[i]!, 2);
   });
 
-  it('τ > 0 picks the inverse-CDF code of the host reference for the given uniforms, per job temperature', async () => {
+  it('τ > 0 picks the bf16 Gumbel-max code of the host reference for the given uniforms, per job temperature', async () => {
     const M = 6;
     const noise = new Float32Array(3 * M);
     for (let step = 0; step < 4; step++) {
@@ -209,9 +214,14 @@ describe('transformer graph vs the float64 reference (fp32 weights)', () => {
       const out = await runBatch(runner, [[cond], [uncond], [third]], [[1], [1], [1]], taus, noise);
       for (let j = 0; j < 3; j++) {
         const logits = out.logits!.subarray(j * M * K, (j + 1) * M * K);
-        const ref = sampleCells(logits, K, taus[j]!, noise.subarray(j * M, (j + 1) * M), 1);
+        const ref = sampleCellsBf16(
+          guideBf16([logits], [1]),
+          K,
+          taus[j]!,
+          noise.subarray(j * M, (j + 1) * M),
+        );
         expect(Array.from(out.codes.subarray(j * M, (j + 1) * M), Number)).toEqual(Array.from(ref.codes));
-        for (let i = 0; i < M; i++) expect(out.probs[j * M + i]).toBeCloseTo(ref.probs[i]!, 5);
+        expect(Array.from(out.probs.subarray(j * M, (j + 1) * M))).toEqual(Array.from(ref.probs));
       }
       // Sampling differs from the argmax somewhere at τ = 2.5 for these uniforms: the noise is really used.
       if (step === 0)

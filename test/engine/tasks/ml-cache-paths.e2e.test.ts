@@ -328,7 +328,7 @@ describe('text-to-image with ML-Cache through the engine', () => {
   });
 
   it('the default path runs in the drawing session (no second session); an engine made without it draws plainly', async () => {
-    const request = imageRequest({ prompt: 'a fox', width: 64, height: 64, steps: 8, seed: 6 });
+    const request = imageRequest({ prompt: 'a fox', width: 128, height: 128, steps: 8, seed: 6 });
     const run = async (mlCache: boolean, cache: boolean) => {
       const logged: string[] = [];
       const engine = await createEngine({

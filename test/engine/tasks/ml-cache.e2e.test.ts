@@ -23,6 +23,7 @@ import { externalDataSessionOptions } from '../../../engine/runtime/external-dat
 import { ImageStepRunner } from '../../../engine/runtime/image-step.js';
 import { ImageStepSession } from '../../../engine/runtime/image-step-session.js';
 import { type MlCacheBackend, MlCacheSessions } from '../../../engine/runtime/ml-cache-session.js';
+import { sampleCellsBf16 } from '../../../engine/sampling/bf16-gumbel.js';
 import { resolveMlCache } from '../../../engine/sampling/ml-cache.js';
 import { gridForSize, paintSequence, textToImageSequence } from '../../../engine/sequence.js';
 import type { TaskContext } from '../../../engine/tasks/context.js';
@@ -185,14 +186,15 @@ describe('ML-Cache graphs', () => {
     }
   });
 
-  it('host sampling is argmax at τ = 0 and follows the noise through the CDF', () => {
+  it('host sampling is the first argmax at τ = 0 and the graph’s bf16 Gumbel-max at τ > 0', () => {
     const logits = Float32Array.from([0, 2, 1, 5, 5, 0]);
     const greedy = sampleImageCells(logits, 3, 0, new Float32Array(2));
     expect(Array.from(greedy.codes)).toEqual([1, 0]);
-    expect(greedy.probs[0]).toBeCloseTo(Math.exp(2) / (1 + Math.exp(2) + Math.exp(1)), 6);
-    expect(Array.from(sampleImageCells(logits, 3, 1, Float32Array.from([0.001, 0.999])).codes)).toEqual([
-      0, 2,
-    ]);
+    expect(greedy.probs[0]).toBeCloseTo(Math.exp(2) / (1 + Math.exp(2) + Math.exp(1)), 2);
+    const noise = Float32Array.from([0.001, 0.999]);
+    const sampled = sampleImageCells(logits, 3, 1, noise);
+    expect(Array.from(sampled.codes)).toEqual(Array.from(sampleCellsBf16(logits, 3, 1, noise).codes));
+    expect(Array.from(sampled.best)).toEqual([1, 0]);
   });
 });
 

@@ -1,0 +1,83 @@
+// upstream's image-code sampling as torch runs it on CUDA with bf16 logits, op for op, written apart from the
+// engine's code so the two can be compared: every op computes in float32 and stores bf16 (round to nearest, ties
+// to even); torch.rand in bf16 is curand's float `w·2⁻³² + 2⁻³³` rounded to bf16 with 1 reversed to 0; argmax
+// returns the first maximal index.
+// @see Alpha-VLLM/Lumina-DiMOO utils/generation_utils.py: gumbel_noise, gumbel_max_sample
+// @see Alpha-VLLM/Lumina-DiMOO generators/image_generation_generator.py: cfg, softmax, probs.gather
+// @see pytorch aten/src/ATen/native/cuda/DistributionTemplates.h: uniform_kernel; BinaryDivTrueKernel.cu
+
+const view = new DataView(new ArrayBuffer(4));
+
+/** float32 → bf16 by its bit pattern: drop the low 16 bits, rounding half to the even upper half. */
+export function toBf16(x: number): number {
+  view.setFloat32(0, x);
+  const hi = view.getUint16(0);
+  const lo = view.getUint16(2);
+  const exponentAllOnes = (hi & 0x7f80) === 0x7f80;
+  const up = !exponentAllOnes && (lo > 0x8000 || (lo === 0x8000 && (hi & 1) === 1));
+  view.setUint16(0, up ? hi + 1 : hi);
+  view.setUint16(2, 0);
+  return view.getFloat32(0);
+}
+
+/** A bf16 tensor op: float32 arithmetic on float32 operands, the result stored as bf16. */
+const op = (f: () => number) => toBf16(Math.fround(f()));
+
+/** torch.rand(dtype=bf16) on CUDA from curand's 32-bit words. */
+export function torchRandBf16(words: ArrayLike<number>): Float32Array {
+  const two32 = 4294967296;
+  return Float32Array.from(words, (w) => {
+    const curand = Math.fround(Math.fround(w) / two32 + 1 / (2 * two32));
+    const v = toBf16(curand);
+    return v === 1 ? 0 : v;
+  });
+}
+
+/** gumbel_noise: `-log(-log(u + 1e-20) + 1e-20)` on a bf16 tensor. */
+export function gumbelNoise(u: Float32Array): Float32Array {
+  const eps = Math.fround(1e-20);
+  return u.map((x) => {
+    const a = op(() => x + eps);
+    const b = op(() => Math.log(a));
+    const c = op(() => -b + eps);
+    return -op(() => Math.log(c));
+  });
+}
+
+/** `(1 + s) * cond - s * uncond` on bf16 tensors. */
+export function cfgUpstream(cond: Float32Array, uncond: Float32Array, s: number): Float32Array {
+  const a = Math.fround(1 + s);
+  const b = Math.fround(s);
+  return cond.map((c, i) => {
+    const left = op(() => a * toBf16(c));
+    const right = op(() => b * toBf16(uncond[i]!));
+    return op(() => left - right);
+  });
+}
+
+/** gumbel_max_sample over one bf16 row with curand words for its noise: the first index of the maximal score. */
+export function gumbelMaxSampleUpstream(logits: Float32Array, tau: number, words: ArrayLike<number>): number {
+  let row = logits;
+  if (tau !== 0) {
+    const inv = Math.fround(1 / Math.fround(tau)); // a CPU-scalar divisor becomes a multiplication
+    const g = gumbelNoise(torchRandBf16(words));
+    row = logits.map((l, i) => op(() => op(() => l * inv) + g[i]!));
+  }
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
+  return best;
+}
+
+/** mask_by_random_topk's confidence: `log(probs.clamp_min(1e-20)) + temperature * g` on bf16 tensors. */
+export function maskByRandomTopkConfidence(
+  probs: Float32Array,
+  temperature: number,
+  g: ArrayLike<number>,
+): Float32Array {
+  const floor = toBf16(Math.fround(1e-20));
+  const tau = Math.fround(temperature);
+  return probs.map((p, i) => {
+    const logp = op(() => Math.log(Math.max(toBf16(p), floor)));
+    return op(() => logp + op(() => tau * g[i]!));
+  });
+}
