@@ -74,7 +74,10 @@ export const BUTTON_ACTIONS = [
   'original',
   'delete',
   'cancel',
-  /** /queue's numbered Cancel: answered with a message of its own, not as news on the job's message. */
+  /**
+   * /queue's numbered Cancel: answered in place of the list it was on (`replaceSource`), not as news on the job's
+   * message.
+   */
   'queue_cancel',
   'more',
   'less',
@@ -155,6 +158,12 @@ export interface Reply {
    * Less ▴ under a compact result), sending nothing new.
    */
   replaceButtons?: boolean;
+  /**
+   * The adapter should show this reply (its text and buttons) in place of the message the pressed button was on (a
+   * /queue list after its Cancel n), sending nothing new. Its first line says what the press did: where the message
+   * cannot be replaced and a new one would show to others (a Telegram group), that line alone goes to the presser.
+   */
+  replaceSource?: boolean;
   /**
    * The language to render this reply in, where it is not the asker's: buttons given back to a result's message,
    * which speaks its job's language whoever pressed.

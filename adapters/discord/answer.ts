@@ -97,7 +97,7 @@ export async function answer(
  * The further parts of an answer too long for one message (`partsOf`), each a follow-up as visible as the answer.
  * The answer itself was sent: one Discord refuses is logged, not turned into an error over it.
  */
-async function continued(
+export async function continued(
   rt: DiscordRuntime,
   i: RepliableInteraction | MessageComponentInteraction,
   ctx: CommandContext,
@@ -312,7 +312,7 @@ export async function deleteEphemeral(
 }
 
 /** A private word after a Delete press; one Discord refuses is logged, never edited over the result. */
-async function privateFollowUp(
+export async function privateFollowUp(
   rt: DiscordRuntime,
   i: MessageComponentInteraction,
   ctx: CommandContext,

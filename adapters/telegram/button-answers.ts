@@ -11,6 +11,7 @@ export const ALERT_LIMIT = 200;
 export function isNotice(reply: Reply): boolean {
   if (reply.text.length === 0 || reply.ask || reply.startsJob || reply.deleteSource || reply.replaceButtons)
     return false;
+  if (reply.replaceSource) return false;
   if ((reply.images?.length ?? 0) > 0 || (reply.buttons?.length ?? 0) > 0 || (reply.more?.length ?? 0) > 0)
     return false;
   return reply.ephemeral === true || reply.text.every((line) => line.key.startsWith('errors.'));

@@ -1,6 +1,6 @@
 // A press on one of our inline buttons: the commands say what it does, and the answer is shown its Telegram way (an
-// alert for the presser alone, the message's buttons replaced, the result deleted, a question asked by replying
-// to the bot, or a message of its own).
+// alert for the presser alone, the message's buttons or the whole message replaced, the result deleted, a question
+// asked by replying to the bot, or a message of its own).
 import { type Context, GrammyError } from 'grammy';
 import type { CommandContext, Commands, Reply } from '../../commands/index.js';
 import { partSent } from '../shared/delivered.js';
@@ -12,6 +12,7 @@ import { keyboard, replyText } from './render.js';
 import type { TelegramReplies } from './replies.js';
 import { deleteResult } from './result-deletion.js';
 import { topicOf } from './send.js';
+import { replaceSource } from './source-replacement.js';
 
 export interface PressDeps {
   commands: Pick<Commands, 'pressButton' | 'delivered'>;
@@ -34,6 +35,7 @@ export async function onButton(deps: PressDeps, ctx: Context): Promise<void> {
     return void (await ctx.answerCallbackQuery().catch(() => undefined));
   const answer = await deps.commands.pressButton(c, data);
   const reply = deps.instead?.(ctx, answer) ?? answer;
+  if (reply.replaceSource) return replaceSource(deps, ctx, c, reply);
   if (isNotice(reply)) {
     const text = replyText(reply, reply.locale ?? c.locale);
     // Its lines count as sent only when shown whole: an alert cut short lost its end (an undelivered notice).

@@ -17,6 +17,8 @@ export interface WebMessage {
   /** With `final`: how the job ended. */
   outcome?: 'done' | 'failed' | 'cancelled';
   deleteSource?: boolean;
+  /** Shown in place of the message whose button was pressed (a /queue list after its Cancel n). */
+  replaceSource?: boolean;
   ask?: { kind: string; jobId: string; title: string; label: string; value?: string };
   context?: ResultContext & { label: string; parentSrc?: string };
   /** Messages that follow this one (a permutation's further jobs), each shown as a message of its own. */
@@ -62,6 +64,7 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
     final: reply.final,
     outcome: reply.outcome,
     deleteSource: reply.deleteSource,
+    replaceSource: reply.replaceSource,
     ask: reply.ask && {
       kind: reply.ask.kind,
       jobId: reply.ask.jobId,

@@ -1627,9 +1627,9 @@ describe('limits and settings', () => {
     const stopping = await commands.pressButton(ctx('1'), `queue_cancel:${first}`);
     await until((u) => u.job.id === first && u.job.status === 'cancelled');
     expect(store.get(first)?.status).toBe('cancelled');
-    // Each press is answered with a message of its own for the presser (one naming the job would be taken as news
-    // for the job's message, and dropped once that had ended), a second press too, with the list as it now stands
-    // (test/commands/queue-cancel.test.ts).
+    // Each press is answered for the presser, in place of the list pressed on (one naming the job would be taken as
+    // news for the job's message, and dropped once that had ended), a second press too, with the list as it now
+    // stands (test/commands/queue-cancel.test.ts).
     expect([stopping.text[0], stopping.jobId, stopping.ephemeral]).toEqual([
       { key: 'cancel.stopping' },
       undefined,

@@ -1,5 +1,5 @@
 // /queue's numbered Cancel: the press is answered with the list as it now stands, so the job just cancelled is no
-// longer offered (Discord cannot edit the list it was pressed on: the answer is a message of its own), a job being
+// longer offered (shown in place of the list pressed on: `replaceSource`, queue-cancel-in-place.test.ts), a job being
 // stopped shows as stopping with no Cancel, and a button of the old list on a job that has ended says so.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Commands } from '../../commands/commands.js';
@@ -57,7 +57,7 @@ describe('/queue Cancel n', () => {
       ['queue_cancel', first, 1],
       ['queue_cancel', second, 2],
     ]);
-    // For the presser, as a message of its own: it names no job (else the playground takes it as the job's news).
+    // For the presser, in place of their list: it names no job (else the playground takes it as the job's news).
     expect([waiting.ephemeral, waiting.jobId]).toEqual([true, undefined]);
 
     const running = await commands.pressButton(ctx, `queue_cancel:${first}`);

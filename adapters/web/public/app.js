@@ -315,6 +315,7 @@ async function act(id, answer, li) {
       li.remove();
       return;
     }
+    if (msg.replaceSource && li.isConnected) return update(li, msg);
     show(msg, false, id.split(':')[1]);
   } catch {
     offline();

@@ -1,0 +1,42 @@
+// A press whose answer may take the place of the message it was on (`Reply.replaceSource`: a /queue list after its
+// Cancel n). Discord does that with the press's own acknowledgement, an update of the pressed message (callback type
+// 7), ephemeral ones too; a reply not ready within the acknowledgement budget is deferred as an update (type 6), so
+// the message it lands in is still the pressed one. Any other answer (a refusal) is the presser's alone: at once as
+// `answer` gives it, or after a deferred update as a private follow-up, never over the message pressed on.
+import type { ButtonInteraction } from 'discord.js';
+import type { CommandContext, Reply } from '../../commands/index.js';
+import { partSent, sendPart } from '../shared/delivered.js';
+import { acknowledge } from './acknowledgement.js';
+import { ackBudgetMs, answer, continued, privateFollowUp } from './answer.js';
+import { DEFAULT_UPLOAD_LIMIT, fitReply, partsOf, toDiscordMessage } from './render.js';
+import type { DiscordRuntime } from './runtime.js';
+
+export async function answerInPlace(
+  rt: DiscordRuntime,
+  i: ButtonInteraction,
+  ctx: CommandContext,
+  work: () => Promise<Reply>,
+): Promise<void> {
+  const pending = work();
+  // Awaited below on every path but one (the deferral itself failing): that one must not leave it unhandled.
+  pending.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ackBudgetMs(i.createdTimestamp));
+  });
+  const early = await Promise.race([pending, late]).finally(() => clearTimeout(timer));
+  if (early !== undefined && !early.replaceSource) return answer(rt, i, ctx, () => pending, true);
+  if (early === undefined) await acknowledge(i, 'deferred', () => i.deferUpdate());
+  // Past a deferred update a failure must not be edited into the message pressed on: it is told privately.
+  const reply = early ?? (await pending.catch((error: unknown) => rt.errorReply(error)));
+  if (!reply.replaceSource) return privateFollowUp(rt, i, ctx, reply);
+  const parts = partsOf(await fitReply(reply, i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT), ctx.locale);
+  const { content, files, components, attachments, allowedMentions } = toDiscordMessage(parts[0], ctx.locale);
+  const message = { content, files, components, attachments, allowedMentions };
+  await sendPart(parts[0], partSent(rt.commands, ctx), async () => {
+    if (i.deferred) await i.editReply(message);
+    else await acknowledge(i, 'replied', () => i.update(message));
+  });
+  // A list longer than one message goes on below it, as private as it was.
+  await continued(rt, i, ctx, parts, reply.ephemeral === true || i.message.flags.has('Ephemeral'));
+}

@@ -1,0 +1,100 @@
+// /queue's Cancel n on Discord: the press is acknowledged as an update of the (ephemeral) list it was on, which then
+// shows the list as it now stands; no message of its own is sent. A refused press (another's list) stays a private
+// answer of its own, and the list pressed on is left as it was.
+import type { APIMessage } from 'discord.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { t } from '../../../src/i18n.js';
+import type { DiscordCall, FakeDiscord } from '../../doubles/fake-discord/index.js';
+import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import { CALLBACK, EDIT, FOLLOW_UP, useDiscordOnDouble } from './double-bot.js';
+
+// Each job runs 4 s: the first one runs while the others wait to be cancelled.
+const world = useDiscordOnDouble('discord-queue-in-place', {}, { engine: new TimedEngineDouble(200, 20) });
+let fake: FakeDiscord;
+beforeAll(() => {
+  fake = world.fake;
+});
+
+const cancelsIn = (body: unknown) =>
+  [...JSON.stringify(body ?? '').matchAll(/queue_cancel:([0-9a-f-]{36})/g)].map((m) => m[1] as string);
+const ofPress = (ix: { id: string; token: string }) => (c: DiscordCall) =>
+  c.params.id === ix.id || c.params.token === ix.token;
+
+/** Three jobs of Alice's, then her /queue list: the (ephemeral) message as it stands now, and the jobs it lists. */
+async function aliceList(word: string) {
+  const user = fake.world.users.alice;
+  for (const n of [1, 2, 3]) {
+    const made = fake.dispatchInteraction(
+      fake.build.slashCommand({ name: 'imagine', options: { prompt: `${word} ${n}` }, user }),
+    );
+    await world.queuedJob(made);
+  }
+  const queue = fake.dispatchInteraction(fake.build.slashCommand({ name: 'queue', user }));
+  const listed = await fake.waitForCall(fake.answerOf(queue), 10_000);
+  const jobs = cancelsIn(listed.body);
+  expect(jobs).toHaveLength(3);
+  const listId = fake.interaction(queue.id)?.originalMessageId as string;
+  const list = () => fake.message(listId) as APIMessage;
+  expect(list().flags).toBeTruthy();
+  return { user, jobs, list };
+}
+
+/** Cancels what a test left running or waiting, and waits until it has ended. */
+async function cancelAll(jobs: readonly string[], message: APIMessage) {
+  const user = fake.world.users.alice;
+  for (const job of jobs)
+    fake.dispatchInteraction(fake.build.buttonPress({ customId: `cancel:${job}`, message, user }));
+  const active = () => world.services.jobs.store.byStatus('queued', 'running').length;
+  await expect.poll(active, { timeout: 10_000 }).toBe(0);
+}
+
+describe('Discord: /queue Cancel n in place', { timeout: 60_000 }, () => {
+  it('updates the pressed list to the list as it now stands; a refused press leaves it', async () => {
+    const { user, jobs, list } = await aliceList('a lantern');
+
+    // Bob may not cancel Alice's job: told so privately, the list untouched.
+    const before = list().content;
+    const bob = fake.world.users.bob;
+    const refused = fake.dispatchInteraction(
+      fake.build.buttonPress({ customId: `queue_cancel:${jobs[2]}`, message: list(), user: bob }),
+    );
+    await fake.waitForCall((c) => ofPress(refused)(c) && c.status < 300, 10_000);
+    expect(fake.interaction(refused.id)?.ack?.type).toBe(4);
+    expect(list().content).toBe(before);
+
+    const press = fake.dispatchInteraction(
+      fake.build.buttonPress({ customId: `queue_cancel:${jobs[2]}`, message: list(), user }),
+    );
+    const answered = await fake.waitForCall((c) => c.route === CALLBACK && ofPress(press)(c), 10_000);
+    expect([answered.status, fake.interaction(press.id)?.ack?.type]).toEqual([204, 7]);
+    expect(list().content.split('\n')[0]).toBe(t('en', 'cancel.done'));
+    expect(cancelsIn(list().components)).toEqual(jobs.slice(0, 2));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(fake.calls.filter((c) => c.route === FOLLOW_UP && ofPress(press)(c))).toEqual([]);
+
+    await cancelAll(jobs, list());
+  });
+
+  it('an answer too slow for the acknowledgement: deferred as an update, then edited into the list', async () => {
+    const { user, jobs, list } = await aliceList('a slow kite');
+    const commands = world.bot.commands;
+    const pressButton = commands.pressButton.bind(commands);
+    vi.spyOn(commands, 'pressButton').mockImplementationOnce(async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      return pressButton(...args);
+    });
+    const press = fake.dispatchInteraction(
+      fake.build.buttonPress({ customId: `queue_cancel:${jobs[2]}`, message: list(), user }),
+    );
+    const edit = await fake.waitForCall((c) => c.route === EDIT && ofPress(press)(c), 10_000);
+    expect([edit.status, edit.params.message, fake.interaction(press.id)?.ack?.type]).toEqual([
+      200,
+      '@original',
+      6,
+    ]);
+    expect(list().content.split('\n')[0]).toBe(t('en', 'cancel.done'));
+    expect(cancelsIn(list().components)).toEqual(jobs.slice(0, 2));
+    expect(fake.calls.filter((c) => c.route === FOLLOW_UP && ofPress(press)(c))).toEqual([]);
+    await cancelAll(jobs, list());
+  });
+});

@@ -1,0 +1,105 @@
+// /queue's Cancel n on Telegram: the list pressed on is edited to the list as it now stands, and the presser's
+// spinner answered with the cancel line; nothing new is sent to the chat. A list Telegram will not edit (deleted
+// meanwhile) is answered as a new message in a private chat, but in a group the presser alone is told the cancel
+// line by an alert: the group never sees a list nobody there asked for.
+import type { Message } from 'grammy/types';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { t } from '../../../src/i18n.js';
+import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/index.js';
+import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import { inChat, textOf, useTelegramOnFake } from './telegram-on-fake.js';
+
+// Each job runs 4 s: the first one runs while the others wait to be cancelled.
+const bot = useTelegramOnFake('telegram-queue-in-place', new TimedEngineDouble(200, 20));
+let fake: FakeTelegram;
+beforeAll(() => {
+  fake = bot.fake;
+});
+
+const CANCELLED = t('en', 'cancel.done');
+const cancelsIn = (call: TelegramCall) =>
+  [...JSON.stringify(call.params.reply_markup ?? '').matchAll(/queue_cancel:([0-9a-f-]{36})/g)].map(
+    (m) => m[1] as string,
+  );
+
+/** Three jobs of Alice's in `chat`, then her /queue list there: its message and the jobs its buttons cancel. */
+async function listIn(chat: 'group' | undefined, chatId: number, word: string) {
+  for (const n of [1, 2, 3]) {
+    await bot.statusOf(fake.injectText(`/imagine ${word} ${n}`, chat ? { chat } : {}));
+  }
+  const asked = fake.calls.length;
+  fake.injectText('/queue', chat ? { chat } : {});
+  const listed = await fake.waitForCall(
+    (c) => fake.calls.indexOf(c) >= asked && c.method === 'sendMessage' && inChat(chatId)(c),
+    10_000,
+  );
+  const message = fake.message(chatId, (listed.result as Message).message_id) as Message;
+  return { message, jobs: cancelsIn(listed), after: fake.calls.length };
+}
+
+const sentSince = (after: number, chatId: number) =>
+  fake.calls.slice(after).filter((c) => c.method === 'sendMessage' && inChat(chatId)(c));
+
+describe('Telegram: /queue Cancel n in place', { timeout: 60_000 }, () => {
+  it('edits the pressed list to the list as it now stands, in a private chat and in a group', async () => {
+    for (const chat of [undefined, 'group' as const]) {
+      const chatId = chat ? fake.world.group.id : fake.world.users.alice.id;
+      const { message, jobs, after } = await listIn(chat, chatId, `a lantern in ${chat ?? 'private'}`);
+      const query = fake.injectCallbackQuery(message, `queue_cancel:${jobs[2]}`);
+      const edit = await fake.waitForCall(
+        (c) =>
+          c.method === 'editMessageText' && inChat(chatId)(c) && c.params.message_id === message.message_id,
+        10_000,
+      );
+      expect(edit.status).toBe(200);
+      expect(textOf(edit).split('\n')[0]).toBe(CANCELLED);
+      expect(cancelsIn(edit)).toEqual(jobs.slice(0, 2));
+      const answered = await fake.waitForCall(
+        (c) => c.method === 'answerCallbackQuery' && c.params.callback_query_id === query.id,
+        5000,
+      );
+      expect([answered.params.text, answered.params.show_alert]).toEqual([CANCELLED, undefined]);
+      expect(sentSince(after, chatId)).toEqual([]);
+      await cancelAll(chatId, jobs);
+    }
+  });
+
+  it('a list that cannot be edited: a new message in a private chat, an alert of the cancel line in a group', async () => {
+    for (const chat of [undefined, 'group' as const]) {
+      const chatId = chat ? fake.world.group.id : fake.world.users.alice.id;
+      const { message, jobs, after } = await listIn(chat, chatId, `a kite gone from ${chat ?? 'private'}`);
+      fake.deleteMessage(chatId, message.message_id);
+      const query = fake.injectCallbackQuery(message, `queue_cancel:${jobs[2]}`);
+      const answered = await fake.waitForCall(
+        (c) => c.method === 'answerCallbackQuery' && c.params.callback_query_id === query.id,
+        10_000,
+      );
+      if (chat) {
+        expect([answered.params.text, answered.params.show_alert]).toEqual([CANCELLED, true]);
+        // Nothing of it reaches the group.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(sentSince(after, chatId)).toEqual([]);
+      } else {
+        const sent = await fake.waitForCall(
+          (c) => fake.calls.indexOf(c) >= after && c.method === 'sendMessage' && inChat(chatId)(c),
+          10_000,
+        );
+        expect(textOf(sent).split('\n')[0]).toBe(CANCELLED);
+        expect(cancelsIn(sent)).toEqual(jobs.slice(0, 2));
+      }
+      await cancelAll(chatId, jobs);
+    }
+  });
+});
+
+/** Cancels what a test left running or waiting, and waits until it has ended. */
+async function cancelAll(chatId: number, jobs: readonly string[]) {
+  const ctx = bot.commands.context({
+    user: { platform: 'telegram', userId: String(fake.world.users.alice.id) },
+    scope: `chat:${chatId}`,
+    language: 'en',
+  });
+  for (const job of jobs) await bot.commands.pressButton(ctx, `cancel:${job}`);
+  const active = () => bot.services.jobs.store.byStatus('queued', 'running').length;
+  await expect.poll(active, { timeout: 10_000 }).toBe(0);
+}
