@@ -8,15 +8,17 @@
 const MARK = String.raw`(?:(?![\u{E0000}-\u{E007F}])\p{Cf})`;
 const MARKS = new RegExp(`${MARK}+`, 'gu');
 const ANY_MARK = new RegExp(MARK, 'u');
+/** A letter, digit or hyphen of a flag's name, typed plain or full-width (`--ｓｔｅｐｓ` is `--steps`). */
+const NAME_CHAR = '[a-z0-9\\-ａ-ｚＡ-Ｚ０-９－]';
 /**
  * A flag as a run from the start of a word: marks before it, its dashes (`--`, a phone's `—`) with marks between
  * them, then its name's letters, digits and dashes with marks anywhere among them.
  */
-const FLAG_RUN = new RegExp(String.raw`(^|\s)(${MARK}*(?:-${MARK}*-|[—–])(?:${MARK}|[a-z0-9-])*)`, 'giu');
+const FLAG_RUN = new RegExp(String.raw`(^|\s)(${MARK}*(?:-${MARK}*-|[—–])(?:${MARK}|${NAME_CHAR})*)`, 'giu');
 /** A run's dashes, with the marks before and between them. */
 const DASHES = new RegExp(`^${MARK}*(?:-${MARK}*-|[—–])`, 'u');
 /** What a run is once its marks are gone, when it is a flag at all: dashes, then a letter. */
-const FLAG_START = /^(?:--|[—–])[a-z]/i;
+const FLAG_START = /^(?:--|[—–])[a-zａ-ｚ]/iu;
 /**
  * A zero-width space glued between a word and `--flag` (`a\u200b--ar 16:9`, as a page that spaces with it copies):
  * Unicode's invisible break opportunity, so a space, as the BOM already is (JavaScript's `\s` holds it). The word
@@ -29,7 +31,7 @@ const FLAG_START = /^(?:--|[—–])[a-z]/i;
 // zero-width space inside the run split the run every way it could (cubic: 4000 marks held the event loop a minute).
 // The name is the letters up to a mark or anything else, as `FLAG_RUN` parts `--ar\u200b16:9`.
 const GLUED_FLAG = new RegExp(
-  String.raw`(?<=\S)(?<!${MARK})${MARK}+(?=-${MARK}*-${MARK}*([a-z][a-z0-9-]*))`,
+  String.raw`(?<=\S)(?<!${MARK})${MARK}+(?=-${MARK}*-${MARK}*([a-zａ-ｚ]${NAME_CHAR}*))`,
   'giu',
 );
 
@@ -44,7 +46,7 @@ export function withoutMarksAtFlags(line: string, isFlag: (name: string) => bool
   if (!ANY_MARK.test(line)) return line;
   return line
     .replace(GLUED_FLAG, (run: string, name: string) =>
-      run.includes('\u200b') && isFlag(name.toLowerCase()) ? ' ' : run,
+      run.includes('\u200b') && isFlag(name.normalize('NFKC').toLowerCase()) ? ' ' : run,
     )
     .replace(FLAG_RUN, (whole: string, before: string, run: string, at: number, all: string) => {
       if (!ANY_MARK.test(run) || !FLAG_START.test(run.replace(MARKS, ''))) return whole;
@@ -52,7 +54,7 @@ export function withoutMarksAtFlags(line: string, isFlag: (name: string) => bool
       const dashes = DASHES.exec(run)?.[0] ?? '';
       const name = run.slice(dashes.length).replace(MARKS, (marks: string, offset: number, text: string) => {
         const after = text[offset + marks.length] ?? next;
-        const parts = offset > 0 && (marks.includes('\u200b') || /[0-9]/.test(after));
+        const parts = offset > 0 && (marks.includes('\u200b') || /[0-9０-９]/.test(after));
         return parts && after !== '' && !/[\s=]/.test(after) ? ' ' : '';
       });
       return `${before}${dashes.replace(MARKS, '')}${name}`;

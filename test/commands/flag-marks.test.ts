@@ -49,6 +49,14 @@ describe('marks at a prompt’s flags', () => {
     });
   });
 
+  it('reads a full-width name as its plain one there too: marks before it, in it before a digit, glued to a word', () => {
+    expect(parsePrompt(`a fox --${ZWSP}ｓｔｅｐｓ ８ --ａｒ${ZWSP}１６:９`).flags).toEqual({
+      steps: 8,
+      aspect: { w: 16, h: 9 },
+    });
+    expect(parsePrompt(`a${ZWSP}--ｓｅｅｄ${RLM} ５`)).toEqual({ prompt: 'a', flags: { seed: 5 } });
+  });
+
   it('keeps the marks of the prompt’s own words, emoji and scripts that need them', () => {
     const words = `a ${family} ${scotland} ${persian} wo${ZWSP}rd ${RLM}שלום${LRM}`;
     expect(parsePrompt(`${words} --seed${RLM} 5`)).toEqual({ prompt: words, flags: { seed: 5 } });
