@@ -5,7 +5,7 @@ import type { CancelResult } from '../queue-types.js';
 import type { JobStore } from '../store.js';
 import type { Job, Owner } from '../types.js';
 import { ownerKey } from '../types.js';
-import { markCancelRequested } from './front-delivery.js';
+import { markCancelRequested, unmarkCancelRequested } from './front-delivery.js';
 import type { Snapshot } from './shared-snapshot.js';
 import type { SharedState } from './shared-state.js';
 
@@ -41,7 +41,11 @@ export function cancelJob(ctx: CancelContext, id: string, by: Owner, asAdmin: bo
   // Its progress still on its way from the worker says "stopping" from now on (front-delivery.ts).
   if (!waiting) markCancelRequested(ctx.store, id);
   const write = cancelShared(ctx, id)
-    .catch((error: unknown) => ctx.log?.('warn', 'cancel failed', { jobId: id, error: String(error) }))
+    .catch((error: unknown) => {
+      ctx.log?.('warn', 'cancel failed', { jobId: id, error: String(error) });
+      // The worker never heard of it and runs the job to its end: its progress is no longer "stopping".
+      if (!waiting) unmarkCancelRequested(ctx.store, id);
+    })
     .finally(() => ctx.cancelling.delete(id));
   ctx.cancelling.set(id, write);
   return waiting ? 'cancelled' : 'cancelling';
