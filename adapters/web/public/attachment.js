@@ -224,6 +224,11 @@ $('clear-mask').addEventListener('click', () => {
   if (current) current.painted = false;
 });
 $('remove-image').addEventListener('click', () => {
+  // A newer file still being checked or loaded goes with it: it would otherwise appear after the press.
+  offered += 1;
+  $('preview').onload = null;
+  loading(false);
+  loading = () => {};
   detach();
   // The button went with the image: the keyboard goes on in the message box rather than at the top of the page.
   $('text').focus();

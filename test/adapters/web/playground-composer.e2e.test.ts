@@ -176,6 +176,25 @@ describe.skipIf(!haveBrowser)(
       ]);
     });
 
+    it('Remove image takes a newer file still being checked with it: nothing appears after the press', async () => {
+      await attachShown(page, 'first.png', await solidPng('#c33', 96));
+      // The next file's check takes a while (a large photo on a slow phone does).
+      await page.evaluate(`(() => {
+        const decode = (window.realCreateImageBitmap = window.createImageBitmap);
+        window.createImageBitmap = (file) => new Promise((r) => setTimeout(r, 400)).then(() => decode(file));
+      })()`);
+      try {
+        await attach(page, 'second.png', await solidPng('#36c', 128));
+        await page.click('#remove-image');
+        await page.waitForTimeout(1200);
+        expect(await page.locator('#attachment').isHidden()).toBe(true);
+        // The composer holds no image: a line sent now is a line alone.
+        expect(await page.evaluate(`document.getElementById('preview').alt`)).not.toBe('second.png');
+      } finally {
+        await page.evaluate('window.createImageBitmap = window.realCreateImageBitmap');
+      }
+    });
+
     it('keeps the line, the image and its mask when the send could not reach the server, and sends them later', async () => {
       await attach(page, 'ok.png', await solidPng('#36c', 96));
       await page.waitForSelector('#attachment:not([hidden])');
