@@ -108,6 +108,17 @@ export function withoutFlagDashes(text: string): string {
  */
 const FLAG = /^--([a-z][a-z0-9-]*)(?:[=＝](.*))?$/i;
 
+/**
+ * Whether the token at `i` is read as a flag: a known name in any dash form, or anything after two hyphens (an unknown
+ * one is refused). A keyboard dash before another word is punctuation (`--no —howling wolves`).
+ */
+function isFlagAt(tokens: readonly string[], typed: readonly string[], i: number): boolean {
+  const match = FLAG.exec(tokens[i] as string);
+  if (!match) return false;
+  const raw = (match[1] as string).toLowerCase();
+  return ALL_FLAGS.includes((FLAG_ALIASES.get(raw) ?? raw) as FlagName) || (typed[i] as string).startsWith('--');
+}
+
 export interface ParsedPrompt {
   prompt: string;
   flags: PromptFlags;
@@ -150,7 +161,7 @@ export function parsePrompt(text: string, allowed: readonly FlagName[] = ALL_FLA
       // Midjourney's `--no` takes every word up to the next flag: `--no red cars, people --ar 3:2`. Its words are
       // the user's text, kept as typed (`asFlagToken` reads a word that only looks like a flag: `ーーｆｏｏ'ｓ`).
       const away = match[2] ? [match[2]] : [];
-      while (i + 1 < tokens.length && !FLAG.test(tokens[i + 1] as string)) away.push(typed[++i] as string);
+      while (i + 1 < tokens.length && !isFlagAt(tokens, typed, i + 1)) away.push(typed[++i] as string);
       if (away.length === 0) throw new UserInputError('errors.flag.missing_value', { flag });
       negatives.push(away.join(' '));
       continue;

@@ -111,6 +111,15 @@ describe('prompt flags', () => {
     expect(r.params).toMatchObject(params);
   });
 
+  it('keeps a keyboard dash before a word that is no flag among --no words, as in the prompt', () => {
+    expect(parsePrompt('a fox --no —howling wolf --steps 8')).toEqual({
+      prompt: 'a fox',
+      flags: { negative: '—howling wolf', steps: 8 },
+    });
+    // A flag's name after any dash still ends them.
+    expect(parsePrompt('a fox --no cars —ar 16:9').flags).toEqual({ negative: 'cars', aspect: { w: 16, h: 9 } });
+  });
+
   it('reads --no up to the next flag, joins every --no, and keeps it to /imagine', () => {
     const parsed = parsePrompt('a quiet street --no red cars, people --ar 3:2 at dawn --no=rain');
     expect(parsed.prompt).toBe('a quiet street at dawn');
