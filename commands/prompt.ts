@@ -116,7 +116,9 @@ function isFlagAt(tokens: readonly string[], typed: readonly string[], i: number
   const match = FLAG.exec(tokens[i] as string);
   if (!match) return false;
   const raw = (match[1] as string).toLowerCase();
-  return ALL_FLAGS.includes((FLAG_ALIASES.get(raw) ?? raw) as FlagName) || (typed[i] as string).startsWith('--');
+  return (
+    ALL_FLAGS.includes((FLAG_ALIASES.get(raw) ?? raw) as FlagName) || (typed[i] as string).startsWith('--')
+  );
 }
 
 export interface ParsedPrompt {

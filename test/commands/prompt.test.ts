@@ -117,7 +117,10 @@ describe('prompt flags', () => {
       flags: { negative: '—howling wolf', steps: 8 },
     });
     // A flag's name after any dash still ends them.
-    expect(parsePrompt('a fox --no cars —ar 16:9').flags).toEqual({ negative: 'cars', aspect: { w: 16, h: 9 } });
+    expect(parsePrompt('a fox --no cars —ar 16:9').flags).toEqual({
+      negative: 'cars',
+      aspect: { w: 16, h: 9 },
+    });
   });
 
   it('reads --no up to the next flag, joins every --no, and keeps it to /imagine', () => {
