@@ -1,7 +1,8 @@
 // `npm run bench -- sampling-head [--cells 256,1024]`: the image graph's sampling head alone (guidance over two
 // branches, then upstream's bf16 Gumbel-max over K = 8192 codes, LladaGraph.sampleCells) on the CPU, per cell count:
-// median and best of 5 runs after one warm-up. It is the part of an image step that grows with K·M and not with the
-// model, so it prices the sampling on the 8B model's codebook. → bench/results/sampling-head.json
+// median and best of 5 runs after one warm-up, and the memory the warm-up added per element of [J, M, K]. It is the
+// part of an image step that grows with K·M and not with the model, so it prices the sampling on the 8B model's
+// codebook. → bench/results/sampling-head.json
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +46,11 @@ async function measure(M: number) {
     temperature: new Tensor('float32', Float32Array.of(1), [1]),
     noise: new Tensor('float32', samplingNoise(1, step, M, 1), [1, M]),
   });
+  // The first run grows onnxruntime's CPU arena to the head's peak: its growth, per [J, M, K] element, is what the
+  // head holds at once (memory.ts imageHeadBytes prices the planned part of it).
+  const rss = process.memoryUsage().rss;
   await runSession(session, feeds(0));
+  const peakBytes = (process.memoryUsage().rss - rss) / (M * K);
   const times: number[] = [];
   for (let i = 1; i <= RUNS; i++) {
     const started = performance.now();
@@ -54,7 +59,13 @@ async function measure(M: number) {
   }
   await session.release();
   times.sort((a, b) => a - b);
-  return { cells: M, codes: K, median_ms: Math.round(times[RUNS >> 1]!), best_ms: Math.round(times[0]!) };
+  return {
+    cells: M,
+    codes: K,
+    median_ms: Math.round(times[RUNS >> 1]!),
+    best_ms: Math.round(times[0]!),
+    arena_bytes_per_element: Math.round(peakBytes),
+  };
 }
 
 const args = process.argv.slice(2);

@@ -55,6 +55,19 @@ export function sessionWeightBytes(model: MemoryModel): number {
   return nLayers * linearsPerLayer * perWeight + vocabSize * d * 4 + vocabSize * d * activationBytes + norms;
 }
 
+/**
+ * Bytes the image head holds per element of its [J, M, K] tensors (J jobs, M cells, K codes) with `branches`
+ * guidance branches (LladaGraph.sampleCells, graphs/bf16-sampling.ts). Its largest transient is the code-noise
+ * hash: three int64 tensors at once (y, y², a product: 24 B). What lives beside it depends on the order
+ * onnxruntime runs the head in: the linear's float32 logits of every branch (4 B each), or the bf16-rounded guided
+ * logits and their 1/τ-scaled copy (float32, 8 B). The guidance (those logits and their bf16 copy, 6 B a branch,
+ * then its fold) and the Gumbel lookup (an int32 index and float32 values) hold less. On the CPU the head measured
+ * 24 B planned, 30 B peak RSS without the arena and 38–40 B with it (onnxruntime's arena keeps freed blocks).
+ */
+export function imageHeadBytes(branches: number): number {
+  return 24 + Math.max(4 * branches, 8);
+}
+
 /** What the given requests need when run together (one batch shares every forward pass). */
 export function requestMemory(
   model: MemoryModel,
@@ -85,15 +98,18 @@ export function requestMemory(
 
   // One layer at its widest (the residual stream in fp32, Q/K/V and the attention output, the MLP's three
   // [rows, L, hidden] products, and on the CPU the [rows, heads, L, L] scores that CUDA's fused kernel never
-  // forms), plus the head's logits, probabilities and sampling buffers over the scored positions.
+  // forms), plus the head over the scored positions: the text head's logits, probabilities and sampling buffers
+  // (3 float32 per row, position and token), the image head's sampling (imageHeadBytes).
   const residual = 3 * rows * length * d * 4;
   const attention = rows * length * (2 * d + 2 * kvWidth) * a;
   const scores = model.device === 'cpu' ? rows * nHeads * length * length * 4 : 0;
   const mlp = 3 * rows * length * m * a;
-  const head = shapes.reduce(
-    (sum, s) => sum + 3 * s.rows * s.scored * (s.classes === 'vocab' ? vocabSize : codebookSize) * 4,
-    0,
-  );
+  const head = requests.reduce((sum, request, i) => {
+    const s = shapes[i] as (typeof shapes)[number];
+    if (s.classes === 'vocab') return sum + 3 * s.rows * s.scored * vocabSize * 4;
+    const jobs = request.task === 'text_to_image' ? (request.count ?? 1) : 1;
+    return sum + jobs * s.scored * codebookSize * imageHeadBytes(s.rows / jobs);
+  }, 0);
   const activations = residual + attention + scores + mlp + head;
   const runtime = model.device === 'cuda' ? CUDA_RUNTIME_BYTES : 0;
   return { weights, caches, activations, total: weights + caches + activations + runtime };

@@ -1,7 +1,7 @@
 // The transformer graph with its heads: the head rows, gathering the rows a step samples, guidance over the
 // branches and the in-graph sampling of image cells. The build* functions (transformer.ts, ml-cache-graphs.ts,
 // ml-cache-interval.ts) assemble graphs from it.
-import { bf16, codeGumbels, firstArgMax } from './bf16-sampling.js';
+import { bf16, codeGumbels, firstArgMax, guideBf16 } from './bf16-sampling.js';
 import { LladaBlocks } from './llada-blocks.js';
 import { type ImageStepGraphOptions, invalid, PREFIX } from './transformer-options.js';
 
@@ -22,17 +22,13 @@ export class LladaGraph extends LladaBlocks {
 
   /** Σ_g w[j, g] · x[j·G + g] for x [N, P, C] and `w [J, G]` → [J, P, C]. */
   combineBranches(x: string, branchW: string, width: number): string {
-    return this.g.op('ReduceSum', [this.weighBranches(x, branchW, width), this.g.ints([1])], { keepdims: 0 });
-  }
-
-  /** The terms w[j, g] · x[j·G + g] of combineBranches, unsummed → [J, G, P, C]. */
-  weighBranches(x: string, branchW: string, width: number): string {
     const { g } = this;
     const grouped = g.op('Reshape', [
       x,
       g.op('Concat', [g.op('Shape', [branchW]), g.ints([-1, width])], { axis: 0 }),
     ]);
-    return g.op('Mul', [grouped, g.op('Unsqueeze', [branchW, g.ints([2, 3])])]);
+    const w = g.op('Unsqueeze', [branchW, g.ints([2, 3])]);
+    return g.op('ReduceSum', [g.op('Mul', [grouped, w]), g.ints([1])], { keepdims: 0 });
   }
 
   /** softmax(logits)[index] along the last axis, for logits [J, P, C] and index [J, P] int64 → [J, P]. */
@@ -46,8 +42,9 @@ export class LladaGraph extends LladaBlocks {
   /**
    * Guidance and sampling of the image cells as upstream does on bf16 tensors (engine/sampling/bf16-gumbel.ts is the
    * host reference): the branches' image-slice logits `cells [N, M, K]` rounded to bf16 and combined with `branchW
-   * [J, G]` (each term and the sum rounded), then Gumbel-max over all K codes with bf16 noise derived from each
-   * cell's uniform (`noise [J, M]`) and the first index among tied scores; τ = 0 is the first argmax of the logits.
+   * [J, G]` in upstream's op order, each op rounded (guideBf16), then Gumbel-max over all K codes with bf16 noise
+   * derived from each cell's uniform (`noise [J, M]`) and the first index among tied scores; τ = 0 is the first
+   * argmax of the logits.
    * → `codes`, `probs` = bf16(softmax(logits)[code]) (no temperature, as upstream), `best` = first argmax.
    */
   sampleCells(
@@ -58,14 +55,17 @@ export class LladaGraph extends LladaBlocks {
     K: number,
   ): { codes: string; probs: string; best: string } {
     const { g } = this;
-    const terms = bf16(g, this.weighBranches(bf16(g, cells), branchW, K)); // [J, G, M, K]
-    const logits = bf16(g, g.op('ReduceSum', [terms, g.ints([1])], { keepdims: 0 })); // [J, M, K]
+    const logits = guideBf16(g, cells, branchW, K); // [J, M, K]
     const best = firstArgMax(g, logits, K);
     const tau = g.op('Unsqueeze', [temperature, g.ints([1, 2])]); // [J, 1, 1]
     const greedy = g.op('Equal', [tau, g.scalar(0)]);
     const inv = g.op('Div', [g.scalar(1), g.op('Where', [greedy, g.scalar(1), tau])]);
     const scaled = bf16(g, g.op('Mul', [logits, inv]));
-    const scores = bf16(g, g.op('Add', [scaled, codeGumbels(g, noise, K)]));
+    // Made after the guidance, onnxruntime runs the noise's int64 hash (the head's largest transient, memory.ts
+    // imageHeadBytes) before it, beside no other [J, M, K] tensor; made before it, the hash ran after the guidance,
+    // beside the logits and their scaled copy (profiled on the CPU: 24 against 32 B an element).
+    const gumbels = codeGumbels(g, noise, K);
+    const scores = bf16(g, g.op('Add', [scaled, gumbels]));
     const codes = g.op('Where', [g.op('Squeeze', [greedy, g.ints([2])]), best, firstArgMax(g, scores, K)]);
     const probs = bf16(g, this.softmaxAt(logits, codes));
     return { codes, probs, best };

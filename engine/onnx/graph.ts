@@ -219,6 +219,11 @@ export class GraphBuilder {
     return this.nodes.length;
   }
 
+  /** Each node's name, op and the values it reads and writes, for following the dataflow (tests, profiles). */
+  get nodeEdges(): ReadonlyArray<Readonly<Pick<NodeDef, 'name' | 'op' | 'inputs' | 'outputs'>>> {
+    return this.nodes.map(({ name, op, inputs, outputs }) => ({ name, op, inputs, outputs }));
+  }
+
   /** Every value name the nodes of this graph's subgraphs (at any depth) read. */
   private subgraphReads(into = new Set<string>()): Set<string> {
     for (const n of this.nodes)

@@ -9,18 +9,26 @@ import { softmaxAt } from './categorical.js';
 import { cellKey, codeGumbel } from './code-noise.js';
 
 /**
- * Guidance over branch logits `[G][M·K]` with weights `w` (e.g. `[1 + s, −s]`), as the graph does it: each branch
- * rounded to bf16 (upstream's model output), each weighted term rounded, the float32 sum rounded. For two branches
- * that is upstream's `(1 + s)·c − s·u` op for op.
+ * Guidance over branch logits `[G][M·K]` with weights `w`, as upstream computes it on bf16 tensors, each op rounded
+ * to bf16 (the graph's guideBf16 in graphs/bf16-sampling.ts): one branch is the logits; two (text-to-image and
+ * painting, `[1 + s, −s]`) are `(1 + s)·c − s·u`; three (image-to-image, `[1 + a + b, −a, −b]`) are
+ * `c + a·(c − u_text) + b·(c − u_img)`, in Python's order: `(c + a·(c − u_text)) + b·(c − u_img)`.
  */
 export function guideBf16(branches: readonly Float32Array[], w: readonly number[]): Float32Array {
   const out = new Float32Array(branches[0]!.length);
+  const c = branches[0]!;
+  const dual = branches.length === 3;
   for (let i = 0; i < out.length; i++) {
-    let sum = 0;
-    for (let b = 0; b < branches.length; b++) {
-      sum = Math.fround(sum + roundBf16(Math.fround(w[b]!) * roundBf16(branches[b]![i]!)));
+    const ci = roundBf16(c[i]!);
+    let acc = dual ? ci : roundBf16(Math.fround(w[0]!) * ci);
+    for (let b = 1; b < branches.length; b++) {
+      const u = roundBf16(branches[b]![i]!);
+      const term = dual
+        ? roundBf16(-Math.fround(w[b]!) * roundBf16(ci - u))
+        : roundBf16(Math.fround(w[b]!) * u);
+      acc = roundBf16(acc + term);
     }
-    out[i] = roundBf16(sum);
+    out[i] = acc;
   }
   return out;
 }

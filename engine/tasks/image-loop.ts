@@ -84,11 +84,12 @@ class LoopState {
   ) {
     const { seq, options } = job;
     this.x = Int32Array.from(seq.ids);
-    this.branches = seq.branches.filter((_, i) => (options.weights[i + 1] ?? 0) !== 0);
-    this.weights = [
-      options.weights[0] ?? 1,
-      ...seq.branches.map((_, i) => options.weights[i + 1] ?? 0).filter((w) => w !== 0),
-    ];
+    // Without guidance (every other weight 0) only the conditional branch runs, as upstream's. With it, every branch
+    // runs, as upstream's do: image-to-image with one scale 0 stays a three-branch guidance, whose rounding order
+    // (graphs/bf16-sampling.ts guideBf16) the graph tells by its three branches.
+    const guided = seq.branches.some((_, i) => (options.weights[i + 1] ?? 0) !== 0);
+    this.branches = guided ? seq.branches : [];
+    this.weights = [options.weights[0] ?? 1, ...this.branches.map((_, i) => options.weights[i + 1] ?? 0)];
     this.masked = maskedCellPositions(seq, this.x, layout);
     this.initialMasked = this.masked.length;
     this.plannedSteps = scheduledSteps(this.initialMasked, options.steps);

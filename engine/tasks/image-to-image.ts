@@ -13,7 +13,7 @@ import { checkInputImage, checkNumber, checkPrompt, checkSampling } from './vali
 
 export const IMAGE_TO_IMAGE_DEFAULTS = Object.freeze({ steps: 64, cfg: 2.5, cfgImg: 4.0, temperature: 1.0 });
 
-/** Guidance weights for [cond, uncond_text, uncond_image]; a zero scale drops its branch. */
+/** Guidance weights for [cond, uncond_text, uncond_image]; both scales 0 run the conditional branch alone. */
 export function dualGuidanceWeights(cfg: number, cfgImg: number): number[] {
   return [1 + cfg + cfgImg, -cfg, -cfgImg];
 }

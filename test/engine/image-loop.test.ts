@@ -65,6 +65,20 @@ describe('image loop', () => {
     expect(backend.calls[0]!.sequences).toHaveLength(1);
   });
 
+  it('keeps every branch of a guidance with one zero scale (image-to-image rounds by its three branches)', async () => {
+    const one = textToImageSequence(ctx, 'a red fox', gridForSize(128, 64));
+    const seq = { ...one, branches: [one.branches[0]!, one.branches[0]!] };
+    const run3 = async (weights: number[]) => {
+      const backend = new ScriptedImageStep(layout.codebookSize);
+      await runImageLoop(seq, layout, backend, { steps: 2, temperature: 1, seed: 1, weights });
+      return backend.calls[0]!;
+    };
+    const call = await run3([5, 0, -4]);
+    expect(call.sequences).toHaveLength(3);
+    expect(call.weights).toEqual([5, 0, -4]);
+    expect((await run3([1, 0, 0])).sequences).toHaveLength(1);
+  });
+
   it('is deterministic for a seed, differs across seeds, and needs no seed at temperature 0', async () => {
     const a = await run(42, 1);
     const b = await run(42, 1);

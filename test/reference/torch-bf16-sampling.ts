@@ -4,6 +4,7 @@
 // returns the first maximal index.
 // @see Alpha-VLLM/Lumina-DiMOO utils/generation_utils.py: gumbel_noise, gumbel_max_sample
 // @see Alpha-VLLM/Lumina-DiMOO generators/image_generation_generator.py: cfg, softmax, probs.gather
+// @see Alpha-VLLM/Lumina-DiMOO generators/image_to_image_generator.py: dual cfg (cfg_scale, cfg_img)
 // @see pytorch aten/src/ATen/native/cuda/DistributionTemplates.h: uniform_kernel; BinaryDivTrueKernel.cu
 
 const view = new DataView(new ArrayBuffer(4));
@@ -52,6 +53,31 @@ export function cfgUpstream(cond: Float32Array, uncond: Float32Array, s: number)
     const left = op(() => a * toBf16(c));
     const right = op(() => b * toBf16(uncond[i]!));
     return op(() => left - right);
+  });
+}
+
+/**
+ * image_to_image_generator's `cond + cfg_scale * (cond - uncond_text) + cfg_img * (cond - uncond_img)` on bf16
+ * tensors, as Python builds it: `t3 = cond + cfg_scale * (cond - uncond_text)`, then `t3 + cfg_img * (cond -
+ * uncond_img)`; a Python float times a bf16 tensor multiplies in float32 by the float32 scalar, stored as bf16.
+ */
+export function dualCfgUpstream(
+  cond: Float32Array,
+  uncondText: Float32Array,
+  uncondImg: Float32Array,
+  cfgScale: number,
+  cfgImg: number,
+): Float32Array {
+  const a = Math.fround(cfgScale);
+  const b = Math.fround(cfgImg);
+  return cond.map((x, i) => {
+    const c = toBf16(x);
+    const t1 = op(() => c - toBf16(uncondText[i]!));
+    const t2 = op(() => a * t1);
+    const t3 = op(() => c + t2);
+    const t4 = op(() => c - toBf16(uncondImg[i]!));
+    const t5 = op(() => b * t4);
+    return op(() => t3 + t5);
   });
 }
 
