@@ -26,7 +26,8 @@ export interface ImageStepBackend {
   step(input: ImageStepInput): Promise<ImageStepOutput>;
   /**
    * One step for several jobs sharing a forward pass (engine-design §4). Every job has the same number of
-   * branches and of cells to sample; each output's `forwardMs` is its share of the pass.
+   * branches; their cell counts may differ, and each output has its own job's cells only, exactly as `step` gives
+   * them. Each output's `forwardMs` is its share of the pass.
    */
   stepBatch(inputs: readonly ImageStepInput[]): Promise<ImageStepOutput[]>;
 }

@@ -9,16 +9,24 @@ function mismatch(detail: string): EngineError {
   return new EngineError('internal', detail, { detail });
 }
 
+/** The cells a job samples this step (its own count, before the batch pads it). */
+function cellsOf(input: ImageStepInput): number {
+  return input.positions[0]?.length ?? 0;
+}
+
 /**
  * Packs J jobs' branches for the graph (job j's branch g at row j·G + g). Every job needs the same number of
- * branches G and of cells M; padding uses `padId` (masked out, so its value never matters).
+ * branches G; padding uses `padId` (masked out, so its value never matters). Jobs may sample different numbers of
+ * cells (bf16 ties let a step commit more than scheduled, so batched jobs drift apart): each is padded to the
+ * batch's largest M by repeating its own last cell, position and uniform alike. The graph samples every cell on
+ * its own, so a repeated cell draws what the original draws and the job's real cells are what it gets alone.
  */
 export function packImageSteps(inputs: readonly ImageStepInput[], padId = 0): GraphInput {
   const J = inputs.length;
   const first = inputs[0];
   if (!first) throw mismatch('image step got no jobs');
   const G = first.sequences.length;
-  const M = first.positions[0]?.length ?? 0;
+  const M = Math.max(...inputs.map(cellsOf));
   for (const input of inputs) {
     if (input.sequences.length !== G || input.positions.length !== G || input.weights.length !== G) {
       throw mismatch(
@@ -35,7 +43,9 @@ export function packImageSteps(inputs: readonly ImageStepInput[], padId = 0): Gr
   const temperature = new Float32Array(J);
   const noise = new Float32Array(J * M);
   inputs.forEach((input, j) => {
-    if (input.noise.length !== M) throw mismatch('jobs of one batch disagree on the number of cells');
+    const m = cellsOf(input);
+    if (input.noise.length !== m) throw mismatch('a job has a different number of cells and uniforms');
+    if (m === 0 && M > 0) throw mismatch('a job with no cells to sample cannot share a batch');
     input.sequences.forEach((seq, g) => {
       const r = j * G + g;
       for (let i = 0; i < seq.length; i++) {
@@ -43,12 +53,13 @@ export function packImageSteps(inputs: readonly ImageStepInput[], padId = 0): Gr
         attnMask[r * L + i] = 1n;
       }
       const positions = input.positions[g] as Int32Array;
-      if (positions.length !== M) throw mismatch('guidance branches disagree on the cells to sample');
-      for (let i = 0; i < M; i++) gatherPos[r * M + i] = BigInt(positions[i] as number);
+      if (positions.length !== m) throw mismatch('guidance branches disagree on the cells to sample');
+      for (let i = 0; i < M; i++) gatherPos[r * M + i] = BigInt(positions[Math.min(i, m - 1)] as number);
       branchW[r] = input.weights[g] as number;
     });
     temperature[j] = input.temperature;
     noise.set(input.noise, j * M);
+    noise.fill(input.noise[m - 1] ?? 0, j * M + m, (j + 1) * M);
   });
   return { ids, attnMask, gatherPos, branchW, temperature, noise, J, G, L, M };
 }
@@ -59,7 +70,7 @@ export function packImageStep(input: ImageStepInput, padId = 0): GraphInput {
 }
 
 export class ImageStepSession implements ImageStepBackend {
-  constructor(private readonly runner: ImageStepRunner) {}
+  constructor(private readonly runner: Pick<ImageStepRunner, 'run'>) {}
 
   async step(input: ImageStepInput): Promise<ImageStepOutput> {
     const [out] = await this.stepBatch([input]);
@@ -72,11 +83,15 @@ export class ImageStepSession implements ImageStepBackend {
     const { M } = packed;
     // One forward pass served every job; each is charged an equal share of it.
     const share = out.forwardMs / inputs.length;
-    return inputs.map((_, j) => ({
-      codes: Int32Array.from(out.codes.subarray(j * M, (j + 1) * M), Number),
-      probs: out.probs.slice(j * M, (j + 1) * M),
-      best: Int32Array.from(out.best.subarray(j * M, (j + 1) * M), Number),
-      forwardMs: share,
-    }));
+    // Each job gets its own cells back, its padding dropped.
+    return inputs.map((input, j) => {
+      const end = j * M + cellsOf(input);
+      return {
+        codes: Int32Array.from(out.codes.subarray(j * M, end), Number),
+        probs: out.probs.slice(j * M, end),
+        best: Int32Array.from(out.best.subarray(j * M, end), Number),
+        forwardMs: share,
+      };
+    });
   }
 }

@@ -118,19 +118,24 @@ class LoopState {
   }
 }
 
-/** Jobs whose steps can share one forward pass: the same number of branches and of cells to sample. */
+/**
+ * Jobs whose steps share one forward pass: the same number of branches and the same grid. Not the same number of
+ * masked cells: bf16 ties let a step commit more cells than scheduled (as upstream), so jobs of one shape drift
+ * apart by a few cells, and the backend pads each job's cells to the batch's largest count.
+ */
 function groupsOf(states: LoopState[]): LoopState[][] {
   const groups = new Map<string, LoopState[]>();
   for (const s of states) {
-    const key = `${s.branches.length}:${s.masked.length}`;
+    const { rows, cols } = s.job.seq.grid;
+    const key = `${s.branches.length}:${rows}x${cols}`;
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }
   return [...groups.values()];
 }
 
 /**
- * Runs several jobs' loops side by side: each step, jobs with the same branch and cell counts (same task family,
- * grid and step count) go through the graph as one batch. A cancelled job leaves the batch at the next step and
+ * Runs several jobs' loops side by side: each step, jobs with the same branch count and grid (same task family
+ * and size) go through the graph as one batch. A cancelled job leaves the batch at the next step and
  * gets its own `cancelled` error; the others carry on. A failing forward pass fails the jobs it served.
  */
 export async function runImageLoops(
