@@ -62,10 +62,11 @@ export function sessionWeightBytes(model: MemoryModel): number {
  * onnxruntime runs the head in: the linear's float32 logits of every branch (4 B each), or the bf16-rounded guided
  * logits and their 1/τ-scaled copy (float32, 8 B). The guidance (those logits and their bf16 copy, 6 B a branch,
  * then its fold) and the Gumbel lookup (an int32 index and float32 values) hold less. On the CPU the head measured
- * 24 B planned, 30 B peak RSS without the arena and 38–40 B with it (onnxruntime's arena keeps freed blocks).
+ * 24 B planned, 30 B peak RSS without the arena and 38–40 B with it (onnxruntime's arena keeps freed blocks): the
+ * estimate takes what the arena held (6 B over the plan), since a refusal is cheap and an out-of-memory crash is not.
  */
 export function imageHeadBytes(branches: number): number {
-  return 24 + Math.max(4 * branches, 8);
+  return 30 + Math.max(4 * branches, 8);
 }
 
 /** What the given requests need when run together (one batch shares every forward pass). */

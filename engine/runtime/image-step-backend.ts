@@ -5,7 +5,7 @@ export interface ImageStepInput {
   sequences: Int32Array[];
   /** For each sequence, the positions of the cells to sample (same count and order in every sequence). */
   positions: Int32Array[];
-  /** Guidance weight of each sequence: logits = Σ weight · logits(sequence). */
+  /** Guidance weight of each sequence: Σ weight · logits(sequence), rounded in upstream's order (guideBf16). */
   weights: number[];
   temperature: number;
   /** One uniform in (0, 1) per cell, the key of its per-code sampling noise (sampling/code-noise.ts). */

@@ -22,7 +22,7 @@ export interface ImageLoopOptions {
   steps: number;
   temperature: number;
   seed: number;
-  /** Weight of the conditional sequence, then of each of `seq.branches` in order; zero-weight branches are skipped. */
+  /** Weight of the conditional sequence, then of each of `seq.branches`; all zero: the branches are skipped. */
   weights: number[];
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
@@ -90,6 +90,13 @@ class LoopState {
     const guided = seq.branches.some((_, i) => (options.weights[i + 1] ?? 0) !== 0);
     this.branches = guided ? seq.branches : [];
     this.weights = [options.weights[0] ?? 1, ...this.branches.map((_, i) => options.weights[i + 1] ?? 0)];
+    // Three sequences are image-to-image's c + a(c − t) + b(c − i), whose weights the graph reads as (1+a+b, −a, −b):
+    // any other three-way sum would be guided wrongly without a word.
+    const [c, a, b] = this.weights;
+    if (this.weights.length === 3 && Math.abs((c as number) + (a as number) + (b as number) - 1) > 1e-5)
+      throw new Error(
+        `three-branch guidance must be image-to-image's form (weights ${this.weights.join(', ')})`,
+      );
     this.masked = maskedCellPositions(seq, this.x, layout);
     this.initialMasked = this.masked.length;
     this.plannedSteps = scheduledSteps(this.initialMasked, options.steps);

@@ -77,6 +77,8 @@ describe('image loop', () => {
     expect(call.sequences).toHaveLength(3);
     expect(call.weights).toEqual([5, 0, -4]);
     expect((await run3([1, 0, 0])).sequences).toHaveLength(1);
+    // A three-way sum of another form would be rounded as image-to-image's: refused rather than guided wrongly.
+    await expect(run3([3, -0.5, -0.5])).rejects.toThrow(/image-to-image's form/);
   });
 
   it('is deterministic for a seed, differs across seeds, and needs no seed at temperature 0', async () => {

@@ -61,22 +61,22 @@ describe('memory estimate for the 8B model', () => {
     near(gb(gpu('fp16', 'int4')), 7.2);
   });
 
-  it('gives the README its largest squares: 24 GB fp16 1616², int8/int4 2048²; 12 GB int8 432², int4 1312²', () => {
-    expect(largestSquareSide(gpu('fp16'), 24e9)).toBe(1616);
+  it('gives the README its largest squares: 24 GB fp16 1552², int8/int4 2048²; 12 GB int8 416², int4 1264²', () => {
+    expect(largestSquareSide(gpu('fp16'), 24e9)).toBe(1552);
     expect(largestSquareSide(gpu('fp16', 'int8'), 24e9)).toBe(2048);
     expect(largestSquareSide(gpu('fp16', 'int4'), 24e9)).toBe(2048);
     expect(largestSquareSide(gpu('fp16'), 12e9)).toBeUndefined();
-    expect(largestSquareSide(gpu('fp16', 'int8'), 12e9)).toBe(432);
-    expect(largestSquareSide(gpu('fp16', 'int4'), 12e9)).toBe(1312);
+    expect(largestSquareSide(gpu('fp16', 'int8'), 12e9)).toBe(416);
+    expect(largestSquareSide(gpu('fp16', 'int4'), 12e9)).toBe(1264);
   });
 
-  it('gives the README one 1024² job: fp32 36 GB (46 with ML-Cache), fp16 20 (25), int8 14 (19), int4 10 (15)', () => {
+  it('gives the README one 1024² job: fp32 37 GB (46 with ML-Cache), fp16 21 (25), int8 14 (19), int4 11 (15)', () => {
     const gb = (m: MemoryModel, cache: boolean) =>
       gigabytes(requestMemory(m, [square(1024, { cache })]).total);
     const table = [gpu('fp32'), gpu('fp16'), gpu('fp16', 'int8'), gpu('fp16', 'int4')].map(
       (m) => `${gb(m, false)} (${gb(m, true)})`,
     );
-    expect(table).toEqual(['36 (46)', '20 (25)', '14 (19)', '10 (15)']);
+    expect(table).toEqual(['37 (46)', '21 (25)', '14 (19)', '11 (15)']);
   });
 
   it('prices the image head as its sampling graph holds it: the int64 noise hash beside the branches’ logits', () => {
@@ -86,19 +86,19 @@ describe('memory estimate for the 8B model', () => {
       requestMemory(m, [request]).activations -
       requestMemory({ ...m, dims: { ...DIMOO_8B, codebookSize: 0 } }, [request]).activations;
     const cells = 64 * 64;
-    expect(imageHeadBytes(1)).toBe(32);
-    expect(imageHeadBytes(2)).toBe(32);
-    expect(imageHeadBytes(3)).toBe(36);
-    expect(headOf(square(1024))).toBeCloseTo(cells * 8192 * 32, -3);
-    expect(headOf(square(1024, { count: 2 }))).toBeCloseTo(2 * cells * 8192 * 32, -3);
-    expect(headOf(square(1024, { cfg: 0 }))).toBeCloseTo(cells * 8192 * 32, -3);
+    expect(imageHeadBytes(1)).toBe(38);
+    expect(imageHeadBytes(2)).toBe(38);
+    expect(imageHeadBytes(3)).toBe(42);
+    expect(headOf(square(1024))).toBeCloseTo(cells * 8192 * 38, -3);
+    expect(headOf(square(1024, { count: 2 }))).toBeCloseTo(2 * cells * 8192 * 38, -3);
+    expect(headOf(square(1024, { cfg: 0 }))).toBeCloseTo(cells * 8192 * 38, -3);
     const edit: EngineRequest = {
       task: 'image_to_image',
       editType: 'edit_add',
       prompt: 'a hat',
       image: { width: 512, height: 512, data: new Uint8Array(3) },
     };
-    expect(headOf(edit)).toBeCloseTo(32 * 32 * 8192 * 36, -3);
+    expect(headOf(edit)).toBeCloseTo(32 * 32 * 8192 * 42, -3);
   });
 
   it('grows with the image, and ML-Cache adds its K/V caches (and weights only in a separate session)', () => {
