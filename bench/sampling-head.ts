@@ -7,31 +7,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LladaGraph } from '../engine/graphs/llada-graph.js';
 import { encodeModel } from '../engine/onnx/graph.js';
 import { createSession, runSession, Tensor } from '../engine/runtime/ort.js';
 import { samplingNoise } from '../engine/sampling/rng.js';
-import { TINY_DIMS } from '../test/doubles/random-llada.js';
+import { samplingHead } from '../test/doubles/sampling-head-graph.js';
 
 const K = 8192;
 const RUNS = 5;
 
 async function measure(M: number) {
-  const m = new LladaGraph({
-    dims: TINY_DIMS,
-    weight: () => {
-      throw new Error('the sampling head reads no weight');
-    },
-    folder: '',
-  });
-  const { g } = m;
-  const out = m.sampleCells(
-    g.input('cells', 'float32', [2, M, K]),
-    g.input('branch_w', 'float32', [1, 2]),
-    g.input('temperature', 'float32', [1]),
-    g.input('noise', 'float32', [1, M]),
-    K,
-  );
+  const { g, out } = samplingHead({ jobs: 1, branches: 2, cells: M, codes: K });
   g.output(out.codes, 'codes', 'int64', [1, M]);
   g.output(out.probs, 'probs', 'float32', [1, M]);
   const { session } = await createSession(encodeModel(g, { opset: 21 }), { device: 'cpu' });

@@ -8,11 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LladaGraph } from '../../../engine/graphs/llada-graph.js';
 import { TRANSFORMER_OPSET } from '../../../engine/graphs/transformer-options.js';
 import { imageHeadBytes } from '../../../engine/memory.js';
 import { encodeModel } from '../../../engine/onnx/graph.js';
-import { TINY_DIMS } from '../../doubles/random-llada.js';
+import { samplingHead } from '../../doubles/sampling-head-graph.js';
 
 /** `Op(input types) -> output types`, and the CUDA kernel's OpSet range covering opset 21 in that table. */
 const CUDA_CHECKED: Record<string, string> = {
@@ -76,21 +75,7 @@ interface NodeEvent {
 
 /** One profiled run of the head with `G` branches: onnxruntime's node events in run order, and the graph's edges. */
 async function profileHead(G: number, M: number, level: 'disabled' | 'all') {
-  const m = new LladaGraph({
-    dims: TINY_DIMS,
-    weight: () => {
-      throw new Error('the sampling head reads no weight');
-    },
-    folder: '',
-  });
-  const { g } = m;
-  const out = m.sampleCells(
-    g.input('cells', 'float32', [G, M, K]),
-    g.input('branch_w', 'float32', [1, G]),
-    g.input('temperature', 'float32', [1]),
-    g.input('noise', 'float32', [1, M]),
-    K,
-  );
+  const { g, out } = samplingHead({ jobs: 1, branches: G, cells: M, codes: K });
   g.output(out.codes, 'codes', 'int64', [1, M]);
   g.output(out.probs, 'probs', 'float32', [1, M]);
   g.output(out.best, 'best', 'int64', [1, M]);

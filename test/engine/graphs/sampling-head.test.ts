@@ -1,29 +1,16 @@
 // The image graph's sampling head alone at DiMOO's codebook width (K = 8192): branch logits in, the host
 // reference's bf16 Gumbel-max codes and confidences out (engine/sampling/bf16-gumbel.ts).
 import { describe, expect, it } from 'vitest';
-import { LladaGraph } from '../../../engine/graphs/transformer.js';
 import { encodeModel } from '../../../engine/onnx/graph.js';
 import { createSession, runSession, Tensor } from '../../../engine/runtime/ort.js';
 import { guideBf16, sampleCellsBf16 } from '../../../engine/sampling/bf16-gumbel.js';
-import { TINY_DIMS } from '../../doubles/random-llada.js';
+import { samplingHead } from '../../doubles/sampling-head-graph.js';
 
 const K = 8192;
 const M = 48;
 
 function headGraph(): Uint8Array {
-  const m = new LladaGraph({
-    dims: TINY_DIMS,
-    weight: () => {
-      throw new Error('the sampling head reads no weight');
-    },
-    folder: '',
-  });
-  const { g } = m;
-  const cells = g.input('cells', 'float32', [2, M, K]);
-  const branchW = g.input('branch_w', 'float32', [1, 2]);
-  const temperature = g.input('temperature', 'float32', [1]);
-  const noise = g.input('noise', 'float32', [1, M]);
-  const out = m.sampleCells(cells, branchW, temperature, noise, K);
+  const { g, out } = samplingHead({ jobs: 1, branches: 2, cells: M, codes: K });
   g.output(out.codes, 'codes', 'int64', [1, M]);
   g.output(out.probs, 'probs', 'float32', [1, M]);
   return encodeModel(g, { opset: 21 });

@@ -2,7 +2,6 @@
 // the bf16 pieces agree exactly, and the image graph's draws follow upstream's distribution (not softmax(l/τ),
 // which the engine drew before: upstream's bounded, coarse bf16 noise picks the top code several times as often).
 import { describe, expect, it } from 'vitest';
-import { LladaGraph } from '../../../engine/graphs/llada-graph.js';
 import { encodeModel } from '../../../engine/onnx/graph.js';
 import { createSession, runSession, Tensor } from '../../../engine/runtime/ort.js';
 import { gumbelBf16, roundBf16, torchUniformBf16 } from '../../../engine/sampling/bf16.js';
@@ -10,7 +9,7 @@ import { sampleCells } from '../../../engine/sampling/categorical.js';
 import { gumbelIndex, gumbelTable } from '../../../engine/sampling/code-noise.js';
 import { remaskConfidence, remaskGumbels, remaskLeastConfident } from '../../../engine/sampling/remask.js';
 import { randomWords, samplingNoise } from '../../../engine/sampling/rng.js';
-import { TINY_DIMS } from '../../doubles/random-llada.js';
+import { samplingHead } from '../../doubles/sampling-head-graph.js';
 import {
   gumbelMaxSampleUpstream,
   gumbelNoise,
@@ -34,21 +33,7 @@ function gaussianRow(seed: number): Float32Array {
 
 /** The image graph's sampling head with one branch of M cells. */
 async function graphDraws(row: Float32Array, tau: number, cells: number, step: number): Promise<number[]> {
-  const m = new LladaGraph({
-    dims: TINY_DIMS,
-    weight: () => {
-      throw new Error('the sampling head reads no weight');
-    },
-    folder: '',
-  });
-  const { g } = m;
-  const out = m.sampleCells(
-    g.input('cells', 'float32', [1, cells, K]),
-    g.input('branch_w', 'float32', [1, 1]),
-    g.input('temperature', 'float32', [1]),
-    g.input('noise', 'float32', [1, cells]),
-    K,
-  );
+  const { g, out } = samplingHead({ jobs: 1, branches: 1, cells, codes: K });
   g.output(out.codes, 'codes', 'int64', [1, cells]);
   const { session } = await createSession(encodeModel(g, { opset: 21 }), { device: 'cpu' });
   const logits = new Float32Array(cells * K);

@@ -3,13 +3,12 @@
 // graph computed before, often enough to move the first argmax of a row.
 import { describe, expect, it } from 'vitest';
 import { guideBf16 as guideGraph } from '../../../engine/graphs/bf16-sampling.js';
-import { LladaGraph } from '../../../engine/graphs/llada-graph.js';
 import { encodeModel } from '../../../engine/onnx/graph.js';
 import { createSession, runSession, Tensor } from '../../../engine/runtime/ort.js';
 import { roundBf16 } from '../../../engine/sampling/bf16.js';
 import { guideBf16 } from '../../../engine/sampling/bf16-gumbel.js';
 import { dualGuidanceWeights } from '../../../engine/tasks/image-to-image.js';
-import { TINY_DIMS } from '../../doubles/random-llada.js';
+import { samplingHead } from '../../doubles/sampling-head-graph.js';
 import { cfgUpstream, dualCfgUpstream, toBf16 } from '../../reference/torch-bf16-sampling.js';
 
 const K = 512;
@@ -49,24 +48,8 @@ function firstArgMaxRows(x: Float32Array): number[] {
 async function graphGuide(branches: Float32Array[][], weights: number[][]) {
   const J = branches.length;
   const G = branches[0]!.length;
-  const m = new LladaGraph({
-    dims: TINY_DIMS,
-    weight: () => {
-      throw new Error('guidance reads no weight');
-    },
-    folder: '',
-  });
-  const { g } = m;
-  const cells = g.input('cells', 'float32', [J * G, M, K]);
-  const branchW = g.input('branch_w', 'float32', [J, G]);
-  const out = m.sampleCells(
-    cells,
-    branchW,
-    g.input('temperature', 'float32', [J]),
-    g.input('noise', 'float32', [J, M]),
-    K,
-  );
-  g.output(guideGraph(g, cells, branchW, K), 'guided', 'float32', [J, M, K]);
+  const { g, logits, weights: branchW, out } = samplingHead({ jobs: J, branches: G, cells: M, codes: K });
+  g.output(guideGraph(g, logits, branchW, K), 'guided', 'float32', [J, M, K]);
   g.output(out.codes, 'codes', 'int64', [J, M]);
   const { session } = await createSession(encodeModel(g, { opset: 21 }), { device: 'cpu' });
   const data = new Float32Array(J * G * M * K);
