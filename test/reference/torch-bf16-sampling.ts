@@ -107,3 +107,18 @@ export function maskByRandomTopkConfidence(
     return op(() => logp + op(() => tau * g[i]!));
   });
 }
+
+/**
+ * Logits as a bf16 model's might come: `length` Gaussian values of deviation `sigma`, stored bf16, the same for a
+ * seed (an LCG and Box–Muller; only the test's data, no part of upstream's code).
+ */
+export function gaussianBf16(seed: number, length: number, sigma = 1): Float32Array {
+  let s = seed;
+  const rand = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s + 0.5) / 2 ** 32;
+  };
+  return Float32Array.from({ length }, () =>
+    toBf16(sigma * Math.sqrt(-2 * Math.log(rand())) * Math.cos(2 * Math.PI * rand())),
+  );
+}

@@ -108,14 +108,20 @@ describe.skipIf(!haveBrowser)('playground inline forms: the palette and Escape',
       'document.activeElement.tagName + ":" + document.activeElement.textContent',
     ) as Promise<string>;
 
+  /** Presses `label` under the first result and waits for its form: the form and its box. */
+  async function openForm(label: string) {
+    const message = page.locator('#log li.bot[data-job=job1]');
+    await message.locator('.buttons button', { hasText: label }).click();
+    const form = message.locator('form.edit-form');
+    const box = form.locator('textarea');
+    await box.waitFor();
+    return { form, box };
+  }
+
   it.each(BUTTONS.map((b) => b.label))(
     '%s: Escape closes the open flag list only, the next one the form, back to its button',
     async (label) => {
-      const message = page.locator('#log li.bot[data-job=job1]');
-      await message.locator('.buttons button', { hasText: label }).click();
-      const form = message.locator('form.edit-form');
-      const box = form.locator('textarea');
-      await box.waitFor();
+      const { form, box } = await openForm(label);
       await box.press('End');
       await box.pressSequentially(' --ste');
       const list = form.locator('.palette');
@@ -134,11 +140,7 @@ describe.skipIf(!haveBrowser)('playground inline forms: the palette and Escape',
   );
 
   it('a flag chosen with the arrows and Enter goes into the box; the form is not sent', async () => {
-    const message = page.locator('#log li.bot[data-job=job1]');
-    await message.locator('.buttons button', { hasText: 'Edit' }).click();
-    const form = message.locator('form.edit-form');
-    const box = form.locator('textarea');
-    await box.waitFor();
+    const { form, box } = await openForm('Edit');
     await box.pressSequentially('make it night --ste');
     // The list itself, not a row of it: the one for `--s` (three rows) may still be shown, its answer on its way.
     await suggestionsShow(page, ['--steps'], FORM_LIST);
@@ -154,11 +156,7 @@ describe.skipIf(!haveBrowser)('playground inline forms: the palette and Escape',
   });
 
   it('a row chosen with the arrows while its answer is on its way stays chosen, and what is shown meanwhile completes the word', async () => {
-    const message = page.locator('#log li.bot[data-job=job1]');
-    await message.locator('.buttons button', { hasText: 'Edit' }).click();
-    const form = message.locator('form.edit-form');
-    const box = form.locator('textarea');
-    await box.waitFor();
+    const { form, box } = await openForm('Edit');
     await box.pressSequentially('make it night --s');
     await suggestionsShow(page, ['--size', '--seed', '--steps'], FORM_LIST);
     // The answer for `--ste` held until the row is chosen.
@@ -193,11 +191,7 @@ describe.skipIf(!haveBrowser)('playground inline forms: the palette and Escape',
   });
 
   it('an answer the server could not take (it was restarting) stays in its form, and is taken once it is back', async () => {
-    const message = page.locator('#log li.bot[data-job=job1]');
-    await message.locator('.buttons button', { hasText: 'Remix' }).click();
-    const form = message.locator('form.edit-form');
-    const box = form.locator('textarea');
-    await box.waitFor();
+    const { form, box } = await openForm('Remix');
     await box.fill('/imagine a fox at night');
     down = true;
     await form.locator('button[type=submit]').click();

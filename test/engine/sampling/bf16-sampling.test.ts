@@ -11,6 +11,7 @@ import { remaskConfidence, remaskGumbels, remaskLeastConfident } from '../../../
 import { randomWords, samplingNoise } from '../../../engine/sampling/rng.js';
 import { samplingHead } from '../../doubles/sampling-head-graph.js';
 import {
+  gaussianBf16,
   gumbelMaxSampleUpstream,
   gumbelNoise,
   maskByRandomTopkConfidence,
@@ -19,17 +20,6 @@ import {
 } from '../../reference/torch-bf16-sampling.js';
 
 const K = 1024;
-
-function gaussianRow(seed: number): Float32Array {
-  let s = seed;
-  const rand = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s + 0.5) / 2 ** 32;
-  };
-  return Float32Array.from({ length: K }, () =>
-    toBf16(Math.sqrt(-2 * Math.log(rand())) * Math.cos(2 * Math.PI * rand())),
-  );
-}
 
 /** The image graph's sampling head with one branch of M cells. */
 async function graphDraws(row: Float32Array, tau: number, cells: number, step: number): Promise<number[]> {
@@ -123,7 +113,7 @@ describe('the image graph draws codes as upstream does', () => {
   ])(
     'at τ = %s: the logit ranks of its draws follow upstream bf16 Gumbel-max, not softmax(l/τ)',
     async (tau, seed) => {
-      const row = gaussianRow(seed);
+      const row = gaussianBf16(seed, K);
       const N = 6000;
       const upstream = Array.from({ length: N }, (_, d) =>
         gumbelMaxSampleUpstream(row, tau, randomWords(seed, d, 99, K)),

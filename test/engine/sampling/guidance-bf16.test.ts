@@ -9,21 +9,13 @@ import { roundBf16 } from '../../../engine/sampling/bf16.js';
 import { guideBf16 } from '../../../engine/sampling/bf16-gumbel.js';
 import { dualGuidanceWeights } from '../../../engine/tasks/image-to-image.js';
 import { samplingHead } from '../../doubles/sampling-head-graph.js';
-import { cfgUpstream, dualCfgUpstream, toBf16 } from '../../reference/torch-bf16-sampling.js';
+import { cfgUpstream, dualCfgUpstream, gaussianBf16 } from '../../reference/torch-bf16-sampling.js';
 
 const K = 512;
 const M = 48;
 
-function logits(seed: number): Float32Array {
-  let s = seed;
-  const rand = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s + 0.5) / 2 ** 32;
-  };
-  return Float32Array.from({ length: M * K }, () =>
-    toBf16(6 * Math.sqrt(-2 * Math.log(rand())) * Math.cos(2 * Math.PI * rand())),
-  );
-}
+/** A branch's logits for M cells, spread as a guided model's are. */
+const logits = (seed: number) => gaussianBf16(seed, M * K, 6);
 
 /** The weighted sum as the graph rounded it before: each term rounded, their float32 sum rounded once. */
 function weightedSum(branches: readonly Float32Array[], w: readonly number[]): Float32Array {
