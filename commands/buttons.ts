@@ -14,6 +14,7 @@ import {
 } from './follow-ups.js';
 import { pick } from './grid.js';
 import { queueCancel } from './queue/cancel.js';
+import { queueRefresh } from './queue/refresh.js';
 import { localeOf, resultButtons } from './render.js';
 import { type ButtonAction, parseButtonId, textReply } from './reply.js';
 import { remixLineOf } from './rerun.js';
@@ -73,6 +74,8 @@ const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
   cancel: (deps, ctx, jobId) => cancel(deps, ctx, { job: jobId }),
   /** Pressed on the /queue list, not on the job's message: answered with the list as it now stands. */
   queue_cancel: queueCancel,
+  /** Pressed on the /queue list: the list again, positions and times as they now stand, for its owner. */
+  queue_refresh: queueRefresh,
   more: resultRows(true),
   less: resultRows(false),
   /** Asks for the instruction first; the answer comes back through `editResult`. */

@@ -79,6 +79,8 @@ export const BUTTON_ACTIONS = [
    * message.
    */
   'queue_cancel',
+  /** /queue's Refresh: the list as it now stands, in place of the one it was on (`replaceSource`); its owner's. */
+  'queue_refresh',
   'more',
   'less',
 ] as const;
@@ -160,8 +162,9 @@ export interface Reply {
   replaceButtons?: boolean;
   /**
    * The adapter should show this reply (its text and buttons) in place of the message the pressed button was on (a
-   * /queue list after its Cancel n), sending nothing new. Its first line says what the press did: where the message
-   * cannot be replaced and a new one would show to others (a Telegram group), that line alone goes to the presser.
+   * /queue list after its Cancel n or Refresh), sending nothing new. Its first line says what the press did: where the
+   * message cannot be replaced and a new one would show to others (a Telegram group), that line alone goes to the
+   * presser.
    */
   replaceSource?: boolean;
   /**

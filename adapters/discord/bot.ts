@@ -49,7 +49,7 @@ import { shownOptionNames } from './option-names.js';
 import { imagesOf } from './picker.js';
 import { DEFAULT_UPLOAD_LIMIT, NO_MENTIONS, toDiscordMessage } from './render.js';
 import type { DiscordRuntime, Origin } from './runtime.js';
-import { answerInPlace } from './source-replacement.js';
+import { answerInPlace, IN_PLACE_ACTIONS } from './source-replacement.js';
 
 export interface DiscordOptions {
   config: Config;
@@ -402,7 +402,7 @@ export class DiscordBot implements DiscordRuntime {
     const press = () => this.options.commands.pressButton(ctx, i.customId);
     if (parsed?.action === 'delete' && i.message.flags.has(MessageFlags.Ephemeral))
       return deleteEphemeral(this, i, ctx, press);
-    if (parsed?.action === 'queue_cancel') return answerInPlace(this, i, ctx, press);
+    if (parsed && IN_PLACE_ACTIONS.has(parsed.action)) return answerInPlace(this, i, ctx, press);
     await answer(this, i, ctx, press, inPlace);
   }
 

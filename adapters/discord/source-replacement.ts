@@ -1,15 +1,21 @@
 // A press whose answer may take the place of the message it was on (`Reply.replaceSource`: a /queue list after its
-// Cancel n). Discord does that with the press's own acknowledgement, an update of the pressed message (callback type
-// 7), ephemeral ones too; a reply not ready within the acknowledgement budget is deferred as an update (type 6), so
-// the message it lands in is still the pressed one. Any other answer (a refusal) is the presser's alone: at once as
-// `answer` gives it, or after a deferred update as a private follow-up, never over the message pressed on.
+// Cancel n or Refresh). Discord does that with the press's own acknowledgement, an update of the pressed message
+// (callback type 7), ephemeral ones too; a reply not ready within the acknowledgement budget is deferred as an update
+// (type 6), so the message it lands in is still the pressed one. Any other answer (a refusal) is the presser's alone:
+// at once as `answer` gives it, or after a deferred update as a private follow-up, never over the message pressed on.
 import type { ButtonInteraction } from 'discord.js';
-import type { CommandContext, Reply } from '../../commands/index.js';
+import type { ButtonAction, CommandContext, Reply } from '../../commands/index.js';
 import { partSent, sendPart } from '../shared/delivered.js';
 import { acknowledge } from './acknowledgement.js';
 import { ackBudgetMs, answer, continued, privateFollowUp } from './answer.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, partsOf, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
+
+/** The presses answered by `answerInPlace`: /queue's Cancel n and Refresh. */
+export const IN_PLACE_ACTIONS: ReadonlySet<ButtonAction> = new Set<ButtonAction>([
+  'queue_cancel',
+  'queue_refresh',
+]);
 
 export async function answerInPlace(
   rt: DiscordRuntime,

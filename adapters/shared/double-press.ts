@@ -11,6 +11,7 @@ import { type ButtonAction, parseButtonId } from '../../commands/index.js';
 const IN_PLACE: ReadonlySet<ButtonAction> = new Set<ButtonAction>([
   'cancel',
   'queue_cancel',
+  'queue_refresh',
   'delete',
   'more',
   'less',

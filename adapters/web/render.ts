@@ -17,7 +17,7 @@ export interface WebMessage {
   /** With `final`: how the job ended. */
   outcome?: 'done' | 'failed' | 'cancelled';
   deleteSource?: boolean;
-  /** Shown in place of the message whose button was pressed (a /queue list after its Cancel n). */
+  /** Shown in place of the message whose button was pressed (a /queue list after its Cancel n or Refresh). */
   replaceSource?: boolean;
   ask?: { kind: string; jobId: string; title: string; label: string; value?: string };
   context?: ResultContext & { label: string; parentSrc?: string };

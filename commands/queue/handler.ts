@@ -1,5 +1,6 @@
-// /queue: the summary, the user's running and waiting jobs by prompt (each with its numbered Cancel), then their
-// undelivered endings, each handed over only once the adapter sent the message holding its line.
+// /queue: the summary, the user's running and waiting jobs by prompt (each with its numbered Cancel, and a Refresh
+// for the list as it then stands), then their undelivered endings, each handed over only once the adapter sent the
+// message holding its line.
 import { type Locale, t } from '../../src/i18n.js';
 import type { Job } from '../../src/jobs/index.js';
 import type { CommandContext, Operation } from '../context.js';
@@ -32,18 +33,26 @@ export async function queueList(deps: CommandDeps, ctx: CommandContext, cancelle
   const { running: runningMine, waiting } = activeJobsOf(deps, ctx.user, { running, order });
   // Numbered, and each Cancel button carries its line's number: several would look alike otherwise.
   let n = 0;
+  // The list's first job: its Refresh names it, so a press by anyone but its owner is refused (refresh.ts).
+  let first: string | undefined;
   const line = (job: Job) => {
     n += 1;
+    first ??= job.id;
     return { n, prompt: jobTitle(job, TITLE_CHARS), id: job.id.slice(0, 8) };
   };
   const listed = (job: Job) => {
     const params = line(job);
-    addButton(reply, {
-      ...cancelButton(job.id),
-      id: buttonId('queue_cancel', job.id),
-      labelKey: 'button.cancel_n',
-      params: { n: params.n },
-    });
+    // One place is kept for Refresh: past it a line stays without Cancel (/cancel takes its id).
+    addButton(
+      reply,
+      {
+        ...cancelButton(job.id),
+        id: buttonId('queue_cancel', job.id),
+        labelKey: 'button.cancel_n',
+        params: { n: params.n },
+      },
+      MAX_BUTTONS - 1,
+    );
     return params;
   };
   for (const job of runningMine) {
@@ -69,6 +78,8 @@ export async function queueList(deps: CommandDeps, ctx: CommandContext, cancelle
         : { key: 'queue.mine_queued_unmeasured', params: { ...listed(job), count: ahead } },
     );
   }
+  // Positions and times go stale as jobs end: the list of jobs still to end can be asked for again in its place.
+  if (first !== undefined) addButton(reply, refreshButton(first));
   // Finished jobs whose ending reached nobody: listed until fetched, the image with a button for its file.
   // An image waits for its button, so only as many as there are buttons left are listed; the rest come next time.
   // An answer is listed whole (see endingOf): the adapter sends a list longer than a message in several, between
@@ -124,13 +135,23 @@ function endingOf(job: Job, locale: Locale, render: Pick<RenderDeps, 'randomMode
   return t(locale, `job.${job.status}`);
 }
 
+/** Named by the list's first job, so its owner's alone (refresh.ts). */
+function refreshButton(jobId: string): ReplyButton {
+  return {
+    id: buttonId('queue_refresh', jobId),
+    labelKey: 'button.refresh',
+    style: 'secondary',
+    ownerOnly: true,
+  };
+}
+
 function buttonCount(reply: Reply): number {
   return (reply.buttons ?? []).reduce((sum, row) => sum + row.length, 0);
 }
 
-/** Adds a button while there is room; past Discord's 25 a line stays without one (/cancel takes its id). */
-function addButton(reply: Reply, button: ReplyButton): void {
-  if (buttonCount(reply) >= MAX_BUTTONS) return;
+/** Adds a button while fewer than `limit` are there (Discord's 25 at most). */
+function addButton(reply: Reply, button: ReplyButton, limit = MAX_BUTTONS): void {
+  if (buttonCount(reply) >= limit) return;
   const row = reply.buttons?.at(-1);
   if (row && row.length < BUTTONS_PER_ROW) row.push(button);
   else reply.buttons?.push([button]);

@@ -1622,6 +1622,7 @@ describe('limits and settings', () => {
       [`queue_cancel:${first}`, 'button.cancel_n', 1],
       [`queue_cancel:${second}`, 'button.cancel_n', 2],
       [`queue_cancel:${third}`, 'button.cancel_n', 3],
+      [`queue_refresh:${first}`, 'button.refresh', undefined],
     ]);
     // The running one can be cancelled from the list too.
     const stopping = await commands.pressButton(ctx('1'), `queue_cancel:${first}`);
@@ -1643,7 +1644,10 @@ describe('limits and settings', () => {
         undefined,
         true,
       ]);
-      expect(answer.buttons?.flat().map((b) => b.id)).toEqual([`queue_cancel:${second}`]);
+      expect(answer.buttons?.flat().map((b) => b.id)).toEqual([
+        `queue_cancel:${second}`,
+        `queue_refresh:${second}`,
+      ]);
     }
     expect(store.get(third)?.status).toBe('cancelled');
   });
@@ -1783,7 +1787,7 @@ describe('undelivered endings', () => {
     const made = await commands.run(ctx('9'), { name: 'imagine', options: { prompt: 'a lost fox' } });
     await until((u) => u.job.id === made.jobId && u.reply.final === true);
     const done = store.get(made.jobId as string) as Job;
-    // Six of the user's jobs running (six Cancel buttons) and twenty images that never arrived.
+    // Six of the user's jobs running (six Cancel buttons and Refresh) and twenty images that never arrived.
     const copy = (status: Job['status']) => {
       const job = { ...done, id: store.newId(), seq: store.nextSeq(), status };
       store.insert(job);
@@ -1799,7 +1803,8 @@ describe('undelivered endings', () => {
     expect(buttons).toHaveLength(25);
     expect(listed.buttons?.every((row) => row.length <= 5)).toBe(true);
     expect(buttons.filter((b) => b.id.startsWith('queue_cancel:'))).toHaveLength(6);
-    expect(keys(listed).filter((k) => k === 'queue.undelivered')).toHaveLength(19);
+    expect(buttons.filter((b) => b.id.startsWith('queue_refresh:'))).toHaveLength(1);
+    expect(keys(listed).filter((k) => k === 'queue.undelivered')).toHaveLength(18);
   });
 });
 

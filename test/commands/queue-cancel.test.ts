@@ -19,6 +19,7 @@ const keysOf = (reply: Reply) => reply.text.map((line) => line.key);
 const cancelIds = (reply: Reply) =>
   (reply.buttons ?? [])
     .flat()
+    .filter((b) => b.id.startsWith('queue_cancel:'))
     .map((b) => [b.id.replace(/:.*/, ''), b.id.slice(b.id.indexOf(':') + 1), b.params?.n]);
 
 function contextOf(commands: Commands, userId: string): CommandContext {

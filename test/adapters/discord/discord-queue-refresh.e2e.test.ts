@@ -1,0 +1,73 @@
+// /queue's Refresh on Discord: the press is acknowledged as an update of the (ephemeral) list it was on, which then
+// shows the list as it now stands (a job that ended since gone, the rest numbered afresh); no message of its own is
+// sent. Someone else's press is answered privately, and the list pressed on is left as it was.
+import type { APIMessage } from 'discord.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { DiscordCall, FakeDiscord } from '../../doubles/fake-discord/index.js';
+import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import { CALLBACK, FOLLOW_UP, useDiscordOnDouble } from './double-bot.js';
+
+// Each job runs 4 s: the first one runs while the others wait.
+const world = useDiscordOnDouble('discord-queue-refresh', {}, { engine: new TimedEngineDouble(200, 20) });
+let fake: FakeDiscord;
+beforeAll(() => {
+  fake = world.fake;
+});
+
+const idsIn = (action: string, body: unknown) =>
+  [...JSON.stringify(body ?? '').matchAll(new RegExp(`${action}:([0-9a-f-]{36})`, 'g'))].map(
+    (m) => m[1] as string,
+  );
+const ofPress = (ix: { id: string; token: string }) => (c: DiscordCall) =>
+  c.params.id === ix.id || c.params.token === ix.token;
+
+describe('Discord: /queue Refresh in place', { timeout: 60_000 }, () => {
+  it('updates the pressed list to the list as it now stands; a press by someone else leaves it', async () => {
+    const user = fake.world.users.alice;
+    for (const n of [1, 2, 3]) {
+      const made = fake.dispatchInteraction(
+        fake.build.slashCommand({ name: 'imagine', options: { prompt: `a refreshed lantern ${n}` }, user }),
+      );
+      await world.queuedJob(made);
+    }
+    const queue = fake.dispatchInteraction(fake.build.slashCommand({ name: 'queue', user }));
+    const listed = await fake.waitForCall(fake.answerOf(queue), 10_000);
+    const jobs = idsIn('queue_cancel', listed.body);
+    expect(jobs).toHaveLength(3);
+    expect(idsIn('queue_refresh', listed.body)).toEqual([jobs[0]]);
+    const listId = fake.interaction(queue.id)?.originalMessageId as string;
+    const list = () => fake.message(listId) as APIMessage;
+    const before = list().content;
+    expect(before).toContain((jobs[0] as string).slice(0, 8));
+
+    // The running job ends: the list still names it until refreshed.
+    const { store, queue: jobQueue } = world.services.jobs;
+    jobQueue.cancel(jobs[0] as string, { platform: 'discord', userId: user.id });
+    await expect.poll(() => store.get(jobs[0] as string)?.status, { timeout: 10_000 }).toBe('cancelled');
+    expect(list().content).toBe(before);
+
+    const bob = fake.world.users.bob;
+    const refused = fake.dispatchInteraction(
+      fake.build.buttonPress({ customId: `queue_refresh:${jobs[0]}`, message: list(), user: bob }),
+    );
+    await fake.waitForCall((c) => ofPress(refused)(c) && c.status < 300, 10_000);
+    expect(fake.interaction(refused.id)?.ack?.type).toBe(4);
+    expect(list().content).toBe(before);
+
+    const press = fake.dispatchInteraction(
+      fake.build.buttonPress({ customId: `queue_refresh:${jobs[0]}`, message: list(), user }),
+    );
+    const answered = await fake.waitForCall((c) => c.route === CALLBACK && ofPress(press)(c), 10_000);
+    expect([answered.status, fake.interaction(press.id)?.ack?.type]).toEqual([204, 7]);
+    expect(list().content).not.toContain((jobs[0] as string).slice(0, 8));
+    expect(list().content).toContain((jobs[1] as string).slice(0, 8));
+    expect(idsIn('queue_cancel', list().components)).toEqual(jobs.slice(1));
+    expect(idsIn('queue_refresh', list().components)).toEqual([jobs[1]]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(fake.calls.filter((c) => c.route === FOLLOW_UP && ofPress(press)(c))).toEqual([]);
+
+    for (const job of jobs.slice(1)) jobQueue.cancel(job, { platform: 'discord', userId: user.id });
+    const active = () => store.byStatus('queued', 'running').length;
+    await expect.poll(active, { timeout: 10_000 }).toBe(0);
+  });
+});

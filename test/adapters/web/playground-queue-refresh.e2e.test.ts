@@ -1,0 +1,64 @@
+// /queue's Refresh in the playground, in a real browser (Debian's Chromium via playwright-core) against the real
+// server and commands: the list pressed on becomes the list as it now stands (a job cancelled since is gone), and no
+// message is added.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Playground } from '../../../adapters/web/server.js';
+import { haveBrowser, openBrowserPage } from './playground-browser.js';
+import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
+
+const WAIT = { timeout: 30_000 };
+
+describe.skipIf(!haveBrowser)('playground: /queue Refresh in place', { timeout: 120_000 }, () => {
+  let stack: PlaygroundOnDouble;
+  let server: Playground;
+  let browser: Browser;
+  let page: Page;
+  let pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    // The queue never starts: every job stays waiting until cancelled.
+    stack = openPlaygroundOnDouble('queue-refresh', { RATE_LIMIT_PER_MINUTE: '0' });
+    ({ server } = await stack.start({ bundledModel: false }));
+    ({ browser, page, pageErrors } = await openBrowserPage(server.url));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  const bots = () => page.locator('#log li.bot');
+  async function say(text: string): Promise<void> {
+    const before = await bots().count();
+    await page.fill('#text', text);
+    await page.press('#text', 'Enter');
+    await expect.poll(() => bots().count(), WAIT).toBeGreaterThan(before);
+  }
+
+  it('replaces the pressed list with the list as it now stands', async () => {
+    await say('/imagine a fox --steps 2');
+    await say('/imagine a heron --steps 2');
+    await say('/queue');
+    // The list by its place, not as "the last message": a new message must not stand in for it.
+    const list = bots().nth((await bots().count()) - 1);
+    const cancels = list.locator('button[data-action^="queue_cancel:"]');
+    await expect.poll(() => cancels.count(), WAIT).toBe(2);
+    const [first, second] = await Promise.all([0, 1].map((n) => cancels.nth(n).getAttribute('data-action')));
+    const refresh = list.locator('button[data-action^="queue_refresh:"]');
+    expect(await refresh.count()).toBe(1);
+
+    // The first job is cancelled elsewhere: the list still offers it until refreshed.
+    const job = String(first).slice('queue_cancel:'.length);
+    const { store, queue } = stack.jobs;
+    queue.cancel(job, store.get(job)?.owner ?? { platform: 'web', userId: '' });
+    expect(store.get(job)?.status).toBe('cancelled');
+    expect(await cancels.count()).toBe(2);
+    const count = await bots().count();
+    await refresh.click();
+    await expect.poll(() => cancels.count(), WAIT).toBe(1);
+    expect(await cancels.first().getAttribute('data-action')).toBe(second);
+    expect(await bots().count()).toBe(count);
+    expect(pageErrors).toEqual([]);
+  });
+});
