@@ -133,11 +133,6 @@ export function samplingNoise(seed: number, step: number, count: number, perCell
   return uniformsF32(seed, step, NoiseStream.sample, count * perCell);
 }
 
-/** The uniforms behind the re-masking Gumbel noise at `step`, one per cell masked at the start of the step. */
-export function remaskNoise(seed: number, step: number, count: number): Float32Array {
-  return uniformsF32(seed, step, NoiseStream.remask, count);
-}
-
 /** A fresh seed for a request that gave none (reported back so the result can be reproduced). */
 export function randomSeed(): number {
   return Math.floor(Math.random() * 2 ** 32);

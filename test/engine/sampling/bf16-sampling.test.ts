@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { encodeModel } from '../../../engine/onnx/graph.js';
 import { createSession, runSession, Tensor } from '../../../engine/runtime/ort.js';
 import { gumbelBf16, roundBf16, torchUniformBf16 } from '../../../engine/sampling/bf16.js';
-import { sampleCells } from '../../../engine/sampling/categorical.js';
 import { gumbelIndex, gumbelTable } from '../../../engine/sampling/code-noise.js';
 import { remaskConfidence, remaskGumbels, remaskLeastConfident } from '../../../engine/sampling/remask.js';
 import { randomWords, samplingNoise } from '../../../engine/sampling/rng.js';
 import { samplingHead } from '../../doubles/sampling-head-graph.js';
+import { sampleCells } from '../../reference/exact-sampling.js';
 import {
   gaussianBf16,
   gumbelMaxSampleUpstream,

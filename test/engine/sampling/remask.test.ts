@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  guideImageToImage,
-  guideTextToImage,
-  sampleCells,
-  sampleGumbelMax,
-  sampleInverseCdf,
-  softmaxAt,
-} from '../../../engine/sampling/categorical.js';
+import { softmaxAt } from '../../../engine/sampling/categorical.js';
 import {
   gumbel,
   remaskConfidence,
@@ -15,6 +8,13 @@ import {
   selectRemask,
 } from '../../../engine/sampling/remask.js';
 import { samplingNoise, uniformsF32 } from '../../../engine/sampling/rng.js';
+import {
+  guideImageToImage,
+  guideTextToImage,
+  sampleCells,
+  sampleGumbelMax,
+  sampleInverseCdf,
+} from '../../reference/exact-sampling.js';
 
 describe('re-masking (§4.1)', () => {
   it('computes Gumbel noise with upstream guards', () => {
