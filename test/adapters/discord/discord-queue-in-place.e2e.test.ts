@@ -1,6 +1,6 @@
-// /queue's Cancel n on Discord: the press is acknowledged as an update of the (ephemeral) list it was on, which then
-// shows the list as it now stands; no message of its own is sent. A refused press (another's list) stays a private
-// answer of its own, and the list pressed on is left as it was.
+// /queue's Cancel n and Refresh on Discord: the press is acknowledged as an update of the (ephemeral) list it was on,
+// which then shows the list as it now stands (a job that ended since gone, the rest numbered afresh); no message of
+// its own is sent. A refused press (another's list) stays a private answer of its own, the list left as it was.
 import type { APIMessage } from 'discord.js';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { t } from '../../../src/i18n.js';
@@ -15,8 +15,11 @@ beforeAll(() => {
   fake = world.fake;
 });
 
-const cancelsIn = (body: unknown) =>
-  [...JSON.stringify(body ?? '').matchAll(/queue_cancel:([0-9a-f-]{36})/g)].map((m) => m[1] as string);
+const idsIn = (action: string, body: unknown) =>
+  [...JSON.stringify(body ?? '').matchAll(new RegExp(`${action}:([0-9a-f-]{36})`, 'g'))].map(
+    (m) => m[1] as string,
+  );
+const cancelsIn = (body: unknown) => idsIn('queue_cancel', body);
 const ofPress = (ix: { id: string; token: string }) => (c: DiscordCall) =>
   c.params.id === ix.id || c.params.token === ix.token;
 
@@ -33,6 +36,7 @@ async function aliceList(word: string) {
   const listed = await fake.waitForCall(fake.answerOf(queue), 10_000);
   const jobs = cancelsIn(listed.body);
   expect(jobs).toHaveLength(3);
+  expect(idsIn('queue_refresh', listed.body)).toEqual([jobs[0]]);
   const listId = fake.interaction(queue.id)?.originalMessageId as string;
   const list = () => fake.message(listId) as APIMessage;
   expect(list().flags).toBeTruthy();
@@ -48,7 +52,7 @@ async function cancelAll(jobs: readonly string[], message: APIMessage) {
   await expect.poll(active, { timeout: 10_000 }).toBe(0);
 }
 
-describe('Discord: /queue Cancel n in place', { timeout: 60_000 }, () => {
+describe('Discord: /queue Cancel n and Refresh in place', { timeout: 60_000 }, () => {
   it('updates the pressed list to the list as it now stands; a refused press leaves it', async () => {
     const { user, jobs, list } = await aliceList('a lantern');
 
@@ -96,5 +100,39 @@ describe('Discord: /queue Cancel n in place', { timeout: 60_000 }, () => {
     expect(cancelsIn(list().components)).toEqual(jobs.slice(0, 2));
     expect(fake.calls.filter((c) => c.route === FOLLOW_UP && ofPress(press)(c))).toEqual([]);
     await cancelAll(jobs, list());
+  });
+
+  it('Refresh updates the pressed list to the list as it now stands; a press by someone else leaves it', async () => {
+    const { user, jobs, list } = await aliceList('a refreshed lantern');
+    const before = list().content;
+    expect(before).toContain((jobs[0] as string).slice(0, 8));
+
+    // The running job ends: the list still names it until refreshed.
+    const { store, queue: jobQueue } = world.services.jobs;
+    jobQueue.cancel(jobs[0] as string, { platform: 'discord', userId: user.id });
+    await expect.poll(() => store.get(jobs[0] as string)?.status, { timeout: 10_000 }).toBe('cancelled');
+    expect(list().content).toBe(before);
+
+    const bob = fake.world.users.bob;
+    const refused = fake.dispatchInteraction(
+      fake.build.buttonPress({ customId: `queue_refresh:${jobs[0]}`, message: list(), user: bob }),
+    );
+    await fake.waitForCall((c) => ofPress(refused)(c) && c.status < 300, 10_000);
+    expect(fake.interaction(refused.id)?.ack?.type).toBe(4);
+    expect(list().content).toBe(before);
+
+    const press = fake.dispatchInteraction(
+      fake.build.buttonPress({ customId: `queue_refresh:${jobs[0]}`, message: list(), user }),
+    );
+    const answered = await fake.waitForCall((c) => c.route === CALLBACK && ofPress(press)(c), 10_000);
+    expect([answered.status, fake.interaction(press.id)?.ack?.type]).toEqual([204, 7]);
+    expect(list().content).not.toContain((jobs[0] as string).slice(0, 8));
+    expect(list().content).toContain((jobs[1] as string).slice(0, 8));
+    expect(cancelsIn(list().components)).toEqual(jobs.slice(1));
+    expect(idsIn('queue_refresh', list().components)).toEqual([jobs[1]]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(fake.calls.filter((c) => c.route === FOLLOW_UP && ofPress(press)(c))).toEqual([]);
+
+    await cancelAll(jobs.slice(1), list());
   });
 });

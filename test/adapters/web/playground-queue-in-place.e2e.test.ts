@@ -1,6 +1,6 @@
-// /queue's Cancel n in the playground, in a real browser (Debian's Chromium via playwright-core) against the real
-// server and commands: the list pressed on becomes the list as it now stands, the cancel line first, and no message
-// is added. A refused press (no list to show) is still a message of its own.
+// /queue's Cancel n and Refresh in the playground, in a real browser (Debian's Chromium via playwright-core) against
+// the real server and commands: the list pressed on becomes the list as it now stands (after Cancel n, the cancel line
+// first; after Refresh, without a job cancelled since), and no message is added.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Playground } from '../../../adapters/web/server.js';
@@ -10,7 +10,7 @@ import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-se
 
 const WAIT = { timeout: 30_000 };
 
-describe.skipIf(!haveBrowser)('playground: /queue Cancel n in place', { timeout: 120_000 }, () => {
+describe.skipIf(!haveBrowser)('playground: /queue Cancel n and Refresh in place', { timeout: 120_000 }, () => {
   let stack: PlaygroundOnDouble;
   let server: Playground;
   let browser: Browser;
@@ -37,7 +37,7 @@ describe.skipIf(!haveBrowser)('playground: /queue Cancel n in place', { timeout:
     await expect.poll(() => bots().count(), WAIT).toBeGreaterThan(before);
   }
 
-  it('replaces the pressed list with the list as it now stands', async () => {
+  it('Cancel n replaces the pressed list with the list as it now stands', async () => {
     await say('/imagine a fox --steps 2');
     await say('/imagine a heron --steps 2');
     await say('/queue');
@@ -52,6 +52,31 @@ describe.skipIf(!haveBrowser)('playground: /queue Cancel n in place', { timeout:
     await expect.poll(() => list.locator('p').first().textContent(), WAIT).toBe(t('en', 'cancel.done'));
     expect(await cancels.count()).toBe(1);
     expect(await cancels.first().getAttribute('data-action')).toBe(kept);
+    expect(await bots().count()).toBe(count);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('Refresh replaces the pressed list with the list as it now stands', async () => {
+    // The fox the test before left waiting, and a crane.
+    await say('/imagine a crane --steps 2');
+    await say('/queue');
+    const list = bots().nth((await bots().count()) - 1);
+    const cancels = list.locator('button[data-action^="queue_cancel:"]');
+    await expect.poll(() => cancels.count(), WAIT).toBe(2);
+    const [first, second] = await Promise.all([0, 1].map((n) => cancels.nth(n).getAttribute('data-action')));
+    const refresh = list.locator('button[data-action^="queue_refresh:"]');
+    expect(await refresh.count()).toBe(1);
+
+    // The first job is cancelled elsewhere: the list still offers it until refreshed.
+    const job = String(first).slice('queue_cancel:'.length);
+    const { store, queue } = stack.jobs;
+    queue.cancel(job, store.get(job)?.owner ?? { platform: 'web', userId: '' });
+    expect(store.get(job)?.status).toBe('cancelled');
+    expect(await cancels.count()).toBe(2);
+    const count = await bots().count();
+    await refresh.click();
+    await expect.poll(() => cancels.count(), WAIT).toBe(1);
+    expect(await cancels.first().getAttribute('data-action')).toBe(second);
     expect(await bots().count()).toBe(count);
     expect(pageErrors).toEqual([]);
   });
