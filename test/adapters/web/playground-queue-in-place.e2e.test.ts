@@ -10,7 +10,7 @@ import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-se
 
 const WAIT = { timeout: 30_000 };
 
-describe.skipIf(!haveBrowser)('playground: /queue Cancel n and Refresh in place', { timeout: 120_000 }, () => {
+describe.skipIf(!haveBrowser)('playground: /queue Cancel n, Refresh in place', { timeout: 120_000 }, () => {
   let stack: PlaygroundOnDouble;
   let server: Playground;
   let browser: Browser;
