@@ -5,7 +5,7 @@
 // @see Alpha-VLLM/Lumina-DiMOO utils/generation_utils.py: gumbel_noise, gumbel_max_sample
 // @see Alpha-VLLM/Lumina-DiMOO generators/image_generation_generator.py: cfg, softmax, probs.gather
 // @see Alpha-VLLM/Lumina-DiMOO generators/image_to_image_generator.py: dual cfg (cfg_scale, cfg_img)
-// @see pytorch aten/src/ATen/native/cuda/DistributionTemplates.h: uniform_kernel; BinaryDivTrueKernel.cu
+// @see pytorch aten/src/ATen/native/cuda/DistributionTemplates.h: uniform_kernel, UniformFunctor; BinaryDivTrueKernel.cu
 
 const view = new DataView(new ArrayBuffer(4));
 
@@ -24,7 +24,11 @@ export function toBf16(x: number): number {
 /** A bf16 tensor op: float32 arithmetic on float32 operands, the result stored as bf16. */
 const op = (f: () => number) => toBf16(Math.fround(f()));
 
-/** torch.rand(dtype=bf16) on CUDA from curand's 32-bit words. */
+/**
+ * torch.rand(dtype=bf16) on CUDA from curand's 32-bit words. The order is pytorch's UniformFunctor since
+ * pytorch#96947: the float is rounded to bf16 first and a value that rounded to 1 becomes 0 (so curand's floats in
+ * [1 − 2⁻⁹, 1] give 0, and 1 is never drawn).
+ */
 export function torchRandBf16(words: ArrayLike<number>): Float32Array {
   const two32 = 4294967296;
   return Float32Array.from(words, (w) => {
