@@ -5,6 +5,9 @@
 // (add_bos_token, default true) and EOS (add_eos_token, default false). Whatever they add, the sequence builders
 // put input images before the last id, as upstream does; with a post-processor that adds nothing (the generated
 // test tokenizers) that id is `</user>`.
+// The rule was read in transformers' source on both sides of 4.46.2 (4.45.0.dev0, 4.57.6): the generic class first
+// reads the flags in v5 (`TokenizersBackend`; 4.x's PR #31316 was never merged). LLaDA-8B-Instruct's config names
+// PreTrainedTokenizerFast with both flags false, and upstream writes no BOS into its prompts.
 // Library: @huggingface/tokenizers (pure JS, synchronous). It is checked in test/engine/checkpoint against the
 // reference Rust `tokenizers` on English, Chinese, Japanese, emoji and mixed text for the byte-level BPE
 // tokenizers this project generates; stack-notes records where it differs (WordLevel, Whitespace pre-tokenizer),
@@ -25,6 +28,17 @@ const LLAMA_CLASSES: ReadonlySet<string> = new Set([
   'CodeLlamaTokenizer',
   'CodeLlamaTokenizerFast',
 ]);
+
+/**
+ * A config flag as the Python class reads it: absent takes the signature's default, anything else Python's truth
+ * (`"add_bos_token": null` is no BOS there, where `!== false` would have added one).
+ */
+function pythonFlag(value: unknown, absent: boolean): boolean {
+  if (value === undefined) return absent;
+  if (Array.isArray(value)) return value.length > 0;
+  if (value !== null && typeof value === 'object') return Object.keys(value).length > 0;
+  return Boolean(value);
+}
 
 /** Where the ids around the text come from: tokenizer.json's post-processor, or the Llama flags. */
 type SpecialTokenRule = { from: 'post_processor' } | { from: 'flags'; bos: boolean; eos: boolean };
@@ -69,7 +83,11 @@ export class CheckpointTokenizer implements TextTokenizer {
       return text === undefined ? undefined : tokenizer.token_to_id(text);
     };
     const rule: SpecialTokenRule = LLAMA_CLASSES.has(String(config.tokenizer_class))
-      ? { from: 'flags', bos: config.add_bos_token !== false, eos: config.add_eos_token === true }
+      ? {
+          from: 'flags',
+          bos: pythonFlag(config.add_bos_token, true),
+          eos: pythonFlag(config.add_eos_token, false),
+        }
       : { from: 'post_processor' };
     return new CheckpointTokenizer(tokenizer, rule, tokenOf('bos_token'), tokenOf('eos_token'));
   }

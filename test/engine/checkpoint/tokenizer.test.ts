@@ -130,4 +130,14 @@ describe('the ids around the text, as upstream’s tokenizer(text)', () => {
     expect(llama({ add_bos_token: false, add_eos_token: true })).toEqual([...bare, eos]);
     expect(llama({ add_bos_token: true })).toEqual([bos, ...bare]);
   });
+
+  it('reads a Llama class’s flags as Python does: null or an empty value is false, absent the default', () => {
+    const llama = (patch: Record<string, unknown>) =>
+      CheckpointTokenizer.load(folder(null, { ...patch, tokenizer_class: 'LlamaTokenizerFast' })).encode(
+        prompt,
+      );
+    expect(llama({ add_bos_token: null })).toEqual(bare);
+    expect(llama({ add_bos_token: 0, add_eos_token: 1 })).toEqual([...bare, eos]);
+    expect(llama({ add_eos_token: [] })).toEqual([bos, ...bare]);
+  });
 });
