@@ -5,6 +5,7 @@
 import type { Config } from '../src/config/index.js';
 import type { JobQueueApi, JobStore, Platform } from '../src/jobs/index.js';
 import type { UserInputCode } from './errors.js';
+import { JobProgress } from './job-progress.js';
 import { RateLimiter } from './rate-limit.js';
 import type { CommandRegistry } from './registry.js';
 import type { RenderDeps } from './render.js';
@@ -70,6 +71,8 @@ export interface CommandDeps {
   now: () => number;
   randomSeed: () => number;
   limiter: RateLimiter;
+  /** How far each running job has got (/queue's line). */
+  progress: JobProgress;
   render: RenderDeps;
   registry: CommandRegistry;
   log?: CommandsLog;
@@ -100,6 +103,8 @@ export function createDeps(options: CommandsOptions, registry: CommandRegistry):
       options.config.limits.rateLimitPerMinute,
       options.queue.takeRateSlot?.bind(options.queue),
     ),
+    // Heard from now on, whether or not an adapter listens for job updates: /queue asks at any time.
+    progress: new JobProgress(options.queue),
     render: {
       store: options.store,
       defaultLocale: options.config.defaultLocale,

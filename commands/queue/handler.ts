@@ -1,12 +1,12 @@
-// /queue: the summary, the user's running and waiting jobs by prompt (each with its numbered Cancel, and a Refresh
-// for the list as it then stands), then their undelivered endings, each handed over only once the adapter sent the
-// message holding its line.
+// /queue: the summary, the user's running jobs (with how far each has got) and waiting jobs by prompt (each with its
+// numbered Cancel, and a Refresh for the list as it then stands), then their undelivered endings, each handed over
+// only once the adapter sent the message holding its line.
 import { type Locale, t } from '../../src/i18n.js';
 import type { Job } from '../../src/jobs/index.js';
 import type { CommandContext, Operation } from '../context.js';
 import type { CommandDeps } from '../deps.js';
 import { cancelButton, failureReason, formatDuration, jobTitle, type RenderDeps } from '../render.js';
-import { buttonId, type Reply, type ReplyButton } from '../reply.js';
+import { buttonId, type Reply, type ReplyButton, type ReplyText } from '../reply.js';
 import { activeJobsOf, lostResult } from '../stored-jobs.js';
 
 /** Discord allows five buttons in a row, and five rows. */
@@ -58,7 +58,7 @@ export async function queueList(deps: CommandDeps, ctx: CommandContext, cancelle
   for (const job of runningMine) {
     // Its owner asked to cancel and its step has not ended yet: stopping, with no Cancel to press again.
     if (job.meta.cancelRequested === true) reply.text.push({ key: 'queue.mine_stopping', params: line(job) });
-    else reply.text.push({ key: 'queue.mine_running', params: listed(job) });
+    else reply.text.push(runningLine(listed(job), deps.progress.percentOf(job.id)));
   }
   for (const job of waiting) {
     // Ready when its run ends: a batched job with every job of its run, not after its own share.
@@ -133,6 +133,19 @@ function endingOf(job: Job, locale: Locale, render: Pick<RenderDeps, 'randomMode
   }
   if (job.result?.file) return t(locale, 'queue.undelivered_fetch');
   return t(locale, `job.${job.status}`);
+}
+
+/**
+ * A running job's line: how far it has got once its run told a step (Refresh then shows it moving); before that (the
+ * model still loading, a run just begun) the plain "is running".
+ */
+function runningLine(
+  params: { n: number; prompt: string; id: string },
+  percent: number | undefined,
+): ReplyText {
+  return percent === undefined
+    ? { key: 'queue.mine_running', params }
+    : { key: 'queue.mine_running_progress', params: { ...params, percent } };
 }
 
 /** Named by the list's first job, so its owner's alone (refresh.ts). */
