@@ -83,6 +83,7 @@ export class Commands {
   /** Before the database closes: job events are no longer rendered (a late one is dropped). */
   closeUpdates(): void {
     this.updates.close();
+    this.deps.progress.close();
   }
 
   /** Runs a command by name with its options and images (by option name), validated against its spec. */

@@ -20,9 +20,16 @@ interface Step {
 
 export class JobProgress {
   private readonly latest = new Map<string, Step>();
+  private readonly unsubscribe: () => void;
 
   constructor(queue: Pick<JobQueueApi, 'subscribe'>) {
-    queue.subscribe((event) => this.heard(event));
+    this.unsubscribe = queue.subscribe((event) => this.heard(event));
+  }
+
+  /** Stops listening (the commands closing): a queue outliving them keeps no listener of theirs. */
+  close(): void {
+    this.unsubscribe();
+    this.latest.clear();
   }
 
   /**

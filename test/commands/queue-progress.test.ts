@@ -155,6 +155,14 @@ describe('JobProgress', () => {
     expect(progress.size).toBe(0);
   });
 
+  it('stops listening when closed (the commands closing their updates)', () => {
+    const { events, progress } = setup();
+    events.emit({ type: 'progress', job: running(), step: 1, total: 4 });
+    progress.close();
+    events.emit({ type: 'progress', job: running(), step: 3, total: 4 });
+    expect([progress.size, progress.percentOf('job-1')]).toEqual([0, undefined]);
+  });
+
   it('keeps at most 1000 jobs whose end it never heard, dropping the longest unheard', () => {
     const { events, progress } = setup();
     for (let i = 0; i < 1001; i++)
