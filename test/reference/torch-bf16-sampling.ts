@@ -30,12 +30,16 @@ const op = (f: () => number) => toBf16(Math.fround(f()));
  * [1 − 2⁻⁹, 1] give 0, and 1 is never drawn).
  */
 export function torchRandBf16(words: ArrayLike<number>): Float32Array {
-  const two32 = 4294967296;
   return Float32Array.from(words, (w) => {
-    const curand = Math.fround(Math.fround(w) / two32 + 1 / (2 * two32));
-    const v = toBf16(curand);
+    const v = toBf16(curandUniform(w));
     return v === 1 ? 0 : v;
   });
+}
+
+/** curand_uniform's float from one 32-bit word: `w·2⁻³² + 2⁻³³` in float32, in (0, 1]; monotone in `w`. */
+export function curandUniform(w: number): number {
+  const two32 = 4294967296;
+  return Math.fround(Math.fround(w) / two32 + 1 / (2 * two32));
 }
 
 /** gumbel_noise: `-log(-log(u + 1e-20) + 1e-20)` on a bf16 tensor. */
@@ -87,15 +91,16 @@ export function dualCfgUpstream(
 
 /** gumbel_max_sample over one bf16 row with curand words for its noise: the first index of the maximal score. */
 export function gumbelMaxSampleUpstream(logits: Float32Array, tau: number, words: ArrayLike<number>): number {
-  let row = logits;
-  if (tau !== 0) {
-    const inv = Math.fround(1 / Math.fround(tau)); // a CPU-scalar divisor becomes a multiplication
-    const g = gumbelNoise(torchRandBf16(words));
-    row = logits.map((l, i) => op(() => op(() => l * inv) + g[i]!));
-  }
+  const row = tau === 0 ? logits : gumbelMaxScores(logits, tau, gumbelNoise(torchRandBf16(words)));
   let best = 0;
   for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
   return best;
+}
+
+/** gumbel_max_sample's `logits / tau + g` on bf16 tensors, the scores its argmax reads (τ ≠ 0). */
+export function gumbelMaxScores(logits: Float32Array, tau: number, g: ArrayLike<number>): Float32Array {
+  const inv = Math.fround(1 / Math.fround(tau)); // a CPU-scalar divisor becomes a multiplication
+  return logits.map((l, i) => op(() => op(() => l * inv) + g[i]!));
 }
 
 /** mask_by_random_topk's confidence: `log(probs.clamp_min(1e-20)) + temperature * g` on bf16 tensors. */
