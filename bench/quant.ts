@@ -1,8 +1,8 @@
 // `npm run bench -- quant [--sizes 256,512] [--steps 8] [--rounds 3]`: weight-only int8/int4 against fp32 on the
 // CPU (issue #12), on the generated small checkpoint. Every measurement is its own child process (so peak RSS is
 // the configuration's own), and the rounds interleave the configurations so a machine whose load drifts colours
-// all of them alike. Per size and configuration: median wall and ms/step of a τ = 0 text-to-image, peak RSS, and
-// the share of latent cells equal to fp32's.
+// all of them alike. Per size and configuration: median wall and ms/step of a τ = 0 text-to-image, peak RSS (and
+// the peak once the engine is open, before any run), and the share of latent cells equal to fp32's.
 // → bench/results/quant.json
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -38,6 +38,8 @@ interface ChildReport {
   wall_ms: number;
   step_ms: number;
   peak_rss_mib: number;
+  /** Peak RSS once the engine is open: the rest of peak_rss_mib is what the runs added (onnxruntime's arenas). */
+  load_rss_mib: number;
   tokens: number[];
 }
 
@@ -48,6 +50,7 @@ if (values.child) {
   const t0 = performance.now();
   const engine = await createEngine({ modelDir, device: 'cpu', precision: 'fp32', quant, cacheDir });
   const load = performance.now() - t0;
+  const loadRss = process.resourceUsage().maxRSS;
   await engine.generate({ ...request(size), steps: 1 });
   const stamps: number[] = [];
   const t1 = performance.now();
@@ -62,6 +65,7 @@ if (values.child) {
     wall_ms: Math.round(wall),
     step_ms: Math.round(gaps.reduce((a, b) => a + b, 0) / Math.max(1, gaps.length)),
     peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
+    load_rss_mib: Math.round(loadRss / 1024),
     tokens: [...result.tokens.data],
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -98,7 +102,7 @@ for (let round = 0; round < rounds; round++) {
       const key = `${size}:${quant}`;
       samples.set(key, [...(samples.get(key) ?? []), report]);
       process.stdout.write(
-        `round ${round} ${size}² ${quant}: ${report.wall_ms} ms (${report.step_ms} ms/step), ${report.peak_rss_mib} MiB\n`,
+        `round ${round} ${size}² ${quant}: ${report.wall_ms} ms (${report.step_ms} ms/step), ${report.peak_rss_mib} MiB (${report.load_rss_mib} MiB after load)\n`,
       );
     }
   }
@@ -122,6 +126,7 @@ for (const size of sizes) {
       step_ms_median: median(list.map((r) => r.step_ms)),
       speed_vs_fp32: Math.round((base / wall) * 100) / 100,
       peak_rss_mib_median: median(list.map((r) => r.peak_rss_mib)),
+      load_rss_mib_median: median(list.map((r) => r.load_rss_mib)),
       load_ms_median: median(list.map((r) => r.load_ms)),
       cells_equal_to_fp32: `${equal}/${reference.length}`,
       share_equal_to_fp32: Math.round((equal / Math.max(1, reference.length)) * 1000) / 1000,

@@ -115,6 +115,22 @@ describe('VqCodec', () => {
     await codec.close();
   });
 
+  it("opens both graphs without onnxruntime's memory pattern, whose one block per size the arena kept beside the first run's chunks", async () => {
+    const factory = recordingFactory();
+    const codec = new VqCodec({ config, weight, folder: root, createSession: factory.create });
+    await codec.warm();
+    expect(factory.calls).toHaveLength(2);
+    for (const { options } of factory.calls) {
+      expect(options.enableMemPattern).toBe(false);
+      expect(options.extra).toEqual({ session: { model_external_initializers_file_folder_path: root } });
+    }
+    // The second run at a size is the one a pattern would have served: it still decodes the same bytes.
+    const first = await codec.decode(2, 3, [1, 60, 33, 7, 0, 63]);
+    const second = await codec.decode(2, 3, [1, 60, 33, 7, 0, 63]);
+    expect(Array.from(second.data)).toEqual(Array.from(first.data));
+    await codec.close();
+  });
+
   it('refuses sizes, lengths and indices it cannot represent, before running anything', async () => {
     const factory = recordingFactory();
     const codec = new VqCodec({ config, weight, folder: root, createSession: factory.create });
