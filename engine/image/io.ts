@@ -66,6 +66,13 @@ function rgbOf(data: Buffer, width: number, height: number): RgbImage {
   return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
+/** An 8-bit sRGB image with straight (not premultiplied) alpha: RGBA per pixel, row-major. */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
 /**
  * Decodes PNG, JPEG or WebP bytes into 8-bit sRGB once the header passed `judgeImage`: EXIF
  * orientation applied, 16-bit reduced, grey and palette expanded, transparency flattened onto white (chat stickers
@@ -75,6 +82,23 @@ function rgbOf(data: Buffer, width: number, height: number): RgbImage {
  * → `image_frames`; corrupt → `image_invalid`.
  */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Promise<RgbImage> {
+  return decodePixels(bytes, options, false);
+}
+
+/**
+ * As `decodeImage`, with the transparency kept (opaque 255 where the file has none): for a mask, whose
+ * transparent parts mean something white would get wrong (`engine/paint/mask-image.ts` reads them).
+ */
+export async function decodeImageWithAlpha(bytes: Uint8Array, options: DecodeOptions): Promise<RgbaImage> {
+  return decodePixels(bytes, options, true);
+}
+
+// RGB, or RGBA with `alpha` (the two types have one shape; the channel count differs).
+async function decodePixels(
+  bytes: Uint8Array,
+  options: DecodeOptions,
+  alpha: boolean,
+): Promise<RgbImage | RgbaImage> {
   const header = judgeImage(bytes, options);
   // The header's size is trusted only this far: a file whose real frame is larger still stops at the limit.
   const input = () => sharp(bytes, { limitInputPixels: options.maxPixels, pages: 1, failOn: 'error' });
@@ -100,23 +124,26 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Pr
         new Uint8Array(data.buffer, data.byteOffset, data.length),
         info.width * info.height,
       );
-      return { width: info.width, height: info.height, data: rgb };
+      return { width: info.width, height: info.height, data: alpha ? withOpaqueAlpha(rgb) : rgb };
     }
     // Working in sRGB from the start imports a tagged input once through its own profile (closer to the original
     // colours than converting at the end: 151,108,84 instead of 149,103,71 for a CMYK 150,110,90).
-    const { data, info } = await input()
-      .pipelineColourspace('srgb')
-      .rotate()
-      .flatten({ background: '#ffffff' })
-      .toColourspace('srgb')
-      .removeAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`decoded ${info.channels} channels`);
+    const srgb = input().pipelineColourspace('srgb').rotate();
+    const pipeline = alpha
+      ? srgb.toColourspace('srgb').ensureAlpha(1)
+      : srgb.flatten({ background: '#ffffff' }).toColourspace('srgb').removeAlpha();
+    const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    if (info.channels !== (alpha ? 4 : 3)) throw new Error(`decoded ${info.channels} channels`);
     return rgbOf(data, info.width, info.height);
   } catch (err) {
     throw decodeFailure(err);
   }
+}
+
+function withOpaqueAlpha(rgb: Uint8Array): Uint8Array {
+  const out = new Uint8Array((rgb.length / 3) * 4).fill(255);
+  for (let p = 0; p < rgb.length / 3; p++) out.set(rgb.subarray(p * 3, p * 3 + 3), p * 4);
+  return out;
 }
 
 function fromRaw(img: RgbImage): Sharp {

@@ -7,6 +7,7 @@ import {
   DEVICE_CHOICES,
   type DeviceChoice,
   decodeImage,
+  decodeMaskImage,
   type Engine,
   EngineError,
   type EngineRequest,
@@ -174,8 +175,10 @@ export async function readImageFile(flag: string, path: string): Promise<RgbImag
   } catch (error) {
     throw new EngineError('image_invalid', `cannot read --${flag} ${path}: ${fileErrorReason(error)}`);
   }
+  // `--mask`'s transparency means "keep" or marks holes (decodeMaskImage), never a picture's white background.
+  const decode = flag === 'mask' ? decodeMaskImage : decodeImage;
   try {
-    return await decodeImage(bytes, { maxPixels: CLI_MAX_INPUT_PIXELS });
+    return await decode(bytes, { maxPixels: CLI_MAX_INPUT_PIXELS });
   } catch (error) {
     // An unknown format is named as the header sniffer names it ("isobmff:avif"): say which ones are read.
     const hint =

@@ -3,6 +3,7 @@
 // files).
 import {
   decodeImage,
+  decodeMaskImage,
   type EngineRequest,
   type EngineResult,
   encodePng,
@@ -41,12 +42,15 @@ export async function materializeRequest(
   maxPixels = 40_000_000,
 ): Promise<EngineRequest> {
   const pending: Array<Promise<void>> = [];
-  const request = JSON.parse(JSON.stringify(job.request), (_key, value) => {
+  const request = JSON.parse(JSON.stringify(job.request), (key, value) => {
     if (!isStoredImage(value)) return value;
     const holder: Partial<RgbImage> = {};
+    // The one stored image under the name `mask` is a paint region's (types.ts: ReplaceField); its transparency
+    // means "keep" or marks holes, never the white (= redraw) a picture is flattened onto.
+    const decode = key === 'mask' ? decodeMaskImage : decodeImage;
     pending.push(
       Promise.resolve(read(value.file))
-        .then((bytes) => decodeImage(bytes, { maxPixels }))
+        .then((bytes) => decode(bytes, { maxPixels }))
         .then((image) => {
           Object.assign(holder, image);
         }),
