@@ -1,8 +1,10 @@
 // Job events as neutral replies: queued (~N ahead, ETA), started, progress (step/total, preview), done (the PNG,
 // seed and buttons), failed (the localized reason), cancelled, paused (the bot restarts, or a shared queue's worker
-// stopped). The job's locale travels in `job.meta.locale`.
+// stopped). The job's locale travels in `job.meta.locale`; a reply's times and reasons stay raw (`…Ms`, `…Key`
+// params) and are worded when rendered, in the reader's language (another browser, a changed /settings language).
 import { encodePng } from '../engine/index.js';
 import { type Locale, SUPPORTED_LOCALES, t } from '../src/i18n.js';
+import { decimalSeconds, durationWords, exactDurationWords } from '../src/i18n-durations.js';
 import type { Job, JobEvent, JobStore } from '../src/jobs/index.js';
 import { resultContext } from './job-context.js';
 import { type ButtonAction, buttonId, type Reply, type ReplyButton, type ReplyText } from './reply.js';
@@ -36,25 +38,18 @@ export function localeOf(job: Job, fallback: Locale): Locale {
   return (SUPPORTED_LOCALES as readonly unknown[]).includes(locale) ? (locale as Locale) : fallback;
 }
 
-/** "12 seconds" / "3 minutes" / "2 hours", in the job's language, for the `{eta}` and `{when}` placeholders. */
+/** "12 seconds" / "3 minutes" / "2 hours", in `locale`, for text worded here (a reply's own param takes `…Ms`). */
 export function formatDuration(
   locale: Locale,
   ms: number,
   key: 'time.duration' | 'time.in' = 'time.duration',
 ): string {
-  const seconds = Math.max(1, Math.round(ms / 1000));
-  if (seconds < 90) return t(locale, `${key}.seconds`, { count: seconds });
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 90) return t(locale, `${key}.minutes`, { count: minutes });
-  return t(locale, `${key}.hours`, { count: Math.round(minutes / 60) });
+  return durationWords(t, locale, ms, key);
 }
 
 /** A configured limit as set, not rounded as an ETA is: 90 s stays "90 seconds", 60 s is "1 minute". */
 export function formatExactDuration(locale: Locale, ms: number): string {
-  const seconds = Math.max(1, Math.round(ms / 1000));
-  if (seconds % 3600 === 0) return t(locale, 'time.duration.hours', { count: seconds / 3600 });
-  if (seconds % 60 === 0) return t(locale, 'time.duration.minutes', { count: seconds / 60 });
-  return t(locale, 'time.duration.seconds', { count: seconds });
+  return exactDurationWords(t, locale, ms);
 }
 
 /**
@@ -77,6 +72,19 @@ export function durationParams(
   return out;
 }
 
+/**
+ * A failed job's line, its reason (`{reason}` of `reasonKey`) and durations worded when rendered, in the reader's
+ * language: the job's own may be another. Errors stored before with `minutes` give their limit in milliseconds.
+ */
+function failedLine(job: Job): ReplyText {
+  const error = job.error ?? { key: 'errors.generic', params: {} };
+  // The sentence's own placeholder: a stored param of that name would stand in for the whole reason.
+  const { reason: _outer, ...params }: Record<string, string | number> = error.params;
+  if (typeof params.minutes === 'number' && params.limitMs === undefined)
+    params.limitMs = params.minutes * 60_000;
+  return { key: 'job.failed', params: { ...params, reasonKey: error.key } };
+}
+
 /** Why a job failed, in `locale`: its stored error (a job stored without one, the general apology). */
 export function failureReason(job: Job, locale: Locale): string {
   return job.error
@@ -86,9 +94,7 @@ export function failureReason(job: Job, locale: Locale): string {
 
 /** "12.3" or "12,3": one decimal, as the user's language writes it. */
 export function formatSeconds(locale: Locale, ms: number): string {
-  return new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(
-    ms / 1000,
-  );
+  return decimalSeconds(locale, ms);
 }
 
 export function cancelButton(jobId: string): ReplyButton {
@@ -217,13 +223,16 @@ function gridButtons(job: Job, count: number, options: { originalFile?: boolean 
 }
 
 /** A finished image's line: its time and seed, a grid's seeds, or which image of a grid it was taken from. */
-function imageDoneLine(job: Job, seconds: string, seed: number): ReplyText {
+function imageDoneLine(job: Job, secondsMs: number, seed: number): ReplyText {
   const candidates = job.result?.candidates;
   const pick = job.meta.pick;
   if (candidates)
-    return { key: 'job.done_grid', params: { seconds, first: seed, last: candidates.at(-1)?.seed ?? seed } };
+    return {
+      key: 'job.done_grid',
+      params: { secondsMs, first: seed, last: candidates.at(-1)?.seed ?? seed },
+    };
   if (typeof pick === 'number') return { key: 'job.picked', params: { n: pick, seed } };
-  return { key: 'job.done', params: { seconds, seed } };
+  return { key: 'job.done', params: { secondsMs, seed } };
 }
 
 function promptOf(job: Job): string | undefined {
@@ -286,7 +295,6 @@ function imageUseLines(job: Job): ReplyText[] {
  * run's end, not its start plus its own share.
  */
 export function renderQueued(job: Job, ahead: number, readyMs: number, deps: RenderDeps): Reply {
-  const locale = localeOf(job, deps.defaultLocale);
   const base = {
     buttons: [[cancelButton(job.id)]],
     jobId: job.id,
@@ -306,7 +314,8 @@ export function renderQueued(job: Job, ahead: number, readyMs: number, deps: Ren
     return { ...base, text: [...about, { key: 'job.queued_unmeasured', params: { count: ahead } }], etaAt };
   return {
     ...base,
-    text: [...about, { key: 'job.queued', params: { count: ahead, eta: formatDuration(locale, readyMs) } }],
+    // Milliseconds, worded when the line is rendered: in the reader's language, which may not be the job's.
+    text: [...about, { key: 'job.queued', params: { count: ahead, etaMs: readyMs } }],
     etaAt,
   };
 }
@@ -324,7 +333,6 @@ async function renderStage(
   deps: RenderDeps,
 ): Promise<Reply> {
   const { job } = event;
-  const locale = localeOf(job, deps.defaultLocale);
   const base = { jobId: job.id, ephemeral: job.meta.private === true };
   switch (event.type) {
     case 'started':
@@ -339,7 +347,7 @@ async function renderStage(
         };
       return {
         ...base,
-        text: [{ key: 'job.started', params: { eta: formatDuration(locale, event.etaMs) } }],
+        text: [{ key: 'job.started', params: { etaMs: event.etaMs } }],
         buttons: [[cancelButton(job.id)]],
         etaAt: deps.now() + event.etaMs,
       };
@@ -360,7 +368,8 @@ async function renderStage(
       };
     }
     case 'done': {
-      const seconds = formatSeconds(locale, job.measuredMs ?? (job.finishedAt ?? 0) - (job.startedAt ?? 0));
+      // Milliseconds, written as a decimal when rendered, in the reader's language (`{seconds}` of `secondsMs`).
+      const secondsMs = job.measuredMs ?? (job.finishedAt ?? 0) - (job.startedAt ?? 0);
       const seed = job.result?.seed ?? 0;
       if (job.result?.text !== undefined) {
         // An answer with nothing readable left (a random model's invalid bytes are dropped) still says something.
@@ -390,7 +399,7 @@ async function renderStage(
         ...base,
         final: true,
         outcome: 'done',
-        text: [imageDoneLine(job, seconds, seed)],
+        text: [imageDoneLine(job, secondsMs, seed)],
         images: file
           ? [
               {
@@ -409,10 +418,8 @@ async function renderStage(
         context: resultContext(job),
       };
     }
-    case 'failed': {
-      const reason = failureReason(job, locale);
-      return { ...base, final: true, outcome: 'failed', text: [{ key: 'job.failed', params: { reason } }] };
-    }
+    case 'failed':
+      return { ...base, final: true, outcome: 'failed', text: [failedLine(job)] };
     case 'cancelled':
       return { ...base, final: true, outcome: 'cancelled', text: [{ key: 'job.cancelled' }] };
     case 'paused':

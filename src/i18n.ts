@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { decimalSeconds, durationWords, exactDurationWords } from './i18n-durations.js';
 
 export const SUPPORTED_LOCALES = ['en', 'zh-CN', 'ja', 'ko', 'es', 'fr', 'de', 'pt-BR', 'ru'] as const;
 export type Locale = (typeof SUPPORTED_LOCALES)[number];
@@ -109,11 +110,22 @@ export function formatDays(locale: Locale, days: number): string {
  * is chosen by the locale's plural rules (`_zero` first when it exists); missing keys fall back to English,
  * then to the key itself, so a gap shows up as a readable key and never as a crash. A `{size}` placeholder may be
  * filled by a number `sizeBytes`, written as the language writes sizes (`formatBytes`), and a `{period}` by a
- * number `periodDays` (`formatDays`).
+ * number `periodDays` (`formatDays`). A placeholder may be filled by a number of milliseconds named after it with
+ * `Ms`: `{seconds}` as a decimal ("13.5", "13,5"; the message holds the unit), `{limit}` in words as configured
+ * ("90 seconds"), any other in words, rounded as an ETA ("61 seconds", "3 Minuten"); and by a key named after it
+ * with `Key`: that message, with the same params (a failure's reason in the sentence that says it failed). Replies
+ * keep such raw values, so a job's text is worded in the language of whoever reads it, not of whoever made it; a
+ * param given as a string (as stored before) is shown as it is.
  */
 export function createTranslate(source: Readonly<Record<Locale, Readonly<Catalog>>>): Translate {
   const lookup = (locale: Locale, key: string) => source[locale][key] ?? source[FALLBACK_LOCALE][key];
-  return (locale, key, params = {}) => {
+  const msParam = (locale: Locale, name: string, ms: number) => {
+    if (name === 'seconds') return decimalSeconds(locale, ms);
+    return name === 'limit'
+      ? exactDurationWords(translate, locale, ms)
+      : durationWords(translate, locale, ms);
+  };
+  const translate: Translate = (locale, key, params = {}) => {
     let message: string | undefined;
     if (typeof params.count === 'number') {
       const category = new Intl.PluralRules(locale).select(params.count);
@@ -128,9 +140,18 @@ export function createTranslate(source: Readonly<Record<Locale, Readonly<Catalog
       if (params[name] === undefined && typeof bytes === 'number') return formatBytes(locale, bytes);
       const days = params[`${name}Days`];
       if (params[name] === undefined && typeof days === 'number') return formatDays(locale, days);
+      const ms = params[`${name}Ms`];
+      if (params[name] === undefined && typeof ms === 'number') return msParam(locale, name, ms);
+      const nested = params[`${name}Key`];
+      if (params[name] === undefined && typeof nested === 'string') {
+        // Without its own key: a message that names its placeholder again cannot recurse for ever.
+        const { [`${name}Key`]: _self, ...rest } = params;
+        return translate(locale, nested, rest);
+      }
       return params[name] === undefined ? whole : String(params[name]);
     });
   };
+  return translate;
 }
 
 /** The one lookup every adapter uses, over the catalogs in `locales/`. */

@@ -5,7 +5,7 @@ import { type Locale, t } from '../../src/i18n.js';
 import type { Job } from '../../src/jobs/index.js';
 import type { CommandContext, Operation } from '../context.js';
 import type { CommandDeps } from '../deps.js';
-import { cancelButton, failureReason, formatDuration, jobTitle, type RenderDeps } from '../render.js';
+import { cancelButton, failureReason, jobTitle, type RenderDeps } from '../render.js';
 import { buttonId, type Reply, type ReplyButton, type ReplyText } from '../reply.js';
 import { activeJobsOf, lostResult } from '../stored-jobs.js';
 
@@ -72,7 +72,8 @@ export async function queueList(deps: CommandDeps, ctx: CommandContext, cancelle
             params: {
               ...listed(job),
               count: ahead,
-              eta: formatDuration(ctx.locale, endMs),
+              // Worded when rendered, in the language of the message it is rendered into.
+              etaMs: endMs,
             },
           }
         : { key: 'queue.mine_queued_unmeasured', params: { ...listed(job), count: ahead } },

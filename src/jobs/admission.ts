@@ -32,7 +32,7 @@ export function tooLongRefusal(expectedMs: number | undefined, limits: QueueLimi
   if (expectedMs === undefined || expectedMs <= limits.jobTimeoutMs) return undefined;
   return {
     key: 'errors.queue.too_long',
-    // Durations in milliseconds: commands/ words them in the user's language (`…Ms` params, durationParams).
+    // Durations in milliseconds, worded where the text is rendered, in its reader's language (`…Ms` params, t()).
     params: { expectedMs: Math.round(expectedMs), limitMs: limits.jobTimeoutMs },
   };
 }

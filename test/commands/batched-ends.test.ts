@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../commands/commands.js';
 import { unfinishedIn } from '../../commands/stored-jobs.js';
+import { t } from '../../src/i18n.js';
 import type { JobEvent } from '../../src/jobs/events.js';
 import type { Job } from '../../src/jobs/types.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
@@ -51,7 +52,7 @@ describe('a batched run’s jobs end with the run', () => {
     const eta = async (userId: string) => {
       const listed = await commands.run(ctx(userId), { name: 'queue', options: {} });
       const line = listed.text.find((text) => text.key === 'queue.mine_queued');
-      return line?.params?.eta;
+      return line && t('en', line.key, line.params).match(/ready in about ([^(]*) \(/)?.[1];
     };
     // Three 2 s jobs in one run: all three ready in 6 s (each was said to be ready after its 2 s share).
     expect([await eta('a'), await eta('b'), await eta('c')]).toEqual(['6 seconds', '6 seconds', '6 seconds']);

@@ -37,7 +37,9 @@ function problemsOfLine(line: ReplyText, typed: string): string[] {
   const params = line.params ?? {};
   for (const [locale, template] of found) {
     for (const name of placeholders(template)) {
-      const filled = [name, `${name}Bytes`, `${name}Days`].some((p) => params[p] !== undefined);
+      const filled = [name, `${name}Bytes`, `${name}Days`, `${name}Ms`, `${name}Key`].some(
+        (p) => params[p] !== undefined,
+      );
       if (!filled) problems.push(`${line.key} (${locale}) leaves {${name}} unfilled`);
     }
   }

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../commands/commands.js';
 import { renderEvent } from '../../commands/render.js';
+import { t } from '../../src/i18n.js';
 import { commandsOnQueue } from './commands-on-queue.js';
 import { aJob } from './job-fixture.js';
 
@@ -22,15 +23,16 @@ describe('the time a waiting or running job’s message gives', () => {
     expect(live.text).toEqual([{ key: 'job.queued_unmeasured', params: { count: 2 } }]);
     expect(live.etaAt).toBe(36_000);
     const plain = await renderEvent(event, deps);
-    expect(plain.text).toEqual([{ key: 'job.queued', params: { count: 2, eta: '35 seconds' } }]);
+    expect(plain.text.map((line) => t('en', line.key, line.params))).toEqual([
+      'Queued: 2 jobs ahead of yours, ready in about 35 seconds.',
+    ]);
     expect(plain.etaAt).toBe(36_000);
 
     const started = { type: 'started' as const, job: aJob({ status: 'running' }), etaMs: 30_000 };
     const running = await renderEvent(started, counting);
     expect([running.text, running.etaAt]).toEqual([[{ key: 'job.running_now' }], 31_000]);
-    expect((await renderEvent(started, deps)).text).toEqual([
-      { key: 'job.started', params: { eta: '30 seconds' } },
-    ]);
+    const shown = (await renderEvent(started, deps)).text.map((line) => t('en', line.key, line.params));
+    expect(shown).toEqual(['Started: ready in about 30 seconds.']);
   });
 
   it('follows the platform’s profile in the answer that queues a job', async () => {

@@ -49,7 +49,7 @@ describe('queued replies without a worker', () => {
   it('give the place and time with a worker alive, or where the queue says nothing of workers', () => {
     for (const given of [{ ...deps, workersRunning: () => true }, deps]) {
       const reply = renderQueued(job, 1, 40_000, given);
-      expect(reply.text).toEqual([{ key: 'job.queued', params: { count: 1, eta: '40 seconds' } }]);
+      expect(reply.text).toEqual([{ key: 'job.queued', params: { count: 1, etaMs: 40_000 } }]);
       expect(reply.etaAt).toBe(1000 + 40_000);
     }
   });
@@ -57,7 +57,7 @@ describe('queued replies without a worker', () => {
   it('say a waiting job is ready when its run ends: a batched one with the whole run, not its start plus its share', async () => {
     // Starts in 20 s in a run of three 20 s jobs: ready in 80 s (it was told 40).
     const reply = await renderEvent({ type: 'position', job, ahead: 1, etaMs: 20_000, endMs: 80_000 }, deps);
-    expect(reply.text).toEqual([{ key: 'job.queued', params: { count: 1, eta: '80 seconds' } }]);
+    expect(reply.text).toEqual([{ key: 'job.queued', params: { count: 1, etaMs: 80_000 } }]);
     expect(reply.etaAt).toBe(1000 + 80_000);
     const queued = await renderEvent({ type: 'queued', job, ahead: 0, etaMs: 0, endMs: 60_000 }, deps);
     expect(queued.etaAt).toBe(1000 + 60_000);
@@ -73,8 +73,9 @@ describe('a job whose workers stopped twice', () => {
     };
     const reply = await renderEvent({ type: 'failed', job: failed }, deps);
     expect(reply.final).toBe(true);
-    const reason = reply.text[0]?.params?.reason;
-    expect(reason).toBe(t('en', 'errors.job.worker_lost'));
+    const line = reply.text[0];
+    const reason = line && t('en', line.key, line.params);
+    expect(reason).toBe(t('en', 'job.failed', { reason: t('en', 'errors.job.worker_lost') }));
     expect(reason).toContain('worker');
     expect(reason).not.toContain('restart');
   });

@@ -18,12 +18,19 @@ describe('what a refusal’s sentence reads', () => {
       },
     ];
     const x = sentenceReads(catalogs, 'errors.x');
-    expect(['count', 'size', 'sizeBytes', 'limitBytes', 'flag', 'value', 'periodDays'].filter(x)).toEqual([
-      'count',
-      'size',
-      'sizeBytes',
-      'limitBytes',
-    ]);
+    expect(
+      [
+        'count',
+        'size',
+        'sizeBytes',
+        'limitBytes',
+        'limitMs',
+        'flag',
+        'value',
+        'periodDays',
+        'valueMs',
+      ].filter(x),
+    ).toEqual(['count', 'size', 'sizeBytes', 'limitBytes', 'limitMs']);
     const y = sentenceReads(catalogs, 'errors.y');
     expect(['periodDays', 'count', 'sizeBytes', 'Days'].filter(y)).toEqual(['periodDays']);
   });
