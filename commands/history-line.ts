@@ -3,19 +3,26 @@
 // lost). A /retouch's or /outpaint's picture cannot be typed: the entry shows it (and a drawn mask) beside the line,
 // as the live page showed the attachment beside what was typed, and the line is what to type with it attached: its
 // region is spelled out as that command's own word (`--box`, `--zoom`, `--pan`); a mask, drawn, is the attachment.
+// An /edit's and a /describe's picture (and an edit's reference) are attachments too.
 import type { Job } from '../src/jobs/index.js';
 import type { CommandContext } from './context.js';
+import { editSpec } from './edit/spec.js';
 import { DEFAULT_STEPS } from './job-context.js';
+import { literalBraces } from './permutations.js';
 import { NAMED_REGIONS } from './regions.js';
+import { IMAGE_AS_SUBJECT } from './render.js';
 import { remakeLineOf } from './rerun.js';
+import { asGrammarWords } from './text-grammar.js';
 
 type PaintRequest = Extract<Job['request'], { task: 'paint' }>;
+type EditRequest = Extract<Job['request'], { task: 'image_to_image' }>;
 
 export function historyLineOf(ctx: CommandContext, job: Job): string {
   const r = job.request;
-  if (r.task === 'understand') return r.question ?? '';
+  // Its question is the whole command: a describe has no settings of its own to spell out.
+  if (r.task === 'understand') return r.question ? `/describe ${r.question}` : '/describe';
   if (r.task === 'text_to_image') return `/imagine ${remakeLineOf(ctx, r)}`;
-  if (r.task !== 'paint') return r.prompt;
+  if (r.task === 'image_to_image') return editLineOf(ctx, job, r);
   const command = job.meta.paint === 'retouch' || job.meta.paint === 'outpaint' ? job.meta.paint : undefined;
   const region = command === undefined ? undefined : regionWords(command, r.region);
   // Another paint (a Vary's scatter, an upscale) is no command's: its words as said.
@@ -24,6 +31,30 @@ export function historyLineOf(ctx: CommandContext, job: Job): string {
   // the job ran with.
   const line = remakeLineOf(ctx, { ...r, steps: r.steps ?? DEFAULT_STEPS.paint });
   return `/${command} ${[line, region].filter(Boolean).join(' ')}`;
+}
+
+/**
+ * An /edit typed again: its settings spelled out as a retouch's are (steps where the user's default would take
+ * their place, `--n 1` where theirs draws grids), and its type, so that it is not left to be inferred from the
+ * wording again. An /imagine given a picture is that edit's `subject_driven`: typed as the /imagine it was, which
+ * picks the type itself.
+ */
+function editLineOf(ctx: CommandContext, job: Job, r: EditRequest): string {
+  const subject = job.meta[IMAGE_AS_SUBJECT] === true;
+  const count = r.count ?? 1;
+  return [
+    subject ? '/imagine' : '/edit',
+    // Its braces are permutations when typed (`permutes: 'instruction'`); the job's own stay literal.
+    asGrammarWords(editSpec, literalBraces(r.prompt)),
+    ...(count > 1 || (ctx.settings.images ?? 1) > 1 ? [`--n ${count}`] : []),
+    ...(r.seed !== undefined ? [`--seed ${r.seed}`] : []),
+    `--steps ${r.steps ?? DEFAULT_STEPS.image_to_image}`,
+    ...(r.cfg !== undefined ? [`--cfg ${r.cfg}`] : []),
+    ...(r.temperature !== undefined ? [`--temperature ${r.temperature}`] : []),
+    ...(subject ? [] : [`--type ${r.editType}`]),
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** The region as the command's own words, `''` for a drawn mask, undefined where no typed word makes it. */

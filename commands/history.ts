@@ -15,7 +15,7 @@ import { filesGone, jobOf } from './stored-jobs.js';
 
 export interface HistoryEntry {
   jobId: string;
-  /** The user's side: the prompt or question as they gave it, and the stored images by role. */
+  /** The user's side: the command to type again (`history-line.ts`), and the stored images by role. */
   asked: { text: string; images: Array<{ role: 'image' | 'mask' | 'reference'; file: string }> };
   reply: Reply;
 }

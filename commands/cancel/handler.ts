@@ -1,6 +1,10 @@
 // Cancels a job of the user's (an admin's: anyone's); the answer names what became of it.
-import type { Operation } from '../context.js';
-import { textReply } from '../reply.js';
+import type { Job } from '../../src/jobs/index.js';
+import type { CommandContext, Operation } from '../context.js';
+import type { CommandDeps } from '../deps.js';
+import { quoted } from '../quoted-text.js';
+import { jobTitle } from '../render.js';
+import { type Reply, textReply } from '../reply.js';
 import type { CancelInput } from './spec.js';
 
 export const CANCEL_KEYS = {
@@ -11,15 +15,46 @@ export const CANCEL_KEYS = {
   finished: 'cancel.finished',
 } as const;
 
+/** A bare /cancel's answer names the job it picked, as /queue lists it: the user did not say which. */
+const NAMED_KEYS: Partial<Record<keyof typeof CANCEL_KEYS, string>> = {
+  cancelled: 'cancel.done_named',
+  cancelling: 'cancel.stopping_named',
+};
+
+/** As long as /queue's line shows a prompt (queue/handler.ts). */
+const TITLE_CHARS = 80;
+/** /queue shows the first 8 characters of an id. */
+const SHORT_ID_CHARS = 8;
+/** A shorter prefix could stand for several jobs. */
+const MIN_PREFIX_CHARS = 4;
+
 /** Cancels a job (the user's latest waiting or running one when no id is given). */
 export const cancel: Operation<CancelInput> = async (deps, ctx, { job }) => {
   const typed = job?.trim().toLowerCase();
   const recent = deps.store.recentOf(ctx.user, 50);
-  // /queue shows the first 8 characters of an id, so a prefix of one of the user's own jobs is enough.
-  const id = typed
-    ? (recent.find((j) => typed.length >= 4 && j.id.startsWith(typed))?.id ?? typed)
-    : recent.find((j) => j.status === 'queued' || j.status === 'running')?.id;
-  if (!id) return textReply('cancel.nothing');
-  const outcome = deps.queue.cancel(id, ctx.user, ctx.isAdmin);
-  return { ...textReply(CANCEL_KEYS[outcome]), jobId: id };
+  if (!typed) {
+    // The newest of them, as the option's description says ("default: your latest job").
+    const latest = recent.find((j) => j.status === 'queued' || j.status === 'running');
+    if (!latest) return textReply('cancel.nothing');
+    return cancelled(deps, ctx, latest.id, latest);
+  }
+  const own = recent.find((j) => typed.length >= MIN_PREFIX_CHARS && j.id.startsWith(typed));
+  if (own) return cancelled(deps, ctx, own.id);
+  // A whole id reaches further: an admin's of another's job, a job older than those searched.
+  if ((deps.store.get(typed) ?? deps.queue.get(typed)) !== undefined) return cancelled(deps, ctx, typed);
+  // A Cancel button names a job that existed; only a typed id may be one that never did. Neither names a job to
+  // the adapter: the playground would take the answer as news of a job it has no message for.
+  if (typeof ctx.meta.button === 'string') return textReply(CANCEL_KEYS.not_found);
+  return textReply('cancel.unknown_id', { id: quoted(job?.trim()) });
 };
+
+/** Cancels `id`; `picked`, the job a bare /cancel chose, is named in the answer. */
+function cancelled(deps: CommandDeps, ctx: CommandContext, id: string, picked?: Job): Reply {
+  const outcome = deps.queue.cancel(id, ctx.user, ctx.isAdmin);
+  const named = picked ? NAMED_KEYS[outcome] : undefined;
+  const reply =
+    picked && named
+      ? textReply(named, { prompt: jobTitle(picked, TITLE_CHARS), id: picked.id.slice(0, SHORT_ID_CHARS) })
+      : textReply(CANCEL_KEYS[outcome]);
+  return { ...reply, jobId: id };
+}
