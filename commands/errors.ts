@@ -34,6 +34,7 @@ export const USER_INPUT_CODES = [
   'errors.input.image_missing',
   'errors.edit.type',
   'errors.edit.reference_missing',
+  'errors.edit.instruction_empty',
   'errors.imagine.image_flag',
   'errors.retouch.region_missing',
   'errors.retouch.boxes',

@@ -5,12 +5,13 @@
 import { readImageHeader } from '../engine/index.js';
 import type { StoredRequest } from '../src/jobs/index.js';
 import type { CommandContext, Operation } from './context.js';
+import { type CustomOptions, expandCustomOptions } from './custom-options.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
 import { LIMITS, MAX_PROMPT_CHARS } from './limits.js';
 import { type Direction, outpaintSpec, type Zoom } from './outpaint/spec.js';
 import { literalBraces } from './permutations.js';
-import { checkLineLength, nearestAspect, withoutFlagDashes } from './prompt.js';
+import { checkLineLength, nearestAspect, parsePrompt, withoutFlagDashes } from './prompt.js';
 import type { Reply } from './reply.js';
 import { runCommand } from './run-text.js';
 import {
@@ -35,11 +36,18 @@ export const reroll: Operation<string> = async (deps, ctx, jobId) =>
  */
 export const editResult: Operation<{ jobId: string; instruction: string }> = async (deps, ctx, input) => {
   const kept = keptSampling(imageJob(deps.store, input.jobId).request, 'image_to_image');
-  return runCommand(deps, fromJob(ctx, input.jobId), {
-    name: 'edit',
-    options: { instruction: [...kept, input.instruction].join(' ') },
-    images: { image: { data: resultBytes(deps.store, input.jobId) } },
-  });
+  try {
+    return await runCommand(deps, fromJob(ctx, input.jobId), {
+      name: 'edit',
+      options: { instruction: [...kept, input.instruction].join(' ') },
+      images: { image: { data: resultBytes(deps.store, input.jobId) } },
+    });
+  } catch (error) {
+    // The Edit button asked for an instruction, not a prompt: a blank answer (or flags alone) is refused in its words.
+    if (error instanceof UserInputError && error.key === 'errors.prompt_empty')
+      throw new UserInputError('errors.edit.instruction_empty');
+    throw error;
+  }
 };
 
 /**
@@ -135,13 +143,40 @@ export function zoomLineOf(store: CommandDeps['store'], jobId: string): string {
 
 /**
  * The answer to Custom zoom: the changed line read as an /outpaint's (`--zoom 1.3`, `1.3x`, or a pan), around the
- * result; its options are validated as the command's, and a refusal names them as typed (`--zoom`).
+ * result; its options are validated as the command's, and a refusal names them as typed (`--zoom`). A blank answer
+ * is refused as Remix's is. An answer with no prompt words (`1.5x`, `--zoom 2 --steps 8`: the offered prompt
+ * deleted, or a Telegram reply typed afresh) zooms the same picture as the Zoom out buttons do: the result's own
+ * line (its prompt and kept settings, `outpaintLineOf`), the answer's flags after it so that they win.
  */
 export const customZoom: Operation<{ jobId: string; line: string }> = async (deps, ctx, { jobId, line }) => {
+  if (isBlank(line)) throw new UserInputError('errors.prompt_empty');
   const { options, labels } = parseArgs(outpaintSpec, checkLineLength(line));
-  const prompt = typeof options.prompt === 'string' && options.prompt ? options.prompt : '.';
+  const typed = typeof options.prompt === 'string' ? options.prompt.trim() : '';
+  const prompt = namesPrompt(typed, ctx.settings.options)
+    ? typed
+    : [outpaintLineOf(deps.store, jobId), typed].filter(Boolean).join(' ');
   return outpaintResult(deps, ctx, jobId, { ...options, prompt }, labels);
 };
+
+/** Invisible format and control characters: pasted alone (a zero-width space), they are no prompt either. */
+const INVISIBLE = /[\p{Cf}\p{Cc}]/gu;
+
+function isBlank(text: string): boolean {
+  return text.replace(INVISIBLE, '').trim() === '';
+}
+
+/**
+ * Whether a typed prompt line has words of a prompt besides its flags, the user's custom options put in (`--cine`
+ * may stand for words). A line its flags make unreadable counts as a prompt: /outpaint refuses it, naming the flag.
+ */
+function namesPrompt(typed: string, custom: CustomOptions | undefined): boolean {
+  try {
+    return !isBlank(parsePrompt(expandCustomOptions(typed, custom)).prompt);
+  } catch (error) {
+    if (error instanceof UserInputError) return true;
+    throw error;
+  }
+}
 
 /**
  * A describe answer made an /imagine (Midjourney's describe → imagine): the answer is the prompt, the nearest offered

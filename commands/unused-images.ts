@@ -6,6 +6,14 @@ import type { CommandContext } from './context.js';
 import type { ReplyText } from './reply.js';
 
 const LEFT_OUT = 'imagesLeftOut';
+const MASK_SET_ASIDE = 'maskSetAside';
+
+/**
+ * The meta of a /retouch given both boxes and a mask: it redraws the boxes (named in words, the more deliberate of
+ * the two) and every message of the job says the mask was not used, as for any other image it left out, rather
+ * than dropping it unseen or refusing a job that can run as asked.
+ */
+export const MASK_SET_ASIDE_META: Readonly<Record<string, unknown>> = { [MASK_SET_ASIDE]: true };
 
 /** What a job left out: how many images it used of those given, or that it used no mask it was given. */
 interface LeftOut {
@@ -25,6 +33,11 @@ export function noteLeftOut(ctx: CommandContext, given: number, used: number, ma
 
 /** The note of a job that was given more images than it used. */
 export function leftOutLines(job: Job): ReplyText[] {
+  const lines = imagesLeftOutLines(job);
+  return job.meta[MASK_SET_ASIDE] === true ? [...lines, { key: 'job.mask_unused_boxes' }] : lines;
+}
+
+function imagesLeftOutLines(job: Job): ReplyText[] {
   const leftOut = job.meta[LEFT_OUT] as Partial<LeftOut> | undefined;
   if (typeof leftOut?.used !== 'number') return [];
   if (leftOut.mask) return [{ key: 'job.mask_unused' }];

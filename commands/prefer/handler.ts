@@ -37,7 +37,8 @@ export const prefer: Operation<PreferInput> = async (deps, ctx, input) => {
         name: quoted(typedName),
         max: MAX_CUSTOM_OPTION_NAME,
       });
-    if (current === undefined) throw new UserInputError('errors.prefer.unknown', { name });
+    // Answered rather than thrown: a typed line's answer then ends with how to make one (the spec's footer).
+    if (current === undefined) return answer([{ key: 'errors.prefer.unknown', params: { name } }]);
     if (value === '') return answer([{ key: 'prefer.item', params: { name, value: current } }]);
     const { [name]: _deleted, ...kept } = options;
     save(deps, ctx, kept);

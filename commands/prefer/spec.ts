@@ -35,8 +35,10 @@ export const preferSpec = {
   text: {
     leading: [{ option: 'option', pattern: /^(\S+)$/ }],
     rest: 'value',
+    // "Make one: /prefer cine …" only where the user has none to use or named one they lack: under a saved, shown
+    // or deleted option (or the list) it would offer to overwrite what they just read.
     footerKey: 'prefer.how',
-    noFooterAfter: ['prefer.saved'],
+    noFooterAfter: ['prefer.saved', 'prefer.item', 'prefer.deleted', 'prefer.list'],
   },
 } satisfies CommandSpec;
 

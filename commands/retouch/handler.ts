@@ -6,6 +6,7 @@ import { PAINT_FLAGS } from '../prompt.js';
 import { parseBoxes } from '../regions.js';
 import { paintRequest, type StoredPaintRegion } from '../submit.js';
 import { type Files, imagePrompt, keepImage } from '../task-input.js';
+import { MASK_SET_ASIDE_META } from '../unused-images.js';
 import type { RetouchInput } from './spec.js';
 
 export const retouch: JobMaker<RetouchInput> = async (deps, ctx, input) => {
@@ -22,5 +23,7 @@ export const retouch: JobMaker<RetouchInput> = async (deps, ctx, input) => {
         mask: await keepImage(deps, files, input.mask as InputImage, 'mask'),
       };
   const request = paintRequest(deps, ctx, { prompt, image, region }, flags);
-  return { kind: 'paint', request, files, meta: { paint: 'retouch' } };
+  // Both given: the boxes are redrawn and the job says the mask was not (unused-images.ts).
+  const setAside = boxes && input.mask ? MASK_SET_ASIDE_META : {};
+  return { kind: 'paint', request, files, meta: { paint: 'retouch', ...setAside } };
 };

@@ -554,7 +554,8 @@ describe('imagine', () => {
     const bad = await commands.run(ctx('1', 'zh-CN'), { name: 'imagine', options: { prompt: 'boom' } });
     const failed = await until((u) => u.job.id === bad.jobId && u.reply.final === true);
     expect(keys(failed.reply)).toEqual(['job.failed']);
-    expect(failed.reply.text[0]?.params?.reason).toMatch(/模型/);
+    const line = failed.reply.text[0];
+    expect(line && t('zh-CN', line.key, line.params)).toMatch(/模型/);
     const good = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'fine' } });
     expect(keys((await until((u) => u.job.id === good.jobId && u.reply.final === true)).reply)).toEqual([
       'job.done',
@@ -989,8 +990,8 @@ describe('buttons', () => {
     ).toEqual(['cancel.done']);
     expect(
       keys(await commands.run(ctx('2'), { name: 'cancel', options: { job: third.jobId?.slice(0, 8) } })),
-    ).toEqual(['errors.job.not_found']);
-    expect(keys(await commands.run(ctx('1'), { name: 'cancel' }))).toEqual(['cancel.stopping']);
+    ).toEqual(['cancel.unknown_id']);
+    expect(keys(await commands.run(ctx('1'), { name: 'cancel' }))).toEqual(['cancel.stopping_named']);
     expect(keys(await commands.pressButton(ctx('1'), 'cancel:not-a-job'))).toEqual(['errors.button.unknown']);
   });
 
@@ -1362,9 +1363,9 @@ describe('limits and settings', () => {
       params: { name: 'cine', value: '--ar 21:9 --steps 3 film grain' },
     });
     expect(saved.ephemeral).toBe(true);
-    // Saved: no "Make one: /prefer cine …" under it; the list and a shown option keep it.
+    // Saved or shown: no "Make one: /prefer cine …" under it, which would overwrite it (prefer-footer.test.ts).
     expect(keys(saved)).toEqual(['prefer.saved']);
-    expect(keys(await typed('/prefer cine'))).toEqual(['prefer.item', 'prefer.how']);
+    expect(keys(await typed('/prefer cine'))).toEqual(['prefer.item']);
     // Discord's options deliver the same; a name may come with its dashes.
     await commands.run(ctx('1'), { name: 'prefer', options: { option: '--Colors', value: '{red, blue}' } });
     expect(ctx('1').settings.options).toEqual({
@@ -1436,7 +1437,7 @@ describe('limits and settings', () => {
       key: 'prefer.deleted',
       params: { name: 'cine', value: '--ar 21:9 --steps 3 film grain' },
     });
-    expect(keys(await typed('/prefer cine off'))).toEqual(['errors.prefer.unknown']);
+    expect(keys(await typed('/prefer cine off'))).toEqual(['errors.prefer.unknown', 'prefer.how']);
     // Other settings are kept through it all.
     await typed('/settings steps 20');
     await typed('/prefer colors off');
@@ -1827,7 +1828,7 @@ describe('grids (--n: several images to pick from)', () => {
     );
     const done = await until((u) => u.job.id === grid.id && u.reply.final === true);
     expect(done.reply.text).toEqual([
-      { key: 'job.done_grid', params: { seconds: expect.any(String), first: 7, last: 10 } },
+      { key: 'job.done_grid', params: { secondsMs: expect.any(Number), first: 7, last: 10 } },
     ]);
     const [picks, varies, rest] = done.reply.buttons ?? [];
     expect(picks?.map((b) => [b.id, b.params])).toEqual(
@@ -2136,13 +2137,19 @@ describe('grids (--n: several images to pick from)', () => {
     expect(store.get(panned.jobId as string)?.request).toMatchObject({ region: { left: 0.5, right: 0 } });
     const refused = await commands.answerAsk(ctx('1'), 'zoom_line', id, 'a boat --zoom 4');
     expect(refused.text[0]?.key).toBe('errors.flag.range_number');
-    // Nonsense is refused in words too; an empty answer keeps no prompt and zooms by the default.
+    // Nonsense is refused in words too; an empty answer is refused as Remix's is, and a factor alone zooms the
+    // result's own prompt (follow-up-blank-answers.test.ts).
     const nonsense = await commands.answerAsk(ctx('1'), 'zoom_line', id, 'a boat --zoom banana');
     expect(nonsense.text[0]).toMatchObject({ key: 'errors.flag.range_number', params: { value: 'banana' } });
     const long = await commands.answerAsk(ctx('1'), 'zoom_line', id, `${'sky '.repeat(400)}--zoom 1.5`);
     expect(keys(long)).toEqual(['errors.prompt_too_long']);
-    const empty = await commands.answerAsk(ctx('1'), 'zoom_line', id, '   ');
-    expect(store.get(empty.jobId as string)?.request).toMatchObject({ prompt: '.', region: { left: 0.25 } });
+    expect(keys(await commands.answerAsk(ctx('1'), 'zoom_line', id, '   '))).toEqual(['errors.prompt_empty']);
+    const factor = await commands.answerAsk(ctx('1'), 'zoom_line', id, '--zoom 1.5');
+    expect(store.get(factor.jobId as string)?.request).toMatchObject({
+      prompt: 'a boat',
+      negativePrompt: 'gulls',
+      region: { left: 0.25 },
+    });
   });
 
   it('refuses more than four images, and several at temperature 0 (they would all be one)', async () => {
