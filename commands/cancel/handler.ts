@@ -5,6 +5,7 @@ import type { CommandDeps } from '../deps.js';
 import { quoted } from '../quoted-text.js';
 import { jobTitle } from '../render.js';
 import { type Reply, textReply } from '../reply.js';
+import { activeJobsOf } from '../stored-jobs.js';
 import type { CancelInput } from './spec.js';
 
 export const CANCEL_KEYS = {
@@ -38,7 +39,10 @@ export const cancel: Operation<CancelInput> = async (deps, ctx, { job }) => {
     if (!latest) return textReply('cancel.nothing');
     return cancelled(deps, ctx, latest.id, latest);
   }
-  const own = recent.find((j) => typed.length >= MIN_PREFIX_CHARS && j.id.startsWith(typed));
+  // Its recent jobs first, then every unfinished one: /queue names jobs by 8 characters, and a user with many
+  // waiting (or many finished since) has some past the recent ones. An admin's prefix reaches anyone's unfinished job.
+  const byPrefix = (j: Job) => typed.length >= MIN_PREFIX_CHARS && j.id.startsWith(typed);
+  const own = recent.find(byPrefix) ?? unfinished(deps, ctx).find(byPrefix);
   if (own) return cancelled(deps, ctx, own.id);
   // A whole id reaches further: an admin's of another's job, a job older than those searched.
   if ((deps.store.get(typed) ?? deps.queue.get(typed)) !== undefined) return cancelled(deps, ctx, typed);
@@ -47,6 +51,13 @@ export const cancel: Operation<CancelInput> = async (deps, ctx, { job }) => {
   if (typeof ctx.meta.button === 'string') return textReply(CANCEL_KEYS.not_found);
   return textReply('cancel.unknown_id', { id: quoted(job?.trim()) });
 };
+
+/** The unfinished jobs a typed prefix may name: the user's own, or for an admin anyone's. */
+function unfinished(deps: CommandDeps, ctx: CommandContext): Job[] {
+  if (ctx.isAdmin) return [...deps.store.byStatus('running'), ...deps.queue.plannedOrder()];
+  const { running, waiting } = activeJobsOf(deps, ctx.user);
+  return [...running, ...waiting];
+}
 
 /** Cancels `id`; `picked`, the job a bare /cancel chose, is named in the answer. */
 function cancelled(deps: CommandDeps, ctx: CommandContext, id: string, picked?: Job): Reply {

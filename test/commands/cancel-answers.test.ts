@@ -8,8 +8,11 @@ import { TimedEngineDouble } from '../doubles/timed-engine.js';
 import { until } from '../jobs/distributed/redis-harness.js';
 import { commandsOnQueue } from './commands-on-queue.js';
 
-function setup() {
-  const { commands, store } = commandsOnQueue('cancel-answers', { engine: new TimedEngineDouble(40, 40) });
+function setup(limits?: { maxPerUser: number; maxPerScope: number; maxTotal: number }) {
+  const { commands, store } = commandsOnQueue('cancel-answers', {
+    engine: new TimedEngineDouble(40, 40),
+    ...(limits ? { limits } : {}),
+  });
   const ctx = (userId = '1'): CommandContext =>
     commands.context({ user: { platform: 'web', userId }, scope: `web:${userId}`, language: 'en' });
   const imagine = async (prompt: string, userId = '1') =>
@@ -77,6 +80,20 @@ describe('/cancel', () => {
     const gone = '0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f';
     expect((await commands.pressButton(ctx(), `cancel:${gone}`)).text).toEqual([
       { key: 'errors.job.not_found' },
+    ]);
+  });
+
+  it('takes the short id /queue shows for a waiting job older than the user’s recent ones', async () => {
+    const { store, imagine, cancel } = setup({ maxPerUser: 70, maxPerScope: 70, maxTotal: 70 });
+    const oldest = [await imagine('the first'), await imagine('the second')];
+    for (let i = 0; i < 55; i++) await imagine(`newer ${i}`);
+    const waiting = oldest.find((id) => store.get(id)?.status === 'queued') as string;
+    expect(store.recentOf({ platform: 'web', userId: '1' }, 50).some((j) => j.id === waiting)).toBe(false);
+    const answer = await cancel(waiting.slice(0, 8));
+    expect([answer.text, answer.jobId, store.get(waiting)?.status]).toEqual([
+      [{ key: 'cancel.done' }],
+      waiting,
+      'cancelled',
     ]);
   });
 });
