@@ -37,6 +37,10 @@ export const READ_ELSEWHERE = [
   'DIMOO_PACK_PART_MIB',
   'DIMOO_PACK_PROVIDER',
   'DIMOO_RUN_DIR',
+  // bench/gpu-check.sh's torch record and the test that judges it (test/engine/sampling).
+  'DIMOO_TORCH_CHECK',
+  'DIMOO_TORCH_CHECK_TIMEOUT_S',
+  'DIMOO_TORCH_SAMPLING_RECORD',
   'MODEL_DIR_HOST',
 ] as const;
 
