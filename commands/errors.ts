@@ -38,6 +38,7 @@ export const USER_INPUT_CODES = [
   'errors.imagine.image_flag',
   'errors.retouch.region_missing',
   'errors.retouch.boxes',
+  'errors.retouch.mask_empty',
   'errors.admin_only',
   'errors.block.user_missing',
   'errors.block.self',

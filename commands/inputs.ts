@@ -1,7 +1,15 @@
 // Image inputs arrive as bytes (adapters download them at once): checked for size, judged from their header
 // (format by magic bytes, pixels, smallest side, aspect) before any decoder runs, then decoded to prove they are
 // images, and kept as the original bytes under a name that says their format.
-import { type AcceptedFormat, decodeImage, judgeImage, type RgbImage } from '../engine/index.js';
+import {
+  type AcceptedFormat,
+  decodeImage,
+  decodeMaskImage,
+  type ImageHeader,
+  judgeImage,
+  maskMarksSomething,
+  type RgbImage,
+} from '../engine/index.js';
 import { UserInputError } from './errors.js';
 
 export interface InputImage {
@@ -30,6 +38,28 @@ export async function acceptImage(
   stem: string,
   limits: InputLimits,
 ): Promise<AcceptedImage> {
+  const header = judged(input, limits);
+  const image = await decodeImage(input.data, { maxPixels: limits.maxInputPixels });
+  return { file: `${stem}.${EXTENSION[header.format]}`, bytes: input.data, image };
+}
+
+/**
+ * As `acceptImage` for a paint mask, read against its `picture` as the job will read it (engine `readMask`), and
+ * refused now, in the user's language, when it would redraw nothing: the job would fail the same way only once
+ * it ran, after its wait in the queue.
+ */
+export async function acceptMask(
+  input: InputImage,
+  picture: RgbImage,
+  limits: InputLimits,
+): Promise<AcceptedImage> {
+  const header = judged(input, limits);
+  const image = await decodeMaskImage(input.data, { maxPixels: limits.maxInputPixels }, picture);
+  if (!maskMarksSomething(image)) throw new UserInputError('errors.retouch.mask_empty');
+  return { file: `mask.${EXTENSION[header.format]}`, bytes: input.data, image };
+}
+
+function judged(input: InputImage, limits: InputLimits): ImageHeader {
   if (input.data.length > limits.maxInputBytes) {
     throw new UserInputError('errors.input.too_large', {
       sizeBytes: input.data.length,
@@ -37,7 +67,5 @@ export async function acceptImage(
     });
   }
   // Cheap refusals first: the header alone settles format, pixel bombs and odd shapes in microseconds.
-  const header = judgeImage(input.data, { maxPixels: limits.maxInputPixels });
-  const image = await decodeImage(input.data, { maxPixels: limits.maxInputPixels });
-  return { file: `${stem}.${EXTENSION[header.format]}`, bytes: input.data, image };
+  return judgeImage(input.data, { maxPixels: limits.maxInputPixels });
 }

@@ -27,7 +27,7 @@ export {
 } from './inspect-checkpoint.js';
 export { createEngine } from './load-engine.js';
 export { gigabytes } from './memory.js';
-export { decodeMaskImage } from './paint/mask-image.js';
+export { decodeMaskFile, decodeMaskImage, maskMarksSomething, readMask } from './paint/mask-image.js';
 export {
   EDIT_TYPES,
   imageToImagePrompt,

@@ -169,16 +169,32 @@ export function modelOption(value: string | undefined): string {
 
 /** Reads and decodes an image file; an unreadable file or a bad image is one EngineError naming the file. */
 export async function readImageFile(flag: string, path: string): Promise<RgbImage> {
+  return readDecoded(flag, path, (bytes) => decodeImage(bytes, { maxPixels: CLI_MAX_INPUT_PIXELS }));
+}
+
+/**
+ * Reads `--mask`: its transparency means "keep" or marks holes as `readMask` judges against the `--image` picture,
+ * never the white a picture's transparency is flattened onto.
+ */
+export async function readMaskFile(path: string, picture: RgbImage): Promise<RgbImage> {
+  return readDecoded('mask', path, (bytes) =>
+    decodeMaskImage(bytes, { maxPixels: CLI_MAX_INPUT_PIXELS }, picture),
+  );
+}
+
+async function readDecoded(
+  flag: string,
+  path: string,
+  decode: (bytes: Uint8Array) => Promise<RgbImage>,
+): Promise<RgbImage> {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
   } catch (error) {
     throw new EngineError('image_invalid', `cannot read --${flag} ${path}: ${fileErrorReason(error)}`);
   }
-  // `--mask`'s transparency means "keep" or marks holes (decodeMaskImage), never a picture's white background.
-  const decode = flag === 'mask' ? decodeMaskImage : decodeImage;
   try {
-    return await decode(bytes, { maxPixels: CLI_MAX_INPUT_PIXELS });
+    return await decode(bytes);
   } catch (error) {
     // An unknown format is named as the header sniffer names it ("isobmff:avif"): say which ones are read.
     const hint =

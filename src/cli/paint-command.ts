@@ -110,7 +110,7 @@ export const command: CliCommand = {
         region = spec.boxes;
         break;
       case 'mask':
-        region = { kind: 'mask', mask: await engineIo.readImageFile('mask', spec.path) };
+        region = { kind: 'mask', mask: await engineIo.readMaskFile(spec.path, image) };
         break;
       case 'extend':
         region = spec.region;

@@ -3,11 +3,12 @@
 // files).
 import {
   decodeImage,
-  decodeMaskImage,
+  decodeMaskFile,
   type EngineRequest,
   type EngineResult,
   encodePng,
   type RgbImage,
+  readMask,
 } from '../../engine/index.js';
 import { removeFilesQuietly } from './job-transitions.js';
 import type { SubmitInput } from './queue-types.js';
@@ -42,22 +43,34 @@ export async function materializeRequest(
   maxPixels = 40_000_000,
 ): Promise<EngineRequest> {
   const pending: Array<Promise<void>> = [];
+  const masks: Array<{ holder: Partial<RgbImage>; rgba: ReturnType<typeof decodeMaskFile> }> = [];
   const request = JSON.parse(JSON.stringify(job.request), (key, value) => {
     if (!isStoredImage(value)) return value;
     const holder: Partial<RgbImage> = {};
+    const bytes = Promise.resolve(read(value.file));
     // The one stored image under the name `mask` is a paint region's (types.ts: ReplaceField); its transparency
-    // means "keep" or marks holes, never the white (= redraw) a picture is flattened onto.
-    const decode = key === 'mask' ? decodeMaskImage : decodeImage;
-    pending.push(
-      Promise.resolve(read(value.file))
-        .then((bytes) => decode(bytes, { maxPixels }))
-        .then((image) => {
-          Object.assign(holder, image);
-        }),
-    );
+    // reads against the picture it belongs to (readMask), so it is read once that picture is decoded.
+    if (key === 'mask') {
+      const rgba = bytes.then((b) => decodeMaskFile(b, { maxPixels }));
+      masks.push({ holder, rgba });
+      pending.push(rgba.then(() => undefined));
+    } else {
+      pending.push(
+        bytes
+          .then((b) => decodeImage(b, { maxPixels }))
+          .then((image) => {
+            Object.assign(holder, image);
+          }),
+      );
+    }
     return holder;
   }) as EngineRequest;
   await Promise.all(pending);
+  for (const { holder, rgba } of masks) {
+    // A mask is only ever a paint region's, whose request holds the picture beside it.
+    if (request.task !== 'paint') throw new Error(`a mask in a ${request.task} request`);
+    Object.assign(holder, readMask(await rgba, request.image));
+  }
   return request;
 }
 

@@ -640,7 +640,10 @@ describe('image inputs', () => {
       options: {
         image: { data: await png() },
         prompt: 'a hat',
-        mask: { data: await png() },
+        // White: a mask that marks nothing (the grey picture itself) is refused when sent.
+        mask: {
+          data: await encodePng({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(255) }),
+        },
       },
     });
     expect(store.get(retouch.jobId as string)?.request).toMatchObject({

@@ -62,7 +62,10 @@ describe('the history’s line of a typed /retouch or /outpaint', () => {
   it('with a drawn mask is the command with its settings: the mask is the attachment beside it', async () => {
     const { line, png } = await setup();
     const image = { data: await png(64, 64) };
-    const mask = { data: await png(64, 64) };
+    // White: a mask that marks nothing (the grey picture itself) is refused when sent.
+    const mask = {
+      data: await encodePng({ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3).fill(255) }),
+    };
     const first = await line('/retouch a hat', [image, mask]);
     expect(first.text).toBe('/retouch a hat --seed 100 --steps 64');
   });
