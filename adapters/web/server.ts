@@ -295,7 +295,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     url,
     async close() {
       unsubscribe();
-      streams.closeAll();
+      await streams.closeAll();
       // server.close waits for every open connection; a browser reconnecting its event stream (or any request
       // still being answered) would hold it forever, so the connections are closed as it starts, not after.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

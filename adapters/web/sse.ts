@@ -39,8 +39,31 @@ export class EventStreams {
     }
   }
 
-  closeAll(): void {
-    for (const set of this.byUser.values()) for (const client of set) client.res.end();
+  /**
+   * Ends every stream, resolving once each has handed its last bytes to the connection (or `timeoutMs` passed):
+   * the shutdown's last events ("the bot is restarting") are often still buffered behind large previews, and
+   * destroying the connections right after `end()` dropped them.
+   */
+  closeAll(timeoutMs = 2000): Promise<void> {
+    const ended: Array<Promise<void>> = [];
+    for (const set of this.byUser.values())
+      for (const { res } of set) {
+        ended.push(
+          new Promise<void>((resolve) => {
+            if (res.writableFinished || res.destroyed) return resolve();
+            res.once('finish', resolve);
+            res.once('close', resolve);
+          }),
+        );
+        res.end();
+      }
     this.byUser.clear();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      void Promise.all(ended).then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 }
