@@ -27,6 +27,17 @@ export interface CommandsOnQueueOptions {
   stop?: Parameters<JobQueue['stop']>[0];
 }
 
+/** English, no rate limit, inputs up to 200 kB and 1 MP: the commands every test here runs over. */
+const TEST_COMMANDS_CONFIG: CommandsOptions['config'] = {
+  defaultLocale: 'en',
+  limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
+};
+
+/** Commands as `commandsOnQueue` makes them, over a shared queue's front-end (a test's cluster). */
+export function commandsOnFrontEnd(fe: { queue: CommandsOptions['queue']; store: JobStore }): Commands {
+  return new Commands({ queue: fe.queue, store: fe.store, config: TEST_COMMANDS_CONFIG });
+}
+
 /** `name` names the store's folder (dimoo-<name>-…). No rate limit; inputs up to 200 kB and 1 MP. */
 export function commandsOnQueue(name: string, options: CommandsOnQueueOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), `dimoo-${name}-`));
@@ -49,10 +60,7 @@ export function commandsOnQueue(name: string, options: CommandsOnQueueOptions = 
   const commands = new Commands({
     queue,
     store,
-    config: {
-      defaultLocale: 'en',
-      limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
-    },
+    config: TEST_COMMANDS_CONFIG,
     ...options.commands,
   });
   // The app's order at shutdown: the worker stops, updates are no longer rendered, the store closes.

@@ -2,7 +2,7 @@
 // longer offered (shown in place of the list pressed on: `replaceSource`, queue-cancel-in-place.test.ts), a job being
 // stopped shows as stopping with no Cancel, and a button of the old list on a job that has ended says so.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Commands } from '../../commands/commands.js';
+import type { Commands } from '../../commands/commands.js';
 import type { CommandContext } from '../../commands/context.js';
 import type { Reply } from '../../commands/reply.js';
 import type { Owner } from '../../src/jobs/index.js';
@@ -13,7 +13,7 @@ import {
   startCluster,
   until as untilTrue,
 } from '../jobs/distributed/redis-harness.js';
-import { commandsOnQueue } from './commands-on-queue.js';
+import { commandsOnFrontEnd, commandsOnQueue } from './commands-on-queue.js';
 
 const keysOf = (reply: Reply) => reply.text.map((line) => line.key);
 const cancelIds = (reply: Reply) =>
@@ -116,19 +116,7 @@ describe.skipIf(skip)('/queue Cancel n on the shared queue', { timeout: 60_000 }
   it('leaves the cancelled waiting job out though the shared view still shows it waiting', async () => {
     cluster = await startCluster({ frontEnds: 1, workers: 0 });
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
-    const commands = new Commands({
-      queue: fe.queue,
-      store: fe.store,
-      config: {
-        defaultLocale: 'en',
-        limits: {
-          rateLimitPerMinute: 0,
-          maxInputBytes: 200_000,
-          maxInputPixels: 1_000_000,
-          blockedWords: [],
-        },
-      },
-    });
+    const commands = commandsOnFrontEnd(fe);
     const owner: Owner = { platform: 'discord', userId: '1' };
     const ctx = contextOf(commands, owner.userId);
     const imagine = async (prompt: string) =>

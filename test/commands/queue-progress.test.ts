@@ -2,7 +2,7 @@
 // within 0..100), so Refresh shows it moving; before any step of its run (the model loading) it is the plain "is
 // running". What is remembered is forgotten when the job ends, stops or begins its run again.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Commands } from '../../commands/commands.js';
+import type { Commands } from '../../commands/commands.js';
 import type { CommandContext } from '../../commands/context.js';
 import { JobProgress } from '../../commands/job-progress.js';
 import type { Reply } from '../../commands/reply.js';
@@ -17,7 +17,7 @@ import {
   startCluster,
   until,
 } from '../jobs/distributed/redis-harness.js';
-import { commandsOnQueue } from './commands-on-queue.js';
+import { commandsOnFrontEnd, commandsOnQueue } from './commands-on-queue.js';
 import { aJob } from './job-fixture.js';
 
 /** Test double: the timed engine, held before its first step; the test reports the steps it wants, then lets it on. */
@@ -190,21 +190,7 @@ describe.skipIf(skip)(
     it("shows the worker's steps at the front-end the job was asked at; another front-end lists the job not", async () => {
       // Three steps of 300 ms each: 33 %, then 66 %, each long enough to be seen.
       cluster = await startCluster({ frontEnds: 2, workers: 1, msPerStep: 300 });
-      const commandsOf = (fe: Cluster['frontEnds'][number]) =>
-        new Commands({
-          queue: fe.queue,
-          store: fe.store,
-          config: {
-            defaultLocale: 'en',
-            limits: {
-              rateLimitPerMinute: 0,
-              maxInputBytes: 200_000,
-              maxInputPixels: 1_000_000,
-              blockedWords: [],
-            },
-          },
-        });
-      const [asked, other] = cluster.frontEnds.map(commandsOf) as [Commands, Commands];
+      const [asked, other] = cluster.frontEnds.map(commandsOnFrontEnd) as [Commands, Commands];
       const ctx = contextOf(asked);
       const job = (await asked.run(ctx, { name: 'imagine', options: { prompt: 'a red fox' } }))
         .jobId as string;
