@@ -11,7 +11,14 @@ export {
   readImageHeader,
   sniffFormat,
 } from './image/header.js';
-export { ACCEPTED_FORMATS, decodeImage, encodePng, judgeImage } from './image/io.js';
+export {
+  ACCEPTED_FORMATS,
+  decodeImage,
+  encodePng,
+  encodePreview,
+  judgeImage,
+  PREVIEW_MAX_SIDE,
+} from './image/io.js';
 export {
   type GenerationParameters,
   parametersText,

@@ -14,7 +14,6 @@ import type { Delivery, StatusSurface } from '../shared/job-status.js';
 import { JobStatusTracker, reporting, type StatusLane } from '../shared/job-status-tracker.js';
 import { outlastFlood, type Persist } from './flood-wait.js';
 import { InFlight } from './in-flight.js';
-import { previewPhoto } from './preview-photo.js';
 import { resultMessages, type SentMessage, withResultMessage } from './result-messages.js';
 import { inTopic, sendReply } from './send.js';
 import { StatusMessage, sameBytes } from './status-message.js';
@@ -200,7 +199,7 @@ export class TelegramJobMessages {
   }
 
   /**
-   * A job's status message as the shared lifecycle sees it: states edit it (a preview shrunk as it arrives); text
+   * A job's status message as the shared lifecycle sees it: states edit it (a preview as a photo); text
    * endings edit it; an image result, or any ending when the edit is refused, is a new message replying to the
    * user's (so Telegram notifies them), and the status message goes.
    */
@@ -229,20 +228,9 @@ export class TelegramJobMessages {
     const parameters = { reply_parameters: { message_id: place.replyTo, allow_sending_without_reply: true } };
     const target = { chatId: place.chatId, locale: place.locale, parameters, threadId: place.threadId };
     return {
-      prepare: async (reply) => {
-        const preview = reply.images?.[0];
-        if (!preview || !status.showsPreviews) return { ...reply, images: undefined };
-        try {
-          return { ...reply, images: [await previewPhoto(preview)] };
-        } catch (error) {
-          log.warn(
-            { err: error, jobId: reply.jobId },
-            'telegram preview could not be encoded; progress goes on as text',
-          );
-          status.stopPreviews();
-          return { ...reply, images: undefined };
-        }
-      },
+      // The preview comes rendered small (a JPEG at chat size, commands/render.ts): sent as it is.
+      prepare: async (reply) =>
+        reply.images?.[0] && status.showsPreviews ? reply : { ...reply, images: undefined },
       show: (reply) => status.show(reply, reply.images?.[0]),
       finish: async (reply) => {
         const heir = this.heirs.get(jobId);

@@ -115,11 +115,6 @@ export class StatusMessage {
     return this.previews;
   }
 
-  /** Previews stop for this job. */
-  stopPreviews(): void {
-    this.previews = false;
-  }
-
   /** Shows the newest state: the preview when there is one to show, else the text (or caption). */
   show(reply: Reply, preview?: ReplyImage): Promise<void> {
     return this.serial(async () => {

@@ -171,6 +171,21 @@ export async function encodePng(img: RgbImage): Promise<Uint8Array> {
   return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
+/** Largest side of a progress preview: platforms show previews at chat size, and the result stays full size. */
+export const PREVIEW_MAX_SIDE = 512;
+
+/**
+ * A progress preview's bytes: a JPEG at most PREVIEW_MAX_SIDE a side, a few dozen KB where a full-size PNG of a
+ * half-finished 1024² picture is a few MB, sent every second or two to every page and chat that shows it.
+ */
+export async function encodePreview(img: RgbImage): Promise<Uint8Array> {
+  const out = await fromRaw(img)
+    .resize(PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
+    .jpeg({ quality: 75 })
+    .toBuffer();
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}
+
 /** Resize to an exact size with the given kernel (`cubic` is Catmull-Rom, as PIL's BICUBIC). */
 export async function resizeImage(
   img: RgbImage,

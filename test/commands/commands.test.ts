@@ -313,7 +313,7 @@ describe('imagine', () => {
     ]);
   });
 
-  it('sends progress previews as PNGs, and the final reply always last', async () => {
+  it('sends progress previews as small JPEGs, and the final reply always last', async () => {
     const { commands, ctx, until, updates } = setup({ previews: true });
     const queued = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a kite' } });
     await until((u) => u.job.id === queued.jobId && u.reply.final === true);
@@ -322,8 +322,11 @@ describe('imagine', () => {
     expect(mine.at(-1)?.text[0]?.key).toBe('job.done');
     const previews = mine.filter((r) => r.text[0]?.key === 'job.running');
     expect(previews).toHaveLength(3);
-    for (const r of previews) expect(r.images?.[0]?.filename).toBe('preview.png');
-    expect((await sharp(previews[0]?.images?.[0]?.data).metadata()).width).toBe(64);
+    for (const r of previews)
+      expect([r.images?.[0]?.filename, r.images?.[0]?.mime]).toEqual(['preview.jpg', 'image/jpeg']);
+    const meta = await sharp(previews[0]?.images?.[0]?.data).metadata();
+    // A 64² preview is never enlarged.
+    expect([meta.format, meta.width]).toEqual(['jpeg', 64]);
   });
 
   it('a user who turned previews off gets progress without images; /settings shows the choice', async () => {
