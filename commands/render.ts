@@ -2,7 +2,7 @@
 // seed and buttons), failed (the localized reason), cancelled, paused (the bot restarts, or a shared queue's worker
 // stopped). The job's locale travels in `job.meta.locale`; a reply's times and reasons stay raw (`…Ms`, `…Key`
 // params) and are worded when rendered, in the reader's language (another browser, a changed /settings language).
-import { encodePreview } from '../engine/index.js';
+import { encodePreview, type RgbImage } from '../engine/index.js';
 import { type Locale, SUPPORTED_LOCALES, t } from '../src/i18n.js';
 import { decimalSeconds, durationWords, exactDurationWords } from '../src/i18n-durations.js';
 import type { Job, JobEvent, JobStore } from '../src/jobs/index.js';
@@ -352,18 +352,9 @@ async function renderStage(
         etaAt: deps.now() + event.etaMs,
       };
     case 'progress': {
-      // A user who turned previews off gets none on any platform (and nothing is even encoded). A small JPEG: the
-      // result, not the preview, is the picture kept.
+      // A user who turned previews off gets none on any platform (and nothing is even encoded).
       const images =
-        event.preview && job.meta.previews !== false
-          ? [
-              {
-                data: await encodePreview(event.preview),
-                filename: 'preview.jpg',
-                mime: 'image/jpeg' as const,
-              },
-            ]
-          : undefined;
+        event.preview && job.meta.previews !== false ? [await previewImage(event.preview)] : undefined;
       // Its owner asked to cancel (the queue marks the job at once): it says so until "Cancelled." arrives, with
       // no Cancel to press again, rather than its steps as if no one had asked.
       if (job.meta.cancelRequested === true) return { ...base, text: [{ key: 'cancel.stopping' }], images };
@@ -439,6 +430,11 @@ async function renderStage(
         urgent: true,
       };
   }
+}
+
+/** A small JPEG (engine's encodePreview): the result, not the preview, is the picture kept. */
+async function previewImage(preview: RgbImage) {
+  return { data: await encodePreview(preview), filename: 'preview.jpg', mime: 'image/jpeg' as const };
 }
 
 function pausedKey(event: Extract<JobEvent, { type: 'paused' }>, deps: RenderDeps): string {
