@@ -1,5 +1,5 @@
 // Cancels a job of the user's (an admin's: anyone's); the answer names what became of it.
-import type { Job } from '../../src/jobs/index.js';
+import { type Job, ownerKey } from '../../src/jobs/index.js';
 import type { CommandContext, Operation } from '../context.js';
 import type { CommandDeps } from '../deps.js';
 import { quoted } from '../quoted-text.js';
@@ -16,10 +16,18 @@ export const CANCEL_KEYS = {
   finished: 'cancel.finished',
 } as const;
 
-/** A bare /cancel's answer names the job it picked, as /queue lists it: the user did not say which. */
+/**
+ * A /cancel's answer names the job, as /queue lists it: a bare one did not say which, and a short id the user typed
+ * (or mistyped) may match a job they did not mean.
+ */
 const NAMED_KEYS: Partial<Record<keyof typeof CANCEL_KEYS, string>> = {
   cancelled: 'cancel.done_named',
   cancelling: 'cancel.stopping_named',
+};
+/** An admin's answer about another user's job: not "your job" to them. */
+const OTHERS_NAMED_KEYS: Partial<Record<keyof typeof CANCEL_KEYS, string>> = {
+  cancelled: 'cancel.done_named_theirs',
+  cancelling: 'cancel.stopping_named_theirs',
 };
 
 /** As long as /queue's line shows a prompt (queue/handler.ts). */
@@ -37,18 +45,21 @@ export const cancel: Operation<CancelInput> = async (deps, ctx, { job }) => {
     // The newest of them, as the option's description says ("default: your latest job").
     const latest = recent.find((j) => j.status === 'queued' || j.status === 'running');
     if (!latest) return textReply('cancel.nothing');
-    return cancelled(deps, ctx, latest.id, latest);
+    return cancelled(deps, ctx, latest, true);
   }
+  // A Cancel button sits under the job's own message, which then says what became of it: the answer need not name it.
+  const typedByUser = typeof ctx.meta.button !== 'string';
   // Its recent jobs first, then every unfinished one: /queue names jobs by 8 characters, and a user with many
   // waiting (or many finished since) has some past the recent ones. An admin's prefix reaches anyone's unfinished job.
   const byPrefix = (j: Job) => typed.length >= MIN_PREFIX_CHARS && j.id.startsWith(typed);
   const own = recent.find(byPrefix) ?? unfinished(deps, ctx).find(byPrefix);
-  if (own) return cancelled(deps, ctx, own.id);
+  if (own) return cancelled(deps, ctx, own, typedByUser);
   // A whole id reaches further: an admin's of another's job, a job older than those searched.
-  if ((deps.store.get(typed) ?? deps.queue.get(typed)) !== undefined) return cancelled(deps, ctx, typed);
+  const whole = deps.store.get(typed) ?? deps.queue.get(typed);
+  if (whole) return cancelled(deps, ctx, whole, typedByUser);
   // A Cancel button names a job that existed; only a typed id may be one that never did. Neither names a job to
   // the adapter: the playground would take the answer as news of a job it has no message for.
-  if (typeof ctx.meta.button === 'string') return textReply(CANCEL_KEYS.not_found);
+  if (!typedByUser) return textReply(CANCEL_KEYS.not_found);
   return textReply('cancel.unknown_id', { id: quoted(job?.trim()) });
 };
 
@@ -59,13 +70,18 @@ function unfinished(deps: CommandDeps, ctx: CommandContext): Job[] {
   return [...running, ...waiting];
 }
 
-/** Cancels `id`; `picked`, the job a bare /cancel chose, is named in the answer. */
-function cancelled(deps: CommandDeps, ctx: CommandContext, id: string, picked?: Job): Reply {
-  const outcome = deps.queue.cancel(id, ctx.user, ctx.isAdmin);
-  const named = picked ? NAMED_KEYS[outcome] : undefined;
-  const reply =
-    picked && named
-      ? textReply(named, { prompt: jobTitle(picked, TITLE_CHARS), id: picked.id.slice(0, SHORT_ID_CHARS) })
-      : textReply(CANCEL_KEYS[outcome]);
-  return { ...reply, jobId: id };
+/** Cancels `job`; with `named`, the answer names it where it was cancelled (or is stopping). */
+function cancelled(deps: CommandDeps, ctx: CommandContext, job: Job, named: boolean): Reply {
+  const outcome = deps.queue.cancel(job.id, ctx.user, ctx.isAdmin);
+  const key = named ? namedKey(ctx, job, outcome) : undefined;
+  const reply = key
+    ? textReply(key, { prompt: jobTitle(job, TITLE_CHARS), id: job.id.slice(0, SHORT_ID_CHARS) })
+    : textReply(CANCEL_KEYS[outcome]);
+  return { ...reply, jobId: job.id };
+}
+
+/** Another user's job is named to an admin only: anyone else is refused it, and a refusal tells nothing of the job. */
+function namedKey(ctx: CommandContext, job: Job, outcome: keyof typeof CANCEL_KEYS): string | undefined {
+  if (ownerKey(job.owner) === ownerKey(ctx.user)) return NAMED_KEYS[outcome];
+  return ctx.isAdmin ? OTHERS_NAMED_KEYS[outcome] : undefined;
 }

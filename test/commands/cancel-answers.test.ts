@@ -1,6 +1,8 @@
 // /cancel's answer says which job it was about: a bare /cancel names the job it picked (the user's latest waiting or
-// running one) by its prompt and short id, as /queue lists it; an id that is no job of the user's is said so, and the
-// answer names no job to the adapter (the playground would take it as news of a job it has no message for).
+// running one) by its prompt and short id, as /queue lists it, and so does a typed id or short id (an admin's of
+// another user's job as "the job"); an id that is no job of the user's is said so, and the answer names no job to the
+// adapter (the playground would take it as news of a job it has no message for). A Cancel button, under the job's
+// own message, is answered without the name.
 import { describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../commands/commands.js';
 import { t } from '../../src/i18n.js';
@@ -13,12 +15,12 @@ function setup(limits?: { maxPerUser: number; maxPerScope: number; maxTotal: num
     engine: new TimedEngineDouble(40, 40),
     ...(limits ? { limits } : {}),
   });
-  const ctx = (userId = '1'): CommandContext =>
-    commands.context({ user: { platform: 'web', userId }, scope: `web:${userId}`, language: 'en' });
+  const ctx = (userId = '1', admin = false): CommandContext =>
+    commands.context({ user: { platform: 'web', userId }, scope: `web:${userId}`, language: 'en', admin });
   const imagine = async (prompt: string, userId = '1') =>
     (await commands.run(ctx(userId), { name: 'imagine', options: { prompt } })).jobId as string;
-  const cancel = (job?: string, userId = '1') =>
-    commands.run(ctx(userId), { name: 'cancel', options: job === undefined ? {} : { job } });
+  const cancel = (job?: string, userId = '1', admin = false) =>
+    commands.run(ctx(userId, admin), { name: 'cancel', options: job === undefined ? {} : { job } });
   return { commands, store, ctx, imagine, cancel };
 }
 
@@ -56,7 +58,7 @@ describe('/cancel', () => {
     ]);
   });
 
-  it('with an id that is no job of the user’s says so and names no job; its own id or prefix as before', async () => {
+  it('with an id that is no job of the user’s says so and names no job; its own id or prefix names it', async () => {
     const { commands, ctx, imagine, cancel } = setup();
     const others = await imagine('a fox', '2');
     for (const typed of ['zzzz', '12', others.slice(0, 8)]) {
@@ -70,12 +72,14 @@ describe('/cancel', () => {
     expect(t('en', 'cancel.unknown_id', { id: 'zzzz' })).toBe(
       'No job of yours has the id “zzzz”. /queue lists them.',
     );
-    // Its own job's id, or a prefix of it in any case: answered as before.
+    // Its own job's id, or a prefix of it in any case: the job named as a bare /cancel names it.
     await imagine('first');
     const second = await imagine('second');
+    const named = [{ key: 'cancel.done_named', params: { prompt: 'second', id: second.slice(0, 8) } }];
     const answer = await cancel(second.slice(0, 8).toUpperCase());
-    expect([answer.text, answer.jobId]).toEqual([[{ key: 'cancel.done' }], second]);
-    expect((await cancel(second)).text).toEqual([{ key: 'cancel.done' }]);
+    expect([answer.text, answer.jobId]).toEqual([named, second]);
+    // Cancelled twice: answered as the first time.
+    expect((await cancel(second)).text).toEqual(named);
     // A Cancel button names a job that existed: one gone is said so, as before.
     const gone = '0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f';
     expect((await commands.pressButton(ctx(), `cancel:${gone}`)).text).toEqual([
@@ -88,12 +92,45 @@ describe('/cancel', () => {
     const oldest = [await imagine('the first'), await imagine('the second')];
     for (let i = 0; i < 55; i++) await imagine(`newer ${i}`);
     const waiting = oldest.find((id) => store.get(id)?.status === 'queued') as string;
+    const prompt = waiting === oldest[0] ? 'the first' : 'the second';
     expect(store.recentOf({ platform: 'web', userId: '1' }, 50).some((j) => j.id === waiting)).toBe(false);
     const answer = await cancel(waiting.slice(0, 8));
     expect([answer.text, answer.jobId, store.get(waiting)?.status]).toEqual([
-      [{ key: 'cancel.done' }],
+      [{ key: 'cancel.done_named', params: { prompt, id: waiting.slice(0, 8) } }],
       waiting,
       'cancelled',
     ]);
+  });
+
+  it('with a typed id names the job whatever became of it: stopping, an admin’s of another’s, not a refusal', async () => {
+    const { commands, ctx, store, imagine, cancel } = setup();
+    const running = await imagine('a slow lighthouse');
+    await until(() => store.get(running)?.status === 'running', 10_000, 'the first to run');
+    const harbour = await imagine('a harbour');
+    const kite = await imagine('a kite');
+    // Another user, not an admin: refused by the whole id, the prompt untold.
+    const refused = await cancel(harbour, '2');
+    expect([refused.text, store.get(harbour)?.status]).toEqual([[{ key: 'job.cancel_refused' }], 'queued']);
+    // An admin's short id of another user's job: named, but not as "your job".
+    const admin = await cancel(kite.slice(0, 8), '7', true);
+    expect([admin.text, admin.jobId, store.get(kite)?.status]).toEqual([
+      [{ key: 'cancel.done_named_theirs', params: { prompt: 'a kite', id: kite.slice(0, 8) } }],
+      kite,
+      'cancelled',
+    ]);
+    expect(t('en', 'cancel.done_named_theirs', { prompt: 'a kite', id: 'abcd1234' })).toBe(
+      'Cancelled the job “a kite” (abcd1234).',
+    );
+    // The Cancel button under the job's own message: that message says which job, the answer need not.
+    expect((await commands.pressButton(ctx(), `cancel:${harbour}`)).text).toEqual([{ key: 'cancel.done' }]);
+    // The running one by its short id: stopping, named.
+    expect((await cancel(running.slice(0, 8))).text).toEqual([
+      { key: 'cancel.stopping_named', params: { prompt: 'a slow lighthouse', id: running.slice(0, 8) } },
+    ]);
+    await until(() => store.get(running)?.status === 'cancelled', 10_000, 'the running one to stop');
+    // One that ran to its end: as before, not named.
+    const quick = await imagine('a quick one --steps 1');
+    await until(() => store.get(quick)?.status === 'done', 10_000, 'the quick one to finish');
+    expect((await cancel(quick.slice(0, 8))).text).toEqual([{ key: 'cancel.finished' }]);
   });
 });

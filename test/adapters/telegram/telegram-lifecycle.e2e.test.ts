@@ -60,7 +60,8 @@ describe('Telegram job lifecycle', { timeout: 60_000 }, () => {
     const status = fake.message(from.id, messageId);
     expect(status?.text).toBe(t('en', 'job.cancelled'));
     expect(status?.reply_markup).toBeUndefined();
-    await fake.waitForCall((c) => c.method === 'sendMessage' && textOf(c) === t('en', 'cancel.done'));
+    const answer = t('en', 'cancel.done_named', { prompt: 'second', id: jobId.slice(0, 8) });
+    await fake.waitForCall((c) => c.method === 'sendMessage' && textOf(c) === answer);
   });
 
   it('a refused edit of the status message: the ending is a reply to the user’s message instead', async () => {

@@ -176,7 +176,11 @@ describe('Telegram text flows against telegram-test-api', { timeout: 90_000 }, (
 
     // The owner: a prefix from /queue is enough; the status message then says "Cancelled".
     await command(alice, `/cancel ${secondId.slice(0, 8)}`);
-    await said(GROUP, t('en', 'cancel.done'), before);
+    await said(
+      GROUP,
+      t('en', 'cancel.done_named', { prompt: 'another slow one', id: secondId.slice(0, 8) }),
+      before,
+    );
     expect(services.jobs.queue.get(secondId)?.status).toBe('cancelled');
     await waitUntil(
       () => (history.get(second.messageId) ?? []).at(-1) === t('en', 'job.cancelled'),
