@@ -1,10 +1,30 @@
 // /queue's numbered Cancel. The list it was pressed on goes stale with the press: the answer is the list again, as it
 // stands now, shown in its place (`replaceSource`), so the job just cancelled is no longer offered and the rest are
 // numbered afresh. The old list's buttons still name their jobs: a press on one that has ended is answered so.
-import { ownerKey } from '../../src/jobs/index.js';
+// A running job stops only when its step next looks at the abort: the answer waits a moment for that (`STOP_WAIT_MS`),
+// since nothing puts a list in place later, and a list answered while the job was still stopping would go on saying
+// "stopping" after it had ended, until its owner pressed Refresh.
+import { type CancelResult, type JobEvent, type JobStatus, ownerKey } from '../../src/jobs/index.js';
+import { within } from '../../src/within.js';
 import { CANCEL_KEYS } from '../cancel/handler.js';
 import type { Operation } from '../context.js';
+import type { CommandDeps } from '../deps.js';
 import { queueList } from './handler.js';
+
+/**
+ * How long the answer waits for a running job to stop. Bounded, for a job whose step takes long: past it the list
+ * shows the job stopping, as before. Longer than Discord's acknowledgement budget only by its deferral
+ * (source-replacement.ts); a Telegram chat's next update (handled in order) waits this long at most.
+ */
+export const STOP_WAIT_MS = 2500;
+
+/** A job's end (an event, or its record's status), as a cancel of it answers; undefined while it has not ended. */
+function endOf(kind: JobEvent['type'] | JobStatus | undefined): CancelResult | undefined {
+  if (kind === 'cancelled') return 'cancelled';
+  // The run ended before it heard the abort: its result stands.
+  if (kind === 'done' || kind === 'failed') return 'finished';
+  return undefined;
+}
 
 /**
  * The answer names no job (the playground would take one naming the job as news for the job's message, and drop it
@@ -13,10 +33,33 @@ import { queueList } from './handler.js';
 export const queueCancel: Operation<string> = async (deps, ctx, jobId) => {
   const owner = (deps.store.get(jobId) ?? deps.queue.get(jobId))?.owner;
   const outcome = deps.queue.cancel(jobId, ctx.user, ctx.isAdmin);
-  const answer = { key: CANCEL_KEYS[outcome] };
   // Another's list (an admin's press), or a job unknown here: the presser's own list is not what they pressed on.
   if (!owner || ownerKey(owner) !== ownerKey(ctx.user) || outcome === 'refused' || outcome === 'not_found')
-    return { text: [answer], ephemeral: true };
+    return { text: [{ key: CANCEL_KEYS[outcome] }], ephemeral: true };
+  const settled = outcome === 'cancelling' ? await stopOf(deps, jobId, STOP_WAIT_MS) : outcome;
   const list = await queueList(deps, ctx, jobId);
-  return { ...list, text: [answer, ...list.text], replaceSource: true };
+  return { ...list, text: [{ key: CANCEL_KEYS[settled] }, ...list.text], replaceSource: true };
 };
+
+/**
+ * How the cancel of a running job came out once the job ended, or 'cancelling' while it has not within `ms`. Its
+ * end is heard as an event, which both queues emit once the job's record says so (the shared queue's front-end, for
+ * the jobs submitted through it); the listener only settles a promise, so the queue goes on meanwhile.
+ */
+async function stopOf(deps: CommandDeps, jobId: string, ms: number): Promise<CancelResult> {
+  let unsubscribe: (() => void) | undefined;
+  const ended = new Promise<CancelResult>((resolve) => {
+    unsubscribe = deps.queue.subscribe((event) => {
+      const result = event.job.id === jobId ? endOf(event.type) : undefined;
+      if (result) resolve(result);
+    });
+    // Ended between the cancel and the subscription: its event is gone, its record tells.
+    const result = endOf(deps.store.get(jobId)?.status);
+    if (result) resolve(result);
+  });
+  try {
+    return await within(ended, ms, 'cancelling');
+  } finally {
+    unsubscribe?.();
+  }
+}

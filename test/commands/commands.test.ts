@@ -993,7 +993,7 @@ describe('buttons', () => {
     const third = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'third' } });
     expect(
       keys(await commands.run(ctx('1'), { name: 'cancel', options: { job: third.jobId?.slice(0, 8) } })),
-    ).toEqual(['cancel.done']);
+    ).toEqual(['cancel.done_named']);
     expect(
       keys(await commands.run(ctx('2'), { name: 'cancel', options: { job: third.jobId?.slice(0, 8) } })),
     ).toEqual(['cancel.unknown_id']);
@@ -1635,7 +1635,7 @@ describe('limits and settings', () => {
       [`queue_cancel:${third}`, 'button.cancel_n', 3],
       [`queue_refresh:${first}`, 'button.refresh', undefined],
     ]);
-    // The running one can be cancelled from the list too.
+    // The running one can be cancelled from the list too: the answer waits for its step to end (queue/cancel.ts).
     const stopping = await commands.pressButton(ctx('1'), `queue_cancel:${first}`);
     await until((u) => u.job.id === first && u.job.status === 'cancelled');
     expect(store.get(first)?.status).toBe('cancelled');
@@ -1643,7 +1643,7 @@ describe('limits and settings', () => {
     // news for the job's message, and dropped once that had ended), a second press too, with the list as it now
     // stands (test/commands/queue-cancel.test.ts).
     expect([stopping.text[0], stopping.jobId, stopping.ephemeral]).toEqual([
-      { key: 'cancel.stopping' },
+      { key: 'cancel.done' },
       undefined,
       true,
     ]);

@@ -1,6 +1,7 @@
 // /queue's numbered Cancel: the press is answered with the list as it now stands, so the job just cancelled is no
-// longer offered (shown in place of the list pressed on: `replaceSource`, queue-cancel-in-place.test.ts), a job being
-// stopped shows as stopping with no Cancel, and a button of the old list on a job that has ended says so.
+// longer offered (shown in place of the list pressed on: `replaceSource`, queue-cancel-in-place.test.ts), a running
+// job once its step has ended (one still stopping past the wait: queue-progress.test.ts), and a button of the old
+// list on a job that has ended says so.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Commands } from '../../commands/commands.js';
 import type { CommandContext } from '../../commands/context.js';
@@ -31,7 +32,7 @@ async function until(check: () => boolean, what: string): Promise<void> {
 }
 
 describe('/queue Cancel n', () => {
-  it('answers with the list as it now stands: the cancelled job gone, a stopping one without Cancel', async () => {
+  it('answers with the list as it now stands: the cancelled job gone, a running one once it has stopped', async () => {
     const { commands, store } = commandsOnQueue('queue-cancel', { engine: new TimedEngineDouble(40, 40) });
     const ctx = contextOf(commands, '1');
     const imagine = async (prompt: string) =>
@@ -62,15 +63,19 @@ describe('/queue Cancel n', () => {
     // For the presser, in place of their list: it names no job (else the playground takes it as the job's news).
     expect([waiting.ephemeral, waiting.jobId]).toEqual([true, undefined]);
 
+    // A running job: the answer waits for its step to end (40 ms), so the list shows it gone, not "stopping" (which
+    // nothing would update later, the job long cancelled).
     const running = await commands.pressButton(ctx, `queue_cancel:${first}`);
+    expect(store.get(first)?.status).toBe('cancelled');
     expect(keysOf(running)).toEqual([
-      'cancel.stopping',
+      'cancel.done',
       'queue.summary',
-      'queue.mine_stopping',
-      'queue.mine_queued',
+      // The next one may have started meanwhile.
+      expect.stringMatching(/^queue\.mine_(queued|running(_progress)?)$/),
     ]);
-    expect(running.text[2]?.params).toEqual({ n: 1, prompt: 'a slow lighthouse', id: first.slice(0, 8) });
-    expect(cancelIds(running)).toEqual([['queue_cancel', second, 2]]);
+    expect(running.text[2]?.params).toMatchObject({ n: 1, prompt: 'a harbour', id: second.slice(0, 8) });
+    expect(cancelIds(running)).toEqual([['queue_cancel', second, 1]]);
+    expect([running.replaceSource, running.jobId]).toEqual([true, undefined]);
   });
 
   it('answers a button of an old list on a job that has ended so, with the list as it now stands', async () => {
@@ -130,6 +135,25 @@ describe.skipIf(skip)('/queue Cancel n on the shared queue', { timeout: 60_000 }
     expect(keysOf(answer)).toEqual(['cancel.done', 'queue.summary', 'queue.mine_queued_unmeasured']);
     expect(answer.text[1]?.params).toEqual({ queued: 1, running: 0 });
     expect(cancelIds(answer)).toEqual([['queue_cancel', second, 1]]);
+    commands.closeUpdates();
+  });
+
+  it("answers a running job's Cancel once the worker has stopped it, the list without it", async () => {
+    // Three steps of 500 ms: the worker sees the abort at the end of the step it is in.
+    cluster = await startCluster({ frontEnds: 1, workers: 1, msPerStep: 500 });
+    const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
+    const commands = commandsOnFrontEnd(fe);
+    const ctx = contextOf(commands, '1');
+    const job = (await commands.run(ctx, { name: 'imagine', options: { prompt: 'a fox' } })).jobId as string;
+    await until(() => fe.store.get(job)?.status === 'running', 'the job to run');
+
+    const answer = await commands.pressButton(ctx, `queue_cancel:${job}`);
+    expect(fe.store.get(job)?.status).toBe('cancelled');
+    expect(answer.text).toEqual([
+      { key: 'cancel.done' },
+      { key: 'queue.summary', params: { queued: 0, running: 0 } },
+    ]);
+    expect([answer.replaceSource, answer.buttons]).toEqual([true, []]);
     commands.closeUpdates();
   });
 });

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Commands } from '../../commands/commands.js';
 import type { CommandContext } from '../../commands/context.js';
 import { JobProgress } from '../../commands/job-progress.js';
+import { STOP_WAIT_MS } from '../../commands/queue/cancel.js';
 import type { Reply } from '../../commands/reply.js';
 import type { EngineRequest, EngineResult, GenerateOptions, ProgressEvent } from '../../engine/index.js';
 import { t } from '../../src/i18n.js';
@@ -20,8 +21,12 @@ import {
 import { commandsOnFrontEnd, commandsOnQueue } from './commands-on-queue.js';
 import { aJob } from './job-fixture.js';
 
-/** Test double: the timed engine, held before its first step; the test reports the steps it wants, then lets it on. */
+/**
+ * Test double: the timed engine, held before its first step; the test reports the steps it wants, then lets it on.
+ * An abort lets it on too, unless `holdsThroughAbort` (a step that takes long to see the abort).
+ */
 class HeldEngineDouble extends TimedEngineDouble {
+  holdsThroughAbort = false;
   private onProgress: ((event: ProgressEvent) => void) | undefined;
   private release: (() => void) | undefined;
 
@@ -33,7 +38,7 @@ class HeldEngineDouble extends TimedEngineDouble {
     await new Promise<void>((resolve) => {
       this.onProgress = options.onProgress;
       this.release = resolve;
-      options.signal?.addEventListener('abort', () => resolve());
+      if (!this.holdsThroughAbort) options.signal?.addEventListener('abort', () => resolve());
     });
     this.release = undefined;
     return super.generate(request, options);
@@ -92,14 +97,20 @@ describe('/queue: how far a running job has got', () => {
     engine.finish();
   });
 
-  it('the stopping line stays as it was, progress or not', async () => {
+  it('the stopping line stays as it was, progress or not: a job not stopped within the wait', async () => {
     const engine = new HeldEngineDouble(1, 3);
+    engine.holdsThroughAbort = true;
     const { commands, store } = commandsOnQueue('queue-progress-stopping', { engine });
     const ctx = contextOf(commands);
     const job = (await commands.run(ctx, { name: 'imagine', options: { prompt: 'a kite' } })).jobId as string;
     await until(() => store.get(job)?.status === 'running' && engine.holding, 10_000, 'the job to run');
     engine.report(1, 4);
+    const pressed = Date.now();
     const answer = await commands.pressButton(ctx, `queue_cancel:${job}`);
+    // Waited for the job to stop, but no longer than the bound.
+    expect(Date.now() - pressed).toBeGreaterThanOrEqual(STOP_WAIT_MS - 50);
+    expect(Date.now() - pressed).toBeLessThan(STOP_WAIT_MS + 1500);
+    expect(store.get(job)?.status).toBe('running');
     expect(answer.text.map((line) => line.key)).toEqual([
       'cancel.stopping',
       'queue.summary',
@@ -109,7 +120,30 @@ describe('/queue: how far a running job has got', () => {
       key: 'queue.mine_stopping',
       params: { n: 1, prompt: 'a kite', id: job.slice(0, 8) },
     });
+    engine.finish();
     await until(() => store.get(job)?.status === 'cancelled', 10_000, 'the job to stop');
+  });
+
+  it('a running job that stops during the wait: the answer comes with its end, the list without it', async () => {
+    const engine = new HeldEngineDouble(1, 3);
+    engine.holdsThroughAbort = true;
+    const { commands, store } = commandsOnQueue('queue-progress-stopped', { engine });
+    const ctx = contextOf(commands);
+    const job = (await commands.run(ctx, { name: 'imagine', options: { prompt: 'a kite' } })).jobId as string;
+    await until(() => store.get(job)?.status === 'running' && engine.holding, 10_000, 'the job to run');
+    const pressed = Date.now();
+    const answering = commands.pressButton(ctx, `queue_cancel:${job}`);
+    // Its step ends a moment after the press, and sees the abort then.
+    setTimeout(() => engine.finish(), 100);
+    const answer = await answering;
+    expect(Date.now() - pressed).toBeLessThan(STOP_WAIT_MS - 500);
+    expect(store.get(job)?.status).toBe('cancelled');
+    expect(answer.replaceSource).toBe(true);
+    expect(answer.text).toEqual([
+      { key: 'cancel.done' },
+      { key: 'queue.summary', params: { queued: 0, running: 0 } },
+    ]);
+    expect(answer.buttons).toEqual([]);
   });
 });
 
