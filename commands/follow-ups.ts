@@ -11,7 +11,13 @@ import { UserInputError } from './errors.js';
 import { LIMITS, MAX_PROMPT_CHARS } from './limits.js';
 import { type Direction, outpaintSpec, type Zoom } from './outpaint/spec.js';
 import { literalBraces } from './permutations.js';
-import { checkLineLength, nearestAspect, parsePrompt, withoutFlagDashes } from './prompt.js';
+import {
+  checkLineLength,
+  nearestAspect,
+  type PromptFlags,
+  parsePrompt,
+  withoutFlagDashes,
+} from './prompt.js';
 import type { Reply } from './reply.js';
 import { runCommand } from './run-text.js';
 import {
@@ -56,12 +62,18 @@ export const editResult: Operation<{ jobId: string; instruction: string }> = asy
  * same in every task; a guidance scale only between tasks that guide alike (an edit's text guidance is weighed
  * against its image guidance, a prompt's is not).
  */
-export function keptSampling(request: ImageJob['request'], target: 'paint' | 'image_to_image'): string[] {
+export function keptSampling(
+  request: ImageJob['request'],
+  target: 'paint' | 'image_to_image',
+  typed: PromptFlags = {},
+): string[] {
   const sameGuidance = target === 'paint' ? isRemakeable(request) : request.task === 'image_to_image';
   return [
-    ...(request.steps !== undefined ? [`--steps ${request.steps}`] : []),
-    ...(sameGuidance && request.cfg !== undefined ? [`--cfg ${request.cfg}`] : []),
-    ...(request.temperature !== undefined ? [`--temperature ${request.temperature}`] : []),
+    ...(request.steps !== undefined && typed.steps === undefined ? [`--steps ${request.steps}`] : []),
+    ...(sameGuidance && request.cfg !== undefined && typed.cfg === undefined ? [`--cfg ${request.cfg}`] : []),
+    ...(request.temperature !== undefined && typed.temperature === undefined
+      ? [`--temperature ${request.temperature}`]
+      : []),
   ];
 }
 
@@ -107,18 +119,27 @@ async function extendResult(
  */
 function outpaintLineOf(store: CommandDeps['store'], jobId: string): string {
   const { request } = imageJob(store, jobId);
-  const prompt = 'prompt' in request ? literalBraces(request.prompt) : '';
-  const cache = 'cache' in request && request.cache ? '--cache' : '';
-  const negative = typedNegative(request);
+  return [resultPrompt(request), ...keptFlags(request)].join(' ');
+}
+
+function resultPrompt(request: ImageJob['request']): string {
+  return ('prompt' in request ? literalBraces(request.prompt) : '') || '.';
+}
+
+/**
+ * A result's settings as flags, less those a typed line sets itself: they come after it, where a flag would win. A
+ * typed `--no` says what to leave out now, so the result's is not joined to it; with `--cfg 0` typed there is no
+ * guidance for it to steer by (as a `..` reply drops it).
+ */
+function keptFlags(request: ImageJob['request'], typed: PromptFlags = {}): string[] {
+  const cache = 'cache' in request && request.cache && typed.cache === undefined ? '--cache' : '';
+  const negative = typed.negative === undefined && typed.cfg !== 0 ? typedNegative(request) : undefined;
   return [
-    prompt || '.',
-    ...keptSampling(request, 'paint'),
+    ...keptSampling(request, 'paint', typed),
     cache,
     // Last: `--no` takes every word up to the next flag.
     negative ? `--no ${literalBraces(negative)}` : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
+  ].filter(Boolean);
 }
 
 function outpaintResult(
@@ -144,17 +165,20 @@ export function zoomLineOf(store: CommandDeps['store'], jobId: string): string {
 /**
  * The answer to Custom zoom: the changed line read as an /outpaint's (`--zoom 1.3`, `1.3x`, or a pan), around the
  * result; its options are validated as the command's, and a refusal names them as typed (`--zoom`). A blank answer
- * is refused as Remix's is. An answer with no prompt words (`1.5x`, `--zoom 2 --steps 8`: the offered prompt
- * deleted, or a Telegram reply typed afresh) zooms the same picture as the Zoom out buttons do: the result's own
- * line (its prompt and kept settings, `outpaintLineOf`), the answer's flags after it so that they win.
+ * is refused as Remix's is. An answer with prompt words is the line to run, as Remix's is (the offered line is
+ * prefilled: a flag deleted from it stays deleted). One without (`1.5x`, `--zoom 2 --steps 8`: the offered prompt
+ * deleted, or a Telegram reply typed afresh) zooms the same picture as the Zoom out buttons do: the result's prompt
+ * and the settings the answer does not type (`keptFlags`; a new seed), a typed `--no` replacing the result's.
  */
 export const customZoom: Operation<{ jobId: string; line: string }> = async (deps, ctx, { jobId, line }) => {
   if (isBlank(line)) throw new UserInputError('errors.prompt_empty');
   const { options, labels } = parseArgs(outpaintSpec, checkLineLength(line));
   const typed = typeof options.prompt === 'string' ? options.prompt.trim() : '';
-  const prompt = namesPrompt(typed, ctx.settings.options)
-    ? typed
-    : [outpaintLineOf(deps.store, jobId), typed].filter(Boolean).join(' ');
+  const read = readTyped(typed, ctx.settings.options);
+  const { request } = imageJob(deps.store, jobId);
+  // Unreadable, the line goes as typed: /outpaint refuses it, naming the flag.
+  const prompt =
+    read && !read.named ? [resultPrompt(request), typed, ...keptFlags(request, read.flags)].join(' ') : typed;
   return outpaintResult(deps, ctx, jobId, { ...options, prompt }, labels);
 };
 
@@ -166,14 +190,18 @@ function isBlank(text: string): boolean {
 }
 
 /**
- * Whether a typed prompt line has words of a prompt besides its flags, the user's custom options put in (`--cine`
- * may stand for words). A line its flags make unreadable counts as a prompt: /outpaint refuses it, naming the flag.
+ * A typed prompt line's flags, and whether it has words of a prompt besides them, the user's custom options put in
+ * (`--cine` may stand for words and flags); undefined for a line its flags make unreadable.
  */
-function namesPrompt(typed: string, custom: CustomOptions | undefined): boolean {
+function readTyped(
+  typed: string,
+  custom: CustomOptions | undefined,
+): { named: boolean; flags: PromptFlags } | undefined {
   try {
-    return !isBlank(parsePrompt(expandCustomOptions(typed, custom)).prompt);
+    const { prompt, flags } = parsePrompt(expandCustomOptions(typed, custom));
+    return { named: !isBlank(prompt), flags };
   } catch (error) {
-    if (error instanceof UserInputError) return true;
+    if (error instanceof UserInputError) return undefined;
     throw error;
   }
 }

@@ -86,6 +86,56 @@ describe('follow-ups of a result', () => {
     expect(request(again)).toMatchObject({ steps: 4, cfg: 2, temperature: 0.8 });
   });
 
+  it('Custom zoom answered with flags only keeps the result’s prompt and the settings it does not type', async () => {
+    const { commands, ctx, finished, request } = setup();
+    const drawn = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a lighthouse --steps 12 --cfg 3 --temperature 0.8 --cache --no gulls' },
+    });
+    await finished(drawn.jobId);
+    const id = drawn.jobId as string;
+    const zoom = (answer: string) => commands.answerAsk(ctx('1'), 'zoom_line', id, answer);
+    const own = await zoom('--steps 16 --temperature 0.5 --no-cache --zoom 1.5');
+    expect(request(own)).toMatchObject({
+      prompt: 'a lighthouse',
+      steps: 16,
+      cfg: 3,
+      temperature: 0.5,
+      cache: false,
+      negativePrompt: 'gulls',
+    });
+    // With prompt words the answer is the line to run, as Remix's: what was deleted from the offered line stays so.
+    const typed = request(await zoom('a harbour --zoom 1.5'));
+    expect(typed).toMatchObject({ prompt: 'a harbour' });
+    expect(typed?.steps).not.toBe(12);
+    expect(typed).not.toHaveProperty('negativePrompt');
+  });
+
+  it('a typed `--no` in a Custom zoom answer replaces the result’s; `--no none` and `--cfg 0` leave it out', async () => {
+    const { commands, ctx, finished, request } = setup();
+    const drawn = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a lighthouse --steps 4 --cfg 3 --no gulls' },
+    });
+    await finished(drawn.jobId);
+    const id = drawn.jobId as string;
+    const zoom = (answer: string) => commands.answerAsk(ctx('1'), 'zoom_line', id, answer);
+    for (const answer of ['--zoom 1.5 --no boats', '1.5x --no boats']) {
+      expect(request(await zoom(answer)), answer).toMatchObject({
+        negativePrompt: 'boats',
+        steps: 4,
+        cfg: 3,
+      });
+    }
+    for (const answer of ['--zoom 1.5 --no none', '1.5x --no none']) {
+      expect(request(await zoom(answer)), answer).not.toHaveProperty('negativePrompt');
+    }
+    // Without guidance there is nothing for the result's `--no` to steer by: dropped, not refused.
+    const unguided = await zoom('--zoom 1.5 --cfg 0');
+    expect(request(unguided)).toMatchObject({ prompt: 'a lighthouse', cfg: 0, steps: 4 });
+    expect(request(unguided)).not.toHaveProperty('negativePrompt');
+  });
+
   it('a result without settings of its own offers none (the user’s defaults apply as before)', async () => {
     const { commands, ctx, finished } = setup();
     const drawn = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a lighthouse' } });
