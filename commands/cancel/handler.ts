@@ -1,5 +1,5 @@
 // Cancels a job of the user's (an admin's: anyone's); the answer names what became of it.
-import { type Job, ownerKey } from '../../src/jobs/index.js';
+import { type CancelResult, type Job, type Owner, ownerKey } from '../../src/jobs/index.js';
 import type { CommandContext, Operation } from '../context.js';
 import type { CommandDeps } from '../deps.js';
 import { quoted } from '../quoted-text.js';
@@ -28,6 +28,11 @@ const NAMED_KEYS: Partial<Record<keyof typeof CANCEL_KEYS, string>> = {
 const OTHERS_NAMED_KEYS: Partial<Record<keyof typeof CANCEL_KEYS, string>> = {
   cancelled: 'cancel.done_named_theirs',
   cancelling: 'cancel.stopping_named_theirs',
+};
+/** A Cancel button's answer to an admin about another user's job, as OTHERS_NAMED_KEYS: not "your job" to them. */
+const OTHERS_KEYS: Partial<Record<keyof typeof CANCEL_KEYS, string>> = {
+  cancelled: 'cancel.done_theirs',
+  cancelling: 'cancel.stopping_theirs',
 };
 
 /** As long as /queue's line shows a prompt (queue/handler.ts). */
@@ -76,7 +81,7 @@ function cancelled(deps: CommandDeps, ctx: CommandContext, job: Job, named: bool
   const key = named ? namedKey(ctx, job, outcome) : undefined;
   const reply = key
     ? textReply(key, { prompt: jobTitle(job, TITLE_CHARS), id: job.id.slice(0, SHORT_ID_CHARS) })
-    : textReply(CANCEL_KEYS[outcome]);
+    : textReply(unnamedKey(ctx, job.owner, outcome));
   return { ...reply, jobId: job.id };
 }
 
@@ -84,4 +89,13 @@ function cancelled(deps: CommandDeps, ctx: CommandContext, job: Job, named: bool
 function namedKey(ctx: CommandContext, job: Job, outcome: keyof typeof CANCEL_KEYS): string | undefined {
   if (ownerKey(job.owner) === ownerKey(ctx.user)) return NAMED_KEYS[outcome];
   return ctx.isAdmin ? OTHERS_NAMED_KEYS[outcome] : undefined;
+}
+
+/**
+ * The answer that names no job (a Cancel button's, under the job's message or on /queue's list), for the presser
+ * alone: to an admin, another user's job is not "your job". Its owner's message says what became of it, as before.
+ */
+export function unnamedKey(ctx: CommandContext, owner: Owner | undefined, outcome: CancelResult): string {
+  const theirs = owner !== undefined && ctx.isAdmin && ownerKey(owner) !== ownerKey(ctx.user);
+  return (theirs ? OTHERS_KEYS[outcome] : undefined) ?? CANCEL_KEYS[outcome];
 }

@@ -6,7 +6,7 @@
 // "stopping" after it had ended, until its owner pressed Refresh.
 import { type CancelResult, type JobEvent, type JobStatus, ownerKey } from '../../src/jobs/index.js';
 import { within } from '../../src/within.js';
-import { CANCEL_KEYS } from '../cancel/handler.js';
+import { CANCEL_KEYS, unnamedKey } from '../cancel/handler.js';
 import type { Operation } from '../context.js';
 import type { CommandDeps } from '../deps.js';
 import { queueList } from './handler.js';
@@ -35,7 +35,7 @@ export const queueCancel: Operation<string> = async (deps, ctx, jobId) => {
   const outcome = deps.queue.cancel(jobId, ctx.user, ctx.isAdmin);
   // Another's list (an admin's press), or a job unknown here: the presser's own list is not what they pressed on.
   if (!owner || ownerKey(owner) !== ownerKey(ctx.user) || outcome === 'refused' || outcome === 'not_found')
-    return { text: [{ key: CANCEL_KEYS[outcome] }], ephemeral: true };
+    return { text: [{ key: unnamedKey(ctx, owner, outcome) }], ephemeral: true };
   const settled = outcome === 'cancelling' ? await stopOf(deps, jobId, STOP_WAIT_MS) : outcome;
   const list = await queueList(deps, ctx, jobId);
   return { ...list, text: [{ key: CANCEL_KEYS[settled] }, ...list.text], replaceSource: true };

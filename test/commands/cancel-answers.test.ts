@@ -2,9 +2,10 @@
 // running one) by its prompt and short id, as /queue lists it, and so does a typed id or short id (an admin's of
 // another user's job as "the job"); an id that is no job of the user's is said so, and the answer names no job to the
 // adapter (the playground would take it as news of a job it has no message for). A Cancel button, under the job's
-// own message, is answered without the name.
+// own message, is answered without the name; an admin's press on another user's job as "the job", not "your job".
 import { describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../commands/commands.js';
+import type { Reply } from '../../commands/reply.js';
 import { t } from '../../src/i18n.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
 import { until } from '../jobs/distributed/redis-harness.js';
@@ -132,5 +133,38 @@ describe('/cancel', () => {
     const quick = await imagine('a quick one --steps 1');
     await until(() => store.get(quick)?.status === 'done', 10_000, 'the quick one to finish');
     expect((await cancel(quick.slice(0, 8))).text).toEqual([{ key: 'cancel.finished' }]);
+  });
+
+  it('answers an admin’s Cancel button on another user’s job as the job, for the admin alone', async () => {
+    const { commands, ctx, store, imagine } = setup();
+    const owned: Reply[] = [];
+    commands.subscribe(({ job, reply }) => {
+      if (job.owner.userId === '1' && reply.final) owned.push(reply);
+    });
+    const running = await imagine('a slow lighthouse');
+    await until(() => store.get(running)?.status === 'running', 10_000, 'the first to run');
+    const harbour = await imagine('a harbour');
+    const kite = await imagine('a kite');
+    const press = (jobId: string, userId: string, admin = false) =>
+      commands.pressButton(ctx(userId, admin), `cancel:${jobId}`);
+    // Under the owner's message, pressed by an admin: the answer is theirs (ephemeral), about "the job".
+    const waiting = await press(harbour, '7', true);
+    expect([waiting.text, waiting.ephemeral, waiting.jobId, store.get(harbour)?.status]).toEqual([
+      [{ key: 'cancel.done_theirs' }],
+      true,
+      harbour,
+      'cancelled',
+    ]);
+    expect(t('en', 'cancel.done_theirs')).toBe('The job was cancelled.');
+    // The owner's own press keeps "your job", and so does the admin's on their own job (both still waiting).
+    expect((await press(kite, '1')).text).toEqual([{ key: 'cancel.done' }]);
+    const own = await imagine('the admin’s own', '7');
+    expect((await press(own, '7', true)).text).toEqual([{ key: 'cancel.done' }]);
+    // The running one: stopping.
+    expect((await press(running, '7', true)).text).toEqual([{ key: 'cancel.stopping_theirs' }]);
+    expect(t('en', 'cancel.stopping_theirs')).toBe('Stopping the job…');
+    // The owner's job messages still say what became of them, as for their own press.
+    await until(() => owned.length === 3, 10_000, 'the owner’s three jobs to end');
+    expect(owned.map((reply) => reply.text)).toEqual(Array(3).fill([{ key: 'job.cancelled' }]));
   });
 });

@@ -1014,7 +1014,7 @@ describe('buttons', () => {
     const second = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'second' } });
     const button = second.buttons?.[0]?.[0]?.id as string;
     expect(keys(await commands.pressButton(ctx('9'), button))).toEqual(['job.cancel_refused']);
-    expect(keys(await commands.pressButton(roleAdmin, button))).toEqual(['cancel.done']);
+    expect(keys(await commands.pressButton(roleAdmin, button))).toEqual(['cancel.done_theirs']);
     const own = await commands.run(roleAdmin, { name: 'imagine', options: { prompt: 'mine' } });
     expect(store.get(own.jobId as string)?.priority).toBe('high');
     expect(store.get(first.jobId as string)?.priority).toBe('normal');

@@ -37,7 +37,7 @@ describe('/queue Cancel n in place', () => {
 
     const third = await imagine('a kite');
     const admin = await commands.pressButton(contextOf(commands, '9', true), `queue_cancel:${third}`);
-    expect(admin.text).toEqual([{ key: 'cancel.done' }]);
+    expect(admin.text).toEqual([{ key: 'cancel.done_theirs' }]);
     expect(admin.replaceSource).toBeUndefined();
   });
 });

@@ -104,8 +104,14 @@ describe('/queue Cancel n', () => {
       .jobId as string;
     await commands.run(admin, { name: 'imagine', options: { prompt: "the admin's own" } });
     const answer = await commands.pressButton(admin, `queue_cancel:${job}`);
-    expect(answer.text).toEqual([{ key: 'cancel.done' }]);
-    expect(answer.buttons ?? []).toEqual([]);
+    // Not "your job": the job is the owner's.
+    expect(answer.text).toEqual([{ key: 'cancel.done_theirs' }]);
+    expect([answer.buttons ?? [], answer.ephemeral, answer.jobId]).toEqual([[], true, undefined]);
+    // The admin's own job, from their own list: "your job", and the list in place.
+    const own = (await commands.run(admin, { name: 'queue' })).buttons
+      ?.flat()
+      .find((b) => b.id.startsWith('queue_cancel:'))?.id as string;
+    expect(keysOf(await commands.pressButton(admin, own))[0]).toBe('cancel.done');
   });
 });
 
