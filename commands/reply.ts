@@ -18,7 +18,7 @@ export interface ReplyText {
 export interface ReplyImage {
   data: Uint8Array;
   filename: string;
-  /** Results and previews are PNG; `fitImage` may re-encode one as WebP or JPEG to fit an upload cap. */
+  /** Results are PNG (`fitImage` may re-encode one as WebP or JPEG to fit an upload cap), previews a small JPEG. */
   mime: 'image/png' | 'image/webp' | 'image/jpeg';
   alt?: string;
   /** The stored job file this image is (a result), so a platform can link to it instead of carrying the bytes. */

@@ -13,7 +13,7 @@ import { openDoubleServices } from './adapters/e2e-services.js';
 import { waitUntil } from './doubles/shared/wait.js';
 import { TimedEngineDouble } from './doubles/timed-engine.js';
 
-/** Noise compresses slowly: each preview takes a while to encode, as a large real one does. */
+/** A full-size 1024² preview at every step: each is scaled and encoded before its update goes out, as a real one is. */
 class PreviewingEngine extends TimedEngineDouble {
   private readonly preview = {
     width: 1024,

@@ -27,7 +27,7 @@ export interface StatusSurface {
   /** The ending reached nobody: say so where possible (best effort). */
   tellUndelivered?(reply: Reply): Promise<void>;
   /**
-   * Readies a non-final state as it arrives, before its turn (Telegram shrinks a preview to a small photo);
+   * Readies a non-final state as it arrives, before its turn (Telegram leaves out a preview its chat does not show);
    * undefined when there is nothing to show of it.
    */
   prepare?(reply: Reply): Promise<Reply | undefined>;

@@ -24,7 +24,7 @@ const NAMED_KEYS: Partial<Record<keyof typeof CANCEL_KEYS, string>> = {
   cancelled: 'cancel.done_named',
   cancelling: 'cancel.stopping_named',
 };
-/** An admin's answer about another user's job: not "your job" to them. */
+/** An admin's answer about another user's job: not "your job" to them, and by its id alone. */
 const OTHERS_NAMED_KEYS: Partial<Record<keyof typeof CANCEL_KEYS, string>> = {
   cancelled: 'cancel.done_named_theirs',
   cancelling: 'cancel.stopping_named_theirs',
@@ -79,8 +79,11 @@ function unfinished(deps: CommandDeps, ctx: CommandContext): Job[] {
 function cancelled(deps: CommandDeps, ctx: CommandContext, job: Job, named: boolean): Reply {
   const outcome = deps.queue.cancel(job.id, ctx.user, ctx.isAdmin);
   const key = named ? namedKey(ctx, job, outcome) : undefined;
+  const id = job.id.slice(0, SHORT_ID_CHARS);
+  // Another user's prompt is not repeated: the admin's answer may go to a group the owner never wrote in.
+  const own = ownerKey(job.owner) === ownerKey(ctx.user);
   const reply = key
-    ? textReply(key, { prompt: jobTitle(job, TITLE_CHARS), id: job.id.slice(0, SHORT_ID_CHARS) })
+    ? textReply(key, own ? { prompt: jobTitle(job, TITLE_CHARS), id } : { id })
     : textReply(unnamedKey(ctx, job.owner, outcome));
   return { ...reply, jobId: job.id };
 }

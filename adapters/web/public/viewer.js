@@ -41,6 +41,8 @@ export function closeViewerOf(li) {
 export function resultImage(image, onLoad) {
   const img = Object.assign(document.createElement('img'), { src: image.src, alt: image.alt });
   img.dataset.filename = image.filename;
+  // A progress preview is a small JPEG (a result is not): smoothed when scaled, not blown up into blocks.
+  if (!image.download) img.classList.add('preview');
   if (image.download) {
     img.dataset.download = image.download;
     img.classList.add('result');
