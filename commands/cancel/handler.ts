@@ -78,10 +78,10 @@ function unfinished(deps: CommandDeps, ctx: CommandContext): Job[] {
 /** Cancels `job`; with `named`, the answer names it where it was cancelled (or is stopping). */
 function cancelled(deps: CommandDeps, ctx: CommandContext, job: Job, named: boolean): Reply {
   const outcome = deps.queue.cancel(job.id, ctx.user, ctx.isAdmin);
-  const key = named ? namedKey(ctx, job, outcome) : undefined;
+  const own = ownerKey(job.owner) === ownerKey(ctx.user);
+  const key = named ? namedKey(ctx, own, outcome) : undefined;
   const id = job.id.slice(0, SHORT_ID_CHARS);
   // Another user's prompt is not repeated: the admin's answer may go to a group the owner never wrote in.
-  const own = ownerKey(job.owner) === ownerKey(ctx.user);
   const reply = key
     ? textReply(key, own ? { prompt: jobTitle(job, TITLE_CHARS), id } : { id })
     : textReply(unnamedKey(ctx, job.owner, outcome));
@@ -89,8 +89,8 @@ function cancelled(deps: CommandDeps, ctx: CommandContext, job: Job, named: bool
 }
 
 /** Another user's job is named to an admin only: anyone else is refused it, and a refusal tells nothing of the job. */
-function namedKey(ctx: CommandContext, job: Job, outcome: keyof typeof CANCEL_KEYS): string | undefined {
-  if (ownerKey(job.owner) === ownerKey(ctx.user)) return NAMED_KEYS[outcome];
+function namedKey(ctx: CommandContext, own: boolean, outcome: keyof typeof CANCEL_KEYS): string | undefined {
+  if (own) return NAMED_KEYS[outcome];
   return ctx.isAdmin ? OTHERS_NAMED_KEYS[outcome] : undefined;
 }
 
