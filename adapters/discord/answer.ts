@@ -56,7 +56,19 @@ export async function answer(
   const uploadLimit = i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT;
   const delivered = partSent(rt.commands, ctx);
   if (early === undefined) {
-    await acknowledge(i, 'deferred', () => i.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {}));
+    await acknowledge(i, 'deferred', () =>
+      i.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {}),
+    ).catch((error: unknown) => {
+      // Refused (10062: past Discord's 3 s, the user saw "did not respond"): the reply can never be sent, so the
+      // jobs it starts are withdrawn as for a refused answer; else one would run for no one, a lost result later.
+      pending
+        .then(
+          (reply) => withdrawUnsent(rt, ctx, reply),
+          () => undefined,
+        )
+        .catch((second: unknown) => rt.log.warn({ err: second }, 'discord: an unsent reply’s jobs stayed'));
+      throw error;
+    });
     const reply = await pending;
     if (reply.deleteSource) return deleteSource(rt, i, ctx, true, reply.jobId);
     const parts = fitReply(reply, uploadLimit).then((fitted) => partsOf(fitted, ctx.locale));

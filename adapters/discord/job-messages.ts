@@ -78,7 +78,10 @@ export class DiscordJobMessages {
     interaction?: RepliableInteraction,
     followUp = false,
   ): void {
-    const at = Date.now();
+    // The token's 15 minutes (and the wait a long job pings for) count from the command, not from its answer, which
+    // may have come long after (slow downloads past a deferral); never later than now, whatever this clock says.
+    const created = interaction?.createdTimestamp;
+    const at = created !== undefined && Number.isFinite(created) ? Math.min(Date.now(), created) : Date.now();
     const surface = sent.then((message) => {
       const known = { ...place, ...(message ? { messageId: message.id } : {}) };
       this.options.deliveries.remember(jobId, { ...known });

@@ -7,7 +7,7 @@ import { ackBudgetMs } from '../../../adapters/discord/answer.js';
 import type { Services } from '../../../src/services.js';
 import { type FakeDiscord, mention } from '../../doubles/fake-discord/index.js';
 import { solidPng } from '../e2e-services.js';
-import { CHANNEL_EDIT, CHANNEL_POST, FOLLOW_UP, useDiscordOnDouble } from './double-bot.js';
+import { CHANNEL_EDIT, CHANNEL_POST, FOLLOW_UP, jobsAsking, useDiscordOnDouble } from './double-bot.js';
 
 const CDN = 'GET /attachments/:channel/:attachment/:filename';
 const CHANNEL_GET = 'GET /channels/:channel/messages/:message';
@@ -52,6 +52,34 @@ describe('Discord: late interactions', { timeout: 60_000 }, () => {
     expect(state?.ack?.type).toBe(5);
     expect((state?.ack?.at ?? Infinity) - (state?.dispatchedAt ?? 0)).toBeLessThan(3000);
     await expect.poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBe('edited');
+  });
+
+  it('a deferral Discord refuses as too late (10062): the job its reply starts is withdrawn, never run', async () => {
+    const image = fake.registerAttachment({ filename: 'late.png', bytes: await solidPng('#3c3') });
+    fake.delayRoute(CDN, 800);
+    try {
+      // Past the 3 s already: the deferral is refused, the user sees "The application did not respond".
+      const ix = fake.dispatchInteraction(
+        fake.build.slashCommand({
+          name: 'edit',
+          options: { image, instruction: 'toolate greener --steps 4' },
+        }),
+        { lateMs: 3200 },
+      );
+      await expect.poll(() => fake.interaction(ix.id)?.missedDeadline, { timeout: 5000 }).toBe(true);
+      await expect
+        .poll(() => jobsAsking(services, 'toolate').map((job) => job.status), { timeout: 10_000 })
+        .toEqual(['cancelled']);
+      // Withdrawn, not run for no one and listed later as a lost result; a retry runs once.
+      expect(
+        services.jobs.store.deliveries.undeliveredOf({
+          platform: 'discord',
+          userId: fake.world.users.alice.id,
+        }),
+      ).toEqual([]);
+    } finally {
+      fake.failures.clear();
+    }
   });
 
   it('a late pick under a mention is acknowledged first (the select removed in the same call); the job follows', async () => {
