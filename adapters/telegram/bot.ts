@@ -168,15 +168,18 @@ export class TelegramBot {
       context,
     };
     this.bot.on('callback_query:data', (ctx) => this.guard(ctx, () => onButton(presses, ctx)));
-    this.bot.on(['message:photo', 'message:document'], (ctx) => {
+    // Album items are handled together once the album is complete; the handler returns at once so the other items
+    // (later updates) can arrive. Items of every kind: in an album of a video and a photo, the caption (the command)
+    // may be the video's.
+    this.bot.on('message', (ctx, next) => {
       const group = ctx.message.media_group_id;
-      // Album items are handled together once the album is complete; the handler returns at once so the
-      // other items (later updates) can arrive.
-      if (group) {
-        this.inbox.defer(ctx);
-        this.albums.add(`${ctx.chat.id}:${group}`, ctx.message.message_id, ctx);
-      } else return this.guard(ctx, () => this.messages.onImage(ctx));
+      if (!group) return next();
+      this.inbox.defer(ctx);
+      this.albums.add(`${ctx.chat.id}:${group}`, ctx.message.message_id, ctx);
     });
+    this.bot.on(['message:photo', 'message:document'], (ctx) =>
+      this.guard(ctx, () => this.messages.onImage(ctx)),
+    );
     // Any other captioned file (a video, a voice note): a command on it is answered too.
     this.bot.on('message:caption', (ctx) => this.guard(ctx, () => this.messages.onNotImage(ctx)));
     this.bot.on('message:text', (ctx) => this.guard(ctx, () => this.messages.onText(ctx)));

@@ -16,7 +16,7 @@ import { outlastFlood, type Persist } from './flood-wait.js';
 import { InFlight } from './in-flight.js';
 import { resultMessages, type SentMessage, withResultMessage } from './result-messages.js';
 import { inTopic, sendReply } from './send.js';
-import { StatusMessage, sameBytes } from './status-message.js';
+import { StatusMessage, sameBytes, stateClient } from './status-message.js';
 
 /**
  * What is stored per job, so a restarted bot can go on with its status message. Fields added later are optional:
@@ -48,7 +48,7 @@ export interface TelegramJobMessagesOptions {
   editIntervalMs: { private: number; group: number };
 }
 
-/** Telegram shows "sending a photo…" for 5 s; it is repeated while a job runs. */
+/** Telegram shows "sending a photo…" (or "typing…") for 5 s; it is repeated while a job runs. */
 const TYPING_REPEAT_MS = 4500;
 /**
  * How long a handover waits for the cancelled job's ending to reach its status message (milliseconds, unless a flood
@@ -188,7 +188,11 @@ export class TelegramJobMessages {
     if (typeof chatId !== 'number' || this.typing.has(job.id) || !this.tracker.has(job.id)) return;
     const thread = job.meta.telegramThreadId;
     const topic = inTopic(typeof thread === 'number' ? thread : undefined);
-    const action = () => void this.api.sendChatAction(chatId, 'upload_photo', topic).catch(() => undefined);
+    // A /describe answers in words: "sending a photo…" would promise what never comes.
+    const kind = job.kind === 'describe' ? 'typing' : 'upload_photo';
+    // Never sent again after a flood wait: it lasts 5 s, and the job may have ended meanwhile; the next one is due soon.
+    const client = stateClient(this.api);
+    const action = () => void client.sendChatAction(chatId, kind, topic).catch(() => undefined);
     action();
     this.typing.set(job.id, setInterval(action, TYPING_REPEAT_MS));
   }

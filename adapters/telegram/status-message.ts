@@ -70,9 +70,10 @@ const stateClients = new WeakMap<Api, Api>();
 
 /**
  * The bot's client as states use it: its token, options and transformers (as installed by the first status message,
- * after the bot's set-up), over `floodComesBack`. One per bot client, shared by its status messages.
+ * after the bot's set-up), over `floodComesBack`. One per bot client, shared by its status messages and by chat
+ * actions (job-messages.ts), which a wait would also make stale.
  */
-function stateClient(api: Api): Api {
+export function stateClient(api: Api): Api {
   let client = stateClients.get(api);
   if (!client) {
     client = new Api(api.token, api.options);
