@@ -31,6 +31,7 @@ export const USER_INPUT_CODES = [
   'errors.prefer.option_missing',
   'errors.prefer.value_too_long',
   'errors.input.too_large',
+  'errors.input.too_large_unsized',
   'errors.input.image_missing',
   'errors.edit.type',
   'errors.edit.reference_missing',

@@ -1,7 +1,7 @@
 // The images users send: found on a message (the largest photo size, an image document, or a static sticker) and
 // downloaded at once, because Telegram's file links expire; but only for a user the commands would serve: a blocked
 // user's request is refused before anything of it is fetched.
-import type { Api, Context } from 'grammy';
+import { type Api, type Context, GrammyError } from 'grammy';
 import type { Message, PhotoSize } from 'grammy/types';
 import { type CommandContext, type Commands, type InputImage, UserInputError } from '../../commands/index.js';
 import { downloadCapped, tooLarge } from '../shared/download.js';
@@ -45,7 +45,9 @@ export function imageOf(message: Message | undefined): ImageRef | undefined {
 export async function download(source: DownloadSource, { id, size }: ImageRef): Promise<InputImage> {
   const limit = Math.min(MAX_DOWNLOAD_BYTES, source.maxInputBytes);
   if (size !== undefined && size > limit) throw tooLarge(size, limit);
-  const file = await source.api.getFile(id);
+  const file = await source.api.getFile(id).catch((error: unknown) => {
+    throw refusalOf(error, limit);
+  });
   if (!file.file_path) throw new UserInputError('errors.telegram.download_failed');
   const url = new URL(`${source.root}/file/bot${source.token}/${file.file_path}`);
   const data = await downloadCapped(url, {
@@ -55,6 +57,17 @@ export async function download(source: DownloadSource, { id, size }: ImageRef): 
     mayFollow: (next) => next.origin === url.origin,
   });
   return { data, filename: file.file_path.split('/').pop() ?? 'image' };
+}
+
+/**
+ * getFile's refusal as the user's: a file past its 20 MB (a message may give no size to check first) is too large,
+ * any other refusal of the file a failed download. Anything else (the network, a flood wait) goes on as it was.
+ */
+function refusalOf(error: unknown, limit: number): unknown {
+  if (!(error instanceof GrammyError) || error.error_code !== 400) return error;
+  if (/file is too big/i.test(error.description))
+    return new UserInputError('errors.input.too_large_unsized', { limitBytes: limit });
+  return new UserInputError('errors.telegram.download_failed');
 }
 
 /** The images of a request, downloaded for the user who sent it unless the commands refuse them. */

@@ -1,5 +1,6 @@
 // A user's image is fetched from the Bot API's own file server: a redirect there is followed only within that
-// server, never to another address (an internal service the bot's network can reach and the user cannot).
+// server, never to another address (an internal service the bot's network can reach and the user cannot). getFile's
+// refusals are the user's: a file too big for it, or one it will not give.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Api } from 'grammy';
@@ -69,5 +70,28 @@ describe('Telegram image downloads', () => {
     const image = await download(sourceOf(root), { id: 'f' });
     expect(Buffer.from(image.data).toString()).toBe('image bytes');
     expect(image.filename).toBe('a.jpg');
+  });
+
+  /** A Bot API whose getFile answers 400 with `description`. */
+  async function refusingGetFile(description: string) {
+    return listen((_req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error_code: 400, description }));
+    });
+  }
+
+  it('a file getFile calls too big (a message that gave no size) is refused as too large, with the limit', async () => {
+    const { root } = await refusingGetFile('Bad Request: file is too big');
+    const error = await download(sourceOf(root), { id: 'f' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserInputError);
+    expect((error as UserInputError).key).toBe('errors.input.too_large_unsized');
+    expect((error as UserInputError).params).toEqual({ limitBytes: 1024 });
+  });
+
+  it('any other getFile refusal of the file is a failed download', async () => {
+    const { root } = await refusingGetFile('Bad Request: invalid file_id');
+    const error = await download(sourceOf(root), { id: 'f' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserInputError);
+    expect((error as UserInputError).key).toBe('errors.telegram.download_failed');
   });
 });
