@@ -259,27 +259,45 @@ export async function deleteSource(
     await acknowledge(pressed, 'deferred', () => pressed.deferUpdate()).catch((error: unknown) =>
       rt.log.debug({ err: error }, 'discord: a Delete press could not be acknowledged'),
     );
-  if (pressed) await deletePressed(rt, pressed, ctx, !deferred);
+  const stays = pressed ? await deletePressed(pressed, !deferred) : undefined;
+  // Deferred, the first follow-up would not be a message of its own: Discord makes it an edit of the deferred
+  // response, deleted below. The presser is told in that response instead (private: a Delete press is answered so).
+  const told = stays !== undefined && deferred && (await tellInReply(rt, i, ctx, rt.errorReply(stays)));
+  if (pressed && stays !== undefined && !deferred)
+    await privateFollowUp(rt, pressed, ctx, rt.errorReply(stays));
   if (jobId) await rt.jobMessages.deleteResultOf(jobId, pressed?.message.id);
-  if (deferred) await i.deleteReply().catch(() => undefined);
+  if (deferred && !told) await i.deleteReply().catch(() => undefined);
 }
 
 /**
  * The message a Delete was pressed on, through the channel; refused there (the bot lost the channel, an app
  * installed by the user), through the press itself once acknowledged as an update (its `@original` is that message).
- * Already gone is what Delete wanted; still there, the presser is told privately.
+ * Already gone is what Delete wanted; still there, what refused it comes back (the presser is told privately).
  */
-async function deletePressed(
-  rt: DiscordRuntime,
-  i: MessageComponentInteraction,
-  ctx: CommandContext,
-  asUpdate: boolean,
-): Promise<void> {
+async function deletePressed(i: MessageComponentInteraction, asUpdate: boolean): Promise<unknown> {
   const refused = await failureOf(i.message.delete());
-  if (refused === undefined || alreadyGone(refused)) return;
+  if (refused === undefined || alreadyGone(refused)) return undefined;
   const left = asUpdate && i.deferred ? await failureOf(i.deleteReply()) : refused;
-  if (left === undefined || alreadyGone(left)) return;
-  await privateFollowUp(rt, i, ctx, rt.errorReply(left));
+  return left === undefined || alreadyGone(left) ? undefined : left;
+}
+
+/** `reply` edited into the deferred response; false (logged) when Discord refused it. */
+async function tellInReply(
+  rt: DiscordRuntime,
+  i: RepliableInteraction,
+  ctx: CommandContext,
+  reply: Reply,
+): Promise<boolean> {
+  const [first] = partsOf(await fitReply(reply, i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT), ctx.locale);
+  return sendPart(first, partSent(rt.commands, ctx), () =>
+    i.editReply(toDiscordMessage(first, ctx.locale)),
+  ).then(
+    () => true,
+    (error: unknown) => {
+      rt.log.warn({ err: error }, 'a discord deferred answer could not be sent');
+      return false;
+    },
+  );
 }
 
 /** What `done` failed with, or undefined once it succeeded. */

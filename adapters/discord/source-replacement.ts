@@ -39,10 +39,17 @@ export async function answerInPlace(
   const parts = partsOf(await fitReply(reply, i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT), ctx.locale);
   const { content, files, components, attachments, allowedMentions } = toDiscordMessage(parts[0], ctx.locale);
   const message = { content, files, components, attachments, allowedMentions };
-  await sendPart(parts[0], partSent(rt.commands, ctx), async () => {
-    if (i.deferred) await i.editReply(message);
-    else await acknowledge(i, 'replied', () => i.update(message));
-  });
+  const delivered = partSent(rt.commands, ctx);
+  if (!i.deferred)
+    await sendPart(parts[0], delivered, () => acknowledge(i, 'replied', () => i.update(message)));
+  else {
+    // Not thrown: the error handler would edit the error over the list, which stays as it was.
+    const refused = await sendPart(parts[0], delivered, () => i.editReply(message)).then(
+      () => undefined,
+      (error: unknown) => error ?? new Error('failed without a reason'),
+    );
+    if (refused !== undefined) return privateFollowUp(rt, i, ctx, rt.errorReply(refused));
+  }
   // A list longer than one message goes on below it, as private as it was.
   await continued(rt, i, ctx, parts, reply.ephemeral === true || i.message.flags.has('Ephemeral'));
 }

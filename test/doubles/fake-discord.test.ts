@@ -190,6 +190,29 @@ describe('fake Discord driving a real discord.js client', () => {
     expect(fake.message(posted.id)).toMatchObject({ content: 'cancelled', components: [] });
   });
 
+  it('the first follow-up after deferReply edits the loading message (its ephemeral flag ignored); later ones are new', async () => {
+    const { fake, client } = await connect();
+    const sent: string[] = [];
+    onInteraction(client, async (interaction) => {
+      if (!interaction.isChatInputCommand()) return;
+      await interaction.deferReply();
+      for (const content of ['first', 'second'])
+        sent.push((await interaction.followUp({ content, flags: MessageFlags.Ephemeral })).id);
+    });
+    const ix = fake.dispatchInteraction(
+      fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a' } }),
+    );
+    await waitUntil(() => sent.length === 2, 'both follow-ups were answered');
+    const original = fake.interaction(ix.id)?.originalMessageId as string;
+    expect(sent[0]).toBe(original);
+    expect(fake.message(original)).toMatchObject({ content: 'first', flags: 0 });
+    expect(sent[1]).not.toBe(original);
+    expect(fake.message(sent[1] as string)).toMatchObject({
+      content: 'second',
+      flags: MessageFlags.Ephemeral,
+    });
+  });
+
   it('message context menu sees resolved messages; a modal opens and its submission is read', async () => {
     const { fake, client } = await connect();
     const photo = fake.registerAttachment({ filename: 'dog.png', bytes: PNG });

@@ -138,6 +138,33 @@ describe('Discord: Delete when some messages cannot simply go', { timeout: 60_00
     for (const id of rest) await expect.poll(() => fake.message(id), { timeout: 5000 }).toBeUndefined();
   });
 
+  it('a deferred press whose message pressed on stays: the word told in the deferred reply, which stays', async () => {
+    const { jobId, status, result } = await fourMessages('DEFERRED-STAYS');
+    fake.failRoute((c) => c.route === DELETE && c.params.message === result, {
+      status: 403,
+      code: 50001,
+      message: 'Missing Access',
+    });
+    // An answer slower than the acknowledgement budget: the press is deferred as a reply of its own (type 5).
+    const { commands } = world.bot;
+    const pressButton = commands.pressButton.bind(commands);
+    vi.spyOn(commands, 'pressButton').mockImplementationOnce(async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      return pressButton(...args);
+    });
+    const press = await pressDelete(jobId, result);
+    expect(fake.interaction(press.id)?.ack?.type).toBe(5);
+    await expect.poll(() => fake.message(status), { timeout: 8000 }).toBeUndefined();
+    await expect.poll(() => saying('DEFERRED-STAYS'), { timeout: 5000 }).toEqual([]);
+    // Settled: nothing of the press is still on its way.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const told = [...fake.store.messages.values()].filter(
+      (m) => m.interaction_metadata?.id === press.id && m.content === t('en', 'errors.generic'),
+    );
+    expect(told.map((m) => Boolean((m.flags ?? 0) & 64))).toEqual([true]);
+    expect(fake.message(result)).toBeDefined();
+  });
+
   it('a private result whose message pressed on is gone already (10008): its copy in DMs still goes', async () => {
     const { bob } = fake.world.users;
     const settings = fake.dispatchInteraction(

@@ -102,6 +102,33 @@ describe('Discord: /queue Cancel n and Refresh in place', { timeout: 60_000 }, (
     await cancelAll(jobs, list());
   });
 
+  it('a deferred press whose list Discord refuses: the list stays, the presser is told privately once', async () => {
+    const { user, jobs, list } = await aliceList('a refused kite');
+    const before = list().content;
+    const commands = world.bot.commands;
+    const pressButton = commands.pressButton.bind(commands);
+    vi.spyOn(commands, 'pressButton').mockImplementationOnce(async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      return pressButton(...args);
+    });
+    const press = fake.dispatchInteraction(
+      fake.build.buttonPress({ customId: `queue_cancel:${jobs[2]}`, message: list(), user }),
+    );
+    fake.failRoute((c) => c.route === EDIT && ofPress(press)(c), {
+      status: 403,
+      code: 50001,
+      message: 'Missing Access',
+    });
+    const told = await fake.waitForCall((c) => c.route === FOLLOW_UP && ofPress(press)(c), 10_000);
+    expect(fake.interaction(press.id)?.ack?.type).toBe(6);
+    expect(told.body).toMatchObject({ content: t('en', 'errors.generic'), flags: 64 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(list().content).toBe(before);
+    expect(fake.calls.filter((c) => c.route === FOLLOW_UP && ofPress(press)(c))).toHaveLength(1);
+    expect(fake.calls.filter((c) => c.route === EDIT && ofPress(press)(c) && c.status < 300)).toEqual([]);
+    await cancelAll(jobs, list());
+  });
+
   it('Refresh updates the pressed list to the list as it now stands; a press by someone else leaves it', async () => {
     const { user, jobs, list } = await aliceList('a refreshed lantern');
     const before = list().content;

@@ -160,6 +160,13 @@ function webhookMessage(ctx: RouteContext, state: InteractionState, id: string):
   return messageId ? ctx.store.messages.get(messageId) : undefined;
 }
 
+/** The "thinking…" message of a deferred response (type 5) not yet edited: a first follow-up edits it. */
+function stillLoading(ctx: RouteContext, state: InteractionState): APIMessage | undefined {
+  if (state.ack?.type !== 5 || !state.originalMessageId) return undefined;
+  const original = ctx.store.messages.get(state.originalMessageId);
+  return original && (original.flags ?? 0) & MessageFlags.Loading ? original : undefined;
+}
+
 function interactionCallback(req: RouteRequest, ctx: RouteContext): RouteReply {
   const state = ctx.store.interactions.get(req.params.id ?? '');
   if (!state || state.payload.token !== req.params.token || state.expired) {
@@ -431,6 +438,17 @@ const routeTable: Array<[string, string, Handler]> = [
       if (invalid) return invalid;
       const channel = webhookChannel(ctx, state, 'post');
       if (channel && isRouteReply(channel)) return channel;
+      const loading = stillLoading(ctx, state);
+      if (loading) {
+        // Discord, Create Followup Message: "When using this endpoint directly after responding to an interaction
+        // with DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, this endpoint will function as Edit Original Interaction
+        // Response [...] no new message will be created, and the loading message will be edited instead. The
+        // ephemeral flag will be ignored" (discord-api-docs, developers/interactions/receiving-and-responding.mdx).
+        // Only type 5 has a loading message: after a deferred update (6) a follow-up is a message of its own.
+        const { flags: _ignored, ...body } = req.body ?? {};
+        const edited = ctx.store.editMessage(loading, body, req.files);
+        return req.query.wait === 'true' ? ok(edited) : noContent;
+      }
       const channelId = state.payload.channel_id ?? ctx.world.channel.id;
       const message = ctx.store.createMessage(channelId, req.body, req.files, {
         webhook_id: ctx.world.applicationId,
