@@ -27,13 +27,16 @@ export interface Shared {
 }
 
 let shared: Promise<Shared> | undefined;
+/** The same once open: what a process ending at once (a second signal) reaches synchronously. */
+let opened: Shared | undefined;
 
 function open(context: AppContext): Promise<Shared> {
   shared ??= (async () => {
     // The operators' endpoints are the first thing the services serve, before the model.
     await context.ports?.release('metrics');
     const services = await openServices(context.config, context.log);
-    return { services, commands: buildCommands(context, services) };
+    opened = { services, commands: buildCommands(context, services) };
+    return opened;
   })();
   return shared;
 }
@@ -68,9 +71,15 @@ export async function drainServices(): Promise<void> {
 
 /** Closes the shared model and queue after the adapters stopped (no-op when none was opened). */
 export async function closeServices(): Promise<void> {
-  const opened = shared;
+  const open = shared;
   shared = undefined;
-  if (opened) await closeShared(await opened);
+  if (open) await closeShared(await open);
+  opened = undefined;
+}
+
+/** The process ends now (a second signal): the running jobs go back into the queue, their one retry kept. */
+export function abandonServices(): void {
+  opened?.services.abandon?.();
 }
 
 /**

@@ -166,17 +166,24 @@ export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SI
 /**
  * Aborts `signal` on the first of `signals`, with that signal as its reason: the process stops cleanly (a signal
  * unheard, SIGHUP's among them, would end it on the spot and the running job would lose its one retry as if it had
- * crashed). A second signal before the stop is done exits at once, for an operator who does not want to wait.
+ * crashed). A second signal before the stop is done exits at once, for an operator who does not want to wait, after
+ * `abandon` (synchronous: the running job put back into the queue, so it keeps that retry all the same).
  * `dispose` removes the handlers.
  */
 export function stopOnSignals(
   log: Logger,
   signals: readonly NodeJS.Signals[] = STOP_SIGNALS,
+  abandon: () => void = () => undefined,
 ): { signal: AbortSignal; dispose(): void } {
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (stop.signal.aborted) {
       log.warn({ signal }, 'second signal while stopping: exiting now');
+      try {
+        abandon();
+      } catch (error) {
+        log.error({ err: error }, 'could not put the running job back before exiting');
+      }
       process.exit(130);
     }
     log.info({ signal }, 'shutting down');
@@ -194,7 +201,7 @@ export function stopOnSignals(
 /**
  * Resolves after the first of `signals` (`stopOnSignals`) has run `drain` (the running job finishes, or goes back
  * into the queue, and what that tells its users is delivered while the adapters still can), stopped the app and then
- * run `finish` (closing the shared model and queue).
+ * run `finish` (closing the shared model and queue); a second signal runs `abandon` and exits (stopOnSignals).
  */
 export function stopOnSignal(
   app: App,
@@ -202,8 +209,9 @@ export function stopOnSignal(
   signals: readonly NodeJS.Signals[] = STOP_SIGNALS,
   finish: () => Promise<void> = async () => undefined,
   drain: () => Promise<void> = async () => undefined,
+  abandon?: () => void,
 ) {
-  const stop = stopOnSignals(log, signals);
+  const stop = stopOnSignals(log, signals, abandon);
   return new Promise<NodeJS.Signals>((resolve) => {
     const onStop = () => {
       const signal = stop.signal.reason as NodeJS.Signals;

@@ -6,8 +6,10 @@ import {
   closeSync,
   constants,
   existsSync,
+  lstatSync,
   mkdirSync,
   openSync,
+  readlinkSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -46,6 +48,13 @@ export function lockDataDir(dataDir: string): DataDirLock {
       throw new DataDirError(
         `${subject(dataDir)} is in use by another dimoo-bot (it holds ${file}): two bots on one DATA_DIR would run the same jobs twice. Stop the other one, or give this one a DATA_DIR of its own.`,
       );
+    // A bot holding the lock never writes the file (it stays empty), so other bytes in it are no bot's: said as
+    // such, not as a folder that cannot be written.
+    if (code === 'SQLITE_NOTADB' || code?.startsWith('SQLITE_CORRUPT'))
+      throw new DataDirError(
+        `${subject(dataDir, file)} is not the lock file a dimoo-bot makes (something else wrote into it). It holds nothing: remove it, then start again.`,
+        { cause: error },
+      );
     throw dataDirError(dataDir, error, file);
   }
   const held = db;
@@ -70,6 +79,13 @@ export function assertWritableDataDir(dataDir: string): void {
   } catch (error) {
     throw dataDirError(dataDir, error);
   }
+  for (const path of [...KEPT_FOLDERS, ...KEPT_FILES].map((f) => join(dataDir, f))) {
+    const target = danglingLink(path);
+    if (target !== undefined)
+      throw new DataDirError(
+        `${subject(dataDir, path)} is a link to ${target}, which does not exist: the bot keeps its job database and files there. Mount or restore what it points to, or remove the link.`,
+      );
+  }
   for (const folder of [dataDir, ...KEPT_FOLDERS.map((f) => join(dataDir, f)).filter((f) => existsSync(f))]) {
     const probe = join(folder, `.write-probe-${process.pid}`);
     try {
@@ -86,6 +102,25 @@ export function assertWritableDataDir(dataDir: string): void {
     } catch (error) {
       throw dataDirError(dataDir, error, file);
     }
+  }
+}
+
+/**
+ * Where a link at `path` points when that is gone (a volume not mounted, a file moved away), else undefined. Seen as
+ * absent by every other check, it would surface only after the model loaded: SQLite's bare "unable to open database
+ * file", or every job's folder refused.
+ */
+function danglingLink(path: string): string | undefined {
+  if (!isLink(path) || existsSync(path)) return undefined;
+  return readlinkSync(path);
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    // Nothing there, or a file where a folder of its path should be.
+    return false;
   }
 }
 
@@ -111,7 +146,8 @@ function causeOf(error: unknown, path: string): { code?: string; path: string } 
   const { code: raw, path: failed } = error as { code?: unknown; path?: unknown };
   const code = typeof raw === 'string' ? raw : undefined;
   let folder = typeof failed === 'string' ? failed : path;
-  if (existsSync(folder)) return { code, path };
+  // A link to nothing is there all the same: it is what refused.
+  if (existsSync(folder) || isLink(folder)) return { code, path };
   while (!existsSync(folder) && dirname(folder) !== folder) folder = dirname(folder);
   if (code !== 'ENOENT') return { code, path: folder };
   try {
@@ -145,6 +181,7 @@ function explain(code: string | undefined, error: unknown): { why: string; fix: 
       };
     case 'ENOSPC':
     case 'EDQUOT':
+    case 'SQLITE_FULL':
       // Another folder on the same disk would not help.
       return {
         why: `has no free space (${code})`,

@@ -1,7 +1,13 @@
 // `npm start`: validate the configuration, start what it asks for, stop cleanly on SIGINT/SIGTERM/SIGHUP.
 
 import { planAdapters, startApp, startFailure, stopOnSignal } from './app.js';
-import { builtAdapters, closeServices, drainServices, startServices } from './app-services.js';
+import {
+  abandonServices,
+  builtAdapters,
+  closeServices,
+  drainServices,
+  startServices,
+} from './app-services.js';
 import { type Config, ConfigError, loadConfigOrReport, portClashes, secretsOf } from './config/index.js';
 import { listeners } from './config/ports.js';
 import { assertWritableDataDir, DataDirError, type DataDirLock, lockDataDir } from './data-dir.js';
@@ -68,7 +74,7 @@ async function run(config: Config, ports: PortReservations): Promise<number> {
       return 0;
     }
     // Listening before the worker starts: a signal at any moment from here on is a clean stop.
-    const stopped = stopOnSignal(app, log, undefined, closeServices, drainServices);
+    const stopped = stopOnSignal(app, log, undefined, closeServices, drainServices, abandonServices);
     await startServices();
     await stopped;
     log.info('stopped');

@@ -48,6 +48,8 @@ export interface Services {
    * queue run no job: they stop hearing their jobs' events, and the next start reports the ends they did not hear.
    */
   drain?(): Promise<void>;
+  /** The process ends now, without its stop: the running jobs go back into the queue (see JobQueue.putBackRunning). */
+  abandon?(): void;
   close(): Promise<void>;
 }
 
@@ -239,6 +241,7 @@ export async function openServices(
       phase.stopping();
       return system.queue.stop({ waitMs: config.queue.shutdownGraceMs ?? 10_000 });
     },
+    abandon: () => system.queue.putBackRunning?.(),
     async close() {
       phase.stopping();
       await ops?.close();

@@ -2,7 +2,15 @@
 // so does one that another bot already runs on.
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -49,6 +57,21 @@ describe('DATA_DIR check', () => {
     expect(readFileSync(join(dataDir, 'jobs.sqlite')).equals(garbage)).toBe(true);
   });
 
+  it('npm start names a job database or jobs folder that links to nothing, before it makes or loads a model', async () => {
+    for (const name of ['jobs.sqlite', 'jobs']) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'dimoo-datadir-'));
+      const gone = join(tmpdir(), `dimoo-unmounted-${basename(dataDir)}`, name);
+      symlinkSync(gone, join(dataDir, name));
+      expect(() => assertWritableDataDir(dataDir)).toThrow(DataDirError);
+      const { code, stdout, stderr } = await npmStart(dataDir);
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(
+        `dimoo-bot could not start: DATA_DIR=${dataDir}: ${join(dataDir, name)} is a link to ${gone}, which does not exist: the bot keeps its job database and files there. Mount or restore what it points to, or remove the link.\n`,
+      );
+    }
+  }, 60_000);
+
   it('says why a write failed in plain words, and what to do about that cause', () => {
     // A path is named as it is only when it exists (else by its nearest folder that does).
     const dir = mkdtempSync(join(tmpdir(), 'dimoo-datadir-'));
@@ -67,6 +90,9 @@ describe('DATA_DIR check', () => {
     // A full disk is told to make room, not to pick a writable folder on it.
     expect(line('ENOSPC')).toBe(
       `DATA_DIR=${dir} has no free space (ENOSPC): the bot keeps its job database and files there. Free some space on its disk, or point DATA_DIR at a folder on a disk with room.`,
+    );
+    expect(line('SQLITE_FULL')).toMatch(
+      /^DATA_DIR=\S+ has no free space \(SQLITE_FULL\): .* Free some space/,
     );
     expect(line('EDQUOT')).toMatch(/^DATA_DIR=\S+ has no free space \(EDQUOT\): .* Free some space/);
     expect(line('EIO')).toMatch(/^DATA_DIR=\S+ cannot be written \(EIO\): .* Point DATA_DIR at a writable/);
@@ -224,6 +250,15 @@ describe('one bot per DATA_DIR', () => {
     // Refused before the bundled model is generated or the job database opened.
     expect(readdirSync(dataDir)).toEqual(['bot.lock']);
   }, 30_000);
+
+  it('a bot.lock something else wrote into is named as such, not as a folder that cannot be written', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dimoo-datadir-'));
+    const file = join(dataDir, 'bot.lock');
+    writeFileSync(file, `${process.pid}\n`.repeat(200));
+    expect(() => lockDataDir(dataDir)).toThrow(
+      `DATA_DIR=${dataDir}: ${file} is not the lock file a dimoo-bot makes (something else wrote into it). It holds nothing: remove it, then start again.`,
+    );
+  });
 
   it('is free again once the holder ends, however it ended (nothing stale to clean up)', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'dimoo-datadir-'));

@@ -4,11 +4,12 @@ import { mkdtempSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
 import { SharedState } from '../src/jobs/distributed/shared-state.js';
 import { JobQueue } from '../src/jobs/queue.js';
 import { JobStore } from '../src/jobs/store.js';
+import type { Job } from '../src/jobs/types.js';
 import { createLogger } from '../src/log.js';
 import { AdapterHealth } from '../src/ops/adapter-health.js';
 import { BotMetrics, depthOf } from '../src/ops/metrics.js';
@@ -77,6 +78,46 @@ describe('operators’ endpoints', () => {
     expect(text).toMatch(/dimoo_engine_step_seconds_count [1-9]/);
     expect(text).toMatch(/dimoo_worker_busy_ratio\{worker="local"\} 0\.\d+/);
     expect(text).toContain('dimoo_queue_depth{priority="normal"} 0');
+  });
+
+  it('a wall clock stepped back counts no negative wait or run time, and keeps the busy ratio within 0 to 1', async () => {
+    const hour = 3_600_000;
+    const wall = Date.now();
+    const metrics = new BotMetrics();
+    // Submitted; the clock then stepped back an hour before the job started, and once more before it ended (an NTP
+    // correction, a resumed VM). The run itself took 2 s by the monotonic clock (measuredMs).
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(wall);
+    const job: Job = {
+      id: 'j1',
+      seq: 1,
+      owner: { platform: 'web', userId: 'u1' },
+      scope: 'playground',
+      kind: 'imagine',
+      request: { task: 'text_to_image', prompt: 'a fox', width: 256, height: 256 },
+      meta: {},
+      priority: 'normal',
+      status: 'running',
+      attempts: 1,
+      estimatedCost: 1,
+      createdAt: wall,
+      startedAt: wall - hour,
+    };
+    try {
+      metrics.observe({ type: 'started', job, etaMs: 0 });
+      clock.mockReturnValue(wall - 2 * hour);
+      metrics.observe({
+        type: 'done',
+        job: { ...job, status: 'done', finishedAt: wall - 2 * hour, measuredMs: 2000 },
+      });
+      const text = await metrics.text();
+      expect(text).toContain('dimoo_job_wait_seconds_sum{kind="imagine"} 0');
+      expect(text).toContain('dimoo_job_run_seconds_sum{kind="imagine"} 2');
+      const ratio = Number(/dimoo_worker_busy_ratio\{worker="local"\} (\S+)/.exec(text)?.[1]);
+      expect(ratio).toBeGreaterThanOrEqual(0);
+      expect(ratio).toBeLessThanOrEqual(1);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it("reports the process's own memory, CPU and event loop lag, in Prometheus' units", async () => {

@@ -75,6 +75,18 @@ function statuses(dataDir: string): string[] {
   }
 }
 
+function attemptsOf(dataDir: string): Array<{ status: string; attempts: number }> {
+  const db = new Database(join(dataDir, 'jobs.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT body FROM jobs ORDER BY seq').all() as Array<{ body: string }>).map((r) => {
+      const { status, attempts } = JSON.parse(r.body) as { status: string; attempts: number };
+      return { status, attempts };
+    });
+  } finally {
+    db.close();
+  }
+}
+
 async function imagine(port: number, line: string, cookie?: string): Promise<void> {
   const boundary = '----dimooshutdown';
   const body = `--${boundary}\r\ncontent-disposition: form-data; name="text"\r\n\r\n${line}\r\n--${boundary}--\r\n`;
@@ -165,5 +177,8 @@ describe('SIGINT while a job runs (npm start)', () => {
     const { code } = await bot.exited;
     expect(code).toBe(130);
     expect(bot.output()).toContain('second signal while stopping');
+    // Back in the queue as the stop's abort would have put it: the next start runs it with its one retry kept, not
+    // as a job a crash interrupted (run once more, then apologised for).
+    expect(attemptsOf(dataDir)).toEqual([{ status: 'queued', attempts: 0 }]);
   }, 300_000);
 });

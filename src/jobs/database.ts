@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { DataDirError } from '../data-dir.js';
+import { DataDirError, dataDirError } from '../data-dir.js';
 import { BLOCKS_SCHEMA } from './blocks.js';
 import { DELIVERIES_SCHEMA } from './deliveries.js';
 import { addAnsweringColumn, INBOX_SCHEMA_V1 } from './inbox.js';
@@ -68,6 +68,9 @@ export function openJobDatabase(dataDir: string): Database.Database {
   } catch (error) {
     db?.close();
     if (isDamage(error)) throw damaged(dataDir, (error as Error).message, error);
+    // Any other refusal of the file (it cannot be opened, the disk is full, read-only): one line naming it, not a
+    // stack trace after the model loaded.
+    if (isSqliteError(error)) throw dataDirError(dataDir, error, file);
     throw error;
   }
 }
@@ -121,6 +124,11 @@ function isDamage(error: unknown): boolean {
     typeof code === 'string' &&
     (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_IOERR_SHORT_READ')
   );
+}
+
+function isSqliteError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_');
 }
 
 /** quick_check's first finding, without the header SQLite puts above it. */

@@ -90,6 +90,7 @@ export function putBack(store: JobStore, counters: Counters, job: Job, log: JobQ
 /**
  * Stores a job that was cancelled or failed while running. It was charged in full when it started; it keeps only
  * the share of its steps that ran (`ran`, 0–1), so cancelling at once costs its owner nothing in fair share.
+ * Returns false when the database refused the write (its row is still `running`): `recordEnded` stores it later.
  */
 export function recordEndedEarly(
   store: JobStore,
@@ -97,22 +98,31 @@ export function recordEndedEarly(
   job: Job,
   ran: number,
   log: JobQueueOptions['log'],
-): void {
+): boolean {
   const user = ownerKey(job.owner);
   charge(counters, user, -job.estimatedCost * (1 - ran));
   try {
-    store.transaction(() => {
-      store.setCounter(user, counters.get(user) ?? 0);
-      store.update(job);
-    });
+    recordEnded(store, counters, job);
+    return true;
   } catch (error) {
-    // The owner hears of it even when the database cannot record it; the row stays `running`, so the next start
-    // retries the job (or apologises after the second try).
+    // The owner hears of it even when the database cannot record it. Its row stays `running` until the worker
+    // stores it once the database takes writes again; a start before that retries the job (or apologises after the
+    // second try).
     log?.('error', 'could not record a finished job', {
       jobId: job.id,
       error: error instanceof Error ? error.message : String(error),
     });
+    return false;
   }
+}
+
+/** Stores an ended job with its owner's counter, in one transaction; throws when the database refuses. */
+export function recordEnded(store: JobStore, counters: Counters, job: Job): void {
+  const user = ownerKey(job.owner);
+  store.transaction(() => {
+    store.setCounter(user, counters.get(user) ?? 0);
+    store.update(job);
+  });
 }
 
 /** The waiting jobs, or none when the database cannot say (shutdown goes on all the same). */

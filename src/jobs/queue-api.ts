@@ -43,4 +43,6 @@ export interface JobQueueApi {
   readonly accepting?: boolean;
   start(): void;
   stop(options?: { waitMs?: number }): Promise<void>;
+  /** The process ends at once: the running jobs go back into the queue, their retry kept. Absent where no job runs. */
+  putBackRunning?(): void;
 }

@@ -10,7 +10,13 @@ import { FairCounters } from './fair-counters.js';
 import { type Claim, JobHolds } from './holds.js';
 import { DISK_FULL, isDiskFull } from './job-failure.js';
 import { newJob } from './job-parts.js';
-import { queuedOrNone, recoverInterrupted, removeFilesQuietly } from './job-transitions.js';
+import {
+  putBack,
+  queuedOrNone,
+  recordEnded,
+  recoverInterrupted,
+  removeFilesQuietly,
+} from './job-transitions.js';
 import { QueuePositions } from './positions.js';
 import type { CancelResult, JobHold, JobQueueOptions, SubmitInput, SubmitResult } from './queue-types.js';
 import { type RunDeps, type RunningEntry, runBatch } from './run-batch.js';
@@ -34,6 +40,7 @@ export class JobQueue {
   private readonly fair: FairCounters;
   private readonly counters: Map<string, number>;
   private readonly running = new Map<string, RunningEntry>();
+  private readonly unrecorded = new Map<string, Job>();
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private stopping = false;
@@ -86,6 +93,7 @@ export class JobQueue {
       eta: this.eta,
       now: this.now,
       running: this.running,
+      unrecorded: this.unrecorded,
       pause: (job, restarts) => this.pause(job, restarts),
       tellPlaces: () => this.positions.emit(),
       settle: (ended) => this.settleFairness(ended.map((job) => ownerKey(job.owner))),
@@ -249,6 +257,7 @@ export class JobQueue {
 
   /** One turn of the worker: run the fair-next job(s), or wait for a submission. */
   private async step(): Promise<void> {
+    this.recordUnrecorded();
     const picked = this.scheduler.pickBatch(
       this.positions.candidates().filter((c) => !this.holds.isHeld(c.id)),
       this.counters,
@@ -265,6 +274,23 @@ export class JobQueue {
     }
     const jobs = picked.map((c) => this.store.get(c.id)).filter((j): j is Job => j?.status === 'queued');
     if (jobs.length > 0) await runBatch(this.runDeps, jobs);
+  }
+
+  /**
+   * Stores the ends the database refused (a full disk) once it takes writes again, tried at each turn of the worker
+   * and at the stop: until then their rows say `running`, so /queue would list a job its owner was told had failed,
+   * and a restart would run it again. Still refused, they wait for the next try quietly (the refusal was logged once,
+   * when the job ended), and the worker goes on.
+   */
+  private recordUnrecorded(): void {
+    for (const [id, job] of this.unrecorded) {
+      try {
+        recordEnded(this.store, this.counters, job);
+      } catch {
+        return;
+      }
+      this.unrecorded.delete(id);
+    }
   }
 
   /**
@@ -313,10 +339,22 @@ export class JobQueue {
     this.wake?.();
     const stopped = (this.loop ?? Promise.resolve()).then(() => true);
     if (!(await within(stopped, waitMs, false))) await this.abortRunning(stopped, abortWaitMs);
+    // Still refused at the stop, the next start retries those jobs, as after a crash.
+    this.recordUnrecorded();
     // Each owner hears it while the adapters still deliver: a job still running after its abort runs again at the
     // next start (recoverInterrupted), and every waiting job keeps its place.
     for (const { job, reason } of this.running.values()) if (reason !== 'cancel') this.pause(job, true);
     for (const job of queuedOrNone(this.store)) this.pause(job, false);
+  }
+
+  /**
+   * The process ends now (a second signal while stopping): each running job goes back into the queue as the stop's
+   * abort would have put it, so the next start runs it with its one retry kept instead of as if the bot had crashed.
+   * Synchronous, as nothing runs after it; a job its owner is cancelling stays as stored.
+   */
+  putBackRunning(): void {
+    for (const { job, reason } of this.running.values())
+      if (reason !== 'cancel') putBack(this.store, this.counters, job, this.options.log);
   }
 
   private async abortRunning(stopped: Promise<boolean>, abortWaitMs: number): Promise<void> {

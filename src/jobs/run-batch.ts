@@ -32,6 +32,8 @@ export interface RunDeps {
   now(): number;
   /** Every job with the engine, by id: the run adds its jobs and takes them out when they end. */
   running: Map<string, RunningEntry>;
+  /** Ended jobs whose end the database refused to store (a full disk), by id: stored once it takes writes again. */
+  unrecorded: Map<string, Job>;
   /** Tells the owner of a job the shutdown put back (once). */
   pause(job: Job, restarts: boolean): void;
   /** Tells the waiting jobs whose place changed. */
@@ -176,6 +178,6 @@ function fail(deps: RunDeps, { job, reason, ran = 0 }: RunningEntry, error: unkn
       error: error instanceof Error ? error.message : String(error),
     });
   }
-  recordEndedEarly(store, counters, job, ran, options.log);
+  if (!recordEndedEarly(store, counters, job, ran, options.log)) deps.unrecorded.set(job.id, job);
   deps.events.emit(job.status === 'cancelled' ? { type: 'cancelled', job } : { type: 'failed', job });
 }

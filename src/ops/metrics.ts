@@ -9,6 +9,15 @@ const WAIT_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 3600];
 const RUN_BUCKETS = [1, 5, 10, 20, 40, 60, 120, 300, 900];
 const STEP_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5];
 
+/**
+ * A duration between two wall-clock times, in seconds. The clock may have stepped back in between (an NTP
+ * correction, a restart on a host whose clock is behind): a negative observation would pull a histogram's sum, and
+ * every rate derived from it, below what really happened, so it counts as 0.
+ */
+function seconds(ms: number): number {
+  return Math.max(0, ms) / 1000;
+}
+
 export interface DepthSource {
   /** Waiting jobs by priority class. */
   depth(): { normal: number; high: number };
@@ -29,7 +38,9 @@ export class BotMetrics {
   private readonly lastProgress = new Map<string, number>();
   private busySince: number | undefined;
   private busyMs = 0;
-  private readonly since = Date.now();
+  // The busy ratio's times are the monotonic clock's: a wall clock stepped back (NTP, a resumed VM) would make it
+  // negative, or above 1 when stepped forward.
+  private readonly since = performance.now();
 
   /** `worker: null` (a front-end of a shared queue) runs no job here, so it reports no busy ratio. */
   constructor(
@@ -105,7 +116,7 @@ export class BotMetrics {
         labelNames: ['worker'],
         registers,
         collect() {
-          const now = Date.now();
+          const now = performance.now();
           const busy = self.busyMs + (self.busySince === undefined ? 0 : now - self.busySince);
           this.set({ worker }, busy / Math.max(1, now - self.since));
         },
@@ -133,7 +144,7 @@ export class BotMetrics {
     switch (event.type) {
       case 'started':
         if (job.startedAt !== undefined)
-          this.wait.observe({ kind: job.kind }, (job.startedAt - job.createdAt) / 1000);
+          this.wait.observe({ kind: job.kind }, seconds(job.startedAt - job.createdAt));
         this.lastProgress.set(job.id, performance.now());
         this.setBusy(true);
         break;
@@ -157,7 +168,7 @@ export class BotMetrics {
   private finished(job: Job, outcome: 'done' | 'failed' | 'cancelled'): void {
     this.outcomes.inc({ kind: job.kind, outcome });
     if (job.startedAt !== undefined && job.finishedAt !== undefined && this.lastProgress.has(job.id))
-      this.run.observe({ kind: job.kind }, (job.finishedAt - job.startedAt) / 1000);
+      this.run.observe({ kind: job.kind }, seconds(job.measuredMs ?? job.finishedAt - job.startedAt));
     if (this.lastProgress.delete(job.id) && this.lastProgress.size === 0) this.setBusy(false);
   }
 
@@ -166,7 +177,7 @@ export class BotMetrics {
   }
 
   setBusy(busy: boolean): void {
-    const now = Date.now();
+    const now = performance.now();
     if (busy && this.busySince === undefined) this.busySince = now;
     if (!busy && this.busySince !== undefined) {
       this.busyMs += now - this.busySince;

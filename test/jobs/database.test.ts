@@ -8,6 +8,7 @@ import {
   openSync,
   readFileSync,
   statSync,
+  symlinkSync,
   truncateSync,
   writeFileSync,
   writeSync,
@@ -115,6 +116,12 @@ describe('opening jobs.sqlite', () => {
     );
     expect(readFileSync(fileOf(crash)).equals(before)).toBe(true);
     expect(readFileSync(`${fileOf(crash)}-wal`).equals(wal)).toBe(true);
+  });
+
+  it('refuses in one line a file SQLite cannot open (a link to a volume not mounted), not with its bare error', () => {
+    const dir = dataDir();
+    symlinkSync(join(dataDir(), 'unmounted', 'jobs.sqlite'), fileOf(dir));
+    expect(refusal(dir)).toMatch(/jobs\.sqlite cannot be written \(SQLITE_CANTOPEN\): /);
   });
 
   it('takes a database from before versions were kept, and marks it with this version', () => {

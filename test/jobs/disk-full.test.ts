@@ -71,6 +71,9 @@ describe('a full disk', () => {
       'the second job is done',
     );
     expect(store.get(second.id)?.status).toBe('done');
+    // The first job's end is stored once the database takes writes again: not listed as running meanwhile, nor
+    // run again by the next start after its owner was told it failed.
+    expect(store.get(first.id)).toMatchObject({ status: 'failed', error: { key: 'errors.disk_full' } });
   });
 
   it('keeps a job queued when it cannot even be marked running, and runs it when space returns', async () => {
