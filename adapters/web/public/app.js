@@ -25,6 +25,7 @@ import { currentStrings, loadStrings, otherLanguage, tr } from './strings.js';
 import { dropTokenFromAddress } from './token-address.js';
 import { hideWithUndo, removeMessage, sendOnLeaving } from './undo.js';
 import { noteFinished } from './unread.js';
+import { userItem } from './user-line.js';
 import { resultImage } from './viewer.js';
 
 const $ = (id) => document.getElementById(id);
@@ -125,27 +126,6 @@ async function loadHistory(before) {
   return { more: Boolean(olderBefore), oldest };
 }
 wireOlder($('older'), async () => (olderBefore ? loadHistory(olderBefore) : undefined));
-
-function userItem(text, images = []) {
-  const li = el('li', { className: 'user job-user' });
-  if (text) li.append(el('p', { textContent: text }));
-  const image = images.find((i) => i.role === 'image');
-  const mask = images.find((i) => i.role === 'mask');
-  if (image) li.append(thumb(image.src, mask?.src));
-  const reference = images.find((i) => i.role === 'reference');
-  if (reference) li.append(thumb(reference.src));
-  return li;
-}
-
-/** The user's image, with the mask they drew over it (white shows, black is transparent). */
-function thumb(src, maskSrc) {
-  const box = el('span', { className: 'thumb' }, el('img', { src, alt: tr('web.image_alt', 'your image') }));
-  if (maskSrc) {
-    box.classList.add('masked');
-    box.append(el('img', { src: maskSrc, alt: tr('web.mask_alt', 'mask'), className: 'mask-overlay' }));
-  }
-  return box;
-}
 
 /** `speak` false: a message the page shows as it opens (the welcome, the history), not news to announce. */
 function botItem(msg, speak = true) {
@@ -268,7 +248,7 @@ function show(msg, live = false, pressed = undefined) {
     const li = addBot(msg);
     if (live) li.dataset.from = 'event';
     if (msg.jobId) messages.set(msg.jobId, li);
-    if (live && msg.jobId && asking === 0) addAskedLine(msg.jobId, li);
+    if (live && msg.jobId) addAskedLine(msg.jobId, li);
   }
   // A permutation's further jobs: a message each, which their own events then update.
   for (const more of msg.more ?? []) show(more);
@@ -289,12 +269,17 @@ async function press(id, li, button, click) {
   }
 }
 
-/** Another tab's job: its user line (which the event lacks) comes from the store, as after a reload. */
+/**
+ * Another tab's job: its user line (which the event lacks) comes from the store, as after a reload. Judged once this
+ * tab's requests are answered: until then the job may be one of its own, whose answer the event overtook (`from`
+ * goes with that answer), and the line above the message may be this tab's own, not this job's.
+ */
 async function addAskedLine(jobId, li) {
+  while (asking > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+  if (li.dataset.from !== 'event') return;
   const res = await fetch('/api/history').catch(() => undefined);
   const entry = res?.ok ? (await res.json()).entries.find((e) => e.jobId === jobId) : undefined;
-  if (entry?.asked.text && li.isConnected && !li.previousElementSibling?.classList.contains('job-user'))
-    li.before(userItem(entry.asked.text, entry.asked.images));
+  if (entry?.asked.text && li.isConnected) li.before(userItem(entry.asked.text, entry.asked.images));
 }
 
 /** Sends a press, or the answer to its question; false when the bot could not be reached (already said). */
@@ -428,8 +413,11 @@ $('composer').addEventListener('submit', async (e) => {
   const putBack = setAside();
   try {
     asking += 1;
+    // A job shown before the line was sent is not its answer's: /cancel's goes under the line, not over the job's.
+    const shown = new Set(messages.keys());
     const res = await fetch('/api/messages', { method: 'POST', body: form });
-    show(await res.json());
+    const msg = await res.json();
+    show(shown.has(msg.jobId) ? { ...msg, jobId: undefined } : msg);
   } catch {
     // Not delivered (the server restarting, the network gone): the line and its image go back into the composer to
     // send again, as an answer stays in its form, unless the user has started another since.

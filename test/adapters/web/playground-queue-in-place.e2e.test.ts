@@ -1,6 +1,7 @@
 // /queue's Cancel n and Refresh in the playground, in a real browser (Debian's Chromium via playwright-core) against
 // the real server and commands: the list pressed on becomes the list as it now stands (after Cancel n, the cancel line
-// first; after Refresh, without a job cancelled since), and no message is added.
+// first; after Refresh, without a job cancelled since), and no message is added. A typed /cancel is answered under
+// its own line, never over the message of the job it names.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Playground } from '../../../adapters/web/server.js';
@@ -78,6 +79,22 @@ describe.skipIf(!haveBrowser)('playground: /queue Cancel n, Refresh in place', {
     await expect.poll(() => cancels.count(), WAIT).toBe(1);
     expect(await cancels.first().getAttribute('data-action')).toBe(second);
     expect(await bots().count()).toBe(count);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('answers a typed /cancel under its line, and leaves the job its own message', async () => {
+    await say('/imagine a wren --steps 2');
+    const jobId = String(await bots().last().getAttribute('data-job'));
+    const job = page.locator(`#log li.bot[data-job="${jobId}"]`);
+    const id = jobId.slice(0, 8);
+    const answer = t('en', 'cancel.done_named', { prompt: 'a wren', id });
+    // Twice: once waiting, then already cancelled, when the job's own message is final.
+    for (let round = 0; round < 2; round++) {
+      await say(`/cancel ${id}`);
+      await expect.poll(() => page.locator('#log > li').last().textContent(), WAIT).toBe(answer);
+      expect(await page.locator('#log > li').nth(-2).textContent()).toBe(`/cancel ${id}`);
+    }
+    await expect.poll(() => job.locator('p').first().textContent(), WAIT).toBe(t('en', 'job.cancelled'));
     expect(pageErrors).toEqual([]);
   });
 });
