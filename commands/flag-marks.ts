@@ -4,6 +4,8 @@
 // "a fox --ar 16:9"). Only the marks at flags go: the same characters in the prompt's own words (an emoji's joiners, a
 // subdivision flag's tags, a Persian word's non-joiner) are the user's text and stay.
 
+import { IME_DASH } from './typed-dashes.js';
+
 /** A format character, but not the tag characters (U+E0000–E007F) that spell a subdivision flag after 🏴. */
 const MARK = String.raw`(?:(?![\u{E0000}-\u{E007F}])\p{Cf})`;
 const MARKS = new RegExp(`${MARK}+`, 'gu');
@@ -11,14 +13,19 @@ const ANY_MARK = new RegExp(MARK, 'u');
 /** A letter, digit or hyphen of a flag's name, typed plain or full-width (`--ｓｔｅｐｓ` is `--steps`). */
 const NAME_CHAR = '[a-z0-9\\-ａ-ｚＡ-Ｚ０-９－]';
 /**
+ * A flag's dashes with marks between them: `--`, an input method's pair (`ーー`, typed-dashes.ts) or a phone's dash.
+ * The marks at `ーーsteps\u200f ８` were left, and the flag read as prompt words.
+ */
+const FLAG_DASHES = `(?:-${MARK}*-|${IME_DASH}${MARK}*${IME_DASH}|[—–])`;
+/**
  * A flag as a run from the start of a word: marks before it, its dashes (`--`, a phone's `—`) with marks between
  * them, then its name's letters, digits and dashes with marks anywhere among them.
  */
-const FLAG_RUN = new RegExp(String.raw`(^|\s)(${MARK}*(?:-${MARK}*-|[—–])(?:${MARK}|${NAME_CHAR})*)`, 'giu');
+const FLAG_RUN = new RegExp(String.raw`(^|\s)(${MARK}*${FLAG_DASHES}(?:${MARK}|${NAME_CHAR})*)`, 'giu');
 /** A run's dashes, with the marks before and between them. */
-const DASHES = new RegExp(`^${MARK}*(?:-${MARK}*-|[—–])`, 'u');
+const DASHES = new RegExp(`^${MARK}*${FLAG_DASHES}`, 'u');
 /** What a run is once its marks are gone, when it is a flag at all: dashes, then a letter. */
-const FLAG_START = /^(?:--|[—–])[a-zａ-ｚ]/iu;
+const FLAG_START = new RegExp(`^(?:--|${IME_DASH}{2}|[—–])[a-zａ-ｚ]`, 'iu');
 /**
  * A zero-width space glued between a word and `--flag` (`a\u200b--ar 16:9`, as a page that spaces with it copies):
  * Unicode's invisible break opportunity, so a space, as the BOM already is (JavaScript's `\s` holds it). The word

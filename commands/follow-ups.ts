@@ -18,6 +18,7 @@ import {
   parsePrompt,
   withoutFlagDashes,
 } from './prompt.js';
+import { isBlank } from './quoted-text.js';
 import type { Reply } from './reply.js';
 import { runCommand } from './run-text.js';
 import {
@@ -181,13 +182,6 @@ export const customZoom: Operation<{ jobId: string; line: string }> = async (dep
     read && !read.named ? [resultPrompt(request), typed, ...keptFlags(request, read.flags)].join(' ') : typed;
   return outpaintResult(deps, ctx, jobId, { ...options, prompt }, labels);
 };
-
-/** Invisible format and control characters: pasted alone (a zero-width space), they are no prompt either. */
-const INVISIBLE = /[\p{Cf}\p{Cc}]/gu;
-
-function isBlank(text: string): boolean {
-  return text.replace(INVISIBLE, '').trim() === '';
-}
 
 /**
  * A typed prompt line's flags, and whether it has words of a prompt besides them, the user's custom options put in

@@ -24,7 +24,7 @@ import {
   stepsOption,
   temperatureOption,
 } from './options.js';
-import { codePoints, quoted } from './quoted-text.js';
+import { codePoints, isBlank, quoted } from './quoted-text.js';
 import { asFlagToken } from './typed-dashes.js';
 import { checkValue } from './validate.js';
 
@@ -289,9 +289,12 @@ export function checkPrompt(
 ): string {
   const trimmed = prompt.trim();
   // Invisible format characters alone (a zero-width space pasted from a phone) are no prompt either, nor control
-  // characters (a NUL).
-  if (required && trimmed.replace(/[\p{Cf}\p{Cc}]/gu, '').trim() === '')
-    throw new UserInputError('errors.prompt_empty');
+  // characters (a NUL). Where a prompt may be left out they are none: a `..` reply or Remix of a /retouch keeps the
+  // result's prompt, and a default `--no` is cleared, rather than running on a prompt of invisible marks.
+  if (isBlank(trimmed)) {
+    if (required) throw new UserInputError('errors.prompt_empty');
+    return '';
+  }
   const length = codePoints(trimmed);
   if (length > MAX_PROMPT_CHARS) {
     throw new UserInputError('errors.prompt_too_long', { length, limit: MAX_PROMPT_CHARS });

@@ -42,6 +42,11 @@ export function wellFormed(text: string): string {
   return text.replace(LONE_SURROGATE, '\ufffd');
 }
 
+/** Text with nothing to see: white space, format marks (a zero-width space, a direction mark), control characters. */
+export function isBlank(text: string): boolean {
+  return /^[\s\p{Cf}\p{Cc}]*$/u.test(text);
+}
+
 /** Characters as the limits count them (code points: an emoji is one), without copying the text. */
 export function codePoints(text: string): number {
   let count = 0;

@@ -5,7 +5,7 @@ import type { CommandContext, Operation } from './context.js';
 import type { CommandDeps } from './deps.js';
 import type { InputImage } from './inputs.js';
 import { isQuestion } from './question.js';
-import { quoted } from './quoted-text.js';
+import { isBlank, quoted } from './quoted-text.js';
 import { type Reply, textReply } from './reply.js';
 import { type CommandSpec, imageSlots, optionsOf } from './spec.js';
 import { parseArgs, parseTextCommand } from './text-grammar.js';
@@ -181,6 +181,8 @@ export async function runChatLine(
   if (image && line === '') return runCommand(deps, ctx, { name: 'describe', images: { image } });
   if (image) return replyToImage(deps, ctx, { image, text: line, reference });
   // "hello there" is more often a greeting than a prompt: say how to draw, unless the user asked for this.
-  if (ctx.settings.plainImagine !== true) return textReply('chat.plain_hint', { text: quoted(line, 80) });
+  // A blank line (or one of invisible marks) has no words for the hint's example (`/imagine .`): the help's own.
+  if (ctx.settings.plainImagine !== true)
+    return isBlank(line) ? textReply('help.text') : textReply('chat.plain_hint', { text: quoted(line, 80) });
   return runCommand(deps, ctx, { name: 'imagine', options: { prompt: line } });
 }

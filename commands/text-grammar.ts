@@ -5,7 +5,7 @@
 import { UserInputError } from './errors.js';
 import { withoutMarks, withoutMarksAtFlags } from './flag-marks.js';
 import { readNumber } from './options.js';
-import { quoted } from './quoted-text.js';
+import { isBlank, quoted } from './quoted-text.js';
 import { type CommandSpec, type OptionInfo, optionsOf } from './spec.js';
 import { TYPED_DASHES_SOURCE } from './typed-dashes.js';
 
@@ -109,6 +109,8 @@ export function parseArgs(spec: CommandSpec, args: string): TypedOptions {
     const flag = flags.get(name);
     if (flag !== undefined) labels[name] = flag;
   };
+  // A line of invisible marks alone is the command typed alone (`/prefer` lists, `/settings` shows).
+  if (isBlank(args)) return { options, unknown: [], labels };
   if (grammar.pairs) return readPairs(args, infos, grammar.lastPair);
   // Its own `--words` only: the prompt's flags are its reader's (`parsePrompt`) to part from a word.
   const isWord = (name: string) => Object.hasOwn(grammar.named ?? {}, name);
@@ -134,7 +136,7 @@ function takeLeading(
   rules: NonNullable<CommandSpec['text']>['leading'] & object,
   set: (name: string, value: string) => void,
 ): string {
-  const words = line.split(/\s+/).filter(Boolean);
+  const words = line.split(/\s+/).filter((word) => !isBlank(word));
   for (const rule of rules) {
     const values: string[] = [];
     // An index, not `shift()`: shifting a long array copies it, once per word taken.
@@ -159,7 +161,7 @@ function takeLeading(
 function readPairs(args: string, infos: ReadonlyMap<string, OptionInfo>, lastPair?: string): TypedOptions {
   const options: Record<string, unknown> = {};
   const unknown: string[] = [];
-  const tokens = args.split(/\s+/).filter(Boolean);
+  const tokens = args.split(/\s+/).filter((token) => !isBlank(token));
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as string;
     // An input method's full-width `＝` and `：` are the same.

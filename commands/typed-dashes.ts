@@ -3,11 +3,14 @@
 // (a prompt's flags, a command's own `--word`s, a custom option, a reply that opens with a flag) reads them the same,
 // so a form one entry takes is not words, or an edit, at another.
 
+/** One of an input method's two dashes (`ー`, `－`, …): a pair of them is a flag's `--`. */
+export const IME_DASH = '[ー－−‐‑]';
+
 /** The dashes of a typed flag before a letter. */
-const TYPED_DASHES = /^(?:[—–]|[ー－−‐‑]{2})(?=\p{L})/u;
+const TYPED_DASHES = new RegExp(`^(?:[—–]|${IME_DASH}{2})(?=\\p{L})`, 'u');
 
 /** The same, written into other patterns: before a Latin letter, as no other letter starts a flag's name. */
-export const TYPED_DASHES_SOURCE = `(?:[—–]|[ー－−‐‑]{2})(?=[a-zａ-ｚ])`;
+export const TYPED_DASHES_SOURCE = `(?:[—–]|${IME_DASH}{2})(?=[a-zａ-ｚ])`;
 
 /**
  * A flag's name as typed: its letters (full-width ones too: `ｓｔｅｐｓ`), digits and dashes, up to anything else (its

@@ -36,6 +36,9 @@ describe('marks at a prompt’s flags', () => {
     [`a fox --ar ${BOM}16:9${RLM}`, 'marks around the value'],
     [`a fox --a${ZWJ}r=16:9`, 'a joiner inside the name, the value after ='],
     [`a fox —ar${RLM} 16:9`, 'a phone dash and a mark'],
+    [`a fox ーーar${RLM} １６：９`, 'an input method’s dashes and a mark'],
+    [`a fox ー${ZWSP}ーar 16:9`, 'a zero-width space between an input method’s dashes'],
+    [`a fox ${LRM}－－ａｒ${ZWSP}16:9`, 'full-width dashes and name between marks'],
   ])('%j (%s) is --ar 16:9', (line) => {
     expect(parsePrompt(line)).toEqual({ prompt: 'a fox', flags: { aspect: { w: 16, h: 9 } } });
   });
@@ -100,6 +103,7 @@ describe('marks at a prompt’s flags', () => {
 describe('marks at a command’s own words and in typed answers', () => {
   it('the outpaint and settings grammars and boxes read through them', () => {
     expect(parseArgs(outpaintSpec, `--zoom${ZWSP}1.5 sky`).options).toEqual({ zoom: 1.5, prompt: 'sky' });
+    expect(parseArgs(outpaintSpec, `ーーzoom${RLM} 2 sky`).options).toEqual({ zoom: 2, prompt: 'sky' });
     expect(parseArgs(outpaintSpec, `sky --${ZWSP}pan left${RLM}`).options).toEqual({
       direction: 'left',
       prompt: 'sky',
