@@ -366,8 +366,9 @@ async function renderStage(
       };
     }
     case 'done': {
-      // Milliseconds, written as a decimal when rendered, in the reader's language (`{seconds}` of `secondsMs`).
-      const secondsMs = job.measuredMs ?? (job.finishedAt ?? 0) - (job.startedAt ?? 0);
+      // Milliseconds, written as a decimal when rendered, in the reader's language (`{seconds}` of `secondsMs`). A
+      // job stored without its measured time counts by the wall clock, which may have stepped back meanwhile.
+      const secondsMs = job.measuredMs ?? Math.max(0, (job.finishedAt ?? 0) - (job.startedAt ?? 0));
       const seed = job.result?.seed ?? 0;
       if (job.result?.text !== undefined) {
         // An answer with nothing readable left (a random model's invalid bytes are dropped) still says something.

@@ -64,6 +64,17 @@ describe('durations in replies', () => {
     expect(shown(reply, 'ja')[0]).not.toContain('13,5');
   });
 
+  it('a finished job stored without its measured time, whose clock stepped back meanwhile, took 0.0 s, not less', async () => {
+    const done = aJob({
+      status: 'done',
+      startedAt: 1_700_000_010_000,
+      finishedAt: 1_700_000_004_000,
+      result: { seed: 7, width: 256, height: 256 },
+    });
+    const reply = await renderEvent({ type: 'done', job: done }, deps);
+    expect(shown(reply, 'en')).toEqual(['Done in 0.0 s (seed 7).']);
+  });
+
   it('words a waiting or running job’s ETA in the reader’s language', async () => {
     const made = aJob({ meta: { locale: 'en' } });
     const queued = await renderEvent({ type: 'queued', job: made, ahead: 0, etaMs: 0, endMs: 61_000 }, deps);
