@@ -258,12 +258,18 @@ export async function openServices(
  * A front-end keeps its name across restarts, so the events of its jobs keep coming to it and the jobs that ended
  * while it was down are found. Two front-ends must not share a DATA_DIR.
  */
-function frontEndId(dataDir: string): string {
+export function frontEndId(dataDir: string): string {
   const file = join(dataDir, 'frontend-id');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const kept = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  // Empty (a crash while it was first written, before this was written whole) is none: a front-end named "" would
+  // share its name with any other such one.
+  if (kept !== '') return kept;
   mkdirSync(dataDir, { recursive: true });
   const id = randomUUID();
-  writeFileSync(file, `${id}\n`);
+  // Written aside, then moved into place in one step: a crash leaves the old file or the whole new one.
+  const aside = `${file}.${process.pid}.tmp`;
+  writeFileSync(aside, `${id}\n`);
+  renameSync(aside, file);
   return id;
 }
 
