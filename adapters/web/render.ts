@@ -19,6 +19,11 @@ export interface WebMessage {
   deleteSource?: boolean;
   /** Shown in place of the message whose button was pressed (a /queue list after its Cancel n or Refresh). */
   replaceSource?: boolean;
+  /**
+   * The request was refused (a flag out of range, a job gone, a full queue) and nothing started: an inline form's
+   * answer stays in its form, to be put right and sent again.
+   */
+  refused?: boolean;
   ask?: { kind: string; jobId: string; title: string; label: string; value?: string };
   context?: ResultContext & { label: string; parentSrc?: string };
   /** Messages that follow this one (a permutation's further jobs), each shown as a message of its own. */
@@ -65,6 +70,7 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
     outcome: reply.outcome,
     deleteSource: reply.deleteSource,
     replaceSource: reply.replaceSource,
+    ...(refusedBy(reply) ? { refused: true } : {}),
     ask: reply.ask && {
       kind: reply.ask.kind,
       jobId: reply.ask.jobId,
@@ -75,6 +81,14 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
     context: reply.context && { ...reply.context, label: contextLabel(reply.context, locale) },
     ...(reply.more?.length ? { more: reply.more.map((more) => toWebMessage(more, locale)) } : {}),
   };
+}
+
+/**
+ * A refusal is said by its first line, whose key is an error's: the commands' error boundary (commands/guard.ts) and
+ * the blocked users' gate make every refusal an `errors.…` line; a reply that queued a job never is one.
+ */
+function refusedBy(reply: Reply): boolean {
+  return !reply.startsJob && reply.text[0]?.key.startsWith('errors.') === true;
 }
 
 /** "seed 42 · 512×512 · 64 steps · Edit: Add something"; a grid "seed 42 · 4 × 512×512 · …". */

@@ -6,6 +6,7 @@ import type { ServerResponse } from 'node:http';
 const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/answer-form.js': { file: 'answer-form.js', type: 'text/javascript; charset=utf-8' },
   '/countdown.js': { file: 'countdown.js', type: 'text/javascript; charset=utf-8' },
   '/palette.js': { file: 'palette.js', type: 'text/javascript; charset=utf-8' },
   '/viewer.js': { file: 'viewer.js', type: 'text/javascript; charset=utf-8' },

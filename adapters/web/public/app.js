@@ -1,5 +1,6 @@
 // The playground page: a chat with the bot. Plain ES module, no build step.
 
+import { answerForm } from './answer-form.js';
 import {
   attach,
   attached,
@@ -282,8 +283,11 @@ async function addAskedLine(jobId, li) {
   if (entry?.asked.text && li.isConnected) li.before(userItem(entry.asked.text, entry.asked.images));
 }
 
-/** Sends a press, or the answer to its question; false when the bot could not be reached (already said). */
-async function act(id, answer, li) {
+/**
+ * Sends a press, or the answer to its question; false when the bot could not be reached (already said). A refused
+ * answer whose form is still `open` is the form's to show: it comes back instead of going to the end of the page.
+ */
+async function act(id, answer, li, open = () => false) {
   asking += 1;
   try {
     const res = await fetch('/api/actions', {
@@ -301,6 +305,11 @@ async function act(id, answer, li) {
       return;
     }
     if (msg.replaceSource && li.isConnected) return update(li, msg);
+    if (msg.refused && answer !== undefined && open()) {
+      window.dimooEvents.push(msg);
+      followLanguage(msg);
+      return msg;
+    }
     show(msg, false, id.split(':')[1]);
   } catch {
     offline();
@@ -315,67 +324,9 @@ function offline() {
   addBot({ lines: [line], images: [], buttons: [] });
 }
 
-/**
- * Asks inline: how to edit (Edit), or the line to change (Remix, Custom zoom, Vary (Region), filled in with
- * `ask.value`), with the composer's palette for the flags (`--steps`…). Escape closes an open palette first, then the
- * form, giving the keyboard back to the button that opened it.
- */
+/** Asks inline (answer-form.js); a refusal of the answer is shown in its form while the form is open. */
 function editForm(id, li, ask) {
-  // One form a message, the pressed button's: an Edit's words must not go out as the Remix open before it.
-  const open = li.querySelector('form.edit-form');
-  if (open?.dataset.action === id) return open.querySelector('textarea').focus();
-  open?.remove();
-  const opener = li.querySelector(`button[data-action="${CSS.escape(id)}"]`);
-  const label = ask?.label ?? tr('web.edit_prompt', 'How should it change?');
-  // A /imagine line with its options is long: a box that grows shows all of it, under a label that stays.
-  const input = el('textarea', { required: true, rows: 2, value: ask?.value ?? '' });
-  input.id = `answer-${id.replace(/\W/g, '-')}`;
-  const caption = el('label', { htmlFor: input.id, textContent: label });
-  const submit = el('button', { type: 'submit', textContent: tr('web.send', 'Send'), className: 'primary' });
-  const cancel = el('button', { type: 'button', textContent: tr('web.close', 'Close') });
-  const actions = el('div', { className: 'buttons' }, submit, cancel);
-  const list = el('ul', { className: 'palette', id: `${input.id}-palette`, hidden: true });
-  const form = el('form', { className: 'edit-form' }, caption, input, list, actions);
-  form.dataset.action = id;
-  // Its keys come first (on the box): one it used (Escape, Tab, Enter on a chosen row) is not the form's.
-  attachPalette(input, list, { commands: [], flags });
-  const close = () => {
-    form.remove();
-    // Back to the button that opened it (the page would otherwise drop the keyboard on <body>).
-    if (opener?.isConnected) opener.focus();
-  };
-  cancel.addEventListener('click', close);
-  form.addEventListener('keydown', (e) => {
-    if (e.defaultPrevented) return;
-    if (e.key === 'Escape') {
-      e.preventDefault();
-      close();
-    } else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.target === input) {
-      e.preventDefault();
-      form.requestSubmit();
-    }
-  });
-  const fitHeight = () => {
-    input.style.height = 'auto';
-    input.style.height = `${input.scrollHeight + 2}px`;
-  };
-  input.addEventListener('input', fitHeight);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const answer = input.value.trim();
-    if (!answer || isBusy(submit)) return;
-    setBusy([submit], true);
-    // Not delivered (the server restarting, the network gone): the answer stays in its box, to send again. The
-    // answer names its button, so a server started since answers it as the one that asked would have.
-    if ((await act(id, answer, li)) === false) {
-      setBusy([submit], false);
-      return input.focus();
-    }
-    close();
-  });
-  li.append(form);
-  fitHeight();
-  input.focus();
+  answerForm(id, li, ask, { flags, send: (answer, open) => act(id, answer, li, open) });
 }
 
 function deleteWithUndo(id, li) {

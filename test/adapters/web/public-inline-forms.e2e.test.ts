@@ -2,11 +2,13 @@
 // composer) in a real browser (Debian's Chromium via playwright-core), on the page's own files with the server's
 // answers stubbed (no engine): each offers the composer's palette for the flags, and Escape closes that list first,
 // then the form, giving the keyboard back to the button that opened it. An answer the server could not take stays in
-// its form, to send again.
+// its form, to send again; so does one the bot refused, its refusal shown and said in the form, not at the page's end.
 import { existsSync, readFileSync } from 'node:fs';
 import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_FLAGS } from '../../../commands/index.js';
+import { toWebMessage } from '../../../adapters/web/render.js';
+import { ALL_FLAGS, textReply } from '../../../commands/index.js';
+import { recordSaid, timesSaid } from './live-regions.js';
 import { haveBrowser, openBrowserPage, suggestionsShow } from './playground-browser.js';
 
 const ORIGIN = 'http://playground.test';
@@ -28,6 +30,26 @@ const ASKS: Record<string, string> = {
 
 /** Whether the server is out of reach (restarting): the page's requests then fail as a refused connection does. */
 let down = false;
+
+/** The bot's refusals of a flag out of range, as the server renders them (commands/validate.ts's keys). */
+const REFUSALS: Array<[RegExp, ReturnType<typeof toWebMessage>]> = [
+  [
+    /--zoom 5\b/,
+    toWebMessage(
+      textReply('errors.flag.range_number', { flag: '--zoom', min: 1.1, max: 2, value: '5' }),
+      'en',
+    ),
+  ],
+  [
+    /--steps 999\b/,
+    toWebMessage(
+      textReply('errors.flag.range_integer', { flag: '--steps', min: 1, max: 256, value: '999' }),
+      'en',
+    ),
+  ],
+];
+/** Answers the bot refused, in order. */
+const refused: string[] = [];
 
 /** The server as the page sees it: its files, one finished job with the four buttons, and the asks they get. */
 async function serve(route: Route, answers: string[]) {
@@ -67,6 +89,11 @@ async function serve(route: Route, answers: string[]) {
     return route.fulfill({ contentType: 'text/event-stream', body: 'retry: 600000\n\n' });
   if (url.pathname === '/api/actions') {
     const { id, answer } = JSON.parse(request.postData() ?? '{}') as { id: string; answer?: string };
+    const refusal = answer === undefined ? undefined : REFUSALS.find(([typed]) => typed.test(answer));
+    if (answer !== undefined && refusal) {
+      refused.push(answer);
+      return json(refusal[1]);
+    }
     if (answer !== undefined) {
       answers.push(answer);
       return json({ lines: ['Queued.'], images: [], buttons: [] });
@@ -209,4 +236,56 @@ describe.skipIf(!haveBrowser)('playground inline forms: the palette and Escape',
     expect(answers).toEqual(['/imagine a fox at night']);
     expect(pageErrors).toEqual([]);
   });
+
+  /** Whether the page keeps what its live regions said (`recordSaid`, once: each call watches anew). */
+  let recording = false;
+  it.each([
+    [
+      'Custom zoom',
+      '/outpaint a fox --zoom 5',
+      '--zoom must be a number from 1.1 to 2',
+      '/outpaint a fox --zoom 1.5',
+    ],
+    [
+      'Remix',
+      '/imagine a fox --steps 999',
+      '--steps must be a whole number from 1 to 256',
+      '/imagine a fox --steps 64',
+    ],
+    ['Edit', 'make it night --steps 999', '--steps must be a whole number', 'make it night'],
+    ['Vary (Region)', '/retouch a hat --steps 999', '--steps must be a whole number', '/retouch a hat'],
+  ])(
+    '%s: a refused answer keeps its form open with the words typed, the refusal shown and said beside it; the answer put right closes it',
+    async (label, typed, refusal, fixed) => {
+      if (!recording) await recordSaid(page);
+      recording = true;
+      const saidBefore = await timesSaid(page, refusal);
+      const { form, box } = await openForm(label);
+      await box.fill(typed);
+      const botMessages = await page.locator('#log li.bot').count();
+      const before = refused.length;
+      await form.locator('button[type=submit]').click();
+      await expect.poll(() => refused.length, { timeout: 10_000 }).toBe(before + 1);
+      const shown = form.locator('.refusal', { hasText: refusal });
+      await shown.waitFor({ timeout: 10_000 });
+
+      expect(await form.count()).toBe(1);
+      expect(await box.inputValue()).toBe(typed);
+      expect(await shown.isVisible()).toBe(true);
+      // Beside the form, not a message of its own at the end of the page.
+      expect(await page.locator('#log li.bot').count()).toBe(botMessages);
+      expect(await page.locator('#log li.bot', { hasText: refusal }).count()).toBe(1);
+      expect(await active()).toBe('TEXTAREA:');
+      expect(await box.getAttribute('aria-invalid')).toBe('true');
+      expect(await box.getAttribute('aria-describedby')).toBe(await shown.getAttribute('id'));
+      await expect.poll(() => timesSaid(page, refusal), { timeout: 10_000 }).toBe(saidBefore + 1);
+      expect(await form.locator('button[type=submit]').isEnabled()).toBe(true);
+
+      await box.fill(fixed);
+      await box.press('Enter');
+      await form.waitFor({ state: 'detached', timeout: 10_000 });
+      expect(answers.at(-1)).toBe(fixed);
+      expect(pageErrors).toEqual([]);
+    },
+  );
 });

@@ -1,7 +1,7 @@
 // A reply as the playground receives it: the replies that come with it (a permutation's further jobs) travel along.
 import { describe, expect, it } from 'vitest';
 import { toWebMessage } from '../../../adapters/web/render.js';
-import type { Reply } from '../../../commands/reply.js';
+import { type Reply, textReply } from '../../../commands/reply.js';
 import { allCatalogs } from '../../../src/i18n.js';
 
 const JOB = (n: number) => `0f0f0f0f-1111-4222-8333-44445555666${n}`;
@@ -31,6 +31,25 @@ describe('toWebMessage', () => {
     expect(message.lines[0]).toMatch(/12.*64/);
     expect(toWebMessage(queued(1), 'en')).not.toHaveProperty('progress');
     expect(toWebMessage({ ...running, final: true }, 'en')).not.toHaveProperty('progress');
+  });
+
+  it('marks a refusal (an inline form keeps the answer it refused), never a reply that queued a job', () => {
+    const range = textReply('errors.flag.range_number', { flag: '--zoom', min: 1.1, max: 2, value: '5' });
+    expect(toWebMessage(range, 'en').refused).toBe(true);
+    // With the notice of undelivered results after it, it is still the refusal.
+    const noticed: Reply = {
+      ...range,
+      text: [...range.text, { key: 'job.undelivered_notice', params: { count: 1 } }],
+    };
+    expect(toWebMessage(noticed, 'en').refused).toBe(true);
+    expect(toWebMessage(textReply('errors.queue.user_full', { count: 3, limit: 3 }), 'en').refused).toBe(
+      true,
+    );
+    expect(toWebMessage(queued(1), 'en')).not.toHaveProperty('refused');
+    expect(toWebMessage({ ...queued(1), more: [queued(2)] }, 'en')).not.toHaveProperty('refused');
+    expect(toWebMessage(textReply('job.queued', { count: 0, eta: '5 s' }), 'en')).not.toHaveProperty(
+      'refused',
+    );
   });
 });
 

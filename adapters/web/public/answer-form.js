@@ -1,0 +1,100 @@
+// The inline form a button's question is answered in: how to edit (Edit), or the line to change (Remix, Custom
+// zoom, Vary (Region), filled in with `ask.value`), with the composer's palette for the flags (`--steps`…). Escape
+// closes an open palette first, then the form, giving the keyboard back to the button that opened it. An answer the
+// bot refused (a flag out of range) keeps its form open with the words as typed, the refusal under the box, where
+// the one who typed it is, not at the bottom of the page: they put it right and send again.
+
+import { isBusy, setBusy } from './busy.js';
+import { lineWithFlags } from './flag-text.js';
+import { attachPalette } from './palette.js';
+import { say } from './status.js';
+import { tr } from './strings.js';
+
+const el = (tag, props = {}, ...children) => {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+};
+
+/**
+ * Opens the form for button `id` in message `li`. `send(answer, open)` delivers the answer: false when the bot could
+ * not be reached (already said), the reply when the bot refused it (`refused`) while `open()` says the form still
+ * is (closed meanwhile, the page shows the refusal as any reply), anything else once it was taken.
+ */
+export function answerForm(id, li, ask, { flags, send }) {
+  // One form a message, the pressed button's: an Edit's words must not go out as the Remix open before it.
+  const open = li.querySelector('form.edit-form');
+  if (open?.dataset.action === id) return open.querySelector('textarea').focus();
+  open?.remove();
+  const opener = li.querySelector(`button[data-action="${CSS.escape(id)}"]`);
+  const label = ask?.label ?? tr('web.edit_prompt', 'How should it change?');
+  // A /imagine line with its options is long: a box that grows shows all of it, under a label that stays.
+  const input = el('textarea', { required: true, rows: 2, value: ask?.value ?? '' });
+  input.id = `answer-${id.replace(/\W/g, '-')}`;
+  const caption = el('label', { htmlFor: input.id, textContent: label });
+  const submit = el('button', { type: 'submit', textContent: tr('web.send', 'Send'), className: 'primary' });
+  const cancel = el('button', { type: 'button', textContent: tr('web.close', 'Close') });
+  const actions = el('div', { className: 'buttons' }, submit, cancel);
+  const list = el('ul', { className: 'palette', id: `${input.id}-palette`, hidden: true });
+  const refusal = el('div', { className: 'refusal', id: `${input.id}-refusal`, hidden: true });
+  const form = el('form', { className: 'edit-form' }, caption, input, list, refusal, actions);
+  form.dataset.action = id;
+  // Its keys come first (on the box): one it used (Escape, Tab, Enter on a chosen row) is not the form's.
+  attachPalette(input, list, { commands: [], flags });
+  const close = () => {
+    form.remove();
+    // Back to the button that opened it (the page would otherwise drop the keyboard on <body>).
+    if (opener?.isConnected) opener.focus();
+  };
+  cancel.addEventListener('click', close);
+  form.addEventListener('keydown', (e) => {
+    if (e.defaultPrevented) return;
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      close();
+    } else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.target === input) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  const fitHeight = () => {
+    input.style.height = 'auto';
+    input.style.height = `${input.scrollHeight + 2}px`;
+  };
+  input.addEventListener('input', fitHeight);
+  /** The bot's refusal under the box: the box is described by it (read again as the keyboard comes back). */
+  const refused = (msg) => {
+    refusal.replaceChildren(...msg.lines.map(lineWithFlags));
+    refusal.hidden = false;
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-describedby', refusal.id);
+    // Said as the page says a reply of no job (status.js): the refusal is no message of the conversation now.
+    if (msg.lines[0]) say(msg.lines[0]);
+  };
+  const cleared = () => {
+    refusal.replaceChildren();
+    refusal.hidden = true;
+    input.removeAttribute('aria-invalid');
+    input.removeAttribute('aria-describedby');
+  };
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const answer = input.value.trim();
+    if (!answer || isBusy(submit)) return;
+    setBusy([submit], true);
+    // Not delivered (the server restarting, the network gone), or refused: the answer stays in its box, to send
+    // again. The answer names its button, so a server started since answers it as the one that asked would have.
+    const reply = await send(answer, () => form.isConnected);
+    if (reply === false || reply?.refused) {
+      // Not reached, the bot said nothing of these words: a refusal of earlier ones would now mislead.
+      if (reply) refused(reply);
+      else cleared();
+      setBusy([submit], false);
+      return input.focus();
+    }
+    close();
+  });
+  li.append(form);
+  fitHeight();
+  input.focus();
+}
