@@ -31,7 +31,7 @@ import {
   resultBytes,
 } from './stored-jobs.js';
 import { submit } from './submit.js';
-import { asGrammarWords, parseArgs } from './text-grammar.js';
+import { asGrammarWords, parseArgs, parseTextCommand } from './text-grammar.js';
 
 /** The same request again with a new seed; inputs are copied from the original job. */
 export const reroll: Operation<string> = async (deps, ctx, jobId) =>
@@ -43,10 +43,11 @@ export const reroll: Operation<string> = async (deps, ctx, jobId) =>
  */
 export const editResult: Operation<{ jobId: string; instruction: string }> = async (deps, ctx, input) => {
   const kept = keptSampling(imageJob(deps.store, input.jobId).request, 'image_to_image');
+  const instruction = withoutCommandName(deps, input.instruction, 'edit');
   try {
     return await runCommand(deps, fromJob(ctx, input.jobId), {
       name: 'edit',
-      options: { instruction: [...kept, input.instruction].join(' ') },
+      options: { instruction: [...kept, instruction].join(' ') },
       images: { image: { data: resultBytes(deps.store, input.jobId) } },
     });
   } catch (error) {
@@ -56,6 +57,17 @@ export const editResult: Operation<{ jobId: string; instruction: string }> = asy
     throw error;
   }
 };
+
+/**
+ * A button's answer without the name of the command it runs typed first (`/imagine a fox`, `/draw …`, Telegram's
+ * `/imagine@bot …`, read as a typed command is): users type the command into the answer, and its name is no word of
+ * the prompt. Another command's name stays, as words: no answer runs it, and no message says so yet.
+ */
+export function withoutCommandName(deps: CommandDeps, line: string, runs: string | undefined): string {
+  if (runs === undefined) return line;
+  const typed = parseTextCommand(deps.registry.specs, line);
+  return typed?.name === runs ? typed.args : line;
+}
 
 /**
  * The flags that keep a result's sampling settings in a follow-up drawn by another task (Midjourney's follow-ups
@@ -171,7 +183,9 @@ export function zoomLineOf(store: CommandDeps['store'], jobId: string): string {
  * deleted, or a Telegram reply typed afresh) zooms the same picture as the Zoom out buttons do: the result's prompt
  * and the settings the answer does not type (`keptFlags`; a new seed), a typed `--no` replacing the result's.
  */
-export const customZoom: Operation<{ jobId: string; line: string }> = async (deps, ctx, { jobId, line }) => {
+export const customZoom: Operation<{ jobId: string; line: string }> = async (deps, ctx, input) => {
+  const { jobId } = input;
+  const line = withoutCommandName(deps, input.line, 'outpaint');
   if (isBlank(line)) throw new UserInputError('errors.prompt_empty');
   const { options, labels } = parseArgs(outpaintSpec, checkLineLength(line));
   const typed = typeof options.prompt === 'string' ? options.prompt.trim() : '';

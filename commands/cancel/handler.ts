@@ -75,11 +75,22 @@ function unfinished(deps: CommandDeps, ctx: CommandContext): Job[] {
   return [...running, ...waiting];
 }
 
+/**
+ * A typed /cancel of a job cancelled before it: the queue answers `cancelled` again (a second press of a Cancel
+ * button is answered as the first), but "Cancelled your job" would say this /cancel stopped it.
+ */
+const ALREADY_NAMED_KEYS = {
+  own: 'cancel.already_cancelled_named',
+  theirs: 'cancel.already_cancelled_named_theirs',
+};
+
 /** Cancels `job`; with `named`, the answer names it where it was cancelled (or is stopping). */
 function cancelled(deps: CommandDeps, ctx: CommandContext, job: Job, named: boolean): Reply {
+  // As read before the cancel: a job the store already holds as cancelled ended before this /cancel.
+  const endedBefore = job.status === 'cancelled';
   const outcome = deps.queue.cancel(job.id, ctx.user, ctx.isAdmin);
   const own = ownerKey(job.owner) === ownerKey(ctx.user);
-  const key = named ? namedKey(ctx, own, outcome) : undefined;
+  const key = named ? namedKey(ctx, own, outcome, endedBefore) : undefined;
   const id = job.id.slice(0, SHORT_ID_CHARS);
   // Another user's prompt is not repeated: the admin's answer may go to a group the owner never wrote in.
   const reply = key
@@ -89,9 +100,16 @@ function cancelled(deps: CommandDeps, ctx: CommandContext, job: Job, named: bool
 }
 
 /** Another user's job is named to an admin only: anyone else is refused it, and a refusal tells nothing of the job. */
-function namedKey(ctx: CommandContext, own: boolean, outcome: keyof typeof CANCEL_KEYS): string | undefined {
-  if (own) return NAMED_KEYS[outcome];
-  return ctx.isAdmin ? OTHERS_NAMED_KEYS[outcome] : undefined;
+function namedKey(
+  ctx: CommandContext,
+  own: boolean,
+  outcome: keyof typeof CANCEL_KEYS,
+  endedBefore: boolean,
+): string | undefined {
+  const already = outcome === 'cancelled' && endedBefore;
+  if (own) return already ? ALREADY_NAMED_KEYS.own : NAMED_KEYS[outcome];
+  if (!ctx.isAdmin) return undefined;
+  return already ? ALREADY_NAMED_KEYS.theirs : OTHERS_NAMED_KEYS[outcome];
 }
 
 /**

@@ -79,8 +79,10 @@ describe('/cancel', () => {
     const named = [{ key: 'cancel.done_named', params: { prompt: 'second', id: second.slice(0, 8) } }];
     const answer = await cancel(second.slice(0, 8).toUpperCase());
     expect([answer.text, answer.jobId]).toEqual([named, second]);
-    // Cancelled twice: answered as the first time.
-    expect((await cancel(second)).text).toEqual(named);
+    // Cancelled twice: the answer says it already was, not that this /cancel did it.
+    expect((await cancel(second)).text).toEqual([
+      { key: 'cancel.already_cancelled_named', params: { prompt: 'second', id: second.slice(0, 8) } },
+    ]);
     // A Cancel button names a job that existed: one gone is said so, as before.
     const gone = '0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f';
     expect((await commands.pressButton(ctx(), `cancel:${gone}`)).text).toEqual([
@@ -132,6 +134,43 @@ describe('/cancel', () => {
     const quick = await imagine('a quick one --steps 1');
     await until(() => store.get(quick)?.status === 'done', 10_000, 'the quick one to finish');
     expect((await cancel(quick.slice(0, 8))).text).toEqual([{ key: 'cancel.finished' }]);
+  });
+
+  it('with the id of a job that had already ended says so: cancelled before, or finished', async () => {
+    const { commands, ctx, store, imagine, cancel } = setup();
+    const running = await imagine('a slow lighthouse');
+    await until(() => store.get(running)?.status === 'running', 10_000, 'the first to run');
+    const harbour = await imagine('a harbour');
+    const kite = await imagine('a kite', '2');
+    const named = { prompt: 'a harbour', id: harbour.slice(0, 8) };
+    // The first /cancel cancels it; every later one, by short id or whole, says it already was.
+    expect((await cancel(harbour.slice(0, 8))).text).toEqual([{ key: 'cancel.done_named', params: named }]);
+    for (const typed of [harbour.slice(0, 8), harbour]) {
+      const again = await cancel(typed);
+      expect([typed, again.text, again.jobId]).toEqual([
+        typed,
+        [{ key: 'cancel.already_cancelled_named', params: named }],
+        harbour,
+      ]);
+    }
+    expect(t('en', 'cancel.already_cancelled_named', named)).toBe(
+      `Your job “a harbour” (${named.id}) was already cancelled.`,
+    );
+    // A second press of the Cancel button under the job's message is answered as the first (that message says it).
+    expect((await commands.pressButton(ctx(), `cancel:${harbour}`)).text).toEqual([{ key: 'cancel.done' }]);
+    // An admin's of another user's job: by its id, "the job".
+    expect((await cancel(kite, '2')).text[0]?.key).toBe('cancel.done_named');
+    expect((await cancel(kite, '7', true)).text).toEqual([
+      { key: 'cancel.already_cancelled_named_theirs', params: { id: kite.slice(0, 8) } },
+    ]);
+    // A running one stopped by the first /cancel: once it has stopped, already cancelled too.
+    expect((await cancel(running)).text[0]?.key).toBe('cancel.stopping_named');
+    await until(() => store.get(running)?.status === 'cancelled', 10_000, 'the running one to stop');
+    expect((await cancel(running)).text[0]?.key).toBe('cancel.already_cancelled_named');
+    // One that ran to its end: finished, as before.
+    const quick = await imagine('a quick one --steps 1');
+    await until(() => store.get(quick)?.status === 'done', 10_000, 'the quick one to finish');
+    expect((await cancel(quick)).text).toEqual([{ key: 'cancel.finished' }]);
   });
 
   it('answers an admin’s Cancel button on another user’s job as the job, for the admin alone', async () => {

@@ -87,9 +87,11 @@ describe.skipIf(!haveBrowser)('playground: /queue Cancel n, Refresh in place', {
     const jobId = String(await bots().last().getAttribute('data-job'));
     const job = page.locator(`#log li.bot[data-job="${jobId}"]`);
     const id = jobId.slice(0, 8);
-    const answer = t('en', 'cancel.done_named', { prompt: 'a wren', id });
+    const answers = ['cancel.done_named', 'cancel.already_cancelled_named'].map((key) =>
+      t('en', key, { prompt: 'a wren', id }),
+    );
     // Twice: once waiting, then already cancelled, when the job's own message is final.
-    for (let round = 0; round < 2; round++) {
+    for (const answer of answers) {
       await say(`/cancel ${id}`);
       await expect.poll(() => page.locator('#log > li').last().textContent(), WAIT).toBe(answer);
       expect(await page.locator('#log > li').nth(-2).textContent()).toBe(`/cancel ${id}`);
