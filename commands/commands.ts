@@ -17,7 +17,7 @@ import { pressedBy } from './pressed-by.js';
 import { wellFormed } from './quoted-text.js';
 import { COMMAND_REGISTRY, type CommandRegistry } from './registry.js';
 import type { AskKind, Reply, ReplyText } from './reply.js';
-import { imagineLatestAgain, isRerunLine, remixResult, replyToResult } from './rerun.js';
+import { imagineLatestAgain, isRerunLine, remixCommandOf, remixResult, replyToResult } from './rerun.js';
 import {
   type CommandCall,
   type ImageLine,
@@ -144,6 +144,23 @@ export class Commands {
       if (kind === 'region_line') return retouchResult(this.deps, ctx, { jobId, line: answer });
       return editResult(this.deps, ctx, { jobId, instruction: answer });
     });
+  }
+
+  /**
+   * The command an answer of `kind` to `jobId`'s question runs (`imagine` for an /imagine's Remix, `outpaint` for
+   * Custom zoom …), or undefined where none or the job is gone: an answer typed as that command (`/imagine a fox`
+   * in reply to Remix's question) is the answer, its name dropped, not a fresh command.
+   */
+  answerRuns(kind: AskKind, jobId: string): string | undefined {
+    if (kind === 'zoom_line') return 'outpaint';
+    if (kind === 'region_line') return 'retouch';
+    if (kind === 'edit_instruction') return 'edit';
+    try {
+      return remixCommandOf(this.deps.store, jobId);
+    } catch {
+      // The job's result is gone: the answer will say so; a command typed in reply runs as it is.
+      return undefined;
+    }
   }
 
   /**

@@ -169,7 +169,7 @@ export const remixResult: Operation<{ jobId: string; line: string }> = async (de
  * The command a Remix of the job makes again, as a user would type it: an /imagine's, or the /retouch or /outpaint
  * that painted it. A Vary or an Upscale is no command a user types.
  */
-function remixCommandOf(store: CommandDeps['store'], jobId: string): string | undefined {
+export function remixCommandOf(store: CommandDeps['store'], jobId: string): string | undefined {
   const job = imageJob(store, jobId);
   if (job.request.task === 'text_to_image') return 'imagine';
   const paint = job.meta.paint;

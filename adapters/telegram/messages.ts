@@ -114,7 +114,12 @@ export class TelegramMessages {
     const repliedImage = imageOf(replied);
     const me = this.deps.me();
     const command = lines.parse(text);
-    if (command) {
+    // The answer to one of the bot's questions; one it no longer knows is said to have expired (questions.ts).
+    const answer = replied && this.deps.questions.replyTo(replied, message, me.id);
+    // Typed as the command the answer runs (`/imagine a fox` to Remix's question), it is still the answer.
+    const answers =
+      answer && answer !== 'expired' && commands.answerRuns(answer.kind, answer.jobId) === command?.name;
+    if (command && !answers) {
       // A replied-to image only where the command requires one: a fresh /imagine under a picture draws anew.
       const wanted = repliedImage && lines.imageSlots(command.name).replied ? [repliedImage] : [];
       const fetched = await images.fetch(ctx, c, wanted);
@@ -123,8 +128,6 @@ export class TelegramMessages {
       if (reply) await replies.send(ctx, c, reply);
       return;
     }
-    // The answer to one of the bot's questions; one it no longer knows is said to have expired (questions.ts).
-    const answer = replied && this.deps.questions.replyTo(replied, message, me.id);
     if (answer) {
       const reply =
         answer === 'expired'
