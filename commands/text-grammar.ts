@@ -6,6 +6,7 @@ import { UserInputError } from './errors.js';
 import { withoutMarks, withoutMarksAtFlags } from './flag-marks.js';
 import { readNumber } from './options.js';
 import { isBlank, quoted } from './quoted-text.js';
+import { parseBoxes } from './regions.js';
 import { type CommandSpec, type OptionInfo, optionsOf } from './spec.js';
 import { TYPED_DASHES_SOURCE } from './typed-dashes.js';
 
@@ -39,23 +40,66 @@ export function parseTextCommand(
 /**
  * Takes `--name value` (or `--name=value`, or a phone's `—name`, an input method's `ーーｎａｍｅ`) out of a line,
  * wherever it stands; the rest is left for the other rules. A value that ends in `,` or `;` is a list typed with
- * spaces (`--box center, top-left`): it goes on to the next word. Typed twice, the later one wins, as a repeated flag
- * does. A `--name` with no value (at the end, before another `--flag`, or `--name=` alone) is refused as a flag
- * without its value would be; a keyboard's `—name` without one stays a word (a dash is punctuation too).
+ * spaces (`--box center, top-left`): it goes on to the next word where that word can be on a list of regions, and
+ * stops before any other (`--box center; hat`, `--box center, a red hat`: the prompt's words). Typed twice, the later
+ * one wins, as a repeated flag does. A `--name` with no value (at the end, before another `--flag`, or `--name=`
+ * alone) is refused as a flag without its value would be; a keyboard's `—name` without one stays a word (a dash is
+ * punctuation too).
  */
 export function takeOption(text: string, name: string): { rest: string; value?: string } {
   const taking = new RegExp(
-    `(?:^|\\s)(?:--|${TYPED_DASHES_SOURCE})${typedName(name)}(?:[=＝]|\\s+)(?!--)((?:\\S*[,;，；]\\s+)*\\S+)`,
+    `(?:^|\\s)(?:--|${TYPED_DASHES_SOURCE})${typedName(name)}(?:[=＝]|\\s+)(?!--)(\\S+)`,
     'gi',
   );
+  const nextWord = /\s+(\S+)/y;
   let value: string | undefined;
-  const rest = text.replace(taking, (_whole, typed: string) => {
-    value = typed.replace(/\s+/g, ' ');
-    return '';
-  });
+  let rest = '';
+  let kept = 0;
+  for (let m = taking.exec(text); m; m = taking.exec(text)) {
+    const words = [m[1] as string];
+    nextWord.lastIndex = taking.lastIndex;
+    for (let next = nextWord.exec(text); next; next = nextWord.exec(text)) {
+      const word = next[1] as string;
+      if (!/[,;，；]$/.test(words.at(-1) as string) || !isRegionItem(word)) break;
+      words.push(word);
+      taking.lastIndex = nextWord.lastIndex;
+    }
+    value = words.join(' ');
+    rest += text.slice(kept, m.index);
+    kept = taking.lastIndex;
+  }
+  rest += text.slice(kept);
   if (new RegExp(`(?:^|\\s)--${typedName(name)}(?:[=＝]|(?=\\s|$))`, 'i').test(rest))
     throw new UserInputError('errors.flag.missing_value', { flag: `--${name}` });
   return value === undefined ? { rest: text } : { rest: rest.trim(), value };
+}
+
+/** `x,y,w,h` as typed, right or not: a list's fractions out of range are refused by `parseBoxes`, not made prompt. */
+const FRACTIONS = /^[\d.]+(?:,[\d.]*)+$/;
+
+/**
+ * Whether a word can go on a list of regions after a `,` or `;`: every part of it, as `parseBoxes` parts it, is a
+ * region's name (`top-left`, `Centre`, `ｔｏｐ`) or fractions. Any other word starts the prompt, so a list's stray
+ * trailing `;` leaves the prompt its first word rather than refusing it as a region.
+ */
+function isRegionItem(word: string): boolean {
+  const parts = withoutMarks(word)
+    .normalize('NFKC')
+    .split(';')
+    .flatMap((part) => part.split(/(?<=[a-z]),|,(?=[a-z])/i))
+    .map((part) => part.replace(/^,+|,+$/g, ''))
+    .filter(Boolean);
+  return parts.length > 0 && parts.every((part) => FRACTIONS.test(part) || isRegionName(part));
+}
+
+function isRegionName(part: string): boolean {
+  if (!/^[a-z_-]+$/i.test(part)) return false;
+  try {
+    parseBoxes(part);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A grammar word as a pattern that also matches it in full-width letters (`ｚｏｏｍ`), as input methods type it. */
@@ -182,8 +226,11 @@ function readPairs(args: string, infos: ReadonlyMap<string, OptionInfo>, lastPai
       i++;
     }
     const info = infos.get(key);
-    if (info && info.type !== 'attachment') options[info.name] = typed(info, value);
-    else unknown.push(quoted(typedKey));
+    if (info && info.type !== 'attachment') {
+      // `steps` alone (or `steps=`) names no value: refused as a flag without one is, not as an empty number.
+      if (isBlank(value)) throw new UserInputError('errors.flag.missing_value', { flag: info.name });
+      options[info.name] = typed(info, value);
+    } else unknown.push(quoted(typedKey));
   }
   return { options, unknown, labels: {} };
 }

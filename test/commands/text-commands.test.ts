@@ -70,7 +70,10 @@ describe('text commands', () => {
     expect(parseSettingsText('PREVIEWS=on').changes).toEqual({ previews: true });
     // Any other word stays as typed, for validation to refuse: never a quiet "off".
     expect(parseSettingsText('private ja').changes).toEqual({ private: 'ja' });
-    expect(parseSettingsText('previews').changes).toEqual({ previews: '' });
+    // A key with no value at all needs one, as a flag does: not an empty value for validation to quote.
+    expect(() => parseSettingsText('previews')).toThrow(
+      expect.objectContaining({ key: 'errors.flag.missing_value', params: { flag: 'previews' } }),
+    );
   });
 
   it('reads a whole-number setting as a --flag reads it: digits only, no point or sign', () => {

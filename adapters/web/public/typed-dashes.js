@@ -43,27 +43,94 @@ export function typedName(name) {
 
 /**
  * A named option's value in a line, as the server's `takeOption` reads it (`--box center`, `ーーｂｏｘ＝top`, a list
- * typed with spaces after `,` or `;`): the line without it, and the value (undefined, the line unchanged, where none).
+ * typed with spaces after `,` or `;` while the next word can be on a list of regions): the line without it, and the
+ * value (undefined, the line unchanged, where none).
  */
 export function takeOption(text, name) {
   const taking = new RegExp(
-    `(?:^|\\s)(?:--|${TYPED_DASHES_SOURCE})${typedName(name)}(?:[=＝]|\\s+)(?!--)((?:\\S*[,;，；]\\s+)*\\S+)`,
+    `(?:^|\\s)(?:--|${TYPED_DASHES_SOURCE})${typedName(name)}(?:[=＝]|\\s+)(?!--)(\\S+)`,
     'gi',
   );
+  const nextWord = /\s+(\S+)/y;
   let value;
-  const rest = text.replace(taking, (_whole, typed) => {
-    value = typed.replace(/\s+/g, ' ');
-    return '';
-  });
+  let rest = '';
+  let kept = 0;
+  for (let m = taking.exec(text); m; m = taking.exec(text)) {
+    const words = [m[1]];
+    nextWord.lastIndex = taking.lastIndex;
+    for (let next = nextWord.exec(text); next; next = nextWord.exec(text)) {
+      if (!/[,;，；]$/.test(words.at(-1)) || !isRegionItem(next[1])) break;
+      words.push(next[1]);
+      taking.lastIndex = nextWord.lastIndex;
+    }
+    value = words.join(' ');
+    rest += text.slice(kept, m.index);
+    kept = taking.lastIndex;
+  }
+  rest += text.slice(kept);
   return value === undefined ? { rest: text } : { rest: rest.trim(), value };
 }
 
+/** The regions a list names, as the server's `parseBoxes` knows them (commands/regions.ts), its aliases too. */
+const REGION_NAMES = [
+  'top-left',
+  'top-right',
+  'bottom-left',
+  'bottom-right',
+  'top',
+  'bottom',
+  'left',
+  'right',
+  'center',
+  'centre',
+  'middle',
+];
+
+/** Invisible format characters, as the server's `withoutMarks` drops them (not a subdivision flag's tags). */
+const MARKS = /(?:(?![\u{E0000}-\u{E007F}])\p{Cf})+/gu;
+
+/**
+ * Whether a word can go on a list of regions after a `,` or `;`, as the server's rule has it: every part a region's
+ * name (any case, `_` for `-`, full-width) or `x,y,w,h` fractions, right or not.
+ */
+function isRegionItem(word) {
+  const parts = word
+    .replace(MARKS, '')
+    .normalize('NFKC')
+    .split(';')
+    .flatMap((part) => part.split(/(?<=[a-z]),|,(?=[a-z])/i))
+    .map((part) => part.replace(/^,+|,+$/g, ''))
+    .filter(Boolean);
+  return (
+    parts.length > 0 &&
+    parts.every(
+      (part) =>
+        /^[\d.]+(?:,[\d.]*)+$/.test(part) || REGION_NAMES.includes(part.toLowerCase().replace(/_/g, '-')),
+    )
+  );
+}
+
+/**
+ * A list's word before the one being typed, as a pattern source: a region's name or fractions, typed plain or
+ * full-width (`ｃｅｎｔｅｒ，`, `０.１，０.１，０.５，０.５；`), as `isRegionItem` reads it; one with an invisible mark in it
+ * ends the list here, where the server reads on (the suggestions then wait for a new `--box`). Fractions are taken
+ * whole (none follow them but after a `;` or before a name): read also as fractions parted at their commas, a long
+ * word that is none was tried every way it parts, exponentially.
+ */
+const REGION_ITEM_SOURCE = (() => {
+  const digit = '[0-9０-９.．]';
+  const name = REGION_NAMES.map((n) => n.split('-').map(typedName).join('[-_－＿]')).join('|');
+  const part = `(?:${name}|${digit}+(?:[,，]+${digit}+)+(?![,，]*${digit}))`;
+  return `[,，;；]*${part}(?:[,，;；]+${part})*[,，;；]*(?=\\s)`;
+})();
+
 /**
  * The start of a line up to the value being typed for a named option (`/retouch a hat ーーbox center, `), as a
- * pattern source: what follows it is the last item of the option's value list.
+ * pattern source: what follows it is the last item of the option's value list. The words before it after the first
+ * are those the server goes on to (`isRegionItem`).
  */
 export function optionValueStart(name) {
-  return `(?:--|${TYPED_DASHES_SOURCE})${typedName(name)}(?:[=＝]|\\s+)(?!--|${TYPED_DASHES_SOURCE})(?:\\S*[,;，；]\\s+)*`;
+  return `(?:--|${TYPED_DASHES_SOURCE})${typedName(name)}(?:[=＝]|\\s+)(?!--|${TYPED_DASHES_SOURCE})(?:\\S*[,;，；]\\s+(?:(?=${REGION_ITEM_SOURCE})\\S*[,;，；]\\s+)*)?`;
 }
 
 /**

@@ -3,6 +3,7 @@
 // and Reuse seed take for a flag (`—ar`, `ーーａｒ`, `－－ｓｅｅｄ＝１２`) what the server will.
 import { describe, expect, it } from 'vitest';
 import { parsePrompt } from '../../../commands/prompt.js';
+import { NAMED_REGIONS } from '../../../commands/regions.js';
 import { takeOption } from '../../../commands/text-grammar.js';
 import * as server from '../../../commands/typed-dashes.js';
 
@@ -70,6 +71,34 @@ const BOX_LINES = [
   'a hat --box center --steps 2',
   'a hat--box center',
   '–box=bottom a hat --cfg 4',
+  // A list goes on after `,` or `;` only to a word that can be a region; any other is the prompt's.
+  '--box center; hat',
+  '--box center, a red hat',
+  '--box center, top-left a hat',
+  '--box 0.1,0.1,0.5,0.5; 0.2,0.2,0.3,0.3 hat',
+  '--box 0.1,0.1,0.5,0.5; 0.6,0.6,0.5,0.5 hat',
+  '--box Centre, Top_Left, ｂｏｔｔｏｍ－ｒｉｇｈｔ； middle',
+  '--box center,0,0,1,0.5; top hat',
+  'a hat --box center, --steps 2',
+  'a hat --box center, red, to',
+  'a hat --box top, left\u200b',
+  'a hat --box top, 2 hats',
+];
+
+/** Lists the suggestions need not follow: an invisible mark inside a list's word (the server reads on past it). */
+const MARKED_BOX_LINES = ['--box top,\u200b left; hat', '--box top;\ufeffleft,\u200f bottom a hat'];
+
+/** The server's regions (and its aliases, and typed forms of them) after a list's `,`, and words that are none. */
+const LISTED = [
+  ...Object.keys(NAMED_REGIONS),
+  'centre',
+  'middle',
+  'Top_Left',
+  'ＴＯＰ',
+  'hats',
+  'tops',
+  '0.5',
+  'top-',
 ];
 
 const SEED_LINES = [
@@ -94,17 +123,22 @@ describe('the page reads typed flags as the server does', () => {
   });
 
   it("takes a named option's value (Vary (Region)'s --box) as the server's grammar takes it", () => {
-    for (const line of BOX_LINES) expect(page.takeOption(line, 'box'), line).toEqual(takeOption(line, 'box'));
+    const lines = [...BOX_LINES, ...MARKED_BOX_LINES, ...LISTED.map((word) => `--box center, ${word} hat`)];
+    for (const line of lines) expect(page.takeOption(line, 'box'), line).toEqual(takeOption(line, 'box'));
   });
 
-  it('suggests regions for the last item of the --box list the server reads, where it runs to the line end', () => {
+  it('suggests regions for the word being typed where the server reads the region it becomes on the --box list', () => {
     const start = new RegExp(`^(.*\\s)?${page.optionValueStart('box')}(\\S*)$`, 'i');
     for (const line of BOX_LINES.map((l) => `/retouch ${l}`)) {
       const value = takeOption(line, 'box').value;
       const typing = start.exec(line)?.[2];
       if (value !== undefined && line.endsWith(value))
         expect(typing, line).toBe(value.split(/[,;，；] /).at(-1));
-      else expect(typing, line).toBeUndefined();
+      // The word being typed is suggested for exactly where, once a region, the server reads it as the list's last.
+      const done = line.replace(/[^\s=＝]*$/, 'top-left');
+      const reads = takeOption(done, 'box').value;
+      const readsLast = reads !== undefined && done.endsWith(reads) && /(^| )top-left$/.test(reads);
+      expect(typing !== undefined, line).toBe(readsLast);
     }
   });
 
