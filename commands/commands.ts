@@ -9,7 +9,7 @@ import { pressButton } from './buttons.js';
 import { type CommandContext, type ContextInput, makeContext } from './context.js';
 import { type CommandDeps, type CommandsOptions, createDeps } from './deps.js';
 import { UserInputError } from './errors.js';
-import { customZoom, editResult } from './follow-ups.js';
+import { customZoom, editResult, withoutCommandName } from './follow-ups.js';
 import { guard } from './guard.js';
 import { type HistoryPage, history, jobFile } from './history.js';
 import { type JobUpdateListener, JobUpdates } from './job-updates.js';
@@ -130,13 +130,17 @@ export class Commands {
   /** The answer to an Edit button's question: an edit of that job's result. */
   editResult(ctx: CommandContext, jobId: string, instruction: string): Promise<Reply> {
     return this.guarded(ctx, () =>
-      editResult(this.deps, pressedBy(ctx, 'edit'), { jobId, instruction: wellFormed(instruction) }),
+      editResult(this.deps, pressedBy(ctx, 'edit'), {
+        jobId,
+        instruction: withoutCommandName(this.deps, wellFormed(instruction), 'edit'),
+      }),
     );
   }
 
   /** The answer to a `Reply.ask`: an edit of the job's result, or (Remix) its changed /imagine line. */
   answerAsk(asker: CommandContext, kind: AskKind, jobId: string, typed: string): Promise<Reply> {
-    const answer = wellFormed(typed);
+    // Typed with the name of the command it runs (`/imagine a fox` into Remix), the name is no word of the answer.
+    const answer = withoutCommandName(this.deps, wellFormed(typed), this.answerRuns(kind, jobId));
     const ctx = pressedBy(asker, kind);
     return this.guarded(ctx, () => {
       if (kind === 'imagine_line') return remixResult(this.deps, ctx, { jobId, line: answer });

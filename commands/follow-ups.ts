@@ -43,11 +43,10 @@ export const reroll: Operation<string> = async (deps, ctx, jobId) =>
  */
 export const editResult: Operation<{ jobId: string; instruction: string }> = async (deps, ctx, input) => {
   const kept = keptSampling(imageJob(deps.store, input.jobId).request, 'image_to_image');
-  const instruction = withoutCommandName(deps, input.instruction, 'edit');
   try {
     return await runCommand(deps, fromJob(ctx, input.jobId), {
       name: 'edit',
-      options: { instruction: [...kept, instruction].join(' ') },
+      options: { instruction: [...kept, input.instruction].join(' ') },
       images: { image: { data: resultBytes(deps.store, input.jobId) } },
     });
   } catch (error) {
@@ -183,9 +182,7 @@ export function zoomLineOf(store: CommandDeps['store'], jobId: string): string {
  * deleted, or a Telegram reply typed afresh) zooms the same picture as the Zoom out buttons do: the result's prompt
  * and the settings the answer does not type (`keptFlags`; a new seed), a typed `--no` replacing the result's.
  */
-export const customZoom: Operation<{ jobId: string; line: string }> = async (deps, ctx, input) => {
-  const { jobId } = input;
-  const line = withoutCommandName(deps, input.line, 'outpaint');
+export const customZoom: Operation<{ jobId: string; line: string }> = async (deps, ctx, { jobId, line }) => {
   if (isBlank(line)) throw new UserInputError('errors.prompt_empty');
   const { options, labels } = parseArgs(outpaintSpec, checkLineLength(line));
   const typed = typeof options.prompt === 'string' ? options.prompt.trim() : '';

@@ -30,10 +30,26 @@ const REGION_ALIASES: ReadonlyMap<string, string> = new Map([
 ]);
 
 /** A region's name in any case, `_` for `-` (`Top_Left`), or undefined; typed words are looked up as own keys only. */
-function namedRegion(part: string): Box | undefined {
+export function namedRegion(part: string): Box | undefined {
   const name = part.toLowerCase().replace(/_/g, '-');
   const key = REGION_ALIASES.get(name) ?? name;
   return Object.hasOwn(NAMED_REGIONS, key) ? NAMED_REGIONS[key] : undefined;
+}
+
+/**
+ * The boxes of a typed list, each a name or `x,y,w,h` as typed. Names may be listed with commas too (`center,
+ * top-left`, `center,0,0,1,0.5`): a comma beside a letter ends a part, and a part's stray leading or trailing comma is
+ * dropped; a box's own commas sit between digits. A region holds no invisible mark: one a phone put after `--box top`
+ * is nothing. Full-width digits, commas and letters are the plain ones (`０.１，０.１，０.５，０.５`), as an input
+ * method types them.
+ */
+export function boxParts(text: string): string[] {
+  return withoutMarks(text)
+    .normalize('NFKC')
+    .split(/[;\s]+/)
+    .flatMap((part) => part.split(/(?<=[a-z]),|,(?=[a-z])/i))
+    .map((part) => part.replace(/^,+|,+$/g, ''))
+    .filter(Boolean);
 }
 
 /**
@@ -41,16 +57,7 @@ function namedRegion(part: string): Box | undefined {
  * image with a positive size; at most ten.
  */
 export function parseBoxes(text: string): Box[] {
-  // Names may be listed with commas too (`center, top-left`, `center,0,0,1,0.5`): a comma beside a letter ends a
-  // part, and a part's stray leading or trailing comma is dropped; a box's own commas sit between digits. A region
-  // holds no invisible mark: one a phone put after `--box top` is nothing. Full-width digits, commas and letters are
-  // the plain ones (`０.１，０.１，０.５，０.５`), as an input method types them.
-  const parts = withoutMarks(text)
-    .normalize('NFKC')
-    .split(/[;\s]+/)
-    .flatMap((part) => part.split(/(?<=[a-z]),|,(?=[a-z])/i))
-    .map((part) => part.replace(/^,+|,+$/g, ''))
-    .filter(Boolean);
+  const parts = boxParts(text);
   if (parts.length === 0 || parts.length > 10)
     throw new UserInputError('errors.retouch.boxes', { value: quoted(text, 60) });
   return parts.map((part) => {

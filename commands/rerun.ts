@@ -8,7 +8,7 @@ import { expandCustomOptions, withoutCustomOptions } from './custom-options.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
 import { withoutMarksAtFlags } from './flag-marks.js';
-import { describeResult, editResult, fromJob, typedNegative, withoutCommandName } from './follow-ups.js';
+import { describeResult, editResult, fromJob, typedNegative } from './follow-ups.js';
 import { queueJobs } from './job-command.js';
 import { DEFAULT_STEPS } from './job-context.js';
 import { outpaintSpec } from './outpaint/spec.js';
@@ -154,16 +154,14 @@ function changesWithOptions(ctx: CommandContext, changes: string, oldPrompt: str
 }
 
 /** The answer to Remix: the changed line is the new job, as typed (a flag taken out is gone). */
-export const remixResult: Operation<{ jobId: string; line: string }> = async (deps, ctx, input) => {
-  const answer = withoutCommandName(deps, input.line, remixCommandOf(deps.store, input.jobId));
-  return refusingRegionWords(checkLineLength(answer), async () => {
-    const typed = withoutMarksAtFlags(answer, isPromptFlag);
+export const remixResult: Operation<{ jobId: string; line: string }> = async (deps, ctx, input) =>
+  refusingRegionWords(checkLineLength(input.line), async () => {
+    const typed = withoutMarksAtFlags(input.line, isPromptFlag);
     const old = rerunnable(deps.store, input.jobId);
     if (old.task === 'paint') return paintAgain(deps, ctx, input.jobId, old, typed, 'replace');
     const line = withoutOfferedSize(ctx, typed, old);
     return runCommand(deps, fromJob(ctx, input.jobId), { name: 'imagine', options: { prompt: line } });
   });
-};
 
 /**
  * The command a Remix of the job makes again, as a user would type it: an /imagine's, or the /retouch or /outpaint

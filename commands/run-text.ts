@@ -178,7 +178,7 @@ export async function runChatLine(
   const { image, mask, reference } = named;
   if (image && mask)
     return runCommand(deps, ctx, { name: 'retouch', options: { prompt: line }, images: { image, mask } });
-  if (image && line === '') return runCommand(deps, ctx, { name: 'describe', images: { image } });
+  if (image && isBlank(line)) return runCommand(deps, ctx, { name: 'describe', images: { image } });
   if (image) return replyToImage(deps, ctx, { image, text: line, reference });
   // "hello there" is more often a greeting than a prompt: say how to draw, unless the user asked for this.
   // A blank line (or one of invisible marks) has no words for the hint's example (`/imagine .`): the help's own.

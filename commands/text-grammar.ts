@@ -6,7 +6,7 @@ import { UserInputError } from './errors.js';
 import { withoutMarks, withoutMarksAtFlags } from './flag-marks.js';
 import { readNumber } from './options.js';
 import { isBlank, quoted } from './quoted-text.js';
-import { parseBoxes } from './regions.js';
+import { boxParts, namedRegion } from './regions.js';
 import { type CommandSpec, type OptionInfo, optionsOf } from './spec.js';
 import { TYPED_DASHES_SOURCE } from './typed-dashes.js';
 
@@ -83,23 +83,8 @@ const FRACTIONS = /^[\d.]+(?:,[\d.]*)+$/;
  * trailing `;` leaves the prompt its first word rather than refusing it as a region.
  */
 function isRegionItem(word: string): boolean {
-  const parts = withoutMarks(word)
-    .normalize('NFKC')
-    .split(';')
-    .flatMap((part) => part.split(/(?<=[a-z]),|,(?=[a-z])/i))
-    .map((part) => part.replace(/^,+|,+$/g, ''))
-    .filter(Boolean);
-  return parts.length > 0 && parts.every((part) => FRACTIONS.test(part) || isRegionName(part));
-}
-
-function isRegionName(part: string): boolean {
-  if (!/^[a-z_-]+$/i.test(part)) return false;
-  try {
-    parseBoxes(part);
-    return true;
-  } catch {
-    return false;
-  }
+  const parts = boxParts(word);
+  return parts.length > 0 && parts.every((part) => FRACTIONS.test(part) || namedRegion(part) !== undefined);
 }
 
 /** A grammar word as a pattern that also matches it in full-width letters (`ｚｏｏｍ`), as input methods type it. */

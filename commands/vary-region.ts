@@ -5,7 +5,7 @@
 import type { Operation } from './context.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
-import { fromJob, keptSampling, typedNegative, withoutCommandName } from './follow-ups.js';
+import { fromJob, keptSampling, typedNegative } from './follow-ups.js';
 import { literalBraces } from './permutations.js';
 import { checkLineLength } from './prompt.js';
 import type { ReplyAsk } from './reply.js';
@@ -50,8 +50,7 @@ export const retouchResult: Operation<{ jobId: string; line: string }> = async (
   { jobId, line },
 ) => {
   const { png } = retouchable(deps.store, jobId);
-  const typed = withoutCommandName(deps, line, 'retouch');
-  const { options, labels } = parseArgs(retouchSpec, checkLineLength(typed));
+  const { options, labels } = parseArgs(retouchSpec, checkLineLength(line));
   return runCommand(deps, fromJob(ctx, jobId), {
     name: 'retouch',
     options,

@@ -59,8 +59,8 @@ export async function answer(
     await acknowledge(i, 'deferred', () =>
       i.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {}),
     ).catch((error: unknown) => {
-      // Refused (10062: past Discord's 3 s, the user saw "did not respond"): the reply can never be sent, so the
-      // jobs it starts are withdrawn as for a refused answer; else one would run for no one, a lost result later.
+      // Refused (10062 mostly: past Discord's 3 s, the user saw "did not respond"), for whatever reason: the reply can
+      // never be sent, so the jobs it starts are withdrawn as for a refused answer; else one would run for no one.
       pending
         .then(
           (reply) => withdrawUnsent(rt, ctx, reply),

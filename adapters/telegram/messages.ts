@@ -64,7 +64,7 @@ export class TelegramMessages {
     const sender = senderIdOf(messages[0]);
     if (!items[0] || sender === undefined || this.deps.repeats.albumHandled(sender, messages)) return;
     if (refs.length === 0) return this.onNotImage(items[captioned] ?? items[0]);
-    await this.runImages(items[0], messages[captioned]?.caption ?? '', refs);
+    await this.runImages(items[0], messages[captioned]?.caption ?? '', refs, messages[captioned]);
   }
 
   /** A file that is no image (a PDF, a video): a caption command of ours taking images is told so, others run. */
@@ -78,14 +78,20 @@ export class TelegramMessages {
     await this.deps.replies.send(ctx, c, refusal);
   }
 
-  private async runImages(ctx: Context, typed: string, refs: ImageRef[]): Promise<void> {
+  /** `captionedOn`: the message the caption is on (an album's may be any of its items), whose entities tell. */
+  private async runImages(
+    ctx: Context,
+    typed: string,
+    refs: ImageRef[],
+    captionedOn = ctx.msg as Message | undefined,
+  ): Promise<void> {
     const { commands, lines, replies } = this.deps;
     const username = this.deps.me().username;
     const c = this.deps.context(ctx);
     const caption = lines.line(typed);
     const command = lines.parse(caption);
     // In private chats a plain caption edits or describes the photo; elsewhere only our commands count.
-    const plain = caption !== '' && !opensWithCommand(ctx.msg as Message);
+    const plain = caption !== '' && !(captionedOn && opensWithCommand(captionedOn));
     if (!command && !(ctx.chat?.type === 'private' && plain)) return;
     if (command && lines.imageSlots(command.name).own === 0) {
       const reply = await commands.runText(c, caption, [], username);

@@ -69,8 +69,8 @@ const floodComesBack: Transformer = async (prev, method, payload, signal) => {
 const stateClients = new WeakMap<Api, Api>();
 
 /**
- * The bot's client as states use it: its token, options and transformers (as installed by the first status message,
- * after the bot's set-up), over `floodComesBack`. One per bot client, shared by its status messages and by chat
+ * The bot's client as states use it: its token, options and transformers (as installed when first asked for, after
+ * the bot's set-up), over `floodComesBack`. One per bot client, shared by its status messages and by chat
  * actions (job-messages.ts), which a wait would also make stale.
  */
 export function stateClient(api: Api): Api {

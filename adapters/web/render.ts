@@ -85,10 +85,11 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
 
 /**
  * A refusal is said by its first line, whose key is an error's: the commands' error boundary (commands/guard.ts) and
- * the blocked users' gate make every refusal an `errors.…` line; a reply that queued a job never is one.
+ * the blocked users' gate make every refusal an `errors.…` line. A reply that queued a job never is one, nor one about
+ * a job (a history entry whose files are gone says so in an `errors.…` line too).
  */
 function refusedBy(reply: Reply): boolean {
-  return !reply.startsJob && reply.text[0]?.key.startsWith('errors.') === true;
+  return !reply.startsJob && reply.jobId === undefined && reply.text[0]?.key.startsWith('errors.') === true;
 }
 
 /** "seed 42 · 512×512 · 64 steps · Edit: Add something"; a grid "seed 42 · 4 × 512×512 · …". */

@@ -179,7 +179,8 @@ export class JobQueue {
   }
 
   get(id: string): Job | undefined {
-    return this.store.get(id);
+    // An end the database refused is the job's truth meanwhile: its row still says `running`.
+    return this.unrecorded.get(id) ?? this.store.get(id);
   }
 
   /** Jobs ahead (by a dry run of the scheduler), and the time until the job's run starts and until it ends. */
@@ -286,10 +287,10 @@ export class JobQueue {
     for (const [id, job] of this.unrecorded) {
       try {
         recordEnded(this.store, this.counters, job);
+        this.unrecorded.delete(id);
       } catch {
-        return;
+        // Still refused: this one waits for the next try; the others are tried all the same.
       }
-      this.unrecorded.delete(id);
     }
   }
 
@@ -350,11 +351,15 @@ export class JobQueue {
   /**
    * The process ends now (a second signal while stopping): each running job goes back into the queue as the stop's
    * abort would have put it, so the next start runs it with its one retry kept instead of as if the bot had crashed.
-   * Synchronous, as nothing runs after it; a job its owner is cancelling stays as stored.
+   * Synchronous, as nothing runs after it; a job its owner is cancelling stays as stored. A batch keeps its ended
+   * jobs in `running` until the whole batch is done: those (and any the stop put back already) are left as stored,
+   * and ends the disk refused are tried once more, or the next start would run those jobs again.
    */
   putBackRunning(): void {
+    this.recordUnrecorded();
     for (const { job, reason } of this.running.values())
-      if (reason !== 'cancel') putBack(this.store, this.counters, job, this.options.log);
+      if (reason !== 'cancel' && job.status === 'running')
+        putBack(this.store, this.counters, job, this.options.log);
   }
 
   private async abortRunning(stopped: Promise<boolean>, abortWaitMs: number): Promise<void> {

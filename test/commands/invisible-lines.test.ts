@@ -84,4 +84,16 @@ describe('lines of invisible marks', () => {
       params: { text: 'hello there' },
     });
   });
+
+  it('on the playground, sent with an image, ask to describe it, as an empty line does', async () => {
+    const { commands, store, ctx } = setup();
+    const png = await encodePng({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(90) });
+    for (const line of ['', ...MARKS]) {
+      const reply = await commands.runChatLine(ctx(), line, [{ data: png }]);
+      expect(keys(reply), JSON.stringify(line)).toEqual(['job.queued']);
+      expect(store.get(reply?.jobId as string)?.request, JSON.stringify(line)).toMatchObject({
+        task: 'understand',
+      });
+    }
+  });
 });

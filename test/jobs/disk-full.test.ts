@@ -63,6 +63,9 @@ describe('a full disk', () => {
     const failed = events.find((e) => e.type === 'failed' && e.job.id === first.id);
     expect(failed?.job.error).toEqual({ key: 'errors.disk_full', params: {} });
     expect(logged).toContain('could not record a finished job');
+    // Its row still says running; the queue answers with the end its owner was told (/cancel, /queue, history).
+    expect(store.get(first.id)?.status).toBe('running');
+    expect(queue.get(first.id)?.status).toBe('failed');
 
     store.full = false;
     const second = submit(queue, 'bob', 'a boat');

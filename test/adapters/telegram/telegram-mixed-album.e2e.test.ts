@@ -50,4 +50,22 @@ describe('Telegram: an album of a video and a photo', { timeout: 30_000 }, () =>
     expect(job?.request).toMatchObject({ prompt: 'make it blue' });
     expect(fake.calls.some((c) => c.method === 'getFile' && c.params.file_id === photo.fileId)).toBe(true);
   });
+
+  it('a command for another bot captioning the second photo is not ours, even in a private chat', async () => {
+    const bob = newUser();
+    const first = fake.registerFile(await solidPng('#36a'));
+    const second = fake.registerFile(await solidPng('#a63'));
+    const plain = fake.injectPhoto(first, { from: bob, mediaGroupId: 'other-bot' });
+    fake.injectPhoto(second, {
+      from: bob,
+      mediaGroupId: 'other-bot',
+      caption: '/edit@otherbot make it night',
+    });
+    // The album is handled once quiet for 200 ms: a second album after it, ours, is answered after it was.
+    const third = fake.registerFile(await solidPng('#6a3'));
+    const marker = fake.injectPhoto(third, { from: bob, mediaGroupId: 'ours', caption: '/describe' });
+    await fake.waitForCall((c) => c.method === 'sendMessage' && repliesTo(marker)(c), 10_000);
+    expect(fake.calls.some((c) => c.method.startsWith('send') && repliesTo(plain)(c))).toBe(false);
+    expect(fake.calls.some((c) => c.method === 'getFile' && c.params.file_id === first.fileId)).toBe(false);
+  });
 });
