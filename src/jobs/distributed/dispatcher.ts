@@ -80,7 +80,9 @@ export class Dispatcher {
       maxRunningPerUser: options.maxRunningPerUser,
     });
     this.work = new Queue(WORK_QUEUE, workQueueOptions(options.url, options.state.prefix));
-    this.work.on('error', (error) => this.warn('work queue error', error));
+    this.work.on('error', (error) =>
+      options.state.connectionError(error, (e) => this.warn('work queue error', e)),
+    );
   }
 
   private warn(message: string, error: unknown): void {
@@ -144,8 +146,16 @@ export class Dispatcher {
     // fair share no longer needs are let go now rather than at the next job's end.
     await settleShared(state).catch((error: unknown) => this.warn('settling the fair share failed', error));
     this.events = new QueueEvents(WORK_QUEUE, workQueueOptions(this.options.url, state.prefix));
-    this.events.on('error', (error) => this.warn('queue events error', error));
-    this.events.on('failed', ({ jobId, failedReason }) => void this.apologize(jobId, failedReason));
+    this.events.on('error', (error) =>
+      state.connectionError(error, (e) => this.warn('queue events error', e)),
+    );
+    // Caught: a rejection left unhandled (Redis failing mid-apology) would end this front-end; the tick's reconcile
+    // finds the failed run again.
+    this.events.on('failed', ({ jobId, failedReason }) =>
+      this.apologize(jobId, failedReason).catch((error: unknown) =>
+        this.warn('apologizing for a failed run failed', error),
+      ),
+    );
   }
 
   private async follow(): Promise<void> {

@@ -83,16 +83,24 @@ export function unmarkCancelRequested(store: JobStore, id: string): void {
  */
 export async function catchUp(ctx: DeliveryContext, pending: (id: string) => boolean): Promise<void> {
   for (const local of ctx.store.byStatus('queued', 'running')) {
-    const shared = await ctx.state.getJob(local.id);
-    if (shared && TERMINAL.has(shared.status)) {
-      await deliver(ctx, { type: shared.status as 'done' | 'failed' | 'cancelled', job: shared });
-    } else if (!shared && !pending(local.id)) {
-      // Accepted here, but the process ended before Redis acknowledged it.
-      local.status = 'failed';
-      local.finishedAt = Date.now();
-      local.error = { key: 'errors.job.not_stored', params: {} };
-      await deliver(ctx, { type: 'failed', job: local });
-    }
+    // One job that cannot be reported now (its result gone from Redis) must not keep the others' ends from their
+    // owners; it is tried again at the next catch-up.
+    await catchUpOne(ctx, local, pending).catch((error: unknown) => {
+      ctx.log?.('warn', 'catching up on a finished job failed', { jobId: local.id, error: String(error) });
+    });
+  }
+}
+
+async function catchUpOne(ctx: DeliveryContext, local: Job, pending: (id: string) => boolean): Promise<void> {
+  const shared = await ctx.state.getJob(local.id);
+  if (shared && TERMINAL.has(shared.status)) {
+    await deliver(ctx, { type: shared.status as 'done' | 'failed' | 'cancelled', job: shared });
+  } else if (!shared && !pending(local.id)) {
+    // Accepted here, but the process ended before Redis acknowledged it.
+    local.status = 'failed';
+    local.finishedAt = Date.now();
+    local.error = { key: 'errors.job.not_stored', params: {} };
+    await deliver(ctx, { type: 'failed', job: local });
   }
 }
 

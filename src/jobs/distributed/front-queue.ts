@@ -30,7 +30,7 @@ import { announceReplaced, FrontHolds, type SharedClaim } from './shared-holds.j
 import { expectedMs, measuredMs } from './shared-pace.js';
 import { emptySnapshot, type Snapshot } from './shared-snapshot.js';
 import type { SharedState } from './shared-state.js';
-import type { WireEvent } from './wire-events.js';
+import { parseWireEvent, type WireEvent } from './wire-events.js';
 
 export interface FrontQueueOptions {
   /** This front-end's name on the shared queue; keep it across restarts (services keep it in DATA_DIR). */
@@ -85,6 +85,7 @@ export class FrontQueue implements JobQueueApi {
 
   constructor(private readonly options: FrontQueueOptions) {
     this.id = options.id ?? randomUUID();
+    options.state.reportTo(options.log);
     this.admins = new Set(options.admins ?? []);
     this.delivery = { state: options.state, store: options.store, events: this.events, log: options.log };
     this.cancelContext = {
@@ -137,7 +138,9 @@ export class FrontQueue implements JobQueueApi {
     subscriber.on('message', (channel, message) => {
       if (channel === mine) {
         if (this.draining) return;
-        const event = JSON.parse(message) as WireEvent;
+        // Thrown here, a foreign message would end the process (the subscriber's reply handler has no catch).
+        const event = parseWireEvent(message);
+        if (!event) return state.skipMalformed('job event', channel, message);
         // One chain: a result is copied into the local store before the next event of any job is handled.
         this.incoming = this.incoming
           .then(() => this.deliver(event))

@@ -44,7 +44,9 @@ export function emptySnapshot(): Snapshot {
   };
 }
 
-export async function readSnapshot(state: Pick<SharedState, 'redis' | 'key'>): Promise<Snapshot> {
+export async function readSnapshot(
+  state: Pick<SharedState, 'redis' | 'key' | 'parseJob'>,
+): Promise<Snapshot> {
   const { redis } = state;
   const [users, counters, floor, dispatched, runOf, [liveWorkers, maxBatch], calibration] = await Promise.all(
     [
@@ -68,9 +70,10 @@ export async function readSnapshot(state: Pick<SharedState, 'redis' | 'key'>): P
     values(ids.map((id) => state.key('hold', id))),
     values(Object.keys(runOf).map((id) => state.key('job', id))),
   ]);
+  // A record that is none of ours is skipped (and reported once): one bad key must not stop every snapshot, and
+  // with it the dispatcher and every front-end's view.
   const queued = bodies
-    .filter((b): b is string => b !== null)
-    .map((b) => JSON.parse(b) as Job)
+    .flatMap((b, i) => (b === null ? [] : (state.parseJob(b, state.key('job', ids[i] as string)) ?? [])))
     .sort((a, b) => a.seq - b.seq);
   return {
     queued,
@@ -79,7 +82,7 @@ export async function readSnapshot(state: Pick<SharedState, 'redis' | 'key'>): P
     floor: Number(floor ?? 0),
     dispatched: new Map(Object.entries(dispatched)),
     runs: new Set(Object.values(runOf)).size,
-    running: runsOf(runOf, runBodies),
+    running: runsOf(state, runOf, runBodies),
     liveWorkers,
     maxBatch,
     pace: paceFrom(calibration),
@@ -87,11 +90,16 @@ export async function readSnapshot(state: Pick<SharedState, 'redis' | 'key'>): P
 }
 
 /** Each run's job records, and when its first job started (none yet: not started). */
-function runsOf(runOf: Record<string, string>, bodies: Array<string | null>): Snapshot['running'] {
+function runsOf(
+  state: Pick<SharedState, 'key' | 'parseJob'>,
+  runOf: Record<string, string>,
+  bodies: Array<string | null>,
+): Snapshot['running'] {
   const runs = new Map<string, Job[]>();
-  Object.entries(runOf).forEach(([, run], i) => {
+  Object.entries(runOf).forEach(([id, run], i) => {
     const body = bodies[i];
-    if (body) runs.set(run, [...(runs.get(run) ?? []), JSON.parse(body) as Job]);
+    const job = body ? state.parseJob(body, state.key('job', id)) : undefined;
+    if (job) runs.set(run, [...(runs.get(run) ?? []), job]);
   });
   return [...runs.values()].map((jobs) => {
     const started = jobs.flatMap((job) => (job.startedAt === undefined ? [] : [job.startedAt]));

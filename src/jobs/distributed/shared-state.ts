@@ -3,7 +3,7 @@
 // live workers and the measured pace. Every change that decides who owns a job is one Redis command or one Lua
 // script, so two processes can never both claim or both cancel the same waiting job. Read for scheduling in
 // shared-snapshot.ts; the pace in shared-pace.ts, the dispatcher's lease in dispatcher-lease.ts.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { within } from '../../within.js';
 import { resultFiles } from '../job-parts.js';
@@ -13,6 +13,7 @@ import { fairKeys, queueLift } from './shared-fairness.js';
 import { type HeldJob, queueReplace, type Replaced, replacedIn } from './shared-holds.js';
 import { ADOPT_RUNLESS, CLAIM_RUN, FINISH, HEARTBEAT, PUT_BACK, UNQUEUE } from './shared-scripts.js';
 import { readSnapshot, type Snapshot } from './shared-snapshot.js';
+import { isJobRecord } from './wire-events.js';
 
 /**
  * Inputs and results wait a week at most for the front-end that copies them (it keeps its own in DATA_DIR); an
@@ -25,8 +26,15 @@ const TAKEN_TTL_S = 24 * 3600;
 
 const ENDED = new Set(['done', 'failed', 'cancelled']);
 
+/** Malformed keys and messages remembered as reported, so each is logged once (bounded: a flood starts over). */
+const SKIPPED_KEPT = 1000;
+
+type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+
 export class SharedState {
   readonly redis: Redis;
+  private log: Log | undefined;
+  private readonly skipped = new Set<string>();
 
   constructor(
     url: string,
@@ -36,7 +44,55 @@ export class SharedState {
     // Commands wait through a Redis restart instead of failing at once (ioredis reconnects by itself); connection
     // errors go to `onError` (the log) rather than to an unhandled 'error' event.
     this.redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
-    this.redis.on('error', this.onError);
+    this.redis.on('error', this.connectionError);
+    this.redis.on('ready', () => {
+      this.outageTold = false;
+    });
+  }
+
+  /** Whether this outage's first connection error was logged: ioredis retries (and fails) every 2 s per connection. */
+  private outageTold = false;
+
+  /**
+   * A connection's error (this process's own or BullMQ's, reported with `report`): logged while Redis answers, and
+   * once per outage, until this process's connection is ready again; not one line per connection and retry.
+   */
+  readonly connectionError = (error: Error, report: (error: Error) => void = this.onError): void => {
+    if (this.outageTold && this.redis.status !== 'ready') return;
+    this.outageTold = true;
+    report(error);
+  };
+
+  /** Where this process's readers report what they skip (`skipMalformed`): the role's log, the first one given. */
+  reportTo(log: Log | undefined): void {
+    this.log ??= log;
+  }
+
+  /**
+   * A record or message under this queue's names that is none of ours (another program's, a bot of another version,
+   * a damaged key) is skipped by its reader rather than stopping it. Each is logged once (a message: once per
+   * distinct `content`), by its key or channel only: its content may be anything.
+   */
+  skipMalformed(what: string, where: string, content = ''): void {
+    // Hashed: a foreign message may be large, and up to SKIPPED_KEPT of them are remembered.
+    const seen = `${where}\n${createHash('sha1').update(content).digest('hex')}`;
+    if (this.skipped.has(seen)) return;
+    if (this.skipped.size >= SKIPPED_KEPT) this.skipped.clear();
+    this.skipped.add(seen);
+    this.log?.('warn', `skipped a malformed ${what} in the shared queue`, { key: where });
+  }
+
+  /** A job record as read from Redis, or undefined (reported) when it is not one. */
+  parseJob(body: string, key: string): Job | undefined {
+    let job: unknown;
+    try {
+      job = JSON.parse(body);
+    } catch {
+      job = undefined;
+    }
+    if (isJobRecord(job)) return job;
+    this.skipMalformed('job record', key);
+    return undefined;
   }
 
   key(...parts: string[]): string {
@@ -53,7 +109,7 @@ export class SharedState {
    */
   subscriber(holder: string): Redis {
     const connection = this.redis.duplicate({ connectionName: this.key(holder) });
-    connection.on('error', this.onError);
+    connection.on('error', (error: Error) => this.connectionError(error));
     return connection;
   }
 
@@ -75,8 +131,9 @@ export class SharedState {
   }
 
   async getJob(id: string): Promise<Job | undefined> {
-    const body = await this.redis.get(this.key('job', id));
-    return body ? (JSON.parse(body) as Job) : undefined;
+    const key = this.key('job', id);
+    const body = await this.redis.get(key);
+    return body ? this.parseJob(body, key) : undefined;
   }
 
   async saveJob(job: Job): Promise<void> {

@@ -16,3 +16,53 @@ export interface WirePreview {
   /** RGB bytes, base64. */
   data: string;
 }
+
+const EVENT_TYPES = new Set(['started', 'progress', 'done', 'failed', 'cancelled', 'paused']);
+
+/**
+ * A message from a front-end's events channel, or undefined when it is none of ours (not JSON, or no job record
+ * with an id and owner): another program publishing on the channel, or a bot of another version, must not stop the
+ * process whose subscriber hears it.
+ */
+export function parseWireEvent(message: string): WireEvent | undefined {
+  const event = parseObject(message);
+  const job = event?.job;
+  if (!event || typeof event.type !== 'string' || !EVENT_TYPES.has(event.type)) return undefined;
+  return isJobRecord(job) ? (event as unknown as WireEvent) : undefined;
+}
+
+/** A cancel channel message's job id, or undefined when the message is none of ours. */
+export function parseCancelMessage(message: string): string | undefined {
+  const id = parseObject(message)?.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** Whether a record read from Redis has what every reader of a job needs: id, status, owner, request and meta. */
+export function isJobRecord(value: unknown): value is Job {
+  if (typeof value !== 'object' || value === null) return false;
+  const job = value as Record<string, unknown>;
+  const owner = job.owner as Record<string, unknown> | null | undefined;
+  return (
+    typeof job.id === 'string' &&
+    typeof job.status === 'string' &&
+    typeof owner === 'object' &&
+    owner !== null &&
+    typeof owner.platform === 'string' &&
+    typeof owner.userId === 'string' &&
+    isObject(job.request) &&
+    isObject(job.meta)
+  );
+}
+
+function isObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null;
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -15,6 +15,7 @@ import type { Job } from '../types.js';
 import { type RunData, WORK_QUEUE, workQueueOptions } from './dispatcher.js';
 import { HEARTBEAT_MS, HEARTBEAT_TTL_MS, leaveRun, markAlive, takeRun } from './shared-runners.js';
 import type { SharedState } from './shared-state.js';
+import { parseCancelMessage } from './wire-events.js';
 import {
   type BatchContext,
   putBack,
@@ -49,10 +50,14 @@ const MAX_STALLED = 1;
 
 /**
  * A BullMQ job's run. One handed over before runs existed carries `{ id }` under the job's own id: the
- * dispatcher made that job a run of its own id (`adoptRunless`).
+ * dispatcher made that job a run of its own id (`adoptRunless`). Undefined for data of neither shape.
  */
-function runOf(data: RunData | { id: string }): RunData {
-  return 'run' in data ? data : { run: data.id, ids: [data.id] };
+function runOf(data: unknown): RunData | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const { run, ids, id } = data as Partial<RunData> & { id?: unknown };
+  if (typeof run === 'string' && Array.isArray(ids) && ids.every((i) => typeof i === 'string'))
+    return { run, ids };
+  return typeof id === 'string' && run === undefined ? { run: id, ids: [id] } : undefined;
 }
 
 export class DistributedWorker {
@@ -63,6 +68,8 @@ export class DistributedWorker {
   /** Outlives `heartbeat` through a shutdown: a run still finishing must not look like a lost one. */
   private aliveTimer: NodeJS.Timeout | undefined;
   private readonly controllers = new Map<string, Running>();
+  /** The members of the batch being admitted, and whether a cancel of each was heard meanwhile. */
+  private readonly admitting = new Map<string, boolean>();
   /** The run in hand, and whether a stall would retry it. */
   private current: { run: string; retried: boolean } | undefined;
   /** Past the shutdown grace: a job still starting is put back instead of run. */
@@ -73,6 +80,7 @@ export class DistributedWorker {
   constructor(private readonly options: DistributedWorkerOptions) {
     this.maxBatch = options.engine.generateBatch ? Math.max(1, Math.floor(options.maxBatch ?? 1)) : 1;
     this.batchContext = { ...options, workerId: this.id, running: this.controllers, warm: new Set() };
+    options.state.reportTo(options.log);
   }
 
   async start(): Promise<void> {
@@ -84,16 +92,25 @@ export class DistributedWorker {
       [state.channel('cancel')],
       () => void this.recheckCancels(),
     );
-    this.subscriber.on('message', (_channel, message) =>
-      this.abortCancelled((JSON.parse(message) as { id: string }).id),
-    );
+    // Thrown here, a foreign message would end the worker (the subscriber's reply handler has no catch).
+    this.subscriber.on('message', (channel, message) => {
+      const id = parseCancelMessage(message);
+      if (id === undefined) state.skipMalformed('cancel message', channel, message);
+      else this.abortCancelled(id);
+    });
     const lockMs = this.options.lockMs ?? 15_000;
     // Before the first run can arrive: its try is judged lost once this stops.
     await this.stayAlive();
     this.aliveTimer = setInterval(() => void this.stayAlive(), HEARTBEAT_MS);
     this.worker = new Worker(
       WORK_QUEUE,
-      async (bull) => this.process(runOf(bull.data), bull.stalledCounter < MAX_STALLED),
+      async (bull) => {
+        const run = runOf(bull.data);
+        // Another program's job on this queue's names: done with, as nothing of ours is in it.
+        if (!run)
+          return state.skipMalformed('work queue job', `${state.prefix}:bull:${WORK_QUEUE}:${bull.id}`);
+        return this.process(run, bull.stalledCounter < MAX_STALLED);
+      },
       {
         ...workQueueOptions(this.options.url, state.prefix),
         concurrency: 1,
@@ -105,7 +122,9 @@ export class DistributedWorker {
       },
     );
     this.worker.on('error', (error) =>
-      this.options.log?.('warn', 'worker queue error', { error: String(error) }),
+      state.connectionError(error, (e) =>
+        this.options.log?.('warn', 'worker queue error', { error: String(e) }),
+      ),
     );
     await this.worker.waitUntilReady();
     await this.beat();
@@ -113,6 +132,7 @@ export class DistributedWorker {
   }
 
   private abortCancelled(id: string): void {
+    if (this.admitting.has(id)) this.admitting.set(id, true);
     const entry = this.controllers.get(id);
     if (entry) {
       entry.reason = 'cancel';
@@ -178,12 +198,28 @@ export class DistributedWorker {
     let left = await this.options.state.membersOf(run, ids);
     while (left.length > 0) {
       const jobs: Job[] = [];
-      for (const id of left.slice(0, this.maxBatch)) {
-        const job = await this.admit(id);
-        if (job) jobs.push(job);
+      const batch = left.slice(0, this.maxBatch);
+      for (const id of batch) this.admitting.set(id, false);
+      try {
+        for (const id of batch) {
+          const job = await this.admit(id);
+          if (job) jobs.push(job);
+        }
+      } catch (error) {
+        this.admitting.clear();
+        throw error;
       }
       left = left.slice(this.maxBatch);
-      if (jobs.length > 0) await runBatch(this.batchContext, jobs);
+      // A cancel heard while a later member was being admitted found nothing running to abort. Split and handed to
+      // runBatch (which registers its jobs before its first await) with no await between: none is missed.
+      const cancelled = jobs.filter((job) => this.admitting.get(job.id) === true);
+      const runs = jobs.filter((job) => this.admitting.get(job.id) !== true);
+      this.admitting.clear();
+      const running = runs.length > 0 ? runBatch(this.batchContext, runs) : Promise.resolve();
+      // Awaited below; a failure meanwhile is not an unhandled rejection.
+      running.catch(() => undefined);
+      for (const job of cancelled) await settle(this.batchContext, job, 'cancelled', job.estimatedCost);
+      await running;
     }
   }
 

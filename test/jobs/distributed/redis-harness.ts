@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { FrontQueue } from '../../../src/jobs/distributed/front-queue.js';
+import { FrontQueue, type FrontQueueOptions } from '../../../src/jobs/distributed/front-queue.js';
 import { removeAllKeys, SharedState } from '../../../src/jobs/distributed/shared-state.js';
 import { DistributedWorker } from '../../../src/jobs/distributed/worker.js';
 import type { JobEvent } from '../../../src/jobs/events.js';
@@ -75,6 +75,8 @@ export async function startCluster(options: {
   url?: string;
   /** Each worker's max batch (1: one job at a time). */
   maxBatch?: number;
+  /** Every front-end's and worker's log. */
+  log?: FrontQueueOptions['log'];
 }): Promise<Cluster> {
   const prefix = options.prefix ?? uniquePrefix();
   const url = options.url ?? REDIS_URL;
@@ -93,6 +95,7 @@ export async function startCluster(options: {
       engine,
       limits: { ...LIMITS, ...options.limits },
       leaseMs: options.leaseMs ?? 1500,
+      log: options.log,
     });
     const events: JobEvent[] = [];
     queue.subscribe((e) => events.push(e));
@@ -111,6 +114,7 @@ export async function startCluster(options: {
       maxBatch,
       jobTimeoutMs: 60_000,
       lockMs: 4000,
+      log: options.log,
     });
     await worker.start();
     const added = { worker, engine };
