@@ -1,13 +1,13 @@
 // A reply to one of the bot's questions typed as the command the answer runs (`/imagine a lighthouse at dawn` to
 // Remix's question, `/outpaint 1.5x` to Custom zoom's) is still the answer: made from that result, the command's name
 // no word of its prompt. Another command typed in reply (`/help`) runs as itself, as before.
-import type { Message, User } from 'grammy/types';
+import type { User } from 'grammy/types';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import type { Services } from '../../../src/services.js';
-import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/index.js';
+import type { FakeTelegram } from '../../doubles/fake-telegram/index.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { jobIdIn, newUsers, repliesTo, textOf, useRestartingTelegram } from './telegram-on-fake.js';
+import { askedOn, newUsers, repliesTo, textOf, useRestartingTelegram } from './telegram-on-fake.js';
 
 const engine = new TimedEngineDouble(20, 4);
 const telegram = useRestartingTelegram('telegram-answer-as-command');
@@ -20,27 +20,10 @@ beforeEach(async () => {
 }, 60_000);
 
 const newUser = newUsers(7700);
-const toChat = (chatId: number) => (c: TelegramCall) => String(c.params.chat_id) === String(chatId);
 const jobsOf = (from: User) =>
   services.jobs.store.recentOf({ platform: 'telegram', userId: String(from.id) }, 50);
 
-/** A finished result of `from`'s, and the question its `button` asked (the bot's message to reply to). */
-async function asked(
-  from: User,
-  button: string,
-  label: string,
-): Promise<{ jobId: string; question: Message }> {
-  fake.injectText('/imagine a lighthouse --steps 2', { from });
-  const result = await fake.waitForCall((c) => c.method === 'sendPhoto' && toChat(from.id)(c), 15_000);
-  const jobId = jobIdIn(result) as string;
-  const photo = fake.message(from.id, (result.result as Message).message_id) as Message;
-  fake.injectCallbackQuery(photo, `${button}:${jobId}`, from);
-  const ask = await fake.waitForCall(
-    (c) => c.method === 'sendMessage' && toChat(from.id)(c) && textOf(c).startsWith(label),
-    15_000,
-  );
-  return { jobId, question: fake.message(from.id, (ask.result as Message).message_id) as Message };
-}
+const asked = (from: User, button: string, label: string) => askedOn(fake, from, button, label);
 
 describe('Telegram: an answer typed as its command', { timeout: 60_000 }, () => {
   it('/imagine … in reply to Remix’s question is the Remix of that result', async () => {

@@ -240,3 +240,26 @@ export const textOf = (call: { params: Record<string, unknown> }) =>
 /** The job a status message or result names in its Cancel or Re-roll button. */
 export const jobIdIn = (call: { params: Record<string, unknown> }) =>
   /(?:cancel|reroll):([0-9a-f-]{36})/.exec(JSON.stringify(call.params.reply_markup ?? ''))?.[1];
+
+/**
+ * A finished result of `from`'s (a 2-step /imagine in their private chat), and the question its `button` asked (the
+ * bot's message to reply to), found by the question's `label`.
+ */
+export async function askedOn(
+  fake: FakeTelegram,
+  from: User,
+  button: string,
+  label: string,
+): Promise<{ jobId: string; question: Message; ask: TelegramCall }> {
+  const toChat = (c: TelegramCall) => String(c.params.chat_id) === String(from.id);
+  fake.injectText('/imagine a lighthouse --steps 2', { from });
+  const result = await fake.waitForCall((c) => c.method === 'sendPhoto' && toChat(c), 15_000);
+  const jobId = jobIdIn(result) as string;
+  const photo = fake.message(from.id, (result.result as Message).message_id) as Message;
+  fake.injectCallbackQuery(photo, `${button}:${jobId}`, from);
+  const ask = await fake.waitForCall(
+    (c) => c.method === 'sendMessage' && toChat(c) && textOf(c).startsWith(label),
+    15_000,
+  );
+  return { jobId, question: fake.message(from.id, (ask.result as Message).message_id) as Message, ask };
+}

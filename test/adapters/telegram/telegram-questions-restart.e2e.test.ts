@@ -6,9 +6,9 @@ import type { Message, User } from 'grammy/types';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import type { Services } from '../../../src/services.js';
-import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/index.js';
+import type { FakeTelegram } from '../../doubles/fake-telegram/index.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { jobIdIn, newUsers, repliesTo, textOf, useRestartingTelegram } from './telegram-on-fake.js';
+import { askedOn, newUsers, repliesTo, textOf, useRestartingTelegram } from './telegram-on-fake.js';
 
 const engine = new TimedEngineDouble(20, 4);
 const telegram = useRestartingTelegram('telegram-questions');
@@ -21,7 +21,6 @@ beforeEach(async () => {
 }, 60_000);
 
 const newUser = newUsers(7500);
-const toChat = (chatId: number) => (c: TelegramCall) => String(c.params.chat_id) === String(chatId);
 const jobsOf = (services: Services, from: User) =>
   services.jobs.store.recentOf({ platform: 'telegram', userId: String(from.id) }, 50);
 
@@ -31,17 +30,9 @@ async function asked(
   button: string,
   label: string,
 ): Promise<{ jobId: string; question: Message }> {
-  fake.injectText('/imagine a lighthouse --steps 2', { from });
-  const result = await fake.waitForCall((c) => c.method === 'sendPhoto' && toChat(from.id)(c), 15_000);
-  const jobId = jobIdIn(result) as string;
-  const photo = fake.message(from.id, (result.result as Message).message_id) as Message;
-  fake.injectCallbackQuery(photo, `${button}:${jobId}`, from);
-  const ask = await fake.waitForCall(
-    (c) => c.method === 'sendMessage' && toChat(from.id)(c) && textOf(c).startsWith(label),
-    15_000,
-  );
+  const { jobId, question, ask } = await askedOn(fake, from, button, label);
   expect(ask.params.reply_markup).toMatchObject({ force_reply: true });
-  return { jobId, question: fake.message(from.id, (ask.result as Message).message_id) as Message };
+  return { jobId, question };
 }
 
 describe('Telegram questions across a restart', { timeout: 60_000 }, () => {
