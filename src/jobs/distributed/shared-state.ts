@@ -55,11 +55,14 @@ export class SharedState {
 
   /**
    * A connection's error (this process's own or BullMQ's, reported with `report`): logged while Redis answers, and
-   * once per outage, until this process's connection is ready again; not one line per connection and retry.
+   * once per outage, until this process's connection is ready again; not one line per connection and retry. Only an
+   * error while this connection is down counts as the outage's: one of another connection while it answers (a
+   * subscriber dropped alone, a BullMQ lock) must not silence the next outage's first line.
    */
   readonly connectionError = (error: Error, report: (error: Error) => void = this.onError): void => {
-    if (this.outageTold && this.redis.status !== 'ready') return;
-    this.outageTold = true;
+    const down = this.redis.status !== 'ready';
+    if (down && this.outageTold) return;
+    if (down) this.outageTold = true;
     report(error);
   };
 

@@ -146,7 +146,8 @@ export class DistributedWorker {
   private async recheckCancels(): Promise<void> {
     const { state } = this.options;
     try {
-      for (const id of [...this.controllers.keys()])
+      // Those being admitted too: a cancel published while the subscriber was down is found only so.
+      for (const id of [...this.controllers.keys(), ...this.admitting.keys()])
         if (await state.cancelRequested(id)) this.abortCancelled(id);
     } catch (error) {
       this.options.log?.('warn', 'rechecking cancels after a reconnection failed', { error: String(error) });
@@ -218,8 +219,12 @@ export class DistributedWorker {
       const running = runs.length > 0 ? runBatch(this.batchContext, runs) : Promise.resolve();
       // Awaited below; a failure meanwhile is not an unhandled rejection.
       running.catch(() => undefined);
-      for (const job of cancelled) await settle(this.batchContext, job, 'cancelled', job.estimatedCost);
-      await running;
+      // The run stays this worker's until its batch is done, even when settling a cancelled member failed.
+      try {
+        for (const job of cancelled) await settle(this.batchContext, job, 'cancelled', job.estimatedCost);
+      } finally {
+        await running;
+      }
     }
   }
 

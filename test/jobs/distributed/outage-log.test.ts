@@ -26,4 +26,25 @@ describe('distributed queue: Redis unreachable', () => {
       state.redis.disconnect();
     }
   });
+
+  it('an error of another connection while Redis answers does not silence the next outage’s first line', async () => {
+    const told: string[] = [];
+    const state = new SharedState('redis://127.0.0.1:6379', 'outage-after-lock', (error) =>
+      told.push(error.message),
+    );
+    try {
+      await new Promise<void>((resolve) => state.redis.once('ready', () => resolve()));
+      // A BullMQ lock lost while this process's connection answers: said, and no outage.
+      state.connectionError(new Error('Missing lock for job 1'));
+      // Then this connection goes down: the outage's first error is said too.
+      const ended = new Promise<void>((resolve) => state.redis.once('end', () => resolve()));
+      state.redis.disconnect();
+      await ended;
+      expect(state.redis.status).not.toBe('ready');
+      state.connectionError(new Error('connect ECONNREFUSED'));
+      expect(told).toEqual(['Missing lock for job 1', 'connect ECONNREFUSED']);
+    } finally {
+      state.redis.disconnect();
+    }
+  });
 });
