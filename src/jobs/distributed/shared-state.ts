@@ -13,7 +13,7 @@ import { fairKeys, queueLift } from './shared-fairness.js';
 import { type HeldJob, queueReplace, type Replaced, replacedIn } from './shared-holds.js';
 import { ADOPT_RUNLESS, CLAIM_RUN, FINISH, HEARTBEAT, PUT_BACK, UNQUEUE } from './shared-scripts.js';
 import { readSnapshot, type Snapshot } from './shared-snapshot.js';
-import { isJobRecord } from './wire-events.js';
+import { parseJobRecord } from './wire-events.js';
 
 /**
  * Inputs and results wait a week at most for the front-end that copies them (it keeps its own in DATA_DIR); an
@@ -87,15 +87,9 @@ export class SharedState {
 
   /** A job record as read from Redis, or undefined (reported) when it is not one. */
   parseJob(body: string, key: string): Job | undefined {
-    let job: unknown;
-    try {
-      job = JSON.parse(body);
-    } catch {
-      job = undefined;
-    }
-    if (isJobRecord(job)) return job;
-    this.skipMalformed('job record', key);
-    return undefined;
+    const job = parseJobRecord(body);
+    if (!job) this.skipMalformed('job record', key);
+    return job;
   }
 
   key(...parts: string[]): string {

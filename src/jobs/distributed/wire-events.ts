@@ -31,6 +31,12 @@ export function parseWireEvent(message: string): WireEvent | undefined {
   return isJobRecord(job) ? (event as unknown as WireEvent) : undefined;
 }
 
+/** A job record as stored in Redis, or undefined when the text is none (not JSON, or not a job's shape). */
+export function parseJobRecord(text: string): Job | undefined {
+  const record = parseObject(text);
+  return isJobRecord(record) ? record : undefined;
+}
+
 /** A cancel channel message's job id, or undefined when the message is none of ours. */
 export function parseCancelMessage(message: string): string | undefined {
   const id = parseObject(message)?.id;
@@ -38,15 +44,14 @@ export function parseCancelMessage(message: string): string | undefined {
 }
 
 /** Whether a record read from Redis has what every reader of a job needs: id, status, owner, request and meta. */
-export function isJobRecord(value: unknown): value is Job {
+function isJobRecord(value: unknown): value is Job {
   if (typeof value !== 'object' || value === null) return false;
   const job = value as Record<string, unknown>;
-  const owner = job.owner as Record<string, unknown> | null | undefined;
+  const owner = job.owner as Record<string, unknown>;
   return (
     typeof job.id === 'string' &&
     typeof job.status === 'string' &&
-    typeof owner === 'object' &&
-    owner !== null &&
+    isObject(owner) &&
     typeof owner.platform === 'string' &&
     typeof owner.userId === 'string' &&
     isObject(job.request) &&
