@@ -16,6 +16,8 @@ function invalid(key: string, detail: string): EngineError {
 
 function positiveInt(raw: Record<string, unknown>, key: string, fallback?: number): number {
   const value = raw[key] ?? fallback;
+  // Absent with no default: JSON.stringify gave "found undefined", which reads as a typo in the file.
+  if (value === undefined) throw invalid(key, 'is missing (a positive whole number)');
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
     throw invalid(key, `must be a positive whole number, found ${JSON.stringify(value)}`);
   }

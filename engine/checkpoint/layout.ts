@@ -3,10 +3,11 @@
 // TokenLayout's fields by name, e.g. { "mask": 300, "newline": 301, "boi": 302, "eoi": 303, "boa": 304,
 // "eoa": 305, "uncondition": 306, "answerPad": 307, "eos": 308, "bos": 309, "imageCodeOffset": 320,
 // "codebookSize": 64, "vocabSize": 384 }; fields it leaves out keep DiMOO's values.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../api.js';
 import { DIMOO_TOKEN_LAYOUT, type TokenLayout } from '../sampling/layout-type.js';
+import { readCheckpointText, refuseUnreachable } from './files.js';
 
 export { DIMOO_TOKEN_LAYOUT, type TokenLayout } from '../sampling/layout-type.js';
 
@@ -35,12 +36,17 @@ function invalid(detail: string): EngineError {
 export function loadTokenLayout(dir: string, headRows: number, codebookSize: number): TokenLayout {
   const path = join(dir, LAYOUT_FILE);
   let declared: Record<string, unknown> = {};
+  if (!existsSync(path)) refuseUnreachable(path, LAYOUT_FILE);
   if (existsSync(path)) {
+    const text = readCheckpointText(path, LAYOUT_FILE);
     try {
-      declared = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+      declared = JSON.parse(text) as Record<string, unknown>;
     } catch {
       throw invalid('is not valid JSON');
     }
+    // `null` is valid JSON, and listing its fields threw a raw TypeError.
+    if (!declared || typeof declared !== 'object' || Array.isArray(declared))
+      throw invalid('must hold a JSON object');
   }
   const layout: TokenLayout = { ...DIMOO_TOKEN_LAYOUT };
   for (const [key, value] of Object.entries(declared)) {

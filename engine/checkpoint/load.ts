@@ -1,11 +1,12 @@
 // Reads a Lumina-DiMOO checkpoint folder as published: config.json, model(.safetensors | -*.safetensors + index),
 // tokenizer.json + tokenizer_config.json, vqvae/ (engine/checkpoint/vqvae.ts), and optionally dimoo_layout.json.
 // Only headers and small JSON files are read; weights stay in place.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EngineError, type EngineInfo } from '../api.js';
 import { externalDataRoot, type WeightRef } from '../runtime/external-data.js';
 import { type ModelConfig, parseModelConfig } from './config.js';
+import { readCheckpointText, refuseUnreachable } from './files.js';
 import { loadTokenLayout, type TokenLayout } from './layout.js';
 import { readWeightIndex } from './safetensors.js';
 import { CheckpointTokenizer } from './tokenizer.js';
@@ -37,15 +38,12 @@ function missing(file: string, what: string): EngineError {
 
 function readJson(dir: string, file: string, what: string): unknown {
   const path = join(dir, file);
-  if (!existsSync(path)) throw missing(file, what);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    // A folder in its place (EISDIR) or no permission: named, as a broken file is.
-    const detail = `${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
-    throw new EngineError('checkpoint_invalid', detail, { detail });
+  if (!existsSync(path)) {
+    refuseUnreachable(path, file);
+    throw missing(file, what);
   }
+  // A folder in its place (EISDIR) or no permission: named, as a broken file is.
+  const text = readCheckpointText(path, file);
   try {
     return JSON.parse(text);
   } catch {
@@ -114,9 +112,15 @@ export function checkpointDims({ config, layout }: Checkpoint): EngineInfo['dims
 export async function loadCheckpoint(modelDir: string): Promise<Checkpoint> {
   const dir = resolve(modelDir);
   if (!existsSync(dir)) {
+    refuseUnreachable(dir, dir);
     throw new EngineError('checkpoint_missing', `the checkpoint folder ${dir} does not exist`, {
       detail: `the folder ${dir} does not exist`,
     });
+  }
+  // A weight file given for the folder (`--model …/model.safetensors`) read "config.json is missing".
+  if (!statSync(dir).isDirectory()) {
+    const detail = `${dir} is a file; the checkpoint is the folder that holds config.json`;
+    throw new EngineError('checkpoint_missing', detail, { detail });
   }
   const config = parseModelConfig(readJson(dir, 'config.json', 'the model configuration'));
   // The loader the VQ graphs need: one file, diffusers' fp16 variant, or shards named by an index.

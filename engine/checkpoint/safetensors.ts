@@ -14,6 +14,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { EngineError } from '../api.js';
 import type { WeightRef } from '../runtime/external-data.js';
+import { refuseUnreachable } from './files.js';
 
 export type { WeightRef } from '../runtime/external-data.js';
 
@@ -40,6 +41,7 @@ function invalid(file: string, detail: string): EngineError {
 /** Reads one file's header into weight references (absolute offsets), checking every entry against the file. */
 export function readSafetensorsHeader(file: string): Map<string, WeightRef> {
   if (!existsSync(file)) {
+    refuseUnreachable(file, basename(file));
     throw new EngineError('checkpoint_missing', `${file} does not exist`, {
       detail: `${basename(file)} is missing`,
     });
@@ -134,6 +136,8 @@ export function readWeightIndex(dir: string, stem = 'model'): Map<string, Weight
   const index = join(dir, `${stem}.safetensors.index.json`);
   if (existsSync(single)) return readSafetensorsHeader(single);
   if (!existsSync(index)) {
+    refuseUnreachable(single, basename(single));
+    refuseUnreachable(index, basename(index));
     throw new EngineError('checkpoint_missing', `neither ${single} nor ${index} exists`, {
       detail: `${stem}.safetensors (or ${stem}.safetensors.index.json with its shards) is missing in ${dir}`,
     });

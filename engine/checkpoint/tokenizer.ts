@@ -12,11 +12,24 @@
 // reference Rust `tokenizers` on English, Chinese, Japanese, emoji and mixed text for the byte-level BPE
 // tokenizers this project generates; stack-notes records where it differs (WordLevel, Whitespace pre-tokenizer),
 // which byte-level BPE checkpoints such as LLaDA's do not use.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { EngineError } from '../api.js';
 import type { TextTokenizer } from '../sampling/layout-type.js';
+import { readCheckpointText, refuseUnreachable } from './files.js';
+
+/** A file's JSON; one that cannot be read is named by `readCheckpointText`, one that does not parse here. */
+function readJsonFile(path: string, name: string): unknown {
+  const text = readCheckpointText(path, name);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new EngineError('checkpoint_invalid', `${path} is not valid JSON`, {
+      detail: `${name} is not valid JSON`,
+    });
+  }
+}
 
 /**
  * Tokenizer classes whose fast form (transformers 4.46) rebuilds the post-processor from add_bos_token (default
@@ -54,22 +67,21 @@ export class CheckpointTokenizer implements TextTokenizer {
   static load(dir: string): CheckpointTokenizer {
     const path = join(dir, 'tokenizer.json');
     if (!existsSync(path)) {
+      refuseUnreachable(path, 'tokenizer.json');
       throw new EngineError('checkpoint_missing', `${path} does not exist`, {
         detail: 'tokenizer.json is missing',
       });
     }
     const configPath = join(dir, 'tokenizer_config.json');
-    let json: object;
-    let config: Record<string, unknown> = {};
-    try {
-      json = JSON.parse(readFileSync(path, 'utf8')) as object;
-      if (existsSync(configPath))
-        config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
-    } catch {
-      throw new EngineError('checkpoint_invalid', `${path} or tokenizer_config.json is not valid JSON`, {
-        detail: 'tokenizer.json or tokenizer_config.json is not valid JSON',
-      });
+    const json = readJsonFile(path, 'tokenizer.json') as object;
+    if (!existsSync(configPath)) refuseUnreachable(configPath, 'tokenizer_config.json');
+    const raw = existsSync(configPath) ? readJsonFile(configPath, 'tokenizer_config.json') : {};
+    // `null` or a list is valid JSON, and reading a key of null threw a raw TypeError.
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+      const detail = 'tokenizer_config.json must hold a JSON object';
+      throw new EngineError('checkpoint_invalid', detail, { detail });
     }
+    const config = raw as Record<string, unknown>;
     let tokenizer: Tokenizer;
     try {
       tokenizer = new Tokenizer(json, config);

@@ -1,10 +1,11 @@
 // The checkpoint's `vqvae/` folder as diffusers saves a VQModel: config.json plus
 // diffusion_pytorch_model.safetensors (or its sharded index, or the fp16 variant diffusers also publishes).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { EngineError } from '../api.js';
 import { parseVqConfig, VQ_CONFIG_FILE, type VqConfig } from '../graphs/vq-config.js';
 import { externalDataRoot, type WeightRef } from '../runtime/external-data.js';
+import { readCheckpointText, refuseUnreachable } from './files.js';
 import { readSafetensorsHeader, readWeightIndex } from './safetensors.js';
 
 export interface VqCheckpoint {
@@ -49,14 +50,16 @@ export function readVqCheckpoint(modelDir: string): VqCheckpoint {
   const folder = path.resolve(modelDir);
   const configFile = path.join(folder, VQ_CONFIG_FILE);
   if (!existsSync(configFile)) {
+    refuseUnreachable(configFile, VQ_CONFIG_FILE);
     const detail = `${VQ_CONFIG_FILE} is missing`;
     throw new EngineError('checkpoint_missing', `${configFile} is missing: the VQ model configuration`, {
       detail,
     });
   }
+  const text = readCheckpointText(configFile, VQ_CONFIG_FILE);
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(configFile, 'utf8'));
+    json = JSON.parse(text);
   } catch (error) {
     const detail = `${VQ_CONFIG_FILE} is not valid JSON (${error instanceof Error ? error.message : String(error)})`;
     throw new EngineError('checkpoint_invalid', detail, { detail, file: VQ_CONFIG_FILE });

@@ -1,11 +1,11 @@
 // A broken checkpoint is normal input: each way of breaking the published folder gives one EngineError with a
 // code and a message naming the file (and the tensor or key) at fault.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../../engine/api.js';
-import { createEngine } from '../../../engine/index.js';
+import { createEngine, inspectCheckpoint } from '../../../engine/index.js';
 import { makeTestCheckpoint } from '../../../engine/testing/make-test-checkpoint.js';
 
 let base: string;
@@ -147,7 +147,7 @@ const CASES: Array<[string, 'one' | 'sharded', (dir: string) => void, EngineErro
     'one',
     (d) => writeFileSync(join(d, 'tokenizer.json'), 'xx'),
     'checkpoint_invalid',
-    /tokenizer\.json or tokenizer_config\.json is not valid JSON/,
+    /tokenizer\.json is not valid JSON/,
   ],
   [
     'tokenizer.json without a tokenizer in it',
@@ -156,22 +156,124 @@ const CASES: Array<[string, 'one' | 'sharded', (dir: string) => void, EngineErro
     'checkpoint_invalid',
     /tokenizer\.json could not be loaded/,
   ],
+  [
+    'config.json without d_model',
+    'one',
+    (d) =>
+      editJson(join(d, 'config.json'), (c) => {
+        delete c.d_model;
+      }),
+    'checkpoint_invalid',
+    /config\.json: d_model is missing/,
+  ],
+  [
+    'config.json that is a loop of symbolic links',
+    'one',
+    (d) => {
+      rmSync(join(d, 'config.json'));
+      symlinkSync('config.json', join(d, 'config.json'));
+    },
+    'checkpoint_invalid',
+    /config\.json is a loop of symbolic links/,
+  ],
+  [
+    'model.safetensors that is a loop of symbolic links',
+    'one',
+    (d) => {
+      rmSync(join(d, 'model.safetensors'));
+      symlinkSync('model.safetensors', join(d, 'model.safetensors'));
+    },
+    'checkpoint_invalid',
+    /model\.safetensors is a loop of symbolic links/,
+  ],
+  [
+    'a shard that links to a blob the download never wrote',
+    'sharded',
+    (d) => {
+      rmSync(join(d, 'model-00002-of-00002.safetensors'));
+      symlinkSync('blobs/unfinished', join(d, 'model-00002-of-00002.safetensors'));
+    },
+    'checkpoint_missing',
+    /model-00002-of-00002\.safetensors is a symbolic link to a file that does not exist/,
+  ],
+  [
+    'a folder where tokenizer.json should be',
+    'one',
+    (d) => {
+      rmSync(join(d, 'tokenizer.json'));
+      mkdirSync(join(d, 'tokenizer.json'));
+    },
+    'checkpoint_invalid',
+    /tokenizer\.json cannot be read \(EISDIR\)/,
+  ],
+  [
+    'a folder where vqvae/config.json should be',
+    'one',
+    (d) => {
+      rmSync(join(d, 'vqvae', 'config.json'));
+      mkdirSync(join(d, 'vqvae', 'config.json'));
+    },
+    'checkpoint_invalid',
+    /vqvae\/config\.json cannot be read \(EISDIR\)/,
+  ],
+  [
+    'a tokenizer_config.json of null',
+    'one',
+    (d) => writeFileSync(join(d, 'tokenizer_config.json'), 'null'),
+    'checkpoint_invalid',
+    /tokenizer_config\.json must hold a JSON object/,
+  ],
+  [
+    'a dimoo_layout.json of null',
+    'one',
+    (d) => writeFileSync(join(d, 'dimoo_layout.json'), 'null'),
+    'checkpoint_invalid',
+    /dimoo_layout\.json: must hold a JSON object/,
+  ],
 ];
+
+async function failureOf(run: () => Promise<unknown>): Promise<EngineError> {
+  const error = await run().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(EngineError);
+  // One line: it is what `dimoo` and `npm start` print.
+  expect((error as EngineError).message).not.toContain('\n');
+  return error as EngineError;
+}
+
+const opened = (dir: string) => () =>
+  createEngine({ modelDir: dir, device: 'cpu' }).then((engine) => engine.close());
 
 describe('a broken checkpoint folder', () => {
   it.each(CASES)('%s', async (_name, from, breakIt, code, message) => {
     const dir = mkdtempSync(join(base, 'case-'));
-    cpSync(join(base, from), dir, { recursive: true });
+    cpSync(join(base, from), dir, { recursive: true, verbatimSymlinks: true });
     breakIt(dir);
-    // Through createEngine: some faults (VQ shapes) surface only when the graphs are built.
-    const error = await createEngine({ modelDir: dir, device: 'cpu' }).then(
-      async (engine) => engine.close(),
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(EngineError);
-    expect((error as EngineError).code).toBe(code);
-    expect((error as EngineError).message).toMatch(message);
-    // One line: it is what `dimoo` and `npm start` print.
-    expect((error as EngineError).message).not.toContain('\n');
+    // Through createEngine (some faults, VQ shapes, surface only when the graphs are built) and `dimoo
+    // check-model`'s inspectCheckpoint: the same code and message.
+    for (const run of [opened(dir), () => inspectCheckpoint(dir)]) {
+      const error = await failureOf(run);
+      expect(error.code).toBe(code);
+      expect(error.message).toMatch(message);
+    }
+  });
+
+  it('names a weight file given where the folder is expected', async () => {
+    const file = join(base, 'one', 'model.safetensors');
+    for (const run of [opened(file), () => inspectCheckpoint(file)]) {
+      const error = await failureOf(run);
+      expect(error.code).toBe('checkpoint_missing');
+      expect(error.message).toMatch(/model\.safetensors is a file; the checkpoint is the folder/);
+    }
+  });
+
+  it('names a folder path that is a loop of symbolic links', async () => {
+    const loop = join(base, 'loop');
+    symlinkSync(loop, loop);
+    const error = await failureOf(opened(loop));
+    expect(error.code).toBe('checkpoint_invalid');
+    expect(error.message).toMatch(/loop is a loop of symbolic links/);
   });
 });
