@@ -2,11 +2,13 @@
 // plain TypeScript so that no image parser (and no pixel buffer) is involved before a bomb or an odd shape is
 // refused.
 import { EngineError } from '../api.js';
+import { exifOrientation, turnsQuarter } from './orientation.js';
 
 export type AcceptedFormat = 'png' | 'jpeg' | 'webp';
 
 export interface ImageHeader {
   format: AcceptedFormat;
+  /** The size upright, as decoded: a stored 4032×3024 of EXIF orientation 6 is 3024 wide and 4032 high. */
   width: number;
   height: number;
 }
@@ -175,8 +177,9 @@ export function sniffFormat(bytes: Uint8Array): AcceptedFormat | undefined {
 }
 
 /**
- * Format and size from the header alone. Empty → `image_empty`; anything but PNG, JPEG or WebP (SVG, GIF, HEIC,
- * TIFF, text, …) → `image_unsupported`; an accepted container without a readable size → `image_invalid`.
+ * Format and upright size (EXIF orientation applied, as the decoder applies it) from the header alone. Empty →
+ * `image_empty`; anything but PNG, JPEG or WebP (SVG, GIF, HEIC, TIFF, text, …) → `image_unsupported`; an
+ * accepted container without a readable size → `image_invalid`.
  */
 export function readImageHeader(bytes: Uint8Array): ImageHeader {
   if (bytes.length === 0) throw new EngineError('image_empty', 'the image is empty');
@@ -189,6 +192,7 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader {
   if (!size || size.width < 1 || size.height < 1) {
     throw new EngineError('image_invalid', `the ${format} header has no readable size`);
   }
+  if (turnsQuarter(exifOrientation(format, bytes))) return { format, width: size.height, height: size.width };
   return { format, ...size };
 }
 

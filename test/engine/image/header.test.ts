@@ -63,7 +63,7 @@ describe('readImageHeader', () => {
       width: 37,
       height: 21,
     });
-    const exif = await raw(37, 21).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const exif = await raw(37, 21).jpeg().withMetadata({ orientation: 1 }).toBuffer();
     expect(readImageHeader(exif)).toEqual({ format: 'jpeg', width: 37, height: 21 });
     const progressive = await raw(50, 9).jpeg({ progressive: true }).toBuffer();
     expect(readImageHeader(progressive)).toEqual({ format: 'jpeg', width: 50, height: 9 });
@@ -75,6 +75,24 @@ describe('readImageHeader', () => {
         .toBuffer(),
     ]) {
       expect(readImageHeader(webp)).toEqual({ format: 'webp', width: 37, height: 21 });
+    }
+  });
+
+  it('gives the upright size the decoder gives, for every EXIF orientation of a JPEG, PNG and WebP', async () => {
+    // A phone's portrait photo is stored landscape with orientation 6: its header's size read the wrong way round.
+    for (const format of ['jpeg', 'png', 'webp'] as const) {
+      for (let orientation = 1; orientation <= 8; orientation++) {
+        const bytes = await raw(37, 21).toFormat(format).withMetadata({ orientation }).toBuffer();
+        const decoded = await decodeImage(bytes, { maxPixels: LIMITS.maxPixels });
+        const upright = orientation >= 5 ? { width: 21, height: 37 } : { width: 37, height: 21 };
+        expect([format, orientation, decoded.width, decoded.height]).toEqual([
+          format,
+          orientation,
+          upright.width,
+          upright.height,
+        ]);
+        expect(readImageHeader(bytes)).toEqual({ format, ...upright });
+      }
     }
   });
 
