@@ -127,20 +127,37 @@ export class Commands {
     return unfinishedIn(this.deps, scope);
   }
 
-  /** The answer to an Edit button's question: an edit of that job's result. */
-  editResult(ctx: CommandContext, jobId: string, instruction: string): Promise<Reply> {
+  /**
+   * The answer to an Edit button's question: an edit of that job's result. `botUsername` (where the platform
+   * addresses commands to a bot by name, as `runText`'s): `/edit@it …` typed is the answer without its name.
+   */
+  editResult(ctx: CommandContext, jobId: string, instruction: string, botUsername?: string): Promise<Reply> {
     return this.guarded(ctx, () =>
       editResult(this.deps, pressedBy(ctx, 'edit'), {
         jobId,
-        instruction: withoutCommandName(this.deps, wellFormed(instruction), 'edit'),
+        instruction: withoutCommandName(this.deps, wellFormed(instruction), 'edit', botUsername),
       }),
     );
   }
 
-  /** The answer to a `Reply.ask`: an edit of the job's result, or (Remix) its changed /imagine line. */
-  answerAsk(asker: CommandContext, kind: AskKind, jobId: string, typed: string): Promise<Reply> {
+  /**
+   * The answer to a `Reply.ask`: an edit of the job's result, or (Remix) its changed /imagine line. `botUsername`
+   * as `editResult`'s: without it, only a bare `/imagine` typed first is the command's name.
+   */
+  answerAsk(
+    asker: CommandContext,
+    kind: AskKind,
+    jobId: string,
+    typed: string,
+    botUsername?: string,
+  ): Promise<Reply> {
     // Typed with the name of the command it runs (`/imagine a fox` into Remix), the name is no word of the answer.
-    const answer = withoutCommandName(this.deps, wellFormed(typed), this.answerRuns(kind, jobId));
+    const answer = withoutCommandName(
+      this.deps,
+      wellFormed(typed),
+      this.answerRuns(kind, jobId),
+      botUsername,
+    );
     const ctx = pressedBy(asker, kind);
     return this.guarded(ctx, () => {
       if (kind === 'imagine_line') return remixResult(this.deps, ctx, { jobId, line: answer });

@@ -60,13 +60,24 @@ export const editResult: Operation<{ jobId: string; instruction: string }> = asy
 /**
  * A button's answer without the name of the command it runs typed first (`/imagine a fox`, `/draw …`, Telegram's
  * `/imagine@bot …`, read as a typed command is): users type the command into the answer, and its name is no word of
- * the prompt. Another command's name stays, as words: no answer runs it, and no message says so yet.
+ * the prompt. Another command's name stays, as words: no answer runs it, and no message says so yet. So does ours
+ * addressed to a bot not known to be this one (`/imagine@otherbot`, or any `@name` where the platform told no
+ * `botUsername`): a name meant for another bot is no name of ours to drop.
  */
-export function withoutCommandName(deps: CommandDeps, line: string, runs: string | undefined): string {
+export function withoutCommandName(
+  deps: CommandDeps,
+  line: string,
+  runs: string | undefined,
+  botUsername?: string,
+): string {
   if (runs === undefined) return line;
-  const typed = parseTextCommand(deps.registry.specs, line);
-  return typed?.name === runs ? typed.args : line;
+  const typed = parseTextCommand(deps.registry.specs, line, botUsername);
+  // parseTextCommand takes any `@name` where no username is known to compare it with.
+  const ours = botUsername !== undefined || !ADDRESSED.test(line.trim());
+  return typed?.name === runs && ours ? typed.args : line;
 }
+
+const ADDRESSED = /^\/[a-z0-9_]+@/i;
 
 /**
  * The flags that keep a result's sampling settings in a follow-up drawn by another task (Midjourney's follow-ups

@@ -138,7 +138,7 @@ export class TelegramMessages {
       const reply =
         answer === 'expired'
           ? textReply('ask.expired')
-          : await commands.answerAsk(c, answer.kind, answer.jobId, text);
+          : await commands.answerAsk(c, answer.kind, answer.jobId, text, me.username);
       return void (await replies.send(ctx, c, reply));
     }
     if (!repliedImage || opensWithCommand(message)) return;

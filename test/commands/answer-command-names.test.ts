@@ -1,6 +1,7 @@
 // A button's answer that starts with the name of the command it runs (`/imagine a blue fox` typed into Remix, as the
 // playground's form, Discord's modal and a Telegram reply invite): the name is no word of the prompt. It is read as
-// a typed command is (`/draw`, Telegram's `/imagine@bot`); another command's name stays part of the words.
+// a typed command is (`/draw`, Telegram's `/imagine@bot` where the bot is this one); another command's name, or ours
+// addressed to another bot, stays part of the words.
 import { describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../commands/commands.js';
 import type { AskKind, Reply } from '../../commands/reply.js';
@@ -25,12 +26,14 @@ function setup() {
   };
   const drawn = async () =>
     finished(await commands.run(ctx(), { name: 'imagine', options: { prompt: 'a lighthouse --steps 4' } }));
-  const answer = (kind: AskKind, jobId: string, line: string) => commands.answerAsk(ctx(), kind, jobId, line);
+  // The bot's own name, as Telegram's adapter knows it (`me.username`); null where the platform names none.
+  const answer = (kind: AskKind, jobId: string, line: string, botUsername: string | null = 'dimoo_bot') =>
+    commands.answerAsk(ctx(), kind, jobId, line, botUsername ?? undefined);
   const request = (reply: Reply) => {
     expect(reply.startsJob, JSON.stringify(reply.text)).toBe(true);
     return store.get(reply.jobId as string)?.request;
   };
-  return { ctx, drawn, finished, answer, request };
+  return { ctx, drawn, finished, answer, request, commands };
 }
 
 describe('a button’s answer typed with its command’s name', () => {
@@ -85,6 +88,43 @@ describe('a button’s answer typed with its command’s name', () => {
     // Remix of a retouch is no /outpaint: that name stays a word of the prompt.
     expect(request(await answer('imagine_line', hat, '/outpaint a blue hat --steps 4'))).toMatchObject({
       prompt: '/outpaint a blue hat',
+    });
+  });
+
+  it('a name addressed to another bot stays words of the answer; ours only where the bot’s name is known', async () => {
+    const { drawn, finished, answer, request, ctx, commands } = setup();
+    const id = await drawn();
+    for (const line of ['/imagine@otherbot a blue fox', '/draw@OtherBot a blue fox']) {
+      expect(request(await answer('imagine_line', id, line)), line).toMatchObject({ prompt: line });
+    }
+    // The same name cased otherwise is still ours.
+    expect(request(await answer('imagine_line', id, '/imagine@Dimoo_Bot a blue fox'))).toMatchObject({
+      prompt: 'a blue fox',
+    });
+    // Where the platform names no bot (the playground, Discord), only the bare name is dropped.
+    expect(request(await answer('imagine_line', id, '/imagine@dimoo_bot a blue fox', null))).toMatchObject({
+      prompt: '/imagine@dimoo_bot a blue fox',
+    });
+    expect(request(await answer('imagine_line', id, '/imagine a blue fox', null))).toMatchObject({
+      prompt: 'a blue fox',
+    });
+    const zoomed = await answer('zoom_line', id, '/outpaint@otherbot a harbour --zoom 1.5');
+    expect(request(zoomed)).toMatchObject({ task: 'paint', prompt: '/outpaint@otherbot a harbour' });
+    await finished(zoomed);
+    const retouched = await answer('region_line', id, '/retouch@otherbot a red hat --box center');
+    expect(request(retouched)).toMatchObject({ task: 'paint', prompt: '/retouch@otherbot a red hat' });
+    expect(request(await answer('edit_instruction', id, '/edit@otherbot make it night'))).toMatchObject({
+      prompt: '/edit@otherbot make it night',
+    });
+    expect(
+      request(await commands.editResult(ctx(), id, '/edit@otherbot make it night', 'dimoo_bot')),
+    ).toMatchObject({
+      prompt: '/edit@otherbot make it night',
+    });
+    expect(
+      request(await commands.editResult(ctx(), id, '/edit@dimoo_bot make it night', 'dimoo_bot')),
+    ).toMatchObject({
+      prompt: 'make it night',
     });
   });
 

@@ -40,6 +40,14 @@ describe('Telegram: an answer typed as its command', { timeout: 60_000 }, () => 
     expect(remixed?.meta.origin).toBe(jobId);
   });
 
+  it('/imagine@ourbot … in reply to Remix’s question drops our name too', async () => {
+    const from = newUser();
+    const { question } = await asked(from, 'remix', t('en', 'ask.remix.label'));
+    fake.injectText('/imagine@dimoo_test_bot a lighthouse at dawn --steps 3', { from, replyTo: question });
+    await expect.poll(() => jobsOf(from).length, { timeout: 15_000, interval: 50 }).toBe(2);
+    expect(jobsOf(from)[0]?.request).toMatchObject({ prompt: 'a lighthouse at dawn', steps: 3 });
+  });
+
   it('/outpaint 1.5x in reply to Custom zoom’s question zooms that result', async () => {
     const from = newUser();
     const { jobId, question } = await asked(from, 'zoomcustom', t('en', 'ask.zoom.label'));
