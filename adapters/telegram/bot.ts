@@ -6,7 +6,6 @@
 // upgraded to a supergroup is followed (migrations.ts); a chat that removed the bot has its jobs withdrawn (removal.ts).
 // Every update is kept in the job store until handled (inbox.ts), so a crash loses none. Here the updates are wired
 // and the bot started and stopped; messages are read in messages.ts, presses in button-presses.ts.
-import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, type Context } from 'grammy';
 import type { Message, UserFromGetMe } from 'grammy/types';
@@ -15,6 +14,7 @@ import { StartError } from '../../src/app.js';
 import { t } from '../../src/i18n.js';
 import { DoublePresses } from '../shared/double-press.js';
 import { AlbumCollector } from './albums.js';
+import { allowedChats } from './allowed-chats.js';
 import { AnswerHeldBack, AnswersBegun } from './answers-begun.js';
 import { tellPresser } from './button-answers.js';
 import { onButton } from './button-presses.js';
@@ -42,6 +42,7 @@ import { TelegramQuestions } from './questions.js';
 import { onBotRemoved } from './removal.js';
 import { RepeatedUpdates } from './repeats.js';
 import { TelegramReplies } from './replies.js';
+import { retries } from './retries.js';
 import { contextOf } from './senders.js';
 import { serveWebhook, type WebhookServer, webhookRegistration } from './webhook.js';
 
@@ -100,10 +101,9 @@ export class TelegramBot {
     this.answers = new AnswersBegun(this.inbox);
     // First, so that it wraps each try auto-retry makes: a try refused with a 429 takes its mark back for the wait.
     this.bot.api.config.use(this.answers.transformer);
-    // Waits out 429 retry_after (up to a minute) and gives up on network errors after a few tries, so nothing
-    // loops forever on a dead connection. Longer waits are the callers' (flood-wait.ts).
-    const maxDelaySeconds = options.autoRetryMaxDelayS ?? 60;
-    this.bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds, rethrowHttpErrors: true }));
+    // Waits out 429 retry_after (up to a minute); a 5xx is retried only where a second call cannot send twice
+    // (retries.ts). Longer waits are the callers' (flood-wait.ts).
+    this.bot.api.config.use(retries(options.autoRetryMaxDelayS ?? 60));
     this.bot.api.config.use(followUpgrades());
     const questions = new TelegramQuestions(this.bot.api, options.jobs.store.questions);
     this.bot.catch((error) => options.log.warn({ err: error.error }, 'telegram update failed'));
@@ -151,11 +151,9 @@ export class TelegramBot {
         return ctx.editedMessage?.text === undefined ? this.messages.onImage(ctx) : this.messages.onText(ctx);
       },
     });
-    // The chat allowlist: updates from other chats are dropped before any handler sees them.
-    const allowed = new Set(options.config.telegram.chatIds);
-    if (allowed.size > 0) {
-      this.bot.use((ctx, next) => (ctx.chat && allowed.has(ctx.chat.id) ? next() : undefined));
-    }
+    // The chat allowlist, following an allowed group that became a supergroup.
+    const { chatIds } = options.config.telegram;
+    if (chatIds.length > 0) this.bot.use(allowedChats(chatIds, options.log));
     // In its chat's turn: a message is looked up once the one before it has made its job (repeats.ts).
     this.bot.use((ctx, next) => this.repeats.admit(ctx, next));
     const presses = {

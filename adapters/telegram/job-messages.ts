@@ -15,6 +15,7 @@ import { JobStatusTracker, reporting, type StatusLane } from '../shared/job-stat
 import { outlastFlood, type Persist } from './flood-wait.js';
 import { InFlight } from './in-flight.js';
 import { resultMessages, type SentMessage, withResultMessage } from './result-messages.js';
+import { mayHaveArrived } from './retries.js';
 import { inTopic, sendReply } from './send.js';
 import { StatusMessage, sameBytes, stateClient } from './status-message.js';
 
@@ -38,6 +39,15 @@ export interface TelegramPlace {
   threadId?: number;
   /** The status message became a photo (a preview): its text is a caption now. */
   photo?: boolean;
+}
+
+/** Where a job whose first reply Telegram did not confirm answers: its chat, and the request it replies to. */
+export interface UnseenStart {
+  chatId: number;
+  group: boolean;
+  locale: Locale;
+  replyTo?: number;
+  threadId?: number;
 }
 
 export interface TelegramJobMessagesOptions {
@@ -111,6 +121,35 @@ export class TelegramJobMessages {
     }
     this.options.deliveries.remember(jobId, { ...place });
     this.tracker.open(jobId, lane, reply, Promise.resolve(this.surface(jobId, place)));
+  }
+
+  /**
+   * The reply that starts a job may or may not have arrived (Telegram answered 5xx, or the connection broke; it is
+   * not sent again, retries.ts): the job runs on without a status message to edit, showing the chat action while it
+   * runs, and its ending goes as a new message answering the request. Told nothing now: "try again" would run it twice.
+   */
+  openUnseen(jobId: string, reply: Reply, where: UnseenStart): void {
+    const { chatId, group, locale, replyTo, threadId } = where;
+    this.options.log.warn(
+      { jobId, chatId },
+      'telegram did not confirm a job’s first reply; its ending is sent anew',
+    );
+    const parameters =
+      replyTo === undefined
+        ? {}
+        : { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } };
+    const onMessage = (messageId: number) => this.keepResult(jobId, { chatId, messageId });
+    const target = { chatId, locale, parameters, threadId, onMessage };
+    const surface: StatusSurface = {
+      prepare: async () => undefined,
+      show: async () => undefined,
+      finish: async () => false,
+      replyToUser: async (ending) => {
+        this.note(chatId, group);
+        await sendReply(this.api, target, ending, this.persist);
+      },
+    };
+    this.tracker.open(jobId, TelegramJobMessages.lane(chatId, group), reply, Promise.resolve(surface));
   }
 
   async update(job: Job, reply: Reply): Promise<void> {
@@ -207,7 +246,7 @@ export class TelegramJobMessages {
    * endings edit it; an image result, or any ending when the edit is refused, is a new message replying to the
    * user's (so Telegram notifies them), and the status message goes.
    */
-  private surface(jobId: string, place: TelegramPlace): StatusSurface {
+  private surface(jobId: string, place: TelegramPlace, restored = false): StatusSurface {
     const { log, deliveries } = this.options;
     const keep = (messageId: number) => this.keepResult(jobId, { chatId: place.chatId, messageId });
     const status = new StatusMessage({
@@ -215,7 +254,8 @@ export class TelegramJobMessages {
       chatId: place.chatId,
       messageId: place.messageId,
       locale: place.locale,
-      text: place.text,
+      // The stored text is the one it was sent with; later states showed others before the restart.
+      ...(restored ? {} : { text: place.text }),
       previews: place.previews,
       photo: place.photo,
       onPhoto: () => deliveries.remember(jobId, { ...place, photo: true }),
@@ -231,6 +271,8 @@ export class TelegramJobMessages {
     };
     const parameters = { reply_parameters: { message_id: place.replyTo, allow_sending_without_reply: true } };
     const target = { chatId: place.chatId, locale: place.locale, parameters, threadId: place.threadId };
+    /** The ending's reply failed in a way that may still have delivered it. */
+    let unsure = false;
     return {
       // The preview comes rendered small (a JPEG at chat size, commands/render.ts): sent as it is.
       prepare: async (reply) =>
@@ -252,12 +294,18 @@ export class TelegramJobMessages {
       },
       replyToUser: async (reply) => {
         this.note(place.chatId, place.group);
-        await sendReply(this.api, { ...target, onMessage: keep }, reply, this.persist);
+        await sendReply(this.api, { ...target, onMessage: keep }, reply, this.persist).catch(
+          (error: unknown) => {
+            unsure = mayHaveArrived(error);
+            throw error;
+          },
+        );
       },
       // A result replaced the status message; a text ending tries the status message once more (a refusal may
       // have been passing), so it does not keep a live Cancel button.
       settle: (reply) => (reply.images && reply.images.length > 0 ? status.delete() : status.text(reply)),
-      tellUndelivered: () => status.text(textReply('job.undelivered')),
+      // Not sent again after a 5xx (retries.ts): the user may have it, and is told so, with where to find it if not.
+      tellUndelivered: () => status.text(textReply(unsure ? 'job.undelivered_unsure' : 'job.undelivered')),
     };
   }
 
@@ -266,7 +314,7 @@ export class TelegramJobMessages {
     const place = placeOf(this.options.deliveries.placeOf(job.id));
     return (
       place && {
-        surface: this.surface(job.id, place),
+        surface: this.surface(job.id, place, true),
         lane: TelegramJobMessages.lane(place.chatId, place.group),
       }
     );

@@ -12,6 +12,7 @@ import { partSent, sendPart } from '../shared/delivered.js';
 import { anchorOfPress, type JobAnchor, mentionOf } from './button-jobs.js';
 import type { HandedOver, TelegramJobMessages } from './job-messages.js';
 import { keyboard, replyText, TEXT_LIMIT, textParts } from './render.js';
+import { mayHaveArrived } from './retries.js';
 import { inTopic, sendFurther, sendImages, topicOf } from './send.js';
 import { cannotWriteTo, sendPrivately } from './send-privately.js';
 
@@ -147,11 +148,16 @@ export class TelegramReplies {
           .catch((error: unknown) => {
             // The bot may not write here at all (blocked, removed, a chat gone): the job would run for no one.
             if (jobId && cannotWriteTo(error)) this.commands.withdraw(c, [jobId]);
-            else if (jobId) this.jobMessages.open(jobId, reply, chatId, group);
+            else if (jobId && mayHaveArrived(error)) {
+              const where = { chatId, group, locale: c.locale, replyTo, threadId };
+              this.jobMessages.openUnseen(jobId, reply, where);
+              return undefined;
+            } else if (jobId) this.jobMessages.open(jobId, reply, chatId, group);
             throw error;
           })),
     );
     if (!jobId) return sendFurther(this.api, target, rest);
+    if (!sent) return;
     this.jobMessages.open(jobId, reply, chatId, group, {
       chatId,
       messageId: sent.message_id,

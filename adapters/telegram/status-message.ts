@@ -25,8 +25,11 @@ export interface StatusOptions {
   chatId: number;
   messageId: number;
   locale: Locale;
-  /** The text the message was sent with. */
-  text: string;
+  /**
+   * The text the message shows, when known: the text it was just sent with. A message reopened after a restart may
+   * show any later state, so it has none, and its first edit is sent whatever it says.
+   */
+  text?: string;
   /** Show previews (the user's setting, or the chat type's default). */
   previews: boolean;
   /** The message is a photo already (a preview made it one before a restart). */
@@ -89,7 +92,7 @@ export class StatusMessage {
   /** The message shows a photo (a preview) with the status as its caption. */
   private photo: boolean;
   private previews: boolean;
-  private lastText: string;
+  private lastText: string | undefined;
   private lastPreview?: Uint8Array;
   /** Until when (ms since the epoch) Telegram's flood control refuses edits here: states meanwhile are dropped. */
   private floodUntil = 0;

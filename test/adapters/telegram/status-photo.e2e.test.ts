@@ -1,6 +1,8 @@
 // A status message a preview turned into a photo stays one across a restart: Telegram refuses editMessageText on a
 // photo ("there is no text in the message to edit"), so the stored record says so once it happens, and a record
-// written before that field existed still ends up editing the caption. Real grammY against the fake Bot API.
+// written before that field existed still ends up editing the caption. A status message reopened after a restart
+// is edited to the next state even when that equals the text it was first sent with (it showed others since).
+// Real grammY against the fake Bot API.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,5 +138,47 @@ describe('Telegram status message that became a photo', { timeout: 30_000 }, () 
       'Bad Request: there is no text in the message to edit',
     ]);
     expect(store.deliveries.placeOf(job.id)).toMatchObject({ photo: true });
+  });
+});
+
+describe('Telegram status message reopened after a restart', { timeout: 30_000 }, () => {
+  const waiting = (jobId: string): Reply => ({
+    text: [{ key: 'job.queued_unmeasured', params: { count: 0 } }],
+    jobId,
+  });
+  const WAITING = t('en', 'job.queued_unmeasured', { count: 0 });
+  const PAUSED = t('en', 'job.paused_restart');
+
+  it('shows a state equal to the text it was first sent with: the message showed another since', async () => {
+    const job = aliceJob();
+    const status = botMessage({ text: WAITING });
+    const first = start();
+    const place = { ...placeOf(status, WAITING), previews: false };
+    first.open(job.id, waiting(job.id), status.chat.id, false, place);
+    await first.update(job, progress(job.id, 'job.running'));
+    await first.update(job, { text: [{ key: 'job.paused_restart' }], jobId: job.id, urgent: true });
+    await expect.poll(() => fake.message(status.chat.id, status.message_id)?.text).toBe(PAUSED);
+
+    // The job waits again after the restart: queued, as when it was first sent.
+    first.stop();
+    await start().update(job, waiting(job.id));
+    await expect
+      .poll(() => fake.message(status.chat.id, status.message_id)?.text, { timeout: 5000 })
+      .toBe(WAITING);
+  });
+
+  it('a state it already shows costs one refused edit at most, and the next one still goes', async () => {
+    const job = aliceJob();
+    const status = botMessage({ text: STEP_2 });
+    store.deliveries.remember(job.id, { ...placeOf(status, 'Queued'), previews: false });
+    const restarted = start();
+    await restarted.update(job, progress(job.id, 'job.running'));
+    await expect
+      .poll(() => edits('editMessageText', status.message_id).map((c) => c.status), { timeout: 5000 })
+      .toEqual([400]);
+    await restarted.update(job, waiting(job.id));
+    await expect
+      .poll(() => fake.message(status.chat.id, status.message_id)?.text, { timeout: 5000 })
+      .toBe(WAITING);
   });
 });
