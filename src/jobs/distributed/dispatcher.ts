@@ -203,7 +203,7 @@ export class Dispatcher {
         continue;
       }
       job.status = 'failed';
-      job.finishedAt = Date.now();
+      job.finishedAt = state.now();
       // Not the single-process wording (the bot restarting): here the bot went on and its workers stopped.
       job.error = { key: 'errors.job.worker_lost', params: {} };
       if (!(await state.finish(job, job.estimatedCost))) continue;
@@ -259,7 +259,8 @@ export class Dispatcher {
       queued.map(candidateOf),
       sharedCounters(snap.counters, snap.floor),
       perUser,
-      Date.now(),
+      // Redis's clock, as every front-end stamped createdAt with: aging counts the same on every machine.
+      state.now(),
       snap.maxBatch,
     );
     if (picked.length === 0) return undefined;

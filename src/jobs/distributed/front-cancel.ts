@@ -67,7 +67,7 @@ async function cancelShared(ctx: CancelContext, id: string): Promise<void> {
   if (!job || TERMINAL.has(job.status)) return;
   if (job.status === 'queued' && (await state.unqueue(job))) {
     job.status = 'cancelled';
-    job.finishedAt = Date.now();
+    job.finishedAt = state.now();
     await state.saveJob(job);
     const frontEnd = await state.frontEndOf(id);
     if (frontEnd) await state.publish(`events:${frontEnd}`, { type: 'cancelled', job });

@@ -18,6 +18,8 @@ export interface DeliveryContext {
 
 const TERMINAL = new Set(['done', 'failed', 'cancelled']);
 
+const RESULT_LOST = { key: 'errors.job.result_lost', params: {} };
+
 export async function deliver(ctx: DeliveryContext, event: WireEvent): Promise<void> {
   const { store } = ctx;
   const job = event.job;
@@ -30,8 +32,19 @@ export async function deliver(ctx: DeliveryContext, event: WireEvent): Promise<v
   else if (known && job.meta.cancelRequested === true && event.type === 'progress')
     markCancelRequested(store, job.id);
   if (event.type === 'done') {
-    for (const file of resultFiles(job))
-      store.writeFile(job.id, file, await ctx.state.readFile(job.id, file));
+    const files = await Promise.all(
+      resultFiles(job).map(async (file) => ({ file, bytes: await ctx.state.storedFile(job.id, file) })),
+    );
+    // Expired from Redis (its front-end was away longer than the files are kept): trying again at every catch-up
+    // would never find it, and its owner would never hear. Told once, as a failure, and cleared like any end.
+    if (files.some(({ bytes }) => bytes === undefined)) {
+      ctx.log?.('warn', 'a finished job’s result is no longer in the shared queue; its owner is told', {
+        jobId: job.id,
+      });
+      const lost: Job = { ...job, status: 'failed', error: RESULT_LOST, result: undefined };
+      return deliver(ctx, { type: 'failed', job: lost });
+    }
+    for (const { file, bytes } of files) store.writeFile(job.id, file, bytes as Buffer);
   }
   if (event.type !== 'progress') {
     if (known) store.update(job);
@@ -92,13 +105,20 @@ export async function catchUp(ctx: DeliveryContext, pending: (id: string) => boo
 }
 
 async function catchUpOne(ctx: DeliveryContext, local: Job, pending: (id: string) => boolean): Promise<void> {
-  const shared = await ctx.state.getJob(local.id);
-  if (shared && TERMINAL.has(shared.status)) {
+  const shared = await ctx.state.readJob(local.id);
+  if (shared === 'malformed') {
+    // Damaged, or written over by another program: no worker can run it and no end will come. Its owner hears it
+    // failed (it was saved: "never saved" would be false), once: its local record ends here.
+    local.status = 'failed';
+    local.finishedAt = ctx.state.now();
+    local.error = { key: 'errors.generic', params: {} };
+    await deliver(ctx, { type: 'failed', job: local });
+  } else if (shared && TERMINAL.has(shared.status)) {
     await deliver(ctx, { type: shared.status as 'done' | 'failed' | 'cancelled', job: shared });
   } else if (!shared && !pending(local.id)) {
     // Accepted here, but the process ended before Redis acknowledged it.
     local.status = 'failed';
-    local.finishedAt = Date.now();
+    local.finishedAt = ctx.state.now();
     local.error = { key: 'errors.job.not_stored', params: {} };
     await deliver(ctx, { type: 'failed', job: local });
   }

@@ -24,6 +24,8 @@ export interface FrontPositionDeps {
   status(id: string): Job['status'] | undefined;
   /** A job this front-end can see (its own, or waiting in the mirror). */
   get(id: string): Job | undefined;
+  /** Now by the shared queue's clock (shared-clock.ts). */
+  now(): number;
 }
 
 type Paused = Extract<WireEvent, { type: 'paused' }>;
@@ -44,7 +46,8 @@ export class FrontPositions {
     return planWaits(this.deps.scheduler, {
       queued: this.deps.queued().map((job) => ({ job, candidate: candidateOf(job) })),
       counters: this.deps.counters(),
-      now: Date.now(),
+      // Redis's clock: the runs' startedAt were stamped by workers on other machines with it.
+      now: this.deps.now(),
       running: mirror.running,
       workers: mirror.liveWorkers,
       maxBatch: mirror.maxBatch,

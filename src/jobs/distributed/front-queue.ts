@@ -121,6 +121,7 @@ export class FrontQueue implements JobQueueApi {
       expectedMs: (job) => this.expectedMs(job),
       status: (id) => options.store.get(id)?.status,
       get: (id) => this.get(id),
+      now: () => options.state.now(),
     });
     // A hold is written after the jobs' own submissions, and a released one after the cancels asked meanwhile.
     this.holds = new FrontHolds(options, (ids) =>
@@ -131,6 +132,8 @@ export class FrontQueue implements JobQueueApi {
   /** Connects: subscribes to this front-end's events and to change notices, loads the mirror, joins the election. */
   async connect(): Promise<void> {
     const { state } = this.options;
+    // Before the first stamp: a job's createdAt is read by the dispatcher of another machine.
+    await state.clock.synced;
     const subscriber = state.subscriber(`front-end-${this.id}`);
     this.subscriber = subscriber;
     const mine = state.channel(`events:${this.id}`);
@@ -271,7 +274,7 @@ export class FrontQueue implements JobQueueApi {
       seq: PROVISIONAL_SEQ + this.provisional++,
       estimatedCost,
       defaultPriority: this.isAdmin(input.owner) ? 'high' : 'normal',
-      createdAt: Date.now(),
+      createdAt: this.options.state.now(),
     });
     const files = input.files ?? {};
     for (const [name, bytes] of Object.entries(files)) store.writeFile(job.id, name, bytes);
@@ -313,7 +316,7 @@ export class FrontQueue implements JobQueueApi {
       for (const { job: old } of claim.replaced) this.leaving.delete(old.id);
       this.pendingJobs.delete(job.id);
       job.status = 'failed';
-      job.finishedAt = Date.now();
+      job.finishedAt = state.now();
       job.error = { key: 'errors.generic', params: {} };
       this.options.store.update(job);
       this.options.log?.('error', 'could not enqueue a job in the shared queue', { error: String(error) });

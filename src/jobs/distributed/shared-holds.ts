@@ -210,7 +210,7 @@ export class FrontHolds {
       if (hold?.owner === ownerKey(input.owner)) holds.add(hold);
     }
     const held = new Set([...holds].flatMap((hold) => hold.jobs.map((job) => job.id)));
-    const now = Date.now();
+    const now = this.options.state.now();
     return {
       counted: queued.filter((job) => !held.has(job.id)),
       // Every job of the holds, waiting or not as far as this front-end knows: Redis decides (REPLACE).

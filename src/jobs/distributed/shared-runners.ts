@@ -3,6 +3,7 @@
 // retries the run 15–30 s later, their status frozen until then. A worker's `alive` key is apart from the pool's
 // heartbeat: a worker stopping cleanly leaves the pool at once but keeps answering while it finishes or puts back
 // its run, which tells its owners itself (worker-batch.ts putBack).
+import { STATUS_OF } from './shared-scripts.js';
 import type { SharedState } from './shared-state.js';
 
 /** How often a worker says it is alive; what it says lasts `HEARTBEAT_TTL_MS` (Redis's clock: a key's PX). */
@@ -17,7 +18,7 @@ export const HEARTBEAT_TTL_MS = HEARTBEAT_MS * 3;
  * entry written before its `started`) is never followed by a stale pause. The record goes as it is: still handed
  * out, so a cancel from the paused message reaches the retry.
  */
-const ANNOUNCE_LOST = `
+const ANNOUNCE_LOST = `${STATUS_OF}
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return {} end
 if redis.call('EXISTS', KEYS[2]) == 1 then return {} end
 redis.call('HDEL', KEYS[1], ARGV[1])
@@ -25,7 +26,7 @@ local told = {}
 for i = 4, #ARGV do
   local id = ARGV[i]
   local record = redis.call('GET', KEYS[i + 1])
-  if record and redis.call('HGET', KEYS[3], id) == ARGV[1] and cjson.decode(record).status == 'running' then
+  if record and redis.call('HGET', KEYS[3], id) == ARGV[1] and statusOf(record) == 'running' then
     local frontEnd = redis.call('HGET', KEYS[4], id)
     if frontEnd then
       redis.call('PUBLISH', ARGV[3] .. frontEnd,

@@ -11,6 +11,18 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /**
+ * `statusOf(record)`: a stored record's status, or nil when the record is none of ours (not JSON, not an object,
+ * no status). A damaged or foreign record must not raise inside a script: the whole call would fail, and with it
+ * the outcome of a job or the pause of a whole run.
+ */
+export const STATUS_OF = `
+local function statusOf(record)
+  local ok, decoded = pcall(cjson.decode, record)
+  if not ok or type(decoded) ~= 'table' or type(decoded.status) ~= 'string' then return nil end
+  return decoded.status
+end`;
+
+/**
  * KEYS: workers, their max batches. Forgets workers whose heartbeat ran out (they died without leaving), with what
  * they advertised, so both hold only live ones.
  */
@@ -91,13 +103,15 @@ redis.call('HDEL', KEYS[FAIR + 2], ARGV[1])`;
  * KEYS: fairness, job, run of each job. ARGV[1]: job id. A record already ended (another attempt, or the
  * dispatcher's apology, got there first) or gone keeps what it says: it only leaves its run, so an outcome and its
  * refund happen once. Its owner's leaving was counted by the script that ended it: counted again now, it could lift
- * the floor to a counter left long ago.
+ * the floor to a counter left long ago. A malformed record (damaged) has not ended: the worker's own copy of the job,
+ * written over it, is the one its owner can be told.
  */
 const UNLESS_ENDED = `${FAIR_LOCALS}
+${STATUS_OF}
 local current = redis.call('GET', KEYS[FAIR + 1])
 local ended = current == false
 if not ended then
-  local status = cjson.decode(current).status
+  local status = statusOf(current)
   ended = status == 'done' or status == 'failed' or status == 'cancelled'
 end
 if ended then

@@ -9,6 +9,7 @@ import { within } from '../../within.js';
 import { resultFiles } from '../job-parts.js';
 import type { Job } from '../types.js';
 import { isStoredImage, ownerKey } from '../types.js';
+import { SharedClock } from './shared-clock.js';
 import { fairKeys, queueLift } from './shared-fairness.js';
 import { type HeldJob, queueReplace, type Replaced, replacedIn } from './shared-holds.js';
 import { ADOPT_RUNLESS, CLAIM_RUN, FINISH, HEARTBEAT, PUT_BACK, UNQUEUE } from './shared-scripts.js';
@@ -29,17 +30,34 @@ const ENDED = new Set(['done', 'failed', 'cancelled']);
 /** Malformed keys and messages remembered as reported, so each is logged once (bounded: a flood starts over). */
 const SKIPPED_KEPT = 1000;
 
+/**
+ * At most one line per kind of malformed thing in this long, the next one counting those left out: distinct
+ * foreign messages (another program publishing on our channels) would otherwise log a line each, without end.
+ */
+export const SKIP_LOG_INTERVAL_MS = 60_000;
+
+export interface SharedStateOptions {
+  /** This machine's clock (tests give a skewed one); shared stamps use Redis's (`clock`). */
+  localNow?: () => number;
+}
+
 type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
 export class SharedState {
   readonly redis: Redis;
   private log: Log | undefined;
   private readonly skipped = new Set<string>();
+  /** Per kind of malformed thing: when its last line was logged, and how many were left out since. */
+  private readonly skipLines = new Map<string, { at: number; left: number }>();
+  private readonly localNow: () => number;
+  /** Redis's clock, the one every shared stamp (createdAt, startedAt, finishedAt, aging, ETAs) is read from. */
+  readonly clock: SharedClock;
 
   constructor(
     url: string,
     readonly prefix: string,
     private readonly onError: (error: Error) => void = () => undefined,
+    options: SharedStateOptions = {},
   ) {
     // Commands wait through a Redis restart instead of failing at once (ioredis reconnects by itself); connection
     // errors go to `onError` (the log) rather than to an unhandled 'error' event.
@@ -48,6 +66,13 @@ export class SharedState {
     this.redis.on('ready', () => {
       this.outageTold = false;
     });
+    this.localNow = options.localNow ?? Date.now;
+    this.clock = new SharedClock(this.redis, this.localNow);
+  }
+
+  /** Now by Redis's clock (no round trip: see shared-clock.ts). */
+  now(): number {
+    return this.clock.now();
   }
 
   /** Whether this outage's first connection error was logged: ioredis retries (and fails) every 2 s per connection. */
@@ -74,7 +99,8 @@ export class SharedState {
   /**
    * A record or message under this queue's names that is none of ours (another program's, a bot of another version,
    * a damaged key) is skipped by its reader rather than stopping it. Each is logged once (a message: once per
-   * distinct `content`), by its key or channel only: its content may be anything.
+   * distinct `content`), by its key or channel only: its content may be anything; and of one kind, one a minute at
+   * most (`SKIP_LOG_INTERVAL_MS`), the next line counting those left out.
    */
   skipMalformed(what: string, where: string, content = ''): void {
     // Hashed: a foreign message may be large, and up to SKIPPED_KEPT of them are remembered.
@@ -82,7 +108,16 @@ export class SharedState {
     if (this.skipped.has(seen)) return;
     if (this.skipped.size >= SKIPPED_KEPT) this.skipped.clear();
     this.skipped.add(seen);
-    this.log?.('warn', `skipped a malformed ${what} in the shared queue`, { key: where });
+    const now = this.localNow();
+    const line = this.skipLines.get(what);
+    if (line && now - line.at < SKIP_LOG_INTERVAL_MS) {
+      line.left += 1;
+      return;
+    }
+    const fields: Record<string, unknown> = { key: where };
+    if (line && line.left > 0) fields.alsoSkipped = line.left;
+    this.skipLines.set(what, { at: now, left: 0 });
+    this.log?.('warn', `skipped a malformed ${what} in the shared queue`, fields);
   }
 
   /** A job record as read from Redis, or undefined (reported) when it is not one. */
@@ -128,9 +163,16 @@ export class SharedState {
   }
 
   async getJob(id: string): Promise<Job | undefined> {
+    const read = await this.readJob(id);
+    return read === 'malformed' ? undefined : read;
+  }
+
+  /** As `getJob`, but a record that is there and none of ours (reported) says so rather than reading as missing. */
+  async readJob(id: string): Promise<Job | 'malformed' | undefined> {
     const key = this.key('job', id);
     const body = await this.redis.get(key);
-    return body ? this.parseJob(body, key) : undefined;
+    if (!body) return undefined;
+    return this.parseJob(body, key) ?? 'malformed';
   }
 
   async saveJob(job: Job): Promise<void> {
@@ -273,9 +315,14 @@ export class SharedState {
   }
 
   async readFile(id: string, name: string): Promise<Buffer> {
-    const bytes = await this.redis.getBuffer(this.key('file', id, name));
+    const bytes = await this.storedFile(id, name);
     if (!bytes) throw new Error(`job file ${name} of ${id} is not in the shared store`);
     return bytes;
+  }
+
+  /** A job's file, or undefined when Redis no longer has it (expired); a Redis error still throws. */
+  async storedFile(id: string, name: string): Promise<Buffer | undefined> {
+    return (await this.redis.getBuffer(this.key('file', id, name))) ?? undefined;
   }
 
   /**
@@ -331,6 +378,7 @@ export class SharedState {
   }
 
   async close(): Promise<void> {
+    this.clock.stop();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

@@ -66,7 +66,7 @@ export async function runBatch(ctx: BatchContext, jobs: readonly Job[]): Promise
     for (const { job } of entries) {
       job.status = 'running';
       job.attempts += 1;
-      job.startedAt = Date.now();
+      job.startedAt = state.now();
       await state.saveJob(job);
       // Jobs batched together all take the batch's time.
       await publishJobEvent(state, { type: 'started', job, etaMs });
@@ -189,7 +189,7 @@ export async function settle(
 ): Promise<void> {
   const { state } = ctx;
   job.status = status;
-  job.finishedAt = Date.now();
+  job.finishedAt = state.now();
   if (await state.finish(job, refund)) await publishJobEvent(state, { type: status, job });
   await state.publish('wake', { worker: ctx.workerId });
 }

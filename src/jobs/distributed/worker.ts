@@ -85,6 +85,8 @@ export class DistributedWorker {
 
   async start(): Promise<void> {
     const { state } = this.options;
+    // Before the first stamp: a run's startedAt is read by front-ends on other machines for their ETAs.
+    await state.clock.synced;
     this.subscriber = state.subscriber(`worker-${this.id}`);
     // A cancel published while this worker was cut off is lost, but its flag is in Redis.
     await state.subscribeWithRecovery(

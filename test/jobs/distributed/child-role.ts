@@ -1,6 +1,7 @@
 // A worker or a front-end in its own process, for the kill -9 and clock tests: `node --import tsx child-role.ts
-// worker|frontend <prefix> [msPerStep] [clockSkewMs] [maxBatch] [lockMs]`. Prints `ready <id>` once connected and `run
-// <prompt>` when its test engine starts a request, so the parent knows whom to kill. A skew sets this process's clock
+// worker|frontend <prefix> [msPerStep] [clockSkewMs] [maxBatch] [lockMs] [submitPrompt]`. Prints `ready <id>` once
+// connected and `run <prompt>` when its test engine starts a request, so the parent knows whom to kill; a front-end
+// given a prompt submits it once connected and prints `submitted <job id>`. A skew sets this process's clock
 // (`Date.now`) that many milliseconds off, as a machine whose clock is wrong would be. A worker's max batch is 1
 // unless given, and its job lock 2 s (a killed worker's run is retried within seconds).
 import { mkdtempSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { JobStore } from '../../../src/jobs/store.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { LIMITS, REDIS_URL } from './redis-harness.js';
 
-const [role, prefix, msPerStep, clockSkewMs, maxBatch, lockMs] = process.argv.slice(2);
+const [role, prefix, msPerStep, clockSkewMs, maxBatch, lockMs, submitPrompt] = process.argv.slice(2);
 if (!prefix)
   throw new Error(
     'usage: child-role.ts worker|frontend <prefix> [msPerStep] [clockSkewMs] [maxBatch] [lockMs]',
@@ -53,5 +54,16 @@ if (role === 'worker') {
     limits: LIMITS,
   });
   await queue.connect();
+  if (submitPrompt) {
+    const result = queue.submit({
+      owner: { platform: 'discord', userId: 'child' },
+      scope: 'guild:1',
+      kind: 'imagine',
+      request: { task: 'text_to_image', prompt: submitPrompt, width: 256, height: 256 },
+    });
+    if (!result.ok) throw new Error(`refused: ${result.refusal.key}`);
+    await queue.flush();
+    process.stdout.write(`submitted ${result.job.id}\n`);
+  }
   process.stdout.write(`ready ${queue.dispatcher.id}\n`);
 }

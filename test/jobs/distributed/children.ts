@@ -9,13 +9,15 @@ export interface Child {
   process: ChildProcess;
   id: string;
   runs: string[];
+  /** The ids of the jobs a front-end submitted (`submitPrompt`). */
+  submitted: string[];
 }
 
 const children: Child[] = [];
 
 /**
  * Starts a role and resolves once it is connected; `clockSkewMs` sets its clock that far off the real one,
- * `maxBatch` a worker's max batch and `lockMs` its job lock.
+ * `maxBatch` a worker's max batch and `lockMs` its job lock; a front-end submits `submitPrompt` first.
  */
 export async function spawnRole(
   role: 'worker' | 'frontend',
@@ -24,6 +26,7 @@ export async function spawnRole(
   clockSkewMs = 0,
   maxBatch = 1,
   lockMs = 2000,
+  submitPrompt = '',
 ): Promise<Child> {
   const args = [
     '--import',
@@ -35,9 +38,10 @@ export async function spawnRole(
     String(clockSkewMs),
     String(maxBatch),
     String(lockMs),
+    submitPrompt,
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const entry: Child = { process: child, id: '', runs: [] };
+  const entry: Child = { process: child, id: '', runs: [], submitted: [] };
   children.push(entry);
   let buffer = '';
   await new Promise<void>((resolve, reject) => {
@@ -53,6 +57,7 @@ export async function spawnRole(
           clearTimeout(timer);
           resolve();
         } else if (line.startsWith('run ')) entry.runs.push(line.slice(4));
+        else if (line.startsWith('submitted ')) entry.submitted.push(line.slice(10));
         nl = buffer.indexOf('\n');
       }
     });

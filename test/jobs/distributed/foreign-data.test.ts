@@ -2,10 +2,12 @@
 // another version, a damaged key) is skipped with one log line, and the queue goes on. Each once stopped something:
 // a message that was not JSON thrown from a subscriber ended the worker or the front-end hearing it, one bad record
 // on a waiting list failed every snapshot (nothing was dispatched again), and one job whose result was gone kept a
-// restarted front-end from reporting the ends of its other jobs.
+// restarted front-end from reporting the ends of its other jobs. Distinct foreign messages are logged one line per
+// kind a minute at most: a flood of them must not flood the log.
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WORK_QUEUE, workQueueOptions } from '../../../src/jobs/distributed/dispatcher.js';
+import { SharedState, SKIP_LOG_INTERVAL_MS } from '../../../src/jobs/distributed/shared-state.js';
 import type { Job, Owner } from '../../../src/jobs/types.js';
 import {
   type Cluster,
@@ -14,6 +16,7 @@ import {
   skipWithoutRedis,
   startCluster,
   submitImagine,
+  uniquePrefix,
   until,
 } from './redis-harness.js';
 
@@ -44,7 +47,7 @@ function doneAt(fe: Cluster['frontEnds'][number], id: string): boolean {
 }
 
 describe.skipIf(skip)('distributed queue: data that is none of ours', { timeout: 60_000 }, () => {
-  it('skips foreign messages on its channels, each with one log line, and runs the next job', async () => {
+  it('skips foreign messages on its channels, with one log line per kind, and runs the next job', async () => {
     const { cluster, fe, count } = await logged({ frontEnds: 1, workers: 1 });
     const { probe } = cluster;
     const messages: Array<[string, string]> = [
@@ -58,13 +61,13 @@ describe.skipIf(skip)('distributed queue: data that is none of ours', { timeout:
       ['changed', 'not json'],
     ];
     for (const [channel, message] of messages) await probe.redis.publish(probe.channel(channel), message);
-    // Twice: the same message again is not logged again.
     await probe.redis.publish(probe.channel('cancel'), 'not json');
 
     const job = submitImagine(fe, owner, 'after the noise');
     await until(() => doneAt(fe, job.id), 15_000, 'the job done');
-    expect(count('skipped a malformed cancel message in the shared queue')).toBe(3);
-    expect(count('skipped a malformed job event in the shared queue')).toBe(3);
+    // Three distinct of each kind within a minute: one line each (the next one, after a minute, counts the others).
+    expect(count('skipped a malformed cancel message in the shared queue')).toBe(1);
+    expect(count('skipped a malformed job event in the shared queue')).toBe(1);
   });
 
   it('skips a malformed record on a waiting list, once logged, and dispatches the others', async () => {
@@ -100,7 +103,7 @@ describe.skipIf(skip)('distributed queue: data that is none of ours', { timeout:
     await until(() => doneAt(fe, job.id), 15_000, 'the job done');
   });
 
-  it('a restarted front-end reports its other ended jobs when one result is gone from Redis', async () => {
+  it('a restarted front-end reports its ended jobs when one result is gone from Redis, that one as lost', async () => {
     const { cluster, fe, count } = await logged({ frontEnds: 1, workers: 0 });
     const { probe } = cluster;
     const lost = submitImagine(fe, owner, 'result expired');
@@ -122,6 +125,31 @@ describe.skipIf(skip)('distributed queue: data that is none of ours', { timeout:
     await until(() => doneAt(fe, kept.id), 10_000, 'the kept result reported');
     expect(fe.store.get(kept.id)?.status).toBe('done');
     expect(doneAt(fe, lost.id)).toBe(false);
-    expect(count('catching up on a finished job failed')).toBe(1);
+    await until(() => fe.store.get(lost.id)?.status === 'failed', 10_000, 'the lost result told');
+    expect(fe.store.get(lost.id)?.error?.key).toBe('errors.job.result_lost');
+    expect(count('catching up on a finished job failed')).toBe(0);
+  });
+
+  it('logs distinct foreign messages of one kind once a minute, the next line counting those left out', async () => {
+    let now = 0;
+    const lines: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    const state = new SharedState(REDIS_URL, uniquePrefix(), undefined, { localNow: () => now });
+    try {
+      state.reportTo((_level, message, fields) => lines.push({ message, fields }));
+      for (let i = 0; i < 100; i++) state.skipMalformed('cancel message', 'ch:cancel', `noise ${i}`);
+      state.skipMalformed('job event', 'ch:events', 'noise');
+      now += SKIP_LOG_INTERVAL_MS;
+      state.skipMalformed('cancel message', 'ch:cancel', 'noise 100');
+      expect(lines).toEqual([
+        { message: 'skipped a malformed cancel message in the shared queue', fields: { key: 'ch:cancel' } },
+        { message: 'skipped a malformed job event in the shared queue', fields: { key: 'ch:events' } },
+        {
+          message: 'skipped a malformed cancel message in the shared queue',
+          fields: { key: 'ch:cancel', alsoSkipped: 99 },
+        },
+      ]);
+    } finally {
+      await state.close();
+    }
   });
 });

@@ -10,7 +10,7 @@ import { FairScheduler } from '../../../src/jobs/scheduler.js';
 import type { Job } from '../../../src/jobs/types.js';
 import { aJob } from '../../commands/job-fixture.js';
 
-function setup() {
+function setup(now: () => number = Date.now) {
   const mirror: Snapshot = { ...emptySnapshot(), liveWorkers: 1, pace: { overall: 1, byType: new Map() } };
   const status = new Map<string, Job['status']>();
   const events = new JobEvents();
@@ -25,6 +25,7 @@ function setup() {
     expectedMs: (job) => job.estimatedCost,
     status: (id) => status.get(id),
     get: (id) => mirror.queued.find((job) => job.id === id),
+    now,
   });
   const told = () => heard.splice(0).map((e) => `${e.type}:${e.job.id}`);
   return { mirror, status, positions, told, heard };
@@ -99,5 +100,23 @@ describe('front-end positions', () => {
     mirror.liveWorkers = 0;
     positions.emit();
     expect(told()).toEqual([]);
+  });
+
+  it('counts a run’s elapsed time on the shared clock, not this machine’s', () => {
+    // Redis's clock (the one the worker stamped startedAt with) is 5 minutes behind this machine's.
+    const shared = Date.now() - 5 * 60_000;
+    const { mirror, status, positions } = setup(() => shared);
+    const running = aJob({
+      id: 'running',
+      status: 'running',
+      estimatedCost: 10_000,
+      startedAt: shared - 1000,
+    });
+    mirror.running = [{ jobs: [running], startedAt: shared - 1000 }];
+    const waiting = aJob({ id: 'waiting', seq: 2, estimatedCost: 100 });
+    mirror.queued = [waiting];
+    status.set('waiting', 'queued');
+    // 1 s of the 10 s run is over: the wait is the 9 s left, not 0 (a run "over" by this machine's clock).
+    expect(positions.positionOf('waiting')).toEqual({ ahead: 1, etaMs: 9000, endMs: 9100 });
   });
 });
