@@ -168,6 +168,13 @@ export interface Reply {
    */
   replaceSource?: boolean;
   /**
+   * With `replaceSource`: the same message's next state, once it is known; the adapter shows the reply it resolves to
+   * in place of the one it showed this reply in, as it showed this one (what the press did is long answered: its first
+   * line is no news to toast). A /queue list answered while the job its Cancel n stopped was still stopping: the list
+   * once the job has ended. Undefined: nothing to change (the job had not ended within the wait). Never rejects.
+   */
+  nextInPlace?: Promise<Reply | undefined>;
+  /**
    * The language to render this reply in, where it is not the asker's: buttons given back to a result's message,
    * which speaks its job's language whoever pressed.
    */

@@ -36,9 +36,7 @@ export async function answerInPlace(
   // Past a deferred update a failure must not be edited into the message pressed on: it is told privately.
   const reply = early ?? (await pending.catch((error: unknown) => rt.errorReply(error)));
   if (!reply.replaceSource) return privateFollowUp(rt, i, ctx, reply);
-  const parts = partsOf(await fitReply(reply, i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT), ctx.locale);
-  const { content, files, components, attachments, allowedMentions } = toDiscordMessage(parts[0], ctx.locale);
-  const message = { content, files, components, attachments, allowedMentions };
+  const { parts, message } = await inPlace(i, ctx, reply);
   const delivered = partSent(rt.commands, ctx);
   if (!i.deferred)
     await sendPart(parts[0], delivered, () => acknowledge(i, 'replied', () => i.update(message)));
@@ -50,6 +48,34 @@ export async function answerInPlace(
     );
     if (refused !== undefined) return privateFollowUp(rt, i, ctx, rt.errorReply(refused));
   }
+  if (reply.nextInPlace) showWhenKnown(rt, i, ctx, reply.nextInPlace);
   // A list longer than one message goes on below it, as private as it was.
   await continued(rt, i, ctx, parts, reply.ephemeral === true || i.message.flags.has('Ephemeral'));
+}
+
+/** A reply's parts as Discord takes them, and the first as the message that takes the pressed one's place. */
+async function inPlace(i: ButtonInteraction, ctx: CommandContext, reply: Reply) {
+  const parts = partsOf(await fitReply(reply, i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT), ctx.locale);
+  const { content, files, components, attachments, allowedMentions } = toDiscordMessage(parts[0], ctx.locale);
+  return { parts, message: { content, files, components, attachments, allowedMentions } };
+}
+
+/**
+ * The pressed message's next state once it is known (`Reply.nextInPlace`: the list once the cancelled job has
+ * stopped), edited in with the press's token; not awaited, so the press's own handling ends as before.
+ */
+function showWhenKnown(
+  rt: DiscordRuntime,
+  i: ButtonInteraction,
+  ctx: CommandContext,
+  next: Promise<Reply | undefined>,
+): void {
+  void next
+    .then(async (reply) => {
+      if (!reply) return;
+      const { parts, message } = await inPlace(i, ctx, reply);
+      await sendPart(parts[0], partSent(rt.commands, ctx), () => i.editReply(message));
+    })
+    // The list it would replace stays: it still offers Refresh.
+    .catch((error: unknown) => rt.log.warn({ err: error }, 'a /queue list could not be put in place'));
 }

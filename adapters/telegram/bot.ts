@@ -164,6 +164,7 @@ export class TelegramBot {
       replies: this.replies,
       endings: this.jobMessages,
       context,
+      log: options.log,
     };
     this.bot.on('callback_query:data', (ctx) => this.guard(ctx, () => onButton(presses, ctx)));
     // Album items are handled together once the album is complete; the handler returns at once so the other items

@@ -3,6 +3,7 @@
 // asked by replying to the bot, or a message of its own).
 import { type Context, GrammyError } from 'grammy';
 import type { CommandContext, Commands, Reply } from '../../commands/index.js';
+import type { Logger } from '../../src/log.js';
 import { partSent } from '../shared/delivered.js';
 import type { DoublePresses } from '../shared/double-press.js';
 import { isNotice, tellPresser } from './button-answers.js';
@@ -24,6 +25,7 @@ export interface PressDeps {
   context: (ctx: Context) => CommandContext;
   /** What is said instead of the commands' answer, if anything (a press the next start handles: bot.ts). */
   instead?: (ctx: Context, reply: Reply) => Reply | undefined;
+  log: Pick<Logger, 'warn'>;
 }
 
 export async function onButton(deps: PressDeps, ctx: Context): Promise<void> {

@@ -35,5 +35,32 @@ export async function replaceSource(
   }
   partSent(deps.commands, c)(first);
   await ctx.answerCallbackQuery({ text: alertText(said) }).catch(() => undefined);
+  if (reply.nextInPlace) showWhenKnown(deps, ctx, c, reply.nextInPlace);
   if (!group) for (const part of rest) await deps.replies.send(ctx, c, part);
+}
+
+/**
+ * The pressed message's next state once it is known (`Reply.nextInPlace`: the list once the cancelled job has
+ * stopped), edited in without a toast (the press was answered); not awaited, so the chat's next update is not held.
+ */
+function showWhenKnown(
+  deps: PressDeps,
+  ctx: Context,
+  c: CommandContext,
+  next: Promise<Reply | undefined>,
+): void {
+  void next
+    .then(async (reply) => {
+      if (!reply) return;
+      const locale = reply.locale ?? c.locale;
+      const [first] = textParts(reply, locale);
+      const markup = keyboard(first, locale) ?? { inline_keyboard: [] };
+      await ctx.editMessageText(replyText(first, locale), { reply_markup: markup });
+      partSent(deps.commands, c)(first);
+    })
+    .catch((error: unknown) => {
+      // The list it would replace stays (deleted meanwhile, or already showing this): it still offers Refresh.
+      if (!(error instanceof GrammyError && /message is not modified/i.test(error.description)))
+        deps.log.warn({ err: error }, 'a /queue list could not be put in place');
+    });
 }

@@ -20,6 +20,11 @@ export interface WebMessage {
   /** Shown in place of the message whose button was pressed (a /queue list after its Cancel n or Refresh). */
   replaceSource?: boolean;
   /**
+   * Shown in place of the message a press of this button id was answered in (`Reply.nextInPlace`: a /queue list
+   * once the job its Cancel n stopped has ended); a page that holds no such message ignores it.
+   */
+  replaces?: string;
+  /**
    * The request was refused (a flag out of range, a job gone, a full queue) and nothing started: an inline form's
    * answer stays in its form, to be put right and sent again.
    */

@@ -1,14 +1,15 @@
 // /queue's numbered Cancel. The list it was pressed on goes stale with the press: the answer is the list again, as it
 // stands now, shown in its place (`replaceSource`), so the job just cancelled is no longer offered and the rest are
 // numbered afresh. The old list's buttons still name their jobs: a press on one that has ended is answered so.
-// A running job stops only when its step next looks at the abort: the answer waits a moment for that (`STOP_WAIT_MS`),
-// since nothing puts a list in place later, and a list answered while the job was still stopping would go on saying
-// "stopping" after it had ended, until its owner pressed Refresh.
+// A running job stops only when its step next looks at the abort: the answer waits a moment for that (`STOP_WAIT_MS`).
+// One answered while the job was still stopping carries the list as it will stand once the job has ended
+// (`Reply.nextInPlace`), for the adapter to put in the same place: else it would go on saying "stopping" after the
+// job had ended, until its owner pressed Refresh.
 import { type CancelResult, type JobEvent, type JobStatus, ownerKey } from '../../src/jobs/index.js';
-import { within } from '../../src/within.js';
 import { CANCEL_KEYS, unnamedKey } from '../cancel/handler.js';
-import type { Operation } from '../context.js';
+import type { CommandContext, Operation } from '../context.js';
 import type { CommandDeps } from '../deps.js';
+import type { Reply } from '../reply.js';
 import { queueList } from './handler.js';
 
 /**
@@ -17,6 +18,12 @@ import { queueList } from './handler.js';
  * (source-replacement.ts); a Telegram chat's next update (handled in order) waits this long at most.
  */
 export const STOP_WAIT_MS = 2500;
+
+/**
+ * How long a list answered while its job was stopping waits for the job's end to show it: a step of the largest
+ * image on a CPU may take minutes. Within Discord's 15 minutes for editing an interaction's message.
+ */
+export const STOPPED_LIST_WAIT_MS = 10 * 60_000;
 
 /** A job's end (an event, or its record's status), as a cancel of it answers; undefined while it has not ended. */
 function endOf(kind: JobEvent['type'] | JobStatus | undefined): CancelResult | undefined {
@@ -37,9 +44,28 @@ export const queueCancel: Operation<string> = async (deps, ctx, jobId) => {
   if (!owner || ownerKey(owner) !== ownerKey(ctx.user) || outcome === 'refused' || outcome === 'not_found')
     return { text: [{ key: unnamedKey(ctx, owner, outcome) }], ephemeral: true };
   const settled = outcome === 'cancelling' ? await stopOf(deps, jobId, STOP_WAIT_MS) : outcome;
+  const answer = await listAfter(deps, ctx, jobId, settled);
+  if (settled !== 'cancelling') return answer;
+  const stopped = stopOf(deps, jobId, STOPPED_LIST_WAIT_MS)
+    .then((result) => (result === 'cancelling' ? undefined : listAfter(deps, ctx, jobId, result)))
+    // Read late or never (an adapter that shows no later list): a failure is logged, never an unhandled rejection.
+    .catch((error: unknown) => {
+      deps.log?.('warn', 'a stopped /queue list could not be made', { err: error });
+      return undefined;
+    });
+  return { ...answer, nextInPlace: stopped };
+};
+
+/** The presser's list as it now stands, under the line that says how their cancel came out. */
+async function listAfter(
+  deps: CommandDeps,
+  ctx: CommandContext,
+  jobId: string,
+  settled: CancelResult,
+): Promise<Reply> {
   const list = await queueList(deps, ctx, jobId);
   return { ...list, text: [{ key: CANCEL_KEYS[settled] }, ...list.text], replaceSource: true };
-};
+}
 
 /**
  * How the cancel of a running job came out once the job ended, or 'cancelling' while it has not within `ms`. Its
@@ -57,9 +83,16 @@ async function stopOf(deps: CommandDeps, jobId: string, ms: number): Promise<Can
     const result = endOf(deps.store.get(jobId)?.status);
     if (result) resolve(result);
   });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<CancelResult>((resolve) => {
+    timer = setTimeout(() => resolve('cancelling'), ms);
+    // A wait for a later list holds no process that is stopping.
+    timer.unref();
+  });
   try {
-    return await within(ended, ms, 'cancelling');
+    return await Promise.race([ended, late]);
   } finally {
+    clearTimeout(timer);
     unsubscribe?.();
   }
 }

@@ -120,8 +120,20 @@ describe('/queue: how far a running job has got', () => {
       key: 'queue.mine_stopping',
       params: { n: 1, prompt: 'a kite', id: job.slice(0, 8) },
     });
+    // The list once the job has stopped, for the adapter to put in the same place: it no longer says "stopping".
+    let later: Reply | undefined;
+    void answer.nextInPlace?.then((reply) => {
+      later = reply;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(later).toBeUndefined();
     engine.finish();
     await until(() => store.get(job)?.status === 'cancelled', 10_000, 'the job to stop');
+    expect(await answer.nextInPlace).toMatchObject({
+      text: [{ key: 'cancel.done' }, { key: 'queue.summary', params: { queued: 0, running: 0 } }],
+      buttons: [],
+      replaceSource: true,
+    });
   });
 
   it('a running job that stops during the wait: the answer comes with its end, the list without it', async () => {
@@ -143,6 +155,8 @@ describe('/queue: how far a running job has got', () => {
       { key: 'cancel.done' },
       { key: 'queue.summary', params: { queued: 0, running: 0 } },
     ]);
+    // Nothing left to show later: the list answered is the final one.
+    expect(answer.nextInPlace).toBeUndefined();
     expect(answer.buttons).toEqual([]);
   });
 });

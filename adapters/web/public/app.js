@@ -227,6 +227,11 @@ function show(msg, live = false, pressed = undefined) {
   // Every reply and update, kept for the browser test and for debugging from the console.
   window.dimooEvents.push(msg);
   followLanguage(msg);
+  if (msg.replaces !== undefined) {
+    const pressed = log.querySelector(`li[data-pressed~="${CSS.escape(msg.replaces)}"]`);
+    if (pressed) update(pressed, msg);
+    return;
+  }
   if (msg.deleteSource) {
     // A result deleted (here, or in another tab of the user's): gone from this page too, with the line that asked.
     // The keyboard on it (another tab's Delete) goes on from the next message.
@@ -304,7 +309,11 @@ async function act(id, answer, li, open = () => false) {
       li.remove();
       return;
     }
-    if (msg.replaceSource && li.isConnected) return update(li, msg);
+    if (msg.replaceSource && li.isConnected) {
+      // Its later state (a list once the cancelled job has stopped) comes by the event stream, naming this press.
+      li.dataset.pressed = `${li.dataset.pressed ?? ''} ${id}`.trim();
+      return update(li, msg);
+    }
     if (msg.refused && answer !== undefined && open()) {
       window.dimooEvents.push(msg);
       followLanguage(msg);

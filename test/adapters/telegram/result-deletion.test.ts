@@ -63,6 +63,7 @@ function pressDepsDouble(jobId: string): PressDeps {
     endings: jobMessages,
     context: (ctx) =>
       ({ locale: 'en', user: { platform: 'telegram', userId: String(ctx.from?.id) } }) as CommandContext,
+    log: { warn: () => undefined },
   };
 }
 

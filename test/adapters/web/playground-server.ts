@@ -89,20 +89,21 @@ function stackOf(
 
 /**
  * Real HTTP, commands and queue on the timed engine double: a config on a fresh DATA_DIR (`dimoo-web-<name>-`, a
- * silent log level, then `env`), commands with `commandOptions` added. The queue is never started: what a test
- * sends stays queued, and no run begins. A test of the commands alone (the router) may start no server at all.
+ * silent log level, then `env`), commands with `commandOptions` added, on `engine`. The queue is not started: what a
+ * test sends stays queued, and no run begins, until the test starts it. A test of the commands alone (the router) may start no server at all.
  */
 export function openPlaygroundOnDouble(
   name: string,
   env: Record<string, string> = {},
   commandOptions: Partial<CommandsOptions> = {},
+  engine = new TimedEngineDouble(),
 ): PlaygroundOnDouble {
   const config = loadConfig({
     DATA_DIR: mkdtempSync(join(tmpdir(), `dimoo-web-${name}-`)),
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const jobs = openJobSystem({ config, engine: new TimedEngineDouble() });
+  const jobs = openJobSystem({ config, engine });
   const commands = new Commands({ queue: jobs.queue, store: jobs.store, config, ...commandOptions });
   const settings = { maxInputPixels: config.limits.maxInputPixels };
   return { config, jobs, ...stackOf(commands, settings, () => jobs.close({ waitMs: 100 })) };

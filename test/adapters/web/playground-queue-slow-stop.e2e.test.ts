@@ -1,0 +1,72 @@
+// /queue's Cancel n in the playground on a job that takes longer to stop than the press's answer waits, in a real
+// browser: the list first says "stopping", then, once the job has ended, the same message shows the list as it stands
+// (the job gone, "Cancelled" on top), without a Refresh and without a message added.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Playground } from '../../../adapters/web/server.js';
+import { t } from '../../../src/i18n.js';
+import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import { haveBrowser, openBrowserPage } from './playground-browser.js';
+import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
+
+const WAIT = { timeout: 30_000 };
+
+describe.skipIf(!haveBrowser)(
+  'playground: /queue Cancel n of a job slow to stop',
+  { timeout: 120_000 },
+  () => {
+    let stack: PlaygroundOnDouble;
+    let server: Playground;
+    let browser: Browser;
+    let page: Page;
+    let pageErrors: string[] = [];
+
+    beforeAll(async () => {
+      // A step of 6 s: a job cancelled as it starts its run stops well after the answer's 2.5 s wait.
+      stack = openPlaygroundOnDouble(
+        'queue-slow-stop',
+        { RATE_LIMIT_PER_MINUTE: '0' },
+        {},
+        new TimedEngineDouble(6000, 2),
+      );
+      stack.jobs.queue.start();
+      ({ server } = await stack.start({ bundledModel: false }));
+      ({ browser, page, pageErrors } = await openBrowserPage(server.url));
+    }, 60_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await stack?.close();
+    });
+
+    const bots = () => page.locator('#log li.bot');
+    async function say(text: string): Promise<void> {
+      const before = await bots().count();
+      await page.fill('#text', text);
+      await page.press('#text', 'Enter');
+      await expect.poll(() => bots().count(), WAIT).toBeGreaterThan(before);
+    }
+
+    it('says "stopping", then shows the list without the job once it has ended', async () => {
+      await say('/imagine a slow fox --steps 2');
+      const jobId = String(await bots().last().getAttribute('data-job'));
+      const { store } = stack.jobs;
+      await expect.poll(() => store.get(jobId)?.status, WAIT).toBe('running');
+      await say('/queue');
+      const list = bots().nth((await bots().count()) - 1);
+      const cancel = list.locator(`button[data-action="queue_cancel:${jobId}"]`);
+      await expect.poll(() => cancel.count(), WAIT).toBe(1);
+      const count = await bots().count();
+
+      await cancel.click();
+      const firstLine = () => list.locator('p').first().textContent();
+      await expect.poll(firstLine, WAIT).toBe(t('en', 'cancel.stopping'));
+      expect(store.get(jobId)?.status).toBe('running');
+      await expect.poll(() => store.get(jobId)?.status, WAIT).toBe('cancelled');
+      await expect.poll(firstLine, WAIT).toBe(t('en', 'cancel.done'));
+      expect(await list.textContent()).not.toContain(jobId.slice(0, 8));
+      expect(await bots().count()).toBe(count);
+      expect(pageErrors).toEqual([]);
+    });
+  },
+);
