@@ -42,6 +42,9 @@ export const READ_ELSEWHERE = [
   'DIMOO_TORCH_CHECK_TIMEOUT_S',
   'DIMOO_TORCH_SAMPLING_RECORD',
   'MODEL_DIR_HOST',
+  // docker-compose.yml's worker image build (README): no bot prefix, but two letters from WORKER_NAME, so without
+  // this an operator's `.env` line would be reported as a typo of it.
+  'WORKER_BASE',
 ] as const;
 
 export interface UnknownVariable {
