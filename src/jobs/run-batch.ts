@@ -117,11 +117,17 @@ async function runEntries(deps: RunDeps, entries: RunningEntry[]): Promise<void>
   const elapsedMs = performance.now() - started;
   // A batch's jobs shared the device for the whole run: calibrate on their summed cost.
   const batchCost = ready.reduce((sum, { entry }) => sum + entry.job.estimatedCost, 0);
+  // One run is one measurement: fed once, by its first job that ends done. Fed per job, a batch's first run of a
+  // type would count its cold pace (provisional for a run alone) as a real sample from the second job on, and
+  // admission would refuse jobs as too long on it; every later batch would also weigh N times in the average.
+  let calibrated = false;
   for (const [i, { entry }] of ready.entries()) {
     const outcome = outcomes[i];
     try {
       if (outcome instanceof Failure) throw outcome.error;
-      await finish(deps, entry.job, outcome as EngineResult, elapsedMs, batchCost);
+      const pace = calibrated ? undefined : elapsedMs / Math.max(batchCost, 1);
+      await finish(deps, entry.job, outcome as EngineResult, elapsedMs, batchCost, pace);
+      calibrated = true;
     } catch (error) {
       fail(deps, entry, error);
     }
@@ -134,6 +140,8 @@ async function finish(
   result: EngineResult,
   elapsedMs: number,
   batchCost: number,
+  /** The run's milliseconds per cost unit, for the one job of the run that feeds the calibration. */
+  pace: number | undefined,
 ): Promise<void> {
   const { store } = deps;
   await recordResult(job, result, (name, bytes) => {
@@ -153,7 +161,7 @@ async function finish(
   // The measured time feeds the ETA calibration. Fairness counters keep the shape-based estimate charged at start,
   // so the dry-run order is the order jobs really start in.
   store.transaction(() => {
-    deps.eta.learn(job, elapsedMs / Math.max(batchCost, 1));
+    if (pace !== undefined) deps.eta.learn(job, pace);
     store.update(job);
   });
   deps.events.emit({ type: 'done', job });
