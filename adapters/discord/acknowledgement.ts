@@ -11,7 +11,7 @@ export function alreadyAcknowledged(error: unknown): boolean {
 }
 
 /** The request may or may not have reached Discord: the connection failed before an answer came. */
-function lostOnTheWay(error: unknown): boolean {
+export function lostOnTheWay(error: unknown): boolean {
   if (error instanceof DiscordAPIError || error instanceof HTTPError || !(error instanceof Error))
     return false;
   const code = (error as { code?: unknown }).code;

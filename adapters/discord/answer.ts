@@ -12,7 +12,7 @@ import { type CommandContext, type Reply, textReply } from '../../commands/index
 import type { Locale } from '../../src/i18n.js';
 import { partSent, sendPart } from '../shared/delivered.js';
 import { acknowledge } from './acknowledgement.js';
-import { followUpOnce } from './follow-up-once.js';
+import { deliveryUnconfirmed, mayHaveArrived } from './post-retries.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, partsOf, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
 import { keepShown } from './shown-messages.js';
@@ -75,8 +75,14 @@ export async function answer(
     const sent = parts.then(([first]) =>
       sendPart(first, delivered, () => i.editReply(toDiscordMessage(first, ctx.locale))),
     );
-    rt.jobMessages.openFromInteraction(i, ctx, reply, privately, sent);
-    const message = await sent.catch((error: unknown) => withdraw(rt, ctx, reply, error));
+    // Unconfirmed after discord.js's retries, the edit of the deferral may yet have been made, and the next edits
+    // of the same @original make it: the job goes on, with nothing stacked over its message.
+    rt.jobMessages.openFromInteraction(i, ctx, reply, privately, mayHaveArrived(sent));
+    const message = await sent.catch((error: unknown) => {
+      if (!reply.startsJob || !deliveryUnconfirmed(error)) return withdraw(rt, ctx, reply, error);
+      unconfirmed(rt, reply, error);
+      return undefined;
+    });
     const [first] = await parts;
     keepShown(rt, first, 0, message, privately);
     await continued(rt, i, ctx, await parts, privately);
@@ -171,16 +177,18 @@ export async function answerAfterUpdate(
   );
   const sent = parts.then(([first]) =>
     sendPart(first, partSent(rt.commands, ctx), () =>
-      followUpOnce(i, interactionMessage(first, ctx.locale, ephemeral), startedJob(reply)),
+      i.followUp(interactionMessage(first, ctx.locale, ephemeral)),
     ),
   );
-  rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, sent, true);
+  rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, mayHaveArrived(sent), true);
   const ok = await sent.then(
     async (message) => {
       keepShown(rt, (await parts)[0], 0, message, ephemeral);
       return true;
     },
     (error: unknown) => {
+      // Perhaps showing: its job goes on (a second try would run it twice), and the rest is sent as usual.
+      if (deliveryUnconfirmed(error)) return unconfirmed(rt, reply, error);
       rt.log.warn({ err: error, jobId: reply.jobId }, 'a discord answer after a pick could not be sent');
       withdrawUnsent(rt, ctx, reply);
       return false;
@@ -212,11 +220,9 @@ async function followUps(
   for (const more of reply.more ?? []) {
     const ephemeral = privately || more.ephemeral === true;
     const sent = fitReply(more, uploadLimit).then((fitted) =>
-      sendPart(fitted, delivered, () =>
-        followUpOnce(i, interactionMessage(fitted, ctx.locale, ephemeral), startedJob(more)),
-      ),
+      sendPart(fitted, delivered, () => i.followUp(interactionMessage(fitted, ctx.locale, ephemeral))),
     );
-    rt.jobMessages.openFromInteraction(i, ctx, more, ephemeral, sent, true);
+    rt.jobMessages.openFromInteraction(i, ctx, more, ephemeral, mayHaveArrived(sent), true);
     await sent.then(
       (message) => keepShown(rt, more, 0, message, ephemeral),
       (error: unknown) =>
@@ -225,9 +231,12 @@ async function followUps(
   }
 }
 
-/** The job a reply starts, whose status message it becomes. */
-function startedJob(reply: Reply): string | undefined {
-  return reply.startsJob ? reply.jobId : undefined;
+function unconfirmed(rt: DiscordRuntime, reply: Reply, error: unknown): true {
+  rt.log.warn(
+    { err: error, jobId: reply.jobId },
+    'discord did not confirm a job’s first message; the job goes on',
+  );
+  return true;
 }
 
 /** A fitted reply as an interaction's reply or follow-up: the message fields both take, and its visibility. */

@@ -38,7 +38,11 @@ import { toDiscordCommands } from './command-json.js';
 import { registerCommands } from './command-registration.js';
 import { guardGateway } from './gateway-guard.js';
 import { onRemovedFromGuild } from './guild-removal.js';
-import { type InteractionsEndpoint, startInteractionsEndpoint } from './interactions-endpoint.js';
+import {
+  type InteractionsEndpoint,
+  interactionAction,
+  startInteractionsEndpoint,
+} from './interactions-endpoint.js';
 import { inviteUrl } from './invite.js';
 import { DiscordJobMessages } from './job-messages.js';
 import { onMessage, roleIdsOf } from './mentions.js';
@@ -47,6 +51,7 @@ import { onMenu, onModal, onPick } from './message-menus.js';
 import { editModal, LINE_MODALS, lineModal } from './modals.js';
 import { shownOptionNames } from './option-names.js';
 import { imagesOf } from './picker.js';
+import { postingOnce } from './post-retries.js';
 import { DEFAULT_UPLOAD_LIMIT, NO_MENTIONS, toDiscordMessage } from './render.js';
 import type { DiscordRuntime, Origin } from './runtime.js';
 import { answerInPlace, IN_PLACE_ACTIONS } from './source-replacement.js';
@@ -73,27 +78,6 @@ export interface DiscordOptions {
   notifyAfterMs?: number;
   /** Tests listen on an ephemeral port (0) instead of DISCORD_INTERACTIONS_PORT. */
   interactionsPort?: number;
-}
-
-/**
- * discord.js has no public entry for interactions that arrive over HTTP. Its gateway handler for INTERACTION_CREATE
- * is exactly `client.actions.InteractionCreate.handle(data)`; this is that call, checked at start-up.
- */
-type InteractionAction = { handle(data: unknown): void };
-function interactionAction(client: Client): InteractionAction {
-  const actions: unknown = Reflect.get(client, 'actions');
-  const action: unknown =
-    typeof actions === 'object' && actions !== null ? Reflect.get(actions, 'InteractionCreate') : undefined;
-  if (!isInteractionAction(action)) {
-    throw new Error(
-      'this discord.js version has no InteractionCreate action: HTTP interactions cannot be used',
-    );
-  }
-  return action;
-}
-
-function isInteractionAction(value: unknown): value is InteractionAction {
-  return typeof value === 'object' && value !== null && typeof Reflect.get(value, 'handle') === 'function';
 }
 
 /** Longer than an interaction's token lives (15 min), and than a resumed gateway session replays. */
@@ -132,7 +116,7 @@ export class DiscordBot implements DiscordRuntime {
         UserManager: { maxSize: 1000, keepOverLimit: (user) => user.id === user.client.user.id },
         GuildMemberManager: { maxSize: 200, keepOverLimit: (member) => member.id === member.client.user.id },
       }),
-      ...(options.rest ? { rest: options.rest } : {}),
+      rest: { ...options.rest, makeRequest: postingOnce() },
     });
     this.jobMessages = new DiscordJobMessages(this.client, {
       deliveries: options.deliveries,

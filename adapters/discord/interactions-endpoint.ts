@@ -8,6 +8,7 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Client } from 'discord.js';
 import type { Locale } from '../../src/i18n.js';
 import { answerStarting } from '../../src/ops/port-reservations.js';
 import { BodyCut, BodyTooLarge, readBody } from '../shared/http-body.js';
@@ -141,4 +142,25 @@ export async function startInteractionsEndpoint(
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * discord.js has no public entry for interactions that arrive over HTTP. Its gateway handler for INTERACTION_CREATE
+ * is exactly `client.actions.InteractionCreate.handle(data)`; this is that call, checked at start-up.
+ */
+type InteractionAction = { handle(data: unknown): void };
+export function interactionAction(client: Client): InteractionAction {
+  const actions: unknown = Reflect.get(client, 'actions');
+  const action: unknown =
+    typeof actions === 'object' && actions !== null ? Reflect.get(actions, 'InteractionCreate') : undefined;
+  if (!isInteractionAction(action)) {
+    throw new Error(
+      'this discord.js version has no InteractionCreate action: HTTP interactions cannot be used',
+    );
+  }
+  return action;
+}
+
+function isInteractionAction(value: unknown): value is InteractionAction {
+  return typeof value === 'object' && value !== null && typeof Reflect.get(value, 'handle') === 'function';
 }

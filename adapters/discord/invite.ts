@@ -8,8 +8,8 @@ export const INVITE_SCOPES = ['bot', 'applications.commands'] as const;
 
 /**
  * See the channel, post there and in its threads, upload results, and read the history (a reply to a mention, the
- * message a mention replies to, a retried follow-up's copy). No Embed Links: the bot sends no embeds, and a result is
- * an attachment, shown without it. `mentions.ts` checks the same before it takes a mention.
+ * message a mention replies to). No Embed Links: the bot sends no embeds, and a result is an attachment, shown
+ * without it. `mentions.ts` checks the same before it takes a mention.
  */
 export const INVITE_PERMISSIONS =
   PermissionFlagsBits.ViewChannel |

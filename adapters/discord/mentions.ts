@@ -13,6 +13,7 @@ import { t } from '../../src/i18n.js';
 import { partSent, sendPart } from '../shared/delivered.js';
 import { imagesOf, pickerMessage } from './picker.js';
 import { postOnce } from './post-once.js';
+import { deliveryUnconfirmed, mayHaveArrived } from './post-retries.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, NO_MENTIONS, partsOf, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
 import { keepShown } from './shown-messages.js';
@@ -163,7 +164,10 @@ export async function onMessage(rt: DiscordRuntime, message: Message): Promise<v
     () => undefined,
     (error: unknown) => ({ error }),
   );
-  if (first) {
+  if (first && deliveryUnconfirmed(first.error)) {
+    // Perhaps showing (Discord's answer was lost after the retries): its jobs go on, and end in a reply of their own.
+    rt.log.warn({ err: first.error, jobId: reply.jobId }, 'discord did not confirm a reply; its jobs go on');
+  } else if (first) {
     // Refused: its jobs, and those the replies below would have carried, reach no one (unsent.ts).
     withdrawUnsent(rt, ctx, reply);
     await tellRefused(rt, message, ctx, first.error);
@@ -196,7 +200,7 @@ async function post(rt: DiscordRuntime, message: Message, ctx: CommandContext, o
       uploadLimit: DEFAULT_UPLOAD_LIMIT,
       private: false,
     };
-    rt.jobMessages.open(one.jobId, one, place, sent);
+    rt.jobMessages.open(one.jobId, one, place, mayHaveArrived(sent));
   }
   keepShown(rt, first, 0, await sent, false);
   // The reply itself was sent: a refused rest is logged, not taken for a refusal of the reply.

@@ -14,11 +14,12 @@ import {
   type MessageCreateOptions,
   type RepliableInteraction,
 } from 'discord.js';
-import { parseButtonId, type Reply } from '../../commands/index.js';
+import { parseButtonId, type Reply, textReply } from '../../commands/index.js';
 import { type Locale, matchLocale } from '../../src/i18n.js';
 import type { StatusSurface } from '../shared/job-status.js';
 import { StatusMessageGone } from '../shared/job-status-tracker.js';
 import { postOnce } from './post-once.js';
+import { deliveryUnconfirmed } from './post-retries.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, toDiscordMessage } from './render.js';
 
 /** Interaction tokens live 15 minutes; past ~14 the status message is edited through the channel instead. */
@@ -102,6 +103,8 @@ export class DiscordStatus implements StatusSurface {
   private channelGone = false;
   /** The job's server removed the bot: its channel is not asked again, and a withdrawal goes to DMs as it is. */
   private left = false;
+  /** The ending's post failed without a refusal (a 5xx, a lost connection): it may have arrived. */
+  private unconfirmed = false;
 
   constructor(
     private readonly client: Client,
@@ -173,6 +176,23 @@ export class DiscordStatus implements StatusSurface {
   }
 
   async replyToUser(reply: Reply): Promise<void> {
+    await this.replyOnce(reply).catch((error: unknown) => {
+      // A DM tried after the channel refused fails with the DM's failure as its cause.
+      this.unconfirmed =
+        deliveryUnconfirmed(error) || (error instanceof Error && deliveryUnconfirmed(error.cause));
+      throw error;
+    });
+  }
+
+  /**
+   * The ending was marked undelivered (/queue lists it). Where Discord's answer to it was lost, it may be showing
+   * all the same: the status message says so, and where to find it if not. A refused one changes nothing here.
+   */
+  async tellUndelivered(): Promise<void> {
+    if (this.unconfirmed) await this.edit(textReply('discord.undelivered_unsure'));
+  }
+
+  private async replyOnce(reply: Reply): Promise<void> {
     if (this.place.private) return this.sendToDm(reply);
     try {
       await this.postInChannel(reply);
@@ -237,7 +257,9 @@ export class DiscordStatus implements StatusSurface {
     const payload = toDiscordMessage(await fitReply(reply, place.uploadLimit), place.locale);
     if (this.interaction && !this.tokenDead && Date.now() - this.at < TOKEN_LIFETIME_MS) {
       try {
-        if (this.followUp && !place.messageId) throw new Error('the follow-up message was never sent');
+        // Never confirmed (answer.ts): there is nothing to edit, and the ending goes as a new message.
+        if (this.followUp && !place.messageId)
+          throw new StatusMessageGone(new Error('the follow-up message was never confirmed'));
         await this.interaction.editReply(this.followUp ? { ...payload, message: place.messageId } : payload);
         return;
       } catch (error) {

@@ -3,6 +3,7 @@
 // status message is the interaction's @original and carries the job to its end, a pick's job still starts, and no
 // error is stacked on top of an answer the user already sees.
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { t } from '../../../src/i18n.js';
 import { type FakeDiscord, mention } from '../../doubles/fake-discord/index.js';
 import { solidPng } from '../e2e-services.js';
 import {
@@ -83,6 +84,30 @@ describe('Discord: an acknowledgement taken but its answer lost', { timeout: 60_
     }
   });
 
+  it('a deferral’s first edit answered 5xx at every try: the job goes on, its later edits reach @original', async () => {
+    const image = fake.registerAttachment({ filename: 'slow.png', bytes: await solidPng('#c63') });
+    fake.delayRoute(CDN, 2300);
+    const ix = fake.build.slashCommand({
+      name: 'edit',
+      options: { image, instruction: 'lostedit --steps 4' },
+    });
+    const edits = () => fake.callsTo((c) => c.route === EDIT && c.params.token === ix.token);
+    fake.failRoute((c) => c.route === EDIT && c.params.token === ix.token, { times: 4, status: 502 });
+    try {
+      fake.dispatchInteraction(ix);
+      await expect.poll(() => edits().length, { timeout: 10_000 }).toBeGreaterThanOrEqual(4);
+      const jobId = jobIdIn(edits()[0]?.body) as string;
+      await expect.poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBe('edited');
+      expect(jobsAsking(world.services, 'lostedit').map((job) => job.status)).toEqual(['done']);
+      // No "try again" was written over the job's message.
+      const generic = t('en', 'errors.generic');
+      expect(edits().filter((c) => JSON.stringify(c.body).includes(generic))).toEqual([]);
+      expect(JSON.stringify(edits().at(-1)?.body)).toContain(`reroll:${jobId}`);
+    } finally {
+      fake.failures.clear();
+    }
+  });
+
   it('a refusal whose answer was lost gets no second word (the user sees the first)', async () => {
     const warn = vi.spyOn(world.log, 'warn');
     fake.loseAnswer(CALLBACK);
@@ -125,30 +150,55 @@ describe('Discord: an acknowledgement taken but its answer lost', { timeout: 60_
     }
   });
 
-  it('a follow-up whose answer was lost, posted again by discord.js: the copy is found in the channel and deleted', async () => {
-    const { customId, picker } = await mentionWithTwoImages(fake, 'lostfollowup brighter --steps 4');
-    fake.loseAnswer(FOLLOW_UP);
+  for (const lost of [500, 'reset'] as const) {
+    it(`a follow-up whose answer was lost (${lost}) is not posted again; its job goes on and ends in a new message`, async () => {
+      const { customId, picker } = await mentionWithTwoImages(fake, `lostfollowup${lost} brighter --steps 4`);
+      fake.loseAnswer(FOLLOW_UP, { status: lost });
+      try {
+        const pick = fake.dispatchInteraction(
+          fake.build.selectMenu({ customId, values: ['1'], message: picker }),
+        );
+        const posts = () => fake.callsTo((c) => c.route === FOLLOW_UP && c.params.token === pick.token);
+        await expect.poll(() => posts().length, { timeout: 10_000 }).toBe(1);
+        const jobId = jobIdIn(posts()[0]?.body) as string;
+        expect(jobId).toBeDefined();
+        // Not edited (its message is unknown), nor undelivered: the ending is a new message in the channel.
+        await expect
+          .poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 })
+          .toBe('replied');
+        // Discord made the message once: discord.js did not post it again, and no "try again" followed it.
+        expect(posts().map((c) => c.status)).toEqual([lost === 'reset' ? -1 : 500]);
+        const carrying = [...fake.store.messages.values()].filter(
+          (m) => m.interaction_metadata?.id === pick.id && jobIdIn(m.components) === jobId,
+        );
+        expect(carrying).toHaveLength(1);
+        const ending = fake.callsTo((c) => c.route === CHANNEL_POST && jobIdIn(c.body) === jobId);
+        expect(ending.map((c) => c.status)).toEqual([200]);
+        // The job was not withdrawn: it ran once, to its result.
+        const asked = jobsAsking(world.services, `lostfollowup${lost}`);
+        expect(asked.map((job) => job.status)).toEqual(['done']);
+      } finally {
+        fake.failures.clear();
+      }
+    });
+  }
+
+  it('a permutation’s follow-up whose answer was lost is not posted again; its job ends in a new message', async () => {
+    const ix = fake.build.slashCommand({
+      name: 'imagine',
+      options: { prompt: 'a {lostperm tin, lostperm clay} cup --steps 4' },
+    });
+    fake.loseAnswer((c) => c.route === FOLLOW_UP && c.params.token === ix.token);
     try {
-      const pick = fake.dispatchInteraction(
-        fake.build.selectMenu({ customId, values: ['1'], message: picker }),
-      );
-      const posts = () => fake.callsTo((c) => c.route === FOLLOW_UP && c.params.token === pick.token);
-      // Discord made the message twice: the first answer was lost, and discord.js posted again.
-      await expect.poll(() => posts().map((c) => c.status), { timeout: 10_000 }).toEqual([500, 200]);
+      fake.dispatchInteraction(ix);
+      const posts = () => fake.callsTo((c) => c.route === FOLLOW_UP && c.params.token === ix.token);
+      await expect.poll(() => posts().length, { timeout: 10_000 }).toBe(1);
       const jobId = jobIdIn(posts()[0]?.body) as string;
-      await expect.poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBe('edited');
-      const carrying = [...fake.store.messages.values()].filter(
-        (m) => m.interaction_metadata?.id === pick.id && jobIdIn(m.components) === jobId,
-      );
-      expect(carrying).toHaveLength(1);
-      expect(
-        fake
-          .callsTo((c) => c.route === 'DELETE /webhooks/:app/:token/messages/:message')
-          .map((c) => c.status),
-      ).toEqual([204]);
-      // The one left is the status message the job ended on.
-      expect(carrying[0]?.attachments).toHaveLength(1);
-      expect(jobsAsking(world.services, 'lostfollowup')).toHaveLength(1);
+      await expect.poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBe('replied');
+      expect(posts().map((c) => c.status)).toEqual([500]);
+      const ending = fake.callsTo((c) => c.route === CHANNEL_POST && jobIdIn(c.body) === jobId);
+      expect(ending.map((c) => c.status)).toEqual([200]);
+      expect(jobsAsking(world.services, 'lostperm').map((job) => job.status)).toEqual(['done', 'done']);
     } finally {
       fake.failures.clear();
     }
@@ -163,8 +213,11 @@ describe('Discord: an acknowledgement taken but its answer lost', { timeout: 60_
           mentions: [fake.world.botUser],
         }),
       );
+      // A 429 (the channel's posts of the tests before) is waited out by discord.js: it makes no message.
       const posts = () =>
-        fake.callsTo((c) => c.route === CHANNEL_POST && JSON.stringify(c.body).includes(ask.id));
+        fake.callsTo(
+          (c) => c.route === CHANNEL_POST && c.status !== 429 && JSON.stringify(c.body).includes(ask.id),
+        );
       await expect.poll(() => posts().map((c) => c.status), { timeout: 10_000 }).toEqual([500, 200]);
       const [first, retry] = posts();
       expect((first?.body as { nonce?: string } | undefined)?.nonce).toBeTruthy();
@@ -176,6 +229,31 @@ describe('Discord: an acknowledgement taken but its answer lost', { timeout: 60_
       const jobId = jobIdIn(replies[0]) as string;
       await expect.poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBe('edited');
       expect(jobsAsking(world.services, 'lostpost')).toHaveLength(1);
+    } finally {
+      fake.failures.clear();
+    }
+  });
+
+  it('a reply to a mention with every try answered 5xx: its job goes on (no “try again”) and ends in a reply', async () => {
+    const ask = fake.dispatchMessage(
+      fake.build.userMessage({
+        content: `${mention(fake.world.botUser)} a lostmention fox --steps 4`,
+        mentions: [fake.world.botUser],
+      }),
+    );
+    const toAsk = (c: { route: string; body: unknown }) =>
+      c.route === CHANNEL_POST && JSON.stringify(c.body).includes(ask.id);
+    // discord.js tries it four times; the enforced nonce would have kept a copy from any of them.
+    fake.failRoute(toAsk, { times: 4, status: 503 });
+    try {
+      const first = await fake.waitForCall(toAsk, 10_000);
+      const jobId = jobIdIn(first.body) as string;
+      await expect.poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBe('replied');
+      const posts = fake.callsTo((c) => toAsk(c) && c.status !== 429);
+      // Four tries of the first reply, then the ending: no "try again" between them.
+      expect(posts.map((c) => c.status)).toEqual([503, 503, 503, 503, 200]);
+      expect(JSON.stringify(posts.at(-1)?.body)).toContain(`reroll:${jobId}`);
+      expect(jobsAsking(world.services, 'lostmention').map((job) => job.status)).toEqual(['done']);
     } finally {
       fake.failures.clear();
     }

@@ -129,6 +129,35 @@ describe('Discord: what Discord hides or refuses', { timeout: 60_000 }, () => {
     expect(fake.callsTo((c) => c.route === CHANNEL_EDIT && c.params.message === messageId)).toEqual([]);
   });
 
+  it('an ending whose edit and post both got 5xx: marked undelivered, the status says Discord did not confirm it', async () => {
+    const ix = fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a doubtful fox' } });
+    const carriesResult = (c: { body: unknown }) => JSON.stringify(c.body).includes('reroll:');
+    // Each tried four times by discord.js; the post carries an enforced nonce, so its retries could make no copy.
+    fake.failRoute((c) => c.route === EDIT && c.params.token === ix.token && carriesResult(c), {
+      times: 4,
+      status: 500,
+    });
+    fake.failRoute((c) => c.route === CHANNEL_POST && carriesResult(c), { times: 4, status: 503 });
+    try {
+      fake.dispatchInteraction(ix);
+      const jobId = await queuedJob(ix);
+      await ended(jobId);
+      expect(deliveries.get(jobId)).toBe('undelivered');
+      expect(
+        services.jobs.store.deliveries
+          .undeliveredOf({ platform: 'discord', userId: fake.world.users.alice.id })
+          .map((j) => j.id),
+      ).toContain(jobId);
+      const posts = fake.callsTo((c) => c.route === CHANNEL_POST && carriesResult(c));
+      expect(posts.map((c) => c.status)).toEqual([503, 503, 503, 503]);
+      const last = fake.callsTo((c) => c.route === EDIT && c.params.token === ix.token).at(-1);
+      expect(last?.status).toBe(200);
+      expect(JSON.stringify(last?.body)).toContain(t('en', 'discord.undelivered_unsure'));
+    } finally {
+      fake.failures.clear();
+    }
+  });
+
   it('a mention where the bot may not post or reply: no job and nothing sent; may not attach: no job, one word', async () => {
     const denied = [PermissionFlagsBits.SendMessages, PermissionFlagsBits.ReadMessageHistory].map(
       (deny) => fake.addChannel(deny).id,
