@@ -3,6 +3,7 @@
 // message would show to everyone and spend the chat's shared budget of 20 messages a minute.
 import type { Context } from 'grammy';
 import { type Reply, shortText } from '../../commands/index.js';
+import { mayHaveArrived } from './retries.js';
 
 /** Telegram's longest callback-query answer. */
 export const ALERT_LIMIT = 200;
@@ -29,14 +30,16 @@ export function alertText(text: string, limit = ALERT_LIMIT): string {
  * Tells the presser `text` as an alert. A query already answered (the work failed after its acknowledgement) or too
  * old (pressed while the bot was down) cannot carry it any more: then it is a message in the chat, so it is never
  * lost, replying to the pressed message so that a group sees which result it is about. The presser is not named: an
- * anonymous admin pressed as their group (senders.ts). Resolves with what they were shown (an alert may be cut), or
- * undefined when Telegram took neither.
+ * anonymous admin pressed as their group (senders.ts). An alert that may have arrived (5xx, connection broken) counts
+ * as shown: never sent again (retries.ts). Resolves with what they were shown (an alert may be cut), or undefined
+ * when Telegram took neither.
  */
 export async function tellPresser(ctx: Context, text: string): Promise<string | undefined> {
   const alert = alertText(text);
   const shown = await ctx.answerCallbackQuery({ text: alert, show_alert: true }).then(
     () => true,
-    () => false,
+    // A 5xx or a broken connection may come after the alert was shown: the same words as a message would be twice.
+    (error: unknown) => mayHaveArrived(error),
   );
   if (shown) return alert;
   if (!ctx.chat) return undefined;

@@ -26,9 +26,10 @@ const REPEATABLE = new Set([
   'editMessageReplyMarkup',
   'deleteMessage',
   'deleteMessages',
-  'answerCallbackQuery',
   // A chat action lasts 5 s and shows once however often it is sent.
   'sendChatAction',
+  // Not answerCallbackQuery: a second answer to a query the first one reached is refused (400, query ID invalid),
+  // which reads as an alert never shown, and tellPresser would post its words in the chat as well.
 ]);
 
 /** Whether a 5xx answer to `method` may be followed by the same call again. */

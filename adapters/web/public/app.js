@@ -36,6 +36,8 @@ const info = { commands: [], flags: [] }; // what /api/info said: the composer's
 let olderBefore; // the history page to load next (older), if any
 // Requests of this tab still unanswered: a job's event may overtake the answer that shows its message.
 let asking = 0;
+// Presses awaiting their answer, each with the later state (`replaces`) that overtook it on the event stream, if any.
+const awaited = new Map();
 let grow = () => {}; // fits the message box to its text (composer.js)
 let flags = []; // the flags the inline forms' palettes offer (palette.js)
 window.dimooEvents = [];
@@ -228,8 +230,10 @@ function show(msg, live = false, pressed = undefined) {
   window.dimooEvents.push(msg);
   followLanguage(msg);
   if (msg.replaces !== undefined) {
-    const pressed = log.querySelector(`li[data-pressed~="${CSS.escape(msg.replaces)}"]`);
-    if (pressed) update(pressed, msg);
+    const source = log.querySelector(`li[data-pressed~="${CSS.escape(msg.replaces)}"]`);
+    if (source) update(source, msg);
+    // The job ended just as its press was answered: the answer, still on its way, is the older state.
+    else if (awaited.has(msg.replaces)) awaited.set(msg.replaces, msg);
     return;
   }
   if (msg.deleteSource) {
@@ -294,6 +298,7 @@ async function addAskedLine(jobId, li) {
  */
 async function act(id, answer, li, open = () => false) {
   asking += 1;
+  awaited.set(id, undefined);
   try {
     const res = await fetch('/api/actions', {
       method: 'POST',
@@ -312,7 +317,7 @@ async function act(id, answer, li, open = () => false) {
     if (msg.replaceSource && li.isConnected) {
       // Its later state (a list once the cancelled job has stopped) comes by the event stream, naming this press.
       li.dataset.pressed = `${li.dataset.pressed ?? ''} ${id}`.trim();
-      return update(li, msg);
+      return update(li, awaited.get(id) ?? msg);
     }
     if (msg.refused && answer !== undefined && open()) {
       window.dimooEvents.push(msg);
@@ -325,6 +330,7 @@ async function act(id, answer, li, open = () => false) {
     return false;
   } finally {
     asking -= 1;
+    awaited.delete(id);
   }
 }
 

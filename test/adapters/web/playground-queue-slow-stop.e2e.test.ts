@@ -68,5 +68,35 @@ describe.skipIf(!haveBrowser)(
       expect(await bots().count()).toBe(count);
       expect(pageErrors).toEqual([]);
     });
+
+    it('shows the ended list when it overtakes the press\'s own "stopping" answer', async () => {
+      await say('/imagine a slow owl --steps 2');
+      const jobId = String(await bots().last().getAttribute('data-job'));
+      const { store } = stack.jobs;
+      await expect.poll(() => store.get(jobId)?.status, WAIT).toBe('running');
+      await say('/queue');
+      const list = bots().nth((await bots().count()) - 1);
+      const cancel = list.locator(`button[data-action="queue_cancel:${jobId}"]`);
+      await expect.poll(() => cancel.count(), WAIT).toBe(1);
+      // The press's answer is held back until the event stream has brought the list as it stands once the job ended.
+      const pressed = `queue_cancel:${jobId}`;
+      const events = () => page.evaluate('window.dimooEvents') as Promise<Array<{ replaces?: string }>>;
+      const laterArrived = async () => (await events()).some((event) => event.replaces === pressed);
+      await page.route('**/api/actions', async (route) => {
+        const response = await route.fetch();
+        await expect.poll(laterArrived, WAIT).toBe(true);
+        await route.fulfill({ response });
+      });
+      const answered = page.waitForResponse('**/api/actions');
+      await cancel.click();
+      await answered;
+      await page.unroute('**/api/actions');
+
+      expect(store.get(jobId)?.status).toBe('cancelled');
+      const firstLine = () => list.locator('p').first().textContent();
+      await expect.poll(firstLine, WAIT).toBe(t('en', 'cancel.done'));
+      expect(await list.textContent()).not.toContain(jobId.slice(0, 8));
+      expect(pageErrors).toEqual([]);
+    });
   },
 );
