@@ -1,13 +1,14 @@
 // A press on one of our inline buttons: the commands say what it does, and the answer is shown its Telegram way (an
 // alert for the presser alone, the message's buttons or the whole message replaced, the result deleted, a question
 // asked by replying to the bot, or a message of its own).
-import { type Context, GrammyError } from 'grammy';
+import type { Context } from 'grammy';
 import type { CommandContext, Commands, Reply } from '../../commands/index.js';
 import type { Logger } from '../../src/log.js';
 import { partSent } from '../shared/delivered.js';
 import type { DoublePresses } from '../shared/double-press.js';
 import { isNotice, tellPresser } from './button-answers.js';
 import type { TelegramJobMessages } from './job-messages.js';
+import { notModified } from './not-modified.js';
 import type { TelegramQuestions } from './questions.js';
 import { keyboard, replyText } from './render.js';
 import type { TelegramReplies } from './replies.js';
@@ -57,7 +58,7 @@ export async function onButton(deps: PressDeps, ctx: Context): Promise<void> {
       .catch((error: unknown) => {
         // Pressed twice before the first edit landed, the markup is already this one: no failure. Any other
         // refusal (a deleted message, an edit Telegram will not make) is the guard's: logged, and said once.
-        if (error instanceof GrammyError && /message is not modified/i.test(error.description)) return;
+        if (notModified(error)) return;
         throw error;
       });
     return;

@@ -4,13 +4,14 @@
 // button-jobs.ts). Answers to an edited request take over the status messages of the jobs it replaced, text by
 // text, before any new message is sent (edits.ts). Each message is reported once Telegram took it (`sendPart`): what
 // its lines deliver (a /queue answer) counts only then.
-import { type Api, type Context, GrammyError } from 'grammy';
+import type { Api, Context } from 'grammy';
 import type { Message } from 'grammy/types';
 import type { CommandContext, Commands, Reply } from '../../commands/index.js';
 import { RecentIds } from '../../src/recent-ids.js';
 import { partSent, sendPart } from '../shared/delivered.js';
 import { anchorOfPress, type JobAnchor, mentionOf } from './button-jobs.js';
 import type { HandedOver, TelegramJobMessages } from './job-messages.js';
+import { notModified } from './not-modified.js';
 import { keyboard, replyText, TEXT_LIMIT, textParts } from './render.js';
 import { mayHaveArrived } from './retries.js';
 import { inTopic, sendFurther, sendImages, topicOf } from './send.js';
@@ -196,8 +197,7 @@ export class TelegramReplies {
     return edit.then(
       () => ({ message_id: messageId }),
       (error: unknown) => {
-        if (error instanceof GrammyError && /message is not modified/i.test(error.description))
-          return { message_id: messageId };
+        if (notModified(error)) return { message_id: messageId };
         void handed.end();
         return undefined;
       },

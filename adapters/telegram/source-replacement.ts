@@ -3,11 +3,12 @@
 // first line (what the press did). A message Telegram will not edit (deleted, too old, a photo's caption) is not
 // replaced by a new one in a group, where everyone would see a list nobody there asked for: there the presser is told
 // the first line alone. In a private chat the reply comes as a new message, as any answer would.
-import { type Context, GrammyError } from 'grammy';
+import type { Context } from 'grammy';
 import type { CommandContext, Reply } from '../../commands/index.js';
 import { partSent } from '../shared/delivered.js';
 import { alertText, tellPresser } from './button-answers.js';
 import type { PressDeps } from './button-presses.js';
+import { notModified } from './not-modified.js';
 import { keyboard, replyText, textParts } from './render.js';
 
 export async function replaceSource(
@@ -26,7 +27,7 @@ export async function replaceSource(
   const edited = await ctx.editMessageText(replyText(first, locale), { reply_markup: markup }).then(
     () => true,
     // Pressed twice before the first edit landed: the message already shows this list.
-    (error: unknown) => error instanceof GrammyError && /message is not modified/i.test(error.description),
+    (error: unknown) => notModified(error),
   );
   if (!edited) {
     if (group) return void (await tellPresser(ctx, said));
@@ -60,7 +61,6 @@ function showWhenKnown(
     })
     .catch((error: unknown) => {
       // The list it would replace stays (deleted meanwhile, or already showing this): it still offers Refresh.
-      if (!(error instanceof GrammyError && /message is not modified/i.test(error.description)))
-        deps.log.warn({ err: error }, 'a /queue list could not be put in place');
+      if (!notModified(error)) deps.log.warn({ err: error }, 'a /queue list could not be put in place');
     });
 }

@@ -16,6 +16,7 @@ import type { Locale } from '../../src/i18n.js';
 import { StatusMessageGone } from '../shared/job-status-tracker.js';
 import { once, type Persist, retryAfterOf } from './flood-wait.js';
 import { UPGRADED } from './migrations.js';
+import { notModified } from './not-modified.js';
 import { fitsAsPhoto } from './photo-limits.js';
 import { CAPTION_LIMIT, captionParts, keyboard, replyText, TEXT_LIMIT, textParts } from './render.js';
 import { sendFurther } from './send.js';
@@ -289,7 +290,7 @@ export class StatusMessage {
       await persist(edit);
     } catch (error) {
       // Showing what is already shown is no failure; anything else (a deleted message, a refused edit) is.
-      if (error instanceof GrammyError && /message is not modified/i.test(error.description)) return;
+      if (notModified(error)) return;
       // Not shown: a later call with the same text must try again.
       this.lastText = previous;
       if (this.photo || !(error instanceof GrammyError) || !NO_TEXT.test(error.description))

@@ -266,13 +266,16 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
       respond(res, ctx, reply);
       // A /queue list answered while its cancelled job was stopping: the list once the job has ended, in its place
       // on the page that pressed (found there by the pressed button's id).
-      void reply.nextInPlace?.then((next) => {
-        if (next)
-          streams.send(user, (language) => ({
-            ...toWebMessage(next, contextFor(user, language).locale),
-            replaces: id,
-          }));
-      });
+      void reply.nextInPlace
+        ?.then((next) => {
+          if (next)
+            streams.send(user, (language) => ({
+              ...toWebMessage(next, contextFor(user, language).locale),
+              replaces: id,
+            }));
+        })
+        // The list it would replace stays: it still offers Refresh.
+        .catch((error: unknown) => log.warn({ err: error }, 'a /queue list could not be put in place'));
       // The user's other open pages show the result too: a Delete takes it off them as well.
       if (reply.deleteSource && reply.jobId) send(user, { text: [], deleteSource: true, jobId: reply.jobId });
       // A result made at once (a grid's image picked: stored finished, never queued) raises no job event: it goes to

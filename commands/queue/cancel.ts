@@ -6,6 +6,7 @@
 // (`Reply.nextInPlace`), for the adapter to put in the same place: else it would go on saying "stopping" after the
 // job had ended, until its owner pressed Refresh.
 import { type CancelResult, type JobEvent, type JobStatus, ownerKey } from '../../src/jobs/index.js';
+import { within } from '../../src/within.js';
 import { CANCEL_KEYS, unnamedKey } from '../cancel/handler.js';
 import type { CommandContext, Operation } from '../context.js';
 import type { CommandDeps } from '../deps.js';
@@ -83,16 +84,10 @@ async function stopOf(deps: CommandDeps, jobId: string, ms: number): Promise<Can
     const result = endOf(deps.store.get(jobId)?.status);
     if (result) resolve(result);
   });
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<CancelResult>((resolve) => {
-    timer = setTimeout(() => resolve('cancelling'), ms);
-    // A wait for a later list holds no process that is stopping.
-    timer.unref();
-  });
   try {
-    return await Promise.race([ended, late]);
+    // A wait for a later list holds no process that is stopping.
+    return await within(ended, ms, 'cancelling', { unref: true });
   } finally {
-    clearTimeout(timer);
     unsubscribe?.();
   }
 }
