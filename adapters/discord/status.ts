@@ -103,7 +103,7 @@ export class DiscordStatus implements StatusSurface {
   private channelGone = false;
   /** The job's server removed the bot: its channel is not asked again, and a withdrawal goes to DMs as it is. */
   private left = false;
-  /** The ending's post failed without a refusal (a 5xx, a lost connection): it may have arrived. */
+  /** A post of the ending failed without a refusal (a 5xx, a lost connection): it may have arrived. */
   private unconfirmed = false;
 
   constructor(
@@ -175,13 +175,8 @@ export class DiscordStatus implements StatusSurface {
     return this.edit({ ...reply, images: undefined });
   }
 
-  async replyToUser(reply: Reply): Promise<void> {
-    await this.replyOnce(reply).catch((error: unknown) => {
-      // A DM tried after the channel refused fails with the DM's failure as its cause.
-      this.unconfirmed =
-        deliveryUnconfirmed(error) || (error instanceof Error && deliveryUnconfirmed(error.cause));
-      throw error;
-    });
+  replyToUser(reply: Reply): Promise<void> {
+    return this.replyOnce(reply);
   }
 
   /**
@@ -218,11 +213,15 @@ export class DiscordStatus implements StatusSurface {
     const limit = Math.min(place.uploadLimit, DEFAULT_UPLOAD_LIMIT);
     const payload = toDiscordMessage(await fitReply(reply, limit), place.locale);
     const user = await this.client.users.fetch(place.userId);
-    const message = await user.send({
-      ...payload,
-      ...postOnce(),
-      allowedMentions: { parse: [], users: [place.userId], repliedUser: true },
-    } as MessageCreateOptions);
+    // Opened apart from the post: a lost answer to opening the DM channel posted nothing.
+    const dm = await user.createDM();
+    const message = await this.posting(
+      dm.send({
+        ...payload,
+        ...postOnce(),
+        allowedMentions: { parse: [], users: [place.userId], repliedUser: true },
+      } as MessageCreateOptions),
+    );
     this.posted(message);
   }
 
@@ -239,17 +238,30 @@ export class DiscordStatus implements StatusSurface {
       const channel = await this.client.channels.fetch(place.channelId);
       if (!channel?.isSendable()) throw new ChannelUnreachable('the job’s channel cannot be reached');
       const target = place.userMessageId ?? place.messageId;
-      const message = await channel.send({
-        ...payload,
-        ...postOnce(),
-        allowedMentions: only,
-        ...(target ? { reply: { messageReference: target, failIfNotExists: false } } : {}),
-      } as MessageCreateOptions);
+      const message = await this.posting(
+        channel.send({
+          ...payload,
+          ...postOnce(),
+          allowedMentions: only,
+          ...(target ? { reply: { messageReference: target, failIfNotExists: false } } : {}),
+        } as MessageCreateOptions),
+      );
       this.posted(message);
     } catch (error) {
       if (error instanceof ChannelUnreachable || channelRefused(error)) this.channelGone = true;
       throw error;
     }
+  }
+
+  /**
+   * The post of an ending, noted when it fails without a refusal: only then may it be showing. A failure before any
+   * post (looking up the channel or the user, opening the DM) leaves nothing that could be.
+   */
+  private posting(send: Promise<Message>): Promise<Message> {
+    return send.catch((error: unknown) => {
+      if (deliveryUnconfirmed(error)) this.unconfirmed = true;
+      throw error;
+    });
   }
 
   private async edit(reply: Reply): Promise<void> {

@@ -63,16 +63,20 @@ describe('Discord: which requests a lost answer retries', () => {
     });
 
     it(`an edit, a read, a deletion and an interaction callback answered ${lost} are retried`, async () => {
-      const { rest, made } = restAnswering([lost, 200, lost, 200, lost, 200, lost, 200]);
+      const { rest, made } = restAnswering([lost, 200, lost, 200, lost, 200, lost, 200, lost, 200]);
       await rest.patch(`${FOLLOW_UP}/messages/@original`, { body: { content: 'x' }, auth: false });
       await rest.get('/channels/22/messages/33');
       await rest.delete('/channels/22/messages/33');
+      // A follow-up's deletion goes to the same webhook as its post: only the post is sent once.
+      await rest.delete(`${FOLLOW_UP}/messages/55`, { auth: false });
       await rest.post('/interactions/44/interaction-token/callback', { body: { type: 4 }, auth: false });
       expect(made.map((m) => m.method)).toEqual([
         'PATCH',
         'PATCH',
         'GET',
         'GET',
+        'DELETE',
+        'DELETE',
         'DELETE',
         'DELETE',
         'POST',
