@@ -42,6 +42,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     // Deeper than any log object we write: refuse rather than pass unscrubbed (and cycles end here).
     if (depth > MAX_DEPTH) return '[too deep]';
     if (value instanceof Error) return scrubError(value, depth);
+    // A failed upload's request carries the file: walked entry by entry, a 5 MB image made a line of tens of MB.
+    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `[${value.byteLength} bytes]`;
     if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {

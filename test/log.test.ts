@@ -117,6 +117,18 @@ describe('secret redaction', () => {
     expect(lines[0]).toContain('[too deep]');
   });
 
+  it('writes binary data (an upload in a failed request) as its size, not byte by byte', () => {
+    const { log, lines } = capture();
+    const error = Object.assign(new Error('upload failed'), {
+      requestBody: { files: [{ name: 'result.png', data: Buffer.alloc(200_000, 7) }] },
+      response: new Uint8Array(1000).buffer,
+    });
+    log.warn({ err: error }, 'ending not posted');
+    expect(lines[0]?.length).toBeLessThan(2000);
+    expect(lines[0]).toContain('[200000 bytes]');
+    expect(lines[0]).toContain('[1000 bytes]');
+  });
+
   it('scrubs secrets in child logger bindings, grandchildren too', () => {
     const { log, lines, text } = capture();
     const child = log.child({
