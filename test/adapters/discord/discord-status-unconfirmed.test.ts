@@ -1,4 +1,4 @@
-// An ending marked undelivered says "Discord did not confirm it; if it is not below, /queue lists it" only where a
+// An ending marked undelivered says "Discord did not confirm it; if you don't see it, /queue lists it" only where a
 // post of it failed without a refusal (status.ts): a failure before anything was posted (the channel or the DM could
 // not be looked up or opened) left nothing that could be showing, and the status message says nothing of the kind.
 import { type Client, HTTPError, type MessageCreateOptions, type RepliableInteraction } from 'discord.js';
