@@ -53,6 +53,10 @@ export interface CommandsOptions {
   queue: JobQueueApi;
   store: JobStore;
   config: CommandsConfig;
+  /**
+   * The clock (tests pin it); default the queue's, which stamps its jobs: a job's age or time left is then measured
+   * on the clock it was stamped with, even where a shared queue's (Redis's) differs from this machine's.
+   */
   now?: () => number;
   /** A uint32 seed source (tests pin it). */
   randomSeed?: () => number;
@@ -80,7 +84,7 @@ export interface CommandDeps {
 }
 
 export function createDeps(options: CommandsOptions, registry: CommandRegistry): CommandDeps {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => options.queue.now());
   const profile = (platform: Platform): ResolvedProfile => {
     const given = options.platforms?.[platform] ?? {};
     return {

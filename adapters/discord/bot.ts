@@ -78,6 +78,8 @@ export interface DiscordOptions {
   notifyAfterMs?: number;
   /** Tests listen on an ephemeral port (0) instead of DISCORD_INTERACTIONS_PORT. */
   interactionsPort?: number;
+  /** The clock the queue stamps jobs with (`JobQueueApi.now`; default this machine's). */
+  now?: () => number;
 }
 
 /** Longer than an interaction's token lives (15 min), and than a resumed gateway session replays. */
@@ -124,6 +126,7 @@ export class DiscordBot implements DiscordRuntime {
       onDelivery: options.onDelivery,
       editIntervalMs: options.editIntervalMs ?? 1500,
       notifyAfterMs: options.notifyAfterMs ?? options.config.discord.notifyAfterMs,
+      now: options.now,
     });
   }
 

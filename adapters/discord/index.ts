@@ -37,6 +37,7 @@ export async function startDiscord(
     log,
     deliveries: services.jobs.store.deliveries,
     claim: services.jobs.claim?.bind(services.jobs),
+    now: () => services.jobs.queue.now(),
     ...forBot,
   });
   await bot.start(token);

@@ -20,6 +20,8 @@ export interface JobMessagesOptions {
   editIntervalMs: number;
   /** A public job that took longer (from its command to its ending) ends with a new message that pings its owner. */
   notifyAfterMs?: number;
+  /** The clock the queue stamps jobs with (`JobQueueApi.now`): which jobs are from before a restart. */
+  now?: () => number;
 }
 
 /** Past a minute the user has likely looked away: the ending pings them, as Midjourney's results do. */
@@ -43,6 +45,7 @@ export class DiscordJobMessages {
       // Each status message is its own lane: Discord limits edits per message (about one a second observed).
       gaps: { privateMs: options.editIntervalMs, groupMs: options.editIntervalMs, globalMs: 0 },
       changes: (next, shown) => !shown || signature(next) !== signature(shown),
+      now: options.now,
       restore: (job) => {
         const surface = this.restore(job);
         return surface && { surface, lane: { id: job.id, shared: false } };

@@ -53,6 +53,11 @@ export interface TrackerOptions extends Omit<JobStatusOptions, 'restore'> {
   worthShowing?(next: Reply, shown: Reply | undefined): boolean;
   /** A job from before a restart (created before this tracker): its stored status message and lane. */
   restore?(job: Job): { surface: StatusSurface; lane: StatusLane } | undefined;
+  /**
+   * The clock the queue stamps jobs with (`JobQueueApi.now`; default this machine's): a shared queue stamps with
+   * Redis's, and a job created just before a restart must count as earlier than it, however far this machine's differs.
+   */
+  now?: () => number;
 }
 
 interface Tracked {
@@ -84,9 +89,10 @@ export class JobStatusTracker {
   private readonly pacer: EditPacer;
   private readonly jobs = new Map<string, Tracked>();
   /** Jobs created before this are from an earlier run: their status messages come from storage. */
-  private readonly startedAt = Date.now();
+  private readonly startedAt: number;
 
   constructor(private readonly options: TrackerOptions) {
+    this.startedAt = (options.now ?? Date.now)();
     this.board = new JobStatusBoard({ ...options, restore: (job) => this.reopen(job)?.restored });
     this.pacer = new EditPacer(options.gaps, (jobId) => this.turn(jobId));
   }

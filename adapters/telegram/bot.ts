@@ -122,6 +122,7 @@ export class TelegramBot {
       log: options.log,
       onDelivery: options.onDelivery,
       editIntervalMs: options.editIntervalMs ?? { private: 1000, group: 3000 },
+      now: () => queue.now(),
     });
     // A request the queue refuses only because the bot is stopping may wait for the next start instead (inbox.ts).
     const instead = (ctx: Context, reply: Reply) => this.inbox.insteadOfStopping(ctx, reply);

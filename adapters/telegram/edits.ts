@@ -25,7 +25,7 @@ const JOBS_SEARCHED = 50;
 export interface EditDeps {
   jobs: {
     store: Pick<JobStore, 'recentOf'>;
-    queue: Pick<JobQueueApi, 'get' | 'cancel' | 'accepting' | 'hold'>;
+    queue: Pick<JobQueueApi, 'get' | 'cancel' | 'accepting' | 'hold' | 'now'>;
   };
   jobMessages: Pick<TelegramJobMessages, 'handOver' | 'keep'>;
   replies: Pick<TelegramReplies, 'inherit' | 'release' | 'send' | 'wasRefused'>;
@@ -72,6 +72,8 @@ export class EditedRequests {
     // The version in effect is that of the newest job not cancelled (a cancelled one was replaced or given up).
     const current = jobs.filter((job) => job.status !== 'cancelled').at(-1);
     if (current && current.meta.telegramDigest === requestMeta(message).telegramDigest) return;
+    // Job stamps are on the queue's clock (Redis's with a shared queue), the message's date on Telegram's.
+    const stampNow = this.deps.now?.() ?? this.deps.jobs.queue.now();
     const now = this.deps.now?.() ?? Date.now();
     const live = jobs.filter((job) => job.status === 'queued' || job.status === 'running');
     // Only a request none of whose jobs has run is replaced: a permutation with one line drawn already would be
@@ -79,7 +81,7 @@ export class EditedRequests {
     if (live.length > 0 && jobs.every((job) => job.status === 'queued' || job.status === 'cancelled'))
       return this.replace(ctx, owner, live);
     const ended = jobs.filter((job) => job.status === 'done' || job.status === 'failed');
-    if (live.length > 0 || ended.some((job) => now - (job.finishedAt ?? 0) < EDIT_WINDOW_MS))
+    if (live.length > 0 || ended.some((job) => stampNow - (job.finishedAt ?? 0) < EDIT_WINDOW_MS))
       return this.tooLate(ctx, message);
     // Only cancelled jobs, or none: as if it were sent now, if it is a command that was refused (a typo fixed). A
     // command that worked (/help, /cancel, /delete) is not run again by tidying its message.

@@ -56,6 +56,8 @@ export interface TelegramJobMessagesOptions {
   onDelivery?: (jobId: string, delivery: Delivery) => void;
   /** Minimum time between edits in one chat, per chat type. */
   editIntervalMs: { private: number; group: number };
+  /** The clock the queue stamps jobs with (`JobQueueApi.now`): which jobs are from before a restart. */
+  now?: () => number;
 }
 
 /** Telegram shows "sending a photo…" (or "typing…") for 5 s; it is repeated while a job runs. */
@@ -98,6 +100,7 @@ export class TelegramJobMessages {
       worthShowing: (next, shown) =>
         next.ahead === undefined || positionWorthShowing(shown?.ahead, next.ahead),
       restore: (job) => this.restore(job),
+      now: options.now,
     });
   }
 

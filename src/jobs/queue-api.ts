@@ -17,6 +17,11 @@ export interface JobQueueApi {
   readonly workersRunning?: boolean;
   /** How long `job` is expected to run, from its own job type's measured speed where known. */
   expectedMs(job: Pick<Job, 'request' | 'estimatedCost'>): number;
+  /**
+   * The clock this queue stamps its jobs with (`createdAt`, `startedAt`, `finishedAt`): a shared queue's is Redis's,
+   * which may differ from this machine's by minutes. A job's age or time left is measured against this one.
+   */
+  now(): number;
   isAdmin(owner: Owner): boolean;
   submit(input: SubmitInput): SubmitResult;
   /**

@@ -49,7 +49,7 @@ export class JobQueue {
   }
   private stopped: Promise<void> | undefined;
   private readonly admins: Set<string>;
-  private readonly now: () => number;
+  private readonly clock: () => number;
   private recovered: Job[] = [];
   /** Jobs told that the bot is stopping (`paused`): each hears it once. */
   private readonly paused = new Set<string>();
@@ -64,7 +64,7 @@ export class JobQueue {
   constructor(private readonly options: JobQueueOptions) {
     this.store = options.store;
     this.admins = new Set(options.admins ?? []);
-    this.now = options.now ?? Date.now;
+    this.clock = options.now ?? Date.now;
     this.maxBatch = options.engine.generateBatch ? (options.maxBatch ?? 1) : 1;
     this.eta = new EtaCalibration(this.store, () => options.engine.info.device);
     this.scheduler = new FairScheduler({
@@ -83,7 +83,7 @@ export class JobQueue {
       running: () => [...this.running.values()].map((r) => r.job),
       maxBatch: this.maxBatch,
       expectedMs: (job) => this.expectedMs(job),
-      now: this.now,
+      now: this.clock,
     });
     this.runDeps = {
       options,
@@ -91,7 +91,7 @@ export class JobQueue {
       counters: this.counters,
       events: this.events,
       eta: this.eta,
-      now: this.now,
+      now: this.clock,
       running: this.running,
       unrecorded: this.unrecorded,
       pause: (job, restarts) => this.pause(job, restarts),
@@ -116,6 +116,11 @@ export class JobQueue {
   /** How long the job should run, from its own job type's measured speed where known (eta-calibration.ts). */
   expectedMs(job: Pick<Job, 'request' | 'estimatedCost'>): number {
     return this.eta.expectedMs(job);
+  }
+
+  /** The clock this queue stamps its jobs with (`JobQueueOptions.now`: this machine's unless a test pins it). */
+  now(): number {
+    return this.clock();
   }
 
   isAdmin(owner: Owner): boolean {

@@ -211,6 +211,11 @@ export class FrontQueue implements JobQueueApi {
     return expectedMs(this.mirror.pace, job);
   }
 
+  /** The shared clock (Redis's), which every process stamps shared jobs with. */
+  now(): number {
+    return this.options.state.now();
+  }
+
   isAdmin(owner: Owner): boolean {
     return this.admins.has(ownerKey(owner));
   }

@@ -172,4 +172,31 @@ describe('JobStatusTracker', () => {
     expect(deliveries).toEqual(['replied']);
     t.stop();
   });
+
+  it("restores a job created before the restart by the queue's clock, though after this machine's behind it", async () => {
+    // A shared queue stamps jobs with Redis's clock, here 5 minutes ahead of this machine's: the job was created a
+    // minute before this tracker by that clock, yet 4 minutes after it by this machine's.
+    const queueNow = Date.now() + 5 * 60_000;
+    const log: string[] = [];
+    const restored: string[] = [];
+    const t = new JobStatusTracker({
+      markUndelivered: () => undefined,
+      warn: () => undefined,
+      gaps: { privateMs: 20, groupMs: 20, globalMs: 0 },
+      changes: (next, shown) => JSON.stringify(next) !== JSON.stringify(shown),
+      now: () => queueNow,
+      restore: (j) => {
+        restored.push(j.id);
+        return { surface: recording(log), lane: { id: 'chat', shared: false } };
+      },
+    });
+    const before = { ...job, id: 'before', createdAt: queueNow - 60_000 };
+    const after = { ...job, id: 'after', createdAt: queueNow + 1000 };
+    await t.update(before, state('step1'));
+    await t.update(after, state('step1'));
+    await sleep(60);
+    expect(restored).toEqual(['before']);
+    expect(log).toEqual(['show:step1']);
+    t.stop();
+  });
 });

@@ -2,7 +2,7 @@
 // waiting jobs, which are answered as too late, which run as a new request, and which are left alone.
 import type { Context } from 'grammy';
 import type { Message } from 'grammy/types';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EditedRequests, requestMeta } from '../../../adapters/telegram/edits.js';
 import type { CommandContext, Reply } from '../../../commands/index.js';
 import type { Job, JobStatus } from '../../../src/jobs/index.js';
@@ -41,7 +41,10 @@ function jobOf(status: JobStatus, seq: number, original: Message, finishedAgoMs 
 }
 
 /** The edit handler over doubles: what it cancelled, sent and handled is recorded. */
-function setup(jobs: Job[], options: { accepting?: boolean; refused?: boolean } = {}) {
+function setup(
+  jobs: Job[],
+  options: { accepting?: boolean; refused?: boolean; clockOfQueueOnly?: boolean } = {},
+) {
   const cancelled: string[] = [];
   const sent: string[] = [];
   const handled: Array<string[] | undefined> = [];
@@ -55,6 +58,7 @@ function setup(jobs: Job[], options: { accepting?: boolean; refused?: boolean } 
           return 'cancelled';
         },
         accepting: options.accepting ?? true,
+        now: () => NOW,
       },
     },
     jobMessages: { handOver: async () => undefined, keep: () => undefined },
@@ -71,13 +75,18 @@ function setup(jobs: Job[], options: { accepting?: boolean; refused?: boolean } 
     handle: async (_ctx, replaces) => {
       handled.push(replaces);
     },
-    now: () => NOW,
+    // Left out: the queue's clock (stamps) and this machine's (the message's date) are the ones read.
+    ...(!options.clockOfQueueOnly && { now: () => NOW }),
   });
   const edit = (message: Message) => edits.onEdit({ editedMessage: message } as unknown as Context);
   return { edit, cancelled, sent, handled };
 }
 
 describe('EditedRequests', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   it('replaces a request whose jobs all wait, handing their ids to the new command', async () => {
     const original = edited('/imagine a {red,blue} cta');
     const { edit, cancelled, handled } = setup([jobOf('queued', 1, original), jobOf('queued', 2, original)]);
@@ -119,5 +128,18 @@ describe('EditedRequests', () => {
     const chat = setup([], { refused: true });
     await chat.edit(edited('just chatting'));
     expect(chat.handled).toEqual([]);
+  });
+
+  it("measures a finished job's age on the queue's clock, not on this machine's clock running ahead of it", async () => {
+    // Finished 8 minutes ago by the shared queue's clock (Redis's): within the window, so the author hears it is too
+    // late. This machine's clock runs 5 minutes ahead of Redis's, where the job would look 13 minutes old.
+    vi.spyOn(Date, 'now').mockReturnValue(NOW + 5 * 60_000);
+    const original = edited('/imagine a cta');
+    const { edit, handled, sent } = setup([jobOf('done', 1, original, 8 * 60_000)], {
+      clockOfQueueOnly: true,
+    });
+    await edit(edited('/imagine a cat'));
+    expect(handled).toEqual([]);
+    expect(sent).toEqual(['job.edit_too_late']);
   });
 });

@@ -2,13 +2,21 @@
 // heartbeat once expired before it was written) still gets jobs, and a worker that died without leaving is
 // forgotten once its heartbeat runs out. Every shared stamp is Redis's time too (shared-clock.ts): a worker's
 // startedAt (front-ends' ETAs) and a front-end's createdAt (the dispatcher's aging), whatever their machine's clock.
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SharedState } from '../../../src/jobs/distributed/shared-state.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { FrontQueue } from '../../../src/jobs/distributed/front-queue.js';
+import { removeAllKeys, SharedState } from '../../../src/jobs/distributed/shared-state.js';
+import { JobStore } from '../../../src/jobs/store.js';
 import type { Owner } from '../../../src/jobs/types.js';
+import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { killChildren, spawnRole } from './children.js';
 import {
   type Cluster,
   eventually,
+  LIMITS,
+  REDIS_URL,
   skipWithoutRedis,
   startCluster,
   uniquePrefix,
@@ -79,5 +87,46 @@ describe.skipIf(skip)('distributed queue: workers by Redis’s clock', { timeout
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await probe.snapshot()).liveWorkers).toBe(0);
     expect(await probe.redis.zscore(probe.key('workers'), 'gone-without-leaving')).toBeNull();
+  });
+});
+
+describe.skipIf(skip)('a front-end’s clock is Redis’s', { timeout: 30_000 }, () => {
+  it('reads Redis’s time on a machine whose clock is 5 minutes ahead, the time its jobs are stamped with', async () => {
+    // This process's clock (`Date.now`, as child-role.ts skews a child's), not only the shared state's reading of it.
+    const realNow = Date.now.bind(Date);
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 5 * 60_000);
+    const prefix = uniquePrefix();
+    const state = new SharedState(REDIS_URL, prefix);
+    const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-fe-clock-')));
+    const queue = new FrontQueue({
+      state,
+      url: REDIS_URL,
+      store,
+      engine: new TimedEngineDouble(),
+      limits: LIMITS,
+    });
+    onTestFinished(async () => {
+      vi.restoreAllMocks();
+      await queue.stop();
+      store.close();
+      await removeAllKeys(state.redis, prefix);
+      await state.close();
+    });
+    await queue.connect();
+    const before = await redisNow(state);
+    const now = queue.now();
+    const submitted = queue.submit({
+      owner,
+      scope: 'guild:1',
+      kind: 'imagine',
+      request: { task: 'text_to_image', prompt: 'skewed front-end', width: 256, height: 256 },
+    });
+    const after = await redisNow(state);
+    expect(now).toBeGreaterThanOrEqual(before - 50);
+    expect(now).toBeLessThanOrEqual(after + 50);
+    // The clock a job's age is read on is the one it was stamped with (the adapters' status tracker, /queue).
+    if (!submitted.ok) throw new Error('refused');
+    expect(submitted.job.createdAt).toBeGreaterThanOrEqual(before - 50);
+    expect(submitted.job.createdAt).toBeLessThanOrEqual(after + 50);
   });
 });
