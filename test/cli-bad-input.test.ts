@@ -2,7 +2,15 @@
 // take, a flag whose value is missing, a folder given for a file, a reader that closes the pipe early, and what
 // stays on stderr when a run fails or writes JSON.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +52,38 @@ describe('flags', () => {
       expect(usageMessage(r.err).split('\n')).toHaveLength(1);
       expect(r.err).toMatch(/^--(steps|seed) needs a value \(.*--(steps|seed)=-1\)/);
     }
+  });
+
+  it('a flag that takes one value, given twice, is refused rather than one of the values dropped', async () => {
+    const out = join(dir, 'twice.png');
+    for (const [flag, argv] of [
+      ['prompt', ['--prompt', 'a fox', '--prompt', 'a cat', '--out', out]],
+      ['out', ['--prompt', 'a fox', '--out', out, `--out=${out}`]],
+    ] as const) {
+      const r = await cli(['imagine', '--model', nowhere, ...argv, '--json']);
+      expect([r.code, usageMessage(r.err)]).toEqual([2, `--${flag} is given twice; give it once`]);
+      expect(JSON.parse(r.out)).toEqual({
+        error: { code: 'usage', message: `--${flag} is given twice; give it once` },
+      });
+    }
+    // paint's --box is a list: several are its meaning, not a mistake.
+    const boxes = await cli([
+      'paint',
+      '--model',
+      nowhere,
+      '--image',
+      input,
+      '--prompt',
+      'sea',
+      '--box',
+      '0,0,0.5,0.5',
+      '--box',
+      '0.5,0.5,0.5,0.5',
+      '--out',
+      out,
+    ]);
+    expect([boxes.code, boxes.err]).toEqual([1, expect.stringMatching(/no-such-model/)]);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('config and worker take none: one given is refused, not ignored', async () => {
@@ -102,6 +142,38 @@ describe('files', () => {
       1,
       `dimoo batch: cannot read --prompts ${folder}: it is a folder\n`,
     ]);
+  });
+
+  it('batch names where in the prompt file the prompt it refuses stands, and writes nothing', async () => {
+    const long = 'b'.repeat(4500);
+    const cases: Array<[string, string, string]> = [
+      ['long.txt', `a cat\n\n${long}\n`, 'line 3'],
+      ['long.jsonl', `{"prompt":"a cat"}\n${JSON.stringify({ prompt: long })}\n`, 'line 2'],
+      ['long.json', JSON.stringify(['a cat', 'a dog', long]), 'item 3'],
+    ];
+    for (const [name, text, where] of cases) {
+      const prompts = join(dir, name);
+      writeFileSync(prompts, text);
+      const outDir = join(dir, `refused-${name}`);
+      const r = await cli(['batch', '--model', nowhere, '--prompts', prompts, '--out-dir', outDir, '--json']);
+      const message = `--prompts ${prompts} ${where}: prompt is 4500 characters; the limit is 4000`;
+      expect([r.code, r.err]).toEqual([1, `dimoo batch: ${message}\n`]);
+      expect(JSON.parse(r.out)).toEqual({ error: { code: 'bad_request', message } });
+      expect(existsSync(outDir)).toBe(false);
+    }
+  });
+
+  it('an --out ending in a slash names a folder: refused before the model loads, nothing written', async () => {
+    const existing = join(dir, 'existing.png');
+    writeFileSync(existing, 'earlier');
+    for (const out of [join(dir, 'new-folder/'), `${existing}/`]) {
+      const r = await cli(['imagine', '--model', nowhere, '--prompt', 'a fox', '--out', out, '--json']);
+      const message = `--out ${out} ends in "/", which names a folder; give a file name`;
+      expect([r.code, r.err]).toEqual([1, `dimoo imagine: ${message}\n`]);
+      expect(JSON.parse(r.out)).toEqual({ error: { code: 'output_unwritable', message } });
+    }
+    expect(readFileSync(existing, 'utf8')).toBe('earlier');
+    expect(existsSync(join(dir, 'new-folder'))).toBe(false);
   });
 
   it('an image in a format not read names the ones that are', async () => {

@@ -3,10 +3,32 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from './command.js';
 
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values;
-  } catch (error) {
-    throw new UsageError(oneLine(error instanceof Error ? error.message : String(error)));
+  const parsed = (() => {
+    try {
+      return parseArgs({ args: argv, options, allowPositionals: false, strict: true, tokens: true });
+    } catch (error) {
+      throw new UsageError(oneLine(error instanceof Error ? error.message : String(error)));
+    }
+  })();
+  refuseRepeated(parsed.tokens, options);
+  return parsed.values;
+}
+
+/**
+ * A flag that takes one value given twice (`--prompt a … --prompt b`): parseArgs keeps the last and drops the
+ * other without a word, so a prompt or an output path the user typed would silently go unused.
+ */
+function refuseRepeated(
+  tokens: ReadonlyArray<{ kind: string; name?: string }>,
+  options: NonNullable<ParseArgsConfig['options']>,
+): void {
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.name === undefined) continue;
+    const option = options[token.name];
+    if (option?.type !== 'string' || option.multiple === true) continue;
+    if (seen.has(token.name)) throw new UsageError(`--${token.name} is given twice; give it once`);
+    seen.add(token.name);
   }
 }
 

@@ -7,14 +7,14 @@ import { type CliCommand, CliError, UsageError } from './command.js';
 import {
   ENGINE_USAGE,
   engineTarget,
+  pngFile,
   samplingSettings,
   TASK_OPTIONS,
   withEngine,
-  writePng,
 } from './engine-io.js';
-import { writeOutputFile } from './files.js';
+import { writeOutputFiles } from './files.js';
 import { limitsHelp } from './help-text.js';
-import { checkOutFile, checkOutFolder, checkPrompt, checkSampling, checkSize } from './preflight.js';
+import { checkOutFile, checkOutFolder, checkPromptFile, checkSampling, checkSize } from './preflight.js';
 import { batchFileName, readPromptFile } from './prompt-file.js';
 
 export interface BatchResult {
@@ -68,7 +68,9 @@ export const command: CliCommand = {
     });
     const target = engineTarget(o);
     const outDir = required('out-dir', o['out-dir']);
-    const prompts = readPromptFile(required('prompts', o.prompts));
+    const promptsPath = required('prompts', o.prompts);
+    const entries = readPromptFile(promptsPath);
+    const prompts = entries.map((e) => e.prompt);
     const width = intOption('width', o.width, 1024) as number;
     const height = intOption('height', o.height, 1024) as number;
     const sampling = samplingSettings(o, { steps: 64, cfg: 4, temperature: 1 });
@@ -81,7 +83,7 @@ export const command: CliCommand = {
     const resultsPath = o.out ?? join(outDir, 'results.json');
     // Everything that needs no model, before the model loads. The folder is made only with the first images, so a
     // failed start leaves no empty folder behind.
-    for (const prompt of prompts) checkPrompt(prompt);
+    checkPromptFile(promptsPath, entries);
     checkSize(width, height);
     checkSampling({ ...sampling, ...negative });
     checkOutFolder('out-dir', outDir);
@@ -123,7 +125,6 @@ export const command: CliCommand = {
               },
             })),
           );
-          // A group is written whole or not at all: every file written is listed in results.json.
           const images = outcomes.map((result) => {
             if (result instanceof EngineError) throw result;
             if (result.kind !== 'image') throw new Error('text-to-image returned no image');
@@ -133,14 +134,27 @@ export const command: CliCommand = {
           const elapsed = (performance.now() - started) / 1000 / group.length;
           // Made with the first images, so a batch stopped before them leaves no empty folder.
           mkdirSync(outDir, { recursive: true });
-          for (const [k, result] of images.entries()) {
+          const written = images.map((result, k) => {
             const prompt = group[k] as string;
             const name = batchFileName(from + k, prompt, { width, height, steps, cfg, seed: result.seed });
-            await writePng(join(outDir, name), result.image, undefined, 'out-dir');
-            results.push({ image_path: name, prompt, elapsed_time: elapsed, seed: result.seed });
-          }
-          // Written after every group, so an interrupted batch keeps what it made.
-          writeOutputFile('out', resultsPath, `${JSON.stringify(results, null, 2)}\n`);
+            return {
+              image_path: name,
+              prompt,
+              elapsed_time: elapsed,
+              seed: result.seed,
+              image: result.image,
+            };
+          });
+          const listed = [...results, ...written.map(({ image: _, ...entry }) => entry)];
+          // The group's images with results.json listing them, as one set, after every group: an interrupted batch
+          // keeps what it made, and a failed write (a full disk) leaves no image that results.json does not list.
+          writeOutputFiles([
+            ...(await Promise.all(
+              written.map((w) => pngFile(join(outDir, w.image_path), w.image, undefined, 'out-dir')),
+            )),
+            { flag: 'out', path: resultsPath, data: `${JSON.stringify(listed, null, 2)}\n` },
+          ]);
+          results.splice(0, results.length, ...listed);
         }
       }
       try {

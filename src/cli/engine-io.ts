@@ -27,7 +27,7 @@ import {
 import { readEnv } from '../config/index.js';
 import { decimal, intOption, numberOption, progressBar } from './args.js';
 import { type CliIo, UsageError } from './command.js';
-import { fileErrorReason, writeOutputFile } from './files.js';
+import { fileErrorReason, type OutputFile, writeOutputFiles } from './files.js';
 import { IMAGE_FORMATS } from './help-text.js';
 import { type Interruption, watchInterrupts } from './interrupt.js';
 
@@ -206,21 +206,31 @@ async function readDecoded(
 }
 
 /**
- * Writes the PNG whole or not at all, with the generation parameters in its `parameters` text chunk (as the
- * playground's downloads); `flag` names the path in a failure.
+ * A PNG output with the generation parameters in its `parameters` text chunk (as the playground's downloads);
+ * `flag` names the path in a failure. Written by `writeOutputFiles`, alone or with the outputs it belongs with.
  */
+export async function pngFile(
+  path: string,
+  image: RgbImage,
+  parameters?: GenerationParameters,
+  flag = 'out',
+): Promise<OutputFile> {
+  const png = await encodePng(image);
+  return {
+    flag,
+    path,
+    data: parameters ? withPngText(png, { parameters: parametersText(parameters) }) : png,
+  };
+}
+
+/** Writes one PNG (`pngFile`) whole or not at all. */
 export async function writePng(
   path: string,
   image: RgbImage,
   parameters?: GenerationParameters,
   flag = 'out',
 ): Promise<void> {
-  const png = await encodePng(image);
-  writeOutputFile(
-    flag,
-    path,
-    parameters ? withPngText(png, { parameters: parametersText(parameters) }) : png,
-  );
+  writeOutputFiles([await pngFile(path, image, parameters, flag)]);
 }
 
 export function tokenRows(tokens: { rows: number; cols: number; data: Int32Array }): number[][] {

@@ -13,36 +13,60 @@ export function fileErrorReason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** One output: its path, the flag that named it (for a failure's line) and its bytes. */
+export interface OutputFile {
+  flag: string;
+  path: string;
+  data: string | Uint8Array;
+}
+
 /**
- * Writes an output file (`--out`) whole or not at all: into a temporary file beside it, then renamed over it, so
- * a failed write (a full disk) leaves neither half a file nor a damaged earlier one. The temporary file is hidden
- * and removed on failure. A link is followed (its target is written, as a plain write would); a device or a pipe
- * (`/dev/stdout`) cannot be renamed over and is written directly.
+ * Writes an output file (`--out`) whole or not at all (`writeOutputFiles` with one file).
  */
 export function writeOutputFile(flag: string, path: string, data: string | Uint8Array): void {
-  let target = path;
+  writeOutputFiles([{ flag, path, data }]);
+}
+
+/**
+ * Writes outputs that belong together (a grid and its images, a batch's group and its results.json) whole or not at
+ * all: each into a temporary file beside it, and only when every one is written are they renamed over their names.
+ * A failed write (a full disk) leaves no half file, no damaged earlier one, and none of the set without the rest.
+ * The temporary files are hidden and removed on failure. A link is followed (its target is written, as a plain write
+ * would); a device or a pipe (`/dev/stdout`) cannot be renamed over and is written directly.
+ */
+export function writeOutputFiles(files: readonly OutputFile[]): void {
+  const staged: Array<{ file: OutputFile; temp: string; target: string }> = [];
+  const fail = (file: OutputFile, error: unknown) =>
+    new CliError('output_unwritable', `cannot write --${file.flag} ${file.path}: ${fileErrorReason(error)}`);
+  let current: OutputFile | undefined;
   try {
-    target = realpathSync(path);
-  } catch {
-    // Not there yet: written under the name given.
-  }
-  const fail = (error: unknown) =>
-    new CliError('output_unwritable', `cannot write --${flag} ${path}: ${fileErrorReason(error)}`);
-  const existing = statSync(target, { throwIfNoEntry: false });
-  if (existing && !existing.isFile()) {
-    try {
-      writeFileSync(target, data);
-    } catch (error) {
-      throw fail(error);
+    for (const file of files) {
+      current = file;
+      const target = targetOf(file.path);
+      const existing = statSync(target, { throwIfNoEntry: false });
+      if (existing && !existing.isFile()) {
+        writeFileSync(target, file.data);
+        continue;
+      }
+      const temp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+      staged.push({ file, temp, target });
+      writeFileSync(temp, file.data);
     }
-    return;
-  }
-  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(temp, data);
-    renameSync(temp, target);
+    for (const { file, temp, target } of staged) {
+      current = file;
+      renameSync(temp, target);
+    }
   } catch (error) {
-    rmSync(temp, { force: true });
-    throw fail(error);
+    for (const { temp } of staged) rmSync(temp, { force: true });
+    throw current ? fail(current, error) : error;
+  }
+}
+
+/** The file a path names: a link's target, or the path itself when nothing is there yet. */
+function targetOf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
   }
 }

@@ -5,12 +5,13 @@ import {
   ENGINE_USAGE,
   engineTarget,
   generateWithBar,
+  pngFile,
   samplingSettings,
   TASK_OPTIONS,
   tokenRows,
   withEngine,
-  writePng,
 } from './engine-io.js';
+import { writeOutputFiles } from './files.js';
 import { limitsHelp } from './help-text.js';
 import {
   checkCount,
@@ -110,10 +111,14 @@ export const command: CliCommand = {
         cfg: request.cfg,
         steps: result.steps,
       };
-      await writePng(out, result.image, { ...parameters, seed: result.seed, ...sizeOf(result.image) });
       const each = (result.candidates ?? []).map((c, i) => ({ ...c, out: numbered(out, i + 1) }));
-      for (const c of each)
-        await writePng(c.out, c.image, { ...parameters, seed: c.seed, ...sizeOf(c.image) });
+      // The grid and its images as one set: a full disk leaves none of them, not a grid without its images.
+      writeOutputFiles([
+        await pngFile(out, result.image, { ...parameters, seed: result.seed, ...sizeOf(result.image) }),
+        ...(await Promise.all(
+          each.map((c) => pngFile(c.out, c.image, { ...parameters, seed: c.seed, ...sizeOf(c.image) })),
+        )),
+      ]);
       if (o.json) {
         io.stdout.write(
           `${JSON.stringify({

@@ -6,7 +6,7 @@
 // and code, `bad_request`, exit 1). The engine still checks every request: this only moves its refusal earlier, and
 // a check missing here is refused there as before.
 import { accessSync, constants, readFileSync, type Stats, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import {
   checkCount as checkEngineCount,
   checkDilate as checkEngineDilate,
@@ -52,6 +52,24 @@ export function checkPrompt(
   options: { allowEmpty?: boolean; name?: string } = {},
 ): void {
   if (prompt !== undefined) checkRequestPrompt(prompt, options);
+}
+
+/**
+ * Every prompt of `batch`'s file, a refusal naming where in the file the prompt stands: one prompt too long among
+ * thousands is otherwise not to be found.
+ */
+export function checkPromptFile(
+  path: string,
+  entries: ReadonlyArray<{ prompt: string; where: string }>,
+): void {
+  for (const { prompt, where } of entries) {
+    try {
+      checkRequestPrompt(prompt);
+    } catch (error) {
+      if (!(error instanceof EngineError)) throw error;
+      throw new EngineError(error.code, `--prompts ${path} ${where}: ${error.message}`, error.params);
+    }
+  }
 }
 
 /**
@@ -180,6 +198,10 @@ function checkFolderWritable(flag: string, given: string, folder: string): void 
 
 /** An output file (`--out`): not a folder, in a folder that exists and is writable, itself writable if present. */
 export function checkOutFile(flag: string, path: string): void {
+  // resolve() drops a trailing slash: `--out results/` would else be a file named results, written over an
+  // existing one, or fail with ENOTDIR only after the whole generation.
+  if (path.endsWith('/') || path.endsWith(sep))
+    throw unwritable(`--${flag} ${path} ends in "${path.at(-1)}", which names a folder; give a file name`);
   const full = resolve(path);
   const stat = statOf(full);
   if (stat?.isDirectory()) throw unwritable(`--${flag} ${path} is a folder; give a file name`);

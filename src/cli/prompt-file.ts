@@ -12,11 +12,17 @@ export class PromptFileError extends CliError {
   }
 }
 
-export function parsePromptFile(path: string, text: string): string[] {
+/** One prompt of a prompt file and where it stands there ("line 3", "item 2"), for a refusal to point at. */
+export interface PromptEntry {
+  prompt: string;
+  where: string;
+}
+
+export function parsePromptEntries(path: string, text: string): PromptEntry[] {
   const ext = extname(path).toLowerCase();
-  let prompts: string[];
+  let entries: PromptEntry[];
   if (ext === '.jsonl') {
-    prompts = text.split(/\r?\n/).flatMap((line, i) => {
+    entries = text.split(/\r?\n/).flatMap((line, i) => {
       if (line.trim() === '') return [];
       let value: unknown;
       try {
@@ -27,7 +33,7 @@ export function parsePromptFile(path: string, text: string): string[] {
       const prompt = (value as { prompt?: unknown } | null)?.prompt;
       if (typeof prompt !== 'string')
         throw new PromptFileError(`${path} line ${i + 1} has no "prompt" string`);
-      return [prompt.trim()];
+      return [{ prompt: prompt.trim(), where: `line ${i + 1}` }];
     });
   } else if (ext === '.json') {
     let value: unknown;
@@ -39,25 +45,29 @@ export function parsePromptFile(path: string, text: string): string[] {
     if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
       throw new PromptFileError(`${path} must be a JSON array of prompt strings`);
     }
-    prompts = value.map((v: string) => v.trim());
+    entries = value.map((v: string, i) => ({ prompt: v.trim(), where: `item ${i + 1}` }));
   } else if (ext === '.txt') {
-    prompts = text.split(/\r?\n/).map((line) => line.trim());
+    entries = text.split(/\r?\n/).map((line, i) => ({ prompt: line.trim(), where: `line ${i + 1}` }));
   } else {
     throw new PromptFileError(`${path}: the prompt file must end in .jsonl, .json or .txt`);
   }
-  prompts = prompts.filter((p) => p !== '');
-  if (prompts.length === 0) throw new PromptFileError(`${path} holds no prompt`);
-  return prompts;
+  entries = entries.filter((e) => e.prompt !== '');
+  if (entries.length === 0) throw new PromptFileError(`${path} holds no prompt`);
+  return entries;
 }
 
-export function readPromptFile(path: string): string[] {
+export function parsePromptFile(path: string, text: string): string[] {
+  return parsePromptEntries(path, text).map((e) => e.prompt);
+}
+
+export function readPromptFile(path: string): PromptEntry[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new PromptFileError(`cannot read --prompts ${path}: ${fileErrorReason(error)}`);
   }
-  return parsePromptFile(path, text);
+  return parsePromptEntries(path, text);
 }
 
 /** Upstream's file name: index, the first ten words (letters, digits, _ and - only), size, steps, cfg, seed. */
