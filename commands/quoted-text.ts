@@ -42,10 +42,8 @@ export function wellFormed(text: string): string {
   return text.replace(LONE_SURROGATE, '\ufffd');
 }
 
-/** Text with nothing to see: white space, format marks (a zero-width space, a direction mark), control characters. */
-export function isBlank(text: string): boolean {
-  return /^[\s\p{Cf}\p{Cc}]*$/u.test(text);
-}
+/** Text with nothing to see (the engine's own rule, so a prompt the commands pass is one the engine takes). */
+export { isBlankText as isBlank } from '../engine/index.js';
 
 /** Characters as the limits count them (code points: an emoji is one), without copying the text. */
 export function codePoints(text: string): number {

@@ -63,5 +63,6 @@ export {
   checkNumber,
   checkPrompt as checkRequestPrompt,
   checkSize,
+  isBlankText,
 } from './tasks/validate.js';
 export { makeTestCheckpoint, PRESETS, type Preset } from './testing/make-test-checkpoint.js';

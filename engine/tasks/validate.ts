@@ -20,9 +20,15 @@ export function checkNumber(name: string, value: number, min: number, max: numbe
   return value;
 }
 
+/** Text with nothing to see: white space, format marks (a zero-width space, a direction mark), control characters. */
+export function isBlankText(text: string): boolean {
+  return /^[\s\p{Cf}\p{Cc}]*$/u.test(text);
+}
+
 export function checkPrompt(prompt: string, { allowEmpty = false, name = 'prompt' } = {}): string {
   if (typeof prompt !== 'string') throw bad(`${name} must be text`);
-  if (!allowEmpty && prompt.trim() === '') throw bad(`${name} is empty`);
+  // Zero-width marks alone draw as an empty prompt would, with nothing said: refused as one.
+  if (!allowEmpty && isBlankText(prompt)) throw bad(`${name} is empty`);
   if (prompt.length > LIMITS.maxPromptChars)
     throw bad(`${name} is ${prompt.length} characters; the limit is ${LIMITS.maxPromptChars}`);
   return prompt;
@@ -35,7 +41,7 @@ export function checkPrompt(prompt: string, { allowEmpty = false, name = 'prompt
 export function checkNegativePrompt(value: string | undefined, cfg: number): string | undefined {
   if (value === undefined) return undefined;
   const negative = checkPrompt(value, { allowEmpty: true, name: 'negative prompt' });
-  if (negative.trim() && cfg === 0) throw bad('a negative prompt needs guidance, and cfg is 0');
+  if (!isBlankText(negative) && cfg === 0) throw bad('a negative prompt needs guidance, and cfg is 0');
   return negative;
 }
 
