@@ -21,7 +21,7 @@ import { wireOlder } from './older.js';
 import { attachPalette } from './palette.js';
 import { drawRegionOf } from './region.js';
 import { arrived, toBottom } from './scroll.js';
-import { announce, showBanner } from './status.js';
+import { announce, say, showBanner } from './status.js';
 import { currentStrings, loadStrings, otherLanguage, tr } from './strings.js';
 import { dropTokenFromAddress } from './token-address.js';
 import { hideWithUndo, removeMessage, sendOnLeaving } from './undo.js';
@@ -334,9 +334,12 @@ async function act(id, answer, li, open = () => false) {
   }
 }
 
+let offlineNotice = null;
 function offline() {
   const line = tr('web.offline', 'The bot could not be reached.');
-  addBot({ lines: [line], images: [], buttons: [] });
+  // Tried again and again while the bot is away: one notice at the foot of the conversation, said every time.
+  if (offlineNotice?.isConnected && log.lastElementChild === offlineNotice) return say(line);
+  offlineNotice = addBot({ lines: [line], images: [], buttons: [] });
 }
 
 /** Asks inline (answer-form.js); a refusal of the answer is shown in its form while the form is open. */

@@ -1,5 +1,6 @@
 // Under a result: the prompt and settings it was made from, a link to the result it came from, and "Copy prompt"
 // and "Reuse seed", which fill the message box.
+import { say } from './status.js';
 import { tr } from './strings.js';
 import { withoutFlag } from './typed-dashes.js';
 
@@ -23,7 +24,13 @@ export function contextRow(c, messageOf) {
     });
     link.addEventListener('click', (e) => {
       e.preventDefault();
-      messageOf(c.parentJobId)?.scrollIntoView({ block: 'center' });
+      const parent = messageOf(c.parentJobId);
+      // Deleted, or older than the history loaded: a press that did nothing would leave the user guessing.
+      if (!parent) return say(tr('web.parent_missing', 'The result this came from is not on the page.'));
+      parent.scrollIntoView({ block: 'center' });
+      // The keyboard follows the eye: the next Tab goes on from the parent, and a screen reader reads it out.
+      if (!parent.hasAttribute('tabindex')) parent.tabIndex = -1;
+      parent.focus({ preventScroll: true });
     });
     meta.append(link);
   }

@@ -1,14 +1,16 @@
 // Where the keyboard goes when what holds it leaves the playground, and what a screen reader is told, in a real
 // browser (Debian's Chromium via playwright-core) against the real server, commands and queue on the timed engine
 // double: a message deleted in another tab hands the keyboard to the next message (the previous at the end) and says
-// why, and closes the full-size view of its image; "Show older" loads one page however fast it is pressed, and once
-// none are left it hands the keyboard to the oldest message; the connection notice is put into a live region that is
-// in the accessibility tree beforehand, said once however often the browser retries, with "Connected again" once,
-// also after a proxy's 502 made the browser give up.
+// why, and closes the full-size view of its image; a follow-up's "from #…" link takes the keyboard to its parent, or
+// says it is gone; "Show older" loads one page however fast it is pressed, and once none are left it hands the
+// keyboard to the oldest message; the connection notice is put into a live region that is in the accessibility tree
+// beforehand, said once however often the browser retries, with "Connected again" once, also after a proxy's 502 made
+// the browser give up; a line sent again and again meanwhile leaves one "could not be reached" notice.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebHistoryEntry } from '../../../adapters/web/render.js';
 import type { Playground } from '../../../adapters/web/server.js';
+import { t } from '../../../src/i18n.js';
 import { solidPng } from '../e2e-services.js';
 import { liveRegionHolding, liveRegionsInTree, recordSaid, timesSaid } from './live-regions.js';
 import {
@@ -90,6 +92,33 @@ describe.skipIf(!haveBrowser)('playground focus and announcements', { timeout: 1
     expect(await page.evaluate("document.getElementById('viewer').open")).toBe(false);
     expect(await focused()).toBe(red);
     await other.close();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('"from #…" under a follow-up takes the keyboard to the result it came from, or says why it is not there', async () => {
+    await page.fill('#text', '/imagine a parent fox --steps 2');
+    await page.press('#text', 'Enter');
+    const parent = page.locator(`${finals}:has(img.result)`).last();
+    await parent.waitFor(WAIT);
+    const parentJob = String(await parent.getAttribute('data-job'));
+    await parent.locator('button[data-action^="vary:"]').click();
+    const child = page.locator(`${finals}:has(a.parent[href="#job-${parentJob}"])`);
+    await child.waitFor(WAIT);
+
+    await child.locator('a.parent').focus();
+    await page.keyboard.press('Enter');
+    // The next Tab goes on from the parent, where the page has scrolled, not from the link left out of sight.
+    await expect.poll(() => focused(), WAIT).toBe(parentJob);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.closest("li.bot")?.dataset.job')).toBe(parentJob);
+
+    // The parent deleted: the link says so rather than doing nothing.
+    expect(await deleteElsewhere(page, parentJob)).toBe(200);
+    await gone(parentJob);
+    await child.locator('a.parent').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(status, WAIT).toBe(t('en', 'web.parent_missing'));
+    expect(await focused()).toBe(`A:· ${t('en', 'web.context.parent')} #${parentJob.slice(0, 8)}`);
     expect(pageErrors).toEqual([]);
   });
 
@@ -190,6 +219,26 @@ describe.skipIf(!haveBrowser)('playground focus and announcements', { timeout: 1
     await expect.poll(() => timesSaid(page, 'Connected again'), WAIT).toBe(back + 1);
     expect(await timesSaid(page, 'Connection lost')).toBe(lost + 1);
     expect(await page.evaluate('document.body.dataset.connection')).toBe('open');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('a line sent again and again while the bot is away leaves one "could not be reached", said each time', async () => {
+    const offline = t('en', 'web.offline');
+    const notices = page.locator('#log li.bot', { hasText: offline });
+    const before = await notices.count();
+    const said = await timesSaid(page, offline);
+    await stack.stop(server);
+    for (const tries of [1, 2, 3]) {
+      await page.fill('#text', '/help');
+      await page.press('#text', 'Enter');
+      await expect.poll(() => timesSaid(page, offline), WAIT).toBe(said + tries);
+    }
+    expect(await notices.count()).toBe(before + 1);
+    expect(await page.locator('#log > li').last().textContent()).toBe(offline);
+    expect(await page.inputValue('#text')).toBe('/help');
+    ({ server } = await stack.start({ port, bundledModel: false }));
+    await page.locator('#connection').waitFor({ state: 'detached', ...WAIT });
+    await page.fill('#text', '');
     expect(pageErrors).toEqual([]);
   });
 });
