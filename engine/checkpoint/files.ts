@@ -46,3 +46,14 @@ export function readCheckpointText(path: string, name: string): string {
     throw new EngineError('checkpoint_invalid', detail, { detail });
   }
 }
+
+/** A file's JSON: one that cannot be read is named as `readCheckpointText` names it, one that does not parse so. */
+export function readCheckpointJson(path: string, name: string): unknown {
+  const text = readCheckpointText(path, name);
+  try {
+    return JSON.parse(text);
+  } catch {
+    const detail = `${name} is not valid JSON`;
+    throw new EngineError('checkpoint_invalid', detail, { detail });
+  }
+}

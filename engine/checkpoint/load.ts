@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { EngineError, type EngineInfo } from '../api.js';
 import { externalDataRoot, type WeightRef } from '../runtime/external-data.js';
 import { type ModelConfig, parseModelConfig } from './config.js';
-import { readCheckpointText, refuseUnreachable } from './files.js';
+import { readCheckpointJson, refuseUnreachable } from './files.js';
 import { loadTokenLayout, type TokenLayout } from './layout.js';
 import { readWeightIndex } from './safetensors.js';
 import { CheckpointTokenizer } from './tokenizer.js';
@@ -43,14 +43,7 @@ function readJson(dir: string, file: string, what: string): unknown {
     throw missing(file, what);
   }
   // A folder in its place (EISDIR) or no permission: named, as a broken file is.
-  const text = readCheckpointText(path, file);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new EngineError('checkpoint_invalid', `${file} is not valid JSON`, {
-      detail: `${file} is not valid JSON`,
-    });
-  }
+  return readCheckpointJson(path, file);
 }
 
 /** Every transformer tensor the config implies, with the shape it must have (nn.Linear stores [out, in]). */

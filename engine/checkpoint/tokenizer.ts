@@ -17,19 +17,7 @@ import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { EngineError } from '../api.js';
 import type { TextTokenizer } from '../sampling/layout-type.js';
-import { readCheckpointText, refuseUnreachable } from './files.js';
-
-/** A file's JSON; one that cannot be read is named by `readCheckpointText`, one that does not parse here. */
-function readJsonFile(path: string, name: string): unknown {
-  const text = readCheckpointText(path, name);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new EngineError('checkpoint_invalid', `${path} is not valid JSON`, {
-      detail: `${name} is not valid JSON`,
-    });
-  }
-}
+import { readCheckpointJson, refuseUnreachable } from './files.js';
 
 /**
  * Tokenizer classes whose fast form (transformers 4.46) rebuilds the post-processor from add_bos_token (default
@@ -73,9 +61,9 @@ export class CheckpointTokenizer implements TextTokenizer {
       });
     }
     const configPath = join(dir, 'tokenizer_config.json');
-    const json = readJsonFile(path, 'tokenizer.json') as object;
+    const json = readCheckpointJson(path, 'tokenizer.json') as object;
     if (!existsSync(configPath)) refuseUnreachable(configPath, 'tokenizer_config.json');
-    const raw = existsSync(configPath) ? readJsonFile(configPath, 'tokenizer_config.json') : {};
+    const raw = existsSync(configPath) ? readCheckpointJson(configPath, 'tokenizer_config.json') : {};
     // `null` or a list is valid JSON, and reading a key of null threw a raw TypeError.
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
       const detail = 'tokenizer_config.json must hold a JSON object';
