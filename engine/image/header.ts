@@ -2,6 +2,7 @@
 // plain TypeScript so that no image parser (and no pixel buffer) is involved before a bomb or an odd shape is
 // refused.
 import { EngineError } from '../api.js';
+import { ascii, be16, be32, jpegSegments, le16, le24 } from './bytes.js';
 import { exifOrientation, turnsQuarter } from './orientation.js';
 
 export type AcceptedFormat = 'png' | 'jpeg' | 'webp';
@@ -25,14 +26,6 @@ export interface InputShapeLimits {
 /** Defaults for the shape: below 8 px there is nothing to edit or describe; 8:1 is twice the widest bucket. */
 export const DEFAULT_MIN_SIDE = 8;
 export const DEFAULT_MAX_ASPECT = 8;
-
-const ascii = (bytes: Uint8Array, from: number, to: number) =>
-  String.fromCharCode(...bytes.subarray(from, Math.min(to, bytes.length)));
-const be16 = (b: Uint8Array, i: number) => (b[i]! << 8) | b[i + 1]!;
-const be32 = (b: Uint8Array, i: number) =>
-  ((b[i]! << 24) >>> 0) + (b[i + 1]! << 16) + (b[i + 2]! << 8) + b[i + 3]!;
-const le16 = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8);
-const le24 = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16);
 
 /** A name for a container we recognise but do not accept, for the refusal and the log. */
 function foreignFormat(bytes: Uint8Array): string | undefined {
@@ -69,25 +62,10 @@ function webpSize(b: Uint8Array): { width: number; height: number } | undefined 
 const SOF = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
 
 function jpegSize(b: Uint8Array): { width: number; height: number } | undefined {
-  let i = 2;
-  while (i + 4 <= b.length) {
-    if (b[i] !== 0xff) return undefined;
-    const marker = b[i + 1]!;
-    if (marker === 0xff) {
-      i += 1; // fill byte
-      continue;
-    }
-    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
-      i += 2;
-      continue;
-    }
-    if (marker === 0xd9 || marker === 0xda) return undefined; // end of image, or scan data before any frame
-    const length = be16(b, i + 2);
-    if (SOF.has(marker)) {
-      if (i + 9 > b.length) return undefined;
-      return { width: be16(b, i + 7), height: be16(b, i + 5) };
-    }
-    i += 2 + length;
+  for (const { marker, at } of jpegSegments(b)) {
+    if (!SOF.has(marker)) continue;
+    if (at + 9 > b.length) return undefined;
+    return { width: be16(b, at + 7), height: be16(b, at + 5) };
   }
   return undefined;
 }

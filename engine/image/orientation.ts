@@ -1,15 +1,8 @@
 // The EXIF orientation of a PNG, JPEG or WebP, read from its bytes as its header is: a phone's portrait photo is
 // often stored landscape with orientation 6, and the decoder turns it upright (sharp's `rotate()`), so a size read
 // from the header alone was the wrong way round: a described portrait photo drew its /imagine in landscape.
+import { ascii, be16, be32, jpegSegments, le32 } from './bytes.js';
 import type { AcceptedFormat } from './header.js';
-
-const ascii = (b: Uint8Array, from: number, to: number) =>
-  String.fromCharCode(...b.subarray(from, Math.min(to, b.length)));
-const be16 = (b: Uint8Array, i: number) => (b[i]! << 8) | b[i + 1]!;
-const be32 = (b: Uint8Array, i: number) =>
-  ((b[i]! << 24) >>> 0) + (b[i + 1]! << 16) + (b[i + 2]! << 8) + b[i + 3]!;
-const le32 = (b: Uint8Array, i: number) =>
-  (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
 
 const ORIENTATION_TAG = 0x0112;
 
@@ -38,23 +31,9 @@ const EXIF_PREFIX = 'Exif\0\0';
 
 /** The first APP1 Exif segment before the frame, as libjpeg hands it to the decoder. */
 function jpegOrientation(b: Uint8Array): number {
-  for (let i = 2; i + 4 <= b.length; ) {
-    if (b[i] !== 0xff) return 1;
-    const marker = b[i + 1]!;
-    if (marker === 0xff) {
-      i += 1;
-      continue;
-    }
-    if (marker === 0xda || marker === 0xd9) return 1;
-    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
-      i += 2;
-      continue;
-    }
-    const length = be16(b, i + 2);
-    if (marker === 0xe1 && ascii(b, i + 4, i + 10) === EXIF_PREFIX)
-      return tiffOrientation(b, i + 10, i + 2 + length);
-    i += 2 + length;
-  }
+  for (const { marker, at, length } of jpegSegments(b))
+    if (marker === 0xe1 && ascii(b, at + 4, at + 10) === EXIF_PREFIX)
+      return tiffOrientation(b, at + 10, at + 2 + length);
   return 1;
 }
 
