@@ -109,19 +109,21 @@ async function catchUpOne(ctx: DeliveryContext, local: Job, pending: (id: string
   if (shared === 'malformed') {
     // Damaged, or written over by another program: no worker can run it and no end will come. Its owner hears it
     // failed (it was saved: "never saved" would be false), once: its local record ends here.
-    local.status = 'failed';
-    local.finishedAt = ctx.state.now();
-    local.error = { key: 'errors.generic', params: {} };
-    await deliver(ctx, { type: 'failed', job: local });
+    await failLocal(ctx, local, 'errors.generic');
   } else if (shared && TERMINAL.has(shared.status)) {
     await deliver(ctx, { type: shared.status as 'done' | 'failed' | 'cancelled', job: shared });
   } else if (!shared && !pending(local.id)) {
     // Accepted here, but the process ended before Redis acknowledged it.
-    local.status = 'failed';
-    local.finishedAt = ctx.state.now();
-    local.error = { key: 'errors.job.not_stored', params: {} };
-    await deliver(ctx, { type: 'failed', job: local });
+    await failLocal(ctx, local, 'errors.job.not_stored');
   }
+}
+
+/** Ends a job only this front-end's store knows, as failed with `key`, and tells its owner. */
+async function failLocal(ctx: DeliveryContext, local: Job, key: string): Promise<void> {
+  local.status = 'failed';
+  local.finishedAt = ctx.state.now();
+  local.error = { key, params: {} };
+  await deliver(ctx, { type: 'failed', job: local });
 }
 
 /**
