@@ -7,6 +7,7 @@ import { type Locale, SUPPORTED_LOCALES, t } from '../src/i18n.js';
 import { decimalSeconds, durationWords, exactDurationWords } from '../src/i18n-durations.js';
 import type { Job, JobEvent, JobStore } from '../src/jobs/index.js';
 import { resultContext } from './job-context.js';
+import { withLateCancel } from './late-cancel.js';
 import { type ButtonAction, buttonId, type Reply, type ReplyButton, type ReplyText } from './reply.js';
 import { isRemakeable } from './stored-jobs.js';
 import { leftOutLines } from './unused-images.js';
@@ -264,7 +265,6 @@ function altText(job: Job): string | undefined {
   const prompt = promptOf(job);
   return prompt === undefined ? undefined : shortText(prompt, 1000);
 }
-
 const PERMUTATION_PROMPT_CHARS = 200;
 
 /**
@@ -324,7 +324,7 @@ export function renderQueued(job: Job, ahead: number, readyMs: number, deps: Ren
 export async function renderEvent(event: JobEvent, deps: RenderDeps): Promise<Reply> {
   if (event.type === 'queued' || event.type === 'position')
     return renderQueued(event.job, event.ahead, event.endMs, deps);
-  const reply = await renderStage(event, deps);
+  const reply = withLateCancel(event, await renderStage(event, deps));
   return { ...reply, text: [...permutationLines(event.job), ...reply.text, ...leftOutLines(event.job)] };
 }
 

@@ -26,11 +26,17 @@ export const STOP_WAIT_MS = 2500;
  */
 export const STOPPED_LIST_WAIT_MS = 10 * 60_000;
 
+/** How the cancel of a running job came out: its run may have ended done before it heard the abort. */
+type StopResult = CancelResult | 'done_first';
+
+const STOP_KEYS: Record<StopResult, string> = { ...CANCEL_KEYS, done_first: 'job.cancel_too_late' };
+
 /** A job's end (an event, or its record's status), as a cancel of it answers; undefined while it has not ended. */
-function endOf(kind: JobEvent['type'] | JobStatus | undefined): CancelResult | undefined {
+function endOf(kind: JobEvent['type'] | JobStatus | undefined): StopResult | undefined {
   if (kind === 'cancelled') return 'cancelled';
-  // The run ended before it heard the abort: its result stands.
-  if (kind === 'done' || kind === 'failed') return 'finished';
+  // The run ended before it heard the abort: its result stands, as the job's own message says.
+  if (kind === 'done') return 'done_first';
+  if (kind === 'failed') return 'finished';
   return undefined;
 }
 
@@ -44,7 +50,7 @@ export const queueCancel: Operation<string> = async (deps, ctx, jobId) => {
   // Another's list (an admin's press), or a job unknown here: the presser's own list is not what they pressed on.
   if (!owner || ownerKey(owner) !== ownerKey(ctx.user) || outcome === 'refused' || outcome === 'not_found')
     return { text: [{ key: unnamedKey(ctx, owner, outcome) }], ephemeral: true };
-  const settled = outcome === 'cancelling' ? await stopOf(deps, jobId, STOP_WAIT_MS) : outcome;
+  const settled: StopResult = outcome === 'cancelling' ? await stopOf(deps, jobId, STOP_WAIT_MS) : outcome;
   const answer = await listAfter(deps, ctx, jobId, settled);
   if (settled !== 'cancelling') return answer;
   const stopped = stopOf(deps, jobId, STOPPED_LIST_WAIT_MS)
@@ -62,10 +68,10 @@ async function listAfter(
   deps: CommandDeps,
   ctx: CommandContext,
   jobId: string,
-  settled: CancelResult,
+  settled: StopResult,
 ): Promise<Reply> {
   const list = await queueList(deps, ctx, jobId);
-  return { ...list, text: [{ key: CANCEL_KEYS[settled] }, ...list.text], replaceSource: true };
+  return { ...list, text: [{ key: STOP_KEYS[settled] }, ...list.text], replaceSource: true };
 }
 
 /**
@@ -73,9 +79,9 @@ async function listAfter(
  * end is heard as an event, which both queues emit once the job's record says so (the shared queue's front-end, for
  * the jobs submitted through it); the listener only settles a promise, so the queue goes on meanwhile.
  */
-async function stopOf(deps: CommandDeps, jobId: string, ms: number): Promise<CancelResult> {
+async function stopOf(deps: CommandDeps, jobId: string, ms: number): Promise<StopResult> {
   let unsubscribe: (() => void) | undefined;
-  const ended = new Promise<CancelResult>((resolve) => {
+  const ended = new Promise<StopResult>((resolve) => {
     unsubscribe = deps.queue.subscribe((event) => {
       const result = event.job.id === jobId ? endOf(event.type) : undefined;
       if (result) resolve(result);

@@ -1,0 +1,12 @@
+// A running job hears a cancel at its engine's next step: one asked after the last step (while the result is
+// stored) stops nothing, and the job ends done. Its owner was told "Stopping your job…" (the job's Cancel, /cancel,
+// /queue's Cancel n), and the queue marks the job as asked (`meta.cancelRequested`, kept with its end): its result
+// says it finished first, rather than arriving as if the cancel had been ignored.
+import type { JobEvent } from '../src/jobs/index.js';
+import type { Reply } from './reply.js';
+
+/** `reply`, the rendering of `event`, with the line saying its job finished before a cancel could stop it. */
+export function withLateCancel(event: JobEvent, reply: Reply): Reply {
+  if (event.type !== 'done' || event.job.meta.cancelRequested !== true) return reply;
+  return { ...reply, text: [...reply.text, { key: 'job.cancel_too_late' }] };
+}
