@@ -16,7 +16,7 @@ import { deliveryUnconfirmed, mayHaveArrived } from './post-retries.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, partsOf, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
 import { keepShown } from './shown-messages.js';
-import { withdrawUnsent } from './unsent.js';
+import { jobsStartedBy, withdrawUnsent } from './unsent.js';
 
 /**
  * A reply not ready this long after the interaction was created is deferred first: Discord wants an answer within
@@ -76,10 +76,12 @@ export async function answer(
       sendPart(first, delivered, () => i.editReply(toDiscordMessage(first, ctx.locale))),
     );
     // Unconfirmed after discord.js's retries, the edit of the deferral may yet have been made, and the next edits
-    // of the same @original make it: the job goes on, with nothing stacked over its message.
+    // of the same @original make it: the job goes on, with nothing stacked over its message. So do the jobs of its
+    // follow-ups (a first reply that starts none itself may carry them): the user may have seen it name them.
     rt.jobMessages.openFromInteraction(i, ctx, reply, privately, mayHaveArrived(sent));
     const message = await sent.catch((error: unknown) => {
-      if (!reply.startsJob || !deliveryUnconfirmed(error)) return withdraw(rt, ctx, reply, error);
+      if (jobsStartedBy(reply).length === 0 || !deliveryUnconfirmed(error))
+        return withdraw(rt, ctx, reply, error);
       unconfirmed(rt, reply, error);
       return undefined;
     });

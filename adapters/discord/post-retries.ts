@@ -33,13 +33,23 @@ export function mayHaveArrived<T>(sent: Promise<T>): Promise<T | undefined> {
   });
 }
 
+/**
+ * undici's failures once the request was written (no answer in time, one it could not read): Discord may have acted
+ * on it. Those before it left (refused, DNS, a connect or TLS failure) are not here: nothing was sent, and discord.js
+ * does not try them again either, so they fail as any refusal does.
+ */
+const AFTER_SENDING =
+  /^(UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|UND_ERR_HEADERS_OVERFLOW|UND_ERR_RES_CONTENT_LENGTH_MISMATCH|HPE_\w+)$/;
+
 /** A send that failed in a way that leaves it unknown whether Discord made the message. */
 export function deliveryUnconfirmed(error: unknown): boolean {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
   return (
     error instanceof DeliveryUnconfirmed ||
     (error instanceof HTTPError && error.status >= 500) ||
     lostOnTheWay(error) ||
-    (error instanceof Error && error.name === 'AbortError')
+    (error instanceof Error && error.name === 'AbortError') ||
+    (typeof code === 'string' && AFTER_SENDING.test(code))
   );
 }
 

@@ -143,7 +143,10 @@ export class DiscordStatus implements StatusSurface {
       try {
         // Not replyToUser: where the channel refuses, the status message is tried before the user's DMs.
         await this.postInChannel(reply);
-      } catch {
+      } catch (error) {
+        // Perhaps posted (its answer was lost): the status message taking the result too could show it twice. Thrown
+        // on, the ending is marked undelivered, and the status message says it may be showing (`tellUndelivered`).
+        if (this.unconfirmed) throw error;
         // No new message could be posted: the status message takes the ending, as for a quick job.
         await this.edit(reply);
         return true;
@@ -188,6 +191,8 @@ export class DiscordStatus implements StatusSurface {
   }
 
   private async replyOnce(reply: Reply): Promise<void> {
+    // An earlier post of this ending may be showing: a second one (a fresh nonce) could make it twice.
+    if (this.unconfirmed) throw new Error('a post of the job’s ending may have arrived; not posted again');
     if (this.place.private) return this.sendToDm(reply);
     try {
       await this.postInChannel(reply);

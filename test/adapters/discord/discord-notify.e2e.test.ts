@@ -101,6 +101,26 @@ describe('Discord: a long job pings its owner', { timeout: 60_000 }, () => {
     expect([deliveries.get(cancelled), deliveries.get(hidden)]).toEqual(['edited', 'edited']);
   });
 
+  it('a ping post Discord never confirmed is not followed by the result on the status message (it could show twice)', async () => {
+    const carriesResult = (c: { route: string; body: unknown }) =>
+      c.route === CHANNEL_POST && JSON.stringify(c.body).includes('reroll:');
+    // discord.js tries the post four times (the enforced nonce keeps one message of them); none is confirmed.
+    fake.failRoute(carriesResult, { times: 4, status: 503 });
+    try {
+      const { ix, jobId } = await started('a fox lost on the way');
+      await ended(jobId);
+      expect(postsFor(jobId).map((c) => c.status)).toEqual([503, 503, 503, 503]);
+      // Marked undelivered (/queue lists it), and the status message says it may be showing, never the result.
+      expect(deliveries.get(jobId)).toBe('undelivered');
+      const status = fake.message(fake.interaction(ix.id)?.originalMessageId as string) as APIMessage;
+      expect(status.content).toBe(t('en', 'discord.undelivered_unsure'));
+      expect(JSON.stringify(status.components)).not.toContain(`reroll:${jobId}`);
+      expect(status.attachments).toEqual([]);
+    } finally {
+      fake.failures.clear();
+    }
+  });
+
   /**
    * The job's channel refuses the bot for good (no access: a user-installed app, a private thread) and its status
    * message cannot be edited (the interaction token is gone, the channel refuses edits too).

@@ -8,7 +8,7 @@ import {
   postingOnce,
 } from '../../../adapters/discord/post-retries.js';
 
-type Answer = number | 'reset';
+type Answer = number | 'reset' | Error;
 
 /** A REST whose requests are answered in turn by `answers` (then 200), recording each request made. */
 function restAnswering(answers: Answer[]) {
@@ -20,6 +20,7 @@ function restAnswering(answers: Answer[]) {
       made.push({ method: String(init.method), path: new URL(url).pathname });
       const next = answers.shift() ?? 200;
       if (next === 'reset') throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+      if (next instanceof Error) throw next;
       return new Response(JSON.stringify(next === 200 ? { id: '1' } : { message: 'oops', code: 0 }), {
         status: next,
         headers: { 'content-type': 'application/json' },
@@ -93,5 +94,59 @@ describe('Discord: which requests a lost answer retries', () => {
     const refused = await rest.post(FOLLOW_UP, { body: { content: 'hi' }, auth: false }).catch((e) => e);
     expect(deliveryUnconfirmed(refused)).toBe(false);
     expect(made).toHaveLength(2);
+  });
+
+  /** A failure as undici's `request` (discord.js's on Node) throws it: its name, its code, its message. */
+  const failure = (name: string, code: string, message: string) =>
+    Object.assign(new Error(message), { name, code });
+
+  // Before the request left: nothing was sent. discord.js tries none of them again, for any request.
+  const beforeSending = [
+    failure('Error', 'ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:443'),
+    failure('Error', 'ENOTFOUND', 'getaddrinfo ENOTFOUND discord.com'),
+    failure('Error', 'EAI_AGAIN', 'getaddrinfo EAI_AGAIN discord.com'),
+    failure('ConnectTimeoutError', 'UND_ERR_CONNECT_TIMEOUT', 'Connect Timeout Error'),
+    failure('Error', 'CERT_HAS_EXPIRED', 'certificate has expired'),
+    failure('Error', 'ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames"),
+  ];
+  for (const error of beforeSending) {
+    it(`a follow-up that failed before it was sent (${error.code}) fails as itself, certainly not sent`, async () => {
+      const { rest, made } = restAnswering([error]);
+      const thrown = await rest.post(FOLLOW_UP, { body: { content: 'hi' }, auth: false }).catch((e) => e);
+      expect(thrown).toBe(error);
+      expect(deliveryUnconfirmed(thrown)).toBe(false);
+      expect(made).toHaveLength(1);
+    });
+  }
+
+  // Once the request was written (a connection closed or reset under it, no answer in time, one unreadable):
+  // Discord may have made the message.
+  const afterSending = [
+    failure('SocketError', 'UND_ERR_SOCKET', 'other side closed'),
+    failure('Error', 'EPIPE', 'write EPIPE'),
+    failure('HeadersTimeoutError', 'UND_ERR_HEADERS_TIMEOUT', 'Headers Timeout Error'),
+    failure('BodyTimeoutError', 'UND_ERR_BODY_TIMEOUT', 'Body Timeout Error'),
+    failure('HeadersOverflowError', 'UND_ERR_HEADERS_OVERFLOW', 'Headers Overflow Error'),
+    failure(
+      'ResponseContentLengthMismatchError',
+      'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+      'Response body length',
+    ),
+    failure('HTTPParserError', 'HPE_INVALID_CONSTANT', 'Expected HTTP/'),
+  ];
+  for (const error of afterSending) {
+    it(`a follow-up that failed after it was sent (${error.code}) may have arrived, and is sent once`, async () => {
+      const { rest, made } = restAnswering([error]);
+      const thrown = await rest.post(FOLLOW_UP, { body: { content: 'hi' }, auth: false }).catch((e) => e);
+      expect(deliveryUnconfirmed(thrown)).toBe(true);
+      expect(made).toHaveLength(1);
+    });
+  }
+
+  it('a follow-up whose try timed out (discord.js aborts it, then tries again) is sent once, unconfirmed', async () => {
+    const { rest, made } = restAnswering([failure('AbortError', 'ABORT_ERR', 'This operation was aborted')]);
+    const thrown = await rest.post(FOLLOW_UP, { body: { content: 'hi' }, auth: false }).catch((e) => e);
+    expect(thrown).toBeInstanceOf(DeliveryUnconfirmed);
+    expect(made).toHaveLength(1);
   });
 });

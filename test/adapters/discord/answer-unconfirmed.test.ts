@@ -1,0 +1,79 @@
+// A deferred answer whose edit Discord never confirmed (a 5xx after discord.js's retries) may be showing: the jobs
+// it names go on, whether the first reply starts one itself or only carries them in its follow-ups (`Reply.more`),
+// and the follow-ups are sent as usual. Only an answer that names no job fails on to the "try again" handler.
+import { HTTPError, type RepliableInteraction } from 'discord.js';
+import { describe, expect, it, vi } from 'vitest';
+import { answer } from '../../../adapters/discord/answer.js';
+import type { DiscordRuntime } from '../../../adapters/discord/runtime.js';
+import type { CommandContext, Reply } from '../../../commands/index.js';
+
+/** An edit answered 503 at every try of discord.js: Discord may have made it. */
+const unconfirmedEdit = () =>
+  new HTTPError(503, 'Service Unavailable', 'PATCH', 'http://discord.invalid/api/v10/webhooks/1/t', {
+    body: undefined,
+    files: undefined,
+  });
+
+const queued = (jobId: string): Reply => ({
+  jobId,
+  startsJob: true,
+  text: [{ key: 'job.answer', params: { text: `queued ${jobId}` } }],
+});
+
+/** Answers `reply` past the acknowledgement budget (so after a deferral) on stubs whose edit is never confirmed. */
+async function answerDeferred(reply: Reply) {
+  const withdraw = vi.fn();
+  const followUp = vi.fn(async () => ({ id: 'follow-up', channelId: 'channel' }));
+  const rt = {
+    commands: { withdraw, delivered: vi.fn() },
+    jobMessages: { openFromInteraction: vi.fn(), keepShown: vi.fn() },
+    log: { warn: vi.fn(), debug: vi.fn() },
+  } as unknown as DiscordRuntime;
+  const i = {
+    // Long past: the budget is its floor (200 ms), which the work below outlasts.
+    createdTimestamp: Date.now() - 60_000,
+    attachmentSizeLimit: 8 << 20,
+    deferReply: vi.fn(async () => undefined),
+    editReply: vi.fn(async () => {
+      throw unconfirmedEdit();
+    }),
+    followUp,
+  } as unknown as RepliableInteraction;
+  const ctx = { locale: 'en' } as CommandContext;
+  const work = () => new Promise<Reply>((resolve) => setTimeout(() => resolve(reply), 300));
+  const outcome = await answer(rt, i, ctx, work, false).then(
+    () => 'answered',
+    (error: unknown) => error,
+  );
+  return {
+    outcome,
+    withdrawn: withdraw.mock.calls.map((call) => call[1]),
+    followUps: followUp.mock.calls.length,
+  };
+}
+
+describe('Discord: a deferred answer Discord did not confirm', () => {
+  it('whose first reply starts a job: the job goes on', async () => {
+    expect(await answerDeferred(queued('job-1'))).toEqual({
+      outcome: 'answered',
+      withdrawn: [],
+      followUps: 0,
+    });
+  });
+
+  it('whose first reply starts none but carries jobs in its follow-ups: they go on and are sent', async () => {
+    const reply: Reply = {
+      text: [{ key: 'job.answer', params: { text: 'two jobs' } }],
+      more: [queued('job-2')],
+    };
+    expect(await answerDeferred(reply)).toEqual({ outcome: 'answered', withdrawn: [], followUps: 1 });
+  });
+
+  it('that names no job: the failure goes on to the error handler', async () => {
+    const { outcome, withdrawn } = await answerDeferred({
+      text: [{ key: 'job.answer', params: { text: 'hi' } }],
+    });
+    expect(outcome).toBeInstanceOf(HTTPError);
+    expect(withdrawn).toEqual([]);
+  });
+});

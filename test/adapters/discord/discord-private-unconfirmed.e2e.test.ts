@@ -1,0 +1,96 @@
+// A private user's permutation: its further job's ephemeral follow-up was made once but Discord's answer was lost
+// (post-retries.ts), so its message is unknown and only its interaction could ever edit it. The job goes on and
+// its ending goes to the owner's DMs; with those closed it is kept undelivered (/queue lists it), and nothing
+// throws past the adapter (the double watches for unhandled rejections).
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { FakeDiscord } from '../../doubles/fake-discord/index.js';
+import { CHANNEL_POST, FOLLOW_UP, jobIdIn, jobsAsking, useDiscordOnDouble } from './double-bot.js';
+
+const world = useDiscordOnDouble('discord-private-unconfirmed', {});
+let fake: FakeDiscord;
+beforeAll(async () => {
+  fake = world.fake;
+  const { bob } = fake.world.users;
+  const settings = fake.dispatchInteraction(
+    fake.build.slashCommand({ name: 'settings', options: { private: true }, user: bob }),
+  );
+  await fake.waitForCall(fake.answerOf(settings));
+});
+
+const dmChannel = (user: { id: string }) => `${user.id}0`;
+
+/** Bob's two-job permutation whose follow-up (the second job's status message) is made but never confirmed. */
+async function lostPrivateFollowUp(word: string) {
+  const { bob } = fake.world.users;
+  const ix = fake.build.slashCommand({
+    name: 'imagine',
+    options: { prompt: `a {${word} tin, ${word} clay} cup --steps 4` },
+    user: bob,
+  });
+  fake.loseAnswer((c) => c.route === FOLLOW_UP && c.params.token === ix.token);
+  fake.dispatchInteraction(ix);
+  const posts = () => fake.callsTo((c) => c.route === FOLLOW_UP && c.params.token === ix.token);
+  await expect.poll(() => posts().length, { timeout: 10_000 }).toBe(1);
+  expect(posts().map((c) => c.status)).toEqual([500]);
+  // Ephemeral, as everything a private user is answered with.
+  expect((posts()[0]?.body as { flags?: number } | undefined)?.flags).toBe(64);
+  return jobIdIn(posts()[0]?.body) as string;
+}
+
+const dmPostsOf = (jobId: string) =>
+  fake.callsTo(
+    (c) =>
+      c.route === CHANNEL_POST &&
+      c.params.channel === dmChannel(fake.world.users.bob) &&
+      JSON.stringify(c.body).includes(jobId),
+  );
+
+describe('Discord: a private follow-up Discord never confirmed', { timeout: 60_000 }, () => {
+  it('its job goes on, and its ending goes to the owner’s DMs, once', async () => {
+    try {
+      const jobId = await lostPrivateFollowUp('lostprivate');
+      await expect.poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBe('replied');
+      expect(dmPostsOf(jobId).map((c) => c.status)).toEqual([200]);
+      expect(JSON.stringify(dmPostsOf(jobId)[0]?.body)).toContain(`reroll:${jobId}`);
+      // Nothing of it in the channel: a private result stays private.
+      const inChannel = fake.callsTo(
+        (c) => c.route === CHANNEL_POST && c.params.channel === fake.world.channel.id && c.body !== undefined,
+      );
+      expect(inChannel.filter((c) => JSON.stringify(c.body).includes(jobId))).toEqual([]);
+      expect(jobsAsking(world.services, 'lostprivate').map((job) => job.status)).toEqual(['done', 'done']);
+    } finally {
+      fake.failures.clear();
+    }
+  });
+
+  it('with the owner’s DMs closed, it is kept undelivered for /queue, and the bot goes on', async () => {
+    const { bob } = fake.world.users;
+    fake.failRoute((c) => c.route === CHANNEL_POST && c.params.channel === dmChannel(bob), {
+      times: 1000,
+      status: 403,
+      code: 50007,
+      message: 'Cannot send messages to this user',
+    });
+    try {
+      const jobId = await lostPrivateFollowUp('closedprivate');
+      await expect
+        .poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 })
+        .toBe('undelivered');
+      expect(dmPostsOf(jobId).map((c) => c.status)).toEqual([403]);
+      const undelivered = world.services.jobs.store.deliveries.undeliveredOf({
+        platform: 'discord',
+        userId: bob.id,
+      });
+      expect(undelivered.map((job) => job.id)).toContain(jobId);
+      fake.failures.clear();
+      // The bot still answers: /queue hands the file over.
+      const queue = fake.dispatchInteraction(fake.build.slashCommand({ name: 'queue', user: bob }));
+      await fake.waitForCall(
+        (c) => fake.answerOf(queue)(c) && JSON.stringify(c.body).includes(`original:${jobId}`),
+        10_000,
+      );
+    } finally {
+      fake.failures.clear();
+    }
+  });
+});
