@@ -154,7 +154,7 @@ export class TelegramBot {
     });
     // The chat allowlist, following an allowed group that became a supergroup.
     const { chatIds } = options.config.telegram;
-    if (chatIds.length > 0) this.bot.use(allowedChats(chatIds, options.log));
+    if (chatIds.length > 0) this.bot.use(allowedChats(chatIds, options.log, options.config.dataDir));
     // In its chat's turn: a message is looked up once the one before it has made its job (repeats.ts).
     this.bot.use((ctx, next) => this.repeats.admit(ctx, next));
     const presses = {

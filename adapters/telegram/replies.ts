@@ -72,8 +72,16 @@ export class TelegramReplies {
     return this.refused.has(`${message.chat.id}:${message.message_id}`);
   }
 
-  /** Sends every message of `reply`: one that Telegram refuses does not keep the others back. */
-  async send(ctx: Context, c: CommandContext, asked: Reply): Promise<void> {
+  /**
+   * Sends every message of `reply`: one that Telegram refuses does not keep the others back. `placed` hears of the
+   * message that shows the first part of `asked` itself (not of what is said instead), once sent.
+   */
+  async send(
+    ctx: Context,
+    c: CommandContext,
+    asked: Reply,
+    placed?: (messageId: number) => void,
+  ): Promise<void> {
     // A blocked user's repeated refusal: a message needs no answer (commands/blocked.ts).
     if (asked.silent) return;
     const reply = this.instead(ctx, asked) ?? asked;
@@ -83,7 +91,8 @@ export class TelegramReplies {
     if (shown.jobId === undefined && shown.text[0]?.key.startsWith('errors.')) this.noteRefusal(ctx);
     const failures: unknown[] = [];
     for (const one of [shown, ...(shown.more ?? [])]) {
-      await this.sendOne(ctx, c, one).catch((error: unknown) => failures.push(error));
+      const reported = one === asked ? placed : undefined;
+      await this.sendOne(ctx, c, one, reported).catch((error: unknown) => failures.push(error));
     }
     if (failures.length > 0) throw failures[0];
   }
@@ -105,7 +114,12 @@ export class TelegramReplies {
     return anchorOfPress(press, (jobId) => this.jobMessages.placeOf(jobId));
   }
 
-  private async sendOne(ctx: Context, c: CommandContext, reply: Reply): Promise<void> {
+  private async sendOne(
+    ctx: Context,
+    c: CommandContext,
+    reply: Reply,
+    placed?: (messageId: number) => void,
+  ): Promise<void> {
     const chatId = ctx.chat?.id;
     if (chatId === undefined) return;
     const group = ctx.chat?.type !== 'private';
@@ -157,20 +171,23 @@ export class TelegramReplies {
             throw error;
           })),
     );
+    if (sent) placed?.(sent.message_id);
     if (!jobId) return sendFurther(this.api, target, rest);
-    if (!sent) return;
-    this.jobMessages.open(jobId, reply, chatId, group, {
-      chatId,
-      messageId: sent.message_id,
-      replyTo: replyTo ?? sent.message_id,
-      ...(replyTo !== undefined && requester !== undefined ? { requester } : {}),
-      locale: c.locale,
-      group,
-      // Groups share one flood limit (20 messages a minute): previews there only for those who ask.
-      previews: c.settings.previews ?? !group,
-      text,
-      ...(threadId === undefined ? {} : { threadId }),
-    });
+    // Unconfirmed (`openUnseen`): the job goes on without a status message. Its reply's further lines still go: they
+    // are this answer's, and its ending, sent anew, does not repeat them.
+    if (sent)
+      this.jobMessages.open(jobId, reply, chatId, group, {
+        chatId,
+        messageId: sent.message_id,
+        replyTo: replyTo ?? sent.message_id,
+        ...(replyTo !== undefined && requester !== undefined ? { requester } : {}),
+        locale: c.locale,
+        group,
+        // Groups share one flood limit (20 messages a minute): previews there only for those who ask.
+        previews: c.settings.previews ?? !group,
+        text,
+        ...(threadId === undefined ? {} : { threadId }),
+      });
     // The job runs whatever becomes of its reply's further lines (an undelivered notice stays for the next reply).
     await sendFurther(this.api, target, rest).catch(() => undefined);
   }
