@@ -17,6 +17,8 @@ export interface PositionDeps {
   running(): Job[];
   /** The most jobs the worker runs together (1 without batching). */
   maxBatch: number;
+  /** The longest a run may be expected to take (the job timeout), or undefined while the pace is unknown. */
+  runLimitMs(): number | undefined;
   expectedMs(job: Job): number;
   now(): number;
 }
@@ -48,7 +50,7 @@ export class QueuePositions {
 
   /** The dry run itself: each waiting job's place and end, each running job's end. */
   plan(): WaitPlan<Job> {
-    const { store, scheduler, counters, now, running, expectedMs, maxBatch } = this.deps;
+    const { store, scheduler, counters, now, running, expectedMs, maxBatch, runLimitMs } = this.deps;
     const jobs = running();
     const startedAt = Math.min(...jobs.map((j) => j.startedAt ?? now()));
     return planWaits(scheduler, {
@@ -58,6 +60,7 @@ export class QueuePositions {
       running: jobs.length > 0 ? [{ jobs, startedAt }] : [],
       workers: 1,
       maxBatch,
+      limitMs: runLimitMs(),
       expectedMs,
     });
   }

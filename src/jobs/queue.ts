@@ -23,7 +23,7 @@ import { type RunDeps, type RunningEntry, runBatch } from './run-batch.js';
 import { FairScheduler } from './scheduler.js';
 import type { JobStore } from './store.js';
 import { type Job, type Owner, ownerKey } from './types.js';
-import type { Place, WaitPlan } from './wait-plan.js';
+import { type Place, runBudget, type WaitPlan } from './wait-plan.js';
 
 export { isDiskFull } from './job-failure.js';
 export type * from './queue-types.js';
@@ -82,6 +82,7 @@ export class JobQueue {
       events: this.events,
       running: () => [...this.running.values()].map((r) => r.job),
       maxBatch: this.maxBatch,
+      runLimitMs: () => this.runLimitMs(),
       expectedMs: (job) => this.expectedMs(job),
       now: this.clock,
     });
@@ -111,6 +112,14 @@ export class JobQueue {
 
   get paceKnown(): boolean {
     return this.eta.known;
+  }
+
+  /**
+   * The longest a run of batched jobs may be expected to take: each member has the whole job timeout from the run's
+   * start. Not judged on the placeholder pace (none has run yet), as admission is not.
+   */
+  private runLimitMs(): number | undefined {
+    return this.eta.known ? this.options.limits.jobTimeoutMs : undefined;
   }
 
   /** How long the job should run, from its own job type's measured speed where known (eta-calibration.ts). */
@@ -270,6 +279,11 @@ export class JobQueue {
       this.runningPerUser(),
       this.now(),
       this.maxBatch,
+      runBudget(
+        this.runLimitMs(),
+        (id) => this.store.get(id),
+        (job) => this.expectedMs(job),
+      ),
     );
     if (picked.length === 0) {
       await new Promise<void>((resolve) => {

@@ -115,8 +115,14 @@ async function runEntries(deps: RunDeps, entries: RunningEntry[]): Promise<void>
     ready.map(({ entry, request }) => ({ request, options: generateOptions(deps, entry) })),
   );
   const elapsedMs = performance.now() - started;
-  // A batch's jobs shared the device for the whole run: calibrate on their summed cost.
-  const batchCost = ready.reduce((sum, { entry }) => sum + entry.job.estimatedCost, 0);
+  // A batch's jobs shared the device for the whole run: calibrate on their summed cost. One that ended early
+  // (cancelled, timed out) left the engine's batch at its next step, so it counts only the share of its steps that
+  // ran: counted whole, the run would seem to have done more than it did, and the pace (every ETA) come out short.
+  const batchCost = ready.reduce(
+    (sum, { entry }, i) =>
+      sum + entry.job.estimatedCost * (outcomes[i] instanceof Failure ? (entry.ran ?? 0) : 1),
+    0,
+  );
   // One run is one measurement: fed once, by its first job that ends done. Fed per job, a batch's first run of a
   // type would count its cold pace (provisional for a run alone) as a real sample from the second job on, and
   // admission would refuse jobs as too long on it; every later batch would also weigh N times in the average.

@@ -24,6 +24,15 @@ export interface Candidate {
 /** What the scheduler reads of the fairness counters: a user's counter, if known. */
 export type CounterLookup = Pick<ReadonlyMap<string, number>, 'get'>;
 
+/**
+ * How long a run may be expected to take: every member of a run gets the whole job timeout from the run's start, and
+ * the run takes about the sum of its members' expected times (its ETA, wait-plan.ts). `ms` is one job's share.
+ */
+export interface RunBudget {
+  limitMs: number;
+  ms(c: Candidate): number;
+}
+
 export interface SchedulerOptions {
   agingMs: number;
   maxRunningPerUser: number;
@@ -65,13 +74,19 @@ export class FairScheduler {
     return best;
   }
 
-  /** The fair-next job, then up to `max − 1` more of the same batch key, each chosen fairly among those left. */
+  /**
+   * The fair-next job, then up to `max − 1` more of the same batch key, each chosen fairly among those left, while
+   * the run's expected time stays within `budget`: a member past it would have the timeout end the whole run (each
+   * job admitted alone fits, so the first is always taken). The next fair one not fitting ends the batch, rather
+   * than a later one that fits jumping ahead of it.
+   */
   pickBatch(
     queued: readonly Candidate[],
     counters: CounterLookup,
     running: ReadonlyMap<string, number>,
     now: number,
     max: number,
+    budget?: RunBudget,
   ): Candidate[] {
     const first = this.pick(queued, counters, running, now);
     if (!first) return [];
@@ -82,9 +97,14 @@ export class FairScheduler {
     trial.charge(first.user, first.cost);
     busy.set(first.user, (busy.get(first.user) ?? 0) + 1);
     let left = queued.filter((c) => c.id !== first.id && c.batchKey === first.batchKey);
+    let runMs = budget?.ms(first) ?? 0;
     while (batch.length < max) {
       const next = this.pick(left, trial, busy, now);
       if (!next) break;
+      if (budget) {
+        runMs += budget.ms(next);
+        if (runMs > budget.limitMs) break;
+      }
       batch.push(next);
       trial.charge(next.user, next.cost);
       busy.set(next.user, (busy.get(next.user) ?? 0) + 1);

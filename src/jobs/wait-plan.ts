@@ -4,7 +4,13 @@
 // start together and take one run's time, not one wait each, and end together: each is ready when its run ends, not
 // after its own share. One process has one worker; a shared queue has its live ones. Both modes place jobs through
 // this one function, so a front-end tells what a single process would.
-import { type Candidate, type CounterLookup, type FairScheduler, TrialCounters } from './scheduler.js';
+import {
+  type Candidate,
+  type CounterLookup,
+  type FairScheduler,
+  type RunBudget,
+  TrialCounters,
+} from './scheduler.js';
 
 export interface WaitPlanInput<J> {
   /** The waiting jobs with what the scheduler sees of each. */
@@ -16,6 +22,11 @@ export interface WaitPlanInput<J> {
   /** Runs that go at once; at least one (a shared queue with none alive gives no time anyway). */
   workers: number;
   maxBatch: number;
+  /**
+   * The job timeout when the pace is measured: no run is formed whose expected time passes it, as the worker or the
+   * dispatcher forms them (`pickBatch`'s budget). Undefined while the pace is a placeholder, which limits nothing.
+   */
+  limitMs?: number;
   expectedMs(job: J): number;
 }
 
@@ -77,12 +88,13 @@ export function planWaits<J>(
   }
   const next = { ahead, etaMs: Math.round(Math.min(...free)) };
   const byId = new Map(input.queued.map(({ job, candidate }) => [candidate.id, job]));
+  const budget = runBudget(input.limitMs, (id) => byId.get(id), expectedMs);
   const trial = new TrialCounters(input.counters);
   const idle = new Map<string, number>();
   let left = input.queued.map(({ candidate }) => candidate);
   const starts: PlannedStart<J>[] = [];
   while (left.length > 0) {
-    const batch = scheduler.pickBatch(left, trial, idle, now, input.maxBatch);
+    const batch = scheduler.pickBatch(left, trial, idle, now, input.maxBatch, budget);
     if (batch.length === 0) break;
     const jobs = batch.map((c) => byId.get(c.id) as J);
     const ms = runMs(jobs);
@@ -96,6 +108,25 @@ export function planWaits<J>(
     left = left.filter((c) => !picked.has(c.id));
   }
   return { starts, running, next };
+}
+
+/**
+ * The budget a run is formed within (`pickBatch`): `limitMs` (the job timeout, or undefined for none) over the jobs'
+ * expected times, a job found by its candidate's id. The worker, the dispatcher and the dry runs all use this one.
+ */
+export function runBudget<J>(
+  limitMs: number | undefined,
+  jobOf: (id: string) => J | undefined,
+  expectedMs: (job: J) => number,
+): RunBudget | undefined {
+  if (limitMs === undefined) return undefined;
+  return {
+    limitMs,
+    ms: (c) => {
+      const job = jobOf(c.id);
+      return job === undefined ? 0 : expectedMs(job);
+    },
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 // A batched run is one measurement of the pace: its first run of a type stays provisional, as a lone first run does,
-// so admission does not refuse later jobs as too long on a cold pace.
+// so admission does not refuse later jobs as too long on a cold pace; a member cancelled mid-run counts only for the
+// share of its steps that ran.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { JobEvent } from '../../src/jobs/events.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
-import type { Owner } from '../../src/jobs/types.js';
+import type { Job, Owner } from '../../src/jobs/types.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
 import { queueLimits } from './queue-limits.js';
 
@@ -89,5 +90,42 @@ describe('pace learnt from a batched run', () => {
     // This process's first run of the type is cold: the learnt pace stays; the device's takes one sample.
     expect(store.calibration('cpu:text_to_image')).toEqual({ msPerUnit: 1e-6, samples: 5 });
     expect(store.calibration('cpu')?.samples).toBe(6);
+  });
+
+  it('counts a member cancelled mid-run only for the share of its steps that ran', async () => {
+    const engine = new TimedEngineDouble(50, 3);
+    const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-batch-pace-')));
+    const queue = new JobQueue({ store, engine, limits: queueLimits(), maxBatch: 3 });
+    open.push(queue);
+    const events: JobEvent[] = [];
+    queue.subscribe((event) => events.push(event));
+    const jobs = ['a', 'b', 'c'].map((id) => {
+      const result = queue.submit({
+        owner: user(id),
+        scope: 'guild:1',
+        kind: 'imagine',
+        request: imagine(64),
+      });
+      if (!result.ok) throw new Error(`refused: ${result.refusal.key}`);
+      return result.job;
+    });
+    const [a, b, c] = jobs as [Job, Job, Job];
+    queue.start();
+    while (!events.some((e) => e.job.id === b.id && e.type === 'progress'))
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(queue.cancel(b.id, user('b'))).toBe('cancelling');
+    await untilDone(events, 2);
+    while (!events.some((e) => e.job.id === b.id && e.type === 'cancelled'))
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(engine.batches).toEqual([3]);
+    const last = events.filter((e) => e.job.id === b.id && e.type === 'progress').at(-1);
+    if (last?.type !== 'progress') throw new Error('no progress');
+    const ran = last.step / last.total;
+    expect(ran).toBeLessThan(1);
+    // The run did the two whole jobs and that share of the cancelled one: the pace is its time over that much.
+    const ranCost = a.estimatedCost + c.estimatedCost + b.estimatedCost * ran;
+    const measuredMs = (store.get(a.id) as Job).measuredMs as number;
+    const pace = store.calibration('cpu')?.msPerUnit as number;
+    expect(Math.abs(pace * ranCost - measuredMs) / measuredMs).toBeLessThan(0.02);
   });
 });

@@ -15,9 +15,11 @@ import { candidateOf } from '../positions.js';
 import { FairScheduler } from '../scheduler.js';
 import type { Job } from '../types.js';
 import { ownerKey } from '../types.js';
+import { runBudget } from '../wait-plan.js';
 import { CoalescedTask } from './coalesced-task.js';
 import { acquireLease, releaseLease } from './dispatcher-lease.js';
 import { settleShared, sharedCounters } from './shared-fairness.js';
+import { expectedMs, runLimitMs } from './shared-pace.js';
 import { announceLostRunners, HEARTBEAT_TTL_MS } from './shared-runners.js';
 import type { Snapshot } from './shared-snapshot.js';
 import type { SharedState } from './shared-state.js';
@@ -35,6 +37,8 @@ export interface DispatcherOptions {
   state: SharedState;
   url: string;
   maxRunningPerUser: number;
+  /** The job timeout the workers give each job: no run is formed whose expected time passes it (`pickBatch`). */
+  jobTimeoutMs: number;
   agingMs?: number;
   /** Lease time to live; a dead holder is replaced within this (plus one renewal interval). */
   leaseMs?: number;
@@ -253,6 +257,7 @@ export class Dispatcher {
     const queued = snap.queued.filter((j) => !snap.held.has(j.id));
     // A worker runs one batch at a time: busy workers are counted by runs, however many jobs each holds.
     if (snap.liveWorkers - snap.runs <= 0 || queued.length === 0) return undefined;
+    const byId = new Map(queued.map((j) => [j.id, j]));
     const perUser = new Map<string, number>();
     for (const user of snap.dispatched.values()) perUser.set(user, (perUser.get(user) ?? 0) + 1);
     const picked = this.scheduler.pickBatch(
@@ -262,9 +267,13 @@ export class Dispatcher {
       // Redis's clock, as every front-end stamped createdAt with: aging counts the same on every machine.
       state.now(),
       snap.maxBatch,
+      runBudget(
+        runLimitMs(snap.pace, this.options.jobTimeoutMs),
+        (id) => byId.get(id),
+        (job) => expectedMs(snap.pace, job),
+      ),
     );
     if (picked.length === 0) return undefined;
-    const byId = new Map(queued.map((j) => [j.id, j]));
     const run = randomUUID();
     const ids = await state.claimRun(
       run,

@@ -8,6 +8,7 @@ import { candidateOf } from '../positions.js';
 import type { CounterLookup, FairScheduler } from '../scheduler.js';
 import type { Job } from '../types.js';
 import { type Place, placeIn, planWaits, toldKeys, type WaitPlan } from '../wait-plan.js';
+import { runLimitMs } from './shared-pace.js';
 import type { Snapshot } from './shared-snapshot.js';
 import type { WireEvent } from './wire-events.js';
 
@@ -20,6 +21,8 @@ export interface FrontPositionDeps {
   /** The waiting jobs: the mirror's and this front-end's own still on their way to Redis. */
   queued(): Job[];
   expectedMs(job: Job): number;
+  /** The job timeout: runs are planned as the dispatcher forms them, within it (`runLimitMs`). */
+  jobTimeoutMs: number;
   /** Whether a job is this front-end's and, as it last heard, still waiting / ended. */
   status(id: string): Job['status'] | undefined;
   /** A job this front-end can see (its own, or waiting in the mirror). */
@@ -51,6 +54,7 @@ export class FrontPositions {
       running: mirror.running,
       workers: mirror.liveWorkers,
       maxBatch: mirror.maxBatch,
+      limitMs: runLimitMs(mirror.pace, this.deps.jobTimeoutMs),
       expectedMs: this.deps.expectedMs,
     });
   }

@@ -126,8 +126,13 @@ async function runEntries(ctx: BatchContext, entries: Entry[]): Promise<void> {
     })),
   );
   const elapsedMs = performance.now() - started;
-  // The batch's jobs shared the device for the whole run: the pace is measured on their summed cost.
-  const readyCost = ready.reduce((sum, { entry }) => sum + entry.job.estimatedCost, 0);
+  // The batch's jobs shared the device for the whole run: the pace is measured on their summed cost. One that ended
+  // early (cancelled, timed out) left the engine's batch at its next step: only the share of its steps that ran
+  // counts, or the pace (every ETA) would come out short.
+  const readyCost = ready.reduce(
+    (sum, { entry }, i) => sum + entry.job.estimatedCost * (outcomes[i] instanceof Failure ? entry.ran : 1),
+    0,
+  );
   let calibrated = false;
   for (const [i, { entry }] of ready.entries()) {
     const outcome = outcomes[i];

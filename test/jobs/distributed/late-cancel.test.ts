@@ -1,0 +1,115 @@
+// A cancel that reaches a running job on the shared queue after its engine's last step stops nothing: the job ends
+// done and is delivered, and the owner's final event says the cancel came too late (`meta.cancelRequested`), whether
+// it was asked at the owner's front-end or (by an admin) at another, as in one process (test/jobs/late-cancel.test.ts).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EngineRequest, EngineResult, GenerateOptions } from '../../../engine/index.js';
+import { FrontQueue } from '../../../src/jobs/distributed/front-queue.js';
+import { removeAllKeys, SharedState } from '../../../src/jobs/distributed/shared-state.js';
+import { DistributedWorker } from '../../../src/jobs/distributed/worker.js';
+import type { JobEvent } from '../../../src/jobs/events.js';
+import { JobStore } from '../../../src/jobs/store.js';
+import type { Owner } from '../../../src/jobs/types.js';
+import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import { LIMITS, REDIS_URL, skipWithoutRedis, submitImagine, uniquePrefix, until } from './redis-harness.js';
+
+const skip = await skipWithoutRedis();
+const owner: Owner = { platform: 'discord', userId: 'late' };
+const admin: Owner = { platform: 'discord', userId: 'admin' };
+
+/** Test double: after its last step it still works `tailMs` (decoding the result), where no abort is looked at. */
+class SlowTailEngineDouble extends TimedEngineDouble {
+  constructor(private readonly tailMs: number) {
+    super(20, 3);
+  }
+
+  override async generate(request: EngineRequest, options: GenerateOptions = {}): Promise<EngineResult> {
+    const result = await super.generate(request, options);
+    await new Promise((resolve) => setTimeout(resolve, this.tailMs));
+    return result;
+  }
+}
+
+type FrontEnd = { queue: FrontQueue; store: JobStore; events: JobEvent[] };
+let close: (() => Promise<void>) | undefined;
+
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+async function start(): Promise<[FrontEnd, FrontEnd]> {
+  const prefix = uniquePrefix();
+  const states: SharedState[] = [];
+  const state = () => {
+    const s = new SharedState(REDIS_URL, prefix);
+    states.push(s);
+    return s;
+  };
+  const frontEnds: FrontEnd[] = [];
+  for (let i = 0; i < 2; i++) {
+    const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-fe-')));
+    const queue = new FrontQueue({
+      state: state(),
+      url: REDIS_URL,
+      store,
+      engine: new TimedEngineDouble(),
+      limits: LIMITS,
+      leaseMs: 1500,
+    });
+    const events: JobEvent[] = [];
+    queue.subscribe((e) => events.push(e));
+    await queue.connect();
+    frontEnds.push({ queue, store, events });
+  }
+  const worker = new DistributedWorker({
+    state: state(),
+    url: REDIS_URL,
+    engine: new SlowTailEngineDouble(500),
+    jobTimeoutMs: 60_000,
+    lockMs: 4000,
+  });
+  await worker.start();
+  close = async () => {
+    await worker.close(5000);
+    await Promise.all(frontEnds.map(({ queue }) => queue.stop()));
+    for (const { store } of frontEnds) store.close();
+    await removeAllKeys((states[0] as SharedState).redis, prefix);
+    await Promise.all(states.map((s) => s.close()));
+  };
+  return frontEnds as [FrontEnd, FrontEnd];
+}
+
+describe.skipIf(skip)('distributed queue: a cancel after the last step', { timeout: 30_000 }, () => {
+  for (const where of ['the owner’s front-end', 'another front-end'] as const) {
+    it(`ends the job done, its final event marked as asked to cancel (asked at ${where})`, async () => {
+      const [mine, other] = await start();
+      const job = submitImagine(mine, owner, 'a fox');
+      const lastStep = () =>
+        mine.events.some((e) => e.job.id === job.id && e.type === 'progress' && e.step === e.total);
+      await until(lastStep, 10_000, 'the last step');
+      if (where === 'another front-end') {
+        await until(
+          () => other.queue.shared.dispatched.has(job.id),
+          10_000,
+          'the other front-end to see it run',
+        );
+        expect(other.queue.cancel(job.id, admin, true)).toBe('cancelling');
+      } else {
+        expect(mine.queue.cancel(job.id, owner)).toBe('cancelling');
+      }
+      const TERMINAL = new Set(['done', 'failed', 'cancelled']);
+      await until(
+        () => mine.events.some((e) => e.job.id === job.id && TERMINAL.has(e.type)),
+        10_000,
+        'the end',
+      );
+      const final = mine.events.find((e) => e.job.id === job.id && TERMINAL.has(e.type)) as JobEvent;
+      expect(final.type).toBe('done');
+      expect(final.job.meta.cancelRequested).toBe(true);
+      expect(mine.store.readFile(job.id, 'result.png').length).toBeGreaterThan(0);
+    });
+  }
+});
