@@ -197,6 +197,34 @@ describe('checked before the model loads', () => {
     expect([r.code, r.err]).toEqual([1, expect.stringMatching(/no-such-model does not exist/)]);
     expect(existsSync(outDir)).toBe(false);
   });
+
+  // access() says yes there (to root for any folder; to anyone on /proc), and the write failed after the generation.
+  it.runIf(existsSync('/proc/self'))(
+    "an output folder that takes no file (/proc) is refused with the write failure's line, before the model",
+    async () => {
+      let r = await onNowhere('imagine', '--prompt', 'a fox', '--out', '/proc/dimoo-out.png');
+      expect([r.code, r.err]).toEqual([
+        1,
+        'dimoo imagine: cannot write --out /proc/dimoo-out.png: no such file\n',
+      ]);
+      r = await onNowhere('describe', '--image', input, '--out', '/proc/answer.txt');
+      expect([r.code, r.err]).toEqual([1, expect.stringMatching(/cannot write --out \/proc\/answer\.txt: /)]);
+      const prompts = join(dir, 'proc-prompts.txt');
+      writeFileSync(prompts, 'a cat\n');
+      r = await onNowhere('batch', '--prompts', prompts, '--out-dir', '/proc/dimoo-results');
+      expect([r.code, r.err]).toEqual([
+        1,
+        expect.stringMatching(/cannot write --out-dir \/proc\/dimoo-results: /),
+      ]);
+    },
+  );
+
+  it('the try at a writable folder leaves nothing there', async () => {
+    const folder = mkdtempSync(join(dir, 'probe-'));
+    const r = await onNowhere('imagine', '--prompt', 'a fox', '--out', join(folder, 'fox.png'));
+    expect([r.code, r.err]).toEqual([1, expect.stringMatching(/no-such-model does not exist/)]);
+    expect(readdirSync(folder)).toEqual([]);
+  });
 });
 
 describe("paint's region, before the model loads", () => {

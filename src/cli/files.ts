@@ -1,5 +1,5 @@
 // The CLI's files: why one could not be read, in words, and outputs written whole or not at all.
-import { realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CliError } from './command.js';
 
@@ -31,14 +31,17 @@ export function writeOutputFile(flag: string, path: string, data: string | Uint8
  * Writes outputs that belong together (a grid and its images, a batch's group and its results.json) whole or not at
  * all: each into a temporary file beside it, and only when every one is written are they renamed over their names.
  * A failed write (a full disk) leaves no half file, no damaged earlier one, and none of the set without the rest.
- * The temporary files are hidden and removed on failure. A link is followed (its target is written, as a plain write
- * would); a device or a pipe (`/dev/stdout`) cannot be renamed over and is written directly.
+ * The temporary files are hidden and removed on failure; one left by a run killed while it wrote (SIGKILL, a closed
+ * terminal's SIGHUP; Ctrl-C and SIGTERM wait for the write, which runs without a break) goes when its name is next
+ * written. A link is followed (its target is written, as a plain write would); a device or a pipe (`/dev/stdout`)
+ * cannot be renamed over and is written directly.
  */
 export function writeOutputFiles(files: readonly OutputFile[]): void {
   const staged: Array<{ file: OutputFile; temp: string; target: string }> = [];
   const fail = (file: OutputFile, error: unknown) =>
     new CliError('output_unwritable', `cannot write --${file.flag} ${file.path}: ${fileErrorReason(error)}`);
   let current: OutputFile | undefined;
+  const listings = new Map<string, string[]>();
   try {
     for (const file of files) {
       current = file;
@@ -48,6 +51,7 @@ export function writeOutputFiles(files: readonly OutputFile[]): void {
         writeFileSync(target, file.data);
         continue;
       }
+      removeStaleTemps(target, listings);
       const temp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
       staged.push({ file, temp, target });
       writeFileSync(temp, file.data);
@@ -68,5 +72,40 @@ function targetOf(path: string): string {
     return realpathSync(path);
   } catch {
     return path;
+  }
+}
+
+/**
+ * `.NAME.PID.tmp` files beside `target` whose process is gone: what a run killed in the middle of its write left.
+ * One of a living process (another run writing the same name) is its own and stays.
+ */
+function removeStaleTemps(target: string, listings: Map<string, string[]>): void {
+  const folder = dirname(target);
+  let entries = listings.get(folder);
+  if (!entries) {
+    try {
+      entries = readdirSync(folder);
+    } catch {
+      return; // the write itself reports the folder
+    }
+    // Read once for a set's files: a batch's group all go into one folder.
+    listings.set(folder, entries);
+  }
+  const prefix = `.${basename(target)}.`;
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue;
+    const pid = Number(entry.slice(prefix.length, -'.tmp'.length));
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isRunning(pid))
+      rmSync(join(folder, entry), { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

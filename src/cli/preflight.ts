@@ -5,7 +5,16 @@
 // The numbers go through the engine's own checks and limits (checkInteger, checkSize, REQUEST_LIMITS: its messages
 // and code, `bad_request`, exit 1). The engine still checks every request: this only moves its refusal earlier, and
 // a check missing here is refused there as before.
-import { accessSync, constants, readFileSync, type Stats, statSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  openSync,
+  readFileSync,
+  rmSync,
+  type Stats,
+  statSync,
+} from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import {
   checkCount as checkEngineCount,
@@ -31,6 +40,7 @@ import {
   VQ_CONFIG_FILE,
 } from '../../engine/index.js';
 import { CliError } from './command.js';
+import { fileErrorReason } from './files.js';
 
 export { checkSize } from '../../engine/index.js';
 
@@ -184,8 +194,11 @@ function unwritable(message: string): CliError {
   return new CliError('output_unwritable', message);
 }
 
-/** `folder` exists, is a folder and takes new files; else one line naming the flag and the folder. */
-function checkFolderWritable(flag: string, given: string, folder: string): void {
+/**
+ * `folder` exists, is a folder and takes new files; else one line naming the flag and the folder. `probe` false: no
+ * file is made there (a device such as /dev/stdout is written directly, not through a file beside it).
+ */
+function checkFolderWritable(flag: string, given: string, folder: string, probe = true): void {
   const stat = statOf(folder);
   if (!stat) throw unwritable(`--${flag} ${given}: the folder ${folder} does not exist`);
   if (!stat.isDirectory()) throw unwritable(`--${flag} ${given}: ${folder} is not a folder`);
@@ -194,6 +207,24 @@ function checkFolderWritable(flag: string, given: string, folder: string): void 
   } catch {
     throw unwritable(`--${flag} ${given}: the folder ${folder} is not writable`);
   }
+  if (probe) checkCreates(flag, given, folder);
+}
+
+/**
+ * A file can be made in `folder`, tried by making one and removing it: access() answers yes to root for a folder of
+ * any mode, and to anyone on /proc or a mount whose rules it does not see, where the write then failed after the
+ * generation. The refusal is the line that late failure gave.
+ */
+function checkCreates(flag: string, given: string, folder: string): void {
+  const probe = join(folder, `.dimoo-write-check.${process.pid}.tmp`);
+  try {
+    closeSync(openSync(probe, 'wx'));
+  } catch (error) {
+    // Left by an earlier run of this PID: the folder took a file once, and access() said yes.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw unwritable(`cannot write --${flag} ${given}: ${fileErrorReason(error)}`);
+  }
+  rmSync(probe, { force: true });
 }
 
 /** An output file (`--out`): not a folder, in a folder that exists and is writable, itself writable if present. */
@@ -205,7 +236,7 @@ export function checkOutFile(flag: string, path: string): void {
   const full = resolve(path);
   const stat = statOf(full);
   if (stat?.isDirectory()) throw unwritable(`--${flag} ${path} is a folder; give a file name`);
-  checkFolderWritable(flag, path, dirname(full));
+  checkFolderWritable(flag, path, dirname(full), !stat || stat.isFile());
   if (stat) {
     try {
       accessSync(full, constants.W_OK);

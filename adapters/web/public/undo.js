@@ -6,6 +6,27 @@ let made = 0;
 // The deletions still in their undo time: a page closed or reloaded meanwhile sends them as it goes (`leave`), since
 // the user let them stand, and its timers never run.
 const pending = new Set();
+
+// The stack is fixed over the conversation's end, where on a narrow window the message above a deleted last one has
+// its Delete: while toasts cover a button there, the conversation gets room below its last message as tall as the
+// part they cover, into which it is followed when the reader is at the bottom (scroll.js) and can be scrolled
+// otherwise. A wide window, where they cover none, keeps its layout.
+const main = document.querySelector('main');
+const toasts = document.getElementById('toasts');
+const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+new ResizeObserver(() => {
+  if (!toasts.childElementCount) {
+    main.style.paddingBottom = '';
+    return;
+  }
+  const stack = toasts.getBoundingClientRect();
+  // Once made, the room stays while toasts show: the buttons it moved from under them would else come back.
+  const covers =
+    main.style.paddingBottom !== '' ||
+    [...main.querySelectorAll('button')].some((button) => overlap(button.getBoundingClientRect(), stack));
+  const covered = main.getBoundingClientRect().bottom - stack.top;
+  if (covers && covered > 0) main.style.paddingBottom = `calc(${Math.ceil(covered)}px + 0.5rem)`;
+}).observe(toasts);
 window.addEventListener('pagehide', () => {
   for (const deletion of [...pending]) deletion();
 });
@@ -28,17 +49,17 @@ export function hideWithUndo(li, words, commit, leave) {
     className: 'undo',
   });
   const text = Object.assign(document.createElement('span'), { textContent: words.deleted });
-  const bar = Object.assign(document.createElement('div'), { className: 'toast', role: 'status' });
+  // Read by the stack's live region (index.html), not a region of its own that would come already filled.
+  const bar = Object.assign(document.createElement('div'), { className: 'toast' });
   bar.append(text, undo);
-  const stack = document.getElementById('toasts') ?? document.body;
-  stack.append(bar);
+  toasts.append(bar);
   // The pressed Delete is gone with its message: the keyboard goes on from the one thing that can bring it back.
   undo.focus();
   // A toast that leaves with the focus in it must not drop the keyboard on <body>.
   const leaveToast = () => {
     const hadFocus = bar.contains(document.activeElement);
     bar.remove();
-    if (hadFocus) (stack.querySelector('button.undo') ?? document.getElementById('text'))?.focus();
+    if (hadFocus) (toasts.querySelector('button.undo') ?? document.getElementById('text'))?.focus();
   };
   const timer = setTimeout(async () => {
     pending.delete(goingAway);

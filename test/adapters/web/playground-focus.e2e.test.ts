@@ -15,6 +15,7 @@ import { solidPng } from '../e2e-services.js';
 import { liveRegionHolding, liveRegionsInTree, recordSaid, timesSaid } from './live-regions.js';
 import {
   haveBrowser,
+  imagesLoaded,
   openAsSameUser,
   openBrowserPage,
   type PageScope,
@@ -239,6 +240,44 @@ describe.skipIf(!haveBrowser)('playground focus and announcements', { timeout: 1
     ({ server } = await stack.start({ port, bundledModel: false }));
     await page.locator('#connection').waitFor({ state: 'detached', ...WAIT });
     await page.fill('#text', '');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('says "Deleted." from a region in the tree beforehand, and its toast leaves the Delete above uncovered', async () => {
+    const deleted = t('en', 'web.deleted');
+    // A narrow desktop window (a mouse, not a phone's layout): the toast, centred, reaches the Delete on the left.
+    await page.setViewportSize({ width: 400, height: 480 });
+    await page.fill('#text', '/imagine a {grey, brown} fox --steps 2');
+    await page.press('#text', 'Enter');
+    const results = page.locator(`${finals}:has(img.result)`);
+    await page.waitForFunction(
+      (selector) => (globalThis as unknown as PageScope).document.querySelectorAll(selector).length >= 2,
+      `${finals}:has(img.result)`,
+      WAIT,
+    );
+    await imagesLoaded(page, `${finals} img.result`, WAIT);
+    const regions = await liveRegionsInTree(page);
+    const said = await timesSaid(page, deleted);
+    await results.last().locator('button[data-action^="delete:"]').click();
+    await page.locator('.toast button.undo').waitFor(WAIT);
+    await expect.poll(() => timesSaid(page, deleted), WAIT).toBe(said + 1);
+    expect(regions.has((await liveRegionHolding(page, deleted)) ?? -1)).toBe(true);
+    // The message above the deleted one is now the last: its Delete is where a click lands, not on the toast.
+    const above = page.locator(`${finals}:has(img.result):visible`).last();
+    const remaining = above.locator('button[data-action^="delete:"]');
+    const toast = page.locator('.toast');
+    const box = (of: typeof toast) => of.boundingBox({ timeout: 500 }).catch(() => null);
+    const apart = async () => {
+      const [a, b] = [await box(remaining), await box(toast)];
+      if (!a || !b) return `no box: Delete ${JSON.stringify(a)}, toast ${JSON.stringify(b)}`;
+      const overlap =
+        a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+      return overlap ? `covered: Delete ${JSON.stringify(a)}, toast ${JSON.stringify(b)}` : 'apart';
+    };
+    // Within the toast's 6 s: it is measured while it shows.
+    await expect.poll(apart, { timeout: 4000 }).toBe('apart');
+    await page.locator('.toast button.undo').click();
+    await page.setViewportSize({ width: 1280, height: 720 });
     expect(pageErrors).toEqual([]);
   });
 });
