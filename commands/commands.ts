@@ -6,6 +6,7 @@
 import { type Platform, type Scope, StoredFileLost } from '../src/jobs/index.js';
 import { BlockGate } from './blocked.js';
 import { pressButton } from './buttons.js';
+import { chatMoved } from './chat-moves.js';
 import { type CommandContext, type ContextInput, makeContext } from './context.js';
 import { type CommandDeps, type CommandsOptions, createDeps } from './deps.js';
 import { UserInputError } from './errors.js';
@@ -125,6 +126,24 @@ export class Commands {
    */
   unfinishedIn(scope: Scope): UnfinishedJob[] {
     return unfinishedIn(this.deps, scope);
+  }
+
+  /**
+   * A chat goes on under a new id (chat-moves.ts): what its own identity (`platform:fromId`, an anonymous admin's or
+   * a channel's) holds is carried to `platform:toId` where that holds none. Said as often as the platform says it;
+   * never throws: the chat goes on either way.
+   */
+  chatMoved(platform: Platform, fromId: string, toId: string): void {
+    try {
+      chatMoved(this.deps, platform, fromId, toId);
+    } catch (error) {
+      this.deps.log?.('warn', 'a moved chat could not be carried over', {
+        err: error,
+        platform,
+        fromId,
+        toId,
+      });
+    }
   }
 
   /**

@@ -14,11 +14,14 @@ export const CHAT_MOVES_FILE = 'telegram-chat-moves.json';
 /** Upgrades followed, old id to new; few ever are. */
 type Moves = Map<number, number>;
 
+/** The allowlist's middleware, and whether it serves a chat now (an upgraded group's new id included). */
+export type AllowedChats = MiddlewareFn<Context> & { serves(chatId: number): boolean };
+
 export function allowedChats(
   ids: readonly number[],
   log: Pick<Logger, 'warn'>,
   dataDir?: string,
-): MiddlewareFn<Context> {
+): AllowedChats {
   const path = dataDir === undefined ? undefined : join(dataDir, CHAT_MOVES_FILE);
   const moves = path === undefined ? new Map() : readMoves(path, log);
   const allowed = new Set(ids);
@@ -45,7 +48,7 @@ export function allowedChats(
       `a Telegram group on TELEGRAM_CHAT_IDS became a supergroup; served under its new id ${to} from now on: add it to TELEGRAM_CHAT_IDS`,
     );
   };
-  return (ctx, next) => {
+  const middleware: MiddlewareFn<Context> = (ctx, next) => {
     const chat = ctx.chat;
     if (!chat) return;
     const message = ctx.message;
@@ -53,6 +56,7 @@ export function allowedChats(
     if (message?.migrate_from_chat_id !== undefined) follow(message.migrate_from_chat_id, chat.id);
     return allowed.has(chat.id) ? next() : undefined;
   };
+  return Object.assign(middleware, { serves: (chatId: number) => allowed.has(chatId) });
 }
 
 /** The upgrades a run before this one followed; none when the file is missing, unreadable or damaged. */

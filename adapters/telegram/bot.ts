@@ -14,10 +14,11 @@ import { StartError } from '../../src/app.js';
 import { t } from '../../src/i18n.js';
 import { DoublePresses } from '../shared/double-press.js';
 import { AlbumCollector } from './albums.js';
-import { allowedChats } from './allowed-chats.js';
+import { type AllowedChats, allowedChats } from './allowed-chats.js';
 import { AnswerHeldBack, AnswersBegun } from './answers-begun.js';
 import { tellPresser } from './button-answers.js';
 import { onButton } from './button-presses.js';
+import { chatMoves } from './chat-moves.js';
 import { CommandLines } from './command-lines.js';
 import { registerAdminMenus, registerSharedMenus } from './command-menus.js';
 import { EditedRequests } from './edits.js';
@@ -84,6 +85,8 @@ export class TelegramBot {
   private connecting?: Promise<void>;
   /** Why serving failed once Telegram, first unreachable, answered. */
   private failedLate?: string;
+  /** TELEGRAM_CHAT_IDS and the upgraded groups followed from them; every chat is served without it. */
+  private readonly allowlist?: AllowedChats;
 
   constructor(private readonly options: TelegramOptions) {
     const token = options.config.telegram.token;
@@ -152,9 +155,12 @@ export class TelegramBot {
         return ctx.editedMessage?.text === undefined ? this.messages.onImage(ctx) : this.messages.onText(ctx);
       },
     });
-    // The chat allowlist, following an allowed group that became a supergroup.
+    // Every group's upgrade moves what its chat's own identity holds (chat-moves.ts); then the chat allowlist,
+    // following an allowed group that became a supergroup.
+    this.bot.use(chatMoves(options.commands));
     const { chatIds } = options.config.telegram;
-    if (chatIds.length > 0) this.bot.use(allowedChats(chatIds, options.log, options.config.dataDir));
+    if (chatIds.length > 0) this.allowlist = allowedChats(chatIds, options.log, options.config.dataDir);
+    if (this.allowlist) this.bot.use(this.allowlist);
     // In its chat's turn: a message is looked up once the one before it has made its job (repeats.ts).
     this.bot.use((ctx, next) => this.repeats.admit(ctx, next));
     const presses = {
@@ -302,9 +308,8 @@ export class TelegramBot {
     for (const { updateId } of givenUp) this.repeats.firstDelivery(updateId);
     for (const updateId of answered) this.repeats.firstDelivery(updateId);
     const told = givenUp.flatMap(({ update }) => (update ? [update] : []));
-    const chats = new Set(this.options.config.telegram.chatIds);
     if (told.length > 0) {
-      const serves = (chatId: number) => chats.size === 0 || chats.has(chatId);
+      const serves = (chatId: number) => this.allowlist?.serves(chatId) ?? true;
       const { commands, log } = this.options;
       const deps = { api: this.bot.api, me: this.bot.botInfo, commands, repeats: this.repeats, serves, log };
       void this.handlers.track(tellGivenUp(deps, told));

@@ -112,14 +112,22 @@ export async function replaceSource(
     });
     const chatId = ctx.chat?.id;
     if (reply.nextInPlace && chatId !== undefined && sentAs !== undefined)
-      showWhenKnown(deps, sentPlace(ctx, chatId, sentAs), c, reply.nextInPlace);
+      showWhenKnown(deps, ctx, sentPlace(ctx, chatId, sentAs), c, reply.nextInPlace);
     return;
   }
   // Taken over by a later edit ('passed'), the list was not shown: its lines are not delivered.
   if (shown === 'edited') partSent(deps.commands, c)(first);
   await ctx.answerCallbackQuery({ text: alertText(said) }).catch(() => undefined);
-  if (reply.nextInPlace) showWhenKnown(deps, place, c, reply.nextInPlace);
-  if (!group) for (const part of rest) await deps.replies.send(ctx, c, part);
+  if (reply.nextInPlace) showWhenKnown(deps, ctx, place, c, reply.nextInPlace);
+  if (!group) await sendRest(deps, ctx, c, rest);
+}
+
+/**
+ * A list longer than one message: the parts after the one put in place, as messages of their own, only where the
+ * presser alone sees them (in a group they wait for the next /queue). The first part's buttons name their lines.
+ */
+async function sendRest(deps: PressDeps, ctx: Context, c: CommandContext, rest: readonly Reply[]) {
+  for (const part of rest) await deps.replies.send(ctx, c, part);
 }
 
 /**
@@ -128,6 +136,7 @@ export async function replaceSource(
  */
 function showWhenKnown(
   deps: PressDeps,
+  ctx: Context,
   place: Place,
   c: CommandContext,
   next: Promise<Reply | undefined>,
@@ -136,8 +145,11 @@ function showWhenKnown(
     .then(async (reply) => {
       if (!reply) return;
       const locale = reply.locale ?? c.locale;
-      if ((await putInPlace(deps, place, reply, locale)) === 'edited')
-        partSent(deps.commands, c)(textParts(reply, locale)[0]);
+      if ((await putInPlace(deps, place, reply, locale)) !== 'edited') return;
+      const [first, ...rest] = textParts(reply, locale);
+      partSent(deps.commands, c)(first);
+      // As the list it follows: its later parts are new messages in a private chat, and wait for /queue in a group.
+      if (ctx.chat?.type === 'private') await sendRest(deps, ctx, c, rest);
     })
     .catch((error: unknown) => {
       // The list it would replace stays (deleted meanwhile): it still offers Refresh.

@@ -42,10 +42,13 @@ describe('Telegram: the chat allowlist across an upgrade', () => {
     expect(await passes(first, NEW)).toBe(false);
     await passes(first, OLD, { migrate_to_chat_id: NEW });
     expect(await passes(first, NEW)).toBe(true);
+    // What it serves is asked of it too (the given-up notices at start, bot.ts).
+    expect([first.serves(OLD), first.serves(NEW), first.serves(-1)]).toEqual([true, true, false]);
 
     const warned: unknown[] = [];
     const restarted = allowedChats([OLD], { warn: (fields: unknown) => warned.push(fields) }, dir);
     expect(await passes(restarted, NEW)).toBe(true);
+    expect(restarted.serves(NEW)).toBe(true);
     expect(warned).toEqual([{ from: OLD, to: NEW }]);
     // Remembered for a listed group only: another list does not serve it.
     expect(await passes(allowedChats([-1], quiet, dir), NEW)).toBe(false);

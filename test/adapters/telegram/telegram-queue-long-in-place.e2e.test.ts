@@ -1,0 +1,91 @@
+// A /queue list longer than one Telegram message (many jobs waiting, QUEUE_MAX_PER_USER raised), its running job's
+// Cancel pressed: the list is answered while the job is still stopping, and put in the same place again once it has
+// stopped (source-replacement.ts `showWhenKnown`). Only its first part fits that place: in a private chat the rest
+// follow as messages of their own each time, as they do after the first edit, so every line the first part's buttons
+// name is shown, numbered as they are.
+import type { Message } from 'grammy/types';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { EngineRequest, EngineResult, GenerateOptions } from '../../../engine/index.js';
+import { t } from '../../../src/i18n.js';
+import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/index.js';
+import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import { inChat, textOf, useTelegramOnFake } from './telegram-on-fake.js';
+
+/** The timed double, each run held before its first step until the test lets it go: a cancel finds it stopping. */
+class HeldEngineDouble extends TimedEngineDouble {
+  private readonly held: Array<() => void> = [];
+  private readonly waiting: Array<() => void> = [];
+
+  override async generate(request: EngineRequest, options?: GenerateOptions): Promise<EngineResult> {
+    await new Promise<void>((resolve) => {
+      this.held.push(resolve);
+      for (const notify of this.waiting.splice(0)) notify();
+    });
+    return super.generate(request, options);
+  }
+
+  /** Lets the oldest held run go on, once one is held. */
+  async release(): Promise<void> {
+    while (this.held.length === 0) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.held.shift()?.();
+  }
+
+  releaseAll(): void {
+    for (const resolve of this.held.splice(0)) resolve();
+  }
+}
+
+const JOBS = 45;
+const engine = new HeldEngineDouble(20, 2);
+const bot = useTelegramOnFake('telegram-queue-long-in-place', engine, {
+  env: { QUEUE_MAX_PER_USER: String(JOBS + 5), QUEUE_MAX_PER_SCOPE: String(JOBS + 5) },
+});
+let fake: FakeTelegram;
+beforeAll(() => ({ fake } = bot));
+
+const short = (jobId: string) => jobId.slice(0, 8);
+const sentTo = (chatId: number, from: number) => (c: TelegramCall) =>
+  fake.calls.indexOf(c) >= from && c.method === 'sendMessage' && inChat(chatId)(c);
+
+describe('Telegram: a /queue list longer than a message, updated in place', { timeout: 90_000 }, () => {
+  it('in a private chat, the parts after the first follow the list put in place once its job stopped', async () => {
+    const chatId = fake.world.users.alice.id;
+    const jobs: string[] = [];
+    // Prompts of the longest title a list line shows: the list is several messages long.
+    const padding = 'under a long and winding road through the hills at dusk'.padEnd(70, '.');
+    for (let n = 1; n <= JOBS; n++)
+      jobs.push((await bot.statusOf(fake.injectText(`/imagine fox ${n} ${padding}`))).jobId);
+    const asked = fake.calls.length;
+    fake.injectText('/queue');
+    const listed = await fake.waitForCall(sentTo(chatId, asked), 10_000);
+    await expect.poll(() => fake.callsTo(sentTo(chatId, asked)).length, { timeout: 5000 }).toBeGreaterThan(1);
+    const message = fake.message(chatId, (listed.result as Message).message_id) as Message;
+
+    // Cancel 1, the running job: it is held, so the answer shows it stopping, and its later parts follow.
+    const pressed = fake.calls.length;
+    fake.injectCallbackQuery(message, `queue_cancel:${jobs[0]}`);
+    const editOf = (first: string) => (c: TelegramCall) =>
+      c.method === 'editMessageText' &&
+      c.params.message_id === message.message_id &&
+      textOf(c).startsWith(first);
+    await fake.waitForCall(editOf(t('en', 'cancel.stopping')), 10_000);
+    const last = short(jobs.at(-1) as string);
+    await fake.waitForCall((c) => sentTo(chatId, pressed)(c) && textOf(c).includes(last), 10_000);
+
+    // Once it has stopped, the list is put in place again: the rest follow it again, numbered as it is.
+    await engine.release();
+    const stopped = await fake.waitForCall(editOf(t('en', 'cancel.done')), 10_000);
+    const since = fake.calls.indexOf(stopped);
+    const rest = await fake.waitForCall((c) => sentTo(chatId, since)(c) && textOf(c).includes(last), 10_000);
+    const shown = [stopped, ...fake.callsTo(sentTo(chatId, since))].map(textOf).join('\n');
+    expect(shown).not.toContain(short(jobs[0] as string));
+    for (const job of jobs.slice(1)) expect(shown).toContain(short(job));
+    expect(fake.calls.indexOf(rest)).toBeGreaterThan(since);
+
+    for (const job of jobs)
+      bot.services.jobs.queue.cancel(job, { platform: 'telegram', userId: String(chatId) });
+    engine.releaseAll();
+    const active = () => bot.services.jobs.store.byStatus('queued', 'running').length;
+    await expect.poll(active, { timeout: 10_000 }).toBe(0);
+  });
+});

@@ -1,0 +1,97 @@
+// A chat that goes on under a new id (Commands.chatMoved, commands/chat-moves.ts): the identity that speaks as the chat
+// itself keeps its settings, custom options and block under the new owner key, without overwriting what that key
+// holds, however often the move is said.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Commands } from '../../commands/commands.js';
+import type { UserSettings } from '../../commands/settings.js';
+import { JobQueue, JobStore } from '../../src/jobs/index.js';
+import { TimedEngineDouble } from '../doubles/timed-engine.js';
+
+const open: Array<{ queue: JobQueue; store: JobStore; dir: string }> = [];
+afterEach(async () => {
+  for (const { queue, store, dir } of open.splice(0)) {
+    await queue.stop({ waitMs: 2000 });
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'dimoo-chat-moved-'));
+  const store = new JobStore(dir);
+  const queue = new JobQueue({
+    store,
+    engine: new TimedEngineDouble(1, 3),
+    admins: ['telegram:900'],
+    limits: { maxPerUser: 20, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
+  });
+  open.push({ queue, store, dir });
+  const warned: string[] = [];
+  const commands = new Commands({
+    queue,
+    store,
+    now: () => 1_000_000,
+    log: (_level, message) => warned.push(message),
+    config: {
+      defaultLocale: 'en',
+      limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
+    },
+  });
+  return { commands, store, warned };
+}
+
+const OLD = '-4343';
+const NEW = '-1004343';
+const settingsOf = (store: JobStore, id: string) => store.settings<UserSettings>(`telegram:${id}`);
+
+describe('Commands.chatMoved', () => {
+  it('carries settings, custom options and a block to the new key, once, however often it is said', () => {
+    const { commands, store } = setup();
+    const chosen: UserSettings = { steps: 20, private: true, options: { cine: 'cinematic light' } };
+    store.saveSettings(`telegram:${OLD}`, chosen);
+    store.blocks.block({ user: `telegram:${OLD}`, by: 'telegram:900', at: 5, reason: 'spam' });
+
+    commands.chatMoved('telegram', OLD, NEW);
+    expect(settingsOf(store, NEW)).toEqual(chosen);
+    expect(store.blocks.get(`telegram:${NEW}`)).toEqual({
+      user: `telegram:${NEW}`,
+      by: 'telegram:900',
+      at: 5,
+      reason: 'spam',
+    });
+
+    // The new identity's own choice stands when the move is said again (the other chat's service message).
+    store.saveSettings(`telegram:${NEW}`, { steps: 32 });
+    commands.chatMoved('telegram', OLD, NEW);
+    expect(settingsOf(store, NEW)).toEqual({ steps: 32 });
+    // The old identity is left as it was.
+    expect(settingsOf(store, OLD)).toEqual(chosen);
+    expect(store.blocks.get(`telegram:${OLD}`)?.reason).toBe('spam');
+  });
+
+  it('neither overwrites what the new key holds nor lifts its block; nothing to carry is no change', () => {
+    const { commands, store, warned } = setup();
+    store.saveSettings(`telegram:${OLD}`, { steps: 20 });
+    store.saveSettings(`telegram:${NEW}`, { aspect: '16:9' });
+    store.blocks.block({ user: `telegram:${NEW}`, by: 'telegram:901', at: 9 });
+    commands.chatMoved('telegram', OLD, NEW);
+    expect(settingsOf(store, NEW)).toEqual({ aspect: '16:9' });
+    expect(store.blocks.get(`telegram:${NEW}`)?.by).toBe('telegram:901');
+
+    commands.chatMoved('telegram', '-1', '-1001');
+    expect(settingsOf(store, '-1001')).toBeUndefined();
+    expect(store.blocks.get('telegram:-1001')).toBeUndefined();
+    expect(warned).toEqual([]);
+  });
+
+  it('settings saved empty are none: the old ones fill them', () => {
+    const { commands, store } = setup();
+    store.saveSettings(`telegram:${OLD}`, { steps: 20 });
+    store.saveSettings(`telegram:${NEW}`, {});
+    commands.chatMoved('telegram', OLD, NEW);
+    expect(settingsOf(store, NEW)).toEqual({ steps: 20 });
+  });
+});
