@@ -29,18 +29,28 @@ export function recoverInterrupted(store: JobStore, counters: Counters, now: num
       job.status = 'cancelled';
       job.finishedAt = now;
       failed.push(job);
-    } else if (job.attempts < MAX_ATTEMPTS) {
+    } else if (!lastAttempt(job)) {
       job.status = 'queued';
       job.startedAt = undefined;
     } else {
-      job.status = 'failed';
-      job.finishedAt = now;
-      job.error = { key: 'errors.job.interrupted', params: {} };
+      markInterrupted(job, now);
       failed.push(job);
     }
     store.update(job);
   }
   return failed;
+}
+
+/** Whether the job's run is its last: left unfinished (not put back), it is failed at the next start, not retried. */
+export function lastAttempt(job: Job): boolean {
+  return job.attempts >= MAX_ATTEMPTS;
+}
+
+/** Ends a job whose last attempt was interrupted, with the apology its owner hears. */
+export function markInterrupted(job: Job, now: number): void {
+  job.status = 'failed';
+  job.finishedAt = now;
+  job.error = { key: 'errors.job.interrupted', params: {} };
 }
 
 /** Marks the job running and charges its owner, in one transaction; on failure nothing changed. */

@@ -11,9 +11,12 @@ import { type Claim, JobHolds } from './holds.js';
 import { DISK_FULL, isDiskFull } from './job-failure.js';
 import { newJob } from './job-parts.js';
 import {
+  lastAttempt,
+  markInterrupted,
   putBack,
   queuedOrNone,
   recordEnded,
+  recordEndedEarly,
   recoverInterrupted,
   removeFilesQuietly,
 } from './job-transitions.js';
@@ -362,9 +365,25 @@ export class JobQueue {
     // Still refused at the stop, the next start retries those jobs, as after a crash.
     this.recordUnrecorded();
     // Each owner hears it while the adapters still deliver: a job still running after its abort runs again at the
-    // next start (recoverInterrupted), and every waiting job keeps its place.
-    for (const { job, reason } of this.running.values()) if (reason !== 'cancel') this.pause(job, true);
+    // next start (recoverInterrupted) unless that run was its last, and every waiting job keeps its place.
+    for (const { job, reason } of this.running.values()) {
+      if (reason === 'cancel' || job.status !== 'running') continue;
+      if (lastAttempt(job)) this.endInterrupted(job);
+      else this.pause(job, true);
+    }
     for (const job of queuedOrNone(this.store)) this.pause(job, false);
+  }
+
+  /**
+   * A job on its last attempt that its abort did not stop: the next start would fail it, so it is failed now, while
+   * its owner can still hear it, rather than promised a restart. Its run's late end is dropped (run-batch.ts).
+   */
+  private endInterrupted(job: Job): void {
+    markInterrupted(job, this.now());
+    this.paused.add(job.id);
+    // Refused by the database, its row stays `running`, and the next start fails it as it would have.
+    recordEndedEarly(this.store, this.counters, job, 0, this.options.log);
+    this.events.emit({ type: 'failed', job });
   }
 
   /**

@@ -128,6 +128,8 @@ async function runEntries(deps: RunDeps, entries: RunningEntry[]): Promise<void>
   // admission would refuse jobs as too long on it; every later batch would also weigh N times in the average.
   let calibrated = false;
   for (const [i, { entry }] of ready.entries()) {
+    // Ended by the shutdown while its step outlived the abort (queue.ts): its owner was told so, which stands.
+    if (entry.job.status !== 'running') continue;
     const outcome = outcomes[i];
     try {
       if (outcome instanceof Failure) throw outcome.error;

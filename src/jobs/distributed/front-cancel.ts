@@ -1,11 +1,14 @@
 // A cancel asked at a front-end: any front-end can cancel any job it can see in the shared state. A waiting job is
 // taken off its list at once (an atomic removal, so a dispatcher cannot hand it out at the same moment); a job
 // already with a worker is aborted there. The owner's front-end gets the `cancelled` event either way.
+// The answer ("cancelled", "stopping") is given before the write reaches Redis; a write Redis refuses is tried again
+// (`writeCancel`), so that answer is not left standing as a false one.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CancelResult } from '../queue-types.js';
 import type { JobStore } from '../store.js';
 import type { Job, Owner } from '../types.js';
 import { ownerKey } from '../types.js';
-import { markCancelRequested, unmarkCancelRequested } from './front-delivery.js';
+import { markCancelRequested } from './front-delivery.js';
 import type { Snapshot } from './shared-snapshot.js';
 import type { SharedState } from './shared-state.js';
 
@@ -24,10 +27,16 @@ export interface CancelContext {
   pending: ReadonlyMap<string, Promise<void>>;
   /** Cancels still being written, kept for the holds (a released hold must not free a job being cancelled). */
   cancelling: Map<string, Promise<void>>;
+  /** Aborted when this front-end stops: a cancel still being tried again is given up. */
+  stopped: AbortSignal;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
 const TERMINAL = new Set(['done', 'failed', 'cancelled']);
+
+/** The wait before a refused cancel write is tried again; it doubles at each refusal, up to `RETRY_MAX_MS`. */
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 30_000;
 
 export function cancelJob(ctx: CancelContext, id: string, by: Owner, asAdmin: boolean): CancelResult {
   const job = ctx.get(id) ?? mirrorRunning(ctx.mirror(), id);
@@ -40,13 +49,7 @@ export function cancelJob(ctx: CancelContext, id: string, by: Owner, asAdmin: bo
     return job.status === 'cancelled' ? 'cancelled' : 'finished';
   // Its progress still on its way from the worker says "stopping" from now on (front-delivery.ts).
   if (!waiting) markCancelRequested(ctx.store, id);
-  const write = cancelShared(ctx, id)
-    .catch((error: unknown) => {
-      ctx.log?.('warn', 'cancel failed', { jobId: id, error: String(error) });
-      // The worker never heard of it and runs the job to its end: its progress is no longer "stopping".
-      if (!waiting) unmarkCancelRequested(ctx.store, id);
-    })
-    .finally(() => ctx.cancelling.delete(id));
+  const write = writeCancel(ctx, id).finally(() => ctx.cancelling.delete(id));
   ctx.cancelling.set(id, write);
   return waiting ? 'cancelled' : 'cancelling';
 }
@@ -59,13 +62,53 @@ function mirrorRunning(mirror: Snapshot, id: string): Job | undefined {
   return { id, owner: { platform, userId: rest.join(':') }, status: 'running' } as Job;
 }
 
-async function cancelShared(ctx: CancelContext, id: string): Promise<void> {
+/**
+ * The cancel its asker was told of, written to Redis. A Redis that is away only delays it (its commands wait for the
+ * connection); one that answers with an error (out of memory, a read-only replica) is asked again until it takes the
+ * write, the job ends, or this front-end stops. From the first refusal the job's local record says its cancel was
+ * asked, a waiting job's too: should it still run to its result, that result says it finished before it could be
+ * stopped (commands/late-cancel.ts), rather than the cancel's answer going uncorrected.
+ */
+async function writeCancel(ctx: CancelContext, id: string): Promise<void> {
+  const tried = { unqueued: false };
+  for (let wait = RETRY_FIRST_MS; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
+    try {
+      return await cancelShared(ctx, id, tried);
+    } catch (error) {
+      if (wait === RETRY_FIRST_MS) {
+        ctx.log?.('warn', 'cancel failed; trying again', { jobId: id, error: String(error) });
+        markCancelRequested(ctx.store, id);
+      }
+    }
+    if (ended(ctx, id)) return;
+    try {
+      await sleep(wait, undefined, { signal: ctx.stopped, ref: false });
+    } catch {
+      ctx.log?.('warn', 'a cancel could not be written before this front-end stopped', { jobId: id });
+      return;
+    }
+    if (ended(ctx, id)) return;
+  }
+}
+
+/** This front-end has the job's end: nothing is left to cancel. */
+function ended(ctx: CancelContext, id: string): boolean {
+  const status = ctx.store.get(id)?.status;
+  return status !== undefined && TERMINAL.has(status);
+}
+
+/**
+ * `tried.unqueued`: an earlier try took the job off its list and was refused after: this one ends what it began,
+ * where an unqueue would now find nothing and leave a record no list or worker has.
+ */
+async function cancelShared(ctx: CancelContext, id: string, tried: { unqueued: boolean }): Promise<void> {
   const { state } = ctx;
   await ctx.pending.get(id);
   const job = await state.getJob(id);
   // Ended meanwhile: a cancel flag now would only wait out its expiry in Redis.
   if (!job || TERMINAL.has(job.status)) return;
-  if (job.status === 'queued' && (await state.unqueue(job))) {
+  if (job.status === 'queued' && (tried.unqueued || (await state.unqueue(job)))) {
+    tried.unqueued = true;
     job.status = 'cancelled';
     job.finishedAt = state.now();
     await state.saveJob(job);

@@ -78,18 +78,6 @@ export function markCancelRequested(store: JobStore, id: string): void {
   }
 }
 
-/** A cancel that could not be written to the shared state takes its mark back: the job runs on. */
-export function unmarkCancelRequested(store: JobStore, id: string): void {
-  const job = store.get(id);
-  if (job?.meta.cancelRequested !== true || TERMINAL.has(job.status)) return;
-  delete job.meta.cancelRequested;
-  try {
-    store.update(job);
-  } catch {
-    // Left saying "stopping" until the job's end arrives, which replaces the record.
-  }
-}
-
 /**
  * This front-end's unfinished jobs checked against their records, where an end it did not hear (it was down, or
  * cut off) shows. `pending(id)`: accepted here and still on its way to Redis.

@@ -74,6 +74,8 @@ export class FrontQueue implements JobQueueApi {
   /** Submissions written to Redis but not yet seen in the mirror (so admission and positions count them). */
   private readonly pending = new Map<string, Promise<void>>();
   private readonly cancelling = new Map<string, Promise<void>>();
+  /** Aborted by `stop`: a cancel Redis refused is no longer tried again. */
+  private readonly cancelRetries = new AbortController();
   private pendingJobs = new Map<string, Job>();
   /** The counter a returning user's submission still on its way sets (written with it): job id → counter. */
   private readonly lifts = new Map<string, number>();
@@ -97,6 +99,7 @@ export class FrontQueue implements JobQueueApi {
       leaving: this.leaving,
       pending: this.pending,
       cancelling: this.cancelling,
+      stopped: this.cancelRetries.signal,
       log: options.log,
     };
     this.scheduler = new FairScheduler({
@@ -400,6 +403,8 @@ export class FrontQueue implements JobQueueApi {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    // A released hold waits for the cancels of its jobs (`holds.close` below): one Redis refuses would keep it.
+    this.cancelRetries.abort();
     await this.flush();
     await this.holds.close();
     await this.dispatcher.close();

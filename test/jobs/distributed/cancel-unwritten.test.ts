@@ -1,6 +1,6 @@
 // A Cancel pressed on a job a worker runs marks it "stopping" at once, before the cancel reaches Redis. When that write
-// fails, the worker never hears of it and runs the job to its end: the mark is taken back, so the job's progress says
-// where it is again rather than "stopping" up to a result.
+// fails, the cancel is owed all the same: the mark stays (the job's result, should it come, says it finished before
+// it could be stopped) while the write is tried again, until this front-end stops.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,11 +28,11 @@ function runningJob(store: JobStore) {
   return job;
 }
 
-/** A front-end's view with one dispatched job, whose cancel write ends as `write` does. */
-function contextFor(store: JobStore, id: string, write: Promise<void>): CancelContext {
+/** A front-end's view with one dispatched job, whose submission's write ends as `write` does. */
+function contextFor(store: JobStore, id: string, write: Promise<void>, stopped: AbortSignal): CancelContext {
   const logged: string[] = [];
   return {
-    // Never reached: the pending write the cancel waits for settles first (a rejection ends the cancel).
+    // Never reached: the pending write the cancel waits for settles first (a rejection fails the cancel's write).
     state: {} as SharedState,
     store,
     mirror: () => ({ dispatched: new Map([[id, 'discord:5']]) }) as unknown as Snapshot,
@@ -41,20 +41,34 @@ function contextFor(store: JobStore, id: string, write: Promise<void>): CancelCo
     leaving: new Set(),
     pending: new Map([[id, write]]),
     cancelling: new Map(),
+    stopped,
     log: (_level, message) => logged.push(message),
   };
 }
 
 describe('distributed cancel of a running job', () => {
-  it('takes its "stopping" mark back when the cancel could not be written', async () => {
+  it('keeps its "stopping" mark while the cancel is tried again, and gives up when the front-end stops', async () => {
     const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-cancel-unwritten-')));
     const job = runningJob(store);
-    const ctx = contextFor(store, job.id, Promise.reject(new Error('redis: connection lost')));
+    const stopping = new AbortController();
+    const refused = Promise.reject(new Error('redis: OOM command not allowed'));
+    const ctx = contextFor(store, job.id, refused, stopping.signal);
     expect(cancelJob(ctx, job.id, owner, false)).toBe('cancelling');
     // Said at once, while the write is on its way.
     expect(store.get(job.id)?.meta.cancelRequested).toBe(true);
-    await ctx.cancelling.get(job.id);
-    expect(store.get(job.id)?.meta.cancelRequested).toBeUndefined();
+    const write = ctx.cancelling.get(job.id);
+    let settled = false;
+    void write?.then(() => {
+      settled = true;
+    });
+    // Past the first refusal and its wait: still owed, still "stopping".
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(settled).toBe(false);
+    expect(store.get(job.id)?.meta.cancelRequested).toBe(true);
+    stopping.abort();
+    await write;
+    expect(ctx.cancelling.has(job.id)).toBe(false);
+    expect(store.get(job.id)?.meta.cancelRequested).toBe(true);
     store.close();
   });
 });

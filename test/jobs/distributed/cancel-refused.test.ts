@@ -1,0 +1,150 @@
+// A cancel is answered at once ("Your job was cancelled.", "Stopping your job…"), before its write reaches Redis. When
+// Redis refuses that write (an error reply: out of memory, a read-only replica), the answer must not be left standing
+// as a false one: the write is tried again until it lands, and a job that ends meanwhile anyway says, with its result,
+// that it finished before it could be stopped (`meta.cancelRequested`, commands/late-cancel.ts).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FrontQueue } from '../../../src/jobs/distributed/front-queue.js';
+import { removeAllKeys, SharedState } from '../../../src/jobs/distributed/shared-state.js';
+import { DistributedWorker } from '../../../src/jobs/distributed/worker.js';
+import type { JobEvent } from '../../../src/jobs/events.js';
+import { JobStore } from '../../../src/jobs/store.js';
+import type { Owner } from '../../../src/jobs/types.js';
+import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import {
+  eventually,
+  LIMITS,
+  REDIS_URL,
+  skipWithoutRedis,
+  submitImagine,
+  uniquePrefix,
+  until,
+} from './redis-harness.js';
+
+const skip = await skipWithoutRedis();
+const owner: Owner = { platform: 'discord', userId: 'refused' };
+const ENDS = new Set(['done', 'failed', 'cancelled']);
+
+type FrontEnd = { queue: FrontQueue; store: JobStore; events: JobEvent[]; state: SharedState };
+let close: (() => Promise<void>) | undefined;
+
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+/** Test double: Redis answering an error to a write, `times` times (Infinity: every time), as one out of memory does. */
+function refuse<K extends 'unqueue' | 'saveJob' | 'markCancelRequested'>(
+  state: SharedState,
+  method: K,
+  times: number,
+) {
+  const real = state[method].bind(state) as (...args: unknown[]) => Promise<unknown>;
+  let left = times;
+  const refusing = async (...args: unknown[]) => {
+    if (left-- > 0) throw new Error("OOM command not allowed when used memory > 'maxmemory'.");
+    return real(...args);
+  };
+  (state as unknown as Record<K, unknown>)[method] = refusing;
+}
+
+/** One front-end, and a worker whose engine takes `msPerStep` a step (none: the job waits). */
+async function start(worker?: { msPerStep: number }): Promise<FrontEnd> {
+  const prefix = uniquePrefix();
+  const states = [new SharedState(REDIS_URL, prefix), new SharedState(REDIS_URL, prefix)];
+  const [state, workerState] = states as [SharedState, SharedState];
+  const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-fe-')));
+  const queue = new FrontQueue({
+    state,
+    url: REDIS_URL,
+    store,
+    engine: new TimedEngineDouble(),
+    limits: LIMITS,
+    leaseMs: 1500,
+  });
+  const events: JobEvent[] = [];
+  queue.subscribe((e) => events.push(e));
+  await queue.connect();
+  const running = worker
+    ? new DistributedWorker({
+        state: workerState,
+        url: REDIS_URL,
+        engine: new TimedEngineDouble(worker.msPerStep, 8),
+        jobTimeoutMs: 60_000,
+        lockMs: 4000,
+      })
+    : undefined;
+  await running?.start();
+  close = async () => {
+    await running?.close(5000);
+    await queue.stop();
+    store.close();
+    await removeAllKeys(state.redis, prefix);
+    await Promise.all(states.map((s) => s.close()));
+  };
+  return { queue, store, events, state };
+}
+
+describe.skipIf(skip)('a cancel whose write Redis refuses', () => {
+  it('of a waiting job, answered "cancelled", is written once Redis takes it: the job never runs', async () => {
+    const fe = await start();
+    const job = submitImagine(fe, owner, 'a fox');
+    await fe.queue.flush();
+    refuse(fe.state, 'unqueue', 1);
+    expect(fe.queue.cancel(job.id, owner)).toBe('cancelled');
+    await eventually(
+      async () => (await fe.state.getJob(job.id))?.status === 'cancelled',
+      5000,
+      'the cancel written',
+    );
+    await until(
+      () => fe.events.some((e) => e.type === 'cancelled' && e.job.id === job.id),
+      5000,
+      'its event',
+    );
+    expect(fe.store.get(job.id)?.status).toBe('cancelled');
+  });
+
+  it('of a waiting job already taken off its list when Redis refused the rest: that rest is written', async () => {
+    const fe = await start();
+    const job = submitImagine(fe, owner, 'an owl');
+    await fe.queue.flush();
+    refuse(fe.state, 'saveJob', 1);
+    expect(fe.queue.cancel(job.id, owner)).toBe('cancelled');
+    await eventually(
+      async () => (await fe.state.getJob(job.id))?.status === 'cancelled',
+      5000,
+      'the cancel written',
+    );
+    await until(
+      () => fe.events.some((e) => e.type === 'cancelled' && e.job.id === job.id),
+      5000,
+      'its event',
+    );
+  });
+
+  it('of a running job is written once Redis takes it: the worker stops the job', async () => {
+    const fe = await start({ msPerStep: 100 });
+    const job = submitImagine(fe, owner, 'a crane');
+    await until(() => fe.events.some((e) => e.type === 'progress' && e.job.id === job.id), 10_000, 'its run');
+    refuse(fe.state, 'markCancelRequested', 1);
+    expect(fe.queue.cancel(job.id, owner)).toBe('cancelling');
+    const end = () => fe.events.find((e) => ENDS.has(e.type) && e.job.id === job.id);
+    await until(() => end() !== undefined, 10_000, 'its end');
+    expect(end()?.type).toBe('cancelled');
+  });
+
+  it('of a running job that ends done before any write lands: its result says it was not stopped', async () => {
+    const fe = await start({ msPerStep: 100 });
+    const job = submitImagine(fe, owner, 'a heron');
+    await until(() => fe.events.some((e) => e.type === 'progress' && e.job.id === job.id), 10_000, 'its run');
+    refuse(fe.state, 'markCancelRequested', Number.POSITIVE_INFINITY);
+    expect(fe.queue.cancel(job.id, owner)).toBe('cancelling');
+    await until(() => fe.events.some((e) => e.type === 'done' && e.job.id === job.id), 10_000, 'its end');
+    const done = fe.events.find((e) => e.type === 'done' && e.job.id === job.id);
+    // What commands/late-cancel.ts reads to add "It finished before it could be stopped." to the result.
+    expect(done?.job.meta.cancelRequested).toBe(true);
+  });
+});
