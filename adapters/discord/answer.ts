@@ -105,8 +105,19 @@ export async function answer(
       ),
     )
     .then((response) => (response ? (response.resource?.message ?? undefined) : sentAnyway(i)));
-  rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, sent);
-  const message = await sent.catch((error: unknown) => withdraw(rt, ctx, reply, error));
+  // Unconfirmed at every try: had Discord taken an earlier one, the next would have met 40060 (sent after all), so
+  // only the last is in doubt, and the user may see the reply name its jobs. As on the deferred path they go on,
+  // and the token is used as if it had been taken (the reply, found there, is their status message as after a
+  // 40060): where it was not, Discord refuses the token's edits (Unknown Webhook), and the endings go as new
+  // messages (status.ts).
+  const opened = sent.catch((error: unknown) => {
+    if (jobsStartedBy(reply).length === 0 || !deliveryUnconfirmed(error)) throw error;
+    unconfirmed(rt, reply, error);
+    i.replied = true;
+    return sentAnyway(i);
+  });
+  rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, opened);
+  const message = await opened.catch((error: unknown) => withdraw(rt, ctx, reply, error));
   const [first] = await parts;
   keepShown(rt, first, 0, message, ephemeral);
   await continued(rt, i, ctx, await parts, ephemeral);
@@ -235,8 +246,8 @@ async function followUps(
 
 function unconfirmed(rt: DiscordRuntime, reply: Reply, error: unknown): true {
   rt.log.warn(
-    { err: error, jobId: reply.jobId },
-    'discord did not confirm a job’s first message; the job goes on',
+    { err: error, jobIds: jobsStartedBy(reply) },
+    'discord did not confirm a job’s first message; its jobs go on',
   );
   return true;
 }

@@ -1,6 +1,7 @@
 // A deferred answer whose edit Discord never confirmed (a 5xx after discord.js's retries) may be showing: the jobs
 // it names go on, whether the first reply starts one itself or only carries them in its follow-ups (`Reply.more`),
-// and the follow-ups are sent as usual. Only an answer that names no job fails on to the "try again" handler.
+// and the follow-ups are sent as usual. Only an answer that names no job fails on to the "try again" handler. So for
+// an answer at once whose interaction callback was answered 5xx at every try: the last try may have been taken.
 import { HTTPError, type RepliableInteraction } from 'discord.js';
 import { describe, expect, it, vi } from 'vitest';
 import { answer } from '../../../adapters/discord/answer.js';
@@ -75,5 +76,80 @@ describe('Discord: a deferred answer Discord did not confirm', () => {
     });
     expect(outcome).toBeInstanceOf(HTTPError);
     expect(withdrawn).toEqual([]);
+  });
+});
+
+/** Answers `reply` at once on stubs whose interaction callback is answered `error` at every try. */
+async function answerAtOnce(reply: Reply, error: unknown) {
+  const withdraw = vi.fn();
+  const shown = { id: 'original', channelId: 'channel' };
+  const openFromInteraction = vi.fn();
+  const rt = {
+    commands: { withdraw, delivered: vi.fn() },
+    jobMessages: { openFromInteraction, keepShown: vi.fn() },
+    log: { warn: vi.fn(), debug: vi.fn() },
+  } as unknown as DiscordRuntime;
+  const i = {
+    createdTimestamp: Date.now(),
+    attachmentSizeLimit: 8 << 20,
+    replied: false,
+    deferred: false,
+    reply: vi.fn(async () => {
+      throw error;
+    }),
+    fetchReply: vi.fn(async () => shown),
+    followUp: vi.fn(async () => ({ id: 'follow-up', channelId: 'channel' })),
+  } as unknown as RepliableInteraction;
+  const ctx = { locale: 'en' } as CommandContext;
+  const outcome = await answer(rt, i, ctx, async () => reply, false).then(
+    () => 'answered',
+    (failure: unknown) => failure,
+  );
+  const opened = openFromInteraction.mock.calls[0]?.[4] as Promise<unknown> | undefined;
+  return {
+    outcome,
+    withdrawn: withdraw.mock.calls.map((call) => call[1]),
+    replied: i.replied,
+    status: await opened?.catch(() => 'refused'),
+  };
+}
+
+const unconfirmedCallback = () =>
+  new HTTPError(
+    503,
+    'Service Unavailable',
+    'POST',
+    'http://discord.invalid/api/v10/interactions/1/t/callback',
+    {
+      body: undefined,
+      files: undefined,
+    },
+  );
+
+describe('Discord: an answer at once whose callback Discord did not confirm', () => {
+  it('that starts a job: the job goes on, through the token as if taken, on the reply found there', async () => {
+    expect(await answerAtOnce(queued('job-3'), unconfirmedCallback())).toEqual({
+      outcome: 'answered',
+      withdrawn: [],
+      replied: true,
+      status: { id: 'original', channelId: 'channel' },
+    });
+  });
+
+  it('that names no job: the failure goes on to the error handler', async () => {
+    const { outcome, withdrawn, replied } = await answerAtOnce(
+      { text: [{ key: 'job.answer', params: { text: 'hi' } }] },
+      unconfirmedCallback(),
+    );
+    expect(outcome).toBeInstanceOf(HTTPError);
+    expect({ withdrawn, replied }).toEqual({ withdrawn: [], replied: false });
+  });
+
+  it('refused for good (not a 5xx): the job is withdrawn and the failure goes on', async () => {
+    const refused = new Error('refused');
+    const { outcome, withdrawn, status } = await answerAtOnce(queued('job-4'), refused);
+    expect(outcome).toBe(refused);
+    expect(withdrawn).toEqual([['job-4']]);
+    expect(status).toBe('refused');
   });
 });

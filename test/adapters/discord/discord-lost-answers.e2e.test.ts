@@ -259,6 +259,93 @@ describe('Discord: an acknowledgement taken but its answer lost', { timeout: 60_
     }
   });
 
+  it('a first reply whose last try Discord took, every answer a 5xx: the job goes on, its ending edits that reply', async () => {
+    const ix = fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a lasttry fox --steps 4' } });
+    const mine = (c: { route: string; params: Record<string, string> }) =>
+      c.route === CALLBACK && c.params.id === ix.id;
+    // Three tries refused, the fourth (discord.js's last) carried out with its answer lost: no 40060 to tell.
+    fake.failRoute(mine, { times: 3, status: 503 });
+    fake.loseAnswer(mine, { status: 503 });
+    try {
+      fake.dispatchInteraction(ix);
+      await expect
+        .poll(() => callbacksOf(ix.id).map((c) => c.status), { timeout: 10_000 })
+        .toEqual([503, 503, 503, 503]);
+      const original = () => fake.message(fake.interaction(ix.id)?.originalMessageId ?? '');
+      const jobId = jobIdIn(original()) as string;
+      expect(jobId).toBeDefined();
+      await expect.poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBe('edited');
+      expect(jobsAsking(world.services, 'lasttry').map((job) => job.status)).toEqual(['done']);
+      expect(JSON.stringify(original())).toContain(`reroll:${jobId}`);
+      // The reply the user sees was never followed by a "try again", nor by a second message of the job.
+      const generic = t('en', 'errors.generic');
+      const told = fake.callsTo(
+        (c) => c.params.token === ix.token && `${JSON.stringify(c.body)}`.includes(generic),
+      );
+      expect(told).toEqual([]);
+      expect(fake.callsTo((c) => c.route === CHANNEL_POST && jobIdIn(c.body) === jobId)).toEqual([]);
+    } finally {
+      fake.failures.clear();
+    }
+  });
+
+  it('a first reply answered 5xx at every try and never taken: the job goes on and ends in a new message', async () => {
+    const ix = fake.build.slashCommand({
+      name: 'imagine',
+      options: { prompt: 'a nevertaken fox --steps 4' },
+    });
+    fake.failRoute((c) => c.route === CALLBACK && c.params.id === ix.id, { times: 4, status: 503 });
+    try {
+      fake.dispatchInteraction(ix);
+      await expect.poll(() => jobsAsking(world.services, 'nevertaken').length, { timeout: 10_000 }).toBe(1);
+      const jobId = jobsAsking(world.services, 'nevertaken')[0]?.id as string;
+      await expect.poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBe('replied');
+      expect(callbacksOf(ix.id).map((c) => c.status)).toEqual([503, 503, 503, 503]);
+      expect(fake.interaction(ix.id)?.ack).toBeUndefined();
+      // Its token reaches nothing (Unknown Webhook): the status message is tried once, then given up on.
+      const edits = fake.callsTo((c) => c.route === EDIT && c.params.token === ix.token);
+      expect(edits.map((c) => c.status)).toEqual([404]);
+      expect(jobsAsking(world.services, 'nevertaken').map((job) => job.status)).toEqual(['done']);
+      // The token of an interaction never acknowledged reaches nothing: the result is posted in the channel,
+      // naming its owner.
+      const ending = fake.callsTo((c) => c.route === CHANNEL_POST && jobIdIn(c.body) === jobId);
+      expect(ending.map((c) => c.status)).toEqual([200]);
+      expect(JSON.stringify(ending[0]?.body)).toContain(`<@${fake.world.users.alice.id}>`);
+      expect(JSON.stringify(ending[0]?.body)).toContain(`reroll:${jobId}`);
+    } finally {
+      fake.failures.clear();
+    }
+  });
+
+  it('a permutation’s first reply never taken: every job goes on; the follow-ups refused keep theirs for /queue', async () => {
+    // A user of its own: the result kept for /queue is told at their next command, not at another test's.
+    const user = { ...fake.world.users.bob, id: '950000000000000001', username: 'fern' };
+    const ix = fake.build.slashCommand({
+      name: 'imagine',
+      options: { prompt: 'a {neverperm tin, neverperm clay} cup --steps 4' },
+      user,
+    });
+    fake.failRoute((c) => c.route === CALLBACK && c.params.id === ix.id, { times: 4, status: 503 });
+    try {
+      fake.dispatchInteraction(ix);
+      await expect.poll(() => jobsAsking(world.services, 'neverperm').length, { timeout: 10_000 }).toBe(2);
+      const [first, second] = jobsAsking(world.services, 'neverperm').map((job) => job.id);
+      await expect.poll(() => world.deliveries.get(first as string), { timeout: 15_000 }).toBe('replied');
+      await expect
+        .poll(() => world.deliveries.get(second as string), { timeout: 15_000 })
+        .toBe('undelivered');
+      expect(jobsAsking(world.services, 'neverperm').map((job) => job.status)).toEqual(['done', 'done']);
+      // The follow-up was refused (the token of an interaction never acknowledged): nothing was made twice.
+      const followUps = fake.callsTo((c) => c.route === FOLLOW_UP && c.params.token === ix.token);
+      expect(followUps.map((c) => c.status)).toEqual([404]);
+      const owner = { platform: 'discord' as const, userId: user.id };
+      const kept = world.services.jobs.store.deliveries.undeliveredOf(owner).map((job) => job.id);
+      expect(kept).toContain(second);
+    } finally {
+      fake.failures.clear();
+    }
+  });
+
   it('an answer Discord refuses for good withdraws the job it started: “try again” is true, nothing runs twice', async () => {
     fake.failRoute(CALLBACK, { status: 400, code: 50035, message: 'Invalid Form Body' });
     try {

@@ -1,10 +1,11 @@
 // A private user's permutation: its further job's ephemeral follow-up was made once but Discord's answer was lost
 // (post-retries.ts), so its message is unknown and only its interaction could ever edit it. The job goes on and
 // its ending goes to the owner's DMs; with those closed it is kept undelivered (/queue lists it), and nothing
-// throws past the adapter (the double watches for unhandled rejections).
+// throws past the adapter (the double watches for unhandled rejections). So does the job of a private first reply
+// Discord answered 5xx at every try and never took (its token reaches nothing).
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FakeDiscord } from '../../doubles/fake-discord/index.js';
-import { CHANNEL_POST, FOLLOW_UP, jobIdIn, jobsAsking, useDiscordOnDouble } from './double-bot.js';
+import { CALLBACK, CHANNEL_POST, FOLLOW_UP, jobIdIn, jobsAsking, useDiscordOnDouble } from './double-bot.js';
 
 const world = useDiscordOnDouble('discord-private-unconfirmed', {});
 let fake: FakeDiscord;
@@ -89,6 +90,31 @@ describe('Discord: a private follow-up Discord never confirmed', { timeout: 60_0
         (c) => fake.answerOf(queue)(c) && JSON.stringify(c.body).includes(`original:${jobId}`),
         10_000,
       );
+    } finally {
+      fake.failures.clear();
+    }
+  });
+
+  it('a private first reply answered 5xx at every try and never taken: its job ends in the owner’s DMs', async () => {
+    const { bob } = fake.world.users;
+    const ix = fake.build.slashCommand({
+      name: 'imagine',
+      options: { prompt: 'a nevershown fox --steps 4' },
+      user: bob,
+    });
+    fake.failRoute((c) => c.route === CALLBACK && c.params.id === ix.id, { times: 4, status: 503 });
+    try {
+      fake.dispatchInteraction(ix);
+      await expect.poll(() => jobsAsking(world.services, 'nevershown').length, { timeout: 10_000 }).toBe(1);
+      const jobId = jobsAsking(world.services, 'nevershown')[0]?.id as string;
+      await expect.poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBe('replied');
+      expect(jobsAsking(world.services, 'nevershown').map((job) => job.status)).toEqual(['done']);
+      expect(dmPostsOf(jobId).map((c) => c.status)).toEqual([200]);
+      expect(JSON.stringify(dmPostsOf(jobId)[0]?.body)).toContain(`reroll:${jobId}`);
+      const inChannel = fake.callsTo(
+        (c) => c.route === CHANNEL_POST && c.params.channel === fake.world.channel.id && c.body !== undefined,
+      );
+      expect(inChannel.filter((c) => JSON.stringify(c.body).includes(jobId))).toEqual([]);
     } finally {
       fake.failures.clear();
     }
