@@ -45,6 +45,7 @@ import { RepeatedUpdates } from './repeats.js';
 import { TelegramReplies } from './replies.js';
 import { retries } from './retries.js';
 import { contextOf } from './senders.js';
+import { inPlaceTries } from './source-replacement.js';
 import { serveWebhook, type WebhookServer, webhookRegistration } from './webhook.js';
 
 export type { TelegramOptions } from './options.js';
@@ -104,6 +105,8 @@ export class TelegramBot {
     this.answers = new AnswersBegun(this.inbox);
     // First, so that it wraps each try auto-retry makes: a try refused with a 429 takes its mark back for the wait.
     this.bot.api.config.use(this.answers.transformer);
+    // Also inside auto-retry: a /queue list's edit in place is ordered against a later one at each try.
+    this.bot.api.config.use(inPlaceTries);
     // Waits out 429 retry_after (up to a minute); a 5xx is retried only where a second call cannot send twice
     // (retries.ts). Longer waits are the callers' (flood-wait.ts).
     this.bot.api.config.use(retries(options.autoRetryMaxDelayS ?? 60));

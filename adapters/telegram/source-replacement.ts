@@ -5,8 +5,9 @@
 // the first line alone. In a private chat the reply comes as a new message, as any answer would, and that message is
 // the one its next state (`Reply.nextInPlace`) later goes to. Edits of one message in place are ordered by when they
 // started: a later one (a Refresh pressed meanwhile) ends an earlier one still waiting (held by flood control), which
-// would otherwise land over it with an older list.
-import type { Context } from 'grammy';
+// would otherwise land over it with an older list. An earlier one already with Telegram is not cut off (Telegram
+// would still carry it out, maybe after the later one): the later one waits for its answer before going.
+import type { Context, Transformer } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import type { CommandContext, Reply } from '../../commands/index.js';
 import { partSent } from '../shared/delivered.js';
@@ -21,27 +22,75 @@ interface Place {
   edit(text: string, markup: InlineKeyboardMarkup, signal: AbortSignal): Promise<unknown>;
 }
 
+/** An in-place edit's turn on its message. */
+interface Turn {
+  /** Cuts the edit's wait (flood control, or its turn); never aborted while a request of it is with Telegram. */
+  readonly controller: AbortController;
+  /** A later edit of the message took over: this one begins no further try. */
+  passed: boolean;
+  /** Its try now with Telegram: settles once Telegram has answered it (or the connection ended). */
+  onWire?: Promise<void>;
+  /** Settles once no earlier edit of the message is with Telegram: this edit's first try waits for it. */
+  readonly clear: Promise<void>;
+}
+
 /** The latest in-place edit started of each message (by `Place.key`), per bot (the deps its presses are given). */
-const latest = new WeakMap<PressDeps, Map<string, AbortController>>();
+const latest = new WeakMap<PressDeps, Map<string, Turn>>();
+/** Each turn by its edit's signal, the one thing of the edit that reaches `inPlaceTries`. */
+const bySignal = new WeakMap<object, Turn>();
+
+/** `before` is passed: what it waits for is cut short, a try of it with Telegram is let be and waited for. */
+function takeOver(before: Turn): Promise<void> {
+  before.passed = true;
+  if (before.onWire) return before.onWire;
+  before.controller.abort();
+  return before.clear;
+}
 
 /**
- * An edit's turn on `place`: it ends the one before it still under way (its flood wait is cut short, and it is dropped
- * however it ends), and is ended in turn by the next. `passed` says a later edit took over.
+ * An edit's turn on `place`: it ends the one before it still under way (dropped however it ends), and is ended in turn
+ * by the next. `clear` is to be awaited before the edit; `passed` says a later edit took over.
  */
-function takeTurn(deps: PressDeps, place: Place): { signal: AbortSignal; passed(): boolean; done(): void } {
-  const edits = latest.get(deps) ?? new Map<string, AbortController>();
+function takeTurn(deps: PressDeps, place: Place) {
+  const edits = latest.get(deps) ?? new Map<string, Turn>();
   latest.set(deps, edits);
-  edits.get(place.key)?.abort();
-  const turn = new AbortController();
+  const before = edits.get(place.key);
+  const turn: Turn = {
+    controller: new AbortController(),
+    passed: false,
+    clear: before ? takeOver(before) : Promise.resolve(),
+  };
   edits.set(place.key, turn);
+  bySignal.set(turn.controller.signal, turn);
   return {
-    signal: turn.signal,
-    passed: () => turn.signal.aborted,
+    signal: turn.controller.signal,
+    clear: turn.clear,
+    passed: () => turn.passed,
     done: () => {
       if (edits.get(place.key) === turn) edits.delete(place.key);
     },
   };
 }
+
+/**
+ * Installed inside auto-retry, so that each try of an in-place edit passes here: none is begun once a later edit took
+ * over, and one under way is marked, for a later edit to wait for it rather than cut it.
+ */
+export const inPlaceTries: Transformer = async (prev, method, payload, signal) => {
+  const turn = signal ? bySignal.get(signal) : undefined;
+  if (!turn) return prev(method, payload, signal);
+  if (turn.passed) throw new Error('a later edit of this message took over');
+  const attempt = prev(method, payload, signal);
+  turn.onWire = attempt.then(
+    () => undefined,
+    () => undefined,
+  );
+  try {
+    return await attempt;
+  } finally {
+    turn.onWire = undefined;
+  }
+};
 
 /** grammY types its signal as its abort-controller shim's; Node's own is what it takes at run time. */
 const grammySignal = (signal: AbortSignal) => signal as Parameters<Context['editMessageText']>[2];
@@ -76,6 +125,8 @@ async function putInPlace(
   const markup = keyboard(first, locale) ?? { inline_keyboard: [] };
   const turn = takeTurn(deps, place);
   try {
+    await turn.clear;
+    if (turn.passed()) return 'passed';
     await place.edit(replyText(first, locale), markup, turn.signal);
     return 'edited';
   } catch (error) {

@@ -1,8 +1,8 @@
 // /queue's Cancel n on a job that takes longer to stop than the press's answer waits: the list is first edited to
 // "stopping", then, once the job has ended, edited again to the list as it stands (the job gone, "Cancelled" on top),
 // without the presser pressing Refresh and without a new message in the chat. A Refresh pressed while that edit waits
-// out flood control wins: the older list does not land over it. A list answered as a new message (the pressed one
-// could not be edited) is the one edited once the job has ended.
+// out flood control, or while Telegram is still carrying it out, wins: the older list does not land over it. A list
+// answered as a new message (the pressed one could not be edited) is the one edited once the job has ended.
 import type { Message } from 'grammy/types';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
@@ -95,6 +95,30 @@ describe('Telegram: /queue Cancel n of a job slow to stop', { timeout: 60_000 },
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     expect(fake.message(chatId, message.message_id)?.text).toBe(textOf(refresh));
     expect(fake.calls.filter((c) => edits(c) && c.status === 200).at(-1)).toBe(refresh);
+  });
+
+  it('a Refresh pressed while the stopped list is already on its way to Telegram lands after it', async () => {
+    const { chatId, jobId, message, cancelled } = await runningJobListed();
+    const edits = editsOf(message.message_id);
+    const stopped = (c: TelegramCall) =>
+      edits(c) && c.status === 200 && textOf(c).split('\n')[0] === t('en', 'cancel.done');
+    fake.injectCallbackQuery(message, `queue_cancel:${jobId}`);
+    await fake.waitForCall((c) => edits(c) && c.status === 200, 10_000);
+    // Telegram takes the next edit of the list (the stopped list) and carries it out 3 s later: cutting the
+    // connection meanwhile does not undo it.
+    fake.slowDown(edits, 3000);
+    await cancelled();
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const refreshed = fake.calls.length;
+    fake.injectCallbackQuery(message, `queue_refresh:${jobId}`);
+    await fake.waitForCall(stopped, 6_000);
+    const refresh = await fake.waitForCall(
+      (c) => fake.calls.indexOf(c) >= refreshed && edits(c) && c.status === 200 && !stopped(c),
+      6_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(fake.calls.filter((c) => edits(c) && c.status === 200).at(-1)).toBe(refresh);
+    expect(fake.message(chatId, message.message_id)?.text).toBe(textOf(refresh));
   });
 
   it('a list answered as a new message (the pressed one could not be edited) is the one brought up to date', async () => {
