@@ -16,6 +16,7 @@ import { deliveryUnconfirmed, mayHaveArrived } from './post-retries.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, partsOf, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
 import { keepShown } from './shown-messages.js';
+import { tokenRefused } from './status.js';
 import { jobsStartedBy, withdrawUnsent } from './unsent.js';
 
 /**
@@ -219,7 +220,10 @@ export async function answerAfterUpdate(
  * The replies that come with the answer (a permutation's further jobs), each a follow-up message of its own. One
  * that Discord refuses does not keep the others back: its job is marked undelivered, and the user told later. It
  * is not rethrown either: the answer itself was sent, and turning it into an error would take the first job's
- * status message (and its buttons) away.
+ * status message (and its buttons) away. One refused for its token (the answer kept as perhaps sent, `unconfirmed`,
+ * that Discord never took: its token reaches nothing) shows nowhere, and nothing ever will through that token: its
+ * status opens without a message, so its ending comes as a new message naming its owner (a DM for a private one),
+ * as the first job's does.
  */
 async function followUps(
   rt: DiscordRuntime,
@@ -235,7 +239,11 @@ async function followUps(
     const sent = fitReply(more, uploadLimit).then((fitted) =>
       sendPart(fitted, delivered, () => i.followUp(interactionMessage(fitted, ctx.locale, ephemeral))),
     );
-    rt.jobMessages.openFromInteraction(i, ctx, more, ephemeral, mayHaveArrived(sent), true);
+    const opened = mayHaveArrived(sent).catch((error: unknown) => {
+      if (tokenRefused(error)) return undefined;
+      throw error;
+    });
+    rt.jobMessages.openFromInteraction(i, ctx, more, ephemeral, opened, true);
     await sent.then(
       (message) => keepShown(rt, more, 0, message, ephemeral),
       (error: unknown) =>

@@ -48,9 +48,15 @@ export async function answerInPlace(
     );
     if (refused !== undefined) return privateFollowUp(rt, i, ctx, rt.errorReply(refused));
   }
-  if (reply.nextInPlace) showWhenKnown(rt, i, ctx, reply.nextInPlace);
   // A list longer than one message goes on below it, as private as it was.
-  await continued(rt, i, ctx, parts, reply.ephemeral === true || i.message.flags.has('Ephemeral'));
+  await continued(rt, i, ctx, parts, privateTo(i, reply));
+  // After this list's later parts, so the next list's come below them, not between them.
+  if (reply.nextInPlace) showWhenKnown(rt, i, ctx, reply.nextInPlace);
+}
+
+/** Whether the list's later parts are the presser's alone: the reply says so, or the list pressed on was. */
+function privateTo(i: ButtonInteraction, reply: Reply): boolean {
+  return reply.ephemeral === true || i.message.flags.has('Ephemeral');
 }
 
 /** A reply's parts as Discord takes them, and the first as the message that takes the pressed one's place. */
@@ -75,6 +81,8 @@ function showWhenKnown(
       if (!reply) return;
       const { parts, message } = await inPlace(i, ctx, reply);
       await sendPart(parts[0], partSent(rt.commands, ctx), () => i.editReply(message));
+      // As the list it replaces: its first part's Cancel buttons name lines only the later parts show.
+      await continued(rt, i, ctx, parts, privateTo(i, reply));
     })
     // The list it would replace stays: it still offers Refresh.
     .catch((error: unknown) => rt.log.warn({ err: error }, 'a /queue list could not be put in place'));

@@ -55,7 +55,7 @@ export function placeOf(value: Record<string, unknown> | undefined): DiscordPlac
 }
 
 /** Discord's answers that mean the interaction token itself is gone: Unknown Webhook, Invalid Webhook Token, 401. */
-function tokenRefused(error: unknown): boolean {
+export function tokenRefused(error: unknown): boolean {
   return (
     error instanceof DiscordAPIError && (error.code === 10015 || error.code === 50027 || error.status === 401)
   );

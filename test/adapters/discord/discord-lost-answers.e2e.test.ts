@@ -317,8 +317,8 @@ describe('Discord: an acknowledgement taken but its answer lost', { timeout: 60_
     }
   });
 
-  it('a permutation’s first reply never taken: every job goes on; the follow-ups refused keep theirs for /queue', async () => {
-    // A user of its own: the result kept for /queue is told at their next command, not at another test's.
+  it('a permutation’s first reply never taken: every job goes on, each ending in a new message naming its owner', async () => {
+    // A user of its own: a result kept for /queue would be told at their next command, not at another test's.
     const user = { ...fake.world.users.bob, id: '950000000000000001', username: 'fern' };
     const ix = fake.build.slashCommand({
       name: 'imagine',
@@ -331,16 +331,24 @@ describe('Discord: an acknowledgement taken but its answer lost', { timeout: 60_
       await expect.poll(() => jobsAsking(world.services, 'neverperm').length, { timeout: 10_000 }).toBe(2);
       const [first, second] = jobsAsking(world.services, 'neverperm').map((job) => job.id);
       await expect.poll(() => world.deliveries.get(first as string), { timeout: 15_000 }).toBe('replied');
-      await expect
-        .poll(() => world.deliveries.get(second as string), { timeout: 15_000 })
-        .toBe('undelivered');
+      // The follow-up was refused (Unknown Webhook: the token of an interaction never acknowledged), as its first
+      // reply's edits: its ending, like the first job's, is a new message in the channel naming its owner.
+      await expect.poll(() => world.deliveries.get(second as string), { timeout: 15_000 }).toBe('replied');
       expect(jobsAsking(world.services, 'neverperm').map((job) => job.status)).toEqual(['done', 'done']);
-      // The follow-up was refused (the token of an interaction never acknowledged): nothing was made twice.
       const followUps = fake.callsTo((c) => c.route === FOLLOW_UP && c.params.token === ix.token);
       expect(followUps.map((c) => c.status)).toEqual([404]);
+      expect(
+        fake.callsTo((c) => c.route === EDIT && c.params.token === ix.token).map((c) => c.status),
+      ).toEqual([404]);
+      for (const job of [first, second]) {
+        const ending = fake.callsTo((c) => c.route === CHANNEL_POST && jobIdIn(c.body) === job);
+        expect(ending.map((c) => c.status)).toEqual([200]);
+        expect(JSON.stringify(ending[0]?.body)).toContain(`<@${user.id}>`);
+        expect(JSON.stringify(ending[0]?.body)).toContain(`reroll:${job}`);
+      }
+      // Nothing was made twice, and nothing is kept for /queue.
       const owner = { platform: 'discord' as const, userId: user.id };
-      const kept = world.services.jobs.store.deliveries.undeliveredOf(owner).map((job) => job.id);
-      expect(kept).toContain(second);
+      expect(world.services.jobs.store.deliveries.undeliveredOf(owner)).toEqual([]);
     } finally {
       fake.failures.clear();
     }

@@ -2,7 +2,7 @@
 // (post-retries.ts), so its message is unknown and only its interaction could ever edit it. The job goes on and
 // its ending goes to the owner's DMs; with those closed it is kept undelivered (/queue lists it), and nothing
 // throws past the adapter (the double watches for unhandled rejections). So does the job of a private first reply
-// Discord answered 5xx at every try and never took (its token reaches nothing).
+// Discord answered 5xx at every try and never took (its token reaches nothing), and those of its follow-ups.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FakeDiscord } from '../../doubles/fake-discord/index.js';
 import { CALLBACK, CHANNEL_POST, FOLLOW_UP, jobIdIn, jobsAsking, useDiscordOnDouble } from './double-bot.js';
@@ -115,6 +115,40 @@ describe('Discord: a private follow-up Discord never confirmed', { timeout: 60_0
         (c) => c.route === CHANNEL_POST && c.params.channel === fake.world.channel.id && c.body !== undefined,
       );
       expect(inChannel.filter((c) => JSON.stringify(c.body).includes(jobId))).toEqual([]);
+    } finally {
+      fake.failures.clear();
+    }
+  });
+
+  it('a private permutation never taken: its follow-up refused (Unknown Webhook), each job ends in the DMs', async () => {
+    const { bob } = fake.world.users;
+    const ix = fake.build.slashCommand({
+      name: 'imagine',
+      options: { prompt: 'a {neverprivate tin, neverprivate clay} cup --steps 4' },
+      user: bob,
+    });
+    fake.failRoute((c) => c.route === CALLBACK && c.params.id === ix.id, { times: 4, status: 503 });
+    try {
+      fake.dispatchInteraction(ix);
+      await expect.poll(() => jobsAsking(world.services, 'neverprivate').length, { timeout: 10_000 }).toBe(2);
+      const jobs = jobsAsking(world.services, 'neverprivate').map((job) => job.id);
+      for (const jobId of jobs)
+        await expect
+          .poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 })
+          .toBe('replied');
+      const followUps = fake.callsTo((c) => c.route === FOLLOW_UP && c.params.token === ix.token);
+      expect(followUps.map((c) => c.status)).toEqual([404]);
+      const inChannel = fake.callsTo(
+        (c) => c.route === CHANNEL_POST && c.params.channel === fake.world.channel.id && c.body !== undefined,
+      );
+      for (const jobId of jobs) {
+        expect(dmPostsOf(jobId).map((c) => c.status)).toEqual([200]);
+        expect(JSON.stringify(dmPostsOf(jobId)[0]?.body)).toContain(`reroll:${jobId}`);
+        expect(inChannel.filter((c) => JSON.stringify(c.body).includes(jobId))).toEqual([]);
+      }
+      const owner = { platform: 'discord' as const, userId: bob.id };
+      const kept = world.services.jobs.store.deliveries.undeliveredOf(owner).map((job) => job.id);
+      expect(kept.filter((id) => jobs.includes(id))).toEqual([]);
     } finally {
       fake.failures.clear();
     }
