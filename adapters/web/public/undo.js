@@ -19,12 +19,15 @@ new ResizeObserver(() => {
     main.style.paddingBottom = '';
     return;
   }
-  const stack = toasts.getBoundingClientRect();
+  // The toasts themselves, not their stack, which spans the window's width: a button beside them is not covered.
+  const shown = [...toasts.children].map((toast) => toast.getBoundingClientRect());
   // Once made, the room stays while toasts show: the buttons it moved from under them would else come back.
   const covers =
     main.style.paddingBottom !== '' ||
-    [...main.querySelectorAll('button')].some((button) => overlap(button.getBoundingClientRect(), stack));
-  const covered = main.getBoundingClientRect().bottom - stack.top;
+    [...main.querySelectorAll('button')].some((button) =>
+      shown.some((toast) => overlap(button.getBoundingClientRect(), toast)),
+    );
+  const covered = main.getBoundingClientRect().bottom - Math.min(...shown.map((toast) => toast.top));
   if (covers && covered > 0) main.style.paddingBottom = `calc(${Math.ceil(covered)}px + 0.5rem)`;
 }).observe(toasts);
 window.addEventListener('pagehide', () => {
