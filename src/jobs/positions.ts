@@ -17,9 +17,11 @@ export interface PositionDeps {
   running(): Job[];
   /** The most jobs the worker runs together (1 without batching). */
   maxBatch: number;
-  /** The longest a run may be expected to take (the job timeout), or undefined while the pace is unknown. */
-  runLimitMs(): number | undefined;
+  /** The job timeout, which runs are formed within (`runBudget`). */
+  jobTimeoutMs: number;
   expectedMs(job: Job): number;
+  /** As `expectedMs`, from the job type's measured pace only (what admission judges by), else undefined. */
+  measuredMs(job: Job): number | undefined;
   now(): number;
 }
 
@@ -50,7 +52,8 @@ export class QueuePositions {
 
   /** The dry run itself: each waiting job's place and end, each running job's end. */
   plan(): WaitPlan<Job> {
-    const { store, scheduler, counters, now, running, expectedMs, maxBatch, runLimitMs } = this.deps;
+    const { store, scheduler, counters, now, running, expectedMs, maxBatch, jobTimeoutMs, measuredMs } =
+      this.deps;
     const jobs = running();
     const startedAt = Math.min(...jobs.map((j) => j.startedAt ?? now()));
     return planWaits(scheduler, {
@@ -60,7 +63,7 @@ export class QueuePositions {
       running: jobs.length > 0 ? [{ jobs, startedAt }] : [],
       workers: 1,
       maxBatch,
-      limitMs: runLimitMs(),
+      budget: { jobTimeoutMs, measuredMs },
       expectedMs,
     });
   }

@@ -85,8 +85,9 @@ export class JobQueue {
       events: this.events,
       running: () => [...this.running.values()].map((r) => r.job),
       maxBatch: this.maxBatch,
-      runLimitMs: () => this.runLimitMs(),
+      jobTimeoutMs: options.limits.jobTimeoutMs,
       expectedMs: (job) => this.expectedMs(job),
+      measuredMs: (job) => this.eta.measuredMs(job),
       now: this.clock,
     });
     this.runDeps = {
@@ -115,14 +116,6 @@ export class JobQueue {
 
   get paceKnown(): boolean {
     return this.eta.known;
-  }
-
-  /**
-   * The longest a run of batched jobs may be expected to take: each member has the whole job timeout from the run's
-   * start. Not judged on the placeholder pace (none has run yet), as admission is not.
-   */
-  private runLimitMs(): number | undefined {
-    return this.eta.known ? this.options.limits.jobTimeoutMs : undefined;
   }
 
   /** How long the job should run, from its own job type's measured speed where known (eta-calibration.ts). */
@@ -282,10 +275,11 @@ export class JobQueue {
       this.runningPerUser(),
       this.now(),
       this.maxBatch,
+      // Judged on the pace admission judges by: the same budget as the dry run's (positions.ts).
       runBudget(
-        this.runLimitMs(),
+        this.options.limits.jobTimeoutMs,
         (id) => this.store.get(id),
-        (job) => this.expectedMs(job),
+        (job) => this.eta.measuredMs(job),
       ),
     );
     if (picked.length === 0) {

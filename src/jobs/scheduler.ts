@@ -26,7 +26,8 @@ export type CounterLookup = Pick<ReadonlyMap<string, number>, 'get'>;
 
 /**
  * How long a run may be expected to take: every member of a run gets the whole job timeout from the run's start, and
- * the run takes about the sum of its members' expected times (its ETA, wait-plan.ts). `ms` is one job's share.
+ * the run takes about the sum of its members' expected times (its ETA, wait-plan.ts). `ms` is one job's share;
+ * `limitMs` is kept under the timeout by a margin (`runBudget`).
  */
 export interface RunBudget {
   limitMs: number;

@@ -23,10 +23,10 @@ export interface WaitPlanInput<J> {
   workers: number;
   maxBatch: number;
   /**
-   * The job timeout when the pace is measured: no run is formed whose expected time passes it, as the worker or the
-   * dispatcher forms them (`pickBatch`'s budget). Undefined while the pace is a placeholder, which limits nothing.
+   * What runs are formed within, as the worker or the dispatcher forms them (`runBudget`): the job timeout and each
+   * job's measured time. None: runs are limited only by `maxBatch`. How long they take is still `expectedMs`.
    */
-  limitMs?: number;
+  budget?: { jobTimeoutMs: number; measuredMs(job: J): number | undefined };
   expectedMs(job: J): number;
 }
 
@@ -88,7 +88,8 @@ export function planWaits<J>(
   }
   const next = { ahead, etaMs: Math.round(Math.min(...free)) };
   const byId = new Map(input.queued.map(({ job, candidate }) => [candidate.id, job]));
-  const budget = runBudget(input.limitMs, (id) => byId.get(id), expectedMs);
+  const budget =
+    input.budget && runBudget(input.budget.jobTimeoutMs, (id) => byId.get(id), input.budget.measuredMs);
   const trial = new TrialCounters(input.counters);
   const idle = new Map<string, number>();
   let left = input.queued.map(({ candidate }) => candidate);
@@ -111,20 +112,30 @@ export function planWaits<J>(
 }
 
 /**
- * The budget a run is formed within (`pickBatch`): `limitMs` (the job timeout, or undefined for none) over the jobs'
- * expected times, a job found by its candidate's id. The worker, the dispatcher and the dry runs all use this one.
+ * The share of the job timeout a batched run may be expected to fill. Its expected time is an average over recent
+ * runs, and a run judged right at the timeout would pass it about every other time, failing all its members at once;
+ * within 0.8 a run may come out 25 % slower than the average (a busy device, a slow first pass of a new shape) and
+ * still end in time. A run of one job is not judged: admitted alone (on the whole timeout), it runs alone.
+ */
+export const RUN_BUDGET_SHARE = 0.8;
+
+/**
+ * The budget a run is formed within (`pickBatch`): `RUN_BUDGET_SHARE` of the job timeout, over the jobs' measured
+ * times (a job found by its candidate's id). Measured as admission judges them (no provisional pace of a type's cold
+ * first run, nor the placeholder): a job with none is not judged, as admission does not refuse it, so a cold start
+ * does not cut the first batches to one job each (a run's jobs share a batch key, so a pace type: all are measured
+ * or none is). The worker, the dispatcher and the dry runs all use this one.
  */
 export function runBudget<J>(
-  limitMs: number | undefined,
+  jobTimeoutMs: number,
   jobOf: (id: string) => J | undefined,
-  expectedMs: (job: J) => number,
-): RunBudget | undefined {
-  if (limitMs === undefined) return undefined;
+  measuredMs: (job: J) => number | undefined,
+): RunBudget {
   return {
-    limitMs,
+    limitMs: jobTimeoutMs * RUN_BUDGET_SHARE,
     ms: (c) => {
       const job = jobOf(c.id);
-      return job === undefined ? 0 : expectedMs(job);
+      return (job === undefined ? undefined : measuredMs(job)) ?? 0;
     },
   };
 }

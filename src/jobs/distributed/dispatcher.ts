@@ -19,9 +19,9 @@ import { runBudget } from '../wait-plan.js';
 import { CoalescedTask } from './coalesced-task.js';
 import { acquireLease, releaseLease } from './dispatcher-lease.js';
 import { settleShared, sharedCounters } from './shared-fairness.js';
-import { expectedMs, runLimitMs } from './shared-pace.js';
+import { measuredMs } from './shared-pace.js';
 import { announceLostRunners, HEARTBEAT_TTL_MS } from './shared-runners.js';
-import type { Snapshot } from './shared-snapshot.js';
+import { runTimeoutMs, type Snapshot } from './shared-snapshot.js';
 import type { SharedState } from './shared-state.js';
 import type { WireEvent } from './wire-events.js';
 
@@ -37,7 +37,10 @@ export interface DispatcherOptions {
   state: SharedState;
   url: string;
   maxRunningPerUser: number;
-  /** The job timeout the workers give each job: no run is formed whose expected time passes it (`pickBatch`). */
+  /**
+   * This front-end's job timeout: runs are formed within the shortest one the live workers advertise, this one for a
+   * worker that advertised none (`runTimeoutMs`).
+   */
   jobTimeoutMs: number;
   agingMs?: number;
   /** Lease time to live; a dead holder is replaced within this (plus one renewal interval). */
@@ -267,10 +270,11 @@ export class Dispatcher {
       // Redis's clock, as every front-end stamped createdAt with: aging counts the same on every machine.
       state.now(),
       snap.maxBatch,
+      // The workers' timeout, on the pace admission judges by: the same budget as the front-ends' dry runs.
       runBudget(
-        runLimitMs(snap.pace, this.options.jobTimeoutMs),
+        runTimeoutMs(snap, this.options.jobTimeoutMs),
         (id) => byId.get(id),
-        (job) => expectedMs(snap.pace, job),
+        (job) => measuredMs(snap.pace, job),
       ),
     );
     if (picked.length === 0) return undefined;

@@ -54,6 +54,18 @@ export function cancelJob(ctx: CancelContext, id: string, by: Owner, asAdmin: bo
   return waiting ? 'cancelled' : 'cancelling';
 }
 
+/**
+ * A cancel answered before this front-end last stopped but never written (Redis refused it until the stop gave it
+ * up; the job's local record kept the mark, `writeCancel`): found by the catch-up at the next start while the job's
+ * shared record is still unfinished, and written as the first time, so the job does not run after all.
+ */
+export function resendCancel(ctx: CancelContext, id: string): void {
+  // Still being tried (a catch-up after a reconnection): that write goes on.
+  if (ctx.cancelling.has(id)) return;
+  const write = writeCancel(ctx, id).finally(() => ctx.cancelling.delete(id));
+  ctx.cancelling.set(id, write);
+}
+
 function mirrorRunning(mirror: Snapshot, id: string): Job | undefined {
   if (!mirror.dispatched.has(id)) return undefined;
   const user = mirror.dispatched.get(id) as string;

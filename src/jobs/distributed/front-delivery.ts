@@ -78,21 +78,28 @@ export function markCancelRequested(store: JobStore, id: string): void {
   }
 }
 
+/** What the catch-up asks of the front-end: whether a job is still on its way to Redis, and a cancel written. */
+export interface CatchUpHooks {
+  pending(id: string): boolean;
+  /** A cancel its owner was answered that the shared record does not show yet (front-cancel.ts `resendCancel`). */
+  resendCancel(id: string): void;
+}
+
 /**
  * This front-end's unfinished jobs checked against their records, where an end it did not hear (it was down, or
- * cut off) shows. `pending(id)`: accepted here and still on its way to Redis.
+ * cut off) shows, and a cancel asked here that was never written (its local record keeps the mark) is sent again.
  */
-export async function catchUp(ctx: DeliveryContext, pending: (id: string) => boolean): Promise<void> {
+export async function catchUp(ctx: DeliveryContext, hooks: CatchUpHooks): Promise<void> {
   for (const local of ctx.store.byStatus('queued', 'running')) {
     // One job that cannot be reported now (its result gone from Redis) must not keep the others' ends from their
     // owners; it is tried again at the next catch-up.
-    await catchUpOne(ctx, local, pending).catch((error: unknown) => {
+    await catchUpOne(ctx, local, hooks).catch((error: unknown) => {
       ctx.log?.('warn', 'catching up on a finished job failed', { jobId: local.id, error: String(error) });
     });
   }
 }
 
-async function catchUpOne(ctx: DeliveryContext, local: Job, pending: (id: string) => boolean): Promise<void> {
+async function catchUpOne(ctx: DeliveryContext, local: Job, hooks: CatchUpHooks): Promise<void> {
   const shared = await ctx.state.readJob(local.id);
   if (shared === 'malformed') {
     // Damaged, or written over by another program: no worker can run it and no end will come. Its owner hears it
@@ -100,9 +107,13 @@ async function catchUpOne(ctx: DeliveryContext, local: Job, pending: (id: string
     await failLocal(ctx, local, 'errors.generic');
   } else if (shared && TERMINAL.has(shared.status)) {
     await deliver(ctx, { type: shared.status as 'done' | 'failed' | 'cancelled', job: shared });
-  } else if (!shared && !pending(local.id)) {
+  } else if (!shared && !hooks.pending(local.id)) {
     // Accepted here, but the process ended before Redis acknowledged it.
     await failLocal(ctx, local, 'errors.job.not_stored');
+  } else if (shared && local.meta.cancelRequested === true) {
+    // Still waiting or running though its owner was told it is cancelled or stopping. Written already (or asked at
+    // another front-end, whose worker's word marked it here), the cancel is only flagged and announced again.
+    hooks.resendCancel(local.id);
   }
 }
 

@@ -8,8 +8,7 @@ import { candidateOf } from '../positions.js';
 import type { CounterLookup, FairScheduler } from '../scheduler.js';
 import type { Job } from '../types.js';
 import { type Place, placeIn, planWaits, toldKeys, type WaitPlan } from '../wait-plan.js';
-import { runLimitMs } from './shared-pace.js';
-import type { Snapshot } from './shared-snapshot.js';
+import { runTimeoutMs, type Snapshot } from './shared-snapshot.js';
 import type { WireEvent } from './wire-events.js';
 
 export interface FrontPositionDeps {
@@ -21,7 +20,9 @@ export interface FrontPositionDeps {
   /** The waiting jobs: the mirror's and this front-end's own still on their way to Redis. */
   queued(): Job[];
   expectedMs(job: Job): number;
-  /** The job timeout: runs are planned as the dispatcher forms them, within it (`runLimitMs`). */
+  /** As `expectedMs`, from measured paces only (`measuredMs`, what admission judges by), else undefined. */
+  measuredMs(job: Job): number | undefined;
+  /** This front-end's job timeout: runs are planned as the dispatcher forms them (`runTimeoutMs`). */
   jobTimeoutMs: number;
   /** Whether a job is this front-end's and, as it last heard, still waiting / ended. */
   status(id: string): Job['status'] | undefined;
@@ -54,7 +55,10 @@ export class FrontPositions {
       running: mirror.running,
       workers: mirror.liveWorkers,
       maxBatch: mirror.maxBatch,
-      limitMs: runLimitMs(mirror.pace, this.deps.jobTimeoutMs),
+      budget: {
+        jobTimeoutMs: runTimeoutMs(mirror, this.deps.jobTimeoutMs),
+        measuredMs: this.deps.measuredMs,
+      },
       expectedMs: this.deps.expectedMs,
     });
   }

@@ -21,7 +21,7 @@ import { ownerKey } from '../types.js';
 import type { Place, WaitPlan } from '../wait-plan.js';
 import { CoalescedTask } from './coalesced-task.js';
 import { Dispatcher } from './dispatcher.js';
-import { type CancelContext, cancelJob } from './front-cancel.js';
+import { type CancelContext, cancelJob, resendCancel } from './front-cancel.js';
 import { catchUp, type DeliveryContext, deliver } from './front-delivery.js';
 import { FrontPositions } from './front-positions.js';
 import { takeSharedRateSlot } from './rate-slots.js';
@@ -123,6 +123,7 @@ export class FrontQueue implements JobQueueApi {
       counters: () => this.counters(),
       queued: () => this.queuedJobs(),
       expectedMs: (job) => this.expectedMs(job),
+      measuredMs: (job) => measuredMs(this.mirror.pace, job),
       jobTimeoutMs: options.limits.jobTimeoutMs,
       status: (id) => options.store.get(id)?.status,
       get: (id) => this.get(id),
@@ -191,7 +192,10 @@ export class FrontQueue implements JobQueueApi {
   }
 
   private catchUp(): Promise<void> {
-    return catchUp(this.delivery, (id) => this.pending.has(id));
+    return catchUp(this.delivery, {
+      pending: (id) => this.pending.has(id),
+      resendCancel: (id) => resendCancel(this.cancelContext, id),
+    });
   }
 
   /** The workers' pace over every job type (the fallback of `expectedMs`). */

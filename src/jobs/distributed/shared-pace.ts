@@ -50,16 +50,9 @@ export function expectedMs(pace: SharedPace, job: Pick<Job, 'request' | 'estimat
 }
 
 /**
- * The longest a run of batched jobs may be expected to take (`pickBatch`'s budget): the job timeout, each member's
- * from the run's start. None while no worker has run a job: the placeholder pace limits nothing, as admission.
- */
-export function runLimitMs(pace: SharedPace, jobTimeoutMs: number): number | undefined {
-  return pace.overall === undefined ? undefined : jobTimeoutMs;
-}
-
-/**
  * As `expectedMs`, from measured paces only (not a provisional one, nor the placeholder): what admission may refuse
- * a job on. A type not measured yet is judged by the overall pace, as every type was before they were apart.
+ * a job on, and what a run's budget judges (`runBudget`). A type not measured yet is judged by the overall pace, as
+ * every type was before they were apart.
  */
 export function measuredMs(
   pace: SharedPace,

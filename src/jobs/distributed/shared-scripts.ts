@@ -23,39 +23,48 @@ local function statusOf(record)
 end`;
 
 /**
- * KEYS: workers, their max batches. Forgets workers whose heartbeat ran out (they died without leaving), with what
- * they advertised, so both hold only live ones.
+ * KEYS: workers, their max batches, their job timeouts. Forgets workers whose heartbeat ran out (they died without
+ * leaving), with what they advertised, so all three hold only live ones.
  */
 const PRUNE_WORKERS = `
 local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
 if #dead > 0 then
   redis.call('ZREM', KEYS[1], unpack(dead))
   redis.call('HDEL', KEYS[2], unpack(dead))
+  redis.call('HDEL', KEYS[3], unpack(dead))
 end`;
 
 /**
- * KEYS: workers, max batches. ARGV: worker id, ttl ms, max batch. A worker is alive until Redis's clock passes its
- * score, and takes runs of up to its max batch jobs.
+ * KEYS: workers, max batches, job timeouts. ARGV: worker id, ttl ms, max batch, job timeout ms. A worker is alive
+ * until Redis's clock passes its score, takes runs of up to its max batch jobs, and gives each its job timeout.
  */
 export const HEARTBEAT = `${REDIS_NOW}
 ${PRUNE_WORKERS}
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+if ARGV[4] then redis.call('HSET', KEYS[3], ARGV[1], ARGV[4]) end
 return 1`;
 
 /**
- * KEYS: workers, max batches. The number of workers alive by Redis's clock, and the smallest max batch among them
- * (1 for a worker that advertised none): BullMQ hands a run to whichever worker asks first, so a run must fit all.
+ * KEYS: workers, max batches, job timeouts. The number of workers alive by Redis's clock, the smallest max batch
+ * among them (1 for a worker that advertised none), the smallest job timeout they advertised (0: none did), and 1
+ * when some live worker advertised none (0 else): BullMQ hands a run to whichever worker asks first, so a run must
+ * fit all.
  */
 export const LIVE_WORKERS = `${REDIS_NOW}
 ${PRUNE_WORKERS}
 local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
 local smallest = nil
+local shortest = nil
+local untold = 0
 for _, id in ipairs(ids) do
   local max = tonumber(redis.call('HGET', KEYS[2], id)) or 1
   if smallest == nil or max < smallest then smallest = max end
+  local timeout = tonumber(redis.call('HGET', KEYS[3], id))
+  if timeout == nil then untold = 1
+  elseif shortest == nil or timeout < shortest then shortest = timeout end
 end
-return { #ids, smallest or 1 }`;
+return { #ids, smallest or 1, shortest or 0, untold }`;
 
 /**
  * KEYS: dispatched, run of each job. A job handed out before runs existed (a queue upgraded with jobs in flight)

@@ -24,6 +24,12 @@ export interface Snapshot {
   liveWorkers: number;
   /** The smallest max batch the live workers advertise: any of them may take the next run. */
   maxBatch: number;
+  /**
+   * The shortest job timeout the live workers advertise (each arms its own, config.queue.jobTimeoutMs), undefined
+   * while none has; `untimedWorkers`: some live worker advertised none (one from before they did). See `runTimeoutMs`.
+   */
+  workerTimeoutMs: number | undefined;
+  untimedWorkers: boolean;
   /** The workers' measured pace, overall and per job type (shared-pace.ts). */
   pace: SharedPace;
 }
@@ -40,27 +46,40 @@ export function emptySnapshot(): Snapshot {
     running: [],
     liveWorkers: 0,
     maxBatch: 1,
+    workerTimeoutMs: undefined,
+    untimedWorkers: false,
     pace: emptyPace(),
   };
+}
+
+/**
+ * The job timeout runs are formed within: the shortest any live worker arms, as any of them may take the next run.
+ * A worker that advertised none is taken to arm this front-end's own (`ownMs`, JOB_TIMEOUT_S), as is the pool while
+ * none is alive: a run formed within a longer one than its worker's would time out all its members at once.
+ */
+export function runTimeoutMs(
+  snap: Pick<Snapshot, 'workerTimeoutMs' | 'untimedWorkers'>,
+  ownMs: number,
+): number {
+  if (snap.workerTimeoutMs === undefined) return ownMs;
+  return snap.untimedWorkers ? Math.min(snap.workerTimeoutMs, ownMs) : snap.workerTimeoutMs;
 }
 
 export async function readSnapshot(
   state: Pick<SharedState, 'redis' | 'key' | 'parseJob'>,
 ): Promise<Snapshot> {
   const { redis } = state;
-  const [users, counters, floor, dispatched, runOf, [liveWorkers, maxBatch], calibration] = await Promise.all(
-    [
-      redis.smembers(state.key('waiting')),
-      redis.hgetall(state.key('counters')),
-      redis.get(state.key('floor')),
-      redis.hgetall(state.key('dispatched')),
-      redis.hgetall(state.key('run-of')),
-      redis.eval(LIVE_WORKERS, 2, state.key('workers'), state.key('worker-batch')) as Promise<
-        [number, number]
-      >,
-      redis.hgetall(state.key('calibration')),
-    ],
-  );
+  const workerKeys = ['workers', 'worker-batch', 'worker-timeout'].map((name) => state.key(name));
+  const [users, counters, floor, dispatched, runOf, live, calibration] = await Promise.all([
+    redis.smembers(state.key('waiting')),
+    redis.hgetall(state.key('counters')),
+    redis.get(state.key('floor')),
+    redis.hgetall(state.key('dispatched')),
+    redis.hgetall(state.key('run-of')),
+    redis.eval(LIVE_WORKERS, workerKeys.length, ...workerKeys) as Promise<[number, number, number, number]>,
+    redis.hgetall(state.key('calibration')),
+  ]);
+  const [liveWorkers, maxBatch, workerTimeoutMs, untimed] = live;
   const ids = (await Promise.all(users.map((u) => redis.zrange(state.key('wait', u), '0', '-1')))).flat();
   // MGET refuses an empty list.
   const values = async (keys: string[]): Promise<Array<string | null>> =>
@@ -85,6 +104,8 @@ export async function readSnapshot(
     running: runsOf(state, runOf, runBodies),
     liveWorkers,
     maxBatch,
+    workerTimeoutMs: workerTimeoutMs > 0 ? workerTimeoutMs : undefined,
+    untimedWorkers: untimed === 1,
     pace: paceFrom(calibration),
   };
 }

@@ -327,11 +327,13 @@ export class SharedState {
 
   /**
    * A worker says it is alive for the next `ttlMs` of Redis's clock (its own may be off), taking runs of up to
-   * `maxBatch` jobs.
+   * `maxBatch` jobs and giving each `jobTimeoutMs` (runs are formed within the shortest live one, shared-snapshot.ts).
    */
-  async heartbeat(workerId: string, ttlMs: number, maxBatch = 1): Promise<void> {
-    const keys = [this.key('workers'), this.key('worker-batch')];
-    await this.redis.eval(HEARTBEAT, keys.length, ...keys, workerId, String(ttlMs), String(maxBatch));
+  async heartbeat(workerId: string, ttlMs: number, maxBatch = 1, jobTimeoutMs?: number): Promise<void> {
+    const keys = [this.key('workers'), this.key('worker-batch'), this.key('worker-timeout')];
+    const args = [workerId, String(ttlMs), String(maxBatch)];
+    if (jobTimeoutMs !== undefined) args.push(String(jobTimeoutMs));
+    await this.redis.eval(HEARTBEAT, keys.length, ...keys, ...args);
   }
 
   async leaveWorkers(workerId: string): Promise<void> {
@@ -339,6 +341,7 @@ export class SharedState {
       .multi()
       .zrem(this.key('workers'), workerId)
       .hdel(this.key('worker-batch'), workerId)
+      .hdel(this.key('worker-timeout'), workerId)
       .exec();
   }
 

@@ -36,6 +36,7 @@ export interface DistributedWorkerOptions {
    * `generateBatch`.
    */
   maxBatch?: number;
+  /** Each job's timeout from its run's start; advertised in the heartbeat, so no run is formed past it. */
   jobTimeoutMs: number;
   previewIntervalMs?: number;
   maxInputPixels?: number;
@@ -158,7 +159,7 @@ export class DistributedWorker {
 
   private async beat(): Promise<void> {
     try {
-      await this.options.state.heartbeat(this.id, HEARTBEAT_TTL_MS, this.maxBatch);
+      await this.options.state.heartbeat(this.id, HEARTBEAT_TTL_MS, this.maxBatch, this.options.jobTimeoutMs);
       await this.options.state.publish('wake', { worker: this.id });
     } catch (error) {
       this.options.log?.('warn', 'worker heartbeat failed', { error: String(error) });

@@ -1,56 +1,94 @@
 // The shared queue forms runs within the job timeout as one process does (test/jobs/batch-budget.test.ts): the
-// dispatcher adds no member that would take the run's expected time past it, and front-ends plan the same runs for
-// places and ETAs.
+// dispatcher adds no member that would take the run's expected time past its share of the timeout, judged on the
+// measured pace as admission judges it, and within the shortest timeout a live worker arms (each advertises its own
+// in its heartbeat); front-ends plan the same runs for places and ETAs.
 import { afterEach, describe, expect, it } from 'vitest';
 import { estimateCost } from '../../../engine/index.js';
 import { FrontPositions } from '../../../src/jobs/distributed/front-positions.js';
-import { emptySnapshot, type Snapshot } from '../../../src/jobs/distributed/shared-snapshot.js';
+import { expectedMs, measuredMs, type SharedPace } from '../../../src/jobs/distributed/shared-pace.js';
+import { emptySnapshot, runTimeoutMs, type Snapshot } from '../../../src/jobs/distributed/shared-snapshot.js';
 import { JobEvents } from '../../../src/jobs/events.js';
 import { FairScheduler } from '../../../src/jobs/scheduler.js';
 import type { Owner } from '../../../src/jobs/types.js';
 import { aJob } from '../../commands/job-fixture.js';
-import { type Cluster, skipWithoutRedis, startCluster, submitImagine, until } from './redis-harness.js';
+import {
+  type Cluster,
+  eventually,
+  skipWithoutRedis,
+  startCluster,
+  submitImagine,
+  until,
+} from './redis-harness.js';
 
 const skip = await skipWithoutRedis();
 const LIMIT_MS = 1000;
 const alice: Owner = { platform: 'discord', userId: 'alice' };
 /** What the harness submits: a 256² imagine. */
 const COST = estimateCost({ task: 'text_to_image', prompt: 'p', width: 256, height: 256 });
-/** A measured pace at which each such job is expected to take 40 % of the timeout. */
-const MS_PER_UNIT = (0.4 * LIMIT_MS) / COST;
+/** A pace at which each such job is expected to take `share` of the timeout. */
+const paceAt = (share: number) => (share * LIMIT_MS) / COST;
+
+/** The run each of four same-shape jobs of four users is planned in, as [id, ahead, etaMs, endMs]. */
+function planFour(pace: SharedPace, jobTimeoutMs: number, workers: Partial<Snapshot> = {}) {
+  const mirror: Snapshot = {
+    ...emptySnapshot(),
+    liveWorkers: 1,
+    maxBatch: 4,
+    ...workers,
+    pace,
+    queued: ['a', 'b', 'c', 'd'].map((id, seq) =>
+      aJob({ id, seq, owner: { platform: 'web', userId: id }, estimatedCost: COST }),
+    ),
+  };
+  const positions = new FrontPositions({
+    scheduler: new FairScheduler({ agingMs: 600_000, maxRunningPerUser: 1 }),
+    events: new JobEvents(),
+    mirror: () => mirror,
+    counters: () => mirror.counters,
+    queued: () => mirror.queued,
+    expectedMs: (job) => expectedMs(mirror.pace, job),
+    measuredMs: (job) => measuredMs(mirror.pace, job),
+    jobTimeoutMs,
+    status: () => 'queued',
+    get: (id) => mirror.queued.find((job) => job.id === id),
+    now: () => 0,
+  });
+  return positions.plan().starts.map(({ job, ahead, etaMs, endMs }) => [job.id, ahead, etaMs, endMs]);
+}
+
+const measured = (share: number): SharedPace => ({ overall: paceAt(share), byType: new Map() });
+const TWO_RUNS_OF_TWO = [
+  ['a', 0, 0, 700],
+  ['b', 0, 0, 700],
+  ['c', 2, 700, 1400],
+  ['d', 2, 700, 1400],
+];
 
 describe('front-end places within the job timeout', () => {
-  it('plans four same-shape jobs each 40 % of the timeout as two runs of two', () => {
-    const mirror: Snapshot = {
-      ...emptySnapshot(),
-      liveWorkers: 1,
-      maxBatch: 4,
-      pace: { overall: MS_PER_UNIT, byType: new Map() },
-      queued: ['a', 'b', 'c', 'd'].map((id, seq) =>
-        aJob({ id, seq, owner: { platform: 'web', userId: id }, estimatedCost: COST }),
-      ),
+  it('plans four same-shape jobs each 35 % of the timeout as two runs of two', () => {
+    expect(planFour(measured(0.35), LIMIT_MS)).toEqual(TWO_RUNS_OF_TWO);
+  });
+
+  it('plans within the shortest timeout a live worker arms, not the front-end’s longer one', () => {
+    expect(planFour(measured(0.35), 10 * LIMIT_MS, { workerTimeoutMs: LIMIT_MS })).toEqual(TWO_RUNS_OF_TWO);
+    // A worker that advertised none (an older one) is taken to arm the front-end's.
+    const untold = { workerTimeoutMs: 10 * LIMIT_MS, untimedWorkers: true };
+    expect(planFour(measured(0.35), LIMIT_MS, untold)).toEqual(TWO_RUNS_OF_TWO);
+  });
+
+  it('plans one run on a type’s provisional pace, timed by it, as admission does not judge by it', () => {
+    const pace: SharedPace = {
+      overall: paceAt(0.1),
+      byType: new Map([['text_to_image', { msPerUnit: paceAt(0.45), samples: 0 }]]),
     };
-    const positions = new FrontPositions({
-      scheduler: new FairScheduler({ agingMs: 600_000, maxRunningPerUser: 1 }),
-      events: new JobEvents(),
-      mirror: () => mirror,
-      counters: () => mirror.counters,
-      queued: () => mirror.queued,
-      expectedMs: (job) => job.estimatedCost * MS_PER_UNIT,
-      jobTimeoutMs: LIMIT_MS,
-      status: () => 'queued',
-      get: (id) => mirror.queued.find((job) => job.id === id),
-      now: () => 0,
-    });
-    const starts = positions
-      .plan()
-      .starts.map(({ job, ahead, etaMs, endMs }) => [job.id, ahead, etaMs, endMs]);
-    expect(starts).toEqual([
-      ['a', 0, 0, 800],
-      ['b', 0, 0, 800],
-      ['c', 2, 800, 1600],
-      ['d', 2, 800, 1600],
-    ]);
+    expect(planFour(pace, LIMIT_MS)).toEqual(['a', 'b', 'c', 'd'].map((id) => [id, 0, 0, 1800]));
+  });
+
+  it('takes the shortest advertised timeout, or the front-end’s where a worker told none', () => {
+    expect(runTimeoutMs(emptySnapshot(), 60_000)).toBe(60_000);
+    expect(runTimeoutMs({ workerTimeoutMs: 30_000, untimedWorkers: false }, 60_000)).toBe(30_000);
+    expect(runTimeoutMs({ workerTimeoutMs: 90_000, untimedWorkers: false }, 60_000)).toBe(90_000);
+    expect(runTimeoutMs({ workerTimeoutMs: 90_000, untimedWorkers: true }, 60_000)).toBe(60_000);
   });
 });
 
@@ -61,29 +99,120 @@ describe.skipIf(skip)('distributed queue: batches within the job timeout', { tim
     cluster = undefined;
   });
 
-  it('hands four same-shape jobs each 40 % of the timeout to a worker as two runs of two', async () => {
+  /**
+   * Four same-shape jobs submitted on a front-end whose job timeout is `frontEndMs`, the pace set as `calibration`,
+   * then one worker arming `workerMs`; the batches it was handed once all four are done.
+   */
+  async function runFour(frontEndMs: number, workerMs: number, calibration: Record<string, string>) {
     cluster = await startCluster({
       frontEnds: 1,
       workers: 0,
       maxBatch: 4,
-      limits: { maxRunningPerUser: 4, jobTimeoutMs: LIMIT_MS },
+      limits: { maxRunningPerUser: 4, jobTimeoutMs: frontEndMs },
     });
     // Measured over many runs: the worker's own runs here barely move it.
-    await cluster.probe.redis.hset(cluster.probe.key('calibration'), {
-      msPerUnit: String(MS_PER_UNIT),
-      samples: '20',
-      'msPerUnit:text_to_image': String(MS_PER_UNIT),
-      'samples:text_to_image': '20',
-    });
+    await cluster.probe.redis.hset(cluster.probe.key('calibration'), calibration);
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
     const jobs = ['a', 'b', 'c', 'd'].map((p) => submitImagine(fe, alice, p));
     await fe.queue.flush();
-    const { engine } = await cluster.addWorker();
+    const { engine } = await cluster.addWorker(4, workerMs);
     await until(
       () => jobs.every((j) => fe.events.some((e) => e.job.id === j.id && e.type === 'done')),
       15_000,
       'all four',
     );
-    expect(engine.batches).toEqual([2, 2]);
+    return engine.batches;
+  }
+
+  const measuredAt = (share: number) => ({
+    msPerUnit: String(paceAt(share)),
+    samples: '20',
+    'msPerUnit:text_to_image': String(paceAt(share)),
+    'samples:text_to_image': '20',
+  });
+
+  it('hands four same-shape jobs each 35 % of the timeout to a worker as two runs of two', async () => {
+    expect(await runFour(LIMIT_MS, LIMIT_MS, measuredAt(0.35))).toEqual([2, 2]);
+  });
+
+  it('forms runs within the worker’s own shorter timeout, not the front-end’s', async () => {
+    expect(await runFour(10 * LIMIT_MS, LIMIT_MS, measuredAt(0.35))).toEqual([2, 2]);
+  });
+
+  it('does not cut runs on a type’s provisional pace, as admission does not judge by it', async () => {
+    const provisional = {
+      ...measuredAt(0.1),
+      'msPerUnit:text_to_image': String(paceAt(0.45)),
+      'samples:text_to_image': '0',
+    };
+    expect(await runFour(LIMIT_MS, LIMIT_MS, provisional)).toEqual([4]);
+  });
+
+  /**
+   * The jobs ahead of each of four same-shape jobs as a front-end (job timeout `frontEndMs`) plans them, with the
+   * pace set as `calibration` and one live worker arming `workerMs`, busy with another job: the front-end's own
+   * wiring of the budget, seen with the dispatcher unable to hand the four out meanwhile.
+   */
+  async function plannedAhead(frontEndMs: number, workerMs: number, calibration: Record<string, string>) {
+    cluster = await startCluster({
+      frontEnds: 1,
+      workers: 0,
+      limits: { maxRunningPerUser: 4, jobTimeoutMs: frontEndMs },
+    });
+    const { probe } = cluster;
+    await probe.redis.hset(probe.key('calibration'), calibration);
+    // A worker alive by its heartbeat alone: the run handed to it stays handed out, holding it.
+    await probe.heartbeat('busy', 20_000, 4, workerMs);
+    const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
+    const blocker = fe.queue.submit({
+      owner: { platform: 'discord', userId: 'bob' },
+      scope: 'guild:1',
+      kind: 'imagine',
+      request: { task: 'text_to_image', prompt: 'other shape', width: 128, height: 128 },
+    });
+    if (!blocker.ok) throw new Error('refused');
+    await eventually(async () => (await probe.snapshot()).runs === 1, 5000, 'the blocker handed out');
+    const jobs = ['a', 'b', 'c', 'd'].map((p) => submitImagine(fe, alice, p));
+    await fe.queue.flush();
+    await until(
+      () => {
+        const mirror = fe.queue.shared;
+        return mirror.queued.length === 4 && mirror.runs === 1 && mirror.workerTimeoutMs === workerMs;
+      },
+      5000,
+      'the mirror',
+    );
+    return jobs.map((j) => fe.queue.positionOf(j.id).ahead);
+  }
+
+  it('plans the front-end’s places within the worker’s own shorter timeout', async () => {
+    expect(await plannedAhead(10 * LIMIT_MS, LIMIT_MS, measuredAt(0.35))).toEqual([1, 1, 3, 3]);
+  });
+
+  it('plans the front-end’s places on the measured pace, not a provisional one', async () => {
+    const provisional = {
+      ...measuredAt(0.1),
+      'msPerUnit:text_to_image': String(paceAt(0.45)),
+      'samples:text_to_image': '0',
+    };
+    expect(await plannedAhead(LIMIT_MS, LIMIT_MS, provisional)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('reads the shortest job timeout of the live workers, forgetting those gone', async () => {
+    cluster = await startCluster({ frontEnds: 0, workers: 0 });
+    const { probe } = cluster;
+    await probe.heartbeat('short', 200, 1, 20_000);
+    await probe.heartbeat('long', 10_000, 4, 60_000);
+    expect(await probe.snapshot()).toMatchObject({ workerTimeoutMs: 20_000, untimedWorkers: false });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await probe.snapshot()).toMatchObject({ workerTimeoutMs: 60_000, untimedWorkers: false });
+    expect(await probe.redis.hget(probe.key('worker-timeout'), 'short')).toBeNull();
+    // One from before workers advertised theirs.
+    await probe.heartbeat('old', 10_000, 4);
+    expect(await probe.snapshot()).toMatchObject({ workerTimeoutMs: 60_000, untimedWorkers: true });
+    await probe.leaveWorkers('long');
+    await probe.leaveWorkers('old');
+    expect(await probe.redis.hlen(probe.key('worker-timeout'))).toBe(0);
+    expect(await probe.snapshot()).toMatchObject({ workerTimeoutMs: undefined, untimedWorkers: false });
   });
 });

@@ -23,6 +23,7 @@ function setup(now: () => number = Date.now) {
     counters: () => mirror.counters,
     queued: () => mirror.queued,
     expectedMs: (job) => job.estimatedCost,
+    measuredMs: (job) => job.estimatedCost,
     jobTimeoutMs: 60_000,
     status: (id) => status.get(id),
     get: (id) => mirror.queued.find((job) => job.id === id),

@@ -59,8 +59,11 @@ export interface Cluster {
   workers: Array<{ worker: DistributedWorker; engine: TimedEngineDouble }>;
   /** The test's own connection to the shared state, for reading keys. */
   probe: SharedState;
-  /** One more worker, as a machine joining later would (closed with the cluster); `maxBatch` as the cluster's. */
-  addWorker(maxBatch?: number): Promise<Cluster['workers'][number]>;
+  /**
+   * One more worker, as a machine joining later would (closed with the cluster); `maxBatch` as the cluster's, its
+   * job timeout the front-ends' (`limits.jobTimeoutMs`) unless given.
+   */
+  addWorker(maxBatch?: number, jobTimeoutMs?: number): Promise<Cluster['workers'][number]>;
   close(): Promise<void>;
 }
 
@@ -103,7 +106,10 @@ export async function startCluster(options: {
     frontEnds.push({ queue, store, events });
   }
   const workers: Cluster['workers'] = [];
-  const addWorker = async (maxBatch = options.maxBatch) => {
+  const addWorker = async (
+    maxBatch = options.maxBatch,
+    jobTimeoutMs = { ...LIMITS, ...options.limits }.jobTimeoutMs,
+  ) => {
     const state = new SharedState(url, prefix);
     states.push(state);
     const engine = new TimedEngineDouble(options.msPerStep ?? 5, 3);
@@ -112,7 +118,7 @@ export async function startCluster(options: {
       url,
       engine,
       maxBatch,
-      jobTimeoutMs: 60_000,
+      jobTimeoutMs,
       lockMs: 4000,
       log: options.log,
     });
