@@ -196,12 +196,23 @@ export function listedCommands(
 }
 
 /**
- * A user of the asker's platform, by id (Discord's snowflakes, Telegram's numeric ids). Typed (`/unblock abc`), a
- * word that is no id is said to be none.
+ * A user of the asker's platform, by id (Discord's snowflakes, Telegram's numeric ids, a Telegram chat's negative
+ * one: `isUserIdOn` says where a minus may stand). Typed (`/unblock abc`), a word that is no id is said to be none.
  */
 export function userOption() {
   return z
     .string()
-    .regex(/^\d{1,20}$/)
+    .regex(/^-?\d{1,20}$/)
     .meta({ user: true, invalidKey: 'errors.block.user_invalid' });
+}
+
+/**
+ * Where a user key may be negative: on Telegram a chat speaking as itself (an anonymous admin, a channel) is its
+ * chat's id (adapters/telegram/sender-id.ts), and a group's or channel's is below 0. Discord's ids never are.
+ */
+const SIGNED_USER_IDS: ReadonlySet<Platform> = new Set<Platform>(['telegram']);
+
+/** Whether an id `userOption` took can be a user of `platform`. */
+export function isUserIdOn(platform: Platform, id: string): boolean {
+  return !id.startsWith('-') || SIGNED_USER_IDS.has(platform);
 }

@@ -1,10 +1,22 @@
 // The hidden `.NAME.PID.tmp` files that writeOutputFiles writes before renaming them over their names: a second
 // Ctrl-C during the write cannot leave one (the write runs without a break, the signal's handler after it), and one
-// left by a run killed outright (SIGKILL, SIGHUP) goes when the same name is next written, unless its process lives.
+// left by a run killed outright (SIGKILL, SIGHUP) goes when the same name is next written, once it is minutes old and
+// its process gone (or a day old whatever its PID); one that cannot be removed stays, and the write goes on.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeOutputFiles } from '../src/cli/files.js';
@@ -19,6 +31,25 @@ function deadPid(): number {
   return Number(String(child.stdout));
 }
 
+/** Sets a file's (or folder's) modification time `minutes` ago. */
+function age(path: string, minutes: number): void {
+  const then = new Date(Date.now() - minutes * 60_000);
+  utimesSync(path, then, then);
+}
+
+/** setpriv's arguments to run as nobody, when this is root and setpriv can (see test/data-dir.test.ts). */
+const asNobody = (() => {
+  if (process.getuid?.() !== 0 || process.platform === 'win32') return undefined;
+  const args = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+  try {
+    const tsx = join(root, 'node_modules', 'tsx', 'package.json');
+    const probe = spawnSync('setpriv', [...args, 'test', '-r', tsx]);
+    return probe.status === 0 ? args : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
 describe('temporary output files', () => {
   it('one of a dead run for the same name is removed by the next write; a living one and other names stay', () => {
     const folder = mkdtempSync(join(dir, 'stale-'));
@@ -27,11 +58,72 @@ describe('temporary output files', () => {
     // process.ppid: the test runner, alive while this runs (another run writing the same name).
     const living = `.fox.png.${process.ppid}.tmp`;
     const other = `.cat.png.${dead}.tmp`;
-    for (const name of [stale, living, other]) writeFileSync(join(folder, name), 'half a PNG');
+    for (const name of [stale, living, other]) {
+      writeFileSync(join(folder, name), 'half a PNG');
+      age(join(folder, name), 11);
+    }
     writeOutputFiles([{ flag: 'out', path: join(folder, 'fox.png'), data: 'whole' }]);
     expect(readdirSync(folder).sort()).toEqual([other, living, 'fox.png'].sort());
     expect(readFileSync(join(folder, 'fox.png'), 'utf8')).toBe('whole');
   });
+
+  it('one of a dead PID written in the last minutes stays (another host may be writing it); any a day old goes', () => {
+    const folder = mkdtempSync(join(dir, 'age-'));
+    const dead = deadPid();
+    // A PID not seen here may be a living writer on another host or container sharing the folder.
+    const recent = `.fox.png.${dead}.tmp`;
+    // A living PID's day-old temp: the PID was reused, the writer long gone.
+    const abandoned = `.fox.png.${process.ppid}.tmp`;
+    writeFileSync(join(folder, recent), 'half a PNG');
+    age(join(folder, recent), 2);
+    writeFileSync(join(folder, abandoned), 'half a PNG');
+    age(join(folder, abandoned), 25 * 60);
+    writeOutputFiles([{ flag: 'out', path: join(folder, 'fox.png'), data: 'whole' }]);
+    expect(readdirSync(folder).sort()).toEqual([recent, 'fox.png'].sort());
+  });
+
+  it('a stale name that cannot be removed (a folder) stays, and the write goes on', () => {
+    const folder = mkdtempSync(join(dir, 'unremovable-'));
+    const stale = join(folder, `.fox.png.${deadPid()}.tmp`);
+    mkdirSync(stale);
+    writeFileSync(join(stale, 'inside'), 'x');
+    age(stale, 25 * 60);
+    writeOutputFiles([{ flag: 'out', path: join(folder, 'fox.png'), data: 'whole' }]);
+    expect(readdirSync(folder).sort()).toEqual([basename(stale), 'fox.png'].sort());
+    expect(readFileSync(join(folder, 'fox.png'), 'utf8')).toBe('whole');
+  });
+
+  it.skipIf(asNobody === undefined)(
+    "another user's stale temp in a sticky folder stays, and the write goes on",
+    () => {
+      // The run's own temporary folder (test/temp-root.ts, 0700) must let nobody through to the sticky one.
+      if (basename(tmpdir()).startsWith('dimoo-tests-')) chmodSync(tmpdir(), 0o711);
+      chmodSync(dir, 0o711);
+      const folder = mkdtempSync(join(dir, 'sticky-'));
+      chmodSync(folder, 0o1777);
+      const stale = join(folder, `.fox.png.${deadPid()}.tmp`);
+      writeFileSync(stale, 'half a PNG');
+      chownSync(stale, 0, 0);
+      age(stale, 25 * 60);
+      const out = join(folder, 'fox.png');
+      // tsx keeps its cache in the temporary folder, which nobody may not write.
+      const nobodyTemp = mkdtempSync(join(dir, 'nobody-tmp-'));
+      chmodSync(nobodyTemp, 0o1777);
+      const script = `
+        const { writeOutputFiles } = await import(${JSON.stringify(join(root, 'src/cli/files.ts'))});
+        writeOutputFiles([{ flag: 'out', path: ${JSON.stringify(out)}, data: 'whole' }]);
+      `;
+      const child = spawnSync(
+        'setpriv',
+        [...(asNobody ?? []), process.execPath, '--import', 'tsx', '--input-type=module', '-e', script],
+        { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH, TMPDIR: nobodyTemp } },
+      );
+      expect([child.status, child.stderr]).toEqual([0, '']);
+      expect(readdirSync(folder).sort()).toEqual([basename(stale), 'fox.png'].sort());
+      expect(readFileSync(out, 'utf8')).toBe('whole');
+    },
+    30_000,
+  );
 
   it('a second SIGINT during the write ends the process after it: the file whole, no temporary file', async () => {
     const folder = mkdtempSync(join(dir, 'signal-'));

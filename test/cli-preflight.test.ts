@@ -225,6 +225,23 @@ describe('checked before the model loads', () => {
     expect([r.code, r.err]).toEqual([1, expect.stringMatching(/no-such-model does not exist/)]);
     expect(readdirSync(folder)).toEqual([]);
   });
+
+  it('a try left by an earlier run of this PID is removed and the folder tried again', async () => {
+    const folder = mkdtempSync(join(dir, 'probe-left-'));
+    writeFileSync(join(folder, `.dimoo-write-check.${process.pid}.tmp`), '');
+    const r = await onNowhere('imagine', '--prompt', 'a fox', '--out', join(folder, 'fox.png'));
+    expect([r.code, r.err]).toEqual([1, expect.stringMatching(/no-such-model does not exist/)]);
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('a try left that cannot be removed (a folder of its name) is no stack trace: the checks go on', async () => {
+    const folder = mkdtempSync(join(dir, 'probe-stuck-'));
+    const stuck = `.dimoo-write-check.${process.pid}.tmp`;
+    mkdirSync(join(folder, stuck, 'inside'), { recursive: true });
+    const r = await onNowhere('imagine', '--prompt', 'a fox', '--out', join(folder, 'fox.png'));
+    expect([r.code, r.err]).toEqual([1, expect.stringMatching(/no-such-model does not exist/)]);
+    expect(readdirSync(folder)).toEqual([stuck]);
+  });
 });
 
 describe("paint's region, before the model loads", () => {

@@ -5,7 +5,9 @@ import { type BlockEntry, type Owner, ownerKey } from '../../src/jobs/index.js';
 import type { CommandContext, Operation } from '../context.js';
 import type { CommandDeps } from '../deps.js';
 import { UserInputError } from '../errors.js';
+import { quoted } from '../quoted-text.js';
 import type { Reply, ReplyText } from '../reply.js';
+import { isUserIdOn } from '../spec.js';
 import type { BlockInput, UnblockInput } from './spec.js';
 
 /** The longest list shown: a platform message has room for about this many lines. */
@@ -16,6 +18,7 @@ export const block: Operation<BlockInput> = async (deps, ctx, { user, reason }) 
     if (reason?.trim()) throw new UserInputError('errors.block.user_missing');
     return listAnswer(listOf(deps, ctx));
   }
+  checkUserId(ctx, user);
   const target: Owner = { platform: ctx.user.platform, userId: user };
   if (user === ctx.user.userId) throw new UserInputError('errors.block.self');
   if (deps.queue.isAdmin(target) || ctx.namedAdmins?.includes(user))
@@ -32,11 +35,18 @@ export const block: Operation<BlockInput> = async (deps, ctx, { user, reason }) 
 
 export const unblock: Operation<UnblockInput> = async (deps, ctx, { user }) => {
   if (user === undefined) return listAnswer(listOf(deps, ctx));
+  checkUserId(ctx, user);
   const key = ownerKey({ platform: ctx.user.platform, userId: user });
   if (!deps.store.blocks.unblock(key)) throw new UserInputError('errors.block.not_blocked', { user });
   deps.log?.('warn', 'user unblocked', { user: key, by: ownerKey(ctx.user) });
   return answer([{ key: 'unblock.done', params: { user } }]);
 };
+
+/** A negative id only where the platform has them (a Telegram chat's), refused as any word that is no id. */
+function checkUserId(ctx: CommandContext, user: string): void {
+  if (!isUserIdOn(ctx.user.platform, user))
+    throw new UserInputError('errors.block.user_invalid', { value: quoted(user) });
+}
 
 /** The platform's blocked users, newest first: who, by whom, when (UTC) and why. */
 function listOf(deps: CommandDeps, ctx: CommandContext): ReplyText[] {

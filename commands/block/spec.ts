@@ -1,7 +1,7 @@
 // /block and /unblock (admins only): keep a user away from the bot, or let them back. The user is a Discord USER
-// option, or typed as a numeric id (`/block 123456789 spam`), or on Telegram the author of the message the command
-// replies to (`/block spam` as a reply). `/block` naming no one lists the blocked users. Not on the playground: it
-// has one user.
+// option, or typed as a numeric id (`/block 123456789 spam`; on Telegram a chat speaking as itself, `-100…`), or on
+// Telegram the author of the message the command replies to (`/block spam` as a reply). `/block` naming no one lists
+// the blocked users. Not on the playground: it has one user.
 import { z } from 'zod';
 import { type CommandSpec, userOption } from '../spec.js';
 
@@ -13,7 +13,8 @@ const options = z.object({
   reason: z.string().max(MAX_BLOCK_REASON).meta({ tooLongKey: 'errors.block.reason_too_long' }).optional(),
 });
 
-const text = { leading: [{ option: 'user', pattern: /^(\d{1,20})$/ }], rest: 'reason' };
+// A minus too (a Telegram chat's id): on a platform whose ids have none the handler refuses it (`isUserIdOn`).
+const text = { leading: [{ option: 'user', pattern: /^(-?\d{1,20})$/ }], rest: 'reason' };
 
 export const blockSpec = {
   name: 'block',

@@ -1,5 +1,14 @@
 // The CLI's files: why one could not be read, in words, and outputs written whole or not at all.
-import { readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CliError } from './command.js';
 
@@ -33,8 +42,8 @@ export function writeOutputFile(flag: string, path: string, data: string | Uint8
  * A failed write (a full disk) leaves no half file, no damaged earlier one, and none of the set without the rest.
  * The temporary files are hidden and removed on failure; one left by a run killed while it wrote (SIGKILL, a closed
  * terminal's SIGHUP; Ctrl-C and SIGTERM wait for the write, which runs without a break) goes when its name is next
- * written. A link is followed (its target is written, as a plain write would); a device or a pipe (`/dev/stdout`)
- * cannot be renamed over and is written directly.
+ * written, once it is minutes old (`removeStaleTemps`). A link is followed (its target is written, as a plain
+ * write would); a device or a pipe (`/dev/stdout`) cannot be renamed over and is written directly.
  */
 export function writeOutputFiles(files: readonly OutputFile[]): void {
   const staged: Array<{ file: OutputFile; temp: string; target: string }> = [];
@@ -61,7 +70,7 @@ export function writeOutputFiles(files: readonly OutputFile[]): void {
       renameSync(temp, target);
     }
   } catch (error) {
-    for (const { temp } of staged) rmSync(temp, { force: true });
+    for (const { temp } of staged) removeQuietly(temp);
     throw current ? fail(current, error) : error;
   }
 }
@@ -75,9 +84,17 @@ function targetOf(path: string): string {
   }
 }
 
+/** A temp of a dead run is left this long: the PID check sees only this host's (and container's) processes. */
+const STALE_AFTER_MS = 10 * 60 * 1000;
+/** A temp this old goes whatever its PID: a reused PID would otherwise keep it forever. A write takes seconds. */
+const ABANDONED_AFTER_MS = 24 * 60 * 60 * 1000;
+
 /**
- * `.NAME.PID.tmp` files beside `target` whose process is gone: what a run killed in the middle of its write left.
- * One of a living process (another run writing the same name) is its own and stays.
+ * `.NAME.PID.tmp` files beside `target` that a run killed in the middle of its write left: one of a process gone
+ * and untouched for minutes, or any untouched for a day. One still being written stays: a living run's here, and
+ * one of another host or container on a shared folder (its PID is not seen as living here) by its recent mtime.
+ * Best effort: a temp that cannot be removed (another user's in a sticky folder, a folder of that name) stays, and
+ * the write goes on.
  */
 function removeStaleTemps(target: string, listings: Map<string, string[]>): void {
   const folder = dirname(target);
@@ -92,11 +109,29 @@ function removeStaleTemps(target: string, listings: Map<string, string[]>): void
     listings.set(folder, entries);
   }
   const prefix = `.${basename(target)}.`;
+  const now = Date.now();
   for (const entry of entries) {
     if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue;
     const pid = Number(entry.slice(prefix.length, -'.tmp'.length));
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isRunning(pid))
-      rmSync(join(folder, entry), { force: true });
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
+    const path = join(folder, entry);
+    let stat: Stats | undefined;
+    try {
+      stat = lstatSync(path, { throwIfNoEntry: false });
+    } catch {
+      continue;
+    }
+    if (!stat?.isFile()) continue;
+    const age = now - stat.mtimeMs;
+    if (age > ABANDONED_AFTER_MS || (age > STALE_AFTER_MS && !isRunning(pid))) removeQuietly(path);
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // Cleanup only: what stays is hidden, and the write's own outcome is what the user is told.
   }
 }
 

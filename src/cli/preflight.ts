@@ -217,14 +217,33 @@ function checkFolderWritable(flag: string, given: string, folder: string, probe 
  */
 function checkCreates(flag: string, given: string, folder: string): void {
   const probe = join(folder, `.dimoo-write-check.${process.pid}.tmp`);
-  try {
-    closeSync(openSync(probe, 'wx'));
-  } catch (error) {
-    // Left by an earlier run of this PID: the folder took a file once, and access() said yes.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
-    throw unwritable(`cannot write --${flag} ${given}: ${fileErrorReason(error)}`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      closeSync(openSync(probe, 'wx'));
+      break;
+    } catch (error) {
+      // Left by an earlier run of this PID (killed between the two calls): removed, and the folder tried again. One
+      // that cannot go (another user's in a sticky folder), or is back (a run of the same PID in another container
+      // on a shared folder), says nothing against the folder: the write itself reports one that takes no file.
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+        if (attempt === 0 && removed(probe)) continue;
+        return;
+      }
+      throw unwritable(`cannot write --${flag} ${given}: ${fileErrorReason(error)}`);
+    }
   }
-  rmSync(probe, { force: true });
+  // The folder took the file, which is all this asks; one that stays (a folder that lets no file go) is hidden.
+  removed(probe);
+}
+
+/** `path` removed; false when it could not be (another user's in a sticky folder, a folder of that name). */
+function removed(path: string): boolean {
+  try {
+    rmSync(path, { force: true });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** An output file (`--out`): not a folder, in a folder that exists and is writable, itself writable if present. */

@@ -168,6 +168,39 @@ describe('/block', () => {
     expect(keys(await commands.runText(ctx(ADMIN, 'telegram'), '/block'))?.[0]).toBe('block.list');
   });
 
+  it("takes a Telegram chat's own negative id (an anonymous admin, a channel), typed or as a reply; not on Discord", async () => {
+    const { commands, ctx, store } = setup();
+    const chat = '-1001234567890';
+    expect(keys(await commands.runText(ctx(ADMIN, 'telegram'), `/block ${chat} spam`))).toEqual([
+      'block.done',
+    ]);
+    expect(store.blocks.get(`telegram:${chat}`)?.reason).toBe('spam');
+    expect(keys(await commands.runText(ctx(ADMIN, 'telegram'), `/unblock ${chat}`))).toEqual([
+      'unblock.done',
+    ]);
+    expect(store.blocks.get(`telegram:${chat}`)).toBeUndefined();
+    // `/block flood` as a reply to a message sent on behalf of the chat, and /unblock as a reply to another.
+    await commands.runText(ctx(ADMIN, 'telegram', chat), '/block flood');
+    expect(store.blocks.get(`telegram:${chat}`)?.reason).toBe('flood');
+    expect(keys(await commands.runText(ctx(ADMIN, 'telegram', chat), '/unblock'))).toEqual(['unblock.done']);
+    expect(store.blocks.get(`telegram:${chat}`)).toBeUndefined();
+    // A block carried to a moved chat's new id (commands.chatMoved) can be lifted there.
+    await commands.runText(ctx(ADMIN, 'telegram'), '/block -4001');
+    commands.chatMoved('telegram', '-4001', '-1004001');
+    expect(keys(await commands.runText(ctx(ADMIN, 'telegram'), '/unblock -1004001'))).toEqual([
+      'unblock.done',
+    ]);
+    expect(store.blocks.get('telegram:-1004001')).toBeUndefined();
+    // Discord's ids are never negative: typed or as an option, one is no user.
+    for (const refused of [
+      await commands.runText(ctx(ADMIN), `/block ${chat} spam`),
+      await commands.run(ctx(ADMIN), { name: 'block', options: { user: chat } }),
+      await commands.run(ctx(ADMIN), { name: 'unblock', options: { user: chat } }),
+    ])
+      expect(refused?.text).toEqual([{ key: 'errors.block.user_invalid', params: { value: chat } }]);
+    expect(store.blocks.list('discord')).toEqual([]);
+  });
+
   it('survives a restart: the block is in the store under DATA_DIR', async () => {
     const first = setup();
     await first.commands.run(first.ctx(ADMIN), { name: 'block', options: { user: '31', reason: 'spam' } });
