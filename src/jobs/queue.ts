@@ -340,7 +340,8 @@ export class JobQueue {
 
   /**
    * Stops intake and lets the running job(s) finish within `waitMs`; past that they are aborted and put back into
-   * the queue, and the worker is awaited (an aborted run ends within one engine step) for at most `abortWaitMs`.
+   * the queue, and the worker is awaited (an aborted run ends within one engine step) for at most `abortWaitMs`, or
+   * until a run the engine has answered has stored its results.
    * Each job left unfinished emits `paused` as its last event. Resolves when the worker has stopped, so the
    * database can close after it. Calling it again returns the same promise.
    */
@@ -400,11 +401,16 @@ export class JobQueue {
       if (entry.reason !== 'cancel') entry.reason = 'shutdown';
       entry.controller.abort();
     }
-    if (!(await within(stopped, abortWaitMs, false))) {
-      this.options.log?.('warn', 'the running job did not stop after its abort; closing anyway', {
-        jobs: [...this.running.keys()],
-      });
+    if (await within(stopped, abortWaitMs, false)) return;
+    // Past the engine, a run is storing its results: ended now, a job would be told it failed (or will restart)
+    // and then get its result. Let finish, it ends as its owner would want; the store is still open for it.
+    if ([...this.running.values()].some((entry) => entry.storing)) {
+      await stopped;
+      return;
     }
+    this.options.log?.('warn', 'the running job did not stop after its abort; closing anyway', {
+      jobs: [...this.running.keys()],
+    });
   }
 
   private pause(job: Job, restarts: boolean): void {

@@ -21,6 +21,11 @@ export interface RunningEntry {
   /** The share of its steps the engine reported done: what a job that ends early is charged for. */
   ran?: number;
   timer?: NodeJS.Timeout;
+  /**
+   * The engine has answered: its outcome is being stored (a result's PNGs encoded and written), which no abort
+   * stops and which needs only the database, so a shutdown lets it end (queue.ts) rather than telling it failed.
+   */
+  storing?: boolean;
 }
 
 export interface RunDeps {
@@ -114,6 +119,7 @@ async function runEntries(deps: RunDeps, entries: RunningEntry[]): Promise<void>
     deps.options.engine,
     ready.map(({ entry, request }) => ({ request, options: generateOptions(deps, entry) })),
   );
+  for (const { entry } of ready) entry.storing = true;
   const elapsedMs = performance.now() - started;
   // A batch's jobs shared the device for the whole run: calibrate on their summed cost. One that ended early
   // (cancelled, timed out) left the engine's batch at its next step, so it counts only the share of its steps that

@@ -82,7 +82,7 @@ function mirrorRunning(mirror: Snapshot, id: string): Job | undefined {
  * stopped (commands/late-cancel.ts), rather than the cancel's answer going uncorrected.
  */
 async function writeCancel(ctx: CancelContext, id: string): Promise<void> {
-  const tried = { unqueued: false };
+  const tried: Tried = { unqueued: false, saved: false, told: false };
   for (let wait = RETRY_FIRST_MS; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
     try {
       return await cancelShared(ctx, id, tried);
@@ -92,14 +92,15 @@ async function writeCancel(ctx: CancelContext, id: string): Promise<void> {
         markCancelRequested(ctx.store, id);
       }
     }
-    if (ended(ctx, id)) return;
+    // Saved already, the end is this cancel's own: what is left is telling it (its owner may not have heard).
+    if (!tried.saved && ended(ctx, id)) return;
     try {
       await sleep(wait, undefined, { signal: ctx.stopped, ref: false });
     } catch {
       ctx.log?.('warn', 'a cancel could not be written before this front-end stopped', { jobId: id });
       return;
     }
-    if (ended(ctx, id)) return;
+    if (!tried.saved && ended(ctx, id)) return;
   }
 }
 
@@ -110,11 +111,21 @@ function ended(ctx: CancelContext, id: string): boolean {
 }
 
 /**
- * `tried.unqueued`: an earlier try took the job off its list and was refused after: this one ends what it began,
- * where an unqueue would now find nothing and leave a record no list or worker has.
+ * How far the earlier tries of one cancel got: each try goes on from there. `unqueued`: the job was taken off its
+ * list, where an unqueue would now find nothing and leave a record no list or worker has. `saved`: its record says
+ * cancelled, which the next read would take for an end that needs nothing more, and the event its owner's
+ * front-end waits for (the only word it gets until its next start or reconnection) would never go out. `told`:
+ * that event went out.
  */
-async function cancelShared(ctx: CancelContext, id: string, tried: { unqueued: boolean }): Promise<void> {
+interface Tried {
+  unqueued: boolean;
+  saved: Job | false;
+  told: boolean;
+}
+
+async function cancelShared(ctx: CancelContext, id: string, tried: Tried): Promise<void> {
   const { state } = ctx;
+  if (tried.saved) return announce(state, tried.saved, tried);
   await ctx.pending.get(id);
   const job = await state.getJob(id);
   // Ended meanwhile: a cancel flag now would only wait out its expiry in Redis.
@@ -124,12 +135,20 @@ async function cancelShared(ctx: CancelContext, id: string, tried: { unqueued: b
     job.status = 'cancelled';
     job.finishedAt = state.now();
     await state.saveJob(job);
-    const frontEnd = await state.frontEndOf(id);
-    if (frontEnd) await state.publish(`events:${frontEnd}`, { type: 'cancelled', job });
-    await state.publish('changed', { id });
-    return;
+    tried.saved = job;
+    return announce(state, job, tried);
   }
   // With a worker (or about to be): the worker checks the flag before starting and aborts on the message.
   await state.markCancelRequested(id);
   await state.publish('cancel', { id });
+}
+
+/** A waiting job's cancel, saved: its owner's front-end gets the event, and every front-end the change. */
+async function announce(state: SharedState, job: Job, tried: Tried): Promise<void> {
+  if (!tried.told) {
+    const frontEnd = await state.frontEndOf(job.id);
+    if (frontEnd) await state.publish(`events:${frontEnd}`, { type: 'cancelled', job });
+    tried.told = true;
+  }
+  await state.publish('changed', { id: job.id });
 }

@@ -36,7 +36,7 @@ afterEach(async () => {
 });
 
 /** Test double: Redis answering an error to a write, `times` times (Infinity: every time), as one out of memory does. */
-function refuse<K extends 'unqueue' | 'saveJob' | 'markCancelRequested'>(
+function refuse<K extends 'unqueue' | 'saveJob' | 'markCancelRequested' | 'frontEndOf'>(
   state: SharedState,
   method: K,
   times: number,
@@ -48,6 +48,17 @@ function refuse<K extends 'unqueue' | 'saveJob' | 'markCancelRequested'>(
     return real(...args);
   };
   (state as unknown as Record<K, unknown>)[method] = refusing;
+}
+
+/** Test double: Redis answering an error to the first job event published (on a front-end's `events:` channel). */
+function refuseEventPublish(state: SharedState) {
+  const real = state.publish.bind(state);
+  let left = 1;
+  state.publish = async (name, message) => {
+    if (name.startsWith('events:') && left-- > 0)
+      throw new Error("OOM command not allowed when used memory > 'maxmemory'.");
+    return real(name, message);
+  };
 }
 
 /** One front-end, and a worker whose engine takes `msPerStep` a step (none: the job waits). */
@@ -124,6 +135,35 @@ describe.skipIf(skip)('a cancel whose write Redis refuses', () => {
       'its event',
     );
   });
+
+  // Saved as cancelled, the record reads as an end to the next try: the event and the change notice it did not get
+  // to must still go out, or the owner's front-end hears of it only at its next start or reconnection.
+  for (const refused of ['frontEndOf', 'publish'] as const) {
+    it(`of a waiting job saved before Redis refused its ${refused}: the event still goes out`, async () => {
+      const fe = await start();
+      const job = submitImagine(fe, owner, `a wren ${refused}`);
+      await fe.queue.flush();
+      if (refused === 'publish') refuseEventPublish(fe.state);
+      else refuse(fe.state, refused, 1);
+      const changed: string[] = [];
+      const listener = fe.state.subscriber('cancel-refused-test');
+      await listener.subscribe(fe.state.channel('changed'));
+      listener.on('message', (_channel, message) => changed.push(message));
+      try {
+        expect(fe.queue.cancel(job.id, owner)).toBe('cancelled');
+        await until(
+          () => fe.events.some((e) => e.type === 'cancelled' && e.job.id === job.id),
+          5000,
+          'its event',
+        );
+        expect(fe.events.filter((e) => e.type === 'cancelled' && e.job.id === job.id)).toHaveLength(1);
+        expect(fe.store.get(job.id)?.status).toBe('cancelled');
+        await until(() => changed.some((m) => m.includes(job.id)), 5000, 'the change notice');
+      } finally {
+        await listener.quit();
+      }
+    });
+  }
 
   it('of a running job is written once Redis takes it: the worker stops the job', async () => {
     const fe = await start({ msPerStep: 100 });

@@ -1,0 +1,135 @@
+// A shutdown whose abort wait runs out while a run the engine has answered is still storing its result (encoding and
+// writing its PNGs) must not end that job as well: its owner would hear "stopped" (or "will start again") and then
+// get the result. The job is let store its result and ends done; the shutdown resolves, and the database closes,
+// only after it.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import type { EngineRequest, EngineResult, GenerateOptions, RgbImage } from '../../engine/index.js';
+import type { JobEvent } from '../../src/jobs/events.js';
+import { JobQueue } from '../../src/jobs/queue.js';
+import { JobStore } from '../../src/jobs/store.js';
+import { waitUntil } from '../doubles/shared/wait.js';
+import { TimedEngineDouble } from '../doubles/timed-engine.js';
+import { queueLimits } from './queue-limits.js';
+
+/** Test double for the PNG encoder: while `held`, an encoding waits for the test to let it go (a slow encode). */
+const encoder = vi.hoisted(() => {
+  const state: { held: boolean; waiting: number; release: () => void } = {
+    held: false,
+    waiting: 0,
+    release: () => undefined,
+  };
+  let gate = Promise.resolve();
+  return {
+    state,
+    hold() {
+      state.held = true;
+      gate = new Promise<void>((resolve) => {
+        state.release = () => {
+          state.held = false;
+          resolve();
+        };
+      });
+    },
+    async pass() {
+      if (!state.held) return;
+      state.waiting++;
+      await gate;
+    },
+  };
+});
+
+vi.mock('../../engine/index.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../engine/index.js')>();
+  return {
+    ...real,
+    encodePng: async (img: RgbImage) => {
+      await encoder.pass();
+      return real.encodePng(img);
+    },
+  };
+});
+
+/** Test double: a step that never ends (a wedged device), so the job's first attempt outlives its abort. */
+class StuckEngineDouble extends TimedEngineDouble {
+  override generate(_request: EngineRequest, _options?: GenerateOptions): Promise<EngineResult> {
+    return new Promise(() => undefined);
+  }
+}
+
+/** Test double: the run's last steps end just as the abort comes, with the job's result (the abort came too late). */
+class AnswersAtAbortEngineDouble extends TimedEngineDouble {
+  override generate(request: EngineRequest, options: GenerateOptions = {}): Promise<EngineResult> {
+    return new Promise((resolve) => {
+      options.signal?.addEventListener('abort', () => resolve(super.generate(request)), { once: true });
+    });
+  }
+}
+
+function start(dir: string, engine: TimedEngineDouble) {
+  const store = new JobStore(dir);
+  const queue = new JobQueue({ store, engine, limits: queueLimits() });
+  const events: JobEvent[] = [];
+  queue.subscribe((e) => events.push(e));
+  return { store, queue, events };
+}
+
+function submit(bot: ReturnType<typeof start>): string {
+  const submitted = bot.queue.submit({
+    owner: { platform: 'web', userId: 'ann' },
+    scope: 'playground',
+    kind: 'imagine',
+    request: { task: 'text_to_image', prompt: 'a fox', width: 64, height: 64, count: 2 },
+  });
+  if (!submitted.ok) throw new Error(submitted.refusal.key);
+  return submitted.job.id;
+}
+
+async function started(bot: ReturnType<typeof start>, id: string): Promise<void> {
+  bot.queue.start();
+  await waitUntil(() => bot.events.some((e) => e.type === 'started' && e.job.id === id), 'the job started');
+}
+
+describe('a shutdown whose abort wait runs out while the job stores its result', () => {
+  for (const attempt of ['first', 'last'] as const) {
+    it(`lets the job end done on its ${attempt} attempt, and its owner hears only that`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'dimoo-shutdown-storing-'));
+      if (attempt === 'last') {
+        // A first run the shutdown could not stop: the next start runs the job on its last attempt.
+        const first = start(dir, new StuckEngineDouble());
+        const id = submit(first);
+        await started(first, id);
+        await first.queue.stop({ waitMs: 20, abortWaitMs: 20 });
+        first.store.close();
+      }
+      const bot = start(dir, new AnswersAtAbortEngineDouble());
+      const id = attempt === 'last' ? (bot.store.byStatus('queued')[0]?.id as string) : submit(bot);
+      await started(bot, id);
+      encoder.hold();
+      let stopped = false;
+      const stopping = bot.queue.stop({ waitMs: 20, abortWaitMs: 20 }).then(() => {
+        stopped = true;
+      });
+      let stoppedWhileStoring: boolean;
+      try {
+        await waitUntil(() => encoder.state.waiting > 0, 'the result being encoded');
+        // The abort wait runs out meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        stoppedWhileStoring = stopped;
+      } finally {
+        encoder.state.release();
+      }
+      await stopping;
+      // Anything the run still did after the shutdown resolved (before the store closes) is heard too.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const told = bot.events.filter((e) => e.job.id === id && !['queued', 'progress'].includes(e.type));
+      expect(told.map((e) => e.type)).toEqual(['started', 'done']);
+      expect(bot.store.get(id)).toMatchObject({ status: 'done', result: { file: 'result.png' } });
+      // The store must stay open for the result on its way: the caller closes it once the shutdown resolves.
+      expect(stoppedWhileStoring).toBe(false);
+      bot.store.close();
+    });
+  }
+});
