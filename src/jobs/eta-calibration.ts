@@ -40,12 +40,17 @@ export class EtaCalibration {
   }
 
   /**
-   * As `expectedMs`, but only from the job type's own measured pace (a provisional first run does not count):
-   * what admission may refuse a job on.
+   * As `expectedMs`, from measured paces only (not the placeholder): what admission may refuse a job on, and what a
+   * run's budget judges. A type that never ran here is judged by the device's pace, as the shared queue judges it
+   * (distributed/shared-pace.ts): judged by none, it would be admitted and batched up to `maxBatch` however long the
+   * device says it takes. A type whose only run was its cold first one is not judged: that run is also the device's
+   * latest sample, and a cold pace is no ground to refuse a job on (run-batch.ts).
    */
   measuredMs(job: Pick<Job, 'request' | 'estimatedCost'>): number | undefined {
     const own = this.store.calibration(this.key(job));
-    return own && own.samples > 0 ? job.estimatedCost * own.msPerUnit : undefined;
+    if (own) return own.samples > 0 ? job.estimatedCost * own.msPerUnit : undefined;
+    const device = this.store.calibration(this.device());
+    return device === undefined ? undefined : job.estimatedCost * device.msPerUnit;
   }
 
   /** Feeds one run's milliseconds per unit into the device's and the job type's calibration. */

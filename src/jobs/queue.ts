@@ -34,6 +34,9 @@ export type * from './queue-types.js';
 // After an unexpected failure of the worker's own bookkeeping (the database refusing a write), wait this long
 // before looking at the queue again rather than spinning on the same error.
 const WORKER_RETRY_MS = 1000;
+// How long a shutdown waits, past its abort wait, for a run the engine has answered to store its results (PNGs
+// encoded and written: seconds at most); a store wedged longer must not hold the stop, and the database, forever.
+const STORE_WAIT_MS = 30_000;
 const STOPPING: SubmitResult = { ok: false, refusal: { key: 'errors.queue.stopping', params: {} } };
 
 export class JobQueue {
@@ -44,6 +47,8 @@ export class JobQueue {
   private readonly counters: Map<string, number>;
   private readonly running = new Map<string, RunningEntry>();
   private readonly unrecorded = new Map<string, Job>();
+  /** Runs the shutdown gave up on: their late ends are dropped (run-batch.ts). */
+  private readonly givenUp = new Set<string>();
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private stopping = false;
@@ -99,6 +104,7 @@ export class JobQueue {
       now: this.clock,
       running: this.running,
       unrecorded: this.unrecorded,
+      givenUp: this.givenUp,
       pause: (job, restarts) => this.pause(job, restarts),
       tellPlaces: () => this.positions.emit(),
       settle: (ended) => this.settleFairness(ended.map((job) => ownerKey(job.owner))),
@@ -341,22 +347,22 @@ export class JobQueue {
   /**
    * Stops intake and lets the running job(s) finish within `waitMs`; past that they are aborted and put back into
    * the queue, and the worker is awaited (an aborted run ends within one engine step) for at most `abortWaitMs`, or
-   * until a run the engine has answered has stored its results.
+   * until a run the engine has answered has stored its results (for at most `storeWaitMs` more).
    * Each job left unfinished emits `paused` as its last event. Resolves when the worker has stopped, so the
    * database can close after it. Calling it again returns the same promise.
    */
-  stop({ waitMs = 30_000, abortWaitMs = 10_000 } = {}): Promise<void> {
-    this.stopped ??= this.shutdown(waitMs, abortWaitMs);
+  stop({ waitMs = 30_000, abortWaitMs = 10_000, storeWaitMs = STORE_WAIT_MS } = {}): Promise<void> {
+    this.stopped ??= this.shutdown(waitMs, abortWaitMs, storeWaitMs);
     return this.stopped;
   }
 
-  private async shutdown(waitMs: number, abortWaitMs: number): Promise<void> {
+  private async shutdown(waitMs: number, abortWaitMs: number, storeWaitMs: number): Promise<void> {
     this.stopping = true;
     // Places are not told from here on: every job left waiting hears that the bot is stopping instead.
     this.positions.halt();
     this.wake?.();
     const stopped = (this.loop ?? Promise.resolve()).then(() => true);
-    if (!(await within(stopped, waitMs, false))) await this.abortRunning(stopped, abortWaitMs);
+    if (!(await within(stopped, waitMs, false))) await this.abortRunning(stopped, abortWaitMs, storeWaitMs);
     // Still refused at the stop, the next start retries those jobs, as after a crash.
     this.recordUnrecorded();
     // Each owner hears it while the adapters still deliver: a job still running after its abort runs again at the
@@ -395,7 +401,11 @@ export class JobQueue {
         putBack(this.store, this.counters, job, this.options.log);
   }
 
-  private async abortRunning(stopped: Promise<boolean>, abortWaitMs: number): Promise<void> {
+  private async abortRunning(
+    stopped: Promise<boolean>,
+    abortWaitMs: number,
+    storeWaitMs: number,
+  ): Promise<void> {
     for (const entry of this.running.values()) {
       // A job its owner is already stopping stays cancelled: a restart must not run it again.
       if (entry.reason !== 'cancel') entry.reason = 'shutdown';
@@ -404,10 +414,10 @@ export class JobQueue {
     if (await within(stopped, abortWaitMs, false)) return;
     // Past the engine, a run is storing its results: ended now, a job would be told it failed (or will restart)
     // and then get its result. Let finish, it ends as its owner would want; the store is still open for it.
-    if ([...this.running.values()].some((entry) => entry.storing)) {
-      await stopped;
-      return;
-    }
+    const storing = [...this.running.values()].some((entry) => entry.storing);
+    if (storing && (await within(stopped, storeWaitMs, false))) return;
+    // Given up: each job still running is told now (shutdown), and whatever its run does later is dropped.
+    for (const id of this.running.keys()) this.givenUp.add(id);
     this.options.log?.('warn', 'the running job did not stop after its abort; closing anyway', {
       jobs: [...this.running.keys()],
     });

@@ -39,6 +39,11 @@ export interface RunDeps {
   running: Map<string, RunningEntry>;
   /** Ended jobs whose end the database refused to store (a full disk), by id: stored once it takes writes again. */
   unrecorded: Map<string, Job>;
+  /**
+   * Jobs whose run a shutdown gave up on (queue.ts): their owners were told, the stop resolved and the database may
+   * be closed, so the run's late end changes nothing; each row stays as the stop left it for the next start.
+   */
+  givenUp: ReadonlySet<string>;
   /** Tells the owner of a job the shutdown put back (once). */
   pause(job: Job, restarts: boolean): void;
   /** Tells the waiting jobs whose place changed. */
@@ -134,8 +139,9 @@ async function runEntries(deps: RunDeps, entries: RunningEntry[]): Promise<void>
   // admission would refuse jobs as too long on it; every later batch would also weigh N times in the average.
   let calibrated = false;
   for (const [i, { entry }] of ready.entries()) {
-    // Ended by the shutdown while its step outlived the abort (queue.ts): its owner was told so, which stands.
-    if (entry.job.status !== 'running') continue;
+    // The shutdown gave up on it while its step outlived the abort: its owner was told the job stopped (or will
+    // start again), which stands; the next start recovers its row.
+    if (deps.givenUp.has(entry.job.id)) continue;
     const outcome = outcomes[i];
     try {
       if (outcome instanceof Failure) throw outcome.error;
@@ -167,6 +173,8 @@ async function finish(
       throw error;
     }
   });
+  // Given up while it stored its result (the shutdown waits only so long): the row stays for the next start.
+  if (deps.givenUp.has(job.id)) return;
   job.status = 'done';
   job.finishedAt = deps.now();
   job.measuredMs = Math.round(elapsedMs);
@@ -184,6 +192,7 @@ async function finish(
 /** A job that ended without its result: put back (shutdown), cancelled, or failed, keeping the share that ran. */
 function fail(deps: RunDeps, { job, reason, ran = 0 }: RunningEntry, error: unknown): void {
   const { store, counters, options } = deps;
+  if (deps.givenUp.has(job.id)) return;
   if (reason === 'shutdown') {
     putBack(store, counters, job, options.log);
     deps.pause(job, true);

@@ -104,16 +104,18 @@ describe('the local queue’s batches within the job timeout', () => {
 
   /**
    * Four same-shape jobs of four users, each expected at `share` of the timeout by the text-to-image pace, which has
-   * `samples` runs behind it (0: provisional, a cold first run's); run to their end. Their places before the start,
+   * `samples` runs behind it (0: provisional, a cold first run's; none: the type never ran, only the device's
+   * measured pace says so); run to their end. Their places before the start,
    * the batches the engine got, and the time each run's start told its jobs.
    */
-  async function runFour(share: number, samples: number) {
+  async function runFour(share: number, samples: number | undefined) {
     const engine = new TimedEngineDouble(5, 3);
     const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-batch-budget-')));
     const request = { task: 'text_to_image' as const, prompt: 'a fox', width: 64, height: 64, steps: 64 };
     const msPerUnit = (share * LIMIT_MS) / engine.estimateCost(request);
     store.setCalibration('cpu', msPerUnit, 5);
-    store.setCalibration('cpu:text_to_image', msPerUnit, samples);
+    // None: the type has no pace of its own yet, only the device's over the other types.
+    if (samples !== undefined) store.setCalibration('cpu:text_to_image', msPerUnit, samples);
     const queue = new JobQueue({
       store,
       engine,
@@ -167,5 +169,13 @@ describe('the local queue’s batches within the job timeout', () => {
     expect(places).toEqual(Array(4).fill({ ahead: 0, etaMs: 0, endMs: 1800 }));
     expect(batches).toEqual([4]);
     expect(told).toEqual([1800, 1800, 1800, 1800]);
+  });
+
+  it('judges a type that never ran by the device’s measured pace, as the shared queue does', async () => {
+    // Four jobs each 45 % of the timeout by the device's pace: one by one, not one run of four at 180 %.
+    const { places, told } = await runFour(0.45, undefined);
+    expect(places.map((p) => p.ahead)).toEqual([0, 1, 2, 3]);
+    // The first run went alone (what the double's quick run then teaches is not this test's).
+    expect(told[0]).toBe(450);
   });
 });

@@ -118,6 +118,18 @@ describe('fair scheduling', () => {
     ).toBe(true);
   });
 
+  it('judges a type that never ran by the device’s measured pace, as the shared queue does', () => {
+    const { queue, store, engine } = makeQueue({ limits: { jobTimeoutMs: 60_000 } });
+    const grid = { ...imagine('four big ones', 1024), count: 4 };
+    const cost = engine.estimateCost(grid);
+    // Measured on other job types only.
+    store.setCalibration('cpu', 120_000 / cost, 3);
+    expect(queue.submit({ owner: user('a'), scope: 'guild:1', kind: 'imagine', request: grid })).toEqual({
+      ok: false,
+      refusal: { key: 'errors.queue.too_long', params: { expectedMs: 120_000, limitMs: 60_000 } },
+    });
+  });
+
   it('dry-run positions match the actual start order when nobody new arrives', async () => {
     const { queue, events } = makeQueue({ limits: { maxPerUser: 10 } });
     for (const [u, n, size] of [

@@ -28,7 +28,7 @@ import { takeSharedRateSlot } from './rate-slots.js';
 import { sharedCounters } from './shared-fairness.js';
 import { announceReplaced, FrontHolds, type SharedClaim } from './shared-holds.js';
 import { expectedMs, measuredMs } from './shared-pace.js';
-import { emptySnapshot, type Snapshot } from './shared-snapshot.js';
+import { emptySnapshot, runTimeoutMs, type Snapshot } from './shared-snapshot.js';
 import type { SharedState } from './shared-state.js';
 import { parseWireEvent, type WireEvent } from './wire-events.js';
 
@@ -274,11 +274,12 @@ export class FrontQueue implements JobQueueApi {
     const full = admissionRefusal(queued, input, limits);
     if (full) return { ok: false, refusal: full };
     const estimatedCost = estimateStoredRequest(this.options.engine, input.request, input.files);
-    // The workers' measured pace, once they have run anything: the type's own when measured, else the overall one.
-    const slow = tooLongRefusal(
-      measuredMs(this.mirror.pace, { request: input.request, estimatedCost }),
-      limits,
-    );
+    // The workers' measured pace, once they have run anything: the type's own when measured, else the overall one;
+    // against the timeout runs are formed within (the shortest a live worker arms), which would end it there.
+    const slow = tooLongRefusal(measuredMs(this.mirror.pace, { request: input.request, estimatedCost }), {
+      ...limits,
+      jobTimeoutMs: runTimeoutMs(this.mirror, limits.jobTimeoutMs),
+    });
     if (slow) return { ok: false, refusal: slow };
     const store = this.options.store;
     const job = newJob(input, {

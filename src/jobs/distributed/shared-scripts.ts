@@ -24,14 +24,17 @@ end`;
 
 /**
  * KEYS: workers, their max batches, their job timeouts. Forgets workers whose heartbeat ran out (they died without
- * leaving), with what they advertised, so all three hold only live ones.
+ * leaving), with what they advertised, so all three hold only live ones. What a worker advertised is dropped once
+ * it is out of `workers`, whoever took it out: during a rolling upgrade an older release prunes `workers` and the
+ * max batches only, and a dead worker's timeout would stay for good. A few fields a call: there are few workers.
  */
 const PRUNE_WORKERS = `
 local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
-if #dead > 0 then
-  redis.call('ZREM', KEYS[1], unpack(dead))
-  redis.call('HDEL', KEYS[2], unpack(dead))
-  redis.call('HDEL', KEYS[3], unpack(dead))
+if #dead > 0 then redis.call('ZREM', KEYS[1], unpack(dead)) end
+for _, advertised in ipairs({ KEYS[2], KEYS[3] }) do
+  for _, id in ipairs(redis.call('HKEYS', advertised)) do
+    if not redis.call('ZSCORE', KEYS[1], id) then redis.call('HDEL', advertised, id) end
+  end
 end`;
 
 /**

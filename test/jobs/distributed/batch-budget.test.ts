@@ -185,6 +185,39 @@ describe.skipIf(skip)('distributed queue: batches within the job timeout', { tim
     return jobs.map((j) => fe.queue.positionOf(j.id).ahead);
   }
 
+  it('refuses up front a job the live workers’ shorter timeout would end, not only the front-end’s own', async () => {
+    cluster = await startCluster({
+      frontEnds: 1,
+      workers: 0,
+      limits: { maxRunningPerUser: 4, jobTimeoutMs: 10 * LIMIT_MS },
+    });
+    const { probe } = cluster;
+    // Each 256² job is measured at twice the worker's timeout, a fifth of the front-end's.
+    await probe.redis.hset(probe.key('calibration'), measuredAt(2));
+    await probe.heartbeat('short', 20_000, 4, LIMIT_MS);
+    const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
+    // A small job, a change the front-end's mirror reads the worker's timeout with.
+    const small = fe.queue.submit({
+      owner: { platform: 'discord', userId: 'bob' },
+      scope: 'guild:1',
+      kind: 'imagine',
+      request: { task: 'text_to_image', prompt: 'small', width: 64, height: 64 },
+    });
+    expect(small.ok).toBe(true);
+    await fe.queue.flush();
+    await until(() => fe.queue.shared.workerTimeoutMs === LIMIT_MS, 5000, 'the mirror');
+    const refused = fe.queue.submit({
+      owner: alice,
+      scope: 'guild:1',
+      kind: 'imagine',
+      request: { task: 'text_to_image', prompt: 'p', width: 256, height: 256 },
+    });
+    expect(refused).toEqual({
+      ok: false,
+      refusal: { key: 'errors.queue.too_long', params: { expectedMs: 2 * LIMIT_MS, limitMs: LIMIT_MS } },
+    });
+  });
+
   it('plans the front-end’s places within the worker’s own shorter timeout', async () => {
     expect(await plannedAhead(10 * LIMIT_MS, LIMIT_MS, measuredAt(0.35))).toEqual([1, 1, 3, 3]);
   });
@@ -214,5 +247,31 @@ describe.skipIf(skip)('distributed queue: batches within the job timeout', { tim
     await probe.leaveWorkers('old');
     expect(await probe.redis.hlen(probe.key('worker-timeout'))).toBe(0);
     expect(await probe.snapshot()).toMatchObject({ workerTimeoutMs: undefined, untimedWorkers: false });
+  });
+
+  it('forgets a dead worker’s job timeout that an older release’s prune left behind (a rolling upgrade)', async () => {
+    cluster = await startCluster({ frontEnds: 0, workers: 0 });
+    const { probe } = cluster;
+    await probe.heartbeat('gone', 100, 4, 20_000);
+    await probe.heartbeat('long', 10_000, 4, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The prune of a release from before workers advertised their timeouts: `workers` and max batches only.
+    const olderPrune = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
+if #dead > 0 then
+  redis.call('ZREM', KEYS[1], unpack(dead))
+  redis.call('HDEL', KEYS[2], unpack(dead))
+end
+return 1`;
+    await probe.redis.eval(olderPrune, 2, probe.key('workers'), probe.key('worker-batch'));
+    expect(await probe.redis.hget(probe.key('worker-timeout'), 'gone')).toBe('20000');
+    expect(await probe.snapshot()).toMatchObject({ workerTimeoutMs: 60_000, untimedWorkers: false });
+    expect(await probe.redis.hkeys(probe.key('worker-timeout'))).toEqual(['long']);
+    // The same for a max batch left behind.
+    await probe.redis.hset(probe.key('worker-batch'), 'stray', '2');
+    await probe.heartbeat('long', 10_000, 4, 60_000);
+    expect(await probe.redis.hkeys(probe.key('worker-batch'))).toEqual(['long']);
   });
 });
