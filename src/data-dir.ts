@@ -10,6 +10,7 @@ import {
   mkdirSync,
   openSync,
   readlinkSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -17,6 +18,26 @@ import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 
 export class DataDirError extends Error {}
+
+/**
+ * `text` written beside `path` and renamed over it: a crash mid-write leaves the old file, never half of one. On
+ * failure the file beside it is removed and the write's own error thrown.
+ */
+export function replaceFile(path: string, text: string): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(temporary, text);
+    renameSync(temporary, path);
+  } catch (error) {
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // The write's own failure is the one worth reporting.
+    }
+    throw error;
+  }
+}
 
 /** The file whose lock says that a bot runs on this DATA_DIR. */
 export const LOCK_FILE = 'bot.lock';

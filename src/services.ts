@@ -3,12 +3,12 @@
 // never loads the model (`dimoo worker` processes do). With no MODEL_DIR the bundled model is a generated random
 // checkpoint under DATA_DIR: it works end to end and produces noise, which is said plainly at start-up.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, parse } from 'node:path';
 import { createEngine, type Engine, estimateCost, makeTestCheckpoint } from '../engine/index.js';
 import type { Config } from './config/index.js';
 import { cannotListen, listeners } from './config/ports.js';
-import { dataDirError } from './data-dir.js';
+import { dataDirError, replaceFile } from './data-dir.js';
 import { FrontQueue } from './jobs/distributed/front-queue.js';
 import { SharedState } from './jobs/distributed/shared-state.js';
 import {
@@ -264,12 +264,9 @@ export function frontEndId(dataDir: string): string {
   // Empty (a crash while it was first written, before this was written whole) is none: a front-end named "" would
   // share its name with any other such one.
   if (kept !== '') return kept;
-  mkdirSync(dataDir, { recursive: true });
   const id = randomUUID();
-  // Written aside, then moved into place in one step: a crash leaves the old file or the whole new one.
-  const aside = `${file}.${process.pid}.tmp`;
-  writeFileSync(aside, `${id}\n`);
-  renameSync(aside, file);
+  // A crash leaves the old file or the whole new one.
+  replaceFile(file, `${id}\n`);
   return id;
 }
 

@@ -81,8 +81,7 @@ export async function answer(
     // follow-ups (a first reply that starts none itself may carry them): the user may have seen it name them.
     rt.jobMessages.openFromInteraction(i, ctx, reply, privately, mayHaveArrived(sent));
     const message = await sent.catch((error: unknown) => {
-      if (jobsStartedBy(reply).length === 0 || !deliveryUnconfirmed(error))
-        return withdraw(rt, ctx, reply, error);
+      if (!keepsJobs(reply, error)) return withdraw(rt, ctx, reply, error);
       unconfirmed(rt, reply, error);
       return undefined;
     });
@@ -112,7 +111,7 @@ export async function answer(
   // 40060): where it was not, Discord refuses the token's edits (Unknown Webhook), and the endings go as new
   // messages (status.ts).
   const opened = sent.catch((error: unknown) => {
-    if (jobsStartedBy(reply).length === 0 || !deliveryUnconfirmed(error)) throw error;
+    if (!keepsJobs(reply, error)) throw error;
     unconfirmed(rt, reply, error);
     i.replied = true;
     return sentAnyway(i);
@@ -250,6 +249,11 @@ async function followUps(
         rt.log.warn({ err: error, jobId: more.jobId }, 'a discord follow-up message could not be sent'),
     );
   }
+}
+
+/** A first reply whose jobs go on though it failed: Discord may have shown it, naming them. */
+function keepsJobs(reply: Reply, error: unknown): boolean {
+  return jobsStartedBy(reply).length > 0 && deliveryUnconfirmed(error);
 }
 
 function unconfirmed(rt: DiscordRuntime, reply: Reply, error: unknown): true {

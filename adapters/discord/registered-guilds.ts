@@ -4,8 +4,9 @@
 // each, under rate limits, on a big bot), so the next start reads this file and cleans up those guilds only.
 // Per guild it keeps the commands Discord registered there (id and name), so a command renamed or dropped since is
 // still found: the names the bot has now would miss it. A file from before that (guild ids only) is still read.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { replaceFile } from '../../src/data-dir.js';
 import type { Logger } from '../../src/log.js';
 
 export const REGISTERED_GUILDS_FILE = 'discord-guild-commands.json';
@@ -30,7 +31,7 @@ export class RegisteredGuilds {
   private saved: string | undefined;
 
   constructor(
-    private readonly dataDir: string,
+    dataDir: string,
     private readonly log: Pick<Logger, 'warn'>,
   ) {
     this.path = join(dataDir, REGISTERED_GUILDS_FILE);
@@ -88,25 +89,16 @@ export class RegisteredGuilds {
   }
 
   /**
-   * Replaces the remembered guilds, unless they are what was last read or written. Written beside the file and
-   * renamed over it, so a crash mid-write leaves the old list, never half of one. A failure is logged: the commands
-   * are registered either way.
+   * Replaces the remembered guilds, unless they are what was last read or written (whole or not at all,
+   * `replaceFile`). A failure is logged: the commands are registered either way.
    */
   write(guilds: RememberedGuilds): void {
     const text = fileText(guilds);
     if (text === this.saved) return;
-    const temporary = `${this.path}.${process.pid}.tmp`;
     try {
-      mkdirSync(this.dataDir, { recursive: true });
-      writeFileSync(temporary, text);
-      renameSync(temporary, this.path);
+      replaceFile(this.path, text);
       this.saved = text;
     } catch (error) {
-      try {
-        rmSync(temporary, { force: true });
-      } catch {
-        // The write's own failure is the one worth reporting.
-      }
       this.log.warn({ err: error, path: this.path }, 'discord: the registered guilds file cannot be written');
     }
   }

@@ -4,9 +4,10 @@
 // `migrate_from_chat_id` in the new one), and never again. The new id is served from then on, and remembered in a
 // small file under DATA_DIR, so the next start serves it too: the message will not come again. The log asks the
 // operator to list it, the list in the environment being what they own.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context, MiddlewareFn } from 'grammy';
+import { replaceFile } from '../../src/data-dir.js';
 import type { Logger } from '../../src/log.js';
 
 export const CHAT_MOVES_FILE = 'telegram-chat-moves.json';
@@ -42,7 +43,7 @@ export function allowedChats(
     if (!allowed.has(from) || allowed.has(to)) return;
     allowed.add(to);
     moves.set(from, to);
-    if (path !== undefined && dataDir !== undefined) writeMoves(dataDir, path, moves, log);
+    if (path !== undefined) writeMoves(path, moves, log);
     log.warn(
       { from, to },
       `a Telegram group on TELEGRAM_CHAT_IDS became a supergroup; served under its new id ${to} from now on: add it to TELEGRAM_CHAT_IDS`,
@@ -88,22 +89,11 @@ function readMoves(path: string, log: Pick<Logger, 'warn'>): Moves {
   return moves;
 }
 
-/**
- * Written beside the file and renamed over it, so a crash mid-write leaves the old moves, never half of them. A
- * failure is logged: the new id is served in this run either way.
- */
-function writeMoves(dataDir: string, path: string, moves: Moves, log: Pick<Logger, 'warn'>): void {
-  const temporary = `${path}.${process.pid}.tmp`;
+/** Written whole or not at all (`replaceFile`); a failure is logged: the new id is served in this run either way. */
+function writeMoves(path: string, moves: Moves, log: Pick<Logger, 'warn'>): void {
   try {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(temporary, `${JSON.stringify({ moves: Object.fromEntries(moves) }, null, 2)}\n`);
-    renameSync(temporary, path);
+    replaceFile(path, `${JSON.stringify({ moves: Object.fromEntries(moves) }, null, 2)}\n`);
   } catch (error) {
-    try {
-      rmSync(temporary, { force: true });
-    } catch {
-      // The write's own failure is the one worth reporting.
-    }
     log.warn(
       { err: error, path },
       'telegram: the chat moves file cannot be written; the new id is served until restart',

@@ -114,14 +114,13 @@ function sentPlace(ctx: Context, chatId: number, messageId: number): Place {
   };
 }
 
-/** Shows the first part of `reply` on `place` in its turn: 'passed' when a later edit took over meanwhile. */
+/** Shows `first`, a reply's first part, on `place` in its turn: 'passed' when a later edit took over meanwhile. */
 async function putInPlace(
   deps: PressDeps,
   place: Place,
-  reply: Reply,
+  first: Reply,
   locale: NonNullable<Reply['locale']>,
-): Promise<'edited' | 'passed' | 'refused'> {
-  const [first] = textParts(reply, locale);
+): Promise<'edited' | 'passed'> {
   const markup = keyboard(first, locale) ?? { inline_keyboard: [] };
   const turn = takeTurn(deps, place);
   try {
@@ -152,7 +151,7 @@ export async function replaceSource(
   // of their own, only where the presser alone sees them (in a group they wait for the next /queue).
   const [first, ...rest] = textParts(reply, locale);
   const place = pressedPlace(ctx);
-  const shown = await putInPlace(deps, place, reply, locale).catch(() => 'refused' as const);
+  const shown = await putInPlace(deps, place, first, locale).catch(() => 'refused' as const);
   if (shown === 'refused') {
     if (group) return void (await tellPresser(ctx, said));
     await ctx.answerCallbackQuery().catch(() => undefined);
@@ -196,8 +195,8 @@ function showWhenKnown(
     .then(async (reply) => {
       if (!reply) return;
       const locale = reply.locale ?? c.locale;
-      if ((await putInPlace(deps, place, reply, locale)) !== 'edited') return;
       const [first, ...rest] = textParts(reply, locale);
+      if ((await putInPlace(deps, place, first, locale)) !== 'edited') return;
       partSent(deps.commands, c)(first);
       // As the list it follows: its later parts are new messages in a private chat, and wait for /queue in a group.
       if (ctx.chat?.type === 'private') await sendRest(deps, ctx, c, rest);

@@ -127,11 +127,16 @@ function removeStaleTemps(target: string, listings: Map<string, string[]>): void
   }
 }
 
-function removeQuietly(path: string): void {
+/**
+ * `path` removed, for cleanup only; false when it could not be (another user's in a sticky folder, a folder of that
+ * name): what stays is hidden, and the write's own outcome is what the user is told.
+ */
+export function removeQuietly(path: string): boolean {
   try {
     rmSync(path, { force: true });
+    return true;
   } catch {
-    // Cleanup only: what stays is hidden, and the write's own outcome is what the user is told.
+    return false;
   }
 }
 

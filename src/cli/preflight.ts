@@ -5,16 +5,7 @@
 // The numbers go through the engine's own checks and limits (checkInteger, checkSize, REQUEST_LIMITS: its messages
 // and code, `bad_request`, exit 1). The engine still checks every request: this only moves its refusal earlier, and
 // a check missing here is refused there as before.
-import {
-  accessSync,
-  closeSync,
-  constants,
-  openSync,
-  readFileSync,
-  rmSync,
-  type Stats,
-  statSync,
-} from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import {
   checkCount as checkEngineCount,
@@ -40,7 +31,7 @@ import {
   VQ_CONFIG_FILE,
 } from '../../engine/index.js';
 import { CliError } from './command.js';
-import { fileErrorReason } from './files.js';
+import { fileErrorReason, removeQuietly } from './files.js';
 
 export { checkSize } from '../../engine/index.js';
 
@@ -226,24 +217,14 @@ function checkCreates(flag: string, given: string, folder: string): void {
       // that cannot go (another user's in a sticky folder), or is back (a run of the same PID in another container
       // on a shared folder), says nothing against the folder: the write itself reports one that takes no file.
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-        if (attempt === 0 && removed(probe)) continue;
+        if (attempt === 0 && removeQuietly(probe)) continue;
         return;
       }
       throw unwritable(`cannot write --${flag} ${given}: ${fileErrorReason(error)}`);
     }
   }
   // The folder took the file, which is all this asks; one that stays (a folder that lets no file go) is hidden.
-  removed(probe);
-}
-
-/** `path` removed; false when it could not be (another user's in a sticky folder, a folder of that name). */
-function removed(path: string): boolean {
-  try {
-    rmSync(path, { force: true });
-    return true;
-  } catch {
-    return false;
-  }
+  removeQuietly(probe);
 }
 
 /** An output file (`--out`): not a folder, in a folder that exists and is writable, itself writable if present. */

@@ -7,6 +7,22 @@ export class Failure {
   constructor(readonly error: unknown) {}
 }
 
+/**
+ * A run's summed cost, on which its pace is measured: the batch's jobs shared the device for the whole run. One that
+ * ended early (cancelled, timed out) left the engine's batch at its next step, so it counts only the share of its
+ * steps that ran (`ran`): counted whole, the run would seem to have done more than it did, and every ETA come out
+ * short. `outcomes[i]` is member i's.
+ */
+export function runCost(
+  members: ReadonlyArray<{ job: { estimatedCost: number }; ran?: number }>,
+  outcomes: readonly unknown[],
+): number {
+  return members.reduce(
+    (sum, { job, ran }, i) => sum + job.estimatedCost * (outcomes[i] instanceof Failure ? (ran ?? 0) : 1),
+    0,
+  );
+}
+
 export async function generateAll(
   engine: Pick<Engine, 'generate'> & Partial<Pick<Engine, 'generateBatch'>>,
   items: readonly BatchItem[],

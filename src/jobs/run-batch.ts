@@ -3,7 +3,7 @@
 // abort (cancel, timeout, shutdown), progress, outcome and charge. The shared queue's worker runs its jobs the same
 // way (distributed/worker-batch.ts).
 import type { EngineRequest, EngineResult, GenerateOptions } from '../../engine/index.js';
-import { Failure, generateAll } from './engine-run.js';
+import { Failure, generateAll, runCost } from './engine-run.js';
 import type { EtaCalibration } from './eta-calibration.js';
 import type { JobEvents } from './events.js';
 import { jobErrorFor, type StopReason } from './job-failure.js';
@@ -126,13 +126,9 @@ async function runEntries(deps: RunDeps, entries: RunningEntry[]): Promise<void>
   );
   for (const { entry } of ready) entry.storing = true;
   const elapsedMs = performance.now() - started;
-  // A batch's jobs shared the device for the whole run: calibrate on their summed cost. One that ended early
-  // (cancelled, timed out) left the engine's batch at its next step, so it counts only the share of its steps that
-  // ran: counted whole, the run would seem to have done more than it did, and the pace (every ETA) come out short.
-  const batchCost = ready.reduce(
-    (sum, { entry }, i) =>
-      sum + entry.job.estimatedCost * (outcomes[i] instanceof Failure ? (entry.ran ?? 0) : 1),
-    0,
+  const batchCost = runCost(
+    ready.map(({ entry }) => entry),
+    outcomes,
   );
   // One run is one measurement: fed once, by its first job that ends done. Fed per job, a batch's first run of a
   // type would count its cold pace (provisional for a run alone) as a real sample from the second job on, and

@@ -4,7 +4,7 @@
 // order, outcome and refund. A job cancelled or failed part-way is charged only the share of its steps that ran; one
 // stopped by the worker's shutdown goes back on its owner's waiting list, uncharged, and its owner is told (paused).
 import type { Engine, EngineRequest, EngineResult } from '../../../engine/index.js';
-import { Failure, generateAll } from '../engine-run.js';
+import { Failure, generateAll, runCost } from '../engine-run.js';
 import { paceType } from '../eta-calibration.js';
 import { jobErrorFor, type StopReason } from '../job-failure.js';
 import { materializeRequest, recordResult } from '../job-parts.js';
@@ -126,12 +126,9 @@ async function runEntries(ctx: BatchContext, entries: Entry[]): Promise<void> {
     })),
   );
   const elapsedMs = performance.now() - started;
-  // The batch's jobs shared the device for the whole run: the pace is measured on their summed cost. One that ended
-  // early (cancelled, timed out) left the engine's batch at its next step: only the share of its steps that ran
-  // counts, or the pace (every ETA) would come out short.
-  const readyCost = ready.reduce(
-    (sum, { entry }, i) => sum + entry.job.estimatedCost * (outcomes[i] instanceof Failure ? entry.ran : 1),
-    0,
+  const readyCost = runCost(
+    ready.map(({ entry }) => entry),
+    outcomes,
   );
   let calibrated = false;
   for (const [i, { entry }] of ready.entries()) {
