@@ -198,10 +198,13 @@ export function listedCommands(
 /**
  * A user of the asker's platform, by id (Discord's snowflakes, Telegram's numeric ids, a Telegram chat's negative
  * one: `isUserIdOn` says where a minus may stand). Typed (`/unblock abc`), a word that is no id is said to be none.
+ * An input method's full-width digits and minus (`－１００１２３`) are the plain ones, however the id came (a
+ * grammar's leading word or the rest of the line), so an id typed one way names the same user in every command.
  */
 export function userOption() {
   return z
     .string()
+    .normalize('NFKC')
     .regex(/^-?\d{1,20}$/)
     .meta({ user: true, invalidKey: 'errors.block.user_invalid' });
 }
@@ -212,7 +215,10 @@ export function userOption() {
  */
 const SIGNED_USER_IDS: ReadonlySet<Platform> = new Set<Platform>(['telegram']);
 
-/** Whether an id `userOption` took can be a user of `platform`. */
+/**
+ * Whether an id `userOption` took can be a user of `platform`. No id is 0 or written with a leading zero (`-0`,
+ * `007`): the key it would make (`telegram:-0`) is one no user has, so blocking it would keep no one away.
+ */
 export function isUserIdOn(platform: Platform, id: string): boolean {
-  return !id.startsWith('-') || SIGNED_USER_IDS.has(platform);
+  return /^-?[1-9]/.test(id) && (!id.startsWith('-') || SIGNED_USER_IDS.has(platform));
 }

@@ -35,14 +35,20 @@ export const block: Operation<BlockInput> = async (deps, ctx, { user, reason }) 
 
 export const unblock: Operation<UnblockInput> = async (deps, ctx, { user }) => {
   if (user === undefined) return listAnswer(listOf(deps, ctx));
-  checkUserId(ctx, user);
   const key = ownerKey({ platform: ctx.user.platform, userId: user });
-  if (!deps.store.blocks.unblock(key)) throw new UserInputError('errors.block.not_blocked', { user });
+  // A block stored under an id refused today (`/block 0` was taken once) can still be lifted: checked only if none.
+  if (!deps.store.blocks.unblock(key)) {
+    checkUserId(ctx, user);
+    throw new UserInputError('errors.block.not_blocked', { user });
+  }
   deps.log?.('warn', 'user unblocked', { user: key, by: ownerKey(ctx.user) });
   return answer([{ key: 'unblock.done', params: { user } }]);
 };
 
-/** A negative id only where the platform has them (a Telegram chat's), refused as any word that is no id. */
+/**
+ * A negative id only where the platform has them (a Telegram chat's), and no 0 or leading zero: refused as any word
+ * that is no id.
+ */
 function checkUserId(ctx: CommandContext, user: string): void {
   if (!isUserIdOn(ctx.user.platform, user))
     throw new UserInputError('errors.block.user_invalid', { value: quoted(user) });

@@ -201,6 +201,52 @@ describe('/block', () => {
     expect(store.blocks.list('discord')).toEqual([]);
   });
 
+  it('refuses an id no user has: 0, -0, a leading zero (typed, as an option, as a reply)', async () => {
+    const { commands, ctx, store } = setup();
+    for (const id of ['0', '-0', '00', '-000', '007', '-0100123']) {
+      const invalid = [{ key: 'errors.block.user_invalid', params: { value: id } }];
+      expect((await commands.runText(ctx(ADMIN, 'telegram'), `/block ${id} spam`))?.text).toEqual(invalid);
+      expect((await commands.runText(ctx(ADMIN, 'telegram'), `/unblock ${id}`))?.text).toEqual(invalid);
+      expect((await commands.run(ctx(ADMIN), { name: 'block', options: { user: id } })).text).toEqual(
+        invalid,
+      );
+      expect((await commands.run(ctx(ADMIN), { name: 'unblock', options: { user: id } })).text).toEqual(
+        invalid,
+      );
+      expect((await commands.runText(ctx(ADMIN, 'telegram', id), '/block flood'))?.text).toEqual(invalid);
+    }
+    expect(store.blocks.list('telegram')).toEqual([]);
+    expect(store.blocks.list('discord')).toEqual([]);
+  });
+
+  it('lifts a block stored under such an id before it was refused', async () => {
+    const { commands, ctx, store } = setup();
+    store.blocks.block({ user: 'telegram:-0', by: `telegram:${ADMIN}`, at: 1 });
+    expect(keys(await commands.runText(ctx(ADMIN, 'telegram'), '/unblock -0'))).toEqual(['unblock.done']);
+    expect(store.blocks.list('telegram')).toEqual([]);
+  });
+
+  it("reads an input method's full-width digits and minus alike in /block and /unblock", async () => {
+    const { commands, ctx, store } = setup();
+    expect(keys(await commands.runText(ctx(ADMIN, 'telegram'), '/block －１００１２３ spam'))).toEqual([
+      'block.done',
+    ]);
+    expect(store.blocks.get('telegram:-100123')?.reason).toBe('spam');
+    expect(keys(await commands.runText(ctx(ADMIN, 'telegram'), '/unblock －１００１２３'))).toEqual([
+      'unblock.done',
+    ]);
+    expect(store.blocks.get('telegram:-100123')).toBeUndefined();
+    await commands.runText(ctx(ADMIN), '/block ４５６');
+    expect(keys(await commands.runText(ctx(ADMIN), '/unblock ４５６'))).toEqual(['unblock.done']);
+    expect(keys(await commands.run(ctx(ADMIN), { name: 'unblock', options: { user: '４５６' } }))).toEqual([
+      'errors.block.not_blocked',
+    ]);
+    // Still one id: two are no user, and the refusal quotes the line as typed.
+    expect((await commands.runText(ctx(ADMIN, 'telegram'), '/unblock １２ ３４'))?.text).toEqual([
+      { key: 'errors.block.user_invalid', params: { value: '１２ ３４' } },
+    ]);
+  });
+
   it('survives a restart: the block is in the store under DATA_DIR', async () => {
     const first = setup();
     await first.commands.run(first.ctx(ADMIN), { name: 'block', options: { user: '31', reason: 'spam' } });
