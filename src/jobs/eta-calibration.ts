@@ -43,13 +43,15 @@ export class EtaCalibration {
    * As `expectedMs`, from measured paces only (not the placeholder): what admission may refuse a job on, and what a
    * run's budget judges. A type that never ran here is judged by the device's pace, as the shared queue judges it
    * (distributed/shared-pace.ts): judged by none, it would be admitted and batched up to `maxBatch` however long the
-   * device says it takes. A type whose only run was its cold first one is not judged: that run is also the device's
-   * latest sample, and a cold pace is no ground to refuse a job on (run-batch.ts).
+   * device says it takes. That device pace counts warm runs only (`warmKey`): a fresh install's first, cold run
+   * would otherwise refuse other types on a pace several times too slow. A type whose only run was its cold first
+   * one is not judged either: a cold pace is no ground to refuse a job on (run-batch.ts).
    */
   measuredMs(job: Pick<Job, 'request' | 'estimatedCost'>): number | undefined {
     const own = this.store.calibration(this.key(job));
     if (own) return own.samples > 0 ? job.estimatedCost * own.msPerUnit : undefined;
-    const device = this.store.calibration(this.device());
+    // A database from before the warm row has none: such a type is not judged until a warm run here.
+    const device = this.store.calibration(this.warmKey());
     return device === undefined ? undefined : job.estimatedCost * device.msPerUnit;
   }
 
@@ -62,8 +64,11 @@ export class EtaCalibration {
     // known, as a provisional pace (0 samples) that the next run replaces outright.
     const cold = !this.warm.has(key);
     this.warm.add(key);
-    if (!cold) this.update(key, observedMsPerUnit);
-    else if (this.store.calibration(key) === undefined) this.store.setCalibration(key, observedMsPerUnit, 0);
+    if (!cold) {
+      this.update(key, observedMsPerUnit);
+      this.update(this.warmKey(), observedMsPerUnit);
+    } else if (this.store.calibration(key) === undefined)
+      this.store.setCalibration(key, observedMsPerUnit, 0);
   }
 
   private update(key: string, observed: number): void {
@@ -75,6 +80,11 @@ export class EtaCalibration {
       ? calibration.msPerUnit + (observed - calibration.msPerUnit) * Math.max(1 / samples, CALIBRATION_WEIGHT)
       : observed;
     this.store.setCalibration(key, msPerUnit, samples);
+  }
+
+  /** The device's pace over warm runs only; `#` keeps it apart from every `device:type` row. */
+  private warmKey(): string {
+    return `${this.device()}#warm`;
   }
 
   /** `cpu:text_to_image`, `cuda:paint_extend`, …: the job's pace type on this device. */

@@ -362,29 +362,38 @@ export class JobQueue {
     this.positions.halt();
     this.wake?.();
     const stopped = (this.loop ?? Promise.resolve()).then(() => true);
-    if (!(await within(stopped, waitMs, false))) await this.abortRunning(stopped, abortWaitMs, storeWaitMs);
+    const givenUp = (await within(stopped, waitMs, false))
+      ? []
+      : await this.abortRunning(stopped, abortWaitMs, storeWaitMs);
     // Still refused at the stop, the next start retries those jobs, as after a crash.
     this.recordUnrecorded();
     // Each owner hears it while the adapters still deliver: a job still running after its abort runs again at the
-    // next start (recoverInterrupted) unless that run was its last, and every waiting job keeps its place.
-    for (const { job, reason } of this.running.values()) {
-      if (reason === 'cancel' || job.status !== 'running') continue;
-      if (lastAttempt(job)) this.endInterrupted(job);
-      else this.pause(job, true);
+    // next start (recoverInterrupted) unless that run was its last or its owner cancelled it (its late end is
+    // dropped), and every waiting job keeps its place. The given-up entries, not `running`: a run that ends
+    // meanwhile has taken its jobs out of that.
+    for (const entry of givenUp) {
+      if (entry.job.status !== 'running') continue;
+      if (entry.reason === 'cancel' || lastAttempt(entry.job)) this.endGivenUp(entry);
+      else this.pause(entry.job, true);
     }
     for (const job of queuedOrNone(this.store)) this.pause(job, false);
   }
 
   /**
-   * A job on its last attempt that its abort did not stop: the next start would fail it, so it is failed now, while
-   * its owner can still hear it, rather than promised a restart. Its run's late end is dropped (run-batch.ts).
+   * A job its abort did not stop, cancelled by its owner or on its last attempt: the next start would end it (or,
+   * its cancel unwritten, run it again), so it ends now, while its owner can still hear it, rather than promised a
+   * restart. Its run's late end is dropped (run-batch.ts).
    */
-  private endInterrupted(job: Job): void {
-    markInterrupted(job, this.now());
+  private endGivenUp({ job, reason, ran }: RunningEntry): void {
+    const cancelled = reason === 'cancel';
+    if (cancelled) {
+      job.status = 'cancelled';
+      job.finishedAt = this.now();
+    } else markInterrupted(job, this.now());
     this.paused.add(job.id);
-    // Refused by the database, its row stays `running`, and the next start fails it as it would have.
-    recordEndedEarly(this.store, this.counters, job, 0, this.options.log);
-    this.events.emit({ type: 'failed', job });
+    // Refused by the database, its row stays `running`, and the next start ends it as it would have.
+    recordEndedEarly(this.store, this.counters, job, cancelled ? (ran ?? 0) : 0, this.options.log);
+    this.events.emit({ type: cancelled ? 'cancelled' : 'failed', job });
   }
 
   /**
@@ -405,22 +414,24 @@ export class JobQueue {
     stopped: Promise<boolean>,
     abortWaitMs: number,
     storeWaitMs: number,
-  ): Promise<void> {
+  ): Promise<RunningEntry[]> {
     for (const entry of this.running.values()) {
       // A job its owner is already stopping stays cancelled: a restart must not run it again.
       if (entry.reason !== 'cancel') entry.reason = 'shutdown';
       entry.controller.abort();
     }
-    if (await within(stopped, abortWaitMs, false)) return;
+    if (await within(stopped, abortWaitMs, false)) return [];
     // Past the engine, a run is storing its results: ended now, a job would be told it failed (or will restart)
     // and then get its result. Let finish, it ends as its owner would want; the store is still open for it.
     const storing = [...this.running.values()].some((entry) => entry.storing);
-    if (storing && (await within(stopped, storeWaitMs, false))) return;
+    if (storing && (await within(stopped, storeWaitMs, false))) return [];
     // Given up: each job still running is told now (shutdown), and whatever its run does later is dropped.
-    for (const id of this.running.keys()) this.givenUp.add(id);
+    const givenUp = [...this.running.values()];
+    for (const { job } of givenUp) this.givenUp.add(job.id);
     this.options.log?.('warn', 'the running job did not stop after its abort; closing anyway', {
-      jobs: [...this.running.keys()],
+      jobs: givenUp.map(({ job }) => job.id),
     });
+    return givenUp;
   }
 
   private pause(job: Job, restarts: boolean): void {

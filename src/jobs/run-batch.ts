@@ -169,8 +169,12 @@ async function finish(
       throw error;
     }
   });
-  // Given up while it stored its result (the shutdown waits only so long): the row stays for the next start.
-  if (deps.givenUp.has(job.id)) return;
+  // Given up while it stored its result (the shutdown waits only so long): the row stays for the next start, which
+  // runs the job again or ends it, so the files just written would never be referenced.
+  if (deps.givenUp.has(job.id)) {
+    removeResultQuietly(store, job.id);
+    return;
+  }
   job.status = 'done';
   job.finishedAt = deps.now();
   job.measuredMs = Math.round(elapsedMs);

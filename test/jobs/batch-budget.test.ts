@@ -114,6 +114,7 @@ describe('the local queue’s batches within the job timeout', () => {
     const request = { task: 'text_to_image' as const, prompt: 'a fox', width: 64, height: 64, steps: 64 };
     const msPerUnit = (share * LIMIT_MS) / engine.estimateCost(request);
     store.setCalibration('cpu', msPerUnit, 5);
+    store.setCalibration('cpu#warm', msPerUnit, 5);
     // None: the type has no pace of its own yet, only the device's over the other types.
     if (samples !== undefined) store.setCalibration('cpu:text_to_image', msPerUnit, samples);
     const queue = new JobQueue({

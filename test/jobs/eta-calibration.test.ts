@@ -50,6 +50,30 @@ describe('EtaCalibration', () => {
     expect(eta.msPerUnit).toBe(6);
   });
 
+  it("judges a type that never ran by the device's warm runs only, not by another type's cold first run", () => {
+    const store = new CalibrationMapDouble();
+    const eta = new EtaCalibration(store, () => 'cpu');
+    const imagine = {
+      request: { task: 'text_to_image', prompt: 'a fox', width: 512, height: 512 },
+      estimatedCost: 1000,
+    } as Pick<Job, 'request' | 'estimatedCost'>;
+    // A fresh install's first run: cold, several times a warm one. ETAs may use it; refusals may not.
+    eta.learn(imagine, 10);
+    expect(eta.expectedMs(describeJob)).toBe(10_000);
+    expect(eta.measuredMs(describeJob)).toBeUndefined();
+    // A warm run: now the device's pace judges a type that never ran.
+    eta.learn(imagine, 2);
+    expect(eta.measuredMs(describeJob)).toBe(2000);
+  });
+
+  it('reads a database from before the warm pace as no warm pace: an unmeasured type is not judged', () => {
+    const store = new CalibrationMapDouble();
+    store.setCalibration('cpu', 10, 3);
+    const eta = new EtaCalibration(store, () => 'cpu');
+    expect(eta.expectedMs(describeJob)).toBe(10_000);
+    expect(eta.measuredMs(describeJob)).toBeUndefined();
+  });
+
   it("a describe with the block cache learns a pace of its own, apart from upstream's decoding", () => {
     const store = new CalibrationMapDouble();
     const eta = new EtaCalibration(store, () => 'cpu');

@@ -2,9 +2,9 @@
 // writing its PNGs) must not end that job as well: its owner would hear "stopped" (or "will start again") and then
 // get the result. The job is let store its result and ends done; the shutdown resolves, and the database closes,
 // only after it.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { EngineRequest, EngineResult, GenerateOptions, RgbImage } from '../../engine/index.js';
 import type { JobEvent } from '../../src/jobs/events.js';
@@ -132,4 +132,29 @@ describe('a shutdown whose abort wait runs out while the job stores its result',
       bot.store.close();
     });
   }
+
+  it('leaves no result files behind when it gives up on the storing job after all', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dimoo-shutdown-storing-'));
+    const bot = start(dir, new AnswersAtAbortEngineDouble());
+    const id = submit(bot);
+    await started(bot, id);
+    encoder.hold();
+    try {
+      await bot.queue.stop({ waitMs: 20, abortWaitMs: 20, storeWaitMs: 20 });
+    } finally {
+      encoder.state.release();
+    }
+    expect(bot.events.filter((e) => e.job.id === id).at(-1)).toMatchObject({
+      type: 'paused',
+      restarts: true,
+    });
+    // The run writes its PNGs after the stop gave up on it; the next start runs the job again, so they are stale.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const folder = dirname(bot.store.filePath(id, 'result.png'));
+    expect(readdirSync(folder).filter((name) => name.startsWith('result'))).toEqual([]);
+    bot.store.close();
+    const next = start(dir, new AnswersAtAbortEngineDouble());
+    expect(next.store.get(id)).toMatchObject({ status: 'queued', attempts: 1 });
+    next.store.close();
+  });
 });

@@ -21,6 +21,11 @@ export interface Pace {
 export interface SharedPace {
   /** Over every job type; undefined until a worker has run a job. */
   overall: number | undefined;
+  /**
+   * Over warm runs only (no worker's first run of a type): what judges a type not measured yet. Undefined until a
+   * warm run, and in a hash written before it was kept.
+   */
+  overallWarm?: number | undefined;
   byType: Map<string, Pace>;
 }
 
@@ -36,7 +41,8 @@ export function paceFrom(hash: Record<string, string>): SharedPace {
     const type = field.slice('msPerUnit:'.length);
     byType.set(type, { msPerUnit: Number(value), samples: Number(hash[`samples:${type}`] ?? 0) });
   }
-  return { overall: hash.msPerUnit === undefined ? undefined : Number(hash.msPerUnit), byType };
+  const number = (field: string) => (hash[field] === undefined ? undefined : Number(hash[field]));
+  return { overall: number('msPerUnit'), overallWarm: number('msPerUnit@warm'), byType };
 }
 
 export async function readPace(state: PaceState): Promise<SharedPace> {
@@ -51,15 +57,16 @@ export function expectedMs(pace: SharedPace, job: Pick<Job, 'request' | 'estimat
 
 /**
  * As `expectedMs`, from measured paces only (not a provisional one, nor the placeholder): what admission may refuse
- * a job on, and what a run's budget judges (`runBudget`). A type not measured yet is judged by the overall pace, as
- * every type was before they were apart.
+ * a job on, and what a run's budget judges (`runBudget`). A type not measured yet is judged by the overall pace of warm
+ * runs, as every type was before they were apart: a fresh cluster's first, cold run would otherwise refuse other
+ * types on a pace several times too slow.
  */
 export function measuredMs(
   pace: SharedPace,
   job: Pick<Job, 'request' | 'estimatedCost'>,
 ): number | undefined {
   const own = pace.byType.get(paceType(job));
-  const msPerUnit = own && own.samples > 0 ? own.msPerUnit : pace.overall;
+  const msPerUnit = own && own.samples > 0 ? own.msPerUnit : pace.overallWarm;
   return msPerUnit === undefined ? undefined : job.estimatedCost * msPerUnit;
 }
 
@@ -87,6 +94,7 @@ if ARGV[2] then
   local suffix = ':' .. ARGV[2]
   if ARGV[3] ~= '1' then
     averaged(suffix)
+    averaged('@warm')
   elseif redis.call('HEXISTS', KEYS[1], 'msPerUnit' .. suffix) == 0 then
     redis.call('HSET', KEYS[1], 'msPerUnit' .. suffix, ARGV[1], 'samples' .. suffix, '0')
   end

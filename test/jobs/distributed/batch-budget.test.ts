@@ -56,7 +56,11 @@ function planFour(pace: SharedPace, jobTimeoutMs: number, workers: Partial<Snaps
   return positions.plan().starts.map(({ job, ahead, etaMs, endMs }) => [job.id, ahead, etaMs, endMs]);
 }
 
-const measured = (share: number): SharedPace => ({ overall: paceAt(share), byType: new Map() });
+const measured = (share: number): SharedPace => ({
+  overall: paceAt(share),
+  overallWarm: paceAt(share),
+  byType: new Map(),
+});
 const TWO_RUNS_OF_TWO = [
   ['a', 0, 0, 700],
   ['b', 0, 0, 700],
@@ -79,6 +83,7 @@ describe('front-end places within the job timeout', () => {
   it('plans one run on a type’s provisional pace, timed by it, as admission does not judge by it', () => {
     const pace: SharedPace = {
       overall: paceAt(0.1),
+      overallWarm: paceAt(0.1),
       byType: new Map([['text_to_image', { msPerUnit: paceAt(0.45), samples: 0 }]]),
     };
     expect(planFour(pace, LIMIT_MS)).toEqual(['a', 'b', 'c', 'd'].map((id) => [id, 0, 0, 1800]));
@@ -127,6 +132,8 @@ describe.skipIf(skip)('distributed queue: batches within the job timeout', { tim
   const measuredAt = (share: number) => ({
     msPerUnit: String(paceAt(share)),
     samples: '20',
+    'msPerUnit@warm': String(paceAt(share)),
+    'samples@warm': '20',
     'msPerUnit:text_to_image': String(paceAt(share)),
     'samples:text_to_image': '20',
   });

@@ -4,7 +4,7 @@
 // has no pace.
 import { describe, expect, it } from 'vitest';
 import { estimateCost } from '../../../engine/index.js';
-import { calibrate, paceFrom } from '../../../src/jobs/distributed/shared-pace.js';
+import { calibrate, measuredMs, paceFrom } from '../../../src/jobs/distributed/shared-pace.js';
 import { removeAllKeys, SharedState } from '../../../src/jobs/distributed/shared-state.js';
 import type { Job } from '../../../src/jobs/types.js';
 import {
@@ -138,6 +138,28 @@ describe.skipIf(skip)('distributed queue: the pace per job type', { timeout: 60_
     } finally {
       await removeAllKeys(states[0]?.redis as SharedState['redis'], prefix);
       await Promise.all(states.map((s) => s.close()));
+    }
+  });
+
+  it('judges a type not measured yet by warm runs only, not by a fresh cluster’s first, cold run', async () => {
+    const prefix = uniquePrefix();
+    const state = new SharedState(REDIS_URL, prefix);
+    try {
+      const describe: Job['request'] = { task: 'understand', image: { file: 'input.png' } };
+      const job = { request: describe, estimatedCost: 1000 };
+      const read = async () => paceFrom(await state.redis.hgetall(state.key('calibration')));
+      // The first run anywhere: cold, several times a warm one. ETAs may use it; refusals may not.
+      await calibrate(state, 10, { type: 'text_to_image', cold: true });
+      expect((await read()).overall).toBe(10);
+      expect(measuredMs(await read(), job)).toBeUndefined();
+      // A warm run: now the overall pace of warm runs judges a type that never ran.
+      await calibrate(state, 2, { type: 'text_to_image', cold: false });
+      expect(measuredMs(await read(), job)).toBe(2000);
+      // A hash written before the warm pace was kept: none, so nothing is judged by it.
+      expect(measuredMs(paceFrom({ msPerUnit: '10', samples: '3' }), job)).toBeUndefined();
+    } finally {
+      await removeAllKeys(state.redis, prefix);
+      await state.close();
     }
   });
 

@@ -1,0 +1,97 @@
+// A shutdown whose abort does not stop the running job gives up on it: whatever its run does later is dropped
+// (run-batch.ts), so the shutdown itself tells its owner how it ends. A job its owner was cancelling ends cancelled
+// now, not at the next start (which, had its cancel not been written, would run it again); and a run that ends just
+// as the shutdown gives up still leaves its owner told.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  EngineError,
+  type EngineRequest,
+  type EngineResult,
+  type GenerateOptions,
+} from '../../engine/index.js';
+import type { JobEvent } from '../../src/jobs/events.js';
+import { JobQueue } from '../../src/jobs/queue.js';
+import type { JobQueueOptions } from '../../src/jobs/queue-types.js';
+import { JobStore } from '../../src/jobs/store.js';
+import { waitUntil } from '../doubles/shared/wait.js';
+import { TimedEngineDouble } from '../doubles/timed-engine.js';
+import { queueLimits } from './queue-limits.js';
+
+/** Test double: a step that ends only when the test says (`release`), then sees the abort, as the engine does. */
+class GatedEngineDouble extends TimedEngineDouble {
+  release: () => void = () => undefined;
+
+  override generate(_request: EngineRequest, options: GenerateOptions = {}): Promise<EngineResult> {
+    return new Promise((_resolve, reject) => {
+      this.release = () =>
+        reject(options.signal?.aborted ? new EngineError('cancelled', 'cancelled') : new Error('?'));
+    });
+  }
+}
+
+function start(dir: string, engine: TimedEngineDouble, log?: JobQueueOptions['log']) {
+  const store = new JobStore(dir);
+  const queue = new JobQueue({ store, engine, limits: queueLimits(), ...(log ? { log } : {}) });
+  const events: JobEvent[] = [];
+  queue.subscribe((e) => events.push(e));
+  return { store, queue, events };
+}
+
+const owner = { platform: 'web' as const, userId: 'ann' };
+
+function submit(bot: ReturnType<typeof start>): string {
+  const submitted = bot.queue.submit({
+    owner,
+    scope: 'playground',
+    kind: 'imagine',
+    request: { task: 'text_to_image', prompt: 'a fox', width: 256, height: 256 },
+  });
+  if (!submitted.ok) throw new Error(submitted.refusal.key);
+  return submitted.job.id;
+}
+
+describe('a shutdown that gives up on the running job', () => {
+  it('ends a job its owner was cancelling as cancelled, and tells them so at the stop', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dimoo-given-up-'));
+    const bot = start(dir, new GatedEngineDouble());
+    const id = submit(bot);
+    bot.queue.start();
+    await waitUntil(() => bot.events.some((e) => e.type === 'started' && e.job.id === id), 'the job started');
+    expect(bot.queue.cancel(id, owner)).toBe('cancelling');
+    await bot.queue.stop({ waitMs: 20, abortWaitMs: 20 });
+    expect(bot.events.filter((e) => e.job.id === id).at(-1)?.type).toBe('cancelled');
+    expect(bot.store.get(id)).toMatchObject({ status: 'cancelled' });
+    expect(bot.store.get(id)?.finishedAt).toBeTypeOf('number');
+    bot.store.close();
+
+    // The next start neither runs it again nor tells its owner a second time.
+    const next = start(dir, new GatedEngineDouble());
+    expect(next.store.get(id)).toMatchObject({ status: 'cancelled' });
+    next.queue.start();
+    await next.queue.stop();
+    expect(next.events.filter((e) => e.job.id === id)).toEqual([]);
+    next.store.close();
+  });
+
+  it('tells the owner of a job whose run ends just as the shutdown gives up on it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dimoo-given-up-'));
+    const engine = new GatedEngineDouble();
+    // The run's step ends the moment the shutdown gives up on it (its warning): its run takes its jobs out of
+    // the running ones before the shutdown tells their owners.
+    const bot = start(dir, engine, (level) => {
+      if (level === 'warn') engine.release();
+    });
+    const id = submit(bot);
+    bot.queue.start();
+    await waitUntil(() => bot.events.some((e) => e.type === 'started' && e.job.id === id), 'the job started');
+    await bot.queue.stop({ waitMs: 20, abortWaitMs: 20 });
+    expect(bot.events.filter((e) => e.job.id === id).at(-1)).toMatchObject({
+      type: 'paused',
+      restarts: true,
+    });
+    bot.store.close();
+  });
+});
