@@ -97,11 +97,20 @@ describe.skipIf(!haveBrowser)('playground focus and announcements', { timeout: 1
   });
 
   it('"from #…" under a follow-up takes the keyboard to the result it came from, or says why it is not there', async () => {
+    // The first test's red fox is still a final with an image: the new parent is the one past those counted now,
+    // pinned by its job id, so a later render cannot swap which result's Vary is pressed.
+    const before = await page.locator(`${finals}:has(img.result)`).count();
     await page.fill('#text', '/imagine a parent fox --steps 2');
     await page.press('#text', 'Enter');
-    const parent = page.locator(`${finals}:has(img.result)`).last();
-    await parent.waitFor(WAIT);
-    const parentJob = String(await parent.getAttribute('data-job'));
+    await page.waitForFunction(
+      ([selector, count]) =>
+        (globalThis as unknown as PageScope).document.querySelectorAll(String(selector)).length >
+        Number(count),
+      [`${finals}:has(img.result)`, before] as const,
+      WAIT,
+    );
+    const parentJob = String(await page.locator(`${finals}:has(img.result)`).last().getAttribute('data-job'));
+    const parent = page.locator(`${finals}[data-job="${parentJob}"]`);
     await parent.locator('button[data-action^="vary:"]').click();
     const child = page.locator(`${finals}:has(a.parent[href="#job-${parentJob}"])`);
     await child.waitFor(WAIT);
