@@ -6,31 +6,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  EngineError,
-  type EngineRequest,
-  type EngineResult,
-  type GenerateOptions,
-} from '../../engine/index.js';
 import type { JobEvent } from '../../src/jobs/events.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import type { JobQueueOptions } from '../../src/jobs/queue-types.js';
 import { JobStore } from '../../src/jobs/store.js';
+import { HeldEngineDouble } from '../doubles/held-engine-double.js';
 import { waitUntil } from '../doubles/shared/wait.js';
-import { TimedEngineDouble } from '../doubles/timed-engine.js';
+import type { TimedEngineDouble } from '../doubles/timed-engine.js';
 import { queueLimits } from './queue-limits.js';
-
-/** Test double: a step that ends only when the test says (`release`), then sees the abort, as the engine does. */
-class GatedEngineDouble extends TimedEngineDouble {
-  release: () => void = () => undefined;
-
-  override generate(_request: EngineRequest, options: GenerateOptions = {}): Promise<EngineResult> {
-    return new Promise((_resolve, reject) => {
-      this.release = () =>
-        reject(options.signal?.aborted ? new EngineError('cancelled', 'cancelled') : new Error('?'));
-    });
-  }
-}
 
 function start(dir: string, engine: TimedEngineDouble, log?: JobQueueOptions['log']) {
   const store = new JobStore(dir);
@@ -56,7 +39,7 @@ function submit(bot: ReturnType<typeof start>): string {
 describe('a shutdown that gives up on the running job', () => {
   it('ends a job its owner was cancelling as cancelled, and tells them so at the stop', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dimoo-given-up-'));
-    const bot = start(dir, new GatedEngineDouble());
+    const bot = start(dir, new HeldEngineDouble('until-released'));
     const id = submit(bot);
     bot.queue.start();
     await waitUntil(() => bot.events.some((e) => e.type === 'started' && e.job.id === id), 'the job started');
@@ -68,7 +51,7 @@ describe('a shutdown that gives up on the running job', () => {
     bot.store.close();
 
     // The next start neither runs it again nor tells its owner a second time.
-    const next = start(dir, new GatedEngineDouble());
+    const next = start(dir, new HeldEngineDouble('until-released'));
     expect(next.store.get(id)).toMatchObject({ status: 'cancelled' });
     next.queue.start();
     await next.queue.stop();
@@ -78,7 +61,7 @@ describe('a shutdown that gives up on the running job', () => {
 
   it('tells the owner of a job whose run ends just as the shutdown gives up on it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dimoo-given-up-'));
-    const engine = new GatedEngineDouble();
+    const engine = new HeldEngineDouble('until-released');
     // The run's step ends the moment the shutdown gives up on it (its warning): its run takes its jobs out of
     // the running ones before the shutdown tells their owners.
     const bot = start(dir, engine, (level) => {

@@ -6,40 +6,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  EngineError,
-  type EngineRequest,
-  type EngineResult,
-  type GenerateOptions,
-} from '../../engine/index.js';
 import type { JobEvent } from '../../src/jobs/events.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
+import { HeldEngineDouble } from '../doubles/held-engine-double.js';
 import { waitUntil } from '../doubles/shared/wait.js';
-import { TimedEngineDouble } from '../doubles/timed-engine.js';
+import type { TimedEngineDouble } from '../doubles/timed-engine.js';
 import { queueLimits } from './queue-limits.js';
 
-/** Test double: a step that never ends (a wedged device), so no abort is ever looked at. */
-class StuckEngineDouble extends TimedEngineDouble {
-  override generate(_request: EngineRequest, _options?: GenerateOptions): Promise<EngineResult> {
-    return new Promise(() => undefined);
-  }
-}
-
-/** Test double: a step that ends when the test says (`release`), then sees the abort, as the engine does. */
-class GatedEngineDouble extends TimedEngineDouble {
-  release: () => void = () => undefined;
-
-  override generate(_request: EngineRequest, options: GenerateOptions = {}): Promise<EngineResult> {
-    return new Promise((_resolve, reject) => {
-      this.release = () =>
-        reject(options.signal?.aborted ? new EngineError('cancelled', 'cancelled') : new Error('?'));
-    });
-  }
-}
-
 /** One start of the bot on `dir`, its events recorded from its construction on. */
-function start(dir: string, engine: TimedEngineDouble = new StuckEngineDouble()) {
+function start(dir: string, engine: TimedEngineDouble = new HeldEngineDouble('forever')) {
   const store = new JobStore(dir);
   const queue = new JobQueue({ store, engine, limits: queueLimits() });
   const events: JobEvent[] = [];
@@ -99,7 +75,7 @@ describe('a shutdown whose abort does not stop the running job', () => {
     const first = start(dir);
     const id = submit(first);
     await runAndStop(first, id);
-    const engine = new GatedEngineDouble();
+    const engine = new HeldEngineDouble('until-released');
     const second = start(dir, engine);
     await runAndStop(second, id, async () => {
       // The aborted step ends now: its job must not go back into the queue for a run its owner was told is over.

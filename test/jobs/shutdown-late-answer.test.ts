@@ -6,10 +6,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import type { EngineRequest, EngineResult, GenerateOptions, RgbImage } from '../../engine/index.js';
+import type { RgbImage } from '../../engine/index.js';
 import type { JobEvent } from '../../src/jobs/events.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
+import { HeldEngineDouble } from '../doubles/held-engine-double.js';
 import { waitUntil } from '../doubles/shared/wait.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
 import { queueLimits } from './queue-limits.js';
@@ -47,22 +48,6 @@ vi.mock('../../engine/index.js', async (importOriginal) => {
   };
 });
 
-/** Test double: the engine answers with the job's result `lateMs` after the abort (a step that outlived it). */
-class LateAnswerEngineDouble extends TimedEngineDouble {
-  constructor(private readonly lateMs: number) {
-    super();
-  }
-  override generate(request: EngineRequest, options: GenerateOptions = {}): Promise<EngineResult> {
-    return new Promise((resolve) => {
-      options.signal?.addEventListener(
-        'abort',
-        () => setTimeout(() => resolve(super.generate(request)), this.lateMs),
-        { once: true },
-      );
-    });
-  }
-}
-
 function start(dir: string, engine: TimedEngineDouble) {
   const store = new JobStore(dir);
   const queue = new JobQueue({ store, engine, limits: queueLimits() });
@@ -91,7 +76,7 @@ const told = (bot: ReturnType<typeof start>, id: string) =>
 describe('a shutdown that gave up on a run', () => {
   it('ignores the engine answering after it: the owner heard paused last and the next start runs the job', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dimoo-shutdown-late-'));
-    const bot = start(dir, new LateAnswerEngineDouble(60));
+    const bot = start(dir, new HeldEngineDouble('until-abort', { answerAfterMs: 60 }));
     const id = await submitAndStart(bot);
     await bot.queue.stop({ waitMs: 20, abortWaitMs: 20 });
     // The engine answers now, after the stop resolved.
@@ -115,7 +100,7 @@ describe('a shutdown that gave up on a run', () => {
     const store = new JobStore(dir);
     const queue = new JobQueue({
       store,
-      engine: new LateAnswerEngineDouble(0),
+      engine: new HeldEngineDouble('until-abort', { answerAfterMs: 0 }),
       limits: queueLimits(),
       log: (_level, message) => log.push(message),
     });

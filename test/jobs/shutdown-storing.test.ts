@@ -6,12 +6,13 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import type { EngineRequest, EngineResult, GenerateOptions, RgbImage } from '../../engine/index.js';
+import type { RgbImage } from '../../engine/index.js';
 import type { JobEvent } from '../../src/jobs/events.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
+import { HeldEngineDouble } from '../doubles/held-engine-double.js';
 import { waitUntil } from '../doubles/shared/wait.js';
-import { TimedEngineDouble } from '../doubles/timed-engine.js';
+import type { TimedEngineDouble } from '../doubles/timed-engine.js';
 import { queueLimits } from './queue-limits.js';
 
 /** Test double for the PNG encoder: while `held`, an encoding waits for the test to let it go (a slow encode). */
@@ -52,22 +53,6 @@ vi.mock('../../engine/index.js', async (importOriginal) => {
   };
 });
 
-/** Test double: a step that never ends (a wedged device), so the job's first attempt outlives its abort. */
-class StuckEngineDouble extends TimedEngineDouble {
-  override generate(_request: EngineRequest, _options?: GenerateOptions): Promise<EngineResult> {
-    return new Promise(() => undefined);
-  }
-}
-
-/** Test double: the run's last steps end just as the abort comes, with the job's result (the abort came too late). */
-class AnswersAtAbortEngineDouble extends TimedEngineDouble {
-  override generate(request: EngineRequest, options: GenerateOptions = {}): Promise<EngineResult> {
-    return new Promise((resolve) => {
-      options.signal?.addEventListener('abort', () => resolve(super.generate(request)), { once: true });
-    });
-  }
-}
-
 function start(dir: string, engine: TimedEngineDouble) {
   const store = new JobStore(dir);
   const queue = new JobQueue({ store, engine, limits: queueLimits() });
@@ -98,13 +83,13 @@ describe('a shutdown whose abort wait runs out while the job stores its result',
       const dir = mkdtempSync(join(tmpdir(), 'dimoo-shutdown-storing-'));
       if (attempt === 'last') {
         // A first run the shutdown could not stop: the next start runs the job on its last attempt.
-        const first = start(dir, new StuckEngineDouble());
+        const first = start(dir, new HeldEngineDouble('forever'));
         const id = submit(first);
         await started(first, id);
         await first.queue.stop({ waitMs: 20, abortWaitMs: 20 });
         first.store.close();
       }
-      const bot = start(dir, new AnswersAtAbortEngineDouble());
+      const bot = start(dir, new HeldEngineDouble('until-abort'));
       const id = attempt === 'last' ? (bot.store.byStatus('queued')[0]?.id as string) : submit(bot);
       await started(bot, id);
       encoder.hold();
@@ -135,7 +120,7 @@ describe('a shutdown whose abort wait runs out while the job stores its result',
 
   it('leaves no result files behind when it gives up on the storing job after all', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dimoo-shutdown-storing-'));
-    const bot = start(dir, new AnswersAtAbortEngineDouble());
+    const bot = start(dir, new HeldEngineDouble('until-abort'));
     const id = submit(bot);
     await started(bot, id);
     encoder.hold();
@@ -153,7 +138,7 @@ describe('a shutdown whose abort wait runs out while the job stores its result',
     const folder = dirname(bot.store.filePath(id, 'result.png'));
     expect(readdirSync(folder).filter((name) => name.startsWith('result'))).toEqual([]);
     bot.store.close();
-    const next = start(dir, new AnswersAtAbortEngineDouble());
+    const next = start(dir, new HeldEngineDouble('until-abort'));
     expect(next.store.get(id)).toMatchObject({ status: 'queued', attempts: 1 });
     next.store.close();
   });

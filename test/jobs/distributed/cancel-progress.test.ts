@@ -2,20 +2,19 @@
 // carries the cancel request, so its message keeps saying "Stopping…" (no Cancel button) as in one process, never
 // "step 7 of 64" again. The engine may report a step or two after the abort (a real one is mid-call), and the
 // worker's events published before it heard the cancel are still on their way.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderEvent } from '../../../commands/render.js';
 import type { EngineRequest, EngineResult, GenerateOptions } from '../../../engine/index.js';
-import { FrontQueue } from '../../../src/jobs/distributed/front-queue.js';
-import { removeAllKeys, SharedState } from '../../../src/jobs/distributed/shared-state.js';
-import { DistributedWorker } from '../../../src/jobs/distributed/worker.js';
 import type { JobEvent } from '../../../src/jobs/events.js';
-import { JobStore } from '../../../src/jobs/store.js';
 import type { Owner } from '../../../src/jobs/types.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { LIMITS, REDIS_URL, skipWithoutRedis, submitImagine, uniquePrefix, until } from './redis-harness.js';
+import {
+  type FrontEndOnRedis,
+  skipWithoutRedis,
+  startCluster,
+  submitImagine,
+  until,
+} from './redis-harness.js';
 
 const skip = await skipWithoutRedis();
 const owner: Owner = { platform: 'discord', userId: 'canceller' };
@@ -46,7 +45,7 @@ class LateStopEngineDouble extends TimedEngineDouble {
 }
 
 interface Setup {
-  frontEnds: Array<{ queue: FrontQueue; store: JobStore; events: JobEvent[] }>;
+  frontEnds: FrontEndOnRedis[];
   engine: LateStopEngineDouble;
   close(): Promise<void>;
 }
@@ -59,49 +58,9 @@ afterEach(async () => {
 });
 
 async function start(frontEndCount: number): Promise<Setup> {
-  const prefix = uniquePrefix();
-  const states: SharedState[] = [];
-  const state = () => {
-    const s = new SharedState(REDIS_URL, prefix);
-    states.push(s);
-    return s;
-  };
-  const frontEnds: Setup['frontEnds'] = [];
-  for (let i = 0; i < frontEndCount; i++) {
-    const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-fe-')));
-    const queue = new FrontQueue({
-      state: state(),
-      url: REDIS_URL,
-      store,
-      engine: new TimedEngineDouble(),
-      limits: LIMITS,
-      leaseMs: 1500,
-    });
-    const events: JobEvent[] = [];
-    queue.subscribe((e) => events.push(e));
-    await queue.connect();
-    frontEnds.push({ queue, store, events });
-  }
   const engine = new LateStopEngineDouble();
-  const worker = new DistributedWorker({
-    state: state(),
-    url: REDIS_URL,
-    engine,
-    jobTimeoutMs: 60_000,
-    lockMs: 4000,
-  });
-  await worker.start();
-  return {
-    frontEnds,
-    engine,
-    async close() {
-      await worker.close(5000);
-      await Promise.all(frontEnds.map(({ queue }) => queue.stop()));
-      for (const { store } of frontEnds) store.close();
-      await removeAllKeys((states[0] as SharedState).redis, prefix);
-      await Promise.all(states.map((s) => s.close()));
-    },
-  };
+  const cluster = await startCluster({ frontEnds: frontEndCount, workers: 1, engine: () => engine });
+  return { frontEnds: cluster.frontEnds, engine, close: () => cluster.close() };
 }
 
 type Progress = Extract<JobEvent, { type: 'progress' }>;

@@ -2,24 +2,16 @@
 // Redis refuses that write (an error reply: out of memory, a read-only replica), the answer must not be left standing
 // as a false one: the write is tried again until it lands, and a job that ends meanwhile anyway says, with its result,
 // that it finished before it could be stopped (`meta.cancelRequested`, commands/late-cancel.ts).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FrontQueue } from '../../../src/jobs/distributed/front-queue.js';
-import { removeAllKeys, SharedState } from '../../../src/jobs/distributed/shared-state.js';
-import { DistributedWorker } from '../../../src/jobs/distributed/worker.js';
-import type { JobEvent } from '../../../src/jobs/events.js';
-import { JobStore } from '../../../src/jobs/store.js';
+import type { SharedState } from '../../../src/jobs/distributed/shared-state.js';
 import type { Owner } from '../../../src/jobs/types.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import {
   eventually,
-  LIMITS,
-  REDIS_URL,
+  type FrontEndOnRedis,
   skipWithoutRedis,
+  startCluster,
   submitImagine,
-  uniquePrefix,
   until,
 } from './redis-harness.js';
 
@@ -27,7 +19,6 @@ const skip = await skipWithoutRedis();
 const owner: Owner = { platform: 'discord', userId: 'refused' };
 const ENDS = new Set(['done', 'failed', 'cancelled']);
 
-type FrontEnd = { queue: FrontQueue; store: JobStore; events: JobEvent[]; state: SharedState };
 let close: (() => Promise<void>) | undefined;
 
 afterEach(async () => {
@@ -62,40 +53,14 @@ function refuseEventPublish(state: SharedState) {
 }
 
 /** One front-end, and a worker whose engine takes `msPerStep` a step (none: the job waits). */
-async function start(worker?: { msPerStep: number }): Promise<FrontEnd> {
-  const prefix = uniquePrefix();
-  const states = [new SharedState(REDIS_URL, prefix), new SharedState(REDIS_URL, prefix)];
-  const [state, workerState] = states as [SharedState, SharedState];
-  const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-fe-')));
-  const queue = new FrontQueue({
-    state,
-    url: REDIS_URL,
-    store,
-    engine: new TimedEngineDouble(),
-    limits: LIMITS,
-    leaseMs: 1500,
+async function start(worker?: { msPerStep: number }): Promise<FrontEndOnRedis> {
+  const cluster = await startCluster({
+    frontEnds: 1,
+    workers: worker ? 1 : 0,
+    engine: worker && (() => new TimedEngineDouble(worker.msPerStep, 8)),
   });
-  const events: JobEvent[] = [];
-  queue.subscribe((e) => events.push(e));
-  await queue.connect();
-  const running = worker
-    ? new DistributedWorker({
-        state: workerState,
-        url: REDIS_URL,
-        engine: new TimedEngineDouble(worker.msPerStep, 8),
-        jobTimeoutMs: 60_000,
-        lockMs: 4000,
-      })
-    : undefined;
-  await running?.start();
-  close = async () => {
-    await running?.close(5000);
-    await queue.stop();
-    store.close();
-    await removeAllKeys(state.redis, prefix);
-    await Promise.all(states.map((s) => s.close()));
-  };
-  return { queue, store, events, state };
+  close = () => cluster.close();
+  return cluster.frontEnds[0] as FrontEndOnRedis;
 }
 
 describe.skipIf(skip)('a cancel whose write Redis refuses', () => {

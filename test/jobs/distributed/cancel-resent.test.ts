@@ -5,21 +5,19 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FrontQueue } from '../../../src/jobs/distributed/front-queue.js';
 import { removeAllKeys, SharedState } from '../../../src/jobs/distributed/shared-state.js';
-import { DistributedWorker } from '../../../src/jobs/distributed/worker.js';
-import type { JobEvent } from '../../../src/jobs/events.js';
 import { JobStore } from '../../../src/jobs/store.js';
 import type { Owner } from '../../../src/jobs/types.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import {
   eventually,
-  LIMITS,
+  frontEndOnRedis,
   REDIS_URL,
   skipWithoutRedis,
   submitImagine,
   uniquePrefix,
   until,
+  workerOnRedis,
 } from './redis-harness.js';
 
 const skip = await skipWithoutRedis();
@@ -32,28 +30,16 @@ afterEach(async () => {
 
 /** A front-end of id `fe-resent` over `store` on the shared queue under `prefix`, connected; its events. */
 async function frontEnd(prefix: string, store: JobStore) {
-  const state = new SharedState(REDIS_URL, prefix);
-  const queue = new FrontQueue({
-    id: 'fe-resent',
-    state,
-    url: REDIS_URL,
-    store,
-    engine: new TimedEngineDouble(),
-    limits: LIMITS,
-    leaseMs: 1500,
-  });
-  const events: JobEvent[] = [];
-  queue.subscribe((e) => events.push(e));
+  const fe = await frontEndOnRedis(new SharedState(REDIS_URL, prefix), { id: 'fe-resent', store });
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    await queue.stop();
-    await state.close();
+    await fe.queue.stop();
+    await fe.state.close();
   };
   closing.push(stop);
-  await queue.connect();
-  return { queue, store, events, state, stop };
+  return { ...fe, stop };
 }
 
 /** A shared queue of its own and a front-end's store over it, removed after the test; a connection to read it. */
@@ -104,18 +90,11 @@ describe.skipIf(skip)('a cancel given up at a stop', { timeout: 30_000 }, () => 
   it('is written at the next start while the job still runs: its worker stops it', async () => {
     const { prefix, store, cleaner } = sharedQueue();
     const workerState = new SharedState(REDIS_URL, prefix);
-    const worker = new DistributedWorker({
-      state: workerState,
-      url: REDIS_URL,
-      engine: new TimedEngineDouble(100, 100),
-      jobTimeoutMs: 60_000,
-      lockMs: 4000,
-    });
+    const worker = await workerOnRedis(workerState, new TimedEngineDouble(100, 100));
     closing.push(async () => {
       await worker.close(5000);
       await workerState.close();
     });
-    await worker.start();
     const first = await frontEnd(prefix, store);
     const job = submitImagine(first, owner, 'a crane');
     await until(

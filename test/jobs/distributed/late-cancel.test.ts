@@ -1,19 +1,18 @@
 // A cancel that reaches a running job on the shared queue after its engine's last step stops nothing: the job ends
 // done and is delivered, and the owner's final event says the cancel came too late (`meta.cancelRequested`), whether
 // it was asked at the owner's front-end or (by an admin) at another, as in one process (test/jobs/late-cancel.test.ts).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineRequest, EngineResult, GenerateOptions } from '../../../engine/index.js';
-import { FrontQueue } from '../../../src/jobs/distributed/front-queue.js';
-import { removeAllKeys, SharedState } from '../../../src/jobs/distributed/shared-state.js';
-import { DistributedWorker } from '../../../src/jobs/distributed/worker.js';
 import type { JobEvent } from '../../../src/jobs/events.js';
-import { JobStore } from '../../../src/jobs/store.js';
 import type { Owner } from '../../../src/jobs/types.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { LIMITS, REDIS_URL, skipWithoutRedis, submitImagine, uniquePrefix, until } from './redis-harness.js';
+import {
+  type FrontEndOnRedis,
+  skipWithoutRedis,
+  startCluster,
+  submitImagine,
+  until,
+} from './redis-harness.js';
 
 const skip = await skipWithoutRedis();
 const owner: Owner = { platform: 'discord', userId: 'late' };
@@ -32,7 +31,6 @@ class SlowTailEngineDouble extends TimedEngineDouble {
   }
 }
 
-type FrontEnd = { queue: FrontQueue; store: JobStore; events: JobEvent[] };
 let close: (() => Promise<void>) | undefined;
 
 afterEach(async () => {
@@ -40,46 +38,14 @@ afterEach(async () => {
   close = undefined;
 });
 
-async function start(): Promise<[FrontEnd, FrontEnd]> {
-  const prefix = uniquePrefix();
-  const states: SharedState[] = [];
-  const state = () => {
-    const s = new SharedState(REDIS_URL, prefix);
-    states.push(s);
-    return s;
-  };
-  const frontEnds: FrontEnd[] = [];
-  for (let i = 0; i < 2; i++) {
-    const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-fe-')));
-    const queue = new FrontQueue({
-      state: state(),
-      url: REDIS_URL,
-      store,
-      engine: new TimedEngineDouble(),
-      limits: LIMITS,
-      leaseMs: 1500,
-    });
-    const events: JobEvent[] = [];
-    queue.subscribe((e) => events.push(e));
-    await queue.connect();
-    frontEnds.push({ queue, store, events });
-  }
-  const worker = new DistributedWorker({
-    state: state(),
-    url: REDIS_URL,
-    engine: new SlowTailEngineDouble(500),
-    jobTimeoutMs: 60_000,
-    lockMs: 4000,
+async function start(): Promise<[FrontEndOnRedis, FrontEndOnRedis]> {
+  const cluster = await startCluster({
+    frontEnds: 2,
+    workers: 1,
+    engine: () => new SlowTailEngineDouble(500),
   });
-  await worker.start();
-  close = async () => {
-    await worker.close(5000);
-    await Promise.all(frontEnds.map(({ queue }) => queue.stop()));
-    for (const { store } of frontEnds) store.close();
-    await removeAllKeys((states[0] as SharedState).redis, prefix);
-    await Promise.all(states.map((s) => s.close()));
-  };
-  return frontEnds as [FrontEnd, FrontEnd];
+  close = () => cluster.close();
+  return cluster.frontEnds as [FrontEndOnRedis, FrontEndOnRedis];
 }
 
 describe.skipIf(skip)('distributed queue: a cancel after the last step', { timeout: 30_000 }, () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { FrontQueue, type FrontQueueOptions } from '../../../src/jobs/distributed/front-queue.js';
 import { removeAllKeys, SharedState } from '../../../src/jobs/distributed/shared-state.js';
-import { DistributedWorker } from '../../../src/jobs/distributed/worker.js';
+import { DistributedWorker, type DistributedWorkerOptions } from '../../../src/jobs/distributed/worker.js';
 import type { JobEvent } from '../../../src/jobs/events.js';
 import type { QueueLimits } from '../../../src/jobs/queue.js';
 import { JobStore } from '../../../src/jobs/store.js';
@@ -53,9 +53,75 @@ export const LIMITS: QueueLimits = {
   jobTimeoutMs: 60_000,
 };
 
+/** A front-end as `frontEndOnRedis` makes it: its queue, local store, the events it heard and its shared state. */
+export interface FrontEndOnRedis {
+  queue: FrontQueue;
+  store: JobStore;
+  events: JobEvent[];
+  state: SharedState;
+}
+
+/**
+ * A front-end over `state` (`npm start`'s half: no model, a `TimedEngineDouble` prices jobs), connected, recording
+ * every event it hears; over a fresh store unless given one. Stopping it, and closing its store and state, are the
+ * caller's: tests stop their parts in different orders.
+ */
+export async function frontEndOnRedis(
+  state: SharedState,
+  options: {
+    /** Kept across a test's restarts of one front-end (a random one each time unless given). */
+    id?: string;
+    store?: JobStore;
+    url?: string;
+    limits?: Partial<QueueLimits>;
+    leaseMs?: number;
+    log?: FrontQueueOptions['log'];
+  } = {},
+): Promise<FrontEndOnRedis> {
+  const store = options.store ?? new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-fe-')));
+  const queue = new FrontQueue({
+    id: options.id,
+    state,
+    url: options.url ?? REDIS_URL,
+    store,
+    engine: new TimedEngineDouble(),
+    limits: { ...LIMITS, ...options.limits },
+    leaseMs: options.leaseMs ?? 1500,
+    log: options.log,
+  });
+  const events: JobEvent[] = [];
+  queue.subscribe((e) => events.push(e));
+  await queue.connect();
+  return { queue, store, events, state };
+}
+
+/** A started worker over `state` running `engine`, with a 4 s lock and the front-ends' job timeout unless given. */
+export async function workerOnRedis(
+  state: SharedState,
+  engine: TimedEngineDouble,
+  options: {
+    url?: string;
+    maxBatch?: number;
+    jobTimeoutMs?: number;
+    log?: DistributedWorkerOptions['log'];
+  } = {},
+): Promise<DistributedWorker> {
+  const worker = new DistributedWorker({
+    state,
+    url: options.url ?? REDIS_URL,
+    engine,
+    maxBatch: options.maxBatch,
+    jobTimeoutMs: options.jobTimeoutMs ?? LIMITS.jobTimeoutMs,
+    lockMs: 4000,
+    log: options.log,
+  });
+  await worker.start();
+  return worker;
+}
+
 export interface Cluster {
   prefix: string;
-  frontEnds: Array<{ queue: FrontQueue; store: JobStore; events: JobEvent[] }>;
+  frontEnds: FrontEndOnRedis[];
   workers: Array<{ worker: DistributedWorker; engine: TimedEngineDouble }>;
   /** The test's own connection to the shared state, for reading keys. */
   probe: SharedState;
@@ -78,6 +144,8 @@ export async function startCluster(options: {
   url?: string;
   /** Each worker's max batch (1: one job at a time). */
   maxBatch?: number;
+  /** Each worker's engine (a `TimedEngineDouble` of `msPerStep` and 3 steps unless given). */
+  engine?: () => TimedEngineDouble;
   /** Every front-end's and worker's log. */
   log?: FrontQueueOptions['log'];
 }): Promise<Cluster> {
@@ -89,21 +157,14 @@ export async function startCluster(options: {
   for (let i = 0; i < options.frontEnds; i++) {
     const state = new SharedState(url, prefix);
     states.push(state);
-    const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-fe-')));
-    const engine = new TimedEngineDouble();
-    const queue = new FrontQueue({
-      state,
-      url,
-      store,
-      engine,
-      limits: { ...LIMITS, ...options.limits },
-      leaseMs: options.leaseMs ?? 1500,
-      log: options.log,
-    });
-    const events: JobEvent[] = [];
-    queue.subscribe((e) => events.push(e));
-    await queue.connect();
-    frontEnds.push({ queue, store, events });
+    frontEnds.push(
+      await frontEndOnRedis(state, {
+        url,
+        limits: options.limits,
+        leaseMs: options.leaseMs,
+        log: options.log,
+      }),
+    );
   }
   const workers: Cluster['workers'] = [];
   const addWorker = async (
@@ -112,17 +173,8 @@ export async function startCluster(options: {
   ) => {
     const state = new SharedState(url, prefix);
     states.push(state);
-    const engine = new TimedEngineDouble(options.msPerStep ?? 5, 3);
-    const worker = new DistributedWorker({
-      state,
-      url,
-      engine,
-      maxBatch,
-      jobTimeoutMs,
-      lockMs: 4000,
-      log: options.log,
-    });
-    await worker.start();
+    const engine = options.engine?.() ?? new TimedEngineDouble(options.msPerStep ?? 5, 3);
+    const worker = await workerOnRedis(state, engine, { url, maxBatch, jobTimeoutMs, log: options.log });
     const added = { worker, engine };
     workers.push(added);
     return added;
