@@ -391,9 +391,10 @@ export class JobQueue {
       job.finishedAt = this.now();
     } else markInterrupted(job, this.now());
     this.paused.add(job.id);
-    // Refused by the database, its row stays `running`, and the next start ends it as it would have.
-    recordEndedEarly(this.store, this.counters, job, cancelled ? (ran ?? 0) : 0, this.options.log);
-    this.events.emit({ type: cancelled ? 'cancelled' : 'failed', job });
+    // Refused by the database, its row stays `running` and the next start ends it and tells its owner
+    // (recoverInterrupted): told now as well, they would hear it twice. Until then their message shows the run.
+    if (recordEndedEarly(this.store, this.counters, job, cancelled ? (ran ?? 0) : 0, this.options.log))
+      this.events.emit({ type: cancelled ? 'cancelled' : 'failed', job });
   }
 
   /**

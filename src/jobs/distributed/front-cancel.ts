@@ -47,8 +47,10 @@ export function cancelJob(ctx: CancelContext, id: string, by: Owner, asAdmin: bo
   // Cancelling twice answers as the first time did (as JobQueue.cancel does), not "already finished".
   if (!waiting && !ctx.mirror().dispatched.has(id) && job.status !== 'running')
     return job.status === 'cancelled' ? 'cancelled' : 'finished';
-  // Its progress still on its way from the worker says "stopping" from now on (front-delivery.ts).
-  if (!waiting) markCancelRequested(ctx.store, id);
+  // Its progress still on its way from the worker says "stopping" from now on (front-delivery.ts); a waiting job's
+  // too, as a worker may have taken it just now (the mirror is behind Redis): answered "cancelled", its message
+  // must not show that run's steps until "Cancelled." comes. Marked, it is told no new place either.
+  markCancelRequested(ctx.store, id);
   const write = writeCancel(ctx, id).finally(() => ctx.cancelling.delete(id));
   ctx.cancelling.set(id, write);
   return waiting ? 'cancelled' : 'cancelling';
@@ -77,9 +79,9 @@ function mirrorRunning(mirror: Snapshot, id: string): Job | undefined {
 /**
  * The cancel its asker was told of, written to Redis. A Redis that is away only delays it (its commands wait for the
  * connection); one that answers with an error (out of memory, a read-only replica) is asked again until it takes the
- * write, the job ends, or this front-end stops. From the first refusal the job's local record says its cancel was
- * asked, a waiting job's too: should it still run to its result, that result says it finished before it could be
- * stopped (commands/late-cancel.ts), rather than the cancel's answer going uncorrected.
+ * write, the job ends, or this front-end stops. The job's local record says its cancel was asked (`cancelJob`),
+ * a waiting job's too: should it still run to its result, that result says it finished before it could be stopped
+ * (commands/late-cancel.ts), rather than the cancel's answer going uncorrected.
  */
 async function writeCancel(ctx: CancelContext, id: string): Promise<void> {
   const tried: Tried = { unqueued: false, saved: false, told: false };

@@ -26,6 +26,11 @@ export interface FrontPositionDeps {
   jobTimeoutMs: number;
   /** Whether a job is this front-end's and, as it last heard, still waiting / ended. */
   status(id: string): Job['status'] | undefined;
+  /**
+   * Whether its owner was answered that the job is cancelled (or stopping) while its end has not come: a cancel
+   * Redis refused is tried again meanwhile (front-cancel.ts), and a place or a worker's word would contradict it.
+   */
+  cancelAsked(id: string): boolean;
   /** A job this front-end can see (its own, or waiting in the mirror). */
   get(id: string): Job | undefined;
   /** Now by the shared queue's clock (shared-clock.ts). */
@@ -90,7 +95,7 @@ export class FrontPositions {
 
   /** After each read of the shared state: new places, and every word that depends on a worker being alive. */
   emit(): void {
-    const { events, status } = this.deps;
+    const { events, status, cancelAsked } = this.deps;
     const idle = this.deps.mirror().liveWorkers === 0;
     const flipped = idle !== this.idleTold;
     this.idleTold = idle;
@@ -98,7 +103,7 @@ export class FrontPositions {
     const { starts } = this.plan();
     const keys = toldKeys(starts);
     for (const { job, ahead, etaMs, endMs } of starts) {
-      if (status(job.id) !== 'queued') continue;
+      if (status(job.id) !== 'queued' || cancelAsked(job.id)) continue;
       const last = this.last.get(job.id);
       const key = keys.get(job.id) as string;
       next.set(job.id, key);
@@ -111,6 +116,7 @@ export class FrontPositions {
     if (!flipped) return;
     for (const [id, word] of this.paused) {
       if (ENDED.has(status(id))) this.paused.delete(id);
+      else if (cancelAsked(id)) continue;
       // A lost worker's job, still in its run, or one put back while none is left: its word said again, now
       // worded for the workers there are.
       else if (!next.has(id) || idle) events.emit(word);

@@ -126,6 +126,7 @@ export class FrontQueue implements JobQueueApi {
       measuredMs: (job) => measuredMs(this.mirror.pace, job),
       jobTimeoutMs: options.limits.jobTimeoutMs,
       status: (id) => options.store.get(id)?.status,
+      cancelAsked: (id) => this.cancelling.has(id) || options.store.get(id)?.meta.cancelRequested === true,
       get: (id) => this.get(id),
       now: () => options.state.now(),
     });

@@ -50,6 +50,7 @@ function planFour(pace: SharedPace, jobTimeoutMs: number, workers: Partial<Snaps
     measuredMs: (job) => measuredMs(mirror.pace, job),
     jobTimeoutMs,
     status: () => 'queued',
+    cancelAsked: () => false,
     get: (id) => mirror.queued.find((job) => job.id === id),
     now: () => 0,
   });

@@ -13,6 +13,7 @@ import { aJob } from '../../commands/job-fixture.js';
 function setup(now: () => number = Date.now) {
   const mirror: Snapshot = { ...emptySnapshot(), liveWorkers: 1, pace: { overall: 1, byType: new Map() } };
   const status = new Map<string, Job['status']>();
+  const asked = new Set<string>();
   const events = new JobEvents();
   const heard: JobEvent[] = [];
   events.subscribe((e) => heard.push(e));
@@ -26,11 +27,12 @@ function setup(now: () => number = Date.now) {
     measuredMs: (job) => job.estimatedCost,
     jobTimeoutMs: 60_000,
     status: (id) => status.get(id),
+    cancelAsked: (id) => asked.has(id),
     get: (id) => mirror.queued.find((job) => job.id === id),
     now,
   });
   const told = () => heard.splice(0).map((e) => `${e.type}:${e.job.id}`);
-  return { mirror, status, positions, told, heard };
+  return { mirror, status, asked, positions, told, heard };
 }
 
 describe('front-end positions', () => {
@@ -65,6 +67,26 @@ describe('front-end positions', () => {
     mirror.liveWorkers = 0;
     positions.emit();
     expect(told()).toEqual(['position:back']);
+  });
+
+  it('tells a job answered "cancelled" neither a place nor its worker’s word while its end is on its way', () => {
+    const { mirror, status, asked, positions, told } = setup();
+    const other = aJob({ id: 'other', seq: 1, owner: { platform: 'web', userId: 'o' }, estimatedCost: 100 });
+    const back = aJob({ id: 'back', seq: 2, estimatedCost: 100 });
+    mirror.queued = [other, back];
+    status.set('other', 'queued');
+    status.set('back', 'queued');
+    positions.told('back');
+    positions.heard({ type: 'paused', job: back, restarts: true, reason: 'worker' });
+    // Its owner cancels it; Redis has not taken the write yet, so it still waits in the mirror.
+    asked.add('back');
+    mirror.queued = [back];
+    status.set('other', 'cancelled');
+    positions.emit();
+    expect(told()).toEqual([]);
+    mirror.liveWorkers = 0;
+    positions.emit();
+    expect(told()).toEqual([]);
   });
 
   it('tells a waiting job again when another joins its run: same place, but the run ends later', () => {
