@@ -200,10 +200,12 @@ export function listedCommands(
  * one: `isUserIdOn` says where a minus may stand). Typed (`/unblock abc`), a word that is no id is said to be none.
  * An input method's full-width digits and minus (`－１００１２３`) are the plain ones, however the id came (a
  * grammar's leading word or the rest of the line), so an id typed one way names the same user in every command.
+ * Only decimal digits are: NFKC also makes `①`, `¹` or `₁` a 1, and a block must not fall on a user nobody wrote.
  */
 export function userOption() {
   return z
     .string()
+    .regex(/^[-\uFE63\uFF0D]?\p{Nd}+$/u)
     .normalize('NFKC')
     .regex(/^-?\d{1,20}$/)
     .meta({ user: true, invalidKey: 'errors.block.user_invalid' });

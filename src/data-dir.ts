@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { processTag } from './process-tag.js';
 
 export class DataDirError extends Error {}
 
@@ -24,7 +25,8 @@ export class DataDirError extends Error {}
  * failure the file beside it is removed and the write's own error thrown.
  */
 export function replaceFile(path: string, text: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
+  // Not the PID alone: another container's process of the same PID may write the same file on a shared volume.
+  const temporary = `${path}.${processTag()}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(temporary, text);
@@ -108,7 +110,7 @@ export function assertWritableDataDir(dataDir: string): void {
       );
   }
   for (const folder of [dataDir, ...KEPT_FOLDERS.map((f) => join(dataDir, f)).filter((f) => existsSync(f))]) {
-    const probe = join(folder, `.write-probe-${process.pid}`);
+    const probe = join(folder, `.write-probe-${processTag()}`);
     try {
       writeFileSync(probe, 'ok');
       rmSync(probe, { force: true });

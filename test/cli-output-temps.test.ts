@@ -1,7 +1,8 @@
-// The hidden `.NAME.PID.tmp` files that writeOutputFiles writes before renaming them over their names: a second
-// Ctrl-C during the write cannot leave one (the write runs without a break, the signal's handler after it), and one
-// left by a run killed outright (SIGKILL, SIGHUP) goes when the same name is next written, once it is minutes old and
-// its process gone (or a day old whatever its PID); one that cannot be removed stays, and the write goes on.
+// The hidden `.NAME.PID-SPACE.tmp` files that writeOutputFiles writes before renaming them over their names: a
+// second Ctrl-C during the write cannot leave one (the write runs without a break, the signal's handler after it),
+// and one left by a run killed outright (SIGKILL, SIGHUP) goes when the same name is next written, once it is minutes
+// old and its process gone (or a day old whatever its PID); one that cannot be removed stays, and the write goes on.
+// Two runs of one PID in two containers on a shared folder write two temporary files: their PID spaces differ.
 import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
@@ -20,6 +21,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeOutputFiles } from '../src/cli/files.js';
+import { PID_SPACE, processTag } from '../src/process-tag.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'dimoo-cli-output-temps-'));
@@ -50,14 +52,44 @@ const asNobody = (() => {
   }
 })();
 
+/** The temporary file's name a run of `pid` here gives `name`. */
+const tempOf = (name: string, pid: number) => `.${name}.${processTag(pid)}.tmp`;
+
+/** A PID space that is not this one: another container's or host's. */
+const OTHER_SPACE = PID_SPACE === '0123456789ab' ? 'ba9876543210' : '0123456789ab';
+
+/** unshare's arguments for a new PID namespace (as root, or as a user mapped to root in one of its own). */
+const PID_NAMESPACE = ['--pid', '--fork', '--map-root-user'];
+const nodeArgs = (script: string) => [
+  process.execPath,
+  '--import',
+  'tsx',
+  '--input-type=module',
+  '-e',
+  script,
+];
+
+/** Whether this machine lets a test make PID namespaces (a container may not). */
+const inOwnPidSpace = (() => {
+  if (process.platform !== 'linux') return false;
+  try {
+    const probe = spawnSync('unshare', [...PID_NAMESPACE, process.execPath, '-p', 'process.pid'], {
+      encoding: 'utf8',
+    });
+    return probe.status === 0 && probe.stdout.trim() === '1';
+  } catch {
+    return false;
+  }
+})();
+
 describe('temporary output files', () => {
   it('one of a dead run for the same name is removed by the next write; a living one and other names stay', () => {
     const folder = mkdtempSync(join(dir, 'stale-'));
     const dead = deadPid();
-    const stale = `.fox.png.${dead}.tmp`;
+    const stale = tempOf('fox.png', dead);
     // process.ppid: the test runner, alive while this runs (another run writing the same name).
-    const living = `.fox.png.${process.ppid}.tmp`;
-    const other = `.cat.png.${dead}.tmp`;
+    const living = tempOf('fox.png', process.ppid);
+    const other = tempOf('cat.png', dead);
     for (const name of [stale, living, other]) {
       writeFileSync(join(folder, name), 'half a PNG');
       age(join(folder, name), 11);
@@ -67,13 +99,12 @@ describe('temporary output files', () => {
     expect(readFileSync(join(folder, 'fox.png'), 'utf8')).toBe('whole');
   });
 
-  it('one of a dead PID written in the last minutes stays (another host may be writing it); any a day old goes', () => {
+  it('one of a dead PID written in the last minutes stays (it may still be written); any a day old goes', () => {
     const folder = mkdtempSync(join(dir, 'age-'));
     const dead = deadPid();
-    // A PID not seen here may be a living writer on another host or container sharing the folder.
-    const recent = `.fox.png.${dead}.tmp`;
+    const recent = tempOf('fox.png', dead);
     // A living PID's day-old temp: the PID was reused, the writer long gone.
-    const abandoned = `.fox.png.${process.ppid}.tmp`;
+    const abandoned = tempOf('fox.png', process.ppid);
     writeFileSync(join(folder, recent), 'half a PNG');
     age(join(folder, recent), 2);
     writeFileSync(join(folder, abandoned), 'half a PNG');
@@ -82,9 +113,78 @@ describe('temporary output files', () => {
     expect(readdirSync(folder).sort()).toEqual([recent, 'fox.png'].sort());
   });
 
+  it("another host's or container's temp goes by its age alone, whatever its PID says here", () => {
+    const folder = mkdtempSync(join(dir, 'space-'));
+    // process.ppid lives here; there it is another process, which a write would keep touching.
+    const abandoned = `.fox.png.${process.ppid}-${OTHER_SPACE}.tmp`;
+    const writing = `.fox.png.${deadPid()}-${OTHER_SPACE}.tmp`;
+    // An earlier version's name, which says nothing of its writer's host or container.
+    const older = `.fox.png.${process.ppid}.tmp`;
+    const living = tempOf('fox.png', process.ppid);
+    for (const [name, minutes] of [
+      [abandoned, 11],
+      [writing, 2],
+      [older, 11],
+      [living, 11],
+    ] as const) {
+      writeFileSync(join(folder, name), 'half a PNG');
+      age(join(folder, name), minutes);
+    }
+    writeOutputFiles([{ flag: 'out', path: join(folder, 'fox.png'), data: 'whole' }]);
+    expect(readdirSync(folder).sort()).toEqual([writing, living, 'fox.png'].sort());
+  });
+
+  it.skipIf(!inOwnPidSpace)(
+    'two runs of one PID in two containers writing one name on a shared folder each write their own file',
+    async () => {
+      const folder = mkdtempSync(join(dir, 'containers-'));
+      const out = join(folder, 'fox.png');
+      const ready = join(folder, 'first-wrote');
+      const go = join(folder, 'first-may-rename');
+      // Each run is PID 1 of a PID namespace of its own, as a container's first process is. The first one stops
+      // between writing its temporary file and renaming it, while the second writes the same name whole.
+      const run = (data: string, pause: boolean) => `
+        import fs from 'node:fs';
+        import { syncBuiltinESMExports } from 'node:module';
+        if (process.pid !== 1) throw new Error('not PID 1: ' + process.pid);
+        if (${pause}) {
+          const rename = fs.renameSync;
+          fs.renameSync = (from, to) => {
+            fs.writeFileSync(${JSON.stringify(ready)}, '');
+            const nap = new Int32Array(new SharedArrayBuffer(4));
+            for (let i = 0; i < 1000 && !fs.existsSync(${JSON.stringify(go)}); i++) Atomics.wait(nap, 0, 0, 20);
+            return rename(from, to);
+          };
+          syncBuiltinESMExports();
+        }
+        const { writeOutputFiles } = await import(${JSON.stringify(join(root, 'src/cli/files.ts'))});
+        writeOutputFiles([{ flag: 'out', path: ${JSON.stringify(out)}, data: ${JSON.stringify(data)} }]);
+      `;
+      const first = spawn('unshare', [...PID_NAMESPACE, ...nodeArgs(run('first', true))], { cwd: root });
+      let firstErr = '';
+      first.stderr.on('data', (chunk) => {
+        firstErr += String(chunk);
+      });
+      const firstEnd = new Promise<number | null>((done) => first.on('close', (c) => done(c)));
+      for (let i = 0; i < 1000 && !existsSync(ready); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(existsSync(ready)).toBe(true);
+      const second = spawnSync('unshare', [...PID_NAMESPACE, ...nodeArgs(run('second', false))], {
+        cwd: root,
+        encoding: 'utf8',
+      });
+      expect([second.status, second.stderr]).toEqual([0, '']);
+      writeFileSync(go, '');
+      expect([await firstEnd, firstErr]).toEqual([0, '']);
+      // The first rename came last, with its own bytes; neither run's temporary file is left.
+      expect(readFileSync(out, 'utf8')).toBe('first');
+      expect(readdirSync(folder).sort()).toEqual(['first-may-rename', 'first-wrote', 'fox.png']);
+    },
+    60_000,
+  );
+
   it('a stale name that cannot be removed (a folder) stays, and the write goes on', () => {
     const folder = mkdtempSync(join(dir, 'unremovable-'));
-    const stale = join(folder, `.fox.png.${deadPid()}.tmp`);
+    const stale = join(folder, tempOf('fox.png', deadPid()));
     mkdirSync(stale);
     writeFileSync(join(stale, 'inside'), 'x');
     age(stale, 25 * 60);
@@ -101,7 +201,7 @@ describe('temporary output files', () => {
       chmodSync(dir, 0o711);
       const folder = mkdtempSync(join(dir, 'sticky-'));
       chmodSync(folder, 0o1777);
-      const stale = join(folder, `.fox.png.${deadPid()}.tmp`);
+      const stale = join(folder, tempOf('fox.png', deadPid()));
       writeFileSync(stale, 'half a PNG');
       chownSync(stale, 0, 0);
       age(stale, 25 * 60);

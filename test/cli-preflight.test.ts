@@ -20,6 +20,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodePng, makeTestCheckpoint } from '../engine/index.js';
 import { main } from '../src/cli/main.js';
+import { processTag } from '../src/process-tag.js';
 import { captureIo } from './doubles/cli-io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dimoo-cli-preflight-'));
@@ -228,7 +229,7 @@ describe('checked before the model loads', () => {
 
   it('a try left by an earlier run of this PID is removed and the folder tried again', async () => {
     const folder = mkdtempSync(join(dir, 'probe-left-'));
-    writeFileSync(join(folder, `.dimoo-write-check.${process.pid}.tmp`), '');
+    writeFileSync(join(folder, `.dimoo-write-check.${processTag()}.tmp`), '');
     const r = await onNowhere('imagine', '--prompt', 'a fox', '--out', join(folder, 'fox.png'));
     expect([r.code, r.err]).toEqual([1, expect.stringMatching(/no-such-model does not exist/)]);
     expect(readdirSync(folder)).toEqual([]);
@@ -236,7 +237,7 @@ describe('checked before the model loads', () => {
 
   it('a try left that cannot be removed (a folder of its name) is no stack trace: the checks go on', async () => {
     const folder = mkdtempSync(join(dir, 'probe-stuck-'));
-    const stuck = `.dimoo-write-check.${process.pid}.tmp`;
+    const stuck = `.dimoo-write-check.${processTag()}.tmp`;
     mkdirSync(join(folder, stuck, 'inside'), { recursive: true });
     const r = await onNowhere('imagine', '--prompt', 'a fox', '--out', join(folder, 'fox.png'));
     expect([r.code, r.err]).toEqual([1, expect.stringMatching(/no-such-model does not exist/)]);

@@ -13,8 +13,9 @@ const options = z.object({
   reason: z.string().max(MAX_BLOCK_REASON).meta({ tooLongKey: 'errors.block.reason_too_long' }).optional(),
 });
 
-// A minus too (a Telegram chat's id): on a platform whose ids have none the handler refuses it (`isUserIdOn`).
-const text = { leading: [{ option: 'user', pattern: /^(-?\d{1,20})$/ }], rest: 'reason' };
+// A minus too (a Telegram chat's id): on a platform whose ids have none the handler refuses it (`isUserIdOn`). Any
+// numeral is taken as typed (`①`, `¹`), for `userOption` to refuse by name rather than read NFKC's digit into it.
+const text = { leading: [{ option: 'user', pattern: /^([-\uFE63\uFF0D]?\p{N}{1,20})$/u }], rest: 'reason' };
 
 export const blockSpec = {
   name: 'block',

@@ -10,6 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { PID_SPACE, processTag, readProcessTag } from '../process-tag.js';
 import { CliError } from './command.js';
 
 /** Why a file could not be read or written, as a line says it ("no such file"), not as Node's error prints. */
@@ -61,7 +62,7 @@ export function writeOutputFiles(files: readonly OutputFile[]): void {
         continue;
       }
       removeStaleTemps(target, listings);
-      const temp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+      const temp = join(dirname(target), `.${basename(target)}.${processTag()}.tmp`);
       staged.push({ file, temp, target });
       writeFileSync(temp, file.data);
     }
@@ -84,17 +85,21 @@ function targetOf(path: string): string {
   }
 }
 
-/** A temp of a dead run is left this long: the PID check sees only this host's (and container's) processes. */
+/**
+ * A temp untouched this long is no write going on (a write takes seconds): one of a process gone here, or of
+ * another host or container, whose PID says nothing here, goes.
+ */
 const STALE_AFTER_MS = 10 * 60 * 1000;
-/** A temp this old goes whatever its PID: a reused PID would otherwise keep it forever. A write takes seconds. */
+/** A temp this old goes whatever its PID: a reused PID would otherwise keep it forever. */
 const ABANDONED_AFTER_MS = 24 * 60 * 60 * 1000;
 
 /**
- * `.NAME.PID.tmp` files beside `target` that a run killed in the middle of its write left: one of a process gone
- * and untouched for minutes, or any untouched for a day. One still being written stays: a living run's here, and
- * one of another host or container on a shared folder (its PID is not seen as living here) by its recent mtime.
- * Best effort: a temp that cannot be removed (another user's in a sticky folder, a folder of that name) stays, and
- * the write goes on.
+ * `.NAME.PID-SPACE.tmp` files beside `target` (`processTag`; `.NAME.PID.tmp` of earlier versions) that a run killed
+ * in the middle of its write left: one untouched for minutes whose process is gone, or any untouched for a day. Its
+ * PID is asked only where it means the same process (the same PID space: this host's boot and this container); one
+ * of another host or container (an earlier version's too, which named no space) is judged by its age alone, as a
+ * living writer there keeps its mtime recent. Best effort: a temp that cannot be removed (another user's in a sticky
+ * folder, a folder of that name) stays, and the write goes on.
  */
 function removeStaleTemps(target: string, listings: Map<string, string[]>): void {
   const folder = dirname(target);
@@ -112,8 +117,10 @@ function removeStaleTemps(target: string, listings: Map<string, string[]>): void
   const now = Date.now();
   for (const entry of entries) {
     if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue;
-    const pid = Number(entry.slice(prefix.length, -'.tmp'.length));
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
+    const tag = entry.slice(prefix.length, -'.tmp'.length);
+    const writer = readProcessTag(tag);
+    if (!writer && !/^[1-9]\d{0,9}$/.test(tag)) continue;
+    if (writer && writer.space === PID_SPACE && writer.pid === process.pid) continue;
     const path = join(folder, entry);
     let stat: Stats | undefined;
     try {
@@ -123,7 +130,8 @@ function removeStaleTemps(target: string, listings: Map<string, string[]>): void
     }
     if (!stat?.isFile()) continue;
     const age = now - stat.mtimeMs;
-    if (age > ABANDONED_AFTER_MS || (age > STALE_AFTER_MS && !isRunning(pid))) removeQuietly(path);
+    const gone = () => writer?.space !== PID_SPACE || !isRunning(writer.pid);
+    if (age > ABANDONED_AFTER_MS || (age > STALE_AFTER_MS && gone())) removeQuietly(path);
   }
 }
 

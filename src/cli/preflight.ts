@@ -30,6 +30,7 @@ import {
   UNDERSTAND_DEFAULTS,
   VQ_CONFIG_FILE,
 } from '../../engine/index.js';
+import { processTag } from '../process-tag.js';
 import { CliError } from './command.js';
 import { fileErrorReason, removeQuietly } from './files.js';
 
@@ -207,15 +208,15 @@ function checkFolderWritable(flag: string, given: string, folder: string, probe 
  * generation. The refusal is the line that late failure gave.
  */
 function checkCreates(flag: string, given: string, folder: string): void {
-  const probe = join(folder, `.dimoo-write-check.${process.pid}.tmp`);
+  const probe = join(folder, `.dimoo-write-check.${processTag()}.tmp`);
   for (let attempt = 0; ; attempt++) {
     try {
       closeSync(openSync(probe, 'wx'));
       break;
     } catch (error) {
-      // Left by an earlier run of this PID (killed between the two calls): removed, and the folder tried again. One
-      // that cannot go (another user's in a sticky folder), or is back (a run of the same PID in another container
-      // on a shared folder), says nothing against the folder: the write itself reports one that takes no file.
+      // Left by an earlier run of this PID here (killed between the two calls; the name is no other host's or
+      // container's, `processTag`): removed, and the folder tried again. One that cannot go (another user's in a
+      // sticky folder) says nothing against the folder: the write itself reports one that takes no file.
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
         if (attempt === 0 && removeQuietly(probe)) continue;
         return;

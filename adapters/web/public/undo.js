@@ -7,14 +7,19 @@ let made = 0;
 // the user let them stand, and its timers never run.
 const pending = new Set();
 
-// The stack is fixed over the conversation's end, where on a narrow window the message above a deleted last one has
-// its Delete: while toasts cover a button there, the conversation gets room below its last message as tall as the
-// part they cover, into which it is followed when the reader is at the bottom (scroll.js) and can be scrolled
-// otherwise. A wide window, where they cover none, keeps its layout.
+// The stack is fixed over the conversation's end, just above the composer, where on a narrow window the message
+// above a deleted last one has its Delete: while toasts cover a button there, the conversation gets room below its
+// last message as tall as the part they cover, into which it is followed when the reader is at the bottom (scroll.js)
+// and can be scrolled otherwise. A wide window, where they cover none, keeps its layout. The composer grows with the
+// lines typed and shrinks when they go, while a toast shows too: the stack moves with it (over it, a toast would hide
+// those lines) and the room is measured again (one made under a tall composer covered nothing once it shrank).
 const main = document.querySelector('main');
 const toasts = document.getElementById('toasts');
+const composer = document.getElementById('composer');
 const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
-new ResizeObserver(() => {
+const makeRoom = new ResizeObserver(() => {
+  // 1.5rem above the composer's one line is where style.css puts the stack before this runs.
+  toasts.style.bottom = `calc(${composer.offsetHeight}px + 1.5rem)`;
   if (!toasts.childElementCount) {
     main.style.paddingBottom = '';
     return;
@@ -29,7 +34,9 @@ new ResizeObserver(() => {
     );
   const covered = main.getBoundingClientRect().bottom - Math.min(...shown.map((toast) => toast.top));
   if (covers && covered > 0) main.style.paddingBottom = `calc(${Math.ceil(covered)}px + 0.5rem)`;
-}).observe(toasts);
+});
+makeRoom.observe(toasts);
+makeRoom.observe(composer);
 window.addEventListener('pagehide', () => {
   for (const deletion of [...pending]) deletion();
 });
