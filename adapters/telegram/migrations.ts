@@ -2,9 +2,10 @@
 // chat to a new id, and Telegram then refuses every call naming the old one with 400 "group chat was upgraded to a
 // supergroup chat" and the new id (`migrate_to_chat_id`). A job asked for before the upgrade still holds the old
 // id: its result, its chat action and anything said later go to the new chat, and every later send naming the old
-// chat goes there at once. Such a send replies to nothing: the message it replied to stays in the old chat's history,
-// and its id means nothing in the new one. Edits and deletions of the old chat's messages are refused for good:
-// the status message is gone for the job (status-message.ts), whose ending is then sent anew.
+// chat goes there at once (after a restart too, for the upgrades the allowlist's file remembers). Such a send replies
+// to nothing: the message it replied to stays in the old chat's history, and its id means nothing in the new one.
+// Edits and deletions of the old chat's messages are refused for good: the status message is gone for the job
+// (status-message.ts), whose ending is then sent anew.
 import type { Transformer } from 'grammy';
 
 /** Telegram's description of a call naming an upgraded group. */
@@ -13,8 +14,15 @@ export const UPGRADED = /group chat was upgraded to a supergroup chat/i;
 /** How many upgraded groups are remembered: few ever are. */
 const KEPT = 1000;
 
-export function followUpgrades(): Transformer {
+/** `known`: upgrades followed before (allowed-chats.ts), so that a send naming an old id is never refused first. */
+export function followUpgrades(known: ReadonlyMap<number, number> = new Map()): Transformer {
   const moved = new Map<number, number>();
+  // To the last id of each: a group's supergroup may itself have moved on since.
+  for (const [from, to] of known) {
+    let last = to;
+    for (let hops = 0; known.has(last) && hops < known.size; hops++) last = known.get(last) as number;
+    moved.set(from, last);
+  }
   const send = (method: string) => method.startsWith('send');
   return async (prev, method, payload, signal) => {
     const chatId = (payload as { chat_id?: unknown } | undefined)?.chat_id;

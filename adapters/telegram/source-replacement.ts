@@ -74,7 +74,8 @@ function takeTurn(deps: PressDeps, place: Place) {
 
 /**
  * Installed inside auto-retry, so that each try of an in-place edit passes here: none is begun once a later edit took
- * over, and one under way is marked, for a later edit to wait for it rather than cut it.
+ * over, and one under way is marked, for a later edit to wait for it rather than cut it. One refused after a later
+ * edit took over ends at once, as one waiting to be tried again would (`takeOver`).
  */
 export const inPlaceTries: Transformer = async (prev, method, payload, signal) => {
   const turn = signal ? bySignal.get(signal) : undefined;
@@ -86,7 +87,11 @@ export const inPlaceTries: Transformer = async (prev, method, payload, signal) =
     () => undefined,
   );
   try {
-    return await attempt;
+    const answer = await attempt;
+    // Overtaken while with Telegram and refused (a 429, a 5xx): auto-retry would wait out retry_after or its backoff
+    // before a try this edit never makes; it ends now instead.
+    if (turn.passed && !answer.ok) throw new Error('a later edit of this message took over');
+    return answer;
   } finally {
     turn.onWire = undefined;
   }

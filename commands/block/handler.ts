@@ -2,6 +2,7 @@
 // `blocked.ts`) or lets them back; naming no one lists who is blocked. Blocking cancels the user's waiting jobs;
 // a running one may finish (its result still reaches them: it was accepted before the block).
 import { type BlockEntry, type Owner, ownerKey } from '../../src/jobs/index.js';
+import { movesOf } from '../chat-moves.js';
 import type { CommandContext, Operation } from '../context.js';
 import type { CommandDeps } from '../deps.js';
 import { UserInputError } from '../errors.js';
@@ -35,14 +36,23 @@ export const block: Operation<BlockInput> = async (deps, ctx, { user, reason }) 
 
 export const unblock: Operation<UnblockInput> = async (deps, ctx, { user }) => {
   if (user === undefined) return listAnswer(listOf(deps, ctx));
-  const key = ownerKey({ platform: ctx.user.platform, userId: user });
+  const { platform } = ctx.user;
+  const key = ownerKey({ platform, userId: user });
+  const lifted = deps.store.blocks.unblock(key);
+  // A chat that moved on to a new id (a Telegram group upgraded) had its block carried there: the admin naming it by
+  // its old id means that chat, so the block goes under every id it had since, and the answer names the newest.
+  const moves = movesOf(deps, platform, user);
+  const liftedThere = moves.filter((id) => deps.store.blocks.unblock(ownerKey({ platform, userId: id })));
   // A block stored under an id refused today (`/block 0` was taken once) can still be lifted: checked only if none.
-  if (!deps.store.blocks.unblock(key)) {
+  if (!lifted && liftedThere.length === 0) {
     checkUserId(ctx, user);
     throw new UserInputError('errors.block.not_blocked', { user });
   }
-  deps.log?.('warn', 'user unblocked', { user: key, by: ownerKey(ctx.user) });
-  return answer([{ key: 'unblock.done', params: { user } }]);
+  deps.log?.('warn', 'user unblocked', { user: key, by: ownerKey(ctx.user), movedTo: liftedThere });
+  const to = moves.at(-1);
+  const moved: ReplyText[] =
+    liftedThere.length > 0 && to !== undefined ? [{ key: 'unblock.moved', params: { user, to } }] : [];
+  return answer([{ key: 'unblock.done', params: { user } }, ...moved]);
 };
 
 /**

@@ -9,7 +9,7 @@ const NEW = -1004242;
 
 type Call = { method: string; payload: Record<string, unknown> };
 
-function api() {
+function api(known?: ReadonlyMap<number, number>) {
   const calls: Call[] = [];
   // biome-ignore lint/suspicious/noExplicitAny: a stand-in for grammY's typed call function
   const prev: any = async (method: string, payload: Record<string, unknown>) => {
@@ -23,7 +23,7 @@ function api() {
       };
     return { ok: true, result: { message_id: 1 } };
   };
-  const transformer = followUpgrades();
+  const transformer = followUpgrades(known);
   const call = (method: string, payload: Record<string, unknown>) =>
     // biome-ignore lint/suspicious/noExplicitAny: the transformer's payload is typed per method
     transformer(prev, method as any, payload as any);
@@ -50,5 +50,21 @@ describe('followUpgrades', () => {
     // Other chats are left alone.
     await call('sendMessage', { chat_id: 55, text: 'hi' });
     expect(calls.at(-1)?.payload.chat_id).toBe(55);
+  });
+
+  it('seeded with the upgrades followed before, sends to an old id go to its last id at once', async () => {
+    const LATER = -1009999;
+    const { calls, call } = api(
+      new Map([
+        [OLD, NEW],
+        [NEW, LATER],
+      ]),
+    );
+    await call('sendMessage', { chat_id: OLD, text: 'hi', reply_parameters: { message_id: 7 } });
+    await call('sendMessage', { chat_id: NEW, text: 'hi' });
+    expect(calls.map((c) => c.payload)).toEqual([
+      { chat_id: LATER, text: 'hi' },
+      { chat_id: LATER, text: 'hi' },
+    ]);
   });
 });
