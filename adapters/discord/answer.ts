@@ -3,6 +3,7 @@
 // follow-ups. Each message goes through `sendPart`, so what its lines deliver counts once Discord took it.
 import {
   DiscordAPIError,
+  type Message,
   type MessageComponentInteraction,
   MessageFlags,
   type RepliableInteraction,
@@ -12,6 +13,7 @@ import { type CommandContext, type Reply, textReply } from '../../commands/index
 import type { Locale } from '../../src/i18n.js';
 import { partSent, sendPart } from '../shared/delivered.js';
 import { acknowledge } from './acknowledgement.js';
+import type { LaterPart } from './list-parts.js';
 import { deliveryUnconfirmed, mayHaveArrived } from './post-retries.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, partsOf, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
@@ -87,7 +89,7 @@ export async function answer(
     });
     const [first] = await parts;
     keepShown(rt, first, 0, message, privately);
-    await continued(rt, i, ctx, await parts, privately);
+    await continued(rt, i, ctx, await parts, privately, message);
     await followUps(rt, i, ctx, reply, privately);
     return;
   }
@@ -109,24 +111,27 @@ export async function answer(
   // only the last is in doubt, and the user may see the reply name its jobs. As on the deferred path they go on,
   // and the token is used as if it had been taken (the reply, found there, is their status message as after a
   // 40060): where it was not, Discord refuses the token's edits (Unknown Webhook), and the endings go as new
-  // messages (status.ts).
-  const opened = sent.catch((error: unknown) => {
+  // messages (status.ts). Found, it was shown: what its lines deliver or tell counts, as for a confirmed one.
+  const opened = sent.catch(async (error: unknown) => {
     if (!keepsJobs(reply, error)) throw error;
     unconfirmed(rt, reply, error);
     i.replied = true;
-    return sentAnyway(i);
+    const found = await sentAnyway(i);
+    if (found) delivered((await parts)[0]);
+    return found;
   });
   rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, opened);
   const message = await opened.catch((error: unknown) => withdraw(rt, ctx, reply, error));
   const [first] = await parts;
   keepShown(rt, first, 0, message, ephemeral);
-  await continued(rt, i, ctx, await parts, ephemeral);
+  await continued(rt, i, ctx, await parts, ephemeral, message);
   await followUps(rt, i, ctx, reply, privately);
 }
 
 /**
  * The further parts of an answer too long for one message (`partsOf`), each a follow-up as visible as the answer.
- * The answer itself was sent: one Discord refuses is logged, not turned into an error over it.
+ * The answer itself was sent: one Discord refuses is logged, not turned into an error over it. Those sent are kept
+ * under the answer's `first` message, where it is known: a list put in its place edits them (list-parts.ts).
  */
 export async function continued(
   rt: DiscordRuntime,
@@ -134,8 +139,10 @@ export async function continued(
   ctx: CommandContext,
   parts: readonly Reply[],
   ephemeral: boolean,
+  first?: Pick<Message, 'id'>,
 ): Promise<void> {
   const delivered = partSent(rt.commands, ctx);
+  const later: LaterPart[] = [];
   for (const [index, part] of parts.entries()) {
     if (index === 0) continue;
     const follow = () => i.followUp(interactionMessage(part, ctx.locale, ephemeral));
@@ -143,6 +150,7 @@ export async function continued(
       (message) => {
         // Part of the reply's result (the rest of a job's long first reply): its Delete removes this one too.
         keepShown(rt, parts[0] as Reply, index, message, ephemeral);
+        later.push({ message, via: i });
         return true;
       },
       (error: unknown) => {
@@ -150,8 +158,9 @@ export async function continued(
         return false;
       },
     );
-    if (!sent) return;
+    if (!sent) break;
   }
+  if (first && later.length > 0) rt.laterParts.remember(first.id, later);
 }
 
 /**

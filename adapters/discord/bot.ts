@@ -45,6 +45,7 @@ import {
 } from './interactions-endpoint.js';
 import { inviteUrl } from './invite.js';
 import { DiscordJobMessages } from './job-messages.js';
+import { LaterParts } from './list-parts.js';
 import { onMessage, roleIdsOf } from './mentions.js';
 import { MenuTargets } from './menu-targets.js';
 import { onMenu, onModal, onPick } from './message-menus.js';
@@ -89,6 +90,7 @@ export class DiscordBot implements DiscordRuntime {
   readonly client: Client;
   readonly jobMessages: DiscordJobMessages;
   readonly menuTargets = new MenuTargets();
+  readonly laterParts = new LaterParts();
   /** Interaction and message ids already handled: Discord (or a replayed gateway) may deliver one twice. */
   private readonly seen = new RecentIds(5000);
   private readonly presses = new DoublePresses();

@@ -4,6 +4,7 @@ import type { Attachment, Client, Message } from 'discord.js';
 import type { CommandContext, Commands, InputImage, Reply } from '../../commands/index.js';
 import type { Logger } from '../../src/log.js';
 import type { DiscordJobMessages } from './job-messages.js';
+import type { LaterParts } from './list-parts.js';
 import type { MenuTargets } from './menu-targets.js';
 
 /** Where an event came from and who sent it, as far as the adapter's decisions need. */
@@ -24,6 +25,8 @@ export interface DiscordRuntime {
   readonly jobMessages: DiscordJobMessages;
   /** The images message menus brought, for the pick or modal that follows. */
   readonly menuTargets: MenuTargets;
+  /** The later parts of answers longer than a message, for a list put in place of its first (list-parts.ts). */
+  readonly laterParts: LaterParts;
   readonly log: Logger;
   context(origin: Origin): CommandContext;
   /** The guild is on the allowlist (or there is none). */

@@ -7,7 +7,8 @@ import type { ButtonInteraction } from 'discord.js';
 import type { ButtonAction, CommandContext, Reply } from '../../commands/index.js';
 import { partSent, sendPart } from '../shared/delivered.js';
 import { acknowledge } from './acknowledgement.js';
-import { ackBudgetMs, answer, continued, privateFollowUp } from './answer.js';
+import { ackBudgetMs, answer, privateFollowUp } from './answer.js';
+import { laterPartsInPlace } from './list-parts.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, partsOf, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
 
@@ -48,8 +49,8 @@ export async function answerInPlace(
     );
     if (refused !== undefined) return privateFollowUp(rt, i, ctx, rt.errorReply(refused));
   }
-  // A list longer than one message goes on below it, as private as it was.
-  await continued(rt, i, ctx, parts, privateTo(i, reply));
+  // A list longer than one message goes on below it, as private as it was, in the earlier list's later parts first.
+  await laterPartsInPlace(rt, i, ctx, i.message.id, parts, privateTo(i, reply));
   // After this list's later parts, so the next list's come below them, not between them.
   if (reply.nextInPlace) showWhenKnown(rt, i, ctx, reply.nextInPlace);
 }
@@ -82,7 +83,7 @@ function showWhenKnown(
       const { parts, message } = await inPlace(i, ctx, reply);
       await sendPart(parts[0], partSent(rt.commands, ctx), () => i.editReply(message));
       // As the list it replaces: its first part's Cancel buttons name lines only the later parts show.
-      await continued(rt, i, ctx, parts, privateTo(i, reply));
+      await laterPartsInPlace(rt, i, ctx, i.message.id, parts, privateTo(i, reply));
     })
     // The list it would replace stays: it still offers Refresh.
     .catch((error: unknown) => rt.log.warn({ err: error }, 'a /queue list could not be put in place'));

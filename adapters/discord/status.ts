@@ -54,11 +54,15 @@ export function placeOf(value: Record<string, unknown> | undefined): DiscordPlac
   };
 }
 
-/** Discord's answers that mean the interaction token itself is gone: Unknown Webhook, Invalid Webhook Token, 401. */
+/**
+ * Discord's answers that mean the interaction token itself is gone: Unknown Webhook (10015: never acknowledged),
+ * Invalid Webhook Token (50027, a 401: past its 15 minutes). Unknown interaction (10062) is the callback route's
+ * word for the same; should a webhook route ever say it, an edit refused so is no passing failure either.
+ */
+const TOKEN_GONE: ReadonlySet<unknown> = new Set([10015, 10062, 50027]);
+
 export function tokenRefused(error: unknown): boolean {
-  return (
-    error instanceof DiscordAPIError && (error.code === 10015 || error.code === 50027 || error.status === 401)
-  );
+  return error instanceof DiscordAPIError && (TOKEN_GONE.has(error.code) || error.status === 401);
 }
 
 /**

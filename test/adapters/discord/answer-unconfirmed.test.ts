@@ -153,3 +153,46 @@ describe('Discord: an answer at once whose callback Discord did not confirm', ()
     expect(status).toBe('refused');
   });
 });
+
+/**
+ * An answer at once carrying an undelivered notice (`tells`), its callback answered 5xx at every try, the reply then
+ * looked up through the token: what `delivered` heard of it.
+ */
+async function noticeAnsweredAtOnce(found: boolean) {
+  const delivered = vi.fn();
+  const rt = {
+    commands: { withdraw: vi.fn(), delivered },
+    jobMessages: { openFromInteraction: vi.fn(), keepShown: vi.fn() },
+    log: { warn: vi.fn(), debug: vi.fn() },
+  } as unknown as DiscordRuntime;
+  const i = {
+    createdTimestamp: Date.now(),
+    attachmentSizeLimit: 8 << 20,
+    replied: false,
+    deferred: false,
+    reply: vi.fn(async () => {
+      throw unconfirmedCallback();
+    }),
+    fetchReply: vi.fn(async () => {
+      if (!found) throw new Error('Unknown Webhook');
+      return { id: 'original', channelId: 'channel' };
+    }),
+    followUp: vi.fn(async () => ({ id: 'follow-up', channelId: 'channel' })),
+  } as unknown as RepliableInteraction;
+  const notice = { key: 'job.undelivered_notice', params: { count: 1 }, tells: ['old-job'] };
+  const reply: Reply = { ...queued('job-5'), text: [...queued('job-5').text, notice] };
+  await answer(rt, i, { locale: 'en' } as CommandContext, async () => reply, false);
+  return delivered.mock.calls.map((call) => call[1]);
+}
+
+describe('Discord: an answer at once Discord did not confirm, found through its token', () => {
+  it('counts as sent: the undelivered notice in it is told, not shown again', async () => {
+    expect(await noticeAnsweredAtOnce(true)).toEqual([
+      [{ key: 'job.undelivered_notice', params: { count: 1 }, tells: ['old-job'] }],
+    ]);
+  });
+
+  it('not found there: nothing of it counts', async () => {
+    expect(await noticeAnsweredAtOnce(false)).toEqual([]);
+  });
+});
