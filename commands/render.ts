@@ -335,22 +335,16 @@ async function renderStage(
   const { job } = event;
   const base = { jobId: job.id, ephemeral: job.meta.private === true };
   switch (event.type) {
-    case 'started':
-      if (deps.paceKnown?.() === false)
-        return { ...base, text: [{ key: 'job.running_now' }], buttons: [[cancelButton(job.id)]] };
-      if (deps.countsDownEta?.(job))
-        return {
-          ...base,
-          text: [{ key: 'job.running_now' }],
-          buttons: [[cancelButton(job.id)]],
-          etaAt: deps.now() + event.etaMs,
-        };
-      return {
-        ...base,
-        text: [{ key: 'job.started', params: { etaMs: event.etaMs } }],
-        buttons: [[cancelButton(job.id)]],
-        etaAt: deps.now() + event.etaMs,
-      };
+    case 'started': {
+      // Asked to cancel while it waited, as a shared queue's worker took it (the cancel marks a waiting job too):
+      // "Stopping…" until "Cancelled.", as its progress says, never "Started" with a Cancel to press again.
+      if (job.meta.cancelRequested === true) return { ...base, text: [{ key: 'cancel.stopping' }] };
+      const buttons = [[cancelButton(job.id)]];
+      if (deps.paceKnown?.() === false) return { ...base, text: [{ key: 'job.running_now' }], buttons };
+      const etaAt = deps.now() + event.etaMs;
+      if (deps.countsDownEta?.(job)) return { ...base, text: [{ key: 'job.running_now' }], buttons, etaAt };
+      return { ...base, text: [{ key: 'job.started', params: { etaMs: event.etaMs } }], buttons, etaAt };
+    }
     case 'progress': {
       // A user who turned previews off gets none on any platform (and nothing is even encoded).
       const images =
@@ -422,6 +416,9 @@ async function renderStage(
     case 'cancelled':
       return { ...base, final: true, outcome: 'cancelled', text: [{ key: 'job.cancelled' }] };
     case 'paused':
+      // Asked to cancel as its worker was lost or stopped (a shared queue's): the cancel still ends it, wherever it
+      // runs next, so it says it is stopping, as at 'started', not that it will run again.
+      if (job.meta.cancelRequested === true) return { ...base, text: [{ key: 'cancel.stopping' }] };
       // Shown at once: the last word before the bot stops (Cancel still works once it is back), or a shared
       // queue's worker stopping, after which the next worker's started and progress take over the message.
       return {

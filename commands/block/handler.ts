@@ -1,7 +1,7 @@
 // /block, /unblock: an admin keeps a user away from the bot (every later event of theirs is refused in one place,
 // `blocked.ts`) or lets them back; naming no one lists who is blocked. Blocking cancels the user's waiting jobs;
 // a running one may finish (its result still reaches them: it was accepted before the block).
-import { type BlockEntry, type Owner, ownerKey } from '../../src/jobs/index.js';
+import { type BlockEntry, ownerKey } from '../../src/jobs/index.js';
 import { movesOf } from '../chat-moves.js';
 import type { CommandContext, Operation } from '../context.js';
 import type { CommandDeps } from '../deps.js';
@@ -20,18 +20,26 @@ export const block: Operation<BlockInput> = async (deps, ctx, { user, reason }) 
     return listAnswer(listOf(deps, ctx));
   }
   checkUserId(ctx, user);
-  const target: Owner = { platform: ctx.user.platform, userId: user };
-  if (user === ctx.user.userId) throw new UserInputError('errors.block.self');
-  if (deps.queue.isAdmin(target) || ctx.namedAdmins?.includes(user))
+  const { platform } = ctx.user;
+  // A chat that moved on to a new id (a Telegram group upgraded) speaks only under that one: the admin naming it by
+  // its old id means that chat, so the block goes on the id it has now, and the answer says so.
+  const to = movesOf(deps, platform, user).at(-1);
+  const ids = to === undefined ? [user] : [user, to];
+  if (ids.includes(ctx.user.userId)) throw new UserInputError('errors.block.self');
+  if (ids.some((id) => deps.queue.isAdmin({ platform, userId: id }) || ctx.namedAdmins?.includes(id)))
     throw new UserInputError('errors.block.admin', { user });
-  const key = ownerKey(target);
+  const blocked = to ?? user;
+  const key = ownerKey({ platform, userId: blocked });
   const why = reason?.trim() || undefined;
   deps.store.blocks.block({ user: key, by: ownerKey(ctx.user), at: deps.now(), reason: why });
-  // Only waiting jobs: a running one is the engine's already, and stopping it mid-run would waste what it spent.
-  const waiting = deps.queue.plannedOrder().filter((job) => ownerKey(job.owner) === key);
+  // Only waiting jobs (the chat's under its old id too): a running one is the engine's already, and stopping it
+  // mid-run would waste what it spent.
+  const keys = new Set(ids.map((id) => ownerKey({ platform, userId: id })));
+  const waiting = deps.queue.plannedOrder().filter((job) => keys.has(ownerKey(job.owner)));
   const cancelled = waiting.filter((job) => deps.queue.cancel(job.id, ctx.user, true) === 'cancelled').length;
-  deps.log?.('warn', 'user blocked', { user: key, by: ownerKey(ctx.user), cancelled });
-  return answer([{ key: 'block.done', params: { user, cancelled } }]);
+  deps.log?.('warn', 'user blocked', { user: key, named: user, by: ownerKey(ctx.user), cancelled });
+  const moved: ReplyText[] = to === undefined ? [] : [{ key: 'block.moved', params: { user, to } }];
+  return answer([...moved, { key: 'block.done', params: { user: blocked, cancelled } }]);
 };
 
 export const unblock: Operation<UnblockInput> = async (deps, ctx, { user }) => {
@@ -64,18 +72,29 @@ function checkUserId(ctx: CommandContext, user: string): void {
     throw new UserInputError('errors.block.user_invalid', { value: quoted(user) });
 }
 
-/** The platform's blocked users, newest first: who, by whom, when (UTC) and why. */
+/**
+ * The platform's blocked users, newest first: who, by whom, when (UTC) and why. A chat that moved on to a new id is
+ * listed once, under the id it speaks with: the block its old id kept (the move carries a copy) is left out. An old
+ * id's block whose chat is not blocked now (lifted under the new id) holds no one back, and its line says where the
+ * chat went.
+ */
 function listOf(deps: CommandDeps, ctx: CommandContext): ReplyText[] {
-  const entries = deps.store.blocks.list(ctx.user.platform);
-  if (entries.length === 0) return [{ key: 'block.none' }];
-  return [
-    { key: 'block.list', params: { count: entries.length } },
-    ...entries.slice(0, LISTED).map((entry) => ({ key: 'block.item', params: itemParams(entry) })),
-  ];
+  const { platform } = ctx.user;
+  const entries = deps.store.blocks.list(platform);
+  const blocked = new Set(entries.map((entry) => entry.user));
+  const lines = entries.flatMap((entry): ReplyText[] => {
+    const to = movesOf(deps, platform, idOf(entry.user)).at(-1);
+    if (to === undefined) return [{ key: 'block.item', params: itemParams(entry) }];
+    if (blocked.has(ownerKey({ platform, userId: to }))) return [];
+    return [{ key: 'block.item_moved', params: { ...itemParams(entry), to } }];
+  });
+  if (lines.length === 0) return [{ key: 'block.none' }];
+  return [{ key: 'block.list', params: { count: lines.length } }, ...lines.slice(0, LISTED)];
 }
 
+const idOf = (key: string) => key.slice(key.indexOf(':') + 1);
+
 function itemParams(entry: BlockEntry): Record<string, string> {
-  const idOf = (key: string) => key.slice(key.indexOf(':') + 1);
   return {
     user: idOf(entry.user),
     by: idOf(entry.by),

@@ -27,6 +27,32 @@ describe('a job being cancelled', () => {
     expect(stopping.final).toBeFalsy();
   });
 
+  // With QUEUE_URL a waiting job is marked as its cancel is answered "cancelled", and a worker may take it just then:
+  // its `started` must not bring back "Started" and a Cancel to press again, whichever way the start is worded.
+  it('renders a start heard after the cancel as stopping, without Cancel', async () => {
+    const waiting: Job = aJob({ status: 'running', meta: { locale: 'en', cancelRequested: true } });
+    const ways = [deps, { ...deps, paceKnown: () => false }, { ...deps, countsDownEta: () => true }];
+    for (const way of ways) {
+      const started = await renderEvent({ type: 'started', job: waiting, etaMs: 30_000 }, way);
+      expect(started.text).toEqual([{ key: 'cancel.stopping' }]);
+      expect(started.buttons ?? []).toEqual([]);
+      expect(started.etaAt).toBeUndefined();
+      expect(started.final).toBeFalsy();
+    }
+  });
+
+  // A shared queue's worker lost or stopping puts the run back, and the cancel still ends it there: "it will run
+  // again" with a Cancel to press would contradict the answer its owner already had.
+  it('renders a pause heard after the cancel as stopping, without Cancel', async () => {
+    const asked: Job = aJob({ status: 'running', meta: { locale: 'en', cancelRequested: true } });
+    for (const reason of ['worker', 'worker_lost'] as const) {
+      const paused = await renderEvent({ type: 'paused', job: asked, restarts: true, reason }, deps);
+      expect(paused.text).toEqual([{ key: 'cancel.stopping' }]);
+      expect(paused.buttons ?? []).toEqual([]);
+      expect(paused.final).toBeFalsy();
+    }
+  });
+
   it('shows as stopping in the history a reload rebuilds', async () => {
     const { commands, store } = commandsOnQueue('render-cancelling', { start: false });
     const ctx: CommandContext = commands.context({
