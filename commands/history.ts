@@ -62,6 +62,8 @@ async function replyOf(deps: CommandDeps, job: Job): Promise<Reply> {
       if (job.meta.cancelRequested === true) return { jobId: job.id, text: [{ key: 'cancel.stopping' }] };
       return { jobId: job.id, text: [{ key: 'job.running_now' }], buttons: [[cancelButton(job.id)]] };
     case 'queued':
+      // A shared queue's cancel Redis refused is written again while the job still waits: its owner was told.
+      if (job.meta.cancelRequested === true) return { jobId: job.id, text: [{ key: 'cancel.stopping' }] };
       return { jobId: job.id, text: [{ key: 'job.waiting' }], buttons: [[cancelButton(job.id)]] };
   }
 }
