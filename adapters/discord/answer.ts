@@ -10,12 +10,11 @@ import {
   type StringSelectMenuInteraction,
 } from 'discord.js';
 import { type CommandContext, type Reply, textReply } from '../../commands/index.js';
-import type { Locale } from '../../src/i18n.js';
 import { partSent, sendPart } from '../shared/delivered.js';
 import { acknowledge } from './acknowledgement.js';
-import type { LaterPart } from './list-parts.js';
+import { type LaterPart, laterPart, putInPlaceLater } from './list-parts.js';
 import { deliveryUnconfirmed, mayHaveArrived } from './post-retries.js';
-import { DEFAULT_UPLOAD_LIMIT, fitReply, partsOf, toDiscordMessage } from './render.js';
+import { DEFAULT_UPLOAD_LIMIT, fitReply, interactionMessage, partsOf, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
 import { keepShown } from './shown-messages.js';
 import { tokenRefused } from './status.js';
@@ -130,8 +129,9 @@ export async function answer(
 
 /**
  * The further parts of an answer too long for one message (`partsOf`), each a follow-up as visible as the answer.
- * The answer itself was sent: one Discord refuses is logged, not turned into an error over it. Those sent are kept
- * under the answer's `first` message, where it is known: a list put in its place edits them (list-parts.ts).
+ * The answer itself was sent: one Discord refuses is logged, not turned into an error over it. A list a press puts
+ * something in place of keeps those sent under its `first` message, where it is known, in its turn: a Refresh
+ * pressed meanwhile waits, and takes over from the parts sent so far (list-parts.ts).
  */
 export async function continued(
   rt: DiscordRuntime,
@@ -142,25 +142,34 @@ export async function continued(
   first?: Pick<Message, 'id'>,
 ): Promise<void> {
   const delivered = partSent(rt.commands, ctx);
+  const listed = first && parts.length > 1 && putInPlaceLater(parts[0] as Reply);
+  const turn = listed ? rt.laterParts.turn(first.id) : undefined;
   const later: LaterPart[] = [];
-  for (const [index, part] of parts.entries()) {
-    if (index === 0) continue;
-    const follow = () => i.followUp(interactionMessage(part, ctx.locale, ephemeral));
-    const sent = await sendPart(part, delivered, follow).then(
-      (message) => {
-        // Part of the reply's result (the rest of a job's long first reply): its Delete removes this one too.
-        keepShown(rt, parts[0] as Reply, index, message, ephemeral);
-        later.push({ message, via: i });
-        return true;
-      },
-      (error: unknown) => {
-        rt.log.warn({ err: error }, 'the rest of a long discord answer could not be sent');
-        return false;
-      },
-    );
-    if (!sent) break;
+  try {
+    for (const [index, part] of parts.entries()) {
+      if (index === 0) continue;
+      if (turn?.passed()) break;
+      const follow = () => i.followUp(interactionMessage(part, ctx.locale, ephemeral));
+      const sent = await sendPart(part, delivered, follow).then(
+        (message) => {
+          // Part of the reply's result (the rest of a job's long first reply): its Delete removes this one too.
+          keepShown(rt, parts[0] as Reply, index, message, ephemeral);
+          later.push(laterPart(message, i));
+          return true;
+        },
+        (error: unknown) => {
+          rt.log.warn({ err: error }, 'the rest of a long discord answer could not be sent');
+          return false;
+        },
+      );
+      if (!sent) break;
+    }
+  } finally {
+    if (turn) {
+      rt.laterParts.keep(turn, later);
+      turn.done();
+    }
   }
-  if (first && later.length > 0) rt.laterParts.remember(first.id, later);
 }
 
 /**
@@ -271,18 +280,6 @@ function unconfirmed(rt: DiscordRuntime, reply: Reply, error: unknown): true {
     'discord did not confirm a job’s first message; its jobs go on',
   );
   return true;
-}
-
-/** A fitted reply as an interaction's reply or follow-up: the message fields both take, and its visibility. */
-function interactionMessage(fitted: Reply, locale: Locale, ephemeral: boolean) {
-  const { content, files, components, allowedMentions } = toDiscordMessage(fitted, locale);
-  return {
-    content,
-    files,
-    components,
-    allowedMentions,
-    ...(ephemeral ? { flags: MessageFlags.Ephemeral as const } : {}),
-  };
 }
 
 /**

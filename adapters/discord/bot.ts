@@ -45,7 +45,7 @@ import {
 } from './interactions-endpoint.js';
 import { inviteUrl } from './invite.js';
 import { DiscordJobMessages } from './job-messages.js';
-import { LaterParts } from './list-parts.js';
+import { IN_PLACE_ACTIONS, LaterParts } from './list-parts.js';
 import { onMessage, roleIdsOf } from './mentions.js';
 import { MenuTargets } from './menu-targets.js';
 import { onMenu, onModal, onPick } from './message-menus.js';
@@ -55,7 +55,7 @@ import { imagesOf } from './picker.js';
 import { postingOnce } from './post-retries.js';
 import { DEFAULT_UPLOAD_LIMIT, NO_MENTIONS, toDiscordMessage } from './render.js';
 import type { DiscordRuntime, Origin } from './runtime.js';
-import { answerInPlace, IN_PLACE_ACTIONS } from './source-replacement.js';
+import { answerInPlace } from './source-replacement.js';
 
 export interface DiscordOptions {
   config: Config;

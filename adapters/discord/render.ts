@@ -9,6 +9,7 @@ import {
   ButtonBuilder,
   ButtonStyle,
   type InteractionEditReplyOptions,
+  MessageFlags,
 } from 'discord.js';
 import { fitImage, type Reply, type ReplyImage, type ReplyText, shortText } from '../../commands/index.js';
 import { type Locale, t } from '../../src/i18n.js';
@@ -66,6 +67,18 @@ export function toDiscordMessage(
     ),
   );
   return { content, files, components, attachments: [], allowedMentions: NO_MENTIONS };
+}
+
+/** A fitted reply as an interaction's reply or follow-up: the message fields both take, and its visibility. */
+export function interactionMessage(fitted: Reply, locale: Locale, ephemeral: boolean) {
+  const { content, files, components, allowedMentions } = toDiscordMessage(fitted, locale);
+  return {
+    content,
+    files,
+    components,
+    allowedMentions,
+    ...(ephemeral ? { flags: MessageFlags.Ephemeral as const } : {}),
+  };
 }
 
 /**

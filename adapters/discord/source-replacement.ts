@@ -4,19 +4,13 @@
 // (type 6), so the message it lands in is still the pressed one. Any other answer (a refusal) is the presser's alone:
 // at once as `answer` gives it, or after a deferred update as a private follow-up, never over the message pressed on.
 import type { ButtonInteraction } from 'discord.js';
-import type { ButtonAction, CommandContext, Reply } from '../../commands/index.js';
+import type { CommandContext, Reply } from '../../commands/index.js';
 import { partSent, sendPart } from '../shared/delivered.js';
 import { acknowledge } from './acknowledgement.js';
 import { ackBudgetMs, answer, privateFollowUp } from './answer.js';
 import { laterPartsInPlace } from './list-parts.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, partsOf, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
-
-/** The presses answered by `answerInPlace`: /queue's Cancel n and Refresh. */
-export const IN_PLACE_ACTIONS: ReadonlySet<ButtonAction> = new Set<ButtonAction>([
-  'queue_cancel',
-  'queue_refresh',
-]);
 
 export async function answerInPlace(
   rt: DiscordRuntime,
@@ -39,18 +33,31 @@ export async function answerInPlace(
   if (!reply.replaceSource) return privateFollowUp(rt, i, ctx, reply);
   const { parts, message } = await inPlace(i, ctx, reply);
   const delivered = partSent(rt.commands, ctx);
-  if (!i.deferred)
-    await sendPart(parts[0], delivered, () => acknowledge(i, 'replied', () => i.update(message)));
-  else {
-    // Not thrown: the error handler would edit the error over the list, which stays as it was.
-    const refused = await sendPart(parts[0], delivered, () => i.editReply(message)).then(
-      () => undefined,
-      (error: unknown) => error ?? new Error('failed without a reason'),
-    );
-    if (refused !== undefined) return privateFollowUp(rt, i, ctx, rt.errorReply(refused));
+  // In its turn on the list (list-parts.ts): an update of it under way, perhaps slow, ends first.
+  const turn = rt.laterParts.turn(i.message.id);
+  let refused: unknown;
+  try {
+    if (turn.waits && !i.deferred) await acknowledge(i, 'deferred', () => i.deferUpdate());
+    await turn.clear;
+    // A later update took over meanwhile: the list is its to show, the press only acknowledged.
+    if (turn.passed()) {
+      if (!i.deferred) await acknowledge(i, 'deferred', () => i.deferUpdate());
+      return;
+    }
+    if (!i.deferred)
+      await sendPart(parts[0], delivered, () => acknowledge(i, 'replied', () => i.update(message)));
+    // Else not thrown: the error handler would edit the error over the list, which stays as it was.
+    else
+      refused = await sendPart(parts[0], delivered, () => i.editReply(message)).then(
+        () => undefined,
+        (error: unknown) => error ?? new Error('failed without a reason'),
+      );
+    // A list longer than one message goes on below it, as private as it was, in the earlier list's later parts.
+    if (refused === undefined) await laterPartsInPlace(rt, i, ctx, turn, parts, privateTo(i, reply));
+  } finally {
+    turn.done();
   }
-  // A list longer than one message goes on below it, as private as it was, in the earlier list's later parts first.
-  await laterPartsInPlace(rt, i, ctx, i.message.id, parts, privateTo(i, reply));
+  if (refused !== undefined) return privateFollowUp(rt, i, ctx, rt.errorReply(refused));
   // After this list's later parts, so the next list's come below them, not between them.
   if (reply.nextInPlace) showWhenKnown(rt, i, ctx, reply.nextInPlace);
 }
@@ -81,9 +88,16 @@ function showWhenKnown(
     .then(async (reply) => {
       if (!reply) return;
       const { parts, message } = await inPlace(i, ctx, reply);
-      await sendPart(parts[0], partSent(rt.commands, ctx), () => i.editReply(message));
-      // As the list it replaces: its first part's Cancel buttons name lines only the later parts show.
-      await laterPartsInPlace(rt, i, ctx, i.message.id, parts, privateTo(i, reply));
+      const turn = rt.laterParts.turn(i.message.id);
+      try {
+        await turn.clear;
+        if (turn.passed()) return;
+        await sendPart(parts[0], partSent(rt.commands, ctx), () => i.editReply(message));
+        // As the list it replaces: its first part's Cancel buttons name lines only the later parts show.
+        await laterPartsInPlace(rt, i, ctx, turn, parts, privateTo(i, reply));
+      } finally {
+        turn.done();
+      }
     })
     // The list it would replace stays: it still offers Refresh.
     .catch((error: unknown) => rt.log.warn({ err: error }, 'a /queue list could not be put in place'));
