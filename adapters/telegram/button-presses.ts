@@ -20,7 +20,7 @@ export interface PressDeps {
   commands: Pick<Commands, 'pressButton' | 'delivered'>;
   presses: Pick<DoublePresses, 'repeated'>;
   questions: Pick<TelegramQuestions, 'ask'>;
-  replies: Pick<TelegramReplies, 'send'>;
+  replies: Pick<TelegramReplies, 'send' | 'laterParts'>;
   /** The messages that show each job's result: Delete removes them all. */
   endings: Pick<TelegramJobMessages, 'endingOf'>;
   context: (ctx: Context) => CommandContext;

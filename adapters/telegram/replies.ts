@@ -11,10 +11,11 @@ import { RecentIds } from '../../src/recent-ids.js';
 import { partSent, sendPart } from '../shared/delivered.js';
 import { anchorOfPress, type JobAnchor, mentionOf } from './button-jobs.js';
 import type { HandedOver, TelegramJobMessages } from './job-messages.js';
+import { LaterParts } from './list-parts.js';
 import { notModified } from './not-modified.js';
 import { keyboard, replyText, TEXT_LIMIT, textParts } from './render.js';
 import { mayHaveArrived } from './retries.js';
-import { inTopic, sendFurther, sendImages, topicOf } from './send.js';
+import { inTopic, type SendTarget, sendFurther, sendImages, topicOf } from './send.js';
 import { cannotWriteTo, sendPrivately } from './send-privately.js';
 
 export class TelegramReplies {
@@ -28,6 +29,8 @@ export class TelegramReplies {
   >();
   /** Requests answered with a refusal (`chat:message`): an edit of one runs again, as a fixed typo should. */
   private readonly refused = new RecentIds(1000);
+  /** The later parts of answers longer than a message, for a list put in place of its first (list-parts.ts). */
+  readonly laterParts = new LaterParts();
 
   constructor(
     private readonly api: Api,
@@ -172,7 +175,7 @@ export class TelegramReplies {
           })),
     );
     if (sent) placed?.(sent.message_id);
-    if (!jobId) return sendFurther(this.api, target, rest);
+    if (!jobId) return this.sendLater(target, sent?.message_id, rest);
     // Unconfirmed (`openUnseen`): the job goes on without a status message. Its reply's further lines still go: they
     // are this answer's, and its ending, sent anew, does not repeat them.
     if (sent)
@@ -190,6 +193,17 @@ export class TelegramReplies {
       });
     // The job runs whatever becomes of its reply's further lines (an undelivered notice stays for the next reply).
     await sendFurther(this.api, target, rest).catch(() => undefined);
+  }
+
+  /** A text answer's further parts, kept under its first message: a list put in its place edits them. */
+  private async sendLater(target: SendTarget, firstId: number | undefined, rest: readonly Reply[]) {
+    if (firstId === undefined || rest.length === 0) return sendFurther(this.api, target, rest);
+    const ids: number[] = [];
+    try {
+      await sendFurther(this.api, { ...target, onMessage: (id) => ids.push(id) }, rest);
+    } finally {
+      this.laterParts.remember(target.chatId, firstId, ids);
+    }
   }
 
   /** The next handed-over status message a text can go to: a photo (a preview made it one) cannot become text. */

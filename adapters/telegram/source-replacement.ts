@@ -6,19 +6,23 @@
 // the one its next state (`Reply.nextInPlace`) later goes to. Edits of one message in place are ordered by when they
 // started: a later one (a Refresh pressed meanwhile) ends an earlier one still waiting (held by flood control), which
 // would otherwise land over it with an older list. An earlier one already with Telegram is not cut off (Telegram
-// would still carry it out, maybe after the later one): the later one waits for its answer before going.
+// would still carry it out, maybe after the later one): the later one waits for its answer before going. A list's
+// later parts are put in place after its first, each list's in turn (list-parts.ts).
 import type { Context, Transformer } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import type { CommandContext, Reply } from '../../commands/index.js';
 import { partSent } from '../shared/delivered.js';
 import { alertText, tellPresser } from './button-answers.js';
 import type { PressDeps } from './button-presses.js';
+import { laterPartsInPlace } from './list-parts.js';
 import { notModified } from './not-modified.js';
 import { keyboard, replyText, textParts } from './render.js';
 
 /** A message a reply is shown in place of: the pressed one, or the one sent in its stead. */
 interface Place {
   key: string;
+  /** The message's id: its list's later parts are kept under it (list-parts.ts); none for an inline message. */
+  messageId?: number;
   edit(text: string, markup: InlineKeyboardMarkup, signal: AbortSignal): Promise<unknown>;
 }
 
@@ -107,6 +111,7 @@ function pressedPlace(ctx: Context): Place {
     : `inline:${ctx.callbackQuery?.inline_message_id}`;
   return {
     key,
+    ...(message ? { messageId: message.message_id } : {}),
     edit: (text, markup, signal) => ctx.editMessageText(text, { reply_markup: markup }, grammySignal(signal)),
   };
 }
@@ -114,6 +119,7 @@ function pressedPlace(ctx: Context): Place {
 function sentPlace(ctx: Context, chatId: number, messageId: number): Place {
   return {
     key: `${chatId}:${messageId}`,
+    messageId,
     edit: (text, markup, signal) =>
       ctx.api.editMessageText(chatId, messageId, text, { reply_markup: markup }, grammySignal(signal)),
   };
@@ -152,8 +158,9 @@ export async function replaceSource(
   const locale = reply.locale ?? c.locale;
   const group = ctx.chat?.type !== 'private';
   const said = replyText({ text: reply.text.slice(0, 1) }, locale);
-  // A list longer than one message: its first part takes the pressed message's place, the rest follow as messages
-  // of their own, only where the presser alone sees them (in a group they wait for the next /queue).
+  // A list longer than one message: its first part takes the pressed message's place, the rest that of the earlier
+  // list's later parts, and any more follow as messages of their own only where the presser alone sees them (in a
+  // group they wait for the next /queue): list-parts.ts.
   const [first, ...rest] = textParts(reply, locale);
   const place = pressedPlace(ctx);
   const shown = await putInPlace(deps, place, first, locale).catch(() => 'refused' as const);
@@ -170,19 +177,15 @@ export async function replaceSource(
       showWhenKnown(deps, ctx, sentPlace(ctx, chatId, sentAs), c, reply.nextInPlace);
     return;
   }
-  // Taken over by a later edit ('passed'), the list was not shown: its lines are not delivered.
+  // Taken over by a later edit ('passed'), the list was not shown: its lines are not delivered, its later parts are
+  // the later edit's to show.
   if (shown === 'edited') partSent(deps.commands, c)(first);
   await ctx.answerCallbackQuery({ text: alertText(said) }).catch(() => undefined);
   if (reply.nextInPlace) showWhenKnown(deps, ctx, place, c, reply.nextInPlace);
-  if (!group) await sendRest(deps, ctx, c, rest);
-}
-
-/**
- * A list longer than one message: the parts after the one put in place, as messages of their own, only where the
- * presser alone sees them (in a group they wait for the next /queue). The first part's buttons name their lines.
- */
-async function sendRest(deps: PressDeps, ctx: Context, c: CommandContext, rest: readonly Reply[]) {
-  for (const part of rest) await deps.replies.send(ctx, c, part);
+  // Its turn is taken now, before the next state's (which waits for a job to stop): that one's later parts then
+  // replace these, not the other way round.
+  if (shown === 'edited' && place.messageId !== undefined)
+    await laterPartsInPlace(deps, ctx, c, place.messageId, rest, locale);
 }
 
 /**
@@ -203,8 +206,8 @@ function showWhenKnown(
       const [first, ...rest] = textParts(reply, locale);
       if ((await putInPlace(deps, place, first, locale)) !== 'edited') return;
       partSent(deps.commands, c)(first);
-      // As the list it follows: its later parts are new messages in a private chat, and wait for /queue in a group.
-      if (ctx.chat?.type === 'private') await sendRest(deps, ctx, c, rest);
+      // As the list it follows: its later parts in those of that list (new ones only in a private chat).
+      if (place.messageId !== undefined) await laterPartsInPlace(deps, ctx, c, place.messageId, rest, locale);
     })
     .catch((error: unknown) => {
       // The list it would replace stays (deleted meanwhile): it still offers Refresh.

@@ -7,6 +7,7 @@ import { Api, Context, type Transformer } from 'grammy';
 import type { Update } from 'grammy/types';
 import { describe, expect, it } from 'vitest';
 import type { PressDeps } from '../../../adapters/telegram/button-presses.js';
+import { LaterParts } from '../../../adapters/telegram/list-parts.js';
 import { retries } from '../../../adapters/telegram/retries.js';
 import { inPlaceTries, replaceSource } from '../../../adapters/telegram/source-replacement.js';
 import type { CommandContext, Reply } from '../../../commands/index.js';
@@ -58,7 +59,7 @@ describe('an in-place edit overtaken while with Telegram', () => {
     api.config.use(tg.transformer, inPlaceTries, retries(60));
     const deps = {
       commands: { delivered: () => {} },
-      replies: { send: async () => {} },
+      replies: { send: async () => {}, laterParts: new LaterParts() },
       log: { warn: () => {} },
     } as unknown as PressDeps;
     const c = { locale: 'en' } as CommandContext;

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PIECE_KEY } from '../../../adapters/shared/reply-parts.js';
 import { onButton, type PressDeps } from '../../../adapters/telegram/button-presses.js';
 import { TelegramJobMessages } from '../../../adapters/telegram/job-messages.js';
+import { LaterParts } from '../../../adapters/telegram/list-parts.js';
 import { TelegramReplies } from '../../../adapters/telegram/replies.js';
 import type { CommandContext, Reply } from '../../../commands/index.js';
 import { DeliveryLog, type Job } from '../../../src/jobs/index.js';
@@ -59,7 +60,7 @@ function pressDepsDouble(jobId: string): PressDeps {
     },
     presses: { repeated: () => false },
     questions: { ask: unused },
-    replies: { send: unused },
+    replies: { send: unused, laterParts: new LaterParts() },
     endings: jobMessages,
     context: (ctx) =>
       ({ locale: 'en', user: { platform: 'telegram', userId: String(ctx.from?.id) } }) as CommandContext,
