@@ -7,6 +7,7 @@
 // dist/ is one folder below the root, as src/ is: src/i18n.ts finds ../locales/ from import.meta.url, and that
 // holds in the bundle too. The quantization worker thread's entry (engine/runtime/quantize-worker.ts) is bundled
 // beside it as dist/quantize-worker.mjs, where engine/runtime/quantize-in-worker.ts looks for it.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -64,7 +65,11 @@ export async function buildBundle() {
     logLevel: 'silent',
   });
   mkdirSync(dirname(bundle), { recursive: true });
-  const suffix = `.${process.pid}.tmp`;
+  // A PID alone names no one process where dist/ is shared (one checkout mounted in several containers, each counting
+  // PIDs from 1): two builds of one PID would write one temp, and the first rename would take the other's half-written
+  // bytes. The PID and 12 random hex digits, the shape of src/process-tag.ts's `PID-SPACE`, which this plain-JS file
+  // cannot import: a build removes no one else's temps, so it needs no space to check a PID in, only a unique name.
+  const suffix = `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
   const inputs = Object.keys(result.metafile.inputs);
   const chunks = result.outputFiles.filter((file) => ![bundle, workerBundle].includes(resolve(file.path)));
   const output = (path) => result.outputFiles.find((file) => resolve(file.path) === path).contents;

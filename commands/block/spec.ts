@@ -13,9 +13,23 @@ const options = z.object({
   reason: z.string().max(MAX_BLOCK_REASON).meta({ tooLongKey: 'errors.block.reason_too_long' }).optional(),
 });
 
-// A minus too (a Telegram chat's id): on a platform whose ids have none the handler refuses it (`isUserIdOn`). Any
-// numeral is taken as typed (`①`, `¹`), for `userOption` to refuse by name rather than read NFKC's digit into it.
-const text = { leading: [{ option: 'user', pattern: /^([-\uFE63\uFF0D]?\p{N}{1,20})$/u }], rest: 'reason' };
+/**
+ * A leading word that is an id, or reads as one. Numerals that NFKC makes decimal digits (`①`, `¹`, `₂`) are taken as
+ * typed, for `userOption` to refuse by name rather than read NFKC's digit into it. Numerals it makes no digits (`½`,
+ * `Ⅻ`, `٣`) name no one: they start the reason, as any other word (`/block ½ price spam` as a reply). A pattern can
+ * see only the word, not its NFKC form, hence `exec` here, which the grammar (and `test`, `match`) goes through.
+ */
+class LeadingUserId extends RegExp {
+  override exec(word: string): RegExpExecArray | null {
+    return /^-?\d+$/.test(word.normalize('NFKC')) ? super.exec(word) : null;
+  }
+}
+
+// A minus too (a Telegram chat's id): on a platform whose ids have none the handler refuses it (`isUserIdOn`).
+const text = {
+  leading: [{ option: 'user', pattern: new LeadingUserId(/^([-\uFE63\uFF0D]?\p{N}{1,20})$/u) }],
+  rest: 'reason',
+};
 
 export const blockSpec = {
   name: 'block',

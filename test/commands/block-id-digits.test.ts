@@ -1,6 +1,7 @@
 // /block and /unblock read an id's digits as people type them: ASCII, or an input method's full-width ones (and its
 // minus), which are decimal digits. A character that only NFKC makes a digit (`①`, `¹`, `₂`) is no id: it is
-// refused with the quoted word, never read as a user nobody named.
+// refused with the quoted word, never read as a user nobody named. A numeral NFKC makes no digits of (`½`, `Ⅻ`, `٣`)
+// is a word like any other: leading /block's line, it starts the reason.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +61,35 @@ describe('/block and /unblock ids', () => {
       expect((await commands.runText(ctx('telegram', id), '/block flood'))?.text).toEqual(invalid);
     }
     expect(store.blocks.list('telegram')).toEqual([]);
+  });
+
+  it('refuse such a word leading a reply too, rather than block the replied-to author or a user nobody wrote', async () => {
+    const { commands, ctx, store } = setup();
+    for (const id of ['①', '¹²', '₂', '－¹', '㉑']) {
+      const reply = await commands.runText(ctx('telegram', '555'), `/block ${id} spam`);
+      expect(reply?.text).toEqual([{ key: 'errors.block.user_invalid', params: { value: id } }]);
+    }
+    expect(store.blocks.list('telegram')).toEqual([]);
+  });
+
+  // Before /block read any numeral, these were words like others; NFKC makes no digits of them (`1⁄2`, `XII`, `٣`).
+  it('take a leading numeral that NFKC makes no digits as the reason: the replied-to author is blocked', async () => {
+    const { commands, ctx, store } = setup();
+    const lines = {
+      '/block ½ price spam': '½ price spam',
+      '/block Ⅻ times': 'Ⅻ times',
+      '/block ٣ spam': '٣ spam',
+    };
+    for (const [line, reason] of Object.entries(lines)) {
+      expect(keys(await commands.runText(ctx('telegram', '555'), line))).toEqual(['block.done']);
+      expect(store.blocks.get('telegram:555')?.reason).toBe(reason);
+    }
+    expect(store.blocks.list('telegram').map((entry) => entry.user)).toEqual(['telegram:555']);
+    // Not a reply: a reason that names no one, refused as one.
+    for (const word of ['½', 'Ⅻ', '٣', '1½', '-٣'])
+      expect(keys(await commands.runText(ctx(), `/block ${word} spam`))).toEqual([
+        'errors.block.user_missing',
+      ]);
   });
 
   it('a block stored as a digit is not lifted by a circled one', async () => {
