@@ -79,6 +79,18 @@ describe('Discord: the bot removed from a server', { timeout: 60_000 }, () => {
     const { alice, bob } = fake.world.users;
     const other = fake.addGuild('Second Guild');
     await expect.poll(() => world.bot.client.guilds.cache.has(other.id)).toBe(true);
+    // Held until withdrawn: a run of 0.9 s stood in for "still running", and a loaded machine, submitting the three
+    // jobs below, saw it end first (the slash job then running, not waiting, and the fox done, not withdrawn).
+    const generate = engine.generate.bind(engine);
+    vi.spyOn(engine, 'generate').mockImplementation(async (request, options) => {
+      const signal = options?.signal;
+      if ('prompt' in request && request.prompt.startsWith('a running fox'))
+        await new Promise<void>((resolve) => {
+          if (!signal || signal.aborted) return resolve();
+          signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+      return generate(request, options);
+    });
     const running = await mentionIn({}, 'a running fox');
     await expect.poll(() => statusOf(running)).toBe('running');
     const ix = fake.dispatchInteraction(

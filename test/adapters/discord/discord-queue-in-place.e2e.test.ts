@@ -8,8 +8,10 @@ import type { DiscordCall, FakeDiscord } from '../../doubles/fake-discord/index.
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { CALLBACK, EDIT, FOLLOW_UP, useDiscordOnDouble } from './double-bot.js';
 
-// Each job runs 4 s: the first one runs while the others wait to be cancelled.
-const world = useDiscordOnDouble('discord-queue-in-place', {}, { engine: new TimedEngineDouble(200, 20) });
+// The first job runs for a minute (cancelled at each test's end, within a step): a run of 4 s stood in for "still
+// running", and a loaded machine, queueing three jobs and listing them (and a press held 2.5 s below), saw it end
+// first, so the list had a job fewer than the test named.
+const world = useDiscordOnDouble('discord-queue-in-place', {}, { engine: new TimedEngineDouble(1000, 60) });
 let fake: FakeDiscord;
 beforeAll(() => {
   fake = world.fake;

@@ -5,11 +5,13 @@ import type { APIMessage } from 'discord.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import type { FakeDiscord } from '../../doubles/fake-discord/index.js';
-import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import { HeldEngineDouble } from '../../doubles/held-engine-double.js';
 import { EDIT, FOLLOW_UP, useDiscordOnDouble } from './double-bot.js';
 
-// A step of 6 s: a job cancelled as it starts its run stops well after the answer's 2.5 s wait.
-const world = useDiscordOnDouble('discord-queue-slow-stop', {}, { engine: new TimedEngineDouble(6000, 2) });
+// A cancelled run stops only when the test lets it (`engine.release()`): a step of fixed length (6 s) stood in for
+// that, and a press handled late in the step (a loaded machine) saw the job stop within the answer's 2.5 s wait.
+const engine = new HeldEngineDouble('until-released');
+const world = useDiscordOnDouble('discord-queue-slow-stop', {}, { engine });
 let fake: FakeDiscord;
 beforeAll(() => {
   fake = world.fake;
@@ -37,6 +39,7 @@ describe('Discord: /queue Cancel n of a job slow to stop', { timeout: 60_000 }, 
       .toBe(t('en', 'cancel.stopping'));
     expect(store.get(job)?.status).toBe('running');
 
+    engine.release();
     await expect.poll(() => store.get(job)?.status, { timeout: 15_000, interval: 50 }).toBe('cancelled');
     await expect.poll(() => list().content.split('\n')[0], { timeout: 5_000 }).toBe(t('en', 'cancel.done'));
     expect(list().content).not.toContain(job.slice(0, 8));

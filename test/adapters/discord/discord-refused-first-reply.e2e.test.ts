@@ -17,8 +17,18 @@ import {
   useDiscordOnDouble,
 } from './double-bot.js';
 
-// 1.5 s a job: a job submitted behind another is still waiting when its reply is refused.
+// 1.5 s a job; the other user's job that the refused one waits behind is held until the test lets it end: its 1.5 s
+// stood in for "still running", and a loaded machine could let it end (and the refused job start) first.
 const engine = new TimedEngineDouble(250, 6);
+let letBusyEnd = () => {};
+const generate = engine.generate.bind(engine);
+engine.generate = async (request, options) => {
+  if ('prompt' in request && / busy/.test(request.prompt))
+    await new Promise<void>((resolve) => {
+      letBusyEnd = resolve;
+    });
+  return generate(request, options);
+};
 const world = useDiscordOnDouble(
   'discord-refused-first-reply',
   { QUEUE_MAX_PER_USER: '10', QUEUE_MAX_BATCH: '1' },
@@ -52,11 +62,17 @@ async function mentionJob(text: string, author = fake.world.users.alice): Promis
   return jobIdIn(reply.body) as string;
 }
 
-/** Another user's job, running: what is submitted next waits behind it. */
+/** Another user's job, running until `busyEnded`: what is submitted next waits behind it. */
 async function busy(word: string): Promise<string> {
   const jobId = await mentionJob(`a ${word} owl`, fake.world.users.bob);
   await expect.poll(() => statusOf(jobId), { timeout: 10_000 }).toBe('running');
   return jobId;
+}
+
+/** Lets the held job of `busy` end, and waits until it has. */
+function busyEnded(jobId: string): Promise<unknown> {
+  letBusyEnd();
+  return ended(jobId);
 }
 
 /** A later mention of alice's runs and is delivered as usual. */
@@ -94,7 +110,7 @@ describe('Discord: a first reply refused for good', { timeout: 60_000 }, () => {
         const [, line] = fake.callsTo(repliesTo(ask));
         expect([line?.status, line?.body?.content]).toEqual([200, t('en', 'errors.generic')]);
       } else expect(replies.map((c) => c.status)).toEqual([status]);
-      await ended(blocking);
+      await busyEnded(blocking);
       await laterRuns(`later${code}`);
       expect(started(word)).toBe(false);
       expect(jobsAsking(world.services, word)).toHaveLength(1);
@@ -123,7 +139,7 @@ describe('Discord: a first reply refused for good', { timeout: 60_000 }, () => {
     await expect
       .poll(() => fake.callsTo(repliesTo(ask)).map((c) => c.status), { timeout: 5000 })
       .toEqual([400, 200]);
-    await ended(blocking);
+    await busyEnded(blocking);
     await laterRuns('laterperm');
     expect(started('refusedperm')).toBe(false);
   });
@@ -144,7 +160,7 @@ describe('Discord: a first reply refused for good', { timeout: 60_000 }, () => {
     expect(line?.body?.content).toBe(t('en', 'errors.generic'));
     // Private: the pick's message (a public picker) is not where the error goes.
     expect(line?.body?.flags).toBe(64);
-    await ended(blocking);
+    await busyEnded(blocking);
     await laterRuns('laterpick');
     expect(started('refusedpick')).toBe(false);
   });

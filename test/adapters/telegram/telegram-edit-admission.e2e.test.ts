@@ -12,7 +12,20 @@ import { solidPng } from '../e2e-services.js';
 import { jobIdIn, newUsers, repliesTo, textOf, useTelegramOnFake } from './telegram-on-fake.js';
 
 // 60 steps of 50 ms: the blocker runs three seconds, long enough for the edit to be handled while it does.
-const bot = useTelegramOnFake('telegram-edit-admission', new TimedEngineDouble(50, 60), {
+// The blocker runs until cancelled: its 3 s stood in for "still running", and the edit's slow photo (1.5 s) and the
+// round trips around it on a loaded machine could outlast it (the request then started, and the edit came too late).
+const engine = new TimedEngineDouble(50, 60);
+const generate = engine.generate.bind(engine);
+engine.generate = async (request, options) => {
+  const signal = options?.signal;
+  if ('prompt' in request && request.prompt === 'blocker')
+    await new Promise<void>((resolve) => {
+      if (!signal || signal.aborted) return resolve();
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  return generate(request, options);
+};
+const bot = useTelegramOnFake('telegram-edit-admission', engine, {
   env: { QUEUE_MAX_TOTAL: '1', QUEUE_MAX_PER_USER: '5' },
 });
 let fake: FakeTelegram;
@@ -49,6 +62,8 @@ describe('Telegram: an edited request keeps its place in a full queue', { timeou
     const next = jobIdIn(takeover) as string;
     expect(jobOf(old.jobId)?.status).toBe('cancelled');
     expect(promptOf(jobOf(next))).toContain('greener');
+    const blocking = jobOf(blocker.jobId);
+    if (blocking) bot.services.jobs.queue.cancel(blocking.id, blocking.owner);
     await expect.poll(() => jobOf(next)?.status, { timeout: 20_000 }).toBe('done');
   });
 });

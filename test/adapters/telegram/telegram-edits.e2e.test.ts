@@ -11,8 +11,23 @@ import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { solidPng } from '../e2e-services.js';
 import { jobIdIn, newUsers, repliesTo, textOf, useTelegramOnFake } from './telegram-on-fake.js';
 
-// 40 steps of 50 ms: a job runs for two seconds, long enough for the next one to wait behind it.
-const bot = useTelegramOnFake('telegram-edits', new TimedEngineDouble(50, 40), {
+// 40 steps of 50 ms: a job runs for two seconds. The blocker, and the job an edit comes too late for, run until
+// cancelled (each test's end cancels its jobs): their two seconds stood in for "still running", which a loaded
+// machine's round trips could outlast (the job waiting behind the blocker then started before its edit came, or the
+// started job was done before it was looked at).
+const engine = new TimedEngineDouble(50, 40);
+const HELD = ['blocker', 'a fox'];
+const generate = engine.generate.bind(engine);
+engine.generate = async (request, options) => {
+  const signal = options?.signal;
+  if ('prompt' in request && HELD.includes(request.prompt))
+    await new Promise<void>((resolve) => {
+      if (!signal || signal.aborted) return resolve();
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  return generate(request, options);
+};
+const bot = useTelegramOnFake('telegram-edits', engine, {
   env: { QUEUE_MAX_PER_USER: '10', RATE_LIMIT_PER_MINUTE: '6' },
 });
 let fake: FakeTelegram;
@@ -52,7 +67,7 @@ const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Telegram: edited requests', { timeout: 60_000 }, () => {
   it('an edit of a waiting request replaces its job and takes over its status message', async () => {
-    await blocker();
+    const blockerId = await blocker();
     const from = newUser();
     const request = fake.injectText('/imagine a cta', { from });
     const old = await statusOf(request);
@@ -74,6 +89,9 @@ describe('Telegram: edited requests', { timeout: 60_000 }, () => {
       ),
     ).toEqual([]);
     expect(fake.callsTo('sendMessage').length).toBe(sentBefore);
+    // The blocker, held until cancelled, makes way for the edited job.
+    const blocking = jobOf(blockerId);
+    if (blocking) bot.services.jobs.queue.cancel(blocking.id, blocking.owner);
     // The result answers the edited message, as it would have answered the original.
     const photo = await fake.waitForCall(
       (c) => c.method === 'sendPhoto' && JSON.stringify(c.params.reply_markup).includes(`reroll:${next}`),

@@ -10,8 +10,10 @@ import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/ind
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { inChat, textOf, useTelegramOnFake } from './telegram-on-fake.js';
 
-// Each job runs 4 s: the first one runs while the others wait to be cancelled.
-const bot = useTelegramOnFake('telegram-queue-in-place', new TimedEngineDouble(200, 20));
+// The first job runs for a minute (cancelled at each test's end, within a step): a run of 4 s stood in for "still
+// running", and a loaded machine, queueing three jobs and listing them, saw it end first, so the list had a job fewer
+// than the test named.
+const bot = useTelegramOnFake('telegram-queue-in-place', new TimedEngineDouble(1000, 60));
 let fake: FakeTelegram;
 beforeAll(() => {
   fake = bot.fake;

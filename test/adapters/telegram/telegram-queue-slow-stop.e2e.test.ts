@@ -7,11 +7,13 @@ import type { Message } from 'grammy/types';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/index.js';
-import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import { HeldEngineDouble } from '../../doubles/held-engine-double.js';
 import { inChat, textOf, useTelegramOnFake } from './telegram-on-fake.js';
 
-// A step of 6 s: a job cancelled as it starts its run stops well after the answer's 2.5 s wait.
-const bot = useTelegramOnFake('telegram-queue-slow-stop', new TimedEngineDouble(6000, 2));
+// A cancelled run stops only when the test lets it (`engine.release()`): a step of fixed length (6 s) stood in for
+// that, and a press handled late in the step (a loaded machine) saw the job stop within the answer's 2.5 s wait.
+const engine = new HeldEngineDouble('until-released');
+const bot = useTelegramOnFake('telegram-queue-slow-stop', engine);
 let fake: FakeTelegram;
 beforeAll(() => {
   fake = bot.fake;
@@ -30,8 +32,13 @@ async function runningJobListed() {
     10_000,
   );
   const message = fake.message(chatId, (listed.result as Message).message_id) as Message;
-  const cancelled = () =>
-    expect.poll(() => store.get(job.jobId)?.status, { timeout: 15_000, interval: 50 }).toBe('cancelled');
+  /** Lets the job, told to stop, end; and waits until it has. */
+  const cancelled = () => {
+    engine.release();
+    return expect
+      .poll(() => store.get(job.jobId)?.status, { timeout: 15_000, interval: 50 })
+      .toBe('cancelled');
+  };
   return { chatId, jobId: job.jobId, listed, message, cancelled };
 }
 
@@ -60,6 +67,7 @@ describe('Telegram: /queue Cancel n of a job slow to stop', { timeout: 60_000 },
     await expect.poll(() => editsOfList().length, { timeout: 10_000 }).toBe(1);
     expect(textOf(editsOfList()[0]!).split('\n')[0]).toBe(t('en', 'cancel.stopping'));
 
+    engine.release();
     await expect
       .poll(() => store.get(job.jobId)?.status, { timeout: 15_000, interval: 50 })
       .toBe('cancelled');

@@ -102,32 +102,40 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
 
   it('a reply to a photo edits it, a question describes it, and Re-roll keeps the prompt with a new seed', async () => {
     const photo = fake.injectPhoto(fake.registerFile(await png('#3a6')), { caption: 'my picture' });
-    fake.injectText('add a small red hat', { replyTo: photo });
-    await fake.waitForCall(
-      (c) =>
-        c.method === 'sendMessage' && /Queued/.test(textOf(c)) && c.params.reply_parameters !== undefined,
+    // Each answer is known by the message it answers: the first test's Queued reply matched "a Queued reply" too.
+    const repliesTo = (asked: { message_id: number }) => (c: (typeof fake.calls)[number]) =>
+      c.method === 'sendMessage' &&
+      /Queued/.test(textOf(c)) &&
+      (c.params.reply_parameters as { message_id?: number } | undefined)?.message_id === asked.message_id;
+    const edit = await fake.waitForCall(
+      repliesTo(fake.injectText('add a small red hat', { replyTo: photo })),
       20_000,
     );
-    fake.injectText('what is in this picture?', { replyTo: photo });
-    const answers = () => fake.callsTo('sendPhoto').length;
-    const photosBefore = answers();
-    // The edit result arrives as a photo; the describe as text in the status message.
-    await fake.waitForCall(
-      (c) => c.method === 'sendPhoto' && answers() > photosBefore - 1 && markupOf(c).includes('reroll:'),
-      60_000,
-    );
-
-    const result = fake.callsTo('sendPhoto').at(-1);
-    const rerollId = /reroll:[0-9a-f-]{36}/.exec(markupOf(result ?? { params: {} }))?.[0] as string;
-    const oldJob = services.jobs.queue.get(rerollId.split(':')[1] as string);
     const alice = { platform: 'telegram' as const, userId: String(fake.world.users.alice.id) };
+    const jobOf = (call: typeof edit) =>
+      services.jobs.queue.get(/cancel:([0-9a-f-]{36})/.exec(markupOf(call))?.[1] ?? '');
+    expect(jobOf(edit)?.request).toMatchObject({ task: 'image_to_image', prompt: 'add a small red hat' });
+    const question = fake.injectText('what is in this picture?', { replyTo: photo });
+    expect(jobOf(await fake.waitForCall(repliesTo(question), 20_000))?.request).toMatchObject({
+      task: 'understand',
+    });
+
+    // Re-roll on the first test's result, named by its job: "the latest photo with Re-roll" was that one or the
+    // edit's (minutes on a loaded CPU), whichever had come, and the newest job the describe until the re-roll's came.
+    const oldJob = services.jobs.store
+      .recentOf(alice, 100)
+      .find((job) => (job.request as { prompt?: string }).prompt === 'a red fox');
+    expect(oldJob).toBeDefined();
+    const known = new Set(services.jobs.store.recentOf(alice, 100).map((job) => job.id));
     const anchor = fake.injectText('anchor for the button');
-    fake.injectCallbackQuery(anchor, rerollId);
-    await fake.waitForCall((c) => c.method === 'answerCallbackQuery', 10_000);
-    await expect
-      .poll(() => services.jobs.store.recentOf(alice, 1)[0]?.id, { timeout: 10_000 })
-      .not.toBe(oldJob?.id);
-    const newest = services.jobs.store.recentOf(alice, 1)[0]?.request as { prompt?: string; seed?: number };
+    const press = fake.injectCallbackQuery(anchor, `reroll:${oldJob?.id}`);
+    await fake.waitForCall(
+      (c) => c.method === 'answerCallbackQuery' && c.params.callback_query_id === press.id,
+      10_000,
+    );
+    const rerolled = () => services.jobs.store.recentOf(alice, 100).find((job) => !known.has(job.id));
+    await expect.poll(() => rerolled()?.id, { timeout: 10_000 }).toBeDefined();
+    const newest = rerolled()?.request as { prompt?: string; seed?: number };
     const original = oldJob?.request as { prompt?: string; seed?: number };
     expect(newest.prompt).toBe(original.prompt);
     expect(newest.seed).not.toBe(original.seed);

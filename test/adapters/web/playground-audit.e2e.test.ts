@@ -276,30 +276,36 @@ describe.skipIf(!haveBrowser)('playground, as a new user finds it', { timeout: 3
     const prompt = 'a lantern that waits';
     await withHeldJob(services, prompt, async () => {
       // The answer is held until the page has shown one of the job's own events past Queued (Started, or Working
-      // on it before the pace is measured), as a busy server answers late.
+      // on it before the pace is measured), as a busy server answers late. The events of the jobs before (their
+      // Done, their Working) are past Queued too: only events after `seen`, of a job not seen before, are this one's.
       // Past Queued (an event of a job whose first line is not Queued) is spelled out in each function below: one
       // run in the page gets nothing from the test but its argument.
+      const seen = (await page.evaluate('window.dimooEvents.length')) as number;
       await page.route('**/api/messages', async (route) => {
         const response = await route.fetch();
         await page.waitForFunction(
-          () =>
-            (globalThis as unknown as PageScope).dimooEvents.some(
-              (e) => e.jobId && e.lines[0] && !e.lines[0].startsWith('Queued'),
-            ),
-          undefined,
+          (from) => {
+            const all = (globalThis as unknown as PageScope).dimooEvents;
+            const old = new Set(all.slice(0, from).map((e) => e.jobId));
+            return all
+              .slice(from)
+              .some((e) => e.jobId && !old.has(e.jobId) && e.lines[0] && !e.lines[0].startsWith('Queued'));
+          },
+          seen,
           WAIT,
         );
         await route.fulfill({ response });
       });
       try {
-        const seen = (await page.evaluate('window.dimooEvents.length')) as number;
         await sendWithEnter(page, `/imagine ${prompt} --steps 2 --size 256x256`);
         // The answer has been shown once it is among the events after that one.
         await page.waitForFunction(
           (from) => {
-            const l = (globalThis as unknown as PageScope).dimooEvents.slice(from);
-            const i = l.findIndex((e) => e.jobId && e.lines[0] && !e.lines[0].startsWith('Queued'));
-            return i >= 0 && l.slice(i + 1).some((e) => e.jobId && e.lines[0]?.startsWith('Queued'));
+            const all = (globalThis as unknown as PageScope).dimooEvents;
+            const old = new Set(all.slice(0, from).map((e) => e.jobId));
+            const l = all.slice(from).filter((e) => e.jobId && !old.has(e.jobId));
+            const i = l.findIndex((e) => e.lines[0] && !e.lines[0].startsWith('Queued'));
+            return i >= 0 && l.slice(i + 1).some((e) => e.lines[0]?.startsWith('Queued'));
           },
           seen,
           WAIT,
@@ -308,11 +314,12 @@ describe.skipIf(!haveBrowser)('playground, as a new user finds it', { timeout: 3
         await page.unroute('**/api/messages');
       }
       const line = await page.evaluate(
-        () =>
+        (from) =>
           (globalThis as unknown as PageScope).dimooEvents
-            .slice()
+            .slice(from)
             .reverse()
             .find((e) => e.jobId && e.lines[0] && !e.lines[0].startsWith('Queued'))?.lines[0],
+        seen,
       );
       const running = page.locator('#log li.bot').last();
       expect(await running.locator('p').first().textContent()).toBe(line);

@@ -213,6 +213,42 @@ export function imagesLoaded(page: Page, selector: string, options?: { timeout?:
   );
 }
 
+/**
+ * The jobs that `sending` (a line sent from the composer) made, read from the server's answer to that very post, in
+ * its order (a permutation's first, then the others'). A count of messages or results is no sign of them: an earlier
+ * job still running, or one whose event overtakes this answer, adds to those counts too.
+ */
+export async function jobsOfSent(page: Page, sending: () => Promise<unknown>): Promise<string[]> {
+  const answer = page.waitForResponse(
+    (response) => response.request().method() === 'POST' && response.url().endsWith('/api/messages'),
+  );
+  await sending();
+  const msg = (await (await answer).json()) as WebMessage;
+  const jobs = [msg, ...(msg.more ?? [])].flatMap((m) => (m.jobId ? [m.jobId] : []));
+  if (jobs.length === 0) throw new Error(`the line made no job: ${JSON.stringify(msg.lines)}`);
+  return jobs;
+}
+
+/**
+ * Waits until each of `jobs` shows its final message with a result image, and gives them in the page's order (an
+ * event that overtook the answer can put a later job's message first).
+ */
+export async function resultsOf(
+  page: Page,
+  jobs: string[],
+  options?: { timeout?: number },
+): Promise<string[]> {
+  const finals = '#log li.bot[data-state=final]';
+  for (const job of jobs)
+    await page.locator(`${finals}[data-job="${job}"] img.result`).first().waitFor(options);
+  const shown = (await page
+    .locator(finals)
+    .evaluateAll((items) =>
+      items.map((li) => (li as unknown as { dataset: Record<string, string> }).dataset.job),
+    )) as string[];
+  return shown.filter((job) => jobs.includes(job));
+}
+
 /** Waits until the page shows more than `n` bot messages. */
 export function botCountAbove(page: Page, n: number, options?: { timeout?: number }) {
   return page.waitForFunction(

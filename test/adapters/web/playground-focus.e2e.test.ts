@@ -16,9 +16,11 @@ import { liveRegionHolding, liveRegionsInTree, recordSaid, timesSaid } from './l
 import {
   haveBrowser,
   imagesLoaded,
+  jobsOfSent,
   openAsSameUser,
   openBrowserPage,
   type PageScope,
+  resultsOf,
   whenReady,
 } from './playground-browser.js';
 import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
@@ -256,23 +258,29 @@ describe.skipIf(!haveBrowser)('playground focus and announcements', { timeout: 1
     const deleted = t('en', 'web.deleted');
     // A narrow desktop window (a mouse, not a phone's layout): the toast, centred, reaches the Delete on the left.
     await page.setViewportSize({ width: 400, height: 480 });
-    await page.fill('#text', '/imagine a {grey, brown} fox --steps 2');
-    await page.press('#text', 'Enter');
-    const results = page.locator(`${finals}:has(img.result)`);
-    await page.waitForFunction(
-      (selector) => (globalThis as unknown as PageScope).document.querySelectorAll(selector).length >= 2,
-      `${finals}:has(img.result)`,
+    // The earlier tests' red fox and Vary child are results with images already, so "two results with images" held
+    // before these two came: the two new ones are pinned by the job ids the answer to the line gives.
+    const [upper, lower] = await resultsOf(
+      page,
+      await jobsOfSent(page, async () => {
+        await page.fill('#text', '/imagine a {grey, brown} fox --steps 2');
+        await page.press('#text', 'Enter');
+      }),
       WAIT,
     );
+    const result = (job: string | undefined) => `${finals}[data-job="${job}"]`;
     await imagesLoaded(page, `${finals} img.result`, WAIT);
     const regions = await liveRegionsInTree(page);
     const said = await timesSaid(page, deleted);
-    await results.last().locator('button[data-action^="delete:"]').click();
+    await page.locator(`${result(lower)} button[data-action^="delete:"]`).click();
     await page.locator('.toast button.undo').waitFor(WAIT);
     await expect.poll(() => timesSaid(page, deleted), WAIT).toBe(said + 1);
     expect(regions.has((await liveRegionHolding(page, deleted)) ?? -1)).toBe(true);
     // The message above the deleted one is now the last: its Delete is where a click lands, not on the toast.
-    const above = page.locator(`${finals}:has(img.result):visible`).last();
+    expect(await page.locator(`${finals}:has(img.result):visible`).last().getAttribute('data-job')).toBe(
+      upper,
+    );
+    const above = page.locator(result(upper));
     const remaining = above.locator('button[data-action^="delete:"]');
     const toast = page.locator('.toast');
     const box = (of: typeof toast) => of.boundingBox({ timeout: 500 }).catch(() => null);

@@ -8,7 +8,14 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Playground } from '../../../adapters/web/server.js';
 import { solidPng } from '../e2e-services.js';
-import { attach, haveBrowser, openBrowserPage, type PageScope, whenReady } from './playground-browser.js';
+import {
+  attach,
+  haveBrowser,
+  jobsOfSent,
+  openBrowserPage,
+  resultsOf,
+  whenReady,
+} from './playground-browser.js';
 import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
 
 const finals = '#log li.bot[data-state=final]';
@@ -37,24 +44,16 @@ describe.skipIf(!haveBrowser)('playground presses', { timeout: 120_000 }, () => 
     await stack?.close();
   });
 
-  /** Sends a permutation of `n` colours and answers the jobs of its results, oldest first. */
+  /**
+   * Sends a permutation of `n` colours and answers the jobs of its results, in the page's order. Pinned by the job ids
+   * of the answer: a count of results is no sign of them, as the Edit the test before sent may still be finishing.
+   */
   async function results(words: string[]): Promise<string[]> {
-    const before = await page.locator(`${finals} img.result`).count();
-    await page.fill('#text', `/imagine a {${words.join(', ')}} fox --steps 2`);
-    await page.press('#text', 'Enter');
-    await page.waitForFunction(
-      ([selector, n]) =>
-        (globalThis as unknown as PageScope).document.querySelectorAll(selector as string).length >=
-        (n as number),
-      [`${finals} img.result`, before + words.length] as const,
-      WAIT,
-    );
-    const jobs = (await page
-      .locator(finals)
-      .evaluateAll((items) =>
-        items.map((li) => (li as unknown as { dataset: Record<string, string> }).dataset.job),
-      )) as string[];
-    return jobs.slice(-words.length);
+    const jobs = await jobsOfSent(page, async () => {
+      await page.fill('#text', `/imagine a {${words.join(', ')}} fox --steps 2`);
+      await page.press('#text', 'Enter');
+    });
+    return resultsOf(page, jobs, WAIT);
   }
   /** The jobs the server still has, newest first. */
   const stored = (on = page) =>

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Playground } from '../../../adapters/web/server.js';
 import { t } from '../../../src/i18n.js';
-import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import { HeldEngineDouble } from '../../doubles/held-engine-double.js';
 import { haveBrowser, openBrowserPage } from './playground-browser.js';
 import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
 
@@ -21,14 +21,13 @@ describe.skipIf(!haveBrowser)(
     let page: Page;
     let pageErrors: string[] = [];
 
+    /** Holds every run until the test lets it end (then cancelled, as its signal aborted). */
+    const engine = new HeldEngineDouble('until-released');
+
     beforeAll(async () => {
-      // A step of 6 s: a job cancelled as it starts its run stops well after the answer's 2.5 s wait.
-      stack = openPlaygroundOnDouble(
-        'queue-slow-stop',
-        { RATE_LIMIT_PER_MINUTE: '0' },
-        {},
-        new TimedEngineDouble(6000, 2),
-      );
+      // The cancelled job stops only when the test lets it: a step of fixed length (6 s) stood in for that, and a
+      // click that came late in the step (a loaded machine) saw the job stop within the answer's 2.5 s wait.
+      stack = openPlaygroundOnDouble('queue-slow-stop', { RATE_LIMIT_PER_MINUTE: '0' }, {}, engine);
       stack.jobs.queue.start();
       ({ server } = await stack.start({ bundledModel: false }));
       ({ browser, page, pageErrors } = await openBrowserPage(server.url));
@@ -62,6 +61,7 @@ describe.skipIf(!haveBrowser)(
       const firstLine = () => list.locator('p').first().textContent();
       await expect.poll(firstLine, WAIT).toBe(t('en', 'cancel.stopping'));
       expect(store.get(jobId)?.status).toBe('running');
+      engine.release();
       await expect.poll(() => store.get(jobId)?.status, WAIT).toBe('cancelled');
       await expect.poll(firstLine, WAIT).toBe(t('en', 'cancel.done'));
       expect(await list.textContent()).not.toContain(jobId.slice(0, 8));
@@ -83,7 +83,9 @@ describe.skipIf(!haveBrowser)(
       const events = () => page.evaluate('window.dimooEvents') as Promise<Array<{ replaces?: string }>>;
       const laterArrived = async () => (await events()).some((event) => event.replaces === pressed);
       await page.route('**/api/actions', async (route) => {
+        // Answered "stopping" by the server: the job ends now, and its list is on its way before the answer.
         const response = await route.fetch();
+        engine.release();
         await expect.poll(laterArrived, WAIT).toBe(true);
         await route.fulfill({ response });
       });
