@@ -6,7 +6,7 @@
 import { type Platform, type Scope, StoredFileLost } from '../src/jobs/index.js';
 import { BlockGate } from './blocked.js';
 import { pressButton } from './buttons.js';
-import { chatMoved } from './chat-moves.js';
+import { chatMoved, movesOf } from './chat-moves.js';
 import { type CommandContext, type ContextInput, makeContext } from './context.js';
 import { type CommandDeps, type CommandsOptions, createDeps } from './deps.js';
 import { UserInputError } from './errors.js';
@@ -143,6 +143,19 @@ export class Commands {
         fromId,
         toId,
       });
+    }
+  }
+
+  /**
+   * The id a chat goes on under now, where it moved (`chatMoved`, every chat the platform said so of, kept in the
+   * store across restarts); undefined where it never did. Never throws: a store that cannot say is no move known.
+   */
+  movedTo(platform: Platform, id: string): string | undefined {
+    try {
+      return movesOf(this.deps, platform, id).at(-1);
+    } catch (error) {
+      this.deps.log?.('warn', 'where a chat moved could not be read', { err: error, platform, id });
+      return undefined;
     }
   }
 

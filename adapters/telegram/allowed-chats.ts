@@ -60,16 +60,6 @@ export function allowedChats(
   return Object.assign(middleware, { serves: (chatId: number) => allowed.has(chatId) });
 }
 
-/**
- * The upgrades runs before this one followed, for sends that still name an old id (migrations.ts). A damaged file is
- * the allowlist's to report: it is the file's owner, and reads it too.
- */
-export function movesFollowed(dataDir: string | undefined): ReadonlyMap<number, number> {
-  return dataDir === undefined
-    ? new Map()
-    : readMoves(join(dataDir, CHAT_MOVES_FILE), { warn: () => undefined });
-}
-
 /** The upgrades a run before this one followed; none when the file is missing, unreadable or damaged. */
 function readMoves(path: string, log: Pick<Logger, 'warn'>): Moves {
   const moves: Moves = new Map();

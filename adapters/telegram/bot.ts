@@ -14,7 +14,7 @@ import { StartError } from '../../src/app.js';
 import { t } from '../../src/i18n.js';
 import { DoublePresses } from '../shared/double-press.js';
 import { AlbumCollector } from './albums.js';
-import { type AllowedChats, allowedChats, movesFollowed } from './allowed-chats.js';
+import { type AllowedChats, allowedChats } from './allowed-chats.js';
 import { AnswerHeldBack, AnswersBegun } from './answers-begun.js';
 import { tellPresser } from './button-answers.js';
 import { onButton } from './button-presses.js';
@@ -110,7 +110,7 @@ export class TelegramBot {
     // Waits out 429 retry_after (up to a minute); a 5xx is retried only where a second call cannot send twice
     // (retries.ts). Longer waits are the callers' (flood-wait.ts).
     this.bot.api.config.use(retries(options.autoRetryMaxDelayS ?? 60));
-    this.bot.api.config.use(followUpgrades(movesFollowed(options.config.dataDir)));
+    this.bot.api.config.use(followUpgrades(options.commands));
     const questions = new TelegramQuestions(this.bot.api, options.jobs.store.questions);
     this.bot.catch((error) => options.log.warn({ err: error.error }, 'telegram update failed'));
     this.bot.use((_ctx, next) => this.handlers.track(next()));

@@ -1,6 +1,6 @@
 // A chat that goes on under a new id (Commands.chatMoved, commands/chat-moves.ts): the identity that speaks as the chat
 // itself keeps its settings, custom options and block under the new owner key, without overwriting what that key
-// holds, however often the move is said.
+// holds, however often the move is said. Where it went is asked back by id (Commands.movedTo), every chat's.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,5 +93,20 @@ describe('Commands.chatMoved', () => {
     store.saveSettings(`telegram:${NEW}`, {});
     commands.chatMoved('telegram', OLD, NEW);
     expect(settingsOf(store, NEW)).toEqual({ steps: 20 });
+  });
+
+  it('movedTo: the last id a chat went on under, none where it never moved; a store that cannot say is none', () => {
+    const { commands, store, warned } = setup();
+    expect(commands.movedTo('telegram', OLD)).toBeUndefined();
+    commands.chatMoved('telegram', OLD, NEW);
+    commands.chatMoved('telegram', NEW, '-1009999');
+    expect(commands.movedTo('telegram', OLD)).toBe('-1009999');
+    expect(commands.movedTo('telegram', NEW)).toBe('-1009999');
+    expect(commands.movedTo('telegram', '-1009999')).toBeUndefined();
+    expect(commands.movedTo('discord', OLD)).toBeUndefined();
+
+    store.close();
+    expect(commands.movedTo('telegram', OLD)).toBeUndefined();
+    expect(warned).toEqual(['where a chat moved could not be read']);
   });
 });

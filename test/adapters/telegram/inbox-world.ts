@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Message } from 'grammy/types';
+import type { Chat, Message } from 'grammy/types';
 import { afterAll, afterEach, beforeEach, expect } from 'vitest';
 import { startTelegram, type TelegramTesting } from '../../../adapters/telegram/index.js';
 import { buildCommands } from '../../../src/app-services.js';
@@ -140,6 +140,37 @@ export class InboxWorld {
     } finally {
       db.close();
     }
+  }
+
+  /** `message` kept in the inbox as an update whose handling was tried twice already: the next start gives it up. */
+  keptTriedTwice(updateId: number, message: Message): void {
+    const db = new Database(join(this.dataDir, 'jobs.sqlite'));
+    try {
+      db.prepare('INSERT INTO inbox (update_id, received_at, attempts, body) VALUES (?, ?, 2, ?)').run(
+        updateId,
+        Date.now(),
+        JSON.stringify({ update_id: updateId, message }),
+      );
+    } finally {
+      db.close();
+    }
+  }
+
+  /**
+   * A run of the bot (with `env`) in which group `from` is upgraded to supergroup `to`, seen through (a /help in the
+   * new chat answered), then stopped.
+   */
+  async upgradedThenStopped(
+    env: Record<string, string>,
+    from: Chat.GroupChat,
+    to: Chat.SupergroupChat,
+  ): Promise<void> {
+    this.fake.state.chats.set(from.id, from);
+    await this.startHere(env);
+    this.fake.upgradeGroup(from.id, to);
+    const after = this.fake.injectText('/help', { chat: to, from: this.fake.world.users.alice });
+    await this.fake.waitForCall(answers(after), 10_000);
+    await this.stopHere();
   }
 
   /** The `nth` getFile was answered and the download after it is being held (its failure rule was taken). */

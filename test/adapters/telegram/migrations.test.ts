@@ -1,15 +1,18 @@
 // followUpgrades (adapters/telegram/migrations.ts) on a stand-in for the Bot API: a send naming an upgraded group goes
-// again to its new chat, replying to nothing, with the same file; later sends go there at once; edits are not moved.
+// again to its new chat, replying to nothing, with the same file; later sends go there at once; edits are not moved;
+// where the store says a chat went (`commands.movedTo`), a send goes there first; a move learned from a refusal is
+// told to the store (`commands.chatMoved`).
 import { InputFile } from 'grammy';
 import { describe, expect, it } from 'vitest';
 import { followUpgrades } from '../../../adapters/telegram/migrations.js';
+import type { Commands } from '../../../commands/index.js';
 
 const OLD = -4242;
 const NEW = -1004242;
 
 type Call = { method: string; payload: Record<string, unknown> };
 
-function api(known?: ReadonlyMap<number, number>) {
+function api(known?: Pick<Commands, 'movedTo' | 'chatMoved'>) {
   const calls: Call[] = [];
   // biome-ignore lint/suspicious/noExplicitAny: a stand-in for grammY's typed call function
   const prev: any = async (method: string, payload: Record<string, unknown>) => {
@@ -52,19 +55,42 @@ describe('followUpgrades', () => {
     expect(calls.at(-1)?.payload.chat_id).toBe(55);
   });
 
-  it('seeded with the upgrades followed before, sends to an old id go to its last id at once', async () => {
+  it('sends to an id the store says moved go to its last id at once; other chats and edits are not asked', async () => {
     const LATER = -1009999;
-    const { calls, call } = api(
-      new Map([
-        [OLD, NEW],
-        [NEW, LATER],
-      ]),
-    );
+    // A stand-in for the store's moves: OLD went to NEW, which went on to LATER.
+    const asked: string[] = [];
+    const { calls, call } = api({
+      chatMoved: () => undefined,
+      movedTo: (platform, id) => {
+        asked.push(`${platform}:${id}`);
+        return id === String(OLD) || id === String(NEW) ? String(LATER) : undefined;
+      },
+    });
     await call('sendMessage', { chat_id: OLD, text: 'hi', reply_parameters: { message_id: 7 } });
     await call('sendMessage', { chat_id: NEW, text: 'hi' });
+    await call('sendMessage', { chat_id: OLD, text: 'again' });
+    await call('sendMessage', { chat_id: 55, text: 'hi' });
+    await call('editMessageText', { chat_id: OLD, message_id: 7, text: 'step 2' });
     expect(calls.map((c) => c.payload)).toEqual([
       { chat_id: LATER, text: 'hi' },
       { chat_id: LATER, text: 'hi' },
+      { chat_id: LATER, text: 'again' },
+      { chat_id: 55, text: 'hi' },
+      { chat_id: OLD, message_id: 7, text: 'step 2' },
     ]);
+    // Asked once per chat: a move found is followed from then on.
+    expect(asked).toEqual([`telegram:${OLD}`, `telegram:${NEW}`, 'telegram:55']);
+  });
+
+  it('a move learned from a refusal is told to the store once, for the next start', async () => {
+    const told: string[][] = [];
+    const { calls, call } = api({
+      chatMoved: (platform, from, to) => void told.push([platform, from, to]),
+      movedTo: () => undefined,
+    });
+    await call('sendMessage', { chat_id: OLD, text: 'hi' });
+    await call('sendMessage', { chat_id: OLD, text: 'again' });
+    expect(calls.map((c) => c.payload.chat_id)).toEqual([OLD, NEW, NEW]);
+    expect(told).toEqual([['telegram', String(OLD), String(NEW)]]);
   });
 });

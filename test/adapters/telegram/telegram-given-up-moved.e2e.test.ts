@@ -1,9 +1,7 @@
 // An update given up (inbox.ts: its handling killed the process twice) in a group on TELEGRAM_CHAT_IDS that was
 // upgraded to a supergroup: its sender is told at the next start there too, the new id being served as the allowlist
 // remembers it (allowed-chats.ts), not only the ids listed. An unlisted chat's sender is still not told.
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import type { Chat, Message } from 'grammy/types';
+import type { Chat } from 'grammy/types';
 import { describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import { answers, useInboxWorld } from './inbox-world.js';
@@ -16,38 +14,19 @@ const NEW: Chat.SupergroupChat = { id: -1004545, type: 'supergroup', title: 'Lis
 const OTHER: Chat.SupergroupChat = { id: -1009898, type: 'supergroup', title: 'Not Listed' };
 const env = { TELEGRAM_CHAT_IDS: String(OLD.id) };
 
-/** `message` kept in the inbox as an update whose handling was tried twice already: the next start gives it up. */
-function keptTriedTwice(updateId: number, message: Message): void {
-  const db = new Database(join(world.dataDir, 'jobs.sqlite'));
-  try {
-    db.prepare('INSERT INTO inbox (update_id, received_at, attempts, body) VALUES (?, ?, 2, ?)').run(
-      updateId,
-      Date.now(),
-      JSON.stringify({ update_id: updateId, message }),
-    );
-  } finally {
-    db.close();
-  }
-}
-
 describe('Telegram: a given-up update in an upgraded group', { timeout: 60_000 }, () => {
   it('its sender is told in the new chat after a restart; an unlisted chat’s is not', async () => {
     const { fake } = world;
     const { alice } = fake.world.users;
-    fake.state.chats.set(OLD.id, OLD);
     fake.state.chats.set(OTHER.id, OTHER);
-    await world.startHere(env);
-    fake.upgradeGroup(OLD.id, NEW);
-    const after = fake.injectText('/help', { chat: NEW, from: alice });
-    await fake.waitForCall(answers(after), 10_000);
-    await world.stopHere();
+    await world.upgradedThenStopped(env, OLD, NEW);
 
     const request = fake.state.compose(NEW, { text: '/imagine a lost fox', from: alice });
     fake.state.store(request);
     const unlisted = fake.state.compose(OTHER, { text: '/imagine an unseen fox', from: alice });
     fake.state.store(unlisted);
-    keptTriedTwice(fake.lastUpdateId + 1, unlisted);
-    keptTriedTwice(fake.lastUpdateId + 2, request);
+    world.keptTriedTwice(fake.lastUpdateId + 1, unlisted);
+    world.keptTriedTwice(fake.lastUpdateId + 2, request);
 
     await world.startHere(env);
     const told = await fake.waitForCall(answers(request), 10_000);
