@@ -115,9 +115,8 @@ export function recordEndedEarly(
     recordEnded(store, counters, job);
     return true;
   } catch (error) {
-    // The owner hears of it even when the database cannot record it. Its row stays `running` until the worker
-    // stores it once the database takes writes again; a start before that retries the job (or apologises after the
-    // second try).
+    // Its row stays `running` until the worker stores it once the database takes writes again; a start before that
+    // ends the job or runs it again as that row says. What its owner hears meanwhile: refused-ends.ts.
     log?.('error', 'could not record a finished job', {
       jobId: job.id,
       error: error instanceof Error ? error.message : String(error),

@@ -15,13 +15,13 @@ import {
   markInterrupted,
   putBack,
   queuedOrNone,
-  recordEnded,
   recordEndedEarly,
   recoverInterrupted,
   removeFilesQuietly,
 } from './job-transitions.js';
 import { QueuePositions } from './positions.js';
 import type { CancelResult, JobHold, JobQueueOptions, SubmitInput, SubmitResult } from './queue-types.js';
+import { endEvent, RefusedEnds, tellRefusedEnd } from './refused-ends.js';
 import { type RunDeps, type RunningEntry, runBatch } from './run-batch.js';
 import { FairScheduler } from './scheduler.js';
 import type { JobStore } from './store.js';
@@ -46,7 +46,7 @@ export class JobQueue {
   private readonly fair: FairCounters;
   private readonly counters: Map<string, number>;
   private readonly running = new Map<string, RunningEntry>();
-  private readonly unrecorded = new Map<string, Job>();
+  private readonly refused: RefusedEnds;
   /** Runs the shutdown gave up on: their late ends are dropped (run-batch.ts). */
   private readonly givenUp = new Set<string>();
   private wake: (() => void) | undefined;
@@ -81,6 +81,12 @@ export class JobQueue {
     });
     this.fair = new FairCounters(this.store);
     this.counters = this.fair.counters;
+    this.refused = new RefusedEnds({
+      store: this.store,
+      counters: this.counters,
+      events: this.events,
+      pause: (job, restarts) => this.pause(job, restarts),
+    });
     this.recovered = recoverInterrupted(this.store, this.counters, this.now());
     this.settleFairness([]);
     this.positions = new QueuePositions({
@@ -103,7 +109,7 @@ export class JobQueue {
       eta: this.eta,
       now: this.clock,
       running: this.running,
-      unrecorded: this.unrecorded,
+      refused: this.refused,
       givenUp: this.givenUp,
       pause: (job, restarts) => this.pause(job, restarts),
       tellPlaces: () => this.positions.emit(),
@@ -196,7 +202,7 @@ export class JobQueue {
 
   get(id: string): Job | undefined {
     // An end the database refused is the job's truth meanwhile: its row still says `running`.
-    return this.unrecorded.get(id) ?? this.store.get(id);
+    return this.refused.get(id) ?? this.store.get(id);
   }
 
   /** Jobs ahead (by a dry run of the scheduler), and the time until the job's run starts and until it ends. */
@@ -242,7 +248,9 @@ export class JobQueue {
       }
       return 'cancelling';
     }
-    // Cancelling twice answers as the first time did, not "already finished".
+    // Cancelling twice answers as the first time did, not "already finished"; a running job's cancel whose end the
+    // database refused (its row still `running`, refused-ends.ts) was answered "cancelling".
+    if (this.refused.get(id)?.status === 'cancelled') return 'cancelling';
     return job.status === 'cancelled' ? 'cancelled' : 'finished';
   }
 
@@ -274,7 +282,7 @@ export class JobQueue {
 
   /** One turn of the worker: run the fair-next job(s), or wait for a submission. */
   private async step(): Promise<void> {
-    this.recordUnrecorded();
+    this.refused.retry();
     const picked = this.scheduler.pickBatch(
       this.positions.candidates().filter((c) => !this.holds.isHeld(c.id)),
       this.counters,
@@ -291,29 +299,14 @@ export class JobQueue {
     if (picked.length === 0) {
       await new Promise<void>((resolve) => {
         this.wake = resolve;
+        // An owner waits for an end the database refused (refused-ends.ts): tried again without waiting for work.
+        if (this.refused.waiting) setTimeout(resolve, WORKER_RETRY_MS).unref();
       });
       this.wake = undefined;
       return;
     }
     const jobs = picked.map((c) => this.store.get(c.id)).filter((j): j is Job => j?.status === 'queued');
     if (jobs.length > 0) await runBatch(this.runDeps, jobs);
-  }
-
-  /**
-   * Stores the ends the database refused (a full disk) once it takes writes again, tried at each turn of the worker
-   * and at the stop: until then their rows say `running`, so /queue would list a job its owner was told had failed,
-   * and a restart would run it again. Still refused, they wait for the next try quietly (the refusal was logged once,
-   * when the job ended), and the worker goes on.
-   */
-  private recordUnrecorded(): void {
-    for (const [id, job] of this.unrecorded) {
-      try {
-        recordEnded(this.store, this.counters, job);
-        this.unrecorded.delete(id);
-      } catch {
-        // Still refused: this one waits for the next try; the others are tried all the same.
-      }
-    }
   }
 
   /**
@@ -348,8 +341,9 @@ export class JobQueue {
    * Stops intake and lets the running job(s) finish within `waitMs`; past that they are aborted and put back into
    * the queue, and the worker is awaited (an aborted run ends within one engine step) for at most `abortWaitMs`, or
    * until a run the engine has answered has stored its results (for at most `storeWaitMs` more).
-   * Each job left unfinished emits `paused` as its last event. Resolves when the worker has stopped, so the
-   * database can close after it. Calling it again returns the same promise.
+   * Each job left unfinished emits `paused` as its last event, unless it ends now or its end is the next start's to
+   * tell (a database refusing that end: refused-ends.ts). Resolves when the worker has stopped, so the database can
+   * close after it. Calling it again returns the same promise.
    */
   stop({ waitMs = 30_000, abortWaitMs = 10_000, storeWaitMs = STORE_WAIT_MS } = {}): Promise<void> {
     this.stopped ??= this.shutdown(waitMs, abortWaitMs, storeWaitMs);
@@ -365,12 +359,14 @@ export class JobQueue {
     const givenUp = (await within(stopped, waitMs, false))
       ? []
       : await this.abortRunning(stopped, abortWaitMs, storeWaitMs);
-    // Still refused at the stop, the next start retries those jobs, as after a crash.
-    this.recordUnrecorded();
-    // Each owner hears it while the adapters still deliver: a job still running after its abort runs again at the
-    // next start (recoverInterrupted) unless that run was its last or its owner cancelled it (its late end is
-    // dropped), and every waiting job keeps its place. The given-up entries, not `running`: a run that ends
-    // meanwhile has taken its jobs out of that.
+    // Still refused at the stop, the next start recovers those rows, as after a crash; an owner still waiting to
+    // hear of such an end hears what that start will do, if it is to run the job again.
+    this.refused.retry();
+    this.refused.stop();
+    // Told while the adapters still deliver: a job still running after its abort runs again at the next start
+    // (recoverInterrupted) unless that run was its last or its owner cancelled it (its late end is dropped), and
+    // every waiting job keeps its place. The given-up entries, not `running`: a run that ends meanwhile has taken
+    // its jobs out of that.
     for (const entry of givenUp) {
       if (entry.job.status !== 'running') continue;
       if (entry.reason === 'cancel' || lastAttempt(entry.job)) this.endGivenUp(entry);
@@ -380,9 +376,8 @@ export class JobQueue {
   }
 
   /**
-   * A job its abort did not stop, cancelled by its owner or on its last attempt: the next start would end it (or,
-   * its cancel unwritten, run it again), so it ends now, while its owner can still hear it, rather than promised a
-   * restart. Its run's late end is dropped (run-batch.ts).
+   * A job its abort did not stop, cancelled by its owner or on its last attempt: ended now rather than promised a
+   * restart, its owner told once that end is stored. Its run's late end is dropped (run-batch.ts).
    */
   private endGivenUp({ job, reason, ran }: RunningEntry): void {
     const cancelled = reason === 'cancel';
@@ -390,11 +385,12 @@ export class JobQueue {
       job.status = 'cancelled';
       job.finishedAt = this.now();
     } else markInterrupted(job, this.now());
-    this.paused.add(job.id);
-    // Refused by the database, its row stays `running` and the next start ends it and tells its owner
-    // (recoverInterrupted): told now as well, they would hear it twice. Until then their message shows the run.
-    if (recordEndedEarly(this.store, this.counters, job, cancelled ? (ran ?? 0) : 0, this.options.log))
-      this.events.emit({ type: cancelled ? 'cancelled' : 'failed', job });
+    // Refused by the database, its row stays `running` and decides (refused-ends.ts): the next start ends the job
+    // and tells its owner, who would hear it twice if told now, or runs it again (its cancel unwritten too).
+    if (recordEndedEarly(this.store, this.counters, job, cancelled ? (ran ?? 0) : 0, this.options.log)) {
+      this.paused.add(job.id);
+      this.events.emit(endEvent(job));
+    } else tellRefusedEnd({ store: this.store, pause: (stored) => this.pause(stored, true) }, job.id);
   }
 
   /**
@@ -405,7 +401,7 @@ export class JobQueue {
    * and ends the disk refused are tried once more, or the next start would run those jobs again.
    */
   putBackRunning(): void {
-    this.recordUnrecorded();
+    this.refused.retry();
     for (const { job, reason } of this.running.values())
       if (reason !== 'cancel' && job.status === 'running')
         putBack(this.store, this.counters, job, this.options.log);

@@ -10,6 +10,7 @@ import { jobErrorFor, type StopReason } from './job-failure.js';
 import { materializeRequest, recordResult } from './job-parts.js';
 import { markRunning, putBack, recordEndedEarly, removeResultQuietly } from './job-transitions.js';
 import type { JobQueueOptions } from './queue-types.js';
+import { endEvent, type RefusedEnds } from './refused-ends.js';
 import type { JobStore } from './store.js';
 import type { Job } from './types.js';
 
@@ -37,8 +38,8 @@ export interface RunDeps {
   now(): number;
   /** Every job with the engine, by id: the run adds its jobs and takes them out when they end. */
   running: Map<string, RunningEntry>;
-  /** Ended jobs whose end the database refused to store (a full disk), by id: stored once it takes writes again. */
-  unrecorded: Map<string, Job>;
+  /** Ended jobs whose end the database refused to store (a full disk): stored once it takes writes again. */
+  refused: Pick<RefusedEnds, 'add'>;
   /**
    * Jobs whose run a shutdown gave up on (queue.ts): their owners were told, the stop resolved and the database may
    * be closed, so the run's late end changes nothing; each row stays as the stop left it for the next start.
@@ -209,6 +210,10 @@ function fail(deps: RunDeps, { job, reason, ran = 0 }: RunningEntry, error: unkn
       error: error instanceof Error ? error.message : String(error),
     });
   }
-  if (!recordEndedEarly(store, counters, job, ran, options.log)) deps.unrecorded.set(job.id, job);
-  deps.events.emit(job.status === 'cancelled' ? { type: 'cancelled', job } : { type: 'failed', job });
+  const stored = recordEndedEarly(store, counters, job, ran, options.log);
+  // Refused (a full disk): a failure is told now, a cancel once stored, as the next start may tell it too or run the
+  // job again (refused-ends.ts). Its owner was answered that it is stopping meanwhile.
+  const tell = stored || job.status === 'failed';
+  if (!stored) deps.refused.add(job, tell);
+  if (tell) deps.events.emit(endEvent(job));
 }

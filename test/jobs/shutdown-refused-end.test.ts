@@ -1,31 +1,25 @@
 // A shutdown that gives up on a running job ends it itself when that run was its last attempt (or its owner was
 // cancelling it), and tells its owner. When the database refuses that end, the row stays `running` and the next
 // start's recovery ends the job and tells its owner: the owner must hear it once, not at the stop and again then.
+// A row the next start will run again instead (a cancel whose own write was refused too) is told so at the stop.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { EngineRequest, EngineResult, GenerateOptions } from '../../engine/index.js';
 import type { JobEvent } from '../../src/jobs/events.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { FullDiskStoreDouble } from '../doubles/full-disk-store.js';
+import { HeldEngineDouble } from '../doubles/held-engine-double.js';
 import { waitUntil } from '../doubles/shared/wait.js';
-import { TimedEngineDouble } from '../doubles/timed-engine.js';
 import { queueLimits } from './queue-limits.js';
-
-/** Test double: a step that never ends (a wedged device), so no abort is ever looked at. */
-class StuckEngineDouble extends TimedEngineDouble {
-  override generate(_request: EngineRequest, _options?: GenerateOptions): Promise<EngineResult> {
-    return new Promise(() => undefined);
-  }
-}
 
 const owner = { platform: 'web' as const, userId: 'ann' };
 
 /** One start of the bot on `dir`, its events recorded from its construction on. */
 function start(dir: string) {
   const store = new FullDiskStoreDouble(dir);
-  const queue = new JobQueue({ store, engine: new StuckEngineDouble(), limits: queueLimits() });
+  // A step that never ends (a wedged device), so no abort is ever looked at.
+  const queue = new JobQueue({ store, engine: new HeldEngineDouble('forever'), limits: queueLimits() });
   const events: JobEvent[] = [];
   queue.subscribe((e) => events.push(e));
   return { store, queue, events };
@@ -102,6 +96,28 @@ describe('a shutdown whose own end of a given-up job the database refuses', () =
     const cancelled = [...ends(first.events, id, 'cancelled'), ...ends(next.events, id, 'cancelled')];
     expect(cancelled).toHaveLength(1);
     expect(next.store.get(id)).toMatchObject({ status: 'cancelled' });
+    next.store.close();
+  });
+
+  it('tells the owner of a job whose cancel could not be stored either that it will start again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dimoo-refused-end-'));
+    const first = start(dir);
+    const id = submit(first);
+    // The disk fills before the Cancel: the cancel's own mark is refused, then the stop's end of the job.
+    await runAndStop(first, id, () => {
+      first.store.full = true;
+      expect(first.queue.cancel(id, owner)).toBe('cancelling');
+    });
+    expect(first.store.get(id)).toMatchObject({ status: 'running', attempts: 1, meta: {} });
+    const told = first.events.filter((e) => e.job.id === id);
+    expect(told.map((e) => e.type)).toEqual(['queued', 'started', 'paused']);
+    expect(told.at(-1)).toMatchObject({ type: 'paused', restarts: true });
+    first.store.close();
+
+    // What the owner was told is what the next start does: nothing stored says the job was cancelled.
+    const next = start(dir);
+    expect(next.store.get(id)).toMatchObject({ status: 'queued' });
+    expect(next.events).toEqual([]);
     next.store.close();
   });
 });

@@ -121,12 +121,14 @@ export class FrontQueue implements JobQueueApi {
       events: this.events,
       mirror: () => this.mirror,
       counters: () => this.counters(),
-      queued: () => this.queuedJobs(),
+      // A job answered "cancelled" while Redis refuses that cancel (tried again meanwhile, front-cancel.ts) is gone
+      // for its owner: /queue must not list it with a place and a Cancel, nor count it ahead of others.
+      queued: () => this.queuedJobs().filter((j) => !this.cancelAsked(j.id)),
       expectedMs: (job) => this.expectedMs(job),
       measuredMs: (job) => measuredMs(this.mirror.pace, job),
       jobTimeoutMs: options.limits.jobTimeoutMs,
       status: (id) => options.store.get(id)?.status,
-      cancelAsked: (id) => this.cancelling.has(id) || options.store.get(id)?.meta.cancelRequested === true,
+      cancelAsked: (id) => this.cancelAsked(id),
       get: (id) => this.get(id),
       now: () => options.state.now(),
     });
@@ -228,6 +230,11 @@ export class FrontQueue implements JobQueueApi {
 
   isAdmin(owner: Owner): boolean {
     return this.admins.has(ownerKey(owner));
+  }
+
+  /** Whether the job's asker was answered that it is cancelled (or stopping) while its end has not come. */
+  private cancelAsked(id: string): boolean {
+    return this.cancelling.has(id) || this.options.store.get(id)?.meta.cancelRequested === true;
   }
 
   /** Waiting jobs as this front-end knows them: the mirror plus its own submissions still on their way. */

@@ -8,7 +8,14 @@ import type { SharedState } from '../../../src/jobs/distributed/shared-state.js'
 import type { JobEvent } from '../../../src/jobs/events.js';
 import type { Job, Owner } from '../../../src/jobs/types.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { type Cluster, skipWithoutRedis, startCluster, submitImagine, until } from './redis-harness.js';
+import {
+  type Cluster,
+  refuseWrite,
+  skipWithoutRedis,
+  startCluster,
+  submitImagine,
+  until,
+} from './redis-harness.js';
 
 const skip = await skipWithoutRedis();
 const owner: Owner = { platform: 'discord', userId: 'announced' };
@@ -20,15 +27,6 @@ afterEach(async () => {
   await cluster?.close();
   cluster = undefined;
 });
-
-/** Test double: Redis answering an error to every unqueue of job `id`, as one out of memory does. */
-function refuseUnqueueOf(state: SharedState, id: string) {
-  const real = state.unqueue.bind(state);
-  state.unqueue = async (job: Job) => {
-    if (job.id === id) throw new Error("OOM command not allowed when used memory > 'maxmemory'.");
-    return real(job);
-  };
-}
 
 /** Test double: a slow Redis, whose answer to the unqueue of job `id` comes when the test says (`release`). */
 function delayUnqueueOf(state: SharedState, id: string) {
@@ -53,22 +51,44 @@ describe.skipIf(skip)('a waiting job answered "cancelled"', { timeout: 30_000 },
     cluster = await startCluster({ frontEnds: 1, workers: 0 });
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
     const first = submitImagine(fe, user('first'), 'a fox');
-    submitImagine(fe, user('second'), 'an owl');
+    const second = submitImagine(fe, user('second'), 'an owl');
     const job = submitImagine(fe, owner, 'a wren');
     await fe.queue.flush();
     await until(() => fe.queue.shared.queued.some((j) => j.id === job.id), 5000, 'the mirror to list it');
     expect(fe.queue.positionOf(job.id).ahead).toBe(2);
 
-    refuseUnqueueOf(fe.state, job.id);
+    refuseWrite(fe.state, 'unqueue', { jobId: job.id });
     expect(fe.queue.cancel(job.id, owner)).toBe('cancelled');
     const told = of(fe.events, job.id).length;
     // A job ahead of it leaves: every other waiting job moves up and is told so.
     expect(fe.queue.cancel(first.id, user('first'))).toBe('cancelled');
     await until(() => !fe.queue.shared.queued.some((j) => j.id === first.id), 5000, 'the first job gone');
-    await until(() => fe.queue.positionOf(job.id).ahead === 1, 5000, 'its place to move up');
+    await until(() => fe.queue.positionOf(second.id).ahead === 0, 5000, 'the second job to move up');
     // The cancel's write is tried again meanwhile (500 ms, then 1 s).
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(of(fe.events, job.id).slice(told)).toEqual([]);
+  });
+
+  it('is not listed, nor counted ahead of others, while Redis refuses its cancel', async () => {
+    cluster = await startCluster({ frontEnds: 1, workers: 0 });
+    const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
+    const first = submitImagine(fe, user('first'), 'a fox');
+    const job = submitImagine(fe, owner, 'a wren');
+    const behind = submitImagine(fe, user('behind'), 'an owl');
+    await fe.queue.flush();
+    await until(() => fe.queue.shared.queued.length === 3, 5000, 'the mirror to list them');
+    expect(fe.queue.positionOf(behind.id).ahead).toBe(2);
+
+    refuseWrite(fe.state, 'unqueue', { jobId: job.id });
+    expect(fe.queue.cancel(job.id, owner)).toBe('cancelled');
+    // Still in Redis's list: the cancel's write is being tried again.
+    expect(fe.queue.shared.queued.some((j) => j.id === job.id)).toBe(true);
+    // What /queue lists (commands/queue/handler.ts): no line with a place, an ETA and a Cancel for it.
+    expect(fe.queue.plannedOrder().map((j) => j.id)).toEqual([first.id, behind.id]);
+    expect(fe.queue.waitPlan().starts.some((s) => s.job.id === job.id)).toBe(false);
+    expect(fe.queue.positionOf(behind.id).ahead).toBe(1);
+    // Answered as the first time.
+    expect(fe.queue.cancel(job.id, owner)).toBe('cancelled');
   });
 
   it('that a worker took just as the cancel came says it is stopping, never its steps, until Cancelled', async () => {

@@ -9,6 +9,7 @@ import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import {
   eventually,
   type FrontEndOnRedis,
+  refuseWrite,
   skipWithoutRedis,
   startCluster,
   submitImagine,
@@ -25,21 +26,6 @@ afterEach(async () => {
   await close?.();
   close = undefined;
 });
-
-/** Test double: Redis answering an error to a write, `times` times (Infinity: every time), as one out of memory does. */
-function refuse<K extends 'unqueue' | 'saveJob' | 'markCancelRequested' | 'frontEndOf'>(
-  state: SharedState,
-  method: K,
-  times: number,
-) {
-  const real = state[method].bind(state) as (...args: unknown[]) => Promise<unknown>;
-  let left = times;
-  const refusing = async (...args: unknown[]) => {
-    if (left-- > 0) throw new Error("OOM command not allowed when used memory > 'maxmemory'.");
-    return real(...args);
-  };
-  (state as unknown as Record<K, unknown>)[method] = refusing;
-}
 
 /** Test double: Redis answering an error to the first job event published (on a front-end's `events:` channel). */
 function refuseEventPublish(state: SharedState) {
@@ -68,7 +54,7 @@ describe.skipIf(skip)('a cancel whose write Redis refuses', () => {
     const fe = await start();
     const job = submitImagine(fe, owner, 'a fox');
     await fe.queue.flush();
-    refuse(fe.state, 'unqueue', 1);
+    refuseWrite(fe.state, 'unqueue', { times: 1 });
     expect(fe.queue.cancel(job.id, owner)).toBe('cancelled');
     await eventually(
       async () => (await fe.state.getJob(job.id))?.status === 'cancelled',
@@ -87,7 +73,7 @@ describe.skipIf(skip)('a cancel whose write Redis refuses', () => {
     const fe = await start();
     const job = submitImagine(fe, owner, 'an owl');
     await fe.queue.flush();
-    refuse(fe.state, 'saveJob', 1);
+    refuseWrite(fe.state, 'saveJob', { times: 1 });
     expect(fe.queue.cancel(job.id, owner)).toBe('cancelled');
     await eventually(
       async () => (await fe.state.getJob(job.id))?.status === 'cancelled',
@@ -109,7 +95,7 @@ describe.skipIf(skip)('a cancel whose write Redis refuses', () => {
       const job = submitImagine(fe, owner, `a wren ${refused}`);
       await fe.queue.flush();
       if (refused === 'publish') refuseEventPublish(fe.state);
-      else refuse(fe.state, refused, 1);
+      else refuseWrite(fe.state, refused, { times: 1 });
       const changed: string[] = [];
       const listener = fe.state.subscriber('cancel-refused-test');
       await listener.subscribe(fe.state.channel('changed'));
@@ -134,7 +120,7 @@ describe.skipIf(skip)('a cancel whose write Redis refuses', () => {
     const fe = await start({ msPerStep: 100 });
     const job = submitImagine(fe, owner, 'a crane');
     await until(() => fe.events.some((e) => e.type === 'progress' && e.job.id === job.id), 10_000, 'its run');
-    refuse(fe.state, 'markCancelRequested', 1);
+    refuseWrite(fe.state, 'markCancelRequested', { times: 1 });
     expect(fe.queue.cancel(job.id, owner)).toBe('cancelling');
     const end = () => fe.events.find((e) => ENDS.has(e.type) && e.job.id === job.id);
     await until(() => end() !== undefined, 10_000, 'its end');
@@ -145,7 +131,7 @@ describe.skipIf(skip)('a cancel whose write Redis refuses', () => {
     const fe = await start({ msPerStep: 100 });
     const job = submitImagine(fe, owner, 'a heron');
     await until(() => fe.events.some((e) => e.type === 'progress' && e.job.id === job.id), 10_000, 'its run');
-    refuse(fe.state, 'markCancelRequested', Number.POSITIVE_INFINITY);
+    refuseWrite(fe.state, 'markCancelRequested');
     expect(fe.queue.cancel(job.id, owner)).toBe('cancelling');
     await until(() => fe.events.some((e) => e.type === 'done' && e.job.id === job.id), 10_000, 'its end');
     const done = fe.events.find((e) => e.type === 'done' && e.job.id === job.id);

@@ -240,3 +240,27 @@ export function submitImagine(fe: Cluster['frontEnds'][number], owner: Owner, pr
   if (!result.ok) throw new Error(`refused: ${result.refusal.key}`);
   return result.job;
 }
+
+/** The shared state's writes a test can have Redis refuse (`refuseWrite`). */
+export type RefusableWrite = 'unqueue' | 'saveJob' | 'markCancelRequested' | 'frontEndOf';
+
+/**
+ * Test double: Redis answering an error to `method`, as one out of memory does: the first `times` calls (Infinity:
+ * every one), or only those about job `jobId` when given (the job, or its id, is each method's first argument).
+ */
+export function refuseWrite(
+  state: SharedState,
+  method: RefusableWrite,
+  { times = Number.POSITIVE_INFINITY, jobId }: { times?: number; jobId?: string } = {},
+): void {
+  const real = state[method].bind(state) as (...args: unknown[]) => Promise<unknown>;
+  let left = times;
+  const about = (first: unknown) =>
+    jobId === undefined || first === jobId || (first as { id?: unknown } | undefined)?.id === jobId;
+  const refusing = async (...args: unknown[]) => {
+    if (about(args[0]) && left-- > 0)
+      throw new Error("OOM command not allowed when used memory > 'maxmemory'.");
+    return real(...args);
+  };
+  (state as unknown as Record<RefusableWrite, unknown>)[method] = refusing;
+}

@@ -1,0 +1,114 @@
+// A job its owner cancels while the disk is full: its run stops at the abort, and the database refuses to store the
+// end. The stored row decides what the owner hears, as for an end the shutdown gives up on (refused-ends.ts):
+// `cancelled` once that end is stored, by the worker once the disk has room or else by the next start; or, the
+// cancel's own mark refused too, `paused` (it starts again) at the stop. Never `cancelled` at the stop and again
+// at the next start, nor `cancelled` for a job the next start runs again.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { JobEvent } from '../../src/jobs/events.js';
+import { JobQueue } from '../../src/jobs/queue.js';
+import { FullDiskStoreDouble } from '../doubles/full-disk-store.js';
+import { HeldEngineDouble } from '../doubles/held-engine-double.js';
+import { waitUntil } from '../doubles/shared/wait.js';
+import { queueLimits } from './queue-limits.js';
+
+const owner = { platform: 'web' as const, userId: 'ann' };
+
+/** One start of the bot on `dir`, its events recorded from its construction on; its runs end at `release()`. */
+function start(dir: string) {
+  const store = new FullDiskStoreDouble(dir);
+  const engine = new HeldEngineDouble('until-released');
+  const queue = new JobQueue({ store, engine, limits: queueLimits() });
+  const events: JobEvent[] = [];
+  queue.subscribe((e) => events.push(e));
+  return { store, engine, queue, events };
+}
+
+type Bot = ReturnType<typeof start>;
+
+/** Submits a job and waits until it is with the engine. */
+async function running(bot: Bot): Promise<string> {
+  const submitted = bot.queue.submit({
+    owner,
+    scope: 'playground',
+    kind: 'imagine',
+    request: { task: 'text_to_image', prompt: 'a fox', width: 256, height: 256 },
+  });
+  if (!submitted.ok) throw new Error(submitted.refusal.key);
+  const { id } = submitted.job;
+  bot.queue.start();
+  await waitUntil(() => bot.events.some((e) => e.type === 'started' && e.job.id === id), 'the job started');
+  return id;
+}
+
+/** The owner cancels while the disk is full or fills (`fillFirst`: before the cancel's own mark is stored). */
+async function cancelOnFullDisk(bot: Bot, id: string, fillFirst: boolean): Promise<void> {
+  if (fillFirst) bot.store.full = true;
+  expect(bot.queue.cancel(id, owner)).toBe('cancelling');
+  bot.store.full = true;
+  // The engine stops at the abort; the run's end is refused.
+  bot.engine.release();
+  await waitUntil(() => bot.queue.get(id)?.status === 'cancelled', 'the run ended');
+  expect(bot.store.get(id)?.status).toBe('running');
+}
+
+const of = (events: JobEvent[], id: string, type: JobEvent['type']) =>
+  events.filter((e) => e.job.id === id && e.type === type);
+
+describe('a cancel whose end the database refuses', () => {
+  it('is told once the worker stores it, when the disk has room again', async () => {
+    const bot = start(mkdtempSync(join(tmpdir(), 'dimoo-refused-cancel-')));
+    const id = await running(bot);
+    await cancelOnFullDisk(bot, id, false);
+    expect(of(bot.events, id, 'cancelled')).toEqual([]);
+    // Pressed again meanwhile, Cancel is answered as the first time (not "already finished").
+    expect(bot.queue.cancel(id, owner)).toBe('cancelling');
+    // No other job comes to turn the worker: it tries again of itself.
+    bot.store.full = false;
+    await waitUntil(() => of(bot.events, id, 'cancelled').length > 0, 'Cancelled', 5000);
+    expect(bot.store.get(id)?.status).toBe('cancelled');
+    await bot.queue.stop();
+    expect(of(bot.events, id, 'cancelled')).toHaveLength(1);
+    bot.store.close();
+  });
+
+  it('still refused at the stop, is told once, by the next start, when its cancel was stored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dimoo-refused-cancel-'));
+    const first = start(dir);
+    const id = await running(first);
+    await cancelOnFullDisk(first, id, false);
+    await first.queue.stop();
+    expect(first.store.get(id)).toMatchObject({ status: 'running', meta: { cancelRequested: true } });
+    first.store.close();
+
+    const next = start(dir);
+    next.queue.start();
+    await next.queue.stop();
+    const cancelled = [...of(first.events, id, 'cancelled'), ...of(next.events, id, 'cancelled')];
+    expect(cancelled).toHaveLength(1);
+    expect(of(first.events, id, 'paused')).toEqual([]);
+    expect(next.store.get(id)?.status).toBe('cancelled');
+    next.store.close();
+  });
+
+  it('still refused at the stop, with its cancel unstored too, is told it starts again, as it does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dimoo-refused-cancel-'));
+    const first = start(dir);
+    const id = await running(first);
+    await cancelOnFullDisk(first, id, true);
+    await first.queue.stop();
+    expect(first.store.get(id)).toMatchObject({ status: 'running', attempts: 1, meta: {} });
+    expect(of(first.events, id, 'cancelled')).toEqual([]);
+    expect(first.events.filter((e) => e.job.id === id).at(-1)).toMatchObject({
+      type: 'paused',
+      restarts: true,
+    });
+    first.store.close();
+
+    const next = start(dir);
+    expect(next.store.get(id)?.status).toBe('queued');
+    next.store.close();
+  });
+});
