@@ -70,26 +70,49 @@ export async function buildBundle() {
   // bytes. The PID and 12 random hex digits, the shape of src/process-tag.ts's `PID-SPACE`, which this plain-JS file
   // cannot import: a build removes no one else's temps, so it needs no space to check a PID in, only a unique name.
   const suffix = `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
+  removeOldTemps(dirname(bundle));
   const inputs = Object.keys(result.metafile.inputs);
   const chunks = result.outputFiles.filter((file) => ![bundle, workerBundle].includes(resolve(file.path)));
   const output = (path) => result.outputFiles.find((file) => resolve(file.path) === path).contents;
-  // Chunks are named by their content, so writing them never disturbs a run that loads the previous bundle.
-  for (const chunk of chunks) {
-    writeFileSync(chunk.path + suffix, chunk.contents);
-    renameSync(chunk.path + suffix, chunk.path);
+  const written = [...chunks.map((chunk) => chunk.path), inputsFile, workerBundle, bundle];
+  try {
+    // Chunks are named by their content, so writing them never disturbs a run that loads the previous bundle.
+    for (const chunk of chunks) {
+      writeFileSync(chunk.path + suffix, chunk.contents);
+      renameSync(chunk.path + suffix, chunk.path);
+    }
+    writeFileSync(inputsFile + suffix, JSON.stringify(inputs));
+    writeFileSync(workerBundle + suffix, output(workerBundle));
+    writeFileSync(bundle + suffix, output(bundle));
+    // Inputs first, the CLI bundle last: it is only ever newer than an input list and a worker that match it.
+    renameSync(inputsFile + suffix, inputsFile);
+    renameSync(workerBundle + suffix, workerBundle);
+    renameSync(bundle + suffix, bundle);
+  } finally {
+    // A build that failed part way (a full disk) leaves none of its temps: each build's have a name of their own,
+    // so nothing later would ever write over them.
+    for (const path of written) rmSync(path + suffix, { force: true });
   }
-  writeFileSync(inputsFile + suffix, JSON.stringify(inputs));
-  writeFileSync(workerBundle + suffix, output(workerBundle));
-  writeFileSync(bundle + suffix, output(bundle));
-  // Inputs first, the CLI bundle last: it is only ever newer than an input list and a worker that match it.
-  renameSync(inputsFile + suffix, inputsFile);
-  renameSync(workerBundle + suffix, workerBundle);
-  renameSync(bundle + suffix, bundle);
   // Chunks of earlier builds are no longer referenced.
   const current = new Set(chunks.map((chunk) => basename(chunk.path)));
   for (const name of readdirSync(dirname(bundle)))
     if (name.startsWith('chunk-') && name.endsWith('.mjs') && !current.has(name))
       rmSync(join(dirname(bundle), name), { force: true });
+}
+
+/** No build runs this long: a temp older than this is a killed build's, which had no `finally` to remove it. */
+const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
+
+function removeOldTemps(dist) {
+  const before = Date.now() - STALE_TEMP_MS;
+  for (const name of readdirSync(dist)) {
+    if (!name.endsWith('.tmp') || !(mtime(join(dist, name)) < before)) continue;
+    try {
+      rmSync(join(dist, name), { force: true });
+    } catch {
+      // Not a file (a folder someone named so): not a build's, left alone.
+    }
+  }
 }
 
 /** The CLI's main(), from the bundle (rebuilt when stale) or, failing that, from the sources through tsx. */

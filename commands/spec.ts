@@ -198,17 +198,35 @@ export function listedCommands(
 /**
  * A user of the asker's platform, by id (Discord's snowflakes, Telegram's numeric ids, a Telegram chat's negative
  * one: `isUserIdOn` says where a minus may stand). Typed (`/unblock abc`), a word that is no id is said to be none.
- * An input method's full-width digits and minus (`－１００１２３`) are the plain ones, however the id came (a
- * grammar's leading word or the rest of the line), so an id typed one way names the same user in every command.
- * Only decimal digits are: NFKC also makes `①`, `¹` or `₁` a 1, and a block must not fall on a user nobody wrote.
+ * Decimal digits of any script (Unicode's Nd: an input method's full-width ones, Arabic-Indic, Devanagari, Thai…)
+ * are the digits they stand for, and a full-width minus a minus, however the id came (a grammar's leading word or the
+ * rest of the line), so an id typed one way names the same user in every command. Only decimal digits are: NFKC also
+ * makes `①`, `¹` or `₁` a 1, and a block must not fall on a user nobody wrote.
  */
 export function userOption() {
   return z
     .string()
     .regex(/^[-\uFE63\uFF0D]?\p{Nd}+$/u)
     .normalize('NFKC')
+    .overwrite(asciiDigits)
     .regex(/^-?\d{1,20}$/)
     .meta({ user: true, invalidKey: 'errors.block.user_invalid' });
+}
+
+const DECIMAL_DIGIT = /^\p{Nd}$/u;
+
+/**
+ * Every decimal digit (Unicode's Nd) as its ASCII one; other characters as they are. Unicode encodes each script's
+ * decimal digits as one run 0–9 (runs may abut), so a digit's value is its distance from where its run of Nd
+ * characters starts, mod 10: no table to keep up with new scripts.
+ */
+export function asciiDigits(text: string): string {
+  return text.replace(/\p{Nd}/gu, (digit) => {
+    const at = digit.codePointAt(0) ?? 0;
+    let start = at;
+    while (DECIMAL_DIGIT.test(String.fromCodePoint(start - 1))) start--;
+    return String((at - start) % 10);
+  });
 }
 
 /**

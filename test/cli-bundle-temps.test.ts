@@ -2,7 +2,16 @@
 // containers (a checkout mounted in each), whose PIDs all count from 1: a build must not write, nor rename away, the
 // temp of another container's build that has its PID. Stood in for here by files named as such a build's were.
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -44,5 +53,28 @@ describe('bin/cli-bundle.js', () => {
     const help = `process.exitCode = await (await import(${JSON.stringify(bundle)})).main(['--help']);`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', help], { cwd: root });
     expect(stdout).toMatch(/^Usage: dimoo <command>/);
+  }, 120_000);
+});
+
+describe('bin/cli-bundle.js temps', () => {
+  it("removes its own temps when the build fails, and a killed build's older than a day", async () => {
+    const root = isolatedRoot();
+    const dist = join(root, 'dist');
+    // The CLI bundle's place taken by a folder: its rename fails once every temp is written.
+    mkdirSync(join(dist, 'dimoo-cli.mjs', 'in-the-way'), { recursive: true });
+    const old = join(dist, 'dimoo-cli.mjs.77-0123456789ab.tmp');
+    const recent = join(dist, 'quantize-worker.mjs.78-0123456789ab.tmp');
+    writeFileSync(old, 'a killed build');
+    writeFileSync(recent, 'a build still running');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    utimesSync(old, twoDaysAgo, twoDaysAgo);
+    const script = `
+      await (await import(${JSON.stringify(pathToFileURL(join(root, 'bin/cli-bundle.js')).href)})).buildBundle()
+        .then(() => process.stdout.write('built'), (error) => process.stdout.write('failed: ' + error.code));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root });
+    expect(stdout).toMatch(/^failed: E/);
+    expect(readdirSync(dist).filter((name) => name.endsWith('.tmp'))).toEqual([
+      'quantize-worker.mjs.78-0123456789ab.tmp',
+    ]);
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 // /block, /unblock: an admin keeps a user away from the bot (every later event of theirs is refused in one place,
 // `blocked.ts`) or lets them back; naming no one lists who is blocked. Blocking cancels the user's waiting jobs;
 // a running one may finish (its result still reaches them: it was accepted before the block).
-import { type BlockEntry, ownerKey } from '../../src/jobs/index.js';
+import { type BlockEntry, type Owner, ownerKey } from '../../src/jobs/index.js';
 import { movesOf } from '../chat-moves.js';
 import type { CommandContext, Operation } from '../context.js';
 import type { CommandDeps } from '../deps.js';
@@ -21,24 +21,28 @@ export const block: Operation<BlockInput> = async (deps, ctx, { user, reason }) 
   }
   checkUserId(ctx, user);
   const { platform } = ctx.user;
-  // A chat that moved on to a new id (a Telegram group upgraded) speaks only under that one: the admin naming it by
-  // its old id means that chat, so the block goes on the id it has now, and the answer says so.
-  const to = movesOf(deps, platform, user).at(-1);
-  const ids = to === undefined ? [user] : [user, to];
+  // A chat that moved on to a new id (a Telegram group upgraded) speaks only under the last one: the admin naming it
+  // by an id it had before means that chat, so the block goes on the id it has now, and the answer says so.
+  const ids = [user, ...movesOf(deps, platform, user)];
+  const blocked = ids.at(-1) ?? user;
   if (ids.includes(ctx.user.userId)) throw new UserInputError('errors.block.self');
-  if (ids.some((id) => deps.queue.isAdmin({ platform, userId: id }) || ctx.namedAdmins?.includes(id)))
-    throw new UserInputError('errors.block.admin', { user });
-  const blocked = to ?? user;
+  const admin = ids.find(
+    (id) => deps.queue.isAdmin({ platform, userId: id }) || ctx.namedAdmins?.includes(id),
+  );
+  if (admin !== undefined) throw new UserInputError('errors.block.admin', { user: admin });
   const key = ownerKey({ platform, userId: blocked });
   const why = reason?.trim() || undefined;
   deps.store.blocks.block({ user: key, by: ownerKey(ctx.user), at: deps.now(), reason: why });
-  // Only waiting jobs (the chat's under its old id too): a running one is the engine's already, and stopping it
-  // mid-run would waste what it spent.
+  // Only waiting jobs, the chat's under every id it had too (named by its newest, it still queued some under an
+  // older one): a running one is the engine's already, and stopping it mid-run would waste what it spent.
   const keys = new Set(ids.map((id) => ownerKey({ platform, userId: id })));
-  const waiting = deps.queue.plannedOrder().filter((job) => keys.has(ownerKey(job.owner)));
+  const isTheChat = (owner: Owner) =>
+    keys.has(ownerKey(owner)) ||
+    (owner.platform === platform && movesOf(deps, platform, owner.userId).at(-1) === blocked);
+  const waiting = deps.queue.plannedOrder().filter((job) => isTheChat(job.owner));
   const cancelled = waiting.filter((job) => deps.queue.cancel(job.id, ctx.user, true) === 'cancelled').length;
   deps.log?.('warn', 'user blocked', { user: key, named: user, by: ownerKey(ctx.user), cancelled });
-  const moved: ReplyText[] = to === undefined ? [] : [{ key: 'block.moved', params: { user, to } }];
+  const moved: ReplyText[] = blocked === user ? [] : [{ key: 'block.moved', params: { user, to: blocked } }];
   return answer([...moved, { key: 'block.done', params: { user: blocked, cancelled } }]);
 };
 
@@ -56,7 +60,14 @@ export const unblock: Operation<UnblockInput> = async (deps, ctx, { user }) => {
     checkUserId(ctx, user);
     throw new UserInputError('errors.block.not_blocked', { user });
   }
-  deps.log?.('warn', 'user unblocked', { user: key, by: ownerKey(ctx.user), movedTo: liftedThere });
+  // The copies the chat's earlier ids kept (each move carries the block on) hold no one back now: lifted with it, so
+  // the list does not show the chat again under an id it left.
+  const earlier = deps.store.blocks
+    .list(platform)
+    .filter((entry) => movesOf(deps, platform, idOf(entry.user)).includes(user))
+    .filter((entry) => deps.store.blocks.unblock(entry.user))
+    .map((entry) => idOf(entry.user));
+  deps.log?.('warn', 'user unblocked', { user: key, by: ownerKey(ctx.user), movedTo: liftedThere, earlier });
   const to = moves.at(-1);
   const moved: ReplyText[] =
     liftedThere.length > 0 && to !== undefined ? [{ key: 'unblock.moved', params: { user, to } }] : [];
@@ -74,22 +85,26 @@ function checkUserId(ctx: CommandContext, user: string): void {
 
 /**
  * The platform's blocked users, newest first: who, by whom, when (UTC) and why. A chat that moved on to a new id is
- * listed once, under the id it speaks with: the block its old id kept (the move carries a copy) is left out. An old
- * id's block whose chat is not blocked now (lifted under the new id) holds no one back, and its line says where the
- * chat went.
+ * listed once, under the last id of its moves that is blocked: a block an earlier id kept (each move carries a copy)
+ * is left out. A block under an id the chat left, none of whose later ids is blocked, holds no one back: its line says
+ * where the chat went, after the blocks that count, and is not counted with them.
  */
 function listOf(deps: CommandDeps, ctx: CommandContext): ReplyText[] {
   const { platform } = ctx.user;
   const entries = deps.store.blocks.list(platform);
   const blocked = new Set(entries.map((entry) => entry.user));
-  const lines = entries.flatMap((entry): ReplyText[] => {
-    const to = movesOf(deps, platform, idOf(entry.user)).at(-1);
-    if (to === undefined) return [{ key: 'block.item', params: itemParams(entry) }];
-    if (blocked.has(ownerKey({ platform, userId: to }))) return [];
-    return [{ key: 'block.item_moved', params: { ...itemParams(entry), to } }];
-  });
-  if (lines.length === 0) return [{ key: 'block.none' }];
-  return [{ key: 'block.list', params: { count: lines.length } }, ...lines.slice(0, LISTED)];
+  const held: ReplyText[] = [];
+  const left: ReplyText[] = [];
+  for (const entry of entries) {
+    const moves = movesOf(deps, platform, idOf(entry.user));
+    const to = moves.at(-1);
+    if (to === undefined) held.push({ key: 'block.item', params: itemParams(entry) });
+    else if (!moves.some((id) => blocked.has(ownerKey({ platform, userId: id }))))
+      left.push({ key: 'block.item_moved', params: { ...itemParams(entry), to } });
+  }
+  const head: ReplyText =
+    held.length === 0 ? { key: 'block.none' } : { key: 'block.list', params: { count: held.length } };
+  return [head, ...[...held, ...left].slice(0, LISTED)];
 }
 
 const idOf = (key: string) => key.slice(key.indexOf(':') + 1);

@@ -3,7 +3,7 @@
 // Telegram the author of the message the command replies to (`/block spam` as a reply). `/block` naming no one lists
 // the blocked users. Not on the playground: it has one user.
 import { z } from 'zod';
-import { type CommandSpec, userOption } from '../spec.js';
+import { asciiDigits, type CommandSpec, userOption } from '../spec.js';
 
 /** The longest reason kept with a block. */
 export const MAX_BLOCK_REASON = 200;
@@ -14,14 +14,15 @@ const options = z.object({
 });
 
 /**
- * A leading word that is an id, or reads as one. Numerals that NFKC makes decimal digits (`①`, `¹`, `₂`) are taken as
- * typed, for `userOption` to refuse by name rather than read NFKC's digit into it. Numerals it makes no digits (`½`,
- * `Ⅻ`, `٣`) name no one: they start the reason, as any other word (`/block ½ price spam` as a reply). A pattern can
- * see only the word, not its NFKC form, hence `exec` here, which the grammar (and `test`, `match`) goes through.
+ * A leading word that is an id, or reads as one. Decimal digits of any script (`۱۲۳۴`, `１２`) are the digits they
+ * stand for, as `userOption` reads them. Numerals that NFKC makes decimal digits (`①`, `¹`, `₂`) are taken as typed,
+ * for `userOption` to refuse by name rather than read NFKC's digit into it. Numerals that are no digits (`½`, `Ⅻ`,
+ * `⑴`, `❶`, `〇`) name no one: they start the reason, as any other word (`/block ½ price spam` as a reply). A pattern
+ * can see only the word, not its NFKC form, hence `exec` here, which the grammar (and `test`, `match`) goes through.
  */
 class LeadingUserId extends RegExp {
   override exec(word: string): RegExpExecArray | null {
-    return /^-?\d+$/.test(word.normalize('NFKC')) ? super.exec(word) : null;
+    return /^-?\d+$/.test(asciiDigits(word.normalize('NFKC'))) ? super.exec(word) : null;
   }
 }
 

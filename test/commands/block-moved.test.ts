@@ -2,55 +2,20 @@
 // id (commands.chatMoved), so a block under the old one would hold no one back. The admin who types the old id means
 // that chat: the block goes on its new id, the answer says so, and /block's list shows the chat once, by the id it
 // speaks with.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CommandContext, Commands } from '../../commands/commands.js';
-import type { Reply } from '../../commands/reply.js';
 import { t } from '../../src/i18n.js';
-import { JobQueue, JobStore } from '../../src/jobs/index.js';
-import { TimedEngineDouble } from '../doubles/timed-engine.js';
+import { blockSetup, closeBlockSetups, lines } from './block-harness.js';
 
-const open: Array<{ queue: JobQueue; store: JobStore }> = [];
-afterEach(async () => {
-  for (const { queue, store } of open.splice(0)) {
-    await queue.stop({ waitMs: 2000 });
-    store.close();
-  }
-});
+afterEach(closeBlockSetups);
 
-const ADMIN = '900';
 const OLD = '-4001';
 const NEW = '-1004001';
 
 /** Commands over a real store and queue; the queue is not started, so submitted jobs wait. */
 function setup() {
-  const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-block-moved-')));
-  const engine = new TimedEngineDouble(1, 3);
-  store.setCalibration(engine.info.device, 0.002, 1);
-  const queue = new JobQueue({
-    store,
-    engine,
-    admins: [`telegram:${ADMIN}`],
-    limits: { maxPerUser: 20, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
-  });
-  open.push({ queue, store });
-  const commands = new Commands({
-    queue,
-    store,
-    now: () => 1_000_000,
-    config: {
-      defaultLocale: 'en',
-      limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
-    },
-  });
-  const as = (userId: string): CommandContext =>
-    commands.context({ user: { platform: 'telegram', userId }, scope: `chat:${userId}`, language: 'en' });
-  return { commands, queue, store, admin: () => as(ADMIN), as };
+  const { admin, ...rest } = blockSetup();
+  return { ...rest, admin: () => admin() };
 }
-
-const lines = (reply: Reply | undefined) => reply?.text.map(({ key, params }) => ({ key, params }));
 
 describe('/block of a chat that moved to a new id', () => {
   it('blocks the id the chat speaks with now, and says so', async () => {
@@ -88,8 +53,8 @@ describe('/block of a chat that moved to a new id', () => {
     expect(store.blocks.list('telegram')).toEqual([]);
   });
 
-  it('lists a chat blocked before it moved once, by its new id; an old id left blocked says where the chat went', async () => {
-    const { commands, admin } = setup();
+  it('lists a chat blocked before it moved once, by its new id; /unblock of that id lifts the old one too', async () => {
+    const { commands, store, admin } = setup();
     await commands.runText(admin(), `/block ${OLD} spam`);
     // The move carries the block to the new id and keeps the old one's.
     commands.chatMoved('telegram', OLD, NEW);
@@ -105,11 +70,27 @@ describe('/block of a chat that moved to a new id', () => {
     ]);
     expect((await commands.runText(admin(), '/block'))?.text[0]?.params).toEqual({ count: 1 });
 
-    // Lifted under the new id only: the old id's block holds no one back, and its line says so.
-    await commands.runText(admin(), `/unblock ${NEW}`);
-    expect(await listed()).toEqual([
-      ['block.list', undefined, undefined],
-      ['block.item_moved', OLD, NEW],
+    // Lifted under the new id: the copy the old id kept goes too, so the chat is listed under neither.
+    expect(lines(await commands.runText(admin(), `/unblock ${NEW}`))).toEqual([
+      { key: 'unblock.done', params: { user: NEW } },
+    ]);
+    expect(await listed()).toEqual([['block.none', undefined, undefined]]);
+    expect(store.blocks.list('telegram')).toEqual([]);
+  });
+
+  it('lists a block an old id kept (a store from before) after the counted ones, uncounted', async () => {
+    const { commands, store, admin } = setup();
+    await commands.runText(admin(), `/block ${OLD} spam`);
+    commands.chatMoved('telegram', OLD, NEW);
+    // As /unblock of the new id used to leave it: the chat is not blocked, its old id's block is.
+    store.blocks.unblock(`telegram:${NEW}`);
+    const list = async () => lines(await commands.runText(admin(), '/block'));
+    expect((await list())?.map(({ key }) => key)).toEqual(['block.none', 'block.item_moved']);
+    await commands.runText(admin(), '/block 77 flood');
+    expect((await list())?.map(({ key, params }) => [key, params?.count ?? params?.user])).toEqual([
+      ['block.list', 1],
+      ['block.item', '77'],
+      ['block.item_moved', OLD],
     ]);
   });
 });

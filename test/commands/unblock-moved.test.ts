@@ -1,52 +1,19 @@
 // /unblock naming a Telegram chat by an id it no longer has: a group upgraded to a supergroup had its block carried to
 // its new id (commands.chatMoved), and the admin who types the old id means that chat: the block is lifted under both
 // ids, and the answer says the chat's new id. Remembered in the store, so this holds after a restart too.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CommandContext, Commands } from '../../commands/commands.js';
-import type { Reply } from '../../commands/reply.js';
-import { JobQueue, JobStore } from '../../src/jobs/index.js';
-import { TimedEngineDouble } from '../doubles/timed-engine.js';
+import { blockSetup, closeBlockSetups, lines } from './block-harness.js';
 
-const open: Array<{ queue: JobQueue; store: JobStore }> = [];
-afterEach(async () => {
-  for (const { queue, store } of open.splice(0)) {
-    await queue.stop({ waitMs: 2000 });
-    store.close();
-  }
-});
+afterEach(closeBlockSetups);
 
-const ADMIN = '900';
 const OLD = '-4001';
 const NEW = '-1004001';
 
 /** Commands over a real store and queue (not started). */
-function setup(dir = mkdtempSync(join(tmpdir(), 'dimoo-unblock-moved-'))) {
-  const store = new JobStore(dir);
-  const queue = new JobQueue({
-    store,
-    engine: new TimedEngineDouble(1, 3),
-    admins: [`telegram:${ADMIN}`],
-    limits: { maxPerUser: 20, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
-  });
-  open.push({ queue, store });
-  const commands = new Commands({
-    queue,
-    store,
-    now: () => 1_000_000,
-    config: {
-      defaultLocale: 'en',
-      limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
-    },
-  });
-  const admin = (): CommandContext =>
-    commands.context({ user: { platform: 'telegram', userId: ADMIN }, scope: 'chat:1', language: 'en' });
-  return { commands, store, admin, dir };
+function setup(dir?: string) {
+  const { admin, ...rest } = blockSetup(dir);
+  return { ...rest, admin: () => admin() };
 }
-
-const lines = (reply: Reply | undefined) => reply?.text.map(({ key, params }) => ({ key, params }));
 
 describe('/unblock of a chat that moved to a new id', () => {
   it('lifts the block carried to the new id too, and names it', async () => {
