@@ -14,7 +14,7 @@ import type {
   MessageComponentInteraction,
   RepliableInteraction,
 } from 'discord.js';
-import { type ButtonAction, type CommandContext, parseButtonId, type Reply } from '../../commands/index.js';
+import type { CommandContext, Reply } from '../../commands/index.js';
 import { partSent, sendPart } from '../shared/delivered.js';
 import { interactionMessage, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
@@ -23,11 +23,8 @@ import { TOKEN_LIFETIME_MS } from './status.js';
 
 type Sender = RepliableInteraction | MessageComponentInteraction;
 
-/** The presses answered in place of the message they were on (source-replacement.ts): /queue's Cancel n and Refresh. */
-export const IN_PLACE_ACTIONS: ReadonlySet<ButtonAction> = new Set<ButtonAction>([
-  'queue_cancel',
-  'queue_refresh',
-]);
+/** Answered in place of the message pressed on: source-replacement.ts. */
+export { IN_PLACE_ACTIONS, putInPlaceLater } from '../shared/in-place.js';
 
 /**
  * A later part's message, and the token that reaches it (the webhook of the interaction that sent it, not the
@@ -120,14 +117,6 @@ export class LaterParts {
       if (entry.parts.length === 0 && entry.held === 0) this.lists.delete(id);
     }
   }
-}
-
-/** A reply a press on it puts something else in place of (a /queue list): it carries a Cancel n or Refresh. */
-export function putInPlaceLater(first: Reply): boolean {
-  return (first.buttons ?? []).flat().some((b) => {
-    const action = parseButtonId(b.id)?.action;
-    return action !== undefined && IN_PLACE_ACTIONS.has(action);
-  });
 }
 
 /**

@@ -39,12 +39,11 @@ export async function answerInPlace(
   try {
     if (turn.waits && !i.deferred) await acknowledge(i, 'deferred', () => i.deferUpdate());
     await turn.clear;
-    // A later update took over meanwhile: the list is its to show, the press only acknowledged.
+    // A later update took over meanwhile: the list is its to show, the press only acknowledged. Its next state
+    // still comes (below): the later update may show the cancelled job stopping, and nothing else replaces that.
     if (turn.passed()) {
       if (!i.deferred) await acknowledge(i, 'deferred', () => i.deferUpdate());
-      return;
-    }
-    if (!i.deferred)
+    } else if (!i.deferred)
       await sendPart(parts[0], delivered, () => acknowledge(i, 'replied', () => i.update(message)));
     // Else not thrown: the error handler would edit the error over the list, which stays as it was.
     else
@@ -53,7 +52,8 @@ export async function answerInPlace(
         (error: unknown) => error ?? new Error('failed without a reason'),
       );
     // A list longer than one message goes on below it, as private as it was, in the earlier list's later parts.
-    if (refused === undefined) await laterPartsInPlace(rt, i, ctx, turn, parts, privateTo(i, reply));
+    if (refused === undefined && !turn.passed())
+      await laterPartsInPlace(rt, i, ctx, turn, parts, privateTo(i, reply));
   } finally {
     turn.done();
   }

@@ -3,9 +3,12 @@
 // source-replacement.ts). The list put in place edits the earlier list's later parts into its own and deletes those
 // it no longer needs; only the parts there was no message for are sent anew. Else the earlier parts would stay under
 // the new list, numbered as it was, naming jobs since cancelled, and the lines both show would be there twice.
-// Telegram refuses some edits (a message deleted, or in a group one older than 48 hours): such a part is left as it
-// is and the list goes on in new messages below it, as before.
-import type { Context } from 'grammy';
+// A bot may edit its own messages however old they are, but delete them in a group only for 48 hours: a part that
+// cannot be deleted is edited to say it is no longer used. A part the user deleted is passed over: the next one
+// takes its place. Updates of one list take turns, the first part and the later parts in one (source-replacement.ts
+// `takeTurn`): one passed by a later update stops at once, its parts left to that one, so an older list's later
+// parts never land under a newer one's first, and updates queued behind a newer one are skipped.
+import { type Context, GrammyError } from 'grammy';
 import type { CommandContext, Commands, Reply } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
@@ -16,14 +19,24 @@ import type { TelegramReplies } from './replies.js';
 
 /** Bounds the memory: a list is looked at for minutes, and one forgotten only has its later parts sent anew. */
 const MAX_LISTS = 500;
+/** The most messages one deleteMessages takes. */
+const BATCH = 100;
 
 const keyOf = (chatId: number, firstId: number) => `${chatId}:${firstId}`;
+
+/** Telegram's word that the message is gone (the user deleted it): its place is the next part's. */
+const gone = (error: unknown) =>
+  error instanceof GrammyError && /message to edit not found/i.test(error.description);
 
 export class LaterParts {
   /** The later parts' message ids of each list, least recently used first. */
   private readonly lists = new Map<string, number[]>();
-  /** The in-place update of each list's later parts under way: the next one waits for it (`inTurn`). */
-  private readonly turns = new Map<string, Promise<void>>();
+
+  /**
+   * `note` counts each request on the chat's pacing lane (job-messages.ts), as every send is: edits of a list in a
+   * group share its flood limit with the job status messages there.
+   */
+  constructor(readonly note: (chatId: number, group: boolean) => void = () => {}) {}
 
   remember(chatId: number, firstId: number, ids: readonly number[]): void {
     const key = keyOf(chatId, firstId);
@@ -43,24 +56,16 @@ export class LaterParts {
     this.lists.delete(key);
     return ids;
   }
+}
 
-  /**
-   * Runs `work` once the list's earlier updates are done, in the order they were asked for: two at once would both
-   * take the same earlier parts, or one would find none and send its parts anew beside the other's.
-   */
-  inTurn(chatId: number, firstId: number, work: () => Promise<void>): Promise<void> {
-    const key = keyOf(chatId, firstId);
-    const mine = (this.turns.get(key) ?? Promise.resolve()).then(work);
-    const settled = mine.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.turns.set(key, settled);
-    void settled.then(() => {
-      if (this.turns.get(key) === settled) this.turns.delete(key);
-    });
-    return mine;
-  }
+/** An update's turn on a list, taken before its first part is put in place (source-replacement.ts `takeTurn`). */
+export interface ListTurn {
+  /** Settles once every earlier update of the list has ended: only then are its parts this one's. */
+  readonly before: Promise<void>;
+  /** Every request of the update goes with it: a later update cuts its waits (flood control) short. */
+  readonly signal: AbortSignal;
+  /** A later update began: this one sends, edits and deletes nothing more. */
+  passed(): boolean;
 }
 
 export interface ListDeps {
@@ -69,79 +74,138 @@ export interface ListDeps {
   log: Pick<Logger, 'warn'>;
 }
 
+/** grammY types its signal as its abort-controller shim's; Node's own is what it takes at run time. */
+type GrammySignal = Parameters<Context['api']['editMessageText']>[4];
+
 /**
- * Shows `rest`, the parts after the first of a list just put in place of message `firstId`: the earlier list's later
- * parts are edited into these, in order, the rest follow as new messages, and the earlier parts left over are
- * deleted. In a group nothing new is sent (everyone would see a list nobody there asked for: the rest waits for the
- * next /queue), but the parts already there are still brought up to date or removed.
+ * Shows `rest`, the parts after the first of a list just put in place of message `firstId` in `turn`: the earlier
+ * list's later parts are edited into these, in order, the rest follow as new messages, and the earlier parts left
+ * over are deleted. In a group nothing new is sent (everyone would see a list nobody there asked for: the rest waits
+ * for the next /queue), but the parts already there are still brought up to date or removed.
  */
-export function laterPartsInPlace(
+export async function laterPartsInPlace(
   deps: ListDeps,
   ctx: Context,
   c: CommandContext,
-  firstId: number,
+  { firstId, turn }: { firstId: number; turn: ListTurn },
   rest: readonly Reply[],
   locale: Locale,
 ): Promise<void> {
   const chatId = ctx.chat?.id;
-  if (chatId === undefined) return Promise.resolve();
+  if (chatId === undefined) return;
   const group = ctx.chat?.type !== 'private';
   const parts = deps.replies.laterParts;
-  return parts.inTurn(chatId, firstId, async () => {
-    const earlier = parts.take(chatId, firstId);
-    const delivered = partSent(deps.commands, c);
-    const shown: number[] = [];
-    // Edited in order, so the parts stay in order: past one that could not be, every part is a new message.
-    let edited = 0;
-    try {
-      for (const part of rest) {
-        const old = edited === shown.length ? earlier[edited] : undefined;
-        if (
-          old !== undefined &&
-          (await editInto(deps, ctx, { chatId, id: old, text: replyText(part, locale) }, part, delivered))
-        ) {
-          edited += 1;
-          shown.push(old);
-          continue;
-        }
-        if (group) break;
-        let sentAs: number | undefined;
-        await deps.replies.send(ctx, c, part, (messageId) => {
-          sentAs ??= messageId;
-        });
-        if (sentAs === undefined) break;
-        shown.push(sentAs);
+  await turn.before;
+  if (turn.passed()) return;
+  const signal = turn.signal as GrammySignal;
+  const note = () => parts.note(chatId, group);
+  const earlier = parts.take(chatId, firstId);
+  const delivered = partSent(deps.commands, c);
+  const edited: number[] = [];
+  const sent: number[] = [];
+  // The next earlier part to edit. Edited in order, so the parts stay in order: past one that could not be, every
+  // part is a new message.
+  let at = 0;
+  let inOrder = true;
+  try {
+    for (const part of rest) {
+      let placed: number | undefined;
+      while (inOrder && placed === undefined && at < earlier.length && !turn.passed()) {
+        const old = earlier[at] as number;
+        note();
+        const result = await editInto(
+          deps,
+          ctx,
+          { chatId, id: old, text: replyText(part, locale), signal },
+          part,
+          delivered,
+        );
+        if (result === 'failed') inOrder = false;
+        else at += 1;
+        if (result === 'edited') placed = old;
       }
-    } finally {
-      // Those not edited into this list would show the earlier one's lines under it.
-      for (const old of earlier.slice(edited))
-        await ctx.api.deleteMessage(chatId, old).catch((error: unknown) => {
-          deps.log.warn({ err: error }, 'an earlier part of a telegram list could not be deleted');
-        });
-      parts.remember(chatId, firstId, shown);
+      if (placed !== undefined) edited.push(placed);
+      if (turn.passed()) return;
+      if (placed !== undefined) continue;
+      inOrder = false;
+      if (group) break;
+      let sentAs: number | undefined;
+      await deps.replies.send(ctx, c, part, (messageId) => {
+        sentAs ??= messageId;
+      });
+      if (sentAs === undefined) break;
+      sent.push(sentAs);
     }
-  });
+  } finally {
+    // Those not edited into this list would show the earlier one's lines under it (a send failing too). Passed, the
+    // parts not reached are left for the later update to edit or remove. Kept in the order shown.
+    const left = turn.passed()
+      ? earlier.slice(at)
+      : await removeAll(deps, ctx, { chatId, note, signal }, earlier.slice(at), locale);
+    parts.remember(chatId, firstId, [...edited, ...left, ...sent]);
+  }
 }
 
-/** Edits message `id` into `part` (as `text`); false when Telegram refused (deleted, too old): the part then goes anew. */
+/** Edits message `id` into `part` (as `text`): 'gone' when the user deleted it, 'failed' when refused otherwise. */
 function editInto(
   deps: ListDeps,
   ctx: Context,
-  { chatId, id, text }: { chatId: number; id: number; text: string },
+  { chatId, id, text, signal }: { chatId: number; id: number; text: string; signal: GrammySignal },
   part: Reply,
   delivered: PartSent,
-): Promise<boolean> {
+): Promise<'edited' | 'gone' | 'failed'> {
   const edit = () =>
-    ctx.api.editMessageText(chatId, id, text).catch((error: unknown) => {
+    ctx.api.editMessageText(chatId, id, text, undefined, signal).catch((error: unknown) => {
       // Shown already (the same list again, a Refresh with nothing changed): as good as edited.
       if (notModified(error)) return true;
       throw error;
     });
   return sendPart(part, delivered, edit).then(
-    () => true,
+    () => 'edited' as const,
     (error: unknown) => {
+      if (gone(error)) return 'gone' as const;
       deps.log.warn({ err: error }, 'an earlier part of a telegram list could not be edited');
-      return false;
+      return 'failed' as const;
     },
   );
+}
+
+/**
+ * Deletes the earlier parts `ids` in one request; refused (in a group, one older than 48 hours), each is deleted on
+ * its own, and one still refused edited to say it is no longer used. Returns those still shown, in order.
+ */
+async function removeAll(
+  deps: ListDeps,
+  ctx: Context,
+  { chatId, note, signal }: { chatId: number; note: () => void; signal: GrammySignal },
+  ids: readonly number[],
+  locale: Locale,
+): Promise<number[]> {
+  if (ids.length === 0) return [];
+  try {
+    for (let from = 0; from < ids.length; from += BATCH) {
+      note();
+      await ctx.api.deleteMessages(chatId, ids.slice(from, from + BATCH), signal);
+    }
+    return [];
+  } catch (error) {
+    deps.log.warn({ err: error }, 'the earlier parts of a telegram list could not be deleted together');
+  }
+  const shown: number[] = [];
+  const unused = replyText({ text: [{ key: 'queue.part_unused' }] }, locale);
+  for (const id of ids) {
+    note();
+    const deleted = await ctx.api.deleteMessage(chatId, id, signal).then(
+      () => true,
+      () => false,
+    );
+    if (deleted) continue;
+    note();
+    const edit = await ctx.api.editMessageText(chatId, id, unused, undefined, signal).then(
+      () => 'shown' as const,
+      (error: unknown) => (gone(error) ? 'gone' : notModified(error) ? 'shown' : 'failed'),
+    );
+    if (edit !== 'gone') shown.push(id);
+  }
+  return shown;
 }

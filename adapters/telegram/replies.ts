@@ -9,6 +9,7 @@ import type { Message } from 'grammy/types';
 import type { CommandContext, Commands, Reply } from '../../commands/index.js';
 import { RecentIds } from '../../src/recent-ids.js';
 import { partSent, sendPart } from '../shared/delivered.js';
+import { putInPlaceLater } from '../shared/in-place.js';
 import { anchorOfPress, type JobAnchor, mentionOf } from './button-jobs.js';
 import type { HandedOver, TelegramJobMessages } from './job-messages.js';
 import { LaterParts } from './list-parts.js';
@@ -29,8 +30,11 @@ export class TelegramReplies {
   >();
   /** Requests answered with a refusal (`chat:message`): an edit of one runs again, as a fixed typo should. */
   private readonly refused = new RecentIds(1000);
-  /** The later parts of answers longer than a message, for a list put in place of its first (list-parts.ts). */
-  readonly laterParts = new LaterParts();
+  /**
+   * The later parts of answers longer than a message, for a list put in place of its first (list-parts.ts); its
+   * edits and deletes count on the chat's pacing lane, as sends do.
+   */
+  readonly laterParts = new LaterParts((chatId, group) => this.jobMessages.note(chatId, group));
 
   constructor(
     private readonly api: Api,
@@ -175,7 +179,8 @@ export class TelegramReplies {
           })),
     );
     if (sent) placed?.(sent.message_id);
-    if (!jobId) return this.sendLater(target, sent?.message_id, rest);
+    // Kept only of a list a press puts something in place of (a /queue list), not of every long answer (/help).
+    if (!jobId) return this.sendLater(target, putInPlaceLater(first) ? sent?.message_id : undefined, rest);
     // Unconfirmed (`openUnseen`): the job goes on without a status message. Its reply's further lines still go: they
     // are this answer's, and its ending, sent anew, does not repeat them.
     if (sent)

@@ -7,7 +7,8 @@
 // started: a later one (a Refresh pressed meanwhile) ends an earlier one still waiting (held by flood control), which
 // would otherwise land over it with an older list. An earlier one already with Telegram is not cut off (Telegram
 // would still carry it out, maybe after the later one): the later one waits for its answer before going. A list's
-// later parts are put in place after its first, each list's in turn (list-parts.ts).
+// later parts are put in place after its first in the same turn (list-parts.ts), not awaited by the press: in a group
+// Telegram's updates are handled one at a time, and the group's other messages would wait for every edit.
 import type { Context, Transformer } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import type { CommandContext, Reply } from '../../commands/index.js';
@@ -36,6 +37,8 @@ interface Turn {
   onWire?: Promise<void>;
   /** Settles once no earlier edit of the message is with Telegram: this edit's first try waits for it. */
   readonly clear: Promise<void>;
+  /** Settles once this update and every earlier one of the message have ended, later parts and all (`done`). */
+  readonly ended: Promise<void>;
 }
 
 /** The latest in-place edit started of each message (by `Place.key`), per bot (the deps its presses are given). */
@@ -59,22 +62,32 @@ function takeTurn(deps: PressDeps, place: Place) {
   const edits = latest.get(deps) ?? new Map<string, Turn>();
   latest.set(deps, edits);
   const before = edits.get(place.key);
+  let end = () => {};
+  const own = new Promise<void>((resolve) => {
+    end = resolve;
+  });
+  const earlier = before?.ended ?? Promise.resolve();
   const turn: Turn = {
     controller: new AbortController(),
     passed: false,
     clear: before ? takeOver(before) : Promise.resolve(),
+    ended: Promise.all([earlier, own]).then(() => undefined),
   };
   edits.set(place.key, turn);
   bySignal.set(turn.controller.signal, turn);
   return {
     signal: turn.controller.signal,
     clear: turn.clear,
+    before: earlier,
     passed: () => turn.passed,
     done: () => {
+      end();
       if (edits.get(place.key) === turn) edits.delete(place.key);
     },
   };
 }
+
+type EditTurn = ReturnType<typeof takeTurn>;
 
 /**
  * Installed inside auto-retry, so that each try of an in-place edit passes here: none is begun once a later edit took
@@ -125,15 +138,14 @@ function sentPlace(ctx: Context, chatId: number, messageId: number): Place {
   };
 }
 
-/** Shows `first`, a reply's first part, on `place` in its turn: 'passed' when a later edit took over meanwhile. */
+/** Shows `first`, a reply's first part, on `place` in `turn`: 'passed' when a later edit took over meanwhile. */
 async function putInPlace(
-  deps: PressDeps,
+  turn: EditTurn,
   place: Place,
   first: Reply,
   locale: NonNullable<Reply['locale']>,
 ): Promise<'edited' | 'passed'> {
   const markup = keyboard(first, locale) ?? { inline_keyboard: [] };
-  const turn = takeTurn(deps, place);
   try {
     await turn.clear;
     if (turn.passed()) return 'passed';
@@ -144,9 +156,36 @@ async function putInPlace(
     // Pressed twice before the first edit landed: the message already shows this list.
     if (notModified(error)) return 'edited';
     throw error;
-  } finally {
-    turn.done();
   }
+}
+
+/**
+ * Puts `first` in place, then `rest` in the list's later parts, all in one turn (ended once they are): started, not
+ * awaited. Returns how the first part went; its later parts go on alone, their failure only logged.
+ */
+async function putListInPlace(
+  deps: PressDeps,
+  ctx: Context,
+  c: CommandContext,
+  place: Place,
+  [first, ...rest]: readonly [Reply, ...Reply[]],
+  locale: NonNullable<Reply['locale']>,
+): Promise<'edited' | 'passed' | 'refused'> {
+  const turn = takeTurn(deps, place);
+  const shown = await putInPlace(turn, place, first, locale).catch(() => 'refused' as const);
+  // Taken over by a later edit ('passed'), the list was not shown: its lines are not delivered, its later parts are
+  // the later edit's to show.
+  if (shown !== 'edited' || place.messageId === undefined) {
+    turn.done();
+    return shown;
+  }
+  partSent(deps.commands, c)(first);
+  void laterPartsInPlace(deps, ctx, c, { firstId: place.messageId, turn }, rest, locale)
+    .catch((error: unknown) =>
+      deps.log.warn({ err: error }, 'the later parts of a /queue list could not be put in place'),
+    )
+    .finally(turn.done);
+  return shown;
 }
 
 export async function replaceSource(
@@ -161,9 +200,8 @@ export async function replaceSource(
   // A list longer than one message: its first part takes the pressed message's place, the rest that of the earlier
   // list's later parts, and any more follow as messages of their own only where the presser alone sees them (in a
   // group they wait for the next /queue): list-parts.ts.
-  const [first, ...rest] = textParts(reply, locale);
   const place = pressedPlace(ctx);
-  const shown = await putInPlace(deps, place, first, locale).catch(() => 'refused' as const);
+  const shown = await putListInPlace(deps, ctx, c, place, textParts(reply, locale), locale);
   if (shown === 'refused') {
     if (group) return void (await tellPresser(ctx, said));
     await ctx.answerCallbackQuery().catch(() => undefined);
@@ -177,15 +215,8 @@ export async function replaceSource(
       showWhenKnown(deps, ctx, sentPlace(ctx, chatId, sentAs), c, reply.nextInPlace);
     return;
   }
-  // Taken over by a later edit ('passed'), the list was not shown: its lines are not delivered, its later parts are
-  // the later edit's to show.
-  if (shown === 'edited') partSent(deps.commands, c)(first);
   await ctx.answerCallbackQuery({ text: alertText(said) }).catch(() => undefined);
   if (reply.nextInPlace) showWhenKnown(deps, ctx, place, c, reply.nextInPlace);
-  // Its turn is taken now, before the next state's (which waits for a job to stop): that one's later parts then
-  // replace these, not the other way round.
-  if (shown === 'edited' && place.messageId !== undefined)
-    await laterPartsInPlace(deps, ctx, c, place.messageId, rest, locale);
 }
 
 /**
@@ -203,11 +234,9 @@ function showWhenKnown(
     .then(async (reply) => {
       if (!reply) return;
       const locale = reply.locale ?? c.locale;
-      const [first, ...rest] = textParts(reply, locale);
-      if ((await putInPlace(deps, place, first, locale)) !== 'edited') return;
-      partSent(deps.commands, c)(first);
       // As the list it follows: its later parts in those of that list (new ones only in a private chat).
-      if (place.messageId !== undefined) await laterPartsInPlace(deps, ctx, c, place.messageId, rest, locale);
+      if ((await putListInPlace(deps, ctx, c, place, textParts(reply, locale), locale)) === 'refused')
+        throw new Error('the message refused the edit');
     })
     .catch((error: unknown) => {
       // The list it would replace stays (deleted meanwhile): it still offers Refresh.

@@ -195,6 +195,30 @@ describe('Discord: two updates of one long /queue list at once', () => {
     await Promise.all([sending, refresh.handled]);
     expect(channel.shown()).toEqual(['R-1', 'R-2', 'R-3']);
   });
+
+  it('a Cancel overtaken by a Refresh still puts the list in place once its job stopped', async () => {
+    const rt = runtimeDouble();
+    const channel = new ChannelDouble();
+    const slow = hold();
+    channel.posts.set('v0-2'.padEnd(1500, '.'), slow);
+    const { first, sending } = await answered(rt, channel, list('v0', 1));
+    await slow.reached;
+    // Cancel 1 while the answer's later part is still going out, then Refresh: it shows the job stopping.
+    let stopped: (reply: Reply) => void = () => {};
+    const next = new Promise<Reply | undefined>((resolve) => {
+      stopped = resolve;
+    });
+    const cancel = press(rt, channel, first, { ...list('cancelled', 1), nextInPlace: next });
+    await moment();
+    const refresh = press(rt, channel, first, list('stopping', 1));
+    await moment();
+    slow.release();
+    await Promise.all([sending, cancel.handled, refresh.handled]);
+    expect(channel.shown()).toEqual(['stopping-1', 'stopping-2']);
+    // The job stops: the Cancel's next state is all that replaces the list showing it stopping.
+    stopped(list('stopped', 1));
+    await expect.poll(() => channel.shown()).toEqual(['stopped-1', 'stopped-2']);
+  });
 });
 
 describe('Discord: the later parts kept of long answers', () => {
