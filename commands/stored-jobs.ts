@@ -94,6 +94,21 @@ export function inputFiles(store: JobStore, job: Job): Record<string, Uint8Array
 }
 
 /**
+ * The jobs whose stored rows say `running`, as the queue knows them: a row the database could not move on (a full
+ * disk refused the job's end, src/jobs/refused-ends.ts) is read through the queue, which holds that end meanwhile.
+ * A cancel held back so is listed as stopping, as its owner was answered (`meta.cancelRequested`, with no Cancel to
+ * press again) until "Cancelled." comes; a failure held back so, told to its owner already, is left out.
+ */
+export function runningJobs(deps: Pick<CommandDeps, 'queue' | 'store'>): Job[] {
+  return deps.store.byStatus('running').flatMap((row): Job[] => {
+    const job = deps.queue.get(row.id) ?? row;
+    if (job.status === 'running') return [job];
+    if (job.status !== 'cancelled') return [];
+    return [{ ...job, status: 'running', meta: { ...job.meta, cancelRequested: true } }];
+  });
+}
+
+/**
  * A user's unfinished jobs as /queue lists and numbers them (and Discord's autocomplete offers them): running first,
  * then waiting in the order the fair scheduler would run them. `all` when the caller already has every user's.
  */
@@ -101,7 +116,7 @@ export function activeJobsOf(
   deps: CommandDeps,
   user: Owner,
   all: { running: readonly Job[]; order: readonly Job[] } = {
-    running: deps.store.byStatus('running'),
+    running: runningJobs(deps),
     order: deps.queue.plannedOrder(),
   },
 ): { running: Job[]; waiting: Job[] } {

@@ -7,7 +7,7 @@ import type { CommandContext, Operation } from '../context.js';
 import type { CommandDeps } from '../deps.js';
 import { cancelButton, failureReason, jobTitle, type RenderDeps } from '../render.js';
 import { buttonId, type Reply, type ReplyButton, type ReplyText } from '../reply.js';
-import { activeJobsOf, lostResult } from '../stored-jobs.js';
+import { activeJobsOf, lostResult, runningJobs } from '../stored-jobs.js';
 
 /** Discord allows five buttons in a row, and five rows. */
 const BUTTONS_PER_ROW = 5;
@@ -24,7 +24,7 @@ export const queueStatus: Operation<unknown> = (deps, ctx) => queueList(deps, ct
 export async function queueList(deps: CommandDeps, ctx: CommandContext, cancelled?: string): Promise<Reply> {
   const { queue, store } = deps;
   const order = queue.plannedOrder().filter((job) => job.id !== cancelled);
-  const running = store.byStatus('running');
+  const running = runningJobs(deps);
   const reply: Reply = {
     text: [{ key: 'queue.summary', params: { queued: order.length, running: running.length } }],
     ephemeral: true,
@@ -56,7 +56,8 @@ export async function queueList(deps: CommandDeps, ctx: CommandContext, cancelle
     return params;
   };
   for (const job of runningMine) {
-    // Its owner asked to cancel and its step has not ended yet: stopping, with no Cancel to press again.
+    // Its owner asked to cancel and its step has not ended yet, or its end is not stored yet (runningJobs):
+    // stopping, with no Cancel to press again.
     if (job.meta.cancelRequested === true) reply.text.push({ key: 'queue.mine_stopping', params: line(job) });
     else reply.text.push(runningLine(listed(job), deps.progress.percentOf(job.id)));
   }

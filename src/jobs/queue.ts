@@ -256,8 +256,7 @@ export class JobQueue {
 
   /** Starts the worker; events for jobs that failed during recovery are emitted now that listeners exist. */
   start(): void {
-    for (const job of this.recovered.splice(0))
-      this.events.emit(job.status === 'cancelled' ? { type: 'cancelled', job } : { type: 'failed', job });
+    for (const job of this.recovered.splice(0)) this.events.emit(endEvent(job));
     this.loop ??= this.work();
   }
 
@@ -359,8 +358,8 @@ export class JobQueue {
     const givenUp = (await within(stopped, waitMs, false))
       ? []
       : await this.abortRunning(stopped, abortWaitMs, storeWaitMs);
-    // Still refused at the stop, the next start recovers those rows, as after a crash; an owner still waiting to
-    // hear of such an end hears what that start will do, if it is to run the job again.
+    // Still refused at the stop, the next start recovers those rows, as after a crash; an owner whose job that
+    // start will run again hears so now, told of a failure already or not (refused-ends.ts).
     this.refused.retry();
     this.refused.stop();
     // Told while the adapters still deliver: a job still running after its abort runs again at the next start
@@ -397,11 +396,12 @@ export class JobQueue {
    * The process ends now (a second signal while stopping): each running job goes back into the queue as the stop's
    * abort would have put it, so the next start runs it with its one retry kept instead of as if the bot had crashed.
    * Synchronous, as nothing runs after it; a job its owner is cancelling stays as stored. A batch keeps its ended
-   * jobs in `running` until the whole batch is done: those (and any the stop put back already) are left as stored,
-   * and ends the disk refused are tried once more, or the next start would run those jobs again.
+   * jobs in `running` until the whole batch is done: those (and any the stop put back already) are left as stored.
+   * Ends the disk refused that their owners heard of are tried once more, as the next start would run those jobs
+   * again or apologise twice; one nobody was told stays unstored, for the next start to tell (refused-ends.ts).
    */
   putBackRunning(): void {
-    this.refused.retry();
+    this.refused.retry({ untold: false });
     for (const { job, reason } of this.running.values())
       if (reason !== 'cancel' && job.status === 'running')
         putBack(this.store, this.counters, job, this.options.log);

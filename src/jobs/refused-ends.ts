@@ -3,8 +3,14 @@
 // what an owner hears of such an end, wherever the job ended (its run, or a shutdown that gave up on it): a cancel
 // is told once its end is stored, by whoever stores it (the worker's next try, or the next start); a failure found
 // while the bot goes on is told at once, as its owner must hear of it (a full disk) before the disk has room again.
-// Still refused at the stop, an untold end whose stored row the next start would run again is told `paused`
-// (restarts), the one thing that will happen.
+// Still refused at the stop, the stored row decides, as the next start will: an end whose row it will run again is
+// told `paused` (restarts), a failure told already included, and is never stored after that (a stored end would keep
+// that promise from being kept); an untold end whose row it ends (its cancel stored, or a last attempt) is left to
+// that start to tell, and is not stored after the stop either: told at a process exit that follows (a second stop
+// signal), it would reach nobody, and the next start would find the row ended and say nothing. A failure on its last
+// attempt, told already, stays for a later try (`putBackRunning`): stored, its owner hears nothing more; still
+// refused, the next start fails the row with the interrupted apology, a second message the refused write leaves no
+// way to prevent (nothing can be written to say that the owner heard it).
 import type { JobEvents } from './events.js';
 import { lastAttempt, recordEnded } from './job-transitions.js';
 import type { JobStore } from './store.js';
@@ -44,10 +50,12 @@ export class RefusedEnds {
   /**
    * Stores the refused ends once the database takes writes again (each turn of the worker, and the stop), and tells
    * those whose owners wait for it. Still refused, they wait for the next try quietly (the refusal was logged once,
-   * when the job ended), and the worker goes on.
+   * when the job ended), and the worker goes on. `untold: false` leaves the ends nobody was told yet as their rows
+   * say (the process ends at once: what it would tell now would reach nobody, and the next start tells it).
    */
-  retry(): void {
+  retry({ untold = true } = {}): void {
     for (const [id, job] of this.jobs) {
+      if (!untold && this.untold.has(id)) continue;
       try {
         recordEnded(this.deps.store, this.deps.counters, job);
       } catch {
@@ -59,9 +67,14 @@ export class RefusedEnds {
     }
   }
 
-  /** At the stop, after a last `retry`: the ends still refused and untold are the next start's to tell. */
+  /**
+   * At the stop, after a last `retry`: each end still refused is told what its stored row makes of it (the header);
+   * only a failure its owner heard of, whose row the next start ends too, is kept for a later try.
+   */
   stop(): void {
-    for (const id of this.untold) tellRefusedEnd(this.deps, id);
+    for (const id of this.jobs.keys())
+      if (tellRefusedEnd(this.deps, id) || this.untold.has(id)) this.jobs.delete(id);
+    this.untold.clear();
   }
 }
 
@@ -71,18 +84,21 @@ export function endEvent(job: Job): { type: 'cancelled' | 'failed'; job: Job } {
 }
 
 /**
- * A job whose end the database refused as the bot stops, its owner not told: the stored row decides. The next start
- * ends a row on its last attempt or with its cancel stored, and tells its owner then; any other row it runs again
- * (a cancel whose own write was refused too cannot be known there), which its owner hears now. A row that cannot be
- * read is left to the next start.
+ * A job whose end the database refused as the bot stops: the stored row decides. The next start ends a row on its
+ * last attempt or with its cancel stored, and tells its owner then (a second time for a failure told while running:
+ * the header); any other row it runs again (a cancel whose own write was refused too cannot be known there), which its owner hears now, a
+ * failure they were told of corrected so. A row that cannot be read is left to the next start. Returns whether the
+ * owner was told that the job restarts.
  */
-export function tellRefusedEnd(deps: Pick<RefusedEndDeps, 'store' | 'pause'>, id: string): void {
+export function tellRefusedEnd(deps: Pick<RefusedEndDeps, 'store' | 'pause'>, id: string): boolean {
   let stored: Job | undefined;
   try {
     stored = deps.store.get(id);
   } catch {
-    return;
+    return false;
   }
-  if (stored?.status === 'running' && stored.meta.cancelRequested !== true && !lastAttempt(stored))
-    deps.pause(stored, true);
+  if (stored?.status !== 'running' || stored.meta.cancelRequested === true || lastAttempt(stored))
+    return false;
+  deps.pause(stored, true);
+  return true;
 }

@@ -2,7 +2,9 @@
 // end. The stored row decides what the owner hears, as for an end the shutdown gives up on (refused-ends.ts):
 // `cancelled` once that end is stored, by the worker once the disk has room or else by the next start; or, the
 // cancel's own mark refused too, `paused` (it starts again) at the stop. Never `cancelled` at the stop and again
-// at the next start, nor `cancelled` for a job the next start runs again.
+// at the next start, nor `cancelled` for a job the next start runs again; nor, after a second stop signal that
+// finds the disk freed, an end stored that its owner never hears of or that breaks the restart promised. A failure the
+// database refuses is told at once, and corrected at the stop when the next start will run the job again.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +15,7 @@ import { FullDiskStoreDouble } from '../doubles/full-disk-store.js';
 import { HeldEngineDouble } from '../doubles/held-engine-double.js';
 import { waitUntil } from '../doubles/shared/wait.js';
 import { queueLimits } from './queue-limits.js';
+import { submitFox } from './submit-fox.js';
 
 const owner = { platform: 'web' as const, userId: 'ann' };
 
@@ -30,14 +33,7 @@ type Bot = ReturnType<typeof start>;
 
 /** Submits a job and waits until it is with the engine. */
 async function running(bot: Bot): Promise<string> {
-  const submitted = bot.queue.submit({
-    owner,
-    scope: 'playground',
-    kind: 'imagine',
-    request: { task: 'text_to_image', prompt: 'a fox', width: 256, height: 256 },
-  });
-  if (!submitted.ok) throw new Error(submitted.refusal.key);
-  const { id } = submitted.job;
+  const id = submitFox(bot.queue, owner);
   bot.queue.start();
   await waitUntil(() => bot.events.some((e) => e.type === 'started' && e.job.id === id), 'the job started');
   return id;
@@ -110,5 +106,119 @@ describe('a cancel whose end the database refuses', () => {
     const next = start(dir);
     expect(next.store.get(id)?.status).toBe('queued');
     next.store.close();
+  });
+
+  it('still refused at the stop, is left to the next start by a second stop signal that finds the disk freed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dimoo-refused-cancel-'));
+    const first = start(dir);
+    const id = await running(first);
+    await cancelOnFullDisk(first, id, false);
+    await first.queue.stop();
+    // The process exits right after: whatever it would tell now reaches nobody.
+    first.store.full = false;
+    first.queue.putBackRunning();
+    expect(first.store.get(id)).toMatchObject({ status: 'running', meta: { cancelRequested: true } });
+    first.store.close();
+
+    const next = start(dir);
+    next.queue.start();
+    await next.queue.stop();
+    expect(of(next.events, id, 'cancelled')).toHaveLength(1);
+    expect(next.store.get(id)?.status).toBe('cancelled');
+    next.store.close();
+  });
+
+  it('is left to the next start by a second stop signal that comes before the stop is done', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dimoo-refused-cancel-'));
+    const first = start(dir);
+    const id = await running(first);
+    await cancelOnFullDisk(first, id, false);
+    // The second signal, while the first one's stop still waits: the process exits right after.
+    first.store.full = false;
+    first.queue.putBackRunning();
+    expect(of(first.events, id, 'cancelled')).toEqual([]);
+    expect(first.store.get(id)).toMatchObject({ status: 'running', meta: { cancelRequested: true } });
+    first.store.close();
+
+    const next = start(dir);
+    next.queue.start();
+    await next.queue.stop();
+    expect(of(next.events, id, 'cancelled')).toHaveLength(1);
+    next.store.close();
+  });
+
+  it('told it starts again at the stop, does start again after a second stop signal that finds the disk freed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dimoo-refused-cancel-'));
+    const first = start(dir);
+    const id = await running(first);
+    await cancelOnFullDisk(first, id, true);
+    await first.queue.stop();
+    expect(first.events.filter((e) => e.job.id === id).at(-1)).toMatchObject({
+      type: 'paused',
+      restarts: true,
+    });
+    first.store.full = false;
+    first.queue.putBackRunning();
+    first.store.close();
+
+    const next = start(dir);
+    expect(next.store.get(id)?.status).toBe('queued');
+    next.store.close();
+  });
+});
+
+describe('a failure whose end the database refuses', () => {
+  it('is told at once, and corrected at the stop to the restart the next start makes of it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dimoo-refused-failure-'));
+    const first = start(dir);
+    const id = await running(first);
+    // The result cannot be saved, nor the failure stored.
+    first.store.full = true;
+    first.engine.release();
+    await waitUntil(() => of(first.events, id, 'failed').length > 0, 'Failed');
+    expect(first.store.get(id)?.status).toBe('running');
+    await first.queue.stop();
+    expect(first.events.filter((e) => e.job.id === id).at(-1)).toMatchObject({
+      type: 'paused',
+      restarts: true,
+    });
+    // A second stop signal finding room must not store the failure: the owner was promised the restart.
+    first.store.full = false;
+    first.queue.putBackRunning();
+    first.store.close();
+
+    const next = start(dir);
+    expect(next.store.get(id)?.status).toBe('queued');
+    next.store.close();
+  });
+
+  it('on its last attempt, is stored by a second stop signal that finds the disk freed: told once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dimoo-refused-failure-'));
+    const first = start(dir);
+    const id = await running(first);
+    // Given up by the stop (its run outlives the abort), its row stays `running`: the next run is its last.
+    await first.queue.stop({ waitMs: 20, abortWaitMs: 20 });
+    first.store.close();
+    const second = start(dir);
+    second.queue.start();
+    await waitUntil(() => of(second.events, id, 'started').length > 0, 'the last attempt started');
+    second.store.full = true;
+    // Released once the engine has the run (its `started` may come first).
+    await waitUntil(() => {
+      second.engine.release();
+      return of(second.events, id, 'failed').length > 0;
+    }, 'Failed');
+    await second.queue.stop();
+    expect(of(second.events, id, 'paused')).toEqual([]);
+    second.store.full = false;
+    second.queue.putBackRunning();
+    expect(second.store.get(id)?.status).toBe('failed');
+    second.store.close();
+
+    const third = start(dir);
+    third.queue.start();
+    await third.queue.stop();
+    expect(third.events.filter((e) => e.job.id === id)).toEqual([]);
+    third.store.close();
   });
 });

@@ -14,6 +14,7 @@ import { HeldEngineDouble } from '../doubles/held-engine-double.js';
 import { waitUntil } from '../doubles/shared/wait.js';
 import type { TimedEngineDouble } from '../doubles/timed-engine.js';
 import { queueLimits } from './queue-limits.js';
+import { submitFox } from './submit-fox.js';
 
 function start(dir: string, engine: TimedEngineDouble, log?: JobQueueOptions['log']) {
   const store = new JobStore(dir);
@@ -25,16 +26,7 @@ function start(dir: string, engine: TimedEngineDouble, log?: JobQueueOptions['lo
 
 const owner = { platform: 'web' as const, userId: 'ann' };
 
-function submit(bot: ReturnType<typeof start>): string {
-  const submitted = bot.queue.submit({
-    owner,
-    scope: 'playground',
-    kind: 'imagine',
-    request: { task: 'text_to_image', prompt: 'a fox', width: 256, height: 256 },
-  });
-  if (!submitted.ok) throw new Error(submitted.refusal.key);
-  return submitted.job.id;
-}
+const submit = (bot: { queue: Pick<JobQueue, 'submit'> }): string => submitFox(bot.queue, owner);
 
 describe('a shutdown that gives up on the running job', () => {
   it('ends a job its owner was cancelling as cancelled, and tells them so at the stop', async () => {

@@ -12,6 +12,7 @@ import { FullDiskStoreDouble } from '../doubles/full-disk-store.js';
 import { HeldEngineDouble } from '../doubles/held-engine-double.js';
 import { waitUntil } from '../doubles/shared/wait.js';
 import { queueLimits } from './queue-limits.js';
+import { submitFox } from './submit-fox.js';
 
 const owner = { platform: 'web' as const, userId: 'ann' };
 
@@ -27,16 +28,7 @@ function start(dir: string) {
 
 type Bot = ReturnType<typeof start>;
 
-function submit(bot: Bot): string {
-  const submitted = bot.queue.submit({
-    owner,
-    scope: 'playground',
-    kind: 'imagine',
-    request: { task: 'text_to_image', prompt: 'a fox', width: 256, height: 256 },
-  });
-  if (!submitted.ok) throw new Error(submitted.refusal.key);
-  return submitted.job.id;
-}
+const submit = (bot: { queue: Pick<JobQueue, 'submit'> }): string => submitFox(bot.queue, owner);
 
 /** Runs the bot until its job is with the engine, then (after `meanwhile`) stops it; its step outlives the abort. */
 async function runAndStop(bot: Bot, id: string, meanwhile?: () => void) {

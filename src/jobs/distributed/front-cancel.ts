@@ -51,8 +51,7 @@ export function cancelJob(ctx: CancelContext, id: string, by: Owner, asAdmin: bo
   // too, as a worker may have taken it just now (the mirror is behind Redis): answered "cancelled", its message
   // must not show that run's steps until "Cancelled." comes. Marked, it is told no new place either.
   markCancelRequested(ctx.store, id);
-  const write = writeCancel(ctx, id).finally(() => ctx.cancelling.delete(id));
-  ctx.cancelling.set(id, write);
+  startWrite(ctx, id);
   return waiting ? 'cancelled' : 'cancelling';
 }
 
@@ -62,7 +61,15 @@ export function cancelJob(ctx: CancelContext, id: string, by: Owner, asAdmin: bo
  * shared record is still unfinished, and written as the first time, so the job does not run after all.
  */
 export function resendCancel(ctx: CancelContext, id: string): void {
-  // Still being tried (a catch-up after a reconnection): that write goes on.
+  startWrite(ctx, id);
+}
+
+/**
+ * Writes the cancel unless a write of it is still being tried (a second press, a catch-up after a reconnection):
+ * that write goes on. A second one would replace it in `cancelling`, and the first, ending, would take the second's
+ * entry off while it still ran (a released hold would stop waiting for it).
+ */
+function startWrite(ctx: CancelContext, id: string): void {
   if (ctx.cancelling.has(id)) return;
   const write = writeCancel(ctx, id).finally(() => ctx.cancelling.delete(id));
   ctx.cancelling.set(id, write);

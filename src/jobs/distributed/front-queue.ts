@@ -121,8 +121,12 @@ export class FrontQueue implements JobQueueApi {
       events: this.events,
       mirror: () => this.mirror,
       counters: () => this.counters(),
-      // A job answered "cancelled" while Redis refuses that cancel (tried again meanwhile, front-cancel.ts) is gone
-      // for its owner: /queue must not list it with a place and a Cancel, nor count it ahead of others.
+      // A job answered "cancelled" whose cancel is not in the mirror yet (its write on its way, or refused by Redis
+      // and tried again: front-cancel.ts) is gone for its owner: /queue lists it with no place and no Cancel, and
+      // counts it ahead of nobody. Admission still counts it (`queuedJobs`) until that cancel lands, so a user never
+      // has more jobs in Redis than the limit; meanwhile `errors.queue.user_full` may name a count above the jobs
+      // /queue lists them, for as long as the cancel's write is refused (seconds, while Redis is out of memory or
+      // read-only), after which the job leaves both.
       queued: () => this.queuedJobs().filter((j) => !this.cancelAsked(j.id)),
       expectedMs: (job) => this.expectedMs(job),
       measuredMs: (job) => measuredMs(this.mirror.pace, job),
