@@ -5,9 +5,10 @@
 // the new list, numbered as it was, naming jobs since cancelled, and the lines both show would be there twice.
 // A bot may edit its own messages however old they are, but delete them in a group only for 48 hours: a part that
 // cannot be deleted is edited to say it is no longer used. A part the user deleted is passed over: the next one
-// takes its place. Updates of one list take turns, the first part and the later parts in one (source-replacement.ts
-// `takeTurn`): one passed by a later update stops at once, its parts left to that one, so an older list's later
-// parts never land under a newer one's first, and updates queued behind a newer one are skipped.
+// takes its place. Updates of one list take turns, the first part and the later parts in one (in-place-turns.ts
+// `takeTurn`), as does the sending of a list's own later parts (replies.ts): one passed by a later update stops at
+// once, its parts left to that one, so an older list's later parts never land under a newer one's first, and updates
+// queued behind a newer one are skipped.
 import { type Context, GrammyError } from 'grammy';
 import type { CommandContext, Commands, Reply } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';
@@ -58,7 +59,7 @@ export class LaterParts {
   }
 }
 
-/** An update's turn on a list, taken before its first part is put in place (source-replacement.ts `takeTurn`). */
+/** An update's turn on a list, taken before its first part is put in place (in-place-turns.ts `takeTurn`). */
 export interface ListTurn {
   /** Settles once every earlier update of the list has ended: only then are its parts this one's. */
   readonly before: Promise<void>;

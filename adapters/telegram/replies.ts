@@ -11,6 +11,7 @@ import { RecentIds } from '../../src/recent-ids.js';
 import { partSent, sendPart } from '../shared/delivered.js';
 import { putInPlaceLater } from '../shared/in-place.js';
 import { anchorOfPress, type JobAnchor, mentionOf } from './button-jobs.js';
+import { placeKey, takeTurn } from './in-place-turns.js';
 import type { HandedOver, TelegramJobMessages } from './job-messages.js';
 import { LaterParts } from './list-parts.js';
 import { notModified } from './not-modified.js';
@@ -200,14 +201,23 @@ export class TelegramReplies {
     await sendFurther(this.api, target, rest).catch(() => undefined);
   }
 
-  /** A text answer's further parts, kept under its first message: a list put in its place edits them. */
+  /**
+   * A text answer's further parts, kept under its first message: a list put in its place edits them. Sent in the
+   * list's turn (in-place-turns.ts): a press on the first message meanwhile (possible where the answer is outside its
+   * chat's order, as an album's caption is) waits for them, then edits them, and they stop at the one under way.
+   * Else the press would find none and send its own, then these would be kept as the list's in their stead, both
+   * shown for good. Taking the turn waits for nothing: the update is held no longer than before.
+   */
   private async sendLater(target: SendTarget, firstId: number | undefined, rest: readonly Reply[]) {
     if (firstId === undefined || rest.length === 0) return sendFurther(this.api, target, rest);
+    const turn = takeTurn(this.laterParts, placeKey(target.chatId, firstId));
     const ids: number[] = [];
     try {
-      await sendFurther(this.api, { ...target, onMessage: (id) => ids.push(id) }, rest);
+      const kept = { ...target, onMessage: (id: number) => ids.push(id), stopped: turn.passed };
+      await sendFurther(this.api, kept, rest);
     } finally {
       this.laterParts.remember(target.chatId, firstId, ids);
+      turn.done();
     }
   }
 

@@ -30,6 +30,8 @@ export interface SendTarget {
    * button removes every message the result was sent as.
    */
   onMessage?: (messageId: number) => void;
+  /** Asked before each further message (`sendFurther`): once true, the rest is not sent (replies.ts `sendLater`). */
+  stopped?: () => boolean;
 }
 
 const NOTHING_TO_REPORT: PartSent = () => undefined;
@@ -139,13 +141,14 @@ export async function sendReply(
  */
 export async function sendFurther(
   api: Api,
-  { chatId, locale, parameters, threadId, sent = NOTHING_TO_REPORT, onMessage }: SendTarget,
+  { chatId, locale, parameters, threadId, sent = NOTHING_TO_REPORT, onMessage, stopped }: SendTarget,
   parts: readonly Reply[],
   persist: Persist = once,
 ): Promise<void> {
   const failures: unknown[] = [];
   let broken = false;
   for (const whole of parts) {
+    if (stopped?.()) break;
     let part = whole;
     if (broken) {
       // It begins with the rest of that line, up to its last piece: the lines after it still go.

@@ -3,21 +3,23 @@
 // first line (what the press did). A message Telegram will not edit (deleted, too old, a photo's caption) is not
 // replaced by a new one in a group, where everyone would see a list nobody there asked for: there the presser is told
 // the first line alone. In a private chat the reply comes as a new message, as any answer would, and that message is
-// the one its next state (`Reply.nextInPlace`) later goes to. Edits of one message in place are ordered by when they
-// started: a later one (a Refresh pressed meanwhile) ends an earlier one still waiting (held by flood control), which
-// would otherwise land over it with an older list. An earlier one already with Telegram is not cut off (Telegram
-// would still carry it out, maybe after the later one): the later one waits for its answer before going. A list's
-// later parts are put in place after its first in the same turn (list-parts.ts), not awaited by the press: in a group
-// Telegram's updates are handled one at a time, and the group's other messages would wait for every edit.
-import type { Context, Transformer } from 'grammy';
+// the one its next state (`Reply.nextInPlace`) later goes to. Edits of one message in place take turns by when they
+// started (in-place-turns.ts). A list's later parts are put in place after its first in the same turn
+// (list-parts.ts), not awaited by the press: in a group Telegram's updates are handled one at a time, and the group's
+// other messages would wait for every edit.
+import type { Context } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import type { CommandContext, Reply } from '../../commands/index.js';
 import { partSent } from '../shared/delivered.js';
 import { alertText, tellPresser } from './button-answers.js';
 import type { PressDeps } from './button-presses.js';
+import { type EditTurn, placeKey, takeTurn } from './in-place-turns.js';
 import { laterPartsInPlace } from './list-parts.js';
 import { notModified } from './not-modified.js';
 import { keyboard, replyText, textParts } from './render.js';
+
+/** Installed on the bot's API (bot.ts): the turns of edits in place are kept there. */
+export { inPlaceTries } from './in-place-turns.js';
 
 /** A message a reply is shown in place of: the pressed one, or the one sent in its stead. */
 interface Place {
@@ -27,100 +29,13 @@ interface Place {
   edit(text: string, markup: InlineKeyboardMarkup, signal: AbortSignal): Promise<unknown>;
 }
 
-/** An in-place edit's turn on its message. */
-interface Turn {
-  /** Cuts the edit's wait (flood control, or its turn); never aborted while a request of it is with Telegram. */
-  readonly controller: AbortController;
-  /** A later edit of the message took over: this one begins no further try. */
-  passed: boolean;
-  /** Its try now with Telegram: settles once Telegram has answered it (or the connection ended). */
-  onWire?: Promise<void>;
-  /** Settles once no earlier edit of the message is with Telegram: this edit's first try waits for it. */
-  readonly clear: Promise<void>;
-  /** Settles once this update and every earlier one of the message have ended, later parts and all (`done`). */
-  readonly ended: Promise<void>;
-}
-
-/** The latest in-place edit started of each message (by `Place.key`), per bot (the deps its presses are given). */
-const latest = new WeakMap<PressDeps, Map<string, Turn>>();
-/** Each turn by its edit's signal, the one thing of the edit that reaches `inPlaceTries`. */
-const bySignal = new WeakMap<object, Turn>();
-
-/** `before` is passed: what it waits for is cut short, a try of it with Telegram is let be and waited for. */
-function takeOver(before: Turn): Promise<void> {
-  before.passed = true;
-  if (before.onWire) return before.onWire;
-  before.controller.abort();
-  return before.clear;
-}
-
-/**
- * An edit's turn on `place`: it ends the one before it still under way (dropped however it ends), and is ended in turn
- * by the next. `clear` is to be awaited before the edit; `passed` says a later edit took over.
- */
-function takeTurn(deps: PressDeps, place: Place) {
-  const edits = latest.get(deps) ?? new Map<string, Turn>();
-  latest.set(deps, edits);
-  const before = edits.get(place.key);
-  let end = () => {};
-  const own = new Promise<void>((resolve) => {
-    end = resolve;
-  });
-  const earlier = before?.ended ?? Promise.resolve();
-  const turn: Turn = {
-    controller: new AbortController(),
-    passed: false,
-    clear: before ? takeOver(before) : Promise.resolve(),
-    ended: Promise.all([earlier, own]).then(() => undefined),
-  };
-  edits.set(place.key, turn);
-  bySignal.set(turn.controller.signal, turn);
-  return {
-    signal: turn.controller.signal,
-    clear: turn.clear,
-    before: earlier,
-    passed: () => turn.passed,
-    done: () => {
-      end();
-      if (edits.get(place.key) === turn) edits.delete(place.key);
-    },
-  };
-}
-
-type EditTurn = ReturnType<typeof takeTurn>;
-
-/**
- * Installed inside auto-retry, so that each try of an in-place edit passes here: none is begun once a later edit took
- * over, and one under way is marked, for a later edit to wait for it rather than cut it. One refused after a later
- * edit took over ends at once, as one waiting to be tried again would (`takeOver`).
- */
-export const inPlaceTries: Transformer = async (prev, method, payload, signal) => {
-  const turn = signal ? bySignal.get(signal) : undefined;
-  if (!turn) return prev(method, payload, signal);
-  if (turn.passed) throw new Error('a later edit of this message took over');
-  const attempt = prev(method, payload, signal);
-  turn.onWire = attempt.then(
-    () => undefined,
-    () => undefined,
-  );
-  try {
-    const answer = await attempt;
-    // Overtaken while with Telegram and refused (a 429, a 5xx): auto-retry would wait out retry_after or its backoff
-    // before a try this edit never makes; it ends now instead.
-    if (turn.passed && !answer.ok) throw new Error('a later edit of this message took over');
-    return answer;
-  } finally {
-    turn.onWire = undefined;
-  }
-};
-
 /** grammY types its signal as its abort-controller shim's; Node's own is what it takes at run time. */
 const grammySignal = (signal: AbortSignal) => signal as Parameters<Context['editMessageText']>[2];
 
 function pressedPlace(ctx: Context): Place {
   const message = ctx.callbackQuery?.message;
   const key = message
-    ? `${message.chat.id}:${message.message_id}`
+    ? placeKey(message.chat.id, message.message_id)
     : `inline:${ctx.callbackQuery?.inline_message_id}`;
   return {
     key,
@@ -131,7 +46,7 @@ function pressedPlace(ctx: Context): Place {
 
 function sentPlace(ctx: Context, chatId: number, messageId: number): Place {
   return {
-    key: `${chatId}:${messageId}`,
+    key: placeKey(chatId, messageId),
     messageId,
     edit: (text, markup, signal) =>
       ctx.api.editMessageText(chatId, messageId, text, { reply_markup: markup }, grammySignal(signal)),
@@ -171,7 +86,7 @@ async function putListInPlace(
   [first, ...rest]: readonly [Reply, ...Reply[]],
   locale: NonNullable<Reply['locale']>,
 ): Promise<'edited' | 'passed' | 'refused'> {
-  const turn = takeTurn(deps, place);
+  const turn = takeTurn(deps.replies.laterParts, place.key);
   const shown = await putInPlace(turn, place, first, locale).catch(() => 'refused' as const);
   // Taken over by a later edit ('passed'), the list was not shown: its lines are not delivered, its later parts are
   // the later edit's to show.

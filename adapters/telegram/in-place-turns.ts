@@ -1,0 +1,103 @@
+// Turns on a message shown in place of itself (a /queue list after its Cancel n or Refresh: source-replacement.ts),
+// by when they started: a later one (a Refresh pressed meanwhile) ends an earlier one still waiting (held by flood
+// control), which would otherwise land over it with an older list. An earlier one already with Telegram is not cut
+// off (Telegram would still carry it out, maybe after the later one): the later one waits for its answer before
+// going. A list's later parts are put in place in its turn (list-parts.ts), and so are the later parts of a list just
+// sent (replies.ts `sendLater`): a press on its first message meanwhile waits for them, then edits them into its own,
+// rather than finding none, sending its own beside them and having them overwritten as the list's parts.
+import type { Transformer } from 'grammy';
+import type { LaterParts } from './list-parts.js';
+
+/** An update's turn on its message. */
+interface Turn {
+  /** Cuts the update's wait (flood control, or its turn); never aborted while a request of it is with Telegram. */
+  readonly controller: AbortController;
+  /** A later update of the message took over: this one begins no further try. */
+  passed: boolean;
+  /** Its try now with Telegram: settles once Telegram has answered it (or the connection ended). */
+  onWire?: Promise<void>;
+  /** Settles once no earlier update of the message is with Telegram: this one's first try waits for it. */
+  readonly clear: Promise<void>;
+  /** Settles once this update and every earlier one of the message have ended, later parts and all (`done`). */
+  readonly ended: Promise<void>;
+}
+
+/**
+ * The latest turn started on each message (by chat and message id, or inline message id), per bot: keyed by the
+ * later parts its replies and its presses share.
+ */
+const latest = new WeakMap<LaterParts, Map<string, Turn>>();
+/** Each turn by its signal, the one thing of its requests that reaches `inPlaceTries`. */
+const bySignal = new WeakMap<object, Turn>();
+
+/** The key of a chat's message a turn is on (an inline message's is `inline:` and its id). */
+export const placeKey = (chatId: number, messageId: number) => `${chatId}:${messageId}`;
+
+/** `before` is passed: what it waits for is cut short, a try of it with Telegram is let be and waited for. */
+function takeOver(before: Turn): Promise<void> {
+  before.passed = true;
+  if (before.onWire) return before.onWire;
+  before.controller.abort();
+  return before.clear;
+}
+
+/**
+ * A turn on message `key` of the bot whose later parts `parts` are: it ends the one before it still under way
+ * (dropped however it ends), and is ended in turn by the next. `clear` is to be awaited before the first request,
+ * `before` before the later parts; `passed` says a later update took over; `done` is always called.
+ */
+export function takeTurn(parts: LaterParts, key: string) {
+  const turns = latest.get(parts) ?? new Map<string, Turn>();
+  latest.set(parts, turns);
+  const before = turns.get(key);
+  let end = () => {};
+  const own = new Promise<void>((resolve) => {
+    end = resolve;
+  });
+  const earlier = before?.ended ?? Promise.resolve();
+  const turn: Turn = {
+    controller: new AbortController(),
+    passed: false,
+    clear: before ? takeOver(before) : Promise.resolve(),
+    ended: Promise.all([earlier, own]).then(() => undefined),
+  };
+  turns.set(key, turn);
+  bySignal.set(turn.controller.signal, turn);
+  return {
+    signal: turn.controller.signal,
+    clear: turn.clear,
+    before: earlier,
+    passed: () => turn.passed,
+    done: () => {
+      end();
+      if (turns.get(key) === turn) turns.delete(key);
+    },
+  };
+}
+
+export type EditTurn = ReturnType<typeof takeTurn>;
+
+/**
+ * Installed inside auto-retry, so that each try of an in-place edit passes here: none is begun once a later edit took
+ * over, and one under way is marked, for a later edit to wait for it rather than cut it. One refused after a later
+ * edit took over ends at once, as one waiting to be tried again would (`takeOver`).
+ */
+export const inPlaceTries: Transformer = async (prev, method, payload, signal) => {
+  const turn = signal ? bySignal.get(signal) : undefined;
+  if (!turn) return prev(method, payload, signal);
+  if (turn.passed) throw new Error('a later edit of this message took over');
+  const attempt = prev(method, payload, signal);
+  turn.onWire = attempt.then(
+    () => undefined,
+    () => undefined,
+  );
+  try {
+    const answer = await attempt;
+    // Overtaken while with Telegram and refused (a 429, a 5xx): auto-retry would wait out retry_after or its backoff
+    // before a try this edit never makes; it ends now instead.
+    if (turn.passed && !answer.ok) throw new Error('a later edit of this message took over');
+    return answer;
+  } finally {
+    turn.onWire = undefined;
+  }
+};

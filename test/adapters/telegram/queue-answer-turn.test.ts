@@ -1,0 +1,152 @@
+// A /queue answer longer than one Telegram message sends its later parts in the list's turn (replies.ts `sendLater`,
+// in-place-turns.ts): a Refresh pressed on its first message while they are still going out (an answer outside its
+// chat's order, as an album's caption is) waits for them and edits them into its own list, and the answer stops
+// sending. Without the turn the Refresh found no parts kept, sent its own, and the answer then kept its parts as the
+// list's: both stayed shown, every job named twice, the Refresh's parts never edited again.
+import { Api, Context, type Transformer } from 'grammy';
+import type { Update } from 'grammy/types';
+import { describe, expect, it } from 'vitest';
+import type { PressDeps } from '../../../adapters/telegram/button-presses.js';
+import type { TelegramJobMessages } from '../../../adapters/telegram/job-messages.js';
+import { TelegramReplies } from '../../../adapters/telegram/replies.js';
+import { inPlaceTries, replaceSource } from '../../../adapters/telegram/source-replacement.js';
+import type { CommandContext, Reply } from '../../../commands/index.js';
+import { botInfo } from './bot-info.js';
+
+const CHAT = { id: 7, type: 'private' as const, first_name: 'A' };
+const FROM = { id: 7, is_bot: false, first_name: 'A' };
+const REFRESH = {
+  id: `queue_refresh:${'0'.repeat(8)}-0000-4000-8000-000000000001`,
+  labelKey: 'button.refresh',
+  style: 'secondary' as const,
+};
+
+interface Hold {
+  reached: Promise<void>;
+  release(): void;
+}
+
+/** A private chat as Telegram keeps it: each message's text by id (new ones from 200); matching requests wait. */
+class PrivateChatDouble {
+  readonly messages = new Map<number, string>();
+  readonly sent: string[] = [];
+  private next = 200;
+  private readonly holds: {
+    match: (method: string, p: Record<string, unknown>) => boolean;
+    reach: () => void;
+    held: Promise<void>;
+  }[] = [];
+
+  hold(match: (method: string, p: Record<string, unknown>) => boolean): Hold {
+    let reach = () => {};
+    let release = () => {};
+    const reached = new Promise<void>((resolve) => {
+      reach = resolve;
+    });
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.holds.push({ match, reach, held });
+    return { reached, release };
+  }
+
+  readonly transformer: Transformer = async (_prev, method, payload) => {
+    const p = payload as Record<string, unknown>;
+    const at = this.holds.findIndex((h) => h.match(method, p));
+    const [h] = at >= 0 ? this.holds.splice(at, 1) : [];
+    if (h) {
+      h.reach();
+      await h.held;
+    }
+    const text = String(p.text ?? '').replace(/\.+$/, '');
+    const id = Number(p.message_id);
+    if (method === 'sendMessage') {
+      const messageId = this.next++;
+      this.messages.set(messageId, text);
+      this.sent.push(text);
+      return { ok: true, result: { message_id: messageId, date: 0, chat: CHAT, text } } as never;
+    }
+    if (method === 'editMessageText') {
+      if (!this.messages.has(id))
+        return { ok: false, error_code: 400, description: 'Bad Request: message to edit not found' } as never;
+      this.messages.set(id, text);
+      return { ok: true, result: { message_id: id, date: 0, chat: CHAT, text } } as never;
+    }
+    if (method === 'deleteMessages') for (const gone of p.message_ids as number[]) this.messages.delete(gone);
+    return { ok: true, result: true } as never;
+  };
+
+  /** Each message's text, in the order the chat shows them. */
+  shown(): string[] {
+    return [...this.messages.entries()].sort(([a], [b]) => a - b).map(([, text]) => text);
+  }
+}
+
+/** A /queue list named `name` with Refresh: one line a message, `later` of them after its first. */
+function list(name: string, later: number, extra: Partial<Reply> = {}): Reply {
+  const lines = Array.from({ length: later + 1 }, (_, n) => `${name}-${n + 1}`.padEnd(3000, '.'));
+  return {
+    text: lines.map((text) => ({ key: 'reply.piece', params: { text } })),
+    buttons: [[REFRESH]],
+    ...extra,
+  };
+}
+
+function setUp() {
+  const chat = new PrivateChatDouble();
+  const api = new Api('1:test');
+  api.config.use(chat.transformer, inPlaceTries);
+  const jobMessagesDouble = { note: () => {} } as unknown as TelegramJobMessages;
+  const replies = new TelegramReplies(api, jobMessagesDouble, { withdraw: () => {}, delivered: () => {} });
+  const c = { locale: 'en', user: { userId: '7' }, settings: {} } as unknown as CommandContext;
+  const asked: Update = {
+    update_id: 1,
+    message: { message_id: 1, date: 0, chat: CHAT, from: FROM, text: '/queue' },
+  };
+  const answer = (reply: Reply) => replies.send(new Context(asked, api, botInfo()), c, reply);
+  const deps = {
+    commands: { delivered: () => {} },
+    replies,
+    log: { warn: () => {} },
+  } as unknown as PressDeps;
+  let presses = 1;
+  const refresh = (reply: Reply) => {
+    presses += 1;
+    const message = { message_id: 200, date: 0, chat: CHAT, from: botInfo(), text: 'A-1' };
+    const query = { id: `q${presses}`, chat_instance: 'c', from: FROM, message, data: REFRESH.id };
+    const update: Update = { update_id: presses, callback_query: query };
+    return replaceSource(deps, new Context(update, api, botInfo()), c, { ...reply, replaceSource: true });
+  };
+  return { chat, answer, refresh };
+}
+
+describe('Telegram: a Refresh while the /queue answer’s own later parts are still being sent', () => {
+  it('waits for them and edits them into its list; the answer sends no more, and is not held by the Refresh', async () => {
+    const { chat, answer, refresh } = setUp();
+    const slowSend = chat.hold((method, p) => method === 'sendMessage' && String(p.text).startsWith('A-3'));
+    const answered = answer(list('A', 3));
+    await slowSend.reached;
+    await refresh(list('B', 3));
+    // The Refresh's later parts wait for the answer's; held until the answer ended, which must not wait for them.
+    const slowEdit = chat.hold((method, p) => method === 'editMessageText' && p.message_id === 201);
+    slowSend.release();
+    await answered;
+    slowEdit.release();
+    await expect.poll(() => chat.shown()).toEqual(['B-1', 'B-2', 'B-3', 'B-4']);
+    // A-4 was never sent: the answer stopped once the Refresh took its list over.
+    expect(chat.sent).toEqual(['A-1', 'A-2', 'A-3', 'B-4']);
+  });
+
+  it('the parts the Refresh leaves are the list’s: the next Refresh edits them, nothing stays twice', async () => {
+    const { chat, answer, refresh } = setUp();
+    const slowSend = chat.hold((method, p) => method === 'sendMessage' && String(p.text).startsWith('A-2'));
+    const answered = answer(list('A', 2));
+    await slowSend.reached;
+    await refresh(list('B', 2));
+    slowSend.release();
+    await answered;
+    await expect.poll(() => chat.shown()).toEqual(['B-1', 'B-2', 'B-3']);
+    await refresh(list('C', 1));
+    await expect.poll(() => chat.shown()).toEqual(['C-1', 'C-2']);
+  });
+});
