@@ -14,6 +14,9 @@ export function chatMoved(deps: CommandDeps, platform: Platform, fromId: string,
   const to = ownerKey({ platform, userId: toId });
   const { store } = deps;
   store.saveSettings(movedKey(from), { to: toId } satisfies Moved);
+  const came = store.settings<CameFrom>(cameFromKey(to))?.from ?? [];
+  if (!came.includes(fromId))
+    store.saveSettings(cameFromKey(to), { from: [...came, fromId] } satisfies CameFrom);
   const settings = store.settings<UserSettings>(from);
   const held = store.settings<UserSettings>(to);
   const copied = settings !== undefined && !hasAny(held) && hasAny(settings);
@@ -34,8 +37,18 @@ interface Moved {
   to: string;
 }
 
+/**
+ * The ids that went on under an id, kept beside `Moved` so that an id can be followed back to the ones the chat had
+ * before (an admin named by its old id, /block; a block its old id kept, /unblock) in one read per hop, where the
+ * store offers no search of its settings. Moves stored before it was kept have none.
+ */
+interface CameFrom {
+  from: string[];
+}
+
 /** No owner key: every one begins with its platform. */
 const movedKey = (from: string) => `moved:${from}`;
+const cameFromKey = (to: string) => `movedfrom:${to}`;
 
 /** How many moves of one chat are followed: Telegram moves a group once, to a supergroup that stays. */
 const HOPS = 5;
@@ -49,6 +62,20 @@ export function movesOf(deps: Pick<CommandDeps, 'store'>, platform: Platform, id
     if (next === undefined || next === id || ids.includes(next)) break;
     ids.push(next);
     at = next;
+  }
+  return ids;
+}
+
+/** The ids a chat had before `id` (those whose moves lead to it), nearest first; none if no chat moved into it. */
+export function cameFromOf(deps: Pick<CommandDeps, 'store'>, platform: Platform, id: string): string[] {
+  const ids: string[] = [];
+  let at = [id];
+  for (let hop = 0; hop < HOPS && at.length > 0; hop++) {
+    const found = at.flatMap(
+      (to) => deps.store.settings<CameFrom>(cameFromKey(ownerKey({ platform, userId: to })))?.from ?? [],
+    );
+    at = [...new Set(found)].filter((from) => from !== id && !ids.includes(from));
+    ids.push(...at);
   }
   return ids;
 }

@@ -5,7 +5,7 @@ import type { CommandDeps } from '../deps.js';
 import { quoted } from '../quoted-text.js';
 import { jobTitle } from '../render.js';
 import { type Reply, textReply } from '../reply.js';
-import { activeJobsOf } from '../stored-jobs.js';
+import { activeJobsOf, runningJobs } from '../stored-jobs.js';
 import type { CancelInput } from './spec.js';
 
 export const CANCEL_KEYS = {
@@ -47,8 +47,13 @@ export const cancel: Operation<CancelInput> = async (deps, ctx, { job }) => {
   const typed = job?.trim().toLowerCase();
   const recent = deps.store.recentOf(ctx.user, 50);
   if (!typed) {
-    // The newest of them, as the option's description says ("default: your latest job").
-    const latest = recent.find((j) => j.status === 'queued' || j.status === 'running');
+    // The newest of them, as the option's description says ("default: your latest job"), as the queue knows it: a
+    // row a refused write left `running` may have ended there (a failure its owner was told of), and /queue no
+    // longer lists it.
+    const latest = recent.find((j) => {
+      const status = (deps.queue.get(j.id) ?? j).status;
+      return status === 'queued' || status === 'running';
+    });
     if (!latest) return textReply('cancel.nothing');
     return cancelled(deps, ctx, latest, true);
   }
@@ -70,7 +75,7 @@ export const cancel: Operation<CancelInput> = async (deps, ctx, { job }) => {
 
 /** The unfinished jobs a typed prefix may name: the user's own, or for an admin anyone's. */
 function unfinished(deps: CommandDeps, ctx: CommandContext): Job[] {
-  if (ctx.isAdmin) return [...deps.store.byStatus('running'), ...deps.queue.plannedOrder()];
+  if (ctx.isAdmin) return [...runningJobs(deps), ...deps.queue.plannedOrder()];
   const { running, waiting } = activeJobsOf(deps, ctx.user);
   return [...running, ...waiting];
 }

@@ -3,7 +3,7 @@ import { t } from '../../src/i18n.js';
 import type { Operation } from '../context.js';
 import { formatDuration } from '../render.js';
 import type { ReplyText } from '../reply.js';
-import { activeJobsOf } from '../stored-jobs.js';
+import { activeJobsOf, runningJobs } from '../stored-jobs.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -13,10 +13,8 @@ export const info: Operation<unknown> = async (deps, ctx) => {
   const week = deps.store.usageOf(ctx.user, now - 7 * DAY_MS);
   const all = deps.store.usageOf(ctx.user);
   const order = deps.queue.plannedOrder();
-  const { running, waiting } = activeJobsOf(deps, ctx.user, {
-    running: deps.store.byStatus('running'),
-    order,
-  });
+  // Read as /queue reads them: a failure its owner was told of, held back by a refused write, runs no more.
+  const { running, waiting } = activeJobsOf(deps, ctx.user, { running: runningJobs(deps), order });
   // No time yet reads as "0 seconds" (formatDuration says at least one).
   const time = (ms: number) =>
     ms < 500 ? t(ctx.locale, 'time.duration.seconds', { count: 0 }) : formatDuration(ctx.locale, ms);
