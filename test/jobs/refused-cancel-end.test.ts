@@ -53,9 +53,46 @@ async function cancelOnFullDisk(bot: Bot, id: string, fillFirst: boolean): Promi
 const of = (events: JobEvent[], id: string, type: JobEvent['type']) =>
   events.filter((e) => e.job.id === id && e.type === type);
 
+const freshDir = (kind: 'cancel' | 'failure') => mkdtempSync(join(tmpdir(), `dimoo-refused-${kind}-`));
+
+/** A first start whose running job its owner cancelled on a full disk (`fillFirst` as in `cancelOnFullDisk`). */
+async function cancelledOnFullDisk(fillFirst: boolean) {
+  const dir = freshDir('cancel');
+  const first = start(dir);
+  const id = await running(first);
+  await cancelOnFullDisk(first, id, fillFirst);
+  return { dir, first, id };
+}
+
+/** The job's owner was told at the stop that it starts again. */
+function expectToldRestart(bot: Bot, id: string): void {
+  expect(bot.events.filter((e) => e.job.id === id).at(-1)).toMatchObject({ type: 'paused', restarts: true });
+}
+
+/** A second stop signal, after the disk has room again: the process exits right after. */
+function secondSignalFreed(bot: Bot): void {
+  bot.store.full = false;
+  bot.queue.putBackRunning();
+}
+
+/** The next start, which runs until it has nothing left and stops. */
+async function nextStartRun(dir: string): Promise<Bot> {
+  const next = start(dir);
+  next.queue.start();
+  await next.queue.stop();
+  return next;
+}
+
+/** The next start finds the job queued again. */
+function expectQueuedAtNextStart(dir: string, id: string): void {
+  const next = start(dir);
+  expect(next.store.get(id)?.status).toBe('queued');
+  next.store.close();
+}
+
 describe('a cancel whose end the database refuses', () => {
   it('is told once the worker stores it, when the disk has room again', async () => {
-    const bot = start(mkdtempSync(join(tmpdir(), 'dimoo-refused-cancel-')));
+    const bot = start(freshDir('cancel'));
     const id = await running(bot);
     await cancelOnFullDisk(bot, id, false);
     expect(of(bot.events, id, 'cancelled')).toEqual([]);
@@ -71,17 +108,12 @@ describe('a cancel whose end the database refuses', () => {
   });
 
   it('still refused at the stop, is told once, by the next start, when its cancel was stored', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dimoo-refused-cancel-'));
-    const first = start(dir);
-    const id = await running(first);
-    await cancelOnFullDisk(first, id, false);
+    const { dir, first, id } = await cancelledOnFullDisk(false);
     await first.queue.stop();
     expect(first.store.get(id)).toMatchObject({ status: 'running', meta: { cancelRequested: true } });
     first.store.close();
 
-    const next = start(dir);
-    next.queue.start();
-    await next.queue.stop();
+    const next = await nextStartRun(dir);
     const cancelled = [...of(first.events, id, 'cancelled'), ...of(next.events, id, 'cancelled')];
     expect(cancelled).toHaveLength(1);
     expect(of(first.events, id, 'paused')).toEqual([]);
@@ -90,86 +122,57 @@ describe('a cancel whose end the database refuses', () => {
   });
 
   it('still refused at the stop, with its cancel unstored too, is told it starts again, as it does', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dimoo-refused-cancel-'));
-    const first = start(dir);
-    const id = await running(first);
-    await cancelOnFullDisk(first, id, true);
+    const { dir, first, id } = await cancelledOnFullDisk(true);
     await first.queue.stop();
     expect(first.store.get(id)).toMatchObject({ status: 'running', attempts: 1, meta: {} });
     expect(of(first.events, id, 'cancelled')).toEqual([]);
-    expect(first.events.filter((e) => e.job.id === id).at(-1)).toMatchObject({
-      type: 'paused',
-      restarts: true,
-    });
+    expectToldRestart(first, id);
     first.store.close();
 
-    const next = start(dir);
-    expect(next.store.get(id)?.status).toBe('queued');
-    next.store.close();
+    expectQueuedAtNextStart(dir, id);
   });
 
   it('still refused at the stop, is left to the next start by a second stop signal that finds the disk freed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dimoo-refused-cancel-'));
-    const first = start(dir);
-    const id = await running(first);
-    await cancelOnFullDisk(first, id, false);
+    const { dir, first, id } = await cancelledOnFullDisk(false);
     await first.queue.stop();
-    // The process exits right after: whatever it would tell now reaches nobody.
-    first.store.full = false;
-    first.queue.putBackRunning();
+    // Whatever the process would tell now reaches nobody.
+    secondSignalFreed(first);
     expect(first.store.get(id)).toMatchObject({ status: 'running', meta: { cancelRequested: true } });
     first.store.close();
 
-    const next = start(dir);
-    next.queue.start();
-    await next.queue.stop();
+    const next = await nextStartRun(dir);
     expect(of(next.events, id, 'cancelled')).toHaveLength(1);
     expect(next.store.get(id)?.status).toBe('cancelled');
     next.store.close();
   });
 
   it('is left to the next start by a second stop signal that comes before the stop is done', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dimoo-refused-cancel-'));
-    const first = start(dir);
-    const id = await running(first);
-    await cancelOnFullDisk(first, id, false);
-    // The second signal, while the first one's stop still waits: the process exits right after.
-    first.store.full = false;
-    first.queue.putBackRunning();
+    const { dir, first, id } = await cancelledOnFullDisk(false);
+    // The second signal, while the first one's stop still waits.
+    secondSignalFreed(first);
     expect(of(first.events, id, 'cancelled')).toEqual([]);
     expect(first.store.get(id)).toMatchObject({ status: 'running', meta: { cancelRequested: true } });
     first.store.close();
 
-    const next = start(dir);
-    next.queue.start();
-    await next.queue.stop();
+    const next = await nextStartRun(dir);
     expect(of(next.events, id, 'cancelled')).toHaveLength(1);
     next.store.close();
   });
 
   it('told it starts again at the stop, does start again after a second stop signal that finds the disk freed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dimoo-refused-cancel-'));
-    const first = start(dir);
-    const id = await running(first);
-    await cancelOnFullDisk(first, id, true);
+    const { dir, first, id } = await cancelledOnFullDisk(true);
     await first.queue.stop();
-    expect(first.events.filter((e) => e.job.id === id).at(-1)).toMatchObject({
-      type: 'paused',
-      restarts: true,
-    });
-    first.store.full = false;
-    first.queue.putBackRunning();
+    expectToldRestart(first, id);
+    secondSignalFreed(first);
     first.store.close();
 
-    const next = start(dir);
-    expect(next.store.get(id)?.status).toBe('queued');
-    next.store.close();
+    expectQueuedAtNextStart(dir, id);
   });
 });
 
 describe('a failure whose end the database refuses', () => {
   it('is told at once, and corrected at the stop to the restart the next start makes of it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dimoo-refused-failure-'));
+    const dir = freshDir('failure');
     const first = start(dir);
     const id = await running(first);
     // The result cannot be saved, nor the failure stored.
@@ -178,22 +181,16 @@ describe('a failure whose end the database refuses', () => {
     await waitUntil(() => of(first.events, id, 'failed').length > 0, 'Failed');
     expect(first.store.get(id)?.status).toBe('running');
     await first.queue.stop();
-    expect(first.events.filter((e) => e.job.id === id).at(-1)).toMatchObject({
-      type: 'paused',
-      restarts: true,
-    });
+    expectToldRestart(first, id);
     // A second stop signal finding room must not store the failure: the owner was promised the restart.
-    first.store.full = false;
-    first.queue.putBackRunning();
+    secondSignalFreed(first);
     first.store.close();
 
-    const next = start(dir);
-    expect(next.store.get(id)?.status).toBe('queued');
-    next.store.close();
+    expectQueuedAtNextStart(dir, id);
   });
 
   it('on its last attempt, is stored by a second stop signal that finds the disk freed: told once', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dimoo-refused-failure-'));
+    const dir = freshDir('failure');
     const first = start(dir);
     const id = await running(first);
     // Given up by the stop (its run outlives the abort), its row stays `running`: the next run is its last.
@@ -210,14 +207,11 @@ describe('a failure whose end the database refuses', () => {
     }, 'Failed');
     await second.queue.stop();
     expect(of(second.events, id, 'paused')).toEqual([]);
-    second.store.full = false;
-    second.queue.putBackRunning();
+    secondSignalFreed(second);
     expect(second.store.get(id)?.status).toBe('failed');
     second.store.close();
 
-    const third = start(dir);
-    third.queue.start();
-    await third.queue.stop();
+    const third = await nextStartRun(dir);
     expect(third.events.filter((e) => e.job.id === id)).toEqual([]);
     third.store.close();
   });

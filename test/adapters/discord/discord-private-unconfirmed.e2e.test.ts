@@ -5,20 +5,23 @@
 // Discord answered 5xx at every try and never took (its token reaches nothing), and those of its follow-ups.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FakeDiscord } from '../../doubles/fake-discord/index.js';
-import { CALLBACK, CHANNEL_POST, FOLLOW_UP, jobIdIn, jobsAsking, useDiscordOnDouble } from './double-bot.js';
+import {
+  CALLBACK,
+  CHANNEL_POST,
+  choosePrivate,
+  dmChannel,
+  FOLLOW_UP,
+  jobIdIn,
+  jobsAsking,
+  useDiscordOnDouble,
+} from './double-bot.js';
 
 const world = useDiscordOnDouble('discord-private-unconfirmed', {});
 let fake: FakeDiscord;
 beforeAll(async () => {
   fake = world.fake;
-  const { bob } = fake.world.users;
-  const settings = fake.dispatchInteraction(
-    fake.build.slashCommand({ name: 'settings', options: { private: true }, user: bob }),
-  );
-  await fake.waitForCall(fake.answerOf(settings));
+  await choosePrivate(fake, fake.world.users.bob);
 });
-
-const dmChannel = (user: { id: string }) => `${user.id}0`;
 
 /** Bob's two-job permutation whose follow-up (the second job's status message) is made but never confirmed. */
 async function lostPrivateFollowUp(word: string) {

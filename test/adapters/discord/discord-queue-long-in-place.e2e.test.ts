@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import type { DiscordCall, FakeDiscord } from '../../doubles/fake-discord/index.js';
 import { HeldEngineDouble } from '../../doubles/held-engine-double.js';
-import { EDIT, FOLLOW_UP, useDiscordOnDouble } from './double-bot.js';
+import { EDIT, FOLLOW_UP, queueLongJobs, useDiscordOnDouble } from './double-bot.js';
 
 // A run stops only when the test lets it (`engine.release()`): a step of fixed length (6 s) stood in for that, and the
 // first job's run, begun as it was queued, was well into its step once the other 23 were queued on a loaded machine,
@@ -30,14 +30,7 @@ const JOBS = 24;
 describe('Discord: a /queue list longer than a message, updated in place', { timeout: 90_000 }, () => {
   it('once the cancelled job has stopped, the earlier later parts show the rest of it, privately', async () => {
     const user = fake.world.users.alice;
-    const jobs: string[] = [];
-    for (let n = 1; n <= JOBS; n += 1) {
-      const prompt = `a long lantern ${String(n).padStart(2, '0')} `.padEnd(80, 'x');
-      const made = fake.dispatchInteraction(
-        fake.build.slashCommand({ name: 'imagine', options: { prompt }, user }),
-      );
-      jobs.push(await world.queuedJob(made));
-    }
+    const jobs = await queueLongJobs(world, user, JOBS);
     const [running, ...waiting] = jobs as [string, ...string[]];
     const { store, queue: jobQueue } = world.services.jobs;
     await expect.poll(() => store.get(running)?.status, { timeout: 10_000, interval: 20 }).toBe('running');

@@ -6,7 +6,7 @@ import type { APIMessage } from 'discord.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FakeDiscord } from '../../doubles/fake-discord/index.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { FOLLOW_UP, useDiscordOnDouble } from './double-bot.js';
+import { FOLLOW_UP, queueLongJobs, useDiscordOnDouble } from './double-bot.js';
 
 // A run of 100 s that stops within a step once cancelled: the list stands still while a test looks at it.
 const world = useDiscordOnDouble(
@@ -41,14 +41,7 @@ function namings(shown: readonly string[], jobs: readonly string[]): Record<stri
 describe('Discord: a /queue list of several messages, refreshed in place', { timeout: 90_000 }, () => {
   it('edits the earlier list’s later parts, and deletes those the shorter list no longer needs', async () => {
     const user = fake.world.users.alice;
-    const jobs: string[] = [];
-    for (let n = 1; n <= JOBS; n += 1) {
-      const prompt = `a long lantern ${String(n).padStart(2, '0')} `.padEnd(80, 'x');
-      const made = fake.dispatchInteraction(
-        fake.build.slashCommand({ name: 'imagine', options: { prompt }, user }),
-      );
-      jobs.push(await world.queuedJob(made));
-    }
+    const jobs = await queueLongJobs(world, user, JOBS);
     const { store, queue: jobQueue } = world.services.jobs;
     const [running] = jobs as [string, ...string[]];
     await expect.poll(() => store.get(running)?.status, { timeout: 10_000, interval: 20 }).toBe('running');

@@ -5,21 +5,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FakeDiscord } from '../../doubles/fake-discord/index.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { CHANNEL_POST, EDIT, useDiscordOnDouble } from './double-bot.js';
+import { CHANNEL_POST, choosePrivate, dmChannel, EDIT, useDiscordOnDouble } from './double-bot.js';
 
 // Steps slow enough that the job has several progress edits to make after the first refused one.
 const world = useDiscordOnDouble('discord-token-gone', {}, { engine: new TimedEngineDouble(150, 8) });
 let fake: FakeDiscord;
 beforeAll(async () => {
   fake = world.fake;
-  const { bob } = fake.world.users;
-  const settings = fake.dispatchInteraction(
-    fake.build.slashCommand({ name: 'settings', options: { private: true }, user: bob }),
-  );
-  await fake.waitForCall(fake.answerOf(settings));
+  await choosePrivate(fake, fake.world.users.bob);
 });
-
-const dmChannel = (user: { id: string }) => `${user.id}0`;
 
 const GONE = [
   { code: 10015, status: 404, message: 'Unknown Webhook' },

@@ -180,3 +180,29 @@ export function useDiscordOnEngine(
   });
   return world;
 }
+
+/** The DM channel the fake opens with a user. */
+export const dmChannel = (user: { id: string }) => `${user.id}0`;
+
+type SlashUser = Parameters<FakeDiscord['build']['slashCommand']>[0]['user'];
+
+/** `user` sets /settings private: true, and the bot has answered it. */
+export async function choosePrivate(fake: FakeDiscord, user: SlashUser): Promise<void> {
+  const settings = fake.dispatchInteraction(
+    fake.build.slashCommand({ name: 'settings', options: { private: true }, user }),
+  );
+  await fake.waitForCall(fake.answerOf(settings));
+}
+
+/** `count` /imagine jobs of `user` with prompts long enough that a /queue list of 24 is over one message. */
+export async function queueLongJobs(world: DoubleBot, user: SlashUser, count: number): Promise<string[]> {
+  const jobs: string[] = [];
+  for (let n = 1; n <= count; n += 1) {
+    const prompt = `a long lantern ${String(n).padStart(2, '0')} `.padEnd(80, 'x');
+    const made = world.fake.dispatchInteraction(
+      world.fake.build.slashCommand({ name: 'imagine', options: { prompt }, user }),
+    );
+    jobs.push(await world.queuedJob(made));
+  }
+  return jobs;
+}

@@ -7,49 +7,15 @@
 // and the list goes on in new messages below it.
 import type { Message } from 'grammy/types';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineRequest, EngineResult, GenerateOptions } from '../../../engine/index.js';
 import { t } from '../../../src/i18n.js';
-import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/index.js';
-import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { inChat, textOf, useTelegramOnFake } from './telegram-on-fake.js';
-
-/** The timed double, each run held before its first step until the test lets it go: a cancel finds it stopping. */
-class HeldEngineDouble extends TimedEngineDouble {
-  private readonly held: Array<() => void> = [];
-  private readonly waiting: Array<() => void> = [];
-
-  override async generate(request: EngineRequest, options?: GenerateOptions): Promise<EngineResult> {
-    await new Promise<void>((resolve) => {
-      this.held.push(resolve);
-      for (const notify of this.waiting.splice(0)) notify();
-    });
-    return super.generate(request, options);
-  }
-
-  /** Lets the oldest held run go on, once one is held. */
-  async release(): Promise<void> {
-    while (this.held.length === 0) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.held.shift()?.();
-  }
-
-  releaseAll(): void {
-    for (const resolve of this.held.splice(0)) resolve();
-  }
-}
+import type { FakeTelegram } from '../../doubles/fake-telegram/index.js';
+import { padding, short, useLongQueueWorld } from './long-queue-world.js';
+import { textOf } from './telegram-on-fake.js';
 
 const JOBS = 100;
-const engine = new HeldEngineDouble(20, 2);
-const bot = useTelegramOnFake('telegram-queue-parts-in-place', engine, {
-  env: { QUEUE_MAX_PER_USER: String(JOBS + 5), QUEUE_MAX_PER_SCOPE: String(JOBS + 5) },
-});
+const { engine, bot, sentTo } = useLongQueueWorld('telegram-queue-parts-in-place', JOBS);
 let fake: FakeTelegram;
 beforeAll(() => ({ fake } = bot));
-
-const short = (jobId: string) => jobId.slice(0, 8);
-const sentTo = (chatId: number, from: number) => (c: TelegramCall) =>
-  fake.calls.indexOf(c) >= from && c.method === 'sendMessage' && inChat(chatId)(c);
-// Prompts of the longest title a list line shows: the list is several messages long.
-const padding = 'under a long and winding road through the hills at dusk'.padEnd(70, '.');
 
 let jobs: string[] = [];
 let owner = 0;

@@ -7,11 +7,18 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import type { WebMessage } from '../../../adapters/web/render.js';
 import type { Playground } from '../../../adapters/web/server.js';
 import type { Services } from '../../../src/services.js';
 import { openE2eServices } from '../e2e-services.js';
-import { type PlaygroundStack, playgroundOnServices } from './playground-server.js';
+import {
+  openPlaygroundOnDouble,
+  type PlaygroundOnDouble,
+  type PlaygroundSettings,
+  type PlaygroundStack,
+  playgroundOnServices,
+} from './playground-server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const haveBrowser = existsSync(CHROMIUM);
@@ -304,6 +311,44 @@ export async function openBrowserPlayground(name: string): Promise<BrowserPlaygr
   const { server } = await playground.start();
   services.start();
   return { services, playground, server, ...(await openBrowserPage(server.url)) };
+}
+
+/** A playground on the timed engine double and a page open on it, filled in before the suite. */
+export interface DoublePlaygroundPage extends BrowserPage {
+  stack: PlaygroundOnDouble;
+  server: Playground;
+}
+
+export interface DoublePlaygroundPageOptions {
+  /** Whether the queue runs the jobs sent (default: no, every job stays waiting). */
+  run?: boolean;
+  /** The playground's settings (`PlaygroundStack.start`). */
+  settings?: PlaygroundSettings;
+  /** The page's own options (`openBrowserPage`). */
+  page?: BrowserContextOptions;
+}
+
+/**
+ * What the suites on the double share: before the suite, `openPlaygroundOnDouble(name, env)` started, and a page
+ * open on it; after it, both closed.
+ */
+export function useDoublePlaygroundPage(
+  name: string,
+  env: Record<string, string> = {},
+  options: DoublePlaygroundPageOptions = {},
+): DoublePlaygroundPage {
+  const opened = {} as DoublePlaygroundPage;
+  beforeAll(async () => {
+    opened.stack = openPlaygroundOnDouble(name, env);
+    ({ server: opened.server } = await opened.stack.start(options.settings));
+    if (options.run) opened.stack.jobs.queue.start();
+    Object.assign(opened, await openBrowserPage(opened.server.url, { page: options.page }));
+  }, 60_000);
+  afterAll(async () => {
+    await opened.browser?.close();
+    await opened.stack?.close();
+  });
+  return opened;
 }
 
 export async function closeBrowserPlayground(opened: Partial<BrowserPlayground>): Promise<void> {

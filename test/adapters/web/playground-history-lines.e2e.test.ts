@@ -2,30 +2,19 @@
 // playwright-core) against the real server and commands on the timed engine double (the queue never starts): each is
 // the command to type again, every setting the edit ran with spelled out, with the picture beside it, as the live
 // page showed the attachment beside what was typed (a /describe without a question is no empty bubble).
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Playground } from '../../../adapters/web/server.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { solidPng } from '../e2e-services.js';
-import { attachShown, haveBrowser, openAsSameUser, openBrowserPage, send } from './playground-browser.js';
-import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
+import {
+  attachShown,
+  haveBrowser,
+  openAsSameUser,
+  send,
+  useDoublePlaygroundPage,
+} from './playground-browser.js';
 
 describe.skipIf(!haveBrowser)('playground history: /edit and /describe lines', { timeout: 60_000 }, () => {
-  let stack: PlaygroundOnDouble;
-  let server: Playground;
-  let browser: Browser;
-  let page: Page;
-  let pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    stack = openPlaygroundOnDouble('history-lines');
-    ({ server } = await stack.start());
-    ({ browser, page, pageErrors } = await openBrowserPage(server.url));
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  const pg = useDoublePlaygroundPage('history-lines');
 
   /** The user's bubbles as the page shows them: their text and how many pictures beside it. */
   const userLines = (on: Page) =>
@@ -42,12 +31,12 @@ describe.skipIf(!haveBrowser)('playground history: /edit and /describe lines', {
       '/describe',
       '/describe what colour is it?',
     ]) {
-      const before = (await userLines(page)).length;
-      await attachShown(page, 'picture.png', await solidPng('#36c', 96));
-      await send(page, line);
-      await expect.poll(async () => (await userLines(page)).length, { timeout: 10_000 }).toBe(before + 1);
+      const before = (await userLines(pg.page)).length;
+      await attachShown(pg.page, 'picture.png', await solidPng('#36c', 96));
+      await send(pg.page, line);
+      await expect.poll(async () => (await userLines(pg.page)).length, { timeout: 10_000 }).toBe(before + 1);
     }
-    const reloaded = await openAsSameUser(browser, page, server.url);
+    const reloaded = await openAsSameUser(pg.browser, pg.page, pg.server.url);
     try {
       await expect
         .poll(() => userLines(reloaded), { timeout: 10_000 })
@@ -59,6 +48,6 @@ describe.skipIf(!haveBrowser)('playground history: /edit and /describe lines', {
     } finally {
       await reloaded.close();
     }
-    expect(pageErrors).toEqual([]);
+    expect(pg.pageErrors).toEqual([]);
   });
 });

@@ -2,39 +2,25 @@
 // the real server and commands: the list pressed on becomes the list as it now stands (after Cancel n, the cancel line
 // first; after Refresh, without a job cancelled since), and no message is added. A typed /cancel is answered under
 // its own line, never over the message of the job it names.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Playground } from '../../../adapters/web/server.js';
+import { describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
-import { haveBrowser, openBrowserPage } from './playground-browser.js';
-import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
+import { haveBrowser, useDoublePlaygroundPage } from './playground-browser.js';
 
 const WAIT = { timeout: 30_000 };
 
 describe.skipIf(!haveBrowser)('playground: /queue Cancel n, Refresh in place', { timeout: 120_000 }, () => {
-  let stack: PlaygroundOnDouble;
-  let server: Playground;
-  let browser: Browser;
-  let page: Page;
-  let pageErrors: string[] = [];
+  // The queue never starts: every job stays waiting, listed with its Cancel.
+  const pg = useDoublePlaygroundPage(
+    'queue-in-place',
+    { RATE_LIMIT_PER_MINUTE: '0' },
+    { settings: { bundledModel: false } },
+  );
 
-  beforeAll(async () => {
-    // The queue never starts: every job stays waiting, listed with its Cancel.
-    stack = openPlaygroundOnDouble('queue-in-place', { RATE_LIMIT_PER_MINUTE: '0' });
-    ({ server } = await stack.start({ bundledModel: false }));
-    ({ browser, page, pageErrors } = await openBrowserPage(server.url));
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
-
-  const bots = () => page.locator('#log li.bot');
+  const bots = () => pg.page.locator('#log li.bot');
   async function say(text: string): Promise<void> {
     const before = await bots().count();
-    await page.fill('#text', text);
-    await page.press('#text', 'Enter');
+    await pg.page.fill('#text', text);
+    await pg.page.press('#text', 'Enter');
     await expect.poll(() => bots().count(), WAIT).toBeGreaterThan(before);
   }
 
@@ -54,7 +40,7 @@ describe.skipIf(!haveBrowser)('playground: /queue Cancel n, Refresh in place', {
     expect(await cancels.count()).toBe(1);
     expect(await cancels.first().getAttribute('data-action')).toBe(kept);
     expect(await bots().count()).toBe(count);
-    expect(pageErrors).toEqual([]);
+    expect(pg.pageErrors).toEqual([]);
   });
 
   it('Refresh replaces the pressed list with the list as it now stands', async () => {
@@ -70,7 +56,7 @@ describe.skipIf(!haveBrowser)('playground: /queue Cancel n, Refresh in place', {
 
     // The first job is cancelled elsewhere: the list still offers it until refreshed.
     const job = String(first).slice('queue_cancel:'.length);
-    const { store, queue } = stack.jobs;
+    const { store, queue } = pg.stack.jobs;
     queue.cancel(job, store.get(job)?.owner ?? { platform: 'web', userId: '' });
     expect(store.get(job)?.status).toBe('cancelled');
     expect(await cancels.count()).toBe(2);
@@ -79,13 +65,13 @@ describe.skipIf(!haveBrowser)('playground: /queue Cancel n, Refresh in place', {
     await expect.poll(() => cancels.count(), WAIT).toBe(1);
     expect(await cancels.first().getAttribute('data-action')).toBe(second);
     expect(await bots().count()).toBe(count);
-    expect(pageErrors).toEqual([]);
+    expect(pg.pageErrors).toEqual([]);
   });
 
   it('answers a typed /cancel under its line, and leaves the job its own message', async () => {
     await say('/imagine a wren --steps 2');
     const jobId = String(await bots().last().getAttribute('data-job'));
-    const job = page.locator(`#log li.bot[data-job="${jobId}"]`);
+    const job = pg.page.locator(`#log li.bot[data-job="${jobId}"]`);
     const id = jobId.slice(0, 8);
     const answers = ['cancel.done_named', 'cancel.already_cancelled_named'].map((key) =>
       t('en', key, { prompt: 'a wren', id }),
@@ -93,10 +79,10 @@ describe.skipIf(!haveBrowser)('playground: /queue Cancel n, Refresh in place', {
     // Twice: once waiting, then already cancelled, when the job's own message is final.
     for (const answer of answers) {
       await say(`/cancel ${id}`);
-      await expect.poll(() => page.locator('#log > li').last().textContent(), WAIT).toBe(answer);
-      expect(await page.locator('#log > li').nth(-2).textContent()).toBe(`/cancel ${id}`);
+      await expect.poll(() => pg.page.locator('#log > li').last().textContent(), WAIT).toBe(answer);
+      expect(await pg.page.locator('#log > li').nth(-2).textContent()).toBe(`/cancel ${id}`);
     }
     await expect.poll(() => job.locator('p').first().textContent(), WAIT).toBe(t('en', 'job.cancelled'));
-    expect(pageErrors).toEqual([]);
+    expect(pg.pageErrors).toEqual([]);
   });
 });

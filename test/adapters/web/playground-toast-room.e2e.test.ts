@@ -2,41 +2,30 @@
 // conversation's end, does not cover the Delete of the message left last, in a real browser (Debian's Chromium via
 // playwright-core) against the real server, commands and queue on the timed engine double: it follows the composer,
 // which grows with the lines typed into it and shrinks again when they go, while the toast shows.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Playground } from '../../../adapters/web/server.js';
-import { haveBrowser, imagesLoaded, jobsOfSent, openBrowserPage, resultsOf } from './playground-browser.js';
-import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
+import { describe, expect, it } from 'vitest';
+import {
+  haveBrowser,
+  imagesLoaded,
+  jobsOfSent,
+  resultsOf,
+  useDoublePlaygroundPage,
+} from './playground-browser.js';
 
 const finals = '#log li.bot[data-state=final]';
 const WAIT = { timeout: 30_000 };
 
 describe.skipIf(!haveBrowser)('playground room under an Undo toast', { timeout: 120_000 }, () => {
-  let stack: PlaygroundOnDouble;
-  let server: Playground;
-  let browser: Browser;
-  let page: Page;
-  let pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    stack = openPlaygroundOnDouble('toast-room', { RATE_LIMIT_PER_MINUTE: '0', QUEUE_MAX_PER_USER: '10' });
-    ({ server } = await stack.start({ bundledModel: false }));
-    stack.jobs.queue.start();
-    // A narrow desktop window (a mouse, not a phone's layout): the toast, centred, reaches the Delete on the left.
-    ({ browser, page, pageErrors } = await openBrowserPage(server.url, {
-      page: { viewport: { width: 400, height: 480 } },
-    }));
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  // A narrow desktop window (a mouse, not a phone's layout): the toast, centred, reaches the Delete on the left.
+  const pg = useDoublePlaygroundPage(
+    'toast-room',
+    { RATE_LIMIT_PER_MINUTE: '0', QUEUE_MAX_PER_USER: '10' },
+    { run: true, settings: { bundledModel: false }, page: { viewport: { width: 400, height: 480 } } },
+  );
 
   /** Whether two boxes on the page overlap, said with both boxes for a failure's message. */
   const apart = async (what: string, a: string, b: string) => {
     const box = (selector: string) =>
-      page
+      pg.page
         .locator(selector)
         .boundingBox({ timeout: 500 })
         .catch(() => null);
@@ -58,36 +47,38 @@ describe.skipIf(!haveBrowser)('playground room under an Undo toast', { timeout: 
 
   /** Every deletion undone and the box emptied: each test starts from both results and a one-line composer. */
   const undoAll = async () => {
-    const undos = page.locator('.toast button.undo');
+    const undos = pg.page.locator('.toast button.undo');
     while ((await undos.count()) > 0) await undos.first().click();
-    await page.fill('#text', '');
-    await page.locator(result(lower)).waitFor({ state: 'visible', ...WAIT });
+    await pg.page.fill('#text', '');
+    await pg.page.locator(result(lower)).waitFor({ state: 'visible', ...WAIT });
   };
 
   it('two results, the lower deleted: its toast leaves the Delete above uncovered', async () => {
     [upper, lower] = await resultsOf(
-      page,
-      await jobsOfSent(page, async () => {
-        await page.fill('#text', '/imagine a {grey, brown} fox --steps 2');
-        await page.press('#text', 'Enter');
+      pg.page,
+      await jobsOfSent(pg.page, async () => {
+        await pg.page.fill('#text', '/imagine a {grey, brown} fox --steps 2');
+        await pg.page.press('#text', 'Enter');
       }),
       WAIT,
     );
-    await imagesLoaded(page, `${finals} img.result`, WAIT);
-    await page.locator(deleteOf(lower)).click();
-    await page.locator('.toast button.undo').waitFor(WAIT);
+    await imagesLoaded(pg.page, `${finals} img.result`, WAIT);
+    await pg.page.locator(deleteOf(lower)).click();
+    await pg.page.locator('.toast button.undo').waitFor(WAIT);
     // Within the toast's 6 s: it is measured while it shows.
     await expect.poll(() => apart('Delete', deleteOf(upper), '.toast'), { timeout: 4000 }).toBe('apart');
   });
 
   it('lines typed while the toast shows grow the composer: the toast covers neither them nor that Delete', async () => {
-    const heightBefore = (await page.locator('#composer').boundingBox())?.height ?? 0;
-    await page.locator('#text').click();
+    const heightBefore = (await pg.page.locator('#composer').boundingBox())?.height ?? 0;
+    await pg.page.locator('#text').click();
     for (const line of lines.split('\n')) {
-      await page.keyboard.type(line);
-      await page.keyboard.press('Shift+Enter');
+      await pg.page.keyboard.type(line);
+      await pg.page.keyboard.press('Shift+Enter');
     }
-    expect((await page.locator('#composer').boundingBox())?.height ?? 0).toBeGreaterThan(heightBefore + 60);
+    expect((await pg.page.locator('#composer').boundingBox())?.height ?? 0).toBeGreaterThan(
+      heightBefore + 60,
+    );
     await expect.poll(() => apart('Delete', deleteOf(upper), '.toast'), { timeout: 2000 }).toBe('apart');
     await expect.poll(() => apart('the box', '#text', '.toast'), { timeout: 2000 }).toBe('apart');
     await undoAll();
@@ -96,12 +87,12 @@ describe.skipIf(!haveBrowser)('playground room under an Undo toast', { timeout: 
   it('the composer shrinking while the toast shows (its lines sent or cleared) leaves that Delete uncovered', async () => {
     await undoAll();
     // The toast comes while the composer is at its tallest, and stays while the box is emptied.
-    await page.fill('#text', lines);
-    await page.locator(deleteOf(lower)).click();
-    await page.locator('.toast button.undo').waitFor(WAIT);
-    await page.fill('#text', '');
+    await pg.page.fill('#text', lines);
+    await pg.page.locator(deleteOf(lower)).click();
+    await pg.page.locator('.toast button.undo').waitFor(WAIT);
+    await pg.page.fill('#text', '');
     await expect.poll(() => apart('Delete', deleteOf(upper), '.toast'), { timeout: 3000 }).toBe('apart');
     await undoAll();
-    expect(pageErrors).toEqual([]);
+    expect(pg.pageErrors).toEqual([]);
   });
 });

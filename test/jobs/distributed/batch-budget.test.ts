@@ -2,7 +2,7 @@
 // dispatcher adds no member that would take the run's expected time past its share of the timeout, judged on the
 // measured pace as admission judges it, and within the shortest timeout a live worker arms (each advertises its own
 // in its heartbeat); front-ends plan the same runs for places and ETAs.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { estimateCost } from '../../../engine/index.js';
 import { FrontPositions } from '../../../src/jobs/distributed/front-positions.js';
 import { expectedMs, measuredMs, type SharedPace } from '../../../src/jobs/distributed/shared-pace.js';
@@ -13,9 +13,9 @@ import type { Owner } from '../../../src/jobs/types.js';
 import { aJob } from '../../commands/job-fixture.js';
 import {
   type Cluster,
+  clustersClosedAfterEach,
   eventually,
   skipWithoutRedis,
-  startCluster,
   submitImagine,
   until,
 } from './redis-harness.js';
@@ -99,18 +99,14 @@ describe('front-end places within the job timeout', () => {
 });
 
 describe.skipIf(skip)('distributed queue: batches within the job timeout', { timeout: 30_000 }, () => {
-  let cluster: Cluster | undefined;
-  afterEach(async () => {
-    await cluster?.close();
-    cluster = undefined;
-  });
+  const startCluster = clustersClosedAfterEach();
 
   /**
    * Four same-shape jobs submitted on a front-end whose job timeout is `frontEndMs`, the pace set as `calibration`,
    * then one worker arming `workerMs`; the batches it was handed once all four are done.
    */
   async function runFour(frontEndMs: number, workerMs: number, calibration: Record<string, string>) {
-    cluster = await startCluster({
+    const cluster = await startCluster({
       frontEnds: 1,
       workers: 0,
       maxBatch: 4,
@@ -162,7 +158,7 @@ describe.skipIf(skip)('distributed queue: batches within the job timeout', { tim
    * wiring of the budget, seen with the dispatcher unable to hand the four out meanwhile.
    */
   async function plannedAhead(frontEndMs: number, workerMs: number, calibration: Record<string, string>) {
-    cluster = await startCluster({
+    const cluster = await startCluster({
       frontEnds: 1,
       workers: 0,
       limits: { maxRunningPerUser: 4, jobTimeoutMs: frontEndMs },
@@ -194,7 +190,7 @@ describe.skipIf(skip)('distributed queue: batches within the job timeout', { tim
   }
 
   it('refuses up front a job the live workers’ shorter timeout would end, not only the front-end’s own', async () => {
-    cluster = await startCluster({
+    const cluster = await startCluster({
       frontEnds: 1,
       workers: 0,
       limits: { maxRunningPerUser: 4, jobTimeoutMs: 10 * LIMIT_MS },
@@ -240,7 +236,7 @@ describe.skipIf(skip)('distributed queue: batches within the job timeout', { tim
   });
 
   it('reads the shortest job timeout of the live workers, forgetting those gone', async () => {
-    cluster = await startCluster({ frontEnds: 0, workers: 0 });
+    const cluster = await startCluster({ frontEnds: 0, workers: 0 });
     const { probe } = cluster;
     await probe.heartbeat('short', 200, 1, 20_000);
     await probe.heartbeat('long', 10_000, 4, 60_000);
@@ -258,7 +254,7 @@ describe.skipIf(skip)('distributed queue: batches within the job timeout', { tim
   });
 
   it('forgets a dead worker’s job timeout that an older release’s prune left behind (a rolling upgrade)', async () => {
-    cluster = await startCluster({ frontEnds: 0, workers: 0 });
+    const cluster = await startCluster({ frontEnds: 0, workers: 0 });
     const { probe } = cluster;
     await probe.heartbeat('gone', 100, 4, 20_000);
     await probe.heartbeat('long', 10_000, 4, 60_000);

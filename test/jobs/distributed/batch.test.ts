@@ -1,15 +1,15 @@
 // Batching on the shared queue: jobs of one `batchKey` waiting together go to a worker as one run, chosen fairly
 // as the single-process queue chooses them, up to the smallest max batch the live workers advertise, and each
 // job keeps its own events, cancel and charge.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EngineRequest } from '../../../engine/index.js';
 import type { Job, Owner } from '../../../src/jobs/types.js';
 import {
   type Cluster,
+  clustersClosedAfterEach,
   counterOf,
   eventually,
   skipWithoutRedis,
-  startCluster,
   submitImagine,
   until,
 } from './redis-harness.js';
@@ -19,12 +19,7 @@ const alice: Owner = { platform: 'discord', userId: 'alice' };
 const bob: Owner = { platform: 'discord', userId: 'bob' };
 const TERMINAL = new Set(['done', 'failed', 'cancelled']);
 
-let cluster: Cluster | undefined;
-
-afterEach(async () => {
-  await cluster?.close();
-  cluster = undefined;
-});
+const startCluster = clustersClosedAfterEach();
 
 const submit = submitImagine;
 
@@ -40,7 +35,12 @@ async function flushed(c: Cluster): Promise<void> {
 
 describe.skipIf(skip)('distributed queue: batches', { timeout: 30_000 }, () => {
   it('runs waiting jobs of one shape as one batch, in fair order, each job’s events on its own front-end', async () => {
-    cluster = await startCluster({ frontEnds: 2, workers: 0, maxBatch: 4, limits: { maxRunningPerUser: 4 } });
+    const cluster = await startCluster({
+      frontEnds: 2,
+      workers: 0,
+      maxBatch: 4,
+      limits: { maxRunningPerUser: 4 },
+    });
     const [one, two] = cluster.frontEnds as [Cluster['frontEnds'][number], Cluster['frontEnds'][number]];
     const a1 = submit(one, alice, 'a1');
     const a2 = submit(one, alice, 'a2');
@@ -86,7 +86,7 @@ describe.skipIf(skip)('distributed queue: batches', { timeout: 30_000 }, () => {
 
   it('counts a busy worker by its run, not by the jobs in it', async () => {
     // 3 steps of 300 ms: the batch still runs when the second worker joins.
-    cluster = await startCluster({
+    const cluster = await startCluster({
       frontEnds: 1,
       workers: 0,
       maxBatch: 2,
@@ -114,7 +114,7 @@ describe.skipIf(skip)('distributed queue: batches', { timeout: 30_000 }, () => {
 
   it('cancels one job of a running batch while the others finish', async () => {
     // 3 steps of 300 ms: the cancel lands mid-run.
-    cluster = await startCluster({
+    const cluster = await startCluster({
       frontEnds: 1,
       workers: 0,
       maxBatch: 3,
@@ -145,7 +145,12 @@ describe.skipIf(skip)('distributed queue: batches', { timeout: 30_000 }, () => {
   });
 
   it('puts no more of one user’s jobs in a batch than maxRunningPerUser', async () => {
-    cluster = await startCluster({ frontEnds: 1, workers: 0, maxBatch: 4, limits: { maxRunningPerUser: 2 } });
+    const cluster = await startCluster({
+      frontEnds: 1,
+      workers: 0,
+      maxBatch: 4,
+      limits: { maxRunningPerUser: 2 },
+    });
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
     const jobs = [
       submit(fe, alice, 'a1'),
@@ -162,7 +167,7 @@ describe.skipIf(skip)('distributed queue: batches', { timeout: 30_000 }, () => {
 
   it('makes runs no larger than the smallest max batch among the live workers', async () => {
     // 3 steps of 300 ms: the narrow worker is still busy with the first job when the wide one joins.
-    cluster = await startCluster({
+    const cluster = await startCluster({
       frontEnds: 1,
       workers: 0,
       msPerStep: 300,
@@ -182,7 +187,7 @@ describe.skipIf(skip)('distributed queue: batches', { timeout: 30_000 }, () => {
   });
 
   it('runs a run larger than its own max batch a max batch at a time', async () => {
-    cluster = await startCluster({ frontEnds: 1, workers: 0, limits: { maxRunningPerUser: 3 } });
+    const cluster = await startCluster({ frontEnds: 1, workers: 0, limits: { maxRunningPerUser: 3 } });
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
     const jobs = ['p', 'q', 'r'].map((p) => submit(fe, alice, p));
     await flushed(cluster);

@@ -2,7 +2,7 @@
 // the job's end arrives, its message must not say otherwise: no new place in the queue while a write Redis refused
 // is tried again, and no steps of a run a worker began just as the cancel came (it says it is stopping, as a
 // running job's does, until "Cancelled.").
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderEvent } from '../../../commands/render.js';
 import type { SharedState } from '../../../src/jobs/distributed/shared-state.js';
 import type { JobEvent } from '../../../src/jobs/events.js';
@@ -10,9 +10,9 @@ import type { Job, Owner } from '../../../src/jobs/types.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import {
   type Cluster,
+  clustersClosedAfterEach,
   refuseWrite,
   skipWithoutRedis,
-  startCluster,
   submitImagine,
   until,
 } from './redis-harness.js';
@@ -21,12 +21,7 @@ const skip = await skipWithoutRedis();
 const owner: Owner = { platform: 'discord', userId: 'announced' };
 const user = (userId: string): Owner => ({ platform: 'discord', userId });
 
-let cluster: Cluster | undefined;
-
-afterEach(async () => {
-  await cluster?.close();
-  cluster = undefined;
-});
+const startCluster = clustersClosedAfterEach();
 
 /** Test double: a slow Redis, whose answer to the unqueue of job `id` comes when the test says (`release`). */
 function delayUnqueueOf(state: SharedState, id: string) {
@@ -48,7 +43,7 @@ const of = (events: JobEvent[], id: string) => events.filter((e) => e.job.id ===
 
 describe.skipIf(skip)('a waiting job answered "cancelled"', { timeout: 30_000 }, () => {
   it('is told no new place while Redis refuses its cancel', async () => {
-    cluster = await startCluster({ frontEnds: 1, workers: 0 });
+    const cluster = await startCluster({ frontEnds: 1, workers: 0 });
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
     const first = submitImagine(fe, user('first'), 'a fox');
     const second = submitImagine(fe, user('second'), 'an owl');
@@ -70,7 +65,7 @@ describe.skipIf(skip)('a waiting job answered "cancelled"', { timeout: 30_000 },
   });
 
   it('is not listed, nor counted ahead of others, while Redis refuses its cancel', async () => {
-    cluster = await startCluster({ frontEnds: 1, workers: 0 });
+    const cluster = await startCluster({ frontEnds: 1, workers: 0 });
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
     const first = submitImagine(fe, user('first'), 'a fox');
     const job = submitImagine(fe, owner, 'a wren');
@@ -92,7 +87,11 @@ describe.skipIf(skip)('a waiting job answered "cancelled"', { timeout: 30_000 },
   });
 
   it('that a worker took just as the cancel came says it is stopping, never its steps, until Cancelled', async () => {
-    cluster = await startCluster({ frontEnds: 1, workers: 0, engine: () => new TimedEngineDouble(50, 40) });
+    const cluster = await startCluster({
+      frontEnds: 1,
+      workers: 0,
+      engine: () => new TimedEngineDouble(50, 40),
+    });
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
     const job = submitImagine(fe, owner, 'a heron');
     await fe.queue.flush();

@@ -2,16 +2,16 @@
 // Redis refuses that write (an error reply: out of memory, a read-only replica), the answer must not be left standing
 // as a false one: the write is tried again until it lands, and a job that ends meanwhile anyway says, with its result,
 // that it finished before it could be stopped (`meta.cancelRequested`, commands/late-cancel.ts).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SharedState } from '../../../src/jobs/distributed/shared-state.js';
 import type { Owner } from '../../../src/jobs/types.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import {
+  clustersClosedAfterEach,
   eventually,
   type FrontEndOnRedis,
   refuseWrite,
   skipWithoutRedis,
-  startCluster,
   submitImagine,
   until,
 } from './redis-harness.js';
@@ -20,12 +20,7 @@ const skip = await skipWithoutRedis();
 const owner: Owner = { platform: 'discord', userId: 'refused' };
 const ENDS = new Set(['done', 'failed', 'cancelled']);
 
-let close: (() => Promise<void>) | undefined;
-
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
+const startCluster = clustersClosedAfterEach();
 
 /** Test double: Redis answering an error to the first job event published (on a front-end's `events:` channel). */
 function refuseEventPublish(state: SharedState) {
@@ -45,7 +40,6 @@ async function start(worker?: { msPerStep: number }): Promise<FrontEndOnRedis> {
     workers: worker ? 1 : 0,
     engine: worker && (() => new TimedEngineDouble(worker.msPerStep, 8)),
   });
-  close = () => cluster.close();
   return cluster.frontEnds[0] as FrontEndOnRedis;
 }
 

@@ -1,15 +1,15 @@
 // A cancel that reaches a running job on the shared queue after its engine's last step stops nothing: the job ends
 // done and is delivered, and the owner's final event says the cancel came too late (`meta.cancelRequested`), whether
 // it was asked at the owner's front-end or (by an admin) at another, as in one process (test/jobs/late-cancel.test.ts).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EngineRequest, EngineResult, GenerateOptions } from '../../../engine/index.js';
 import type { JobEvent } from '../../../src/jobs/events.js';
 import type { Owner } from '../../../src/jobs/types.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import {
+  clustersClosedAfterEach,
   type FrontEndOnRedis,
   skipWithoutRedis,
-  startCluster,
   submitImagine,
   until,
 } from './redis-harness.js';
@@ -31,12 +31,7 @@ class SlowTailEngineDouble extends TimedEngineDouble {
   }
 }
 
-let close: (() => Promise<void>) | undefined;
-
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
+const startCluster = clustersClosedAfterEach();
 
 async function start(): Promise<[FrontEndOnRedis, FrontEndOnRedis]> {
   const cluster = await startCluster({
@@ -44,7 +39,6 @@ async function start(): Promise<[FrontEndOnRedis, FrontEndOnRedis]> {
     workers: 1,
     engine: () => new SlowTailEngineDouble(500),
   });
-  close = () => cluster.close();
   return cluster.frontEnds as [FrontEndOnRedis, FrontEndOnRedis];
 }
 

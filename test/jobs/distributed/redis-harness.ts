@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { afterEach } from 'vitest';
 import { FrontQueue, type FrontQueueOptions } from '../../../src/jobs/distributed/front-queue.js';
 import { removeAllKeys, SharedState } from '../../../src/jobs/distributed/shared-state.js';
 import { DistributedWorker, type DistributedWorkerOptions } from '../../../src/jobs/distributed/worker.js';
@@ -131,6 +132,22 @@ export interface Cluster {
    */
   addWorker(maxBatch?: number, jobTimeoutMs?: number): Promise<Cluster['workers'][number]>;
   close(): Promise<void>;
+}
+
+/**
+ * `startCluster` for the tests of a file (or of the describe it is called in): the cluster a test started is closed
+ * after it, also when the test failed on the way.
+ */
+export function clustersClosedAfterEach(): typeof startCluster {
+  let started: Cluster | undefined;
+  afterEach(async () => {
+    await started?.close();
+    started = undefined;
+  });
+  return async (options) => {
+    started = await startCluster(options);
+    return started;
+  };
 }
 
 /** Front-ends and workers in this process, each with its own Redis connections, as separate machines would have. */

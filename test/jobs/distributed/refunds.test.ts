@@ -1,31 +1,26 @@
 // Fair share with several machines: a job cancelled or failed part-way keeps only the share of its steps that ran
 // of the charge its claim made, as in single-process mode (the apology's full refund is in kill.test.ts).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Owner } from '../../../src/jobs/types.js';
 import {
   type Cluster,
+  clustersClosedAfterEach,
   counterOf,
   skipWithoutRedis,
-  startCluster,
   submitImagine,
   until,
 } from './redis-harness.js';
 
 const skip = await skipWithoutRedis();
 
-let cluster: Cluster | undefined;
-
-afterEach(async () => {
-  await cluster?.close();
-  cluster = undefined;
-});
+const startCluster = clustersClosedAfterEach();
 
 const submit = submitImagine;
 
 describe.skipIf(skip)('distributed queue: refunds', () => {
   it('charges a job cancelled part-way only the share of its steps that ran', async () => {
     // 3 steps of 400 ms: the cancel lands while the second step runs.
-    cluster = await startCluster({ frontEnds: 1, workers: 1, msPerStep: 400 });
+    const cluster = await startCluster({ frontEnds: 1, workers: 1, msPerStep: 400 });
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
     const owner: Owner = { platform: 'discord', userId: 'canceller' };
     const job = submit(fe, owner, 'half a fox');
@@ -42,7 +37,7 @@ describe.skipIf(skip)('distributed queue: refunds', () => {
   });
 
   it('refunds the whole charge of a job that failed before its first step', async () => {
-    cluster = await startCluster({ frontEnds: 1, workers: 1 });
+    const cluster = await startCluster({ frontEnds: 1, workers: 1 });
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
     const owner: Owner = { platform: 'discord', userId: 'unlucky' };
     const job = submit(fe, owner, 'boom');
