@@ -20,6 +20,8 @@ interface Turn {
   readonly clear: Promise<void>;
   /** Settles once this update and every earlier one of the message have ended, later parts and all (`done`). */
   readonly ended: Promise<void>;
+  /** Its requests carry its signal: a later update cuts their waits. The sending of an answer's parts has none. */
+  readonly signalled: boolean;
 }
 
 /**
@@ -29,6 +31,20 @@ interface Turn {
 const latest = new WeakMap<LaterParts, Map<string, Turn>>();
 /** Each turn by its signal, the one thing of its requests that reaches `inPlaceTries`. */
 const bySignal = new WeakMap<object, Turn>();
+/**
+ * When the latest turn on each message began (`turnsBegun`), kept after it ended: a list made before it must not
+ * land over it (source-replacement.ts `showWhenKnown`). Bounded as the later parts are; one forgotten is let land.
+ */
+const begun = new WeakMap<LaterParts, Map<string, number>>();
+const MAX_BEGUN = 500;
+let turnsSoFar = 0;
+
+/** A mark of how many turns have begun so far: `begunSince` compares a message's latest one with it. */
+export const turnsBegun = () => turnsSoFar;
+
+/** Whether a turn on message `key` began after `mark` (`turnsBegun`). */
+export const begunSince = (parts: LaterParts, key: string, mark: number) =>
+  (begun.get(parts)?.get(key) ?? 0) > mark;
 
 /** The key of a chat's message a turn is on (an inline message's is `inline:` and its id). */
 export const placeKey = (chatId: number, messageId: number) => `${chatId}:${messageId}`;
@@ -37,16 +53,17 @@ export const placeKey = (chatId: number, messageId: number) => `${chatId}:${mess
 function takeOver(before: Turn): Promise<void> {
   before.passed = true;
   if (before.onWire) return before.onWire;
-  before.controller.abort();
+  if (before.signalled) before.controller.abort();
   return before.clear;
 }
 
 /**
  * A turn on message `key` of the bot whose later parts `parts` are: it ends the one before it still under way
  * (dropped however it ends), and is ended in turn by the next. `clear` is to be awaited before the first request,
- * `before` before the later parts; `passed` says a later update took over; `done` is always called.
+ * `before` before the later parts; `passed` says a later update took over; `refused` hands the turn back to the one
+ * before when its first part was refused; `done` is always called. `signalled` false: no request carries `signal`.
  */
-export function takeTurn(parts: LaterParts, key: string) {
+export function takeTurn(parts: LaterParts, key: string, { signalled = true } = {}) {
   const turns = latest.get(parts) ?? new Map<string, Turn>();
   latest.set(parts, turns);
   const before = turns.get(key);
@@ -60,17 +77,35 @@ export function takeTurn(parts: LaterParts, key: string) {
     passed: false,
     clear: before ? takeOver(before) : Promise.resolve(),
     ended: Promise.all([earlier, own]).then(() => undefined),
+    signalled,
   };
   turns.set(key, turn);
   bySignal.set(turn.controller.signal, turn);
+  turnsSoFar += 1;
+  const starts = begun.get(parts) ?? new Map<string, number>();
+  begun.set(parts, starts);
+  starts.delete(key);
+  starts.set(key, turnsSoFar);
+  for (const oldest of starts.keys()) {
+    if (starts.size <= MAX_BEGUN) break;
+    starts.delete(oldest);
+  }
   return {
     signal: turn.controller.signal,
     clear: turn.clear,
     before: earlier,
     passed: () => turn.passed,
+    // Nothing of this update was shown: the one before goes on as if it had not come (an answer's later parts would
+    // else stop short, with nobody to send the rest), unless its waits were already cut.
+    refused: () => {
+      if (before && !before.controller.signal.aborted) before.passed = false;
+    },
     done: () => {
       end();
-      if (turns.get(key) === turn) turns.delete(key);
+      // Kept until the earlier ones have ended too: the next update must still wait for them.
+      void turn.ended.then(() => {
+        if (turns.get(key) === turn) turns.delete(key);
+      });
     },
   };
 }

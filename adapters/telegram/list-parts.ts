@@ -3,8 +3,8 @@
 // source-replacement.ts). The list put in place edits the earlier list's later parts into its own and deletes those
 // it no longer needs; only the parts there was no message for are sent anew. Else the earlier parts would stay under
 // the new list, numbered as it was, naming jobs since cancelled, and the lines both show would be there twice.
-// A bot may edit its own messages however old they are, but delete them in a group only for 48 hours: a part that
-// cannot be deleted is edited to say it is no longer used. A part the user deleted is passed over: the next one
+// A bot may edit its own messages however old they are, but delete them only for 48 hours (in any chat): a part that
+// cannot be deleted is edited to say it is no longer used, and left be while there is nothing new for it. A part the user deleted is passed over: the next one
 // takes its place. Updates of one list take turns, the first part and the later parts in one (in-place-turns.ts
 // `takeTurn`), as does the sending of a list's own later parts (replies.ts): one passed by a later update stops at
 // once, its parts left to that one, so an older list's later parts never land under a newer one's first, and updates
@@ -30,8 +30,8 @@ const gone = (error: unknown) =>
   error instanceof GrammyError && /message to edit not found/i.test(error.description);
 
 export class LaterParts {
-  /** The later parts' message ids of each list, least recently used first. */
-  private readonly lists = new Map<string, number[]>();
+  /** The later parts' message ids of each list, least recently used first, and those of them saying they are unused. */
+  private readonly lists = new Map<string, { ids: number[]; unused: Set<number> }>();
 
   /**
    * `note` counts each request on the chat's pacing lane (job-messages.ts), as every send is: edits of a list in a
@@ -39,11 +39,12 @@ export class LaterParts {
    */
   constructor(readonly note: (chatId: number, group: boolean) => void = () => {}) {}
 
-  remember(chatId: number, firstId: number, ids: readonly number[]): void {
+  /** `unused`: those of `ids` already edited to say they are no longer used (they could not be deleted). */
+  remember(chatId: number, firstId: number, ids: readonly number[], unused: Iterable<number> = []): void {
     const key = keyOf(chatId, firstId);
     this.lists.delete(key);
     if (ids.length === 0) return;
-    this.lists.set(key, [...ids]);
+    this.lists.set(key, { ids: [...ids], unused: new Set([...unused].filter((id) => ids.includes(id))) });
     for (const oldest of this.lists.keys()) {
       if (this.lists.size <= MAX_LISTS) break;
       this.lists.delete(oldest);
@@ -52,10 +53,15 @@ export class LaterParts {
 
   /** The later parts shown under `firstId`, forgotten here: whoever puts a list in its place remembers its own. */
   take(chatId: number, firstId: number): number[] {
+    return this.taken(chatId, firstId).ids;
+  }
+
+  /** As `take`, with those of them already saying they are unused. */
+  taken(chatId: number, firstId: number): { ids: number[]; unused: Set<number> } {
     const key = keyOf(chatId, firstId);
-    const ids = this.lists.get(key) ?? [];
+    const list = this.lists.get(key) ?? { ids: [], unused: new Set<number>() };
     this.lists.delete(key);
-    return ids;
+    return list;
   }
 }
 
@@ -100,7 +106,7 @@ export async function laterPartsInPlace(
   if (turn.passed()) return;
   const signal = turn.signal as GrammySignal;
   const note = () => parts.note(chatId, group);
-  const earlier = parts.take(chatId, firstId);
+  const { ids: earlier, unused } = parts.taken(chatId, firstId);
   const delivered = partSent(deps.commands, c);
   const edited: number[] = [];
   const sent: number[] = [];
@@ -139,11 +145,15 @@ export async function laterPartsInPlace(
     }
   } finally {
     // Those not edited into this list would show the earlier one's lines under it (a send failing too). Passed, the
-    // parts not reached are left for the later update to edit or remove. Kept in the order shown.
-    const left = turn.passed()
-      ? earlier.slice(at)
-      : await removeAll(deps, ctx, { chatId, note, signal }, earlier.slice(at), locale);
-    parts.remember(chatId, firstId, [...edited, ...left, ...sent]);
+    // parts not reached are left for the later update to edit or remove. One already saying it is unused is left
+    // be: it could not be deleted before and would cost a request or three on every update. Kept in the order shown.
+    const remaining = earlier.slice(at);
+    const stale = remaining.filter((id) => !unused.has(id));
+    const removal = turn.passed()
+      ? { shown: stale, marked: [] }
+      : await removeAll(deps, ctx, { chatId, note, signal, passed: turn.passed }, stale, locale);
+    const left = remaining.filter((id) => unused.has(id) || removal.shown.includes(id));
+    parts.remember(chatId, firstId, [...edited, ...left, ...sent], [...unused, ...removal.marked]);
   }
 }
 
@@ -172,41 +182,53 @@ function editInto(
 }
 
 /**
- * Deletes the earlier parts `ids` in one request; refused (in a group, one older than 48 hours), each is deleted on
- * its own, and one still refused edited to say it is no longer used. Returns those still shown, in order.
+ * Deletes the earlier parts `ids` in one request; refused (one older than 48 hours), each is deleted on its own, and
+ * one still refused edited to say it is no longer used. Returns those still shown, in order, and those of them now
+ * saying they are unused. Passed meanwhile, it stops: the rest are the later update's, none of them tried here.
  */
 async function removeAll(
   deps: ListDeps,
   ctx: Context,
-  { chatId, note, signal }: { chatId: number; note: () => void; signal: GrammySignal },
+  {
+    chatId,
+    note,
+    signal,
+    passed,
+  }: { chatId: number; note: () => void; signal: GrammySignal; passed: () => boolean },
   ids: readonly number[],
   locale: Locale,
-): Promise<number[]> {
-  if (ids.length === 0) return [];
+): Promise<{ shown: number[]; marked: number[] }> {
+  if (ids.length === 0) return { shown: [], marked: [] };
   try {
     for (let from = 0; from < ids.length; from += BATCH) {
       note();
       await ctx.api.deleteMessages(chatId, ids.slice(from, from + BATCH), signal);
     }
-    return [];
+    return { shown: [], marked: [] };
   } catch (error) {
+    // Refused locally (inPlaceTries), not by Telegram: a later update took over.
+    if (passed()) return { shown: [...ids], marked: [] };
     deps.log.warn({ err: error }, 'the earlier parts of a telegram list could not be deleted together');
   }
   const shown: number[] = [];
+  const marked: number[] = [];
   const unused = replyText({ text: [{ key: 'queue.part_unused' }] }, locale);
-  for (const id of ids) {
+  for (const [n, id] of ids.entries()) {
+    if (passed()) return { shown: [...shown, ...ids.slice(n)], marked };
     note();
     const deleted = await ctx.api.deleteMessage(chatId, id, signal).then(
       () => true,
       () => false,
     );
     if (deleted) continue;
+    if (passed()) return { shown: [...shown, ...ids.slice(n)], marked };
     note();
     const edit = await ctx.api.editMessageText(chatId, id, unused, undefined, signal).then(
       () => 'shown' as const,
       (error: unknown) => (gone(error) ? 'gone' : notModified(error) ? 'shown' : 'failed'),
     );
     if (edit !== 'gone') shown.push(id);
+    if (edit === 'shown') marked.push(id);
   }
-  return shown;
+  return { shown, marked };
 }

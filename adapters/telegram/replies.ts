@@ -210,7 +210,7 @@ export class TelegramReplies {
    */
   private async sendLater(target: SendTarget, firstId: number | undefined, rest: readonly Reply[]) {
     if (firstId === undefined || rest.length === 0) return sendFurther(this.api, target, rest);
-    const turn = takeTurn(this.laterParts, placeKey(target.chatId, firstId));
+    const turn = takeTurn(this.laterParts, placeKey(target.chatId, firstId), { signalled: false });
     const ids: number[] = [];
     try {
       const kept = { ...target, onMessage: (id: number) => ids.push(id), stopped: turn.passed };

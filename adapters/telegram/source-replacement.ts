@@ -13,7 +13,7 @@ import type { CommandContext, Reply } from '../../commands/index.js';
 import { partSent } from '../shared/delivered.js';
 import { alertText, tellPresser } from './button-answers.js';
 import type { PressDeps } from './button-presses.js';
-import { type EditTurn, placeKey, takeTurn } from './in-place-turns.js';
+import { begunSince, type EditTurn, placeKey, takeTurn, turnsBegun } from './in-place-turns.js';
 import { laterPartsInPlace } from './list-parts.js';
 import { notModified } from './not-modified.js';
 import { keyboard, replyText, textParts } from './render.js';
@@ -91,6 +91,7 @@ async function putListInPlace(
   // Taken over by a later edit ('passed'), the list was not shown: its lines are not delivered, its later parts are
   // the later edit's to show.
   if (shown !== 'edited' || place.messageId === undefined) {
+    if (shown === 'refused') turn.refused();
     turn.done();
     return shown;
   }
@@ -112,11 +113,19 @@ export async function replaceSource(
   const locale = reply.locale ?? c.locale;
   const group = ctx.chat?.type !== 'private';
   const said = replyText({ text: reply.text.slice(0, 1) }, locale);
+  // When the next state became known, as a mark of the turns begun by then: one on its place begun later (a Refresh)
+  // shows a newer list than it.
+  const next = reply.nextInPlace?.then((later) => ({ reply: later, known: turnsBegun() }));
+  // Refused, it is let be where nothing shows it (as before: showWhenKnown logs it).
+  next?.catch(() => undefined);
   // A list longer than one message: its first part takes the pressed message's place, the rest that of the earlier
   // list's later parts, and any more follow as messages of their own only where the presser alone sees them (in a
   // group they wait for the next /queue): list-parts.ts.
   const place = pressedPlace(ctx);
-  const shown = await putListInPlace(deps, ctx, c, place, textParts(reply, locale), locale);
+  const putting = putListInPlace(deps, ctx, c, place, textParts(reply, locale), locale);
+  // The turn it took begins at once: turns begun by then are not newer than this press.
+  let own = turnsBegun();
+  const shown = await putting;
   if (shown === 'refused') {
     if (group) return void (await tellPresser(ctx, said));
     await ctx.answerCallbackQuery().catch(() => undefined);
@@ -125,29 +134,33 @@ export async function replaceSource(
     await deps.replies.send(ctx, c, asNew, (messageId) => {
       sentAs ??= messageId;
     });
+    // Its later parts were sent in a turn of its own.
+    own = turnsBegun();
     const chatId = ctx.chat?.id;
-    if (reply.nextInPlace && chatId !== undefined && sentAs !== undefined)
-      showWhenKnown(deps, ctx, sentPlace(ctx, chatId, sentAs), c, reply.nextInPlace);
+    if (next && chatId !== undefined && sentAs !== undefined)
+      showWhenKnown(deps, ctx, sentPlace(ctx, chatId, sentAs), c, { next, own });
     return;
   }
   await ctx.answerCallbackQuery({ text: alertText(said) }).catch(() => undefined);
-  if (reply.nextInPlace) showWhenKnown(deps, ctx, place, c, reply.nextInPlace);
+  if (next) showWhenKnown(deps, ctx, place, c, { next, own });
 }
 
 /**
  * The message's next state once it is known (`Reply.nextInPlace`: the list once the cancelled job has stopped),
- * edited in without a toast (the press was answered); not awaited, so the chat's next update is not held.
+ * edited in without a toast (the press was answered); not awaited, so the chat's next update is not held. Not when
+ * an update of the place other than the press's own (`own`: the mark after its turns began) began after it was known:
+ * that one (a Refresh pressed while the press was still being answered) shows a newer list, which it would overwrite.
  */
 function showWhenKnown(
   deps: PressDeps,
   ctx: Context,
   place: Place,
   c: CommandContext,
-  next: Promise<Reply | undefined>,
+  { next, own }: { next: Promise<{ reply: Reply | undefined; known: number }>; own: number },
 ): void {
   void next
-    .then(async (reply) => {
-      if (!reply) return;
+    .then(async ({ reply, known }) => {
+      if (!reply || begunSince(deps.replies.laterParts, place.key, Math.max(known, own))) return;
       const locale = reply.locale ?? c.locale;
       // As the list it follows: its later parts in those of that list (new ones only in a private chat).
       if ((await putListInPlace(deps, ctx, c, place, textParts(reply, locale), locale)) === 'refused')

@@ -14,6 +14,8 @@ import type { CommandContext, Reply } from '../../../commands/index.js';
 import { botInfo } from './bot-info.js';
 
 const CHAT = { id: 7, type: 'private' as const, first_name: 'A' };
+const GROUP = { id: -100, type: 'group' as const, title: 'G' };
+type Chat = typeof CHAT | typeof GROUP;
 const FROM = { id: 7, is_bot: false, first_name: 'A' };
 const REFRESH = {
   id: `queue_refresh:${'0'.repeat(8)}-0000-4000-8000-000000000001`,
@@ -26,11 +28,18 @@ interface Hold {
   release(): void;
 }
 
-/** A private chat as Telegram keeps it: each message's text by id (new ones from 200); matching requests wait. */
+/**
+ * A chat as Telegram keeps it (a private one unless told): each message's text by id (new ones from 200); matching
+ * requests wait; an edit `refusing` matches is refused as one of a message Telegram will not edit.
+ */
 class PrivateChatDouble {
   readonly messages = new Map<number, string>();
   readonly sent: string[] = [];
+  refusing: (method: string, p: Record<string, unknown>) => boolean = () => false;
   private next = 200;
+
+  constructor(private readonly chat: Chat = CHAT) {}
+
   private readonly holds: {
     match: (method: string, p: Record<string, unknown>) => boolean;
     reach: () => void;
@@ -60,17 +69,20 @@ class PrivateChatDouble {
     }
     const text = String(p.text ?? '').replace(/\.+$/, '');
     const id = Number(p.message_id);
+    const chat = this.chat;
     if (method === 'sendMessage') {
       const messageId = this.next++;
       this.messages.set(messageId, text);
       this.sent.push(text);
-      return { ok: true, result: { message_id: messageId, date: 0, chat: CHAT, text } } as never;
+      return { ok: true, result: { message_id: messageId, date: 0, chat, text } } as never;
     }
     if (method === 'editMessageText') {
+      if (this.refusing(method, p))
+        return { ok: false, error_code: 400, description: "Bad Request: message can't be edited" } as never;
       if (!this.messages.has(id))
         return { ok: false, error_code: 400, description: 'Bad Request: message to edit not found' } as never;
       this.messages.set(id, text);
-      return { ok: true, result: { message_id: id, date: 0, chat: CHAT, text } } as never;
+      return { ok: true, result: { message_id: id, date: 0, chat, text } } as never;
     }
     if (method === 'deleteMessages') for (const gone of p.message_ids as number[]) this.messages.delete(gone);
     return { ok: true, result: true } as never;
@@ -92,8 +104,8 @@ function list(name: string, later: number, extra: Partial<Reply> = {}): Reply {
   };
 }
 
-function setUp() {
-  const chat = new PrivateChatDouble();
+function setUp(where: Chat = CHAT) {
+  const chat = new PrivateChatDouble(where);
   const api = new Api('1:test');
   api.config.use(chat.transformer, inPlaceTries);
   const jobMessagesDouble = { note: () => {} } as unknown as TelegramJobMessages;
@@ -101,7 +113,7 @@ function setUp() {
   const c = { locale: 'en', user: { userId: '7' }, settings: {} } as unknown as CommandContext;
   const asked: Update = {
     update_id: 1,
-    message: { message_id: 1, date: 0, chat: CHAT, from: FROM, text: '/queue' },
+    message: { message_id: 1, date: 0, chat: where, from: FROM, text: '/queue' },
   };
   const answer = (reply: Reply) => replies.send(new Context(asked, api, botInfo()), c, reply);
   const deps = {
@@ -112,7 +124,7 @@ function setUp() {
   let presses = 1;
   const refresh = (reply: Reply) => {
     presses += 1;
-    const message = { message_id: 200, date: 0, chat: CHAT, from: botInfo(), text: 'A-1' };
+    const message = { message_id: 200, date: 0, chat: where, from: botInfo(), text: 'A-1' };
     const query = { id: `q${presses}`, chat_instance: 'c', from: FROM, message, data: REFRESH.id };
     const update: Update = { update_id: presses, callback_query: query };
     return replaceSource(deps, new Context(update, api, botInfo()), c, { ...reply, replaceSource: true });
@@ -148,5 +160,34 @@ describe('Telegram: a Refresh while the /queue answer’s own later parts are st
     await expect.poll(() => chat.shown()).toEqual(['B-1', 'B-2', 'B-3']);
     await refresh(list('C', 1));
     await expect.poll(() => chat.shown()).toEqual(['C-1', 'C-2']);
+  });
+
+  it('a press refused meanwhile leaves the next press waiting for them: no part of the answer stays beside it', async () => {
+    const { chat, answer, refresh } = setUp();
+    const slowSend = chat.hold((method, p) => method === 'sendMessage' && String(p.text).startsWith('A-3'));
+    const answered = answer(list('A', 3));
+    await slowSend.reached;
+    await refresh(list('B', 3));
+    // Press X: Telegram will not edit the message; its list comes as a new message of its own.
+    chat.refusing = (_method, p) => p.message_id === 200 && String(p.text).startsWith('X-1');
+    await refresh(list('X', 3));
+    await refresh(list('C', 3));
+    slowSend.release();
+    await answered;
+    await expect.poll(() => chat.shown()).toEqual(['C-1', 'C-2', 'X-1', 'X-2', 'X-3', 'X-4', 'C-3', 'C-4']);
+  });
+});
+
+describe('Telegram: a press refused in a group while the /queue answer’s later parts are still being sent', () => {
+  it('does not cut the answer short: its remaining parts still go', async () => {
+    const { chat, answer, refresh } = setUp(GROUP);
+    const slowSend = chat.hold((method, p) => method === 'sendMessage' && String(p.text).startsWith('A-2'));
+    const answered = answer(list('A', 3));
+    await slowSend.reached;
+    chat.refusing = (_method, p) => p.message_id === 200;
+    await refresh(list('B', 3));
+    slowSend.release();
+    await answered;
+    expect(chat.sent).toEqual(['A-1', 'A-2', 'A-3', 'A-4']);
   });
 });

@@ -202,6 +202,58 @@ describe('Telegram: updates of one long /queue list', () => {
     expect(note).toHaveBeenCalledWith(CHAT.id, true);
   });
 
+  it('a delete passed while with Telegram ends there: nothing more is tried or counted for the parts it left', async () => {
+    const { chat, note, pressed } = setUp(3);
+    const limited = chat.hold((method) => method === 'deleteMessages');
+    await pressed(list('A', 1));
+    await limited.reached;
+    const b = pressed(list('B', 3));
+    await moment();
+    limited.release({ ok: false, error_code: 429, description: 'Too Many Requests: retry after 30' });
+    await b;
+    await expect.poll(() => chat.shown()).toEqual(['B-1', 'B-2', 'B-3', 'B-4']);
+    // A: one edit and the deleteMessages; B: its three later parts. None of A's parts deleted or edited one by one.
+    expect(note).toHaveBeenCalledTimes(5);
+    expect(chat.calls.some((c) => c.method === 'deleteMessage')).toBe(false);
+  });
+
+  it('a part that cannot be deleted, once it says so, costs no request while there is nothing new for it', async () => {
+    const refusedDeletes: Transformer = async (prev, method, payload, signal) =>
+      method.startsWith('delete')
+        ? ({ ok: false, error_code: 400, description: "Bad Request: message can't be deleted" } as never)
+        : prev(method, payload, signal);
+    const { chat, note, pressed } = setUp(3, [refusedDeletes]);
+    await pressed(list('A', 1));
+    await expect.poll(() => note.mock.calls.length).toBe(6);
+    const unused = chat.messages.get(FIRST + 2);
+    expect(unused).not.toMatch(/^v0/);
+    await pressed(list('B', 1));
+    await expect.poll(() => chat.shown()[1]).toBe('B-2');
+    await moment();
+    // One edit: the two parts saying they are unused are left be.
+    expect(note).toHaveBeenCalledTimes(7);
+    // The list grows again: they are its parts once more.
+    await pressed(list('C', 3));
+    await expect.poll(() => chat.shown()).toEqual(['C-1', 'C-2', 'C-3', 'C-4']);
+  });
+
+  it('a stopped list known before a Refresh began does not land over the Refresh’s newer list', async () => {
+    const { chat, pressed } = setUp(2);
+    // Cancel: its list is slow to land, the job stopped at once (the stopped list is known already).
+    const slowEdit = chat.hold(
+      (method, p) =>
+        method === 'editMessageText' && p.message_id === FIRST && String(p.text).startsWith('S-1'),
+    );
+    const cancel = pressed(list('S', 2, { nextInPlace: Promise.resolve(list('N', 2)) }));
+    await slowEdit.reached;
+    const refresh = pressed(list('R', 2));
+    await moment();
+    slowEdit.release();
+    await Promise.all([cancel, refresh]);
+    await moment();
+    expect(chat.shown()).toEqual(['R-1', 'R-2', 'R-3']);
+  });
+
   it('a later part the user deleted is passed over: the next one takes its place, none is deleted', async () => {
     const { chat, pressed } = setUp(3);
     chat.messages.delete(FIRST + 1);
