@@ -153,7 +153,9 @@ export async function laterPartsInPlace(
       ? { shown: stale, marked: [] }
       : await removeAll(deps, ctx, { chatId, note, signal, passed: turn.passed }, stale, locale);
     const left = remaining.filter((id) => unused.has(id) || removal.shown.includes(id));
-    parts.remember(chatId, firstId, [...edited, ...left, ...sent], [...unused, ...removal.marked]);
+    // A part edited back into the list is no longer unused: were it kept so, a shorter list would leave its lines be.
+    const stillUnused = [...unused].filter((id) => !edited.includes(id));
+    parts.remember(chatId, firstId, [...edited, ...left, ...sent], [...stillUnused, ...removal.marked]);
   }
 }
 

@@ -49,10 +49,12 @@ export const cancel: Operation<CancelInput> = async (deps, ctx, { job }) => {
   if (!typed) {
     // The newest of them, as the option's description says ("default: your latest job"), as the queue knows it: a
     // row a refused write left `running` may have ended there (a failure its owner was told of), and /queue no
-    // longer lists it.
+    // longer lists it; a cancel held back so is still stopping, as /queue lists it.
     const latest = recent.find((j) => {
       const status = (deps.queue.get(j.id) ?? j).status;
-      return status === 'queued' || status === 'running';
+      return (
+        status === 'queued' || status === 'running' || (j.status === 'running' && status === 'cancelled')
+      );
     });
     if (!latest) return textReply('cancel.nothing');
     return cancelled(deps, ctx, latest, true);

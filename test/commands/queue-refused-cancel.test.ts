@@ -56,5 +56,8 @@ describe('/queue of a cancel whose end the database refuses', () => {
     const list = await commands.run(ctx, { name: 'queue' });
     expect(list.text[1]).toMatchObject({ key: 'queue.mine_stopping', params: { n: 1, id: id.slice(0, 8) } });
     expect(list.buttons?.flat().some((b) => b.id.startsWith('queue_cancel'))).toBe(false);
+    // A bare /cancel takes it as /queue shows it: still stopping, not "nothing to cancel".
+    const bare = await commands.run(ctx, { name: 'cancel' });
+    expect(bare.text[0]?.key).toBe('cancel.stopping_named');
   });
 });

@@ -235,6 +235,11 @@ describe('Telegram: updates of one long /queue list', () => {
     // The list grows again: they are its parts once more.
     await pressed(list('C', 3));
     await expect.poll(() => chat.shown()).toEqual(['C-1', 'C-2', 'C-3', 'C-4']);
+    // Shorter again: the parts reused for C's lines say they are unused once more, not C's old lines.
+    await pressed(list('D', 1));
+    await expect.poll(() => chat.shown()[1]).toBe('D-2');
+    await moment();
+    expect(chat.shown().join(' ')).not.toMatch(/C-\d/);
   });
 
   it('a stopped list known before a Refresh began does not land over the Refresh’s newer list', async () => {
