@@ -62,14 +62,34 @@ interface Entry {
   held: number;
 }
 
+/** Lists whose latest turn's beginning is kept (`LaterParts.begun`). */
+const MAX_BEGUN = 500;
+
 export class LaterParts {
   /** Only lists whose parts a token still reaches, or that an update holds: the others can be put in place no more. */
   private readonly lists = new Map<string, Entry>();
+  /**
+   * When the latest turn on each list began (as `begunSoFar` counts), kept after it ended: a list made before it must
+   * not land over it (source-replacement.ts `showWhenKnown`). Bounded; one forgotten is let land, as before.
+   */
+  private readonly begun = new Map<string, number>();
+  private turnsSoFar = 0;
+
+  /** A mark of how many turns have begun so far: `begunSince` compares a list's latest one with it. */
+  begunSoFar(): number {
+    return this.turnsSoFar;
+  }
+
+  /** Whether a turn on the list whose first message is `firstId` began after `mark` (`begunSoFar`). */
+  begunSince(firstId: string, mark: number): boolean {
+    return (this.begun.get(firstId) ?? 0) > mark;
+  }
 
   /** The turn of an update of the list whose first message is `firstId` (or of its answer's sending its parts). */
   turn(firstId: string): ListTurn {
     const entry = this.lists.get(firstId) ?? { parts: [], held: 0 };
     this.lists.set(firstId, entry);
+    this.noteBegun(firstId);
     const before = entry.latest;
     if (before) before.passed = true;
     const waits = entry.held > 0;
@@ -109,6 +129,17 @@ export class LaterParts {
   keep(turn: ListTurn, parts: readonly LaterPart[]): void {
     const entry = this.lists.get(turn.firstId);
     if (entry) entry.parts = [...parts];
+  }
+
+  private noteBegun(firstId: string): void {
+    this.turnsSoFar += 1;
+    // Re-inserted, so the oldest noted are the first forgotten.
+    this.begun.delete(firstId);
+    this.begun.set(firstId, this.turnsSoFar);
+    for (const oldest of this.begun.keys()) {
+      if (this.begun.size <= MAX_BEGUN) break;
+      this.begun.delete(oldest);
+    }
   }
 
   private prune(now = Date.now()): void {

@@ -31,10 +31,17 @@ export async function answerInPlace(
   // Past a deferred update a failure must not be edited into the message pressed on: it is told privately.
   const reply = early ?? (await pending.catch((error: unknown) => rt.errorReply(error)));
   if (!reply.replaceSource) return privateFollowUp(rt, i, ctx, reply);
+  // When the next state became known, as a mark of the turns begun by then: one on the list begun later (a Refresh)
+  // shows a newer list than it.
+  const next = reply.nextInPlace?.then((later) => ({ reply: later, known: rt.laterParts.begunSoFar() }));
+  // Refused, it is let be where nothing shows it (as before: showWhenKnown logs it).
+  next?.catch(() => undefined);
   const { parts, message } = await inPlace(i, ctx, reply);
   const delivered = partSent(rt.commands, ctx);
   // In its turn on the list (list-parts.ts): an update of it under way, perhaps slow, ends first.
   const turn = rt.laterParts.turn(i.message.id);
+  // Turns begun by now are not newer than this press.
+  const own = rt.laterParts.begunSoFar();
   let refused: unknown;
   try {
     if (turn.waits && !i.deferred) await acknowledge(i, 'deferred', () => i.deferUpdate());
@@ -59,7 +66,7 @@ export async function answerInPlace(
   }
   if (refused !== undefined) return privateFollowUp(rt, i, ctx, rt.errorReply(refused));
   // After this list's later parts, so the next list's come below them, not between them.
-  if (reply.nextInPlace) showWhenKnown(rt, i, ctx, reply.nextInPlace);
+  if (next) showWhenKnown(rt, i, ctx, { next, own });
 }
 
 /** Whether the list's later parts are the presser's alone: the reply says so, or the list pressed on was. */
@@ -76,18 +83,22 @@ async function inPlace(i: ButtonInteraction, ctx: CommandContext, reply: Reply) 
 
 /**
  * The pressed message's next state once it is known (`Reply.nextInPlace`: the list once the cancelled job has
- * stopped), edited in with the press's token; not awaited, so the press's own handling ends as before.
+ * stopped), edited in with the press's token; not awaited, so the press's own handling ends as before. Not when an
+ * update of the list other than the press's own (`own`: the mark after its turn began) began after it was known:
+ * that one (a Refresh pressed while the press was still being answered) shows a newer list, which it would overwrite.
  */
 function showWhenKnown(
   rt: DiscordRuntime,
   i: ButtonInteraction,
   ctx: CommandContext,
-  next: Promise<Reply | undefined>,
+  { next, own }: { next: Promise<{ reply: Reply | undefined; known: number }>; own: number },
 ): void {
   void next
-    .then(async (reply) => {
+    .then(async ({ reply, known }) => {
       if (!reply) return;
       const { parts, message } = await inPlace(i, ctx, reply);
+      // Checked as its turn begins, so no update begun while it was being fitted is overwritten either.
+      if (rt.laterParts.begunSince(i.message.id, Math.max(known, own))) return;
       const turn = rt.laterParts.turn(i.message.id);
       try {
         await turn.clear;

@@ -219,6 +219,31 @@ describe('Discord: two updates of one long /queue list at once', () => {
     stopped(list('stopped', 1));
     await expect.poll(() => channel.shown()).toEqual(['stopped-1', 'stopped-2']);
   });
+
+  it('a stopped list known before a Refresh began does not land over the Refresh’s newer list', async () => {
+    const rt = runtimeDouble();
+    const channel = new ChannelDouble();
+    const { first, sending } = await answered(rt, channel, list('v0', 1));
+    await sending;
+    // Cancel 1's edit of the list is slow; its job stops meanwhile, and then a Refresh is pressed: the queue may have
+    // changed since the stop, so the Refresh's list is the newer one.
+    const slow = hold();
+    channel.edits.set(first, slow);
+    let stopped: (reply: Reply) => void = () => {};
+    const next = new Promise<Reply | undefined>((resolve) => {
+      stopped = resolve;
+    });
+    const cancel = press(rt, channel, first, { ...list('cancelled', 1), nextInPlace: next });
+    await slow.reached;
+    stopped(list('stopped', 1));
+    await moment();
+    const refresh = press(rt, channel, first, list('refreshed', 1));
+    await moment();
+    slow.release();
+    await Promise.all([cancel.handled, refresh.handled]);
+    await moment();
+    expect(channel.shown()).toEqual(['refreshed-1', 'refreshed-2']);
+  });
 });
 
 describe('Discord: the later parts kept of long answers', () => {
