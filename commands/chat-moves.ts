@@ -39,23 +39,31 @@ interface Moved {
 
 /**
  * The ids that went on under an id, kept beside `Moved` so that an id can be followed back to the ones the chat had
- * before (an admin named by its old id, /block; a block its old id kept, /unblock) in one read per hop, where the
- * store offers no search of its settings. Moves stored before it was kept have none.
+ * before (an admin named by its old id, /block; a block its old id kept, /unblock) in one read per hop. Moves stored
+ * before it was kept got theirs written once, on the first walk back (`backfillCameFrom`).
  */
 interface CameFrom {
   from: string[];
 }
 
 /** No owner key: every one begins with its platform. */
-const movedKey = (from: string) => `moved:${from}`;
+const MOVED = 'moved:';
+const movedKey = (from: string) => `${MOVED}${from}`;
 const cameFromKey = (to: string) => `movedfrom:${to}`;
 
 /** How many moves of one chat are followed: Telegram moves a group once, to a supergroup that stays. */
 const HOPS = 5;
 
+/**
+ * Whether a chat under `id` can have moved: Telegram moves only a group (upgraded to a supergroup), and a group's id
+ * is negative. Any other id is not looked up, so a list of many users reads no moves for them.
+ */
+const canMove = (platform: Platform, id: string) => platform === 'telegram' && id.startsWith('-');
+
 /** The ids a chat went on under after `id`, oldest first; none if it never moved. */
 export function movesOf(deps: Pick<CommandDeps, 'store'>, platform: Platform, id: string): string[] {
   const ids: string[] = [];
+  if (!canMove(platform, id)) return ids;
   let at = id;
   for (let hop = 0; hop < HOPS; hop++) {
     const next = deps.store.settings<Moved>(movedKey(ownerKey({ platform, userId: at })))?.to;
@@ -68,6 +76,7 @@ export function movesOf(deps: Pick<CommandDeps, 'store'>, platform: Platform, id
 
 /** The ids a chat had before `id` (those whose moves lead to it), nearest first; none if no chat moved into it. */
 export function cameFromOf(deps: Pick<CommandDeps, 'store'>, platform: Platform, id: string): string[] {
+  backfillCameFrom(deps.store);
   const ids: string[] = [];
   let at = [id];
   for (let hop = 0; hop < HOPS && at.length > 0; hop++) {
@@ -78,4 +87,26 @@ export function cameFromOf(deps: Pick<CommandDeps, 'store'>, platform: Platform,
     ids.push(...at);
   }
   return ids;
+}
+
+/** The stores whose moves all have their reverse rows: each process's store is backfilled once, on first use. */
+const backfilled = new WeakSet<CommandDeps['store']>();
+
+/**
+ * Writes the reverse row (`CameFrom`) of every move stored before those were kept, so that following a chat back
+ * needs no search of every move. Adds only the ids missing: written again, it changes nothing.
+ */
+function backfillCameFrom(store: CommandDeps['store']): void {
+  if (backfilled.has(store)) return;
+  for (const key of store.settingsKeys(MOVED)) {
+    const from = key.slice(MOVED.length);
+    const to = store.settings<Moved>(key)?.to;
+    const colon = from.indexOf(':');
+    if (to === undefined || colon < 0) continue;
+    const cameKey = cameFromKey(`${from.slice(0, colon)}:${to}`);
+    const came = store.settings<CameFrom>(cameKey)?.from ?? [];
+    const fromId = from.slice(colon + 1);
+    if (!came.includes(fromId)) store.saveSettings(cameKey, { from: [...came, fromId] } satisfies CameFrom);
+  }
+  backfilled.add(store);
 }

@@ -1,7 +1,7 @@
 // /block, /unblock: an admin keeps a user away from the bot (every later event of theirs is refused in one place,
 // `blocked.ts`) or lets them back; naming no one lists who is blocked. Blocking cancels the user's waiting jobs;
 // a running one may finish (its result still reaches them: it was accepted before the block).
-import { type BlockEntry, type Owner, ownerKey, type Platform } from '../../src/jobs/index.js';
+import { type BlockEntry, type Owner, ownerKey } from '../../src/jobs/index.js';
 import { cameFromOf, movesOf } from '../chat-moves.js';
 import type { CommandContext, Operation } from '../context.js';
 import type { CommandDeps } from '../deps.js';
@@ -63,7 +63,7 @@ export const unblock: Operation<UnblockInput> = async (deps, ctx, { user }) => {
   }
   // The copies the chat's earlier ids kept (each move carries the block on) hold no one back now: lifted with it, so
   // the list does not show the chat again under an id it left.
-  const earlier = earlierIdsOf(deps, platform, user).filter((id) =>
+  const earlier = cameFromOf(deps, platform, user).filter((id) =>
     deps.store.blocks.unblock(ownerKey({ platform, userId: id })),
   );
   deps.log?.('warn', 'user unblocked', { user: key, by: ownerKey(ctx.user), movedTo: liftedThere, earlier });
@@ -72,23 +72,6 @@ export const unblock: Operation<UnblockInput> = async (deps, ctx, { user }) => {
     liftedThere.length > 0 && to !== undefined ? [{ key: 'unblock.moved', params: { user, to } }] : [];
   return answer([{ key: 'unblock.done', params: { user } }, ...moved]);
 };
-
-/**
- * The ids a chat had before `id`: those the store follows back, and for moves stored before it did, the blocked ids
- * whose moves lead to it. Only a group moves (a Telegram group upgraded), from a negative id to a negative id: any
- * other id is not searched for, so an /unblock of a user reads no more than its own rows however long the list.
- */
-function earlierIdsOf(deps: CommandDeps, platform: Platform, id: string): string[] {
-  const known = cameFromOf(deps, platform, id);
-  if (!isGroupId(id)) return known;
-  const listed = deps.store.blocks
-    .list(platform)
-    .map((entry) => idOf(entry.user))
-    .filter((from) => isGroupId(from) && !known.includes(from) && movesOf(deps, platform, from).includes(id));
-  return [...known, ...listed];
-}
-
-const isGroupId = (id: string) => id.startsWith('-');
 
 /**
  * A negative id only where the platform has them (a Telegram chat's), and no 0 or leading zero: refused as any word
@@ -112,6 +95,7 @@ function listOf(deps: CommandDeps, ctx: CommandContext): ReplyText[] {
   const held: ReplyText[] = [];
   const left: ReplyText[] = [];
   for (const entry of entries) {
+    // Reads nothing for an id that cannot move (chat-moves.ts `canMove`): a user's, or any on Discord.
     const moves = movesOf(deps, platform, idOf(entry.user));
     const to = moves.at(-1);
     if (to === undefined) held.push({ key: 'block.item', params: itemParams(entry) });

@@ -259,6 +259,15 @@ export class JobStore {
     return row ? (JSON.parse(row.body) as T) : undefined;
   }
 
+  /** The keys of every settings row that begins with `prefix` (a whole scan: for a one-off pass, not a request). */
+  settingsKeys(prefix: string): string[] {
+    // instr, not LIKE: LIKE ignores ASCII case and reads `_` and `%` in the prefix as wildcards.
+    const rows = this.db.prepare('SELECT user FROM settings WHERE instr(user, ?) = 1').all(prefix) as Array<{
+      user: string;
+    }>;
+    return rows.map((row) => row.user);
+  }
+
   saveSettings(user: string, body: unknown): void {
     this.db
       .prepare(
