@@ -31,8 +31,12 @@ export function processTag(pid: number = process.pid): string {
   return `${pid}-${PID_SPACE}`;
 }
 
+/** A process id as a file name carries it: an older name's whole tag, the first part of a `PID-SPACE` one. */
+export const PID_PATTERN = '[1-9]\\d{0,9}';
+const TAG = new RegExp(`^(${PID_PATTERN})-([0-9a-f]{12})$`);
+
 /** A name's `PID-SPACE` part read back, or undefined when it is none (another program's file, an older name). */
 export function readProcessTag(tag: string): { pid: number; space: string } | undefined {
-  const match = /^([1-9]\d{0,9})-([0-9a-f]{12})$/.exec(tag);
+  const match = TAG.exec(tag);
   return match ? { pid: Number(match[1]), space: match[2] as string } : undefined;
 }

@@ -10,8 +10,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { PID_SPACE, processTag, readProcessTag } from '../process-tag.js';
+import { PID_PATTERN, PID_SPACE, processTag, readProcessTag } from '../process-tag.js';
 import { CliError } from './command.js';
+
+/** A temporary file's tag as names had it before `PID-SPACE`: the PID alone. */
+const OLDER_TAG = new RegExp(`^${PID_PATTERN}$`);
 
 /** Why a file could not be read or written, as a line says it ("no such file"), not as Node's error prints. */
 export function fileErrorReason(error: unknown): string {
@@ -119,7 +122,7 @@ function removeStaleTemps(target: string, listings: Map<string, string[]>): void
     if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue;
     const tag = entry.slice(prefix.length, -'.tmp'.length);
     const writer = readProcessTag(tag);
-    if (!writer && !/^[1-9]\d{0,9}$/.test(tag)) continue;
+    if (!writer && !OLDER_TAG.test(tag)) continue;
     if (writer && writer.space === PID_SPACE && writer.pid === process.pid) continue;
     const path = join(folder, entry);
     let stat: Stats | undefined;

@@ -86,9 +86,9 @@ export function endEvent(job: Job): { type: 'cancelled' | 'failed'; job: Job } {
 /**
  * A job whose end the database refused as the bot stops: the stored row decides. The next start ends a row on its
  * last attempt or with its cancel stored, and tells its owner then (a second time for a failure told while running:
- * the header); any other row it runs again (a cancel whose own write was refused too cannot be known there), which its owner hears now, a
- * failure they were told of corrected so. A row that cannot be read is left to the next start. Returns whether the
- * owner was told that the job restarts.
+ * the header). Any other row it runs again (a cancel whose own write was refused too cannot be known there): its owner
+ * is told so now, which corrects a failure they were told of. A row that cannot be read is left to the next start.
+ * Returns whether the owner was told that the job restarts.
  */
 export function tellRefusedEnd(deps: Pick<RefusedEndDeps, 'store' | 'pause'>, id: string): boolean {
   let stored: Job | undefined;
