@@ -3,10 +3,13 @@
 // under the old id's owner key, and now speaks under the new one: what the old key holds is carried over, so the
 // chat's defaults do not start empty and a block is not shed by the move. Only where the new key holds none: the
 // platform may say so twice (once in each chat), or the new identity may have chosen its own settings meanwhile.
-// Where the old id went is kept too: an admin may still name the chat by it (`/unblock <old id>`, block/handler.ts).
-import { ownerKey, type Platform } from '../src/jobs/index.js';
+// Where the old id went is kept too: an admin may still name the chat by it (/block and `/unblock <old id>`, and the
+// /block list shows a block left under it, block/handler.ts), and a Telegram send to the old id goes to the new one
+// (`commands.movedTo`, adapters/telegram/migrations.ts).
+import { ownerKey, ownerOf, type Platform } from '../src/jobs/index.js';
 import type { CommandDeps } from './deps.js';
 import type { UserSettings } from './settings.js';
+import { SIGNED_USER_IDS } from './spec.js';
 
 export function chatMoved(deps: CommandDeps, platform: Platform, fromId: string, toId: string): void {
   if (fromId === toId) return;
@@ -32,7 +35,10 @@ export function chatMoved(deps: CommandDeps, platform: Platform, fromId: string,
 const hasAny = (settings: UserSettings | undefined) =>
   settings !== undefined && Object.keys(settings).length > 0;
 
-/** Where an id went (an admin may still name the chat by it: /unblock), kept beside the settings. */
+/**
+ * Where an id went, kept beside the settings: an admin may still name the chat by it (/block, /unblock), the /block
+ * list follows a block's id to it, and a Telegram send to the old id goes there (`commands.movedTo`).
+ */
 interface Moved {
   to: string;
 }
@@ -58,7 +64,7 @@ const HOPS = 5;
  * Whether a chat under `id` can have moved: Telegram moves only a group (upgraded to a supergroup), and a group's id
  * is negative. Any other id is not looked up, so a list of many users reads no moves for them.
  */
-const canMove = (platform: Platform, id: string) => platform === 'telegram' && id.startsWith('-');
+const canMove = (platform: Platform, id: string) => SIGNED_USER_IDS.has(platform) && id.startsWith('-');
 
 /** The ids a chat went on under after `id`, oldest first; none if it never moved. */
 export function movesOf(deps: Pick<CommandDeps, 'store'>, platform: Platform, id: string): string[] {
@@ -99,14 +105,13 @@ const backfilled = new WeakSet<CommandDeps['store']>();
 function backfillCameFrom(store: CommandDeps['store']): void {
   if (backfilled.has(store)) return;
   for (const key of store.settingsKeys(MOVED)) {
-    const from = key.slice(MOVED.length);
+    const from = ownerOf(key.slice(MOVED.length));
     const to = store.settings<Moved>(key)?.to;
-    const colon = from.indexOf(':');
-    if (to === undefined || colon < 0) continue;
-    const cameKey = cameFromKey(`${from.slice(0, colon)}:${to}`);
+    if (to === undefined || from === undefined) continue;
+    const cameKey = cameFromKey(ownerKey({ platform: from.platform, userId: to }));
     const came = store.settings<CameFrom>(cameKey)?.from ?? [];
-    const fromId = from.slice(colon + 1);
-    if (!came.includes(fromId)) store.saveSettings(cameKey, { from: [...came, fromId] } satisfies CameFrom);
+    if (!came.includes(from.userId))
+      store.saveSettings(cameKey, { from: [...came, from.userId] } satisfies CameFrom);
   }
   backfilled.add(store);
 }

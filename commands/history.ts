@@ -8,6 +8,7 @@ import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
 import { historyLineOf } from './history-line.js';
 import { pngWithParameters } from './job-context.js';
+import { stoppingReply } from './late-cancel.js';
 import { madeByButton } from './pressed-by.js';
 import { cancelButton, renderEvent } from './render.js';
 import type { Reply } from './reply.js';
@@ -59,12 +60,22 @@ async function replyOf(deps: CommandDeps, job: Job): Promise<Reply> {
       }
     case 'running':
       // Its owner asked to cancel: "Stopping…", as its live message says, with no Cancel to press again.
-      if (job.meta.cancelRequested === true) return { jobId: job.id, text: [{ key: 'cancel.stopping' }] };
-      return { jobId: job.id, text: [{ key: 'job.running_now' }], buttons: [[cancelButton(job.id)]] };
+      return (
+        stoppingReply(job, { jobId: job.id }) ?? {
+          jobId: job.id,
+          text: [{ key: 'job.running_now' }],
+          buttons: [[cancelButton(job.id)]],
+        }
+      );
     case 'queued':
       // A shared queue's cancel Redis refused is written again while the job still waits: its owner was told.
-      if (job.meta.cancelRequested === true) return { jobId: job.id, text: [{ key: 'cancel.stopping' }] };
-      return { jobId: job.id, text: [{ key: 'job.waiting' }], buttons: [[cancelButton(job.id)]] };
+      return (
+        stoppingReply(job, { jobId: job.id }) ?? {
+          jobId: job.id,
+          text: [{ key: 'job.waiting' }],
+          buttons: [[cancelButton(job.id)]],
+        }
+      );
   }
 }
 

@@ -5,6 +5,17 @@
 import type { JobEvent } from '../src/jobs/index.js';
 import type { Reply } from './reply.js';
 
+/**
+ * "Stopping…" for a job whose owner asked to cancel it (`meta.cancelRequested`), with no Cancel to press again:
+ * its live message and /history say so alike until "Cancelled." comes. `undefined` for a job nobody asked to cancel.
+ */
+export function stoppingReply<B extends { jobId: string }>(
+  job: { meta: Record<string, unknown> },
+  base: B,
+): (B & Reply) | undefined {
+  return job.meta.cancelRequested === true ? { ...base, text: [{ key: 'cancel.stopping' }] } : undefined;
+}
+
 /** `reply`, the rendering of `event`, with the line saying its job finished before a cancel could stop it. */
 export function withLateCancel(event: JobEvent, reply: Reply): Reply {
   if (event.type !== 'done' || event.job.meta.cancelRequested !== true) return reply;

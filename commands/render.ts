@@ -7,7 +7,7 @@ import { type Locale, SUPPORTED_LOCALES, t } from '../src/i18n.js';
 import { decimalSeconds, durationWords, exactDurationWords } from '../src/i18n-durations.js';
 import type { Job, JobEvent, JobStore } from '../src/jobs/index.js';
 import { resultContext } from './job-context.js';
-import { withLateCancel } from './late-cancel.js';
+import { stoppingReply, withLateCancel } from './late-cancel.js';
 import { type ButtonAction, buttonId, type Reply, type ReplyButton, type ReplyText } from './reply.js';
 import { isRemakeable } from './stored-jobs.js';
 import { leftOutLines } from './unused-images.js';
@@ -338,7 +338,8 @@ async function renderStage(
     case 'started': {
       // Asked to cancel while it waited, as a shared queue's worker took it (the cancel marks a waiting job too):
       // "Stopping…" until "Cancelled.", as its progress says, never "Started" with a Cancel to press again.
-      if (job.meta.cancelRequested === true) return { ...base, text: [{ key: 'cancel.stopping' }] };
+      const stopping = stoppingReply(job, base);
+      if (stopping) return stopping;
       const buttons = [[cancelButton(job.id)]];
       if (deps.paceKnown?.() === false) return { ...base, text: [{ key: 'job.running_now' }], buttons };
       const etaAt = deps.now() + event.etaMs;
@@ -351,13 +352,14 @@ async function renderStage(
         event.preview && job.meta.previews !== false ? [await previewImage(event.preview)] : undefined;
       // Its owner asked to cancel (the queue marks the job at once): it says so until "Cancelled." arrives, with
       // no Cancel to press again, rather than its steps as if no one had asked.
-      if (job.meta.cancelRequested === true) return { ...base, text: [{ key: 'cancel.stopping' }], images };
-      return {
-        ...base,
-        text: [{ key: 'job.running', params: { step: event.step, total: event.total } }],
-        images,
-        buttons: [[cancelButton(job.id)]],
-      };
+      return (
+        stoppingReply(job, { ...base, images }) ?? {
+          ...base,
+          text: [{ key: 'job.running', params: { step: event.step, total: event.total } }],
+          images,
+          buttons: [[cancelButton(job.id)]],
+        }
+      );
     }
     case 'done': {
       // Milliseconds, written as a decimal when rendered, in the reader's language (`{seconds}` of `secondsMs`). A
@@ -418,15 +420,16 @@ async function renderStage(
     case 'paused':
       // Asked to cancel as its worker was lost or stopped (a shared queue's): the cancel still ends it, wherever it
       // runs next, so it says it is stopping, as at 'started', not that it will run again.
-      if (job.meta.cancelRequested === true) return { ...base, text: [{ key: 'cancel.stopping' }] };
-      // Shown at once: the last word before the bot stops (Cancel still works once it is back), or a shared
+      // Else shown at once: the last word before the bot stops (Cancel still works once it is back), or a shared
       // queue's worker stopping, after which the next worker's started and progress take over the message.
-      return {
-        ...base,
-        text: [{ key: pausedKey(event, deps) }],
-        buttons: [[cancelButton(job.id)]],
-        urgent: true,
-      };
+      return (
+        stoppingReply(job, base) ?? {
+          ...base,
+          text: [{ key: pausedKey(event, deps) }],
+          buttons: [[cancelButton(job.id)]],
+          urgent: true,
+        }
+      );
   }
 }
 

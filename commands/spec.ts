@@ -195,6 +195,9 @@ export function listedCommands(
   );
 }
 
+/** The minus signs an id may be typed with (ASCII, small, full-width): NFKC makes each an ASCII one. */
+export const MINUS = '[-\\uFE63\\uFF0D]';
+
 /**
  * A user of the asker's platform, by id (Discord's snowflakes, Telegram's numeric ids, a Telegram chat's negative
  * one: `isUserIdOn` says where a minus may stand). Typed (`/unblock abc`), a word that is no id is said to be none.
@@ -206,11 +209,16 @@ export function listedCommands(
 export function userOption() {
   return z
     .string()
-    .regex(/^[-\uFE63\uFF0D]?\p{Nd}+$/u)
+    .regex(new RegExp(`^${MINUS}?\\p{Nd}+$`, 'u'))
     .normalize('NFKC')
     .overwrite(asciiDigits)
     .regex(/^-?\d{1,20}$/)
     .meta({ user: true, invalidKey: 'errors.block.user_invalid' });
+}
+
+/** Whether a word reads as an id the way `userOption` reads it: NFKC, then every decimal digit an ASCII one. */
+export function readsAsUserId(word: string): boolean {
+  return /^-?\d+$/.test(asciiDigits(word.normalize('NFKC')));
 }
 
 const DECIMAL_DIGIT = /^\p{Nd}$/u;
@@ -233,7 +241,7 @@ export function asciiDigits(text: string): string {
  * Where a user key may be negative: on Telegram a chat speaking as itself (an anonymous admin, a channel) is its
  * chat's id (adapters/telegram/sender-id.ts), and a group's or channel's is below 0. Discord's ids never are.
  */
-const SIGNED_USER_IDS: ReadonlySet<Platform> = new Set<Platform>(['telegram']);
+export const SIGNED_USER_IDS: ReadonlySet<Platform> = new Set<Platform>(['telegram']);
 
 /**
  * Whether an id `userOption` took can be a user of `platform`. No id is 0 or written with a leading zero (`-0`,

@@ -102,10 +102,25 @@ export function inputFiles(store: JobStore, job: Job): Record<string, Uint8Array
 export function runningJobs(deps: Pick<CommandDeps, 'queue' | 'store'>): Job[] {
   return deps.store.byStatus('running').flatMap((row): Job[] => {
     const job = deps.queue.get(row.id) ?? row;
-    if (job.status === 'running') return [job];
-    if (job.status !== 'cancelled') return [];
+    const live = liveStatus(deps, row, job);
+    if (live === 'running') return [job];
+    if (live !== 'stopping') return [];
     return [{ ...job, status: 'running', meta: { ...job.meta, cancelRequested: true } }];
   });
+}
+
+/**
+ * Where a stored row's job stands as the queue knows it (`runningJobs`): unfinished (`queued`, `running`), or
+ * `stopping` for a `running` row whose cancel the queue holds back; `undefined` once it ended. `job` is the queue's
+ * copy, for a caller that read it already.
+ */
+export function liveStatus(
+  deps: Pick<CommandDeps, 'queue'>,
+  row: Job,
+  job: Job = deps.queue.get(row.id) ?? row,
+): 'queued' | 'running' | 'stopping' | undefined {
+  if (job.status === 'queued' || job.status === 'running') return job.status;
+  return row.status === 'running' && job.status === 'cancelled' ? 'stopping' : undefined;
 }
 
 /**

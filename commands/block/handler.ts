@@ -1,7 +1,7 @@
 // /block, /unblock: an admin keeps a user away from the bot (every later event of theirs is refused in one place,
 // `blocked.ts`) or lets them back; naming no one lists who is blocked. Blocking cancels the user's waiting jobs;
 // a running one may finish (its result still reaches them: it was accepted before the block).
-import { type BlockEntry, type Owner, ownerKey } from '../../src/jobs/index.js';
+import { type BlockEntry, type Owner, ownerKey, ownerOf } from '../../src/jobs/index.js';
 import { cameFromOf, movesOf } from '../chat-moves.js';
 import type { CommandContext, Operation } from '../context.js';
 import type { CommandDeps } from '../deps.js';
@@ -107,7 +107,7 @@ function listOf(deps: CommandDeps, ctx: CommandContext): ReplyText[] {
   return [head, ...[...held, ...left].slice(0, LISTED)];
 }
 
-const idOf = (key: string) => key.slice(key.indexOf(':') + 1);
+const idOf = (key: string) => ownerOf(key)?.userId ?? key;
 
 function itemParams(entry: BlockEntry): Record<string, string> {
   return {

@@ -3,7 +3,7 @@
 // Telegram the author of the message the command replies to (`/block spam` as a reply). `/block` naming no one lists
 // the blocked users. Not on the playground: it has one user.
 import { z } from 'zod';
-import { asciiDigits, type CommandSpec, userOption } from '../spec.js';
+import { type CommandSpec, MINUS, readsAsUserId, userOption } from '../spec.js';
 
 /** The longest reason kept with a block. */
 export const MAX_BLOCK_REASON = 200;
@@ -22,13 +22,13 @@ const options = z.object({
  */
 class LeadingUserId extends RegExp {
   override exec(word: string): RegExpExecArray | null {
-    return /^-?\d+$/.test(asciiDigits(word.normalize('NFKC'))) ? super.exec(word) : null;
+    return readsAsUserId(word) ? super.exec(word) : null;
   }
 }
 
 // A minus too (a Telegram chat's id): on a platform whose ids have none the handler refuses it (`isUserIdOn`).
 const text = {
-  leading: [{ option: 'user', pattern: new LeadingUserId(/^([-\uFE63\uFF0D]?\p{N}{1,20})$/u) }],
+  leading: [{ option: 'user', pattern: new LeadingUserId(new RegExp(`^(${MINUS}?\\p{N}{1,20})$`, 'u')) }],
   rest: 'reason',
 };
 

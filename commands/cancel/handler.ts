@@ -5,7 +5,7 @@ import type { CommandDeps } from '../deps.js';
 import { quoted } from '../quoted-text.js';
 import { jobTitle } from '../render.js';
 import { type Reply, textReply } from '../reply.js';
-import { activeJobsOf, runningJobs } from '../stored-jobs.js';
+import { activeJobsOf, liveStatus, runningJobs } from '../stored-jobs.js';
 import type { CancelInput } from './spec.js';
 
 export const CANCEL_KEYS = {
@@ -50,12 +50,7 @@ export const cancel: Operation<CancelInput> = async (deps, ctx, { job }) => {
     // The newest of them, as the option's description says ("default: your latest job"), as the queue knows it: a
     // row a refused write left `running` may have ended there (a failure its owner was told of), and /queue no
     // longer lists it; a cancel held back so is still stopping, as /queue lists it.
-    const latest = recent.find((j) => {
-      const status = (deps.queue.get(j.id) ?? j).status;
-      return (
-        status === 'queued' || status === 'running' || (j.status === 'running' && status === 'cancelled')
-      );
-    });
+    const latest = recent.find((j) => liveStatus(deps, j) !== undefined);
     if (!latest) return textReply('cancel.nothing');
     return cancelled(deps, ctx, latest, true);
   }

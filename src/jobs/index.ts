@@ -44,7 +44,7 @@ export type {
   StoredImage,
   StoredRequest,
 } from './types.js';
-export { isStoredImage, ownerKey } from './types.js';
+export { isStoredImage, ownerKey, ownerOf } from './types.js';
 export type { Place, PlannedEnd, PlannedStart, WaitPlan } from './wait-plan.js';
 
 export interface JobSystem {

@@ -87,3 +87,10 @@ export type FilesRemoved =
 export function ownerKey(owner: Owner): string {
   return `${owner.platform}:${owner.userId}`;
 }
+
+/** The owner an `ownerKey` names: its platform ends at the first ':' (an id may hold more); none in a key without. */
+export function ownerOf(key: string): Owner | undefined {
+  const colon = key.indexOf(':');
+  if (colon < 0) return undefined;
+  return { platform: key.slice(0, colon) as Platform, userId: key.slice(colon + 1) };
+}

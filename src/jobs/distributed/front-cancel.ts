@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CancelResult } from '../queue-types.js';
 import type { JobStore } from '../store.js';
 import type { Job, Owner } from '../types.js';
-import { ownerKey } from '../types.js';
+import { ownerKey, ownerOf } from '../types.js';
 import { markCancelRequested } from './front-delivery.js';
 import type { Snapshot } from './shared-snapshot.js';
 import type { SharedState } from './shared-state.js';
@@ -78,9 +78,8 @@ function startWrite(ctx: CancelContext, id: string): void {
 function mirrorRunning(mirror: Snapshot, id: string): Job | undefined {
   if (!mirror.dispatched.has(id)) return undefined;
   const user = mirror.dispatched.get(id) as string;
-  const [platform, ...rest] = user.split(':');
   // Only the owner matters for the permission check; the rest is read from Redis by the cancel itself.
-  return { id, owner: { platform, userId: rest.join(':') }, status: 'running' } as Job;
+  return { id, owner: ownerOf(user) ?? { platform: user, userId: '' }, status: 'running' } as Job;
 }
 
 /**
