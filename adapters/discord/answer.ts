@@ -11,8 +11,9 @@ import {
 } from 'discord.js';
 import { type CommandContext, type Reply, textReply } from '../../commands/index.js';
 import { partSent, sendPart } from '../shared/delivered.js';
+import { putInPlaceLater } from '../shared/in-place.js';
 import { acknowledge } from './acknowledgement.js';
-import { type LaterPart, laterPart, putInPlaceLater } from './list-parts.js';
+import { followUpPart, type LaterPart } from './list-parts.js';
 import { deliveryUnconfirmed, mayHaveArrived } from './post-retries.js';
 import { DEFAULT_UPLOAD_LIMIT, fitReply, interactionMessage, partsOf, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
@@ -146,23 +147,11 @@ export async function continued(
   const turn = listed ? rt.laterParts.turn(first.id) : undefined;
   const later: LaterPart[] = [];
   try {
-    for (const [index, part] of parts.entries()) {
-      if (index === 0) continue;
+    for (let index = 1; index < parts.length; index++) {
       if (turn?.passed()) break;
-      const follow = () => i.followUp(interactionMessage(part, ctx.locale, ephemeral));
-      const sent = await sendPart(part, delivered, follow).then(
-        (message) => {
-          // Part of the reply's result (the rest of a job's long first reply): its Delete removes this one too.
-          keepShown(rt, parts[0] as Reply, index, message, ephemeral);
-          later.push(laterPart(message, i));
-          return true;
-        },
-        (error: unknown) => {
-          rt.log.warn({ err: error }, 'the rest of a long discord answer could not be sent');
-          return false;
-        },
-      );
+      const sent = await followUpPart(rt, i, ctx, { parts, index, ephemeral, delivered });
       if (!sent) break;
+      later.push(sent);
     }
   } finally {
     if (turn) {

@@ -29,6 +29,7 @@ import type { DeliveryLog } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
 import { RecentIds } from '../../src/recent-ids.js';
 import { DoublePresses } from '../shared/double-press.js';
+import { IN_PLACE_ACTIONS } from '../shared/in-place.js';
 import type { Delivery } from '../shared/job-status.js';
 import { acknowledge, alreadyAcknowledged } from './acknowledgement.js';
 import { answer, deleteEphemeral } from './answer.js';
@@ -45,7 +46,7 @@ import {
 } from './interactions-endpoint.js';
 import { inviteUrl } from './invite.js';
 import { DiscordJobMessages } from './job-messages.js';
-import { IN_PLACE_ACTIONS, LaterParts } from './list-parts.js';
+import { LaterParts } from './list-parts.js';
 import { onMessage, roleIdsOf } from './mentions.js';
 import { MenuTargets } from './menu-targets.js';
 import { onMenu, onModal, onPick } from './message-menus.js';

@@ -15,16 +15,14 @@ import type {
   RepliableInteraction,
 } from 'discord.js';
 import type { CommandContext, Reply } from '../../commands/index.js';
-import { partSent, sendPart } from '../shared/delivered.js';
+import { type PartSent, partSent, sendPart } from '../shared/delivered.js';
+import { TurnMarks } from '../shared/turn-marks.js';
 import { interactionMessage, toDiscordMessage } from './render.js';
 import type { DiscordRuntime } from './runtime.js';
 import { keepShown } from './shown-messages.js';
 import { TOKEN_LIFETIME_MS } from './status.js';
 
 type Sender = RepliableInteraction | MessageComponentInteraction;
-
-/** Answered in place of the message pressed on: source-replacement.ts. */
-export { IN_PLACE_ACTIONS, putInPlaceLater } from '../shared/in-place.js';
 
 /**
  * A later part's message, and the token that reaches it (the webhook of the interaction that sent it, not the
@@ -36,11 +34,40 @@ export interface LaterPart {
   until: number;
 }
 
-export function laterPart(message: Pick<Message, 'id'>, i: Sender): LaterPart {
+function laterPart(message: Pick<Message, 'id'>, i: Sender): LaterPart {
   return { id: message.id, via: i.webhook, until: i.createdTimestamp + TOKEN_LIFETIME_MS };
 }
 
 const reachable = (part: LaterPart, now = Date.now()) => now < part.until;
+
+/**
+ * Sends `parts[index]` as a new follow-up of `i` (as private as `ephemeral`): its message as a later part, or
+ * undefined (logged) when it could not be sent, which ends the answer there.
+ */
+export function followUpPart(
+  rt: DiscordRuntime,
+  i: Sender,
+  ctx: CommandContext,
+  {
+    parts,
+    index,
+    ephemeral,
+    delivered,
+  }: { parts: readonly Reply[]; index: number; ephemeral: boolean; delivered: PartSent },
+): Promise<LaterPart | undefined> {
+  const part = parts[index] as Reply;
+  return sendPart(part, delivered, () => i.followUp(interactionMessage(part, ctx.locale, ephemeral))).then(
+    (message) => {
+      // Part of the reply's result (the rest of a job's long first reply): its Delete removes this one too.
+      keepShown(rt, parts[0] as Reply, index, message, ephemeral);
+      return laterPart(message, i);
+    },
+    (error: unknown) => {
+      rt.log.warn({ err: error }, 'the rest of a long discord answer could not be sent');
+      return undefined;
+    },
+  );
+}
 
 /** An update's turn on a list (`LaterParts.turn`). */
 export interface ListTurn {
@@ -62,34 +89,27 @@ interface Entry {
   held: number;
 }
 
-/** Lists whose latest turn's beginning is kept (`LaterParts.begun`). */
-const MAX_BEGUN = 500;
-
 export class LaterParts {
   /** Only lists whose parts a token still reaches, or that an update holds: the others can be put in place no more. */
   private readonly lists = new Map<string, Entry>();
-  /**
-   * When the latest turn on each list began (as `begunSoFar` counts), kept after it ended: a list made before it must
-   * not land over it (source-replacement.ts `showWhenKnown`). Bounded; one forgotten is let land, as before.
-   */
-  private readonly begun = new Map<string, number>();
-  private turnsSoFar = 0;
+  /** When the latest turn on each list began, kept after it ended. */
+  private readonly begun = new TurnMarks();
 
   /** A mark of how many turns have begun so far: `begunSince` compares a list's latest one with it. */
   begunSoFar(): number {
-    return this.turnsSoFar;
+    return this.begun.mark();
   }
 
   /** Whether a turn on the list whose first message is `firstId` began after `mark` (`begunSoFar`). */
   begunSince(firstId: string, mark: number): boolean {
-    return (this.begun.get(firstId) ?? 0) > mark;
+    return this.begun.since(firstId, mark);
   }
 
   /** The turn of an update of the list whose first message is `firstId` (or of its answer's sending its parts). */
   turn(firstId: string): ListTurn {
     const entry = this.lists.get(firstId) ?? { parts: [], held: 0 };
     this.lists.set(firstId, entry);
-    this.noteBegun(firstId);
+    this.begun.begin(firstId);
     const before = entry.latest;
     if (before) before.passed = true;
     const waits = entry.held > 0;
@@ -129,17 +149,6 @@ export class LaterParts {
   keep(turn: ListTurn, parts: readonly LaterPart[]): void {
     const entry = this.lists.get(turn.firstId);
     if (entry) entry.parts = [...parts];
-  }
-
-  private noteBegun(firstId: string): void {
-    this.turnsSoFar += 1;
-    // Re-inserted, so the oldest noted are the first forgotten.
-    this.begun.delete(firstId);
-    this.begun.set(firstId, this.turnsSoFar);
-    for (const oldest of this.begun.keys()) {
-      if (this.begun.size <= MAX_BEGUN) break;
-      this.begun.delete(oldest);
-    }
   }
 
   private prune(now = Date.now()): void {
@@ -189,20 +198,7 @@ export async function laterPartsInPlace(
             )
           : undefined;
       if (kept) edited += 1;
-      const placed =
-        kept ??
-        (await sendPart(part, delivered, () =>
-          i.followUp(interactionMessage(part, ctx.locale, ephemeral)),
-        ).then(
-          (message) => {
-            keepShown(rt, parts[0] as Reply, index, message, ephemeral);
-            return laterPart(message, i);
-          },
-          (error: unknown) => {
-            rt.log.warn({ err: error }, 'the rest of a long discord answer could not be sent');
-            return undefined;
-          },
-        ));
+      const placed = kept ?? (await followUpPart(rt, i, ctx, { parts, index, ephemeral, delivered }));
       if (!placed) break;
       shown.push(placed);
     }

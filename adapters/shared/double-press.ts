@@ -3,15 +3,15 @@
 // nothing; a deliberate second press (a second re-roll) comes later than that.
 
 import { type ButtonAction, parseButtonId } from '../../commands/index.js';
+import { IN_PLACE_ACTIONS } from './in-place.js';
 
 /**
  * Buttons that act on their own message and change nothing twice: never a repeat (a refused Cancel may be followed
  * at once by an admin's; More then Less is a quick toggle).
  */
-const IN_PLACE: ReadonlySet<ButtonAction> = new Set<ButtonAction>([
+const NEVER_REPEATED: ReadonlySet<ButtonAction> = new Set<ButtonAction>([
+  ...IN_PLACE_ACTIONS,
   'cancel',
-  'queue_cancel',
-  'queue_refresh',
   'delete',
   'more',
   'less',
@@ -32,7 +32,7 @@ export class DoublePresses {
    */
   repeated(userId: string, messageId: string, customId: string, now = performance.now()): boolean {
     const action = parseButtonId(customId)?.action;
-    if (action !== undefined && IN_PLACE.has(action)) return false;
+    if (action !== undefined && NEVER_REPEATED.has(action)) return false;
     for (const [key, at] of this.pressed) {
       if (now - at < this.windowMs) break;
       this.pressed.delete(key);

@@ -32,6 +32,7 @@ import {
   watchWebhook,
 } from './health.js';
 import { InFlight, settleBy } from './in-flight.js';
+import { inPlaceTries } from './in-place-turns.js';
 import { TelegramInbox } from './inbox.js';
 import { IncomingImages } from './incoming-images.js';
 import { TelegramJobMessages } from './job-messages.js';
@@ -45,7 +46,6 @@ import { RepeatedUpdates } from './repeats.js';
 import { TelegramReplies } from './replies.js';
 import { retries } from './retries.js';
 import { contextOf } from './senders.js';
-import { inPlaceTries } from './source-replacement.js';
 import { serveWebhook, type WebhookServer, webhookRegistration } from './webhook.js';
 
 export type { TelegramOptions } from './options.js';

@@ -5,7 +5,8 @@
 // going. A list's later parts are put in place in its turn (list-parts.ts), and so are the later parts of a list just
 // sent (replies.ts `sendLater`): a press on its first message meanwhile waits for them, then edits them into its own,
 // rather than finding none, sending its own beside them and having them overwritten as the list's parts.
-import type { Transformer } from 'grammy';
+import type { Context, Transformer } from 'grammy';
+import { TurnMarks } from '../shared/turn-marks.js';
 import type { LaterParts } from './list-parts.js';
 
 /** An update's turn on its message. */
@@ -31,20 +32,24 @@ interface Turn {
 const latest = new WeakMap<LaterParts, Map<string, Turn>>();
 /** Each turn by its signal, the one thing of its requests that reaches `inPlaceTries`. */
 const bySignal = new WeakMap<object, Turn>();
-/**
- * When the latest turn on each message began (`turnsBegun`), kept after it ended: a list made before it must not
- * land over it (source-replacement.ts `showWhenKnown`). Bounded as the later parts are; one forgotten is let land.
- */
-const begun = new WeakMap<LaterParts, Map<string, number>>();
-const MAX_BEGUN = 500;
-let turnsSoFar = 0;
+/** When the latest turn on each message began, per bot (`turnsBegun`, `begunSince`). */
+const begun = new WeakMap<LaterParts, TurnMarks>();
 
-/** A mark of how many turns have begun so far: `begunSince` compares a message's latest one with it. */
-export const turnsBegun = () => turnsSoFar;
+function marksOf(parts: LaterParts): TurnMarks {
+  const marks = begun.get(parts) ?? new TurnMarks();
+  begun.set(parts, marks);
+  return marks;
+}
+
+/** A mark of how many turns of the bot have begun so far: `begunSince` compares a message's latest one with it. */
+export const turnsBegun = (parts: LaterParts) => marksOf(parts).mark();
 
 /** Whether a turn on message `key` began after `mark` (`turnsBegun`). */
-export const begunSince = (parts: LaterParts, key: string, mark: number) =>
-  (begun.get(parts)?.get(key) ?? 0) > mark;
+export const begunSince = (parts: LaterParts, key: string, mark: number) => marksOf(parts).since(key, mark);
+
+/** grammY types its signal as its abort-controller shim's; Node's own is what it takes at run time. */
+export type GrammySignal = Parameters<Context['api']['editMessageText']>[4];
+export const grammySignal = (signal: AbortSignal) => signal as GrammySignal;
 
 /** The key of a chat's message a turn is on (an inline message's is `inline:` and its id). */
 export const placeKey = (chatId: number, messageId: number) => `${chatId}:${messageId}`;
@@ -81,15 +86,7 @@ export function takeTurn(parts: LaterParts, key: string, { signalled = true } = 
   };
   turns.set(key, turn);
   bySignal.set(turn.controller.signal, turn);
-  turnsSoFar += 1;
-  const starts = begun.get(parts) ?? new Map<string, number>();
-  begun.set(parts, starts);
-  starts.delete(key);
-  starts.set(key, turnsSoFar);
-  for (const oldest of starts.keys()) {
-    if (starts.size <= MAX_BEGUN) break;
-    starts.delete(oldest);
-  }
+  marksOf(parts).begin(key);
   return {
     signal: turn.controller.signal,
     clear: turn.clear,

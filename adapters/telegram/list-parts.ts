@@ -14,6 +14,7 @@ import type { CommandContext, Commands, Reply } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
 import { type PartSent, partSent, sendPart } from '../shared/delivered.js';
+import { type GrammySignal, grammySignal } from './in-place-turns.js';
 import { notModified } from './not-modified.js';
 import { replyText } from './render.js';
 import type { TelegramReplies } from './replies.js';
@@ -51,12 +52,10 @@ export class LaterParts {
     }
   }
 
-  /** The later parts shown under `firstId`, forgotten here: whoever puts a list in its place remembers its own. */
-  take(chatId: number, firstId: number): number[] {
-    return this.taken(chatId, firstId).ids;
-  }
-
-  /** As `take`, with those of them already saying they are unused. */
+  /**
+   * The later parts shown under `firstId`, with those of them already saying they are unused, forgotten here: whoever
+   * puts a list in its place remembers its own.
+   */
   taken(chatId: number, firstId: number): { ids: number[]; unused: Set<number> } {
     const key = keyOf(chatId, firstId);
     const list = this.lists.get(key) ?? { ids: [], unused: new Set<number>() };
@@ -81,9 +80,6 @@ export interface ListDeps {
   log: Pick<Logger, 'warn'>;
 }
 
-/** grammY types its signal as its abort-controller shim's; Node's own is what it takes at run time. */
-type GrammySignal = Parameters<Context['api']['editMessageText']>[4];
-
 /**
  * Shows `rest`, the parts after the first of a list just put in place of message `firstId` in `turn`: the earlier
  * list's later parts are edited into these, in order, the rest follow as new messages, and the earlier parts left
@@ -104,7 +100,7 @@ export async function laterPartsInPlace(
   const parts = deps.replies.laterParts;
   await turn.before;
   if (turn.passed()) return;
-  const signal = turn.signal as GrammySignal;
+  const signal = grammySignal(turn.signal);
   const note = () => parts.note(chatId, group);
   const { ids: earlier, unused } = parts.taken(chatId, firstId);
   const delivered = partSent(deps.commands, c);

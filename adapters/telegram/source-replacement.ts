@@ -13,13 +13,10 @@ import type { CommandContext, Reply } from '../../commands/index.js';
 import { partSent } from '../shared/delivered.js';
 import { alertText, tellPresser } from './button-answers.js';
 import type { PressDeps } from './button-presses.js';
-import { begunSince, type EditTurn, placeKey, takeTurn, turnsBegun } from './in-place-turns.js';
+import { begunSince, type EditTurn, grammySignal, placeKey, takeTurn, turnsBegun } from './in-place-turns.js';
 import { laterPartsInPlace } from './list-parts.js';
 import { notModified } from './not-modified.js';
 import { keyboard, replyText, textParts } from './render.js';
-
-/** Installed on the bot's API (bot.ts): the turns of edits in place are kept there. */
-export { inPlaceTries } from './in-place-turns.js';
 
 /** A message a reply is shown in place of: the pressed one, or the one sent in its stead. */
 interface Place {
@@ -28,9 +25,6 @@ interface Place {
   messageId?: number;
   edit(text: string, markup: InlineKeyboardMarkup, signal: AbortSignal): Promise<unknown>;
 }
-
-/** grammY types its signal as its abort-controller shim's; Node's own is what it takes at run time. */
-const grammySignal = (signal: AbortSignal) => signal as Parameters<Context['editMessageText']>[2];
 
 function pressedPlace(ctx: Context): Place {
   const message = ctx.callbackQuery?.message;
@@ -115,7 +109,10 @@ export async function replaceSource(
   const said = replyText({ text: reply.text.slice(0, 1) }, locale);
   // When the next state became known, as a mark of the turns begun by then: one on its place begun later (a Refresh)
   // shows a newer list than it.
-  const next = reply.nextInPlace?.then((later) => ({ reply: later, known: turnsBegun() }));
+  const next = reply.nextInPlace?.then((later) => ({
+    reply: later,
+    known: turnsBegun(deps.replies.laterParts),
+  }));
   // Refused, it is let be where nothing shows it (as before: showWhenKnown logs it).
   next?.catch(() => undefined);
   // A list longer than one message: its first part takes the pressed message's place, the rest that of the earlier
@@ -124,7 +121,7 @@ export async function replaceSource(
   const place = pressedPlace(ctx);
   const putting = putListInPlace(deps, ctx, c, place, textParts(reply, locale), locale);
   // The turn it took begins at once: turns begun by then are not newer than this press.
-  let own = turnsBegun();
+  let own = turnsBegun(deps.replies.laterParts);
   const shown = await putting;
   if (shown === 'refused') {
     if (group) return void (await tellPresser(ctx, said));
@@ -135,7 +132,7 @@ export async function replaceSource(
       sentAs ??= messageId;
     });
     // Its later parts were sent in a turn of its own.
-    own = turnsBegun();
+    own = turnsBegun(deps.replies.laterParts);
     const chatId = ctx.chat?.id;
     if (next && chatId !== undefined && sentAs !== undefined)
       showWhenKnown(deps, ctx, sentPlace(ctx, chatId, sentAs), c, { next, own });

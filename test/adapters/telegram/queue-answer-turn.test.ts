@@ -7,9 +7,10 @@ import { Api, Context, type Transformer } from 'grammy';
 import type { Update } from 'grammy/types';
 import { describe, expect, it } from 'vitest';
 import type { PressDeps } from '../../../adapters/telegram/button-presses.js';
+import { inPlaceTries } from '../../../adapters/telegram/in-place-turns.js';
 import type { TelegramJobMessages } from '../../../adapters/telegram/job-messages.js';
 import { TelegramReplies } from '../../../adapters/telegram/replies.js';
-import { inPlaceTries, replaceSource } from '../../../adapters/telegram/source-replacement.js';
+import { replaceSource } from '../../../adapters/telegram/source-replacement.js';
 import type { CommandContext, Reply } from '../../../commands/index.js';
 import { botInfo } from './bot-info.js';
 

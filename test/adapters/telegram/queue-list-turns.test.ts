@@ -8,11 +8,12 @@ import { Api, Context, type Transformer } from 'grammy';
 import type { Update } from 'grammy/types';
 import { describe, expect, it, vi } from 'vitest';
 import type { PressDeps } from '../../../adapters/telegram/button-presses.js';
+import { inPlaceTries } from '../../../adapters/telegram/in-place-turns.js';
 import type { TelegramJobMessages } from '../../../adapters/telegram/job-messages.js';
 import { LaterParts } from '../../../adapters/telegram/list-parts.js';
 import { TelegramReplies } from '../../../adapters/telegram/replies.js';
 import { retries } from '../../../adapters/telegram/retries.js';
-import { inPlaceTries, replaceSource } from '../../../adapters/telegram/source-replacement.js';
+import { replaceSource } from '../../../adapters/telegram/source-replacement.js';
 import type { CommandContext, Reply } from '../../../commands/index.js';
 import { botInfo } from './bot-info.js';
 
@@ -285,7 +286,7 @@ describe('Telegram: the later parts kept of long answers', () => {
     const update = { update_id: 1, message: { message_id: 1, date: 0, chat, from: FROM, text: '/x' } };
     const c = { locale: 'en', user: { userId: 'u' }, settings: {} } as unknown as CommandContext;
     await replies.send(new Context(update, api, botInfo()), c, reply);
-    return replies.laterParts.take(7, 200);
+    return replies.laterParts.taken(7, 200).ids;
   }
 
   it('only a list a press puts something in place of (Cancel n, Refresh), not /help or /history', async () => {
