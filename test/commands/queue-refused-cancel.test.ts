@@ -1,45 +1,16 @@
 // /queue of a job its owner cancelled while the disk is full: the cancel's own mark and the job's end are refused, so
 // its row still says `running` with no cancel asked (src/jobs/refused-ends.ts). Its owner was answered "stopping":
 // the list says it is stopping, with no percent and no Cancel to press again, as for any cancel still under way.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { Commands } from '../../commands/commands.js';
-import { JobQueue } from '../../src/jobs/index.js';
-import { FullDiskStoreDouble } from '../doubles/full-disk-store.js';
-import { HeldEngineDouble } from '../doubles/held-engine-double.js';
+import { describe, expect, it } from 'vitest';
 import { waitUntil } from '../doubles/shared/wait.js';
-import { queueLimits } from '../jobs/queue-limits.js';
 import { submitFox } from '../jobs/submit-fox.js';
+import { commandsOnFullDisk } from './full-disk-commands.js';
 
 const owner = { platform: 'discord' as const, userId: '1' };
 
 describe('/queue of a cancel whose end the database refuses', () => {
   it('lists the job as stopping, without Cancel', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dimoo-queue-refused-cancel-'));
-    const store = new FullDiskStoreDouble(dir);
-    const engine = new HeldEngineDouble('until-released');
-    const queue = new JobQueue({ store, engine, limits: queueLimits() });
-    const commands = new Commands({
-      queue,
-      store,
-      config: {
-        defaultLocale: 'en',
-        limits: {
-          rateLimitPerMinute: 0,
-          maxInputBytes: 200_000,
-          maxInputPixels: 1_000_000,
-          blockedWords: [],
-        },
-      },
-    });
-    onTestFinished(async () => {
-      await queue.stop({ waitMs: 20, abortWaitMs: 20 });
-      commands.closeUpdates();
-      store.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const { store, engine, queue, commands } = commandsOnFullDisk('queue-refused-cancel');
     const id = submitFox(queue, owner);
     queue.start();
     await waitUntil(() => queue.get(id)?.status === 'running', 'the job started');

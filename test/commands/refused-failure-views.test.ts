@@ -1,41 +1,17 @@
 // A failure whose end the database refuses (a full disk): its row still says `running`, but its owner was told it
 // failed, and /queue lists it no more (stored-jobs.ts `runningJobs`). /info, a bare /cancel and an admin's typed id
 // read it as /queue does: it neither counts as running nor is it the job a /cancel picks.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { Commands } from '../../commands/commands.js';
-import { JobQueue } from '../../src/jobs/index.js';
-import { FullDiskStoreDouble } from '../doubles/full-disk-store.js';
-import { HeldEngineDouble } from '../doubles/held-engine-double.js';
+import { describe, expect, it } from 'vitest';
 import { waitUntil } from '../doubles/shared/wait.js';
-import { queueLimits } from '../jobs/queue-limits.js';
 import { submitFox } from '../jobs/submit-fox.js';
+import { commandsOnFullDisk } from './full-disk-commands.js';
 
 const owner = { platform: 'discord' as const, userId: '1' };
 const admin = { platform: 'discord' as const, userId: '9' };
 
 /** A job of `owner`'s that failed while the disk was full: the queue holds its end, its row says `running`. */
 async function refusedFailure() {
-  const dir = mkdtempSync(join(tmpdir(), 'dimoo-refused-failure-views-'));
-  const store = new FullDiskStoreDouble(dir);
-  const engine = new HeldEngineDouble('until-released');
-  const queue = new JobQueue({ store, engine, limits: queueLimits(), admins: ['discord:9'] });
-  const commands = new Commands({
-    queue,
-    store,
-    config: {
-      defaultLocale: 'en',
-      limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
-    },
-  });
-  onTestFinished(async () => {
-    await queue.stop({ waitMs: 20, abortWaitMs: 20 });
-    commands.closeUpdates();
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { store, engine, queue, commands } = commandsOnFullDisk('refused-failure-views', ['discord:9']);
   const id = submitFox(queue, owner);
   queue.start();
   await waitUntil(() => queue.get(id)?.status === 'running', 'the job started');
