@@ -10,7 +10,7 @@ import {
   type StringSelectMenuInteraction,
 } from 'discord.js';
 import { type CommandContext, type Reply, textReply } from '../../commands/index.js';
-import { partSent, sendPart } from '../shared/delivered.js';
+import { type PartSent, partSent, sendPart } from '../shared/delivered.js';
 import { putInPlaceLater } from '../shared/in-place.js';
 import { acknowledge } from './acknowledgement.js';
 import { followUpPart, type LaterPart } from './list-parts.js';
@@ -80,13 +80,15 @@ export async function answer(
     );
     // Unconfirmed after discord.js's retries, the edit of the deferral may yet have been made, and the next edits
     // of the same @original make it: the job goes on, with nothing stacked over its message. So do the jobs of its
-    // follow-ups (a first reply that starts none itself may carry them): the user may have seen it name them.
-    rt.jobMessages.openFromInteraction(i, ctx, reply, privately, mayHaveArrived(sent));
-    const message = await sent.catch((error: unknown) => {
-      if (!keepsJobs(reply, error)) return withdraw(rt, ctx, reply, error);
+    // follow-ups (a first reply that starts none itself may carry them): the user may have seen it name them. As
+    // for an answer at once, the reply found there counts as sent (`shownAnyway`).
+    const opened = sent.catch(async (error: unknown) => {
+      if (!keepsJobs(reply, error)) throw error;
       unconfirmed(rt, reply, error);
-      return undefined;
+      return shownAnyway(i, (await parts)[0], delivered);
     });
+    rt.jobMessages.openFromInteraction(i, ctx, reply, privately, opened);
+    const message = await opened.catch((error: unknown) => withdraw(rt, ctx, reply, error));
     const [first] = await parts;
     keepShown(rt, first, 0, message, privately);
     await continued(rt, i, ctx, await parts, privately, message);
@@ -116,9 +118,7 @@ export async function answer(
     if (!keepsJobs(reply, error)) throw error;
     unconfirmed(rt, reply, error);
     i.replied = true;
-    const found = await sentAnyway(i);
-    if (found) delivered((await parts)[0]);
-    return found;
+    return shownAnyway(i, (await parts)[0], delivered);
   });
   rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, opened);
   const message = await opened.catch((error: unknown) => withdraw(rt, ctx, reply, error));
@@ -176,6 +176,23 @@ function withdraw(rt: DiscordRuntime, ctx: CommandContext, reply: Reply, error: 
  */
 function sentAnyway(i: RepliableInteraction) {
   return i.fetchReply().catch(() => undefined);
+}
+
+/**
+ * After an answer Discord never confirmed (an interaction callback, or the edit of a deferral): the reply found
+ * through the token, where the answer is there. Found, it was shown, so what `first`'s lines deliver or tell counts,
+ * as for a confirmed one. A deferral's `@original` is there from the start, as "thinking…" (flagged Loading) until
+ * an edit lands: found so, the answer never arrived, and nothing of it counts.
+ */
+async function shownAnyway(
+  i: RepliableInteraction,
+  first: Reply,
+  delivered: PartSent,
+): Promise<Message | undefined> {
+  const found = await sentAnyway(i);
+  if (!found || found.flags?.has(MessageFlags.Loading)) return undefined;
+  delivered(first);
+  return found;
 }
 
 /**

@@ -2,7 +2,7 @@
 // it names go on, whether the first reply starts one itself or only carries them in its follow-ups (`Reply.more`),
 // and the follow-ups are sent as usual. Only an answer that names no job fails on to the "try again" handler. So for
 // an answer at once whose interaction callback was answered 5xx at every try: the last try may have been taken.
-import { HTTPError, type RepliableInteraction } from 'discord.js';
+import { HTTPError, MessageFlags, MessageFlagsBitField, type RepliableInteraction } from 'discord.js';
 import { describe, expect, it, vi } from 'vitest';
 import { answer } from '../../../adapters/discord/answer.js';
 import type { DiscordRuntime } from '../../../adapters/discord/runtime.js';
@@ -38,6 +38,11 @@ async function answerDeferred(reply: Reply) {
     editReply: vi.fn(async () => {
       throw unconfirmedEdit();
     }),
+    // Looked up after the edit: still the deferral's "thinking…" message.
+    fetchReply: vi.fn(async () => ({
+      id: 'original',
+      flags: new MessageFlagsBitField(MessageFlags.Loading),
+    })),
     followUp,
   } as unknown as RepliableInteraction;
   const ctx = { locale: 'en' } as CommandContext;
@@ -194,5 +199,63 @@ describe('Discord: an answer at once Discord did not confirm, found through its 
 
   it('not found there: nothing of it counts', async () => {
     expect(await noticeAnsweredAtOnce(false)).toEqual([]);
+  });
+});
+
+/**
+ * A deferred answer carrying an undelivered notice, its edit answered 5xx at every try, then looked up through the
+ * token: what `delivered` heard of it. `original` is what the lookup finds: the edited answer, the deferral's
+ * "thinking…" message still (the edit never landed), or nothing.
+ */
+async function noticeAnsweredDeferred(original: 'edited' | 'loading' | 'none') {
+  const delivered = vi.fn();
+  const openFromInteraction = vi.fn();
+  const rt = {
+    commands: { withdraw: vi.fn(), delivered },
+    jobMessages: { openFromInteraction, keepShown: vi.fn() },
+    log: { warn: vi.fn(), debug: vi.fn() },
+  } as unknown as DiscordRuntime;
+  const shown = {
+    id: 'original',
+    channelId: 'channel',
+    flags: new MessageFlagsBitField(original === 'loading' ? MessageFlags.Loading : 0),
+  };
+  const i = {
+    createdTimestamp: Date.now() - 60_000,
+    attachmentSizeLimit: 8 << 20,
+    replied: false,
+    deferred: false,
+    deferReply: vi.fn(async () => undefined),
+    editReply: vi.fn(async () => {
+      throw unconfirmedEdit();
+    }),
+    fetchReply: vi.fn(async () => {
+      if (original === 'none') throw new Error('Unknown Webhook');
+      return shown;
+    }),
+    followUp: vi.fn(async () => ({ id: 'follow-up', channelId: 'channel' })),
+  } as unknown as RepliableInteraction;
+  const notice = { key: 'job.undelivered_notice', params: { count: 1 }, tells: ['old-job'] };
+  const reply: Reply = { ...queued('job-6'), text: [...queued('job-6').text, notice] };
+  const work = () => new Promise<Reply>((resolve) => setTimeout(() => resolve(reply), 300));
+  await answer(rt, i, { locale: 'en' } as CommandContext, work, false);
+  const opened = openFromInteraction.mock.calls[0]?.[4] as Promise<{ id: string } | undefined> | undefined;
+  return { told: delivered.mock.calls.map((call) => call[1]), status: (await opened)?.id };
+}
+
+describe('Discord: a deferred answer Discord did not confirm, looked up through its token', () => {
+  it('its edit there: counts as sent, the undelivered notice in it is told, not shown again', async () => {
+    expect(await noticeAnsweredDeferred('edited')).toEqual({
+      told: [[{ key: 'job.undelivered_notice', params: { count: 1 }, tells: ['old-job'] }]],
+      status: 'original',
+    });
+  });
+
+  it('still "thinking…" (the edit never landed): nothing of it counts', async () => {
+    expect(await noticeAnsweredDeferred('loading')).toEqual({ told: [], status: undefined });
+  });
+
+  it('not found there: nothing of it counts', async () => {
+    expect(await noticeAnsweredDeferred('none')).toEqual({ told: [], status: undefined });
   });
 });

@@ -1,0 +1,60 @@
+// A deferred answer whose edit Discord made though every answer to it was lost (a 5xx at each of discord.js's
+// tries): found through the token as edited, it counts as sent, as an answer at once does (answer.ts
+// `shownAnyway`). So an undelivered notice it carried was shown, and the next interaction does not show it again.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { t } from '../../../src/i18n.js';
+import type { FakeDiscord } from '../../doubles/fake-discord/index.js';
+import { solidPng } from '../e2e-services.js';
+import { CHANNEL_POST, EDIT, useDiscordOnDouble } from './double-bot.js';
+
+const CDN = 'GET /attachments/:channel/:attachment/:filename';
+
+const world = useDiscordOnDouble('discord-deferred-unconfirmed', {});
+let fake: FakeDiscord;
+beforeAll(() => {
+  fake = world.fake;
+});
+
+describe('Discord: a deferred answer whose edit was made but never confirmed', { timeout: 60_000 }, () => {
+  it('carrying the undelivered notice: the notice counts as told, and the next answer does not repeat it', async () => {
+    const user = { ...fake.world.users.bob, id: '930000000000000002', username: 'dora' };
+    // A job of hers that reached no one: the next answer she gets tells her so.
+    const lost = fake.dispatchInteraction(
+      fake.build.slashCommand({ name: 'imagine', options: { prompt: 'x' }, user }),
+    );
+    const lostJob = await world.queuedJob(lost);
+    fake.refuseEdits(1000);
+    fake.failRoute(CHANNEL_POST, { times: 1000, status: 403, code: 50013, message: 'Missing Permissions' });
+    await world.ended(lostJob);
+    fake.failures.clear();
+    expect(world.deliveries.get(lostJob)).toBe('undelivered');
+
+    // A slow download past the acknowledgement budget: deferred, then the answer edited in, its answers all lost.
+    const image = fake.registerAttachment({ filename: 'slow.png', bytes: await solidPng('#36c') });
+    fake.delayRoute(CDN, 1700);
+    const ix = fake.build.slashCommand({
+      name: 'edit',
+      options: { image, instruction: 'deferredlost bluer --steps 4' },
+      user,
+    });
+    const firstEdit = (c: { route: string; params: Record<string, string> }) =>
+      c.route === EDIT && c.params.token === ix.token && c.params.message === '@original';
+    fake.loseAnswer(firstEdit, { times: 4, status: 503 });
+    const notice = t('en', 'job.undelivered_notice', { count: 1 });
+    try {
+      const sent = fake.dispatchInteraction(ix, { lateMs: 1500 });
+      await expect
+        .poll(() => fake.callsTo(firstEdit).map((c) => c.status), { timeout: 10_000 })
+        .toEqual([503, 503, 503, 503]);
+      expect(fake.interaction(sent.id)?.ack?.type).toBe(5);
+      // Discord made it: the notice is what the user saw there.
+      expect(JSON.stringify(fake.callsTo(firstEdit)[0]?.body)).toContain(notice);
+    } finally {
+      fake.failures.clear();
+    }
+
+    const help = fake.dispatchInteraction(fake.build.slashCommand({ name: 'help', user }));
+    const answered = await fake.waitForCall(fake.answerOf(help));
+    expect(JSON.stringify(answered.body)).not.toContain(notice);
+  });
+});
