@@ -1,5 +1,5 @@
 // A platform-neutral Reply as the page shows it: translated lines, images as data URLs, buttons with labels.
-import type { HistoryEntry, Reply, ResultContext } from '../../commands/index.js';
+import type { HistoryEntry, Reply, ReplyImage, ResultContext } from '../../commands/index.js';
 import { type Locale, t } from '../../src/i18n.js';
 
 export interface WebMessage {
@@ -35,6 +35,11 @@ export interface WebMessage {
   more?: WebMessage[];
 }
 
+/** A running job's picture of its progress: never stored, and gone once the job ends. */
+function previewOf(reply: Reply, image: ReplyImage): boolean {
+  return reply.jobId !== undefined && !reply.final && image.source === undefined;
+}
+
 function progressOf(reply: Reply): Pick<WebMessage, 'progress'> {
   const running = reply.final ? undefined : reply.text.find((line) => line.key === 'job.running');
   const step = Number(running?.params?.step);
@@ -57,7 +62,9 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
       src: image.source
         ? fileUrl(image.source.jobId, image.source.file)
         : `data:${image.mime};base64,${Buffer.from(image.data).toString('base64')}`,
-      alt: image.alt ?? image.filename,
+      // A running job's progress preview has no text of its own: its line says the step in words, where a screen
+      // reader would read its file name ("preview.jpg") at every step. Any other image without one is named by it.
+      alt: image.alt ?? (previewOf(reply, image) ? '' : image.filename),
       filename: image.filename,
       ...(image.source ? { download: fileUrl(image.source.jobId, image.source.file, true) } : {}),
     })),

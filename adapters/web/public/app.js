@@ -380,6 +380,13 @@ $('composer').addEventListener('submit', async (e) => {
   $('text').value = '';
   grow();
   const putBack = setAside();
+  // The line and its image (with the mask drawn over it) back into the composer, to be sent again, as an answer
+  // stays in its form; unless the user has started another line, or attached another image, since.
+  const restore = () => {
+    if (!$('text').value) $('text').value = text;
+    grow();
+    putBack();
+  };
   try {
     asking += 1;
     // A job shown before the line was sent is not its answer's: /cancel's goes under the line, not over the job's.
@@ -387,13 +394,19 @@ $('composer').addEventListener('submit', async (e) => {
     const res = await fetch('/api/messages', { method: 'POST', body: form });
     const msg = await res.json();
     show(shown.has(msg.jobId) ? { ...msg, jobId: undefined } : msg);
+    // Refused (a flag out of range, a full queue) and nothing started: the line stays in the conversation with its
+    // refusal under it, and comes back to be put right, rather than a long prompt or a drawn mask being lost to a
+    // typo; not over a line the user has started meanwhile. A press of Send hands the keyboard back to the box; a
+    // user who went elsewhere meanwhile stays there.
+    if (msg.refused && !$('text').value) {
+      restore();
+      if (document.activeElement === $('send') || document.activeElement === document.body) $('text').focus();
+    }
   } catch {
     // Not delivered (the server restarting, the network gone): the line and its image go back into the composer to
-    // send again, as an answer stays in its form, unless the user has started another since.
+    // send again.
     mine.remove();
-    if (!$('text').value) $('text').value = text;
-    grow();
-    putBack();
+    restore();
     $('text').focus();
     offline();
   } finally {

@@ -33,6 +33,29 @@ describe('toWebMessage', () => {
     expect(toWebMessage({ ...running, final: true }, 'en')).not.toHaveProperty('progress');
   });
 
+  it('gives a running job’s progress preview an empty text alternative (its line says the step), never its file name', () => {
+    const preview = { data: new Uint8Array([1, 2, 3]), filename: 'preview.jpg', mime: 'image/jpeg' as const };
+    const running: Reply = {
+      jobId: JOB(1),
+      text: [{ key: 'job.running', params: { step: 3, total: 64 } }],
+      images: [preview],
+    };
+    expect(toWebMessage(running, 'en').images.map((i) => i.alt)).toEqual(['']);
+    // A result keeps its prompt, and a stored file of no prompt its name.
+    const source = { jobId: JOB(1), file: 'result.png' };
+    const done: Reply = {
+      jobId: JOB(1),
+      final: true,
+      outcome: 'done',
+      text: [],
+      images: [
+        { data: new Uint8Array([1]), filename: 'dimoo-7.png', mime: 'image/png', alt: 'a red fox', source },
+        { data: new Uint8Array([1]), filename: 'dimoo-8.png', mime: 'image/png', source },
+      ],
+    };
+    expect(toWebMessage(done, 'en').images.map((i) => i.alt)).toEqual(['a red fox', 'dimoo-8.png']);
+  });
+
   it('marks a refusal (an inline form keeps the answer it refused), never a reply that queued a job', () => {
     const range = textReply('errors.flag.range_number', { flag: '--zoom', min: 1.1, max: 2, value: '5' });
     expect(toWebMessage(range, 'en').refused).toBe(true);
