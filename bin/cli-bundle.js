@@ -93,15 +93,50 @@ export async function buildBundle() {
     // so nothing later would ever write over them.
     for (const path of written) rmSync(path + suffix, { force: true });
   }
-  // Chunks of earlier builds are no longer referenced.
-  const current = new Set(chunks.map((chunk) => basename(chunk.path)));
-  for (const name of readdirSync(dirname(bundle)))
-    if (name.startsWith('chunk-') && name.endsWith('.mjs') && !current.has(name))
-      rmSync(join(dirname(bundle), name), { force: true });
+  removeStaleChunks(dirname(bundle), new Set(chunks.map((chunk) => basename(chunk.path))));
 }
 
 /** No build runs this long: a temp older than this is a killed build's, which had no `finally` to remove it. */
 const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
+
+const CHUNK_NAME = /chunk-[\w-]+\.mjs/g;
+
+/**
+ * Removes the chunks of earlier builds. A chunk this build did not write is not proof of one: where dist/ is shared
+ * (one checkout mounted in several containers, or builds of two checkouts at once) another build may have just
+ * written it for the bundle it is about to rename into place, and a CLI still running an earlier bundle loads its
+ * commands' chunks only when they run. So a chunk goes only once it is older than any build or command runs (every
+ * build writes its chunks anew, so a chunk of a current bundle is never that old) and nothing on disk now loads it:
+ * not this build's chunks, nor the entries (whoever wrote them last), nor any chunk they load in turn. That second
+ * rule still holds where the machines writing dist/ disagree on the time.
+ */
+function removeStaleChunks(dist, own) {
+  const before = Date.now() - STALE_TEMP_MS;
+  const loaded = new Set(own);
+  const pending = [basename(bundle), basename(workerBundle), ...own];
+  while (pending.length > 0) {
+    let text;
+    try {
+      text = readFileSync(join(dist, pending.pop()), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const [name] of text.matchAll(CHUNK_NAME))
+      if (!loaded.has(name)) {
+        loaded.add(name);
+        pending.push(name);
+      }
+  }
+  for (const name of readdirSync(dist)) {
+    if (!name.startsWith('chunk-') || !name.endsWith('.mjs') || loaded.has(name)) continue;
+    if (!(mtime(join(dist, name)) < before)) continue;
+    try {
+      rmSync(join(dist, name), { force: true });
+    } catch {
+      // Not a file (a folder someone named so): not a build's, left alone.
+    }
+  }
+}
 
 function removeOldTemps(dist) {
   const before = Date.now() - STALE_TEMP_MS;

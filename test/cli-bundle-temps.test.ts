@@ -78,3 +78,29 @@ describe('bin/cli-bundle.js temps', () => {
     ]);
   }, 120_000);
 });
+
+describe('bin/cli-bundle.js chunks', () => {
+  it("leaves alone another build's chunks, and removes only those older than a day that nothing loads", async () => {
+    const root = isolatedRoot();
+    const dist = join(root, 'dist');
+    mkdirSync(dist);
+    // Another checkout's build into this dist/, its chunks written and its bundle not yet renamed into place.
+    const another = join(dist, 'chunk-ANOTHERBUILD.mjs');
+    writeFileSync(another, 'export const another = 1;');
+    // A build's of two days ago, which no bundle loads any more.
+    const stale = join(dist, 'chunk-TWODAYSOLD.mjs');
+    writeFileSync(stale, 'export const stale = 1;');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    utimesSync(stale, twoDaysAgo, twoDaysAgo);
+    const script = `await (await import(${JSON.stringify(pathToFileURL(join(root, 'bin/cli-bundle.js')).href)})).buildBundle();`;
+    await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root });
+    const names = readdirSync(dist);
+    expect(names).toContain('chunk-ANOTHERBUILD.mjs');
+    expect(names).not.toContain('chunk-TWODAYSOLD.mjs');
+    // Its own chunks are all there: the bundle names each one it loads.
+    const bundle = readFileSync(join(dist, 'dimoo-cli.mjs'), 'utf8');
+    const loaded = [...bundle.matchAll(/chunk-[\w-]+\.mjs/g)].map(([name]) => name);
+    expect(loaded.length).toBeGreaterThan(0);
+    for (const name of loaded) expect(names).toContain(name);
+  }, 120_000);
+});

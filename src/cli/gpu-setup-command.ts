@@ -18,6 +18,7 @@ import {
 } from '../../engine/index.js';
 import { parse } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
+import { fileErrorReason, makeFolders } from './files.js';
 
 /** An npm-served build of the official ONNX Runtime 1.29.0 CUDA 13 provider (MIT; Plugins/Linux/x64/). */
 export const PROVIDER_PACKAGE = 'com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9';
@@ -62,20 +63,31 @@ export interface GpuSetupResult {
   report: LibraryReport;
 }
 
+/** `path` made (with any missing folder above it), or a line saying why it could not be. */
+function folder(path: string): void {
+  try {
+    makeFolders(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : fileErrorReason(error);
+    throw new Error(`cannot make the folder ${path}: ${reason}`);
+  }
+}
+
 /** Fetches (or reuses) the provider, installs its two libraries into `ortFolder`, and locates what they need. */
 export function gpuSetup(
   options: { ortFolder: string; cacheDir: string; spec?: string },
   deps: GpuSetupDeps,
 ): GpuSetupResult {
   const spec = options.spec ?? PROVIDER_PACKAGE;
-  fs.mkdirSync(options.cacheDir, { recursive: true });
+  folder(options.cacheDir);
   const tarball = cachedTarball(spec, options.cacheDir) ?? deps.fetchPackage(spec, options.cacheDir);
   const unpack = fs.mkdtempSync(path.join(os.tmpdir(), 'dimoo-gpu-setup-'));
   try {
     const inside = PROVIDER_FILES.map((f) => `package/Plugins/Linux/x64/${f}`);
     const tar = spawnSync('tar', ['-xzf', tarball, '-C', unpack, ...inside], { encoding: 'utf8' });
     if (tar.status !== 0) throw new Error(`could not unpack ${tarball}: ${tar.stderr.trim().split('\n')[0]}`);
-    fs.mkdirSync(options.ortFolder, { recursive: true });
+    folder(options.ortFolder);
     for (const f of PROVIDER_FILES)
       fs.copyFileSync(path.join(unpack, 'package/Plugins/Linux/x64', f), path.join(options.ortFolder, f));
   } finally {

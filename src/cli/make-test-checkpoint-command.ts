@@ -1,7 +1,9 @@
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { makeTestCheckpoint, PRESETS, type Preset } from '../../engine/index.js';
 import { intOption, parse, stringFlags } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
+import { checkOutFolder } from './preflight.js';
 
 /**
  * Most `--shards`: each shard is a file, and a typo of 99999 wrote as many. Beyond the transformer's tensors (21 in
@@ -31,9 +33,13 @@ export const command: CliCommand = {
     const shards = o.shards === undefined ? undefined : intOption('shards', o.shards);
     if (shards !== undefined && !(shards >= 1 && shards <= MAX_SHARDS))
       throw new UsageError(`--shards must be a whole number from 1 to ${MAX_SHARDS}, got ${shards}`);
+    const out = resolve(o.out ?? `dimoo-test-checkpoint-${preset}`);
+    // A folder to make, or one to write into, must take files first: where mkdir answers "no such file" under a
+    // folder that exists (/proc), the engine's recursive mkdir never returned. A file in the way is the engine's line.
+    if (!statSync(out, { throwIfNoEntry: false })?.isFile()) checkOutFolder('out', o.out ?? out);
     const started = performance.now();
     const written = makeTestCheckpoint({
-      out: resolve(o.out ?? `dimoo-test-checkpoint-${preset}`),
+      out,
       preset: preset as Preset,
       seed: intOption('seed', o.seed, 1),
       dtype,

@@ -6,22 +6,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { JobEvent } from '../../src/jobs/events.js';
-import { JobQueue } from '../../src/jobs/queue.js';
+import type { JobQueue } from '../../src/jobs/queue.js';
 import type { JobQueueOptions } from '../../src/jobs/queue-types.js';
 import { JobStore } from '../../src/jobs/store.js';
 import { HeldEngineDouble } from '../doubles/held-engine-double.js';
 import { waitUntil } from '../doubles/shared/wait.js';
 import type { TimedEngineDouble } from '../doubles/timed-engine.js';
-import { queueLimits } from './queue-limits.js';
+import { recordedQueue } from './recorded-queue.js';
 import { submitFox } from './submit-fox.js';
 
 function start(dir: string, engine: TimedEngineDouble, log?: JobQueueOptions['log']) {
-  const store = new JobStore(dir);
-  const queue = new JobQueue({ store, engine, limits: queueLimits(), ...(log ? { log } : {}) });
-  const events: JobEvent[] = [];
-  queue.subscribe((e) => events.push(e));
-  return { store, queue, events };
+  return recordedQueue(new JobStore(dir), engine, log);
 }
 
 const owner = { platform: 'web' as const, userId: 'ann' };

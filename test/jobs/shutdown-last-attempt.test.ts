@@ -6,21 +6,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { JobEvent } from '../../src/jobs/events.js';
-import { JobQueue } from '../../src/jobs/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
 import { HeldEngineDouble } from '../doubles/held-engine-double.js';
 import { waitUntil } from '../doubles/shared/wait.js';
 import type { TimedEngineDouble } from '../doubles/timed-engine.js';
-import { queueLimits } from './queue-limits.js';
+import { recordedQueue } from './recorded-queue.js';
 
 /** One start of the bot on `dir`, its events recorded from its construction on. */
 function start(dir: string, engine: TimedEngineDouble = new HeldEngineDouble('forever')) {
-  const store = new JobStore(dir);
-  const queue = new JobQueue({ store, engine, limits: queueLimits() });
-  const events: JobEvent[] = [];
-  queue.subscribe((e) => events.push(e));
-  return { store, queue, events };
+  return recordedQueue(new JobStore(dir), engine);
 }
 
 /** Runs the bot until its job is with the engine, then stops it; the job's step outlives the abort wait. */

@@ -7,13 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { RgbImage } from '../../engine/index.js';
-import type { JobEvent } from '../../src/jobs/events.js';
-import { JobQueue } from '../../src/jobs/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
 import { HeldEngineDouble } from '../doubles/held-engine-double.js';
 import { waitUntil } from '../doubles/shared/wait.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
-import { queueLimits } from './queue-limits.js';
+import { recordedQueue } from './recorded-queue.js';
 
 /** Test double for the PNG encoder: while `held`, an encoding waits for `release` (a wedged store). */
 const encoder = vi.hoisted(() => {
@@ -49,11 +47,7 @@ vi.mock('../../engine/index.js', async (importOriginal) => {
 });
 
 function start(dir: string, engine: TimedEngineDouble) {
-  const store = new JobStore(dir);
-  const queue = new JobQueue({ store, engine, limits: queueLimits() });
-  const events: JobEvent[] = [];
-  queue.subscribe((e) => events.push(e));
-  return { store, queue, events };
+  return recordedQueue(new JobStore(dir), engine);
 }
 
 async function submitAndStart(bot: ReturnType<typeof start>): Promise<string> {
@@ -97,15 +91,12 @@ describe('a shutdown that gave up on a run', () => {
   it('waits for a run storing its result only so long', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dimoo-shutdown-wedged-'));
     const log: string[] = [];
-    const store = new JobStore(dir);
-    const queue = new JobQueue({
-      store,
-      engine: new HeldEngineDouble('until-abort', { answerAfterMs: 0 }),
-      limits: queueLimits(),
-      log: (_level, message) => log.push(message),
-    });
-    const bot = { store, queue, events: [] as JobEvent[] };
-    queue.subscribe((e) => bot.events.push(e));
+    const bot = recordedQueue(
+      new JobStore(dir),
+      new HeldEngineDouble('until-abort', { answerAfterMs: 0 }),
+      (_level, message) => log.push(message),
+    );
+    const { store, queue } = bot;
     const id = await submitAndStart(bot);
     encoder.hold();
     try {

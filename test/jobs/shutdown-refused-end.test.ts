@@ -7,23 +7,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JobEvent } from '../../src/jobs/events.js';
-import { JobQueue } from '../../src/jobs/queue.js';
+import type { JobQueue } from '../../src/jobs/queue.js';
 import { FullDiskStoreDouble } from '../doubles/full-disk-store.js';
 import { HeldEngineDouble } from '../doubles/held-engine-double.js';
 import { waitUntil } from '../doubles/shared/wait.js';
-import { queueLimits } from './queue-limits.js';
+import { recordedQueue } from './recorded-queue.js';
 import { submitFox } from './submit-fox.js';
 
 const owner = { platform: 'web' as const, userId: 'ann' };
 
 /** One start of the bot on `dir`, its events recorded from its construction on. */
 function start(dir: string) {
-  const store = new FullDiskStoreDouble(dir);
   // A step that never ends (a wedged device), so no abort is ever looked at.
-  const queue = new JobQueue({ store, engine: new HeldEngineDouble('forever'), limits: queueLimits() });
-  const events: JobEvent[] = [];
-  queue.subscribe((e) => events.push(e));
-  return { store, queue, events };
+  return recordedQueue(new FullDiskStoreDouble(dir), new HeldEngineDouble('forever'));
 }
 
 type Bot = ReturnType<typeof start>;

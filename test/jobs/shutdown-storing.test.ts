@@ -7,13 +7,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { RgbImage } from '../../engine/index.js';
-import type { JobEvent } from '../../src/jobs/events.js';
-import { JobQueue } from '../../src/jobs/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
 import { HeldEngineDouble } from '../doubles/held-engine-double.js';
 import { waitUntil } from '../doubles/shared/wait.js';
 import type { TimedEngineDouble } from '../doubles/timed-engine.js';
-import { queueLimits } from './queue-limits.js';
+import { recordedQueue } from './recorded-queue.js';
 
 /** Test double for the PNG encoder: while `held`, an encoding waits for the test to let it go (a slow encode). */
 const encoder = vi.hoisted(() => {
@@ -54,11 +52,7 @@ vi.mock('../../engine/index.js', async (importOriginal) => {
 });
 
 function start(dir: string, engine: TimedEngineDouble) {
-  const store = new JobStore(dir);
-  const queue = new JobQueue({ store, engine, limits: queueLimits() });
-  const events: JobEvent[] = [];
-  queue.subscribe((e) => events.push(e));
-  return { store, queue, events };
+  return recordedQueue(new JobStore(dir), engine);
 }
 
 function submit(bot: ReturnType<typeof start>): string {

@@ -115,8 +115,12 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
     const jobOf = (call: typeof edit) =>
       services.jobs.queue.get(/cancel:([0-9a-f-]{36})/.exec(markupOf(call))?.[1] ?? '');
     expect(jobOf(edit)?.request).toMatchObject({ task: 'image_to_image', prompt: 'add a small red hat' });
+    // From here on the edit runs on the real engine, whose ONNX steps (onnxruntime-node's run) hold this process's
+    // event loop: each round trip below (getUpdates, getFile, the download, the decode, the reply) waits its turn
+    // between steps, work behind the engine, waited for as long as the file waits for its photos. Each wait is
+    // already pinned to its own event: the reply to this very message, the answer to this press, a job not known.
     const question = fake.injectText('what is in this picture?', { replyTo: photo });
-    expect(jobOf(await fake.waitForCall(repliesTo(question), 20_000))?.request).toMatchObject({
+    expect(jobOf(await fake.waitForCall(repliesTo(question), 60_000))?.request).toMatchObject({
       task: 'understand',
     });
 
@@ -131,15 +135,16 @@ describe('Telegram adapter', { timeout: 90_000 }, () => {
     const press = fake.injectCallbackQuery(anchor, `reroll:${oldJob?.id}`);
     await fake.waitForCall(
       (c) => c.method === 'answerCallbackQuery' && c.params.callback_query_id === press.id,
-      10_000,
+      20_000,
     );
     const rerolled = () => services.jobs.store.recentOf(alice, 100).find((job) => !known.has(job.id));
-    await expect.poll(() => rerolled()?.id, { timeout: 10_000 }).toBeDefined();
+    await expect.poll(() => rerolled()?.id, { timeout: 20_000 }).toBeDefined();
     const newest = rerolled()?.request as { prompt?: string; seed?: number };
     const original = oldJob?.request as { prompt?: string; seed?: number };
     expect(newest.prompt).toBe(original.prompt);
     expect(newest.seed).not.toBe(original.seed);
-  });
+    // Its own limit: its waits (20 + 60 + 20 + 20 s) would not fit in the describe's 90 s.
+  }, 130_000);
 
   it('a prompt with options in braces: a status message per job, each ending as its own photo naming its line', async () => {
     // The earlier test's describe (seconds on a CPU) would otherwise run first.
