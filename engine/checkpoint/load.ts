@@ -4,6 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EngineError, type EngineInfo } from '../api.js';
+import { textToImagePrompt, UNCONDITION } from '../prompts.js';
 import { externalDataRoot, type WeightRef } from '../runtime/external-data.js';
 import { type ModelConfig, parseModelConfig } from './config.js';
 import { readCheckpointJson, refuseUnreachable } from './files.js';
@@ -46,14 +47,17 @@ function readJson(dir: string, file: string, what: string): unknown {
   return readCheckpointJson(path, file);
 }
 
-/** Every transformer tensor the config implies, with the shape it must have (nn.Linear stores [out, in]). */
-export function expectedTransformerShapes(c: ModelConfig): Array<[string, number[]]> {
+/**
+ * Every transformer tensor the config implies, with the shape it must have (nn.Linear stores [out, in]). Yielded
+ * one by one: a list of them all for `"n_layers": 1e9` filled the heap before the first missing block was named.
+ */
+export function* expectedTransformerShapes(c: ModelConfig): Generator<[string, number[]]> {
   const kv = (c.dModel / c.nHeads) * c.nKvHeads;
   const p = 'model.transformer';
-  const shapes: Array<[string, number[]]> = [[`${p}.wte.weight`, [c.vocabSize, c.dModel]]];
+  yield [`${p}.wte.weight`, [c.vocabSize, c.dModel]];
   for (let i = 0; i < c.nLayers; i++) {
     const b = `${p}.blocks.${i}`;
-    shapes.push(
+    yield* [
       [`${b}.attn_norm.weight`, [c.dModel]],
       [`${b}.q_proj.weight`, [c.dModel, c.dModel]],
       [`${b}.k_proj.weight`, [kv, c.dModel]],
@@ -63,14 +67,13 @@ export function expectedTransformerShapes(c: ModelConfig): Array<[string, number
       [`${b}.ff_proj.weight`, [c.mlpHidden, c.dModel]],
       [`${b}.up_proj.weight`, [c.mlpHidden, c.dModel]],
       [`${b}.ff_out.weight`, [c.dModel, c.mlpHidden]],
-    );
+    ] satisfies Array<[string, number[]]>;
   }
-  shapes.push([`${p}.ln_f.weight`, [c.dModel]]);
-  if (!c.weightTying) shapes.push([`${p}.ff_out.weight`, [c.vocabSize, c.dModel]]);
-  return shapes;
+  yield [`${p}.ln_f.weight`, [c.dModel]];
+  if (!c.weightTying) yield [`${p}.ff_out.weight`, [c.vocabSize, c.dModel]];
 }
 
-function checkShapes(weights: Map<string, WeightRef>, expected: Array<[string, number[]]>): void {
+function checkShapes(weights: Map<string, WeightRef>, expected: Iterable<[string, number[]]>): void {
   for (const [name, shape] of expected) {
     const ref = weights.get(name);
     if (!ref) {
@@ -122,7 +125,16 @@ export async function loadCheckpoint(modelDir: string): Promise<Checkpoint> {
   checkShapes(weights, expectedTransformerShapes(config));
   const weightsFolder = externalDataRoot(new Set([...weights.values()].map((ref) => ref.file)));
   const layout = loadTokenLayout(dir, config.vocabSize, vq.config.codebookSize);
-  const tokenizer = CheckpointTokenizer.load(dir);
+  const tokenizer = CheckpointTokenizer.load(dir, config.vocabSize);
+  // Every prompt is this turn around the user's text: its tags' ids are checked here, so `dimoo check-model` and
+  // the start name a tokenizer the model cannot read, not the first request.
+  const unconditioned = tokenizer.encode(textToImagePrompt('').uncond);
+  // Without it as one token, guidance pushed away from the letters of "<uncondition>": noise, and no error.
+  const uncondition = tokenizer.tokenId(UNCONDITION);
+  if (uncondition === undefined || !unconditioned.includes(uncondition)) {
+    const detail = `tokenizer.json has no ${UNCONDITION} token, which classifier-free guidance needs`;
+    throw new EngineError('checkpoint_invalid', detail, { detail });
+  }
   const stored = weights.get('model.transformer.wte.weight')?.dtype ?? 'F32';
   const dtype = stored === 'BF16' ? 'bf16' : stored === 'F16' ? 'fp16' : 'fp32';
   return {

@@ -32,6 +32,8 @@ const DTYPE_BYTES: Record<string, number> = {
 };
 const MAX_HEADER = 100 * 1024 * 1024;
 
+const isCount = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
+
 function invalid(file: string, detail: string): EngineError {
   return new EngineError('checkpoint_invalid', `${file}: ${detail}`, {
     detail: `${basename(file)}: ${detail}`,
@@ -76,6 +78,9 @@ export function readSafetensorsHeader(file: string): Map<string, WeightRef> {
     } catch {
       throw invalid(file, 'header is not valid JSON');
     }
+    // `null` or a list parses, and listing null's entries threw a raw TypeError.
+    if (!header || typeof header !== 'object' || Array.isArray(header))
+      throw invalid(file, 'header is not a JSON object of tensors');
     const dataStart = 8 + headerLength;
     const refs = new Map<string, WeightRef>();
     const ranges: Array<[number, number, string]> = [];
@@ -87,7 +92,15 @@ export function readSafetensorsHeader(file: string): Map<string, WeightRef> {
         data_offsets: offsets,
       } = (entry ?? {}) as { dtype?: string; shape?: number[]; data_offsets?: number[] };
       const bytes = dtype ? DTYPE_BYTES[dtype] : undefined;
-      if (!bytes || !Array.isArray(shape) || !Array.isArray(offsets) || offsets.length !== 2) {
+      // A dimension of "a" or -1, or an offset of 0.5, made sums of NaN or ranges that only seemed to overlap.
+      if (
+        !bytes ||
+        !Array.isArray(shape) ||
+        !shape.every(isCount) ||
+        !Array.isArray(offsets) ||
+        offsets.length !== 2 ||
+        !offsets.every(isCount)
+      ) {
         throw invalid(file, `tensor ${name} has a malformed header entry`);
       }
       const [begin, end] = offsets as [number, number];

@@ -50,9 +50,11 @@ export class CheckpointTokenizer implements TextTokenizer {
     private readonly rule: SpecialTokenRule,
     private readonly bosId: number | undefined,
     private readonly eosId: number | undefined,
+    private readonly headRows: number,
   ) {}
 
-  static load(dir: string): CheckpointTokenizer {
+  /** `headRows`: the model's embedding rows; an id at or beyond them is refused where it is made (`encode`). */
+  static load(dir: string, headRows = Number.POSITIVE_INFINITY): CheckpointTokenizer {
     const path = join(dir, 'tokenizer.json');
     if (!existsSync(path)) {
       refuseUnreachable(path, 'tokenizer.json');
@@ -89,16 +91,24 @@ export class CheckpointTokenizer implements TextTokenizer {
           eos: pythonFlag(config.add_eos_token, false),
         }
       : { from: 'post_processor' };
-    return new CheckpointTokenizer(tokenizer, rule, tokenOf('bos_token'), tokenOf('eos_token'));
+    return new CheckpointTokenizer(tokenizer, rule, tokenOf('bos_token'), tokenOf('eos_token'), headRows);
   }
 
   encode(text: string): number[] {
     const { rule } = this;
-    if (rule.from === 'post_processor')
-      return this.tokenizer.encode(text, { add_special_tokens: true }).ids.map(Number);
-    const ids = this.tokenizer.encode(text, { add_special_tokens: false }).ids.map(Number);
-    if (rule.bos && this.bosId !== undefined) ids.unshift(this.bosId);
-    if (rule.eos && this.eosId !== undefined) ids.push(this.eosId);
+    const ids: number[] = this.tokenizer
+      .encode(text, { add_special_tokens: rule.from === 'post_processor' })
+      .ids.map(Number);
+    if (rule.from === 'flags' && rule.bos && this.bosId !== undefined) ids.unshift(this.bosId);
+    if (rule.from === 'flags' && rule.eos && this.eosId !== undefined) ids.push(this.eosId);
+    // An id past the embedding (a tokenizer.json of another model) failed inside onnxruntime's Gather as an
+    // internal error; it is the checkpoint's fault, and said so.
+    const beyond = ids.find((id) => id >= this.headRows);
+    if (beyond !== undefined) {
+      const token = this.tokenizer.id_to_token(beyond);
+      const detail = `tokenizer.json gives ${JSON.stringify(token)} the id ${beyond}, beyond the model's ${this.headRows} embedding rows (config.json)`;
+      throw new EngineError('checkpoint_invalid', detail, { detail });
+    }
     return ids;
   }
 

@@ -22,6 +22,18 @@ const editJson = (file: string, edit: (value: Record<string, unknown>) => void) 
   writeFileSync(file, JSON.stringify(value));
 };
 
+/** Writes `model.safetensors` again with its header changed by `edit`, the tensor bytes after it unchanged. */
+const editHeader = (file: string, edit: (header: Record<string, unknown>) => unknown) => {
+  const bytes = readFileSync(file);
+  const length = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')) as Record<string, unknown>;
+  const replaced = edit(header);
+  const json = Buffer.from(JSON.stringify(replaced === undefined ? header : replaced));
+  const head = Buffer.alloc(8);
+  head.writeBigUInt64LE(BigInt(json.length), 0);
+  writeFileSync(file, Buffer.concat([head, json, bytes.subarray(8 + length)]));
+};
+
 const CASES: Array<[string, 'one' | 'sharded', (dir: string) => void, EngineError['code'], RegExp]> = [
   [
     'a header length beyond the file',
@@ -33,6 +45,73 @@ const CASES: Array<[string, 'one' | 'sharded', (dir: string) => void, EngineErro
     },
     'checkpoint_invalid',
     /model\.safetensors: header length \d+ does not fit/,
+  ],
+  [
+    'a header of JSON null',
+    'one',
+    (d) => editHeader(join(d, 'model.safetensors'), () => null),
+    'checkpoint_invalid',
+    /model\.safetensors: header is not a JSON object of tensors/,
+  ],
+  [
+    'a header entry with a dimension that is not a whole number',
+    'one',
+    (d) =>
+      editHeader(join(d, 'model.safetensors'), (h) => {
+        (h['model.transformer.ln_f.weight'] as { shape: unknown }).shape = ['64'];
+      }),
+    'checkpoint_invalid',
+    /model\.safetensors: tensor model\.transformer\.ln_f\.weight has a malformed header entry/,
+  ],
+  [
+    'a header entry with negative dimensions whose product still fits',
+    'one',
+    (d) =>
+      editHeader(join(d, 'model.safetensors'), (h) => {
+        (h['model.transformer.ln_f.weight'] as { shape: unknown }).shape = [-64, -1];
+      }),
+    'checkpoint_invalid',
+    /model\.safetensors: tensor model\.transformer\.ln_f\.weight has a malformed header entry/,
+  ],
+  [
+    'a header entry with fractional offsets',
+    'one',
+    (d) =>
+      editHeader(join(d, 'model.safetensors'), (h) => {
+        const entry = h['model.transformer.ln_f.weight'] as { data_offsets: number[] };
+        entry.data_offsets = entry.data_offsets.map((x) => x + 0.5);
+      }),
+    'checkpoint_invalid',
+    /model\.safetensors: tensor model\.transformer\.ln_f\.weight has a malformed header entry/,
+  ],
+  [
+    'a billion layers in config.json (named at once, not after filling the heap)',
+    'one',
+    (d) => editJson(join(d, 'config.json'), (c) => Object.assign(c, { n_layers: 1e9 })),
+    'checkpoint_invalid',
+    /blocks\.2\.attn_norm\.weight is missing/,
+  ],
+  [
+    'tokenizer.json whose ids run past the embedding',
+    'one',
+    (d) =>
+      editJson(join(d, 'tokenizer.json'), (t) => {
+        for (const token of t.added_tokens as Array<{ id: number }>) token.id += 100_000;
+      }),
+    'checkpoint_invalid',
+    /tokenizer\.json gives "<system>" the id \d+, beyond the model's 384 embedding rows/,
+  ],
+  [
+    'tokenizer.json without the <uncondition> token',
+    'one',
+    (d) =>
+      editJson(join(d, 'tokenizer.json'), (t) => {
+        t.added_tokens = (t.added_tokens as Array<{ content: string }>).filter(
+          (token) => token.content !== '<uncondition>',
+        );
+      }),
+    'checkpoint_invalid',
+    /tokenizer\.json has no <uncondition> token/,
   ],
   [
     'a header that is not JSON',
@@ -257,6 +336,41 @@ describe('a broken checkpoint folder', () => {
       const error = await failureOf(run);
       expect(error.code).toBe(code);
       expect(error.message).toMatch(message);
+    }
+  });
+
+  it('loads a folder whose weights hold a tensor the engine does not know', async () => {
+    const dir = mkdtempSync(join(base, 'extra-'));
+    cpSync(join(base, 'one'), dir, { recursive: true });
+    const file = join(dir, 'model.safetensors');
+    const dataEnd = readFileSync(file).length - 8 - Number(readFileSync(file).readBigUInt64LE(0));
+    writeFileSync(file, Buffer.concat([readFileSync(file), Buffer.alloc(16)]));
+    editHeader(file, (h) => {
+      h['model.extra.weight'] = { dtype: 'F32', shape: [4], data_offsets: [dataEnd, dataEnd + 16] };
+    });
+    expect((await inspectCheckpoint(dir)).tensors).toBeGreaterThan(0);
+    await opened(dir)();
+  });
+
+  it('names a prompt token whose id the tokenizer puts past the embedding, not an internal failure', async () => {
+    const dir = mkdtempSync(join(base, 'far-token-'));
+    cpSync(join(base, 'one'), dir, { recursive: true });
+    // A character of no system prompt, so the folder loads and only a prompt holding it reaches the id.
+    editJson(join(dir, 'tokenizer.json'), (t) => {
+      (t.model as { vocab: Record<string, number> }).vocab['~'] = 100_000;
+    });
+    const engine = await createEngine({ modelDir: dir, device: 'cpu' });
+    try {
+      const draw = (prompt: string) => () =>
+        engine.generate({ task: 'text_to_image', prompt, width: 16, height: 16, steps: 1, seed: 1 });
+      await draw('a cat')();
+      const error = await failureOf(draw('a cat~'));
+      expect(error.code).toBe('checkpoint_invalid');
+      expect(error.message).toMatch(
+        /tokenizer\.json gives "~" the id 100000, beyond the model's 384 embedding rows/,
+      );
+    } finally {
+      await engine.close();
     }
   });
 
