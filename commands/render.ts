@@ -428,6 +428,7 @@ async function renderStage(
           text: [{ key: pausedKey(event, deps) }],
           buttons: [[cancelButton(job.id)]],
           urgent: true,
+          ...(event.corrects && { corrects: true }),
         }
       );
   }

@@ -192,6 +192,12 @@ export interface Reply {
    * last state before it is back (its adapter stops soon after).
    */
   urgent?: boolean;
+  /**
+   * With `urgent`: this state corrects an ending its job's owner was told already (a failure the database refused to
+   * store, at a full disk, whose job the next start runs again: "paused, will restart"). The one state that may
+   * follow a failure shown; it goes where that failure went (adapters/shared/job-status.ts).
+   */
+  corrects?: boolean;
   /** Jobs ahead of this one while it waits (position updates), so adapters can thin them out. */
   ahead?: number;
   /**

@@ -3,8 +3,10 @@
 // newest state at each turn, never one that changes nothing, one call at a time per message; an urgent one (the
 // bot is stopping) at once — and the ending through the shared final-state rule and fallback (job-status.ts). An
 // adapter supplies the surface (send, edit, delete on its platform), the lane its platform limits (a chat, a
-// message) and the gaps; nothing else. A status message the platform says is gone for good (the user deleted it) is
-// tried no more: no further state, and the ending goes as a new message without trying it first.
+// message) and the gaps; nothing else. The ending is the last state shown, with one exception, explicit in its
+// reply (`Reply.corrects`): a failure its owner was told that the next start does not keep, as it runs the job again
+// (job-status.ts `correct`). A status message the platform says is gone for good (the user deleted it) is tried no
+// more: no further state, and the ending goes as a new message without trying it first.
 import type { Reply } from '../../commands/index.js';
 import type { DeliveryLog, Job } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
@@ -120,6 +122,9 @@ export class JobStatusTracker {
 
   /** A rendered job event: a non-final state waits for its lane's turn; the ending goes at once. */
   async update(job: Job, reply: Reply): Promise<void> {
+    // The final-state rule's one exception: a failure shown, corrected (job-status.ts `correct`).
+    if (reply.corrects && !reply.final && this.board.correctable(job.id))
+      return this.board.correct(job, reply);
     const tracked = this.jobs.get(job.id) ?? this.reopen(job);
     if (reply.final) {
       if (tracked) {

@@ -63,6 +63,11 @@ export class JobStatusBoard {
   private readonly jobs = new Map<string, Entry>();
   /** Jobs whose ending was handled, so a late or repeated final event is ignored (bounded). */
   private readonly ended = new Set<string>();
+  /**
+   * Jobs whose ending was a failure, and how it reached its owner: the one ending a later state may correct
+   * (`correct`). Bounded, as `ended`.
+   */
+  private readonly failures = new Map<string, { entry: Entry; delivery: Promise<Delivery> }>();
 
   constructor(private readonly options: JobStatusOptions) {}
 
@@ -109,17 +114,59 @@ export class JobStatusBoard {
     if (entry.ended) return Promise.resolve(undefined);
     entry.ended = true;
     this.remember(jobId);
-    return this.queue(entry, async (surface) => {
+    const delivered = this.queue(entry, async (surface) => {
       const delivery = await this.deliver(jobId, surface, reply);
       this.jobs.delete(jobId);
       this.options.onDelivery?.(jobId, delivery);
       return delivery;
+    });
+    if (reply.outcome === 'failed') {
+      this.failures.set(jobId, { entry, delivery: delivered.catch(() => 'undelivered' as const) });
+      if (this.failures.size > 1000) this.failures.delete(this.failures.keys().next().value as string);
+    }
+    return delivered;
+  }
+
+  /** Whether `correct` would take a state for the job: its failure was shown, and not corrected yet. */
+  correctable(jobId: string): boolean {
+    return this.failures.has(jobId);
+  }
+
+  /**
+   * The one exception to the final-state rule: a failure its owner was told, whose end the database refused to
+   * store, and whose job the next start runs again (`Reply.corrects`: "paused, will restart"). The state goes where
+   * the failure went, after it: on the status message it ended, or as a reply next to the failure's reply; nowhere
+   * when the failure reached nobody. Once: the job is open again, its later states and ending shown as usual.
+   */
+  correct(job: Job, reply: Reply): Promise<void> {
+    const failed = this.failures.get(job.id);
+    if (!failed) return Promise.resolve();
+    this.failures.delete(job.id);
+    this.ended.delete(job.id);
+    const { entry } = failed;
+    entry.ended = false;
+    this.jobs.set(job.id, entry);
+    return this.queue(entry, async (surface) => {
+      const delivery = await failed.delivery;
+      if (!surface || entry.ended || delivery === 'undelivered') return;
+      try {
+        if (delivery === 'edited') return await surface.show(reply);
+      } catch (error) {
+        this.options.warn(
+          { err: error, jobId: job.id },
+          'a job status correction failed; replying to the user',
+        );
+      }
+      await surface.replyToUser(reply).catch((error: unknown) => {
+        this.options.warn({ err: error, jobId: job.id }, 'a job status correction could not be sent');
+      });
     });
   }
 
   /** Drops every job (shutdown). */
   clear(): void {
     this.jobs.clear();
+    this.failures.clear();
   }
 
   private async deliver(jobId: string, surface: StatusSurface | undefined, reply: Reply): Promise<Delivery> {

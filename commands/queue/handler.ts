@@ -2,7 +2,7 @@
 // numbered Cancel, and a Refresh for the list as it then stands), then their undelivered endings, each handed over
 // only once the adapter sent the message holding its line.
 import { type Locale, t } from '../../src/i18n.js';
-import type { Job } from '../../src/jobs/index.js';
+import { type Job, ownerKey } from '../../src/jobs/index.js';
 import type { CommandContext, Operation } from '../context.js';
 import type { CommandDeps } from '../deps.js';
 import { cancelButton, failureReason, jobTitle, type RenderDeps } from '../render.js';
@@ -61,6 +61,12 @@ export async function queueList(deps: CommandDeps, ctx: CommandContext, cancelle
     if (job.meta.cancelRequested === true) reply.text.push({ key: 'queue.mine_stopping', params: line(job) });
     else reply.text.push(runningLine(listed(job), deps.progress.percentOf(job.id)));
   }
+  // Waiting jobs answered "cancelled" that the queue still counts against the per-user limit (a shared queue's cancel
+  // on its way to Redis): stopping, as the count in "You already have N jobs waiting" includes them.
+  const mine = ownerKey(ctx.user);
+  for (const job of queue.beingCancelled?.() ?? [])
+    if (job.id !== cancelled && ownerKey(job.owner) === mine)
+      reply.text.push({ key: 'queue.mine_stopping', params: line(job) });
   for (const job of waiting) {
     // Ready when its run ends: a batched job with every job of its run, not after its own share.
     const { ahead, endMs } = queue.positionOf(job.id);

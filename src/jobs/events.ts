@@ -18,7 +18,14 @@ export type JobEvent =
    * one, whose `started` follows; 'worker_lost': that worker stopped answering (killed, crashed), and the job runs
    * again from the beginning once BullMQ's stalled check hands it to another; absent, the bot itself is stopping.
    */
-  | { type: 'paused'; job: Job; restarts: boolean; reason?: 'shutdown' | 'worker' | 'worker_lost' };
+  | {
+      type: 'paused';
+      job: Job;
+      restarts: boolean;
+      reason?: 'shutdown' | 'worker' | 'worker_lost';
+      /** Corrects a failure its owner was told, whose end the database refused: the next start runs it again. */
+      corrects?: true;
+    };
 
 export type JobListener = (event: JobEvent) => void;
 

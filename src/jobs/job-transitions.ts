@@ -1,7 +1,7 @@
 // The store-writing steps of a job's life that keep the fairness counters in step with it: starting, ending early
 // (cancelled or failed), being put back by a shutdown, being found interrupted at the next start, and the files a
 // refused or failed job leaves.
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { JobQueueOptions } from './queue-types.js';
 import { charge } from './scheduler.js';
@@ -10,6 +10,14 @@ import type { Job } from './types.js';
 import { ownerKey } from './types.js';
 
 const MAX_ATTEMPTS = 2; // the first run plus one retry after a crash or restart
+/**
+ * A job's last run leaves an empty file in its folder, renamed once its owner was told a failure of that run that the
+ * database refused to store (a full disk): the next start, finding the row still `running`, ends it without the
+ * interrupted apology, which would be a second one. Renaming and removing need no free space, unlike any write;
+ * a marker that could not be made, or was never renamed, leaves the apology as it was (an owner who heard nothing).
+ */
+const LAST_RUN = 'last-run.txt';
+const LAST_RUN_TOLD = 'last-run-told.txt';
 
 type Counters = Map<string, number>;
 
@@ -34,7 +42,8 @@ export function recoverInterrupted(store: JobStore, counters: Counters, now: num
       job.startedAt = undefined;
     } else {
       markInterrupted(job, now);
-      failed.push(job);
+      // Its owner was told how this run ended already (a failure the database refused): ended, not told again.
+      if (!toldLastRun(store, job.id)) failed.push(job);
     }
     store.update(job);
   }
@@ -69,6 +78,38 @@ export function markRunning(store: JobStore, counters: Counters, job: Job, now: 
     // Nothing was written (the transaction rolled back): the job stays queued, the counter as it was.
     charge(counters, user, -job.estimatedCost);
     throw error;
+  }
+  if (lastAttempt(job)) markLastRun(store, job.id);
+}
+
+/** The last run's marker (LAST_RUN), made fresh: best effort, as its absence only keeps the apology. */
+function markLastRun(store: JobStore, id: string): void {
+  try {
+    rmSync(store.filePath(id, LAST_RUN_TOLD), { force: true });
+    store.writeFile(id, LAST_RUN, new Uint8Array(0));
+  } catch {
+    // No marker: an end of this run the database refuses is apologised for again by the next start, as before.
+  }
+}
+
+/**
+ * The owner of a job on its last run was told a failure of it that the database refused to store: the next start
+ * ends the row without telling it again (LAST_RUN). Best effort, and needs no free space.
+ */
+export function noteToldLastRun(store: JobStore, job: Job): void {
+  if (!lastAttempt(job)) return;
+  try {
+    renameSync(store.filePath(job.id, LAST_RUN), store.filePath(job.id, LAST_RUN_TOLD));
+  } catch {
+    // Not renamed: the next start apologises once more, as before.
+  }
+}
+
+function toldLastRun(store: JobStore, id: string): boolean {
+  try {
+    return existsSync(store.filePath(id, LAST_RUN_TOLD));
+  } catch {
+    return false;
   }
 }
 

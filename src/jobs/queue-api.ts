@@ -35,6 +35,13 @@ export interface JobQueueApi {
   /** Jobs ahead, and the time until the job's run starts and until it ends (with every job batched with it). */
   positionOf(id: string): Place;
   plannedOrder(): Job[];
+  /**
+   * Waiting jobs whose owners were answered "cancelled" while the queue still counts them against the per-user limit
+   * (a shared queue's cancel whose write Redis refuses, tried again until it lands: front-cancel.ts). Not in
+   * `plannedOrder` (no place, no Cancel); /queue lists them as stopping, so that "You already have N jobs waiting"
+   * names the jobs /queue shows. Absent where a waiting job's cancel is stored at once.
+   */
+  beingCancelled?(): Job[];
   /** The one dry run behind both: each waiting job's place, in start order, and each running job's run end. */
   waitPlan(): WaitPlan<Job>;
   cancel(id: string, by: Owner, asAdmin?: boolean): CancelResult;

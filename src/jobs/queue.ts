@@ -85,7 +85,7 @@ export class JobQueue {
       store: this.store,
       counters: this.counters,
       events: this.events,
-      pause: (job, restarts) => this.pause(job, restarts),
+      pause: (job, restarts, corrects) => this.pause(job, restarts, corrects),
     });
     this.recovered = recoverInterrupted(this.store, this.counters, this.now());
     this.settleFairness([]);
@@ -431,9 +431,9 @@ export class JobQueue {
     return givenUp;
   }
 
-  private pause(job: Job, restarts: boolean): void {
+  private pause(job: Job, restarts: boolean, corrects = false): void {
     if (this.paused.has(job.id)) return;
     this.paused.add(job.id);
-    this.events.emit({ type: 'paused', job, restarts });
+    this.events.emit({ type: 'paused', job, restarts, ...(corrects && { corrects: true as const }) });
   }
 }

@@ -4,13 +4,15 @@
 // is told once its end is stored, by whoever stores it (the worker's next try, or the next start); a failure found
 // while the bot goes on is told at once, as its owner must hear of it (a full disk) before the disk has room again.
 // Still refused at the stop, the stored row decides, as the next start will: an end whose row it will run again is
-// told `paused` (restarts), a failure told already included, and is never stored after that (a stored end would keep
+// told `paused` (restarts), a failure told already included (that `paused` corrects it: the adapters show it where
+// the failure went, the one state that may follow an ending), and is never stored after that (a stored end would keep
 // that promise from being kept); an untold end whose row it ends (its cancel stored, or a last attempt) is left to
 // that start to tell, and is not stored after the stop either: told at a process exit that follows (a second stop
 // signal), it would reach nobody, and the next start would find the row ended and say nothing. A failure on its last
 // attempt, told already, stays for a later try (`putBackRunning`): stored, its owner hears nothing more; still
-// refused, the next start fails the row with the interrupted apology, a second message the refused write leaves no
-// way to prevent (nothing can be written to say that the owner heard it).
+// refused, the next start fails the row without a word, as its run's marker file was renamed when the failure was told
+// (a rename needs no free space: job-transitions.ts `noteToldLastRun`); without that marker it apologises as after a
+// crash.
 import type { JobEvents } from './events.js';
 import { lastAttempt, recordEnded } from './job-transitions.js';
 import type { JobStore } from './store.js';
@@ -20,8 +22,11 @@ export interface RefusedEndDeps {
   store: JobStore;
   counters: Map<string, number>;
   events: Pick<JobEvents, 'emit'>;
-  /** Tells the owner that the bot is stopping (once). */
-  pause(job: Job, restarts: boolean): void;
+  /**
+   * Tells the owner that the bot is stopping (once); `corrects`: in place of a failure they were told already, which
+   * the next start does not keep (it runs the job again).
+   */
+  pause(job: Job, restarts: boolean, corrects?: boolean): void;
 }
 
 export class RefusedEnds {
@@ -73,7 +78,7 @@ export class RefusedEnds {
    */
   stop(): void {
     for (const id of this.jobs.keys())
-      if (tellRefusedEnd(this.deps, id) || this.untold.has(id)) this.jobs.delete(id);
+      if (tellRefusedEnd(this.deps, id, !this.untold.has(id)) || this.untold.has(id)) this.jobs.delete(id);
     this.untold.clear();
   }
 }
@@ -90,7 +95,11 @@ export function endEvent(job: Job): { type: 'cancelled' | 'failed'; job: Job } {
  * is told so now, which corrects a failure they were told of. A row that cannot be read is left to the next start.
  * Returns whether the owner was told that the job restarts.
  */
-export function tellRefusedEnd(deps: Pick<RefusedEndDeps, 'store' | 'pause'>, id: string): boolean {
+export function tellRefusedEnd(
+  deps: Pick<RefusedEndDeps, 'store' | 'pause'>,
+  id: string,
+  told = false,
+): boolean {
   let stored: Job | undefined;
   try {
     stored = deps.store.get(id);
@@ -99,6 +108,6 @@ export function tellRefusedEnd(deps: Pick<RefusedEndDeps, 'store' | 'pause'>, id
   }
   if (stored?.status !== 'running' || stored.meta.cancelRequested === true || lastAttempt(stored))
     return false;
-  deps.pause(stored, true);
+  deps.pause(stored, true, told);
   return true;
 }

@@ -8,7 +8,13 @@ import type { EtaCalibration } from './eta-calibration.js';
 import type { JobEvents } from './events.js';
 import { jobErrorFor, type StopReason } from './job-failure.js';
 import { materializeRequest, recordResult } from './job-parts.js';
-import { markRunning, putBack, recordEndedEarly, removeResultQuietly } from './job-transitions.js';
+import {
+  markRunning,
+  noteToldLastRun,
+  putBack,
+  recordEndedEarly,
+  removeResultQuietly,
+} from './job-transitions.js';
 import type { JobQueueOptions } from './queue-types.js';
 import { endEvent, type RefusedEnds } from './refused-ends.js';
 import type { JobStore } from './store.js';
@@ -215,5 +221,7 @@ function fail(deps: RunDeps, { job, reason, ran = 0 }: RunningEntry, error: unkn
   // job again (refused-ends.ts). Its owner was answered that it is stopping meanwhile.
   const tell = stored || job.status === 'failed';
   if (!stored) deps.refused.add(job, tell);
+  // Told, still `running` in the database: the next start must not apologise for this last run again.
+  if (!stored && tell) noteToldLastRun(store, job);
   if (tell) deps.events.emit(endEvent(job));
 }

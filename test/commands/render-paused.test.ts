@@ -54,4 +54,12 @@ describe('paused replies', () => {
     expect(waiting.text).toEqual([{ key: 'job.paused_waiting' }]);
     expect(running.urgent && waiting.urgent).toBe(true);
   });
+
+  it("marks the stop's correction of a failure told (its end refused by a full disk) as one, and nothing else", async () => {
+    const correction = await renderEvent({ type: 'paused', job, restarts: true, corrects: true }, deps);
+    expect(correction).toMatchObject({ text: [{ key: 'job.paused_restart' }], urgent: true, corrects: true });
+    expect(correction.final).toBeFalsy();
+    const plain = await renderEvent({ type: 'paused', job, restarts: true }, deps);
+    expect(plain.corrects).toBeUndefined();
+  });
 });

@@ -127,6 +127,8 @@ describe('a cancel whose end the database refuses', () => {
     expect(first.store.get(id)).toMatchObject({ status: 'running', attempts: 1, meta: {} });
     expect(of(first.events, id, 'cancelled')).toEqual([]);
     expectToldRestart(first, id);
+    // Nothing was told of its end: no correction, an ordinary last word.
+    expect(of(first.events, id, 'paused')[0]).not.toHaveProperty('corrects');
     first.store.close();
 
     expectQueuedAtNextStart(dir, id);
@@ -182,6 +184,8 @@ describe('a failure whose end the database refuses', () => {
     expect(first.store.get(id)?.status).toBe('running');
     await first.queue.stop();
     expectToldRestart(first, id);
+    // In place of the failure told: the adapters show it where that failure went (job-status.ts `correct`).
+    expect(of(first.events, id, 'paused')).toEqual([expect.objectContaining({ corrects: true })]);
     // A second stop signal finding room must not store the failure: the owner was promised the restart.
     secondSignalFreed(first);
     first.store.close();
@@ -213,6 +217,50 @@ describe('a failure whose end the database refuses', () => {
 
     const third = await nextStartRun(dir);
     expect(third.events.filter((e) => e.job.id === id)).toEqual([]);
+    third.store.close();
+  });
+
+  it('on its last attempt, still refused past the stop: the next start ends it without a second apology', async () => {
+    const dir = freshDir('failure');
+    const first = start(dir);
+    const id = await running(first);
+    // Given up by the stop (its run outlives the abort), its row stays `running`: the next run is its last.
+    await first.queue.stop({ waitMs: 20, abortWaitMs: 20 });
+    first.store.close();
+    const second = start(dir);
+    second.queue.start();
+    await waitUntil(() => of(second.events, id, 'started').length > 0, 'the last attempt started');
+    second.store.full = true;
+    await waitUntil(() => {
+      second.engine.release();
+      return of(second.events, id, 'failed').length > 0;
+    }, 'Failed');
+    await second.queue.stop();
+    // A second stop signal, the disk still full: the failure told is still not stored.
+    second.queue.putBackRunning();
+    expect(second.store.get(id)).toMatchObject({ status: 'running', attempts: 2 });
+    second.store.close();
+
+    const third = await nextStartRun(dir);
+    expect(third.events.filter((e) => e.job.id === id)).toEqual([]);
+    expect(third.store.get(id)?.status).toBe('failed');
+    third.store.close();
+  });
+
+  it('an interrupted last attempt its owner heard nothing of is still apologised for by the next start', async () => {
+    const dir = freshDir('failure');
+    const first = start(dir);
+    const id = await running(first);
+    await first.queue.stop({ waitMs: 20, abortWaitMs: 20 });
+    first.store.close();
+    const second = start(dir);
+    second.queue.start();
+    await waitUntil(() => of(second.events, id, 'started').length > 0, 'the last attempt started');
+    // The process dies mid-run (no stop): nothing was told.
+    second.store.close();
+
+    const third = await nextStartRun(dir);
+    expect(of(third.events, id, 'failed').map((e) => e.job.error?.key)).toEqual(['errors.job.interrupted']);
     third.store.close();
   });
 });

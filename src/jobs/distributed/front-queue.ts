@@ -122,11 +122,9 @@ export class FrontQueue implements JobQueueApi {
       mirror: () => this.mirror,
       counters: () => this.counters(),
       // A job answered "cancelled" whose cancel is not in the mirror yet (its write on its way, or refused by Redis
-      // and tried again: front-cancel.ts) is gone for its owner: /queue lists it with no place and no Cancel, and
-      // counts it ahead of nobody. Admission still counts it (`queuedJobs`) until that cancel lands, so a user never
-      // has more jobs in Redis than the limit; meanwhile `errors.queue.user_full` may name a count above the jobs
-      // /queue lists them, for as long as the cancel's write is refused (seconds, while Redis is out of memory or
-      // read-only), after which the job leaves both.
+      // and tried again: front-cancel.ts) has no place and no Cancel, and is counted ahead of nobody. Admission still
+      // counts it (`queuedJobs`) until that cancel lands, so a user never has more jobs in Redis than the limit; /queue
+      // lists it as stopping meanwhile (`beingCancelled`), so `errors.queue.user_full` names the jobs /queue shows.
       queued: () => this.queuedJobs().filter((j) => !this.cancelAsked(j.id)),
       expectedMs: (job) => this.expectedMs(job),
       measuredMs: (job) => measuredMs(this.mirror.pace, job),
@@ -368,6 +366,11 @@ export class FrontQueue implements JobQueueApi {
   /** Jobs ahead, until the job's run starts and until it ends, as one process works them out (wait-plan.ts). */
   positionOf(id: string): Place {
     return this.positions.positionOf(id);
+  }
+
+  /** Waiting jobs answered "cancelled" that admission still counts, their cancel not in Redis yet (queue-api.ts). */
+  beingCancelled(): Job[] {
+    return this.queuedJobs().filter((j) => this.cancelAsked(j.id));
   }
 
   /** The dry run of the fair scheduler over the shared waiting lists: the order jobs would start in. */

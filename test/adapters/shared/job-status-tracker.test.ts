@@ -200,3 +200,62 @@ describe('JobStatusTracker', () => {
     t.stop();
   });
 });
+
+// A failure told while the database refused to store it (a full disk) whose job the next start runs again: the stop
+// corrects it (`paused`, restarts, `corrects`). The one state that may follow an ending, and only it.
+describe('JobStatusTracker: a correction of a failure told', () => {
+  it('shows the correction where the failure went, after it; a plain state after an ending stays ignored', async () => {
+    const log: string[] = [];
+    const t = tracker(10_000);
+    const lane = { id: 'chat', shared: false };
+    t.open(job.id, lane, state('queued'), Promise.resolve(recording(log)));
+    await t.update(job, state('failed', { final: true, outcome: 'failed' }));
+    await t.update(job, state('step1', { urgent: true }));
+    expect(log).toEqual(['finish:failed']);
+    await t.update(job, state('paused_restart', { urgent: true, corrects: true }));
+    expect(log).toEqual(['finish:failed', 'show:paused_restart']);
+    // Told once: the same correction again changes nothing.
+    await t.update(job, state('paused_restart', { urgent: true, corrects: true }));
+    expect(log).toEqual(['finish:failed', 'show:paused_restart']);
+    t.stop();
+  });
+
+  it('goes as a reply where the failure went as one (the status message could not carry it)', async () => {
+    const log: string[] = [];
+    const t = tracker(10_000);
+    const lane = { id: 'chat', shared: false };
+    const surface: StatusSurface = {
+      show: async (r) => void log.push(`show:${r.text[0]?.key}`),
+      finish: async () => false,
+      replyToUser: async (r) => void log.push(`reply:${r.text[0]?.key}`),
+    };
+    t.open(job.id, lane, state('queued'), Promise.resolve(surface));
+    await t.update(job, state('failed', { final: true, outcome: 'failed' }));
+    await t.update(job, state('paused_restart', { urgent: true, corrects: true }));
+    expect(log).toEqual(['reply:failed', 'reply:paused_restart']);
+    t.stop();
+  });
+
+  it('before any ending, is an urgent state like any other', async () => {
+    const log: string[] = [];
+    const t = tracker(10_000);
+    const lane = { id: 'chat', shared: false };
+    t.open(job.id, lane, state('queued'), Promise.resolve(recording(log)));
+    await t.update(job, state('paused_restart', { urgent: true, corrects: true }));
+    expect(log).toEqual(['show:paused_restart']);
+    t.stop();
+  });
+
+  it('corrects nothing but a failure: a cancel or a result shown stays', async () => {
+    for (const outcome of ['cancelled', 'done'] as const) {
+      const log: string[] = [];
+      const t = tracker(10_000);
+      const lane = { id: 'chat', shared: false };
+      t.open(job.id, lane, state('queued'), Promise.resolve(recording(log)));
+      await t.update(job, state(outcome, { final: true, outcome }));
+      await t.update(job, state('paused_restart', { urgent: true, corrects: true }));
+      expect(log).toEqual([`finish:${outcome}`]);
+      t.stop();
+    }
+  });
+});
