@@ -418,10 +418,9 @@ async function renderStage(
     case 'cancelled':
       return { ...base, final: true, outcome: 'cancelled', text: [{ key: 'job.cancelled' }] };
     case 'paused':
-      // Asked to cancel as its worker was lost or stopped (a shared queue's): the cancel still ends it, wherever it
-      // runs next, so it says it is stopping, as at 'started', not that it will run again.
-      // Else shown at once: the last word before the bot stops (Cancel still works once it is back), or a shared
-      // queue's worker stopping, after which the next worker's started and progress take over the message.
+      // Asked to cancel as its (shared queue's) worker was lost or stopped: the cancel still ends it wherever it runs
+      // next, so it says "stopping". Else shown at once: the last word before the bot stops (Cancel works once it is
+      // back), or a shared worker stopping, after which the next worker's started and progress take the message.
       return (
         stoppingReply(job, base) ?? {
           ...base,
