@@ -3,10 +3,13 @@
 // under a new id; Telegram says so once, in a service message in each chat (`migrate_to_chat_id` in the old one,
 // `migrate_from_chat_id` in the new one), and never again. The new id is served from then on, and remembered in a
 // small file under DATA_DIR, so the next start serves it too: the message will not come again. The log asks the
-// operator to list it, the list in the environment being what they own.
+// operator to list it, the list in the environment being what they own. Moves are kept in the job store too (every
+// group's: chat-moves.ts); one known only to this file (an old deployment's, from before the store kept them) is
+// carried into the store at start (`carryOldMoves`), the file left as it is.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context, MiddlewareFn } from 'grammy';
+import type { Commands } from '../../commands/index.js';
 import { replaceFile } from '../../src/data-dir.js';
 import type { Logger } from '../../src/log.js';
 
@@ -58,6 +61,23 @@ export function allowedChats(
     return allowed.has(chat.id) ? next() : undefined;
   };
   return Object.assign(middleware, { serves: (chatId: number) => allowed.has(chatId) });
+}
+
+/**
+ * Tells `commands` of each upgrade the moves file under `dataDir` holds and the store does not know (an old
+ * deployment's, kept before moves were stored): sends naming the old id go to the new one from the first
+ * (migrations.ts). Once carried, the store knows them; the file is only read.
+ */
+export function carryOldMoves(
+  commands: Pick<Commands, 'movedTo' | 'chatMoved'>,
+  log: Pick<Logger, 'warn'>,
+  dataDir: string | undefined,
+): void {
+  if (dataDir === undefined) return;
+  for (const [from, to] of readMoves(join(dataDir, CHAT_MOVES_FILE), log)) {
+    if (commands.movedTo('telegram', String(from)) === undefined)
+      commands.chatMoved('telegram', String(from), String(to));
+  }
 }
 
 /** The upgrades a run before this one followed; none when the file is missing, unreadable or damaged. */

@@ -14,7 +14,7 @@ import { StartError } from '../../src/app.js';
 import { t } from '../../src/i18n.js';
 import { DoublePresses } from '../shared/double-press.js';
 import { AlbumCollector } from './albums.js';
-import { type AllowedChats, allowedChats } from './allowed-chats.js';
+import { type AllowedChats, allowedChats, carryOldMoves } from './allowed-chats.js';
 import { AnswerHeldBack, AnswersBegun } from './answers-begun.js';
 import { tellPresser } from './button-answers.js';
 import { onButton } from './button-presses.js';
@@ -158,9 +158,10 @@ export class TelegramBot {
         return ctx.editedMessage?.text === undefined ? this.messages.onImage(ctx) : this.messages.onText(ctx);
       },
     });
-    // Every group's upgrade moves what its chat's own identity holds (chat-moves.ts); then the chat allowlist,
-    // following an allowed group that became a supergroup.
+    // Every group's upgrade moves what its chat's own identity holds (chat-moves.ts), an old deployment's kept only
+    // in the allowlist's file too; then the chat allowlist, following an allowed group that became a supergroup.
     this.bot.use(chatMoves(options.commands));
+    carryOldMoves(options.commands, options.log, options.config.dataDir);
     const { chatIds } = options.config.telegram;
     if (chatIds.length > 0) this.allowlist = allowedChats(chatIds, options.log, options.config.dataDir);
     if (this.allowlist) this.bot.use(this.allowlist);
@@ -178,8 +179,7 @@ export class TelegramBot {
     };
     this.bot.on('callback_query:data', (ctx) => this.guard(ctx, () => onButton(presses, ctx)));
     // Album items are handled together once the album is complete; the handler returns at once so the other items
-    // (later updates) can arrive. Items of every kind: in an album of a video and a photo, the caption (the command)
-    // may be the video's.
+    // (later updates) can arrive. Items of every kind: an album's caption (the command) may be its video's.
     this.bot.on('message', (ctx, next) => {
       const group = ctx.message.media_group_id;
       if (!group) return next();

@@ -4,14 +4,19 @@
 // off (Telegram would still carry it out, maybe after the later one): the later one waits for its answer before
 // going. A list's later parts are put in place in its turn (list-parts.ts), and so are the later parts of a list just
 // sent (replies.ts `sendLater`): a press on its first message meanwhile waits for them, then edits them into its own,
-// rather than finding none, sending its own beside them and having them overwritten as the list's parts.
+// rather than finding none, sending its own beside them and having them overwritten as the list's parts. Every
+// request of a turn carries its signal, sends of later parts too: one waiting out flood control when its turn is
+// passed stops waiting, and one refused while with Telegram ends at that answer (a 429 sent nothing, so no part is
+// sent twice); the later update then edits what was sent into its own list at once. The sending of a list's own
+// later parts is cut only once a later update's first part shows (`shown`): a press refused meanwhile hands the list
+// back to it, and the rest still goes.
 import type { Context, Transformer } from 'grammy';
 import { TurnMarks } from '../shared/turn-marks.js';
 import type { LaterParts } from './list-parts.js';
 
 /** An update's turn on its message. */
 interface Turn {
-  /** Cuts the update's wait (flood control, or its turn); never aborted while a request of it is with Telegram. */
+  /** Cuts the update's waits (flood control, or its turn); never aborted while a request of it is with Telegram. */
   readonly controller: AbortController;
   /** A later update of the message took over: this one begins no further try. */
   passed: boolean;
@@ -21,8 +26,24 @@ interface Turn {
   readonly clear: Promise<void>;
   /** Settles once this update and every earlier one of the message have ended, later parts and all (`done`). */
   readonly ended: Promise<void>;
-  /** Its requests carry its signal: a later update cuts their waits. The sending of an answer's parts has none. */
-  readonly signalled: boolean;
+  /**
+   * It sends the later parts of a list just sent (replies.ts `sendLater`): a later update lets it go on until its own
+   * first part shows (`cut`), and its first part does not wait for these sends, which are of other messages.
+   */
+  readonly partsOnly: boolean;
+  /** A later update's first part shows: this one (`partsOnly`) begins no further try, its waits ended. */
+  cut: boolean;
+  /** The turn before it, until this one ended (then every earlier one has): a later update's `shown` cuts them. */
+  earlier?: Turn;
+}
+
+/** Whether the turn begins no further try, and ends at a refusal rather than wait it out. */
+const over = (turn: Turn) => (turn.partsOnly ? turn.cut : turn.passed);
+
+/** Ends what `turn` waits for (flood control) now; a try of it with Telegram is let be, and ends at a refusal. */
+function cut(turn: Turn): void {
+  turn.cut = true;
+  if (!turn.onWire) turn.controller.abort();
 }
 
 /**
@@ -57,18 +78,22 @@ export const placeKey = (chatId: number, messageId: number) => `${chatId}:${mess
 /** `before` is passed: what it waits for is cut short, a try of it with Telegram is let be and waited for. */
 function takeOver(before: Turn): Promise<void> {
   before.passed = true;
+  // Its sends are of other messages: the later update's first part need not wait for them (cut once it shows).
+  if (before.partsOnly) return before.clear;
   if (before.onWire) return before.onWire;
-  if (before.signalled) before.controller.abort();
+  before.controller.abort();
   return before.clear;
 }
 
 /**
  * A turn on message `key` of the bot whose later parts `parts` are: it ends the one before it still under way
  * (dropped however it ends), and is ended in turn by the next. `clear` is to be awaited before the first request,
- * `before` before the later parts; `passed` says a later update took over; `refused` hands the turn back to the one
- * before when its first part was refused; `done` is always called. `signalled` false: no request carries `signal`.
+ * `before` before the later parts; every request carries `signal`; `passed` says a later update took over; `shown`
+ * says its first part shows (the sending of a list's own later parts before it is cut then); `refused` hands the turn
+ * back to the one before when its first part was refused; `done` is always called. `partsOnly`: the turn sends a list's
+ * own later parts (replies.ts `sendLater`), and `stopped` says when it is to send no more.
  */
-export function takeTurn(parts: LaterParts, key: string, { signalled = true } = {}) {
+export function takeTurn(parts: LaterParts, key: string, { partsOnly = false } = {}) {
   const turns = latest.get(parts) ?? new Map<string, Turn>();
   latest.set(parts, turns);
   const before = turns.get(key);
@@ -82,8 +107,14 @@ export function takeTurn(parts: LaterParts, key: string, { signalled = true } = 
     passed: false,
     clear: before ? takeOver(before) : Promise.resolve(),
     ended: Promise.all([earlier, own]).then(() => undefined),
-    signalled,
+    partsOnly,
+    cut: false,
+    ...(before ? { earlier: before } : {}),
   };
+  // Ended, so has every earlier one: nothing before it is left to cut.
+  void turn.ended.then(() => {
+    turn.earlier = undefined;
+  });
   turns.set(key, turn);
   bySignal.set(turn.controller.signal, turn);
   marksOf(parts).begin(key);
@@ -92,10 +123,14 @@ export function takeTurn(parts: LaterParts, key: string, { signalled = true } = 
     clear: turn.clear,
     before: earlier,
     passed: () => turn.passed,
+    stopped: () => over(turn),
+    shown: () => {
+      for (let at = turn.earlier; at; at = at.earlier) if (at.partsOnly && !at.cut) cut(at);
+    },
     // Nothing of this update was shown: the one before goes on as if it had not come (an answer's later parts would
     // else stop short, with nobody to send the rest), unless its waits were already cut.
     refused: () => {
-      if (before && !before.controller.signal.aborted) before.passed = false;
+      if (before && !before.controller.signal.aborted && !before.cut) before.passed = false;
     },
     done: () => {
       end();
@@ -110,14 +145,14 @@ export function takeTurn(parts: LaterParts, key: string, { signalled = true } = 
 export type EditTurn = ReturnType<typeof takeTurn>;
 
 /**
- * Installed inside auto-retry, so that each try of an in-place edit passes here: none is begun once a later edit took
- * over, and one under way is marked, for a later edit to wait for it rather than cut it. One refused after a later
- * edit took over ends at once, as one waiting to be tried again would (`takeOver`).
+ * Installed inside auto-retry, so that each try of an in-place edit (or of a list's later part) passes here: none is
+ * begun once a later edit took over, and one under way is marked, for a later edit to wait for it rather than cut it.
+ * One refused after a later edit took over ends at once, as one waiting to be tried again would (`takeOver`, `cut`).
  */
 export const inPlaceTries: Transformer = async (prev, method, payload, signal) => {
   const turn = signal ? bySignal.get(signal) : undefined;
   if (!turn) return prev(method, payload, signal);
-  if (turn.passed) throw new Error('a later edit of this message took over');
+  if (over(turn)) throw new Error('a later edit of this message took over');
   const attempt = prev(method, payload, signal);
   turn.onWire = attempt.then(
     () => undefined,
@@ -127,7 +162,7 @@ export const inPlaceTries: Transformer = async (prev, method, payload, signal) =
     const answer = await attempt;
     // Overtaken while with Telegram and refused (a 429, a 5xx): auto-retry would wait out retry_after or its backoff
     // before a try this edit never makes; it ends now instead.
-    if (turn.passed && !answer.ok) throw new Error('a later edit of this message took over');
+    if (over(turn) && !answer.ok) throw new Error('a later edit of this message took over');
     return answer;
   } finally {
     turn.onWire = undefined;

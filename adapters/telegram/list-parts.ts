@@ -133,9 +133,16 @@ export async function laterPartsInPlace(
       inOrder = false;
       if (group) break;
       let sentAs: number | undefined;
-      await deps.replies.send(ctx, c, part, (messageId) => {
+      const sentOne = (messageId: number) => {
         sentAs ??= messageId;
-      });
+      };
+      try {
+        await deps.replies.send(ctx, c, part, sentOne, turn.signal);
+      } catch (error) {
+        // Passed while it waited out flood control (its wait cut, nothing sent) or was refused: the later update's.
+        if (turn.passed()) return;
+        throw error;
+      }
       if (sentAs === undefined) break;
       sent.push(sentAs);
     }

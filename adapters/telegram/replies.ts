@@ -11,7 +11,7 @@ import { RecentIds } from '../../src/recent-ids.js';
 import { partSent, sendPart } from '../shared/delivered.js';
 import { putInPlaceLater } from '../shared/in-place.js';
 import { anchorOfPress, type JobAnchor, mentionOf } from './button-jobs.js';
-import { placeKey, takeTurn } from './in-place-turns.js';
+import { grammySignal, placeKey, takeTurn } from './in-place-turns.js';
 import type { HandedOver, TelegramJobMessages } from './job-messages.js';
 import { LaterParts } from './list-parts.js';
 import { notModified } from './not-modified.js';
@@ -82,13 +82,16 @@ export class TelegramReplies {
 
   /**
    * Sends every message of `reply`: one that Telegram refuses does not keep the others back. `placed` hears of the
-   * message that shows the first part of `asked` itself (not of what is said instead), once sent.
+   * message that shows the first part of `asked` itself (not of what is said instead), once sent and, where its later
+   * parts are kept, once their turn began (`sendLater`). `signal`: the turn of the list this is a later part of
+   * (list-parts.ts), which cuts its waits.
    */
   async send(
     ctx: Context,
     c: CommandContext,
     asked: Reply,
     placed?: (messageId: number) => void,
+    signal?: AbortSignal,
   ): Promise<void> {
     // A blocked user's repeated refusal: a message needs no answer (commands/blocked.ts).
     if (asked.silent) return;
@@ -100,7 +103,7 @@ export class TelegramReplies {
     const failures: unknown[] = [];
     for (const one of [shown, ...(shown.more ?? [])]) {
       const reported = one === asked ? placed : undefined;
-      await this.sendOne(ctx, c, one, reported).catch((error: unknown) => failures.push(error));
+      await this.sendOne(ctx, c, one, reported, signal).catch((error: unknown) => failures.push(error));
     }
     if (failures.length > 0) throw failures[0];
   }
@@ -127,6 +130,7 @@ export class TelegramReplies {
     c: CommandContext,
     reply: Reply,
     placed?: (messageId: number) => void,
+    signal?: AbortSignal,
   ): Promise<void> {
     const chatId = ctx.chat?.id;
     if (chatId === undefined) return;
@@ -162,12 +166,17 @@ export class TelegramReplies {
       async () =>
         (handed && (await this.takeOver(handed, text, markup))) ??
         (await this.api
-          .sendMessage(chatId, text, {
-            ...parameters,
-            ...(entities ? { entities } : {}),
-            ...inTopic(threadId),
-            reply_markup: markup,
-          })
+          .sendMessage(
+            chatId,
+            text,
+            {
+              ...parameters,
+              ...(entities ? { entities } : {}),
+              ...inTopic(threadId),
+              reply_markup: markup,
+            },
+            signal && grammySignal(signal),
+          )
           .catch((error: unknown) => {
             // The bot may not write here at all (blocked, removed, a chat gone): the job would run for no one.
             if (jobId && cannotWriteTo(error)) this.commands.withdraw(c, [jobId]);
@@ -179,9 +188,15 @@ export class TelegramReplies {
             throw error;
           })),
     );
+    // Kept only of a list a press puts something in place of (a /queue list), not of every long answer (/help). Its
+    // later parts' turn begins at once: `placed` hears of the message after it, so that turns on it begun later
+    // (a Refresh) are known as later (source-replacement.ts `showWhenKnown`).
+    if (!jobId) {
+      const later = this.sendLater(target, putInPlaceLater(first) ? sent?.message_id : undefined, rest);
+      if (sent) placed?.(sent.message_id);
+      return later;
+    }
     if (sent) placed?.(sent.message_id);
-    // Kept only of a list a press puts something in place of (a /queue list), not of every long answer (/help).
-    if (!jobId) return this.sendLater(target, putInPlaceLater(first) ? sent?.message_id : undefined, rest);
     // Unconfirmed (`openUnseen`): the job goes on without a status message. Its reply's further lines still go: they
     // are this answer's, and its ending, sent anew, does not repeat them.
     if (sent)
@@ -204,21 +219,30 @@ export class TelegramReplies {
   /**
    * A text answer's further parts, kept under its first message: a list put in its place edits them. Sent in the
    * list's turn (in-place-turns.ts): a press on the first message meanwhile (possible where the answer is outside its
-   * chat's order, as an album's caption is) waits for them, then edits them, and they stop at the one under way.
-   * Else the press would find none and send its own, then these would be kept as the list's in their stead, both
-   * shown for good. Taking the turn waits for nothing: the update is held no longer than before.
+   * chat's order, as an album's caption is) waits for them, then edits them, and they stop at the one under way once
+   * its first part shows; one waiting out flood control then stops waiting (its 429 sent nothing). Else the press
+   * would find none and send its own, then these would be kept as the list's in their stead, both shown for good.
+   * Taking the turn waits for nothing (it is taken before this returns): the update is held no longer than before.
    */
-  private async sendLater(target: SendTarget, firstId: number | undefined, rest: readonly Reply[]) {
+  private sendLater(target: SendTarget, firstId: number | undefined, rest: readonly Reply[]) {
     if (firstId === undefined || rest.length === 0) return sendFurther(this.api, target, rest);
-    const turn = takeTurn(this.laterParts, placeKey(target.chatId, firstId), { signalled: false });
+    const turn = takeTurn(this.laterParts, placeKey(target.chatId, firstId), { partsOnly: true });
     const ids: number[] = [];
-    try {
-      const kept = { ...target, onMessage: (id: number) => ids.push(id), stopped: turn.passed };
-      await sendFurther(this.api, kept, rest);
-    } finally {
-      this.laterParts.remember(target.chatId, firstId, ids);
-      turn.done();
-    }
+    const kept = {
+      ...target,
+      onMessage: (id: number) => ids.push(id),
+      stopped: turn.stopped,
+      signal: turn.signal,
+    };
+    return sendFurther(this.api, kept, rest)
+      .catch((error: unknown) => {
+        // Stopped by the press that took the list over: what was not sent is its to show.
+        if (!turn.stopped()) throw error;
+      })
+      .finally(() => {
+        this.laterParts.remember(target.chatId, firstId, ids);
+        turn.done();
+      });
   }
 
   /** The next handed-over status message a text can go to: a photo (a preview made it one) cannot become text. */

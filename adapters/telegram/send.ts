@@ -32,6 +32,8 @@ export interface SendTarget {
   onMessage?: (messageId: number) => void;
   /** Asked before each further message (`sendFurther`): once true, the rest is not sent (replies.ts `sendLater`). */
   stopped?: () => boolean;
+  /** Carried by each further message's request (`sendFurther`): a list's turn (in-place-turns.ts) cuts its waits. */
+  signal?: AbortSignal;
 }
 
 const NOTHING_TO_REPORT: PartSent = () => undefined;
@@ -141,7 +143,7 @@ export async function sendReply(
  */
 export async function sendFurther(
   api: Api,
-  { chatId, locale, parameters, threadId, sent = NOTHING_TO_REPORT, onMessage, stopped }: SendTarget,
+  { chatId, locale, parameters, threadId, sent = NOTHING_TO_REPORT, onMessage, stopped, signal }: SendTarget,
   parts: readonly Reply[],
   persist: Persist = once,
 ): Promise<void> {
@@ -159,7 +161,12 @@ export async function sendFurther(
     }
     await sendPart(part, sent, () =>
       persist(() =>
-        api.sendMessage(chatId, replyText(part, locale), { ...parameters, ...inTopic(threadId) }),
+        api.sendMessage(
+          chatId,
+          replyText(part, locale),
+          { ...parameters, ...inTopic(threadId) },
+          signal as Parameters<Api['sendMessage']>[3],
+        ),
       ),
     ).then(
       (message) => onMessage?.(message.message_id),

@@ -89,6 +89,8 @@ async function putListInPlace(
     turn.done();
     return shown;
   }
+  // Shown: the sending of a list's own later parts before it stops (in-place-turns.ts), its waits cut.
+  turn.shown();
   partSent(deps.commands, c)(first);
   void laterPartsInPlace(deps, ctx, c, { firstId: place.messageId, turn }, rest, locale)
     .catch((error: unknown) =>
@@ -129,10 +131,12 @@ export async function replaceSource(
     let sentAs: number | undefined;
     const asNew = { ...reply, replaceSource: undefined, nextInPlace: undefined };
     await deps.replies.send(ctx, c, asNew, (messageId) => {
-      sentAs ??= messageId;
+      if (sentAs !== undefined) return;
+      sentAs = messageId;
+      // Its later parts' turn has just begun (replies.ts `sendLater`): one on it begun after this, while they still
+      // go out (a Refresh of the list sent anew), shows a newer list.
+      own = turnsBegun(deps.replies.laterParts);
     });
-    // Its later parts were sent in a turn of its own.
-    own = turnsBegun(deps.replies.laterParts);
     const chatId = ctx.chat?.id;
     if (next && chatId !== undefined && sentAs !== undefined)
       showWhenKnown(deps, ctx, sentPlace(ctx, chatId, sentAs), c, { next, own });

@@ -10,6 +10,7 @@ import type { PressDeps } from '../../../adapters/telegram/button-presses.js';
 import { inPlaceTries } from '../../../adapters/telegram/in-place-turns.js';
 import type { TelegramJobMessages } from '../../../adapters/telegram/job-messages.js';
 import { TelegramReplies } from '../../../adapters/telegram/replies.js';
+import { retries } from '../../../adapters/telegram/retries.js';
 import { replaceSource } from '../../../adapters/telegram/source-replacement.js';
 import type { CommandContext, Reply } from '../../../commands/index.js';
 import { botInfo } from './bot-info.js';
@@ -24,9 +25,12 @@ const REFRESH = {
   style: 'secondary' as const,
 };
 
+type Answer = { ok: false; error_code: number; description: string; parameters?: { retry_after: number } };
+
 interface Hold {
   reached: Promise<void>;
-  release(): void;
+  /** Lets the request go on; with `answer`, that is Telegram's answer to it. */
+  release(answer?: Answer): void;
 }
 
 /**
@@ -44,16 +48,16 @@ class PrivateChatDouble {
   private readonly holds: {
     match: (method: string, p: Record<string, unknown>) => boolean;
     reach: () => void;
-    held: Promise<void>;
+    held: Promise<Answer | undefined>;
   }[] = [];
 
   hold(match: (method: string, p: Record<string, unknown>) => boolean): Hold {
     let reach = () => {};
-    let release = () => {};
+    let release: (answer?: Answer) => void = () => {};
     const reached = new Promise<void>((resolve) => {
       reach = resolve;
     });
-    const held = new Promise<void>((resolve) => {
+    const held = new Promise<Answer | undefined>((resolve) => {
       release = resolve;
     });
     this.holds.push({ match, reach, held });
@@ -66,7 +70,8 @@ class PrivateChatDouble {
     const [h] = at >= 0 ? this.holds.splice(at, 1) : [];
     if (h) {
       h.reach();
-      await h.held;
+      const answer = await h.held;
+      if (answer) return answer as never;
     }
     const text = String(p.text ?? '').replace(/\.+$/, '');
     const id = Number(p.message_id);
@@ -95,6 +100,8 @@ class PrivateChatDouble {
   }
 }
 
+const moment = () => new Promise((resolve) => setTimeout(resolve, 50));
+
 /** A /queue list named `name` with Refresh: one line a message, `later` of them after its first. */
 function list(name: string, later: number, extra: Partial<Reply> = {}): Reply {
   const lines = Array.from({ length: later + 1 }, (_, n) => `${name}-${n + 1}`.padEnd(3000, '.'));
@@ -105,10 +112,10 @@ function list(name: string, later: number, extra: Partial<Reply> = {}): Reply {
   };
 }
 
-function setUp(where: Chat = CHAT) {
+function setUp(where: Chat = CHAT, more: Transformer[] = []) {
   const chat = new PrivateChatDouble(where);
   const api = new Api('1:test');
-  api.config.use(chat.transformer, inPlaceTries);
+  api.config.use(chat.transformer, inPlaceTries, ...more);
   const jobMessagesDouble = { note: () => {} } as unknown as TelegramJobMessages;
   const replies = new TelegramReplies(api, jobMessagesDouble, { withdraw: () => {}, delivered: () => {} });
   const c = { locale: 'en', user: { userId: '7' }, settings: {} } as unknown as CommandContext;
@@ -123,9 +130,9 @@ function setUp(where: Chat = CHAT) {
     log: { warn: () => {} },
   } as unknown as PressDeps;
   let presses = 1;
-  const refresh = (reply: Reply) => {
+  const refresh = (reply: Reply, on = 200) => {
     presses += 1;
-    const message = { message_id: 200, date: 0, chat: where, from: botInfo(), text: 'A-1' };
+    const message = { message_id: on, date: 0, chat: where, from: botInfo(), text: 'A-1' };
     const query = { id: `q${presses}`, chat_instance: 'c', from: FROM, message, data: REFRESH.id };
     const update: Update = { update_id: presses, callback_query: query };
     return replaceSource(deps, new Context(update, api, botInfo()), c, { ...reply, replaceSource: true });
@@ -190,5 +197,93 @@ describe('Telegram: a press refused in a group while the /queue answer’s later
     slowSend.release();
     await answered;
     expect(chat.sent).toEqual(['A-1', 'A-2', 'A-3', 'A-4']);
+  });
+});
+
+/** Telegram's flood control on a request, asking for a wait far longer than a test's. */
+const TOO_MANY: Answer = {
+  ok: false,
+  error_code: 429,
+  description: 'Too Many Requests: retry after 30',
+  parameters: { retry_after: 30 },
+};
+
+describe('Telegram: a later part waiting out flood control when a press takes its list over', () => {
+  it('the answer’s own part stops waiting at once: the Refresh’s later parts go now, none sent twice', async () => {
+    const { chat, answer, refresh } = setUp(CHAT, [retries(60)]);
+    const limited = chat.hold((method, p) => method === 'sendMessage' && String(p.text).startsWith('A-3'));
+    let answerEnded = false;
+    const answered = answer(list('A', 3)).finally(() => {
+      answerEnded = true;
+    });
+    await limited.reached;
+    limited.release(TOO_MANY);
+    // The answer now waits out retry_after (auto-retry) before sending A-3 again.
+    await moment();
+    await refresh(list('B', 3));
+    await expect.poll(() => chat.shown(), { timeout: 2000 }).toEqual(['B-1', 'B-2', 'B-3', 'B-4']);
+    await expect.poll(() => answerEnded, { timeout: 2000 }).toBe(true);
+    await answered;
+    // A-3 was refused, never sent again; B's parts past the answer's two are new messages, each once.
+    expect(chat.sent).toEqual(['A-1', 'A-2', 'B-3', 'B-4']);
+  });
+
+  it('a press’s own new part stops waiting at once: the next press’s later parts go now, none sent twice', async () => {
+    const { chat, answer, refresh } = setUp(CHAT, [retries(60)]);
+    await answer(list('A', 1));
+    const limited = chat.hold((method, p) => method === 'sendMessage' && String(p.text).startsWith('B-3'));
+    await refresh(list('B', 3));
+    await limited.reached;
+    limited.release(TOO_MANY);
+    await moment();
+    await refresh(list('C', 3));
+    await expect.poll(() => chat.shown(), { timeout: 2000 }).toEqual(['C-1', 'C-2', 'C-3', 'C-4']);
+    await moment();
+    expect(chat.sent).toEqual(['A-1', 'A-2', 'C-3', 'C-4']);
+  });
+});
+
+describe('Telegram: a Refresh on a list sent anew after a refused press, its later parts still going out', () => {
+  it('waits for them and edits them into its list: none of the earlier send’s parts stays beside it or over it', async () => {
+    const { chat, answer, refresh } = setUp();
+    await answer(list('A', 1));
+    // Press X: Telegram will not edit the message; its list comes as new messages, 202 and on.
+    chat.refusing = (_method, p) => p.message_id === 200;
+    const slowSend = chat.hold((method, p) => method === 'sendMessage' && String(p.text).startsWith('X-3'));
+    const x = refresh(list('X', 3));
+    await slowSend.reached;
+    const r = refresh(list('R', 3), 202);
+    await moment();
+    slowSend.release();
+    await Promise.all([x, r]);
+    await expect.poll(() => chat.shown()).toEqual(['A-1', 'A-2', 'R-1', 'R-2', 'R-3', 'R-4']);
+    await moment();
+    expect(chat.shown()).toEqual(['A-1', 'A-2', 'R-1', 'R-2', 'R-3', 'R-4']);
+    // X-4 was never sent: the Refresh took the list over; its own last part is a message of its own.
+    expect(chat.sent).toEqual(['A-1', 'A-2', 'X-1', 'X-2', 'X-3', 'R-4']);
+  });
+
+  it('the refused Cancel’s stopped list, known before the Refresh began, does not land over the Refresh’s', async () => {
+    const { chat, answer, refresh } = setUp();
+    await answer(list('A', 1));
+    chat.refusing = (_method, p) => p.message_id === 200;
+    let stopped: (reply: Reply) => void = () => {};
+    const nextInPlace = new Promise<Reply>((resolve) => {
+      stopped = resolve;
+    });
+    const slowSend = chat.hold((method, p) => method === 'sendMessage' && String(p.text).startsWith('X-3'));
+    // Cancel X, refused in place: its list comes anew (202 on), its stopped list N to follow it there.
+    const x = refresh(list('X', 3, { nextInPlace }));
+    await slowSend.reached;
+    // The job stopped: N is known. Then Refresh R on the list sent anew, while its later parts still go out.
+    stopped(list('N', 3));
+    await moment();
+    const r = refresh(list('R', 3), 202);
+    await moment();
+    slowSend.release();
+    await Promise.all([x, r]);
+    await expect.poll(() => chat.shown()).toEqual(['A-1', 'A-2', 'R-1', 'R-2', 'R-3', 'R-4']);
+    await moment();
+    expect(chat.shown()).toEqual(['A-1', 'A-2', 'R-1', 'R-2', 'R-3', 'R-4']);
   });
 });
