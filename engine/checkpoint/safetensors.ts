@@ -127,12 +127,16 @@ export function readSafetensorsHeader(file: string): Map<string, WeightRef> {
         length: expected,
       });
     }
-    ranges.sort((a, b) => a[0] - b[0]);
-    for (let i = 1; i < ranges.length; i++) {
-      const [prevBegin, prevEnd, prevName] = ranges[i - 1] as [number, number, string];
-      const [begin, , name] = ranges[i] as [number, number, string];
-      if (begin < prevEnd && prevEnd > prevBegin)
-        throw invalid(file, `tensors ${prevName} and ${name} overlap`);
+    // An empty tensor holds no bytes, so it overlaps nothing wherever it sits; the furthest end so far, not only the
+    // neighbour's, since a long tensor can reach past several short ones.
+    ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let reach = 0;
+    let reachName = '';
+    for (const [begin, end, name] of ranges) {
+      if (end === begin) continue;
+      if (begin < reach) throw invalid(file, `tensors ${reachName} and ${name} overlap`);
+      reach = end;
+      reachName = name;
     }
     return refs;
   } finally {

@@ -71,3 +71,32 @@ describe('safetensors', () => {
     expect(Array.from(readTensor(refs.get('b')!))).toEqual([3]);
   });
 });
+
+describe('safetensors offsets', () => {
+  // A header written by hand: the tensors' ranges in the order given, 16 bytes of data.
+  const withRanges = (entries: Record<string, [number, number]>) => {
+    const header: Record<string, unknown> = {};
+    for (const [name, [begin, end]] of Object.entries(entries))
+      header[name] = { dtype: 'F32', shape: [(end - begin) / 4], data_offsets: [begin, end] };
+    const json = Buffer.from(JSON.stringify(header));
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64LE(BigInt(json.length));
+    const file = join(mkdtempSync(join(dir, 'offsets-')), 'm.safetensors');
+    writeFileSync(file, Buffer.concat([length, json, Buffer.alloc(16)]));
+    return file;
+  };
+
+  it('takes an empty tensor at the start of another, listed after it, as overlapping nothing', () => {
+    const refs = readSafetensorsHeader(withRanges({ b: [4, 8], z: [4, 4], a: [0, 4] }));
+    expect(refs.get('z')).toMatchObject({ length: 0, shape: [0] });
+  });
+
+  it('names a tensor that a longer one before it reaches past, not only its neighbour', () => {
+    expect(() => readSafetensorsHeader(withRanges({ long: [0, 16], short: [4, 8], after: [8, 12] }))).toThrow(
+      /tensors long and (short|after) overlap/,
+    );
+    expect(() => readSafetensorsHeader(withRanges({ long: [0, 12], empty: [4, 4], late: [8, 16] }))).toThrow(
+      /tensors long and late overlap/,
+    );
+  });
+});
