@@ -337,19 +337,45 @@ describe('PLATFORM_TAGS', () => {
 });
 
 describe('playground page', () => {
-  const read = (file: string) =>
-    readFileSync(fileURLToPath(new URL(`../adapters/web/public/${file}`, import.meta.url)), 'utf8');
+  const folder = fileURLToPath(new URL('../adapters/web/public/', import.meta.url));
+  const read = (file: string) => readFileSync(`${folder}${file}`, 'utf8');
+  const scripts = readdirSync(folder).filter((file) => file.endsWith('.js'));
 
-  it('names only catalog keys the server sends it (web.*, time.duration.*), in the script and in the page', () => {
-    const script = [...read('app.js').matchAll(/\btr\('([^']+)'/g)].map((m) => m[1] as string);
-    const page = [...read('index.html').matchAll(/data-i18n(?:-[a-z-]+)?="([^"]+)"/g)].map(
-      (m) => m[1] as string,
+  /**
+   * The keys a script looks up in the strings /api/info sends: `tr('web.…'`, and a key-shaped literal of the
+   * namespaces those strings come from (`strings['web.eta']`, image-limits.js's `'errors.engine.image_aspect'`),
+   * outside comments. A CSS selector (`'button.undo'`, `'li.bot'`) is of no such namespace.
+   */
+  const keysOf = (file: string) => {
+    const code = read(file)
+      .split('\n')
+      .filter((line) => !/^\s*(\/\/|\/?\*)/.test(line))
+      .join('\n');
+    const called = [...code.matchAll(/\btr\(\s*(['"`])([^'"`]+)\1/g)].map((m) => m[2] as string);
+    const named = [...code.matchAll(/(['"`])((?:web|time|errors)(?:\.[\w-]+)+)\1/g)].map(
+      (m) => m[2] as string,
     );
-    expect(script.length).toBeGreaterThan(0);
+    return [...new Set([...called, ...named])];
+  };
+
+  it('names only catalog keys the server sends it (web.*, time.duration.*, image refusals), in every script and in the page', () => {
+    expect(scripts).toEqual(
+      expect.arrayContaining(['app.js', 'connection.js', 'image-limits.js', 'user-line.js']),
+    );
+    const script = scripts.flatMap((file) => keysOf(file).map((key) => ({ file, key })));
+    const page = [...read('index.html').matchAll(/data-i18n(?:-[a-z-]+)?="([^"]+)"/g)].map((m) => ({
+      file: 'index.html',
+      key: m[1] as string,
+    }));
+    // Each module's own lookups are read, not app.js's alone.
+    expect(script.filter(({ file }) => file !== 'app.js').length).toBeGreaterThan(10);
     expect(page.length).toBeGreaterThan(0);
-    for (const key of [...script, ...page]) {
-      expect(key).toMatch(/^(web|time\.duration)\./);
-      expect(english, key).toHaveProperty([key]);
+    // A duration word is built from its unit and plural (countdown.js): its family's prefix is named.
+    const families = new Set(['time.duration']);
+    for (const { file, key } of [...script, ...page]) {
+      if (families.has(key)) continue;
+      expect(key, file).toMatch(/^(web\.|time\.duration\.|errors\.(input\.too_large|engine\.image_))/);
+      expect(english, `${file}: ${key}`).toHaveProperty([key]);
     }
   });
 

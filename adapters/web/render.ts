@@ -29,6 +29,11 @@ export interface WebMessage {
    * answer stays in its form, to be put right and sent again.
    */
   refused?: boolean;
+  /**
+   * With `refused`: the refusal is about the attached image itself (too large, unreadable, the wrong shape), which
+   * sent again would be refused again; the composer puts back the line without it.
+   */
+  imageRefused?: boolean;
   ask?: { kind: string; jobId: string; title: string; label: string; value?: string };
   context?: ResultContext & { label: string; parentSrc?: string };
   /** Messages that follow this one (a permutation's further jobs), each shown as a message of its own. */
@@ -82,7 +87,7 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
     outcome: reply.outcome,
     deleteSource: reply.deleteSource,
     replaceSource: reply.replaceSource,
-    ...(refusedBy(reply) ? { refused: true } : {}),
+    ...(refusedBy(reply) ? { refused: true, ...(imageRefusal(reply) ? { imageRefused: true } : {}) } : {}),
     ask: reply.ask && {
       kind: reply.ask.kind,
       jobId: reply.ask.jobId,
@@ -98,10 +103,22 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
 /**
  * A refusal is said by its first line, whose key is an error's: the commands' error boundary (commands/guard.ts) and
  * the blocked users' gate make every refusal an `errors.…` line. A reply that queued a job never is one, nor one about
- * a job (a history entry whose files are gone says so in an `errors.…` line too).
+ * a job (a history entry whose files are gone says so in an `errors.…` line too). Nor is `errors.generic`: the
+ * boundary's word for anything unforeseen, thrown perhaps after the queue had admitted the job (its reply then lost),
+ * so the line sent again could make a second job.
  */
 function refusedBy(reply: Reply): boolean {
-  return !reply.startsJob && reply.jobId === undefined && reply.text[0]?.key.startsWith('errors.') === true;
+  const key = reply.text[0]?.key ?? '';
+  return (
+    !reply.startsJob && reply.jobId === undefined && key.startsWith('errors.') && key !== 'errors.generic'
+  );
+}
+
+/** The upload over its size limit (413), or an image the engine cannot take (its format, pixels, shape). */
+const IMAGE_REFUSAL = /^errors\.(?:input\.too_large|engine\.image_)/;
+
+function imageRefusal(reply: Reply): boolean {
+  return IMAGE_REFUSAL.test(reply.text[0]?.key ?? '');
 }
 
 /** "seed 42 · 512×512 · 64 steps · Edit: Add something"; a grid "seed 42 · 4 × 512×512 · …". */

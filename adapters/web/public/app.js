@@ -381,11 +381,13 @@ $('composer').addEventListener('submit', async (e) => {
   grow();
   const putBack = setAside();
   // The line and its image (with the mask drawn over it) back into the composer, to be sent again, as an answer
-  // stays in its form; unless the user has started another line, or attached another image, since.
-  const restore = () => {
+  // stays in its form. A line typed since stays instead of this one; the image comes back unless another was
+  // attached since (setAside's turn), or `image` is false: the image itself was refused, and sent again would be
+  // refused again.
+  const restore = (image = true) => {
     if (!$('text').value) $('text').value = text;
     grow();
-    putBack();
+    if (image) putBack();
   };
   try {
     asking += 1;
@@ -396,10 +398,9 @@ $('composer').addEventListener('submit', async (e) => {
     show(shown.has(msg.jobId) ? { ...msg, jobId: undefined } : msg);
     // Refused (a flag out of range, a full queue) and nothing started: the line stays in the conversation with its
     // refusal under it, and comes back to be put right, rather than a long prompt or a drawn mask being lost to a
-    // typo; not over a line the user has started meanwhile. A press of Send hands the keyboard back to the box; a
-    // user who went elsewhere meanwhile stays there.
-    if (msg.refused && !$('text').value) {
-      restore();
+    // typo. A press of Send hands the keyboard back to the box; a user who went elsewhere meanwhile stays there.
+    if (msg.refused) {
+      restore(!msg.imageRefused);
       if (document.activeElement === $('send') || document.activeElement === document.body) $('text').focus();
     }
   } catch {

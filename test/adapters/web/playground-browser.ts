@@ -126,9 +126,14 @@ export function attach(page: Page, name: string, buffer: Buffer, mimeType = 'ima
  * Attaches an image and waits until the composer shows it. The preview's own size is no sign: `#preview` keeps the
  * image attached before (a Remove or a send only hides it) while this one is still being decoded.
  */
-export async function attachShown(page: Page, name: string, buffer: Buffer, options?: { timeout?: number }) {
+export async function attachShown(
+  page: Page,
+  name: string,
+  buffer: Buffer,
+  options?: { timeout?: number; mimeType?: string },
+) {
   const before = await page.getAttribute('#preview', 'src');
-  await attach(page, name, buffer);
+  await attach(page, name, buffer, options?.mimeType);
   await page.waitForFunction(
     (old) => {
       const { document } = globalThis as unknown as PageScope;
@@ -141,7 +146,7 @@ export async function attachShown(page: Page, name: string, buffer: Buffer, opti
       );
     },
     before,
-    options,
+    { timeout: options?.timeout },
   );
 }
 

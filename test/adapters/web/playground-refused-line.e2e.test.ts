@@ -2,8 +2,11 @@
 // via playwright-core) against the real server and commands on the timed engine double: the line, and the image with
 // the mask drawn over it, come back into the composer to be put right and sent again, as a refused answer stays in
 // its inline form; the line and its refusal stay in the conversation. A line typed while the refusal was on its way
-// stays as typed, and a reply that is no refusal (/cancel) leaves the composer empty.
+// stays as typed, the image and mask sent with it still coming back; an image refused for what it is (too many
+// frames, too large) does not come back with its line; and a reply that is no refusal (/cancel) leaves the composer
+// empty.
 import { describe, expect, it } from 'vitest';
+import { manyFrames } from '../../engine/image/image-bombs.js';
 import { solidPng } from '../e2e-services.js';
 import {
   attachShown,
@@ -75,24 +78,58 @@ describe.skipIf(!haveBrowser)('playground: a refused line', { timeout: 120_000 }
     expect(pg.pageErrors).toEqual([]);
   });
 
-  it('leaves a line typed while the refusal was on its way as it is', async () => {
+  it('leaves a line typed while the refusal was on its way as it is, and puts back the image and mask sent with it', async () => {
     // The answer held back a moment, so the user starts the next line meanwhile.
     await pg.page.route('**/api/messages', async (route) => {
       await new Promise((resolve) => setTimeout(resolve, 600));
       await route.continue();
     });
     try {
+      await attachShown(pg.page, 'fox.png', await solidPng('#a63', 128));
+      await pg.page.check('#draw');
+      await drawOnMask(pg.page, 0.3, 0.6, 6);
+      await pg.page.uncheck('#draw');
       const before = await eventCount();
-      await pg.page.fill('#text', '/imagine a fox --steps 999');
+      await pg.page.fill('#text', '/retouch a fox --steps 999');
       await pg.page.press('#text', 'Enter');
-      // The line left the box as it was sent.
-      expect(await pg.page.inputValue('#text')).toBe('');
-      await pg.page.fill('#text', '/imagine a wolf');
+      // The line left the box as it was sent (once its mask was made), and its image with it.
+      await pg.page.waitForFunction(() => {
+        const { document } = globalThis as unknown as PageScope;
+        return (document.getElementById('text') as { value?: string } | null)?.value === '';
+      }, WAIT);
+      expect(await pg.page.locator('#attachment').isHidden()).toBe(true);
+      await pg.page.fill('#text', '/retouch a wolf');
       expect((await replyNumber(before + 1))?.refused).toBe(true);
-      expect(await pg.page.inputValue('#text')).toBe('/imagine a wolf');
+      expect(await pg.page.inputValue('#text')).toBe('/retouch a wolf');
+      // No other image was attached meanwhile: the one sent comes back, its mask with it, for the line put right.
+      expect(await pg.page.locator('#attachment').isVisible()).toBe(true);
+      await pg.page.unroute('**/api/messages');
+      await pg.page.fill('#text', '/retouch a wolf --steps 4');
+      await pg.page.click('#send');
+      const accepted = await replyNumber(before + 2);
+      expect(accepted?.jobId).toBeTruthy();
+      expect(await pg.page.locator('#log li.user').last().locator('.thumb.masked').count()).toBe(1);
     } finally {
       await pg.page.unroute('**/api/messages');
     }
+  });
+
+  it('puts back only the line when the image itself was refused, which sent again would be refused again', async () => {
+    await pg.page.fill('#text', '');
+    // An animation the page shows (its first frame) but the bot does not decode: too many frames.
+    await attachShown(pg.page, 'moving.webp', await manyFrames(1500, 64), {
+      timeout: 30_000,
+      mimeType: 'image/webp',
+    });
+    const before = await eventCount();
+    await pg.page.fill('#text', '/describe');
+    await pg.page.click('#send');
+    const reply = await replyNumber(before + 1);
+    expect(reply?.refused).toBe(true);
+    expect(reply?.imageRefused).toBe(true);
+    expect(await pg.page.inputValue('#text')).toBe('/describe');
+    expect(await pg.page.locator('#attachment').isHidden()).toBe(true);
+    expect(pg.pageErrors).toEqual([]);
   });
 
   it('leaves the box empty after a reply that is no refusal', async () => {

@@ -74,6 +74,27 @@ describe('toWebMessage', () => {
       'refused',
     );
   });
+
+  it('marks a refusal of the attached image itself, for the page to put back the line without it', () => {
+    const refusals = [
+      textReply('errors.input.too_large', { sizeBytes: 2_000_000, limitBytes: 1_048_576 }),
+      textReply('errors.input.too_large_unsized', { limitBytes: 1_048_576 }),
+      textReply('errors.engine.image_frames'),
+      textReply('errors.engine.image_too_large', { size: '4000×4000', megapixels: 4 }),
+    ];
+    for (const refusal of refusals) {
+      const message = toWebMessage(refusal, 'en');
+      expect(message.refused, refusal.text[0]?.key).toBe(true);
+      expect(message.imageRefused, refusal.text[0]?.key).toBe(true);
+    }
+    // A refusal of the line (a flag out of range): the image was fine, and comes back with it.
+    const range = textReply('errors.flag.range_number', { flag: '--steps', min: 1, max: 64, value: '999' });
+    expect(toWebMessage(range, 'en')).not.toHaveProperty('imageRefused');
+  });
+
+  it('never marks the boundary’s generic failure a refusal: it may have come after the job was queued', () => {
+    expect(toWebMessage(textReply('errors.generic'), 'en')).not.toHaveProperty('refused');
+  });
 });
 
 describe('the line under a result', () => {

@@ -217,6 +217,8 @@ describe('playground server', () => {
       );
       expect(line).toContain('1.5 MB');
       expect(line).not.toMatch(/[{}]/);
+      // The image itself refused: the page puts back the line without it.
+      expect(JSON.parse(answer.body)).toMatchObject({ refused: true, imageRefused: true });
     }
     expect(playground.jobs.queue.plannedOrder()).toHaveLength(0);
   });
@@ -309,6 +311,7 @@ describe('playground server', () => {
     const [prefix] = t('en', 'errors.engine.image_too_large').split('{size}');
     expect(lines[0]?.startsWith(prefix ?? '?')).toBe(true);
     expect(lines.join(' ')).not.toMatch(/[{}]/);
+    expect(JSON.parse(answer.body)).toMatchObject({ refused: true, imageRefused: true });
 
     const corrupt = multipart('/describe', Buffer.from('not an image at all'));
     const zh = await send(port, '/api/messages', {
