@@ -102,6 +102,9 @@ function check(dataDir: string, file: string): number {
     return version;
   } catch (error) {
     if (isDamage(error)) throw damaged(dataDir, (error as Error).message, error);
+    // Reading a WAL database needs room for its -shm: on a nearly full disk the open is refused there
+    // (SQLITE_IOERR_SHMSIZE). One line naming the file, as openJobDatabase says it, not a stack trace.
+    if (isSqliteError(error)) throw dataDirError(dataDir, error, file);
     throw error;
   } finally {
     db?.close();

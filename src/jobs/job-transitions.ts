@@ -23,31 +23,51 @@ type Counters = Map<string, number>;
 
 /**
  * Jobs that were running when the process stopped: retried once, then failed with an apology; one its owner was
- * cancelling is cancelled. Returns the failed and cancelled ones, whose events wait until listeners exist.
+ * cancelling (its row says so, or `cancelled` holds its id) is cancelled. Each job is stored with its owner's
+ * counter in one transaction: when the database refuses one (a full disk), that job's row stays `running` and its
+ * counter as it was, the ones before it stay recovered, and the error is thrown, so calling it again later goes on
+ * where it stopped. The failed and cancelled ones, whose events wait until listeners exist, go to `ended`.
  */
-export function recoverInterrupted(store: JobStore, counters: Counters, now: number): Job[] {
-  const failed: Job[] = [];
+export function recoverInterrupted(
+  store: JobStore,
+  counters: Counters,
+  now: number,
+  ended: Job[],
+  cancelled: ReadonlySet<string> = new Set(),
+): void {
   for (const job of store.byStatus('running')) {
     // The interrupted run delivered nothing: refund what it was charged at start, so order and shares hold.
     const user = ownerKey(job.owner);
-    charge(counters, user, -job.estimatedCost);
-    store.setCounter(user, counters.get(user) ?? 0);
+    let tell = true;
+    if (cancelled.has(job.id)) job.meta.cancelRequested = true;
     if (job.meta.cancelRequested === true) {
       // Its owner had pressed Cancel and the process died before the step ended: cancelled, not run again.
       job.status = 'cancelled';
       job.finishedAt = now;
-      failed.push(job);
     } else if (!lastAttempt(job)) {
       job.status = 'queued';
       job.startedAt = undefined;
+      tell = false;
     } else {
       markInterrupted(job, now);
       // Its owner was told how this run ended already (a failure the database refused): ended, not told again.
-      if (!toldLastRun(store, job.id)) failed.push(job);
+      tell = !toldLastRun(store, job.id);
     }
-    store.update(job);
+    const before = counters.get(user);
+    charge(counters, user, -job.estimatedCost);
+    try {
+      store.transaction(() => {
+        store.setCounter(user, counters.get(user) ?? 0);
+        store.update(job);
+      });
+    } catch (error) {
+      // Nothing was written: the counter goes back to what the table holds, for the next call to refund once.
+      if (before === undefined) counters.delete(user);
+      else counters.set(user, before);
+      throw error;
+    }
+    if (tell) ended.push(job);
   }
-  return failed;
 }
 
 /** Whether the job's run is its last: left unfinished (not put back), it is failed at the next start, not retried. */

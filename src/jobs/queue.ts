@@ -16,11 +16,11 @@ import {
   putBack,
   queuedOrNone,
   recordEndedEarly,
-  recoverInterrupted,
   removeFilesQuietly,
 } from './job-transitions.js';
 import { QueuePositions } from './positions.js';
 import type { CancelResult, JobHold, JobQueueOptions, SubmitInput, SubmitResult } from './queue-types.js';
+import { InterruptedRecovery } from './recovery.js';
 import { endEvent, RefusedEnds, tellRefusedEnd } from './refused-ends.js';
 import { type RunDeps, type RunningEntry, runBatch } from './run-batch.js';
 import { FairScheduler } from './scheduler.js';
@@ -38,6 +38,7 @@ const WORKER_RETRY_MS = 1000;
 // encoded and written: seconds at most); a store wedged longer must not hold the stop, and the database, forever.
 const STORE_WAIT_MS = 30_000;
 const STOPPING: SubmitResult = { ok: false, refusal: { key: 'errors.queue.stopping', params: {} } };
+const FULL: SubmitResult = { ok: false, refusal: DISK_FULL };
 
 export class JobQueue {
   readonly events = new JobEvents();
@@ -58,7 +59,7 @@ export class JobQueue {
   private stopped: Promise<void> | undefined;
   private readonly admins: Set<string>;
   private readonly clock: () => number;
-  private recovered: Job[] = [];
+  private readonly recovery: InterruptedRecovery;
   /** Jobs told that the bot is stopping (`paused`): each hears it once. */
   private readonly paused = new Set<string>();
   private readonly eta: EtaCalibration;
@@ -87,7 +88,10 @@ export class JobQueue {
       events: this.events,
       pause: (job, restarts, corrects) => this.pause(job, restarts, corrects),
     });
-    this.recovered = recoverInterrupted(this.store, this.counters, this.now());
+    this.recovery = new InterruptedRecovery(options, this.counters, this.clock, () =>
+      this.settleFairness([]),
+    );
+    this.recovery.retry();
     this.settleFairness([]);
     this.positions = new QueuePositions({
       store: this.store,
@@ -154,7 +158,8 @@ export class JobQueue {
 
   submit(input: SubmitInput): SubmitResult {
     const claim = this.holds.claim(this.store.byStatus('queued'), input, this.now());
-    const result = this.stopping ? STOPPING : this.admit(input, claim);
+    // The jobs the last process left running keep their places: none is taken before their recovery (recovery.ts).
+    const result = this.stopping ? STOPPING : this.recovery.retry() ? this.admit(input, claim) : FULL;
     claim.end(result.ok);
     return result;
   }
@@ -201,8 +206,9 @@ export class JobQueue {
   }
 
   get(id: string): Job | undefined {
-    // An end the database refused is the job's truth meanwhile: its row still says `running`.
-    return this.refused.get(id) ?? this.store.get(id);
+    // An end the database refused, or a cancel a waiting recovery holds, is the job's truth meanwhile: its row still
+    // says `running`.
+    return this.refused.get(id) ?? this.recovery.get(id) ?? this.store.get(id);
   }
 
   /** Jobs ahead (by a dry run of the scheduler), and the time until the job's run starts and until it ends. */
@@ -248,6 +254,8 @@ export class JobQueue {
       }
       return 'cancelling';
     }
+    // Left running by the last process, its recovery waiting for the disk: that recovery cancels it.
+    if (job.status === 'running' && this.recovery.cancel(id)) return 'cancelling';
     // Cancelling twice answers as the first time did, not "already finished"; a running job's cancel whose end the
     // database refused (its row still `running`, refused-ends.ts) was answered "cancelling".
     if (this.refused.get(id)?.status === 'cancelled') return 'cancelling';
@@ -256,7 +264,7 @@ export class JobQueue {
 
   /** Starts the worker; events for jobs that failed during recovery are emitted now that listeners exist. */
   start(): void {
-    for (const job of this.recovered.splice(0)) this.events.emit(endEvent(job));
+    this.recovery.start((job) => this.events.emit(endEvent(job)));
     this.loop ??= this.work();
   }
 
@@ -282,6 +290,8 @@ export class JobQueue {
   /** One turn of the worker: run the fair-next job(s), or wait for a submission. */
   private async step(): Promise<void> {
     this.refused.retry();
+    // Nothing runs before the jobs the last process left running are recovered: tried again without waiting for work.
+    const recovered = this.recovery.retry();
     const picked = this.scheduler.pickBatch(
       this.positions.candidates().filter((c) => !this.holds.isHeld(c.id)),
       this.counters,
@@ -295,11 +305,11 @@ export class JobQueue {
         (job) => this.eta.measuredMs(job),
       ),
     );
-    if (picked.length === 0) {
+    if (picked.length === 0 || !recovered) {
       await new Promise<void>((resolve) => {
         this.wake = resolve;
         // An owner waits for an end the database refused (refused-ends.ts): tried again without waiting for work.
-        if (this.refused.waiting) setTimeout(resolve, WORKER_RETRY_MS).unref();
+        if (this.refused.waiting || !recovered) setTimeout(resolve, WORKER_RETRY_MS).unref();
       });
       this.wake = undefined;
       return;

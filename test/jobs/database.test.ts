@@ -4,6 +4,7 @@
 // stale -shm beside a sound file is SQLite's to recover, and a database from before versions were kept is taken.
 import {
   closeSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readFileSync,
@@ -18,7 +19,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { DataDirError } from '../../src/data-dir.js';
-import { SCHEMA_VERSION } from '../../src/jobs/database.js';
+import { checkJobDatabase, SCHEMA_VERSION } from '../../src/jobs/database.js';
 import { JobStore } from '../../src/jobs/store.js';
 import type { Job } from '../../src/jobs/types.js';
 
@@ -122,6 +123,19 @@ describe('opening jobs.sqlite', () => {
     const dir = dataDir();
     symlinkSync(join(dataDir(), 'unmounted', 'jobs.sqlite'), fileOf(dir));
     expect(refusal(dir)).toMatch(/jobs\.sqlite cannot be written \(SQLITE_CANTOPEN\): /);
+  });
+
+  it('refuses in one line a file SQLite cannot read (its check before the model loads), not with its bare error', () => {
+    const dir = dataDir();
+    mkdirSync(fileOf(dir));
+    let thrown: unknown;
+    try {
+      checkJobDatabase(dir);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(DataDirError);
+    expect((thrown as Error).message).toMatch(/jobs\.sqlite cannot be written \(SQLITE_\w+\): /);
   });
 
   it('takes a database from before versions were kept, and marks it with this version', () => {
