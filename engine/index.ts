@@ -2,6 +2,7 @@
 export * from './api.js';
 export { batchKey } from './batch-key.js';
 export { estimateCost } from './cost.js';
+export { makeFolders } from './folders.js';
 export { parseVqConfig, VQ_CONFIG_FILE } from './graphs/vq-config.js';
 export type { AcceptedFormat, ImageHeader, InputShapeLimits } from './image/header.js';
 export {

@@ -7,7 +7,6 @@ import {
   constants,
   existsSync,
   lstatSync,
-  mkdirSync,
   openSync,
   readlinkSync,
   renameSync,
@@ -16,6 +15,7 @@ import {
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { makeFolders } from '../engine/index.js';
 import { processTag } from './process-tag.js';
 
 export class DataDirError extends Error {}
@@ -28,7 +28,7 @@ export function replaceFile(path: string, text: string): void {
   // Not the PID alone: another container's process of the same PID may write the same file on a shared volume.
   const temporary = `${path}.${processTag()}.tmp`;
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    makeFolders(dirname(path));
     writeFileSync(temporary, text);
     renameSync(temporary, path);
   } catch (error) {
@@ -98,7 +98,8 @@ const KEPT_FILES = ['jobs.sqlite', 'jobs.sqlite-wal', 'jobs.sqlite-shm'];
  */
 export function assertWritableDataDir(dataDir: string): void {
   try {
-    mkdirSync(dataDir, { recursive: true });
+    // Not mkdirSync's recursive form: under a folder that takes none (/proc) Node 20 loops there for ever.
+    makeFolders(dataDir);
   } catch (error) {
     throw dataDirError(dataDir, error);
   }
@@ -179,7 +180,8 @@ function causeOf(error: unknown, path: string): { code?: string; path: string } 
     const real = (denied as { code?: unknown }).code;
     if (typeof real === 'string') return { code: real, path: folder };
   }
-  return { code, path };
+  // Writable, and still "no such file" for a folder in it: one that takes no folders (/proc, a pseudo file system).
+  return { code: 'ENOENT', path: folder };
 }
 
 /** This process's user, as a permission problem names it (`chown` takes the number). */
@@ -209,6 +211,11 @@ function explain(code: string | undefined, error: unknown): { why: string; fix: 
       return {
         why: `has no free space (${code})`,
         fix: 'Free some space on its disk, or point DATA_DIR at a folder on a disk with room.',
+      };
+    case 'ENOENT':
+      return {
+        why: 'takes no new folders (ENOENT: a system folder such as /proc)',
+        fix: 'Point DATA_DIR at a folder on an ordinary disk.',
       };
     case 'ENOTDIR':
     case 'EEXIST':

@@ -285,7 +285,10 @@ describe("paint's region, before the model loads", () => {
 
   it('a region the engine takes passes on to the model, and so does any region without a readable VQ config', async () => {
     let r = await paint('--box', '0,0,0.5,0.5');
-    expect([r.code, r.err]).toEqual([1, 'dimoo paint: config.json is missing: the model configuration\n']);
+    expect([r.code, r.err]).toEqual([
+      1,
+      `dimoo paint: config.json is missing from ${vqOnly}: the model configuration\n`,
+    ]);
     // No VQ config, no cell size to plan on: the folder's own failure is the one said.
     r = await cli(
       'paint',

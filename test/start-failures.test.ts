@@ -120,7 +120,7 @@ describe('a start that cannot work says why in one line', () => {
       await npmStart({ DATA_DIR: dataDir(), WEB_PORT: String(await freePort()), MODEL_DIR: model }),
     );
     expect(line).toBe(
-      `dimoo-bot could not start: MODEL_DIR=${model}: config.json is missing: the model configuration`,
+      `dimoo-bot could not start: config.json is missing from ${model}: the model configuration`,
     );
   }, 30_000);
 

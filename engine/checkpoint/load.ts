@@ -2,7 +2,7 @@
 // tokenizer.json + tokenizer_config.json, vqvae/ (engine/checkpoint/vqvae.ts), and optionally dimoo_layout.json.
 // Only headers and small JSON files are read; weights stay in place.
 import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { EngineError, type EngineInfo } from '../api.js';
 import { textToImagePrompt, UNCONDITION } from '../prompts.js';
 import { externalDataRoot, type WeightRef } from '../runtime/external-data.js';
@@ -31,17 +31,22 @@ export interface Checkpoint {
   tokenizer: CheckpointTokenizer;
 }
 
-function missing(file: string, what: string): EngineError {
-  return new EngineError('checkpoint_missing', `${file} is missing: ${what}`, {
+/**
+ * `file` absent from the checkpoint folder, named with the folder as the user gave it (`--model`, MODEL_DIR), and
+ * where that was relative, as it resolved: a mistyped or relative path is seen at once, not looked for.
+ */
+function missing(given: string, dir: string, file: string, what: string): EngineError {
+  const folder = isAbsolute(given) ? given : `${given} (${dir})`;
+  return new EngineError('checkpoint_missing', `${file} is missing from ${folder}: ${what}`, {
     detail: `${file} is missing (${what})`,
   });
 }
 
-function readJson(dir: string, file: string, what: string): unknown {
+function readJson(given: string, dir: string, file: string, what: string): unknown {
   const path = join(dir, file);
   if (!existsSync(path)) {
     refuseUnreachable(path, file);
-    throw missing(file, what);
+    throw missing(given, dir, file, what);
   }
   // A folder in its place (EISDIR) or no permission: named, as a broken file is.
   return readCheckpointJson(path, file);
@@ -118,7 +123,7 @@ export async function loadCheckpoint(modelDir: string): Promise<Checkpoint> {
     const detail = `${dir} is a file; the checkpoint is the folder that holds config.json`;
     throw new EngineError('checkpoint_missing', detail, { detail });
   }
-  const config = parseModelConfig(readJson(dir, 'config.json', 'the model configuration'));
+  const config = parseModelConfig(readJson(modelDir, dir, 'config.json', 'the model configuration'));
   // The loader the VQ graphs need: one file, diffusers' fp16 variant, or shards named by an index.
   const vq = readVqCheckpoint(dir);
   const weights = readWeightIndex(dir);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { makeFolders } from '../folders.js';
 import { layOut, type QuantizeJob, type QuantizePart } from './quantize-file.js';
 import type { QuantizeMessage } from './quantize-worker.js';
 
@@ -34,7 +35,8 @@ export async function quantizeInWorker(
 ): Promise<void> {
   const { refs, bits, blockSize, file } = job;
   const { entries, bytes } = layOut(refs, bits, blockSize);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  // The cache folder is the user's (DATA_DIR, HOME): one that cannot be made is an error, not Node 20's endless loop.
+  makeFolders(path.dirname(file));
   const partial = `${file}.partial`;
   fs.writeFileSync(partial, '');
   fs.truncateSync(partial, bytes);

@@ -7,10 +7,11 @@
 //   8b        — the real model's shapes (d_model 4096, 32 layers, 134,548-wide head, the aMUSEd VQ): ~16 GB in
 //               bf16, for GPU timings and memory (bench/gpu.ts). Large tensors tile a block of random values, so
 //               writing it costs about what the disk takes.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIMOO_TOKEN_LAYOUT, LAYOUT_FILE, type TokenLayout } from '../checkpoint/layout.js';
 import { type TensorToWrite, toBf16Bytes, writeSafetensors } from '../checkpoint/safetensors.js';
+import { makeFolders } from '../folders.js';
 import { buildByteLevelBpe } from './bpe-tokenizer.js';
 import { mulberry32 } from './mulberry32.js';
 import { prepareOutFolder } from './out-folder.js';
@@ -341,7 +342,7 @@ export function makeTestCheckpoint(options: MakeTestCheckpointOptions): {
   const dtype = options.dtype ?? 'fp32';
   const random = normals(options.seed ?? 1);
   prepareOutFolder(options.out, options.force === true);
-  mkdirSync(join(options.out, 'vqvae'), { recursive: true });
+  makeFolders(join(options.out, 'vqvae'));
 
   const compact = compactLayout(256 + spec.merges, spec.vq.codebook);
   const { layout, tags } = spec.dimooIds

@@ -112,3 +112,10 @@ export function progressBar(
     },
   });
 }
+
+/** A flag that takes one of a few words, refused with the word given and the ones it takes. */
+export function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}

@@ -1,13 +1,12 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { EngineError } from '../../engine/index.js';
+import { EngineError, makeFolders } from '../../engine/index.js';
 import { defaultMaxBatch } from '../jobs/index.js';
 import { intOption, parse, required } from './args.js';
 import { type CliCommand, CliError, UsageError } from './command.js';
 import {
   ENGINE_USAGE,
   engineTarget,
-  pngFile,
+  imageFile,
   samplingSettings,
   TASK_OPTIONS,
   withEngine,
@@ -133,7 +132,7 @@ export const command: CliCommand = {
           // Images of one group finish together: each is charged an equal share of the group's time.
           const elapsed = (performance.now() - started) / 1000 / group.length;
           // Made with the first images, so a batch stopped before them leaves no empty folder.
-          mkdirSync(outDir, { recursive: true });
+          makeFolders(outDir);
           const written = images.map((result, k) => {
             const prompt = group[k] as string;
             const name = batchFileName(from + k, prompt, { width, height, steps, cfg, seed: result.seed });
@@ -150,7 +149,7 @@ export const command: CliCommand = {
           // keeps what it made, and a failed write (a full disk) leaves no image that results.json does not list.
           writeOutputFiles([
             ...(await Promise.all(
-              written.map((w) => pngFile(join(outDir, w.image_path), w.image, undefined, 'out-dir')),
+              written.map((w) => imageFile(join(outDir, w.image_path), w.image, undefined, 'out-dir')),
             )),
             { flag: 'out', path: resultsPath, data: `${JSON.stringify(listed, null, 2)}\n` },
           ]);

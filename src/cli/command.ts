@@ -43,6 +43,7 @@ export class CliError extends Error {
   constructor(
     readonly code:
       | 'output_unwritable'
+      | 'output_format'
       | 'prompts_invalid'
       | 'interrupted'
       | 'config_invalid'

@@ -12,10 +12,10 @@ import {
   withEngine,
 } from './engine-io.js';
 import { limitsHelp } from './help-text.js';
-import { checkEditType, checkOutFile, checkPrompt, checkSampling } from './preflight.js';
+import { checkEditType, checkImageOut, checkPrompt, checkSampling } from './preflight.js';
 
 export const command: CliCommand = {
-  usage: `dimoo edit --model DIR --image FILE [--type TYPE] [--prompt TEXT] [--ref-image FILE] [--cfg 2.5 --cfg-img 4 --steps 64 --temperature 1 --seed N] [--dense-prompt] ${ENGINE_USAGE} --out FILE.png [--json]`,
+  usage: `dimoo edit --model DIR --image FILE [--type TYPE] [--prompt TEXT] [--ref-image FILE] [--cfg 2.5 --cfg-img 4 --steps 64 --temperature 1 --seed N] [--dense-prompt] ${ENGINE_USAGE} --out FILE.png|.jpg|.webp [--json]`,
   help: [
     'Edit types (--type):',
     ...EDIT_TYPES.map((type) => `  ${type}`),
@@ -51,7 +51,7 @@ export const command: CliCommand = {
       densePrompt: o['dense-prompt'] === true,
     });
     checkSampling(settings);
-    checkOutFile('out', out);
+    checkImageOut('out', out);
     const image = await readImageFile('image', imagePath);
     const refImage = o['ref-image'] ? await readImageFile('ref-image', o['ref-image']) : undefined;
     return withEngine(target, async (engine, interrupt) => {

@@ -1,5 +1,5 @@
 // What the task commands share: device and model options (flags, else the environment or .env), reading input
-// images (decoded with a pixel limit), writing PNGs, the token grid as rows, and opening and closing the engine.
+// images (decoded with a pixel limit), writing images, the token grid as rows, and opening and closing the engine.
 // Failures are reported by cli/main.ts.
 import { readFileSync } from 'node:fs';
 import {
@@ -12,7 +12,6 @@ import {
   EngineError,
   type EngineRequest,
   type EngineResult,
-  encodePng,
   type GenerationParameters,
   type ImageResult,
   MAX_INPUT_PIXELS,
@@ -22,14 +21,14 @@ import {
   type RgbImage,
   WEIGHT_QUANTS,
   type WeightQuant,
-  withPngText,
 } from '../../engine/index.js';
 import { readEnv } from '../config/index.js';
-import { decimal, intOption, numberOption, progressBar } from './args.js';
+import { decimal, intOption, numberOption, oneOf, progressBar } from './args.js';
 import { type CliIo, UsageError } from './command.js';
 import { fileErrorReason, type OutputFile, writeOutputFiles } from './files.js';
 import { IMAGE_FORMATS } from './help-text.js';
 import { type Interruption, watchInterrupts } from './interrupt.js';
+import { encodeOutput, outputFormatOf } from './output-format.js';
 
 /**
  * Largest input image the CLI decodes (sharp's limitInputPixels): the engine's own limit (MAX_INPUT_PIXELS,
@@ -122,12 +121,6 @@ export interface EngineSettings {
 
 export const ENGINE_USAGE = `[--device ${DEVICE_CHOICES.join('|')}] [--precision ${PRECISIONS.join('|')}] [--quant ${WEIGHT_QUANTS.join('|')}] [--device-memory-gb N]`;
 
-function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value))
-    throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
-  return value as T;
-}
-
 /** `--device-memory-gb` (or DEVICE_MEMORY_GB) in bytes; undefined when neither is set. */
 export function deviceMemoryBudget(flag: string | undefined): number | undefined {
   // An empty variable is an unset one; an empty flag (`--device-memory-gb=`) is a mistake, refused below.
@@ -206,31 +199,28 @@ async function readDecoded(
 }
 
 /**
- * A PNG output with the generation parameters in its `parameters` text chunk (as the playground's downloads);
- * `flag` names the path in a failure. Written by `writeOutputFiles`, alone or with the outputs it belongs with.
+ * An image output in the format its name asks for (output-format.ts: PNG, JPEG or WebP), with the generation
+ * parameters in it (as the playground's downloads); `flag` names the path in a failure. Written by
+ * `writeOutputFiles`, alone or with the outputs it belongs with.
  */
-export async function pngFile(
+export async function imageFile(
   path: string,
   image: RgbImage,
   parameters?: GenerationParameters,
   flag = 'out',
 ): Promise<OutputFile> {
-  const png = await encodePng(image);
-  return {
-    flag,
-    path,
-    data: parameters ? withPngText(png, { parameters: parametersText(parameters) }) : png,
-  };
+  const format = outputFormatOf(flag, path);
+  return { flag, path, data: await encodeOutput(image, format, parameters && parametersText(parameters)) };
 }
 
-/** Writes one PNG (`pngFile`) whole or not at all. */
-export async function writePng(
+/** Writes one image (`imageFile`) whole or not at all. */
+export async function writeImage(
   path: string,
   image: RgbImage,
   parameters?: GenerationParameters,
   flag = 'out',
 ): Promise<void> {
-  writeOutputFiles([await pngFile(path, image, parameters, flag)]);
+  writeOutputFiles([await imageFile(path, image, parameters, flag)]);
 }
 
 export function tokenRows(tokens: { rows: number; cols: number; data: Int32Array }): number[][] {
@@ -257,7 +247,7 @@ export async function reportImage(
   result: ImageResult,
 ): Promise<void> {
   const { width, height } = result.image;
-  await writePng(options.out, result.image, {
+  await writeImage(options.out, result.image, {
     ...options.made,
     seed: result.seed,
     steps: result.steps,

@@ -1,8 +1,6 @@
 // The CLI's files: why one could not be read, in words, and outputs written whole or not at all.
 import {
-  existsSync,
   lstatSync,
-  mkdirSync,
   readdirSync,
   realpathSync,
   renameSync,
@@ -26,25 +24,6 @@ export function fileErrorReason(error: unknown): string {
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'ENOSPC') return 'no space left on the device';
   return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * A folder and any missing above it, as `mkdirSync(path, { recursive: true })` makes them, but never stuck: Node 20's
- * recursive mkdir loops for ever where mkdir answers "no such file" under a folder that exists (/proc and other
- * pseudo file systems), and a mistyped path there hung the command. Here that answer is the error thrown.
- */
-export function makeFolders(path: string): void {
-  try {
-    mkdirSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' && statSync(path, { throwIfNoEntry: false })?.isDirectory()) return;
-    const parent = dirname(path);
-    if (code !== 'ENOENT' || parent === path || existsSync(parent)) throw error;
-    makeFolders(parent);
-    // The parent is there now: a second "no such file" is thrown, not tried again.
-    makeFolders(path);
-  }
 }
 
 /** One output: its path, the flag that named it (for a failure's line) and its bytes. */

@@ -12,13 +12,14 @@ import {
   defaultSearchPlaces,
   type LibraryReport,
   locateLibraries,
+  makeFolders,
   ortLibraryFolder,
   ortVersion,
   type SearchPlaces,
 } from '../../engine/index.js';
 import { parse } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
-import { fileErrorReason, makeFolders } from './files.js';
+import { fileErrorReason } from './files.js';
 
 /** An npm-served build of the official ONNX Runtime 1.29.0 CUDA 13 provider (MIT; Plugins/Linux/x64/). */
 export const PROVIDER_PACKAGE = 'com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9';

@@ -5,7 +5,7 @@ import {
   ENGINE_USAGE,
   engineTarget,
   generateWithBar,
-  pngFile,
+  imageFile,
   samplingSettings,
   TASK_OPTIONS,
   tokenRows,
@@ -15,8 +15,8 @@ import { writeOutputFiles } from './files.js';
 import { limitsHelp } from './help-text.js';
 import {
   checkCount,
+  checkImageOut,
   checkMlCache,
-  checkOutFile,
   checkPrompt,
   checkSampling,
   checkSize,
@@ -56,7 +56,7 @@ function mlCacheOption(o: {
 }
 
 export const command: CliCommand = {
-  usage: `dimoo imagine --model DIR --prompt TEXT [--negative-prompt TEXT] [--width 512 --height 512 --steps 64 --cfg 4 --temperature 1 --seed N] [--count 1-4] [--cache] [--cache-ratio 0.9 --warmup-ratio 0.3 --refresh-interval 5] ${ENGINE_USAGE} --out FILE.png [--json]`,
+  usage: `dimoo imagine --model DIR --prompt TEXT [--negative-prompt TEXT] [--width 512 --height 512 --steps 64 --cfg 4 --temperature 1 --seed N] [--count 1-4] [--cache] [--cache-ratio 0.9 --warmup-ratio 0.3 --refresh-interval 5] ${ENGINE_USAGE} --out FILE.png|.jpg|.webp [--json]`,
   help: limitsHelp({
     size: true,
     more: [`--count 1 to ${REQUEST_LIMITS.maxCount}; more than one needs --temperature above 0`],
@@ -95,7 +95,7 @@ export const command: CliCommand = {
     checkSampling(request);
     checkCount(request.count, request.temperature);
     checkMlCache(request.cache, request.steps);
-    checkOutFile('out', out);
+    checkImageOut('out', out);
     // One image: the VQ encoder is never needed, so nothing opens before its first use. The drawing graph carries
     // ML-Cache's interval only when this image asks for it: a smaller graph to open.
     return withEngine({ ...target, mlCache: request.cache !== false }, async (engine, interrupt) => {
@@ -114,9 +114,9 @@ export const command: CliCommand = {
       const each = (result.candidates ?? []).map((c, i) => ({ ...c, out: numbered(out, i + 1) }));
       // The grid and its images as one set: a full disk leaves none of them, not a grid without its images.
       writeOutputFiles([
-        await pngFile(out, result.image, { ...parameters, seed: result.seed, ...sizeOf(result.image) }),
+        await imageFile(out, result.image, { ...parameters, seed: result.seed, ...sizeOf(result.image) }),
         ...(await Promise.all(
-          each.map((c) => pngFile(c.out, c.image, { ...parameters, seed: c.seed, ...sizeOf(c.image) })),
+          each.map((c) => imageFile(c.out, c.image, { ...parameters, seed: c.seed, ...sizeOf(c.image) })),
         )),
       ]);
       if (o.json) {

@@ -1,4 +1,5 @@
 import { EngineError } from '../../engine/index.js';
+import packageJson from '../../package.json' with { type: 'json' };
 import { type CliCommand, CliError, type CliIo, UsageError } from './command.js';
 import { commands } from './commands.js';
 import { flagsOf, withFlagNames } from './flag-names.js';
@@ -11,7 +12,7 @@ function usage(): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run "dimoo <command> --help" for the options of one command.',
+    'Run "dimoo <command> --help" for the options of one command, "dimoo --version" (-v) for the version.',
     'Set DIMOO_DEBUG=1 to print the stack trace of an internal error (one that is not a mistake in the input)',
     'after its one line, for a bug report.',
   ].join('\n');
@@ -65,6 +66,10 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(`${usage()}\n`);
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout.write(`${packageJson.version}\n`);
+    return 0;
   }
   const entry = commands.find((c) => c.name === name);
   if (!entry) {

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { makeTestCheckpoint, PRESETS, type Preset } from '../../engine/index.js';
-import { intOption, parse, stringFlags } from './args.js';
+import { intOption, oneOf, parse, stringFlags } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
 import { checkOutFolder } from './preflight.js';
 
@@ -25,11 +25,8 @@ export const command: CliCommand = {
       ...stringFlags('out', 'preset', 'seed', 'dtype', 'shards'),
       force: { type: 'boolean' },
     });
-    const preset = o.preset ?? 'tiny';
-    if (!PRESETS.includes(preset as Preset))
-      throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}`);
-    const dtype = o.dtype ?? 'bf16';
-    if (dtype !== 'bf16' && dtype !== 'fp32') throw new UsageError('--dtype must be bf16 or fp32');
+    const preset = oneOf<Preset>('preset', o.preset ?? 'tiny', PRESETS);
+    const dtype = oneOf('dtype', o.dtype ?? 'bf16', ['bf16', 'fp32'] as const);
     const shards = o.shards === undefined ? undefined : intOption('shards', o.shards);
     if (shards !== undefined && !(shards >= 1 && shards <= MAX_SHARDS))
       throw new UsageError(`--shards must be a whole number from 1 to ${MAX_SHARDS}, got ${shards}`);
@@ -40,7 +37,7 @@ export const command: CliCommand = {
     const started = performance.now();
     const written = makeTestCheckpoint({
       out,
-      preset: preset as Preset,
+      preset,
       seed: intOption('seed', o.seed, 1),
       dtype,
       shards,

@@ -5,8 +5,8 @@ import * as engineIo from './engine-io.js';
 import { limitsHelp } from './help-text.js';
 import {
   checkDilate,
+  checkImageOut,
   checkMlCache,
-  checkOutFile,
   checkPaintRegion,
   checkPrompt,
   checkSampling,
@@ -63,7 +63,7 @@ function regionSpec(o: {
 }
 
 export const command: CliCommand = {
-  usage: `dimoo paint --model DIR --image FILE --prompt TEXT [--negative-prompt TEXT] [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom | --scatter SHARE) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] [--cache] ${engineIo.ENGINE_USAGE} --out FILE.png [--json]`,
+  usage: `dimoo paint --model DIR --image FILE --prompt TEXT [--negative-prompt TEXT] [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom | --scatter SHARE) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] [--cache] ${engineIo.ENGINE_USAGE} --out FILE.png|.jpg|.webp [--json]`,
   help: limitsHelp({ images: true }),
   json: true,
   async run(argv, io) {
@@ -95,7 +95,7 @@ export const command: CliCommand = {
     checkSampling(settings);
     checkDilate(settings.dilate);
     if (settings.cache) checkMlCache(true, settings.steps);
-    checkOutFile('out', out);
+    checkImageOut('out', out);
     const image = await engineIo.readImageFile('image', imagePath);
     let region: PaintRegion;
     switch (spec.kind) {

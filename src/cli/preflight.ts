@@ -33,6 +33,7 @@ import {
 import { processTag } from '../process-tag.js';
 import { CliError } from './command.js';
 import { fileErrorReason, removeQuietly } from './files.js';
+import { outputFormatOf } from './output-format.js';
 
 export { checkSize } from '../../engine/index.js';
 
@@ -245,6 +246,12 @@ export function checkOutFile(flag: string, path: string): void {
       throw unwritable(`--${flag} ${path} exists and is not writable`);
     }
   }
+}
+
+/** An image output (`--out`): `checkOutFile`, and a name whose ending is a format it is written in (output-format.ts). */
+export function checkImageOut(flag: string, path: string): void {
+  checkOutFile(flag, path);
+  outputFormatOf(flag, path);
 }
 
 /**

@@ -1,0 +1,138 @@
+// An image output's format follows its name: `--out fox.jpg` holds JPEG bytes, not a PNG under a .jpg name; a name
+// the CLI cannot write (.gif, .txt, none) is refused before the model loads, in one line, nothing written.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { encodePng, makeTestCheckpoint } from '../engine/index.js';
+import { main } from '../src/cli/main.js';
+import { captureIo } from './doubles/cli-io.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dimoo-cli-format-'));
+const model = join(dir, 'model');
+const input = join(dir, 'in.png');
+
+beforeAll(async () => {
+  makeTestCheckpoint({ out: model, preset: 'tiny', seed: 2 });
+  const data = new Uint8Array(64 * 64 * 3).map((_, i) => (i * 7) % 256);
+  writeFileSync(input, await encodePng({ width: 64, height: 64, data }));
+});
+
+const cli = async (...argv: string[]) => {
+  const io = captureIo();
+  const code = await main([...argv, '--model', model, '--device', 'cpu'], io);
+  return { code, out: io.out(), err: io.err() };
+};
+
+const imagine = (out: string, ...flags: string[]) =>
+  cli(
+    'imagine',
+    '--prompt',
+    'a fox',
+    '--width',
+    '64',
+    '--height',
+    '64',
+    '--steps',
+    '2',
+    '--seed',
+    '3',
+    '--out',
+    out,
+    ...flags,
+  );
+
+const formatOf = async (path: string) => (await sharp(readFileSync(path)).metadata()).format;
+
+describe('the format of an image output follows its name', () => {
+  it('imagine writes PNG, JPEG and WebP by the extension, the parameters kept in each', async () => {
+    for (const [name, format] of [
+      ['fox.png', 'png'],
+      ['fox.jpg', 'jpeg'],
+      ['fox.JPEG', 'jpeg'],
+      ['fox.webp', 'webp'],
+    ] as const) {
+      const out = join(dir, name);
+      const r = await imagine(out);
+      expect([name, r.code, r.err]).toEqual([name, 0, expect.stringMatching(/^wrote /)]);
+      expect([name, await formatOf(out)]).toEqual([name, format]);
+    }
+    const exif = (await sharp(readFileSync(join(dir, 'fox.jpg'))).metadata()).exif;
+    expect(exif?.toString('latin1')).toMatch(/a fox\nSteps: 2/);
+  });
+
+  it("imagine --count writes the grid's images beside it in the grid's format", async () => {
+    const r = await imagine(join(dir, 'grid.jpg'), '--count', '2');
+    expect(r.code).toBe(0);
+    for (const name of ['grid.jpg', 'grid-1.jpg', 'grid-2.jpg'])
+      expect(await formatOf(join(dir, name))).toBe('jpeg');
+  });
+
+  it('edit and paint write the format their --out names', async () => {
+    const edit = join(dir, 'edit.webp');
+    let r = await cli(
+      'edit',
+      '--image',
+      input,
+      '--type',
+      'edit_add',
+      '--prompt',
+      'a hat',
+      '--steps',
+      '2',
+      '--out',
+      edit,
+    );
+    expect(r.code).toBe(0);
+    expect(await formatOf(edit)).toBe('webp');
+    const paint = join(dir, 'paint.jpeg');
+    r = await cli(
+      'paint',
+      '--image',
+      input,
+      '--prompt',
+      'sea',
+      '--scatter',
+      '0.3',
+      '--steps',
+      '2',
+      '--out',
+      paint,
+    );
+    expect(r.code).toBe(0);
+    expect(await formatOf(paint)).toBe('jpeg');
+  });
+
+  it('a name it cannot write is refused in one line before the model loads, nothing written', async () => {
+    const empty = mkdtempSync(join(dir, 'refused-'));
+    // A model folder that does not exist: were the model opened first, its failure would be the line instead.
+    const refuse = async (command: string, ...args: string[]) => {
+      const io = captureIo();
+      const code = await main(
+        [command, ...args, '--model', join(dir, 'no-model'), '--device', 'cpu', '--json'],
+        io,
+      );
+      return { code, err: io.err(), out: io.out() };
+    };
+    for (const [name, said] of [
+      ['fox.gif', 'ends in ".gif"'],
+      ['fox.txt', 'ends in ".txt"'],
+      ['fox', 'has no extension'],
+    ] as const) {
+      const out = join(empty, name);
+      const expected = `--out ${out} ${said}; an image is written as .png, .jpg, .jpeg or .webp (the name picks the format)`;
+      for (const [command, args] of [
+        ['imagine', ['--prompt', 'a fox']],
+        ['edit', ['--image', input, '--prompt', 'add a hat']],
+        ['paint', ['--image', input, '--prompt', 'sea', '--scatter', '0.3']],
+      ] as const) {
+        const r = await refuse(command, ...args, '--out', out);
+        expect([command, name, r.code, r.err]).toEqual([command, name, 1, `dimoo ${command}: ${expected}\n`]);
+        expect(JSON.parse(r.out)).toEqual({ error: { code: 'output_format', message: expected } });
+      }
+    }
+    expect(readdirSync(empty)).toEqual([]);
+    expect(existsSync(join(dir, 'no-model'))).toBe(false);
+  });
+});
