@@ -51,11 +51,7 @@ export async function answer(
   const pending = work();
   // Awaited below on every path but one (the deferral itself failing): that one must not leave it unhandled.
   pending.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), budget);
-  });
-  const early = await Promise.race([pending, late]).finally(() => clearTimeout(timer));
+  const early = await within(pending, budget);
   const uploadLimit = i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT;
   const delivered = partSent(rt.commands, ctx);
   if (early === undefined) {
@@ -78,22 +74,8 @@ export async function answer(
     const sent = parts.then(([first]) =>
       sendPart(first, delivered, () => i.editReply(toDiscordMessage(first, ctx.locale))),
     );
-    // Unconfirmed after discord.js's retries, the edit of the deferral may yet have been made, and the next edits
-    // of the same @original make it: the job goes on, with nothing stacked over its message. So do the jobs of its
-    // follow-ups (a first reply that starts none itself may carry them): the user may have seen it name them. As
-    // for an answer at once, the reply found there counts as sent (`shownAnyway`).
-    const opened = sent.catch(async (error: unknown) => {
-      if (!keepsJobs(reply, error)) throw error;
-      unconfirmed(rt, reply, error);
-      return shownAnyway(i, (await parts)[0], delivered);
-    });
-    rt.jobMessages.openFromInteraction(i, ctx, reply, privately, opened);
-    const message = await opened.catch((error: unknown) => withdraw(rt, ctx, reply, error));
-    const [first] = await parts;
-    keepShown(rt, first, 0, message, privately);
-    await continued(rt, i, ctx, await parts, privately, message);
-    await followUps(rt, i, ctx, reply, privately);
-    return;
+    const first = { parts, sent, delivered, ephemeral: privately, deferred: true };
+    return firstAndRest(rt, i, ctx, reply, first, privately);
   }
   const reply = early;
   if (reply.deleteSource) return deleteSource(rt, i, ctx, false, reply.jobId);
@@ -109,15 +91,40 @@ export async function answer(
       ),
     )
     .then((response) => (response ? (response.resource?.message ?? undefined) : sentAnyway(i)));
-  // Unconfirmed at every try: had Discord taken an earlier one, the next would have met 40060 (sent after all), so
-  // only the last is in doubt, and the user may see the reply name its jobs. As on the deferred path they go on,
-  // and the token is used as if it had been taken (the reply, found there, is their status message as after a
-  // 40060): where it was not, Discord refuses the token's edits (Unknown Webhook), and the endings go as new
-  // messages (status.ts). Found, it was shown: what its lines deliver or tell counts, as for a confirmed one.
+  await firstAndRest(rt, i, ctx, reply, { parts, sent, delivered, ephemeral, deferred: false }, privately);
+}
+
+/** An answer's first message being sent: the deferral's edit, or the answer at once. */
+interface FirstMessage {
+  parts: Promise<[Reply, ...Reply[]]>;
+  sent: Promise<Message | undefined>;
+  delivered: PartSent;
+  ephemeral: boolean;
+  deferred: boolean;
+}
+
+/**
+ * The rest of an answer once its first message is on its way: the status message of its job, the further parts,
+ * the follow-ups. Unconfirmed after discord.js's retries (a 5xx at every try), the first message may yet be showing
+ * and name its jobs, so they go on, and so do those of its follow-ups (a first reply that starts none itself may carry
+ * them). A deferral's edit may have been made, and the next edits of the same `@original` make it: nothing is stacked
+ * over its message. An answer at once: had Discord taken an earlier try, the next would have met 40060 (sent after
+ * all), so only the last is in doubt; the token is used as if it had been taken (the reply, found there, is the
+ * status message as after a 40060), and where it was not, Discord refuses the token's edits (Unknown Webhook) and
+ * the endings go as new messages (status.ts). Either way the reply found there counts as sent (`shownAnyway`).
+ */
+async function firstAndRest(
+  rt: DiscordRuntime,
+  i: RepliableInteraction,
+  ctx: CommandContext,
+  reply: Reply,
+  { parts, sent, delivered, ephemeral, deferred }: FirstMessage,
+  privately: boolean,
+): Promise<void> {
   const opened = sent.catch(async (error: unknown) => {
     if (!keepsJobs(reply, error)) throw error;
     unconfirmed(rt, reply, error);
-    i.replied = true;
+    if (!deferred) i.replied = true;
     return shownAnyway(i, (await parts)[0], delivered);
   });
   rt.jobMessages.openFromInteraction(i, ctx, reply, ephemeral, opened);
@@ -171,11 +178,32 @@ function withdraw(rt: DiscordRuntime, ctx: CommandContext, reply: Reply, error: 
 }
 
 /**
- * The reply Discord took though its answer was lost. Not found (an ephemeral one may not be fetched back), the
- * status message is still reached through the interaction's token (`@original`).
+ * How long the reply is looked up through the token after an answer Discord did not confirm. The lookup comes in the
+ * outage that lost the answer, and discord.js would give it 3 tries of 15 s: the job's status messages and the
+ * answer's follow-ups wait for it.
  */
-function sentAnyway(i: RepliableInteraction) {
-  return i.fetchReply().catch(() => undefined);
+export const REPLY_LOOKUP_MS = 3000;
+
+/**
+ * The reply Discord took though its answer was lost. Not found (an ephemeral one may not be fetched back) or not in
+ * time, the status message is still reached through the interaction's token (`@original`). `fetchReply` passes
+ * @discordjs/rest no AbortSignal, so a lookup out of time is given up, not cancelled: its request goes on through
+ * discord.js's tries on the token's own queue (nothing else of ours reads it), and its late answer is dropped here.
+ */
+function sentAnyway(i: RepliableInteraction): Promise<Message | undefined> {
+  return within(
+    i.fetchReply().catch(() => undefined),
+    REPLY_LOOKUP_MS,
+  );
+}
+
+/** What `work` settles with, or undefined once `ms` passed first (what it settles with later is dropped). */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -4,7 +4,7 @@
 // an answer at once whose interaction callback was answered 5xx at every try: the last try may have been taken.
 import { HTTPError, MessageFlags, MessageFlagsBitField, type RepliableInteraction } from 'discord.js';
 import { describe, expect, it, vi } from 'vitest';
-import { answer } from '../../../adapters/discord/answer.js';
+import { answer, REPLY_LOOKUP_MS } from '../../../adapters/discord/answer.js';
 import type { DiscordRuntime } from '../../../adapters/discord/runtime.js';
 import type { CommandContext, Reply } from '../../../commands/index.js';
 
@@ -257,5 +257,66 @@ describe('Discord: a deferred answer Discord did not confirm, looked up through 
 
   it('not found there: nothing of it counts', async () => {
     expect(await noticeAnsweredDeferred('none')).toEqual({ told: [], status: undefined });
+  });
+});
+
+describe('Discord: an answer Discord did not confirm, whose lookup through the token hangs (the same outage)', () => {
+  it('is given up after REPLY_LOOKUP_MS: the status opens without the reply, and its late answer counts for nothing', async () => {
+    vi.useFakeTimers();
+    try {
+      let answerLookup: (found: unknown) => void = () => undefined;
+      const delivered = vi.fn();
+      const keepShownSpy = vi.fn();
+      const openFromInteraction = vi.fn();
+      const rt = {
+        commands: { withdraw: vi.fn(), delivered },
+        jobMessages: { openFromInteraction, keepShown: keepShownSpy },
+        log: { warn: vi.fn(), debug: vi.fn() },
+      } as unknown as DiscordRuntime;
+      const followUp = vi.fn(async () => ({ id: 'follow-up', channelId: 'channel' }));
+      const i = {
+        createdTimestamp: Date.now(),
+        attachmentSizeLimit: 8 << 20,
+        replied: false,
+        deferred: false,
+        reply: vi.fn(async () => {
+          throw unconfirmedCallback();
+        }),
+        // Held as discord.js holds it through its tries in the outage.
+        fetchReply: vi.fn(() => new Promise((resolve) => (answerLookup = resolve))),
+        followUp,
+      } as unknown as RepliableInteraction;
+      const notice = { key: 'job.undelivered_notice', params: { count: 1 }, tells: ['old-job'] };
+      const reply: Reply = {
+        ...queued('job-7'),
+        text: [...queued('job-7').text, notice],
+        delivers: ['job-7'],
+        final: true,
+        more: [queued('job-8')],
+      };
+      let settled = false;
+      const answered = answer(rt, i, { locale: 'en' } as CommandContext, async () => reply, false).then(
+        () => (settled = true),
+      );
+      await vi.advanceTimersByTimeAsync(REPLY_LOOKUP_MS - 1);
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(settled).toBe(true);
+      await answered;
+      const opened = openFromInteraction.mock.calls[0]?.[4] as Promise<unknown>;
+      expect({ status: await opened, followUps: followUp.mock.calls.length }).toEqual({
+        status: undefined,
+        followUps: 1,
+      });
+      // The held lookup answers at last, the reply there: too late to count, nothing of it is told or recorded.
+      answerLookup({ id: 'original', channelId: 'channel' });
+      await vi.advanceTimersByTimeAsync(100);
+      expect({ told: delivered.mock.calls.length, shown: keepShownSpy.mock.calls.length }).toEqual({
+        told: 0,
+        shown: 0,
+      });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -1,13 +1,16 @@
 // A deferred answer whose edit Discord made though every answer to it was lost (a 5xx at each of discord.js's
 // tries): found through the token as edited, it counts as sent, as an answer at once does (answer.ts
 // `shownAnyway`). So an undelivered notice it carried was shown, and the next interaction does not show it again.
+// A lookup held in the same outage is given up after `REPLY_LOOKUP_MS`: the job's status does not wait for it.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { REPLY_LOOKUP_MS } from '../../../adapters/discord/answer.js';
 import { t } from '../../../src/i18n.js';
 import type { FakeDiscord } from '../../doubles/fake-discord/index.js';
 import { solidPng } from '../e2e-services.js';
-import { CHANNEL_POST, EDIT, useDiscordOnDouble } from './double-bot.js';
+import { CHANNEL_POST, EDIT, jobIdIn, useDiscordOnDouble } from './double-bot.js';
 
 const CDN = 'GET /attachments/:channel/:attachment/:filename';
+const LOOKUP = 'GET /webhooks/:app/:token/messages/:message';
 
 const world = useDiscordOnDouble('discord-deferred-unconfirmed', {});
 let fake: FakeDiscord;
@@ -56,5 +59,38 @@ describe('Discord: a deferred answer whose edit was made but never confirmed', {
     const help = fake.dispatchInteraction(fake.build.slashCommand({ name: 'help', user }));
     const answered = await fake.waitForCall(fake.answerOf(help));
     expect(JSON.stringify(answered.body)).not.toContain(notice);
+  });
+
+  it('whose lookup through the token hangs in the same outage: the status does not wait past the bound', async () => {
+    const user = { ...fake.world.users.bob, id: '930000000000000003', username: 'edna' };
+    const image = fake.registerAttachment({ filename: 'held.png', bytes: await solidPng('#c63') });
+    fake.delayRoute(CDN, 1700);
+    const ix = fake.build.slashCommand({
+      name: 'edit',
+      options: { image, instruction: 'lookupheld bluer --steps 4' },
+      user,
+    });
+    const firstEdit = (c: { route: string; params: Record<string, string> }) =>
+      c.route === EDIT && c.params.token === ix.token && c.params.message === '@original';
+    const lookup = (c: { route: string; params: Record<string, string> }) =>
+      c.route === LOOKUP && c.params.token === ix.token;
+    fake.loseAnswer(firstEdit, { times: 4, status: 503 });
+    // Answered 14 s late: within discord.js's 15 s per try, so one try holds it all that time.
+    fake.delayRoute(lookup, 14_000);
+    try {
+      fake.dispatchInteraction(ix, { lateMs: 1500 });
+      await expect
+        .poll(() => fake.callsTo(firstEdit).map((c) => c.status), { timeout: 10_000 })
+        .toEqual([503, 503, 503, 503]);
+      const jobId = jobIdIn(fake.callsTo(firstEdit)[0]?.body) as string;
+      // The job's ending reaches the chat soon after the lookup is given up, not once the lookup answers.
+      await expect
+        .poll(() => world.deliveries.get(jobId), { timeout: REPLY_LOOKUP_MS + 5000, interval: 20 })
+        .toBe('edited');
+      // Still held: a call is recorded once answered.
+      expect(fake.callsTo(lookup)).toEqual([]);
+    } finally {
+      fake.failures.clear();
+    }
   });
 });
