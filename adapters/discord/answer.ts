@@ -10,6 +10,7 @@ import {
   type StringSelectMenuInteraction,
 } from 'discord.js';
 import { type CommandContext, type Reply, textReply } from '../../commands/index.js';
+import { within } from '../../src/within.js';
 import { type PartSent, partSent, sendPart } from '../shared/delivered.js';
 import { putInPlaceLater } from '../shared/in-place.js';
 import { acknowledge } from './acknowledgement.js';
@@ -51,7 +52,7 @@ export async function answer(
   const pending = work();
   // Awaited below on every path but one (the deferral itself failing): that one must not leave it unhandled.
   pending.catch(() => undefined);
-  const early = await within(pending, budget);
+  const early = await within<Reply | undefined>(pending, budget, undefined);
   const uploadLimit = i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT;
   const delivered = partSent(rt.commands, ctx);
   if (early === undefined) {
@@ -191,19 +192,11 @@ export const REPLY_LOOKUP_MS = 3000;
  * discord.js's tries on the token's own queue (nothing else of ours reads it), and its late answer is dropped here.
  */
 function sentAnyway(i: RepliableInteraction): Promise<Message | undefined> {
-  return within(
+  return within<Message | undefined>(
     i.fetchReply().catch(() => undefined),
     REPLY_LOOKUP_MS,
+    undefined,
   );
-}
-
-/** What `work` settles with, or undefined once `ms` passed first (what it settles with later is dropped). */
-async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /**
