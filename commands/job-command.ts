@@ -6,6 +6,7 @@ import type { JobKind, StoredRequest } from '../src/jobs/index.js';
 import type { CommandContext, OptionLabel } from './context.js';
 import { expandCustomOptions } from './custom-options.js';
 import type { CommandDeps } from './deps.js';
+import { afterAdmission, guard } from './guard.js';
 import { expandPermutations } from './permutations.js';
 import type { Reply } from './reply.js';
 import { submit } from './submit.js';
@@ -53,10 +54,22 @@ export async function queueJobs<I extends Record<string, unknown>>(
   for (const line of lines) jobs.push(await make(shared, ctx, withLine(line)));
   const replies: Reply[] = [];
   for (const [i, job] of jobs.entries()) {
-    const reply = await queue(deps, ctx, {
-      ...job,
-      meta: { ...job.meta, permutation: { n: i + 1, of: lines.length, line: lines[i] } },
-    });
+    const queueLine = () =>
+      queue(deps, ctx, {
+        ...job,
+        meta: { ...job.meta, permutation: { n: i + 1, of: lines.length, line: lines[i] } },
+      });
+    const queued = replies.flatMap((reply) => (reply.jobId === undefined ? [] : [reply.jobId]));
+    // A failure after earlier lines were queued is said after their messages, which their jobs go on updating; it
+    // names them, so the request is not sent again.
+    const reply =
+      queued.length === 0
+        ? await queueLine()
+        : await guard(deps, ctx, () =>
+            queueLine().catch((error: unknown) => {
+              throw afterAdmission(error, queued);
+            }),
+          );
     replies.push(reply);
     // A refusal (the user's queue is full, the rate limit) would refuse the rest alike: it is said once.
     if (!reply.startsJob) break;

@@ -41,6 +41,17 @@ export interface ResultContext {
   parentJobId?: string;
 }
 
+/**
+ * Jobs an error's request had queued when it failed: sent again, the request would queue them twice, so the reply
+ * is no refusal to put back (the playground's), and its lines say so to the user.
+ */
+export interface ReplyAdmitted {
+  /** Those queued (a permutation's earlier lines), each going on as usual. */
+  jobs: readonly string[];
+  /** The queue failed while asked, and may have taken one more job, whose id is lost with the failure. */
+  unsure?: boolean;
+}
+
 export type ButtonStyle = 'primary' | 'secondary' | 'danger';
 
 /** Button actions; the id is `<action>:<jobId>` (≤ 53 bytes: fits Discord custom_id, 100, and Telegram callback_data, 64). */
@@ -145,6 +156,8 @@ export interface Reply {
    * when the asker cannot be written to privately. Where `ephemeral` works (Discord), it is enough.
    */
   privately?: { sent: ReplyText; unreachable: ReplyText };
+  /** With an error: what the request had queued before it failed (`ReplyAdmitted`). */
+  admitted?: ReplyAdmitted;
   /** The job this reply is about: adapters key their message by it to edit it on later events. */
   jobId?: string;
   /** When the job is expected to start or finish (epoch ms), for relative timestamps such as Discord's `<t:…:R>`. */

@@ -1,8 +1,15 @@
 // The common path of every job-making operation: the sampling settings a request carries, the rate limit, queue
 // admission, and the "queued" reply.
-import { type JobKind, ownerKey, type StoredImage, type StoredRequest } from '../src/jobs/index.js';
+import {
+  type JobKind,
+  ownerKey,
+  type StoredImage,
+  type StoredRequest,
+  type SubmitResult,
+} from '../src/jobs/index.js';
 import type { CommandContext } from './context.js';
 import type { CommandDeps } from './deps.js';
+import { ThrownAfterAdmission } from './guard.js';
 import type { PromptFlags } from './prompt.js';
 import { UNCOUNTED } from './rate-limit.js';
 import { durationParams, formatDuration, renderQueued } from './render.js';
@@ -30,23 +37,33 @@ export async function submit(
     return textReply('errors.rate_limited', {
       when: formatDuration(ctx.locale, slot.retryAfterMs, 'time.in'),
     });
-  const result = deps.queue.submit({
-    owner: ctx.user,
-    scope: ctx.scope,
-    kind,
-    request,
-    files,
-    meta: jobMeta(ctx, meta),
-    // Admin rights can come from the platform (a role), which the queue cannot see.
-    ...(ctx.isAdmin ? { priority: 'high' as const } : {}),
-    // Held for this submission: admitted, it takes their place in the same step.
-    ...(replaces.length > 0 ? { replaces } : {}),
-  });
+  let result: SubmitResult;
+  try {
+    result = deps.queue.submit({
+      owner: ctx.user,
+      scope: ctx.scope,
+      kind,
+      request,
+      files,
+      meta: jobMeta(ctx, meta),
+      // Admin rights can come from the platform (a role), which the queue cannot see.
+      ...(ctx.isAdmin ? { priority: 'high' as const } : {}),
+      // Held for this submission: admitted, it takes their place in the same step.
+      ...(replaces.length > 0 ? { replaces } : {}),
+    });
+  } catch (error) {
+    // Thrown part-way (the shared queue's writes are not undone when one is refused): the job may be stored.
+    throw new ThrownAfterAdmission(error, { jobs: [], unsure: true });
+  }
   if (!result.ok) {
     await slot.release();
     return textReply(result.refusal.key, durationParams(ctx.locale, result.refusal.params));
   }
-  return { ...renderQueued(result.job, result.ahead, result.endMs, deps.render), startsJob: true };
+  try {
+    return { ...renderQueued(result.job, result.ahead, result.endMs, deps.render), startsJob: true };
+  } catch (error) {
+    throw new ThrownAfterAdmission(error, { jobs: [result.job.id] });
+  }
 }
 
 /** The waiting jobs the request stands for (`ctx.meta.replaces`: an edited Telegram message). */

@@ -109,6 +109,8 @@ export class DiscordStatus implements StatusSurface {
   private left = false;
   /** A post of the ending failed without a refusal (a 5xx, a lost connection): it may have arrived. */
   private unconfirmed = false;
+  /** The ending's own post in the channel (a notifying one): the message its owner reads it on. */
+  private endedIn: string | undefined;
 
   constructor(
     private readonly client: Client,
@@ -146,7 +148,7 @@ export class DiscordStatus implements StatusSurface {
     if (this.notifies(reply)) {
       try {
         // Not replyToUser: where the channel refuses, the status message is tried before the user's DMs.
-        await this.postInChannel(reply);
+        this.endedIn = (await this.postInChannel(reply)).id;
       } catch (error) {
         // Perhaps posted (its answer was lost): the status message taking the result too could show it twice. Thrown
         // on, the ending is marked undelivered, and the status message says it may be showing (`tellUndelivered`).
@@ -155,17 +157,41 @@ export class DiscordStatus implements StatusSurface {
         await this.edit(reply);
         return true;
       }
-      // The result is on the new message; the status message points to it and keeps Delete, which removes both.
+      // The ending is on the new message; the status message points to it and keeps Delete, which removes both. A
+      // failure's pointer says no more than where to look: a correction of it (`correct`) changes the post below.
       const remove = (reply.buttons ?? []).flat().filter((b) => parseButtonId(b.id)?.action === 'delete');
       await this.edit({
         jobId: reply.jobId,
-        text: [{ key: 'job.ended_below' }],
+        text: [{ key: reply.outcome === 'failed' ? 'job.see_below' : 'job.ended_below' }],
         buttons: remove.length > 0 ? [remove] : [],
       }).catch(() => undefined);
       return true;
     }
     await this.edit(reply);
     return true;
+  }
+
+  /**
+   * A correction of the ending (job-status.ts `correct`): on the post that carried it, where its owner was pinged and
+   * reads it, not on the status message above, which only points there; that post not editable, a reply to it.
+   * Without such a post, the status message.
+   */
+  async correct(reply: Reply): Promise<void> {
+    const { place, endedIn } = this;
+    if (!endedIn || !place.channelId) return this.edit(reply);
+    const mention = place.userMessageId ? '' : `<@${place.userId}> `;
+    const payload = toDiscordMessage(await fitReply(reply, place.uploadLimit), place.locale, mention);
+    try {
+      const channel = await this.client.channels.fetch(place.channelId);
+      if (!channel?.isTextBased()) throw new ChannelUnreachable('the job’s channel cannot be reached');
+      await channel.messages.edit(endedIn, {
+        ...payload,
+        allowedMentions: { parse: [], users: [place.userId] },
+      } as Parameters<Message['edit']>[0]);
+    } catch {
+      // Deleted, or refused this once: a reply to it, quoting the failure it corrects (a plain post if it is gone).
+      await this.postInChannel(reply, endedIn);
+    }
   }
 
   /** A finished or failed public job the user waited long for (the one they cancelled needs no ping). */
@@ -235,18 +261,19 @@ export class DiscordStatus implements StatusSurface {
   }
 
   /** The ending as a new message in the job's channel, naming its owner. Throws ChannelUnreachable without one. */
-  private async postInChannel(reply: Reply): Promise<void> {
+  private async postInChannel(reply: Reply, answering?: string): Promise<Message> {
     const { place } = this;
     if (!place.channelId) throw new ChannelUnreachable('the job has no channel to post in');
     if (this.channelGone) throw new ChannelUnreachable('the job’s channel refused the bot before');
     // A reply to a slash command has no user message to answer: the mention names the one it is for.
-    const mention = place.userMessageId ? '' : `<@${place.userId}> `;
+    // Answering one of its own posts, the bot names the owner: the reply would ping only its author, the bot.
+    const mention = place.userMessageId && !answering ? '' : `<@${place.userId}> `;
     const payload = toDiscordMessage(await fitReply(reply, place.uploadLimit), place.locale, mention);
     const only = { parse: [] as [], users: [place.userId], repliedUser: true };
     try {
       const channel = await this.client.channels.fetch(place.channelId);
       if (!channel?.isSendable()) throw new ChannelUnreachable('the job’s channel cannot be reached');
-      const target = place.userMessageId ?? place.messageId;
+      const target = answering ?? place.userMessageId ?? place.messageId;
       const message = await this.posting(
         channel.send({
           ...payload,
@@ -256,6 +283,7 @@ export class DiscordStatus implements StatusSurface {
         } as MessageCreateOptions),
       );
       this.posted(message);
+      return message;
     } catch (error) {
       if (error instanceof ChannelUnreachable || channelRefused(error)) this.channelGone = true;
       throw error;

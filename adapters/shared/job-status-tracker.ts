@@ -239,7 +239,7 @@ function untilGone(tracked: Pick<Tracked, 'gone'>, surface: StatusSurface): Stat
     if (error instanceof StatusMessageGone) tracked.gone = true;
     throw error;
   };
-  const { prepare, settle, tellUndelivered } = surface;
+  const { prepare, settle, tellUndelivered, correct } = surface;
   return {
     ...(prepare && { prepare: (reply: Reply) => prepare.call(surface, reply) }),
     show: async (reply) => {
@@ -258,6 +258,8 @@ function untilGone(tracked: Pick<Tracked, 'gone'>, surface: StatusSurface): Stat
       }
     },
     replyToUser: (reply) => surface.replyToUser(reply),
+    // Where the ending was posted as a message of its own, that post is corrected whatever became of the status one.
+    ...(correct && { correct: (reply: Reply) => correct.call(surface, reply) }),
     ...(settle && {
       settle: async (reply: Reply) => {
         if (!tracked.gone) await settle.call(surface, reply);

@@ -24,6 +24,12 @@ export interface StatusSurface {
   replyToUser(reply: Reply): Promise<void>;
   /** After a successful reply: the status message stops offering live buttons, if it still can. Best effort. */
   settle?(reply: Reply): Promise<void>;
+  /**
+   * Shows a correction of an ending this surface's `finish` carried (job-status.ts `correct`) where that ending is
+   * shown: a platform that posted it as a message of its own (Discord's notifying post) edits that one, not the
+   * status message above it. Absent: `show` on the status message. Throws as `show`.
+   */
+  correct?(reply: Reply): Promise<void>;
   /** The ending reached nobody: say so where possible (best effort). */
   tellUndelivered?(reply: Reply): Promise<void>;
   /**
@@ -150,7 +156,8 @@ export class JobStatusBoard {
       const delivery = await failed.delivery;
       if (!surface || entry.ended || delivery === 'undelivered') return;
       try {
-        if (delivery === 'edited') return await surface.show(reply);
+        if (delivery === 'edited')
+          return await (surface.correct ? surface.correct(reply) : surface.show(reply));
       } catch (error) {
         this.options.warn(
           { err: error, jobId: job.id },

@@ -16,6 +16,11 @@ export interface WebMessage {
   final?: boolean;
   /** With `final`: how the job ended. */
   outcome?: 'done' | 'failed' | 'cancelled';
+  /**
+   * Corrects a failure shown ("paused, will restart": the database refused to store it, and the next start runs the
+   * job again; `Reply.corrects`): the one state the page shows after a failed final one.
+   */
+  corrects?: boolean;
   deleteSource?: boolean;
   /** Shown in place of the message whose button was pressed (a /queue list after its Cancel n or Refresh). */
   replaceSource?: boolean;
@@ -85,6 +90,7 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
     ...progressOf(reply),
     final: reply.final,
     outcome: reply.outcome,
+    ...(reply.corrects && { corrects: true }),
     deleteSource: reply.deleteSource,
     replaceSource: reply.replaceSource,
     ...(refusedBy(reply) ? { refused: true, ...(imageRefusal(reply) ? { imageRefused: true } : {}) } : {}),
@@ -103,14 +109,15 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
 /**
  * A refusal is said by its first line, whose key is an error's: the commands' error boundary (commands/guard.ts) and
  * the blocked users' gate make every refusal an `errors.…` line. A reply that queued a job never is one, nor one about
- * a job (a history entry whose files are gone says so in an `errors.…` line too). Nor is `errors.generic`: the
- * boundary's word for anything unforeseen, thrown perhaps after the queue had admitted the job (its reply then lost),
- * so the line sent again could make a second job.
+ * a job (a history entry whose files are gone says so in an `errors.…` line too), nor an error after the request had
+ * queued jobs, or may have (`Reply.admitted`): the line sent again would queue them twice.
  */
 function refusedBy(reply: Reply): boolean {
-  const key = reply.text[0]?.key ?? '';
   return (
-    !reply.startsJob && reply.jobId === undefined && key.startsWith('errors.') && key !== 'errors.generic'
+    !reply.startsJob &&
+    reply.jobId === undefined &&
+    reply.admitted === undefined &&
+    reply.text[0]?.key.startsWith('errors.') === true
   );
 }
 

@@ -141,14 +141,18 @@ function botItem(msg, speak = true) {
 
 function update(li, msg, speak = true) {
   // A job's final state stays: a slower reply (the "Cancelling…" answer to a Cancel press that the job's own
-  // "Cancelled" event overtook) must not bring it back to life.
-  if (li.dataset.state === 'final' && !msg.final) return;
+  // "Cancelled" event overtook) must not bring it back to life. One exception, said by the state itself: a failure
+  // that the next start does not keep, as it runs the job again ("paused, will restart", render.ts `corrects`).
+  const corrects = msg.corrects && li.dataset.outcome === 'failed';
+  if (li.dataset.state === 'final' && !msg.final && !corrects) return;
   const hadFocus = li.contains(document.activeElement);
   fill(li, msg);
   // The button that had the keyboard went with the update (Cancel, once the job ended): the message keeps it.
   if (hadFocus && !li.contains(document.activeElement)) li.focus({ preventScroll: true });
   announce(msg, li, speak);
   li.dataset.state = msg.final ? 'final' : 'live';
+  if (msg.final && msg.outcome) li.dataset.outcome = msg.outcome;
+  else delete li.dataset.outcome;
   if (msg.jobId) li.dataset.job = msg.jobId;
 }
 

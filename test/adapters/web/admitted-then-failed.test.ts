@@ -76,6 +76,8 @@ describe('playground: a failure after the job was admitted', () => {
     });
     const message = JSON.parse(answer.body) as WebMessage;
     expect(message.lines[0]).toBe(t('en', 'errors.generic'));
+    // Told so, where it may have been queued: before sending it again, /queue says.
+    expect(message.lines).toContain(t('en', 'job.maybe_queued'));
     // The job is there: sent again, the line would make a second one.
     expect(jobs.queue.plannedOrder()).toHaveLength(1);
     expect(message).not.toHaveProperty('refused');

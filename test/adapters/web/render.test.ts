@@ -92,8 +92,16 @@ describe('toWebMessage', () => {
     expect(toWebMessage(range, 'en')).not.toHaveProperty('imageRefused');
   });
 
-  it('never marks the boundary’s generic failure a refusal: it may have come after the job was queued', () => {
-    expect(toWebMessage(textReply('errors.generic'), 'en')).not.toHaveProperty('refused');
+  it('marks an error a refusal only when nothing was admitted, whatever its key', () => {
+    // Nothing ran (a re-run whose typed line ran no command): the inline form keeps the answer to send again.
+    expect(toWebMessage(textReply('errors.generic'), 'en').refused).toBe(true);
+    // A job queued before the failure, or one the queue may have taken: sent again, it would be queued twice.
+    for (const key of ['errors.generic', 'errors.disk_full']) {
+      const queuedBefore: Reply = { ...textReply(key), admitted: { jobs: [JOB(1)] } };
+      expect(toWebMessage(queuedBefore, 'en'), key).not.toHaveProperty('refused');
+      const maybe: Reply = { ...textReply(key), admitted: { jobs: [], unsure: true } };
+      expect(toWebMessage(maybe, 'en'), key).not.toHaveProperty('refused');
+    }
   });
 });
 

@@ -1,0 +1,113 @@
+// A failure of a public job its owner waited long for goes as a new message that pings them, the status message above
+// pointing to it (status.ts `finish`). When that failure is corrected ("paused, will restart": the database refused to
+// store it, and the next start runs the job again), the correction lands on that post, where the owner reads the
+// failure, not on the status message above, which only points below (job-status.ts `correct`).
+import type { Client, MessageCreateOptions } from 'discord.js';
+import { describe, expect, it } from 'vitest';
+import { DiscordStatus } from '../../../adapters/discord/status.js';
+import { JobStatusTracker } from '../../../adapters/shared/job-status-tracker.js';
+import type { Reply } from '../../../commands/index.js';
+import { t } from '../../../src/i18n.js';
+import type { Job } from '../../../src/jobs/index.js';
+
+const job = { id: 'job-1', createdAt: Date.now(), meta: {} } as Job;
+const FAILED = t('en', 'job.failed', { reason: 'disk full' });
+const RESTARTS = t('en', 'job.paused_restart');
+
+/** A public channel on a stubbed client: posts answer as message 7; every edit is recorded by message id. */
+function channelDouble(options: { editFails?: (id: string) => boolean } = {}) {
+  const posts: MessageCreateOptions[] = [];
+  const edits: Array<{ id: string; text: string }> = [];
+  const channel = {
+    isSendable: () => true,
+    isTextBased: () => true,
+    send: async (payload: MessageCreateOptions) => {
+      posts.push(payload);
+      return { id: '7' };
+    },
+    messages: {
+      edit: async (id: string, payload: unknown) => {
+        if (options.editFails?.(id)) throw new Error('edit refused');
+        edits.push({ id, text: JSON.stringify(payload) });
+      },
+    },
+  };
+  const client = { channels: { fetch: async () => channel } } as unknown as Client;
+  return { client, posts, edits };
+}
+
+function tracked(client: Client) {
+  const status = new DiscordStatus(
+    client,
+    { channelId: '5', messageId: '6', userId: '8', locale: 'en', uploadLimit: 8 << 20, private: false },
+    undefined,
+    Date.now() - 120_000,
+    false,
+    60_000,
+  );
+  const deliveries: string[] = [];
+  const tracker = new JobStatusTracker({
+    markUndelivered: () => undefined,
+    warn: () => undefined,
+    gaps: { privateMs: 10_000, groupMs: 10_000, globalMs: 0 },
+    changes: (next, shown) => JSON.stringify(next) !== JSON.stringify(shown),
+    onDelivery: (_id, delivery) => deliveries.push(delivery),
+  });
+  const lane = { id: '5', shared: true };
+  tracker.open(job.id, lane, { jobId: job.id, text: [{ key: 'job.queued' }] }, Promise.resolve(status));
+  return { tracker, deliveries };
+}
+
+const failure: Reply = {
+  jobId: job.id,
+  final: true,
+  outcome: 'failed',
+  text: [{ key: 'job.failed', params: { reason: 'disk full' } }],
+};
+const correction: Reply = {
+  jobId: job.id,
+  text: [{ key: 'job.paused_restart' }],
+  urgent: true,
+  corrects: true,
+};
+
+describe('Discord: a correction of a failure posted anew goes on that post', () => {
+  it('edits the failure post; the status message above only points below', async () => {
+    const { client, posts, edits } = channelDouble();
+    const { tracker, deliveries } = tracked(client);
+    await tracker.update(job, failure);
+    expect(deliveries).toEqual(['edited']);
+    expect(posts).toHaveLength(1);
+    expect(JSON.stringify(posts[0])).toContain(FAILED);
+    // A failure's pointer names no result: it says where to look, which stays true once the failure is corrected.
+    expect(edits).toEqual([{ id: '6', text: expect.stringContaining(t('en', 'job.see_below')) }]);
+    expect(edits[0]?.text).not.toContain(t('en', 'job.ended_below'));
+
+    await tracker.update(job, correction);
+    expect(edits.slice(1)).toEqual([{ id: '7', text: expect.stringContaining(RESTARTS) }]);
+    // Still addressed to its owner, as the failure was.
+    expect(edits[1]?.text).toContain('<@8>');
+    expect(posts).toHaveLength(1);
+    tracker.stop();
+  });
+
+  it('the post cannot be edited: the correction goes as a reply to it, never on the status message', async () => {
+    const { client, posts, edits } = channelDouble({ editFails: (id) => id === '7' });
+    const { tracker } = tracked(client);
+    await tracker.update(job, failure);
+    await tracker.update(job, correction);
+    expect(posts).toHaveLength(2);
+    expect(JSON.stringify(posts[1])).toContain(RESTARTS);
+    expect(posts[1]?.reply?.messageReference).toBe('7');
+    expect(edits.filter((e) => e.text.includes(RESTARTS))).toEqual([]);
+    tracker.stop();
+  });
+
+  it('a done result keeps "the result is in the message below"', async () => {
+    const { client, edits } = channelDouble();
+    const { tracker } = tracked(client);
+    await tracker.update(job, { ...failure, outcome: 'done', text: [{ key: 'job.queued' }] });
+    expect(edits).toEqual([{ id: '6', text: expect.stringContaining(t('en', 'job.ended_below')) }]);
+    tracker.stop();
+  });
+});

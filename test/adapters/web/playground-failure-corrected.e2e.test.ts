@@ -1,0 +1,88 @@
+// A failure the playground showed whose end the database refused to store (a full disk) is corrected at the stop:
+// "paused, will restart" (`Reply.corrects`), as the next start runs the job again. Through the event stream, in a real
+// browser, the failed message takes that one state; any other state after an ending stays ignored, and a correction
+// changes no other ending.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Playground } from '../../../adapters/web/server.js';
+import { t } from '../../../src/i18n.js';
+import { type Job, type JobEvent, JobQueue } from '../../../src/jobs/index.js';
+import { haveBrowser, openBrowserPage } from './playground-browser.js';
+import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
+
+const WAIT = { timeout: 30_000 };
+const RESTARTS = t('en', 'job.paused_restart');
+
+describe.skipIf(!haveBrowser)('playground: a failure shown, then corrected', { timeout: 120_000 }, () => {
+  let stack: PlaygroundOnDouble;
+  let server: Playground;
+  let browser: Browser;
+  let page: Page;
+  let pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    // The worker is never started: each job stays queued, and the test plays its events as the queue emits them.
+    stack = openPlaygroundOnDouble('failure-corrected', { RATE_LIMIT_PER_MINUTE: '0' });
+    ({ server } = await stack.start({ bundledModel: false }));
+    ({ browser, page, pageErrors } = await openBrowserPage(server.url));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  const bots = () => page.locator('#log li.bot');
+
+  /** Sends a prompt; the job's message once it is on the page, and the job as stored. */
+  async function submit(text: string): Promise<{ job: Job; text: () => Promise<string | null> }> {
+    const before = await bots().count();
+    await page.fill('#text', text);
+    await page.press('#text', 'Enter');
+    await expect.poll(() => bots().count(), WAIT).toBeGreaterThan(before);
+    const jobId = String(await bots().last().getAttribute('data-job'));
+    const job = stack.jobs.store.get(jobId);
+    if (!job) throw new Error('the job was not stored');
+    const message = page.locator(`#log li.bot[data-job="${jobId}"]`);
+    return { job, text: () => message.textContent() };
+  }
+
+  /** An event as the queue emits it to its listeners, the playground's commands among them. */
+  const emit = (event: JobEvent) => {
+    const { queue } = stack.jobs;
+    if (!(queue instanceof JobQueue)) throw new Error('the playground runs on the local queue');
+    queue.events.emit(event);
+  };
+  const failed = (job: Job): Job => ({
+    ...job,
+    status: 'failed',
+    error: { key: 'errors.disk_full', params: {} },
+  });
+  const failure = t('en', 'errors.disk_full');
+
+  it('the failed message takes the correction, and only it', async () => {
+    const { job, text } = await submit('/imagine a fox');
+    emit({ type: 'failed', job: failed(job) });
+    await expect.poll(text, WAIT).toContain(failure);
+    // A plain state after the ending (a late "paused") changes nothing.
+    emit({ type: 'paused', job, restarts: true });
+    emit({ type: 'paused', job, restarts: true, corrects: true });
+    await expect.poll(text, WAIT).toContain(RESTARTS);
+    expect(await text()).not.toContain(failure);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('a correction never reopens an ending that was not a failure', async () => {
+    const { job, text } = await submit('/imagine an owl');
+    emit({ type: 'cancelled', job: { ...job, status: 'cancelled' } });
+    const cancelled = t('en', 'job.cancelled');
+    await expect.poll(text, WAIT).toContain(cancelled);
+    emit({ type: 'paused', job, restarts: true, corrects: true });
+    // A marker after it: once it shows elsewhere, the correction has been through the stream too.
+    const { text: next } = await submit('/imagine a hare');
+    await expect.poll(next, WAIT).toBeTruthy();
+    expect(await text()).toContain(cancelled);
+    expect(await text()).not.toContain(RESTARTS);
+    expect(pageErrors).toEqual([]);
+  });
+});
