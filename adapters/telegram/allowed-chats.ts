@@ -5,7 +5,9 @@
 // small file under DATA_DIR, so the next start serves it too: the message will not come again. The log asks the
 // operator to list it, the list in the environment being what they own. Moves are kept in the job store too (every
 // group's: chat-moves.ts); one known only to this file (an old deployment's, from before the store kept them) is
-// carried into the store at start (`carryOldMoves`), the file left as it is.
+// carried into the store at start (`carryOldMoves`), the file left as it is. The file is read once a start, by that,
+// and what it read handed to the allowlist. Only a group's upgrade is taken from it (both ids negative): a user's id
+// moved would carry that user's block and settings to another at every start.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context, MiddlewareFn } from 'grammy';
@@ -16,18 +18,25 @@ import type { Logger } from '../../src/log.js';
 export const CHAT_MOVES_FILE = 'telegram-chat-moves.json';
 
 /** Upgrades followed, old id to new; few ever are. */
-type Moves = Map<number, number>;
+export type Moves = Map<number, number>;
+
+/** What a file that cannot be read or is damaged costs, worded for a start with and without an allowlist. */
+const UNFOLLOWED =
+  'the group upgrades it kept are not followed: sends to an old id are not redirected, and with TELEGRAM_CHAT_IDS ' +
+  'an upgraded group is served only once its new id is listed';
 
 /** The allowlist's middleware, and whether it serves a chat now (an upgraded group's new id included). */
 export type AllowedChats = MiddlewareFn<Context> & { serves(chatId: number): boolean };
 
+/** `read`: the file under `dataDir` as read already this start (`carryOldMoves`); else it is read here. */
 export function allowedChats(
   ids: readonly number[],
   log: Pick<Logger, 'warn'>,
   dataDir?: string,
+  read?: Moves,
 ): AllowedChats {
   const path = dataDir === undefined ? undefined : join(dataDir, CHAT_MOVES_FILE);
-  const moves = path === undefined ? new Map() : readMoves(path, log);
+  const moves: Moves = new Map(read ?? (path === undefined ? [] : readMoves(path, log)));
   const allowed = new Set(ids);
   // A listed group upgraded before, perhaps more than once (a group, then its supergroup moved again).
   for (let grown = true; grown; ) {
@@ -66,18 +75,29 @@ export function allowedChats(
 /**
  * Tells `commands` of each upgrade the moves file under `dataDir` holds and the store does not know (an old
  * deployment's, kept before moves were stored): sends naming the old id go to the new one from the first
- * (migrations.ts). Once carried, the store knows them; the file is only read.
+ * (migrations.ts). Once carried, the store knows them; the file is only read. Returns what it read, for the
+ * allowlist (`allowedChats`). A move leading back to its own old id through those the store knows (the store has
+ * the new id moved to the old) is left out: the chat's sends would go back to an id it left.
  */
 export function carryOldMoves(
   commands: Pick<Commands, 'movedTo' | 'chatMoved'>,
   log: Pick<Logger, 'warn'>,
   dataDir: string | undefined,
-): void {
-  if (dataDir === undefined) return;
-  for (const [from, to] of readMoves(join(dataDir, CHAT_MOVES_FILE), log)) {
-    if (commands.movedTo('telegram', String(from)) === undefined)
-      commands.chatMoved('telegram', String(from), String(to));
+): Moves {
+  if (dataDir === undefined) return new Map();
+  const moves = readMoves(join(dataDir, CHAT_MOVES_FILE), log);
+  for (const [from, to] of moves) {
+    if (commands.movedTo('telegram', String(from)) !== undefined) continue;
+    if (commands.movedTo('telegram', String(to)) === String(from)) {
+      log.warn(
+        { from, to },
+        'telegram: a move in the chat moves file goes back to an id it left; not carried',
+      );
+      continue;
+    }
+    commands.chatMoved('telegram', String(from), String(to));
   }
+  return moves;
 }
 
 /** The upgrades a run before this one followed; none when the file is missing, unreadable or damaged. */
@@ -88,7 +108,7 @@ function readMoves(path: string, log: Pick<Logger, 'warn'>): Moves {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-      log.warn({ err: error, path }, 'telegram: the chat moves file cannot be read');
+      log.warn({ err: error, path }, `telegram: the chat moves file cannot be read; ${UNFOLLOWED}`);
     return moves;
   }
   try {
@@ -96,18 +116,28 @@ function readMoves(path: string, log: Pick<Logger, 'warn'>): Moves {
     const listed: unknown =
       typeof parsed === 'object' && parsed !== null ? Reflect.get(parsed, 'moves') : undefined;
     if (typeof listed !== 'object' || listed === null) throw new Error('no moves');
+    const ignored: string[] = [];
     for (const [from, to] of Object.entries(listed)) {
-      if (Number.isSafeInteger(Number(from)) && Number.isSafeInteger(to))
-        moves.set(Number(from), to as number);
+      if (isUpgrade(Number(from), to)) moves.set(Number(from), to);
+      else ignored.push(from);
     }
+    if (ignored.length > 0)
+      log.warn(
+        { ignored, path },
+        "telegram: the chat moves file lists moves that are no group's upgrade; ignored",
+      );
   } catch (error) {
     log.warn(
       { reason: error instanceof Error ? error.message : String(error), path },
-      'telegram: the chat moves file is damaged; upgraded groups are served only once listed in TELEGRAM_CHAT_IDS',
+      `telegram: the chat moves file is damaged; ${UNFOLLOWED}`,
     );
   }
   return moves;
 }
+
+/** A group's id and a supergroup's are negative (a user's positive): only a group is upgraded to a new id. */
+const isUpgrade = (from: number, to: unknown): to is number =>
+  Number.isSafeInteger(from) && Number.isSafeInteger(to) && from < 0 && (to as number) < 0 && from !== to;
 
 /** Written whole or not at all (`replaceFile`); a failure is logged: the new id is served in this run either way. */
 function writeMoves(path: string, moves: Moves, log: Pick<Logger, 'warn'>): void {

@@ -161,9 +161,9 @@ export class TelegramBot {
     // Every group's upgrade moves what its chat's own identity holds (chat-moves.ts), an old deployment's kept only
     // in the allowlist's file too; then the chat allowlist, following an allowed group that became a supergroup.
     this.bot.use(chatMoves(options.commands));
-    carryOldMoves(options.commands, options.log, options.config.dataDir);
+    const kept = carryOldMoves(options.commands, options.log, options.config.dataDir);
     const { chatIds } = options.config.telegram;
-    if (chatIds.length > 0) this.allowlist = allowedChats(chatIds, options.log, options.config.dataDir);
+    if (chatIds.length > 0) this.allowlist = allowedChats(chatIds, options.log, options.config.dataDir, kept);
     if (this.allowlist) this.bot.use(this.allowlist);
     // In its chat's turn: a message is looked up once the one before it has made its job (repeats.ts).
     this.bot.use((ctx, next) => this.repeats.admit(ctx, next));

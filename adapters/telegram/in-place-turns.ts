@@ -9,7 +9,8 @@
 // passed stops waiting, and one refused while with Telegram ends at that answer (a 429 sent nothing, so no part is
 // sent twice); the later update then edits what was sent into its own list at once. The sending of a list's own
 // later parts is cut only once a later update's first part shows (`shown`): a press refused meanwhile hands the list
-// back to it, and the rest still goes.
+// back to it, and the rest still goes. Only in a private chat: in a group a press sends no part anew (list-parts.ts),
+// so one cut there would be lost for good (source-replacement.ts).
 import type { Context, Transformer } from 'grammy';
 import { TurnMarks } from '../shared/turn-marks.js';
 import type { LaterParts } from './list-parts.js';
@@ -35,15 +36,30 @@ interface Turn {
   cut: boolean;
   /** The turn before it, until this one ended (then every earlier one has): a later update's `shown` cuts them. */
   earlier?: Turn;
+  /** Its waits were cut (`stopWaits`), the abort perhaps still to come. */
+  waitsCut: boolean;
+  /** Refusals of its tries handed back to auto-retry within this macrotask (`inPlaceTries`): its pause is to come. */
+  handing: number;
 }
 
 /** Whether the turn begins no further try, and ends at a refusal rather than wait it out. */
 const over = (turn: Turn) => (turn.partsOnly ? turn.cut : turn.passed);
 
+/**
+ * Aborts `turn`'s waits. A refusal just handed back to auto-retry reaches its pause() a few microtasks later, and that
+ * pause (auto-retry 2.0.2) never looks at `signal.aborted`: aborted before it listens, the whole retry_after would be
+ * waited. So then the abort comes once those microtasks ran (the next macrotask), when the pause hears it.
+ */
+function stopWaits(turn: Turn): void {
+  turn.waitsCut = true;
+  if (turn.handing > 0) setImmediate(() => turn.controller.abort());
+  else turn.controller.abort();
+}
+
 /** Ends what `turn` waits for (flood control) now; a try of it with Telegram is let be, and ends at a refusal. */
 function cut(turn: Turn): void {
   turn.cut = true;
-  if (!turn.onWire) turn.controller.abort();
+  if (!turn.onWire) stopWaits(turn);
 }
 
 /**
@@ -81,7 +97,7 @@ function takeOver(before: Turn): Promise<void> {
   // Its sends are of other messages: the later update's first part need not wait for them (cut once it shows).
   if (before.partsOnly) return before.clear;
   if (before.onWire) return before.onWire;
-  before.controller.abort();
+  stopWaits(before);
   return before.clear;
 }
 
@@ -89,9 +105,10 @@ function takeOver(before: Turn): Promise<void> {
  * A turn on message `key` of the bot whose later parts `parts` are: it ends the one before it still under way
  * (dropped however it ends), and is ended in turn by the next. `clear` is to be awaited before the first request,
  * `before` before the later parts; every request carries `signal`; `passed` says a later update took over; `shown`
- * says its first part shows (the sending of a list's own later parts before it is cut then); `refused` hands the turn
- * back to the one before when its first part was refused; `done` is always called. `partsOnly`: the turn sends a list's
- * own later parts (replies.ts `sendLater`), and `stopped` says when it is to send no more.
+ * says its first part shows where it sends anew the parts it needs, a private chat (the sending of a list's own later
+ * parts before it is cut then); `refused` hands the turn back to the one before when its first part was refused;
+ * `done` is always called. `partsOnly`: the turn sends a list's own later parts (replies.ts `sendLater`), and
+ * `stopped` says when it is to send no more.
  */
 export function takeTurn(parts: LaterParts, key: string, { partsOnly = false } = {}) {
   const turns = latest.get(parts) ?? new Map<string, Turn>();
@@ -110,6 +127,8 @@ export function takeTurn(parts: LaterParts, key: string, { partsOnly = false } =
     partsOnly,
     cut: false,
     ...(before ? { earlier: before } : {}),
+    waitsCut: false,
+    handing: 0,
   };
   // Ended, so has every earlier one: nothing before it is left to cut.
   void turn.ended.then(() => {
@@ -130,7 +149,7 @@ export function takeTurn(parts: LaterParts, key: string, { partsOnly = false } =
     // Nothing of this update was shown: the one before goes on as if it had not come (an answer's later parts would
     // else stop short, with nobody to send the rest), unless its waits were already cut.
     refused: () => {
-      if (before && !before.controller.signal.aborted && !before.cut) before.passed = false;
+      if (before && !before.waitsCut && !before.cut) before.passed = false;
     },
     done: () => {
       end();
@@ -163,6 +182,13 @@ export const inPlaceTries: Transformer = async (prev, method, payload, signal) =
     // Overtaken while with Telegram and refused (a 429, a 5xx): auto-retry would wait out retry_after or its backoff
     // before a try this edit never makes; it ends now instead.
     if (over(turn) && !answer.ok) throw new Error('a later edit of this message took over');
+    // Passed from now until auto-retry's pause listens, its abort is put off till then (`stopWaits`).
+    if (!answer.ok) {
+      turn.handing += 1;
+      setImmediate(() => {
+        turn.handing -= 1;
+      });
+    }
     return answer;
   } finally {
     turn.onWire = undefined;

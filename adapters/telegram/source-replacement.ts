@@ -89,8 +89,10 @@ async function putListInPlace(
     turn.done();
     return shown;
   }
-  // Shown: the sending of a list's own later parts before it stops (in-place-turns.ts), its waits cut.
-  turn.shown();
+  // Shown: the sending of a list's own later parts before it stops (in-place-turns.ts), its waits cut, as this list
+  // sends anew what it needs. Not in a group, where it sends nothing new (list-parts.ts): a part cut there would be
+  // lost for good, the list left short; they go on, and this list's later parts edit them once they are sent.
+  if (ctx.chat?.type === 'private') turn.shown();
   partSent(deps.commands, c)(first);
   void laterPartsInPlace(deps, ctx, c, { firstId: place.messageId, turn }, rest, locale)
     .catch((error: unknown) =>

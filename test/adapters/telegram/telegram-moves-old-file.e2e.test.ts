@@ -2,11 +2,12 @@
 // CHAT_MOVES_FILE: moves were not yet stored in jobs.sqlite): at start it is carried into the store once
 // (commands.chatMoved, as a move Telegram tells of), so the first send still naming the old id goes to the new chat,
 // with no call Telegram refuses first. The old file is left as it was.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Chat } from 'grammy/types';
 import { describe, expect, it } from 'vitest';
 import { CHAT_MOVES_FILE } from '../../../adapters/telegram/allowed-chats.js';
+import { movesOf } from '../../../commands/chat-moves.js';
 import { t } from '../../../src/i18n.js';
 import type { TelegramCall } from '../../doubles/fake-telegram/index.js';
 import { useInboxWorld } from './inbox-world.js';
@@ -35,18 +36,32 @@ describe('Telegram: an upgrade kept only in the old chat moves file', { timeout:
     const written = `${JSON.stringify({ moves: { [OLD.id]: NEW.id } }, null, 2)}\n`;
     writeFileSync(file, written);
 
-    const request = fake.state.compose(OLD, { text: '/imagine a lost fox', from: alice });
-    fake.state.store(request);
-    world.keptTriedTwice(fake.lastUpdateId + 1, request);
-    const restarted = fake.calls.length;
-    const sentTo = (chatId: number) => (c: TelegramCall) =>
-      fake.calls.indexOf(c) >= restarted && c.method === 'sendMessage' && Number(c.params.chat_id) === chatId;
+    /** A start given up on a /imagine sent in the old chat: where its notice went, the new chat and the old. */
+    const startGivingUp = async (text: string) => {
+      const request = fake.state.compose(OLD, { text, from: alice });
+      fake.state.store(request);
+      world.keptTriedTwice(fake.lastUpdateId + 1, request);
+      const restarted = fake.calls.length;
+      const sentTo = (chatId: number) => (c: TelegramCall) =>
+        fake.calls.indexOf(c) >= restarted &&
+        c.method === 'sendMessage' &&
+        Number(c.params.chat_id) === chatId;
+      const here = await world.startHere(env);
+      const told = await fake.waitForCall(sentTo(NEW.id), 10_000);
+      expect(textOf(told)).toBe(t('en', 'errors.telegram.update_given_up'));
+      expect(fake.callsTo(sentTo(OLD.id))).toEqual([]);
+      return here;
+    };
 
-    await world.startHere(env);
-    const told = await fake.waitForCall(sentTo(NEW.id), 10_000);
-    expect(textOf(told)).toBe(t('en', 'errors.telegram.update_given_up'));
-    expect(fake.callsTo(sentTo(OLD.id))).toEqual([]);
-    // Carried into the store, where the next start finds it; the user's file is not touched.
+    const here = await startGivingUp('/imagine a lost fox');
+    // Carried into the store (what commands.movedTo reads); the user's file is not touched.
+    expect(movesOf({ store: here.services.jobs.store }, 'telegram', String(OLD.id))).toEqual([
+      String(NEW.id),
+    ]);
     expect(readFileSync(file, 'utf8')).toBe(written);
+    await world.stopHere();
+    // The next start finds it there: the file gone, a send naming the old id still goes to the new chat.
+    rmSync(file);
+    await startGivingUp('/imagine a found fox');
   });
 });
