@@ -6,18 +6,31 @@ import { dirname } from 'node:path';
 /**
  * A folder and any missing above it, as `mkdirSync(path, { recursive: true })` makes them, but never stuck: Node 20's
  * recursive mkdir loops for ever where mkdir answers "no such file" under a folder that exists (/proc and other
- * pseudo file systems), and a mistyped path there hung the command. Here that answer is the error thrown.
+ * pseudo file systems), and a mistyped path there hung the command. Here that answer, given twice, is the error
+ * thrown.
  */
 export function makeFolders(path: string): void {
   try {
     mkdirSync(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' && statSync(path, { throwIfNoEntry: false })?.isDirectory()) return;
+    if (madeAlready(error, path)) return;
     const parent = dirname(path);
-    if (code !== 'ENOENT' || parent === path || existsSync(parent)) throw error;
-    makeFolders(parent);
-    // The parent is there now: a second "no such file" is thrown, not tried again.
-    makeFolders(path);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || parent === path) throw error;
+    // Missing when mkdir looked, or made since by another process (two commands on a fresh HOME): tried once more
+    // either way, so only a folder that still answers "no such file" under a parent that exists (/proc) throws.
+    if (!existsSync(parent)) makeFolders(parent);
+    try {
+      mkdirSync(path);
+    } catch (again) {
+      if (!madeAlready(again, path)) throw again;
+    }
   }
+}
+
+/** An EEXIST that is the folder itself (made by another process meanwhile), not a file in its place. */
+function madeAlready(error: unknown, path: string): boolean {
+  return (
+    (error as NodeJS.ErrnoException).code === 'EEXIST' &&
+    statSync(path, { throwIfNoEntry: false })?.isDirectory() === true
+  );
 }

@@ -138,10 +138,11 @@ export function startFailure(error: unknown, config: Config): string | undefined
   const checkpoint =
     error instanceof EngineError &&
     (error.code === 'checkpoint_missing' || error.code === 'checkpoint_invalid');
-  // "config.json is missing" alone does not say where it was looked for.
-  return checkpoint && config.modelDir !== undefined && !problem.includes(config.modelDir)
-    ? `MODEL_DIR=${config.modelDir}: ${problem}`
-    : problem;
+  if (!checkpoint || config.modelDir === undefined) return problem;
+  // Named by its variable, as DATA_DIR and the ports are, and once: the engine's "config.json is missing from
+  // /models/x" (it names the folder for the CLI's --model) loses its "from /models/x" to the prefix.
+  const said = problem.replace(` from ${config.modelDir}:`, ':');
+  return said.includes(config.modelDir) ? problem : `MODEL_DIR=${config.modelDir}: ${said}`;
 }
 
 async function stopAll(adapters: readonly RunningAdapter[], log: Logger): Promise<void> {

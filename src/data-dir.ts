@@ -11,6 +11,7 @@ import {
   readlinkSync,
   renameSync,
   rmSync,
+  statfsSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -81,8 +82,17 @@ export function lockDataDir(dataDir: string): DataDirLock {
     throw dataDirError(dataDir, error, file);
   }
   const held = db;
-  return { release: () => held.close() };
+  // Referenced until released: a connection no one references is closed when collected, and its lock goes with it.
+  openLocks.add(held);
+  return {
+    release: () => {
+      openLocks.delete(held);
+      held.close();
+    },
+  };
 }
+
+const openLocks = new Set<Database.Database>();
 
 /**
  * What earlier starts wrote under DATA_DIR and the bot writes again at once: a read-only mount of one of them would
@@ -101,14 +111,15 @@ export function assertWritableDataDir(dataDir: string): void {
     // Not mkdirSync's recursive form: under a folder that takes none (/proc) Node 20 loops there for ever.
     makeFolders(dataDir);
   } catch (error) {
+    // DATA_DIR, or a folder above it, a link to nothing: mkdir's EEXIST would say "is not a folder".
+    const { path: failed } = error as { path?: unknown };
+    const target = typeof failed === 'string' ? danglingLink(failed) : undefined;
+    if (typeof failed === 'string' && target !== undefined) throw linkToNothing(dataDir, failed, target);
     throw dataDirError(dataDir, error);
   }
   for (const path of [...KEPT_FOLDERS, ...KEPT_FILES].map((f) => join(dataDir, f))) {
     const target = danglingLink(path);
-    if (target !== undefined)
-      throw new DataDirError(
-        `${subject(dataDir, path)} is a link to ${target}, which does not exist: the bot keeps its job database and files there. Mount or restore what it points to, or remove the link.`,
-      );
+    if (target !== undefined) throw linkToNothing(dataDir, path, target);
   }
   for (const folder of [dataDir, ...KEPT_FOLDERS.map((f) => join(dataDir, f)).filter((f) => existsSync(f))]) {
     const probe = join(folder, `.write-probe-${processTag()}`);
@@ -139,6 +150,12 @@ function danglingLink(path: string): string | undefined {
   return readlinkSync(path);
 }
 
+function linkToNothing(dataDir: string, path: string, target: string): DataDirError {
+  return new DataDirError(
+    `${subject(dataDir, path)} is a link to ${target}, which does not exist: the bot keeps its job database and files there. Mount or restore what it points to, or remove the link.`,
+  );
+}
+
 function isLink(path: string): boolean {
   try {
     return lstatSync(path).isSymbolicLink();
@@ -167,7 +184,7 @@ function subject(dataDir: string, path = dataDir): string {
  * disk or in a folder this user may not write: that folder then says which (EROFS, EACCES).
  */
 function causeOf(error: unknown, path: string): { code?: string; path: string } {
-  const { code: raw, path: failed } = error as { code?: unknown; path?: unknown };
+  const { code: raw, path: failed, syscall } = error as { code?: unknown; path?: unknown; syscall?: unknown };
   const code = typeof raw === 'string' ? raw : undefined;
   let folder = typeof failed === 'string' ? failed : path;
   // A link to nothing is there all the same: it is what refused.
@@ -180,9 +197,15 @@ function causeOf(error: unknown, path: string): { code?: string; path: string } 
     const real = (denied as { code?: unknown }).code;
     if (typeof real === 'string') return { code: real, path: folder };
   }
-  // Writable, and still "no such file" for a folder in it: one that takes no folders (/proc, a pseudo file system).
-  return { code: 'ENOENT', path: folder };
+  // Writable, and mkdir still said "no such file" for a folder right in it (makeFolders tried twice): one that takes
+  // no folders (/proc, a pseudo file system). Any other (a folder removed meanwhile) is said as it came.
+  if (syscall === 'mkdir' && typeof failed === 'string' && dirname(failed) === folder)
+    return { code: TAKES_NO_FOLDERS, path: folder };
+  return { code, path };
 }
+
+/** causeOf's code for a folder in which mkdir says ENOENT (/proc): not every ENOENT, which has other causes. */
+const TAKES_NO_FOLDERS = 'ENOENT (takes no folders)';
 
 /** This process's user, as a permission problem names it (`chown` takes the number). */
 function user(): string {
@@ -190,8 +213,36 @@ function user(): string {
   return uid === undefined ? 'this user' : `uid ${uid}`;
 }
 
+/**
+ * SQLite says a full disk as SQLITE_FULL, but a write refused for want of space (EDQUOT) as SQLITE_IOERR_WRITE, and a
+ * -shm that cannot grow as SQLITE_IOERR_SHMSIZE: those are a full disk only when the disk has (almost) no room left,
+ * else a broken one, which "free some space" would not mend.
+ */
+const SPACE_IOERRS = new Set(['SQLITE_IOERR_WRITE', 'SQLITE_IOERR_SHMSIZE']);
+
+/**
+ * Whether the file system holding `path` has (almost) no room left for this user: less than 1% of it, between 1 and
+ * 16 MiB (a WAL write or a -shm chunk needs more than a few bytes). False when it cannot say.
+ */
+export function hasNoFreeSpace(path: string): boolean {
+  try {
+    const { bavail, blocks, bsize } = statfsSync(path);
+    const limit = Math.max(2 ** 20, Math.min(16 * 2 ** 20, (blocks * bsize) / 100));
+    return bavail * bsize < limit;
+  } catch {
+    return false;
+  }
+}
+
+/** A SQLite I/O error on DATA_DIR that is its disk being full (SPACE_IOERRS). */
+export function isSpaceIoError(error: unknown, dataDir: string): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && SPACE_IOERRS.has(code) && hasNoFreeSpace(dataDir);
+}
+
 /** Why a write failed, in plain words rather than a bare code, and what to do: the advice follows the cause. */
-function explain(code: string | undefined, error: unknown): { why: string; fix: string } {
+function explain(code: string | undefined, error: unknown, full: boolean): { why: string; fix: string } {
+  if (full) return noSpace(code);
   switch (code) {
     case 'EROFS':
       return {
@@ -207,12 +258,8 @@ function explain(code: string | undefined, error: unknown): { why: string; fix: 
     case 'ENOSPC':
     case 'EDQUOT':
     case 'SQLITE_FULL':
-      // Another folder on the same disk would not help.
-      return {
-        why: `has no free space (${code})`,
-        fix: 'Free some space on its disk, or point DATA_DIR at a folder on a disk with room.',
-      };
-    case 'ENOENT':
+      return noSpace(code);
+    case TAKES_NO_FOLDERS:
       return {
         why: 'takes no new folders (ENOENT: a system folder such as /proc)',
         fix: 'Point DATA_DIR at a folder on an ordinary disk.',
@@ -228,13 +275,21 @@ function explain(code: string | undefined, error: unknown): { why: string; fix: 
   }
 }
 
+function noSpace(code: string | undefined): { why: string; fix: string } {
+  // Another folder on the same disk would not help.
+  return {
+    why: `has no free space (${code})`,
+    fix: 'Free some space on its disk, or point DATA_DIR at a folder on a disk with room.',
+  };
+}
+
 /**
  * The one line for DATA_DIR, or a folder or file under it (`path`), that cannot be written: which (the variable as
  * set, and the path when it is not DATA_DIR itself), why, and what to do. Every DATA_DIR problem is said this way.
  */
 export function dataDirError(dataDir: string, error: unknown, path = dataDir): DataDirError {
   const cause = causeOf(error, path);
-  const { why, fix } = explain(cause.code, error);
+  const { why, fix } = explain(cause.code, error, isSpaceIoError(error, dataDir));
   return new DataDirError(
     `${subject(dataDir, cause.path)} ${why}: the bot keeps its job database and files there. ${fix}`,
     { cause: error },

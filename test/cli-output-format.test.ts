@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodePng, makeTestCheckpoint } from '../engine/index.js';
 import { main } from '../src/cli/main.js';
+import { encodeOutput } from '../src/cli/output-format.js';
 import { captureIo } from './doubles/cli-io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dimoo-cli-format-'));
@@ -45,6 +46,18 @@ const imagine = (out: string, ...flags: string[]) =>
 
 const formatOf = async (path: string) => (await sharp(readFileSync(path)).metadata()).format;
 
+/** XMP's dc:description (default language), as an XML reader gives it: references resolved. */
+function descriptionOf(xmp: string | undefined): string | undefined {
+  const li = xmp?.match(/<dc:description>\s*<rdf:Alt>\s*<rdf:li xml:lang="x-default">([^<]*)<\/rdf:li>/)?.[1];
+  return li
+    ?.replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
+}
+
 describe('the format of an image output follows its name', () => {
   it('imagine writes PNG, JPEG and WebP by the extension, the parameters kept in each', async () => {
     for (const [name, format] of [
@@ -60,6 +73,44 @@ describe('the format of an image output follows its name', () => {
     }
     const exif = (await sharp(readFileSync(join(dir, 'fox.jpg'))).metadata()).exif;
     expect(exif?.toString('latin1')).toMatch(/a fox\nSteps: 2/);
+  });
+
+  it('a JPEG or WebP keeps a Korean or Japanese prompt whole (XMP, UTF-8), and no "??" copy of it', async () => {
+    const prompt = '여우 한 마리 — 雪の狐 <a & b>';
+    for (const name of ['unicode.jpg', 'unicode.webp']) {
+      const out = join(dir, name);
+      const r = await cli(
+        'imagine',
+        '--prompt',
+        prompt,
+        ...['--width', '64', '--height', '64', '--steps', '2', '--seed', '3', '--out', out],
+      );
+      expect([name, r.code]).toEqual([name, 0]);
+      const meta = await sharp(readFileSync(out)).metadata();
+      expect([name, descriptionOf(meta.xmpAsString)]).toEqual([name, expect.stringMatching(/^.*\nSteps: 2/)]);
+      expect(descriptionOf(meta.xmpAsString)?.split('\n')[0]).toBe(prompt);
+      // libvips writes EXIF strings as ASCII: a copy there would be "?? ? ??".
+      expect([name, meta.exif?.toString('latin1').includes('Steps: 2') ?? false]).toEqual([name, false]);
+    }
+  });
+
+  it('an ASCII prompt is in the EXIF ImageDescription too, and in XMP', async () => {
+    const image = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3).fill(90) };
+    for (const format of ['jpeg', 'webp'] as const) {
+      const meta = await sharp(Buffer.from(await encodeOutput(image, format, 'a fox\nSteps: 2'))).metadata();
+      expect([format, meta.exif?.toString('latin1')]).toEqual([
+        format,
+        expect.stringMatching(/a fox\nSteps: 2/),
+      ]);
+      expect([format, descriptionOf(meta.xmpAsString)]).toEqual([format, 'a fox\nSteps: 2']);
+    }
+  });
+
+  it('XMP keeps a carriage return, and a character XML cannot hold is U+FFFD, not a broken packet', async () => {
+    const image = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3).fill(90) };
+    const bytes = await encodeOutput(image, 'webp', 'a\r\nb\u0001c ]]> 雪');
+    const meta = await sharp(Buffer.from(bytes)).metadata();
+    expect(descriptionOf(meta.xmpAsString)).toBe('a\r\nb\ufffdc ]]> 雪');
   });
 
   it("imagine --count writes the grid's images beside it in the grid's format", async () => {

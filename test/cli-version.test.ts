@@ -1,7 +1,10 @@
 // `dimoo --version` (and -v) prints package.json's version and exits 0, and `dimoo --help` says so; the installed bin
-// (the esbuild bundle) prints the same.
+// (the esbuild bundle) prints the same. The version is read, not imported: an import of JSON takes import attributes
+// (`with { type: 'json' }`), which Node 20.0-20.9 cannot parse (engines says >=20; tsx runs the sources as written
+// where dist/ cannot be written), and it would put all of package.json in the bundle.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
@@ -34,5 +37,19 @@ describe('dimoo --version', () => {
       env: { PATH: process.env.PATH },
     });
     expect(out).toBe(`${version}\n`);
+    // Built (or found fresh) by that run: package.json is no input of it.
+    const inputs = JSON.parse(readFileSync(join(root, 'dist', 'dimoo-cli.inputs.json'), 'utf8')) as string[];
+    expect(inputs.filter((input) => input.endsWith('.json'))).toEqual([]);
+  });
+
+  it('no product source imports with import attributes, which Node 20 before 20.10 cannot parse', () => {
+    const sources = (folder: string): string[] =>
+      readdirSync(join(root, folder), { recursive: true, encoding: 'utf8' })
+        .filter((file) => /\.(ts|js|mjs)$/.test(file))
+        .map((file) => join(folder, file));
+    const offending = ['src', 'engine', 'commands', 'adapters', 'bin']
+      .flatMap(sources)
+      .filter((file) => /\b(?:with|assert)\s*\{\s*type\s*:/.test(readFileSync(join(root, file), 'utf8')));
+    expect(offending).toEqual([]);
   });
 });

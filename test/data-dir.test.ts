@@ -8,6 +8,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmdirSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -71,6 +72,40 @@ describe('DATA_DIR check', () => {
       );
     }
   }, 60_000);
+
+  it('names DATA_DIR, or a folder above it, that links to nothing as such, not as "not a folder"', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'dimoo-datadir-'));
+    const gone = join(tmpdir(), `dimoo-unmounted-${basename(parent)}`);
+    const link = join(parent, 'data');
+    symlinkSync(gone, link);
+    const lines = [link, join(link, 'deeper')].map((dataDir) => {
+      try {
+        assertWritableDataDir(dataDir);
+        return 'no refusal';
+      } catch (error) {
+        return error instanceof DataDirError ? error.message : String(error);
+      }
+    });
+    const rest = `is a link to ${gone}, which does not exist: the bot keeps its job database and files there. Mount or restore what it points to, or remove the link.`;
+    expect(lines).toEqual([`DATA_DIR=${link} ${rest}`, `DATA_DIR=${join(link, 'deeper')}: ${link} ${rest}`]);
+  });
+
+  it('says "takes no new folders" only for mkdir refused in a folder that is there, not for a folder removed', () => {
+    // DATA_DIR made, then removed before the probe is written into it (another process, an unmounted volume).
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'dimoo-datadir-')), 'data');
+    mkdirSync(dataDir);
+    rmdirSync(dataDir);
+    let removed: unknown;
+    try {
+      writeFileSync(join(dataDir, 'probe'), 'ok');
+    } catch (error) {
+      removed = error;
+    }
+    expect((removed as { code?: unknown }).code).toBe('ENOENT');
+    expect(dataDirError(dataDir, removed).message).toBe(
+      `DATA_DIR=${dataDir} cannot be written (ENOENT): the bot keeps its job database and files there. Point DATA_DIR at a writable folder.`,
+    );
+  });
 
   it('says why a write failed in plain words, and what to do about that cause', () => {
     // A path is named as it is only when it exists (else by its nearest folder that does).

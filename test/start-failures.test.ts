@@ -120,7 +120,7 @@ describe('a start that cannot work says why in one line', () => {
       await npmStart({ DATA_DIR: dataDir(), WEB_PORT: String(await freePort()), MODEL_DIR: model }),
     );
     expect(line).toBe(
-      `dimoo-bot could not start: config.json is missing from ${model}: the model configuration`,
+      `dimoo-bot could not start: MODEL_DIR=${model}: config.json is missing: the model configuration`,
     );
   }, 30_000);
 
@@ -139,6 +139,20 @@ describe('a start that cannot work says why in one line', () => {
     ]);
     expect(readdirSync(data)).toEqual([]);
   }, 30_000);
+
+  it('a checkpoint problem names MODEL_DIR, and its folder once', () => {
+    const config = loadConfig({ MODEL_DIR: '/models/x' });
+    const line = (code: 'checkpoint_missing' | 'checkpoint_invalid', message: string) =>
+      startFailure(new EngineError(code, message), config);
+    expect(line('checkpoint_missing', 'config.json is missing from /models/x: the model configuration')).toBe(
+      'MODEL_DIR=/models/x: config.json is missing: the model configuration',
+    );
+    expect(line('checkpoint_invalid', 'config.json: vocab_size is not a number')).toBe(
+      'MODEL_DIR=/models/x: config.json: vocab_size is not a number',
+    );
+    // Already naming a path in it: said as the engine says it.
+    expect(line('checkpoint_missing', '/models/x/vqvae: no weights')).toBe('/models/x/vqvae: no weights');
+  });
 
   it('an internal engine error is a bug: no one-line excuse, its stack trace goes to the log', () => {
     const config = loadConfig({});

@@ -89,7 +89,16 @@ export class DiscordJobMessages {
       const known = { ...place, ...(message ? { messageId: message.id } : {}) };
       this.options.deliveries.remember(jobId, { ...known });
       const posted = (ending: Message) => this.keepEnding(jobId, known, ending);
-      return new DiscordStatus(this.client, known, interaction, at, followUp, this.notifyAfterMs, posted);
+      return new DiscordStatus(
+        this.client,
+        known,
+        interaction,
+        at,
+        followUp,
+        this.notifyAfterMs,
+        posted,
+        (c, m) => this.options.log.warn(c, m),
+      );
     });
     this.statuses.set(
       jobId,
@@ -165,6 +174,7 @@ export class DiscordJobMessages {
       false,
       this.notifyAfterMs,
       posted,
+      (c, m) => this.options.log.warn(c, m),
     );
     if (job.scope.startsWith('guild:') && this.leftGuilds.has(job.scope.slice('guild:'.length)))
       status.guildLeft();

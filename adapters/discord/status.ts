@@ -123,6 +123,8 @@ export class DiscordStatus implements StatusSurface {
     private readonly notifyAfterMs = Number.POSITIVE_INFINITY,
     /** Hears each message the ending was posted as (in the channel, or a DM): Delete removes them with the status. */
     private readonly posted: (message: Message) => void = () => undefined,
+    /** Told what went wrong where nothing is thrown for the tracker to report (a correction left as it may be). */
+    private readonly warn: (context: Record<string, unknown>, message: string) => void = () => undefined,
   ) {}
 
   show(reply: Reply): Promise<void> {
@@ -173,8 +175,9 @@ export class DiscordStatus implements StatusSurface {
 
   /**
    * A correction of the ending (job-status.ts `correct`): on the post that carried it, where its owner was pinged and
-   * reads it, not on the status message above, which only points there; that post not editable, a reply to it.
-   * Without such a post, the status message.
+   * reads it, not on the status message above, which only points there; that post gone or refused, a reply to it.
+   * Without such a post, the status message. An edit that failed otherwise (a 5xx, a lost connection) may have been
+   * applied all the same: a reply as well could show the correction twice, so nothing more is sent.
    */
   async correct(reply: Reply): Promise<void> {
     const { place, endedIn } = this;
@@ -188,8 +191,16 @@ export class DiscordStatus implements StatusSurface {
         ...payload,
         allowedMentions: { parse: [], users: [place.userId] },
       } as Parameters<Message['edit']>[0]);
-    } catch {
-      // Deleted, or refused this once: a reply to it, quoting the failure it corrects (a plain post if it is gone).
+    } catch (error) {
+      if (!(error instanceof ChannelUnreachable || uneditable(error) || channelRefused(error))) {
+        // Not thrown: the tracker would answer a throw with a reply to the user, the second copy this avoids.
+        this.warn(
+          { err: error, jobId: reply.jobId },
+          'a correction of a job’s ending may not have been shown; not posted again',
+        );
+        return;
+      }
+      // Deleted, archived, or out of reach: a reply to it, quoting the failure it corrects (a plain post if gone).
       await this.postInChannel(reply, endedIn);
     }
   }

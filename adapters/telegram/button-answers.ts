@@ -3,19 +3,34 @@
 // message would show to everyone and spend the chat's shared budget of 20 messages a minute.
 import type { Context } from 'grammy';
 import { type Reply, shortText } from '../../commands/index.js';
+import type { Locale } from '../../src/i18n.js';
+import { replyText } from './render.js';
 import { mayHaveArrived } from './retries.js';
 
 /** Telegram's longest callback-query answer. */
 export const ALERT_LIMIT = 200;
 
-/** A reply of words alone for the presser: an ephemeral answer or a refusal, with nothing a message must carry. */
-export function isNotice(reply: Reply): boolean {
+/** The lines an error adds for what its request had queued all the same (commands/guard.ts `admittedLines`). */
+const ADMITTED_LINES: ReadonlySet<string> = new Set(['job.queued_before_error', 'job.maybe_queued']);
+
+/**
+ * A reply of words alone for the presser: an ephemeral answer or a refusal, with nothing a message must carry. An
+ * error that names what its request queued all the same (`Reply.admitted`) is the presser's too, but measured in
+ * `locale` it must fit an alert whole: cut short, it would lose the jobs it names and where to check them, which a
+ * message in the chat keeps.
+ */
+export function isNotice(reply: Reply, locale?: Locale): boolean {
   if (reply.text.length === 0 || reply.ask || reply.startsJob || reply.deleteSource || reply.replaceButtons)
     return false;
   if (reply.replaceSource) return false;
   if ((reply.images?.length ?? 0) > 0 || (reply.buttons?.length ?? 0) > 0 || (reply.more?.length ?? 0) > 0)
     return false;
-  return reply.ephemeral === true || reply.text.every((line) => line.key.startsWith('errors.'));
+  const error = (line: { key: string }) => line.key.startsWith('errors.');
+  if (reply.admitted && locale !== undefined) {
+    const said = reply.text.filter((line) => !ADMITTED_LINES.has(line.key));
+    return said.length > 0 && said.every(error) && replyText(reply, locale).length <= ALERT_LIMIT;
+  }
+  return reply.ephemeral === true || reply.text.every(error);
 }
 
 /**

@@ -39,7 +39,7 @@ export async function onButton(deps: PressDeps, ctx: Context): Promise<void> {
   const answer = await deps.commands.pressButton(c, data);
   const reply = deps.instead?.(ctx, answer) ?? answer;
   if (reply.replaceSource) return replaceSource(deps, ctx, c, reply);
-  if (isNotice(reply)) {
+  if (isNotice(reply, reply.locale ?? c.locale)) {
     const text = replyText(reply, reply.locale ?? c.locale);
     // Its lines count as sent only when shown whole: an alert cut short lost its end (an undelivered notice).
     if ((await tellPresser(ctx, text)) === text) partSent(deps.commands, c)(reply);

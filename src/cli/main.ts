@@ -1,8 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EngineError } from '../../engine/index.js';
-import packageJson from '../../package.json' with { type: 'json' };
 import { type CliCommand, CliError, type CliIo, UsageError } from './command.js';
 import { commands } from './commands.js';
 import { flagsOf, withFlagNames } from './flag-names.js';
+
+/**
+ * package.json's version, read when asked: not imported, as an import of JSON takes import attributes, which
+ * Node 20 before 20.10 cannot parse (engines says >=20), and would put the whole file in the bundle. Looked for
+ * upwards, as this module runs from src/cli/ or from the bundle in dist/.
+ */
+function packageVersion(): string {
+  let folder = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const { name, version } = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (name === 'dimoo-bot' && typeof version === 'string') return version;
+    } catch {
+      // None here (or not ours): the one above.
+    }
+    if (dirname(folder) === folder)
+      throw new Error("dimoo-bot's package.json was not found above this module");
+    folder = dirname(folder);
+  }
+}
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -68,7 +93,7 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v') {
-    io.stdout.write(`${packageJson.version}\n`);
+    io.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
   const entry = commands.find((c) => c.name === name);

@@ -34,7 +34,9 @@ export function outputFormatOf(flag: string, path: string): OutputFormat {
 
 /**
  * An image's bytes in `format`, with `text` (the generation parameters) where the format keeps it: a PNG text chunk,
- * else the EXIF ImageDescription. Fixed settings, so the same pixels give the same bytes.
+ * else XMP's dc:description (UTF-8, what exiftool and photo tools show as the description). libvips writes EXIF
+ * strings as ASCII, a Korean prompt as "?? ? ??", so the EXIF ImageDescription is added only for text it keeps whole.
+ * Fixed settings, so the same pixels give the same bytes.
  */
 export async function encodeOutput(
   image: RgbImage,
@@ -46,10 +48,39 @@ export async function encodeOutput(
     return text === undefined ? png : withPngText(png, { parameters: text });
   }
   let pipeline = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } });
-  if (text !== undefined) pipeline = pipeline.withExif({ IFD0: { ImageDescription: text } });
+  if (text !== undefined) {
+    pipeline = pipeline.withXmp(xmpDescription(text));
+    if (/^[\x20-\x7e\t\n]*$/.test(text)) pipeline = pipeline.withExif({ IFD0: { ImageDescription: text } });
+  }
   const out = await (format === 'jpeg'
     ? pipeline.jpeg({ quality: 92, chromaSubsampling: '4:4:4' })
     : pipeline.webp({ quality: 92 })
   ).toBuffer();
   return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}
+
+/**
+ * An XMP packet whose dc:description (default language) is `text`, escaped for XML. A carriage return is written as
+ * a reference, which a parser keeps (a bare one it turns into a line feed); a character XML 1.0 cannot hold at all
+ * (other control characters) becomes U+FFFD.
+ */
+export function xmpDescription(text: string): string {
+  const escaped = text
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters XML 1.0 cannot hold are what it finds.
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\r/g, '&#13;');
+  return [
+    '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>',
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/">',
+    '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">',
+    '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">',
+    `<dc:description><rdf:Alt><rdf:li xml:lang="x-default">${escaped}</rdf:li></rdf:Alt></dc:description>`,
+    '</rdf:Description>',
+    '</rdf:RDF>',
+    '</x:xmpmeta>',
+    '<?xpacket end="w"?>',
+  ].join('');
 }

@@ -1,7 +1,7 @@
 // The store-writing steps of a job's life that keep the fairness counters in step with it: starting, ending early
 // (cancelled or failed), being put back by a shutdown, being found interrupted at the next start, and the files a
 // refused or failed job leaves.
-import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { JobQueueOptions } from './queue-types.js';
 import { charge } from './scheduler.js';
@@ -18,6 +18,17 @@ const MAX_ATTEMPTS = 2; // the first run plus one retry after a crash or restart
  */
 const LAST_RUN = 'last-run.txt';
 const LAST_RUN_TOLD = 'last-run-told.txt';
+/**
+ * The told marker's name may carry the failure told (`last-run-told.<base64url of its JSON>.txt`), so the next start
+ * stores what its owner heard; a failure too long for a file name gives the bare marker (the apology is stored).
+ */
+const TOLD_NAME = /^last-run-told(?:\.([A-Za-z0-9_-]+))?\.txt$/;
+const TOLD_NAME_MAX = 200;
+/**
+ * A cancel of a job the last process left running, made while its recovery waits for a full disk (recovery.ts): an
+ * empty file needs no free space, unlike the row, so a stop before the disk has room keeps the cancel.
+ */
+const CANCEL_REQUESTED = 'cancel-requested.txt';
 
 type Counters = Map<string, number>;
 
@@ -39,19 +50,23 @@ export function recoverInterrupted(
     // The interrupted run delivered nothing: refund what it was charged at start, so order and shares hold.
     const user = ownerKey(job.owner);
     let tell = true;
-    if (cancelled.has(job.id)) job.meta.cancelRequested = true;
-    if (job.meta.cancelRequested === true) {
-      // Its owner had pressed Cancel and the process died before the step ended: cancelled, not run again.
-      job.status = 'cancelled';
-      job.finishedAt = now;
-    } else if (!lastAttempt(job)) {
-      job.status = 'queued';
-      job.startedAt = undefined;
+    const told = toldEnd(store, job, now);
+    if (told) {
+      // Its owner was told how this run ended already (a failure the database refused): ended so, not told again,
+      // whatever was asked since.
+      Object.assign(job, told);
       tell = false;
     } else {
-      markInterrupted(job, now);
-      // Its owner was told how this run ended already (a failure the database refused): ended, not told again.
-      tell = !toldLastRun(store, job.id);
+      if (cancelled.has(job.id) || cancelMarked(store, job.id)) job.meta.cancelRequested = true;
+      if (job.meta.cancelRequested === true) {
+        // Its owner had pressed Cancel and the process died before the step ended: cancelled, not run again.
+        job.status = 'cancelled';
+        job.finishedAt = now;
+      } else if (!lastAttempt(job)) {
+        job.status = 'queued';
+        job.startedAt = undefined;
+        tell = false;
+      } else markInterrupted(job, now);
     }
     const before = counters.get(user);
     charge(counters, user, -job.estimatedCost);
@@ -66,7 +81,25 @@ export function recoverInterrupted(
       else counters.set(user, before);
       throw error;
     }
+    removeQuietly(store, job.id, CANCEL_REQUESTED);
     if (tell) ended.push(job);
+  }
+}
+
+/**
+ * Keeps the cancel of a job left running whose recovery waits (CANCEL_REQUESTED): an empty file made in its folder.
+ * Throws when even that cannot be made, so its owner hears why instead of a cancel that a stop would lose.
+ */
+export function markCancelRequested(store: JobStore, id: string): void {
+  mkdirSync(store.folder(id), { recursive: true });
+  closeSync(openSync(store.filePath(id, CANCEL_REQUESTED), 'w'));
+}
+
+export function cancelMarked(store: JobStore, id: string): boolean {
+  try {
+    return existsSync(store.filePath(id, CANCEL_REQUESTED));
+  } catch {
+    return false;
   }
 }
 
@@ -104,8 +137,8 @@ export function markRunning(store: JobStore, counters: Counters, job: Job, now: 
 
 /** The last run's marker (LAST_RUN), made fresh: best effort, as its absence only keeps the apology. */
 function markLastRun(store: JobStore, id: string): void {
+  for (const name of toldMarkers(store, id)) removeQuietly(store, id, name);
   try {
-    rmSync(store.filePath(id, LAST_RUN_TOLD), { force: true });
     store.writeFile(id, LAST_RUN, new Uint8Array(0));
   } catch {
     // No marker: an end of this run the database refuses is apologised for again by the next start, as before.
@@ -119,17 +152,67 @@ function markLastRun(store: JobStore, id: string): void {
 export function noteToldLastRun(store: JobStore, job: Job): void {
   if (!lastAttempt(job)) return;
   try {
-    renameSync(store.filePath(job.id, LAST_RUN), store.filePath(job.id, LAST_RUN_TOLD));
+    renameSync(store.filePath(job.id, LAST_RUN), join(store.folder(job.id), toldName(job.error)));
   } catch {
     // Not renamed: the next start apologises once more, as before.
   }
 }
 
-function toldLastRun(store: JobStore, id: string): boolean {
+function toldName(error: Job['error']): string {
+  if (!error) return LAST_RUN_TOLD;
+  const name = `last-run-told.${Buffer.from(JSON.stringify(error)).toString('base64url')}.txt`;
+  return name.length <= TOLD_NAME_MAX ? name : LAST_RUN_TOLD;
+}
+
+function toldMarkers(store: JobStore, id: string): string[] {
   try {
-    return existsSync(store.filePath(id, LAST_RUN_TOLD));
+    return readdirSync(store.folder(id)).filter((name) => TOLD_NAME.test(name));
   } catch {
-    return false;
+    // No folder: no marker.
+    return [];
+  }
+}
+
+/**
+ * How a job left running ends when its owner was told its last run's failure already (LAST_RUN_TOLD): failed with
+ * the failure told where the marker's name holds it, else with the apology. Undefined when nothing was told.
+ */
+export function toldEnd(
+  store: JobStore,
+  job: Job,
+  now: number,
+): Pick<Job, 'status' | 'finishedAt' | 'error'> | undefined {
+  if (!lastAttempt(job)) return undefined;
+  const [marker] = toldMarkers(store, job.id);
+  if (marker === undefined) return undefined;
+  const ended = { ...job };
+  markInterrupted(ended, now);
+  const encoded = TOLD_NAME.exec(marker)?.[1];
+  const error = encoded === undefined ? undefined : toldError(encoded);
+  return { status: ended.status, finishedAt: ended.finishedAt, error: error ?? ended.error };
+}
+
+function toldError(encoded: string): Job['error'] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+    if (typeof value !== 'object' || value === null) return undefined;
+    const { key, params } = value as { key?: unknown; params?: unknown };
+    if (typeof key !== 'string' || !key.startsWith('errors.')) return undefined;
+    if (typeof params !== 'object' || params === null || Array.isArray(params)) return undefined;
+    const values = Object.entries(params);
+    if (!values.every(([, v]) => typeof v === 'string' || typeof v === 'number')) return undefined;
+    return { key, params: Object.fromEntries(values) as Record<string, string | number> };
+  } catch {
+    // A name no bot wrote: the apology, as for the bare marker.
+    return undefined;
+  }
+}
+
+function removeQuietly(store: JobStore, id: string, name: string): void {
+  try {
+    rmSync(join(store.folder(id), name), { force: true });
+  } catch {
+    // Best effort: a marker left behind goes with the job's folder.
   }
 }
 
@@ -156,6 +239,17 @@ export function putBack(store: JobStore, counters: Counters, job: Job, log: JobQ
     });
   }
   log?.('info', 'job put back into the queue for the next start', { jobId: job.id });
+}
+
+/** `putBack` for each run's job still `running`, but one its owner is cancelling (it stays as stored). */
+export function putBackAll(
+  store: JobStore,
+  counters: Counters,
+  runs: Iterable<{ job: Job; reason?: string }>,
+  log: JobQueueOptions['log'],
+): void {
+  for (const { job, reason } of runs)
+    if (reason !== 'cancel' && job.status === 'running') putBack(store, counters, job, log);
 }
 
 /**
@@ -193,6 +287,13 @@ export function recordEnded(store: JobStore, counters: Counters, job: Job): void
     store.setCounter(user, counters.get(user) ?? 0);
     store.update(job);
   });
+}
+
+/** How many jobs each owner has running (the scheduler's per-user cap). */
+export function runsPerUser(entries: Iterable<{ job: Job }>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const { job } of entries) out.set(ownerKey(job.owner), (out.get(ownerKey(job.owner)) ?? 0) + 1);
+  return out;
 }
 
 /** The waiting jobs, or none when the database cannot say (shutdown goes on all the same). */

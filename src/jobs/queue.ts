@@ -8,19 +8,20 @@ import { EtaCalibration } from './eta-calibration.js';
 import { JobEvents, type JobListener } from './events.js';
 import { FairCounters } from './fair-counters.js';
 import { type Claim, JobHolds } from './holds.js';
-import { DISK_FULL, isDiskFull } from './job-failure.js';
+import { DISK_FULL } from './job-failure.js';
 import { newJob } from './job-parts.js';
 import {
   lastAttempt,
   markInterrupted,
-  putBack,
+  putBackAll,
   queuedOrNone,
   recordEndedEarly,
   removeFilesQuietly,
+  runsPerUser,
 } from './job-transitions.js';
 import { QueuePositions } from './positions.js';
 import type { CancelResult, JobHold, JobQueueOptions, SubmitInput, SubmitResult } from './queue-types.js';
-import { InterruptedRecovery } from './recovery.js';
+import { InterruptedRecovery, isFullAt } from './recovery.js';
 import { endEvent, RefusedEnds, tellRefusedEnd } from './refused-ends.js';
 import { type RunDeps, type RunningEntry, runBatch } from './run-batch.js';
 import { FairScheduler } from './scheduler.js';
@@ -134,6 +135,11 @@ export class JobQueue {
     return this.eta.known;
   }
 
+  /** False while the jobs the last process left running wait for the disk (recovery.ts): nothing runs meanwhile. */
+  get workersRunning(): boolean {
+    return !this.recovery.waiting;
+  }
+
   /** How long the job should run, from its own job type's measured speed where known (eta-calibration.ts). */
   expectedMs(job: Pick<Job, 'request' | 'estimatedCost'>): number {
     return this.eta.expectedMs(job);
@@ -157,9 +163,11 @@ export class JobQueue {
   }
 
   submit(input: SubmitInput): SubmitResult {
+    // The jobs the last process left running keep their places: none is taken before their recovery (recovery.ts),
+    // done first, so the ones it queues count as waiting for this admission and the new owner's fair share.
+    const recovered = this.stopping || this.recovery.retry();
     const claim = this.holds.claim(this.store.byStatus('queued'), input, this.now());
-    // The jobs the last process left running keep their places: none is taken before their recovery (recovery.ts).
-    const result = this.stopping ? STOPPING : this.recovery.retry() ? this.admit(input, claim) : FULL;
+    const result = this.stopping ? STOPPING : recovered ? this.admit(input, claim) : FULL;
     claim.end(result.ok);
     return result;
   }
@@ -192,7 +200,7 @@ export class JobQueue {
         for (const old of replaced) this.store.update(old);
       });
     } catch (error) {
-      if (!isDiskFull(error)) throw error;
+      if (!isFullAt(error, this.store.dataDir)) throw error;
       removeFilesQuietly(this.store, id);
       this.options.log?.('error', 'disk full: job refused at submission', { jobId: id });
       return { ok: false, refusal: DISK_FULL };
@@ -254,12 +262,11 @@ export class JobQueue {
       }
       return 'cancelling';
     }
-    // Left running by the last process, its recovery waiting for the disk: that recovery cancels it.
-    if (job.status === 'running' && this.recovery.cancel(id)) return 'cancelling';
     // Cancelling twice answers as the first time did, not "already finished"; a running job's cancel whose end the
     // database refused (its row still `running`, refused-ends.ts) was answered "cancelling".
     if (this.refused.get(id)?.status === 'cancelled') return 'cancelling';
-    return job.status === 'cancelled' ? 'cancelled' : 'finished';
+    // Left running by the last process, its recovery waiting for the disk: that recovery cancels it (or refuses).
+    return this.recovery.cancel(id) ?? (job.status === 'cancelled' ? 'cancelled' : 'finished');
   }
 
   /** Starts the worker; events for jobs that failed during recovery are emitted now that listeners exist. */
@@ -295,7 +302,7 @@ export class JobQueue {
     const picked = this.scheduler.pickBatch(
       this.positions.candidates().filter((c) => !this.holds.isHeld(c.id)),
       this.counters,
-      this.runningPerUser(),
+      runsPerUser(this.running.values()),
       this.now(),
       this.maxBatch,
       // Judged on the pace admission judges by: the same budget as the dry run's (positions.ts).
@@ -323,6 +330,8 @@ export class JobQueue {
    * (fair-counters.ts): it is told who is active and what their running jobs were charged.
    */
   private settleFairness(leaving: readonly string[]): void {
+    // Rows still `running` (a waiting recovery) are nobody's in `active`: the floor would pass their owners.
+    if (this.recovery.waiting) return;
     try {
       const active = new Map<string, number>();
       for (const job of this.store.byStatus('queued')) active.set(ownerKey(job.owner), 0);
@@ -337,13 +346,6 @@ export class JobQueue {
         error: error instanceof Error ? error.message : String(error),
       });
     }
-  }
-
-  private runningPerUser(): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const { job } of this.running.values())
-      out.set(ownerKey(job.owner), (out.get(ownerKey(job.owner)) ?? 0) + 1);
-    return out;
   }
 
   /**
@@ -412,9 +414,7 @@ export class JobQueue {
    */
   putBackRunning(): void {
     this.refused.retry({ untold: false });
-    for (const { job, reason } of this.running.values())
-      if (reason !== 'cancel' && job.status === 'running')
-        putBack(this.store, this.counters, job, this.options.log);
+    putBackAll(this.store, this.counters, this.running.values(), this.options.log);
   }
 
   private async abortRunning(

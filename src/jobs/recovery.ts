@@ -3,14 +3,22 @@
 // gets the full-disk refusal, as its own write would), and the recovery is tried again by the worker each second and
 // by each submission until the database takes it. Nothing runs meanwhile: those rows still say `running`, so none of
 // them runs twice, and no new job goes ahead of them. Said once when it begins to wait and once when it is done.
+// A cancel meanwhile is kept in a file that needs no free space (job-transitions.ts markCancelRequested), so a stop
+// before the disk has room does not run a job its owner was told is stopping.
+import { isSpaceIoError } from '../data-dir.js';
 import { isDiskFull } from './job-failure.js';
-import { recoverInterrupted } from './job-transitions.js';
-import type { JobQueueOptions } from './queue-types.js';
+import { cancelMarked, markCancelRequested, recoverInterrupted, toldEnd } from './job-transitions.js';
+import type { CancelResult, JobQueueOptions } from './queue-types.js';
 import type { Job } from './types.js';
 
 const WAITS =
   'the jobs the last process left running wait to be recovered: the database in DATA_DIR refuses writes (disk full); tried again each second, new jobs refused meanwhile. Free some space on its disk.';
 const DONE = 'the jobs the last process left running are recovered: the database takes writes again';
+
+/** A write DATA_DIR's database refused for want of space, however SQLite words it (data-dir.ts isSpaceIoError). */
+export function isFullAt(error: unknown, dataDir: string): boolean {
+  return isDiskFull(error) || isSpaceIoError(error, dataDir);
+}
 
 export class InterruptedRecovery {
   private pending = true;
@@ -42,7 +50,7 @@ export class InterruptedRecovery {
     try {
       recoverInterrupted(this.options.store, this.counters, this.now(), ended, this.cancels);
     } catch (error) {
-      if (!isDiskFull(error)) throw error;
+      if (!isFullAt(error, this.options.store.dataDir)) throw error;
       this.report(ended);
       const reason = error instanceof Error ? error.message : String(error);
       if (!this.waited)
@@ -65,16 +73,36 @@ export class InterruptedRecovery {
     for (const job of this.ended.splice(0)) tell(job);
   }
 
-  /** A job left running, cancelled by its owner: true while the recovery waits, which then ends it cancelled. */
-  cancel(id: string): boolean {
-    if (this.pending) this.cancels.add(id);
+  /** Whether the jobs left running still wait to be recovered: nothing runs meanwhile. */
+  get waiting(): boolean {
     return this.pending;
   }
 
-  /** A job cancelled while the recovery waits, as its owner was answered (/queue lists it as stopping). */
+  /**
+   * A job left running, cancelled by its owner while the recovery waits (else undefined): 'cancelling' once kept
+   * where a stop cannot lose it; 'finished' when its owner was told its failure already. Throws (a full disk refusing
+   * even the marker) rather than promise a cancel it could not keep.
+   */
+  cancel(id: string): CancelResult | undefined {
+    const row = this.pending ? this.options.store.get(id) : undefined;
+    if (row?.status !== 'running') return undefined;
+    if (toldEnd(this.options.store, row, this.now())) return 'finished';
+    markCancelRequested(this.options.store, id);
+    this.cancels.add(id);
+    return 'cancelling';
+  }
+
+  /**
+   * A job left running as its owner knows it while the recovery waits: cancelled as answered (/queue lists it as
+   * stopping, this start's cancel or the last one's), or ended with the failure it was told (not listed, no Cancel).
+   */
   get(id: string): Job | undefined {
-    const row = this.pending && this.cancels.has(id) ? this.options.store.get(id) : undefined;
-    return row && { ...row, status: 'cancelled', meta: { ...row.meta, cancelRequested: true } };
+    const row = this.pending ? this.options.store.get(id) : undefined;
+    if (row?.status !== 'running') return undefined;
+    const told = toldEnd(this.options.store, row, this.now());
+    if (told) return { ...row, ...told };
+    if (!this.cancels.has(id) && !cancelMarked(this.options.store, id)) return undefined;
+    return { ...row, status: 'cancelled', meta: { ...row.meta, cancelRequested: true } };
   }
 
   private report(ended: readonly Job[]): void {

@@ -2,7 +2,7 @@
 // pointing to it (status.ts `finish`). When that failure is corrected ("paused, will restart": the database refused to
 // store it, and the next start runs the job again), the correction lands on that post, where the owner reads the
 // failure, not on the status message above, which only points below (job-status.ts `correct`).
-import type { Client, MessageCreateOptions } from 'discord.js';
+import { type Client, DiscordAPIError, type MessageCreateOptions } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { DiscordStatus } from '../../../adapters/discord/status.js';
 import { JobStatusTracker } from '../../../adapters/shared/job-status-tracker.js';
@@ -14,8 +14,22 @@ const job = { id: 'job-1', createdAt: Date.now(), meta: {} } as Job;
 const FAILED = t('en', 'job.failed', { reason: 'disk full' });
 const RESTARTS = t('en', 'job.paused_restart');
 
-/** A public channel on a stubbed client: posts answer as message 7; every edit is recorded by message id. */
-function channelDouble(options: { editFails?: (id: string) => boolean } = {}) {
+/** Discord's refusal of an edit, as discord.js throws it. */
+const apiError = (status: number, code: number) =>
+  new DiscordAPIError(
+    { code, message: `refused (${code})` },
+    code,
+    status,
+    'PATCH',
+    '/channels/5/messages/7',
+    {},
+  );
+
+/**
+ * A public channel on a stubbed client: posts answer as message 7; every edit is recorded by message id, or throws
+ * what `editError` gives for its id.
+ */
+function channelDouble(options: { editError?: (id: string) => Error | undefined } = {}) {
   const posts: MessageCreateOptions[] = [];
   const edits: Array<{ id: string; text: string }> = [];
   const channel = {
@@ -27,13 +41,26 @@ function channelDouble(options: { editFails?: (id: string) => boolean } = {}) {
     },
     messages: {
       edit: async (id: string, payload: unknown) => {
-        if (options.editFails?.(id)) throw new Error('edit refused');
+        const error = options.editError?.(id);
+        if (error) throw error;
         edits.push({ id, text: JSON.stringify(payload) });
       },
     },
   };
-  const client = { channels: { fetch: async () => channel } } as unknown as Client;
-  return { client, posts, edits };
+  const dms: unknown[] = [];
+  const user = {
+    createDM: async () => ({
+      send: async (payload: unknown) => {
+        dms.push(payload);
+        return { id: '9' };
+      },
+    }),
+  };
+  const client = {
+    channels: { fetch: async () => channel },
+    users: { fetch: async () => user },
+  } as unknown as Client;
+  return { client, posts, edits, dms };
 }
 
 function tracked(client: Client) {
@@ -44,18 +71,21 @@ function tracked(client: Client) {
     Date.now() - 120_000,
     false,
     60_000,
+    () => undefined,
+    (_context, message) => warnings.push(message),
   );
   const deliveries: string[] = [];
+  const warnings: string[] = [];
   const tracker = new JobStatusTracker({
     markUndelivered: () => undefined,
-    warn: () => undefined,
+    warn: (_context, message) => warnings.push(message),
     gaps: { privateMs: 10_000, groupMs: 10_000, globalMs: 0 },
     changes: (next, shown) => JSON.stringify(next) !== JSON.stringify(shown),
     onDelivery: (_id, delivery) => deliveries.push(delivery),
   });
   const lane = { id: '5', shared: true };
   tracker.open(job.id, lane, { jobId: job.id, text: [{ key: 'job.queued' }] }, Promise.resolve(status));
-  return { tracker, deliveries };
+  return { tracker, deliveries, warnings };
 }
 
 const failure: Reply = {
@@ -91,8 +121,10 @@ describe('Discord: a correction of a failure posted anew goes on that post', () 
     tracker.stop();
   });
 
-  it('the post cannot be edited: the correction goes as a reply to it, never on the status message', async () => {
-    const { client, posts, edits } = channelDouble({ editFails: (id) => id === '7' });
+  it('the post is gone (10008): the correction goes as a reply to it, never on the status message', async () => {
+    const { client, posts, edits } = channelDouble({
+      editError: (id) => (id === '7' ? apiError(404, 10008) : undefined),
+    });
     const { tracker } = tracked(client);
     await tracker.update(job, failure);
     await tracker.update(job, correction);
@@ -100,6 +132,21 @@ describe('Discord: a correction of a failure posted anew goes on that post', () 
     expect(JSON.stringify(posts[1])).toContain(RESTARTS);
     expect(posts[1]?.reply?.messageReference).toBe('7');
     expect(edits.filter((e) => e.text.includes(RESTARTS))).toEqual([]);
+    tracker.stop();
+  });
+
+  it('an edit of the post failing otherwise (a 5xx) may have been applied: no reply shows it twice', async () => {
+    const { client, posts, edits, dms } = channelDouble({
+      editError: (id) => (id === '7' ? apiError(500, 0) : undefined),
+    });
+    const { tracker, warnings } = tracked(client);
+    await tracker.update(job, failure);
+    await tracker.update(job, correction);
+    expect(posts).toHaveLength(1);
+    expect(dms).toEqual([]);
+    expect(edits.filter((e) => e.text.includes(RESTARTS))).toEqual([]);
+    // Said once, by the surface: the tracker was handed nothing to answer with a reply.
+    expect(warnings).toEqual([expect.stringContaining('not posted again')]);
     tracker.stop();
   });
 

@@ -1,7 +1,8 @@
 // A failure the playground showed whose end the database refused to store (a full disk) is corrected at the stop:
 // "paused, will restart" (`Reply.corrects`), as the next start runs the job again. Through the event stream, in a real
 // browser, the failed message takes that one state; any other state after an ending stays ignored, and a correction
-// changes no other ending.
+// changes no other ending. A state that should be ignored is worded unlike the correction ("keeps its place"), so a
+// page that let it through shows it; a later event on another message, in the same stream, tells it was delivered.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Playground } from '../../../adapters/web/server.js';
@@ -12,6 +13,7 @@ import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-se
 
 const WAIT = { timeout: 30_000 };
 const RESTARTS = t('en', 'job.paused_restart');
+const WAITING = t('en', 'job.paused_waiting');
 
 describe.skipIf(!haveBrowser)('playground: a failure shown, then corrected', { timeout: 120_000 }, () => {
   let stack: PlaygroundOnDouble;
@@ -21,8 +23,12 @@ describe.skipIf(!haveBrowser)('playground: a failure shown, then corrected', { t
   let pageErrors: string[] = [];
 
   beforeAll(async () => {
-    // The worker is never started: each job stays queued, and the test plays its events as the queue emits them.
-    stack = openPlaygroundOnDouble('failure-corrected', { RATE_LIMIT_PER_MINUTE: '0' });
+    // The worker is never started: each job stays queued, and the test plays its events as the queue emits them
+    // (the queue still holds all four, as its events are the test's).
+    stack = openPlaygroundOnDouble('failure-corrected', {
+      RATE_LIMIT_PER_MINUTE: '0',
+      QUEUE_MAX_PER_USER: '10',
+    });
     ({ server } = await stack.start({ bundledModel: false }));
     ({ browser, page, pageErrors } = await openBrowserPage(server.url));
   }, 60_000);
@@ -60,12 +66,26 @@ describe.skipIf(!haveBrowser)('playground: a failure shown, then corrected', { t
   });
   const failure = t('en', 'errors.disk_full');
 
+  /**
+   * Resolves once every event emitted before it has reached the page: one stream carries them all in order, and this
+   * one ("keeps its place") lands on a message still waiting, which takes any state.
+   */
+  async function delivered(marker: { job: Job; text: () => Promise<string | null> }): Promise<void> {
+    emit({ type: 'paused', job: marker.job, restarts: false });
+    await expect.poll(marker.text, WAIT).toContain(WAITING);
+  }
+
   it('the failed message takes the correction, and only it', async () => {
-    const { job, text } = await submit('/imagine a fox');
+    const fox = await submit('/imagine a fox');
+    const marker = await submit('/imagine a hare');
+    const { job, text } = fox;
     emit({ type: 'failed', job: failed(job) });
     await expect.poll(text, WAIT).toContain(failure);
-    // A plain state after the ending (a late "paused") changes nothing.
-    emit({ type: 'paused', job, restarts: true });
+    // A plain state after the ending (a late "paused", not a correction) changes nothing.
+    emit({ type: 'paused', job, restarts: false });
+    await delivered(marker);
+    expect(await text()).toContain(failure);
+    expect(await text()).not.toContain(WAITING);
     emit({ type: 'paused', job, restarts: true, corrects: true });
     await expect.poll(text, WAIT).toContain(RESTARTS);
     expect(await text()).not.toContain(failure);
@@ -74,13 +94,12 @@ describe.skipIf(!haveBrowser)('playground: a failure shown, then corrected', { t
 
   it('a correction never reopens an ending that was not a failure', async () => {
     const { job, text } = await submit('/imagine an owl');
+    const marker = await submit('/imagine a stoat');
     emit({ type: 'cancelled', job: { ...job, status: 'cancelled' } });
     const cancelled = t('en', 'job.cancelled');
     await expect.poll(text, WAIT).toContain(cancelled);
     emit({ type: 'paused', job, restarts: true, corrects: true });
-    // A marker after it: once it shows elsewhere, the correction has been through the stream too.
-    const { text: next } = await submit('/imagine a hare');
-    await expect.poll(next, WAIT).toBeTruthy();
+    await delivered(marker);
     expect(await text()).toContain(cancelled);
     expect(await text()).not.toContain(RESTARTS);
     expect(pageErrors).toEqual([]);

@@ -1,0 +1,44 @@
+// SQLite says a full disk not only as SQLITE_FULL: a write refused for want of space as SQLITE_IOERR_WRITE, a -shm
+// that cannot grow as SQLITE_IOERR_SHMSIZE. Those read as "no free space" when the disk has (almost) none left, and
+// as a disk that cannot be written otherwise. The file system's free space is a double here (statfsSync).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { dataDirError } from '../src/data-dir.js';
+
+const disk = vi.hoisted(() => ({ freeBytes: Number.POSITIVE_INFINITY }));
+
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  // A statfs double: a 1 GiB file system with `disk.freeBytes` left.
+  const statfsSync = (path: string) => {
+    const real = fs.statfsSync(path);
+    const bsize = 4096;
+    const blocks = 2 ** 30 / bsize;
+    const free = Math.min(blocks, Math.floor(disk.freeBytes / bsize));
+    return { ...real, bsize, blocks, bfree: free, bavail: free };
+  };
+  return { ...fs, default: { ...fs, statfsSync }, statfsSync };
+});
+
+const ioError = (code: string) => Object.assign(new Error('disk I/O error'), { code });
+
+describe('an SQLite I/O error on DATA_DIR', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dimoo-space-'));
+  const file = join(dir, 'jobs.sqlite');
+
+  it.each(['SQLITE_IOERR_SHMSIZE', 'SQLITE_IOERR_WRITE'])('%s on a full disk says to free space', (code) => {
+    disk.freeBytes = 8192;
+    const { message } = dataDirError(dir, ioError(code), file);
+    expect(message).toContain(`has no free space (${code})`);
+    expect(message).toContain('Free some space on its disk');
+  });
+
+  it('on a disk with room is not called full', () => {
+    disk.freeBytes = 2 ** 29;
+    const { message } = dataDirError(dir, ioError('SQLITE_IOERR_SHMSIZE'), file);
+    expect(message).toContain('cannot be written (SQLITE_IOERR_SHMSIZE)');
+    expect(message).toContain('Point DATA_DIR at a writable folder');
+  });
+});
