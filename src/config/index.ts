@@ -111,6 +111,35 @@ function describeIssues(issues: z.core.$ZodIssue[]): Array<{ variable: string; p
   });
 }
 
+/**
+ * A .env file's quotes are taken off by dotenv, but the same line in `docker run --env-file`, compose's `environment:`
+ * list or a Kubernetes manifest keeps them, and `"abc"` would be the token (or a folder named `"./data"`): said as
+ * such, before the variable's own rule, which would only say the value is wrong.
+ */
+function quotedValues(env: NodeJS.ProcessEnv): Array<{ variable: string; problem: string }> {
+  return Object.keys(envSchema.shape).flatMap((variable) => {
+    const value = (env[variable] ?? '').trim();
+    const quoted = value.length >= 2 && /^["']/.test(value) && value.endsWith(value.charAt(0));
+    return quoted
+      ? [
+          {
+            variable,
+            problem:
+              'is wrapped in quotes, which are kept as part of the value outside a .env file: remove them',
+          },
+        ]
+      : [];
+  });
+}
+
+/** One problem per variable, the first: a value can break several rules, and the first names the mistake. */
+function firstPerVariable(
+  problems: Array<{ variable: string; problem: string }>,
+): Array<{ variable: string; problem: string }> {
+  const seen = new Set<string>();
+  return problems.filter(({ variable }) => !seen.has(variable) && seen.add(variable));
+}
+
 function crossChecks(env: NodeJS.ProcessEnv): Array<{ variable: string; problem: string }> {
   const isSet = (name: string) => (env[name] ?? '').trim() !== '';
   const problems: Array<{ variable: string; problem: string }> = [];
@@ -166,7 +195,11 @@ export function loadConfigOrReport(
 export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
   const parsed = envSchema.safeParse(env);
   // Rules between variables are checked on the raw values, so they are listed together with the schema's problems.
-  const problems = [...(parsed.success ? [] : describeIssues(parsed.error.issues)), ...crossChecks(env)];
+  const problems = firstPerVariable([
+    ...quotedValues(env),
+    ...(parsed.success ? [] : describeIssues(parsed.error.issues)),
+    ...crossChecks(env),
+  ]);
   const warnings = describeUnknown(unknownVariables(env));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems, warnings);
   const e = parsed.data;

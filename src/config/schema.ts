@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import { z } from 'zod';
 import {
   DEVICE_CHOICES,
@@ -5,7 +6,7 @@ import {
   PRECISIONS,
   WEIGHT_QUANTS,
 } from '../../engine/index.js';
-import { SUPPORTED_LOCALES } from '../i18n.js';
+import { matchLocale, SUPPORTED_LOCALES } from '../i18n.js';
 
 /** Variables whose values must never be printed, logged or echoed in an error. */
 export const SECRET_VARIABLES = [
@@ -41,12 +42,23 @@ const listOf = (item: z.ZodType<string>) =>
     z.array(item),
   );
 
-const list = listOf(z.string());
-const snowflakeList = listOf(
+/**
+ * A list of ids: `id1 id2` or `id1;id2` (how other bots' lists are often written) is one entry here, and the id rule
+ * alone would not say that the separator is what is wrong.
+ */
+const idListOf = (item: z.ZodType<string, string>) =>
+  listOf(
+    z
+      .string()
+      .regex(/^[^\s;]*$/, 'separate the entries with commas (,), not spaces or semicolons')
+      .pipe(item),
+  );
+
+const snowflakeList = idListOf(
   z.string().regex(/^\d{15,21}$/, 'each id must be a Discord snowflake (15–21 digits)'),
 );
 // Platform-qualified, so a Telegram id can never grant admin rights to the Discord user with the same number.
-const adminList = listOf(
+const adminList = idListOf(
   z
     .string()
     .regex(
@@ -98,17 +110,53 @@ const portNumber = (service: string) =>
 const port = (service: string) => z.preprocess(emptyToUndefined, portNumber(service).optional());
 
 /** An interface to listen on: a name or an address, nothing with spaces, slashes or a scheme. */
-const host = (fallback: string) =>
+const host = (fallback: string, portVariable: string) =>
   z.preprocess(
     emptyToUndefined,
     z
       .string()
       .regex(/^[A-Za-z0-9.:%_[\]-]+$/, 'must be a host name or IP address, e.g. 127.0.0.1 or 0.0.0.0')
+      // `0.0.0.0:8080` passes the rule above (IPv6 needs the colons) but is no address to listen on.
+      .regex(/^(?![^:]+:\d+$)(?!\[.*\]:\d+$)/, `must be the host alone: its port goes in ${portVariable}`)
       .default(fallback),
   );
 
+/**
+ * The bot token as the Developer Portal shows it. Its shape is Discord's to change, so only what is surely a paste
+ * mistake is refused at start: discord.js adds `Bot ` itself, and a token with a space in it is two words.
+ */
+const discordToken = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .regex(/^(?!bot\s)/i, 'must be the token alone, without "Bot " in front (discord.js adds it)')
+    .regex(/^\S+$/, 'must be the token alone, with no spaces inside')
+    .optional(),
+);
+
+/**
+ * A folder. Nothing here expands `~` or `$HOME` (a shell would; dotenv does not): the bot would make a folder
+ * literally named `~` or `$HOME` under the working directory and keep its data there.
+ */
+const folder = z
+  .string()
+  .regex(/^(?!~)/, `must be a whole path: ~ is not expanded here (your home folder is ${homedir()})`)
+  .regex(/^[^$]*$/, 'must be a whole path: $VARIABLES are not expanded here');
+
+/**
+ * A URL's host, or '' for one Node cannot parse (`redis://:password@`, which zod's own check lets through): the
+ * TypeError would end the start with a stack trace that quotes the URL, password and all.
+ */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}
+
 export const envSchema = z.object({
-  DISCORD_TOKEN: optionalString,
+  DISCORD_TOKEN: discordToken,
   DISCORD_GUILD_IDS: snowflakeList,
   /** Members holding one of these roles are admins in that guild (as ADMIN_IDS, but per role). */
   DISCORD_ADMIN_ROLE_IDS: snowflakeList,
@@ -123,12 +171,14 @@ export const envSchema = z.object({
       .regex(/^[0-9a-fA-F]{64}$/, 'must be the 64 hex characters shown as Public Key in the Developer Portal')
       .optional(),
   ),
-  DISCORD_INTERACTIONS_HOST: host('127.0.0.1'),
+  DISCORD_INTERACTIONS_HOST: host('127.0.0.1', 'DISCORD_INTERACTIONS_PORT'),
   DISCORD_INTERACTIONS_PORT: port('discord-interactions'),
   TELEGRAM_TOKEN: z.preprocess(
     emptyToUndefined,
     z
       .string()
+      // Copied from an API URL (https://api.telegram.org/bot123:ABC/getMe), the token keeps that `bot`.
+      .regex(/^(?!bot\d)/i, 'must be the token alone, without "bot" in front (as in API URLs)')
       .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'must look like 123456:ABC… as given by @BotFather')
       .optional(),
   ),
@@ -144,10 +194,16 @@ export const envSchema = z.object({
       .regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1–256 characters of A–Z, a–z, 0–9, _ and -')
       .optional(),
   ),
-  TELEGRAM_CHAT_IDS: listOf(
-    z.string().regex(/^-?\d{1,20}$/, 'each id must be a Telegram chat id (a whole number, groups negative)'),
+  TELEGRAM_CHAT_IDS: idListOf(
+    z
+      .string()
+      // Beyond 2^53 the id would be read as another number (config.telegram.chatIds are numbers); Telegram's fit.
+      .refine(
+        (id) => /^-?\d{1,20}$/.test(id) && Number.isSafeInteger(Number(id)),
+        'each id must be a Telegram chat id (a whole number, groups negative)',
+      ),
   ),
-  TELEGRAM_WEBHOOK_HOST: host('127.0.0.1'),
+  TELEGRAM_WEBHOOK_HOST: host('127.0.0.1', 'TELEGRAM_WEBHOOK_PORT'),
   TELEGRAM_WEBHOOK_PORT: z.preprocess(emptyToUndefined, portNumber('telegram-webhook').default(8443)),
   TELEGRAM_WEBHOOK_PATH: z.preprocess(
     emptyToUndefined,
@@ -156,7 +212,7 @@ export const envSchema = z.object({
       .regex(/^\/[A-Za-z0-9._~/-]*$/, 'must be a path starting with / (letters, digits, . _ ~ - /)')
       .optional(),
   ),
-  MODEL_DIR: optionalString,
+  MODEL_DIR: z.preprocess(emptyToUndefined, folder.optional()),
   DEVICE: z.preprocess(
     emptyToUndefined,
     z.enum(DEVICE_CHOICES, { error: `must be one of ${DEVICE_CHOICES.join(', ')}` }).default('auto'),
@@ -184,9 +240,9 @@ export const envSchema = z.object({
       .default('loop'),
   ),
   DESCRIBE_CACHE: booleanFlag(true),
-  DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
+  DATA_DIR: z.preprocess(emptyToUndefined, folder.default('./data')),
   RESULT_RETENTION_DAYS: intIn(0, 36500, 30),
-  WEB_HOST: host('127.0.0.1'),
+  WEB_HOST: host('127.0.0.1', 'WEB_PORT'),
   WEB_PORT: port('web'),
   WEB_ACCESS_TOKEN: optionalString,
   ADMIN_IDS: adminList,
@@ -200,7 +256,17 @@ export const envSchema = z.object({
   ),
   DEFAULT_LOCALE: z.preprocess(
     emptyToUndefined,
-    z.enum(SUPPORTED_LOCALES, { error: `must be one of ${SUPPORTED_LOCALES.join(', ')}` }).default('en'),
+    z
+      .string()
+      // `pt` or `pt_BR` for pt-BR, `zh` for zh-CN: the list alone leaves the operator to spot which one was meant.
+      .superRefine((tag, ctx) => {
+        if ((SUPPORTED_LOCALES as readonly string[]).includes(tag)) return;
+        const near = matchLocale(tag);
+        const hint = near === undefined ? '' : ` (did you mean ${near}?)`;
+        ctx.addIssue({ code: 'custom', message: `must be one of ${SUPPORTED_LOCALES.join(', ')}${hint}` });
+      })
+      .pipe(z.enum(SUPPORTED_LOCALES))
+      .default('en'),
   ),
   QUEUE_MAX_PER_USER: intIn(1, 1000, 3),
   QUEUE_MAX_RUNNING_PER_USER: intIn(1, 100, 1),
@@ -213,7 +279,7 @@ export const envSchema = z.object({
     z
       .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
       // ioredis takes `redis://` without a host as localhost: a half-written URL would quietly use another Redis.
-      .refine((url) => new URL(url).hostname !== '', 'must name the Redis host, e.g. redis://host:6379')
+      .refine((url) => hostOf(url) !== '', 'must name the Redis host, e.g. redis://host:6379')
       .optional(),
   ),
   QUEUE_PREFIX: z.preprocess(
@@ -223,7 +289,7 @@ export const envSchema = z.object({
       .regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1–40 characters of A–Z, a–z, 0–9, _ and -')
       .default('dimoo'),
   ),
-  METRICS_HOST: host('127.0.0.1'),
+  METRICS_HOST: host('127.0.0.1', 'METRICS_PORT'),
   METRICS_PORT: port('metrics'),
   WORKER_NAME: z.preprocess(
     emptyToUndefined,
@@ -236,7 +302,8 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: intIn(0, 1000, 6),
   MAX_INPUT_MB: intIn(1, 100, 20),
   MAX_INPUT_PIXELS: intIn(65536, 268435456, ENGINE_MAX_INPUT_PIXELS),
-  BLOCKED_WORDS: list,
+  // A word with `;` in it would be matched as written (.env.example): `gore;nsfw` would block neither word.
+  BLOCKED_WORDS: listOf(z.string().regex(/^[^;]*$/, 'separate the words with commas (,), not semicolons')),
 });
 
 export type Env = z.infer<typeof envSchema>;

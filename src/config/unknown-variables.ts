@@ -47,6 +47,20 @@ export const READ_ELSEWHERE = [
   'WORKER_BASE',
 ] as const;
 
+/**
+ * Names other bots and guides use for what the bot calls otherwise, too far from ours in spelling to be caught as a
+ * near miss (`LOCALE=pt-BR` would leave the replies in English without a word). None is a usual host variable.
+ */
+export const OTHER_NAMES: Readonly<Record<string, string>> = {
+  LOCALE: 'DEFAULT_LOCALE',
+  DEFAULT_LANGUAGE: 'DEFAULT_LOCALE',
+  GUILD_IDS: 'DISCORD_GUILD_IDS',
+  GUILD_ID: 'DISCORD_GUILD_IDS',
+  ADMINS: 'ADMIN_IDS',
+  DATA_DIRECTORY: 'DATA_DIR',
+  CHAT_IDS: 'TELEGRAM_CHAT_IDS',
+};
+
 export interface UnknownVariable {
   variable: string;
   /** The known name nearest to it (edit distance, ignoring case). */
@@ -97,6 +111,11 @@ export function unknownVariables(env: NodeJS.ProcessEnv): UnknownVariable[] {
   for (const variable of Object.keys(env).sort()) {
     if (KNOWN.has(variable)) continue;
     const upper = variable.toUpperCase();
+    const otherName = OTHER_NAMES[upper];
+    if (otherName !== undefined) {
+      found.push({ variable, closest: otherName });
+      continue;
+    }
     const closest = closestTo(upper);
     // Short names tolerate one slip, longer ones two: wider would catch the host's own variables.
     const nearMiss = closest.distance <= (upper.length >= 8 ? 2 : 1);
