@@ -184,15 +184,16 @@ export class DiscordStatus implements StatusSurface {
     if (!endedIn || !place.channelId) return this.edit(reply);
     const mention = place.userMessageId ? '' : `<@${place.userId}> `;
     const payload = toDiscordMessage(await fitReply(reply, place.uploadLimit), place.locale, mention);
+    // A channel not reached sent no edit: nothing of the correction can have been shown yet.
+    const channel = await this.client.channels.fetch(place.channelId).catch(() => undefined);
+    if (!channel?.isTextBased()) return this.postInChannel(reply, endedIn);
     try {
-      const channel = await this.client.channels.fetch(place.channelId);
-      if (!channel?.isTextBased()) throw new ChannelUnreachable('the job’s channel cannot be reached');
       await channel.messages.edit(endedIn, {
         ...payload,
         allowedMentions: { parse: [], users: [place.userId] },
       } as Parameters<Message['edit']>[0]);
     } catch (error) {
-      if (!(error instanceof ChannelUnreachable || uneditable(error) || channelRefused(error))) {
+      if (!(uneditable(error) || channelRefused(error))) {
         // Not thrown: the tracker would answer a throw with a reply to the user, the second copy this avoids.
         this.warn(
           { err: error, jobId: reply.jobId },

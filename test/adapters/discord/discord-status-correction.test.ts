@@ -29,7 +29,9 @@ const apiError = (status: number, code: number) =>
  * A public channel on a stubbed client: posts answer as message 7; every edit is recorded by message id, or throws
  * what `editError` gives for its id.
  */
-function channelDouble(options: { editError?: (id: string) => Error | undefined } = {}) {
+function channelDouble(
+  options: { editError?: (id: string) => Error | undefined; fetchErrors?: Error[] } = {},
+) {
   const posts: MessageCreateOptions[] = [];
   const edits: Array<{ id: string; text: string }> = [];
   const channel = {
@@ -57,7 +59,13 @@ function channelDouble(options: { editError?: (id: string) => Error | undefined 
     }),
   };
   const client = {
-    channels: { fetch: async () => channel },
+    channels: {
+      fetch: async () => {
+        const error = options.fetchErrors?.shift();
+        if (error) throw error;
+        return channel;
+      },
+    },
     users: { fetch: async () => user },
   } as unknown as Client;
   return { client, posts, edits, dms };
@@ -132,6 +140,20 @@ describe('Discord: a correction of a failure posted anew goes on that post', () 
     expect(JSON.stringify(posts[1])).toContain(RESTARTS);
     expect(posts[1]?.reply?.messageReference).toBe('7');
     expect(edits.filter((e) => e.text.includes(RESTARTS))).toEqual([]);
+    tracker.stop();
+  });
+
+  it('the channel not reached (a 5xx before any edit): the correction, never sent, is posted', async () => {
+    const fetchErrors: Error[] = [];
+    const { client, posts, edits } = channelDouble({ fetchErrors });
+    const { tracker } = tracked(client);
+    await tracker.update(job, failure);
+    fetchErrors.push(apiError(503, 0));
+    await tracker.update(job, correction);
+    expect(edits.filter((e) => e.text.includes(RESTARTS))).toEqual([]);
+    expect(posts).toHaveLength(2);
+    expect(JSON.stringify(posts[1])).toContain(RESTARTS);
+    expect(posts[1]?.reply?.messageReference).toBe('7');
     tracker.stop();
   });
 
