@@ -227,6 +227,8 @@ const SPACE_IOERRS = new Set(['SQLITE_IOERR_WRITE', 'SQLITE_IOERR_SHMSIZE']);
 export function hasNoFreeSpace(path: string): boolean {
   try {
     const { bavail, blocks, bsize } = statfsSync(path);
+    // A size of 0 is a file system that does not count (procfs, some FUSE mounts): its 0 free says nothing.
+    if (blocks === 0) return false;
     const limit = Math.max(2 ** 20, Math.min(16 * 2 ** 20, (blocks * bsize) / 100));
     return bavail * bsize < limit;
   } catch {

@@ -7,15 +7,15 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { dataDirError } from '../src/data-dir.js';
 
-const disk = vi.hoisted(() => ({ freeBytes: Number.POSITIVE_INFINITY }));
+const disk = vi.hoisted(() => ({ freeBytes: Number.POSITIVE_INFINITY, totalBytes: 2 ** 30 }));
 
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
-  // A statfs double: a 1 GiB file system with `disk.freeBytes` left.
+  // A statfs double: a file system of `disk.totalBytes` (1 GiB unless a test says) with `disk.freeBytes` left.
   const statfsSync = (path: string) => {
     const real = fs.statfsSync(path);
     const bsize = 4096;
-    const blocks = 2 ** 30 / bsize;
+    const blocks = disk.totalBytes / bsize;
     const free = Math.min(blocks, Math.floor(disk.freeBytes / bsize));
     return { ...real, bsize, blocks, bfree: free, bavail: free };
   };
@@ -40,5 +40,21 @@ describe('an SQLite I/O error on DATA_DIR', () => {
     const { message } = dataDirError(dir, ioError('SQLITE_IOERR_SHMSIZE'), file);
     expect(message).toContain('cannot be written (SQLITE_IOERR_SHMSIZE)');
     expect(message).toContain('Point DATA_DIR at a writable folder');
+  });
+
+  it('on a huge disk, a few gigabytes free are room (the bar stops at 16 MiB, not 1% of the disk)', () => {
+    disk.totalBytes = 2 ** 43;
+    disk.freeBytes = 2 ** 27;
+    const { message } = dataDirError(dir, ioError('SQLITE_IOERR_WRITE'), file);
+    expect(message).toContain('cannot be written (SQLITE_IOERR_WRITE)');
+    disk.totalBytes = 2 ** 30;
+  });
+
+  it('on a file system that reports no size at all (a pseudo or FUSE mount) is not called full', () => {
+    disk.totalBytes = 0;
+    disk.freeBytes = 0;
+    const { message } = dataDirError(dir, ioError('SQLITE_IOERR_WRITE'), file);
+    expect(message).toContain('cannot be written (SQLITE_IOERR_WRITE)');
+    disk.totalBytes = 2 ** 30;
   });
 });
