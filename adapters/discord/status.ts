@@ -186,7 +186,10 @@ export class DiscordStatus implements StatusSurface {
     const payload = toDiscordMessage(await fitReply(reply, place.uploadLimit), place.locale, mention);
     // A channel not reached sent no edit: nothing of the correction can have been shown yet.
     const channel = await this.client.channels.fetch(place.channelId).catch(() => undefined);
-    if (!channel?.isTextBased()) return this.postInChannel(reply, endedIn);
+    if (!channel?.isTextBased()) {
+      await this.postInChannel(reply, endedIn);
+      return;
+    }
     try {
       await channel.messages.edit(endedIn, {
         ...payload,
