@@ -156,7 +156,8 @@ export function unfinishedIn(
   scope: string,
 ): UnfinishedJob[] {
   const { queue, store } = deps;
-  const known = queue.paceKnown;
+  // No end is foreseen while no worker runs (a start waiting for the disk): the jobs left running do not run.
+  const known = queue.paceKnown && queue.workersRunning !== false;
   const plan = queue.waitPlan();
   const ends = new Map(plan.running.map(({ job, endMs }) => [job.id, endMs]));
   const now = deps.now();

@@ -2,6 +2,7 @@
 // admission, and the "queued" reply.
 import {
   type JobKind,
+  NotStored,
   ownerKey,
   type StoredImage,
   type StoredRequest,
@@ -52,7 +53,12 @@ export async function submit(
       ...(replaces.length > 0 ? { replaces } : {}),
     });
   } catch (error) {
-    // Thrown part-way (the shared queue's writes are not undone when one is refused): the job may be stored.
+    // Nothing was stored: a plain error, the slot given back as for a refusal.
+    if (error instanceof NotStored) {
+      await slot.release();
+      throw error.error;
+    }
+    // Any other throw may come after the job was stored (telling its place): it may be queued.
     throw new ThrownAfterAdmission(error, { jobs: [], unsure: true });
   }
   if (!result.ok) {

@@ -124,8 +124,12 @@ export function assertWritableDataDir(dataDir: string): void {
   for (const folder of [dataDir, ...KEPT_FOLDERS.map((f) => join(dataDir, f)).filter((f) => existsSync(f))]) {
     const probe = join(folder, `.write-probe-${processTag()}`);
     try {
-      writeFileSync(probe, 'ok');
-      rmSync(probe, { force: true });
+      try {
+        writeFileSync(probe, 'ok');
+      } finally {
+        // Also after a failed write: a full disk makes the file before it refuses the bytes.
+        rmSync(probe, { force: true });
+      }
     } catch (error) {
       throw dataDirError(dataDir, error, folder);
     }

@@ -66,6 +66,8 @@ export interface DiscordOptions {
   deliveries: DeliveryLog;
   /** Tests and the soak count how each job's ending reached its owner. */
   onDelivery?: (jobId: string, delivery: Delivery) => void;
+  /** The queue's `failureTold` (JobQueueApi): a failed ending reached its owner. */
+  failureTold?: (jobId: string) => void;
   /**
    * With a shared queue every front-end's gateway session receives every interaction and mention: only the one
    * that claims it (`JobSystem.claim`) handles it. Absent in one process.
@@ -127,6 +129,7 @@ export class DiscordBot implements DiscordRuntime {
       deliveries: options.deliveries,
       log: options.log,
       onDelivery: options.onDelivery,
+      failureTold: options.failureTold,
       editIntervalMs: options.editIntervalMs ?? 1500,
       notifyAfterMs: options.notifyAfterMs ?? options.config.discord.notifyAfterMs,
       now: options.now,

@@ -38,6 +38,7 @@ export async function startDiscord(
     deliveries: services.jobs.store.deliveries,
     claim: services.jobs.claim?.bind(services.jobs),
     now: () => services.jobs.queue.now(),
+    failureTold: services.jobs.queue.failureTold?.bind(services.jobs.queue),
     ...forBot,
   });
   await bot.start(token);

@@ -16,6 +16,8 @@ export interface JobMessagesOptions {
   deliveries: DeliveryLog;
   log: Logger;
   onDelivery?: (jobId: string, delivery: Delivery) => void;
+  /** The queue's `failureTold` (JobQueueApi): a failed ending reached its owner. */
+  failureTold?: (jobId: string) => void;
   /** Minimum time between progress edits of one message. */
   editIntervalMs: number;
   /** A public job that took longer (from its command to its ending) ends with a new message that pings its owner. */

@@ -30,14 +30,17 @@ export interface DeliveryReporting {
   log: Pick<Logger, 'warn'>;
   /** Tests and the soak count how each job's ending reached its owner. */
   onDelivery?: (jobId: string, delivery: Delivery) => void;
+  /** The queue's `failureTold`: a failed ending reached its owner (JobStatusOptions). */
+  failureTold?: (jobId: string) => void;
 }
 
 /** The lifecycle's reporting options from an adapter's delivery log and logger. */
-export function reporting({ deliveries, log, onDelivery }: DeliveryReporting) {
+export function reporting({ deliveries, log, onDelivery, failureTold }: DeliveryReporting) {
   return {
     markUndelivered: (jobId: string) => deliveries.markUndelivered(jobId),
     warn: (fields: Record<string, unknown>, message: string) => log.warn(fields, message),
     onDelivery,
+    failureTold,
   };
 }
 

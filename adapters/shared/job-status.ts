@@ -54,6 +54,11 @@ export interface JobStatusOptions {
   openGraceMs?: number;
   /** Called with every ending (tests and the soak count them). */
   onDelivery?(jobId: string, delivery: Delivery): void;
+  /**
+   * A failed ending reached its owner ('edited' or 'replied', not 'undelivered'): the queue's `failureTold`, so a
+   * failure the database refused to store is not apologised for again at the next start, and one nobody saw is.
+   */
+  failureTold?(jobId: string): void;
 }
 
 interface Entry {
@@ -123,6 +128,7 @@ export class JobStatusBoard {
     const delivered = this.queue(entry, async (surface) => {
       const delivery = await this.deliver(jobId, surface, reply);
       this.jobs.delete(jobId);
+      if (reply.outcome === 'failed' && delivery !== 'undelivered') this.options.failureTold?.(jobId);
       this.options.onDelivery?.(jobId, delivery);
       return delivery;
     });

@@ -35,7 +35,7 @@ import { InFlight, settleBy } from './in-flight.js';
 import { inPlaceTries } from './in-place-turns.js';
 import { TelegramInbox } from './inbox.js';
 import { IncomingImages } from './incoming-images.js';
-import { TelegramJobMessages } from './job-messages.js';
+import { queueHooks, TelegramJobMessages } from './job-messages.js';
 import { TelegramMessages } from './messages.js';
 import { followUpgrades } from './migrations.js';
 import type { TelegramOptions } from './options.js';
@@ -128,7 +128,7 @@ export class TelegramBot {
       log: options.log,
       onDelivery: options.onDelivery,
       editIntervalMs: options.editIntervalMs ?? { private: 1000, group: 3000 },
-      now: () => queue.now(),
+      ...queueHooks(queue),
     });
     // A request the queue refuses only because the bot is stopping may wait for the next start instead (inbox.ts).
     const instead = (ctx: Context, reply: Reply) => this.inbox.insteadOfStopping(ctx, reply);

@@ -8,7 +8,7 @@
 import type { Api } from 'grammy';
 import { positionWorthShowing, type Reply, textReply } from '../../commands/index.js';
 import { type Locale, matchLocale } from '../../src/i18n.js';
-import type { DeliveryLog, Job } from '../../src/jobs/index.js';
+import type { DeliveryLog, Job, JobQueueApi } from '../../src/jobs/index.js';
 import type { Logger } from '../../src/log.js';
 import type { Delivery, StatusSurface } from '../shared/job-status.js';
 import { JobStatusTracker, reporting, type StatusLane } from '../shared/job-status-tracker.js';
@@ -54,10 +54,17 @@ export interface TelegramJobMessagesOptions {
   deliveries: DeliveryLog;
   log: Logger;
   onDelivery?: (jobId: string, delivery: Delivery) => void;
+  /** The queue's `failureTold` (JobQueueApi): a failed ending reached its owner. */
+  failureTold?: (jobId: string) => void;
   /** Minimum time between edits in one chat, per chat type. */
   editIntervalMs: { private: number; group: number };
   /** The clock the queue stamps jobs with (`JobQueueApi.now`): which jobs are from before a restart. */
   now?: () => number;
+}
+
+/** What the status messages take from the queue: its clock, and its `failureTold` for a failure that was delivered. */
+export function queueHooks(queue: Pick<JobQueueApi, 'now' | 'failureTold'>) {
+  return { now: () => queue.now(), failureTold: queue.failureTold?.bind(queue) };
 }
 
 /** Telegram shows "sending a photo…" (or "typing…") for 5 s; it is repeated while a job runs. */

@@ -18,7 +18,7 @@ export interface TelegramOptions {
    */
   jobs: {
     store: Pick<JobStore, 'recentOf' | 'questions' | 'inbox'>;
-    queue: Pick<JobQueueApi, 'get' | 'cancel' | 'now'>;
+    queue: Pick<JobQueueApi, 'get' | 'cancel' | 'now' | 'failureTold'>;
   };
   /** Tests and the soak count how each job's ending reached its owner. */
   onDelivery?: (jobId: string, delivery: Delivery) => void;

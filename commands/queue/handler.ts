@@ -59,6 +59,10 @@ export async function queueList(deps: CommandDeps, ctx: CommandContext, cancelle
     // Its owner asked to cancel and its step has not ended yet, or its end is not stored yet (runningJobs):
     // stopping, with no Cancel to press again.
     if (job.meta.cancelRequested === true) reply.text.push({ key: 'queue.mine_stopping', params: line(job) });
+    // Left running by the last process while no worker runs (a start waiting for the disk, src/jobs/recovery.ts):
+    // nothing runs it now, it starts again once one does.
+    else if (queue.workersRunning === false)
+      reply.text.push({ key: 'queue.mine_restarting', params: listed(job) });
     else reply.text.push(runningLine(listed(job), deps.progress.percentOf(job.id)));
   }
   // Waiting jobs answered "cancelled" that the queue still counts against the per-user limit (a shared queue's cancel

@@ -11,18 +11,21 @@ import { ownerKey } from './types.js';
 
 const MAX_ATTEMPTS = 2; // the first run plus one retry after a crash or restart
 /**
- * A job's last run leaves an empty file in its folder, renamed once its owner was told a failure of that run that the
- * database refused to store (a full disk): the next start, finding the row still `running`, ends it without the
- * interrupted apology, which would be a second one. Renaming and removing need no free space, unlike any write;
+ * A job's last run leaves an empty file in its folder, renamed once a failure of that run that the database refused
+ * to store (a full disk) reached its owner (delivered by the adapters: refused-ends.ts `told`): the next start, finding
+ * the row still `running`, ends it without the interrupted apology, which would be a second one. Renaming and removing need no free space, unlike any write;
  * a marker that could not be made, or was never renamed, leaves the apology as it was (an owner who heard nothing).
  */
 const LAST_RUN = 'last-run.txt';
-const LAST_RUN_TOLD = 'last-run-told.txt';
 /**
- * The told marker's name may carry the failure told (`last-run-told.<base64url of its JSON>.txt`), so the next start
- * stores what its owner heard; a failure too long for a file name gives the bare marker (the apology is stored).
+ * The told marker names the run it was made in (`last-run-told.<startedAt>.txt`, the row's `startedAt`), so a marker
+ * an earlier run left (its removal failed) never silences a later run's end. Its name may also carry the failure told
+ * (`last-run-told.<startedAt>.<base64url of its JSON>.txt`), so the next start stores what its owner heard; a failure
+ * too long for a file name gives the bare marker (the apology is stored).
  */
-const TOLD_NAME = /^last-run-told(?:\.([A-Za-z0-9_-]+))?\.txt$/;
+const TOLD_NAME = /^last-run-told\.(\d+)(?:\.([A-Za-z0-9_-]+))?\.txt$/;
+/** Any told marker, this version's or an older one's (no run in its name): removed as a last run begins. */
+const ANY_TOLD = /^last-run-told(?:\.[A-Za-z0-9_-]+)*\.txt$/;
 const TOLD_NAME_MAX = 200;
 /**
  * A cancel of a job the last process left running, made while its recovery waits for a full disk (recovery.ts): an
@@ -135,9 +138,12 @@ export function markRunning(store: JobStore, counters: Counters, job: Job, now: 
   if (lastAttempt(job)) markLastRun(store, job.id);
 }
 
-/** The last run's marker (LAST_RUN), made fresh: best effort, as its absence only keeps the apology. */
+/**
+ * The last run's marker (LAST_RUN), made fresh: best effort, as its absence only keeps the apology. Old told markers
+ * are removed, each on its own: one that stays names another run, and `toldEnd` passes it by.
+ */
 function markLastRun(store: JobStore, id: string): void {
-  for (const name of toldMarkers(store, id)) removeQuietly(store, id, name);
+  for (const name of toldMarkers(store, id, ANY_TOLD)) removeQuietly(store, id, name);
   try {
     store.writeFile(id, LAST_RUN, new Uint8Array(0));
   } catch {
@@ -146,27 +152,32 @@ function markLastRun(store: JobStore, id: string): void {
 }
 
 /**
- * The owner of a job on its last run was told a failure of it that the database refused to store: the next start
- * ends the row without telling it again (LAST_RUN). Best effort, and needs no free space.
+ * A failure of a job's last run that the database refused to store reached its owner: the next start ends the row
+ * without telling it again (LAST_RUN, renamed for the run `job.startedAt` names). Best effort; needs no free space.
  */
 export function noteToldLastRun(store: JobStore, job: Job): void {
-  if (!lastAttempt(job)) return;
+  if (!lastAttempt(job) || job.startedAt === undefined) return;
   try {
-    renameSync(store.filePath(job.id, LAST_RUN), join(store.folder(job.id), toldName(job.error)));
+    renameSync(
+      store.filePath(job.id, LAST_RUN),
+      join(store.folder(job.id), toldName(job.startedAt, job.error)),
+    );
   } catch {
     // Not renamed: the next start apologises once more, as before.
   }
 }
 
-function toldName(error: Job['error']): string {
-  if (!error) return LAST_RUN_TOLD;
-  const name = `last-run-told.${Buffer.from(JSON.stringify(error)).toString('base64url')}.txt`;
-  return name.length <= TOLD_NAME_MAX ? name : LAST_RUN_TOLD;
+function toldName(startedAt: number, error: Job['error']): string {
+  const run = `last-run-told.${Math.trunc(startedAt)}`;
+  const bare = `${run}.txt`;
+  if (!error) return bare;
+  const name = `${run}.${Buffer.from(JSON.stringify(error)).toString('base64url')}.txt`;
+  return name.length <= TOLD_NAME_MAX ? name : bare;
 }
 
-function toldMarkers(store: JobStore, id: string): string[] {
+function toldMarkers(store: JobStore, id: string, pattern: RegExp = TOLD_NAME): string[] {
   try {
-    return readdirSync(store.folder(id)).filter((name) => TOLD_NAME.test(name));
+    return readdirSync(store.folder(id)).filter((name) => pattern.test(name));
   } catch {
     // No folder: no marker.
     return [];
@@ -174,7 +185,7 @@ function toldMarkers(store: JobStore, id: string): string[] {
 }
 
 /**
- * How a job left running ends when its owner was told its last run's failure already (LAST_RUN_TOLD): failed with
+ * How a job left running ends when its owner was told its last run's failure already (its told marker): failed with
  * the failure told where the marker's name holds it, else with the apology. Undefined when nothing was told.
  */
 export function toldEnd(
@@ -182,12 +193,13 @@ export function toldEnd(
   job: Job,
   now: number,
 ): Pick<Job, 'status' | 'finishedAt' | 'error'> | undefined {
-  if (!lastAttempt(job)) return undefined;
-  const [marker] = toldMarkers(store, job.id);
+  if (!lastAttempt(job) || job.startedAt === undefined) return undefined;
+  const run = String(Math.trunc(job.startedAt));
+  const marker = toldMarkers(store, job.id).find((name) => TOLD_NAME.exec(name)?.[1] === run);
   if (marker === undefined) return undefined;
   const ended = { ...job };
   markInterrupted(ended, now);
-  const encoded = TOLD_NAME.exec(marker)?.[1];
+  const encoded = TOLD_NAME.exec(marker)?.[2];
   const error = encoded === undefined ? undefined : toldError(encoded);
   return { status: ended.status, finishedAt: ended.finishedAt, error: error ?? ended.error };
 }

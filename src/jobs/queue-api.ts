@@ -55,6 +55,12 @@ export interface JobQueueApi {
   readonly accepting?: boolean;
   start(): void;
   stop(options?: { waitMs?: number }): Promise<void>;
+  /**
+   * A job's failed ending reached its owner (the adapters edited it in or replied with it): a failure the database
+   * refused to store on the job's last attempt is then not apologised for again by the next start. Absent where
+   * nothing depends on it.
+   */
+  failureTold?(jobId: string): void;
   /** The process ends at once: the running jobs go back into the queue, their retry kept. Absent where no job runs. */
   putBackRunning?(): void;
 }

@@ -16,12 +16,12 @@ import {
   putBackAll,
   queuedOrNone,
   recordEndedEarly,
-  removeFilesQuietly,
   runsPerUser,
 } from './job-transitions.js';
+import { beforeStored, type Stored, storeNewJob } from './not-stored.js';
 import { QueuePositions } from './positions.js';
 import type { CancelResult, JobHold, JobQueueOptions, SubmitInput, SubmitResult } from './queue-types.js';
-import { InterruptedRecovery, isFullAt } from './recovery.js';
+import { InterruptedRecovery } from './recovery.js';
 import { endEvent, RefusedEnds, tellRefusedEnd } from './refused-ends.js';
 import { type RunDeps, type RunningEntry, runBatch } from './run-batch.js';
 import { FairScheduler } from './scheduler.js';
@@ -165,24 +165,25 @@ export class JobQueue {
   submit(input: SubmitInput): SubmitResult {
     // The jobs the last process left running keep their places: none is taken before their recovery (recovery.ts),
     // done first, so the ones it queues count as waiting for this admission and the new owner's fair share.
-    const recovered = this.stopping || this.recovery.retry();
-    const claim = this.holds.claim(this.store.byStatus('queued'), input, this.now());
-    const result = this.stopping ? STOPPING : recovered ? this.admit(input, claim) : FULL;
-    claim.end(result.ok);
-    return result;
+    // Nothing of the submission is kept until admit stores its row: a throw until then is NotStored (not-stored.ts).
+    const recovered = beforeStored(() => this.stopping || this.recovery.retry());
+    const claim = beforeStored(() => this.holds.claim(this.store.byStatus('queued'), input, this.now()));
+    const admit = () => this.admit(input, claim);
+    const stored = this.stopping ? STOPPING : recovered ? beforeStored(admit, () => claim.end(false)) : FULL;
+    claim.end(stored.ok);
+    return stored.ok ? this.queued(stored.job, claim.replaced) : stored;
   }
 
-  /** Admits the submission, or says why not; the held jobs it replaces are cancelled in the same step. */
-  private admit(input: SubmitInput, { counted, replaced }: Claim): SubmitResult {
+  /** Stores the submission, or says why not; the held jobs it replaces are cancelled in the same transaction. */
+  private admit(input: SubmitInput, { counted, replaced }: Claim): Stored {
     const user = ownerKey(input.owner);
     const estimatedCost = estimateStoredRequest(this.options.engine, input.request, input.files);
     const refusal =
       admissionRefusal(counted, input, this.options.limits) ??
       tooLongRefusal(this.eta.measuredMs({ request: input.request, estimatedCost }), this.options.limits);
     if (refusal) return { ok: false, refusal };
-    const id = this.store.newId();
     const job = newJob(input, {
-      id,
+      id: this.store.newId(),
       seq: this.store.nextSeq(),
       estimatedCost,
       defaultPriority: this.isAdmin(input.owner) ? 'high' : 'normal',
@@ -192,19 +193,14 @@ export class JobQueue {
       ...[...counted, ...replaced].map((j) => ownerKey(j.owner)),
       ...[...this.running.values()].map((r) => ownerKey(r.job.owner)),
     ]);
-    try {
-      for (const [name, bytes] of Object.entries(input.files ?? {})) this.store.writeFile(id, name, bytes);
-      this.store.transaction(() => {
-        if (!active.has(user)) this.store.setCounter(user, this.fair.lift(user, active));
-        this.store.insert(job);
-        for (const old of replaced) this.store.update(old);
-      });
-    } catch (error) {
-      if (!isFullAt(error, this.store.dataDir)) throw error;
-      removeFilesQuietly(this.store, id);
-      this.options.log?.('error', 'disk full: job refused at submission', { jobId: id });
-      return { ok: false, refusal: DISK_FULL };
-    }
+    return storeNewJob(this.store, job, input.files ?? {}, this.options.log, () => {
+      if (!active.has(user)) this.store.setCounter(user, this.fair.lift(user, active));
+      for (const old of replaced) this.store.update(old);
+    });
+  }
+
+  /** A stored job, told: a throw from here on leaves it queued (commands/submit.ts says it may be). */
+  private queued(job: Job, replaced: readonly Job[]): SubmitResult {
     for (const old of replaced) this.events.emit({ type: 'cancelled', job: old });
     const place = this.positionOf(job.id);
     this.events.emit({ type: 'queued', job, ...place });
@@ -214,10 +210,10 @@ export class JobQueue {
   }
 
   get(id: string): Job | undefined {
-    // An end the database refused, or a cancel a waiting recovery holds, is the job's truth meanwhile: its row still
-    // says `running`.
+    // A refused end or a cancel a waiting recovery holds is the job's truth while its row says `running`.
     return this.refused.get(id) ?? this.recovery.get(id) ?? this.store.get(id);
   }
+  failureTold = (id: string): void => this.refused.told(id);
 
   /** Jobs ahead (by a dry run of the scheduler), and the time until the job's run starts and until it ends. */
   positionOf(id: string): Place {

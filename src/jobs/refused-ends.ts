@@ -10,11 +10,12 @@
 // that start to tell, and is not stored after the stop either: told at a process exit that follows (a second stop
 // signal), it would reach nobody, and the next start would find the row ended and say nothing. A failure on its last
 // attempt, told already, stays for a later try (`putBackRunning`): stored, its owner hears nothing more; still
-// refused, the next start fails the row without a word, as its run's marker file was renamed when the failure was told
-// (a rename needs no free space: job-transitions.ts `noteToldLastRun`); without that marker it apologises as after a
-// crash.
+// refused, the next start fails the row without a word, as its run's marker file was renamed once the failure's
+// ending reached its owner (`told`, called by the adapters for an ending edited in or replied; a rename needs no free
+// space: job-transitions.ts `noteToldLastRun`); without that marker (an ending that reached nobody, whose undelivered
+// mark the full disk refused too) it apologises as after a crash.
 import type { JobEvents } from './events.js';
-import { lastAttempt, recordEnded } from './job-transitions.js';
+import { lastAttempt, noteToldLastRun, recordEnded } from './job-transitions.js';
 import type { JobStore } from './store.js';
 import type { Job } from './types.js';
 
@@ -50,6 +51,15 @@ export class RefusedEnds {
   add(job: Job, told: boolean): void {
     this.jobs.set(job.id, job);
     if (!told) this.untold.add(job.id);
+  }
+
+  /**
+   * The failure of a job told to its owner has reached them (edited in or replied, not merely sent): if its end is
+   * still refused on its last attempt, the next start ends the row without a second apology.
+   */
+  told(id: string): void {
+    const job = this.jobs.get(id);
+    if (job?.status === 'failed' && !this.untold.has(id)) noteToldLastRun(this.deps.store, job);
   }
 
   /**

@@ -6,16 +6,11 @@ import type { EngineRequest, EngineResult, GenerateOptions } from '../../engine/
 import { Failure, generateAll, runCost } from './engine-run.js';
 import type { EtaCalibration } from './eta-calibration.js';
 import type { JobEvents } from './events.js';
-import { jobErrorFor, type StopReason } from './job-failure.js';
+import { DISK_FULL, jobErrorFor, type StopReason } from './job-failure.js';
 import { materializeRequest, recordResult } from './job-parts.js';
-import {
-  markRunning,
-  noteToldLastRun,
-  putBack,
-  recordEndedEarly,
-  removeResultQuietly,
-} from './job-transitions.js';
+import { markRunning, putBack, recordEndedEarly, removeResultQuietly } from './job-transitions.js';
 import type { JobQueueOptions } from './queue-types.js';
+import { isFullAt } from './recovery.js';
 import { endEvent, type RefusedEnds } from './refused-ends.js';
 import type { JobStore } from './store.js';
 import type { Job } from './types.js';
@@ -210,7 +205,9 @@ function fail(deps: RunDeps, { job, reason, ran = 0 }: RunningEntry, error: unkn
     job.status = 'cancelled';
   } else {
     job.status = 'failed';
-    job.error = jobErrorFor(error, reason, options.limits.jobTimeoutMs);
+    // SQLite may word a full disk as an I/O error (SQLITE_IOERR_WRITE): read as full when the disk has no room.
+    const full = reason !== 'timeout' && isFullAt(error, store.dataDir);
+    job.error = full ? DISK_FULL : jobErrorFor(error, reason, options.limits.jobTimeoutMs);
     options.log?.('warn', 'job failed', {
       jobId: job.id,
       error: error instanceof Error ? error.message : String(error),
@@ -218,10 +215,9 @@ function fail(deps: RunDeps, { job, reason, ran = 0 }: RunningEntry, error: unkn
   }
   const stored = recordEndedEarly(store, counters, job, ran, options.log);
   // Refused (a full disk): a failure is told now, a cancel once stored, as the next start may tell it too or run the
-  // job again (refused-ends.ts). Its owner was answered that it is stopping meanwhile.
+  // job again (refused-ends.ts). Its owner was answered that it is stopping meanwhile. A failure on its last attempt
+  // is noted as told only once its ending reached its owner (`RefusedEnds.told`, from the adapters).
   const tell = stored || job.status === 'failed';
   if (!stored) deps.refused.add(job, tell);
-  // Told, still `running` in the database: the next start must not apologise for this last run again.
-  if (!stored && tell) noteToldLastRun(store, job);
   if (tell) deps.events.emit(endEvent(job));
 }

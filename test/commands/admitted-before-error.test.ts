@@ -1,6 +1,8 @@
 // An error after the request's queue had admitted jobs: the reply says which (`Reply.admitted`) and tells the user in
-// words every platform shows, so the request is not sent again to queue them twice. Real commands and queue over the
-// full-disk store double, the queue wrapped so that a refused write escapes its submit (as the FrontQueue's does).
+// words every platform shows, so the request is not sent again to queue them twice. A submission the queue failed to
+// store (NotStored) is a plain error, its rate-limit slot given back; one that failed after it was stored may have
+// queued the job, and says so. Real commands and queue over the full-disk store double, the queue wrapped so that a
+// refused write escapes its submit as NotStored (or a throw follows the stored job).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,16 +17,16 @@ import { HeldEngineDouble } from '../doubles/held-engine-double.js';
 import { queueLimits } from '../jobs/queue-limits.js';
 import { fillsAfterFirstQueueDouble } from './fills-after-first-queue-double.js';
 
-function commandsFillingUp() {
+function commandsFillingUp({ rateLimitPerMinute = 0, throwsAfter = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'dimoo-admitted-before-error-'));
   const store = new FullDiskStoreDouble(dir);
   const real = new JobQueue({ store, engine: new HeldEngineDouble('until-released'), limits: queueLimits() });
   const commands = new Commands({
-    queue: fillsAfterFirstQueueDouble(real, store),
+    queue: fillsAfterFirstQueueDouble(real, store, { throwsAfter }),
     store,
     config: {
       defaultLocale: 'en',
-      limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
+      limits: { rateLimitPerMinute, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
     },
   });
   onTestFinished(async () => {
@@ -50,13 +52,9 @@ describe('an error after jobs were queued', () => {
     expect(reply).toMatchObject({ jobId: job?.id, startsJob: true });
     const error = reply?.more?.[0];
     expect(reply?.more).toHaveLength(1);
-    // The second line's write was refused inside the queue's submit: whether it was stored is not known.
-    expect(error?.text.map((line) => line.key)).toEqual([
-      'errors.disk_full',
-      'job.queued_before_error',
-      'job.maybe_queued',
-    ]);
-    expect(error?.admitted).toEqual({ jobs: [job?.id], unsure: true });
+    // The second line's write was refused before the queue stored anything: only the first line's job is queued.
+    expect(error?.text.map((line) => line.key)).toEqual(['errors.disk_full', 'job.queued_before_error']);
+    expect(error?.admitted).toEqual({ jobs: [job?.id] });
     // Said on each platform: the user learns the first line is queued and need not send the prompt again.
     const short = job?.id.slice(0, 8) ?? '?';
     expect(toDiscordMessage(error ?? { text: [] }, 'en').content).toContain(short);
@@ -65,13 +63,28 @@ describe('an error after jobs were queued', () => {
     );
   });
 
-  it('a queue that threw while asked: the reply says the job may be queued, never that nothing was', async () => {
-    const { store, real, commands, ctx } = commandsFillingUp();
+  it('a queue that failed before storing the job: a plain error, and the rate-limit slot is given back', async () => {
+    const { store, real, commands, ctx } = commandsFillingUp({ rateLimitPerMinute: 1 });
     store.full = true;
     const reply = await commands.runText(ctx, '/imagine a fox');
-    expect(reply?.text.map((line) => line.key)).toEqual(['errors.disk_full', 'job.maybe_queued']);
-    expect(reply?.admitted).toEqual({ jobs: [], unsure: true });
+    // Nothing was stored: "it may have been queued" would send the user to a /queue that shows nothing.
+    expect(reply?.text.map((line) => line.key)).toEqual(['errors.disk_full']);
+    expect(reply).not.toHaveProperty('admitted');
     expect(real.plannedOrder()).toHaveLength(0);
+    // The disk has room again: the same request is queued, not refused by the slot the failure took.
+    store.full = false;
+    const again = await commands.runText(ctx, '/imagine a fox');
+    expect(again?.text.map((line) => line.key)).not.toContain('errors.rate_limited');
+    expect(again).toMatchObject({ startsJob: true });
+    expect(real.plannedOrder()).toHaveLength(1);
+  });
+
+  it('a queue that threw once the job was stored: the reply says it may be queued, never that nothing was', async () => {
+    const { real, commands, ctx } = commandsFillingUp({ throwsAfter: true });
+    const reply = await commands.runText(ctx, '/imagine a fox');
+    expect(reply?.text.map((line) => line.key)).toEqual(['errors.generic', 'job.maybe_queued']);
+    expect(reply?.admitted).toEqual({ jobs: [], unsure: true });
+    expect(real.plannedOrder()).toHaveLength(1);
   });
 
   it('a refusal before anything reached the queue carries nothing admitted', async () => {

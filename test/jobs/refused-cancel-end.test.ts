@@ -9,6 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { JobStatusBoard, type StatusSurface } from '../../adapters/shared/job-status.js';
 import type { JobEvent } from '../../src/jobs/events.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { FullDiskStoreDouble } from '../doubles/full-disk-store.js';
@@ -81,6 +82,39 @@ async function nextStartRun(dir: string): Promise<Bot> {
   next.queue.start();
   await next.queue.stop();
   return next;
+}
+
+/**
+ * The adapters' part, as the shared status board does it: each job's status message opened as it starts, each
+ * failure delivered to it, the queue told (`failureTold`) when that reached its owner. `delivers`: false when the
+ * edit and the reply both throw and the full disk refuses the undelivered mark too. Returns the deliveries, which a
+ * stop waits for.
+ */
+function deliverEndings(bot: Bot, delivers: boolean): Array<Promise<unknown>> {
+  const refused = async (): Promise<never> => {
+    throw new Error('the platform refused');
+  };
+  const surfaceDouble: StatusSurface = {
+    show: async () => undefined,
+    finish: delivers ? async () => true : refused,
+    replyToUser: refused,
+  };
+  const board = new JobStatusBoard({
+    markUndelivered: () => {
+      throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    },
+    warn: () => undefined,
+    failureTold: (jobId) => bot.queue.failureTold(jobId),
+  });
+  const deliveries: Array<Promise<unknown>> = [];
+  bot.queue.subscribe((e) => {
+    if (e.type === 'started') board.open(e.job.id, Promise.resolve(surfaceDouble));
+    if (e.type === 'failed')
+      deliveries.push(
+        board.finish(e.job, { text: [], final: true, outcome: 'failed' }).catch(() => undefined),
+      );
+  });
+  return deliveries;
 }
 
 /** The next start finds the job queued again. */
@@ -220,7 +254,8 @@ describe('a failure whose end the database refuses', () => {
     third.store.close();
   });
 
-  it('on its last attempt, still refused past the stop: the next start ends it without a second apology', async () => {
+  /** A last attempt whose failure the full disk refuses, delivered (or not), then a stop: the next start. */
+  async function lastAttemptFailedOnFullDisk(delivers: boolean) {
     const dir = freshDir('failure');
     const first = start(dir);
     const id = await running(first);
@@ -228,6 +263,7 @@ describe('a failure whose end the database refuses', () => {
     await first.queue.stop({ waitMs: 20, abortWaitMs: 20 });
     first.store.close();
     const second = start(dir);
+    const deliveries = deliverEndings(second, delivers);
     second.queue.start();
     await waitUntil(() => of(second.events, id, 'started').length > 0, 'the last attempt started');
     second.store.full = true;
@@ -236,13 +272,26 @@ describe('a failure whose end the database refuses', () => {
       return of(second.events, id, 'failed').length > 0;
     }, 'Failed');
     await second.queue.stop();
+    // The adapters stop after the queue, once the endings are delivered.
+    await Promise.all(deliveries);
     // A second stop signal, the disk still full: the failure told is still not stored.
     second.queue.putBackRunning();
     expect(second.store.get(id)).toMatchObject({ status: 'running', attempts: 2 });
     second.store.close();
+    return { id, third: await nextStartRun(dir) };
+  }
 
-    const third = await nextStartRun(dir);
+  it('on its last attempt, still refused past the stop: the next start ends it without a second apology', async () => {
+    const { id, third } = await lastAttemptFailedOnFullDisk(true);
     expect(third.events.filter((e) => e.job.id === id)).toEqual([]);
+    expect(third.store.get(id)?.status).toBe('failed');
+    third.store.close();
+  });
+
+  it('on its last attempt, its failure delivered to nobody: the next start gives the apology', async () => {
+    const { id, third } = await lastAttemptFailedOnFullDisk(false);
+    // Edit and reply both failed, and the undelivered mark was refused too: the owner heard nothing yet.
+    expect(of(third.events, id, 'failed').map((e) => e.job.error?.key)).toEqual(['errors.job.interrupted']);
     expect(third.store.get(id)?.status).toBe('failed');
     third.store.close();
   });

@@ -139,9 +139,10 @@ describe('a last run whose failure its owner was told, while the recovery waits'
 
   it('is ended as told though its row asks a cancel: no "cancelled" after the failure', () => {
     const { dir, ids } = leftRunning({ bob: { attempts: 2, meta: { cancelRequested: true } } });
-    // The bare marker, as a bot before the failure's name was kept leaves it: the apology is stored.
+    // The bare marker of its run (started at 1), as a failure too long for a file name leaves it: the apology is
+    // stored.
     mkdirSync(join(dir, 'jobs', ids.bob as string), { recursive: true });
-    writeFileSync(join(dir, 'jobs', ids.bob as string, 'last-run-told.txt'), '');
+    writeFileSync(join(dir, 'jobs', ids.bob as string, 'last-run-told.1.txt'), '');
     const { store, queue, events } = startOn(new JobStore(dir));
     queue.start();
     expect(store.get(ids.bob as string)).toMatchObject({

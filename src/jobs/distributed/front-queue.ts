@@ -11,6 +11,7 @@ import { estimateStoredRequest } from '../estimate.js';
 import { DEFAULT_MS_PER_UNIT } from '../eta-calibration.js';
 import { JobEvents, type JobListener } from '../events.js';
 import { newJob } from '../job-parts.js';
+import { beforeStored, type Stored, storeNewJob } from '../not-stored.js';
 import type { JobQueueApi } from '../queue-api.js';
 import type { CancelResult, JobHold, QueueLimits, SubmitInput, SubmitResult } from '../queue-types.js';
 import type { RateSlot, RateSlotRequest } from '../rate-slots.js';
@@ -269,7 +270,7 @@ export class FrontQueue implements JobQueueApi {
   }
 
   submit(input: SubmitInput): SubmitResult {
-    const claim = this.holds.claim(this.queuedJobs(), input);
+    const claim = beforeStored(() => this.holds.claim(this.queuedJobs(), input));
     const result = this.admit(input, claim);
     claim.end(result.ok);
     return result;
@@ -279,7 +280,35 @@ export class FrontQueue implements JobQueueApi {
   private admit(input: SubmitInput, claim: SharedClaim): SubmitResult {
     if (this.stopping) return { ok: false, refusal: { key: 'errors.queue.stopping', params: {} } };
     const queued = claim.counted;
+    // Nothing of it is kept, nor sent to Redis, until its row is stored here: a throw until then is NotStored.
+    const store = () => this.storeHere(input, queued);
+    const stored = beforeStored(store, () => claim.end(false));
+    if (!stored.ok) return stored;
+    const { job } = stored;
     const user = ownerKey(input.owner);
+    const active = new Set([...queued.map((j) => ownerKey(j.owner)), ...this.mirror.dispatched.values()]);
+    // A user replacing their own waiting job is no returning one. Redis lifts a returning user as the shared state
+    // is when the job reaches it; this is the lift as this front-end sees it, until the mirror shows that one.
+    if (!active.has(user) && claim.replaced.length === 0) {
+      const counters = this.counters();
+      const mine = new Map<string, number>();
+      const view = {
+        get: (u: string) => mine.get(u) ?? counters.get(u),
+        set: (u: string, c: number) => mine.set(u, c),
+      };
+      this.lifts.set(job.id, liftReturningUser(view, user, active, this.mirror.floor));
+    }
+    this.pendingJobs.set(job.id, job);
+    for (const { job: old } of claim.replaced) this.leaving.add(old.id);
+    const write = this.enqueue(job, input.files ?? {}, claim).finally(() => this.pending.delete(job.id));
+    this.pending.set(job.id, write);
+    const place = this.positions.told(job.id);
+    this.events.emit({ type: 'queued', job, ...place });
+    return { ok: true, job, ...place };
+  }
+
+  /** The caps and the pace judge the submission; admitted, its inputs and row are stored here (not-stored.ts). */
+  private storeHere(input: SubmitInput, queued: readonly Job[]): Stored {
     const { limits } = this.options;
     const full = admissionRefusal(queued, input, limits);
     if (full) return { ok: false, refusal: full };
@@ -301,28 +330,9 @@ export class FrontQueue implements JobQueueApi {
       defaultPriority: this.isAdmin(input.owner) ? 'high' : 'normal',
       createdAt: this.options.state.now(),
     });
-    const files = input.files ?? {};
-    for (const [name, bytes] of Object.entries(files)) store.writeFile(job.id, name, bytes);
-    store.insert({ ...job, seq: store.nextSeq() });
-    const active = new Set([...queued.map((j) => ownerKey(j.owner)), ...this.mirror.dispatched.values()]);
-    // A user replacing their own waiting job is no returning one. Redis lifts a returning user as the shared state
-    // is when the job reaches it; this is the lift as this front-end sees it, until the mirror shows that one.
-    if (!active.has(user) && claim.replaced.length === 0) {
-      const counters = this.counters();
-      const mine = new Map<string, number>();
-      const view = {
-        get: (u: string) => mine.get(u) ?? counters.get(u),
-        set: (u: string, c: number) => mine.set(u, c),
-      };
-      this.lifts.set(job.id, liftReturningUser(view, user, active, this.mirror.floor));
-    }
-    this.pendingJobs.set(job.id, job);
-    for (const { job: old } of claim.replaced) this.leaving.add(old.id);
-    const write = this.enqueue(job, files, claim).finally(() => this.pending.delete(job.id));
-    this.pending.set(job.id, write);
-    const place = this.positions.told(job.id);
-    this.events.emit({ type: 'queued', job, ...place });
-    return { ok: true, job, ...place };
+    const row = { ...job, seq: store.nextSeq() };
+    const stored = storeNewJob(store, row, input.files ?? {}, this.options.log, () => {});
+    return stored.ok ? { ok: true, job } : stored;
   }
 
   /** The write that makes a submission durable in the shared store; if Redis refuses, the owner is told. */

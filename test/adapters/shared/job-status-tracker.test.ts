@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { StatusSurface } from '../../../adapters/shared/job-status.js';
-import { JobStatusTracker, StatusMessageGone } from '../../../adapters/shared/job-status-tracker.js';
+import {
+  JobStatusTracker,
+  reporting,
+  StatusMessageGone,
+} from '../../../adapters/shared/job-status-tracker.js';
 import type { Reply } from '../../../commands/index.js';
 import type { Job } from '../../../src/jobs/index.js';
 
@@ -257,5 +261,23 @@ describe('JobStatusTracker: a correction of a failure told', () => {
       expect(log).toEqual([`finish:${outcome}`]);
       t.stop();
     }
+  });
+});
+
+describe("an adapter's reporting options", () => {
+  it("pass the queue's failureTold to the board: called once a failed ending was edited in", async () => {
+    const told: string[] = [];
+    const t = new JobStatusTracker({
+      ...reporting({
+        deliveries: { markUndelivered: () => undefined },
+        log: { warn: () => undefined },
+        failureTold: (id) => told.push(id),
+      }),
+      gaps: { privateMs: 0, groupMs: 0, globalMs: 0 },
+      changes: () => true,
+    });
+    t.open(job.id, { id: 'chat', shared: false }, state('queued'), Promise.resolve(recording([])));
+    await t.update(job, state('failed', { final: true, outcome: 'failed' }));
+    expect(told).toEqual([job.id]);
   });
 });

@@ -88,4 +88,25 @@ describe('JobStatusBoard', () => {
     await b.show(job('new'), reply('p'));
     expect(log).toEqual(['show:p', 'finish:done']);
   });
+
+  it('tells the queue a failure was told only when its ending reached its owner (edited or replied)', async () => {
+    const told: string[] = [];
+    const b = new JobStatusBoard({
+      markUndelivered: () => undefined,
+      warn: () => undefined,
+      failureTold: (id) => told.push(id),
+    });
+    const failed = (key: string): Reply => ({ ...reply(key, true), outcome: 'failed' });
+    const cases = [
+      ['edited', [], failed('x')],
+      ['replied', ['finish'], failed('x')],
+      ['undelivered', ['finish', 'reply'], failed('x')],
+      ['done', [], { ...reply('done', true), outcome: 'done' }],
+    ] as const;
+    for (const [id, refuse, ending] of cases) {
+      b.open(id, Promise.resolve(surface([], [...refuse])));
+      await b.finish(job(id), ending);
+    }
+    expect(told).toEqual(['edited', 'replied']);
+  });
 });
