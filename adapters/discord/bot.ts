@@ -35,16 +35,15 @@ import { acknowledge, alreadyAcknowledged } from './acknowledgement.js';
 import { answer, deleteEphemeral } from './answer.js';
 import { DISCORD_CDN_HOSTS, download } from './attachments.js';
 import { onAutocomplete } from './autocomplete.js';
-import { toDiscordCommands } from './command-json.js';
-import { registerCommands } from './command-registration.js';
 import { guardGateway } from './gateway-guard.js';
+import { logIn } from './gateway-login.js';
+import { DiscordReach, untilStopped } from './gateway-reach.js';
 import { onRemovedFromGuild } from './guild-removal.js';
 import {
   type InteractionsEndpoint,
   interactionAction,
   startInteractionsEndpoint,
 } from './interactions-endpoint.js';
-import { inviteUrl } from './invite.js';
 import { DiscordJobMessages } from './job-messages.js';
 import { LaterParts } from './list-parts.js';
 import { onMessage, roleIdsOf } from './mentions.js';
@@ -84,6 +83,8 @@ export interface DiscordOptions {
   interactionsPort?: number;
   /** The clock the queue stamps jobs with (`JobQueueApi.now`; default this machine's). */
   now?: () => number;
+  /** Tests shorten how long the start waits for Discord's first answer, and the first wait between tries. */
+  reach?: { firstTryMs?: number; retryMs?: number };
 }
 
 /** Longer than an interaction's token lives (15 min), and than a resumed gateway session replays. */
@@ -100,6 +101,10 @@ export class DiscordBot implements DiscordRuntime {
   private unsubscribe?: () => void;
   private endpoint?: InteractionsEndpoint;
   private readonly hosts: readonly string[];
+  /** Aborted by stop: a login still waiting for Discord to answer gives up. */
+  private readonly stopping = new AbortController();
+  /** Reaching Discord for the first login; its `reason()` is the /readyz line until then. */
+  reach?: DiscordReach;
 
   get commands(): Commands {
     return this.options.commands;
@@ -123,7 +128,7 @@ export class DiscordBot implements DiscordRuntime {
         UserManager: { maxSize: 1000, keepOverLimit: (user) => user.id === user.client.user.id },
         GuildMemberManager: { maxSize: 200, keepOverLimit: (member) => member.id === member.client.user.id },
       }),
-      rest: { ...options.rest, makeRequest: postingOnce() },
+      rest: { ...options.rest, makeRequest: untilStopped(postingOnce(), this.stopping.signal) },
     });
     this.jobMessages = new DiscordJobMessages(this.client, {
       deliveries: options.deliveries,
@@ -188,15 +193,14 @@ export class DiscordBot implements DiscordRuntime {
           .catch((error: unknown) => log.warn({ err: error, jobId: job.id }, 'discord update failed')),
       'discord',
     );
-    const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
-    await client.login(token);
-    await ready;
-    await this.register();
-    this.endpoint?.open();
-    log.info({ user: client.user?.tag }, 'discord connected');
-    // Once a start, ready to copy: the application id is the login's own, never typed by hand.
-    const appId = client.application?.id;
-    if (appId) log.info({ inviteUrl: inviteUrl(appId) }, 'discord: invite the bot to a server with this URL');
+    const api = new URL(this.options.rest?.api ?? 'https://discord.com/api').host;
+    this.reach = new DiscordReach(client.rest.setToken(token), api, this.stopping.signal);
+    const { firstTryMs, retryMs } = this.options.reach ?? {};
+    const { config, commands } = this.options;
+    const open = () => this.endpoint?.open();
+    const stopped = this.stopping.signal;
+    const login = () => logIn(token, { client, config, commands, log, open, stopped });
+    await this.reach.connect(login, log, firstTryMs, retryMs);
   }
 
   /** The HTTP interactions endpoint, when that mode is on; it hands nothing on until opened. */
@@ -243,22 +247,8 @@ export class DiscordBot implements DiscordRuntime {
     return this.endpoint?.url;
   }
 
-  /** The commands where DISCORD_GUILD_IDS says, and none of ours left where an earlier start put them. */
-  private async register(): Promise<void> {
-    const application = this.client.application;
-    if (!application) return;
-    const { config, log } = this.options;
-    await registerCommands({
-      application,
-      commands: toDiscordCommands(this.options.commands.registry.specs),
-      guildIds: config.discord.guildIds,
-      allowDms: config.discord.allowDms,
-      dataDir: config.dataDir,
-      log,
-    });
-  }
-
   async stop(): Promise<void> {
+    this.stopping.abort();
     await this.endpoint?.close();
     this.unsubscribe?.();
     this.jobMessages.stop();

@@ -1,4 +1,5 @@
-// The Discord adapter's factory: the shared commands and services in, a connected bot out.
+// The Discord adapter's factory: the shared commands and services in, a bot out (connected, or still trying to reach
+// Discord in the background when it could not be reached at start).
 import type { Commands, PlatformProfile } from '../../commands/index.js';
 import type { AppContext, RunningAdapter } from '../../src/app.js';
 import type { Services } from '../../src/services.js';
@@ -25,6 +26,7 @@ export async function startDiscord(
     interactionsPort?: number;
     onDelivery?: DiscordOptions['onDelivery'];
     gatewayGraceMs?: number;
+    reach?: DiscordOptions['reach'];
   } = {},
 ): Promise<RunningAdapter & { bot: DiscordBot }> {
   const { config, log } = context;
@@ -47,7 +49,8 @@ export async function startDiscord(
     interactionsOverHttp: config.discord.interactions !== undefined,
   });
   const unlisten = watchGateway(bot.client, gateway, log);
-  const unwatch = services.health.watch('discord', () => gateway.problem());
+  // Until the first login (Discord unreachable at start, the start went on without it) the reach names the problem.
+  const unwatch = services.health.watch('discord', () => bot.reach?.reason() ?? gateway.problem());
   return {
     name: 'discord',
     bot,

@@ -1,0 +1,50 @@
+// The login itself, once Discord answers (gateway-reach.ts): the gateway session, the commands where
+// DISCORD_GUILD_IDS says, then the interactions endpoint opened and the invite URL said.
+import type { Client } from 'discord.js';
+import type { Commands } from '../../commands/index.js';
+import type { Config } from '../../src/config/index.js';
+import type { Logger } from '../../src/log.js';
+import { toDiscordCommands } from './command-json.js';
+import { registerCommands } from './command-registration.js';
+import { inviteUrl } from './invite.js';
+
+export interface LoginParts {
+  client: Client;
+  config: Config;
+  commands: Commands;
+  log: Logger;
+  /** Hands interactions on from the HTTP endpoint, once the bot can handle them. */
+  open: () => void;
+  /** Aborted by the bot's stop. */
+  stopped: AbortSignal;
+}
+
+export async function logIn(token: string, parts: LoginParts): Promise<void> {
+  const { client, log } = parts;
+  const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
+  const stopped = new Promise<void>((resolve) => parts.stopped.addEventListener('abort', () => resolve()));
+  await client.login(token);
+  await Promise.race([ready, stopped]);
+  // Stopped while discord.js logged in (a login put off until Discord answered): the stop closed the session.
+  if (parts.stopped.aborted) return;
+  await register(parts);
+  parts.open();
+  log.info({ user: client.user?.tag }, 'discord connected');
+  // Once a start, ready to copy: the application id is the login's own, never typed by hand.
+  const appId = client.application?.id;
+  if (appId) log.info({ inviteUrl: inviteUrl(appId) }, 'discord: invite the bot to a server with this URL');
+}
+
+/** The commands where DISCORD_GUILD_IDS says, and none of ours left where an earlier start put them. */
+async function register({ client, config, commands, log }: LoginParts): Promise<void> {
+  const application = client.application;
+  if (!application) return;
+  await registerCommands({
+    application,
+    commands: toDiscordCommands(commands.registry.specs),
+    guildIds: config.discord.guildIds,
+    allowDms: config.discord.allowDms,
+    dataDir: config.dataDir,
+    log,
+  });
+}
