@@ -1,8 +1,11 @@
 // What a self-hoster types into .env, the environment or a compose file by mistake: each refused at start in one line
 // that names the variable and the mistake, never with a secret's value, never with a stack trace.
-import { homedir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import dotenv from 'dotenv';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, loadConfigOrReport } from '../src/config/index.js';
+import { ConfigError, loadConfig, loadConfigOrReport, secretsOf } from '../src/config/index.js';
 
 const DISCORD_TOKEN = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.operatorTypoSecretValue';
 
@@ -23,20 +26,41 @@ function reportOf(env: Record<string, string>): string {
   return text;
 }
 
+const QUOTED =
+  'is wrapped in quotes, which are read as part of the value (docker --env-file and compose environment: keep them, .env takes off one pair): remove them';
+
 describe('quotes kept around a value (docker --env-file, compose environment:, Kubernetes)', () => {
-  it('are named as the mistake, for a token without its value, and for any other variable', () => {
+  it('are named as the mistake where a value never holds quotes, for a token without its value', () => {
     expect(problemsOf({ DISCORD_TOKEN: `"${DISCORD_TOKEN}"` })).toEqual([
-      {
-        variable: 'DISCORD_TOKEN',
-        problem: 'is wrapped in quotes, which are kept as part of the value outside a .env file: remove them',
-      },
+      { variable: 'DISCORD_TOKEN', problem: QUOTED },
     ]);
     expect(reportOf({ DISCORD_TOKEN: `'${DISCORD_TOKEN}'` })).not.toContain('operatorTypoSecretValue');
     // Unquoted, the folder would be one literally named "./data" under the working directory.
-    expect(problemsOf({ DATA_DIR: '"./data"' })).toEqual([
-      { variable: 'DATA_DIR', problem: expect.stringMatching(/wrapped in quotes/) },
+    expect(problemsOf({ DATA_DIR: '"./data"' })).toEqual([{ variable: 'DATA_DIR', problem: QUOTED }]);
+    expect(problemsOf({ DISCORD_ALLOW_DMS: "'false'" })[0]?.problem).toBe(QUOTED);
+    expect(problemsOf({ TELEGRAM_WEBHOOK_SECRET: '"abc"' })[0]?.problem).toBe(QUOTED);
+  });
+
+  it('in .env, quotes inside quotes are named without claiming .env took them off', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dimoo-quoted-env-'));
+    const path = join(dir, '.env');
+    writeFileSync(path, `DISCORD_TOKEN='"${DISCORD_TOKEN}"'\nWEB_ACCESS_TOKEN='"hunter2"'\n`);
+    const fromFile = dotenv.parse(readFileSync(path));
+    expect(problemsOf(fromFile)).toEqual([{ variable: 'DISCORD_TOKEN', problem: QUOTED }]);
+    expect(QUOTED).not.toMatch(/outside a \.env file/);
+  });
+
+  it('free text (an access token made up by the operator, blocked words) is taken as given, with a warning', () => {
+    const config = loadConfig({ WEB_ACCESS_TOKEN: '"hunter2"', BLOCKED_WORDS: "'tis, nothin'" });
+    expect(config.web.accessToken).toBe('"hunter2"');
+    expect(config.limits.blockedWords).toEqual(["'tis", "nothin'"]);
+    expect(config.warnings).toEqual([
+      'WEB_ACCESS_TOKEN is wrapped in quotes, which are kept as part of its value (docker --env-file and compose environment: keep them, .env takes off one pair): remove them unless they belong to it',
+      'BLOCKED_WORDS is wrapped in quotes, which are kept as part of its value (docker --env-file and compose environment: keep them, .env takes off one pair): remove them unless they belong to it',
     ]);
-    expect(problemsOf({ DISCORD_ALLOW_DMS: "'false'" })[0]?.problem).toMatch(/wrapped in quotes/);
+    expect(JSON.stringify(config.warnings)).not.toContain('hunter2');
+    // Its secret stays hidden: the scrubber gets the value as read, quotes and all.
+    expect(secretsOf(config)).toContain('"hunter2"');
   });
 });
 
@@ -93,15 +117,26 @@ describe('folders a shell would have expanded', () => {
     expect(problemsOf({ DATA_DIR: '~/dimoo-data' })).toEqual([
       {
         variable: 'DATA_DIR',
-        problem: `must be a whole path: ~ is not expanded here (your home folder is ${homedir()})`,
+        problem: `must be a whole path: ~ is not expanded here (your home folder is ${homedir()}); a folder of that name in the working directory is written ./~/dimoo-data`,
       },
     ]);
+    expect(problemsOf({ DATA_DIR: '~' })[0]?.problem).toMatch(/is written \.\/~$/);
+    expect(problemsOf({ MODEL_DIR: '~alice/models' })[0]?.problem).toMatch(/is written \.\/~alice\/models$/);
+    expect(loadConfig({ DATA_DIR: './~alice' }).dataDir).toBe(resolve('./~alice'));
     expect(problemsOf({ MODEL_DIR: '$HOME/models/Lumina-DiMOO' })).toEqual([
       { variable: 'MODEL_DIR', problem: 'must be a whole path: $VARIABLES are not expanded here' },
     ]);
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the operator's literal text, as a shell would read it.
     expect(problemsOf({ MODEL_DIR: '${HOME}/m' })[0]?.variable).toBe('MODEL_DIR');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the operator's literal text, as a shell would read it.
+    expect(problemsOf({ DATA_DIR: '/srv/${USER:-bot}/data' })[0]?.variable).toBe('DATA_DIR');
+    expect(problemsOf({ DATA_DIR: '/srv/$_x1/data' })[0]?.variable).toBe('DATA_DIR');
     expect(loadConfig({ MODEL_DIR: '/srv/a~b' }).modelDir).toBe('/srv/a~b');
+  });
+
+  it('a $ that starts no variable name is part of the folder (a CIFS admin share)', () => {
+    expect(loadConfig({ DATA_DIR: '/mnt/share$/dimoo' }).dataDir).toBe('/mnt/share$/dimoo');
+    expect(loadConfig({ MODEL_DIR: '/mnt/c$/models/$1-$' }).modelDir).toBe('/mnt/c$/models/$1-$');
   });
 });
 

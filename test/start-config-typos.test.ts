@@ -40,7 +40,7 @@ it('a password in a QUEUE_URL Node cannot parse, and quoted or prefixed tokens, 
     expect(all).not.toContain(secret);
   expect(stderr.trim().split('\n')).toEqual([
     'Invalid configuration (3 problems):',
-    '  - TELEGRAM_TOKEN: is wrapped in quotes, which are kept as part of the value outside a .env file: remove them',
+    '  - TELEGRAM_TOKEN: is wrapped in quotes, which are read as part of the value (docker --env-file and compose environment: keep them, .env takes off one pair): remove them',
     '  - DISCORD_TOKEN: is invalid: must be the token alone, without "Bot " in front (discord.js adds it) (value hidden)',
     '  - QUEUE_URL: must be a redis:// or rediss:// URL',
     'Fix these in your environment or .env file (see .env.example for every variable and its default).',

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import dotenv from 'dotenv';
 import type { z } from 'zod';
 import { MAX_INPUT_PIXELS as ENGINE_MAX_INPUT_PIXELS } from '../../engine/index.js';
-import { type Env, envSchema, SECRET_VARIABLES } from './schema.js';
+import { type Env, envSchema, FREE_TEXT_VARIABLES, SECRET_VARIABLES } from './schema.js';
 import { describeUnknown, unknownVariables } from './unknown-variables.js';
 
 export { portClashes } from './ports.js';
@@ -77,7 +77,8 @@ export interface Config {
   /**
    * One line per environment variable that looks meant for the bot but that it does not read (a typo such as
    * TELEGRAM_TOKE), naming the closest one it does, or that it reads as less than was set (a limit above what the
-   * engine takes); absent when there is none. Names and limits only, never a secret's value.
+   * engine takes), or whose free-text value is wrapped in quotes (kept as part of it); absent when there is none.
+   * Names and limits only, never a secret's value.
    */
   warnings?: string[];
 }
@@ -112,24 +113,34 @@ function describeIssues(issues: z.core.$ZodIssue[]): Array<{ variable: string; p
 }
 
 /**
- * A .env file's quotes are taken off by dotenv, but the same line in `docker run --env-file`, compose's `environment:`
- * list or a Kubernetes manifest keeps them, and `"abc"` would be the token (or a folder named `"./data"`): said as
- * such, before the variable's own rule, which would only say the value is wrong.
+ * dotenv takes one pair of quotes off a .env line, but `docker run --env-file`, compose's `environment:` list or a
+ * Kubernetes manifest keep them (as does .env for quotes inside quotes, `X='"abc"'`), and `"abc"` would be the token
+ * (or a folder named `"./data"`): said as such, before the variable's own rule, which would only say it is wrong.
+ * Free text may hold quotes of its own (FREE_TEXT_VARIABLES): kept, with a warning naming the variable, never the value.
  */
-function quotedValues(env: NodeJS.ProcessEnv): Array<{ variable: string; problem: string }> {
-  return Object.keys(envSchema.shape).flatMap((variable) => {
+function quotedValues(env: NodeJS.ProcessEnv): {
+  problems: Array<{ variable: string; problem: string }>;
+  warnings: string[];
+} {
+  const quoted = Object.keys(envSchema.shape).filter((variable) => {
     const value = (env[variable] ?? '').trim();
-    const quoted = value.length >= 2 && /^["']/.test(value) && value.endsWith(value.charAt(0));
-    return quoted
-      ? [
-          {
-            variable,
-            problem:
-              'is wrapped in quotes, which are kept as part of the value outside a .env file: remove them',
-          },
-        ]
-      : [];
+    return value.length >= 2 && /^["']/.test(value) && value.endsWith(value.charAt(0));
   });
+  return {
+    problems: quoted
+      .filter((variable) => !FREE_TEXT_VARIABLES.includes(variable))
+      .map((variable) => ({
+        variable,
+        problem:
+          'is wrapped in quotes, which are read as part of the value (docker --env-file and compose environment: keep them, .env takes off one pair): remove them',
+      })),
+    warnings: quoted
+      .filter((variable) => FREE_TEXT_VARIABLES.includes(variable))
+      .map(
+        (variable) =>
+          `${variable} is wrapped in quotes, which are kept as part of its value (docker --env-file and compose environment: keep them, .env takes off one pair): remove them unless they belong to it`,
+      ),
+  };
 }
 
 /** One problem per variable, the first: a value can break several rules, and the first names the mistake. */
@@ -194,13 +205,14 @@ export function loadConfigOrReport(
 /** Parses an environment (defaults to process.env plus .env) into the typed config, or throws ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
   const parsed = envSchema.safeParse(env);
+  const quoted = quotedValues(env);
   // Rules between variables are checked on the raw values, so they are listed together with the schema's problems.
   const problems = firstPerVariable([
-    ...quotedValues(env),
+    ...quoted.problems,
     ...(parsed.success ? [] : describeIssues(parsed.error.issues)),
     ...crossChecks(env),
   ]);
-  const warnings = describeUnknown(unknownVariables(env));
+  const warnings = [...quoted.warnings, ...describeUnknown(unknownVariables(env))];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems, warnings);
   const e = parsed.data;
   // Above the engine's own limit an image would be queued with an ETA and then refused by the worker: it is

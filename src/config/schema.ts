@@ -17,6 +17,13 @@ export const SECRET_VARIABLES = [
 ] as const;
 
 /**
+ * Variables whose values the operator makes up as free text, where quotes can belong to the value (a generated
+ * secret, a word starting with an apostrophe): quoted, they are taken as given with a warning. Quotes around any
+ * other variable's value (tokens of a fixed shape, ids, numbers, flags, choices, hosts, URLs, folders) are refused.
+ */
+export const FREE_TEXT_VARIABLES: readonly string[] = ['WEB_ACCESS_TOKEN', 'BLOCKED_WORDS'];
+
+/**
  * Every string value is trimmed, and blank means unset: a stray space from a .env line or a quoted shell value
  * (`METRICS_HOST=" 0.0.0.0"`, `DATA_DIR="./data "`) would otherwise be kept and silently bind nothing or write
  * elsewhere.
@@ -134,14 +141,27 @@ const discordToken = z.preprocess(
     .optional(),
 );
 
+/** `$NAME`, `${NAME}` or `${NAME:-…}` as a shell writes a variable; a lone `$` (`/mnt/share$/x`) is a name's own. */
+const UNEXPANDED_VARIABLE = /\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*(?:\}|:?[-=?+]))/;
+
 /**
  * A folder. Nothing here expands `~` or `$HOME` (a shell would; dotenv does not): the bot would make a folder
- * literally named `~` or `$HOME` under the working directory and keep its data there.
+ * literally named `~` or `$HOME` under the working directory and keep its data there. A folder really named so is
+ * still reachable as `./~name`.
  */
 const folder = z
   .string()
-  .regex(/^(?!~)/, `must be a whole path: ~ is not expanded here (your home folder is ${homedir()})`)
-  .regex(/^[^$]*$/, 'must be a whole path: $VARIABLES are not expanded here');
+  .superRefine((path, ctx) => {
+    if (path.startsWith('~'))
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a whole path: ~ is not expanded here (your home folder is ${homedir()}); a folder of that name in the working directory is written ./${path}`,
+      });
+  })
+  .refine(
+    (path) => !UNEXPANDED_VARIABLE.test(path),
+    'must be a whole path: $VARIABLES are not expanded here',
+  );
 
 /**
  * A URL's host, or '' for one Node cannot parse (`redis://:password@`, which zod's own check lets through): the
