@@ -33,6 +33,7 @@ export async function startPlayground(
     bundledModel: services.bundledModel,
     device: services.device,
     log,
+    failureTold: services.jobs.queue.failureTold?.bind(services.jobs.queue),
   });
   log.info({ url: server.url }, `playground ready: open ${server.url}`);
   // In a terminal the address also stands alone, easy to spot and to click (the JSON log keeps it as `url`).

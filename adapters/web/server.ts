@@ -41,6 +41,11 @@ export interface PlaygroundOptions {
   bundledModel: boolean;
   device: string;
   log: Logger;
+  /**
+   * The queue's `failureTold` (JobQueueApi): a failed ending was written to an open page of its owner. The page has
+   * no status board, so this is how a failure the database refused to store counts as told (no second apology).
+   */
+  failureTold?: (jobId: string) => void;
 }
 
 export interface Playground {
@@ -102,7 +107,11 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
   // applies to the jobs already running, as it does to the next reply.
   const send = (userId: string, reply: Reply) =>
     streams.send(userId, (language) => toWebMessage(reply, contextFor(userId, language).locale));
-  const unsubscribe = commands.subscribe(({ job, reply }) => send(job.owner.userId, reply), 'web');
+  const unsubscribe = commands.subscribe(({ job, reply }) => {
+    const wrote = send(job.owner.userId, reply);
+    // No page open: nobody heard it, and the next start's apology stays.
+    if (wrote && reply.final === true && reply.outcome === 'failed') options.failureTold?.(job.id);
+  }, 'web');
 
   // Set once listening, before any request can arrive: the port is the bound one (0 asks the system for one).
   let policy: HostPolicy | undefined;

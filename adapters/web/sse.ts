@@ -32,11 +32,18 @@ export class EventStreams {
     });
   }
 
-  /** Sends one event to every open page of `userId`, rendered for that page's language. */
-  send(userId: string, render: (language: string | undefined) => unknown): void {
+  /**
+   * Sends one event to every open page of `userId`, rendered for that page's language. Returns whether any page
+   * took it: with none open, the event reached nobody (a failed ending is then not told: server.ts).
+   */
+  send(userId: string, render: (language: string | undefined) => unknown): boolean {
+    let wrote = false;
     for (const client of this.byUser.get(userId) ?? []) {
+      if (client.res.destroyed || client.res.writableEnded) continue;
       client.res.write(`data: ${JSON.stringify(render(client.language))}\n\n`);
+      wrote = true;
     }
+    return wrote;
   }
 
   /**

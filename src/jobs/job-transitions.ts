@@ -1,7 +1,7 @@
 // The store-writing steps of a job's life that keep the fairness counters in step with it: starting, ending early
 // (cancelled or failed), being put back by a shutdown, being found interrupted at the next start, and the files a
 // refused or failed job leaves.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { JobQueueOptions } from './queue-types.js';
 import { charge } from './scheduler.js';
@@ -29,9 +29,13 @@ const ANY_TOLD = /^last-run-told(?:\.[A-Za-z0-9_-]+)*\.txt$/;
 const TOLD_NAME_MAX = 200;
 /**
  * A cancel of a job the last process left running, made while its recovery waits for a full disk (recovery.ts): an
- * empty file needs no free space, unlike the row, so a stop before the disk has room keeps the cancel.
+ * empty file needs no free space, unlike the row, so a stop before the disk has room keeps the cancel. It lies beside
+ * the job's folder (`DATA_DIR/jobs/<id>.cancel-requested`), in the jobs folder that always exists: a first-attempt
+ * job may have no folder, and making one needs a free block (ENOSPC on a full ext4). Retention removes stale ones.
  */
-const CANCEL_REQUESTED = 'cancel-requested.txt';
+export const CANCEL_MARKER_SUFFIX = '.cancel-requested';
+/** Where an older version kept that marker (in the job's folder): still read and removed. */
+const OLD_CANCEL_REQUESTED = 'cancel-requested.txt';
 
 type Counters = Map<string, number>;
 
@@ -84,26 +88,42 @@ export function recoverInterrupted(
       else counters.set(user, before);
       throw error;
     }
-    removeQuietly(store, job.id, CANCEL_REQUESTED);
+    removeCancelMarker(store, job.id);
     if (tell) ended.push(job);
   }
 }
 
 /**
- * Keeps the cancel of a job left running whose recovery waits (CANCEL_REQUESTED): an empty file made in its folder.
- * Throws when even that cannot be made, so its owner hears why instead of a cancel that a stop would lose.
+ * Keeps the cancel of a job left running whose recovery waits (CANCEL_MARKER_SUFFIX): an empty file in the jobs
+ * folder. Throws when even that cannot be made, so its owner hears why instead of a cancel that a stop would lose.
  */
 export function markCancelRequested(store: JobStore, id: string): void {
-  mkdirSync(store.folder(id), { recursive: true });
-  closeSync(openSync(store.filePath(id, CANCEL_REQUESTED), 'w'));
+  closeSync(openSync(cancelMarkerPath(store, id), 'w'));
 }
 
 export function cancelMarked(store: JobStore, id: string): boolean {
   try {
-    return existsSync(store.filePath(id, CANCEL_REQUESTED));
+    // A file only: whatever else lies at that name (a folder) is no cancel this module made.
+    const marker = statSync(cancelMarkerPath(store, id), { throwIfNoEntry: false });
+    return marker?.isFile() === true || existsSync(store.filePath(id, OLD_CANCEL_REQUESTED));
   } catch {
     return false;
   }
+}
+
+/** The cancel marker of a job, wherever a version put it: best effort (a stale one is retention's). */
+export function removeCancelMarker(store: JobStore, id: string): void {
+  try {
+    rmSync(cancelMarkerPath(store, id), { force: true });
+  } catch {
+    // Best effort: retention removes it once the job's row no longer says `running`.
+  }
+  removeQuietly(store, id, OLD_CANCEL_REQUESTED);
+}
+
+function cancelMarkerPath(store: JobStore, id: string): string {
+  // store.folder validates the id, so the name stays inside the jobs folder.
+  return `${store.folder(id)}${CANCEL_MARKER_SUFFIX}`;
 }
 
 /** Whether the job's run is its last: left unfinished (not put back), it is failed at the next start, not retried. */
@@ -157,22 +177,26 @@ function markLastRun(store: JobStore, id: string): void {
  */
 export function noteToldLastRun(store: JobStore, job: Job): void {
   if (!lastAttempt(job) || job.startedAt === undefined) return;
-  try {
-    renameSync(
-      store.filePath(job.id, LAST_RUN),
-      join(store.folder(job.id), toldName(job.startedAt, job.error)),
-    );
-  } catch {
-    // Not renamed: the next start apologises once more, as before.
+  const from = store.filePath(job.id, LAST_RUN);
+  const run = `last-run-told.${Math.trunc(job.startedAt)}`;
+  const bare = `${run}.txt`;
+  const named = toldName(run, job.error);
+  for (const name of named === undefined ? [bare] : [named, bare]) {
+    try {
+      renameSync(from, join(store.folder(job.id), name));
+      return;
+    } catch {
+      // The long name refused (ENAMETOOLONG where names are short, eCryptfs's 143 bytes): the bare one still counts
+      // as told (the apology is stored). Neither renamed: the next start apologises once more, as before.
+    }
   }
 }
 
-function toldName(startedAt: number, error: Job['error']): string {
-  const run = `last-run-told.${Math.trunc(startedAt)}`;
-  const bare = `${run}.txt`;
-  if (!error) return bare;
+/** The told marker's name with the failure told in it; undefined when there is none or it is too long. */
+function toldName(run: string, error: Job['error']): string | undefined {
+  if (!error) return undefined;
   const name = `${run}.${Buffer.from(JSON.stringify(error)).toString('base64url')}.txt`;
-  return name.length <= TOLD_NAME_MAX ? name : bare;
+  return name.length <= TOLD_NAME_MAX ? name : undefined;
 }
 
 function toldMarkers(store: JobStore, id: string, pattern: RegExp = TOLD_NAME): string[] {

@@ -3,8 +3,9 @@
 // gets the full-disk refusal, as its own write would), and the recovery is tried again by the worker each second and
 // by each submission until the database takes it. Nothing runs meanwhile: those rows still say `running`, so none of
 // them runs twice, and no new job goes ahead of them. Said once when it begins to wait and once when it is done.
-// A cancel meanwhile is kept in a file that needs no free space (job-transitions.ts markCancelRequested), so a stop
-// before the disk has room does not run a job its owner was told is stopping.
+// A cancel meanwhile is kept in a file that needs no free space (job-transitions.ts markCancelRequested: an empty file
+// in the jobs folder, as the job may have no folder of its own), so a stop before the disk has room does not run a job
+// its owner was told is stopping.
 import { isSpaceIoError } from '../data-dir.js';
 import { isDiskFull } from './job-failure.js';
 import { cancelMarked, markCancelRequested, recoverInterrupted, toldEnd } from './job-transitions.js';

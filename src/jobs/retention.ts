@@ -5,6 +5,7 @@
 // submission's inputs and storing its row) goes too, once it is older than the retention period.
 import { opendir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CANCEL_MARKER_SUFFIX } from './job-transitions.js';
 import type { JobQueueOptions } from './queue-types.js';
 import { SteadyWallClock } from './steady-clock.js';
 import { isJobId, type JobStore } from './store.js';
@@ -130,7 +131,7 @@ export class RetentionSweeper {
         // One page at a time, so a large history never holds up the bot's replies for long.
         await yieldToEvents();
       }
-      if (cutoff !== undefined) await this.sweepOrphans(cutoff, result);
+      await this.sweepOrphans(cutoff, result);
     } catch (error) {
       this.options.log?.('warn', 'retention sweep failed; the next one tries again', {
         error: error instanceof Error ? error.message : String(error),
@@ -182,21 +183,36 @@ export class RetentionSweeper {
    * Removes the folders under DATA_DIR/jobs that no row claims, a page of them at a time as the jobs' pass does.
    * Only one unchanged since `cutoff` (by its own and its files' mtime), so a submission whose inputs are being
    * written now, its row not stored yet, keeps its folder; one whose job has a row, in any state, is left to that
-   * job.
+   * job. Also the cancel markers beside them (job-transitions.ts markCancelRequested) whose job no longer waits to be
+   * recovered, whatever the retention period: the recovery that read one could not remove it.
    */
-  private async sweepOrphans(cutoff: number, result: SweepResult): Promise<void> {
+  private async sweepOrphans(cutoff: number | undefined, result: SweepResult): Promise<void> {
     const { store, pageSize = 200 } = this.options;
     let page: string[] = [];
     // Breaking out of the loop closes the directory.
     for await (const entry of await opendir(store.filesRoot)) {
       if (this.stopped) return;
-      if (!entry.isDirectory() || !isJobId(entry.name)) continue;
+      if (entry.isFile() && entry.name.endsWith(CANCEL_MARKER_SUFFIX)) {
+        await this.removeStaleCancelMarker(entry.name);
+        continue;
+      }
+      if (cutoff === undefined || !entry.isDirectory() || !isJobId(entry.name)) continue;
       page.push(entry.name);
       if (page.length < pageSize) continue;
       await this.removeOrphans(page, cutoff, result);
       page = [];
     }
-    if (page.length > 0) await this.removeOrphans(page, cutoff, result);
+    if (cutoff !== undefined && page.length > 0) await this.removeOrphans(page, cutoff, result);
+  }
+
+  /** A cancel marker is kept only while its job's row still says `running` (its recovery waits for the disk). */
+  private async removeStaleCancelMarker(name: string): Promise<void> {
+    const { store } = this.options;
+    const id = name.slice(0, -CANCEL_MARKER_SUFFIX.length);
+    if (isJobId(id) && store.get(id)?.status === 'running') return;
+    await rm(join(store.filesRoot, name), { force: true }).catch(() => {
+      // Best effort: tried again by the next sweep.
+    });
   }
 
   private async removeOrphans(ids: readonly string[], cutoff: number, result: SweepResult): Promise<void> {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -352,4 +352,30 @@ describe('retention when the system clock steps', () => {
     expect((await sweep.sweep()).expired).toBe(1);
     expect(hasFiles(store, job)).toBe(false);
   });
+});
+
+describe('cancel markers beside the job folders (job-transitions.ts markCancelRequested)', () => {
+  it.each([30, 0])(
+    'removes the stale ones and keeps a running job’s, its folder beside untouched (%i days)',
+    async (days) => {
+      const store = openStore();
+      const running = stored(
+        store,
+        { status: 'running', createdAt: NOW - 90 * DAY, startedAt: NOW - 1000 },
+        {},
+      );
+      const cancelled = stored(store, { ...finished(1), status: 'cancelled' });
+      const unknown = store.newId();
+      for (const id of [running.id, cancelled.id, unknown])
+        writeFileSync(join(store.filesRoot, `${id}.cancel-requested`), '');
+      const { sweep } = sweeper(store, days);
+
+      expect(await sweep.sweep()).toEqual({ expired: 0, deleted: 0, orphans: 0, freedBytes: 0 });
+
+      expect(readdirSync(store.filesRoot).filter((name) => name.endsWith('.cancel-requested'))).toEqual([
+        `${running.id}.cancel-requested`,
+      ]);
+      expect(hasFiles(store, cancelled)).toBe(true);
+    },
+  );
 });

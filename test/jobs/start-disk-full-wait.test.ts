@@ -105,8 +105,8 @@ describe('a cancel while the recovery waits for the disk', () => {
 
   it('is refused, not answered "cancelling", when even its marker cannot be made', () => {
     const { dir, ids } = leftRunning({ cid: {} });
-    // Where the job's folder would be, a file: no marker can be made in it.
-    writeFileSync(join(dir, 'jobs', ids.cid as string), 'x');
+    // Where the marker would be, a folder: no marker file can be made there.
+    mkdirSync(join(dir, 'jobs', `${ids.cid as string}.cancel-requested`));
     const { queue } = startFull(dir);
     expect(() => queue.cancel(ids.cid as string, owner('cid'))).toThrow();
     expect(queue.get(ids.cid as string)?.status).toBe('running');
