@@ -1,14 +1,14 @@
 // The later parts of an answer longer than one message, kept by its chat and first message, for when that message is
 // put in place again (a /queue list after its Cancel n, its Refresh, or once the cancelled job stopped:
-// source-replacement.ts). The list put in place edits the earlier list's later parts into its own and deletes those
-// it no longer needs; only the parts there was no message for are sent anew. Else the earlier parts would stay under
-// the new list, numbered as it was, naming jobs since cancelled, and the lines both show would be there twice.
-// A bot may edit its own messages however old they are, but delete them only for 48 hours (in any chat): a part that
-// cannot be deleted is edited to say it is no longer used, and left be while there is nothing new for it. A part the user deleted is passed over: the next one
-// takes its place. Updates of one list take turns, the first part and the later parts in one (in-place-turns.ts
-// `takeTurn`), as does the sending of a list's own later parts (replies.ts): one passed by a later update stops at
-// once, its parts left to that one, so an older list's later parts never land under a newer one's first, and updates
-// queued behind a newer one are skipped.
+// source-replacement.ts). The list put in place edits the earlier list's later parts into its own and deletes those it
+// no longer needs; only the parts there was no message for are sent anew. Else the earlier parts would stay under the
+// new list, numbered as it was, naming jobs since cancelled, and the lines both show would be there twice. A bot may
+// edit its own messages however old they are, but delete them only for 48 hours (in any chat): a part that cannot be
+// deleted is edited to say it is no longer used, and left be while there is nothing new for it. A part the user deleted
+// is passed over: the next one takes its place. Updates of one list take turns, the first part and the later parts in
+// one (in-place-turns.ts `takeTurn`), as does the sending of a list's own later parts (replies.ts): one passed by a
+// later update stops at once, its parts left to that one, so an older list's later parts never land under a newer one's
+// first, and updates queued behind a newer one are skipped.
 import { type Context, GrammyError } from 'grammy';
 import type { CommandContext, Commands, Reply } from '../../commands/index.js';
 import type { Locale } from '../../src/i18n.js';

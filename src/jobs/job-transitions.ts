@@ -11,10 +11,11 @@ import { ownerKey } from './types.js';
 
 const MAX_ATTEMPTS = 2; // the first run plus one retry after a crash or restart
 /**
- * A job's last run leaves an empty file in its folder, renamed once a failure of that run that the database refused
- * to store (a full disk) reached its owner (delivered by the adapters: refused-ends.ts `told`): the next start, finding
- * the row still `running`, ends it without the interrupted apology, which would be a second one. Renaming and removing need no free space, unlike any write;
- * a marker that could not be made, or was never renamed, leaves the apology as it was (an owner who heard nothing).
+ * A job's last run leaves an empty file in its folder, renamed once a failure of that run that the database refused to
+ * store (a full disk) reached its owner (delivered by the adapters: refused-ends.ts `told`): the next start, finding
+ * the row still `running`, ends it without the interrupted apology, which would be a second one. Renaming and removing
+ * need no free space, unlike any write; a marker that could not be made, or was never renamed, leaves the apology as it
+ * was (an owner who heard nothing).
  */
 const LAST_RUN = 'last-run.txt';
 /**
