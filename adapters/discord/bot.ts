@@ -36,8 +36,8 @@ import { answer, deleteEphemeral } from './answer.js';
 import { DISCORD_CDN_HOSTS, download } from './attachments.js';
 import { onAutocomplete } from './autocomplete.js';
 import { guardGateway } from './gateway-guard.js';
-import { logIn } from './gateway-login.js';
-import { DiscordReach, untilStopped } from './gateway-reach.js';
+import { endGatewayRetries, logIn } from './gateway-login.js';
+import { DiscordReach, type ReachTimes, untilStopped } from './gateway-reach.js';
 import { onRemovedFromGuild } from './guild-removal.js';
 import {
   type InteractionsEndpoint,
@@ -83,8 +83,8 @@ export interface DiscordOptions {
   interactionsPort?: number;
   /** The clock the queue stamps jobs with (`JobQueueApi.now`; default this machine's). */
   now?: () => number;
-  /** Tests shorten how long the start waits for Discord's first answer, and the first wait between tries. */
-  reach?: { firstTryMs?: number; retryMs?: number };
+  /** Tests shorten how long the start waits for Discord's first answer and the login, and the first retry's wait. */
+  reach?: ReachTimes;
 }
 
 /** Longer than an interaction's token lives (15 min), and than a resumed gateway session replays. */
@@ -194,13 +194,12 @@ export class DiscordBot implements DiscordRuntime {
       'discord',
     );
     const api = new URL(this.options.rest?.api ?? 'https://discord.com/api').host;
-    this.reach = new DiscordReach(client.rest.setToken(token), api, this.stopping.signal);
-    const { firstTryMs, retryMs } = this.options.reach ?? {};
+    this.reach = new DiscordReach(client.rest, token, api, this.stopping.signal);
     const { config, commands } = this.options;
     const open = () => this.endpoint?.open();
     const stopped = this.stopping.signal;
     const login = () => logIn(token, { client, config, commands, log, open, stopped });
-    await this.reach.connect(login, log, firstTryMs, retryMs);
+    await this.reach.connect(login, log, this.options.reach);
   }
 
   /** The HTTP interactions endpoint, when that mode is on; it hands nothing on until opened. */
@@ -252,7 +251,10 @@ export class DiscordBot implements DiscordRuntime {
     await this.endpoint?.close();
     this.unsubscribe?.();
     this.jobMessages.stop();
+    endGatewayRetries(this.client);
     await this.client.destroy();
+    // Again: a retry's own destroy cleared the session before its pause.
+    endGatewayRetries(this.client);
   }
 
   private originOf(interaction: Interaction): Origin {

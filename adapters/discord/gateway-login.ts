@@ -21,10 +21,13 @@ export interface LoginParts {
 
 export async function logIn(token: string, parts: LoginParts): Promise<void> {
   const { client, log } = parts;
-  const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
-  const stopped = new Promise<void>((resolve) => parts.stopped.addEventListener('abort', () => resolve()));
-  await client.login(token);
-  await Promise.race([ready, stopped]);
+  // Tried again after a registration that could not reach Discord: the session is up already.
+  if (client.readyAt === null) {
+    const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
+    const stopped = new Promise<void>((resolve) => parts.stopped.addEventListener('abort', () => resolve()));
+    await client.login(token);
+    await Promise.race([ready, stopped]);
+  }
   // Stopped while discord.js logged in (a login put off until Discord answered): the stop closed the session.
   if (parts.stopped.aborted) return;
   await register(parts);
@@ -47,4 +50,15 @@ async function register({ client, config, commands, log }: LoginParts): Promise<
     dataDir: config.dataDir,
     log,
   });
+}
+
+/**
+ * Around the client's destroy: @discordjs/ws retries a gateway it cannot connect to (refused, reset) every 500 ms
+ * forever, and a destroy that lands in that pause does not end it. Each retry first asks the shard's session, which
+ * from now on never answers: the loop ends there, with no socket or timer left to keep the process. (discord.js
+ * keeps the session in a writable, non-configurable field typed private.)
+ */
+export function endGatewayRetries(client: Client): void {
+  const never = new Promise<never>(() => {});
+  for (const shard of client.ws.shards.values()) Reflect.set(shard, 'sessionInfo', never);
 }

@@ -11,11 +11,16 @@ import type { Logger } from '../../src/log.js';
 /** How long start-up waits for Discord's first answer before going on without it (it answers in well under 1 s). */
 export const FIRST_TRY_MS = 5000;
 /** How long each later try may take: a slow link answers within it, a dead connection is given up. */
-export const TRY_MS = 30_000;
+export const TRY_MS = 20_000;
 /** The first wait between two tries; the waits double from it. */
 export const RETRY_MS = 5000;
-/** The longest wait between two tries. */
-export const MAX_RETRY_MS = 60_000;
+/** The longest wait between two tries: with the try's own time, two tries start at most a minute apart. */
+export const MAX_RETRY_MS = 60_000 - TRY_MS;
+/**
+ * How long start-up waits for the gateway session once Discord answered: a firewall that blocks websockets only
+ * leaves discord.js reconnecting quietly forever, and the other adapters must not wait for it.
+ */
+export const READY_MS = 30_000;
 
 const seconds = (ms: number) => Math.round(ms / 1000);
 
@@ -50,6 +55,8 @@ function codeOf(error: unknown): { code?: string; host?: string } {
 export function unreachable(error: unknown, host: string, triedMs?: number): string | undefined {
   if (error instanceof HTTPError && error.status >= 500)
     return `Discord answered ${error.status}: an outage on its side (discordstatus.com); nothing to change here`;
+  const between = inBetween(error, host);
+  if (between !== undefined) return between;
   if (error instanceof DiscordAPIError || error instanceof HTTPError || !(error instanceof Error))
     return undefined;
   const { code, host: named } = codeOf(error);
@@ -68,6 +75,23 @@ export function unreachable(error: unknown, host: string, triedMs?: number): str
     return `connection to ${where} dropped (${code}): check the network and any proxy or firewall in between`;
   if (code && TLS.test(code))
     return `TLS with ${where} failed (${code}): check this machine's clock, and any proxy that intercepts HTTPS`;
+  return undefined;
+}
+
+/**
+ * An answer that is not Discord's own but something's in between (a proxy, a captive portal, a rate-limiting
+ * firewall): 407, 408, 429, or a 403 without Discord's JSON error code (an HTML page).
+ */
+function inBetween(error: unknown, host: string): string | undefined {
+  if (!(error instanceof DiscordAPIError || error instanceof HTTPError)) return undefined;
+  const { status } = error;
+  if (status === 407)
+    return `a proxy between this machine and ${host} asks for credentials (407): check the proxy settings`;
+  if (status === 408 || status === 429)
+    return `${host} or a proxy in between answered ${status}: too busy or too slow for now`;
+  const discords = error instanceof DiscordAPIError && typeof error.code === 'number';
+  if (status === 403 && !discords)
+    return `something between this machine and ${host} refused the request (403, not Discord's answer): check any proxy or firewall in between`;
   return undefined;
 }
 
@@ -91,9 +115,19 @@ export function refusedToken(error: unknown): string | undefined {
   return 'Discord refused DISCORD_TOKEN (401 Unauthorized): it was reset or mistyped; copy the bot’s token again from the Developer Portal (your application → Bot → Reset Token)';
 }
 
+export interface ReachTimes {
+  /** How long start-up waits for Discord's first answer. */
+  firstTryMs?: number;
+  /** The first wait between two tries. */
+  retryMs?: number;
+  /** How long start-up waits for the login once Discord answered. */
+  readyMs?: number;
+}
+
 /**
- * Asks Discord the login's first question until it answers. `try` throws a StartError for a refused token and
- * rethrows what is neither that nor a failure to reach Discord; `reason()` is the /readyz line meanwhile.
+ * Asks Discord the login's first question until it answers, then logs in; a login that could not reach Discord (a
+ * dropped connection, a proxy's answer) is tried again the same way. `try` throws a StartError for a refused token
+ * and rethrows what is neither that nor a failure to reach Discord; `reason()` is the /readyz line meanwhile.
  */
 export class DiscordReach {
   #problem?: string;
@@ -101,9 +135,14 @@ export class DiscordReach {
   #failed?: string;
   /** Discord answered after the start went on without it, and the login it put off has not finished yet. */
   #loggingIn = false;
+  /** The gateway Discord named, while the login outlasted its bound at start: the session is not up yet. */
+  #gatewayWaited?: string;
+  #gateway?: string;
 
   constructor(
     private readonly rest: REST,
+    /** Set again before each try: a failed discord.js login clears the token of the REST it shares with us. */
+    private readonly token: string,
     private readonly host: string,
     /** Aborts when the bot stops: no more tries. */
     private readonly stopped: AbortSignal,
@@ -117,6 +156,8 @@ export class DiscordReach {
   reason(): string | undefined {
     if (this.#failed !== undefined)
       return `could not start (${this.#failed}); restart the bot once that is fixed`;
+    if (this.#gatewayWaited !== undefined)
+      return `Discord answered but its gateway (${this.#gatewayWaited}) has not let the bot in yet; still trying`;
     if (this.#loggingIn) return 'Discord answered; logging in';
     return this.#problem && `cannot reach Discord yet (last: ${this.#problem}); still trying`;
   }
@@ -124,25 +165,56 @@ export class DiscordReach {
   /**
    * Runs `login` once Discord answers: at once when it answers within `firstTryMs`; otherwise after one warning line
    * it is tried in the background (the start goes on without Discord) and `reason()` names the failure meanwhile.
+   * A login that outlasts `readyMs` goes on in the background after one warning line naming the gateway.
    * A refused token throws a StartError; what is neither that nor a failure to reach Discord is thrown as it was.
    */
-  async connect(login: () => Promise<void>, log: Logger, firstTryMs = FIRST_TRY_MS, retryMs = RETRY_MS) {
-    if (await this.try(firstTryMs)) return login();
-    if (this.stopped.aborted) return;
+  async connect(login: () => Promise<void>, log: Logger, times: ReachTimes = {}): Promise<void> {
+    const { firstTryMs = FIRST_TRY_MS, retryMs = RETRY_MS, readyMs = READY_MS } = times;
+    if (!(await this.try(firstTryMs))) {
+      if (this.stopped.aborted) return;
+      this.warnUnreachable(log, retryMs);
+      this.background(this.keepTrying(login, retryMs), log);
+      return;
+    }
+    const loggedIn = this.logIn(login);
+    const bound = new AbortController();
+    const late = sleep(readyMs, 'late' as const, { signal: bound.signal }).catch(() => 'ended' as const);
+    const first = await Promise.race([loggedIn, late]).finally(() => bound.abort());
+    if (first === true || this.stopped.aborted) return;
+    if (first === false) {
+      this.warnUnreachable(log, retryMs);
+      this.background(this.keepTrying(login, retryMs), log);
+      return;
+    }
+    this.#gatewayWaited = this.#gateway ?? 'the gateway Discord named';
+    log.warn(
+      { gateway: this.#gatewayWaited, waitedS: seconds(readyMs) },
+      `Discord answered but its gateway (${this.#gatewayWaited}) did not let the bot in within ${seconds(readyMs)} s: check that no firewall or proxy blocks websockets to it; the bot keeps trying and serves the other adapters meanwhile; /readyz names discord until it is in`,
+    );
+    this.background(
+      loggedIn.then((done) => {
+        this.#gatewayWaited = undefined;
+        return done || this.keepTrying(login, retryMs);
+      }),
+      log,
+    );
+  }
+
+  private warnUnreachable(log: Logger, retryMs: number): void {
     log.warn(
       { retryS: retryMs / 1000 },
       `Discord cannot be reached yet (${this.#problem}); the bot keeps trying (${retryMs / 1000} s apart at first, then longer, up to a minute) and serves the other adapters meanwhile; /readyz names discord until it answers`,
     );
-    void this.keepTrying(retryMs)
-      .then(async (answered) => {
-        if (!answered || this.stopped.aborted) return;
-        this.#loggingIn = true;
-        await login();
-      })
+  }
+
+  /** Where a login of the background ends: done, stopped, or failed for good (said once, named by `reason()`). */
+  private background(run: Promise<boolean>, log: Logger): void {
+    run
       .catch((error: unknown) => {
         // A stop during the login makes it fail: that is no fault.
         if (this.stopped.aborted) return;
         this.#problem = undefined;
+        this.#gatewayWaited = undefined;
         if (error instanceof StartError) {
           this.#failed = error.message;
           log.error(`${error.message}; Discord stays unheard until the bot is restarted`);
@@ -151,16 +223,41 @@ export class DiscordReach {
         this.#failed = error instanceof Error ? error.message : String(error);
         log.error({ err: error }, 'discord could not start once Discord answered; restart the bot');
       })
-      .finally(() => {
-        this.#loggingIn = false;
-      });
+      .catch(() => undefined);
+  }
+
+  /**
+   * One login: true once done, false when it could not reach Discord (the problem noted) or the bot stopped.
+   * A refused token throws a StartError; anything else is thrown as it was.
+   */
+  private async logIn(login: () => Promise<void>): Promise<boolean> {
+    this.#loggingIn = true;
+    try {
+      await login();
+      this.#problem = undefined;
+      return !this.stopped.aborted;
+    } catch (error) {
+      if (this.stopped.aborted) return false;
+      const refused = refusedToken(error);
+      if (refused !== undefined) throw new StartError(refused, { cause: error });
+      const problem = unreachable(error, this.host);
+      if (problem === undefined) throw error;
+      this.#problem = problem;
+      return false;
+    } finally {
+      this.#loggingIn = false;
+    }
   }
 
   /** One try within `ms`: true once Discord answered, false when it could not be reached or the bot stopped. */
   async try(ms: number): Promise<boolean> {
     const timeout = AbortSignal.timeout(ms);
     try {
-      await this.rest.get(Routes.gatewayBot(), { signal: AbortSignal.any([this.stopped, timeout]) });
+      this.rest.setToken(this.token);
+      const answer = (await this.rest.get(Routes.gatewayBot(), {
+        signal: AbortSignal.any([this.stopped, timeout]),
+      })) as { url?: unknown } | undefined;
+      if (typeof answer?.url === 'string') this.#gateway = answer.url;
       this.#problem = undefined;
       return true;
     } catch (error) {
@@ -174,13 +271,16 @@ export class DiscordReach {
     }
   }
 
-  /** Tries until Discord answers (true), waiting `retryMs`, then twice as long each time up to MAX_RETRY_MS. */
-  async keepTrying(retryMs: number): Promise<boolean> {
-    let wait = retryMs;
+  /**
+   * Tries until Discord answers and the login is done (true), waiting `retryMs`, then twice as long each time up to
+   * MAX_RETRY_MS; false once the bot stopped.
+   */
+  async keepTrying(login: () => Promise<void>, retryMs: number): Promise<boolean> {
+    let wait = Math.min(MAX_RETRY_MS, retryMs);
     while (!this.stopped.aborted) {
       const slept = await sleep(wait, true, { signal: this.stopped }).catch(() => false);
       if (!slept) return false;
-      if (await this.try(TRY_MS)) return true;
+      if ((await this.try(TRY_MS)) && (await this.logIn(login))) return true;
       wait = Math.min(MAX_RETRY_MS, wait * 2);
     }
     return false;

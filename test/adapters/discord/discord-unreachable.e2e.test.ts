@@ -48,7 +48,7 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 
-async function prepare(name: string, firstTryMs = 2000) {
+async function prepare(name: string, firstTryMs = 2000, readyMs = 20_000) {
   const fake = await startFakeDiscord();
   cleanup.push(() => fake.stop());
   const opened = openDoubleServices(name, { DISCORD_TOKEN: fake.token }, new TimedEngineDouble(40, 6));
@@ -62,7 +62,7 @@ async function prepare(name: string, firstTryMs = 2000) {
     startDiscord({ config, log }, services, commands, {
       rest: { api, cdn: fake.baseUrl },
       cdnHosts: fake.cdnHosts,
-      reach: { firstTryMs, retryMs: 100 },
+      reach: { firstTryMs, retryMs: 100, readyMs },
     });
   return { fake, services, config, log, lines, start };
 }
@@ -184,6 +184,62 @@ describe('Discord out of reach at start', { timeout: 30_000 }, () => {
     ]);
     expect(bot.lines.join('\n')).not.toMatch(STACK_LINE);
     expect(bot.lines.join('\n')).not.toContain(bot.fake.token);
+  });
+
+  it('a gateway that never lets the bot in: the start goes on after its bound with one line naming it, a stop ends the login', async () => {
+    const bot = await prepare('discord-gateway-blocked', 2000, 1000);
+    const port = await freePort();
+    const gateway = `ws://127.0.0.1:${port}/gateway`;
+    Object.defineProperty(bot.fake, 'gatewayUrl', { get: () => gateway });
+    const started = Date.now();
+    const starting = bot.start(bot.fake.apiUrl)();
+    const running = await Promise.race([
+      starting,
+      new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 5000).unref()),
+    ]);
+    if (running === 'hung') {
+      cleanup.push(async () => void starting.then((late) => late.stop()));
+      expect.fail('startDiscord did not return within 5 s of a gateway that never answers');
+    }
+    expect(Date.now() - started).toBeLessThan(4000);
+    const warned = parsed(bot.lines).filter((l) => l.level === 40);
+    expect(warned.map((l) => l.msg)).toEqual([
+      `Discord answered but its gateway (${gateway}) did not let the bot in within 1 s: check that no firewall or proxy blocks websockets to it; the bot keeps trying and serves the other adapters meanwhile; /readyz names discord until it is in`,
+    ]);
+    expect(bot.services.health.problems()).toEqual([
+      `discord: Discord answered but its gateway (${gateway}) has not let the bot in yet; still trying`,
+    ]);
+    await running.stop();
+    // Stopped: discord.js's reconnecting ends with it, nothing dials the gateway afterwards.
+    let dialed = 0;
+    const listener = createServer((socket) => {
+      dialed += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(port, '127.0.0.1', () => resolve()));
+    cleanup.push(() => new Promise<void>((resolve) => listener.close(() => resolve())));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(dialed).toBe(0);
+    expect(parsed(bot.lines).filter((l) => l.level >= 50)).toEqual([]);
+  });
+
+  it('a proxy’s 407 on the login’s own question, after Discord answered: cannot reach yet, tried again, logs in', async () => {
+    const bot = await prepare('discord-login-proxy');
+    let asked = 0;
+    bot.fake.failRoute((call) => call.route === 'GET /gateway/bot' && ++asked === 2, {
+      status: 407,
+      message: 'Proxy Authentication Required',
+    });
+    const running = await bot.start(bot.fake.apiUrl)();
+    cleanup.push(() => running.stop());
+    const said = parsed(bot.lines).filter((l) => l.msg.startsWith('Discord cannot be reached yet'));
+    expect(said.map((l) => l.msg)).toEqual([expect.stringContaining('asks for credentials (407)')]);
+    await expect.poll(() => bot.services.health.problems(), { timeout: 10_000, interval: 20 }).toEqual([]);
+    await expect
+      .poll(() => parsed(bot.lines).some((l) => l.msg === 'discord connected'), { timeout: 10_000 })
+      .toBe(true);
+    expect(bot.fake.store.globalCommands.map((c) => c.name)).toContain('imagine');
+    expect(parsed(bot.lines).filter((l) => l.level >= 50)).toEqual([]);
   });
 
   it('a token Discord refuses (401) ends the start at once in one line, tried once, without the token', async () => {

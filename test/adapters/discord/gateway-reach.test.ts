@@ -1,8 +1,15 @@
 // How a failure to reach Discord at start is worded for the operator: the cause (DNS, refused, no answer, …) and what
 // to check, never a stack trace; what is not about reaching Discord is left to fail the start as it did.
-import { DiscordAPIError, HTTPError } from 'discord.js';
+import { DiscordAPIError, HTTPError, type REST } from 'discord.js';
 import { describe, expect, it } from 'vitest';
-import { refusedToken, unreachable } from '../../../adapters/discord/gateway-reach.js';
+import {
+  DiscordReach,
+  MAX_RETRY_MS,
+  refusedToken,
+  TRY_MS,
+  unreachable,
+} from '../../../adapters/discord/gateway-reach.js';
+import { createLogger } from '../../../src/log.js';
 
 /** A system error as Node's dns and net report it. */
 function systemError(code: string, message: string, extra: Record<string, unknown> = {}): Error {
@@ -86,5 +93,71 @@ describe('refusedToken', () => {
     );
     expect(refusedToken(unauthorized)).toMatch(/^Discord refused DISCORD_TOKEN \(401 Unauthorized\)/);
     expect(refusedToken(systemError('ENOTFOUND', 'getaddrinfo ENOTFOUND discord.com'))).toBeUndefined();
+  });
+});
+
+/** Discord's error for a 4xx, as @discordjs/rest makes it: a JSON body's code, or a page's bytes and no code. */
+function answered(status: number, body: 'discord' | 'page'): DiscordAPIError {
+  const raw = body === 'discord' ? { code: 50001, message: 'Missing Access' } : new ArrayBuffer(16);
+  const code = body === 'discord' ? 50001 : undefined;
+  // A page's answer has no code: @discordjs/rest passes `data.error` of the bytes (undefined) on as the code.
+  return new DiscordAPIError(
+    raw as never,
+    code as never,
+    status,
+    'GET',
+    'https://discord.com/api/v10/gateway/bot',
+    request,
+  );
+}
+
+describe('an answer from something in between', () => {
+  it.each([
+    [answered(407, 'page'), /^a proxy between this machine and discord\.com asks for credentials \(407\)/],
+    [answered(408, 'page'), /^discord\.com or a proxy in between answered 408/],
+    [answered(429, 'discord'), /^discord\.com or a proxy in between answered 429/],
+    [
+      answered(403, 'page'),
+      /^something between this machine and discord\.com refused the request \(403, not Discord's answer\)/,
+    ],
+  ])('%s is a failure to reach Discord: %s', (error, said) => {
+    expect(unreachable(error, 'discord.com')).toMatch(said);
+  });
+
+  it('Discord’s own 403 (its JSON code) is still its answer', () => {
+    expect(unreachable(answered(403, 'discord'), 'discord.com')).toBeUndefined();
+  });
+});
+
+/** A REST double that answers /gateway/bot at once. */
+function restDouble(): REST {
+  const double = { setToken: () => double, get: async () => ({ url: 'wss://gateway.test' }) };
+  return double as unknown as REST;
+}
+
+describe('DiscordReach', () => {
+  it('a login whose connection dropped after Discord answered is tried again, not given up', async () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', pretty: false, destination: { write: (l) => lines.push(l) } });
+    const stop = new AbortController();
+    const reach = new DiscordReach(restDouble(), 'token', 'discord.com', stop.signal);
+    let logins = 0;
+    const login = async () => {
+      logins += 1;
+      if (logins === 1)
+        throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', syscall: 'read' });
+    };
+    await reach.connect(login, log, { firstTryMs: 1000, retryMs: 10, readyMs: 1000 });
+    expect(reach.reason()).toBe(
+      'cannot reach Discord yet (last: connection to discord.com dropped (ECONNRESET): check the network and any proxy or firewall in between); still trying',
+    );
+    await expect.poll(() => logins, { timeout: 2000, interval: 5 }).toBe(2);
+    await expect.poll(() => reach.reason(), { timeout: 2000, interval: 5 }).toBeUndefined();
+    expect(lines.filter((l) => l.includes('"level":50'))).toEqual([]);
+    stop.abort();
+  });
+
+  it('two tries start at most a minute apart, as the log line and README say (the longest wait plus a try)', () => {
+    expect(MAX_RETRY_MS + TRY_MS).toBeLessThanOrEqual(60_000);
   });
 });
