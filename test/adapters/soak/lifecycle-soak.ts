@@ -11,7 +11,11 @@ import { buildCommands } from '../../../src/app-services.js';
 import type { Job } from '../../../src/jobs/index.js';
 import { makeUser } from '../../doubles/fake-discord/builders.js';
 import { type FakeDiscord, startFakeDiscord } from '../../doubles/fake-discord/index.js';
-import { type FakeTelegram, startFakeTelegram } from '../../doubles/fake-telegram/index.js';
+import {
+  type FakeTelegram,
+  startFakeTelegram,
+  type TelegramCall,
+} from '../../doubles/fake-telegram/index.js';
 import { watchUnhandledRejections } from '../../doubles/shared/unhandled.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { openDoubleServices } from '../e2e-services.js';
@@ -54,6 +58,12 @@ export interface SoakJob {
   statusRef?: string;
   /** The status message still shows a live state (Queued/Working or a Cancel button) at the end. */
   statusLive?: boolean;
+  /**
+   * Telegram: the bot said it could not confirm the job's first reply (the connection broke before Telegram's answer
+   * came: under load a request can fail before the fake even records it). Such a job has no status message; its
+   * ending is sent anew, answering the request (job-messages.ts `openUnseen`).
+   */
+  unconfirmed?: boolean;
 }
 
 export interface SoakFigures {
@@ -123,6 +133,7 @@ export async function runSoak(
     },
     new TimedEngineDouble(1, 3),
   );
+  const unconfirmed = heardUnconfirmed(log);
   // One Commands for both platforms, as the composition root builds it.
   const commands = buildCommands({ config, log }, services);
   const discordBot = await startDiscord({ config, log }, services, commands, {
@@ -226,22 +237,31 @@ export async function runSoak(
       const from = telegramUsers[userIndex] as (typeof telegramUsers)[number];
       const request = telegram.injectText(`/imagine soak ${n}`, { from });
       if (job.duplicated) telegram.redeliver(telegram.lastUpdateId);
+      const answersRequest = (c: TelegramCall) =>
+        String(c.params.chat_id) === String(from.id) &&
+        (c.params.reply_parameters as { message_id?: unknown } | undefined)?.message_id ===
+          request.message_id;
       pending.push(
         (async () => {
-          const queued = await telegram.waitForCall(
+          // The first message answering the request that names its job: its status message, or, when the bot could
+          // not confirm that one (`unconfirmed`), its ending sent anew (a photo with Re-roll). Either shows the job.
+          const first = await telegram.waitForCall(
             (c) =>
-              c.method === 'sendMessage' &&
-              JSON.stringify(c.params.reply_parameters ?? '').includes(
-                `"message_id":${request.message_id}`,
-              ) &&
-              String(c.params.chat_id) === String(from.id) &&
+              /^send(Message|Photo|Document)$/.test(c.method) &&
+              answersRequest(c) &&
               JOB_IN.test(JSON.stringify(c.params.reply_markup ?? '')),
             options.deadlineMs,
           );
-          const jobId = JOB_IN.exec(JSON.stringify(queued.params.reply_markup))?.[1] as string;
+          const jobId = JOB_IN.exec(JSON.stringify(first.params.reply_markup))?.[1] as string;
           job.jobId = jobId;
-          const statusId = Number((queued.result as { message_id: number }).message_id);
-          job.statusRef = `${from.id}:${statusId}`;
+          // Its status message is the request's first answer with a Cancel button, unless the bot said it could not
+          // confirm it (the fake may have recorded it all the same, with no message made).
+          const status =
+            first.method === 'sendMessage' && /cancel:/.test(JSON.stringify(first.params.reply_markup))
+              ? first
+              : undefined;
+          const statusId = Number((status?.result as { message_id?: number } | undefined)?.message_id);
+          if (status && Number.isInteger(statusId)) job.statusRef = `${from.id}:${statusId}`;
           const isStatus = (c: { method: string; params: Record<string, unknown> }) =>
             /^editMessage/.test(c.method) &&
             String(c.params.chat_id) === String(from.id) &&
@@ -272,7 +292,7 @@ export async function runSoak(
           }
           if (job.cancelled) {
             await sleep(cancelDelayMs);
-            const message = telegram.message(from.id, statusId);
+            const message = job.statusRef ? telegram.message(from.id, statusId) : undefined;
             if (cancelByButton && message) telegram.injectCallbackQuery(message, `cancel:${jobId}`, from);
             else telegram.injectText(`/cancel ${jobId.slice(0, 8)}`, { from });
           }
@@ -311,6 +331,7 @@ export async function runSoak(
   );
 
   for (const job of jobs) if (job.jobId) job.delivery = deliveries.get(job.jobId);
+  for (const job of jobs) job.unconfirmed = job.jobId !== undefined && unconfirmed.has(job.jobId);
   // A status message the platform would still take an edit of must not show a live state. Its settling edit may
   // come after a fallback reply's retry, later than the fixed pause above on a loaded machine: waited for (bounded),
   // then judged.
@@ -349,6 +370,27 @@ export async function runSoak(
   await discord.stop();
   await telegram.stop();
   return { figures, jobs };
+}
+
+/** The bot's words for a job whose first Telegram reply it could not confirm (job-messages.ts `openUnseen`). */
+const UNCONFIRMED = 'telegram did not confirm a job’s first reply';
+
+/**
+ * The ids of the jobs the bot says it could not confirm the first reply of, heard from its log (which the soak keeps
+ * silent): that is the one way a Telegram job may go without a status message.
+ */
+function heardUnconfirmed(log: { warn: (...args: never[]) => unknown }): Set<string> {
+  const jobs = new Set<string>();
+  const warn = log.warn.bind(log) as (...args: unknown[]) => unknown;
+  const heard = (...args: unknown[]) => {
+    const [fields, message] = args;
+    const jobId = (fields as { jobId?: unknown } | null)?.jobId;
+    if (typeof message === 'string' && message.startsWith(UNCONFIRMED) && typeof jobId === 'string')
+      jobs.add(jobId);
+    return warn(...args);
+  };
+  Object.assign(log, { warn: heard });
+  return jobs;
 }
 
 /** What the job's status message shows now (text and buttons), or undefined when it is gone (a Telegram result). */

@@ -1,8 +1,14 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** Listens on an ephemeral loopback port so parallel test files never collide. */
+/**
+ * Listens on an ephemeral loopback port so parallel test files never collide. Idle keep-alive connections are kept a
+ * long time, as the real platforms keep them: Node's 5 s default closed one just as a loaded client sent on it, the
+ * request never arrived (ECONNRESET), and a soak run once lost a job's status message to that race, not to the bot.
+ */
 export async function listenOnLoopback(server: Server): Promise<number> {
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 121_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
