@@ -228,7 +228,7 @@ const SPACE_IOERRS = new Set(['SQLITE_IOERR_WRITE', 'SQLITE_IOERR_SHMSIZE']);
  * Whether the file system holding `path` has (almost) no room left for this user: less than 1% of it, between 1 and
  * 16 MiB (a WAL write or a -shm chunk needs more than a few bytes). False when it cannot say.
  */
-export function hasNoFreeSpace(path: string): boolean {
+function hasNoFreeSpace(path: string): boolean {
   try {
     const { bavail, blocks, bsize } = statfsSync(path);
     // A size of 0 is a file system that does not count (procfs, some FUSE mounts): its 0 free says nothing.

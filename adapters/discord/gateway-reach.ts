@@ -7,20 +7,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DiscordAPIError, HTTPError, type REST, type RESTOptions, Routes } from 'discord.js';
 import { StartError } from '../../src/app.js';
 import type { Logger } from '../../src/log.js';
+import { within } from '../../src/within.js';
 
 /** How long start-up waits for Discord's first answer before going on without it (it answers in well under 1 s). */
 export const FIRST_TRY_MS = 5000;
 /** How long each later try may take: a slow link answers within it, a dead connection is given up. */
 export const TRY_MS = 20_000;
 /** The first wait between two tries; the waits double from it. */
-export const RETRY_MS = 5000;
+const RETRY_MS = 5000;
 /** The longest wait between two tries: with the try's own time, two tries start at most a minute apart. */
 export const MAX_RETRY_MS = 60_000 - TRY_MS;
 /**
  * How long start-up waits for the gateway session once Discord answered: a firewall that blocks websockets only
  * leaves discord.js reconnecting quietly forever, and the other adapters must not wait for it.
  */
-export const READY_MS = 30_000;
+const READY_MS = 30_000;
 
 const seconds = (ms: number) => Math.round(ms / 1000);
 
@@ -177,9 +178,7 @@ export class DiscordReach {
       return;
     }
     const loggedIn = this.logIn(login);
-    const bound = new AbortController();
-    const late = sleep(readyMs, 'late' as const, { signal: bound.signal }).catch(() => 'ended' as const);
-    const first = await Promise.race([loggedIn, late]).finally(() => bound.abort());
+    const first = await within<boolean | 'late'>(loggedIn, readyMs, 'late');
     if (first === true || this.stopped.aborted) return;
     if (first === false) {
       this.warnUnreachable(log, retryMs);

@@ -5,6 +5,7 @@
 // at once as `answer` gives it, or after a deferred update as a private follow-up, never over the message pressed on.
 import type { ButtonInteraction } from 'discord.js';
 import type { CommandContext, Reply } from '../../commands/index.js';
+import { within } from '../../src/within.js';
 import { partSent, sendPart } from '../shared/delivered.js';
 import { acknowledge } from './acknowledgement.js';
 import { ackBudgetMs, answer, privateFollowUp } from './answer.js';
@@ -21,11 +22,7 @@ export async function answerInPlace(
   const pending = work();
   // Awaited below on every path but one (the deferral itself failing): that one must not leave it unhandled.
   pending.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ackBudgetMs(i.createdTimestamp));
-  });
-  const early = await Promise.race([pending, late]).finally(() => clearTimeout(timer));
+  const early = await within<Reply | undefined>(pending, ackBudgetMs(i.createdTimestamp), undefined);
   if (early !== undefined && !early.replaceSource) return answer(rt, i, ctx, () => pending, true);
   if (early === undefined) await acknowledge(i, 'deferred', () => i.deferUpdate());
   // Past a deferred update a failure must not be edited into the message pressed on: it is told privately.

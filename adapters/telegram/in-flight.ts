@@ -1,5 +1,7 @@
 // Work the adapter has started and not finished (update handlers, albums, job endings), so stopping can wait for it
 // instead of closing the worker and the store under it. The wait is bounded: a stuck call must not hold a shutdown.
+import { within } from '../../src/within.js';
+
 export class InFlight {
   private readonly running = new Set<Promise<void>>();
 
@@ -26,12 +28,7 @@ export class InFlight {
     while (this.running.size > 0) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((resolve) => {
-        timer = setTimeout(resolve, left, 'late');
-      });
-      const outcome = await Promise.race([Promise.all(this.running), late]);
-      clearTimeout(timer);
+      const outcome = await within<unknown[] | 'late'>(Promise.all(this.running), left, 'late');
       if (outcome === 'late') return false;
     }
     return true;

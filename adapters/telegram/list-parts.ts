@@ -81,6 +81,12 @@ export interface ListDeps {
 }
 
 /**
+ * Whether a press sends messages anew in `ctx`'s chat: only in a private one. In a group everyone would see a list
+ * nobody there asked for, so a press only edits or removes what is there (this file, source-replacement.ts).
+ */
+export const sendsAnew = (ctx: Context): boolean => ctx.chat?.type === 'private';
+
+/**
  * Shows `rest`, the parts after the first of a list just put in place of message `firstId` in `turn`: the earlier
  * list's later parts are edited into these, in order, the rest follow as new messages, and the earlier parts left
  * over are deleted. In a group nothing new is sent (everyone would see a list nobody there asked for: the rest waits
@@ -96,7 +102,7 @@ export async function laterPartsInPlace(
 ): Promise<void> {
   const chatId = ctx.chat?.id;
   if (chatId === undefined) return;
-  const group = ctx.chat?.type !== 'private';
+  const group = !sendsAnew(ctx);
   const parts = deps.replies.laterParts;
   await turn.before;
   if (turn.passed()) return;

@@ -14,7 +14,7 @@ import { partSent } from '../shared/delivered.js';
 import { alertText, tellPresser } from './button-answers.js';
 import type { PressDeps } from './button-presses.js';
 import { begunSince, type EditTurn, grammySignal, placeKey, takeTurn, turnsBegun } from './in-place-turns.js';
-import { laterPartsInPlace } from './list-parts.js';
+import { laterPartsInPlace, sendsAnew } from './list-parts.js';
 import { notModified } from './not-modified.js';
 import { keyboard, replyText, textParts } from './render.js';
 
@@ -92,7 +92,7 @@ async function putListInPlace(
   // Shown: the sending of a list's own later parts before it stops (in-place-turns.ts), its waits cut, as this list
   // sends anew what it needs. Not in a group, where it sends nothing new (list-parts.ts): a part cut there would be
   // lost for good, the list left short; they go on, and this list's later parts edit them once they are sent.
-  if (ctx.chat?.type === 'private') turn.shown();
+  if (sendsAnew(ctx)) turn.shown();
   partSent(deps.commands, c)(first);
   void laterPartsInPlace(deps, ctx, c, { firstId: place.messageId, turn }, rest, locale)
     .catch((error: unknown) =>
@@ -109,7 +109,7 @@ export async function replaceSource(
   reply: Reply,
 ): Promise<void> {
   const locale = reply.locale ?? c.locale;
-  const group = ctx.chat?.type !== 'private';
+  const group = !sendsAnew(ctx);
   const said = replyText({ text: reply.text.slice(0, 1) }, locale);
   // When the next state became known, as a mark of the turns begun by then: one on its place begun later (a Refresh)
   // shows a newer list than it.

@@ -214,7 +214,7 @@ export async function imageFile(
 }
 
 /** Writes one image (`imageFile`) whole or not at all. */
-export async function writeImage(
+async function writeImage(
   path: string,
   image: RgbImage,
   parameters?: GenerationParameters,

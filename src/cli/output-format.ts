@@ -15,7 +15,7 @@ const FORMATS: Record<string, OutputFormat> = {
 };
 
 /** ".png, .jpg, .jpeg or .webp": the names an image output may end in, as the help and a refusal say them. */
-export const OUTPUT_EXTENSIONS = `${Object.keys(FORMATS).slice(0, -1).join(', ')} or ${Object.keys(FORMATS).at(-1)}`;
+const OUTPUT_EXTENSIONS = `${Object.keys(FORMATS).slice(0, -1).join(', ')} or ${Object.keys(FORMATS).at(-1)}`;
 
 /**
  * The format an image output's name asks for (`.JPG` as `.jpg`); any other ending, or none, is refused before the
@@ -64,7 +64,7 @@ export async function encodeOutput(
  * a reference, which a parser keeps (a bare one it turns into a line feed); a character XML 1.0 cannot hold at all
  * (other control characters) becomes U+FFFD.
  */
-export function xmpDescription(text: string): string {
+function xmpDescription(text: string): string {
   const escaped = text
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters XML 1.0 cannot hold are what it finds.
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd')

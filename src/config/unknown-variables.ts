@@ -51,7 +51,7 @@ export const READ_ELSEWHERE = [
  * Names other bots and guides use for what the bot calls otherwise, too far from ours in spelling to be caught as a
  * near miss (`LOCALE=pt-BR` would leave the replies in English without a word). None is a usual host variable.
  */
-export const OTHER_NAMES: Readonly<Record<string, string>> = {
+const OTHER_NAMES: Readonly<Record<string, string>> = {
   LOCALE: 'DEFAULT_LOCALE',
   DEFAULT_LANGUAGE: 'DEFAULT_LOCALE',
   GUILD_IDS: 'DISCORD_GUILD_IDS',

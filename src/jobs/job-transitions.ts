@@ -113,7 +113,7 @@ export function cancelMarked(store: JobStore, id: string): boolean {
 }
 
 /** The cancel marker of a job, wherever a version put it: best effort (a stale one is retention's). */
-export function removeCancelMarker(store: JobStore, id: string): void {
+function removeCancelMarker(store: JobStore, id: string): void {
   try {
     rmSync(cancelMarkerPath(store, id), { force: true });
   } catch {

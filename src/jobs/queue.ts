@@ -29,7 +29,6 @@ import type { JobStore } from './store.js';
 import { type Job, type Owner, ownerKey } from './types.js';
 import { type Place, runBudget, type WaitPlan } from './wait-plan.js';
 
-export { isDiskFull } from './job-failure.js';
 export type * from './queue-types.js';
 
 // After an unexpected failure of the worker's own bookkeeping (the database refusing a write), wait this long
