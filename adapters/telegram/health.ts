@@ -152,8 +152,11 @@ export function watchWebhook(
 export const FIRST_TRY_MS = 5000;
 /** How long each later try may take: a slow link answers within it, a dead connection is given up. */
 export const TRY_MS = 30_000;
-/** The longest wait between two tries (the waits double from the poll retry interval). */
-export const MAX_RETRY_MS = 60_000;
+/**
+ * The longest wait between two tries (the waits double from the poll retry interval), with a try's own time within
+ * a minute: the log line and README say the tries are "up to a minute" apart, as Discord's are (gateway-reach.ts).
+ */
+export const MAX_RETRY_MS = 60_000 - TRY_MS;
 
 /**
  * The one failure no retry fixes: Telegram does not know the token (401: revoked or mistyped; 404: not a bot token).

@@ -4,7 +4,14 @@
 import type { Api } from 'grammy';
 import { GrammyError, HttpError } from 'grammy';
 import { describe, expect, it, vi } from 'vitest';
-import { describeFailure, LONG_POLL_S, PollHealth, watchWebhook } from '../../../adapters/telegram/health.js';
+import {
+  describeFailure,
+  LONG_POLL_S,
+  MAX_RETRY_MS,
+  PollHealth,
+  TRY_MS,
+  watchWebhook,
+} from '../../../adapters/telegram/health.js';
 
 const TOKEN = '123456:ABCdefGHIjklMNOpqrSTUvwxyz0123456789';
 
@@ -127,5 +134,11 @@ describe('watchWebhook', () => {
     listening = false;
     expect(watch.reason()).toBe('webhook server not listening');
     watch.stop();
+  });
+});
+
+describe('reaching Telegram at start', () => {
+  it('two tries start at most a minute apart, as the log line and README say (the longest wait plus a try)', () => {
+    expect(MAX_RETRY_MS + TRY_MS).toBeLessThanOrEqual(60_000);
   });
 });
