@@ -1,30 +1,15 @@
 // An image output's format follows its name: `--out fox.jpg` holds JPEG bytes, not a PNG under a .jpg name; a name
 // the CLI cannot write (.gif, .txt, none) is refused before the model loads, in one line, nothing written.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { encodePng, makeTestCheckpoint } from '../engine/index.js';
+import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { encodeOutput } from '../src/cli/output-format.js';
+import { cliOnTinyCheckpoint, editAHat } from './cli-on-checkpoint.js';
 import { captureIo } from './doubles/cli-io.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dimoo-cli-format-'));
-const model = join(dir, 'model');
-const input = join(dir, 'in.png');
-
-beforeAll(async () => {
-  makeTestCheckpoint({ out: model, preset: 'tiny', seed: 2 });
-  const data = new Uint8Array(64 * 64 * 3).map((_, i) => (i * 7) % 256);
-  writeFileSync(input, await encodePng({ width: 64, height: 64, data }));
-});
-
-const cli = async (...argv: string[]) => {
-  const io = captureIo();
-  const code = await main([...argv, '--model', model, '--device', 'cpu'], io);
-  return { code, out: io.out(), err: io.err() };
-};
+const { dir, input, cli } = cliOnTinyCheckpoint('cli-format', { width: 64, height: 64, step: 7 });
 
 const imagine = (out: string, ...flags: string[]) =>
   cli(
@@ -122,19 +107,7 @@ describe('the format of an image output follows its name', () => {
 
   it('edit and paint write the format their --out names', async () => {
     const edit = join(dir, 'edit.webp');
-    let r = await cli(
-      'edit',
-      '--image',
-      input,
-      '--type',
-      'edit_add',
-      '--prompt',
-      'a hat',
-      '--steps',
-      '2',
-      '--out',
-      edit,
-    );
+    let r = await cli(...editAHat(input, '--out', edit));
     expect(r.code).toBe(0);
     expect(await formatOf(edit)).toBe('webp');
     const paint = join(dir, 'paint.jpeg');

@@ -2,30 +2,13 @@
 // "no such file"): Node 20's recursive mkdir loops there for ever, so a mistyped --out or --cache hung the command
 // with no word. Each is one line and exit 1. Run as a user would (bin/dimoo.js, a process of its own), so a hang is
 // a killed child, not a stuck test worker.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runNode } from './node-child.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-
-function dimoo(argv: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['bin/dimoo.js', ...argv],
-      { cwd: root, timeout: 30_000, env: { PATH: process.env.PATH, DEVICE: 'cpu' } },
-      (error, _out, err) =>
-        done({
-          code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
-          signal: error?.signal ?? null,
-          err,
-        }),
-    );
-  });
-}
+const dimoo = (argv: string[]) => runNode(['bin/dimoo.js', ...argv]);
 
 // A name of its own under /proc, which no process id takes.
 const nowhere = `/proc/dimoo-no-folder-${process.pid}`;

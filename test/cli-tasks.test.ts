@@ -1,54 +1,23 @@
 // dimoo edit / paint / describe / batch, run in-process on a generated tiny checkpoint, plus the prompt-file
 // formats and the one-line failures.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CheckpointTokenizer } from '../engine/checkpoint/tokenizer.js';
-import { decodeImage, encodePng, makeTestCheckpoint, readPngText } from '../engine/index.js';
-import { main } from '../src/cli/main.js';
+import { decodeImage, readPngText } from '../engine/index.js';
 import { batchFileName, parsePromptFile } from '../src/cli/prompt-file.js';
-import { captureIo } from './doubles/cli-io.js';
+import { cliOnTinyCheckpoint, editAHat } from './cli-on-checkpoint.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dimoo-cli-tasks-'));
-const model = join(dir, 'model');
-const input = join(dir, 'in.png');
+const { dir, model, input, cli } = cliOnTinyCheckpoint('cli-tasks', { width: 96, height: 64, step: 11 });
 const size = async (path: string) => {
   const img = await decodeImage(readFileSync(path), { maxPixels: 1e8 });
   return [img.width, img.height];
 };
 
-beforeAll(async () => {
-  makeTestCheckpoint({ out: model, preset: 'tiny', seed: 2 });
-  const data = new Uint8Array(96 * 64 * 3).map((_, i) => (i * 11) % 256);
-  writeFileSync(input, await encodePng({ width: 96, height: 64, data }));
-});
-
-const cli = async (...argv: string[]) => {
-  const io = captureIo();
-  const code = await main([...argv, '--model', model, '--device', 'cpu'], io);
-  return { code, out: io.out(), err: io.err() };
-};
-
 describe('dimoo edit / paint / describe / batch', () => {
   it('edit writes the bucket-sized PNG and reports JSON', async () => {
     const out = join(dir, 'edit.png');
-    const r = await cli(
-      'edit',
-      '--image',
-      input,
-      '--type',
-      'edit_add',
-      '--prompt',
-      'a hat',
-      '--steps',
-      '2',
-      '--seed',
-      '4',
-      '--out',
-      out,
-      '--json',
-    );
+    const r = await cli(...editAHat(input, '--seed', '4', '--out', out, '--json'));
     expect(r.code).toBe(0);
     const json = JSON.parse(r.out);
     expect([json.width, json.height, json.seed, json.type]).toEqual([608, 416, 4, 'edit_add']);

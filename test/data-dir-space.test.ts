@@ -6,21 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { dataDirError } from '../src/data-dir.js';
+import { disk } from './doubles/statfs-double.js';
 
-const disk = vi.hoisted(() => ({ freeBytes: Number.POSITIVE_INFINITY, totalBytes: 2 ** 30 }));
-
-vi.mock('node:fs', async (importOriginal) => {
-  const fs = await importOriginal<typeof import('node:fs')>();
-  // A statfs double: a file system of `disk.totalBytes` (1 GiB unless a test says) with `disk.freeBytes` left.
-  const statfsSync = (path: string) => {
-    const real = fs.statfsSync(path);
-    const bsize = 4096;
-    const blocks = disk.totalBytes / bsize;
-    const free = Math.min(blocks, Math.floor(disk.freeBytes / bsize));
-    return { ...real, bsize, blocks, bfree: free, bavail: free };
-  };
-  return { ...fs, default: { ...fs, statfsSync }, statfsSync };
-});
+vi.mock('node:fs', async (importOriginal) =>
+  (await import('./doubles/statfs-double.js')).withStatfsDouble(await importOriginal()),
+);
 
 const ioError = (code: string) => Object.assign(new Error('disk I/O error'), { code });
 

@@ -2,42 +2,14 @@
 // other pseudo file systems). Every folder made for a path the user gave goes through one helper (engine/folders.ts)
 // that throws instead: DATA_DIR at `npm start`, and the quantized-weights cache under HOME. Each runs as a process of
 // its own with a timeout, so a hang is a killed child, not a stuck test worker.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeTestCheckpoint } from '../engine/index.js';
+import { runNode } from './node-child.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-
-interface Ended {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  err: string;
-}
-
-function run(argv: string[], env: Record<string, string>): Promise<Ended> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      argv,
-      {
-        cwd: root,
-        timeout: 30_000,
-        killSignal: 'SIGKILL',
-        env: { PATH: process.env.PATH, DEVICE: 'cpu', ...env },
-      },
-      (error, _out, err) =>
-        done({
-          code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
-          signal: error?.signal ?? null,
-          err,
-        }),
-    );
-  });
-}
+const run = (argv: string[], env: Record<string, string>) => runNode(argv, env, 'SIGKILL');
 
 // A name of its own under /proc, which no process id takes.
 const nowhere = `/proc/dimoo-no-folder-${process.pid}`;

@@ -1,44 +1,18 @@
 // A chat that goes on under a new id (Commands.chatMoved, commands/chat-moves.ts): the identity that speaks as the chat
 // itself keeps its settings, custom options and block under the new owner key, without overwriting what that key
 // holds, however often the move is said. Where it went is asked back by id (Commands.movedTo), every chat's.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Commands } from '../../commands/commands.js';
+import { describe, expect, it } from 'vitest';
 import type { UserSettings } from '../../commands/settings.js';
-import { JobQueue, JobStore } from '../../src/jobs/index.js';
-import { TimedEngineDouble } from '../doubles/timed-engine.js';
-
-const open: Array<{ queue: JobQueue; store: JobStore; dir: string }> = [];
-afterEach(async () => {
-  for (const { queue, store, dir } of open.splice(0)) {
-    await queue.stop({ waitMs: 2000 });
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+import type { JobStore } from '../../src/jobs/index.js';
+import { commandsOnQueue } from './commands-on-queue.js';
 
 function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'dimoo-chat-moved-'));
-  const store = new JobStore(dir);
-  const queue = new JobQueue({
-    store,
-    engine: new TimedEngineDouble(1, 3),
-    admins: ['telegram:900'],
-    limits: { maxPerUser: 20, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
-  });
-  open.push({ queue, store, dir });
   const warned: string[] = [];
-  const commands = new Commands({
-    queue,
-    store,
-    now: () => 1_000_000,
-    log: (_level, message) => warned.push(message),
-    config: {
-      defaultLocale: 'en',
-      limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
-    },
+  const { commands, store } = commandsOnQueue('chat-moved', {
+    paceKnown: false,
+    start: false,
+    queue: { admins: ['telegram:900'] },
+    commands: { now: () => 1_000_000, log: (_level, message) => warned.push(message) },
   });
   return { commands, store, warned };
 }

@@ -17,8 +17,8 @@ export interface CommandsOnQueueOptions {
   paceKnown?: boolean;
   /** Over 20 jobs a user, 1 running, 50 a scope and in all, a minute a job. */
   limits?: Partial<QueueLimits>;
-  queue?: Pick<JobQueueOptions, 'maxBatch' | 'now'>;
-  commands?: Pick<CommandsOptions, 'now' | 'randomSeed' | 'platforms' | 'randomModel'>;
+  queue?: Pick<JobQueueOptions, 'maxBatch' | 'now' | 'admins'>;
+  commands?: Pick<CommandsOptions, 'now' | 'randomSeed' | 'platforms' | 'randomModel' | 'log'>;
   /** Every rendered job update, subscribed before the queue starts. */
   onUpdate?: JobUpdateListener;
   /** Whether the queue runs jobs from the start; default yes. */
@@ -72,7 +72,7 @@ export function commandsOnQueue(name: string, options: CommandsOnQueueOptions = 
   });
   if (options.onUpdate) commands.subscribe(options.onUpdate);
   if (options.start ?? true) queue.start();
-  return { store, engine, queue, commands };
+  return { store, engine, queue, commands, dir };
 }
 
 /** A seed source counting up from `first`, so each job's seed differs and a test's are the same every run. */

@@ -1,15 +1,15 @@
 // While a start on a full disk waits to recover the jobs the last process left running (src/jobs/recovery.ts), those
 // jobs do not run: /queue says each waits to restart (not "is running"), and no end is foreseen for them. Real
 // commands and queue, over the full-disk store double.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { Commands } from '../../commands/commands.js';
+import { describe, expect, it } from 'vitest';
 import { JobQueue, JobStore } from '../../src/jobs/index.js';
 import { FullDiskStoreDouble } from '../doubles/full-disk-store.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
 import { queueLimits } from '../jobs/queue-limits.js';
+import { commandsOverStore } from './full-disk-commands.js';
 
 const ann = { platform: 'web' as const, userId: 'ann' };
 
@@ -30,21 +30,7 @@ function startedOnFullDisk() {
   before.close();
   const store = new FullDiskStoreDouble(dir);
   store.full = true;
-  const queue = new JobQueue({ store, engine: new TimedEngineDouble(), limits: queueLimits() });
-  const commands = new Commands({
-    queue,
-    store,
-    config: {
-      defaultLocale: 'en',
-      limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
-    },
-  });
-  onTestFinished(async () => {
-    await queue.stop({ waitMs: 20, abortWaitMs: 20 });
-    commands.closeUpdates();
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { queue, commands } = commandsOverStore(dir, store, new TimedEngineDouble());
   queue.start();
   return { store, queue, commands, id: submitted.job.id };
 }

@@ -10,24 +10,14 @@ import { JobQueue } from '../../src/jobs/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
 import type { Job } from '../../src/jobs/types.js';
 import { waitUntil } from '../doubles/shared/wait.js';
+import { disk } from '../doubles/statfs-double.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
 import { queueLimits } from './queue-limits.js';
 import { submitFox } from './submit-fox.js';
 
-const disk = vi.hoisted(() => ({ freeBytes: Number.POSITIVE_INFINITY }));
-
-vi.mock('node:fs', async (importOriginal) => {
-  const fs = await importOriginal<typeof import('node:fs')>();
-  // A statfs double: a 1 GiB file system with `disk.freeBytes` left.
-  const statfsSync = (path: string) => {
-    const real = fs.statfsSync(path);
-    const bsize = 4096;
-    const blocks = 2 ** 30 / bsize;
-    const free = Math.min(blocks, Math.floor(disk.freeBytes / bsize));
-    return { ...real, bsize, blocks, bfree: free, bavail: free };
-  };
-  return { ...fs, default: { ...fs, statfsSync }, statfsSync };
-});
+vi.mock('node:fs', async (importOriginal) =>
+  (await import('../doubles/statfs-double.js')).withStatfsDouble(await importOriginal()),
+);
 
 /** A JobStore double that refuses to store a job's end (not its start) with SQLITE_IOERR_WRITE while `failing`. */
 class IoErrorEndStoreDouble extends JobStore {
@@ -54,7 +44,7 @@ async function failureTold(freeBytes: number): Promise<Job['error']> {
   queue.subscribe((e) => events.push(e));
   const id = submitFox(queue, { platform: 'web', userId: 'ann' });
   queue.start();
-  await waitUntil(() => events.some((e) => e.type === 'failed' && e.job.id === id), 'the job failed', 5000);
+  await waitUntil(() => events.some((e) => e.type === 'failed' && e.job.id === id), 'the job failed', 20_000);
   store.failing = false;
   return events.find((e) => e.type === 'failed')?.job.error;
 }

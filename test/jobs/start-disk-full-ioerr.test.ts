@@ -9,23 +9,13 @@ import { JobQueue } from '../../src/jobs/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
 import type { Job } from '../../src/jobs/types.js';
 import { waitUntil } from '../doubles/shared/wait.js';
+import { disk } from '../doubles/statfs-double.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
 import { queueLimits } from './queue-limits.js';
 
-const disk = vi.hoisted(() => ({ freeBytes: Number.POSITIVE_INFINITY }));
-
-vi.mock('node:fs', async (importOriginal) => {
-  const fs = await importOriginal<typeof import('node:fs')>();
-  // A statfs double: a 1 GiB file system with `disk.freeBytes` left.
-  const statfsSync = (path: string) => {
-    const real = fs.statfsSync(path);
-    const bsize = 4096;
-    const blocks = 2 ** 30 / bsize;
-    const free = Math.min(blocks, Math.floor(disk.freeBytes / bsize));
-    return { ...real, bsize, blocks, bfree: free, bavail: free };
-  };
-  return { ...fs, default: { ...fs, statfsSync }, statfsSync };
-});
+vi.mock('node:fs', async (importOriginal) =>
+  (await import('../doubles/statfs-double.js')).withStatfsDouble(await importOriginal()),
+);
 
 /** A JobStore double whose database writes fail with SQLite's I/O error for a refused write while `failing`. */
 class IoErrorStoreDouble extends JobStore {

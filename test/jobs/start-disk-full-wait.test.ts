@@ -2,8 +2,7 @@
 // answered "cancelling" survives a stop before the disk has room; a last run whose failure its owner was told is
 // neither offered Cancel nor told a second end, and is stored with the failure told; the fairness floor is not
 // settled past owners whose rows still say `running`; and the queue says no worker runs, so no ETA is given.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runningJobs } from '../../commands/stored-jobs.js';
@@ -11,10 +10,11 @@ import type { JobEvent } from '../../src/jobs/events.js';
 import { noteToldLastRun } from '../../src/jobs/job-transitions.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
-import type { Job, Owner } from '../../src/jobs/types.js';
+import type { Job } from '../../src/jobs/types.js';
 import { FullDiskStoreDouble } from '../doubles/full-disk-store.js';
 import { waitUntil } from '../doubles/shared/wait.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
+import { input, leftRunning as leftRunningIn, owner } from './left-running.js';
 import { queueLimits } from './queue-limits.js';
 
 const open: JobQueue[] = [];
@@ -22,34 +22,8 @@ afterEach(async () => {
   for (const q of open.splice(0)) await q.stop({ waitMs: 2000 });
 });
 
-const owner = (id: string): Owner => ({ platform: 'web', userId: id });
-const input = (who: string, prompt: string) => ({
-  owner: owner(who),
-  scope: 'playground' as const,
-  kind: 'imagine' as const,
-  request: { task: 'text_to_image' as const, prompt, width: 64, height: 64 },
-});
-
-/** A DATA_DIR as a process killed mid-run leaves it: `rows` left running, `queued` waiting behind them. */
-function leftRunning(rows: Record<string, Partial<Job>>, queued: string[] = []) {
-  const dir = mkdtempSync(join(tmpdir(), 'dimoo-start-wait-'));
-  const store = new JobStore(dir);
-  const before = new JobQueue({ store, engine: new TimedEngineDouble(), limits: queueLimits() });
-  const ids: Record<string, string> = {};
-  for (const [who, changes] of Object.entries(rows)) {
-    const submitted = before.submit(input(who, `${who}'s fox`));
-    if (!submitted.ok) throw new Error(`refused: ${submitted.refusal.key}`);
-    ids[who] = submitted.job.id;
-    store.update({ ...submitted.job, status: 'running', attempts: 1, startedAt: 1, ...changes });
-  }
-  for (const who of queued) {
-    const submitted = before.submit(input(who, `${who}'s cat`));
-    if (!submitted.ok) throw new Error(`refused: ${submitted.refusal.key}`);
-    ids[who] = submitted.job.id;
-  }
-  store.close();
-  return { dir, ids };
-}
+const leftRunning = (rows: Record<string, Partial<Job>>, queued: string[] = []) =>
+  leftRunningIn('start-wait', rows, queued);
 
 function startOn<S extends JobStore>(store: S) {
   const engine = new TimedEngineDouble();

@@ -1,18 +1,12 @@
-// A start on a full disk with jobs the last process left running: the queue opens all the same (the bot answers,
-// new jobs get the full-disk refusal), the recovery of those jobs waits and is tried again until the database takes
-// the writes, said once when it begins to wait and once when it is done, and then each job runs once, or ends as
-// its row says (a last attempt, a cancel), with nothing lost.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobEvent } from '../../src/jobs/events.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
-import type { Job, Owner } from '../../src/jobs/types.js';
+import type { Job } from '../../src/jobs/types.js';
 import { FullDiskStoreDouble } from '../doubles/full-disk-store.js';
 import { waitUntil } from '../doubles/shared/wait.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
+import { input, leftRunning as leftRunningIn, owner } from './left-running.js';
 import { queueLimits } from './queue-limits.js';
 
 const open: JobQueue[] = [];
@@ -20,29 +14,7 @@ afterEach(async () => {
   for (const q of open.splice(0)) await q.stop({ waitMs: 2000 });
 });
 
-const owner = (id: string): Owner => ({ platform: 'web', userId: id });
-const input = (who: string, prompt: string) => ({
-  owner: owner(who),
-  scope: 'playground' as const,
-  kind: 'imagine' as const,
-  request: { task: 'text_to_image' as const, prompt, width: 64, height: 64 },
-});
-
-/** A DATA_DIR as a process killed mid-run leaves it: each job's row says `running`, as `rows` set it. */
-function leftRunning(rows: Record<string, Partial<Job>>): { dir: string; ids: Record<string, string> } {
-  const dir = mkdtempSync(join(tmpdir(), 'dimoo-start-full-'));
-  const store = new JobStore(dir);
-  const before = new JobQueue({ store, engine: new TimedEngineDouble(), limits: queueLimits() });
-  const ids: Record<string, string> = {};
-  for (const [who, changes] of Object.entries(rows)) {
-    const submitted = before.submit(input(who, `${who}'s fox`));
-    if (!submitted.ok) throw new Error(`refused: ${submitted.refusal.key}`);
-    ids[who] = submitted.job.id;
-    store.update({ ...submitted.job, status: 'running', attempts: 1, startedAt: 1, ...changes });
-  }
-  store.close();
-  return { dir, ids };
-}
+const leftRunning = (rows: Record<string, Partial<Job>>) => leftRunningIn('start-full', rows);
 
 function startFull(dir: string) {
   const store = new FullDiskStoreDouble(dir);

@@ -1,43 +1,18 @@
 // The moves an old deployment kept only in telegram-chat-moves.json are carried into the store at start
 // (allowed-chats.ts `carryOldMoves`), the file read once and what was read handed to the allowlist, as bot.ts does.
 // Only a group's upgrade is taken from it, and none that would lead a chat back to an id it left.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { allowedChats, CHAT_MOVES_FILE, carryOldMoves } from '../../../adapters/telegram/allowed-chats.js';
-import { Commands } from '../../../commands/commands.js';
-import { JobQueue, JobStore } from '../../../src/jobs/index.js';
-import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-
-const open: Array<{ queue: JobQueue; store: JobStore; dir: string }> = [];
-afterEach(async () => {
-  for (const { queue, store, dir } of open.splice(0)) {
-    await queue.stop({ waitMs: 2000 });
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+import { commandsOnQueue } from '../../commands/commands-on-queue.js';
 
 function setUp() {
-  const dir = mkdtempSync(join(tmpdir(), 'carry-old-moves-'));
-  const store = new JobStore(dir);
-  const queue = new JobQueue({
-    store,
-    engine: new TimedEngineDouble(1, 3),
-    admins: ['telegram:900'],
-    limits: { maxPerUser: 20, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
-  });
-  open.push({ queue, store, dir });
-  const commands = new Commands({
-    queue,
-    store,
-    now: () => 1_000_000,
-    log: () => {},
-    config: {
-      defaultLocale: 'en',
-      limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
-    },
+  const { commands, store, dir } = commandsOnQueue('carry-old-moves', {
+    paceKnown: false,
+    start: false,
+    queue: { admins: ['telegram:900'] },
+    commands: { now: () => 1_000_000, log: () => {} },
   });
   const warned: string[] = [];
   const log = { warn: (_fields: unknown, message?: string) => void warned.push(String(message)) };

@@ -7,14 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebMessage } from '../../../adapters/web/render.js';
-import { type Playground, startPlaygroundServer } from '../../../adapters/web/server.js';
+import type { Playground } from '../../../adapters/web/server.js';
 import { Commands } from '../../../commands/index.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { t } from '../../../src/i18n.js';
 import { type JobQueueApi, type JobSystem, openJobSystem } from '../../../src/jobs/index.js';
-import { createLogger } from '../../../src/log.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { send } from './http-client.js';
+import { startPlaygroundOver } from './playground-server.js';
 
 /** The real queue, whose `submit` admits the job and then throws, as a failure after admission would. */
 function failingAfterAdmissionQueueDouble(real: JobQueueApi): JobQueueApi {
@@ -46,18 +46,10 @@ describe('playground: a failure after the job was admitted', () => {
     jobs = openJobSystem({ config, engine: new TimedEngineDouble() });
     const queue = failingAfterAdmissionQueueDouble(jobs.queue);
     const commands = new Commands({ queue, store: jobs.store, config });
-    server = await startPlaygroundServer({
-      host: '127.0.0.1',
-      port: 0,
-      maxInputBytes: 1024 * 1024,
+    ({ server, port } = await startPlaygroundOver(commands, {
       maxInputPixels: config.limits.maxInputPixels,
-      defaultLocale: 'en',
       bundledModel: false,
-      device: 'cpu',
-      log: createLogger({ level: 'silent', pretty: false }),
-      commands,
-    });
-    port = Number(new URL(server.url).port);
+    }));
   });
   afterAll(async () => {
     await server?.close();

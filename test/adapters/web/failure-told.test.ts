@@ -7,17 +7,16 @@ import { get, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Playground, startPlaygroundServer } from '../../../adapters/web/server.js';
 import { Commands } from '../../../commands/index.js';
 import { loadConfig } from '../../../src/config/index.js';
 import type { JobEvent } from '../../../src/jobs/events.js';
 import { JobQueue } from '../../../src/jobs/queue.js';
 import { JobStore } from '../../../src/jobs/store.js';
-import { createLogger } from '../../../src/log.js';
 import { FullDiskStoreDouble } from '../../doubles/full-disk-store.js';
 import { waitUntil } from '../../doubles/shared/wait.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { queueLimits } from '../../jobs/queue-limits.js';
+import { startPlaygroundOver } from './playground-server.js';
 
 const userId = '0b4c7a44-3c39-4d34-9d6c-2f5f1a7c0a77';
 const owner = { platform: 'web' as const, userId };
@@ -63,19 +62,12 @@ async function lastAttemptFailsOnFullDisk(pageOpen: boolean): Promise<{ dir: str
     if (e.type === 'started') store.full = true;
   });
   const commands = new Commands({ queue, store, config });
-  const server: Playground = await startPlaygroundServer({
-    host: '127.0.0.1',
-    port: 0,
-    maxInputBytes: 1024 * 1024,
+  const { server, port } = await startPlaygroundOver(commands, {
     maxInputPixels: config.limits.maxInputPixels,
-    defaultLocale: 'en',
     bundledModel: false,
-    device: 'cpu',
-    log: createLogger({ level: 'silent', pretty: false }),
-    commands,
     failureTold: (jobId) => queue.failureTold(jobId),
   });
-  const page = pageOpen ? await openPage(Number(new URL(server.url).port)) : undefined;
+  const page = pageOpen ? await openPage(port) : undefined;
   const submitted = queue.submit({
     owner,
     scope: 'playground',

@@ -7,16 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebMessage } from '../../../adapters/web/render.js';
-import { type Playground, startPlaygroundServer } from '../../../adapters/web/server.js';
+import type { Playground } from '../../../adapters/web/server.js';
 import { Commands } from '../../../commands/index.js';
 import { t } from '../../../src/i18n.js';
 import { JobQueue } from '../../../src/jobs/index.js';
-import { createLogger } from '../../../src/log.js';
 import { fillsAfterFirstQueueDouble } from '../../commands/fills-after-first-queue-double.js';
 import { FullDiskStoreDouble } from '../../doubles/full-disk-store.js';
 import { HeldEngineDouble } from '../../doubles/held-engine-double.js';
 import { queueLimits } from '../../jobs/queue-limits.js';
 import { send } from './http-client.js';
+import { startPlaygroundOver } from './playground-server.js';
 
 describe('playground: a permutation whose later line hits a full disk', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dimoo-web-permutation-full-'));
@@ -39,18 +39,10 @@ describe('playground: a permutation whose later line hits a full disk', () => {
   const owner = '0b4c7a44-3c39-4d34-9d6c-2f5f1a7c0a02';
 
   beforeAll(async () => {
-    server = await startPlaygroundServer({
-      host: '127.0.0.1',
-      port: 0,
-      maxInputBytes: 1024 * 1024,
+    ({ server, port } = await startPlaygroundOver(commands, {
       maxInputPixels: 1_000_000,
-      defaultLocale: 'en',
       bundledModel: false,
-      device: 'cpu',
-      log: createLogger({ level: 'silent', pretty: false }),
-      commands,
-    });
-    port = Number(new URL(server.url).port);
+    }));
   });
   afterAll(async () => {
     await server?.close();

@@ -1,7 +1,7 @@
 // The playground server as the web tests start it, in one place. A stack's `start` runs it with the test defaults
 // (loopback, an ephemeral port, a 1 MiB upload limit, the engine's pixel limit, English, the bundled-model banner,
 // CPU, a silent log), the stack's settings and then the test's own over them; its `close` stops every server it
-// started. Two stacks:
+// started (`startPlaygroundOver` starts one over commands a test made itself). Two stacks:
 // - `openPlaygroundOnDouble`: for the HTTP tests, a config on a fresh DATA_DIR, the real job system and commands,
 //   and the timed engine double (no checkpoint, no ONNX), the pixel limit the commands judge by; `close` stops the
 //   servers, then the job system.
@@ -50,6 +50,29 @@ export interface PlaygroundOnDouble extends PlaygroundStack {
 
 const silent = createLogger({ level: 'silent', pretty: false });
 
+/**
+ * One playground over `commands`, outside any stack: the test defaults, then `settings`. The test closes it (for
+ * a test whose commands are over a queue or store of its own making, a double's).
+ */
+export async function startPlaygroundOver(
+  commands: Commands,
+  settings: PlaygroundSettings = {},
+): Promise<StartedPlayground> {
+  const server = await startPlaygroundServer({
+    host: '127.0.0.1',
+    port: 0,
+    maxInputBytes: 1024 * 1024,
+    maxInputPixels: MAX_INPUT_PIXELS,
+    defaultLocale: 'en',
+    bundledModel: true,
+    device: 'cpu',
+    log: silent,
+    ...settings,
+    commands,
+  });
+  return { server, port: Number(new URL(server.url).port) };
+}
+
 function stackOf(
   commands: Commands,
   stackSettings: PlaygroundSettings,
@@ -59,21 +82,9 @@ function stackOf(
   return {
     commands,
     async start(settings = {}) {
-      const server = await startPlaygroundServer({
-        host: '127.0.0.1',
-        port: 0,
-        maxInputBytes: 1024 * 1024,
-        maxInputPixels: MAX_INPUT_PIXELS,
-        defaultLocale: 'en',
-        bundledModel: true,
-        device: 'cpu',
-        log: silent,
-        ...stackSettings,
-        ...settings,
-        commands,
-      });
-      running.add(server);
-      return { server, port: Number(new URL(server.url).port) };
+      const started = await startPlaygroundOver(commands, { ...stackSettings, ...settings });
+      running.add(started.server);
+      return started;
     },
     async stop(server) {
       running.delete(server);
