@@ -2,7 +2,7 @@
 // sentence, anything else a generic one (and a log line), so an adapter never sees a thrown error from a command.
 // An error thrown once the request had queued jobs says so (`Reply.admitted`): it is no refusal to send again.
 import { EngineError } from '../engine/index.js';
-import { isDiskFull, ownerKey, StoredFileLost } from '../src/jobs/index.js';
+import { isFullAt, type JobStore, ownerKey, StoredFileLost } from '../src/jobs/index.js';
 import type { CommandContext } from './context.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
@@ -25,8 +25,11 @@ export function afterAdmission(error: unknown, jobs: readonly string[]): ThrownA
   return new ThrownAfterAdmission(error.error, { ...admitted, jobs: [...jobs, ...admitted.jobs] });
 }
 
+/** What the error boundary reads: the log, and DATA_DIR (whose free space tells a full disk SQLite calls an I/O error). */
+type GuardDeps = Pick<CommandDeps, 'log'> & { store: Pick<JobStore, 'dataDir'> };
+
 export async function guard<T extends Reply | undefined>(
-  deps: Pick<CommandDeps, 'log'>,
+  deps: GuardDeps,
   ctx: CommandContext,
   work: () => Promise<T>,
 ): Promise<T | Reply> {
@@ -39,12 +42,13 @@ export async function guard<T extends Reply | undefined>(
   }
 }
 
-function errorReply(deps: Pick<CommandDeps, 'log'>, ctx: CommandContext, error: unknown): Reply {
+function errorReply(deps: GuardDeps, ctx: CommandContext, error: unknown): Reply {
   if (error instanceof UserInputError) return textReply(error.key, error.params);
   if (error instanceof EngineError) return textReply(`errors.engine.${error.code}`, error.params);
   // A follow-up of a result whose file was removed by hand or cut short: said as a deleted or damaged job.
   if (error instanceof StoredFileLost) return textReply(error.key);
-  if (isDiskFull(error)) {
+  // DATA_DIR's disk: SQLite may word a full disk as an I/O error, told apart only by the space left there.
+  if (isFullAt(error, deps.store.dataDir)) {
     // Said to the admins once here, as the queue does for a job it cannot store.
     deps.log?.('error', 'disk full: command could not store its work', { user: ownerKey(ctx.user) });
     return textReply('errors.disk_full');

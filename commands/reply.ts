@@ -262,3 +262,19 @@ export function resultJobOf(buttonIds: Iterable<string>): string | undefined {
 export function textReply(key: string, params?: Record<string, string | number>, ephemeral = true): Reply {
   return { text: [{ key, params }], ephemeral };
 }
+
+/**
+ * A refusal is said by its first line, whose key is an error's: the commands' error boundary (guard.ts) and the
+ * blocked users' gate make every refusal an `errors.…` line. A reply that queued a job never is one, nor one about a
+ * job (a history entry whose files are gone says so in an `errors.…` line too), nor an error after the request had
+ * queued jobs, or may have (`Reply.admitted`): the request sent again (an edit, the playground's retry) would queue
+ * them twice.
+ */
+export function isRefusal(reply: Reply): boolean {
+  return (
+    !reply.startsJob &&
+    reply.jobId === undefined &&
+    reply.admitted === undefined &&
+    reply.text[0]?.key.startsWith('errors.') === true
+  );
+}

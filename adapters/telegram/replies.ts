@@ -6,7 +6,7 @@
 // its lines deliver (a /queue answer) counts only then.
 import type { Api, Context } from 'grammy';
 import type { Message } from 'grammy/types';
-import type { CommandContext, Commands, Reply } from '../../commands/index.js';
+import { type CommandContext, type Commands, isRefusal, type Reply } from '../../commands/index.js';
 import { RecentIds } from '../../src/recent-ids.js';
 import { partSent, sendPart } from '../shared/delivered.js';
 import { putInPlaceLater } from '../shared/in-place.js';
@@ -99,7 +99,7 @@ export class TelegramReplies {
     // A private reply asked for in a group: the group is shown only where it went.
     const delivered = partSent(this.commands, c);
     const shown = await sendPrivately(this.api, ctx.chat, c.user.userId, c.locale, reply, delivered);
-    if (shown.jobId === undefined && shown.text[0]?.key.startsWith('errors.')) this.noteRefusal(ctx);
+    if (isRefusal(shown)) this.noteRefusal(ctx);
     const failures: unknown[] = [];
     for (const one of [shown, ...(shown.more ?? [])]) {
       const reported = one === asked ? placed : undefined;

@@ -1,5 +1,11 @@
 // A platform-neutral Reply as the page shows it: translated lines, images as data URLs, buttons with labels.
-import type { HistoryEntry, Reply, ReplyImage, ResultContext } from '../../commands/index.js';
+import {
+  type HistoryEntry,
+  isRefusal,
+  type Reply,
+  type ReplyImage,
+  type ResultContext,
+} from '../../commands/index.js';
 import { type Locale, t } from '../../src/i18n.js';
 
 export interface WebMessage {
@@ -93,7 +99,7 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
     ...(reply.corrects && { corrects: true }),
     deleteSource: reply.deleteSource,
     replaceSource: reply.replaceSource,
-    ...(refusedBy(reply) ? { refused: true, ...(imageRefusal(reply) ? { imageRefused: true } : {}) } : {}),
+    ...(isRefusal(reply) ? { refused: true, ...(imageRefusal(reply) ? { imageRefused: true } : {}) } : {}),
     ask: reply.ask && {
       kind: reply.ask.kind,
       jobId: reply.ask.jobId,
@@ -104,21 +110,6 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
     context: reply.context && { ...reply.context, label: contextLabel(reply.context, locale) },
     ...(reply.more?.length ? { more: reply.more.map((more) => toWebMessage(more, locale)) } : {}),
   };
-}
-
-/**
- * A refusal is said by its first line, whose key is an error's: the commands' error boundary (commands/guard.ts) and
- * the blocked users' gate make every refusal an `errors.…` line. A reply that queued a job never is one, nor one about
- * a job (a history entry whose files are gone says so in an `errors.…` line too), nor an error after the request had
- * queued jobs, or may have (`Reply.admitted`): the line sent again would queue them twice.
- */
-function refusedBy(reply: Reply): boolean {
-  return (
-    !reply.startsJob &&
-    reply.jobId === undefined &&
-    reply.admitted === undefined &&
-    reply.text[0]?.key.startsWith('errors.') === true
-  );
 }
 
 /** The upload over its size limit (413), or an image the engine cannot take (its format, pixels, shape). */

@@ -13,7 +13,7 @@ export { estimateStoredRequest } from './estimate.js';
 export type { JobEvent, JobListener } from './events.js';
 export { JobEvents } from './events.js';
 export { type InboxEntry, type InboxLimits, type Leftovers, UpdateInbox } from './inbox.js';
-export { isDiskFull } from './job-failure.js';
+export { isDiskFull, isFullAt } from './job-failure.js';
 export { insertFinishedImage } from './job-parts.js';
 export { NotStored } from './not-stored.js';
 export { type OpenQuestion, QuestionLog } from './questions.js';

@@ -1,6 +1,7 @@
 // What a failed job tells its owner: the locale key and parameters for a stop (timeout), a full disk, a stored input
 // that is lost, an engine error, or anything else.
 import { EngineError } from '../../engine/index.js';
+import { isSpaceIoError } from '../data-dir.js';
 import { StoredFileLost } from './store.js';
 import type { Job } from './types.js';
 
@@ -16,6 +17,11 @@ export function isDiskFull(error: unknown): boolean {
     code === 'SQLITE_FULL' ||
     (error instanceof Error && /disk is full|no space left/i.test(error.message))
   );
+}
+
+/** A write DATA_DIR's database refused for want of space, however SQLite words it (data-dir.ts isSpaceIoError). */
+export function isFullAt(error: unknown, dataDir: string): boolean {
+  return isDiskFull(error) || isSpaceIoError(error, dataDir);
 }
 
 export const DISK_FULL: NonNullable<Job['error']> = { key: 'errors.disk_full', params: {} };

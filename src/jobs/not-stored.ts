@@ -2,10 +2,9 @@
 // a transaction's writes undone): such a failure is NotStored, which its caller can say as a plain refusal and give
 // the user's rate-limit slot back (commands/submit.ts). Any other throw from `submit` may come after the job was
 // stored, and is said as one that may have queued it.
-import { DISK_FULL } from './job-failure.js';
+import { DISK_FULL, isFullAt } from './job-failure.js';
 import { removeFilesQuietly } from './job-transitions.js';
 import type { Refusal } from './queue-types.js';
-import { isFullAt } from './recovery.js';
 import type { JobStore } from './store.js';
 import type { Job } from './types.js';
 

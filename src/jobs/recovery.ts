@@ -6,8 +6,7 @@
 // A cancel meanwhile is kept in a file that needs no free space (job-transitions.ts markCancelRequested: an empty file
 // in the jobs folder, as the job may have no folder of its own), so a stop before the disk has room does not run a job
 // its owner was told is stopping.
-import { isSpaceIoError } from '../data-dir.js';
-import { isDiskFull } from './job-failure.js';
+import { isFullAt } from './job-failure.js';
 import { cancelMarked, markCancelRequested, recoverInterrupted, toldEnd } from './job-transitions.js';
 import type { CancelResult, JobQueueOptions } from './queue-types.js';
 import type { Job } from './types.js';
@@ -15,11 +14,6 @@ import type { Job } from './types.js';
 const WAITS =
   'the jobs the last process left running wait to be recovered: the database in DATA_DIR refuses writes (disk full); tried again each second, new jobs refused meanwhile. Free some space on its disk.';
 const DONE = 'the jobs the last process left running are recovered: the database takes writes again';
-
-/** A write DATA_DIR's database refused for want of space, however SQLite words it (data-dir.ts isSpaceIoError). */
-export function isFullAt(error: unknown, dataDir: string): boolean {
-  return isDiskFull(error) || isSpaceIoError(error, dataDir);
-}
 
 export class InterruptedRecovery {
   private pending = true;

@@ -6,11 +6,10 @@ import type { EngineRequest, EngineResult, GenerateOptions } from '../../engine/
 import { Failure, generateAll, runCost } from './engine-run.js';
 import type { EtaCalibration } from './eta-calibration.js';
 import type { JobEvents } from './events.js';
-import { DISK_FULL, jobErrorFor, type StopReason } from './job-failure.js';
+import { DISK_FULL, isFullAt, jobErrorFor, type StopReason } from './job-failure.js';
 import { materializeRequest, recordResult } from './job-parts.js';
 import { markRunning, putBack, recordEndedEarly, removeResultQuietly } from './job-transitions.js';
 import type { JobQueueOptions } from './queue-types.js';
-import { isFullAt } from './recovery.js';
 import { endEvent, type RefusedEnds } from './refused-ends.js';
 import type { JobStore } from './store.js';
 import type { Job } from './types.js';

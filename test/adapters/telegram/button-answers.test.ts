@@ -1,4 +1,5 @@
 // Which button replies become an alert for the presser, and how an alert's text is fitted to Telegram's 200.
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ALERT_LIMIT, alertText, isNotice } from '../../../adapters/telegram/button-answers.js';
 import { replyText } from '../../../adapters/telegram/render.js';
@@ -9,7 +10,7 @@ import { type ReplyAdmitted, textReply } from '../../../commands/index.js';
 /** The commands' own reply to a press whose work threw after its request's queue had admitted `admitted`. */
 function thrownAfterAdmission(admitted: ReplyAdmitted, error: unknown = new Error('the queue went away')) {
   const ctx = { user: { platform: 'telegram', userId: '1' } } as CommandContext;
-  return guard({}, ctx, async () => {
+  return guard({ store: { dataDir: tmpdir() } }, ctx, async () => {
     throw new ThrownAfterAdmission(error, admitted);
   });
 }
