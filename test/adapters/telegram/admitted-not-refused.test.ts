@@ -1,43 +1,21 @@
 // An error after the request's queue had admitted jobs (`Reply.admitted`) is no refusal: an edit of that request must
 // not run it again (edits.ts reads `wasRefused`), or its admitted jobs would be queued twice. A plain error still is
 // one. The real grammY client and TelegramReplies against the fake Bot API.
-import Database from 'better-sqlite3';
-import { Api, Context } from 'grammy';
+import { Context } from 'grammy';
 import type { Update } from 'grammy/types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TelegramJobMessages } from '../../../adapters/telegram/job-messages.js';
+import { describe, expect, it } from 'vitest';
 import { TelegramReplies } from '../../../adapters/telegram/replies.js';
 import type { CommandContext, Reply } from '../../../commands/index.js';
-import { DeliveryLog } from '../../../src/jobs/index.js';
-import { createLogger } from '../../../src/log.js';
-import { type FakeTelegram, startFakeTelegram } from '../../doubles/fake-telegram/index.js';
 import { botInfo } from './bot-info.js';
+import { commandsDouble, useJobMessagesOnFake } from './job-messages-on-fake.js';
 
-let fake: FakeTelegram;
-let api: Api;
-let jobMessages: TelegramJobMessages;
-
-beforeAll(async () => {
-  fake = await startFakeTelegram({ maxLongPollMs: 100, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
-  api = new Api(fake.token, { apiRoot: fake.apiRoot });
-  jobMessages = new TelegramJobMessages(api, {
-    deliveries: new DeliveryLog(new Database(':memory:')),
-    log: createLogger({ level: 'silent', pretty: false }),
-    editIntervalMs: { private: 10, group: 10 },
-  });
-});
-afterAll(async () => {
-  await jobMessages?.stop();
-  await fake?.stop();
-});
-
-const commandsDouble = { withdraw: () => undefined, delivered: () => undefined };
+const world = useJobMessagesOnFake();
 
 /** Sends `reply` as the answer to a new request; whether that request is then noted as refused. */
 async function refusedAfter(reply: Reply): Promise<boolean> {
-  const replies = new TelegramReplies(api, jobMessages, commandsDouble);
-  const request = fake.injectText('/imagine a fox\n/imagine a hen');
-  const ctx = new Context({ update_id: 1, message: request } as Update, api, botInfo(42));
+  const replies = new TelegramReplies(world.api, world.jobMessages, commandsDouble);
+  const request = world.fake.injectText('/imagine a fox\n/imagine a hen');
+  const ctx = new Context({ update_id: 1, message: request } as Update, world.api, botInfo(42));
   const c = { locale: 'en', user: { platform: 'telegram', userId: String(request.chat.id) }, settings: {} };
   await replies.send(ctx, c as CommandContext, reply);
   return replies.wasRefused(request);
