@@ -5,19 +5,10 @@ import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import dotenv from 'dotenv';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, loadConfigOrReport, secretsOf } from '../src/config/index.js';
+import { loadConfig, loadConfigOrReport, secretsOf } from '../src/config/index.js';
+import { problemsOf } from './config-problems.js';
 
 const DISCORD_TOKEN = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.operatorTypoSecretValue';
-
-function problemsOf(env: Record<string, string>): Array<{ variable: string; problem: string }> {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
-}
 
 /** What `npm start` writes for `env` (loadConfigOrReport), which must be one problem line per variable. */
 function reportOf(env: Record<string, string>): string {

@@ -16,18 +16,9 @@ import { BOT_PREFIXES, READ_ELSEWHERE, unknownVariables } from '../src/config/un
 import { createLogger } from '../src/log.js';
 import { BotMetrics } from '../src/ops/metrics.js';
 import { startOps } from '../src/services.js';
+import { problemsOf } from './config-problems.js';
 
 const TELEGRAM_TOKEN = '123456789:AAExampleExampleExampleExample_-xyz';
-
-function problemsOf(env: Record<string, string>): Array<{ variable: string; problem: string }> {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
-}
 
 function problemFor(variable: string, value: string): string | undefined {
   return problemsOf({ [variable]: value }).find((p) => p.variable === variable)?.problem;

@@ -56,11 +56,17 @@ const of = (events: JobEvent[], id: string, type: JobEvent['type']) =>
 
 const freshDir = (kind: 'cancel' | 'failure') => mkdtempSync(join(tmpdir(), `dimoo-refused-${kind}-`));
 
-/** A first start whose running job its owner cancelled on a full disk (`fillFirst` as in `cancelOnFullDisk`). */
-async function cancelledOnFullDisk(fillFirst: boolean) {
-  const dir = freshDir('cancel');
+/** A first start on a fresh folder, its job with the engine. */
+async function firstStartRunning(kind: 'cancel' | 'failure') {
+  const dir = freshDir(kind);
   const first = start(dir);
   const id = await running(first);
+  return { dir, first, id };
+}
+
+/** A first start whose running job its owner cancelled on a full disk (`fillFirst` as in `cancelOnFullDisk`). */
+async function cancelledOnFullDisk(fillFirst: boolean) {
+  const { dir, first, id } = await firstStartRunning('cancel');
   await cancelOnFullDisk(first, id, fillFirst);
   return { dir, first, id };
 }
@@ -117,6 +123,32 @@ function deliverEndings(bot: Bot, delivers: boolean): Array<Promise<unknown>> {
   return deliveries;
 }
 
+/**
+ * A job given up by a first start's stop (its run outlives the abort), its row left `running`, and a second start
+ * whose run of it, its last attempt, has started. `endings`: the adapters' part on the second start, as in
+ * `deliverEndings`; its deliveries are returned.
+ */
+async function lastAttemptStarted(endings?: { delivers: boolean }) {
+  const { dir, first, id } = await firstStartRunning('failure');
+  await first.queue.stop({ waitMs: 20, abortWaitMs: 20 });
+  first.store.close();
+  const second = start(dir);
+  const deliveries = endings ? deliverEndings(second, endings.delivers) : [];
+  second.queue.start();
+  await waitUntil(() => of(second.events, id, 'started').length > 0, 'the last attempt started');
+  return { dir, id, second, deliveries };
+}
+
+/** The disk fills, then the engine lets the run go: its failure is told, its end refused. */
+async function failedOnFullDisk(bot: Bot, id: string): Promise<void> {
+  bot.store.full = true;
+  // Released once the engine has the run (its `started` may come first).
+  await waitUntil(() => {
+    bot.engine.release();
+    return of(bot.events, id, 'failed').length > 0;
+  }, 'Failed');
+}
+
 /** The next start finds the job queued again. */
 function expectQueuedAtNextStart(dir: string, id: string): void {
   const next = start(dir);
@@ -126,9 +158,7 @@ function expectQueuedAtNextStart(dir: string, id: string): void {
 
 describe('a cancel whose end the database refuses', () => {
   it('is told once the worker stores it, when the disk has room again', async () => {
-    const bot = start(freshDir('cancel'));
-    const id = await running(bot);
-    await cancelOnFullDisk(bot, id, false);
+    const { first: bot, id } = await cancelledOnFullDisk(false);
     expect(of(bot.events, id, 'cancelled')).toEqual([]);
     // Pressed again meanwhile, Cancel is answered as the first time (not "already finished").
     expect(bot.queue.cancel(id, owner)).toBe('cancelling');
@@ -208,9 +238,7 @@ describe('a cancel whose end the database refuses', () => {
 
 describe('a failure whose end the database refuses', () => {
   it('is told at once, and corrected at the stop to the restart the next start makes of it', async () => {
-    const dir = freshDir('failure');
-    const first = start(dir);
-    const id = await running(first);
+    const { dir, first, id } = await firstStartRunning('failure');
     // The result cannot be saved, nor the failure stored.
     first.store.full = true;
     first.engine.release();
@@ -228,21 +256,8 @@ describe('a failure whose end the database refuses', () => {
   });
 
   it('on its last attempt, is stored by a second stop signal that finds the disk freed: told once', async () => {
-    const dir = freshDir('failure');
-    const first = start(dir);
-    const id = await running(first);
-    // Given up by the stop (its run outlives the abort), its row stays `running`: the next run is its last.
-    await first.queue.stop({ waitMs: 20, abortWaitMs: 20 });
-    first.store.close();
-    const second = start(dir);
-    second.queue.start();
-    await waitUntil(() => of(second.events, id, 'started').length > 0, 'the last attempt started');
-    second.store.full = true;
-    // Released once the engine has the run (its `started` may come first).
-    await waitUntil(() => {
-      second.engine.release();
-      return of(second.events, id, 'failed').length > 0;
-    }, 'Failed');
+    const { dir, id, second } = await lastAttemptStarted();
+    await failedOnFullDisk(second, id);
     await second.queue.stop();
     expect(of(second.events, id, 'paused')).toEqual([]);
     secondSignalFreed(second);
@@ -256,21 +271,8 @@ describe('a failure whose end the database refuses', () => {
 
   /** A last attempt whose failure the full disk refuses, delivered (or not), then a stop: the next start. */
   async function lastAttemptFailedOnFullDisk(delivers: boolean) {
-    const dir = freshDir('failure');
-    const first = start(dir);
-    const id = await running(first);
-    // Given up by the stop (its run outlives the abort), its row stays `running`: the next run is its last.
-    await first.queue.stop({ waitMs: 20, abortWaitMs: 20 });
-    first.store.close();
-    const second = start(dir);
-    const deliveries = deliverEndings(second, delivers);
-    second.queue.start();
-    await waitUntil(() => of(second.events, id, 'started').length > 0, 'the last attempt started');
-    second.store.full = true;
-    await waitUntil(() => {
-      second.engine.release();
-      return of(second.events, id, 'failed').length > 0;
-    }, 'Failed');
+    const { dir, id, second, deliveries } = await lastAttemptStarted({ delivers });
+    await failedOnFullDisk(second, id);
     await second.queue.stop();
     // The adapters stop after the queue, once the endings are delivered.
     await Promise.all(deliveries);
@@ -297,14 +299,7 @@ describe('a failure whose end the database refuses', () => {
   });
 
   it('an interrupted last attempt its owner heard nothing of is still apologised for by the next start', async () => {
-    const dir = freshDir('failure');
-    const first = start(dir);
-    const id = await running(first);
-    await first.queue.stop({ waitMs: 20, abortWaitMs: 20 });
-    first.store.close();
-    const second = start(dir);
-    second.queue.start();
-    await waitUntil(() => of(second.events, id, 'started').length > 0, 'the last attempt started');
+    const { dir, id, second } = await lastAttemptStarted();
     // The process dies mid-run (no stop): nothing was told.
     second.store.close();
 

@@ -15,42 +15,99 @@ const unconfirmedEdit = () =>
     files: undefined,
   });
 
+/** An interaction callback answered 503 at every try of discord.js: Discord may have taken it. */
+const unconfirmedCallback = () =>
+  new HTTPError(
+    503,
+    'Service Unavailable',
+    'POST',
+    'http://discord.invalid/api/v10/interactions/1/t/callback',
+    {
+      body: undefined,
+      files: undefined,
+    },
+  );
+
 const queued = (jobId: string): Reply => ({
   jobId,
   startsJob: true,
   text: [{ key: 'job.answer', params: { text: `queued ${jobId}` } }],
 });
 
-/** Answers `reply` past the acknowledgement budget (so after a deferral) on stubs whose edit is never confirmed. */
-async function answerDeferred(reply: Reply) {
+/** The runtime an answer is given on, its spies beside it. */
+function runtimeStubs() {
   const withdraw = vi.fn();
-  const followUp = vi.fn(async () => ({ id: 'follow-up', channelId: 'channel' }));
+  const delivered = vi.fn();
+  const openFromInteraction = vi.fn();
+  const keepShown = vi.fn();
   const rt = {
-    commands: { withdraw, delivered: vi.fn() },
-    jobMessages: { openFromInteraction: vi.fn(), keepShown: vi.fn() },
+    commands: { withdraw, delivered },
+    jobMessages: { openFromInteraction, keepShown },
     log: { warn: vi.fn(), debug: vi.fn() },
   } as unknown as DiscordRuntime;
+  return { rt, withdraw, delivered, openFromInteraction, keepShown };
+}
+
+/**
+ * An interaction whose answer Discord never confirmed; `lookup` is its `fetchReply`, the reply looked up through the
+ * token. Answered at once, its callback refused by `refusal()` at every try; or (`'deferred'`) created long past the
+ * acknowledgement budget, its edit after the deferral unconfirmed at every try.
+ */
+function interactionStub(lookup: () => Promise<unknown>, refusal: 'deferred' | (() => unknown)) {
+  const followUp = vi.fn(async () => ({ id: 'follow-up', channelId: 'channel' }));
+  const answering =
+    refusal === 'deferred'
+      ? {
+          deferReply: vi.fn(async () => undefined),
+          editReply: vi.fn(async () => {
+            throw unconfirmedEdit();
+          }),
+        }
+      : {
+          reply: vi.fn(async () => {
+            throw refusal();
+          }),
+        };
   const i = {
-    // Long past: the budget is its floor (200 ms), which the work below outlasts.
-    createdTimestamp: Date.now() - 60_000,
+    // Deferred: long past, as the budget is its floor (200 ms), which `slowly`'s work outlasts.
+    createdTimestamp: refusal === 'deferred' ? Date.now() - 60_000 : Date.now(),
     attachmentSizeLimit: 8 << 20,
-    deferReply: vi.fn(async () => undefined),
-    editReply: vi.fn(async () => {
-      throw unconfirmedEdit();
-    }),
-    // Looked up after the edit: still the deferral's "thinking…" message.
-    fetchReply: vi.fn(async () => ({
-      id: 'original',
-      flags: new MessageFlagsBitField(MessageFlags.Loading),
-    })),
+    replied: false,
+    deferred: false,
+    ...answering,
+    fetchReply: vi.fn(lookup),
     followUp,
   } as unknown as RepliableInteraction;
-  const ctx = { locale: 'en' } as CommandContext;
-  const work = () => new Promise<Reply>((resolve) => setTimeout(() => resolve(reply), 300));
-  const outcome = await answer(rt, i, ctx, work, false).then(
+  return { i, followUp };
+}
+
+/** Work that outlasts the acknowledgement budget, so its answer comes after a deferral. */
+const slowly = (reply: Reply) => () => new Promise<Reply>((resolve) => setTimeout(() => resolve(reply), 300));
+
+/** `queued(jobId)` carrying the undelivered notice of an earlier job. */
+const withNotice = (jobId: string): Reply => ({
+  ...queued(jobId),
+  text: [...queued(jobId).text, { key: 'job.undelivered_notice', params: { count: 1 }, tells: ['old-job'] }],
+});
+
+const ctx = { locale: 'en' } as CommandContext;
+
+/** What an answer came to: 'answered', or what it threw. */
+const outcomeOf = (answering: Promise<unknown>) =>
+  answering.then(
     () => 'answered',
     (error: unknown) => error,
   );
+
+/** Answers `reply` past the acknowledgement budget (so after a deferral) on stubs whose edit is never confirmed. */
+async function answerDeferred(reply: Reply) {
+  const { rt, withdraw } = runtimeStubs();
+  // Looked up after the edit: still the deferral's "thinking…" message.
+  const { i, followUp } = interactionStub(
+    async () => ({ id: 'original', flags: new MessageFlagsBitField(MessageFlags.Loading) }),
+    'deferred',
+  );
+  const outcome = await outcomeOf(answer(rt, i, ctx, slowly(reply), false));
   return {
     outcome,
     withdrawn: withdraw.mock.calls.map((call) => call[1]),
@@ -86,30 +143,13 @@ describe('Discord: a deferred answer Discord did not confirm', () => {
 
 /** Answers `reply` at once on stubs whose interaction callback is answered `error` at every try. */
 async function answerAtOnce(reply: Reply, error: unknown) {
-  const withdraw = vi.fn();
+  const { rt, withdraw, openFromInteraction } = runtimeStubs();
   const shown = { id: 'original', channelId: 'channel' };
-  const openFromInteraction = vi.fn();
-  const rt = {
-    commands: { withdraw, delivered: vi.fn() },
-    jobMessages: { openFromInteraction, keepShown: vi.fn() },
-    log: { warn: vi.fn(), debug: vi.fn() },
-  } as unknown as DiscordRuntime;
-  const i = {
-    createdTimestamp: Date.now(),
-    attachmentSizeLimit: 8 << 20,
-    replied: false,
-    deferred: false,
-    reply: vi.fn(async () => {
-      throw error;
-    }),
-    fetchReply: vi.fn(async () => shown),
-    followUp: vi.fn(async () => ({ id: 'follow-up', channelId: 'channel' })),
-  } as unknown as RepliableInteraction;
-  const ctx = { locale: 'en' } as CommandContext;
-  const outcome = await answer(rt, i, ctx, async () => reply, false).then(
-    () => 'answered',
-    (failure: unknown) => failure,
+  const { i } = interactionStub(
+    async () => shown,
+    () => error,
   );
+  const outcome = await outcomeOf(answer(rt, i, ctx, async () => reply, false));
   const opened = openFromInteraction.mock.calls[0]?.[4] as Promise<unknown> | undefined;
   return {
     outcome,
@@ -118,18 +158,6 @@ async function answerAtOnce(reply: Reply, error: unknown) {
     status: await opened?.catch(() => 'refused'),
   };
 }
-
-const unconfirmedCallback = () =>
-  new HTTPError(
-    503,
-    'Service Unavailable',
-    'POST',
-    'http://discord.invalid/api/v10/interactions/1/t/callback',
-    {
-      body: undefined,
-      files: undefined,
-    },
-  );
 
 describe('Discord: an answer at once whose callback Discord did not confirm', () => {
   it('that starts a job: the job goes on, through the token as if taken, on the reply found there', async () => {
@@ -164,29 +192,13 @@ describe('Discord: an answer at once whose callback Discord did not confirm', ()
  * looked up through the token: what `delivered` heard of it.
  */
 async function noticeAnsweredAtOnce(found: boolean) {
-  const delivered = vi.fn();
-  const rt = {
-    commands: { withdraw: vi.fn(), delivered },
-    jobMessages: { openFromInteraction: vi.fn(), keepShown: vi.fn() },
-    log: { warn: vi.fn(), debug: vi.fn() },
-  } as unknown as DiscordRuntime;
-  const i = {
-    createdTimestamp: Date.now(),
-    attachmentSizeLimit: 8 << 20,
-    replied: false,
-    deferred: false,
-    reply: vi.fn(async () => {
-      throw unconfirmedCallback();
-    }),
-    fetchReply: vi.fn(async () => {
-      if (!found) throw new Error('Unknown Webhook');
-      return { id: 'original', channelId: 'channel' };
-    }),
-    followUp: vi.fn(async () => ({ id: 'follow-up', channelId: 'channel' })),
-  } as unknown as RepliableInteraction;
-  const notice = { key: 'job.undelivered_notice', params: { count: 1 }, tells: ['old-job'] };
-  const reply: Reply = { ...queued('job-5'), text: [...queued('job-5').text, notice] };
-  await answer(rt, i, { locale: 'en' } as CommandContext, async () => reply, false);
+  const { rt, delivered } = runtimeStubs();
+  const { i } = interactionStub(async () => {
+    if (!found) throw new Error('Unknown Webhook');
+    return { id: 'original', channelId: 'channel' };
+  }, unconfirmedCallback);
+  const reply = withNotice('job-5');
+  await answer(rt, i, ctx, async () => reply, false);
   return delivered.mock.calls.map((call) => call[1]);
 }
 
@@ -208,37 +220,17 @@ describe('Discord: an answer at once Discord did not confirm, found through its 
  * "thinking…" message still (the edit never landed), or nothing.
  */
 async function noticeAnsweredDeferred(original: 'edited' | 'loading' | 'none') {
-  const delivered = vi.fn();
-  const openFromInteraction = vi.fn();
-  const rt = {
-    commands: { withdraw: vi.fn(), delivered },
-    jobMessages: { openFromInteraction, keepShown: vi.fn() },
-    log: { warn: vi.fn(), debug: vi.fn() },
-  } as unknown as DiscordRuntime;
+  const { rt, delivered, openFromInteraction } = runtimeStubs();
   const shown = {
     id: 'original',
     channelId: 'channel',
     flags: new MessageFlagsBitField(original === 'loading' ? MessageFlags.Loading : 0),
   };
-  const i = {
-    createdTimestamp: Date.now() - 60_000,
-    attachmentSizeLimit: 8 << 20,
-    replied: false,
-    deferred: false,
-    deferReply: vi.fn(async () => undefined),
-    editReply: vi.fn(async () => {
-      throw unconfirmedEdit();
-    }),
-    fetchReply: vi.fn(async () => {
-      if (original === 'none') throw new Error('Unknown Webhook');
-      return shown;
-    }),
-    followUp: vi.fn(async () => ({ id: 'follow-up', channelId: 'channel' })),
-  } as unknown as RepliableInteraction;
-  const notice = { key: 'job.undelivered_notice', params: { count: 1 }, tells: ['old-job'] };
-  const reply: Reply = { ...queued('job-6'), text: [...queued('job-6').text, notice] };
-  const work = () => new Promise<Reply>((resolve) => setTimeout(() => resolve(reply), 300));
-  await answer(rt, i, { locale: 'en' } as CommandContext, work, false);
+  const { i } = interactionStub(async () => {
+    if (original === 'none') throw new Error('Unknown Webhook');
+    return shown;
+  }, 'deferred');
+  await answer(rt, i, ctx, slowly(withNotice('job-6')), false);
   const opened = openFromInteraction.mock.calls[0]?.[4] as Promise<{ id: string } | undefined> | undefined;
   return { told: delivered.mock.calls.map((call) => call[1]), status: (await opened)?.id };
 }
@@ -265,39 +257,20 @@ describe('Discord: an answer Discord did not confirm, whose lookup through the t
     vi.useFakeTimers();
     try {
       let answerLookup: (found: unknown) => void = () => undefined;
-      const delivered = vi.fn();
-      const keepShownSpy = vi.fn();
-      const openFromInteraction = vi.fn();
-      const rt = {
-        commands: { withdraw: vi.fn(), delivered },
-        jobMessages: { openFromInteraction, keepShown: keepShownSpy },
-        log: { warn: vi.fn(), debug: vi.fn() },
-      } as unknown as DiscordRuntime;
-      const followUp = vi.fn(async () => ({ id: 'follow-up', channelId: 'channel' }));
-      const i = {
-        createdTimestamp: Date.now(),
-        attachmentSizeLimit: 8 << 20,
-        replied: false,
-        deferred: false,
-        reply: vi.fn(async () => {
-          throw unconfirmedCallback();
-        }),
+      const { rt, delivered, openFromInteraction, keepShown: keepShownSpy } = runtimeStubs();
+      const { i, followUp } = interactionStub(
         // Held as discord.js holds it through its tries in the outage.
-        fetchReply: vi.fn(() => new Promise((resolve) => (answerLookup = resolve))),
-        followUp,
-      } as unknown as RepliableInteraction;
-      const notice = { key: 'job.undelivered_notice', params: { count: 1 }, tells: ['old-job'] };
+        () => new Promise((resolve) => (answerLookup = resolve)),
+        unconfirmedCallback,
+      );
       const reply: Reply = {
-        ...queued('job-7'),
-        text: [...queued('job-7').text, notice],
+        ...withNotice('job-7'),
         delivers: ['job-7'],
         final: true,
         more: [queued('job-8')],
       };
       let settled = false;
-      const answered = answer(rt, i, { locale: 'en' } as CommandContext, async () => reply, false).then(
-        () => (settled = true),
-      );
+      const answered = answer(rt, i, ctx, async () => reply, false).then(() => (settled = true));
       await vi.advanceTimersByTimeAsync(REPLY_LOOKUP_MS - 1);
       expect(settled).toBe(false);
       await vi.advanceTimersByTimeAsync(1);

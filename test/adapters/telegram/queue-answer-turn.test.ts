@@ -64,6 +64,11 @@ class PrivateChatDouble {
     return { reached, release };
   }
 
+  /** Holds the next `method` request whose text starts with `prefix` (a part of a list, as `A-3`). */
+  holdText(method: 'sendMessage' | 'editMessageText', prefix: string): Hold {
+    return this.hold((m, p) => m === method && String(p.text).startsWith(prefix));
+  }
+
   readonly transformer: Transformer = async (_prev, method, payload) => {
     const p = payload as Record<string, unknown>;
     const at = this.holds.findIndex((h) => h.match(method, p));
@@ -140,12 +145,18 @@ function setUp(where: Chat = CHAT, more: Transformer[] = []) {
   return { chat, answer, refresh };
 }
 
+/** `setUp(where, more)`, then the /queue answer A (`later` parts after its first), its part `held` held going out. */
+async function answerHeld(held: string, later: number, where: Chat = CHAT, more: Transformer[] = []) {
+  const bot = setUp(where, more);
+  const slowSend = bot.chat.holdText('sendMessage', held);
+  const answered = bot.answer(list('A', later));
+  await slowSend.reached;
+  return { ...bot, slowSend, answered };
+}
+
 describe('Telegram: a Refresh while the /queue answer’s own later parts are still being sent', () => {
   it('waits for them and edits them into its list; the answer sends no more, and is not held by the Refresh', async () => {
-    const { chat, answer, refresh } = setUp();
-    const slowSend = chat.hold((method, p) => method === 'sendMessage' && String(p.text).startsWith('A-3'));
-    const answered = answer(list('A', 3));
-    await slowSend.reached;
+    const { chat, refresh, slowSend, answered } = await answerHeld('A-3', 3);
     await refresh(list('B', 3));
     // The Refresh's later parts wait for the answer's; held until the answer ended, which must not wait for them.
     const slowEdit = chat.hold((method, p) => method === 'editMessageText' && p.message_id === 201);
@@ -158,10 +169,7 @@ describe('Telegram: a Refresh while the /queue answer’s own later parts are st
   });
 
   it('the parts the Refresh leaves are the list’s: the next Refresh edits them, nothing stays twice', async () => {
-    const { chat, answer, refresh } = setUp();
-    const slowSend = chat.hold((method, p) => method === 'sendMessage' && String(p.text).startsWith('A-2'));
-    const answered = answer(list('A', 2));
-    await slowSend.reached;
+    const { chat, refresh, slowSend, answered } = await answerHeld('A-2', 2);
     await refresh(list('B', 2));
     slowSend.release();
     await answered;
@@ -171,10 +179,7 @@ describe('Telegram: a Refresh while the /queue answer’s own later parts are st
   });
 
   it('a press refused meanwhile leaves the next press waiting for them: no part of the answer stays beside it', async () => {
-    const { chat, answer, refresh } = setUp();
-    const slowSend = chat.hold((method, p) => method === 'sendMessage' && String(p.text).startsWith('A-3'));
-    const answered = answer(list('A', 3));
-    await slowSend.reached;
+    const { chat, refresh, slowSend, answered } = await answerHeld('A-3', 3);
     await refresh(list('B', 3));
     // Press X: Telegram will not edit the message; its list comes as a new message of its own.
     chat.refusing = (_method, p) => p.message_id === 200 && String(p.text).startsWith('X-1');
@@ -188,10 +193,7 @@ describe('Telegram: a Refresh while the /queue answer’s own later parts are st
 
 describe('Telegram: a press refused in a group while the /queue answer’s later parts are still being sent', () => {
   it('does not cut the answer short: its remaining parts still go', async () => {
-    const { chat, answer, refresh } = setUp(GROUP);
-    const slowSend = chat.hold((method, p) => method === 'sendMessage' && String(p.text).startsWith('A-2'));
-    const answered = answer(list('A', 3));
-    await slowSend.reached;
+    const { chat, refresh, slowSend, answered } = await answerHeld('A-2', 3, GROUP);
     chat.refusing = (_method, p) => p.message_id === 200;
     await refresh(list('B', 3));
     slowSend.release();
@@ -211,7 +213,7 @@ const TOO_MANY: Answer = {
 describe('Telegram: a later part waiting out flood control when a press takes its list over', () => {
   it('the answer’s own part stops waiting at once: the Refresh’s later parts go now, none sent twice', async () => {
     const { chat, answer, refresh } = setUp(CHAT, [retries(60)]);
-    const limited = chat.hold((method, p) => method === 'sendMessage' && String(p.text).startsWith('A-3'));
+    const limited = chat.holdText('sendMessage', 'A-3');
     let answerEnded = false;
     const answered = answer(list('A', 3)).finally(() => {
       answerEnded = true;
@@ -231,7 +233,7 @@ describe('Telegram: a later part waiting out flood control when a press takes it
   it('a press’s own new part stops waiting at once: the next press’s later parts go now, none sent twice', async () => {
     const { chat, answer, refresh } = setUp(CHAT, [retries(60)]);
     await answer(list('A', 1));
-    const limited = chat.hold((method, p) => method === 'sendMessage' && String(p.text).startsWith('B-3'));
+    const limited = chat.holdText('sendMessage', 'B-3');
     await refresh(list('B', 3));
     await limited.reached;
     limited.release(TOO_MANY);
@@ -258,8 +260,8 @@ describe('Telegram: a press shows just as the /queue answer’s later part is ha
       },
       retries(60),
     ]);
-    const limited = chat.hold((method, p) => method === 'sendMessage' && String(p.text).startsWith('A-3'));
-    const edit = chat.hold((method, p) => method === 'editMessageText' && String(p.text).startsWith('B-1'));
+    const limited = chat.holdText('sendMessage', 'A-3');
+    const edit = chat.holdText('editMessageText', 'B-1');
     let answerEnded = false;
     const answered = answer(list('A', 3)).finally(() => {
       answerEnded = true;
@@ -290,9 +292,7 @@ describe('Telegram: a press comes just as an earlier press’s edit of a later p
       retries(60),
     ]);
     await answer(list('A', 1));
-    const limited = chat.hold(
-      (method, p) => method === 'editMessageText' && String(p.text).startsWith('B-2'),
-    );
+    const limited = chat.holdText('editMessageText', 'B-2');
     await refresh(list('B', 1));
     await limited.reached;
     limited.release(TOO_MANY);
@@ -304,10 +304,7 @@ describe('Telegram: a press comes just as an earlier press’s edit of a later p
 
 describe('Telegram: in a group, a later part of the /queue answer waiting out flood control when a press shows', () => {
   it('is not cut: the press sends nothing new there, so it goes once the wait is out and the list is whole', async () => {
-    const { chat, answer, refresh } = setUp(GROUP, [retries(60)]);
-    const limited = chat.hold((method, p) => method === 'sendMessage' && String(p.text).startsWith('A-3'));
-    const answered = answer(list('A', 3));
-    await limited.reached;
+    const { chat, refresh, slowSend: limited, answered } = await answerHeld('A-3', 3, GROUP, [retries(60)]);
     // One second of flood control: the answer waits it out (auto-retry) before sending A-3 again.
     limited.release({
       ...TOO_MANY,
@@ -323,22 +320,37 @@ describe('Telegram: in a group, a later part of the /queue answer waiting out fl
   });
 });
 
+/**
+ * A /queue answer A, then press X refused in place (Telegram will not edit message 200): its list comes as new
+ * messages, 202 and on, its third part held going out. `extra`: more of X's reply.
+ */
+async function pressSentAnew(extra: Partial<Reply> = {}) {
+  const { chat, answer, refresh } = setUp();
+  await answer(list('A', 1));
+  chat.refusing = (_method, p) => p.message_id === 200;
+  const slowSend = chat.holdText('sendMessage', 'X-3');
+  const x = refresh(list('X', 3, extra));
+  await slowSend.reached;
+  return { chat, refresh, slowSend, x };
+}
+
+/** Refresh R on the list sent anew (202) while X's part is held; then that part goes: both presses end. */
+async function refreshWhileSentAnew({ refresh, slowSend, x }: Awaited<ReturnType<typeof pressSentAnew>>) {
+  const r = refresh(list('R', 3), 202);
+  await moment();
+  slowSend.release();
+  await Promise.all([x, r]);
+}
+
 describe('Telegram: a Refresh on a list sent anew after a refused press, its later parts still going out', () => {
   // A regression guard: it passes without c5251ce too. What it holds is the turn a list sent anew takes for its later
   // parts (replies.ts `sendLater`): sent without one, the Refresh finds no parts under 202 and sends its own beside
   // X-2 and X-3, which stay shown. The next test is the one that guards the turn's mark taken in `placed`.
   it('waits for them and edits them into its list: none of the earlier send’s parts stays beside it or over it', async () => {
-    const { chat, answer, refresh } = setUp();
-    await answer(list('A', 1));
     // Press X: Telegram will not edit the message; its list comes as new messages, 202 and on.
-    chat.refusing = (_method, p) => p.message_id === 200;
-    const slowSend = chat.hold((method, p) => method === 'sendMessage' && String(p.text).startsWith('X-3'));
-    const x = refresh(list('X', 3));
-    await slowSend.reached;
-    const r = refresh(list('R', 3), 202);
-    await moment();
-    slowSend.release();
-    await Promise.all([x, r]);
+    const pressed = await pressSentAnew();
+    const { chat } = pressed;
+    await refreshWhileSentAnew(pressed);
     await expect.poll(() => chat.shown()).toEqual(['A-1', 'A-2', 'R-1', 'R-2', 'R-3', 'R-4']);
     await moment();
     expect(chat.shown()).toEqual(['A-1', 'A-2', 'R-1', 'R-2', 'R-3', 'R-4']);
@@ -347,24 +359,17 @@ describe('Telegram: a Refresh on a list sent anew after a refused press, its lat
   });
 
   it('the refused Cancel’s stopped list, known before the Refresh began, does not land over the Refresh’s', async () => {
-    const { chat, answer, refresh } = setUp();
-    await answer(list('A', 1));
-    chat.refusing = (_method, p) => p.message_id === 200;
     let stopped: (reply: Reply) => void = () => {};
     const nextInPlace = new Promise<Reply>((resolve) => {
       stopped = resolve;
     });
-    const slowSend = chat.hold((method, p) => method === 'sendMessage' && String(p.text).startsWith('X-3'));
     // Cancel X, refused in place: its list comes anew (202 on), its stopped list N to follow it there.
-    const x = refresh(list('X', 3, { nextInPlace }));
-    await slowSend.reached;
+    const pressed = await pressSentAnew({ nextInPlace });
+    const { chat } = pressed;
     // The job stopped: N is known. Then Refresh R on the list sent anew, while its later parts still go out.
     stopped(list('N', 3));
     await moment();
-    const r = refresh(list('R', 3), 202);
-    await moment();
-    slowSend.release();
-    await Promise.all([x, r]);
+    await refreshWhileSentAnew(pressed);
     await expect.poll(() => chat.shown()).toEqual(['A-1', 'A-2', 'R-1', 'R-2', 'R-3', 'R-4']);
     await moment();
     expect(chat.shown()).toEqual(['A-1', 'A-2', 'R-1', 'R-2', 'R-3', 'R-4']);
