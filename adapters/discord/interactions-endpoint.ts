@@ -12,6 +12,7 @@ import type { Client } from 'discord.js';
 import type { Locale } from '../../src/i18n.js';
 import { answerStarting } from '../../src/ops/port-reservations.js';
 import { BodyCut, BodyTooLarge, readBody } from '../shared/http-body.js';
+import { limitConnections } from '../shared/http-timeouts.js';
 
 /** DER prefix of an Ed25519 SubjectPublicKeyInfo; the 32 raw key bytes follow it. */
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -19,7 +20,10 @@ const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const MAX_BODY_BYTES = 1024 * 1024;
 /** Requests signed longer ago than this are replays or a badly wrong clock: refused. */
 const MAX_SKEW_S = 300;
+/** Every answer is given at once (Discord's 3 s rule): a connection silent this long has no request coming. */
+const IDLE_MS = 30_000;
 export const INTERACTIONS_PATH = '/interactions';
+const INVALID_SIGNATURE = { message: 'invalid request signature' };
 
 export function publicKeyFromHex(hex: string): KeyObject {
   return createPublicKey({
@@ -27,6 +31,21 @@ export function publicKeyFromHex(hex: string): KeyObject {
     format: 'der',
     type: 'spki',
   });
+}
+
+/**
+ * Whether the signature headers could be Discord's (a signature's length, a recent timestamp): judged before the body
+ * is read, so that a request without them makes the bot read none of it.
+ */
+export function plausiblySigned(
+  signature: string | undefined,
+  timestamp: string | undefined,
+  nowS = Date.now() / 1000,
+): boolean {
+  if (!signature || !timestamp || !/^[0-9a-f]{128}$/i.test(signature) || !/^\d{1,12}$/.test(timestamp)) {
+    return false;
+  }
+  return Math.abs(nowS - Number(timestamp)) <= MAX_SKEW_S;
 }
 
 /** Discord's request signature check: `X-Signature-Ed25519` over `X-Signature-Timestamp` + the raw body. */
@@ -37,10 +56,7 @@ export function verifyInteraction(
   body: Buffer,
   nowS = Date.now() / 1000,
 ): boolean {
-  if (!signature || !timestamp || !/^[0-9a-f]{128}$/i.test(signature) || !/^\d{1,12}$/.test(timestamp)) {
-    return false;
-  }
-  if (Math.abs(nowS - Number(timestamp)) > MAX_SKEW_S) return false;
+  if (!signature || !timestamp || !plausiblySigned(signature, timestamp, nowS)) return false;
   return verify(null, Buffer.concat([Buffer.from(timestamp), body]), key, Buffer.from(signature, 'hex'));
 }
 
@@ -54,6 +70,8 @@ export interface InteractionsEndpointOptions {
   /** A verified interaction other than PING, once the endpoint is open; called after the 202 is sent. */
   onInteraction: (payload: Record<string, unknown>) => void;
   onError?: (error: unknown) => void;
+  /** A connection silent both ways this long is closed (tests shorten it); default `IDLE_MS`. */
+  idleMs?: number;
 }
 
 export interface InteractionsEndpoint {
@@ -89,6 +107,11 @@ export async function startInteractionsEndpoint(
     const path = new URL(request.url ?? '/', 'http://endpoint').pathname;
     if (path !== INTERACTIONS_PATH) return answer(response, 404, { message: 'not found' });
     if (request.method !== 'POST') return answer(response, 405, { message: 'POST only' });
+    const signature = String(request.headers['x-signature-ed25519'] ?? '');
+    const timestamp = String(request.headers['x-signature-timestamp'] ?? '');
+    // Discord probes the endpoint with bad signatures when it is saved and expects them refused. One that cannot be
+    // right is refused before its body is read, and the connection closed, so no more of it comes.
+    if (!plausiblySigned(signature, timestamp)) return answer(response, 401, INVALID_SIGNATURE, true);
     let body: Buffer;
     try {
       body = await readBody(request, MAX_BODY_BYTES);
@@ -98,12 +121,7 @@ export async function startInteractionsEndpoint(
       if (error instanceof BodyCut) return;
       throw error;
     }
-    const signature = request.headers['x-signature-ed25519'];
-    const timestamp = request.headers['x-signature-timestamp'];
-    // Discord probes the endpoint with bad signatures when it is saved and expects them refused.
-    if (!verifyInteraction(key, String(signature ?? ''), String(timestamp ?? ''), body)) {
-      return answer(response, 401, { message: 'invalid request signature' });
-    }
+    if (!verifyInteraction(key, signature, timestamp, body)) return answer(response, 401, INVALID_SIGNATURE);
     let payload: unknown;
     try {
       payload = JSON.parse(body.toString('utf8'));
@@ -125,6 +143,7 @@ export async function startInteractionsEndpoint(
       if (!response.headersSent) answer(response, 500, { message: 'internal error' });
     });
   });
+  limitConnections(server, options.idleMs ?? IDLE_MS);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

@@ -13,6 +13,7 @@ import type { Locale } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
 import { answerStarting } from '../../src/ops/port-reservations.js';
 import { BodyCut, BodyTooLarge, readBody } from '../shared/http-body.js';
+import { limitConnections } from '../shared/http-timeouts.js';
 import { sameSecret } from '../shared/same-secret.js';
 import { TelegramReach } from './health.js';
 import { ALLOWED_UPDATES } from './polling.js';
@@ -24,6 +25,8 @@ export interface WebhookListen {
   secretToken: string;
   /** The language of the 503 "starting" answer when a request asks for none. */
   defaultLocale: Locale;
+  /** A connection silent both ways this long is closed (tests shorten it); default `IDLE_MS`. */
+  idleMs?: number;
 }
 
 export interface WebhookServer {
@@ -47,9 +50,28 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
 
+/** Above grammY's 50 s for a handler (`timeoutMilliseconds` below), during which the connection is silent. */
+const IDLE_MS = 60_000;
+
 /** A missing header is compared as an empty one, a repeated one as Node joins it: every request takes one path. */
 function rightSecret(given: string | string[] | undefined, expected: string): boolean {
   return sameSecret(Array.isArray(given) ? given.join(', ') : (given ?? ''), expected);
+}
+
+/**
+ * The update a body holds: a JSON object with an update_id, as every update Telegram posts is. Anything else would
+ * reach grammY (which throws on `null`) and the handlers, whose repeat check and inbox key on that id.
+ */
+function updateIn(body: Buffer): Update | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const id: unknown = Reflect.get(parsed, 'update_id');
+  return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? (parsed as Update) : undefined;
 }
 
 /** The refusal of a request whose body stays unread: the connection closes with it, so no more of it comes. */
@@ -95,14 +117,19 @@ export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger)
     }
     if (!open) return answerStarting(req, res, listen.defaultLocale);
     if (refusing) return refuse(res, 503);
-    let update: Update;
+    let body: Buffer;
     try {
-      update = JSON.parse((await readBody(req, MAX_BODY_BYTES)).toString('utf8')) as Update;
+      body = await readBody(req, MAX_BODY_BYTES);
     } catch (error) {
       if (error instanceof BodyCut) return;
       if (error instanceof BodyTooLarge) return refuse(res, 413);
-      // A body that is not JSON: nothing to handle, and Telegram should not retry it forever.
-      log.warn({ err: error }, 'telegram webhook request rejected');
+      throw error;
+    }
+    const update = updateIn(body);
+    if (!update) {
+      // Nothing to handle (Telegram sends no such body; a 400 is not retried for ever). Logged by its size alone:
+      // JSON.parse's message quotes the body.
+      log.warn({ bytes: body.length }, 'telegram webhook body is not an update');
       res.writeHead(400).end();
       return;
     }
@@ -116,6 +143,7 @@ export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger)
       if (!res.headersSent) res.writeHead(400).end();
     });
   });
+  limitConnections(server, listen.idleMs ?? IDLE_MS);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(listen.port, listen.host, () => {

@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type InteractionsEndpoint,
@@ -19,9 +20,10 @@ afterEach(async () => {
 });
 
 /** An endpoint on a free port, opened unless told (the bot logged in). */
-async function start(open = true) {
+async function start(open = true, idleMs?: number) {
   const received: Array<Record<string, unknown>> = [];
   endpoint = await startInteractionsEndpoint({
+    idleMs,
     publicKey: keys.publicKeyHex,
     host: '127.0.0.1',
     port: 0,
@@ -33,6 +35,16 @@ async function start(open = true) {
 }
 
 const command = { id: '1', type: 2, token: 'tok', data: { name: 'help' } };
+
+/** Resolves once the server closes a connection that sends `sent` and then nothing more. */
+function closedWhenSilent(port: number, sent: string): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(sent));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve());
+    socket.resume();
+  });
+}
 
 describe('HTTP interactions endpoint', () => {
   it('answers a signed PING with PONG and hands a signed command on after a 202', async () => {
@@ -91,10 +103,15 @@ describe('HTTP interactions endpoint', () => {
   it('refuses a body over 1 MiB as soon as it passes it, chunked or announced: 413, connection closed', async () => {
     const { url, received } = await start();
     const port = Number(new URL(url).port);
+    // Headers that could be Discord's (a body this long is never signed by it): the body is read, up to the limit.
+    const signatureHeaders = {
+      'x-signature-ed25519': 'ab'.repeat(64),
+      'x-signature-timestamp': String(Math.floor(Date.now() / 1000)),
+    };
     for (const announce of [false, true]) {
       const streamed = await streamBody(port, {
         path: '/interactions',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...signatureHeaders },
         head: Buffer.from('{"type":2,"pad":"'),
         fillerBytes: 8 * LIMIT,
         filler: 'x'.charCodeAt(0),
@@ -107,6 +124,47 @@ describe('HTTP interactions endpoint', () => {
       expect(streamed.endedByServer).toBe(true);
       expect(streamed.written).toBeLessThan(3 * LIMIT);
     }
+    expect(received).toEqual([]);
+  });
+
+  it('refuses a request whose signature headers cannot be right before reading its body: 401, connection closed', async () => {
+    const { url, received } = await start();
+    const port = Number(new URL(url).port);
+    const stale = String(Math.floor(Date.now() / 1000) - 3600);
+    const wellFormed = 'ab'.repeat(64);
+    const unsignable: Array<Record<string, string>> = [
+      {},
+      { 'x-signature-timestamp': String(Math.floor(Date.now() / 1000)) },
+      { 'x-signature-ed25519': wellFormed, 'x-signature-timestamp': stale },
+      {
+        'x-signature-ed25519': wellFormed.slice(2),
+        'x-signature-timestamp': String(Math.floor(Date.now() / 1000)),
+      },
+    ];
+    for (const signatureHeaders of unsignable) {
+      // Under the limit, and its end never sent: an endpoint that reads the body first has nothing to answer yet.
+      const streamed = await streamBody(port, {
+        path: '/interactions',
+        headers: { 'content-type': 'application/json', ...signatureHeaders },
+        head: Buffer.from('{"type":2,"pad":"'),
+        fillerBytes: LIMIT / 2,
+        filler: 'x'.charCodeAt(0),
+        tail: Buffer.from('"}'),
+        announce: false,
+      });
+      const what = JSON.stringify(signatureHeaders);
+      expect(/^HTTP\/1\.1 401 /.test(streamed.answer), `${what}: ${streamed.answer.slice(0, 40)}`).toBe(true);
+      expect(/\r\nconnection: close\r\n/i.test(streamed.answer), what).toBe(true);
+      expect(streamed.endedByServer, what).toBe(true);
+    }
+    expect(received).toEqual([]);
+  });
+
+  it('closes a connection that sends nothing, or stops within its headers (slowloris), once it is silent', async () => {
+    const { url, received } = await start(true, 200);
+    const port = Number(new URL(url).port);
+    await closedWhenSilent(port, '');
+    await closedWhenSilent(port, 'POST /interactions HTTP/1.1\r\nhost: 127.0.0.1\r\n');
     expect(received).toEqual([]);
   });
 });

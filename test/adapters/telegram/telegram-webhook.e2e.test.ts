@@ -124,6 +124,23 @@ describe('Telegram webhook mode', { timeout: 60_000 }, () => {
     await expect.poll(() => services.health.problems(), { timeout: 5000 }).toEqual([]);
   });
 
+  it('handles an update Telegram delivers twice (a retry) once, and one of the wrong shape not at all', async () => {
+    const before = fake.calls.length;
+    const repeated = textUpdate('/help');
+    const answers = await Promise.all([post(repeated, SECRET), post(repeated, SECRET)]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    expect((await post({ ...repeated, update_id: String(repeated.update_id + 1) }, SECRET)).status).toBe(400);
+    expect((await post(repeated, SECRET)).status).toBe(200);
+    // A marker that passes: every copy before it has been handled by then.
+    expect((await post(textUpdate('/settings'), SECRET)).status).toBe(200);
+    await fake.waitForCall((c) => c.method === 'sendMessage' && /^Your settings/.test(String(c.params.text)));
+    const texts = fake.calls
+      .slice(before)
+      .filter((c) => c.method === 'sendMessage')
+      .map((c) => String(c.params.text));
+    expect(texts.filter((text) => text.startsWith(t('en', 'help.text')))).toHaveLength(1);
+  });
+
   it('answers only POSTs on its path, survives a malformed body, and closes on stop', async () => {
     expect((await fetch(hookUrl)).status).toBe(405);
     expect((await post(textUpdate('/help'), SECRET, hookUrl.replace('/tg/hook', '/other'))).status).toBe(404);

@@ -5,6 +5,7 @@
 // an update is answered 503 "starting", as the port's reservation answered it, and Telegram sends it again later;
 // so is one that comes once the stopping bot can keep no more (`refuseUpdates`).
 import type * as Crypto from 'node:crypto';
+import { connect } from 'node:net';
 import { Bot } from 'grammy';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { serveWebhook, type WebhookServer } from '../../../adapters/telegram/webhook.js';
@@ -100,6 +101,16 @@ function streamUpdate(bodyBytes: number, announce: boolean, secret = SECRET) {
     filler: 'x'.charCodeAt(0),
     tail,
     announce,
+  });
+}
+
+/** Resolves once the server closes a connection that sends `sent` and then nothing more. */
+function closedWhenSilent(port: number, sent: string): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(sent));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve());
+    socket.resume();
   });
 }
 
@@ -202,5 +213,58 @@ describe('the Telegram webhook server', { timeout: 30_000 }, () => {
       await expect.poll(() => handled.includes(full.id)).toBe(true);
     }
     expect((await post(Buffer.from('{not json'), SECRET)).status).toBe(400);
+  });
+
+  it('refuses a body that is not an update with 400, handing it to no one, and logs neither its text nor a stack', async () => {
+    const lines: string[] = [];
+    const logged = createLogger({
+      level: 'debug',
+      pretty: false,
+      destination: { write: (l: string) => lines.push(l) },
+    });
+    const strict = await serveWebhook(bot, listen, logged);
+    try {
+      strict.open();
+      const bodies = [
+        'null',
+        '[1,2]',
+        '42',
+        '"text"',
+        '{}',
+        '{"update_id":"12","message":{}}',
+        '{"update_id":-1}',
+        '{"update_id":1.5}',
+        '{"private words": ',
+        'private words',
+        '',
+      ];
+      const headers = { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET };
+      const statuses: number[] = [];
+      for (const body of bodies) {
+        statuses.push(
+          (await send(strict.port, PATH, { method: 'POST', headers, body: Buffer.from(body) })).status,
+        );
+      }
+      expect(statuses).toEqual(bodies.map(() => 400));
+      // A marker that passes: nothing refused reached the handlers before it.
+      const { id, body } = update();
+      expect((await send(strict.port, PATH, { method: 'POST', headers, body })).status).toBe(200);
+      await expect.poll(() => handled).toEqual([id]);
+      expect(lines.join('')).not.toMatch(/private words|"stack"/);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('closes a connection that sends nothing, or stops within its headers (slowloris), once it is silent', async () => {
+    const silent = await serveWebhook(bot, { ...listen, idleMs: 200 }, log);
+    try {
+      silent.open();
+      await closedWhenSilent(silent.port, '');
+      await closedWhenSilent(silent.port, `POST ${PATH} HTTP/1.1\r\nhost: 127.0.0.1\r\n`);
+      expect(handled).toEqual([]);
+    } finally {
+      await silent.close();
+    }
   });
 });
