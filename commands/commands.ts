@@ -68,9 +68,10 @@ export class Commands {
    * Rendered job updates (position, started, progress, done, failed, cancelled, paused) of one platform's jobs
    * (every job when none is named), in event order per job: a preview still being encoded never lands after the
    * result. A listener returns what it is still delivering, for the shutdown to wait for (`settleUpdates`).
+   * `queued`: each job's `queued` too, for an adapter whose user has several pages open (the playground's tabs).
    */
-  subscribe(listener: JobUpdateListener, platform?: Platform): () => void {
-    return this.updates.subscribe(listener, platform);
+  subscribe(listener: JobUpdateListener, platform?: Platform, options?: { queued?: boolean }): () => void {
+    return this.updates.subscribe(listener, platform, options);
   }
 
   /**

@@ -2,7 +2,7 @@
 // stored input images, the mask included) and the bot's reply in the job's current state. The playground rebuilds
 // its page from this after a reload. `jobFile` serves one stored file of the user's own job (results carry their
 // generation parameters in a PNG text chunk).
-import { isStoredImage, type Job, StoredFileLost } from '../src/jobs/index.js';
+import { isStoredImage, type Job, lastAttempt, StoredFileLost } from '../src/jobs/index.js';
 import type { CommandContext } from './context.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
@@ -42,6 +42,19 @@ function askedOf(ctx: CommandContext, job: Job): HistoryEntry['asked'] {
   return { text, images: job.filesRemoved ? [] : images };
 }
 
+/**
+ * A row that says `running` as its owner knows it: the queue's truth for it (a failure or cancel the database refused
+ * to store, its row still `running`), and, while nothing runs (a waiting recovery: the last process left it running,
+ * the disk full), the restart its owner was promised at that stop, the correction of a failure told included
+ * (refused-ends.ts), where "Working on it…" would be a job nobody runs. Not on its last attempt, which the recovery ends.
+ */
+async function runningReplyOf(deps: CommandDeps, row: Job): Promise<Reply | undefined> {
+  const job = deps.queue.get(row.id) ?? row;
+  if (job.status !== 'running') return replyOf(deps, job);
+  if (deps.queue.workersRunning !== false || lastAttempt(job) || job.meta.cancelRequested === true) return;
+  return renderEvent({ type: 'paused', job, restarts: true }, deps.render);
+}
+
 async function replyOf(deps: CommandDeps, job: Job): Promise<Reply> {
   // Its images are gone (RESULT_RETENTION_DAYS): the entry says why in place of the result.
   const gone = filesGone(job);
@@ -61,7 +74,8 @@ async function replyOf(deps: CommandDeps, job: Job): Promise<Reply> {
     case 'running':
       // Its owner asked to cancel: "Stopping…", as its live message says, with no Cancel to press again.
       return (
-        stoppingReply(job, { jobId: job.id }) ?? {
+        stoppingReply(job, { jobId: job.id }) ??
+        (await runningReplyOf(deps, job)) ?? {
           jobId: job.id,
           text: [{ key: 'job.running_now' }],
           buttons: [[cancelButton(job.id)]],

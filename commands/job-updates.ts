@@ -14,6 +14,8 @@ export type JobUpdateListener = (update: { job: Job; reply: Reply }) => unknown;
 interface Listener {
   platform?: Platform;
   listener: JobUpdateListener;
+  /** Hears `queued` too: the submitting call's reply reaches one page, and the owner's other pages hear it here. */
+  queued?: boolean;
 }
 
 export class JobUpdates {
@@ -29,10 +31,10 @@ export class JobUpdates {
 
   /**
    * Rendered updates (position, started, progress, done, failed, cancelled, paused) of the platform's jobs, or of
-   * every job; `queued` is left out (the submitting call returns that reply).
+   * every job; `queued` is left out (the submitting call returns that reply) unless `queued` asks for it.
    */
-  subscribe(listener: JobUpdateListener, platform?: Platform): () => void {
-    const entry = { listener, platform };
+  subscribe(listener: JobUpdateListener, platform?: Platform, { queued = false } = {}): () => void {
+    const entry = { listener, platform, queued };
     this.listeners.add(entry);
     if (!this.closed) this.unsubscribe ??= this.deps.queue.subscribe((event) => this.onEvent(event));
     return () => {
@@ -62,10 +64,13 @@ export class JobUpdates {
   }
 
   private onEvent(event: JobEvent): void {
-    if (event.type === 'queued') return;
     const { job } = event;
     const wanted = () =>
-      [...this.listeners].filter((l) => l.platform === undefined || l.platform === job.owner.platform);
+      [...this.listeners].filter(
+        (l) =>
+          (l.platform === undefined || l.platform === job.owner.platform) &&
+          (event.type !== 'queued' || l.queued === true),
+      );
     if (wanted().length === 0) return;
     // Chained per job, so a preview still being encoded never lands after the final result.
     const previous = this.chains.get(job.id) ?? Promise.resolve();

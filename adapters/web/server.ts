@@ -104,14 +104,21 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
 
   const streams = new EventStreams();
   // Each event in the language the user's replies are in now: a `/settings language` made while the page was open
-  // applies to the jobs already running, as it does to the next reply.
+  // applies to the jobs already running, as it does to the next reply. A job's `queued` too: the answer to its
+  // submission reaches the page that sent it, and the user's other pages would not know of a job that waits (no
+  // event comes until its place changes or it starts); the sending page takes it as it takes a `started` that
+  // overtook that answer (public/app.js `show`).
   const send = (userId: string, reply: Reply) =>
     streams.send(userId, (language) => toWebMessage(reply, contextFor(userId, language).locale));
-  const unsubscribe = commands.subscribe(({ job, reply }) => {
-    const wrote = send(job.owner.userId, reply);
-    // No page open: nobody heard it, and the next start's apology stays.
-    if (wrote && reply.final === true && reply.outcome === 'failed') options.failureTold?.(job.id);
-  }, 'web');
+  const unsubscribe = commands.subscribe(
+    ({ job, reply }) => {
+      const wrote = send(job.owner.userId, reply);
+      // No page open: nobody heard it, and the next start's apology stays.
+      if (wrote && reply.final === true && reply.outcome === 'failed') options.failureTold?.(job.id);
+    },
+    'web',
+    { queued: true },
+  );
 
   // Set once listening, before any request can arrive: the port is the bound one (0 asks the system for one).
   let policy: HostPolicy | undefined;

@@ -15,6 +15,7 @@ export { JobEvents } from './events.js';
 export { type InboxEntry, type InboxLimits, type Leftovers, UpdateInbox } from './inbox.js';
 export { isDiskFull, isFullAt } from './job-failure.js';
 export { insertFinishedImage } from './job-parts.js';
+export { lastAttempt } from './job-transitions.js';
 export { NotStored } from './not-stored.js';
 export { type OpenQuestion, QuestionLog } from './questions.js';
 export type {

@@ -13,9 +13,12 @@ import type { JobEvent } from '../../../src/jobs/events.js';
 import { JobQueue } from '../../../src/jobs/queue.js';
 import { JobStore } from '../../../src/jobs/store.js';
 import { FullDiskStoreDouble } from '../../doubles/full-disk-store.js';
+import { HeldEngineDouble } from '../../doubles/held-engine-double.js';
 import { waitUntil } from '../../doubles/shared/wait.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { queueLimits } from '../../jobs/queue-limits.js';
+import { submitFox } from '../../jobs/submit-fox.js';
+import { send } from './http-client.js';
 import { startPlaygroundOver } from './playground-server.js';
 
 const userId = '0b4c7a44-3c39-4d34-9d6c-2f5f1a7c0a77';
@@ -113,5 +116,79 @@ describe('playground: a failed ending the database refused to store', () => {
   it('with no page open reached nobody: the next start apologises', async () => {
     const { dir, id } = await lastAttemptFailsOnFullDisk(false);
     expect(nextStartTells(dir, id).map((e) => e.job.error?.key)).toEqual(['errors.job.interrupted']);
+  });
+});
+
+/** The messages a page's event stream brought, as the page reads them. */
+function messagesOf(text: string): Array<Record<string, unknown>> {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('data: '))
+    .map((line) => JSON.parse(line.slice('data: '.length)) as Record<string, unknown>);
+}
+
+/** The job's message as a page loading its history shows it. */
+async function historyReply(port: number, id: string): Promise<Record<string, unknown> | undefined> {
+  const answer = await send(port, '/api/history', { headers: { cookie: `dimoo_uid=${userId}` } });
+  const { entries } = JSON.parse(answer.body) as {
+    entries: Array<{ jobId: string; reply: Record<string, unknown> }>;
+  };
+  return entries.find((e) => e.jobId === id)?.reply;
+}
+
+describe('playground: a failure told, then corrected at the stop', () => {
+  it('reads in the history of the next start as the page was told, while the disk stays full', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dimoo-web-failure-corrected-'));
+    const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' });
+    const first = new FullDiskStoreDouble(dir);
+    const engine = new HeldEngineDouble('until-released');
+    const queue = new JobQueue({ store: first, engine, limits: queueLimits() });
+    const events: JobEvent[] = [];
+    queue.subscribe((e) => events.push(e));
+    const { server, port } = await startPlaygroundOver(new Commands({ queue, store: first, config }), {
+      bundledModel: false,
+      failureTold: (jobId) => queue.failureTold(jobId),
+    });
+    const page = await openPage(port);
+    const id = submitFox(queue, owner);
+    queue.start();
+    await waitUntil(() => events.some((e) => e.type === 'started' && e.job.id === id), 'the run', 5000);
+    // Neither the result nor the failure can be stored; the failure is told, then corrected at the stop.
+    first.full = true;
+    const told = (final: boolean) => () =>
+      messagesOf(page.text()).some((m) => m.jobId === id && (final ? m.final === true : m.corrects === true));
+    // Released once the engine has the run (its `started` may come first).
+    await waitUntil(
+      () => {
+        engine.release();
+        return told(true)();
+      },
+      'the failure on the page',
+      5000,
+    );
+    // Reloaded before the stop, the page shows that failure too: the row says `running`, the queue knows better.
+    const failure = messagesOf(page.text()).find((m) => m.jobId === id && m.final === true);
+    expect((await historyReply(port, id))?.lines).toEqual(failure?.lines);
+    await queue.stop({ waitMs: 1000 });
+    await waitUntil(told(false), 'the correction on the page', 5000);
+    const correction = messagesOf(page.text()).find((m) => m.jobId === id && m.corrects === true);
+    await server.close();
+    first.close();
+
+    // The next start, on a disk still full: the job waits for its recovery, its row still `running`.
+    const next = new FullDiskStoreDouble(dir);
+    next.full = true;
+    const nextQueue = new JobQueue({ store: next, engine: new TimedEngineDouble(), limits: queueLimits() });
+    const started = await startPlaygroundOver(new Commands({ queue: nextQueue, store: next, config }));
+    cleanups.push(async () => {
+      await started.server.close();
+      await nextQueue.stop({ waitMs: 1000 });
+      next.close();
+    });
+    nextQueue.start();
+    expect(next.get(id)?.status).toBe('running');
+    const shown = await historyReply(started.port, id);
+    expect(shown?.lines).toEqual(correction?.lines);
+    expect(shown?.buttons).toEqual(correction?.buttons);
   });
 });

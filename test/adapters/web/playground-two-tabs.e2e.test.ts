@@ -2,6 +2,7 @@
 // server and commands, jobs run on the engine double: a job sent from one tab while the other still waits for an answer
 // of its own shows in that other tab under its own line, not under the line the other tab sent.
 import { describe, expect, it } from 'vitest';
+import { t } from '../../../src/i18n.js';
 import { haveBrowser, openAsSameUser, useDoublePlaygroundPage } from './playground-browser.js';
 
 const WAIT = { timeout: 30_000 };
@@ -51,3 +52,44 @@ describe.skipIf(!haveBrowser)('playground: two tabs of one user', { timeout: 120
     }
   });
 });
+
+describe.skipIf(!haveBrowser)(
+  'playground: two tabs of one user, a job that waits',
+  { timeout: 120_000 },
+  () => {
+    // The worker is never started: a job sent stays queued, with no event after its `queued` one until it is cancelled.
+    const pg = useDoublePlaygroundPage(
+      'two-tabs-waiting',
+      { RATE_LIMIT_PER_MINUTE: '0' },
+      { settings: { bundledModel: false }, page: { viewport: { width: 360, height: 640 } } },
+    );
+
+    it('shows a job sent in one tab in the other while it waits, and its cancel in both', async () => {
+      const other = await openAsSameUser(pg.browser, pg.page, pg.server.url, {
+        viewport: { width: 360, height: 640 },
+      });
+      try {
+        await pg.page.fill('#text', '/imagine a wren');
+        await pg.page.press('#text', 'Enter');
+        const here = pg.page.locator('#log li.bot[data-job]').last();
+        await here.waitFor(WAIT);
+        const jobId = String(await here.getAttribute('data-job'));
+        // The other tab shows the waiting job under its own line, with its Cancel, before anything else happens to it.
+        const there = other.locator(`#log li.bot[data-job="${jobId}"]`);
+        await there.waitFor(WAIT);
+        expect(await there.textContent()).toBe(await here.textContent());
+        await expect
+          .poll(() => there.locator('xpath=preceding-sibling::li[1]').textContent(), WAIT)
+          .toMatch(/^\/imagine a wren/);
+        // Cancelled in the other tab: both say so.
+        await there.getByRole('button', { name: 'Cancel' }).click();
+        const cancelled = t('en', 'job.cancelled');
+        await expect.poll(() => here.textContent(), WAIT).toContain(cancelled);
+        await expect.poll(() => there.textContent(), WAIT).toContain(cancelled);
+        expect(pg.pageErrors).toEqual([]);
+      } finally {
+        await other.context().close();
+      }
+    });
+  },
+);
