@@ -21,13 +21,10 @@ export interface LoginParts {
 
 export async function logIn(token: string, parts: LoginParts): Promise<void> {
   const { client, log } = parts;
+  // No session opened after the stop: its destroy has run already, and nothing would close it.
+  if (parts.stopped.aborted) return;
   // Tried again after a registration that could not reach Discord: the session is up already.
-  if (client.readyAt === null) {
-    const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
-    const stopped = new Promise<void>((resolve) => parts.stopped.addEventListener('abort', () => resolve()));
-    await client.login(token);
-    await Promise.race([ready, stopped]);
-  }
+  if (client.readyAt === null) await readyOrStopped(client, token, parts.stopped);
   // Stopped while discord.js logged in (a login put off until Discord answered): the stop closed the session.
   if (parts.stopped.aborted) return;
   await register(parts);
@@ -36,6 +33,26 @@ export async function logIn(token: string, parts: LoginParts): Promise<void> {
   // Once a start, ready to copy: the application id is the login's own, never typed by hand.
   const appId = client.application?.id;
   if (appId) log.info({ inviteUrl: inviteUrl(appId) }, 'discord: invite the bot to a server with this URL');
+}
+
+/**
+ * discord.js's login, then its ready event (or the stop). Both listeners go when it ends: a login that fails is tried
+ * again through an outage, and listeners left by each try end in Node's "possible memory leak" warnings.
+ */
+async function readyOrStopped(client: Client, token: string, stopped: AbortSignal): Promise<void> {
+  let done = () => {};
+  const settled = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  client.once('clientReady', done);
+  stopped.addEventListener('abort', done, { once: true });
+  try {
+    await client.login(token);
+    await settled;
+  } finally {
+    client.off('clientReady', done);
+    stopped.removeEventListener('abort', done);
+  }
 }
 
 /** The commands where DISCORD_GUILD_IDS says, and none of ours left where an earlier start put them. */

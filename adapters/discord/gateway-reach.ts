@@ -3,20 +3,21 @@
 // meanwhile, and discord.com is asked again and again with growing waits, /readyz naming discord until it answers.
 // Discord's answer to the token is the one failure no retry fixes (401: reset or mistyped): one line, the start ends.
 // The call is the one discord.js's login makes first (GET /gateway/bot), so a token Discord refuses is refused here.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DiscordAPIError, HTTPError, type REST, type RESTOptions, Routes } from 'discord.js';
 import { StartError } from '../../src/app.js';
 import type { Logger } from '../../src/log.js';
 import { within } from '../../src/within.js';
+import { FIRST_TRY_MS, maxRetryMs, retryUntilAnswered } from '../shared/reach-retries.js';
 
-/** How long start-up waits for Discord's first answer before going on without it (it answers in well under 1 s). */
-export const FIRST_TRY_MS = 5000;
-/** How long each later try may take: a slow link answers within it, a dead connection is given up. */
+/**
+ * How long each later try may take: a slow link answers within it, a dead connection is given up. Discord's own (a
+ * try is one GET; Telegram's may be two calls, health.ts): the longest wait is what is left of the minute.
+ */
 export const TRY_MS = 20_000;
 /** The first wait between two tries; the waits double from it. */
 const RETRY_MS = 5000;
 /** The longest wait between two tries: with the try's own time, two tries start at most a minute apart. */
-export const MAX_RETRY_MS = 60_000 - TRY_MS;
+export const MAX_RETRY_MS = maxRetryMs(TRY_MS);
 /**
  * How long start-up waits for the gateway session once Discord answered: a firewall that blocks websockets only
  * leaves discord.js reconnecting quietly forever, and the other adapters must not wait for it.
@@ -219,7 +220,8 @@ export class DiscordReach {
           log.error(`${error.message}; Discord stays unheard until the bot is restarted`);
           return;
         }
-        this.#failed = error instanceof Error ? error.message : String(error);
+        // Shown on /readyz, which no log scrubbing covers: whatever a library wrote, never the token.
+        this.#failed = this.withoutToken(error instanceof Error ? error.message : String(error));
         log.error({ err: error }, 'discord could not start once Discord answered; restart the bot');
       })
       .catch(() => undefined);
@@ -236,13 +238,7 @@ export class DiscordReach {
       this.#problem = undefined;
       return !this.stopped.aborted;
     } catch (error) {
-      if (this.stopped.aborted) return false;
-      const refused = refusedToken(error);
-      if (refused !== undefined) throw new StartError(refused, { cause: error });
-      const problem = unreachable(error, this.host);
-      if (problem === undefined) throw error;
-      this.#problem = problem;
-      return false;
+      return this.failedTry(error);
     } finally {
       this.#loggingIn = false;
     }
@@ -260,14 +256,27 @@ export class DiscordReach {
       this.#problem = undefined;
       return true;
     } catch (error) {
-      const refused = refusedToken(error);
-      if (refused !== undefined) throw new StartError(refused, { cause: error });
-      if (this.stopped.aborted) return false;
-      const problem = unreachable(error, this.host, timeout.aborted ? ms : undefined);
-      if (problem === undefined) throw error;
-      this.#problem = problem;
-      return false;
+      return this.failedTry(error, timeout.aborted ? ms : undefined);
     }
+  }
+
+  /**
+   * Where a failed try or login ends: false once the bot stopped, whatever the error (a refusal that lands during a
+   * stop ends no start and is no operator's line: the stop was asked for, and the shutdown goes on as one), or when
+   * Discord could not be reached (the problem noted). A refused token throws a StartError; anything else, as it was.
+   */
+  private failedTry(error: unknown, triedMs?: number): false {
+    if (this.stopped.aborted) return false;
+    const refused = refusedToken(error);
+    if (refused !== undefined) throw new StartError(refused, { cause: error });
+    const problem = unreachable(error, this.host, triedMs);
+    if (problem === undefined) throw error;
+    this.#problem = problem;
+    return false;
+  }
+
+  private withoutToken(text: string): string {
+    return text.split(this.token).join('<token>');
   }
 
   /**
@@ -275,13 +284,8 @@ export class DiscordReach {
    * MAX_RETRY_MS; false once the bot stopped.
    */
   async keepTrying(login: () => Promise<void>, retryMs: number): Promise<boolean> {
-    let wait = Math.min(MAX_RETRY_MS, retryMs);
-    while (!this.stopped.aborted) {
-      const slept = await sleep(wait, true, { signal: this.stopped }).catch(() => false);
-      if (!slept) return false;
-      if ((await this.try(TRY_MS)) && (await this.logIn(login))) return true;
-      wait = Math.min(MAX_RETRY_MS, wait * 2);
-    }
-    return false;
+    const loggedIn = async () => ((await this.try(TRY_MS)) && (await this.logIn(login))) || undefined;
+    const times = { firstWaitMs: retryMs, tryMs: TRY_MS, stopped: this.stopped };
+    return (await retryUntilAnswered(loggedIn, times)) ?? false;
   }
 }

@@ -13,6 +13,7 @@ import { type CommandContext, type Reply, UserInputError } from '../../commands/
 import { StartError } from '../../src/app.js';
 import { t } from '../../src/i18n.js';
 import { DoublePresses } from '../shared/double-press.js';
+import { FIRST_TRY_MS } from '../shared/reach-retries.js';
 import { AlbumCollector } from './albums.js';
 import { type AllowedChats, allowedChats, carryOldMoves } from './allowed-chats.js';
 import { AnswerHeldBack, AnswersBegun } from './answers-begun.js';
@@ -23,14 +24,7 @@ import { CommandLines } from './command-lines.js';
 import { registerAdminMenus, registerSharedMenus } from './command-menus.js';
 import { EditedRequests } from './edits.js';
 import { tellGivenUp } from './given-up.js';
-import {
-  describeFailure,
-  FIRST_TRY_MS,
-  PollHealth,
-  TelegramReach,
-  type WebhookWatch,
-  watchWebhook,
-} from './health.js';
+import { describeFailure, PollHealth, TelegramReach, type WebhookWatch, watchWebhook } from './health.js';
 import { InFlight, settleBy } from './in-flight.js';
 import { inPlaceTries } from './in-place-turns.js';
 import { TelegramInbox } from './inbox.js';

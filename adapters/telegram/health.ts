@@ -3,9 +3,9 @@
 // set elsewhere), fail on every try through an outage, or hang on a dead connection; a webhook may be replaced by
 // another instance (one Telegram cannot reach is logged, not made unready). Before any of that, start-up may not reach
 // Telegram at all (TelegramReach). Reasons name the failure, never the token.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type Api, GrammyError, HttpError } from 'grammy';
 import { StartError } from '../../src/app.js';
+import { maxRetryMs, retryUntilAnswered } from '../shared/reach-retries.js';
 
 /**
  * How long polling may fail before /readyz says so. Telegram's own hiccups (a 502 or a timeout during its
@@ -146,17 +146,12 @@ export function watchWebhook(
 }
 
 /**
- * How long start-up waits for Telegram's first answer before going on without it: the other adapters and the worker
- * start meanwhile, and the bot connects once Telegram answers. Telegram answers getMe in well under a second.
+ * How long each later try may take: a slow link answers within it, a dead connection is given up. Telegram's own:
+ * grammY sets no bound of its own under minutes, and a try in polling mode is two calls (getMe, deleteWebhook).
  */
-export const FIRST_TRY_MS = 5000;
-/** How long each later try may take: a slow link answers within it, a dead connection is given up. */
 export const TRY_MS = 30_000;
-/**
- * The longest wait between two tries (the waits double from the poll retry interval), with a try's own time within
- * a minute: the log line and README say the tries are "up to a minute" apart, as Discord's are (gateway-reach.ts).
- */
-export const MAX_RETRY_MS = 60_000 - TRY_MS;
+/** The longest wait between two tries (the waits double from the poll retry interval): tries at most a minute apart. */
+export const MAX_RETRY_MS = maxRetryMs(TRY_MS);
 
 /**
  * The one failure no retry fixes: Telegram does not know the token (401: revoked or mistyped; 404: not a bot token).
@@ -197,7 +192,7 @@ export class TelegramReach<T> {
 
   /**
    * One try within `ms`: the answer, or undefined when Telegram could not be reached (why: `problem`) or the bot
-   * stopped. A refused token throws a StartError with the operator's line.
+   * stopped, whatever the error. A refused token throws a StartError with the operator's line.
    */
   async try(ms: number): Promise<T | undefined> {
     const timeout = AbortSignal.timeout(ms);
@@ -206,13 +201,14 @@ export class TelegramReach<T> {
       this.#problem = undefined;
       return answer;
     } catch (error) {
+      // First: a refusal that lands during a stop is no failed start (no StartError's line, no exit 1 in a shutdown).
+      if (this.stopped.aborted) return undefined;
       const refused = refusedToken(error);
       if (refused !== undefined) {
         this.#refused = refused;
         throw new StartError(refused, { cause: error });
       }
-      if (!this.stopped.aborted)
-        this.#problem = timeout.aborted ? `no answer within ${seconds(ms)} s` : describeFailure(error);
+      this.#problem = timeout.aborted ? `no answer within ${seconds(ms)} s` : describeFailure(error);
       return undefined;
     }
   }
@@ -221,15 +217,8 @@ export class TelegramReach<T> {
    * Tries until Telegram answers, waiting `retryMs` before the first, then twice as long each time up to
    * MAX_RETRY_MS: the answer, or undefined once the bot stops. A refused token throws, as `try` does.
    */
-  async keepTrying(retryMs: number): Promise<T | undefined> {
-    let wait = retryMs;
-    while (!this.stopped.aborted) {
-      const slept = await sleep(wait, true, { signal: this.stopped }).catch(() => false);
-      if (!slept) return undefined;
-      const answer = await this.try(TRY_MS);
-      if (answer !== undefined) return answer;
-      wait = Math.min(MAX_RETRY_MS, wait * 2);
-    }
-    return undefined;
+  keepTrying(retryMs: number): Promise<T | undefined> {
+    const times = { firstWaitMs: retryMs, tryMs: TRY_MS, stopped: this.stopped };
+    return retryUntilAnswered(() => this.try(TRY_MS), times);
   }
 }

@@ -129,16 +129,32 @@ describe('an answer from something in between', () => {
   });
 });
 
-/** A REST double that answers /gateway/bot at once. */
-function restDouble(): REST {
-  const double = { setToken: () => double, get: async () => ({ url: 'wss://gateway.test' }) };
+/** A REST double that answers /gateway/bot at once, or as `answer` says. */
+function restDouble(answer: () => Promise<unknown> = async () => ({ url: 'wss://gateway.test' })): REST {
+  const double = { setToken: () => double, get: answer };
   return double as unknown as REST;
+}
+
+/** Discord's answer to a token it does not know. */
+const unauthorized = () =>
+  new DiscordAPIError(
+    { code: 0, message: '401: Unauthorized' },
+    0,
+    401,
+    'GET',
+    'https://discord.com/api/v10/gateway/bot',
+    request,
+  );
+
+function capturedLog() {
+  const lines: string[] = [];
+  const log = createLogger({ level: 'info', pretty: false, destination: { write: (l) => lines.push(l) } });
+  return { lines, log };
 }
 
 describe('DiscordReach', () => {
   it('a login whose connection dropped after Discord answered is tried again, not given up', async () => {
-    const lines: string[] = [];
-    const log = createLogger({ level: 'info', pretty: false, destination: { write: (l) => lines.push(l) } });
+    const { lines, log } = capturedLog();
     const stop = new AbortController();
     const reach = new DiscordReach(restDouble(), 'token', 'discord.com', stop.signal);
     let logins = 0;
@@ -159,5 +175,71 @@ describe('DiscordReach', () => {
 
   it('two tries start at most a minute apart, as the log line and README say (the longest wait plus a try)', () => {
     expect(MAX_RETRY_MS + TRY_MS).toBeLessThanOrEqual(60_000);
+  });
+
+  // The stop is what the operator asked for: a refusal that lands meanwhile must not turn the shutdown into a failed
+  // start (the StartError's line, exit 1). Both paths that meet Discord's answer are held to the same order.
+  it('a stop during a refused try reads as stopped, not as a refused token', async () => {
+    const stop = new AbortController();
+    const reach = new DiscordReach(
+      restDouble(async () => {
+        stop.abort();
+        throw unauthorized();
+      }),
+      'token',
+      'discord.com',
+      stop.signal,
+    );
+    await expect(reach.try(1000)).resolves.toBe(false);
+    expect(reach.reason()).toBeUndefined();
+  });
+
+  it('a stop during a refused login reads as stopped, not as a refused token', async () => {
+    const { lines, log } = capturedLog();
+    const stop = new AbortController();
+    const reach = new DiscordReach(restDouble(), 'token', 'discord.com', stop.signal);
+    const login = async () => {
+      stop.abort();
+      throw unauthorized();
+    };
+    await expect(reach.connect(login, log, { firstTryMs: 1000, readyMs: 1000 })).resolves.toBeUndefined();
+    expect(reach.reason()).toBeUndefined();
+    expect(lines).toEqual([]);
+  });
+
+  it('a refused token without a stop still ends the start, from the try and from the login', async () => {
+    const stop = new AbortController();
+    const refusing = new DiscordReach(
+      restDouble(async () => Promise.reject(unauthorized())),
+      'token',
+      'discord.com',
+      stop.signal,
+    );
+    await expect(refusing.try(1000)).rejects.toThrow(/^Discord refused DISCORD_TOKEN/);
+    const answering = new DiscordReach(restDouble(), 'token', 'discord.com', stop.signal);
+    const login = () => Promise.reject(unauthorized());
+    await expect(answering.connect(login, capturedLog().log, { firstTryMs: 1000 })).rejects.toThrow(
+      /^Discord refused DISCORD_TOKEN/,
+    );
+  });
+
+  it('/readyz never shows the token, whatever a failed login’s error says', async () => {
+    const token = 'MTAxMjM0NTY3ODkwMTIzNDU2.Gabcde.secret-part-of-the-token';
+    const stop = new AbortController();
+    let answers = 0;
+    // Unreachable at first: the login that fails for good runs in the background, where /readyz names its error.
+    const rest = restDouble(async () => {
+      answers += 1;
+      if (answers === 1) throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
+      return { url: 'wss://gateway.test' };
+    });
+    const reach = new DiscordReach(rest, token, 'discord.com', stop.signal);
+    const login = () => Promise.reject(new TypeError(`a library's message quoting "Bot ${token}"`));
+    await reach.connect(login, capturedLog().log, { firstTryMs: 1000, retryMs: 10 });
+    await expect.poll(() => reach.reason(), { timeout: 2000, interval: 5 }).toMatch(/^could not start/);
+    expect(reach.reason()).toBe(
+      'could not start (a library\'s message quoting "Bot <token>"); restart the bot once that is fixed',
+    );
+    stop.abort();
   });
 });

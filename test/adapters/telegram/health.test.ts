@@ -9,6 +9,7 @@ import {
   LONG_POLL_S,
   MAX_RETRY_MS,
   PollHealth,
+  TelegramReach,
   TRY_MS,
   watchWebhook,
 } from '../../../adapters/telegram/health.js';
@@ -140,5 +141,43 @@ describe('watchWebhook', () => {
 describe('reaching Telegram at start', () => {
   it('two tries start at most a minute apart, as the log line and README say (the longest wait plus a try)', () => {
     expect(MAX_RETRY_MS + TRY_MS).toBeLessThanOrEqual(60_000);
+  });
+
+  const unauthorized = () =>
+    new GrammyError(
+      'Call to getMe failed',
+      { ok: false, error_code: 401, description: 'Unauthorized' },
+      'getMe',
+      {},
+    );
+
+  // The stop is what the operator asked for: a refusal that lands meanwhile must not turn the shutdown into a failed
+  // start (the StartError's line, exit 1) nor leave /readyz asking for a restart.
+  it('a stop during a refused try reads as stopped, not as a refused token', async () => {
+    const stop = new AbortController();
+    const reach = new TelegramReach(async () => {
+      stop.abort();
+      throw unauthorized();
+    }, stop.signal);
+    await expect(reach.try(1000)).resolves.toBeUndefined();
+    expect(reach.reason()).toBeUndefined();
+  });
+
+  it('a refused token without a stop still ends the start, named for /readyz without the token', async () => {
+    const reach = new TelegramReach(() => Promise.reject(unauthorized()), new AbortController().signal);
+    await expect(reach.try(1000)).rejects.toThrow(/^Telegram refused TELEGRAM_TOKEN \(401 Unauthorized\)/);
+    expect(reach.reason()).toMatch(/restart the bot once that is fixed$/);
+  });
+
+  it('a stop during the wait ends the tries: no try starts after it', async () => {
+    const stop = new AbortController();
+    let tries = 0;
+    const reach = new TelegramReach(async () => {
+      tries += 1;
+      stop.abort();
+      throw new HttpError('Network request for getMe failed!', new Error('ECONNREFUSED'));
+    }, stop.signal);
+    await expect(reach.keepTrying(1)).resolves.toBeUndefined();
+    expect(tries).toBe(1);
   });
 });

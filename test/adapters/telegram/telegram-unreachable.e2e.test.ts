@@ -3,7 +3,7 @@
 // waits while /readyz names telegram, and serves once Telegram answers; the other adapters and the worker start
 // meanwhile. A refused token (401) instead ends the start with one line and no stack trace.
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIRST_TRY_MS } from '../../../adapters/telegram/health.js';
+import { FIRST_TRY_MS } from '../../../adapters/shared/reach-retries.js';
 import { type RunningAdapter, StartError, startApp, startFailure } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { listeners } from '../../../src/config/ports.js';
