@@ -1,6 +1,7 @@
 // The common path of every job-making operation: the sampling settings a request carries, the rate limit, queue
 // admission, and the "queued" reply.
 import {
+  AfterStored,
   type JobKind,
   NotStored,
   ownerKey,
@@ -51,6 +52,8 @@ export async function submit(
       ...(ctx.isAdmin ? { priority: 'high' as const } : {}),
       // Held for this submission: admitted, it takes their place in the same step.
       ...(replaces.length > 0 ? { replaces } : {}),
+      // A shared queue whose Redis refused the job after the "queued" reply: its owner hears it failed.
+      notQueued: () => giveBack(slot),
     });
   } catch (error) {
     // Nothing was stored: a plain error, the slot given back as for a refusal.
@@ -58,7 +61,9 @@ export async function submit(
       await slot.release();
       throw error.error;
     }
-    // Any other throw may come after the job was stored (telling its place): it may be queued.
+    // Stored, then failed (telling its place): queued all the same, and the slot stays taken, as for any queued job.
+    if (error instanceof AfterStored) throw new ThrownAfterAdmission(error.error, { jobs: [error.job.id] });
+    // Any other throw may come after the job was stored: it may be queued.
     throw new ThrownAfterAdmission(error, { jobs: [], unsure: true });
   }
   if (!result.ok) {
@@ -70,6 +75,11 @@ export async function submit(
   } catch (error) {
     throw new ThrownAfterAdmission(error, { jobs: [result.job.id] });
   }
+}
+
+/** The slot of a submission not queued after all: a refused give-back only keeps it counted until it leaves the window. */
+function giveBack(slot: { release(): Promise<void> }): void {
+  slot.release().catch(() => undefined);
 }
 
 /** The waiting jobs the request stands for (`ctx.meta.replaces`: an edited Telegram message). */

@@ -241,14 +241,33 @@ function hasNoFreeSpace(path: string): boolean {
 }
 
 /** A SQLite I/O error on DATA_DIR that is its disk being full (SPACE_IOERRS). */
-export function isSpaceIoError(error: unknown, dataDir: string): boolean {
+function isSpaceIoError(error: unknown, dataDir: string): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' && SPACE_IOERRS.has(code) && hasNoFreeSpace(dataDir);
 }
 
+/** A write refused for want of space (the file system's ENOSPC/EDQUOT, SQLite's SQLITE_FULL). */
+export function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return (
+    code === 'ENOSPC' ||
+    code === 'EDQUOT' ||
+    code === 'SQLITE_FULL' ||
+    (error instanceof Error && /disk is full|no space left/i.test(error.message))
+  );
+}
+
+/**
+ * The one full-disk rule for DATA_DIR: a write refused for want of space, however SQLite words it (isSpaceIoError).
+ * The start's DATA_DIR line, a job's failure and a command's answer all read a full disk by it.
+ */
+export function isFullAt(error: unknown, dataDir: string): boolean {
+  return isDiskFull(error) || isSpaceIoError(error, dataDir);
+}
+
 /** Why a write failed, in plain words rather than a bare code, and what to do: the advice follows the cause. */
 function explain(code: string | undefined, error: unknown, full: boolean): { why: string; fix: string } {
-  if (full) return noSpace(code);
+  if (full) return noSpace(code ?? message(error));
   switch (code) {
     case 'EROFS':
       return {
@@ -261,10 +280,6 @@ function explain(code: string | undefined, error: unknown, full: boolean): { why
         why: `is not writable by ${user()}: permission denied (${code})`,
         fix: `Let ${user()} write there (chown or chmod), or point DATA_DIR at a folder it may write.`,
       };
-    case 'ENOSPC':
-    case 'EDQUOT':
-    case 'SQLITE_FULL':
-      return noSpace(code);
     case TAKES_NO_FOLDERS:
       return {
         why: 'takes no new folders (ENOENT: a system folder such as /proc)',
@@ -275,16 +290,21 @@ function explain(code: string | undefined, error: unknown, full: boolean): { why
       return { why: 'is not a folder', fix: 'Point DATA_DIR at a writable folder.' };
     default:
       return {
-        why: `cannot be written (${code ?? (error instanceof Error ? error.message : String(error))})`,
+        why: `cannot be written (${code ?? message(error)})`,
         fix: 'Point DATA_DIR at a writable folder.',
       };
   }
 }
 
-function noSpace(code: string | undefined): { why: string; fix: string } {
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** `cause`: the error's code, or its words where it has none (a full disk told only in its message). */
+function noSpace(cause: string): { why: string; fix: string } {
   // Another folder on the same disk would not help.
   return {
-    why: `has no free space (${code})`,
+    why: `has no free space (${cause})`,
     fix: 'Free some space on its disk, or point DATA_DIR at a folder on a disk with room.',
   };
 }
@@ -295,7 +315,7 @@ function noSpace(code: string | undefined): { why: string; fix: string } {
  */
 export function dataDirError(dataDir: string, error: unknown, path = dataDir): DataDirError {
   const cause = causeOf(error, path);
-  const { why, fix } = explain(cause.code, error, isSpaceIoError(error, dataDir));
+  const { why, fix } = explain(cause.code, error, isFullAt(error, dataDir));
   return new DataDirError(
     `${subject(dataDir, cause.path)} ${why}: the bot keeps its job database and files there. ${fix}`,
     { cause: error },

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { dataDirError } from '../src/data-dir.js';
+import { dataDirError, isFullAt } from '../src/data-dir.js';
 import { disk } from './doubles/statfs-double.js';
 
 vi.mock('node:fs', async (importOriginal) =>
@@ -46,5 +46,27 @@ describe('an SQLite I/O error on DATA_DIR', () => {
     const { message } = dataDirError(dir, ioError('SQLITE_IOERR_WRITE'), file);
     expect(message).toContain('cannot be written (SQLITE_IOERR_WRITE)');
     disk.totalBytes = 2 ** 30;
+  });
+
+  it('a full disk said only in its words (no code) reads as no free space, named by those words', () => {
+    disk.freeBytes = 2 ** 29;
+    const error = new Error('ENOSPC: no space left on device, write');
+    const { message } = dataDirError(dir, error, file);
+    expect(message).toContain('has no free space (ENOSPC: no space left on device, write)');
+    expect(message).toContain('Free some space on its disk');
+  });
+
+  // One rule: the DATA_DIR line says "no free space" exactly for what a job or a command reads as a full disk.
+  it.each([
+    ['SQLITE_IOERR_WRITE on a full disk', ioError('SQLITE_IOERR_WRITE'), 8192],
+    ['SQLITE_IOERR_WRITE with room', ioError('SQLITE_IOERR_WRITE'), 2 ** 29],
+    ['SQLITE_FULL', Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }), 2 ** 29],
+    ['EDQUOT', Object.assign(new Error('quota exceeded'), { code: 'EDQUOT' }), 2 ** 29],
+    ['words only', new Error('database or disk is full'), 2 ** 29],
+    ['EACCES', Object.assign(new Error('permission denied'), { code: 'EACCES' }), 8192],
+  ])('%s: the DATA_DIR line and isFullAt agree', (_name, error, free) => {
+    disk.freeBytes = free;
+    const { message } = dataDirError(dir, error, file);
+    expect(message.includes('has no free space')).toBe(isFullAt(error, dir));
   });
 });

@@ -6,6 +6,7 @@ import type { JobQueueApi } from './queue-api.js';
 import { RetentionSweeper } from './retention.js';
 import { JobStore } from './store.js';
 
+export { isDiskFull, isFullAt } from '../data-dir.js';
 export { type BlockEntry, BlockList } from './blocks.js';
 export { checkJobDatabase } from './database.js';
 export { DeliveryLog } from './deliveries.js';
@@ -13,10 +14,9 @@ export { estimateStoredRequest } from './estimate.js';
 export type { JobEvent, JobListener } from './events.js';
 export { JobEvents } from './events.js';
 export { type InboxEntry, type InboxLimits, type Leftovers, UpdateInbox } from './inbox.js';
-export { isDiskFull, isFullAt } from './job-failure.js';
 export { insertFinishedImage } from './job-parts.js';
 export { lastAttempt } from './job-transitions.js';
-export { NotStored } from './not-stored.js';
+export { AfterStored, NotStored } from './not-stored.js';
 export { type OpenQuestion, QuestionLog } from './questions.js';
 export type {
   CancelResult,

@@ -1,28 +1,12 @@
 // What a failed job tells its owner: the locale key and parameters for a stop (timeout), a full disk, a stored input
 // that is lost, an engine error, or anything else.
 import { EngineError } from '../../engine/index.js';
-import { isSpaceIoError } from '../data-dir.js';
+import { isDiskFull } from '../data-dir.js';
 import { StoredFileLost } from './store.js';
 import type { Job } from './types.js';
 
 /** Why a running job was aborted: its owner cancelled it, it ran too long, or the process is shutting down. */
 export type StopReason = 'cancel' | 'timeout' | 'shutdown';
-
-/** A write refused for want of space (the file system's ENOSPC/EDQUOT, SQLite's SQLITE_FULL). */
-export function isDiskFull(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return (
-    code === 'ENOSPC' ||
-    code === 'EDQUOT' ||
-    code === 'SQLITE_FULL' ||
-    (error instanceof Error && /disk is full|no space left/i.test(error.message))
-  );
-}
-
-/** A write DATA_DIR's database refused for want of space, however SQLite words it (data-dir.ts isSpaceIoError). */
-export function isFullAt(error: unknown, dataDir: string): boolean {
-  return isDiskFull(error) || isSpaceIoError(error, dataDir);
-}
 
 export const DISK_FULL: NonNullable<Job['error']> = { key: 'errors.disk_full', params: {} };
 

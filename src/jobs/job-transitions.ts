@@ -24,10 +24,17 @@ const LAST_RUN = 'last-run.txt';
  * (`last-run-told.<startedAt>.<base64url of its JSON>.txt`), so the next start stores what its owner heard; a failure
  * too long for a file name gives the bare marker (the apology is stored).
  */
-const TOLD_NAME = /^last-run-told\.(\d+)(?:\.([A-Za-z0-9_-]+))?\.txt$/;
+const TOLD = 'last-run-told';
+const TOLD_NAME = new RegExp(`^${TOLD}\\.(\\d+)(?:\\.([A-Za-z0-9_-]+))?\\.txt$`);
 /** Any told marker, this version's or an older one's (no run in its name): removed as a last run begins. */
-const ANY_TOLD = /^last-run-told(?:\.[A-Za-z0-9_-]+)*\.txt$/;
+const ANY_TOLD = new RegExp(`^${TOLD}(?:\\.[A-Za-z0-9_-]+)*\\.txt$`);
 const TOLD_NAME_MAX = 200;
+
+/** The told marker's name for the run `startedAt` names, with the failure told in it (`told`, encoded) or bare. */
+function toldMarkerName(startedAt: number, told?: string): string {
+  return `${TOLD}.${Math.trunc(startedAt)}${told === undefined ? '' : `.${told}`}.txt`;
+}
+
 /**
  * A cancel of a job the last process left running, made while its recovery waits for a full disk (recovery.ts): an
  * empty file needs no free space, unlike the row, so a stop before the disk has room keeps the cancel. It lies beside
@@ -179,9 +186,8 @@ function markLastRun(store: JobStore, id: string): void {
 export function noteToldLastRun(store: JobStore, job: Job): void {
   if (!lastAttempt(job) || job.startedAt === undefined) return;
   const from = store.filePath(job.id, LAST_RUN);
-  const run = `last-run-told.${Math.trunc(job.startedAt)}`;
-  const bare = `${run}.txt`;
-  const named = toldName(run, job.error);
+  const bare = toldMarkerName(job.startedAt);
+  const named = toldName(job.startedAt, job.error);
   for (const name of named === undefined ? [bare] : [named, bare]) {
     try {
       renameSync(from, join(store.folder(job.id), name));
@@ -194,9 +200,9 @@ export function noteToldLastRun(store: JobStore, job: Job): void {
 }
 
 /** The told marker's name with the failure told in it; undefined when there is none or it is too long. */
-function toldName(run: string, error: Job['error']): string | undefined {
+function toldName(startedAt: number, error: Job['error']): string | undefined {
   if (!error) return undefined;
-  const name = `${run}.${Buffer.from(JSON.stringify(error)).toString('base64url')}.txt`;
+  const name = toldMarkerName(startedAt, Buffer.from(JSON.stringify(error)).toString('base64url'));
   return name.length <= TOLD_NAME_MAX ? name : undefined;
 }
 

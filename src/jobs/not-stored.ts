@@ -1,8 +1,10 @@
 // Whether a submission that failed was stored. Until its row is, nothing of it is kept (its files are removed again,
 // a transaction's writes undone): such a failure is NotStored, which its caller can say as a plain refusal and give
-// the user's rate-limit slot back (commands/submit.ts). Any other throw from `submit` may come after the job was
+// the user's rate-limit slot back (commands/submit.ts). A throw once its row is stored (telling its place) is
+// AfterStored, naming the job: it is queued all the same. Any other throw from `submit` may come after the job was
 // stored, and is said as one that may have queued it.
-import { DISK_FULL, isFullAt } from './job-failure.js';
+import { isFullAt } from '../data-dir.js';
+import { DISK_FULL } from './job-failure.js';
 import { removeFilesQuietly } from './job-transitions.js';
 import type { Refusal } from './queue-types.js';
 import type { JobStore } from './store.js';
@@ -24,6 +26,27 @@ export function beforeStored<T>(work: () => T, undo?: () => void): T {
   } catch (error) {
     undo?.();
     throw error instanceof NotStored ? error : new NotStored(error);
+  }
+}
+
+/** A submission's failure after its job was stored: the job is queued (and runs) all the same. */
+export class AfterStored extends Error {
+  constructor(
+    readonly job: Job,
+    readonly error: unknown,
+  ) {
+    super(`failed after the job was stored: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** `work`, run once `job` is stored: what it throws, as AfterStored. */
+export function afterStored<T>(job: Job, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw error instanceof AfterStored ? error : new AfterStored(job, error);
   }
 }
 

@@ -41,6 +41,11 @@ export interface SubmitInput {
    * not held (any more) are ignored.
    */
   replaces?: readonly string[];
+  /**
+   * Called when a submission answered as queued is not queued after all (a shared queue whose Redis refused it; its
+   * owner hears it failed): what the caller took for it, the rate-limit slot, goes back. Never throws.
+   */
+  notQueued?: () => void;
 }
 
 /**

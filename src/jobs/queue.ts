@@ -18,7 +18,7 @@ import {
   recordEndedEarly,
   runsPerUser,
 } from './job-transitions.js';
-import { beforeStored, type Stored, storeNewJob } from './not-stored.js';
+import { afterStored, beforeStored, type Stored, storeNewJob } from './not-stored.js';
 import { QueuePositions } from './positions.js';
 import type { CancelResult, JobHold, JobQueueOptions, SubmitInput, SubmitResult } from './queue-types.js';
 import { InterruptedRecovery } from './recovery.js';
@@ -170,7 +170,8 @@ export class JobQueue {
     const admit = () => this.admit(input, claim);
     const stored = this.stopping ? STOPPING : recovered ? beforeStored(admit, () => claim.end(false)) : FULL;
     claim.end(stored.ok);
-    return stored.ok ? this.queued(stored.job, claim.replaced) : stored;
+    if (!stored.ok) return stored;
+    return afterStored(stored.job, () => this.queued(stored.job, claim.replaced));
   }
 
   /** Stores the submission, or says why not; the held jobs it replaces are cancelled in the same transaction. */
@@ -198,7 +199,7 @@ export class JobQueue {
     });
   }
 
-  /** A stored job, told: a throw from here on leaves it queued (commands/submit.ts says it may be). */
+  /** A stored job, told: a throw from here on leaves it queued (AfterStored: commands/submit.ts names it). */
   private queued(job: Job, replaced: readonly Job[]): SubmitResult {
     for (const old of replaced) this.events.emit({ type: 'cancelled', job: old });
     const place = this.positionOf(job.id);

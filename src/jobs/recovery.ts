@@ -6,7 +6,7 @@
 // A cancel meanwhile is kept in a file that needs no free space (job-transitions.ts markCancelRequested: an empty file
 // in the jobs folder, as the job may have no folder of its own), so a stop before the disk has room does not run a job
 // its owner was told is stopping.
-import { isFullAt } from './job-failure.js';
+import { isFullAt } from '../data-dir.js';
 import { cancelMarked, markCancelRequested, recoverInterrupted, toldEnd } from './job-transitions.js';
 import type { CancelResult, JobQueueOptions } from './queue-types.js';
 import type { Job } from './types.js';

@@ -3,10 +3,11 @@
 // abort (cancel, timeout, shutdown), progress, outcome and charge. The shared queue's worker runs its jobs the same
 // way (distributed/worker-batch.ts).
 import type { EngineRequest, EngineResult, GenerateOptions } from '../../engine/index.js';
+import { isFullAt } from '../data-dir.js';
 import { Failure, generateAll, runCost } from './engine-run.js';
 import type { EtaCalibration } from './eta-calibration.js';
 import type { JobEvents } from './events.js';
-import { DISK_FULL, isFullAt, jobErrorFor, type StopReason } from './job-failure.js';
+import { DISK_FULL, jobErrorFor, type StopReason } from './job-failure.js';
 import { materializeRequest, recordResult } from './job-parts.js';
 import { markRunning, putBack, recordEndedEarly, removeResultQuietly } from './job-transitions.js';
 import type { JobQueueOptions } from './queue-types.js';

@@ -11,15 +11,35 @@ import { toDiscordMessage } from '../../adapters/discord/render.js';
 import { replyText } from '../../adapters/telegram/render.js';
 import { Commands } from '../../commands/commands.js';
 import { t } from '../../src/i18n.js';
-import { JobQueue } from '../../src/jobs/index.js';
+import { type Job, JobQueue, type JobStatus } from '../../src/jobs/index.js';
 import { FullDiskStoreDouble } from '../doubles/full-disk-store.js';
 import { HeldEngineDouble } from '../doubles/held-engine-double.js';
 import { queueLimits } from '../jobs/queue-limits.js';
 import { fillsAfterFirstQueueDouble } from './fills-after-first-queue-double.js';
 
+/**
+ * Test double: the full-disk store, whose reads of jobs by status fail (an I/O error) once `placeUnreadable` is set and
+ * a job was stored: the queue stores a submission, then fails telling its place.
+ */
+class PlaceUnreadableStoreDouble extends FullDiskStoreDouble {
+  placeUnreadable = false;
+  private stored = false;
+
+  override insert(job: Job): void {
+    super.insert(job);
+    if (this.placeUnreadable) this.stored = true;
+  }
+
+  override byStatus(...statuses: JobStatus[]): Job[] {
+    if (this.placeUnreadable && this.stored)
+      throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_READ' });
+    return super.byStatus(...statuses);
+  }
+}
+
 function commandsFillingUp({ rateLimitPerMinute = 0, throwsAfter = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'dimoo-admitted-before-error-'));
-  const store = new FullDiskStoreDouble(dir);
+  const store = new PlaceUnreadableStoreDouble(dir);
   const real = new JobQueue({ store, engine: new HeldEngineDouble('until-released'), limits: queueLimits() });
   const commands = new Commands({
     queue: fillsAfterFirstQueueDouble(real, store, { throwsAfter }),
@@ -85,6 +105,21 @@ describe('an error after jobs were queued', () => {
     expect(reply?.text.map((line) => line.key)).toEqual(['errors.generic', 'job.maybe_queued']);
     expect(reply?.admitted).toEqual({ jobs: [], unsure: true });
     expect(real.plannedOrder()).toHaveLength(1);
+  });
+
+  it('the queue stored the job, then failed telling its place: the reply names the queued job, not "may be"', async () => {
+    const { store, real, commands, ctx } = commandsFillingUp({ rateLimitPerMinute: 1 });
+    store.placeUnreadable = true;
+    const reply = await commands.runText(ctx, '/imagine a fox');
+    store.placeUnreadable = false;
+    const [job, ...others] = real.plannedOrder();
+    expect(others).toHaveLength(0);
+    expect(reply?.text.map((line) => line.key)).toEqual(['errors.generic', 'job.queued_before_error']);
+    expect(reply?.admitted).toEqual({ jobs: [job?.id] });
+    expect(reply?.text[1]?.params).toEqual({ ids: job?.id.slice(0, 8) });
+    // It is queued: its rate-limit slot stays taken, as any queued job's does.
+    const again = await commands.runText(ctx, '/imagine a fox');
+    expect(again?.text.map((line) => line.key)).toEqual(['errors.rate_limited']);
   });
 
   it('a refusal before anything reached the queue carries nothing admitted', async () => {

@@ -11,7 +11,7 @@ import { estimateStoredRequest } from '../estimate.js';
 import { DEFAULT_MS_PER_UNIT } from '../eta-calibration.js';
 import { JobEvents, type JobListener } from '../events.js';
 import { newJob } from '../job-parts.js';
-import { beforeStored, type Stored, storeNewJob } from '../not-stored.js';
+import { afterStored, beforeStored, type Stored, storeNewJob } from '../not-stored.js';
 import type { JobQueueApi } from '../queue-api.js';
 import type { CancelResult, JobHold, QueueLimits, SubmitInput, SubmitResult } from '../queue-types.js';
 import type { RateSlot, RateSlotRequest } from '../rate-slots.js';
@@ -24,10 +24,11 @@ import { CoalescedTask } from './coalesced-task.js';
 import { Dispatcher } from './dispatcher.js';
 import { type CancelContext, cancelJob, resendCancel } from './front-cancel.js';
 import { catchUp, type DeliveryContext, deliver } from './front-delivery.js';
+import { type EnqueueContext, enqueueShared } from './front-enqueue.js';
 import { FrontPositions } from './front-positions.js';
 import { takeSharedRateSlot } from './rate-slots.js';
 import { sharedCounters } from './shared-fairness.js';
-import { announceReplaced, FrontHolds, type SharedClaim } from './shared-holds.js';
+import { FrontHolds, type SharedClaim } from './shared-holds.js';
 import { expectedMs, measuredMs } from './shared-pace.js';
 import { emptySnapshot, runTimeoutMs, type Snapshot } from './shared-snapshot.js';
 import type { SharedState } from './shared-state.js';
@@ -71,6 +72,7 @@ export class FrontQueue implements JobQueueApi {
   /** Set by `drain`: this front-end's job events stay in Redis for its next start to catch up on. */
   private draining = false;
   private readonly delivery: DeliveryContext;
+  private readonly enqueueContext: EnqueueContext;
   private readonly cancelContext: CancelContext;
   /** Submissions written to Redis but not yet seen in the mirror (so admission and positions count them). */
   private readonly pending = new Map<string, Promise<void>>();
@@ -91,6 +93,7 @@ export class FrontQueue implements JobQueueApi {
     options.state.reportTo(options.log);
     this.admins = new Set(options.admins ?? []);
     this.delivery = { state: options.state, store: options.store, events: this.events, log: options.log };
+    this.enqueueContext = { ...this.delivery, frontEnd: this.id };
     this.cancelContext = {
       state: options.state,
       store: options.store,
@@ -272,7 +275,7 @@ export class FrontQueue implements JobQueueApi {
   submit(input: SubmitInput): SubmitResult {
     const claim = beforeStored(() => this.holds.claim(this.queuedJobs(), input));
     const result = this.admit(input, claim);
-    claim.end(result.ok);
+    if (!result.ok) claim.end(false);
     return result;
   }
 
@@ -280,31 +283,53 @@ export class FrontQueue implements JobQueueApi {
   private admit(input: SubmitInput, claim: SharedClaim): SubmitResult {
     if (this.stopping) return { ok: false, refusal: { key: 'errors.queue.stopping', params: {} } };
     const queued = claim.counted;
+    // Worked out first: nothing that can throw lies between the row stored here and its write to Redis.
+    const lift = this.liftOf(input, claim);
     // Nothing of it is kept, nor sent to Redis, until its row is stored here: a throw until then is NotStored.
     const store = () => this.storeHere(input, queued);
     const stored = beforeStored(store, () => claim.end(false));
     if (!stored.ok) return stored;
     const { job } = stored;
-    const user = ownerKey(input.owner);
-    const active = new Set([...queued.map((j) => ownerKey(j.owner)), ...this.mirror.dispatched.values()]);
-    // A user replacing their own waiting job is no returning one. Redis lifts a returning user as the shared state
-    // is when the job reaches it; this is the lift as this front-end sees it, until the mirror shows that one.
-    if (!active.has(user) && claim.replaced.length === 0) {
-      const counters = this.counters();
-      const mine = new Map<string, number>();
-      const view = {
-        get: (u: string) => mine.get(u) ?? counters.get(u),
-        set: (u: string, c: number) => mine.set(u, c),
-      };
-      this.lifts.set(job.id, liftReturningUser(view, user, active, this.mirror.floor));
-    }
+    if (lift !== undefined) this.lifts.set(job.id, lift);
     this.pendingJobs.set(job.id, job);
     for (const { job: old } of claim.replaced) this.leaving.add(old.id);
-    const write = this.enqueue(job, input.files ?? {}, claim).finally(() => this.pending.delete(job.id));
-    this.pending.set(job.id, write);
-    const place = this.positions.told(job.id);
-    this.events.emit({ type: 'queued', job, ...place });
-    return { ok: true, job, ...place };
+    const forget = () => {
+      // Not in Redis: the held jobs count again until the mirror shows them gone (else their hold runs out).
+      for (const { job: old } of claim.replaced) this.leaving.delete(old.id);
+      this.pendingJobs.delete(job.id);
+    };
+    const write = enqueueShared(this.enqueueContext, job, input, claim, forget);
+    this.pending.set(
+      job.id,
+      write.finally(() => this.pending.delete(job.id)),
+    );
+    // On its way to Redis, its replacement admitted: a throw from here on says it is queued (AfterStored).
+    claim.end(true);
+    return afterStored(job, () => {
+      const place = this.positions.told(job.id);
+      this.events.emit({ type: 'queued', job, ...place });
+      return { ok: true, job, ...place };
+    });
+  }
+
+  /**
+   * A user replacing their own waiting job is no returning one. Redis lifts a returning user as the shared state is
+   * when the job reaches it; this is the lift as this front-end sees it, until the mirror shows that one.
+   */
+  private liftOf(input: SubmitInput, claim: SharedClaim): number | undefined {
+    const user = ownerKey(input.owner);
+    const active = new Set([
+      ...claim.counted.map((j) => ownerKey(j.owner)),
+      ...this.mirror.dispatched.values(),
+    ]);
+    if (active.has(user) || claim.replaced.length > 0) return undefined;
+    const counters = this.counters();
+    const mine = new Map<string, number>();
+    const view = {
+      get: (u: string) => mine.get(u) ?? counters.get(u),
+      set: (u: string, c: number) => mine.set(u, c),
+    };
+    return liftReturningUser(view, user, active, this.mirror.floor);
   }
 
   /** The caps and the pace judge the submission; admitted, its inputs and row are stored here (not-stored.ts). */
@@ -333,30 +358,6 @@ export class FrontQueue implements JobQueueApi {
     const row = { ...job, seq: store.nextSeq() };
     const stored = storeNewJob(store, row, input.files ?? {}, this.options.log, () => {});
     return stored.ok ? { ok: true, job } : stored;
-  }
-
-  /** The write that makes a submission durable in the shared store; if Redis refuses, the owner is told. */
-  private async enqueue(job: Job, files: Record<string, Uint8Array>, claim: SharedClaim): Promise<void> {
-    const { state } = this.options;
-    try {
-      await claim.placed;
-      job.seq = await state.nextSeq();
-      const replaced = await state.enqueue(job, files, this.id, claim.replaced);
-      this.options.store.update(job);
-      await announceReplaced(state, replaced);
-      await state.publish('changed', { id: job.id });
-      await state.publish('wake', { id: job.id });
-    } catch (error) {
-      // Maybe not stored: the held jobs count again until the mirror shows them gone (else their hold runs out).
-      for (const { job: old } of claim.replaced) this.leaving.delete(old.id);
-      this.pendingJobs.delete(job.id);
-      job.status = 'failed';
-      job.finishedAt = state.now();
-      job.error = { key: 'errors.generic', params: {} };
-      this.options.store.update(job);
-      this.options.log?.('error', 'could not enqueue a job in the shared queue', { error: String(error) });
-      this.events.emit({ type: 'failed', job });
-    }
   }
 
   /** Every front-end of this queue counts a user's submissions in one window (else each would allow the limit). */

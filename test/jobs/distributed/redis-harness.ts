@@ -259,7 +259,7 @@ export function submitImagine(fe: Cluster['frontEnds'][number], owner: Owner, pr
 }
 
 /** The shared state's writes a test can have Redis refuse (`refuseWrite`). */
-export type RefusableWrite = 'unqueue' | 'saveJob' | 'markCancelRequested' | 'frontEndOf';
+export type RefusableWrite = 'unqueue' | 'saveJob' | 'markCancelRequested' | 'frontEndOf' | 'enqueue';
 
 /**
  * Test double: Redis answering an error to `method`, as one out of memory does: the first `times` calls (Infinity:

@@ -1,0 +1,97 @@
+// A front-end answers "queued" once a submission's row is stored here, before Redis has it. When Redis refuses the
+// job's write, the job never runs: its row must not stay queued here, its owner hears that it was not queued (not a
+// bare "something went wrong"), and the rate-limit slot taken for it goes back. When Redis took the job and only
+// telling the other processes fails, the job is queued and runs: its owner is never told it failed.
+import { describe, expect, it } from 'vitest';
+import type { SharedState } from '../../../src/jobs/distributed/shared-state.js';
+import { AfterStored } from '../../../src/jobs/not-stored.js';
+import type { SubmitInput } from '../../../src/jobs/queue-types.js';
+import type { Owner } from '../../../src/jobs/types.js';
+import { clustersClosedAfterEach, refuseWrite, skipWithoutRedis, until } from './redis-harness.js';
+
+const skip = await skipWithoutRedis();
+const owner: Owner = { platform: 'discord', userId: 'enqueue-refused' };
+const startCluster = clustersClosedAfterEach();
+
+function imagine(notQueued: () => void): SubmitInput {
+  return {
+    owner,
+    scope: 'guild:1',
+    kind: 'imagine',
+    request: { task: 'text_to_image', prompt: 'a fox', width: 256, height: 256 },
+    notQueued,
+  };
+}
+
+/** Test double: Redis answering an error to the `changed` notice of job `id()` (once it is known). */
+function refuseChangedNotice(state: SharedState, id: () => string | undefined) {
+  const real = state.publish.bind(state);
+  state.publish = async (name, message) => {
+    if (name === 'changed' && (message as { id?: unknown }).id === id())
+      throw new Error("OOM command not allowed when used memory > 'maxmemory'.");
+    return real(name, message);
+  };
+}
+
+describe.skipIf(skip)('distributed queue: a submission Redis refuses', { timeout: 30_000 }, () => {
+  it('ends failed here, tells its owner it was not queued, and gives its rate-limit slot back', async () => {
+    const cluster = await startCluster({ frontEnds: 1, workers: 0 });
+    const [fe] = cluster.frontEnds;
+    if (!fe) throw new Error('no front-end');
+    refuseWrite(fe.state, 'enqueue');
+    let givenBack = 0;
+    const result = fe.queue.submit(imagine(() => givenBack++));
+    if (!result.ok) throw new Error(`refused: ${result.refusal.key}`);
+    await fe.queue.flush();
+    const id = result.job.id;
+    expect(fe.store.get(id)).toMatchObject({ status: 'failed', error: { key: 'errors.job.not_queued' } });
+    const heard = fe.events.filter((e) => e.job.id === id);
+    expect(heard.map((e) => e.type)).toEqual(['queued', 'failed']);
+    expect(heard[1]?.job.error?.key).toBe('errors.job.not_queued');
+    expect(givenBack).toBe(1);
+    // No place, no count: the user's next submission is not held against one that will never run.
+    expect(fe.queue.plannedOrder().map((j) => j.id)).not.toContain(id);
+    expect(await cluster.probe.getJob(id)).toBeUndefined();
+  });
+
+  it('taken by Redis, with its notice refused: it stays queued and runs, never told failed', async () => {
+    const cluster = await startCluster({ frontEnds: 1, workers: 1 });
+    const [fe] = cluster.frontEnds;
+    if (!fe) throw new Error('no front-end');
+    let id: string | undefined;
+    refuseChangedNotice(fe.state, () => id);
+    let givenBack = 0;
+    const result = fe.queue.submit(imagine(() => givenBack++));
+    if (!result.ok) throw new Error(`refused: ${result.refusal.key}`);
+    id = result.job.id;
+    await fe.queue.flush();
+    expect(fe.events.filter((e) => e.job.id === id && e.type === 'failed')).toEqual([]);
+    expect(givenBack).toBe(0);
+    // The dispatcher's own tick finds it without the notice.
+    await until(() => fe.events.some((e) => e.job.id === id && e.type === 'done'), 20_000, 'the job to run');
+    expect(fe.store.get(id)?.status).toBe('done');
+    expect(fe.events.filter((e) => e.job.id === id && e.type === 'failed')).toEqual([]);
+  });
+
+  it('stored, then telling its place fails: the throw names the job, which still reaches Redis', async () => {
+    const cluster = await startCluster({ frontEnds: 1, workers: 0 });
+    const [fe] = cluster.frontEnds;
+    if (!fe) throw new Error('no front-end');
+    // Test double: the front-end's place-telling fails (a private part, reached only here).
+    const positions = (fe.queue as unknown as { positions: { told(id: string): unknown } }).positions;
+    positions.told = () => {
+      throw new Error('telling the place failed');
+    };
+    let thrown: unknown;
+    try {
+      fe.queue.submit(imagine(() => undefined));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(AfterStored);
+    const id = (thrown as AfterStored).job.id;
+    await fe.queue.flush();
+    expect(fe.store.get(id)?.status).toBe('queued');
+    expect((await cluster.probe.getJob(id))?.status).toBe('queued');
+  });
+});
