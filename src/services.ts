@@ -25,6 +25,7 @@ import { listenProblem } from './ops/listen-problem.js';
 import { BotMetrics, depthOf } from './ops/metrics.js';
 import { PortUnavailableError } from './ops/port-reservations.js';
 import { type OpsServer, type Readiness, startOpsServer } from './ops/server.js';
+import { within } from './within.js';
 
 export interface Services {
   /** The model, in single-process mode; front-ends of a shared queue have none. */
@@ -333,7 +334,18 @@ async function openFrontEnd(
     claim: (key, ttlMs) => state.claimOnce(key, ttlMs),
     async close() {
       await retention.stop();
-      await queue.stop();
+      // With Redis away the queue's goodbyes (a submission's write, the dispatcher's lease, BullMQ's connections)
+      // would wait for its return, and a stop never ended: what is unsaid here the next start's catch-up settles.
+      const graceMs = config.queue.shutdownGraceMs ?? 10_000;
+      if (
+        !(await within(
+          queue.stop().then(() => true),
+          graceMs,
+          false,
+          { unref: true },
+        ))
+      )
+        log.warn({ waitedMs: graceMs }, 'the shared queue did not answer while stopping: stopped without it');
       store.close();
     },
   };

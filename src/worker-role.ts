@@ -65,12 +65,19 @@ export async function runWorker(
       step: (ms) => metrics.stepTime(ms / 1000),
     },
   });
-  await worker.start();
-  log.info({ worker: worker.id, device: engine.info.device, maxBatch: worker.maxBatch }, 'GPU worker ready');
-  await new Promise<void>((resolve) => {
+  const stopped = new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
     signal.addEventListener('abort', () => resolve(), { once: true });
   });
+  // start() waits for as long as Redis is away (QUEUE_URL down, or no Redis at all): a signal meanwhile stops the
+  // worker now, not once Redis is back. Race's handlers also take a later rejection of the start left behind.
+  const started = await Promise.race([worker.start().then(() => true), stopped.then(() => false)]);
+  if (started)
+    log.info(
+      { worker: worker.id, device: engine.info.device, maxBatch: worker.maxBatch },
+      'GPU worker ready',
+    );
+  await stopped;
   log.info('worker stopping: finishing the job in hand');
   // Past SHUTDOWN_GRACE_S the job is put back for another worker, its one retry unspent.
   await worker.close(config.queue.shutdownGraceMs ?? 10_000);

@@ -57,6 +57,28 @@ describe('dimoo worker: signals', () => {
       expect(process.listenerCount(name)).toBe(before);
     }
   });
+
+  it('a signal while Redis is away (QUEUE_URL down at start) stops it without waiting for Redis', async () => {
+    const lines: Array<{ msg: string }> = [];
+    const log = createLogger({
+      level: 'info',
+      pretty: false,
+      destination: { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) },
+    });
+    const stop = new AbortController();
+    // Nothing listens on port 1: the worker waits for Redis, saying so once.
+    const config = loadConfig({
+      QUEUE_URL: 'redis://127.0.0.1:1',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-worker-no-redis-')),
+      DEVICE: 'cpu',
+    });
+    const running = runWorker(config, log, stop.signal, async () => ({ engine: workerEngine(5, 3) }));
+    await until(() => lines.some((l) => l.msg === 'shared queue connection'), 20_000, 'the outage line');
+    stop.abort();
+    await running;
+    expect(lines.map((l) => l.msg)).not.toContain('GPU worker ready');
+    expect(lines.filter((l) => l.msg === 'shared queue connection')).toHaveLength(1);
+  }, 30_000);
 });
 
 describe.skipIf(skip)('dimoo worker: /readyz while it stops', () => {

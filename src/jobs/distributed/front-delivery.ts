@@ -20,6 +20,10 @@ const TERMINAL = new Set(['done', 'failed', 'cancelled']);
 
 const RESULT_LOST = { key: 'errors.job.result_lost', params: {} };
 
+/** The operator's line for a job Redis lost while it ran. */
+export const QUEUE_LOST_LOG =
+  'a running job is gone from the shared queue: did Redis restart without keeping its data?';
+
 export async function deliver(ctx: DeliveryContext, event: WireEvent): Promise<void> {
   const { store } = ctx;
   const job = event.job;
@@ -107,6 +111,11 @@ async function catchUpOne(ctx: DeliveryContext, local: Job, hooks: CatchUpHooks)
     await failLocal(ctx, local, 'errors.generic');
   } else if (shared && TERMINAL.has(shared.status)) {
     await deliver(ctx, { type: shared.status as 'done' | 'failed' | 'cancelled', job: shared });
+  } else if (!shared && local.status === 'running') {
+    // It ran from Redis, so Redis had it: Redis lost its data (restarted without persistence, or flushed). "Never
+    // saved" would be false, and the operator is told what to look at.
+    ctx.log?.('warn', QUEUE_LOST_LOG, { jobId: local.id });
+    await failLocal(ctx, local, 'errors.job.queue_lost');
   } else if (!shared && !hooks.pending(local.id)) {
     // Accepted here, but the process ended before Redis acknowledged it.
     await failLocal(ctx, local, 'errors.job.not_stored');

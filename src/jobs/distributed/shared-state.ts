@@ -4,7 +4,7 @@
 // script, so two processes can never both claim or both cancel the same waiting job. Read for scheduling in
 // shared-snapshot.ts; the pace in shared-pace.ts, the dispatcher's lease in dispatcher-lease.ts.
 import { createHash, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import { within } from '../../within.js';
 import { resultFiles } from '../job-parts.js';
 import type { Job } from '../types.js';
@@ -63,9 +63,20 @@ export class SharedState {
     // errors go to `onError` (the log) rather than to an unhandled 'error' event.
     this.redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
     this.redis.on('error', this.connectionError);
+    this.redis.on('connect', () => {
+      this.handshaking = true;
+    });
     this.redis.on('ready', () => {
+      this.handshaking = false;
       this.outageTold = false;
     });
+    // A server that took the connection and closed it without a word (PostgreSQL on QUEUE_URL's port) reports no
+    // error at all: ioredis would reconnect to it for ever in silence.
+    this.redis.on('close', () => {
+      if (this.handshaking) this.connectionError(new Error('the connection was closed'));
+      this.handshaking = false;
+    });
+    this.endpoint = `${this.redis.options.host}:${this.redis.options.port}`;
     this.localNow = options.localNow ?? Date.now;
     this.clock = new SharedClock(this.redis, this.localNow);
   }
@@ -88,8 +99,23 @@ export class SharedState {
     const down = this.redis.status !== 'ready';
     if (down && this.outageTold) return;
     if (down) this.outageTold = true;
-    report(error);
+    report(this.handshaking && !(error instanceof ReplyError) ? this.notRedis(error) : error);
   };
+
+  /** Host and port of QUEUE_URL, never its password. */
+  private readonly endpoint: string;
+  /** Connected but not yet ready: an error now that is no Redis reply means the server is no Redis. */
+  private handshaking = false;
+
+  /**
+   * What a server that is not Redis (RabbitMQ's "AMQP" greeting, NATS's "INFO") makes ioredis say reads as its bug
+   * ("Unknown RESP type 65 "A". Please report this.") or as a reset: said as the misconfiguration it is.
+   */
+  private notRedis(error: Error): Error {
+    return new Error(
+      `${this.endpoint} took the connection but does not answer as Redis (${error.message}): check QUEUE_URL`,
+    );
+  }
 
   /** Where this process's readers report what they skip (`skipMalformed`): the role's log, the first one given. */
   reportTo(log: Log | undefined): void {
@@ -382,8 +408,25 @@ export class SharedState {
 
   async close(): Promise<void> {
     this.clock.stop();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    // Closed by us mid-handshake (Redis away at shutdown) is no server's doing.
+    this.handshaking = false;
+    await closeConnection(this.redis);
   }
+}
+
+/** How long a stopping process waits for Redis to acknowledge a goodbye (QUIT, leaving the workers' set). */
+export const GOODBYE_WAIT_MS = 2000;
+
+/** Closes `redis` with a QUIT when it answers, else at once: a QUIT would wait for as long as Redis is away. */
+export async function closeConnection(redis: Redis): Promise<void> {
+  const quit = redis.status === 'ready' ? redis.quit().then(() => true) : Promise.resolve(false);
+  const said = await within(
+    quit.catch(() => false),
+    GOODBYE_WAIT_MS,
+    false,
+    { unref: true },
+  );
+  if (!said) redis.disconnect();
 }
 
 /** The names of a stored request's images (wherever nested, a mask included): its input files. */

@@ -14,7 +14,7 @@ import { within } from '../../within.js';
 import type { Job } from '../types.js';
 import { type RunData, WORK_QUEUE, workQueueOptions } from './dispatcher.js';
 import { HEARTBEAT_MS, HEARTBEAT_TTL_MS, leaveRun, markAlive, takeRun } from './shared-runners.js';
-import type { SharedState } from './shared-state.js';
+import { closeConnection, GOODBYE_WAIT_MS, type SharedState } from './shared-state.js';
 import { parseCancelMessage } from './wire-events.js';
 import {
   type BatchContext,
@@ -75,6 +75,8 @@ export class DistributedWorker {
   private current: { run: string; retried: boolean } | undefined;
   /** Past the shutdown grace: a job still starting is put back instead of run. */
   private stopping = false;
+  /** close() was called: a start() still waiting for Redis opens nothing more. */
+  private closing = false;
   readonly maxBatch: number;
   private readonly batchContext: BatchContext;
 
@@ -88,6 +90,8 @@ export class DistributedWorker {
     const { state } = this.options;
     // Before the first stamp: a run's startedAt is read by front-ends on other machines for their ETAs.
     await state.clock.synced;
+    // Closed while Redis was away (a signal at start): nothing is opened after, which would hold the process.
+    if (this.closing) return;
     this.subscriber = state.subscriber(`worker-${this.id}`);
     // A cancel published while this worker was cut off is lost, but its flag is in Redis.
     await state.subscribeWithRecovery(
@@ -104,6 +108,7 @@ export class DistributedWorker {
     const lockMs = this.options.lockMs ?? 15_000;
     // Before the first run can arrive: its try is judged lost once this stops.
     await this.stayAlive();
+    if (this.closing) return;
     this.aliveTimer = setInterval(() => void this.stayAlive(), HEARTBEAT_MS);
     this.worker = new Worker(
       WORK_QUEUE,
@@ -258,8 +263,15 @@ export class DistributedWorker {
    * runs out.
    */
   async close(graceMs = 30_000, abortWaitMs = 10_000): Promise<void> {
+    this.closing = true;
     clearInterval(this.heartbeat);
-    await this.options.state.leaveWorkers(this.id).catch(() => undefined);
+    // Bounded: with Redis away it would wait for its return; the heartbeat's TTL says the rest.
+    await within(
+      this.options.state.leaveWorkers(this.id).catch(() => undefined),
+      GOODBYE_WAIT_MS,
+      undefined,
+      { unref: true },
+    );
     const closing = this.worker?.close().catch(() => undefined);
     if (closing && !(await settlesWithin(closing, graceMs))) {
       this.stopping = true;
@@ -271,7 +283,7 @@ export class DistributedWorker {
         this.options.log?.('warn', 'an aborted job did not stop; it is retried once its lock runs out');
     }
     clearInterval(this.aliveTimer);
-    await this.subscriber?.quit().catch(() => undefined);
+    if (this.subscriber) await closeConnection(this.subscriber);
   }
 }
 

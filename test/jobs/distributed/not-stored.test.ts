@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { QUEUE_LOST_LOG } from '../../../src/jobs/distributed/front-delivery.js';
 import { FrontQueue } from '../../../src/jobs/distributed/front-queue.js';
 import { SharedState } from '../../../src/jobs/distributed/shared-state.js';
 import type { JobEvent } from '../../../src/jobs/events.js';
@@ -72,5 +73,50 @@ describe.skipIf(skip)('distributed queue: a job Redis never stored', { timeout: 
       error: { key: 'errors.job.not_stored' },
     });
     expect(store.get(lost.id)?.status).toBe('failed');
+  });
+
+  it('a job left running that Redis lost (restarted without its data) fails with errors.job.queue_lost', async () => {
+    const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-queue-lost-')));
+    const owner = { platform: 'telegram' as const, userId: '8' };
+    const lost = newJob(
+      {
+        owner,
+        scope: 'chat:8',
+        kind: 'imagine',
+        request: { task: 'text_to_image', prompt: 'an owl', width: 256, height: 256 },
+      },
+      { id: store.newId(), seq: 1, estimatedCost: 1, defaultPriority: 'normal', createdAt: Date.now() },
+    );
+    // A worker had started it, so Redis had it; then Redis came back empty.
+    lost.status = 'running';
+    lost.startedAt = Date.now();
+    store.insert(lost);
+    cluster = await startCluster({ frontEnds: 0, workers: 0, prefix: uniquePrefix() });
+    const state = new SharedState(REDIS_URL, cluster.prefix);
+    const logged: string[] = [];
+    const queue = new FrontQueue({
+      state,
+      url: REDIS_URL,
+      store,
+      engine: new TimedEngineDouble(),
+      limits: LIMITS,
+      log: (_level, message) => logged.push(message),
+    });
+    const events: JobEvent[] = [];
+    queue.subscribe((event) => events.push(event));
+    closing.push(async () => {
+      await queue.stop();
+      store.close();
+      await state.close();
+    });
+    await queue.connect();
+    queue.start();
+    await until(() => events.some((e) => e.type === 'failed'), 10_000, 'the failure');
+    expect(events.find((e) => e.type === 'failed')?.job).toMatchObject({
+      id: lost.id,
+      status: 'failed',
+      error: { key: 'errors.job.queue_lost' },
+    });
+    expect(logged).toContain(QUEUE_LOST_LOG);
   });
 });

@@ -1,6 +1,7 @@
 // While Redis cannot be reached, ioredis retries every connection up to every 2 s and reports each failure: once
 // logged as it came, a minute's outage wrote dozens of lines per connection. One line per outage is told, without
 // the password of QUEUE_URL.
+import { createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { SharedState } from '../../../src/jobs/distributed/shared-state.js';
 
@@ -46,5 +47,60 @@ describe('distributed queue: Redis unreachable', () => {
     } finally {
       state.redis.disconnect();
     }
+  });
+
+  describe('QUEUE_URL naming a server that is not Redis', () => {
+    /** A local server answering every connection as `greet` does; resolves its port once it listens. */
+    async function notRedis(greet: (socket: Socket) => void): Promise<{ server: Server; port: number }> {
+      const server = createServer(greet);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+      const address = server.address();
+      if (address === null || typeof address === 'string') throw new Error('no port');
+      return { server, port: address.port };
+    }
+
+    async function toldOver(greet: (socket: Socket) => void): Promise<{ told: string[]; port: number }> {
+      let connections = 0;
+      let thirdTry: () => void = () => undefined;
+      const tried = new Promise<void>((resolve) => {
+        thirdTry = resolve;
+      });
+      const { server, port } = await notRedis((socket) => {
+        connections += 1;
+        greet(socket);
+        if (connections === 3) thirdTry();
+      });
+      const told: string[] = [];
+      const state = new SharedState(`redis://:hunter2-secret@127.0.0.1:${port}`, 'not-redis', (error) =>
+        told.push(error.message),
+      );
+      // ioredis's own commands fail on a foreign reply; they are not what this test reads.
+      state.clock.synced.catch(() => undefined);
+      try {
+        await tried;
+        return { told, port };
+      } finally {
+        state.clock.stop();
+        state.redis.disconnect();
+        // Not awaited: close's callback waits for sockets the client may still hold half-open.
+        server.close();
+      }
+    }
+
+    it('says once that a server closing every connection unanswered (PostgreSQL) is not Redis', async () => {
+      const { told, port } = await toldOver((socket) => socket.end());
+      expect(told).toEqual([
+        expect.stringContaining(`127.0.0.1:${port} took the connection but does not answer`),
+      ]);
+      expect(told[0]).toContain('check QUEUE_URL');
+      expect(told.join(' ')).not.toContain('hunter2');
+    });
+
+    it('says once that a server greeting in another protocol (RabbitMQ) is not Redis', async () => {
+      const { told, port } = await toldOver((socket) => socket.end('AMQP\x00\x00\x09\x01'));
+      expect(told).toEqual([
+        expect.stringContaining(`127.0.0.1:${port} took the connection but does not answer`),
+      ]);
+    });
   });
 });
