@@ -8,6 +8,7 @@ import { StartError } from '../../src/app.js';
 import type { Logger } from '../../src/log.js';
 import { within } from '../../src/within.js';
 import { FIRST_TRY_MS, maxRetryMs, retryUntilAnswered } from '../shared/reach-retries.js';
+import { withoutToken } from '../shared/without-token.js';
 
 /**
  * How long each later try may take: a slow link answers within it, a dead connection is given up. Discord's own (a
@@ -221,7 +222,7 @@ export class DiscordReach {
           return;
         }
         // Shown on /readyz, which no log scrubbing covers: whatever a library wrote, never the token.
-        this.#failed = this.withoutToken(error instanceof Error ? error.message : String(error));
+        this.#failed = withoutToken(error instanceof Error ? error.message : String(error), this.token, '.');
         log.error({ err: error }, 'discord could not start once Discord answered; restart the bot');
       })
       .catch(() => undefined);
@@ -273,10 +274,6 @@ export class DiscordReach {
     if (problem === undefined) throw error;
     this.#problem = problem;
     return false;
-  }
-
-  private withoutToken(text: string): string {
-    return text.split(this.token).join('<token>');
   }
 
   /**

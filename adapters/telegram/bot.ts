@@ -247,6 +247,7 @@ export class TelegramBot {
       await this.webhook?.close();
       throw error;
     }
+    if (this.stopping.signal.aborted) return;
     const retryMs = this.options.pollRetryMs ?? POLL_RETRY_MS;
     log.warn(
       { retryS: retryMs / 1000 },

@@ -6,6 +6,7 @@
 import { type Api, GrammyError, HttpError } from 'grammy';
 import { StartError } from '../../src/app.js';
 import { maxRetryMs, retryUntilAnswered } from '../shared/reach-retries.js';
+import { withoutToken } from '../shared/without-token.js';
 
 /**
  * How long polling may fail before /readyz says so. Telegram's own hiccups (a 502 or a timeout during its
@@ -18,8 +19,13 @@ export const LONG_POLL_S = 30;
 /** How often webhook mode asks Telegram whether the webhook is still this bot's and reachable. */
 export const WEBHOOK_CHECK_MS = 60_000;
 
-/** A failure as a short line: Telegram's code and description, or the kind of network error; never the token. */
-export function describeFailure(error: unknown): string {
+const TOKEN_SHAPE = /\d{5,}:[\w-]{30,}/g;
+
+/**
+ * A failure as a short line: Telegram's code and description, or the kind of network error; never the token (`token`:
+ * this bot's, where the caller has it).
+ */
+export function describeFailure(error: unknown, token?: string): string {
   let text: string;
   if (error instanceof GrammyError) text = `${error.error_code} ${error.description}`;
   else if (error instanceof HttpError) {
@@ -27,8 +33,11 @@ export function describeFailure(error: unknown): string {
     text = typeof code === 'string' && /^[A-Z_]+$/.test(code) ? `network error (${code})` : 'network error';
   } else if (isApiFailure(error)) text = `${error.error_code} ${error.description}`;
   else text = error instanceof Error ? error.message : String(error);
-  // A bot token (digits, a colon, 35 URL-safe characters) may hide in any message an underlying library wrote.
-  return text.replace(/\d{5,}:[\w-]{30,}/g, '<token>');
+  // A bot token (digits, a colon, 35 URL-safe characters) may hide in any message an underlying library wrote: this
+  // bot's where the caller knows it, and any token-shaped string either way, each hidden by the one rule.
+  const tokens = new Set([...(token ? [token] : []), ...(text.match(TOKEN_SHAPE) ?? [])]);
+  for (const each of tokens) text = withoutToken(text, each, ':');
+  return text;
 }
 
 function isApiFailure(value: unknown): value is { error_code: number; description: string } {
@@ -133,7 +142,7 @@ export function watchWebhook(
       // An error from before this process started is old news, unless updates are still waiting on it.
       if (!first || info.pending_update_count > 0)
         onDeliveryError(
-          `Telegram could not post to the webhook (last error: ${describeFailure(info.last_error_message ?? 'unknown')}; updates waiting: ${info.pending_update_count})`,
+          `Telegram could not post to the webhook (last error: ${describeFailure(info.last_error_message ?? 'unknown', api.token)}; updates waiting: ${info.pending_update_count})`,
         );
     }
   };

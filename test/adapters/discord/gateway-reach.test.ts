@@ -242,4 +242,26 @@ describe('DiscordReach', () => {
     );
     stop.abort();
   });
+
+  it('/readyz never shows the secret part of the token alone, nor a message cut off inside the token', async () => {
+    const token = 'MTAxMjM0NTY3ODkwMTIzNDU2.Gabcde.secret-part-of-the-token';
+    const stop = new AbortController();
+    let answers = 0;
+    const rest = restDouble(async () => {
+      answers += 1;
+      if (answers === 1) throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
+      return { url: 'wss://gateway.test' };
+    });
+    const reach = new DiscordReach(rest, token, 'discord.com', stop.signal);
+    const login = () =>
+      Promise.reject(
+        new TypeError(`signature secret-part-of-the-token refused; header "Bot ${token.slice(0, 30)}`),
+      );
+    await reach.connect(login, capturedLog().log, { firstTryMs: 1000, retryMs: 10 });
+    await expect.poll(() => reach.reason(), { timeout: 2000, interval: 5 }).toMatch(/^could not start/);
+    expect(reach.reason()).toBe(
+      'could not start (signature <token> refused; header "Bot <token>); restart the bot once that is fixed',
+    );
+    stop.abort();
+  });
 });

@@ -79,6 +79,18 @@ describe('describeFailure', () => {
     expect(text).not.toContain(TOKEN.split(':')[1]);
     expect(text).toContain('<token>');
   });
+
+  it("hides this bot's token by the shared rule: its secret part alone, or a message cut off inside it", () => {
+    const secret = TOKEN.split(':')[1] as string;
+    expect(describeFailure(new Error(`a proxy quoting ${secret} refused it`), TOKEN)).toBe(
+      'a proxy quoting <token> refused it',
+    );
+    expect(describeFailure(new Error(`fetch /bot${TOKEN.slice(0, 16)}… failed`), TOKEN)).toBe(
+      'fetch /bot<token>… failed',
+    );
+    // Without the token at hand, a whole token-shaped string is found and hidden all the same, its secret with it.
+    expect(describeFailure(new Error(`bot${TOKEN} (${secret})`))).toBe('bot<token> (<token>)');
+  });
 });
 
 describe('watchWebhook', () => {
