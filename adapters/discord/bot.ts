@@ -221,6 +221,7 @@ export class DiscordBot implements DiscordRuntime {
         }
       },
       onError: (error) => log.warn({ err: error }, 'discord interactions endpoint error'),
+      warn: (fields, message) => log.warn(fields, message),
     });
     log.info({ url: endpoint.url }, 'discord interactions endpoint listening');
     return endpoint;

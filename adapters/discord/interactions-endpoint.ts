@@ -12,7 +12,7 @@ import type { Client } from 'discord.js';
 import type { Locale } from '../../src/i18n.js';
 import { answerStarting } from '../../src/ops/port-reservations.js';
 import { BodyCut, BodyTooLarge, readBody } from '../shared/http-body.js';
-import { limitConnections } from '../shared/http-timeouts.js';
+import { type ConnectionLimits, limitConnections } from '../shared/http-timeouts.js';
 
 /** DER prefix of an Ed25519 SubjectPublicKeyInfo; the 32 raw key bytes follow it. */
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -20,6 +20,8 @@ const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const MAX_BODY_BYTES = 1024 * 1024;
 /** Requests signed longer ago than this are replays or a badly wrong clock: refused. */
 const MAX_SKEW_S = 300;
+/** A wrong host clock refuses every request, each alike: it is told once in this long, not once a request. */
+const SKEW_WARN_EVERY_MS = 10 * 60_000;
 /** Every answer is given at once (Discord's 3 s rule): a connection silent this long has no request coming. */
 const IDLE_MS = 30_000;
 export const INTERACTIONS_PATH = '/interactions';
@@ -33,6 +35,16 @@ export function publicKeyFromHex(hex: string): KeyObject {
   });
 }
 
+/** Signature headers of the right form (a signature's length, a timestamp in seconds), their age not judged. */
+function wellFormed(signature: string | undefined, timestamp: string | undefined): boolean {
+  return !!signature && !!timestamp && /^[0-9a-f]{128}$/i.test(signature) && /^\d{1,12}$/.test(timestamp);
+}
+
+/** How far this host's clock is ahead of a request's timestamp, in whole seconds (negative: behind). */
+function skewS(timestamp: string, nowS: number): number {
+  return Math.round(nowS - Number(timestamp));
+}
+
 /**
  * Whether the signature headers could be Discord's (a signature's length, a recent timestamp): judged before the body
  * is read, so that a request without them makes the bot read none of it.
@@ -42,9 +54,7 @@ export function plausiblySigned(
   timestamp: string | undefined,
   nowS = Date.now() / 1000,
 ): boolean {
-  if (!signature || !timestamp || !/^[0-9a-f]{128}$/i.test(signature) || !/^\d{1,12}$/.test(timestamp)) {
-    return false;
-  }
+  if (!wellFormed(signature, timestamp)) return false;
   return Math.abs(nowS - Number(timestamp)) <= MAX_SKEW_S;
 }
 
@@ -70,8 +80,10 @@ export interface InteractionsEndpointOptions {
   /** A verified interaction other than PING, once the endpoint is open; called after the 202 is sent. */
   onInteraction: (payload: Record<string, unknown>) => void;
   onError?: (error: unknown) => void;
-  /** A connection silent both ways this long is closed (tests shorten it); default `IDLE_MS`. */
-  idleMs?: number;
+  /** A warning for the operator (the bot's `log.warn`): nothing secret and no body is given to it. */
+  warn?: (fields: Record<string, unknown>, message: string) => void;
+  /** Tests shorten these; default `IDLE_MS` and the shared header and request limits. */
+  limits?: Partial<ConnectionLimits>;
 }
 
 export interface InteractionsEndpoint {
@@ -103,15 +115,32 @@ export async function startInteractionsEndpoint(
 ): Promise<InteractionsEndpoint> {
   const key = publicKeyFromHex(options.publicKey);
   let open = false;
+  let skewWarnedAt = Number.NEGATIVE_INFINITY;
+  // Signature headers of the right form but out of the window are what a host clock more than MAX_SKEW_S off makes
+  // of every one of Discord's requests, its PING included: the portal cannot save the URL, and nothing else says why.
+  const warnIfSkewed = (signature: string, timestamp: string) => {
+    const now = Date.now();
+    if (!options.warn || !wellFormed(signature, timestamp) || now - skewWarnedAt < SKEW_WARN_EVERY_MS) return;
+    skewWarnedAt = now;
+    const skew = skewS(timestamp, now / 1000);
+    options.warn(
+      { skewS: skew, maxSkewS: MAX_SKEW_S },
+      `discord interaction refused: its signed timestamp is ${skew} s off this host's clock (over ${MAX_SKEW_S} s); if Discord's own requests are refused, check the host clock (NTP)`,
+    );
+  };
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const path = new URL(request.url ?? '/', 'http://endpoint').pathname;
-    if (path !== INTERACTIONS_PATH) return answer(response, 404, { message: 'not found' });
-    if (request.method !== 'POST') return answer(response, 405, { message: 'POST only' });
+    // Both leave a body unread: the connection closes with the answer.
+    if (path !== INTERACTIONS_PATH) return answer(response, 404, { message: 'not found' }, true);
+    if (request.method !== 'POST') return answer(response, 405, { message: 'POST only' }, true);
     const signature = String(request.headers['x-signature-ed25519'] ?? '');
     const timestamp = String(request.headers['x-signature-timestamp'] ?? '');
     // Discord probes the endpoint with bad signatures when it is saved and expects them refused. One that cannot be
     // right is refused before its body is read, and the connection closed, so no more of it comes.
-    if (!plausiblySigned(signature, timestamp)) return answer(response, 401, INVALID_SIGNATURE, true);
+    if (!plausiblySigned(signature, timestamp)) {
+      warnIfSkewed(signature, timestamp);
+      return answer(response, 401, INVALID_SIGNATURE, true);
+    }
     let body: Buffer;
     try {
       body = await readBody(request, MAX_BODY_BYTES);
@@ -143,7 +172,7 @@ export async function startInteractionsEndpoint(
       if (!response.headersSent) answer(response, 500, { message: 'internal error' });
     });
   });
-  limitConnections(server, options.idleMs ?? IDLE_MS);
+  limitConnections(server, { ...options.limits, idleMs: options.limits?.idleMs ?? IDLE_MS });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

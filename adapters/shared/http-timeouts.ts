@@ -1,20 +1,38 @@
-// The time limits of the adapters' own HTTP servers that face the internet (Telegram's webhook, Discord's
-// interactions endpoint). Node's defaults leave a connection that never sends a byte open for ever (its header timeout
-// starts with the first byte and there is no idle timeout), and wait 5 minutes for a body sent a byte at a time: a
-// client that opens connections and sends nothing, or trickles, holds sockets until the process has none left. Both
-// platforms send a request whole and at once, so these limits are far above anything they need.
+// The time limits of the bot's own HTTP servers that can face the internet (Telegram's webhook, Discord's interactions
+// endpoint, the playground with WEB_HOST beyond loopback). On Node 20 a connection's header timeout runs from the
+// moment it opens, so even a socket that never sends a byte gets a 408, but only after `headersTimeout` (60 s) and the
+// next sweep of open connections (`connectionsCheckingInterval`, every 30 s): up to 90 s. A body sent a byte at a
+// time is never idle, so only `requestTimeout` ends it: 5 minutes by default, again plus up to 30 s. A client that
+// opens many connections and sends nothing, or trickles, holds sockets for that long each. Hence an idle limit, short
+// header and request limits, and a sweep every second, so each limit holds to about a second. Telegram and Discord
+// send a request whole and at once, so their limits are far above anything they need.
 import type { Server } from 'node:http';
 
-/** A request's headers must be in within this, and the whole request within `REQUEST_MS`: else 408. */
+export interface ConnectionLimits {
+  /**
+   * A connection with no traffic either way this long is closed, so it must be longer than the slowest answer the
+   * server gives (no bytes flow while a handler works) and than the pause between an event stream's heartbeats.
+   */
+  idleMs: number;
+  /** A request's headers must be in within this (counted from the connection's start, or the previous request's). */
+  headersMs?: number;
+  /** The whole request, body included, within this (0: no limit): else 408. */
+  requestMs?: number;
+}
+
 const HEADERS_MS = 10_000;
 const REQUEST_MS = 30_000;
+/** How often Node looks for connections past `headersMs` or `requestMs`: each limit is kept to within this. */
+const CHECK_MS = 1_000;
 
-/**
- * Sets `server`'s limits: a connection with no traffic either way for `idleMs` is closed, so `idleMs` must be longer
- * than the slowest answer the server gives (no bytes flow while a handler works).
- */
-export function limitConnections(server: Server, idleMs: number): void {
-  server.timeout = idleMs;
-  server.headersTimeout = Math.min(HEADERS_MS, idleMs);
-  server.requestTimeout = Math.max(REQUEST_MS, server.headersTimeout);
+/** Sets `server`'s limits; called before `listen`, which is when Node reads the checking interval. */
+export function limitConnections(server: Server, limits: ConnectionLimits): void {
+  const headersMs = Math.min(limits.headersMs ?? HEADERS_MS, limits.idleMs);
+  const requestMs = limits.requestMs ?? REQUEST_MS;
+  server.timeout = limits.idleMs;
+  server.headersTimeout = headersMs;
+  // Node refuses a request limit under the header limit; 0 turns it off.
+  server.requestTimeout = requestMs === 0 ? 0 : Math.max(requestMs, headersMs);
+  // @types/node knows it only as a createServer option; Node reads this property of the server when it listens.
+  Reflect.set(server, 'connectionsCheckingInterval', Math.min(CHECK_MS, headersMs));
 }

@@ -13,7 +13,7 @@ import type { Locale } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
 import { answerStarting } from '../../src/ops/port-reservations.js';
 import { BodyCut, BodyTooLarge, readBody } from '../shared/http-body.js';
-import { limitConnections } from '../shared/http-timeouts.js';
+import { type ConnectionLimits, limitConnections } from '../shared/http-timeouts.js';
 import { sameSecret } from '../shared/same-secret.js';
 import { TelegramReach } from './health.js';
 import { ALLOWED_UPDATES } from './polling.js';
@@ -25,8 +25,11 @@ export interface WebhookListen {
   secretToken: string;
   /** The language of the 503 "starting" answer when a request asks for none. */
   defaultLocale: Locale;
-  /** A connection silent both ways this long is closed (tests shorten it); default `IDLE_MS`. */
-  idleMs?: number;
+  /**
+   * Tests shorten these; default `IDLE_MS` and the shared header and request limits. grammY's limit on a handler
+   * follows a shortened idle limit (`handlerMsFor`), so a slow handler's answer still comes before the cut.
+   */
+  limits?: Partial<ConnectionLimits>;
 }
 
 export interface WebhookServer {
@@ -50,8 +53,18 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
 
-/** Above grammY's 50 s for a handler (`timeoutMilliseconds` below), during which the connection is silent. */
-const IDLE_MS = 60_000;
+/**
+ * grammY answers 200 once a handler has run this long (`timeoutMilliseconds`), the handler going on. The connection is
+ * silent meanwhile, so the idle limit must be longer, or a slow handler's connection is cut before its answer and
+ * Telegram sends the update again: the one rule between the two.
+ */
+const HANDLER_MS = 50_000;
+const IDLE_MS = HANDLER_MS + 10_000;
+
+/** grammY's limit for a handler under an idle limit of `idleMs`: HANDLER_MS, shortened in proportion below IDLE_MS. */
+function handlerMsFor(idleMs: number): number {
+  return Math.min(HANDLER_MS, Math.floor((idleMs * HANDLER_MS) / IDLE_MS));
+}
 
 /** A missing header is compared as an empty one, a repeated one as Node joins it: every request takes one path. */
 function rightSecret(given: string | string[] | undefined, expected: string): boolean {
@@ -75,14 +88,15 @@ function updateIn(body: Buffer): Update | undefined {
 }
 
 /** The refusal of a request whose body stays unread: the connection closes with it, so no more of it comes. */
-function refuse(res: ServerResponse, status: number): void {
-  res.writeHead(status, { connection: 'close' }).end();
+function refuse(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...headers, connection: 'close' }).end();
 }
 
 export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger): Promise<WebhookServer> {
   // Telegram resends an update whose request fails or times out, so a slow handler answers 200 and goes on; what
   // goes on past the answer (that, and an album, answered as its items arrive) is kept by inbox.ts until it ends.
   // grammY gets the update read and checked here, so its own secret check has nothing to compare (none is given).
+  const idleMs = listen.limits?.idleMs ?? IDLE_MS;
   let open = false;
   let refusing = false;
   // Once refusing, the answers still to come close their connections: none is posted on again.
@@ -99,18 +113,13 @@ export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger)
         closing(res).writeHead(200, { 'content-type': 'application/json' }).end(json),
       unauthorized: () => refuse(res, 401),
     }),
-    { onTimeout: 'return', timeoutMilliseconds: 50_000 },
+    { onTimeout: 'return', timeoutMilliseconds: handlerMsFor(idleMs) },
   );
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path !== listen.path) {
-      res.writeHead(404).end();
-      return;
-    }
-    if (req.method !== 'POST') {
-      res.writeHead(405, { allow: 'POST' }).end();
-      return;
-    }
+    // Both leave a body unread: the connection closes with the answer.
+    if (path !== listen.path) return refuse(res, 404);
+    if (req.method !== 'POST') return refuse(res, 405, { allow: 'POST' });
     if (!rightSecret(req.headers[SECRET_HEADER], listen.secretToken)) {
       refuse(res, 401);
       return;
@@ -143,7 +152,7 @@ export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger)
       if (!res.headersSent) res.writeHead(400).end();
     });
   });
-  limitConnections(server, listen.idleMs ?? IDLE_MS);
+  limitConnections(server, { ...listen.limits, idleMs });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(listen.port, listen.host, () => {

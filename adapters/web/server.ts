@@ -17,6 +17,7 @@ import {
 import { catalog, formatBytes, type Locale, matchLocale, t } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
 import { partSent } from '../shared/delivered.js';
+import { type ConnectionLimits, limitConnections } from '../shared/http-timeouts.js';
 import { announcesJson, type HostPolicy, hostPolicy, refusalOf } from './guard.js';
 import { imageRefusals, pageImageLimits } from './image-limits.js';
 import { BadRequest, BodyTooLarge, readJson } from './json-body.js';
@@ -26,7 +27,14 @@ import { setSecurityHeaders } from './security-headers.js';
 import { identify, isLoopback } from './session.js';
 import { EventStreams } from './sse.js';
 import { serveAsset } from './static.js';
-import { FieldTooLong, MalformedUpload, readUpload, UploadAborted, UploadTooLarge } from './uploads.js';
+import {
+  FieldTooLong,
+  MalformedUpload,
+  maxUploadBytes,
+  readUpload,
+  UploadAborted,
+  UploadTooLarge,
+} from './uploads.js';
 
 export interface PlaygroundOptions {
   commands: Commands;
@@ -46,11 +54,27 @@ export interface PlaygroundOptions {
    * no status board, so this is how a failure the database refused to store counts as told (no second apology).
    */
   failureTold?: (jobId: string) => void;
+  /** Tests shorten these; default `playgroundLimits`. */
+  limits?: Partial<ConnectionLimits>;
 }
 
 export interface Playground {
   url: string;
   close(): Promise<void>;
+}
+
+/**
+ * The playground's connection limits (it may face other machines, WEB_HOST with WEB_ACCESS_TOKEN). Idle: far above
+ * its event streams' heartbeat (a quarter of it, at most 15 s) and any answer's wait. Headers: a slow phone sends
+ * them in well under 20 s. The whole request: the largest upload at 16 KiB/s (a poor mobile link), at least 5
+ * minutes (Node's default), so an upload is never cut for being slow; a body that stalls meets the idle limit.
+ */
+export function playgroundLimits(
+  maxInputBytes: number,
+  given: Partial<ConnectionLimits> = {},
+): ConnectionLimits {
+  const slowestUploadMs = Math.ceil(maxUploadBytes(maxInputBytes) / (16 * 1024)) * 1000;
+  return { idleMs: 120_000, headersMs: 20_000, requestMs: Math.max(300_000, slowestUploadMs), ...given };
 }
 
 /** A finished result of another job than the pressed button's: one the press made, with no job event to carry it. */
@@ -102,7 +126,8 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     for (const one of [reply, ...(reply.more ?? [])]) sent(one);
   };
 
-  const streams = new EventStreams();
+  const limits = playgroundLimits(options.maxInputBytes, options.limits);
+  const streams = new EventStreams(Math.min(15_000, Math.floor(limits.idleMs / 4)));
   // Each event in the language the user's replies are in now: a `/settings language` made while the page was open
   // applies to the jobs already running, as it does to the next reply. A job's `queued` too: the answer to its
   // submission reaches the page that sent it, and the user's other pages would not know of a job that waits (no
@@ -311,6 +336,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
       else res.end();
     });
   });
+  limitConnections(server, limits);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, resolve);

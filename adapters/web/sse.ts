@@ -1,6 +1,6 @@
 // Server-sent event streams per playground user: each open page of a user gets every update of that user's jobs,
 // rendered for the language its browser announced (the caller turns that and the user's settings into a locale).
-// A comment line every 15 s keeps proxies from closing an idle stream.
+// A comment line every 15 s (`pingMs`) keeps proxies, and the server's own idle limit, from closing a quiet stream.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 interface Client {
@@ -11,6 +11,9 @@ interface Client {
 
 export class EventStreams {
   private readonly byUser = new Map<string, Set<Client>>();
+
+  /** `pingMs` must stay well under the server's idle limit (server.ts derives it from that limit). */
+  constructor(private readonly pingMs = 15_000) {}
 
   /** Turns this response into an event stream for `userId` until the browser closes it. */
   open(userId: string, language: string | undefined, req: IncomingMessage, res: ServerResponse): void {
@@ -24,7 +27,7 @@ export class EventStreams {
     const set = this.byUser.get(userId) ?? new Set<Client>();
     set.add(client);
     this.byUser.set(userId, set);
-    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    const ping = setInterval(() => res.write(': ping\n\n'), this.pingMs);
     req.on('close', () => {
       clearInterval(ping);
       set.delete(client);

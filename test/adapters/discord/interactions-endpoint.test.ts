@@ -1,13 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type InteractionsEndpoint,
   startInteractionsEndpoint,
 } from '../../../adapters/discord/interactions-endpoint.js';
+import type { ConnectionLimits } from '../../../adapters/shared/http-timeouts.js';
 import { t } from '../../../src/i18n.js';
 import { makeSigningKeys, postSignedInteraction } from '../../doubles/fake-discord/http-interactions.js';
-import { streamBody } from '../web/http-client.js';
+import { closedWhenSilent, send, streamBody, trickleBody } from '../web/http-client.js';
 
 /** The endpoint's limit (interactions-endpoint.ts MAX_BODY_BYTES). */
 const LIMIT = 1024 * 1024;
@@ -20,10 +20,12 @@ afterEach(async () => {
 });
 
 /** An endpoint on a free port, opened unless told (the bot logged in). */
-async function start(open = true, idleMs?: number) {
+async function start(open = true, limits?: Partial<ConnectionLimits>) {
   const received: Array<Record<string, unknown>> = [];
+  const warnings: Array<{ fields: Record<string, unknown>; message: string }> = [];
   endpoint = await startInteractionsEndpoint({
-    idleMs,
+    limits,
+    warn: (fields, message) => warnings.push({ fields, message }),
     publicKey: keys.publicKeyHex,
     host: '127.0.0.1',
     port: 0,
@@ -31,20 +33,10 @@ async function start(open = true, idleMs?: number) {
     onInteraction: (payload) => received.push(payload),
   });
   if (open) endpoint.open();
-  return { url: endpoint.url, received };
+  return { url: endpoint.url, received, warnings };
 }
 
 const command = { id: '1', type: 2, token: 'tok', data: { name: 'help' } };
-
-/** Resolves once the server closes a connection that sends `sent` and then nothing more. */
-function closedWhenSilent(port: number, sent: string): Promise<void> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(sent));
-    socket.on('error', () => undefined);
-    socket.on('close', () => resolve());
-    socket.resume();
-  });
-}
 
 describe('HTTP interactions endpoint', () => {
   it('answers a signed PING with PONG and hands a signed command on after a 202', async () => {
@@ -161,10 +153,62 @@ describe('HTTP interactions endpoint', () => {
   });
 
   it('closes a connection that sends nothing, or stops within its headers (slowloris), once it is silent', async () => {
-    const { url, received } = await start(true, 200);
+    const { url, received } = await start(true, { idleMs: 200 });
     const port = Number(new URL(url).port);
     await closedWhenSilent(port, '');
     await closedWhenSilent(port, 'POST /interactions HTTP/1.1\r\nhost: 127.0.0.1\r\n');
     expect(received).toEqual([]);
+  });
+
+  it('answers 408 to a body trickled a byte at a time (never idle) once the request limit passes', {
+    timeout: 15_000,
+  }, async () => {
+    const { url, received } = await start(true, { idleMs: 10_000, headersMs: 1_000, requestMs: 1_500 });
+    const trickled = await trickleBody(Number(new URL(url).port), '/interactions', {
+      'content-type': 'application/json',
+      'x-signature-ed25519': 'ab'.repeat(64),
+      'x-signature-timestamp': String(Math.floor(Date.now() / 1000)),
+    });
+    expect(trickled.answer.slice(0, 40)).toMatch(/^HTTP\/1\.1 408 /);
+    // Not before the limit; how long after it depends on the machine (Node looks every second).
+    expect(trickled.afterMs).toBeGreaterThanOrEqual(1_500 - 50);
+    expect(received).toEqual([]);
+  });
+
+  it('answers another path (404) or method (405) with the connection closed, its body unread', async () => {
+    const { url, received } = await start();
+    const port = Number(new URL(url).port);
+    const streamed = await streamBody(port, {
+      path: '/other',
+      headers: { 'content-type': 'application/json' },
+      head: Buffer.from('{"pad":"'),
+      fillerBytes: 1000,
+      tail: Buffer.from('"}'),
+      announce: true,
+    });
+    expect(streamed.answer.slice(0, 40)).toMatch(/^HTTP\/1\.1 404 /);
+    expect(/\r\nconnection: close\r\n/i.test(streamed.answer)).toBe(true);
+    expect(streamed.endedByServer).toBe(true);
+    const wrongMethod = await send(port, '/interactions', { method: 'PUT', body: Buffer.from('{"pad":1}') });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.connection).toBe('close');
+    expect(received).toEqual([]);
+  });
+
+  it('says once, naming the skew, that signed timestamps are out of the window: check the host clock', async () => {
+    const { url, warnings } = await start();
+    const hourAgo = Math.floor(Date.now() / 1000) - 3600;
+    for (let i = 0; i < 3; i += 1) {
+      const stale = await postSignedInteraction(url, { id: '0', type: 1 }, keys, { timestamp: hourAgo });
+      expect(stale.status).toBe(401);
+    }
+    // Headers that are not a signature say nothing of the clock.
+    expect((await fetch(url, { method: 'POST', body: '{}' })).status).toBe(401);
+    expect(warnings).toHaveLength(1);
+    const [warning] = warnings;
+    expect(Math.abs(Number(warning?.fields.skewS) - 3600)).toBeLessThanOrEqual(2);
+    expect(warning?.message).toMatch(/\b360[0-2] s off this host's clock/);
+    expect(warning?.message).toContain('check the host clock (NTP)');
+    expect(JSON.stringify(warning)).not.toContain(keys.publicKeyHex);
   });
 });

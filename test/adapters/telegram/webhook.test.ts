@@ -5,13 +5,12 @@
 // an update is answered 503 "starting", as the port's reservation answered it, and Telegram sends it again later;
 // so is one that comes once the stopping bot can keep no more (`refuseUpdates`).
 import type * as Crypto from 'node:crypto';
-import { connect } from 'node:net';
 import { Bot } from 'grammy';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { serveWebhook, type WebhookServer } from '../../../adapters/telegram/webhook.js';
 import { t } from '../../../src/i18n.js';
 import { createLogger } from '../../../src/log.js';
-import { send, streamBody } from '../web/http-client.js';
+import { closedWhenSilent, send, streamBody, trickleBody } from '../web/http-client.js';
 import { botInfo } from './bot-info.js';
 
 /** The byte lengths of every pair `timingSafeEqual` compared. */
@@ -101,16 +100,6 @@ function streamUpdate(bodyBytes: number, announce: boolean, secret = SECRET) {
     filler: 'x'.charCodeAt(0),
     tail,
     announce,
-  });
-}
-
-/** Resolves once the server closes a connection that sends `sent` and then nothing more. */
-function closedWhenSilent(port: number, sent: string): Promise<void> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(sent));
-    socket.on('error', () => undefined);
-    socket.on('close', () => resolve());
-    socket.resume();
   });
 }
 
@@ -257,7 +246,7 @@ describe('the Telegram webhook server', { timeout: 30_000 }, () => {
   });
 
   it('closes a connection that sends nothing, or stops within its headers (slowloris), once it is silent', async () => {
-    const silent = await serveWebhook(bot, { ...listen, idleMs: 200 }, log);
+    const silent = await serveWebhook(bot, { ...listen, limits: { idleMs: 200 } }, log);
     try {
       silent.open();
       await closedWhenSilent(silent.port, '');
@@ -265,6 +254,71 @@ describe('the Telegram webhook server', { timeout: 30_000 }, () => {
       expect(handled).toEqual([]);
     } finally {
       await silent.close();
+    }
+  });
+
+  it('answers 408 to a body trickled a byte at a time (never idle) once the request limit passes', {
+    timeout: 15_000,
+  }, async () => {
+    const trickling = await serveWebhook(
+      bot,
+      { ...listen, limits: { idleMs: 10_000, headersMs: 1_000, requestMs: 1_500 } },
+      log,
+    );
+    try {
+      trickling.open();
+      const trickled = await trickleBody(trickling.port, PATH, {
+        'content-type': 'application/json',
+        'x-telegram-bot-api-secret-token': SECRET,
+      });
+      expect(trickled.answer.slice(0, 40)).toMatch(/^HTTP\/1\.1 408 /);
+      // Not before the limit; how long after it depends on the machine (Node looks every second).
+      expect(trickled.afterMs).toBeGreaterThanOrEqual(1_500 - 50);
+      expect(handled).toEqual([]);
+    } finally {
+      await trickling.close();
+    }
+  });
+
+  it('answers another path (404) or method (405) with the connection closed, its body unread', async () => {
+    const streamed = await streamBody(server.port, {
+      path: '/other',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET },
+      head: Buffer.from('{"pad":"'),
+      fillerBytes: 1000,
+      tail: Buffer.from('"}'),
+      announce: true,
+    });
+    expect(statusOf(streamed.answer)).toEqual({ status: 404, closes: true });
+    expect(streamed.endedByServer).toBe(true);
+    const wrongMethod = await send(server.port, PATH, { method: 'PUT', body: update().body });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.connection).toBe('close');
+    expect(handled).toEqual([]);
+  });
+
+  it('answers a handler slower than grammY allows before a shortened idle limit cuts the connection', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slowBot = new Bot('123456:ABCdefGHIjklMNOpqrSTUvwxyz', { botInfo: me });
+    const started: number[] = [];
+    slowBot.on('message', async (ctx) => {
+      started.push(ctx.update.update_id);
+      await gate;
+    });
+    const slow = await serveWebhook(slowBot, { ...listen, limits: { idleMs: 4_000 } }, log);
+    try {
+      slow.open();
+      const { id, body } = update();
+      const headers = { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET };
+      // Answered 200 while the handler still runs (grammY's onTimeout 'return'): Telegram does not send it again.
+      expect((await send(slow.port, PATH, { method: 'POST', headers, body })).status).toBe(200);
+      expect(started).toEqual([id]);
+    } finally {
+      release();
+      await slow.close();
     }
   });
 });

@@ -1,6 +1,7 @@
 // One raw HTTP request to the playground, for the server tests: the path goes on the wire exactly as written (no
 // client-side URL normalization), any headers (a foreign Host or Origin included), the whole answer back. And a body
-// streamed over a bare socket, to see when the server answers it and whether it closes the connection.
+// streamed over a bare socket, to see when the server answers it and whether it closes the connection; one trickled
+// a byte at a time; a connection that goes silent, to see the server close it.
 import { request } from 'node:http';
 import { connect } from 'node:net';
 
@@ -129,4 +130,50 @@ export function parseRaw(answer: string): { status: number; headers: string; lin
   }
   const json = Buffer.from(text, 'latin1').toString('utf8');
   return { status, headers, lines: json ? (JSON.parse(json) as { lines: string[] }).lines : [] };
+}
+
+/** Resolves once the server closes a connection that sends `sent` and then nothing more. */
+export function closedWhenSilent(port: number, sent: string): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(sent));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve());
+    socket.resume();
+  });
+}
+
+/**
+ * POSTs `headers` announcing a long body, then sends it one byte every 100 ms (never idle, never done) until the server
+ * answers or closes: the answer (latin1) and how long after the headers it came.
+ */
+export function trickleBody(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ answer: string; afterMs: number }> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    let started = 0;
+    let drip: NodeJS.Timeout | undefined;
+    socket.setEncoding('latin1');
+    socket.on('data', (text: string) => {
+      answer += text;
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(drip);
+      resolve({ answer, afterMs: Date.now() - started });
+    });
+    socket.on('connect', () => {
+      const lines = Object.entries({ host: `127.0.0.1:${port}`, 'content-length': '1000000', ...headers })
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('');
+      socket.write(`POST ${path} HTTP/1.1\r\n${lines}\r\n`);
+      started = Date.now();
+      drip = setInterval(() => {
+        if (answer === '') socket.write('x');
+      }, 100);
+    });
+  });
 }
