@@ -27,13 +27,19 @@ export interface LoggerOptions {
   level?: string;
   /** Pretty lines for a terminal; JSON otherwise. Defaults to stdout being a TTY outside production. */
   pretty?: boolean;
-  /** Secret values (tokens) to scrub from every message and field, wherever they appear. */
+  /**
+   * Secret values (tokens, passwords) to scrub from every message and field, wherever they appear, however short:
+   * only their exact characters are replaced, so a short one costs a few `[redacted]` marks, never the secret.
+   */
   secrets?: Array<string | undefined>;
   destination?: DestinationStream;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const secrets = (options.secrets ?? []).filter((s): s is string => typeof s === 'string' && s.length >= 6);
+  // Longest first: a secret that holds another is replaced whole, not left with a readable rest.
+  const secrets = (options.secrets ?? [])
+    .filter((s): s is string => typeof s === 'string' && s.length > 0)
+    .sort((a, b) => b.length - a.length);
   const scrubText = (text: string) =>
     scrubTokenUrls(secrets.reduce((t, s) => t.split(s).join(REDACTED), text));
   const scrub = (value: unknown, depth = 0): unknown => {

@@ -6,10 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, parse } from 'node:path';
 import { createEngine, type Engine, estimateCost, makeTestCheckpoint } from '../engine/index.js';
+import { StartError } from './app.js';
 import type { Config } from './config/index.js';
 import { cannotListen, listeners } from './config/ports.js';
 import { dataDirError, replaceFile } from './data-dir.js';
 import { FrontQueue } from './jobs/distributed/front-queue.js';
+import { credentialsRefused } from './jobs/distributed/redis-credentials.js';
 import { SharedState } from './jobs/distributed/shared-state.js';
 import {
   checkJobDatabase,
@@ -300,9 +302,13 @@ async function openFrontEnd(
     },
     health,
   );
-  const state = new SharedState(shared.url, shared.prefix, (error) =>
-    log.warn({ error: error.message }, 'shared queue connection'),
-  );
+  let connected = false;
+  const state = new SharedState(shared.url, shared.prefix, (error) => {
+    const refused = credentialsRefused(error, shared.url);
+    // Refused before the start is done: the start's one line says it (below), not a warning beside it.
+    if (refused === undefined || connected)
+      log.warn({ error: refused ?? error.message }, 'shared queue connection');
+  });
   const store = new JobStore(config.dataDir);
   const queue = new FrontQueue({
     id: frontEndId(config.dataDir),
@@ -318,11 +324,13 @@ async function openFrontEnd(
   queue.subscribe((event) => metrics.observe(event));
   try {
     await queue.connect();
+    connected = true;
   } catch (error) {
     await ops?.close();
     store.close();
     state.redis.disconnect();
-    throw error;
+    const refused = credentialsRefused(error, shared.url);
+    throw refused === undefined ? error : new StartError(refused, { cause: error });
   }
   log.info({ frontEnd: queue.id }, 'front-end of the shared queue (GPU workers run `dimoo worker`)');
   // A front-end keeps its jobs' inputs and results in its own DATA_DIR too (Redis's copies expire after 7 days).

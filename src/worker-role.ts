@@ -6,7 +6,9 @@
 // from the first signal, and a second one exits at once.
 import { hostname } from 'node:os';
 import type { Engine } from '../engine/index.js';
+import { StartError } from './app.js';
 import type { Config } from './config/index.js';
+import { credentialsRefused } from './jobs/distributed/redis-credentials.js';
 import { SharedState } from './jobs/distributed/shared-state.js';
 import { DistributedWorker } from './jobs/distributed/worker.js';
 import { defaultMaxBatch } from './jobs/index.js';
@@ -25,8 +27,10 @@ export async function runWorker(
 ): Promise<void> {
   const shared = config.distributed;
   if (!shared) throw new Error('QUEUE_URL is not set: a worker needs the shared queue (redis://host:6379)');
+  // A refused password is said as the operator's fix; the worker keeps trying, as for any outage (Redis's
+  // password may be changed back while it waits).
   const state = new SharedState(shared.url, shared.prefix, (error) =>
-    log.warn({ error: error.message }, 'shared queue connection'),
+    log.warn({ error: credentialsRefused(error, shared.url) ?? error.message }, 'shared queue connection'),
   );
   // Stable across restarts: a label with the process id made a new time series at every one.
   const metrics = new BotMetrics({ worker: config.metrics.workerName ?? hostname() });
@@ -71,7 +75,18 @@ export async function runWorker(
   });
   // start() waits for as long as Redis is away (QUEUE_URL down, or no Redis at all): a signal meanwhile stops the
   // worker now, not once Redis is back. Race's handlers also take a later rejection of the start left behind.
-  const started = await Promise.race([worker.start().then(() => true), stopped.then(() => false)]);
+  let started: boolean;
+  try {
+    started = await Promise.race([worker.start().then(() => true), stopped.then(() => false)]);
+  } catch (error) {
+    // Redis refused QUEUE_URL's credentials (or another start failure): nothing is left open behind the refusal.
+    await worker.close(0).catch(() => undefined);
+    await ops?.close();
+    await engine.close();
+    await state.close();
+    const refused = credentialsRefused(error, shared.url);
+    throw refused === undefined ? error : new StartError(refused, { cause: error });
+  }
   if (started)
     log.info(
       { worker: worker.id, device: engine.info.device, maxBatch: worker.maxBatch },

@@ -338,6 +338,11 @@ describe('QUEUE_URL', () => {
     expect(loadConfig({}).distributed).toBeUndefined();
   });
 
+  it('scrubs a percent-escaped password both as written and as sent to Redis, however short', () => {
+    const config = loadConfig({ QUEUE_URL: 'redis://bob:p%40s@10.0.0.1:6379' });
+    expect(secretsOf(config)).toEqual(['p%40s', 'p@s']);
+  });
+
   it('refuses anything but a redis:// or rediss:// URL', () => {
     expect(() => loadConfig({ QUEUE_URL: 'http://10.0.0.1:6379' })).toThrow(/QUEUE_URL: must be a redis/);
   });

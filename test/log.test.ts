@@ -180,10 +180,19 @@ describe('secret redaction', () => {
     expect(text()).toContain('/bot[redacted]/getFile');
   });
 
-  it('ignores registered values too short to scrub safely', () => {
+  it('scrubs a registered value however short, only its exact characters', () => {
     const { log, lines } = capture();
-    log.info('abc is a word');
-    expect(entries(lines)[0]?.msg).toBe('abc is a word');
+    // As ioredis reports a refused AUTH: the password is one of the failed command's arguments.
+    log.error(
+      { err: { command: { name: 'hello', args: ['3', 'AUTH', 'default', 'abc'] } } },
+      'abc; ABC; a b c',
+    );
+    expect(entries(lines)[0]).toEqual(
+      expect.objectContaining({
+        msg: '[redacted]; ABC; a b c',
+        err: { command: { name: 'hello', args: ['3', 'AUTH', 'default', '[redacted]'] } },
+      }),
+    );
   });
 
   it('honours the level', () => {

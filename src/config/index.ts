@@ -288,9 +288,22 @@ export function secretsOf(config: Config): string[] {
     config.telegram.token,
     config.telegram.webhookSecret,
     config.web.accessToken,
-    // A password inside QUEUE_URL; the rest of the URL may be logged.
-    config.distributed ? new URL(config.distributed.url).password || undefined : undefined,
+    // A password inside QUEUE_URL, as written and as ioredis sends it (percent-decoded, in AUTH's arguments); the
+    // rest of the URL may be logged.
+    ...queuePasswords(config.distributed?.url),
   ].filter((s): s is string => s !== undefined);
+}
+
+function queuePasswords(url: string | undefined): string[] {
+  const written = url ? new URL(url).password : '';
+  if (!written) return [];
+  let decoded = written;
+  try {
+    decoded = decodeURIComponent(written);
+  } catch {
+    // A stray % is sent as written.
+  }
+  return decoded === written ? [written] : [written, decoded];
 }
 
 /** process.env layered over .env (process.env wins), without dotenv's banner. */

@@ -117,8 +117,9 @@ async function catchUpOne(ctx: DeliveryContext, local: Job, hooks: CatchUpHooks)
     ctx.log?.('warn', QUEUE_LOST_LOG, { jobId: local.id });
     await failLocal(ctx, local, 'errors.job.queue_lost');
   } else if (!shared && !hooks.pending(local.id)) {
-    // Accepted here, but the process ended before Redis acknowledged it.
-    await failLocal(ctx, local, 'errors.job.not_stored');
+    // Accepted here, then gone before it ran: the process ended before Redis acknowledged it, or Redis lost its data
+    // (restarted empty) while the job waited. Nothing here tells the two apart, so the words are true of both.
+    await failLocal(ctx, local, 'errors.job.lost_before_running');
   } else if (shared && local.meta.cancelRequested === true) {
     // Still waiting or running though its owner was told it is cancelled or stopping. Written already (or asked at
     // another front-end, whose worker's word marked it here), the cancel is only flagged and announced again.

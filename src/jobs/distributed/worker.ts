@@ -13,6 +13,7 @@ import type { Engine } from '../../../engine/index.js';
 import { within } from '../../within.js';
 import type { Job } from '../types.js';
 import { type RunData, WORK_QUEUE, workQueueOptions } from './dispatcher.js';
+import { LostLocks } from './lost-lock.js';
 import { HEARTBEAT_MS, HEARTBEAT_TTL_MS, leaveRun, markAlive, takeRun } from './shared-runners.js';
 import { closeConnection, GOODBYE_WAIT_MS, type SharedState } from './shared-state.js';
 import { parseCancelMessage } from './wire-events.js';
@@ -79,6 +80,7 @@ export class DistributedWorker {
   private closing = false;
   readonly maxBatch: number;
   private readonly batchContext: BatchContext;
+  private readonly lostLocks = new LostLocks();
 
   constructor(private readonly options: DistributedWorkerOptions) {
     this.maxBatch = options.engine.generateBatch ? Math.max(1, Math.floor(options.maxBatch ?? 1)) : 1;
@@ -129,11 +131,17 @@ export class DistributedWorker {
         removeOnFail: { count: 1000 },
       },
     );
-    this.worker.on('error', (error) =>
+    this.worker.on('error', (error) => {
+      const lost = this.lostLocks.explain(error);
+      if (lost === 'said') return;
+      if (lost !== 'other') {
+        this.options.log?.('warn', lost.message, lost.fields);
+        return;
+      }
       state.connectionError(error, (e) =>
         this.options.log?.('warn', 'worker queue error', { error: String(e) }),
-      ),
-    );
+      );
+    });
     await this.worker.waitUntilReady();
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
@@ -194,9 +202,11 @@ export class DistributedWorker {
   private async process({ run, ids }: RunData, retried: boolean): Promise<void> {
     const { state } = this.options;
     this.current = { run, retried };
+    this.lostLocks.taken(run, ids);
     await takeRun(state, run, this.id, retried);
     try {
       await this.runMembers(run, ids);
+      this.lostLocks.ended(run);
     } finally {
       this.current = undefined;
       await leaveRun(state, run, this.id).catch(() => undefined);
