@@ -2,7 +2,7 @@
 // stored input images, the mask included) and the bot's reply in the job's current state. The playground rebuilds
 // its page from this after a reload. `jobFile` serves one stored file of the user's own job (results carry their
 // generation parameters in a PNG text chunk).
-import { isStoredImage, type Job, lastAttempt, StoredFileLost } from '../src/jobs/index.js';
+import { isStoredImage, type Job, StoredFileLost } from '../src/jobs/index.js';
 import type { CommandContext } from './context.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
@@ -44,14 +44,15 @@ function askedOf(ctx: CommandContext, job: Job): HistoryEntry['asked'] {
 
 /**
  * A row that says `running` as its owner knows it: the queue's truth for it (a failure or cancel the database refused
- * to store, its row still `running`), and, while nothing runs (a waiting recovery: the last process left it running,
- * the disk full), the restart its owner was promised at that stop, the correction of a failure told included
- * (refused-ends.ts), where "Working on it…" would be a job nobody runs. Not on its last attempt, which the recovery ends.
+ * to store, its row still `running`), and, for a job the waiting recovery will run again (the last process left it
+ * running, the disk full), the restart its owner was promised at that stop, the correction of a failure told included
+ * (refused-ends.ts), where "Working on it…" would be a job nobody runs. Asked of the recovery, not of
+ * `workersRunning`: a shared queue's says no worker is alive, which promised no restart.
  */
 async function runningReplyOf(deps: CommandDeps, row: Job): Promise<Reply | undefined> {
   const job = deps.queue.get(row.id) ?? row;
   if (job.status !== 'running') return replyOf(deps, job);
-  if (deps.queue.workersRunning !== false || lastAttempt(job) || job.meta.cancelRequested === true) return;
+  if (deps.queue.restartPending?.(job.id) !== true) return;
   return renderEvent({ type: 'paused', job, restarts: true }, deps.render);
 }
 

@@ -15,6 +15,11 @@ export interface JobQueueApi {
    * waiting job's reply then gives no ETA. Absent where the worker is this process, always there.
    */
   readonly workersRunning?: boolean;
+  /**
+   * Whether `id`, left running by the last process, waits for this start's recovery to run it again (recovery.ts):
+   * its reply is the restart its owner was promised. Absent where no recovery holds jobs (a shared queue).
+   */
+  restartPending?(id: string): boolean;
   /** How long `job` is expected to run, from its own job type's measured speed where known. */
   expectedMs(job: Pick<Job, 'request' | 'estimatedCost'>): number;
   /**

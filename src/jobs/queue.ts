@@ -199,14 +199,17 @@ export class JobQueue {
     });
   }
 
-  /** A stored job, told: a throw from here on leaves it queued (AfterStored: commands/submit.ts names it). */
+  /** A stored job, told: a throw from here on leaves it queued (AfterStored), its idle worker woken all the same. */
   private queued(job: Job, replaced: readonly Job[]): SubmitResult {
-    for (const old of replaced) this.events.emit({ type: 'cancelled', job: old });
-    const place = this.positionOf(job.id);
-    this.events.emit({ type: 'queued', job, ...place });
-    this.positions.emit(job.id);
-    this.wake?.();
-    return { ok: true, job, ...place };
+    try {
+      for (const old of replaced) this.events.emit({ type: 'cancelled', job: old });
+      const place = this.positionOf(job.id);
+      this.events.emit({ type: 'queued', job, ...place });
+      this.positions.emit(job.id);
+      return { ok: true, job, ...place };
+    } finally {
+      this.wake?.();
+    }
   }
 
   get(id: string): Job | undefined {
@@ -214,6 +217,7 @@ export class JobQueue {
     return this.refused.get(id) ?? this.recovery.get(id) ?? this.store.get(id);
   }
   failureTold = (id: string): void => this.refused.told(id);
+  restartPending = (id: string): boolean => this.recovery.restarts(id);
 
   /** Jobs ahead (by a dry run of the scheduler), and the time until the job's run starts and until it ends. */
   positionOf(id: string): Place {

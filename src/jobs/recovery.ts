@@ -7,7 +7,13 @@
 // in the jobs folder, as the job may have no folder of its own), so a stop before the disk has room does not run a job
 // its owner was told is stopping.
 import { isFullAt } from '../data-dir.js';
-import { cancelMarked, markCancelRequested, recoverInterrupted, toldEnd } from './job-transitions.js';
+import {
+  cancelMarked,
+  lastAttempt,
+  markCancelRequested,
+  recoverInterrupted,
+  toldEnd,
+} from './job-transitions.js';
 import type { CancelResult, JobQueueOptions } from './queue-types.js';
 import type { Job } from './types.js';
 
@@ -85,6 +91,16 @@ export class InterruptedRecovery {
     markCancelRequested(this.options.store, id);
     this.cancels.add(id);
     return 'cancelling';
+  }
+
+  /**
+   * Whether the job is one left running that this waiting recovery will queue again (its owner was promised that at
+   * the last stop): not on its last attempt, not cancelled, no end told (those the recovery ends).
+   */
+  restarts(id: string): boolean {
+    const row = this.pending ? this.options.store.get(id) : undefined;
+    if (row?.status !== 'running' || lastAttempt(row) || row.meta.cancelRequested === true) return false;
+    return this.get(id) === undefined;
   }
 
   /**

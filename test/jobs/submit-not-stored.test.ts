@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { EngineRequest } from '../../engine/index.js';
-import { JobQueue, JobStore, NotStored, type SubmitInput } from '../../src/jobs/index.js';
+import { AfterStored, JobQueue, JobStore, NotStored, type SubmitInput } from '../../src/jobs/index.js';
 import type { Job, JobStatus } from '../../src/jobs/types.js';
+import { within } from '../../src/within.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
 import { queueLimits } from './queue-limits.js';
 
@@ -102,5 +103,27 @@ describe('a submission the queue could not store', () => {
     expect(thrown).not.toBeInstanceOf(NotStored);
     store.readsFail = false;
     expect(store.byStatus('queued')).toHaveLength(1);
+  });
+
+  it('a failure telling a stored job its place still wakes the idle worker: the job runs', async () => {
+    const { store, queue } = queueOn();
+    const ended = new Promise<string>((resolve) =>
+      queue.subscribe((e) => {
+        if (e.type === 'done' || e.type === 'failed') resolve(e.type);
+      }),
+    );
+    queue.start();
+    store.failReadsAfterInsert = true;
+    let thrown: unknown;
+    try {
+      queue.submit(input('a fox'));
+    } catch (error) {
+      thrown = error;
+    }
+    store.failReadsAfterInsert = false;
+    store.readsFail = false;
+    expect(thrown).toBeInstanceOf(AfterStored);
+    // Bounded only so a job never started fails here rather than at the test's timeout.
+    expect(await within(ended, 10_000, 'never started')).toBe('done');
   });
 });

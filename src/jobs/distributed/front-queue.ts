@@ -283,11 +283,11 @@ export class FrontQueue implements JobQueueApi {
   private admit(input: SubmitInput, claim: SharedClaim): SubmitResult {
     if (this.stopping) return { ok: false, refusal: { key: 'errors.queue.stopping', params: {} } };
     const queued = claim.counted;
-    // Worked out first: nothing that can throw lies between the row stored here and its write to Redis.
-    const lift = this.liftOf(input, claim);
     // Nothing of it is kept, nor sent to Redis, until its row is stored here: a throw until then is NotStored.
-    const store = () => this.storeHere(input, queued);
-    const stored = beforeStored(store, () => claim.end(false));
+    const refused = () => claim.end(false);
+    // Worked out first: nothing that can throw lies between the row stored here and its write to Redis.
+    const lift = beforeStored(() => this.liftOf(input, claim), refused);
+    const stored = beforeStored(() => this.storeHere(input, queued), refused);
     if (!stored.ok) return stored;
     const { job } = stored;
     if (lift !== undefined) this.lifts.set(job.id, lift);

@@ -2,12 +2,18 @@
 // job's write, the job never runs: its row must not stay queued here, its owner hears that it was not queued (not a
 // bare "something went wrong"), and the rate-limit slot taken for it goes back. When Redis took the job and only
 // telling the other processes fails, the job is queued and runs: its owner is never told it failed.
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import type { SharedState } from '../../../src/jobs/distributed/shared-state.js';
-import { AfterStored } from '../../../src/jobs/not-stored.js';
+import { AfterStored, NotStored } from '../../../src/jobs/not-stored.js';
 import type { SubmitInput } from '../../../src/jobs/queue-types.js';
 import type { Owner } from '../../../src/jobs/types.js';
 import { clustersClosedAfterEach, refuseWrite, skipWithoutRedis, until } from './redis-harness.js';
+
+// ioredis's own class (its redis-errors dependency, untyped here) for a command whose reply the closed connection lost.
+const { AbortError } = createRequire(import.meta.url)('redis-errors') as {
+  AbortError: new (message: string) => Error;
+};
 
 const skip = await skipWithoutRedis();
 const owner: Owner = { platform: 'discord', userId: 'enqueue-refused' };
@@ -30,6 +36,18 @@ function refuseChangedNotice(state: SharedState, id: () => string | undefined) {
     if (name === 'changed' && (message as { id?: unknown }).id === id())
       throw new Error("OOM command not allowed when used memory > 'maxmemory'.");
     return real(name, message);
+  };
+}
+
+/**
+ * Test double: the connection closes with the job's MULTI unanswered (ioredis does not resend it), after Redis ran it
+ * (`ran`) or before it reached Redis.
+ */
+function loseEnqueueReply(state: SharedState, { ran }: { ran: boolean }) {
+  const real = state.enqueue.bind(state);
+  state.enqueue = async (...args) => {
+    if (ran) await real(...args);
+    throw new AbortError('Command aborted due to connection close');
   };
 }
 
@@ -73,6 +91,40 @@ describe.skipIf(skip)('distributed queue: a submission Redis refuses', { timeout
     expect(fe.events.filter((e) => e.job.id === id && e.type === 'failed')).toEqual([]);
   });
 
+  it('taken by Redis, its reply lost with the connection: read back, it runs and its owner gets the result', async () => {
+    const cluster = await startCluster({ frontEnds: 1, workers: 1 });
+    const [fe] = cluster.frontEnds;
+    if (!fe) throw new Error('no front-end');
+    loseEnqueueReply(fe.state, { ran: true });
+    let givenBack = 0;
+    const result = fe.queue.submit(imagine(() => givenBack++));
+    if (!result.ok) throw new Error(`refused: ${result.refusal.key}`);
+    const id = result.job.id;
+    await fe.queue.flush();
+    const ended = (e: { type: string; job: { id: string } }) =>
+      e.job.id === id && (e.type === 'done' || e.type === 'failed');
+    await until(() => fe.events.some(ended), 20_000, 'the job to end');
+    expect(fe.events.filter(ended).map((e) => e.type)).toEqual(['done']);
+    expect(fe.store.get(id)?.status).toBe('done');
+    expect(givenBack).toBe(0);
+  });
+
+  it('its reply lost with the connection before Redis ran it: read back missing, it was not queued', async () => {
+    const cluster = await startCluster({ frontEnds: 1, workers: 0 });
+    const [fe] = cluster.frontEnds;
+    if (!fe) throw new Error('no front-end');
+    loseEnqueueReply(fe.state, { ran: false });
+    let givenBack = 0;
+    const result = fe.queue.submit(imagine(() => givenBack++));
+    if (!result.ok) throw new Error(`refused: ${result.refusal.key}`);
+    await fe.queue.flush();
+    expect(fe.store.get(result.job.id)).toMatchObject({
+      status: 'failed',
+      error: { key: 'errors.job.not_queued' },
+    });
+    expect(givenBack).toBe(1);
+  });
+
   it('stored, then telling its place fails: the throw names the job, which still reaches Redis', async () => {
     const cluster = await startCluster({ frontEnds: 1, workers: 0 });
     const [fe] = cluster.frontEnds;
@@ -93,5 +145,27 @@ describe.skipIf(skip)('distributed queue: a submission Redis refuses', { timeout
     await fe.queue.flush();
     expect(fe.store.get(id)?.status).toBe('queued');
     expect((await cluster.probe.getJob(id))?.status).toBe('queued');
+  });
+
+  it('working out its fairness lift fails: NotStored, and the held job it would replace is released', async () => {
+    const cluster = await startCluster({ frontEnds: 1, workers: 0 });
+    const [fe] = cluster.frontEnds;
+    if (!fe) throw new Error('no front-end');
+    const first = fe.queue.submit(imagine(() => undefined));
+    if (!first.ok) throw new Error(`refused: ${first.refusal.key}`);
+    await fe.queue.flush();
+    const hold = fe.queue.hold([first.job.id], owner);
+    // Test double: the front-end's lift fails (a private part, reached only here).
+    (fe.queue as unknown as { liftOf(): unknown }).liftOf = () => {
+      throw new Error('working out the lift failed');
+    };
+    let thrown: unknown;
+    try {
+      fe.queue.submit({ ...imagine(() => undefined), replaces: [first.job.id] });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(NotStored);
+    expect(hold?.state).toBe('released');
   });
 });

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import { afterEach } from 'vitest';
 import { FrontQueue, type FrontQueueOptions } from '../../../src/jobs/distributed/front-queue.js';
 import { removeAllKeys, SharedState } from '../../../src/jobs/distributed/shared-state.js';
@@ -262,8 +262,9 @@ export function submitImagine(fe: Cluster['frontEnds'][number], owner: Owner, pr
 export type RefusableWrite = 'unqueue' | 'saveJob' | 'markCancelRequested' | 'frontEndOf' | 'enqueue';
 
 /**
- * Test double: Redis answering an error to `method`, as one out of memory does: the first `times` calls (Infinity:
- * every one), or only those about job `jobId` when given (the job, or its id, is each method's first argument).
+ * Test double: Redis answering an error reply (ioredis's ReplyError) to `method`, as one out of memory does: the
+ * first `times` calls (Infinity: every one), or only those about job `jobId` when given (the job, or its id, is each
+ * method's first argument).
  */
 export function refuseWrite(
   state: SharedState,
@@ -276,7 +277,7 @@ export function refuseWrite(
     jobId === undefined || first === jobId || (first as { id?: unknown } | undefined)?.id === jobId;
   const refusing = async (...args: unknown[]) => {
     if (about(args[0]) && left-- > 0)
-      throw new Error("OOM command not allowed when used memory > 'maxmemory'.");
+      throw new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
     return real(...args);
   };
   (state as unknown as Record<RefusableWrite, unknown>)[method] = refusing;
