@@ -118,6 +118,8 @@ export async function startInteractionsEndpoint(
   let skewWarnedAt = Number.NEGATIVE_INFINITY;
   // Signature headers of the right form but out of the window are what a host clock more than MAX_SKEW_S off makes
   // of every one of Discord's requests, its PING included: the portal cannot save the URL, and nothing else says why.
+  // They are checked before the signature, so a replayed request or a scanner's old headers look the same: the line
+  // names both causes.
   const warnIfSkewed = (signature: string, timestamp: string) => {
     const now = Date.now();
     if (!options.warn || !wellFormed(signature, timestamp) || now - skewWarnedAt < SKEW_WARN_EVERY_MS) return;
@@ -125,7 +127,7 @@ export async function startInteractionsEndpoint(
     const skew = skewS(timestamp, now / 1000);
     options.warn(
       { skewS: skew, maxSkewS: MAX_SKEW_S },
-      `discord interaction refused: its signed timestamp is ${skew} s off this host's clock (over ${MAX_SKEW_S} s); if Discord's own requests are refused, check the host clock (NTP)`,
+      `discord interaction refused: its signed timestamp is ${skew} s off this host's clock (over ${MAX_SKEW_S} s): the host clock is wrong (check NTP) or the request is a replay`,
     );
   };
   const handle = async (request: IncomingMessage, response: ServerResponse) => {

@@ -24,6 +24,8 @@ const HEADERS_MS = 10_000;
 const REQUEST_MS = 30_000;
 /** How often Node looks for connections past `headersMs` or `requestMs`: each limit is kept to within this. */
 const CHECK_MS = 1_000;
+/** The most often it looks: a tiny header limit (an idle limit of 0 gives one of 0) must not make a busy loop of it. */
+const MIN_CHECK_MS = 100;
 
 /** Sets `server`'s limits; called before `listen`, which is when Node reads the checking interval. */
 export function limitConnections(server: Server, limits: ConnectionLimits): void {
@@ -34,5 +36,5 @@ export function limitConnections(server: Server, limits: ConnectionLimits): void
   // Node refuses a request limit under the header limit; 0 turns it off.
   server.requestTimeout = requestMs === 0 ? 0 : Math.max(requestMs, headersMs);
   // @types/node knows it only as a createServer option; Node reads this property of the server when it listens.
-  Reflect.set(server, 'connectionsCheckingInterval', Math.min(CHECK_MS, headersMs));
+  Reflect.set(server, 'connectionsCheckingInterval', Math.max(MIN_CHECK_MS, Math.min(CHECK_MS, headersMs)));
 }

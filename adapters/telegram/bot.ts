@@ -229,13 +229,14 @@ export class TelegramBot {
       'telegram',
     );
     // Pending updates are kept either way: commands sent while the bot was down are still answered.
-    const reach = new TelegramReach(async (nodeSignal) => {
+    const meet = async (nodeSignal: AbortSignal) => {
       // grammY types its signal as its abort-controller shim's; Node's own is what it takes at run time.
       const signal = nodeSignal as Parameters<typeof this.bot.api.getMe>[0];
       const me = await this.bot.api.getMe(signal);
       if (!webhook) await this.bot.api.deleteWebhook({ drop_pending_updates: false }, signal);
       return me;
-    }, this.stopping.signal);
+    };
+    const reach = new TelegramReach(meet, this.stopping.signal, this.bot.token);
     this.reach = reach;
     let me: UserFromGetMe | undefined;
     try {
@@ -263,7 +264,7 @@ export class TelegramBot {
           log.error(`${error.message}; Telegram stays unheard until the bot is restarted`);
           return;
         }
-        this.failedLate = describeFailure(error);
+        this.failedLate = describeFailure(error, this.bot.token);
         log.error({ err: error }, 'telegram could not start once Telegram answered; restart the bot');
       });
   }
@@ -286,7 +287,7 @@ export class TelegramBot {
       await this.startWebhook(this.webhook, webhook.url, webhook.secret);
       return;
     }
-    const health = new PollHealth(this.options.pollUnhealthyMs);
+    const health = new PollHealth(this.options.pollUnhealthyMs, Date.now, this.bot.token);
     this.polling = startPolling(this.bot, log, {
       retryMs: this.options.pollRetryMs,
       health,
@@ -366,7 +367,9 @@ export class TelegramBot {
       .keepTrying(retryMs)
       .then((done) => (done === undefined || this.stopping.signal.aborted ? undefined : registered()))
       .catch((error: unknown) => {
-        log.error(`${describeFailure(error)}; Telegram stays unheard until the bot is restarted`);
+        log.error(
+          `${describeFailure(error, this.bot.token)}; Telegram stays unheard until the bot is restarted`,
+        );
       });
   }
 

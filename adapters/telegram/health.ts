@@ -19,7 +19,8 @@ export const LONG_POLL_S = 30;
 /** How often webhook mode asks Telegram whether the webhook is still this bot's and reachable. */
 export const WEBHOOK_CHECK_MS = 60_000;
 
-const TOKEN_SHAPE = /\d{5,}:[\w-]{30,}/g;
+/** A Telegram token, its ':' written as is or URL-encoded (a URL a library quoted). */
+const TOKEN_SHAPE = /\d{5,}(?::|%3A)[\w-]{30,}/gi;
 
 /**
  * A failure as a short line: Telegram's code and description, or the kind of network error; never the token (`token`:
@@ -34,8 +35,10 @@ export function describeFailure(error: unknown, token?: string): string {
   } else if (isApiFailure(error)) text = `${error.error_code} ${error.description}`;
   else text = error instanceof Error ? error.message : String(error);
   // A bot token (digits, a colon, 35 URL-safe characters) may hide in any message an underlying library wrote: this
-  // bot's where the caller knows it, and any token-shaped string either way, each hidden by the one rule.
-  const tokens = new Set([...(token ? [token] : []), ...(text.match(TOKEN_SHAPE) ?? [])]);
+  // bot's where the caller knows it, and any token-shaped string either way, each hidden by the one rule (an encoded
+  // one as its token, whose secret part is then found wherever it is).
+  const found = (text.match(TOKEN_SHAPE) ?? []).map((each) => each.replace(/%3A/i, ':'));
+  const tokens = new Set([...(token ? [token] : []), ...found]);
   for (const each of tokens) text = withoutToken(text, each, ':');
   return text;
 }
@@ -61,6 +64,8 @@ export class PollHealth {
   constructor(
     private readonly unhealthyAfterMs = UNHEALTHY_AFTER_MS,
     private readonly now: () => number = Date.now,
+    /** The bot's token, hidden from the failures it tells. */
+    private readonly token?: string,
   ) {
     this.lastAnswerAt = now();
   }
@@ -77,7 +82,7 @@ export class PollHealth {
 
   failed(error: unknown): void {
     this.inFlight = false;
-    this.lastFailure = describeFailure(error);
+    this.lastFailure = describeFailure(error, this.token);
   }
 
   /** The runner stopped the poll (shutdown): neither an answer nor a failure. */
@@ -87,7 +92,7 @@ export class PollHealth {
 
   /** Polling stopped and will not resume in this process. */
   ended(error: unknown): void {
-    this.endedFor = describeFailure(error);
+    this.endedFor = describeFailure(error, this.token);
   }
 
   /** Why polling does not hear Telegram now, or undefined while it does. */
@@ -166,10 +171,10 @@ export const MAX_RETRY_MS = maxRetryMs(TRY_MS);
  * The one failure no retry fixes: Telegram does not know the token (401: revoked or mistyped; 404: not a bot token).
  * Said as one line for the operator, never the token itself.
  */
-export function refusedToken(error: unknown): string | undefined {
+export function refusedToken(error: unknown, token: string): string | undefined {
   if (!(error instanceof GrammyError) || (error.error_code !== 401 && error.error_code !== 404))
     return undefined;
-  return `Telegram refused TELEGRAM_TOKEN (${describeFailure(error)}): it was revoked or mistyped; set the token @BotFather shows for the bot (/token)`;
+  return `Telegram refused TELEGRAM_TOKEN (${describeFailure(error, token)}): it was revoked or mistyped; set the token @BotFather shows for the bot (/token)`;
 }
 
 /**
@@ -186,6 +191,8 @@ export class TelegramReach<T> {
     private readonly call: (signal: AbortSignal) => Promise<T>,
     /** Aborts when the bot stops: no more tries. */
     private readonly stopped: AbortSignal,
+    /** The bot's token, hidden from the failures it tells. */
+    private readonly token: string,
     private readonly waiting = 'cannot reach Telegram yet',
   ) {}
 
@@ -212,12 +219,14 @@ export class TelegramReach<T> {
     } catch (error) {
       // First: a refusal that lands during a stop is no failed start (no StartError's line, no exit 1 in a shutdown).
       if (this.stopped.aborted) return undefined;
-      const refused = refusedToken(error);
+      const refused = refusedToken(error, this.token);
       if (refused !== undefined) {
         this.#refused = refused;
         throw new StartError(refused, { cause: error });
       }
-      this.#problem = timeout.aborted ? `no answer within ${seconds(ms)} s` : describeFailure(error);
+      this.#problem = timeout.aborted
+        ? `no answer within ${seconds(ms)} s`
+        : describeFailure(error, this.token);
       return undefined;
     }
   }

@@ -202,6 +202,7 @@ export function webhookRegistration(
         signal as Parameters<Api['setWebhook']>[2],
       ),
     stopped,
+    api.token,
     'webhook not registered with Telegram yet',
   );
 }

@@ -25,7 +25,7 @@ import { toWebHistoryEntry, toWebMessage } from './render.js';
 import { route } from './router.js';
 import { setSecurityHeaders } from './security-headers.js';
 import { identify, isLoopback } from './session.js';
-import { EventStreams } from './sse.js';
+import { EventStreams, PING_MS } from './sse.js';
 import { serveAsset } from './static.js';
 import {
   FieldTooLong,
@@ -65,7 +65,7 @@ export interface Playground {
 
 /**
  * The playground's connection limits (it may face other machines, WEB_HOST with WEB_ACCESS_TOKEN). Idle: far above
- * its event streams' heartbeat (a quarter of it, at most 15 s) and any answer's wait. Headers: a slow phone sends
+ * its event streams' heartbeat (a quarter of it, at most PING_MS) and any answer's wait. Headers: a slow phone sends
  * them in well under 20 s. The whole request: the largest upload at 16 KiB/s (a poor mobile link), at least 5
  * minutes (Node's default), so an upload is never cut for being slow; a body that stalls meets the idle limit.
  */
@@ -127,7 +127,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
   };
 
   const limits = playgroundLimits(options.maxInputBytes, options.limits);
-  const streams = new EventStreams(Math.min(15_000, Math.floor(limits.idleMs / 4)));
+  const streams = new EventStreams(Math.min(PING_MS, Math.floor(limits.idleMs / 4)));
   // Each event in the language the user's replies are in now: a `/settings language` made while the page was open
   // applies to the jobs already running, as it does to the next reply. A job's `queued` too: the answer to its
   // submission reaches the page that sent it, and the user's other pages would not know of a job that waits (no

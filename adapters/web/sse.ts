@@ -1,7 +1,10 @@
 // Server-sent event streams per playground user: each open page of a user gets every update of that user's jobs,
 // rendered for the language its browser announced (the caller turns that and the user's settings into a locale).
-// A comment line every 15 s (`pingMs`) keeps proxies, and the server's own idle limit, from closing a quiet stream.
+// A comment line every PING_MS keeps proxies, and the server's own idle limit, from closing a quiet stream.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** The longest pause between a stream's heartbeats (server.ts shortens it under a short idle limit). */
+export const PING_MS = 15_000;
 
 interface Client {
   res: ServerResponse;
@@ -13,13 +16,15 @@ export class EventStreams {
   private readonly byUser = new Map<string, Set<Client>>();
 
   /** `pingMs` must stay well under the server's idle limit (server.ts derives it from that limit). */
-  constructor(private readonly pingMs = 15_000) {}
+  constructor(private readonly pingMs = PING_MS) {}
 
   /** Turns this response into an event stream for `userId` until the browser closes it. */
   open(userId: string, language: string | undefined, req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream',
-      'cache-control': 'no-store',
+      // A proxy that compresses (no-transform) or buffers answers (nginx: X-Accel-Buffering) would hold events back.
+      'cache-control': 'no-store, no-transform',
+      'x-accel-buffering': 'no',
       connection: 'keep-alive',
     });
     res.write(': connected\n\n');

@@ -91,6 +91,37 @@ describe('describeFailure', () => {
     // Without the token at hand, a whole token-shaped string is found and hidden all the same, its secret with it.
     expect(describeFailure(new Error(`bot${TOKEN} (${secret})`))).toBe('bot<token> (<token>)');
   });
+
+  it('hides a token whose colon a URL encoded, whole without the token at hand, cut short with it', () => {
+    const secret = TOKEN.split(':')[1] as string;
+    const encoded = TOKEN.replace(':', '%3A');
+    expect(describeFailure(new Error(`fetch https://api.telegram.org/bot${encoded}/getMe failed`))).toBe(
+      'fetch https://api.telegram.org/bot123456%3A<token>/getMe failed',
+    );
+    expect(describeFailure(new Error(`fetch /bot${encoded.toLowerCase()}/getMe`))).not.toContain(
+      secret.toLowerCase(),
+    );
+  });
+
+  // Cut short, an encoded token has no token's shape left: only the bot's own token, which every caller passes,
+  // finds it.
+  const cutEncoded = `request to https://api.telegram.org/bot${TOKEN.replace(':', '%3A').slice(0, 25)}… failed`;
+  const cutHidden = 'request to https://api.telegram.org/bot123456%3A<token>… failed';
+
+  it("hides a cut-off encoded token in polling's and start-up's reasons: they are given the bot's token", async () => {
+    const { clock } = clocked();
+    const health = new PollHealth(60_000, () => clock.now, TOKEN);
+    health.failed(new Error(cutEncoded));
+    clock.now += 61_000;
+    expect(health.reason()).toBe(`long polling failing for 61 s (last: ${cutHidden})`);
+    const reach = new TelegramReach(
+      () => Promise.reject(new Error(cutEncoded)),
+      new AbortController().signal,
+      TOKEN,
+    );
+    await expect(reach.try(1000)).resolves.toBeUndefined();
+    expect(reach.problem).toBe(cutHidden);
+  });
 });
 
 describe('watchWebhook', () => {
@@ -167,16 +198,24 @@ describe('reaching Telegram at start', () => {
   // start (the StartError's line, exit 1) nor leave /readyz asking for a restart.
   it('a stop during a refused try reads as stopped, not as a refused token', async () => {
     const stop = new AbortController();
-    const reach = new TelegramReach(async () => {
-      stop.abort();
-      throw unauthorized();
-    }, stop.signal);
+    const reach = new TelegramReach(
+      async () => {
+        stop.abort();
+        throw unauthorized();
+      },
+      stop.signal,
+      TOKEN,
+    );
     await expect(reach.try(1000)).resolves.toBeUndefined();
     expect(reach.reason()).toBeUndefined();
   });
 
   it('a refused token without a stop still ends the start, named for /readyz without the token', async () => {
-    const reach = new TelegramReach(() => Promise.reject(unauthorized()), new AbortController().signal);
+    const reach = new TelegramReach(
+      () => Promise.reject(unauthorized()),
+      new AbortController().signal,
+      TOKEN,
+    );
     await expect(reach.try(1000)).rejects.toThrow(/^Telegram refused TELEGRAM_TOKEN \(401 Unauthorized\)/);
     expect(reach.reason()).toMatch(/restart the bot once that is fixed$/);
   });
@@ -184,11 +223,15 @@ describe('reaching Telegram at start', () => {
   it('a stop during the wait ends the tries: no try starts after it', async () => {
     const stop = new AbortController();
     let tries = 0;
-    const reach = new TelegramReach(async () => {
-      tries += 1;
-      stop.abort();
-      throw new HttpError('Network request for getMe failed!', new Error('ECONNREFUSED'));
-    }, stop.signal);
+    const reach = new TelegramReach(
+      async () => {
+        tries += 1;
+        stop.abort();
+        throw new HttpError('Network request for getMe failed!', new Error('ECONNREFUSED'));
+      },
+      stop.signal,
+      TOKEN,
+    );
     await expect(reach.keepTrying(1)).resolves.toBeUndefined();
     expect(tries).toBe(1);
   });
