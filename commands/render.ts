@@ -9,6 +9,7 @@ import type { Job, JobEvent, JobStore } from '../src/jobs/index.js';
 import { resultContext } from './job-context.js';
 import { stoppingReply, withLateCancel } from './late-cancel.js';
 import { type ButtonAction, buttonId, type Reply, type ReplyButton, type ReplyText } from './reply.js';
+import { storedErrorKey } from './stored-error.js';
 import { isRemakeable } from './stored-jobs.js';
 import { leftOutLines } from './unused-images.js';
 import { upscaledSize } from './upscale-size.js';
@@ -83,14 +84,13 @@ function failedLine(job: Job): ReplyText {
   const { reason: _outer, ...params }: Record<string, string | number> = error.params;
   if (typeof params.minutes === 'number' && params.limitMs === undefined)
     params.limitMs = params.minutes * 60_000;
-  return { key: 'job.failed', params: { ...params, reasonKey: error.key } };
+  return { key: 'job.failed', params: { ...params, reasonKey: storedErrorKey(error.key) } };
 }
 
 /** Why a job failed, in `locale`: its stored error (a job stored without one, the general apology). */
 export function failureReason(job: Job, locale: Locale): string {
-  return job.error
-    ? t(locale, job.error.key, durationParams(locale, job.error.params))
-    : t(locale, 'errors.generic');
+  const error = job.error ?? { key: 'errors.generic', params: {} };
+  return t(locale, storedErrorKey(error.key), durationParams(locale, error.params));
 }
 
 /** "12.3" or "12,3": one decimal, as the user's language writes it. */

@@ -36,12 +36,16 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  // Longest first: a secret that holds another is replaced whole, not left with a readable rest.
+  // One pass of one pattern: replaced in turn, a short secret rewrote the marks left before it ('e' in
+  // '[redacted]') and so showed itself. Longest first: a secret that holds another is replaced whole.
   const secrets = (options.secrets ?? [])
     .filter((s): s is string => typeof s === 'string' && s.length > 0)
     .sort((a, b) => b.length - a.length);
-  const scrubText = (text: string) =>
-    scrubTokenUrls(secrets.reduce((t, s) => t.split(s).join(REDACTED), text));
+  const pattern =
+    secrets.length > 0
+      ? new RegExp(secrets.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g')
+      : undefined;
+  const scrubText = (text: string) => scrubTokenUrls(pattern ? text.replace(pattern, REDACTED) : text);
   const scrub = (value: unknown, depth = 0): unknown => {
     if (typeof value === 'string') return scrubText(value);
     if (value === null || typeof value !== 'object') return value;

@@ -151,7 +151,7 @@ export async function startOps(
   health?: AdapterHealth,
 ): Promise<OpsServer | undefined> {
   if (config.warnings?.length)
-    log.warn({ count: config.warnings.length }, `environment not read as set: ${config.warnings.join('; ')}`);
+    log.warn({ count: config.warnings.length }, `configuration warnings: ${config.warnings.join('; ')}`);
   if (config.metrics.port === undefined) return undefined;
   try {
     const server = await startOpsServer({
@@ -336,6 +336,7 @@ async function openFrontEnd(
   // A front-end keeps its jobs' inputs and results in its own DATA_DIR too (Redis's copies expire after 7 days).
   const retention = new RetentionSweeper({ store, days: config.resultRetentionDays, log: engineLog(log) });
   retention.start();
+  const graceMs = config.queue.shutdownGraceMs ?? 10_000;
   const jobs: JobSystem = {
     store,
     queue: queue as JobQueueApi,
@@ -344,17 +345,22 @@ async function openFrontEnd(
       await retention.stop();
       // With Redis away the queue's goodbyes (a submission's write, the dispatcher's lease, BullMQ's connections)
       // would wait for its return, and a stop never ended: what is unsaid here the next start's catch-up settles.
-      const graceMs = config.queue.shutdownGraceMs ?? 10_000;
+      const stopping = queue.stop();
       if (
-        !(await within(
-          queue.stop().then(() => true),
+        await within(
+          stopping.then(() => true),
           graceMs,
           false,
           { unref: true },
-        ))
+        )
       )
+        store.close();
+      else {
         log.warn({ waitedMs: graceMs }, 'the shared queue did not answer while stopping: stopped without it');
-      store.close();
+        // An event still being delivered writes to the store once Redis answers (or the connection is closed):
+        // closed under it, the write would fail; the store is closed when the stop ends.
+        void stopping.catch(() => undefined).finally(() => store.close());
+      }
     },
   };
   return {
@@ -367,9 +373,10 @@ async function openFrontEnd(
       queue.start();
       phase.started();
     },
-    drain: () => {
+    // Bounded as the stop is: an event being delivered when Redis went away would hold the adapters' stop.
+    drain: async () => {
       phase.stopping();
-      return queue.drain();
+      await within(queue.drain(), graceMs, undefined, { unref: true });
     },
     async close() {
       phase.stopping();

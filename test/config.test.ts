@@ -214,7 +214,7 @@ describe('a playground beyond loopback', () => {
     expect(problemsOf({ WEB_HOST: '192.168.1.5', WEB_PORT: '8080', TELEGRAM_TOKEN })).toEqual([
       expect.objectContaining({ variable: 'WEB_ACCESS_TOKEN' }),
     ]);
-    expect(loadConfig({ WEB_HOST: '0.0.0.0', WEB_ACCESS_TOKEN: 'tok' }).web.host).toBe('0.0.0.0');
+    expect(loadConfig({ WEB_HOST: '0.0.0.0', WEB_ACCESS_TOKEN: 'tok-tok-tok' }).web.host).toBe('0.0.0.0');
   });
 
   it('is no problem on loopback, nor where no playground runs (a platform token and no WEB_PORT)', () => {
@@ -315,6 +315,24 @@ describe('ConfigError', () => {
   });
 });
 
+describe('secrets the operator makes up', () => {
+  it('refuses WEB_ACCESS_TOKEN and TELEGRAM_WEBHOOK_SECRET shorter than 8 characters, one line each', () => {
+    let report = '';
+    loadConfigOrReport((text) => (report += text), {
+      WEB_ACCESS_TOKEN: 'hunter2',
+      TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/hook',
+      TELEGRAM_WEBHOOK_SECRET: 'abc_1',
+    });
+    const line =
+      'is invalid: must be at least 8 characters, e.g. made with: openssl rand -hex 16 (value hidden)';
+    expect(report).toContain(`  - WEB_ACCESS_TOKEN: ${line}\n`);
+    expect(report).toContain(`  - TELEGRAM_WEBHOOK_SECRET: ${line}\n`);
+    expect(report).not.toContain('hunter2');
+    expect(report).not.toContain('abc_1');
+    expect(loadConfig({ WEB_ACCESS_TOKEN: 'hunter22' }).web.accessToken).toBe('hunter22');
+  });
+});
+
 describe('secretsOf', () => {
   it('returns the value of every secret variable that is set, for the logger to scrub', () => {
     const env = {
@@ -341,6 +359,22 @@ describe('QUEUE_URL', () => {
   it('scrubs a percent-escaped password both as written and as sent to Redis, however short', () => {
     const config = loadConfig({ QUEUE_URL: 'redis://bob:p%40s@10.0.0.1:6379' });
     expect(secretsOf(config)).toEqual(['p%40s', 'p@s']);
+  });
+
+  it('scrubs a password given in the query string too, as ioredis takes it from there', () => {
+    const config = loadConfig({ QUEUE_URL: 'redis://10.0.0.1:6379/0?password=q%2Bpass-word-1&db=0' });
+    expect(secretsOf(config).sort()).toEqual(['q%2Bpass-word-1', 'q+pass-word-1']);
+    expect(config.warnings).toBeUndefined();
+  });
+
+  it('warns, naming no value, when the password is shorter than 8 characters', () => {
+    for (const url of ['redis://:short@10.0.0.1:6379', 'redis://10.0.0.1:6379?password=short']) {
+      const config = loadConfig({ QUEUE_URL: url });
+      expect(config.warnings, url).toEqual([
+        "QUEUE_URL's password is shorter than 8 characters: anyone who reaches this Redis may guess it",
+      ]);
+    }
+    expect(loadConfig({ QUEUE_URL: 'redis://:long-enough@10.0.0.1:6379' }).warnings).toBeUndefined();
   });
 
   it('refuses anything but a redis:// or rediss:// URL', () => {

@@ -195,6 +195,31 @@ describe('secret redaction', () => {
     );
   });
 
+  it('replaces every secret in one pass: a short one never rewrites the marks left by another', () => {
+    const lines: string[] = [];
+    const log = createLogger({
+      pretty: false,
+      secrets: ['e', 'red'],
+      destination: { write: (line: string) => void lines.push(line) },
+    });
+    log.info('connected to redis');
+    expect(entries(lines)[0]?.msg).toBe('conn[redacted]ct[redacted]d to [redacted]is');
+  });
+
+  it('replaces a secret that holds another whole, whatever order they were registered in', () => {
+    const lines: string[] = [];
+    const log = createLogger({
+      pretty: false,
+      // 'abcdefgh' starts with 'abc': an alternation tried shortest first would match 'abc' there.
+      secrets: ['abc', 'xabcdefghij', 'abcdefgh', 'a.c'],
+      destination: { write: (line: string) => void lines.push(line) },
+    });
+    log.info('key=xabcdefghij; prefix=abcdefgh; short=abc; dot=a.c; not=axc');
+    expect(entries(lines)[0]?.msg).toBe(
+      'key=[redacted]; prefix=[redacted]; short=[redacted]; dot=[redacted]; not=axc',
+    );
+  });
+
   it('honours the level', () => {
     const { log, lines } = capture('warn');
     log.info('quiet');

@@ -41,7 +41,7 @@ async function startWithThief(port: number, env: Record<string, string>): Promis
 const TELEGRAM = {
   TELEGRAM_TOKEN: '123456789:AAExampleExampleExampleExample_-xyz',
   TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/hook',
-  TELEGRAM_WEBHOOK_SECRET: 'secret',
+  TELEGRAM_WEBHOOK_SECRET: 'secret-value',
 };
 const DISCORD = { DISCORD_TOKEN: 'discord-token', DISCORD_PUBLIC_KEY: 'a'.repeat(64) };
 

@@ -29,7 +29,7 @@ async function heldPort(): Promise<number> {
 const TELEGRAM = {
   TELEGRAM_TOKEN: '123456789:AAExampleExampleExampleExample_-xyz',
   TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/hook',
-  TELEGRAM_WEBHOOK_SECRET: 'secret',
+  TELEGRAM_WEBHOOK_SECRET: 'secret-value',
 };
 
 describe('reservePorts', () => {

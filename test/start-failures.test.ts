@@ -84,7 +84,7 @@ describe('a start that cannot work says why in one line', () => {
       {
         TELEGRAM_TOKEN: '123456789:AAExampleExampleExampleExample_-xyz',
         TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/hook',
-        TELEGRAM_WEBHOOK_SECRET: 'secret',
+        TELEGRAM_WEBHOOK_SECRET: 'secret-value',
       },
     ],
     [
@@ -185,7 +185,7 @@ describe('ports of the servers one start runs', () => {
         {
           TELEGRAM_TOKEN: '123456789:AAExampleExampleExampleExample_-xyz',
           TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/hook',
-          TELEGRAM_WEBHOOK_SECRET: 'secret',
+          TELEGRAM_WEBHOOK_SECRET: 'secret-value',
           METRICS_PORT: '8443',
         },
         ['telegram'],

@@ -48,7 +48,8 @@ export class CliError extends Error {
       | 'interrupted'
       | 'config_invalid'
       | 'queue_url_missing'
-      | 'port_unavailable',
+      | 'port_unavailable'
+      | 'start_failed',
     message: string,
     options: { exitCode?: number } = {},
   ) {

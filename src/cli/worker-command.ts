@@ -1,4 +1,4 @@
-import { stopOnSignals } from '../app.js';
+import { StartError, stopOnSignals } from '../app.js';
 import { secretsOf } from '../config/index.js';
 import { createLogger } from '../log.js';
 import { PortUnavailableError } from '../ops/port-reservations.js';
@@ -25,6 +25,8 @@ export const command: CliCommand = {
       await runWorker(config, log, stop.signal);
     } catch (error) {
       if (error instanceof PortUnavailableError) throw new CliError('port_unavailable', error.message);
+      // The operator's own problem (QUEUE_URL's credentials refused): its one line, no stack trace.
+      if (error instanceof StartError) throw new CliError('start_failed', error.message);
       throw error;
     } finally {
       stop.dispose();

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import dotenv from 'dotenv';
 import type { z } from 'zod';
 import { MAX_INPUT_PIXELS as ENGINE_MAX_INPUT_PIXELS } from '../../engine/index.js';
-import { type Env, envSchema, FREE_TEXT_VARIABLES, SECRET_VARIABLES } from './schema.js';
+import { type Env, envSchema, FREE_TEXT_VARIABLES, MIN_MADE_UP_SECRET, SECRET_VARIABLES } from './schema.js';
 import { describeUnknown, unknownVariables } from './unknown-variables.js';
 
 export { portClashes } from './ports.js';
@@ -221,6 +221,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     warnings.push(
       `MAX_INPUT_PIXELS=${e.MAX_INPUT_PIXELS} is above the engine's largest input image (${ENGINE_MAX_INPUT_PIXELS} pixels, 4096×4096): ${ENGINE_MAX_INPUT_PIXELS} is used`,
     );
+  const shortQueuePassword = queuePasswords(e.QUEUE_URL).some((p) => p.length < MIN_MADE_UP_SECRET);
+  if (shortQueuePassword)
+    warnings.push(
+      `QUEUE_URL's password is shorter than ${MIN_MADE_UP_SECRET} characters: anyone who reaches this Redis may guess it`,
+    );
   return {
     discord: {
       token: e.DISCORD_TOKEN,
@@ -295,15 +300,19 @@ export function secretsOf(config: Config): string[] {
 }
 
 function queuePasswords(url: string | undefined): string[] {
-  const written = url ? new URL(url).password : '';
-  if (!written) return [];
+  if (!url) return [];
+  const parsed = new URL(url);
+  // ioredis also takes `?password=` from the query string (decoded once by URLSearchParams, as ioredis reads it).
+  const query = parsed.searchParams.getAll('password').filter((p) => p !== '');
+  const rawQuery = [...parsed.search.matchAll(/[?&]password=([^&]*)/g)].map((m) => m[1] ?? '');
+  const written = parsed.password;
   let decoded = written;
   try {
     decoded = decodeURIComponent(written);
   } catch {
     // A stray % is sent as written.
   }
-  return decoded === written ? [written] : [written, decoded];
+  return [...new Set([written, decoded, ...query, ...rawQuery])].filter((s) => s !== '');
 }
 
 /** process.env layered over .env (process.env wins), without dotenv's banner. */

@@ -34,7 +34,9 @@ const emptyToUndefined = (v: unknown) => {
   return trimmed === '' ? undefined : trimmed;
 };
 
-const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
+/** Secrets the operator makes up (not issued by a platform) are refused below this length, as guessable. */
+export const MIN_MADE_UP_SECRET = 8;
+const MADE_UP_TOO_SHORT = `must be at least ${MIN_MADE_UP_SECRET} characters, e.g. made with: openssl rand -hex 16`;
 
 /** A comma-separated list, trimmed, empty entries dropped, each entry checked by `item`. */
 const listOf = (item: z.ZodType<string>) =>
@@ -212,6 +214,8 @@ export const envSchema = z.object({
     z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1–256 characters of A–Z, a–z, 0–9, _ and -')
+      // Telegram takes one character; made up by the operator, a short one is guessed.
+      .min(MIN_MADE_UP_SECRET, MADE_UP_TOO_SHORT)
       .optional(),
   ),
   TELEGRAM_CHAT_IDS: idListOf(
@@ -264,7 +268,10 @@ export const envSchema = z.object({
   RESULT_RETENTION_DAYS: intIn(0, 36500, 30),
   WEB_HOST: host('127.0.0.1', 'WEB_PORT'),
   WEB_PORT: port('web'),
-  WEB_ACCESS_TOKEN: optionalString,
+  WEB_ACCESS_TOKEN: z.preprocess(
+    emptyToUndefined,
+    z.string().trim().min(MIN_MADE_UP_SECRET, MADE_UP_TOO_SHORT).optional(),
+  ),
   ADMIN_IDS: adminList,
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,

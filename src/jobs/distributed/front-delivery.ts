@@ -94,16 +94,46 @@ export interface CatchUpHooks {
  * cut off) shows, and a cancel asked here that was never written (its local record keeps the mark) is sent again.
  */
 export async function catchUp(ctx: DeliveryContext, hooks: CatchUpHooks): Promise<void> {
+  const queueLost: string[] = [];
+  const since = memo(() => dataSince(ctx.state));
   for (const local of ctx.store.byStatus('queued', 'running')) {
     // One job that cannot be reported now (its result gone from Redis) must not keep the others' ends from their
     // owners; it is tried again at the next catch-up.
-    await catchUpOne(ctx, local, hooks).catch((error: unknown) => {
+    await catchUpOne(ctx, local, hooks, { since, queueLost }).catch((error: unknown) => {
       ctx.log?.('warn', 'catching up on a finished job failed', { jobId: local.id, error: String(error) });
     });
   }
+  // One line for an empty restart, not one per job it took.
+  if (queueLost.length > 0)
+    ctx.log?.('warn', QUEUE_LOST_LOG, { jobs: queueLost.length, jobIds: queueLost.slice(0, 10) });
 }
 
-async function catchUpOne(ctx: DeliveryContext, local: Job, hooks: CatchUpHooks): Promise<void> {
+/**
+ * Since when (Redis's clock) Redis has kept its data: a key without expiry, written once when missing. A running
+ * job's record gone though it was written after that expired or was evicted (its front-end away longer than records
+ * are kept); gone from before it, Redis lost its data (an empty restart, a flush), which took this key too. NaN for a
+ * value none of ours.
+ */
+async function dataSince(state: SharedState): Promise<number> {
+  const key = state.key('data-since');
+  await state.redis.set(key, String(state.now()), 'NX');
+  return Number(await state.redis.get(key));
+}
+
+function memo<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => {
+    made ??= make();
+    return made;
+  };
+}
+
+async function catchUpOne(
+  ctx: DeliveryContext,
+  local: Job,
+  hooks: CatchUpHooks,
+  lost: { since: () => Promise<number>; queueLost: string[] },
+): Promise<void> {
   const shared = await ctx.state.readJob(local.id);
   if (shared === 'malformed') {
     // Damaged, or written over by another program: no worker can run it and no end will come. Its owner hears it
@@ -112,10 +142,13 @@ async function catchUpOne(ctx: DeliveryContext, local: Job, hooks: CatchUpHooks)
   } else if (shared && TERMINAL.has(shared.status)) {
     await deliver(ctx, { type: shared.status as 'done' | 'failed' | 'cancelled', job: shared });
   } else if (!shared && local.status === 'running') {
-    // It ran from Redis, so Redis had it: Redis lost its data (restarted without persistence, or flushed). "Never
-    // saved" would be false, and the operator is told what to look at.
-    ctx.log?.('warn', QUEUE_LOST_LOG, { jobId: local.id });
-    await failLocal(ctx, local, 'errors.job.queue_lost');
+    // It ran from Redis, so Redis had it. "Never saved" would be false; Redis lost its data (restarted without
+    // persistence, or flushed: the operator is told what to look at) only if it lost it since the job ran.
+    const since = await lost.since();
+    if (Number.isNaN(since) || since >= (local.startedAt ?? local.createdAt)) {
+      lost.queueLost.push(local.id);
+      await failLocal(ctx, local, 'errors.job.queue_lost');
+    } else await failLocal(ctx, local, RESULT_LOST.key);
   } else if (!shared && !hooks.pending(local.id)) {
     // Accepted here, then gone before it ran: the process ended before Redis acknowledged it, or Redis lost its data
     // (restarted empty) while the job waited. Nothing here tells the two apart, so the words are true of both.

@@ -3,6 +3,7 @@
 // run, and what was taken for it (the rate-limit slot) is given back. Once Redis has it, it runs whatever fails after
 // (telling other processes): such a failure is only logged, never told as the job's end. Only Redis's error reply
 // says it refused the write; a reply lost with the connection says nothing, so the job is read back to know.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ReplyError } from 'ioredis';
 import { within } from '../../within.js';
 import type { JobEvents } from '../events.js';
@@ -18,6 +19,8 @@ export interface EnqueueContext {
   events: Pick<JobEvents, 'emit'>;
   /** This front-end's name: the owner of the job's events. */
   frontEnd: string;
+  /** Aborted by the queue's stop: a job whose write lost its reply is no longer read back (next start's catch-up). */
+  stopped?: AbortSignal;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -26,9 +29,13 @@ const NOT_QUEUED = { key: 'errors.job.not_queued', params: {} };
 
 /**
  * How long a job whose write lost its reply waits to be read back (the read waits for the reconnection). Past it the
- * submission stops counting as on its way, so the catch-up after the reconnection settles the job from Redis.
+ * submission stops counting as on its way and is read back in the background until Redis answers: the reconnection
+ * may have come and gone while it was on its way, its catch-up passing over it, and its owner would see "Queued"
+ * until the next start.
  */
 const READ_BACK_MS = 30_000;
+/** Between two tries of a background read-back that failed. */
+const READ_AGAIN_MS = 2_000;
 
 /**
  * Writes the stored submission `job` to Redis. `forget`: the front-end stops counting it as on its way (Redis refused
@@ -47,17 +54,30 @@ export async function enqueueShared(
   try {
     await claim.placed;
     job.seq = await state.nextSeq();
-    // One MULTI: the job is in Redis entirely, or not at all.
+    // One script, applied once even when ioredis resends it: the job is in Redis entirely, or not at all.
     replaced = await state.enqueue(job, input.files ?? {}, ctx.frontEnd, claim.replaced);
   } catch (error) {
     const taken = await takenAfterAll(ctx, job, claim.replaced, error);
     if (taken === undefined || taken === 'unknown') {
       forget();
       if (taken === undefined) notQueued(ctx, job, input, error);
+      else
+        readOn(ctx, job, input, claim.replaced, error).catch((failed: unknown) =>
+          ctx.log?.('error', 'could not settle a job whose write lost its reply', {
+            jobId: job.id,
+            error: String(failed),
+          }),
+        );
       return;
     }
     replaced = taken;
   }
+  await announceTaken(ctx, job, replaced);
+}
+
+/** Redis has the job: its shared order noted here, the jobs it replaced and the job itself announced. */
+async function announceTaken(ctx: EnqueueContext, job: Job, replaced: Replaced): Promise<void> {
+  const { state } = ctx;
   try {
     // Its shared order, for this front-end's history; the row stays queued either way, as the job is.
     ctx.store.update(job);
@@ -81,10 +101,11 @@ export async function enqueueShared(
 }
 
 /**
- * Whether the job is in Redis after its write failed with `error`: not after an error reply (a refused MULTI applies
- * nothing); else (the connection closed before the reply: ioredis's AbortError, not resent) as its record, read back
- * once reconnected, says. What its replacement did to the held jobs is read back with it. 'unknown': no answer in
- * time; its row stays queued, for the catch-up after the reconnection (front-delivery.ts) to settle.
+ * Whether the job is in Redis after its write failed with `error`: not after an error reply (a refused script
+ * applies nothing); else as its record, read back once reconnected, says. A reply lost with the connection is most
+ * often resent by ioredis once reconnected (the write applies once: shared-enqueue.ts); this is the rest: ioredis's
+ * AbortError, when part of a reply had arrived. What its replacement did to the held jobs is read back with it.
+ * 'unknown': no answer in time (`readOn` goes on reading).
  */
 async function takenAfterAll(
   ctx: EnqueueContext,
@@ -93,24 +114,7 @@ async function takenAfterAll(
   error: unknown,
 ): Promise<Replaced | undefined | 'unknown'> {
   if (error instanceof ReplyError) return undefined;
-  const readBack = async (): Promise<Replaced | undefined> => {
-    if ((await ctx.state.readJob(job.id)) === undefined) return undefined;
-    const replaced: Replaced = { cancelled: [], flagged: [] };
-    for (const { job: old } of held) {
-      const record = await ctx.state.readJob(old.id);
-      if (typeof record === 'object' && record.status === 'cancelled') replaced.cancelled.push(record);
-      else if (await ctx.state.cancelRequested(old.id)) replaced.flagged.push(old.id);
-    }
-    return replaced;
-  };
-  const read = readBack().catch((failed: unknown) => {
-    ctx.log?.('warn', 'could not read back a job whose write lost its reply', {
-      jobId: job.id,
-      error: String(failed),
-    });
-    return 'unknown' as const;
-  });
-  const taken = await within(read, READ_BACK_MS, 'unknown', { unref: true });
+  const taken = await within(readBack(ctx, job, held), READ_BACK_MS, 'unknown', { unref: true });
   ctx.log?.('warn', 'a job’s write to the shared queue lost its reply', {
     jobId: job.id,
     error: String(error),
@@ -119,7 +123,59 @@ async function takenAfterAll(
   return taken;
 }
 
-/** Redis refused the job: its row ends failed here and its owner is told, its rate-limit slot given back. */
+/** The job's record and its replacement's effect read back from Redis; 'unknown' when the read failed (logged). */
+async function readBack(
+  ctx: EnqueueContext,
+  job: Job,
+  held: readonly HeldJob[],
+): Promise<Replaced | undefined | 'unknown'> {
+  try {
+    if ((await ctx.state.readJob(job.id)) === undefined) return undefined;
+    const replaced: Replaced = { cancelled: [], flagged: [] };
+    for (const { job: old } of held) {
+      const record = await ctx.state.readJob(old.id);
+      if (typeof record === 'object' && record.status === 'cancelled') replaced.cancelled.push(record);
+      else if (await ctx.state.cancelRequested(old.id)) replaced.flagged.push(old.id);
+    }
+    return replaced;
+  } catch (failed) {
+    ctx.log?.('warn', 'could not read back a job whose write lost its reply', {
+      jobId: job.id,
+      error: String(failed),
+    });
+    return 'unknown';
+  }
+}
+
+/**
+ * A job whose read-back gave no answer in time, no longer on its way: read back until Redis answers, then settled as
+ * the answer says, unless its row was settled meanwhile (the catch-up). Stopped by the queue's stop.
+ */
+async function readOn(
+  ctx: EnqueueContext,
+  job: Job,
+  input: Pick<SubmitInput, 'notQueued'>,
+  held: readonly HeldJob[],
+  error: unknown,
+): Promise<void> {
+  let taken: Replaced | undefined | 'unknown' = 'unknown';
+  while (taken === 'unknown') {
+    try {
+      await sleep(READ_AGAIN_MS, undefined, { signal: ctx.stopped, ref: false });
+    } catch {
+      return;
+    }
+    taken = await readBack(ctx, job, held);
+  }
+  if (ctx.store.get(job.id)?.status !== 'queued') return;
+  if (taken === undefined) notQueued(ctx, job, input, error);
+  else await announceTaken(ctx, job, taken);
+}
+
+/**
+ * Redis refused the job: its row ends failed here and its owner is told, its rate-limit slot given back. A job its
+ * owner cancelled meanwhile (answered "cancelled" at once) ends cancelled, with no failure told after it.
+ */
 function notQueued(
   ctx: EnqueueContext,
   job: Job,
@@ -127,9 +183,12 @@ function notQueued(
   error: unknown,
 ): void {
   ctx.log?.('error', 'could not enqueue a job in the shared queue', { jobId: job.id, error: String(error) });
-  job.status = 'failed';
+  const row = ctx.store.get(job.id);
+  const cancelled = row?.status === 'cancelled' || row?.meta.cancelRequested === true;
+  if (cancelled) job.meta.cancelRequested = true;
+  job.status = cancelled ? 'cancelled' : 'failed';
   job.finishedAt = ctx.state.now();
-  job.error = NOT_QUEUED;
+  if (!cancelled) job.error = NOT_QUEUED;
   try {
     ctx.store.update(job);
   } catch (stored) {
@@ -140,5 +199,5 @@ function notQueued(
     });
   }
   input.notQueued?.();
-  ctx.events.emit({ type: 'failed', job });
+  if (!cancelled) ctx.events.emit({ type: 'failed', job });
 }

@@ -77,7 +77,7 @@ export class FrontQueue implements JobQueueApi {
   /** Submissions written to Redis but not yet seen in the mirror (so admission and positions count them). */
   private readonly pending = new Map<string, Promise<void>>();
   private readonly cancelling = new Map<string, Promise<void>>();
-  /** Aborted by `stop`: a cancel Redis refused is no longer tried again. */
+  /** Aborted by `stop`: a cancel Redis refused, or a job's lost write, is no longer tried or read back again. */
   private readonly cancelRetries = new AbortController();
   private pendingJobs = new Map<string, Job>();
   /** The counter a returning user's submission still on its way sets (written with it): job id → counter. */
@@ -93,7 +93,7 @@ export class FrontQueue implements JobQueueApi {
     options.state.reportTo(options.log);
     this.admins = new Set(options.admins ?? []);
     this.delivery = { state: options.state, store: options.store, events: this.events, log: options.log };
-    this.enqueueContext = { ...this.delivery, frontEnd: this.id };
+    this.enqueueContext = { ...this.delivery, frontEnd: this.id, stopped: this.cancelRetries.signal };
     this.cancelContext = {
       state: options.state,
       store: options.store,

@@ -5,10 +5,9 @@
 // active users and those still ahead of the floor, not every user ever seen.
 // Lua rather than TypeScript because each step must be atomic with the change that causes it: the floor is raised
 // and idle users trimmed by the same script that ends a job (FINISH, PUT_BACK, UNQUEUE), and a returning user is
-// lifted by a script inside the transaction that enqueues their job, before the job joins their list. A user is
+// lifted inside the script that enqueues their job (shared-enqueue.ts), before the job joins their list. A user is
 // active while on `waiting` or owning a `dispatched` job; every write to either is one script or one MULTI, so a trim
 // sees a user either idle with no lift yet (then forgets a counter the lift would not use) or active (and keeps it).
-import type { ChainableCommander } from 'ioredis';
 import type { SharedState } from './shared-state.js';
 
 /** The keys every fairness script takes first, in this order (`FAIR_LOCALS` names them). */
@@ -74,7 +73,7 @@ end`;
  * a floor: to the least counter among the active users, or the floor when nobody is active, never below their own.
  * Returns the counter set, or nil for an active user (their counter stays).
  */
-const LIFT = `${FAIR_LOCALS}
+export const LIFT = `${FAIR_LOCALS}
 local user = ARGV[1]
 local active = activeUsers()
 if active[user] ~= nil then return nil end
@@ -91,11 +90,6 @@ return num(lifted)`;
 const SETTLE = `${FAIR_LOCALS}
 settle(nil)
 return num(floor)`;
-
-/** Adds the lift of `user` to the transaction that puts their job on their list: it must come before that write. */
-export function queueLift(tx: ChainableCommander, state: Pick<SharedState, 'key'>, user: string): void {
-  tx.eval(LIFT, FAIR_KEY_COUNT, ...fairKeys(state), user);
-}
 
 /** Raises the floor and forgets idle users at or below it; returns the floor. */
 export async function settleShared(state: Pick<SharedState, 'key' | 'redis'>): Promise<number> {

@@ -2,10 +2,9 @@
 // the contract). The dispatcher may run in any process and claim any waiting job, so a hold is state in Redis that
 // the claim script honours: one key per held job naming its hold, with an expiry this front-end renews while the
 // hold lasts, so that one dying mid-edit leaves its jobs held for one expiry at most. The replacing submission
-// cancels them in the transaction that stores it (`queueReplace`): a crash before it leaves the old request
-// waiting (held a little longer), never neither request. Refused, it deletes the keys and the jobs wait as before.
+// cancels them in the script that stores it (REPLACE, run by shared-enqueue.ts): a crash before it leaves the old
+// request waiting (held a little longer), never neither request. Refused, it deletes the keys and the jobs wait as before.
 import { randomUUID } from 'node:crypto';
-import type { ChainableCommander } from 'ioredis';
 import { HoldBase } from '../holds.js';
 import type { JobHold, SubmitInput } from '../queue-types.js';
 import type { Job } from '../types.js';
@@ -55,7 +54,7 @@ return 1`;
  * claimed before the hold was written, or after it ran out), flagged as a cancel would. A job another hold took
  * is left to that one. Returns the ids cancelled and the ids flagged.
  */
-const REPLACE = `
+export const REPLACE = `
 local cancelled, flagged = {}, {}
 for i = 0, (#KEYS - 2) / 4 - 1 do
   local wait, hold, record, flag = KEYS[3 + i * 4], KEYS[4 + i * 4], KEYS[5 + i * 4], KEYS[6 + i * 4]
@@ -85,39 +84,6 @@ export interface HeldJob {
 export interface Replaced {
   cancelled: Job[];
   flagged: string[];
-}
-
-/** Adds the cancel of `held` to the transaction `tx` that stores their replacement (last command). */
-export function queueReplace(
-  tx: ChainableCommander,
-  state: SharedState,
-  held: readonly HeldJob[],
-  recordTtlS: number,
-): void {
-  const keys = [state.key('waiting'), state.key('dispatched')];
-  const args = [String(recordTtlS)];
-  for (const { job, hold } of held) {
-    const user = ownerKey(job.owner);
-    keys.push(state.key('wait', user), state.key('hold', job.id), state.key('job', job.id));
-    keys.push(state.key('cancel', job.id));
-    args.push(job.id, user, hold, JSON.stringify(job));
-  }
-  tx.eval(REPLACE, keys.length, ...keys, ...args);
-}
-
-/**
- * The outcome of `queueReplace` from the transaction's replies. A script that failed is reported, not thrown: the
- * replacement was stored all the same, and the held jobs run once their hold runs out.
- */
-export function replacedIn(
-  replies: Array<[Error | null, unknown]> | null,
-  held: readonly HeldJob[],
-  onError: (error: Error) => void,
-): Replaced {
-  const [error, reply] = held.length > 0 ? (replies?.at(-1) ?? [null, undefined]) : [null, undefined];
-  if (error) onError(error);
-  const [cancelled, flagged] = (!error && (reply as [string[], string[]] | undefined)) || [[], []];
-  return { cancelled: held.map((h) => h.job).filter((job) => cancelled.includes(job.id)), flagged };
 }
 
 /** Tells the owners' front-ends of the jobs cancelled, and the workers of those they must stop (as a cancel does). */

@@ -4,14 +4,16 @@
 // script, so two processes can never both claim or both cancel the same waiting job. Read for scheduling in
 // shared-snapshot.ts; the pace in shared-pace.ts, the dispatcher's lease in dispatcher-lease.ts.
 import { createHash, randomUUID } from 'node:crypto';
-import { Redis, ReplyError } from 'ioredis';
+import { Redis } from 'ioredis';
 import { within } from '../../within.js';
 import { resultFiles } from '../job-parts.js';
 import type { Job } from '../types.js';
 import { isStoredImage, ownerKey } from '../types.js';
+import { watchHandshake } from './redis-handshake.js';
 import { SharedClock } from './shared-clock.js';
-import { fairKeys, queueLift } from './shared-fairness.js';
-import { type HeldJob, queueReplace, type Replaced, replacedIn } from './shared-holds.js';
+import { enqueueOnce } from './shared-enqueue.js';
+import { fairKeys } from './shared-fairness.js';
+import type { HeldJob, Replaced } from './shared-holds.js';
 import { ADOPT_RUNLESS, CLAIM_RUN, FINISH, HEARTBEAT, PUT_BACK, UNQUEUE } from './shared-scripts.js';
 import { readSnapshot, type Snapshot } from './shared-snapshot.js';
 import { parseJobRecord } from './wire-events.js';
@@ -50,6 +52,7 @@ export class SharedState {
   /** Per kind of malformed thing: when its last line was logged, and how many were left out since. */
   private readonly skipLines = new Map<string, { at: number; left: number }>();
   private readonly localNow: () => number;
+  private readonly closingOurselves: () => void;
   /** Redis's clock, the one every shared stamp (createdAt, startedAt, finishedAt, aging, ETAs) is read from. */
   readonly clock: SharedClock;
 
@@ -62,21 +65,13 @@ export class SharedState {
     // Commands wait through a Redis restart instead of failing at once (ioredis reconnects by itself); connection
     // errors go to `onError` (the log) rather than to an unhandled 'error' event.
     this.redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
-    this.redis.on('error', this.connectionError);
-    this.redis.on('connect', () => {
-      this.handshaking = true;
-    });
-    this.redis.on('ready', () => {
-      this.handshaking = false;
-      this.outageTold = false;
-    });
-    // A server that took the connection and closed it without a word (PostgreSQL on QUEUE_URL's port) reports no
-    // error at all: ioredis would reconnect to it for ever in silence.
-    this.redis.on('close', () => {
-      if (this.handshaking) this.connectionError(new Error('the connection was closed'));
-      this.handshaking = false;
-    });
-    this.endpoint = `${this.redis.options.host}:${this.redis.options.port}`;
+    this.closingOurselves = watchHandshake(
+      this.redis,
+      (error) => this.connectionError(error),
+      () => {
+        this.outageTold = false;
+      },
+    );
     this.localNow = options.localNow ?? Date.now;
     this.clock = new SharedClock(this.redis, this.localNow);
   }
@@ -99,23 +94,8 @@ export class SharedState {
     const down = this.redis.status !== 'ready';
     if (down && this.outageTold) return;
     if (down) this.outageTold = true;
-    report(this.handshaking && !(error instanceof ReplyError) ? this.notRedis(error) : error);
+    report(error);
   };
-
-  /** Host and port of QUEUE_URL, never its password. */
-  private readonly endpoint: string;
-  /** Connected but not yet ready: an error now that is no Redis reply means the server is no Redis. */
-  private handshaking = false;
-
-  /**
-   * What a server that is not Redis (RabbitMQ's "AMQP" greeting, NATS's "INFO") makes ioredis say reads as its bug
-   * ("Unknown RESP type 65 "A". Please report this.") or as a reset: said as the misconfiguration it is.
-   */
-  private notRedis(error: Error): Error {
-    return new Error(
-      `${this.endpoint} took the connection but does not answer as Redis (${error.message}): check QUEUE_URL`,
-    );
-  }
 
   /** Where this process's readers report what they skip (`skipMalformed`): the role's log, the first one given. */
   reportTo(log: Log | undefined): void {
@@ -247,8 +227,8 @@ export class SharedState {
   }
 
   /**
-   * Stores a new job with its input files and puts it on its owner's waiting list, in one transaction, which also
-   * lifts a returning user (shared-fairness.ts; not one replacing held jobs) and cancels the held jobs it replaces.
+   * Stores a new job with its input files and puts it on its owner's waiting list, in one script that applies once
+   * (shared-enqueue.ts), which also lifts a returning user (not one replacing held jobs) and cancels the held jobs.
    */
   async enqueue(
     job: Job,
@@ -256,17 +236,7 @@ export class SharedState {
     frontEnd: string,
     replaces: readonly HeldJob[] = [],
   ): Promise<Replaced> {
-    const user = ownerKey(job.owner);
-    const tx = this.redis.multi();
-    for (const [name, bytes] of Object.entries(files))
-      tx.set(this.key('file', job.id, name), Buffer.from(bytes), 'EX', FILE_TTL_S);
-    tx.set(this.key('job', job.id), JSON.stringify(job));
-    tx.hset(this.key('owners'), job.id, frontEnd);
-    if (replaces.length === 0) queueLift(tx, this, user);
-    tx.zadd(this.key('wait', user), job.seq, job.id);
-    tx.sadd(this.key('waiting'), user);
-    if (replaces.length > 0) queueReplace(tx, this, replaces, FILE_TTL_S);
-    return replacedIn(await tx.exec(), replaces, this.onError);
+    return enqueueOnce(this, job, files, frontEnd, replaces, FILE_TTL_S, this.onError);
   }
 
   /** Claims one waiting job as a run of its own (see `claimRun`). */
@@ -408,8 +378,7 @@ export class SharedState {
 
   async close(): Promise<void> {
     this.clock.stop();
-    // Closed by us mid-handshake (Redis away at shutdown) is no server's doing.
-    this.handshaking = false;
+    this.closingOurselves();
     await closeConnection(this.redis);
   }
 }

@@ -78,6 +78,8 @@ export class DistributedWorker {
   private stopping = false;
   /** close() was called: a start() still waiting for Redis opens nothing more. */
   private closing = false;
+  /** The start() in progress, which close() lets finish (bounded) before it takes down what start opened. */
+  private starting: Promise<void> | undefined;
   readonly maxBatch: number;
   private readonly batchContext: BatchContext;
   private readonly lostLocks = new LostLocks();
@@ -88,7 +90,12 @@ export class DistributedWorker {
     options.state.reportTo(options.log);
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.starting = this.open();
+    return this.starting;
+  }
+
+  private async open(): Promise<void> {
     const { state } = this.options;
     // Before the first stamp: a run's startedAt is read by front-ends on other machines for their ETAs.
     await state.clock.synced;
@@ -143,8 +150,16 @@ export class DistributedWorker {
       );
     });
     await this.worker.waitUntilReady();
-    await this.beat();
+    // A signal while BullMQ connected: close() already left the pool, which a beat now would join again.
+    if (this.closing) return;
+    // Set before the first beat's await: a close() meanwhile clears it.
     this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    await this.beat();
+  }
+
+  /** No run in hand, none being admitted. */
+  private idle(): boolean {
+    return this.current === undefined && this.controllers.size === 0 && this.admitting.size === 0;
   }
 
   private abortCancelled(id: string): void {
@@ -274,6 +289,14 @@ export class DistributedWorker {
    */
   async close(graceMs = 30_000, abortWaitMs = 10_000): Promise<void> {
     this.closing = true;
+    // Each of start's awaits checks `closing` once it returns; one waiting for an absent Redis is left behind.
+    if (this.starting)
+      await within(
+        this.starting.catch(() => undefined),
+        GOODBYE_WAIT_MS,
+        undefined,
+        { unref: true },
+      );
     clearInterval(this.heartbeat);
     // Bounded: with Redis away it would wait for its return; the heartbeat's TTL says the rest.
     await within(
@@ -282,15 +305,30 @@ export class DistributedWorker {
       undefined,
       { unref: true },
     );
-    const closing = this.worker?.close().catch(() => undefined);
-    if (closing && !(await settlesWithin(closing, graceMs))) {
+    // Idle with Redis away, BullMQ's goodbye (a QUIT) would wait for Redis's return: nothing in hand to wait for.
+    const closing = this.worker?.close(this.idle() && this.options.state.redis.status !== 'ready');
+    const closed = closing?.catch(() => undefined);
+    if (closed && !(await settlesWithin(closed, graceMs))) {
       this.stopping = true;
+      let aborted = 0;
       for (const entry of this.controllers.values()) {
         entry.reason ??= 'shutdown';
         entry.controller.abort();
+        aborted += 1;
       }
-      if (!(await settlesWithin(closing, abortWaitMs)))
+      const settled = await settlesWithin(closed, aborted > 0 ? abortWaitMs : 0);
+      if (!settled && aborted > 0)
         this.options.log?.('warn', 'an aborted job did not stop; it is retried once its lock runs out');
+      // Left waiting for Redis: its connections are dropped rather than holding the process.
+      if (!settled)
+        await within(
+          this.worker?.disconnect().catch(() => undefined) ?? Promise.resolve(),
+          GOODBYE_WAIT_MS,
+          undefined,
+          {
+            unref: true,
+          },
+        );
     }
     clearInterval(this.aliveTimer);
     if (this.subscriber) await closeConnection(this.subscriber);

@@ -125,6 +125,59 @@ describe.skipIf(skip)('distributed queue: a submission Redis refuses', { timeout
     expect(givenBack).toBe(1);
   });
 
+  it('its read-back failing too: read again in the background, it ends not queued rather than queued for ever', async () => {
+    const cluster = await startCluster({ frontEnds: 1, workers: 0 });
+    const [fe] = cluster.frontEnds;
+    if (!fe) throw new Error('no front-end');
+    loseEnqueueReply(fe.state, { ran: false });
+    // Test double: the first read-back fails (Redis still away); the reconnection's catch-up has passed already.
+    const realRead = fe.state.readJob.bind(fe.state);
+    let reads = 0;
+    fe.state.readJob = async (id) => {
+      reads += 1;
+      if (reads === 1) throw new Error('Connection is closed.');
+      return realRead(id);
+    };
+    let givenBack = 0;
+    const result = fe.queue.submit(imagine(() => givenBack++));
+    if (!result.ok) throw new Error(`refused: ${result.refusal.key}`);
+    const id = result.job.id;
+    await fe.queue.flush();
+    await until(() => fe.store.get(id)?.status !== 'queued', 20_000, 'the row to be settled');
+    expect(fe.store.get(id)).toMatchObject({ status: 'failed', error: { key: 'errors.job.not_queued' } });
+    expect(givenBack).toBe(1);
+  });
+
+  it('cancelled while its lost write is read back: it ends cancelled, never told failed after', async () => {
+    const cluster = await startCluster({ frontEnds: 1, workers: 0 });
+    const [fe] = cluster.frontEnds;
+    if (!fe) throw new Error('no front-end');
+    loseEnqueueReply(fe.state, { ran: false });
+    // Test double: the read-back waits (Redis away) until the cancel was answered.
+    const realRead = fe.state.readJob.bind(fe.state);
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    let reading = false;
+    fe.state.readJob = async (id) => {
+      reading = true;
+      await answered;
+      return realRead(id);
+    };
+    const result = fe.queue.submit(imagine(() => undefined));
+    if (!result.ok) throw new Error(`refused: ${result.refusal.key}`);
+    const id = result.job.id;
+    await until(() => reading, 10_000, 'the read-back');
+    const cancel = fe.queue.cancel(id, owner, false);
+    answer();
+    await cancel;
+    await fe.queue.flush();
+    await until(() => fe.store.get(id)?.status !== 'queued', 20_000, 'the row to be settled');
+    expect(fe.store.get(id)?.status).toBe('cancelled');
+    expect(fe.events.filter((e) => e.job.id === id && e.type === 'failed')).toEqual([]);
+  });
+
   it('stored, then telling its place fails: the throw names the job, which still reaches Redis', async () => {
     const cluster = await startCluster({ frontEnds: 1, workers: 0 });
     const [fe] = cluster.frontEnds;

@@ -87,13 +87,34 @@ describe('distributed queue: Redis unreachable', () => {
       }
     }
 
-    it('says once that a server closing every connection unanswered (PostgreSQL) is not Redis', async () => {
+    it('says once that a server closing every connection unanswered (PostgreSQL, a proxy with nothing behind) is not Redis', async () => {
       const { told, port } = await toldOver((socket) => socket.end());
       expect(told).toEqual([
-        expect.stringContaining(`127.0.0.1:${port} took the connection but does not answer`),
+        expect.stringContaining(
+          `127.0.0.1:${port} closed the connection without answering (not Redis, or nothing behind a proxy)`,
+        ),
       ]);
       expect(told[0]).toContain('check QUEUE_URL');
       expect(told.join(' ')).not.toContain('hunter2');
+    });
+
+    it('judges the server by its own connection only: another’s error mid-handshake is said as it came', async () => {
+      // A server that takes the connection and never answers: ioredis's first command waits, mid-handshake.
+      const sockets: Socket[] = [];
+      const { server, port } = await notRedis((socket) => void sockets.push(socket));
+      const state = new SharedState(`redis://127.0.0.1:${port}`, 'not-redis-other');
+      state.clock.synced.catch(() => undefined);
+      try {
+        await new Promise<void>((resolve) => state.redis.once('connect', () => resolve()));
+        const bullmq: string[] = [];
+        state.connectionError(new Error('Missing lock for job 1'), (e) => bullmq.push(e.message));
+        expect(bullmq).toEqual(['Missing lock for job 1']);
+      } finally {
+        state.clock.stop();
+        state.redis.disconnect();
+        for (const socket of sockets) socket.destroy();
+        server.close();
+      }
     });
 
     it('says once that a server greeting in another protocol (RabbitMQ) is not Redis', async () => {

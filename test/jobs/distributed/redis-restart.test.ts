@@ -3,7 +3,6 @@
 // (`--appendonly yes --appendfsync always`), kills it with -9 while jobs wait and run, and starts it again on the
 // same folder. Every job whose submission Redis acknowledged must still finish, and clients reconnect by
 // themselves.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,56 +11,29 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { WORK_QUEUE, workQueueOptions } from '../../../src/jobs/distributed/dispatcher.js';
 import { SharedState } from '../../../src/jobs/distributed/shared-state.js';
 import type { Job, Owner } from '../../../src/jobs/types.js';
-import { type Cluster, redisReachable, startCluster, until } from './redis-harness.js';
+import { hasRedisServer, type OwnRedis, startOwnRedis } from './own-redis.js';
+import { type Cluster, startCluster, until } from './redis-harness.js';
 
-function hasRedisServer(): boolean {
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const available = hasRedisServer();
 if (!available && process.env.CI !== 'true')
   process.stderr.write('redis-server is not installed: skipping the Redis restart test (CI fails here).\n');
 
-const PORT = 6390 + (process.pid % 50);
-const URL = `redis://127.0.0.1:${PORT}`;
+let URL = '';
 const dir = mkdtempSync(join(tmpdir(), 'dimoo-redis-'));
-let server: ChildProcess | undefined;
+let own: OwnRedis | undefined;
 let cluster: Cluster | undefined;
 
+/** The server on its folder; started again on the port it had, for its clients to reconnect to. */
 async function startServer(): Promise<void> {
-  server = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(PORT),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'always',
-      '--save',
-      '',
-    ],
-    { stdio: 'ignore' },
-  );
-  await until(() => server?.exitCode === null, 1000, 'redis-server');
-  const deadline = Date.now() + 10_000;
-  while (!(await redisReachable(URL))) {
-    if (Date.now() > deadline) throw new Error('own redis-server did not start');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  own = await startOwnRedis(['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], {
+    port: own?.port,
+  });
+  URL = `redis://127.0.0.1:${own.port}`;
 }
 
 afterAll(async () => {
   await cluster?.close().catch(() => undefined);
-  server?.kill('SIGKILL');
+  own?.server.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -90,7 +62,7 @@ describe.skipIf(!available && process.env.CI !== 'true')('distributed queue: Red
     await fe.queue.flush();
     expect(fe.events.filter((e) => e.type === 'failed')).toEqual([]);
     await until(() => fe.events.some((e) => e.type === 'done'), 10_000, 'a first job to finish');
-    server?.kill('SIGKILL');
+    own?.server.kill('SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, 500));
     await startServer();
     const finished = () =>

@@ -2,70 +2,33 @@
 // cannot close the run and reported it twice ("Missing lock for job … moveToFinished", for its completed and then
 // its failed fallback). Said once, in words, with the job; the owner hears the job's end once. DEBUG SLEEP stops
 // the whole server, so Redis here is a server of the test's own: the shared one must never be put to sleep.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WORK_QUEUE, workQueueOptions } from '../../../src/jobs/distributed/dispatcher.js';
 import { GatedEngineDouble } from '../../doubles/gated-engine.js';
-import {
-  type Cluster,
-  eventually,
-  redisReachable,
-  startCluster,
-  submitImagine,
-  until,
-} from './redis-harness.js';
+import { hasRedisServer, type OwnRedis, startOwnRedis } from './own-redis.js';
+import { type Cluster, eventually, startCluster, submitImagine, until } from './redis-harness.js';
 
-function hasRedisServer(): boolean {
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const available = hasRedisServer();
 if (!available && process.env.CI !== 'true')
   process.stderr.write('redis-server is not installed: skipping the slow Redis lock test (CI fails here).\n');
 
-// Apart from queue-credentials' (6500 + pid % 25) ports.
-const PORT = 6525 + (process.pid % 25);
-const URL = `redis://127.0.0.1:${PORT}`;
-let server: ChildProcess | undefined;
+let URL = '';
+let own: OwnRedis | undefined;
 let cluster: Cluster | undefined;
 
 afterAll(async () => {
   await cluster?.close().catch(() => undefined);
-  server?.kill('SIGKILL');
+  own?.server.kill('SIGKILL');
 });
 
 describe.skipIf(!available && process.env.CI !== 'true')(
   'distributed queue: Redis slower than the lock',
   () => {
     it('says a run that lost its lock once, with its job, and the owner hears its end once', async () => {
-      server = spawn(
-        'redis-server',
-        [
-          '--port',
-          String(PORT),
-          '--bind',
-          '127.0.0.1',
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          '--enable-debug-command',
-          'yes',
-        ],
-        { stdio: 'ignore' },
-      );
-      await until(() => server?.exitCode === null, 1000, 'redis-server');
-      const deadline = Date.now() + 10_000;
-      while (!(await redisReachable(URL))) {
-        if (Date.now() > deadline) throw new Error('own redis-server did not start');
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      own = await startOwnRedis(['--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes']);
+      URL = `redis://127.0.0.1:${own.port}`;
       const engine = new GatedEngineDouble();
       const lines: Array<{ message: string; fields?: Record<string, unknown> }> = [];
       cluster = await startCluster({
