@@ -331,6 +331,10 @@ describe('secrets the operator makes up', () => {
     expect(report).not.toContain('abc_1');
     expect(loadConfig({ WEB_ACCESS_TOKEN: 'hunter22' }).web.accessToken).toBe('hunter22');
   });
+
+  it('judges a webhook secret only where it is used: an old short one beside long polling still starts', () => {
+    expect(loadConfig({ TELEGRAM_WEBHOOK_SECRET: 'abc_1' }).telegram.webhookSecret).toBe('abc_1');
+  });
 });
 
 describe('secretsOf', () => {

@@ -2,7 +2,14 @@ import { resolve } from 'node:path';
 import dotenv from 'dotenv';
 import type { z } from 'zod';
 import { MAX_INPUT_PIXELS as ENGINE_MAX_INPUT_PIXELS } from '../../engine/index.js';
-import { type Env, envSchema, FREE_TEXT_VARIABLES, MIN_MADE_UP_SECRET, SECRET_VARIABLES } from './schema.js';
+import {
+  type Env,
+  envSchema,
+  FREE_TEXT_VARIABLES,
+  MADE_UP_TOO_SHORT,
+  MIN_MADE_UP_SECRET,
+  SECRET_VARIABLES,
+} from './schema.js';
 import { describeUnknown, unknownVariables } from './unknown-variables.js';
 
 export { portClashes } from './ports.js';
@@ -158,6 +165,15 @@ function crossChecks(env: NodeJS.ProcessEnv): Array<{ variable: string; problem:
     problems.push({
       variable: 'TELEGRAM_WEBHOOK_SECRET',
       problem: 'is required when TELEGRAM_WEBHOOK_URL is set',
+    });
+  }
+  // Telegram takes one character; made up by the operator, a short one is guessed. Only where it is used: a polling
+  // bot's .env may keep an old short one.
+  const webhookSecret = (env.TELEGRAM_WEBHOOK_SECRET ?? '').trim();
+  if (isSet('TELEGRAM_WEBHOOK_URL') && webhookSecret !== '' && webhookSecret.length < MIN_MADE_UP_SECRET) {
+    problems.push({
+      variable: 'TELEGRAM_WEBHOOK_SECRET',
+      problem: `is invalid: ${MADE_UP_TOO_SHORT} (value hidden)`,
     });
   }
   if (isSet('DISCORD_INTERACTIONS_PORT') && !isSet('DISCORD_PUBLIC_KEY')) {
