@@ -6,7 +6,14 @@ export type { Logger } from 'pino';
 const REDACTED = '[redacted]';
 
 /** Field names whose values are secrets wherever they appear in a log object. */
-const SECRET_KEYS = /(token|secret|password|passwd|authorization|api_?key|cookie)$/i;
+const SECRET_KEYS = /(token|secret|password|passwd|authorization|api_?key|cookie)$|^(pass|pwd)$/i;
+/**
+ * Below this length a registered secret is scrubbed only where it stands as a credential: anywhere, a short one
+ * (QUEUE_URL's `redis` password in the usual Docker set-up) blanked every "redis" and host name in every line.
+ */
+const SCRUB_EVERYWHERE_MIN = 8;
+/** ioredis reports a refused AUTH with the failed command: `{ name: 'auth' | 'hello', args: [..., password] }`. */
+const AUTH_COMMANDS = /^(auth|hello)$/i;
 const MAX_DEPTH = 10;
 
 /**
@@ -28,8 +35,9 @@ export interface LoggerOptions {
   /** Pretty lines for a terminal; JSON otherwise. Defaults to stdout being a TTY outside production. */
   pretty?: boolean;
   /**
-   * Secret values (tokens, passwords) to scrub from every message and field, wherever they appear, however short:
-   * only their exact characters are replaced, so a short one costs a few `[redacted]` marks, never the secret.
+   * Secret values (tokens, passwords) to scrub from every message and field. One of at least 8 characters goes
+   * wherever it appears; a shorter one only where it stands as a credential: URL userinfo (`scheme://user:<it>@`),
+   * a `password=` query parameter, an AUTH/HELLO command's arguments, a field named like a password.
    */
   secrets?: Array<string | undefined>;
   destination?: DestinationStream;
@@ -37,14 +45,26 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   // One pass of one pattern: replaced in turn, a short secret rewrote the marks left before it ('e' in
-  // '[redacted]') and so showed itself. Longest first: a secret that holds another is replaced whole.
+  // '[redacted]') and so showed itself. Longest first: a secret that holds another is replaced whole. The short
+  // ones join the same pattern, but only behind a credential's prefix and before its end.
   const secrets = (options.secrets ?? [])
     .filter((s): s is string => typeof s === 'string' && s.length > 0)
     .sort((a, b) => b.length - a.length);
-  const pattern =
-    secrets.length > 0
-      ? new RegExp(secrets.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g')
-      : undefined;
+  const alternation = (list: string[]) => list.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  const long = secrets.filter((s) => s.length >= SCRUB_EVERYWHERE_MIN);
+  const short = secrets.filter((s) => s.length < SCRUB_EVERYWHERE_MIN);
+  const shortSet = new Set(short);
+  const branches = [
+    ...(long.length > 0 ? [alternation(long)] : []),
+    ...(short.length > 0
+      ? [
+          `(?<=[A-Za-z][A-Za-z0-9+.-]*://[^\\s/?#@:]*:)(?:${alternation(short)})(?=@)`,
+          `(?<=[?&](?:password|Password|PASSWORD|pass|pwd)=)(?:${alternation(short)})(?=[&#\\s"']|$)`,
+        ]
+      : []),
+  ];
+  // Case-sensitive: a secret's exact characters only.
+  const pattern = branches.length > 0 ? new RegExp(branches.join('|'), 'g') : undefined;
   const scrubText = (text: string) => scrubTokenUrls(pattern ? text.replace(pattern, REDACTED) : text);
   const scrub = (value: unknown, depth = 0): unknown => {
     if (typeof value === 'string') return scrubText(value);
@@ -56,7 +76,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `[${value.byteLength} bytes]`;
     if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
     const out: Record<string, unknown> = {};
+    const isAuth = 'name' in value && typeof value.name === 'string' && AUTH_COMMANDS.test(value.name);
     for (const [k, v] of Object.entries(value)) {
+      if (isAuth && k === 'args' && Array.isArray(v)) {
+        out[k] = v.map((a) => (typeof a === 'string' && shortSet.has(a) ? REDACTED : scrub(a, depth + 1)));
+        continue;
+      }
       out[k] = SECRET_KEYS.test(k) && typeof v === 'string' ? REDACTED : scrub(v, depth + 1);
     }
     return out;

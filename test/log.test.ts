@@ -180,43 +180,71 @@ describe('secret redaction', () => {
     expect(text()).toContain('/bot[redacted]/getFile');
   });
 
-  it('scrubs a registered value however short, only its exact characters', () => {
+  it('scrubs a short registered value from a refused AUTH command, as ioredis reports it', () => {
     const { log, lines } = capture();
-    // As ioredis reports a refused AUTH: the password is one of the failed command's arguments.
-    log.error(
-      { err: { command: { name: 'hello', args: ['3', 'AUTH', 'default', 'abc'] } } },
-      'abc; ABC; a b c',
-    );
-    expect(entries(lines)[0]).toEqual(
-      expect.objectContaining({
-        msg: '[redacted]; ABC; a b c',
-        err: { command: { name: 'hello', args: ['3', 'AUTH', 'default', '[redacted]'] } },
-      }),
-    );
+    // ioredis puts the failed command on its ReplyError; pino's err serializer keeps it under err.command.
+    const refused = Object.assign(new Error('WRONGPASS invalid username-password pair'), {
+      command: { name: 'hello', args: ['3', 'AUTH', 'default', 'abc'] },
+    });
+    log.error({ err: refused }, 'abc; ABC; a b c');
+    log.error({ err: { command: { name: 'auth', args: ['abc'] } } }, 'auth');
+    const [hello, auth] = entries(lines);
+    expect(hello).toMatchObject({
+      msg: 'abc; ABC; a b c',
+      err: { command: { name: 'hello', args: ['3', 'AUTH', 'default', '[redacted]'] } },
+    });
+    expect(auth).toMatchObject({ err: { command: { name: 'auth', args: ['[redacted]'] } } });
   });
 
-  it('replaces every secret in one pass: a short one never rewrites the marks left by another', () => {
+  it('scrubs a short password only where it stands as a credential, leaving the words it spells', () => {
     const lines: string[] = [];
     const log = createLogger({
       pretty: false,
-      secrets: ['e', 'red'],
+      // QUEUE_URL=redis://:redis@redis:6379, the usual Docker set-up, with a percent-escaped variant as well.
+      secrets: ['redis', 'p%40s', 'p@s'],
       destination: { write: (line: string) => void lines.push(line) },
     });
-    log.info('connected to redis');
-    expect(entries(lines)[0]?.msg).toBe('conn[redacted]ct[redacted]d to [redacted]is');
+    log.info('connecting to redis at redis:6379');
+    log.error({ err: { command: { name: 'auth', args: ['default', 'redis'] } } }, 'refused');
+    log.warn('queue at redis://:redis@redis:6379 and rediss://default:p%40s@10.0.0.1:6380/0');
+    log.warn({ url: 'redis://redis:6379/0?db=0&password=redis', pass: 'p@s', pwd: 'redis' }, 'query');
+    const text = lines.join('');
+    expect(text).not.toMatch(/:redis@|p%40s|p@s|password=redis/);
+    const [plain, auth, url, query] = entries(lines);
+    expect(plain?.msg).toBe('connecting to redis at redis:6379');
+    expect(auth).toMatchObject({ err: { command: { args: ['default', '[redacted]'] } } });
+    expect(url?.msg).toBe(
+      'queue at redis://:[redacted]@redis:6379 and rediss://default:[redacted]@10.0.0.1:6380/0',
+    );
+    expect(query).toMatchObject({
+      url: 'redis://redis:6379/0?db=0&password=[redacted]',
+      pass: '[redacted]',
+      pwd: '[redacted]',
+    });
+  });
+
+  it('replaces every long secret in one pass: one never rewrites the marks left by another', () => {
+    const lines: string[] = [];
+    const log = createLogger({
+      pretty: false,
+      secrets: ['redacted', 'password-1'],
+      destination: { write: (line: string) => void lines.push(line) },
+    });
+    log.info('password-1 then redacted');
+    expect(entries(lines)[0]?.msg).toBe('[redacted] then [redacted]');
   });
 
   it('replaces a secret that holds another whole, whatever order they were registered in', () => {
     const lines: string[] = [];
     const log = createLogger({
       pretty: false,
-      // 'abcdefgh' starts with 'abc': an alternation tried shortest first would match 'abc' there.
-      secrets: ['abc', 'xabcdefghij', 'abcdefgh', 'a.c'],
+      // 'abcdefghijk' starts with 'abcdefgh': an alternation tried shortest first would match that there.
+      secrets: ['abcdefgh', 'xabcdefghijk', 'abcdefghijk', 'a.cdefgh'],
       destination: { write: (line: string) => void lines.push(line) },
     });
-    log.info('key=xabcdefghij; prefix=abcdefgh; short=abc; dot=a.c; not=axc');
+    log.info('key=xabcdefghijk; prefix=abcdefghijk; short=abcdefgh; dot=a.cdefgh; not=axcdefgh');
     expect(entries(lines)[0]?.msg).toBe(
-      'key=[redacted]; prefix=[redacted]; short=[redacted]; dot=[redacted]; not=axc',
+      'key=[redacted]; prefix=[redacted]; short=[redacted]; dot=[redacted]; not=axcdefgh',
     );
   });
 

@@ -310,7 +310,8 @@ export function secretsOf(config: Config): string[] {
     config.telegram.webhookSecret,
     config.web.accessToken,
     // A password inside QUEUE_URL, as written and as ioredis sends it (percent-decoded, in AUTH's arguments); the
-    // rest of the URL may be logged.
+    // rest of the URL may be logged. One under 8 characters is scrubbed only where it stands as a credential (see
+    // createLogger), so a password `redis` leaves the host `redis` readable.
     ...queuePasswords(config.distributed?.url),
   ].filter((s): s is string => s !== undefined);
 }
