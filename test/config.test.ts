@@ -360,7 +360,7 @@ describe('QUEUE_URL', () => {
     expect(loadConfig({}).distributed).toBeUndefined();
   });
 
-  it('scrubs a percent-escaped password both as written and as sent to Redis, however short', () => {
+  it('lists a percent-escaped password both as written and as sent to Redis', () => {
     const config = loadConfig({ QUEUE_URL: 'redis://bob:p%40s@10.0.0.1:6379' });
     expect(secretsOf(config)).toEqual(['p%40s', 'p@s']);
   });
