@@ -95,7 +95,7 @@ export interface CatchUpHooks {
  */
 export async function catchUp(ctx: DeliveryContext, hooks: CatchUpHooks): Promise<void> {
   const queueLost: string[] = [];
-  const since = memo(() => dataSince(ctx.state));
+  const since = memo(() => ctx.state.dataSince());
   for (const local of ctx.store.byStatus('queued', 'running')) {
     // One job that cannot be reported now (its result gone from Redis) must not keep the others' ends from their
     // owners; it is tried again at the next catch-up.
@@ -106,18 +106,6 @@ export async function catchUp(ctx: DeliveryContext, hooks: CatchUpHooks): Promis
   // One line for an empty restart, not one per job it took.
   if (queueLost.length > 0)
     ctx.log?.('warn', QUEUE_LOST_LOG, { jobs: queueLost.length, jobIds: queueLost.slice(0, 10) });
-}
-
-/**
- * Since when (Redis's clock) Redis has kept its data: a key without expiry, written once when missing. A running
- * job's record gone though it was written after that expired or was evicted (its front-end away longer than records
- * are kept); gone from before it, Redis lost its data (an empty restart, a flush), which took this key too. NaN for a
- * value none of ours.
- */
-async function dataSince(state: SharedState): Promise<number> {
-  const key = state.key('data-since');
-  await state.redis.set(key, String(state.now()), 'NX');
-  return Number(await state.redis.get(key));
 }
 
 function memo<T>(make: () => Promise<T>): () => Promise<T> {
@@ -132,7 +120,7 @@ async function catchUpOne(
   ctx: DeliveryContext,
   local: Job,
   hooks: CatchUpHooks,
-  lost: { since: () => Promise<number>; queueLost: string[] },
+  lost: { since: () => Promise<{ since: number; made: boolean }>; queueLost: string[] },
 ): Promise<void> {
   const shared = await ctx.state.readJob(local.id);
   if (shared === 'malformed') {
@@ -143,9 +131,10 @@ async function catchUpOne(
     await deliver(ctx, { type: shared.status as 'done' | 'failed' | 'cancelled', job: shared });
   } else if (!shared && local.status === 'running') {
     // It ran from Redis, so Redis had it. "Never saved" would be false; Redis lost its data (restarted without
-    // persistence, or flushed: the operator is told what to look at) only if it lost it since the job ran.
-    const since = await lost.since();
-    if (Number.isNaN(since) || since >= (local.startedAt ?? local.createdAt)) {
+    // persistence, or flushed: the operator is told what to look at) only if it lost it since the job ran. Its mark
+    // written only now (every connection writes it), when is unknown: the owner's words are true either way.
+    const { since, made } = await lost.since();
+    if (!made && (Number.isNaN(since) || since >= (local.startedAt ?? local.createdAt))) {
       lost.queueLost.push(local.id);
       await failLocal(ctx, local, 'errors.job.queue_lost');
     } else await failLocal(ctx, local, RESULT_LOST.key);

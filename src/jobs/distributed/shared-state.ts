@@ -45,6 +45,12 @@ export interface SharedStateOptions {
 
 type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
+/** Redis's own TIME: written at connection, before this process's clock is synced. */
+const DATA_SINCE = `
+local t = redis.call('TIME')
+local made = redis.call('SET', KEYS[1], t[1] * 1000 + math.floor(t[2] / 1000), 'NX')
+return { made and 1 or 0, redis.call('GET', KEYS[1]) }`;
+
 export class SharedState {
   readonly redis: Redis;
   private log: Log | undefined;
@@ -72,8 +78,21 @@ export class SharedState {
         this.outageTold = false;
       },
     );
+    // At every connection, before this process starts a job; a catch-up whose commands waited offline may come first
+    // (ioredis sends them before 'ready' is emitted), and reads the mark it makes itself as unknown.
+    this.redis.on('ready', () => void this.dataSince().catch(() => undefined));
     this.localNow = options.localNow ?? Date.now;
     this.clock = new SharedClock(this.redis, this.localNow);
+  }
+
+  /**
+   * Since when (Redis's clock) Redis has kept its data: a key without expiry, written when missing at every
+   * connection (so before a job of this process starts) and at a catch-up. An empty restart or a flush takes it too.
+   * `made`: written by this call, so when the data was lost is unknown. NaN for a value none of ours.
+   */
+  async dataSince(): Promise<{ since: number; made: boolean }> {
+    const [made, since] = (await this.redis.eval(DATA_SINCE, 1, this.key('data-since'))) as [number, string];
+    return { since: Number(since), made: made === 1 };
   }
 
   /** Now by Redis's clock (no round trip: see shared-clock.ts). */

@@ -4,6 +4,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QUEUE_LOST_LOG } from '../../../src/jobs/distributed/front-delivery.js';
 import { FrontQueue } from '../../../src/jobs/distributed/front-queue.js';
@@ -41,7 +42,22 @@ function leftRunning(store: JobStore, startedAt: number): Job[] {
   });
 }
 
-async function catchUp(prepare: (state: SharedState, store: JobStore) => Promise<void>) {
+/** Cuts the connections whose CLIENT LIST line `matches`, as a network failure would (each reconnects by itself). */
+async function cutConnections(matches: (line: string) => boolean): Promise<void> {
+  const admin = new Redis(REDIS_URL);
+  try {
+    const lines = ((await admin.client('LIST')) as string).split('\n').filter(matches);
+    expect(lines).not.toHaveLength(0);
+    for (const line of lines) await admin.client('KILL', 'ID', /^id=(\d+) /.exec(line)?.[1] as string);
+  } finally {
+    admin.disconnect();
+  }
+}
+
+async function catchUp(
+  prepare: (state: SharedState, store: JobStore) => Promise<void>,
+  meanwhile: (state: SharedState, store: JobStore) => Promise<void> = async () => undefined,
+) {
   const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-catch-up-expired-')));
   const state = new SharedState(REDIS_URL, uniquePrefix());
   await state.clock.synced;
@@ -65,6 +81,7 @@ async function catchUp(prepare: (state: SharedState, store: JobStore) => Promise
   await prepare(state, store);
   await queue.connect();
   queue.start();
+  await meanwhile(state, store);
   await until(() => events.filter((e) => e.type === 'failed').length === 2, 10_000, 'both failures');
   return { errors: events.filter((e) => e.type === 'failed').map((e) => e.job.error?.key), logged };
 }
@@ -75,10 +92,9 @@ describe.skipIf(skip)(
   () => {
     it('records expired while Redis kept its data: the result is lost, Redis not blamed', async () => {
       const { errors, logged } = await catchUp(async (state, store) => {
-        // Redis has kept its data since before the jobs ran (an earlier catch-up wrote when).
-        const earlier = state.now() - 8 * 24 * 3600_000;
-        await state.redis.set(state.key('data-since'), String(earlier));
-        leftRunning(store, earlier + 3600_000);
+        // Written by this connection, not by hand: Redis has kept its data since before the jobs ran.
+        // Its 'ready' listener comes before the clock's, whose sync the set-up awaited.
+        leftRunning(store, Number(await state.redis.get(state.key('data-since'))) + 1_000);
       });
       expect(errors).toEqual(['errors.job.result_lost', 'errors.job.result_lost']);
       expect(logged).not.toContain(QUEUE_LOST_LOG);
@@ -88,6 +104,26 @@ describe.skipIf(skip)(
       const { errors, logged } = await catchUp(async (state, store) => {
         leftRunning(store, state.now() - 60_000);
       });
+      expect(errors).toEqual(['errors.job.queue_lost', 'errors.job.queue_lost']);
+      expect(logged.filter((line) => line === QUEUE_LOST_LOG)).toHaveLength(1);
+    });
+
+    it('Redis flushed while the jobs ran: the reconnection marks it, queue_lost', async () => {
+      const { errors, logged } = await catchUp(
+        async () => undefined,
+        async (state, store) => {
+          // One round trip: the first catch-up (over no jobs) has read this front-end's store.
+          await state.redis.ping();
+          for (const job of leftRunning(store, state.now() - 60_000)) await state.saveJob(job);
+          const mainId = String(await state.redis.client('ID'));
+          await removeAllKeys(state.redis, state.prefix);
+          // The main connection first (its mark is sent before this ping's reply), then the subscriber (its
+          // recovery catches up).
+          await cutConnections((line) => line.startsWith(`id=${mainId} `));
+          await state.redis.ping();
+          await cutConnections((line) => line.includes(` name=${state.prefix}:front-end-`));
+        },
+      );
       expect(errors).toEqual(['errors.job.queue_lost', 'errors.job.queue_lost']);
       expect(logged.filter((line) => line === QUEUE_LOST_LOG)).toHaveLength(1);
     });

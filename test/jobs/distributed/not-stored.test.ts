@@ -3,6 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { catalog } from '../../../src/i18n.js';
 import { QUEUE_LOST_LOG } from '../../../src/jobs/distributed/front-delivery.js';
@@ -168,11 +169,14 @@ describe.skipIf(skip)('distributed queue: a job Redis never stored', { timeout: 
       10_000,
       'started',
     );
+    await fe.queue.stop();
+    // Redis back empty under the worker (this test's keys only: the shared server is never flushed), before the
+    // front-end connects again: its connection marks since when Redis has kept its data.
+    const admin = new Redis(REDIS_URL);
+    await removeAllKeys(admin, cluster.prefix);
+    admin.disconnect();
     const state = new SharedState(REDIS_URL, cluster.prefix);
     closing.push(() => state.close());
-    await fe.queue.stop();
-    // Redis back empty under the worker (this test's keys only: the shared server is never flushed).
-    await removeAllKeys(state.redis, cluster.prefix);
     const queue = new FrontQueue({
       state,
       url: REDIS_URL,
