@@ -3,7 +3,7 @@
 import { catalog, FALLBACK_LOCALE } from '../src/i18n.js';
 
 /** Keys removed from the catalogs that rows of earlier versions still hold, each with the key that says it now. */
-const RETIRED_ERROR_KEYS: Readonly<Record<string, string>> = {
+export const RETIRED_ERROR_KEYS: Readonly<Record<string, string>> = {
   'errors.job.not_stored': 'errors.job.lost_before_running',
 };
 
