@@ -2,6 +2,11 @@
 // "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option
 // can be used…"): said here as the operator's fix, naming QUEUE_URL and where it points, never the password.
 
+/** Whether `error` is Redis refusing QUEUE_URL's credentials (every connection of the queue meets it). */
+export function isCredentialsRefusal(error: unknown): boolean {
+  return error instanceof Error && /^(WRONGPASS|NOAUTH)\b/.test(error.message);
+}
+
 /** The one line for an error that is Redis refusing QUEUE_URL's credentials, or undefined for any other error. */
 export function credentialsRefused(error: unknown, url: string): string | undefined {
   const message = error instanceof Error ? error.message : '';

@@ -9,6 +9,7 @@ import { within } from '../../within.js';
 import { resultFiles } from '../job-parts.js';
 import type { Job } from '../types.js';
 import { isStoredImage, ownerKey } from '../types.js';
+import { isCredentialsRefusal } from './redis-credentials.js';
 import { watchHandshake } from './redis-handshake.js';
 import { SharedClock } from './shared-clock.js';
 import { enqueueOnce } from './shared-enqueue.js';
@@ -110,6 +111,9 @@ export class SharedState {
    * subscriber dropped alone, a BullMQ lock) must not silence the next outage's first line.
    */
   readonly connectionError = (error: Error, report: (error: Error) => void = this.onError): void => {
+    // Refused credentials are the role's to word (its start's one line, or `onError` once running), whichever
+    // connection (BullMQ's, the subscriber's) meets them first: never a raw NOAUTH/WRONGPASS line beside it.
+    if (isCredentialsRefusal(error)) report = this.onError;
     const down = this.redis.status !== 'ready';
     if (down && this.outageTold) return;
     if (down) this.outageTold = true;
