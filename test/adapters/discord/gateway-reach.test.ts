@@ -223,45 +223,39 @@ describe('DiscordReach', () => {
     );
   });
 
-  it('/readyz never shows the token, whatever a failed login’s error says', async () => {
-    const token = 'MTAxMjM0NTY3ODkwMTIzNDU2.Gabcde.secret-part-of-the-token';
+  const TOKEN = 'MTAxMjM0NTY3ODkwMTIzNDU2.Gabcde.secret-part-of-the-token';
+
+  /** What /readyz says once a login failing with `error` ran in the background (Discord unreachable at first). */
+  async function readyzAfterFailedLogin(error: Error): Promise<string | undefined> {
     const stop = new AbortController();
     let answers = 0;
-    // Unreachable at first: the login that fails for good runs in the background, where /readyz names its error.
     const rest = restDouble(async () => {
       answers += 1;
       if (answers === 1) throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
       return { url: 'wss://gateway.test' };
     });
-    const reach = new DiscordReach(rest, token, 'discord.com', stop.signal);
-    const login = () => Promise.reject(new TypeError(`a library's message quoting "Bot ${token}"`));
-    await reach.connect(login, capturedLog().log, { firstTryMs: 1000, retryMs: 10 });
-    await expect.poll(() => reach.reason(), { timeout: 2000, interval: 5 }).toMatch(/^could not start/);
-    expect(reach.reason()).toBe(
+    const reach = new DiscordReach(rest, TOKEN, 'discord.com', stop.signal);
+    try {
+      await reach.connect(() => Promise.reject(error), capturedLog().log, { firstTryMs: 1000, retryMs: 10 });
+      await expect.poll(() => reach.reason(), { timeout: 2000, interval: 5 }).toMatch(/^could not start/);
+      return reach.reason();
+    } finally {
+      stop.abort();
+    }
+  }
+
+  it('/readyz never shows the token, whatever a failed login’s error says', async () => {
+    expect(await readyzAfterFailedLogin(new TypeError(`a library's message quoting "Bot ${TOKEN}"`))).toBe(
       'could not start (a library\'s message quoting "Bot <token>"); restart the bot once that is fixed',
     );
-    stop.abort();
   });
 
   it('/readyz never shows the secret part of the token alone, nor a message cut off inside the token', async () => {
-    const token = 'MTAxMjM0NTY3ODkwMTIzNDU2.Gabcde.secret-part-of-the-token';
-    const stop = new AbortController();
-    let answers = 0;
-    const rest = restDouble(async () => {
-      answers += 1;
-      if (answers === 1) throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
-      return { url: 'wss://gateway.test' };
-    });
-    const reach = new DiscordReach(rest, token, 'discord.com', stop.signal);
-    const login = () =>
-      Promise.reject(
-        new TypeError(`signature secret-part-of-the-token refused; header "Bot ${token.slice(0, 30)}`),
-      );
-    await reach.connect(login, capturedLog().log, { firstTryMs: 1000, retryMs: 10 });
-    await expect.poll(() => reach.reason(), { timeout: 2000, interval: 5 }).toMatch(/^could not start/);
-    expect(reach.reason()).toBe(
+    const cut = new TypeError(
+      `signature secret-part-of-the-token refused; header "Bot ${TOKEN.slice(0, 30)}`,
+    );
+    expect(await readyzAfterFailedLogin(cut)).toBe(
       'could not start (signature <token> refused; header "Bot <token>); restart the bot once that is fixed',
     );
-    stop.abort();
   });
 });
