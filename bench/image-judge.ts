@@ -5,51 +5,20 @@
 // Writes bench/results/image-judge.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { acceptImage } from '../commands/inputs.js';
+import { pngClaiming } from '../test/engine/image/png-bytes.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' } } });
 const RUNS = Number(values.runs);
 const LIMITS = { maxInputBytes: 20 * 1024 * 1024, maxInputPixels: 40_000_000 };
 
-function chunk(type: string, body: Uint8Array): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(body.length);
-  const typed = Buffer.concat([Buffer.from(type, 'ascii'), body]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typed));
-  return Buffer.concat([len, typed, crc]);
-}
-
 /** A complete, valid PNG of `width × height` black RGB pixels (zlib shrinks the rows to almost nothing). */
-function blackPng(width: number, height: number): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const rows = Buffer.alloc((width * 3 + 1) * height);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(rows)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+const blackPng = (width: number, height: number) =>
+  pngClaiming(width, height, Buffer.alloc((width * 3 + 1) * height));
 
 /** A header claiming `width × height`, as a bomb sends it (the body never needs to exist). */
-function bombHeader(width: number, height: number): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(1 << 16))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+const bombHeader = (width: number, height: number) => pngClaiming(width, height, Buffer.alloc(1 << 16));
 
 const photo = await sharp({
   create: { width: 1024, height: 1024, channels: 3, background: { r: 40, g: 90, b: 200 } },

@@ -14,6 +14,7 @@ import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type Job, JobStore, RetentionSweeper, type SweepResult } from '../src/jobs/index.js';
+import { aJob } from '../test/commands/job-fixture.js';
 import { optionReader } from './lib/options.js';
 
 const opt = optionReader();
@@ -40,21 +41,18 @@ const store = new JobStore(dataDir);
 
 function job(over: Partial<Job>): Job {
   const seq = store.nextSeq();
-  return {
+  return aJob({
     id: store.newId(),
     seq,
     owner: { platform: 'discord', userId: `u${seq % 1000}` },
     scope: 'guild:1',
-    kind: 'imagine',
     request: { task: 'text_to_image', prompt: 'a boat on a lake at dusk', width: 512, height: 512 },
-    meta: { locale: 'en' },
-    priority: 'normal',
     status: 'done',
     attempts: 1,
     estimatedCost: 1000,
     createdAt: now - 60 * DAY_MS,
     ...over,
-  };
+  });
 }
 
 function stored(over: Partial<Job>): Job {

@@ -18,6 +18,7 @@ import { join, sep } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodePng, makeTestCheckpoint } from '../engine/index.js';
 import { main } from '../src/cli/main.js';
+import { describeBriefly, imagineAFox } from './cli/task-args.js';
 import { captureIo } from './doubles/cli-io.js';
 
 const lateWrites = vi.hoisted(() => ({ left: 0 }));
@@ -63,7 +64,7 @@ const cli = async (...argv: string[]) => {
 describe('a disk that fills up while the output is written', () => {
   it('imagine: no half PNG, an earlier one kept whole, one line, exit 1', async () => {
     const out = join(full, 'fox.png');
-    let r = await cli('imagine', '--prompt', 'a fox', '--width', '32', '--height', '32', '--out', out);
+    let r = await cli(...imagineAFox(32), '--out', out);
     expect([r.code, r.err]).toEqual([
       1,
       `dimoo imagine: cannot write --out ${out}: no space left on the device\n`,
@@ -73,7 +74,7 @@ describe('a disk that fills up while the output is written', () => {
     const earlier = readFileSync(input);
     const kept = join(full, 'kept.png');
     copyFileSync(input, kept);
-    r = await cli('imagine', '--prompt', 'a fox', '--width', '32', '--height', '32', '--out', kept);
+    r = await cli(...imagineAFox(32), '--out', kept);
     expect(r.code).toBe(1);
     expect(readFileSync(kept)).toEqual(earlier);
     expect(readdirSync(full)).toEqual(['kept.png']);
@@ -81,17 +82,7 @@ describe('a disk that fills up while the output is written', () => {
 
   it('describe --out: no half answer file', async () => {
     const out = join(full, 'answer.txt');
-    const r = await cli(
-      'describe',
-      '--image',
-      input,
-      '--gen-length',
-      '2',
-      '--block-length',
-      '2',
-      '--out',
-      out,
-    );
+    const r = await cli(...describeBriefly(input), '--out', out);
     expect([r.code, r.err]).toEqual([
       1,
       `dimoo describe: cannot write --out ${out}: no space left on the device\n`,
@@ -104,19 +95,7 @@ describe('a disk that fills up while the output is written', () => {
     const kept = join(late, 'grid-1.png');
     copyFileSync(input, kept);
     lateWrites.left = 2;
-    const r = await cli(
-      'imagine',
-      '--prompt',
-      'a fox',
-      '--width',
-      '32',
-      '--height',
-      '32',
-      '--count',
-      '2',
-      '--out',
-      out,
-    );
+    const r = await cli(...imagineAFox(32), '--count', '2', '--out', out);
     expect([r.code, r.err]).toEqual([
       1,
       `dimoo imagine: cannot write --out ${join(late, 'grid-2.png')}: no space left on the device\n`,

@@ -6,28 +6,14 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { encodeOutput } from '../src/cli/output-format.js';
+import { imagineAFox } from './cli/task-args.js';
 import { cliOnTinyCheckpoint, editAHat } from './cli-on-checkpoint.js';
 import { captureIo } from './doubles/cli-io.js';
 
 const { dir, input, cli } = cliOnTinyCheckpoint('cli-format', { width: 64, height: 64, step: 7 });
 
 const imagine = (out: string, ...flags: string[]) =>
-  cli(
-    'imagine',
-    '--prompt',
-    'a fox',
-    '--width',
-    '64',
-    '--height',
-    '64',
-    '--steps',
-    '2',
-    '--seed',
-    '3',
-    '--out',
-    out,
-    ...flags,
-  );
+  cli(...imagineAFox(64), '--steps', '2', '--seed', '3', '--out', out, ...flags);
 
 const formatOf = async (path: string) => (await sharp(readFileSync(path)).metadata()).format;
 

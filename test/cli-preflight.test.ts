@@ -21,6 +21,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodePng, makeTestCheckpoint } from '../engine/index.js';
 import { main } from '../src/cli/main.js';
 import { processTag } from '../src/process-tag.js';
+import { describeBriefly, imagineAFox } from './cli/task-args.js';
 import { captureIo } from './doubles/cli-io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dimoo-cli-preflight-'));
@@ -353,20 +354,9 @@ describe('the model folder', () => {
     process.env.MODEL_DIR = model;
     const out = join(dir, 'env.png');
     const small = ['--steps', '2', '--seed', '1', '--device', 'cpu', '--json'];
-    let r = await cli(
-      'imagine',
-      '--prompt',
-      'a fox',
-      '--width',
-      '32',
-      '--height',
-      '32',
-      ...small,
-      '--out',
-      out,
-    );
+    let r = await cli(...imagineAFox(32), ...small, '--out', out);
     expect(r.code, r.err).toBe(0);
-    r = await cli('describe', '--image', input, '--gen-length', '2', '--block-length', '2', ...small);
+    r = await cli(...describeBriefly(input), ...small);
     expect(r.code, r.err).toBe(0);
     // --model wins over MODEL_DIR.
     r = await cli('imagine', '--model', nowhere, '--prompt', 'a fox', '--out', out);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CheckpointTokenizer } from '../engine/checkpoint/tokenizer.js';
 import { decodeImage, readPngText } from '../engine/index.js';
 import { batchFileName, parsePromptFile } from '../src/cli/prompt-file.js';
+import { imagineAFox } from './cli/task-args.js';
 import { cliOnTinyCheckpoint, editAHat } from './cli-on-checkpoint.js';
 
 const { dir, model, input, cli } = cliOnTinyCheckpoint('cli-tasks', { width: 96, height: 64, step: 11 });
@@ -190,13 +191,7 @@ describe('dimoo edit / paint / describe / batch', () => {
 /** `dimoo imagine` of a 64² fox with seed 3 and --json, writing `out` in the test folder. */
 const imagineJson = (steps: number, out: string, ...flags: string[]) =>
   cli(
-    'imagine',
-    '--prompt',
-    'a fox',
-    '--width',
-    '64',
-    '--height',
-    '64',
+    ...imagineAFox(64),
     '--steps',
     String(steps),
     '--seed',

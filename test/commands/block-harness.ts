@@ -31,11 +31,13 @@ export function blockSetup(dir = mkdtempSync(join(tmpdir(), 'dimoo-block-harness
     admins: [ADMIN, ...admins].flatMap((id) => [`discord:${id}`, `telegram:${id}`]),
     limits: { maxPerUser: 20, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
   });
-  open.push({ queue, store });
+  const opened = { queue, store };
+  open.push(opened);
+  let clock = 1_000_000;
   const commands = new Commands({
     queue,
     store,
-    now: () => 1_000_000,
+    now: () => clock,
     config: {
       defaultLocale: 'en',
       limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
@@ -47,7 +49,17 @@ export function blockSetup(dir = mkdtempSync(join(tmpdir(), 'dimoo-block-harness
   /** The admin, in a group, replying to `repliedUser`'s message if one is named. */
   const admin = (platform: Platform = 'telegram', repliedUser?: string): CommandContext =>
     commands.context({ user: { platform, userId: ADMIN }, scope: 'guild:1', language: 'en', repliedUser });
-  return { commands, queue, store, engine, dir, as, admin };
+  /** Moves the commands' clock on by `ms`. */
+  const advance = (ms: number) => {
+    clock += ms;
+  };
+  /** A restart's first half: stops this queue and closes this store now, before a setup opens `dir` again. */
+  const close = async () => {
+    open.splice(open.indexOf(opened), 1);
+    await queue.stop();
+    store.close();
+  };
+  return { commands, queue, store, engine, dir, as, admin, advance, close };
 }
 
 export const keys = (reply: Reply | undefined) => reply?.text.map((line) => line.key);

@@ -1,58 +1,24 @@
 // /block and /unblock, and the one check every entry of a blocked user passes (commands/blocked.ts): commands,
 // typed lines, buttons, answers, replies to a result or an image, and suggestions.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QUIET_MS } from '../../commands/blocked.js';
-import { type CommandContext, Commands } from '../../commands/commands.js';
+import type { CommandContext } from '../../commands/commands.js';
 import type { Reply } from '../../commands/reply.js';
 import { encodePng } from '../../engine/index.js';
 import { t } from '../../src/i18n.js';
-import { JobQueue, JobStore, type Platform } from '../../src/jobs/index.js';
-import { TimedEngineDouble } from '../doubles/timed-engine.js';
+import type { Platform } from '../../src/jobs/index.js';
+import { ADMIN, blockSetup, closeBlockSetups, keys } from './block-harness.js';
 
-const open: Array<{ queue: JobQueue; store: JobStore }> = [];
-afterEach(async () => {
-  for (const { queue, store } of open.splice(0)) {
-    await queue.stop({ waitMs: 2000 });
-    store.close();
-  }
-});
+afterEach(closeBlockSetups);
 
-const ADMIN = '900';
-
-/** Commands over a real store and queue; the queue is not started, so submitted jobs wait. */
-function setup(dir = mkdtempSync(join(tmpdir(), 'dimoo-block-'))) {
-  const store = new JobStore(dir);
-  const engine = new TimedEngineDouble(1, 3);
-  store.setCalibration(engine.info.device, 0.002, 1);
-  const queue = new JobQueue({
-    store,
-    engine,
-    admins: [`discord:${ADMIN}`, `telegram:${ADMIN}`],
-    limits: { maxPerUser: 20, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
-  });
-  open.push({ queue, store });
-  let clock = 1_000_000;
-  const commands = new Commands({
-    queue,
-    store,
-    now: () => clock,
-    config: {
-      defaultLocale: 'en',
-      limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
-    },
-  });
+/** Commands over a real store and queue; the queue is not started, so submitted jobs wait. Speaking in guild 1. */
+function setup(dir?: string) {
+  const harness = blockSetup(dir);
   const ctx = (userId: string, platform: Platform = 'discord', repliedUser?: string): CommandContext =>
-    commands.context({ user: { platform, userId }, scope: 'guild:1', language: 'en', repliedUser });
-  const advance = (ms: number) => {
-    clock += ms;
-  };
-  return { commands, queue, store, ctx, advance, dir };
+    harness.commands.context({ user: { platform, userId }, scope: 'guild:1', language: 'en', repliedUser });
+  return { ...harness, ctx };
 }
 
-const keys = (reply: Reply | undefined) => reply?.text.map((line) => line.key);
 const png = () => encodePng({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(90) });
 
 describe('/block', () => {
@@ -250,9 +216,7 @@ describe('/block', () => {
   it('survives a restart: the block is in the store under DATA_DIR', async () => {
     const first = setup();
     await first.commands.run(first.ctx(ADMIN), { name: 'block', options: { user: '31', reason: 'spam' } });
-    const { queue, store } = open.splice(0, 1)[0] as { queue: JobQueue; store: JobStore };
-    await queue.stop();
-    store.close();
+    await first.close();
     const again = setup(first.dir);
     expect(again.store.blocks.get('discord:31')?.reason).toBe('spam');
     expect(keys(await again.commands.run(again.ctx('31'), { name: 'help' }))).toEqual(['errors.blocked']);

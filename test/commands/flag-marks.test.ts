@@ -10,9 +10,9 @@ import { parseBoxes } from '../../commands/regions.js';
 import type { Reply } from '../../commands/reply.js';
 import { settingsSpec } from '../../commands/settings/spec.js';
 import { parseArgs } from '../../commands/text-grammar.js';
-import { encodePng } from '../../engine/index.js';
-import { insertFinishedImage, type Owner } from '../../src/jobs/index.js';
+import type { Owner } from '../../src/jobs/index.js';
 import { commandsOnQueue } from './commands-on-queue.js';
+import { finishedResults, imagineRequest } from './finished-results.js';
 
 const ZWSP = '\u200b';
 const ZWNJ = '\u200c';
@@ -133,19 +133,8 @@ describe('marks at a command’s own words and in typed answers', () => {
       prompt: 'a harbour film',
       steps: 8,
     });
-    const png = await encodePng({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(90) });
-    const id = insertFinishedImage(
-      store,
-      {
-        owner: user,
-        scope: 'dm:3',
-        kind: 'imagine',
-        request: { task: 'text_to_image', prompt: 'a fox', width: 512, height: 512, seed: 3 },
-        files: {},
-      },
-      { png, seed: 3, width: 32, height: 32 },
-      { finishedAt: 1 },
-    ).id;
+    const { finished } = await finishedResults(store, user, 'dm:3');
+    const id = finished(imagineRequest('a fox'), { input: false });
     // A reply opening with a marked flag is a re-run, not an edit whose instruction is "--seed 7".
     for (const line of [`${RLM}--seed 7`, `..${ZWSP}--seed 7`, `-${ZWSP}-seed${ZWSP}7`]) {
       expect([line, requestOf(await commands.replyToResult(ctx(), id, line))]).toMatchObject([

@@ -27,20 +27,21 @@ function setup() {
       poll();
     });
   const request = (reply: Reply) => store.get(reply.jobId as string)?.request;
-  return { commands, ctx, finished, request };
+  /** User 1's /imagine of `prompt`, once its result is in; its job id. */
+  const drawn = async (prompt: string) => {
+    const queued = await commands.run(ctx('1'), { name: 'imagine', options: { prompt } });
+    await finished(queued.jobId);
+    return queued.jobId as string;
+  };
+  return { commands, ctx, finished, request, drawn };
 }
 
 const SETTINGS = { steps: 4, cfg: 3, temperature: 0.8 };
 
 describe('follow-ups of a result', () => {
   it('keep its steps, guidance and temperature: Zoom out, the pans, Make square, Custom zoom, Vary (Region)', async () => {
-    const { commands, ctx, finished, request } = setup();
-    const drawn = await commands.run(ctx('1'), {
-      name: 'imagine',
-      options: { prompt: 'a lighthouse --ar 16:9 --steps 4 --cfg 3 --temperature 0.8 --no gulls' },
-    });
-    await finished(drawn.jobId);
-    const id = drawn.jobId as string;
+    const { commands, ctx, request, drawn } = setup();
+    const id = await drawn('a lighthouse --ar 16:9 --steps 4 --cfg 3 --temperature 0.8 --no gulls');
     for (const action of ['zoomout', 'zoomout2', 'pan_left', 'pan_up', 'square']) {
       const made = await commands.pressButton(ctx('1'), `${action}:${id}`);
       expect(request(made), action).toMatchObject({ task: 'paint', prompt: 'a lighthouse', ...SETTINGS });
@@ -62,13 +63,8 @@ describe('follow-ups of a result', () => {
   });
 
   it('Edit keeps the steps and temperature, not a prompt’s guidance scale; the instruction’s own flags win', async () => {
-    const { commands, ctx, finished, request } = setup();
-    const drawn = await commands.run(ctx('1'), {
-      name: 'imagine',
-      options: { prompt: 'a lighthouse --steps 4 --cfg 3 --temperature 0.8' },
-    });
-    await finished(drawn.jobId);
-    const id = drawn.jobId as string;
+    const { commands, ctx, finished, request, drawn } = setup();
+    const id = await drawn('a lighthouse --steps 4 --cfg 3 --temperature 0.8');
     const edit = await commands.editResult(ctx('1'), id, 'add a moon');
     expect(request(edit)).toMatchObject({
       task: 'image_to_image',
@@ -87,13 +83,8 @@ describe('follow-ups of a result', () => {
   });
 
   it('Custom zoom answered with flags only keeps the result’s prompt and the settings it does not type', async () => {
-    const { commands, ctx, finished, request } = setup();
-    const drawn = await commands.run(ctx('1'), {
-      name: 'imagine',
-      options: { prompt: 'a lighthouse --steps 12 --cfg 3 --temperature 0.8 --cache --no gulls' },
-    });
-    await finished(drawn.jobId);
-    const id = drawn.jobId as string;
+    const { commands, ctx, request, drawn } = setup();
+    const id = await drawn('a lighthouse --steps 12 --cfg 3 --temperature 0.8 --cache --no gulls');
     const zoom = (answer: string) => commands.answerAsk(ctx('1'), 'zoom_line', id, answer);
     const own = await zoom('--steps 16 --temperature 0.5 --no-cache --zoom 1.5');
     expect(request(own)).toMatchObject({
@@ -112,13 +103,8 @@ describe('follow-ups of a result', () => {
   });
 
   it('a typed `--no` in a Custom zoom answer replaces the result’s; `--no none` and `--cfg 0` leave it out', async () => {
-    const { commands, ctx, finished, request } = setup();
-    const drawn = await commands.run(ctx('1'), {
-      name: 'imagine',
-      options: { prompt: 'a lighthouse --steps 4 --cfg 3 --no gulls' },
-    });
-    await finished(drawn.jobId);
-    const id = drawn.jobId as string;
+    const { commands, ctx, request, drawn } = setup();
+    const id = await drawn('a lighthouse --steps 4 --cfg 3 --no gulls');
     const zoom = (answer: string) => commands.answerAsk(ctx('1'), 'zoom_line', id, answer);
     for (const answer of ['--zoom 1.5 --no boats', '1.5x --no boats']) {
       expect(request(await zoom(answer)), answer).toMatchObject({
@@ -137,10 +123,9 @@ describe('follow-ups of a result', () => {
   });
 
   it('a result without settings of its own offers none (the user’s defaults apply as before)', async () => {
-    const { commands, ctx, finished } = setup();
-    const drawn = await commands.run(ctx('1'), { name: 'imagine', options: { prompt: 'a lighthouse' } });
-    await finished(drawn.jobId);
-    const zoomLine = await commands.pressButton(ctx('1'), `zoomcustom:${drawn.jobId}`);
+    const { commands, ctx, drawn } = setup();
+    const id = await drawn('a lighthouse');
+    const zoomLine = await commands.pressButton(ctx('1'), `zoomcustom:${id}`);
     expect(zoomLine.ask?.value).toBe('a lighthouse --zoom 2');
   });
 });

@@ -6,8 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Reply } from '../../commands/reply.js';
 import { encodePng } from '../../engine/index.js';
-import { insertFinishedImage, type Owner } from '../../src/jobs/index.js';
+import type { Owner } from '../../src/jobs/index.js';
 import { commandsOnQueue } from './commands-on-queue.js';
+import { finishedResults, skyPainted } from './finished-results.js';
 
 const MARKS = ['\u200f', '\u200b', '\u202e', '\u0000', '\u2066\u200b'];
 const keys = (reply: Reply | undefined) => reply?.text.map((t) => t.key);
@@ -22,25 +23,8 @@ function setup() {
 describe('lines of invisible marks', () => {
   it('re-run a /retouch or /outpaint result on its own prompt, through a `..` reply and Remix', async () => {
     const { commands, store, user, ctx } = setup();
-    const png = await encodePng({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(90) });
-    const painted = insertFinishedImage(
-      store,
-      {
-        owner: user,
-        scope: 'playground',
-        kind: 'paint',
-        request: {
-          task: 'paint',
-          prompt: 'more sky',
-          image: { file: 'input.png' },
-          region: { kind: 'extend', left: 0.25, top: 0.25, right: 0.25, bottom: 0.25 },
-          seed: 4,
-        },
-        files: { 'input.png': png },
-      },
-      { png, seed: 4, width: 32, height: 32 },
-      { finishedAt: 1 },
-    ).id;
+    const { finished } = await finishedResults(store, user, 'playground');
+    const painted = finished({ ...skyPainted(), prompt: 'more sky' }, { seed: 4 });
     for (const marks of MARKS) {
       for (const reply of [
         await commands.replyToResult(ctx(), painted, `..${marks}`),

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { UserInputError } from '../../commands/errors.js';
 import { MAX_PROMPT_CHARS } from '../../commands/limits.js';
 import {
   checkPrompt,
@@ -9,16 +8,7 @@ import {
   sizeForAspect,
 } from '../../commands/prompt.js';
 import { extensionOf, parseBoxes } from '../../commands/regions.js';
-
-function refusal(work: () => unknown): { key: string; params: Record<string, string | number> } {
-  try {
-    work();
-  } catch (error) {
-    if (error instanceof UserInputError) return { key: error.key, params: error.params };
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
+import { refusal } from './refusal.js';
 
 describe('prompt flags', () => {
   it('reads every flag and keeps the rest as the prompt', () => {

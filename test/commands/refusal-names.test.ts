@@ -4,14 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../commands/commands.js';
 import type { Reply } from '../../commands/reply.js';
-import { encodePng } from '../../engine/index.js';
 import { type Locale, placeholders, t } from '../../src/i18n.js';
-import { insertFinishedImage, type Platform } from '../../src/jobs/index.js';
+import type { Platform } from '../../src/jobs/index.js';
 import { commandsOnQueue } from './commands-on-queue.js';
+import { finishedResults, imagineRequest } from './finished-results.js';
 
 async function setup() {
   const { commands, store } = commandsOnQueue('refusal-names', { start: false });
-  const png = await encodePng({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(90) });
+  const { png, finished } = await finishedResults(store, { platform: 'discord', userId: '7' }, 'dm:7');
   const ctx = (platform: Platform = 'telegram', language: Locale = 'en'): CommandContext =>
     commands.context({
       user: { platform, userId: '7' },
@@ -20,18 +20,7 @@ async function setup() {
       ownMachine: true,
       admin: true,
     });
-  const imagined = insertFinishedImage(
-    store,
-    {
-      owner: { platform: 'discord', userId: '7' },
-      scope: 'dm:7',
-      kind: 'imagine',
-      request: { task: 'text_to_image', prompt: 'sky', width: 512, height: 512, seed: 3 },
-      files: {},
-    },
-    { png, seed: 3, width: 32, height: 32 },
-    { finishedAt: 1 },
-  ).id;
+  const imagined = finished(imagineRequest('sky'), { input: false });
   return { commands, image: { data: png }, ctx, imagined };
 }
 
@@ -89,7 +78,7 @@ describe('a typed line’s refusal', () => {
     });
     expect(said(box)).toEqual({
       en: '--box is too long (250 characters, limit 200).',
-      de: '--box ist zu lang (250 Zeichen, höchstens 200).',
+      de: '--box ist zu lang (250 Zeichen, Limit 200).',
       ja: '--box が長すぎます（250 文字、上限 200 文字）。',
     });
   });
@@ -102,7 +91,7 @@ describe('a typed line’s refusal', () => {
     expect(value).toEqual({ key: 'errors.prefer.value_too_long', params: { length: 300, limit: 200 } });
     expect(said(value)).toEqual({
       en: 'What an option stands for is too long (300 characters, limit 200).',
-      de: 'Wofür eine Option steht, ist zu lang (300 Zeichen, höchstens 200).',
+      de: 'Wofür eine Option steht, ist zu lang (300 Zeichen, Limit 200).',
       ja: 'オプションの中身が長すぎます（300 文字、上限 200 文字）。',
     });
     // A name longer than the field is no name, said as any other with the name's own limit (24, not the field's 26).
@@ -115,7 +104,7 @@ describe('a typed line’s refusal', () => {
     expect(reason).toEqual({ key: 'errors.block.reason_too_long', params: { length: 240, limit: 200 } });
     expect(said(reason)).toEqual({
       en: 'The reason is too long (240 characters, limit 200).',
-      de: 'Der Grund ist zu lang (240 Zeichen, höchstens 200).',
+      de: 'Der Grund ist zu lang (240 Zeichen, Limit 200).',
       ja: '理由が長すぎます（240 文字、上限 200 文字）。',
     });
     const user = await typed('/unblock someone');

@@ -4,39 +4,19 @@
 import { describe, expect, it } from 'vitest';
 import { parsePrompt } from '../../commands/prompt.js';
 import type { Reply } from '../../commands/reply.js';
-import { encodePng } from '../../engine/index.js';
 import { t } from '../../src/i18n.js';
-import { insertFinishedImage, type Owner, type StoredRequest } from '../../src/jobs/index.js';
+import type { Owner } from '../../src/jobs/index.js';
 import { commandsOnQueue } from './commands-on-queue.js';
+import { finishedResults, imagineRequest, skyPainted } from './finished-results.js';
 
 const user: Owner = { platform: 'telegram', userId: '5' };
 
 async function setup() {
   const { commands, store } = commandsOnQueue('rerun-region', { start: false });
-  const png = await encodePng({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(90) });
-  const finished = (request: StoredRequest, kind: 'imagine' | 'paint') =>
-    insertFinishedImage(
-      store,
-      { owner: user, scope: 'dm:5', kind, request, files: { 'input.png': png } },
-      { png, seed: 3, width: 32, height: 32 },
-      { finishedAt: 1 },
-    ).id;
-  const paint = (region: Extract<StoredRequest, { task: 'paint' }>['region']): StoredRequest => ({
-    task: 'paint',
-    prompt: 'sky',
-    image: { file: 'input.png' },
-    region,
-    seed: 4,
-  });
-  const outpainted = finished(
-    paint({ kind: 'extend', left: 0.25, top: 0.25, right: 0.25, bottom: 0.25 }),
-    'paint',
-  );
-  const retouched = finished(paint({ kind: 'boxes', boxes: [{ x: 0, y: 0, w: 0.5, h: 0.5 }] }), 'paint');
-  const imagined = finished(
-    { task: 'text_to_image', prompt: 'sky', width: 512, height: 512, seed: 3 },
-    'imagine',
-  );
+  const { finished } = await finishedResults(store, user, 'dm:5');
+  const outpainted = finished(skyPainted());
+  const retouched = finished(skyPainted({ kind: 'boxes', boxes: [{ x: 0, y: 0, w: 0.5, h: 0.5 }] }));
+  const imagined = finished(imagineRequest('sky'));
   const ctx = () => commands.context({ user, scope: 'dm:5', language: 'en', ownMachine: true });
   const jobs = () => store.recentOf(user, 100).length;
   return { commands, ctx, outpainted, retouched, imagined, jobs, finished, store };
@@ -131,7 +111,7 @@ describe('a region word in a .. reply or Remix', () => {
     // Discord's `no` option keeps what was typed in it, a phone's dash included.
     const negativePrompt = 'cardboard —box';
     const job = { task: 'text_to_image', prompt, negativePrompt, width: 512, height: 512, seed: 3 } as const;
-    const id = finished(job, 'imagine');
+    const id = finished(job);
     const line = (await commands.pressButton(ctx(), `remix:${id}`)).ask?.value as string;
     expect(line.startsWith('a zoom lens, box of chocolates, pan --size 512x512')).toBe(true);
     expect(line).toContain('--no cardboard box');

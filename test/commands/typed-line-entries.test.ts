@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { Commands } from '../../commands/commands.js';
 import { MAX_LINE_CHARS } from '../../commands/limits.js';
 import type { Reply } from '../../commands/reply.js';
-import { encodePng } from '../../engine/index.js';
-import { insertFinishedImage, type Owner, type StoredRequest } from '../../src/jobs/index.js';
+import type { Owner } from '../../src/jobs/index.js';
 import { commandsOnQueue } from './commands-on-queue.js';
+import { finishedResults, imagineRequest, skyPainted } from './finished-results.js';
 
 const user: Owner = { platform: 'web', userId: 'typist' };
 const fox = '🦊';
@@ -15,28 +15,9 @@ const first = (reply: Reply | undefined) => reply?.text[0];
 
 async function setup() {
   const { commands, store } = commandsOnQueue('typed-entries', { start: false });
-  const png = await encodePng({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(90) });
-  const finished = (request: StoredRequest, kind: 'imagine' | 'paint') =>
-    insertFinishedImage(
-      store,
-      { owner: user, scope: 'playground', kind, request, files: { 'input.png': png } },
-      { png, seed: 3, width: 32, height: 32 },
-      { finishedAt: 1 },
-    ).id;
-  const imagined = finished(
-    { task: 'text_to_image', prompt: 'a fox', width: 512, height: 512, seed: 3 },
-    'imagine',
-  );
-  const painted = finished(
-    {
-      task: 'paint',
-      prompt: 'sky',
-      image: { file: 'input.png' },
-      region: { kind: 'extend', left: 0.25, top: 0.25, right: 0.25, bottom: 0.25 },
-      seed: 4,
-    },
-    'paint',
-  );
+  const { png, finished } = await finishedResults(store, user, 'playground');
+  const imagined = finished(imagineRequest('a fox'));
+  const painted = finished(skyPainted());
   const ctx = () => commands.context({ user, scope: 'playground', language: 'en', ownMachine: true });
   const jobs = () => store.recentOf(user, 100).length;
   return { commands, store, imagined, painted, ctx, jobs, png };

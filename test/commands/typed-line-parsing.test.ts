@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { expandCustomOptions } from '../../commands/custom-options.js';
 import { editSpec } from '../../commands/edit/spec.js';
-import { UserInputError } from '../../commands/errors.js';
 import { outpaintSpec } from '../../commands/outpaint/spec.js';
 import { expandPermutations, MAX_COUNTED_PERMUTATIONS } from '../../commands/permutations.js';
 import { checkPrompt, parsePrompt } from '../../commands/prompt.js';
@@ -12,16 +11,7 @@ import { parseBoxes } from '../../commands/regions.js';
 import { retouchSpec } from '../../commands/retouch/spec.js';
 import { settingsSpec } from '../../commands/settings/spec.js';
 import { parseArgs } from '../../commands/text-grammar.js';
-
-function refusal(work: () => unknown): { key: string; params: Record<string, string | number> } {
-  try {
-    work();
-  } catch (error) {
-    if (error instanceof UserInputError) return { key: error.key, params: error.params };
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
+import { refusal } from './refusal.js';
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const fox = '🦊';

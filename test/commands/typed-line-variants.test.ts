@@ -10,24 +10,16 @@ import type { Reply } from '../../commands/reply.js';
 import { retouchSpec } from '../../commands/retouch/spec.js';
 import { settingsSpec } from '../../commands/settings/spec.js';
 import { parseArgs } from '../../commands/text-grammar.js';
-import { encodePng } from '../../engine/index.js';
-import { insertFinishedImage, type Owner, type StoredRequest } from '../../src/jobs/index.js';
+import type { Owner } from '../../src/jobs/index.js';
 import { commandsOnQueue } from './commands-on-queue.js';
+import { finishedResults, imagineRequest } from './finished-results.js';
 
 const user: Owner = { platform: 'telegram', userId: '8' };
 
 async function setup() {
   const { commands, store } = commandsOnQueue('typed-variants', { start: false });
-  const png = await encodePng({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(90) });
-  const finished = (request: StoredRequest, kind: 'imagine' | 'paint') =>
-    insertFinishedImage(
-      store,
-      { owner: user, scope: 'dm:8', kind, request, files: { 'input.png': png } },
-      { png, seed: 3, width: 32, height: 32 },
-      { finishedAt: 1 },
-    ).id;
-  const imagined = (prompt = 'a fox') =>
-    finished({ task: 'text_to_image', prompt, width: 512, height: 512, seed: 3 }, 'imagine');
+  const { png, finished } = await finishedResults(store, user, 'dm:8');
+  const imagined = (prompt = 'a fox') => finished(imagineRequest(prompt));
   const ctx = () => commands.context({ user, scope: 'dm:8', language: 'en', ownMachine: true });
   const request = (reply: Reply | undefined) =>
     reply?.jobId ? store.get(reply.jobId)?.request : reply?.text[0];

@@ -10,11 +10,11 @@ import { COMMANDS, findCommand } from '../../commands/registry.js';
 import type { Reply } from '../../commands/reply.js';
 import { optionsOf } from '../../commands/spec.js';
 import { parseTextCommand } from '../../commands/text-grammar.js';
-import { encodePng } from '../../engine/index.js';
 import { mulberry32 as random } from '../../engine/testing/mulberry32.js';
 import { placeholders, SUPPORTED_LOCALES, t } from '../../src/i18n.js';
-import { insertFinishedImage, type Owner } from '../../src/jobs/index.js';
+import type { Owner } from '../../src/jobs/index.js';
 import { commandsOnQueue } from './commands-on-queue.js';
+import { finishedResults, imagineRequest, skyPainted } from './finished-results.js';
 import { replyProblems } from './localized-reply-check.js';
 
 // biome-ignore format: a list of cases reads best as a block
@@ -196,38 +196,9 @@ describe('typed lines, fuzzed', () => {
       limits: { maxPerUser: 1_000_000, maxPerScope: 1_000_000, maxTotal: 1_000_000 },
     });
     const user: Owner = { platform: 'web', userId: 'fuzz' };
-    const png = await encodePng({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(90) });
-    const finished = (
-      request: Parameters<typeof insertFinishedImage>[1]['request'],
-      kind: 'imagine' | 'paint',
-    ) =>
-      insertFinishedImage(
-        store,
-        { owner: user, scope: 'playground', kind, request, files: { 'input.png': png } },
-        { png, seed: 3, width: 32, height: 32 },
-        { finishedAt: 1 },
-      ).id;
-    const imagined = finished(
-      {
-        task: 'text_to_image',
-        prompt: 'a {fox}, \\, b',
-        width: 512,
-        height: 512,
-        seed: 3,
-        negativePrompt: 'x --ar',
-      },
-      'imagine',
-    );
-    const painted = finished(
-      {
-        task: 'paint',
-        prompt: 'sky',
-        image: { file: 'input.png' },
-        region: { kind: 'extend', left: 0.25, top: 0.25, right: 0.25, bottom: 0.25 },
-        seed: 4,
-      },
-      'paint',
-    );
+    const { png, finished } = await finishedResults(store, user, 'playground');
+    const imagined = finished({ ...imagineRequest('a {fox}, \\, b'), negativePrompt: 'x --ar' });
+    const painted = finished(skyPainted());
     const rnd = random(20_240_611);
     const nextLine = lineMaker(rnd);
     let locale = 0;

@@ -9,37 +9,18 @@ import { isPromptFlag, parsePrompt } from '../../commands/prompt.js';
 import type { Reply } from '../../commands/reply.js';
 import { settingsSpec } from '../../commands/settings/spec.js';
 import { parseArgs } from '../../commands/text-grammar.js';
-import { encodePng } from '../../engine/index.js';
-import { insertFinishedImage, type Owner, type StoredRequest } from '../../src/jobs/index.js';
+import type { Owner } from '../../src/jobs/index.js';
 import { commandsOnQueue } from './commands-on-queue.js';
+import { finishedResults, imagineRequest, skyPainted } from './finished-results.js';
 
 const user: Owner = { platform: 'telegram', userId: '12' };
 const ZWSP = '\u200b';
 
 async function setup() {
   const { commands, store } = commandsOnQueue('typed-names-prose', { start: false });
-  const png = await encodePng({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(90) });
-  const finished = (request: StoredRequest) =>
-    insertFinishedImage(
-      store,
-      {
-        owner: user,
-        scope: 'dm:12',
-        kind: request.task === 'paint' ? 'paint' : 'imagine',
-        request,
-        files: { 'input.png': png },
-      },
-      { png, seed: 3, width: 32, height: 32 },
-      { finishedAt: 1 },
-    ).id;
-  const imagined = finished({ task: 'text_to_image', prompt: 'a fox', width: 512, height: 512, seed: 3 });
-  const outpainted = finished({
-    task: 'paint',
-    prompt: 'sky',
-    image: { file: 'input.png' },
-    region: { kind: 'extend', left: 0.25, top: 0.25, right: 0.25, bottom: 0.25 },
-    seed: 4,
-  });
+  const { finished } = await finishedResults(store, user, 'dm:12');
+  const imagined = finished(imagineRequest('a fox'));
+  const outpainted = finished(skyPainted());
   const ctx = () => commands.context({ user, scope: 'dm:12', language: 'en', ownMachine: true });
   const request = (reply: Reply | undefined) =>
     reply?.jobId ? store.get(reply.jobId)?.request : reply?.text[0];

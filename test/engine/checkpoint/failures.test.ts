@@ -22,6 +22,26 @@ const editJson = (file: string, edit: (value: Record<string, unknown>) => void) 
   writeFileSync(file, JSON.stringify(value));
 };
 
+/** A break that writes `text` as the folder's `path` (joined below it). */
+const writeAt =
+  (text: string, ...path: string[]) =>
+  (d: string) =>
+    writeFileSync(join(d, ...path), text);
+
+/** A break that puts an empty folder where the file `path` was. */
+const folderAt =
+  (...path: string[]) =>
+  (d: string) => {
+    rmSync(join(d, ...path));
+    mkdirSync(join(d, ...path));
+  };
+
+/** A break that puts a symbolic link to `target` where the file `name` was. */
+const linkAt = (target: string, name: string) => (d: string) => {
+  rmSync(join(d, name));
+  symlinkSync(target, join(d, name));
+};
+
 /** Writes `model.safetensors` again with its header changed by `edit`, the tensor bytes after it unchanged. */
 const editHeader = (file: string, edit: (header: Record<string, unknown>) => unknown) => {
   const bytes = readFileSync(file);
@@ -33,6 +53,14 @@ const editHeader = (file: string, edit: (header: Record<string, unknown>) => unk
   head.writeBigUInt64LE(BigInt(json.length), 0);
   writeFileSync(file, Buffer.concat([head, json, bytes.subarray(8 + length)]));
 };
+
+/** A break that changes the header entry of one tensor, `model.transformer.ln_f.weight`. */
+const editLnFEntry = (edit: (entry: { shape: unknown; data_offsets: number[] }) => void) => (d: string) =>
+  editHeader(join(d, 'model.safetensors'), (h) => {
+    edit(h['model.transformer.ln_f.weight'] as { shape: unknown; data_offsets: number[] });
+  });
+const LN_F_MALFORMED =
+  /model\.safetensors: tensor model\.transformer\.ln_f\.weight has a malformed header entry/;
 
 const CASES: Array<[string, 'one' | 'sharded', (dir: string) => void, EngineError['code'], RegExp]> = [
   [
@@ -56,33 +84,29 @@ const CASES: Array<[string, 'one' | 'sharded', (dir: string) => void, EngineErro
   [
     'a header entry with a dimension that is not a whole number',
     'one',
-    (d) =>
-      editHeader(join(d, 'model.safetensors'), (h) => {
-        (h['model.transformer.ln_f.weight'] as { shape: unknown }).shape = ['64'];
-      }),
+    editLnFEntry((entry) => {
+      entry.shape = ['64'];
+    }),
     'checkpoint_invalid',
-    /model\.safetensors: tensor model\.transformer\.ln_f\.weight has a malformed header entry/,
+    LN_F_MALFORMED,
   ],
   [
     'a header entry with negative dimensions whose product still fits',
     'one',
-    (d) =>
-      editHeader(join(d, 'model.safetensors'), (h) => {
-        (h['model.transformer.ln_f.weight'] as { shape: unknown }).shape = [-64, -1];
-      }),
+    editLnFEntry((entry) => {
+      entry.shape = [-64, -1];
+    }),
     'checkpoint_invalid',
-    /model\.safetensors: tensor model\.transformer\.ln_f\.weight has a malformed header entry/,
+    LN_F_MALFORMED,
   ],
   [
     'a header entry with fractional offsets',
     'one',
-    (d) =>
-      editHeader(join(d, 'model.safetensors'), (h) => {
-        const entry = h['model.transformer.ln_f.weight'] as { data_offsets: number[] };
-        entry.data_offsets = entry.data_offsets.map((x) => x + 0.5);
-      }),
+    editLnFEntry((entry) => {
+      entry.data_offsets = entry.data_offsets.map((x) => x + 0.5);
+    }),
     'checkpoint_invalid',
-    /model\.safetensors: tensor model\.transformer\.ln_f\.weight has a malformed header entry/,
+    LN_F_MALFORMED,
   ],
   [
     'a billion layers in config.json (named at once, not after filling the heap)',
@@ -127,14 +151,14 @@ const CASES: Array<[string, 'one' | 'sharded', (dir: string) => void, EngineErro
   [
     'an empty weights file',
     'one',
-    (d) => writeFileSync(join(d, 'model.safetensors'), ''),
+    writeAt('', 'model.safetensors'),
     'checkpoint_invalid',
     /model\.safetensors: file is 0 bytes/,
   ],
   [
     'config.json that is not JSON',
     'one',
-    (d) => writeFileSync(join(d, 'config.json'), '{ not json'),
+    writeAt('{ not json', 'config.json'),
     'checkpoint_invalid',
     /config\.json is not valid JSON/,
   ],
@@ -155,7 +179,7 @@ const CASES: Array<[string, 'one' | 'sharded', (dir: string) => void, EngineErro
   [
     'vqvae/config.json that is not JSON',
     'one',
-    (d) => writeFileSync(join(d, 'vqvae', 'config.json'), 'nope'),
+    writeAt('nope', 'vqvae', 'config.json'),
     'checkpoint_invalid',
     /vqvae\/config\.json is not valid JSON/,
   ],
@@ -204,34 +228,28 @@ const CASES: Array<[string, 'one' | 'sharded', (dir: string) => void, EngineErro
   [
     'a folder where a shard should be',
     'sharded',
-    (d) => {
-      rmSync(join(d, 'model-00002-of-00002.safetensors'));
-      mkdirSync(join(d, 'model-00002-of-00002.safetensors'));
-    },
+    folderAt('model-00002-of-00002.safetensors'),
     'checkpoint_invalid',
     /model-00002-of-00002\.safetensors: is a folder/,
   ],
   [
     'a folder where config.json should be',
     'one',
-    (d) => {
-      rmSync(join(d, 'config.json'));
-      mkdirSync(join(d, 'config.json'));
-    },
+    folderAt('config.json'),
     'checkpoint_invalid',
     /config\.json cannot be read \(EISDIR\)/,
   ],
   [
     'tokenizer.json that is not JSON',
     'one',
-    (d) => writeFileSync(join(d, 'tokenizer.json'), 'xx'),
+    writeAt('xx', 'tokenizer.json'),
     'checkpoint_invalid',
     /tokenizer\.json is not valid JSON/,
   ],
   [
     'tokenizer.json without a tokenizer in it',
     'one',
-    (d) => writeFileSync(join(d, 'tokenizer.json'), '{"model": 3}'),
+    writeAt('{"model": 3}', 'tokenizer.json'),
     'checkpoint_invalid',
     /tokenizer\.json could not be loaded/,
   ],
@@ -248,64 +266,49 @@ const CASES: Array<[string, 'one' | 'sharded', (dir: string) => void, EngineErro
   [
     'config.json that is a loop of symbolic links',
     'one',
-    (d) => {
-      rmSync(join(d, 'config.json'));
-      symlinkSync('config.json', join(d, 'config.json'));
-    },
+    linkAt('config.json', 'config.json'),
     'checkpoint_invalid',
     /config\.json is a loop of symbolic links/,
   ],
   [
     'model.safetensors that is a loop of symbolic links',
     'one',
-    (d) => {
-      rmSync(join(d, 'model.safetensors'));
-      symlinkSync('model.safetensors', join(d, 'model.safetensors'));
-    },
+    linkAt('model.safetensors', 'model.safetensors'),
     'checkpoint_invalid',
     /model\.safetensors is a loop of symbolic links/,
   ],
   [
     'a shard that links to a blob the download never wrote',
     'sharded',
-    (d) => {
-      rmSync(join(d, 'model-00002-of-00002.safetensors'));
-      symlinkSync('blobs/unfinished', join(d, 'model-00002-of-00002.safetensors'));
-    },
+    linkAt('blobs/unfinished', 'model-00002-of-00002.safetensors'),
     'checkpoint_missing',
     /model-00002-of-00002\.safetensors is a symbolic link to a file that does not exist/,
   ],
   [
     'a folder where tokenizer.json should be',
     'one',
-    (d) => {
-      rmSync(join(d, 'tokenizer.json'));
-      mkdirSync(join(d, 'tokenizer.json'));
-    },
+    folderAt('tokenizer.json'),
     'checkpoint_invalid',
     /tokenizer\.json cannot be read \(EISDIR\)/,
   ],
   [
     'a folder where vqvae/config.json should be',
     'one',
-    (d) => {
-      rmSync(join(d, 'vqvae', 'config.json'));
-      mkdirSync(join(d, 'vqvae', 'config.json'));
-    },
+    folderAt('vqvae', 'config.json'),
     'checkpoint_invalid',
     /vqvae\/config\.json cannot be read \(EISDIR\)/,
   ],
   [
     'a tokenizer_config.json of null',
     'one',
-    (d) => writeFileSync(join(d, 'tokenizer_config.json'), 'null'),
+    writeAt('null', 'tokenizer_config.json'),
     'checkpoint_invalid',
     /tokenizer_config\.json must hold a JSON object/,
   ],
   [
     'a dimoo_layout.json of null',
     'one',
-    (d) => writeFileSync(join(d, 'dimoo_layout.json'), 'null'),
+    writeAt('null', 'dimoo_layout.json'),
     'checkpoint_invalid',
     /dimoo_layout\.json: must hold a JSON object/,
   ],

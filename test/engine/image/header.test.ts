@@ -3,7 +3,6 @@
 // scans than any encoder writes (each a full pass for the decoder) and a WebP of thousands of frames (whose header
 // costs the decoder the square of their number) are refused before decoding, with their own message asking for a
 // still image.
-import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../../engine/api.js';
@@ -18,29 +17,11 @@ import {
 import { decodeImage, judgeImage } from '../../../engine/image/io.js';
 import { t } from '../../../src/i18n.js';
 import { manyFrames, manyScans } from './image-bombs.js';
-
-function chunk(type: string, body: Uint8Array): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(body.length);
-  const typed = Buffer.concat([Buffer.from(type, 'ascii'), body]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typed));
-  return Buffer.concat([len, typed, crc]);
-}
+import { pngClaiming } from './png-bytes.js';
 
 /** A PNG signature and IHDR claiming `width × height`, then bytes no decoder accepts. */
-function pngHeaderOnly(width: number, height: number): Uint8Array {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(16))),
-    Buffer.from('garbage, not a PNG stream'),
-  ]);
-}
+const pngHeaderOnly = (width: number, height: number) =>
+  pngClaiming(width, height, Buffer.alloc(16), Buffer.from('garbage, not a PNG stream'));
 
 function codeOf(work: () => unknown): EngineError {
   try {

@@ -1,4 +1,3 @@
-import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { EngineError, type RgbImage } from '../../../engine/api.js';
@@ -10,6 +9,7 @@ import {
   encodePng,
   resizeToMultipleOf,
 } from '../../../engine/image/io.js';
+import { pngClaiming } from './png-bytes.js';
 
 const MAX = 4096 * 4096;
 
@@ -26,28 +26,8 @@ function gradient(width: number, height: number): RgbImage {
   return { width, height, data };
 }
 
-function chunk(type: string, body: Uint8Array): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(body.length);
-  const typed = Buffer.concat([Buffer.from(type, 'ascii'), body]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typed));
-  return Buffer.concat([len, typed, crc]);
-}
-
 /** A valid-looking PNG whose header claims `width × height` pixels (a decompression bomb's shape). */
-function pngClaiming(width: number, height: number): Uint8Array {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(1024))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+const pngOfSize = (width: number, height: number) => pngClaiming(width, height, Buffer.alloc(1024));
 
 async function codeOf(promise: Promise<unknown>): Promise<EngineError> {
   try {
@@ -102,7 +82,7 @@ describe('decodeImage', () => {
 
   it('refuses a PNG header claiming 100000×100000 (bomb) as image_too_large, fast', async () => {
     const t = performance.now();
-    const err = await codeOf(decodeImage(pngClaiming(100_000, 100_000), { maxPixels: MAX }));
+    const err = await codeOf(decodeImage(pngOfSize(100_000, 100_000), { maxPixels: MAX }));
     expect(err.code).toBe('image_too_large');
     expect(err.params.megapixels).toBe(megapixelsOf(MAX));
     expect(performance.now() - t).toBeLessThan(500);
