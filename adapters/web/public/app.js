@@ -25,7 +25,7 @@ import { announce, say, showBanner } from './status.js';
 import { currentStrings, loadStrings, otherLanguage, tr } from './strings.js';
 import { dropTokenFromAddress } from './token-address.js';
 import { hideWithUndo, removeMessage, sendOnLeaving } from './undo.js';
-import { noteFinished } from './unread.js';
+import { noteFinished, noteJob } from './unread.js';
 import { userItem } from './user-line.js';
 import { resultImage } from './viewer.js';
 
@@ -248,6 +248,7 @@ function show(msg, live = false, pressed = undefined) {
     messages.delete(msg.jobId);
     return;
   }
+  noteJob(msg);
   // A job that finished or failed; one the user cancelled needs no reminder.
   if (msg.outcome === 'done' || msg.outcome === 'failed') noteFinished();
   const known = msg.jobId && messages.get(msg.jobId);

@@ -31,5 +31,15 @@ export function wireComposer(text, form) {
     e.preventDefault();
     form.requestSubmit();
   });
+  // A character typed while nothing holds the keyboard (the page just opened, a click on a message's text) goes
+  // into the box, as in a chat app, where it would otherwise be lost. Not Space, which scrolls the page there, nor
+  // a shortcut; the box takes the key itself, as the keyboard reaches it before the character is put in.
+  document.addEventListener('keydown', (e) => {
+    if (e.target !== document.body || e.defaultPrevented || e.isComposing) return;
+    if (e.key.length !== 1 || e.key === ' ' || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (text.checkVisibility?.() === false) return;
+    text.focus();
+    text.setSelectionRange(text.value.length, text.value.length);
+  });
   return grow;
 }

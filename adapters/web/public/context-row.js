@@ -19,7 +19,7 @@ export function contextRow(c, messageOf) {
   if (c.parentJobId) {
     const link = el('a', {
       href: `#job-${c.parentJobId}`,
-      textContent: ` · ${tr('web.context.parent', 'from')} #${c.parentJobId.slice(0, 8)}`,
+      textContent: `${tr('web.context.parent', 'from')} #${c.parentJobId.slice(0, 8)}`,
       className: 'parent',
     });
     link.addEventListener('click', (e) => {
@@ -32,18 +32,22 @@ export function contextRow(c, messageOf) {
       if (!parent.hasAttribute('tabindex')) parent.tabIndex = -1;
       parent.focus({ preventScroll: true });
     });
-    meta.append(link);
+    // The separator is the label's, not the link's: underlined, it read as part of what the link says.
+    meta.append(' · ', link);
   }
   box.append(meta);
   const tools = el('div', { className: 'buttons context-tools' });
-  const copy = el('button', { type: 'button', textContent: tr('web.copy_prompt', 'Copy prompt') });
-  copy.dataset.tool = 'copy-prompt';
-  copy.addEventListener('click', () => {
-    navigator.clipboard?.writeText(c.prompt).catch(() => undefined);
-    $('text').value = c.task.startsWith('text_to_image') ? `/imagine ${c.prompt}` : c.prompt;
-    $('text').focus();
-  });
-  tools.append(copy);
+  // A /describe asked with no words has no prompt: its Copy would only empty the message box.
+  if (c.prompt) {
+    const copy = el('button', { type: 'button', textContent: tr('web.copy_prompt', 'Copy prompt') });
+    copy.dataset.tool = 'copy-prompt';
+    copy.addEventListener('click', () => {
+      navigator.clipboard?.writeText(c.prompt).catch(() => undefined);
+      $('text').value = c.task.startsWith('text_to_image') ? `/imagine ${c.prompt}` : c.prompt;
+      $('text').focus();
+    });
+    tools.append(copy);
+  }
   if (c.seed !== undefined) {
     const reuse = el('button', { type: 'button', textContent: tr('web.reuse_seed', 'Reuse seed') });
     reuse.dataset.tool = 'reuse-seed';
@@ -55,6 +59,6 @@ export function contextRow(c, messageOf) {
     });
     tools.append(reuse);
   }
-  box.append(tools);
+  if (tools.childElementCount > 0) box.append(tools);
   return box;
 }

@@ -1,17 +1,44 @@
-// Results that arrive while the page is in a background tab count in its title ("(2) dimoo-bot playground") until
-// the page is looked at again: a long job's end is seen from the tab bar, with no permission to ask for.
+// The page's title says from the tab bar what the page would show: results that arrived while it was in a
+// background tab ("(2) dimoo-bot playground", until the page is looked at again), and how far a running job is
+// ("40% · dimoo-bot playground"), so a long job's progress and its end are seen with no permission to ask for.
 let unread = 0;
-let title = document.title;
+/** Running jobs' share done, the one heard from last at the end. */
+const running = new Map();
+/** The title as the page set it, while this module shows more in it; null while it shows nothing. */
+let base = null;
+
+function render() {
+  if (unread === 0 && running.size === 0) {
+    if (base !== null) document.title = base;
+    base = null;
+    return;
+  }
+  if (base === null) base = document.title;
+  const share = [...running.values()].pop();
+  const percent =
+    share === undefined
+      ? ''
+      : `${new Intl.NumberFormat(document.documentElement.lang || undefined, { style: 'percent' }).format(share)} · `;
+  document.title = `${unread > 0 ? `(${unread}) ` : ''}${percent}${base}`;
+}
 
 export function noteFinished() {
   if (!document.hidden) return;
-  if (unread === 0) title = document.title;
   unread += 1;
-  document.title = `(${unread}) ${title}`;
+  render();
+}
+
+/** A job's message as it came (WebMessage): its progress while it runs, nothing once it waits, stops or ends. */
+export function noteJob(msg) {
+  if (!msg.jobId) return;
+  running.delete(msg.jobId);
+  const p = msg.progress;
+  if (!msg.final && p && p.total > 0) running.set(msg.jobId, Math.min(1, Math.max(0, p.step / p.total)));
+  render();
 }
 
 document.addEventListener('visibilitychange', () => {
   if (document.hidden || unread === 0) return;
   unread = 0;
-  document.title = title;
+  render();
 });
