@@ -242,7 +242,7 @@ export async function openServices(
     // The queue's stop is once-only: close() below waits for this same stop.
     drain: () => {
       phase.stopping();
-      return system.queue.stop({ waitMs: config.queue.shutdownGraceMs ?? 10_000 });
+      return system.queue.stop({ waitMs: config.queue.shutdownGraceMs });
     },
     abandon: () => system.queue.putBackRunning?.(),
     async close() {
@@ -250,7 +250,7 @@ export async function openServices(
       await ops?.close();
       // The worker first (the running job finishes within the grace or goes back into the queue), then the model,
       // and the database last: nothing may write to it after it closes.
-      await system.queue.stop({ waitMs: config.queue.shutdownGraceMs ?? 10_000 });
+      await system.queue.stop({ waitMs: config.queue.shutdownGraceMs });
       await engine.close();
       await system.close();
     },
@@ -336,7 +336,13 @@ async function openFrontEnd(
   // A front-end keeps its jobs' inputs and results in its own DATA_DIR too (Redis's copies expire after 7 days).
   const retention = new RetentionSweeper({ store, days: config.resultRetentionDays, log: engineLog(log) });
   retention.start();
-  const graceMs = config.queue.shutdownGraceMs ?? 10_000;
+  // The drain and the queue's stop share SHUTDOWN_GRACE_S from the first of them: each bounded by the whole grace, a
+  // stop with Redis away took twice what the operator set (and an orchestrator's kill may come in between).
+  let deadline: number | undefined;
+  const graceLeft = (): number => {
+    deadline ??= Date.now() + config.queue.shutdownGraceMs;
+    return Math.max(0, deadline - Date.now());
+  };
   const jobs: JobSystem = {
     store,
     queue: queue as JobQueueApi,
@@ -346,17 +352,18 @@ async function openFrontEnd(
       // With Redis away the queue's goodbyes (a submission's write, the dispatcher's lease, BullMQ's connections)
       // would wait for its return, and a stop never ended: what is unsaid here the next start's catch-up settles.
       const stopping = queue.stop();
+      const boundMs = graceLeft();
       if (
         await within(
           stopping.then(() => true),
-          graceMs,
+          boundMs,
           false,
           { unref: true },
         )
       )
         store.close();
       else {
-        log.warn({ waitedMs: graceMs }, 'the shared queue did not answer while stopping: stopped without it');
+        log.warn({ waitedMs: boundMs }, 'the shared queue did not answer while stopping: stopped without it');
         // An event still being delivered writes to the store once Redis answers (or the connection is closed):
         // closed under it, the write would fail; the store is closed when the stop ends.
         void stopping.catch(() => undefined).finally(() => store.close());
@@ -376,7 +383,7 @@ async function openFrontEnd(
     // Bounded as the stop is: an event being delivered when Redis went away would hold the adapters' stop.
     drain: async () => {
       phase.stopping();
-      await within(queue.drain(), graceMs, undefined, { unref: true });
+      await within(queue.drain(), graceLeft(), undefined, { unref: true });
     },
     async close() {
       phase.stopping();

@@ -27,11 +27,16 @@ export async function runWorker(
 ): Promise<void> {
   const shared = config.distributed;
   if (!shared) throw new Error('QUEUE_URL is not set: a worker needs the shared queue (redis://host:6379)');
-  // A refused password is said as the operator's fix; the worker keeps trying, as for any outage (Redis's
-  // password may be changed back while it waits).
-  const state = new SharedState(shared.url, shared.prefix, (error) =>
-    log.warn({ error: credentialsRefused(error, shared.url) ?? error.message }, 'shared queue connection'),
-  );
+  // Refused credentials at the start will not fix themselves: the start ends in their one line (thrown below, as the
+  // front-end's does) and the process exits non-zero, with no warning of the same words beside it. Refused once
+  // running (Redis's password changed under a started worker), they are warned and the worker keeps trying, as for
+  // any outage: its run in hand is not dropped for what an operator may change back.
+  let started = false;
+  const state = new SharedState(shared.url, shared.prefix, (error) => {
+    const refused = credentialsRefused(error, shared.url);
+    if (refused === undefined || started)
+      log.warn({ error: refused ?? error.message }, 'shared queue connection');
+  });
   // Stable across restarts: a label with the process id made a new time series at every one.
   const metrics = new BotMetrics({ worker: config.metrics.workerName ?? hostname() });
   let engineReady = false;
@@ -75,7 +80,6 @@ export async function runWorker(
   });
   // start() waits for as long as Redis is away (QUEUE_URL down, or no Redis at all): a signal meanwhile stops the
   // worker now, not once Redis is back. Race's handlers also take a later rejection of the start left behind.
-  let started: boolean;
   try {
     started = await Promise.race([worker.start().then(() => true), stopped.then(() => false)]);
   } catch (error) {
@@ -95,7 +99,7 @@ export async function runWorker(
   await stopped;
   log.info('worker stopping: finishing the job in hand');
   // Past SHUTDOWN_GRACE_S the job is put back for another worker, its one retry unspent.
-  await worker.close(config.queue.shutdownGraceMs ?? 10_000);
+  await worker.close(config.queue.shutdownGraceMs);
   await ops?.close();
   await engine.close();
   await state.close();

@@ -65,8 +65,11 @@ export interface Config {
     maxPerScope: number;
     maxTotal: number;
     jobTimeoutMs: number;
-    /** On SIGINT/SIGTERM, how long a running job may go on before it is put back into the queue (default 10 s). */
-    shutdownGraceMs?: number;
+    /**
+     * On SIGINT/SIGTERM, how long a running job may go on before it is put back into the queue: SHUTDOWN_GRACE_S, its
+     * one default in schema.ts.
+     */
+    shutdownGraceMs: number;
   };
   /** QUEUE_URL set: this process is a front-end (npm start) or a GPU worker (dimoo worker) of a shared queue. */
   distributed?: { url: string; prefix: string };

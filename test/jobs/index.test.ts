@@ -15,6 +15,7 @@ const config = (dataDir: string) => ({
     maxPerScope: 10,
     maxTotal: 10,
     jobTimeoutMs: 60_000,
+    shutdownGraceMs: 10_000,
   },
   limits: { rateLimitPerMinute: 0, maxInputBytes: 1024, maxInputPixels: 1_000_000, blockedWords: [] },
 });

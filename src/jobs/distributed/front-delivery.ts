@@ -6,7 +6,7 @@ import type { JobEvents } from '../events.js';
 import { resultFiles } from '../job-parts.js';
 import type { JobStore } from '../store.js';
 import type { Job } from '../types.js';
-import type { SharedState } from './shared-state.js';
+import { FILE_TTL_S, type SharedState } from './shared-state.js';
 import type { WireEvent } from './wire-events.js';
 
 export interface DeliveryContext {
@@ -131,10 +131,14 @@ async function catchUpOne(
     await deliver(ctx, { type: shared.status as 'done' | 'failed' | 'cancelled', job: shared });
   } else if (!shared && local.status === 'running') {
     // It ran from Redis, so Redis had it. "Never saved" would be false; Redis lost its data (restarted without
-    // persistence, or flushed: the operator is told what to look at) only if it lost it since the job ran. Its mark
-    // written only now (every connection writes it), when is unknown: the owner's words are true either way.
+    // persistence, or flushed: the operator is told what to look at) if it lost it since the job ran, and surely if
+    // the job started less than an ended record's life ago: its record cannot have expired. Else, its mark written
+    // only now (every connection writes it; a flush no reconnection followed leaves it to this catch-up), when is
+    // unknown: the record may have expired, the result lost.
+    const started = local.startedAt ?? local.createdAt;
     const { since, made } = await lost.since();
-    if (!made && (Number.isNaN(since) || since >= (local.startedAt ?? local.createdAt))) {
+    const unexpired = ctx.state.now() - started < FILE_TTL_S * 1000;
+    if (unexpired || (!made && (Number.isNaN(since) || since >= started))) {
       lost.queueLost.push(local.id);
       await failLocal(ctx, local, 'errors.job.queue_lost');
     } else await failLocal(ctx, local, RESULT_LOST.key);

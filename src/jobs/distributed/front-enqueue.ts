@@ -101,8 +101,9 @@ async function announceTaken(ctx: EnqueueContext, job: Job, replaced: Replaced):
 }
 
 /**
- * Whether the job is in Redis after its write failed with `error`: not after an error reply (a refused script
- * applies nothing); else as its record, read back once reconnected, says. A reply lost with the connection is most
+ * Whether the job is in Redis after its write failed with `error`: not after an error reply (Redis refused the
+ * script before it ran, or the script refused a key of the wrong type before its first write: shared-enqueue.ts);
+ * else as its record, read back once reconnected, says. A reply lost with the connection is most
  * often resent by ioredis once reconnected (the write applies once: shared-enqueue.ts); this is the rest: ioredis's
  * AbortError, when part of a reply had arrived. What its replacement did to the held jobs is read back with it.
  * 'unknown': no answer in time (`readOn` goes on reading).

@@ -12,19 +12,25 @@ export function watchHandshake(redis: Redis, report: (error: Error) => void, rea
   /** Host and port of QUEUE_URL, never its password. */
   const endpoint = `${redis.options.host}:${redis.options.port}`;
   let handshaking = false;
+  // A Redis reply during the handshake (WRONGPASS, NOAUTH) proves the server is Redis: ioredis then closes the
+  // connection itself, and that close must not be said as a server that is not Redis (the operator would read it
+  // instead of the credentials line).
+  let answered = false;
   // What a server that is not Redis (RabbitMQ's "AMQP" greeting, NATS's "INFO") makes ioredis say reads as its bug
   // ("Unknown RESP type 65 "A". Please report this.") or as a reset: said as the misconfiguration it is.
-  redis.on('error', (error: Error) =>
+  redis.on('error', (error: Error) => {
+    if (error instanceof ReplyError) answered = true;
     report(
-      handshaking && !(error instanceof ReplyError)
+      handshaking && !answered
         ? new Error(
             `${endpoint} took the connection but does not answer as Redis (${error.message}): check QUEUE_URL`,
           )
         : error,
-    ),
-  );
+    );
+  });
   redis.on('connect', () => {
     handshaking = true;
+    answered = false;
   });
   redis.on('ready', () => {
     handshaking = false;
@@ -34,7 +40,7 @@ export function watchHandshake(redis: Redis, report: (error: Error) => void, rea
   // nothing behind it: docker-proxy before Redis listens, HAProxy with its backend down) reports no error at all:
   // ioredis would reconnect to it for ever in silence.
   redis.on('close', () => {
-    if (handshaking)
+    if (handshaking && !answered)
       report(
         new Error(
           `${endpoint} closed the connection without answering (not Redis, or nothing behind a proxy): check QUEUE_URL`,

@@ -13,6 +13,7 @@ import type { SharedState } from './shared-state.js';
  * then REPLACE's keys. ARGV: file count, held count, ttl s, record, id, front-end, seq, owner key, the files' bytes,
  * then REPLACE's args. LIFT and REPLACE run unchanged, their KEYS and ARGV shadowed by a function's parameters. A
  * failed REPLACE is returned as a third entry, not raised: the job is stored all the same (a script is never undone).
+ * An error reply writes nothing: the keys' types are checked before the first write.
  */
 const ENQUEUE = `
 local function lift(KEYS, ARGV) ${LIFT} end
@@ -26,6 +27,15 @@ local F = ${FAIR_KEY_COUNT}
 local done = redis.call('GET', KEYS[F + 1])
 if done then return cjson.decode(done) end
 local files, held, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+-- Every key written below is checked first: a script is never undone, and a WRONGTYPE met midway (a key another
+-- program wrote under our prefix) would leave the record and files of a job its owner is told was not queued.
+local kinds = { 'hash', 'string', 'set', 'hash', 'hash', 'string', 'string', 'hash', 'zset', 'set' }
+for i = 1, F + 6 + files - 1 do
+  local kind = redis.call('TYPE', KEYS[i]).ok
+  if kind ~= 'none' and kind ~= (kinds[i] or 'string') then
+    return redis.error_reply('WRONGTYPE ' .. KEYS[i] .. ' holds a ' .. kind .. ', not a ' .. (kinds[i] or 'string'))
+  end
+end
 local id, user = ARGV[5], ARGV[8]
 for i = 1, files do redis.call('SET', KEYS[F + 6 + i - 1], ARGV[8 + i], 'EX', ttl) end
 redis.call('SET', KEYS[F + 2], ARGV[4])

@@ -80,7 +80,7 @@ export interface HeldJob {
   hold: string;
 }
 
-/** What a replacement's transaction did to the held jobs: cancelled waiting, or flagged for a worker that has it. */
+/** What a replacement's REPLACE script did to the held jobs: cancelled waiting, or flagged for a worker having it. */
 export interface Replaced {
   cancelled: Job[];
   flagged: string[];
@@ -118,7 +118,7 @@ class SharedHold extends HoldBase {
 export interface SharedClaim {
   /** The waiting jobs the caps count: all but the held ones it replaces. */
   counted: Job[];
-  /** The held jobs it replaces, for its transaction to cancel. */
+  /** The held jobs it replaces, for the script that stores it (REPLACE within ENQUEUE) to cancel. */
   replaced: HeldJob[];
   /** Settles once the holds are in Redis: their replacement is written after them. */
   placed: Promise<unknown>;
@@ -214,7 +214,7 @@ export class FrontHolds {
   private ended(hold: SharedHold): void {
     clearInterval(hold.renewal);
     for (const job of hold.jobs) this.byJob.delete(job.id);
-    // Replaced: the replacement's transaction deleted the keys with the jobs.
+    // Replaced: the script that stored the replacement (REPLACE) deleted the keys as it cancelled the jobs.
     if (hold.state !== 'released') return;
     const { state } = this.options;
     const keys = hold.jobs.map((job) => state.key('hold', job.id));

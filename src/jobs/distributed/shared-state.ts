@@ -23,7 +23,7 @@ import { parseJobRecord } from './wire-events.js';
  * Inputs and results wait a week at most for the front-end that copies them (it keeps its own in DATA_DIR); an
  * ended record as long, for its front-end to report after a restart, so one that never comes back leaks nothing.
  */
-const FILE_TTL_S = 7 * 24 * 3600;
+export const FILE_TTL_S = 7 * 24 * 3600;
 
 /** An ended record its front-end took stays a day for late lookups (a cancel from another front-end, a re-check). */
 const TAKEN_TTL_S = 24 * 3600;

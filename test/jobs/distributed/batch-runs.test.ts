@@ -15,6 +15,7 @@ import {
   REDIS_URL,
   skipWithoutRedis,
   startCluster,
+  submitImagine,
   until,
 } from './redis-harness.js';
 
@@ -34,15 +35,8 @@ describe.skipIf(skip)('distributed queue: runs', () => {
     cluster = await startCluster({ frontEnds: 1, workers: 0, msPerStep: 300 });
     const { probe } = cluster;
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
-    const result = fe.queue.submit({
-      owner,
-      scope: 'guild:1',
-      kind: 'imagine',
-      request: { task: 'text_to_image', prompt: 'once', width: 256, height: 256 },
-    });
-    if (!result.ok) throw new Error('refused');
+    const { id } = submitImagine(fe, owner, 'once');
     await fe.queue.flush();
-    const id = result.job.id;
     // A run whose worker left without completing it (past its abort wait), its job put back and claimed again.
     expect(await probe.claimRun('stale', [(await probe.getJob(id)) as Job])).toEqual([id]);
     const work = new Queue(WORK_QUEUE, workQueueOptions(REDIS_URL, cluster.prefix));
@@ -62,15 +56,8 @@ describe.skipIf(skip)('distributed queue: runs', () => {
     cluster = await startCluster({ frontEnds: 1, workers: 0 });
     const { probe } = cluster;
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
-    const result = fe.queue.submit({
-      owner,
-      scope: 'guild:1',
-      kind: 'imagine',
-      request: { task: 'text_to_image', prompt: 'old', width: 256, height: 256 },
-    });
-    if (!result.ok) throw new Error('refused');
+    const { id } = submitImagine(fe, owner, 'old');
     await fe.queue.flush();
-    const id = result.job.id;
     // What a version without runs left: its hand-over (the job's own id, its id alone for data) and its claim (off
     // the waiting list, marked dispatched, no run).
     const work = new Queue(WORK_QUEUE, workQueueOptions(REDIS_URL, cluster.prefix));
@@ -92,16 +79,7 @@ describe.skipIf(skip)('distributed queue: runs', () => {
   it('times each engine step of a batch once, not once per job', async () => {
     cluster = await startCluster({ frontEnds: 1, workers: 0, limits: { maxRunningPerUser: 3 } });
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
-    const jobs = ['s1', 's2', 's3'].map((prompt) => {
-      const result = fe.queue.submit({
-        owner,
-        scope: 'guild:1',
-        kind: 'imagine',
-        request: { task: 'text_to_image', prompt, width: 256, height: 256 },
-      });
-      if (!result.ok) throw new Error('refused');
-      return result.job;
-    });
+    const jobs = ['s1', 's2', 's3'].map((prompt) => submitImagine(fe, owner, prompt));
     await fe.queue.flush();
     const steps: number[] = [];
     const busy: boolean[] = [];

@@ -1,14 +1,13 @@
 // A batch's run ends early as a whole: a worker's shutdown puts every job of it back as it was before its claim,
 // and a worker killed mid-run has the run retried once elsewhere, then each job's owner gets the apology.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Job, Owner } from '../../../src/jobs/types.js';
 import { ownerKey } from '../../../src/jobs/types.js';
-import { killChildren, killHard, spawnRole } from './children.js';
+import { clustersWithChildrenClosedAfterEach, killHard, spawnRole } from './children.js';
 import {
   type Cluster,
   counterOf,
   skipWithoutRedis,
-  startCluster,
   submitImagine,
   uniquePrefix,
   until,
@@ -18,13 +17,7 @@ const skip = await skipWithoutRedis();
 const owner: Owner = { platform: 'discord', userId: 'batcher' };
 const TERMINAL = new Set(['done', 'failed', 'cancelled']);
 
-let cluster: Cluster | undefined;
-
-afterEach(async () => {
-  killChildren();
-  await cluster?.close();
-  cluster = undefined;
-});
+const startCluster = clustersWithChildrenClosedAfterEach();
 
 function submitThree(fe: Cluster['frontEnds'][number]): Job[] {
   return ['one', 'two', 'three'].map((prompt) => submitImagine(fe, owner, prompt));
@@ -36,7 +29,7 @@ const ended = (fe: Cluster['frontEnds'][number], id: string) =>
 describe.skipIf(skip)('distributed queue: a batch stopped', { timeout: 120_000 }, () => {
   it('puts every job of a run back when its worker shuts down past the grace', async () => {
     // 3 steps of 500 ms: the run is mid-way when the 100 ms grace ends.
-    cluster = await startCluster({
+    const cluster = await startCluster({
       frontEnds: 1,
       workers: 0,
       maxBatch: 3,
@@ -76,7 +69,12 @@ describe.skipIf(skip)('distributed queue: a batch stopped', { timeout: 120_000 }
 
   it('retries a killed worker’s run once, then apologizes to every job of it', async () => {
     const prefix = uniquePrefix();
-    cluster = await startCluster({ frontEnds: 1, workers: 0, prefix, limits: { maxRunningPerUser: 3 } });
+    const cluster = await startCluster({
+      frontEnds: 1,
+      workers: 0,
+      prefix,
+      limits: { maxRunningPerUser: 3 },
+    });
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
     const jobs = submitThree(fe);
     await fe.queue.flush();

@@ -10,6 +10,7 @@ import {
   clustersClosedAfterEach,
   eventually,
   type FrontEndOnRedis,
+  type RefusableWrite,
   refuseWrite,
   skipWithoutRedis,
   submitImagine,
@@ -43,42 +44,33 @@ async function start(worker?: { msPerStep: number }): Promise<FrontEndOnRedis> {
   return cluster.frontEnds[0] as FrontEndOnRedis;
 }
 
+/**
+ * A waiting job cancelled while Redis refuses `write` once: answered "cancelled" at once, then its cancelled record
+ * is written and its event heard.
+ */
+async function waitingCancelledDespite(write: RefusableWrite, prompt: string) {
+  const fe = await start();
+  const job = submitImagine(fe, owner, prompt);
+  await fe.queue.flush();
+  refuseWrite(fe.state, write, { times: 1 });
+  expect(fe.queue.cancel(job.id, owner)).toBe('cancelled');
+  await eventually(
+    async () => (await fe.state.getJob(job.id))?.status === 'cancelled',
+    5000,
+    'the cancel written',
+  );
+  await until(() => fe.events.some((e) => e.type === 'cancelled' && e.job.id === job.id), 5000, 'its event');
+  return { fe, job };
+}
+
 describe.skipIf(skip)('a cancel whose write Redis refuses', () => {
   it('of a waiting job, answered "cancelled", is written once Redis takes it: the job never runs', async () => {
-    const fe = await start();
-    const job = submitImagine(fe, owner, 'a fox');
-    await fe.queue.flush();
-    refuseWrite(fe.state, 'unqueue', { times: 1 });
-    expect(fe.queue.cancel(job.id, owner)).toBe('cancelled');
-    await eventually(
-      async () => (await fe.state.getJob(job.id))?.status === 'cancelled',
-      5000,
-      'the cancel written',
-    );
-    await until(
-      () => fe.events.some((e) => e.type === 'cancelled' && e.job.id === job.id),
-      5000,
-      'its event',
-    );
+    const { fe, job } = await waitingCancelledDespite('unqueue', 'a fox');
     expect(fe.store.get(job.id)?.status).toBe('cancelled');
   });
 
   it('of a waiting job already taken off its list when Redis refused the rest: that rest is written', async () => {
-    const fe = await start();
-    const job = submitImagine(fe, owner, 'an owl');
-    await fe.queue.flush();
-    refuseWrite(fe.state, 'saveJob', { times: 1 });
-    expect(fe.queue.cancel(job.id, owner)).toBe('cancelled');
-    await eventually(
-      async () => (await fe.state.getJob(job.id))?.status === 'cancelled',
-      5000,
-      'the cancel written',
-    );
-    await until(
-      () => fe.events.some((e) => e.type === 'cancelled' && e.job.id === job.id),
-      5000,
-      'its event',
-    );
+    await waitingCancelledDespite('saveJob', 'an owl');
   });
 
   // Saved as cancelled, the record reads as an end to the next try: the event and the change notice it did not get

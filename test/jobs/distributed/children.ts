@@ -2,6 +2,8 @@
 // one on a clock of its own. Each is remembered until `killChildren` (a test's afterEach).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
+import { type Cluster, startCluster } from './redis-harness.js';
 
 const CHILD = fileURLToPath(new URL('./child-role.ts', import.meta.url));
 
@@ -73,4 +75,21 @@ export function killHard(child: Child): void {
 /** Kills every child still running (afterEach). */
 export function killChildren(): void {
   for (const child of children.splice(0)) if (child.process.exitCode === null) killHard(child);
+}
+
+/**
+ * `startCluster` for the tests of a file that spawn roles: after each test its children are killed first (a child
+ * left running would go on writing under the prefix), then the cluster it started is closed.
+ */
+export function clustersWithChildrenClosedAfterEach(): typeof startCluster {
+  let started: Cluster | undefined;
+  afterEach(async () => {
+    killChildren();
+    await started?.close();
+    started = undefined;
+  });
+  return async (options) => {
+    started = await startCluster(options);
+    return started;
+  };
 }

@@ -5,20 +5,19 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { FrontQueue } from '../../../src/jobs/distributed/front-queue.js';
 import { removeAllKeys, SharedState } from '../../../src/jobs/distributed/shared-state.js';
 import { JobStore } from '../../../src/jobs/store.js';
 import type { Owner } from '../../../src/jobs/types.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { killChildren, spawnRole } from './children.js';
+import { clustersWithChildrenClosedAfterEach, spawnRole } from './children.js';
 import {
   type Cluster,
   eventually,
   LIMITS,
   REDIS_URL,
   skipWithoutRedis,
-  startCluster,
   uniquePrefix,
   until,
 } from './redis-harness.js';
@@ -31,18 +30,12 @@ async function redisNow(state: SharedState): Promise<number> {
   return Number(seconds) * 1000 + Number(micros) / 1000;
 }
 
-let cluster: Cluster | undefined;
-
-afterEach(async () => {
-  killChildren();
-  await cluster?.close();
-  cluster = undefined;
-});
+const startCluster = clustersWithChildrenClosedAfterEach();
 
 describe.skipIf(skip)('distributed queue: workers by Redis’s clock', { timeout: 60_000 }, () => {
   it('dispatches to a worker whose clock is 10 s behind', async () => {
     const prefix = uniquePrefix();
-    cluster = await startCluster({ frontEnds: 1, workers: 0, prefix });
+    const cluster = await startCluster({ frontEnds: 1, workers: 0, prefix });
     const behind = await spawnRole('worker', prefix, 20, -10_000);
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
     const result = fe.queue.submit({
@@ -67,12 +60,12 @@ describe.skipIf(skip)('distributed queue: workers by Redis’s clock', { timeout
 
   it('stamps a job submitted at a front-end 5 minutes ahead with Redis’s time, so it ages as any other', async () => {
     const prefix = uniquePrefix();
-    cluster = await startCluster({ frontEnds: 0, workers: 0, prefix });
+    const cluster = await startCluster({ frontEnds: 0, workers: 0, prefix });
     const before = await redisNow(cluster.probe);
     const ahead = await spawnRole('frontend', prefix, 20, 5 * 60_000, 1, 2000, 'ahead of time');
     const after = await redisNow(cluster.probe);
     const id = ahead.submitted[0] as string;
-    await eventually(async () => (await cluster?.probe.getJob(id)) !== undefined, 5000, 'the record');
+    await eventually(async () => (await cluster.probe.getJob(id)) !== undefined, 5000, 'the record');
     const job = await cluster.probe.getJob(id);
     // Its own clock said 5 minutes later: the dispatcher (on Redis's clock) would have aged it 5 minutes late.
     expect(job?.createdAt).toBeGreaterThanOrEqual(before - 1000);
@@ -80,7 +73,7 @@ describe.skipIf(skip)('distributed queue: workers by Redis’s clock', { timeout
   });
 
   it('forgets a worker whose heartbeat ran out', async () => {
-    cluster = await startCluster({ frontEnds: 0, workers: 0 });
+    const cluster = await startCluster({ frontEnds: 0, workers: 0 });
     const { probe } = cluster;
     await probe.heartbeat('gone-without-leaving', 200);
     expect((await probe.snapshot()).liveWorkers).toBe(1);

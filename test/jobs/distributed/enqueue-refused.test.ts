@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { SharedState } from '../../../src/jobs/distributed/shared-state.js';
 import { AfterStored, NotStored } from '../../../src/jobs/not-stored.js';
 import type { SubmitInput } from '../../../src/jobs/queue-types.js';
-import type { Owner } from '../../../src/jobs/types.js';
+import { type Owner, ownerKey } from '../../../src/jobs/types.js';
 import { clustersClosedAfterEach, refuseWrite, skipWithoutRedis, until } from './redis-harness.js';
 
 // ioredis's own class (its redis-errors dependency, untyped here) for a command whose reply the closed connection lost.
@@ -40,7 +40,7 @@ function refuseChangedNotice(state: SharedState, id: () => string | undefined) {
 }
 
 /**
- * Test double: the connection closes with the job's MULTI unanswered (ioredis does not resend it), after Redis ran it
+ * Test double: the connection closes with the job's script unanswered (ioredis does not resend it), after Redis ran it
  * (`ran`) or before it reached Redis.
  */
 function loseEnqueueReply(state: SharedState, { ran }: { ran: boolean }) {
@@ -70,6 +70,21 @@ describe.skipIf(skip)('distributed queue: a submission Redis refuses', { timeout
     // No place, no count: the user's next submission is not held against one that will never run.
     expect(fe.queue.plannedOrder().map((j) => j.id)).not.toContain(id);
     expect(await cluster.probe.getJob(id)).toBeUndefined();
+  });
+
+  it('a key it writes holding another program’s value: not queued, and nothing of it left in Redis', async () => {
+    const cluster = await startCluster({ frontEnds: 1, workers: 0 });
+    const [fe] = cluster.frontEnds;
+    if (!fe) throw new Error('no front-end');
+    // Its owner's waiting list is written after the record and files: a WRONGTYPE there came midway.
+    await fe.state.redis.set(fe.state.key('wait', ownerKey(owner)), 'not a sorted set');
+    const result = fe.queue.submit(imagine(() => undefined));
+    if (!result.ok) throw new Error(`refused: ${result.refusal.key}`);
+    await fe.queue.flush();
+    const id = result.job.id;
+    expect(fe.store.get(id)).toMatchObject({ status: 'failed', error: { key: 'errors.job.not_queued' } });
+    expect(await fe.state.redis.exists(fe.state.key('job', id))).toBe(0);
+    expect(await fe.state.redis.hexists(fe.state.key('owners'), id)).toBe(0);
   });
 
   it('taken by Redis, with its notice refused: it stays queued and runs, never told failed', async () => {

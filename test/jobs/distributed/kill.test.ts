@@ -1,33 +1,20 @@
 // kill -9 of processes on the real Redis: a worker mid-job (the job re-runs once on the other worker; when the
 // retry's worker dies too, the owner gets the apology), and the dispatcher (another front-end takes over in < 10 s).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Owner } from '../../../src/jobs/types.js';
-import { killChildren, killHard, spawnRole } from './children.js';
-import {
-  type Cluster,
-  counterOf,
-  skipWithoutRedis,
-  startCluster,
-  uniquePrefix,
-  until,
-} from './redis-harness.js';
+import { clustersWithChildrenClosedAfterEach, killHard, spawnRole } from './children.js';
+import { type Cluster, counterOf, skipWithoutRedis, uniquePrefix, until } from './redis-harness.js';
 
 const skip = await skipWithoutRedis();
 const owner: Owner = { platform: 'discord', userId: 'killer' };
 
-let cluster: Cluster | undefined;
-
-afterEach(async () => {
-  killChildren();
-  await cluster?.close();
-  cluster = undefined;
-});
+const startCluster = clustersWithChildrenClosedAfterEach();
 
 // Child processes start slowly on a busy machine: each case has room.
 describe.skipIf(skip)('distributed queue: kill -9', { timeout: 120_000 }, () => {
   it('re-runs a job once on the other worker when its worker dies mid-job', async () => {
     const prefix = uniquePrefix();
-    cluster = await startCluster({ frontEnds: 1, workers: 0, prefix });
+    const cluster = await startCluster({ frontEnds: 1, workers: 0, prefix });
     const a = await spawnRole('worker', prefix);
     const b = await spawnRole('worker', prefix);
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
@@ -58,7 +45,7 @@ describe.skipIf(skip)('distributed queue: kill -9', { timeout: 120_000 }, () => 
 
   it('apologizes when the retry’s worker dies too', async () => {
     const prefix = uniquePrefix();
-    cluster = await startCluster({ frontEnds: 1, workers: 0, prefix });
+    const cluster = await startCluster({ frontEnds: 1, workers: 0, prefix });
     // Slow steps: each run lasts longer than starting the next worker process takes.
     const a = await spawnRole('worker', prefix, 2500);
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
@@ -98,7 +85,7 @@ describe.skipIf(skip)('distributed queue: kill -9', { timeout: 120_000 }, () => 
   it('hands dispatching to another front-end within 10 s of the dispatcher’s kill -9', async () => {
     const prefix = uniquePrefix();
     const leader = await spawnRole('frontend', prefix);
-    cluster = await startCluster({ frontEnds: 1, workers: 1, prefix, leaseMs: 5000 });
+    const cluster = await startCluster({ frontEnds: 1, workers: 1, prefix, leaseMs: 5000 });
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
     expect(fe.queue.dispatcher.isLeader).toBe(false);
     const killedAt = Date.now();

@@ -2,15 +2,14 @@
 // (paused, 'worker_lost'), long before BullMQ's stalled check retries the run on another worker, whose `started`
 // then takes the message over. A killed worker here held its job lock 20 s, as production's 15 s, so that the retry
 // comes well after the word. A worker stopping cleanly, still finishing its run out of the pool, is not lost.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobEvent } from '../../../src/jobs/events.js';
 import type { Owner } from '../../../src/jobs/types.js';
-import { type Child, killChildren, killHard, spawnRole } from './children.js';
+import { type Child, clustersWithChildrenClosedAfterEach, killHard, spawnRole } from './children.js';
 import {
   type Cluster,
   counterOf,
   skipWithoutRedis,
-  startCluster,
   submitImagine,
   uniquePrefix,
   until,
@@ -20,26 +19,20 @@ const skip = await skipWithoutRedis();
 const owner: Owner = { platform: 'discord', userId: 'abandoned' };
 const LOCK_MS = 20_000;
 
-let cluster: Cluster | undefined;
-
-afterEach(async () => {
-  killChildren();
-  await cluster?.close();
-  cluster = undefined;
-});
+const startCluster = clustersWithChildrenClosedAfterEach();
 
 interface Heard {
   event: JobEvent;
   at: number;
 }
 
-/** One front-end, and every event of its jobs with when it came. */
+/** One front-end (of its cluster), and every event of its jobs with when it came. */
 async function frontEnd(prefix: string) {
-  cluster = await startCluster({ frontEnds: 1, workers: 0, prefix });
+  const cluster = await startCluster({ frontEnds: 1, workers: 0, prefix });
   const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
   const heard: Heard[] = [];
   fe.queue.subscribe((event) => heard.push({ event, at: Date.now() }));
-  return { fe, heard };
+  return { cluster, fe, heard };
 }
 
 const submit = (fe: Cluster['frontEnds'][number], prompt: string) => submitImagine(fe, owner, prompt);
@@ -62,7 +55,7 @@ async function expectToldOfLoss(heard: Heard[], id: string, killedAt: number): P
 describe.skipIf(skip)('distributed queue: a worker lost mid-job', { timeout: 120_000 }, () => {
   it('tells the owner at once that the job starts again, then the other worker runs it', async () => {
     const prefix = uniquePrefix();
-    const { fe, heard } = await frontEnd(prefix);
+    const { cluster, fe, heard } = await frontEnd(prefix);
     // Slow steps: the run outlasts starting the other worker, whose short lock only makes its stalled check often.
     const first = await spawnWorker(prefix, LOCK_MS, 2500);
     const job = submit(fe, 'victim');
@@ -85,7 +78,7 @@ describe.skipIf(skip)('distributed queue: a worker lost mid-job', { timeout: 120
     expect(second.runs).toEqual(['victim']);
     expect(fe.store.get(job.id)?.attempts).toBe(2);
     // Charged once for the one result.
-    expect(await counterOf((cluster as Cluster).probe, owner)).toBeCloseTo(job.estimatedCost, 6);
+    expect(await counterOf(cluster.probe, owner)).toBeCloseTo(job.estimatedCost, 6);
   });
 
   it('says the same with no other worker alive, and the job runs once one comes', async () => {
@@ -183,7 +176,7 @@ describe.skipIf(skip)('distributed queue: a worker lost mid-job', { timeout: 120
 
   it('does not take a worker finishing its run through a shutdown for a lost one', async () => {
     // 3 steps of 4 s: the run outlives a heartbeat's expiry after the worker left the pool.
-    cluster = await startCluster({ frontEnds: 1, workers: 1, msPerStep: 4000 });
+    const cluster = await startCluster({ frontEnds: 1, workers: 1, msPerStep: 4000 });
     const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
     const worker = cluster.workers[0] as Cluster['workers'][number];
     const job = submit(fe, 'finishing');

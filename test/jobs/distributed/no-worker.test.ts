@@ -1,14 +1,14 @@
 // No worker alive on the shared queue (none started yet, or all stopped): a waiting job's reply says so and gives no
 // time, since it waits until one starts; when one does, the usual place and time come back, and when the last one
 // stops they go again. Rendered through the commands layer, as the adapters get it.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Commands, type CommandsConfig } from '../../../commands/commands.js';
 import type { Reply } from '../../../commands/reply.js';
 import { t } from '../../../src/i18n.js';
 import { calibrate } from '../../../src/jobs/distributed/shared-pace.js';
 import type { Job } from '../../../src/jobs/types.js';
-import { killChildren, killHard, spawnRole } from './children.js';
-import { type Cluster, skipWithoutRedis, startCluster, uniquePrefix, until } from './redis-harness.js';
+import { clustersWithChildrenClosedAfterEach, killHard, spawnRole } from './children.js';
+import { type Cluster, skipWithoutRedis, uniquePrefix, until } from './redis-harness.js';
 
 const skip = await skipWithoutRedis();
 
@@ -17,17 +17,11 @@ const config: CommandsConfig = {
   limits: { rateLimitPerMinute: 0, maxInputBytes: 200_000, maxInputPixels: 1_000_000, blockedWords: [] },
 };
 
-let cluster: Cluster | undefined;
-
-afterEach(async () => {
-  killChildren();
-  await cluster?.close();
-  cluster = undefined;
-});
+const startCluster = clustersWithChildrenClosedAfterEach();
 
 /** The cluster's front-end behind the commands layer, with every rendered update kept; the pace already known. */
 async function setup(workers: number, msPerStep: number, prefix = uniquePrefix()) {
-  cluster = await startCluster({ frontEnds: 1, workers, msPerStep, prefix });
+  const cluster = await startCluster({ frontEnds: 1, workers, msPerStep, prefix });
   const fe = cluster.frontEnds[0] as Cluster['frontEnds'][number];
   // A measured pace, so a reply with a worker alive gives its time (job.queued, not job.queued_unmeasured).
   await calibrate(cluster.probe, 0.002);

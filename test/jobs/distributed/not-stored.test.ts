@@ -7,16 +7,15 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { catalog } from '../../../src/i18n.js';
 import { QUEUE_LOST_LOG } from '../../../src/jobs/distributed/front-delivery.js';
-import { FrontQueue } from '../../../src/jobs/distributed/front-queue.js';
+import type { FrontQueueOptions } from '../../../src/jobs/distributed/front-queue.js';
 import { removeAllKeys, SharedState } from '../../../src/jobs/distributed/shared-state.js';
-import type { JobEvent } from '../../../src/jobs/events.js';
 import { newJob } from '../../../src/jobs/job-parts.js';
 import { JobStore } from '../../../src/jobs/store.js';
 import { GatedEngineDouble } from '../../doubles/gated-engine.js';
-import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import {
   type Cluster,
-  LIMITS,
+  type FrontEndOnRedis,
+  frontEndOnRedis,
   REDIS_URL,
   skipWithoutRedis,
   startCluster,
@@ -36,6 +35,32 @@ afterEach(async () => {
   cluster = undefined;
 });
 
+/** The front-end of `store` started again on `state`, caught up; stopped after the test. */
+async function startedAgain(
+  state: SharedState,
+  store: JobStore,
+  log?: FrontQueueOptions['log'],
+): Promise<FrontEndOnRedis> {
+  const fe = await frontEndOnRedis(state, { store, log });
+  closing.push(() => fe.queue.stop());
+  fe.queue.start();
+  return fe;
+}
+
+/** `startedAgain` on a connection of its own to `prefix`, closed after the test with `store`. */
+async function restarted(
+  prefix: string,
+  store: JobStore,
+  log?: FrontQueueOptions['log'],
+): Promise<FrontEndOnRedis> {
+  const state = new SharedState(REDIS_URL, prefix);
+  closing.push(async () => {
+    store.close();
+    await state.close();
+  });
+  return startedAgain(state, store, log);
+}
+
 describe.skipIf(skip)('distributed queue: a job Redis never stored', { timeout: 30_000 }, () => {
   it('fails at the next start with errors.job.lost_before_running', async () => {
     const store = new JobStore(mkdtempSync(join(tmpdir(), 'dimoo-not-stored-')));
@@ -52,23 +77,7 @@ describe.skipIf(skip)('distributed queue: a job Redis never stored', { timeout: 
     // What a front-end leaves behind when it stops between accepting a job and Redis storing it.
     store.insert(lost);
     cluster = await startCluster({ frontEnds: 0, workers: 0, prefix: uniquePrefix() });
-    const state = new SharedState(REDIS_URL, cluster.prefix);
-    const queue = new FrontQueue({
-      state,
-      url: REDIS_URL,
-      store,
-      engine: new TimedEngineDouble(),
-      limits: LIMITS,
-    });
-    const events: JobEvent[] = [];
-    queue.subscribe((event) => events.push(event));
-    closing.push(async () => {
-      await queue.stop();
-      store.close();
-      await state.close();
-    });
-    await queue.connect();
-    queue.start();
+    const { events } = await restarted(cluster.prefix, store);
     await until(() => events.some((e) => e.type === 'failed'), 10_000, 'the failure');
     const failed = events.find((e) => e.type === 'failed');
     expect(failed?.job).toMatchObject({
@@ -96,25 +105,8 @@ describe.skipIf(skip)('distributed queue: a job Redis never stored', { timeout: 
     lost.startedAt = Date.now();
     store.insert(lost);
     cluster = await startCluster({ frontEnds: 0, workers: 0, prefix: uniquePrefix() });
-    const state = new SharedState(REDIS_URL, cluster.prefix);
     const logged: string[] = [];
-    const queue = new FrontQueue({
-      state,
-      url: REDIS_URL,
-      store,
-      engine: new TimedEngineDouble(),
-      limits: LIMITS,
-      log: (_level, message) => logged.push(message),
-    });
-    const events: JobEvent[] = [];
-    queue.subscribe((event) => events.push(event));
-    closing.push(async () => {
-      await queue.stop();
-      store.close();
-      await state.close();
-    });
-    await queue.connect();
-    queue.start();
+    const { events } = await restarted(cluster.prefix, store, (_level, message) => logged.push(message));
     await until(() => events.some((e) => e.type === 'failed'), 10_000, 'the failure');
     expect(events.find((e) => e.type === 'failed')?.job).toMatchObject({
       id: lost.id,
@@ -139,18 +131,7 @@ describe.skipIf(skip)('distributed queue: a job Redis never stored', { timeout: 
     await fe.queue.stop();
     // Redis back empty (this test's keys only: the shared server is never flushed).
     await removeAllKeys(state.redis, cluster.prefix);
-    const queue = new FrontQueue({
-      state,
-      url: REDIS_URL,
-      store: fe.store,
-      engine: new TimedEngineDouble(),
-      limits: LIMITS,
-    });
-    const events: JobEvent[] = [];
-    queue.subscribe((event) => events.push(event));
-    closing.push(() => queue.stop());
-    await queue.connect();
-    queue.start();
+    const { events } = await startedAgain(state, fe.store);
     await until(() => events.some((e) => e.type === 'failed'), 10_000, 'the failure');
     const key = events.find((e) => e.type === 'failed')?.job.error?.key ?? '';
     // The bot did not restart here: Redis did. The words must hold for that too.
@@ -177,18 +158,7 @@ describe.skipIf(skip)('distributed queue: a job Redis never stored', { timeout: 
     admin.disconnect();
     const state = new SharedState(REDIS_URL, cluster.prefix);
     closing.push(() => state.close());
-    const queue = new FrontQueue({
-      state,
-      url: REDIS_URL,
-      store: fe.store,
-      engine: new TimedEngineDouble(),
-      limits: LIMITS,
-    });
-    const events: JobEvent[] = [];
-    queue.subscribe((event) => events.push(event));
-    closing.push(() => queue.stop());
-    await queue.connect();
-    queue.start();
+    const { events } = await startedAgain(state, fe.store);
     await until(() => events.some((e) => e.type === 'failed'), 10_000, 'the queue_lost failure');
     engine.open();
     // Its run in hand ends (settled, told, or not) before the close returns.

@@ -119,5 +119,7 @@ describe.skipIf(!available && process.env.CI !== 'true')('QUEUE_URL credentials 
     );
     expect(lines.join('')).not.toContain('wrong');
     expect(lines.join('')).not.toContain('WRONGPASS');
+    // The thrown line is the one the operator reads (`dimoo worker` prints it and exits 1): not also a warning.
+    expect(lines.filter((line) => line.includes('refused its user name and password'))).toEqual([]);
   }, 40_000);
 });

@@ -22,7 +22,7 @@ afterEach(async () => {
   await probe.close();
 });
 
-async function frontEnd() {
+async function frontEnd(graceS = '1') {
   const prefix = uniquePrefix();
   prefixes.push(prefix);
   const lines: string[] = [];
@@ -35,7 +35,7 @@ async function frontEnd() {
     QUEUE_URL: REDIS_URL,
     QUEUE_PREFIX: prefix,
     DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-stop-bounds-')),
-    SHUTDOWN_GRACE_S: '1',
+    SHUTDOWN_GRACE_S: graceS,
   });
   const services = await openServices(config, log);
   services.start();
@@ -59,6 +59,29 @@ describe.skipIf(skip)('distributed queue: stopping a front-end while Redis is aw
     await services.drain?.();
     delivering.release();
     await services.close();
+  }, 20_000);
+
+  it('the drain and the stop share one SHUTDOWN_GRACE_S: a drain that spent it leaves the stop none', async () => {
+    const delivering = held();
+    const stopHeld = held();
+    const stop = FrontQueue.prototype.stop;
+    vi.spyOn(FrontQueue.prototype, 'drain').mockReturnValue(delivering.promise);
+    vi.spyOn(FrontQueue.prototype, 'stop').mockImplementation(async function (this: FrontQueue) {
+      await stopHeld.promise;
+      return stop.call(this);
+    });
+    // A grace far past the test's own timeout: a stop given the whole grace again fails the test by timing out.
+    const { services, lines } = await frontEnd('600');
+    const draining = services.drain?.();
+    // The delivery answers just as the grace runs out (the clock moved on by it, not waited for).
+    const now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now + 600_000);
+    delivering.release();
+    await draining;
+    await services.close();
+    expect(lines).toContain('the shared queue did not answer while stopping: stopped without it');
+    clock.mockRestore();
+    stopHeld.release();
   }, 20_000);
 
   it('a delivery still writing after the stop’s bound finds the store open', async () => {
