@@ -17,17 +17,41 @@ const AUTH_COMMANDS = /^(auth|hello)$/i;
 const MAX_DEPTH = 10;
 
 /**
- * Tokens that live inside URLs and are never registered (a Discord interaction token changes with every
- * interaction): `/webhooks/<application id>/<token>`, the callback's `/interactions/<interaction id>/<token>`, and
- * Telegram's `/bot<token>/` and `/file/bot<token>/`.
+ * A Telegram bot token wherever it stands: the bot's id (digits), ':' (or '%3A', where a library URL-encoded it), then
+ * its secret (35 of [A-Za-z0-9_-] as @BotFather issues them; 30 at least). The one shape of it, for this log's
+ * scrubbing and the adapters' own lines (adapters/shared/without-token.ts). Global: use it with `match`/`replace` only.
  */
-const TOKEN_URLS: Array<[RegExp, string]> = [
+export const TELEGRAM_TOKEN_SHAPE = /\d{5,}(?::|%3A)[A-Za-z0-9_-]{30,}/gi;
+
+/**
+ * Tokens that are never registered (a Discord interaction token changes with every interaction), found by their
+ * shape: inside `/webhooks/<application id>/<token>` and the callback's `/interactions/<interaction id>/<token>`, and
+ * any Telegram token (another bot's, in a URL or not).
+ */
+const TOKEN_SHAPES: Array<[RegExp, string]> = [
   [/(\/(?:webhooks|interactions)\/\d+\/)[A-Za-z0-9_.-]{16,}/g, `$1${REDACTED}`],
-  [/(\/(?:file\/)?bot)\d+:[A-Za-z0-9_-]{20,}/g, `$1${REDACTED}`],
+  [TELEGRAM_TOKEN_SHAPE, REDACTED],
 ];
 
-function scrubTokenUrls(text: string): string {
-  return TOKEN_URLS.reduce((t, [pattern, replacement]) => t.replace(pattern, replacement), text);
+/** A Discord bot token: the bot's user id in base64, a timestamp, then its secret part (an HMAC). */
+const DISCORD_TOKEN = /^[\w-]{16,}\.[\w-]{4,}\.([\w-]{20,})$/;
+
+/**
+ * The forms of a registered secret that a line may hold: itself, URL-encoded (a library quoting a URL writes a
+ * Telegram token's ':' as '%3A', a password's '@' as '%40'), and a token's secret part alone (what follows a Telegram
+ * token's ':', a Discord token's last '.'), which is as sensitive as the whole.
+ */
+function formsOf(secret: string): string[] {
+  const forms = [secret, encodeURIComponent(secret)];
+  if (secret.replace(TELEGRAM_TOKEN_SHAPE, '') === '' && secret.includes(':'))
+    forms.push(secret.slice(secret.indexOf(':') + 1));
+  const discordSecret = DISCORD_TOKEN.exec(secret)?.[1];
+  if (discordSecret) forms.push(discordSecret);
+  return forms;
+}
+
+function scrubTokenShapes(text: string): string {
+  return TOKEN_SHAPES.reduce((t, [pattern, replacement]) => t.replace(pattern, replacement), text);
 }
 
 export interface LoggerOptions {
@@ -47,12 +71,17 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   // One pass of one pattern: replaced in turn, a short secret rewrote the marks left before it ('e' in
   // '[redacted]') and so showed itself. Longest first: a secret that holds another is replaced whole. The short
   // ones join the same pattern, but only behind a credential's prefix and before its end.
-  const secrets = (options.secrets ?? [])
-    .filter((s): s is string => typeof s === 'string' && s.length > 0)
-    .sort((a, b) => b.length - a.length);
+  const registered = (options.secrets ?? []).filter(
+    (s): s is string => typeof s === 'string' && s.length > 0,
+  );
+  // Each form of a secret is scrubbed where the secret itself would be: everywhere, or as a credential only.
+  const formsWhere = (everywhere: boolean) => [
+    ...new Set(registered.filter((s) => s.length >= SCRUB_EVERYWHERE_MIN === everywhere).flatMap(formsOf)),
+  ];
+  const longestFirst = (list: string[]) => list.sort((a, b) => b.length - a.length);
   const alternation = (list: string[]) => list.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
-  const long = secrets.filter((s) => s.length >= SCRUB_EVERYWHERE_MIN);
-  const short = secrets.filter((s) => s.length < SCRUB_EVERYWHERE_MIN);
+  const long = longestFirst(formsWhere(true));
+  const short = longestFirst(formsWhere(false));
   const shortSet = new Set(short);
   const branches = [
     ...(long.length > 0 ? [alternation(long)] : []),
@@ -65,7 +94,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   ];
   // Case-sensitive: a secret's exact characters only.
   const pattern = branches.length > 0 ? new RegExp(branches.join('|'), 'g') : undefined;
-  const scrubText = (text: string) => scrubTokenUrls(pattern ? text.replace(pattern, REDACTED) : text);
+  const scrubText = (text: string) => scrubTokenShapes(pattern ? text.replace(pattern, REDACTED) : text);
   const scrub = (value: unknown, depth = 0): unknown => {
     if (typeof value === 'string') return scrubText(value);
     if (value === null || typeof value !== 'object') return value;

@@ -180,6 +180,46 @@ describe('secret redaction', () => {
     expect(text()).toContain('/bot[redacted]/getFile');
   });
 
+  it("scrubs a registered Discord token's secret part alone, and keeps its public parts", () => {
+    const token = 'MTA5ODc2NTQzMjEwOTg3NjU0Mw.GhJkLm.AbCdEfGhIjKlMnOpQrStUvWxYz0123456789ab';
+    const lines: string[] = [];
+    const log = createLogger({
+      pretty: false,
+      secrets: [token],
+      destination: { write: (line: string) => void lines.push(line) },
+    });
+    log.warn('signature AbCdEfGhIjKlMnOpQrStUvWxYz0123456789ab refused for bot MTA5ODc2NTQzMjEwOTg3NjU0Mw');
+    expect(lines.join('')).toContain('signature [redacted] refused for bot MTA5ODc2NTQzMjEwOTg3NjU0Mw');
+  });
+
+  it("scrubs a registered Telegram token URL-encoded and its secret part alone, and any token's shape", () => {
+    // As @BotFather issues them: the bot's id, ':', 35 of [A-Za-z0-9_-].
+    const token = '6543210987:AAE1x_Zq9-Kd4LmNoPqRsTuVwXyZ0123456';
+    const secret = 'AAE1x_Zq9-Kd4LmNoPqRsTuVwXyZ0123456';
+    const other = '1234567:AAGz-9_yXwVuTsRqPoNmLkJiHgFeDcBa987';
+    const lines: string[] = [];
+    const log = createLogger({
+      pretty: false,
+      secrets: [token],
+      destination: { write: (line: string) => void lines.push(line) },
+    });
+    log.warn({
+      err: new Error(`request to https://api.telegram.org/bot${encodeURIComponent(token)}/getMe failed`),
+    });
+    log.warn(
+      { url: `https://api.telegram.org/bot${token.split(':')[0]}:${secret}/getUpdates` },
+      'poll failed',
+    );
+    log.warn(`a proxy refused the path /${secret}/getMe`);
+    log.warn(`another bot's token ${other} and ${other.replace(':', '%3A')} in a message`);
+    const text = lines.join('');
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain(other.split(':')[1]);
+    expect(text).toContain('/bot[redacted]/getMe');
+    expect(text).toContain('proxy refused the path /[redacted]/getMe');
+    expect(text).toContain("another bot's token [redacted] and [redacted] in a message");
+  });
+
   it('scrubs a short registered value from a refused AUTH command, as ioredis reports it', () => {
     const { log, lines } = capture();
     // ioredis puts the failed command on its ReplyError; pino's err serializer keeps it under err.command.

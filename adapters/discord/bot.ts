@@ -252,7 +252,10 @@ export class DiscordBot implements DiscordRuntime {
     await this.endpoint?.close();
     this.unsubscribe?.();
     this.jobMessages.stop();
-    endGatewayRetries(this.client);
+    if (!endGatewayRetries(this.client))
+      this.options.log.warn(
+        "discord: this discord.js keeps the gateway's session elsewhere; a stop during an outage may wait on its retries",
+      );
     await this.client.destroy();
     // Again: a retry's own destroy cleared the session before its pause.
     endGatewayRetries(this.client);

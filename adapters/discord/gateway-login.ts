@@ -71,11 +71,26 @@ async function register({ client, config, commands, log }: LoginParts): Promise<
 
 /**
  * Around the client's destroy: @discordjs/ws retries a gateway it cannot connect to (refused, reset) every 500 ms
- * forever, and a destroy that lands in that pause does not end it. Each retry first asks the shard's session, which
- * from now on never answers: the loop ends there, with no socket or timer left to keep the process. (discord.js
- * keeps the session in a writable, non-configurable field typed private.)
+ * forever, and a destroy that lands in that pause does not end it; neither package has a public way to. Each retry
+ * first asks the shard's session, which from now on never answers: the loop ends there, with no socket or timer left
+ * to keep the process. discord.js keeps the session in a field typed private (`client.ws.shards`' `sessionInfo`): where
+ * a version has it no more, nothing is changed and false returned, never an error in the middle of a stop.
  */
-export function endGatewayRetries(client: Client): void {
+export function endGatewayRetries(client: Client): boolean {
   const never = new Promise<never>(() => {});
-  for (const shard of client.ws.shards.values()) Reflect.set(shard, 'sessionInfo', never);
+  try {
+    const manager: unknown = Reflect.get(client, 'ws');
+    const shards: unknown =
+      typeof manager === 'object' && manager !== null ? Reflect.get(manager, 'shards') : undefined;
+    // discord.js's Collection is a Map.
+    if (!(shards instanceof Map)) return false;
+    let ended = true;
+    for (const shard of shards.values()) {
+      const holds = typeof shard === 'object' && shard !== null && 'sessionInfo' in shard;
+      ended = holds && Reflect.set(shard, 'sessionInfo', never) && ended;
+    }
+    return ended;
+  } catch {
+    return false;
+  }
 }

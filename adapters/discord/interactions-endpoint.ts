@@ -11,19 +11,22 @@ import type { AddressInfo } from 'node:net';
 import type { Client } from 'discord.js';
 import type { Locale } from '../../src/i18n.js';
 import { answerStarting } from '../../src/ops/port-reservations.js';
-import { BodyCut, BodyTooLarge, readBody } from '../shared/http-body.js';
+import { BodyCut, BodyTooLarge, PLATFORM_BODY_LIMIT_BYTES, readBody } from '../shared/http-body.js';
 import { type ConnectionLimits, limitConnections } from '../shared/http-timeouts.js';
 
 /** DER prefix of an Ed25519 SubjectPublicKeyInfo; the 32 raw key bytes follow it. */
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-/** Interactions carry ids, text and attachment URLs, never file bytes. */
-const MAX_BODY_BYTES = 1024 * 1024;
 /** Requests signed longer ago than this are replays or a badly wrong clock: refused. */
 const MAX_SKEW_S = 300;
 /** A wrong host clock refuses every request, each alike: it is told once in this long, not once a request. */
 const SKEW_WARN_EVERY_MS = 10 * 60_000;
 /** Every answer is given at once (Discord's 3 s rule): a connection silent this long has no request coming. */
 const IDLE_MS = 30_000;
+/**
+ * Connections open at once. Discord documents no number: it posts one request per interaction, each answered at once
+ * (202), so the connections in use are the interactions of about one round trip; past the cap the oldest idle goes.
+ */
+const MAX_CONNECTIONS = 256;
 export const INTERACTIONS_PATH = '/interactions';
 const INVALID_SIGNATURE = { message: 'invalid request signature' };
 
@@ -145,7 +148,7 @@ export async function startInteractionsEndpoint(
     }
     let body: Buffer;
     try {
-      body = await readBody(request, MAX_BODY_BYTES);
+      body = await readBody(request, PLATFORM_BODY_LIMIT_BYTES);
     } catch (error) {
       if (error instanceof BodyTooLarge) return answer(response, 413, { message: 'body too large' }, true);
       // The client went away mid-body: no one is left to answer.
@@ -174,7 +177,11 @@ export async function startInteractionsEndpoint(
       if (!response.headersSent) answer(response, 500, { message: 'internal error' });
     });
   });
-  limitConnections(server, { ...options.limits, idleMs: options.limits?.idleMs ?? IDLE_MS });
+  limitConnections(server, {
+    maxConnections: MAX_CONNECTIONS,
+    ...options.limits,
+    idleMs: options.limits?.idleMs ?? IDLE_MS,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

@@ -5,6 +5,17 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 
+/**
+ * The largest body Telegram's webhook and Discord's interactions endpoint read. Both platforms send JSON, never file
+ * bytes (a photo or attachment comes as an id or URL). A Telegram update's largest parts are a message's text (4096
+ * characters) with its entities and the message it replies to, each as long; a Discord interaction's, a modal's five
+ * text inputs (4000 characters each) or a message command's target (4000 characters and 6000 of embeds), with the
+ * users, members and attachment URLs it resolves. Written with every character as a `\u` escape (6 bytes; an emoji
+ * 12) and an entity on every character, the largest is a few hundred KB; 1 MiB leaves the platforms room to add
+ * fields, and a body past it is not theirs.
+ */
+export const PLATFORM_BODY_LIMIT_BYTES = 1024 * 1024;
+
 /** The body went over its limit: refused there, the rest left unread. */
 export class BodyTooLarge extends Error {}
 

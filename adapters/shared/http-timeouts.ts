@@ -5,8 +5,10 @@
 // time is never idle, so only `requestTimeout` ends it: 5 minutes by default, again plus up to 30 s. A client that
 // opens many connections and sends nothing, or trickles, holds sockets for that long each. Hence an idle limit, short
 // header and request limits, and a sweep every second, so each limit holds to about a second. Telegram and Discord
-// send a request whole and at once, so their limits are far above anything they need.
-import type { Server } from 'node:http';
+// send a request whole and at once, so their limits are far above anything they need. A cap on open connections keeps
+// a flood of sockets from taking the process's file descriptors (its database's and its gateway's among them).
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 export interface ConnectionLimits {
   /**
@@ -18,6 +20,8 @@ export interface ConnectionLimits {
   headersMs?: number;
   /** The whole request, body included, within this (0: no limit): else 408. */
   requestMs?: number;
+  /** The most connections open at once (capConnections); none by default. */
+  maxConnections?: number;
 }
 
 const HEADERS_MS = 10_000;
@@ -37,4 +41,34 @@ export function limitConnections(server: Server, limits: ConnectionLimits): void
   server.requestTimeout = requestMs === 0 ? 0 : Math.max(requestMs, headersMs);
   // @types/node knows it only as a createServer option; Node reads this property of the server when it listens.
   Reflect.set(server, 'connectionsCheckingInterval', Math.max(MIN_CHECK_MS, Math.min(CHECK_MS, headersMs)));
+  if (limits.maxConnections !== undefined) capConnections(server, limits.maxConnections);
+}
+
+/**
+ * At most `max` connections open: one more closes the oldest that has no request in progress (a silent socket, or one
+ * kept alive after its answer), the new one itself when every other has. Node's own `server.maxConnections` drops the
+ * newcomer instead, so a flood of silent sockets would keep every real request out until the header limit swept them.
+ */
+function capConnections(server: Server, max: number): void {
+  // Sets keep insertion order: the oldest connection comes first.
+  const open = new Set<Socket>();
+  const busy = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => {
+      open.delete(socket);
+      busy.delete(socket);
+    });
+    if (open.size <= max) return;
+    for (const each of open) {
+      if (busy.has(each)) continue;
+      open.delete(each);
+      each.destroy();
+      return;
+    }
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    busy.add(req.socket);
+    res.once('close', () => busy.delete(req.socket));
+  });
 }

@@ -6,7 +6,7 @@
 import { type Api, GrammyError, HttpError } from 'grammy';
 import { StartError } from '../../src/app.js';
 import { maxRetryMs, retryUntilAnswered } from '../shared/reach-retries.js';
-import { withoutToken } from '../shared/without-token.js';
+import { withoutTelegramTokens } from '../shared/without-token.js';
 
 /**
  * How long polling may fail before /readyz says so. Telegram's own hiccups (a 502 or a timeout during its
@@ -18,9 +18,6 @@ export const UNHEALTHY_AFTER_MS = 60_000;
 export const LONG_POLL_S = 30;
 /** How often webhook mode asks Telegram whether the webhook is still this bot's and reachable. */
 export const WEBHOOK_CHECK_MS = 60_000;
-
-/** A Telegram token, its ':' written as is or URL-encoded (a URL a library quoted). */
-const TOKEN_SHAPE = /\d{5,}(?::|%3A)[\w-]{30,}/gi;
 
 /**
  * A failure as a short line: Telegram's code and description, or the kind of network error; never the token (`token`:
@@ -34,13 +31,8 @@ export function describeFailure(error: unknown, token?: string): string {
     text = typeof code === 'string' && /^[A-Z_]+$/.test(code) ? `network error (${code})` : 'network error';
   } else if (isApiFailure(error)) text = `${error.error_code} ${error.description}`;
   else text = error instanceof Error ? error.message : String(error);
-  // A bot token (digits, a colon, 35 URL-safe characters) may hide in any message an underlying library wrote: this
-  // bot's where the caller knows it, and any token-shaped string either way, each hidden by the one rule (an encoded
-  // one as its token, whose secret part is then found wherever it is).
-  const found = (text.match(TOKEN_SHAPE) ?? []).map((each) => each.replace(/%3A/i, ':'));
-  const tokens = new Set([...(token ? [token] : []), ...found]);
-  for (const each of tokens) text = withoutToken(text, each, ':');
-  return text;
+  // A bot token may hide in any message an underlying library wrote.
+  return withoutTelegramTokens(text, token);
 }
 
 function isApiFailure(value: unknown): value is { error_code: number; description: string } {

@@ -9,7 +9,7 @@ import { type RunnerHandle, run } from '@grammyjs/runner';
 import type { Bot } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Logger } from '../../src/log.js';
-import { LONG_POLL_S, PollHealth } from './health.js';
+import { LONG_POLL_S, PollHealth, UNHEALTHY_AFTER_MS } from './health.js';
 
 /** How long a failed getUpdates waits before the next try, by default. */
 export const POLL_RETRY_MS = 5000;
@@ -35,13 +35,15 @@ export interface Polling {
 
 export interface PollOptions {
   retryMs?: number;
+  /** By default one with the bot's token, so that the failures it tells hide it. */
   health?: PollHealth;
   /** Each fetched batch, before it is handled (inbox.ts). */
   received?: (updates: Update[]) => void;
 }
 
 export function startPolling(bot: Bot, log: Logger, options: PollOptions = {}): Polling {
-  const { retryMs = POLL_RETRY_MS, health = new PollHealth(), received } = options;
+  const { retryMs = POLL_RETRY_MS, received } = options;
+  const health = options.health ?? new PollHealth(UNHEALTHY_AFTER_MS, Date.now, bot.token);
   watchPolls(bot, log, retryMs, health, received);
   const runner = run(bot, {
     // The runner's own error output goes to the console; watchPolls logs failures through the logger instead.

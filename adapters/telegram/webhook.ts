@@ -12,7 +12,7 @@ import type { Update } from 'grammy/types';
 import type { Locale } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
 import { answerStarting } from '../../src/ops/port-reservations.js';
-import { BodyCut, BodyTooLarge, readBody } from '../shared/http-body.js';
+import { BodyCut, BodyTooLarge, PLATFORM_BODY_LIMIT_BYTES, readBody } from '../shared/http-body.js';
 import { type ConnectionLimits, limitConnections } from '../shared/http-timeouts.js';
 import { sameSecret } from '../shared/same-secret.js';
 import { TelegramReach } from './health.js';
@@ -48,10 +48,13 @@ export interface WebhookServer {
   close(): Promise<void>;
 }
 
-/** Updates are a few KB; anything much larger is not from Telegram. */
-const MAX_BODY_BYTES = 1024 * 1024;
-
 const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
+
+/**
+ * Connections open at once. Telegram opens at most setWebhook's `max_connections` (left at its default, 40; 100 at
+ * most), and a reverse proxy in front opens one per request in flight; past the cap the oldest idle one goes.
+ */
+const MAX_CONNECTIONS = 128;
 
 /**
  * grammY answers 200 once a handler has run this long (`timeoutMilliseconds`), the handler going on. The connection is
@@ -128,7 +131,7 @@ export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger)
     if (refusing) return refuse(res, 503);
     let body: Buffer;
     try {
-      body = await readBody(req, MAX_BODY_BYTES);
+      body = await readBody(req, PLATFORM_BODY_LIMIT_BYTES);
     } catch (error) {
       if (error instanceof BodyCut) return;
       if (error instanceof BodyTooLarge) return refuse(res, 413);
@@ -152,7 +155,7 @@ export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger)
       if (!res.headersSent) res.writeHead(400).end();
     });
   });
-  limitConnections(server, { ...listen.limits, idleMs });
+  limitConnections(server, { maxConnections: MAX_CONNECTIONS, ...listen.limits, idleMs });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(listen.port, listen.host, () => {

@@ -9,7 +9,7 @@ import { type DiscordCall, type FakeDiscord, mention } from '../../doubles/fake-
 import { CHANNEL_POST, EDIT, jobIdIn, useDiscordOnDouble } from './double-bot.js';
 
 const world = useDiscordOnDouble('discord-channel-gone', { QUEUE_MAX_PER_USER: '10' });
-const { deliveries, queuedJob, ended } = world;
+const { deliveries, queuedJob, imagineIn, ended } = world;
 let fake: FakeDiscord;
 beforeAll(() => {
   fake = world.fake;
@@ -54,14 +54,7 @@ describe('Discord: a job whose channel goes away', { timeout: 60_000 }, () => {
   it('a channel deleted mid-job: Unknown Channel tried once, the result by DM', async () => {
     const { alice } = fake.world.users;
     const channel = fake.addChannel(0n, 'doomed');
-    const ix = fake.dispatchInteraction(
-      fake.build.slashCommand({
-        name: 'imagine',
-        options: { prompt: 'a doomed fox --steps 40' },
-        channelId: channel.id,
-      }),
-    );
-    const jobId = await queuedJob(ix);
+    const { ix, jobId } = await imagineIn(channel.id, 'a doomed fox --steps 40');
     const warnings = warningsAbout(jobId);
     const deletedAt = fake.calls.length;
     fake.deleteChannel(channel.id);

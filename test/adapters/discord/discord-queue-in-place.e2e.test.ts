@@ -1,7 +1,7 @@
 // /queue's Cancel n and Refresh on Discord: the press is acknowledged as an update of the (ephemeral) list it was on,
 // which then shows the list as it now stands (a job that ended since gone, the rest numbered afresh); no message of
 // its own is sent. A refused press (another's list) stays a private answer of its own, the list left as it was.
-import type { APIMessage } from 'discord.js';
+import type { APIMessage, APIUser } from 'discord.js';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import type { DiscordCall, FakeDiscord } from '../../doubles/fake-discord/index.js';
@@ -45,6 +45,35 @@ async function aliceList(word: string) {
   return { user, jobs, list };
 }
 
+/** Bob presses `customId` on Alice's list: refused privately (an answer of its own), the list left as it was. */
+async function refusedToBob(customId: string, list: () => APIMessage) {
+  const before = list().content;
+  const refused = fake.dispatchInteraction(
+    fake.build.buttonPress({ customId, message: list(), user: fake.world.users.bob }),
+  );
+  await fake.waitForCall((c) => ofPress(refused)(c) && c.status < 300, 10_000);
+  expect(fake.interaction(refused.id)?.ack?.type).toBe(4);
+  expect(list().content).toBe(before);
+}
+
+/** Alice presses `customId` on her list: acknowledged at once as an update of it (7, Discord's 204). */
+async function pressedInPlace(customId: string, list: () => APIMessage, user: APIUser) {
+  const press = fake.dispatchInteraction(fake.build.buttonPress({ customId, message: list(), user }));
+  const answered = await fake.waitForCall((c) => c.route === CALLBACK && ofPress(press)(c), 10_000);
+  expect([answered.status, fake.interaction(press.id)?.ack?.type]).toEqual([204, 7]);
+  return press;
+}
+
+/** The next button press is answered only after 2.5 s, past the acknowledgement's budget. */
+function slowNextPress() {
+  const commands = world.bot.commands;
+  const pressButton = commands.pressButton.bind(commands);
+  vi.spyOn(commands, 'pressButton').mockImplementationOnce(async (...args) => {
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    return pressButton(...args);
+  });
+}
+
 /** Cancels what a test left running or waiting, and waits until it has ended. */
 async function cancelAll(jobs: readonly string[], message: APIMessage) {
   const user = fake.world.users.alice;
@@ -59,20 +88,9 @@ describe('Discord: /queue Cancel n and Refresh in place', { timeout: 60_000 }, (
     const { user, jobs, list } = await aliceList('a lantern');
 
     // Bob may not cancel Alice's job: told so privately, the list untouched.
-    const before = list().content;
-    const bob = fake.world.users.bob;
-    const refused = fake.dispatchInteraction(
-      fake.build.buttonPress({ customId: `queue_cancel:${jobs[2]}`, message: list(), user: bob }),
-    );
-    await fake.waitForCall((c) => ofPress(refused)(c) && c.status < 300, 10_000);
-    expect(fake.interaction(refused.id)?.ack?.type).toBe(4);
-    expect(list().content).toBe(before);
+    await refusedToBob(`queue_cancel:${jobs[2]}`, list);
 
-    const press = fake.dispatchInteraction(
-      fake.build.buttonPress({ customId: `queue_cancel:${jobs[2]}`, message: list(), user }),
-    );
-    const answered = await fake.waitForCall((c) => c.route === CALLBACK && ofPress(press)(c), 10_000);
-    expect([answered.status, fake.interaction(press.id)?.ack?.type]).toEqual([204, 7]);
+    const press = await pressedInPlace(`queue_cancel:${jobs[2]}`, list, user);
     expect(list().content.split('\n')[0]).toBe(t('en', 'cancel.done'));
     expect(cancelsIn(list().components)).toEqual(jobs.slice(0, 2));
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -83,12 +101,7 @@ describe('Discord: /queue Cancel n and Refresh in place', { timeout: 60_000 }, (
 
   it('an answer too slow for the acknowledgement: deferred as an update, then edited into the list', async () => {
     const { user, jobs, list } = await aliceList('a slow kite');
-    const commands = world.bot.commands;
-    const pressButton = commands.pressButton.bind(commands);
-    vi.spyOn(commands, 'pressButton').mockImplementationOnce(async (...args) => {
-      await new Promise((resolve) => setTimeout(resolve, 2500));
-      return pressButton(...args);
-    });
+    slowNextPress();
     const press = fake.dispatchInteraction(
       fake.build.buttonPress({ customId: `queue_cancel:${jobs[2]}`, message: list(), user }),
     );
@@ -107,12 +120,7 @@ describe('Discord: /queue Cancel n and Refresh in place', { timeout: 60_000 }, (
   it('a deferred press whose list Discord refuses: the list stays, the presser is told privately once', async () => {
     const { user, jobs, list } = await aliceList('a refused kite');
     const before = list().content;
-    const commands = world.bot.commands;
-    const pressButton = commands.pressButton.bind(commands);
-    vi.spyOn(commands, 'pressButton').mockImplementationOnce(async (...args) => {
-      await new Promise((resolve) => setTimeout(resolve, 2500));
-      return pressButton(...args);
-    });
+    slowNextPress();
     const press = fake.dispatchInteraction(
       fake.build.buttonPress({ customId: `queue_cancel:${jobs[2]}`, message: list(), user }),
     );
@@ -142,19 +150,9 @@ describe('Discord: /queue Cancel n and Refresh in place', { timeout: 60_000 }, (
     await expect.poll(() => store.get(jobs[0] as string)?.status, { timeout: 10_000 }).toBe('cancelled');
     expect(list().content).toBe(before);
 
-    const bob = fake.world.users.bob;
-    const refused = fake.dispatchInteraction(
-      fake.build.buttonPress({ customId: `queue_refresh:${jobs[0]}`, message: list(), user: bob }),
-    );
-    await fake.waitForCall((c) => ofPress(refused)(c) && c.status < 300, 10_000);
-    expect(fake.interaction(refused.id)?.ack?.type).toBe(4);
-    expect(list().content).toBe(before);
+    await refusedToBob(`queue_refresh:${jobs[0]}`, list);
 
-    const press = fake.dispatchInteraction(
-      fake.build.buttonPress({ customId: `queue_refresh:${jobs[0]}`, message: list(), user }),
-    );
-    const answered = await fake.waitForCall((c) => c.route === CALLBACK && ofPress(press)(c), 10_000);
-    expect([answered.status, fake.interaction(press.id)?.ack?.type]).toEqual([204, 7]);
+    const press = await pressedInPlace(`queue_refresh:${jobs[0]}`, list, user);
     expect(list().content).not.toContain((jobs[0] as string).slice(0, 8));
     expect(list().content).toContain((jobs[1] as string).slice(0, 8));
     expect(cancelsIn(list().components)).toEqual(jobs.slice(1));

@@ -10,7 +10,7 @@ import { CHANNEL_EDIT, CHANNEL_POST, EDIT, jobIdIn, useDiscordOnDouble } from '.
 const CHANNEL_GET = 'GET /channels/:channel';
 
 const world = useDiscordOnDouble('discord-threads', { QUEUE_MAX_PER_USER: '10' });
-const { deliveries, queuedJob, ended } = world;
+const { deliveries, queuedJob, imagineIn, ended } = world;
 let fake: FakeDiscord;
 beforeAll(() => {
   fake = world.fake;
@@ -47,10 +47,7 @@ function warningsAbout(jobId: string) {
 describe('Discord: the bot in a thread', { timeout: 60_000 }, () => {
   it('a slash command in a thread: progress and the result in the thread’s message', async () => {
     const thread = fake.addThread({ name: 'cats' });
-    const ix = fake.dispatchInteraction(
-      fake.build.slashCommand({ name: 'imagine', options: { prompt: 'a thread cat' }, channelId: thread.id }),
-    );
-    const jobId = await queuedJob(ix);
+    const { ix, jobId } = await imagineIn(thread.id, 'a thread cat');
     await ended(jobId);
     expect(deliveries.get(jobId)).toBe('edited');
     const message = fake.message(fake.interaction(ix.id)?.originalMessageId ?? '') as APIMessage;
@@ -106,14 +103,7 @@ describe('Discord: the bot in a thread', { timeout: 60_000 }, () => {
   it('archived and locked mid-job: the ending goes to the owner’s DMs, each refusal tried once', async () => {
     const { alice } = fake.world.users;
     const thread = fake.addThread({ name: 'locked later' });
-    const ix = fake.dispatchInteraction(
-      fake.build.slashCommand({
-        name: 'imagine',
-        options: { prompt: 'a locked owl --steps 40' },
-        channelId: thread.id,
-      }),
-    );
-    const jobId = await queuedJob(ix);
+    const { ix, jobId } = await imagineIn(thread.id, 'a locked owl --steps 40');
     const warnings = warningsAbout(jobId);
     fake.archiveThread(thread.id, { locked: true });
     await ended(jobId);
@@ -153,14 +143,7 @@ describe('Discord: the bot in a thread', { timeout: 60_000 }, () => {
 
   it('a thread discord.js does not hold (a restart, an evicted cache) is fetched, and its status message edited', async () => {
     const thread = fake.addThread({ name: 'forgotten' });
-    const ix = fake.dispatchInteraction(
-      fake.build.slashCommand({
-        name: 'imagine',
-        options: { prompt: 'a forgotten cat --steps 40' },
-        channelId: thread.id,
-      }),
-    );
-    const jobId = await queuedJob(ix);
+    const { ix, jobId } = await imagineIn(thread.id, 'a forgotten cat --steps 40');
     // Past its interaction token the status message is edited through the channel, which must be fetched first.
     fake.expireInteraction(ix.id);
     world.bot.client.channels.cache.delete(thread.id);

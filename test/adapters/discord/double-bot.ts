@@ -56,6 +56,11 @@ export interface DoubleBot {
   log: Logger;
   /** The job an interaction's first answer with a Cancel or Re-roll button names. */
   queuedJob(ix: { id: string; token: string }): Promise<string>;
+  /** An /imagine of `prompt` in `channelId` (a channel or thread), and the job it queued. */
+  imagineIn(
+    channelId: string,
+    prompt: string,
+  ): Promise<{ ix: ReturnType<FakeDiscord['dispatchInteraction']>; jobId: string }>;
   /** Waits until the job's ending reached the chat (edited, replied or undelivered). */
   ended(jobId: string): Promise<void>;
 }
@@ -111,6 +116,12 @@ export function useDiscordOnDouble(
         10_000,
       );
       return jobIdIn(call.body) as string;
+    },
+    imagineIn: async (channelId, prompt) => {
+      const ix = world.fake.dispatchInteraction(
+        world.fake.build.slashCommand({ name: 'imagine', options: { prompt }, channelId }),
+      );
+      return { ix, jobId: await world.queuedJob(ix) };
     },
     ended: (jobId) =>
       expect.poll(() => world.deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBeDefined(),

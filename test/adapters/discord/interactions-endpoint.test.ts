@@ -4,13 +4,14 @@ import {
   type InteractionsEndpoint,
   startInteractionsEndpoint,
 } from '../../../adapters/discord/interactions-endpoint.js';
+import { PLATFORM_BODY_LIMIT_BYTES } from '../../../adapters/shared/http-body.js';
 import type { ConnectionLimits } from '../../../adapters/shared/http-timeouts.js';
 import { t } from '../../../src/i18n.js';
 import { makeSigningKeys, postSignedInteraction } from '../../doubles/fake-discord/http-interactions.js';
 import { closedWhenSilent, send, streamBody, trickleBody } from '../web/http-client.js';
 
-/** The endpoint's limit (interactions-endpoint.ts MAX_BODY_BYTES). */
-const LIMIT = 1024 * 1024;
+/** The limit both platform endpoints read to. */
+const LIMIT = PLATFORM_BODY_LIMIT_BYTES;
 
 const keys = makeSigningKeys();
 let endpoint: InteractionsEndpoint | undefined;

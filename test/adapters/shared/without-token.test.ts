@@ -1,7 +1,12 @@
 // The one rule that keeps a bot token out of an operator's line, for both token shapes: Discord's `id.timestamp.hmac`
 // and Telegram's `id:secret`. The whole token, its secret part alone, and a message cut off inside either.
 import { describe, expect, it } from 'vitest';
-import { MIN_CUT, MIN_TAIL, withoutToken } from '../../../adapters/shared/without-token.js';
+import {
+  MIN_CUT,
+  MIN_TAIL,
+  withoutTelegramTokens,
+  withoutToken,
+} from '../../../adapters/shared/without-token.js';
 
 const DISCORD = 'MTAxMjM0NTY3ODkwMTIzNDU2.Gabcde.secret-part-of-the-token';
 const DISCORD_SECRET = 'secret-part-of-the-token';
@@ -70,5 +75,25 @@ describe('withoutToken', () => {
     expect(withoutToken(`bot ${DISCORD.slice(0, 14)}…`, DISCORD, '.')).toBe(`bot ${DISCORD.slice(0, 14)}…`);
     expect(withoutToken(`bot ${DISCORD.slice(0, 24)}.`, DISCORD, '.')).toBe(`bot ${DISCORD.slice(0, 24)}.`);
     expect(withoutToken(`bot ${DISCORD.slice(0, 26)}…`, DISCORD, '.')).toBe('bot <token>…');
+  });
+});
+
+describe('withoutTelegramTokens', () => {
+  // As @BotFather issues them: the bot's id, ':', 35 of [A-Za-z0-9_-].
+  const token = '6543210987:AAE1x_Zq9-Kd4LmNoPqRsTuVwXyZ0123456';
+  const secret = 'AAE1x_Zq9-Kd4LmNoPqRsTuVwXyZ0123456';
+
+  it("hides this bot's token whole, URL-encoded, split and cut, and any other of the log's token shape", () => {
+    expect(withoutTelegramTokens(`GET /bot${token}/getMe`, token)).toBe('GET /bot<token>/getMe');
+    expect(withoutTelegramTokens(`GET /bot${encodeURIComponent(token)}/getMe`, token)).toBe(
+      'GET /bot6543210987%3A<token>/getMe',
+    );
+    expect(withoutTelegramTokens(`path /${secret}/getMe`, token)).toBe('path /<token>/getMe');
+    expect(withoutTelegramTokens(`GET /bot${token.slice(0, 20)}…`, token)).toBe('GET /bot<token>…');
+    const other = '1234567:AAGz-9_yXwVuTsRqPoNmLkJiHgFeDcBa987';
+    expect(withoutTelegramTokens(`${other} ${other.replace(':', '%3A')}`)).toBe('<token> 1234567%3A<token>');
+    expect(withoutTelegramTokens('update 6543210987: chat -1006543210987')).toBe(
+      'update 6543210987: chat -1006543210987',
+    );
   });
 });

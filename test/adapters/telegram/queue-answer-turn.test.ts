@@ -14,6 +14,7 @@ import { retries } from '../../../adapters/telegram/retries.js';
 import { replaceSource } from '../../../adapters/telegram/source-replacement.js';
 import type { CommandContext, Reply } from '../../../commands/index.js';
 import { botInfo } from './bot-info.js';
+import { type HeldAnswer, HeldRequests, type Hold } from './held-requests.js';
 
 const CHAT = { id: 7, type: 'private' as const, first_name: 'A' };
 const GROUP = { id: -100, type: 'group' as const, title: 'G' };
@@ -24,14 +25,6 @@ const REFRESH = {
   labelKey: 'button.refresh',
   style: 'secondary' as const,
 };
-
-type Answer = { ok: false; error_code: number; description: string; parameters?: { retry_after: number } };
-
-interface Hold {
-  reached: Promise<void>;
-  /** Lets the request go on; with `answer`, that is Telegram's answer to it. */
-  release(answer?: Answer): void;
-}
 
 /**
  * A chat as Telegram keeps it (a private one unless told): each message's text by id (new ones from 200); matching
@@ -45,23 +38,10 @@ class PrivateChatDouble {
 
   constructor(private readonly chat: Chat = CHAT) {}
 
-  private readonly holds: {
-    match: (method: string, p: Record<string, unknown>) => boolean;
-    reach: () => void;
-    held: Promise<Answer | undefined>;
-  }[] = [];
+  private readonly held = new HeldRequests();
 
   hold(match: (method: string, p: Record<string, unknown>) => boolean): Hold {
-    let reach = () => {};
-    let release: (answer?: Answer) => void = () => {};
-    const reached = new Promise<void>((resolve) => {
-      reach = resolve;
-    });
-    const held = new Promise<Answer | undefined>((resolve) => {
-      release = resolve;
-    });
-    this.holds.push({ match, reach, held });
-    return { reached, release };
+    return this.held.hold(match);
   }
 
   /** Holds the next `method` request whose text starts with `prefix` (a part of a list, as `A-3`). */
@@ -71,11 +51,9 @@ class PrivateChatDouble {
 
   readonly transformer: Transformer = async (_prev, method, payload) => {
     const p = payload as Record<string, unknown>;
-    const at = this.holds.findIndex((h) => h.match(method, p));
-    const [h] = at >= 0 ? this.holds.splice(at, 1) : [];
-    if (h) {
-      h.reach();
-      const answer = await h.held;
+    const held = this.held.take(method, p);
+    if (held) {
+      const answer = await held;
       if (answer) return answer as never;
     }
     const text = String(p.text ?? '').replace(/\.+$/, '');
@@ -203,7 +181,7 @@ describe('Telegram: a press refused in a group while the /queue answer’s later
 });
 
 /** Telegram's flood control on a request, asking for a wait far longer than a test's. */
-const TOO_MANY: Answer = {
+const TOO_MANY: HeldAnswer = {
   ok: false,
   error_code: 429,
   description: 'Too Many Requests: retry after 30',

@@ -16,52 +16,28 @@ import { retries } from '../../../adapters/telegram/retries.js';
 import { replaceSource } from '../../../adapters/telegram/source-replacement.js';
 import type { CommandContext, Reply } from '../../../commands/index.js';
 import { botInfo } from './bot-info.js';
+import { type HeldAnswer, HeldRequests, type Hold } from './held-requests.js';
 
 const CHAT = { id: -100, type: 'group' as const, title: 'G' };
 const FROM = { id: 7, is_bot: false, first_name: 'A' };
 const FIRST = 50;
 
-type Answer = { ok: true; result: unknown } | { ok: false; error_code: number; description: string };
-
-interface Hold {
-  reached: Promise<void>;
-  /** Lets the request go on; with `answer`, that is Telegram's answer to it. */
-  release(answer?: Answer): void;
-}
-
 /** A group chat as Telegram keeps it: each message's text by id; requests matching a hold wait for the test. */
 class ChatDouble {
   readonly messages = new Map<number, string>();
   readonly calls: { method: string; params: Record<string, unknown> }[] = [];
-  private readonly holds: {
-    match: (method: string, p: Record<string, unknown>) => boolean;
-    hold: Hold;
-    held: Promise<Answer | undefined>;
-    reach: () => void;
-  }[] = [];
+  private readonly held = new HeldRequests();
 
   hold(match: (method: string, p: Record<string, unknown>) => boolean): Hold {
-    let reach = () => {};
-    let release: (answer?: Answer) => void = () => {};
-    const reached = new Promise<void>((resolve) => {
-      reach = resolve;
-    });
-    const held = new Promise<Answer | undefined>((resolve) => {
-      release = resolve;
-    });
-    const hold = { reached, release };
-    this.holds.push({ match, hold, held, reach });
-    return hold;
+    return this.held.hold(match);
   }
 
   readonly transformer: Transformer = async (_prev, method, payload) => {
     const p = payload as Record<string, unknown>;
     this.calls.push({ method, params: p });
-    const at = this.holds.findIndex((h) => h.match(method, p));
-    if (at >= 0) {
-      const [h] = this.holds.splice(at, 1);
-      h?.reach();
-      const answer = await h?.held;
+    const held = this.held.take(method, p);
+    if (held) {
+      const answer = await held;
       if (answer) return answer as never;
     }
     const id = Number(p.message_id);
@@ -184,7 +160,7 @@ describe('Telegram: updates of one long /queue list', () => {
     const b = pressed(list('B', 2));
     await moment();
     const tooMany = { ok: false, error_code: 429, description: 'Too Many Requests: retry after 30' };
-    limited.release({ ...tooMany, parameters: { retry_after: 30 } } as Answer);
+    limited.release({ ...tooMany, parameters: { retry_after: 30 } } as HeldAnswer);
     await b;
     await expect.poll(() => chat.shown(), { timeout: 2000 }).toEqual(['B-1', 'B-2', 'B-3']);
   });

@@ -47,34 +47,21 @@ const editsOf = (messageId: number) => (c: TelegramCall) =>
 
 describe('Telegram: /queue Cancel n of a job slow to stop', { timeout: 60_000 }, () => {
   it('edits the list to "stopping", then to the list without the job once it has ended', async () => {
-    const chatId = fake.world.users.alice.id;
-    const job = await bot.statusOf(fake.injectText('/imagine a slow lantern'));
-    const { store } = bot.services.jobs;
-    await expect.poll(() => store.get(job.jobId)?.status, { timeout: 10_000, interval: 20 }).toBe('running');
-    const asked = fake.calls.length;
-    fake.injectText('/queue');
-    const listed = await fake.waitForCall(
-      (c) => fake.calls.indexOf(c) >= asked && c.method === 'sendMessage' && inChat(chatId)(c),
-      10_000,
-    );
-    const message = fake.message(chatId, (listed.result as Message).message_id) as Message;
+    const { chatId, jobId, listed, message, cancelled } = await runningJobListed();
     const editsOfList = () =>
       fake.calls.filter(
         (c) => c.method === 'editMessageText' && c.params.message_id === message.message_id && c.status < 300,
       );
 
-    fake.injectCallbackQuery(message, `queue_cancel:${job.jobId}`);
+    fake.injectCallbackQuery(message, `queue_cancel:${jobId}`);
     await expect.poll(() => editsOfList().length, { timeout: 10_000 }).toBe(1);
     expect(textOf(editsOfList()[0]!).split('\n')[0]).toBe(t('en', 'cancel.stopping'));
 
-    engine.release();
-    await expect
-      .poll(() => store.get(job.jobId)?.status, { timeout: 15_000, interval: 50 })
-      .toBe('cancelled');
+    await cancelled();
     await expect.poll(() => editsOfList().length, { timeout: 5_000 }).toBe(2);
     const later = textOf(editsOfList()[1]!);
     expect(later.split('\n')[0]).toBe(t('en', 'cancel.done'));
-    expect(later).not.toContain(job.jobId.slice(0, 8));
+    expect(later).not.toContain(jobId.slice(0, 8));
     expect(
       fake.calls
         .slice(fake.calls.indexOf(listed) + 1)

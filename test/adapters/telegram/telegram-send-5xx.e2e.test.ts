@@ -20,16 +20,7 @@ describe('Telegram: a send answered 5xx', { timeout: 60_000 }, () => {
       errorCode: 502,
       description: 'Bad Gateway',
     });
-    fake.injectText('/imagine a fox', { from });
-    const status = await fake.waitForCall(
-      (c) =>
-        c.method === 'sendMessage' &&
-        String(c.params.chat_id) === String(from.id) &&
-        jobIdIn(c) !== undefined,
-      10_000,
-    );
-    const jobId = jobIdIn(status) as string;
-    const messageId = Number((status.result as { message_id: number }).message_id);
+    const { jobId, messageId } = await bot.statusOf(fake.injectText('/imagine a fox', { from }));
     await bot.ended(jobId);
     const photos = fake.callsTo(
       (c) => c.method === 'sendPhoto' && String(c.params.chat_id) === String(from.id),
@@ -71,16 +62,7 @@ describe('Telegram: a send answered 5xx', { timeout: 60_000 }, () => {
 
   it('a status edit answered 5xx is tried again: the ending still shows in place', async () => {
     const from = newUser();
-    fake.injectText('/imagine one to cancel', { from });
-    const status = await fake.waitForCall(
-      (c) =>
-        c.method === 'sendMessage' &&
-        String(c.params.chat_id) === String(from.id) &&
-        jobIdIn(c) !== undefined,
-      10_000,
-    );
-    const jobId = jobIdIn(status) as string;
-    const messageId = Number((status.result as { message_id: number }).message_id);
+    const { jobId, messageId } = await bot.statusOf(fake.injectText('/imagine one to cancel', { from }));
     fake.failMethod((c) => c.method === 'editMessageText' && String(c.params.chat_id) === String(from.id), {
       errorCode: 500,
       description: 'Internal Server Error',

@@ -7,6 +7,7 @@
 import type * as Crypto from 'node:crypto';
 import { Bot } from 'grammy';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PLATFORM_BODY_LIMIT_BYTES } from '../../../adapters/shared/http-body.js';
 import { serveWebhook, type WebhookServer } from '../../../adapters/telegram/webhook.js';
 import { t } from '../../../src/i18n.js';
 import { createLogger } from '../../../src/log.js';
@@ -28,8 +29,8 @@ vi.mock('node:crypto', async (importOriginal) => {
 
 const SECRET = 'hook_secret-1';
 const PATH = '/tg/hook';
-/** The server's limit (webhook.ts MAX_BODY_BYTES). */
-const LIMIT = 1024 * 1024;
+/** The limit both platform endpoints read to. */
+const LIMIT = PLATFORM_BODY_LIMIT_BYTES;
 const me = botInfo();
 
 let server: WebhookServer;
