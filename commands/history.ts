@@ -10,7 +10,7 @@ import { historyLineOf } from './history-line.js';
 import { pngWithParameters } from './job-context.js';
 import { stoppingReply } from './late-cancel.js';
 import { madeByButton } from './pressed-by.js';
-import { cancelButton, renderEvent } from './render.js';
+import { cancelButton, renderEvent, renderQueued } from './render.js';
 import type { Reply } from './reply.js';
 import { filesGone, jobOf } from './stored-jobs.js';
 
@@ -47,13 +47,21 @@ function askedOf(ctx: CommandContext, job: Job): HistoryEntry['asked'] {
  * to store, its row still `running`), and, for a job the waiting recovery will run again (the last process left it
  * running, the disk full), the restart its owner was promised at that stop, the correction of a failure told included
  * (refused-ends.ts), where "Working on it…" would be a job nobody runs. Asked of the recovery, not of
- * `workersRunning`: a shared queue's says no worker is alive, which promised no restart.
+ * `workersRunning`: a shared queue's says no worker is alive, which promised no restart. That shared job, its worker
+ * gone and none alive, is what its live message said when the worker was lost: paused until a worker starts.
  */
 async function runningReplyOf(deps: CommandDeps, row: Job): Promise<Reply | undefined> {
   const job = deps.queue.get(row.id) ?? row;
   if (job.status !== 'running') return replyOf(deps, job);
-  if (deps.queue.restartPending?.(job.id) !== true) return;
-  return renderEvent({ type: 'paused', job, restarts: true }, deps.render);
+  if (deps.queue.restartPending?.(job.id) === true)
+    return renderEvent({ type: 'paused', job, restarts: true }, deps.render);
+  if (deps.render.workersRunning?.() === false)
+    return renderEvent({ type: 'paused', job, restarts: true, reason: 'worker_lost' }, deps.render);
+}
+
+function queuedReplyOf(deps: CommandDeps, job: Job): Reply {
+  const place = deps.queue.positionOf(job.id);
+  return renderQueued(job, place.ahead, place.endMs, deps.render);
 }
 
 async function replyOf(deps: CommandDeps, job: Job): Promise<Reply> {
@@ -84,13 +92,8 @@ async function replyOf(deps: CommandDeps, job: Job): Promise<Reply> {
       );
     case 'queued':
       // A shared queue's cancel Redis refused is written again while the job still waits: its owner was told.
-      return (
-        stoppingReply(job, { jobId: job.id }) ?? {
-          jobId: job.id,
-          text: [{ key: 'job.waiting' }],
-          buttons: [[cancelButton(job.id)]],
-        }
-      );
+      // Else its place and ETA from the queue's dry run, the figures its live `queued`/`position` message gave.
+      return stoppingReply(job, { jobId: job.id }) ?? queuedReplyOf(deps, job);
   }
 }
 

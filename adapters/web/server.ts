@@ -24,7 +24,7 @@ import { BadRequest, BodyTooLarge, readJson } from './json-body.js';
 import { toWebHistoryEntry, toWebMessage } from './render.js';
 import { route } from './router.js';
 import { setSecurityHeaders } from './security-headers.js';
-import { identify, isLoopback } from './session.js';
+import { identify, isLoopback, REFUSAL_CLOSES } from './session.js';
 import { EventStreams, PING_MS } from './sse.js';
 import { serveAsset } from './static.js';
 import {
@@ -64,6 +64,13 @@ export interface Playground {
 }
 
 /**
+ * Open connections at most: each open page holds one event stream (a request in progress, never the one closed for a
+ * newcomer) and a few kept-alive ones the browser reuses, which go first. 512 leaves some hundreds of pages room
+ * while a flood of sockets stays well under the usual 1024 file descriptors, the database's among them.
+ */
+export const PLAYGROUND_MAX_CONNECTIONS = 512;
+
+/**
  * The playground's connection limits (it may face other machines, WEB_HOST with WEB_ACCESS_TOKEN). Idle: far above
  * its event streams' heartbeat (a quarter of it, at most PING_MS) and any answer's wait. Headers: a slow phone sends
  * them in well under 20 s. The whole request: the largest upload at 16 KiB/s (a poor mobile link), at least 5
@@ -74,7 +81,13 @@ export function playgroundLimits(
   given: Partial<ConnectionLimits> = {},
 ): ConnectionLimits {
   const slowestUploadMs = Math.ceil(maxUploadBytes(maxInputBytes) / (16 * 1024)) * 1000;
-  return { idleMs: 120_000, headersMs: 20_000, requestMs: Math.max(300_000, slowestUploadMs), ...given };
+  return {
+    idleMs: 120_000,
+    headersMs: 20_000,
+    requestMs: Math.max(300_000, slowestUploadMs),
+    maxConnections: PLAYGROUND_MAX_CONNECTIONS,
+    ...given,
+  };
 }
 
 /** A finished result of another job than the pressed button's: one the press made, with no job event to carry it. */
@@ -84,18 +97,16 @@ function madeAtOnce(reply: Reply, pressed: string | undefined): boolean {
   );
 }
 
-/** Whether the answer was written: a client that went away mid-request (a cut-off upload) reads none. */
-function json(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): boolean {
+/**
+ * Whether the answer was written: a client that went away mid-request (a cut-off upload) reads none. Every refusal
+ * closes the connection (`REFUSAL_CLOSES`), as a 401 or 403 does.
+ */
+function json(res: ServerResponse, status: number, body: unknown): boolean {
   if (res.destroyed) return false;
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
-    ...headers,
+    ...(status >= 400 ? REFUSAL_CLOSES : {}),
   });
   res.end(JSON.stringify(body));
   return true;
@@ -153,7 +164,11 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     const refusal = policy ? refusalOf(req, policy) : 'starting';
     if (refusal) {
       log.debug({ reason: refusal, path: url.pathname }, 'playground: request refused');
-      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+      res.writeHead(403, {
+        'content-type': 'text/plain; charset=utf-8',
+        'cache-control': 'no-store',
+        ...REFUSAL_CLOSES,
+      });
       res.end(`${t(headerLocale(req), 'web.forbidden')}\n`);
       return;
     }
@@ -255,7 +270,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
         if (error instanceof MalformedUpload) {
           log.info({ reason: error.message }, 'playground: malformed upload');
           // Its parsing stopped where it broke, the rest unread: no further request can follow on the connection.
-          json(res, 400, toWebMessage(textReply('web.bad_upload'), ctx.locale), { connection: 'close' });
+          json(res, 400, toWebMessage(textReply('web.bad_upload'), ctx.locale));
           return;
         }
         if (error instanceof UploadTooLarge) {
@@ -266,7 +281,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
             error.announcedBytes === undefined
               ? textReply('errors.input.too_large_unsized', { limitBytes })
               : textReply('errors.input.too_large', { sizeBytes: error.announcedBytes, limitBytes });
-          json(res, 413, toWebMessage(refusal, ctx.locale), { connection: 'close' });
+          json(res, 413, toWebMessage(refusal, ctx.locale));
           return;
         }
         if (error instanceof FieldTooLong) {
@@ -291,8 +306,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
       if (body instanceof BadRequest) {
         // One over its limit is left unread, as an upload is: the answer closes the connection.
         const tooLarge = body instanceof BodyTooLarge;
-        const close = tooLarge ? { connection: 'close' } : undefined;
-        json(res, tooLarge ? 413 : 400, toWebMessage(textReply('web.bad_request'), ctx.locale), close);
+        json(res, tooLarge ? 413 : 400, toWebMessage(textReply('web.bad_request'), ctx.locale));
         return;
       }
       const id = typeof body.id === 'string' ? body.id : '';

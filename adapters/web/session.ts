@@ -8,6 +8,13 @@ const COOKIE_USER = 'dimoo_uid';
 const COOKIE_TOKEN = 'dimoo_token';
 const USER_ID = /^[0-9a-f-]{36}$/;
 
+/**
+ * Every refusal ends its connection: the request's body, if any, stays unread (an upload refused before it is read
+ * need not be sent to its end, and what is left of it is never read as a next request), and a client refused for
+ * its token or its site has no business keeping one open.
+ */
+export const REFUSAL_CLOSES: Readonly<Record<string, string>> = { connection: 'close' };
+
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
@@ -43,7 +50,11 @@ export function identify(
       fromQuery ?? jar.get(COOKIE_TOKEN) ?? (req.headers.authorization ?? '').replace(/^Bearer /, '');
     // An empty one is compared too: every request that must show the token takes the same path.
     if (!sameSecret(given, accessToken)) {
-      res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' });
+      res.writeHead(401, {
+        'content-type': 'text/plain; charset=utf-8',
+        'cache-control': 'no-store',
+        ...REFUSAL_CLOSES,
+      });
       res.end(`${tokenRequired()}\n`);
       return undefined;
     }

@@ -21,8 +21,8 @@ describe('a reloaded history page', () => {
     const reply = (id: string | undefined) => entries.find((e) => e.jobId === id)?.reply;
     expect(reply(asked?.jobId)?.text).toEqual([{ key: 'cancel.stopping' }]);
     expect(reply(asked?.jobId)?.buttons ?? []).toEqual([]);
-    // The other waiting job keeps its Cancel.
-    expect(reply(other?.jobId)?.text).toEqual([{ key: 'job.waiting' }]);
+    // The other waiting job keeps its place and its Cancel.
+    expect(reply(other?.jobId)?.text.map((line) => line.key)).toEqual(['job.queued']);
     expect(reply(other?.jobId)?.buttons?.flat().length).toBe(1);
   });
 });
