@@ -55,7 +55,10 @@ export function blockSetup(dir = mkdtempSync(join(tmpdir(), 'dimoo-block-harness
   };
   /** A restart's first half: stops this queue and closes this store now, before a setup opens `dir` again. */
   const close = async () => {
-    open.splice(open.indexOf(opened), 1);
+    const at = open.indexOf(opened);
+    // Closed twice, the second must not take another set-up's entry (its queue would never be stopped).
+    if (at < 0) return;
+    open.splice(at, 1);
     await queue.stop();
     store.close();
   };

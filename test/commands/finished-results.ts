@@ -33,12 +33,15 @@ export const skyPainted = (
 
 /**
  * A 32² grey `png`, and `finished(request)`, which stores a finished job of `request` for `owner` in `scope` (a
- * paint's kind `paint`, any other's `imagine`) with `png` as its input (none where `input` is false) and its result
+ * paint's kind `paint`, a text-to-image's `imagine`: the only two a finished image comes from here) with `png` as its input (none where `input` is false) and its result
  * (of `seed`, 3 unless given), finished at 1, and gives its id.
  */
 export async function finishedResults(store: JobStore, owner: Owner, scope: Scope) {
   const png = await encodePng({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(90) });
-  const finished = (request: StoredRequest, { input = true, seed = 3 } = {}): string =>
+  const finished = (
+    request: Extract<StoredRequest, { task: 'text_to_image' | 'paint' }>,
+    { input = true, seed = 3 } = {},
+  ): string =>
     insertFinishedImage(
       store,
       {

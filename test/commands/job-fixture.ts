@@ -1,4 +1,5 @@
-// A stored job for render tests: a 256² imagine on the playground in English, waiting, with what a test changes.
+// A stored job for render tests (and bench/retention.ts's workload: a change here changes that benchmark): a 256²
+// imagine on the playground in English, waiting, with what a test changes.
 import type { Job } from '../../src/jobs/index.js';
 
 export function aJob(over: Partial<Job> = {}): Job {
