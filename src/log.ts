@@ -17,22 +17,43 @@ const AUTH_COMMANDS = /^(auth|hello)$/i;
 const MAX_DEPTH = 10;
 
 /**
- * A Telegram bot token wherever it stands: the bot's id (digits), ':' (or '%3A', where a library URL-encoded it), then
- * its secret (35 of [A-Za-z0-9_-] as @BotFather issues them; 30 at least). The one shape of it, for this log's
- * scrubbing and the adapters' own lines (adapters/shared/without-token.ts). Global: use it with `match`/`replace` only.
+ * The shortest head of a token's secret part hidden where a line was cut off inside it (the adapters' lines use it
+ * too: adapters/shared/without-token.ts). The log hides a head this long wherever it follows Telegram's `/bot<id>:`.
  */
-export const TELEGRAM_TOKEN_SHAPE = /\d{5,}(?::|%3A)[A-Za-z0-9_-]{30,}/gi;
+export const TOKEN_CUT_MIN = 8;
+
+/**
+ * A Telegram bot token wherever it stands: the bot's id (digits), ':' (or '%3A', where a library URL-encoded it), then
+ * its secret (35 of [A-Za-z0-9_-] as @BotFather issues them; 30 at least), the whole run of the id's digits and of the
+ * secret's characters: a longer one (a UUID after a timestamp and ':') is something else. Built afresh for each call:
+ * a global RegExp shared between callers keeps its `lastIndex` from one `test` to the next.
+ */
+// (?<!\d): tried at every digit of a long run, `\d{5,}` made a scan quadratic (100,000 digits took half a minute).
+const telegramTokenShape = () => /(?<!\d)\d{5,}(?::|%3A)[A-Za-z0-9_-]{30,35}(?![A-Za-z0-9_-])/gi;
+
+/** The Telegram tokens in `text`, as written there (':' perhaps as '%3A'). */
+export function telegramTokensIn(text: string): string[] {
+  return text.match(telegramTokenShape()) ?? [];
+}
+
+/** `text` with every Telegram token in it replaced by `replacement`. */
+export function hideTelegramTokens(text: string, replacement: string): string {
+  return text.replace(telegramTokenShape(), replacement);
+}
 
 /**
  * Tokens that are never registered (a Discord interaction token changes with every interaction), found by their
- * shape: inside `/webhooks/<application id>/<token>` and the callback's `/interactions/<interaction id>/<token>`, and
- * any Telegram token (another bot's, in a URL or not).
+ * shape: inside `/webhooks/<application id>/<token>` and the callback's `/interactions/<interaction id>/<token>`, any
+ * Telegram token (another bot's, in a URL or not), and whatever follows Telegram's `/bot<id>:` in a URL, where a
+ * line cut short may leave only a head of the secret.
  */
-const TOKEN_SHAPES: Array<[RegExp, string]> = [
+const TOKEN_URLS: Array<[RegExp, string]> = [
   [/(\/(?:webhooks|interactions)\/\d+\/)[A-Za-z0-9_.-]{16,}/g, `$1${REDACTED}`],
-  [TELEGRAM_TOKEN_SHAPE, REDACTED],
+  [new RegExp(`(\\/(?:file\\/)?bot)\\d+(?::|%3A)[A-Za-z0-9_-]{${TOKEN_CUT_MIN},}`, 'gi'), `$1${REDACTED}`],
 ];
 
+/** A registered secret that is a Telegram bot token. */
+const REGISTERED_TELEGRAM_TOKEN = /^\d{5,}:[A-Za-z0-9_-]{30,}$/;
 /** A Discord bot token: the bot's user id in base64, a timestamp, then its secret part (an HMAC). */
 const DISCORD_TOKEN = /^[\w-]{16,}\.[\w-]{4,}\.([\w-]{20,})$/;
 
@@ -43,15 +64,16 @@ const DISCORD_TOKEN = /^[\w-]{16,}\.[\w-]{4,}\.([\w-]{20,})$/;
  */
 function formsOf(secret: string): string[] {
   const forms = [secret, encodeURIComponent(secret)];
-  if (secret.replace(TELEGRAM_TOKEN_SHAPE, '') === '' && secret.includes(':'))
-    forms.push(secret.slice(secret.indexOf(':') + 1));
+  // Registered, it is known to be a token: any length of secret past the shape's least.
+  if (REGISTERED_TELEGRAM_TOKEN.test(secret)) forms.push(secret.slice(secret.indexOf(':') + 1));
   const discordSecret = DISCORD_TOKEN.exec(secret)?.[1];
   if (discordSecret) forms.push(discordSecret);
   return forms;
 }
 
 function scrubTokenShapes(text: string): string {
-  return TOKEN_SHAPES.reduce((t, [pattern, replacement]) => t.replace(pattern, replacement), text);
+  const hidden = TOKEN_URLS.reduce((t, [pattern, replacement]) => t.replace(pattern, replacement), text);
+  return hideTelegramTokens(hidden, REDACTED);
 }
 
 export interface LoggerOptions {

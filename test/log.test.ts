@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { createLogger, type Logger } from '../src/log.js';
+import { createLogger, hideTelegramTokens, type Logger, telegramTokensIn } from '../src/log.js';
 
 const SECRET = 'MTIzNDU2Nzg5.discord-token-value';
 const OTHER = '987654:telegram-token-value-abcdef';
@@ -218,6 +220,74 @@ describe('secret redaction', () => {
     expect(text).toContain('/bot[redacted]/getMe');
     expect(text).toContain('proxy refused the path /[redacted]/getMe');
     expect(text).toContain("another bot's token [redacted] and [redacted] in a message");
+  });
+
+  it("scrubs a Telegram token's head behind /bot<id>: where a message was cut short inside it", () => {
+    const token = '6543210987:AAE1x_Zq9-Kd4LmNoPqRsTuVwXyZ0123456';
+    const { log, text } = capture();
+    log.warn({ err: new Error(`request to https://api.telegram.org/bot${token.slice(0, 36)}… failed`) });
+    log.warn(
+      'download failed: https://api.telegram.org/file/bot1234567:AAGz-9_yXwVuTsRqPoNmLkJi/photos/x.jpg',
+    );
+    expect(text()).not.toContain(token.slice(11, 19));
+    expect(text()).not.toContain('AAGz-9_y');
+    expect(text()).toContain('api.telegram.org/bot[redacted]… failed');
+    expect(text()).toContain('api.telegram.org/file/bot[redacted]/photos/x.jpg');
+  });
+
+  it("leaves a longer run than a token's secret after digits and ':' (a UUID), and scrubs a token in a URL", () => {
+    const { log, text } = capture();
+    log.info('job 1733600000:550e8400-e29b-41d4-a716-446655440000 done');
+    log.warn('proxy path /1234567:AAGz-9_yXwVuTsRqPoNmLkJiHgFeDcBa987/getMe refused');
+    expect(text()).toContain('job 1733600000:550e8400-e29b-41d4-a716-446655440000 done');
+    expect(text()).toContain('proxy path /[redacted]/getMe refused');
+  });
+
+  it('scrubs a line of 200,000 digits in linear time, not quadratic (minutes)', async () => {
+    // In a child, so that a quadratic scan is cut off by the time limit instead of stalling the test runner: linear, it
+    // takes milliseconds; quadratic, 100,000 digits took half a minute and 200,000 take about four times as long.
+    const script = [
+      "import { createLogger } from './src/log.ts';",
+      'let written = 0;',
+      'const log = createLogger({ pretty: false, destination: { write: (l) => { written += l.length; } } });',
+      "log.warn('1'.repeat(200_000));",
+      'console.log(written > 200_000 ? "scrubbed" : "lost");',
+    ].join('\n');
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      timeout: 20_000,
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    expect({ code, signal, out: out.trim() }).toEqual({ code: 0, signal: null, out: 'scrubbed' });
+  }, 30_000);
+
+  it("scrubs a registered Telegram token's secret part alone, whatever its length", () => {
+    const token = '6543210987:AAE1x_Zq9-Kd4LmNoPqRsTuVwXyZ0123456789abcd';
+    const lines: string[] = [];
+    const log = createLogger({
+      pretty: false,
+      secrets: [token],
+      destination: { write: (line: string) => void lines.push(line) },
+    });
+    log.warn(`a proxy refused the path /${token.split(':')[1]}/getMe`);
+    expect(lines.join('')).toContain('a proxy refused the path /[redacted]/getMe');
+  });
+
+  it('finds the same Telegram tokens however often it is asked: no search state is kept between calls', () => {
+    const line =
+      'bot 1234567:AAGz-9_yXwVuTsRqPoNmLkJiHgFeDcBa987 and 7654321%3AAAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
+    const found = [
+      '1234567:AAGz-9_yXwVuTsRqPoNmLkJiHgFeDcBa987',
+      '7654321%3AAAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw',
+    ];
+    expect(telegramTokensIn(line)).toEqual(found);
+    expect(telegramTokensIn(line)).toEqual(found);
+    expect(telegramTokensIn(found[0] ?? '')).toEqual([found[0]]);
+    expect(telegramTokensIn(found[0] ?? '')).toEqual([found[0]]);
+    expect(hideTelegramTokens(line, '<t>')).toBe('bot <t> and <t>');
   });
 
   it('scrubs a short registered value from a refused AUTH command, as ioredis reports it', () => {

@@ -26,7 +26,7 @@ const IDLE_MS = 30_000;
  * Connections open at once. Discord documents no number: it posts one request per interaction, each answered at once
  * (202), so the connections in use are the interactions of about one round trip; past the cap the oldest idle goes.
  */
-const MAX_CONNECTIONS = 256;
+export const MAX_CONNECTIONS = 256;
 export const INTERACTIONS_PATH = '/interactions';
 const INVALID_SIGNATURE = { message: 'invalid request signature' };
 
@@ -177,10 +177,11 @@ export async function startInteractionsEndpoint(
       if (!response.headersSent) answer(response, 500, { message: 'internal error' });
     });
   });
+  // After the spread: a limit given as undefined keeps the default rather than lifting the cap.
   limitConnections(server, {
-    maxConnections: MAX_CONNECTIONS,
     ...options.limits,
     idleMs: options.limits?.idleMs ?? IDLE_MS,
+    maxConnections: options.limits?.maxConnections ?? MAX_CONNECTIONS,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -50,9 +50,12 @@ export function limitConnections(server: Server, limits: ConnectionLimits): void
  * newcomer instead, so a flood of silent sockets would keep every real request out until the header limit swept them.
  */
 function capConnections(server: Server, max: number): void {
-  // Sets keep insertion order: the oldest connection comes first.
+  // Sets and Maps keep insertion order: the oldest connection comes first.
   const open = new Set<Socket>();
-  const busy = new Set<Socket>();
+  // Requests in progress per socket: with HTTP pipelining one socket carries several, and the first one's answer
+  // must not make it look idle while the next still runs. A flood of sockets that send whole headers and then trickle
+  // a body counts as busy, so past the cap newcomers are refused until the request limit (REQUEST_MS) sweeps them.
+  const busy = new Map<Socket, number>();
   server.on('connection', (socket: Socket) => {
     open.add(socket);
     socket.once('close', () => {
@@ -68,7 +71,12 @@ function capConnections(server: Server, max: number): void {
     }
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    busy.add(req.socket);
-    res.once('close', () => busy.delete(req.socket));
+    const socket = req.socket;
+    busy.set(socket, (busy.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const left = (busy.get(socket) ?? 0) - 1;
+      if (left > 0) busy.set(socket, left);
+      else busy.delete(socket);
+    });
   });
 }

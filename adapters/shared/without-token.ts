@@ -4,10 +4,10 @@
 // whole, and a message a library cut short may end inside either, or begin inside the secret. The id before the first
 // separator is public (Telegram's bot id; Discord's is the base64 of the bot's user id), so a cut-off start of the
 // token is hidden only once it reaches past that separator: the bot's id elsewhere in a line stays readable.
-import { TELEGRAM_TOKEN_SHAPE } from '../../src/log.js';
+import { TOKEN_CUT_MIN, telegramTokensIn } from '../../src/log.js';
 
-/** The shortest head of a token (or of its secret part) hidden where a message was cut off inside it. */
-export const MIN_CUT = 8;
+/** The shortest head of a token (or of its secret part) hidden where a message was cut off inside it: the log's. */
+export const MIN_CUT = TOKEN_CUT_MIN;
 /** The shortest end of the secret part hidden where a message was cut off from the left inside it. */
 export const MIN_TAIL = 12;
 const HIDDEN = '<token>';
@@ -52,11 +52,11 @@ function withoutCutTail(run: string, secret: string): string {
 
 /**
  * `text` with a Telegram token hidden by the one rule: this bot's `token` where the caller has it, and any string of a
- * token's shape (TELEGRAM_TOKEN_SHAPE, the log's own), one written with '%3A' hidden as its token, whose secret part
+ * token's shape (telegramTokensIn, the log's own), one written with '%3A' hidden as its token, whose secret part
  * is then found wherever it stands.
  */
 export function withoutTelegramTokens(text: string, token?: string): string {
-  const found = (text.match(TELEGRAM_TOKEN_SHAPE) ?? []).map((each) => each.replace(/%3A/i, ':'));
+  const found = telegramTokensIn(text).map((each) => each.replace(/%3A/i, ':'));
   let hidden = text;
   for (const each of new Set([...(token ? [token] : []), ...found])) hidden = withoutToken(hidden, each, ':');
   return hidden;

@@ -9,7 +9,7 @@ import { type RunnerHandle, run } from '@grammyjs/runner';
 import type { Bot } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Logger } from '../../src/log.js';
-import { LONG_POLL_S, PollHealth, UNHEALTHY_AFTER_MS } from './health.js';
+import { LONG_POLL_S, PollHealth } from './health.js';
 
 /** How long a failed getUpdates waits before the next try, by default. */
 export const POLL_RETRY_MS = 5000;
@@ -43,7 +43,7 @@ export interface PollOptions {
 
 export function startPolling(bot: Bot, log: Logger, options: PollOptions = {}): Polling {
   const { retryMs = POLL_RETRY_MS, received } = options;
-  const health = options.health ?? new PollHealth(UNHEALTHY_AFTER_MS, Date.now, bot.token);
+  const health = options.health ?? new PollHealth(undefined, undefined, bot.token);
   watchPolls(bot, log, retryMs, health, received);
   const runner = run(bot, {
     // The runner's own error output goes to the console; watchPolls logs failures through the logger instead.

@@ -54,7 +54,7 @@ const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
  * Connections open at once. Telegram opens at most setWebhook's `max_connections` (left at its default, 40; 100 at
  * most), and a reverse proxy in front opens one per request in flight; past the cap the oldest idle one goes.
  */
-const MAX_CONNECTIONS = 128;
+export const MAX_CONNECTIONS = 128;
 
 /**
  * grammY answers 200 once a handler has run this long (`timeoutMilliseconds`), the handler going on. The connection is
@@ -155,7 +155,9 @@ export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger)
       if (!res.headersSent) res.writeHead(400).end();
     });
   });
-  limitConnections(server, { maxConnections: MAX_CONNECTIONS, ...listen.limits, idleMs });
+  // After the spread: a limit given as undefined keeps the default rather than lifting the cap.
+  const maxConnections = listen.limits?.maxConnections ?? MAX_CONNECTIONS;
+  limitConnections(server, { ...listen.limits, idleMs, maxConnections });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(listen.port, listen.host, () => {

@@ -4,6 +4,7 @@
 import { EventEmitter, getEventListeners } from 'node:events';
 import { Client, WebSocketShard } from 'discord.js';
 import { describe, expect, it } from 'vitest';
+import { DiscordBot, type DiscordOptions } from '../../../adapters/discord/bot.js';
 import { endGatewayRetries, type LoginParts, logIn } from '../../../adapters/discord/gateway-login.js';
 import { createLogger } from '../../../src/log.js';
 
@@ -95,5 +96,24 @@ describe('endGatewayRetries', () => {
       },
     };
     expect(endGatewayRetries(locked as unknown as Client)).toBe(false);
+  });
+
+  it('a bot whose discord.js keeps the session elsewhere warns once as it stops, and stops', async () => {
+    const lines: string[] = [];
+    const log = createLogger({
+      level: 'warn',
+      pretty: false,
+      destination: { write: (l: string) => void lines.push(l) },
+    });
+    // stop() reads none of the config, commands or deliveries: only the log, and what the constructor needs.
+    const bot = new DiscordBot({
+      config: { discord: { notifyAfterMs: 60_000 } },
+      log,
+    } as unknown as DiscordOptions);
+    // A shard without the field, as a later discord.js may make it.
+    bot.client.ws.shards.set(0, {} as WebSocketShard);
+    await bot.stop();
+    const warned = lines.filter((l) => l.includes("keeps the gateway's session elsewhere"));
+    expect(warned).toHaveLength(1);
   });
 });

@@ -2,12 +2,14 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type InteractionsEndpoint,
+  MAX_CONNECTIONS,
   startInteractionsEndpoint,
 } from '../../../adapters/discord/interactions-endpoint.js';
 import { PLATFORM_BODY_LIMIT_BYTES } from '../../../adapters/shared/http-body.js';
 import type { ConnectionLimits } from '../../../adapters/shared/http-timeouts.js';
 import { t } from '../../../src/i18n.js';
 import { makeSigningKeys, postSignedInteraction } from '../../doubles/fake-discord/http-interactions.js';
+import { expectOldestClosedPastCap } from '../shared/connection-cap.js';
 import { closedWhenSilent, send, streamBody, trickleBody } from '../web/http-client.js';
 
 /** The limit both platform endpoints read to. */
@@ -212,5 +214,10 @@ describe('HTTP interactions endpoint', () => {
     // Checked before the signature, the skew may be a replay's or a scanner's as well as a wrong clock's.
     expect(warning?.message).toContain('the host clock is wrong (check NTP) or the request is a replay');
     expect(JSON.stringify(warning)).not.toContain(keys.publicKeyHex);
+  });
+
+  it('keeps its cap on open connections where a limit leaves maxConnections undefined', async () => {
+    const { url } = await start(true, { maxConnections: undefined });
+    await expectOldestClosedPastCap(Number(new URL(url).port), MAX_CONNECTIONS);
   });
 });

@@ -55,10 +55,13 @@ describe('limitConnections with maxConnections', () => {
     try {
       for (let i = 0; i < 8; i += 1) flood.push((await connected(port)).on('error', () => undefined));
       expect(await answerOf(port)).toBe('served');
-      await vi.waitFor(async () => expect(await openConnections(server)).toBeLessThanOrEqual(4));
+      await vi.waitFor(async () => expect(await openConnections(server)).toBeLessThanOrEqual(4), {
+        timeout: 5000,
+      });
       // The oldest silent ones went: the newest flood sockets are the ones still open.
-      await vi.waitFor(() =>
-        expect(flood.slice(0, 5).every((s) => s.destroyed || s.readableEnded)).toBe(true),
+      await vi.waitFor(
+        () => expect(flood.slice(0, 5).every((s) => s.destroyed || s.readableEnded)).toBe(true),
+        { timeout: 5000 },
       );
     } finally {
       for (const socket of flood) socket.destroy();
@@ -78,11 +81,40 @@ describe('limitConnections with maxConnections', () => {
       const pending = answerOf(port);
       // Settled in the end; cut by the clean-up where an assertion failed first.
       pending.catch(() => undefined);
-      await vi.waitFor(() => expect(answer).toBeDefined());
+      await vi.waitFor(() => expect(answer).toBeDefined(), { timeout: 5000 });
       const newcomer = await connected(port);
-      await vi.waitFor(() => expect(newcomer.destroyed).toBe(true));
+      await vi.waitFor(() => expect(newcomer.destroyed).toBe(true), { timeout: 5000 });
       answer?.();
       expect(await pending).toBe('served');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+  it('keeps a pipelining connection busy while its second request runs after the first was answered', async () => {
+    let answerSecond: (() => void) | undefined;
+    const server = createServer((req, res) => {
+      if (req.url === '/first') res.end('first');
+      else answerSecond = () => res.end('second');
+    });
+    limitConnections(server, { idleMs: 60_000, maxConnections: 1 });
+    const port = await listening(server);
+    try {
+      const pipelining = await connected(port);
+      let received = '';
+      pipelining.setEncoding('utf8').on('data', (chunk: string) => {
+        received += chunk;
+      });
+      // Both requests in one write: Node reads the second while the first is answered.
+      pipelining.write('GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\n\r\n');
+      await vi.waitFor(() => expect(received).toContain('first'), { timeout: 5000 });
+      await vi.waitFor(() => expect(answerSecond).toBeDefined(), { timeout: 5000 });
+      const newcomer = (await connected(port)).on('error', () => undefined);
+      await vi.waitFor(() => expect(newcomer.destroyed).toBe(true), { timeout: 5000 });
+      expect(pipelining.destroyed).toBe(false);
+      answerSecond?.();
+      await vi.waitFor(() => expect(received).toContain('second'), { timeout: 5000 });
+      pipelining.destroy();
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -14,7 +14,8 @@ import {
   watchWebhook,
 } from '../../../adapters/telegram/health.js';
 
-const TOKEN = '123456:ABCdefGHIjklMNOpqrSTUvwxyz0123456789';
+// As @BotFather issues them: the bot's id, ':', 35 of [A-Za-z0-9_-].
+const TOKEN = '123456:ABCdefGHIjklMNOpqrSTUvwxyz012345678';
 
 function clocked(unhealthyAfterMs = 60_000) {
   const clock = { now: 1_000_000 };

@@ -8,9 +8,10 @@ import type * as Crypto from 'node:crypto';
 import { Bot } from 'grammy';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PLATFORM_BODY_LIMIT_BYTES } from '../../../adapters/shared/http-body.js';
-import { serveWebhook, type WebhookServer } from '../../../adapters/telegram/webhook.js';
+import { MAX_CONNECTIONS, serveWebhook, type WebhookServer } from '../../../adapters/telegram/webhook.js';
 import { t } from '../../../src/i18n.js';
 import { createLogger } from '../../../src/log.js';
+import { expectOldestClosedPastCap } from '../shared/connection-cap.js';
 import { closedWhenSilent, send, streamBody, trickleBody } from '../web/http-client.js';
 import { botInfo } from './bot-info.js';
 
@@ -320,6 +321,15 @@ describe('the Telegram webhook server', { timeout: 30_000 }, () => {
     } finally {
       release();
       await slow.close();
+    }
+  });
+
+  it('keeps its cap on open connections where a limit leaves maxConnections undefined', async () => {
+    const capped = await serveWebhook(bot, { ...listen, limits: { maxConnections: undefined } }, log);
+    try {
+      await expectOldestClosedPastCap(capped.port, MAX_CONNECTIONS);
+    } finally {
+      await capped.close();
     }
   });
 });
