@@ -2,7 +2,7 @@
 // stored input images, the mask included) and the bot's reply in the job's current state. The playground rebuilds
 // its page from this after a reload. `jobFile` serves one stored file of the user's own job (results carry their
 // generation parameters in a PNG text chunk).
-import { isStoredImage, type Job, StoredFileLost } from '../src/jobs/index.js';
+import { isStoredImage, type Job, lastAttempt, StoredFileLost, type WaitPlan } from '../src/jobs/index.js';
 import type { CommandContext } from './context.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
@@ -46,25 +46,43 @@ function askedOf(ctx: CommandContext, job: Job): HistoryEntry['asked'] {
  * A row that says `running` as its owner knows it: the queue's truth for it (a failure or cancel the database refused
  * to store, its row still `running`), and, for a job the waiting recovery will run again (the last process left it
  * running, the disk full), the restart its owner was promised at that stop, the correction of a failure told included
- * (refused-ends.ts), where "Working on it…" would be a job nobody runs. Asked of the recovery, not of
- * `workersRunning`: a shared queue's says no worker is alive, which promised no restart. That shared job, its worker
- * gone and none alive, is what its live message said when the worker was lost: paused until a worker starts.
+ * (refused-ends.ts), where "Working on it…" would be a job nobody runs. That restart is asked of the recovery
+ * (`restartPending`), not of `workersRunning`, which on a shared queue says no worker is alive and promised none.
+ * The other pause is asked of `workersRunning`: what a shared job's live message said when its worker was lost.
  */
 async function runningReplyOf(deps: CommandDeps, row: Job): Promise<Reply | undefined> {
   const job = deps.queue.get(row.id) ?? row;
   if (job.status !== 'running') return replyOf(deps, job);
   if (deps.queue.restartPending?.(job.id) === true)
     return renderEvent({ type: 'paused', job, restarts: true }, deps.render);
-  if (deps.render.workersRunning?.() === false)
+  if (toldWorkerLost(deps, job))
     return renderEvent({ type: 'paused', job, restarts: true, reason: 'worker_lost' }, deps.render);
 }
 
-function queuedReplyOf(deps: CommandDeps, job: Job): Reply {
-  const place = deps.queue.positionOf(job.id);
+/**
+ * Whether the job's live message said its worker was lost with none left ("…will start again once a worker is
+ * up"): `paused` with `worker_lost` comes only for a try its queue would run again (shared-runners.ts records no
+ * runner on the last: its owners get the apology instead), and says so with no worker alive (render.ts). Not on a
+ * last attempt, which no worker starts again: neither a shared run's last try nor a job a waiting recovery ends (a
+ * local queue's `workersRunning` is false while the recovery waits; every job it restarts was answered above).
+ */
+function toldWorkerLost(deps: CommandDeps, job: Job): boolean {
+  return !lastAttempt(job) && deps.render.workersRunning?.() === false;
+}
+
+/** Where a waiting job stands, from one dry run per page (`plan`: made at the first waiting job, then reused). */
+interface Places {
+  plan?: WaitPlan<Job>;
+}
+
+function queuedReplyOf(deps: CommandDeps, job: Job, places: Places): Reply {
+  places.plan ??= deps.queue.waitPlan();
+  // One the plan has not seen (a shared queue's mirror lags its record): where a new one would stand.
+  const place = places.plan.starts.find((s) => s.job.id === job.id) ?? deps.queue.positionOf(job.id);
   return renderQueued(job, place.ahead, place.endMs, deps.render);
 }
 
-async function replyOf(deps: CommandDeps, job: Job): Promise<Reply> {
+async function replyOf(deps: CommandDeps, job: Job, places: Places = {}): Promise<Reply> {
   // Its images are gone (RESULT_RETENTION_DAYS): the entry says why in place of the result.
   const gone = filesGone(job);
   if (gone) return { jobId: job.id, final: true, text: [{ key: gone.key, params: gone.params }] };
@@ -93,7 +111,7 @@ async function replyOf(deps: CommandDeps, job: Job): Promise<Reply> {
     case 'queued':
       // A shared queue's cancel Redis refused is written again while the job still waits: its owner was told.
       // Else its place and ETA from the queue's dry run, the figures its live `queued`/`position` message gave.
-      return stoppingReply(job, { jobId: job.id }) ?? queuedReplyOf(deps, job);
+      return stoppingReply(job, { jobId: job.id }) ?? queuedReplyOf(deps, job, places);
   }
 }
 
@@ -107,8 +125,9 @@ export async function history(
   const jobs = deps.store.pageOf(ctx.user, page.before, limit + 1);
   const shown = jobs.slice(0, limit);
   const entries: HistoryEntry[] = [];
+  const places: Places = {};
   for (const job of shown) {
-    entries.push({ jobId: job.id, asked: askedOf(ctx, job), reply: await replyOf(deps, job) });
+    entries.push({ jobId: job.id, asked: askedOf(ctx, job), reply: await replyOf(deps, job, places) });
   }
   const last = shown[shown.length - 1];
   return { entries, ...(jobs.length > limit && last ? { before: last.seq } : {}) };

@@ -1,7 +1,8 @@
 // A reloaded history page shows a running job as "the bot is restarting" only when this start's recovery will run it
-// again (the last process left it running, the disk full): not a shared queue's job whose workers' heartbeat lapsed
-// (its front-end counts no live worker, which promised no restart), nor a job the recovery ends (its last attempt,
-// its cancel asked).
+// again (the last process left it running, the disk full), and a job the recovery ends (its last attempt, its cancel
+// asked) as running or stopping, with no promise of a start again. A shared queue's running job whose workers'
+// heartbeat lapsed (its front-end counts no live worker) shows what its live message said: paused until a worker is
+// up, or, on its last try, which no worker starts again, running.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,7 +75,7 @@ describe('a reloaded history page, a job left running while the recovery waits f
       job.attempts = 2;
     });
     expect(store.get(id)?.attempts).toBe(2);
-    expect(await historyKeys(commands, id)).not.toContain('job.paused_restart');
+    expect(await historyKeys(commands, id)).toEqual(['job.running_now']);
   });
 
   it('does not count a job whose cancel was asked as one to restart', async () => {
@@ -91,7 +92,7 @@ const skip = await skipWithoutRedis();
 const startCluster = clustersClosedAfterEach();
 
 describe.skipIf(skip)('a reloaded history page on a shared queue', { timeout: 60_000 }, () => {
-  it('shows a running job whose workers no longer answer as running, not as the bot restarting', async () => {
+  it('shows a running job whose workers no longer answer as paused until one is up, on its last try as running', async () => {
     // Steps of 3 s: the job is still running while the page is read.
     const cluster = await startCluster({ frontEnds: 1, workers: 1, msPerStep: 3000 });
     const fe = cluster.frontEnds[0] as (typeof cluster.frontEnds)[number];
@@ -103,6 +104,11 @@ describe.skipIf(skip)('a reloaded history page on a shared queue', { timeout: 60
     // Its worker's heartbeat lapsed, as the front-end's mirror last read it.
     (fe.queue as unknown as { mirror: Snapshot }).mirror.liveWorkers = 0;
     expect(fe.queue.workersRunning).toBe(false);
-    expect(await historyKeys(commands, id)).not.toContain('job.paused_restart');
+    expect(await historyKeys(commands, id)).toEqual(['job.paused_no_worker']);
+    // Its run's last try (a retry after a lost worker): no worker starts it again, and its live message said none.
+    const job = fe.store.get(id) as Job;
+    expect(job.attempts).toBe(1);
+    fe.store.update({ ...job, attempts: 2 });
+    expect(await historyKeys(commands, id)).toEqual(['job.running_now']);
   });
 });

@@ -1,6 +1,7 @@
 // A reloaded history page shows an unfinished job as its live message does: a waiting job with its place and ETA
 // (the queue's dry run, as its `queued`/`position` events tell it), or that no worker is running; a shared queue's
-// running job whose worker is gone, with none alive, as paused for want of one, not "Working on it…".
+// running job whose worker is gone, with none alive, as paused for want of one, not "Working on it…" (on its last try,
+// which no worker starts again, running); every waiting job of a page placed from one dry run.
 // Real store and queue (not started: jobs wait) on the timed engine double; for the shared queue's workers, the queue
 // is wrapped in a test double whose `workersRunning` the test sets.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,11 +19,18 @@ import { queueLimits } from '../jobs/queue-limits.js';
 const user = { platform: 'web' as const, userId: 'u1' };
 const NOW = 1_000_000;
 
-/** The real queue, its `workersRunning` as a shared queue's front-end would say it. */
-function workersQueueDouble(real: JobQueueApi, workers: { running?: boolean }): JobQueueApi {
+/**
+ * The real queue, its `workersRunning` as a shared queue's front-end would say it; `dryRuns` counts the dry runs
+ * asked of it (each `waitPlan` or `positionOf` makes one).
+ */
+function workersQueueDouble(
+  real: JobQueueApi,
+  workers: { running?: boolean; dryRuns?: number },
+): JobQueueApi {
   return new Proxy(real, {
     get(target, key) {
       if (key === 'workersRunning') return workers.running;
+      if (key === 'waitPlan' || key === 'positionOf') workers.dryRuns = (workers.dryRuns ?? 0) + 1;
       const value: unknown = Reflect.get(target, key, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },
@@ -42,7 +50,7 @@ function setUp() {
   // A measured pace: the waiting line gives a time.
   store.setCalibration(engine.info.device, 0.002, 1);
   const queue = new JobQueue({ store, engine, limits: queueLimits() });
-  const workers: { running?: boolean } = {};
+  const workers: { running?: boolean; dryRuns?: number } = {};
   const commands = new Commands({ queue: workersQueueDouble(queue, workers), store, config, now: () => NOW });
   cleanups.push(async () => {
     await queue.stop({ waitMs: 1000 });
@@ -77,6 +85,15 @@ describe('a reloaded history page, an unfinished job', () => {
     expect(reply?.buttons).toEqual(told.buttons);
   });
 
+  it('places every waiting job of a page from one dry run of the queue', async () => {
+    const { workers, submit, reloaded } = setUp();
+    const ids = [];
+    for (const prompt of ['a fox', 'an owl', 'a hare', 'a wren']) ids.push((await submit(prompt)).id);
+    workers.dryRuns = 0;
+    expect((await reloaded(ids[3] as string))?.ahead).toBe(3);
+    expect(workers.dryRuns).toBe(1);
+  });
+
   it('shows a waiting job with no worker alive as waiting for one, with its place and no time', async () => {
     const { workers, submit, reloaded } = setUp();
     await submit('a fox');
@@ -102,5 +119,15 @@ describe('a reloaded history page, an unfinished job', () => {
       workers.running = running;
       expect((await reloaded(id))?.text).toEqual([{ key: 'job.running_now' }]);
     }
+  });
+
+  it('shows a running job on its last try as running, none alive: no worker starts it again', async () => {
+    const { store, workers, submit, reloaded } = setUp();
+    const { id } = await submit('a wren');
+    // A shared run's last try records no runner, so its live message never said it was paused.
+    const job = store.get(id) as Job;
+    store.update({ ...job, status: 'running', startedAt: job.createdAt + 1, attempts: 2 });
+    workers.running = false;
+    expect((await reloaded(id))?.text).toEqual([{ key: 'job.running_now' }]);
   });
 });

@@ -97,6 +97,8 @@ async function refreshShown() {
   if (!res?.ok) return;
   const page = await res.json();
   for (const entry of page.entries) {
+    // As a live update would: the tab title drops the percent of a job that ended or stopped meanwhile.
+    noteJob(entry.reply);
     const li = messages.get(entry.jobId);
     if (li) update(li, entry.reply);
   }

@@ -36,7 +36,10 @@ export function wireComposer(text, form) {
   // a shortcut; the box takes the key itself, as the keyboard reaches it before the character is put in.
   document.addEventListener('keydown', (e) => {
     if (e.target !== document.body || e.defaultPrevented || e.isComposing) return;
-    if (e.key.length !== 1 || e.key === ' ' || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key.length !== 1 || e.key === ' ' || e.metaKey) return;
+    // Windows reports AltGr as Ctrl+Alt: with AltGraph held it types a character (@ or € on a German or French
+    // keyboard), not a shortcut.
+    if ((e.ctrlKey || e.altKey) && !e.getModifierState('AltGraph')) return;
     if (text.checkVisibility?.() === false) return;
     text.focus();
     text.setSelectionRange(text.value.length, text.value.length);

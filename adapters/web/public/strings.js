@@ -2,6 +2,8 @@
 // else the browser's). Put on the page's fixed parts (`data-i18n`, `data-i18n-placeholder`, `data-i18n-aria-label`)
 // at start, and again when a reply arrives in another language (the user just changed it), so the page never
 // speaks one language around replies in another.
+import { setBaseTitle } from './unread.js';
+
 let strings = {};
 let locale = '';
 
@@ -20,7 +22,8 @@ export async function loadStrings() {
     node.placeholder = tr(node.dataset.i18nPlaceholder, node.placeholder);
   for (const node of document.querySelectorAll('[data-i18n-aria-label]'))
     node.setAttribute('aria-label', tr(node.dataset.i18nAriaLabel, node.getAttribute('aria-label')));
-  document.title = tr('web.title', document.title);
+  // Through unread.js, which may show a count or percent in front of it: a title set here would lose them.
+  if (strings['web.title']) setBaseTitle(strings['web.title']);
   return info;
 }
 

@@ -4,22 +4,25 @@
 let unread = 0;
 /** Running jobs' share done, the one heard from last at the end. */
 const running = new Map();
-/** The title as the page set it, while this module shows more in it; null while it shows nothing. */
-let base = null;
+/** The page's own title, in the page's language (`setBaseTitle`), which this module shows more in front of. */
+let base = document.title;
 
 function render() {
-  if (unread === 0 && running.size === 0) {
-    if (base !== null) document.title = base;
-    base = null;
-    return;
-  }
-  if (base === null) base = document.title;
   const share = [...running.values()].pop();
   const percent =
     share === undefined
       ? ''
       : `${new Intl.NumberFormat(document.documentElement.lang || undefined, { style: 'percent' }).format(share)} · `;
   document.title = `${unread > 0 ? `(${unread}) ` : ''}${percent}${base}`;
+}
+
+/**
+ * The page's title in its language now (strings.js, at start and after /settings language): what the tab shows
+ * behind the count and percent, and alone once they are gone, never the words of the language before.
+ */
+export function setBaseTitle(title) {
+  base = title;
+  render();
 }
 
 export function noteFinished() {

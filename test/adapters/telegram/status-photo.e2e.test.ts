@@ -100,7 +100,13 @@ describe('Telegram status message that became a photo', { timeout: 30_000 }, () 
     const job = aliceJob();
     const status = botMessage({ text: 'Queued' });
     const first = start();
-    first.open(job.id, progress(job.id, 'job.waiting'), status.chat.id, false, placeOf(status, 'Queued'));
+    first.open(
+      job.id,
+      progress(job.id, 'job.queued_unmeasured_zero'),
+      status.chat.id,
+      false,
+      placeOf(status, 'Queued'),
+    );
     const preview = {
       data: new Uint8Array(await solidPng('#a63')),
       filename: 'p.png',

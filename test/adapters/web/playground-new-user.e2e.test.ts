@@ -1,9 +1,10 @@
 // What a new user of the playground meets first, in a real browser (Debian's Chromium via playwright-core) against
 // the real server, commands and queue on the timed engine double: what they type as the page opens, before clicking
-// anywhere, goes into the message box (it was lost: nothing held the keyboard), while Space still scrolls; the tab's
-// title says how far a running job is ("50% · dimoo-bot playground"), and is the page's own again once the job has
-// ended; a long prompt pasted into an Edit's box scrolls inside it, its Send and refusal a phone's screen away no more;
-// a /describe asked with no words offers no Copy prompt (there is none: it only emptied the message box).
+// anywhere, goes into the message box (it was lost: nothing held the keyboard), an AltGr character too (Windows
+// reports AltGr as Ctrl+Alt), while Space and shortcuts stay the page's; the tab's title says how far a running job
+// is ("50% · dimoo-bot playground"), and is the page's own again once the job has ended; a long prompt pasted into
+// an Edit's box scrolls inside it, its Send and refusal a phone's screen away no more; a /describe asked with no
+// words offers no Copy prompt (there is none: it only emptied the message box).
 import type { BrowserContextOptions } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
@@ -31,6 +32,38 @@ describe.skipIf(!haveBrowser)('playground: a new user’s first steps', { timeou
       await page.keyboard.type('/help');
       expect(await focused()).toBe('text');
       expect(await page.inputValue('#text')).toBe('/help');
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await browser.close();
+      await stack.close();
+    }
+  });
+
+  it('puts a character typed with AltGr (Ctrl+Alt on Windows) into the message box; Ctrl+Alt alone stays a shortcut', async () => {
+    const stack = openPlaygroundOnDouble('altgr-keys');
+    const { browser, page, pageErrors } = await opened(stack);
+    try {
+      // A keydown as Windows reports an AltGr character (@ on a German keyboard: Ctrl and Alt held, and AltGraph in
+      // its modifiers), or a Ctrl+Alt shortcut without AltGraph; what holds the keyboard after it.
+      const keyOnPage = (altGraph: boolean) =>
+        page.evaluate((modifierAltGraph) => {
+          const scope = globalThis as unknown as {
+            document: { body: { dispatchEvent(e: unknown): boolean }; activeElement: { id: string } | null };
+            KeyboardEvent: new (type: string, init: Record<string, unknown>) => unknown;
+          };
+          const init = {
+            key: '@',
+            ctrlKey: true,
+            altKey: true,
+            modifierAltGraph,
+            bubbles: true,
+            cancelable: true,
+          };
+          scope.document.body.dispatchEvent(new scope.KeyboardEvent('keydown', init));
+          return scope.document.activeElement?.id || 'BODY';
+        }, altGraph);
+      expect(await keyOnPage(false)).toBe('BODY');
+      expect(await keyOnPage(true)).toBe('text');
       expect(pageErrors).toEqual([]);
     } finally {
       await browser.close();
