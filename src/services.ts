@@ -12,7 +12,7 @@ import { cannotListen, listeners } from './config/ports.js';
 import { dataDirError, replaceFile } from './data-dir.js';
 import { FrontQueue } from './jobs/distributed/front-queue.js';
 import { credentialsRefused } from './jobs/distributed/redis-credentials.js';
-import { SharedState } from './jobs/distributed/shared-state.js';
+import { GOODBYE_WAIT_MS, SharedState } from './jobs/distributed/shared-state.js';
 import {
   checkJobDatabase,
   type JobQueueApi,
@@ -27,6 +27,7 @@ import { listenProblem } from './ops/listen-problem.js';
 import { BotMetrics, depthOf } from './ops/metrics.js';
 import { PortUnavailableError } from './ops/port-reservations.js';
 import { type OpsServer, type Readiness, startOpsServer } from './ops/server.js';
+import { QueueGrace } from './queue-grace.js';
 import { within } from './within.js';
 
 export interface Services {
@@ -336,13 +337,8 @@ async function openFrontEnd(
   // A front-end keeps its jobs' inputs and results in its own DATA_DIR too (Redis's copies expire after 7 days).
   const retention = new RetentionSweeper({ store, days: config.resultRetentionDays, log: engineLog(log) });
   retention.start();
-  // The drain and the queue's stop share SHUTDOWN_GRACE_S from the first of them: each bounded by the whole grace, a
-  // stop with Redis away took twice what the operator set (and an orchestrator's kill may come in between).
-  let deadline: number | undefined;
-  const graceLeft = (): number => {
-    deadline ??= Date.now() + config.queue.shutdownGraceMs;
-    return Math.max(0, deadline - Date.now());
-  };
+  // The drain and the queue's stop share SHUTDOWN_GRACE_S, each charged only its own wait (queue-grace.ts).
+  const grace = new QueueGrace(config.queue.shutdownGraceMs);
   const jobs: JobSystem = {
     store,
     queue: queue as JobQueueApi,
@@ -352,7 +348,7 @@ async function openFrontEnd(
       // With Redis away the queue's goodbyes (a submission's write, the dispatcher's lease, BullMQ's connections)
       // would wait for its return, and a stop never ended: what is unsaid here the next start's catch-up settles.
       const stopping = queue.stop();
-      const boundMs = graceLeft();
+      const boundMs = grace.leftMs(GOODBYE_WAIT_MS);
       if (
         await within(
           stopping.then(() => true),
@@ -383,7 +379,7 @@ async function openFrontEnd(
     // Bounded as the stop is: an event being delivered when Redis went away would hold the adapters' stop.
     drain: async () => {
       phase.stopping();
-      await within(queue.drain(), graceLeft(), undefined, { unref: true });
+      await grace.spend(within(queue.drain(), grace.leftMs(), undefined, { unref: true }));
     },
     async close() {
       phase.stopping();

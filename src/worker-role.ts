@@ -28,14 +28,21 @@ export async function runWorker(
   const shared = config.distributed;
   if (!shared) throw new Error('QUEUE_URL is not set: a worker needs the shared queue (redis://host:6379)');
   // Refused credentials at the start will not fix themselves: the start ends in their one line (thrown below, as the
-  // front-end's does) and the process exits non-zero, with no warning of the same words beside it. Refused once
-  // running (Redis's password changed under a started worker), they are warned and the worker keeps trying, as for
-  // any outage: its run in hand is not dropped for what an operator may change back.
+  // front-end's does) and the process exits non-zero, with no warning of the same words beside it. At the first
+  // refusal, not once the model is loaded (minutes): the connection opens while it loads. Refused once running
+  // (Redis's password changed under a started worker), they are warned and the worker keeps trying, as for any
+  // outage: its run in hand is not dropped for what an operator may change back.
   let started = false;
+  let refuseStart: (error: StartError) => void = () => undefined;
+  const refusedAtStart = new Promise<never>((_, reject) => {
+    refuseStart = reject;
+  });
+  // Read only while the start races it: a refusal after the start is warned instead, and is no unhandled rejection.
+  refusedAtStart.catch(() => undefined);
   const state = new SharedState(shared.url, shared.prefix, (error) => {
     const refused = credentialsRefused(error, shared.url);
-    if (refused === undefined || started)
-      log.warn({ error: refused ?? error.message }, 'shared queue connection');
+    if (refused !== undefined && !started) refuseStart(new StartError(refused, { cause: error }));
+    else log.warn({ error: refused ?? error.message }, 'shared queue connection');
   });
   // Stable across restarts: a label with the process id made a new time series at every one.
   const metrics = new BotMetrics({ worker: config.metrics.workerName ?? hostname() });
@@ -50,7 +57,14 @@ export async function runWorker(
     await state.close();
     throw error;
   });
-  const { engine } = await open(config, log);
+  const loading = open(config, log);
+  const { engine } = await Promise.race([loading, refusedAtStart]).catch(async (error: unknown) => {
+    await ops?.close();
+    await state.close();
+    // The model still loading is released once loaded: the process is ending on the refusal's line.
+    if (error instanceof StartError) void loading.then(({ engine }) => engine.close()).catch(() => undefined);
+    throw error;
+  });
   if (signal.aborted) {
     // Stopped while the model loaded: no run is taken only to be handed back.
     await ops?.close();
@@ -81,7 +95,11 @@ export async function runWorker(
   // start() waits for as long as Redis is away (QUEUE_URL down, or no Redis at all): a signal meanwhile stops the
   // worker now, not once Redis is back. Race's handlers also take a later rejection of the start left behind.
   try {
-    started = await Promise.race([worker.start().then(() => true), stopped.then(() => false)]);
+    started = await Promise.race([
+      worker.start().then(() => true),
+      stopped.then(() => false),
+      refusedAtStart,
+    ]);
   } catch (error) {
     // Redis refused QUEUE_URL's credentials (or another start failure): nothing is left open behind the refusal.
     await worker.close(0).catch(() => undefined);

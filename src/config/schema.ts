@@ -177,6 +177,9 @@ function hostOf(url: string): string {
   }
 }
 
+/** SHUTDOWN_GRACE_S unset: also what a job queue stopped without a bound waits (one default, not one per caller). */
+export const SHUTDOWN_GRACE_DEFAULT_S = 10;
+
 export const envSchema = z.object({
   DISCORD_TOKEN: discordToken,
   DISCORD_GUILD_IDS: snowflakeList,
@@ -324,7 +327,7 @@ export const envSchema = z.object({
       .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1–64 characters of A–Z, a–z, 0–9, ., _, : and -')
       .optional(),
   ),
-  SHUTDOWN_GRACE_S: intIn(0, 600, 10),
+  SHUTDOWN_GRACE_S: intIn(0, 600, SHUTDOWN_GRACE_DEFAULT_S),
   RATE_LIMIT_PER_MINUTE: intIn(0, 1000, 6),
   MAX_INPUT_MB: intIn(1, 100, 20),
   MAX_INPUT_PIXELS: intIn(65536, 268435456, ENGINE_MAX_INPUT_PIXELS),

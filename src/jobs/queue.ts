@@ -1,6 +1,7 @@
 // The job queue in front of the single model: admission caps, durable state, one worker choosing the fair-next
 // job(s) and running them (run-batch.ts: timeouts, failure isolation), cancellation, positions and ETAs
 // (positions.ts), restart recovery, shutdown, and waiting jobs held for the submission that replaces them (holds.ts).
+import { SHUTDOWN_GRACE_DEFAULT_S as GRACE_S } from '../config/schema.js';
 import { within } from '../within.js';
 import { admissionRefusal, tooLongRefusal } from './admission.js';
 import { estimateStoredRequest } from './estimate.js';
@@ -31,8 +32,7 @@ import { type Place, runBudget, type WaitPlan } from './wait-plan.js';
 
 export type * from './queue-types.js';
 
-// After an unexpected failure of the worker's own bookkeeping (the database refusing a write), wait this long
-// before looking at the queue again rather than spinning on the same error.
+// After a failure of the worker's own bookkeeping (a database refusing a write): a pause, not a spin on the error.
 const WORKER_RETRY_MS = 1000;
 // How long a shutdown waits, past its abort wait, for a run the engine has answered to store its results (PNGs
 // encoded and written: seconds at most); a store wedged longer must not hold the stop, and the database, forever.
@@ -349,14 +349,14 @@ export class JobQueue {
   }
 
   /**
-   * Stops intake and lets the running job(s) finish within `waitMs`; past that they are aborted and put back into
-   * the queue, and the worker is awaited (an aborted run ends within one engine step) for at most `abortWaitMs`, or
-   * until a run the engine has answered has stored its results (for at most `storeWaitMs` more).
-   * Each job left unfinished emits `paused` as its last event, unless it ends now or its end is the next start's to
-   * tell (a database refusing that end: refused-ends.ts). Resolves when the worker has stopped, so the database can
-   * close after it. Calling it again returns the same promise.
+   * Stops intake and lets the running job(s) finish within `waitMs` (SHUTDOWN_GRACE_S's default unless given); past
+   * that they are aborted and put back into the queue, and the worker is awaited (an aborted run ends within one
+   * engine step) for at most `abortWaitMs`, or until a run the engine has answered has stored its results (for at most
+   * `storeWaitMs` more). Each job left unfinished emits `paused` as its last event, unless it ends now or its end is
+   * the next start's to tell (refused-ends.ts). Resolves when the worker has stopped, so the database can close after
+   * it. Calling it again returns the same promise.
    */
-  stop({ waitMs = 30_000, abortWaitMs = 10_000, storeWaitMs = STORE_WAIT_MS } = {}): Promise<void> {
+  stop({ waitMs = GRACE_S * 1000, abortWaitMs = 10_000, storeWaitMs = STORE_WAIT_MS } = {}): Promise<void> {
     this.stopped ??= this.shutdown(waitMs, abortWaitMs, storeWaitMs);
     return this.stopped;
   }

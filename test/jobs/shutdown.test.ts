@@ -3,7 +3,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
 import type { JobEvent } from '../../src/jobs/events.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
@@ -49,6 +50,20 @@ describe('stopping the queue', () => {
     expect(refused).toEqual({ ok: false, refusal: { key: 'errors.queue.stopping', params: {} } });
     await stopping;
     expect(store.get(job.id)?.status).toBe('done');
+    store.close();
+  });
+
+  it('stopped without a bound, waits for the running job as long as SHUTDOWN_GRACE_S unset does: one default', async () => {
+    const { store, queue, events, submit } = setup(new TimedEngineDouble(20, 5));
+    submit();
+    queue.start();
+    await waitUntil(() => events.some((e) => e.type === 'started'), 'the job started');
+    // The grace's bound is its timer (within.ts).
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    await queue.stop();
+    const grace = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-stop-')) }).queue.shutdownGraceMs;
+    expect(timers.mock.calls.map((call) => call[1])).toContain(grace);
+    timers.mockRestore();
     store.close();
   });
 

@@ -10,20 +10,25 @@
 // sees a user either idle with no lift yet (then forgets a counter the lift would not use) or active (and keeps it).
 import type { SharedState } from './shared-state.js';
 
-/** The keys every fairness script takes first, in this order (`FAIR_LOCALS` names them). */
+/** The keys every fairness script takes first, in this order (`FAIR_LOCALS` names them), each with its Redis type. */
+const FAIR_KEYS = [
+  ['counters', 'hash'],
+  ['floor', 'string'],
+  ['waiting', 'set'],
+  ['dispatched', 'hash'],
+  // Job id → what its claim charged: a refund can take back at most that much.
+  ['charged', 'hash'],
+] as const;
+
 export function fairKeys(state: Pick<SharedState, 'key'>): string[] {
-  return [
-    state.key('counters'),
-    state.key('floor'),
-    state.key('waiting'),
-    state.key('dispatched'),
-    // Job id → what its claim charged: a refund can take back at most that much.
-    state.key('charged'),
-  ];
+  return FAIR_KEYS.map(([name]) => state.key(name));
 }
 
+/** Each of `fairKeys`' Redis type, in their order: for a script that checks its keys before its first write. */
+export const FAIR_KEY_TYPES: readonly string[] = FAIR_KEYS.map(([, type]) => type);
+
 /** How many keys `fairKeys` gives: a script's own keys follow them. */
-export const FAIR_KEY_COUNT = 5;
+export const FAIR_KEY_COUNT = FAIR_KEYS.length;
 
 /**
  * Lua locals of the fairness keys and helpers. Counters are written with 17 digits, so each is the double that

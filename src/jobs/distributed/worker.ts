@@ -14,6 +14,7 @@ import { within } from '../../within.js';
 import type { Job } from '../types.js';
 import { type RunData, WORK_QUEUE, workQueueOptions } from './dispatcher.js';
 import { LostLocks } from './lost-lock.js';
+import { isCredentialsRefusal } from './redis-credentials.js';
 import { HEARTBEAT_MS, HEARTBEAT_TTL_MS, leaveRun, markAlive, takeRun } from './shared-runners.js';
 import { closeConnection, GOODBYE_WAIT_MS, type SharedState } from './shared-state.js';
 import { parseCancelMessage } from './wire-events.js';
@@ -190,8 +191,18 @@ export class DistributedWorker {
       await this.options.state.heartbeat(this.id, HEARTBEAT_TTL_MS, this.maxBatch, this.options.jobTimeoutMs);
       await this.options.state.publish('wake', { worker: this.id });
     } catch (error) {
-      this.options.log?.('warn', 'worker heartbeat failed', { error: String(error) });
+      this.heartbeatFailed(error);
     }
+  }
+
+  /**
+   * Refused credentials (Redis's password changed under this worker) fail every beat until an operator acts: said as
+   * the connection's own errors are, once per outage and in the role's words (shared-state.ts), not as Redis's raw
+   * reply twice a beat.
+   */
+  private heartbeatFailed(error: unknown): void {
+    if (error instanceof Error && isCredentialsRefusal(error)) this.options.state.connectionError(error);
+    else this.options.log?.('warn', 'worker heartbeat failed', { error: String(error) });
   }
 
   /**
@@ -205,7 +216,7 @@ export class DistributedWorker {
       const current = this.current;
       if (current) await takeRun(state, current.run, this.id, current.retried);
     } catch (error) {
-      this.options.log?.('warn', 'worker heartbeat failed', { error: String(error) });
+      this.heartbeatFailed(error);
     }
   }
 
@@ -287,7 +298,7 @@ export class DistributedWorker {
    * one engine step; after `abortWaitMs` more this worker leaves anyway, and BullMQ retries the run once its lock
    * runs out.
    */
-  async close(graceMs = 30_000, abortWaitMs = 10_000): Promise<void> {
+  async close(graceMs: number, abortWaitMs = 10_000): Promise<void> {
     this.closing = true;
     // Each of start's awaits checks `closing` once it returns; one waiting for an absent Redis is left behind.
     if (this.starting)

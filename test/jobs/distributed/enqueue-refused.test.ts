@@ -4,6 +4,7 @@
 // telling the other processes fails, the job is queued and runs: its owner is never told it failed.
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { FAIR_KEY_TYPES, fairKeys } from '../../../src/jobs/distributed/shared-fairness.js';
 import type { SharedState } from '../../../src/jobs/distributed/shared-state.js';
 import { AfterStored, NotStored } from '../../../src/jobs/not-stored.js';
 import type { SubmitInput } from '../../../src/jobs/queue-types.js';
@@ -85,6 +86,32 @@ describe.skipIf(skip)('distributed queue: a submission Redis refuses', { timeout
     expect(fe.store.get(id)).toMatchObject({ status: 'failed', error: { key: 'errors.job.not_queued' } });
     expect(await fe.state.redis.exists(fe.state.key('job', id))).toBe(0);
     expect(await fe.state.redis.hexists(fe.state.key('owners'), id)).toBe(0);
+  });
+
+  it('the fairness keys’ types it checks are those the queue writes them as', async () => {
+    const cluster = await startCluster({ frontEnds: 1, workers: 1 });
+    const [fe] = cluster.frontEnds;
+    if (!fe) throw new Error('no front-end');
+    const result = fe.queue.submit(imagine(() => undefined));
+    if (!result.ok) throw new Error(`refused: ${result.refusal.key}`);
+    await until(() => fe.events.some((e) => e.type === 'done'), 20_000, 'the job to run');
+    const keys = fairKeys(fe.state);
+    expect(FAIR_KEY_TYPES).toHaveLength(keys.length);
+    for (const [i, key] of keys.entries())
+      expect([FAIR_KEY_TYPES[i], 'none']).toContain(await fe.state.redis.type(key));
+  });
+
+  it('a fairness key holding another program’s value: not queued, and nothing of it left in Redis', async () => {
+    const cluster = await startCluster({ frontEnds: 1, workers: 0 });
+    const [fe] = cluster.frontEnds;
+    if (!fe) throw new Error('no front-end');
+    await fe.state.redis.set(fe.state.key('dispatched'), 'not a hash');
+    const result = fe.queue.submit(imagine(() => undefined));
+    if (!result.ok) throw new Error(`refused: ${result.refusal.key}`);
+    await fe.queue.flush();
+    const id = result.job.id;
+    expect(fe.store.get(id)).toMatchObject({ status: 'failed', error: { key: 'errors.job.not_queued' } });
+    expect(await fe.state.redis.exists(fe.state.key('job', id))).toBe(0);
   });
 
   it('taken by Redis, with its notice refused: it stays queued and runs, never told failed', async () => {

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { StartError } from '../../../src/app.js';
 import { loadConfig, secretsOf } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/log.js';
@@ -122,4 +122,30 @@ describe.skipIf(!available && process.env.CI !== 'true')('QUEUE_URL credentials 
     // The thrown line is the one the operator reads (`dimoo worker` prints it and exits 1): not also a warning.
     expect(lines.filter((line) => line.includes('refused its user name and password'))).toEqual([]);
   }, 40_000);
+
+  it('dimoo worker with a wrong password ends its start at the refusal, not once the model has loaded', async () => {
+    const config = loadConfig({
+      QUEUE_URL: `redis://:wrong@127.0.0.1:${PORT}`,
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-credentials-')),
+      METRICS_PORT: String(await freePort()),
+    });
+    const engine = Object.assign(new TimedEngineDouble(), { close: vi.fn(async () => undefined) });
+    // A model load that takes as long as the test lets it (a real one takes minutes): it ends only once released.
+    let loaded: () => void = () => undefined;
+    const loading = new Promise<{ engine: typeof engine }>((resolve) => {
+      loaded = () => resolve({ engine });
+    });
+    const ran = runWorker(
+      config,
+      createLogger({ level: 'silent', pretty: false }),
+      new AbortController().signal,
+      () => loading,
+    );
+    await expect(ran).rejects.toThrow(
+      `QUEUE_URL: Redis at 127.0.0.1:${PORT} refused its user name and password`,
+    );
+    // The model loaded after all is released, not left holding the device.
+    loaded();
+    await vi.waitFor(() => expect(engine.close).toHaveBeenCalledOnce());
+  }, 20_000);
 });

@@ -61,7 +61,7 @@ describe.skipIf(skip)('distributed queue: stopping a front-end while Redis is aw
     await services.close();
   }, 20_000);
 
-  it('the drain and the stop share one SHUTDOWN_GRACE_S: a drain that spent it leaves the stop none', async () => {
+  it('the drain and the stop share one SHUTDOWN_GRACE_S: a drain that spent it leaves the stop its goodbyes only', async () => {
     const delivering = held();
     const stopHeld = held();
     const stop = FrontQueue.prototype.stop;
@@ -82,6 +82,46 @@ describe.skipIf(skip)('distributed queue: stopping a front-end while Redis is aw
     expect(lines).toContain('the shared queue did not answer while stopping: stopped without it');
     clock.mockRestore();
     stopHeld.release();
+  }, 20_000);
+
+  it('the stop is given what the drain left of the grace, however long the adapters took between', async () => {
+    const delivering = held();
+    const stopHeld = held();
+    const stop = FrontQueue.prototype.stop;
+    vi.spyOn(FrontQueue.prototype, 'drain').mockReturnValue(delivering.promise);
+    vi.spyOn(FrontQueue.prototype, 'stop').mockImplementation(async function (this: FrontQueue) {
+      await stopHeld.promise;
+      return stop.call(this);
+    });
+    const { services, lines } = await frontEnd('600');
+    const draining = services.drain?.();
+    // The drain spends 400 s of the 600 (the clock moved on, not waited for) ...
+    const now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now + 400_000);
+    delivering.release();
+    await draining;
+    // ... and the adapters' stop 300 s more, none of it the queue's.
+    clock.mockReturnValue(now + 700_000);
+    // The stop's bound is its timer (within.ts): seen here, then the stop is let go well before it.
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    const closing = services.close();
+    await vi.waitFor(() =>
+      expect(timers.mock.calls.map((call) => call[1])).toContainEqual(expect.closeTo(200_000, -3)),
+    );
+    clock.mockRestore();
+    stopHeld.release();
+    await closing;
+    expect(lines).not.toContain('the shared queue did not answer while stopping: stopped without it');
+  }, 20_000);
+
+  it('slow adapters between the drain and the stop leave a Redis that answers its goodbyes: no false alarm', async () => {
+    const { services, lines } = await frontEnd('1');
+    await services.drain?.();
+    // The updates settling and the adapters' replies in flight took longer than the whole grace.
+    const now = Date.now();
+    vi.spyOn(Date, 'now').mockReturnValue(now + 1100);
+    await services.close();
+    expect(lines).not.toContain('the shared queue did not answer while stopping: stopped without it');
   }, 20_000);
 
   it('a delivery still writing after the stop’s bound finds the store open', async () => {
