@@ -70,19 +70,23 @@ function toldWorkerLost(deps: CommandDeps, job: Job): boolean {
   return !lastAttempt(job) && deps.render.workersRunning?.() === false;
 }
 
-/** Where a waiting job stands, from one dry run per page (`plan`: made at the first waiting job, then reused). */
-interface Places {
+/**
+ * The page's dry run of the queue, where its waiting jobs stand: made at the first waiting job, then reused. A job
+ * the plan lacks (a shared queue's mirror lags its record) costs a further dry run of its own (`positionOf`).
+ */
+interface PagePlan {
   plan?: WaitPlan<Job>;
 }
 
-function queuedReplyOf(deps: CommandDeps, job: Job, places: Places): Reply {
-  places.plan ??= deps.queue.waitPlan();
-  // One the plan has not seen (a shared queue's mirror lags its record): where a new one would stand.
-  const place = places.plan.starts.find((s) => s.job.id === job.id) ?? deps.queue.positionOf(job.id);
+function queuedReplyOf(deps: CommandDeps, job: Job, pagePlan: PagePlan): Reply {
+  pagePlan.plan ??= deps.queue.waitPlan();
+  // One the plan has not seen (a shared queue's mirror lags its record): where a new one would stand, by a dry
+  // run of its own.
+  const place = pagePlan.plan.starts.find((s) => s.job.id === job.id) ?? deps.queue.positionOf(job.id);
   return renderQueued(job, place.ahead, place.endMs, deps.render);
 }
 
-async function replyOf(deps: CommandDeps, job: Job, places: Places = {}): Promise<Reply> {
+async function replyOf(deps: CommandDeps, job: Job, pagePlan: PagePlan = {}): Promise<Reply> {
   // Its images are gone (RESULT_RETENTION_DAYS): the entry says why in place of the result.
   const gone = filesGone(job);
   if (gone) return { jobId: job.id, final: true, text: [{ key: gone.key, params: gone.params }] };
@@ -111,7 +115,7 @@ async function replyOf(deps: CommandDeps, job: Job, places: Places = {}): Promis
     case 'queued':
       // A shared queue's cancel Redis refused is written again while the job still waits: its owner was told.
       // Else its place and ETA from the queue's dry run, the figures its live `queued`/`position` message gave.
-      return stoppingReply(job, { jobId: job.id }) ?? queuedReplyOf(deps, job, places);
+      return stoppingReply(job, { jobId: job.id }) ?? queuedReplyOf(deps, job, pagePlan);
   }
 }
 
@@ -125,9 +129,9 @@ export async function history(
   const jobs = deps.store.pageOf(ctx.user, page.before, limit + 1);
   const shown = jobs.slice(0, limit);
   const entries: HistoryEntry[] = [];
-  const places: Places = {};
+  const pagePlan: PagePlan = {};
   for (const job of shown) {
-    entries.push({ jobId: job.id, asked: askedOf(ctx, job), reply: await replyOf(deps, job, places) });
+    entries.push({ jobId: job.id, asked: askedOf(ctx, job), reply: await replyOf(deps, job, pagePlan) });
   }
   const last = shown[shown.length - 1];
   return { entries, ...(jobs.length > limit && last ? { before: last.seq } : {}) };

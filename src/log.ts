@@ -22,6 +22,10 @@ const MAX_DEPTH = 10;
  */
 export const TOKEN_CUT_MIN = 8;
 
+// The pieces of a Telegram token: its shape found anywhere, a registered one, the head after `/bot<id>:`.
+const BOT_ID = '\\d{5,}';
+const SECRET_CHAR = '[A-Za-z0-9_-]';
+
 /**
  * A Telegram bot token wherever it stands: the bot's id (digits), ':' (or '%3A', where a library URL-encoded it), then
  * its secret (35 of [A-Za-z0-9_-] as @BotFather issues them; 30 at least), the whole run of the id's digits and of the
@@ -29,7 +33,8 @@ export const TOKEN_CUT_MIN = 8;
  * a global RegExp shared between callers keeps its `lastIndex` from one `test` to the next.
  */
 // (?<!\d): tried at every digit of a long run, `\d{5,}` made a scan quadratic (100,000 digits took half a minute).
-const telegramTokenShape = () => /(?<!\d)\d{5,}(?::|%3A)[A-Za-z0-9_-]{30,35}(?![A-Za-z0-9_-])/gi;
+const telegramTokenShape = () =>
+  new RegExp(`(?<!\\d)${BOT_ID}(?::|%3A)${SECRET_CHAR}{30,35}(?!${SECRET_CHAR})`, 'gi');
 
 /** The Telegram tokens in `text`, as written there (':' perhaps as '%3A'). */
 export function telegramTokensIn(text: string): string[] {
@@ -37,7 +42,7 @@ export function telegramTokensIn(text: string): string[] {
 }
 
 /** `text` with every Telegram token in it replaced by `replacement`. */
-export function hideTelegramTokens(text: string, replacement: string): string {
+function hideTelegramTokens(text: string, replacement: string): string {
   return text.replace(telegramTokenShape(), replacement);
 }
 
@@ -49,11 +54,11 @@ export function hideTelegramTokens(text: string, replacement: string): string {
  */
 const TOKEN_URLS: Array<[RegExp, string]> = [
   [/(\/(?:webhooks|interactions)\/\d+\/)[A-Za-z0-9_.-]{16,}/g, `$1${REDACTED}`],
-  [new RegExp(`(\\/(?:file\\/)?bot)\\d+(?::|%3A)[A-Za-z0-9_-]{${TOKEN_CUT_MIN},}`, 'gi'), `$1${REDACTED}`],
+  [new RegExp(`(\\/(?:file\\/)?bot)\\d+(?::|%3A)${SECRET_CHAR}{${TOKEN_CUT_MIN},}`, 'gi'), `$1${REDACTED}`],
 ];
 
 /** A registered secret that is a Telegram bot token. */
-const REGISTERED_TELEGRAM_TOKEN = /^\d{5,}:[A-Za-z0-9_-]{30,}$/;
+const REGISTERED_TELEGRAM_TOKEN = new RegExp(`^${BOT_ID}:${SECRET_CHAR}{30,}$`);
 /** A Discord bot token: the bot's user id in base64, a timestamp, then its secret part (an HMAC). */
 const DISCORD_TOKEN = /^[\w-]{16,}\.[\w-]{4,}\.([\w-]{20,})$/;
 

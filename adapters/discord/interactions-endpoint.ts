@@ -12,7 +12,7 @@ import type { Client } from 'discord.js';
 import type { Locale } from '../../src/i18n.js';
 import { answerStarting } from '../../src/ops/port-reservations.js';
 import { BodyCut, BodyTooLarge, PLATFORM_BODY_LIMIT_BYTES, readBody } from '../shared/http-body.js';
-import { type ConnectionLimits, limitConnections } from '../shared/http-timeouts.js';
+import { type ConnectionLimits, limitConnections, withDefaults } from '../shared/http-timeouts.js';
 
 /** DER prefix of an Ed25519 SubjectPublicKeyInfo; the 32 raw key bytes follow it. */
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -26,7 +26,7 @@ const IDLE_MS = 30_000;
  * Connections open at once. Discord documents no number: it posts one request per interaction, each answered at once
  * (202), so the connections in use are the interactions of about one round trip; past the cap the oldest idle goes.
  */
-export const MAX_CONNECTIONS = 256;
+export const INTERACTIONS_MAX_CONNECTIONS = 256;
 export const INTERACTIONS_PATH = '/interactions';
 const INVALID_SIGNATURE = { message: 'invalid request signature' };
 
@@ -177,12 +177,10 @@ export async function startInteractionsEndpoint(
       if (!response.headersSent) answer(response, 500, { message: 'internal error' });
     });
   });
-  // After the spread: a limit given as undefined keeps the default rather than lifting the cap.
-  limitConnections(server, {
-    ...options.limits,
-    idleMs: options.limits?.idleMs ?? IDLE_MS,
-    maxConnections: options.limits?.maxConnections ?? MAX_CONNECTIONS,
-  });
+  limitConnections(
+    server,
+    withDefaults(options.limits, { idleMs: IDLE_MS, maxConnections: INTERACTIONS_MAX_CONNECTIONS }),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

@@ -24,6 +24,18 @@ export interface ConnectionLimits {
   maxConnections?: number;
 }
 
+/**
+ * `given` over `defaults`, a value given as undefined keeping its default: a plain spread would let
+ * `{ maxConnections: undefined }` lift a server's cap.
+ */
+export function withDefaults(
+  given: Partial<ConnectionLimits> | undefined,
+  defaults: ConnectionLimits,
+): ConnectionLimits {
+  const defined = Object.entries(given ?? {}).filter(([, value]) => value !== undefined);
+  return { ...defaults, ...Object.fromEntries(defined) };
+}
+
 const HEADERS_MS = 10_000;
 const REQUEST_MS = 30_000;
 /** How often Node looks for connections past `headersMs` or `requestMs`: each limit is kept to within this. */
@@ -54,7 +66,7 @@ function capConnections(server: Server, max: number): void {
   const open = new Set<Socket>();
   // Requests in progress per socket: with HTTP pipelining one socket carries several, and the first one's answer
   // must not make it look idle while the next still runs. A flood of sockets that send whole headers and then trickle
-  // a body counts as busy, so past the cap newcomers are refused until the request limit (REQUEST_MS) sweeps them.
+  // a body counts as busy, so past the cap newcomers are refused until the request limit (`requestMs`) sweeps them.
   const busy = new Map<Socket, number>();
   server.on('connection', (socket: Socket) => {
     open.add(socket);

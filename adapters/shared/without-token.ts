@@ -6,8 +6,6 @@
 // token is hidden only once it reaches past that separator: the bot's id elsewhere in a line stays readable.
 import { TOKEN_CUT_MIN, telegramTokensIn } from '../../src/log.js';
 
-/** The shortest head of a token (or of its secret part) hidden where a message was cut off inside it: the log's. */
-export const MIN_CUT = TOKEN_CUT_MIN;
 /** The shortest end of the secret part hidden where a message was cut off from the left inside it. */
 export const MIN_TAIL = 12;
 const HIDDEN = '<token>';
@@ -19,18 +17,18 @@ const TOKEN_RUN = /[\w:-]+(?:\.[\w:-]+)*/g;
 
 /**
  * `text` with `token` hidden: the token whole, its secret part alone, a head of the token that reaches past its id, a
- * head of the secret at least MIN_CUT long, each ending where a word of the text ends (a message cut short inside
+ * head of the secret at least TOKEN_CUT_MIN long, each ending where a word of the text ends (a message cut short inside
  * it), and an end of the secret at least MIN_TAIL long where a word begins (a message cut from the left).
  */
 export function withoutToken(text: string, token: string, separator: '.' | ':'): string {
   if (token.length === 0) return text;
   const secret = token.slice(token.lastIndexOf(separator) + 1);
   const idEnd = token.indexOf(separator);
-  const minTokenHead = Math.max(MIN_CUT, idEnd + 2);
+  const minTokenHead = Math.max(TOKEN_CUT_MIN, idEnd + 2);
   let hidden = text.split(token).join(HIDDEN);
-  if (secret.length >= MIN_CUT) hidden = hidden.split(secret).join(HIDDEN);
+  if (secret.length >= TOKEN_CUT_MIN) hidden = hidden.split(secret).join(HIDDEN);
   return hidden.replace(TOKEN_RUN, (run) =>
-    withoutCutTail(withoutCutHead(withoutCutHead(run, token, minTokenHead), secret, MIN_CUT), secret),
+    withoutCutTail(withoutCutHead(withoutCutHead(run, token, minTokenHead), secret, TOKEN_CUT_MIN), secret),
   );
 }
 

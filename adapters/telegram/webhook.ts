@@ -13,7 +13,7 @@ import type { Locale } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
 import { answerStarting } from '../../src/ops/port-reservations.js';
 import { BodyCut, BodyTooLarge, PLATFORM_BODY_LIMIT_BYTES, readBody } from '../shared/http-body.js';
-import { type ConnectionLimits, limitConnections } from '../shared/http-timeouts.js';
+import { type ConnectionLimits, limitConnections, withDefaults } from '../shared/http-timeouts.js';
 import { sameSecret } from '../shared/same-secret.js';
 import { TelegramReach } from './health.js';
 import { ALLOWED_UPDATES } from './polling.js';
@@ -54,7 +54,7 @@ const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
  * Connections open at once. Telegram opens at most setWebhook's `max_connections` (left at its default, 40; 100 at
  * most), and a reverse proxy in front opens one per request in flight; past the cap the oldest idle one goes.
  */
-export const MAX_CONNECTIONS = 128;
+export const WEBHOOK_MAX_CONNECTIONS = 128;
 
 /**
  * grammY answers 200 once a handler has run this long (`timeoutMilliseconds`), the handler going on. The connection is
@@ -155,9 +155,7 @@ export async function serveWebhook(bot: Bot, listen: WebhookListen, log: Logger)
       if (!res.headersSent) res.writeHead(400).end();
     });
   });
-  // After the spread: a limit given as undefined keeps the default rather than lifting the cap.
-  const maxConnections = listen.limits?.maxConnections ?? MAX_CONNECTIONS;
-  limitConnections(server, { ...listen.limits, idleMs, maxConnections });
+  limitConnections(server, withDefaults(listen.limits, { idleMs, maxConnections: WEBHOOK_MAX_CONNECTIONS }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(listen.port, listen.host, () => {

@@ -17,14 +17,14 @@ import {
 import { catalog, formatBytes, type Locale, matchLocale, t } from '../../src/i18n.js';
 import type { Logger } from '../../src/log.js';
 import { partSent } from '../shared/delivered.js';
-import { type ConnectionLimits, limitConnections } from '../shared/http-timeouts.js';
+import { type ConnectionLimits, limitConnections, withDefaults } from '../shared/http-timeouts.js';
 import { announcesJson, type HostPolicy, hostPolicy, refusalOf } from './guard.js';
 import { imageRefusals, pageImageLimits } from './image-limits.js';
 import { BadRequest, BodyTooLarge, readJson } from './json-body.js';
 import { toWebHistoryEntry, toWebMessage } from './render.js';
 import { route } from './router.js';
 import { setSecurityHeaders } from './security-headers.js';
-import { identify, isLoopback, REFUSAL_CLOSES } from './session.js';
+import { CLOSES_CONNECTION, identify, isLoopback } from './session.js';
 import { EventStreams, PING_MS } from './sse.js';
 import { serveAsset } from './static.js';
 import {
@@ -81,13 +81,12 @@ export function playgroundLimits(
   given: Partial<ConnectionLimits> = {},
 ): ConnectionLimits {
   const slowestUploadMs = Math.ceil(maxUploadBytes(maxInputBytes) / (16 * 1024)) * 1000;
-  return {
+  return withDefaults(given, {
     idleMs: 120_000,
     headersMs: 20_000,
     requestMs: Math.max(300_000, slowestUploadMs),
     maxConnections: PLAYGROUND_MAX_CONNECTIONS,
-    ...given,
-  };
+  });
 }
 
 /** A finished result of another job than the pressed button's: one the press made, with no job event to carry it. */
@@ -98,15 +97,15 @@ function madeAtOnce(reply: Reply, pressed: string | undefined): boolean {
 }
 
 /**
- * Whether the answer was written: a client that went away mid-request (a cut-off upload) reads none. Every refusal
- * closes the connection (`REFUSAL_CLOSES`), as a 401 or 403 does.
+ * Whether the answer was written: a client that went away mid-request (a cut-off upload) reads none. Every answer
+ * of 400 or above, a refusal or a failure (500), closes the connection (`CLOSES_CONNECTION`), as a 401 or 403 does.
  */
 function json(res: ServerResponse, status: number, body: unknown): boolean {
   if (res.destroyed) return false;
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
-    ...(status >= 400 ? REFUSAL_CLOSES : {}),
+    ...(status >= 400 ? CLOSES_CONNECTION : {}),
   });
   res.end(JSON.stringify(body));
   return true;
@@ -167,7 +166,7 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
       res.writeHead(403, {
         'content-type': 'text/plain; charset=utf-8',
         'cache-control': 'no-store',
-        ...REFUSAL_CLOSES,
+        ...CLOSES_CONNECTION,
       });
       res.end(`${t(headerLocale(req), 'web.forbidden')}\n`);
       return;

@@ -9,11 +9,12 @@ const COOKIE_TOKEN = 'dimoo_token';
 const USER_ID = /^[0-9a-f-]{36}$/;
 
 /**
- * Every refusal ends its connection: the request's body, if any, stays unread (an upload refused before it is read
- * need not be sent to its end, and what is left of it is never read as a next request), and a client refused for
- * its token or its site has no business keeping one open.
+ * The header that ends a connection with its answer, sent with every refusal and every failure (a 500 too): the
+ * request's body, if any, may stay unread (an upload refused before it is read need not be sent to its end, and what
+ * is left of it is never read as a next request), and a client refused for its token or its site has no business
+ * keeping one open.
  */
-export const REFUSAL_CLOSES: Readonly<Record<string, string>> = { connection: 'close' };
+export const CLOSES_CONNECTION: Readonly<Record<string, string>> = { connection: 'close' };
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
@@ -53,7 +54,7 @@ export function identify(
       res.writeHead(401, {
         'content-type': 'text/plain; charset=utf-8',
         'cache-control': 'no-store',
-        ...REFUSAL_CLOSES,
+        ...CLOSES_CONNECTION,
       });
       res.end(`${tokenRequired()}\n`);
       return undefined;

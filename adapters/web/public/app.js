@@ -250,18 +250,21 @@ function show(msg, live = false, pressed = undefined) {
     messages.delete(msg.jobId);
     return;
   }
-  noteJob(msg);
   // A job that finished or failed; one the user cancelled needs no reminder.
   if (msg.outcome === 'done' || msg.outcome === 'failed') noteFinished();
   const known = msg.jobId && messages.get(msg.jobId);
   if (known) {
     // The answer that made this job, overtaken by the job's own events (a "Started" before the "Queued" answer): it
-    // is older than what they showed, and must not take the message back.
+    // is older than what they showed, and must not take the message back, nor the tab title's percent.
     const overtaken = !live && known.dataset.from === 'event' && msg.jobId !== pressed;
-    if (!overtaken) update(known, msg);
+    if (!overtaken) {
+      noteJob(msg);
+      update(known, msg);
+    }
     if (!live) delete known.dataset.from;
     arrived();
   } else {
+    noteJob(msg);
     const li = addBot(msg);
     if (live) li.dataset.from = 'event';
     if (msg.jobId) messages.set(msg.jobId, li);

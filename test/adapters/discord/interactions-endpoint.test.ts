@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  INTERACTIONS_MAX_CONNECTIONS,
   type InteractionsEndpoint,
-  MAX_CONNECTIONS,
   startInteractionsEndpoint,
 } from '../../../adapters/discord/interactions-endpoint.js';
 import { PLATFORM_BODY_LIMIT_BYTES } from '../../../adapters/shared/http-body.js';
@@ -218,6 +218,6 @@ describe('HTTP interactions endpoint', () => {
 
   it('keeps its cap on open connections where a limit leaves maxConnections undefined', async () => {
     const { url } = await start(true, { maxConnections: undefined });
-    await expectOldestClosedPastCap(Number(new URL(url).port), MAX_CONNECTIONS);
+    await expectOldestClosedPastCap(Number(new URL(url).port), INTERACTIONS_MAX_CONNECTIONS);
   });
 });

@@ -1,12 +1,8 @@
 // The one rule that keeps a bot token out of an operator's line, for both token shapes: Discord's `id.timestamp.hmac`
 // and Telegram's `id:secret`. The whole token, its secret part alone, and a message cut off inside either.
 import { describe, expect, it } from 'vitest';
-import {
-  MIN_CUT,
-  MIN_TAIL,
-  withoutTelegramTokens,
-  withoutToken,
-} from '../../../adapters/shared/without-token.js';
+import { MIN_TAIL, withoutTelegramTokens, withoutToken } from '../../../adapters/shared/without-token.js';
+import { TOKEN_CUT_MIN } from '../../../src/log.js';
 
 const DISCORD = 'MTAxMjM0NTY3ODkwMTIzNDU2.Gabcde.secret-part-of-the-token';
 const DISCORD_SECRET = 'secret-part-of-the-token';
@@ -32,7 +28,7 @@ describe('withoutToken', () => {
       expect(withoutToken(`request to /bot${pastId}… failed`, token, sep)).toBe(
         'request to /bot<token>… failed',
       );
-      expect(withoutToken(`secret "${secret.slice(0, MIN_CUT)}"`, token, sep)).toBe('secret "<token>"');
+      expect(withoutToken(`secret "${secret.slice(0, TOKEN_CUT_MIN)}"`, token, sep)).toBe('secret "<token>"');
     },
   );
 
@@ -56,7 +52,7 @@ describe('withoutToken', () => {
   });
 
   it('keeps what tells nothing of the token: a head shorter than the cut, other words, an empty token', () => {
-    const short = TELEGRAM_SECRET.slice(0, MIN_CUT - 1);
+    const short = TELEGRAM_SECRET.slice(0, TOKEN_CUT_MIN - 1);
     expect(withoutToken(`code ${short} and ABCdefGHX`, TELEGRAM, ':')).toBe(`code ${short} and ABCdefGHX`);
     expect(withoutToken('getaddrinfo ENOTFOUND discord.com', DISCORD, '.')).toBe(
       'getaddrinfo ENOTFOUND discord.com',

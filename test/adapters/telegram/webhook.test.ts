@@ -8,7 +8,11 @@ import type * as Crypto from 'node:crypto';
 import { Bot } from 'grammy';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PLATFORM_BODY_LIMIT_BYTES } from '../../../adapters/shared/http-body.js';
-import { MAX_CONNECTIONS, serveWebhook, type WebhookServer } from '../../../adapters/telegram/webhook.js';
+import {
+  serveWebhook,
+  WEBHOOK_MAX_CONNECTIONS,
+  type WebhookServer,
+} from '../../../adapters/telegram/webhook.js';
 import { t } from '../../../src/i18n.js';
 import { createLogger } from '../../../src/log.js';
 import { expectOldestClosedPastCap } from '../shared/connection-cap.js';
@@ -327,7 +331,7 @@ describe('the Telegram webhook server', { timeout: 30_000 }, () => {
   it('keeps its cap on open connections where a limit leaves maxConnections undefined', async () => {
     const capped = await serveWebhook(bot, { ...listen, limits: { maxConnections: undefined } }, log);
     try {
-      await expectOldestClosedPastCap(capped.port, MAX_CONNECTIONS);
+      await expectOldestClosedPastCap(capped.port, WEBHOOK_MAX_CONNECTIONS);
     } finally {
       await capped.close();
     }

@@ -50,6 +50,12 @@ describe('playground connection cap', () => {
     expect(playgroundLimits(1024 * 1024, { maxConnections: CAP }).maxConnections).toBe(CAP);
   });
 
+  it('keeps every default for a limit given as undefined, the cap included', () => {
+    const given = { maxConnections: undefined, idleMs: undefined, requestMs: undefined };
+    expect(playgroundLimits(1024 * 1024, given)).toEqual(playgroundLimits(1024 * 1024));
+    expect(playgroundLimits(1024 * 1024, given).maxConnections).toBe(PLAYGROUND_MAX_CONNECTIONS);
+  });
+
   it('closes the oldest idle socket past the cap, never an open page’s event stream', async () => {
     const pages = [await openStream(port), await openStream(port)];
     const silent = Array.from({ length: CAP }, () => silentSocket(port));

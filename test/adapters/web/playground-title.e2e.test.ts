@@ -1,7 +1,8 @@
 // The tab's title while a job runs, in a real browser (Debian's Chromium via playwright-core) against the real
 // server, commands and queue on the timed engine double: a job that ends while the live updates are down leaves no
 // percent behind once the page is brought up to date (it stayed "8% · …" for good), and the title follows a
-// /settings language made while a percent shows (the old language's title came back when the job ended).
+// /settings language made while a percent shows (the old language's title came back when the job ended), and a late
+// answer that made a running job, overtaken by its events, leaves its percent alone (it took the percent away).
 import { describe, expect, it } from 'vitest';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { haveBrowser, openBrowserPage, send } from './playground-browser.js';
@@ -69,6 +70,47 @@ describe.skipIf(!haveBrowser)('playground: the tab title of a running job', { ti
       await page.evaluate('window.dropped.down = false');
       await page.waitForSelector('#log li.bot[data-state=final]', WAIT);
       expect(await page.title()).toBe(title);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await browser.close();
+      await stack.close();
+    }
+  });
+
+  it('keeps the percent when the answer that made a running job comes after its progress', async () => {
+    // Steps long enough that no further progress event can put a lost percent back before it is looked at.
+    const stack = openPlaygroundOnDouble('title-late-answer', {}, {}, new TimedEngineDouble(1_000, 30));
+    stack.jobs.queue.start();
+    const { server } = await stack.start({ bundledModel: false });
+    const { browser, page, pageErrors } = await openBrowserPage(server.url);
+    try {
+      // The answer ("Queued") is held until the page shows the job's percent, as a busy server answers late.
+      let released: () => void = () => undefined;
+      const answered = new Promise<void>((resolve) => {
+        released = resolve;
+      });
+      await page.route('**/api/messages', async (route) => {
+        const response = await route.fetch();
+        await page.waitForFunction(
+          (re) => new RegExp(re).test((globalThis as unknown as PageScope).document.title),
+          PERCENT.source,
+          WAIT,
+        );
+        await page.evaluate(`(() => {
+          window.titles = [];
+          new MutationObserver(() => window.titles.push(document.title))
+            .observe(document.querySelector('title'), { childList: true, characterData: true, subtree: true });
+        })()`);
+        await route.fulfill({ response });
+        released();
+      });
+      await send(page, '/imagine a slow fox');
+      await answered;
+      // Send is free again once the answer was shown (or, overtaken, left out).
+      await page.waitForSelector('#send:not([aria-disabled])', WAIT);
+      const titles = (await page.evaluate('window.titles')) as string[];
+      expect(titles.filter((one) => !PERCENT.test(one))).toEqual([]);
+      expect(await page.title()).toMatch(PERCENT);
       expect(pageErrors).toEqual([]);
     } finally {
       await browser.close();
