@@ -2,28 +2,17 @@
 // itself: that close was said as "closed the connection without answering (not Redis…)", a line the operator could
 // read instead of the credentials one. Redis here is a server of the test's own with requirepass.
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { watchHandshake } from '../../../src/jobs/distributed/redis-handshake.js';
-import { hasRedisServer, type OwnRedis, startOwnRedis } from './own-redis.js';
+import { hasRedisServer, ownRedisAskingFor } from './own-redis.js';
 
 const available = hasRedisServer();
 const PASSWORD = 'right-password-of-some-length';
-let own: OwnRedis | undefined;
-
-beforeAll(async () => {
-  if (!available) return;
-  own = await startOwnRedis(['--save', '', '--appendonly', 'no', '--requirepass', PASSWORD], {
-    url: (port) => `redis://:${PASSWORD}@127.0.0.1:${port}`,
-  });
-}, 20_000);
-
-afterAll(() => {
-  own?.server.kill('SIGKILL');
-});
+const ownPort = ownRedisAskingFor(PASSWORD);
 
 /** What the handshake reports for `url` through one refused connection, up to ioredis's reconnection. */
 async function reportsOf(url: (port: number) => string): Promise<string[]> {
-  const redis = new Redis(url(own?.port ?? 0), { maxRetriesPerRequest: null, lazyConnect: true });
+  const redis = new Redis(url(ownPort()), { maxRetriesPerRequest: null, lazyConnect: true });
   const reports: string[] = [];
   watchHandshake(
     redis,

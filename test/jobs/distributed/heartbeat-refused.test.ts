@@ -5,37 +5,26 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { SharedState } from '../../../src/jobs/distributed/shared-state.js';
 import { createLogger } from '../../../src/log.js';
 import { runWorker } from '../../../src/worker-role.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { freePort } from '../../ports.js';
-import { hasRedisServer, type OwnRedis, startOwnRedis } from './own-redis.js';
+import { hasRedisServer, ownRedisAskingFor } from './own-redis.js';
 import { until } from './redis-harness.js';
 
 const available = hasRedisServer();
 const PASSWORD = 'right-password-of-some-length';
 const CHANGED = 'changed-password-of-some-length';
-let own: OwnRedis | undefined;
-
-beforeAll(async () => {
-  if (!available) return;
-  own = await startOwnRedis(['--save', '', '--appendonly', 'no', '--requirepass', PASSWORD], {
-    url: (port) => `redis://:${PASSWORD}@127.0.0.1:${port}`,
-  });
-}, 20_000);
-
-afterAll(() => {
-  own?.server.kill('SIGKILL');
-});
+const ownPort = ownRedisAskingFor(PASSWORD);
 
 describe.skipIf(!available && process.env.CI !== 'true')(
   'a started worker whose Redis password changed',
   () => {
     it('says it once, in the credentials wording, however many heartbeats fail', async () => {
-      const port = own?.port ?? 0;
+      const port = ownPort();
       const lines: Array<{ msg: string; error?: string }> = [];
       const log = createLogger({
         level: 'info',

@@ -1,6 +1,7 @@
 // A redis-server of a test's own, for what must never be done to the shared one (kill -9, DEBUG SLEEP, a password),
 // on a port nothing listened on a moment ago: a fixed or pid-derived port could be a concurrent run's.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort } from '../../ports.js';
 import { redisReachable } from './redis-harness.js';
 
@@ -48,4 +49,22 @@ export async function startOwnRedis(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return { port, server };
+}
+
+/**
+ * A redis-server of the file's own that asks for `password` (nothing persisted), started before the file's tests and
+ * killed after them; the getter gives its port, 0 where redis-server is not installed.
+ */
+export function ownRedisAskingFor(password: string): () => number {
+  let own: OwnRedis | undefined;
+  beforeAll(async () => {
+    if (!hasRedisServer()) return;
+    own = await startOwnRedis(['--save', '', '--appendonly', 'no', '--requirepass', password], {
+      url: (port) => `redis://:${password}@127.0.0.1:${port}`,
+    });
+  }, 20_000);
+  afterAll(() => {
+    own?.server.kill('SIGKILL');
+  });
+  return () => own?.port ?? 0;
 }

@@ -6,14 +6,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { StartError } from '../../../src/app.js';
 import { loadConfig, secretsOf } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/log.js';
 import { runWorker } from '../../../src/worker-role.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { freePort } from '../../ports.js';
-import { hasRedisServer, type OwnRedis, startOwnRedis } from './own-redis.js';
+import { hasRedisServer, ownRedisAskingFor } from './own-redis.js';
 
 const available = hasRedisServer();
 if (!available && process.env.CI !== 'true')
@@ -21,22 +21,9 @@ if (!available && process.env.CI !== 'true')
     'redis-server is not installed: skipping the QUEUE_URL credentials tests (CI fails here).\n',
   );
 
-let PORT = 0;
 const PASSWORD = 'right-password-of-some-length';
 const root = join(import.meta.dirname, '..', '..', '..');
-let own: OwnRedis | undefined;
-
-beforeAll(async () => {
-  if (!available) return;
-  own = await startOwnRedis(['--save', '', '--appendonly', 'no', '--requirepass', PASSWORD], {
-    url: (port) => `redis://:${PASSWORD}@127.0.0.1:${port}`,
-  });
-  PORT = own.port;
-}, 20_000);
-
-afterAll(() => {
-  own?.server.kill('SIGKILL');
-});
+const ownPort = ownRedisAskingFor(PASSWORD);
 
 interface Ended {
   code?: number;
@@ -65,7 +52,7 @@ async function npmStart(queueUrl: string): Promise<Ended> {
 
 describe.skipIf(!available && process.env.CI !== 'true')('QUEUE_URL credentials Redis refuses', () => {
   it('a wrong short password ends the start in one line naming QUEUE_URL, the password nowhere', async () => {
-    const { code, stdout, stderr } = await npmStart(`redis://:wrong@127.0.0.1:${PORT}`);
+    const { code, stdout, stderr } = await npmStart(`redis://:wrong@127.0.0.1:${ownPort()}`);
     expect(code).toBe(1);
     expect(stdout + stderr).not.toContain('wrong');
     expect(stdout).not.toContain('adapter failed to start');
@@ -74,29 +61,29 @@ describe.skipIf(!available && process.env.CI !== 'true')('QUEUE_URL credentials 
     expect(warnings).toEqual([expect.stringContaining("QUEUE_URL's password is shorter than 8 characters")]);
     expect(stdout).not.toContain('"level":50');
     expect(stderr.trim().split('\n')).toEqual([
-      `dimoo-bot could not start: QUEUE_URL: Redis at 127.0.0.1:${PORT} refused its user name and password: correct them in QUEUE_URL (redis://USER:PASSWORD@127.0.0.1:${PORT}, USER empty for Redis's requirepass)`,
+      `dimoo-bot could not start: QUEUE_URL: Redis at 127.0.0.1:${ownPort()} refused its user name and password: correct them in QUEUE_URL (redis://USER:PASSWORD@127.0.0.1:${ownPort()}, USER empty for Redis's requirepass)`,
     ]);
   }, 40_000);
 
   it('a user name and short password Redis does not know: the same line, neither shown', async () => {
-    const { code, stdout, stderr } = await npmStart(`redis://bob:pw@127.0.0.1:${PORT}`);
+    const { code, stdout, stderr } = await npmStart(`redis://bob:pw@127.0.0.1:${ownPort()}`);
     expect(code).toBe(1);
     expect(stdout + stderr).not.toMatch(/"pw"|:pw@|AUTH/);
-    expect(stderr).toContain(`QUEUE_URL: Redis at 127.0.0.1:${PORT} refused its user name and password`);
+    expect(stderr).toContain(`QUEUE_URL: Redis at 127.0.0.1:${ownPort()} refused its user name and password`);
   }, 40_000);
 
   it('no password where Redis needs one: one line saying QUEUE_URL gives none, not NOAUTH HELLO', async () => {
-    const { code, stdout, stderr } = await npmStart(`redis://127.0.0.1:${PORT}`);
+    const { code, stdout, stderr } = await npmStart(`redis://127.0.0.1:${ownPort()}`);
     expect(code).toBe(1);
     expect(stdout + stderr).not.toContain('NOAUTH');
     expect(stderr.trim().split('\n')).toEqual([
-      `dimoo-bot could not start: QUEUE_URL: Redis at 127.0.0.1:${PORT} needs a password and QUEUE_URL gives none: write it as redis://:PASSWORD@127.0.0.1:${PORT}`,
+      `dimoo-bot could not start: QUEUE_URL: Redis at 127.0.0.1:${ownPort()} needs a password and QUEUE_URL gives none: write it as redis://:PASSWORD@127.0.0.1:${ownPort()}`,
     ]);
   }, 40_000);
 
   it('dimoo worker with a wrong password ends its start in one line naming QUEUE_URL, the password nowhere', async () => {
     const lines: string[] = [];
-    const url = `redis://:wrong@127.0.0.1:${PORT}`;
+    const url = `redis://:wrong@127.0.0.1:${ownPort()}`;
     const config = loadConfig({
       QUEUE_URL: url,
       DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-credentials-')),
@@ -114,7 +101,7 @@ describe.skipIf(!available && process.env.CI !== 'true')('QUEUE_URL credentials 
     const ran = runWorker(config, scrubbed, stop.signal, async () => ({ engine }));
     await expect(ran).rejects.toThrow(
       new StartError(
-        `QUEUE_URL: Redis at 127.0.0.1:${PORT} refused its user name and password: correct them in QUEUE_URL (redis://USER:PASSWORD@127.0.0.1:${PORT}, USER empty for Redis's requirepass)`,
+        `QUEUE_URL: Redis at 127.0.0.1:${ownPort()} refused its user name and password: correct them in QUEUE_URL (redis://USER:PASSWORD@127.0.0.1:${ownPort()}, USER empty for Redis's requirepass)`,
       ),
     );
     expect(lines.join('')).not.toContain('wrong');
@@ -125,7 +112,7 @@ describe.skipIf(!available && process.env.CI !== 'true')('QUEUE_URL credentials 
 
   it('dimoo worker with a wrong password ends its start at the refusal, not once the model has loaded', async () => {
     const config = loadConfig({
-      QUEUE_URL: `redis://:wrong@127.0.0.1:${PORT}`,
+      QUEUE_URL: `redis://:wrong@127.0.0.1:${ownPort()}`,
       DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-credentials-')),
       METRICS_PORT: String(await freePort()),
     });
@@ -142,7 +129,7 @@ describe.skipIf(!available && process.env.CI !== 'true')('QUEUE_URL credentials 
       () => loading,
     );
     await expect(ran).rejects.toThrow(
-      `QUEUE_URL: Redis at 127.0.0.1:${PORT} refused its user name and password`,
+      `QUEUE_URL: Redis at 127.0.0.1:${ownPort()} refused its user name and password`,
     );
     // The model loaded after all is released, not left holding the device.
     loaded();

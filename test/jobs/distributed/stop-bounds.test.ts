@@ -51,6 +51,19 @@ function held(): { promise: Promise<void>; release: () => void } {
   return { promise, release };
 }
 
+/** The queue's drain and its stop, each held until released (a delivery, then goodbyes, waiting on Redis). */
+function holdDrainAndStop(): { delivering: ReturnType<typeof held>; stopHeld: ReturnType<typeof held> } {
+  const delivering = held();
+  const stopHeld = held();
+  const stop = FrontQueue.prototype.stop;
+  vi.spyOn(FrontQueue.prototype, 'drain').mockReturnValue(delivering.promise);
+  vi.spyOn(FrontQueue.prototype, 'stop').mockImplementation(async function (this: FrontQueue) {
+    await stopHeld.promise;
+    return stop.call(this);
+  });
+  return { delivering, stopHeld };
+}
+
 describe.skipIf(skip)('distributed queue: stopping a front-end while Redis is away mid-delivery', () => {
   it('the drain ends within SHUTDOWN_GRACE_S', async () => {
     const delivering = held();
@@ -62,14 +75,7 @@ describe.skipIf(skip)('distributed queue: stopping a front-end while Redis is aw
   }, 20_000);
 
   it('the drain and the stop share one SHUTDOWN_GRACE_S: a drain that spent it leaves the stop its goodbyes only', async () => {
-    const delivering = held();
-    const stopHeld = held();
-    const stop = FrontQueue.prototype.stop;
-    vi.spyOn(FrontQueue.prototype, 'drain').mockReturnValue(delivering.promise);
-    vi.spyOn(FrontQueue.prototype, 'stop').mockImplementation(async function (this: FrontQueue) {
-      await stopHeld.promise;
-      return stop.call(this);
-    });
+    const { delivering, stopHeld } = holdDrainAndStop();
     // A grace far past the test's own timeout: a stop given the whole grace again fails the test by timing out.
     const { services, lines } = await frontEnd('600');
     const draining = services.drain?.();
@@ -85,14 +91,7 @@ describe.skipIf(skip)('distributed queue: stopping a front-end while Redis is aw
   }, 20_000);
 
   it('the stop is given what the drain left of the grace, however long the adapters took between', async () => {
-    const delivering = held();
-    const stopHeld = held();
-    const stop = FrontQueue.prototype.stop;
-    vi.spyOn(FrontQueue.prototype, 'drain').mockReturnValue(delivering.promise);
-    vi.spyOn(FrontQueue.prototype, 'stop').mockImplementation(async function (this: FrontQueue) {
-      await stopHeld.promise;
-      return stop.call(this);
-    });
+    const { delivering, stopHeld } = holdDrainAndStop();
     const { services, lines } = await frontEnd('600');
     const draining = services.drain?.();
     // The drain spends 400 s of the 600 (the clock moved on, not waited for) ...
