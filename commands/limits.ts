@@ -7,7 +7,8 @@ export const MAX_PROMPT_CHARS = 1000;
  * The longest line a prompt option takes, flags and all (`a fox --ar 16:9 --no fog`): a prompt and a `--no` at
  * MAX_PROMPT_CHARS each, every character of both typed as two (an escaped brace `\{`, an emoji's two UTF-16
  * units), and every flag spelled out, as the lines the bot offers (Remix, Custom zoom) hold them. Only a bound on
- * what is read: once read, the prompt and the negative prompt are each measured by MAX_PROMPT_CHARS.
+ * what is read: once read, the prompt and the negative prompt are each measured by MAX_PROMPT_CHARS. A line past
+ * it is refused naming MAX_PROMPT_CHARS too, flags typed or none: that is the limit a user can act on.
  */
 export const MAX_LINE_CHARS = 4 * MAX_PROMPT_CHARS + 500;
 /** Output sides: the engine works on 16-pixel cells; 1024 is DiMOO's largest trained resolution. */

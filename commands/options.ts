@@ -9,6 +9,7 @@ import {
   MAX_PROMPT_CHARS,
   SIZE_CLASSES,
 } from './limits.js';
+import { codePoints } from './quoted-text.js';
 import { attachment } from './spec.js';
 
 export const seedOption = z.number().int().min(LIMITS.seed.min).max(LIMITS.seed.max);
@@ -41,14 +42,34 @@ export const promptText = () =>
     .meta({ tooLongKey: 'errors.prompt_too_long', missingKey: 'errors.prompt_empty' });
 
 /**
+ * A line's length in characters where it is past MAX_LINE_CHARS, counted as zod's `max` counts (an emoji is one),
+ * else undefined. Its UTF-16 length is looked at first: a line of megabytes is not walked when it is short.
+ */
+export function lengthPastLine(line: string): number | undefined {
+  if (line.length <= MAX_LINE_CHARS) return undefined;
+  const length = codePoints(line);
+  return length > MAX_LINE_CHARS ? length : undefined;
+}
+
+/**
  * A prompt with its flags typed in (`a fox --ar 16:9 --no fog`). The line is only bounded here: its prompt and its
  * `--no` are measured once read (`checkPrompt`), so a line the bot offers is never refused for what it spelled out.
+ * Past the bound the refusal names MAX_PROMPT_CHARS, not the bound: the prompt's limit is the one a user can act
+ * on, flags typed or none. Its issue comes first, so the `max` (kept for Discord's `max_length`) never answers.
  */
 export const promptLine = () =>
   z
     .string()
+    .superRefine((line, check) => {
+      const length = lengthPastLine(line);
+      if (length !== undefined)
+        check.addIssue({
+          code: 'custom',
+          params: { key: 'errors.line_too_long', length, limit: MAX_PROMPT_CHARS },
+        });
+    })
     .max(MAX_LINE_CHARS)
-    .meta({ tooLongKey: 'errors.line_too_long', missingKey: 'errors.prompt_empty' });
+    .meta({ missingKey: 'errors.prompt_empty' });
 
 /** What the image should not show (the option beside the prompt; `--no` inside it does the same). */
 export const negativeOption = z.string().max(MAX_PROMPT_CHARS).meta({ tooLongKey: 'errors.prompt_too_long' });

@@ -4,21 +4,14 @@
 // key, so the reply is one localized sentence naming what is wrong.
 import { UserInputError } from './errors.js';
 import { withoutMarks, withoutMarksAtFlags } from './flag-marks.js';
-import {
-  ASPECT_CHOICES,
-  CELL,
-  DEFAULT_SIZE_CLASS,
-  MAX_LINE_CHARS,
-  MAX_PROMPT_CHARS,
-  MAX_SIDE,
-  MIN_SIDE,
-} from './limits.js';
+import { ASPECT_CHOICES, CELL, DEFAULT_SIZE_CLASS, MAX_PROMPT_CHARS, MAX_SIDE, MIN_SIDE } from './limits.js';
 import {
   type Aspect,
   aspectOf,
   aspectOption,
   cfgOption,
   imagesOption,
+  lengthPastLine,
   readNumber,
   seedOption,
   stepsOption,
@@ -275,10 +268,12 @@ export function sizeForAspect(
 /**
  * A typed line no schema bounds (a `..` reply's changes, the answer to Remix, Custom zoom or Vary (Region)), refused
  * before it is read when it is longer than any line the bot takes: reading is linear, but a line may be megabytes.
+ * The refusal names the prompt's limit, as `promptLine`'s does (options.ts).
  */
 export function checkLineLength(line: string): string {
-  if (line.length > MAX_LINE_CHARS && codePoints(line) > MAX_LINE_CHARS)
-    throw new UserInputError('errors.line_too_long', { length: codePoints(line), limit: MAX_LINE_CHARS });
+  const length = lengthPastLine(line);
+  if (length !== undefined)
+    throw new UserInputError('errors.line_too_long', { length, limit: MAX_PROMPT_CHARS });
   return line;
 }
 

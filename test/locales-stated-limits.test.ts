@@ -3,7 +3,7 @@
 // a limit changed in commands/limits.ts, a default in regions.ts or a factor on a button cannot leave the text behind.
 import { describe, expect, it } from 'vitest';
 import { EDIT_TYPE_CHOICES } from '../commands/edit/spec.js';
-import { LIMITS, MAX_ASPECT, MAX_SIDE } from '../commands/limits.js';
+import { LIMITS, MAX_ASPECT, MAX_PROMPT_CHARS, MAX_SIDE } from '../commands/limits.js';
 import { aspectOf } from '../commands/options.js';
 import { DIRECTIONS } from '../commands/outpaint/spec.js';
 import { parsePrompt } from '../commands/prompt.js';
@@ -13,7 +13,7 @@ import { settingsSpec } from '../commands/settings/spec.js';
 import { optionsOf } from '../commands/spec.js';
 import { upscaledSize } from '../commands/upscale-size.js';
 import type { AcceptedFormat } from '../engine/index.js';
-import { loadCatalog, SUPPORTED_LOCALES } from '../src/i18n.js';
+import { loadCatalog, SUPPORTED_LOCALES, t } from '../src/i18n.js';
 import type { Job } from '../src/jobs/index.js';
 import { commandsOnQueue } from './commands/commands-on-queue.js';
 
@@ -118,6 +118,19 @@ describe('every catalog states the numbers en states', () => {
       return lacking.length > 0 ? [`${key}: ${lacking.join(' ')}`] : [];
     });
     expect(missing).toEqual([]);
+  });
+});
+
+describe('a message too long to read names the prompt’s limit', () => {
+  // An over-long line (flags typed or none) and a playground body cut short are refused with the limit the code gives
+  // them, the prompt's: after their count both say the same, and it states that limit.
+  it.each(SUPPORTED_LOCALES)('%s', (locale) => {
+    const afterCount = (key: string) => {
+      const text = t(locale, key, { length: 5000, limit: MAX_PROMPT_CHARS });
+      return text.slice(text.search(/[)）]/) + 1);
+    };
+    expect(afterCount('errors.line_too_long')).toBe(afterCount('errors.prompt_too_long_cut'));
+    expect(afterCount('errors.line_too_long')).toContain(String(MAX_PROMPT_CHARS));
   });
 });
 

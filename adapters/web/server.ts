@@ -284,8 +284,9 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
           return;
         }
         if (error instanceof FieldTooLong) {
-          // The line is the prompt, whatever command it starts with. Only its first part arrived, so the refusal
-          // says "over" that many characters: the user sent more.
+          // The line is the whole message, whatever command it starts with; like an over-long line typed elsewhere
+          // (`errors.line_too_long`) its refusal names the prompt's limit, the one a user can act on. Only its
+          // first part arrived, so the refusal says "over" that many characters: the user sent more.
           reply = textReply('errors.prompt_too_long_cut', { length: error.length, limit: MAX_PROMPT_CHARS });
         } else throw error;
       }

@@ -157,12 +157,17 @@ describe('a line the bot offers, at the limits', () => {
     const tooLong = [['errors.prompt_too_long', { length: over, limit: MAX_PROMPT_CHARS }]];
     expect(await said(`${'a'.repeat(over)} --seed 1`)).toEqual(tooLong);
     expect(await said(`a fox --no ${'b'.repeat(over)}`)).toEqual(tooLong);
-    // Its own sentence, which names no option: the refusal carries what the sentence shows, and nothing else.
-    const line = await said('a'.repeat(MAX_LINE_CHARS + 1));
-    expect(line).toEqual([['errors.line_too_long', { length: MAX_LINE_CHARS + 1, limit: MAX_LINE_CHARS }]]);
-    expect(t('en', 'errors.line_too_long', line[0]?.[1] as Record<string, number>)).toBe(
-      'Your prompt with its flags is too long (4501 characters, limit 4500).',
+    // Past the line limit the line is not read, flags or none; the refusal still names the limit a user can act on,
+    // the prompt's, in its own sentence, which names no option: it carries what the sentence shows, and nothing else.
+    const plain = await said('a'.repeat(5000));
+    expect(plain).toEqual([['errors.line_too_long', { length: 5000, limit: MAX_PROMPT_CHARS }]]);
+    expect(t('en', 'errors.line_too_long', plain[0]?.[1] as Record<string, number>)).toBe(
+      'Your message is too long (5000 characters); a prompt may have up to 1000.',
     );
+    const flagged = `a fox --seed 1 --no ${'b'.repeat(MAX_LINE_CHARS)}`;
+    expect(await said(flagged)).toEqual([
+      ['errors.line_too_long', { length: flagged.length, limit: MAX_PROMPT_CHARS }],
+    ]);
   });
 
   it('Edit takes an instruction at the limit beside the settings it keeps', async () => {

@@ -3,7 +3,7 @@
 // before it is read, and what a refusal quotes is short and well-formed.
 import { describe, expect, it } from 'vitest';
 import type { Commands } from '../../commands/commands.js';
-import { MAX_LINE_CHARS } from '../../commands/limits.js';
+import { MAX_LINE_CHARS, MAX_PROMPT_CHARS } from '../../commands/limits.js';
 import type { Reply } from '../../commands/reply.js';
 import type { Owner } from '../../src/jobs/index.js';
 import { commandsOnQueue } from './commands-on-queue.js';
@@ -46,7 +46,7 @@ describe('a typed line no schema bounds', () => {
         const length = [...typed].length;
         expect([entry, first(await answer(commands, ctx(), line))]).toEqual([
           entry,
-          { key: 'errors.line_too_long', params: { length, limit: MAX_LINE_CHARS } },
+          { key: 'errors.line_too_long', params: { length, limit: MAX_PROMPT_CHARS } },
         ]);
       }
     }
@@ -61,9 +61,24 @@ describe('a typed line no schema bounds', () => {
       expect(first(await zoom(unit.repeat(MAX_LINE_CHARS)))?.key).toBe('errors.prompt_too_long');
       expect(first(await zoom(unit.repeat(MAX_LINE_CHARS + 1)))).toEqual({
         key: 'errors.line_too_long',
-        params: { length: MAX_LINE_CHARS + 1, limit: MAX_LINE_CHARS },
+        params: { length: MAX_LINE_CHARS + 1, limit: MAX_PROMPT_CHARS },
       });
     }
+  });
+});
+
+describe('a plain prompt past the line limit, no flag typed', () => {
+  it('is refused naming the prompt’s limit, the one a user can act on, wherever it is typed', async () => {
+    const { commands, imagined, ctx, jobs } = await setup();
+    const prompt = 'x'.repeat(5000);
+    const refused = { key: 'errors.line_too_long', params: { length: 5000, limit: MAX_PROMPT_CHARS } };
+    const before = jobs();
+    expect(first(await commands.runChatLine(ctx(), `/imagine ${prompt}`))).toEqual(refused);
+    expect(first(await commands.runText(ctx(), `/imagine ${prompt}`))).toEqual(refused);
+    expect(first(await commands.run(ctx(), { name: 'imagine', options: { prompt } }))).toEqual(refused);
+    expect(first(await commands.editResult(ctx(), imagined, prompt))).toEqual(refused);
+    expect(first(await commands.answerAsk(ctx(), 'imagine_line', imagined, prompt))).toEqual(refused);
+    expect(jobs()).toBe(before);
   });
 });
 
