@@ -1,6 +1,6 @@
 // An unusable DATA_DIR stops `npm start` with one line naming DATA_DIR, before any model is generated or loaded, and
 // so does one that another bot already runs on.
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import {
   chmodSync,
@@ -14,9 +14,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertWritableDataDir, DataDirError, dataDirError, lockDataDir } from '../src/data-dir.js';
+import { runToEnd, START_COMMAND } from './npm-start.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -208,14 +208,11 @@ describe.skipIf(unprivileged === undefined || process.platform === 'win32')(
       chmodSync(parent, 0o755);
       chmodSync(locked, 0o555);
       const dataDir = join(locked, 'data');
-      const [command = process.execPath, ...args] = [...(unprivileged ?? []), process.execPath];
-      const result = await promisify(execFile)(command, [...args, '--import', 'tsx', 'src/main.ts'], {
-        cwd: root,
-        env: { PATH: process.env.PATH, HOME: tmpdir(), DATA_DIR: dataDir, WEB_PORT: '1' },
-        timeout: 20_000,
-        killSignal: 'SIGKILL',
-      }).catch((e: { code: number; stdout: string; stderr: string }) => e);
-      const { code, stderr } = result as { code?: number; stderr: string };
+      const [command = process.execPath, ...args] = [...(unprivileged ?? []), ...START_COMMAND];
+      const { code, stderr } = await runToEnd({ HOME: tmpdir(), DATA_DIR: dataDir, WEB_PORT: '1' }, [
+        command,
+        ...args,
+      ]);
       expect(code).toBe(1);
       expect(stderr).toMatch(
         new RegExp(
@@ -227,20 +224,8 @@ describe.skipIf(unprivileged === undefined || process.platform === 'win32')(
 );
 
 /** npm start on `dataDir`, to its end: exit code and output. `command` runs it (in a namespace of its own, say). */
-async function npmStart(
-  dataDir: string,
-  command: [string, ...string[]] = [process.execPath, '--import', 'tsx', 'src/main.ts'],
-): Promise<{ code?: number; stdout: string; stderr: string }> {
-  const [file, ...args] = command;
-  const result = await promisify(execFile)(file, args, {
-    cwd: root,
-    env: { PATH: process.env.PATH, DATA_DIR: dataDir, WEB_PORT: '1' },
-    // A start that is not refused would run until killed.
-    timeout: 20_000,
-    killSignal: 'SIGKILL',
-  }).catch((e: { code: number; stdout: string; stderr: string }) => e);
-  return result as { code?: number; stdout: string; stderr: string };
-}
+const npmStart = (dataDir: string, command?: [string, ...string[]]) =>
+  runToEnd({ DATA_DIR: dataDir, WEB_PORT: '1' }, command);
 
 const holders: ChildProcess[] = [];
 afterEach(async () => {

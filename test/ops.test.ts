@@ -18,6 +18,7 @@ import { openServices } from '../src/services.js';
 import { TimedEngineDouble } from './doubles/timed-engine.js';
 import { REDIS_URL, skipWithoutRedis } from './jobs/distributed/redis-harness.js';
 import { queueLimits } from './jobs/queue-limits.js';
+import { freePort } from './ports.js';
 
 const noRedis = await skipWithoutRedis();
 
@@ -197,17 +198,6 @@ describe('operators’ endpoints', () => {
     expect(await new BotMetrics().text()).not.toContain('dimoo_adapter_up');
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Status of a GET and how long it took; a request that hangs fails after `limitMs` instead of the test timing out. */
 async function timedStatus(url: string, limitMs = 4000): Promise<{ status: number; ms: number }> {

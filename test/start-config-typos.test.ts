@@ -1,29 +1,13 @@
 // `npm start` with what an operator mistypes in its configuration: one message naming each variable, exit 1, no
 // stack trace, and no secret anywhere in what it wrote.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
+import { runToEnd } from './npm-start.js';
 
-const root = join(import.meta.dirname, '..');
-
-interface Ended {
-  code?: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function npmStart(env: Record<string, string>): Promise<Ended> {
-  const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH, DEVICE: 'cpu', ...env },
-    timeout: 20_000,
-    killSignal: 'SIGKILL',
-  }).catch((e: Ended) => e);
-  return result as Ended;
-}
+/** `npm start` on the CPU with `env` (and PATH), run to its end. */
+const npmStart = (env: Record<string, string>) => runToEnd({ DEVICE: 'cpu', ...env });
 
 it('a password in a QUEUE_URL Node cannot parse, and quoted or prefixed tokens, are named, never printed', async () => {
   const data = mkdtempSync(join(tmpdir(), 'dimoo-start-typos-'));

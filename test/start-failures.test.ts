@@ -1,10 +1,8 @@
 // `npm start` failing for a reason the operator fixes (a port, the checkpoint, DATA_DIR's disk) says so in one line
 // on stderr and exits 1, without a stack trace in the log; and a start cut short leaves nothing that breaks the next.
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PLAYGROUND_PORT } from '../adapters/web/index.js';
 import { EngineError } from '../engine/index.js';
@@ -13,9 +11,9 @@ import { loadConfig, portClashes } from '../src/config/index.js';
 import { PLAYGROUND_DEFAULT_PORT } from '../src/config/ports.js';
 import { createLogger } from '../src/log.js';
 import { bundledModelDir, openEngine } from '../src/services.js';
+import { type Ended, runToEnd } from './npm-start.js';
 import { freePort, takenPort } from './ports.js';
 
-const root = join(import.meta.dirname, '..');
 const STACK_LINE = /\bat .*\.ts:\d+/;
 
 const closing: Array<() => Promise<void>> = [];
@@ -23,23 +21,10 @@ afterEach(async () => {
   for (const close of closing.splice(0)) await close();
 });
 
-interface Ended {
-  code?: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** `npm start` with `env` (and PATH), run to its end; `shell` goes before it (a ulimit). */
-async function npmStart(env: Record<string, string>, shell = ''): Promise<Ended> {
+function npmStart(env: Record<string, string>, shell = ''): Promise<Ended> {
   const command = `${shell} exec "${process.execPath}" --import tsx src/main.ts`;
-  const result = await promisify(execFile)('sh', ['-c', command], {
-    cwd: root,
-    env: { PATH: process.env.PATH, DEVICE: 'cpu', ...env },
-    // A start that does not fail would run until killed.
-    timeout: 20_000,
-    killSignal: 'SIGKILL',
-  }).catch((e: Ended) => e);
-  return result as Ended;
+  return runToEnd({ DEVICE: 'cpu', ...env }, ['sh', '-c', command]);
 }
 
 function dataDir(): string {

@@ -10,31 +10,13 @@ import {
 } from '../../commands/index.js';
 import { MAX_LINE_CHARS } from '../../commands/limits.js';
 import { catalog, PLATFORM_TAGS, SUPPORTED_LOCALES } from '../../src/i18n.js';
+import { ADMIN_COMMANDS, CHAT_COMMANDS } from '../command-table.js';
 
 type Json = Record<string, unknown>;
 /** Every Discord locale code the catalogs are offered under. */
 const discordCodes = SUPPORTED_LOCALES.flatMap((locale) => PLATFORM_TAGS[locale].discord).sort();
 const commands = toDiscordCommands() as unknown as Json[];
 const chat = commands.filter((c) => c.type === 1);
-
-/** The chat commands of the table, in its order (Telegram-only /start is not one). */
-const CHAT_COMMANDS = [
-  'imagine',
-  'edit',
-  'describe',
-  'retouch',
-  'outpaint',
-  'queue',
-  'info',
-  'cancel',
-  'settings',
-  'prefer',
-  'block',
-  'unblock',
-  'help',
-];
-/** Those only admins see: Telegram's menu leaves them out. */
-const ADMIN_COMMANDS = ['block', 'unblock'];
 
 describe('Discord command JSON', () => {
   it('has the chat commands of the table (not Telegram-only /start) and three message menus', () => {

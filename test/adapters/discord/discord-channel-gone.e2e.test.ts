@@ -6,7 +6,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import { type DiscordCall, type FakeDiscord, mention } from '../../doubles/fake-discord/index.js';
-import { CHANNEL_POST, EDIT, jobIdIn, useDiscordOnDouble } from './double-bot.js';
+import { CHANNEL_POST, dmChannel, EDIT, jobIdIn, useDiscordOnDouble } from './double-bot.js';
 
 const world = useDiscordOnDouble('discord-channel-gone', { QUEUE_MAX_PER_USER: '10' });
 const { deliveries, queuedJob, imagineIn, ended } = world;
@@ -17,8 +17,6 @@ beforeAll(() => {
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-const dmChannel = (user: { id: string }) => `${user.id}0`;
 
 async function mentionIn(channelId: string, text: string): Promise<string> {
   const ask = fake.dispatchMessage(

@@ -13,11 +13,9 @@ beforeAll(() => {
   fake = world.fake;
 });
 
+/** An /imagine by `user`, its job, and its status message's id once it has one. */
 async function started(prompt: string, user = fake.world.users.alice) {
-  const ix = fake.dispatchInteraction(
-    fake.build.slashCommand({ name: 'imagine', options: { prompt }, user }),
-  );
-  const jobId = await world.queuedJob(ix);
+  const { ix, jobId } = await world.imagineAs(prompt, user);
   return { ix, jobId, status: () => fake.interaction(ix.id)?.originalMessageId as string };
 }
 

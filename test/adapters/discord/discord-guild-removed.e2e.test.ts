@@ -10,7 +10,7 @@ import { TOKEN_LIFETIME_MS } from '../../../adapters/discord/status.js';
 import { t } from '../../../src/i18n.js';
 import { type FakeDiscord, mention } from '../../doubles/fake-discord/index.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
-import { CHANNEL_POST, jobIdIn, useDiscordOnDouble } from './double-bot.js';
+import { CHANNEL_POST, dmChannel, jobIdIn, useDiscordOnDouble } from './double-bot.js';
 
 // Slow enough (0.9 s a job) that a job submitted behind another is still waiting when the removal comes.
 const engine = new TimedEngineDouble(150, 6);
@@ -28,7 +28,6 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const dmChannel = (user: { id: string }) => `${user.id}0`;
 const statusOf = (jobId: string) => world.services.jobs.queue.get(jobId)?.status;
 const started = (prompt: string) =>
   engine.started.some((request) => 'prompt' in request && request.prompt.startsWith(prompt));

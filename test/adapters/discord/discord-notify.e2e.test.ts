@@ -6,29 +6,14 @@ import type { APIMessage } from 'discord.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import type { FakeDiscord } from '../../doubles/fake-discord/index.js';
-import { useDiscordOnDouble } from './double-bot.js';
-
-const CHANNEL_POST = 'POST /channels/:channel/messages';
+import { CHANNEL_POST, dmChannel, useDiscordOnDouble } from './double-bot.js';
 
 const world = useDiscordOnDouble('discord-notify', {}, { notifyAfterMs: 0 });
-const { deliveries } = world;
+const { deliveries, imagineAs: started, ended } = world;
 let fake: FakeDiscord;
 beforeAll(() => {
   fake = world.fake;
 });
-
-const jobIdIn = (body: unknown) => /(?:cancel|reroll):([0-9a-f-]{36})/.exec(JSON.stringify(body))?.[1];
-
-async function started(prompt: string, user = fake.world.users.alice) {
-  const ix = fake.dispatchInteraction(
-    fake.build.slashCommand({ name: 'imagine', options: { prompt }, user }),
-  );
-  const call = await fake.waitForCall((c) => fake.answerOf(ix)(c) && jobIdIn(c.body) !== undefined, 10_000);
-  return { ix, jobId: jobIdIn(call.body) as string };
-}
-
-const ended = (jobId: string) =>
-  expect.poll(() => deliveries.get(jobId), { timeout: 15_000, interval: 20 }).toBeDefined();
 
 const postsFor = (jobId: string) =>
   fake.callsTo(CHANNEL_POST).filter((c) => JSON.stringify(c.body).includes(jobId));
@@ -141,7 +126,6 @@ describe('Discord: a long job pings its owner', { timeout: 60_000 }, () => {
       message: 'Missing Access',
     });
   }
-  const dmChannel = (user: { id: string }) => `${user.id}0`;
 
   it('past the token, a channel that refuses the bot sends the result to the owner’s DMs, saying why', async () => {
     const { alice } = fake.world.users;

@@ -5,7 +5,15 @@
 import type { APIMessage } from 'discord.js';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DiscordCall, FakeDiscord } from '../../doubles/fake-discord/index.js';
-import { CALLBACK, CHANNEL_EDIT, CHANNEL_POST, EDIT, jobIdIn, useDiscordOnDouble } from './double-bot.js';
+import {
+  CALLBACK,
+  CHANNEL_EDIT,
+  CHANNEL_POST,
+  dmChannel,
+  EDIT,
+  jobIdIn,
+  useDiscordOnDouble,
+} from './double-bot.js';
 
 const CHANNEL_GET = 'GET /channels/:channel';
 
@@ -18,7 +26,6 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const dmChannel = (user: { id: string }) => `${user.id}0`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The warnings the bot logged about `jobId`. */

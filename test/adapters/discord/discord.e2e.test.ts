@@ -11,6 +11,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import { t } from '../../../src/i18n.js';
 import { createLogger } from '../../../src/log.js';
 import { openServices, type Services } from '../../../src/services.js';
+import { CHAT_COMMANDS } from '../../command-table.js';
 import { makeUser } from '../../doubles/fake-discord/builders.js';
 import { type FakeDiscord, mention, startFakeDiscord } from '../../doubles/fake-discord/index.js';
 import { solidPng } from '../e2e-services.js';
@@ -60,21 +61,7 @@ describe('Discord adapter', { timeout: 90_000 }, () => {
     const names = (put.body as Array<{ name: string; name_localizations?: Record<string, string> }>).map(
       (c) => c.name,
     );
-    expect(names).toEqual(
-      expect.arrayContaining([
-        'imagine',
-        'edit',
-        'describe',
-        'retouch',
-        'outpaint',
-        'queue',
-        'cancel',
-        'settings',
-        'prefer',
-        'help',
-        'Describe image',
-      ]),
-    );
+    expect(names).toEqual(expect.arrayContaining([...CHAT_COMMANDS, 'Describe image']));
   });
 
   it('/imagine: answered within the deadline, queued text, a progress edit, then a PNG with buttons', async () => {

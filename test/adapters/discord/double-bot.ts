@@ -61,6 +61,11 @@ export interface DoubleBot {
     channelId: string,
     prompt: string,
   ): Promise<{ ix: ReturnType<FakeDiscord['dispatchInteraction']>; jobId: string }>;
+  /** An /imagine of `prompt` by `user` (Alice unless told), and the job it queued. */
+  imagineAs(
+    prompt: string,
+    user?: SlashUser,
+  ): Promise<{ ix: ReturnType<FakeDiscord['dispatchInteraction']>; jobId: string }>;
   /** Waits until the job's ending reached the chat (edited, replied or undelivered). */
   ended(jobId: string): Promise<void>;
 }
@@ -120,6 +125,12 @@ export function useDiscordOnDouble(
     imagineIn: async (channelId, prompt) => {
       const ix = world.fake.dispatchInteraction(
         world.fake.build.slashCommand({ name: 'imagine', options: { prompt }, channelId }),
+      );
+      return { ix, jobId: await world.queuedJob(ix) };
+    },
+    imagineAs: async (prompt, user = world.fake.world.users.alice) => {
+      const ix = world.fake.dispatchInteraction(
+        world.fake.build.slashCommand({ name: 'imagine', options: { prompt }, user }),
       );
       return { ix, jobId: await world.queuedJob(ix) };
     },

@@ -3,26 +3,17 @@
 // now shows the line's start, cut at a word with an ellipsis, and the reply still holds the line whole: on a status
 // message that became a photo (a preview) and ends with text, and under a result's photo. StatusMessage and
 // sendReply against the fake Bot API.
-import { Api, InputFile } from 'grammy';
+import { InputFile } from 'grammy';
 import type { Message } from 'grammy/types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PIECE_KEY } from '../../../adapters/shared/reply-parts.js';
 import { sendReply } from '../../../adapters/telegram/send.js';
 import { StatusMessage } from '../../../adapters/telegram/status-message.js';
 import type { Reply } from '../../../commands/index.js';
-import { type FakeTelegram, startFakeTelegram } from '../../doubles/fake-telegram/index.js';
 import { solidPng } from '../e2e-services.js';
+import { useBotApiOnFake } from './bot-api-on-fake.js';
 
-let fake: FakeTelegram;
-let api: Api;
-
-beforeAll(async () => {
-  fake = await startFakeTelegram({ maxLongPollMs: 100, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
-  api = new Api(fake.token, { apiRoot: fake.apiRoot });
-});
-afterAll(async () => {
-  await fake?.stop();
-});
+const world = useBotApiOnFake();
 
 /** One line of some 2000 characters, of words: more than a caption, less than a message. */
 const LINE = `Once ${Array.from({ length: 330 }, (_, i) => `word${i}`).join(' ')} END`;
@@ -42,7 +33,7 @@ function expectLead(caption: string | undefined): void {
 }
 
 const answering = (message: Message) =>
-  fake.callsTo(
+  world.fake.callsTo(
     (c) =>
       c.method === 'sendMessage' &&
       c.params.reply_parameters?.message_id === message.message_id &&
@@ -51,12 +42,16 @@ const answering = (message: Message) =>
 
 describe('Telegram: a first line too long for a caption', () => {
   it('on a status message that is a photo: the caption shows its start; the reply below holds it whole', async () => {
-    const chatId = fake.injectText('/imagine a fox').chat.id;
-    const photo = await api.sendPhoto(chatId, new InputFile(Buffer.from(await solidPng('#3a6')), 'p.png'), {
-      caption: 'Step 3 of 8',
-    });
+    const chatId = world.fake.injectText('/imagine a fox').chat.id;
+    const photo = await world.api.sendPhoto(
+      chatId,
+      new InputFile(Buffer.from(await solidPng('#3a6')), 'p.png'),
+      {
+        caption: 'Step 3 of 8',
+      },
+    );
     const status = new StatusMessage({
-      api,
+      api: world.api,
       chatId,
       messageId: photo.message_id,
       locale: 'en',
@@ -66,15 +61,15 @@ describe('Telegram: a first line too long for a caption', () => {
       warn: () => undefined,
     });
     await status.finish(longLine({ final: true, outcome: 'failed' }));
-    expectLead(fake.message(chatId, photo.message_id)?.caption);
+    expectLead(world.fake.message(chatId, photo.message_id)?.caption);
     expect(answering(photo).map((c) => c.params.text)).toEqual([LINE]);
   });
 
   it("under a result's photo: the same", async () => {
-    const chatId = fake.injectText('/imagine a fox').chat.id;
+    const chatId = world.fake.injectText('/imagine a fox').chat.id;
     const image = { data: await solidPng('#36a'), filename: 'r.png', mime: 'image/png' as const };
-    await sendReply(api, { chatId, locale: 'en', parameters: {} }, longLine({ images: [image] }));
-    const sent = fake.callsTo('sendPhoto').at(-1)?.result as Message;
+    await sendReply(world.api, { chatId, locale: 'en', parameters: {} }, longLine({ images: [image] }));
+    const sent = world.fake.callsTo('sendPhoto').at(-1)?.result as Message;
     expectLead(sent.caption);
     expect(answering(sent).map((c) => c.params.text)).toEqual([LINE]);
   });

@@ -1,24 +1,14 @@
 // A line longer than a Telegram message goes in pieces, what it delivers with its last: it counts as delivered only
 // once every piece was sent. Telegram refusing a middle piece leaves the line undelivered (listed again at the next
 // /queue) and the rest of it unsent, while the lines after it still go. sendReply against the fake Bot API.
-import { Api } from 'grammy';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sendReply } from '../../../adapters/telegram/send.js';
 import type { Reply } from '../../../commands/index.js';
 import { t } from '../../../src/i18n.js';
-import { type FakeTelegram, startFakeTelegram } from '../../doubles/fake-telegram/index.js';
+import { useBotApiOnFake } from './bot-api-on-fake.js';
 import { textOf } from './telegram-on-fake.js';
 
-let fake: FakeTelegram;
-let api: Api;
-
-beforeAll(async () => {
-  fake = await startFakeTelegram({ maxLongPollMs: 100, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
-  api = new Api(fake.token, { apiRoot: fake.apiRoot });
-});
-afterAll(async () => {
-  await fake?.stop();
-});
+const world = useBotApiOnFake();
 
 /** A line of about three Telegram messages (4096 each): its start, its middle and its end marked. */
 const LONG = `START ${'word '.repeat(1200)}MIDDLE ${'word '.repeat(1000)}END`;
@@ -34,8 +24,8 @@ const reply: Reply = {
 
 /** Sends `reply` to a fresh private chat of Alice's; the jobs its sent messages delivered, and the texts sent. */
 async function send(): Promise<{ delivered: string[]; texts: string[]; error: unknown }> {
-  const request = fake.injectText('/queue');
-  const from = fake.calls.length;
+  const request = world.fake.injectText('/queue');
+  const from = world.fake.calls.length;
   const delivered: string[] = [];
   const target = {
     chatId: request.chat.id,
@@ -45,11 +35,11 @@ async function send(): Promise<{ delivered: string[]; texts: string[]; error: un
       for (const line of part.text) if (line.delivers) delivered.push(line.delivers);
     },
   };
-  const error = await sendReply(api, target, reply).then(
+  const error = await sendReply(world.api, target, reply).then(
     () => undefined,
     (e: unknown) => e,
   );
-  const texts = fake.calls
+  const texts = world.fake.calls
     .slice(from)
     .filter((c) => c.method === 'sendMessage' && c.status === 200)
     .map(textOf);
@@ -69,7 +59,7 @@ describe('Telegram: a line in pieces', () => {
   });
 
   it('a refused middle piece: the rest of the line is not sent nor delivered; the lines after it go', async () => {
-    fake.failMethod((c) => c.method === 'sendMessage' && textOf(c).includes('MIDDLE'));
+    world.fake.failMethod((c) => c.method === 'sendMessage' && textOf(c).includes('MIDDLE'));
     const { delivered, texts, error } = await send();
     expect(error).toBeDefined();
     // The long line does not deliver with a piece missing; the whole line after it does.

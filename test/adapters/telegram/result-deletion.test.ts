@@ -4,43 +4,22 @@
 // 48 hours does not keep the others. A result sent outside its ending is recorded as well (replies.ts): a grid's pick
 // and a fetched file. The real grammY client, TelegramJobMessages and TelegramReplies against the fake Bot API; the
 // commands' answer to the press is a double.
-import Database from 'better-sqlite3';
-import { Api, Context } from 'grammy';
+import { Context } from 'grammy';
 import type { Message } from 'grammy/types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PIECE_KEY } from '../../../adapters/shared/reply-parts.js';
 import { onButton, type PressDeps } from '../../../adapters/telegram/button-presses.js';
-import { TelegramJobMessages } from '../../../adapters/telegram/job-messages.js';
 import { LaterParts } from '../../../adapters/telegram/list-parts.js';
 import { TelegramReplies } from '../../../adapters/telegram/replies.js';
 import type { CommandContext, Reply } from '../../../commands/index.js';
-import { DeliveryLog, type Job } from '../../../src/jobs/index.js';
-import { createLogger } from '../../../src/log.js';
-import { type FakeTelegram, startFakeTelegram } from '../../doubles/fake-telegram/index.js';
+import type { Job } from '../../../src/jobs/index.js';
 import { solidPng } from '../e2e-services.js';
 import { botInfo } from './bot-info.js';
+import { commandsDouble, useJobMessagesOnFake } from './job-messages-on-fake.js';
 
 const me = botInfo(42);
 
-let fake: FakeTelegram;
-let api: Api;
-let deliveries: DeliveryLog;
-let jobMessages: TelegramJobMessages;
-
-beforeAll(async () => {
-  fake = await startFakeTelegram({ maxLongPollMs: 100, token: '123456:ABCdefGHIjklMNOpqrSTUvwxyz' });
-  api = new Api(fake.token, { apiRoot: fake.apiRoot });
-  deliveries = new DeliveryLog(new Database(':memory:'));
-  jobMessages = new TelegramJobMessages(api, {
-    deliveries,
-    log: createLogger({ level: 'silent', pretty: false }),
-    editIntervalMs: { private: 10, group: 10 },
-  });
-});
-afterAll(async () => {
-  await jobMessages?.stop();
-  await fake?.stop();
-});
+const world = useJobMessagesOnFake();
 
 /** The context of Alice's press in her private chat, as the replies to it see it. */
 const alicePressing = (ctx: Context) =>
@@ -61,7 +40,7 @@ function pressDepsDouble(jobId: string): PressDeps {
     presses: { repeated: () => false },
     questions: { ask: unused },
     replies: { send: unused, laterParts: new LaterParts() },
-    endings: jobMessages,
+    endings: world.jobMessages,
     context: (ctx) =>
       ({ locale: 'en', user: { platform: 'telegram', userId: String(ctx.from?.id) } }) as CommandContext,
     log: { warn: () => undefined },
@@ -73,16 +52,20 @@ let jobCount = 0;
 async function endedJob(ending: (jobId: string) => Promise<Reply>) {
   jobCount += 1;
   const jobId = `00000000-0000-4000-8000-${String(jobCount).padStart(12, '0')}`;
-  const request = fake.injectText('/imagine a fox with a long story');
+  const request = world.fake.injectText('/imagine a fox with a long story');
   const chatId = request.chat.id;
   const queued: Reply = { text: [{ key: 'job.queued_now' }], jobId, startsJob: true };
   const parameters = { reply_parameters: { message_id: request.message_id } };
-  const status = await api.sendMessage(chatId, 'Queued', parameters);
+  const status = await world.api.sendMessage(chatId, 'Queued', parameters);
   const place = { chatId, replyTo: request.message_id, locale: 'en' as const, group: false, previews: false };
-  jobMessages.open(jobId, queued, chatId, false, { ...place, messageId: status.message_id, text: 'Queued' });
-  const from = fake.calls.length;
-  await jobMessages.update({ id: jobId, meta: {} } as Job, await ending(jobId));
-  const sent = fake.calls
+  world.jobMessages.open(jobId, queued, chatId, false, {
+    ...place,
+    messageId: status.message_id,
+    text: 'Queued',
+  });
+  const from = world.fake.calls.length;
+  await world.jobMessages.update({ id: jobId, meta: {} } as Job, await ending(jobId));
+  const sent = world.fake.calls
     .slice(from)
     .filter((c) => (c.method === 'sendPhoto' || c.method === 'sendMessage') && c.status === 200)
     .map((c) => c.result as Message);
@@ -103,11 +86,11 @@ async function longImageResult(jobId: string): Promise<Reply> {
 }
 
 const press = (message: Message, data: string) =>
-  new Context({ update_id: 1, callback_query: fake.injectCallbackQuery(message, data) }, api, me);
+  new Context({ update_id: 1, callback_query: world.fake.injectCallbackQuery(message, data) }, world.api, me);
 
 const idsOf = (messages: readonly Message[]) => messages.map((m) => m.message_id);
 const left = (chatId: number, ids: readonly number[]) =>
-  ids.filter((id) => fake.message(chatId, id) !== undefined);
+  ids.filter((id) => world.fake.message(chatId, id) !== undefined);
 
 describe('Telegram: Delete on an image result', { timeout: 30_000 }, () => {
   it('removes the photo and every message its caption went on in; the status message went already', async () => {
@@ -116,52 +99,57 @@ describe('Telegram: Delete on an image result', { timeout: 30_000 }, () => {
     expect(photo?.photo).toBeDefined();
     expect(rest.length).toBe(2);
     for (const message of rest) expect(message.reply_to_message?.message_id).toBe(photo?.message_id);
-    expect(fake.message(chatId, status.message_id)).toBeUndefined();
+    expect(world.fake.message(chatId, status.message_id)).toBeUndefined();
 
     await onButton(pressDepsDouble(jobId), press(photo as Message, `delete:${jobId}`));
     expect(left(chatId, idsOf(sent))).toEqual([]);
-    expect(fake.message(chatId, request.message_id)).toBeDefined();
+    expect(world.fake.message(chatId, request.message_id)).toBeDefined();
     // All three in one call; the status message, deleted as the result came, not again.
-    const deletes = fake.calls.filter((c) => c.method.startsWith('deleteMessage')).slice(-1);
+    const deletes = world.fake.calls.filter((c) => c.method.startsWith('deleteMessage')).slice(-1);
     expect(deletes.map((c) => [c.method, c.params.message_ids])).toEqual([['deleteMessages', idsOf(sent)]]);
-    expect(fake.callsTo('deleteMessage').map((c) => c.params.message_id)).toContain(status.message_id);
+    expect(world.fake.callsTo('deleteMessage').map((c) => c.params.message_id)).toContain(status.message_id);
   });
 
   it('a message past 48 hours refuses the one call: each is then tried alone, and the others go', async () => {
     const { jobId, chatId, sent } = await endedJob(longImageResult);
     const [photo, old, young] = sent as [Message, Message, Message];
-    fake.ageMessage(chatId, old.message_id);
+    world.fake.ageMessage(chatId, old.message_id);
     await onButton(pressDepsDouble(jobId), press(photo, `delete:${jobId}`));
     expect(left(chatId, idsOf(sent))).toEqual([old.message_id]);
-    expect(fake.message(chatId, young.message_id)).toBeUndefined();
+    expect(world.fake.message(chatId, young.message_id)).toBeUndefined();
   });
 
   it('pressed in another chat, only the pressed message goes', async () => {
     const { jobId, chatId, sent } = await endedJob(longImageResult);
-    const elsewhere = fake.injectText('/queue', { chat: fake.world.group, from: fake.world.users.alice });
-    const copy = await api.sendMessage(elsewhere.chat.id, 'a copy of the result');
+    const elsewhere = world.fake.injectText('/queue', {
+      chat: world.fake.world.group,
+      from: world.fake.world.users.alice,
+    });
+    const copy = await world.api.sendMessage(elsewhere.chat.id, 'a copy of the result');
     await onButton(pressDepsDouble(jobId), press(copy, `delete:${jobId}`));
-    expect(fake.message(elsewhere.chat.id, copy.message_id)).toBeUndefined();
+    expect(world.fake.message(elsewhere.chat.id, copy.message_id)).toBeUndefined();
     expect(left(chatId, idsOf(sent))).toHaveLength(3);
   });
 });
 
 describe('Telegram: Delete on a result sent outside its ending', { timeout: 30_000 }, () => {
-  const replies = () =>
-    new TelegramReplies(api, jobMessages, { withdraw: () => undefined, delivered: () => undefined });
+  const replies = () => new TelegramReplies(world.api, world.jobMessages, commandsDouble);
   /** Messages the replies sent from `from` on. */
   const sentSince = (from: number) =>
-    fake.calls
+    world.fake.calls
       .slice(from)
       .filter((c) => c.method.startsWith('send') && c.status === 200)
       .map((c) => c.result as Message);
 
   it("a grid's pick: Delete removes its photo and the messages its caption went on in", async () => {
     // The grid's message: only where the number was pressed matters here.
-    const grid = await api.sendMessage(fake.injectText('/imagine a fox --n 2').chat.id, 'the grid');
+    const grid = await world.api.sendMessage(
+      world.fake.injectText('/imagine a fox --n 2').chat.id,
+      'the grid',
+    );
     jobCount += 1;
     const pickId = `00000000-0000-4000-8000-${String(jobCount).padStart(12, '0')}`;
-    const from = fake.calls.length;
+    const from = world.fake.calls.length;
     const taken = press(grid, `pick_1:${pickId}`);
     await replies().send(taken, alicePressing(taken), await longImageResult(pickId));
     const sent = sentSince(from);
@@ -169,13 +157,13 @@ describe('Telegram: Delete on a result sent outside its ending', { timeout: 30_0
 
     await onButton(pressDepsDouble(pickId), press(sent[0] as Message, `delete:${pickId}`));
     expect(left(grid.chat.id, idsOf(sent))).toEqual([]);
-    expect(fake.message(grid.chat.id, grid.message_id)).toBeDefined();
+    expect(world.fake.message(grid.chat.id, grid.message_id)).toBeDefined();
   });
 
   it("a result's file fetched later (Original file, /queue): Delete on the result removes it too", async () => {
     const { jobId, chatId, sent } = await endedJob(longImageResult);
     const [photo] = sent as [Message];
-    const from = fake.calls.length;
+    const from = world.fake.calls.length;
     const fetching = press(photo, `original:${jobId}`);
     const file = { data: await solidPng('#3a6'), filename: 'dimoo.png', mime: 'image/png' as const };
     await replies().send(fetching, alicePressing(fetching), {

@@ -1,20 +1,9 @@
 // Image-to-image through the real engine on a generated tiny checkpoint: every edit-type family, sizes,
 // seeded determinism, refusals and cancellation.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createEngine,
-  type Engine,
-  type ImageResult,
-  makeTestCheckpoint,
-  type RgbImage,
-} from '../../../engine/index.js';
+import { describe, expect, it } from 'vitest';
+import type { ImageResult, RgbImage } from '../../../engine/index.js';
 import { dualGuidanceWeights } from '../../../engine/tasks/image-to-image.js';
-
-// DIMOO_TEST_DEVICE=cuda runs these on a GPU (a host with Node and `npx dimoo gpu-setup` done).
-const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
+import { useTinyEngine } from '../tiny-engine.js';
 
 function gradient(width: number, height: number): RgbImage {
   const data = new Uint8Array(width * height * 3);
@@ -29,18 +18,12 @@ function gradient(width: number, height: number): RgbImage {
 }
 
 describe('image-to-image on a generated tiny checkpoint', () => {
-  let engine: Engine;
+  const tiny = useTinyEngine('dimoo-i2i-', 3);
   const wide = gradient(200, 100); // 2:1 → the 512-class bucket 704×352
   const square = gradient(64, 64); // → 512×512
-  beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dimoo-i2i-'));
-    makeTestCheckpoint({ out: dir, preset: 'tiny', seed: 3, dtype: 'bf16' });
-    engine = await createEngine({ modelDir: dir, device: TEST_DEVICE });
-  });
-  afterAll(async () => engine.close());
 
   const edit = (editType: string, seed: number | undefined = 7, extra = {}) =>
-    engine.generate({
+    tiny.engine.generate({
       task: 'image_to_image',
       editType,
       prompt: 'make it blue',
@@ -66,7 +49,7 @@ describe('image-to-image on a generated tiny checkpoint', () => {
   });
 
   it('takes the output size from the style image for image_ref_transfer', async () => {
-    const result = (await engine.generate({
+    const result = (await tiny.engine.generate({
       task: 'image_to_image',
       editType: 'image_ref_transfer',
       prompt: '',
@@ -104,7 +87,12 @@ describe('image-to-image on a generated tiny checkpoint', () => {
       message: /unknown edit type "edit_everything"/,
     });
     await expect(
-      engine.generate({ task: 'image_to_image', editType: 'image_ref_transfer', prompt: '', image: wide }),
+      tiny.engine.generate({
+        task: 'image_to_image',
+        editType: 'image_ref_transfer',
+        prompt: '',
+        image: wide,
+      }),
     ).rejects.toMatchObject({ code: 'bad_request', message: /reference image/ });
     await expect(edit('edit_add', 1, { refImage: square })).rejects.toMatchObject({ code: 'bad_request' });
     await expect(edit('edit_add', 1, { prompt: '  ' })).rejects.toMatchObject({
@@ -112,7 +100,7 @@ describe('image-to-image on a generated tiny checkpoint', () => {
       message: /needs a prompt/,
     });
     await expect(
-      engine.generate({
+      tiny.engine.generate({
         task: 'image_to_image',
         editType: 'edit_add',
         prompt: 'x',
@@ -127,7 +115,7 @@ describe('image-to-image on a generated tiny checkpoint', () => {
 
   it('stops when cancelled and stays usable', async () => {
     const controller = new AbortController();
-    const cancelled = engine.generate(
+    const cancelled = tiny.engine.generate(
       { task: 'image_to_image', editType: 'edit_add', prompt: 'x', image: wide, steps: 20, seed: 1 },
       { signal: controller.signal, onProgress: (p) => p.step === 2 && controller.abort() },
     );
