@@ -34,7 +34,9 @@ async function timeTask(engine: Engine, name: string, request: EngineRequest) {
   } as EngineRequest);
   const stamps: number[] = [];
   const started = performance.now();
-  const result = await engine.generate(request, { onProgress: () => stamps.push(performance.now()) });
+  const result = await engine.generate(request, {
+    onProgress: (p) => p.phase || stamps.push(performance.now()),
+  });
   // The first step of each run also holds the crop and the VQ encode; the mean over steps 2… is the loop alone.
   const stepMs = stamps.map((t, i) => t - (i === 0 ? started : stamps[i - 1]!));
   const loop = stepMs.slice(1);

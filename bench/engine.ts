@@ -34,7 +34,7 @@ async function runCase(preset: Preset, size: number, steps: number) {
   const started = performance.now();
   const result = (await engine.generate(
     { task: 'text_to_image', prompt: 'a red fox in the snow', width: size, height: size, steps, seed: 7 },
-    { onProgress: () => stamps.push(performance.now()) },
+    { onProgress: (p) => p.phase || stamps.push(performance.now()) },
   )) as ImageResult;
   const loopMs = (stamps.at(-1) ?? started) - started;
   const cells = (size / 16) ** 2;

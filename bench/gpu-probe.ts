@@ -325,7 +325,8 @@ export async function runProbe(o: {
   const steps: number[] = [];
   let t0 = performance.now();
   const r = (await engine.generate(t2i(o.size, 16), {
-    onProgress: () => {
+    onProgress: (p) => {
+      if (p.phase) return; // not a step: the decode begins
       steps.push(performance.now() - t0);
       t0 = performance.now();
     },

@@ -55,7 +55,7 @@ if (values.child) {
   const stamps: number[] = [];
   const t1 = performance.now();
   const result = (await engine.generate(request(size), {
-    onProgress: () => stamps.push(performance.now()),
+    onProgress: (p) => p.phase || stamps.push(performance.now()),
   })) as ImageResult;
   const wall = performance.now() - t1;
   await engine.close();

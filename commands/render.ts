@@ -1,13 +1,13 @@
-// Job events as neutral replies: queued (~N ahead, ETA), started, progress (step/total, preview), done (the PNG,
+// Job events as neutral replies: queued (~N ahead, ETA), started, progress (render-progress.ts), done (the PNG,
 // seed and buttons), failed (the localized reason), cancelled, paused (the bot restarts, or a shared queue's worker
 // stopped). The job's locale travels in `job.meta.locale`; a reply's times and reasons stay raw (`…Ms`, `…Key`
 // params) and are worded when rendered, in the reader's language (another browser, a changed /settings language).
-import { encodePreview, type RgbImage } from '../engine/index.js';
 import { type Locale, SUPPORTED_LOCALES, t } from '../src/i18n.js';
 import { decimalSeconds, durationWords, exactDurationWords } from '../src/i18n-durations.js';
 import type { Job, JobEvent, JobStore } from '../src/jobs/index.js';
 import { resultContext } from './job-context.js';
 import { stoppingReply, withLateCancel } from './late-cancel.js';
+import { previewImage, progressLine } from './render-progress.js';
 import { type ButtonAction, buttonId, type Reply, type ReplyButton, type ReplyText } from './reply.js';
 import { storedErrorKey } from './stored-error.js';
 import { isRemakeable } from './stored-jobs.js';
@@ -355,7 +355,7 @@ async function renderStage(
       return (
         stoppingReply(job, { ...base, images }) ?? {
           ...base,
-          text: [{ key: 'job.running', params: { step: event.step, total: event.total } }],
+          text: [progressLine(event)],
           images,
           buttons: [[cancelButton(job.id)]],
         }
@@ -431,11 +431,6 @@ async function renderStage(
         }
       );
   }
-}
-
-/** A small JPEG (engine's encodePreview): the result, not the preview, is the picture kept. */
-async function previewImage(preview: RgbImage) {
-  return { data: await encodePreview(preview), filename: 'preview.jpg', mime: 'image/jpeg' as const };
 }
 
 function pausedKey(event: Extract<JobEvent, { type: 'paused' }>, deps: RenderDeps): string {

@@ -147,6 +147,11 @@ export interface ProgressEvent {
   step: number; // 1-based, steps done
   total: number;
   preview?: RgbImage; // low-resolution, only when asked and at most every previewIntervalMs
+  /**
+   * 'finishing': every step is done (`step` = `total`) and the VQ decoder is turning the tokens into the image,
+   * seconds on a CPU for a large one; reported once, after the last step. Absent: a step. Text answers have none.
+   */
+  phase?: 'finishing';
 }
 
 export interface GenerateOptions {

@@ -121,6 +121,16 @@ describe('operators’ endpoints', () => {
     }
   });
 
+  it('times steps only: the finishing report after the last step is not a step', async () => {
+    const metrics = new BotMetrics();
+    const job = { id: 'j2', kind: 'imagine', createdAt: Date.now(), startedAt: Date.now() } as Job;
+    metrics.observe({ type: 'started', job, etaMs: 0 });
+    metrics.observe({ type: 'progress', job, step: 1, total: 2 });
+    metrics.observe({ type: 'progress', job, step: 2, total: 2 });
+    metrics.observe({ type: 'progress', job, step: 2, total: 2, phase: 'finishing' });
+    expect(await metrics.text()).toMatch(/^dimoo_engine_step_seconds_count 2$/m);
+  });
+
   it("reports the process's own memory, CPU and event loop lag, in Prometheus' units", async () => {
     const text = await new BotMetrics().text();
     expect(text).toMatch(/^process_resident_memory_bytes \d+/m);

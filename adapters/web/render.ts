@@ -17,8 +17,11 @@ export interface WebMessage {
   images: Array<{ src: string; alt: string; filename: string; download?: string }>;
   buttons: Array<Array<{ id: string; label: string; style: string; hint?: string }>>;
   etaAt?: number;
-  /** While a job runs: the step it is at, of how many, for a bar beside the line that says it in words. */
-  progress?: { step: number; total: number };
+  /**
+   * While a job runs: the step it is at, of how many, for a bar beside the line that says it in words; `finishing`
+   * once its steps are done and the image is being made, a bar that moves rather than one full and still.
+   */
+  progress?: { step: number; total: number; finishing?: true };
   final?: boolean;
   /** With `final`: how the job ended. */
   outcome?: 'done' | 'failed' | 'cancelled';
@@ -56,11 +59,14 @@ function previewOf(reply: Reply, image: ReplyImage): boolean {
   return reply.jobId !== undefined && !reply.final && image.source === undefined;
 }
 
+const PROGRESS_KEYS = new Set(['job.running', 'job.finishing']);
+
 function progressOf(reply: Reply): Pick<WebMessage, 'progress'> {
-  const running = reply.final ? undefined : reply.text.find((line) => line.key === 'job.running');
+  const running = reply.final ? undefined : reply.text.find((line) => PROGRESS_KEYS.has(line.key));
   const step = Number(running?.params?.step);
   const total = Number(running?.params?.total);
-  return Number.isInteger(step) && Number.isInteger(total) && total > 0 ? { progress: { step, total } } : {};
+  if (!Number.isInteger(step) || !Number.isInteger(total) || total <= 0) return {};
+  return { progress: { step, total, ...(running?.key === 'job.finishing' && { finishing: true as const }) } };
 }
 
 /** Where the page fetches a stored file of a job (owner-checked by the server). */

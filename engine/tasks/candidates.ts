@@ -23,7 +23,7 @@ export const candidateSeed = (seed: number, i: number) => (seed + i) >>> 0;
  * A request whose `drawOne` draws one image: alone when `count` is 1 (its seed fixed here, so a random one is
  * reported back), else its images one after another from the seeds `seed`, `seed + 1`, …, as one grid. Progress
  * counts every image's steps as one run (image `i`'s step `s` is step `i × steps + s` of `count × steps`), and each
- * image's previews pass through.
+ * image's previews pass through; only the last image's finishing is told.
  */
 export async function oneImageAtATime<R extends Parameters<typeof checkSampling>[0] & { count?: number }>(
   request: R,
@@ -44,8 +44,11 @@ export async function oneImageAtATime<R extends Parameters<typeof checkSampling>
           ...options,
           onProgress:
             onProgress &&
-            ((event) =>
-              onProgress({ ...event, step: i * event.total + event.step, total: count * event.total })),
+            ((event) => {
+              // An image before the last is followed by the next one's steps, not by the result.
+              if (event.phase === 'finishing' && i < count - 1) return;
+              onProgress({ ...event, step: i * event.total + event.step, total: count * event.total });
+            }),
         },
       ),
     );

@@ -8,6 +8,7 @@ import { imageToImagePrompt, needsReferenceImage } from '../prompts.js';
 import { type ImageCodes, imageToImageSequence } from '../sequence.js';
 import { oneImageAtATime } from './candidates.js';
 import { LIMITS, MAX_INPUT_PIXELS, type TaskContext } from './context.js';
+import { finishingProgress } from './finishing.js';
 import { type ImageTaskOutput, imageTaskOutput, runImageLoop, throwIfCancelled } from './image-loop.js';
 import { checkInputImage, checkNumber, checkPrompt, checkSampling } from './validate.js';
 
@@ -68,15 +69,17 @@ async function imageToImageOne(
     encoded,
   );
   const decode = (codes: ImageCodes) => ctx.vq.decode(codes.rows, codes.cols, codes.codes);
+  const progress = finishingProgress(options);
   const loop = await runImageLoop(seq, ctx.layout, ctx.imageStep, {
     steps,
     temperature,
     seed,
     weights: dualGuidanceWeights(cfg, cfgImg),
     signal: options.signal,
-    onProgress: options.onProgress,
+    onProgress: progress.options.onProgress,
     preview:
       options.previewIntervalMs === undefined ? undefined : { intervalMs: options.previewIntervalMs, decode },
   });
+  progress.finishing();
   return imageTaskOutput(await decode(loop.codes), loop, { seed, steps });
 }

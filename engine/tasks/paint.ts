@@ -17,6 +17,7 @@ import { resolveMlCache } from '../sampling/ml-cache.js';
 import { type ImageCodes, paintSequence } from '../sequence.js';
 import { oneImageAtATime } from './candidates.js';
 import { LIMITS, MAX_INPUT_PIXELS, type TaskContext } from './context.js';
+import { finishingProgress } from './finishing.js';
 import { type ImageTaskOutput, imageTaskOutput, runImageLoop, throwIfCancelled } from './image-loop.js';
 import { runCachedImageLoop } from './ml-cache-loop.js';
 import {
@@ -104,13 +105,14 @@ async function paintOne(
   const encoded: ImageCodes = { rows: vq.rows, cols: vq.cols, codes: vq.indices };
   const seq = paintSequence(ctx, prompt, encoded, plan.cells, negative);
   const decode = (codes: ImageCodes) => ctx.vq.decode(codes.rows, codes.cols, codes.codes);
+  const progress = finishingProgress(options);
   const loopOptions = {
     steps,
     temperature,
     seed,
     weights: cfg > 0 ? [1 + cfg, -cfg] : [1, 0],
     signal: options.signal,
-    onProgress: options.onProgress,
+    onProgress: progress.options.onProgress,
     preview:
       options.previewIntervalMs === undefined ? undefined : { intervalMs: options.previewIntervalMs, decode },
   };
@@ -120,6 +122,7 @@ async function paintOne(
     cachePlan && cfg > 0
       ? await runCachedImageLoop(seq, ctx.layout, await ctx.mlCache(), { ...loopOptions, plan: cachePlan })
       : await runImageLoop(seq, ctx.layout, ctx.imageStep, loopOptions);
+  progress.finishing();
   const decoded = await decode(loop.codes);
   // Scattered cells are redrawn among kept ones: pasting the original around each would show its seams.
   const paste = request.pasteBack ?? request.region.kind !== 'scatter';

@@ -14,6 +14,7 @@ import { resolveMlCache } from '../sampling/ml-cache.js';
 import { gridForSize, type ImageCodes, textToImageSequence } from '../sequence.js';
 import { candidateSeed, checkCount, gridOutput, oneImageAtATime } from './candidates.js';
 import type { TaskContext } from './context.js';
+import { finishingProgress } from './finishing.js';
 import {
   type ImageLoopOptions,
   type ImageLoopResult,
@@ -92,14 +93,16 @@ export async function textToImage(
   options: GenerateOptions = {},
 ): Promise<TextToImageOutput> {
   const p = prepare(ctx, request);
+  const progress = finishingProgress(options);
   // As upstream, ML-Cache is wired only for guided generation (cfg > 0).
   const loop =
     p.cachePlan && p.cfg > 0
       ? await runCachedImageLoop(p.seq, ctx.layout, await ctx.mlCache(), {
-          ...loopOptions(ctx, p, options),
+          ...loopOptions(ctx, p, progress.options),
           plan: p.cachePlan,
         })
-      : await runImageLoop(p.seq, ctx.layout, ctx.imageStep, loopOptions(ctx, p, options));
+      : await runImageLoop(p.seq, ctx.layout, ctx.imageStep, loopOptions(ctx, p, progress.options));
+  progress.finishing();
   return toResult(ctx, p, loop);
 }
 
@@ -113,21 +116,28 @@ export async function textToImageBatch(
   items: ReadonlyArray<{ request: TextToImageRequest; options?: GenerateOptions }>,
 ): Promise<Array<TextToImageOutput | EngineError>> {
   const out: Array<TextToImageOutput | EngineError | undefined> = items.map(() => undefined);
-  const shared: Array<{ index: number; p: ReturnType<typeof prepare>; options: GenerateOptions }> = [];
+  const shared: Array<{
+    index: number;
+    p: ReturnType<typeof prepare>;
+    progress: ReturnType<typeof finishingProgress>;
+  }> = [];
   for (const [index, { request, options = {} }] of items.entries()) {
     try {
       const p = prepare(ctx, request);
       if (p.cachePlan && p.cfg > 0) out[index] = await textToImage(ctx, request, options);
-      else shared.push({ index, p, options });
+      else shared.push({ index, p, progress: finishingProgress(options) });
     } catch (error) {
       out[index] = asEngineError(error);
     }
   }
   const loops = await runImageLoops(
-    shared.map(({ p, options }) => ({ seq: p.seq, options: loopOptions(ctx, p, options) })),
+    shared.map(({ p, progress }) => ({ seq: p.seq, options: loopOptions(ctx, p, progress.options) })),
     ctx.layout,
     ctx.imageStep,
   );
+  // Every job of the batch is finishing from here, not only the one whose image is being decoded.
+  for (const [i, { progress }] of shared.entries())
+    if (!(loops[i] instanceof EngineError)) progress.finishing();
   for (const [i, { index, p }] of shared.entries()) {
     const loop = loops[i] as ImageLoopResult | EngineError;
     out[index] = loop instanceof EngineError ? loop : await toResult(ctx, p, loop);
@@ -156,7 +166,8 @@ export async function textToImageCandidates(
       textToImage(ctx, one, o),
     );
   const members = Array.from({ length: p.count }, (_, i) => prepare(ctx, single(i)));
-  const reports = gridProgress(p.count, options, (codes) => decodeCodes(ctx, codes));
+  const progress = finishingProgress(options);
+  const reports = gridProgress(p.count, progress.options, (codes) => decodeCodes(ctx, codes));
   const loops = await runImageLoops(
     members.map((m, i) => ({
       seq: m.seq,
@@ -165,11 +176,12 @@ export async function textToImageCandidates(
     ctx.layout,
     ctx.imageStep,
   );
+  const failed = loops.find((loop) => loop instanceof EngineError);
+  if (failed) throw failed;
+  progress.finishing();
   const outputs: TextToImageOutput[] = [];
-  for (const [i, loop] of loops.entries()) {
-    if (loop instanceof EngineError) throw loop;
-    outputs.push(await toResult(ctx, members[i] as (typeof members)[number], loop));
-  }
+  for (const [i, loop] of loops.entries())
+    outputs.push(await toResult(ctx, members[i] as (typeof members)[number], loop as ImageLoopResult));
   // The members shared every forward pass: the batch's time is any one's.
   return gridOutput(outputs, p.seed, (outputs[0] as TextToImageOutput).forwardMs);
 }

@@ -7,7 +7,8 @@ export type JobEvent =
   | { type: 'queued'; job: Job; ahead: number; etaMs: number; endMs: number }
   | { type: 'position'; job: Job; ahead: number; etaMs: number; endMs: number }
   | { type: 'started'; job: Job; etaMs: number }
-  | { type: 'progress'; job: Job; step: number; total: number; preview?: RgbImage }
+  /** `phase` 'finishing': the steps are done and the engine is making the image (engine ProgressEvent). */
+  | { type: 'progress'; job: Job; step: number; total: number; preview?: RgbImage; phase?: 'finishing' }
   | { type: 'done'; job: Job }
   | { type: 'failed'; job: Job }
   | { type: 'cancelled'; job: Job }

@@ -104,7 +104,14 @@ function generateOptions(deps: RunDeps, entry: RunningEntry): GenerateOptions {
     previewIntervalMs: deps.options.previewIntervalMs,
     onProgress: (p) => {
       if (p.total > 0) entry.ran = Math.min(1, p.step / p.total);
-      deps.events.emit({ type: 'progress', job, step: p.step, total: p.total, preview: p.preview });
+      deps.events.emit({
+        type: 'progress',
+        job,
+        step: p.step,
+        total: p.total,
+        preview: p.preview,
+        ...(p.phase && { phase: p.phase }),
+      });
     },
   };
 }

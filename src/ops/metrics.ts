@@ -149,6 +149,8 @@ export class BotMetrics {
         this.setBusy(true);
         break;
       case 'progress': {
+        // The finishing report comes straight after the last step: it is no step to time.
+        if (event.phase !== undefined) break;
         const now = performance.now();
         const last = this.lastProgress.get(job.id);
         if (last !== undefined) this.stepTime((now - last) / 1000);

@@ -1,21 +1,14 @@
 // Batching through the real engine: requests of one shape share forward passes and give exactly what each gives
 // alone; a cancelled or invalid member fails on its own.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   batchKey,
-  createEngine,
-  type Engine,
   EngineError,
   estimateCost,
   type ImageResult,
-  makeTestCheckpoint,
   type TextToImageRequest,
 } from '../../engine/index.js';
-
-const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
+import { useTinyEngine } from './tiny-engine.js';
 
 const request = (
   prompt: string,
@@ -32,13 +25,7 @@ const request = (
 });
 
 describe('batched text-to-image on a generated tiny checkpoint', () => {
-  let engine: Engine;
-  beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dimoo-batch-'));
-    makeTestCheckpoint({ out: dir, preset: 'tiny', seed: 8, dtype: 'bf16' });
-    engine = await createEngine({ modelDir: dir, device: TEST_DEVICE });
-  });
-  afterAll(async () => engine.close());
+  const tiny = useTinyEngine('dimoo-batch-', 8);
 
   const tokens = (r: unknown) => Array.from((r as ImageResult).tokens.data);
 
@@ -63,11 +50,14 @@ describe('batched text-to-image on a generated tiny checkpoint', () => {
       request('a red fox', 4, { cfg: 0 }), // another key: runs on its own
     ];
     const progress = requests.map(() => [] as number[]);
-    const batched = await engine.generateBatch(
-      requests.map((r, i) => ({ request: r, options: { onProgress: (p) => progress[i]!.push(p.step) } })),
+    const batched = await tiny.engine.generateBatch(
+      requests.map((r, i) => ({
+        request: r,
+        options: { onProgress: (p) => p.phase || progress[i]!.push(p.step) },
+      })),
     );
     for (const [i, r] of requests.entries()) {
-      const alone = await engine.generate(r);
+      const alone = await tiny.engine.generate(r);
       expect(batched[i]).not.toBeInstanceOf(EngineError);
       expect(tokens(batched[i])).toEqual(tokens(alone));
       expect((batched[i] as ImageResult).seed).toBe(r.seed);
@@ -78,7 +68,7 @@ describe('batched text-to-image on a generated tiny checkpoint', () => {
   it('drops a cancelled member at the next step and an invalid one at once; the others finish', async () => {
     const controller = new AbortController();
     const requests = [request('a red fox', 11), request('a blue bird', 12), request('', 13)];
-    const batched = await engine.generateBatch([
+    const batched = await tiny.engine.generateBatch([
       { request: requests[0]! },
       {
         request: requests[1]!,
@@ -86,22 +76,22 @@ describe('batched text-to-image on a generated tiny checkpoint', () => {
       },
       { request: requests[2]! },
     ]);
-    expect(tokens(batched[0])).toEqual(tokens(await engine.generate(requests[0]!)));
+    expect(tokens(batched[0])).toEqual(tokens(await tiny.engine.generate(requests[0]!)));
     expect(batched[1]).toMatchObject({ code: 'cancelled' });
     expect(batched[2]).toMatchObject({ code: 'bad_request' });
     // The engine stays usable.
-    expect(tokens(await engine.generate(requests[1]!))).toHaveLength(16);
+    expect(tokens(await tiny.engine.generate(requests[1]!))).toHaveLength(16);
   });
 
   it('draws count images from seed, seed + 1, … exactly as each seed alone, tiled into one grid', async () => {
     const progress: number[] = [];
-    const grid = (await engine.generate(request('a red fox', 0xffffffff, { count: 3 }), {
-      onProgress: (p) => progress.push(p.step),
+    const grid = (await tiny.engine.generate(request('a red fox', 0xffffffff, { count: 3 }), {
+      onProgress: (p) => p.phase || progress.push(p.step),
     })) as ImageResult;
     expect(grid.seed).toBe(0xffffffff);
     expect(grid.candidates?.map((c) => c.seed)).toEqual([0xffffffff, 0, 1]);
     for (const candidate of grid.candidates ?? []) {
-      const alone = (await engine.generate(request('a red fox', candidate.seed))) as ImageResult;
+      const alone = (await tiny.engine.generate(request('a red fox', candidate.seed))) as ImageResult;
       expect(Array.from(candidate.image.data)).toEqual(Array.from(alone.image.data));
     }
     // 2 × 2 with an 8-pixel gap; the fourth cell is empty.
@@ -109,7 +99,7 @@ describe('batched text-to-image on a generated tiny checkpoint', () => {
     expect(progress).toEqual([1, 2, 3, 4, 5, 6]);
     // Previews show the grid forming: every member's picture, tiled, at the steps the pacing picks.
     const previews: Array<[number, number, number]> = [];
-    const again = (await engine.generate(request('a red fox', 0xffffffff, { count: 3 }), {
+    const again = (await tiny.engine.generate(request('a red fox', 0xffffffff, { count: 3 }), {
       previewIntervalMs: 0,
       onProgress: (p) => p.preview && previews.push([p.step, p.preview.width, p.preview.height]),
     })) as ImageResult;
@@ -119,10 +109,10 @@ describe('batched text-to-image on a generated tiny checkpoint', () => {
     // Paced as one image: the first step's, then none within the interval; every step still reported.
     const paced: number[] = [];
     const steps: number[] = [];
-    await engine.generate(request('a red fox', 5, { count: 2 }), {
+    await tiny.engine.generate(request('a red fox', 5, { count: 2 }), {
       previewIntervalMs: 60_000,
       onProgress: (p) => {
-        steps.push(p.step);
+        if (!p.phase) steps.push(p.step);
         if (p.preview) paced.push(p.step);
       },
     });
@@ -134,10 +124,10 @@ describe('batched text-to-image on a generated tiny checkpoint', () => {
   it("counts every image's steps with ML-Cache, where they run one after another", async () => {
     const progress: number[] = [];
     const cached = { cacheRatio: 0.5, warmupRatio: 0.2, refreshInterval: 2 };
-    const grid = (await engine.generate(request('fox', 7, { count: 2, steps: 8, cache: cached }), {
-      onProgress: (p) => progress.push(p.step / p.total),
+    const grid = (await tiny.engine.generate(request('fox', 7, { count: 2, steps: 8, cache: cached }), {
+      onProgress: (p) => p.phase || progress.push(p.step / p.total),
     })) as ImageResult;
-    const alone = (await engine.generate(request('fox', 8, { steps: 8, cache: cached }))) as ImageResult;
+    const alone = (await tiny.engine.generate(request('fox', 8, { steps: 8, cache: cached }))) as ImageResult;
     expect(Array.from(grid.candidates?.[1]?.image.data ?? [])).toEqual(Array.from(alone.image.data));
     expect(progress).toHaveLength(16);
     expect(progress.at(7)).toBe(0.5);
@@ -145,10 +135,10 @@ describe('batched text-to-image on a generated tiny checkpoint', () => {
   });
 
   it('refuses a count out of range, and several images at temperature 0 (all would be one)', async () => {
-    await expect(engine.generate(request('a', 1, { count: 5 }))).rejects.toMatchObject({
+    await expect(tiny.engine.generate(request('a', 1, { count: 5 }))).rejects.toMatchObject({
       code: 'bad_request',
     });
-    await expect(engine.generate(request('a', 1, { count: 2, temperature: 0 }))).rejects.toMatchObject({
+    await expect(tiny.engine.generate(request('a', 1, { count: 2, temperature: 0 }))).rejects.toMatchObject({
       code: 'bad_request',
     });
   });

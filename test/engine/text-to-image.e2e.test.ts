@@ -2,32 +2,17 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../../engine/checkpoint/load.js';
-import {
-  createEngine,
-  type Engine,
-  encodePng,
-  type ImageResult,
-  type MlCacheOptions,
-  makeTestCheckpoint,
-} from '../../engine/index.js';
+import { encodePng, type ImageResult, type MlCacheOptions, makeTestCheckpoint } from '../../engine/index.js';
 import { gridForSize, textToImageSequence } from '../../engine/sequence.js';
-
-// DIMOO_TEST_DEVICE=cuda runs these on a GPU (a host with Node and `npx dimoo gpu-setup` done).
-const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
+import { TEST_DEVICE, useTinyEngine } from './tiny-engine.js';
 
 describe('text-to-image on a generated tiny checkpoint', () => {
-  let engine: Engine;
-  beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dimoo-t2i-'));
-    makeTestCheckpoint({ out: dir, preset: 'tiny', seed: 5, dtype: 'bf16' });
-    engine = await createEngine({ modelDir: dir, device: TEST_DEVICE });
-  });
-  afterAll(async () => engine.close());
+  const tiny = useTinyEngine('dimoo-t2i-', 5);
 
   const run = async (seed: number | undefined, temperature = 1) =>
-    (await engine.generate({
+    (await tiny.engine.generate({
       task: 'text_to_image',
       prompt: 'a red fox',
       width: 64,
@@ -39,9 +24,9 @@ describe('text-to-image on a generated tiny checkpoint', () => {
 
   it('returns an image of the asked size with its token grid, seed and timings', async () => {
     const steps: number[] = [];
-    const result = (await engine.generate(
+    const result = (await tiny.engine.generate(
       { task: 'text_to_image', prompt: '一只狐狸', width: 64, height: 48, steps: 6, seed: 9 },
-      { onProgress: (p) => steps.push(p.step) },
+      { onProgress: (p) => p.phase || steps.push(p.step) },
     )) as ImageResult;
     expect([result.image.width, result.image.height, result.image.data.length]).toEqual([
       64,
@@ -53,7 +38,7 @@ describe('text-to-image on a generated tiny checkpoint', () => {
     expect(result.seed).toBe(9);
     expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
     expect(result.timings.forward_ms).toBeGreaterThan(0);
-    expect(engine.info.device).toBe(TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu');
+    expect(tiny.engine.info.device).toBe(TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu');
   });
 
   it('gives identical tokens and PNG bytes for the same seed, and other tokens for another seed', async () => {
@@ -65,7 +50,7 @@ describe('text-to-image on a generated tiny checkpoint', () => {
 
   it('steers away from a negative prompt: other tokens, the same again for the same seed; blank is none', async () => {
     const draw = (negativePrompt?: string, cache: MlCacheOptions | false = false) =>
-      engine.generate({
+      tiny.engine.generate({
         task: 'text_to_image',
         prompt: 'a red fox',
         width: 64,
@@ -86,7 +71,7 @@ describe('text-to-image on a generated tiny checkpoint', () => {
     expect(await tokens(draw('snow, trees', cache))).not.toEqual(await tokens(draw(undefined, cache)));
     await expect(draw('x'.repeat(5000))).rejects.toThrow(/negative prompt is 5000 characters/);
     await expect(
-      engine.generate({
+      tiny.engine.generate({
         task: 'text_to_image',
         prompt: 'a fox',
         width: 64,
@@ -104,10 +89,10 @@ describe('text-to-image on a generated tiny checkpoint', () => {
 
   it('refuses bad sizes and stops when cancelled, staying usable', async () => {
     await expect(
-      engine.generate({ task: 'text_to_image', prompt: 'x', width: 70, height: 64, steps: 2 }),
+      tiny.engine.generate({ task: 'text_to_image', prompt: 'x', width: 70, height: 64, steps: 2 }),
     ).rejects.toMatchObject({ code: 'bad_request' });
     const controller = new AbortController();
-    const cancelled = engine.generate(
+    const cancelled = tiny.engine.generate(
       { task: 'text_to_image', prompt: 'x', width: 64, height: 64, steps: 20, seed: 1 },
       { signal: controller.signal, onProgress: (p) => p.step === 2 && controller.abort() },
     );

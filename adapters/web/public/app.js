@@ -174,8 +174,10 @@ function fill(li, msg) {
     tickEta(eta, currentStrings());
     nodes.push(eta);
   } else if (msg.progress) {
-    // In the countdown line's room, so Cancel does not jump; the line above says the same in words.
-    const bar = el('progress', { className: 'steps', max: msg.progress.total, value: msg.progress.step });
+    // In the countdown line's room, so Cancel does not jump; the line above says the same in words. Finishing (the
+    // steps done, the image being made) has no value: a bar that moves, where a full one looked hung.
+    const { step, total, finishing } = msg.progress;
+    const bar = el('progress', { className: 'steps', ...(!finishing && { max: total, value: step }) });
     bar.setAttribute('aria-hidden', 'true');
     nodes.push(bar);
   } else if (!msg.final && msg.jobId) {

@@ -60,7 +60,9 @@ export async function deliver(ctx: DeliveryContext, event: WireEvent): Promise<v
       height: event.preview.height,
       data: new Uint8Array(Buffer.from(event.preview.data, 'base64')),
     };
-    ctx.events.emit({ type: 'progress', job, step: event.step, total: event.total, preview });
+    // A phase this version does not know (a newer worker's) is shown as the step it came with.
+    const phase = event.phase === 'finishing' ? { phase: event.phase } : {};
+    ctx.events.emit({ type: 'progress', job, step: event.step, total: event.total, preview, ...phase });
   } else {
     ctx.events.emit(event);
     if (TERMINAL.has(event.type)) await acknowledgeEnd(ctx, job);

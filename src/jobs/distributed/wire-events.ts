@@ -4,7 +4,7 @@ import type { Job } from '../types.js';
 
 export type WireEvent =
   | { type: 'started'; job: Job; etaMs: number }
-  | { type: 'progress'; job: Job; step: number; total: number; preview?: WirePreview }
+  | { type: 'progress'; job: Job; step: number; total: number; preview?: WirePreview; phase?: 'finishing' }
   | { type: 'done'; job: Job }
   | { type: 'failed'; job: Job }
   | { type: 'cancelled'; job: Job }

@@ -104,7 +104,8 @@ async function runEntries(ctx: BatchContext, entries: Entry[]): Promise<void> {
         signal: entry.controller.signal,
         previewIntervalMs: ctx.previewIntervalMs,
         onProgress: (p) => {
-          if (pacing() === entry) {
+          // The finishing report comes straight after the last step: it is no step to time.
+          if (pacing() === entry && p.phase === undefined) {
             const now = performance.now();
             ctx.metrics?.step?.(now - lastStep);
             lastStep = now;
@@ -117,9 +118,14 @@ async function runEntries(ctx: BatchContext, entries: Entry[]): Promise<void> {
           };
           const { job } = entry;
           entry.sending = entry.sending.then(() =>
-            publishJobEvent(state, { type: 'progress', job, step: p.step, total: p.total, preview }).catch(
-              () => undefined,
-            ),
+            publishJobEvent(state, {
+              type: 'progress',
+              job,
+              step: p.step,
+              total: p.total,
+              preview,
+              ...(p.phase && { phase: p.phase }),
+            }).catch(() => undefined),
           );
         },
       },

@@ -220,7 +220,7 @@ describe('text-to-image with ML-Cache', () => {
     const progress: number[] = [];
     const a = (await engine.generate(
       { task: 'text_to_image', prompt: 'a fox', width: 64, height: 48, steps: 8, seed: 3, cache: true },
-      { onProgress: (p) => progress.push(p.step) },
+      { onProgress: (p) => p.phase || progress.push(p.step) },
     )) as ImageResult;
     expect(progress).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect([a.image.width, a.image.height, a.tokens.data.length]).toEqual([64, 48, 12]);

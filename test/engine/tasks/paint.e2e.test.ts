@@ -131,7 +131,7 @@ describe('painting on a generated tiny checkpoint', () => {
     const steps: number[] = [];
     const grid = (await engine.generate(
       { task: 'paint', prompt: 'a boat', image, region, steps: 3, seed: 9, count: 2 },
-      { onProgress: (p) => steps.push(p.step / p.total) },
+      { onProgress: (p) => p.phase || steps.push(p.step / p.total) },
     )) as ImageResult;
     expect(grid.candidates?.map((c) => c.seed)).toEqual([9, 10]);
     const second = await run(region, { seed: 10 });
