@@ -89,6 +89,9 @@ async function followLanguage(msg) {
   }
 }
 
+/** A job that finished or failed; one the user cancelled needs no reminder. */
+const finished = (msg) => msg.outcome === 'done' || msg.outcome === 'failed';
+
 // Back after a drop of the live updates (connection.js): those sent meanwhile are gone, so the jobs shown are brought
 // up to date from the store.
 async function refreshShown() {
@@ -97,10 +100,14 @@ async function refreshShown() {
   if (!res?.ok) return;
   const page = await res.json();
   for (const entry of page.entries) {
-    // As a live update would: the tab title drops the percent of a job that ended or stopped meanwhile.
+    // As a live update would: the tab title drops the percent of a job that ended or stopped meanwhile, and counts
+    // one shown here that finished then while the tab was in the background.
     noteJob(entry.reply);
     const li = messages.get(entry.jobId);
-    if (li) update(li, entry.reply);
+    if (!li) continue;
+    // Shown ended already (as the history opened, or heard before the drop): no news.
+    if (li.dataset.state !== 'final' && finished(entry.reply)) noteFinished(entry.jobId);
+    update(li, entry.reply);
   }
 }
 
@@ -252,9 +259,9 @@ function show(msg, live = false, pressed = undefined) {
     messages.delete(msg.jobId);
     return;
   }
-  // A job that finished or failed; one the user cancelled needs no reminder.
-  if (msg.outcome === 'done' || msg.outcome === 'failed') noteFinished();
   const known = msg.jobId && messages.get(msg.jobId);
+  // Shown ended already (the history opened with it): its end heard again late is no news.
+  if (finished(msg) && known?.dataset.state !== 'final') noteFinished(msg.jobId);
   if (known) {
     // The answer that made this job, overtaken by the job's own events (a "Started" before the "Queued" answer): it
     // is older than what they showed, and must not take the message back, nor the tab title's percent.

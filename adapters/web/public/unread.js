@@ -2,6 +2,11 @@
 // background tab ("(2) dimoo-bot playground", until the page is looked at again), and how far a running job is
 // ("40% · dimoo-bot playground"), so a long job's progress and its end are seen with no permission to ask for.
 let unread = 0;
+/**
+ * Jobs heard to end, counted or not: an end heard again (caught up after a dropped stream, then its own late event; a
+ * failure the next start corrects, then its result) counts once, and one that ended in view never counts later.
+ */
+const ended = new Set();
 /** Running jobs' share done, the one heard from last at the end. */
 const running = new Map();
 /** The page's own title, in the page's language (`setBaseTitle`), which this module shows more in front of. */
@@ -25,7 +30,12 @@ export function setBaseTitle(title) {
   render();
 }
 
-export function noteFinished() {
+/** A job that finished or failed, heard live or caught up with after a dropped stream (`jobId` once, however heard). */
+export function noteFinished(jobId) {
+  if (jobId !== undefined) {
+    if (ended.has(jobId)) return;
+    ended.add(jobId);
+  }
   if (!document.hidden) return;
   unread += 1;
   render();

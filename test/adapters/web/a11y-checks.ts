@@ -5,7 +5,8 @@
 // - BORDER: the outline of a button or box without a fill under 3:1 against what is around it (1.4.11);
 // - TARGET: a control under 24 × 24 px (2.5.8), except text inside a sentence (a link), a visually hidden input whose
 //   visible label is the target, and an input inside a label of 24 px at least (the label is the same target);
-// - NAME: a button whose accessible name (its aria-label) leaves out the words it shows (2.5.3 label in name).
+// - NAME: a button whose accessible name (its aria-label) leaves out the words it shows (2.5.3 label in name), or one
+//   named by symbols alone (⬅️ is read out as an emoji's name, not what the button does: 4.1.2).
 export const A11Y_PROBLEMS = `(() => {
   // rgb()/rgba(), or color(srgb …) as Chromium writes a color-mix(): channels 0–1 there.
   const parse = (c) => {
@@ -70,6 +71,11 @@ export const A11Y_PROBLEMS = `(() => {
     const shown = node.textContent.trim().toLowerCase();
     if (/[\\p{L}\\p{N}]/u.test(shown) && !node.getAttribute('aria-label').toLowerCase().includes(shown))
       out.push('NAME ' + describe(node) + ' is named "' + node.getAttribute('aria-label') + '"');
+  }
+  for (const node of document.querySelectorAll('button')) {
+    const name = (node.getAttribute('aria-label') ?? node.textContent).trim();
+    if (node.checkVisibility() && !/[\\p{L}\\p{N}]/u.test(name))
+      out.push('NAME ' + describe(node) + ' is named by symbols alone');
   }
   return out;
 })()`;

@@ -2,7 +2,9 @@
 // server, commands and queue on the timed engine double: a job that ends while the live updates are down leaves no
 // percent behind once the page is brought up to date (it stayed "8% · …" for good), and the title follows a
 // /settings language made while a percent shows (the old language's title came back when the job ended), and a late
-// answer that made a running job, overtaken by its events, leaves its percent alone (it took the percent away).
+// answer that made a running job, overtaken by its events, leaves its percent alone (it took the percent away), and a
+// job that ended while the live updates were down in a background tab counts in the title once they are back, once
+// (it did not count at all).
 import { describe, expect, it } from 'vitest';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { haveBrowser, openBrowserPage, send } from './playground-browser.js';
@@ -15,10 +17,11 @@ const PERCENT = /^\d{1,3}\s?% · /;
  * The page's EventSource wrapped: the stream drops (closed, its error told) right after the first message that
  * carries a job's progress, so nothing the job does after reaches the page live; while `window.dropped.down` each
  * new stream the page opens fails, as against a server away; once it is false the next one connects.
+ * `window.dropped.deliver(msg)` hands the page a message as the newest stream would.
  */
 const DROP_AFTER_FIRST_PROGRESS = `(() => {
   const Real = window.EventSource;
-  window.dropped = { armed: true, down: false };
+  window.dropped = { armed: true, down: false, deliver: undefined };
   window.EventSource = class extends Real {
     constructor(url, init) {
       super(window.dropped.down ? '/api/no-such-stream' : url, init);
@@ -27,10 +30,13 @@ const DROP_AFTER_FIRST_PROGRESS = `(() => {
       return super.onmessage;
     }
     set onmessage(handler) {
+      // A message as this stream would bring it, late (after the page caught up with what it says).
+      window.dropped.deliver = (msg) => handler({ data: JSON.stringify(msg) });
       super.onmessage = (e) => {
         handler(e);
         if (!window.dropped.armed || !JSON.parse(e.data).progress) return;
-        window.dropped = { armed: false, down: true };
+        window.dropped.armed = false;
+        window.dropped.down = true;
         this.close();
         this.dispatchEvent(new Event('error'));
       };
@@ -41,7 +47,7 @@ const DROP_AFTER_FIRST_PROGRESS = `(() => {
 /** What the functions run in the page see there (the page's Content-Security-Policy refuses strings to evaluate; each
  * function is sent as its text, so it names nothing of this file's). */
 interface PageScope {
-  dropped: { down: boolean };
+  dropped: { down: boolean; deliver?: (msg: unknown) => void };
   document: { title: string; documentElement: { lang: string } };
   fetch(url: string): Promise<{ json(): Promise<{ entries: Array<{ reply: { final?: boolean } }> }> }>;
 }
@@ -70,6 +76,38 @@ describe.skipIf(!haveBrowser)('playground: the tab title of a running job', { ti
       await page.evaluate('window.dropped.down = false');
       await page.waitForSelector('#log li.bot[data-state=final]', WAIT);
       expect(await page.title()).toBe(title);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await browser.close();
+      await stack.close();
+    }
+  });
+
+  it('counts a job that finished while the live updates were down in a background tab, once', async () => {
+    const stack = openPlaygroundOnDouble('title-drop-unread', {}, {}, new TimedEngineDouble(200, 10));
+    stack.jobs.queue.start();
+    const { server } = await stack.start({ bundledModel: false });
+    const { browser, page, pageErrors } = await openBrowserPage(server.url, {
+      prepare: (p) => p.addInitScript(DROP_AFTER_FIRST_PROGRESS),
+    });
+    try {
+      const title = await page.title();
+      await page.evaluate(`Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+        document.dispatchEvent(new Event('visibilitychange'));`);
+      await send(page, '/imagine a slow fox');
+      await page.waitForFunction(() => (globalThis as unknown as PageScope).dropped.down, undefined, WAIT);
+      await page.waitForFunction(endedOnServer, undefined, { ...WAIT, polling: 100 });
+      expect(await page.title()).not.toMatch(/^\(/);
+      await page.evaluate('window.dropped.down = false');
+      await page.waitForSelector('#log li.bot[data-state=final]', WAIT);
+      expect(await page.title()).toBe(`(1) ${title}`);
+      // Its end heard again, late, on the stream that is back: still the one job.
+      await page.evaluate(async () => {
+        const scope = globalThis as unknown as PageScope;
+        const entry = (await (await scope.fetch('/api/history')).json()).entries[0];
+        (scope.dropped.deliver as (msg: unknown) => void)(entry?.reply);
+      });
+      expect(await page.title()).toBe(`(1) ${title}`);
       expect(pageErrors).toEqual([]);
     } finally {
       await browser.close();
