@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import type { Engine } from '../engine/index.js';
 import { StartError } from './app.js';
 import type { Config } from './config/index.js';
-import { credentialsRefused } from './jobs/distributed/redis-credentials.js';
+import { connectionErrors, credentialsRefused } from './jobs/distributed/redis-credentials.js';
 import { SharedState } from './jobs/distributed/shared-state.js';
 import { DistributedWorker } from './jobs/distributed/worker.js';
 import { defaultMaxBatch } from './jobs/index.js';
@@ -39,11 +39,16 @@ export async function runWorker(
   });
   // Read only while the start races it: a refusal after the start is warned instead, and is no unhandled rejection.
   refusedAtStart.catch(() => undefined);
-  const state = new SharedState(shared.url, shared.prefix, (error) => {
-    const refused = credentialsRefused(error, shared.url);
-    if (refused !== undefined && !started) refuseStart(new StartError(refused, { cause: error }));
-    else log.warn({ error: refused ?? error.message }, 'shared queue connection');
-  });
+  const state = new SharedState(
+    shared.url,
+    shared.prefix,
+    connectionErrors(
+      shared.url,
+      (error) => log.warn({ error }, 'shared queue connection'),
+      () => !started,
+      (line, error) => refuseStart(new StartError(line, { cause: error })),
+    ),
+  );
   // Stable across restarts: a label with the process id made a new time series at every one.
   const metrics = new BotMetrics({ worker: config.metrics.workerName ?? hostname() });
   let engineReady = false;

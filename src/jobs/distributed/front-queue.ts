@@ -21,6 +21,7 @@ import type { Job, Owner } from '../types.js';
 import { ownerKey } from '../types.js';
 import type { Place, WaitPlan } from '../wait-plan.js';
 import { CoalescedTask } from './coalesced-task.js';
+import { DataWatch } from './data-watch.js';
 import { Dispatcher } from './dispatcher.js';
 import { type CancelContext, cancelJob, resendCancel } from './front-cancel.js';
 import { catchUp, type DeliveryContext, deliver } from './front-delivery.js';
@@ -87,12 +88,14 @@ export class FrontQueue implements JobQueueApi {
   /** Held jobs an admitted replacement cancels, still in the mirror until it sees them gone: no longer counted. */
   private readonly leaving = new Set<string>();
   private readonly holds: FrontHolds;
+  private readonly dataWatch: DataWatch;
 
   constructor(private readonly options: FrontQueueOptions) {
     this.id = options.id ?? randomUUID();
     options.state.reportTo(options.log);
     this.admins = new Set(options.admins ?? []);
     this.delivery = { state: options.state, store: options.store, events: this.events, log: options.log };
+    this.dataWatch = new DataWatch(options.state, () => this.resync(false), options.log);
     this.enqueueContext = { ...this.delivery, frontEnd: this.id, stopped: this.cancelRetries.signal };
     this.cancelContext = {
       state: options.state,
@@ -178,34 +181,34 @@ export class FrontQueue implements JobQueueApi {
   }
 
   /**
-   * The worker side runs elsewhere (`dimoo worker`) and the dispatcher started with `connect`. What is left: this
-   * front-end's jobs that ended while it was down (pub/sub kept no event for it) are reported now that listeners
-   * exist, from their records in Redis.
+   * The worker side runs elsewhere (`dimoo worker`), the dispatcher started with `connect`. Left: this front-end's
+   * jobs that ended while it was down (pub/sub kept no event for it), reported from their records, and its watch.
    */
   start(): void {
-    this.incoming = this.incoming.then(() => this.catchUp()).catch(this.catchUpFailed);
+    this.dataWatch.start();
+    this.catchUpLater();
+  }
+
+  /**
+   * After a reconnection, subscribed again, or Redis's data lost with none (data-watch.ts): the mirror is reloaded
+   * and this front-end's unfinished jobs are checked against their records, where an event lost in the gap shows.
+   */
+  private resync(reconnected = true): void {
+    if (this.stopping || this.draining) return;
+    if (reconnected)
+      this.options.log?.('info', 'reconnected to the shared queue; catching up on missed job events');
+    this.refresh();
+    this.catchUpLater();
+  }
+
+  private catchUpLater(): void {
+    const pending = (id: string) => this.pending.has(id);
+    const hooks = { pending, resendCancel: (id: string) => resendCancel(this.cancelContext, id) };
+    this.incoming = this.incoming.then(() => catchUp(this.delivery, hooks)).catch(this.catchUpFailed);
   }
 
   private readonly catchUpFailed = (error: unknown): void =>
     this.options.log?.('warn', 'catching up on finished jobs failed', { error: String(error) });
-
-  /**
-   * After a reconnection, subscribed again: the mirror is reloaded and this front-end's unfinished jobs are checked
-   * against their records, where an event lost in the gap shows.
-   */
-  private resync(): void {
-    if (this.stopping || this.draining) return;
-    this.options.log?.('info', 'reconnected to the shared queue; catching up on missed job events');
-    this.refresh();
-    this.incoming = this.incoming.then(() => this.catchUp()).catch(this.catchUpFailed);
-  }
-
-  private catchUp(): Promise<void> {
-    return catchUp(this.delivery, {
-      pending: (id) => this.pending.has(id),
-      resendCancel: (id) => resendCancel(this.cancelContext, id),
-    });
-  }
 
   /** The workers' pace over every job type (the fallback of `expectedMs`). */
   get msPerUnit(): number {
@@ -434,6 +437,7 @@ export class FrontQueue implements JobQueueApi {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.dataWatch.stop();
     // A released hold waits for the cancels of its jobs (`holds.close` below): one Redis refuses would keep it.
     this.cancelRetries.abort();
     await this.flush();

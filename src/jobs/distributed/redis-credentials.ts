@@ -22,3 +22,22 @@ function hostOf(url: string): string {
   const { host } = new URL(url);
   return host.includes(':') ? host : `${host}:6379`;
 }
+
+/**
+ * The connection-error callback a role hands SharedState. A refusal of QUEUE_URL's credentials while `starting()`
+ * goes to `refuse` (the start ends in its one line, so nothing warns beside it; a role whose start throws the
+ * refusal itself gives none); once started it is warned in the same wording and the role keeps trying, as it does
+ * through any outage, whose errors are warned in Redis's own words.
+ */
+export function connectionErrors(
+  url: string,
+  warn: (error: string) => void,
+  starting: () => boolean,
+  refuse: (line: string, error: Error) => void = () => undefined,
+): (error: Error) => void {
+  return (error) => {
+    const refused = credentialsRefused(error, url);
+    if (refused !== undefined && starting()) refuse(refused, error);
+    else warn(refused ?? error.message);
+  };
+}

@@ -52,9 +52,20 @@ return 1`;
  * record ttl s, then per job its id, owner key, hold and cancelled record. Each job still this hold's (or no
  * hold's: ours ran out) is cancelled: taken off its list if it still waits, else, if a worker has it (it was
  * claimed before the hold was written, or after it ran out), flagged as a cancel would. A job another hold took
- * is left to that one. Returns the ids cancelled and the ids flagged.
+ * is left to that one. Returns the ids cancelled and the ids flagged. Every key's type is checked before the first
+ * change, and a foreign one raised: met midway (a key another program wrote under our prefix), the error would
+ * report none cancelled while the jobs before it were, their owners never told.
  */
 export const REPLACE = `
+local kinds = { 'set', 'hash' }
+local each = { 'zset', 'string', 'string', 'string' }
+for i = 1, #KEYS do
+  local want = kinds[i] or each[(i - 3) % 4 + 1]
+  local kind = redis.call('TYPE', KEYS[i]).ok
+  if kind ~= 'none' and kind ~= want then
+    error('WRONGTYPE ' .. KEYS[i] .. ' holds a ' .. kind .. ', not a ' .. want, 0)
+  end
+end
 local cancelled, flagged = {}, {}
 for i = 0, (#KEYS - 2) / 4 - 1 do
   local wait, hold, record, flag = KEYS[3 + i * 4], KEYS[4 + i * 4], KEYS[5 + i * 4], KEYS[6 + i * 4]

@@ -224,4 +224,32 @@ describe.skipIf(skip)('distributed queue: holds', { timeout: 60_000 }, () => {
       return;
     }
   });
+
+  it('a replacement meeting a foreign key midway cancels none of the held jobs, as its error says', async () => {
+    cluster = await startCluster({ frontEnds: 0, workers: 0, prefix: uniquePrefix() });
+    const fe = await frontEnd();
+    const first = await submitted(fe, user('a'), 'a cta');
+    const second = await submitted(fe, user('a'), 'a cat');
+    await until(() => fe.queue.plannedOrder().length === 2, 5000, 'the mirror');
+    const hold = fe.queue.hold?.([first.id, second.id], first.owner);
+    expect(hold?.state).toBe('held');
+    await eventually(
+      async () => (await heldInRedis(first)) && (await heldInRedis(second)),
+      5000,
+      'the holds',
+    );
+    // Another program's key where the second job's hold is: met after the first job was cancelled, the failure
+    // reported none cancelled, and the first job's owner never heard it was.
+    const foreign = probe().key('hold', second.id);
+    await probe().redis.multi().del(foreign).hset(foreign, 'not', 'ours').exec();
+    const next = fe.queue.submit(input(user('a'), 'a dog', [first.id, second.id]));
+    expect(next.ok).toBe(true);
+    await fe.queue.flush();
+    expect(await probe().getJob(next.ok ? next.job.id : '')).toMatchObject({ status: 'queued' });
+    // What the reply says is what Redis holds: both old jobs still waiting, neither cancelled.
+    expect(await waiting(first)).toBe(true);
+    expect(await statusOf(first)).toBe('queued');
+    expect(await waiting(second)).toBe(true);
+    expect(fe.events.filter((e) => e.type === 'cancelled')).toEqual([]);
+  });
 });

@@ -4,8 +4,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
+import { FrontQueue } from '../../../src/jobs/distributed/front-queue.js';
 import { SharedState } from '../../../src/jobs/distributed/shared-state.js';
 import { createLogger } from '../../../src/log.js';
 import { openServices } from '../../../src/services.js';
@@ -53,6 +54,45 @@ describe.skipIf(!available && process.env.CI !== 'true')(
       expect(lines.map((l) => l.msg)).toContain(
         'the shared queue did not answer while stopping: stopped without it',
       );
+    }, 40_000);
+
+    it('says how long it actually waited, not only the bound it waited for', async () => {
+      own = await startOwnRedis(ARGS);
+      const lines: Array<{ msg: string; waitedMs?: number; boundMs?: number }> = [];
+      const log = createLogger({
+        level: 'info',
+        pretty: false,
+        destination: { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) },
+      });
+      const config = loadConfig({
+        QUEUE_URL: `redis://127.0.0.1:${own.port}`,
+        QUEUE_PREFIX: 'stop-redis-away-waited',
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'dimoo-stop-away-')),
+        SHUTDOWN_GRACE_S: '2',
+      });
+      const services = await openServices(config, log);
+      services.start();
+      own.server.kill('SIGKILL');
+      await until(() => lines.some((l) => l.msg === 'shared queue connection'), 20_000, 'the outage line');
+      // A loaded machine: the event loop busy across the bound's end fires its timer 1.5 s late.
+      const stop = FrontQueue.prototype.stop;
+      const spy = vi.spyOn(FrontQueue.prototype, 'stop').mockImplementation(function (this: FrontQueue) {
+        setTimeout(() => {
+          const busyUntil = Date.now() + 2500;
+          while (Date.now() < busyUntil);
+        }, 1000);
+        return stop.call(this);
+      });
+      try {
+        await services.close();
+      } finally {
+        spy.mockRestore();
+      }
+      const said = lines.find(
+        (l) => l.msg === 'the shared queue did not answer while stopping: stopped without it',
+      );
+      expect(said?.boundMs).toBe(2000);
+      expect(said?.waitedMs).toBeGreaterThanOrEqual(3000);
     }, 40_000);
 
     // An idle worker's BullMQ goodbye was a QUIT waiting for Redis: the whole grace was waited, then a warning
