@@ -1,7 +1,20 @@
-// A button press's small JSON body.
+// A button press's JSON body: its id, and the answer to its question (Remix's line, Custom zoom's, Vary (Region)'s).
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+import { MAX_LINE_CHARS } from '../../commands/index.js';
 import { BodyTooLarge as OverLimit, readBody } from '../shared/http-body.js';
+
+/** The most bytes one character takes in a JSON string: a control character (`\u001f`) or a lone surrogate escaped. */
+const JSON_CHAR_BYTES = 6;
+/** A button's id (at most 100 characters, Discord's limit, all ASCII) and the object's own braces, quotes and keys. */
+const ID_ROOM_BYTES = 128;
+
+/**
+ * The largest press read: one whose answer is as long as any line the commands take (MAX_LINE_CHARS characters),
+ * each written as long as JSON can write it, so that the commands' own check refuses a long answer in its words.
+ * A body past this holds an answer of more than MAX_LINE_CHARS characters (or is no press of the page's).
+ */
+export const ACTION_BODY_BYTES = MAX_LINE_CHARS * JSON_CHAR_BYTES + ID_ROOM_BYTES;
 
 /** The body is not a JSON object, or the client went away before sending all of it. */
 export class BadRequest extends Error {}
@@ -12,7 +25,7 @@ export class BodyTooLarge extends BadRequest {}
 /** Anything over `limit` bytes is a BodyTooLarge, refused as the shared reader refuses it (`readBody`). */
 export async function readJson(
   req: Readable & { headers?: IncomingHttpHeaders },
-  limit = 16_384,
+  limit = ACTION_BODY_BYTES,
 ): Promise<Record<string, unknown>> {
   // Bytes, decoded once at the end: a character may be split between two chunks.
   const bytes = await readBody(req, limit).catch((error: unknown) => {

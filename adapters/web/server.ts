@@ -9,6 +9,7 @@ import {
   type Commands,
   descriptionKey,
   listedCommands,
+  MAX_LINE_CHARS,
   MAX_PROMPT_CHARS,
   parseButtonId,
   type Reply,
@@ -186,11 +187,17 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
         ),
         // The server's refusals of an image, which the composer gives before uploading one beyond imageLimits.
         ...imageRefusals(locale, imageLimits),
+        // The commands' refusal of a line longer than any they take, which an inline form gives before sending it.
+        'errors.line_too_long': t(locale, 'errors.line_too_long', {
+          length: '{length}',
+          limit: MAX_PROMPT_CHARS,
+        }),
       };
       json(res, 200, {
         locale,
         strings,
         imageLimits,
+        maxLineChars: MAX_LINE_CHARS,
         bundledModel: options.bundledModel,
         device: options.device,
         // What the composer offers while a line is typed (`public/palette.js`).
@@ -303,10 +310,19 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
         if (error instanceof BadRequest) return error;
         throw error;
       });
+      if (body instanceof BodyTooLarge) {
+        // Only an answer makes a press this long: refused as an answer cut short (the upload's FieldTooLong), naming
+        // the prompt's limit, and marked a refusal for its inline form. The rest is left unread, as an upload's is:
+        // the answer closes the connection.
+        const refusal = textReply('errors.prompt_too_long_cut', {
+          length: MAX_LINE_CHARS,
+          limit: MAX_PROMPT_CHARS,
+        });
+        json(res, 413, toWebMessage(refusal, ctx.locale));
+        return;
+      }
       if (body instanceof BadRequest) {
-        // One over its limit is left unread, as an upload is: the answer closes the connection.
-        const tooLarge = body instanceof BodyTooLarge;
-        json(res, tooLarge ? 413 : 400, toWebMessage(textReply('web.bad_request'), ctx.locale));
+        json(res, 400, toWebMessage(textReply('web.bad_request'), ctx.locale));
         return;
       }
       const id = typeof body.id === 'string' ? body.id : '';

@@ -17,11 +17,22 @@ const el = (tag, props = {}, ...children) => {
 };
 
 /**
+ * The commands' refusal of an answer longer than any line they take (`maxLineChars` of /api/info, counted as they
+ * count, an emoji as one), in their words, or undefined: such an answer is refused here, rather than sent to be.
+ */
+function tooLong(answer, maxLineChars) {
+  const words = tr('errors.line_too_long', '');
+  if (!maxLineChars || !words) return undefined;
+  const length = [...answer].length;
+  return length > maxLineChars ? words.replaceAll('{length}', String(length)) : undefined;
+}
+
+/**
  * Opens the form for button `id` in message `li`. `send(answer, open)` delivers the answer: false when the bot could
  * not be reached (already said), the reply when the bot refused it (`refused`) while `open()` says the form still
  * is (closed meanwhile, the page shows the refusal as any reply), anything else once it was taken.
  */
-export function answerForm(id, li, ask, { flags, send }) {
+export function answerForm(id, li, ask, { flags, maxLineChars, send }) {
   // One form a message, the pressed button's: an Edit's words must not go out as the Remix open before it.
   const open = li.querySelector('form.edit-form');
   if (open?.dataset.action === id) return open.querySelector('textarea').focus();
@@ -81,6 +92,11 @@ export function answerForm(id, li, ask, { flags, send }) {
     e.preventDefault();
     const answer = input.value.trim();
     if (!answer || isBusy(submit)) return;
+    const over = tooLong(answer, maxLineChars);
+    if (over) {
+      refused({ lines: [over] });
+      return input.focus();
+    }
     setBusy([submit], true);
     // Not delivered (the server restarting, the network gone), or refused: the answer stays in its box, to send
     // again. The answer names its button, so a server started since answers it as the one that asked would have.

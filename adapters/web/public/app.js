@@ -363,7 +363,8 @@ function offline() {
 
 /** Asks inline (answer-form.js); a refusal of the answer is shown in its form while the form is open. */
 function editForm(id, li, ask) {
-  answerForm(id, li, ask, { flags, send: (answer, open) => act(id, answer, li, open) });
+  const { maxLineChars } = info;
+  answerForm(id, li, ask, { flags, maxLineChars, send: (answer, open) => act(id, answer, li, open) });
 }
 
 function deleteWithUndo(id, li) {

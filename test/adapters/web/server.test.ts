@@ -5,9 +5,11 @@
 import { request } from 'node:http';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../../commands/index.js';
+import { ACTION_BODY_BYTES } from '../../../adapters/web/json-body.js';
+import { COMMANDS, MAX_LINE_CHARS, MAX_PROMPT_CHARS } from '../../../commands/index.js';
 import { placeholders, t } from '../../../src/i18n.js';
 import type { Job } from '../../../src/jobs/index.js';
+import { finishedResults, imagineRequest } from '../../commands/finished-results.js';
 import { manyFrames } from '../../engine/image/image-bombs.js';
 import { parseRaw, send, streamBody } from './http-client.js';
 import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
@@ -101,6 +103,7 @@ describe('playground server', () => {
       locale: string;
       strings: Record<string, string>;
       imageLimits: Record<string, number>;
+      maxLineChars: number;
     };
     expect(info.locale).toBe('ru');
     expect(info.strings['web.eta']).toContain('{eta}');
@@ -125,6 +128,13 @@ describe('playground server', () => {
       minSide: 8,
       maxAspect: 8,
     });
+    // The commands' refusal of a line longer than any they take, for an inline form to give before sending it.
+    expect(info.maxLineChars).toBe(MAX_LINE_CHARS);
+    expect(info.strings['errors.line_too_long']).toBe(
+      t('ru', 'errors.line_too_long', { length: '{length}', limit: MAX_PROMPT_CHARS }),
+    );
+    expect(placeholders(info.strings['errors.line_too_long'] ?? '')).toEqual(['length']);
+    refusals.push('errors.line_too_long');
     expect(
       Object.keys(info.strings).every((k) => /^(web|time\.duration)\./.test(k) || refusals.includes(k)),
     ).toBe(true);
@@ -243,10 +253,11 @@ describe('playground server', () => {
 
   it('answers a malformed button press with a localized 400 and an oversized one with a 413, not a crash', async () => {
     const { port } = await start('127.0.0.1');
-    for (const [body, status] of [
-      ['not json', 400],
-      ['[1,2]', 400],
-      [JSON.stringify({ id: 'x'.repeat(20_000) }), 413],
+    const cut = t('zh-CN', 'errors.prompt_too_long_cut', { length: MAX_LINE_CHARS, limit: MAX_PROMPT_CHARS });
+    for (const [body, status, line] of [
+      ['not json', 400, t('zh-CN', 'web.bad_request')],
+      ['[1,2]', 400, t('zh-CN', 'web.bad_request')],
+      [JSON.stringify({ id: 'x'.repeat(ACTION_BODY_BYTES) }), 413, cut],
     ] as const) {
       const answer = await send(port, '/api/actions', {
         method: 'POST',
@@ -254,9 +265,54 @@ describe('playground server', () => {
         body: Buffer.from(body),
       });
       expect(answer.status).toBe(status);
-      expect((JSON.parse(answer.body) as { lines: string[] }).lines).toEqual([t('zh-CN', 'web.bad_request')]);
+      expect((JSON.parse(answer.body) as { lines: string[] }).lines).toEqual([line]);
     }
     expect((await send(port, '/')).status).toBe(200);
+  });
+
+  it('refuses a long answer to Remix in the commands’ words, and one past what it reads as cut short, each for its form', async () => {
+    const { port } = await start('127.0.0.1');
+    const userId = '0b5e7a1c-0000-4000-8000-0000000a5e4a';
+    const { finished } = await finishedResults(
+      playground.jobs.store,
+      { platform: 'web', userId },
+      'playground',
+    );
+    const jobId = finished(imagineRequest('a fox'), { input: false });
+    const answer = async (line: string) => {
+      const sent = await send(port, '/api/actions', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'accept-language': 'fr',
+          cookie: `dimoo_uid=${userId}`,
+        },
+        body: Buffer.from(JSON.stringify({ id: `remix:${jobId}`, answer: line })),
+      });
+      return { status: sent.status, ...(JSON.parse(sent.body) as { lines: string[]; refused?: boolean }) };
+    };
+    // 16,800 bytes: once past the press's old limit. Each fox is one character, as every entry point counts it.
+    expect(await answer('🦊'.repeat(4200))).toMatchObject({
+      status: 200,
+      lines: [t('fr', 'errors.prompt_too_long', { length: 4200, limit: MAX_PROMPT_CHARS })],
+      refused: true,
+    });
+    expect(await answer('x'.repeat(20_000))).toMatchObject({
+      status: 200,
+      lines: [t('fr', 'errors.line_too_long', { length: 20_000, limit: MAX_PROMPT_CHARS })],
+      refused: true,
+    });
+    // The longest line the commands take, every character written as long as JSON writes one, is still read.
+    expect(await answer(`a${'\u0001'.repeat(MAX_LINE_CHARS - 1)}`)).toMatchObject({
+      status: 200,
+      refused: true,
+    });
+    expect(await answer('x'.repeat(ACTION_BODY_BYTES))).toMatchObject({
+      status: 413,
+      lines: [t('fr', 'errors.prompt_too_long_cut', { length: MAX_LINE_CHARS, limit: MAX_PROMPT_CHARS })],
+      refused: true,
+    });
+    expect(playground.jobs.queue.plannedOrder()).toHaveLength(0);
   });
 
   it('refuses a button press over its limit as it passes it, without reading the rest, and closes', async () => {
@@ -274,7 +330,9 @@ describe('playground server', () => {
       const { status, headers, lines } = parseRaw(streamed.answer);
       expect(status, `announced: ${announce}`).toBe(413);
       expect(headers).toMatch(/^connection: close$/im);
-      expect(lines).toEqual([t('fr', 'web.bad_request')]);
+      expect(lines).toEqual([
+        t('fr', 'errors.prompt_too_long_cut', { length: MAX_LINE_CHARS, limit: MAX_PROMPT_CHARS }),
+      ]);
       expect(streamed.endedByServer).toBe(true);
       expect(streamed.written).toBeLessThan(16 * 1024 * 1024);
     }
