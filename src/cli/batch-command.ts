@@ -1,5 +1,5 @@
 import { dirname, join, resolve } from 'node:path';
-import { EngineError, makeFolders } from '../../engine/index.js';
+import { EngineError, makeFolders, type ProgressEvent } from '../../engine/index.js';
 import { defaultMaxBatch } from '../jobs/index.js';
 import { intOption, parse, required } from './args.js';
 import { type CliCommand, CliError, UsageError } from './command.js';
@@ -119,7 +119,7 @@ export const command: CliCommand = {
               options: {
                 signal: interrupt.signal,
                 ...(k === 0
-                  ? { onProgress: (p: { step: number; total: number }) => bar(from, p.step, p.total) }
+                  ? { onProgress: (p: ProgressEvent) => p.phase || bar(from, p.step, p.total) }
                   : {}),
               },
             })),

@@ -102,7 +102,8 @@ export async function generateWithBar<K extends EngineResult['kind']>(
   try {
     result = await engine.generate(request, {
       signal: options.signal,
-      onProgress: (p) => bar(p.step, p.total),
+      // The finishing report repeats the last step: drawn again, the full bar would print a second line.
+      onProgress: (p) => p.phase || bar(p.step, p.total),
     });
   } finally {
     bar.end();
