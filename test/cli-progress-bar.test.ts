@@ -16,9 +16,12 @@ describe('the progress bar on a terminal', () => {
     const out = join(mkdtempSync(join(dir, 'out-')), 'fox.png');
     const argv = [...imagineAFox(32), '--steps', '3', '--seed', '3', '--out', out];
     expect(await main([...argv, '--model', model, '--device', 'cpu'], io)).toBe(0);
-    const bars = io.err().split('\r').filter((part) => part.startsWith('['));
+    const bars = io
+      .err()
+      .split('\r')
+      .filter((part) => part.startsWith('['));
     expect(bars.map((bar) => /\] (\d+)\/3/.exec(bar)?.[1])).toEqual(['1', '2', '3']);
     // Its line ended once, and what the command says next starts on the line after it.
-    expect(io.err()).toMatch(/3\/3\x1b\[K\nwrote /);
+    expect(io.err()).toContain('3/3\u001b[K\nwrote ');
   });
 });

@@ -358,7 +358,7 @@ describe('playground page', () => {
     return [...new Set([...called, ...named])];
   };
 
-  it('names only catalog keys the server sends it (web.*, time.duration.*, image refusals), in every script and in the page', () => {
+  it('names only catalog keys the server sends it (web.*, time.duration.*, image and line refusals), in every script and in the page', () => {
     expect(scripts).toEqual(
       expect.arrayContaining(['app.js', 'connection.js', 'image-limits.js', 'user-line.js']),
     );
@@ -374,7 +374,9 @@ describe('playground page', () => {
     const families = new Set(['time.duration']);
     for (const { file, key } of [...script, ...page]) {
       if (families.has(key)) continue;
-      expect(key, file).toMatch(/^(web\.|time\.duration\.|errors\.(input\.too_large|engine\.image_))/);
+      expect(key, file).toMatch(
+        /^(web\.|time\.duration\.|errors\.(input\.too_large|engine\.image_|line_too_long$))/,
+      );
       expect(english, `${file}: ${key}`).toHaveProperty([key]);
     }
   });
