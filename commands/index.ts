@@ -23,3 +23,4 @@ export type { SettingsChanges } from './settings/spec.js';
 export type { UserSettings } from './settings.js';
 export * from './spec.js';
 export { findSpec, parseArgs, parseTextCommand, type TextCommand, takeOption } from './text-grammar.js';
+export { commandWord, nearestCommand } from './unknown-command.js';

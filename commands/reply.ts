@@ -1,6 +1,7 @@
 // The platform-neutral reply every operation returns: locale keys with parameters, images, buttons. Adapters
 // translate the keys (`t(locale, key, params)`) and render the rest within their platform's limits.
 import type { Locale } from '../src/i18n.js';
+import { USER_INPUT_CODES } from './errors.js';
 
 export interface ReplyText {
   key: string;
@@ -264,17 +265,32 @@ export function textReply(key: string, params?: Record<string, string | number>,
 }
 
 /**
- * A refusal is said by its first line, whose key is an error's: the commands' error boundary (guard.ts) and the
- * blocked users' gate make every refusal an `errors.…` line. A reply that queued a job never is one, nor one about a
- * job (a history entry whose files are gone says so in an `errors.…` line too), nor an error after the request had
- * queued jobs, or may have (`Reply.admitted`): the request sent again (an edit, the playground's retry) would queue
- * them twice.
+ * Refusals whose key is no error's (`errors.…`), each a line to put right and send again as those are: a command
+ * needing an image said in the platform's words (a `UserInputCode` outside `errors.`), a `/command` we do not know,
+ * a plain line the playground only explains (add `/imagine`), an id naming no job, a form the server could not read.
+ */
+const REFUSAL_KEYS: ReadonlySet<string> = new Set([
+  ...USER_INPUT_CODES,
+  'web.unknown_command',
+  'web.unknown_command_near',
+  'chat.plain_hint',
+  'cancel.unknown_id',
+  'web.bad_upload',
+  'web.bad_request',
+]);
+
+/**
+ * A refusal is said by its first line, whose key is an error's or one of `REFUSAL_KEYS`. A reply that queued a job
+ * never is one, nor one about a job (a history entry whose files are gone says so in an `errors.…` line too), nor an
+ * error after the request had queued jobs, or may have (`Reply.admitted`): the request sent again (an edit, the
+ * playground's retry) would queue them twice.
  */
 export function isRefusal(reply: Reply): boolean {
+  const key = reply.text[0]?.key ?? '';
   return (
     !reply.startsJob &&
     reply.jobId === undefined &&
     reply.admitted === undefined &&
-    reply.text[0]?.key.startsWith('errors.') === true
+    (key.startsWith('errors.') || REFUSAL_KEYS.has(key))
   );
 }

@@ -1,10 +1,13 @@
 // The playground's chat line → the commands layer. Parsing is the commands layer's (`runChatLine`): the same typed
 // commands as on Telegram, and a plain line with an image edits it (describes it when it is a question, retouches
-// it when a mask was drawn); a plain line without one is an imagine. Only an unknown `/command` is answered here.
+// it when a mask was drawn); a plain line without one is an imagine. Only an unknown `/command` is answered here,
+// with the command it looks like a slip of where there is one.
 import {
   type CommandContext,
   type Commands,
+  commandWord,
   type InputImage,
+  nearestCommand,
   quoted,
   type Reply,
   textReply,
@@ -28,7 +31,13 @@ export async function route(commands: Commands, ctx: CommandContext, upload: Upl
     mask: fileOf(upload, 'mask'),
     reference: fileOf(upload, 'reference'),
   });
+  if (reply) return reply;
   // Quoted as every refusal quotes typed words: bounded, cut between whole characters, no direction overrides.
   const command = quoted(text.trimStart().slice(0, 200).split(/\s/, 1)[0]?.toLowerCase() ?? '') || '/';
-  return reply ?? textReply('web.unknown_command', { command });
+  // A slip of the keys (`/imagne`) is answered with the command meant, to put right in the line that comes back.
+  const word = commandWord(text);
+  const near = word && nearestCommand(commands.registry.specs, word, ctx.user.platform, ctx.isAdmin);
+  return near
+    ? textReply('web.unknown_command_near', { command, suggestion: `/${near}` })
+    : textReply('web.unknown_command', { command });
 }

@@ -136,7 +136,12 @@ export function detach() {
  * that send fail; by then another image offered stays instead.
  */
 export function setAside() {
-  const kept = { image: current, origin: $('attachment').dataset.origin, turn: offered };
+  const kept = {
+    image: current,
+    origin: $('attachment').dataset.origin,
+    turn: offered,
+    drawing: $('draw').checked,
+  };
   detach();
   return () => {
     if (!kept.image || kept.turn !== offered || current) return;
@@ -144,6 +149,9 @@ export function setAside() {
     current = kept.image;
     if (kept.origin) $('attachment').dataset.origin = kept.origin;
     $('attachment').hidden = false;
+    // The brush as it was (Vary (Region) sends with it on): the next stroke paints, as before the send. A phone's
+    // brush takes the whole screen, over the refusal just shown: there it waits for "Draw a mask" again.
+    setDrawing(kept.drawing && !narrow.matches);
   };
 }
 

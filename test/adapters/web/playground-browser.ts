@@ -10,6 +10,7 @@ import { type Browser, type BrowserContextOptions, chromium, type Page } from 'p
 import { afterAll, beforeAll } from 'vitest';
 import type { WebMessage } from '../../../adapters/web/render.js';
 import type { Playground } from '../../../adapters/web/server.js';
+import type { CommandsOptions } from '../../../commands/index.js';
 import type { Services } from '../../../src/services.js';
 import { openE2eServices } from '../e2e-services.js';
 import {
@@ -331,6 +332,8 @@ export interface DoublePlaygroundPageOptions {
   settings?: PlaygroundSettings;
   /** The page's own options (`openBrowserPage`). */
   page?: BrowserContextOptions;
+  /** Added to the commands' options (the playground's own profile, `PLAYGROUND_PROFILE`). */
+  commands?: Partial<CommandsOptions>;
 }
 
 /**
@@ -344,7 +347,7 @@ export function useDoublePlaygroundPage(
 ): DoublePlaygroundPage {
   const opened = {} as DoublePlaygroundPage;
   beforeAll(async () => {
-    opened.stack = openPlaygroundOnDouble(name, env);
+    opened.stack = openPlaygroundOnDouble(name, env, options.commands);
     ({ server: opened.server } = await opened.stack.start(options.settings));
     if (options.run) opened.stack.jobs.queue.start();
     Object.assign(opened, await openBrowserPage(opened.server.url, { page: options.page }));

@@ -92,6 +92,23 @@ describe('toWebMessage', () => {
     expect(toWebMessage(range, 'en')).not.toHaveProperty('imageRefused');
   });
 
+  it("marks the refusals whose key is no error's, for the page to put their line back", () => {
+    const refusals = [
+      textReply('web.unknown_command', { command: '/frobnicate' }),
+      textReply('web.unknown_command_near', { command: '/imagne', suggestion: '/imagine' }),
+      textReply('web.needs_image', { command: '/describe' }),
+      textReply('chat.plain_hint', { text: 'a fox' }),
+      textReply('cancel.unknown_id', { id: 'abcd' }),
+      textReply('web.bad_upload'),
+      textReply('web.bad_request'),
+    ];
+    for (const refusal of refusals)
+      expect(toWebMessage(refusal, 'en').refused, refusal.text[0]?.key).toBe(true);
+    // Answers that did what was asked are none, whatever room their key is in.
+    for (const key of ['help.text', 'cancel.nothing', 'settings.saved'])
+      expect(toWebMessage(textReply(key), 'en'), key).not.toHaveProperty('refused');
+  });
+
   it('marks an error a refusal only when nothing was admitted, whatever its key', () => {
     // Nothing ran (a re-run whose typed line ran no command): the inline form keeps the answer to send again.
     expect(toWebMessage(textReply('errors.generic'), 'en').refused).toBe(true);

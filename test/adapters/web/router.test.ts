@@ -115,6 +115,19 @@ describe('playground router', () => {
     expect((await route(commands, ctx(), upload('/frobnicate now'))).text).toEqual([
       { key: 'web.unknown_command', params: { command: '/frobnicate' } },
     ]);
+    // A slip of the keys names the command meant; a second name (/draw) is one too, a command this platform lacks
+    // (/block) or a word too far from any is not.
+    expect((await route(commands, ctx(), upload('/imagne a fox --ar 16:9'))).text).toEqual([
+      { key: 'web.unknown_command_near', params: { command: '/imagne', suggestion: '/imagine' } },
+    ]);
+    expect((await route(commands, ctx(), upload('/Descirbe it'))).text[0]?.params?.suggestion).toBe(
+      '/describe',
+    );
+    expect((await route(commands, ctx(), upload('/drwa a fox'))).text[0]?.params?.suggestion).toBe('/draw');
+    expect((await route(commands, ctx(), upload('/blok 42'))).text[0]?.key).toBe('web.unknown_command');
+    expect((await route(commands, ctx(), upload('/imaginary a fox'))).text[0]?.key).toBe(
+      'web.unknown_command',
+    );
     expect((await route(commands, ctx(), upload('/describe what is it'))).text).toEqual([
       { key: 'web.needs_image', params: { command: '/describe' } },
     ]);
