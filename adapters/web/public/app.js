@@ -25,7 +25,7 @@ import { announce, say, showBanner } from './status.js';
 import { currentStrings, loadStrings, otherLanguage, tr } from './strings.js';
 import { dropTokenFromAddress } from './token-address.js';
 import { hideWithUndo, removeMessage, sendOnLeaving } from './undo.js';
-import { noteFinished, noteJob } from './unread.js';
+import { noteFinished, noteJob, noteReopened } from './unread.js';
 import { userItem } from './user-line.js';
 import { resultImage } from './viewer.js';
 
@@ -99,6 +99,10 @@ async function refreshShown() {
   const res = await fetch('/api/history').catch(() => undefined);
   if (!res?.ok) return;
   const page = await res.json();
+  // Newer than the newest shown (newest first): started meanwhile, in another tab, and shown as their events would
+  // have been, counted if they finished (their asked line from the store, as for another tab's job heard live).
+  const newest = page.entries.findIndex((entry) => messages.has(entry.jobId));
+  const unseen = newest === -1 ? page.entries : page.entries.slice(0, newest);
   for (const entry of page.entries) {
     // As a live update would: the tab title drops the percent of a job that ended or stopped meanwhile, and counts
     // one shown here that finished then while the tab was in the background.
@@ -109,6 +113,7 @@ async function refreshShown() {
     if (li.dataset.state !== 'final' && finished(entry.reply)) noteFinished(entry.jobId);
     update(li, entry.reply);
   }
+  for (const entry of unseen.reverse()) show(entry.reply, true);
 }
 
 // --- history: the conversation rebuilt from the job store, newest page first ---
@@ -154,6 +159,7 @@ function update(li, msg, speak = true) {
   // that the next start does not keep, as it runs the job again ("paused, will restart", render.ts `corrects`).
   const corrects = msg.corrects && li.dataset.outcome === 'failed';
   if (li.dataset.state === 'final' && !msg.final && !corrects) return;
+  if (corrects) noteReopened(li.dataset.job);
   const hadFocus = li.contains(document.activeElement);
   fill(li, msg);
   // The button that had the keyboard went with the update (Cancel, once the job ended): the message keeps it.

@@ -3,8 +3,9 @@
 // ("40% · dimoo-bot playground"), so a long job's progress and its end are seen with no permission to ask for.
 let unread = 0;
 /**
- * Jobs heard to end, counted or not: an end heard again (caught up after a dropped stream, then its own late event; a
- * failure the next start corrects, then its result) counts once, and one that ended in view never counts later.
+ * Jobs heard to end, counted or not: an end heard again (caught up after a dropped stream, then its own late event)
+ * counts once, and one that ended in view never counts later. A failure corrected ("paused, will restart") leaves
+ * (`noteReopened`): the job's real end is still to come.
  */
 const ended = new Set();
 /** Running jobs' share done, the one heard from last at the end. */
@@ -39,6 +40,11 @@ export function noteFinished(jobId) {
   if (!document.hidden) return;
   unread += 1;
   render();
+}
+
+/** A job shown ended that runs again (a failure corrected): its real end is news, to count in a background tab. */
+export function noteReopened(jobId) {
+  ended.delete(jobId);
 }
 
 /** A job's message as it came (WebMessage): its progress while it runs, nothing once it waits, stops or ends. */

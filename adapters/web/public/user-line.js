@@ -12,9 +12,11 @@ const el = (tag, props = {}, ...children) => {
 export function userItem(text, images = []) {
   const li = el('li', { className: 'user job-user' });
   if (text) {
-    const line = el('p', { textContent: text });
+    // Folded from the start (style.css `.folded`, six lines), so a long line never shows whole for a frame; a line
+    // within six lines is untouched by it.
+    const line = el('p', { className: 'folded', textContent: text });
     li.append(line);
-    if (text.length > MAY_FOLD_CHARS || text.split('\n').length > FOLDED_LINES) li.append(foldable(line));
+    measure.observe(line);
   }
   const image = images.find((i) => i.role === 'image');
   const mask = images.find((i) => i.role === 'mask');
@@ -24,17 +26,28 @@ export function userItem(text, images = []) {
   return li;
 }
 
-// A line longer than this (a 4,000-character prompt) may run past a bubble's first lines (style.css `.folded`):
-// folded to those, with a toggle to read it all. Whether it does is up to the bubble's width, known once shown.
-const MAY_FOLD_CHARS = 240;
-// As many as a folded line shows (style.css `6lh`).
-const FOLDED_LINES = 6;
+// Whether a line runs past its first lines is up to the bubble's width and the fonts, not its length (a few hundred
+// Japanese characters are a dozen lines on a phone): each line is measured, by one observer for the page, at every
+// width its bubble takes (a window resized, a phone turned). A line that does gets its toggle, shown while it runs
+// past the fold.
+const toggles = new WeakMap(); // line → its toggle, once it ran past the fold
+const measure = new ResizeObserver((entries) => {
+  for (const { target: line } of entries) {
+    if (!line.classList.contains('folded')) continue;
+    const toggle = toggles.get(line);
+    if (toggle) toggle.hidden = fits(line);
+    else if (!fits(line)) line.after(foldable(line));
+  }
+});
+/** Folded, the line shows all of itself. */
+const fits = (line) => line.scrollHeight <= line.clientHeight + 1;
 let folds = 0;
 
-/** The toggle of a long line: "Show more" while folded, "Show less" while open; shown only while the line runs past. */
+/** The toggle of a long line: "Show more" while folded, "Show less" while open. */
 function foldable(line) {
   line.id = `user-line-${++folds}`;
-  const toggle = el('button', { type: 'button', className: 'fold-toggle', hidden: true });
+  const toggle = el('button', { type: 'button', className: 'fold-toggle' });
+  toggles.set(line, toggle);
   toggle.setAttribute('aria-controls', line.id);
   const fold = (folded) => {
     line.classList.toggle('folded', folded);
@@ -45,15 +58,19 @@ function foldable(line) {
   };
   fold(true);
   toggle.addEventListener('click', () => {
-    fold(!line.classList.contains('folded'));
+    const folded = !line.classList.contains('folded');
+    fold(folded);
+    // Opened on a narrow window and folded on a wider one, where it fits: no toggle, and the keyboard goes on from
+    // the bubble rather than from a button gone.
+    const bubble = line.parentElement;
+    if (folded && fits(line)) {
+      toggle.hidden = true;
+      bubble.tabIndex = -1;
+      bubble.focus({ preventScroll: true });
+    }
     // Folded again, the bubble shrinks from under the toggle: it stays in view with the keyboard on it.
-    toggle.scrollIntoView({ block: 'nearest' });
+    (toggle.hidden ? bubble : toggle).scrollIntoView({ block: 'nearest' });
   });
-  // Measured while folded, at every width the bubble takes (a window resized, a phone turned): a line that fits
-  // needs no toggle.
-  new ResizeObserver(() => {
-    if (line.classList.contains('folded')) toggle.hidden = line.scrollHeight <= line.clientHeight + 1;
-  }).observe(line);
   return toggle;
 }
 

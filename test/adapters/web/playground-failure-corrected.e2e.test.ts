@@ -1,8 +1,10 @@
 // A failure the playground showed whose end the database refused to store (a full disk) is corrected at the stop:
 // "paused, will restart" (`Reply.corrects`), as the next start runs the job again. Through the event stream, in a real
 // browser, the failed message takes that one state; any other state after an ending stays ignored, and a correction
-// changes no other ending. A state that should be ignored is worded unlike the correction ("keeps its place"), so a
-// page that let it through shows it; a later event on another message, in the same stream, tells it was delivered.
+// changes no other ending; the job's own end after a correction, in a background tab, counts in the tab title (it
+// did not: the failure seen before kept it from counting). A state that should be ignored is worded unlike the
+// correction ("keeps its place"), so a page that let it through shows it; a later event on another message, in the
+// same stream, tells it was delivered.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Playground } from '../../../adapters/web/server.js';
@@ -89,6 +91,26 @@ describe.skipIf(!haveBrowser)('playground: a failure shown, then corrected', { t
     emit({ type: 'paused', job, restarts: true, corrects: true });
     await expect.poll(text, WAIT).toContain(RESTARTS);
     expect(await text()).not.toContain(failure);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('counts the corrected job’s own end, heard in a background tab, in the title', async () => {
+    const { job, text } = await submit('/imagine a lynx');
+    const title = await page.title();
+    // The failure, seen in view: nothing to count.
+    emit({ type: 'failed', job: failed(job) });
+    await expect.poll(text, WAIT).toContain(failure);
+    emit({ type: 'paused', job, restarts: true, corrects: true });
+    await expect.poll(text, WAIT).toContain(RESTARTS);
+    await page.evaluate(`Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+      document.dispatchEvent(new Event('visibilitychange'));`);
+    // The run again ends (failed once more) while the tab is in the background: news (it was not counted).
+    emit({ type: 'failed', job: failed(job) });
+    await expect.poll(text, WAIT).toContain(failure);
+    expect(await page.title()).toBe(`(1) ${title}`);
+    await page.evaluate(`Object.defineProperty(document, 'hidden', { configurable: true, get: () => false });
+      document.dispatchEvent(new Event('visibilitychange'));`);
+    expect(await page.title()).toBe(title);
     expect(pageErrors).toEqual([]);
   });
 

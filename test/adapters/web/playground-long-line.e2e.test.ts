@@ -1,8 +1,9 @@
 // A long line of the user's in the conversation, in a real browser (Debian's Chromium via playwright-core) against the
 // real server and commands on the timed engine double: folded to its first lines with a "Show more" button (it
 // showed as one bubble taller than the window), opened and folded again from the keyboard, the button's words in the
-// page's language; a line that fits the bubble's width has no button until the window narrows; a reload folds it
-// again from the history.
+// page's language; a line that fits the bubble's width has no button until the window narrows, nor once folded again
+// on a wider window (the keyboard on the bubble); a line of few but wide characters (Japanese) folds as its height
+// says; the fold's edge runs between two lines, of a set height; a reload folds it again from the history.
 import { describe, expect, it } from 'vitest';
 import { A11Y_PROBLEMS } from './a11y-checks.js';
 import { haveBrowser, type PageScope, send, useDoublePlaygroundPage } from './playground-browser.js';
@@ -19,10 +20,19 @@ const STATE_OF = `((index) => {
   li.append(probe);
   const lineHeight = probe.clientHeight;
   probe.remove();
+  // The lines' glyph boxes that the fold's edge runs through (a 'normal' line height grew with a fallback font, and
+  // six of the line's own heights ended inside the sixth line).
+  const edge = p.getBoundingClientRect().top + p.clientHeight;
+  const range = document.createRange();
+  range.selectNodeContents(p);
+  const cut = [...range.getClientRects()].filter((r) => r.top < edge - 0.5 && r.bottom > edge + 0.5).length;
   return {
     shown: p.clientHeight,
     whole: p.scrollHeight,
     lineHeight,
+    cssLineHeight: getComputedStyle(p).lineHeight,
+    cut,
+    bubbleFocused: document.activeElement === li,
     toggle: toggle && {
       hidden: toggle.hidden,
       text: toggle.textContent,
@@ -37,6 +47,9 @@ interface LineState {
   shown: number;
   whole: number;
   lineHeight: number;
+  cssLineHeight: string;
+  cut: number;
+  bubbleFocused: boolean;
   toggle: { hidden: boolean; text: string; expanded: string; controls: boolean; focused: boolean } | null;
 }
 
@@ -61,8 +74,18 @@ describe.skipIf(!haveBrowser)('playground: a long line of the user’s', { timeo
     await send(page, long);
     await page.locator('#log li.user').first().locator('.fold-toggle:not([hidden])').waitFor(WAIT);
     const folded = await state(0);
-    expect(folded.shown).toBeLessThanOrEqual(6 * folded.lineHeight + 1);
+    // Six whole lines of a set height: the edge of the fold runs between two lines.
+    expect(folded.cssLineHeight).toMatch(/^[\d.]+px$/);
+    expect(folded.shown).toBeCloseTo(6 * Number.parseFloat(folded.cssLineHeight), 0);
+    expect(folded.cut).toBe(0);
     expect(folded.whole).toBeGreaterThan(10 * folded.lineHeight);
+    // No scroll box (find-in-page scrolled a match inside it, off the first lines, with no way back).
+    const scrolled = `(() => {
+      const p = document.querySelector('#log li.user p');
+      p.scrollTop = 1000;
+      return p.scrollTop;
+    })()`;
+    expect(await page.evaluate(scrolled)).toBe(0);
     expect(folded.toggle).toEqual({
       hidden: false,
       text: 'Show more',
@@ -97,7 +120,8 @@ describe.skipIf(!haveBrowser)('playground: a long line of the user’s', { timeo
     await settled();
     const wide = await state(1);
     expect(wide.whole).toBeLessThanOrEqual(6 * wide.lineHeight + 1);
-    expect(wide.toggle?.hidden).toBe(true);
+    // None, or none shown.
+    expect(wide.toggle?.hidden ?? true).toBe(true);
     await page.setViewportSize({ width: 320, height: 700 });
     await page.locator('#log li.user').nth(1).locator('.fold-toggle:not([hidden])').waitFor(WAIT);
     await page.setViewportSize({ width: 900, height: 700 });
@@ -106,6 +130,44 @@ describe.skipIf(!haveBrowser)('playground: a long line of the user’s', { timeo
       .nth(1)
       .locator('.fold-toggle[hidden]')
       .waitFor({ state: 'attached', ...WAIT });
+  });
+
+  it('hides the button that folds again a line opened narrow, once it fits, the keyboard on the bubble', async () => {
+    const { page } = pg;
+    await page.setViewportSize({ width: 320, height: 700 });
+    const toggle = page.locator('#log li.user').nth(1).locator('.fold-toggle:not([hidden])');
+    await toggle.waitFor(WAIT);
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    expect((await state(1)).toggle).toMatchObject({ text: 'Show less', expanded: 'true', focused: true });
+    // Wide enough now for the whole line within the fold: "Show less" folds it, and nothing is left to show.
+    await page.setViewportSize({ width: 900, height: 700 });
+    await settled();
+    await page.keyboard.press('Enter');
+    const after = await state(1);
+    expect(after.toggle).toMatchObject({ hidden: true, expanded: 'false' });
+    expect(after.shown).toBe(after.whole);
+    expect(after.bubbleFocused).toBe(true);
+    // Narrow again, it runs past the fold: the button is back, to open it.
+    await page.setViewportSize({ width: 320, height: 700 });
+    await toggle.waitFor(WAIT);
+    expect((await state(1)).toggle).toMatchObject({ text: 'Show more', expanded: 'false' });
+    await page.setViewportSize({ width: 900, height: 700 });
+  });
+
+  it('folds a line of Japanese that runs past the fold on a phone, however few its characters', async () => {
+    const { page } = pg;
+    await page.setViewportSize({ width: 360, height: 700 });
+    // 229 characters: a dozen lines at 360 px.
+    const japanese = `/imagine ${'雪の深い森で青白い冬の月の下に赤い狐がいる、'.repeat(10)}`;
+    expect(japanese.length).toBe(229);
+    await send(page, japanese);
+    await page.locator('#log li.user').nth(2).locator('.fold-toggle:not([hidden])').waitFor(WAIT);
+    const folded = await state(2);
+    expect(folded.whole).toBeGreaterThan(10 * folded.lineHeight);
+    expect(folded.shown).toBeCloseTo(6 * Number.parseFloat(folded.cssLineHeight), 0);
+    expect(folded.cut).toBe(0);
+    await page.setViewportSize({ width: 900, height: 700 });
   });
 
   it('folds the line again after a reload, in the language of the page', async () => {

@@ -4,7 +4,8 @@
 // /settings language made while a percent shows (the old language's title came back when the job ended), and a late
 // answer that made a running job, overtaken by its events, leaves its percent alone (it took the percent away), and a
 // job that ended while the live updates were down in a background tab counts in the title once they are back, once
-// (it did not count at all).
+// (it did not count at all), and so does another tab's job that started and ended meanwhile, shown with its line (it
+// was neither).
 import { describe, expect, it } from 'vitest';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { haveBrowser, openBrowserPage, send } from './playground-browser.js';
@@ -52,7 +53,10 @@ interface PageScope {
   fetch(url: string): Promise<{ json(): Promise<{ entries: Array<{ reply: { final?: boolean } }> }> }>;
 }
 
-/** The newest history entry's reply is final: the job ended on the server. */
+/**
+ * The newest history entry's reply is final: the job ended on the server. Polled with `page.evaluate`: to
+ * `waitForFunction` its promise is a truthy value at once.
+ */
 const endedOnServer = async () =>
   (await (await (globalThis as unknown as PageScope).fetch('/api/history')).json()).entries[0]?.reply
     .final === true;
@@ -70,7 +74,7 @@ describe.skipIf(!haveBrowser)('playground: the tab title of a running job', { ti
       const title = await page.title();
       await send(page, '/imagine a slow fox');
       await page.waitForFunction(() => (globalThis as unknown as PageScope).dropped.down, undefined, WAIT);
-      await page.waitForFunction(endedOnServer, undefined, { ...WAIT, polling: 100 });
+      await expect.poll(() => page.evaluate(endedOnServer), { ...WAIT, interval: 100 }).toBe(true);
       // Its end went with the dropped stream: the page still shows it running.
       expect(await page.title()).toMatch(PERCENT);
       await page.evaluate('window.dropped.down = false');
@@ -96,7 +100,7 @@ describe.skipIf(!haveBrowser)('playground: the tab title of a running job', { ti
         document.dispatchEvent(new Event('visibilitychange'));`);
       await send(page, '/imagine a slow fox');
       await page.waitForFunction(() => (globalThis as unknown as PageScope).dropped.down, undefined, WAIT);
-      await page.waitForFunction(endedOnServer, undefined, { ...WAIT, polling: 100 });
+      await expect.poll(() => page.evaluate(endedOnServer), { ...WAIT, interval: 100 }).toBe(true);
       expect(await page.title()).not.toMatch(/^\(/);
       await page.evaluate('window.dropped.down = false');
       await page.waitForSelector('#log li.bot[data-state=final]', WAIT);
@@ -108,6 +112,43 @@ describe.skipIf(!haveBrowser)('playground: the tab title of a running job', { ti
         (scope.dropped.deliver as (msg: unknown) => void)(entry?.reply);
       });
       expect(await page.title()).toBe(`(1) ${title}`);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await browser.close();
+      await stack.close();
+    }
+  });
+
+  it('shows and counts a job of another tab that started and finished while the live updates were down', async () => {
+    const stack = openPlaygroundOnDouble('title-drop-other-tab', {}, {}, new TimedEngineDouble(200, 10));
+    stack.jobs.queue.start();
+    const { server } = await stack.start({ bundledModel: false });
+    const { browser, page, pageErrors } = await openBrowserPage(server.url, {
+      prepare: (p) => p.addInitScript(DROP_AFTER_FIRST_PROGRESS),
+    });
+    try {
+      const title = await page.title();
+      await page.evaluate(`Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+        document.dispatchEvent(new Event('visibilitychange'));`);
+      await send(page, '/imagine a slow fox');
+      await page.waitForFunction(() => (globalThis as unknown as PageScope).dropped.down, undefined, WAIT);
+      // Another tab of the same user sends a line meanwhile: only its events would have told this page of it.
+      await page.evaluate(`(async () => {
+        const form = new FormData();
+        form.append('text', '/imagine a hare from the other tab');
+        await fetch('/api/messages', { method: 'POST', body: form });
+      })()`);
+      // Both ended on the server (polled as `endedOnServer` is).
+      const bothEnded = async () => {
+        const scope = globalThis as unknown as PageScope;
+        const { entries } = await (await scope.fetch('/api/history')).json();
+        return entries.length === 2 && entries.every((entry) => entry.reply.final === true);
+      };
+      await expect.poll(() => page.evaluate(bothEnded), { ...WAIT, interval: 100 }).toBe(true);
+      await page.evaluate('window.dropped.down = false');
+      await page.locator('#log li.bot[data-job][data-state=final]').nth(1).waitFor(WAIT);
+      await page.locator('#log li.user', { hasText: 'a hare from the other tab' }).waitFor(WAIT);
+      expect(await page.title()).toBe(`(2) ${title}`);
       expect(pageErrors).toEqual([]);
     } finally {
       await browser.close();
