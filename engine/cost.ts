@@ -1,6 +1,8 @@
 // The cost model of engine-design §4: forward-token units, with attention's L² term folded in.
 // The scheduler uses these units for fairness and ETAs and calibrates seconds-per-unit from measured runs.
-import type { EngineRequest } from './api.js';
+import type { EngineRequest, PaintRequest } from './api.js';
+import { planExtension } from './paint/mask.js';
+import { LIMITS } from './tasks/context.js';
 
 export interface CostDims {
   dModel: number;
@@ -72,17 +74,19 @@ export function forwardShape(request: EngineRequest): ForwardShape {
         steps: (request.steps ?? 64) * (request.count ?? 1),
       };
     }
-    case 'paint':
+    case 'paint': {
+      const canvas = paintCanvas(request);
       return {
         rows: (request.cfg ?? 4) > 0 ? 2 : 1,
         length:
           Math.max(promptTokens(request.prompt), promptTokens(request.negativePrompt)) +
-          imageBlockTokens(request.image.width, request.image.height),
-        scored: imageCells(request.image.width, request.image.height),
+          imageBlockTokens(canvas.width, canvas.height),
+        scored: imageCells(canvas.width, canvas.height),
         classes: 'codebook',
         // A paint request's images are drawn one after another: more steps, not more rows at once.
         steps: (request.steps ?? 64) * (request.count ?? 1),
       };
+    }
     case 'understand':
       return {
         rows: (request.cfg ?? 0) > 0 ? 2 : 1,
@@ -91,6 +95,20 @@ export function forwardShape(request: EngineRequest): ForwardShape {
         classes: 'vocab',
         steps: request.steps ?? 128,
       };
+  }
+}
+
+/**
+ * The image a paint encodes, samples and decodes: a canvas extension's grown canvas (a 2× zoom-out of a 1024² source
+ * is a 2048² job, four times the cells of its source), else the source. An extension the task would refuse is priced
+ * at its source: the job fails at its start, and pricing is no place to refuse it.
+ */
+function paintCanvas(request: PaintRequest): { width: number; height: number } {
+  if (request.region.kind !== 'extend') return request.image;
+  try {
+    return planExtension(request.image, request.region, { maxPixels: LIMITS.maxPixels }).canvas;
+  } catch {
+    return request.image;
   }
 }
 

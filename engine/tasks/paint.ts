@@ -43,8 +43,9 @@ export function checkDilate(dilate: number | undefined): number {
 
 /**
  * The cells a region repaints on a `source`-sized image, refused as paint refuses them (ratios, boxes, extension
- * or share out of range, an empty mask, a region covering no whole cell, a canvas over the pixel limit). Pure and
- * model-free, so a caller can refuse a region before a model loads; `cellSize` is the VQ model's (16 for DiMOO).
+ * or share out of range, an empty mask, a region covering no whole cell, a canvas over the pixel limit, a grown one
+ * with a side over the side limit). Pure and model-free, so a caller can refuse a region before a model loads;
+ * `cellSize` is the VQ model's (16 for DiMOO).
  */
 export function planPaintRegion(
   region: PaintRegion,
@@ -54,6 +55,11 @@ export function planPaintRegion(
   const plan = planPaint(region, source, { ...options, maxPixels: LIMITS.maxPixels });
   if (plan.canvas.width * plan.canvas.height > LIMITS.maxPixels) {
     const detail = `the painting canvas ${plan.canvas.width}×${plan.canvas.height} is over ${LIMITS.maxPixels} pixels`;
+    throw new EngineError('bad_request', detail, { detail });
+  }
+  // The pixel cap alone passes a long strip: a pan of a 2048×512 picture would paint 3072×512.
+  if (region.kind === 'extend' && Math.max(plan.canvas.width, plan.canvas.height) > LIMITS.maxSide) {
+    const detail = `the extended canvas ${plan.canvas.width}×${plan.canvas.height} has a side over ${LIMITS.maxSide} pixels`;
     throw new EngineError('bad_request', detail, { detail });
   }
   return plan;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { PaintRegion } from '../../engine/api.js';
 import { estimateCost, forwardUnits } from '../../engine/cost.js';
 
 const image = { width: 512, height: 512, data: new Uint8Array(512 * 512 * 3) };
@@ -58,5 +59,24 @@ describe('engine cost model', () => {
     expect(estimateCost({ ...asked, temperature: 1, cache: true })).toBe(
       estimateCost({ ...asked, temperature: 1 }),
     );
+  });
+
+  it('prices a canvas extension at the canvas it paints, not at its source', () => {
+    const sized = (width: number, height: number) => ({ width, height, data: new Uint8Array(0) });
+    const paint = (source: { width: number; height: number }, region: PaintRegion) =>
+      estimateCost({ task: 'paint', prompt: 'more sky', image: sized(source.width, source.height), region });
+    const scatter = { kind: 'scatter', share: 0.3 } as const;
+    const zoom2 = { kind: 'extend', left: 0.5, top: 0.5, right: 0.5, bottom: 0.5 } as const;
+    // Zoom out 2× of 512² encodes, samples and decodes a 1024² canvas: a 1024² repaint's price.
+    expect(paint({ width: 512, height: 512 }, zoom2)).toBe(paint({ width: 1024, height: 1024 }, scatter));
+    // A pan of 1024×576 to the left paints 1536×576.
+    expect(
+      paint({ width: 1024, height: 576 }, { kind: 'extend', left: 0.5, top: 0, right: 0, bottom: 0 }),
+    ).toBe(paint({ width: 1536, height: 576 }, scatter));
+    // A source the pixel limit shrinks is priced at the canvas the task shrinks it to.
+    expect(paint({ width: 4096, height: 4096 }, zoom2)).toBe(paint({ width: 2048, height: 2048 }, scatter));
+    // An extension the task refuses is priced at its source (the job fails at its start).
+    const refused = { kind: 'extend', left: 5, top: 0, right: 0, bottom: 0 } as const;
+    expect(paint({ width: 512, height: 512 }, refused)).toBe(paint({ width: 512, height: 512 }, scatter));
   });
 });

@@ -1,0 +1,232 @@
+// Zoom out, Custom zoom, the pans, Make square and a typed /outpaint never draw past MAX_SIDE: as Midjourney's, a
+// source too large for its growth is scaled down first, its shape kept in whole cells, so the result (source and
+// border) fits on both sides. A 1024² result zoomed out 2× had painted 2048² (minutes and 12 GB on a CPU, no Upscale).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { type CommandContext, Commands, type CommandsConfig } from '../../commands/commands.js';
+import { CELL, MAX_SIDE } from '../../commands/limits.js';
+import { fitOutpaint } from '../../commands/outpaint/fit.js';
+import type { Reply } from '../../commands/reply.js';
+import {
+  encodePng,
+  estimateCost,
+  type PaintRegion,
+  planPaintRegion,
+  readImageHeader,
+} from '../../engine/index.js';
+import { insertFinishedImage, JobQueue, JobStore } from '../../src/jobs/index.js';
+import { TimedEngineDouble } from '../doubles/timed-engine.js';
+
+type Size = { width: number; height: number };
+
+/** A picture whose left half is dark and right half light, so a scaled copy can be told from a cropped one. */
+function picture({ width, height }: Size): Promise<Uint8Array> {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++)
+    data
+      .fill(40, y * width * 3, (y * width + Math.floor(width / 2)) * 3)
+      .fill(220, (y * width + Math.floor(width / 2)) * 3, (y + 1) * width * 3);
+  return encodePng({ width, height, data });
+}
+
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'dimoo-outpaint-max-side-'));
+  const store = new JobStore(dir);
+  const engine = new TimedEngineDouble(1, 3);
+  const queue = new JobQueue({
+    store,
+    engine,
+    limits: { maxPerUser: 50, maxRunningPerUser: 1, maxPerScope: 50, maxTotal: 50, jobTimeoutMs: 60_000 },
+  });
+  // Inputs as large as a deployment takes them: a 4000×3000 photo, a 1024² result.
+  const config: CommandsConfig = {
+    defaultLocale: 'en',
+    limits: {
+      rateLimitPerMinute: 0,
+      maxInputBytes: 20_000_000,
+      maxInputPixels: 16_000_000,
+      blockedWords: [],
+    },
+  };
+  let seed = 10;
+  const commands = new Commands({ queue, store, config, randomSeed: () => seed++ });
+  onTestFinished(async () => {
+    await queue.stop({ waitMs: 2000 });
+    commands.closeUpdates();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const ctx = (): CommandContext =>
+    commands.context({ user: { platform: 'web', userId: '1' }, scope: 'web:1', language: 'en' });
+  /** A finished /imagine of `size`, without the engine. */
+  const result = async (size: Size) =>
+    insertFinishedImage(
+      store,
+      {
+        owner: { platform: 'web', userId: '1' },
+        scope: 'web:1',
+        kind: 'imagine',
+        request: { task: 'text_to_image', prompt: 'a harbour', ...size, seed: 3 },
+      },
+      { png: await picture(size), seed: 3, ...size },
+      { finishedAt: 1 },
+    ).id;
+  /** What the queued outpaint places and paints: its stored source's size, its region and the engine's canvas. */
+  const painted = (reply: Reply) => {
+    expect(reply.startsJob, JSON.stringify(reply.text)).toBe(true);
+    const job = store.get(reply.jobId as string);
+    if (job?.request.task !== 'paint') throw new Error(`no paint job: ${JSON.stringify(job?.request)}`);
+    const region = job.request.region as Extract<PaintRegion, { kind: 'extend' }>;
+    const bytes = store.readFile(job.id, job.request.image.file);
+    const header = readImageHeader(bytes);
+    const source = { width: header.width, height: header.height };
+    const { canvas } = planPaintRegion(region, source, { dilate: 0, seed: 0, cellSize: CELL });
+    return { source, region, canvas, job, bytes };
+  };
+  return { commands, ctx, result, painted };
+}
+
+describe('outpaint within MAX_SIDE', () => {
+  it('Zoom out 1.5× and 2× and Custom zoom of a 1024² result paint at most 1024², around a scaled copy', async () => {
+    const { commands, ctx, result, painted } = setup();
+    const id = await result({ width: 1024, height: 1024 });
+    const zoom15 = painted(await commands.pressButton(ctx(), `zoomout:${id}`));
+    expect(zoom15.source).toEqual({ width: 672, height: 672 });
+    expect(zoom15.canvas).toEqual({ width: 1024, height: 1024 });
+    expect(zoom15.region).toMatchObject({ left: 0.25, top: 0.25, right: 0.25, bottom: 0.25 });
+    const zoom2 = painted(await commands.pressButton(ctx(), `zoomout2:${id}`));
+    expect(zoom2.source).toEqual({ width: 512, height: 512 });
+    expect(zoom2.canvas).toEqual({ width: MAX_SIDE, height: MAX_SIDE });
+    // Priced (for its ETA) as the 1024² canvas it paints, not as its 512² source.
+    const scatter1024 = estimateCost({
+      task: 'paint',
+      prompt: 'a harbour',
+      image: { width: 1024, height: 1024, data: new Uint8Array(0) },
+      region: { kind: 'scatter', share: 0.3 },
+      seed: 1,
+    });
+    expect(zoom2.job.estimatedCost).toBeCloseTo(scatter1024);
+    // Custom zoom: any factor, typed as a flag or as `1.3x`.
+    for (const line of ['a harbour --zoom 1.3', '1.3x']) {
+      const custom = painted(await commands.answerAsk(ctx(), 'zoom_line', id, line));
+      expect(custom.source, line).toEqual({ width: 784, height: 784 });
+      expect(custom.canvas, line).toEqual({ width: 1008, height: 1008 });
+    }
+  });
+
+  it('each pan of a 1024² result paints within 1024, the source a square in whole cells', async () => {
+    const { commands, ctx, result, painted } = setup();
+    const id = await result({ width: 1024, height: 1024 });
+    const expected = {
+      pan_left: { width: 1008, height: 672 },
+      pan_right: { width: 1008, height: 672 },
+      pan_up: { width: 672, height: 1008 },
+      pan_down: { width: 672, height: 1008 },
+    };
+    for (const [action, canvas] of Object.entries(expected)) {
+      const pan = painted(await commands.pressButton(ctx(), `${action}:${id}`));
+      expect(pan.source, action).toEqual({ width: 672, height: 672 });
+      expect(pan.canvas, action).toEqual(canvas);
+    }
+  });
+
+  it('a 1024×576 result keeps its shape: zoomed, panned and made square within 1024', async () => {
+    const { commands, ctx, result, painted } = setup();
+    const id = await result({ width: 1024, height: 576 });
+    const cases: Array<[string, Size | undefined, Size]> = [
+      ['zoomout', { width: 672, height: 384 }, { width: 1024, height: 576 }],
+      ['zoomout2', { width: 512, height: 288 }, { width: 1024, height: 576 }],
+      ['pan_left', { width: 672, height: 384 }, { width: 1008, height: 384 }],
+      ['pan_right', { width: 672, height: 384 }, { width: 1008, height: 384 }],
+      // Growing the short side fits as it is: the result's own bytes go unscaled.
+      ['pan_up', undefined, { width: 1024, height: 864 }],
+      ['pan_down', undefined, { width: 1024, height: 864 }],
+      ['square', undefined, { width: 1024, height: 1024 }],
+    ];
+    for (const [action, scaled, canvas] of cases) {
+      const made = painted(await commands.pressButton(ctx(), `${action}:${id}`));
+      expect(made.canvas, action).toEqual(canvas);
+      expect(made.source, action).toEqual(scaled ?? { width: 1024, height: 576 });
+      if (scaled) expect(Math.abs(scaled.width / scaled.height - 16 / 9), action).toBeLessThan(0.05);
+    }
+  });
+
+  it('a typed /outpaint of a large upload scales it down: the whole picture, not a crop of it', async () => {
+    const { commands, ctx, painted } = setup();
+    const upload = await picture({ width: 4000, height: 3000 });
+    for (const [line, canvas] of [
+      ['/outpaint 2x more sky', { width: 1024, height: 768 }],
+      ['/outpaint left more sky', { width: 1008, height: 512 }],
+      ['/outpaint square more sky', { width: 1024, height: 1024 }],
+    ] as const) {
+      const made = painted((await commands.runText(ctx(), line, [{ data: upload }])) as Reply);
+      expect(made.canvas, line).toEqual(canvas);
+      expect(made.source.width % CELL || made.source.height % CELL, line).toBe(0);
+      expect(made.source.width / made.source.height, line).toBeCloseTo(4 / 3, 1);
+      // Scaled, both halves are still there: dark on the left, light on the right.
+      const { data, info } = await sharp(made.bytes).raw().toBuffer({ resolveWithObject: true });
+      const row = Math.floor(info.height / 2) * info.width * info.channels;
+      expect(data[row + 4 * info.channels], line).toBeLessThan(80);
+      expect(data[row + (info.width - 4) * info.channels], line).toBeGreaterThan(180);
+    }
+    // A small upload goes as it came, bytes and all.
+    const small = await picture({ width: 512, height: 512 });
+    const kept = painted(
+      (await commands.runText(ctx(), '/outpaint 2x more sky', [{ data: small }])) as Reply,
+    );
+    expect(kept.canvas).toEqual({ width: 1024, height: 1024 });
+    expect([...kept.bytes]).toEqual([...small]);
+  });
+});
+
+describe('fitOutpaint', () => {
+  it('fits every growth of every shape within MAX_SIDE, scaling only what would not fit', () => {
+    const shapes = [
+      { width: 1024, height: 1024 },
+      { width: 1024, height: 576 },
+      { width: 576, height: 1024 },
+      { width: 1024, height: 256 },
+      { width: 1000, height: 1000 },
+      { width: 4000, height: 3000 },
+    ];
+    const growths: Array<[number | undefined, string | undefined]> = [
+      [1.1, undefined],
+      [1.5, undefined],
+      [1.75, undefined],
+      [2, undefined],
+      ...(['left', 'right', 'up', 'down', 'square'] as const).map(
+        (d) => [undefined, d] as [undefined, string],
+      ),
+    ];
+    for (const source of shapes) {
+      for (const [zoom, direction] of growths) {
+        const name = `${source.width}×${source.height} ${zoom ?? direction}`;
+        if (direction === 'square' && source.width === source.height) continue;
+        const fitted = fitOutpaint(zoom, direction, source);
+        expect(Math.max(fitted.canvas.width, fitted.canvas.height), name).toBeLessThanOrEqual(MAX_SIDE);
+        const placed = fitted.scaledTo ?? source;
+        // The engine's own plan of the placed source is the canvas reported.
+        expect(planPaintRegion(fitted.region, placed, { dilate: 0, seed: 0, cellSize: CELL }).canvas).toEqual(
+          fitted.canvas,
+        );
+        if (!fitted.scaledTo) continue;
+        expect(fitted.scaledTo.width % CELL, name).toBe(0);
+        expect(fitted.scaledTo.height % CELL, name).toBe(0);
+        // Shape kept within half a cell of the short side.
+        const short = Math.min(fitted.scaledTo.width, fitted.scaledTo.height);
+        const ratio = Math.max(source.width, source.height) / Math.min(source.width, source.height);
+        expect(
+          Math.abs(Math.max(fitted.scaledTo.width, fitted.scaledTo.height) / ratio - short),
+          name,
+        ).toBeLessThanOrEqual(CELL / 2);
+        // The largest that fits: a cell more on the long side would not.
+        expect(Math.max(fitted.canvas.width, fitted.canvas.height), name).toBeGreaterThan(
+          MAX_SIDE - 4 * CELL,
+        );
+      }
+    }
+  });
+});
