@@ -18,12 +18,15 @@ export interface WorkerMetrics {
   step?(ms: number): void;
 }
 
-/** A job with the engine, and why it was aborted: its owner cancelled it, it ran too long, or a shutdown. */
+/**
+ * A job with the engine, and why it was aborted: its owner cancelled it, it ran too long, a shutdown, or its record
+ * went with Redis's data (`lost`: a FLUSHDB, its keys deleted), so no one would get its result.
+ */
 export interface Running {
   /** The record its events carry: a cancel marks it, so the progress still reported says so. */
   job: Job;
   controller: AbortController;
-  reason?: StopReason;
+  reason?: StopReason | 'lost';
 }
 
 interface Entry extends Running {
@@ -174,7 +177,8 @@ async function endEarly(ctx: BatchContext, entry: Entry, error: unknown): Promis
   if (entry.reason === 'shutdown' && !(await ctx.state.cancelRequested(job.id))) {
     job.attempts = Math.max(0, job.attempts - 1);
     await putBack(ctx, job);
-  } else if (entry.reason === 'cancel' || entry.reason === 'shutdown') {
+  } else if (entry.reason === 'cancel' || entry.reason === 'shutdown' || entry.reason === 'lost') {
+    // A lost one is never put back: its record is gone, so this writes nothing and tells no one.
     await settle(ctx, job, 'cancelled', unused);
   } else {
     // The single-process queue's wording (a timeout's limit in milliseconds, a full disk named as such).

@@ -5,15 +5,18 @@
 // the run: a worker killed mid-run stops renewing it, another worker's stalled check puts the run back once
 // (`maxStalledCount: 1`) and its unfinished jobs re-run there; a second stall fails it and the dispatcher sends each
 // job's owner the apology. Which worker has a run, and that it still answers, is kept apart (shared-runners.ts), so
-// the owners hear of a killed worker within a heartbeat's expiry rather than at the retry.
+// the owners hear of a killed worker within a heartbeat's expiry rather than at the retry. Redis losing its data
+// (a FLUSHDB, the queue's keys deleted) with every connection up is noticed by a data watch (data-watch.ts), sooner
+// once a lock cannot be renewed: each job in hand whose record went with it is stopped, not run for no one.
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Engine } from '../../../engine/index.js';
 import { within } from '../../within.js';
 import type { Job } from '../types.js';
+import { DATA_GONE_WORKER_LOG, DataWatch } from './data-watch.js';
 import { type RunData, WORK_QUEUE, workQueueOptions } from './dispatcher.js';
-import { LostLocks } from './lost-lock.js';
+import { isRenewalFailure, LostLocks } from './lost-lock.js';
 import { isCredentialsRefusal } from './redis-credentials.js';
 import { HEARTBEAT_MS, HEARTBEAT_TTL_MS, leaveRun, markAlive, takeRun } from './shared-runners.js';
 import { closeConnection, GOODBYE_WAIT_MS, type SharedState } from './shared-state.js';
@@ -84,11 +87,15 @@ export class DistributedWorker {
   readonly maxBatch: number;
   private readonly batchContext: BatchContext;
   private readonly lostLocks = new LostLocks();
+  private readonly dataWatch: DataWatch;
 
   constructor(private readonly options: DistributedWorkerOptions) {
     this.maxBatch = options.engine.generateBatch ? Math.max(1, Math.floor(options.maxBatch ?? 1)) : 1;
     this.batchContext = { ...options, workerId: this.id, running: this.controllers, warm: new Set() };
     options.state.reportTo(options.log);
+    this.dataWatch = new DataWatch(options.state, () => void this.abortLost(), options.log, {
+      line: DATA_GONE_WORKER_LOG,
+    });
   }
 
   start(): Promise<void> {
@@ -120,6 +127,7 @@ export class DistributedWorker {
     await this.stayAlive();
     if (this.closing) return;
     this.aliveTimer = setInterval(() => void this.stayAlive(), HEARTBEAT_MS);
+    this.dataWatch.start();
     this.worker = new Worker(
       WORK_QUEUE,
       async (bull) => {
@@ -140,6 +148,8 @@ export class DistributedWorker {
       },
     );
     this.worker.on('error', (error) => {
+      // The run's data may be gone with everything else: the watch's next tick could be seconds of a dead job away.
+      if (isRenewalFailure(error)) this.dataWatch.checkSoon();
       const lost = this.lostLocks.explain(error);
       if (lost === 'said') return;
       if (lost !== 'other') {
@@ -172,6 +182,25 @@ export class DistributedWorker {
       // The engine may still report a step or two: its progress says the job is stopping, as in one process,
       // wherever the cancel was asked (the owner's front-end hears it only from here).
       entry.job.meta.cancelRequested = true;
+    }
+  }
+
+  /**
+   * Redis's data is gone (data-watch.ts): each job with the engine whose record went with it is stopped as a cancel
+   * would stop it, its result dropped anyway, so the jobs submitted since get the GPU. Not put back: there is
+   * nothing left to put back, and its owner's front-end tells them the job was lost (its own watch).
+   */
+  private async abortLost(): Promise<void> {
+    try {
+      for (const [id, entry] of [...this.controllers]) {
+        if (entry.controller.signal.aborted || (await this.options.state.readJob(id)) !== undefined) continue;
+        entry.reason = 'lost';
+        entry.controller.abort();
+      }
+    } catch (error) {
+      this.options.log?.('warn', 'checking the jobs in hand after the data loss failed', {
+        error: String(error),
+      });
     }
   }
 
@@ -300,6 +329,7 @@ export class DistributedWorker {
    */
   async close(graceMs: number, abortWaitMs = 10_000): Promise<void> {
     this.closing = true;
+    this.dataWatch.stop();
     // Each of start's awaits checks `closing` once it returns; one waiting for an absent Redis is left behind.
     if (this.starting)
       await within(

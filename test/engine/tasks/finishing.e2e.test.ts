@@ -1,7 +1,8 @@
 // The finishing report through the real engine on a generated tiny checkpoint: once an image task's last step is
 // done it says so (`phase: 'finishing'`, step = total) before its result comes, exactly once per job, whatever the
 // path (alone, a grid sharing forward passes, ML-Cache images one after another, a batch, painting); a describe job,
-// which has no image to decode, never does.
+// which has no image to decode, never does, nor does a job cancelled before its last step (alone in a batch or with
+// the whole grid).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,14 +71,67 @@ describe('the finishing report on a generated tiny checkpoint', () => {
 
   it('comes to every job of a batch before any result of it', async () => {
     const [a, b] = [recorder(), recorder()];
+    // Each member's finishing report, and a microtask queued at it: a decode (or anything awaited) between one
+    // member's report and the next lets the microtask in first, so told at each member's own decode, the first
+    // member's mark would come before the second member's report.
+    const order: string[] = [];
+    const marking = (name: string, r: ReturnType<typeof recorder>): GenerateOptions => ({
+      onProgress: (p) => {
+        r.options.onProgress?.(p);
+        if (p.phase !== 'finishing') return;
+        order.push(`${name} finishing`);
+        queueMicrotask(() => order.push(`after ${name}`));
+      },
+    });
     const results = await engine.generateBatch([
-      { request: imagine(), options: a.options },
-      { request: imagine({ prompt: 'a boat', seed: 4 }), options: b.options },
+      { request: imagine(), options: marking('a', a) },
+      { request: imagine({ prompt: 'a boat', seed: 4 }), options: marking('b', b) },
     ]);
     a.settled();
     b.settled();
     expect(results.map((res) => ('kind' in res ? res.kind : res.code))).toEqual(['image', 'image']);
     for (const r of [a, b]) expect(r.seen).toEqual(['1/4', '2/4', '3/4', '4/4', 'finishing 4/4', 'result']);
+    expect(order).toEqual(['a finishing', 'b finishing', 'after a', 'after b']);
+  });
+
+  it('never comes to a job of a batch cancelled before its last step; the others still get it', async () => {
+    const [a, b] = [recorder(), recorder()];
+    const cancel = new AbortController();
+    const results = await engine.generateBatch([
+      { request: imagine(), options: a.options },
+      {
+        request: imagine({ prompt: 'a boat', seed: 4 }),
+        options: {
+          signal: cancel.signal,
+          onProgress: (p) => {
+            b.options.onProgress?.(p);
+            if (p.step === 2) cancel.abort();
+          },
+        },
+      },
+    ]);
+    expect(results.map((res) => ('kind' in res ? res.kind : res.code))).toEqual(['image', 'cancelled']);
+    expect(a.seen).toEqual(['1/4', '2/4', '3/4', '4/4', 'finishing 4/4']);
+    // Its steps were reported (so its total is known): only the failed loop keeps the report from it.
+    expect(b.seen.length).toBeGreaterThan(0);
+    expect(b.seen.some((s) => s.startsWith('finishing'))).toBe(false);
+  });
+
+  it('never comes to a grid cancelled before its last step', async () => {
+    const r = recorder();
+    const cancel = new AbortController();
+    const options: GenerateOptions = {
+      signal: cancel.signal,
+      onProgress: (p) => {
+        r.options.onProgress?.(p);
+        if (p.step === 2) cancel.abort();
+      },
+    };
+    await expect(engine.generate(imagine({ count: 2 }), options)).rejects.toMatchObject({
+      code: 'cancelled',
+    });
+    expect(r.seen.length).toBeGreaterThan(0);
+    expect(r.seen.some((s) => s.startsWith('finishing'))).toBe(false);
   });
 
   it('comes after a retouch’s last step', async () => {

@@ -105,6 +105,7 @@ export async function workerOnRedis(
     maxBatch?: number;
     jobTimeoutMs?: number;
     log?: DistributedWorkerOptions['log'];
+    metrics?: DistributedWorkerOptions['metrics'];
   } = {},
 ): Promise<DistributedWorker> {
   const worker = new DistributedWorker({
@@ -115,6 +116,7 @@ export async function workerOnRedis(
     jobTimeoutMs: options.jobTimeoutMs ?? LIMITS.jobTimeoutMs,
     lockMs: 4000,
     log: options.log,
+    metrics: options.metrics,
   });
   await worker.start();
   return worker;
