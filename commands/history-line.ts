@@ -1,9 +1,10 @@
-// The user's line of a job in their history (the playground rebuilds its page from it): a command they could type
-// again, every setting spelled out (Remix's line), not the prompt alone (a permutation's expanded prompt, the flags
-// lost). A /retouch's or /outpaint's picture cannot be typed: the entry shows it (and a drawn mask) beside the line,
-// as the live page showed the attachment beside what was typed, and the line is what to type with it attached: its
-// region is spelled out as that command's own word (`--box`, `--zoom`, `--pan`); a mask, drawn, is the attachment.
-// An /edit's and a /describe's picture (and an edit's reference) are attachments too.
+// The user's line of a job in their history (the playground rebuilds its page from it): the line as they typed it,
+// where the playground kept it. A job stored without it gets a command they could type again, every setting spelled
+// out (Remix's line), not the prompt alone (a permutation's expanded prompt, the flags lost). A /retouch's or
+// /outpaint's picture cannot be typed: the entry shows it (and a drawn mask) beside the line, as the live page showed
+// the attachment beside what was typed, and the line is what to type with it attached: its region is spelled out as
+// that command's own word (`--box`, `--zoom`, `--pan`); a mask, drawn, is the attachment. An /edit's and a
+// /describe's picture (and an edit's reference) are attachments too.
 import type { Job } from '../src/jobs/index.js';
 import type { CommandContext } from './context.js';
 import { editSpec } from './edit/spec.js';
@@ -17,6 +18,25 @@ import { asGrammarWords } from './text-grammar.js';
 type PaintRequest = Extract<Job['request'], { task: 'paint' }>;
 type EditRequest = Extract<Job['request'], { task: 'image_to_image' }>;
 
+/**
+ * The job's meta entry the playground keeps the line in as the user typed it (`adapters/web/router.ts`): after a
+ * reload, or in another tab, the user's line is the one the live page showed, not one rewritten with the settings
+ * the job ran with (a seed the user never typed). Jobs stored before it was kept, or made elsewhere, have none.
+ */
+const TYPED_LINE = 'typed';
+
+export function typedLineOf(job: Job): string | undefined {
+  const typed = job.meta[TYPED_LINE];
+  return typeof typed === 'string' ? typed : undefined;
+}
+
+/** A permutation's job after its first: its line, typed once, stands above the first (`job-command.ts`). */
+export function furtherPermutation(job: Job): boolean {
+  const permutation = job.meta.permutation;
+  return typeof permutation === 'object' && permutation !== null && 'n' in permutation && permutation.n !== 1;
+}
+
+/** The job's line spelled out from its request: for a job stored without the line as typed. */
 export function historyLineOf(ctx: CommandContext, job: Job): string {
   const r = job.request;
   // Its question is the whole command: a describe has no settings of its own to spell out.

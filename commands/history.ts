@@ -6,7 +6,7 @@ import { isStoredImage, type Job, lastAttempt, StoredFileLost, type WaitPlan } f
 import type { CommandContext } from './context.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
-import { historyLineOf } from './history-line.js';
+import { furtherPermutation, historyLineOf, typedLineOf } from './history-line.js';
 import { pngWithParameters } from './job-context.js';
 import { stoppingReply } from './late-cancel.js';
 import { madeByButton } from './pressed-by.js';
@@ -16,7 +16,10 @@ import { filesGone, jobOf } from './stored-jobs.js';
 
 export interface HistoryEntry {
   jobId: string;
-  /** The user's side: the command to type again (`history-line.ts`), and the stored images by role. */
+  /**
+   * The user's side: the line as they typed it, or for a job stored without it the command to type again
+   * (`history-line.ts`), and the stored images by role.
+   */
   asked: { text: string; images: Array<{ role: 'image' | 'mask' | 'reference'; file: string }> };
   reply: Reply;
 }
@@ -37,7 +40,10 @@ function askedOf(ctx: CommandContext, job: Job): HistoryEntry['asked'] {
   if ('image' in r && isStoredImage(r.image)) images.push({ role: 'image', file: r.image.file });
   if (r.task === 'paint' && r.region.kind === 'mask') images.push({ role: 'mask', file: r.region.mask.file });
   if (r.task === 'image_to_image' && r.refImage) images.push({ role: 'reference', file: r.refImage.file });
-  const text = historyLineOf(ctx, job);
+  const typed = typedLineOf(job);
+  // The live page showed a permutation's one line above all its jobs: the further ones have none of their own.
+  if (typed !== undefined && furtherPermutation(job)) return { text: '', images: [] };
+  const text = typed ?? historyLineOf(ctx, job);
   // Stored images that were removed (RESULT_RETENTION_DAYS) are not offered to fetch.
   return { text, images: job.filesRemoved ? [] : images };
 }

@@ -25,8 +25,11 @@ export async function route(commands: Commands, ctx: CommandContext, upload: Upl
   const text = (upload.fields.text ?? '').trim();
   // The result the composer's picture came from (Vary (Region) puts it there): the new job shows it as its parent.
   const origin = upload.fields.origin;
-  const lineCtx = origin && JOB_ID.test(origin) ? { ...ctx, meta: { ...ctx.meta, origin } } : ctx;
-  const reply = await commands.runChatLine(lineCtx, text, {
+  // Each job the line makes keeps it as typed (`typed`, commands/history-line.ts): the page shows the user's line
+  // as they wrote it after a reload and in their other tabs, as it did live. Put on this context, not a copy: a
+  // `/settings language` answer is said in the language it sets on it.
+  ctx.meta = { ...ctx.meta, typed: text, ...(origin && JOB_ID.test(origin) ? { origin } : {}) };
+  const reply = await commands.runChatLine(ctx, text, {
     image: fileOf(upload, 'image'),
     mask: fileOf(upload, 'mask'),
     reference: fileOf(upload, 'reference'),

@@ -15,6 +15,7 @@ const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
   '/flag-text.js': { file: 'flag-text.js', type: 'text/javascript; charset=utf-8' },
   '/unread.js': { file: 'unread.js', type: 'text/javascript; charset=utf-8' },
   '/region.js': { file: 'region.js', type: 'text/javascript; charset=utf-8' },
+  '/relocalize.js': { file: 'relocalize.js', type: 'text/javascript; charset=utf-8' },
   '/scroll.js': { file: 'scroll.js', type: 'text/javascript; charset=utf-8' },
   '/attachment.js': { file: 'attachment.js', type: 'text/javascript; charset=utf-8' },
   '/image-limits.js': { file: 'image-limits.js', type: 'text/javascript; charset=utf-8' },

@@ -62,4 +62,19 @@ describe('the history’s user lines', () => {
     // The typed one keeps its line.
     expect(await askedText(first?.jobId as string)).toMatch(/^\/imagine a fox /);
   });
+
+  it('show the line as the playground kept it typed, a permutation’s once above its first job', async () => {
+    const { commands, ctx, askedText } = setup();
+    // As adapters/web/router.ts runs a chat line: the line as typed in the jobs' meta.
+    const typedCtx = (line: string): CommandContext => ({ ...ctx(), meta: { typed: line } });
+    const line = '/imagine a red fox in the snow --steps 8 --seed 42';
+    const one = await commands.runChatLine(typedCtx(line), line);
+    expect(await askedText(one?.jobId as string)).toBe(line);
+
+    const permuted = '/imagine a {red,blue} fox --steps 4';
+    const first = await commands.runChatLine(typedCtx(permuted), permuted);
+    const [other] = first?.more ?? [];
+    expect(await askedText(first?.jobId as string)).toBe(permuted);
+    expect(await askedText(other?.jobId as string)).toBe('');
+  });
 });

@@ -20,6 +20,7 @@ import { removeKeepingFocus } from './focus-rescue.js';
 import { wireOlder } from './older.js';
 import { attachPalette } from './palette.js';
 import { drawRegionOf } from './region.js';
+import { labelButton, relocalizeShown } from './relocalize.js';
 import { arrived, toBottom } from './scroll.js';
 import { announce, say, showBanner } from './status.js';
 import { currentStrings, loadStrings, otherLanguage, tr } from './strings.js';
@@ -82,6 +83,7 @@ async function followLanguage(msg) {
     Object.assign(info, await loadStrings());
     flags = info.flags;
     wordsOfModules();
+    await relocalizeShown(messages, update);
   } catch {
     // Out of reach just now: the next reply in that language tries again.
   } finally {
@@ -223,11 +225,8 @@ function buttonRow(msg, li, ids) {
     const line = el('div', { className: 'line' });
     row.append(line);
     for (const b of buttons) {
-      const button = el('button', { type: 'button', textContent: b.label, className: b.style });
-      // The hint names a button of symbols (⬅️ is read out as an emoji's name); a button of words or numbers ("V1")
-      // keeps the name it shows, which speech input says, and the hint describes it.
-      if (b.hint) button.title = b.hint;
-      if (b.hint && !/[\p{L}\p{N}]/u.test(b.label)) button.setAttribute('aria-label', b.hint);
+      const button = el('button', { type: 'button', className: b.style });
+      labelButton(button, b);
       button.dataset.action = b.id;
       button.addEventListener('click', (e) => press(b.id, li, button, e));
       line.append(button);

@@ -192,9 +192,9 @@ describe.skipIf(!haveBrowser)(
       await reader.waitForSelector(`${finals}:last-child img.result`, WAIT);
       expect(await reader.evaluate("document.querySelector('main').scrollTop")).toBeLessThan(10);
       expect(await reader.locator('#new-messages').isVisible()).toBe(true);
-      // The other tab's line, which the event lacks, comes from the store: the command, every setting spelled out.
+      // The other tab's line, which the event lacks, comes from the store: as it was typed.
       await reader.waitForSelector(
-        '#log li.user >> text=/^\\/imagine a sleepy cat --size 256x256 --seed \\d+ --steps 2$/',
+        '#log li.user >> text=/^\\/imagine a sleepy cat --steps 2 --size 256x256$/',
         WAIT,
       );
       await reader.screenshot({ path: join(artifacts, 'playground-ux-new-messages.png') });

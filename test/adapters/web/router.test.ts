@@ -153,4 +153,17 @@ describe('playground router', () => {
     const forged = await route(commands, ctx(), withOrigin('../../etc'));
     expect(jobs.store.get(forged.jobId ?? '')?.meta).not.toHaveProperty('origin');
   });
+
+  it('keeps the line as typed with the job, which the history shows as the user’s line', async () => {
+    const line = '/imagine a red fox in the snow --steps 8 --seed 42';
+    const user = ctx();
+    const reply = await route(commands, user, upload(`  ${line} `));
+    expect(jobs.store.get(reply.jobId ?? '')?.meta.typed).toBe(line);
+    const entry = (await commands.history(user)).entries.find((e) => e.jobId === reply.jobId);
+    expect(entry?.asked.text).toBe(line);
+    // Kept on the request's own context: the server says a language change's answer in the language it set.
+    const changing = ctx();
+    await route(commands, changing, upload('/settings language ja'));
+    expect(changing.locale).toBe('ja');
+  });
 });
