@@ -54,7 +54,8 @@ export class Commands {
 
   constructor(options: CommandsOptions) {
     this.registry = options.registry ?? COMMAND_REGISTRY;
-    this.deps = createDeps(options, this.registry);
+    // Called only once an operation runs, after `updates` below is made.
+    this.deps = createDeps(options, this.registry, (job, reply) => this.updates.restate(job, reply));
     this.updates = new JobUpdates(this.deps);
     this.gate = new BlockGate(this.deps);
   }

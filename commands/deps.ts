@@ -3,12 +3,13 @@
 // composition root builds one `Commands` (and so one `CommandDeps`) for every adapter, as discord.js core
 // receives `rest` instead of building it.
 import type { Config } from '../src/config/index.js';
-import type { JobQueueApi, JobStore, Platform } from '../src/jobs/index.js';
+import type { Job, JobQueueApi, JobStore, Platform } from '../src/jobs/index.js';
 import type { UserInputCode } from './errors.js';
 import { JobProgress } from './job-progress.js';
 import { RateLimiter } from './rate-limit.js';
 import type { CommandRegistry } from './registry.js';
 import type { RenderDeps } from './render.js';
+import type { Reply } from './reply.js';
 
 export type CommandsConfig = Pick<Config, 'limits' | 'defaultLocale'> &
   Partial<Pick<Config, 'describeCache'>>;
@@ -81,9 +82,15 @@ export interface CommandDeps {
   registry: CommandRegistry;
   log?: CommandsLog;
   profile(platform: Platform): ResolvedProfile;
+  /** Shows `reply` on `job`'s status message now, in order with its events (`JobUpdates.restate`). */
+  restate(job: Job, reply: Reply): void;
 }
 
-export function createDeps(options: CommandsOptions, registry: CommandRegistry): CommandDeps {
+export function createDeps(
+  options: CommandsOptions,
+  registry: CommandRegistry,
+  restate: CommandDeps['restate'],
+): CommandDeps {
   const now = options.now ?? (() => options.queue.now());
   const profile = (platform: Platform): ResolvedProfile => {
     const given = options.platforms?.[platform] ?? {};
@@ -123,5 +130,6 @@ export function createDeps(options: CommandsOptions, registry: CommandRegistry):
     registry,
     log: options.log,
     profile,
+    restate,
   };
 }

@@ -36,6 +36,7 @@ export const USER_INPUT_CODES = [
   'errors.edit.type',
   'errors.edit.reference_missing',
   'errors.edit.instruction_empty',
+  'errors.edit.flag_not_here',
   'errors.imagine.image_flag',
   'errors.retouch.region_missing',
   'errors.retouch.boxes',

@@ -189,13 +189,14 @@ export function zoomLineOf(store: CommandDeps['store'], jobId: string): string {
  * The answer to Custom zoom: the changed line read as an /outpaint's (`--zoom 1.3`, `1.3x`, or a pan), around the
  * result; its options are validated as the command's, and a refusal names them as typed (`--zoom`). A blank answer
  * is refused as Remix's is. An answer with prompt words is the line to run, as Remix's is (the offered line is
- * prefilled: a flag deleted from it stays deleted). One without (`1.5x`, `--zoom 2 --steps 8`: the offered prompt
- * deleted, or a Telegram reply typed afresh) zooms the same picture as the Zoom out buttons do: the result's prompt
- * and the settings the answer does not type (`keptFlags`; a new seed), a typed `--no` replacing the result's.
+ * prefilled: a flag deleted from it stays deleted). One without (`1.5x`, a lone `1.8`, `--zoom 2 --steps 8`: the
+ * offered prompt deleted, or a Telegram reply typed afresh) zooms the same picture as the Zoom out buttons do: the
+ * result's prompt and the settings the answer does not type (`keptFlags`; a new seed), a typed `--no` replacing the
+ * result's.
  */
 export const customZoom: Operation<{ jobId: string; line: string }> = async (deps, ctx, { jobId, line }) => {
   if (isBlank(line)) throw new UserInputError('errors.prompt_empty');
-  const { options, labels } = parseArgs(outpaintSpec, checkLineLength(line));
+  const { options, labels } = parseArgs(outpaintSpec, asZoomFlag(checkLineLength(line)));
   const typed = typeof options.prompt === 'string' ? options.prompt.trim() : '';
   const read = readTyped(typed, ctx.settings.options);
   const { request } = imageJob(deps.store, jobId);
@@ -204,6 +205,19 @@ export const customZoom: Operation<{ jobId: string; line: string }> = async (dep
     read && !read.named ? [resultPrompt(request), typed, ...keptFlags(request, read.flags)].join(' ') : typed;
   return outpaintResult(deps, ctx, jobId, { ...options, prompt }, labels);
 };
+
+/** A number alone, as the form asks for (`2`, an input method's `１．８`). */
+const LONE_NUMBER = /^\d+(?:\.\d+)?$/;
+
+/**
+ * A lone number answered to Custom zoom is the factor asked for, not a prompt of one word: the prefilled line's
+ * prompt and `--zoom` replaced by `1.8` keeps the result's prompt and settings, and one out of range is refused as
+ * `--zoom 5` is.
+ */
+function asZoomFlag(line: string): string {
+  const number = line.trim().normalize('NFKC');
+  return LONE_NUMBER.test(number) ? `--zoom ${number}` : line;
+}
 
 /**
  * A typed prompt line's flags, and whether it has words of a prompt besides them, the user's custom options put in

@@ -63,6 +63,31 @@ export class JobUpdates {
     this.unsubscribe = undefined;
   }
 
+  /**
+   * Shows `reply` as `job`'s state now, after its events rendered so far and before later ones: a /cancel typed
+   * apart from the job's message changes that message at once ("Stopping…", no Cancel), not at the job's next step.
+   */
+  restate(job: Job, reply: Reply): void {
+    const wanted = [...this.listeners].filter(
+      (l) => l.platform === undefined || l.platform === job.owner.platform,
+    );
+    if (wanted.length === 0) return;
+    const previous = this.chains.get(job.id) ?? Promise.resolve();
+    const next = previous
+      .then(() => {
+        if (!this.closed) for (const l of wanted) this.track(l.listener({ job, reply }));
+      })
+      // Never a rejected link: the job's next event waits on this one.
+      .catch((error: unknown) =>
+        this.deps.log?.('error', 'showing a job state failed', { error: String(error) }),
+      );
+    this.chains.set(job.id, next);
+    // An ending rendered meanwhile drops its own chain; this one goes once done, unless a later event took its place.
+    void next.then(() => {
+      if (this.chains.get(job.id) === next) this.chains.delete(job.id);
+    });
+  }
+
   private onEvent(event: JobEvent): void {
     const { job } = event;
     const wanted = () =>

@@ -2,7 +2,7 @@
 // stored) stops nothing, and the job ends done. Its owner was told "Stopping your job…" (the job's Cancel, /cancel,
 // /queue's Cancel n), and the queue marks the job as asked (`meta.cancelRequested`, kept with its end): its result
 // says it finished first, rather than arriving as if the cancel had been ignored.
-import type { JobEvent } from '../src/jobs/index.js';
+import type { Job, JobEvent } from '../src/jobs/index.js';
 import type { Reply } from './reply.js';
 
 /**
@@ -14,6 +14,19 @@ export function stoppingReply<B extends { jobId: string }>(
   base: B,
 ): (B & Reply) | undefined {
   return job.meta.cancelRequested === true ? { ...base, text: [{ key: 'cancel.stopping' }] } : undefined;
+}
+
+/**
+ * The job's message once a /cancel typed apart from it was taken: "Stopping…" at once, as its own Cancel button
+ * makes it, not at its next paced turn (a step of a large image takes seconds), and with no Cancel left to press.
+ */
+export function stoppingNow(job: Job): Reply {
+  return {
+    jobId: job.id,
+    ephemeral: job.meta.private === true,
+    text: [{ key: 'cancel.stopping' }],
+    urgent: true,
+  };
 }
 
 /** `reply`, the rendering of `event`, with the line saying its job finished before a cancel could stop it. */

@@ -15,6 +15,7 @@ import { outpaintSpec } from './outpaint/spec.js';
 import { literalBraces } from './permutations.js';
 import { checkLineLength, isPromptFlag, PAINT_FLAGS, parsePrompt, sizeForAspect } from './prompt.js';
 import { isQuestion } from './question.js';
+import { isBlank } from './quoted-text.js';
 import { refuseRegionWords } from './region-words.js';
 import { type Reply, textReply } from './reply.js';
 import { retouchSpec } from './retouch/spec.js';
@@ -94,13 +95,16 @@ export const imagineLatestAgain: Operation<string> = async (deps, ctx, line) => 
 /**
  * A result once more, changed by a reply: `.. --ar 16:9 --steps 32` keeps the prompt, `.. a red fox` the flags.
  * The seed is kept unless given, so what changed is the only difference (Re-roll gives a new one); `--ar` keeps
- * the area; `--cfg 0` drops the negative prompt it could no longer steer by.
+ * the area; `--cfg 0` drops the negative prompt it could no longer steer by. A bare `..` changes nothing: with the
+ * seed kept it would draw the identical image, so it takes a new seed, as Re-roll does, even where the original
+ * named one (`--seed 42`): that image is already there, and `.. --seed 42` draws it again.
  */
 export const madeAgain: Operation<{ jobId: string; changes: string }> = (deps, ctx, input) =>
   refusingRegionWords(input.changes, () => changedAgain(deps, ctx, input));
 
 const changedAgain: Operation<{ jobId: string; changes: string }> = async (deps, ctx, input) => {
-  const old = rerunnable(deps.store, input.jobId);
+  const kept = rerunnable(deps.store, input.jobId);
+  const old = isBlank(input.changes) ? { ...kept, seed: deps.randomSeed() } : kept;
   const changes = changesWithOptions(ctx, input.changes, old.prompt);
   if (old.task === 'paint') return paintAgain(deps, ctx, input.jobId, old, changes, 'merge');
   const { prompt, flags } = parsePrompt(changes);
@@ -112,7 +116,7 @@ const changedAgain: Operation<{ jobId: string; changes: string }> = async (deps,
   const cfg = flags.cfg ?? old.cfg;
   const line = promptLine(ctx, {
     // The new prompt as typed (its braces are permutations); the old one as it ran.
-    prompt: prompt || literalBraces(old.prompt),
+    prompt: isBlank(prompt) ? literalBraces(old.prompt) : prompt,
     ...size,
     seed: flags.seed ?? old.seed,
     // Spelled out: left out, the user's current default would take the place of the engine's the job ran with.

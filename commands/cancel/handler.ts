@@ -2,11 +2,13 @@
 import { type CancelResult, type Job, type Owner, ownerKey } from '../../src/jobs/index.js';
 import type { CommandContext, Operation } from '../context.js';
 import type { CommandDeps } from '../deps.js';
+import { stoppingNow } from '../late-cancel.js';
 import { quoted } from '../quoted-text.js';
 import { jobTitle } from '../render.js';
 import { type Reply, textReply } from '../reply.js';
 import { activeJobsOf, liveStatus, runningJobs } from '../stored-jobs.js';
 import type { CancelInput } from './spec.js';
+import { type StopResult, stopOutcome } from './stop-wait.js';
 
 export const CANCEL_KEYS = {
   cancelled: 'cancel.done',
@@ -18,16 +20,18 @@ export const CANCEL_KEYS = {
 
 /**
  * A /cancel's answer names the job, as /queue lists it: a bare one did not say which, and a short id the user typed
- * (or mistyped) may match a job they did not mean.
+ * (or mistyped) may match a job they did not mean. A running job's answer says how it ended (`stopOutcome`).
  */
-const NAMED_KEYS: Partial<Record<keyof typeof CANCEL_KEYS, string>> = {
+const NAMED_KEYS: Partial<Record<StopResult, string>> = {
   cancelled: 'cancel.done_named',
   cancelling: 'cancel.stopping_named',
+  done_first: 'cancel.too_late_named',
 };
 /** An admin's answer about another user's job: not "your job" to them, and by its id alone. */
-const OTHERS_NAMED_KEYS: Partial<Record<keyof typeof CANCEL_KEYS, string>> = {
+const OTHERS_NAMED_KEYS: Partial<Record<StopResult, string>> = {
   cancelled: 'cancel.done_named_theirs',
   cancelling: 'cancel.stopping_named_theirs',
+  done_first: 'cancel.too_late_named_theirs',
 };
 /** A Cancel button's answer to an admin about another user's job, as OTHERS_NAMED_KEYS: not "your job" to them. */
 const OTHERS_KEYS: Partial<Record<keyof typeof CANCEL_KEYS, string>> = {
@@ -86,26 +90,50 @@ const ALREADY_NAMED_KEYS = {
   theirs: 'cancel.already_cancelled_named_theirs',
 };
 
-/** Cancels `job`; with `named`, the answer names it where it was cancelled (or is stopping). */
-function cancelled(deps: CommandDeps, ctx: CommandContext, job: Job, named: boolean): Reply {
+/**
+ * Cancels `job`; with `named` (a /cancel typed apart from the job's message), the answer names it, and a running
+ * one's answer says how it ended once it has (that it is stopping, past the wait).
+ */
+async function cancelled(deps: CommandDeps, ctx: CommandContext, job: Job, named: boolean): Promise<Reply> {
   // As read before the cancel: a job the store already holds as cancelled ended before this /cancel.
   const endedBefore = job.status === 'cancelled';
   const outcome = deps.queue.cancel(job.id, ctx.user, ctx.isAdmin);
+  let settled: StopResult = outcome;
+  if (named && outcome === 'cancelling') {
+    // A Cancel button's answer takes the job's message itself; a typed one is a message apart, so the job's own
+    // message is told now, in place of the live Cancel it showed until the job's next step.
+    deps.restate(deps.queue.get(job.id) ?? job, stoppingNow(job));
+    settled = await stopOutcome(deps, job.id);
+  }
+  const line = named ? namedCancel(ctx, job, settled, endedBefore) : undefined;
+  // Unnamed, a job that failed while stopping is "already finished"; one done first is always named (own or admin's).
+  const unnamed: CancelResult = settled === 'done_first' ? 'finished' : settled;
+  const reply = line ? textReply(line.key, line.params) : textReply(unnamedKey(ctx, job.owner, unnamed));
+  return { ...reply, jobId: job.id };
+}
+
+/**
+ * The line that names a cancelled (or stopping) job as /queue lists it, its prompt and short id; undefined where
+ * the outcome names none. /queue's numbered Cancel says it too: the button's number is gone once the list is redrawn.
+ */
+export function namedCancel(
+  ctx: CommandContext,
+  job: Job,
+  outcome: StopResult,
+  endedBefore: boolean,
+): { key: string; params: Record<string, string> } | undefined {
   const own = ownerKey(job.owner) === ownerKey(ctx.user);
-  const key = named ? namedKey(ctx, own, outcome, endedBefore) : undefined;
+  const key = namedKey(ctx, own, outcome, endedBefore);
   const id = job.id.slice(0, SHORT_ID_CHARS);
   // Another user's prompt is not repeated: the admin's answer may go to a group the owner never wrote in.
-  const reply = key
-    ? textReply(key, own ? { prompt: jobTitle(job, TITLE_CHARS), id } : { id })
-    : textReply(unnamedKey(ctx, job.owner, outcome));
-  return { ...reply, jobId: job.id };
+  return key ? { key, params: own ? { prompt: jobTitle(job, TITLE_CHARS), id } : { id } } : undefined;
 }
 
 /** Another user's job is named to an admin only: anyone else is refused it, and a refusal tells nothing of the job. */
 function namedKey(
   ctx: CommandContext,
   own: boolean,
-  outcome: keyof typeof CANCEL_KEYS,
+  outcome: StopResult,
   endedBefore: boolean,
 ): string | undefined {
   const already = outcome === 'cancelled' && endedBefore;

@@ -4,7 +4,7 @@ import { inferEditType, isKnownEditType, needsReferenceImage } from '../../engin
 import type { StoredRequest } from '../../src/jobs/index.js';
 import { UserInputError } from '../errors.js';
 import type { JobMaker } from '../job-command.js';
-import { EDIT_FLAGS } from '../prompt.js';
+import { EDIT_FLAGS, type ParsedPrompt } from '../prompt.js';
 import { quoted } from '../quoted-text.js';
 import { definedOnly, sampling } from '../submit.js';
 import { type Files, imageCount, imagePrompt, keepImage } from '../task-input.js';
@@ -14,12 +14,8 @@ export const edit: JobMaker<EditInput> = async (deps, ctx, input) => {
   const editType = input.type ?? inferEditType(input.instruction);
   // The engine may infer a type the spec does not offer; it is refused here rather than in the worker.
   if (!isKnownEditType(editType)) throw new UserInputError('errors.edit.type', { type: quoted(editType) });
-  const { prompt, flags } = imagePrompt(
-    deps,
-    input.instruction,
-    input.seed,
-    !needsReferenceImage(editType),
-    EDIT_FLAGS,
+  const { prompt, flags } = editPrompt(() =>
+    imagePrompt(deps, input.instruction, input.seed, !needsReferenceImage(editType), EDIT_FLAGS),
   );
   if (needsReferenceImage(editType) && !input.reference) {
     throw new UserInputError('errors.edit.reference_missing', { type: editType });
@@ -40,3 +36,17 @@ export const edit: JobMaker<EditInput> = async (deps, ctx, input) => {
   };
   return { kind: 'edit', request, files };
 };
+
+/**
+ * An edit is often no command the user typed (an image sent with words, a reply to a result): a flag it cannot take
+ * is refused as one that does not work on an edit, not "with this command".
+ */
+function editPrompt(read: () => ParsedPrompt): ParsedPrompt {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof UserInputError && error.key === 'errors.flag.not_here')
+      throw new UserInputError('errors.edit.flag_not_here', error.params);
+    throw error;
+  }
+}

@@ -53,9 +53,9 @@ describe('/cancel', () => {
     for (const id of waiting.slice(0, 2).reverse()) {
       expect((await cancel()).text[0]?.params?.id).toBe(id.slice(0, 8));
     }
-    // The running one last: it stops at its step's end.
+    // The running one last: it stops at its step's end, which the answer waits for.
     expect((await cancel()).text).toEqual([
-      { key: 'cancel.stopping_named', params: { prompt: 'a slow lighthouse', id: running.slice(0, 8) } },
+      { key: 'cancel.done_named', params: { prompt: 'a slow lighthouse', id: running.slice(0, 8) } },
     ]);
   });
 
@@ -125,9 +125,9 @@ describe('/cancel', () => {
     expect(t('en', 'cancel.done_named_theirs', { id: 'abcd1234' })).toBe('Cancelled the job abcd1234.');
     // The Cancel button under the job's own message: that message says which job, the answer need not.
     expect((await commands.pressButton(ctx(), `cancel:${harbour}`)).text).toEqual([{ key: 'cancel.done' }]);
-    // The running one by its short id: stopping, named.
+    // The running one by its short id: named, once it has stopped.
     expect((await cancel(running.slice(0, 8))).text).toEqual([
-      { key: 'cancel.stopping_named', params: { prompt: 'a slow lighthouse', id: running.slice(0, 8) } },
+      { key: 'cancel.done_named', params: { prompt: 'a slow lighthouse', id: running.slice(0, 8) } },
     ]);
     await until(() => store.get(running)?.status === 'cancelled', 10_000, 'the running one to stop');
     // One that ran to its end: as before, not named.
@@ -163,8 +163,8 @@ describe('/cancel', () => {
     expect((await cancel(kite, '7', true)).text).toEqual([
       { key: 'cancel.already_cancelled_named_theirs', params: { id: kite.slice(0, 8) } },
     ]);
-    // A running one stopped by the first /cancel: once it has stopped, already cancelled too.
-    expect((await cancel(running)).text[0]?.key).toBe('cancel.stopping_named');
+    // A running one stopped by the first /cancel (its answer waits for that): already cancelled after.
+    expect((await cancel(running)).text[0]?.key).toBe('cancel.done_named');
     await until(() => store.get(running)?.status === 'cancelled', 10_000, 'the running one to stop');
     expect((await cancel(running)).text[0]?.key).toBe('cancel.already_cancelled_named');
     // One that ran to its end: finished, as before.

@@ -537,7 +537,7 @@ describe('imagine', () => {
       name: 'edit',
       options: { image: { data: await png() }, instruction: 'make it red --no blue' },
     });
-    expect(edit.text[0]).toEqual({ key: 'errors.flag.not_here', params: { flag: '--no' } });
+    expect(edit.text[0]).toEqual({ key: 'errors.edit.flag_not_here', params: { flag: '--no' } });
   });
 
   it('fails only the job whose run fails, with the reason in the job’s language', async () => {
@@ -985,7 +985,8 @@ describe('buttons', () => {
     expect(
       keys(await commands.run(ctx('2'), { name: 'cancel', options: { job: third.jobId?.slice(0, 8) } })),
     ).toEqual(['cancel.unknown_id']);
-    expect(keys(await commands.run(ctx('1'), { name: 'cancel' }))).toEqual(['cancel.stopping_named']);
+    // The running job hears its cancel at its next step (40 ms), within the wait of /cancel's answer for its end.
+    expect(keys(await commands.run(ctx('1'), { name: 'cancel' }))).toEqual(['cancel.done_named']);
     expect(keys(await commands.pressButton(ctx('1'), 'cancel:not-a-job'))).toEqual(['errors.button.unknown']);
   });
 
@@ -1627,19 +1628,22 @@ describe('limits and settings', () => {
     const stopping = await commands.pressButton(ctx('1'), `queue_cancel:${first}`);
     await until((u) => u.job.id === first && u.job.status === 'cancelled');
     expect(store.get(first)?.status).toBe('cancelled');
-    // Each press is answered for the presser, in place of the list pressed on (one naming the job would be taken as
-    // news for the job's message, and dropped once that had ended), a second press too, with the list as it now
-    // stands (test/commands/queue-cancel.test.ts).
+    // Each press is answered for the presser, in place of the list pressed on (one carrying the job would be taken
+    // as news for the job's message, and dropped once that had ended), a second press too, with the list as it now
+    // stands (test/commands/queue-cancel.test.ts); its line names the job, as /cancel's does.
     expect([stopping.text[0], stopping.jobId, stopping.ephemeral]).toEqual([
-      { key: 'cancel.done' },
+      { key: 'cancel.done_named', params: { prompt: 'a slow lighthouse', id: first.slice(0, 8) } },
       undefined,
       true,
     ]);
     const waiting = await commands.pressButton(ctx('1'), `queue_cancel:${third}`);
     const again = await commands.pressButton(ctx('1'), `queue_cancel:${third}`);
-    for (const answer of [waiting, again]) {
+    for (const [answer, key] of [
+      [waiting, 'cancel.done_named'],
+      [again, 'cancel.already_cancelled_named'],
+    ] as const) {
       expect([answer.text[0], answer.jobId, answer.ephemeral]).toEqual([
-        { key: 'cancel.done' },
+        { key, params: { prompt: 'a kite', id: third.slice(0, 8) } },
         undefined,
         true,
       ]);

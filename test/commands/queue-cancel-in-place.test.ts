@@ -27,7 +27,7 @@ describe('/queue Cancel n in place', () => {
     const answer = await commands.pressButton(owner, `queue_cancel:${first}`);
     expect(answer.replaceSource).toBe(true);
     expect(answer.text.map((line) => line.key)).toEqual([
-      'cancel.done',
+      'cancel.done_named',
       'queue.summary',
       'queue.mine_queued',
     ]);

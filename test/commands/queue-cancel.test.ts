@@ -49,8 +49,13 @@ describe('/queue Cancel n', () => {
     ]);
 
     const waiting = await commands.pressButton(ctx, `queue_cancel:${third}`);
+    // Named as /cancel names it: the number pressed is gone once the list is redrawn.
+    expect(waiting.text[0]).toEqual({
+      key: 'cancel.done_named',
+      params: { prompt: 'a kite', id: third.slice(0, 8) },
+    });
     expect(keysOf(waiting)).toEqual([
-      'cancel.done',
+      'cancel.done_named',
       'queue.summary',
       // Plain, or with its percent once its first 40 ms step ended (queue-progress.test.ts).
       expect.stringMatching(/^queue\.mine_running(_progress)?$/),
@@ -60,15 +65,16 @@ describe('/queue Cancel n', () => {
       ['queue_cancel', first, 1],
       ['queue_cancel', second, 2],
     ]);
-    // For the presser, in place of their list: it names no job (else the playground takes it as the job's news).
+    // For the presser, in place of their list: it carries no job id (else the playground takes it as the job's news).
     expect([waiting.ephemeral, waiting.jobId]).toEqual([true, undefined]);
 
     // A running job: the answer waits for its step to end (40 ms), so the list shows it gone, not "stopping" (which
     // nothing would update later, the job long cancelled).
     const running = await commands.pressButton(ctx, `queue_cancel:${first}`);
     expect(store.get(first)?.status).toBe('cancelled');
+    expect(running.text[0]?.params).toEqual({ prompt: 'a slow lighthouse', id: first.slice(0, 8) });
     expect(keysOf(running)).toEqual([
-      'cancel.done',
+      'cancel.done_named',
       'queue.summary',
       // The next one may have started meanwhile.
       expect.stringMatching(/^queue\.mine_(queued|running(_progress)?)$/),
@@ -91,6 +97,23 @@ describe('/queue Cancel n', () => {
     expect(finished.buttons ?? []).toEqual([]);
   });
 
+  it('answers a button of an old list on a job cancelled before it so, by name', async () => {
+    const { commands } = commandsOnQueue('queue-cancel-again', { start: false });
+    const ctx = contextOf(commands, '1');
+    const job = (await commands.run(ctx, { name: 'imagine', options: { prompt: 'a heron' } }))
+      .jobId as string;
+    const first = await commands.pressButton(ctx, `queue_cancel:${job}`);
+    expect(first.text[0]).toEqual({
+      key: 'cancel.done_named',
+      params: { prompt: 'a heron', id: job.slice(0, 8) },
+    });
+    const again = await commands.pressButton(ctx, `queue_cancel:${job}`);
+    expect(again.text[0]).toEqual({
+      key: 'cancel.already_cancelled_named',
+      params: { prompt: 'a heron', id: job.slice(0, 8) },
+    });
+  });
+
   it("answers an admin's press on another's job alone, not with the admin's own list", async () => {
     const { commands } = commandsOnQueue('queue-cancel-admin', { start: false });
     const owner = contextOf(commands, '1');
@@ -111,7 +134,7 @@ describe('/queue Cancel n', () => {
     const own = (await commands.run(admin, { name: 'queue' })).buttons
       ?.flat()
       .find((b) => b.id.startsWith('queue_cancel:'))?.id as string;
-    expect(keysOf(await commands.pressButton(admin, own))[0]).toBe('cancel.done');
+    expect(keysOf(await commands.pressButton(admin, own))[0]).toBe('cancel.done_named');
   });
 });
 
@@ -138,7 +161,7 @@ describe.skipIf(skip)('/queue Cancel n on the shared queue', { timeout: 60_000 }
     await until(() => fe.queue.plannedOrder().length === 2, 'both in the shared view');
 
     const answer = await commands.pressButton(ctx, `queue_cancel:${first}`);
-    expect(keysOf(answer)).toEqual(['cancel.done', 'queue.summary', 'queue.mine_queued_unmeasured']);
+    expect(keysOf(answer)).toEqual(['cancel.done_named', 'queue.summary', 'queue.mine_queued_unmeasured']);
     expect(answer.text[1]?.params).toEqual({ queued: 1, running: 0 });
     expect(cancelIds(answer)).toEqual([['queue_cancel', second, 1]]);
     commands.closeUpdates();
@@ -156,7 +179,7 @@ describe.skipIf(skip)('/queue Cancel n on the shared queue', { timeout: 60_000 }
     const answer = await commands.pressButton(ctx, `queue_cancel:${job}`);
     expect(fe.store.get(job)?.status).toBe('cancelled');
     expect(answer.text).toEqual([
-      { key: 'cancel.done' },
+      { key: 'cancel.done_named', params: { prompt: 'a fox', id: job.slice(0, 8) } },
       { key: 'queue.summary', params: { queued: 0, running: 0 } },
     ]);
     expect([answer.replaceSource, answer.buttons]).toEqual([true, []]);

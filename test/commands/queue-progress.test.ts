@@ -2,10 +2,10 @@
 // within 0..100), so Refresh shows it moving; before any step of its run (the model loading) it is the plain "is
 // running". What is remembered is forgotten when the job ends, stops or begins its run again.
 import { afterEach, describe, expect, it } from 'vitest';
+import { CANCEL_WAIT_MS } from '../../commands/cancel/stop-wait.js';
 import type { Commands } from '../../commands/commands.js';
 import type { CommandContext } from '../../commands/context.js';
 import { JobProgress } from '../../commands/job-progress.js';
-import { STOP_WAIT_MS } from '../../commands/queue/cancel.js';
 import type { Reply } from '../../commands/reply.js';
 import type { EngineRequest, EngineResult, GenerateOptions, ProgressEvent } from '../../engine/index.js';
 import { t } from '../../src/i18n.js';
@@ -108,11 +108,11 @@ describe('/queue: how far a running job has got', () => {
     const pressed = Date.now();
     const answer = await commands.pressButton(ctx, `queue_cancel:${job}`);
     // Waited for the job to stop, but no longer than the bound.
-    expect(Date.now() - pressed).toBeGreaterThanOrEqual(STOP_WAIT_MS - 50);
-    expect(Date.now() - pressed).toBeLessThan(STOP_WAIT_MS + 1500);
+    expect(Date.now() - pressed).toBeGreaterThanOrEqual(CANCEL_WAIT_MS - 50);
+    expect(Date.now() - pressed).toBeLessThan(CANCEL_WAIT_MS + 1500);
     expect(store.get(job)?.status).toBe('running');
     expect(answer.text.map((line) => line.key)).toEqual([
-      'cancel.stopping',
+      'cancel.stopping_named',
       'queue.summary',
       'queue.mine_stopping',
     ]);
@@ -130,7 +130,10 @@ describe('/queue: how far a running job has got', () => {
     engine.finish();
     await until(() => store.get(job)?.status === 'cancelled', 10_000, 'the job to stop');
     expect(await answer.nextInPlace).toMatchObject({
-      text: [{ key: 'cancel.done' }, { key: 'queue.summary', params: { queued: 0, running: 0 } }],
+      text: [
+        { key: 'cancel.done_named', params: { prompt: 'a kite', id: job.slice(0, 8) } },
+        { key: 'queue.summary', params: { queued: 0, running: 0 } },
+      ],
       buttons: [],
       replaceSource: true,
     });
@@ -148,11 +151,11 @@ describe('/queue: how far a running job has got', () => {
     // Its step ends a moment after the press, and sees the abort then.
     setTimeout(() => engine.finish(), 100);
     const answer = await answering;
-    expect(Date.now() - pressed).toBeLessThan(STOP_WAIT_MS - 500);
+    expect(Date.now() - pressed).toBeLessThan(CANCEL_WAIT_MS - 500);
     expect(store.get(job)?.status).toBe('cancelled');
     expect(answer.replaceSource).toBe(true);
     expect(answer.text).toEqual([
-      { key: 'cancel.done' },
+      { key: 'cancel.done_named', params: { prompt: 'a kite', id: job.slice(0, 8) } },
       { key: 'queue.summary', params: { queued: 0, running: 0 } },
     ]);
     // Nothing left to show later: the list answered is the final one.

@@ -25,6 +25,10 @@ const cancelsIn = (body: unknown) => idsIn('queue_cancel', body);
 const ofPress = (ix: { id: string; token: string }) => (c: DiscordCall) =>
   c.params.id === ix.id || c.params.token === ix.token;
 
+/** The cancelled list's first line: it names the job, as the numbered button pressed is gone from the list. */
+const cancelledLine = (prompt: string, job: string | undefined) =>
+  t('en', 'cancel.done_named', { prompt, id: (job as string).slice(0, 8) });
+
 /** Three jobs of Alice's, then her /queue list: the (ephemeral) message as it stands now, and the jobs it lists. */
 async function aliceList(word: string) {
   const user = fake.world.users.alice;
@@ -91,7 +95,7 @@ describe('Discord: /queue Cancel n and Refresh in place', { timeout: 60_000 }, (
     await refusedToBob(`queue_cancel:${jobs[2]}`, list);
 
     const press = await pressedInPlace(`queue_cancel:${jobs[2]}`, list, user);
-    expect(list().content.split('\n')[0]).toBe(t('en', 'cancel.done'));
+    expect(list().content.split('\n')[0]).toBe(cancelledLine('a lantern 3', jobs[2]));
     expect(cancelsIn(list().components)).toEqual(jobs.slice(0, 2));
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(fake.calls.filter((c) => c.route === FOLLOW_UP && ofPress(press)(c))).toEqual([]);
@@ -111,7 +115,7 @@ describe('Discord: /queue Cancel n and Refresh in place', { timeout: 60_000 }, (
       '@original',
       6,
     ]);
-    expect(list().content.split('\n')[0]).toBe(t('en', 'cancel.done'));
+    expect(list().content.split('\n')[0]).toBe(cancelledLine('a slow kite 3', jobs[2]));
     expect(cancelsIn(list().components)).toEqual(jobs.slice(0, 2));
     expect(fake.calls.filter((c) => c.route === FOLLOW_UP && ofPress(press)(c))).toEqual([]);
     await cancelAll(jobs, list());

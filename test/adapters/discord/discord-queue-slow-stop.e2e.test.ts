@@ -30,19 +30,24 @@ describe('Discord: /queue Cancel n of a job slow to stop', { timeout: 60_000 }, 
     await fake.waitForCall(fake.answerOf(queue), 10_000);
     const list = () => fake.message(fake.interaction(queue.id)?.originalMessageId as string) as APIMessage;
     expect(list().content).toContain(job.slice(0, 8));
+    // The answer names the job: the numbered button pressed is gone once the list is redrawn.
+    const named = { prompt: 'a slow lantern', id: job.slice(0, 8) };
 
     const press = fake.dispatchInteraction(
       fake.build.buttonPress({ customId: `queue_cancel:${job}`, message: list(), user }),
     );
     await expect
       .poll(() => list().content.split('\n')[0], { timeout: 10_000 })
-      .toBe(t('en', 'cancel.stopping'));
+      .toBe(t('en', 'cancel.stopping_named', named));
     expect(store.get(job)?.status).toBe('running');
 
     engine.release();
     await expect.poll(() => store.get(job)?.status, { timeout: 15_000, interval: 50 }).toBe('cancelled');
-    await expect.poll(() => list().content.split('\n')[0], { timeout: 5_000 }).toBe(t('en', 'cancel.done'));
-    expect(list().content).not.toContain(job.slice(0, 8));
+    await expect
+      .poll(() => list().content.split('\n')[0], { timeout: 5_000 })
+      .toBe(t('en', 'cancel.done_named', named));
+    // Named in the first line, the job is gone from the list under it.
+    expect(list().content.split('\n').slice(1).join('\n')).not.toContain(job.slice(0, 8));
     // The press's answer waited past the acknowledgement (a deferred update, then its edit); the later list is one more.
     const ofPress = (c: { params: Record<string, unknown> }) => c.params.token === press.token;
     expect(fake.calls.filter((c) => c.route === EDIT && ofPress(c) && c.status < 300)).toHaveLength(2);

@@ -19,7 +19,9 @@ beforeAll(() => {
   fake = bot.fake;
 });
 
-const CANCELLED = t('en', 'cancel.done');
+/** The cancel's line: it names the job, as the numbered button pressed is gone from the list. */
+const cancelledLine = (prompt: string, job: string | undefined) =>
+  t('en', 'cancel.done_named', { prompt, id: (job as string).slice(0, 8) });
 const idsIn = (action: string, call: TelegramCall) =>
   [
     ...JSON.stringify(call.params.reply_markup ?? '').matchAll(new RegExp(`${action}:([0-9a-f-]{36})`, 'g')),
@@ -50,7 +52,9 @@ describe('Telegram: /queue Cancel n and Refresh in place', { timeout: 60_000 }, 
   it('edits the pressed list to the list as it now stands, in a private chat and in a group', async () => {
     for (const chat of [undefined, 'group' as const]) {
       const chatId = chat ? fake.world.group.id : fake.world.users.alice.id;
-      const { message, jobs, after } = await listIn(chat, chatId, `a lantern in ${chat ?? 'private'}`);
+      const word = `a lantern in ${chat ?? 'private'}`;
+      const { message, jobs, after } = await listIn(chat, chatId, word);
+      const CANCELLED = cancelledLine(`${word} 3`, jobs[2]);
       const query = fake.injectCallbackQuery(message, `queue_cancel:${jobs[2]}`);
       const edit = await fake.waitForCall(
         (c) =>
@@ -73,7 +77,9 @@ describe('Telegram: /queue Cancel n and Refresh in place', { timeout: 60_000 }, 
   it('a list that cannot be edited: a new message in a private chat, an alert of the cancel line in a group', async () => {
     for (const chat of [undefined, 'group' as const]) {
       const chatId = chat ? fake.world.group.id : fake.world.users.alice.id;
-      const { message, jobs, after } = await listIn(chat, chatId, `a kite gone from ${chat ?? 'private'}`);
+      const word = `a kite gone from ${chat ?? 'private'}`;
+      const { message, jobs, after } = await listIn(chat, chatId, word);
+      const CANCELLED = cancelledLine(`${word} 3`, jobs[2]);
       fake.deleteMessage(chatId, message.message_id);
       const query = fake.injectCallbackQuery(message, `queue_cancel:${jobs[2]}`);
       const answered = await fake.waitForCall(

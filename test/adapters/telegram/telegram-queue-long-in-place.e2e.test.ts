@@ -37,14 +37,16 @@ describe('Telegram: a /queue list longer than a message, updated in place', { ti
       c.method === 'editMessageText' &&
       c.params.message_id === message.message_id &&
       textOf(c).startsWith(first);
-    await fake.waitForCall(editOf(t('en', 'cancel.stopping')), 10_000);
+    // The answer names the job (its prompt is under 80 characters: not shortened).
+    const named = { prompt: `fox 1 ${padding}`, id: short(jobs[0] as string) };
+    await fake.waitForCall(editOf(t('en', 'cancel.stopping_named', named)), 10_000);
     const misnamed = (waiting: string[]) => () =>
       waiting.filter((job) => shown().split(short(job)).length !== 2).map(short);
     await expect.poll(misnamed(jobs.slice(1)), { timeout: 10_000 }).toEqual([]);
 
     // Once it has stopped, the list is put in place again: its parts show the rest again, numbered as it is.
     await engine.release();
-    await fake.waitForCall(editOf(t('en', 'cancel.done')), 10_000);
+    await fake.waitForCall(editOf(t('en', 'cancel.done_named', named)), 10_000);
     await expect.poll(misnamed(jobs.slice(1)), { timeout: 10_000 }).toEqual([]);
     // Its first line says what the press did; the list's own lines name the cancelled job nowhere.
     expect(shown().split('\n').slice(1).join('\n')).not.toContain(short(jobs[0] as string));

@@ -106,11 +106,13 @@ describe('Telegram: a long /queue list put in place edits its later parts', { ti
     // Cancel 1, the running job: the list shows it stopping, then the list without it once it stopped.
     pressed = fake.calls.length;
     fake.injectCallbackQuery(first, `queue_cancel:${jobs[0]}`);
+    // The answer names the job (its prompt is under 80 characters: not shortened).
+    const named = { prompt: `fox 1 ${padding}`, id: short(jobs[0] as string) };
     await fake.waitForCall(
       (c) =>
         c.method === 'editMessageText' &&
         c.params.message_id === first.message_id &&
-        textOf(c).startsWith(t('en', 'cancel.stopping')),
+        textOf(c).startsWith(t('en', 'cancel.stopping_named', named)),
       10_000,
     );
     await engine.release();
@@ -118,7 +120,7 @@ describe('Telegram: a long /queue list put in place edits its later parts', { ti
       (c) =>
         c.method === 'editMessageText' &&
         c.params.message_id === first.message_id &&
-        textOf(c).startsWith(t('en', 'cancel.done')),
+        textOf(c).startsWith(t('en', 'cancel.done_named', named)),
       10_000,
     );
     await showsOnce(chatId, asked, jobs.slice(2), jobs.slice(0, 2));

@@ -42,6 +42,12 @@ async function runningJobListed() {
   return { chatId, jobId: job.jobId, listed, message, cancelled };
 }
 
+/** The list's first line, `key` naming the job (the numbered button pressed is gone once the list is redrawn). */
+const named = (key: 'cancel.stopping_named' | 'cancel.done_named', jobId: string) =>
+  t('en', key, { prompt: 'a slow lantern', id: jobId.slice(0, 8) });
+/** The list under its first line, which names the cancelled job. */
+const listLines = (text: string | undefined) => text?.split('\n').slice(1).join('\n');
+
 const editsOf = (messageId: number) => (c: TelegramCall) =>
   c.method === 'editMessageText' && c.params.message_id === messageId;
 
@@ -55,13 +61,13 @@ describe('Telegram: /queue Cancel n of a job slow to stop', { timeout: 60_000 },
 
     fake.injectCallbackQuery(message, `queue_cancel:${jobId}`);
     await expect.poll(() => editsOfList().length, { timeout: 10_000 }).toBe(1);
-    expect(textOf(editsOfList()[0]!).split('\n')[0]).toBe(t('en', 'cancel.stopping'));
+    expect(textOf(editsOfList()[0]!).split('\n')[0]).toBe(named('cancel.stopping_named', jobId));
 
     await cancelled();
     await expect.poll(() => editsOfList().length, { timeout: 5_000 }).toBe(2);
     const later = textOf(editsOfList()[1]!);
-    expect(later.split('\n')[0]).toBe(t('en', 'cancel.done'));
-    expect(later).not.toContain(jobId.slice(0, 8));
+    expect(later.split('\n')[0]).toBe(named('cancel.done_named', jobId));
+    expect(listLines(later)).not.toContain(jobId.slice(0, 8));
     expect(
       fake.calls
         .slice(fake.calls.indexOf(listed) + 1)
@@ -85,7 +91,7 @@ describe('Telegram: /queue Cancel n of a job slow to stop', { timeout: 60_000 },
       (c) => fake.calls.indexOf(c) >= refreshed && edits(c) && c.status === 200,
       5_000,
     );
-    expect(textOf(refresh).split('\n')[0]).not.toBe(t('en', 'cancel.done'));
+    expect(textOf(refresh).split('\n')[0]).not.toBe(named('cancel.done_named', jobId));
     // Past the flood wait: the older list did not land over the Refresh.
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     expect(fake.message(chatId, message.message_id)?.text).toBe(textOf(refresh));
@@ -96,7 +102,7 @@ describe('Telegram: /queue Cancel n of a job slow to stop', { timeout: 60_000 },
     const { chatId, jobId, message, cancelled } = await runningJobListed();
     const edits = editsOf(message.message_id);
     const stopped = (c: TelegramCall) =>
-      edits(c) && c.status === 200 && textOf(c).split('\n')[0] === t('en', 'cancel.done');
+      edits(c) && c.status === 200 && textOf(c).split('\n')[0] === named('cancel.done_named', jobId);
     fake.injectCallbackQuery(message, `queue_cancel:${jobId}`);
     await fake.waitForCall((c) => edits(c) && c.status === 200, 10_000);
     // Telegram takes the next edit of the list (the stopped list) and carries it out 3 s later: cutting the
@@ -125,12 +131,12 @@ describe('Telegram: /queue Cancel n of a job slow to stop', { timeout: 60_000 },
       (c) => fake.calls.indexOf(c) >= pressed && c.method === 'sendMessage' && inChat(chatId)(c),
       10_000,
     );
-    expect(textOf(anew).split('\n')[0]).toBe(t('en', 'cancel.stopping'));
+    expect(textOf(anew).split('\n')[0]).toBe(named('cancel.stopping_named', jobId));
     const sentId = (anew.result as Message).message_id;
     await cancelled();
     await expect
       .poll(() => fake.message(chatId, sentId)?.text?.split('\n')[0], { timeout: 5_000 })
-      .toBe(t('en', 'cancel.done'));
-    expect(fake.message(chatId, sentId)?.text).not.toContain(jobId.slice(0, 8));
+      .toBe(named('cancel.done_named', jobId));
+    expect(listLines(fake.message(chatId, sentId)?.text)).not.toContain(jobId.slice(0, 8));
   });
 });

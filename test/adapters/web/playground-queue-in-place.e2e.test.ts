@@ -35,8 +35,11 @@ describe.skipIf(!haveBrowser)('playground: /queue Cancel n, Refresh in place', {
     const kept = await cancels.first().getAttribute('data-action');
     const count = await bots().count();
 
+    const pressed = String(await cancels.last().getAttribute('data-action')).slice('queue_cancel:'.length);
     await cancels.last().click();
-    await expect.poll(() => list.locator('p').first().textContent(), WAIT).toBe(t('en', 'cancel.done'));
+    // The answer names the job: the numbered button pressed is gone from the list.
+    const done = t('en', 'cancel.done_named', { prompt: 'a heron', id: pressed.slice(0, 8) });
+    await expect.poll(() => list.locator('p').first().textContent(), WAIT).toBe(done);
     expect(await cancels.count()).toBe(1);
     expect(await cancels.first().getAttribute('data-action')).toBe(kept);
     expect(await bots().count()).toBe(count);

@@ -59,12 +59,15 @@ describe.skipIf(!haveBrowser)(
 
       await cancel.click();
       const firstLine = () => list.locator('p').first().textContent();
-      await expect.poll(firstLine, WAIT).toBe(t('en', 'cancel.stopping'));
+      const named = { prompt: 'a slow fox', id: jobId.slice(0, 8) };
+      await expect.poll(firstLine, WAIT).toBe(t('en', 'cancel.stopping_named', named));
       expect(store.get(jobId)?.status).toBe('running');
       engine.release();
       await expect.poll(() => store.get(jobId)?.status, WAIT).toBe('cancelled');
-      await expect.poll(firstLine, WAIT).toBe(t('en', 'cancel.done'));
-      expect(await list.textContent()).not.toContain(jobId.slice(0, 8));
+      const done = t('en', 'cancel.done_named', named);
+      await expect.poll(firstLine, WAIT).toBe(done);
+      // Named in the first line, the job is gone from the list under it.
+      expect((await list.textContent())?.replace(done, '')).not.toContain(jobId.slice(0, 8));
       expect(await bots().count()).toBe(count);
       expect(pageErrors).toEqual([]);
     });
@@ -96,8 +99,10 @@ describe.skipIf(!haveBrowser)(
 
       expect(store.get(jobId)?.status).toBe('cancelled');
       const firstLine = () => list.locator('p').first().textContent();
-      await expect.poll(firstLine, WAIT).toBe(t('en', 'cancel.done'));
-      expect(await list.textContent()).not.toContain(jobId.slice(0, 8));
+      const done = t('en', 'cancel.done_named', { prompt: 'a slow owl', id: jobId.slice(0, 8) });
+      await expect.poll(firstLine, WAIT).toBe(done);
+      // Named in the first line, the job is gone from the list under it.
+      expect((await list.textContent())?.replace(done, '')).not.toContain(jobId.slice(0, 8));
       expect(pageErrors).toEqual([]);
     });
   },
