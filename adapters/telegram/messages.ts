@@ -1,10 +1,20 @@
 // Messages in, commands called: a photo or image file with its caption, an album, a captioned file that is no image,
-// and a text (a command, the answer to one of the bot's questions, or a reply to an image). Only the images a command
-// takes are downloaded: a replied-to one only where the command requires it (commands' `imageSlots`).
+// and a text (a command, the answer to one of the bot's questions, a slip of a command's name, or a reply to an
+// image). Only the images a command takes are downloaded: a replied-to one only where the command requires it
+// (commands' `imageSlots`).
 import type { Context } from 'grammy';
 import type { Message, UserFromGetMe } from 'grammy/types';
-import { type CommandContext, type Commands, resultJobOf, textReply } from '../../commands/index.js';
-import { mentions, opensWithCommand, withoutMention } from './addressing.js';
+import {
+  type CommandContext,
+  type Commands,
+  commandWord,
+  nearestCommand,
+  quoted,
+  type Reply,
+  resultJobOf,
+  textReply,
+} from '../../commands/index.js';
+import { mentions, opensWithCommand, pastMention, withoutMention } from './addressing.js';
 import type { CommandLines } from './command-lines.js';
 import { buttonIdsOf, type ImageRef, type IncomingImages, imageOf } from './incoming-images.js';
 import type { TelegramQuestions } from './questions.js';
@@ -141,6 +151,8 @@ export class TelegramMessages {
           : await commands.answerAsk(c, answer.kind, answer.jobId, text, me.username);
       return void (await replies.send(ctx, c, reply));
     }
+    const slip = this.slipOf(ctx, c, text, me.username);
+    if (slip) return void (await replies.send(ctx, c, slip));
     if (!repliedImage || opensWithCommand(message)) return;
     // In groups (privacy mode) only replies to the bot's own messages or mentions of it are meant for the bot.
     const toBot = replied?.from?.id === me.id;
@@ -163,5 +175,26 @@ export class TelegramMessages {
     if (!image) return;
     const line = { image, text: cleaned, replied: true };
     await replies.send(ctx, c, await commands.replyToImage(c, line));
+  }
+
+  /**
+   * A `/word` that is none of our commands but looks like a slip of one (`/imagne`): answered with the command meant,
+   * as a refusal, so an edit that puts the line right runs it (edits.ts). Only where the line is said to the bot: in
+   * a private chat, or addressed to it by name (`/imagne@bot`, `@bot /imagne`); in a group a bare `/word` may be
+   * another bot's command, and one addressed to another bot is never ours.
+   */
+  private slipOf(ctx: Context, c: CommandContext, text: string, username: string): Reply | undefined {
+    const line = pastMention(text, username);
+    const word = commandWord(line);
+    if (!word) return undefined;
+    const to = /^\s*\/[^\s@]+@([A-Za-z0-9_]+)/u.exec(line)?.[1];
+    if (to !== undefined && to.toLowerCase() !== username.toLowerCase()) return undefined;
+    if (ctx.chat?.type !== 'private' && to === undefined && line === text) return undefined;
+    const { commands } = this.deps;
+    const near = nearestCommand(commands.registry.specs, word, c.user.platform, c.isAdmin);
+    if (!near) return undefined;
+    const command = quoted(`/${word.toLowerCase()}`);
+    // A blocked user hears that instead, as of any command (silent within its quiet time: replies.ts sends nothing).
+    return commands.refusal(c) ?? textReply('web.unknown_command_near', { command, suggestion: `/${near}` });
   }
 }

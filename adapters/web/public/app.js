@@ -181,7 +181,8 @@ function fill(li, msg) {
     .join(' ');
   const kept = li.querySelector(':scope > .buttons[data-ids]');
   const row = kept && kept.dataset.ids === ids ? kept : null;
-  for (const child of [...li.children]) if (child !== row) child.remove();
+  // An open answer form (Remix, Edit…) stays with its button's row: its half-typed words are the user's.
+  for (const child of [...li.children]) if (child !== row && !(row && child.matches('form'))) child.remove();
   const nodes = msg.lines.map(lineWithFlags);
   if (msg.etaAt) {
     const eta = el('p', { className: 'eta' });
@@ -208,8 +209,8 @@ function fill(li, msg) {
     : msg.final
       ? [...nodes, ...media, buttons]
       : [...nodes, buttons, ...media];
-  // Placed around the kept row, which never leaves the page: a click on it is never lost to an update.
-  let anchor = null;
+  // Placed around the kept row and form, which never leave the page: a click on it is never lost to an update.
+  let anchor = li.querySelector(':scope > form');
   for (const node of order.reverse()) {
     if (node !== row) li.insertBefore(node, anchor);
     anchor = node;

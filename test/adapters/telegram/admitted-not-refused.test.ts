@@ -5,7 +5,7 @@ import { Context } from 'grammy';
 import type { Update } from 'grammy/types';
 import { describe, expect, it } from 'vitest';
 import { TelegramReplies } from '../../../adapters/telegram/replies.js';
-import type { CommandContext, Reply } from '../../../commands/index.js';
+import { type CommandContext, type Reply, textReply } from '../../../commands/index.js';
 import { botInfo } from './bot-info.js';
 import { commandsDouble, useJobMessagesOnFake } from './job-messages-on-fake.js';
 
@@ -32,5 +32,9 @@ describe('Telegram: which answers note their request as refused', { timeout: 30_
 
   it('a plain error is one', async () => {
     expect(await refusedAfter({ text: [{ key: 'errors.generic' }], ephemeral: true })).toBe(true);
+  });
+
+  it('an id naming no job is one: the request edited to a right id runs', async () => {
+    expect(await refusedAfter(textReply('cancel.unknown_id', { id: '“abcd”' }))).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 // A result shown before `/settings language` takes the new language with the rest of the page, in a real browser
 // (Debian's Chromium via playwright-core) against the real server and commands on the timed engine double: its
 // buttons' labels and hints and its lines, as a reload would show them, without one.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import { haveBrowser, type PageScope, send, useDoublePlaygroundPage } from './playground-browser.js';
 
@@ -42,6 +42,64 @@ describe.skipIf(!haveBrowser)(
       // A button of symbols is named by its hint, in the new language too.
       expect(await button('pan_left').getAttribute('aria-label')).toBe(t('ja', 'hint.pan_left'));
       expect(await result.locator('p').first().textContent()).toMatch(/^完了しました/);
+      expect(pg.pageErrors).toEqual([]);
+    });
+
+    it('keep an answer form open on a result, with the words typed in it', async () => {
+      const { page } = pg;
+      // The page speaks Japanese since the test before: the change here is back to English.
+      await send(page, '/imagine a heron --steps 2');
+      const results = page.locator('#log li.bot[data-job][data-state=final]');
+      await expect.poll(() => results.count(), WAIT).toBe(2);
+      const result = results.last();
+      await result.locator('.buttons button[data-action^="remix:"]').click();
+      const box = result.locator('form.edit-form textarea');
+      await box.waitFor(WAIT);
+      await box.fill('my half-written remix');
+
+      await send(page, '/settings language en');
+      await expect
+        .poll(() => result.locator('.buttons button[data-action^="remix:"]').textContent(), WAIT)
+        .toBe(t('en', 'button.remix'));
+      // Redrawn in English around the form, which is the same one, its words as typed.
+      expect(await result.locator('p').first().textContent()).toMatch(/^Done/);
+      expect(await box.inputValue()).toBe('my half-written remix');
+      expect(pg.pageErrors).toEqual([]);
+    });
+  },
+);
+
+describe.skipIf(!haveBrowser)(
+  'playground: a waiting job shown before a language change',
+  { timeout: 120_000 },
+  () => {
+    // The queue never starts: the job stays waiting, its countdown ticking.
+    const pg = useDoublePlaygroundPage(
+      'relocalize-waiting',
+      { RATE_LIMIT_PER_MINUTE: '0' },
+      { settings: { bundledModel: false } },
+    );
+    // A pace measured on the double's device, so the job's reply gives a time, which the page counts down.
+    beforeAll(() => pg.stack.jobs.store.setCalibration('cpu', 1, 1));
+
+    it('is reworded in the new language, its countdown too', async () => {
+      const { page } = pg;
+      await send(page, '/imagine a fox --steps 2');
+      const job = page.locator('#log li.bot[data-job][data-state=live]').first();
+      await job.waitFor(WAIT);
+      const before = await job.locator('p').first().textContent();
+      expect(before).toMatch(/^Queued/);
+      const cancel = job.locator('.buttons button[data-action^="cancel:"]');
+      await cancel.evaluate((node) => {
+        (node as unknown as { dataset: Record<string, string> }).dataset.marked = 'yes';
+      });
+
+      await send(page, '/settings language ja');
+      await expect.poll(() => job.locator('p').first().textContent(), WAIT).toMatch(/^受け付けました/);
+      expect(await cancel.textContent()).toBe(t('ja', 'button.cancel'));
+      expect(await cancel.getAttribute('data-marked')).toBe('yes');
+      const eta = job.locator('p.eta');
+      expect(await eta.textContent()).toMatch(/^残り約/);
       expect(pg.pageErrors).toEqual([]);
     });
   },

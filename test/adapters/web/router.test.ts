@@ -26,6 +26,11 @@ describe('playground router', () => {
     fields: { text },
     files: Object.fromEntries(files.map((f) => [f, { data: png, filename: `${f}.png` }])),
   });
+  // A line sent with the result its picture came from (the composer's `origin`, Vary (Region)).
+  const withOrigin = (text: string, origin: string, files: Array<'image' | 'mask'> = []): Upload => ({
+    ...upload(text, files),
+    fields: { text, origin },
+  });
   const requestOf = (reply: Reply): StoredRequest | undefined => jobs.store.get(reply.jobId ?? '')?.request;
 
   beforeAll(async () => {
@@ -144,13 +149,13 @@ describe('playground router', () => {
   it('names the result a line came from (Vary (Region)) as its parent, and only a job id', async () => {
     const source = await route(commands, ctx(), upload('/imagine a harbour'));
     const origin = source.jobId as string;
-    const withOrigin = (value: string): Upload => ({
-      ...upload('/retouch a flag', ['image', 'mask']),
-      fields: { text: '/retouch a flag', origin: value },
-    });
-    const retouch = await route(commands, ctx(), withOrigin(origin));
+    const retouch = await route(commands, ctx(), withOrigin('/retouch a flag', origin, ['image', 'mask']));
     expect(jobs.store.get(retouch.jobId ?? '')?.meta.origin).toBe(origin);
-    const forged = await route(commands, ctx(), withOrigin('../../etc'));
+    const forged = await route(
+      commands,
+      ctx(),
+      withOrigin('/retouch a flag', '../../etc', ['image', 'mask']),
+    );
     expect(jobs.store.get(forged.jobId ?? '')?.meta).not.toHaveProperty('origin');
   });
 
@@ -161,9 +166,10 @@ describe('playground router', () => {
     expect(jobs.store.get(reply.jobId ?? '')?.meta.typed).toBe(line);
     const entry = (await commands.history(user)).entries.find((e) => e.jobId === reply.jobId);
     expect(entry?.asked.text).toBe(line);
-    // Kept on the request's own context: the server says a language change's answer in the language it set.
+    // Kept on the request's own context, a line naming its origin too (which once made a copy): the server says a
+    // language change's answer in the language it set.
     const changing = ctx();
-    await route(commands, changing, upload('/settings language ja'));
+    await route(commands, changing, withOrigin('/settings language ja', reply.jobId ?? ''));
     expect(changing.locale).toBe('ja');
   });
 });
