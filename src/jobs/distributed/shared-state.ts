@@ -211,6 +211,14 @@ export class SharedState {
   }
 
   /**
+   * Writes a job's start-of-run record only over its record: false when the record is gone (Redis's data lost since
+   * the worker read it), which a plain write would bring back as running for a job its owner is told was lost.
+   */
+  async saveStarted(job: Job): Promise<boolean> {
+    return (await this.redis.set(this.key('job', job.id), JSON.stringify(job), 'XX')) === 'OK';
+  }
+
+  /**
    * Records the outcome of a job a worker had (its status set), takes it out of its run (the last one out frees
    * the worker slot) and refunds `refund` of its owner's charge, at once; false (it only left its run) when its
    * record had already ended.

@@ -66,11 +66,17 @@ export async function runBatch(ctx: BatchContext, jobs: readonly Job[]): Promise
   try {
     const pace = await readPace(state);
     const etaMs = Math.round(jobs.reduce((sum, job) => sum + expectedMs(pace, job), 0));
-    for (const { job } of entries) {
+    for (const entry of entries) {
+      const { job } = entry;
       job.status = 'running';
       job.attempts += 1;
       job.startedAt = state.now();
-      await state.saveJob(job);
+      // Gone since its admission (a FLUSHDB): lost, never started for an owner who is told so (their own watch).
+      if (!(await state.saveStarted(job))) {
+        entry.reason = 'lost';
+        entry.controller.abort();
+        continue;
+      }
       // Jobs batched together all take the batch's time.
       await publishJobEvent(state, { type: 'started', job, etaMs });
     }
@@ -91,6 +97,11 @@ async function runEntries(ctx: BatchContext, entries: Entry[]): Promise<void> {
   let lastStep = started;
   const ready: Array<{ entry: Entry; request: EngineRequest }> = [];
   for (const entry of entries) {
+    // Its record was gone at its start: no engine time for it (endEarly writes nothing, tells no one).
+    if (entry.reason === 'lost') {
+      await endEarly(ctx, entry, undefined);
+      continue;
+    }
     try {
       ready.push({ entry, request: await materialize(ctx, entry.job) });
     } catch (error) {

@@ -54,6 +54,9 @@ export interface DistributedWorkerOptions {
 /** Stalls of a run that BullMQ retries; the next one fails it (the dispatcher's apology). */
 const MAX_STALLED = 1;
 
+/** How soon the jobs in hand are checked again after a data loss whose check failed: a lost one holds the GPU. */
+const LOST_RECHECK_MS = 1000;
+
 /**
  * A BullMQ job's run. One handed over before runs existed carries `{ id }` under the job's own id: the
  * dispatcher made that job a run of its own id (`adoptRunless`). Undefined for data of neither shape.
@@ -88,6 +91,10 @@ export class DistributedWorker {
   private readonly batchContext: BatchContext;
   private readonly lostLocks = new LostLocks();
   private readonly dataWatch: DataWatch;
+  /** The next check of the jobs in hand after the data loss, when the last one failed. */
+  private lostRecheck: NodeJS.Timeout | undefined;
+  /** That check's failure was said: said once until one goes through. */
+  private lostCheckFailed = false;
 
   constructor(private readonly options: DistributedWorkerOptions) {
     this.maxBatch = options.engine.generateBatch ? Math.max(1, Math.floor(options.maxBatch ?? 1)) : 1;
@@ -191,17 +198,34 @@ export class DistributedWorker {
    * nothing left to put back, and its owner's front-end tells them the job was lost (its own watch).
    */
   private async abortLost(): Promise<void> {
-    try {
-      for (const [id, entry] of [...this.controllers]) {
-        if (entry.controller.signal.aborted || (await this.options.state.readJob(id)) !== undefined) continue;
-        entry.reason = 'lost';
-        entry.controller.abort();
+    clearTimeout(this.lostRecheck);
+    let failed: unknown;
+    for (const [id, entry] of [...this.controllers]) {
+      if (entry.controller.signal.aborted) continue;
+      try {
+        if ((await this.options.state.readJob(id)) !== undefined) continue;
+      } catch (error) {
+        // The others are still checked: one failed read must not leave a lost job running.
+        failed ??= error;
+        continue;
       }
-    } catch (error) {
-      this.options.log?.('warn', 'checking the jobs in hand after the data loss failed', {
-        error: String(error),
-      });
+      entry.reason = 'lost';
+      entry.controller.abort();
     }
+    if (failed === undefined) {
+      this.lostCheckFailed = false;
+      return;
+    }
+    if (!this.lostCheckFailed)
+      this.options.log?.('warn', 'checking the jobs in hand after the data loss failed; checking again', {
+        error: String(failed),
+      });
+    this.lostCheckFailed = true;
+    // The watch says a loss only once (its mark is read already): until a check goes through, this one tries again.
+    if (this.closing) return;
+    clearTimeout(this.lostRecheck);
+    this.lostRecheck = setTimeout(() => void this.abortLost(), LOST_RECHECK_MS);
+    this.lostRecheck.unref();
   }
 
   private async recheckCancels(): Promise<void> {
@@ -330,6 +354,7 @@ export class DistributedWorker {
   async close(graceMs: number, abortWaitMs = 10_000): Promise<void> {
     this.closing = true;
     this.dataWatch.stop();
+    clearTimeout(this.lostRecheck);
     // Each of start's awaits checks `closing` once it returns; one waiting for an absent Redis is left behind.
     if (this.starting)
       await within(
