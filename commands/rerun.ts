@@ -11,6 +11,7 @@ import { withoutMarksAtFlags } from './flag-marks.js';
 import { describeResult, editResult, fromJob, typedNegative } from './follow-ups.js';
 import { queueJobs } from './job-command.js';
 import { DEFAULT_STEPS } from './job-context.js';
+import { refitStoredOutpaint } from './outpaint/fit.js';
 import { outpaintSpec } from './outpaint/spec.js';
 import { literalBraces } from './permutations.js';
 import { checkLineLength, isPromptFlag, PAINT_FLAGS, parsePrompt, sizeForAspect } from './prompt.js';
@@ -247,7 +248,7 @@ function rerunnable(store: CommandDeps['store'], jobId: string): RemakeableReque
  * name, the seed too; `replace` (Remix) takes the text as the whole line, with the user's default negative prompt
  * where it names none, as a new /retouch would.
  */
-function paintAgain(
+async function paintAgain(
   deps: CommandDeps,
   ctx: CommandContext,
   jobId: string,
@@ -256,11 +257,18 @@ function paintAgain(
   mode: 'merge' | 'replace',
 ): Promise<Reply> {
   const job = imageJob(deps.store, jobId);
+  const stored = inputFiles(deps.store, job);
+  // An outpaint stored before results were kept within MAX_SIDE may grow past it: its source is scaled down first,
+  // as a new one's is, once for every line.
+  const { image, files } =
+    old.region.kind === 'extend'
+      ? await refitStoredOutpaint(old.image, old.region, stored, deps.config.limits.maxInputPixels)
+      : { image: old.image, files: stored };
   // The text's braces are permutations, as in a new /retouch: one job per line, each on the same picture.
   return queueJobs(deps, ctx, { text }, 'text', async (lineDeps, _ctx, { text: line }) => ({
     kind: job.kind,
-    request: paintRequestAgain(lineDeps, ctx, old, line, mode),
-    files: inputFiles(deps.store, job),
+    request: paintRequestAgain(lineDeps, ctx, { ...old, image }, line, mode),
+    files: { ...files },
     meta: { origin: job.id, paint: job.meta.paint },
   }));
 }

@@ -2,7 +2,14 @@
 // its growth is scaled down first, its shape kept in whole cells. Past MAX_SIDE DiMOO was never trained, a 2048²
 // canvas takes minutes and gigabytes on a CPU, and a result that large gets no Upscale.
 import sharp from 'sharp';
-import { type PaintRegion, planPaintRegion, type RgbImage } from '../../engine/index.js';
+import {
+  decodeImage,
+  EngineError,
+  type PaintRegion,
+  planPaintRegion,
+  type RgbImage,
+  readImageHeader,
+} from '../../engine/index.js';
 import { CELL, MAX_SIDE } from '../limits.js';
 import { extensionOf } from '../regions.js';
 
@@ -18,9 +25,8 @@ export interface FittedOutpaint {
 }
 
 /**
- * The extension `extensionOf` reads from the options, on the source as it is where the canvas fits MAX_SIDE, else
- * on the largest copy of the source, in whole cells and of its shape, whose canvas does. The canvas is the engine's
- * own plan of the region (`planPaintRegion`), so the rounding of each side to cells is the one the job will do.
+ * The extension `extensionOf` reads from the options, fitted within MAX_SIDE (`fitExtension`); a source under one
+ * cell is refused, as the engine would.
  */
 export function fitOutpaint(
   zoom: number | undefined,
@@ -28,15 +34,50 @@ export function fitOutpaint(
   source: Size,
   shown?: { zoom: string; direction: string },
 ): FittedOutpaint {
+  refuseUnderACell(source);
+  // Read before any scaling, so a refused option is refused however large the source.
+  extensionOf(zoom, direction, source, shown);
+  return fitExtension((size) => extensionOf(zoom, direction, size, shown), source);
+}
+
+/**
+ * An outpaint stored before results were kept within MAX_SIDE, made again (`..`, Remix): its region's fractions on
+ * its stored source, that source scaled down as a new one would be. Returns the request's image and files as they
+ * go, unchanged where the canvas fits.
+ */
+export async function refitStoredOutpaint(
+  image: { file: string },
+  region: Extension,
+  files: Readonly<Record<string, Uint8Array>>,
+  maxPixels: number,
+): Promise<{ image: { file: string }; files: Record<string, Uint8Array> }> {
+  const bytes = files[image.file];
+  if (!bytes) throw new Error(`the stored outpaint has no ${image.file}`);
+  const header = readImageHeader(bytes);
+  const source = { width: header.width, height: header.height };
+  refuseUnderACell(source);
+  const { scaledTo } = fitExtension(() => region, source);
+  if (!scaledTo) return { image, files: { ...files } };
+  const { [image.file]: _placedAsItCame, ...others } = files;
+  const png = await scaledSource(await decodeImage(bytes, { maxPixels }), scaledTo);
+  return { image: { file: 'input.png' }, files: { ...others, 'input.png': png } };
+}
+
+/**
+ * `regionAt`'s extension on the source as it is where the canvas fits MAX_SIDE, else on the largest copy of the
+ * source, in whole cells and of its shape, whose canvas does. The canvas is the engine's own plan of the region
+ * (`planPaintRegion`), so the rounding of each side to cells is the one the job will do.
+ */
+function fitExtension(regionAt: (size: Size) => Extension, source: Size): FittedOutpaint {
   const planned = (size: Size) => {
-    const region = extensionOf(zoom, direction, size, shown);
+    const region = regionAt(size);
     const { canvas } = planPaintRegion(region, size, { dilate: 0, seed: 0, cellSize: CELL });
     return { region, canvas };
   };
   const fits = ({ canvas }: { canvas: Size }) => canvas.width <= MAX_SIDE && canvas.height <= MAX_SIDE;
-  // Read first, so a refused option is refused whatever the size. A source within MAX_SIDE grows to at most twice
-  // that, inside the engine's own limits; a larger one is never planned as it is (the engine could refuse it).
-  const growth = extensionOf(zoom, direction, source, shown);
+  // A source within MAX_SIDE grows to at most twice that, inside the engine's own limits; a larger one is never
+  // planned as it is (the engine could refuse it).
+  const growth = regionAt(source);
   if (Math.max(source.width, source.height) <= MAX_SIDE) {
     const asItIs = planned(source);
     if (fits(asItIs)) return asItIs;
@@ -61,6 +102,22 @@ export function fitOutpaint(
   }
   // Not reached: one cell of source, grown as the options allow, is a few cells wide.
   throw new Error(`no scale of ${source.width}×${source.height} fits ${MAX_SIDE} pixels once extended`);
+}
+
+/**
+ * The engine places whole cells and refuses a source under one (in English); a square's growth counts cells, so
+ * under one it reads as none. An upload may be as small as 8 pixels a side: refused here in the user's language.
+ */
+function refuseUnderACell(source: Size): void {
+  if (Math.min(source.width, source.height) >= CELL) return;
+  throw new EngineError(
+    'image_too_small',
+    `image is ${source.width}×${source.height}, under a ${CELL} px cell`,
+    {
+      size: `${source.width}×${source.height}`,
+      min: CELL,
+    },
+  );
 }
 
 /** The source at `size` (Lanczos), as a PNG: what the job places on its canvas. */

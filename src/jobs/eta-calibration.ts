@@ -87,14 +87,14 @@ export class EtaCalibration {
     return `${this.device()}#warm`;
   }
 
-  /** `cpu:text_to_image`, `cuda:paint_extend`, …: the job's pace type on this device. */
+  /** `cpu:text_to_image`, `cuda:paint_grow`, …: the job's pace type on this device. */
   private key(job: Pick<Job, 'request'>): string {
     return `${this.device()}:${paceType(job)}`;
   }
 }
 
 /**
- * `text_to_image`, `paint_extend_cache`, …: one pace per way of running, as the engine's loops differ (ML-Cache
+ * `text_to_image`, `paint_grow_cache`, …: one pace per way of running, as the engine's loops differ (ML-Cache
  * text-to-image and paint, describe's block cache, an image-to-image with a reference image, a paint that grows
  * the canvas). The shared queue's workers learn theirs by the same names (distributed/shared-pace.ts).
  */
@@ -108,7 +108,9 @@ export function paceType(job: Pick<Job, 'request'>): string {
     request.task === 'paint' &&
     (request.region.kind === 'extend' || request.region.kind === 'outpaint_ratio')
   )
-    type = 'paint_extend';
+    // Not `paint_extend`, the name of the paces learnt while an extend was priced at its source's size: against the
+    // grown canvas's price (engine/cost.ts) those read 2-4× too slow, and admission would refuse on them.
+    type = 'paint_grow';
   if (request.task === 'paint' && request.cache) type = `${type}_cache`;
   return type;
 }

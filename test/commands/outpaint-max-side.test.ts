@@ -86,7 +86,7 @@ function setup() {
     const { canvas } = planPaintRegion(region, source, { dilate: 0, seed: 0, cellSize: CELL });
     return { source, region, canvas, job, bytes };
   };
-  return { commands, ctx, result, painted };
+  return { commands, ctx, result, painted, store };
 }
 
 describe('outpaint within MAX_SIDE', () => {
@@ -228,5 +228,61 @@ describe('fitOutpaint', () => {
         );
       }
     }
+  });
+});
+
+describe('outpaint of a source under a cell', () => {
+  it('a zoom, a pan or Make square of an upload under 16 pixels a side is refused in words, and nothing is queued', async () => {
+    const { commands, ctx } = setup();
+    for (const [line, size] of [
+      ['/outpaint 2x more sky', { width: 12, height: 12 }],
+      ['/outpaint left more sky', { width: 64, height: 8 }],
+      ['/outpaint square more sky', { width: 20, height: 12 }],
+      ['/outpaint square more sky', { width: 31, height: 15 }],
+      ['/outpaint square more sky', { width: 40, height: 10 }],
+    ] as const) {
+      const reply = (await commands.runText(ctx(), line, [{ data: await picture(size) }])) as Reply;
+      const name = `${size.width}×${size.height} ${line}`;
+      expect(reply.startsJob, name).toBeFalsy();
+      expect(reply.text, name).toEqual([
+        { key: 'errors.engine.image_too_small', params: { size: `${size.width}×${size.height}`, min: CELL } },
+      ]);
+    }
+  });
+});
+
+describe('an outpaint stored before results were kept within MAX_SIDE, made again', () => {
+  it('`..` and Remix of an old 1024² zoom 2× scale its source as a new zoom would, and keep its region', async () => {
+    const { commands, ctx, painted, store } = setup();
+    const source = await picture({ width: 1024, height: 1024 });
+    // As an older version stored it: the 1024² source placed as it came, on a canvas of 2048².
+    const region = { kind: 'extend', left: 0.5, top: 0.5, right: 0.5, bottom: 0.5 } as const;
+    const old = insertFinishedImage(
+      store,
+      {
+        owner: { platform: 'web', userId: '1' },
+        scope: 'web:1',
+        kind: 'paint',
+        request: { task: 'paint', prompt: 'a harbour', image: { file: 'input.png' }, region, seed: 3 },
+        files: { 'input.png': source },
+        meta: { paint: 'outpaint' },
+      },
+      { png: await picture({ width: 2048, height: 2048 }), seed: 3, width: 2048, height: 2048 },
+      { finishedAt: 1 },
+    ).id;
+    const again = [
+      painted(await commands.replyToResult(ctx(), old, '.. more sky')),
+      painted(await commands.answerAsk(ctx(), 'imagine_line', old, 'a harbour at dusk --seed 4')),
+    ];
+    for (const made of again) {
+      expect(made.region).toEqual(region);
+      expect(made.source).toEqual({ width: 512, height: 512 });
+      expect(made.canvas).toEqual({ width: MAX_SIDE, height: MAX_SIDE });
+    }
+    // Scaled, not cropped: dark on the left, light on the right.
+    const { data, info } = await sharp(again[0]?.bytes).raw().toBuffer({ resolveWithObject: true });
+    const row = Math.floor(info.height / 2) * info.width * info.channels;
+    expect(data[row + 4 * info.channels]).toBeLessThan(80);
+    expect(data[row + (info.width - 4) * info.channels]).toBeGreaterThan(180);
   });
 });

@@ -84,4 +84,32 @@ describe('EtaCalibration', () => {
     expect(eta.expectedMs(cached)).toBe(1000);
     expect([...store.rows.keys()]).toContain('cpu:understand_cache');
   });
+
+  it("an outpaint made before extends were priced at their grown canvas does not lend its pace to today's price", () => {
+    const store = new CalibrationMapDouble();
+    // Paces saved by an older version: an extend then cost its source's size, so per unit it read about 4× slower.
+    store.setCalibration('cpu:paint_extend', 8, 12);
+    store.setCalibration('cpu:paint_extend_cache', 8, 12);
+    store.setCalibration('cpu', 2, 40);
+    store.setCalibration('cpu#warm', 2, 40);
+    const eta = new EtaCalibration(store, () => 'cpu');
+    const zoom = {
+      request: {
+        task: 'paint',
+        prompt: 'a fox',
+        image: { file: 'input.png' },
+        region: { kind: 'extend', top: 0.5, bottom: 0.5, left: 0.5, right: 0.5 },
+      },
+      estimatedCost: 1000,
+    } as Pick<Job, 'request' | 'estimatedCost'>;
+    const cachedZoom = { ...zoom, request: { ...zoom.request, cache: true } } as typeof zoom;
+    // Judged by the device's warm pace until an outpaint runs again, not refused on the old 8 ms a unit.
+    expect(eta.measuredMs(zoom)).toBe(2000);
+    expect(eta.expectedMs(zoom)).toBe(2000);
+    expect(eta.measuredMs(cachedZoom)).toBe(2000);
+    eta.learn(zoom, 3);
+    eta.learn(zoom, 3);
+    expect(eta.measuredMs(zoom)).toBe(3000);
+    expect(store.rows.get('cpu:paint_extend')).toEqual({ msPerUnit: 8, samples: 12 });
+  });
 });
