@@ -9,6 +9,7 @@ import { type CustomOptions, expandCustomOptions } from './custom-options.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
 import { LIMITS, MAX_PROMPT_CHARS } from './limits.js';
+import { refitStoredOutpaint } from './outpaint/fit.js';
 import { type Direction, outpaintSpec, type Zoom } from './outpaint/spec.js';
 import { literalBraces } from './permutations.js';
 import {
@@ -33,9 +34,21 @@ import {
 import { submit } from './submit.js';
 import { asGrammarWords, parseArgs, parseTextCommand } from './text-grammar.js';
 
-/** The same request again with a new seed; inputs are copied from the original job. */
-export const reroll: Operation<string> = async (deps, ctx, jobId) =>
-  again(deps, ctx, jobId, (job) => ({ ...job.request, seed: deps.randomSeed() }) as StoredRequest);
+/**
+ * The same request again with a new seed; inputs are copied from the original job. An outpaint stored before
+ * results were kept within MAX_SIDE is scaled to fit first, as `..` and Remix do (rerun.ts).
+ */
+export const reroll: Operation<string> = async (deps, ctx, jobId) => {
+  const job = imageJob(deps.store, jobId);
+  const request = { ...job.request, seed: deps.randomSeed() } as StoredRequest;
+  const stored = inputFiles(deps.store, job);
+  const { image, files } =
+    request.task === 'paint' && request.region.kind === 'extend'
+      ? await refitStoredOutpaint(request.image, request.region, stored, deps.config.limits.maxInputPixels)
+      : { image: undefined, files: stored };
+  const made = image && request.task === 'paint' ? { ...request, image } : request;
+  return submit(deps, ctx, job.kind, made, files, { origin: job.id, paint: job.meta.paint });
+};
 
 /**
  * An edit of a finished job's result (the Edit button's modal or reply answer), with the result's sampling settings

@@ -252,7 +252,7 @@ describe('outpaint of a source under a cell', () => {
 });
 
 describe('an outpaint stored before results were kept within MAX_SIDE, made again', () => {
-  it('`..` and Remix of an old 1024² zoom 2× scale its source as a new zoom would, and keep its region', async () => {
+  it('`..`, Remix and Re-roll of an old 1024² zoom 2× scale its source as a new zoom would, and keep its region', async () => {
     const { commands, ctx, painted, store } = setup();
     const source = await picture({ width: 1024, height: 1024 });
     // As an older version stored it: the 1024² source placed as it came, on a canvas of 2048².
@@ -273,6 +273,7 @@ describe('an outpaint stored before results were kept within MAX_SIDE, made agai
     const again = [
       painted(await commands.replyToResult(ctx(), old, '.. more sky')),
       painted(await commands.answerAsk(ctx(), 'imagine_line', old, 'a harbour at dusk --seed 4')),
+      painted(await commands.pressButton(ctx(), `reroll:${old}`)),
     ];
     for (const made of again) {
       expect(made.region).toEqual(region);
