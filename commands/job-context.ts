@@ -2,6 +2,7 @@
 import { type GenerationParameters, parametersText, withPngText } from '../engine/index.js';
 import type { Job } from '../src/jobs/index.js';
 import type { ResultContext } from './reply.js';
+import { UPSCALE_SHARE } from './upscale.js';
 import { VARY_SHARE } from './vary.js';
 
 /** The engine's steps for a request that names none. */
@@ -18,6 +19,9 @@ function taskOf(job: Job): string {
   // A variation says how strong, as the button that made it did ("Vary (Strong)"): by the share it redrew.
   if (r.task === 'paint' && job.meta.paint === 'vary' && r.region.kind === 'scatter')
     return `${r.task}/${r.region.share >= VARY_SHARE.strong ? 'vary_strong' : 'vary_subtle'}`;
+  // An upscale likewise ("Upscale (Creative)"): its button is known only by the share its redraw was given.
+  if (r.task === 'paint' && job.meta.paint === 'upscale' && r.region.kind === 'scatter')
+    return `${r.task}/${r.region.share >= UPSCALE_SHARE.creative ? 'upscale_creative' : 'upscale_subtle'}`;
   if (r.task === 'paint' && typeof job.meta.paint === 'string') return `${r.task}/${job.meta.paint}`;
   return r.task;
 }

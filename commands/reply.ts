@@ -203,7 +203,9 @@ export interface Reply {
   delivers?: readonly string[];
   /**
    * A job's state to show at once, not at its message's next paced turn: the bot is stopping and this is the job's
-   * last state before it is back (its adapter stops soon after).
+   * last state before it is back (its adapter stops soon after), or a /cancel typed apart from the job's message was
+   * taken and its "Stopping…" replaces the message now (`stoppingNow`, sent by `JobUpdates.restate`), as the job's
+   * own Cancel button does, not seconds later at the job's next step.
    */
   urgent?: boolean;
   /**

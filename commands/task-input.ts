@@ -70,19 +70,9 @@ export async function keepImage(
   input: InputImage,
   stem: string,
 ): Promise<{ file: string }> {
-  return (await keepSizedImage(deps, files, input, stem)).stored;
-}
-
-/** As `keepImage`, with the decoded size (what an outpaint to a square grows from). */
-export async function keepSizedImage(
-  deps: CommandDeps,
-  files: Files,
-  input: InputImage,
-  stem: string,
-): Promise<{ stored: { file: string }; width: number; height: number }> {
   const image = await acceptImage(input, stem, deps.config.limits);
   files[image.file] = image.bytes;
-  return { stored: { file: image.file }, width: image.image.width, height: image.image.height };
+  return { file: image.file };
 }
 
 /**

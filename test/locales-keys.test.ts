@@ -81,6 +81,8 @@ const WEB_TASKS = [
   'retouch',
   'outpaint',
   'upscale',
+  'upscale_subtle',
+  'upscale_creative',
 ];
 
 /** Keys named by a prefix and a part the code holds, each family as its code builds it. */
