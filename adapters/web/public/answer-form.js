@@ -5,6 +5,7 @@
 // the one who typed it is, not at the bottom of the page: they put it right and send again.
 
 import { isBusy, setBusy } from './busy.js';
+import { draftOf, keepDraft } from './drafts.js';
 import { lineWithFlags } from './flag-text.js';
 import { attachPalette } from './palette.js';
 import { say } from './status.js';
@@ -40,7 +41,9 @@ export function answerForm(id, li, ask, { flags, maxLineChars, send }) {
   const opener = li.querySelector(`button[data-action="${CSS.escape(id)}"]`);
   const label = ask?.label ?? tr('web.edit_prompt', 'How should it change?');
   // A /imagine line with its options is long: a box that grows shows all of it, under a label that stays.
-  const input = el('textarea', { required: true, rows: 2, value: ask?.value ?? '' });
+  // Its words as last typed in this tab (kept over a reload, which closes every form), else the bot's line.
+  const input = el('textarea', { required: true, rows: 2, value: draftOf(id) || (ask?.value ?? '') });
+  const draft = keepDraft(input, id);
   input.id = `answer-${id.replace(/\W/g, '-')}`;
   const caption = el('label', { htmlFor: input.id, textContent: label });
   const submit = el('button', { type: 'submit', textContent: tr('web.send', 'Send'), className: 'primary' });
@@ -52,7 +55,9 @@ export function answerForm(id, li, ask, { flags, maxLineChars, send }) {
   form.dataset.action = id;
   // Its keys come first (on the box): one it used (Escape, Tab, Enter on a chosen row) is not the form's.
   attachPalette(input, list, { commands: [], flags });
+  // Closed on purpose, or its words taken: they are not to come back.
   const close = () => {
+    draft.forget();
     form.remove();
     // Back to the button that opened it (the page would otherwise drop the keyboard on <body>).
     if (opener?.isConnected) opener.focus();

@@ -39,7 +39,7 @@ let olderBefore; // the history page to load next (older), if any
 let asking = 0;
 // Presses awaiting their answer, each with the later state (`replaces`) that overtook it on the event stream, if any.
 const awaited = new Map();
-let grow = () => {}; // fits the message box to its text (composer.js)
+let grow = () => {}; // fits the message box to its text, and keeps that as the tab's draft (composer.js)
 let flags = []; // the flags the inline forms' palettes offer (palette.js)
 window.dimooEvents = [];
 

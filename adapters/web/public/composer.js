@@ -1,5 +1,7 @@
 // The message box is a textarea: Enter sends (as in a chat), Shift+Enter starts a new line, and the box grows with
 // its text up to a few lines. Registered after the palette's keys, so an Enter that takes a suggestion is its own.
+import { draftOf, keepDraft } from './drafts.js';
+
 const MAX_PX = 160;
 // Above a phone's on-screen keyboard the page may be under 300px tall: a box of 160px would leave the conversation
 // a sliver, so there it grows to a share of the visible height (three lines at least).
@@ -11,7 +13,13 @@ const maxHeight = () =>
 
 /** @param {HTMLTextAreaElement} text @param {HTMLFormElement} form */
 export function wireComposer(text, form) {
+  // The tab's half-typed line, back after a reload, unless typing began before the page was ready.
+  if (!text.value) text.value = draftOf('composer');
+  const draft = keepDraft(text, 'composer');
+  // Run after every change the page makes to the box too (emptied as a line is sent, refilled as it is refused): the
+  // draft is always what the box holds, so a line sent and taken is not back after a reload, a refused one is.
   const grow = () => {
+    draft.save();
     text.style.height = 'auto';
     // The box is border-box sized (style.css): its text and padding (scrollHeight) and its borders. Its text alone
     // would grow the empty box by its padding at the first focus, the Attach and Send buttons with it.
@@ -31,6 +39,7 @@ export function wireComposer(text, form) {
     e.preventDefault();
     form.requestSubmit();
   });
+  if (text.value) grow();
   // A character typed while nothing holds the keyboard (the page just opened, a click on a message's text) goes
   // into the box, as in a chat app, where it would otherwise be lost. Not Space, which scrolls the page there, nor
   // a shortcut; the box takes the key itself, as the keyboard reaches it before the character is put in.
