@@ -26,18 +26,25 @@ export function previewCodes(
 }
 
 /**
- * Paces previews: one after the first step that leaves cells masked, then only once
- * `intervalMs` has passed since the last one; never after the last step (the result is the final picture).
+ * Paces previews: one after the first step that leaves cells masked, then only once `intervalMs` has passed since
+ * the last one ended, and (`intervalMs` > 0) at least twice as long as that decode took; never after the last step
+ * (the result is the final picture). Counted from the start instead, a decode slower than the interval (a 1024² VQ
+ * decode on a CPU) ran after every step: most of the job's time, each one blocking the event loop, since
+ * onnxruntime-node runs a session synchronously on the calling thread. `intervalMs` 0 still decodes every step
+ * (a grid's other members, paced by the first).
  */
 export class PreviewPacer {
-  private last = Number.NEGATIVE_INFINITY;
+  private next = Number.NEGATIVE_INFINITY;
   constructor(private readonly option: PreviewOption | undefined) {}
 
   async maybe(stillMasked: number, codes: () => ImageCodes): Promise<RgbImage | undefined> {
     if (!this.option || stillMasked === 0) return undefined;
-    const now = performance.now();
-    if (now - this.last < this.option.intervalMs) return undefined;
-    this.last = now;
-    return this.option.decode(codes());
+    const started = performance.now();
+    if (started < this.next) return undefined;
+    const image = await this.option.decode(codes());
+    const ended = performance.now();
+    const { intervalMs } = this.option;
+    this.next = ended + (intervalMs > 0 ? Math.max(intervalMs, 2 * (ended - started)) : 0);
+    return image;
   }
 }
