@@ -219,8 +219,11 @@ export const customZoom: Operation<{ jobId: string; line: string }> = async (dep
   return outpaintResult(deps, ctx, jobId, { ...options, prompt }, labels);
 };
 
-/** A number alone, as the form asks for (`2`, an input method's `１．８`). */
-const LONE_NUMBER = /^\d+(?:\.\d+)?$/;
+/**
+ * A number alone, as the form asks for (`2`, an input method's `１．８`), with a decimal comma as de/fr/es/pt-BR/ru
+ * write it (`1,5`), or no leading digit (`.5`).
+ */
+const LONE_NUMBER = /^(?:\d+|\d*[.,]\d+)$/;
 
 /**
  * A lone number answered to Custom zoom is the factor asked for, not a prompt of one word: the prefilled line's
@@ -229,7 +232,8 @@ const LONE_NUMBER = /^\d+(?:\.\d+)?$/;
  */
 function asZoomFlag(line: string): string {
   const number = line.trim().normalize('NFKC');
-  return LONE_NUMBER.test(number) ? `--zoom ${number}` : line;
+  // The flag's number is read with a decimal point only.
+  return LONE_NUMBER.test(number) ? `--zoom ${number.replace(',', '.')}` : line;
 }
 
 /**

@@ -2,13 +2,12 @@
 import { type CancelResult, type Job, type Owner, ownerKey } from '../../src/jobs/index.js';
 import type { CommandContext, Operation } from '../context.js';
 import type { CommandDeps } from '../deps.js';
-import { stoppingNow } from '../late-cancel.js';
 import { quoted } from '../quoted-text.js';
 import { jobTitle } from '../render.js';
 import { type Reply, textReply } from '../reply.js';
 import { activeJobsOf, liveStatus, runningJobs } from '../stored-jobs.js';
 import type { CancelInput } from './spec.js';
-import { type StopResult, stopOutcome } from './stop-wait.js';
+import { type StopResult, stopAnswered } from './stop-wait.js';
 
 export const CANCEL_KEYS = {
   cancelled: 'cancel.done',
@@ -99,12 +98,8 @@ async function cancelled(deps: CommandDeps, ctx: CommandContext, job: Job, named
   const endedBefore = job.status === 'cancelled';
   const outcome = deps.queue.cancel(job.id, ctx.user, ctx.isAdmin);
   let settled: StopResult = outcome;
-  if (named && outcome === 'cancelling') {
-    // A Cancel button's answer takes the job's message itself; a typed one is a message apart, so the job's own
-    // message is told now, in place of the live Cancel it showed until the job's next step.
-    deps.restate(deps.queue.get(job.id) ?? job, stoppingNow(job));
-    settled = await stopOutcome(deps, job.id);
-  }
+  // A Cancel button's answer takes the job's message itself; a typed one is a message apart (`stopAnswered`).
+  if (named && outcome === 'cancelling') settled = await stopAnswered(deps, job);
   const line = named ? namedCancel(ctx, job, settled, endedBefore) : undefined;
   // Unnamed, a job that failed while stopping is "already finished"; one done first is always named (own or admin's).
   const unnamed: CancelResult = settled === 'done_first' ? 'finished' : settled;

@@ -1,8 +1,9 @@
 // A running job hears its cancel at its engine's next step: the answer to a typed /cancel waits a moment for that,
 // so it can say "Cancelled" (or that the job finished first) instead of a "Stopping…" that nothing follows up.
-import type { CancelResult, JobEvent, JobStatus } from '../../src/jobs/index.js';
+import type { CancelResult, Job, JobEvent, JobStatus } from '../../src/jobs/index.js';
 import { within } from '../../src/within.js';
 import type { CommandDeps } from '../deps.js';
+import { stoppingNow } from '../late-cancel.js';
 
 /**
  * How long a /cancel's answer, and /queue's Cancel n's (queue/cancel.ts), waits for a running job to stop. Bounded,
@@ -25,6 +26,18 @@ function endOf(kind: JobEvent['type'] | JobStatus | undefined): StopResult | und
 }
 
 /**
+ * A cancel of running `job` answered apart from its own message (a typed /cancel, /queue's Cancel n): that message
+ * says "Stopping…" now, in place of the live Cancel it showed until the job's next step, and the answer waits for
+ * the stop (`stopOutcome`).
+ */
+export async function stopAnswered(deps: CommandDeps, job: Job): Promise<StopResult> {
+  // A job this front-end holds no record of has no message here either (see stopOutcome).
+  if (deps.store.get(job.id) === undefined) return 'cancelling';
+  deps.restate(deps.queue.get(job.id) ?? job, stoppingNow(job));
+  return stopOutcome(deps, job.id);
+}
+
+/**
  * How the cancel of running `jobId` came out once the job ended, or 'cancelling' while it has not within `ms`. Its
  * end is heard as an event (both queues emit it once the job's record says so); the listener only settles a promise.
  */
@@ -33,6 +46,9 @@ export async function stopOutcome(
   jobId: string,
   ms = CANCEL_WAIT_MS,
 ): Promise<StopResult> {
+  // On the shared queue, a job another front-end owns (an admin's cancel): its events and record go to that one,
+  // so its end would never be heard here; the answer says it is stopping at once, not after the whole wait.
+  if (deps.store.get(jobId) === undefined) return 'cancelling';
   let unsubscribe: (() => void) | undefined;
   const ended = new Promise<StopResult>((resolve) => {
     unsubscribe = deps.queue.subscribe((event) => {

@@ -8,7 +8,7 @@
 // job had ended, until its owner pressed Refresh.
 import { type Job, ownerKey } from '../../src/jobs/index.js';
 import { CANCEL_KEYS, namedCancel, unnamedKey } from '../cancel/handler.js';
-import { type StopResult, stopOutcome } from '../cancel/stop-wait.js';
+import { type StopResult, stopAnswered, stopOutcome } from '../cancel/stop-wait.js';
 import type { CommandContext, Operation } from '../context.js';
 import type { CommandDeps } from '../deps.js';
 import type { Reply } from '../reply.js';
@@ -32,7 +32,8 @@ export const queueCancel: Operation<string> = async (deps, ctx, jobId) => {
   // Another's list (an admin's press), or a job unknown here: the presser's own list is not what they pressed on.
   if (!job || ownerKey(job.owner) !== ownerKey(ctx.user) || outcome === 'refused' || outcome === 'not_found')
     return { text: [{ key: unnamedKey(ctx, job?.owner, outcome) }], ephemeral: true };
-  const settled: StopResult = outcome === 'cancelling' ? await stopOutcome(deps, jobId) : outcome;
+  // The list is a message apart from the job's own, which says "Stopping…" now, as a typed /cancel makes it.
+  const settled: StopResult = outcome === 'cancelling' ? await stopAnswered(deps, job) : outcome;
   const answer = await listAfter(deps, ctx, job, settled, endedBefore);
   if (settled !== 'cancelling') return answer;
   const stopped = stopOutcome(deps, jobId, STOPPED_LIST_WAIT_MS)

@@ -2,13 +2,17 @@
 // own status message says "Stopping…" at once, with no live Cancel left (as its Cancel button makes it), and the
 // /cancel's answer waits for the stop to say how it ended ("Cancelled your job …"), not a "Stopping…" that nothing
 // follows up; a job whose step outlasts the wait is answered as stopping, its own message saying "Cancelled." later.
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { CommandContext } from '../../commands/commands.js';
 import type { Reply } from '../../commands/reply.js';
 import { t } from '../../src/i18n.js';
+import { JobStore } from '../../src/jobs/index.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
 import { until } from '../jobs/distributed/redis-harness.js';
-import { commandsOnQueue } from './commands-on-queue.js';
+import { commandsOnFrontEnd, commandsOnQueue } from './commands-on-queue.js';
 
 interface Heard {
   reply: Reply;
@@ -17,7 +21,7 @@ interface Heard {
 
 function setup(msPerStep: number, steps: number) {
   const heard: Heard[] = [];
-  const { commands, store } = commandsOnQueue('cancel-confirm', {
+  const { commands, store, queue } = commandsOnQueue('cancel-confirm', {
     engine: new TimedEngineDouble(msPerStep, steps),
     onUpdate: ({ reply }) => {
       heard.push({ reply, at: Date.now() });
@@ -29,7 +33,7 @@ function setup(msPerStep: number, steps: number) {
     (await commands.run(ctx(), { name: 'imagine', options: { prompt } })).jobId as string;
   const cancel = (job: string, userId = '1', admin = false) =>
     commands.run(ctx(userId, admin), { name: 'cancel', options: { job } });
-  return { commands, store, heard, imagine, cancel };
+  return { commands, store, queue, heard, imagine, cancel };
 }
 
 const live = (heard: Heard) => heard.reply.buttons?.flat().some((b) => b.id.startsWith('cancel:')) === true;
@@ -93,6 +97,39 @@ describe('a typed /cancel of a running job', () => {
       outcome: 'cancelled',
       text: [{ key: 'job.cancelled' }],
     });
+  });
+
+  it('answers an admin’s cancel of a job this front-end holds no record of at once, as stopping', async () => {
+    // As on the shared queue, where a job another front-end owns has its record and events there: the queue knows
+    // the job, this front-end's store does not, so nothing here would hear it end, and it has no message here.
+    const { queue, imagine } = setup(4000, 3);
+    const running = await imagine('a far lighthouse');
+    await until(() => queue.get(running)?.status === 'running', 10_000, 'the job to run');
+    const dir = mkdtempSync(join(tmpdir(), 'dimoo-cancel-elsewhere-'));
+    const elsewhere = new JobStore(dir);
+    const admin = commandsOnFrontEnd({ queue, store: elsewhere });
+    const told: Reply[] = [];
+    admin.subscribe(({ reply }) => {
+      told.push(reply);
+    });
+    onTestFinished(() => {
+      admin.closeUpdates();
+      elsewhere.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const ctx = admin.context({
+      user: { platform: 'web', userId: '7' },
+      scope: 'web:7',
+      language: 'en',
+      admin: true,
+    });
+    const askedAt = Date.now();
+    const answer = await admin.run(ctx, { name: 'cancel', options: { job: running } });
+    expect(Date.now() - askedAt).toBeLessThan(1000);
+    expect(answer.text).toEqual([
+      { key: 'cancel.stopping_named_theirs', params: { id: running.slice(0, 8) } },
+    ]);
+    expect(told.filter((reply) => reply.urgent)).toEqual([]);
   });
 
   it('leaves the Cancel button’s answer as it was: at once, on the job’s own message, nothing else told', async () => {

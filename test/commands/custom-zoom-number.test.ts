@@ -34,6 +34,9 @@ describe('a number alone answered to Custom zoom', () => {
       ['2', 500],
       [' 1.2 ', 100],
       ['１．８', 400],
+      // A decimal comma, as de/fr/es/pt-BR/ru write it, typed or full-width.
+      ['1,5', 250],
+      ['１，５', 250],
     ] as const) {
       const zoomed = request(await zoom(line));
       expect([line, zoomed.prompt, zoomed.steps, left(zoomed)]).toEqual([
@@ -53,6 +56,15 @@ describe('a number alone answered to Custom zoom', () => {
         params: { flag: '--zoom', min: 1.1, max: 2, value: line },
       });
     }
+    // No leading digit, refused as `--zoom .5` is (not drawn as a prompt of one word).
+    const half = (await zoom('.5')).text[0];
+    expect(half).toEqual((await zoom('--zoom .5')).text[0]);
+    expect(half).toMatchObject({ key: 'errors.flag.range_number', params: { flag: '--zoom', value: '0.5' } });
+    // A decimal comma is refused as the point it stands for.
+    expect((await zoom('2,5')).text[0]).toMatchObject({
+      key: 'errors.flag.range_number',
+      params: { flag: '--zoom', value: '2.5' },
+    });
   });
 
   it('with words, stays a prompt', async () => {

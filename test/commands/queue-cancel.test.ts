@@ -84,6 +84,33 @@ describe('/queue Cancel n', () => {
     expect([running.replaceSource, running.jobId]).toEqual([true, undefined]);
   });
 
+  it("shows a running job's own message stopping at once, as a typed /cancel does", async () => {
+    // The list is a message apart from the job's: that one would show its live Cancel until the step ends.
+    const heard: { reply: Reply; at: number }[] = [];
+    const { commands, store } = commandsOnQueue('queue-cancel-stopping', {
+      engine: new TimedEngineDouble(700, 20),
+      onUpdate: ({ reply }) => {
+        heard.push({ reply, at: Date.now() });
+      },
+    });
+    const ctx = contextOf(commands, '1');
+    const job = (await commands.run(ctx, { name: 'imagine', options: { prompt: 'a lighthouse' } }))
+      .jobId as string;
+    await until(() => store.get(job)?.status === 'running', 'the job to run');
+    const pressedAt = Date.now();
+    const answer = await commands.pressButton(ctx, `queue_cancel:${job}`);
+    expect(answer.text[0]?.key).toBe('cancel.done_named');
+    const stopping = heard.find((h) => h.at >= pressedAt && h.reply.text[0]?.key === 'cancel.stopping');
+    expect(stopping?.reply).toEqual({
+      jobId: job,
+      ephemeral: false,
+      urgent: true,
+      text: [{ key: 'cancel.stopping' }],
+    });
+    // Well within the step the job was in (700 ms).
+    expect((stopping?.at ?? Number.POSITIVE_INFINITY) - pressedAt).toBeLessThan(300);
+  });
+
   it('answers a button of an old list on a job that has ended so, with the list as it now stands', async () => {
     const { commands, store } = commandsOnQueue('queue-cancel-ended', {
       engine: new TimedEngineDouble(5, 3),
