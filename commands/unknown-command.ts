@@ -23,7 +23,9 @@ export function nearestCommand(
     if (!onPlatform(spec, platform) || (spec.adminOnly && !admin)) continue;
     for (const name of [spec.name, ...(spec.telegramAliases ?? [])]) {
       const edits = editDistance(word, name);
-      if (edits <= MAX_EDITS && edits < word.length && (!best || edits < best.edits)) best = { name, edits };
+      // The word itself (0 edits) is no slip: its line failed for another reason (`/imagine@x`), said as unknown.
+      if (edits > 0 && edits <= MAX_EDITS && edits < word.length && (!best || edits < best.edits))
+        best = { name, edits };
     }
   }
   return best?.name;

@@ -32,6 +32,11 @@ describe('nearestCommand', () => {
     expect(nearestCommand(specs, 'blok', 'telegram', true)).toBe('block');
     expect(nearestCommand(specs, 'blok', 'web', true)).toBeUndefined();
   });
+
+  it('names nothing for a command itself: its line failed for another reason (`/imagine@x fox`)', () => {
+    expect(nearestCommand(specs, 'imagine', 'web')).toBeUndefined();
+    expect(nearestCommand(specs, 'IMAGINE', 'web')).toBeUndefined();
+  });
 });
 
 describe('commandWord', () => {

@@ -104,7 +104,8 @@ async function refreshShown() {
   // Newer than the newest shown (newest first): started meanwhile, in another tab, and shown as their events would
   // have been, counted if they finished (their asked line from the store, as for another tab's job heard live).
   const newest = page.entries.findIndex((entry) => messages.has(entry.jobId));
-  const unseen = newest === -1 ? page.entries : page.entries.slice(0, newest);
+  // None of it shown: all new only when nothing was (after more than a page, or the shown deleted, none is known).
+  const unseen = newest !== -1 ? page.entries.slice(0, newest) : messages.size === 0 ? page.entries : [];
   for (const entry of page.entries) {
     // As a live update would: the tab title drops the percent of a job that ended or stopped meanwhile, and counts
     // one shown here that finished then while the tab was in the background.

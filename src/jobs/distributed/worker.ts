@@ -209,6 +209,8 @@ export class DistributedWorker {
         failed ??= error;
         continue;
       }
+      // Stopped meanwhile (a cancel, its timeout, a shutdown): that reason stands.
+      if (entry.controller.signal.aborted) continue;
       entry.reason = 'lost';
       entry.controller.abort();
     }
