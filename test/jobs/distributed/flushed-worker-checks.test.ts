@@ -5,10 +5,10 @@
 // Redis here is a server of the test's own: the shared one is never flushed.
 import { Redis, ReplyError } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineRequest, EngineResult, GenerateOptions } from '../../../engine/index.js';
 import { DATA_CHECK_MS } from '../../../src/jobs/distributed/data-watch.js';
 import { SharedState } from '../../../src/jobs/distributed/shared-state.js';
 import type { DistributedWorker } from '../../../src/jobs/distributed/worker.js';
+import { SlowPromptEngineDouble } from '../../doubles/slow-prompt-engine.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { hasRedisServer, type OwnRedis, startOwnRedis } from './own-redis.js';
 import { type Cluster, startCluster, submitImagine, until, workerOnRedis } from './redis-harness.js';
@@ -18,22 +18,6 @@ if (!available && process.env.CI !== 'true')
   process.stderr.write(
     'redis-server is not installed: skipping the worker FLUSHDB checks (CI fails here).\n',
   );
-
-/** Test double: a prompt with "slow" in it takes a minute (60 steps of 1 s), any other the timed double's 15 ms. */
-class SlowPromptEngineDouble extends TimedEngineDouble {
-  private readonly slow = new TimedEngineDouble(1000, 60);
-  /** When the slow job's engine call ended (its abort honoured), by Date.now(). */
-  slowEndedAt: number | undefined;
-
-  override async generate(request: EngineRequest, options?: GenerateOptions): Promise<EngineResult> {
-    if (!('prompt' in request) || !request.prompt.includes('slow')) return super.generate(request, options);
-    try {
-      return await this.slow.generate(request, options);
-    } finally {
-      this.slowEndedAt = Date.now();
-    }
-  }
-}
 
 let own: OwnRedis | undefined;
 let cluster: Cluster | undefined;
