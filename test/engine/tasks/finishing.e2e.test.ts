@@ -3,21 +3,9 @@
 // path (alone, a grid sharing forward passes, ML-Cache images one after another, a batch, painting); a describe job,
 // which has no image to decode, never does, nor does a job cancelled before its last step (alone in a batch or with
 // the whole grid).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createEngine,
-  type Engine,
-  type EngineRequest,
-  type GenerateOptions,
-  makeTestCheckpoint,
-  type RgbImage,
-} from '../../../engine/index.js';
-
-// DIMOO_TEST_DEVICE=cuda runs these on a GPU (a host with Node and `npx dimoo gpu-setup` done).
-const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
+import { describe, expect, it } from 'vitest';
+import type { EngineRequest, GenerateOptions, RgbImage } from '../../../engine/index.js';
+import { useTinyEngine } from '../tiny-engine.js';
 
 const image: RgbImage = { width: 64, height: 48, data: new Uint8Array(64 * 48 * 3).fill(90) };
 const imagine = (extra: Partial<EngineRequest> = {}) =>
@@ -41,30 +29,24 @@ function recorder() {
 }
 
 describe('the finishing report on a generated tiny checkpoint', () => {
-  let engine: Engine;
-  beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dimoo-finishing-'));
-    makeTestCheckpoint({ out: dir, preset: 'tiny', seed: 6, dtype: 'bf16' });
-    engine = await createEngine({ modelDir: dir, device: TEST_DEVICE });
-  });
-  afterAll(async () => engine.close());
+  const tiny = useTinyEngine('dimoo-finishing-', 6);
 
   it('comes once after the last step and before the result of one image', async () => {
     const r = recorder();
-    await engine.generate(imagine(), r.options).then(r.settled);
+    await tiny.engine.generate(imagine(), r.options).then(r.settled);
     expect(r.seen).toEqual(['1/4', '2/4', '3/4', '4/4', 'finishing 4/4', 'result']);
   });
 
   it('comes once for a whole grid, after every member’s last step', async () => {
     const r = recorder();
-    await engine.generate(imagine({ count: 3 }), r.options).then(r.settled);
+    await tiny.engine.generate(imagine({ count: 3 }), r.options).then(r.settled);
     expect(r.seen).toEqual(['1/4', '2/4', '3/4', '4/4', 'finishing 4/4', 'result']);
   });
 
   it('comes only after the last of images drawn one after another (ML-Cache), not between them', async () => {
     const r = recorder();
     const cache = { cacheRatio: 0.5, warmupRatio: 0.2, refreshInterval: 2 };
-    await engine.generate(imagine({ count: 2, cache }), r.options).then(r.settled);
+    await tiny.engine.generate(imagine({ count: 2, cache }), r.options).then(r.settled);
     expect(r.seen.filter((s) => s.startsWith('finishing'))).toEqual(['finishing 8/8']);
     expect(r.seen.slice(-3)).toEqual(['8/8', 'finishing 8/8', 'result']);
   });
@@ -83,7 +65,7 @@ describe('the finishing report on a generated tiny checkpoint', () => {
         queueMicrotask(() => order.push(`after ${name}`));
       },
     });
-    const results = await engine.generateBatch([
+    const results = await tiny.engine.generateBatch([
       { request: imagine(), options: marking('a', a) },
       { request: imagine({ prompt: 'a boat', seed: 4 }), options: marking('b', b) },
     ]);
@@ -97,7 +79,7 @@ describe('the finishing report on a generated tiny checkpoint', () => {
   it('never comes to a job of a batch cancelled before its last step; the others still get it', async () => {
     const [a, b] = [recorder(), recorder()];
     const cancel = new AbortController();
-    const results = await engine.generateBatch([
+    const results = await tiny.engine.generateBatch([
       { request: imagine(), options: a.options },
       {
         request: imagine({ prompt: 'a boat', seed: 4 }),
@@ -127,7 +109,7 @@ describe('the finishing report on a generated tiny checkpoint', () => {
         if (p.step === 2) cancel.abort();
       },
     };
-    await expect(engine.generate(imagine({ count: 2 }), options)).rejects.toMatchObject({
+    await expect(tiny.engine.generate(imagine({ count: 2 }), options)).rejects.toMatchObject({
       code: 'cancelled',
     });
     expect(r.seen.length).toBeGreaterThan(0);
@@ -144,7 +126,7 @@ describe('the finishing report on a generated tiny checkpoint', () => {
       steps: 3,
       seed: 5,
     };
-    await engine.generate(request, r.options).then(r.settled);
+    await tiny.engine.generate(request, r.options).then(r.settled);
     // Fewer cells to redraw than steps asked: the steps counted are the ones planned.
     const last = r.seen.at(-3) as string;
     expect(last).toMatch(/^(\d+)\/\1$/);
@@ -155,7 +137,7 @@ describe('the finishing report on a generated tiny checkpoint', () => {
   it('never comes for a describe job, which has no image to make', async () => {
     const r = recorder();
     const request: EngineRequest = { task: 'understand', image, genLength: 8, blockLength: 4, steps: 4 };
-    await engine.generate(request, r.options).then(r.settled);
+    await tiny.engine.generate(request, r.options).then(r.settled);
     expect(r.seen.length).toBeGreaterThan(1);
     expect(r.seen.some((s) => s.startsWith('finishing'))).toBe(false);
   });
