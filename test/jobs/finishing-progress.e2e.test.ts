@@ -14,10 +14,8 @@ import {
 import type { JobEvent } from '../../src/jobs/events.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
+import { TEST_DEVICE } from '../engine/tiny-engine.js';
 import { queueLimits } from './queue-limits.js';
-
-// DIMOO_TEST_DEVICE=cuda runs these on a GPU (a host with Node and `npx dimoo gpu-setup` done).
-const TEST_DEVICE = process.env.DIMOO_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
 
 /** A job's events as words: `progress 3/4`, `progress finishing 4/4`, `done`. */
 function told(events: readonly JobEvent[], jobId: string): string[] {
