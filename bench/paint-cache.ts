@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { VARY_SHARE } from '../commands/vary.js';
+import { VARY_SHARE } from '../commands/redraw-shares.js';
 import { createEngine, type PaintRequest, type Preset } from '../engine/index.js';
 import { benchCheckpoint } from './lib/checkpoint.js';
 import { optionReader } from './lib/options.js';

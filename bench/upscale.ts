@@ -7,8 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { scaledForUpscale, UPSCALE_SHARE } from '../commands/upscale.js';
-import { VARY_SHARE } from '../commands/vary.js';
+import { UPSCALE_SHARE, VARY_SHARE } from '../commands/redraw-shares.js';
+import { scaledForUpscale } from '../commands/upscale.js';
 import {
   createEngine,
   decodeImage,

@@ -9,7 +9,7 @@ import { type CustomOptions, expandCustomOptions } from './custom-options.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
 import { LIMITS, MAX_PROMPT_CHARS } from './limits.js';
-import { refitStoredOutpaint } from './outpaint/fit.js';
+import { refitIfGrown } from './outpaint/fit.js';
 import { type Direction, outpaintSpec, type Zoom } from './outpaint/spec.js';
 import { literalBraces } from './permutations.js';
 import {
@@ -40,14 +40,12 @@ import { asGrammarWords, parseArgs, parseTextCommand } from './text-grammar.js';
  */
 export const reroll: Operation<string> = async (deps, ctx, jobId) => {
   const job = imageJob(deps.store, jobId);
-  const request = { ...job.request, seed: deps.randomSeed() } as StoredRequest;
-  const stored = inputFiles(deps.store, job);
-  const { image, files } =
-    request.task === 'paint' && request.region.kind === 'extend'
-      ? await refitStoredOutpaint(request.image, request.region, stored, deps.config.limits.maxInputPixels)
-      : { image: undefined, files: stored };
-  const made = image && request.task === 'paint' ? { ...request, image } : request;
-  return submit(deps, ctx, job.kind, made, files, { origin: job.id, paint: job.meta.paint });
+  const { request, files } = await refitIfGrown(
+    { ...job.request, seed: deps.randomSeed() } as StoredRequest,
+    inputFiles(deps.store, job),
+    deps.config.limits.maxInputPixels,
+  );
+  return submit(deps, ctx, job.kind, request, files, { origin: job.id, paint: job.meta.paint });
 };
 
 /**
@@ -311,17 +309,3 @@ export const originalFile: Operation<string> = async (deps, _ctx, jobId) => {
     delivers: [jobId],
   };
 };
-
-/** A follow-up of an image job: its request changed by `change`, its inputs copied, its origin remembered. */
-export function again(
-  deps: CommandDeps,
-  ctx: CommandContext,
-  jobId: string,
-  change: (job: ImageJob) => StoredRequest,
-): Promise<Reply> {
-  const job = imageJob(deps.store, jobId);
-  return submit(deps, ctx, job.kind, change(job), inputFiles(deps.store, job), {
-    origin: job.id,
-    paint: job.meta.paint,
-  });
-}

@@ -1,9 +1,8 @@
 // What a job was made from, for labels beside its result and for the `parameters` text inside its PNG.
 import { type GenerationParameters, parametersText, withPngText } from '../engine/index.js';
 import type { Job } from '../src/jobs/index.js';
+import { UPSCALE_SHARE, VARY_SHARE } from './redraw-shares.js';
 import type { ResultContext } from './reply.js';
-import { UPSCALE_SHARE } from './upscale.js';
-import { VARY_SHARE } from './vary.js';
 
 /** The engine's steps for a request that names none. */
 export const DEFAULT_STEPS = {

@@ -113,11 +113,11 @@ export function resultButtons(job: Job, options: ResultButtonOptions = {}): Repl
   const id = job.id;
   const candidates = job.result?.candidates;
   if (candidates) return gridButtons(job, candidates.length, options);
-  // Midjourney's Vary (Subtle / Strong) redraws a share of the picture with its prompt; an /edit has no prompt that
-  // describes its result, so its one Variations runs the edit again.
+  // Midjourney's Vary (Subtle / Strong) redraws a share of the picture with its prompt. An /edit has no prompt that
+  // describes its result: another try of it is its Re-roll, and a second button for the same job would only puzzle.
   const varies: ReplyButton[] =
     job.request.task === 'image_to_image'
-      ? [{ id: buttonId('vary', id), labelKey: 'button.vary', style: 'secondary' }]
+      ? []
       : [
           { id: buttonId('vary', id), labelKey: 'button.vary_subtle', style: 'secondary' },
           { id: buttonId('vary_strong', id), labelKey: 'button.vary_strong', style: 'secondary' },

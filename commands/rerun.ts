@@ -11,7 +11,7 @@ import { withoutMarksAtFlags } from './flag-marks.js';
 import { describeResult, editResult, fromJob, typedNegative } from './follow-ups.js';
 import { queueJobs } from './job-command.js';
 import { DEFAULT_STEPS } from './job-context.js';
-import { refitStoredOutpaint } from './outpaint/fit.js';
+import { refitIfGrown } from './outpaint/fit.js';
 import { outpaintSpec } from './outpaint/spec.js';
 import { literalBraces } from './permutations.js';
 import { checkLineLength, isPromptFlag, PAINT_FLAGS, parsePrompt, sizeForAspect } from './prompt.js';
@@ -257,17 +257,16 @@ async function paintAgain(
   mode: 'merge' | 'replace',
 ): Promise<Reply> {
   const job = imageJob(deps.store, jobId);
-  const stored = inputFiles(deps.store, job);
-  // An outpaint stored before results were kept within MAX_SIDE may grow past it: its source is scaled down first,
-  // as a new one's is, once for every line.
-  const { image, files } =
-    old.region.kind === 'extend'
-      ? await refitStoredOutpaint(old.image, old.region, stored, deps.config.limits.maxInputPixels)
-      : { image: old.image, files: stored };
+  // Once for all the lines below: an old outpaint that would grow past MAX_SIDE has its source scaled down.
+  const { request: fitted, files } = await refitIfGrown(
+    old,
+    inputFiles(deps.store, job),
+    deps.config.limits.maxInputPixels,
+  );
   // The text's braces are permutations, as in a new /retouch: one job per line, each on the same picture.
   return queueJobs(deps, ctx, { text }, 'text', async (lineDeps, _ctx, { text: line }) => ({
     kind: job.kind,
-    request: paintRequestAgain(lineDeps, ctx, { ...old, image }, line, mode),
+    request: paintRequestAgain(lineDeps, ctx, fitted, line, mode),
     files: { ...files },
     meta: { origin: job.id, paint: job.meta.paint },
   }));

@@ -8,17 +8,11 @@ import { readImageHeader } from '../engine/index.js';
 import type { Operation } from './context.js';
 import { UserInputError } from './errors.js';
 import { MAX_SIDE } from './limits.js';
+import { UPSCALE_SHARE, type UpscaleStrength } from './redraw-shares.js';
 import { imageJob, isRemakeable, resultBytes } from './stored-jobs.js';
 import { submit } from './submit.js';
 import { upscaledSize } from './upscale-size.js';
 import { redrawRequest } from './vary.js';
-
-/**
- * The share of cells each strength draws again. Fewer than Vary's (0.3 / 0.6): an upscale should keep the picture,
- * and every kept cell already holds its content, only softer. Not yet tuned on the real weights.
- */
-export const UPSCALE_SHARE = { subtle: 0.25, creative: 0.5 } as const;
-export type UpscaleStrength = keyof typeof UPSCALE_SHARE;
 
 /** The Upscale buttons' action: one image at the larger size, with the result's prompt and settings. */
 export function upscale(strength: UpscaleStrength): Operation<string> {

@@ -2,18 +2,15 @@
 // A share of its cells, picked by a new seed, is sampled again with the job's prompt and settings while the others
 // keep their codes (the engine's `scatter` region): masked re-sampling, as DiMOO was trained to fill masked cells,
 // so a variation keeps the picture and changes its details, more of them for Strong. An /edit's result has no
-// prompt that describes it: its Variations runs the edit again with a new seed.
+// prompt that describes it, so no Vary is offered there (its Re-roll tries the edit again).
 import type { StoredRequest } from '../src/jobs/index.js';
 import type { Operation } from './context.js';
 import { UserInputError } from './errors.js';
-import { again } from './follow-ups.js';
+import { reroll } from './follow-ups.js';
+import { VARY_SHARE, type VaryStrength } from './redraw-shares.js';
 import { type ImageJob, imageJob, type RemakeableRequest, resultBytes } from './stored-jobs.js';
 import { definedOnly, submit } from './submit.js';
 import { imageCount } from './task-input.js';
-
-/** The share of cells each strength draws again. */
-export const VARY_SHARE = { subtle: 0.3, strong: 0.6 } as const;
-export type VaryStrength = keyof typeof VARY_SHARE;
 
 /** A variation of a result, or of image `pick` (1-based) of a grid. */
 export function vary(strength: VaryStrength, pick?: number): Operation<string> {
@@ -23,13 +20,9 @@ export function vary(strength: VaryStrength, pick?: number): Operation<string> {
     if (r.task === 'image_to_image') {
       if (strength === 'strong' || pick !== undefined)
         throw new UserInputError('errors.button.not_available');
-      return again(deps, ctx, jobId, (j) => {
-        const { count: _count, ...edit } = j.request;
-        const temperature = Math.max(1, edit.temperature ?? 1);
-        // As many tries as the user draws (`/settings images`), as a variation of a picture gives.
-        const count = imageCount(undefined, temperature, ctx.settings.images);
-        return { ...edit, seed: deps.randomSeed(), temperature, ...count } as StoredRequest;
-      });
+      // The Variations that /edit results showed until it was seen to run the Re-roll's job: pressed on a message
+      // posted then, it is that Re-roll.
+      return reroll(deps, ctx, jobId);
     }
     const request: StoredRequest = {
       ...redrawRequest(r, VARY_SHARE[strength], deps.randomSeed()),

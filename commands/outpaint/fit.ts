@@ -10,6 +10,7 @@ import {
   type RgbImage,
   readImageHeader,
 } from '../../engine/index.js';
+import type { StoredRequest } from '../../src/jobs/index.js';
 import { CELL, MAX_SIDE } from '../limits.js';
 import { extensionOf } from '../regions.js';
 
@@ -41,11 +42,26 @@ export function fitOutpaint(
 }
 
 /**
- * An outpaint stored before results were kept within MAX_SIDE, made again (`..`, Remix): its region's fractions on
- * its stored source, that source scaled down as a new one would be. Returns the request's image and files as they
- * go, unchanged where the canvas fits.
+ * A stored request made again (Re-roll, `..`, Remix) with its stored files: an outpaint stored before results were
+ * kept within MAX_SIDE may grow past it, so its source is scaled down as a new one's is (`refitStoredOutpaint`).
+ * Any other request, and an outpaint that fits, goes as it came.
  */
-export async function refitStoredOutpaint(
+export async function refitIfGrown<R extends StoredRequest>(
+  request: R,
+  files: Readonly<Record<string, Uint8Array>>,
+  maxPixels: number,
+): Promise<{ request: R; files: Record<string, Uint8Array> }> {
+  const stored: StoredRequest = request;
+  if (stored.task !== 'paint' || stored.region.kind !== 'extend') return { request, files: { ...files } };
+  const refitted = await refitStoredOutpaint(stored.image, stored.region, files, maxPixels);
+  return { request: { ...request, image: refitted.image }, files: refitted.files };
+}
+
+/**
+ * An outpaint's region's fractions on its stored source, that source scaled down as a new one would be. Returns the
+ * request's image and files as they go, unchanged where the canvas fits.
+ */
+async function refitStoredOutpaint(
   image: { file: string },
   region: Extension,
   files: Readonly<Record<string, Uint8Array>>,

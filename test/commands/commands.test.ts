@@ -945,7 +945,7 @@ describe('buttons', () => {
     ]);
   });
 
-  it('an /edit result has one Variations, which runs the edit again with a new seed', async () => {
+  it('an /edit result tries the edit again by its Re-roll alone: no Vary that would run the same job', async () => {
     const { commands, ctx, until, store } = setup();
     const edit = await commands.run(ctx('1'), {
       name: 'edit',
@@ -954,15 +954,18 @@ describe('buttons', () => {
     const done = await until((u) => u.job.id === edit.jobId && u.reply.final === true);
     expect(done.reply.buttons?.[0]?.map((b) => [b.id.split(':')[0], b.labelKey])).toEqual([
       ['reroll', 'button.reroll'],
-      ['vary', 'button.vary'],
     ]);
-    const vary = await commands.pressButton(ctx('1'), `vary:${edit.jobId}`);
+    const ids = done.reply.buttons?.flat().map((b) => b.id.split(':')[0]);
+    expect(ids).not.toContain('vary');
+    expect(ids).not.toContain('vary_strong');
+    // Its Re-roll: the edit again, a new seed and nothing else.
     const original = store.get(edit.jobId as string) as Job;
-    expect(store.get(vary.jobId as string)?.request).toEqual({
-      ...original.request,
-      seed: expect.any(Number),
-      temperature: 1,
-    });
+    const again = { ...original.request, seed: expect.any(Number) };
+    const rerolled = await commands.pressButton(ctx('1'), `reroll:${edit.jobId}`);
+    expect(store.get(rerolled.jobId as string)).toMatchObject({ kind: 'edit', request: again });
+    // A Variations on a message posted before is that Re-roll; Vary (Strong) was never offered.
+    const vary = await commands.pressButton(ctx('1'), `vary:${edit.jobId}`);
+    expect(store.get(vary.jobId as string)?.request).toEqual(again);
     expect(keys(await commands.pressButton(ctx('1'), `vary_strong:${edit.jobId}`))).toEqual([
       'errors.button.not_available',
     ]);
@@ -2218,7 +2221,7 @@ describe('grids (--n: several images to pick from)', () => {
     expect(store.get(zoomed.jobId as string)?.request).toMatchObject({ task: 'paint', count: 4 });
   });
 
-  it('/edit --n 2: the best of two edits; a grid of edits has neither V buttons nor Remix, a picked edit its Variations', async () => {
+  it('/edit --n 2: the best of two edits; a grid of edits has neither V buttons nor Remix, a picked edit its Re-roll', async () => {
     const { commands, ctx, until, store } = setup();
     const first = await commands.run(ctx('1'), {
       name: 'edit',
@@ -2234,14 +2237,18 @@ describe('grids (--n: several images to pick from)', () => {
     const picked = await commands.pressButton(ctx('1'), `pick_1:${grid.id}`);
     const job = store.get(picked.jobId as string) as Job;
     expect(job).toMatchObject({ kind: 'edit', request: { task: 'image_to_image', seed: 3 } });
-    expect(picked.buttons?.[0]?.map((b) => b.id.split(':')[0])).toEqual(['reroll', 'vary']);
+    expect(picked.buttons?.[0]?.map((b) => b.id.split(':')[0])).toEqual(['reroll']);
     const input = (grid.request as { image: { file: string } }).image.file;
     expect(store.readFile(job.id, input).equals(store.readFile(grid.id, input))).toBe(true);
-    // Its Variations tries the edit again, as many times as the user draws images.
-    const once = await commands.pressButton(ctx('1'), `vary:${job.id}`);
-    expect(store.get(once.jobId as string)?.request).not.toHaveProperty('count');
-    await commands.runText(ctx('1'), '/settings images 3');
-    const thrice = await commands.pressButton(ctx('1'), `vary:${job.id}`);
-    expect(store.get(thrice.jobId as string)?.request).toMatchObject({ task: 'image_to_image', count: 3 });
+    // Its Re-roll tries the picked edit again: one image, on the same input.
+    const again = await commands.pressButton(ctx('1'), `reroll:${job.id}`);
+    const retried = store.get(again.jobId as string) as Job;
+    expect(retried.request).toMatchObject({
+      task: 'image_to_image',
+      prompt: 'make it red',
+      seed: expect.any(Number),
+    });
+    expect(retried.request).not.toHaveProperty('count');
+    expect(store.readFile(retried.id, input).equals(store.readFile(grid.id, input))).toBe(true);
   });
 });
