@@ -48,7 +48,8 @@ export interface WebMessage {
    * sent again would be refused again; the composer puts back the line without it.
    */
   imageRefused?: boolean;
-  ask?: { kind: string; jobId: string; title: string; label: string; value?: string };
+  /** `labelKey`: the label's key in /api/info's strings, for an open form to be worded again in a new language. */
+  ask?: { kind: string; jobId: string; title: string; label: string; labelKey: string; value?: string };
   context?: ResultContext & { label: string; parentSrc?: string };
   /** Messages that follow this one (a permutation's further jobs), each shown as a message of its own. */
   more?: WebMessage[];
@@ -111,6 +112,7 @@ export function toWebMessage(reply: Reply, locale: Locale): WebMessage {
       jobId: reply.ask.jobId,
       title: t(locale, reply.ask.titleKey),
       label: t(locale, reply.ask.labelKey),
+      labelKey: reply.ask.labelKey,
       value: reply.ask.value,
     },
     context: reply.context && { ...reply.context, label: contextLabel(reply.context, locale) },

@@ -179,10 +179,11 @@ export async function startPlaygroundServer(options: PlaygroundOptions): Promise
     const locale = contextOf(req, user).locale;
     if (req.method === 'GET' && url.pathname === '/api/info') {
       const strings = {
-        // The page's own strings, and the duration words its countdown shares with the bot's replies.
+        // The page's own strings, the duration words its countdown shares with the bot's replies, and the questions'
+        // labels (`labelKey` of a message's ask), which an open answer form takes on when the language changes.
         ...Object.fromEntries(
           Object.entries(catalog(locale)).filter(
-            ([k]) => k.startsWith('web.') || k.startsWith('time.duration.'),
+            ([k]) => k.startsWith('web.') || k.startsWith('time.duration.') || /^ask\.\w+\.label$/.test(k),
           ),
         ),
         // The server's refusals of an image, which the composer gives before uploading one beyond imageLimits.

@@ -32,6 +32,7 @@ const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
   '/typed-dashes.js': { file: 'typed-dashes.js', type: 'text/javascript; charset=utf-8' },
   '/user-line.js': { file: 'user-line.js', type: 'text/javascript; charset=utf-8' },
   '/drafts.js': { file: 'drafts.js', type: 'text/javascript; charset=utf-8' },
+  '/catch-up.js': { file: 'catch-up.js', type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
   '/mask.css': { file: 'mask.css', type: 'text/css; charset=utf-8' },
   '/small-screens.css': { file: 'small-screens.css', type: 'text/css; charset=utf-8' },

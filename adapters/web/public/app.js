@@ -10,11 +10,13 @@ import {
   setAttachmentWords,
 } from './attachment.js';
 import { isBusy, setBusy } from './busy.js';
+import { catchUp, finished } from './catch-up.js';
 import { wireComposer } from './composer.js';
 import { connectEvents } from './connection.js';
 import { contextRow } from './context-row.js';
 import { startCountdowns, tickEta } from './countdown.js';
 import { strayDelete } from './delete-guard.js';
+import { setDraftLimit } from './drafts.js';
 import { lineWithFlags } from './flag-text.js';
 import { removeKeepingFocus } from './focus-rescue.js';
 import { wireOlder } from './older.js';
@@ -56,12 +58,17 @@ async function init() {
   attachPalette($('text'), $('palette'), info);
   flags = info.flags;
   setAttachmentLimits(info.imageLimits);
+  setDraftLimit(info.maxLineChars);
   grow = wireComposer($('text'), $('composer'));
   wordsOfModules();
   const welcome = addBot({ lines: [tr('web.welcome')], images: [], buttons: [] }, false);
   welcome.querySelector('p').dataset.i18n = 'web.welcome';
   await loadHistory();
-  connectEvents((msg) => show(msg, true), refreshShown);
+  // Back after a drop: the jobs started meanwhile are shown as live ones, their asked lines from the catch-up's page.
+  connectEvents(
+    (msg) => show(msg, true),
+    () => catchUp(messages, { update, show: (msg, page) => show(msg, true, undefined, page) }),
+  );
   document.body.dataset.ready = 'true';
 }
 
@@ -89,34 +96,6 @@ async function followLanguage(msg) {
   } finally {
     relocalizing = false;
   }
-}
-
-/** A job that finished or failed; one the user cancelled needs no reminder. */
-const finished = (msg) => msg.outcome === 'done' || msg.outcome === 'failed';
-
-// Back after a drop of the live updates (connection.js): those sent meanwhile are gone, so the jobs shown are brought
-// up to date from the store.
-async function refreshShown() {
-  // Back online but the server not yet answering (restarting): the next reconnect tries again.
-  const res = await fetch('/api/history').catch(() => undefined);
-  if (!res?.ok) return;
-  const page = await res.json();
-  // Newer than the newest shown (newest first): started meanwhile, in another tab, and shown as their events would
-  // have been, counted if they finished (their asked line from the store, as for another tab's job heard live).
-  const newest = page.entries.findIndex((entry) => messages.has(entry.jobId));
-  // None of it shown: all new only when nothing was (after more than a page, or the shown deleted, none is known).
-  const unseen = newest !== -1 ? page.entries.slice(0, newest) : messages.size === 0 ? page.entries : [];
-  for (const entry of page.entries) {
-    // As a live update would: the tab title drops the percent of a job that ended or stopped meanwhile, and counts
-    // one shown here that finished then while the tab was in the background.
-    noteJob(entry.reply);
-    const li = messages.get(entry.jobId);
-    if (!li) continue;
-    // Shown ended already (as the history opened, or heard before the drop): no news.
-    if (li.dataset.state !== 'final' && finished(entry.reply)) noteFinished(entry.jobId);
-    update(li, entry.reply);
-  }
-  for (const entry of unseen.reverse()) show(entry.reply, true);
 }
 
 // --- history: the conversation rebuilt from the job store, newest page first ---
@@ -246,8 +225,11 @@ function addBot(msg, speak = true) {
   return li;
 }
 
-/** `pressed`: the job whose button this answers, if any (its Cancel's "Cancelling…" is news about it). */
-function show(msg, live = false, pressed = undefined) {
+/**
+ * `pressed`: the job whose button this answers, if any (its Cancel's "Cancelling…" is news about it). `history`: a
+ * history page that holds a live job's asked line (a catch-up's), read instead of asking for one.
+ */
+function show(msg, live = false, pressed = undefined, history = undefined) {
   // Every reply and update, kept for the browser test and for debugging from the console.
   window.dimooEvents.push(msg);
   followLanguage(msg);
@@ -284,7 +266,7 @@ function show(msg, live = false, pressed = undefined) {
     const li = addBot(msg);
     if (live) li.dataset.from = 'event';
     if (msg.jobId) messages.set(msg.jobId, li);
-    if (live && msg.jobId) addAskedLine(msg.jobId, li);
+    if (live && msg.jobId) addAskedLine(msg.jobId, li, history);
   }
   // A permutation's further jobs: a message each, which their own events then update.
   for (const more of msg.more ?? []) show(more);
@@ -308,13 +290,15 @@ async function press(id, li, button, click) {
 /**
  * Another tab's job: its user line (which the event lacks) comes from the store, as after a reload. Judged once this
  * tab's requests are answered: until then the job may be one of its own, whose answer the event overtook (`from`
- * goes with that answer), and the line above the message may be this tab's own, not this job's.
+ * goes with that answer), and the line above the message may be this tab's own, not this job's. A catch-up's jobs
+ * are in the page it read (`history`): one request for all of them, not one each.
  */
-async function addAskedLine(jobId, li) {
+async function addAskedLine(jobId, li, history) {
   while (asking > 0) await new Promise((resolve) => setTimeout(resolve, 50));
   if (li.dataset.from !== 'event') return;
-  const res = await fetch('/api/history').catch(() => undefined);
-  const entry = res?.ok ? (await res.json()).entries.find((e) => e.jobId === jobId) : undefined;
+  const res = history ? undefined : await fetch('/api/history').catch(() => undefined);
+  const page = history ?? (res?.ok ? await res.json() : undefined);
+  const entry = page?.entries.find((e) => e.jobId === jobId);
   if (entry?.asked.text && li.isConnected) li.before(userItem(entry.asked.text, entry.asked.images));
 }
 

@@ -4,9 +4,9 @@
 // of the same user has its own box.
 
 const PREFIX = 'dimoo.draft.';
-// The longest line the commands read (MAX_LINE_CHARS, counted as they count, an emoji as one): a longer one is
-// refused anyway, and what a tab may store is small.
-const MAX_CHARS = 4500;
+// The longest line the commands read (`maxLineChars` of /api/info, counted as they count, an emoji as one): a longer
+// one is refused anyway, and what a tab may store is small. None known yet, none cut.
+let maxChars;
 /** The boxes whose words are kept as the page goes, by key. */
 const kept = new Map();
 
@@ -19,10 +19,15 @@ export function draftOf(key) {
   }
 }
 
+/** The server's longest line (`maxLineChars` of /api/info), which a draft is cut to. */
+export function setDraftLimit(maxLineChars) {
+  maxChars = maxLineChars > 0 ? maxLineChars : undefined;
+}
+
 function store(key, text) {
   try {
     if (!text.trim()) return sessionStorage.removeItem(PREFIX + key);
-    const capped = text.length > MAX_CHARS ? Array.from(text).slice(0, MAX_CHARS).join('') : text;
+    const capped = maxChars && text.length > maxChars ? Array.from(text).slice(0, maxChars).join('') : text;
     sessionStorage.setItem(PREFIX + key, capped);
   } catch {
     // Storage full or refused: the words stay in the box, and only a reload loses them.

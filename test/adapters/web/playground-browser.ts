@@ -12,6 +12,7 @@ import type { WebMessage } from '../../../adapters/web/render.js';
 import type { Playground } from '../../../adapters/web/server.js';
 import type { CommandsOptions } from '../../../commands/index.js';
 import type { Services } from '../../../src/services.js';
+import type { TimedEngineDouble } from '../../doubles/timed-engine.js';
 import { openE2eServices } from '../e2e-services.js';
 import {
   openPlaygroundOnDouble,
@@ -334,11 +335,13 @@ export interface DoublePlaygroundPageOptions {
   page?: BrowserContextOptions;
   /** Added to the commands' options (the playground's own profile, `PLAYGROUND_PROFILE`). */
   commands?: Partial<CommandsOptions>;
+  /** The engine double the jobs run on (default: a fresh timed one); a held one lets the test say when a run ends. */
+  engine?: TimedEngineDouble;
 }
 
 /**
- * What the suites on the double share: before the suite, `openPlaygroundOnDouble(name, env)` started, and a page
- * open on it; after it, both closed.
+ * What the suites on the double share: before the suite, `openPlaygroundOnDouble(name, env)` (on `options.engine`)
+ * started, and a page open on it; after it, both closed.
  */
 export function useDoublePlaygroundPage(
   name: string,
@@ -347,7 +350,7 @@ export function useDoublePlaygroundPage(
 ): DoublePlaygroundPage {
   const opened = {} as DoublePlaygroundPage;
   beforeAll(async () => {
-    opened.stack = openPlaygroundOnDouble(name, env, options.commands);
+    opened.stack = openPlaygroundOnDouble(name, env, options.commands, options.engine);
     ({ server: opened.server } = await opened.stack.start(options.settings));
     if (options.run) opened.stack.jobs.queue.start();
     Object.assign(opened, await openBrowserPage(opened.server.url, { page: options.page }));

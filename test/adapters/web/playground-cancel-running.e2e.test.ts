@@ -1,41 +1,26 @@
 // A typed /cancel of a running job in the playground, in a real browser: the job's own message says "Stopping your
 // job…" at once, its Cancel gone, while the job's step still runs; the /cancel answer, under its line, says it was
 // cancelled (by name) once the job has stopped, and the job's message ends "Cancelled.".
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Playground } from '../../../adapters/web/server.js';
+import { describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import { HeldEngineDouble } from '../../doubles/held-engine-double.js';
-import { haveBrowser, openBrowserPage } from './playground-browser.js';
-import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
+import { haveBrowser, useDoublePlaygroundPage } from './playground-browser.js';
 
 const WAIT = { timeout: 30_000 };
 
 describe.skipIf(!haveBrowser)('playground: a typed /cancel of a running job', { timeout: 120_000 }, () => {
-  let stack: PlaygroundOnDouble;
-  let server: Playground;
-  let browser: Browser;
-  let page: Page;
-  let pageErrors: string[] = [];
-
   /** The run goes on until the test releases it: a long step of a large image. */
   const engine = new HeldEngineDouble('until-released');
+  const pg = useDoublePlaygroundPage(
+    'cancel-running',
+    { RATE_LIMIT_PER_MINUTE: '0' },
+    { engine, run: true, settings: { bundledModel: false } },
+  );
 
-  beforeAll(async () => {
-    stack = openPlaygroundOnDouble('cancel-running', { RATE_LIMIT_PER_MINUTE: '0' }, {}, engine);
-    stack.jobs.queue.start();
-    ({ server } = await stack.start({ bundledModel: false }));
-    ({ browser, page, pageErrors } = await openBrowserPage(server.url));
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
-
-  const bots = () => page.locator('#log li.bot');
+  const bots = () => pg.page.locator('#log li.bot');
 
   it('shows the job stopping at once, then answers "Cancelled" once it has stopped', async () => {
+    const { page, stack } = pg;
     const before = await bots().count();
     await page.fill('#text', '/imagine stop test --steps 2');
     await page.press('#text', 'Enter');
@@ -57,6 +42,6 @@ describe.skipIf(!haveBrowser)('playground: a typed /cancel of a running job', { 
     const answer = t('en', 'cancel.done_named', { prompt: 'stop test', id: jobId.slice(0, 8) });
     await expect.poll(() => page.locator('#log > li').last().textContent(), WAIT).toBe(answer);
     await expect.poll(() => job.locator('p').first().textContent(), WAIT).toBe(t('en', 'job.cancelled'));
-    expect(pageErrors).toEqual([]);
+    expect(pg.pageErrors).toEqual([]);
   });
 });

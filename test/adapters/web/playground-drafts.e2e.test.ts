@@ -1,7 +1,7 @@
 // Half-typed words over a reload, in a real browser (Debian's Chromium via playwright-core) against the real server and
 // commands on the timed engine double: the message box's line comes back into it for the same tab, as does a refused
-// line (once), and a line sent and taken does not; an answer form's words come back when that form is opened again,
-// and a form closed on purpose opens again with the bot's line.
+// line (once), and a line sent and taken does not, and no more of a line is kept than the server's longest; an answer
+// form's words come back when that form is opened again, and a form closed on purpose opens again with the bot's line.
 import { describe, expect, it } from 'vitest';
 import {
   haveBrowser,
@@ -52,6 +52,27 @@ describe.skipIf(!haveBrowser)('playground: drafts kept over a reload', { timeout
     await jobsOfSent(page, () => page.press('#text', 'Enter'));
     expect(await page.inputValue('#text')).toBe('');
     expect(await storedNow()).toBeNull();
+    await reload();
+    expect(await page.inputValue('#text')).toBe('');
+    expect(pg.pageErrors).toEqual([]);
+  });
+
+  it("keeps no more of a line than the server's longest (maxLineChars of /api/info), an emoji as one", async () => {
+    const { page } = pg;
+    // A limit other than the commands' own: the page must take the one the server says.
+    await page.route('**/api/info', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, json: { ...(await response.json()), maxLineChars: 12 } });
+    });
+    try {
+      await reload();
+      await page.click('#text');
+      await page.keyboard.type('/imagine 🦊 a fox in the snow');
+      expect(await storedNow()).toBe('/imagine 🦊 a');
+    } finally {
+      await page.unroute('**/api/info');
+    }
+    await page.fill('#text', '');
     await reload();
     expect(await page.inputValue('#text')).toBe('');
     expect(pg.pageErrors).toEqual([]);

@@ -1,13 +1,10 @@
 // /queue's Cancel n in the playground on a job that takes longer to stop than the press's answer waits, in a real
 // browser: the list first says "stopping", then, once the job has ended, the same message shows the list as it stands
 // (the job gone, "Cancelled" on top), without a Refresh and without a message added.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Playground } from '../../../adapters/web/server.js';
+import { describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import { HeldEngineDouble } from '../../doubles/held-engine-double.js';
-import { haveBrowser, openBrowserPage } from './playground-browser.js';
-import { openPlaygroundOnDouble, type PlaygroundOnDouble } from './playground-server.js';
+import { haveBrowser, useDoublePlaygroundPage } from './playground-browser.js';
 
 const WAIT = { timeout: 30_000 };
 
@@ -15,38 +12,26 @@ describe.skipIf(!haveBrowser)(
   'playground: /queue Cancel n of a job slow to stop',
   { timeout: 120_000 },
   () => {
-    let stack: PlaygroundOnDouble;
-    let server: Playground;
-    let browser: Browser;
-    let page: Page;
-    let pageErrors: string[] = [];
-
-    /** Holds every run until the test lets it end (then cancelled, as its signal aborted). */
+    // Holds every run until the test lets it end (then cancelled, as its signal aborted). The cancelled job stops only
+    // when the test lets it: a step of fixed length (6 s) stood in for that, and a click that came late in the step
+    // (a loaded machine) saw the job stop within the answer's 2.5 s wait.
     const engine = new HeldEngineDouble('until-released');
+    const pg = useDoublePlaygroundPage(
+      'queue-slow-stop',
+      { RATE_LIMIT_PER_MINUTE: '0' },
+      { engine, run: true, settings: { bundledModel: false } },
+    );
 
-    beforeAll(async () => {
-      // The cancelled job stops only when the test lets it: a step of fixed length (6 s) stood in for that, and a
-      // click that came late in the step (a loaded machine) saw the job stop within the answer's 2.5 s wait.
-      stack = openPlaygroundOnDouble('queue-slow-stop', { RATE_LIMIT_PER_MINUTE: '0' }, {}, engine);
-      stack.jobs.queue.start();
-      ({ server } = await stack.start({ bundledModel: false }));
-      ({ browser, page, pageErrors } = await openBrowserPage(server.url));
-    }, 60_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await stack?.close();
-    });
-
-    const bots = () => page.locator('#log li.bot');
+    const bots = () => pg.page.locator('#log li.bot');
     async function say(text: string): Promise<void> {
       const before = await bots().count();
-      await page.fill('#text', text);
-      await page.press('#text', 'Enter');
+      await pg.page.fill('#text', text);
+      await pg.page.press('#text', 'Enter');
       await expect.poll(() => bots().count(), WAIT).toBeGreaterThan(before);
     }
 
     it('says "stopping", then shows the list without the job once it has ended', async () => {
+      const { stack } = pg;
       await say('/imagine a slow fox --steps 2');
       const jobId = String(await bots().last().getAttribute('data-job'));
       const { store } = stack.jobs;
@@ -69,10 +54,11 @@ describe.skipIf(!haveBrowser)(
       // Named in the first line, the job is gone from the list under it.
       expect((await list.textContent())?.replace(done, '')).not.toContain(jobId.slice(0, 8));
       expect(await bots().count()).toBe(count);
-      expect(pageErrors).toEqual([]);
+      expect(pg.pageErrors).toEqual([]);
     });
 
     it('shows the ended list when it overtakes the press\'s own "stopping" answer', async () => {
+      const { page, stack } = pg;
       await say('/imagine a slow owl --steps 2');
       const jobId = String(await bots().last().getAttribute('data-job'));
       const { store } = stack.jobs;
@@ -103,7 +89,7 @@ describe.skipIf(!haveBrowser)(
       await expect.poll(firstLine, WAIT).toBe(done);
       // Named in the first line, the job is gone from the list under it.
       expect((await list.textContent())?.replace(done, '')).not.toContain(jobId.slice(0, 8));
-      expect(pageErrors).toEqual([]);
+      expect(pg.pageErrors).toEqual([]);
     });
   },
 );

@@ -1,6 +1,7 @@
 // A result shown before `/settings language` takes the new language with the rest of the page, in a real browser
 // (Debian's Chromium via playwright-core) against the real server and commands on the timed engine double: its
-// buttons' labels and hints and its lines, as a reload would show them, without one.
+// buttons' labels and hints and its lines, as a reload would show them, without one; an answer form open on it, its
+// label and buttons, the words typed in it kept.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import { haveBrowser, type PageScope, send, useDoublePlaygroundPage } from './playground-browser.js';
@@ -45,7 +46,7 @@ describe.skipIf(!haveBrowser)(
       expect(pg.pageErrors).toEqual([]);
     });
 
-    it('keep an answer form open on a result, with the words typed in it', async () => {
+    it('keep an answer form open on a result, with the words typed in it, its own words in the new language', async () => {
       const { page } = pg;
       // The page speaks Japanese since the test before: the change here is back to English.
       await send(page, '/imagine a heron --steps 2');
@@ -53,9 +54,17 @@ describe.skipIf(!haveBrowser)(
       await expect.poll(() => results.count(), WAIT).toBe(2);
       const result = results.last();
       await result.locator('.buttons button[data-action^="remix:"]').click();
-      const box = result.locator('form.edit-form textarea');
+      const form = result.locator('form.edit-form');
+      const box = form.locator('textarea');
       await box.waitFor(WAIT);
       await box.fill('my half-written remix');
+      const words = () =>
+        Promise.all([
+          form.locator('label').textContent(),
+          form.locator('button[type=submit]').textContent(),
+          form.locator('button[type=button]').textContent(),
+        ]);
+      expect(await words()).toEqual([t('ja', 'ask.remix.label'), t('ja', 'web.send'), t('ja', 'web.close')]);
 
       await send(page, '/settings language en');
       await expect
@@ -64,6 +73,10 @@ describe.skipIf(!haveBrowser)(
       // Redrawn in English around the form, which is the same one, its words as typed.
       expect(await result.locator('p').first().textContent()).toMatch(/^Done/);
       expect(await box.inputValue()).toBe('my half-written remix');
+      // The form's own words, its question's label and its buttons, in English too.
+      await expect
+        .poll(words, WAIT)
+        .toEqual([t('en', 'ask.remix.label'), t('en', 'web.send'), t('en', 'web.close')]);
       expect(pg.pageErrors).toEqual([]);
     });
   },

@@ -135,8 +135,13 @@ describe('playground server', () => {
     );
     expect(placeholders(info.strings['errors.line_too_long'] ?? '')).toEqual(['length']);
     refusals.push('errors.line_too_long');
+    // The questions' labels, which an open answer form takes on when the language changes (its ask's `labelKey`).
+    expect(info.strings['ask.remix.label']).toBe(t('ru', 'ask.remix.label'));
+    expect(info.strings['ask.region.label']).toBe(t('ru', 'ask.region.label'));
     expect(
-      Object.keys(info.strings).every((k) => /^(web|time\.duration)\./.test(k) || refusals.includes(k)),
+      Object.keys(info.strings).every(
+        (k) => /^(web|time\.duration)\./.test(k) || /^ask\.\w+\.label$/.test(k) || refusals.includes(k),
+      ),
     ).toBe(true);
   });
 
