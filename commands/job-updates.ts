@@ -66,6 +66,8 @@ export class JobUpdates {
   /**
    * Shows `reply` as `job`'s state now, after its events rendered so far and before later ones: a /cancel typed
    * apart from the job's message changes that message at once ("Stopping…", no Cancel), not at the job's next step.
+   * Only while the job is unfinished, read when its turn comes: an end heard meanwhile (a shared queue's front-end
+   * may hear it just as the cancel is answered) is its final state, and a state shown after it would replace it.
    */
   restate(job: Job, reply: Reply): void {
     const wanted = [...this.listeners].filter(
@@ -75,7 +77,8 @@ export class JobUpdates {
     const previous = this.chains.get(job.id) ?? Promise.resolve();
     const next = previous
       .then(() => {
-        if (!this.closed) for (const l of wanted) this.track(l.listener({ job, reply }));
+        if (this.closed || !unfinished(this.deps.queue.get(job.id) ?? job)) return;
+        for (const l of wanted) this.track(l.listener({ job, reply }));
       })
       // Never a rejected link: the job's next event waits on this one.
       .catch((error: unknown) =>
@@ -119,4 +122,9 @@ export class JobUpdates {
     );
     this.delivering.add(settled);
   }
+}
+
+/** Whether a job's record has no end yet: its end is the last state its message may show. */
+function unfinished(job: Job): boolean {
+  return job.status === 'queued' || job.status === 'running';
 }

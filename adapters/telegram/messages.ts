@@ -81,7 +81,7 @@ export class TelegramMessages {
   async onNotImage(ctx: Context): Promise<void> {
     const caption = (ctx.msg as Message | undefined)?.caption ?? '';
     const command = this.deps.lines.parse(caption);
-    if (!command) return;
+    if (!command) return void (await this.answerSlip(ctx, this.deps.context(ctx), caption));
     if (this.deps.lines.imageSlots(command.name).own === 0) return this.runImages(ctx, caption, []);
     const c = this.deps.context(ctx);
     const refusal = this.deps.commands.refusal(c) ?? textReply('errors.engine.image_unsupported');
@@ -102,6 +102,8 @@ export class TelegramMessages {
     const command = lines.parse(caption);
     // In private chats a plain caption edits or describes the photo; elsewhere only our commands count.
     const plain = caption !== '' && !(captionedOn && opensWithCommand(captionedOn));
+    // A caption that opens with a slip of a command's name is answered as the same line typed alone would be.
+    if (!command && (await this.answerSlip(ctx, c, caption))) return;
     if (!command && !(ctx.chat?.type === 'private' && plain)) return;
     if (command && lines.imageSlots(command.name).own === 0) {
       const reply = await commands.runText(c, caption, [], username);
@@ -175,6 +177,13 @@ export class TelegramMessages {
     if (!image) return;
     const line = { image, text: cleaned, replied: true };
     await replies.send(ctx, c, await commands.replyToImage(c, line));
+  }
+
+  /** A caption that is none of our commands, answered where it is a slip of one (`slipOf`): whether it was. */
+  private async answerSlip(ctx: Context, c: CommandContext, caption: string): Promise<boolean> {
+    const slip = this.slipOf(ctx, c, caption, this.deps.me().username);
+    if (slip) await this.deps.replies.send(ctx, c, slip);
+    return slip !== undefined;
   }
 
   /**

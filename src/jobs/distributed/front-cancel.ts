@@ -44,8 +44,11 @@ export function cancelJob(ctx: CancelContext, id: string, by: Owner, asAdmin: bo
   if (ownerKey(job.owner) !== ownerKey(by) && !asAdmin) return 'refused';
   if (ctx.leaving.has(id)) return 'cancelled';
   const waiting = ctx.queued().some((j) => j.id === id);
-  // Cancelling twice answers as the first time did (as JobQueue.cancel does), not "already finished".
-  if (!waiting && !ctx.mirror().dispatched.has(id) && job.status !== 'running')
+  // Cancelling twice answers as the first time did (as JobQueue.cancel does), not "already finished". An end this
+  // front-end holds was delivered (its record is written before the event goes out), though the mirror may still
+  // show the run: "stopping" now would come after the job's final state.
+  const ended = TERMINAL.has(job.status);
+  if (ended || (!waiting && !ctx.mirror().dispatched.has(id) && job.status !== 'running'))
     return job.status === 'cancelled' ? 'cancelled' : 'finished';
   // Its progress still on its way from the worker says "stopping" from now on (front-delivery.ts); a waiting job's
   // too, as a worker may have taken it just now (the mirror is behind Redis): answered "cancelled", its message

@@ -4,12 +4,15 @@
 // under the job's `enqueued` key first thing in its reply; run again, it returns that and changes nothing.
 import type { Job } from '../types.js';
 import { ownerKey } from '../types.js';
-import { FAIR_KEY_COUNT, FAIR_KEY_TYPES, fairKeys, LIFT } from './shared-fairness.js';
-import { type HeldJob, REPLACE, type Replaced } from './shared-holds.js';
+import { FAIR_KEY_COUNT, FAIR_KEY_TYPES, fairKeys, fairKeyType, LIFT } from './shared-fairness.js';
+import { type HeldJob, luaList, REPLACE, type Replaced } from './shared-holds.js';
 import type { SharedState } from './shared-state.js';
 
-/** ENQUEUE's keys' Redis types up to its files (a file is a `string`): the fairness keys', then its own five. */
-const KINDS = [...FAIR_KEY_TYPES, 'string', 'string', 'hash', 'zset', 'set'];
+/**
+ * ENQUEUE's keys' Redis types up to its files (a file is a `string`): the fairness keys', then its own five, the last
+ * of which is the fairness key of the waiting users again.
+ */
+const KINDS = [...FAIR_KEY_TYPES, 'string', 'string', 'hash', 'zset', fairKeyType('waiting')];
 
 /**
  * KEYS: fairness, then the job's `enqueued` key, record, owners, its owner's waiting list, waiting users, its files,
@@ -32,7 +35,7 @@ if done then return cjson.decode(done) end
 local files, held, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 -- Every key written below is checked first: a script is never undone, and a WRONGTYPE met midway (a key another
 -- program wrote under our prefix) would leave the record and files of a job its owner is told was not queued.
-local kinds = { ${KINDS.map((kind) => `'${kind}'`).join(', ')} }
+local kinds = { ${luaList(KINDS)} }
 for i = 1, F + 6 + files - 1 do
   local kind = redis.call('TYPE', KEYS[i]).ok
   if kind ~= 'none' and kind ~= (kinds[i] or 'string') then

@@ -27,6 +27,12 @@ export function fairKeys(state: Pick<SharedState, 'key'>): string[] {
 /** Each of `fairKeys`' Redis type, in their order: for a script that checks its keys before its first write. */
 export const FAIR_KEY_TYPES: readonly string[] = FAIR_KEYS.map(([, type]) => type);
 
+/** The Redis type of one fairness key, for a script that takes it among keys of its own and checks them first. */
+export function fairKeyType(name: (typeof FAIR_KEYS)[number][0]): string {
+  for (const [key, type] of FAIR_KEYS) if (key === name) return type;
+  throw new Error(`no fairness key ${name}`);
+}
+
 /** How many keys `fairKeys` gives: a script's own keys follow them. */
 export const FAIR_KEY_COUNT = FAIR_KEYS.length;
 

@@ -9,6 +9,7 @@ import { HoldBase } from '../holds.js';
 import type { JobHold, SubmitInput } from '../queue-types.js';
 import type { Job } from '../types.js';
 import { ownerKey } from '../types.js';
+import { fairKeyType } from './shared-fairness.js';
 import type { SharedState } from './shared-state.js';
 
 /**
@@ -47,6 +48,16 @@ for _, key in ipairs(KEYS) do
 end
 return 1`;
 
+/** REPLACE's first keys' Redis types: the fairness keys it changes (waiting users, dispatched), as they are kept. */
+const REPLACE_KINDS = [fairKeyType('waiting'), fairKeyType('dispatched')];
+/** Each held job's keys' types: its owner's waiting list, hold key, record and cancel flag. */
+const HELD_KINDS = ['zset', 'string', 'string', 'string'];
+
+/** Redis type names as a Lua table's items, for a script that checks its keys' types. */
+export function luaList(kinds: readonly string[]): string {
+  return kinds.map((kind) => `'${kind}'`).join(', ');
+}
+
 /**
  * KEYS: waiting users, dispatched, then per job its owner's waiting list, hold key, record and cancel flag. ARGV:
  * record ttl s, then per job its id, owner key, hold and cancelled record. Each job still this hold's (or no
@@ -57,10 +68,10 @@ return 1`;
  * report none cancelled while the jobs before it were, their owners never told.
  */
 export const REPLACE = `
-local kinds = { 'set', 'hash' }
-local each = { 'zset', 'string', 'string', 'string' }
+local kinds = { ${luaList(REPLACE_KINDS)} }
+local each = { ${luaList(HELD_KINDS)} }
 for i = 1, #KEYS do
-  local want = kinds[i] or each[(i - 3) % 4 + 1]
+  local want = kinds[i] or each[(i - #kinds - 1) % #each + 1]
   local kind = redis.call('TYPE', KEYS[i]).ok
   if kind ~= 'none' and kind ~= want then
     error('WRONGTYPE ' .. KEYS[i] .. ' holds a ' .. kind .. ', not a ' .. want, 0)

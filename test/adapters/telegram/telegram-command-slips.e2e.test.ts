@@ -2,12 +2,13 @@
 // the bot (a private chat, or addressed to it by name in a group) it is answered with the command meant, as a
 // refusal, so editing the message to the right command runs it; a bare `/word` in a group may be another bot's
 // and stays unanswered, as does a word near none of our commands, one addressed to another bot, and a slip of an
-// admin's command typed by someone else.
+// admin's command typed by someone else. A photo's caption is answered as the same line typed alone.
 import type { Message, User } from 'grammy/types';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../../src/i18n.js';
 import type { FakeTelegram, TelegramCall } from '../../doubles/fake-telegram/index.js';
 import { TimedEngineDouble } from '../../doubles/timed-engine.js';
+import { solidPng } from '../e2e-services.js';
 import { newUsers, repliesTo, textOf, useTelegramOnFake } from './telegram-on-fake.js';
 
 const ADMIN: User = { id: 7900, is_bot: false, first_name: 'Admin', language_code: 'en' };
@@ -59,6 +60,36 @@ describe('Telegram: a slip of a command’s name', { timeout: 60_000 }, () => {
     expect(await answerTo(fake.injectText('/strt', { from }))).toBe(near('/strt', '/start'));
     expect(fake.callsTo(sentReplyingTo(far))).toEqual([]);
     expect(fake.callsTo(sentReplyingTo(other))).toEqual([]);
+  });
+
+  it('as a photo’s caption is answered as the same line typed alone, under the same rules', async () => {
+    const from = newUser();
+    const name = fake.world.bot.username;
+    const photo = async () => fake.registerFile(await solidPng('#36a'));
+    const captioned = fake.injectPhoto(await photo(), { from, caption: '/edti make it blue' });
+    expect(await answerTo(captioned)).toBe(near('/edti', '/edit'));
+    const bare = fake.injectPhoto(await photo(), { from, chat: 'group', caption: '/edti make it blue' });
+    const addressed = fake.injectPhoto(await photo(), { from, chat: 'group', caption: `@${name} /descirbe` });
+    expect(await answerTo(addressed)).toBe(near('/descirbe', '/describe'));
+    expect(fake.callsTo(sentReplyingTo(bare))).toEqual([]);
+    // A file that is no image, too: the slip is what is wrong with the line.
+    const pdf = fake.registerFile(Buffer.from('%PDF-1.4 …'), {
+      mimeType: 'application/pdf',
+      filename: 'a.pdf',
+    });
+    const document = fake.injectDocument(pdf, { from, caption: '/edti make it blue' });
+    expect(await answerTo(document)).toBe(near('/edti', '/edit'));
+    // Nothing was drawn or described from them.
+    expect(bot.services.jobs.store.recentOf({ platform: 'telegram', userId: String(from.id) }, 10)).toEqual(
+      [],
+    );
+  });
+
+  it('of an admin’s command typed whole by someone else is refused as that command, not named as another', async () => {
+    const from = newUser();
+    expect(await answerTo(fake.injectText('/block 7001', { from }))).toBe(t('en', 'errors.admin_only'));
+    // No command of ours, near /start: answered as any slip is.
+    expect(await answerTo(fake.injectText('/stats', { from }))).toBe(near('/stats', '/start'));
   });
 
   it('names an admin’s command to admins only', async () => {
