@@ -79,8 +79,10 @@ export DEVICE=${DEVICE:-cuda}
 bundle=$run/app/gpu-bench.mjs
 if [ -f .gpu/bundle/gpu-bench.mjs ]; then
   cp .gpu/bundle/gpu-bench.mjs "$run/app/gpu-bench.mjs" # a newer bundle carried on its own (gpu-pack.sh)
-  # The quantization worker thread's entry travels beside it (bundles made before it existed lack it).
-  if [ -f .gpu/bundle/quantize-worker.mjs ]; then cp .gpu/bundle/quantize-worker.mjs "$run/app/"; fi
+  # The engine's worker threads' entries travel beside it (bundles made before one existed lack it).
+  for worker in quantize-worker session-worker; do
+    if [ -f ".gpu/bundle/$worker.mjs" ]; then cp ".gpu/bundle/$worker.mjs" "$run/app/"; fi
+  done
 fi
 # gpu.ts's own budget (540 s by default) shrinks by the torch check's time, so the whole run keeps its length.
 [ -n "${DIMOO_GPU_CHECK_BUDGET_S:-}" ] || export DIMOO_GPU_CHECK_BUDGET_S=$((540 - torch_s))

@@ -21,8 +21,8 @@ fetch() { # package spec → path of its tarball in the cache (npm pack fetches 
   [ -f "$file" ] || (cd "$cache" && npm pack --silent "$1" >/dev/null)
   echo "$file"
 }
-# The engine and bench/gpu.ts as one file, with the quantization worker thread's entry beside it (where
-# engine/runtime/quantize-in-worker.ts looks for it). It also travels on its own in $out/bundle (about 1 MiB), and
+# The engine and bench/gpu.ts as one file, with the engine's worker threads' entries beside it (where
+# engine/runtime/engine-worker.ts looks for them). It also travels on its own in $out/bundle (about 1 MiB), and
 # gpu-check.sh prefers that copy: a code change needs only `bench/gpu-pack.sh --bundle-only` and that folder.
 bundle() {
   echo "gpu-pack: bundling bench/gpu.ts"
@@ -32,8 +32,12 @@ bundle() {
     --external:onnxruntime-node --external:sharp --log-level=warning \
     --banner:js="import { createRequire as __dimooRequire } from 'node:module'; const require = __dimooRequire(import.meta.url);" \
     --outfile="$out/bundle/gpu-bench.mjs"
-  npx --no-install esbuild engine/runtime/quantize-worker.ts --bundle --platform=node --format=esm --target=node20 \
-    --log-level=warning --outfile="$out/bundle/quantize-worker.mjs"
+  for worker in quantize-worker session-worker; do
+    npx --no-install esbuild "engine/runtime/$worker.ts" --bundle --platform=node --format=esm --target=node20 \
+      --external:onnxruntime-node --log-level=warning \
+      --banner:js="import { createRequire as __dimooRequire } from 'node:module'; const require = __dimooRequire(import.meta.url);" \
+      --outfile="$out/bundle/$worker.mjs"
+  done
 }
 if [ "${1:-}" = "--bundle-only" ]; then
   bundle
@@ -66,7 +70,7 @@ for m in sharp @img/sharp-linux-x64 @img/sharp-libvips-linux-x64 @img/colour det
 done
 
 bundle # into $out/bundle, and into the tarball
-cp "$out/bundle/gpu-bench.mjs" "$out/bundle/quantize-worker.mjs" "$root/app/"
+cp "$out/bundle/gpu-bench.mjs" "$out/bundle/quantize-worker.mjs" "$out/bundle/session-worker.mjs" "$root/app/"
 mkdir -p "$root/app/results"
 
 echo "gpu-pack: compressing $(du -sh "$root" | cut -f1)"

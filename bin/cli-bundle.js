@@ -5,8 +5,8 @@
 // through tsx as before.
 //
 // dist/ is one folder below the root, as src/ is: src/i18n.ts finds ../locales/ from import.meta.url, and that
-// holds in the bundle too. The quantization worker thread's entry (engine/runtime/quantize-worker.ts) is bundled
-// beside it as dist/quantize-worker.mjs, where engine/runtime/quantize-in-worker.ts looks for it.
+// holds in the bundle too. The engine's worker threads' entries (engine/runtime/quantize-worker.ts and
+// session-worker.ts) are bundled beside it as dist/<name>.mjs, where engine/runtime/engine-worker.ts looks for them.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -15,8 +15,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(root, 'src/cli/main.ts');
 const bundle = join(root, 'dist/dimoo-cli.mjs');
-const workerEntry = join(root, 'engine/runtime/quantize-worker.ts');
-const workerBundle = join(root, 'dist/quantize-worker.mjs');
+const workerNames = ['quantize-worker', 'session-worker'];
+const workerEntries = Object.fromEntries(
+  workerNames.map((name) => [name, join(root, `engine/runtime/${name}.ts`)]),
+);
+const workerBundles = workerNames.map((name) => join(root, `dist/${name}.mjs`));
 const inputsFile = join(root, 'dist/dimoo-cli.inputs.json');
 
 function mtime(path) {
@@ -30,7 +33,7 @@ function mtime(path) {
 /** True when the bundle exists and none of its inputs (nor package.json) changed after it was written. */
 export function bundleIsFresh() {
   const built = mtime(bundle);
-  if (!Number.isFinite(built) || !Number.isFinite(mtime(workerBundle))) return false;
+  if (!Number.isFinite(built) || !workerBundles.every((file) => Number.isFinite(mtime(file)))) return false;
   let inputs;
   try {
     inputs = JSON.parse(readFileSync(inputsFile, 'utf8'));
@@ -47,7 +50,7 @@ export function bundleIsFresh() {
 export async function buildBundle() {
   const { build } = await import('esbuild');
   const result = await build({
-    entryPoints: { 'dimoo-cli': entry, 'quantize-worker': workerEntry },
+    entryPoints: { 'dimoo-cli': entry, ...workerEntries },
     // Input paths in the metafile are relative to this folder; the freshness check resolves them against the root.
     absWorkingDir: root,
     bundle: true,
@@ -72,9 +75,11 @@ export async function buildBundle() {
   const suffix = `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
   removeOldTemps(dirname(bundle));
   const inputs = Object.keys(result.metafile.inputs);
-  const chunks = result.outputFiles.filter((file) => ![bundle, workerBundle].includes(resolve(file.path)));
+  const chunks = result.outputFiles.filter(
+    (file) => ![bundle, ...workerBundles].includes(resolve(file.path)),
+  );
   const output = (path) => result.outputFiles.find((file) => resolve(file.path) === path).contents;
-  const written = [...chunks.map((chunk) => chunk.path), inputsFile, workerBundle, bundle];
+  const written = [...chunks.map((chunk) => chunk.path), inputsFile, ...workerBundles, bundle];
   try {
     // Chunks are named by their content, so writing them never disturbs a run that loads the previous bundle.
     for (const chunk of chunks) {
@@ -82,11 +87,11 @@ export async function buildBundle() {
       renameSync(chunk.path + suffix, chunk.path);
     }
     writeFileSync(inputsFile + suffix, JSON.stringify(inputs));
-    writeFileSync(workerBundle + suffix, output(workerBundle));
+    for (const worker of workerBundles) writeFileSync(worker + suffix, output(worker));
     writeFileSync(bundle + suffix, output(bundle));
-    // Inputs first, the CLI bundle last: it is only ever newer than an input list and a worker that match it.
+    // Inputs first, the CLI bundle last: it is only ever newer than an input list and workers that match it.
     renameSync(inputsFile + suffix, inputsFile);
-    renameSync(workerBundle + suffix, workerBundle);
+    for (const worker of workerBundles) renameSync(worker + suffix, worker);
     renameSync(bundle + suffix, bundle);
   } finally {
     // A build that failed part way (a full disk) leaves none of its temps: each build's have a name of their own,
@@ -113,7 +118,7 @@ const CHUNK_NAME = /chunk-[\w-]+\.mjs/g;
 function removeStaleChunks(dist, own) {
   const before = Date.now() - STALE_TEMP_MS;
   const loaded = new Set(own);
-  const pending = [basename(bundle), basename(workerBundle), ...own];
+  const pending = [basename(bundle), ...workerBundles.map((file) => basename(file)), ...own];
   while (pending.length > 0) {
     let text;
     try {

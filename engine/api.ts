@@ -231,6 +231,12 @@ export interface CreateEngineOptions {
    * diagnosis aid: bench/gpu.ts --profile); each file is complete when its session is released.
    */
   profilePrefix?: string;
+  /**
+   * false runs the sessions on the calling thread, where each run blocks its event loop (engine/runtime/
+   * session-thread.ts says why the default is a thread of their own): for a CPU profile that shows onnxruntime's
+   * time, and for bench/event-loop.ts's comparison.
+   */
+  sessionThread?: boolean;
   /** The ML-Cache path (default 'loop': fastest on CPU, and the only one that keeps the caches on a GPU). */
   mlCachePath?: MlCachePath;
   /**

@@ -42,6 +42,7 @@ import {
 } from './runtime/ort.js';
 import { MlpScale } from './runtime/overflow-guard.js';
 import { quantizedWeights } from './runtime/quantized-weights.js';
+import { openOnThread, startSessionThread } from './runtime/session-thread.js';
 import { TextBlockSession } from './runtime/text-block.js';
 import { TextStepRunner } from './runtime/text-step.js';
 import { type TextStepBackend, TextStepSession } from './runtime/text-step-backend.js';
@@ -87,6 +88,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   const device = options.device ?? 'auto';
   const checkpoint = await loadCheckpoint(options.modelDir);
   const { config, layout, dir } = checkpoint;
+  const opener = options.sessionThread === false ? undefined : openOnThread;
+  if (opener) startSessionThread();
 
   // fp16 is the GPU's precision; 'auto' builds the fp16 graph when CUDA may be used and rebuilds in fp32 if the
   // session falls back to the CPU (whose fp16 kernels are few and slow).
@@ -145,6 +148,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     device,
     sessionOptions: externalDataSessionOptions(tfFolder),
     profilePrefix: options.profilePrefix,
+    opener,
   });
   let half = wantHalf;
   if (half && precision === 'auto' && opened.provider === 'cpu') {
@@ -153,6 +157,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       device: 'cpu',
       sessionOptions: externalDataSessionOptions(tfFolder),
       profilePrefix: options.profilePrefix,
+      opener,
     });
     opened = { ...reopened, note: opened.note };
     half = false;
@@ -161,8 +166,14 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   if (opened.note) log('warn', opened.note);
   // The VQ graphs follow the transformer onto the same provider.
   const openOnProvider = async (model: Uint8Array | string, sessionOptions: SessionOptions) =>
-    (await createSession(model, { device: provider, sessionOptions, profilePrefix: options.profilePrefix }))
-      .session;
+    (
+      await createSession(model, {
+        device: provider,
+        sessionOptions,
+        profilePrefix: options.profilePrefix,
+        opener,
+      })
+    ).session;
   const vq = new VqCodec({
     config: checkpoint.vq.config,
     ...vqWeightOptions(checkpoint),

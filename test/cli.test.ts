@@ -59,9 +59,11 @@ describe('dimoo CLI', () => {
       expect.arrayContaining(['src/cli/main.ts', 'engine/load-engine.ts', 'src/i18n.ts']),
     );
     expect(inputs.every((file) => !file.startsWith('node_modules/'))).toBe(true);
-    // The quantization worker thread's entry is bundled beside it, where the bundled engine looks for it.
-    expect(inputs).toContain('engine/runtime/quantize-worker.ts');
-    expect(existsSync(`${root}dist/quantize-worker.mjs`)).toBe(true);
+    // The engine's worker threads' entries are bundled beside it, where the bundled engine looks for them.
+    for (const worker of ['quantize-worker', 'session-worker']) {
+      expect(inputs).toContain(`engine/runtime/${worker}.ts`);
+      expect(existsSync(`${root}dist/${worker}.mjs`)).toBe(true);
+    }
   });
 
   it('dimoo config refuses an invalid environment with exit 1 and hides secrets', async () => {

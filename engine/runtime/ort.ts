@@ -12,10 +12,24 @@ import { type DeviceChoice, EngineError } from '../api.js';
 import { cudaLibrariesNeeded, defaultSearchPlaces, locateLibraries } from './cuda-libraries.js';
 
 export { Tensor } from 'onnxruntime-node';
-export type Session = ort.InferenceSession;
 export type SessionOptions = ort.InferenceSession.SessionOptions;
 export type Feeds = Record<string, ort.Tensor>;
 export type Outputs = ort.InferenceSession.OnnxValueMapType;
+export type ValueMetadata = ort.InferenceSession.ValueMetadata;
+
+/** What the engine uses of a session: onnxruntime's own, or its proxy on the session thread (session-thread.ts). */
+export interface Session {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputMetadata: readonly ValueMetadata[];
+  run(feeds: Feeds): Promise<Outputs>;
+  run(feeds: Feeds, fetches: readonly string[]): Promise<Outputs>;
+  endProfiling(): void;
+  release(): Promise<void>;
+}
+
+/** Opens a model with exactly the options given: `openSession` here, or `openOnThread` (session-thread.ts). */
+export type SessionOpener = (model: string | Uint8Array, options: SessionOptions) => Promise<Session>;
 
 export type Provider = 'cuda' | 'cpu';
 
@@ -27,6 +41,8 @@ export interface CreateSessionOptions {
   intraOpThreads?: number;
   /** Profile every node of this session into `<profilePrefix>-<n>_<time>.json` (n counts sessions). */
   profilePrefix?: string;
+  /** Where the session is opened and runs; default `openSession`, this thread. */
+  opener?: SessionOpener;
 }
 
 let profiledSessions = 0;
@@ -117,7 +133,7 @@ export async function createSession(
   options: CreateSessionOptions,
 ): Promise<OpenedSession> {
   const open = async (provider: Provider) => {
-    const session = await openSession(model, optionsFor(provider, options));
+    const session = await (options.opener ?? openSession)(model, optionsFor(provider, options));
     if (options.profilePrefix) profiled.add(session);
     return session;
   };
@@ -172,7 +188,7 @@ export async function runSession(
 ): Promise<Outputs> {
   checkFeeds(session.inputNames, feeds);
   try {
-    return await (fetches ? session.run(feeds, [...fetches]) : session.run(feeds));
+    return await (fetches ? session.run(feeds, fetches) : session.run(feeds));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(`${message.trimEnd()}\n  inputs: ${describeFeeds(feeds)}`, { cause: error });

@@ -1,19 +1,10 @@
 import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { makeFolders } from '../folders.js';
+import { startEngineWorker } from './engine-worker.js';
 import { layOut, type QuantizeJob, type QuantizePart } from './quantize-file.js';
 import type { QuantizeMessage } from './quantize-worker.js';
-
-function startWorker(part: QuantizePart): Worker {
-  const self = import.meta.url;
-  if (!self.endsWith('.ts')) return new Worker(new URL('./quantize-worker.mjs', self), { workerData: part });
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./quantize-worker.ts', self).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true, workerData: part });
-}
 
 /**
  * Threads by default: every core but one (the event loop keeps its own), at most 8, since each holds one fp32
@@ -58,7 +49,7 @@ export async function quantizeInWorker(
   }
 
   let done = 0;
-  const running = parts.map(startWorker);
+  const running = parts.map((part) => startEngineWorker('quantize-worker', { workerData: part }));
   try {
     await Promise.all(
       running.map(
