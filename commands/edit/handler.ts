@@ -11,12 +11,22 @@ import { type Files, imageCount, imagePrompt, keepImage } from '../task-input.js
 import type { EditInput } from './spec.js';
 
 export const edit: JobMaker<EditInput> = async (deps, ctx, input) => {
-  const editType = input.type ?? inferEditType(input.instruction);
+  // An inferred type is an `edit_*` one, which needs words; only a named type may come without them.
+  const named = input.type;
+  const { prompt, flags } = editPrompt(() =>
+    imagePrompt(
+      deps,
+      input.instruction,
+      input.seed,
+      named === undefined || !needsReferenceImage(named),
+      EDIT_FLAGS,
+    ),
+  );
+  // Read from the instruction's words alone: flags typed before them (or kept by a follow-up: `--steps 8 remove
+  // the fox`) would hide the verb the wording starts with.
+  const editType = named ?? inferEditType(prompt);
   // The engine may infer a type the spec does not offer; it is refused here rather than in the worker.
   if (!isKnownEditType(editType)) throw new UserInputError('errors.edit.type', { type: quoted(editType) });
-  const { prompt, flags } = editPrompt(() =>
-    imagePrompt(deps, input.instruction, input.seed, !needsReferenceImage(editType), EDIT_FLAGS),
-  );
   if (needsReferenceImage(editType) && !input.reference) {
     throw new UserInputError('errors.edit.reference_missing', { type: editType });
   }
