@@ -59,6 +59,7 @@ export const USER_INPUT_CODES = [
   'errors.rerun.zoom',
   'errors.rerun.region',
   'errors.outpaint.already_square',
+  'errors.outpaint.too_elongated',
   'errors.upscale.largest',
   'errors.grid.pick_first',
   'errors.discord.attachment_host',

@@ -59,6 +59,14 @@ export async function acceptMask(
   return { file: `mask.${EXTENSION[header.format]}`, bytes: input.data, image };
 }
 
+/**
+ * A stored picture a button redraws (Vary, Upscale), judged as an upload would be: a result an older version made
+ * beyond what inputs may be (a pan past 8:1) is refused now, in the user's language, not by the job after its wait.
+ */
+export function judgeStoredImage(data: Uint8Array, limits: InputLimits): void {
+  judged({ data }, limits);
+}
+
 function judged(input: InputImage, limits: InputLimits): ImageHeader {
   if (input.data.length > limits.maxInputBytes) {
     throw new UserInputError('errors.input.too_large', {

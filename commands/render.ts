@@ -7,6 +7,7 @@ import { decimalSeconds, durationWords, exactDurationWords } from '../src/i18n-d
 import type { Job, JobEvent, JobStore } from '../src/jobs/index.js';
 import { resultContext } from './job-context.js';
 import { stoppingReply, withLateCancel } from './late-cancel.js';
+import { panRow } from './pan-row.js';
 import { previewImage, progressLine } from './render-progress.js';
 import { type ButtonAction, buttonId, type Reply, type ReplyButton, type ReplyText } from './reply.js';
 import { storedErrorKey } from './stored-error.js';
@@ -151,14 +152,9 @@ export function resultButtons(job: Job, options: ResultButtonOptions = {}): Repl
     // Midjourney's Custom Zoom: the prompt and any factor from 1.1 to 2, asked first.
     { id: buttonId('zoomcustom', id), labelKey: 'button.zoomcustom', style: 'secondary' },
   ];
-  // Midjourney's pan arrows, a row of their own: each outpaints the result toward its side. Make square has words,
-  // too long for a fifth of a phone's width, so it joins the last row (only on a result that is not square).
-  const pans: ReplyButton[] = (['pan_left', 'pan_right', 'pan_up', 'pan_down'] as const).map((action) => ({
-    id: buttonId(action, id),
-    labelKey: `button.${action}`,
-    hintKey: `hint.${action}`,
-    style: 'secondary',
-  }));
+  // Midjourney's pan arrows, a row of their own (`pan-row.ts`). Make square has words, too long for a fifth of a
+  // phone's width, so it joins the last row (only on a result that is not square).
+  const pans = panRow(id, width !== undefined && height !== undefined ? { width, height } : undefined);
   const last: ReplyButton[] = [
     // Midjourney's Remix: the prompt line, every setting spelled out, to change and run.
     ...(remakeable
@@ -174,12 +170,13 @@ export function resultButtons(job: Job, options: ResultButtonOptions = {}): Repl
   ];
   // Five rows at most (Discord's limit): the upscales have one of their own, where they are offered.
   const main = [first, ...(upscales.length ? [upscales] : [])];
-  if (!options.compact) return [...main, second, pans, last];
+  const arrows = pans.length ? [pans] : [];
+  if (!options.compact) return [...main, second, ...arrows, last];
   if (options.expanded)
     return [
       ...main,
       second,
-      pans,
+      ...arrows,
       last,
       [{ id: buttonId('less', id), labelKey: 'button.less', style: 'secondary' }],
     ];

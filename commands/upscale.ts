@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { readImageHeader } from '../engine/index.js';
 import type { Operation } from './context.js';
 import { UserInputError } from './errors.js';
+import { judgeStoredImage } from './inputs.js';
 import { MAX_SIDE } from './limits.js';
 import { UPSCALE_SHARE, type UpscaleStrength } from './redraw-shares.js';
 import { imageJob, isRemakeable, resultBytes } from './stored-jobs.js';
@@ -22,7 +23,9 @@ export function upscale(strength: UpscaleStrength): Operation<string> {
     // An /edit's instruction describes a change, not the picture the redrawn cells should show.
     if (!isRemakeable(r)) throw new UserInputError('errors.button.not_available');
     if (job.result?.candidates) throw new UserInputError('errors.grid.pick_first');
-    const scaled = await scaledForUpscale(resultBytes(deps.store, jobId));
+    const result = resultBytes(deps.store, jobId);
+    judgeStoredImage(result, deps.config.limits);
+    const scaled = await scaledForUpscale(result);
     const request = redrawRequest(r, UPSCALE_SHARE[strength], deps.randomSeed());
     return submit(deps, ctx, 'paint', request, { 'input.png': scaled }, { origin: job.id, paint: 'upscale' });
   };

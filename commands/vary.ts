@@ -7,6 +7,7 @@ import type { StoredRequest } from '../src/jobs/index.js';
 import type { Operation } from './context.js';
 import { UserInputError } from './errors.js';
 import { reroll } from './follow-ups.js';
+import { judgeStoredImage } from './inputs.js';
 import { VARY_SHARE, type VaryStrength } from './redraw-shares.js';
 import { type ImageJob, imageJob, type RemakeableRequest, resultBytes } from './stored-jobs.js';
 import { definedOnly, submit } from './submit.js';
@@ -30,6 +31,7 @@ export function vary(strength: VaryStrength, pick?: number): Operation<string> {
       ...imageCount(undefined, r.temperature, ctx.settings.images),
     };
     const image = sourceImage(deps.store, job, pick);
+    judgeStoredImage(image, deps.config.limits);
     return submit(deps, ctx, 'paint', request, { 'input.png': image }, { origin: job.id, paint: 'vary' });
   };
 }

@@ -3,6 +3,7 @@
 // canvas takes minutes and gigabytes on a CPU, and a result that large gets no Upscale.
 import sharp from 'sharp';
 import {
+  DEFAULT_MAX_ASPECT,
   decodeImage,
   EngineError,
   type PaintRegion,
@@ -11,8 +12,10 @@ import {
   readImageHeader,
 } from '../../engine/index.js';
 import type { StoredRequest } from '../../src/jobs/index.js';
+import { UserInputError } from '../errors.js';
 import { CELL, MAX_SIDE } from '../limits.js';
 import { extensionOf } from '../regions.js';
+import type { Direction } from './spec.js';
 
 type Size = { width: number; height: number };
 type Extension = Extract<PaintRegion, { kind: 'extend' }>;
@@ -38,7 +41,36 @@ export function fitOutpaint(
   refuseUnderACell(source);
   // Read before any scaling, so a refused option is refused however large the source.
   extensionOf(zoom, direction, source, shown);
-  return fitExtension((size) => extensionOf(zoom, direction, size, shown), source);
+  const fitted = fitExtension((size) => extensionOf(zoom, direction, size, shown), source);
+  refuseBeyondInputShape(fitted.canvas);
+  return fitted;
+}
+
+/**
+ * Whether a pan toward `direction` (or Make square) of a `size` picture makes a result the bot could take again: its
+ * arrow is offered only then.
+ */
+export function panFits(direction: Direction, size: Size): boolean {
+  try {
+    fitOutpaint(undefined, direction, size);
+    return true;
+  } catch (error) {
+    if (error instanceof UserInputError || error instanceof EngineError) return false;
+    throw error;
+  }
+}
+
+/**
+ * A pan of a long picture toward its long side makes it longer still, and the cap scales it down: past the shape
+ * every image input is held to (8:1) the result would be one no button could take, so it is refused before it runs.
+ */
+function refuseBeyondInputShape(canvas: Size): void {
+  const aspect = Math.max(canvas.width, canvas.height) / Math.min(canvas.width, canvas.height);
+  if (aspect <= DEFAULT_MAX_ASPECT) return;
+  throw new UserInputError('errors.outpaint.too_elongated', {
+    size: `${canvas.width}×${canvas.height}`,
+    max: DEFAULT_MAX_ASPECT,
+  });
 }
 
 /**

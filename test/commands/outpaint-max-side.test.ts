@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { type CommandContext, Commands, type CommandsConfig } from '../../commands/commands.js';
+import { UserInputError } from '../../commands/errors.js';
 import { CELL, MAX_SIDE } from '../../commands/limits.js';
 import { fitOutpaint } from '../../commands/outpaint/fit.js';
+import { resultButtons } from '../../commands/render.js';
 import type { Reply } from '../../commands/reply.js';
 import {
   encodePng,
@@ -17,7 +19,7 @@ import {
   planPaintRegion,
   readImageHeader,
 } from '../../engine/index.js';
-import { insertFinishedImage, JobQueue, JobStore } from '../../src/jobs/index.js';
+import { insertFinishedImage, type Job, JobQueue, JobStore } from '../../src/jobs/index.js';
 import { TimedEngineDouble } from '../doubles/timed-engine.js';
 
 type Size = { width: number; height: number };
@@ -285,5 +287,47 @@ describe('an outpaint stored before results were kept within MAX_SIDE, made agai
     const row = Math.floor(info.height / 2) * info.width * info.channels;
     expect(data[row + 4 * info.channels]).toBeLessThan(80);
     expect(data[row + (info.width - 4) * info.channels]).toBeGreaterThan(180);
+  });
+});
+
+describe('a pan never makes a picture past 8:1', () => {
+  it('a long result panned along its length is refused before it runs, and its arrows are not offered', async () => {
+    const { commands, ctx, result, painted, store } = setup();
+    // 1024×256 panned left: 1008×176 (5.7:1), still a picture every button takes.
+    const wide = await result({ width: 1024, height: 256 });
+    const panned = painted(await commands.pressButton(ctx(), `pan_left:${wide}`));
+    expect(panned.canvas).toEqual({ width: 1008, height: 176 });
+    const arrows = (id: string) =>
+      resultButtons(store.get(id) as Job)
+        .flat()
+        .map((b) => b.id.split(':')[0])
+        .filter((action) => action?.startsWith('pan_'));
+    expect(arrows(wide)).toEqual(['pan_left', 'pan_right', 'pan_up', 'pan_down']);
+    // Once more along its length it would be 1008×112 (9:1), which no button could take again.
+    const longer = await result({ width: 1008, height: 176 });
+    for (const action of ['pan_left', 'pan_right']) {
+      const refused = await commands.pressButton(ctx(), `${action}:${longer}`);
+      expect(refused.startsJob).toBeUndefined();
+      expect(refused.text.map((line) => line.key)).toEqual(['errors.outpaint.too_elongated']);
+      expect(refused.text[0]?.params).toMatchObject({ size: '1008×112', max: 8 });
+    }
+    expect(arrows(longer)).toEqual(['pan_up', 'pan_down']);
+    expect(painted(await commands.pressButton(ctx(), `pan_up:${longer}`)).canvas).toEqual({
+      width: 1008,
+      height: 272,
+    });
+    expect(() => fitOutpaint(undefined, 'right', { width: 1008, height: 176 })).toThrow(UserInputError);
+  });
+
+  it('Vary and Upscale of a result past 8:1 (made by an older version) are refused at the press, nothing queued', async () => {
+    const { commands, ctx, result, store } = setup();
+    const old = await result({ width: 1008, height: 112 });
+    const queued = () => store.byStatus('queued', 'running').length;
+    for (const action of ['vary', 'vary_strong', 'upscale_subtle']) {
+      const refused = await commands.pressButton(ctx(), `${action}:${old}`);
+      expect(refused.startsJob, action).toBeUndefined();
+      expect(refused.text.map((line) => line.key)).toEqual(['errors.engine.image_aspect']);
+    }
+    expect(queued()).toBe(0);
   });
 });
