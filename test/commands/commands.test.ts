@@ -846,6 +846,13 @@ describe('buttons', () => {
     ]);
     const picked = await commands.pressButton(ctx('3'), `pick_2:${grid.jobId}`);
     expect(picked.buttons?.[1]?.map((b) => b.id.split(':')[0])).toContain('upscale_creative');
+    // Taken again (a second tab): the same result, not a second copy of it; another user's take is their own.
+    const takes = () =>
+      store.recentOf({ platform: 'discord', userId: '3' }, 20).filter((j) => j.meta.pick === 2);
+    expect((await commands.pressButton(ctx('3'), `pick_2:${grid.jobId}`)).jobId).toBe(picked.jobId);
+    expect(takes()).toHaveLength(1);
+    const theirs = await commands.pressButton(ctx('5'), `pick_2:${grid.jobId}`);
+    expect(theirs.jobId).not.toBe(picked.jobId);
     const edit = await commands.run(ctx('4'), {
       name: 'edit',
       options: { image: { data: await png() }, instruction: 'make it red' },
