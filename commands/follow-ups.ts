@@ -208,14 +208,27 @@ export function zoomLineOf(store: CommandDeps['store'], jobId: string): string {
 export const customZoom: Operation<{ jobId: string; line: string }> = async (deps, ctx, { jobId, line }) => {
   if (isBlank(line)) throw new UserInputError('errors.prompt_empty');
   const { options, labels } = parseArgs(outpaintSpec, asZoomFlag(checkLineLength(line)));
-  const typed = typeof options.prompt === 'string' ? options.prompt.trim() : '';
-  const read = readTyped(typed, ctx.settings.options);
-  const { request } = imageJob(deps.store, jobId);
-  // Unreadable, the line goes as typed: /outpaint refuses it, naming the flag.
-  const prompt =
-    read && !read.named ? [resultPrompt(request), typed, ...keptFlags(request, read.flags)].join(' ') : typed;
+  const typed = typeof options.prompt === 'string' ? options.prompt : '';
+  const prompt = keepingResultPrompt(imageJob(deps.store, jobId).request, typed, ctx.settings.options);
   return outpaintResult(deps, ctx, jobId, { ...options, prompt }, labels);
 };
+
+/**
+ * An answer's prompt line (Custom zoom, Vary (Region)) with flags but no words of a prompt: the result's prompt
+ * and the settings it does not type join it, as Zoom out keeps them. One with words goes as typed, and so does one
+ * its flags make unreadable: the command refuses it, naming the flag.
+ */
+export function keepingResultPrompt(
+  request: ImageJob['request'],
+  typedLine: string,
+  custom: CustomOptions | undefined,
+): string {
+  const typed = typedLine.trim();
+  const read = readTyped(typed, custom);
+  return read && !read.named
+    ? [resultPrompt(request), typed, ...keptFlags(request, read.flags)].join(' ')
+    : typed;
+}
 
 /**
  * A number alone, as the form asks for (`2`, an input method's `１．８`), with a decimal comma as de/fr/es/pt-BR/ru

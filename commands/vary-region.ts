@@ -5,9 +5,10 @@
 import type { Operation } from './context.js';
 import type { CommandDeps } from './deps.js';
 import { UserInputError } from './errors.js';
-import { fromJob, keptSampling, typedNegative } from './follow-ups.js';
+import { fromJob, keepingResultPrompt, keptSampling, typedNegative } from './follow-ups.js';
 import { literalBraces } from './permutations.js';
 import { checkLineLength } from './prompt.js';
+import { isBlank } from './quoted-text.js';
 import type { ReplyAsk } from './reply.js';
 import { retouchSpec } from './retouch/spec.js';
 import { runCommand } from './run-text.js';
@@ -49,11 +50,14 @@ export const retouchResult: Operation<{ jobId: string; line: string }> = async (
   ctx,
   { jobId, line },
 ) => {
-  const { png } = retouchable(deps.store, jobId);
+  if (isBlank(line)) throw new UserInputError('errors.prompt_empty');
+  const { job, png } = retouchable(deps.store, jobId);
   const { options, labels } = parseArgs(retouchSpec, checkLineLength(line));
+  // `--box top-left` alone moves the region and keeps the result's prompt, as a factor alone does for Custom zoom.
+  const typed = typeof options.prompt === 'string' ? options.prompt : '';
   return runCommand(deps, fromJob(ctx, jobId), {
     name: 'retouch',
-    options,
+    options: { ...options, prompt: keepingResultPrompt(job.request, typed, ctx.settings.options) },
     images: { image: { data: png } },
     labels,
   });

@@ -931,6 +931,17 @@ describe('buttons', () => {
         ],
       },
     });
+    // The region alone keeps the result's prompt and negative prompt, as a factor alone does for Custom zoom; a
+    // blank answer is refused.
+    const moved = await commands.answerAsk(ctx('2'), 'region_line', id, '--box top-left');
+    expect(store.get(moved.jobId as string)?.request).toMatchObject({
+      prompt: 'a {quiet} harbour',
+      negativePrompt: 'gulls',
+      region: { boxes: [{ x: 0, y: 0, w: 0.5, h: 0.5 }] },
+    });
+    expect(keys(await commands.answerAsk(ctx('2'), 'region_line', id, '   '))).toEqual([
+      'errors.prompt_empty',
+    ]);
     // A grid's tiled picture is not retouched: one of its images is.
     const grid = await commands.run(ctx('2'), { name: 'imagine', options: { prompt: 'a kite --n 2' } });
     await until((u) => u.job.id === grid.jobId && u.reply.final === true);
