@@ -9,6 +9,9 @@ import type { SettingsChanges } from './spec.js';
 
 export const settings: Operation<SettingsChanges> = async (deps, ctx, changes) => {
   let current = ctx.settings;
+  // `/settings no` with no words is no change: clearing the user's default takes `off`, said in the reply.
+  const blankNo = changes.no !== undefined && changes.no.trim() === '';
+  if (blankNo) changes = { ...changes, no: undefined };
   const changing = Object.values(changes).some((v) => v !== undefined);
   if (changing) {
     current = applySettingsChanges(current, changes);
@@ -19,6 +22,7 @@ export const settings: Operation<SettingsChanges> = async (deps, ctx, changes) =
   return {
     text: [
       ...(changing ? [{ key: 'settings.saved' }] : []),
+      ...(blankNo ? [{ key: 'settings.no_blank' }] : []),
       {
         key: 'settings.current',
         params: {

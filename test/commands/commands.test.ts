@@ -1700,9 +1700,12 @@ describe('limits and settings', () => {
       options: { image: { data: await png() }, instruction: 'make it red' },
     });
     expect(request(edit)).not.toHaveProperty('negativePrompt');
-    // Another user's jobs are untouched; `off` clears it.
+    // Another user's jobs are untouched; `no` with no words changes nothing and says how; `off` clears it.
     const other = await commands.run(ctx('2'), { name: 'imagine', options: { prompt: 'a city' } });
     expect(request(other)).not.toHaveProperty('negativePrompt');
+    const blank = (await commands.runText(ctx('1'), '/settings no')) as Reply;
+    expect(blank.text.map((line) => line.key).slice(0, 2)).toEqual(['settings.no_blank', 'settings.current']);
+    expect(ctx('1').settings.negativePrompt).toBeDefined();
     const cleared = (await commands.runText(ctx('1'), '/settings no off')) as Reply;
     expect(cleared.text[1]?.params).toMatchObject({ no: '✗' });
     expect(ctx('1').settings).not.toHaveProperty('negativePrompt');
