@@ -86,6 +86,20 @@ describe('flags', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('an unknown flag is answered with the one it most likely meant; --size with --width and --height', async () => {
+    const slip = await cli(['imagine', '--model', model, '--prompt', 'a fox', '--stpes', '4']);
+    expect([slip.code, usageMessage(slip.err)]).toEqual([
+      2,
+      "Unknown option '--stpes'. Did you mean --steps?",
+    ]);
+    const size = await cli(['imagine', '--model', model, '--prompt', 'a fox', '--size', '256']);
+    expect(usageMessage(size.err)).toBe(
+      "Unknown option '--size': give --width and --height (a multiple of 16 each)",
+    );
+    const far = await cli(['imagine', '--model', model, '--prompt', 'a fox', '--lighthouse']);
+    expect(usageMessage(far.err)).toBe("Unknown option '--lighthouse'");
+  });
+
   it('config and worker take none: one given is refused, not ignored', async () => {
     for (const argv of [
       ['config', '--json'],

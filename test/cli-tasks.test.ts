@@ -72,6 +72,8 @@ describe('dimoo edit / paint / describe / batch', () => {
     expect(report.tokens.length).toBeGreaterThan(0);
     expect(report.tokens.length).toBeLessThanOrEqual(4);
     expect(report.tokens.every((id) => Number.isInteger(id) && id >= 0)).toBe(true);
+    // An answer with nothing readable (a random checkpoint's) is said on stderr; stdout stays the answer.
+    expect(/no readable answer/.test(r.err)).toBe(report.text.trim() === '');
     // The ids are the answer itself: decoded as the engine decodes them, they give the text.
     const tokenizer = CheckpointTokenizer.load(model);
     expect(tokenizer.decode(report.tokens, { skipSpecial: true }).trim()).toBe(report.text);

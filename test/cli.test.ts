@@ -42,6 +42,15 @@ describe('dimoo CLI', () => {
     expect(io.out()).toBe('');
   });
 
+  it('a slip of a command’s name is answered with the command it most likely meant', async () => {
+    const io = captureIo();
+    expect(await main(['imagne'], io)).toBe(2);
+    expect(io.err()).toMatch(/^Unknown command "imagne"\. Did you mean "imagine"\?\n/);
+    const far = captureIo();
+    expect(await main(['xyz'], far)).toBe(2);
+    expect(far.err()).toMatch(/^Unknown command "xyz"\.\n/);
+  });
+
   it('<command> --help prints that command usage', async () => {
     const io = captureIo();
     expect(await main(['config', '--help'], io)).toBe(0);

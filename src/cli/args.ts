@@ -1,5 +1,6 @@
 // Shared option parsing for the CLI commands: node:util parseArgs with errors turned into UsageError.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { nearestWord } from '../nearest-word.js';
 import { UsageError } from './command.js';
 
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
@@ -7,7 +8,9 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: s
     try {
       return parseArgs({ args: argv, options, allowPositionals: false, strict: true, tokens: true });
     } catch (error) {
-      throw new UsageError(oneLine(error instanceof Error ? error.message : String(error)));
+      throw new UsageError(
+        withHint(oneLine(error instanceof Error ? error.message : String(error)), options),
+      );
     }
   })();
   refuseRepeated(parsed.tokens, options);
@@ -40,6 +43,20 @@ function oneLine(message: string): string {
   const flag = /^Option '(-[^' ]+)' argument is ambiguous/.exec(message)?.[1];
   if (flag) return `${flag} needs a value (one that starts with a dash goes after "=", as in ${flag}=-1)`;
   return message.split('\n').join(' ');
+}
+
+/**
+ * An unknown flag with the one it most likely meant (`--stpes` → `--steps`), and `--size`, the bot's flag, with the
+ * CLI's pair for it.
+ */
+function withHint(message: string, options: NonNullable<ParseArgsConfig['options']>): string {
+  const flag = /^Unknown option '--([^'=]+)'/.exec(message)?.[1];
+  if (flag === undefined) return message;
+  const unknown = `Unknown option '--${flag}'`;
+  if (flag === 'size' && 'width' in options && 'height' in options)
+    return `${unknown}: give --width and --height (a multiple of 16 each)`;
+  const near = nearestWord(flag, Object.keys(options));
+  return near ? `${unknown}. Did you mean --${near}?` : message;
 }
 
 // Decimal spellings only: Number() would also read "" as 0 (`--cfg=` silently meaning no guidance), "0x10" as 16

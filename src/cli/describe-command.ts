@@ -58,6 +58,11 @@ export const command: CliCommand = {
         kind: 'text',
         signal: interrupt.signal,
       });
+      // Said on stderr, so stdout stays the answer a script reads: an empty one is most often a random checkpoint's.
+      if (!result.text.trim())
+        io.stderr.write(
+          'dimoo describe: the model gave no readable answer (a random checkpoint, as make-test-checkpoint writes, answers noise)\n',
+        );
       if (o.out) writeOutputFile('out', o.out, `${result.text}\n`);
       if (o.json) {
         io.stdout.write(

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../../engine/index.js';
+import { nearestWord } from '../nearest-word.js';
 import { type CliCommand, CliError, type CliIo, UsageError } from './command.js';
 import { commands } from './commands.js';
 import { flagsOf, withFlagNames } from './flag-names.js';
@@ -98,7 +99,11 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
   }
   const entry = commands.find((c) => c.name === name);
   if (!entry) {
-    io.stderr.write(`Unknown command "${name}".\n\n${usage()}\n`);
+    const near = nearestWord(
+      name,
+      commands.map((c) => c.name),
+    );
+    io.stderr.write(`Unknown command "${name}".${near ? ` Did you mean "${near}"?` : ''}\n\n${usage()}\n`);
     return 2;
   }
   const command = await entry.load();
