@@ -11,8 +11,8 @@ import {
   type RgbImage,
 } from '../api.js';
 import type { Size } from '../image/crop.js';
-import { composeCanvas, resizeToMultipleOf } from '../image/io.js';
-import { type PaintPlan, pasteBack, planPaint } from '../paint/mask.js';
+import { composeCanvas, resizeImage, resizeToMultipleOf } from '../image/io.js';
+import { areaResize, type PaintPlan, type PixelMask, pasteBack, planPaint } from '../paint/mask.js';
 import { resolveMlCache } from '../sampling/ml-cache.js';
 import { type ImageCodes, paintSequence } from '../sequence.js';
 import { oneImageAtATime } from './candidates.js';
@@ -132,6 +132,29 @@ async function paintOne(
   const decoded = await decode(loop.codes);
   // Scattered cells are redrawn among kept ones: pasting the original around each would show its seams.
   const paste = request.pasteBack ?? request.region.kind !== 'scatter';
-  const image = paste ? pasteBack(canvas, decoded, plan.regenerated, PAINT_DEFAULTS.feather) : decoded;
+  const image = !paste
+    ? decoded
+    : request.region.kind === 'extend'
+      ? pasteBack(canvas, decoded, plan.regenerated, PAINT_DEFAULTS.feather)
+      : await pastedAtSourceSize(source, canvas, decoded, plan.regenerated);
   return imageTaskOutput(image, loop, { seed, steps });
+}
+
+/**
+ * Upstream encodes a painting image with its sides floored to multiples of 16 (a Lanczos resize), so what it draws
+ * is that size, a little squeezed. With paste-back the kept pixels are the user's own: the result comes back at the
+ * source's own size, the drawing scaled up to it and pasted into the source through the region scaled likewise, so
+ * outside the region the user's pixels are untouched, byte for byte.
+ */
+async function pastedAtSourceSize(
+  source: RgbImage,
+  canvas: RgbImage,
+  decoded: RgbImage,
+  regenerated: PixelMask,
+): Promise<RgbImage> {
+  if (source.width === canvas.width && source.height === canvas.height)
+    return pasteBack(canvas, decoded, regenerated, PAINT_DEFAULTS.feather);
+  const drawn = await resizeImage(decoded, source, 'lanczos3');
+  const region = areaResize(regenerated, source.width, source.height);
+  return pasteBack(source, drawn, region, PAINT_DEFAULTS.feather);
 }

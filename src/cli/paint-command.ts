@@ -43,6 +43,13 @@ function regionSpec(o: {
   if (o.box?.length) {
     const boxes = o.box.map((b) => {
       const [x, y, w, h] = engineIo.numberList('box', b, 4) as [number, number, number, number];
+      // As the bot's --box: a box is a part of the image, not one the engine would clip to it without a word.
+      const inside =
+        [x, y, w, h].every((v) => v >= 0 && v <= 1) && w > 0 && h > 0 && x + w <= 1.0001 && y + h <= 1.0001;
+      if (!inside)
+        throw new UsageError(
+          `--box ${b}: give x,y,w,h as fractions of the image (0 to 1), w and h above 0, x+w and y+h at most 1`,
+        );
       return { x, y, w, h };
     });
     return { kind: 'boxes', boxes: { kind: 'boxes', boxes } };

@@ -87,6 +87,43 @@ describe('painting on a generated tiny checkpoint', () => {
     expect(checked).toBeGreaterThan(1000);
   });
 
+  it('a source whose sides are not multiples of 16 comes back at its own size, its pixels away from the region its own', async () => {
+    // Upstream encodes it floored to 128×96 (a little squeezed); the pasted result is the source's own 140×100.
+    const odd = gradient(140, 100);
+    const region: PaintRegion = { kind: 'boxes', boxes: [{ x: 0.5, y: 0.5, w: 0.5, h: 0.5 }] };
+    const result = (await engine.generate({
+      task: 'paint',
+      prompt: 'a boat',
+      image: odd,
+      region,
+      steps: 3,
+      seed: 5,
+    })) as ImageResult;
+    expect([result.image.width, result.image.height]).toEqual([140, 100]);
+    // The box starts at (70, 50); its cells reach at most one cell (16 px, scaled) and the feather (8 px) before it.
+    let same = 0;
+    let far = 0;
+    for (let y = 0; y < 100; y++)
+      for (let x = 0; x < 140; x++) {
+        if (x >= 70 - 30 && y >= 50 - 30) continue;
+        far++;
+        const i = (y * 140 + x) * 3;
+        if ([0, 1, 2].every((c) => result.image.data[i + c] === odd.data[i + c])) same++;
+      }
+    expect(same).toBe(far);
+    // Without paste-back it is the drawing at the size the model took.
+    const plain = (await engine.generate({
+      task: 'paint',
+      prompt: 'a boat',
+      image: odd,
+      region,
+      steps: 3,
+      seed: 5,
+      pasteBack: false,
+    })) as ImageResult;
+    expect([plain.image.width, plain.image.height]).toEqual([128, 96]);
+  });
+
   it('returns the plain VQ decode with pasteBack off', async () => {
     const result = await run({ kind: 'inpaint_ratio', hRatio: 0.5, wRatio: 0.5 }, { pasteBack: false });
     const decoded = await vq.decode(result.tokens.rows, result.tokens.cols, result.tokens.data);
