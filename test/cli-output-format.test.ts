@@ -89,6 +89,10 @@ describe('the format of an image output follows its name', () => {
     expect(r.code).toBe(0);
     for (const name of ['grid.jpg', 'grid-1.jpg', 'grid-2.jpg'])
       expect(await formatOf(join(dir, name))).toBe('jpeg');
+    // Every file written is named, each image with the seed that draws it alone.
+    expect(r.err).toMatch(
+      /^wrote .*grid\.jpg \(a grid of 2, .*\)\nwrote .*grid-1\.jpg \(seed \d+\)\nwrote .*grid-2\.jpg \(seed \d+\)\n$/,
+    );
   });
 
   it('edit and paint write the format their --out names', async () => {

@@ -55,6 +55,11 @@ describe('dimoo CLI', () => {
     const io = captureIo();
     expect(await main(['config', '--help'], io)).toBe(0);
     expect(io.out()).toMatch(/^Usage: dimoo config/);
+    // paint's regions read differently each: every one is explained on a line of its own, with its defaults.
+    const paint = captureIo();
+    expect(await main(['paint', '--help'], paint)).toBe(0);
+    for (const flag of ['ratio', 'box', 'mask', 'extend', 'scatter', 'dilate', 'no-paste-back'])
+      expect(paint.out(), flag).toMatch(new RegExp(`\\n  --${flag} `));
   });
 
   it('the installed bin prints usage from a bundle of the current sources', async () => {

@@ -136,8 +136,12 @@ export const command: CliCommand = {
           })}\n`,
         );
       } else {
+        const took = `${Math.round(result.timings.total_ms)} ms on ${engine.info.device}`;
+        // A grid: the tiled picture, then each image with the seed that draws it alone.
         io.stderr.write(
-          `wrote ${out} (seed ${result.seed}, ${Math.round(result.timings.total_ms)} ms on ${engine.info.device})\n`,
+          each.length > 0
+            ? `wrote ${out} (a grid of ${each.length}, ${took})\n${each.map((c) => `wrote ${c.out} (seed ${c.seed})\n`).join('')}`
+            : `wrote ${out} (seed ${result.seed}, ${took})\n`,
         );
       }
       return 0;

@@ -69,9 +69,27 @@ function regionSpec(o: {
   return { kind: 'extend', region: { kind: 'extend', left, top, right, bottom } };
 }
 
+/** What each region flag means, with its defaults: the usage line names them but cannot say how they read. */
+const REGIONS_HELP = [
+  'Where to paint (give exactly one):',
+  "  --ratio H,W            a centred rectangle, H and W fractions (0 to 1] of the height and width (upstream's",
+  '                         mask_h_ratio, mask_w_ratio); --inpaint (default) redraws it, --outpaint keeps it and',
+  '                         redraws the rest',
+  '  --box x,y,w,h          a box in fractions of the image (0 to 1, from the top-left corner), inside it; give',
+  '                         --box again for more boxes',
+  '  --mask FILE            an image the size of the input (another size is scaled): white is redrawn, black kept',
+  '  --extend l,t,r,b       grow the canvas by these fractions of the width (left, right) and height (top, bottom)',
+  '                         and draw the new border, e.g. --extend 0.25,0,0.25,0',
+  "  --scatter SHARE        redraw a share (0 to 1] of all cells picked by the seed, as the bot's Vary (0.3)",
+  'Also:',
+  '  --dilate N             grow the redrawn area by N cells (16 px) every way (default 0)',
+  "  --no-paste-back        return the whole drawing; by default the input's own pixels are pasted back outside the",
+  '                         redrawn area with an 8-pixel soft edge (never for --scatter)',
+].join('\n');
+
 export const command: CliCommand = {
   usage: `dimoo paint --model DIR --image FILE --prompt TEXT [--negative-prompt TEXT] [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom | --scatter SHARE) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] [--cache] ${engineIo.ENGINE_USAGE} --out FILE.png|.jpg|.webp [--json]`,
-  help: limitsHelp({ images: true }),
+  help: `${REGIONS_HELP}\n\n${limitsHelp({ images: true })}`,
   json: true,
   async run(argv, io) {
     const o = parse(argv, {
