@@ -40,6 +40,10 @@ function pastEachLimit(limits: PageImageLimits): ImageHeader[] {
  */
 export function imageRefusals(locale: Locale, limits: PageImageLimits): Record<string, string> {
   const refusals: Record<string, string> = {
+    // An empty file, and one that is no PNG, JPEG or WebP by its first bytes, refused in the composer in the
+    // server's words.
+    'errors.engine.image_empty': t(locale, 'errors.engine.image_empty'),
+    'errors.engine.image_unsupported': t(locale, 'errors.engine.image_unsupported'),
     'errors.input.too_large': t(locale, 'errors.input.too_large', { limitBytes: limits.maxBytes }),
     // Without the file's size, for when the page cannot ask the server to write it (`/api/size`).
     'errors.input.too_large_unsized': t(locale, 'errors.input.too_large_unsized', {

@@ -99,6 +99,9 @@ export function answerForm(id, li, ask, { flags, maxLineChars, send }) {
     input.removeAttribute('aria-invalid');
     input.removeAttribute('aria-describedby');
   };
+  // Sent empty, the box is refused by the browser itself (`required`, in its own words): the bot's refusal of the
+  // words that were there before would now say something untrue of the box.
+  input.addEventListener('invalid', cleared);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const answer = input.value.trim();

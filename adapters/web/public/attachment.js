@@ -47,8 +47,13 @@ function refuse(text) {
 /** Resolves true once `file` is in the composer (shown, and what is sent), false where it was refused or overtaken. */
 export async function attach(file) {
   const turn = ++offered;
-  const refusal =
-    !file || !ACCEPTED.includes(file.type) ? words.type : await bytesRefusal(file, limits, words.strings);
+  const refusal = !file
+    ? words.type
+    : file.size === 0
+      ? (words.strings['errors.engine.image_empty'] ?? words.unreadable)
+      : !(await isAcceptedImage(file))
+        ? (words.strings['errors.engine.image_unsupported'] ?? words.type)
+        : await bytesRefusal(file, limits, words.strings);
   if (refusal || turn !== offered) {
     // Refused, or overtaken while the server wrote the size: a newer file has the composer now.
     if (refusal && turn === offered) {
@@ -73,6 +78,21 @@ export async function attach(file) {
     return false;
   }
   return show(file, url);
+}
+
+/**
+ * Whether `file` is a PNG, JPEG or WebP by its first bytes, as the server judges it: a JPEG saved as photo.heic is a
+ * JPEG, and its name (the type the browser reads from it) no reason to refuse it; a type the browser knows of such
+ * a name without those bytes is none either.
+ */
+async function isAcceptedImage(file) {
+  const head = new Uint8Array(await file.slice(0, 12).arrayBuffer());
+  const reads = (at, text) => [...text].every((ch, i) => head[at + i] === ch.charCodeAt(0));
+  if (head[0] === 0x89 && reads(1, 'PNG')) return true;
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return true;
+  if (reads(0, 'RIFF') && reads(8, 'WEBP')) return true;
+  // Bytes the page cannot tell (a browser's own paste of an image it made): the type it gives decides.
+  return head.length < 12 && ACCEPTED.includes(file.type);
 }
 
 // An <img> decodes what data there is and calls a file cut short in its pixels fine (decode() too); decoding it as a

@@ -146,12 +146,30 @@ describe.skipIf(!haveBrowser)(
     });
 
     it('still attaches an image within the limits, and leaves a corrupt one to the checks it had', async () => {
+      // Not an image by its first bytes, whatever its name: refused as the server refuses its format.
       await refusalOf(page, Buffer.from('not an image at all')).then((text) =>
-        expect(text).toMatch(/could not be read/),
+        expect(text).toMatch(/format is not supported/),
       );
+      // An image's header cut short of its pixels: the browser cannot decode it, nor could the server.
+      const cut = (await solidPng('#c33', 64)).subarray(0, 60);
+      await refusalOf(page, cut).then((text) => expect(text).toMatch(/could not be read/));
       await attach(page, 'ok.png', await solidPng('#c33'));
       await page.waitForSelector('#attachment:not([hidden])');
       expect(await page.locator('#attach-error').isHidden()).toBe(true);
+      await page.click('#remove-image');
+    });
+
+    it('judges a file by its bytes as the server does: an empty one in the server’s words, a JPEG named .heic taken', async () => {
+      const empty = await refusalOf(page, Buffer.alloc(0));
+      expect(empty).toBe(await serverSays(page, Buffer.alloc(0)));
+      expect(empty).toMatch(/empty/);
+      const sent = posted.uploads;
+      const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3a6' } })
+        .jpeg()
+        .toBuffer();
+      await attachShown(page, 'photo.heic', jpeg, { mimeType: 'image/heic' });
+      expect(await page.locator('#attach-error').isHidden()).toBe(true);
+      expect(posted.uploads).toBe(sent);
       await page.click('#remove-image');
     });
 

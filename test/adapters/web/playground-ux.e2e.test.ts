@@ -84,10 +84,11 @@ describe.skipIf(!haveBrowser)(
     })()`);
       await expect.poll(() => error.textContent(), WAIT).toMatch(/PNG, JPEG or WebP/);
       expect(await error.isVisible()).toBe(true);
+      // Named a PNG but no image by its first bytes: refused as the server refuses its format.
       await attach(page, 'broken.png', Buffer.from('not an image at all'));
       await page.waitForFunction(
         () =>
-          /could not be read/.test(
+          /not supported/.test(
             (globalThis as unknown as PageScope).document.getElementById('attach-error')?.textContent ?? '',
           ),
         undefined,

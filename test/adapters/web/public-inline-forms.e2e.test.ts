@@ -281,6 +281,15 @@ describe.skipIf(!haveBrowser)('playground inline forms: the palette and Escape',
       await expect.poll(() => timesSaid(page, refusal), { timeout: 10_000 }).toBe(saidBefore + 1);
       expect(await form.locator('button[type=submit]').isEnabled()).toBe(true);
 
+      // Emptied and sent, the box is refused by the browser (it is required), and the refusal of the words that were
+      // there goes: it would say something untrue of an empty box. Nothing is sent.
+      await box.fill('');
+      await form.locator('button[type=submit]').click();
+      await expect.poll(() => shown.isVisible(), { timeout: 10_000 }).toBe(false);
+      expect(await box.getAttribute('aria-invalid')).toBeNull();
+      expect(await box.getAttribute('required')).not.toBeNull();
+      expect(refused.length).toBe(before + 1);
+
       await box.fill(fixed);
       await box.press('Enter');
       await form.waitFor({ state: 'detached', timeout: 10_000 });

@@ -118,6 +118,10 @@ describe('playground server', () => {
     ];
     for (const key of refusals) expect(placeholders(info.strings[key] ?? ''), key).toEqual(['size']);
     expect(info.strings['errors.input.too_large']).toContain('1 МБ');
+    // An empty file and one that is no image by its bytes, in the server's words.
+    expect(info.strings['errors.engine.image_empty']).toBe(t('ru', 'errors.engine.image_empty'));
+    expect(info.strings['errors.engine.image_unsupported']).toBe(t('ru', 'errors.engine.image_unsupported'));
+    refusals.push('errors.engine.image_empty', 'errors.engine.image_unsupported');
     // For a page that cannot ask the server to write the file's size (/api/size): the limit alone.
     refusals.push('errors.input.too_large_unsized');
     expect(info.strings['errors.input.too_large_unsized']).toBe('Файл слишком большой (лимит 1 МБ).');
