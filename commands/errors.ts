@@ -60,6 +60,7 @@ export const USER_INPUT_CODES = [
   'errors.rerun.region',
   'errors.outpaint.already_square',
   'errors.outpaint.too_elongated',
+  'errors.outpaint.prompt_empty',
   'errors.upscale.largest',
   'errors.grid.pick_first',
   'errors.discord.attachment_host',

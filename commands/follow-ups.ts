@@ -199,24 +199,26 @@ export function zoomLineOf(store: CommandDeps['store'], jobId: string): string {
 /**
  * The answer to Custom zoom: the changed line read as an /outpaint's (`--zoom 1.3`, `1.3x`, or a pan), around the
  * result; its options are validated as the command's, and a refusal names them as typed (`--zoom`). A blank answer
- * is refused as Remix's is. An answer with prompt words is the line to run, as Remix's is (the offered line is
- * prefilled: a flag deleted from it stays deleted). One without (`1.5x`, a lone `1.8`, `--zoom 2 --steps 8`: the
- * offered prompt deleted, or a Telegram reply typed afresh) zooms the same picture as the Zoom out buttons do: the
- * result's prompt and the settings the answer does not type (`keptFlags`; a new seed), a typed `--no` replacing the
- * result's.
+ * is refused as Remix's is. The answer is read over what the form showed: the settings it does not type are the
+ * result's (`keptFlags`; a new seed; a typed `--no` replaces the result's), and without a zoom or pan it zooms by the
+ * offered `--zoom`, so `abc` typed over the whole line runs as shown with a new prompt. One without prompt words
+ * (`1.5x`, a lone `1.8`, `--steps 8`: the offered prompt deleted, or a Telegram reply typed afresh) zooms the result's
+ * prompt, as the Zoom out buttons do. A setting is dropped by typing another value (`--no none`, `--no-cache`).
  */
 export const customZoom: Operation<{ jobId: string; line: string }> = async (deps, ctx, { jobId, line }) => {
   if (isBlank(line)) throw new UserInputError('errors.prompt_empty');
   const { options, labels } = parseArgs(outpaintSpec, asZoomFlag(checkLineLength(line)));
   const typed = typeof options.prompt === 'string' ? options.prompt : '';
   const prompt = keepingResultPrompt(imageJob(deps.store, jobId).request, typed, ctx.settings.options);
-  return outpaintResult(deps, ctx, jobId, { ...options, prompt }, labels);
+  const offered =
+    options.zoom === undefined && options.direction === undefined ? { zoom: LIMITS.zoom.max } : {};
+  return outpaintResult(deps, ctx, jobId, { ...offered, ...options, prompt }, labels);
 };
 
 /**
- * An answer's prompt line (Custom zoom, Vary (Region)) with flags but no words of a prompt: the result's prompt
- * and the settings it does not type join it, as Zoom out keeps them. One with words goes as typed, and so does one
- * its flags make unreadable: the command refuses it, naming the flag.
+ * An answer's prompt line (Custom zoom, Vary (Region)) read over the line its form offered: the result's settings
+ * it does not type join it (`keptFlags`), and with no words of a prompt, the result's prompt too, as Zoom out keeps
+ * them. One its flags make unreadable goes as typed: the command refuses it, naming the flag.
  */
 export function keepingResultPrompt(
   request: ImageJob['request'],
@@ -225,9 +227,10 @@ export function keepingResultPrompt(
 ): string {
   const typed = typedLine.trim();
   const read = readTyped(typed, custom);
-  return read && !read.named
-    ? [resultPrompt(request), typed, ...keptFlags(request, read.flags)].join(' ')
-    : typed;
+  if (!read) return typed;
+  return [read.named ? '' : resultPrompt(request), typed, ...keptFlags(request, read.flags)]
+    .filter(Boolean)
+    .join(' ');
 }
 
 /**

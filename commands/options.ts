@@ -1,6 +1,7 @@
 // Option schemas more than one command shares, built from the one LIMITS table. Prompt flags (`--steps 8`) are
 // checked against these same schemas.
 import { z } from 'zod';
+import type { UserInputCode } from './errors.js';
 import {
   ASPECT_CHOICES,
   LIMITS,
@@ -57,7 +58,7 @@ export function lengthPastLine(line: string): number | undefined {
  * Past the bound the refusal names MAX_PROMPT_CHARS, not the bound: the prompt's limit is the one a user can act
  * on, flags typed or none. Its issue comes first, so the `max` (kept for Discord's `max_length`) never answers.
  */
-export const promptLine = () =>
+export const promptLine = (missingKey: UserInputCode = 'errors.prompt_empty') =>
   z
     .string()
     .superRefine((line, check) => {
@@ -69,7 +70,7 @@ export const promptLine = () =>
         });
     })
     .max(MAX_LINE_CHARS)
-    .meta({ missingKey: 'errors.prompt_empty' });
+    .meta({ missingKey });
 
 /** What the image should not show (the option beside the prompt; `--no` inside it does the same). */
 export const negativeOption = z.string().max(MAX_PROMPT_CHARS).meta({ tooLongKey: 'errors.prompt_too_long' });

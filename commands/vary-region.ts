@@ -44,7 +44,11 @@ export function regionAsk(store: CommandDeps['store'], jobId: string): ReplyAsk 
   };
 }
 
-/** The answer: the line read as a /retouch's (`--box`, flags, prompt), run on the result's lossless PNG. */
+/**
+ * The answer: the line read as a /retouch's (`--box`, flags, prompt) over the settings the form offered (those it
+ * does not type are the result's), run on the result's lossless PNG. Without a `--box` it is refused, saying how
+ * to give one: a region redrawn is the user's choice, not the offered center's.
+ */
 export const retouchResult: Operation<{ jobId: string; line: string }> = async (
   deps,
   ctx,

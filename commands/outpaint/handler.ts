@@ -1,15 +1,18 @@
 // Outpainting: the canvas grows by the zoom, toward the direction or to a square, and the new border is painted.
 // The result stays within MAX_SIDE: a source too large for its growth is scaled down first (`fit.ts`).
+import { UserInputError } from '../errors.js';
 import { acceptImage } from '../inputs.js';
 import type { JobMaker } from '../job-command.js';
-import { PAINT_FLAGS } from '../prompt.js';
+import { PAINT_FLAGS, type ParsedPrompt } from '../prompt.js';
 import { paintRequest } from '../submit.js';
 import { type Files, imagePrompt } from '../task-input.js';
 import { fitOutpaint, scaledSource } from './fit.js';
 import type { OutpaintInput } from './spec.js';
 
 export const outpaint: JobMaker<OutpaintInput> = async (deps, ctx, input, label) => {
-  const { prompt, flags } = imagePrompt(deps, input.prompt, input.seed, true, PAINT_FLAGS);
+  const { prompt, flags } = outpaintPrompt(() =>
+    imagePrompt(deps, input.prompt, input.seed, true, PAINT_FLAGS),
+  );
   flags.images = input.images ?? flags.images;
   const source = await acceptImage(input.image, 'input', deps.config.limits);
   // A refusal names the options as this user gave them: the flags of a typed line, a platform's own options.
@@ -23,3 +26,17 @@ export const outpaint: JobMaker<OutpaintInput> = async (deps, ctx, input, label)
   const request = paintRequest(deps, ctx, { prompt, image, region }, flags);
   return { kind: 'paint', request, files, meta: { paint: 'outpaint' } };
 };
+
+/**
+ * The model paints the new border from a description of the whole picture, the source's part included: a missing
+ * prompt is refused saying so, not with the bare "give a prompt" a user reads as asking for the new part alone.
+ */
+function outpaintPrompt(read: () => ParsedPrompt): ParsedPrompt {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof UserInputError && error.key === 'errors.prompt_empty')
+      throw new UserInputError('errors.outpaint.prompt_empty');
+    throw error;
+  }
+}

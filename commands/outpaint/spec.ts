@@ -14,7 +14,8 @@ export const outpaintSpec = {
   permutes: 'prompt',
   options: z.object({
     image: imageOption,
-    prompt: promptLine(),
+    // Missing, it is asked for as a description of the whole scene (as the handler refuses a blank one).
+    prompt: promptLine('errors.outpaint.prompt_empty'),
     zoom: zoomOption.optional(),
     direction: z.enum(DIRECTIONS).meta({ labelPrefix: 'choice.direction' }).optional(),
     seed: seedOption.optional(),

@@ -95,11 +95,37 @@ describe('follow-ups of a result', () => {
       cache: false,
       negativePrompt: 'gulls',
     });
-    // With prompt words the answer is the line to run, as Remix's: what was deleted from the offered line stays so.
-    const typed = request(await zoom('a harbour --zoom 1.5'));
-    expect(typed).toMatchObject({ prompt: 'a harbour' });
-    expect(typed?.steps).not.toBe(12);
-    expect(typed).not.toHaveProperty('negativePrompt');
+  });
+
+  it('Custom zoom and Vary (Region) answered with words run them over the settings the form showed', async () => {
+    const { commands, ctx, request, drawn } = setup();
+    const id = await drawn('a lighthouse --steps 12 --cfg 3 --temperature 0.8 --cache --no gulls');
+    const kept = { steps: 12, cfg: 3, temperature: 0.8, cache: true, negativePrompt: 'gulls' };
+    const zoom = (answer: string) => commands.answerAsk(ctx('1'), 'zoom_line', id, answer);
+    // The whole offered line typed over with a prompt: its settings and its `--zoom 2` (a quarter more each side
+    // at 1.5, half at 2) still run, as shown.
+    expect(request(await zoom('a harbour'))).toMatchObject({
+      prompt: 'a harbour',
+      ...kept,
+      region: { kind: 'extend', left: 0.5, right: 0.5 },
+    });
+    expect(request(await zoom('a harbour --zoom 1.5 --steps 16'))).toMatchObject({
+      prompt: 'a harbour',
+      ...kept,
+      steps: 16,
+      region: { kind: 'extend', left: 0.25 },
+    });
+    // A pan typed instead of the zoom pans, with no zoom of the form's joined to it.
+    expect(request(await zoom('a harbour --pan left'))).toMatchObject({
+      ...kept,
+      region: { kind: 'extend', right: 0 },
+    });
+    // Another value drops one: `--no none`, `--no-cache`.
+    const dropped = request(await zoom('a harbour --no none --no-cache'));
+    expect(dropped).toMatchObject({ steps: 12, cache: false });
+    expect(dropped).not.toHaveProperty('negativePrompt');
+    const region = await commands.answerAsk(ctx('1'), 'region_line', id, 'a red door --box top-left');
+    expect(request(region)).toMatchObject({ task: 'paint', prompt: 'a red door', ...kept });
   });
 
   it('a typed `--no` in a Custom zoom answer replaces the result’s; `--no none` and `--cfg 0` leave it out', async () => {
