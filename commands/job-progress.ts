@@ -2,11 +2,10 @@
 // from the queue the adapters hear (the local queue's worker, or a shared queue's front-end, which is told the
 // progress of the jobs it submitted: the very jobs its store, and so /queue, shows running). A job is forgotten when
 // it ends or its run stops or begins again, so the memory holds running jobs only.
-import type { JobEvent, JobQueueApi } from '../src/jobs/index.js';
+import { ENDED_STATUSES, type JobEvent, type JobQueueApi } from '../src/jobs/index.js';
 
 /** A job whose run began again counts its steps from the start: what an earlier run reached no longer holds. */
 const FORGETS = new Set<JobEvent['type']>(['started', 'done', 'failed', 'cancelled', 'paused']);
-const ENDED = new Set(['done', 'failed', 'cancelled']);
 /**
  * Far above the jobs that run at once (workers × batch): a job whose end was never heard (a shared queue's message
  * lost with the front-end's connection) cannot keep the memory growing.
@@ -54,7 +53,7 @@ export class JobProgress {
       return;
     }
     // A step the engine reported as the job ended (a cancel's last one) must not bring it back.
-    if (event.type !== 'progress' || ENDED.has(event.job.status)) return;
+    if (event.type !== 'progress' || ENDED_STATUSES.has(event.job.status)) return;
     // Re-inserted, so the first key is always the one heard from longest ago.
     this.latest.delete(id);
     this.latest.set(id, { step: event.step, total: event.total });

@@ -2,7 +2,7 @@
 // adapter names its platform and hears only its own users' jobs, and an event no one listens for is not rendered.
 // At shutdown the composition root waits for what was emitted (`settle`), then closes them (`close`) before the
 // database: an event after that is dropped, never rendered against a closed store.
-import type { Job, JobEvent, Platform } from '../src/jobs/index.js';
+import { ENDED_STATUSES, type Job, type JobEvent, type Platform } from '../src/jobs/index.js';
 import { within } from '../src/within.js';
 import type { CommandDeps } from './deps.js';
 import { renderEvent } from './render.js';
@@ -77,7 +77,7 @@ export class JobUpdates {
     const previous = this.chains.get(job.id) ?? Promise.resolve();
     const next = previous
       .then(() => {
-        if (this.closed || !unfinished(this.deps.queue.get(job.id) ?? job)) return;
+        if (this.closed || ENDED_STATUSES.has((this.deps.queue.get(job.id) ?? job).status)) return;
         for (const l of wanted) this.track(l.listener({ job, reply }));
       })
       // Never a rejected link: the job's next event waits on this one.
@@ -122,9 +122,4 @@ export class JobUpdates {
     );
     this.delivering.add(settled);
   }
-}
-
-/** Whether a job's record has no end yet: its end is the last state its message may show. */
-function unfinished(job: Job): boolean {
-  return job.status === 'queued' || job.status === 'running';
 }

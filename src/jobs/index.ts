@@ -46,7 +46,7 @@ export type {
   StoredImage,
   StoredRequest,
 } from './types.js';
-export { isStoredImage, ownerKey, ownerOf } from './types.js';
+export { ENDED_STATUSES, isStoredImage, ownerKey, ownerOf } from './types.js';
 export type { Place, PlannedEnd, PlannedStart, WaitPlan } from './wait-plan.js';
 
 export interface JobSystem {

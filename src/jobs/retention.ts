@@ -9,11 +9,10 @@ import { CANCEL_MARKER_SUFFIX } from './job-transitions.js';
 import type { JobQueueOptions } from './queue-types.js';
 import { SteadyWallClock } from './steady-clock.js';
 import { isJobId, type JobStore } from './store.js';
-import type { FilesRemoved, Job, JobStatus } from './types.js';
+import { ENDED_STATUSES, type FilesRemoved, type Job } from './types.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const HOUR_MS = 60 * 60 * 1000;
-const ENDED: ReadonlySet<JobStatus> = new Set<JobStatus>(['done', 'failed', 'cancelled']);
 
 /**
  * Removes a finished job's stored files at its owner's request (Delete), at once: its row is marked first, so a
@@ -23,7 +22,7 @@ const ENDED: ReadonlySet<JobStatus> = new Set<JobStatus>(['done', 'failed', 'can
  */
 export function deleteJobFiles(store: JobStore, id: string, now: number): boolean {
   const job = store.get(id);
-  if (!job || !ENDED.has(job.status) || job.filesRemoved) return false;
+  if (!job || !ENDED_STATUSES.has(job.status) || job.filesRemoved) return false;
   markRemoved(store, job, { reason: 'deleted', at: now });
   try {
     store.removeFiles(id);
@@ -163,7 +162,7 @@ export class RetentionSweeper {
     const { store } = this.options;
     // Read again: an owner may have deleted it (or the store changed it) while the sweep waited on the disk.
     const job = store.get(id);
-    if (!job || !ENDED.has(job.status) || job.filesRemoved) return undefined;
+    if (!job || !ENDED_STATUSES.has(job.status) || job.filesRemoved) return undefined;
     markRemoved(store, job, removal);
     const folder = store.folder(id);
     const bytes = (await contentsOf(folder))?.bytes ?? 0;
@@ -268,7 +267,7 @@ function removalOf(
   cutoff: number | undefined,
   inUse: ReadonlySet<string>,
 ): FilesRemoved | undefined {
-  if (!ENDED.has(job.status) || job.filesRemoved) return undefined;
+  if (!ENDED_STATUSES.has(job.status) || job.filesRemoved) return undefined;
   if (job.meta.deleted === true) return { reason: 'deleted', at: now };
   if (cutoff === undefined || inUse.has(job.id)) return undefined;
   return (job.finishedAt ?? job.createdAt) < cutoff

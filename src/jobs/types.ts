@@ -2,6 +2,9 @@
 import type { EngineRequest } from '../../engine/index.js';
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** The statuses a job ends in (its final state): its record changes no more, and its events are done. */
+export const ENDED_STATUSES: ReadonlySet<string> = new Set<JobStatus>(['done', 'failed', 'cancelled']);
 export type JobKind = 'imagine' | 'edit' | 'paint' | 'describe';
 export type Platform = 'discord' | 'telegram' | 'web' | 'cli';
 

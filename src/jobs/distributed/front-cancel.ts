@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CancelResult } from '../queue-types.js';
 import type { JobStore } from '../store.js';
 import type { Job, Owner } from '../types.js';
-import { ownerKey, ownerOf } from '../types.js';
+import { ENDED_STATUSES, ownerKey, ownerOf } from '../types.js';
 import { markCancelRequested } from './front-delivery.js';
 import type { Snapshot } from './shared-snapshot.js';
 import type { SharedState } from './shared-state.js';
@@ -32,8 +32,6 @@ export interface CancelContext {
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
-const TERMINAL = new Set(['done', 'failed', 'cancelled']);
-
 /** The wait before a refused cancel write is tried again; it doubles at each refusal, up to `RETRY_MAX_MS`. */
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 30_000;
@@ -47,8 +45,10 @@ export function cancelJob(ctx: CancelContext, id: string, by: Owner, asAdmin: bo
   // Cancelling twice answers as the first time did (as JobQueue.cancel does), not "already finished". An end this
   // front-end holds was delivered (its record is written before the event goes out), though the mirror may still
   // show the run: "stopping" now would come after the job's final state.
-  const ended = TERMINAL.has(job.status);
-  if (ended || (!waiting && !ctx.mirror().dispatched.has(id) && job.status !== 'running'))
+  if (
+    ENDED_STATUSES.has(job.status) ||
+    (!waiting && !ctx.mirror().dispatched.has(id) && job.status !== 'running')
+  )
     return job.status === 'cancelled' ? 'cancelled' : 'finished';
   // Its progress still on its way from the worker says "stopping" from now on (front-delivery.ts); a waiting job's
   // too, as a worker may have taken it just now (the mirror is behind Redis): answered "cancelled", its message
@@ -118,7 +118,7 @@ async function writeCancel(ctx: CancelContext, id: string): Promise<void> {
 /** This front-end has the job's end: nothing is left to cancel. */
 function ended(ctx: CancelContext, id: string): boolean {
   const status = ctx.store.get(id)?.status;
-  return status !== undefined && TERMINAL.has(status);
+  return status !== undefined && ENDED_STATUSES.has(status);
 }
 
 /**
@@ -140,7 +140,7 @@ async function cancelShared(ctx: CancelContext, id: string, tried: Tried): Promi
   await ctx.pending.get(id);
   const job = await state.getJob(id);
   // Ended meanwhile: a cancel flag now would only wait out its expiry in Redis.
-  if (!job || TERMINAL.has(job.status)) return;
+  if (!job || ENDED_STATUSES.has(job.status)) return;
   if (job.status === 'queued' && (tried.unqueued || (await state.unqueue(job)))) {
     tried.unqueued = true;
     job.status = 'cancelled';

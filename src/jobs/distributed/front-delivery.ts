@@ -5,7 +5,7 @@ import type { RgbImage } from '../../../engine/index.js';
 import type { JobEvents } from '../events.js';
 import { resultFiles } from '../job-parts.js';
 import type { JobStore } from '../store.js';
-import type { Job } from '../types.js';
+import { ENDED_STATUSES, type Job } from '../types.js';
 import { FILE_TTL_S, type SharedState } from './shared-state.js';
 import type { WireEvent } from './wire-events.js';
 
@@ -15,8 +15,6 @@ export interface DeliveryContext {
   events: JobEvents;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
-
-const TERMINAL = new Set(['done', 'failed', 'cancelled']);
 
 const RESULT_LOST = { key: 'errors.job.result_lost', params: {} };
 
@@ -29,7 +27,7 @@ export async function deliver(ctx: DeliveryContext, event: WireEvent): Promise<v
   const job = event.job;
   // A job's end is reported once, whether it came live or from the catch-up after a restart.
   const known = store.get(job.id);
-  if (known && TERMINAL.has(known.status)) return acknowledgeEnd(ctx, job);
+  if (known && ENDED_STATUSES.has(known.status)) return acknowledgeEnd(ctx, job);
   // A cancel asked here goes out with every later event of the job, those the worker sent before it heard too; one
   // the worker heard of first (asked at another front-end) is kept here for a history page rebuilt meanwhile.
   if (known?.meta.cancelRequested === true) job.meta.cancelRequested = true;
@@ -65,7 +63,7 @@ export async function deliver(ctx: DeliveryContext, event: WireEvent): Promise<v
     ctx.events.emit({ type: 'progress', job, step: event.step, total: event.total, preview, ...phase });
   } else {
     ctx.events.emit(event);
-    if (TERMINAL.has(event.type)) await acknowledgeEnd(ctx, job);
+    if (ENDED_STATUSES.has(event.type)) await acknowledgeEnd(ctx, job);
   }
 }
 
@@ -129,7 +127,7 @@ async function catchUpOne(
     // Damaged, or written over by another program: no worker can run it and no end will come. Its owner hears it
     // failed (it was saved: "never saved" would be false), once: its local record ends here.
     await failLocal(ctx, local, 'errors.generic');
-  } else if (shared && TERMINAL.has(shared.status)) {
+  } else if (shared && ENDED_STATUSES.has(shared.status)) {
     await deliver(ctx, { type: shared.status as 'done' | 'failed' | 'cancelled', job: shared });
   } else if (!shared && local.status === 'running') {
     // It ran from Redis, so Redis had it. "Never saved" would be false; Redis lost its data (restarted without

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { within } from '../../within.js';
 import { resultFiles } from '../job-parts.js';
 import type { Job } from '../types.js';
-import { isStoredImage, ownerKey } from '../types.js';
+import { ENDED_STATUSES, isStoredImage, ownerKey } from '../types.js';
 import { isCredentialsRefusal } from './redis-credentials.js';
 import { watchHandshake } from './redis-handshake.js';
 import { SharedClock } from './shared-clock.js';
@@ -27,8 +27,6 @@ export const FILE_TTL_S = 7 * 24 * 3600;
 
 /** An ended record its front-end took stays a day for late lookups (a cancel from another front-end, a re-check). */
 const TAKEN_TTL_S = 24 * 3600;
-
-const ENDED = new Set(['done', 'failed', 'cancelled']);
 
 /** Malformed keys and messages remembered as reported, so each is logged once (bounded: a flood starts over). */
 const SKIPPED_KEPT = 1000;
@@ -206,7 +204,7 @@ export class SharedState {
 
   async saveJob(job: Job): Promise<void> {
     const key = this.key('job', job.id);
-    if (ENDED.has(job.status)) await this.redis.set(key, JSON.stringify(job), 'EX', FILE_TTL_S);
+    if (ENDED_STATUSES.has(job.status)) await this.redis.set(key, JSON.stringify(job), 'EX', FILE_TTL_S);
     else await this.redis.set(key, JSON.stringify(job));
   }
 
