@@ -121,13 +121,14 @@ export function extensionOf(
 
 /**
  * The short sides grow by whole cells, split evenly (the odd one at the end), so the engine's canvas, which rounds
- * each side to cells, comes out square; an image within a cell of square is already square.
+ * each side to cells, comes out square; an image within a cell of square is already square. Sides count the cells
+ * they reach into, as the engine places a picture at its own size on whole cells (a 300-pixel side takes 19).
  */
 function squareExtension(source: {
   width: number;
   height: number;
 }): Extract<PaintRegion, { kind: 'extend' }> {
-  const [width, height] = [source.width, source.height].map((side) => Math.floor(side / CELL)) as [
+  const [width, height] = [source.width, source.height].map((side) => Math.ceil(side / CELL)) as [
     number,
     number,
   ];

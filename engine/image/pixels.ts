@@ -82,3 +82,22 @@ export function paste(dst: RgbImage, src: RgbImage, left: number, top: number): 
     dst.data.set(src.data.subarray(from, from + src.width * 3), ((top + y) * dst.width + left) * 3);
   }
 }
+
+/** The `rect` of `img` as an image of its own; `img` itself where the rect is all of it. */
+export function cropImage(
+  img: RgbImage,
+  rect: { left: number; top: number; width: number; height: number },
+): RgbImage {
+  const { left, top, width, height } = rect;
+  if (left === 0 && top === 0 && width === img.width && height === img.height) return img;
+  if (left < 0 || top < 0 || left + width > img.width || top + height > img.height)
+    throw new RangeError(
+      `a ${width}×${height} crop at (${left}, ${top}) is not inside ${img.width}×${img.height}`,
+    );
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const from = ((top + y) * img.width + left) * 3;
+    data.set(img.data.subarray(from, from + width * 3), y * width * 3);
+  }
+  return { width, height, data };
+}

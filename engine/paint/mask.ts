@@ -6,6 +6,9 @@ import { EngineError, type PaintRegion, type RgbImage } from '../api.js';
 import { pyRound, type Size } from '../image/crop.js';
 import { NoiseStream, uniformsF64 } from '../sampling/rng.js';
 import type { Grid } from '../sequence.js';
+import { extensionCells, planExtension } from './extension.js';
+
+export { type ExtensionPlan, extensionCells, MAX_EXTEND, planExtension } from './extension.js';
 
 /** A per-pixel mask in [0, 1]; 1 = regenerate. */
 export interface PixelMask {
@@ -182,72 +185,8 @@ export function cellsToPixelMask(cells: Uint8Array, grid: Grid, cellSize = 16): 
   return mask;
 }
 
-export interface ExtensionPlan {
-  /** The new canvas, multiples of the cell size. */
-  canvas: Size;
-  /** Where the (resized) source goes; cell-aligned, so every cell is wholly source or wholly new. */
-  place: Rect;
-}
-
-/** Largest extension per side, as a fraction of the source side. */
-export const MAX_EXTEND = 2;
-
 function floorTo(value: number, cell: number): number {
   return Math.floor(value / cell) * cell;
-}
-
-/**
- * Canvas growth for zoom-out and pan: each side grows by its fraction of the source side, rounded to whole cells
- * (at least one cell where the fraction is positive). With `maxPixels`, the source is shrunk first so the
- * canvas fits: that is a zoom-out, the picture smaller in the middle of a canvas of about the same size.
- */
-export function planExtension(
-  source: Size,
-  extend: { left: number; top: number; right: number; bottom: number },
-  options: { maxPixels?: number; cellSize?: number } = {},
-): ExtensionPlan {
-  const cell = options.cellSize ?? 16;
-  const sides = ['left', 'top', 'right', 'bottom'] as const;
-  for (const side of sides) {
-    const v = extend[side];
-    if (!Number.isFinite(v) || v < 0 || v > MAX_EXTEND) {
-      throw badRequest(`the ${side} extension must be a number in [0, ${MAX_EXTEND}], got ${v}`);
-    }
-  }
-  if (sides.every((s) => extend[s] === 0))
-    throw badRequest('the extension is empty: extend at least one side');
-  const grownW = source.width * (1 + extend.left + extend.right);
-  const grownH = source.height * (1 + extend.top + extend.bottom);
-  const scale = options.maxPixels ? Math.min(1, Math.sqrt(options.maxPixels / (grownW * grownH))) : 1;
-  const width = floorTo(source.width * scale, cell);
-  const height = floorTo(source.height * scale, cell);
-  if (width < cell || height < cell) throw badRequest('the image is too small to extend');
-  const pad = (fraction: number, side: number) =>
-    fraction > 0 ? Math.max(cell, Math.round((fraction * side) / cell) * cell) : 0;
-  const left = pad(extend.left, width);
-  const top = pad(extend.top, height);
-  const canvas = {
-    width: left + width + pad(extend.right, width),
-    height: top + height + pad(extend.bottom, height),
-  };
-  return { canvas, place: { left, top, width, height } };
-}
-
-/** Cells outside the placed source (all of them new canvas). */
-export function extensionCells(plan: ExtensionPlan, cellSize = 16): Uint8Array {
-  const cols = plan.canvas.width / cellSize;
-  const rows = plan.canvas.height / cellSize;
-  const { left, top, width, height } = plan.place;
-  const cells = new Uint8Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const x = c * cellSize;
-      const y = r * cellSize;
-      const inside = x >= left && x < left + width && y >= top && y < top + height;
-      cells[r * cols + c] = inside ? 0 : 1;
-    }
-  }
-  return cells;
 }
 
 export interface PaintPlan {
@@ -255,6 +194,8 @@ export interface PaintPlan {
   canvas: Size;
   /** Where the source is drawn on the canvas (the whole canvas unless extending). */
   place: Rect;
+  /** The part of the canvas an extension's result is (`ExtensionPlan.result`); the whole canvas otherwise. */
+  result: Rect;
   grid: Grid;
   /** 1 = regenerate, per cell, row-major (after dilation). */
   cells: Uint8Array;
@@ -274,12 +215,14 @@ export function planPaint(
   const cell = options.cellSize ?? 16;
   let canvas: Size;
   let place: Rect;
+  let result: Rect;
   let cells: Uint8Array;
   let grid: Grid;
   if (region.kind === 'extend') {
     const plan = planExtension(source, region, options);
     canvas = plan.canvas;
     place = plan.place;
+    result = plan.result;
     grid = { rows: canvas.height / cell, cols: canvas.width / cell };
     cells = extensionCells(plan, cell);
   } else {
@@ -290,10 +233,11 @@ export function planPaint(
       );
     }
     place = { left: 0, top: 0, ...canvas };
+    result = place;
     grid = { rows: canvas.height / cell, cols: canvas.width / cell };
     if (region.kind === 'scatter') {
       cells = scatterCells(grid, region.share, options.seed ?? 0);
-      return finishPlan(cells, { canvas, place, grid }, cell, options.dilate);
+      return finishPlan(cells, { canvas, place, result, grid }, cell, options.dilate);
     }
     let mask: PixelMask;
     switch (region.kind) {
@@ -312,12 +256,12 @@ export function planPaint(
     }
     cells = pixelMaskToCells(mask, grid);
   }
-  return finishPlan(cells, { canvas, place, grid }, cell, options.dilate);
+  return finishPlan(cells, { canvas, place, result, grid }, cell, options.dilate);
 }
 
 function finishPlan(
   chosen: Uint8Array,
-  shape: Pick<PaintPlan, 'canvas' | 'place' | 'grid'>,
+  shape: Pick<PaintPlan, 'canvas' | 'place' | 'result' | 'grid'>,
   cell: number,
   dilate = 0,
 ): PaintPlan {

@@ -12,6 +12,8 @@ import {
 } from '../api.js';
 import type { Size } from '../image/crop.js';
 import { composeCanvas, resizeImage, resizeToMultipleOf } from '../image/io.js';
+import { cropImage } from '../image/pixels.js';
+import { extensionPasteMask } from '../paint/extension.js';
 import { areaResize, type PaintPlan, type PixelMask, pasteBack, planPaint } from '../paint/mask.js';
 import { resolveMlCache } from '../sampling/ml-cache.js';
 import { type ImageCodes, paintSequence } from '../sequence.js';
@@ -135,9 +137,19 @@ async function paintOne(
   const image = !paste
     ? decoded
     : request.region.kind === 'extend'
-      ? pasteBack(canvas, decoded, plan.regenerated, PAINT_DEFAULTS.feather)
+      ? pastedIntoExtension(canvas, decoded, plan)
       : await pastedAtSourceSize(source, canvas, decoded, plan.regenerated);
   return imageTaskOutput(image, loop, { seed, steps });
+}
+
+/**
+ * An extension's result: the new canvas as drawn, the source as it came (placed at its own size), blended over the
+ * feather's width inside the source only, as the canvas beside it is grey, not the user's.
+ */
+function pastedIntoExtension(canvas: RgbImage, decoded: RgbImage, plan: PaintPlan): RgbImage {
+  const half = Math.round(PAINT_DEFAULTS.feather / 2);
+  const mask = extensionPasteMask(plan, half);
+  return pasteBack(cropImage(canvas, plan.result), cropImage(decoded, plan.result), mask, half);
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   sizeForAspect,
 } from '../../commands/prompt.js';
 import { extensionOf, parseBoxes } from '../../commands/regions.js';
+import { planExtension } from '../../engine/paint/mask.js';
 import { refusal } from './refusal.js';
 
 describe('prompt flags', () => {
@@ -285,14 +286,21 @@ describe('regions', () => {
       right: 0.5,
       bottom: 0,
     });
-    // In whole cells of the floored sides: 300×600 is 18×37 cells, so 9 cells left and 10 right.
+    // In the cells each side reaches into: 300×600 is 19×38 cells, so 9 cells left and 10 right.
     expect(extensionOf(undefined, 'square', { width: 300, height: 600 })).toEqual({
       kind: 'extend',
-      left: 9 / 18,
+      left: 9 / 19,
       top: 0,
-      right: 10 / 18,
+      right: 10 / 19,
       bottom: 0,
     });
+    // The engine's canvas of a 400×300 picture is then a square, the picture on it at its own size.
+    const squared = planExtension(
+      { width: 400, height: 300 },
+      extensionOf(undefined, 'square', { width: 400, height: 300 }),
+    );
+    expect(squared.result).toEqual({ left: 0, top: 0, width: 400, height: 400 });
+    expect(squared.place).toEqual({ left: 0, top: 48 + 2, width: 400, height: 300 });
     expect(refusal(() => extensionOf(undefined, 'square', at)).key).toBe('errors.outpaint.already_square');
   });
 });

@@ -210,11 +210,34 @@ describe('canvas extension (zoom-out and pan)', () => {
     expect(cells[2 * 16 + 3]).toBe(1);
   });
 
-  it('extends a side by at least one cell and keeps everything a multiple of 16', () => {
+  it('extends a side by at least one cell, the source at its own size and the canvas in whole cells', () => {
+    // 200×120 is 13×8 cells, 8 pixels of each side's last cell left over: drawn on the grown side (the top).
     const plan = planExtension({ width: 200, height: 120 }, { left: 0, top: 0.01, right: 0.3, bottom: 0 });
-    expect(plan.place).toMatchObject({ left: 0, top: 16, width: 192, height: 112 });
-    expect(plan.canvas.width % 16).toBe(0);
-    expect(plan.canvas).toEqual({ width: 192 + 64, height: 112 + 16 });
+    expect(plan.place).toEqual({ left: 0, top: 16 + 8, width: 200, height: 120 });
+    expect(plan.canvas).toEqual({ width: 208 + 64, height: 16 + 128 });
+    expect(plan.result).toEqual({ left: 0, top: 0, ...plan.canvas });
+    // Cells the source only partly covers are drawn: the top row of its cells and its last column.
+    const cells = extensionCells(plan);
+    const cols = plan.canvas.width / 16;
+    expect(cells[1 * cols + 0]).toBe(1);
+    expect(cells[2 * cols + 0]).toBe(0);
+    expect(cells[2 * cols + 11]).toBe(0);
+    expect(cells[2 * cols + 12]).toBe(1);
+  });
+
+  it('cuts the left-over part of a cell from the result on an axis grown neither way', () => {
+    const plan = planExtension({ width: 400, height: 300 }, { left: 0, top: 0, right: 0.5, bottom: 0 });
+    expect(plan.canvas).toEqual({ width: 400 + 208, height: 304 });
+    expect(plan.place).toEqual({ left: 0, top: 0, width: 400, height: 300 });
+    expect(plan.result).toEqual({ left: 0, top: 0, width: 608, height: 300 });
+    // A zoom shares it between the grown sides, so the picture stays in the middle.
+    const zoom = planExtension(
+      { width: 400, height: 300 },
+      { left: 0.25, top: 0.25, right: 0.25, bottom: 0.25 },
+    );
+    expect(zoom.place).toEqual({ left: 96, top: 80 + 2, width: 400, height: 300 });
+    expect(zoom.canvas).toEqual({ width: 96 + 400 + 96, height: 80 + 304 + 80 });
+    expect(zoom.result).toEqual({ left: 0, top: 0, ...zoom.canvas });
   });
 
   it.each([
