@@ -99,13 +99,19 @@ export function answerForm(id, li, ask, { flags, maxLineChars, send }) {
     input.removeAttribute('aria-invalid');
     input.removeAttribute('aria-describedby');
   };
-  // Sent empty, the box is refused by the browser itself (`required`, in its own words): the bot's refusal of the
-  // words that were there before would now say something untrue of the box.
-  input.addEventListener('invalid', cleared);
+  // The browser's own check of the required box would say so in its language, not the page's, in a bubble that
+  // goes, and not at all of spaces alone: an empty answer is refused below, in the form, as the bot's refusals are.
+  form.noValidate = true;
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    if (isBusy(submit)) return;
     const answer = input.value.trim();
-    if (!answer || isBusy(submit)) return;
+    // Not sent (a blank Remix of a retouch would run it again unchanged), and a refusal of the words that were
+    // there before gives way: it would say something untrue of an empty box.
+    if (!answer) {
+      refused({ lines: [tr('web.answer_empty', 'The box is empty: type your answer, or press Close.')] });
+      return input.focus();
+    }
     const over = tooLong(answer, maxLineChars);
     if (over) {
       refused({ lines: [over] });

@@ -6,7 +6,6 @@ import { bytesRefusal, readSize, shapeRefusal } from './image-limits.js';
 import { closeOnEscape, coverPage, refocusOpener, uncoverPage } from './painting.js';
 
 const $ = (id) => document.getElementById(id);
-const ACCEPTED = $('file').accept.split(',');
 const canvas = $('mask');
 const ctx2d = canvas.getContext('2d');
 // On a phone the preview is a thumbnail: drawing on it takes the whole screen instead.
@@ -81,18 +80,16 @@ export async function attach(file) {
 }
 
 /**
- * Whether `file` is a PNG, JPEG or WebP by its first bytes, as the server judges it: a JPEG saved as photo.heic is a
- * JPEG, and its name (the type the browser reads from it) no reason to refuse it; a type the browser knows of such
- * a name without those bytes is none either.
+ * Whether `file` is a PNG, JPEG or WebP by its first bytes, as the server judges it (engine/image/header.ts's
+ * `sniffFormat`, the same bytes): a JPEG saved as photo.heic is a JPEG, and its name (the type the browser reads
+ * from it) no reason to refuse it; a type the browser gives such a name without those bytes is none either.
  */
 async function isAcceptedImage(file) {
   const head = new Uint8Array(await file.slice(0, 12).arrayBuffer());
   const reads = (at, text) => [...text].every((ch, i) => head[at + i] === ch.charCodeAt(0));
-  if (head[0] === 0x89 && reads(1, 'PNG')) return true;
   if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return true;
-  if (reads(0, 'RIFF') && reads(8, 'WEBP')) return true;
-  // Bytes the page cannot tell (a browser's own paste of an image it made): the type it gives decides.
-  return head.length < 12 && ACCEPTED.includes(file.type);
+  if (head[0] === 0x89 && reads(1, 'PNG\r\n\x1a\n')) return true;
+  return reads(0, 'RIFF') && reads(8, 'WEBP');
 }
 
 // An <img> decodes what data there is and calls a file cut short in its pixels fine (decode() too); decoding it as a

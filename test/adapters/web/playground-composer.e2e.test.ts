@@ -163,6 +163,13 @@ describe.skipIf(!haveBrowser)(
       const empty = await refusalOf(page, Buffer.alloc(0));
       expect(empty).toBe(await serverSays(page, Buffer.alloc(0)));
       expect(empty).toMatch(/empty/);
+      // The signature the server reads, all of it, and no fewer bytes: a PNG's first four of eight, or a file of a
+      // few bytes named .png, is no image to it.
+      for (const bytes of [Buffer.from('\x89PNG and then words', 'latin1'), Buffer.from('tiny')]) {
+        const refusal = await refusalOf(page, bytes);
+        expect(refusal).toBe(await serverSays(page, bytes));
+        expect(refusal).toMatch(/format is not supported/);
+      }
       const sent = posted.uploads;
       const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3a6' } })
         .jpeg()
@@ -171,6 +178,30 @@ describe.skipIf(!haveBrowser)(
       expect(await page.locator('#attach-error').isHidden()).toBe(true);
       expect(posted.uploads).toBe(sent);
       await page.click('#remove-image');
+    });
+
+    it('leaves a command’s own minimum to the server: an 8×8 image is attached, and /outpaint’s refusal of it comes under the line that sent it', async () => {
+      // 8 pixels a side is the least any command takes (/describe does); which command a line runs is the server's
+      // to read (aliases, /prefer options), so /outpaint's whole cell is its refusal to give, in the conversation.
+      await attachShown(page, 'tiny.png', await solidPng('#c33', 8));
+      expect(await page.locator('#attach-error').isHidden()).toBe(true);
+      const sent = posted.uploads;
+      const line = '/outpaint 2x a lighthouse at dusk';
+      await page.fill('#text', line);
+      await page.click('#send');
+      const mine = page.locator('#log li.user', { hasText: line });
+      await mine.waitFor({ timeout: 10_000 });
+      const underIt = mine.locator('xpath=following-sibling::li[1]');
+      await expect
+        .poll(() => underIt.textContent(), { timeout: 10_000 })
+        .toBe('That image is too small (8×8); both sides must be at least 16 pixels.');
+      expect(await underIt.getAttribute('class')).toMatch(/\bbot\b/);
+      expect(await mine.locator('img').count()).toBe(1);
+      expect(posted.uploads).toBe(sent + 1);
+      // The line comes back to be sent with another image; this one would be refused again.
+      expect(await page.locator('#text').inputValue()).toBe(line);
+      expect(await page.locator('#attachment').isHidden()).toBe(true);
+      await page.fill('#text', '');
     });
 
     it('shows an attached image only once it has loaded: never an empty frame, nor the image attached before', async () => {

@@ -176,11 +176,13 @@ describe.skipIf(!haveBrowser)('playground focus and announcements', { timeout: 1
 
   it('says a refused file from a region in the tree beforehand, and the same refusal again when it comes again', async () => {
     const regions = await liveRegionsInTree(page);
-    const before = await timesSaid(page, 'Only PNG, JPEG or WebP');
+    // A text file is no image by its first bytes: refused in the server's words for its format.
+    const refusal = 'That image format is not supported';
+    const before = await timesSaid(page, refusal);
     for (const name of ['notes.txt', 'more-notes.txt'])
       await page.setInputFiles('#file', { name, mimeType: 'text/plain', buffer: Buffer.from('hi') });
-    await expect.poll(() => timesSaid(page, 'Only PNG, JPEG or WebP'), WAIT).toBe(before + 2);
-    const holder = await liveRegionHolding(page, 'Only PNG, JPEG or WebP');
+    await expect.poll(() => timesSaid(page, refusal), WAIT).toBe(before + 2);
+    const holder = await liveRegionHolding(page, refusal);
     expect(regions.has(holder ?? -1)).toBe(true);
     // Put away with the next good file; the empty line adds no row to the composer.
     await page.setInputFiles('#file', {

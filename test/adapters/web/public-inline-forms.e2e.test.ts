@@ -48,6 +48,8 @@ const REFUSALS: Array<[RegExp, ReturnType<typeof toWebMessage>]> = [
     ),
   ],
 ];
+/** The page's refusal of an empty answer (`web.answer_empty`; this stub sends no strings, so the page's own). */
+const EMPTY = 'The box is empty: type your answer, or press Close.';
 /** Answers the bot refused, in order. */
 const refused: string[] = [];
 
@@ -281,14 +283,26 @@ describe.skipIf(!haveBrowser)('playground inline forms: the palette and Escape',
       await expect.poll(() => timesSaid(page, refusal), { timeout: 10_000 }).toBe(saidBefore + 1);
       expect(await form.locator('button[type=submit]').isEnabled()).toBe(true);
 
-      // Emptied and sent, the box is refused by the browser (it is required), and the refusal of the words that were
-      // there goes: it would say something untrue of an empty box. Nothing is sent.
-      await box.fill('');
-      await form.locator('button[type=submit]').click();
-      await expect.poll(() => shown.isVisible(), { timeout: 10_000 }).toBe(false);
-      expect(await box.getAttribute('aria-invalid')).toBeNull();
+      // Emptied (or left with spaces alone) and sent: nothing is sent, and the refusal of the words that were there
+      // gives way to the page's own, in the form, said as the bot's are; the box stays required to assistive tech.
+      const sent = answers.length;
+      for (const blank of ['', '  \n ']) {
+        const saidEmpty = await timesSaid(page, EMPTY);
+        await box.fill(blank);
+        await form.locator('button[type=submit]').click();
+        await expect.poll(() => timesSaid(page, EMPTY), { timeout: 10_000 }).toBe(saidEmpty + 1);
+        expect(await form.locator('.refusal').textContent()).toBe(EMPTY);
+        expect(await shown.count()).toBe(0);
+        expect(await box.getAttribute('aria-invalid')).toBe('true');
+        expect(await box.getAttribute('aria-describedby')).toBe(
+          await form.locator('.refusal').getAttribute('id'),
+        );
+        expect(await active()).toBe('TEXTAREA:');
+      }
       expect(await box.getAttribute('required')).not.toBeNull();
       expect(refused.length).toBe(before + 1);
+      expect(answers.length).toBe(sent);
+      expect(await form.count()).toBe(1);
 
       await box.fill(fixed);
       await box.press('Enter');
