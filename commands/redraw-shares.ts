@@ -1,5 +1,5 @@
-// How much of a picture Vary and Upscale draw again, apart from their handlers: what only labels their results
-// (job-context.ts) need not load sharp, the follow-ups and every command with them.
+// How much of a picture Vary and Upscale draw again, apart from their handlers: job-context.ts, which only labels
+// their results, would otherwise import vary.ts, whose imports lead back to job-context.ts (a cycle).
 
 /** The share of cells each Vary strength draws again. */
 export const VARY_SHARE = { subtle: 0.3, strong: 0.6 } as const;
