@@ -50,7 +50,7 @@ export function answerForm(id, li, ask, { flags, maxLineChars, send }) {
   const cancel = el('button', { type: 'button', textContent: tr('web.close', 'Close') });
   // Worded again with the page's fixed parts (strings.js) when the language changes while the form is open; the
   // words typed in the box are the user's and stay. A question whose label has no key keeps the label it came with.
-  const captionKey = ask ? ask.labelKey : 'web.edit_prompt';
+  const captionKey = ask?.label ? ask.labelKey : 'web.edit_prompt';
   if (captionKey) caption.dataset.i18n = captionKey;
   submit.dataset.i18n = 'web.send';
   cancel.dataset.i18n = 'web.close';
