@@ -13,6 +13,7 @@ import {
   zoomOut,
 } from './follow-ups.js';
 import { pick } from './grid.js';
+import { judgeStoredImage } from './inputs.js';
 import { queueCancel } from './queue/cancel.js';
 import { queueRefresh } from './queue/refresh.js';
 import { localeOf, resultButtons } from './render.js';
@@ -32,7 +33,12 @@ const BUTTON_HANDLERS: Record<ButtonAction, Operation<string>> = {
   vary_3: vary('subtle', 3),
   vary_4: vary('subtle', 4),
   /** Midjourney's Vary (Region): a /retouch line for a part of the result comes back through `answerAsk`. */
-  vary_region: async (deps, _ctx, jobId) => ({ text: [], ask: regionAsk(deps.store, jobId) }),
+  vary_region: async (deps, _ctx, jobId) => {
+    const ask = regionAsk(deps.store, jobId);
+    // A result past 8:1 (an older version's pan) is refused now, not once the question is answered.
+    judgeStoredImage(resultBytes(deps.store, jobId), deps.config.limits);
+    return { text: [], ask };
+  },
   upscale_subtle: upscale('subtle'),
   upscale_creative: upscale('creative'),
   describe: (deps, ctx, jobId) => describeResult(deps, ctx, { jobId }),

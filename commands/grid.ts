@@ -18,12 +18,7 @@ export function pick(n: number): Operation<string> {
     const request = grid.request;
     if (!candidate || request.task === 'understand') throw new UserInputError('errors.button.not_available');
     // Taken again (a second tab, a press a platform delivered twice): the image is the one already taken, not a copy.
-    const taken = deps.store
-      .recentOf(ctx.user, 100)
-      .find(
-        (job) =>
-          job.meta.origin === grid.id && job.meta.pick === n && job.status === 'done' && !job.filesRemoved,
-      );
+    const taken = deps.store.takenFrom(ctx.user, grid.id, n);
     if (taken) return renderEvent({ type: 'done', job: taken }, deps.render);
     const { count: _count, ...one } = request;
     const png = new Uint8Array(deps.store.readFile(grid.id, candidate.file));

@@ -32,14 +32,18 @@ export interface InputLimits {
 
 const EXTENSION: Record<AcceptedFormat, 'png' | 'jpg' | 'webp'> = { png: 'png', jpeg: 'jpg', webp: 'webp' };
 
-/** Throws UserInputError (too large) or the engine's EngineError (image_invalid / image_too_large / unsupported). */
+/**
+ * Throws UserInputError (too large) or the engine's EngineError (image_invalid / image_too_large / unsupported).
+ * `maxAspect` widens the engine's 8:1 for a use whose result is less elongated than its input (Make square).
+ */
 export async function acceptImage(
   input: InputImage,
   stem: string,
   limits: InputLimits,
+  maxAspect?: number,
 ): Promise<AcceptedImage> {
-  const header = judged(input, limits);
-  const image = await decodeImage(input.data, { maxPixels: limits.maxInputPixels });
+  const header = judged(input, limits, maxAspect);
+  const image = await decodeImage(input.data, { maxPixels: limits.maxInputPixels, maxAspect });
   return { file: `${stem}.${EXTENSION[header.format]}`, bytes: input.data, image };
 }
 
@@ -67,7 +71,7 @@ export function judgeStoredImage(data: Uint8Array, limits: InputLimits): void {
   judged({ data }, limits);
 }
 
-function judged(input: InputImage, limits: InputLimits): ImageHeader {
+function judged(input: InputImage, limits: InputLimits, maxAspect?: number): ImageHeader {
   if (input.data.length > limits.maxInputBytes) {
     throw new UserInputError('errors.input.too_large', {
       sizeBytes: input.data.length,
@@ -75,5 +79,5 @@ function judged(input: InputImage, limits: InputLimits): ImageHeader {
     });
   }
   // Cheap refusals first: the header alone settles format, pixel bombs and odd shapes in microseconds.
-  return judgeImage(input.data, { maxPixels: limits.maxInputPixels });
+  return judgeImage(input.data, { maxPixels: limits.maxInputPixels, maxAspect });
 }

@@ -1,5 +1,5 @@
 // Where a retouch or outpaint applies: boxes typed as fractions, zoom-out factors, pan directions, a square.
-import type { PaintRegion } from '../engine/index.js';
+import { MAX_EXTEND, type PaintRegion } from '../engine/index.js';
 import { UserInputError } from './errors.js';
 import { withoutMarks } from './flag-marks.js';
 import { CELL, LIMITS } from './limits.js';
@@ -135,8 +135,11 @@ function squareExtension(source: {
   const short = Math.min(width, height);
   const extra = Math.abs(width - height);
   if (extra === 0) throw new UserInputError('errors.outpaint.already_square');
-  const before = Math.floor(extra / 2) / short;
-  const after = (extra - Math.floor(extra / 2)) / short;
+  // One outpaint grows a side by at most MAX_EXTEND of the source's: a picture past 5:1 (a long pan) comes out as
+  // square as that makes it (1008×112 → 1008×560), and a second press finishes it.
+  const most = MAX_EXTEND * short;
+  const before = Math.min(Math.floor(extra / 2), most) / short;
+  const after = Math.min(extra - Math.floor(extra / 2), most) / short;
   return width > height
     ? { kind: 'extend', left: 0, top: before, right: 0, bottom: after }
     : { kind: 'extend', left: before, top: 0, right: after, bottom: 0 };

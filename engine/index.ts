@@ -35,6 +35,7 @@ export {
 } from './inspect-checkpoint.js';
 export { createEngine } from './load-engine.js';
 export { gigabytes } from './memory.js';
+export { MAX_EXTEND } from './paint/extension.js';
 export { decodeMaskFile, decodeMaskImage, maskMarksSomething, readMask } from './paint/mask-image.js';
 export {
   EDIT_TYPES,
@@ -56,7 +57,8 @@ export { planBlocks } from './sampling/understanding.js';
 // The request checks that need no checkpoint, for callers that want a mistake refused before a model loads.
 export { checkCount } from './tasks/candidates.js';
 export { LIMITS as REQUEST_LIMITS, MAX_INPUT_PIXELS } from './tasks/context.js';
-export { checkDilate, planPaintRegion } from './tasks/paint.js';
+export { IMAGE_TO_IMAGE_DEFAULTS } from './tasks/image-to-image.js';
+export { checkDilate, PAINT_DEFAULTS, planPaintRegion } from './tasks/paint.js';
 export { TEXT_TO_IMAGE_DEFAULTS } from './tasks/text-to-image.js';
 export { MAX_GEN_LENGTH, UNDERSTAND_DEFAULTS } from './tasks/understand.js';
 export {
@@ -66,4 +68,9 @@ export {
   checkSize,
   isBlankText,
 } from './tasks/validate.js';
-export { makeTestCheckpoint, PRESETS, type Preset } from './testing/make-test-checkpoint.js';
+export {
+  isGeneratedCheckpoint,
+  makeTestCheckpoint,
+  PRESETS,
+  type Preset,
+} from './testing/make-test-checkpoint.js';

@@ -51,6 +51,8 @@ export function fitOutpaint(
  * arrow is offered only then.
  */
 export function panFits(direction: Direction, size: Size): boolean {
+  // A picture already past 8:1 (an older version's pan) is refused as the input of every growth but Make square.
+  if (direction !== 'square' && aspectOf(size) > DEFAULT_MAX_ASPECT) return false;
   try {
     fitOutpaint(undefined, direction, size);
     return true;
@@ -65,12 +67,15 @@ export function panFits(direction: Direction, size: Size): boolean {
  * every image input is held to (8:1) the result would be one no button could take, so it is refused before it runs.
  */
 function refuseBeyondInputShape(canvas: Size): void {
-  const aspect = Math.max(canvas.width, canvas.height) / Math.min(canvas.width, canvas.height);
-  if (aspect <= DEFAULT_MAX_ASPECT) return;
+  if (aspectOf(canvas) <= DEFAULT_MAX_ASPECT) return;
   throw new UserInputError('errors.outpaint.too_elongated', {
     size: `${canvas.width}×${canvas.height}`,
     max: DEFAULT_MAX_ASPECT,
   });
+}
+
+function aspectOf({ width, height }: Size): number {
+  return Math.max(width, height) / Math.min(width, height);
 }
 
 /**
@@ -91,7 +96,7 @@ export async function refitIfGrown<R extends StoredRequest>(
 
 /**
  * An outpaint's region's fractions on its stored source, that source scaled down as a new one would be. Returns the
- * request's image and files as they go, unchanged where the canvas fits.
+ * request's image and files as they go, unchanged where the canvas fits; refused where the canvas is past 8:1.
  */
 async function refitStoredOutpaint(
   image: { file: string },
@@ -104,10 +109,14 @@ async function refitStoredOutpaint(
   const header = readImageHeader(bytes);
   const source = { width: header.width, height: header.height };
   refuseUnderACell(source);
-  const { scaledTo } = fitExtension(() => region, source);
+  const { scaledTo, canvas } = fitExtension(() => region, source);
+  // A pan an older version ran past 8:1 would make that picture again.
+  refuseBeyondInputShape(canvas);
   if (!scaledTo) return { image, files: { ...files } };
   const { [image.file]: _placedAsItCame, ...others } = files;
-  const png = await scaledSource(await decodeImage(bytes, { maxPixels }), scaledTo);
+  // Its source may be past 8:1 (Make square of such a picture); its canvas was judged above.
+  const decoded = await decodeImage(bytes, { maxPixels, maxAspect: Number.POSITIVE_INFINITY });
+  const png = await scaledSource(decoded, scaledTo);
   return { image: { file: 'input.png' }, files: { ...others, 'input.png': png } };
 }
 

@@ -14,7 +14,10 @@ export const outpaint: JobMaker<OutpaintInput> = async (deps, ctx, input, label)
     imagePrompt(deps, input.prompt, input.seed, true, PAINT_FLAGS),
   );
   flags.images = input.images ?? flags.images;
-  const source = await acceptImage(input.image, 'input', deps.config.limits);
+  // Make square is the way back from a picture past the 8:1 every input is held to (older versions' pans made
+  // such results): what it makes is squarer than its source, which may be any shape that holds a cell (`fit.ts`).
+  const anyShape = input.direction === 'square' ? Number.POSITIVE_INFINITY : undefined;
+  const source = await acceptImage(input.image, 'input', deps.config.limits, anyShape);
   // A refusal names the options as this user gave them: the flags of a typed line, a platform's own options.
   const shown = { zoom: label('zoom'), direction: label('direction') };
   const { region, scaledTo } = fitOutpaint(input.zoom, input.direction, source.image, shown);

@@ -44,6 +44,12 @@ export async function materializeRequest(
 ): Promise<EngineRequest> {
   const pending: Array<Promise<void>> = [];
   const masks: Array<{ holder: Partial<RgbImage>; rgba: ReturnType<typeof decodeMaskFile> }> = [];
+  // An outpaint's source may be past 8:1 (Make square of an older version's long pan, commands/outpaint): the front
+  // judged it, and the canvas the engine draws is what must be a usable shape.
+  const sourceShape =
+    job.request.task === 'paint' && job.request.region.kind === 'extend'
+      ? { maxAspect: Number.POSITIVE_INFINITY }
+      : {};
   const request = JSON.parse(JSON.stringify(job.request), (key, value) => {
     if (!isStoredImage(value)) return value;
     const holder: Partial<RgbImage> = {};
@@ -57,7 +63,7 @@ export async function materializeRequest(
     } else {
       pending.push(
         bytes
-          .then((b) => decodeImage(b, { maxPixels }))
+          .then((b) => decodeImage(b, { maxPixels, ...(key === 'image' ? sourceShape : {}) }))
           .then((image) => {
             Object.assign(holder, image);
           }),

@@ -149,6 +149,22 @@ export class JobStore {
   }
 
   /**
+   * The owner's take of image `pick` of grid `origin` that is still there (finished, neither deleted nor without
+   * its files), however long ago: a second take answers with it rather than storing a copy (commands/grid.ts).
+   */
+  takenFrom(owner: Owner, origin: string, pick: number): Job | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT body FROM jobs WHERE owner = ? AND status = 'done'
+         AND json_extract(body, '$.meta.origin') = ? AND json_extract(body, '$.meta.pick') = ?
+         AND coalesce(json_extract(body, '$.meta.deleted'), 0) = 0
+         AND json_extract(body, '$.filesRemoved') IS NULL ORDER BY seq LIMIT 1`,
+      )
+      .get(ownerKey(owner), origin, pick) as { body: string } | undefined;
+    return row ? (JSON.parse(row.body) as Job) : undefined;
+  }
+
+  /**
    * What the owner's finished jobs made since `since` (ms): images (a grid's each; an image taken from a grid is
    * its grid's, not counted again), describe answers, and the model time they took (a batched job's share).
    */

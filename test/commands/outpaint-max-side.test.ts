@@ -88,7 +88,7 @@ function setup() {
     const { canvas } = planPaintRegion(region, source, { dilate: 0, seed: 0, cellSize: CELL });
     return { source, region, canvas, job, bytes };
   };
-  return { commands, ctx, result, painted, store };
+  return { commands, ctx, result, painted, store, queue };
 }
 
 describe('outpaint within MAX_SIDE', () => {
@@ -329,5 +329,88 @@ describe('a pan never makes a picture past 8:1', () => {
       expect(refused.text.map((line) => line.key)).toEqual(['errors.engine.image_aspect']);
     }
     expect(queued()).toBe(0);
+  });
+
+  it('Make square of a result past 8:1 (made by an older version) runs: it is the way back to a usable picture', async () => {
+    const { commands, ctx, result, painted, store, queue } = setup();
+    const old = await result({ width: 1008, height: 112 });
+    // One outpaint grows a side by at most twice the source's: as square as that makes it, a second press the rest.
+    const squared = painted(await commands.pressButton(ctx(), `square:${old}`));
+    expect(squared.source).toEqual({ width: 1008, height: 112 });
+    expect(squared.canvas).toEqual({ width: 1008, height: 560 });
+    const panned = await result({ width: 1008, height: 176 });
+    expect(painted(await commands.pressButton(ctx(), `square:${panned}`)).canvas).toEqual({
+      width: 1008,
+      height: 880,
+    });
+    // The job reads its source back as the press did: it ends done, not failed on the source's shape.
+    queue.start();
+    const started = Date.now();
+    while (
+      store.get(squared.job.id)?.status === 'queued' ||
+      store.get(squared.job.id)?.status === 'running'
+    ) {
+      if (Date.now() - started > 5000) throw new Error('the square job never ended');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(store.get(squared.job.id)).toMatchObject({ status: 'done' });
+    // A typed /outpaint square of such an upload is taken the same way; its other growths are still refused.
+    const upload = await picture({ width: 1008, height: 112 });
+    const typed = painted(
+      (await commands.runText(ctx(), '/outpaint square more sky', [{ data: upload }])) as Reply,
+    );
+    expect(typed.canvas).toEqual({ width: 1008, height: 560 });
+    const refused = (await commands.runText(ctx(), '/outpaint up more sky', [{ data: upload }])) as Reply;
+    expect(refused.startsJob).toBeFalsy();
+    expect(refused.text.map((line) => line.key)).toEqual(['errors.engine.image_aspect']);
+  });
+
+  it('a result past 8:1 offers no arrow (each would be refused) but Make square; its other buttons refuse at the press', async () => {
+    const { commands, ctx, result, store } = setup();
+    const old = await result({ width: 1008, height: 112 });
+    const actions = resultButtons(store.get(old) as Job)
+      .flat()
+      .map((b) => b.id.split(':')[0]);
+    expect(actions.filter((action) => action?.startsWith('pan_'))).toEqual([]);
+    expect(actions).toContain('square');
+    for (const action of ['pan_up', 'pan_left', 'zoomout', 'zoomout2', 'describe', 'vary_region']) {
+      const refused = await commands.pressButton(ctx(), `${action}:${old}`);
+      expect(refused.startsJob, action).toBeUndefined();
+      expect(refused.ask, action).toBeUndefined();
+      expect(
+        refused.text.map((line) => line.key),
+        action,
+      ).toEqual(['errors.engine.image_aspect']);
+    }
+    expect(store.byStatus('queued', 'running')).toHaveLength(0);
+  });
+
+  it('Re-roll, `..` and Remix of an old pan that made a picture past 8:1 are refused before they run', async () => {
+    const { commands, ctx, store } = setup();
+    // As an older version stored it: 1008×176 panned left, its 1008×112 result (9:1).
+    const region = { kind: 'extend', left: 0.5, top: 0, right: 0, bottom: 0 } as const;
+    const old = insertFinishedImage(
+      store,
+      {
+        owner: { platform: 'web', userId: '1' },
+        scope: 'web:1',
+        kind: 'paint',
+        request: { task: 'paint', prompt: 'a beach', image: { file: 'input.png' }, region, seed: 3 },
+        files: { 'input.png': await picture({ width: 1008, height: 176 }) },
+        meta: { paint: 'outpaint' },
+      },
+      { png: await picture({ width: 1008, height: 112 }), seed: 3, width: 1008, height: 112 },
+      { finishedAt: 1 },
+    ).id;
+    const again = [
+      await commands.pressButton(ctx(), `reroll:${old}`),
+      await commands.replyToResult(ctx(), old, '.. more sand'),
+      await commands.answerAsk(ctx(), 'imagine_line', old, 'a beach at dusk --seed 4'),
+    ];
+    for (const reply of again) {
+      expect(reply.startsJob).toBeFalsy();
+      expect(reply.text.map((line) => line.key)).toEqual(['errors.outpaint.too_elongated']);
+    }
+    expect(store.byStatus('queued', 'running')).toHaveLength(0);
   });
 });
