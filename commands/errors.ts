@@ -58,6 +58,7 @@ export const USER_INPUT_CODES = [
   'errors.rerun.no_result',
   'errors.rerun.zoom',
   'errors.rerun.region',
+  'errors.reroll.same_picture',
   'errors.outpaint.already_square',
   'errors.outpaint.too_elongated',
   'errors.outpaint.prompt_empty',

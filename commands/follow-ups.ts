@@ -23,6 +23,7 @@ import { isBlank } from './quoted-text.js';
 import type { Reply } from './reply.js';
 import { runCommand } from './run-text.js';
 import {
+  drawsAlike,
   type ImageJob,
   imageJob,
   inputFiles,
@@ -40,6 +41,8 @@ import { asGrammarWords, parseArgs, parseTextCommand } from './text-grammar.js';
  */
 export const reroll: Operation<string> = async (deps, ctx, jobId) => {
   const job = imageJob(deps.store, jobId);
+  // Its button is not offered then; pressed on an older message, a job that would draw the same picture is not run.
+  if (drawsAlike(job.request)) throw new UserInputError('errors.reroll.same_picture');
   const { request, files } = await refitIfGrown(
     { ...job.request, seed: deps.randomSeed() } as StoredRequest,
     inputFiles(deps.store, job),

@@ -11,7 +11,7 @@ import { panRow } from './pan-row.js';
 import { previewImage, progressLine } from './render-progress.js';
 import { type ButtonAction, buttonId, type Reply, type ReplyButton, type ReplyText } from './reply.js';
 import { storedErrorKey } from './stored-error.js';
-import { isRemakeable } from './stored-jobs.js';
+import { drawsAlike, isRemakeable } from './stored-jobs.js';
 import { leftOutLines } from './unused-images.js';
 import { upscaledSize } from './upscale-size.js';
 
@@ -136,7 +136,10 @@ export function resultButtons(job: Job, options: ResultButtonOptions = {}): Repl
         ]
       : [];
   const first: ReplyButton[] = [
-    { id: buttonId('reroll', id), labelKey: 'button.reroll', style: 'primary' },
+    // At --temperature 0 a new seed draws the same picture again: no Re-roll to spend a job on it.
+    ...(drawsAlike(job.request)
+      ? []
+      : [{ id: buttonId('reroll', id), labelKey: 'button.reroll', style: 'primary' as const }]),
     ...varies,
     // Midjourney's Vary (Region): a part redrawn to a prompt, where the user says (asked first).
     ...(remakeable

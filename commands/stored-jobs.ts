@@ -172,3 +172,8 @@ export function unfinishedIn(
     if (job.scope === scope) found.push({ job, endsInMs: known ? endMs : undefined });
   return found;
 }
+
+/** Whether a new seed draws `request` exactly as before: at temperature 0 sampling takes no noise from it. */
+export function drawsAlike(request: StoredRequest): boolean {
+  return 'temperature' in request && request.temperature === 0;
+}

@@ -2204,6 +2204,29 @@ describe('grids (--n: several images to pick from)', () => {
     expect(request(again)).not.toHaveProperty('count');
   });
 
+  it('a result drawn at --temperature 0 offers no Re-roll, which would draw the same picture, and refuses an old one', async () => {
+    const { commands, ctx, until, store } = setup();
+    const exact = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a kite --temperature 0' },
+    });
+    const done = await until((u) => u.job.id === exact.jobId && u.reply.final === true);
+    const actions = done.reply.buttons?.flat().map((b) => b.id.split(':')[0]);
+    expect(actions).not.toContain('reroll');
+    expect(actions).toContain('vary');
+    const queued = store.byStatus('queued', 'running').length;
+    expect(keys(await commands.pressButton(ctx('1'), `reroll:${exact.jobId}`))).toEqual([
+      'errors.reroll.same_picture',
+    ]);
+    expect(store.byStatus('queued', 'running')).toHaveLength(queued);
+    const noisy = await commands.run(ctx('1'), {
+      name: 'imagine',
+      options: { prompt: 'a kite --temperature 0.5' },
+    });
+    const drawn = await until((u) => u.job.id === noisy.jobId && u.reply.final === true);
+    expect(drawn.reply.buttons?.flat().map((b) => b.id.split(':')[0])).toContain('reroll');
+  });
+
   it('/outpaint --n 2 draws a grid; a number keeps the picture and region, and makes again like any outpaint', async () => {
     const { commands, ctx, until, store } = setup();
     const first = await commands.run(ctx('1'), {
