@@ -100,30 +100,6 @@ describe('flags', () => {
     expect(usageMessage(far.err)).toBe("Unknown option '--lighthouse'");
   });
 
-  it('paint refuses a --box that runs past the image, as the bot does, before the model loads', async () => {
-    const out = join(dir, 'boxed.png');
-    for (const box of ['0.5,0.5,0.9,0.9', '0,0,1.2,0.5', '0,0,0,0.5']) {
-      const r = await cli([
-        'paint',
-        '--model',
-        model,
-        '--image',
-        input,
-        '--prompt',
-        'sea',
-        '--box',
-        box,
-        '--out',
-        out,
-      ]);
-      expect([r.code, usageMessage(r.err)], box).toEqual([
-        2,
-        expect.stringMatching(/^--box .*fractions of the image/),
-      ]);
-      expect(existsSync(out)).toBe(false);
-    }
-  });
-
   it('config and worker take none: one given is refused, not ignored', async () => {
     for (const argv of [
       ['config', '--json'],

@@ -273,6 +273,11 @@ describe("paint's region, before the model loads", () => {
       ['--box', '0,0,1,1', '--box', '1.5,0,0.2,0.2'],
       '--box 2 (x 1.5, y 0, w 0.2, h 0.2) lies outside the image',
     ],
+    // Half past the edge: refused as the bot refuses it, not clipped to what is inside without a word.
+    [
+      ['--box', '0.5,0.5,0.9,0.9'],
+      '--box 1 (x 0.5, y 0.5, w 0.9, h 0.9) runs past the image: x and y from 0, x + w and y + h at most 1',
+    ],
     [['--extend', '5,0,0,0'], '--extend: the left extension must be a number in [0, 2], got 5'],
     [['--extend', '0,0,0,0'], '--extend: the extension is empty: extend at least one side'],
     [['--scatter', '2'], '--scatter: the share of cells to redraw must be in (0, 1], got 2'],
@@ -364,6 +369,8 @@ describe('the model folder', () => {
     delete process.env.MODEL_DIR;
     r = await cli('imagine', '--prompt', 'a fox', '--out', out);
     expect([r.code, r.err]).toEqual([2, expect.stringMatching(/--model is required \(or set MODEL_DIR/)]);
+    // Someone with no checkpoint yet is told where one comes from.
+    expect(r.err.split('\n')[0]).toMatch(/downloaded Lumina-DiMOO.*`npx dimoo make-test-checkpoint`$/);
   });
 
   it('and from .env in the working folder, as `dimoo config` reads it', async () => {

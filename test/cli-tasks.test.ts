@@ -1,13 +1,15 @@
 // dimoo edit / paint / describe / batch, run in-process on a generated tiny checkpoint, plus the prompt-file
 // formats and the one-line failures.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CheckpointTokenizer } from '../engine/checkpoint/tokenizer.js';
-import { decodeImage, readPngText } from '../engine/index.js';
+import { decodeImage, makeTestCheckpoint, readPngText } from '../engine/index.js';
+import { main } from '../src/cli/main.js';
 import { batchFileName, parsePromptFile } from '../src/cli/prompt-file.js';
-import { imagineAFox } from './cli/task-args.js';
+import { describeBriefly, imagineAFox } from './cli/task-args.js';
 import { cliOnTinyCheckpoint, editAHat } from './cli-on-checkpoint.js';
+import { captureIo } from './doubles/cli-io.js';
 
 const { dir, model, input, cli } = cliOnTinyCheckpoint('cli-tasks', { width: 96, height: 64, step: 11 });
 const size = async (path: string) => {
@@ -84,6 +86,42 @@ describe('dimoo edit / paint / describe / batch', () => {
     const cachedReport = JSON.parse(cached.out) as { tokens: number[]; cache: boolean };
     expect(cachedReport).toMatchObject({ tokens: report.tokens, cache: true });
     expect(report).toMatchObject({ cache: false });
+  });
+
+  it("describe says on stderr that a random checkpoint's answer is noise; an empty answer is an empty --out, exit 0", async () => {
+    const out = join(dir, 'answer.txt');
+    // The file's checkpoint answers something here: said to be meaningless, the answer kept as it is.
+    let r = await cli(...describeBriefly(input), '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).not.toBe('');
+    expect(readFileSync(out, 'utf8')).toBe(r.out);
+    expect(r.err).toBe(
+      'dimoo describe: this answer is meaningless: the checkpoint is a random one (make-test-checkpoint), which answers noise\n',
+    );
+    // make-test-checkpoint's default weights answer nothing readable here (the tester's case).
+    const silent = join(dir, 'silent');
+    makeTestCheckpoint({ out: silent, preset: 'tiny', seed: 1 });
+    const describeWith = async (modelDir: string) => {
+      const io = captureIo();
+      const argv = [...describeBriefly(input), '--model', modelDir, '--device', 'cpu', '--out', out];
+      return { code: await main(argv, io), out: io.out(), err: io.err() };
+    };
+    r = await describeWith(silent);
+    expect(r).toEqual({
+      code: 0,
+      out: '\n',
+      err: 'dimoo describe: the model gave no readable answer: the checkpoint is a random one (make-test-checkpoint), which answers noise\n',
+    });
+    // An empty answer, an empty file: `test -s` tells it from an answer.
+    expect(readFileSync(out, 'utf8')).toBe('');
+    // The same weights not marked as make-test-checkpoint's: the empty answer is said, no checkpoint blamed.
+    const unmarked = join(dir, 'unmarked');
+    cpSync(silent, unmarked, { recursive: true });
+    const config = JSON.parse(readFileSync(join(unmarked, 'config.json'), 'utf8')) as Record<string, unknown>;
+    delete config.dimoo_test_checkpoint;
+    writeFileSync(join(unmarked, 'config.json'), JSON.stringify(config));
+    r = await describeWith(unmarked);
+    expect(r).toEqual({ code: 0, out: '\n', err: 'dimoo describe: the model gave no readable answer\n' });
   });
 
   it('batch writes one PNG per prompt and results.json', async () => {

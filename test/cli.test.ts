@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 import { commands } from '../src/cli/commands.js';
+import { flagsOf } from '../src/cli/flag-names.js';
 import { main } from '../src/cli/main.js';
 import { captureIo } from './doubles/cli-io.js';
 
@@ -60,6 +61,31 @@ describe('dimoo CLI', () => {
     expect(await main(['paint', '--help'], paint)).toBe(0);
     for (const flag of ['ratio', 'box', 'mask', 'extend', 'scatter', 'dilate', 'no-paste-back'])
       expect(paint.out(), flag).toMatch(new RegExp(`\\n  --${flag} `));
+  });
+
+  it('every command’s --help explains each flag it takes, with its default, and its usage names the same flags', async () => {
+    for (const entry of commands) {
+      const command = await entry.load();
+      const taken = Object.keys(command.flags);
+      // The table parseArgs reads is the one the help is written from: the usage line may not drift from it.
+      expect(new Set(taken), entry.name).toEqual(flagsOf(command.usage));
+      const io = captureIo();
+      expect(await main([entry.name, '--help'], io)).toBe(0);
+      const options = io.out().split('\nOptions:\n')[1]?.split('\n\n')[0] ?? '';
+      // Each flag on a line of its own, in order, and what follows it up to the next flag says its default.
+      const blocks = options.split(/\n(?= {2}--)/).filter(Boolean);
+      expect(
+        blocks.map((b) => /^ {2}--([a-z-]+)/.exec(b)?.[1]),
+        entry.name,
+      ).toEqual(taken);
+      for (const [i, block] of blocks.entries())
+        expect(block.replace(/\s+/g, ' '), `${entry.name} --${taken[i]}`).toMatch(/default|required/);
+    }
+    // Defaults are the ones the command uses: describe's sampling is the engine's understanding defaults.
+    const describeHelp = captureIo();
+    await main(['describe', '--help'], describeHelp);
+    expect(describeHelp.out()).toMatch(/--steps N {14}denoising steps \(default 128\)/);
+    expect(describeHelp.out()).toMatch(/--temperature X .*\(default 0\)/);
   });
 
   it('the installed bin prints usage from a bundle of the current sources', async () => {

@@ -81,7 +81,10 @@ export function ratioMask(
   return mask;
 }
 
-/** The union of boxes given as fractions of width/height; parts outside the image are clipped. */
+/** Fractions typed with a few digits (`0.333,0,0.667,1`) may sum a hair past 1. */
+const BOX_SLACK = 1e-4;
+
+/** The union of boxes given as fractions of width/height, each inside the image. */
 export function boxesMask(
   size: Size,
   boxes: ReadonlyArray<{ x: number; y: number; w: number; h: number }>,
@@ -98,6 +101,9 @@ export function boxesMask(
     const right = Math.min(size.width, Math.ceil((box.x + box.w) * size.width));
     const bottom = Math.min(size.height, Math.ceil((box.y + box.h) * size.height));
     if (right <= left || bottom <= top) throw badRequest(`${name} lies outside the image`);
+    // Clipped without a word, a box half past the edge would redraw less than was asked for (the bot refuses it too).
+    if (box.x < 0 || box.y < 0 || box.x + box.w > 1 + BOX_SLACK || box.y + box.h > 1 + BOX_SLACK)
+      throw badRequest(`${name} runs past the image: x and y from 0, x + w and y + h at most 1`);
     fillRect(mask, left, top, right, bottom, 1);
   });
   return mask;

@@ -70,11 +70,6 @@ export function decimal(text: string, whole = false): number {
   return (whole ? WHOLE : DECIMAL).test(trimmed) ? Number(trimmed) : Number.NaN;
 }
 
-/** parseArgs' table for flags that take a value, `stringFlags('out', 'seed')`, typed by their names. */
-export function stringFlags<const N extends string>(...names: N[]): Record<N, { type: 'string' }> {
-  return Object.fromEntries(names.map((name) => [name, { type: 'string' }])) as Record<N, { type: 'string' }>;
-}
-
 export function intOption(name: string, value: string | undefined, fallback?: number): number | undefined {
   if (value === undefined) return fallback;
   const n = decimal(value, true);

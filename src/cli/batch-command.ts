@@ -1,17 +1,21 @@
 import { dirname, join, resolve } from 'node:path';
-import { EngineError, makeFolders, type ProgressEvent } from '../../engine/index.js';
+import { EngineError, makeFolders, type ProgressEvent, TEXT_TO_IMAGE_DEFAULTS } from '../../engine/index.js';
 import { defaultMaxBatch } from '../jobs/index.js';
 import { intOption, parse, required } from './args.js';
 import { type CliCommand, CliError, UsageError } from './command.js';
 import {
+  ENGINE_FLAGS,
   ENGINE_USAGE,
   engineTarget,
   imageFile,
+  JSON_FLAG,
+  MODEL_FLAG,
+  samplingFlags,
   samplingSettings,
-  TASK_OPTIONS,
   withEngine,
 } from './engine-io.js';
 import { writeOutputFiles } from './files.js';
+import { valueFlag } from './flag-help.js';
 import { limitsHelp } from './help-text.js';
 import { checkOutFile, checkOutFolder, checkPromptFile, checkSampling, checkSize } from './preflight.js';
 import { batchFileName, readPromptFile } from './prompt-file.js';
@@ -48,31 +52,52 @@ function batchBar(stream: NodeJS.WritableStream & { isTTY?: boolean }, count: nu
   });
 }
 
+/** upstream's batch script's size. */
+const SIZE = 1024;
+
+const FLAGS = {
+  model: MODEL_FLAG,
+  prompts: valueFlag(
+    'FILE',
+    'the prompts: .jsonl (one {"prompt": …} a line), .json (an array of strings) or .txt (one a line) ' +
+      '(required)',
+  ),
+  'out-dir': valueFlag('DIR', 'the folder the images go to, one PNG per prompt (required)'),
+  'negative-prompt': valueFlag(
+    'TEXT',
+    'what every image steers away from; needs --cfg above 0 (default: none)',
+  ),
+  width: valueFlag('N', `each image's width in pixels, a multiple of 16 (default ${SIZE})`),
+  height: valueFlag('N', `each image's height in pixels, a multiple of 16 (default ${SIZE})`),
+  ...samplingFlags(TEXT_TO_IMAGE_DEFAULTS),
+  seed: valueFlag(
+    'N',
+    "the first prompt's seed, the next ones counting up from it (default: random for each)",
+  ),
+  'batch-size': valueFlag(
+    'N',
+    `prompts that share each forward pass (default ${defaultMaxBatch('cuda')} on a GPU, ${defaultMaxBatch('cpu')} on the CPU)`,
+  ),
+  ...ENGINE_FLAGS,
+  out: valueFlag('FILE', 'where results.json is written (default: results.json in --out-dir)'),
+  json: JSON_FLAG,
+} as const;
+
 export const command: CliCommand = {
-  usage: `dimoo batch --model DIR --prompts FILE.jsonl|FILE.json|FILE.txt --out-dir DIR [--negative-prompt TEXT] [--width 1024 --height 1024 --steps 64 --cfg 4 --temperature 1 --seed N] [--batch-size N] ${ENGINE_USAGE} [--out results.json] [--json]`,
-  help: [
-    `--batch-size: prompts that share each forward pass; default ${defaultMaxBatch('cuda')} on a GPU, ${defaultMaxBatch('cpu')} on the CPU.`,
-    limitsHelp({ size: true }),
-  ].join('\n'),
+  usage: `dimoo batch --model DIR --prompts FILE.jsonl|FILE.json|FILE.txt --out-dir DIR [--negative-prompt TEXT] [--width ${SIZE} --height ${SIZE} --steps 64 --cfg 4 --temperature 1 --seed N] [--batch-size N] ${ENGINE_USAGE} [--out results.json] [--json]`,
+  flags: FLAGS,
+  help: limitsHelp({ size: true }),
   json: true,
   async run(argv, io) {
-    const o = parse(argv, {
-      prompts: { type: 'string' },
-      'out-dir': { type: 'string' },
-      'negative-prompt': { type: 'string' },
-      width: { type: 'string' },
-      height: { type: 'string' },
-      ...TASK_OPTIONS,
-      'batch-size': { type: 'string' },
-    });
+    const o = parse(argv, FLAGS);
     const target = engineTarget(o);
     const outDir = required('out-dir', o['out-dir']);
     const promptsPath = required('prompts', o.prompts);
     const entries = readPromptFile(promptsPath);
     const prompts = entries.map((e) => e.prompt);
-    const width = intOption('width', o.width, 1024) as number;
-    const height = intOption('height', o.height, 1024) as number;
-    const sampling = samplingSettings(o, { steps: 64, cfg: 4, temperature: 1 });
+    const width = intOption('width', o.width, SIZE) as number;
+    const height = intOption('height', o.height, SIZE) as number;
+    const sampling = samplingSettings(o, TEXT_TO_IMAGE_DEFAULTS);
     const { steps, cfg, temperature, seed: baseSeed } = sampling;
     const batchOption = intOption('batch-size', o['batch-size']);
     if (batchOption !== undefined && batchOption < 1)

@@ -8,7 +8,7 @@ import {
 } from '../../engine/index.js';
 import { parse } from './args.js';
 import type { CliCommand } from './command.js';
-import { deviceMemoryBudget, modelOption } from './engine-io.js';
+import { DEVICE_MEMORY_FLAG, deviceMemoryBudget, JSON_FLAG, MODEL_FLAG, modelOption } from './engine-io.js';
 
 function runName(row: MemoryRow): string {
   const device = row.device === 'cuda' ? 'GPU' : 'CPU';
@@ -45,15 +45,21 @@ export function reportText(r: CheckpointReport): string {
   ].join('\n');
 }
 
+const FLAGS = {
+  model: MODEL_FLAG,
+  'device-memory-gb': {
+    ...DEVICE_MEMORY_FLAG,
+    help: 'also give the largest square image each way of running fits in this many gigabytes (default: DEVICE_MEMORY_GB, else none)',
+  },
+  json: { ...JSON_FLAG, help: 'print the report as one JSON object (default: the text table)' },
+} as const;
+
 export const command: CliCommand = {
   usage: 'dimoo check-model --model DIR [--device-memory-gb N] [--json]',
+  flags: FLAGS,
   json: true,
   async run(argv, io) {
-    const o = parse(argv, {
-      model: { type: 'string' },
-      'device-memory-gb': { type: 'string' },
-      json: { type: 'boolean' },
-    });
+    const o = parse(argv, FLAGS);
     const dir = modelOption(o.model);
     const budget = deviceMemoryBudget(o['device-memory-gb']);
     // A missing or broken file is an EngineError naming it: cli/main.ts prints it in one line, exit 1.

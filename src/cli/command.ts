@@ -1,7 +1,11 @@
+import type { Flags } from './flag-help.js';
+
 /** One `dimoo <name>` sub-command: its own module, loaded only when it runs (cli/commands.ts lists them). */
 export interface CliCommand {
   usage: string;
-  /** More lines for `dimoo <name> --help` (choices of an option, what is inferred). */
+  /** The flags it takes, as it parses them: `--help` explains each one, with its default (flag-help.ts). */
+  flags: Flags;
+  /** More lines for `dimoo <name> --help`, after the flags (choices of an option, what is inferred, limits). */
   help?: string;
   /**
    * Takes `--json`: its result is one JSON object on stdout, and so is a failure (`{"error":{"code","message"}}`,

@@ -4,6 +4,7 @@ import { configFromEnvironment } from './environment.js';
 
 export const command: CliCommand = {
   usage: 'dimoo config',
+  flags: {},
   async run(argv, io) {
     // It takes no flags: one given (`--json`, `--model`) is refused rather than silently ignored.
     parse(argv, {});

@@ -1,21 +1,52 @@
-import { EDIT_TYPES, inferEditType, REQUEST_LIMITS } from '../../engine/index.js';
+import { EDIT_TYPES, IMAGE_TO_IMAGE_DEFAULTS, inferEditType, REQUEST_LIMITS } from '../../engine/index.js';
 import { numberOption, parse, required } from './args.js';
 import type { CliCommand } from './command.js';
 import {
+  ENGINE_FLAGS,
   ENGINE_USAGE,
   engineTarget,
   generateWithBar,
+  IMAGE_OUT_FLAG,
+  JSON_FLAG,
+  MODEL_FLAG,
   readImageFile,
   reportImage,
+  samplingFlags,
   samplingSettings,
-  TASK_OPTIONS,
   withEngine,
 } from './engine-io.js';
+import { switchFlag, valueFlag } from './flag-help.js';
 import { limitsHelp } from './help-text.js';
 import { checkEditType, checkImageOut, checkPrompt, checkSampling } from './preflight.js';
 
+const FLAGS = {
+  model: MODEL_FLAG,
+  image: valueFlag('FILE', 'the image to edit, png, jpeg or webp (required)'),
+  type: valueFlag('TYPE', 'the edit type, one of those below (default: named from --prompt, as below)'),
+  prompt: valueFlag(
+    'TEXT',
+    'the instruction ("add a hat"); which types need one is said below (default: none)',
+  ),
+  'ref-image': valueFlag(
+    'FILE',
+    'the style image of image_ref_transfer, which needs it (--image gives the content) (default: none)',
+  ),
+  ...samplingFlags(IMAGE_TO_IMAGE_DEFAULTS),
+  'cfg-img': valueFlag(
+    'X',
+    `image guidance: how closely to keep to --image; 0 for none (default ${IMAGE_TO_IMAGE_DEFAULTS.cfgImg})`,
+  ),
+  'dense-prompt': switchFlag(
+    "the *_pred types: upstream's dense_prediction system prompt instead of its fallback one (default: off)",
+  ),
+  ...ENGINE_FLAGS,
+  out: IMAGE_OUT_FLAG,
+  json: JSON_FLAG,
+} as const;
+
 export const command: CliCommand = {
   usage: `dimoo edit --model DIR --image FILE [--type TYPE] [--prompt TEXT] [--ref-image FILE] [--cfg 2.5 --cfg-img 4 --steps 64 --temperature 1 --seed N] [--dense-prompt] ${ENGINE_USAGE} --out FILE.png|.jpg|.webp [--json]`,
+  flags: FLAGS,
   help: [
     'Edit types (--type):',
     ...EDIT_TYPES.map((type) => `  ${type}`),
@@ -28,15 +59,7 @@ export const command: CliCommand = {
   ].join('\n'),
   json: true,
   async run(argv, io) {
-    const o = parse(argv, {
-      image: { type: 'string' },
-      type: { type: 'string' },
-      prompt: { type: 'string' },
-      'ref-image': { type: 'string' },
-      ...TASK_OPTIONS,
-      'cfg-img': { type: 'string' },
-      'dense-prompt': { type: 'boolean' },
-    });
+    const o = parse(argv, FLAGS);
     const target = engineTarget(o);
     const out = required('out', o.out);
     const imagePath = required('image', o.image);

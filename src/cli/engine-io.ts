@@ -26,6 +26,7 @@ import { readEnv } from '../config/index.js';
 import { decimal, intOption, numberOption, oneOf, progressBar } from './args.js';
 import { type CliIo, UsageError } from './command.js';
 import { fileErrorReason, type OutputFile, writeOutputFiles } from './files.js';
+import { switchFlag, valueFlag } from './flag-help.js';
 import { IMAGE_FORMATS } from './help-text.js';
 import { type Interruption, watchInterrupts } from './interrupt.js';
 import { encodeOutput, outputFormatOf } from './output-format.js';
@@ -45,29 +46,71 @@ function setting(name: 'MODEL_DIR' | 'PRECISION' | 'QUANT' | 'DEVICE_MEMORY_GB')
   return readEnv()[name]?.trim() || undefined;
 }
 
-export const ENGINE_OPTIONS = {
-  model: { type: 'string' },
-  device: { type: 'string' },
-  precision: { type: 'string' },
-  quant: { type: 'string' },
-  'device-memory-gb': { type: 'string' },
-  seed: { type: 'string' },
-  out: { type: 'string' },
-  json: { type: 'boolean' },
+/** `--model`: every command that reads a checkpoint takes it so. */
+export const MODEL_FLAG = valueFlag(
+  'DIR',
+  'the checkpoint folder, as published (Lumina-DiMOO) or as `dimoo make-test-checkpoint` writes a random one ' +
+    '(default: MODEL_DIR from the environment or .env)',
+);
+
+export const DEVICE_MEMORY_FLAG = valueFlag(
+  'N',
+  'gigabytes of device memory the model may use: a request estimated to need more is refused before it runs ' +
+    '(default: DEVICE_MEMORY_GB, else no limit)',
+);
+
+export const JSON_FLAG = switchFlag(
+  'print the result as one JSON object on stdout; a failure is {"error":{"code","message"}} there too ' +
+    '(default: plain text)',
+);
+
+/** `--out` of the commands that write an image. */
+export const IMAGE_OUT_FLAG = valueFlag(
+  'FILE',
+  'the image to write, in the format its name ends in: .png, .jpg (.jpeg) or .webp (required)',
+);
+
+/** How the engine runs: `--device`, `--precision`, `--quant`, `--device-memory-gb`. */
+export const ENGINE_FLAGS = {
+  device: valueFlag(
+    DEVICE_CHOICES.join('|'),
+    'where the model runs: auto is CUDA when it can load, else the CPU (default auto)',
+  ),
+  precision: valueFlag(
+    PRECISIONS.join('|'),
+    "the transformer's arithmetic: auto is fp16 on CUDA, fp32 on the CPU (default: PRECISION, else auto)",
+  ),
+  quant: valueFlag(
+    WEIGHT_QUANTS.join('|'),
+    'quantized linear weights, made once into ~/.cache/dimoo (default: QUANT, else none)',
+  ),
+  'device-memory-gb': DEVICE_MEMORY_FLAG,
 } as const;
 
-/** `--steps --cfg --temperature`, beside ENGINE_OPTIONS' `--seed`: the sampling every task takes. */
-export const SAMPLING_OPTIONS = {
-  steps: { type: 'string' },
-  cfg: { type: 'string' },
-  temperature: { type: 'string' },
-} as const;
+/**
+ * `--steps --cfg --temperature --seed`, the sampling every task takes, with the defaults the task uses when one
+ * is not given (the engine's own, or the command's where it sets them).
+ */
+export function samplingFlags(defaults: { steps: number; cfg: number; temperature: number }) {
+  return {
+    steps: valueFlag('N', `denoising steps (default ${defaults.steps})`),
+    cfg: valueFlag(
+      'X',
+      `classifier-free guidance: how closely to follow the prompt; 0 for none (default ${defaults.cfg})`,
+    ),
+    temperature: valueFlag(
+      'X',
+      `sampling temperature; 0 picks the likeliest token every time (default ${defaults.temperature})`,
+    ),
+    seed: valueFlag(
+      'N',
+      'the random seed: the same seed and settings give the same result (default: random, reported)',
+    ),
+  } as const;
+}
 
 type SamplingFlags = { steps?: string; cfg?: string; temperature?: string; seed?: string };
 type Sampling<T> = { steps: T; cfg: T; temperature: T; seed: number | undefined };
-
-/** What every task command parses besides its own flags: the engine's and the sampling's. */
-export const TASK_OPTIONS = { ...ENGINE_OPTIONS, ...SAMPLING_OPTIONS } as const;
 
 /** The sampling flags as numbers; absent ones take the command's `defaults`, or stay absent (the engine's). */
 export function samplingSettings(o: SamplingFlags): Sampling<number | undefined>;
@@ -157,7 +200,11 @@ export function engineTarget(o: Parameters<typeof engineSettings>[0] & { model?:
 /** `--model DIR`, or MODEL_DIR from the environment or `.env`. */
 export function modelOption(value: string | undefined): string {
   const dir = value ?? setting('MODEL_DIR');
-  if (!dir) throw new UsageError('--model is required (or set MODEL_DIR in the environment or .env)');
+  if (!dir)
+    throw new UsageError(
+      '--model is required (or set MODEL_DIR in the environment or .env): the folder of a downloaded Lumina-DiMOO, ' +
+        'or a random one to try the CLI on from `npx dimoo make-test-checkpoint`',
+    );
   return dir;
 }
 

@@ -20,6 +20,7 @@ import {
 import { parse } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
 import { fileErrorReason } from './files.js';
+import { valueFlag } from './flag-help.js';
 
 /** An npm-served build of the official ONNX Runtime 1.29.0 CUDA 13 provider (MIT; Plugins/Linux/x64/). */
 export const PROVIDER_PACKAGE = 'com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9';
@@ -126,10 +127,22 @@ export function describeReport(result: GpuSetupResult, ortVersion: string | unde
   return lines;
 }
 
+const FLAGS = {
+  cache: valueFlag(
+    'DIR',
+    'where the provider package is downloaded and kept (default: $XDG_CACHE_HOME/dimoo, else ~/.cache/dimoo)',
+  ),
+  'ort-dir': valueFlag(
+    'DIR',
+    'the onnxruntime-node library folder to install it into (default: the one this install loads)',
+  ),
+} as const;
+
 export const command: CliCommand = {
   usage: 'dimoo gpu-setup [--cache DIR] [--ort-dir DIR]',
+  flags: FLAGS,
   async run(argv: string[], io: CliIo) {
-    const o = parse(argv, { cache: { type: 'string' }, 'ort-dir': { type: 'string' } });
+    const o = parse(argv, FLAGS);
     if (process.platform !== 'linux' || process.arch !== 'x64') {
       io.stderr.write('dimoo gpu-setup: the npm-served CUDA provider is for Linux x64 only\n');
       return 1;

@@ -1,17 +1,27 @@
-import { ML_CACHE_DEFAULTS, type MlCacheOptions, REQUEST_LIMITS } from '../../engine/index.js';
+import {
+  ML_CACHE_DEFAULTS,
+  type MlCacheOptions,
+  REQUEST_LIMITS,
+  TEXT_TO_IMAGE_DEFAULTS,
+} from '../../engine/index.js';
 import { intOption, numberOption, parse, required } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
 import {
+  ENGINE_FLAGS,
   ENGINE_USAGE,
   engineTarget,
   generateWithBar,
+  IMAGE_OUT_FLAG,
   imageFile,
+  JSON_FLAG,
+  MODEL_FLAG,
+  samplingFlags,
   samplingSettings,
-  TASK_OPTIONS,
   tokenRows,
   withEngine,
 } from './engine-io.js';
 import { writeOutputFiles } from './files.js';
+import { switchFlag, valueFlag } from './flag-help.js';
 import { limitsHelp } from './help-text.js';
 import {
   checkCount,
@@ -55,35 +65,61 @@ function mlCacheOption(o: {
   return { cacheRatio, warmupRatio, refreshInterval };
 }
 
+/** The playground's default size too (the 512 size class at 1:1). */
+const SIZE = 512;
+const { cacheRatio, warmupRatio, refreshInterval } = ML_CACHE_DEFAULTS;
+
+const FLAGS = {
+  model: MODEL_FLAG,
+  prompt: valueFlag('TEXT', 'what to draw (required)'),
+  'negative-prompt': valueFlag('TEXT', 'what to steer away from; needs --cfg above 0 (default: none)'),
+  width: valueFlag('N', `the image's width in pixels, a multiple of 16 (default ${SIZE})`),
+  height: valueFlag('N', `the image's height in pixels, a multiple of 16 (default ${SIZE})`),
+  ...samplingFlags(TEXT_TO_IMAGE_DEFAULTS),
+  count: valueFlag(
+    'N',
+    `images to draw, 1 to ${REQUEST_LIMITS.maxCount}: with more, --out is their grid and each image is written beside ` +
+      'it (fox.png: fox-1.png, fox-2.png, …) with the seed that draws it alone (default 1)',
+  ),
+  cache: switchFlag(
+    "draw with upstream's ML-Cache: most steps recompute only the least confident tokens; faster, slightly " +
+      'different (default: off)',
+  ),
+  'cache-ratio': valueFlag(
+    'X',
+    `ML-Cache: share of tokens kept cached, in (0, 1); implies --cache (default ${cacheRatio})`,
+  ),
+  'warmup-ratio': valueFlag(
+    'X',
+    `ML-Cache: share of the first steps run whole, in [0, 1); implies --cache (default ${warmupRatio})`,
+  ),
+  'refresh-interval': valueFlag(
+    'N',
+    `ML-Cache: every N-th step runs whole, at least 2; implies --cache (default ${refreshInterval})`,
+  ),
+  ...ENGINE_FLAGS,
+  out: IMAGE_OUT_FLAG,
+  json: JSON_FLAG,
+} as const;
+
 export const command: CliCommand = {
-  usage: `dimoo imagine --model DIR --prompt TEXT [--negative-prompt TEXT] [--width 512 --height 512 --steps 64 --cfg 4 --temperature 1 --seed N] [--count 1-4] [--cache] [--cache-ratio 0.9 --warmup-ratio 0.3 --refresh-interval 5] ${ENGINE_USAGE} --out FILE.png|.jpg|.webp [--json]`,
+  usage: `dimoo imagine --model DIR --prompt TEXT [--negative-prompt TEXT] [--width ${SIZE} --height ${SIZE} --steps 64 --cfg 4 --temperature 1 --seed N] [--count 1-4] [--cache] [--cache-ratio ${cacheRatio} --warmup-ratio ${warmupRatio} --refresh-interval ${refreshInterval}] ${ENGINE_USAGE} --out FILE.png|.jpg|.webp [--json]`,
+  flags: FLAGS,
   help: limitsHelp({
     size: true,
     more: [`--count 1 to ${REQUEST_LIMITS.maxCount}; more than one needs --temperature above 0`],
   }),
   json: true,
   async run(argv, io) {
-    const o = parse(argv, {
-      prompt: { type: 'string' },
-      'negative-prompt': { type: 'string' },
-      width: { type: 'string' },
-      height: { type: 'string' },
-      count: { type: 'string' },
-      ...TASK_OPTIONS,
-      cache: { type: 'boolean' },
-      'cache-ratio': { type: 'string' },
-      'warmup-ratio': { type: 'string' },
-      'refresh-interval': { type: 'string' },
-    });
+    const o = parse(argv, FLAGS);
     const target = engineTarget(o);
     const out = required('out', o.out);
     const request = {
       task: 'text_to_image' as const,
       prompt: required('prompt', o.prompt),
-      // The playground's default too (the 512 size class at 1:1).
-      width: intOption('width', o.width, 512) as number,
-      height: intOption('height', o.height, 512) as number,
-      ...samplingSettings(o, { steps: 64, cfg: 4, temperature: 1 }),
+      width: intOption('width', o.width, SIZE) as number,
+      height: intOption('height', o.height, SIZE) as number,
+      ...samplingSettings(o, TEXT_TO_IMAGE_DEFAULTS),
       cache: mlCacheOption(o),
       ...(o['negative-prompt'] !== undefined ? { negativePrompt: o['negative-prompt'] } : {}),
       // Several images: their grid is --out, each one beside it (`fox.png` → `fox-1.png`, `fox-2.png`, …).

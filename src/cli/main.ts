@@ -5,6 +5,7 @@ import { EngineError } from '../../engine/index.js';
 import { nearestWord } from '../nearest-word.js';
 import { type CliCommand, CliError, type CliIo, UsageError } from './command.js';
 import { commands } from './commands.js';
+import { optionsHelp } from './flag-help.js';
 import { flagsOf, withFlagNames } from './flag-names.js';
 
 /**
@@ -108,8 +109,12 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
   }
   const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
+    const sections = [
+      ...(Object.keys(command.flags).length > 0 ? [optionsHelp(command.flags)] : []),
+      ...(command.help ? [command.help] : []),
+    ];
     io.stdout.write(
-      `Usage: ${command.usage}\n\n${entry.summary}\n${command.help ? `\n${command.help}\n` : ''}`,
+      `Usage: ${command.usage}\n\n${entry.summary}\n${sections.map((s) => `\n${s}\n`).join('')}`,
     );
     return 0;
   }

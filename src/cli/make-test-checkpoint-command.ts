@@ -1,8 +1,9 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { makeTestCheckpoint, PRESETS, type Preset } from '../../engine/index.js';
-import { intOption, oneOf, parse, stringFlags } from './args.js';
+import { intOption, oneOf, parse } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
+import { switchFlag, valueFlag } from './flag-help.js';
 import { checkOutFolder } from './preflight.js';
 
 /**
@@ -11,20 +12,32 @@ import { checkOutFolder } from './preflight.js';
  */
 const MAX_SHARDS = 64;
 
+const FLAGS = {
+  out: valueFlag(
+    'DIR',
+    'the folder to write; one that holds files is refused unless an earlier make-test-checkpoint wrote it (its old ' +
+      'weights are then replaced) (default: ./dimoo-test-checkpoint-<preset>)',
+  ),
+  preset: valueFlag(
+    PRESETS.join('|'),
+    "the checkpoint's shape: tiny for fast tests, small for meaningful timings, dimoo-ids with DiMOO's real " +
+      "special-token ids, 8b with the published model's sizes (default tiny)",
+  ),
+  seed: valueFlag('N', 'the seed of the random weights (default 1)'),
+  dtype: valueFlag('bf16|fp32', "the weights' type (default bf16)"),
+  shards: valueFlag(
+    'N',
+    `weight files, 1 to ${MAX_SHARDS}, at most one per transformer tensor (the tiny preset has 21) (default 1; 8b: 8)`,
+  ),
+  force: switchFlag('write into any folder, deleting its .safetensors files first (default: off)'),
+} as const;
+
 export const command: CliCommand = {
   usage:
     'dimoo make-test-checkpoint [--out DIR] [--preset tiny|small|dimoo-ids|8b] [--seed N] [--dtype bf16|fp32] [--shards N] [--force]',
-  help: [
-    'Defaults: --preset tiny, --out ./dimoo-test-checkpoint-<preset>, --seed 1, --dtype bf16, --shards 1 (8b: 8);',
-    `--shards from 1 to ${MAX_SHARDS}, at most one per transformer tensor (the tiny preset has 21).`,
-    'A folder that holds files is refused unless an earlier make-test-checkpoint wrote it (its old weights are',
-    'then replaced); --force writes into any folder, deleting its .safetensors files first.',
-  ].join('\n'),
+  flags: FLAGS,
   async run(argv, io) {
-    const o = parse(argv, {
-      ...stringFlags('out', 'preset', 'seed', 'dtype', 'shards'),
-      force: { type: 'boolean' },
-    });
+    const o = parse(argv, FLAGS);
     const preset = oneOf<Preset>('preset', o.preset ?? 'tiny', PRESETS);
     const dtype = oneOf('dtype', o.dtype ?? 'bf16', ['bf16', 'fp32'] as const);
     const shards = o.shards === undefined ? undefined : intOption('shards', o.shards);

@@ -1,7 +1,8 @@
-import type { PaintRegion } from '../../engine/index.js';
-import { intOption, parse, required, stringFlags } from './args.js';
+import { PAINT_DEFAULTS, type PaintRegion } from '../../engine/index.js';
+import { intOption, parse, required } from './args.js';
 import { type CliCommand, UsageError } from './command.js';
 import * as engineIo from './engine-io.js';
+import { switchFlag, valueFlag } from './flag-help.js';
 import { limitsHelp } from './help-text.js';
 import {
   checkDilate,
@@ -43,13 +44,6 @@ function regionSpec(o: {
   if (o.box?.length) {
     const boxes = o.box.map((b) => {
       const [x, y, w, h] = engineIo.numberList('box', b, 4) as [number, number, number, number];
-      // As the bot's --box: a box is a part of the image, not one the engine would clip to it without a word.
-      const inside =
-        [x, y, w, h].every((v) => v >= 0 && v <= 1) && w > 0 && h > 0 && x + w <= 1.0001 && y + h <= 1.0001;
-      if (!inside)
-        throw new UsageError(
-          `--box ${b}: give x,y,w,h as fractions of the image (0 to 1), w and h above 0, x+w and y+h at most 1`,
-        );
       return { x, y, w, h };
     });
     return { kind: 'boxes', boxes: { kind: 'boxes', boxes } };
@@ -69,38 +63,68 @@ function regionSpec(o: {
   return { kind: 'extend', region: { kind: 'extend', left, top, right, bottom } };
 }
 
-/** What each region flag means, with its defaults: the usage line names them but cannot say how they read. */
-const REGIONS_HELP = [
-  'Where to paint (give exactly one):',
-  "  --ratio H,W            a centred rectangle, H and W fractions (0 to 1] of the height and width (upstream's",
-  '                         mask_h_ratio, mask_w_ratio); --inpaint (default) redraws it, --outpaint keeps it and',
-  '                         redraws the rest',
-  '  --box x,y,w,h          a box in fractions of the image (0 to 1, from the top-left corner), inside it; give',
-  '                         --box again for more boxes',
-  '  --mask FILE            an image the size of the input (another size is scaled): white is redrawn, black kept',
-  '  --extend l,t,r,b       grow the canvas by these fractions of the width (left, right) and height (top, bottom)',
-  '                         and draw the new border, e.g. --extend 0.25,0,0.25,0',
-  "  --scatter SHARE        redraw a share (0 to 1] of all cells picked by the seed, as the bot's Vary (0.3)",
-  'Also:',
-  '  --dilate N             grow the redrawn area by N cells (16 px) every way (default 0)',
-  "  --no-paste-back        return the whole drawing; by default the input's own pixels are pasted back outside the",
-  '                         redrawn area with an 8-pixel soft edge (never for --scatter)',
-].join('\n');
+/** Where to paint is required: one of five flags, each of them saying so. */
+const ONE_REGION = ' (required: exactly one of --ratio, --box, --mask, --extend or --scatter)';
+
+const FLAGS = {
+  model: engineIo.MODEL_FLAG,
+  image: valueFlag('FILE', 'the image to paint on, png, jpeg or webp (required)'),
+  prompt: valueFlag('TEXT', 'what to draw in the region (required)'),
+  'negative-prompt': valueFlag('TEXT', 'what to steer away from; needs --cfg above 0 (default: none)'),
+  inpaint: switchFlag('with --ratio: redraw the centred rectangle (the default; no need to give it)'),
+  outpaint: switchFlag('with --ratio: keep the centred rectangle and redraw the rest (default: off)'),
+  ratio: valueFlag(
+    'H,W',
+    "a centred rectangle, H and W fractions (0 to 1] of the image's height and width (upstream's mask_h_ratio, " +
+      'mask_w_ratio)' +
+      ONE_REGION,
+  ),
+  box: {
+    ...valueFlag(
+      'x,y,w,h',
+      'a box in fractions of the image (0 to 1, from its top-left corner; not pixels), inside it: x+w and y+h at ' +
+        'most 1; give --box again for more boxes' +
+        ONE_REGION,
+    ),
+    multiple: true,
+  },
+  mask: valueFlag(
+    'FILE',
+    `an image the size of the input (another size is scaled): white is redrawn, black kept${ONE_REGION}`,
+  ),
+  extend: valueFlag(
+    'l,t,r,b',
+    'grow the canvas by these fractions of the width (left, right) and height (top, bottom) and draw the new ' +
+      'border, e.g. --extend 0.25,0,0.25,0' +
+      ONE_REGION,
+  ),
+  scatter: valueFlag(
+    'SHARE',
+    "redraw a share (0 to 1] of all cells, picked by the seed, as the bot's Vary does (it uses 0.3)" +
+      ONE_REGION,
+  ),
+  dilate: valueFlag(
+    'N',
+    `grow the redrawn area by N cells (16 px) every way, 0 to 16 (default ${PAINT_DEFAULTS.dilate})`,
+  ),
+  'no-paste-back': switchFlag(
+    `return the whole drawing; by default the input's own pixels are pasted back outside the redrawn area with a soft ` +
+      `edge of ${PAINT_DEFAULTS.feather} pixels (never for --scatter)`,
+  ),
+  ...engineIo.samplingFlags(PAINT_DEFAULTS),
+  cache: switchFlag("draw with upstream's ML-Cache, as imagine --cache, with its defaults (default: off)"),
+  ...engineIo.ENGINE_FLAGS,
+  out: engineIo.IMAGE_OUT_FLAG,
+  json: engineIo.JSON_FLAG,
+} as const;
 
 export const command: CliCommand = {
   usage: `dimoo paint --model DIR --image FILE --prompt TEXT [--negative-prompt TEXT] [--inpaint|--outpaint] (--ratio H,W | --box x,y,w,h … | --mask FILE | --extend left,top,right,bottom | --scatter SHARE) [--dilate 0 --no-paste-back --steps 64 --cfg 4 --temperature 1 --seed N] [--cache] ${engineIo.ENGINE_USAGE} --out FILE.png|.jpg|.webp [--json]`,
-  help: `${REGIONS_HELP}\n\n${limitsHelp({ images: true })}`,
+  flags: FLAGS,
+  help: limitsHelp({ images: true }),
   json: true,
   async run(argv, io) {
-    const o = parse(argv, {
-      ...engineIo.TASK_OPTIONS,
-      ...stringFlags('image', 'prompt', 'negative-prompt', 'ratio', 'mask', 'extend', 'scatter', 'dilate'),
-      box: { type: 'string', multiple: true },
-      inpaint: { type: 'boolean' },
-      outpaint: { type: 'boolean' },
-      'no-paste-back': { type: 'boolean' },
-      cache: { type: 'boolean' },
-    });
+    const o = parse(argv, FLAGS);
     const target = engineIo.engineTarget(o);
     const out = required('out', o.out);
     const imagePath = required('image', o.image);

@@ -9,6 +9,7 @@ import { configFromEnvironment } from './environment.js';
 
 export const command: CliCommand = {
   usage: 'dimoo worker   (configured by the environment: QUEUE_URL, MODEL_DIR, DEVICE, METRICS_PORT, …)',
+  flags: {},
   async run(argv) {
     // Configured by the environment only: a flag (`--model DIR`) would otherwise be ignored without a word.
     parse(argv, {});

@@ -109,12 +109,14 @@ describe('boxes', () => {
     );
   });
 
-  it('clips a box that pokes out of the image', () => {
-    const m = boxesMask({ width: 64, height: 64 }, [{ x: 0.5, y: 0.5, w: 1, h: 1 }]);
-    expect(cellSet(pixelMaskToCells(m, { rows: 4, cols: 4 }), 4)).toEqual(rectCells(2, 3, 2, 3));
+  it('takes a box to the very edge, with the slack of fractions typed with few digits', () => {
+    const m = boxesMask({ width: 64, height: 64 }, [{ x: 0.5, y: 0.333, w: 0.5, h: 0.66705 }]);
+    expect(cellSet(pixelMaskToCells(m, { rows: 4, cols: 4 }), 4)).toEqual(rectCells(1, 3, 2, 3));
   });
 
   it.each([
+    [{ x: 0.5, y: 0.5, w: 1, h: 1 }, /runs past the image/],
+    [{ x: -0.1, y: 0, w: 0.5, h: 0.5 }, /runs past the image/],
     [{ x: 1.2, y: 0, w: 0.5, h: 0.5 }, /lies outside the image/],
     [{ x: -0.8, y: 0, w: 0.5, h: 0.5 }, /lies outside the image/],
     [{ x: 0.1, y: 0.1, w: 0, h: 0.5 }, /is empty/],
