@@ -120,27 +120,25 @@ export function extensionOf(
 }
 
 /**
- * The short sides grow by whole cells, split evenly (the odd one at the end), so the engine's canvas, which rounds
- * each side to cells, comes out square; an image within a cell of square is already square. Sides count the cells
- * they reach into, as the engine places a picture at its own size on whole cells (a 300-pixel side takes 19).
+ * The short sides grow by whole cells, split evenly (the odd one at the end), until the result is square within half
+ * a cell. The engine places a picture at its own size on whole cells and keeps an axis it does not grow at its own
+ * length: the short side counts the cells it reaches into (a 300-pixel side takes 19), the long side its length in
+ * cells to the nearest (600 pixels: 38), so 17×16 is square already and 31×16 becomes 31×32.
  */
 function squareExtension(source: {
   width: number;
   height: number;
 }): Extract<PaintRegion, { kind: 'extend' }> {
-  const [width, height] = [source.width, source.height].map((side) => Math.ceil(side / CELL)) as [
-    number,
-    number,
-  ];
-  const short = Math.min(width, height);
-  const extra = Math.abs(width - height);
-  if (extra === 0) throw new UserInputError('errors.outpaint.already_square');
+  const wide = source.width >= source.height;
+  const short = Math.ceil(Math.min(source.width, source.height) / CELL);
+  const extra = Math.round(Math.max(source.width, source.height) / CELL) - short;
+  if (extra <= 0) throw new UserInputError('errors.outpaint.already_square');
   // One outpaint grows a side by at most MAX_EXTEND of the source's: a picture past 5:1 (a long pan) comes out as
   // square as that makes it (1008×112 → 1008×560), and a second press finishes it.
   const most = MAX_EXTEND * short;
   const before = Math.min(Math.floor(extra / 2), most) / short;
   const after = Math.min(extra - Math.floor(extra / 2), most) / short;
-  return width > height
+  return wide
     ? { kind: 'extend', left: 0, top: before, right: 0, bottom: after }
     : { kind: 'extend', left: before, top: 0, right: after, bottom: 0 };
 }

@@ -35,7 +35,7 @@ export {
 } from './inspect-checkpoint.js';
 export { createEngine } from './load-engine.js';
 export { gigabytes } from './memory.js';
-export { MAX_EXTEND } from './paint/extension.js';
+export { MAX_EXTEND, WIDEST_EXTENDABLE_ASPECT } from './paint/extension.js';
 export { decodeMaskFile, decodeMaskImage, maskMarksSomething, readMask } from './paint/mask-image.js';
 export {
   EDIT_TYPES,

@@ -10,6 +10,7 @@ import {
   planPaintRegion,
   type RgbImage,
   readImageHeader,
+  WIDEST_EXTENDABLE_ASPECT,
 } from '../../engine/index.js';
 import type { StoredRequest } from '../../src/jobs/index.js';
 import { UserInputError } from '../errors.js';
@@ -22,8 +23,10 @@ type Extension = Extract<PaintRegion, { kind: 'extend' }>;
 
 export interface FittedOutpaint {
   region: Extension;
-  /** The canvas the engine paints: the result's size. */
+  /** The canvas the engine paints (whole cells): what MAX_SIDE and the price are judged on. */
   canvas: Size;
+  /** The result's size: the canvas, less the part of a cell an axis grown neither way does not fill. */
+  result: Size;
   /** Whole cells the source is scaled down to before it is placed; absent when it goes as it came. */
   scaledTo?: Size;
 }
@@ -42,7 +45,7 @@ export function fitOutpaint(
   // Read before any scaling, so a refused option is refused however large the source.
   extensionOf(zoom, direction, source, shown);
   const fitted = fitExtension((size) => extensionOf(zoom, direction, size, shown), source);
-  refuseBeyondInputShape(fitted.canvas);
+  refuseBeyondInputShape(fitted.result);
   return fitted;
 }
 
@@ -109,13 +112,13 @@ async function refitStoredOutpaint(
   const header = readImageHeader(bytes);
   const source = { width: header.width, height: header.height };
   refuseUnderACell(source);
-  const { scaledTo, canvas } = fitExtension(() => region, source);
+  const { scaledTo, result } = fitExtension(() => region, source);
   // A pan an older version ran past 8:1 would make that picture again.
-  refuseBeyondInputShape(canvas);
+  refuseBeyondInputShape(result);
   if (!scaledTo) return { image, files: { ...files } };
   const { [image.file]: _placedAsItCame, ...others } = files;
   // Its source may be past 8:1 (Make square of such a picture); its canvas was judged above.
-  const decoded = await decodeImage(bytes, { maxPixels, maxAspect: Number.POSITIVE_INFINITY });
+  const decoded = await decodeImage(bytes, { maxPixels, maxAspect: WIDEST_EXTENDABLE_ASPECT });
   const png = await scaledSource(decoded, scaledTo);
   return { image: { file: 'input.png' }, files: { ...others, 'input.png': png } };
 }
@@ -128,8 +131,8 @@ async function refitStoredOutpaint(
 function fitExtension(regionAt: (size: Size) => Extension, source: Size): FittedOutpaint {
   const planned = (size: Size) => {
     const region = regionAt(size);
-    const { canvas } = planPaintRegion(region, size, { dilate: 0, seed: 0, cellSize: CELL });
-    return { region, canvas };
+    const plan = planPaintRegion(region, size, { dilate: 0, seed: 0, cellSize: CELL });
+    return { region, canvas: plan.canvas, result: { width: plan.result.width, height: plan.result.height } };
   };
   const fits = ({ canvas }: { canvas: Size }) => canvas.width <= MAX_SIDE && canvas.height <= MAX_SIDE;
   // A source within MAX_SIDE grows to at most twice that, inside the engine's own limits; a larger one is never

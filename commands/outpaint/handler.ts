@@ -1,5 +1,6 @@
 // Outpainting: the canvas grows by the zoom, toward the direction or to a square, and the new border is painted.
 // The result stays within MAX_SIDE: a source too large for its growth is scaled down first (`fit.ts`).
+import { WIDEST_EXTENDABLE_ASPECT } from '../../engine/index.js';
 import { UserInputError } from '../errors.js';
 import { acceptImage } from '../inputs.js';
 import type { JobMaker } from '../job-command.js';
@@ -15,8 +16,8 @@ export const outpaint: JobMaker<OutpaintInput> = async (deps, ctx, input, label)
   );
   flags.images = input.images ?? flags.images;
   // Make square is the way back from a picture past the 8:1 every input is held to (older versions' pans made
-  // such results): what it makes is squarer than its source, which may be any shape that holds a cell (`fit.ts`).
-  const anyShape = input.direction === 'square' ? Number.POSITIVE_INFINITY : undefined;
+  // such results): what it makes is squarer than its source, which may be as long as one outpaint can bring back.
+  const anyShape = input.direction === 'square' ? WIDEST_EXTENDABLE_ASPECT : undefined;
   const source = await acceptImage(input.image, 'input', deps.config.limits, anyShape);
   // A refusal names the options as this user gave them: the flags of a typed line, a platform's own options.
   const shown = { zoom: label('zoom'), direction: label('direction') };

@@ -3,6 +3,7 @@
 // come back as they came, and the model sees its true shape. Only a source shrunk to the pixel budget is resized.
 import { EngineError } from '../api.js';
 import type { Size } from '../image/crop.js';
+import { DEFAULT_MAX_ASPECT } from '../image/header.js';
 import type { Rect } from './mask.js';
 
 export interface ExtensionPlan {
@@ -22,6 +23,12 @@ export interface ExtensionPlan {
 
 /** Largest extension per side, as a fraction of the source side. */
 export const MAX_EXTEND = 2;
+/**
+ * The longest source (long side over short) one extension can bring within the 8:1 every image input is held to,
+ * growing the short side MAX_EXTEND its length each way: the source shape an extension may take (Make square of a
+ * picture past 8:1); anything longer is refused from its header.
+ */
+export const WIDEST_EXTENDABLE_ASPECT = DEFAULT_MAX_ASPECT * (1 + 2 * MAX_EXTEND);
 
 function badRequest(detail: string): EngineError {
   return new EngineError('bad_request', detail, { detail });

@@ -9,6 +9,7 @@ import {
   encodePng,
   type RgbImage,
   readMask,
+  WIDEST_EXTENDABLE_ASPECT,
 } from '../../engine/index.js';
 import { removeFilesQuietly } from './job-transitions.js';
 import type { SubmitInput } from './queue-types.js';
@@ -48,7 +49,7 @@ export async function materializeRequest(
   // judged it, and the canvas the engine draws is what must be a usable shape.
   const sourceShape =
     job.request.task === 'paint' && job.request.region.kind === 'extend'
-      ? { maxAspect: Number.POSITIVE_INFINITY }
+      ? { maxAspect: WIDEST_EXTENDABLE_ASPECT }
       : {};
   const request = JSON.parse(JSON.stringify(job.request), (key, value) => {
     if (!isStoredImage(value)) return value;

@@ -9,7 +9,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { type CommandContext, Commands, type CommandsConfig } from '../../commands/commands.js';
 import { UserInputError } from '../../commands/errors.js';
 import { CELL, MAX_SIDE } from '../../commands/limits.js';
-import { fitOutpaint } from '../../commands/outpaint/fit.js';
+import { fitOutpaint, panFits } from '../../commands/outpaint/fit.js';
 import { resultButtons } from '../../commands/render.js';
 import type { Reply } from '../../commands/reply.js';
 import {
@@ -317,6 +317,12 @@ describe('a pan never makes a picture past 8:1', () => {
       height: 272,
     });
     expect(() => fitOutpaint(undefined, 'right', { width: 1008, height: 176 })).toThrow(UserInputError);
+    // Judged on the result, not the canvas of whole cells: 640×113 panned right paints 960×128 (7.5:1) but its result
+    // keeps the 113 rows (960×113, 8.5:1).
+    expect(() => fitOutpaint(undefined, 'right', { width: 640, height: 113 })).toThrow(UserInputError);
+    expect(() => fitOutpaint(undefined, 'down', { width: 113, height: 640 })).toThrow(UserInputError);
+    expect(panFits('right', { width: 640, height: 113 })).toBe(false);
+    expect(panFits('up', { width: 640, height: 113 })).toBe(true);
   });
 
   it('Vary and Upscale of a result past 8:1 (made by an older version) are refused at the press, nothing queued', async () => {

@@ -302,5 +302,26 @@ describe('regions', () => {
     expect(squared.result).toEqual({ left: 0, top: 0, width: 400, height: 400 });
     expect(squared.place).toEqual({ left: 0, top: 48 + 2, width: 400, height: 300 });
     expect(refusal(() => extensionOf(undefined, 'square', at)).key).toBe('errors.outpaint.already_square');
+    // Where the long side is no whole number of cells the engine keeps its own length: the result is square within
+    // half a cell, and a picture within half a cell of square is square already.
+    for (const [width, height] of [
+      [31, 16],
+      [16, 31],
+      [300, 600],
+      [1000, 400],
+    ] as const) {
+      const { result } = planExtension(
+        { width, height },
+        extensionOf(undefined, 'square', { width, height }),
+      );
+      expect(Math.abs(result.width - result.height), `${width}×${height}`).toBeLessThanOrEqual(8);
+    }
+    for (const size of [
+      { width: 17, height: 16 },
+      { width: 16, height: 23 },
+    ])
+      expect(refusal(() => extensionOf(undefined, 'square', size)).key).toBe(
+        'errors.outpaint.already_square',
+      );
   });
 });
