@@ -190,6 +190,8 @@ export async function runSession(
   try {
     return await (fetches ? session.run(feeds, fetches) : session.run(feeds));
   } catch (error) {
+    // The engine's own failure (the session thread gone) says what it is already.
+    if (error instanceof EngineError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(`${message.trimEnd()}\n  inputs: ${describeFeeds(feeds)}`, { cause: error });
   }

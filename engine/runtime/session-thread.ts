@@ -4,16 +4,29 @@
 // CPU, a decode up to 1.2 s; the 8B model's steps far longer). The engine's sessions live on one worker thread
 // (session-worker.ts) instead, and the main thread holds proxies that look like sessions.
 import type { Worker } from 'node:worker_threads';
+import { EngineError } from '../api.js';
 import { startEngineWorker } from './engine-worker.js';
 import type { Feeds, Outputs, Session, SessionOptions, ValueMetadata } from './ort.js';
 import {
+  BUSY,
+  EXITING,
   fromWire,
+  IDLE,
   type OpenedOnThread,
   type SessionReply,
   type SessionRequest,
   toWire,
   type WireTensors,
 } from './session-wire.js';
+
+/**
+ * A dead thread (a crash, an exit) is the engine's internal failure, said so: its reason (a worker out of JS heap)
+ * must not read as the device's out of memory, which would tell every later user to try a smaller image.
+ */
+function threadStopped(why: string): EngineError {
+  const detail = `the onnxruntime thread stopped (${why})`;
+  return new EngineError('internal', detail, { detail: 'the onnxruntime thread stopped' });
+}
 
 type Request = SessionRequest extends infer R ? (R extends SessionRequest ? Omit<R, 'id'> : never) : never;
 
@@ -22,11 +35,17 @@ class SessionThread {
   private readonly busy = new Int32Array(new SharedArrayBuffer(4));
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   private lastId = 0;
-  private sessions = 0;
+  /** The sessions open on this thread, by the thread's ids (each released once: `ThreadSession.release`). */
+  private readonly sessions = new Set<number>();
   private stopped: string | undefined;
 
   constructor(private readonly onStop: (thread: SessionThread) => void) {
-    this.worker = startEngineWorker('session-worker', { workerData: { busy: this.busy.buffer } });
+    this.worker = startEngineWorker('session-worker', {
+      workerData: { busy: this.busy.buffer },
+      // A worker's native stack is 4 MB by default, the main thread's 8: onnxruntime resolves a session's graph
+      // (the drawing graph's If and Loop subgraphs) and sets up CUDA on this one now.
+      resourceLimits: { stackSizeMb: 8 },
+    });
     // Idle, the thread keeps no process alive; a request in flight does (see request).
     this.worker.unref();
     this.worker.on('message', (reply: SessionReply) => this.settle(reply));
@@ -41,16 +60,29 @@ class SessionThread {
    * it did when runs blocked the main thread.
    */
   private readonly waitForNativeCall = () => {
-    while (Atomics.load(this.busy, 0) === 1) Atomics.wait(this.busy, 0, 1, 1000);
+    // Claimed as EXITING only from IDLE, atomically: the thread then starts no request queued behind the one that
+    // ran (it claims IDLE → BUSY the same way), so nothing native is under way when the exit goes on.
+    for (;;) {
+      const was = Atomics.compareExchange(this.busy, 0, IDLE, EXITING);
+      if (was !== BUSY) return;
+      Atomics.wait(this.busy, 0, BUSY, 1000);
+    }
   };
 
   request(request: Request, transfer: ArrayBuffer[] = []): Promise<unknown> {
-    if (this.stopped) return Promise.reject(new Error(`the onnxruntime thread stopped (${this.stopped})`));
+    if (this.stopped) return Promise.reject(threadStopped(this.stopped));
     const id = ++this.lastId;
-    if (this.pending.size === 0) this.worker.ref();
     return new Promise((resolve, reject) => {
+      try {
+        // Sent first: a request that cannot be (an option that cannot be copied) leaves nothing waiting and keeps
+        // no process alive.
+        this.worker.postMessage({ ...request, id }, transfer);
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...request, id }, transfer);
     });
   }
 
@@ -59,7 +91,7 @@ class SessionThread {
     const bytes =
       typeof model === 'string' || model.byteLength === model.buffer.byteLength ? model : model.slice();
     const opened = (await this.request({ kind: 'open', model: bytes, options })) as OpenedOnThread;
-    this.sessions += 1;
+    this.sessions.add(opened.session);
     return new ThreadSession(this, opened);
   }
 
@@ -67,9 +99,9 @@ class SessionThread {
     try {
       await this.request({ kind: 'release', session, endProfiling });
     } finally {
-      this.sessions -= 1;
+      this.sessions.delete(session);
       // The engine closed: no thread is left behind (idle, so it is safe to end); the next open starts another.
-      if (this.sessions === 0 && this.pending.size === 0) {
+      if (this.sessions.size === 0 && this.pending.size === 0 && !this.stopped) {
         this.stop('its last session was released');
         void this.worker.terminate();
       }
@@ -90,8 +122,7 @@ class SessionThread {
     this.stopped = why;
     process.off('exit', this.waitForNativeCall);
     this.onStop(this);
-    for (const waiting of this.pending.values())
-      waiting.reject(new Error(`the onnxruntime thread stopped (${why})`));
+    for (const waiting of this.pending.values()) waiting.reject(threadStopped(why));
     this.pending.clear();
   }
 }
@@ -127,8 +158,12 @@ class ThreadSession implements Session {
     this.profileEnds = true;
   }
 
+  private released: Promise<void> | undefined;
+
+  /** Once: an engine closed twice must not count off another session of the shared thread. */
   release(): Promise<void> {
-    return this.thread.release(this.opened.session, this.profileEnds);
+    this.released ??= this.thread.release(this.opened.session, this.profileEnds);
+    return this.released;
   }
 }
 

@@ -3,6 +3,14 @@
 // copied first, since a caller may feed the same array again.
 import { type Feeds, type Outputs, type SessionOptions, Tensor, type ValueMetadata } from './ort.js';
 
+/**
+ * The states of the `busy` word the two threads share: the session thread claims BUSY from IDLE for each request; a
+ * process that exits claims EXITING from IDLE, after which the thread starts nothing more (session-thread.ts).
+ */
+export const IDLE = 0;
+export const BUSY = 1;
+export const EXITING = 2;
+
 export interface WireTensor {
   type: Tensor['type'];
   data: Tensor['data'];

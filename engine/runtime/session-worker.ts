@@ -6,7 +6,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openSession, type Session } from './ort.js';
 import {
+  BUSY,
   fromWire,
+  IDLE,
   type OpenedOnThread,
   type SessionReply,
   type SessionRequest,
@@ -58,7 +60,8 @@ async function answer(request: SessionRequest): Promise<{ value: unknown; transf
 async function handle(request: SessionRequest): Promise<void> {
   let reply: SessionReply;
   let transfer: ArrayBuffer[] = [];
-  Atomics.store(busy, 0, 1);
+  // The process is exiting (session-thread.ts): no native call may start now, and no one waits for the answer.
+  if (Atomics.compareExchange(busy, 0, IDLE, BUSY) !== IDLE) return;
   try {
     const answered = await answer(request);
     reply = { id: request.id, ok: true, value: answered.value };
@@ -66,7 +69,7 @@ async function handle(request: SessionRequest): Promise<void> {
   } catch (error) {
     reply = { id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) };
   } finally {
-    Atomics.store(busy, 0, 0);
+    Atomics.store(busy, 0, IDLE);
     Atomics.notify(busy, 0);
   }
   port.postMessage(reply, transfer);

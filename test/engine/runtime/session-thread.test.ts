@@ -82,6 +82,26 @@ describe('openOnThread', () => {
     await third.release();
   });
 
+  it('a session released twice counts off once: another session on the shared thread runs on', async () => {
+    const first = await openOnThread(negModel(), {});
+    const second = await openOnThread(negModel(), {});
+    await first.release();
+    await first.release();
+    const x = new Tensor('float32', Float32Array.of(2, 2), [2]);
+    expect(Array.from((await second.run({ x })).y?.data as Float32Array)).toEqual([-2, -2]);
+    await second.release();
+  });
+
+  it('a request that cannot be sent to the thread is refused, and leaves nothing waiting', async () => {
+    const session = await openOnThread(negModel(), {});
+    // A function cannot be copied to another thread.
+    const unsendable = { logId: (() => 'x') as unknown as string };
+    await expect(openOnThread(negModel(), unsendable)).rejects.toThrow(/could not be cloned/);
+    const x = new Tensor('float32', Float32Array.of(5, 5), [2]);
+    expect(Array.from((await session.run({ x })).y?.data as Float32Array)).toEqual([-5, -5]);
+    await session.release();
+  });
+
   it("a process that exits during a run ends with its own exit code, not the binding's abort", async () => {
     const ended = await runNode(['--import', 'tsx', 'test/engine/runtime/fixtures/exit-during-run.ts']);
     expect(ended.err).not.toMatch(/terminate called|Aborted/);
