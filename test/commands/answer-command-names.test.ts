@@ -140,3 +140,26 @@ describe('a button’s answer typed with its command’s name', () => {
     }
   });
 });
+
+// The edit type an instruction names by its wording ("remove the fox" → edit_remove) is read from its words alone:
+// the settings the Edit button keeps (`--steps 4 remove the fox`) or flags typed first must not hide its verb.
+describe('an edit type inferred from an answer’s words', () => {
+  it('reads the verb after the kept settings and typed flags', async () => {
+    const { drawn, answer, request, commands, ctx } = setup();
+    const id = await drawn();
+    expect(request(await answer('edit_instruction', id, 'remove the fox'))).toMatchObject({
+      editType: 'edit_remove',
+      prompt: 'remove the fox',
+      steps: 4,
+    });
+    expect(request(await commands.editResult(ctx(), id, 'add a red hat'))).toMatchObject({
+      editType: 'edit_add',
+      steps: 4,
+    });
+    expect(request(await commands.editResult(ctx(), id, '--seed 9 remove the fox'))).toMatchObject({
+      editType: 'edit_remove',
+      prompt: 'remove the fox',
+      seed: 9,
+    });
+  });
+});

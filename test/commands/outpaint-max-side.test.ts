@@ -76,6 +76,26 @@ function setup() {
       { png: await picture(size), seed: 3, ...size },
       { finishedAt: 1 },
     ).id;
+  /** A finished outpaint as an older version stored it: its source, its region, and its result of `size`. */
+  const storedOutpaint = async (
+    prompt: string,
+    region: Extract<PaintRegion, { kind: 'extend' }>,
+    source: Size,
+    size: Size,
+  ) =>
+    insertFinishedImage(
+      store,
+      {
+        owner: { platform: 'web', userId: '1' },
+        scope: 'web:1',
+        kind: 'paint',
+        request: { task: 'paint', prompt, image: { file: 'input.png' }, region, seed: 3 },
+        files: { 'input.png': await picture(source) },
+        meta: { paint: 'outpaint' },
+      },
+      { png: await picture(size), seed: 3, ...size },
+      { finishedAt: 1 },
+    ).id;
   /** What the queued outpaint places and paints: its stored source's size, its region and the engine's canvas. */
   const painted = (reply: Reply) => {
     expect(reply.startsJob, JSON.stringify(reply.text)).toBe(true);
@@ -88,7 +108,7 @@ function setup() {
     const { canvas } = planPaintRegion(region, source, { dilate: 0, seed: 0, cellSize: CELL });
     return { source, region, canvas, job, bytes };
   };
-  return { commands, ctx, result, painted, store, queue };
+  return { commands, ctx, result, storedOutpaint, painted, store, queue };
 }
 
 describe('outpaint within MAX_SIDE', () => {
@@ -255,23 +275,15 @@ describe('outpaint of a source under a cell', () => {
 
 describe('an outpaint stored before results were kept within MAX_SIDE, made again', () => {
   it('`..`, Remix and Re-roll of an old 1024² zoom 2× scale its source as a new zoom would, and keep its region', async () => {
-    const { commands, ctx, painted, store } = setup();
-    const source = await picture({ width: 1024, height: 1024 });
+    const { commands, ctx, painted, storedOutpaint } = setup();
     // As an older version stored it: the 1024² source placed as it came, on a canvas of 2048².
     const region = { kind: 'extend', left: 0.5, top: 0.5, right: 0.5, bottom: 0.5 } as const;
-    const old = insertFinishedImage(
-      store,
-      {
-        owner: { platform: 'web', userId: '1' },
-        scope: 'web:1',
-        kind: 'paint',
-        request: { task: 'paint', prompt: 'a harbour', image: { file: 'input.png' }, region, seed: 3 },
-        files: { 'input.png': source },
-        meta: { paint: 'outpaint' },
-      },
-      { png: await picture({ width: 2048, height: 2048 }), seed: 3, width: 2048, height: 2048 },
-      { finishedAt: 1 },
-    ).id;
+    const old = await storedOutpaint(
+      'a harbour',
+      region,
+      { width: 1024, height: 1024 },
+      { width: 2048, height: 2048 },
+    );
     const again = [
       painted(await commands.replyToResult(ctx(), old, '.. more sky')),
       painted(await commands.answerAsk(ctx(), 'imagine_line', old, 'a harbour at dusk --seed 4')),
@@ -392,22 +404,15 @@ describe('a pan never makes a picture past 8:1', () => {
   });
 
   it('Re-roll, `..` and Remix of an old pan that made a picture past 8:1 are refused before they run', async () => {
-    const { commands, ctx, store } = setup();
+    const { commands, ctx, store, storedOutpaint } = setup();
     // As an older version stored it: 1008×176 panned left, its 1008×112 result (9:1).
     const region = { kind: 'extend', left: 0.5, top: 0, right: 0, bottom: 0 } as const;
-    const old = insertFinishedImage(
-      store,
-      {
-        owner: { platform: 'web', userId: '1' },
-        scope: 'web:1',
-        kind: 'paint',
-        request: { task: 'paint', prompt: 'a beach', image: { file: 'input.png' }, region, seed: 3 },
-        files: { 'input.png': await picture({ width: 1008, height: 176 }) },
-        meta: { paint: 'outpaint' },
-      },
-      { png: await picture({ width: 1008, height: 112 }), seed: 3, width: 1008, height: 112 },
-      { finishedAt: 1 },
-    ).id;
+    const old = await storedOutpaint(
+      'a beach',
+      region,
+      { width: 1008, height: 176 },
+      { width: 1008, height: 112 },
+    );
     const again = [
       await commands.pressButton(ctx(), `reroll:${old}`),
       await commands.replyToResult(ctx(), old, '.. more sand'),

@@ -91,14 +91,7 @@ describe('painting on a generated tiny checkpoint', () => {
     // Upstream encodes it floored to 128×96 (a little squeezed); the pasted result is the source's own 140×100.
     const odd = gradient(140, 100);
     const region: PaintRegion = { kind: 'boxes', boxes: [{ x: 0.5, y: 0.5, w: 0.5, h: 0.5 }] };
-    const result = (await engine.generate({
-      task: 'paint',
-      prompt: 'a boat',
-      image: odd,
-      region,
-      steps: 3,
-      seed: 5,
-    })) as ImageResult;
+    const result = await run(region, { image: odd });
     expect([result.image.width, result.image.height]).toEqual([140, 100]);
     // The box starts at (70, 50); its cells reach at most one cell (16 px, scaled) and the feather (8 px) before it.
     let same = 0;
@@ -112,15 +105,7 @@ describe('painting on a generated tiny checkpoint', () => {
       }
     expect(same).toBe(far);
     // Without paste-back it is the drawing at the size the model took.
-    const plain = (await engine.generate({
-      task: 'paint',
-      prompt: 'a boat',
-      image: odd,
-      region,
-      steps: 3,
-      seed: 5,
-      pasteBack: false,
-    })) as ImageResult;
+    const plain = await run(region, { image: odd, pasteBack: false });
     expect([plain.image.width, plain.image.height]).toEqual([128, 96]);
   });
 
