@@ -46,11 +46,12 @@ class SessionThread {
       // (the drawing graph's If and Loop subgraphs) and sets up CUDA on this one now.
       resourceLimits: { stackSizeMb: 8 },
     });
-    // Idle, the thread keeps no process alive; a request in flight does (see request).
-    this.worker.unref();
     this.worker.on('message', (reply: SessionReply) => this.settle(reply));
     this.worker.on('error', (error) => this.stop(`it failed: ${error.message}`));
     this.worker.on('exit', (code) => this.stop(`it exited with code ${code}`));
+    // Idle, the thread keeps no process alive; a request in flight does (see request). After the listeners: adding a
+    // 'message' listener refs the worker again (a thread started early, then never used, kept a failed CLI alive).
+    this.worker.unref();
     process.on('exit', this.waitForNativeCall);
   }
 

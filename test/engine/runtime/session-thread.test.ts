@@ -102,6 +102,11 @@ describe('openOnThread', () => {
     await session.release();
   });
 
+  it('a thread started early and never used keeps no process alive', async () => {
+    const ended = await runNode(['--import', 'tsx', 'test/engine/runtime/fixtures/idle-thread.ts']);
+    expect(ended).toMatchObject({ code: 0, signal: null });
+  });
+
   it("a process that exits during a run ends with its own exit code, not the binding's abort", async () => {
     const ended = await runNode(['--import', 'tsx', 'test/engine/runtime/fixtures/exit-during-run.ts']);
     expect(ended.err).not.toMatch(/terminate called|Aborted/);
