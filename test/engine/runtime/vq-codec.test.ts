@@ -11,6 +11,7 @@ import { type SessionFactory, VqCodec } from '../../../engine/runtime/vq-codec.j
 import { TINY_VQ_CONFIG, writeRandomVq } from '../../doubles/random-vq.js';
 import { readTensorFloat64, readWeightRefs } from '../../doubles/safetensors-double.js';
 import { NaiveVq } from '../../reference/naive-vq.js';
+import { gradient } from '../gradient.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vq-codec-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -28,14 +29,6 @@ function recordingFactory() {
       : ort.InferenceSession.create(model, options);
   };
   return { calls, create };
-}
-
-function gradient(width: number, height: number): RgbImage {
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++)
-      for (let c = 0; c < 3; c++) data[(y * width + x) * 3 + c] = (x * 7 + y * 3 + c * 80) % 256;
-  return { width, height, data };
 }
 
 describe('VqCodec', () => {

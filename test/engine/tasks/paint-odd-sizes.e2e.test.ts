@@ -4,17 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageResult, PaintRegion, RgbImage } from '../../../engine/index.js';
 import { areaResize, type PixelMask, planPaint } from '../../../engine/paint/mask.js';
+import { gradient } from '../gradient.js';
 import { useTinyEngine } from '../tiny-engine.js';
 
 const FEATHER = 8;
-
-function gradient(width: number, height: number): RgbImage {
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++)
-      for (let c = 0; c < 3; c++) data[(y * width + x) * 3 + c] = (x * 7 + y * 3 + c * 80) % 256;
-  return { width, height, data };
-}
 
 function pixel(img: RgbImage, x: number, y: number): number[] {
   const i = (y * img.width + x) * 3;
