@@ -3,7 +3,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RgbImage } from '../../../engine/api.js';
 import { buildVqDecoder } from '../../../engine/graphs/vq.js';
 import { parseVqConfig } from '../../../engine/graphs/vq-config.js';
 import { externalDataSessionOptions, type WeightRef } from '../../../engine/runtime/external-data.js';
